@@ -1,0 +1,68 @@
+// Builds every bundle Extent Lens ships, in one place:
+//  - dist/extension.js   the VS Code extension host entry (CommonJS, `vscode` external)
+//  - dist/worker.js      the engine worker thread (long native loops run here, off the host's main thread)
+//  - dist/cli.js         the `extent-lens` command-line front end over the same engine
+//  - dist/webview/*.js   the webview UIs (browser, IIFE), plus their CSS and the codicon font
+//
+// koffi 3.x: its documented esbuild recipe (for 2.x) fails, so we keep koffi's CommonJS entry
+// resolvable and leave the per-platform binary packages (@koromix/*) external; the VSIX ships
+// node_modules/@koromix/<platform> next to dist/ (see scripts/package.mjs and FACTS §6).
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const minify = process.argv.includes('--minify');
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  minify,
+  external: ['vscode', '@koromix/*'],
+  logLevel: 'warning',
+};
+
+/** Entry points that exist: lets the build run while parts of the tree are still being written. */
+const existing = (entries) => Object.fromEntries(Object.entries(entries).filter(([, f]) => fs.existsSync(path.join(root, f))));
+
+const builds = [
+  { ...nodeCommon, entryPoints: existing({ extension: 'src/extension.ts' }), outdir: 'dist' },
+  { ...nodeCommon, entryPoints: existing({ worker: 'src/fsctl/worker.ts' }), outdir: 'dist' },
+  { ...nodeCommon, entryPoints: existing({ cli: 'src/cli/main.ts' }), outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: true,
+    minify,
+    entryPoints: existing({ inspector: 'webview/inspector/main.ts', cloneResults: 'webview/clone-results/main.ts' }),
+    outdir: 'dist/webview',
+    loader: { '.css': 'css' },
+    logLevel: 'warning',
+  },
+].filter((b) => Object.keys(b.entryPoints).length > 0);
+
+/** Static assets the webviews load through asWebviewUri (codicons font + css). */
+function copyAssets() {
+  const out = path.join(root, 'dist', 'media');
+  fs.mkdirSync(out, { recursive: true });
+  const codicons = path.join(root, 'node_modules', '@vscode', 'codicons', 'dist');
+  for (const f of ['codicon.css', 'codicon.ttf']) {
+    if (fs.existsSync(path.join(codicons, f))) fs.copyFileSync(path.join(codicons, f), path.join(out, f));
+  }
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  copyAssets();
+  console.log('esbuild: watching');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  copyAssets();
+  if (fs.existsSync(path.join(root, 'dist', 'cli.js'))) fs.chmodSync(path.join(root, 'dist', 'cli.js'), 0o755);
+}

@@ -1,0 +1,95 @@
+// Errors are values with meaning: which operation failed, on which path(s), the OS code by
+// name (EXDEV, ERROR_BLOCK_TOO_MANY_REFERENCES, STATUS_INVALID_PARAMETER) and one sentence a
+// person can act on. Every layer above (worker, CLI, extension, webview) shows `message`
+// as is and may branch on `code`.
+
+import type { Operation } from './types';
+
+/** Codes the engine raises itself, before or instead of an OS call. */
+export type EngineCode =
+  | 'E_MISALIGNED' // offsets/length not multiples of the block/cluster size
+  | 'E_OVERLAP' // source and destination ranges overlap within one file
+  | 'E_RANGE' // negative, overflowing or past-EOF offsets
+  | 'E_EXISTS' // destination exists and the policy is 'fail'
+  | 'E_NOT_REGULAR' // a directory, FIFO, socket or device where a regular file is needed
+  | 'E_UNSUPPORTED' // this OS / file system / server cannot do the operation at all
+  | 'E_CANCELLED' // the caller cancelled; nothing was left behind
+  | 'E_CROSS_VOLUME' // source and destination on different volumes (detected up front)
+  | 'E_BAD_INPUT'; // malformed arguments (not a number, unknown option, ...)
+
+export interface FsctlErrorInit {
+  operation: Operation;
+  /** OS code name ('EXDEV', 'ERROR_NOT_SUPPORTED', 'STATUS_ACCESS_DENIED') or an EngineCode. */
+  code: string;
+  /** Numeric OS code when there is one (errno, Win32 error, NTSTATUS). */
+  errno?: number;
+  paths: string[];
+  /** One sentence a person can act on; it should name `code`. */
+  message: string;
+  /** The native call that failed ('ioctl(FICLONE)', 'DeviceIoControl(FSCTL_QUERY_ALLOCATED_RANGES)'). */
+  syscall?: string;
+  cause?: unknown;
+}
+
+export class FsctlError extends Error {
+  readonly operation: Operation;
+  readonly code: string;
+  readonly errno?: number;
+  readonly paths: string[];
+  readonly syscall?: string;
+
+  constructor(init: FsctlErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'FsctlError';
+    this.operation = init.operation;
+    this.code = init.code;
+    this.errno = init.errno;
+    this.paths = init.paths;
+    this.syscall = init.syscall;
+  }
+
+  /** Plain data, for postMessage between worker, host and webview (Error does not clone well). */
+  toJSON(): SerializedFsctlError {
+    return {
+      name: 'FsctlError',
+      operation: this.operation,
+      code: this.code,
+      errno: this.errno,
+      paths: this.paths,
+      syscall: this.syscall,
+      message: this.message,
+    };
+  }
+
+  static fromJSON(e: SerializedFsctlError): FsctlError {
+    return new FsctlError(e);
+  }
+}
+
+export interface SerializedFsctlError {
+  name: 'FsctlError';
+  operation: Operation;
+  code: string;
+  errno?: number;
+  paths: string[];
+  syscall?: string;
+  message: string;
+}
+
+export function isFsctlError(e: unknown): e is FsctlError {
+  return e instanceof FsctlError;
+}
+
+export function isCancelled(e: unknown): boolean {
+  return isFsctlError(e) && e.code === 'E_CANCELLED';
+}
+
+/** The error to throw when an AbortSignal fires; callers clean up before rethrowing. */
+export function cancelledError(operation: Operation, paths: string[]): FsctlError {
+  return new FsctlError({
+    operation,
+    code: 'E_CANCELLED',
+    paths,
+    message: `${operation} was cancelled (E_CANCELLED); nothing was left behind.`,
+  });
+}

@@ -1,0 +1,180 @@
+// The engine's vocabulary: values that cross between backends, the engine, the worker, the CLI,
+// the extension host and (through src/protocol) the webviews.
+//
+// Every byte offset and size is a `bigint`: files on XFS/btrfs/ReFS reach 2^63 - 1, and a
+// `number` silently rounds above 2^53. Only counts that cannot exceed 2^53 (calls made,
+// block sizes, durations) are `number`.
+
+/** A half-open byte range [offset, offset + length). */
+export interface ByteRange {
+  offset: bigint;
+  length: bigint;
+}
+
+/**
+ * Flags of one extent, named after the Linux FIEMAP flags (FACTS §4) so that one vocabulary
+ * serves every OS. Windows maps ReFS refcounts > 1 to `shared`.
+ */
+export type ExtentFlag =
+  | 'last'
+  | 'unknown'
+  | 'delalloc'
+  | 'encoded'
+  | 'encrypted'
+  | 'not-aligned'
+  | 'inline'
+  | 'tail'
+  | 'unwritten'
+  | 'merged'
+  | 'shared';
+
+/** One mapped extent of a file. Holes are not extents: they are the gaps between them. */
+export interface Extent {
+  /** Logical offset in the file. */
+  offset: bigint;
+  length: bigint;
+  /** Physical byte offset on the device (or LCN * cluster size on Windows); null when unknown. */
+  physical: bigint | null;
+  flags: ExtentFlag[];
+  /** Reference count where the OS gives one (ReFS); absent elsewhere. */
+  refcount?: number;
+}
+
+/** Where an extent map came from, so the UI and CLI can say how much it can be trusted. */
+export type MapSource =
+  | 'fiemap' // Linux FS_IOC_FIEMAP: flags and physical offsets
+  | 'seek' // SEEK_DATA/SEEK_HOLE only (tmpfs, macOS): data ranges, no flags
+  | 'refcount' // Windows FSCTL_GET_RETRIEVAL_POINTERS_AND_REFCOUNT
+  | 'retrieval-pointers' // Windows FSCTL_GET_RETRIEVAL_POINTERS
+  | 'allocated-ranges'; // Windows/SMB FSCTL_QUERY_ALLOCATED_RANGES
+
+export interface RangesResult {
+  path: string;
+  /** Logical file size (st_size / EndOfFile). */
+  size: bigint;
+  /** The window that was scanned (the whole file unless a window was asked for). */
+  window: ByteRange;
+  /** Data (allocated) ranges, in order, clipped to the window, never overlapping. */
+  ranges: ByteRange[];
+  /** How the ranges were found: 'seek', 'allocated-ranges', ... */
+  method: string;
+  calls: number;
+  durationMs: number;
+}
+
+export interface ExtentMap {
+  path: string;
+  size: bigint;
+  /** File system block size (Linux) or cluster size (Windows), in bytes. */
+  blockSize: number;
+  window: ByteRange;
+  extents: Extent[];
+  source: MapSource;
+  calls: number;
+  durationMs: number;
+}
+
+export interface VolumeInfo {
+  path: string;
+  /** 'xfs', 'btrfs', 'ext4', 'tmpfs', 'ReFS', 'NTFS', 'apfs', ... */
+  filesystem: string;
+  /** fstatfs f_type (Linux) as hex, or the volume flags (Windows) as hex; for diagnostics. */
+  rawType?: string;
+  blockSize: number;
+  supportsSparse: boolean;
+  supportsClone: boolean;
+  /** One sentence: how clone support was determined (flag, probe result, or why not). */
+  cloneEvidence: string;
+  /** Device or volume identity: two paths with the same id are on one volume. */
+  volumeId: string;
+  totalBytes?: bigint;
+  freeBytes?: bigint;
+}
+
+/** The method that actually moved (or shared) the bytes. Reports always name it. */
+export type Method =
+  | 'FICLONE'
+  | 'FICLONERANGE'
+  | 'clonefile'
+  | 'FSCTL_DUPLICATE_EXTENTS_TO_FILE'
+  | 'FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX'
+  | 'FSCTL_SRV_COPYCHUNK_WRITE'
+  | 'copy_file_range'
+  | 'fcopyfile'
+  | 'sparse-copy' // read/write copy that keeps holes (the fallback)
+  | 'FALLOC_FL_PUNCH_HOLE'
+  | 'FSCTL_SET_ZERO_DATA'
+  | 'F_PUNCHHOLE'
+  | 'FSCTL_SET_SPARSE'
+  | 'dig-holes';
+
+export type Operation =
+  | 'ranges'
+  | 'map'
+  | 'volume'
+  | 'clone'
+  | 'clone-range'
+  | 'copy'
+  | 'punch'
+  | 'zero'
+  | 'dig-holes'
+  | 'set-sparse';
+
+/** What every mutating operation returns. */
+export interface OperationReport {
+  operation: Operation;
+  method: Method;
+  source?: string;
+  destination?: string;
+  /** Bytes cloned, copied, punched or dug. */
+  bytes: bigint;
+  /** Native calls that did the work (ioctls, FSCTLs, copy_file_range calls, ...). */
+  calls: number;
+  durationMs: number;
+  /** True when a copy was made because cloning was impossible and the caller allowed it. */
+  fellBack?: boolean;
+  /** Why the fallback ran (the clone error's sentence), when it did. */
+  fallbackReason?: string;
+  /** Free-form detail for people ("renegotiated chunk limits to 256 x 1 MiB"). */
+  notes?: string[];
+}
+
+/** What to do when the destination name already exists. */
+export type ExistingPolicy = 'fail' | 'rename' | 'overwrite';
+
+/** Progress of a long operation. `total` is 0n when unknown. */
+export interface Progress {
+  done: bigint;
+  total: bigint;
+  message?: string;
+}
+
+/** Options every long operation accepts. */
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface CloneFileOptions extends RunOptions {
+  /** Existing destination: fail (default), auto-rename "name (clone).ext", or overwrite. */
+  onExisting?: ExistingPolicy;
+  /** 'none' (default): never copy data; 'copy': fall back to a hole-keeping copy and say so. */
+  fallback?: 'none' | 'copy';
+}
+
+export interface CloneRangeOptions extends RunOptions {
+  /** Windows: FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC. */
+  atomic?: boolean;
+  fallback?: 'none' | 'copy';
+  /** Extend the destination when the range ends past its EOF (default true). */
+  extend?: boolean;
+}
+
+export interface CopyOptions extends RunOptions {
+  onExisting?: ExistingPolicy;
+}
+
+export interface DigHolesOptions extends RunOptions {
+  /** Granularity of the zero scan; default: the file system block size. */
+  blockSize?: number;
+}
