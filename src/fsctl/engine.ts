@@ -1,6 +1,18 @@
-// CONTRACT (written first so the CLI, the extension and the benchmarks can be built against it;
-// the engine helper replaces this file with the implementation, keeping these signatures).
+// The engine: one API over every backend (src/fsctl/backend.ts), with the safety rules of
+// src/fsctl/operations.ts. Local work runs in this thread (CLI, tests) or, with
+// `{ worker: true }` (the extension host), in a worker thread so that no native loop blocks the
+// caller's event loop. smb:// paths always run here: their backend is network I/O, not a
+// native loop.
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { backendFor, isSmbPath, localBackend } from './backend';
+import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
+import { unpackExtents } from './codec/linux';
+import { SignalContext } from './context';
+import { cancelledError, FsctlError, type SerializedFsctlError } from './errors';
+import { type Request, requestPaths, type Response, runRequest } from './operations';
 import type {
   ByteRange,
   CloneFileOptions,
@@ -9,19 +21,29 @@ import type {
   DigHolesOptions,
   ExtentMap,
   OperationReport,
+  Progress,
   RangesResult,
   RunOptions,
   VolumeInfo,
 } from './types';
+import type { WorkerCall, WorkerReply } from './worker-protocol';
 
 export interface EngineOptions {
   /** Run local native work in a worker thread (the extension host); default false (CLI, tests). */
   worker?: boolean;
+  /** The worker script; default dist/worker.js next to the bundle, or src/fsctl/worker.ts under tsx. */
+  workerScript?: string;
 }
 
 export interface Engine {
   ranges(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<RangesResult>;
   map(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<ExtentMap>;
+  /**
+   * The same map with the extents in columnar typed arrays (PackedExtents: BigInt64Array
+   * offset/length/physical (-1 = unknown), Uint32Array raw FIEMAP flag bits). Millions of
+   * extents arrive without creating an object per extent; `unpackExtents` converts.
+   */
+  mapPacked(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<PackedExtentMap>;
   volume(path: string): Promise<VolumeInfo>;
   /** `destination` is an existing folder (clone keeps the source's name) or a new file path. */
   clone(source: string, destination: string, opts?: CloneFileOptions): Promise<OperationReport>;
@@ -44,4 +66,210 @@ export interface Engine {
   dispose(): Promise<void>;
 }
 
-export declare function createEngine(opts?: EngineOptions): Engine;
+export type { PackedExtentMap } from './backend-ext';
+export type { PackedExtents } from './codec/linux';
+export { unpackExtents, fiemapFlagNames } from './codec/linux';
+
+export function createEngine(opts: EngineOptions = {}): Engine {
+  return new EngineImpl(opts);
+}
+
+/** smb:// paths through the SMB backend (loaded lazily), local paths through this OS's backend. */
+async function resolveBackend(p: string): Promise<ExtendedBackend> {
+  // backendFor loads the SMB backend lazily (dynamic import), so local work never loads it.
+  if (isSmbPath(p)) return (await backendFor(p)) as ExtendedBackend;
+  return localBackend() as ExtendedBackend;
+}
+
+function toMap(p: PackedExtentMap): ExtentMap {
+  const t0 = performance.now();
+  const { packed, ...rest } = p;
+  const extents = unpackExtents(packed);
+  return { ...rest, extents, durationMs: rest.durationMs + Math.round((performance.now() - t0) * 1000) / 1000 };
+}
+
+interface Pending {
+  request: Request;
+  /** The operation's cancel flag (Int32 over a SharedArrayBuffer). */
+  flag: Int32Array;
+  /** Resolves when the operation has finished either way. */
+  settled: Promise<void>;
+  resolve(v: Response): void;
+  reject(e: unknown): void;
+  onProgress?: (p: Progress) => void;
+}
+
+class EngineImpl implements Engine {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(private readonly opts: EngineOptions) {}
+
+  ranges(p: string, o: RunOptions & { window?: ByteRange } = {}): Promise<RangesResult> {
+    return this.run({ op: 'ranges', path: p, window: o.window }, o) as Promise<RangesResult>;
+  }
+  async map(p: string, o: RunOptions & { window?: ByteRange } = {}): Promise<ExtentMap> {
+    return toMap((await this.run({ op: 'map', path: p, window: o.window }, o)) as PackedExtentMap);
+  }
+  mapPacked(p: string, o: RunOptions & { window?: ByteRange } = {}): Promise<PackedExtentMap> {
+    return this.run({ op: 'map', path: p, window: o.window }, o) as Promise<PackedExtentMap>;
+  }
+  volume(p: string): Promise<VolumeInfo> {
+    return this.run({ op: 'volume', path: p }, {}) as Promise<VolumeInfo>;
+  }
+  clone(source: string, destination: string, o: CloneFileOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'clone', source, destination, onExisting: o.onExisting, fallback: o.fallback }, o) as Promise<OperationReport>;
+  }
+  cloneRange(
+    source: string,
+    sourceOffset: bigint,
+    target: string,
+    targetOffset: bigint,
+    length: bigint,
+    o: CloneRangeOptions = {},
+  ): Promise<OperationReport> {
+    return this.run(
+      { op: 'clone-range', source, sourceOffset, target, targetOffset, length, atomic: o.atomic, fallback: o.fallback, extend: o.extend },
+      o,
+    ) as Promise<OperationReport>;
+  }
+  copy(source: string, destination: string, o: CopyOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'copy', source, destination, onExisting: o.onExisting }, o) as Promise<OperationReport>;
+  }
+  punch(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'punch', path: p, range }, o) as Promise<OperationReport>;
+  }
+  zero(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'zero', path: p, range }, o) as Promise<OperationReport>;
+  }
+  digHoles(p: string, o: DigHolesOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'dig-holes', path: p, blockSize: o.blockSize }, o) as Promise<OperationReport>;
+  }
+  setSparse(p: string, sparse: boolean, o: RunOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'set-sparse', path: p, sparse }, o) as Promise<OperationReport>;
+  }
+
+  /**
+   * Cancel what is still running (so each operation removes its temporary files itself), wait
+   * for it to settle (at most 5 s), then stop the worker.
+   */
+  async dispose(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    const settling = [...this.pending.values()].map((p) => {
+      Atomics.store(p.flag, 0, 1);
+      return p.settled;
+    });
+    if (settling.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(settling), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+    }
+    this.worker = undefined;
+    await w.terminate();
+  }
+
+  private async run(req: Request, o: RunOptions): Promise<Response> {
+    const paths = requestPaths(req);
+    if (o.signal?.aborted) throw cancelledError(req.op, paths);
+    if (this.opts.worker && !paths.some(isSmbPath)) return this.runInWorker(req, o);
+    const ctx = new SignalContext(req.op, paths, o.signal, o.onProgress);
+    return runRequest(resolveBackend, req, ctx);
+  }
+
+  // ---- worker ------------------------------------------------------------------------------
+
+  private workerScript(): { file: string; ts: boolean } {
+    if (this.opts.workerScript) return { file: this.opts.workerScript, ts: this.opts.workerScript.endsWith('.ts') };
+    const js = path.join(__dirname, 'worker.js');
+    if (fs.existsSync(js)) return { file: js, ts: false };
+    const ts = path.join(__dirname, 'worker.ts');
+    if (fs.existsSync(ts)) return { file: ts, ts: true };
+    throw new Error(`Extent Lens: the engine worker script was not found next to ${__filename} (worker.js or worker.ts)`);
+  }
+
+  private getWorker(): Worker {
+    if (this.worker) return this.worker;
+    const { file, ts } = this.workerScript();
+    // A .ts entry (tests and tools running from source under tsx): node 20 cannot start a worker
+    // from a .ts file directly, so a one-line bootstrap registers tsx's require hook first.
+    // (The module name is computed so bundlers do not try to resolve tsx into a shipped bundle.)
+    const tsxCjs = ['tsx', 'cjs'].join('/');
+    const w = ts
+      ? new Worker(`require(${JSON.stringify(require.resolve(tsxCjs))}); require(${JSON.stringify(file)});`, { eval: true })
+      : new Worker(file);
+    w.on('message', (m: WorkerReply) => this.onReply(m));
+    const failAll = (why: string): void => {
+      if (this.worker === w) this.worker = undefined;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(
+          new FsctlError({
+            operation: p.request.op,
+            code: 'E_INTERNAL',
+            paths: requestPaths(p.request),
+            message: `${p.request.op}: the engine worker stopped (${why}) (E_INTERNAL); try again, and report it if it repeats.`,
+          }),
+        );
+      }
+    };
+    w.on('error', (e) => failAll(e.message));
+    w.on('exit', (code) => failAll(`exit code ${code}`));
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private onReply(m: WorkerReply): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.kind === 'progress') {
+      p.onProgress?.(m.progress);
+      return;
+    }
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (m.kind === 'result') p.resolve(m.value);
+    else if ((m.error as SerializedFsctlError).name === 'FsctlError') p.reject(FsctlError.fromJSON(m.error as SerializedFsctlError));
+    else {
+      const e = new Error(m.error.message);
+      e.name = m.error.name;
+      p.reject(e);
+    }
+  }
+
+  private runInWorker(req: Request, o: RunOptions): Promise<Response> {
+    const w = this.getWorker();
+    const id = this.nextId++;
+    const cancel = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancel);
+    const onAbort = (): void => {
+      Atomics.store(flag, 0, 1);
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    let markSettled!: () => void;
+    const settled = new Promise<void>((r) => (markSettled = r));
+    return new Promise<Response>((resolve, reject) => {
+      this.pending.set(id, {
+        request: req,
+        flag,
+        settled,
+        resolve: (v) => {
+          o.signal?.removeEventListener('abort', onAbort);
+          markSettled();
+          resolve(v);
+        },
+        reject: (e) => {
+          o.signal?.removeEventListener('abort', onAbort);
+          markSettled();
+          reject(e);
+        },
+        onProgress: o.onProgress,
+      });
+      w.ref();
+      const call: WorkerCall = { kind: 'call', id, request: req, cancel, wantProgress: o.onProgress !== undefined };
+      w.postMessage(call);
+    });
+  }
+}

@@ -103,6 +103,9 @@ export type Method =
   | 'fcopyfile'
   | 'sparse-copy' // read/write copy that keeps holes (the fallback)
   | 'FALLOC_FL_PUNCH_HOLE'
+  | 'FALLOC_FL_ZERO_RANGE' // Linux zero when the file system cannot punch
+  | 'write-zeros' // zero by writing zeros (neither punch nor zero-range available)
+  | 'none' // nothing to do on this OS (e.g. set-sparse on Linux: every file may hold holes)
   | 'FSCTL_SET_ZERO_DATA'
   | 'F_PUNCHHOLE'
   | 'FSCTL_SET_SPARSE'

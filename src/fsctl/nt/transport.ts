@@ -37,6 +37,11 @@ export interface NtOpenOptions {
   disposition: 'open' | 'create-new' | 'overwrite-if';
   /** Delete the file when the handle closes (temporary destinations until success). */
   deleteOnClose?: boolean;
+  /**
+   * Also request DELETE access (needed to rename the open file). Optional extension: a transport
+   * that always asks for DELETE may ignore it; deleteOnClose implies it.
+   */
+  delete?: boolean;
 }
 
 /** FILE_BASIC_INFORMATION: FILETIME values (100 ns since 1601) and attributes. */

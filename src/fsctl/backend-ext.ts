@@ -1,0 +1,58 @@
+// Optional extras a backend may offer beyond the Backend contract (src/fsctl/backend.ts). The
+// engine uses each one when present and otherwise falls back (or says the operation is not
+// supported there). The SMB backend can implement `stat`/`rename`/`remove`/`read` so that the
+// engine's temp-name-then-rename safety and dig-holes also work on smb:// paths.
+
+import type { Backend, OpContext } from './backend';
+import type { PackedExtents } from './codec/linux';
+import type { ByteRange, ExtentMap, OperationReport } from './types';
+
+export type PathKind = 'file' | 'directory' | 'fifo' | 'char-device' | 'block-device' | 'socket' | 'other' | 'missing';
+
+export interface PathInfo {
+  kind: PathKind;
+  size: bigint;
+  /** Identity of the file (dev:ino locally); equal ids = the same file. */
+  fileId?: string;
+  /** Identity of the volume (st_dev locally). */
+  volumeId?: string;
+}
+
+/** An ExtentMap whose extents travel in columnar form (fast across threads). */
+export interface PackedExtentMap extends Omit<ExtentMap, 'extents'> {
+  packed: PackedExtents;
+}
+
+/** Positional I/O on descriptors with exact 64-bit offsets (node's fs.writeSync ignores bigint positions). */
+export interface PositionalIo {
+  pread(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string): number;
+  pwrite(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string): number;
+  ftruncate(fd: number, size: bigint, path: string): void;
+  /** Deallocate [offset, offset+length) keeping the size. */
+  punch?(fd: number, offset: bigint, length: bigint, path: string): void;
+  /** File system block size of the file behind `fd`. */
+  blockSize?(fd: number, path: string): number;
+}
+
+export interface BackendExtensions {
+  /** Descriptor-level I/O for local hole-keeping copies and dig-holes. */
+  io?: PositionalIo;
+  /** File system name and block size only (no clone probe): what alignment checks need. */
+  fsInfo?(path: string): Promise<{ filesystem: string; blockSize: number }>;
+  /** What is at `path` (never throws for a missing path: kind 'missing'). */
+  stat?(path: string): Promise<PathInfo>;
+  /** Rename; when `replace` is false it must fail with EEXIST rather than replace (no race). */
+  rename?(from: string, to: string, replace: boolean): Promise<void>;
+  /** Delete a file (best effort cleanup of temporaries). */
+  remove?(path: string): Promise<void>;
+  /** Read up to buf.length bytes at `offset`; returns the count read (0 at EOF). */
+  read?(path: string, offset: bigint, buf: Uint8Array): Promise<number>;
+  /** Make `range` read as zeros, deallocating where possible. */
+  zeroRange?(path: string, range: ByteRange, ctx: OpContext): Promise<OperationReport>;
+  /** extentMap with the extents packed (see PackedExtentMap). */
+  extentMapPacked?(path: string, window: ByteRange | undefined, ctx: OpContext): Promise<PackedExtentMap>;
+  /** Hole-keeping copy by the backend itself (used for the clone 'copy' fallback). */
+  sparseCopy?(source: string, target: string, ctx: OpContext): Promise<OperationReport>;
+}
+
+export type ExtendedBackend = Backend & BackendExtensions;

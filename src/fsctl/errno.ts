@@ -1,0 +1,158 @@
+// errno numbers <-> names for Linux and macOS, and the sentence a person can act on for each.
+// Backends turn every failed libc call into an FsctlError through `errnoError` so that the
+// OS code reaches the user by NAME (EXDEV, EOPNOTSUPP) together with what to do about it.
+
+import { FsctlError } from './errors';
+import type { Operation } from './types';
+
+const LINUX: Record<number, string> = {
+  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 7: 'E2BIG', 8: 'ENOEXEC',
+  9: 'EBADF', 10: 'ECHILD', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 15: 'ENOTBLK',
+  16: 'EBUSY', 17: 'EEXIST', 18: 'EXDEV', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL',
+  23: 'ENFILE', 24: 'EMFILE', 25: 'ENOTTY', 26: 'ETXTBSY', 27: 'EFBIG', 28: 'ENOSPC', 29: 'ESPIPE',
+  30: 'EROFS', 31: 'EMLINK', 32: 'EPIPE', 33: 'EDOM', 34: 'ERANGE', 35: 'EDEADLK', 36: 'ENAMETOOLONG',
+  37: 'ENOLCK', 38: 'ENOSYS', 39: 'ENOTEMPTY', 40: 'ELOOP', 61: 'ENODATA', 75: 'EOVERFLOW',
+  95: 'EOPNOTSUPP', 107: 'ENOTCONN', 110: 'ETIMEDOUT', 116: 'ESTALE', 122: 'EDQUOT', 125: 'ECANCELED',
+};
+
+const DARWIN: Record<number, string> = {
+  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 7: 'E2BIG', 8: 'ENOEXEC',
+  9: 'EBADF', 10: 'ECHILD', 11: 'EDEADLK', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 15: 'ENOTBLK',
+  16: 'EBUSY', 17: 'EEXIST', 18: 'EXDEV', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL',
+  23: 'ENFILE', 24: 'EMFILE', 25: 'ENOTTY', 26: 'ETXTBSY', 27: 'EFBIG', 28: 'ENOSPC', 29: 'ESPIPE',
+  30: 'EROFS', 31: 'EMLINK', 32: 'EPIPE', 33: 'EDOM', 34: 'ERANGE', 35: 'EAGAIN', 45: 'ENOTSUP',
+  62: 'ELOOP', 63: 'ENAMETOOLONG', 66: 'ENOTEMPTY', 69: 'EDQUOT', 70: 'ESTALE', 78: 'ENOSYS',
+  84: 'EOVERFLOW', 89: 'ECANCELED', 102: 'EOPNOTSUPP',
+};
+
+function table(platform: string = process.platform): Record<number, string> {
+  return platform === 'darwin' ? DARWIN : LINUX;
+}
+
+/** errno number -> name ('EXDEV'); unknown numbers become 'E<n>'. */
+export function errnoName(errno: number, platform?: string): string {
+  return table(platform)[errno] ?? `E${errno}`;
+}
+
+/** name -> errno number, or undefined when this platform has no such name. */
+export function errnoNumber(name: string, platform?: string): number | undefined {
+  for (const [n, v] of Object.entries(table(platform))) if (v === name) return Number(n);
+  return undefined;
+}
+
+/** Extra facts that make a sentence precise (the file system name, the block size). */
+export interface ErrnoContext {
+  filesystem?: string;
+  blockSize?: number;
+}
+
+const CLONE_OPS: ReadonlySet<Operation> = new Set<Operation>(['clone', 'clone-range']);
+
+/** One sentence for `code` in the context of `operation`; it names what to do. */
+export function errnoSentence(code: string, operation: Operation, ctx: ErrnoContext = {}): string {
+  const fs = ctx.filesystem;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory; check the path';
+    case 'EACCES':
+      return 'permission denied; you need read access to the source and write access to the destination and its folder';
+    case 'EPERM':
+      return 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
+    case 'EROFS':
+      return 'the file system is mounted read-only; remount it read-write or choose another destination';
+    case 'EXDEV':
+      return CLONE_OPS.has(operation)
+        ? 'source and destination are on different file systems; block cloning needs both on one file system'
+        : 'source and destination are on different file systems';
+    case 'EOPNOTSUPP':
+    case 'ENOTSUP':
+    case 'ENOTTY':
+    case 'ENOSYS':
+      if (CLONE_OPS.has(operation)) {
+        if (fs === 'ext4' || fs === 'ext3' || fs === 'ext2')
+          return `${fs} cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy`;
+        return `${fs ?? 'this file system'} cannot share blocks (no reflink support); use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy`;
+      }
+      if (operation === 'punch' || operation === 'zero' || operation === 'dig-holes')
+        return `${fs ?? 'this file system'} cannot deallocate ranges (no hole punching)`;
+      if (operation === 'map') return `${fs ?? 'this file system'} does not support FIEMAP extent maps`;
+      return `${fs ?? 'this file system'} does not support this operation`;
+    case 'EINVAL':
+      if (operation === 'clone-range' || operation === 'clone')
+        return `the file system refused the range: offsets must be multiples of the block size${ctx.blockSize ? ` (${ctx.blockSize} bytes)` : ''}, the length too unless the range ends at the source's end, and ranges in one file must not overlap`;
+      return 'the file system rejected an argument (invalid offset, length or flags)';
+    case 'EISDIR':
+      return 'is a directory; a regular file is needed';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ENOSPC':
+      return 'no space left on the device; free space or choose another destination';
+    case 'EDQUOT':
+      return 'the disk quota is exhausted';
+    case 'EFBIG':
+      return 'the result would be larger than the file system allows';
+    case 'ETXTBSY':
+      return 'the file is busy (a running program or an active swap file); stop using it first';
+    case 'EBADF':
+      return 'the file is not open for the access this needs (read for the source, write for the destination)';
+    case 'EAGAIN':
+      return 'the file is locked or busy; try again later';
+    case 'EBUSY':
+      return 'the file or device is busy';
+    case 'EEXIST':
+      return 'the destination already exists';
+    case 'ENXIO':
+      return 'no data past this offset';
+    case 'EIO':
+      return 'an I/O error occurred on the device; check the device and its kernel log';
+    case 'EOVERFLOW':
+      return 'an offset or size is too large for this call';
+    case 'ENAMETOOLONG':
+      return 'the file name is too long';
+    case 'ELOOP':
+      return 'too many symbolic links in the path';
+    case 'EMLINK':
+      return 'too many links';
+    case 'EINTR':
+      return 'the call was interrupted; try again';
+    default:
+      return `the operation failed with ${code}`;
+  }
+}
+
+/** The FsctlError for a failed libc call, with the OS code by name and a sentence. */
+export function errnoError(
+  operation: Operation,
+  errno: number,
+  syscall: string,
+  paths: string[],
+  ctx: ErrnoContext = {},
+): FsctlError {
+  const code = errnoName(errno);
+  return new FsctlError({
+    operation,
+    code,
+    errno,
+    paths,
+    syscall,
+    message: `${operation}: ${syscall} failed on ${paths.join(' -> ')}: ${errnoSentence(code, operation, ctx)} (${code}).`,
+  });
+}
+
+/** The FsctlError for a Node fs error (which already carries the code name). */
+export function nodeFsError(operation: Operation, e: unknown, paths: string[], ctx: ErrnoContext = {}): FsctlError {
+  if (e instanceof FsctlError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const code = typeof err?.code === 'string' ? err.code : 'EIO';
+  const errno = typeof err?.errno === 'number' ? Math.abs(err.errno) : errnoNumber(code);
+  const syscall = err?.syscall ?? 'fs';
+  return new FsctlError({
+    operation,
+    code,
+    errno,
+    paths,
+    syscall,
+    message: `${operation}: ${syscall} failed on ${paths.join(' -> ')}: ${errnoSentence(code, operation, ctx)} (${code}).`,
+    cause: e,
+  });
+}

@@ -1,0 +1,48 @@
+// What kind of thing is at a path, and the error for "not a regular file". Shared by every
+// backend and by destination handling; no native code.
+
+import type * as fs from 'node:fs';
+import { FsctlError } from './errors';
+import type { Operation } from './types';
+import type { PathKind } from './backend-ext';
+
+export function kindOf(st: fs.Stats | fs.BigIntStats): PathKind {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'directory';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'char-device';
+  if (st.isBlockDevice()) return 'block-device';
+  if (st.isSocket()) return 'socket';
+  return 'other';
+}
+
+const KIND_WORDS: Record<PathKind, string> = {
+  file: 'a regular file',
+  directory: 'a directory',
+  fifo: 'a FIFO (named pipe)',
+  'char-device': 'a character device',
+  'block-device': 'a block device',
+  socket: 'a socket',
+  other: 'not a regular file',
+  missing: 'missing',
+};
+
+/** The error for "this path exists but is not a regular file". Directories keep the OS name EISDIR. */
+export function notRegularError(operation: Operation, path: string, kind: PathKind): FsctlError {
+  if (kind === 'missing')
+    return new FsctlError({
+      operation,
+      code: 'ENOENT',
+      errno: 2,
+      paths: [path],
+      message: `${operation}: ${path} does not exist (ENOENT); check the path.`,
+    });
+  const code = kind === 'directory' ? 'EISDIR' : 'E_NOT_REGULAR';
+  return new FsctlError({
+    operation,
+    code,
+    errno: kind === 'directory' ? 21 : undefined,
+    paths: [path],
+    message: `${operation}: ${path} is ${KIND_WORDS[kind]}, not a regular file (${code}); choose a regular file.`,
+  });
+}

@@ -1,0 +1,76 @@
+// Opening files safely for native calls: check the type BEFORE open (a FIFO or a character
+// device must never block the engine), open with O_NONBLOCK anyway (the path may change between
+// the check and the open), and confirm the type again with fstat on the descriptor.
+
+import * as fs from 'node:fs';
+import { nodeFsError } from '../errno';
+import type { Operation } from '../types';
+import { kindOf, notRegularError } from '../file-kind';
+
+export { kindOf, notRegularError };
+
+export interface OpenFile {
+  fd: number;
+  path: string;
+  /** fstat of the open file (not filled for 'create-new': the file is new and empty). */
+  stat: fs.BigIntStats;
+}
+
+export type OpenMode = 'read' | 'read-write' | 'create-new';
+
+/** stat() that follows symlinks and maps failures to named FsctlErrors. */
+export function statPath(operation: Operation, path: string): fs.BigIntStats {
+  try {
+    return fs.statSync(path, { bigint: true });
+  } catch (e) {
+    throw nodeFsError(operation, e, [path]);
+  }
+}
+
+export function openRegular(operation: Operation, path: string, mode: OpenMode, createMode = 0o600): OpenFile {
+  const c = fs.constants;
+  if (mode !== 'create-new') {
+    const st = statPath(operation, path);
+    const kind = kindOf(st);
+    if (kind !== 'file') throw notRegularError(operation, path, kind);
+  }
+  const flags =
+    mode === 'read'
+      ? c.O_RDONLY | c.O_NONBLOCK
+      : mode === 'read-write'
+        ? c.O_RDWR | c.O_NONBLOCK
+        : c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NONBLOCK;
+  let fd: number;
+  try {
+    fd = fs.openSync(path, flags, createMode);
+  } catch (e) {
+    throw nodeFsError(operation, e, [path]);
+  }
+  // A file this call just created with O_EXCL is a regular file: skip the second fstat there
+  // (clone latency is a handful of syscalls, each one counts).
+  if (mode === 'create-new') return { fd, path, stat: undefined as unknown as fs.BigIntStats };
+  const stat = fs.fstatSync(fd, { bigint: true });
+  const kind = kindOf(stat);
+  if (kind !== 'file') {
+    fs.closeSync(fd);
+    throw notRegularError(operation, path, kind);
+  }
+  return { fd, path, stat };
+}
+
+export function closeQuietly(f: OpenFile | number | undefined): void {
+  if (f === undefined) return;
+  try {
+    fs.closeSync(typeof f === 'number' ? f : f.fd);
+  } catch {
+    /* already closed */
+  }
+}
+
+export function unlinkQuietly(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    /* gone already */
+  }
+}

@@ -1,0 +1,89 @@
+// The libc functions the Linux backend calls, declared once through koffi (the only place on
+// Linux that loads native code). Every function returns the raw C result; callers read
+// `errno()` immediately after a failure (a later call may reset it, FACTS §6).
+//
+// ioctl is variadic: it is declared twice with fixed prototypes for the same symbol (one with a
+// pointer argument for FIEMAP/FICLONERANGE, one with an int for FICLONE), which is what the
+// x86_64 and arm64 calling conventions allow (FACTS §6).
+
+import koffi = require('koffi');
+
+export interface Libc {
+  lseek(fd: number, offset: bigint, whence: number): number | bigint;
+  ioctlPtr(fd: number, request: number, arg: Uint8Array): number;
+  ioctlInt(fd: number, request: number, arg: number): number;
+  copyFileRange(fdIn: number, offIn: BigInt64Array, fdOut: number, offOut: BigInt64Array, len: bigint, flags: number): number | bigint;
+  fallocate(fd: number, mode: number, offset: bigint, len: bigint): number;
+  ftruncate(fd: number, len: bigint): number;
+  fstatfs(fd: number, buf: Uint8Array): number;
+  pread(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
+  pwrite(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
+  renameat2(oldDirFd: number, oldPath: string, newDirFd: number, newPath: string, flags: number): number;
+  errno(): number;
+}
+
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
+export const FS_IOC_FIEMAP = 0xc020660b;
+export const FICLONE = 0x40049409;
+export const FICLONERANGE = 0x4020940d;
+export const FALLOC_FL_KEEP_SIZE = 0x1;
+export const FALLOC_FL_PUNCH_HOLE = 0x2;
+export const FALLOC_FL_ZERO_RANGE = 0x10;
+export const AT_FDCWD = -100;
+export const RENAME_NOREPLACE = 0x1;
+
+let libc: Libc | undefined;
+
+export function loadLibc(): Libc {
+  if (libc) return libc;
+  const lib = koffi.load('libc.so.6');
+  const lseek = lib.func('int64_t lseek(int fd, int64_t offset, int whence)');
+  const ioctlPtr = lib.func('int ioctl(int fd, unsigned long request, void *arg)');
+  const ioctlInt = lib.func('int ioctl(int fd, unsigned long request, int arg)');
+  const copyFileRange = lib.func(
+    'int64_t copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out, size_t len, unsigned int flags)',
+  );
+  const fallocate = lib.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)');
+  const ftruncate = lib.func('int ftruncate(int fd, int64_t length)');
+  const fstatfs = lib.func('int fstatfs(int fd, void *buf)');
+  const pread = lib.func('int64_t pread(int fd, void *buf, size_t count, int64_t offset)');
+  const pwrite = lib.func('int64_t pwrite(int fd, const void *buf, size_t count, int64_t offset)');
+  // glibc >= 2.28; older systems fall back to link()+unlink() in the engine.
+  let renameat2: Libc['renameat2'];
+  try {
+    const f = lib.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
+    renameat2 = (a, b, c, d, e) => f(a, b, c, d, e) as number;
+  } catch {
+    renameat2 = () => {
+      koffi.errno(38); // ENOSYS: the engine falls back to link()+unlink()
+      return -1;
+    };
+  }
+  // errno is captured the moment a call returns -1, before any other JavaScript runs (an
+  // allocation could trigger a GC whose own syscalls overwrite errno); errno() returns it.
+  let last = 0;
+  const c = <T extends number | bigint>(r: T): T => {
+    if (r === -1 || r === -1n) last = koffi.errno();
+    return r;
+  };
+  libc = {
+    lseek: (fd, offset, whence) => c(lseek(fd, offset, whence) as number | bigint),
+    ioctlPtr: (fd, request, arg) => c(ioctlPtr(fd, request, arg) as number),
+    ioctlInt: (fd, request, arg) => c(ioctlInt(fd, request, arg) as number),
+    copyFileRange: (fdIn, offIn, fdOut, offOut, len, flags) => c(copyFileRange(fdIn, offIn, fdOut, offOut, len, flags) as number | bigint),
+    fallocate: (fd, mode, offset, len) => c(fallocate(fd, mode, offset, len) as number),
+    ftruncate: (fd, len) => c(ftruncate(fd, len) as number),
+    fstatfs: (fd, buf) => c(fstatfs(fd, buf) as number),
+    pread: (fd, buf, count, offset) => c(pread(fd, buf, count, offset) as number | bigint),
+    pwrite: (fd, buf, count, offset) => c(pwrite(fd, buf, count, offset) as number | bigint),
+    renameat2: (a, b, d, e, f) => c(renameat2(a, b, d, e, f)),
+    errno: () => last,
+  };
+  return libc;
+}
+
+/** koffi returns 64-bit integers as number up to 2^53 and bigint above: always bigint here. */
+export function big(v: number | bigint): bigint {
+  return typeof v === 'bigint' ? v : BigInt(v);
+}

@@ -1,0 +1,196 @@
+// The bad-input matrix: every case has its own named error, and no failure leaves anything in
+// the destination folder. Real files on real file systems: ext4 (cannot clone), XFS (can),
+// FIFOs, a character device, an immutable file (chattr +i), a read-only mount, and a
+// non-root user for EACCES.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine, FsctlError } from '../../src/fsctl/index';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { listing, sha256, writeData, writeSparse } from '../support/sparse-files';
+
+const engine = createEngine();
+const skip = skipReason('xfs') ?? skipReason('ext4');
+
+function isErr(code: string, re?: RegExp) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof FsctlError, `expected FsctlError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.ok(e.message.includes(`(${code})`), `message names the code: ${e.message}`);
+    if (re) assert.match(e.message, re);
+    return true;
+  };
+}
+
+describe('bad input and failures', { skip }, () => {
+  let xfs: TestFs;
+  let ext4: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+    ext4 = makeFs('ext4');
+  });
+  after(() => {
+    for (const t of [xfs, ext4]) {
+      if (!t) continue;
+      spawnSync('chattr', ['-R', '-i', t.mountPoint]);
+      t.cleanup();
+    }
+  });
+
+  test('missing path: ENOENT for every operation', async () => {
+    const d = freshDir(xfs, 'missing');
+    const m = path.join(d, 'nope.bin');
+    await assert.rejects(engine.ranges(m), isErr('ENOENT', /nope\.bin/));
+    await assert.rejects(engine.map(m), isErr('ENOENT'));
+    await assert.rejects(engine.volume(m), isErr('ENOENT'));
+    await assert.rejects(engine.clone(m, d), isErr('ENOENT'));
+    await assert.rejects(engine.punch(m, { offset: 0n, length: 4096n }), isErr('ENOENT'));
+    const src = path.join(d, 'src.bin');
+    writeData(src, 4096);
+    await assert.rejects(engine.clone(src, path.join(d, 'no-such-folder', 'x.bin')), isErr('ENOENT', /does not exist/));
+    await assert.rejects(engine.clone(src, path.join(d, 'no-such-folder') + '/'), isErr('ENOENT'));
+    assert.deepEqual(listing(d), ['src.bin']);
+  });
+
+  test('a directory: EISDIR', async () => {
+    const d = freshDir(xfs, 'dir');
+    await assert.rejects(engine.ranges(d), isErr('EISDIR', /is a directory/));
+    await assert.rejects(engine.map(d), isErr('EISDIR'));
+    await assert.rejects(engine.clone(d, path.join(xfs.mountPoint, 'x')), isErr('EISDIR'));
+    await assert.rejects(engine.digHoles(d), isErr('EISDIR'));
+  });
+
+  test('a FIFO and a character device: E_NOT_REGULAR, without hanging', { timeout: 10000 }, async () => {
+    const d = freshDir(xfs, 'fifo');
+    const fifo = path.join(d, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(engine.ranges(fifo), isErr('E_NOT_REGULAR', /FIFO/));
+    await assert.rejects(engine.map(fifo), isErr('E_NOT_REGULAR'));
+    await assert.rejects(engine.clone(fifo, freshDir(xfs, 'fifo-out')), isErr('E_NOT_REGULAR'));
+    await assert.rejects(engine.punch(fifo, { offset: 0n, length: 1n }), isErr('E_NOT_REGULAR'));
+    await assert.rejects(engine.ranges('/dev/null'), isErr('E_NOT_REGULAR', /character device/));
+    await assert.rejects(engine.map('/dev/zero'), isErr('E_NOT_REGULAR'));
+    const src = path.join(d, 'src.bin');
+    writeData(src, 4096);
+    await assert.rejects(engine.clone(src, fifo, { onExisting: 'overwrite' }), isErr('E_NOT_REGULAR'));
+    await assert.rejects(engine.cloneRange(src, 0n, fifo, 0n, 4096n), isErr('E_NOT_REGULAR'));
+    assert.deepEqual(listing(d), ['pipe', 'src.bin']);
+  });
+
+  test('different file systems: EXDEV for clone, no leftovers; copy falls back to sparse-copy', async () => {
+    const src = path.join(freshDir(ext4, 'xdev'), 'src.bin');
+    writeSparse(src, 1048576n, [{ offset: 0n, length: 8192 }, { offset: 524288n, length: 4096 }]);
+    const out = freshDir(xfs, 'xdev-out');
+    await assert.rejects(engine.clone(src, out), isErr('EXDEV', /different file systems/));
+    await assert.rejects(engine.cloneRange(src, 0n, (writeData(path.join(out, 't'), 4096), path.join(out, 't')), 0n, 4096n), isErr('EXDEV'));
+    assert.deepEqual(listing(out), ['t']);
+    const rep = await engine.copy(src, out);
+    assert.equal(rep.method, 'sparse-copy');
+    assert.ok(rep.notes?.some((n) => /EXDEV/.test(n)), JSON.stringify(rep.notes));
+    assert.equal(sha256(rep.destination!), sha256(src));
+    assert.deepEqual((await engine.ranges(rep.destination!)).ranges, (await engine.ranges(src)).ranges, 'holes kept');
+    const viaClone = await engine.clone(src, path.join(out, 'fallback.bin'), { fallback: 'copy' });
+    assert.equal(viaClone.fellBack, true);
+    assert.match(viaClone.fallbackReason!, /EXDEV/);
+    assert.equal(sha256(viaClone.destination!), sha256(src));
+  });
+
+  test('ext4 refuses to clone: EOPNOTSUPP with the remedy; fallback copy says so', async () => {
+    const d = freshDir(ext4, 'refuse');
+    const src = path.join(d, 'src.bin');
+    writeData(src, 20000);
+    const v = await engine.volume(src);
+    assert.equal(v.filesystem, 'ext4');
+    assert.equal(v.supportsClone, false);
+    assert.match(v.cloneEvidence, /EOPNOTSUPP/);
+    const before = listing(d);
+    await assert.rejects(
+      engine.clone(src, path.join(d, 'c.bin')),
+      isErr('EOPNOTSUPP', /ext4 cannot share blocks; use XFS \(mkfs\.xfs -m reflink=1\) or btrfs, or allow a copy/),
+    );
+    assert.deepEqual(listing(d), before, 'nothing left behind');
+    const dst = path.join(d, 'dst.bin');
+    writeData(dst, 8192);
+    await assert.rejects(engine.cloneRange(src, 0n, dst, 0n, 4096n), isErr('EOPNOTSUPP', /ext4 cannot share blocks/));
+    const rep = await engine.clone(src, path.join(d, 'c.bin'), { fallback: 'copy' });
+    assert.equal(rep.fellBack, true);
+    assert.equal(rep.method, 'copy_file_range');
+    assert.match(rep.fallbackReason!, /EOPNOTSUPP/);
+    assert.equal(sha256(rep.destination!), sha256(src));
+    const rr = await engine.cloneRange(src, 0n, dst, 0n, 4096n, { fallback: 'copy' });
+    assert.equal(rr.fellBack, true);
+  });
+
+  test('negative and overflowing offsets: E_RANGE before any call', async () => {
+    const f = path.join(freshDir(xfs, 'range'), 'f.bin');
+    writeData(f, 8192);
+    const h = sha256(f);
+    await assert.rejects(engine.punch(f, { offset: -1n, length: 4096n }), isErr('E_RANGE', /negative/));
+    await assert.rejects(engine.punch(f, { offset: 0n, length: -4096n }), isErr('E_RANGE', /negative/));
+    await assert.rejects(engine.zero(f, { offset: 1n << 62n, length: 1n << 62n }), isErr('E_RANGE', /2\^63-1/));
+    await assert.rejects(engine.ranges(f, { window: { offset: -5n, length: 1n } }), isErr('E_RANGE'));
+    await assert.rejects(engine.cloneRange(f, 0n, f, 4096n, -4096n), isErr('E_RANGE'));
+    assert.equal(sha256(f), h);
+  });
+
+  test('immutable destination (chattr +i): EPERM, nothing changed', async () => {
+    const d = freshDir(xfs, 'immutable');
+    const src = path.join(d, 'src.bin');
+    writeData(src, 8192);
+    const dst = path.join(d, 'locked.bin');
+    writeData(dst, 8192, 99);
+    execFileSync('chattr', ['+i', dst]);
+    try {
+      const h = sha256(dst);
+      await assert.rejects(engine.cloneRange(src, 0n, dst, 0n, 4096n), isErr('EPERM', /immutable/));
+      await assert.rejects(engine.punch(dst, { offset: 0n, length: 4096n }), isErr('EPERM'));
+      await assert.rejects(engine.clone(src, dst, { onExisting: 'overwrite' }), isErr('EPERM'));
+      assert.equal(sha256(dst), h);
+      assert.deepEqual(listing(d), ['locked.bin', 'src.bin']);
+    } finally {
+      execFileSync('chattr', ['-i', dst]);
+    }
+  });
+
+  test('read-only mount: EROFS, nothing left', async () => {
+    const d = freshDir(ext4, 'ro');
+    const src = path.join(d, 'src.bin');
+    writeData(src, 8192);
+    ext4.remount('ro');
+    try {
+      await assert.rejects(engine.copy(src, path.join(d, 'c.bin')), isErr('EROFS', /read-only/));
+      await assert.rejects(engine.punch(src, { offset: 0n, length: 4096n }), isErr('EROFS'));
+      const v = await engine.volume(d);
+      assert.equal(v.supportsClone, false);
+      // A definite earlier probe of this file system is cached; otherwise the probe cannot write.
+      assert.match(v.cloneEvidence, /could not probe.*EROFS|EOPNOTSUPP/);
+      assert.deepEqual(listing(d), ['src.bin']);
+    } finally {
+      ext4.remount('rw');
+    }
+  });
+
+  test('permission denied for a non-root user: EACCES', { skip: process.getuid?.() !== 0 ? 'needs root to switch user' : undefined }, async () => {
+    const d = freshDir(xfs, 'acl');
+    fs.chmodSync(d, 0o755);
+    const secret = path.join(d, 'secret.bin');
+    writeData(secret, 4096);
+    fs.chmodSync(secret, 0o600);
+    const script = `
+      const { createEngine } = require(${JSON.stringify(path.resolve(__dirname, '../../src/fsctl/index.ts'))});
+      createEngine().ranges(${JSON.stringify(secret)}).then(() => console.log('OK'), (e) => console.log(e.code + ' ' + e.message));`;
+    const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: '/tmp', HOME: '/tmp' },
+      cwd: '/',
+      timeout: 30000,
+    });
+    if (r.status !== 0 && !r.stdout) return assert.fail(`child failed: ${r.stderr}`);
+    assert.match(r.stdout, /^EACCES .*permission denied.*\(EACCES\)/);
+  });
+});

@@ -1,0 +1,150 @@
+// Sparse layouts on ext4 (SEEK_DATA/SEEK_HOLE + FIEMAP) and tmpfs (no FIEMAP: the map falls
+// back to the seek view), windows, empty and all-hole files, and the map's flags/physical.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine, type ByteRange } from '../../src/fsctl/index';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { sha256, writeSparse } from '../support/sparse-files';
+
+const engine = createEngine();
+const KiB = 1024n;
+
+/** Three data pieces with holes around them; sizes are block multiples so ranges are exact. */
+function layout(p: string): ByteRange[] {
+  writeSparse(p, 2048n * KiB, [
+    { offset: 64n * KiB, length: 8192 },
+    { offset: 512n * KiB, length: 131072 },
+    { offset: 1920n * KiB, length: 4096 },
+  ]);
+  return [
+    { offset: 64n * KiB, length: 8n * KiB },
+    { offset: 512n * KiB, length: 128n * KiB },
+    { offset: 1920n * KiB, length: 4n * KiB },
+  ];
+}
+
+for (const kind of ['ext4', 'tmpfs'] as const) {
+  describe(`sparse layouts on ${kind}`, { skip: skipReason(kind) }, () => {
+    let tfs: TestFs;
+    before(() => {
+      tfs = makeFs(kind);
+    });
+    after(() => tfs?.cleanup());
+
+    test('ranges: data ranges in order, with size, window, method and calls', async () => {
+      const f = path.join(freshDir(tfs, 'r'), 'layout.bin');
+      const want = layout(f);
+      const r = await engine.ranges(f);
+      assert.equal(r.size, 2048n * KiB);
+      assert.deepEqual(r.ranges, want);
+      assert.deepEqual(r.window, { offset: 0n, length: 2048n * KiB });
+      assert.equal(r.method, 'seek');
+      assert.ok(r.calls >= 6);
+      // A window clips ranges to it.
+      const w = await engine.ranges(f, { window: { offset: 68n * KiB, length: 500n * KiB } });
+      assert.deepEqual(w.ranges, [
+        { offset: 68n * KiB, length: 4n * KiB },
+        { offset: 512n * KiB, length: 56n * KiB },
+      ]);
+    });
+
+    test('map: fiemap with physical offsets on ext4, seek fallback on tmpfs', async () => {
+      const f = path.join(freshDir(tfs, 'm'), 'layout.bin');
+      const want = layout(f);
+      const m = await engine.map(f);
+      assert.equal(m.size, 2048n * KiB);
+      assert.ok(m.blockSize >= 512);
+      if (kind === 'tmpfs') {
+        assert.equal(m.source, 'seek');
+        assert.deepEqual(m.extents.map((e) => ({ offset: e.offset, length: e.length })), want);
+        assert.ok(m.extents.every((e) => e.physical === null && e.flags.length === 0));
+      } else {
+        assert.equal(m.source, 'fiemap');
+        // Extents cover exactly the data (ext4 may split one range into several extents).
+        const covered: ByteRange[] = [];
+        for (const e of m.extents) {
+          const last = covered[covered.length - 1];
+          if (last && last.offset + last.length === e.offset) last.length += e.length;
+          else covered.push({ offset: e.offset, length: e.length });
+        }
+        assert.deepEqual(covered, want);
+        assert.ok(m.extents.every((e) => e.physical !== null && e.physical > 0n));
+        assert.ok(m.extents[m.extents.length - 1].flags.includes('last'));
+        const win = await engine.map(f, { window: { offset: 516n * KiB, length: 8n * KiB } });
+        assert.deepEqual(win.extents.map((e) => [e.offset, e.length]), [[516n * KiB, 8n * KiB]]);
+      }
+    });
+
+    test('empty, all-hole and all-data files', async () => {
+      const d = freshDir(tfs, 'edge');
+      const empty = path.join(d, 'empty');
+      fs.writeFileSync(empty, '');
+      assert.deepEqual((await engine.ranges(empty)).ranges, []);
+      assert.deepEqual((await engine.map(empty)).extents, []);
+      const hole = path.join(d, 'hole');
+      writeSparse(hole, 1048576n, []);
+      assert.deepEqual((await engine.ranges(hole)).ranges, []);
+      assert.deepEqual((await engine.map(hole)).extents, []);
+      const full = path.join(d, 'full');
+      fs.writeFileSync(full, Buffer.alloc(10000, 1));
+      assert.deepEqual((await engine.ranges(full)).ranges, [{ offset: 0n, length: 10000n }]);
+    });
+
+    test('punch, zero, dig-holes and set-sparse', async () => {
+      const d = freshDir(tfs, 'holes');
+      const f = path.join(d, 'f.bin');
+      const buf = Buffer.alloc(1048576, 7);
+      buf.fill(0, 262144, 524288); // 256 KiB of zeros written as data
+      buf.fill(0, 1040384); // last 8 KiB zeros
+      fs.writeFileSync(f, buf);
+      const h = sha256(f);
+      const dig = await engine.digHoles(f);
+      assert.equal(dig.method, 'dig-holes');
+      assert.equal(dig.bytes, 262144n + 8192n);
+      assert.equal(sha256(f), h, 'content unchanged');
+      assert.deepEqual((await engine.ranges(f)).ranges, [
+        { offset: 0n, length: 262144n },
+        { offset: 524288n, length: 1040384n - 524288n },
+      ]);
+      const p = await engine.punch(f, { offset: 0n, length: 65536n });
+      assert.equal(p.method, 'FALLOC_FL_PUNCH_HOLE');
+      assert.equal(p.bytes, 65536n);
+      assert.equal(fs.statSync(f).size, 1048576, 'size kept');
+      assert.equal((await engine.ranges(f)).ranges[0].offset, 65536n);
+      assert.ok(fs.readFileSync(f).subarray(0, 65536).equals(Buffer.alloc(65536)));
+      const z = await engine.zero(f, { offset: 65536n, length: 4096n });
+      assert.equal(z.operation, 'zero');
+      assert.ok(fs.readFileSync(f).subarray(65536, 69632).equals(Buffer.alloc(4096)));
+      const s = await engine.setSparse(f, true);
+      assert.equal(s.method, 'none');
+      assert.match(s.notes![0], /no sparse attribute/);
+    });
+
+    test('volume: name, block size, sparse, and no clone support (real probe)', async () => {
+      const v = await engine.volume(tfs.mountPoint);
+      assert.equal(v.filesystem, kind);
+      assert.equal(v.rawType, kind === 'ext4' ? '0xef53' : '0x1021994');
+      assert.ok(v.blockSize >= 1024);
+      assert.equal(v.supportsSparse, true);
+      assert.equal(v.supportsClone, false);
+      assert.match(v.cloneEvidence, /FICLONE probe .* failed with E[A-Z]+/);
+      assert.ok(v.totalBytes! > 0n && v.freeBytes! > 0n);
+      assert.deepEqual(fs.readdirSync(tfs.mountPoint).filter((n) => n.startsWith('.extent-lens')), []);
+    });
+
+    test('copy keeps holes', async () => {
+      const d = freshDir(tfs, 'copy');
+      const f = path.join(d, 'layout.bin');
+      const want = layout(f);
+      const rep = await engine.copy(f, path.join(d, 'copy.bin'));
+      assert.equal(rep.method, 'copy_file_range');
+      assert.equal(rep.bytes, want.reduce((a, r) => a + r.length, 0n));
+      assert.equal(sha256(rep.destination!), sha256(f));
+      assert.deepEqual((await engine.ranges(rep.destination!)).ranges, want);
+      assert.deepEqual(fs.readdirSync(d).sort(), ['copy.bin', 'layout.bin']);
+    });
+  });
+}

@@ -1,0 +1,136 @@
+// Byte-for-byte checks of the Linux ioctl layouts (FACTS §4): struct fiemap + fiemap_extent,
+// struct file_clone_range, struct statfs fields, flag names, and the packed extent form.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  appendFiemapExtents,
+  decodeFileCloneRange,
+  decodeFiemapExtent,
+  decodeFiemapHeader,
+  decodeStatfs,
+  encodeFileCloneRange,
+  encodeFiemapExtent,
+  encodeFiemapRequest,
+  FIEMAP_EXTENT,
+  fiemapFlagBits,
+  fiemapFlagNames,
+  filesystemName,
+  packExtents,
+  PackedExtentsBuilder,
+  unpackExtents,
+} from '../../src/fsctl/codec/linux';
+
+test('fiemap request header: 32 bytes, little endian, room for N extents of 56 bytes', () => {
+  const b = encodeFiemapRequest(0x0102030405060708n, 0xffffffffffffffffn, 1, 3);
+  assert.equal(b.length, 32 + 3 * 56);
+  assert.deepEqual([...b.subarray(0, 32)], [
+    0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, // fm_start
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // fm_length
+    0x01, 0, 0, 0, // fm_flags = FIEMAP_FLAG_SYNC
+    0, 0, 0, 0, // fm_mapped_extents
+    0x03, 0, 0, 0, // fm_extent_count
+    0, 0, 0, 0, // fm_reserved
+  ]);
+  const h = decodeFiemapHeader(b);
+  assert.equal(h.start, 0x0102030405060708n);
+  assert.equal(h.extentCount, 3);
+});
+
+test('fiemap_extent: logical @0, physical @8, length @16, flags @40', () => {
+  const b = encodeFiemapRequest(0n, 0n, 0, 2);
+  encodeFiemapExtent(b, 1, { logical: (1n << 60n) + 4096n, physical: 0x1234000n, length: 8192n, flags: FIEMAP_EXTENT.SHARED | FIEMAP_EXTENT.LAST });
+  const at = 32 + 56;
+  const dv = new DataView(b.buffer);
+  assert.equal(dv.getBigUint64(at, true), (1n << 60n) + 4096n);
+  assert.equal(dv.getBigUint64(at + 8, true), 0x1234000n);
+  assert.equal(dv.getBigUint64(at + 16, true), 8192n);
+  assert.equal(dv.getUint32(at + 40, true), 0x2001);
+  assert.deepEqual(decodeFiemapExtent(b, 1), { logical: (1n << 60n) + 4096n, physical: 0x1234000n, length: 8192n, flags: 0x2001 });
+});
+
+test('flag names follow FIEMAP bits; arrays are shared per bit set', () => {
+  assert.deepEqual(fiemapFlagNames(0x1 | 0x800 | 0x2000), ['last', 'unwritten', 'shared']);
+  assert.deepEqual(fiemapFlagNames(0x2 | 0x4 | 0x8 | 0x80 | 0x100 | 0x200 | 0x400 | 0x1000), [
+    'unknown', 'delalloc', 'encoded', 'encrypted', 'not-aligned', 'inline', 'tail', 'merged',
+  ]);
+  assert.equal(fiemapFlagNames(0x800), fiemapFlagNames(0x800));
+  assert.ok(Object.isFrozen(fiemapFlagNames(0x800)));
+  assert.equal(fiemapFlagBits(['shared', 'last']), 0x2001);
+});
+
+test('appendFiemapExtents (typed-array fast path) equals the DataView decoder; unknown physical -> null', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ logical: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }), physical: fc.bigInt({ min: 0n, max: (1n << 62n) - 1n }), length: fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }), flags: fc.integer({ min: 0, max: 0x3fff }) }), { maxLength: 50 }),
+      (exts) => {
+        const b = encodeFiemapRequest(0n, 0n, 0, exts.length);
+        exts.forEach((e, i) => encodeFiemapExtent(b, i, e));
+        const out = new PackedExtentsBuilder();
+        appendFiemapExtents(b, exts.length, out);
+        const un = unpackExtents(out.build());
+        exts.forEach((e, i) => {
+          assert.equal(un[i].offset, e.logical);
+          assert.equal(un[i].length, e.length);
+          const unknown = (e.flags & (0x2 | 0x4 | 0x200 | 0x8)) !== 0;
+          assert.equal(un[i].physical, unknown ? null : e.physical);
+          assert.deepEqual(un[i].flags, fiemapFlagNames(e.flags));
+        });
+      },
+    ),
+  );
+});
+
+test('packExtents/unpackExtents round trip', () => {
+  const ex = [
+    { offset: 0n, length: 4096n, physical: 8192n, flags: fiemapFlagNames(0) },
+    { offset: (1n << 60n), length: 4096n, physical: null, flags: fiemapFlagNames(0x4 | 0x1) },
+  ];
+  assert.deepEqual(unpackExtents(packExtents(ex)), ex);
+});
+
+test('file_clone_range: 32 bytes, s64 src_fd, u64 src_offset, src_length, dest_offset', () => {
+  const b = encodeFileCloneRange(7, 4096n, 0n, 1n << 53n);
+  assert.equal(b.length, 32);
+  assert.deepEqual([...b.subarray(0, 8)], [7, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...b.subarray(8, 16)], [0, 0x10, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...b.subarray(16, 24)], [0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...b.subarray(24, 32)], [0, 0, 0, 0, 0, 0, 0x20, 0]);
+  assert.deepEqual(decodeFileCloneRange(b), { srcFd: 7, srcOffset: 4096n, srcLength: 0n, destOffset: 1n << 53n });
+});
+
+test('statfs: f_type @0, f_bsize @8, f_blocks @16, f_bavail @32, f_frsize @72; names', () => {
+  const b = new Uint8Array(120);
+  const dv = new DataView(b.buffer);
+  dv.setBigUint64(0, 0x58465342n, true);
+  dv.setBigInt64(8, 4096n, true);
+  dv.setBigUint64(16, 1000n, true);
+  dv.setBigUint64(32, 500n, true);
+  dv.setBigInt64(72, 4096n, true);
+  const s = decodeStatfs(b);
+  assert.equal(s.type, 0x58465342n);
+  assert.equal(s.bsize, 4096n);
+  assert.equal(s.blocks, 1000n);
+  assert.equal(s.bavail, 500n);
+  assert.equal(filesystemName(0x58465342n), 'xfs');
+  assert.equal(filesystemName(0xef53n), 'ext4');
+  assert.equal(filesystemName(0x9123683en), 'btrfs');
+  assert.equal(filesystemName(0x01021994n), 'tmpfs');
+  assert.equal(filesystemName(0xabcdn), '0xabcd');
+});
+
+test('dropRepeated removes extents an earlier page returned and trims a straddling one', () => {
+  const b = new PackedExtentsBuilder();
+  b.push(0n, 4096n, 100n, 0);
+  b.push(0n, 4096n, 100n, 0); // repeated
+  b.push(2048n, 4096n, 200n, 0x2000); // straddles 4096
+  b.push(8192n, 4096n, -1n, 0x4);
+  b.dropRepeated(1, 4096n);
+  const u = unpackExtents(b.build());
+  assert.deepEqual(u.map((e) => [e.offset, e.length, e.physical]), [
+    [0n, 4096n, 100n],
+    [4096n, 2048n, 2248n],
+    [8192n, 4096n, null],
+  ]);
+});
