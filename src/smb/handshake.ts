@@ -1,0 +1,245 @@
+// Connection setup: NEGOTIATE (SMB 2.1 / 3.0 / 3.0.2 / 3.1.1 with pre-authentication
+// integrity and the encryption-capabilities context), SESSION_SETUP with NTLMv2 in SPNEGO,
+// key derivation, and TREE_CONNECT.
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { SmbConnection } from './connection';
+import type { Smb3Cipher } from './crypto';
+import { SmbStatusError, smbError } from './errors';
+import { Command } from './header';
+import { authenticateMessage, negotiateMessage, parseChallenge } from './ntlm';
+import { deriveKeys, verifySignature } from './signing';
+import { negTokenInit, negTokenResp, parseNegTokenResp } from './spnego';
+import { STATUS } from './status';
+
+export const DIALECTS = { '2.1': 0x0210, '3.0': 0x0300, '3.0.2': 0x0302, '3.1.1': 0x0311 } as const;
+export type DialectName = keyof typeof DIALECTS;
+
+const CAP_LARGE_MTU = 0x4;
+const CAP_ENCRYPTION = 0x40;
+const SECURITY_SIGNING_ENABLED = 0x1;
+const SECURITY_SIGNING_REQUIRED = 0x2;
+const SESSION_FLAG_IS_GUEST = 0x1;
+const SESSION_FLAG_IS_NULL = 0x2;
+const SESSION_FLAG_ENCRYPT_DATA = 0x4;
+export const SHARE_FLAG_ENCRYPT_DATA = 0x8000;
+
+const CIPHER_IDS: Record<Smb3Cipher, number> = { 'aes-128-ccm': 1, 'aes-128-gcm': 2 };
+
+export interface NegotiateOptions {
+  dialects?: DialectName[];
+  /** Ciphers to offer in 3.1.1, in order of preference. */
+  ciphers?: Smb3Cipher[];
+  /** Sign every request even when the server does not require it (default true). */
+  sign?: boolean;
+}
+
+export interface NegotiateResult {
+  dialect: number;
+  maxTransactSize: number;
+  maxReadSize: number;
+  maxWriteSize: number;
+  serverGuid: string;
+  serverSigningRequired: boolean;
+  capabilities: number;
+  /** Connection pre-authentication hash (3.1.1), after NEGOTIATE. */
+  preauth?: Buffer;
+}
+
+function sha512(...parts: Buffer[]): Buffer {
+  const h = createHash('sha512');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+function negotiateContexts(ciphers: Smb3Cipher[]): Buffer[] {
+  const ctx = (type: number, data: Buffer) => {
+    const h = Buffer.alloc(8);
+    h.writeUInt16LE(type, 0);
+    h.writeUInt16LE(data.length, 2);
+    return Buffer.concat([h, data]);
+  };
+  const preauth = Buffer.alloc(6 + 32);
+  preauth.writeUInt16LE(1, 0); // HashAlgorithmCount
+  preauth.writeUInt16LE(32, 2); // SaltLength
+  preauth.writeUInt16LE(1, 4); // SHA-512
+  randomBytes(32).copy(preauth, 6);
+  const enc = Buffer.alloc(2 + 2 * ciphers.length);
+  enc.writeUInt16LE(ciphers.length, 0);
+  ciphers.forEach((c, i) => enc.writeUInt16LE(CIPHER_IDS[c], 2 + 2 * i));
+  return [ctx(1, preauth), ctx(2, enc)];
+}
+
+const pad8 = (n: number) => (8 - (n % 8)) % 8;
+
+export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Promise<NegotiateResult> {
+  const dialects: number[] = (opts.dialects ?? ["2.1", "3.0", "3.0.2", "3.1.1"]).map((d) => DIALECTS[d as DialectName]);
+  const ciphers = opts.ciphers ?? ['aes-128-gcm', 'aes-128-ccm'];
+  const has311 = dialects.includes(0x0311);
+  const fixed = Buffer.alloc(36);
+  fixed.writeUInt16LE(36, 0);
+  fixed.writeUInt16LE(dialects.length, 2);
+  fixed.writeUInt16LE(SECURITY_SIGNING_ENABLED, 4);
+  fixed.writeUInt32LE(CAP_LARGE_MTU | CAP_ENCRYPTION, 8);
+  randomBytes(16).copy(fixed, 12);
+  const dialectBytes = Buffer.alloc(2 * dialects.length);
+  dialects.forEach((d, i) => dialectBytes.writeUInt16LE(d, 2 * i));
+  const parts: Buffer[] = [fixed, dialectBytes];
+  if (has311) {
+    let at = 64 + 36 + dialectBytes.length;
+    const p = pad8(at);
+    parts.push(Buffer.alloc(p));
+    at += p;
+    fixed.writeUInt32LE(at, 28); // NegotiateContextOffset
+    const ctxs = negotiateContexts(ciphers);
+    fixed.writeUInt16LE(ctxs.length, 32);
+    ctxs.forEach((c, i) => {
+      parts.push(c);
+      if (i < ctxs.length - 1) parts.push(Buffer.alloc(pad8(c.length)));
+    });
+  }
+  let reqRaw = Buffer.alloc(0);
+  const r = await conn.send(Command.NEGOTIATE, Buffer.concat(parts), { onRaw: (raw) => (reqRaw = Buffer.from(raw)) });
+  if (r.header.status !== STATUS.STATUS_SUCCESS) {
+    throw new SmbStatusError(r.header.status, 'NEGOTIATE', [], conn.where);
+  }
+  const b = r.body;
+  const dialect = b.readUInt16LE(4);
+  if (!dialects.includes(dialect)) {
+    throw smbError('EPROTONOSUPPORT', [], `The SMB server ${conn.where} chose dialect 0x${dialect.toString(16)}, which was not offered (EPROTONOSUPPORT); Extent Lens speaks SMB 2.1, 3.0, 3.0.2 and 3.1.1.`);
+  }
+  const capabilities = b.readUInt32LE(24);
+  const res: NegotiateResult = {
+    dialect,
+    serverGuid: b.subarray(8, 24).toString('hex'),
+    capabilities,
+    maxTransactSize: b.readUInt32LE(28),
+    maxReadSize: b.readUInt32LE(32),
+    maxWriteSize: b.readUInt32LE(36),
+    serverSigningRequired: (b.readUInt16LE(2) & SECURITY_SIGNING_REQUIRED) !== 0,
+  };
+  conn.dialect = dialect;
+  conn.supportsMultiCredit = (capabilities & CAP_LARGE_MTU) !== 0;
+  if (dialect === 0x0311) {
+    res.preauth = sha512(sha512(Buffer.alloc(64), reqRaw), r.raw);
+    const count = b.readUInt16LE(6);
+    let at = b.readUInt32LE(60) - 64;
+    for (let i = 0; i < count; i++) {
+      const type = b.readUInt16LE(at);
+      const len = b.readUInt16LE(at + 2);
+      const data = b.subarray(at + 8, at + 8 + len);
+      if (type === 2 && data.readUInt16LE(0) >= 1) {
+        const id = data.readUInt16LE(2);
+        conn.cipher = id === 2 ? 'aes-128-gcm' : id === 1 ? 'aes-128-ccm' : undefined;
+      }
+      at += 8 + len + pad8(len);
+    }
+  } else if (dialect >= 0x0300 && capabilities & CAP_ENCRYPTION) {
+    conn.cipher = 'aes-128-ccm';
+  }
+  conn.signingRequired = res.serverSigningRequired || opts.sign !== false;
+  return res;
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
+  domain: string;
+}
+
+export interface SessionResult {
+  guest: boolean;
+  encryptData: boolean;
+}
+
+function sessionSetupBody(token: Buffer): Buffer {
+  const b = Buffer.alloc(24);
+  b.writeUInt16LE(25, 0);
+  b.writeUInt8(0, 2); // Flags
+  b.writeUInt8(SECURITY_SIGNING_ENABLED, 3);
+  b.writeUInt32LE(0, 4); // Capabilities
+  b.writeUInt16LE(64 + 24, 12);
+  b.writeUInt16LE(token.length, 14);
+  return Buffer.concat([b, token]);
+}
+
+export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cred: Credentials): Promise<SessionResult> {
+  let preauth = neg.preauth;
+  const hashIn = (raw: Buffer) => {
+    if (preauth) preauth = sha512(preauth, raw);
+  };
+  const where = `${cred.domain ? cred.domain + '\\' : ''}${cred.user}@${conn.where}`;
+
+  const r1 = await conn.send(Command.SESSION_SETUP, sessionSetupBody(negTokenInit(negotiateMessage())), { onRaw: hashIn });
+  if (r1.header.status !== STATUS.STATUS_MORE_PROCESSING_REQUIRED) {
+    throw new SmbStatusError(r1.header.status, 'SESSION_SETUP', [], where);
+  }
+  hashIn(r1.raw);
+  conn.sessionId = r1.header.sessionId;
+  const tok1 = r1.body.subarray(r1.body.readUInt16LE(4) - 64, r1.body.readUInt16LE(4) - 64 + r1.body.readUInt16LE(6));
+  const challengeBytes = parseNegTokenResp(tok1).responseToken;
+  if (!challengeBytes) {
+    throw smbError('EPROTO', [], `The SMB server ${conn.where} did not offer NTLM authentication (EPROTO); Extent Lens authenticates with NTLMv2 only.`);
+  }
+  const challenge = parseChallenge(challengeBytes);
+  const auth = authenticateMessage(challenge, cred.user, cred.password, cred.domain);
+
+  const r2 = await conn.send(Command.SESSION_SETUP, sessionSetupBody(negTokenResp(auth.message)), { onRaw: hashIn });
+  if (r2.header.status !== STATUS.STATUS_SUCCESS) {
+    conn.sessionId = 0n;
+    throw new SmbStatusError(r2.header.status, 'SESSION_SETUP', [], where, encryptionHint(conn, r2.header.status, where));
+  }
+  const flags = r2.body.readUInt16LE(2);
+  if (flags & (SESSION_FLAG_IS_GUEST | SESSION_FLAG_IS_NULL)) {
+    // A guest session has no keys: nothing could be signed, and the user is not who was asked.
+    throw new SmbStatusError(
+      STATUS.STATUS_LOGON_FAILURE,
+      'SESSION_SETUP',
+      [],
+      where,
+      `The server ${conn.where} logged ${cred.user} on as a guest (STATUS_LOGON_FAILURE): the user is unknown or the password is wrong; check both.`,
+    );
+  }
+  const keys = deriveKeys(conn.dialect, auth.sessionKey, preauth);
+  // The server signs the final SESSION_SETUP response (3.x): checking it proves the keys agree.
+  if (r2.header.flags & 0x8 && !verifySignature(conn.dialect, keys.signingKey, r2.raw)) {
+    throw smbError('EBADMSG', [], `The session keys for ${where} do not agree with the server's (EBADMSG): its SESSION_SETUP signature did not verify.`);
+  }
+  conn.keys = keys;
+  conn.encryptSession = (flags & SESSION_FLAG_ENCRYPT_DATA) !== 0;
+  if (conn.encryptSession && !conn.cipher) {
+    throw smbError('EPROTONOSUPPORT', [], `The server ${conn.where} requires encryption but no common cipher was negotiated (EPROTONOSUPPORT).`);
+  }
+  return { guest: false, encryptData: conn.encryptSession };
+}
+
+/** Samba and Windows answer STATUS_ACCESS_DENIED when encryption is required but the dialect has none. */
+function encryptionHint(conn: SmbConnection, status: number, where: string): string | undefined {
+  if (status !== STATUS.STATUS_ACCESS_DENIED || conn.dialect >= 0x0300) return undefined;
+  return `The server denied access to ${where} over SMB ${conn.dialect === 0x0210 ? '2.1' : '2.x'} (STATUS_ACCESS_DENIED); if the share requires encryption, allow SMB 3.x (EXTENT_LENS_SMB_DIALECT), otherwise check the share's permissions for this user.`;
+}
+
+export interface TreeResult {
+  treeId: number;
+  encrypt: boolean;
+  shareType: number;
+  maximalAccess: number;
+}
+
+export async function treeConnect(conn: SmbConnection, share: string): Promise<TreeResult> {
+  const path = Buffer.from(`\\\\${conn.host}\\${share}`, 'utf16le');
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(9, 0);
+  b.writeUInt16LE(64 + 8, 4);
+  b.writeUInt16LE(path.length, 6);
+  const r = await conn.send(Command.TREE_CONNECT, Buffer.concat([b, path]));
+  if (r.header.status !== STATUS.STATUS_SUCCESS) {
+    throw new SmbStatusError(r.header.status, 'TREE_CONNECT', [], `//${conn.where}/${share}`, encryptionHint(conn, r.header.status, `//${conn.where}/${share}`));
+  }
+  const shareFlags = r.body.readUInt32LE(4);
+  const encrypt = (shareFlags & SHARE_FLAG_ENCRYPT_DATA) !== 0;
+  if (encrypt && !conn.cipher) {
+    throw smbError('EPROTONOSUPPORT', [], `The share //${conn.where}/${share} requires encryption, which needs SMB 3.x with a common cipher (EPROTONOSUPPORT).`);
+  }
+  return { treeId: r.header.treeId, encrypt, shareType: r.body[2], maximalAccess: r.body.readUInt32LE(12) };
+}

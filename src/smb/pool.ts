@@ -1,0 +1,111 @@
+// Connections kept open per user@host:port/share, so the many small requests of one operation
+// (and the next operation) reuse one authenticated session. A dropped connection leaves the
+// pool and the next request reconnects. Sockets are unref'd: an idle pool never keeps a CLI
+// process alive; outstanding requests do (their timers are ref'd).
+
+import { SmbClient, type SmbConnectOptions } from './client';
+import type { Smb3Cipher } from './crypto';
+import { smbError } from './errors';
+import type { DialectName } from './handshake';
+import { poolKey, type SmbTarget } from './uri';
+
+export interface SmbTargetInfo {
+  user: string;
+  domain: string;
+  host: string;
+  port: number;
+  share: string;
+}
+
+export type SmbPasswordProvider = (target: SmbTargetInfo) => string | undefined | Promise<string | undefined>;
+
+let passwordProvider: SmbPasswordProvider | undefined;
+
+/** The extension installs a provider backed by SecretStorage; the CLI uses the environment. */
+export function setSmbPasswordProvider(fn: SmbPasswordProvider | undefined): void {
+  passwordProvider = fn;
+}
+
+export interface SmbClientSettings {
+  dialects?: DialectName[];
+  ciphers?: Smb3Cipher[];
+  sign?: boolean;
+  encrypt?: boolean;
+  timeoutMs?: number;
+}
+
+let settings: SmbClientSettings = {};
+
+/** Options for connections opened from now on (tests pin a dialect or cipher with this). */
+export function configureSmb(s: SmbClientSettings): void {
+  settings = { ...s };
+}
+
+function envSettings(): SmbClientSettings {
+  const out: SmbClientSettings = {};
+  const d = process.env.EXTENT_LENS_SMB_DIALECT;
+  if (d) out.dialects = d.split(',').map((x) => x.trim()) as DialectName[];
+  const t = Number(process.env.EXTENT_LENS_SMB_TIMEOUT_MS);
+  if (t > 0) out.timeoutMs = t;
+  return out;
+}
+
+const pool = new Map<string, Promise<SmbClient>>();
+
+async function passwordFor(t: SmbTarget): Promise<string> {
+  const info: SmbTargetInfo = { user: t.user, domain: t.domain, host: t.host, port: t.port, share: t.share };
+  const fromProvider = passwordProvider ? await passwordProvider(info) : undefined;
+  const pw = fromProvider ?? process.env.EXTENT_LENS_SMB_PASSWORD;
+  if (pw === undefined) {
+    throw smbError(
+      'E_BAD_INPUT',
+      [],
+      `No password for ${t.user}@${t.host}:${t.port}/${t.share} (E_BAD_INPUT); set EXTENT_LENS_SMB_PASSWORD (CLI) or enter it when the extension asks.`,
+    );
+  }
+  return pw;
+}
+
+export async function clientFor(t: SmbTarget): Promise<SmbClient> {
+  const key = poolKey(t);
+  const existing = pool.get(key);
+  if (existing) {
+    try {
+      const c = await existing;
+      if (!c.conn.closed) return c;
+    } catch {
+      // fall through: a failed connect is not cached
+    }
+    pool.delete(key);
+  }
+  const p = (async () => {
+    const opts: SmbConnectOptions = {
+      ...envSettings(),
+      ...settings,
+      host: t.host,
+      port: t.port,
+      user: t.user,
+      domain: t.domain,
+      share: t.share,
+      password: await passwordFor(t),
+    };
+    const c = await SmbClient.connect(opts);
+    c.conn.unref();
+    c.conn.onClose = () => {
+      if (pool.get(key) === p) pool.delete(key);
+    };
+    return c;
+  })();
+  pool.set(key, p);
+  p.catch(() => {
+    if (pool.get(key) === p) pool.delete(key);
+  });
+  return p;
+}
+
+/** Log off and close every pooled connection (extension deactivation, tests). */
+export async function closeSmbConnections(): Promise<void> {
+  const all = [...pool.values()];
+  pool.clear();
+  await Promise.all(all.map((p) => p.then((c) => c.disconnect()).catch(() => undefined)));
+}

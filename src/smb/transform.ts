@@ -1,0 +1,35 @@
+// The SMB 3.x TRANSFORM_HEADER (MS-SMB2 2.2.41): a 52-byte header before the encrypted
+// message. The AEAD's associated data is the header from Nonce to the end (32 bytes); the
+// tag goes in Signature. GCM uses the first 12 nonce bytes, CCM the first 11.
+
+import { randomBytes } from 'node:crypto';
+import { aeadDecrypt, aeadEncrypt, type Smb3Cipher } from './crypto';
+import { TRANSFORM_MAGIC } from './header';
+
+export const TRANSFORM_SIZE = 52;
+
+export function encryptMessage(cipher: Smb3Cipher, key: Buffer, sessionId: bigint, message: Buffer): Buffer {
+  const h = Buffer.alloc(TRANSFORM_SIZE);
+  h.writeUInt32LE(TRANSFORM_MAGIC, 0);
+  const nonce = Buffer.alloc(16);
+  randomBytes(cipher === 'aes-128-gcm' ? 12 : 11).copy(nonce);
+  nonce.copy(h, 20);
+  h.writeUInt32LE(message.length, 36);
+  h.writeUInt16LE(1, 42); // Flags: encrypted (3.1.1) / EncryptionAlgorithm AES-128-CCM (3.0.x): both 1
+  h.writeBigUInt64LE(sessionId, 44);
+  const { data, tag } = aeadEncrypt(cipher, key, nonce, h.subarray(20), message);
+  tag.copy(h, 4);
+  return Buffer.concat([h, data]);
+}
+
+export function transformSessionId(msg: Buffer): bigint {
+  return msg.readBigUInt64LE(44);
+}
+
+export function decryptMessage(cipher: Smb3Cipher, key: Buffer, msg: Buffer): Buffer {
+  if (msg.length < TRANSFORM_SIZE) throw new Error('truncated SMB3 transform header');
+  const size = msg.readUInt32LE(36);
+  const data = msg.subarray(TRANSFORM_SIZE);
+  if (data.length !== size) throw new Error('SMB3 transform: size mismatch');
+  return aeadDecrypt(cipher, key, msg.subarray(20, 36), msg.subarray(20, TRANSFORM_SIZE), data, msg.subarray(4, 20));
+}

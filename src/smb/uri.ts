@@ -1,0 +1,66 @@
+// smb://[domain;]user@host[:port]/share/path URIs: parsing, the pool key, and the
+// share-relative SMB path (backslashes, no leading separator).
+
+import { smbError } from './errors';
+
+export interface SmbTarget {
+  domain: string;
+  user: string;
+  host: string;
+  port: number;
+  share: string;
+  /** Path inside the share with '/' separators and no leading '/'; '' for the share root. */
+  path: string;
+}
+
+// 'smb:/' with one slash is accepted too: path.posix.join() collapses the double slash, and
+// the name is unambiguous either way.
+const RE = /^smb:\/\/?(?:([^@/]*)@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?(\/.*)?$/i;
+
+function dec(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function parseSmbUri(uri: string): SmbTarget {
+  const m = RE.exec(uri);
+  const bad = (why: string) =>
+    smbError('E_BAD_INPUT', [uri], `${uri} is not a usable SMB path (E_BAD_INPUT): ${why}; write smb://user@host[:port]/share/path.`);
+  if (!m) throw bad('it does not look like smb://user@host/share/path');
+  const userinfo = dec(m[1] ?? '');
+  if (!userinfo) throw bad('it names no user');
+  let domain = '';
+  let user = userinfo.split(':')[0]; // a password in the URI is ignored on purpose: never put one there
+  const sep = user.search(/[;\\]/);
+  if (sep >= 0) {
+    domain = user.slice(0, sep);
+    user = user.slice(sep + 1);
+  }
+  const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+  const port = m[3] ? Number(m[3]) : 445;
+  if (!(port > 0 && port < 65536)) throw bad(`port ${m[3]} is out of range`);
+  const parts = (m[4] ?? '/').split('/').filter((p) => p.length > 0).map(dec);
+  if (parts.length === 0) throw bad('it names no share');
+  if (parts.some((p) => p === '.' || p === '..')) throw bad('"." and ".." are not allowed in the path');
+  return { domain, user, host, port, share: parts[0], path: parts.slice(1).join('/') };
+}
+
+/** One pooled connection per user, server and share. */
+export function poolKey(t: SmbTarget): string {
+  return `${t.domain ? t.domain + ';' : ''}${t.user}@${t.host.toLowerCase()}:${t.port}/${t.share.toLowerCase()}`;
+}
+
+export function smbPath(t: SmbTarget): string {
+  return t.path.split('/').join('\\');
+}
+
+export function formatSmbUri(t: SmbTarget): string {
+  const user = (t.domain ? `${encodeURIComponent(t.domain)};` : '') + encodeURIComponent(t.user);
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  const port = t.port === 445 ? '' : `:${t.port}`;
+  const rest = [t.share, ...(t.path ? t.path.split('/') : [])].map(encodeURIComponent).join('/');
+  return `smb://${user}@${host}${port}/${rest}`;
+}

@@ -1,0 +1,248 @@
+// The Windows FSCTL algorithms (src/fsctl/nt) over the SMB2 transport against a real Samba,
+// each result cross-checked on the server side: the Linux backend (SEEK_DATA/SEEK_HOLE, FIEMAP)
+// and filefrag on the very folder the share exports.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { localBackend } from '../../src/fsctl/backend';
+import type { FsctlError } from '../../src/fsctl/errors';
+import { createSmbBackend, closeSmbConnections, smbBackend } from '../../src/smb/backend';
+import { smbTransport } from '../../src/smb/transport';
+import { clientFor } from '../../src/smb/pool';
+import { parseSmbUri } from '../../src/smb/uri';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { ctx, makeDenseFile, makeSparseFile, sha256File } from './helpers';
+import { CLI, cli, ensureBuilt } from '../cli/run-cli';
+
+const skip = sambaSkipReason();
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
+  let btrfs: LoopFs;
+  let xfs: LoopFs;
+  let smb: SambaServer;
+  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+
+  before(async () => {
+    btrfs = makeLoopFs('btrfs', 320);
+    xfs = makeLoopFs('xfs', 320);
+    smb = await startSamba({
+      shares: [
+        { name: 'btrfs', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+        { name: 'xfs', path: xfs.mnt, options: { 'block size': '4096' } },
+      ],
+    });
+    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
+  });
+
+  after(async () => {
+    await closeSmbConnections();
+    await smb?.stop();
+    btrfs?.cleanup();
+    xfs?.cleanup();
+    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
+    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
+  });
+
+  const local = () => localBackend();
+
+  test('volume: btrfs share with vfs_btrfs reports block refcounting; XFS share does not', async () => {
+    const vb = await smbBackend().volume(smb.uri('btrfs'));
+    const vx = await smbBackend().volume(smb.uri('xfs'));
+    assert.equal(vb.supportsClone, true, vb.cloneEvidence);
+    assert.equal(vb.supportsSparse, true);
+    assert.equal(vx.supportsClone, false);
+    assert.equal(vb.blockSize, 4096);
+    assert.notEqual(vb.volumeId, vx.volumeId);
+  });
+
+  test('allocated ranges of a sparse file match SEEK_DATA on the server; non-sparse gives one range', async () => {
+    const p = join(xfs.mnt, 'sparse.bin');
+    makeSparseFile(p, 8 * MiB, [[0, 64 * KiB], [1 * MiB, 128 * KiB], [5 * MiB, 4 * KiB]]);
+    const uri = smb.uri('xfs', 'sparse.bin');
+    // Samba reports holes only for files marked sparse: before SET_SPARSE, one range for all.
+    const before = await smbBackend().allocatedRanges(uri, undefined, ctx);
+    assert.deepEqual(before.ranges, [{ offset: 0n, length: 8n * BigInt(MiB) }]);
+    assert.equal(before.size, 8n * BigInt(MiB));
+
+    await smbBackend().setSparse(uri, true, ctx);
+    const r = await smbBackend().allocatedRanges(uri, undefined, ctx);
+    const server = await local().allocatedRanges(p, undefined, ctx);
+    assert.deepEqual(r.ranges, server.ranges);
+    assert.deepEqual(r.ranges, [
+      { offset: 0n, length: 64n * 1024n },
+      { offset: 1n * BigInt(MiB), length: 128n * 1024n },
+      { offset: 5n * BigInt(MiB), length: 4096n },
+    ]);
+    assert.match(r.method, /alloc/i);
+    // The map over SMB: Samba has no retrieval pointers, so the extents are the allocated ranges.
+    const map = await smbBackend().extentMap(uri, undefined, ctx);
+    assert.equal(map.source, 'allocated-ranges');
+    assert.deepEqual(
+      map.extents.map((e) => ({ offset: e.offset, length: e.length })),
+      r.ranges,
+    );
+    assert.equal(map.blockSize, 4096);
+  });
+
+  test('paging: a buffer smaller than the answer grows until every range is there (Samba: STATUS_BUFFER_TOO_SMALL)', async () => {
+    const p = join(xfs.mnt, 'many.bin');
+    const pieces: Array<[number, number]> = [];
+    for (let i = 0; i < 40; i++) pieces.push([i * 128 * KiB, 4 * KiB]);
+    makeSparseFile(p, 40 * 128 * KiB, pieces);
+    const uri = smb.uri('xfs', 'many.bin');
+    await smbBackend().setSparse(uri, true, ctx);
+    const small = createSmbBackend({ rangesInitialOutputBytes: 16 });
+    const client = await clientFor(parseSmbUri(uri));
+    client.ioctlLog.length = 0;
+    const r = await small.allocatedRanges(uri, undefined, ctx);
+    const qar = client.ioctlLog.filter((x) => x.code === 0x940cf);
+    // Samba answers a too-small buffer with STATUS_BUFFER_TOO_SMALL and no data; the loop grew it.
+    assert.ok(qar.some((x) => x.status === 0xc0000023), JSON.stringify(qar));
+    assert.equal(qar[qar.length - 1].status, 0);
+    assert.ok(qar[qar.length - 1].maxOutput >= 40 * 16);
+    const server = await local().allocatedRanges(p, undefined, ctx);
+    assert.equal(r.ranges.length, 40);
+    assert.deepEqual(r.ranges, server.ranges);
+    assert.ok(r.calls > 1, `expected several QUERY_ALLOCATED_RANGES calls, got ${r.calls}`);
+  });
+
+  test('set sparse + zero data: the hole shows in the next query and on the server (SEEK_HOLE)', async () => {
+    const p = join(xfs.mnt, 'dense.bin');
+    makeDenseFile(p, 4 * MiB);
+    const uri = smb.uri('xfs', 'dense.bin');
+    const rep = await smbBackend().punchHole(uri, { offset: 1n * BigInt(MiB), length: 1n * BigInt(MiB) }, ctx);
+    assert.equal(rep.method, 'FSCTL_SET_ZERO_DATA');
+    const r = await smbBackend().allocatedRanges(uri, undefined, ctx);
+    assert.deepEqual(r.ranges, [
+      { offset: 0n, length: 1n * BigInt(MiB) },
+      { offset: 2n * BigInt(MiB), length: 2n * BigInt(MiB) },
+    ]);
+    const server = await local().allocatedRanges(p, undefined, ctx);
+    assert.deepEqual(server.ranges, r.ranges);
+    const seekOut = execFileSync('xfs_io', ['-c', 'seek -h 0', p]).toString();
+    assert.match(seekOut, /HOLE\s+1048576/);
+  });
+
+  test('server-side copy of 40 MiB: resume key + COPYCHUNK_WRITE, limits renegotiated, identical content', async () => {
+    const p = join(xfs.mnt, 'big.bin');
+    makeDenseFile(p, 40 * MiB + 12345);
+    const b = createSmbBackend({ copyChunkLimits: { maxChunks: 1024, maxChunkBytes: 4 * MiB, maxTotalBytes: 64 * MiB } });
+    const rep = await b.copyFile(smb.uri('xfs', 'big.bin'), smb.uri('xfs', 'big-copy.bin'), ctx);
+    assert.equal(rep.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
+    assert.equal(rep.bytes, BigInt(40 * MiB + 12345));
+    assert.ok(rep.notes?.some((n) => /renegotiated/.test(n)), JSON.stringify(rep.notes));
+    assert.ok(rep.calls >= 4, `40 MiB needs at least 3 requests of 16 MiB plus the resume key, got ${rep.calls}`);
+    assert.equal(sha256File(join(xfs.mnt, 'big-copy.bin')), sha256File(p));
+  });
+
+  test('duplicate extents on the btrfs share: the clone shares physical extents with the source', async () => {
+    const p = join(btrfs.mnt, 'orig.bin');
+    makeDenseFile(p, 6 * MiB + 4096 + 100);
+    execFileSync('sync');
+    const clampsBefore = smbTransport().tailClamps;
+    const rep = await smbBackend().cloneFile(smb.uri('btrfs', 'orig.bin'), smb.uri('btrfs', 'clone.bin'), ctx);
+    assert.equal(rep.method, 'FSCTL_DUPLICATE_EXTENTS_TO_FILE');
+    // The unaligned tail went out rounded up to a cluster, Samba refused it past EOF, and the
+    // transport re-sent it ending at EOF.
+    assert.equal(smbTransport().tailClamps, clampsBefore + 1);
+    const q = join(btrfs.mnt, 'clone.bin');
+    assert.equal(sha256File(q), sha256File(p));
+    execFileSync('sync');
+    const map = await local().extentMap(q, undefined, ctx);
+    assert.ok(map.extents.length > 0);
+    assert.ok(map.extents.every((e) => e.flags.includes('shared')), JSON.stringify(map.extents.map((e) => e.flags)));
+    assert.match(execFileSync('filefrag', ['-v', q]).toString(), /shared/);
+  });
+
+  test('clone on a share without block refcounting: clear E_UNSUPPORTED, nothing left, copy fallback works', async () => {
+    const p = join(xfs.mnt, 'noclone.bin');
+    makeDenseFile(p, 1 * MiB);
+    await assert.rejects(
+      smbBackend().cloneFile(smb.uri('xfs', 'noclone.bin'), smb.uri('xfs', 'noclone-clone.bin'), ctx),
+      (e: FsctlError) => e.code === 'E_UNSUPPORTED' && /BLOCK_REFCOUNTING/.test(e.message) && e.operation === 'clone',
+    );
+    assert.equal(existsSync(join(xfs.mnt, 'noclone-clone.bin')), false);
+    const { createEngine } = await import('../../src/fsctl/engine');
+    const engine = createEngine();
+    try {
+      const rep = await engine.clone(smb.uri('xfs', 'noclone.bin'), smb.uri('xfs', 'fallback.bin'), { fallback: 'copy' });
+      assert.equal(rep.fellBack, true);
+      assert.match(rep.fallbackReason ?? '', /BLOCK_REFCOUNTING|E_UNSUPPORTED/);
+      assert.equal(sha256File(join(xfs.mnt, 'fallback.bin')), sha256File(p));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('misaligned clone range: a named error and the destination unchanged', async () => {
+    const p = join(btrfs.mnt, 'a.bin');
+    makeDenseFile(p, 1 * MiB);
+    const q = join(btrfs.mnt, 'b.bin');
+    makeDenseFile(q, 1 * MiB, 99);
+    const before = sha256File(q);
+    await assert.rejects(
+      smbBackend().cloneRange(smb.uri('btrfs', 'a.bin'), 100n, smb.uri('btrfs', 'b.bin'), 0n, 8192n, {}, ctx),
+      // btrfs refuses the unaligned clone (EINVAL), Samba answers STATUS_INVALID_PARAMETER.
+      (e: FsctlError) => /^(E_MISALIGNED|STATUS_INVALID_PARAMETER)$/.test(e.code) && /misaligned/.test(e.message) && e.operation === 'clone-range',
+    );
+    assert.equal(sha256File(q), before);
+  });
+
+  test('missing file: STATUS_OBJECT_NAME_NOT_FOUND with a sentence', async () => {
+    await assert.rejects(
+      smbBackend().allocatedRanges(smb.uri('xfs', 'no/such/file.bin'), undefined, ctx),
+      (e: FsctlError) => /^STATUS_OBJECT_(PATH|NAME)_NOT_FOUND$/.test(e.code) && /does not exist/.test(e.message) && e.operation === 'ranges',
+    );
+    const leftovers = readdirSync(xfs.mnt).filter((n) => /tmp|partial|~/.test(n));
+    assert.deepEqual(leftovers, []);
+  });
+
+  test('the built CLI takes smb:// paths: ranges --json matches the server; a bad password is a named error', async () => {
+    ensureBuilt();
+    assert.ok(existsSync(CLI), 'dist/cli.js was built');
+    const p = join(xfs.mnt, 'cli.bin');
+    makeSparseFile(p, 3 * MiB, [[0, 8 * KiB], [2 * MiB, 12 * KiB]]);
+    const uri = smb.uri('xfs', 'cli.bin');
+    await smbBackend().setSparse(uri, true, ctx);
+    const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD };
+    const r = cli(['ranges', uri, '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { size: string; ranges: Array<{ offset: string; length: string }> };
+    const server = await local().allocatedRanges(p, undefined, ctx);
+    assert.equal(j.size, String(3 * MiB));
+    assert.deepEqual(
+      j.ranges,
+      server.ranges.map((x) => ({ offset: String(x.offset), length: String(x.length) })),
+    );
+    // copy to a new name and into an existing folder (the name is kept), through the engine's
+    // temporary-name-then-rename, server side.
+    makeDenseFile(join(btrfs.mnt, 'cli-src.bin'), 3 * MiB + 77);
+    const cp = cli(['copy', smb.uri('btrfs', 'cli-src.bin'), smb.uri('btrfs', 'cli-new.bin'), '--json'], { env });
+    assert.equal(cp.code, 0, cp.stderr);
+    assert.equal(sha256File(join(btrfs.mnt, 'cli-new.bin')), sha256File(join(btrfs.mnt, 'cli-src.bin')));
+    const again = cli(['copy', smb.uri('btrfs', 'cli-src.bin'), smb.uri('btrfs', 'cli-new.bin'), '--json'], { env });
+    assert.equal(again.code, 1, 'an existing destination is not overwritten by default');
+    assert.match(again.stderr + again.stdout, /E_EXISTS|exists/);
+    execFileSync('install', ['-d', '-o', 'el-smbtest', join(btrfs.mnt, 'sub')]);
+    const cp2 = cli(['copy', smb.uri('btrfs', 'cli-src.bin'), smb.uri('btrfs', 'sub'), '--json'], { env });
+    assert.equal(cp2.code, 0, cp2.stderr);
+    const cj = JSON.parse(cp2.stdout) as { method: string; bytes: string; destination: string };
+    assert.equal(cj.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
+    assert.equal(cj.destination, smb.uri('btrfs', 'sub/cli-src.bin'), 'the report keeps the smb:// URI intact');
+    assert.equal(cj.bytes, String(3 * MiB + 77));
+    assert.equal(sha256File(join(btrfs.mnt, 'sub', 'cli-src.bin')), sha256File(join(btrfs.mnt, 'cli-src.bin')));
+    assert.deepEqual(readdirSync(join(btrfs.mnt, 'sub')), ['cli-src.bin'], 'no temporary left');
+    const vol = cli(['volume', smb.uri('btrfs'), '--json'], { env });
+    assert.equal(vol.code, 0, vol.stderr);
+    assert.equal((JSON.parse(vol.stdout) as { supportsClone: boolean }).supportsClone, true);
+
+    const bad = cli(['ranges', uri, '--json'], { env: { ...env, EXTENT_LENS_SMB_PASSWORD: 'wrong' } });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr + bad.stdout, /STATUS_LOGON_FAILURE/);
+  });
+});
