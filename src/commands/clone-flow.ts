@@ -1,0 +1,166 @@
+// The steps every clone-like command shares (Block Clone Here / To, Clone Range, Server-Side
+// Copy): decide what happens to an existing destination BEFORE touching anything, map both
+// files before, run the operation with progress and cancel, offer a hole-keeping copy when
+// cloning is impossible, map both files after, log the report and show the results view.
+
+import * as vscode from 'vscode';
+import * as fs from 'node:fs/promises';
+import type { Engine } from '../fsctl/index';
+import type { ExistingPolicy, ExtentMap, OperationReport, Progress } from '../fsctl/types';
+import type { CloneResultsData } from '../protocol/messages';
+import { MapModel } from '../views/map-model';
+import { CloneResultsPanel } from '../views/clone-results-panel';
+import { buildCloneResults } from './logic/clone-results';
+import { errorFacts, errorLogLine } from './logic/errors';
+import { policyFor } from './logic/existing-policy';
+import { mustRename } from './logic/destination';
+import type { Services } from './services';
+import { askExisting, exists, logReport, offerCopyInstead, showFailure, withCancellableProgress } from './ui';
+
+const t = vscode.l10n.t;
+
+/** Options a caller (a test, another extension) may pass to skip the questions. */
+export interface FlowOptions {
+  /** Overrides the setting extentLens.clone.onExisting for this call. */
+  onExisting?: ExistingPolicy;
+  /** 'copy': when cloning is impossible, copy (keeping holes) without asking. */
+  fallback?: 'none' | 'copy';
+  /** Show the clone-results view (default true). */
+  showResults?: boolean;
+}
+
+export function readFlowOptions(v: unknown): FlowOptions {
+  if (typeof v !== 'object' || v === null) return {};
+  const o = v as Record<string, unknown>;
+  const out: FlowOptions = {};
+  if (o.onExisting === 'fail' || o.onExisting === 'rename' || o.onExisting === 'overwrite') out.onExisting = o.onExisting;
+  if (o.fallback === 'copy' || o.fallback === 'none') out.fallback = o.fallback;
+  if (typeof o.showResults === 'boolean') out.showResults = o.showResults;
+  return out;
+}
+
+/**
+ * The policy for one destination, asking the person when the setting says so.
+ * undefined = the person cancelled.
+ */
+export async function decideExisting(s: Services, source: string | undefined, destPath: string, opts: FlowOptions): Promise<ExistingPolicy | undefined> {
+  if (source !== undefined && mustRename(source, destPath)) return 'rename';
+  if (opts.onExisting) return opts.onExisting;
+  const p = policyFor(s.onExisting(), await exists(destPath));
+  return p === 'ask' ? askExisting(destPath) : p;
+}
+
+export interface Attempt {
+  /** Run the operation once; `fallback` is 'copy' on the second try after the person agreed. */
+  run(engine: Engine, fallback: 'none' | 'copy', policy: ExistingPolicy, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<OperationReport>;
+  /** For messages: "Cloning a.img". */
+  title: string;
+  source: string;
+  /** The destination file (not a folder), for maps and the existing-name check. */
+  destination: string;
+  /** Ask about the destination before starting (false for Clone Range: it writes in place). */
+  checkExisting: boolean;
+}
+
+export interface FlowResult {
+  report: OperationReport;
+  results: CloneResultsData;
+}
+
+/** Run one clone-like operation end to end. undefined: cancelled or failed (already shown). */
+export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): Promise<FlowResult | undefined> {
+  let policy: ExistingPolicy = 'fail';
+  if (a.checkExisting) {
+    const p = await decideExisting(s, a.source, a.destination, opts);
+    if (!p) {
+      s.log.info(`${a.title}: cancelled at the "destination exists" question`);
+      return undefined;
+    }
+    policy = p;
+  }
+  const engine = await s.engine();
+  let fallback: 'none' | 'copy' = opts.fallback ?? 'none';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await withCancellableProgress(a.title, async (signal, onProgress) => {
+        const sourceBefore = await mapOrUndefined(s, engine, a.source, signal);
+        const destBefore = (await exists(a.destination)) ? await mapOrUndefined(s, engine, a.destination, signal) : undefined;
+        const report = await a.run(engine, fallback, policy, signal, onProgress);
+        logReport(s, report);
+        const finalDest = report.destination ?? a.destination;
+        const sourceAfter = await engine.map(a.source, { signal });
+        const destAfter = await engine.map(finalDest, { signal });
+        const results = cloneResults(report, a.source, finalDest, sourceBefore, sourceAfter, destBefore, destAfter);
+        return { report, results };
+      });
+    } catch (e) {
+      const f = errorFacts(e);
+      if (f.exists && a.checkExisting && !opts.onExisting) {
+        // The name appeared after we looked (or the engine's check is stricter): ask now.
+        const p = await askExisting(a.destination);
+        if (!p) return undefined;
+        policy = p;
+        continue;
+      }
+      if (f.cloneImpossible && fallback === 'none') {
+        // The offer already says why in one sentence; declining it ends the command quietly.
+        if (!(await offerCopyInstead(s, e))) {
+          s.log.info(`${a.title}: cloning impossible (${f.code}); the copy was declined, nothing was written`);
+          return undefined;
+        }
+        fallback = 'copy';
+        continue;
+      }
+      showFailure(s, a.title, e);
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+async function mapOrUndefined(s: Services, engine: Engine, file: string, signal: AbortSignal): Promise<ExtentMap | undefined> {
+  try {
+    return await engine.map(file, { signal });
+  } catch (e) {
+    if (errorFacts(e).cancelled) throw e;
+    s.log.warn(errorLogLine(`map ${file} (before)`, e));
+    return undefined;
+  }
+}
+
+export function cloneResults(
+  report: OperationReport,
+  source: string,
+  destination: string,
+  sourceBefore: ExtentMap | undefined,
+  sourceAfter: ExtentMap,
+  destBefore: ExtentMap | undefined,
+  destAfter: ExtentMap,
+): CloneResultsData {
+  const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
+  return buildCloneResults(
+    report,
+    { path: source, before: sourceBefore, after: sourceAfter, beforeWindow: sourceBefore && overview(sourceBefore), afterWindow: overview(sourceAfter) },
+    { path: destination, before: destBefore, after: destAfter, beforeWindow: destBefore && overview(destBefore), afterWindow: overview(destAfter) },
+  );
+}
+
+/** After a successful flow: results view (unless asked not to) and a short notification. */
+export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): void {
+  s.lastCloneResults = r.results;
+  if (opts.showResults !== false) CloneResultsPanel.show(s, r.results);
+  const rep = r.report;
+  const msg = rep.fellBack
+    ? t('Copied {0} to {1} (cloning was impossible: {2})', rep.source ?? '', rep.destination ?? '', rep.fallbackReason ?? '')
+    : t('{0} finished with {1}: {2} bytes in {3} calls.', rep.operation, rep.method, rep.bytes.toString(), rep.calls);
+  void vscode.window.showInformationMessage(msg);
+}
+
+/** Is `p` an existing folder? */
+export async function isFolder(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,160 @@
+// extentLens.cloneRange: clone a byte range of one file into another (or the same) file.
+// Interactive: five inputs validated as they are typed, the alignment rule (from the volume's
+// block size) shown in the prompt; the atomic option on Windows; a confirmation, because the
+// destination range is replaced in place. Programmatic (tests, other extensions):
+//   executeCommand('extentLens.cloneRange', undefined, { source, sourceOffset, target, targetOffset, length, atomic?, fallback?, showResults? })
+// offsets/lengths as decimal strings, "4k"-style strings or bigints.
+
+import * as vscode from 'vscode';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { OperationReport } from '../fsctl/types';
+import type { Services } from './services';
+import { COMMANDS } from './logic/commands';
+import { alignmentRule, checkLength, checkOffset, lengthToEof } from './logic/clone-range-input';
+import { parseByteInput } from './logic/bytes';
+import { samePath } from './logic/destination';
+import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
+import { pickFile, requireTrust, showFailure } from './ui';
+
+const t = vscode.l10n.t;
+
+interface RangeSpec {
+  source: string;
+  sourceOffset: bigint;
+  target: string;
+  targetOffset: bigint;
+  length: bigint;
+  atomic: boolean;
+}
+
+export function registerCloneRange(s: Services): vscode.Disposable {
+  return vscode.commands.registerCommand(COMMANDS.cloneRange, async (uri?: unknown, spec?: unknown): Promise<OperationReport | undefined> => {
+    if (!requireTrust(s, t('Clone Range'))) return undefined;
+    const opts = readFlowOptions(spec);
+    let r: RangeSpec | undefined;
+    try {
+      r = specFromArgs(spec) ?? (await askForRange(s, uri));
+    } catch (e) {
+      showFailure(s, t('Clone Range'), e);
+      return undefined;
+    }
+    if (!r) return undefined;
+    const range = r;
+    const result = await runCloneFlow(
+      s,
+      {
+        title: t('Cloning {0} bytes of {1}', range.length.toString(), path.basename(range.source)),
+        source: range.source,
+        destination: range.target,
+        checkExisting: false,
+        run: (engine, fallback, _onExisting, signal, onProgress) =>
+          engine.cloneRange(range.source, range.sourceOffset, range.target, range.targetOffset, range.length, { atomic: range.atomic, fallback, signal, onProgress }),
+      },
+      opts,
+    );
+    if (!result) return undefined;
+    presentResult(s, result, opts);
+    return result.report;
+  });
+}
+
+function bytesArg(v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string') {
+    const p = parseByteInput(v);
+    return 'value' in p ? p.value : undefined;
+  }
+  return undefined;
+}
+
+function specFromArgs(spec: unknown): RangeSpec | undefined {
+  if (typeof spec !== 'object' || spec === null) return undefined;
+  const o = spec as Record<string, unknown>;
+  const source = typeof o.source === 'string' ? o.source : undefined;
+  const target = typeof o.target === 'string' ? o.target : source;
+  const sourceOffset = bytesArg(o.sourceOffset);
+  const targetOffset = bytesArg(o.targetOffset);
+  const length = bytesArg(o.length);
+  if (!source || !target || sourceOffset === undefined || targetOffset === undefined || length === undefined) return undefined;
+  return { source, target, sourceOffset, targetOffset, length, atomic: o.atomic === true };
+}
+
+async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undefined> {
+  const title = t('Clone Range');
+  const source = await pickFile(uri, t('Clone Range: source file'));
+  if (!source) return undefined;
+  const engine = await s.engine();
+  const volume = await engine.volume(source);
+  const blockSize = volume.blockSize;
+  const sourceSize = (await fs.stat(source, { bigint: true })).size;
+  const rule = alignmentRule(blockSize, t);
+
+  const srcText = await vscode.window.showInputBox({
+    title: `${title} (1/5)`,
+    prompt: t('Source offset in {0} ({1} bytes). {2}', path.basename(source), sourceSize.toString(), rule),
+    value: '0',
+    ignoreFocusOut: true,
+    validateInput: (v) => checkOffset(v, blockSize, { limit: sourceSize, what: 'source' }, t).error,
+  });
+  if (srcText === undefined) return undefined;
+  const sourceOffset = checkOffset(srcText, blockSize, { limit: sourceSize, what: 'source' }, t).value!;
+
+  const same = { label: t('Same file'), description: path.basename(source) };
+  const other = { label: t('Another file…'), description: t('an existing file on the same volume') };
+  const pick = await vscode.window.showQuickPick([same, other], { title: `${title} (2/5)`, placeHolder: t('Destination file'), ignoreFocusOut: true });
+  if (!pick) return undefined;
+  let target = source;
+  if (pick === other) {
+    const chosen = await vscode.window.showOpenDialog({ title: t('Clone Range: destination file'), canSelectMany: false, defaultUri: vscode.Uri.file(path.dirname(source)) });
+    if (!chosen?.[0]) return undefined;
+    target = chosen[0].fsPath;
+  }
+  const sameFile = samePath(source, target);
+
+  const dstText = await vscode.window.showInputBox({
+    title: `${title} (3/5)`,
+    prompt: t('Destination offset in {0}. {1}', path.basename(target), rule),
+    // within one file, suggest the first block past the end (no overlap, the file grows)
+    value: sameFile ? alignUp(sourceSize, blockSize).toString() : '0',
+    ignoreFocusOut: true,
+    validateInput: (v) => checkOffset(v, blockSize, { what: 'destination' }, t).error,
+  });
+  if (dstText === undefined) return undefined;
+  const targetOffset = checkOffset(dstText, blockSize, { what: 'destination' }, t).value!;
+
+  const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset };
+  const lenText = await vscode.window.showInputBox({
+    title: `${title} (4/5)`,
+    prompt: t('Length in bytes (at most {0}). {1}', lengthToEof(sourceSize, sourceOffset).toString(), rule),
+    value: lengthToEof(sourceSize, sourceOffset).toString(),
+    ignoreFocusOut: true,
+    validateInput: (v) => checkLength(v, ctx, t).error,
+  });
+  if (lenText === undefined) return undefined;
+  const length = checkLength(lenText, ctx, t).value!;
+
+  let atomic = false;
+  if (process.platform === 'win32') {
+    const yes = { label: t('Atomic'), description: t('FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC: all or nothing (ReFS)') };
+    const no = { label: t('Not atomic'), description: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE' };
+    const a = await vscode.window.showQuickPick([no, yes], { title: `${title} (5/5)`, ignoreFocusOut: true });
+    if (!a) return undefined;
+    atomic = a === yes;
+  }
+
+  const go = t('Clone Range');
+  const ok = await vscode.window.showWarningMessage(
+    t('Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?', targetOffset.toString(), (targetOffset + length).toString(), target, sourceOffset.toString(), (sourceOffset + length).toString(), source),
+    { modal: true, detail: t('The destination range is overwritten in place by shared (cloned) blocks.') },
+    go,
+  );
+  if (ok !== go) return undefined;
+  return { source, target, sourceOffset, targetOffset, length, atomic };
+}
+
+function alignUp(v: bigint, blockSize: number): bigint {
+  const bs = BigInt(Math.max(1, blockSize));
+  return ((v + bs - 1n) / bs) * bs;
+}

@@ -1,0 +1,50 @@
+// Byte counts typed by people (offsets, lengths) and byte counts shown to them.
+// Everything stays bigint: an offset above 2^53 must reach the engine unchanged.
+
+import { parseSize } from '../../cli/numbers';
+import { plainT, type Translate } from './translate';
+
+/** Parse "4096", "0x1000", "4k", "1MiB", "1MB", "8s" exactly (the CLI's grammar). */
+export function parseByteInput(text: string, t: Translate = plainT): { value: bigint } | { error: string } {
+  if (text.trim() === '') return { error: t('Enter a byte count, for example 0, 4096, 0x1000, 64k or 1MiB.') };
+  try {
+    return { value: parseSize(text, 'value') };
+  } catch {
+    return {
+      error: t('"{0}" is not a byte count: use a decimal number, 0x hex, or a suffix such as 4k, 1MiB, 2G (binary) or 1MB (decimal).', text.trim()),
+    };
+  }
+}
+
+const UNITS: Array<[string, bigint]> = [
+  ['EiB', 1n << 60n],
+  ['PiB', 1n << 50n],
+  ['TiB', 1n << 40n],
+  ['GiB', 1n << 30n],
+  ['MiB', 1n << 20n],
+  ['KiB', 1n << 10n],
+];
+
+/** "1.50 GiB", "4 KiB", "512 B": two decimals at most, computed in bigint (no rounding above 2^53). */
+export function formatBytes(v: bigint): string {
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  for (const [name, unit] of UNITS) {
+    if (a >= unit) {
+      const hundredths = (a * 100n + unit / 2n) / unit;
+      const whole = hundredths / 100n;
+      const frac = hundredths % 100n;
+      const text = frac === 0n ? `${whole}` : `${whole}.${frac.toString().padStart(2, '0').replace(/0$/, '')}`;
+      return `${neg ? '-' : ''}${text} ${name}`;
+    }
+  }
+  return `${neg ? '-' : ''}${a} B`;
+}
+
+/** "2 ms", "1.25 s": durations for reports. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,0 +1,94 @@
+// The clone-results view's numbers, computed from the engine's report and the extent maps
+// made before and after the operation. Pure: the windows are built by the caller (map-model).
+
+import type { Extent, ExtentMap, OperationReport } from '../../fsctl/types';
+import type { CloneResultsData, CloneSide, WireWindow } from '../../protocol/messages';
+import { toWire } from '../../protocol/messages';
+
+/** Bytes of extents flagged shared (or with a refcount above 1) inside [from, from + len). */
+export function sharedBytes(extents: readonly Extent[], from = 0n, len?: bigint): bigint {
+  const end = len === undefined ? undefined : from + len;
+  let total = 0n;
+  for (const e of extents) {
+    if (!(e.flags.includes('shared') || (e.refcount !== undefined && e.refcount > 1))) continue;
+    const s = e.offset > from ? e.offset : from;
+    const eEnd = e.offset + e.length;
+    const f = end !== undefined && eEnd > end ? end : eEnd;
+    if (f > s) total += f - s;
+  }
+  return total;
+}
+
+export function allocatedBytes(extents: readonly Extent[]): bigint {
+  let total = 0n;
+  for (const e of extents) total += e.length;
+  return total;
+}
+
+/**
+ * Space the operation did not need: for a clone, the cloned bytes that are now shared by the
+ * destination (the after-map says so where the file system reports sharing; where it cannot
+ * (no FIEMAP), a successful clone method shares every byte it reports). A copy saves nothing.
+ */
+export function spaceSaved(report: OperationReport, destAfter: ExtentMap | undefined): bigint {
+  if (report.fellBack || report.method === 'sparse-copy') return 0n;
+  const cloneMethods = ['FICLONE', 'FICLONERANGE', 'clonefile', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX'];
+  if (destAfter && destAfter.source === 'fiemap') {
+    const shared = sharedBytes(destAfter.extents);
+    return shared < report.bytes ? shared : report.bytes;
+  }
+  if (destAfter && destAfter.source === 'refcount') {
+    const shared = sharedBytes(destAfter.extents);
+    return shared < report.bytes ? shared : report.bytes;
+  }
+  return cloneMethods.includes(report.method) ? report.bytes : 0n;
+}
+
+export interface SideMaps {
+  path: string;
+  before?: ExtentMap;
+  after: ExtentMap;
+  beforeWindow?: WireWindow;
+  afterWindow: WireWindow;
+}
+
+function side(s: SideMaps): CloneSide {
+  return {
+    path: s.path,
+    size: toWire(s.after.size),
+    before: s.beforeWindow,
+    after: s.afterWindow,
+    sharedBytes: toWire(sharedBytes(s.after.extents)),
+  };
+}
+
+export function buildCloneResults(report: OperationReport, source: SideMaps, destination: SideMaps): CloneResultsData {
+  return {
+    operation: report.operation,
+    method: report.method,
+    fellBack: report.fellBack === true,
+    fallbackReason: report.fallbackReason,
+    bytes: toWire(report.bytes),
+    calls: report.calls,
+    durationMs: report.durationMs,
+    spaceSaved: toWire(spaceSaved(report, destination.after)),
+    source: side(source),
+    destination: side(destination),
+    notes: report.notes ?? [],
+  };
+}
+
+/** One line for the log channel, exact numbers included. */
+export function reportLogLine(r: OperationReport): string {
+  const parts = [
+    `${r.operation} via ${r.method}`,
+    r.source !== undefined ? `source=${r.source}` : '',
+    r.destination !== undefined ? `destination=${r.destination}` : '',
+    `bytes=${r.bytes}`,
+    `calls=${r.calls}`,
+    `duration=${r.durationMs.toFixed(1)}ms`,
+    r.fellBack ? `fellBack (${r.fallbackReason ?? 'no reason given'})` : '',
+    ...(r.notes ?? []).map((n) => `note: ${n}`),
+  ];
+  return parts.filter((p) => p !== '').join(' ');
+}

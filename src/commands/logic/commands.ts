@@ -1,0 +1,40 @@
+// The command ids this extension contributes, and which of them change files. The mutating
+// ones are unavailable in restricted mode: package.json hides them (when: isWorkspaceTrusted)
+// and each handler refuses them again in code (a keybinding or another extension can still
+// call executeCommand). test/unit/commands-manifest.test.ts keeps package.json in step.
+
+export const COMMANDS = {
+  inspect: 'extentLens.inspect',
+  selectForClone: 'extentLens.selectForClone',
+  cloneHere: 'extentLens.cloneHere',
+  cloneTo: 'extentLens.cloneTo',
+  cloneRange: 'extentLens.cloneRange',
+  serverSideCopy: 'extentLens.serverSideCopy',
+  punchHole: 'extentLens.punchHole',
+  digHoles: 'extentLens.digHoles',
+  setSparse: 'extentLens.setSparse',
+  clearSparse: 'extentLens.clearSparse',
+  showVolume: 'extentLens.showVolume',
+  clearCloneSelection: 'extentLens.clearCloneSelection',
+} as const;
+
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+export const MUTATING_COMMANDS: readonly CommandId[] = [
+  COMMANDS.cloneHere,
+  COMMANDS.cloneTo,
+  COMMANDS.cloneRange,
+  COMMANDS.serverSideCopy,
+  COMMANDS.punchHole,
+  COMMANDS.digHoles,
+  COMMANDS.setSparse,
+  COMMANDS.clearSparse,
+];
+
+export const isMutating = (id: string): boolean => (MUTATING_COMMANDS as readonly string[]).includes(id);
+
+/** Context key: true while at least one file is selected for cloning. */
+export const HAS_CLONE_SELECTION = 'extentLens.hasCloneSelection';
+export const INSPECTOR_VIEW_TYPE = 'extentLens.inspector';
+export const INSPECTOR_PANEL_TYPE = 'extentLens.inspectorPanel';
+export const CLONE_RESULTS_PANEL_TYPE = 'extentLens.cloneResults';

@@ -1,0 +1,40 @@
+// Where a clone lands, decided before the engine is called so the host can ask about an
+// existing name first.
+
+import * as path from 'node:path';
+
+/** The engine keeps the source's name when the destination is a folder. */
+export function destinationInFolder(source: string, folder: string): string {
+  return path.join(folder, path.basename(source));
+}
+
+export function samePath(a: string, b: string, caseInsensitive = process.platform === 'win32' || process.platform === 'darwin'): boolean {
+  const na = path.resolve(a);
+  const nb = path.resolve(b);
+  return caseInsensitive ? na.toLowerCase() === nb.toLowerCase() : na === nb;
+}
+
+/**
+ * A clone into the source's own folder would collide with the source itself: overwriting it
+ * would destroy the data being cloned, so that case is always a rename, whatever the setting.
+ */
+export function mustRename(source: string, destination: string): boolean {
+  return samePath(source, destination);
+}
+
+/** Name of the throw-away physical copy made for "compare with a copy", next to `dest`. */
+export function comparisonCopyPath(dest: string, stamp: number = Date.now()): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.extent-lens-compare-${stamp}.tmp`);
+}
+
+/** "disk.img" -> "disk (clone).img": the save dialog's suggestion for Block Clone To. */
+export function cloneName(source: string): string {
+  const ext = path.extname(source);
+  return `${path.basename(source, ext)} (clone)${ext}`;
+}
+
+/** "disk.img" -> "disk (copy).img": the save dialog's suggestion for Server-Side Copy To. */
+export function copyName(source: string): string {
+  const ext = path.extname(source);
+  return `${path.basename(source, ext)} (copy)${ext}`;
+}

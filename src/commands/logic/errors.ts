@@ -1,0 +1,55 @@
+// What the commands need to know about a failure, decided from the engine's error by value
+// (the FsctlError contract: `code` is the OS code by name or an engine code). Duck-typed on
+// purpose: importing the FsctlError class would load the engine module at activation.
+
+/** Codes that mean "cloning cannot work here", so a hole-keeping copy is a sensible offer. */
+const CLONE_IMPOSSIBLE = new Set([
+  'E_CROSS_VOLUME',
+  'EXDEV',
+  'E_UNSUPPORTED',
+  'EOPNOTSUPP',
+  'ENOTSUP',
+  'ENOTTY', // an ioctl the file system does not know
+  'ENOSYS',
+  'ERROR_NOT_SUPPORTED',
+  'ERROR_INVALID_FUNCTION',
+  'ERROR_NOT_SAME_DEVICE',
+  'STATUS_NOT_SUPPORTED',
+  'STATUS_INVALID_DEVICE_REQUEST',
+]);
+
+export interface ErrorFacts {
+  code: string;
+  /** The sentence to show as is (the engine writes it for people). */
+  message: string;
+  cancelled: boolean;
+  /** The destination exists and the policy was 'fail': ask the person. */
+  exists: boolean;
+  /** Cloning is impossible here (other volume, no reflink/ReFS): offer "Copy instead". */
+  cloneImpossible: boolean;
+}
+
+export function errorFacts(e: unknown): ErrorFacts {
+  let code = 'UNKNOWN';
+  let message = String(e);
+  if (typeof e === 'object' && e !== null) {
+    const o = e as { code?: unknown; message?: unknown; name?: unknown };
+    if (typeof o.code === 'string') code = o.code;
+    if (typeof o.message === 'string' && o.message !== '') message = o.message;
+    if (o.name === 'AbortError') code = 'E_CANCELLED';
+  }
+  return {
+    code,
+    message,
+    cancelled: code === 'E_CANCELLED',
+    exists: code === 'E_EXISTS' || code === 'EEXIST' || code === 'ERROR_FILE_EXISTS' || code === 'ERROR_ALREADY_EXISTS',
+    cloneImpossible: CLONE_IMPOSSIBLE.has(code),
+  };
+}
+
+/** One line for the log: "clone EXDEV: source and destination ... (paths)". */
+export function errorLogLine(operation: string, e: unknown): string {
+  const f = errorFacts(e);
+  const paths = typeof e === 'object' && e !== null && Array.isArray((e as { paths?: unknown }).paths) ? ` [${(e as { paths: unknown[] }).paths.join(', ')}]` : '';
+  return `${operation} failed: ${f.code}: ${f.message}${paths}`;
+}

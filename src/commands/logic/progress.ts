@@ -1,0 +1,24 @@
+// Engine progress (bigint done/total) as VS Code's progress increments (percent, number).
+// Percentages are small numbers, so converting them is safe; the byte counts stay bigint.
+
+import type { Progress } from '../../fsctl/types';
+import { formatBytes } from './bytes';
+
+export class ProgressTracker {
+  private reported = 0;
+
+  /** The increment to report for this update (0..100 overall), and a message. */
+  next(p: Progress): { increment: number; message: string } {
+    let increment = 0;
+    if (p.total > 0n) {
+      const done = p.done > p.total ? p.total : p.done;
+      const pct = Number((done * 1000n) / p.total) / 10;
+      if (pct > this.reported) {
+        increment = pct - this.reported;
+        this.reported = pct;
+      }
+    }
+    const amounts = p.total > 0n ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : formatBytes(p.done);
+    return { increment, message: p.message ? `${p.message} (${amounts})` : amounts };
+  }
+}

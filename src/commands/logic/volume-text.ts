@@ -1,0 +1,19 @@
+// VolumeInfo as lines for people (the notification shows the first, the log all of them).
+
+import type { VolumeInfo } from '../../fsctl/types';
+import { formatBytes } from './bytes';
+import { plainT, type Translate } from './translate';
+
+export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
+  const yes = t('yes');
+  const no = t('no');
+  const lines = [
+    t('{0}: {1}, {2}-byte blocks, block cloning: {3}, sparse files: {4}.', v.path, v.filesystem, v.blockSize, v.supportsClone ? yes : no, v.supportsSparse ? yes : no),
+    t('Clone support: {0}', v.cloneEvidence),
+    t('Volume id: {0}', v.volumeId),
+  ];
+  if (v.rawType) lines.push(t('Raw type: {0}', v.rawType));
+  if (v.totalBytes !== undefined) lines.push(t('Size: {0} ({1} bytes)', formatBytes(v.totalBytes), v.totalBytes.toString()));
+  if (v.freeBytes !== undefined) lines.push(t('Free: {0} ({1} bytes)', formatBytes(v.freeBytes), v.freeBytes.toString()));
+  return lines;
+}

@@ -1,0 +1,81 @@
+// What every command and panel shares: the log channel, the engine (loaded on first use),
+// the clone selection, the open inspectors and the last clone results. One instance per
+// activation, created by extension.ts.
+
+import * as vscode from 'vscode';
+import type { Engine } from '../fsctl/index';
+import type { CloneResultsData, WireSummary } from '../protocol/messages';
+import { CloneSelection } from './logic/clone-selection';
+import { HAS_CLONE_SELECTION } from './logic/commands';
+import { readMapDetail, type MapDetail } from './logic/map-detail';
+import { readOnExistingSetting, type OnExistingSetting } from './logic/existing-policy';
+import { closeSmbConnectionsIfUsed, installSmbPasswordProvider } from './smb-secrets';
+
+/** An open inspector (panel or custom editor), as the test API and the commands see it. */
+export interface InspectorHandle {
+  readonly path: string;
+  summary(): WireSummary | undefined;
+  reveal(): void;
+}
+
+export class Services implements vscode.Disposable {
+  readonly selection: CloneSelection;
+  readonly inspectors = new Set<InspectorHandle>();
+  lastCloneResults: CloneResultsData | undefined;
+  private enginePromise: Promise<Engine> | undefined;
+
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.selection = new CloneSelection((paths) => {
+      void vscode.commands.executeCommand('setContext', HAS_CLONE_SELECTION, paths.length > 0);
+    });
+  }
+
+  /**
+   * The engine, created on first use. The dynamic import keeps koffi and the backends out of
+   * activation: esbuild turns it into a lazily evaluated module inside dist/extension.js.
+   * `worker: true` runs the native loops in dist/worker.js, off the extension host's thread.
+   */
+  engine(): Promise<Engine> {
+    this.enginePromise ??= (async () => {
+      const t0 = performance.now();
+      const { createEngine } = await import('../fsctl/index');
+      const engine = createEngine({ worker: true });
+      await installSmbPasswordProvider(this.context, this.log);
+      this.log.info(`engine loaded in ${(performance.now() - t0).toFixed(1)} ms (worker thread)`);
+      return engine;
+    })();
+    this.enginePromise.catch((e) => {
+      this.log.error(`engine failed to load: ${e instanceof Error ? e.message : String(e)}`);
+      this.enginePromise = undefined; // let the next command try again
+    });
+    return this.enginePromise;
+  }
+
+  onExisting(): OnExistingSetting {
+    return readOnExistingSetting(vscode.workspace.getConfiguration('extentLens').get('clone.onExisting'));
+  }
+
+  autoRefresh(): boolean {
+    return vscode.workspace.getConfiguration('extentLens').get<boolean>('inspector.autoRefresh', true) !== false;
+  }
+
+  mapDetail(): MapDetail {
+    return readMapDetail(vscode.workspace.getConfiguration('extentLens').get('inspector.mapDetail'));
+  }
+
+  async dispose(): Promise<void> {
+    const p = this.enginePromise;
+    this.enginePromise = undefined;
+    if (p) {
+      try {
+        await (await p).dispose();
+      } catch {
+        // the engine never loaded: nothing to stop
+      }
+    }
+    await closeSmbConnectionsIfUsed().catch(() => undefined);
+  }
+}

@@ -1,0 +1,30 @@
+// Set Sparse / Clear Sparse share one implementation (the Windows sparse attribute; on Linux
+// and macOS every file can hold holes and the engine reports what it did).
+
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { OperationReport } from '../fsctl/types';
+import type { Services } from './services';
+import { logReport, pickFile, requireTrust, showFailure } from './ui';
+
+const t = vscode.l10n.t;
+
+export async function runSetSparse(s: Services, uri: unknown, sparse: boolean): Promise<OperationReport | undefined> {
+  const what = sparse ? t('Set Sparse') : t('Clear Sparse');
+  if (!requireTrust(s, what)) return undefined;
+  const file = await pickFile(uri, what);
+  if (!file) return undefined;
+  try {
+    const engine = await s.engine();
+    const report = await engine.setSparse(file, sparse);
+    logReport(s, report);
+    const notes = report.notes?.length ? ` ${report.notes.join(' ')}` : '';
+    void vscode.window.showInformationMessage(
+      (sparse ? t('{0} is marked sparse ({1}).', path.basename(file), report.method) : t('{0} is no longer marked sparse ({1}).', path.basename(file), report.method)) + notes,
+    );
+    return report;
+  } catch (e) {
+    showFailure(s, what, e);
+    return undefined;
+  }
+}

@@ -1,0 +1,131 @@
+// VS Code glue shared by the commands: trust, file pickers, progress with cancel, errors,
+// the "destination exists" question and the "copy instead" offer.
+
+import * as vscode from 'vscode';
+import * as fs from 'node:fs/promises';
+import type { OperationReport, Progress } from '../fsctl/types';
+import { errorFacts, errorLogLine } from './logic/errors';
+import { type AskAnswer } from './logic/existing-policy';
+import { ProgressTracker } from './logic/progress';
+import { reportLogLine } from './logic/clone-results';
+import { pathsFromArgs } from './logic/clone-selection';
+import type { Services } from './services';
+
+const t = vscode.l10n.t;
+
+/** Refuse a mutating command in restricted mode (the menus hide it; this stops direct calls). */
+export function requireTrust(s: Services, what: string): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  s.log.warn(`${what} refused: the workspace is not trusted (restricted mode)`);
+  const manage = t('Manage Workspace Trust');
+  void vscode.window
+    .showErrorMessage(t('{0} changes files, so it needs a trusted workspace. Trust this workspace to use it.', what), manage)
+    .then((c) => c === manage && vscode.commands.executeCommand('workbench.trust.manage'));
+  return false;
+}
+
+/** The file a command acts on: its argument, else the active editor's file, else a dialog. */
+export async function pickFile(arg: unknown, title: string, opts: { useActiveEditor?: boolean } = {}): Promise<string | undefined> {
+  const fromArg = pathsFromArgs(arg, undefined)[0];
+  if (fromArg) return fromArg;
+  if (opts.useActiveEditor !== false) {
+    const active = activeFileUri();
+    if (active) return active.fsPath;
+  }
+  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: t('Select') });
+  return picked?.[0]?.fsPath;
+}
+
+export async function pickFiles(title: string): Promise<string[]> {
+  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: true, openLabel: t('Select') });
+  return (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+}
+
+export async function pickFolder(arg: unknown, title: string): Promise<string | undefined> {
+  const fromArg = pathsFromArgs(arg, undefined)[0];
+  if (fromArg) return fromArg;
+  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: t('Select Folder') });
+  return picked?.[0]?.fsPath;
+}
+
+/** The file shown in the active editor, text or custom (the inspector itself included). */
+export function activeFileUri(): vscode.Uri | undefined {
+  const editorUri = vscode.window.activeTextEditor?.document.uri;
+  if (editorUri?.scheme === 'file') return editorUri;
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) {
+    if (input.uri.scheme === 'file') return input.uri;
+  }
+  return undefined;
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Run `work` under a cancellable progress notification. Cancel aborts the engine call through
+ * its AbortSignal; the engine then removes anything it had started.
+ */
+export function withCancellableProgress<T>(
+  title: string,
+  work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>,
+): Promise<T> {
+  return Promise.resolve(
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      const tracker = new ProgressTracker();
+      try {
+        return await work(abort.signal, (p) => progress.report(tracker.next(p)));
+      } finally {
+        sub.dispose();
+      }
+    }),
+  );
+}
+
+export function logReport(s: Services, r: OperationReport): void {
+  s.log.info(reportLogLine(r));
+}
+
+/** Show a failure (the engine's sentence as is), log it; cancellations are quiet. */
+export function showFailure(s: Services, operation: string, e: unknown): void {
+  const f = errorFacts(e);
+  s.log.error(errorLogLine(operation, e));
+  if (f.cancelled) {
+    void vscode.window.showInformationMessage(t('{0} was cancelled; nothing was left behind.', operation));
+    return;
+  }
+  void vscode.window.showErrorMessage(f.message);
+}
+
+/** The modal for an existing destination: Rename / Overwrite (Cancel is the modal's own). */
+export async function askExisting(destination: string): Promise<AskAnswer> {
+  const rename = t('Rename');
+  const overwrite = t('Overwrite');
+  const answer = await vscode.window.showWarningMessage(
+    t('"{0}" already exists.', destination),
+    { modal: true, detail: t('Rename keeps both files (the new one gets a "(clone)" name); Overwrite replaces the existing file.') },
+    rename,
+    overwrite,
+  );
+  return answer === rename ? 'rename' : answer === overwrite ? 'overwrite' : undefined;
+}
+
+/**
+ * Cloning is impossible here: say why (the engine's sentence) and offer a hole-keeping copy.
+ * Resolves true when the person chose the copy.
+ */
+export async function offerCopyInstead(s: Services, e: unknown): Promise<boolean> {
+  const f = errorFacts(e);
+  s.log.warn(errorLogLine('clone', e));
+  const copy = t('Copy instead (keeps holes)');
+  const choice = await vscode.window.showWarningMessage(f.message, copy);
+  return choice === copy;
+}

@@ -1,0 +1,265 @@
+// One inspector: a webview (a panel opened by "Inspect Allocated Ranges", or the read-only
+// custom editor "Extent Lens Inspector") bound to ONE file for its whole life. Messages
+// carry no paths, so a webview can only ever act on the file it shows.
+//
+// Data flow: the whole-file map is read once through the engine (worker thread) into a
+// MapModel (packed, a million extents is ~40 MB); the webview's windowed requests are answered
+// from it. While a refresh is in flight the old model is stale, and window requests go to the
+// engine as windowed queries (engine.map(path, { window })) so the visible part is current
+// without waiting for the whole file.
+
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ExtentMap, VolumeInfo } from '../fsctl/types';
+import { fromWire, parseWebviewMessage, type HostMessage, type WebviewMessage, type WireSummary } from '../protocol/messages';
+import { MapModel } from './map-model';
+import type { InspectorHandle, Services } from '../commands/services';
+import { debounce, type Debounced } from '../commands/logic/debounce';
+import { errorFacts, errorLogLine } from '../commands/logic/errors';
+import { windowBudget } from '../commands/logic/map-detail';
+import { describeUntrusted, setWebviewHtml } from './panel-setup';
+import { readMap } from './read-map';
+
+const t = vscode.l10n.t;
+
+/** Debounce for auto-refresh: a file being written fires many events; refresh once. */
+export const AUTO_REFRESH_MS = 500;
+
+export class InspectorController implements InspectorHandle, vscode.Disposable {
+  private model: MapModel | undefined;
+  private volume: VolumeInfo | undefined;
+  /** The file changed since `model` was read (or a reload is running). */
+  private stale = true;
+  private loading: Promise<void> | undefined;
+  private loadAbort: AbortController | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private readonly refreshSoon: Debounced;
+  private disposed = false;
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    readonly path: string,
+    private readonly s: Services,
+    readonly kind: 'panel' | 'editor',
+  ) {
+    setWebviewHtml(panel.webview, s.context.extensionUri, 'inspector', t('{0} — Extent Lens', path));
+    this.refreshSoon = debounce(() => this.onFileChanged(), AUTO_REFRESH_MS);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible && this.stale && !this.loading) void this.reload();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('extentLens.inspector.autoRefresh')) this.setupWatcher();
+        if (e.affectsConfiguration('extentLens.inspector.mapDetail')) void this.reload();
+      }),
+    );
+    this.setupWatcher();
+    s.inspectors.add(this);
+  }
+
+  summary(): WireSummary | undefined {
+    return this.model?.summary();
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  // ---- file watching ------------------------------------------------------------------------
+
+  private setupWatcher(): void {
+    this.watcher?.dispose();
+    this.watcher = undefined;
+    // smb:// paths have no local watcher: Refresh (or reopening) reads them again.
+    if (!this.s.autoRefresh() || /^smb:\/\//i.test(this.path)) return;
+    // A RelativePattern on the file's folder works for files outside the workspace too.
+    const pattern = new vscode.RelativePattern(vscode.Uri.file(path.dirname(this.path)), path.basename(this.path));
+    const w = vscode.workspace.createFileSystemWatcher(pattern);
+    w.onDidChange(() => this.refreshSoon());
+    w.onDidCreate(() => this.refreshSoon());
+    w.onDidDelete(() => this.refreshSoon());
+    this.watcher = w;
+  }
+
+  private onFileChanged(): void {
+    if (this.disposed) return;
+    this.stale = true;
+    this.s.log.debug(`inspector: ${this.path} changed; refreshing`);
+    // A hidden webview is rebuilt when shown again (retainContextWhenHidden is off) and asks
+    // with 'ready'; reading the map for an invisible panel would be wasted work.
+    if (this.panel.visible) void this.reload();
+  }
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  private post(m: HostMessage): void {
+    if (!this.disposed) void this.panel.webview.postMessage(m);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) {
+      this.s.log.warn(`inspector ${this.path}: ignored malformed or unknown webview message ${describeUntrusted(raw)}`);
+      return;
+    }
+    try {
+      await this.handle(msg);
+    } catch (e) {
+      this.s.log.error(errorLogLine(`inspector ${msg.type}`, e));
+      this.post({ type: 'error', code: errorFacts(e).code, message: errorFacts(e).message });
+    }
+  }
+
+  private async handle(msg: WebviewMessage): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        if (this.model && !this.stale) for (const m of this.model.initialMessages()) this.post(m);
+        else await this.reload();
+        return;
+      case 'refresh':
+        this.stale = true;
+        await this.reload();
+        return;
+      case 'requestWindow':
+        return this.answerWindow(msg);
+      case 'requestRows': {
+        const model = await this.current();
+        const answer = model?.answer(msg);
+        if (answer) this.post(answer);
+        return;
+      }
+      case 'export':
+        return this.exportMap(msg.format);
+      case 'copyText':
+        await vscode.env.clipboard.writeText(msg.text);
+        this.s.log.debug(`inspector ${this.path}: copied ${msg.text.length} characters`);
+        return;
+      case 'compareWithCopy':
+        // Only the clone-results view does this; an inspector asking for it is a stray message.
+        this.s.log.warn(`inspector ${this.path}: ignored compareWithCopy (not a clone-results view)`);
+        return;
+    }
+  }
+
+  /** The model to answer from, waiting for a load in flight. */
+  private async current(): Promise<MapModel | undefined> {
+    if (this.loading) await this.loading;
+    if (!this.model) await this.reload();
+    return this.model;
+  }
+
+  private async answerWindow(msg: Extract<WebviewMessage, { type: 'requestWindow' }>): Promise<void> {
+    const budget = windowBudget(this.s.mapDetail(), msg.maxExtents);
+    const req = { ...msg, maxExtents: budget };
+    if (this.model && !this.stale) {
+      const a = this.model.answer(req);
+      if (a) this.post(a);
+      return;
+    }
+    if (this.model && this.loading && this.s.mapDetail() !== 'ranges') {
+      // Stale model and a reload running: a windowed engine query gives the visible part now.
+      const engine = await this.s.engine();
+      const offset = fromWire(msg.offset);
+      const length = fromWire(msg.length);
+      const part = await engine.map(this.path, { window: { offset, length } });
+      const w = new MapModel(part, this.volume).window(offset, length, budget, msg.binCount);
+      // Indices of a partial map are not the table's row numbers: leave them out.
+      delete w.firstIndex;
+      for (const e of w.extents ?? []) delete e.index;
+      this.post({ type: 'window', requestId: msg.requestId, window: w });
+      return;
+    }
+    const model = await this.current();
+    const a = model?.answer(req);
+    if (a) this.post(a);
+  }
+
+  // ---- loading ------------------------------------------------------------------------------
+
+  /** Read the map again (cancelling a read in flight) and send the summary and overview. */
+  reload(): Promise<void> {
+    this.loadAbort?.abort();
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    this.stale = true;
+    const run = this.load(abort.signal).finally(() => {
+      if (this.loading === run) this.loading = undefined;
+    });
+    this.loading = run;
+    return run;
+  }
+
+  private async load(signal: AbortSignal): Promise<void> {
+    this.post({ type: 'progress', message: t('Reading the extent map of {0}…', path.basename(this.path)) });
+    try {
+      const engine = await this.s.engine();
+      const detail = this.s.mapDetail();
+      const volumeP = engine.volume(this.path).catch((e: unknown) => {
+        this.s.log.warn(errorLogLine('volume', e));
+        return undefined;
+      });
+      const map: ExtentMap = await readMap(engine, this.path, detail, volumeP, {
+        signal,
+        onProgress: (p) => this.post({ type: 'progress', message: p.message ?? t('Reading the extent map…'), done: p.done.toString(), total: p.total.toString() }),
+      });
+      const volume = await volumeP;
+      if (signal.aborted || this.disposed) return;
+      this.volume = volume;
+      this.model = new MapModel(map, volume);
+      this.stale = false;
+      this.s.log.info(`inspect ${this.path}: ${map.extents.length} extents via ${map.source}, size=${map.size}, ${map.calls} calls, ${map.durationMs.toFixed(1)} ms`);
+      for (const m of this.model.initialMessages()) this.post(m);
+    } catch (e) {
+      const f = errorFacts(e);
+      if (f.cancelled && signal.aborted) return; // superseded by a newer reload
+      this.s.log.error(errorLogLine(`inspect ${this.path}`, e));
+      this.post({ type: 'error', code: f.code, message: f.message });
+    }
+  }
+
+  // ---- export -------------------------------------------------------------------------------
+
+  private async exportMap(format: 'json' | 'csv'): Promise<void> {
+    const model = await this.current();
+    if (!model) return;
+    const suggested = vscode.Uri.file(`${this.path}.extents.${format}`);
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: suggested,
+      title: t('Export the extent map'),
+      filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
+    });
+    if (!target) return;
+    if (target.scheme !== 'file') {
+      // Writing through the workspace file system keeps remote and virtual targets working.
+      await vscode.workspace.fs.writeFile(target, Buffer.from(model.exportText(format), 'utf8'));
+    } else {
+      await writeChunks(target.fsPath, format === 'json' ? model.exportJsonChunks() : model.exportCsvChunks());
+    }
+    this.s.log.info(`exported ${model.count} extents of ${this.path} as ${format.toUpperCase()} to ${target.fsPath}`);
+    void vscode.window.showInformationMessage(t('Exported {0} extents to {1}.', model.count, target.fsPath));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.loadAbort?.abort();
+    this.refreshSoon.cancel();
+    this.watcher?.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.s.inspectors.delete(this);
+  }
+}
+
+/** Write generated text chunks without holding the whole export (100 MB for 1M extents) twice. */
+async function writeChunks(file: string, chunks: Iterable<string>): Promise<void> {
+  const fh = await fs.promises.open(file, 'w');
+  try {
+    for (const c of chunks) await fh.write(c);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,44 @@
+// The read-only custom editor "Extent Lens Inspector" (priority "option": it never takes over
+// normal opening; "Reopen Editor With..." offers it for any file). Same controller as the
+// Inspect command's panel.
+
+import * as vscode from 'vscode';
+import type { Services } from '../commands/services';
+import { INSPECTOR_VIEW_TYPE } from '../commands/logic/commands';
+import { InspectorController } from './inspector-controller';
+
+class InspectedFile implements vscode.CustomDocument {
+  constructor(readonly uri: vscode.Uri) {}
+  dispose(): void {
+    // nothing held: the controller owns the watcher and the map
+  }
+}
+
+export class InspectorEditorProvider implements vscode.CustomReadonlyEditorProvider<InspectedFile> {
+  constructor(private readonly s: Services) {}
+
+  static register(s: Services): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, new InspectorEditorProvider(s), {
+      webviewOptions: { retainContextWhenHidden: false },
+      supportsMultipleEditorsPerDocument: true,
+    });
+  }
+
+  openCustomDocument(uri: vscode.Uri): InspectedFile {
+    return new InspectedFile(uri);
+  }
+
+  resolveCustomEditor(document: InspectedFile, panel: vscode.WebviewPanel): void {
+    if (document.uri.scheme !== 'file') {
+      panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(
+        vscode.l10n.t('Extent Lens inspects files on a real file system; "{0}" is not one.', document.uri.toString()),
+      )}</p></body></html>`;
+      return;
+    }
+    new InspectorController(panel, document.uri.fsPath, this.s, 'editor');
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

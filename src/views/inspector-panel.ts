@@ -1,0 +1,25 @@
+// "Inspect Allocated Ranges" opens (or reveals) a webview panel for one file.
+
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { Services } from '../commands/services';
+import { INSPECTOR_PANEL_TYPE } from '../commands/logic/commands';
+import { samePath } from '../commands/logic/destination';
+import { InspectorController } from './inspector-controller';
+import { webviewOptions } from './panel-setup';
+
+export function openInspectorPanel(s: Services, file: string): InspectorController {
+  for (const h of s.inspectors) {
+    if (h instanceof InspectorController && h.kind === 'panel' && samePath(h.path, file)) {
+      h.reveal();
+      return h;
+    }
+  }
+  const panel = vscode.window.createWebviewPanel(
+    INSPECTOR_PANEL_TYPE,
+    vscode.l10n.t('Extents: {0}', path.basename(file)),
+    { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+    { ...webviewOptions(s.context.extensionUri), retainContextWhenHidden: false },
+  );
+  return new InspectorController(panel, file, s, 'panel');
+}

@@ -1,0 +1,45 @@
+// Everything both panel kinds (inspector, clone results) do the same way when they set up a
+// webview: options limited to the extension's own dist/ and media/, and the HTML shell from
+// webview-html.ts with a fresh nonce on every render.
+
+import * as vscode from 'vscode';
+import { makeNonce, renderWebviewHtml } from './webview-html';
+
+export type WebviewApp = 'inspector' | 'cloneResults';
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+/** A fresh CSPRNG nonce for each HTML document (CSP script-src 'nonce-...'). */
+export function newNonce(): string {
+  return makeNonce();
+}
+
+export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, app: WebviewApp, title: string): void {
+  webview.options = webviewOptions(extensionUri);
+  const dist = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', ...p)).toString();
+  webview.html = renderWebviewHtml({
+    title,
+    nonce: newNonce(),
+    cspSource: webview.cspSource,
+    scriptUri: dist('webview', `${app}.js`),
+    styleUris: [dist('webview', `${app}.css`)],
+    codiconUri: dist('media', 'codicon.css'),
+    initialState: { view: app, language: vscode.env.language },
+  });
+}
+
+/** A compact, bounded rendering of an untrusted message for the log. */
+export function describeUntrusted(raw: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(raw) ?? String(raw);
+  } catch {
+    text = Object.prototype.toString.call(raw);
+  }
+  return text.length > 300 ? `${text.slice(0, 300)}... (${text.length} chars)` : text;
+}

@@ -1,0 +1,23 @@
+// The map an inspector shows, read according to extentLens.inspector.mapDetail: a full extent
+// map (FIEMAP / retrieval pointers), or, with "ranges", allocated ranges only (cheaper; data and
+// holes without flags) dressed as an ExtentMap so the rest of the inspector is the same.
+
+import type { Engine } from '../fsctl/index';
+import type { ExtentMap, MapSource, RunOptions, VolumeInfo } from '../fsctl/types';
+import type { MapDetail } from '../commands/logic/map-detail';
+
+export async function readMap(engine: Engine, file: string, detail: MapDetail, volume: Promise<VolumeInfo | undefined>, opts: RunOptions): Promise<ExtentMap> {
+  if (detail !== 'ranges') return engine.map(file, opts);
+  const r = await engine.ranges(file, opts);
+  const source: MapSource = r.method === 'allocated-ranges' || r.method.includes('ALLOCATED') ? 'allocated-ranges' : 'seek';
+  return {
+    path: r.path,
+    size: r.size,
+    blockSize: (await volume)?.blockSize ?? 0,
+    window: r.window,
+    extents: r.ranges.map((x) => ({ offset: x.offset, length: x.length, physical: null, flags: [] })),
+    source,
+    calls: r.calls,
+    durationMs: r.durationMs,
+  };
+}

@@ -1,0 +1,378 @@
+// A minimal stand-in for the `vscode` module, enough to activate Extent Lens in plain node and
+// drive its commands and webview hosts: commands run for real, against the real engine and
+// real files; only the UI surface (dialogs, notifications, webview panels) is recorded.
+// It is NOT VS Code: the in-VS-Code suite (test/extension, the next issue) runs the real one.
+//
+// installFakeVscode() hooks Module._resolveFilename so `require('vscode')` from the code under
+// test (src/ through tsx, or an unpacked dist/extension.js) gets this module.
+
+import Module from 'node:module';
+import * as path from 'node:path';
+
+type Listener<T> = (e: T) => unknown;
+
+export class EventEmitter<T> {
+  private listeners = new Set<Listener<T>>();
+  event = (l: Listener<T>) => {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+export class Disposable {
+  constructor(private readonly fn: () => void = () => undefined) {}
+  dispose(): void {
+    this.fn();
+  }
+  static from(...d: Array<{ dispose(): unknown }>): Disposable {
+    return new Disposable(() => d.forEach((x) => x.dispose()));
+  }
+}
+
+export class Uri {
+  private constructor(
+    readonly scheme: string,
+    readonly fsPath: string,
+  ) {}
+  static file(p: string): Uri {
+    return new Uri('file', path.resolve(p));
+  }
+  static parse(s: string): Uri {
+    const m = /^([a-z][a-z0-9+.-]*):(.*)$/i.exec(s);
+    return m && m[1] !== 'file' ? new Uri(m[1], m[2]) : Uri.file(s.replace(/^file:\/\//, ''));
+  }
+  static joinPath(u: Uri, ...parts: string[]): Uri {
+    return new Uri(u.scheme, path.join(u.fsPath, ...parts));
+  }
+  get path(): string {
+    return this.fsPath;
+  }
+  toString(): string {
+    return `${this.scheme}://${this.fsPath}`;
+  }
+}
+
+export class RelativePattern {
+  constructor(
+    readonly base: Uri,
+    readonly pattern: string,
+  ) {}
+}
+
+export class ThemeIcon {
+  constructor(readonly id: string) {}
+}
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
+export class TabInputCustom {
+  constructor(
+    readonly uri: Uri,
+    readonly viewType: string,
+  ) {}
+}
+
+export const ViewColumn = { Active: -1, Beside: -2, One: 1 };
+export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 };
+
+/** A recorded webview panel: messages posted by the host, and a way to send it messages. */
+export class FakeWebviewPanel {
+  readonly posted: unknown[] = [];
+  private readonly receive = new EventEmitter<unknown>();
+  private readonly disposeEmitter = new EventEmitter<void>();
+  private readonly viewState = new EventEmitter<unknown>();
+  visible = true;
+  disposed = false;
+  revealed = 0;
+  readonly webview = {
+    html: '',
+    options: {} as { enableScripts?: boolean; localResourceRoots?: Uri[] },
+    cspSource: 'https://fake.vscode-cdn.net',
+    asWebviewUri: (u: Uri) => Uri.parse(`https://fake.vscode-cdn.net${u.fsPath}`),
+    postMessage: async (m: unknown) => {
+      // what really crosses: structured JSON, no bigint
+      this.posted.push(JSON.parse(JSON.stringify(m)));
+      for (const w of [...this.waiters]) w();
+      return true;
+    },
+    onDidReceiveMessage: this.receive.event,
+  };
+  private waiters = new Set<() => void>();
+  constructor(
+    readonly viewType: string,
+    readonly title: string,
+    readonly options: Record<string, unknown>,
+  ) {}
+  onDidDispose = this.disposeEmitter.event;
+  onDidChangeViewState = this.viewState.event;
+  reveal(): void {
+    this.revealed++;
+  }
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposeEmitter.fire();
+  }
+  /** Send a message as the webview would. */
+  send(m: unknown): void {
+    this.receive.fire(m);
+  }
+  /** Wait until a posted message satisfies `pred` (polls the log of posted messages). */
+  async waitFor(pred: (m: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.posted.find((m) => pred(m as Record<string, unknown>));
+      if (hit) return hit as Record<string, unknown>;
+      if (Date.now() > deadline) throw new Error(`no matching message; posted: ${JSON.stringify(this.posted).slice(0, 2000)}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.waiters.add(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+}
+
+export interface FakeState {
+  trusted: boolean;
+  config: Record<string, unknown>;
+  commands: Map<string, (...a: unknown[]) => unknown>;
+  contextKeys: Map<string, unknown>;
+  log: Array<{ level: string; text: string }>;
+  messages: Array<{ level: string; text: string; items: string[] }>;
+  /** Answers for showWarningMessage/showInformationMessage buttons: first matching wins. */
+  answers: Array<{ match: RegExp; answer: string | undefined }>;
+  inputAnswers: string[];
+  panels: FakeWebviewPanel[];
+  customEditors: Map<string, unknown>;
+  clipboard: string;
+  saveDialogAnswer?: Uri;
+  openDialogAnswer?: Uri[];
+  watchers: Array<{ pattern: RelativePattern; change: EventEmitter<Uri>; disposed: boolean }>;
+  /** Press Cancel on progress notifications: as soon as they start, or at the first report. */
+  cancelProgress?: 'immediately' | 'onFirstReport';
+  progressReports: unknown[];
+  /** Labels to pick in showQuickPick, in order (undefined = Escape). */
+  quickPickAnswers: Array<string | undefined>;
+  /** Every input box shown: its prompt, the value typed and what validateInput said. */
+  inputBoxes: Array<{ title?: string; prompt?: string; value: string | undefined; error?: string }>;
+}
+
+export function makeFakeVscode() {
+  const state: FakeState = {
+    trusted: true,
+    config: {},
+    commands: new Map(),
+    contextKeys: new Map(),
+    log: [],
+    messages: [],
+    answers: [],
+    inputAnswers: [],
+    panels: [],
+    customEditors: new Map(),
+    clipboard: '',
+    watchers: [],
+    progressReports: [],
+    quickPickAnswers: [],
+    inputBoxes: [],
+  };
+  const configEmitter = new EventEmitter<{ affectsConfiguration(k: string): boolean }>();
+  const format = (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
+  const showMessage = (level: string) => async (text: string, ...rest: unknown[]) => {
+    const items = rest.filter((x): x is string => typeof x === 'string');
+    state.messages.push({ level, text, items });
+    const a = state.answers.find((x) => x.match.test(text));
+    return a ? a.answer : undefined;
+  };
+  const logAt = (level: string) => (text: string) => state.log.push({ level, text });
+  const vscode = {
+    EventEmitter,
+    Disposable,
+    Uri,
+    RelativePattern,
+    ThemeIcon,
+    TabInputText,
+    TabInputCustom,
+    ViewColumn,
+    ProgressLocation,
+    l10n: { t: format },
+    env: {
+      language: 'en',
+      clipboard: {
+        writeText: async (s: string) => {
+          state.clipboard = s;
+        },
+        readText: async () => state.clipboard,
+      },
+    },
+    commands: {
+      registerCommand: (id: string, fn: (...a: unknown[]) => unknown) => {
+        if (state.commands.has(id)) throw new Error(`command ${id} registered twice`);
+        state.commands.set(id, fn);
+        return new Disposable(() => state.commands.delete(id));
+      },
+      executeCommand: async (id: string, ...args: unknown[]) => {
+        if (id === 'setContext') {
+          state.contextKeys.set(String(args[0]), args[1]);
+          return undefined;
+        }
+        const fn = state.commands.get(id);
+        if (!fn) throw new Error(`command '${id}' not found`);
+        return fn(...args);
+      },
+    },
+    window: {
+      createOutputChannel: (name: string, opts?: { log?: boolean }) => {
+        if (!opts?.log) throw new Error('expected a LogOutputChannel');
+        return {
+          name,
+          trace: logAt('trace'),
+          debug: logAt('debug'),
+          info: logAt('info'),
+          warn: logAt('warn'),
+          error: logAt('error'),
+          appendLine: logAt('info'),
+          show: () => undefined,
+          dispose: () => undefined,
+        };
+      },
+      showInformationMessage: showMessage('info'),
+      showWarningMessage: showMessage('warning'),
+      showErrorMessage: showMessage('error'),
+      // Like VS Code: an answer that validateInput rejects cannot be accepted; the person types
+      // the next one (the next queued answer).
+      showInputBox: async (o: { title?: string; prompt?: string; validateInput?: (v: string) => unknown } = {}) => {
+        for (;;) {
+          const value = state.inputAnswers.shift();
+          if (value === undefined) {
+            state.inputBoxes.push({ title: o.title, prompt: o.prompt, value });
+            return undefined;
+          }
+          const error = o.validateInput ? await o.validateInput(value) : undefined;
+          state.inputBoxes.push({ title: o.title, prompt: o.prompt, value, error: typeof error === 'string' ? error : undefined });
+          if (typeof error !== 'string' || error === '') return value;
+        }
+      },
+      showQuickPick: async (items: Array<{ label: string }> | Promise<Array<{ label: string }>>) => {
+        const label = state.quickPickAnswers.shift();
+        return label === undefined ? undefined : (await items).find((i) => i.label === label);
+      },
+      showOpenDialog: async () => state.openDialogAnswer,
+      showSaveDialog: async () => state.saveDialogAnswer,
+      withProgress: async (_o: unknown, task: (p: { report(v: unknown): void }, token: unknown) => unknown) => {
+        const cancel = new EventEmitter<void>();
+        const token = { isCancellationRequested: false, onCancellationRequested: cancel.event };
+        const press = () => {
+          if (token.isCancellationRequested) return;
+          token.isCancellationRequested = true;
+          cancel.fire();
+        };
+        const mode = state.cancelProgress;
+        if (mode === 'immediately') setImmediate(press);
+        return task(
+          {
+            report: (v: unknown) => {
+              state.progressReports.push(v);
+              if (mode === 'onFirstReport') press();
+            },
+          },
+          token,
+        );
+      },
+      createWebviewPanel: (viewType: string, title: string, _col: unknown, options: Record<string, unknown>) => {
+        const p = new FakeWebviewPanel(viewType, title, options);
+        state.panels.push(p);
+        return p;
+      },
+      registerCustomEditorProvider: (viewType: string, provider: unknown) => {
+        state.customEditors.set(viewType, provider);
+        return new Disposable(() => state.customEditors.delete(viewType));
+      },
+      activeTextEditor: undefined,
+      tabGroups: { activeTabGroup: { activeTab: undefined } },
+    },
+    workspace: {
+      get isTrusted() {
+        return state.trusted;
+      },
+      workspaceFolders: undefined,
+      getConfiguration: (section?: string) => ({
+        get: <T>(key: string, def?: T): T | undefined => {
+          const full = section ? `${section}.${key}` : key;
+          return full in state.config ? (state.config[full] as T) : def;
+        },
+      }),
+      onDidChangeConfiguration: configEmitter.event,
+      onDidDeleteFiles: new EventEmitter<unknown>().event,
+      onDidRenameFiles: new EventEmitter<unknown>().event,
+      createFileSystemWatcher: (pattern: RelativePattern) => {
+        const change = new EventEmitter<Uri>();
+        const w = { pattern, change, disposed: false };
+        state.watchers.push(w);
+        return {
+          onDidChange: change.event,
+          onDidCreate: change.event,
+          onDidDelete: change.event,
+          dispose: () => {
+            w.disposed = true;
+          },
+        };
+      },
+      fs: {
+        writeFile: async (u: Uri, data: Uint8Array) => (await import('node:fs/promises')).writeFile(u.fsPath, data),
+      },
+    },
+  };
+  const setConfig = (key: string, value: unknown) => {
+    state.config[key] = value;
+    configEmitter.fire({ affectsConfiguration: (k: string) => key === k || key.startsWith(k + '.') });
+  };
+  return { vscode, state, setConfig };
+}
+
+export type FakeVscode = ReturnType<typeof makeFakeVscode>;
+
+/** A fake ExtensionContext rooted at `extensionPath`. */
+export function fakeContext(extensionPath: string) {
+  const secrets = new Map<string, string>();
+  return {
+    subscriptions: [] as Array<{ dispose(): unknown }>,
+    extensionUri: Uri.file(extensionPath),
+    extensionPath,
+    secrets: {
+      get: async (k: string) => secrets.get(k),
+      store: async (k: string, v: string) => void secrets.set(k, v),
+      delete: async (k: string) => void secrets.delete(k),
+    },
+  };
+}
+
+/** Make `require('vscode')` resolve to `fake` (returns the undo function). */
+export function installFakeVscode(fake: FakeVscode['vscode']): () => void {
+  const M = Module as unknown as {
+    _resolveFilename: (req: string, ...rest: unknown[]) => string;
+    _cache: Record<string, unknown>;
+  };
+  const key = '\0fake-vscode';
+  const orig = M._resolveFilename;
+  M._resolveFilename = function (req: string, ...rest: unknown[]) {
+    if (req === 'vscode') return key;
+    return orig.call(this, req, ...rest);
+  };
+  const mod = new Module(key);
+  mod.exports = fake;
+  (mod as unknown as { loaded: boolean }).loaded = true;
+  M._cache[key] = mod;
+  return () => {
+    M._resolveFilename = orig;
+    delete M._cache[key];
+  };
+}

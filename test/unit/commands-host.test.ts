@@ -1,0 +1,472 @@
+// The extension host side, run in node with a stand-in `vscode` (commands-fake-vscode.ts) and
+// the REAL engine on REAL file systems (ext4 and reflink XFS on loop devices): activation,
+// commands, the inspector host (messages, validation, windows, rows, export, auto-refresh),
+// the custom editor, the clone flow (reflink, copy-instead offer across volumes, existing
+// destination, workspace trust) and the clone-results view's physical-copy comparison.
+// The same extension inside a real VS Code is the next issue's suite (test/extension/).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, Uri } from './commands-fake-vscode';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { parseWebviewMessage } from '../../src/protocol/messages';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const fake = makeFakeVscode();
+const { state } = fake;
+const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+
+type Api = {
+  openInspectors(): Array<{ path: string; summary?: { size: string; allocated: string; extentCount: number; filesystem: string } }>;
+  lastCloneResults(): undefined | { method: string; fellBack: boolean; spaceSaved: string; bytes: string; source: { path: string; before?: unknown; after: unknown }; destination: { path: string; before?: unknown; after: unknown; sharedBytes: string }; comparison?: { copyMs: number; copyBytes: string } };
+  cloneSelection(): string[];
+  activationMs: number;
+};
+
+const fsSkip = skipReason('xfs') ?? skipReason('ext4');
+let undo: () => void;
+let ext: { activate(c: unknown): Api; deactivate(): Promise<void> };
+let api: Api;
+let xfs: TestFs | undefined;
+let ext4: TestFs | undefined;
+
+function writeSparse(file: string, size: number, pieces: Array<[number, number]>): void {
+  const fd = fs.openSync(file, 'w');
+  fs.ftruncateSync(fd, size);
+  for (const [off, len] of pieces) fs.writeSync(fd, Buffer.alloc(len, 0xab), 0, len, off);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+}
+
+const logged = (re: RegExp) => state.log.some((l) => re.test(l.text));
+
+before(() => {
+  undo = installFakeVscode(fake.vscode);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ext = require('../../src/extension');
+  const ctx = fakeContext(ROOT);
+  api = ext.activate(ctx);
+  if (!fsSkip) {
+    xfs = makeFs('xfs');
+    ext4 = makeFs('ext4');
+  }
+});
+
+after(async () => {
+  for (const p of state.panels) p.dispose();
+  await ext?.deactivate();
+  xfs?.cleanup();
+  ext4?.cleanup();
+  undo?.();
+});
+
+describe('activation', () => {
+  test('registers every command of package.json, lazily, quickly', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const ids = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
+    assert.deepEqual([...state.commands.keys()].sort(), ids);
+    assert.ok(state.customEditors.has('extentLens.inspector'));
+    assert.equal(state.contextKeys.get('extentLens.hasCloneSelection'), false);
+    assert.ok(api.activationMs < 50, `activate() took ${api.activationMs} ms`);
+    assert.ok(logged(/activated in [\d.]+ ms/));
+    const engineLoaded = Object.keys(require.cache).some((k) => k.includes(`${path.sep}fsctl${path.sep}engine`) || k.includes('koffi'));
+    assert.equal(engineLoaded, false, 'activation must not load the engine or koffi');
+  });
+});
+
+describe('selection', () => {
+  test('select for clone from the explorer (multi-select), clear', async () => {
+    const a = Uri.file('/x/a.img');
+    const b = Uri.file('/x/b.img');
+    const sel = await exec('extentLens.selectForClone', a, [a, b]);
+    assert.deepEqual(sel, ['/x/a.img', '/x/b.img']);
+    assert.deepEqual(api.cloneSelection(), ['/x/a.img', '/x/b.img']);
+    assert.equal(state.contextKeys.get('extentLens.hasCloneSelection'), true);
+    await exec('extentLens.clearCloneSelection');
+    assert.deepEqual(api.cloneSelection(), []);
+    assert.equal(state.contextKeys.get('extentLens.hasCloneSelection'), false);
+  });
+});
+
+describe('inspector host', { skip: fsSkip }, () => {
+  let file: string;
+  let panel: FakeWebviewPanel;
+  const MiB = 1024 * 1024;
+
+  before(() => {
+    file = path.join(ext4!.mountPoint, 'sparse.bin');
+    writeSparse(file, 8 * MiB, [
+      [0, 64 * 1024],
+      [4 * MiB, 128 * 1024],
+    ]);
+  });
+
+  test('Inspect opens a locked-down panel and answers ready with the summary', async () => {
+    const opened = await exec('extentLens.inspect', Uri.file(file));
+    assert.equal(opened, file);
+    panel = state.panels.at(-1)!;
+    assert.equal(panel.viewType, 'extentLens.inspectorPanel');
+    const opts = panel.webview.options;
+    assert.equal(opts.enableScripts, true);
+    assert.deepEqual(
+      opts.localResourceRoots!.map((u) => u.fsPath),
+      [path.join(ROOT, 'dist'), path.join(ROOT, 'media')],
+    );
+    assert.equal(panel.options.retainContextWhenHidden, false);
+    const nonce = /script-src (?:'|&#39;)nonce-([A-Za-z0-9+/=_-]+)/.exec(panel.webview.html)?.[1];
+    assert.ok(nonce && panel.webview.html.includes(`<script nonce="${nonce}"`), 'CSP nonce on the script');
+    assert.match(panel.webview.html, /dist\/webview\/inspector\.js/);
+    panel.send({ type: 'ready' });
+    const m = await panel.waitFor((x) => x.type === 'summary');
+    const s = m.summary as { size: string; allocated: string; extentCount: number; filesystem: string };
+    assert.equal(s.size, String(8 * MiB));
+    assert.equal(s.allocated, String(192 * 1024));
+    assert.equal(s.extentCount, 2);
+    assert.equal(s.filesystem, 'ext4');
+    await panel.waitFor((x) => x.type === 'overview');
+    assert.equal(api.openInspectors().find((i) => i.path === file)?.summary?.allocated, String(192 * 1024));
+  });
+
+  test('a second Inspect of the same file reveals the panel; a new panel gets a new nonce', async () => {
+    const before = state.panels.length;
+    await exec('extentLens.inspect', file);
+    assert.equal(state.panels.length, before);
+    assert.equal(panel.revealed, 1);
+  });
+
+  test('windows and rows are answered; malformed messages are ignored and logged', async () => {
+    panel.send({ type: 'requestWindow', requestId: 7, offset: '0', length: String(8 * MiB), maxExtents: 100 });
+    const w = await panel.waitFor((x) => x.type === 'window' && x.requestId === 7);
+    const win = w.window as { extents: Array<{ offset: string; length: string }> };
+    assert.deepEqual(
+      win.extents.map((e) => [e.offset, e.length]),
+      [
+        ['0', String(64 * 1024)],
+        [String(4 * MiB), String(128 * 1024)],
+      ],
+    );
+    panel.send({ type: 'requestWindow', requestId: 8, offset: '0', length: String(8 * MiB), maxExtents: 1, binCount: 16 });
+    const binned = (await panel.waitFor((x) => x.type === 'window' && x.requestId === 8)).window as { binCount: number; bins: number[] };
+    assert.equal(binned.binCount, 16);
+    panel.send({ type: 'requestRows', requestId: 9, start: 1, count: 10 });
+    const rows = await panel.waitFor((x) => x.type === 'rows' && x.requestId === 9);
+    assert.equal(rows.total, 2);
+    assert.equal((rows.rows as unknown[]).length, 1);
+
+    const bad = [{ type: 'requestWindow', requestId: 10, offset: 12, length: '1', maxExtents: 1 }, { type: 'deleteEverything' }, 'hello', null, { type: 'export', format: 'exe' }];
+    for (const b of bad) {
+      assert.equal(parseWebviewMessage(b), undefined);
+      panel.send(b);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(state.log.filter((l) => l.level === 'warn' && /ignored malformed or unknown webview message/.test(l.text)).length, bad.length);
+    assert.equal(panel.posted.filter((x) => (x as { requestId?: number }).requestId === 10).length, 0);
+  });
+
+  test('copyText goes to the clipboard; export writes the chosen file', async () => {
+    panel.send({ type: 'copyText', text: 'range 0-65536' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(state.clipboard, 'range 0-65536');
+    const out = path.join(ext4!.mountPoint, 'export.json');
+    state.saveDialogAnswer = Uri.file(out);
+    panel.send({ type: 'export', format: 'json' });
+    for (let i = 0; i < 100 && !fs.existsSync(out); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.equal(j.extentCount, 2);
+    assert.equal(j.extents[1].offset, String(4 * MiB));
+    const csv = path.join(ext4!.mountPoint, 'export.csv');
+    state.saveDialogAnswer = Uri.file(csv);
+    panel.send({ type: 'export', format: 'csv' });
+    for (let i = 0; i < 100 && !fs.existsSync(csv); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(fs.readFileSync(csv, 'utf8').trim().split('\n').length, 3);
+    state.saveDialogAnswer = undefined;
+  });
+
+  test('auto-refresh: a change to the file sends a new summary (debounced)', async () => {
+    const w = state.watchers.find((x) => !x.disposed && x.pattern.pattern === path.basename(file));
+    assert.ok(w, 'a watcher on the file');
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(64 * 1024, 1), 0, 64 * 1024, 2 * MiB);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    const n = panel.posted.length;
+    for (let i = 0; i < 5; i++) w!.change.fire(Uri.file(file)); // a burst: one refresh
+    const m = await panel.waitFor((x) => x.type === 'summary' && (x.summary as { allocated: string }).allocated === String(256 * 1024));
+    assert.ok(m);
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(panel.posted.slice(n).filter((x) => (x as { type: string }).type === 'summary').length, 1, 'one refresh for a burst of events');
+  });
+
+  test('while a refresh runs, window requests are answered by windowed engine queries', async () => {
+    const summaries = () => panel.posted.filter((x) => (x as { type: string }).type === 'summary').length;
+    const before = summaries();
+    panel.send({ type: 'refresh' });
+    panel.send({ type: 'requestWindow', requestId: 21, offset: String(4 * MiB), length: String(MiB), maxExtents: 100 });
+    const w = (await panel.waitFor((x) => x.type === 'window' && x.requestId === 21)).window as { firstIndex?: number; extents: Array<{ offset: string; length: string; index?: number }>; extentCount: number };
+    assert.equal(w.firstIndex, undefined, 'a partial map has no table indices');
+    assert.deepEqual(
+      w.extents.map((e) => [e.offset, e.length, e.index]),
+      [[String(4 * MiB), String(128 * 1024), undefined]],
+    );
+    for (let i = 0; i < 200 && summaries() === before; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(summaries(), before + 1, 'the refresh finished with a new summary');
+    // and once the refresh is done, windows come from the model again (with indices)
+    panel.send({ type: 'requestWindow', requestId: 22, offset: String(4 * MiB), length: String(MiB), maxExtents: 100 });
+    const w2 = (await panel.waitFor((x) => x.type === 'window' && x.requestId === 22)).window as { firstIndex?: number };
+    assert.equal(typeof w2.firstIndex, 'number');
+  });
+
+  test('the custom editor hosts the same inspector', async () => {
+    const provider = state.customEditors.get('extentLens.inspector') as {
+      openCustomDocument(u: Uri): { uri: Uri };
+      resolveCustomEditor(d: unknown, p: unknown): void;
+    };
+    const doc = provider.openCustomDocument(Uri.file(file));
+    const edPanel = new FakeWebviewPanel('extentLens.inspector', 'x', {});
+    provider.resolveCustomEditor(doc, edPanel);
+    const n1 = /nonce-([A-Za-z0-9+/=_-]+)/.exec(panel.webview.html)![1];
+    const n2 = /nonce-([A-Za-z0-9+/=_-]+)/.exec(edPanel.webview.html)![1];
+    assert.notEqual(n1, n2, 'a fresh nonce per webview');
+    edPanel.send({ type: 'ready' });
+    await edPanel.waitFor((x) => x.type === 'summary');
+    assert.equal(api.openInspectors().filter((i) => i.path === file).length, 2);
+    edPanel.dispose();
+    assert.equal(api.openInspectors().filter((i) => i.path === file).length, 1);
+  });
+});
+
+describe('clone flow', { skip: fsSkip }, () => {
+  const MiB = 1024 * 1024;
+  let src: string;
+  let destDir: string;
+
+  before(() => {
+    src = path.join(xfs!.mountPoint, 'disk.img');
+    writeSparse(src, 16 * MiB, [
+      [0, MiB],
+      [8 * MiB, 2 * MiB],
+    ]);
+    destDir = path.join(xfs!.mountPoint, 'out');
+    fs.mkdirSync(destDir);
+  });
+
+  test('restricted mode: cloneHere refuses in code, nothing is written', async () => {
+    state.trusted = false;
+    try {
+      const r = await exec('extentLens.cloneHere', Uri.file(destDir), undefined, { sources: [src] });
+      assert.deepEqual(r, []);
+      assert.ok(state.messages.some((m) => m.level === 'error' && /trusted workspace/.test(m.text)));
+      assert.deepEqual(fs.readdirSync(destDir), []);
+      for (const id of ['extentLens.punchHole', 'extentLens.digHoles', 'extentLens.setSparse', 'extentLens.clearSparse', 'extentLens.cloneTo', 'extentLens.cloneRange', 'extentLens.serverSideCopy']) {
+        assert.equal(await exec(id, Uri.file(src), { offset: '0', length: '4096' }), undefined, id);
+      }
+      assert.equal(fs.statSync(src).blocks * 512, 3 * MiB, 'punchHole did not run');
+    } finally {
+      state.trusted = true;
+    }
+  });
+
+  test('Block Clone Here on reflink XFS: FICLONE, shared extents, results view with maps', async () => {
+    await exec('extentLens.selectForClone', Uri.file(src), [Uri.file(src)]);
+    const reports = (await exec('extentLens.cloneHere', Uri.file(destDir))) as Array<{ method: string; bytes: bigint; destination: string }>;
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0].method, 'FICLONE');
+    const dest = path.join(destDir, 'disk.img');
+    assert.equal(reports[0].destination, dest);
+    assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
+    const r = api.lastCloneResults()!;
+    assert.equal(r.method, 'FICLONE');
+    assert.equal(r.fellBack, false);
+    assert.equal(r.destination.sharedBytes, String(3 * MiB));
+    assert.equal(r.spaceSaved, String(3 * MiB));
+    assert.ok(r.source.before, 'source mapped before');
+    assert.equal(r.destination.before, undefined, 'no destination before the clone');
+    const fiemap = execFileSync('xfs_io', ['-c', 'fiemap -v', dest], { encoding: 'utf8' });
+    assert.match(fiemap, /0x2000/, 'xfs_io sees shared extents (FIEMAP_EXTENT_SHARED) in the clone');
+    const resultsPanel = state.panels.find((p) => p.viewType === 'extentLens.cloneResults')!;
+    assert.ok(resultsPanel);
+    resultsPanel.send({ type: 'ready' });
+    await resultsPanel.waitFor((x) => x.type === 'cloneResults');
+    assert.ok(logged(/clone via FICLONE .*bytes=\d+ calls=\d+/), 'the report is logged');
+  });
+
+  test('existing destination: ask -> Rename keeps both, Cancel leaves everything', async () => {
+    const dest = path.join(destDir, 'disk.img');
+    const before = fs.readdirSync(destDir).sort();
+    state.answers = [{ match: /already exists/, answer: undefined }];
+    assert.deepEqual(await exec('extentLens.cloneHere', Uri.file(destDir)), []);
+    assert.deepEqual(fs.readdirSync(destDir).sort(), before);
+    state.answers = [{ match: /already exists/, answer: 'Rename' }];
+    const r = (await exec('extentLens.cloneHere', Uri.file(destDir))) as Array<{ destination: string }>;
+    assert.notEqual(r[0].destination, dest);
+    assert.equal(fs.readdirSync(destDir).length, before.length + 1);
+    state.answers = [];
+  });
+
+  test('setting overwrite replaces the destination; cloning into its own folder always renames', async () => {
+    fake.setConfig('extentLens.clone.onExisting', 'overwrite');
+    try {
+      const dest = path.join(destDir, 'disk.img');
+      fs.writeFileSync(dest, 'old');
+      const r = (await exec('extentLens.cloneHere', Uri.file(destDir))) as Array<{ destination: string }>;
+      assert.equal(r[0].destination, dest);
+      assert.equal(fs.statSync(dest).size, 16 * MiB);
+      const own = (await exec('extentLens.cloneHere', Uri.file(path.dirname(src)))) as Array<{ destination: string }>;
+      assert.notEqual(own[0].destination, src, 'the source is never overwritten by its own clone');
+      assert.equal(execFileSync('cmp', [src, own[0].destination]).toString(), '');
+    } finally {
+      fake.setConfig('extentLens.clone.onExisting', 'ask');
+    }
+  });
+
+  test('compare with a physical copy: measured, temporary file deleted', async () => {
+    const resultsPanel = state.panels.find((p) => p.viewType === 'extentLens.cloneResults')!;
+    const listing = fs.readdirSync(path.dirname(api.lastCloneResults()!.destination.path)).sort();
+    resultsPanel.send({ type: 'compareWithCopy' });
+    const m = await resultsPanel.waitFor((x) => x.type === 'cloneResults' && (x.data as { comparison?: unknown }).comparison !== undefined);
+    const c = (m.data as { comparison: { copyMs: number; copyBytes: string } }).comparison;
+    assert.equal(c.copyBytes, String(16 * MiB));
+    assert.ok(c.copyMs > 0);
+    assert.deepEqual(fs.readdirSync(path.dirname(api.lastCloneResults()!.destination.path)).sort(), listing, 'no temporary copy left');
+  });
+
+  test('cross-volume: says why, "Copy instead (keeps holes)" copies with holes; declining leaves nothing', async () => {
+    const target = path.join(ext4!.mountPoint, 'cross');
+    fs.mkdirSync(target);
+    state.answers = [{ match: /.*/, answer: undefined }];
+    assert.deepEqual(await exec('extentLens.cloneHere', Uri.file(target), undefined, { sources: [src] }), []);
+    const offer = state.messages.filter((m) => m.items.includes('Copy instead (keeps holes)')).at(-1);
+    assert.ok(offer, 'the copy is offered');
+    assert.ok(/EXDEV|E_CROSS_VOLUME|volume|file system/i.test(offer.text), `one sentence says why: ${offer.text}`);
+    assert.deepEqual(fs.readdirSync(target), []);
+    state.answers = [{ match: /.*/, answer: 'Copy instead (keeps holes)' }];
+    const r = (await exec('extentLens.cloneHere', Uri.file(target), undefined, { sources: [src] })) as Array<{ fellBack: boolean; destination: string }>;
+    state.answers = [];
+    assert.equal(r.length, 1);
+    assert.equal(r[0].fellBack, true);
+    const dest = path.join(target, 'disk.img');
+    assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
+    assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');
+  });
+
+  test('clone range (same file) and punch hole, programmatic', async () => {
+    const f = path.join(xfs!.mountPoint, 'range.img');
+    writeSparse(f, 4 * MiB, [[0, 64 * 1024]]);
+    const r = (await exec('extentLens.cloneRange', undefined, { source: f, sourceOffset: '0', targetOffset: '1MiB', length: '64k', showResults: false })) as { method: string };
+    assert.equal(r.method, 'FICLONERANGE');
+    const buf = Buffer.alloc(64 * 1024);
+    const fd = fs.openSync(f, 'r');
+    fs.readSync(fd, buf, 0, buf.length, MiB);
+    fs.closeSync(fd);
+    assert.ok(buf.every((b) => b === 0xab));
+    const p = (await exec('extentLens.punchHole', Uri.file(f), { offset: '0', length: '64k' })) as { bytes: bigint };
+    assert.equal(p.bytes, 64n * 1024n);
+    assert.equal(fs.statSync(f).blocks * 512, 64 * 1024);
+  });
+
+  test('Clone Range, interactive: inputs validated as typed with the block-size rule, confirmed, cloned', async () => {
+    const f = path.join(xfs!.mountPoint, 'interactive.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    state.inputBoxes = [];
+    state.inputAnswers = ['5000', '64k', '1000', '256k', '100000', '64k'];
+    state.quickPickAnswers = ['Same file'];
+    state.answers = [{ match: /^Replace bytes 262144–327680 of .* with bytes 65536–131072 of /, answer: 'Clone Range' }];
+    try {
+      const r = (await exec('extentLens.cloneRange', Uri.file(f))) as { method: string; bytes: bigint } | undefined;
+      assert.ok(r, `a report; input boxes: ${JSON.stringify(state.inputBoxes)}`);
+      assert.equal(r.method, 'FICLONERANGE');
+      assert.equal(r.bytes, 64n * 1024n);
+    } finally {
+      state.answers = [];
+    }
+    const boxes = state.inputBoxes;
+    assert.match(boxes[0].prompt!, /multiples of 4 KiB \(4096 bytes, this volume's block size\)/);
+    assert.match(boxes[0].error!, /5000 is not a multiple of the block size 4096; try 4096 or 8192/);
+    assert.equal(boxes[1].error, undefined);
+    assert.match(boxes[2].error!, /not a multiple/);
+    assert.equal(boxes[3].value, '256k');
+    assert.match(boxes[4].error!, /100000 is not a multiple of the block size 4096, and the range does not end at the source's end of file/);
+    assert.equal(boxes[5].error, undefined);
+    assert.equal(fs.statSync(f).size, 320 * 1024, 'the same file grew by the cloned range');
+    const fiemap = execFileSync('xfs_io', ['-c', 'fiemap -v', f], { encoding: 'utf8' });
+    assert.match(fiemap, /0x2000|0x2001/, 'the cloned blocks are shared');
+  });
+
+  test('Punch Hole, interactive: nothing happens unless confirmed', async () => {
+    const f = path.join(xfs!.mountPoint, 'punch.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    state.inputAnswers = ['300k', '64k', '64k'];
+    state.answers = [{ match: /^Deallocate/, answer: undefined }];
+    assert.equal(await exec('extentLens.punchHole', Uri.file(f)), undefined);
+    assert.match(state.inputBoxes.at(-3)!.error!, /offset must be below that/);
+    assert.equal(fs.statSync(f).blocks * 512, 256 * 1024, 'declined: nothing punched');
+    state.inputAnswers = ['64k', '64k'];
+    state.answers = [{ match: /^Deallocate 64 KiB \(65536 bytes\) of punch\.img from offset 65536\?/, answer: 'Punch Hole' }];
+    try {
+      const r = (await exec('extentLens.punchHole', Uri.file(f))) as { bytes: bigint };
+      assert.equal(r.bytes, 65536n);
+    } finally {
+      state.answers = [];
+    }
+    assert.equal(fs.statSync(f).blocks * 512, 192 * 1024);
+  });
+
+  test('Cancel on the progress notification aborts the engine call; nothing is left behind', async () => {
+    const target = path.join(ext4!.mountPoint, 'cancelled');
+    fs.mkdirSync(target);
+    state.cancelProgress = 'immediately';
+    try {
+      const r = await exec('extentLens.cloneHere', Uri.file(target), undefined, { sources: [src], fallback: 'copy' });
+      assert.deepEqual(r, []);
+    } finally {
+      state.cancelProgress = undefined;
+    }
+    assert.deepEqual(fs.readdirSync(target), []);
+    assert.ok(state.messages.some((m) => m.level === 'info' && /was cancelled; nothing was left behind/.test(m.text)));
+    assert.ok(logged(/E_CANCELLED/));
+  });
+
+  test('Dig Holes reports progress and frees zero blocks', async () => {
+    const f = path.join(xfs!.mountPoint, 'zeros.img');
+    const fd = fs.openSync(f, 'w');
+    fs.writeSync(fd, Buffer.alloc(MiB, 0x11), 0, MiB, 0);
+    fs.writeSync(fd, Buffer.alloc(4 * MiB, 0), 0, 4 * MiB, MiB);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    const before = fs.statSync(f).blocks * 512;
+    const reports = state.progressReports.length;
+    const r = (await exec('extentLens.digHoles', Uri.file(f))) as { bytes: bigint; method: string };
+    assert.ok(state.progressReports.length > reports, 'engine progress reached the notification');
+    assert.equal(r.method, 'dig-holes');
+    assert.equal(r.bytes, 4n * BigInt(MiB));
+    assert.equal(before - fs.statSync(f).blocks * 512, 4 * MiB);
+    assert.equal(fs.readFileSync(f).subarray(0, MiB).every((b) => b === 0x11), true, 'content unchanged');
+  });
+
+  test('mapDetail "ranges": the inspector reads allocated ranges (no flags)', async () => {
+    fake.setConfig('extentLens.inspector.mapDetail', 'ranges');
+    try {
+      await exec('extentLens.inspect', Uri.file(src));
+      const p = state.panels.at(-1)!;
+      p.send({ type: 'ready' });
+      const m = await p.waitFor((x) => x.type === 'summary');
+      const s = m.summary as { source: string; allocated: string; extentCount: number };
+      assert.equal(s.source, 'seek');
+      assert.equal(s.allocated, String(3 * MiB));
+      p.dispose();
+    } finally {
+      fake.setConfig('extentLens.inspector.mapDetail', 'auto');
+    }
+  });
+
+  test('show volume capabilities', async () => {
+    const v = (await exec('extentLens.showVolume', Uri.file(xfs!.mountPoint))) as { filesystem: string; supportsClone: boolean };
+    assert.equal(v.filesystem, 'xfs');
+    assert.equal(v.supportsClone, true);
+  });
+});
