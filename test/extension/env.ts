@@ -1,0 +1,17 @@
+// What the outer runner tells the suite, through the extension host's environment
+// (code-server: the payload's extensionEnvironment; Electron: runTests' extensionTestsEnv).
+// Every folder is prepared by the runner BEFORE VS Code starts (loop mounts need root).
+export const env = {
+  /** Folder of ordinary fixture files on the workspace's own file system (ext4 here). */
+  fixtures: process.env.EL_FIXTURES,
+  /** A folder on an XFS (reflink=1) loop mount; unset when not root. */
+  xfsDir: process.env.EL_XFS_DIR,
+  /** Why xfsDir is unset, for the skip message. */
+  xfsSkip: process.env.EL_XFS_SKIP ?? 'EL_XFS_DIR not set (the runner creates an XFS loop image only as root)',
+  /** "1": this run is in an untrusted (restricted mode) workspace. */
+  restricted: process.env.EL_RESTRICTED === '1',
+  /** Where index.ts writes the JSON outcome. */
+  resultFile: process.env.EL_RESULT_FILE,
+  /** Mocha --grep. */
+  grep: process.env.EL_GREP,
+};
