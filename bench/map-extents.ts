@@ -1,0 +1,59 @@
+// Benchmark (a): map a file with >= 100,000 extents on XFS.
+//  - in process: the engine's map (extents per second; target >= 1,000,000/s)
+//  - whole process: `extent-lens map` (human and --json) vs `filefrag -v` and `xfs_io -c fiemap`
+//    (target: the CLI within 1.5x of filefrag -v)
+
+import * as path from 'node:path';
+import type { Engine } from '../src/fsctl/index';
+import { hyperfine, type Timing } from './lib/hyperfine';
+import { sample, type Sample } from './lib/stats';
+import { makeAlternatingDataFile } from './lib/xfs-files';
+
+export interface MapBench {
+  file: string;
+  extents: number;
+  engineMap: Sample;
+  engineRanges: Sample;
+  extentsPerSecond: number;
+  process: Timing[];
+  /** CLI (human) / filefrag -v, by mean wall time and by CPU time */
+  cliVsFilefrag: { wall: number; cpu: number };
+}
+
+export async function benchMap(engine: Engine, dir: string, cli: string[], count: number): Promise<MapBench> {
+  const file = path.join(dir, `extents-${count}.bin`);
+  process.stderr.write(`bench: writing ${count} data extents alternating with holes...\n`);
+  makeAlternatingDataFile(file, count);
+  const probe = await engine.map(file);
+  const extents = probe.extents.length;
+  if (extents < count) throw new Error(`expected ${count} extents in ${file}, the engine found ${extents}`);
+
+  process.stderr.write('bench: engine map in process...\n');
+  const engineMap = await sample(10, 2, () => engine.map(file));
+  const engineRanges = await sample(10, 2, () => engine.ranges(file));
+  const extentsPerSecond = Math.round(extents / (engineMap.median / 1000));
+
+  process.stderr.write('bench: whole-process map (hyperfine)...\n');
+  const cliCmd = cli.join(' ');
+  const proc = hyperfine(
+    [
+      { name: 'filefrag -v', command: `filefrag -v ${file}` },
+      { name: 'xfs_io -c fiemap', command: `xfs_io -c fiemap ${file}` },
+      { name: 'extent-lens map', command: `${cliCmd} map ${file}` },
+      { name: 'extent-lens map --json', command: `${cliCmd} map ${file} --json` },
+      { name: 'extent-lens ranges --json', command: `${cliCmd} ranges ${file} --json` },
+    ],
+    { warmup: 3, runs: 15 },
+  );
+  const ff = proc.find((t) => t.name === 'filefrag -v')!;
+  const el = proc.find((t) => t.name === 'extent-lens map')!;
+  return {
+    file,
+    extents,
+    engineMap,
+    engineRanges,
+    extentsPerSecond,
+    process: proc,
+    cliVsFilefrag: { wall: el.mean / ff.mean, cpu: el.cpu / ff.cpu },
+  };
+}

@@ -1,0 +1,96 @@
+// `npm run bench` (scripts/bench.sh): the benchmarks of issue 2 in one run on one XFS image,
+// a table on the terminal, and docs/BENCHMARKS.md rewritten with the figures, the command and
+// the machine.
+//
+//   --extents N       extents in the map benchmark (default 100000)
+//   --clone-bytes N   size of the cloned file (default 1 GiB)
+//   --million         also map a 1,000,000-extent file (bench/inspector-load; takes minutes)
+//   --no-doc          do not rewrite docs/BENCHMARKS.md
+//   --doc-only        rewrite docs/BENCHMARKS.md from bench/last-results.json (after editing
+//                     bench/NOTES.md or bench/report.ts), without measuring again
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../src/fsctl/index';
+import { benchClone } from './clone-file';
+import { benchMillion, makeMillionExtentFile } from './inspector-load/million';
+import { describeMachine, loadAverage } from './lib/machine';
+import { makeLoopFs, skipReason } from './lib/loopfs';
+import { benchMap } from './map-extents';
+import { markdown, textTable, type Results } from './report';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function writeDoc(results: Results): void {
+  const notes = fs.readFileSync(path.join(__dirname, 'NOTES.md'), 'utf8');
+  fs.writeFileSync(path.join(ROOT, 'docs', 'BENCHMARKS.md'), markdown(results, notes));
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--doc-only')) {
+    writeDoc(JSON.parse(fs.readFileSync(path.join(__dirname, 'last-results.json'), 'utf8')) as Results);
+    process.stderr.write('bench: rewrote docs/BENCHMARKS.md from bench/last-results.json\n');
+    return;
+  }
+  const why = skipReason('xfs', ['xfs_io', 'filefrag', 'hyperfine']);
+  if (why) {
+    process.stderr.write(`bench: cannot run: ${why}\n`);
+    process.exit(2);
+  }
+  const extents = Number(arg('--extents') ?? 100_000);
+  const cloneBytes = Number(arg('--clone-bytes') ?? 2 ** 30);
+  const cli = [process.execPath, path.join(ROOT, 'dist', 'cli.js')];
+  if (!fs.existsSync(cli[1])) throw new Error('dist/cli.js is missing: run npm run build first');
+
+  const machine = describeMachine();
+  // Room for the clone source (and a plain copy of it) plus the extents file.
+  const sizeMiB = Math.ceil((2 * cloneBytes + extents * 8192 * 1.5) / 2 ** 20) + 1024;
+  const xfs = makeLoopFs('xfs', sizeMiB, 'bench');
+  const engine = createEngine({ worker: false });
+  const results: Results = {
+    machine,
+    command: `npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+    env: process.env.NODE_EXTRA_CA_CERTS
+      ? 'NODE_EXTRA_CA_CERTS is set (adds ~75 ms to every node start here).'
+      : 'NODE_EXTRA_CA_CERTS unset by scripts/bench.sh (this sandbox sets it; loading the extra CA file costs every node process ~75 ms before any of our code runs).',
+    loadAfter: '',
+  };
+  try {
+    results.map = await benchMap(engine, xfs.mnt, cli, extents);
+    results.clone = await benchClone(engine, xfs.mnt, cli, cloneBytes);
+    if (process.argv.includes('--million')) {
+      process.stderr.write('bench: making the 1,000,000-extent file (a few minutes)...\n');
+      try {
+        const m = makeMillionExtentFile(1_000_000);
+        try {
+          results.million = await benchMillion(m.file);
+        } finally {
+          m.cleanup();
+        }
+      } catch (e) {
+        // The main figures are still worth recording when the optional part fails.
+        process.stderr.write(`bench: the 1,000,000-extent part failed: ${(e as Error).message}\n`);
+      }
+    }
+  } finally {
+    await engine.dispose();
+    xfs.cleanup();
+  }
+  results.loadAfter = loadAverage();
+  process.stdout.write(textTable(results));
+  if (!process.argv.includes('--no-doc')) {
+    writeDoc(results);
+    fs.writeFileSync(path.join(__dirname, 'last-results.json'), JSON.stringify(results, null, 2) + '\n');
+    process.stderr.write('bench: wrote docs/BENCHMARKS.md and bench/last-results.json\n');
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

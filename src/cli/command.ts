@@ -1,0 +1,76 @@
+// What a subcommand is: its name, its usage text, the options it accepts, and a run function.
+// main.ts parses the arguments against `options`, checks the positional count, and calls run.
+
+import type { Engine } from '../fsctl/index';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Shown in --help: "N", "fail|rename|overwrite", ... */
+  value?: string;
+  help: string;
+}
+
+export interface CommandContext {
+  /** The engine, created on first use (in-thread: the CLI is its own process). */
+  engine(): Promise<Engine>;
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+  json: boolean;
+  /** Aborted by Ctrl-C (SIGINT); passed to every engine call so nothing is left behind. */
+  signal: AbortSignal;
+}
+
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Positional argument names, in order ("SRC", "DEST"). */
+  args: string[];
+  /** How many positionals are optional at the end (default 0). */
+  optionalArgs?: number;
+  options: Record<string, OptionSpec>;
+  /**
+   * True for commands that only read: Ctrl-C then keeps its default meaning (stop at once),
+   * since there is nothing to clean up and a synchronous native loop could not see an abort.
+   */
+  readOnly?: boolean;
+  /**
+   * True when this call may move data for a long time (copy, dig-holes, a copy fallback): the
+   * engine then runs in its worker thread, so that Ctrl-C reaches it through the shared
+   * cancel flag even while a native loop is running. Quick calls stay in this thread, which
+   * starts faster.
+   */
+  longRunning?(values: Record<string, string | boolean | undefined>): boolean;
+  /** Paragraphs after the usage line in --help. */
+  description: string;
+  run(ctx: CommandContext): Promise<void>;
+}
+
+/** Options every subcommand accepts. */
+export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  json: { type: 'boolean', help: 'machine-readable output; every offset and size is a decimal string' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+export function usageLine(c: Command): string {
+  const opt = c.optionalArgs ?? 0;
+  const args = c.args.map((a, i) => (i >= c.args.length - opt ? `[${a}]` : a)).join(' ');
+  const opts = Object.entries(c.options)
+    .map(([k, o]) => (o.type === 'boolean' ? `[--${k}]` : `[--${k} ${o.value ?? 'VALUE'}]`))
+    .join(' ');
+  return `extent-lens ${c.name} ${args}${opts ? ' ' + opts : ''} [--json]`;
+}
+
+export function helpText(c: Command): string {
+  const lines = [`usage: ${usageLine(c)}`, '', c.summary, ''];
+  if (c.description) lines.push(c.description.trimEnd(), '');
+  lines.push('options:');
+  const all = { ...c.options, ...COMMON_OPTIONS };
+  const left = Object.entries(all).map(
+    ([k, o]) => (o.short ? `-${o.short}, ` : '    ') + `--${k}` + (o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''),
+  );
+  const w = Math.max(...left.map((l) => l.length));
+  Object.values(all).forEach((o, i) => lines.push(`  ${left[i].padEnd(w)}  ${o.help}`));
+  return lines.join('\n') + '\n';
+}

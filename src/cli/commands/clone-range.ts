@@ -1,0 +1,53 @@
+// extent-lens clone-range SRC SRC_OFFSET DEST DEST_OFFSET LENGTH: share LENGTH bytes of SRC
+// at DEST_OFFSET of DEST (FICLONERANGE, FSCTL_DUPLICATE_EXTENTS_TO_FILE[_EX]). DEST may be SRC
+// itself (non-overlapping ranges). Offsets and length must be block aligned (the length may
+// end at SRC's end of file); the engine checks that first and names the block size.
+
+import { choice } from '../args';
+import type { Command } from '../command';
+import { dec, str } from '../json';
+import { parseSize } from '../numbers';
+import { writeReport } from '../report';
+import { FALLBACK } from './clone';
+
+export const cloneRangeCommand: Command = {
+  name: 'clone-range',
+  summary: 'Clone a byte range from one file into another (or into the same file).',
+  args: ['SRC', 'SRC_OFFSET', 'DEST', 'DEST_OFFSET', 'LENGTH'],
+  longRunning: (v) => v.fallback === 'copy',
+  options: {
+    atomic: { type: 'boolean', help: 'all or nothing (Windows/ReFS: DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC)' },
+    'no-extend': { type: 'boolean', help: 'fail instead of extending DEST when the range ends past its end' },
+    fallback: FALLBACK,
+  },
+  description: `DEST must exist. Offsets and LENGTH accept 4k, 1MiB, 0x1000 or plain decimals.
+
+JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N",
+       "length":"N","bytes":"N","calls":N,"durationMs":N,"operation","fellBack","copied"}`,
+  async run(ctx) {
+    const [source, so, destination, dO, len] = ctx.positionals;
+    const sourceOffset = parseSize(so, 'SRC_OFFSET');
+    const destinationOffset = parseSize(dO, 'DEST_OFFSET');
+    const length = parseSize(len, 'LENGTH');
+    const fallback = choice(ctx.values, 'fallback', ['none', 'copy'] as const, 'none');
+    const engine = await ctx.engine();
+    const r = await engine.cloneRange(source, sourceOffset, destination, destinationOffset, length, {
+      signal: ctx.signal,
+      atomic: ctx.values.atomic === true,
+      extend: ctx.values['no-extend'] !== true,
+      fallback,
+    });
+    writeReport(ctx.json, r, {
+      source,
+      destination,
+      head: [
+        ['source', str(r.source ?? source)],
+        ['destination', str(r.destination ?? destination)],
+        ['sourceOffset', dec(sourceOffset)],
+        ['destinationOffset', dec(destinationOffset)],
+        ['length', dec(length)],
+      ],
+      what: `${source}@${sourceOffset} -> ${destination}@${destinationOffset}`,
+    });
+  },
+};

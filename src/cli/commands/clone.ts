@@ -1,0 +1,41 @@
+// extent-lens clone SRC DEST: share all of SRC's data with a new file (FICLONE, clonefile,
+// FSCTL_DUPLICATE_EXTENTS_TO_FILE). DEST is an existing folder (the clone keeps SRC's name)
+// or a new file path. Like `cp --reflink=always`: no data is copied unless --fallback copy.
+
+import type { ExistingPolicy } from '../../fsctl/index';
+import { choice } from '../args';
+import type { Command, OptionSpec } from '../command';
+import { writeReport } from '../report';
+
+export const ON_EXISTING: OptionSpec = {
+  type: 'string',
+  value: 'fail|rename|overwrite',
+  help: 'when DEST exists: fail (default), rename to "name (clone).ext", or overwrite',
+};
+export const FALLBACK: OptionSpec = {
+  type: 'string',
+  value: 'none|copy',
+  help: 'none (default): fail when cloning is impossible; copy: copy the data instead and say so',
+};
+
+export const cloneCommand: Command = {
+  name: 'clone',
+  summary: 'Clone a whole file without copying its data (block cloning / reflink).',
+  args: ['SRC', 'DEST'],
+  longRunning: (v) => v.fallback === 'copy',
+  options: { 'on-existing': ON_EXISTING, fallback: FALLBACK },
+  description: `The clone is written under a temporary name in DEST's folder and renamed at the
+end; after an error or Ctrl-C nothing of it is left behind. An existing DEST is never
+overwritten unless --on-existing overwrite is given.
+
+JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,
+       "operation","fellBack":bool,"copied":bool,"fallbackReason"?,"notes"?}`,
+  async run(ctx) {
+    const [source, destination] = ctx.positionals;
+    const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');
+    const fallback = choice(ctx.values, 'fallback', ['none', 'copy'] as const, 'none');
+    const engine = await ctx.engine();
+    const r = await engine.clone(source, destination, { signal: ctx.signal, onExisting, fallback });
+    writeReport(ctx.json, r, { source, destination });
+  },
+};

@@ -1,0 +1,27 @@
+// extent-lens copy SRC DEST: an in-kernel or server-side copy (copy_file_range, SMB
+// COPYCHUNK, fcopyfile), falling back to a copy that keeps holes. The report names the method.
+
+import type { ExistingPolicy } from '../../fsctl/index';
+import { choice } from '../args';
+import type { Command } from '../command';
+import { writeReport } from '../report';
+import { ON_EXISTING } from './clone';
+
+export const copyCommand: Command = {
+  name: 'copy',
+  summary: 'Copy a file server-side or in the kernel (copy_file_range, SMB copychunk), keeping holes.',
+  args: ['SRC', 'DEST'],
+  longRunning: () => true,
+  options: { 'on-existing': ON_EXISTING },
+  description: `DEST is an existing folder or a new file path. Written under a temporary name and
+renamed at the end; after an error or Ctrl-C nothing of it is left behind.
+
+JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"operation",...}`,
+  async run(ctx) {
+    const [source, destination] = ctx.positionals;
+    const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');
+    const engine = await ctx.engine();
+    const r = await engine.copy(source, destination, { signal: ctx.signal, onExisting });
+    writeReport(ctx.json, r, { source, destination });
+  },
+};

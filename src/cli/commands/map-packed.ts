@@ -1,0 +1,219 @@
+// `extent-lens map` output straight from the engine's columnar map (PackedExtents:
+// BigInt64Array offset/length/physical, Uint32Array raw FIEMAP flag bits). Same text as the
+// object-based writers in map.ts, without materialising an Extent object per extent.
+//
+// Values are read as signed 64-bit: a negative offset or length is an unsigned value >= 2^63
+// (asUintN restores it); physical -1 means "unknown" (null).
+
+import { fiemapFlagNames, type PackedExtentMap } from '../../fsctl/index';
+import { exactAndHuman, formatMs, percent } from '../format';
+import { dec, num, str } from '../json';
+import { ChunkWriter } from '../output';
+
+const u64 = (v: bigint): bigint => (v < 0n ? BigInt.asUintN(64, v) : v);
+
+/** Per flag-bits cache of the two renderings: `["a","b"]` (JSON) and `a,b` (human). */
+class FlagText {
+  private json = new Map<number, string>();
+  private human = new Map<number, string>();
+  asJson(bits: number): string {
+    let t = this.json.get(bits);
+    if (t === undefined) {
+      const names = fiemapFlagNames(bits);
+      t = names.length ? '["' + names.join('","') + '"]' : '[]';
+      this.json.set(bits, t);
+    }
+    return t;
+  }
+  asHuman(bits: number): string {
+    let t = this.human.get(bits);
+    if (t === undefined) {
+      const names = fiemapFlagNames(bits);
+      t = names.length ? '  ' + names.join(',') : '';
+      this.human.set(bits, t);
+    }
+    return t;
+  }
+}
+
+export function writePackedMapJson(m: PackedExtentMap): void {
+  const w = new ChunkWriter();
+  const { count, offset, length, physical, flags } = m.packed;
+  const f = new FlagText();
+  w.push('{"path":' + str(m.path) + ',"size":' + dec(m.size) + ',"blockSize":' + m.blockSize + ',"extents":[');
+  for (let i = 0; i < count; i++) {
+    const p = physical[i];
+    w.ascii(
+      (i === 0 ? '{"offset":"' : ',{"offset":"') +
+        u64(offset[i]).toString() +
+        '","length":"' +
+        u64(length[i]).toString() +
+        (p < 0n ? '","physical":null,"flags":' : '","physical":"' + p.toString() + '","flags":') +
+        f.asJson(flags[i]) +
+        '}',
+    );
+  }
+  w.push(
+    '],"source":' +
+      str(m.source) +
+      (m.window ? ',"window":{"offset":' + dec(m.window.offset) + ',"length":' + dec(m.window.length) + '}' : '') +
+      ',"calls":' +
+      m.calls +
+      ',"durationMs":' +
+      num(m.durationMs) +
+      '}\n',
+  );
+  w.flush();
+}
+
+/**
+ * Index of the largest non-negative value, compared as doubles built from the two 32-bit
+ * halves (little-endian, as on every platform koffi ships for), so no BigInt is made per
+ * element. Only a column width depends on it: above 2^53, where doubles round, the caller
+ * adds one digit of slack.
+ */
+function maxIndex(values: BigInt64Array, count: number): number {
+  const w = new Uint32Array(values.buffer, values.byteOffset, count * 2);
+  let best = -1;
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const hi = w[2 * i + 1];
+    if (hi >= 0x80000000) continue; // negative: unknown physical (-1) or >= 2^63
+    const v = hi * 4294967296 + w[2 * i];
+    if (v > best) {
+      best = v;
+      at = i;
+    }
+  }
+  return at;
+}
+
+/** Runs of 0..40 spaces, made once: padding then allocates nothing per cell. */
+const PADS = Array.from({ length: 41 }, (_, i) => ' '.repeat(i));
+
+/** True when some value is negative as int64 (an unsigned value >= 2^63): checks high words only. */
+function hasNegative(values: BigInt64Array, count: number): boolean {
+  const w = new Uint32Array(values.buffer, values.byteOffset, count * 2);
+  for (let i = 1; i < count * 2; i += 2) if (w[i] >= 0x80000000) return true;
+  return false;
+}
+
+interface MapStats {
+  mapped: bigint;
+  unwritten: bigint;
+  shared: bigint;
+  holes: number;
+  /** End of the scanned span: the window's end or the file size, whichever is first. */
+  stop: bigint;
+}
+
+/**
+ * Totals for the summary line. When every extent ends below 2^53 the sums are exact in doubles
+ * (extents do not overlap, so no partial sum exceeds the largest end), which avoids a BigInt
+ * allocation per extent; otherwise they are summed as BigInt.
+ */
+function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
+  const { count, offset, length, flags } = m.packed;
+  const start = m.window ? m.window.offset : 0n;
+  const stop = m.window ? (m.window.offset + m.window.length < m.size ? m.window.offset + m.window.length : m.size) : m.size;
+  let holes = 0;
+  if (maxEnd <= 9007199254740991n && stop <= 9007199254740991n && !hasNegative(offset, count)) {
+    const ow = new Uint32Array(offset.buffer, offset.byteOffset, count * 2);
+    const lw = new Uint32Array(length.buffer, length.byteOffset, count * 2);
+    let mapped = 0;
+    let unwritten = 0;
+    let shared = 0;
+    let prev = Number(start);
+    for (let i = 0; i < count; i++) {
+      const o = ow[2 * i + 1] * 4294967296 + ow[2 * i];
+      const l = lw[2 * i + 1] * 4294967296 + lw[2 * i];
+      if (o > prev) holes++;
+      prev = o + l;
+      mapped += l;
+      if (flags[i] & 0x800) unwritten += l; // FIEMAP_EXTENT_UNWRITTEN
+      if (flags[i] & 0x2000) shared += l; // FIEMAP_EXTENT_SHARED
+    }
+    if (Number(stop) > prev) holes++;
+    return { mapped: BigInt(mapped), unwritten: BigInt(unwritten), shared: BigInt(shared), holes, stop };
+  }
+  let mapped = 0n;
+  let unwritten = 0n;
+  let shared = 0n;
+  let prev = start;
+  for (let i = 0; i < count; i++) {
+    const o = u64(offset[i]);
+    const l = u64(length[i]);
+    if (o > prev) holes++;
+    prev = o + l;
+    mapped += l;
+    if (flags[i] & 0x800) unwritten += l;
+    if (flags[i] & 0x2000) shared += l;
+  }
+  if (stop > prev) holes++;
+  return { mapped, unwritten, shared, holes, stop };
+}
+
+export function writePackedMapHuman(m: PackedExtentMap): void {
+  const w = new ChunkWriter();
+  const { count, offset, length, physical, flags } = m.packed;
+  const f = new FlagText();
+  w.push(`${m.path}: size ${exactAndHuman(m.size)}, block size ${m.blockSize}, source ${m.source}\n`);
+
+  // Column widths from the largest values, so that streamed rows line up with the header.
+  const maxEnd = count ? u64(offset[count - 1]) + u64(length[count - 1]) : 0n; // sorted by offset
+  const maxLen = count ? u64(length[maxIndex(length, count)]) : 0n;
+  const maxPhys = count ? physical[maxIndex(physical, count)] : 0n;
+  const wIdx = Math.max(1, String(count).length);
+  const wOff = Math.max(6, maxEnd.toString().length);
+  const wEnd = Math.max(3, maxEnd.toString().length);
+  const slack = (v: bigint): number => (v > 9007199254740991n ? 1 : 0); // see maxIndex
+  const wLen = Math.max(6, maxLen.toString().length + slack(maxLen));
+  const wPhys = Math.max(8, (maxPhys < 0n ? 1 : maxPhys.toString().length) + slack(maxPhys));
+  if (count) {
+    w.push(
+      '#'.padStart(wIdx) + '  ' + 'offset'.padStart(wOff) + '  ' + 'end'.padStart(wEnd) + '  ' + 'length'.padStart(wLen) + '  ' + 'physical'.padStart(wPhys) + '  flags\n',
+    );
+  }
+
+  const st = stats(m, maxEnd);
+  const { holes } = st;
+  const { mapped, unwritten, shared } = st;
+  const anyNegative = hasNegative(offset, count) || hasNegative(length, count);
+  let prevEnd = m.window ? m.window.offset : 0n;
+  // The row loop runs once per process, mostly before the JIT has optimised it: keep it to
+  // what the text needs (three reads, one add, four toString, table lookups).
+  for (let i = 0; i < count; i++) {
+    const o = anyNegative ? u64(offset[i]) : offset[i];
+    const l = anyNegative ? u64(length[i]) : length[i];
+    const p = physical[i];
+    prevEnd = o + l;
+    const idx = String(i + 1);
+    const off = o.toString();
+    const end = prevEnd.toString();
+    const len = l.toString();
+    const phys = p < 0n ? '-' : p.toString();
+    w.ascii(
+      (PADS[wIdx - idx.length] ?? '') +
+        idx +
+        (PADS[2 + wOff - off.length] ?? '') +
+        off +
+        (PADS[2 + wEnd - end.length] ?? '') +
+        end +
+        (PADS[2 + wLen - len.length] ?? '') +
+        len +
+        (PADS[2 + wPhys - phys.length] ?? '') +
+        phys +
+        f.asHuman(flags[i]) +
+        '\n',
+    );
+  }
+  const scanned = st.stop - (m.window ? m.window.offset : 0n);
+  w.push(
+    `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
+      `mapped ${exactAndHuman(mapped)} (${percent(mapped, scanned > 0n ? scanned : 0n)})` +
+      (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
+      (shared ? `, shared ${exactAndHuman(shared)}` : '') +
+      `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,
+  );
+  w.flush();
+}

@@ -1,0 +1,52 @@
+// extent-lens punch FILE OFFSET LENGTH / extent-lens zero FILE OFFSET LENGTH.
+// punch deallocates the range (it reads as zeros; the size does not change); zero makes the
+// range read as zeros, punching where the file system can and writing zeros otherwise.
+
+import type { ByteRange, Engine, OperationReport, RunOptions } from '../../fsctl/index';
+import type { Command, CommandContext } from '../command';
+import { dec, str } from '../json';
+import { INT64_MAX, parseSize } from '../numbers';
+import { writeReport } from '../report';
+import { UsageError } from '../usage-error';
+
+async function runRangeOp(
+  ctx: CommandContext,
+  op: (e: Engine, path: string, range: ByteRange, opts: RunOptions) => Promise<OperationReport>,
+): Promise<void> {
+  const [path, o, l] = ctx.positionals;
+  const offset = parseSize(o, 'OFFSET');
+  const length = parseSize(l, 'LENGTH');
+  if (offset + length > INT64_MAX) throw new UsageError(`OFFSET + LENGTH passes the largest file offset, 2^63 - 1.`);
+  const engine = await ctx.engine();
+  const r = await op(engine, path, { offset, length }, { signal: ctx.signal });
+  writeReport(ctx.json, r, {
+    head: [
+      ['path', str(path)],
+      ['offset', dec(offset)],
+      ['length', dec(length)],
+    ],
+    what: `${path} [${offset}, ${offset + length})`,
+  });
+}
+
+export const punchCommand: Command = {
+  name: 'punch',
+  summary: 'Punch a hole: deallocate a byte range (it reads as zeros; the file size stays).',
+  args: ['FILE', 'OFFSET', 'LENGTH'],
+  options: {},
+  description: `Linux: fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE). Windows/SMB:
+FSCTL_SET_ZERO_DATA on a sparse file. macOS: fcntl(F_PUNCHHOLE).
+
+JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,...}`,
+  run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.punch(p, r, o)),
+};
+
+export const zeroCommand: Command = {
+  name: 'zero',
+  summary: 'Make a byte range read as zeros (punching where possible, writing zeros otherwise).',
+  args: ['FILE', 'OFFSET', 'LENGTH'],
+  longRunning: () => true, // may write zeros where punching is impossible
+  options: {},
+  description: `JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,...}`,
+  run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.zero(p, r, o)),
+};

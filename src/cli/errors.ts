@@ -1,0 +1,70 @@
+// How failures leave the process: the exit code and the text on stderr (and, with --json, an
+// error object on stdout so that scripts reading stdout see why there is no result).
+//
+// Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong,
+// 130 cancelled by Ctrl-C (128 + SIGINT, as shells report it).
+
+import type { FsctlError } from '../fsctl/index';
+import { obj, str } from './json';
+import { UsageError } from './usage-error';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CANCELLED = 130;
+
+/** Duck-typed so this module does not load the engine (keeps `--help` fast). */
+export function asFsctlError(e: unknown): FsctlError | undefined {
+  if (e && typeof e === 'object' && (e as { name?: string }).name === 'FsctlError' && 'code' in e) {
+    return e as FsctlError;
+  }
+  return undefined;
+}
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof UsageError) return EXIT_USAGE;
+  const f = asFsctlError(e);
+  if (f && f.code === 'E_CANCELLED') return EXIT_CANCELLED;
+  if (f && f.code === 'E_BAD_INPUT') return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
+
+/**
+ * The stderr line: "extent-lens clone: <sentence>". The sentence should already name the OS
+ * code; when it does not, the code is appended in brackets so it is always there to grep.
+ */
+export function errorLine(command: string | undefined, e: unknown): string {
+  const prefix = command ? `extent-lens ${command}: ` : 'extent-lens: ';
+  const f = asFsctlError(e);
+  if (f) {
+    const hasCode = f.message.includes(f.code);
+    // Engine sentences may start with their operation ("clone: ..."); the prefix already says it.
+    const sentence = f.message.startsWith(`${f.operation}: `) ? f.message.slice(f.operation.length + 2) : f.message;
+    return prefix + sentence + (hasCode ? '' : ` [${f.code}]`) + '\n';
+  }
+  if (e instanceof Error) return prefix + e.message + '\n';
+  return prefix + String(e) + '\n';
+}
+
+export function errorJson(e: unknown): string {
+  const f = asFsctlError(e);
+  if (f) {
+    return (
+      obj([
+        [
+          'error',
+          obj([
+            ['operation', str(f.operation)],
+            ['code', str(f.code)],
+            ['errno', f.errno === undefined ? undefined : String(f.errno)],
+            ['paths', '[' + f.paths.map(str).join(',') + ']'],
+            ['syscall', f.syscall === undefined ? undefined : str(f.syscall)],
+            ['message', str(f.message)],
+          ]),
+        ],
+      ]) + '\n'
+    );
+  }
+  const code = e instanceof UsageError ? 'E_USAGE' : 'E_INTERNAL';
+  return obj([['error', obj([['code', str(code)], ['message', str(e instanceof Error ? e.message : String(e))]])]]) + '\n';
+}

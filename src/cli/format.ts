@@ -1,0 +1,69 @@
+// Human-readable formatting: exact byte counts with a rounded unit beside them, and aligned
+// tables. Everything is computed on bigint so that a size above 2^53 prints exactly.
+
+const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** "1536 bytes" -> "1.5 KiB"; below 1 KiB: "512 bytes". One decimal, rounded half up. */
+export function humanUnit(bytes: bigint): string {
+  if (bytes < 1024n) return `${bytes} ${bytes === 1n ? 'byte' : 'bytes'}`;
+  let unit = 0;
+  let scale = 1n;
+  while (unit < UNITS.length - 1 && bytes >= scale * 1024n) {
+    scale *= 1024n;
+    unit++;
+  }
+  // tenths of the unit, rounded; at most ~10240, so Number() is exact here
+  const tenths = Number((bytes * 10n + scale / 2n) / scale);
+  const whole = Math.floor(tenths / 10);
+  const frac = tenths % 10;
+  return frac === 0 ? `${whole} ${UNITS[unit]}` : `${whole}.${frac} ${UNITS[unit]}`;
+}
+
+/** "1073741824 (1 GiB)": the exact value people can paste back, and a unit they can read. */
+export function exactAndHuman(bytes: bigint): string {
+  return bytes < 1024n ? humanUnit(bytes) : `${bytes} (${humanUnit(bytes)})`;
+}
+
+/** A ratio as a percentage with one decimal, computed exactly. */
+export function percent(part: bigint, whole: bigint): string {
+  if (whole === 0n) return '0%';
+  const tenths = Number((part * 1000n + whole / 2n) / whole);
+  return `${Math.floor(tenths / 10)}.${tenths % 10}%`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  if (ms < 1000) return `${ms.toFixed(1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export interface Column {
+  header: string;
+  align: 'left' | 'right';
+}
+
+/**
+ * Render rows as an aligned text table (header + rows), one string ending in a newline.
+ * Built as an array joined once: tables can have a million rows.
+ */
+export function renderTable(columns: Column[], rows: string[][]): string {
+  const widths = columns.map((c) => c.header.length);
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) if (row[i].length > widths[i]) widths[i] = row[i].length;
+  }
+  const line = (cells: string[]): string => {
+    let s = '';
+    for (let i = 0; i < columns.length; i++) {
+      const cell = cells[i] ?? '';
+      const last = i === columns.length - 1;
+      const padded =
+        columns[i].align === 'right' ? cell.padStart(widths[i]) : last ? cell : cell.padEnd(widths[i]);
+      s += i === 0 ? padded : '  ' + padded;
+    }
+    return s.trimEnd();
+  };
+  const out: string[] = new Array(rows.length + 1);
+  out[0] = line(columns.map((c) => c.header));
+  for (let r = 0; r < rows.length; r++) out[r + 1] = line(rows[r]);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,115 @@
+// Writing to stdout/stderr synchronously and in few, large writes.
+//
+// Why not process.stdout.write: for a pipe it is asynchronous, so a million-line map would be
+// queued in memory and the process would have to wait for the drain before exiting. A
+// synchronous write of a few big chunks is the fastest way out for a short-lived CLI. A
+// non-blocking pipe (inherited from a parent) can answer EAGAIN: we wait briefly and retry.
+// A closed pipe (`extent-lens map f | head`) answers EPIPE: we stop writing quietly.
+
+import * as fs from 'node:fs';
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+let closed = false;
+
+function writeAll(fd: number, text: string): void {
+  if (text.length === 0) return;
+  writeBuffer(fd, Buffer.from(text, 'utf8'));
+}
+
+function writeBuffer(fd: number, data: Uint8Array): void {
+  if (closed) return;
+  let buf = data;
+  while (buf.length > 0) {
+    try {
+      const n = fs.writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(sleeper, 0, 0, 1);
+        continue;
+      }
+      if (code === 'EPIPE') {
+        closed = true;
+        return;
+      }
+      throw e;
+    }
+  }
+}
+
+export function writeOut(text: string): void {
+  writeAll(1, text);
+}
+
+export function writeErr(text: string): void {
+  writeAll(2, text);
+}
+
+/**
+ * Output assembled in a 1 MiB buffer and written when it fills: one write per ~1 MiB instead
+ * of one per line, without holding a whole 100 MB document in memory. `ascii()` is the fast
+ * path for text known to be ASCII (numbers, flags, JSON punctuation): latin1Write copies it
+ * with no UTF-8 encoding step; `push()` takes any text (paths) as UTF-8.
+ */
+export class ChunkWriter {
+  private buf: Buffer;
+  private pos = 0;
+  private readonly sink: (chunk: Uint8Array) => void;
+  /** `out`: a file descriptor (1, 2) or a function that receives each chunk (tests). */
+  constructor(out: 1 | 2 | ((chunk: Uint8Array) => void) = 1, size = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(size);
+    this.sink = typeof out === 'function' ? out : (chunk) => writeBuffer(out, chunk);
+  }
+
+  /** Any text, encoded as UTF-8. */
+  push(text: string): void {
+    this.drainAscii();
+    const max = Buffer.byteLength(text, 'utf8');
+    if (this.pos + max > this.buf.length) {
+      this.flush();
+      if (max > this.buf.length) {
+        this.sink(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  /**
+   * Text that is pure ASCII (the caller guarantees it): gathered in a string of ~64 KiB and
+   * then copied byte for byte. Copying one big string is cheaper than many small ones (each
+   * copy flattens a rope of concatenations and pays a call into C++).
+   */
+  ascii(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= 65536) this.drainAscii();
+  }
+
+  private pending = '';
+
+  private drainAscii(): void {
+    const text = this.pending;
+    if (text.length === 0) return;
+    this.pending = '';
+    if (this.pos + text.length > this.buf.length) {
+      this.flushBuffer();
+      if (text.length > this.buf.length) {
+        this.sink(Buffer.from(text, 'latin1'));
+        return;
+      }
+    }
+    this.pos += this.buf.write(text, this.pos, 'latin1');
+  }
+
+  private flushBuffer(): void {
+    if (this.pos === 0) return;
+    this.sink(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  flush(): void {
+    this.drainAscii();
+    this.flushBuffer();
+  }
+}

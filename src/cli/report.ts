@@ -1,0 +1,76 @@
+// Output of an OperationReport (clone, clone-range, copy, punch, zero, dig-holes, set-sparse),
+// human and JSON. The JSON starts with the members the issue fixes for `clone`
+// (method, source, destination, bytes, calls, durationMs) and adds the rest after them.
+
+import type { OperationReport } from '../fsctl/index';
+import { exactAndHuman, formatMs } from './format';
+import { dec, num, obj, str, type JsonValue } from './json';
+import { writeOut } from './output';
+
+export interface ReportExtras {
+  /** Members placed right after "method" (path/offset/length for punch, ...). */
+  head?: [string, JsonValue | undefined][];
+  /** Fallbacks for source/destination when the backend's report leaves them out. */
+  source?: string;
+  destination?: string;
+}
+
+export function reportJson(r: OperationReport, x: ReportExtras = {}): string {
+  const source = r.source ?? x.source;
+  const destination = r.destination ?? x.destination;
+  const head = x.head ?? [];
+  const has = (k: string): boolean => head.some(([hk]) => hk === k);
+  return (
+    obj([
+      ['method', str(r.method)],
+      ...head,
+      ['source', source === undefined || has('source') ? undefined : str(source)],
+      ['destination', destination === undefined || has('destination') ? undefined : str(destination)],
+      ['bytes', dec(r.bytes)],
+      ['calls', String(r.calls)],
+      ['durationMs', num(r.durationMs)],
+      ['operation', str(r.operation)],
+      ['fellBack', r.fellBack ? 'true' : 'false'],
+      ['copied', isCopy(r) ? 'true' : 'false'],
+      ['fallbackReason', r.fallbackReason === undefined ? undefined : str(r.fallbackReason)],
+      ['notes', r.notes && r.notes.length ? '[' + r.notes.map(str).join(',') + ']' : undefined],
+    ]) + '\n'
+  );
+}
+
+/** True when data was copied rather than shared (a fallback, or a copy method). */
+export function isCopy(r: OperationReport): boolean {
+  return r.fellBack === true || r.method === 'sparse-copy' || r.method === 'copy_file_range' || r.method === 'fcopyfile';
+}
+
+const VERB: Record<string, string> = {
+  clone: 'cloned',
+  'clone-range': 'cloned range',
+  copy: 'copied',
+  punch: 'punched',
+  zero: 'zeroed',
+  'dig-holes': 'dug holes in',
+  'set-sparse': 'set sparse flag on',
+};
+
+export function reportHuman(r: OperationReport, x: ReportExtras & { what?: string } = {}): string {
+  const source = r.source ?? x.source;
+  const destination = r.destination ?? x.destination;
+  const target = x.what ?? (destination ? `${source} -> ${destination}` : (source ?? ''));
+  const verb = r.fellBack ? `copied (fallback, no clone was made)` : (VERB[r.operation] ?? r.operation);
+  const lines = [
+    r.calls === 0 && r.bytes === 0n
+      ? `${verb} ${target}: nothing to do, ${formatMs(r.durationMs)}`
+      : `${verb} ${target}: ${exactAndHuman(r.bytes)} by ${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`,
+  ];
+  if (r.fellBack) {
+    const reason = r.fallbackReason?.replace(/^(clone|clone-range): /, '');
+    lines.push(`note: the data was COPIED, not shared${reason ? `; clone failed: ${reason}` : ''}`);
+  }
+  for (const n of r.notes ?? []) lines.push(`note: ${n}`);
+  return lines.join('\n') + '\n';
+}
+
+export function writeReport(json: boolean, r: OperationReport, x: ReportExtras & { what?: string } = {}): void {
+  writeOut(json ? reportJson(r, x) : reportHuman(r, x));
+}

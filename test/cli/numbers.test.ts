@@ -1,0 +1,86 @@
+// Exact parsing of sizes and offsets, and the human/JSON formatting helpers of the CLI.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dec, writeObjectWithArray } from '../../src/cli/json';
+import { exactAndHuman, humanUnit, percent } from '../../src/cli/format';
+import { INT64_MAX, parseCount, parseSize } from '../../src/cli/numbers';
+import { ChunkWriter } from '../../src/cli/output';
+import { UsageError } from '../../src/cli/usage-error';
+
+test('parseSize: decimals, hex and suffixes are exact bigints', () => {
+  const cases: [string, bigint][] = [
+    ['0', 0n],
+    ['4096', 4096n],
+    ['1_048_576', 1048576n],
+    ['0x1000', 4096n],
+    ['0X10', 16n],
+    ['4k', 4096n],
+    ['4K', 4096n],
+    ['4KiB', 4096n],
+    ['4Ki', 4096n],
+    ['1MiB', 1n << 20n],
+    ['1m', 1n << 20n],
+    ['3G', 3n << 30n],
+    ['1T', 1n << 40n],
+    ['1P', 1n << 50n],
+    ['7E', 7n << 60n],
+    ['1KB', 1000n],
+    ['2MB', 2_000_000n],
+    ['512b', 512n],
+    ['8s', 4096n],
+    ['9007199254740993', 9007199254740993n], // 2^53 + 1: a Number would round it to 2^53
+    ['1152921504606846977', 1152921504606846977n], // 2^60 + 1
+    ['9223372036854775807', INT64_MAX],
+    ['0x7fffffffffffffff', INT64_MAX],
+  ];
+  for (const [text, want] of cases) assert.equal(parseSize(text, 'X'), want, text);
+});
+
+test('parseSize: refuses what is not a byte count, negative or above 2^63 - 1', () => {
+  for (const bad of ['', '-1', '4q', '1.5M', 'k', '0x', '4 k', 'abc', '9223372036854775808', '8E', '1e6']) {
+    assert.throws(() => parseSize(bad, '--offset'), (e: unknown) => e instanceof UsageError && e.message.startsWith('--offset'), bad);
+  }
+});
+
+test('parseCount: small positive integers only', () => {
+  assert.equal(parseCount('64k', '--block-size'), 65536);
+  assert.throws(() => parseCount('0', '--block-size'), UsageError);
+  assert.throws(() => parseCount('1E', '--block-size'), UsageError);
+});
+
+test('humanUnit / exactAndHuman / percent are computed on bigints', () => {
+  assert.equal(humanUnit(0n), '0 bytes');
+  assert.equal(humanUnit(1n), '1 byte');
+  assert.equal(humanUnit(1023n), '1023 bytes');
+  assert.equal(humanUnit(1024n), '1 KiB');
+  assert.equal(humanUnit(1536n), '1.5 KiB');
+  assert.equal(humanUnit(1n << 30n), '1 GiB');
+  assert.equal(humanUnit((1n << 60n) + 1n), '1 EiB');
+  assert.equal(humanUnit(INT64_MAX), '8 EiB');
+  assert.equal(exactAndHuman(1073741824n), '1073741824 (1 GiB)');
+  assert.equal(exactAndHuman(1152921504606846977n), '1152921504606846977 (1 EiB)');
+  assert.equal(percent(1n, 3n), '33.3%');
+  assert.equal(percent(0n, 0n), '0%');
+});
+
+test('JSON: bigints become decimal strings, arrays stream in batches', () => {
+  assert.equal(dec(9007199254740993n), '"9007199254740993"');
+  const chunks: string[] = [];
+  // A small buffer, so that the document crosses many chunk boundaries.
+  const capture = (): ChunkWriter => new ChunkWriter((c) => chunks.push(Buffer.from(c).toString('utf8')), 4096);
+  const items = Array.from({ length: 10_000 }, (_, i) => BigInt(i) << 40n);
+  writeObjectWithArray(capture(), [['a', '"x"'], ['path', JSON.stringify('/tmp/é ü/')]], 'items', items, (b) => dec(b), [['n', '1']]);
+  const text = chunks.join('');
+  const parsed = JSON.parse(text);
+  assert.equal(parsed.a, 'x');
+  assert.equal(parsed.path, '/tmp/é ü/');
+  assert.ok(chunks.length >= 2, `${chunks.length} chunks`);
+  assert.equal(parsed.n, 1);
+  assert.equal(parsed.items.length, 10_000);
+  assert.equal(parsed.items[9999], (9999n << 40n).toString());
+  // empty array and no tail
+  chunks.length = 0;
+  writeObjectWithArray(capture(), [], 'items', [], (b: bigint) => dec(b), []);
+  assert.deepEqual(JSON.parse(chunks.join('')), { items: [] });
+});
