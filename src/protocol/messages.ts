@@ -19,6 +19,8 @@ export interface WireExtent {
   physical: U64String | null;
   flags: string[];
   refcount?: number;
+  /** Index of this extent in the whole map (the table's row number, 0-based). */
+  index?: number;
 }
 
 export interface WireSummary {
@@ -55,6 +57,16 @@ export interface WireWindow {
   bins?: number[];
   /** Number of extents intersecting the window (exact). */
   extentCount: number;
+  /**
+   * End of the last extent that ends at or before the window start ('0' when none), and the
+   * start of the first extent that begins at or after the window end (the file size when
+   * none): with them the webview can name a hole's exact bounds even when the hole reaches
+   * outside the window.
+   */
+  prevEnd?: U64String;
+  nextStart?: U64String;
+  /** Index (in the whole map) of the first extent intersecting the window. */
+  firstIndex?: number;
 }
 
 // ---- host -> webview -------------------------------------------------------------------
@@ -100,23 +112,30 @@ export interface CloneResultsData {
 
 export type WebviewMessage =
   | { type: 'ready' }
-  | { type: 'requestWindow'; requestId: number; offset: U64String; length: U64String; maxExtents: number }
+  /**
+   * `binCount` (optional): how many bins to use when the window holds more than maxExtents
+   * extents (default min(maxExtents, 4096)); the webview asks for one bin per device pixel.
+   */
+  | { type: 'requestWindow'; requestId: number; offset: U64String; length: U64String; maxExtents: number; binCount?: number }
   | { type: 'requestRows'; requestId: number; start: number; count: number }
   | { type: 'refresh' }
   | { type: 'export'; format: 'json' | 'csv' }
   | { type: 'copyText'; text: string }
   | { type: 'compareWithCopy' };
 
-const U64_RE = /^(0|[1-9][0-9]{0,19})$/;
-const U64_MAX = (1n << 64n) - 1n;
+export const U64_RE = /^(0|[1-9][0-9]{0,19})$/;
+export const U64_MAX = (1n << 64n) - 1n;
 
 export function isU64String(v: unknown): v is U64String {
   return typeof v === 'string' && U64_RE.test(v) && BigInt(v) <= U64_MAX;
 }
 
-function isInt(v: unknown, min: number, max: number): v is number {
+export function isInt(v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 }
+
+/** Most bins one window may be split into (a very wide canvas at devicePixelRatio 4). */
+export const MAX_BINS = 32_768;
 
 /** Largest text a webview may ask the host to put on the clipboard (64 MiB). */
 export const MAX_COPY_TEXT = 64 * 1024 * 1024;
@@ -135,7 +154,12 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       return { type: o.type };
     case 'requestWindow':
       if (isInt(o.requestId, 0, Number.MAX_SAFE_INTEGER) && isU64String(o.offset) && isU64String(o.length) && isInt(o.maxExtents, 1, 1_000_000)) {
-        return { type: 'requestWindow', requestId: o.requestId, offset: o.offset, length: o.length, maxExtents: o.maxExtents };
+        if (BigInt(o.offset) + BigInt(o.length) > U64_MAX) return undefined;
+        if (o.binCount === undefined) {
+          return { type: 'requestWindow', requestId: o.requestId, offset: o.offset, length: o.length, maxExtents: o.maxExtents };
+        }
+        if (!isInt(o.binCount, 1, MAX_BINS)) return undefined;
+        return { type: 'requestWindow', requestId: o.requestId, offset: o.offset, length: o.length, maxExtents: o.maxExtents, binCount: o.binCount };
       }
       return undefined;
     case 'requestRows':
@@ -156,3 +180,125 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
 
 export const toWire = (v: bigint): U64String => v.toString(10);
 export const fromWire = (s: U64String): bigint => BigInt(s);
+
+// ---- host -> webview validation ---------------------------------------------------------
+// The webview validates what the host sends too: a bug on the host (or a stale message from a
+// previous document) must not make the map draw nonsense. Malformed messages give undefined
+// and the webview ignores them.
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown, max = 1 << 20): v is string => typeof v === 'string' && v.length <= max;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStrArr = (v: unknown, maxLen = 64): v is string[] => Array.isArray(v) && v.length <= maxLen && v.every((x) => isStr(x, 256));
+
+export function isWireExtent(v: unknown): v is WireExtent {
+  if (!isObj(v)) return false;
+  if (!isU64String(v.offset) || !isU64String(v.length)) return false;
+  if (!(v.physical === null || isU64String(v.physical))) return false;
+  if (!isStrArr(v.flags)) return false;
+  if (v.refcount !== undefined && !isInt(v.refcount, 0, 0xffffffff)) return false;
+  if (v.index !== undefined && !isInt(v.index, 0, Number.MAX_SAFE_INTEGER)) return false;
+  return BigInt(v.offset) + BigInt(v.length) <= U64_MAX;
+}
+
+export function isWireWindow(v: unknown): v is WireWindow {
+  if (!isObj(v)) return false;
+  if (!isU64String(v.offset) || !isU64String(v.length)) return false;
+  if (!isInt(v.extentCount, 0, Number.MAX_SAFE_INTEGER)) return false;
+  if (v.prevEnd !== undefined && !isU64String(v.prevEnd)) return false;
+  if (v.nextStart !== undefined && !isU64String(v.nextStart)) return false;
+  if (v.firstIndex !== undefined && !isInt(v.firstIndex, 0, Number.MAX_SAFE_INTEGER)) return false;
+  if (v.extents !== undefined) {
+    if (!Array.isArray(v.extents) || v.extents.length > 1_000_000 || !v.extents.every(isWireExtent)) return false;
+  }
+  if (v.bins !== undefined || v.binCount !== undefined) {
+    if (!isInt(v.binCount, 1, MAX_BINS) || !Array.isArray(v.bins)) return false;
+    if (v.bins.length !== v.binCount * EXTENT_CLASSES.length) return false;
+    if (!v.bins.every((b) => isNum(b) && b >= 0 && b <= 1.000001)) return false;
+  }
+  return v.extents !== undefined || v.bins !== undefined;
+}
+
+export function isWireSummary(v: unknown): v is WireSummary {
+  return (
+    isObj(v) &&
+    isStr(v.path, 8192) &&
+    isStr(v.name, 4096) &&
+    isU64String(v.size) &&
+    isU64String(v.allocated) &&
+    isNum(v.sparseRatio) &&
+    v.sparseRatio >= 0 &&
+    v.sparseRatio <= 1 &&
+    isInt(v.extentCount, 0, Number.MAX_SAFE_INTEGER) &&
+    isU64String(v.sharedBytes) &&
+    isU64String(v.unwrittenBytes) &&
+    isStr(v.filesystem, 256) &&
+    isInt(v.blockSize, 0, 0xffffffff) &&
+    typeof v.supportsClone === 'boolean' &&
+    typeof v.supportsSparse === 'boolean' &&
+    isStr(v.source, 64) &&
+    isStr(v.cloneEvidence, 4096)
+  );
+}
+
+function isCloneSide(v: unknown): v is CloneSide {
+  return (
+    isObj(v) &&
+    isStr(v.path, 8192) &&
+    isU64String(v.size) &&
+    (v.before === undefined || isWireWindow(v.before)) &&
+    isWireWindow(v.after) &&
+    isU64String(v.sharedBytes)
+  );
+}
+
+export function isCloneResultsData(v: unknown): v is CloneResultsData {
+  if (!isObj(v)) return false;
+  if (!isStr(v.operation, 64) || !isStr(v.method, 64) || typeof v.fellBack !== 'boolean') return false;
+  if (v.fallbackReason !== undefined && !isStr(v.fallbackReason, 4096)) return false;
+  if (!isU64String(v.bytes) || !isInt(v.calls, 0, Number.MAX_SAFE_INTEGER) || !isNum(v.durationMs) || v.durationMs < 0) return false;
+  if (!isU64String(v.spaceSaved) || !isCloneSide(v.source) || !isCloneSide(v.destination)) return false;
+  if (!isStrArr(v.notes, 1000)) return false;
+  if (v.comparison !== undefined) {
+    const c = v.comparison;
+    if (!isObj(c) || !isNum(c.copyMs) || c.copyMs < 0 || !isU64String(c.copyBytes) || !isNum(c.cloneMs) || c.cloneMs < 0) return false;
+  }
+  return true;
+}
+
+/** Validate one message from the host (webview side). Unknown or malformed: undefined. */
+export function parseHostMessage(m: unknown): HostMessage | undefined {
+  if (!isObj(m)) return undefined;
+  switch (m.type) {
+    case 'summary':
+      return isWireSummary(m.summary) ? (m as HostMessage) : undefined;
+    case 'overview':
+      return isWireWindow(m.window) ? (m as HostMessage) : undefined;
+    case 'window':
+      return isInt(m.requestId, 0, Number.MAX_SAFE_INTEGER) && isWireWindow(m.window) ? (m as HostMessage) : undefined;
+    case 'rows':
+      return isInt(m.requestId, 0, Number.MAX_SAFE_INTEGER) &&
+        isInt(m.start, 0, Number.MAX_SAFE_INTEGER) &&
+        isInt(m.total, 0, Number.MAX_SAFE_INTEGER) &&
+        Array.isArray(m.rows) &&
+        m.rows.length <= 10_000 &&
+        m.start + m.rows.length <= m.total &&
+        m.rows.every(isWireExtent)
+        ? (m as HostMessage)
+        : undefined;
+    case 'selectRange':
+      return isU64String(m.offset) && isU64String(m.length) ? (m as HostMessage) : undefined;
+    case 'progress':
+      return isStr(m.message, 4096) &&
+        (m.done === undefined || isU64String(m.done)) &&
+        (m.total === undefined || isU64String(m.total))
+        ? (m as HostMessage)
+        : undefined;
+    case 'error':
+      return isStr(m.code, 128) && isStr(m.message, 8192) ? (m as HostMessage) : undefined;
+    case 'cloneResults':
+      return isCloneResultsData(m.data) ? (m as HostMessage) : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,48 @@
+// Exact byte formatting shared by the webviews and the host (tooltips, table cells, summary).
+// Everything is bigint: a tooltip at 2^53 + 4097 must show exactly that number, never the
+// nearest double. Pure: no DOM, no Node.
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** 9007199254740993 -> "9,007,199,254,740,993" (the separator is a parameter for locales). */
+export function groupDigits(v: bigint, sep = ','): string {
+  const s = v.toString(10);
+  const neg = s.startsWith('-');
+  const digits = neg ? s.slice(1) : s;
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += sep;
+    out += digits[i];
+  }
+  return neg ? '-' + out : out;
+}
+
+/** 1536n -> "1.5 KiB"; 512n -> "512 B". One decimal, rounded half up, computed in bigint. */
+export function humanBytes(v: bigint): string {
+  if (v < 1024n) return `${v} B`;
+  let unit = 0;
+  let scale = 1n;
+  while (unit < UNITS.length - 1 && v >= scale * 1024n) {
+    scale *= 1024n;
+    unit++;
+  }
+  const tenths = (v * 10n + scale / 2n) / scale; // < 10240 * 10: small
+  const whole = tenths / 10n;
+  const frac = tenths % 10n;
+  return frac === 0n ? `${whole} ${UNITS[unit]}` : `${whole}.${frac} ${UNITS[unit]}`;
+}
+
+/** 4096n -> "0x1000". */
+export const hex = (v: bigint): string => '0x' + v.toString(16);
+
+/** "9,007,199,254,745,088 (8 PiB, 0x20000000001000)". */
+export function exactBytes(v: bigint): string {
+  return `${groupDigits(v)} (${humanBytes(v)}, ${hex(v)})`;
+}
+
+/** part/whole as "12.5%", exact in bigint. */
+export function percentOf(part: bigint, whole: bigint): string {
+  if (whole <= 0n) return '0%';
+  const tenths = (part * 1000n + whole / 2n) / whole;
+  return `${tenths / 10n}.${tenths % 10n}%`;
+}

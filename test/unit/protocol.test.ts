@@ -1,0 +1,179 @@
+// The host<->webview protocol (src/protocol/messages.ts): every message from a webview is
+// untrusted and every message from the host is checked by the webview; malformed, unknown and
+// out-of-range messages must be rejected, well-formed ones passed through unchanged.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fromWire, isU64String, parseHostMessage, parseWebviewMessage, toWire, MAX_COPY_TEXT } from '../../src/protocol/messages';
+import { exactBytes, groupDigits, humanBytes, percentOf } from '../../src/protocol/format';
+import { classOf } from '../../src/protocol/extent-class';
+
+test('webview messages: valid ones pass unchanged', () => {
+  const ok = [
+    { type: 'ready' },
+    { type: 'refresh' },
+    { type: 'compareWithCopy' },
+    { type: 'requestWindow', requestId: 0, offset: '9007199254740993', length: '4096', maxExtents: 2000 },
+    { type: 'requestWindow', requestId: 3, offset: '0', length: '1', maxExtents: 1, binCount: 800 },
+    { type: 'requestRows', requestId: 1, start: 999_990, count: 100 },
+    { type: 'export', format: 'json' },
+    { type: 'export', format: 'csv' },
+    { type: 'copyText', text: 'a\tb' },
+  ];
+  for (const m of ok) assert.deepEqual(parseWebviewMessage(m), m, JSON.stringify(m));
+});
+
+test('webview messages: extra fields are dropped, not passed on', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'refresh', path: '/etc/shadow' }), { type: 'refresh' });
+  assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'csv', path: '/tmp/x' }), { type: 'export', format: 'csv' });
+});
+
+test('webview messages: malformed, unknown and out-of-range are rejected', () => {
+  const bad: unknown[] = [
+    null,
+    undefined,
+    42,
+    'ready',
+    [],
+    [{ type: 'ready' }],
+    {},
+    { type: 'READY' },
+    { type: 'delete', path: '/' },
+    { type: 'requestWindow', requestId: 1, offset: 0, length: '1', maxExtents: 1 }, // number, not decimal string
+    { type: 'requestWindow', requestId: 1, offset: '-1', length: '1', maxExtents: 1 },
+    { type: 'requestWindow', requestId: 1, offset: '01', length: '1', maxExtents: 1 }, // leading zero
+    { type: 'requestWindow', requestId: 1, offset: '0x10', length: '1', maxExtents: 1 },
+    { type: 'requestWindow', requestId: 1, offset: '1.5', length: '1', maxExtents: 1 },
+    { type: 'requestWindow', requestId: 1, offset: '18446744073709551616', length: '1', maxExtents: 1 }, // 2^64
+    { type: 'requestWindow', requestId: 1, offset: '18446744073709551615', length: '1', maxExtents: 1 }, // end > 2^64-1
+    { type: 'requestWindow', requestId: 1, offset: '0', length: '1', maxExtents: 0 },
+    { type: 'requestWindow', requestId: 1, offset: '0', length: '1', maxExtents: 1_000_001 },
+    { type: 'requestWindow', requestId: 1, offset: '0', length: '1', maxExtents: 1.5 },
+    { type: 'requestWindow', requestId: -1, offset: '0', length: '1', maxExtents: 1 },
+    { type: 'requestWindow', requestId: 1, offset: '0', length: '1', maxExtents: 1, binCount: 0 },
+    { type: 'requestWindow', requestId: 1, offset: '0', length: '1', maxExtents: 1, binCount: 1e9 },
+    { type: 'requestRows', requestId: 1, start: -1, count: 1 },
+    { type: 'requestRows', requestId: 1, start: 0, count: 0 },
+    { type: 'requestRows', requestId: 1, start: 0, count: 10_001 },
+    { type: 'requestRows', requestId: 1, start: NaN, count: 1 },
+    { type: 'requestRows', requestId: 1, start: Infinity, count: 1 },
+    { type: 'requestRows', requestId: '1', start: 0, count: 1 },
+    { type: 'export', format: 'xml' },
+    { type: 'export' },
+    { type: 'copyText', text: 5 },
+    { type: 'copyText', text: 'x'.repeat(MAX_COPY_TEXT + 1) },
+  ];
+  for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m)?.slice(0, 120));
+});
+
+test('property: random objects never throw, and anything accepted re-validates identically', () => {
+  fc.assert(
+    fc.property(fc.anything(), (v) => {
+      const r = parseWebviewMessage(v);
+      if (r !== undefined) assert.deepEqual(parseWebviewMessage(r), r);
+      parseHostMessage(v);
+    }),
+    { numRuns: 2000 },
+  );
+  const type = fc.constantFrom('requestWindow', 'requestRows', 'export', 'copyText', 'window', 'rows', 'summary');
+  fc.assert(
+    fc.property(fc.dictionary(fc.constantFrom('type', 'requestId', 'offset', 'length', 'maxExtents', 'start', 'count', 'format', 'text', 'window', 'rows', 'total'), fc.anything()), type, (o, t) => {
+      parseWebviewMessage({ ...o, type: t });
+      parseHostMessage({ ...o, type: t });
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+const win = { offset: '0', length: '8192', extentCount: 1, extents: [{ offset: '0', length: '4096', physical: null, flags: ['last'] }] };
+const summary = {
+  path: '/a/b',
+  name: 'b',
+  size: '8192',
+  allocated: '4096',
+  sparseRatio: 0.5,
+  extentCount: 1,
+  sharedBytes: '0',
+  unwrittenBytes: '0',
+  filesystem: 'xfs',
+  blockSize: 4096,
+  supportsClone: true,
+  supportsSparse: true,
+  source: 'fiemap',
+  cloneEvidence: 'x',
+};
+const side = { path: '/a', size: '8192', after: win, sharedBytes: '4096' };
+const clone = { operation: 'clone', method: 'FICLONE', fellBack: false, bytes: '8192', calls: 1, durationMs: 0.4, spaceSaved: '4096', source: side, destination: side, notes: [] };
+
+test('host messages: valid ones pass (webview side)', () => {
+  const ok = [
+    { type: 'summary', summary },
+    { type: 'overview', window: win },
+    { type: 'window', requestId: 2, window: { ...win, extents: undefined, binCount: 2, bins: new Array(12).fill(0.25) } },
+    { type: 'rows', requestId: 1, start: 0, total: 1, rows: win.extents },
+    { type: 'selectRange', offset: '0', length: '4096' },
+    { type: 'progress', message: 'Reading extents', done: '1', total: '2' },
+    { type: 'error', code: 'EACCES', message: 'Permission denied: open the file as its owner.' },
+    { type: 'cloneResults', data: clone },
+    { type: 'cloneResults', data: { ...clone, comparison: { copyMs: 12, copyBytes: '8192', cloneMs: 0.4 } } },
+  ];
+  for (const m of ok) assert.ok(parseHostMessage(m), JSON.stringify(m));
+});
+
+test('host messages: malformed, unknown and out-of-range are rejected (webview side)', () => {
+  const bad: unknown[] = [
+    { type: 'summary', summary: { ...summary, size: 8192 } },
+    { type: 'summary', summary: { ...summary, sparseRatio: 2 } },
+    { type: 'summary' },
+    { type: 'window', requestId: 1, window: { ...win, extents: [{ offset: '0', length: '-1', physical: null, flags: [] }] } },
+    { type: 'window', requestId: 1, window: { ...win, extents: undefined } }, // neither extents nor bins
+    { type: 'window', requestId: 1, window: { ...win, extents: undefined, binCount: 2, bins: [0.5] } }, // wrong length
+    { type: 'window', requestId: 1, window: { ...win, extents: undefined, binCount: 1, bins: [NaN, 0, 0, 0, 0, 0] } },
+    { type: 'window', requestId: 1, window: { ...win, extents: undefined, binCount: 1, bins: [2, 0, 0, 0, 0, 0] } },
+    { type: 'window', requestId: 1, window: { ...win, extents: [{ offset: '18446744073709551615', length: '2', physical: null, flags: [] }] } },
+    { type: 'rows', requestId: 1, start: 5, total: 1, rows: win.extents },
+    { type: 'rows', requestId: 1, start: 0, total: 1, rows: 'x' },
+    { type: 'selectRange', offset: '1e3', length: '1' },
+    { type: 'error', code: 5, message: 'x' },
+    { type: 'cloneResults', data: { ...clone, calls: -1 } },
+    { type: 'cloneResults', data: { ...clone, destination: { ...side, after: 'x' } } },
+    { type: 'cloneResults', data: { ...clone, comparison: { copyMs: 'fast' } } },
+    { type: 'unknown' },
+  ];
+  for (const m of bad) assert.equal(parseHostMessage(m), undefined, JSON.stringify(m));
+});
+
+test('wire numbers: exact round trip over the whole u64 range', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (v) => {
+      const s = toWire(v);
+      assert.ok(isU64String(s));
+      assert.equal(fromWire(s), v);
+    }),
+  );
+  assert.equal(isU64String('18446744073709551616'), false);
+});
+
+test('format: exact grouping, human units, hex and percentages in bigint', () => {
+  assert.equal(groupDigits((1n << 53n) + 4097n), '9,007,199,254,745,089');
+  assert.equal(groupDigits(0n), '0');
+  assert.equal(groupDigits(999n), '999');
+  assert.equal(groupDigits(1000n), '1,000');
+  assert.equal(humanBytes(512n), '512 B');
+  assert.equal(humanBytes(1536n), '1.5 KiB');
+  assert.equal(humanBytes(1n << 60n), '1 EiB');
+  assert.equal(exactBytes((1n << 53n) + 4096n), '9,007,199,254,745,088 (8 PiB, 0x20000000001000)');
+  assert.equal(percentOf(1n, 3n), '33.3%');
+});
+
+test('classOf: the most specific class wins', () => {
+  assert.equal(classOf([]), 'data');
+  assert.equal(classOf(['last']), 'data');
+  assert.equal(classOf(['unwritten']), 'unwritten');
+  assert.equal(classOf(['shared', 'unwritten']), 'shared');
+  assert.equal(classOf([], 3), 'shared');
+  assert.equal(classOf([], 1), 'data');
+  assert.equal(classOf(['delalloc', 'unknown']), 'delalloc');
+  assert.equal(classOf(['inline', 'not-aligned']), 'inline');
+  assert.equal(classOf(['encoded']), 'encoded');
+});

@@ -1,0 +1,135 @@
+// The clone-results webview in real Chromium, fed a real clone: the engine clones a sparse file
+// on a loop-mounted reflink XFS, maps before and after come from FIEMAP, and
+// cloneResultsData (src/views/map-model.ts) turns them into the view's message.
+//
+// Real: the bundle (dist/webview/cloneResults.js), the CSP shell, the engine, XFS, Chromium.
+// Replaced: the VS Code host, by the postMessage bridge in ./harness.ts (the next issue's suite
+// runs the real VS Code). The "physical copy" the host measures on request is a plain
+// read/write copy done here, as the panel would do it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine, type Engine } from '../../src/fsctl/index';
+import { cloneResultsData } from '../../src/views/map-model';
+import type { CloneResultsData } from '../../src/protocol/messages';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
+import { xfsIo } from '../support/xfs-fixture';
+import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, pixel, ROOT, startShellServer, THEMES, type ShellServer } from './harness';
+
+const MiB = 1n << 20n;
+const skip = skipReason('xfs') ?? chromiumSkipReason();
+
+/** A physical copy with read/write (never a reflink), timed. */
+function physicalCopy(src: string, dst: string): { ms: number; bytes: bigint } {
+  const t0 = performance.now();
+  const inFd = fs.openSync(src, 'r');
+  const outFd = fs.openSync(dst, 'wx');
+  const buf = Buffer.alloc(1 << 20);
+  let bytes = 0n;
+  try {
+    for (;;) {
+      const n = fs.readSync(inFd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      fs.writeSync(outFd, buf, 0, n);
+      bytes += BigInt(n);
+    }
+    fs.fsyncSync(outFd);
+  } finally {
+    fs.closeSync(inFd);
+    fs.closeSync(outFd);
+  }
+  return { ms: performance.now() - t0, bytes };
+}
+
+describe('clone-results webview in Chromium with a real XFS clone', { skip, timeout: 60_000 }, () => {
+  let xfs: TestFs | undefined;
+  let engine: Engine;
+  let server: ShellServer;
+  let chromium: Chromium;
+  let data: CloneResultsData;
+  let src = '';
+
+  before(async () => {
+    buildWebviews();
+    xfs = makeFs('xfs', 300);
+    src = path.join(xfs.mountPoint, 'source.img');
+    // 8 MiB, data at [0,1M) and [4M,5M)
+    xfsIo(src, 'truncate 8m', 'pwrite -S 0x5a 0 1m', 'pwrite -S 0xa5 4m 1m', 'fsync');
+    engine = createEngine();
+    const srcBefore = await engine.map(src);
+    const dst = path.join(xfs.mountPoint, 'clone.img');
+    const report = await engine.clone(src, dst);
+    const srcAfter = await engine.map(src);
+    const dstAfter = await engine.map(report.destination ?? dst);
+    data = cloneResultsData(report, { source: { before: srcBefore, after: srcAfter }, destination: { after: dstAfter } });
+    server = await startShellServer();
+    chromium = await launchChromium('webview');
+  });
+
+  after(async () => {
+    await chromium?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await engine?.dispose().catch(() => undefined);
+    xfs?.cleanup();
+  });
+
+  test('the engine cloned with FICLONE and the data says so', () => {
+    assert.equal(data.method, 'FICLONE');
+    assert.equal(data.fellBack, false);
+    assert.equal(data.spaceSaved, String(2n * MiB), 'both 1 MiB extents are shared now');
+    assert.equal(data.destination.sharedBytes, String(2n * MiB));
+    assert.equal(data.source.before!.extents!.every((e) => !e.flags.includes('shared')), true);
+  });
+
+  test('renders both sides, shared extents highlighted, and the comparison on request', async () => {
+    const page = await chromium.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    let compared = 0;
+    const bridge = await installBridge(page, {
+      onReady: (b) => b.post({ type: 'cloneResults', data }),
+      onMessage: async (m, b) => {
+        if (m.type !== 'compareWithCopy') return;
+        compared++;
+        const copy = physicalCopy(src, path.join(xfs!.mountPoint, `physical-copy-${compared}.img`));
+        await b.post({ type: 'cloneResults', data: { ...data, comparison: { copyMs: copy.ms, copyBytes: copy.bytes.toString(), cloneMs: data.durationMs } } });
+      },
+    });
+    await page.goto(server.url('cloneResults'));
+    await applyTheme(page, 'dark');
+    await page.waitForFunction(() => document.body.dataset.rendered === '1');
+    await frames(page, 3);
+    const facts = await page.$$eval('.facts .kv', (kvs) => Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])));
+    assert.equal(facts.method, 'FICLONE (reflink of the whole file)');
+    assert.equal(facts.saved, '2,097,152 bytes (2 MiB)');
+    assert.equal(facts.calls, String(data.calls));
+    assert.equal(await page.$eval('.head .method', (m) => m.textContent), 'FICLONE');
+    // pixels: source before = plain data (blue), source after and destination after = shared (purple)
+    const span = 8n * MiB;
+    const at = async (sel: string, off: bigint) => {
+      const { w, h } = await page.$eval(sel, (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
+      return (await pixel(page, sel, Number((off * BigInt(w)) / span), h / 2)).slice(0, 3);
+    };
+    const blue = hexToRgb(THEMES.dark.vars['--vscode-charts-blue']);
+    const purple = hexToRgb(THEMES.dark.vars['--vscode-charts-purple']);
+    const bg = hexToRgb(THEMES.dark.vars['--vscode-editor-background']);
+    assert.deepEqual(await at('.side.source .before canvas', MiB / 2n), blue);
+    assert.deepEqual(await at('.side.source .after canvas', MiB / 2n), purple);
+    assert.deepEqual(await at('.side.destination .after canvas', (9n * MiB) / 2n), purple);
+    assert.deepEqual(await at('.side.destination .after canvas', (5n * MiB) / 2n), bg);
+    assert.match((await page.$eval('.side.destination p.muted', (p) => p.textContent))!, /did not exist before/);
+    await page.click('#btn-compare');
+    await page.waitForSelector('.compare-table');
+    assert.equal(compared, 1);
+    assert.ok(bridge.received.some((m) => m.type === 'compareWithCopy'));
+    const row = await page.$eval('.compare-table tr[data-key="copy"] td', (td) => td.textContent);
+    assert.match(row!, /for 8,388,608 bytes \(8 MiB\)$/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+    assert.deepEqual(errors, []);
+    fs.mkdirSync(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', 'clone-results.png'), fullPage: true });
+    await page.close();
+  });
+});

@@ -1,0 +1,373 @@
+// Test harness for the webviews in real Chromium.
+//
+// What is real: the built bundles (dist/webview/*.js, *.css), the HTML shell and CSP from
+// src/views/webview-html.ts, the host-side MapModel answering every window/rows request, and
+// the extent maps, which the engine (src/fsctl) reads from real files on a loop-mounted XFS.
+// What is replaced: the VS Code host. A tiny HTTP server on 127.0.0.1 serves the shell and
+// dist/, and `acquireVsCodeApi` is a bridge to this Node process through
+// page.exposeFunction, doing what the inspector panel does (validate with
+// parseWebviewMessage, answer with MapModel, write exports). The next issue's suite runs the
+// same webviews inside a real VS Code.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol/messages';
+import { makeNonce, renderWebviewHtml } from '../../src/views/webview-html';
+import type { MapModel } from '../../src/views/map-model';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+const DIST = path.join(ROOT, 'dist');
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+  '.html': 'text/html',
+};
+
+export interface ShellServer {
+  origin: string;
+  url(view: 'inspector' | 'cloneResults', query?: Record<string, string>): string;
+  close(): Promise<void>;
+}
+
+/** Serve dist/ and the HTML shell (rendered per request with a fresh nonce). */
+export async function startShellServer(): Promise<ShellServer> {
+  let origin = '';
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', origin);
+    if (u.pathname === '/inspector.html' || u.pathname === '/cloneResults.html') {
+      const view = u.pathname.slice(1, -5);
+      const html = renderWebviewHtml({
+        cspSource: origin,
+        nonce: makeNonce(),
+        scriptUri: `${origin}/dist/webview/${view}.js`,
+        styleUris: [`${origin}/dist/webview/${view}.css`],
+        codiconUri: `${origin}/dist/media/codicon.css`,
+        title: 'Extent Lens',
+        // ?l10n=<json>: a translation bundle, as the host passes vscode.l10n.bundle
+        initialState: { view, ...(u.searchParams.get('l10n') ? { l10n: JSON.parse(u.searchParams.get('l10n')!) } : {}) },
+        bodyClass: u.searchParams.get('body') ?? 'vscode-dark',
+      });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+      return;
+    }
+    if (u.pathname.startsWith('/dist/')) {
+      const file = path.normalize(path.join(DIST, u.pathname.slice('/dist/'.length)));
+      if (file.startsWith(DIST + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) {
+        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+        fs.createReadStream(file).pipe(res);
+        return;
+      }
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    url: (view, query = {}) => `${origin}/${view}.html?${new URLSearchParams(query)}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * Build the bundles with `npm run build`. Other areas' entry points may be mid-edit on a
+ * shared tree; if the full build fails but the webview bundles were rebuilt anyway, carry on,
+ * otherwise build just the webview bundles with the same esbuild options.
+ */
+export function buildWebviews(): void {
+  if (bundlesAreFresh()) return; // `npm test` has just built them; two suites need not rebuild
+  const t0 = Date.now() - 1000;
+  let fullError: unknown;
+  try {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    fullError = e;
+  }
+  const fresh = ['inspector.js', 'cloneResults.js'].every((f) => {
+    const p = path.join(DIST, 'webview', f);
+    return fs.existsSync(p) && fs.statSync(p).mtimeMs >= t0;
+  });
+  if (fresh && fs.existsSync(path.join(DIST, 'media', 'codicon.css'))) return;
+  const script = `
+    const esbuild = require('esbuild');
+    esbuild.buildSync({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true,
+      entryPoints: { inspector: 'webview/inspector/main.ts', cloneResults: 'webview/clone-results/main.ts' },
+      outdir: 'dist/webview', loader: { '.css': 'css' }, logLevel: 'error' });
+    const fs = require('fs');
+    fs.mkdirSync('dist/media', { recursive: true });
+    for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync('node_modules/@vscode/codicons/dist/' + f, 'dist/media/' + f);`;
+  try {
+    execFileSync(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`building the webview bundles failed: ${String((e as { stderr?: Buffer }).stderr ?? e)}; full build: ${String((fullError as { stderr?: Buffer })?.stderr ?? '')}`);
+  }
+}
+
+/** Newest mtime of the files under `dir` (recursively) that end with one of `exts`. */
+function newest(dir: string, exts: string[]): number {
+  let t = 0;
+  if (!fs.existsSync(dir)) return t;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p, exts));
+    else if (exts.some((x) => e.name.endsWith(x))) t = Math.max(t, fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The webview bundles exist and are newer than every source they are built from. */
+function bundlesAreFresh(): boolean {
+  const outs = ['webview/inspector.js', 'webview/cloneResults.js', 'webview/inspector.css', 'webview/cloneResults.css', 'media/codicon.css'].map((f) => path.join(DIST, f));
+  if (!outs.every((f) => fs.existsSync(f))) return false;
+  const built = Math.min(...outs.map((f) => fs.statSync(f).mtimeMs));
+  const src = Math.max(
+    newest(path.join(ROOT, 'webview'), ['.ts', '.css']),
+    newest(path.join(ROOT, 'src', 'protocol'), ['.ts']),
+    fs.statSync(path.join(ROOT, 'esbuild.config.mjs')).mtimeMs,
+    fs.statSync(path.join(ROOT, 'package-lock.json')).mtimeMs,
+  );
+  return built > src;
+}
+
+export interface HostBridge {
+  /** Messages the webview sent that passed validation, in order. */
+  received: WebviewMessage[];
+  /** Messages the webview sent that failed validation. */
+  rejected: unknown[];
+  /** Export texts written, by format. */
+  exports: { format: 'json' | 'csv'; text: string }[];
+  copies: string[];
+  /** Send a host message to the webview (as VS Code's webview.postMessage does). */
+  post(m: HostMessage | unknown): Promise<void>;
+  /** Wait until the webview has sent a message matching `pred`. */
+  waitFor(pred: (m: WebviewMessage) => boolean, timeoutMs?: number): Promise<WebviewMessage>;
+}
+
+export interface BridgeOptions {
+  /** The model behind the inspector (rebuilt on 'refresh'). */
+  model?: () => Promise<MapModel>;
+  /** Extra handling (clone-results view: compareWithCopy). */
+  onMessage?: (m: WebviewMessage, bridge: HostBridge) => Promise<void> | void;
+  /** Sent after 'ready' (clone-results view). */
+  onReady?: (bridge: HostBridge) => Promise<void> | void;
+}
+
+/** Install the acquireVsCodeApi bridge on a page (before navigation). */
+export async function installBridge(page: Page, opts: BridgeOptions): Promise<HostBridge> {
+  let model: MapModel | undefined;
+  const waiters: { pred: (m: WebviewMessage) => boolean; resolve: (m: WebviewMessage) => void }[] = [];
+  const bridge: HostBridge = {
+    received: [],
+    rejected: [],
+    exports: [],
+    copies: [],
+    async post(m) {
+      await page.evaluate((msg) => window.postMessage(msg, '*'), m as object);
+    },
+    waitFor(pred, timeoutMs = 10_000) {
+      const hit = bridge.received.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('timed out waiting for a webview message')), timeoutMs);
+        waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
+      });
+    },
+  };
+  const sendInitial = async () => {
+    if (!opts.model) return;
+    model = await opts.model();
+    for (const m of model.initialMessages(2048)) await bridge.post(m);
+  };
+  await page.exposeFunction('__elToHost', async (raw: unknown) => {
+    const m = parseWebviewMessage(raw);
+    if (!m) {
+      bridge.rejected.push(raw);
+      return;
+    }
+    bridge.received.push(m);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].pred(m)) {
+        waiters[i].resolve(m);
+        waiters.splice(i, 1);
+      }
+    }
+    switch (m.type) {
+      case 'ready':
+        await sendInitial();
+        await opts.onReady?.(bridge);
+        break;
+      case 'refresh':
+        await sendInitial();
+        break;
+      case 'requestWindow':
+      case 'requestRows': {
+        const answer = model?.answer(m);
+        if (answer) await bridge.post(answer);
+        break;
+      }
+      case 'export':
+        if (model) bridge.exports.push({ format: m.format, text: model.exportText(m.format) });
+        break;
+      case 'copyText':
+        bridge.copies.push(m.text);
+        break;
+      default:
+        break;
+    }
+    await opts.onMessage?.(m, bridge);
+  });
+  // tsx/esbuild (keepNames) wraps named functions of test code in __name(...): functions we
+  // ship to the page through evaluate/addInitScript need it defined there too.
+  await page.addInitScript({ content: 'window.__name = (f) => f;' });
+  await page.addInitScript(() => {
+    const w = window as unknown as Record<string, unknown>;
+    let state: unknown;
+    let acquired = false;
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => (w.__csp as string[]).push(`${e.violatedDirective} ${e.blockedURI}`));
+    w.acquireVsCodeApi = () => {
+      if (acquired) throw new Error('acquireVsCodeApi may only be called once');
+      acquired = true;
+      return {
+        postMessage: (m: unknown) => (w.__elToHost as (m: unknown) => void)(JSON.parse(JSON.stringify(m))),
+        getState: () => state,
+        setState: (s: unknown) => {
+          state = s;
+        },
+      };
+    };
+  });
+  return bridge;
+}
+
+/** rgba of the canvas pixel at device pixel (x, y). */
+export async function pixel(page: Page, selector: string, x: number, y: number): Promise<[number, number, number, number]> {
+  return page.evaluate(
+    ([sel, px, py]) => {
+      const c = document.querySelector(sel as string) as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(px as number, py as number, 1, 1).data;
+      return [d[0], d[1], d[2], d[3]] as [number, number, number, number];
+    },
+    [selector, Math.floor(x), Math.floor(y)] as const,
+  );
+}
+
+export const hexToRgb = (h: string): [number, number, number] => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
+
+/** Wait for the next two animation frames (the map redraws on requestAnimationFrame). */
+export async function frames(page: Page, n = 2): Promise<void> {
+  await page.evaluate((k) => new Promise<void>((resolve) => {
+    let left = k;
+    const step = () => (--left <= 0 ? resolve() : requestAnimationFrame(step));
+    requestAnimationFrame(step);
+  }), n);
+}
+
+/** VS Code-like theme variables (a subset of Dark Modern / Light Modern / High Contrast). */
+export const THEMES = {
+  dark: {
+    body: 'vscode-dark',
+    vars: {
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-foreground': '#cccccc',
+      '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-editor-background': '#1f1f1f',
+      '--vscode-panel-border': '#2b2b2b',
+      '--vscode-focusBorder': '#0078d4',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-list-hoverBackground': '#2a2d2e',
+      '--vscode-list-activeSelectionBackground': '#04395e',
+      '--vscode-list-inactiveSelectionBackground': '#37373d',
+      '--vscode-editorHoverWidget-background': '#202020',
+      '--vscode-editorHoverWidget-border': '#454545',
+      '--vscode-badge-background': '#616161',
+      '--vscode-badge-foreground': '#f8f8f8',
+      '--vscode-button-background': '#0078d4',
+      '--vscode-button-foreground': '#ffffff',
+    },
+  },
+  light: {
+    body: 'vscode-light',
+    vars: {
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-foreground': '#3b3b3b',
+      '--vscode-descriptionForeground': '#717171',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-panel-border': '#e5e5e5',
+      '--vscode-focusBorder': '#005fb8',
+      '--vscode-charts-blue': '#1a85ff',
+      '--vscode-charts-yellow': '#bf8803',
+      '--vscode-charts-purple': '#652d90',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#388a34',
+      '--vscode-charts-red': '#e51400',
+      '--vscode-list-hoverBackground': '#f2f2f2',
+      '--vscode-list-activeSelectionBackground': '#e8e8e8',
+      '--vscode-list-inactiveSelectionBackground': '#e4e6f1',
+      '--vscode-editorHoverWidget-background': '#f8f8f8',
+      '--vscode-editorHoverWidget-border': '#c8c8c8',
+      '--vscode-badge-background': '#cccccc',
+      '--vscode-badge-foreground': '#3b3b3b',
+      '--vscode-button-background': '#005fb8',
+      '--vscode-button-foreground': '#ffffff',
+    },
+  },
+  highContrast: {
+    body: 'vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-foreground': '#ffffff',
+      '--vscode-descriptionForeground': '#ffffffb3',
+      '--vscode-editor-background': '#000000',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-panel-border': '#6fc3df',
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-yellow': '#ffd700',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-charts-orange': '#ff8c00',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-red': '#f48771',
+      '--vscode-editorHoverWidget-background': '#0c141f',
+      '--vscode-editorHoverWidget-border': '#6fc3df',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff',
+    },
+  },
+} as const;
+
+export type ThemeName = keyof typeof THEMES;
+
+/** Switch theme the way VS Code does: body class + variables in <html style>. */
+export async function applyTheme(page: Page, name: ThemeName): Promise<void> {
+  const t = THEMES[name];
+  await page.evaluate(
+    ([cls, vars]) => {
+      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
+      document.body.classList.add(cls as string);
+      const style = document.documentElement.style;
+      for (const [k, v] of Object.entries(vars as Record<string, string>)) style.setProperty(k, v);
+    },
+    [t.body, t.vars] as const,
+  );
+  await frames(page, 3);
+}

@@ -1,0 +1,548 @@
+// The inspector webview: summary, legend, overview strip, zoomable range map and the table of
+// extents for one file. It never holds the whole map: it asks the host for the visible window
+// (requestWindow) and for table rows by index (requestRows), and draws what comes back.
+import '../shared/lit-nonce';
+import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '../shared/theme.css';
+import './inspector.css';
+import { type HostMessage, type WireExtent, type WireSummary, type WireWindow } from '../../src/protocol/messages';
+import { exactBytes, groupDigits, humanBytes, percentOf } from '../../src/protocol/format';
+import { classOf } from '../../src/protocol/extent-class';
+import { getState, onHostMessage, post, setState } from '../shared/host';
+import { readPalette, onThemeChange, type Palette } from '../shared/palette';
+import { MapCanvas, hitTest, type Hit } from '../shared/map-canvas';
+import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/bigview';
+import { CLASS_LABELS, el, describeHit, legend } from '../shared/ui';
+import { l10n } from '../shared/l10n';
+import { RangeTable } from './table';
+
+// ---- DOM -----------------------------------------------------------------------------------
+
+const app = document.getElementById('app')!;
+app.className = 'inspector';
+
+const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Inspector') });
+const title = el('h1', { class: 'title' }, 'Extent Lens');
+const tb = (icon: string, label: string, id: string): HTMLElement => {
+  const b = el('vscode-toolbar-button', { icon, label, title: label, id });
+  toolbar.appendChild(b);
+  return b;
+};
+toolbar.appendChild(title);
+toolbar.appendChild(el('span', { class: 'spacer' }));
+const btnRefresh = tb('refresh', l10n.t('Refresh'), 'btn-refresh');
+const btnZoomIn = tb('zoom-in', l10n.t('Zoom in (+)'), 'btn-zoom-in');
+const btnZoomOut = tb('zoom-out', l10n.t('Zoom out (-)'), 'btn-zoom-out');
+const btnReset = tb('screen-full', l10n.t('Show whole file (0)'), 'btn-reset');
+const btnCopy = tb('copy', l10n.t('Copy selected rows (or visible rows)'), 'btn-copy');
+const btnJson = tb('json', l10n.t('Export JSON…'), 'btn-export-json');
+const btnCsv = tb('table', l10n.t('Export CSV…'), 'btn-export-csv');
+
+const progress = el('div', { class: 'progress', hidden: '' });
+const progressBar = el('vscode-progress-bar', { indeterminate: '' });
+const progressText = el('span', { class: 'progress-text', role: 'status' });
+progress.append(progressBar, progressText);
+
+const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
+const bannerCode = el('span', { class: 'banner-code' });
+const bannerText = el('span', { class: 'banner-text' });
+const bannerClose = el('vscode-toolbar-button', { icon: 'close', label: l10n.t('Dismiss') });
+banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText, bannerClose);
+bannerClose.addEventListener('click', () => banner.setAttribute('hidden', ''));
+
+const summaryEl = el('dl', { class: 'summary', 'aria-label': l10n.t('Summary') });
+
+const overviewCanvas = el('canvas', { class: 'overview', role: 'img', 'aria-label': l10n.t('Overview of the whole file'), tabindex: '-1' }) as HTMLCanvasElement;
+const mapCanvas = el('canvas', { class: 'map', role: 'img', tabindex: '0', 'aria-label': l10n.t('Range map') }) as HTMLCanvasElement;
+const axis = el('div', { class: 'axis' });
+const axisStart = el('span', { class: 'axis-start' });
+const axisLen = el('span', { class: 'axis-len' });
+const axisEnd = el('span', { class: 'axis-end' });
+axis.append(axisStart, axisLen, axisEnd);
+const tooltip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
+const live = el('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', id: 'live' });
+const mapWrap = el('div', { class: 'map-wrap' });
+mapWrap.append(overviewCanvas, mapCanvas, axis, tooltip);
+const tableRoot = el('div', { class: 'table-wrap' });
+
+app.append(toolbar, progress, banner, summaryEl, legend(), mapWrap, live, tableRoot);
+
+// ---- state ---------------------------------------------------------------------------------
+
+let palette: Palette = readPalette();
+let summary: WireSummary | undefined;
+let span = 1n; // bytes the map spans: the file size (or the last extent's end past EOF)
+let view: ViewWindow = { offset: 0n, length: 1n };
+let data: WireWindow | undefined; // the latest window from the host
+let overview: WireWindow | undefined;
+let selection: ViewWindow | undefined;
+let hover: ViewWindow | undefined;
+let lastHoverX: number | undefined;
+let nextRequestId = 1;
+let latestWindowRequest = 0;
+let pendingTimer: number | undefined;
+let requestedAt = 0;
+
+const main = new MapCanvas(mapCanvas);
+const strip = new MapCanvas(overviewCanvas);
+
+const announce = (text: string): void => {
+  live.textContent = text;
+};
+
+const table = new RangeTable(tableRoot, {
+  requestRows: (start, count) => post({ type: 'requestRows', requestId: nextRequestId++, start, count }),
+  onSelect: (row, zoom) => selectExtent(row, zoom, false),
+  onCopy: (text) => post({ type: 'copyText', text }),
+  announce,
+});
+
+// ---- drawing -------------------------------------------------------------------------------
+
+let drawQueued = false;
+function redraw(): void {
+  if (drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => {
+    drawQueued = false;
+    drawNow();
+  });
+}
+
+function drawNow(): void {
+  main.resize();
+  strip.resize();
+  main.draw(view, data, palette, { selection, hover });
+  const whole = { offset: 0n, length: span };
+  strip.draw(whole, overview, palette, { selection });
+  // the visible window as a rectangle on the overview strip
+  const x0 = Math.floor(Number((view.offset * BigInt(strip.width)) / span));
+  const x1 = Math.ceil(Number(((view.offset + view.length) * BigInt(strip.width)) / span));
+  const lw = Math.max(1, Math.round(strip.dpr));
+  strip.ctx.strokeStyle = palette.viewport;
+  strip.ctx.lineWidth = lw;
+  strip.ctx.strokeRect(x0 + lw / 2, lw / 2, Math.max(lw, x1 - x0 - lw), strip.height - lw);
+  axisStart.textContent = groupDigits(view.offset);
+  axisEnd.textContent = groupDigits(view.offset + view.length);
+  axisLen.textContent = l10n.t('{0} shown', humanBytes(view.length));
+  mapCanvas.setAttribute('aria-label', mapLabel());
+  document.body.dataset.view = `${view.offset}:${view.length}`;
+}
+
+function mapLabel(): string {
+  if (!summary) return l10n.t('Range map (loading)');
+  return (
+    l10n.t(
+      'Range map of {0}: {1} extents, {2} allocated of {3}; showing bytes {4} to {5}.',
+      summary.name,
+      groupDigits(BigInt(summary.extentCount)),
+      humanBytes(BigInt(summary.allocated)),
+      humanBytes(BigInt(summary.size)),
+      groupDigits(view.offset),
+      groupDigits(view.offset + view.length),
+    ) +
+    ' ' +
+    l10n.t('Plus and minus zoom, arrow keys pan, 0 shows the whole file, N and P select the next or previous extent.')
+  );
+}
+
+// ---- windows from the host -----------------------------------------------------------------
+
+/** Ask for the visible window: exact extents when few, else one bin per device pixel. */
+function requestWindow(): void {
+  if (!summary) return;
+  if (pendingTimer !== undefined) return;
+  document.body.dataset.busy = '1'; // at once: tests and the progress bar see the request coming
+  // coalesce a burst of wheel/drag events into one request per frame
+  pendingTimer = requestAnimationFrame(() => {
+    pendingTimer = undefined;
+    main.resize();
+    const id = nextRequestId++;
+    latestWindowRequest = id;
+    requestedAt = performance.now();
+    post({
+      type: 'requestWindow',
+      requestId: id,
+      offset: view.offset.toString(),
+      length: view.length.toString(),
+      maxExtents: Math.min(1_000_000, main.width * 2),
+      binCount: Math.min(32_768, main.width),
+    });
+    busy(true);
+  }) as unknown as number;
+}
+
+let busyTimer: number | undefined;
+function busy(on: boolean): void {
+  document.body.dataset.busy = on ? '1' : '0';
+  if (busyTimer !== undefined) clearTimeout(busyTimer);
+  busyTimer = undefined;
+  if (on) busyTimer = window.setTimeout(() => progress.removeAttribute('hidden'), 200);
+  else if (!progressText.textContent) progress.setAttribute('hidden', '');
+}
+
+function setView(v: ViewWindow): void {
+  const minLen = BigInt(Math.max(16, main.width));
+  const next = clampView(v, span, minLen < span ? minLen : span);
+  if (next.offset === view.offset && next.length === view.length) return;
+  view = next;
+  // VS Code keeps this across the panel being hidden and shown again (retainContextWhenHidden off)
+  if (summary) setState({ path: summary.path, offset: view.offset.toString(), length: view.length.toString() } satisfies SavedView);
+  redraw();
+  requestWindow();
+  updateHover();
+}
+
+interface SavedView {
+  path: string;
+  offset: string;
+  length: string;
+}
+
+function zoom(factor: number, anchorX?: number): void {
+  const x = anchorX ?? main.width / 2;
+  const anchor = main.offsetAt(view, x);
+  let len = scaleBig(view.length, factor);
+  if (len === view.length) len = factor < 1 ? view.length - 1n : view.length + 1n;
+  len = maxBig(1n, minBig(len, span));
+  // keep the byte under the cursor under the cursor
+  const rel = (anchor - view.offset) * len / maxBig(1n, view.length);
+  setView({ offset: anchor - rel, length: len });
+}
+
+function pan(bytes: bigint): void {
+  setView({ offset: view.offset + bytes, length: view.length });
+}
+
+// ---- hover, tooltip, selection -------------------------------------------------------------
+
+function updateHover(): void {
+  if (lastHoverX === undefined) return;
+  showHit(hitTest(data, main.offsetAt(view, lastHoverX)), lastHoverX);
+}
+
+let hoverAnnounce: number | undefined;
+function showHit(h: Hit | undefined, x: number): void {
+  if (!h) {
+    tooltip.setAttribute('hidden', '');
+    hover = undefined;
+    redraw();
+    return;
+  }
+  hover = { offset: h.offset, length: h.length };
+  // screen readers hear the hovered range once the pointer rests (not on every move)
+  if (hoverAnnounce !== undefined) clearTimeout(hoverAnnounce);
+  hoverAnnounce = window.setTimeout(() => announce(hitLabel(h)), 600);
+  tooltip.replaceChildren(...describeHit(h));
+  tooltip.removeAttribute('hidden');
+  const cssX = x / main.dpr;
+  const wrapW = mapWrap.clientWidth;
+  const tw = tooltip.offsetWidth;
+  tooltip.style.left = `${Math.max(0, Math.min(wrapW - tw, cssX + 12))}px`;
+  tooltip.style.top = `${mapCanvas.offsetTop + mapCanvas.offsetHeight + 4}px`;
+  redraw();
+}
+
+function hitLabel(h: Hit): string {
+  const what = h.kind === 'extent' ? CLASS_LABELS[classOf(h.extent.flags, h.extent.refcount)] : h.kind === 'hole' ? l10n.t('Hole') : l10n.t('Mixed region');
+  return l10n.t('{0} from {1} to {2}, {3}', what, groupDigits(h.offset), groupDigits(h.offset + h.length), humanBytes(h.length));
+}
+
+function select(h: Hit): void {
+  selection = { offset: h.offset, length: h.length };
+  if (h.kind === 'extent' && h.extent.index !== undefined) table.select(h.extent.index, false, false, false);
+  announce(l10n.t('Selected: {0}', hitLabel(h)));
+  document.body.dataset.selection = `${h.offset}:${h.length}`;
+  redraw();
+}
+
+/** A row chosen in the table (or via N/P): select its range on the map, zooming if asked. */
+function selectExtent(row: WireExtent, zoomTo: boolean, fromMap: boolean): void {
+  const off = BigInt(row.offset);
+  const len = BigInt(row.length);
+  selection = { offset: off, length: len };
+  document.body.dataset.selection = `${off}:${len}`;
+  if (!fromMap) table.select(row.index ?? table.activeIndex, false, false, false);
+  if (zoomTo) {
+    const pad = len / 8n;
+    setView({ offset: off - minBig(off, pad), length: len + 2n * pad });
+  } else if (off + len <= view.offset || off >= view.offset + view.length) {
+    setView({ offset: off + len / 2n - view.length / 2n, length: view.length }); // centre it, keep the zoom
+  }
+  announce(
+    l10n.t('Selected extent {0}: {1} from {2} to {3}, {4}', row.index ?? '', CLASS_LABELS[classOf(row.flags, row.refcount)], groupDigits(off), groupDigits(off + len), humanBytes(len)),
+  );
+  redraw();
+}
+
+// ---- input ---------------------------------------------------------------------------------
+
+let drag: { x: number; offset: bigint; moved: boolean } | undefined;
+mapCanvas.addEventListener('pointerdown', (e) => {
+  mapCanvas.setPointerCapture(e.pointerId);
+  drag = { x: main.eventX(e), offset: view.offset, moved: false };
+});
+mapCanvas.addEventListener('pointermove', (e) => {
+  const x = main.eventX(e);
+  if (drag) {
+    const dx = x - drag.x;
+    if (Math.abs(dx) > 3) drag.moved = true;
+    if (drag.moved) {
+      const dBytes = (BigInt(Math.round(dx * 1024)) * view.length) / (BigInt(main.width) * 1024n);
+      setView({ offset: drag.offset - dBytes, length: view.length });
+    }
+  }
+  lastHoverX = x;
+  updateHover();
+});
+mapCanvas.addEventListener('pointerup', (e) => {
+  const wasDrag = drag?.moved;
+  drag = undefined;
+  if (wasDrag) return;
+  const h = hitTest(data, main.offsetAt(view, main.eventX(e)));
+  if (h) select(h);
+});
+mapCanvas.addEventListener('pointerleave', () => {
+  lastHoverX = undefined;
+  tooltip.setAttribute('hidden', '');
+  hover = undefined;
+  redraw();
+});
+mapCanvas.addEventListener('dblclick', (e) => {
+  const h = hitTest(data, main.offsetAt(view, main.eventX(e)));
+  if (h) setView({ offset: h.offset, length: h.length });
+});
+mapCanvas.addEventListener(
+  'wheel',
+  (e) => {
+    e.preventDefault();
+    if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+      const d = e.deltaX || e.deltaY;
+      pan((BigInt(Math.round(d)) * view.length) / BigInt(Math.max(1, main.width)));
+      return;
+    }
+    zoom(Math.pow(1.0015, e.deltaY), main.eventX(e));
+  },
+  { passive: false },
+);
+
+function stepExtent(dir: 1 | -1): void {
+  const cur = table.activeIndex;
+  let next: number;
+  if (cur >= 0) next = cur + dir;
+  else if (data?.firstIndex !== undefined) next = data.firstIndex;
+  else next = 0;
+  if (next < 0 || next >= table.rowCount) return;
+  table.select(next, false, false, true);
+}
+
+mapCanvas.addEventListener('keydown', (e) => {
+  const step = e.shiftKey ? view.length / 2n : view.length / 10n;
+  switch (e.key) {
+    case '+':
+    case '=':
+      zoom(0.5, lastHoverX);
+      break;
+    case '-':
+    case '_':
+      zoom(2, lastHoverX);
+      break;
+    case 'ArrowLeft':
+      pan(-maxBig(1n, step));
+      break;
+    case 'ArrowRight':
+      pan(maxBig(1n, step));
+      break;
+    case 'Home':
+      setView({ offset: 0n, length: view.length });
+      break;
+    case 'End':
+      setView({ offset: span - view.length, length: view.length });
+      break;
+    case '0':
+      setView({ offset: 0n, length: span });
+      break;
+    case 'n':
+    case 'N':
+      stepExtent(1);
+      break;
+    case 'p':
+    case 'P':
+      stepExtent(-1);
+      break;
+    case 'Enter':
+    case ' ': {
+      const h = hitTest(data, main.offsetAt(view, lastHoverX ?? main.width / 2));
+      if (h) select(h);
+      break;
+    }
+    case 'Escape':
+      selection = undefined;
+      redraw();
+      break;
+    default:
+      return;
+  }
+  e.preventDefault();
+});
+
+// overview strip: click or drag to centre the view there
+let stripDrag = false;
+const stripGo = (e: PointerEvent): void => {
+  const at = strip.offsetAt({ offset: 0n, length: span }, strip.eventX(e));
+  setView({ offset: at - view.length / 2n, length: view.length });
+};
+overviewCanvas.addEventListener('pointerdown', (e) => {
+  stripDrag = true;
+  overviewCanvas.setPointerCapture(e.pointerId);
+  stripGo(e);
+});
+overviewCanvas.addEventListener('pointermove', (e) => {
+  if (stripDrag) stripGo(e);
+});
+overviewCanvas.addEventListener('pointerup', () => {
+  stripDrag = false;
+});
+
+btnRefresh.addEventListener('click', () => {
+  post({ type: 'refresh' });
+  busy(true);
+});
+btnZoomIn.addEventListener('click', () => zoom(0.5));
+btnZoomOut.addEventListener('click', () => zoom(2));
+btnReset.addEventListener('click', () => setView({ offset: 0n, length: span }));
+btnCopy.addEventListener('click', () => table.copy('selection'));
+btnJson.addEventListener('click', () => post({ type: 'export', format: 'json' }));
+btnCsv.addEventListener('click', () => post({ type: 'export', format: 'csv' }));
+
+new ResizeObserver(() => {
+  if (main.resize() || strip.resize()) {
+    redraw();
+    requestWindow();
+  }
+}).observe(mapWrap);
+
+onThemeChange(() => {
+  palette = readPalette();
+  drawNow();
+});
+
+// ---- host messages -------------------------------------------------------------------------
+
+function showSummary(s: WireSummary): void {
+  const size = BigInt(s.size);
+  const alloc = BigInt(s.allocated);
+  // [stable key (tests, CSS), label, value, tooltip]
+  const rows: [string, string, string, string?][] = [
+    ['Logical size', l10n.t('Logical size'), l10n.t('{0} bytes ({1})', groupDigits(size), humanBytes(size))],
+    ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1})', groupDigits(alloc), humanBytes(alloc))],
+    ['Sparse', l10n.t('Sparse'), l10n.t('{0}% holes', (s.sparseRatio * 100).toFixed(1))],
+    ['Extents', l10n.t('Extents'), groupDigits(BigInt(s.extentCount))],
+    ['Shared', l10n.t('Shared'), l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc)))],
+    ['Unwritten', l10n.t('Unwritten'), l10n.t('{0} bytes', groupDigits(BigInt(s.unwrittenBytes)))],
+    ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
+    ['Block cloning', l10n.t('Block cloning'), s.supportsClone ? l10n.t('supported') : l10n.t('not supported'), s.cloneEvidence],
+    ['Map source', l10n.t('Map source'), s.source],
+  ];
+  summaryEl.replaceChildren();
+  for (const [key, k, v, tip] of rows) {
+    // <div> groups inside <dl> are valid HTML and keep each term beside its value in the grid
+    const pair = el('div', { class: 'kv', 'data-key': key });
+    const dd = el('dd', tip ? { title: tip } : {}, v);
+    if (tip) dd.appendChild(el('span', { class: 'codicon codicon-info', 'aria-label': tip }));
+    pair.append(el('dt', {}, k), dd);
+    summaryEl.append(pair);
+  }
+  title.textContent = s.name;
+  title.title = s.path;
+}
+
+onHostMessage((m: HostMessage) => {
+  switch (m.type) {
+    case 'summary': {
+      const first = !summary;
+      const prevSpan = span;
+      summary = m.summary;
+      showSummary(m.summary);
+      span = maxBig(1n, BigInt(m.summary.size));
+      if (first || span !== prevSpan) {
+        view = { offset: 0n, length: span };
+        data = undefined;
+      } // else keep drawing the previous window until the fresh one arrives (no flash on refresh)
+      const saved = first ? getState<SavedView>() : undefined;
+      if (saved?.path === m.summary.path && /^\d+$/.test(saved.offset) && /^\d+$/.test(saved.length)) {
+        view = clampView({ offset: BigInt(saved.offset), length: BigInt(saved.length) }, span, 1n);
+      }
+      table.reset(m.summary.extentCount);
+      banner.setAttribute('hidden', '');
+      progressText.textContent = '';
+      progress.setAttribute('hidden', '');
+      requestWindow();
+      redraw();
+      break;
+    }
+    case 'overview': {
+      overview = m.window;
+      const ovSpan = BigInt(m.window.length);
+      if (ovSpan > span) {
+        // extents past EOF (preallocated with KEEP_SIZE): let the map reach them
+        const whole = view.offset === 0n && view.length === span;
+        span = ovSpan;
+        if (whole) view = { offset: 0n, length: span };
+        requestWindow();
+      }
+      // first paint one round trip sooner: the overview covers the whole file, so while the
+      // view is the whole file it can stand in for the window being asked for
+      if (!data && view.offset === 0n && view.length === ovSpan) data = overview;
+      redraw();
+      break;
+    }
+    case 'window':
+      if (m.requestId < latestWindowRequest) return; // stale: a newer view was asked for
+      data = m.window;
+      busy(false);
+      document.body.dataset.windowMode = m.window.extents ? 'exact' : 'bins';
+      document.body.dataset.windowExtents = String(m.window.extentCount);
+      updateHover();
+      drawNow();
+      // time from navigation start to the first drawn window, and from asking for a window to
+      // having drawn it (the benchmark reads both)
+      document.body.dataset.firstDrawMs ??= String(Math.round(performance.now()));
+      document.body.dataset.windowLatencyMs = (performance.now() - requestedAt).toFixed(1);
+      break;
+    case 'rows':
+      table.receive(m.start, m.total, m.rows);
+      break;
+    case 'selectRange': {
+      const off = BigInt(m.offset);
+      const len = BigInt(m.length);
+      selection = { offset: off, length: len };
+      setView({ offset: off - len / 8n, length: len + len / 4n + 1n });
+      redraw();
+      break;
+    }
+    case 'progress':
+      progressText.textContent = m.message;
+      if (m.done !== undefined && m.total !== undefined && BigInt(m.total) > 0n) {
+        progressBar.removeAttribute('indeterminate');
+        progressBar.setAttribute('value', String(Number((BigInt(m.done) * 100n) / BigInt(m.total))));
+        progressBar.setAttribute('max', '100');
+      } else progressBar.setAttribute('indeterminate', '');
+      progress.removeAttribute('hidden');
+      break;
+    case 'error':
+      bannerCode.textContent = m.code;
+      bannerText.textContent = m.message;
+      banner.removeAttribute('hidden');
+      progressText.textContent = '';
+      busy(false);
+      progress.setAttribute('hidden', '');
+      break;
+    default:
+      break; // cloneResults is for the other view
+  }
+});
+
+post({ type: 'ready' });
+redraw();

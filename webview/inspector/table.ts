@@ -1,0 +1,336 @@
+// The table of extents, virtualised: only the rows in view (plus a small margin) exist in
+// the DOM, and rows are fetched from the host by index in pages (requestRows), so a million
+// rows scroll as smoothly as ten. When rows x row height would exceed what a browser can
+// scroll (~16 M CSS px here, well under Chromium's 33 M limit), the scroll position is mapped
+// proportionally onto the row index instead of 1:1.
+import type { WireExtent } from '../../src/protocol/messages';
+import { groupDigits, hex } from '../../src/protocol/format';
+import { l10n } from '../shared/l10n';
+
+const ROW_H = 22;
+const PAGE = 256;
+const MAX_PAGES = 256; // cache ~65k rows, then evict the farthest pages
+const MAX_SCROLL_PX = 16_000_000;
+const MARGIN = 4;
+
+export interface TableCallbacks {
+  requestRows(start: number, count: number): void;
+  /** A row was selected (by click or keyboard); `zoom` when the person asked to zoom to it. */
+  onSelect(row: WireExtent, zoom: boolean): void;
+  onCopy(text: string): void;
+  announce(text: string): void;
+}
+
+const COLS = ['#', l10n.t('Start'), l10n.t('End'), l10n.t('Length'), l10n.t('Physical'), l10n.t('Flags')];
+
+export class RangeTable {
+  readonly grid: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly body: HTMLElement;
+  private total = 0;
+  private pages = new Map<number, WireExtent[]>();
+  private pending = new Set<number>();
+  private active = -1;
+  private anchor = -1;
+  private rendered: HTMLElement[] = [];
+  private first = 0;
+  /** Work waiting for rows (select or copy of rows not loaded yet); true when done. */
+  private waiters: (() => boolean)[] = [];
+
+  constructor(root: HTMLElement, private readonly cb: TableCallbacks) {
+    this.grid = document.createElement('div');
+    this.grid.className = 'grid';
+    this.grid.setAttribute('role', 'grid');
+    this.grid.setAttribute('aria-label', l10n.t('Extents'));
+    this.grid.setAttribute('aria-colcount', String(COLS.length));
+    this.grid.setAttribute('aria-multiselectable', 'true');
+    this.grid.tabIndex = 0;
+    const head = document.createElement('div');
+    head.className = 'thead';
+    head.setAttribute('role', 'rowgroup');
+    const hr = document.createElement('div');
+    hr.className = 'tr';
+    hr.setAttribute('role', 'row');
+    hr.setAttribute('aria-rowindex', '1');
+    COLS.forEach((c, i) => {
+      const th = document.createElement('div');
+      th.className = `td c${i}`;
+      th.setAttribute('role', 'columnheader');
+      th.textContent = c;
+      hr.appendChild(th);
+    });
+    head.appendChild(hr);
+    this.scroller = document.createElement('div');
+    this.scroller.className = 'tscroll';
+    this.spacer = document.createElement('div');
+    this.spacer.className = 'tspacer';
+    this.body = document.createElement('div');
+    this.body.className = 'tbody';
+    this.body.setAttribute('role', 'rowgroup');
+    this.scroller.append(this.spacer, this.body);
+    this.grid.append(head, this.scroller);
+    root.appendChild(this.grid);
+
+    this.scroller.addEventListener('scroll', () => this.render(), { passive: true });
+    new ResizeObserver(() => this.render()).observe(this.scroller);
+    this.grid.addEventListener('keydown', (e) => this.onKey(e));
+    this.body.addEventListener('click', (e) => {
+      const tr = (e.target as HTMLElement).closest('.tr') as HTMLElement | null;
+      if (!tr?.dataset.index) return;
+      const i = Number(tr.dataset.index);
+      this.select(i, e.shiftKey, false);
+      this.grid.focus({ preventScroll: true });
+    });
+    this.body.addEventListener('dblclick', (e) => {
+      const tr = (e.target as HTMLElement).closest('.tr') as HTMLElement | null;
+      if (tr?.dataset.index) this.select(Number(tr.dataset.index), false, true);
+    });
+  }
+
+  /** Forget every row (a refresh): the host will be asked again. */
+  reset(total: number): void {
+    this.total = total;
+    this.pages.clear();
+    this.pending.clear();
+    if (this.active >= total) this.active = this.anchor = -1;
+    this.grid.setAttribute('aria-rowcount', String(total + 1));
+    this.render();
+  }
+
+  get rowCount(): number {
+    return this.total;
+  }
+
+  /** Rows the host sent (a 'rows' message). */
+  receive(start: number, total: number, rows: WireExtent[]): void {
+    if (total !== this.total) this.reset(total);
+    // rows may come in any page-aligned block; store them page by page
+    for (let k = 0; k < rows.length; k += PAGE) {
+      const p = Math.floor((start + k) / PAGE);
+      if ((start + k) % PAGE !== 0) continue;
+      this.pages.set(p, rows.slice(k, k + PAGE));
+      this.pending.delete(p);
+    }
+    this.evict();
+    this.render();
+    this.waiters = this.waiters.filter((w) => !w());
+  }
+
+  rowAt(i: number): WireExtent | undefined {
+    return this.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+  }
+
+  private ensure(a: number, b: number): boolean {
+    let all = true;
+    for (let p = Math.floor(a / PAGE); p <= Math.floor(Math.max(a, b - 1) / PAGE); p++) {
+      if (p * PAGE >= this.total) break;
+      if (this.pages.has(p)) continue;
+      all = false;
+      if (!this.pending.has(p)) {
+        this.pending.add(p);
+        this.cb.requestRows(p * PAGE, PAGE);
+      }
+    }
+    return all;
+  }
+
+  private evict(): void {
+    if (this.pages.size <= MAX_PAGES) return;
+    const here = Math.floor(this.first / PAGE);
+    const far = [...this.pages.keys()].sort((x, y) => Math.abs(y - here) - Math.abs(x - here));
+    for (const p of far.slice(0, this.pages.size - MAX_PAGES)) this.pages.delete(p);
+  }
+
+  private get viewportRows(): number {
+    return Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H));
+  }
+
+  private get scaled(): boolean {
+    return this.total * ROW_H > MAX_SCROLL_PX;
+  }
+
+  /** First row index shown at the current scroll position. */
+  private firstRow(): number {
+    const vis = this.viewportRows;
+    if (!this.scaled) return Math.floor(this.scroller.scrollTop / ROW_H);
+    const maxTop = Math.max(1, MAX_SCROLL_PX - this.scroller.clientHeight);
+    return Math.round((this.scroller.scrollTop / maxTop) * Math.max(0, this.total - vis));
+  }
+
+  private scrollToRow(i: number): void {
+    const vis = this.viewportRows;
+    const first = this.firstRow();
+    if (i >= first && i < first + vis) return;
+    const target = i < first ? i : i - vis + 1;
+    if (!this.scaled) this.scroller.scrollTop = target * ROW_H;
+    else {
+      const maxTop = Math.max(1, MAX_SCROLL_PX - this.scroller.clientHeight);
+      this.scroller.scrollTop = (target / Math.max(1, this.total - vis)) * maxTop;
+    }
+  }
+
+  render(): void {
+    const height = Math.min(this.total * ROW_H, MAX_SCROLL_PX);
+    this.spacer.style.height = `${height}px`;
+    const vis = this.viewportRows;
+    const first = Math.max(0, Math.min(this.firstRow(), Math.max(0, this.total - 1)));
+    const count = Math.max(0, Math.min(vis + MARGIN, this.total - first));
+    this.first = first;
+    this.ensure(first, first + count);
+    // position the row block: 1:1 mode at its true place, scaled mode at the scroll top
+    const top = this.scaled ? this.scroller.scrollTop : first * ROW_H;
+    this.body.style.transform = `translateY(${top}px)`;
+    while (this.rendered.length < count) {
+      const tr = document.createElement('div');
+      tr.className = 'tr';
+      tr.setAttribute('role', 'row');
+      for (let c = 0; c < COLS.length; c++) {
+        const td = document.createElement('div');
+        td.className = `td c${c}`;
+        td.setAttribute('role', 'gridcell');
+        tr.appendChild(td);
+      }
+      this.body.appendChild(tr);
+      this.rendered.push(tr);
+    }
+    while (this.rendered.length > count) this.rendered.pop()!.remove();
+    const [selA, selB] = this.selectionBounds();
+    for (let k = 0; k < count; k++) {
+      const i = first + k;
+      const tr = this.rendered[k];
+      tr.dataset.index = String(i);
+      tr.id = `row-${i}`;
+      tr.setAttribute('aria-rowindex', String(i + 2));
+      const selected = i >= selA && i <= selB;
+      tr.setAttribute('aria-selected', String(selected));
+      tr.classList.toggle('selected', selected);
+      tr.classList.toggle('active', i === this.active);
+      const r = this.rowAt(i);
+      const cells = tr.children as HTMLCollectionOf<HTMLElement>;
+      if (!r) {
+        cells[0].textContent = String(i);
+        for (let c = 1; c < COLS.length; c++) cells[c].textContent = c === 1 ? '…' : '';
+        continue;
+      }
+      const off = BigInt(r.offset);
+      const end = off + BigInt(r.length);
+      cells[0].textContent = String(i);
+      cells[1].textContent = groupDigits(off);
+      cells[1].title = hex(off);
+      cells[2].textContent = groupDigits(end);
+      cells[2].title = hex(end);
+      cells[3].textContent = groupDigits(BigInt(r.length));
+      cells[4].textContent = r.physical === null ? '—' : groupDigits(BigInt(r.physical));
+      cells[5].textContent = r.flags.join(', ') + (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
+    }
+    if (this.active >= first && this.active < first + count) this.grid.setAttribute('aria-activedescendant', `row-${this.active}`);
+    else this.grid.removeAttribute('aria-activedescendant');
+  }
+
+  private selectionBounds(): [number, number] {
+    if (this.active < 0) return [-1, -2];
+    const a = this.anchor < 0 ? this.active : this.anchor;
+    return [Math.min(a, this.active), Math.max(a, this.active)];
+  }
+
+  /** Select row i (optionally extending from the anchor); scrolls it into view. */
+  select(i: number, extend = false, zoom = false, notify = true): void {
+    if (this.total === 0) return;
+    i = Math.max(0, Math.min(i, this.total - 1));
+    if (!extend || this.anchor < 0) this.anchor = i;
+    this.active = i;
+    this.scrollToRow(i);
+    this.render();
+    if (!notify) return;
+    const r = this.rowAt(i);
+    if (r) this.cb.onSelect(r, zoom);
+    else {
+      // not loaded yet: tell the map when it arrives (unless the selection moved on)
+      this.waiters.push(() => {
+        const row = this.rowAt(i);
+        if (this.active !== i) return true;
+        if (!row) return false;
+        this.cb.onSelect(row, zoom);
+        return true;
+      });
+    }
+  }
+
+  get activeIndex(): number {
+    return this.active;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const vis = this.viewportRows;
+    const cur = this.active < 0 ? this.firstRow() : this.active;
+    let next: number | undefined;
+    switch (e.key) {
+      case 'ArrowDown':
+        next = this.active < 0 ? cur : cur + 1;
+        break;
+      case 'ArrowUp':
+        next = cur - 1;
+        break;
+      case 'PageDown':
+        next = cur + vis;
+        break;
+      case 'PageUp':
+        next = cur - vis;
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = this.total - 1;
+        break;
+      case 'Enter':
+        if (this.active >= 0) this.select(this.active, false, true);
+        e.preventDefault();
+        return;
+      case 'c':
+      case 'C':
+        if (e.ctrlKey || e.metaKey) {
+          this.copy('selection');
+          e.preventDefault();
+        }
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    this.select(next, e.shiftKey);
+  }
+
+  /** Copy the selected rows (or the visible ones) as tab-separated text, fetching any missing. */
+  copy(what: 'selection' | 'visible'): void {
+    let [a, b] = this.selectionBounds();
+    if (what === 'visible' || a < 0) {
+      a = this.first;
+      b = Math.min(this.total - 1, this.first + this.viewportRows - 1);
+    }
+    if (b < a) return;
+    b = Math.min(b, a + 9_999); // the protocol's page limit; say so below
+    const attempt = (): boolean => {
+      const rows: WireExtent[] = [];
+      for (let i = a; i <= b; i++) {
+        const r = this.rowAt(i);
+        if (!r) return false;
+        rows.push(r);
+      }
+      let text = '#\tstart\tend\tlength\tphysical\tflags\n';
+      for (const r of rows) text += `${r.index ?? ''}\t${r.offset}\t${BigInt(r.offset) + BigInt(r.length)}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
+      this.cb.onCopy(text);
+      this.cb.announce(rows.length === 1 ? l10n.t('Copied 1 row') : l10n.t('Copied {0} rows', rows.length));
+      return true;
+    };
+    if (attempt()) return;
+    this.waiters.push(attempt);
+    this.ensure(a, b + 1);
+  }
+
+  /** Number of row elements in the DOM (tests check virtualisation with it). */
+  get domRows(): number {
+    return this.rendered.length;
+  }
+}
