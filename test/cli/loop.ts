@@ -2,8 +2,7 @@
 // (test/support/loopfs.ts): the same file systems, plus a check for the independent tools
 // (xfs_io, filefrag) the tests compare against.
 
-import { execFileSync } from 'node:child_process';
-import { makeFs, skipReason as fsSkipReason, type FsKind as SupportKind } from '../support/loopfs';
+import { hasTool, makeFs, skipReason as fsSkipReason, type FsKind as SupportKind } from '../support/loopfs';
 
 export type FsKind = Exclude<SupportKind, 'tmpfs'>;
 
@@ -14,20 +13,11 @@ export interface LoopFs {
   cleanup(): void;
 }
 
-function has(tool: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Why `kind` file systems (and the listed tools) are not available here, or undefined. */
 export function skipReason(kind: FsKind, extraTools: string[] = []): string | undefined {
   const r = fsSkipReason(kind);
   if (r) return r;
-  for (const t of extraTools) if (!has(t)) return `${t} is not installed (apt install ${t === 'filefrag' ? 'e2fsprogs' : 'xfsprogs'})`;
+  for (const t of extraTools) if (!hasTool(t)) return `${t} is not installed (apt install ${t === 'filefrag' ? 'e2fsprogs' : 'xfsprogs'})`;
   return undefined;
 }
 

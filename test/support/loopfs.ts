@@ -32,7 +32,8 @@ const MKFS: Record<Exclude<FsKind, 'tmpfs'>, { tool: string; args: string[] }> =
   ext4: { tool: 'mkfs.ext4', args: ['-q', '-F'] },
 };
 
-function which(tool: string): boolean {
+/** True when `tool` is on PATH (or in /usr/sbin, /sbin, where mkfs and losetup live). */
+export function hasTool(tool: string): boolean {
   for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin'])) {
     if (dir && fs.existsSync(path.join(dir, tool))) return true;
   }
@@ -43,8 +44,8 @@ function which(tool: string): boolean {
 export function skipReason(kind?: FsKind): string | undefined {
   if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'needs root to create and mount loop-device file systems';
-  if (!which('losetup') || !which('mount')) return 'needs losetup and mount (util-linux)';
-  if (kind && kind !== 'tmpfs' && !which(MKFS[kind].tool)) return `needs ${MKFS[kind].tool} (apt install ${kind === 'xfs' ? 'xfsprogs' : kind === 'btrfs' ? 'btrfs-progs' : 'e2fsprogs'})`;
+  if (!hasTool('losetup') || !hasTool('mount')) return 'needs losetup and mount (util-linux)';
+  if (kind && kind !== 'tmpfs' && !hasTool(MKFS[kind].tool)) return `needs ${MKFS[kind].tool} (apt install ${kind === 'xfs' ? 'xfsprogs' : kind === 'btrfs' ? 'btrfs-progs' : 'e2fsprogs'})`;
   return undefined;
 }
 
@@ -52,11 +53,19 @@ function run(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+export interface MakeFsOptions {
+  /**
+   * Mount here instead of inside the private temp folder (e.g. inside a VS Code workspace so
+   * the explorer shows it); created if missing, left in place by cleanup().
+   */
+  mountPoint?: string;
+}
+
 /** Create and mount a file system. Throws if it cannot (call skipReason first). */
-export function makeFs(kind: FsKind, sizeMiB = DEFAULT_MIB[kind]): TestFs {
+export function makeFs(kind: FsKind, sizeMiB = DEFAULT_MIB[kind], opts: MakeFsOptions = {}): TestFs {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'el-engine-linux-'));
-  const mountPoint = path.join(root, 'mnt');
-  fs.mkdirSync(mountPoint);
+  const mountPoint = opts.mountPoint ?? path.join(root, 'mnt');
+  fs.mkdirSync(mountPoint, { recursive: true });
   let device: string | undefined;
   let image: string | undefined;
   let mounted = false;

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findVsCode, launchBrowser, REPO_ROOT, runExtensionTests, startCodeServer, type Browser, type CodeServer, type VsCodeInstall } from '../support/codeserver';
-import { mountXfs, xfsSkipReason, type LoopMount } from './loop-image';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 
 const install = findVsCode();
 const distMissing = !fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js')) ? 'dist/extension.js is missing: run npm run build' : undefined;
@@ -28,7 +28,7 @@ interface SuiteResult {
 describe('Extent Lens inside VS Code (code-server extension host)', { skip }, () => {
   let runDir = '';
   let ws = '';
-  let xfs: LoopMount | undefined;
+  let xfs: TestFs | undefined;
   let xfsSkip: string | undefined;
   let browser: Browser | undefined;
   const servers: CodeServer[] = [];
@@ -39,8 +39,8 @@ describe('Extent Lens inside VS Code (code-server extension host)', { skip }, ()
     runDir = fs.mkdtempSync('/tmp/el-vscode-');
     ws = path.join(runDir, 'ws');
     fs.mkdirSync(path.join(ws, 'fixtures'), { recursive: true });
-    xfsSkip = xfsSkipReason();
-    if (!xfsSkip) xfs = mountXfs(path.join(runDir, 'xfs.img'), path.join(ws, 'xfs'));
+    xfsSkip = skipReason('xfs');
+    if (!xfsSkip) xfs = makeFs('xfs', 320, { mountPoint: path.join(ws, 'xfs') });
   });
 
   after(async () => {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { findVsCode, installExtension, launchBrowser, openWorkbench, REPO_ROOT, startCodeServer, type Browser, type CodeServer, type VsCodeInstall } from '../support/codeserver';
-import { mountXfs, xfsSkipReason, type LoopMount } from './loop-image';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { expandFolder, explorerContextMenu, explorerRow, pickQuickItem, pollFrames, quickOpen, runCommand, sleep } from './ui-driver';
 
 const install = findVsCode();
@@ -134,7 +134,7 @@ describe('Extent Lens UI in VS Code (Chromium + code-server)', { skip }, () => {
   let ws = '';
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
-  let xfs: LoopMount | undefined;
+  let xfs: TestFs | undefined;
   let xfsSkip: string | undefined;
   const shots = path.join(REPO_ROOT, 'test-results', 'screenshots');
   // vscode- prefix: docs/screenshots/ is shared with the webview's own screenshots.
@@ -146,9 +146,9 @@ describe('Extent Lens UI in VS Code (Chromium + code-server)', { skip }, () => {
     ws = path.join(runDir, 'demo');
     fs.mkdirSync(ws, { recursive: true });
     writeSparse(path.join(ws, 'sparse.bin'));
-    xfsSkip = xfsSkipReason();
+    xfsSkip = skipReason('xfs');
     if (!xfsSkip) {
-      xfs = mountXfs(path.join(runDir, 'xfs.img'), path.join(ws, 'xfs'));
+      xfs = makeFs('xfs', 320, { mountPoint: path.join(ws, 'xfs') });
       fs.mkdirSync(path.join(xfs.mountPoint, 'src'));
       fs.mkdirSync(path.join(xfs.mountPoint, 'dst'));
       // 8 MiB: data at [0, 2M) and [4M, 6M), holes between. Sized first, so that XFS does no
@@ -221,7 +221,7 @@ describe('Extent Lens UI in VS Code (Chromium + code-server)', { skip }, () => {
     }
   });
 
-  test('explorer: Select for Block Clone, then Block Clone Here on a folder', { timeout: 180_000, skip: xfsSkipReason() }, async () => {
+  test('explorer: Select for Block Clone, then Block Clone Here on a folder', { timeout: 180_000, skip: skipReason('xfs') }, async () => {
     const page = browser!.page;
     await expandFolder(page, 'xfs', 1);
     await expandFolder(page, 'src', 2);
