@@ -56,3 +56,15 @@ export async function launchChromium(area: string, opts: { width?: number; heigh
     },
   };
 }
+
+/**
+ * Where a test saves a screenshot: docs/screenshots (the README shows those) only when
+ * EL_UPDATE_SCREENSHOTS=1, otherwise test-results/screenshots, so an ordinary test run never
+ * changes tracked files.
+ */
+export function screenshotPath(name: string): string {
+  const root = path.resolve(__dirname, '..', '..');
+  const dir = process.env.EL_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs', 'screenshots') : path.join(root, 'test-results', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}

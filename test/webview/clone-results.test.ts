@@ -14,7 +14,7 @@ import { createEngine, type Engine } from '../../src/fsctl/index';
 import { cloneResultsData } from '../../src/views/map-model';
 import type { CloneResultsData } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
+import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
 import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, pixel, ROOT, startShellServer, THEMES, type ShellServer } from './harness';
 
@@ -128,8 +128,7 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     assert.match(row!, /for 8,388,608 bytes \(8 MiB\)$/);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
     assert.deepEqual(errors, []);
-    fs.mkdirSync(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', 'clone-results.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('clone-results.png'), fullPage: true });
     await page.close();
   });
 });

@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type ExtentMap } from '../../src/fsctl/index';
 import { MapModel } from '../../src/views/map-model';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
+import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { preallocateMany, xfsIo } from '../support/xfs-fixture';
 import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, pixel, ROOT, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
 
@@ -148,10 +148,9 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await page.waitForFunction(() => document.body.dataset.selection === '12582912:1048576');
     assert.equal(await page.$eval('.tbody .tr.selected', (r) => r.getAttribute('data-index')), '3');
     assert.match((await page.$eval('#live', (l) => l.textContent))!, /Shared \(cloned\) from 12,582,912 to 13,631,488/);
-    fs.mkdirSync(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
     await page.mouse.move(bb.x + (xOf((17n * MiB) / 2n, span, w) / w) * bb.width, bb.y + bb.height / 2);
     await page.waitForSelector('.tooltip:not([hidden])');
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', 'inspector-dark.png') });
+    await page.screenshot({ path: screenshotPath('inspector-dark.png') });
     await page.close();
   });
 
@@ -286,7 +285,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     const at = async (off: bigint) => (await pixel(page, 'canvas.map', xOf(off, span, w), h / 2)).slice(0, 3);
     assert.deepEqual(await at(MiB / 2n), hexToRgb(THEMES.light.vars['--vscode-charts-blue']));
     assert.deepEqual(await at((5n * MiB) / 2n), hexToRgb(THEMES.light.vars['--vscode-editor-background']));
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshots', 'inspector-light.png') });
+    await page.screenshot({ path: screenshotPath('inspector-light.png') });
     await applyTheme(page, 'dark');
     assert.deepEqual(await at(MiB / 2n), hexToRgb(THEMES.dark.vars['--vscode-charts-blue']));
     assert.deepEqual(await at((25n * MiB) / 2n), hexToRgb(THEMES.dark.vars['--vscode-charts-purple']));
