@@ -2,16 +2,18 @@
 // custom editor "Extent Lens Inspector") bound to ONE file for its whole life. Messages
 // carry no paths, so a webview can only ever act on the file it shows.
 //
-// Data flow: the whole-file map is read once through the engine (worker thread) into a
-// MapModel (packed, a million extents is ~40 MB); the webview's windowed requests are answered
-// from it. While a refresh is in flight the old model is stale, and window requests go to the
-// engine as windowed queries (engine.map(path, { window })) so the visible part is current
-// without waiting for the whole file.
+// Data flow: the whole-file map is read once through the engine (worker thread, packed typed
+// arrays: engine.mapPacked) into a MapModel (a million extents is ~40 MB); the webview's
+// windowed requests are answered from it. The read starts when the controller is created, so
+// it overlaps the webview's boot (~0.3-0.7 s); the webview's 'ready' is answered once both are
+// done. While a refresh is in flight the old model is stale, and window requests go to the
+// engine as windowed queries (engine.mapPacked(path, { window })) so the visible part is
+// current without waiting for the whole file.
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ExtentMap, VolumeInfo } from '../fsctl/types';
+import type { VolumeInfo } from '../fsctl/types';
 import { fromWire, parseWebviewMessage, type HostMessage, type WebviewMessage, type WireSummary } from '../protocol/messages';
 import { MapModel } from './map-model';
 import type { InspectorHandle, Services } from '../commands/services';
@@ -37,6 +39,12 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
   private watcher: vscode.FileSystemWatcher | undefined;
   private readonly refreshSoon: Debounced;
   private disposed = false;
+  /**
+   * The webview document now loaded has said 'ready' (it can receive messages). Cleared when
+   * the panel is hidden: without retainContextWhenHidden the document is destroyed then, and
+   * the new one says 'ready' again when shown.
+   */
+  private webviewReady = false;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -50,7 +58,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => {
-        if (panel.visible && this.stale && !this.loading) void this.reload();
+        if (!panel.visible) this.webviewReady = false;
+        else if (this.stale && !this.loading) void this.reload();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('extentLens.inspector.autoRefresh')) this.setupWatcher();
@@ -59,6 +68,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     );
     this.setupWatcher();
     s.inspectors.add(this);
+    // Read the map now, while the webview boots, rather than on its 'ready'.
+    void this.reload();
   }
 
   summary(): WireSummary | undefined {
@@ -100,6 +111,15 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     if (!this.disposed) void this.panel.webview.postMessage(m);
   }
 
+  /** Progress and errors only reach a webview that is listening; before 'ready' they are dropped. */
+  private postToReady(m: HostMessage): void {
+    if (this.webviewReady) this.post(m);
+  }
+
+  private readingMessage(): HostMessage {
+    return { type: 'progress', message: t('Reading the extent map of {0}…', path.basename(this.path)) };
+  }
+
   private async onMessage(raw: unknown): Promise<void> {
     const msg = parseWebviewMessage(raw);
     if (!msg) {
@@ -117,8 +137,14 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
   private async handle(msg: WebviewMessage): Promise<void> {
     switch (msg.type) {
       case 'ready':
+        this.webviewReady = true;
         if (this.model && !this.stale) for (const m of this.model.initialMessages()) this.post(m);
-        else await this.reload();
+        else if (this.loading) {
+          // The read started with the panel is still running: show progress; load() sends the
+          // summary and overview when it finishes (it sees webviewReady).
+          this.post(this.readingMessage());
+          await this.loading;
+        } else await this.reload();
         return;
       case 'refresh':
         this.stale = true;
@@ -165,8 +191,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       const engine = await this.s.engine();
       const offset = fromWire(msg.offset);
       const length = fromWire(msg.length);
-      const part = await engine.map(this.path, { window: { offset, length } });
-      const w = new MapModel(part, this.volume).window(offset, length, budget, msg.binCount);
+      const part = await engine.mapPacked(this.path, { window: { offset, length } });
+      const w = MapModel.fromPacked(part, this.volume).window(offset, length, budget, msg.binCount);
       // Indices of a partial map are not the table's row numbers: leave them out.
       delete w.firstIndex;
       for (const e of w.extents ?? []) delete e.index;
@@ -194,7 +220,7 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
   }
 
   private async load(signal: AbortSignal): Promise<void> {
-    this.post({ type: 'progress', message: t('Reading the extent map of {0}…', path.basename(this.path)) });
+    this.postToReady(this.readingMessage());
     try {
       const engine = await this.s.engine();
       const detail = this.s.mapDetail();
@@ -202,22 +228,31 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
         this.s.log.warn(errorLogLine('volume', e));
         return undefined;
       });
-      const map: ExtentMap = await readMap(engine, this.path, detail, volumeP, {
+      const map = await readMap(engine, this.path, detail, volumeP, {
         signal,
-        onProgress: (p) => this.post({ type: 'progress', message: p.message ?? t('Reading the extent map…'), done: p.done.toString(), total: p.total.toString() }),
+        onProgress: (p) => this.postToReady({ type: 'progress', message: p.message ?? t('Reading the extent map…'), done: p.done.toString(), total: p.total.toString() }),
       });
       const volume = await volumeP;
       if (signal.aborted || this.disposed) return;
+      const t0 = performance.now();
+      const model = new MapModel(map, volume); // packed (full map) or Extent objects (ranges)
+      // Build the overview now (cached in the model), usually before the webview has booted:
+      // answering 'ready' is then only posting it.
+      const initial = model.initialMessages();
       this.volume = volume;
-      this.model = new MapModel(map, volume);
+      this.model = model;
       this.stale = false;
-      this.s.log.info(`inspect ${this.path}: ${map.extents.length} extents via ${map.source}, size=${map.size}, ${map.calls} calls, ${map.durationMs.toFixed(1)} ms`);
-      for (const m of this.model.initialMessages()) this.post(m);
+      this.s.log.info(
+        `inspect ${this.path}: ${model.count} extents via ${map.source}, size=${map.size}, ${map.calls} calls, ${map.durationMs.toFixed(1)} ms read + ${(performance.now() - t0).toFixed(1)} ms model`,
+      );
+      // Before 'ready' nothing is sent: the 'ready' handler sends these from the model.
+      if (this.webviewReady) for (const m of initial) this.post(m);
     } catch (e) {
       const f = errorFacts(e);
       if (f.cancelled && signal.aborted) return; // superseded by a newer reload
       this.s.log.error(errorLogLine(`inspect ${this.path}`, e));
-      this.post({ type: 'error', code: f.code, message: f.message });
+      // A failure before 'ready' is not lost: 'ready' finds no model and reads again.
+      this.postToReady({ type: 'error', code: f.code, message: f.message });
     }
   }
 

@@ -15,6 +15,8 @@
 // Values that leave the model (extents, rows, exports) are rebuilt as exact bigints.
 
 import type { Extent, ExtentFlag, ExtentMap, OperationReport, VolumeInfo } from '../fsctl/types';
+// The pure FIEMAP codec (no koffi, no fs): the packed map's layout and flag names.
+import { fiemapFlagNames, unpackExtents, type PackedExtents } from '../fsctl/codec/linux';
 import {
   EXTENT_CLASSES,
   MAX_BINS,
@@ -109,7 +111,12 @@ export class MapModel {
   private readonly holeBytes: bigint;
   private overviewCache = new Map<number, WireWindow>();
 
-  constructor(map: ExtentMap, volume?: VolumeInfo) {
+  /**
+   * From Extent objects (any caller), or from the engine's packed map (`engine.mapPacked`:
+   * typed arrays, no object per extent), which is what the inspector reads: for a million
+   * extents this skips creating a million objects and four million BigInts.
+   */
+  constructor(map: ExtentMap | PackedMapInput, volume?: VolumeInfo) {
     this.path = map.path;
     this.name = baseName(map.path);
     this.size = map.size;
@@ -117,87 +124,31 @@ export class MapModel {
     this.source = map.source;
     this.volume = volume;
     this.mapWindow = { offset: map.window.offset, length: map.window.length };
+    const c =
+      'packed' in map
+        ? // an unsorted packed map (never from the engine) takes the general path
+          (packedColumns(map.packed, map.size) ?? extentColumns(unpackExtents(map.packed), map.size))
+        : extentColumns(map.extents, map.size);
+    this.count = c.count;
+    this.offHi = c.offHi;
+    this.offLo = c.offLo;
+    this.endHi = c.endHi;
+    this.endLo = c.endLo;
+    this.physHi = c.physHi;
+    this.physLo = c.physLo;
+    this.physKnown = c.physKnown;
+    this.flagBits = c.flagBits;
+    this.cls = c.cls;
+    this.refcounts = c.refcounts;
+    this.allocated = c.allocated;
+    this.sharedBytes = c.sharedBytes;
+    this.unwrittenBytes = c.unwrittenBytes;
+    this.holeBytes = this.size - c.inFile;
+  }
 
-    // The engine returns extents in offset order; sort defensively (a copy, never the caller's).
-    let extents = map.extents;
-    for (let i = 1; i < extents.length; i++) {
-      if (extents[i].offset < extents[i - 1].offset) {
-        extents = [...extents].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
-        break;
-      }
-    }
-    const n = extents.length;
-    this.count = n;
-    // Each 64-bit value is stored through a BigUint64Array view and read back as two uint32
-    // halves (little-endian: lo at 2i, hi at 2i+1): no shifts or Number() per value, which
-    // matters at a million extents.
-    const off = new Uint32Array(2 * n);
-    const end = new Uint32Array(2 * n);
-    const phys = new Uint32Array(2 * n);
-    const off64 = new BigUint64Array(off.buffer);
-    const end64 = new BigUint64Array(end.buffer);
-    const phys64 = new BigUint64Array(phys.buffer);
-    this.physKnown = new Uint8Array(n);
-    this.flagBits = new Uint16Array(n);
-    this.cls = new Uint8Array(n);
-    let refcounts: Uint32Array | null = null;
-
-    let allocated = 0n;
-    let shared = 0n;
-    let unwritten = 0n;
-    let inFile = 0n; // bytes of extents inside [0, size): for the sparse ratio
-    let prevFlags: readonly string[] | undefined;
-    let prevBits = 0;
-    for (let i = 0; i < n; i++) {
-      const e = extents[i];
-      const eEnd = e.offset + e.length;
-      off64[i] = e.offset;
-      end64[i] = eEnd;
-      if (e.physical !== null) {
-        phys64[i] = e.physical;
-        this.physKnown[i] = 1;
-      }
-      let bits = 0;
-      // engines often share one flags array between extents; skip the lookups then
-      if (e.flags === prevFlags) bits = prevBits;
-      else {
-        for (const f of e.flags) bits |= FLAG_BIT.get(f) ?? 0;
-        prevFlags = e.flags;
-        prevBits = bits;
-      }
-      this.flagBits[i] = bits;
-      const isShared = (bits & SHARED_BIT) !== 0 || (e.refcount !== undefined && e.refcount > 1);
-      this.cls[i] = classFromBits(bits, isShared);
-      if (e.refcount !== undefined) {
-        refcounts ??= new Uint32Array(n);
-        refcounts[i] = e.refcount;
-      }
-      allocated += e.length;
-      if (isShared) shared += e.length;
-      if (bits & UNWRITTEN_BIT) unwritten += e.length;
-      if (eEnd <= this.size) inFile += e.length;
-      else if (e.offset < this.size) inFile += this.size - e.offset;
-    }
-    // de-interleave into hi/lo arrays for the search and binning loops
-    this.offHi = new Uint32Array(n);
-    this.offLo = new Uint32Array(n);
-    this.endHi = new Uint32Array(n);
-    this.endLo = new Uint32Array(n);
-    this.physHi = new Uint32Array(n);
-    this.physLo = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      this.offLo[i] = off[2 * i];
-      this.offHi[i] = off[2 * i + 1];
-      this.endLo[i] = end[2 * i];
-      this.endHi[i] = end[2 * i + 1];
-      this.physLo[i] = phys[2 * i];
-      this.physHi[i] = phys[2 * i + 1];
-    }
-    this.refcounts = refcounts;
-    this.allocated = allocated;
-    this.sharedBytes = shared;
-    this.unwrittenBytes = unwritten;
-    this.holeBytes = this.size - inFile;
+  /** The model of an engine packed map (engine.mapPacked); same as `new MapModel(packed)`. */
+  static fromPacked(map: PackedMapInput, volume?: VolumeInfo): MapModel {
+    return new MapModel(map, volume);
   }
 
   /** Bytes in shared extents (flag or refcount > 1). */
@@ -607,6 +558,233 @@ export class MapModel {
   rowsAsText(start: number, count: number): string {
     return rowsToText(this.rows(start, count));
   }
+}
+
+/** A map as the engine's packed form: PackedExtentMap (src/fsctl/backend-ext.ts). */
+export type PackedMapInput = Omit<ExtentMap, 'extents'> & { packed: PackedExtents };
+
+/** The model's columns and totals, built once by one of the two constructors below. */
+interface Columns {
+  count: number;
+  offHi: Uint32Array;
+  offLo: Uint32Array;
+  endHi: Uint32Array;
+  endLo: Uint32Array;
+  physHi: Uint32Array;
+  physLo: Uint32Array;
+  physKnown: Uint8Array;
+  flagBits: Uint16Array;
+  cls: Uint8Array;
+  refcounts: Uint32Array | null;
+  allocated: bigint;
+  sharedBytes: bigint;
+  unwrittenBytes: bigint;
+  /** Bytes of extents inside [0, size): for the sparse ratio. */
+  inFile: bigint;
+}
+
+/** Columns from Extent objects. */
+function extentColumns(input: readonly Extent[], size: bigint): Columns {
+  // The engine returns extents in offset order; sort defensively (a copy, never the caller's).
+  let extents = input;
+  for (let i = 1; i < extents.length; i++) {
+    if (extents[i].offset < extents[i - 1].offset) {
+      extents = [...extents].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+      break;
+    }
+  }
+  const n = extents.length;
+  // Each 64-bit value is stored through a BigUint64Array view and read back as two uint32
+  // halves (little-endian: lo at 2i, hi at 2i+1): no shifts or Number() per value, which
+  // matters at a million extents.
+  const off = new Uint32Array(2 * n);
+  const end = new Uint32Array(2 * n);
+  const phys = new Uint32Array(2 * n);
+  const off64 = new BigUint64Array(off.buffer);
+  const end64 = new BigUint64Array(end.buffer);
+  const phys64 = new BigUint64Array(phys.buffer);
+  const physKnown = new Uint8Array(n);
+  const flagBits = new Uint16Array(n);
+  const cls = new Uint8Array(n);
+  let refcounts: Uint32Array | null = null;
+
+  let allocated = 0n;
+  let shared = 0n;
+  let unwritten = 0n;
+  let inFile = 0n;
+  let prevFlags: readonly string[] | undefined;
+  let prevBits = 0;
+  for (let i = 0; i < n; i++) {
+    const e = extents[i];
+    const eEnd = e.offset + e.length;
+    off64[i] = e.offset;
+    end64[i] = eEnd;
+    if (e.physical !== null) {
+      phys64[i] = e.physical;
+      physKnown[i] = 1;
+    }
+    let bits = 0;
+    // engines often share one flags array between extents; skip the lookups then
+    if (e.flags === prevFlags) bits = prevBits;
+    else {
+      for (const f of e.flags) bits |= FLAG_BIT.get(f) ?? 0;
+      prevFlags = e.flags;
+      prevBits = bits;
+    }
+    flagBits[i] = bits;
+    const isShared = (bits & SHARED_BIT) !== 0 || (e.refcount !== undefined && e.refcount > 1);
+    cls[i] = classFromBits(bits, isShared);
+    if (e.refcount !== undefined) {
+      refcounts ??= new Uint32Array(n);
+      refcounts[i] = e.refcount;
+    }
+    allocated += e.length;
+    if (isShared) shared += e.length;
+    if (bits & UNWRITTEN_BIT) unwritten += e.length;
+    if (eEnd <= size) inFile += e.length;
+    else if (e.offset < size) inFile += size - e.offset;
+  }
+  // de-interleave into hi/lo arrays for the search and binning loops
+  const offHi = new Uint32Array(n);
+  const offLo = new Uint32Array(n);
+  const endHi = new Uint32Array(n);
+  const endLo = new Uint32Array(n);
+  const physHi = new Uint32Array(n);
+  const physLo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    offLo[i] = off[2 * i];
+    offHi[i] = off[2 * i + 1];
+    endLo[i] = end[2 * i];
+    endHi[i] = end[2 * i + 1];
+    physLo[i] = phys[2 * i];
+    physHi[i] = phys[2 * i + 1];
+  }
+  return { count: n, offHi, offLo, endHi, endLo, physHi, physLo, physKnown, flagBits, cls, refcounts, allocated, sharedBytes: shared, unwrittenBytes: unwritten, inFile };
+}
+
+/** Little-endian uint32 halves (lo at 2i, hi at 2i+1) of a 64-bit typed array, without copying. */
+function halves(a: BigInt64Array | BigUint64Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
+/**
+ * Columns straight from the engine's packed arrays (offset/length/physical as int64 columns,
+ * FIEMAP flag words): no BigInt per value. Offsets and lengths are the unsigned reading of the
+ * int64 bits and a negative physical means unknown, exactly as unpackExtents() reads them.
+ * Undefined when the extents are not in offset order (the caller then sorts Extent objects).
+ */
+function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
+  const n = p.count;
+  const o32 = halves(p.offset);
+  const l32 = halves(p.length);
+  const p32 = halves(p.physical);
+  const fiemapFlags = p.flags;
+  const offHi = new Uint32Array(n);
+  const offLo = new Uint32Array(n);
+  const endHi = new Uint32Array(n);
+  const endLo = new Uint32Array(n);
+  const physHi = new Uint32Array(n);
+  const physLo = new Uint32Array(n);
+  const physKnown = new Uint8Array(n);
+  const flagBits = new Uint16Array(n);
+  const cls = new Uint8Array(n);
+  const sH = hiOf(size);
+  const sL = loOf(size);
+  // Byte totals: per chunk of 2^20 extents the 32-bit halves are summed in doubles (at most
+  // 2^20 x 2^32 = 2^52: exact), then folded into bigints: one BigInt operation per chunk
+  // instead of one per extent.
+  let allocated = 0n;
+  let shared = 0n;
+  let unwritten = 0n;
+  let inFile = 0n;
+  const fold = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) + BigInt(lo);
+  // FIEMAP flag word -> the model's bits, by the names unpackExtents would give
+  const bitsOf = new Map<number, number>();
+  let prevF = -1;
+  let prevBits = 0;
+  let prevOH = 0;
+  let prevOL = 0;
+  const CHUNK = 1 << 20;
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const c1 = Math.min(n, c0 + CHUNK);
+    let aH = 0, aL = 0, shH = 0, shL = 0, uH = 0, uL = 0, fH = 0, fL = 0;
+    for (let i = c0; i < c1; i++) {
+      const oL = o32[2 * i];
+      const oH = o32[2 * i + 1];
+      if (oH < prevOH || (oH === prevOH && oL < prevOL)) return undefined;
+      prevOH = oH;
+      prevOL = oL;
+      const lL = l32[2 * i];
+      const lH = l32[2 * i + 1];
+      let eL = oL + lL;
+      let eH = oH + lH;
+      if (eL >= TWO32) {
+        eL -= TWO32;
+        eH += 1;
+      }
+      eH = eH >>> 0; // the end wraps at 2^64, as a BigUint64Array store of offset + length does
+      offLo[i] = oL;
+      offHi[i] = oH;
+      endLo[i] = eL;
+      endHi[i] = eH;
+      const pH = p32[2 * i + 1];
+      if (pH < 0x80000000) {
+        physLo[i] = p32[2 * i];
+        physHi[i] = pH;
+        physKnown[i] = 1;
+      }
+      const f = fiemapFlags[i];
+      if (f !== prevF) {
+        let b = bitsOf.get(f);
+        if (b === undefined) {
+          b = 0;
+          for (const name of fiemapFlagNames(f)) b |= FLAG_BIT.get(name) ?? 0;
+          bitsOf.set(f, b);
+        }
+        prevF = f;
+        prevBits = b;
+      }
+      const bits = prevBits;
+      flagBits[i] = bits;
+      const isShared = (bits & SHARED_BIT) !== 0;
+      cls[i] = classFromBits(bits, isShared);
+      aH += lH;
+      aL += lL;
+      if (isShared) {
+        shH += lH;
+        shL += lL;
+      }
+      if (bits & UNWRITTEN_BIT) {
+        uH += lH;
+        uL += lL;
+      }
+      if (eH < sH || (eH === sH && eL <= sL)) {
+        fH += lH;
+        fL += lL;
+      } else if (oH < sH || (oH === sH && oL < sL)) inFile += size - join(oH, oL); // straddles EOF (rare)
+    }
+    allocated += fold(aH, aL);
+    shared += fold(shH, shL);
+    unwritten += fold(uH, uL);
+    inFile += fold(fH, fL);
+  }
+  return {
+    count: n,
+    offHi,
+    offLo,
+    endHi,
+    endLo,
+    physHi,
+    physLo,
+    physKnown,
+    flagBits,
+    cls,
+    refcounts: null,
+    allocated,
+    sharedBytes: shared,
+    unwrittenBytes: unwritten,
+    inFile,
+  };
 }
 
 export const CSV_HEADER = 'index,offset,end,length,physical,flags,refcount\n';

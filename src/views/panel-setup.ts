@@ -29,7 +29,9 @@ export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri
     scriptUri: dist('webview', `${app}.js`),
     styleUris: [dist('webview', `${app}.css`)],
     codiconUri: dist('media', 'codicon.css'),
-    initialState: { view: app, language: vscode.env.language },
+    // l10n: the display language's bundle (undefined in English: JSON leaves it out), which
+    // webview/shared/l10n.ts translates with, falling back to the English text.
+    initialState: { view: app, language: vscode.env.language, l10n: vscode.l10n.bundle },
   });
 }
 

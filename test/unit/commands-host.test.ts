@@ -130,6 +130,28 @@ describe('inspector host', { skip: fsSkip }, () => {
     assert.equal(api.openInspectors().find((i) => i.path === file)?.summary?.allocated, String(192 * 1024));
   });
 
+  test('the map is read when the panel opens, before the webview says ready; ready is then answered at once', async () => {
+    const other = path.join(ext4!.mountPoint, 'early.bin');
+    writeSparse(other, 4 * MiB, [[MiB, 64 * 1024]]);
+    await exec('extentLens.inspect', Uri.file(other));
+    const p = state.panels.at(-1)!;
+    try {
+      // no 'ready' sent: the controller reads the map on its own (the webview boots meanwhile)
+      for (let i = 0; i < 200 && !api.openInspectors().find((x) => x.path === other)?.summary; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(api.openInspectors().find((x) => x.path === other)?.summary?.allocated, String(64 * 1024), 'read before ready');
+      assert.deepEqual(p.posted, [], 'nothing is posted to a webview that has not said ready');
+      p.send({ type: 'ready' });
+      await p.waitFor((x) => x.type === 'overview');
+      assert.deepEqual(
+        p.posted.map((x) => (x as { type: string }).type),
+        ['summary', 'overview'],
+        'ready is answered from the model already read: no progress, no second read',
+      );
+    } finally {
+      p.dispose();
+    }
+  });
+
   test('a second Inspect of the same file reveals the panel; a new panel gets a new nonce', async () => {
     const before = state.panels.length;
     await exec('extentLens.inspect', file);

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Extent, ExtentMap, VolumeInfo } from '../../src/fsctl/types';
-import { MapModel, rowsToText } from '../../src/views/map-model';
+import { MapModel, rowsToText, type PackedMapInput } from '../../src/views/map-model';
+import { packExtents } from '../../src/fsctl/codec/linux';
 import { EXTENT_CLASSES, parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
 
 const P53 = 1n << 53n;
@@ -252,4 +253,107 @@ test('property: bins per class match a naive bigint computation (scan and prefix
     ),
     { numRuns: 300 },
   );
+});
+
+// ---- the packed path (engine.mapPacked -> MapModel.fromPacked) -------------------------------
+
+function packedOf(extents: Extent[], size: bigint): PackedMapInput {
+  const { extents: _e, ...rest } = mapOf(extents, size);
+  return { ...rest, packed: packExtents(extents) };
+}
+
+/** Everything a model shows, for comparing two models built from the same extents. */
+function observe(m: MapModel): unknown {
+  const span = m.fullSpan();
+  return {
+    summary: m.summary(),
+    count: m.count,
+    span: span.toString(),
+    rows: m.rows(0, m.count),
+    overview: m.overview(64),
+    exact: m.window(0n, span, 1_000_000),
+    binned: m.window(span / 3n, span / 2n + 1n, 0, 32),
+    json: m.exportText('json'),
+    csv: m.exportText('csv'),
+  };
+}
+
+test('fromPacked: the same model as from Extent objects (flags, unknown physical, above 2^63, EOF)', () => {
+  const top = 1n << 63n;
+  const extents: Extent[] = [
+    ext(0n, 4096n),
+    ext(8192n, 4096n, ['shared']),
+    ext(16384n, 8192n, ['unwritten', 'last'], null),
+    ext(P53 + 1n, 4095n, ['delalloc', 'unknown'], null),
+    ext(top - 4096n, 8192n, ['encoded'], (1n << 62n) + 3n), // crosses 2^63: negative as int64
+    ext(top + 8192n, 1n << 40n, ['inline', 'not-aligned', 'last'], 12345n), // straddles EOF
+  ];
+  const size = top + 8192n + 4096n;
+  const a = new MapModel(mapOf(extents, size), vol);
+  const b = MapModel.fromPacked(packedOf(extents, size), vol);
+  assert.deepEqual(observe(b), observe(a));
+  assert.equal(b.summary().unwrittenBytes, '8192');
+  assert.equal(b.summary().sharedBytes, '4096');
+  assert.equal(b.extentAt(3).physical, null);
+  assert.equal(b.endAt(5), top + 8192n + (1n << 40n));
+});
+
+test('fromPacked: an unsorted packed map is sorted like Extent objects', () => {
+  const extents = [ext(65536n, 4096n), ext(0n, 4096n, ['shared']), ext(8192n, 4096n)];
+  const a = new MapModel(mapOf(extents, 1n << 20n));
+  const b = MapModel.fromPacked(packedOf(extents, 1n << 20n));
+  assert.deepEqual(observe(b), observe(a));
+  assert.equal(b.offsetAt(0), 0n);
+});
+
+test('property: fromPacked equals the Extent-object model', () => {
+  const flagSets: Extent['flags'][] = [[], ['shared'], ['unwritten'], ['last'], ['delalloc', 'unknown'], ['shared', 'unwritten', 'last'], ['inline', 'tail', 'not-aligned']];
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 1n << 34n }), fc.bigInt({ min: 1n, max: 1n << 33n }), fc.nat(flagSets.length - 1), fc.boolean()), { maxLength: 40 }),
+      fc.bigInt({ min: 0n, max: (1n << 63n) + (1n << 62n) }),
+      fc.bigInt({ min: -(1n << 30n), max: 1n << 30n }),
+      (parts, base, sizeDelta) => {
+        const extents: Extent[] = [];
+        let pos = base;
+        for (const [gap, len, f, known] of parts) {
+          pos += gap;
+          // the packed form holds physical offsets below 2^63 (a negative int64 means unknown)
+          extents.push(ext(pos, len, flagSets[f], known ? (pos * 3n + 7n) % (1n << 63n) : null));
+          pos += len;
+        }
+        const size = pos + sizeDelta > 0n ? pos + sizeDelta : 0n;
+        assert.deepEqual(observe(MapModel.fromPacked(packedOf(extents, size), vol)), observe(new MapModel(mapOf(extents, size), vol)));
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('a million packed extents: fromPacked is fast and exact', () => {
+  const n = 1_000_000;
+  const offset = new BigInt64Array(n);
+  const length = new BigInt64Array(n);
+  const physical = new BigInt64Array(n);
+  const flags = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    offset[i] = P53 + BigInt(i) * 8192n;
+    length[i] = 4096n;
+    physical[i] = i % 2 === 0 ? -1n : BigInt(i) * 4096n;
+    flags[i] = i % 3 === 0 ? 0x2000 /* FIEMAP_EXTENT_SHARED */ : 0x800 /* UNWRITTEN */;
+  }
+  const size = P53 + BigInt(n) * 8192n;
+  const t = performance.now();
+  const m = MapModel.fromPacked({ ...mapOf([], size), packed: { count: n, offset, length, physical, flags } });
+  const build = performance.now() - t;
+  const s = m.summary();
+  assert.equal(s.extentCount, n);
+  assert.equal(s.allocated, (4096n * BigInt(n)).toString());
+  assert.equal(s.sharedBytes, (4096n * 333_334n).toString());
+  assert.equal(s.unwrittenBytes, (4096n * 666_666n).toString());
+  assert.equal(m.rows(999_999, 1)[0].offset, (P53 + 999_999n * 8192n).toString());
+  assert.equal(m.rows(999_999, 1)[0].physical, (999_999n * 4096n).toString());
+  assert.equal(m.rows(999_998, 1)[0].physical, null);
+  console.log(`1M packed extents: fromPacked ${build.toFixed(0)} ms`);
+  assert.ok(build < 1000, `fromPacked ${build} ms`);
 });
