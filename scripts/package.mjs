@@ -43,8 +43,8 @@ function parseArgs(argv) {
 const readJson = (p) => JSON.parse(fs.readFileSync(p, 'utf8'));
 const log = (m) => console.log(`package: ${m}`);
 
-/** The strings passed to vscode.l10n.t / t(...) in the extension's source, for l10n/bundle.l10n.json. */
-export function extractL10nStrings(dirs = ['src/commands', 'src/views', 'src/extension.ts']) {
+/** The strings passed to vscode.l10n.t / t(...) in the extension and the webviews (which get the bundle in their initial state), for l10n/bundle.l10n.json. */
+export function extractL10nStrings(dirs = ['src/commands', 'src/views', 'src/extension.ts', 'webview']) {
   const files = [];
   const walk = (p) => {
     const full = path.join(root, p);
