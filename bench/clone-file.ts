@@ -8,7 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine } from '../src/fsctl/index';
 import { hyperfine, type Timing } from './lib/hyperfine';
-import { sample, type Sample } from './lib/stats';
+import { median, type Sample } from './lib/stats';
+
+const CLONE_WARMUP = 50;
+const CLONE_RUNS = 500;
 import { makeDataFile } from './lib/xfs-files';
 
 export interface CloneBench {
@@ -30,16 +33,38 @@ export async function benchClone(engine: Engine, dir: string, cli: string[], byt
   rm();
 
   process.stderr.write('bench: clone in process (engine vs fs.copyFileSync FICLONE_FORCE)...\n');
-  // Interleaved rounds, so that drift in machine load hits both sides alike.
-  const engineRuns: Sample[] = [];
-  const nodeRuns: Sample[] = [];
-  for (let round = 0; round < 3; round++) {
-    engineRuns.push(await sample(7, 1, () => engine.clone(src, dst), rm));
-    nodeRuns.push(await sample(7, 1, () => fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE_FORCE), rm));
+  // Like for like: the same warm source, the same destination name, the destination deleted
+  // between calls outside the timed region for both, and the two calls alternating call by call
+  // (so that the shared machine's load drifts over both alike), many times over.
+  const engineTimes: number[] = [];
+  const nodeTimes: number[] = [];
+  const engineCpu: number[] = [];
+  const nodeCpu: number[] = [];
+  const time = async (fn: () => unknown, times: number[], cpu: number[], keep: boolean): Promise<void> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    const t = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    rm();
+    if (keep) {
+      times.push(t);
+      cpu.push((c.user + c.system) / 1000);
+    }
+  };
+  for (let i = 0; i < CLONE_WARMUP + CLONE_RUNS; i++) {
+    const keep = i >= CLONE_WARMUP;
+    // Alternate which goes first, so neither always runs right after the other's unlink.
+    if (i % 2 === 0) {
+      await time(() => engine.clone(src, dst), engineTimes, engineCpu, keep);
+      await time(() => fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE_FORCE), nodeTimes, nodeCpu, keep);
+    } else {
+      await time(() => fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE_FORCE), nodeTimes, nodeCpu, keep);
+      await time(() => engine.clone(src, dst), engineTimes, engineCpu, keep);
+    }
   }
-  const best = (xs: Sample[]): Sample => xs.reduce((a, b) => (b.median < a.median ? b : a));
-  const engineClone = best(engineRuns);
-  const nodeCopyFile = best(nodeRuns);
+  const engineClone: Sample = { median: median(engineTimes), min: Math.min(...engineTimes), runs: CLONE_RUNS, cpu: median(engineCpu) };
+  const nodeCopyFile: Sample = { median: median(nodeTimes), min: Math.min(...nodeTimes), runs: CLONE_RUNS, cpu: median(nodeCpu) };
 
   process.stderr.write('bench: whole-process clone (hyperfine)...\n');
   const cliCmd = cli.join(' ');

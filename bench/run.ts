@@ -11,9 +11,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine } from '../src/fsctl/index';
 import { benchClone } from './clone-file';
 import { benchMillion, makeMillionExtentFile } from './inspector-load/million';
+import { loadShippedEngine } from './lib/engine-bundle';
 import { describeMachine, loadAverage } from './lib/machine';
 import { makeLoopFs, skipReason } from './lib/loopfs';
 import { benchMap } from './map-extents';
@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   // Room for the clone source (and a plain copy of it) plus the extents file.
   const sizeMiB = Math.ceil((2 * cloneBytes + extents * 8192 * 1.5) / 2 ** 20) + 1024;
   const xfs = makeLoopFs('xfs', sizeMiB, 'bench');
-  const engine = createEngine({ worker: false });
+  // In-process figures time the engine as shipped (an esbuild bundle, see lib/engine-bundle.ts).
+  const engine = loadShippedEngine().createEngine({ worker: false });
   const results: Results = {
     machine,
     command: `npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,

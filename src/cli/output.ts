@@ -102,6 +102,23 @@ export class ChunkWriter {
     this.pos += this.buf.write(text, this.pos, 'latin1');
   }
 
+  /**
+   * Direct access for byte-level writers (see src/cli/digits.ts): make room for `n` bytes and
+   * return the buffer and the position to write at; then call `advance` with the new position.
+   */
+  room(n: number): { buf: Buffer; pos: number } {
+    this.drainAscii();
+    if (this.pos + n > this.buf.length) {
+      this.flushBuffer();
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+    }
+    return { buf: this.buf, pos: this.pos };
+  }
+
+  advance(pos: number): void {
+    this.pos = pos;
+  }
+
   private flushBuffer(): void {
     if (this.pos === 0) return;
     this.sink(this.buf.subarray(0, this.pos));

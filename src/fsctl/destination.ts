@@ -230,10 +230,24 @@ const NAME_TAKEN = new Set(['EEXIST', 'E_EXISTS', 'ERROR_FILE_EXISTS', 'ERROR_AL
  * fails. Returns the final path. The caller removes the temp file when this throws.
  */
 export async function commitDestination(operation: Operation, d: ResolvedDestination, dfs: DestinationFs): Promise<string> {
+  return commitDestinationWith(operation, d, dfs, (final) => dfs.rename(d.temp, final, d.overwrite));
+}
+
+/**
+ * commitDestination with the naming step given: `place(final)` must create `final` without
+ * ever replacing an existing file (fail with EEXIST instead), e.g. linkat of an O_TMPFILE
+ * inode. The policy on a name taken meanwhile is the same as for the rename.
+ */
+export async function commitDestinationWith(
+  operation: Operation,
+  d: ResolvedDestination,
+  dfs: DestinationFs,
+  place: (final: string) => Promise<void>,
+): Promise<string> {
   let final = d.final;
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
-      await dfs.rename(d.temp, final, d.overwrite);
+      await place(final);
       return final;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException)?.code;

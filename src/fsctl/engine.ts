@@ -6,7 +6,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+// node:worker_threads (and the streams it loads) is required only when a worker is started:
+// the CLI runs most commands in its own thread and should not pay ~5 ms to load it.
+import type { Worker } from 'node:worker_threads';
 import { backendFor, isSmbPath, localBackend } from './backend';
 import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
 import { unpackExtents } from './codec/linux';
@@ -196,6 +198,7 @@ class EngineImpl implements Engine {
     // from a .ts file directly, so a one-line bootstrap registers tsx's require hook first.
     // (The module name is computed so bundlers do not try to resolve tsx into a shipped bundle.)
     const tsxCjs = ['tsx', 'cjs'].join('/');
+    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     const w = ts
       ? new Worker(`require(${JSON.stringify(require.resolve(tsxCjs))}); require(${JSON.stringify(file)});`, { eval: true })
       : new Worker(file);

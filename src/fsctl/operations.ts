@@ -7,7 +7,7 @@ import { isSmbPath } from './backend';
 import type { ExtendedBackend, PackedExtentMap, PathInfo } from './backend-ext';
 import { packExtents } from './codec/linux';
 import type { EngineContext } from './context';
-import { commitDestination, destinationFsFor, relabelError, resolveDestination } from './destination';
+import { commitDestination, commitDestinationWith, destinationFsFor, relabelError, resolveDestination, type ResolvedDestination } from './destination';
 import { digHoles } from './dig-holes';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
@@ -213,7 +213,47 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
       message: 'clone: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume.',
     });
   const b = await resolve(r.source);
-  return intoDestination('clone', b, r.source, r.destination, r.onExisting ?? 'fail', ctx, async (temp) => {
+  const policy = r.onExisting ?? 'fail';
+  // Linux: clone into an unnamed O_TMPFILE inode in the destination's folder and name it with
+  // linkat, which never replaces: the name is claimed atomically at the end (EEXIST then means
+  // "taken": the policy decides, or "became a folder meanwhile": the path below clones into
+  // it). A destination that is a folder takes the path below at once: its parent may be on
+  // another file system (a mount root), where the unnamed inode would be made and FICLONE would
+  // fail with EXDEV. Overwriting needs a replacing rename and a trailing slash means "into this
+  // folder": both take the temp-name path below, as does any file system or kernel without
+  // O_TMPFILE.
+  const anonymous = (b as ExtendedBackend & AnonymousClone).cloneFileAnonymous;
+  const dfs = destinationFsFor(b, r.destination);
+  if (
+    anonymous &&
+    policy !== 'overwrite' &&
+    !isSmbPath(r.destination) &&
+    !/[\\/]$/.test(r.destination) &&
+    (await dfs.stat(r.destination)).kind !== 'directory'
+  ) {
+    const t0 = performance.now();
+    const dir = dfs.path.dirname(r.destination);
+    const d: ResolvedDestination = { dir, final: dfs.path.join(dir, dfs.path.basename(r.destination)), temp: '', overwrite: false, policy, label: 'clone' };
+    try {
+      const rep = await anonymous.call(b, r.source, d.dir, d.final, ctx, async (link) => {
+        let isFolder = false;
+        const final = await commitDestinationWith('clone', d, dfs, async (to) => {
+          try {
+            await link(to);
+          } catch (e) {
+            if (to !== d.final || (e as NodeJS.ErrnoException).code !== 'EEXIST' || (await dfs.stat(to)).kind !== 'directory') throw e;
+            isFolder = true;
+          }
+        });
+        return isFolder ? undefined : final;
+      });
+      if (rep) return { ...rep, durationMs: since(t0) };
+    } catch (e) {
+      // Nothing exists yet (the inode had no name); the path below makes the copy fallback.
+      if (r.fallback !== 'copy' || isCancelled(e) || !fallbackAllowed(e, CLONE_IMPOSSIBLE)) throw e;
+    }
+  }
+  return intoDestination('clone', b, r.source, r.destination, policy, ctx, async (temp) => {
     try {
       return await b.cloneFile(r.source, temp, ctx);
     } catch (e) {
@@ -224,6 +264,17 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
       return { ...rep, operation: 'clone', fellBack: true, fallbackReason: reason };
     }
   });
+}
+
+/** Backends that can clone into an unnamed file and name it at the end (LinuxBackend). */
+interface AnonymousClone {
+  cloneFileAnonymous?(
+    source: string,
+    dir: string,
+    finalName: string,
+    ctx: EngineContext,
+    commit: (link: (to: string) => Promise<void>) => Promise<string | undefined>,
+  ): Promise<OperationReport | undefined>;
 }
 
 /** The in-kernel/server copy, then the portable hole-keeping copy when that cannot run. */

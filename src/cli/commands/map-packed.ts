@@ -9,6 +9,7 @@ import { fiemapFlagNames, type PackedExtentMap } from '../../fsctl/index';
 import { exactAndHuman, formatMs, percent } from '../format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';
+import { decimalLength, SAFE_HIGH, TWO32, writeAscii, writeDigits, writeSpaces } from '../digits';
 
 const u64 = (v: bigint): bigint => (v < 0n ? BigInt.asUintN(64, v) : v);
 
@@ -25,6 +26,13 @@ class FlagText {
     }
     return t;
   }
+  /** Longest rendering there can be (every flag set): bounds a row's bytes. */
+  maxJsonLength(): number {
+    return this.asJson(0xffffffff).length;
+  }
+  maxHumanLength(): number {
+    return this.asHuman(0xffffffff).length;
+  }
   asHuman(bits: number): string {
     let t = this.human.get(bits);
     if (t === undefined) {
@@ -36,22 +44,65 @@ class FlagText {
   }
 }
 
+/** Rows per batch written into the output buffer (a batch's bytes are reserved up front). */
+const ROW_BATCH = 1024;
+
+/** The 32-bit halves (low, high: little-endian) of a BigInt64Array's first `count` values. */
+function halves(values: BigInt64Array, count: number): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, count * 2);
+}
+
+/** `v` (an integer below 2^53) right-aligned in `width` columns. */
+function putNumber(buf: Uint8Array, pos: number, width: number, v: number): number {
+  const n = decimalLength(v);
+  pos = writeSpaces(buf, pos, width - n);
+  writeDigits(buf, pos, v, n);
+  return pos + n;
+}
+
+function putText(buf: Uint8Array, pos: number, width: number, text: string): number {
+  return writeAscii(buf, writeSpaces(buf, pos, width - text.length), text);
+}
+
+/**
+ * Value `i` of `values` as unsigned 64-bit, right-aligned in `width` columns, from its halves
+ * (`hi`, `lo`): plain arithmetic below 2^53, the exact BigInt text from there up.
+ */
+function putU64(buf: Uint8Array, pos: number, width: number, hi: number, lo: number, values: BigInt64Array, i: number): number {
+  if (hi < SAFE_HIGH) return putNumber(buf, pos, width, hi * TWO32 + lo);
+  return putText(buf, pos, width, BigInt.asUintN(64, values[i]).toString());
+}
+
 export function writePackedMapJson(m: PackedExtentMap): void {
   const w = new ChunkWriter();
   const { count, offset, length, physical, flags } = m.packed;
   const f = new FlagText();
   w.push('{"path":' + str(m.path) + ',"size":' + dec(m.size) + ',"blockSize":' + m.blockSize + ',"extents":[');
-  for (let i = 0; i < count; i++) {
-    const p = physical[i];
-    w.ascii(
-      (i === 0 ? '{"offset":"' : ',{"offset":"') +
-        u64(offset[i]).toString() +
-        '","length":"' +
-        u64(length[i]).toString() +
-        (p < 0n ? '","physical":null,"flags":' : '","physical":"' + p.toString() + '","flags":') +
-        f.asJson(flags[i]) +
-        '}',
-    );
+  // Rows go straight into the output buffer as bytes (src/cli/digits.ts), a batch at a time.
+  const ow = halves(offset, count);
+  const lw = halves(length, count);
+  const pw = halves(physical, count);
+  const maxRow = 160 + f.maxJsonLength();
+  for (let start = 0; start < count; start += ROW_BATCH) {
+    const stop = Math.min(count, start + ROW_BATCH);
+    const room = w.room((stop - start) * maxRow);
+    const buf = room.buf;
+    let pos = room.pos;
+    for (let i = start; i < stop; i++) {
+      pos = writeAscii(buf, pos, i === 0 ? '{"offset":"' : ',{"offset":"');
+      pos = putU64(buf, pos, 0, ow[2 * i + 1], ow[2 * i], offset, i);
+      pos = writeAscii(buf, pos, '","length":"');
+      pos = putU64(buf, pos, 0, lw[2 * i + 1], lw[2 * i], length, i);
+      if (pw[2 * i + 1] >= 0x80000000) pos = writeAscii(buf, pos, '","physical":null,"flags":');
+      else {
+        pos = writeAscii(buf, pos, '","physical":"');
+        pos = putU64(buf, pos, 0, pw[2 * i + 1], pw[2 * i], physical, i);
+        pos = writeAscii(buf, pos, '","flags":');
+      }
+      pos = writeAscii(buf, pos, f.asJson(flags[i]));
+      buf[pos++] = 125; // }
+    }
+    w.advance(pos);
   }
   w.push(
     '],"source":' +
@@ -87,9 +138,6 @@ function maxIndex(values: BigInt64Array, count: number): number {
   }
   return at;
 }
-
-/** Runs of 0..40 spaces, made once: padding then allocates nothing per cell. */
-const PADS = Array.from({ length: 41 }, (_, i) => ' '.repeat(i));
 
 /** True when some value is negative as int64 (an unsigned value >= 2^63): checks high words only. */
 function hasNegative(values: BigInt64Array, count: number): boolean {
@@ -178,34 +226,38 @@ export function writePackedMapHuman(m: PackedExtentMap): void {
   const st = stats(m, maxEnd);
   const { holes } = st;
   const { mapped, unwritten, shared } = st;
-  const anyNegative = hasNegative(offset, count) || hasNegative(length, count);
-  let prevEnd = m.window ? m.window.offset : 0n;
-  // The row loop runs once per process, mostly before the JIT has optimised it: keep it to
-  // what the text needs (three reads, one add, four toString, table lookups).
-  for (let i = 0; i < count; i++) {
-    const o = anyNegative ? u64(offset[i]) : offset[i];
-    const l = anyNegative ? u64(length[i]) : length[i];
-    const p = physical[i];
-    prevEnd = o + l;
-    const idx = String(i + 1);
-    const off = o.toString();
-    const end = prevEnd.toString();
-    const len = l.toString();
-    const phys = p < 0n ? '-' : p.toString();
-    w.ascii(
-      (PADS[wIdx - idx.length] ?? '') +
-        idx +
-        (PADS[2 + wOff - off.length] ?? '') +
-        off +
-        (PADS[2 + wEnd - end.length] ?? '') +
-        end +
-        (PADS[2 + wLen - len.length] ?? '') +
-        len +
-        (PADS[2 + wPhys - phys.length] ?? '') +
-        phys +
-        f.asHuman(flags[i]) +
-        '\n',
-    );
+  // The row loop runs once per process, mostly before the JIT has optimised it: each row's
+  // cells are written as bytes straight into the output buffer (src/cli/digits.ts), with no
+  // BigInt or string made per cell below 2^53.
+  const ow = halves(offset, count);
+  const lw = halves(length, count);
+  const pw = halves(physical, count);
+  const maxRow = wIdx + 2 * 5 + 5 * 21 + f.maxHumanLength() + 1;
+  for (let start = 0; start < count; start += ROW_BATCH) {
+    const stop = Math.min(count, start + ROW_BATCH);
+    const room = w.room((stop - start) * maxRow);
+    const buf = room.buf;
+    let pos = room.pos;
+    for (let i = start; i < stop; i++) {
+      const idx = i + 1;
+      const n = decimalLength(idx);
+      pos = writeSpaces(buf, pos, wIdx - n);
+      writeDigits(buf, pos, idx, n);
+      pos += n;
+      const oh = ow[2 * i + 1];
+      const lh = lw[2 * i + 1];
+      pos = putU64(buf, pos, 2 + wOff, oh, ow[2 * i], offset, i);
+      // end = offset + length: exact as a double when the sum stays below 2^53.
+      const e = oh < SAFE_HIGH && lh < SAFE_HIGH ? oh * TWO32 + ow[2 * i] + (lh * TWO32 + lw[2 * i]) : Infinity;
+      if (e <= Number.MAX_SAFE_INTEGER) pos = putNumber(buf, pos, 2 + wEnd, e);
+      else pos = putText(buf, pos, 2 + wEnd, (u64(offset[i]) + u64(length[i])).toString());
+      pos = putU64(buf, pos, 2 + wLen, lh, lw[2 * i], length, i);
+      if (pw[2 * i + 1] >= 0x80000000) pos = putText(buf, pos, 2 + wPhys, '-');
+      else pos = putU64(buf, pos, 2 + wPhys, pw[2 * i + 1], pw[2 * i], physical, i);
+      pos = writeAscii(buf, pos, f.asHuman(flags[i]));
+      buf[pos++] = 10; // \n
+    }
+    w.advance(pos);
   }
   const scanned = st.stop - (m.window ? m.window.offset : 0n);
   w.push(

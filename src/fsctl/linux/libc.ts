@@ -19,6 +19,8 @@ export interface Libc {
   pread(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
   pwrite(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
   renameat2(oldDirFd: number, oldPath: string, newDirFd: number, newPath: string, flags: number): number;
+  /** linkat(2): gives an O_TMPFILE inode its name; fails with EEXIST rather than replace. */
+  linkat(oldDirFd: number, oldPath: string, newDirFd: number, newPath: string, flags: number): number;
   errno(): number;
 }
 
@@ -32,6 +34,10 @@ export const FALLOC_FL_PUNCH_HOLE = 0x2;
 export const FALLOC_FL_ZERO_RANGE = 0x10;
 export const AT_FDCWD = -100;
 export const RENAME_NOREPLACE = 0x1;
+/** open(dir, O_TMPFILE | O_RDWR): an unnamed regular file in `dir` (x86_64 and arm64 value). */
+export const O_TMPFILE = 0o20000000 | 0o200000;
+export const AT_SYMLINK_FOLLOW = 0x400;
+export const AT_EMPTY_PATH = 0x1000;
 
 let libc: Libc | undefined;
 
@@ -60,6 +66,7 @@ export function loadLibc(): Libc {
       return -1;
     };
   }
+  const linkat = lib.func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)');
   // errno is captured the moment a call returns -1, before any other JavaScript runs (an
   // allocation could trigger a GC whose own syscalls overwrite errno); errno() returns it.
   let last = 0;
@@ -78,6 +85,7 @@ export function loadLibc(): Libc {
     pread: (fd, buf, count, offset) => c(pread(fd, buf, count, offset) as number | bigint),
     pwrite: (fd, buf, count, offset) => c(pwrite(fd, buf, count, offset) as number | bigint),
     renameat2: (a, b, d, e, f) => c(renameat2(a, b, d, e, f)),
+    linkat: (a, b, d, e, f) => c(linkat(a, b, d, e, f) as number),
     errno: () => last,
   };
   return libc;
