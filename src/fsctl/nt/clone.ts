@@ -21,6 +21,7 @@ import {
 import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
 import type { NtBasicInfo, NtHandle, NtTransport } from './transport';
 import { requireBlockClone, requireSameVolume } from './volume';
+import { closeQuietly, intoNewFile } from './new-file';
 
 /** Largest cluster-aligned byte count below 4 GiB: (1 << 32) - clusterSize. */
 export function cloneChunkSize(clusterSize: number): bigint {
@@ -56,14 +57,6 @@ export function planCloneChunks(sourceOffset: bigint, targetOffset: bigint, leng
   return out;
 }
 
-async function closeQuietly(t: NtTransport, h: NtHandle | undefined): Promise<void> {
-  if (!h) return;
-  try {
-    await t.close(h);
-  } catch {
-    // The handle is gone either way; the original error is the one worth reporting.
-  }
-}
 
 export interface DuplicateOptions {
   atomic?: boolean;
@@ -122,80 +115,60 @@ function basicWithout(b: NtBasicInfo, mask: number): NtBasicInfo {
  * destination handle closes with delete-on-close still set, so nothing is left behind.
  */
 export async function cloneFileNt(t: NtTransport, source: string, target: string, ctx: OpContext, opts: DuplicateOptions = {}): Promise<OperationReport> {
-  const start = now();
   const paths = [source, target];
   const notes: string[] = [];
-  let src: NtHandle | undefined;
-  let dst: NtHandle | undefined;
   let calls = 0;
-  try {
-    src = await t.open(source, { access: 'read', disposition: 'open' });
-    const info = await t.queryInfo(src);
-    if (info.isDirectory) throw engineError('clone', 'E_NOT_REGULAR', paths, `${source} is a folder (E_NOT_REGULAR); choose a file to clone.`);
-    const vol = await t.queryVolume(src);
-    requireBlockClone(vol, 'clone', paths);
-    ctx.checkCancelled();
+  // The source's basic info to re-apply once the file is kept, when it carries read-only.
+  let keptBasic: NtBasicInfo | undefined;
+  return intoNewFile(t, 'clone', source, target, ctx, {
+    async prepare(src) {
+      const vol = await t.queryVolume(src);
+      requireBlockClone(vol, 'clone', paths);
+      return vol;
+    },
+    async fill(src, info, dst, vol) {
+      requireSameVolume(vol, await t.queryVolume(dst), 'clone', paths);
 
-    dst = await t.open(target, { access: 'read-write', disposition: 'create-new', deleteOnClose: true });
-    requireSameVolume(vol, await t.queryVolume(dst), 'clone', paths);
-
-    // Sparse first: a sparse source cannot be cloned into a non-sparse destination.
-    let o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
-    calls++;
-    if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target]);
-
-    // Integrity streams must match for ReFS to share clusters. Dev Drive refuses SET with access
-    // denied; servers without integrity streams say not-supported: both are fine to ignore.
-    let clusterSize = vol.clusterSize;
-    o = await t.fsctl(src, FSCTL.FSCTL_GET_INTEGRITY_INFORMATION, null, INTEGRITY_INFORMATION_SIZE);
-    calls++;
-    if (o.kind === 'ok' && o.output.byteLength >= INTEGRITY_INFORMATION_SIZE) {
-      const ii = decodeIntegrityInfo(o.output);
-      if (ii.clusterSizeInBytes > 0) clusterSize = ii.clusterSizeInBytes;
-      o = await t.fsctl(dst, FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, encodeSetIntegrityInfo(ii), 0);
+      // Sparse first: a sparse source cannot be cloned into a non-sparse destination.
+      let o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
       calls++;
-      if (o.kind !== 'ok' && o.kind !== 'not-supported' && o.code !== 5 && o.code >>> 0 !== 0xc0000022) {
-        throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, o, [target]);
+      if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target]);
+
+      // Integrity streams must match for ReFS to share clusters. Dev Drive refuses SET with access
+      // denied; servers without integrity streams say not-supported: both are fine to ignore.
+      let clusterSize = vol.clusterSize;
+      o = await t.fsctl(src, FSCTL.FSCTL_GET_INTEGRITY_INFORMATION, null, INTEGRITY_INFORMATION_SIZE);
+      calls++;
+      if (o.kind === 'ok' && o.output.byteLength >= INTEGRITY_INFORMATION_SIZE) {
+        const ii = decodeIntegrityInfo(o.output);
+        if (ii.clusterSizeInBytes > 0) clusterSize = ii.clusterSizeInBytes;
+        o = await t.fsctl(dst, FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, encodeSetIntegrityInfo(ii), 0);
+        calls++;
+        if (o.kind !== 'ok' && o.kind !== 'not-supported' && o.code !== 5 && o.code >>> 0 !== 0xc0000022) {
+          throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, o, [target]);
+        }
+        if (o.kind !== 'ok') notes.push(`integrity settings not copied (${o.codeName}); ignored as documented for Dev Drive`);
       }
-      if (o.kind !== 'ok') notes.push(`integrity settings not copied (${o.codeName}); ignored as documented for Dev Drive`);
-    }
 
-    await t.setEndOfFile(dst, info.endOfFile);
-    calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx);
+      await t.setEndOfFile(dst, info.endOfFile);
+      calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx);
 
-    if (!info.sparse) {
-      o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, encodeSetSparse(false), 0);
-      calls++;
-      if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target], 'the clone is complete but the destination could not be made non-sparse like the source');
-    }
+      if (!info.sparse) {
+        o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, encodeSetSparse(false), 0);
+        calls++;
+        if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target], 'the clone is complete but the destination could not be made non-sparse like the source');
+      }
 
-    // Read-only would block clearing delete-on-close; apply it last.
-    const ro = (info.basic.fileAttributes & FILE_ATTRIBUTE_READONLY) !== 0;
-    await t.setBasicInfo(dst, basicWithout(info.basic, FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_SPARSE_FILE));
-    await t.flush(dst);
-    ctx.checkCancelled();
-    await t.setDeleteOnClose(dst, false);
-    if (ro) await t.setBasicInfo(dst, basicWithout(info.basic, FILE_ATTRIBUTE_SPARSE_FILE));
-    const d = dst;
-    dst = undefined;
-    await t.close(d);
-    notes.push(`cluster size ${clusterSize}; ${info.sparse ? 'sparse source, destination kept sparse' : 'destination made non-sparse like the source'}`);
-    return {
-      operation: 'clone',
-      method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE',
-      source,
-      destination: target,
-      bytes: info.endOfFile,
-      calls,
-      durationMs: elapsed(start),
-      notes,
-    };
-  } catch (e) {
-    throw asFsctlError(e, 'clone', paths, 'clone');
-  } finally {
-    await closeQuietly(t, dst); // still delete-on-close: removes the partial destination
-    await closeQuietly(t, src);
-  }
+      // Read-only would block clearing delete-on-close; it is applied once the file is kept.
+      if (info.basic.fileAttributes & FILE_ATTRIBUTE_READONLY) keptBasic = basicWithout(info.basic, FILE_ATTRIBUTE_SPARSE_FILE);
+      await t.setBasicInfo(dst, basicWithout(info.basic, FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_SPARSE_FILE));
+      notes.push(`cluster size ${clusterSize}; ${info.sparse ? 'sparse source, destination kept sparse' : 'destination made non-sparse like the source'}`);
+      return { operation: 'clone', method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE', source, destination: target, bytes: info.endOfFile, calls, notes };
+    },
+    async kept(dst) {
+      if (keptBasic) await t.setBasicInfo(dst, keptBasic);
+    },
+  });
 }
 
 /**

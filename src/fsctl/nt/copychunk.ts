@@ -14,9 +14,10 @@ import {
   SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE,
   type CopyChunk,
 } from '../codec/windows';
-import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
+import { engineError, fsctlFailure } from './outcome';
+import { intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
-import type { NtHandle, NtTransport } from './transport';
+import type { NtTransport } from './transport';
 
 export interface CopyChunkLimits {
   maxChunks: number;
@@ -83,88 +84,72 @@ export class CopyCursor {
  * file system has no server-side copy, and the caller may fall back to a sparse copy.
  */
 export async function copyChunkNt(t: NtTransport, source: string, target: string, ctx: OpContext, opts: CopyChunkOptions = {}): Promise<OperationReport> {
-  const start = now();
   const paths = [source, target];
   const notes: string[] = [];
   let limits = { ...(opts.limits ?? DEFAULT_COPYCHUNK_LIMITS) };
-  let src: NtHandle | undefined;
-  let dst: NtHandle | undefined;
   let calls = 0;
-  try {
-    src = await t.open(source, { access: 'read', disposition: 'open' });
-    const info = await t.queryInfo(src);
-    if (info.isDirectory) throw engineError('copy', 'E_NOT_REGULAR', paths, `${source} is a folder (E_NOT_REGULAR); choose a file to copy.`);
-
-    let o = await t.fsctl(src, FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, null, SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE);
-    calls++;
-    if (o.kind !== 'ok') throw fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, o, [source], o.kind === 'not-supported' ? 'this file system or server has no server-side copy (resume keys exist only on SMB shares); use a regular copy' : undefined);
-    const key = decodeResumeKey(o.output).key;
-
-    dst = await t.open(target, { access: 'read-write', disposition: 'create-new', deleteOnClose: true });
-
-    let segments: ByteRange[] = info.endOfFile > 0n ? [{ offset: 0n, length: info.endOfFile }] : [];
-    if (info.sparse && info.endOfFile > 0n) {
-      try {
-        const r = await queryAllocatedRanges(t, src, { offset: 0n, length: info.endOfFile }, { operation: 'copy' }, ctx);
-        calls += r.calls;
-        const so = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
-        calls++;
-        if (so.kind === 'ok') {
-          segments = r.ranges;
-          await t.setEndOfFile(dst, info.endOfFile);
-          notes.push(`sparse source: copied ${r.ranges.length} allocated range(s), holes kept`);
-        }
-      } catch (e) {
-        notes.push(`holes not kept (${(e as Error).message})`);
-      }
-    }
-
-    const cursor = new CopyCursor(segments);
-    let copied = 0n;
-    let renegotiations = 0;
-    while (!cursor.done) {
-      ctx.checkCancelled();
-      const chunks = cursor.next(limits);
-      const want = chunks.reduce((a, c) => a + c.length, 0);
-      o = await t.fsctl(dst, FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, encodeCopyChunkCopy(key, chunks), SRV_COPYCHUNK_RESPONSE_SIZE);
+  return intoNewFile(t, 'copy', source, target, ctx, {
+    // The resume key first: a server without server-side copy fails before anything is created.
+    async prepare(src) {
+      const o = await t.fsctl(src, FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, null, SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE);
       calls++;
-      if (o.kind === 'invalid-parameter' && o.output.byteLength >= SRV_COPYCHUNK_RESPONSE_SIZE) {
-        const r = decodeCopyChunkResponse(o.output);
-        const server: CopyChunkLimits = { maxChunks: r.chunksWritten, maxChunkBytes: r.chunkBytesWritten, maxTotalBytes: r.totalBytesWritten };
-        const smaller = server.maxChunks < limits.maxChunks || server.maxChunkBytes < limits.maxChunkBytes || server.maxTotalBytes < limits.maxTotalBytes;
-        const sane = server.maxChunks > 0 && server.maxChunkBytes > 0 && server.maxTotalBytes > 0;
-        const exceeded = chunks.length > server.maxChunks || chunks.some((c) => c.length > server.maxChunkBytes) || want > server.maxTotalBytes;
-        if (sane && smaller && exceeded && renegotiations < 4) {
-          limits = {
-            maxChunks: Math.min(limits.maxChunks, server.maxChunks),
-            maxChunkBytes: Math.min(limits.maxChunkBytes, server.maxChunkBytes),
-            maxTotalBytes: Math.min(limits.maxTotalBytes, server.maxTotalBytes),
-          };
-          renegotiations++;
-          notes.push(`renegotiated copychunk limits to ${limits.maxChunks} chunks x ${limits.maxChunkBytes} bytes, ${limits.maxTotalBytes} bytes per request`);
-          continue;
+      if (o.kind !== 'ok') throw fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, o, [source], o.kind === 'not-supported' ? 'this file system or server has no server-side copy (resume keys exist only on SMB shares); use a regular copy' : undefined);
+      return decodeResumeKey(o.output).key;
+    },
+    async fill(src, info, dst, key) {
+      let segments: ByteRange[] = info.endOfFile > 0n ? [{ offset: 0n, length: info.endOfFile }] : [];
+      if (info.sparse && info.endOfFile > 0n) {
+        try {
+          const r = await queryAllocatedRanges(t, src, { offset: 0n, length: info.endOfFile }, { operation: 'copy' }, ctx);
+          calls += r.calls;
+          const so = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
+          calls++;
+          if (so.kind === 'ok') {
+            segments = r.ranges;
+            await t.setEndOfFile(dst, info.endOfFile);
+            notes.push(`sparse source: copied ${r.ranges.length} allocated range(s), holes kept`);
+          }
+        } catch (e) {
+          notes.push(`holes not kept (${(e as Error).message})`);
         }
       }
-      if (o.kind !== 'ok') throw fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, o, paths);
-      const r = decodeCopyChunkResponse(o.output);
-      if (r.totalBytesWritten === 0 && want > 0) {
-        throw engineError('copy', 'E_UNSUPPORTED', paths, `FSCTL_SRV_COPYCHUNK_WRITE on ${target} wrote 0 of ${want} bytes (E_UNSUPPORTED); the server made no progress, so use a regular copy.`);
+
+      const cursor = new CopyCursor(segments);
+      let copied = 0n;
+      let renegotiations = 0;
+      while (!cursor.done) {
+        ctx.checkCancelled();
+        const chunks = cursor.next(limits);
+        const want = chunks.reduce((a, c) => a + c.length, 0);
+        const o = await t.fsctl(dst, FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, encodeCopyChunkCopy(key, chunks), SRV_COPYCHUNK_RESPONSE_SIZE);
+        calls++;
+        if (o.kind === 'invalid-parameter' && o.output.byteLength >= SRV_COPYCHUNK_RESPONSE_SIZE) {
+          const r = decodeCopyChunkResponse(o.output);
+          const server: CopyChunkLimits = { maxChunks: r.chunksWritten, maxChunkBytes: r.chunkBytesWritten, maxTotalBytes: r.totalBytesWritten };
+          const smaller = server.maxChunks < limits.maxChunks || server.maxChunkBytes < limits.maxChunkBytes || server.maxTotalBytes < limits.maxTotalBytes;
+          const sane = server.maxChunks > 0 && server.maxChunkBytes > 0 && server.maxTotalBytes > 0;
+          const exceeded = chunks.length > server.maxChunks || chunks.some((c) => c.length > server.maxChunkBytes) || want > server.maxTotalBytes;
+          if (sane && smaller && exceeded && renegotiations < 4) {
+            limits = {
+              maxChunks: Math.min(limits.maxChunks, server.maxChunks),
+              maxChunkBytes: Math.min(limits.maxChunkBytes, server.maxChunkBytes),
+              maxTotalBytes: Math.min(limits.maxTotalBytes, server.maxTotalBytes),
+            };
+            renegotiations++;
+            notes.push(`renegotiated copychunk limits to ${limits.maxChunks} chunks x ${limits.maxChunkBytes} bytes, ${limits.maxTotalBytes} bytes per request`);
+            continue;
+          }
+        }
+        if (o.kind !== 'ok') throw fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, o, paths);
+        const r = decodeCopyChunkResponse(o.output);
+        if (r.totalBytesWritten === 0 && want > 0) {
+          throw engineError('copy', 'E_UNSUPPORTED', paths, `FSCTL_SRV_COPYCHUNK_WRITE on ${target} wrote 0 of ${want} bytes (E_UNSUPPORTED); the server made no progress, so use a regular copy.`);
+        }
+        cursor.advance(BigInt(r.totalBytesWritten));
+        copied += BigInt(r.totalBytesWritten);
+        ctx.progress({ done: copied, total: info.endOfFile });
       }
-      cursor.advance(BigInt(r.totalBytesWritten));
-      copied += BigInt(r.totalBytesWritten);
-      ctx.progress({ done: copied, total: info.endOfFile });
-    }
-    await t.flush(dst);
-    ctx.checkCancelled();
-    await t.setDeleteOnClose(dst, false);
-    const d = dst;
-    dst = undefined;
-    await t.close(d);
-    return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, durationMs: elapsed(start), notes };
-  } catch (e) {
-    throw asFsctlError(e, 'copy', paths, 'copy');
-  } finally {
-    if (dst) await t.close(dst).catch(() => undefined);
-    if (src) await t.close(src).catch(() => undefined);
-  }
+      return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, notes };
+    },
+  });
 }
