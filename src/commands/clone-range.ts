@@ -12,7 +12,7 @@ import type { OperationReport } from '../fsctl/types';
 import type { Services } from './services';
 import { COMMANDS } from './logic/commands';
 import { alignmentRule, checkLength, checkOffset, lengthToEof } from './logic/clone-range-input';
-import { parseByteInput } from './logic/bytes';
+import { byteArgument } from './logic/bytes';
 import { samePath } from './logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { pickFile, requireTrust, showFailure } from './ui';
@@ -59,24 +59,15 @@ export function registerCloneRange(s: Services): vscode.Disposable {
   });
 }
 
-function bytesArg(v: unknown): bigint | undefined {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === 'string') {
-    const p = parseByteInput(v);
-    return 'value' in p ? p.value : undefined;
-  }
-  return undefined;
-}
 
 function specFromArgs(spec: unknown): RangeSpec | undefined {
   if (typeof spec !== 'object' || spec === null) return undefined;
   const o = spec as Record<string, unknown>;
   const source = typeof o.source === 'string' ? o.source : undefined;
   const target = typeof o.target === 'string' ? o.target : source;
-  const sourceOffset = bytesArg(o.sourceOffset);
-  const targetOffset = bytesArg(o.targetOffset);
-  const length = bytesArg(o.length);
+  const sourceOffset = byteArgument(o.sourceOffset);
+  const targetOffset = byteArgument(o.targetOffset);
+  const length = byteArgument(o.length);
   if (!source || !target || sourceOffset === undefined || targetOffset === undefined || length === undefined) return undefined;
   return { source, target, sourceOffset, targetOffset, length, atomic: o.atomic === true };
 }

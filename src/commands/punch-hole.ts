@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { OperationReport } from '../fsctl/types';
 import type { Services } from './services';
 import { COMMANDS } from './logic/commands';
-import { formatBytes, parseByteInput } from './logic/bytes';
+import { byteArgument, formatBytes } from './logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from './ui';
 
@@ -24,8 +24,8 @@ export function registerPunchHole(s: Services): vscode.Disposable {
     let length: bigint | undefined;
     if (typeof spec === 'object' && spec !== null) {
       const o = spec as Record<string, unknown>;
-      offset = bytesOf(o.offset);
-      length = bytesOf(o.length);
+      offset = byteArgument(o.offset);
+      length = byteArgument(o.length);
     }
     const interactive = offset === undefined || length === undefined;
     try {
@@ -73,12 +73,3 @@ export function registerPunchHole(s: Services): vscode.Disposable {
   });
 }
 
-function bytesOf(v: unknown): bigint | undefined {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === 'string') {
-    const p = parseByteInput(v);
-    return 'value' in p ? p.value : undefined;
-  }
-  return undefined;
-}

@@ -48,3 +48,14 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** A byte count or offset passed as a command argument (tests, other extensions): exact or undefined. */
+export function byteArgument(v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string') {
+    const p = parseByteInput(v);
+    return 'value' in p ? p.value : undefined;
+  }
+  return undefined;
+}
