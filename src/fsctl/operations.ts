@@ -2,6 +2,7 @@
 // (temp name + rename at the end + cleanup), the copy fallbacks and the reports. The same code
 // runs in the caller's thread (SignalContext) and in the worker (SharedFlagContext).
 
+import * as fs from 'node:fs';
 import type { Backend } from './backend';
 import { isSmbPath } from './backend';
 import type { ExtendedBackend, PackedExtentMap, PathInfo } from './backend-ext';
@@ -229,7 +230,7 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
     policy !== 'overwrite' &&
     !isSmbPath(r.destination) &&
     !/[\\/]$/.test(r.destination) &&
-    (await dfs.stat(r.destination)).kind !== 'directory'
+    !isLocalDirectory(r.destination)
   ) {
     const t0 = performance.now();
     const dir = dfs.path.dirname(r.destination);
@@ -264,6 +265,17 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
       return { ...rep, operation: 'clone', fellBack: true, fallbackReason: reason };
     }
   });
+}
+
+/**
+ * Whether a local destination is a folder (following symlinks), for the clone fast path's
+ * "a folder takes the folder path" rule. A plain stat, not dfs.stat: only the type is needed,
+ * and the backend's stat builds bigint sizes and ids on every clone. A missing name is the
+ * common case and costs no exception; any other failure (EACCES, ENOTDIR, ELOOP) throws as
+ * dfs.stat did, and normalizeError names it.
+ */
+function isLocalDirectory(p: string): boolean {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
 /** Backends that can clone into an unnamed file and name it at the end (LinuxBackend). */

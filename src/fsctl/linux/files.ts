@@ -27,10 +27,21 @@ export function statPath(operation: Operation, path: string): fs.BigIntStats {
   }
 }
 
+/** stat() for the type only (numbers, not bigints): no size or offset is read from it. */
+function statKind(operation: Operation, path: string): fs.Stats {
+  try {
+    return fs.statSync(path);
+  } catch (e) {
+    throw nodeFsError(operation, e, [path]);
+  }
+}
+
 export function openRegular(operation: Operation, path: string, mode: OpenMode, createMode = 0o600): OpenFile {
   const c = fs.constants;
   if (mode !== 'create-new') {
-    const st = statPath(operation, path);
+    // Only the type matters before the open (the exact size comes from the bigint fstat
+    // below): a plain stat skips building ~18 BigInt fields on every clone (~µs each call).
+    const st = statKind(operation, path);
     const kind = kindOf(st);
     if (kind !== 'file') throw notRegularError(operation, path, kind);
   }
