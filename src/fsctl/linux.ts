@@ -44,7 +44,7 @@ import {
   O_TMPFILE,
   RENAME_NOREPLACE,
 } from './linux/libc';
-import { closeQuietly, kindOf, openRegular, type OpenFile, unlinkQuietly, statPath } from './linux/files';
+import { closeQuietly, intoNewLocalFile, kindOf, openRegular, type OpenFile, unlinkQuietly, statPath } from './linux/files';
 import type { ByteRange, ExtentMap, Operation, OperationReport, RangesResult, VolumeInfo } from './types';
 
 /** Extents per FIEMAP call: 4096 x 56 bytes = 224 KiB, reused for every page (16384 per call measured within noise of it: the kernel's cost is per extent). */
@@ -387,26 +387,13 @@ export class LinuxBackend implements Backend, BackendExtensions {
   async cloneFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {
     const t0 = now();
     ctx.checkCancelled();
-    const src = openRegular('clone', source, 'read');
-    let dst: OpenFile | undefined;
-    try {
-      dst = openRegular('clone', target, 'create-new', Number(src.stat.mode & 0o777n) | 0o600);
+    return intoNewLocalFile('clone', source, target, (src, dst) => {
       if (this.libc.ioctlInt(dst.fd, FICLONE, src.fd) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [source, target], src.fd);
       // Keep the source's permission bits (like cp --reflink), not the umask's.
       fs.fchmodSync(dst.fd, Number(src.stat.mode & 0o7777n));
       ctx.progress({ done: src.stat.size, total: src.stat.size });
       return { operation: 'clone', method: 'FICLONE', source, destination: target, bytes: src.stat.size, calls: 1, durationMs: elapsed(t0) };
-    } catch (e) {
-      if (dst) {
-        closeQuietly(dst);
-        dst = undefined;
-        unlinkQuietly(target);
-      }
-      throw e;
-    } finally {
-      closeQuietly(src);
-      closeQuietly(dst);
-    }
+    });
   }
 
   /**
@@ -550,10 +537,7 @@ export class LinuxBackend implements Backend, BackendExtensions {
    */
   async copyFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {
     const t0 = now();
-    const src = openRegular('copy', source, 'read');
-    let dst: OpenFile | undefined;
-    try {
-      dst = openRegular('copy', target, 'create-new', Number(src.stat.mode & 0o777n) | 0o600);
+    return intoNewLocalFile('copy', source, target, async (src, dst) => {
       const size = src.stat.size;
       const { ranges, calls: seekCalls } = this.seekRanges(src, 0n, size, 'copy', ctx);
       const dataBytes = ranges.reduce((a, r) => a + r.length, 0n);
@@ -590,17 +574,7 @@ export class LinuxBackend implements Backend, BackendExtensions {
         durationMs: elapsed(t0),
         notes: ranges.length === 0 && size > 0n ? ['the source is all hole; only its size was set'] : undefined,
       };
-    } catch (e) {
-      if (dst) {
-        closeQuietly(dst);
-        dst = undefined;
-        unlinkQuietly(target);
-      }
-      throw e;
-    } finally {
-      closeQuietly(src);
-      closeQuietly(dst);
-    }
+    });
   }
 
   async punchHole(p: string, range: ByteRange, ctx: OpContext): Promise<OperationReport> {

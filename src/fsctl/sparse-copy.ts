@@ -8,7 +8,7 @@ import type { Backend, OpContext } from './backend';
 import type { PositionalIo } from './backend-ext';
 import { nodeFsError } from './errno';
 import { FsctlError } from './errors';
-import { closeQuietly, openRegular, unlinkQuietly } from './linux/files';
+import { closeQuietly, intoNewLocalFile, openRegular } from './linux/files';
 import * as fs from 'node:fs';
 import type { Operation, OperationReport } from './types';
 
@@ -50,61 +50,52 @@ export async function sparseCopyFile(
 ): Promise<OperationReport> {
   const t0 = performance.now();
   const ranges = await backend.allocatedRanges(source, undefined, ctx);
-  const src = openRegular(operation, source, 'read');
-  let dst: ReturnType<typeof openRegular> | undefined;
   try {
-    dst = openRegular(operation, target, 'create-new', Number(src.stat.mode & 0o777n) | 0o600);
-    const total = ranges.ranges.reduce((a, r) => a + r.length, 0n);
-    const buf = new Uint8Array(CHUNK);
-    let done = 0n;
-    let calls = ranges.calls;
-    for (const r of ranges.ranges) {
-      let pos = r.offset;
-      const end = r.offset + r.length;
-      while (pos < end) {
-        ctx.checkCancelled();
-        const want = end - pos > BigInt(CHUNK) ? CHUNK : Number(end - pos);
-        const n = io.pread(src.fd, buf, want, pos, source);
-        calls++;
-        if (n <= 0) break; // the source shrank
-        let written = 0;
-        while (written < n) {
-          const w = io.pwrite(dst.fd, written === 0 ? buf : buf.subarray(written), n - written, pos + BigInt(written), target);
+    return await intoNewLocalFile(operation, source, target, async (src, dst) => {
+      const total = ranges.ranges.reduce((a, r) => a + r.length, 0n);
+      const buf = new Uint8Array(CHUNK);
+      let done = 0n;
+      let calls = ranges.calls;
+      for (const r of ranges.ranges) {
+        let pos = r.offset;
+        const end = r.offset + r.length;
+        while (pos < end) {
+          ctx.checkCancelled();
+          const want = end - pos > BigInt(CHUNK) ? CHUNK : Number(end - pos);
+          const n = io.pread(src.fd, buf, want, pos, source);
           calls++;
-          written += w;
+          if (n <= 0) break; // the source shrank
+          let written = 0;
+          while (written < n) {
+            const w = io.pwrite(dst.fd, written === 0 ? buf : buf.subarray(written), n - written, pos + BigInt(written), target);
+            calls++;
+            written += w;
+          }
+          pos += BigInt(n);
+          done += BigInt(n);
+          ctx.progress({ done, total });
+          if (ctx.maybeYield) await ctx.maybeYield();
         }
-        pos += BigInt(n);
-        done += BigInt(n);
-        ctx.progress({ done, total });
-        if (ctx.maybeYield) await ctx.maybeYield();
       }
-    }
-    io.ftruncate(dst.fd, src.stat.size, target);
-    calls++;
-    try {
-      fs.fchmodSync(dst.fd, Number(src.stat.mode & 0o7777n));
-    } catch {
-      /* file systems without modes */
-    }
-    return {
-      operation,
-      method: 'sparse-copy',
-      source,
-      destination: target,
-      bytes: done,
-      calls,
-      durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
-    };
+      io.ftruncate(dst.fd, src.stat.size, target);
+      calls++;
+      try {
+        fs.fchmodSync(dst.fd, Number(src.stat.mode & 0o7777n));
+      } catch {
+        /* file systems without modes */
+      }
+      return {
+        operation,
+        method: 'sparse-copy',
+        source,
+        destination: target,
+        bytes: done,
+        calls,
+        durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      };
+    });
   } catch (e) {
-    if (dst) {
-      closeQuietly(dst);
-      dst = undefined;
-      unlinkQuietly(target);
-    }
     throw e instanceof FsctlError ? e : nodeFsError(operation, e, [source, target]);
-  } finally {
-    closeQuietly(src);
-    closeQuietly(dst);
   }
 }
 

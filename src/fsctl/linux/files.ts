@@ -85,3 +85,32 @@ export function unlinkQuietly(path: string): void {
     /* gone already */
   }
 }
+
+/**
+ * Open `source` for reading, create `target` (which must not exist; the source's permission
+ * bits as its creation mode) and run `fill`. If anything fails, the new target is closed and
+ * unlinked, so nothing of it is left; both files are closed at the end either way.
+ */
+export async function intoNewLocalFile<T>(
+  operation: Operation,
+  source: string,
+  target: string,
+  fill: (src: OpenFile, dst: OpenFile) => T | Promise<T>,
+): Promise<T> {
+  const src = openRegular(operation, source, 'read');
+  let dst: OpenFile | undefined;
+  try {
+    dst = openRegular(operation, target, 'create-new', Number(src.stat.mode & 0o777n) | 0o600);
+    return await fill(src, dst);
+  } catch (e) {
+    if (dst) {
+      closeQuietly(dst);
+      dst = undefined;
+      unlinkQuietly(target);
+    }
+    throw e;
+  } finally {
+    closeQuietly(src);
+    closeQuietly(dst);
+  }
+}
