@@ -172,9 +172,9 @@ class EngineImpl implements Engine {
     await w.terminate();
   }
 
-  private async run(req: Request, o: RunOptions): Promise<Response> {
+  private run(req: Request, o: RunOptions): Promise<Response> {
     const paths = requestPaths(req);
-    if (o.signal?.aborted) throw cancelledError(req.op, paths);
+    if (o.signal?.aborted) return Promise.reject(cancelledError(req.op, paths));
     if (this.opts.worker && !paths.some(isSmbPath)) return this.runInWorker(req, o);
     const ctx = new SignalContext(req.op, paths, o.signal, o.onProgress);
     return runRequest(resolveBackend, req, ctx);

@@ -41,8 +41,15 @@ import {
   AT_FDCWD,
   AT_EMPTY_PATH,
   AT_SYMLINK_FOLLOW,
+  O_CLOEXEC,
   O_TMPFILE,
   RENAME_NOREPLACE,
+  statxBuffer,
+  STATX_MODE_OFFSET,
+  STATX_SIZE_OFFSET,
+  STATX_MODE,
+  STATX_SIZE,
+  STATX_TYPE,
 } from './linux/libc';
 import { closeQuietly, intoNewLocalFile, kindOf, openRegular, type OpenFile, unlinkQuietly, statPath } from './linux/files';
 import type { ByteRange, ExtentMap, Operation, OperationReport, RangesResult, VolumeInfo } from './types';
@@ -63,6 +70,19 @@ const EINVAL = 22;
 const EBADR = 53;
 const EEXIST = 17;
 const ENOENT = 2;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+/**
+ * The destination's normalised path and its folder. A plain path (no "//", "." or ".."
+ * segment) is its own normal form, and the folder is cut at the last slash: the clone fast path
+ * runs this between system calls, where path.normalize's generic scan costs a measurable µs.
+ */
+function splitDestination(destination: string): { final: string; dir: string } {
+  const final = /\/\/|(^|\/)\.\.?(\/|$)/.test(destination) ? path.normalize(destination) : destination;
+  const slash = final.lastIndexOf('/');
+  return { final, dir: slash > 0 ? final.slice(0, slash) : slash === 0 ? '/' : '.' };
+}
 
 function now(): number {
   return performance.now();
@@ -93,6 +113,8 @@ export class LinuxBackend implements Backend, BackendExtensions {
    * 'none' = neither works here. Learnt on first use.
    */
   private linkMode: 'empty' | 'proc' | 'none' | undefined;
+  /** Reused by cloneToNewName (one synchronous call at a time per thread). */
+  private readonly statx = statxBuffer();
 
   constructor(libc: Libc = loadLibc()) {
     this.libc = libc;
@@ -456,6 +478,53 @@ export class LinuxBackend implements Backend, BackendExtensions {
     } finally {
       closeQuietly(src);
       if (fd >= 0) closeQuietly(fd);
+    }
+  }
+
+  /**
+   * The plain whole-file clone in one synchronous pass: the unnamed-inode sequence of
+   * cloneFileAnonymous (open(dir, O_TMPFILE), FICLONE, linkat, which never replaces) with no
+   * await, no stat of the destination and every call straight to libc. A clone of 1 GiB on
+   * XFS is ~65 µs of system calls, and node:fs's wrappers (~5 µs per call, a Stats object per
+   * stat) plus the promise layers had made the engine ~1.8x Node's own copyFile.
+   * Returns undefined whenever the case is not the plain one (the source is missing or not a
+   * regular file, no O_TMPFILE or linkat here, the name is taken or is a folder, FICLONE
+   * refused: another file system, no reflink support). Nothing is left then (an unnamed inode
+   * dies with its descriptor), and the engine takes the full path, which applies the
+   * destination policy and names every error.
+   */
+  cloneToNewName(source: string, destination: string, ctx: OpContext): OperationReport | undefined {
+    const libc = this.libc;
+    if (this.linkMode === 'none' || !libc.statx) return undefined;
+    const t0 = now();
+    ctx.checkCancelled();
+    const { final, dir } = splitDestination(destination);
+    // The type is checked before the open (a FIFO or a device is never opened), as openRegular
+    // does; the source is not fstat'ed again: FICLONE refuses anything but a regular file
+    // (EINVAL), which sends a path swapped in meanwhile to the full path, and the exact size
+    // comes from the clone's own statx below (what was actually cloned).
+    const { buf, view } = this.statx;
+    if (libc.statx(AT_FDCWD, source, 0, STATX_TYPE | STATX_MODE, buf) !== 0) return undefined;
+    const mode = view.getUint16(STATX_MODE_OFFSET, true);
+    if ((mode & S_IFMT) !== S_IFREG) return undefined;
+    const perm = mode & 0o7777;
+    const srcFd = libc.open(source, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | O_CLOEXEC, 0);
+    if (srcFd < 0) return undefined;
+    let fd = -1;
+    try {
+      fd = libc.open(dir, O_TMPFILE | fs.constants.O_RDWR | O_CLOEXEC, (perm & 0o777) | 0o600);
+      if (fd < 0 || libc.ioctlInt(fd, FICLONE, srcFd) !== 0) return undefined;
+      if (libc.statx(fd, '', AT_EMPTY_PATH, STATX_MODE | STATX_SIZE, buf) !== 0) return undefined;
+      // As in cloneFileAnonymous: the source's permission bits, fchmod only when they differ.
+      if ((view.getUint16(STATX_MODE_OFFSET, true) & 0o7777) !== perm) fs.fchmodSync(fd, perm);
+      const size = view.getBigUint64(STATX_SIZE_OFFSET, true);
+      ctx.checkCancelled();
+      if (this.linkTmpfile(fd, final) !== 0) return undefined;
+      ctx.progress({ done: size, total: size });
+      return { operation: 'clone', method: 'FICLONE', source, destination: final, bytes: size, calls: 1, durationMs: elapsed(t0) };
+    } finally {
+      libc.close(srcFd);
+      if (fd >= 0) libc.close(fd);
     }
   }
 

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import type { Backend } from './backend';
-import { isSmbPath } from './backend';
+import { isSmbPath, localBackend } from './backend';
 import type { ExtendedBackend, PackedExtentMap, PathInfo } from './backend-ext';
 import { packExtents } from './codec/linux';
 import type { EngineContext } from './context';
@@ -125,11 +125,16 @@ export function normalizeError(r: Request, e: unknown): FsctlError {
   });
 }
 
-export async function runRequest(resolve: BackendResolver, r: Request, ctx: EngineContext): Promise<Response> {
+export function runRequest(resolve: BackendResolver, r: Request, ctx: EngineContext): Promise<Response> {
+  // Not async: the plain clone (cloneFast) settles with no promise hop in between.
   try {
-    return await runRequestRaw(resolve, r, ctx);
+    const fast = r.op === 'clone' ? cloneFast(r, ctx) : undefined;
+    if (fast) return Promise.resolve(fast);
+    return runRequestRaw(resolve, r, ctx).catch((e: unknown) => {
+      throw normalizeError(r, e);
+    });
   } catch (e) {
-    throw normalizeError(r, e);
+    return Promise.reject(normalizeError(r, e));
   }
 }
 
@@ -265,6 +270,21 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
       return { ...rep, operation: 'clone', fellBack: true, fallbackReason: reason };
     }
   });
+}
+
+/** Backends with a synchronous plain-case whole-file clone (LinuxBackend.cloneToNewName). */
+interface FastClone {
+  cloneToNewName?(source: string, destination: string, ctx: EngineContext): OperationReport | undefined;
+}
+
+/**
+ * The plain local clone (a new name, no overwrite, no trailing slash) in one synchronous pass,
+ * or undefined, having left nothing, when cloneFile below must decide (name taken, a folder,
+ * FICLONE refused, no O_TMPFILE): see LinuxBackend.cloneToNewName.
+ */
+function cloneFast(r: Extract<Request, { op: 'clone' }>, ctx: EngineContext): OperationReport | undefined {
+  if (r.onExisting === 'overwrite' || isSmbPath(r.source) || isSmbPath(r.destination) || /[\\/]$/.test(r.destination)) return undefined;
+  return (localBackend() as Backend & FastClone).cloneToNewName?.(r.source, r.destination, ctx);
 }
 
 /**

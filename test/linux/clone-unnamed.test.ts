@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createEngine, type FsctlError } from '../../src/fsctl/index';
 import { LinuxBackend } from '../../src/fsctl/linux';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
@@ -123,5 +124,70 @@ describe('clone through an unnamed O_TMPFILE inode on xfs', { skip: skipReason('
     );
     assert.equal(fs.readFileSync(dst, 'utf8'), 'arrived first');
     assert.deepEqual(listing(d), ['dst.bin', 'src.bin']);
+  });
+
+  describe('the synchronous fast path (cloneToNewName): the plain case only, nothing left otherwise', () => {
+    const ctx = { checkCancelled() {}, progress() {} };
+
+    test('plain case: a report with the exact size, permission bits kept with and without fchmod', () => {
+      const d = freshDir(xfs, 'fast');
+      const b = new LinuxBackend();
+      for (const [name, mode] of [
+        ['a.bin', 0o640], // the O_TMPFILE mode already equals it under umask 022: no fchmod
+        ['b.bin', 0o666], // umask 022 takes 0o022 away: fchmod restores it
+      ] as const) {
+        const src = path.join(d, name);
+        writeData(src, 300_001);
+        fs.chmodSync(src, mode);
+        const dst = path.join(d, `copy-${name}`);
+        const rep = b.cloneToNewName(src, dst, ctx);
+        assert.ok(rep, 'the plain case is done by the fast path');
+        assert.equal(rep.method, 'FICLONE');
+        assert.equal(rep.bytes, 300_001n);
+        assert.equal(rep.destination, dst);
+        assert.equal(sha256(dst), sha256(src));
+        assert.equal(fs.statSync(dst).mode & 0o7777, mode);
+      }
+      // A path with "." and "//" segments is reported in its normal form.
+      const src = path.join(d, 'a.bin');
+      const rep = b.cloneToNewName(src, `${d}/./sub/..//dotted.bin`, ctx);
+      assert.equal(rep?.destination, path.join(d, 'dotted.bin'));
+    });
+
+    test('not the plain case: undefined and nothing made (taken name, folder, FIFO, missing source or folder)', () => {
+      const d = freshDir(xfs, 'fastno');
+      const b = new LinuxBackend();
+      const src = path.join(d, 'src.bin');
+      writeData(src, 8192);
+      fs.writeFileSync(path.join(d, 'taken.bin'), 'keep me');
+      fs.mkdirSync(path.join(d, 'folder'));
+      execFileSync('mkfifo', [path.join(d, 'pipe')]);
+      const before = listing(d);
+      assert.equal(b.cloneToNewName(src, path.join(d, 'taken.bin'), ctx), undefined);
+      assert.equal(fs.readFileSync(path.join(d, 'taken.bin'), 'utf8'), 'keep me');
+      assert.equal(b.cloneToNewName(src, path.join(d, 'folder'), ctx), undefined);
+      assert.deepEqual(fs.readdirSync(path.join(d, 'folder')), []);
+      // A FIFO is never opened (that would block): its type is read first.
+      assert.equal(b.cloneToNewName(path.join(d, 'pipe'), path.join(d, 'out.bin'), ctx), undefined);
+      assert.equal(b.cloneToNewName(path.join(d, 'missing.bin'), path.join(d, 'out.bin'), ctx), undefined);
+      assert.equal(b.cloneToNewName(src, path.join(d, 'no-such-folder', 'out.bin'), ctx), undefined);
+      // The mount root as a folder destination: the unnamed inode lands on the parent file
+      // system, FICLONE fails with EXDEV, and the full path clones into the folder instead.
+      assert.equal(b.cloneToNewName(src, xfs.mountPoint, ctx), undefined);
+      assert.deepEqual(listing(d), before);
+    });
+
+    test('ext4 (no reflinks): undefined, nothing made; the engine then names EOPNOTSUPP', { skip: skipReason('ext4') }, async () => {
+      const ext4 = makeFs('ext4');
+      try {
+        const src = path.join(ext4.mountPoint, 'src.bin');
+        writeData(src, 8192);
+        assert.equal(new LinuxBackend().cloneToNewName(src, path.join(ext4.mountPoint, 'dst.bin'), ctx), undefined);
+        assert.deepEqual(listing(ext4.mountPoint).filter((n) => n !== 'lost+found'), ['src.bin']);
+        await assert.rejects(engine.clone(src, path.join(ext4.mountPoint, 'dst.bin')), (e: FsctlError) => e.code === 'EOPNOTSUPP');
+      } finally {
+        ext4.cleanup();
+      }
+    });
   });
 });
