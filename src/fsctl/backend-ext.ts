@@ -23,6 +23,28 @@ export interface PackedExtentMap extends Omit<ExtentMap, 'extents'> {
   packed: PackedExtents;
 }
 
+/** A bound on how much of a map to read (the inspector's queries of huge files). */
+export interface MapLimit {
+  /** Stop after this many extents (from the window start); see PackedExtentMap.truncatedAt. */
+  maxExtents?: number;
+}
+
+/**
+ * Apply a MapLimit to a map read in full (backends whose paging cannot stop early): keep the
+ * first `maxExtents` extents and mark where the exact part ends.
+ */
+export function limitPackedMap(m: PackedExtentMap, maxExtents: number | undefined): PackedExtentMap {
+  const p = m.packed;
+  if (maxExtents === undefined || p.count <= maxExtents) return m;
+  const n = maxExtents;
+  const end = BigInt.asUintN(64, p.offset[n - 1]) + BigInt.asUintN(64, p.length[n - 1]);
+  return {
+    ...m,
+    packed: { count: n, offset: p.offset.slice(0, n), length: p.length.slice(0, n), physical: p.physical.slice(0, n), flags: p.flags.slice(0, n) },
+    truncatedAt: end,
+  };
+}
+
 /** Positional I/O on descriptors with exact 64-bit offsets (node's fs.writeSync ignores bigint positions). */
 export interface PositionalIo {
   pread(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string): number;
@@ -50,7 +72,7 @@ export interface BackendExtensions {
   /** Make `range` read as zeros, deallocating where possible. */
   zeroRange?(path: string, range: ByteRange, ctx: OpContext): Promise<OperationReport>;
   /** extentMap with the extents packed (see PackedExtentMap). */
-  extentMapPacked?(path: string, window: ByteRange | undefined, ctx: OpContext): Promise<PackedExtentMap>;
+  extentMapPacked?(path: string, window: ByteRange | undefined, ctx: OpContext, limit?: MapLimit): Promise<PackedExtentMap>;
   /** Hole-keeping copy by the backend itself (used for the clone 'copy' fallback). */
   sparseCopy?(source: string, target: string, ctx: OpContext): Promise<OperationReport>;
 }

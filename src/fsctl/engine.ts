@@ -37,15 +37,25 @@ export interface EngineOptions {
   workerScript?: string;
 }
 
+export interface MapOptions {
+  /** Only this part of the file (extents are clipped to it). */
+  window?: ByteRange;
+  /** Read at most this many extents (see PackedExtentMap.truncatedAt). */
+  maxExtents?: number;
+}
+
 export interface Engine {
   ranges(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<RangesResult>;
-  map(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<ExtentMap>;
+  map(path: string, opts?: RunOptions & MapOptions): Promise<ExtentMap>;
   /**
    * The same map with the extents in columnar typed arrays (PackedExtents: BigInt64Array
    * offset/length/physical (-1 = unknown), Uint32Array raw FIEMAP flag bits). Millions of
    * extents arrive without creating an object per extent; `unpackExtents` converts.
+   * With `maxExtents` the read stops after that many extents and `truncatedAt` says where the
+   * exact part ends. Such bounded reads (and volume queries) run on a second worker in worker
+   * mode, so they never wait behind a long read of a huge file.
    */
-  mapPacked(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<PackedExtentMap>;
+  mapPacked(path: string, opts?: RunOptions & MapOptions): Promise<PackedExtentMap>;
   volume(path: string): Promise<VolumeInfo>;
   /** `destination` is an existing folder (clone keeps the source's name) or a new file path. */
   clone(source: string, destination: string, opts?: CloneFileOptions): Promise<OperationReport>;
@@ -90,8 +100,20 @@ function toMap(p: PackedExtentMap): ExtentMap {
   return { ...rest, extents, durationMs: rest.durationMs + Math.round((performance.now() - t0) * 1000) / 1000 };
 }
 
+/**
+ * Worker lanes: 'main' runs everything; 'quick' runs bounded requests (a map with maxExtents,
+ * a volume query), so that the inspector's view of a huge file never waits behind the long
+ * full read running in 'main'. Each lane is one thread, started on first use.
+ */
+type Lane = 'main' | 'quick';
+
+function laneOf(req: Request): Lane {
+  return (req.op === 'map' && req.maxExtents !== undefined) || req.op === 'volume' ? 'quick' : 'main';
+}
+
 interface Pending {
   request: Request;
+  lane: Lane;
   /** The operation's cancel flag (Int32 over a SharedArrayBuffer). */
   flag: Int32Array;
   /** Resolves when the operation has finished either way. */
@@ -102,7 +124,7 @@ interface Pending {
 }
 
 class EngineImpl implements Engine {
-  private worker: Worker | undefined;
+  private readonly workers = new Map<Lane, Worker>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
@@ -111,11 +133,11 @@ class EngineImpl implements Engine {
   ranges(p: string, o: RunOptions & { window?: ByteRange } = {}): Promise<RangesResult> {
     return this.run({ op: 'ranges', path: p, window: o.window }, o) as Promise<RangesResult>;
   }
-  async map(p: string, o: RunOptions & { window?: ByteRange } = {}): Promise<ExtentMap> {
-    return toMap((await this.run({ op: 'map', path: p, window: o.window }, o)) as PackedExtentMap);
+  async map(p: string, o: RunOptions & MapOptions = {}): Promise<ExtentMap> {
+    return toMap((await this.run({ op: 'map', path: p, window: o.window, maxExtents: o.maxExtents }, o)) as PackedExtentMap);
   }
-  mapPacked(p: string, o: RunOptions & { window?: ByteRange } = {}): Promise<PackedExtentMap> {
-    return this.run({ op: 'map', path: p, window: o.window }, o) as Promise<PackedExtentMap>;
+  mapPacked(p: string, o: RunOptions & MapOptions = {}): Promise<PackedExtentMap> {
+    return this.run({ op: 'map', path: p, window: o.window, maxExtents: o.maxExtents }, o) as Promise<PackedExtentMap>;
   }
   volume(p: string): Promise<VolumeInfo> {
     return this.run({ op: 'volume', path: p }, {}) as Promise<VolumeInfo>;
@@ -157,8 +179,7 @@ class EngineImpl implements Engine {
    * for it to settle (at most 5 s), then stop the worker.
    */
   async dispose(): Promise<void> {
-    const w = this.worker;
-    if (!w) return;
+    if (this.workers.size === 0) return;
     const settling = [...this.pending.values()].map((p) => {
       Atomics.store(p.flag, 0, 1);
       return p.settled;
@@ -168,8 +189,9 @@ class EngineImpl implements Engine {
       await Promise.race([Promise.allSettled(settling), new Promise((r) => (timer = setTimeout(r, 5000)))]);
       clearTimeout(timer);
     }
-    this.worker = undefined;
-    await w.terminate();
+    const all = [...this.workers.values()];
+    this.workers.clear();
+    await Promise.all(all.map((w) => w.terminate()));
   }
 
   private run(req: Request, o: RunOptions): Promise<Response> {
@@ -191,8 +213,9 @@ class EngineImpl implements Engine {
     throw new Error(`Extent Lens: the engine worker script was not found next to ${__filename} (worker.js or worker.ts)`);
   }
 
-  private getWorker(): Worker {
-    if (this.worker) return this.worker;
+  private getWorker(lane: Lane): Worker {
+    const running = this.workers.get(lane);
+    if (running) return running;
     const { file, ts } = this.workerScript();
     // A .ts entry (tests and tools running from source under tsx): node 20 cannot start a worker
     // from a .ts file directly, so a one-line bootstrap registers tsx's require hook first.
@@ -202,10 +225,11 @@ class EngineImpl implements Engine {
     const w = ts
       ? new Worker(`require(${JSON.stringify(require.resolve(tsxCjs))}); require(${JSON.stringify(file)});`, { eval: true })
       : new Worker(file);
-    w.on('message', (m: WorkerReply) => this.onReply(m));
+    w.on('message', (m: WorkerReply) => this.onReply(m, lane));
     const failAll = (why: string): void => {
-      if (this.worker === w) this.worker = undefined;
+      if (this.workers.get(lane) === w) this.workers.delete(lane);
       for (const [id, p] of this.pending) {
+        if (p.lane !== lane) continue;
         this.pending.delete(id);
         p.reject(
           new FsctlError({
@@ -220,11 +244,11 @@ class EngineImpl implements Engine {
     w.on('error', (e) => failAll(e.message));
     w.on('exit', (code) => failAll(`exit code ${code}`));
     w.unref();
-    this.worker = w;
+    this.workers.set(lane, w);
     return w;
   }
 
-  private onReply(m: WorkerReply): void {
+  private onReply(m: WorkerReply, lane: Lane): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.kind === 'progress') {
@@ -232,7 +256,8 @@ class EngineImpl implements Engine {
       return;
     }
     this.pending.delete(m.id);
-    if (this.pending.size === 0) this.worker?.unref();
+    // An idle worker must not keep the process alive (the CLI, tests).
+    if (![...this.pending.values()].some((x) => x.lane === lane)) this.workers.get(lane)?.unref();
     if (m.kind === 'result') p.resolve(m.value);
     else if ((m.error as SerializedFsctlError).name === 'FsctlError') p.reject(FsctlError.fromJSON(m.error as SerializedFsctlError));
     else {
@@ -243,7 +268,8 @@ class EngineImpl implements Engine {
   }
 
   private runInWorker(req: Request, o: RunOptions): Promise<Response> {
-    const w = this.getWorker();
+    const lane = laneOf(req);
+    const w = this.getWorker(lane);
     const id = this.nextId++;
     const cancel = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancel);
@@ -256,6 +282,7 @@ class EngineImpl implements Engine {
     return new Promise<Response>((resolve, reject) => {
       this.pending.set(id, {
         request: req,
+        lane,
         flag,
         settled,
         resolve: (v) => {

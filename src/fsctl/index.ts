@@ -11,7 +11,7 @@
 export * from './types';
 export * from './errors';
 export { createEngine } from './engine';
-export type { Engine, EngineOptions } from './engine';
+export type { Engine, EngineOptions, MapOptions } from './engine';
 // Columnar maps for very large files (engine.mapPacked) and the converter to Extent objects.
 export type { PackedExtentMap, PackedExtents } from './engine';
 export { unpackExtents, fiemapFlagNames } from './engine';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, OpContext } from './backend';
 import type { EngineContext } from './context';
-import type { BackendExtensions, PackedExtentMap, PathInfo, PositionalIo } from './backend-ext';
+import { limitPackedMap, type BackendExtensions, type MapLimit, type PackedExtentMap, type PathInfo, type PositionalIo } from './backend-ext';
 import {
   appendFiemapExtents,
   decodeFiemapHeader,
@@ -228,7 +228,7 @@ export class LinuxBackend implements Backend, BackendExtensions {
     return { ...rest, extents, durationMs: rest.durationMs + elapsed(t0) };
   }
 
-  async extentMapPacked(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<PackedExtentMap> {
+  async extentMapPacked(p: string, window: ByteRange | undefined, ctx: OpContext, limit: MapLimit = {}): Promise<PackedExtentMap> {
     const t0 = now();
     const f = openRegular('map', p, 'read');
     try {
@@ -236,24 +236,27 @@ export class LinuxBackend implements Backend, BackendExtensions {
       const size = f.stat.size;
       const w = this.resolveWindow(window, size, 'map', p);
       const out = new PackedExtentsBuilder();
-      const fiemap = this.fiemapPages(f, window ? w : undefined, out, ctx);
+      const fiemap = this.fiemapPages(f, window ? w : undefined, out, ctx, limit.maxExtents);
       if (fiemap.unsupported) {
         // tmpfs and others: no FIEMAP, but SEEK_DATA/SEEK_HOLE works. Data ranges, no flags.
         const seek = this.seekRanges(f, w.start, w.end, 'map', ctx);
         const b = new PackedExtentsBuilder();
         for (const r of seek.ranges) b.push(r.offset, r.length, -1n, 0);
-        return {
-          path: p,
-          size,
-          blockSize: info.blockSize,
-          window: { offset: w.start, length: w.end - w.start },
-          packed: b.build(),
-          source: 'seek',
-          calls: fiemap.calls + seek.calls,
-          durationMs: elapsed(t0),
-        };
+        return limitPackedMap(
+          {
+            path: p,
+            size,
+            blockSize: info.blockSize,
+            window: { offset: w.start, length: w.end - w.start },
+            packed: b.build(),
+            source: 'seek',
+            calls: fiemap.calls + seek.calls,
+            durationMs: elapsed(t0),
+          },
+          limit.maxExtents,
+        );
       }
-      return {
+      const m: PackedExtentMap = {
         path: p,
         size,
         blockSize: info.blockSize,
@@ -263,6 +266,8 @@ export class LinuxBackend implements Backend, BackendExtensions {
         calls: fiemap.calls,
         durationMs: elapsed(t0),
       };
+      if (fiemap.truncatedAt !== undefined) m.truncatedAt = fiemap.truncatedAt;
+      return m;
     } finally {
       closeQuietly(f);
     }
@@ -272,14 +277,18 @@ export class LinuxBackend implements Backend, BackendExtensions {
    * FIEMAP paged with a bounded buffer until an extent carries FIEMAP_EXTENT_LAST, continuing
    * at the end of the last extent. Whole file (no window): fm_length = ~0 like filefrag, so
    * extents past EOF (preallocation) are included and extents are reported as the file system
-   * gives them. With a window, extents are clipped to it.
+   * gives them. With a window, extents are clipped to it. With `maxExtents`, it stops once that
+   * many are read (asking the kernel for no more than that): the map is then exact up to
+   * `truncatedAt` and says nothing after it (the inspector's bounded queries of huge files).
+   * Progress counts bytes of the file walked through (total: the window, or the file size).
    */
   private fiemapPages(
     f: OpenFile,
     window: { start: bigint; end: bigint } | undefined,
     out: PackedExtentsBuilder,
     ctx: OpContext,
-  ): { calls: number; unsupported: boolean } {
+    maxExtents?: number,
+  ): { calls: number; unsupported: boolean; truncatedAt?: bigint } {
     const buf = (this.fiemapBuf ??= encodeFiemapRequest(0n, 0n, 0, FIEMAP_PAGE_EXTENTS));
     const start = window ? window.start : 0n;
     const end = window ? window.end : FIEMAP_MAX_OFFSET;
@@ -289,9 +298,12 @@ export class LinuxBackend implements Backend, BackendExtensions {
     // SYNC only on the first page: it flushes delayed allocation so the map is real.
     let sync = FIEMAP_FLAG_SYNC;
     const firstIndex = out.count;
+    const progressEnd = window ? end : f.stat.size;
+    let truncatedAt: bigint | undefined;
     while (pos < end) {
       ctx.checkCancelled();
-      writeFiemapHeader(buf, pos, end - pos, pages === 0 ? sync : 0, FIEMAP_PAGE_EXTENTS);
+      const want = maxExtents === undefined ? FIEMAP_PAGE_EXTENTS : Math.max(1, Math.min(FIEMAP_PAGE_EXTENTS, maxExtents - (out.count - firstIndex)));
+      writeFiemapHeader(buf, pos, end - pos, pages === 0 ? sync : 0, want);
       const rc = this.libc.ioctlPtr(f.fd, FS_IOC_FIEMAP, buf);
       calls++;
       if (rc !== 0) {
@@ -317,10 +329,16 @@ export class LinuxBackend implements Backend, BackendExtensions {
       const next = out.lastEnd();
       if (next <= pos) break; // no progress: stop rather than loop
       pos = next;
-      ctx.progress({ done: out.count > 0 ? BigInt(out.count) : 0n, total: 0n, message: `${out.count} extents` });
+      if (maxExtents !== undefined && out.count - firstIndex >= maxExtents) {
+        if (pos < end) truncatedAt = pos;
+        break;
+      }
+      const done = pos - start;
+      const total = progressEnd - start;
+      ctx.progress({ done: done < total ? done : total, total: total > 0n ? total : 0n, message: `${out.count - firstIndex} extents` });
     }
     if (window) clipPacked(out, firstIndex, window.start, window.end);
-    return { calls, unsupported: false };
+    return { calls, unsupported: false, truncatedAt };
   }
 
   async volume(p: string): Promise<VolumeInfo> {
@@ -811,8 +829,14 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
       if (phys >= 0n) phys += start - o;
       o = start;
     }
-    if (e > end) e = end;
-    kept.push(o, e - o, phys, p.flags[i]);
+    let flags = p.flags[i];
+    if (e > end) {
+      e = end;
+      // The kernel marks the last extent of the requested range LAST; one that goes on past
+      // the window is not the file's last.
+      flags &= ~FIEMAP_EXTENT.LAST;
+    }
+    kept.push(o, e - o, phys, flags);
   }
   b.replaceWith(kept);
 }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import type { Backend } from './backend';
 import { isSmbPath, localBackend } from './backend';
-import type { ExtendedBackend, PackedExtentMap, PathInfo } from './backend-ext';
+import { limitPackedMap, type ExtendedBackend, type PackedExtentMap, type PathInfo } from './backend-ext';
 import { packExtents } from './codec/linux';
 import type { EngineContext } from './context';
 import { commitDestination, commitDestinationWith, destinationFsFor, relabelError, resolveDestination, type ResolvedDestination } from './destination';
@@ -18,7 +18,7 @@ import type { ByteRange, ExistingPolicy, Operation, OperationReport, RangesResul
 
 export type Request =
   | { op: 'ranges'; path: string; window?: ByteRange }
-  | { op: 'map'; path: string; window?: ByteRange }
+  | { op: 'map'; path: string; window?: ByteRange; maxExtents?: number }
   | { op: 'volume'; path: string }
   | { op: 'clone'; source: string; destination: string; onExisting?: ExistingPolicy; fallback?: 'none' | 'copy' }
   | {
@@ -149,9 +149,14 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
     case 'map': {
       const b = await resolve(r.path);
       if (r.window) checkRange('map', [r.path], 'window', r.window.offset, r.window.length);
-      if (b.extentMapPacked) return b.extentMapPacked(r.path, r.window, ctx);
+      if (r.maxExtents !== undefined && !(Number.isSafeInteger(r.maxExtents) && r.maxExtents >= 1))
+        throw new FsctlError({ operation: 'map', code: 'E_RANGE', paths: [r.path], message: `map: maxExtents ${r.maxExtents} is not a positive whole number (E_RANGE).` });
+      const limit = r.maxExtents === undefined ? undefined : { maxExtents: r.maxExtents };
+      // A backend that honours the limit stops reading early (Linux FIEMAP); the others read
+      // the window and the result is trimmed, so the answer means the same everywhere.
+      if (b.extentMapPacked) return limitPackedMap(await b.extentMapPacked(r.path, r.window, ctx, limit), r.maxExtents);
       const { extents, ...rest } = await b.extentMap(r.path, r.window, ctx);
-      return { ...rest, packed: packExtents(extents) };
+      return limitPackedMap({ ...rest, packed: packExtents(extents) }, r.maxExtents);
     }
     case 'volume':
       return (await resolve(r.path)).volume(r.path);

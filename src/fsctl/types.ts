@@ -72,6 +72,11 @@ export interface ExtentMap {
   source: MapSource;
   calls: number;
   durationMs: number;
+  /**
+   * Set when a `maxExtents` limit stopped the read: the extents are exact up to this offset
+   * and nothing at or after it was read (it is not a hole). Absent: the map is complete.
+   */
+  truncatedAt?: bigint;
 }
 
 export interface VolumeInfo {

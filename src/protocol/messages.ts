@@ -41,6 +41,12 @@ export interface WireSummary {
   source: string;
   /** One sentence on clone support evidence. */
   cloneEvidence: string;
+  /**
+   * The full map is still being read: size, file system and clone support are exact, but
+   * `allocated` comes from the file's block count and the extent count, shared, unwritten and
+   * sparse figures are not known yet (the final summary follows).
+   */
+  pending?: boolean;
 }
 
 /**
@@ -67,6 +73,12 @@ export interface WireWindow {
   nextStart?: U64String;
   /** Index (in the whole map) of the first extent intersecting the window. */
   firstIndex?: number;
+  /**
+   * The bins come from bounded reads (src/views/map-sampler.ts): exact up to where the first
+   * read stopped, then each bin estimated from its first extents. `extentCount` is then the
+   * number of extents read, a lower bound.
+   */
+  sampled?: boolean;
 }
 
 // ---- host -> webview -------------------------------------------------------------------
@@ -208,6 +220,7 @@ export function isWireWindow(v: unknown): v is WireWindow {
   if (v.prevEnd !== undefined && !isU64String(v.prevEnd)) return false;
   if (v.nextStart !== undefined && !isU64String(v.nextStart)) return false;
   if (v.firstIndex !== undefined && !isInt(v.firstIndex, 0, Number.MAX_SAFE_INTEGER)) return false;
+  if (v.sampled !== undefined && typeof v.sampled !== 'boolean') return false;
   if (v.extents !== undefined) {
     if (!Array.isArray(v.extents) || v.extents.length > 1_000_000 || !v.extents.every(isWireExtent)) return false;
   }
@@ -237,7 +250,8 @@ export function isWireSummary(v: unknown): v is WireSummary {
     typeof v.supportsClone === 'boolean' &&
     typeof v.supportsSparse === 'boolean' &&
     isStr(v.source, 64) &&
-    isStr(v.cloneEvidence, 4096)
+    isStr(v.cloneEvidence, 4096) &&
+    (v.pending === undefined || typeof v.pending === 'boolean')
   );
 }
 

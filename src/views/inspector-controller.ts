@@ -3,12 +3,14 @@
 // carry no paths, so a webview can only ever act on the file it shows.
 //
 // Data flow: the whole-file map is read once through the engine (worker thread, packed typed
-// arrays: engine.mapPacked) into a MapModel (a million extents is ~40 MB); the webview's
-// windowed requests are answered from it. The read starts when the controller is created, so
-// it overlaps the webview's boot (~0.3-0.7 s); the webview's 'ready' is answered once both are
-// done. While a refresh is in flight the old model is stale, and window requests go to the
-// engine as windowed queries (engine.mapPacked(path, { window })) so the visible part is
-// current without waiting for the whole file.
+// arrays: engine.mapPacked) into a MapModel (a million extents is ~40 MB), with progress; the
+// table, the summary and every window are answered from it once it is in. The read starts
+// when the controller is created, so it overlaps the webview's boot (~0.3-0.7 s).
+// Until it is in (opening a big file, or after a change), the map does not wait for it: the
+// visible window is read with bounded, windowed engine queries (map-sampler.ts) on the
+// engine's quick worker lane, which never queues behind the full read. A file with more
+// extents than one bounded read holds first shows a preview: a pending summary (size, block
+// count, file system) and a sampled overview, then the exact map when the full read ends.
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
@@ -22,6 +24,7 @@ import { errorFacts, errorLogLine } from '../commands/logic/errors';
 import { windowBudget } from '../commands/logic/map-detail';
 import { describeUntrusted, setWebviewHtml } from './panel-setup';
 import { readMap } from './read-map';
+import { DEFAULT_SAMPLING, pendingSummary, sampleWindow, type WindowQuery } from './map-sampler';
 
 const t = vscode.l10n.t;
 
@@ -30,7 +33,6 @@ export const AUTO_REFRESH_MS = 500;
 
 export class InspectorController implements InspectorHandle, vscode.Disposable {
   private model: MapModel | undefined;
-  private volume: VolumeInfo | undefined;
   /** The file changed since `model` was read (or a reload is running). */
   private stale = true;
   private loading: Promise<void> | undefined;
@@ -45,6 +47,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
    * the new one says 'ready' again when shown.
    */
   private webviewReady = false;
+  /** The preview of a big file while its full map is read (pending summary + sampled overview). */
+  private preview: HostMessage[] | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -140,8 +144,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
         this.webviewReady = true;
         if (this.model && !this.stale) for (const m of this.model.initialMessages()) this.post(m);
         else if (this.loading) {
-          // The read started with the panel is still running: show progress; load() sends the
-          // summary and overview when it finishes (it sees webviewReady).
+          // The read started with the panel is still running: show the preview if there is
+          // one, and progress; load() sends the summary and overview when it finishes (it sees
+          // webviewReady).
+          for (const m of this.preview ?? []) this.post(m);
           this.post(this.readingMessage());
           await this.loading;
         } else await this.reload();
@@ -186,22 +192,49 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       if (a) this.post(a);
       return;
     }
-    if (this.model && this.loading && this.s.mapDetail() !== 'ranges') {
-      // Stale model and a reload running: a windowed engine query gives the visible part now.
-      const engine = await this.s.engine();
-      const offset = fromWire(msg.offset);
-      const length = fromWire(msg.length);
-      const part = await engine.mapPacked(this.path, { window: { offset, length } });
-      const w = MapModel.fromPacked(part, this.volume).window(offset, length, budget, msg.binCount);
-      // Indices of a partial map are not the table's row numbers: leave them out.
-      delete w.firstIndex;
-      for (const e of w.extents ?? []) delete e.index;
+    if (this.loading && this.canSample()) {
+      // The full map is being read (or read again): bounded windowed queries give the visible
+      // part now, exactly when it holds few extents, sampled when it holds many.
+      const query = await this.windowQuery();
+      const w = await sampleWindow(query, fromWire(msg.offset), fromWire(msg.length), {
+        ...DEFAULT_SAMPLING,
+        exactBudget: budget,
+        binCount: msg.binCount ?? DEFAULT_SAMPLING.binCount,
+      });
       this.post({ type: 'window', requestId: msg.requestId, window: w });
       return;
     }
     const model = await this.current();
     const a = model?.answer(req);
     if (a) this.post(a);
+  }
+
+  // ---- bounded reads (before the full map is in) ---------------------------------------------
+
+  /** Sampling needs extent maps (not "ranges" detail) on a local file (an SMB read is not bounded). */
+  private canSample(): boolean {
+    return this.s.mapDetail() !== 'ranges' && !/^smb:\/\//i.test(this.path);
+  }
+
+  private async windowQuery(): Promise<WindowQuery> {
+    const engine = await this.s.engine();
+    return (offset, length, maxExtents) => engine.mapPacked(this.path, { window: { offset, length }, maxExtents });
+  }
+
+  /**
+   * The first look at a file whose full map takes a while: when one bounded read cannot hold
+   * the whole file, post a pending summary and a sampled overview at once. A file that fits
+   * gets nothing here: its full read is about as quick.
+   */
+  private async showPreview(signal: AbortSignal, volumeP: Promise<VolumeInfo | undefined>): Promise<void> {
+    const st = await fs.promises.stat(this.path, { bigint: true });
+    const overview = await sampleWindow(await this.windowQuery(), 0n, st.size > 0n ? st.size : 1n, DEFAULT_SAMPLING);
+    if (!overview.sampled || signal.aborted || this.disposed || (this.model && !this.stale)) return;
+    const summary = pendingSummary({ path: this.path, name: path.basename(this.path), size: st.size, blocks: st.blocks }, overview, await volumeP);
+    if (signal.aborted || this.disposed || (this.model && !this.stale)) return;
+    this.preview = [{ type: 'summary', summary }, { type: 'overview', window: overview }];
+    this.s.log.info(`inspect ${this.path}: preview from ${overview.extentCount} extents read in bounded queries; reading the full map`);
+    if (this.webviewReady) for (const m of this.preview) this.post(m);
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -228,9 +261,19 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
         this.s.log.warn(errorLogLine('volume', e));
         return undefined;
       });
+      // The first open only: a refresh keeps showing the previous map while it reads.
+      if (!this.model && this.canSample()) {
+        void this.showPreview(signal, volumeP).catch((e: unknown) => this.s.log.debug(errorLogLine('preview', e) + ((e as Error)?.stack ?? '')));
+      }
       const map = await readMap(engine, this.path, detail, volumeP, {
         signal,
-        onProgress: (p) => this.postToReady({ type: 'progress', message: p.message ?? t('Reading the extent map…'), done: p.done.toString(), total: p.total.toString() }),
+        onProgress: (p) =>
+          this.postToReady({
+            type: 'progress',
+            message: p.message ? t('Reading all extents of {0}: {1}…', path.basename(this.path), p.message) : t('Reading the extent map…'),
+            done: p.done.toString(),
+            total: p.total.toString(),
+          }),
       });
       const volume = await volumeP;
       if (signal.aborted || this.disposed) return;
@@ -239,9 +282,9 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       // Build the overview now (cached in the model), usually before the webview has booted:
       // answering 'ready' is then only posting it.
       const initial = model.initialMessages();
-      this.volume = volume;
       this.model = model;
       this.stale = false;
+      this.preview = undefined;
       this.s.log.info(
         `inspect ${this.path}: ${model.count} extents via ${map.source}, size=${map.size}, ${map.calls} calls, ${map.durationMs.toFixed(1)} ms read + ${(performance.now() - t0).toFixed(1)} ms model`,
       );

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type ExtentMap } from '../../src/fsctl/index';
 import { MapModel } from '../../src/views/map-model';
+import { DEFAULT_SAMPLING, pendingSummary, sampleWindow, type WindowQuery } from '../../src/views/map-sampler';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { preallocateMany, xfsIo } from '../support/xfs-fixture';
@@ -262,6 +263,68 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     assert.equal(csv.length, MANY + 1);
     assert.equal(csv[0], 'index,offset,end,length,physical,flags,refcount');
     assert.match(csv[MANY], new RegExp(`^${MANY - 1},${(MANY - 1) * 8192},${(MANY - 1) * 8192 + 4096},4096,\\d+,(last\\|)?unwritten,$`));
+    await page.close();
+  });
+
+  test('a preview while the full map is read: pending summary, sampled map, empty table; then the exact map', async () => {
+    // The host side is the panel's: the preview comes from the same bounded reads and the same
+    // pendingSummary() the inspector host uses (src/views/map-sampler.ts); the full model is
+    // held back until the preview has been checked, as a big file's full read would be.
+    const page = await chromium.context.newPage();
+    let releaseModel!: () => void;
+    const modelGate = new Promise<void>((r) => (releaseModel = r));
+    let modelIn = false;
+    const query: WindowQuery = (offset, length, maxExtents) => engine.mapPacked(files.many, { window: { offset, length }, maxExtents });
+    const bridge = await installBridge(page, {
+      model: async () => {
+        await modelGate;
+        const m = await modelOf(files.many);
+        modelIn = true;
+        return m;
+      },
+      onMessage: async (m, b) => {
+        if (m.type !== 'requestWindow' || modelIn) return;
+        const w = await sampleWindow(query, BigInt(m.offset), BigInt(m.length), { ...DEFAULT_SAMPLING, exactBudget: m.maxExtents, binCount: m.binCount ?? 2048 });
+        await b.post({ type: 'window', requestId: m.requestId, window: w });
+      },
+    });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await applyTheme(page, 'dark');
+    await bridge.waitFor((m) => m.type === 'ready');
+    const st = fs.statSync(files.many, { bigint: true });
+    const overview = await sampleWindow(query, 0n, st.size, { ...DEFAULT_SAMPLING, exactBudget: 20_000 });
+    assert.equal(overview.sampled, true);
+    const summary = pendingSummary({ path: files.many, name: 'many.img', size: st.size, blocks: st.blocks }, overview, await engine.volume(files.many));
+    await bridge.post({ type: 'summary', summary });
+    await bridge.post({ type: 'overview', window: overview });
+    await bridge.post({ type: 'progress', message: 'Reading all extents of many.img: 20480 extents…', done: String(st.size / 3n), total: String(st.size) });
+    await page.waitForFunction(() => document.body.dataset.windowMode === 'sampled' && document.body.dataset.busy === '0');
+    await frames(page);
+    assert.equal(await page.evaluate(() => document.body.dataset.pending), '1');
+    const kv = await page.$$eval('.summary .kv', (kvs) => Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])));
+    assert.match(kv['Extents']!, /^[\d,]+ read so far, counting…$/);
+    assert.equal(kv['Shared'], 'counting…');
+    assert.match(kv['Allocated']!, /from the block count$/);
+    assert.equal(kv['Logical size'], `${Number(st.size).toLocaleString('en-US')} bytes (${(Number(st.size) / 2 ** 20).toFixed(1)} MiB)`);
+    assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), '1', 'no rows until every extent is read');
+    assert.ok(await page.$eval('.progress', (p) => !p.hasAttribute('hidden')), 'the full read\'s progress stays on screen');
+    assert.match((await page.$eval('canvas.map', (c) => c.getAttribute('aria-label')))!, /a preview sampled while all extents are read/);
+    // the sampled map looks like the real one: every bin half unwritten
+    const { w, h } = await canvasSize(page);
+    const yellow = hexToRgb(THEMES.dark.vars['--vscode-charts-yellow']);
+    const bg = hexToRgb(THEMES.dark.vars['--vscode-editor-background']);
+    for (const x of [5, w / 2, w - 5]) {
+      assert.deepEqual((await pixel(page, 'canvas.map', x, h - 3)).slice(0, 3), yellow);
+      assert.deepEqual((await pixel(page, 'canvas.map', x, 3)).slice(0, 3), bg);
+    }
+    // the full map arrives: exact summary, table filled, progress gone
+    releaseModel();
+    await page.click('#btn-refresh'); // the bridge answers 'refresh' with the model's initial messages
+    await page.waitForFunction(() => document.body.dataset.pending === '0' && document.body.dataset.busy === '0');
+    await page.waitForFunction((n) => document.querySelector('.summary .kv[data-key="Extents"] dd')?.textContent === n.toLocaleString('en-US'), MANY);
+    assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), String(MANY + 1));
+    assert.ok(await page.$eval('.progress', (p) => p.hasAttribute('hidden')));
+    assert.deepEqual(bridge.rejected, []);
     await page.close();
   });
 

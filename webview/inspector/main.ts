@@ -132,6 +132,8 @@ function drawNow(): void {
 
 function mapLabel(): string {
   if (!summary) return l10n.t('Range map (loading)');
+  if (summary.pending)
+    return l10n.t('Range map of {0}, a preview sampled while all extents are read; showing bytes {1} to {2}.', summary.name, groupDigits(view.offset), groupDigits(view.offset + view.length));
   return (
     l10n.t(
       'Range map of {0}: {1} extents, {2} allocated of {3}; showing bytes {4} to {5}.',
@@ -433,14 +435,21 @@ onThemeChange(() => {
 function showSummary(s: WireSummary): void {
   const size = BigInt(s.size);
   const alloc = BigInt(s.allocated);
+  // A pending summary (a preview while the full map is read) knows the size, the block count
+  // and the volume; the figures that need every extent say they are still being counted.
+  const counting = l10n.t('counting…');
   // [stable key (tests, CSS), label, value, tooltip]
   const rows: [string, string, string, string?][] = [
     ['Logical size', l10n.t('Logical size'), l10n.t('{0} bytes ({1})', groupDigits(size), humanBytes(size))],
-    ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1})', groupDigits(alloc), humanBytes(alloc))],
-    ['Sparse', l10n.t('Sparse'), l10n.t('{0}% holes', (s.sparseRatio * 100).toFixed(1))],
-    ['Extents', l10n.t('Extents'), groupDigits(BigInt(s.extentCount))],
-    ['Shared', l10n.t('Shared'), l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc)))],
-    ['Unwritten', l10n.t('Unwritten'), l10n.t('{0} bytes', groupDigits(BigInt(s.unwrittenBytes)))],
+    s.pending
+      ? ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1}), from the block count', groupDigits(alloc), humanBytes(alloc))]
+      : ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1})', groupDigits(alloc), humanBytes(alloc))],
+    ['Sparse', l10n.t('Sparse'), s.pending ? l10n.t('about {0}% holes', (s.sparseRatio * 100).toFixed(1)) : l10n.t('{0}% holes', (s.sparseRatio * 100).toFixed(1))],
+    ['Extents', l10n.t('Extents'), s.pending ? l10n.t('{0} read so far, {1}', groupDigits(BigInt(s.extentCount)), counting) : groupDigits(BigInt(s.extentCount))],
+    s.pending
+      ? ['Shared', l10n.t('Shared'), counting]
+      : ['Shared', l10n.t('Shared'), l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc)))],
+    ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : l10n.t('{0} bytes', groupDigits(BigInt(s.unwrittenBytes)))],
     ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
     ['Block cloning', l10n.t('Block cloning'), s.supportsClone ? l10n.t('supported') : l10n.t('not supported'), s.cloneEvidence],
     ['Map source', l10n.t('Map source'), s.source],
@@ -474,10 +483,15 @@ onHostMessage((m: HostMessage) => {
       if (saved?.path === m.summary.path && /^\d+$/.test(saved.offset) && /^\d+$/.test(saved.length)) {
         view = clampView({ offset: BigInt(saved.offset), length: BigInt(saved.length) }, span, 1n);
       }
-      table.reset(m.summary.extentCount);
+      document.body.dataset.pending = m.summary.pending ? '1' : '0';
+      // The table needs every extent: while the summary is pending it stays empty and the
+      // progress of the full read stays on screen.
+      table.reset(m.summary.pending ? 0 : m.summary.extentCount);
       banner.setAttribute('hidden', '');
-      progressText.textContent = '';
-      progress.setAttribute('hidden', '');
+      if (!m.summary.pending) {
+        progressText.textContent = '';
+        progress.setAttribute('hidden', '');
+      }
       requestWindow();
       redraw();
       break;
@@ -502,7 +516,7 @@ onHostMessage((m: HostMessage) => {
       if (m.requestId < latestWindowRequest) return; // stale: a newer view was asked for
       data = m.window;
       busy(false);
-      document.body.dataset.windowMode = m.window.extents ? 'exact' : 'bins';
+      document.body.dataset.windowMode = m.window.extents ? 'exact' : m.window.sampled ? 'sampled' : 'bins';
       document.body.dataset.windowExtents = String(m.window.extentCount);
       updateHover();
       drawNow();
