@@ -73,6 +73,8 @@ export interface BackendExtensions {
   zeroRange?(path: string, range: ByteRange, ctx: OpContext): Promise<OperationReport>;
   /** extentMap with the extents packed (see PackedExtentMap). */
   extentMapPacked?(path: string, window: ByteRange | undefined, ctx: OpContext, limit?: MapLimit): Promise<PackedExtentMap>;
+  /** Many windows of one file, each like extentMapPacked (one open for all: the sampled views). */
+  extentMapPackedMany?(path: string, windows: ByteRange[], ctx: OpContext, limit?: MapLimit): Promise<PackedExtentMap[]>;
   /** Hole-keeping copy by the backend itself (used for the clone 'copy' fallback). */
   sparseCopy?(source: string, target: string, ctx: OpContext): Promise<OperationReport>;
 }

@@ -14,7 +14,7 @@ import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
 import { unpackExtents } from './codec/linux';
 import { SignalContext } from './context';
 import { cancelledError, FsctlError, type SerializedFsctlError } from './errors';
-import { type Request, requestPaths, type Response, runRequest } from './operations';
+import { type Request, requestOperation, requestPaths, type Response, runRequest } from './operations';
 import type {
   ByteRange,
   CloneFileOptions,
@@ -56,6 +56,13 @@ export interface Engine {
    * mode, so they never wait behind a long read of a huge file.
    */
   mapPacked(path: string, opts?: RunOptions & MapOptions): Promise<PackedExtentMap>;
+  /**
+   * Bounded maps of many windows of one file in one request (at most MAX_MAP_WINDOWS): what
+   * mapPacked(path, { window, maxExtents }) gives for each, in order, at the cost of one
+   * round trip to the worker instead of one per window (the inspector samples a huge file
+   * with one window per bin).
+   */
+  mapWindows(path: string, windows: ByteRange[], opts: RunOptions & { maxExtents: number }): Promise<PackedExtentMap[]>;
   volume(path: string): Promise<VolumeInfo>;
   /** `destination` is an existing folder (clone keeps the source's name) or a new file path. */
   clone(source: string, destination: string, opts?: CloneFileOptions): Promise<OperationReport>;
@@ -108,7 +115,7 @@ function toMap(p: PackedExtentMap): ExtentMap {
 type Lane = 'main' | 'quick';
 
 function laneOf(req: Request): Lane {
-  return (req.op === 'map' && req.maxExtents !== undefined) || req.op === 'volume' ? 'quick' : 'main';
+  return (req.op === 'map' && req.maxExtents !== undefined) || req.op === 'map-windows' || req.op === 'volume' ? 'quick' : 'main';
 }
 
 interface Pending {
@@ -138,6 +145,9 @@ class EngineImpl implements Engine {
   }
   mapPacked(p: string, o: RunOptions & MapOptions = {}): Promise<PackedExtentMap> {
     return this.run({ op: 'map', path: p, window: o.window, maxExtents: o.maxExtents }, o) as Promise<PackedExtentMap>;
+  }
+  mapWindows(p: string, windows: ByteRange[], o: RunOptions & { maxExtents: number }): Promise<PackedExtentMap[]> {
+    return this.run({ op: 'map-windows', path: p, windows, maxExtents: o.maxExtents }, o) as Promise<PackedExtentMap[]>;
   }
   volume(p: string): Promise<VolumeInfo> {
     return this.run({ op: 'volume', path: p }, {}) as Promise<VolumeInfo>;
@@ -196,9 +206,9 @@ class EngineImpl implements Engine {
 
   private run(req: Request, o: RunOptions): Promise<Response> {
     const paths = requestPaths(req);
-    if (o.signal?.aborted) return Promise.reject(cancelledError(req.op, paths));
+    if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
     if (this.opts.worker && !paths.some(isSmbPath)) return this.runInWorker(req, o);
-    const ctx = new SignalContext(req.op, paths, o.signal, o.onProgress);
+    const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
     return runRequest(resolveBackend, req, ctx);
   }
 
@@ -233,10 +243,10 @@ class EngineImpl implements Engine {
         this.pending.delete(id);
         p.reject(
           new FsctlError({
-            operation: p.request.op,
+            operation: requestOperation(p.request),
             code: 'E_INTERNAL',
             paths: requestPaths(p.request),
-            message: `${p.request.op}: the engine worker stopped (${why}) (E_INTERNAL); try again, and report it if it repeats.`,
+            message: `${requestOperation(p.request)}: the engine worker stopped (${why}) (E_INTERNAL); try again, and report it if it repeats.`,
           }),
         );
       }

@@ -19,6 +19,8 @@ import type { ByteRange, ExistingPolicy, Operation, OperationReport, RangesResul
 export type Request =
   | { op: 'ranges'; path: string; window?: ByteRange }
   | { op: 'map'; path: string; window?: ByteRange; maxExtents?: number }
+  /** Many bounded windowed maps of one file in one request (the inspector's sampled views). */
+  | { op: 'map-windows'; path: string; windows: ByteRange[]; maxExtents: number }
   | { op: 'volume'; path: string }
   | { op: 'clone'; source: string; destination: string; onExisting?: ExistingPolicy; fallback?: 'none' | 'copy' }
   | {
@@ -38,7 +40,10 @@ export type Request =
   | { op: 'dig-holes'; path: string; blockSize?: number }
   | { op: 'set-sparse'; path: string; sparse: boolean };
 
-export type Response = RangesResult | PackedExtentMap | VolumeInfo | OperationReport;
+export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport;
+
+/** Most windows one map-windows request may ask for (one per device pixel of a wide view). */
+export const MAX_MAP_WINDOWS = 32_768;
 
 export type BackendResolver = (path: string) => Promise<ExtendedBackend>;
 
@@ -56,7 +61,7 @@ export function requestPaths(r: Request): string[] {
 }
 
 export function requestOperation(r: Request): Operation {
-  return r.op;
+  return r.op === 'map-windows' ? 'map' : r.op;
 }
 
 const MAX_OFF = (1n << 63n) - 1n;
@@ -115,12 +120,13 @@ export function normalizeError(r: Request, e: unknown): FsctlError {
     return new FsctlError({ operation: e.operation, code: e.code, errno: e.errno, syscall: e.syscall, paths, message: e.message, cause: e });
   }
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return nodeFsError(r.op, e, paths);
+  const op = requestOperation(r);
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return nodeFsError(op, e, paths);
   return new FsctlError({
-    operation: r.op,
+    operation: op,
     code: 'E_INTERNAL',
     paths,
-    message: `${r.op}: unexpected internal error: ${(e as Error)?.message ?? String(e)} (E_INTERNAL); please report it.`,
+    message: `${op}: unexpected internal error: ${(e as Error)?.message ?? String(e)} (E_INTERNAL); please report it.`,
     cause: e,
   });
 }
@@ -146,17 +152,24 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       if (r.window) checkRange('ranges', [r.path], 'window', r.window.offset, r.window.length);
       return b.allocatedRanges(r.path, r.window, ctx);
     }
-    case 'map': {
+    case 'map':
+      return readMap(await resolve(r.path), r.path, r.window, r.maxExtents, ctx);
+    case 'map-windows': {
       const b = await resolve(r.path);
-      if (r.window) checkRange('map', [r.path], 'window', r.window.offset, r.window.length);
-      if (r.maxExtents !== undefined && !(Number.isSafeInteger(r.maxExtents) && r.maxExtents >= 1))
-        throw new FsctlError({ operation: 'map', code: 'E_RANGE', paths: [r.path], message: `map: maxExtents ${r.maxExtents} is not a positive whole number (E_RANGE).` });
-      const limit = r.maxExtents === undefined ? undefined : { maxExtents: r.maxExtents };
-      // A backend that honours the limit stops reading early (Linux FIEMAP); the others read
-      // the window and the result is trimmed, so the answer means the same everywhere.
-      if (b.extentMapPacked) return limitPackedMap(await b.extentMapPacked(r.path, r.window, ctx, limit), r.maxExtents);
-      const { extents, ...rest } = await b.extentMap(r.path, r.window, ctx);
-      return limitPackedMap({ ...rest, packed: packExtents(extents) }, r.maxExtents);
+      if (!Array.isArray(r.windows) || r.windows.length > MAX_MAP_WINDOWS)
+        throw new FsctlError({ operation: 'map', code: 'E_RANGE', paths: [r.path], message: `map: at most ${MAX_MAP_WINDOWS} windows per request (E_RANGE).` });
+      if (b.extentMapPackedMany) {
+        for (const w of r.windows) checkRange('map', [r.path], 'window', w.offset, w.length);
+        checkMaxExtents(r.path, r.maxExtents);
+        const maps = await b.extentMapPackedMany(r.path, r.windows, ctx, { maxExtents: r.maxExtents });
+        return maps.map((m) => limitPackedMap(m, r.maxExtents));
+      }
+      const out: PackedExtentMap[] = [];
+      for (const w of r.windows) {
+        ctx.checkCancelled();
+        out.push(await readMap(b, r.path, w, r.maxExtents, ctx));
+      }
+      return out;
     }
     case 'volume':
       return (await resolve(r.path)).volume(r.path);
@@ -186,6 +199,23 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       return b.setSparse(r.path, r.sparse, ctx);
     }
   }
+}
+
+/** One map of `path` (or of a window of it), bounded by `maxExtents` when given. */
+async function readMap(b: ExtendedBackend, path: string, window: ByteRange | undefined, maxExtents: number | undefined, ctx: EngineContext): Promise<PackedExtentMap> {
+  if (window) checkRange('map', [path], 'window', window.offset, window.length);
+  checkMaxExtents(path, maxExtents);
+  const limit = maxExtents === undefined ? undefined : { maxExtents };
+  // A backend that honours the limit stops reading early (Linux FIEMAP); the others read the
+  // window and the result is trimmed, so the answer means the same everywhere.
+  if (b.extentMapPacked) return limitPackedMap(await b.extentMapPacked(path, window, ctx, limit), maxExtents);
+  const { extents, ...rest } = await b.extentMap(path, window, ctx);
+  return limitPackedMap({ ...rest, packed: packExtents(extents) }, maxExtents);
+}
+
+function checkMaxExtents(path: string, maxExtents: number | undefined): void {
+  if (maxExtents !== undefined && !(Number.isSafeInteger(maxExtents) && maxExtents >= 1))
+    throw new FsctlError({ operation: 'map', code: 'E_RANGE', paths: [path], message: `map: maxExtents ${maxExtents} is not a positive whole number (E_RANGE).` });
 }
 
 /** Run `work` into the destination's temp name, then commit; remove the temp on any failure. */

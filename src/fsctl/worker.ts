@@ -8,7 +8,7 @@ import { localBackend } from './backend';
 import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
 import { SharedFlagContext } from './context';
 import { isFsctlError } from './errors';
-import { requestPaths, runRequest } from './operations';
+import { requestOperation, requestPaths, runRequest } from './operations';
 import type { WorkerCall, WorkerReply } from './worker-protocol';
 
 if (!parentPort) throw new Error('src/fsctl/worker.ts must run in a worker thread');
@@ -22,7 +22,7 @@ port.on('message', (msg: WorkerCall) => {
 async function handle(msg: WorkerCall): Promise<void> {
   const send = (reply: WorkerReply, transfer?: ArrayBuffer[]): void => port.postMessage(reply, transfer ?? []);
   const ctx = new SharedFlagContext(
-    msg.request.op,
+    requestOperation(msg.request),
     requestPaths(msg.request),
     msg.cancel,
     msg.wantProgress ? (progress) => send({ kind: 'progress', id: msg.id, progress }) : undefined,
@@ -30,8 +30,9 @@ async function handle(msg: WorkerCall): Promise<void> {
   try {
     const value = await runRequest(async () => localBackend() as ExtendedBackend, msg.request, ctx);
     const transfer: ArrayBuffer[] = [];
-    if (msg.request.op === 'map') {
-      const p = (value as PackedExtentMap).packed;
+    // Maps travel by transfer (their typed arrays move, no copy).
+    const maps = msg.request.op === 'map' ? [value as PackedExtentMap] : msg.request.op === 'map-windows' ? (value as PackedExtentMap[]) : [];
+    for (const { packed: p } of maps) {
       transfer.push(p.offset.buffer as ArrayBuffer, p.length.buffer as ArrayBuffer, p.physical.buffer as ArrayBuffer, p.flags.buffer as ArrayBuffer);
     }
     send({ kind: 'result', id: msg.id, value }, transfer);

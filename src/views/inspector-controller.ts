@@ -24,7 +24,7 @@ import { errorFacts, errorLogLine } from '../commands/logic/errors';
 import { windowBudget } from '../commands/logic/map-detail';
 import { describeUntrusted, setWebviewHtml } from './panel-setup';
 import { readMap } from './read-map';
-import { DEFAULT_SAMPLING, pendingSummary, sampleWindow, type WindowQuery } from './map-sampler';
+import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow, type BoundedReads } from './map-sampler';
 
 const t = vscode.l10n.t;
 
@@ -195,8 +195,7 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     if (this.loading && this.canSample()) {
       // The full map is being read (or read again): bounded windowed queries give the visible
       // part now, exactly when it holds few extents, sampled when it holds many.
-      const query = await this.windowQuery();
-      const w = await sampleWindow(query, fromWire(msg.offset), fromWire(msg.length), {
+      const w = await sampleWindow(await this.boundedReads(), fromWire(msg.offset), fromWire(msg.length), {
         ...DEFAULT_SAMPLING,
         exactBudget: budget,
         binCount: msg.binCount ?? DEFAULT_SAMPLING.binCount,
@@ -216,9 +215,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     return this.s.mapDetail() !== 'ranges' && !/^smb:\/\//i.test(this.path);
   }
 
-  private async windowQuery(): Promise<WindowQuery> {
-    const engine = await this.s.engine();
-    return (offset, length, maxExtents) => engine.mapPacked(this.path, { window: { offset, length }, maxExtents });
+  private async boundedReads(): Promise<BoundedReads> {
+    return engineReads(await this.s.engine(), this.path);
   }
 
   /**
@@ -228,7 +226,7 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
    */
   private async showPreview(signal: AbortSignal, volumeP: Promise<VolumeInfo | undefined>): Promise<void> {
     const st = await fs.promises.stat(this.path, { bigint: true });
-    const overview = await sampleWindow(await this.windowQuery(), 0n, st.size > 0n ? st.size : 1n, DEFAULT_SAMPLING);
+    const overview = await sampleWindow(await this.boundedReads(), 0n, st.size > 0n ? st.size : 1n, DEFAULT_SAMPLING);
     if (!overview.sampled || signal.aborted || this.disposed || (this.model && !this.stale)) return;
     const summary = pendingSummary({ path: this.path, name: path.basename(this.path), size: st.size, blocks: st.blocks }, overview, await volumeP);
     if (signal.aborted || this.disposed || (this.model && !this.stale)) return;

@@ -10,15 +10,30 @@
 // part read (so a bin is exact when its extents fit, an estimate otherwise). The window says
 // so (`sampled: true`), and the webview labels it as a preview.
 //
-// Pure: no `vscode`; the query is a function (engine.mapPacked on the quick worker lane).
+// Pure: no `vscode`; the reads are functions (engine.mapPacked and engine.mapWindows, which
+// run on the engine's quick worker lane: all the bins' reads are one request).
 
 import type { PackedExtentMap } from '../fsctl/backend-ext';
+import type { Engine } from '../fsctl/engine';
 import type { VolumeInfo } from '../fsctl/types';
 import { EXTENT_CLASSES, toWire, type WireSummary, type WireWindow } from '../protocol/messages';
 import { MapModel } from './map-model';
 
-/** One bounded, windowed read: engine.mapPacked(path, { window, maxExtents }). */
-export type WindowQuery = (offset: bigint, length: bigint, maxExtents: number) => Promise<PackedExtentMap>;
+/** Bounded, windowed reads of one file. */
+export interface BoundedReads {
+  /** engine.mapPacked(path, { window, maxExtents }) */
+  window(offset: bigint, length: bigint, maxExtents: number): Promise<PackedExtentMap>;
+  /** engine.mapWindows(path, windows, { maxExtents }): many windows, one request */
+  windows(windows: Array<{ offset: bigint; length: bigint }>, maxExtents: number): Promise<PackedExtentMap[]>;
+}
+
+/** The BoundedReads of `path` through an engine. */
+export function engineReads(engine: Pick<Engine, 'mapPacked' | 'mapWindows'>, path: string): BoundedReads {
+  return {
+    window: (offset, length, maxExtents) => engine.mapPacked(path, { window: { offset, length }, maxExtents }),
+    windows: (windows, maxExtents) => engine.mapWindows(path, windows, { maxExtents }),
+  };
+}
 
 export interface SampleOptions {
   /** Extents read for the window as a whole before sampling (and the exact-extents limit). */
@@ -31,7 +46,7 @@ export interface SampleOptions {
   perBin: number;
 }
 
-export const DEFAULT_SAMPLING: SampleOptions = { exactBudget: 20_000, binCount: 2048, maxSampleBins: 512, perBin: 64 };
+export const DEFAULT_SAMPLING: SampleOptions = { exactBudget: 20_000, binCount: 2048, maxSampleBins: 512, perBin: 16 };
 
 const NCLASS = EXTENT_CLASSES.length;
 
@@ -39,8 +54,8 @@ const NCLASS = EXTENT_CLASSES.length;
  * The window [offset, offset + length) of the file, from bounded queries only. Extent indexes
  * are left out: without the whole map they are not the table's row numbers.
  */
-export async function sampleWindow(query: WindowQuery, offset: bigint, length: bigint, opts: SampleOptions): Promise<WireWindow> {
-  const first = await query(offset, length, opts.exactBudget);
+export async function sampleWindow(reads: BoundedReads, offset: bigint, length: bigint, opts: SampleOptions): Promise<WireWindow> {
+  const first = await reads.window(offset, length, opts.exactBudget);
   const firstModel = MapModel.fromPacked(first);
   if (first.truncatedAt === undefined || length <= 0n) {
     const w = firstModel.window(offset, length, opts.exactBudget, opts.binCount);
@@ -62,22 +77,19 @@ export async function sampleWindow(query: WindowQuery, offset: bigint, length: b
     if (!w.bins) return; // no extent there: a hole
     for (let c = 0; c < NCLASS; c++) fractions[i * NCLASS + c] = w.bins[c];
   };
-  const pending: Promise<void>[] = [];
+  const sampled: Array<{ i: number; offset: bigint; length: bigint }> = [];
   for (let i = 0; i < bins; i++) {
     const a = edge(i);
     const b = i === bins - 1 ? end : edge(i + 1);
-    if (b <= exactTo) {
-      put(i, firstModel, a, b); // read in full by the first query
-      continue;
-    }
-    pending.push(
-      query(a, b - a, opts.perBin).then((m) => {
-        seen += startsAfter(m, a > exactTo ? a : exactTo);
-        put(i, MapModel.fromPacked(m), a, m.truncatedAt ?? b);
-      }),
-    );
+    if (b <= exactTo) put(i, firstModel, a, b); // read in full by the first query
+    else sampled.push({ i, offset: a, length: b - a });
   }
-  await Promise.all(pending);
+  const maps = sampled.length > 0 ? await reads.windows(sampled.map(({ offset: o, length: l }) => ({ offset: o, length: l })), opts.perBin) : [];
+  maps.forEach((m, k) => {
+    const { i, offset: a, length: l } = sampled[k];
+    seen += startsAfter(m, a > exactTo ? a : exactTo);
+    put(i, MapModel.fromPacked(m), a, m.truncatedAt ?? a + l);
+  });
   // `seen` is a lower bound of the window's extents: each counted once, where it starts.
   return { offset: toWire(offset), length: toWire(length), binCount: bins, bins: fractions, extentCount: seen, sampled: true };
 }

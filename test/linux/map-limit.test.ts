@@ -64,6 +64,26 @@ describe('bounded map reads on xfs', { skip: skipReason('xfs') }, () => {
     assert.deepEqual(rows(whole), rows(win));
   });
 
+  test('mapWindows: many bounded windows in one request, each as mapPacked gives it', async () => {
+    const windows = [0n, 100n, 4095n, 9990n].map((i) => ({ offset: i * 8192n + 100n, length: 40n * 8192n }));
+    const many = await engine.mapWindows(file, windows, { maxExtents: 5 });
+    assert.equal(many.length, windows.length);
+    for (let k = 0; k < windows.length; k++) {
+      const one = await engine.mapPacked(file, { window: windows[k], maxExtents: 5 });
+      assert.deepEqual(rows(many[k]), rows(one));
+      assert.equal(many[k].truncatedAt, one.truncatedAt);
+    }
+    assert.equal(many[3].packed.count, 5, 'the last window holds 10 extents: cut at 5');
+    await assert.rejects(engine.mapWindows(file, Array.from({ length: 40_000 }, () => windows[0]), { maxExtents: 1 }), (e: { code?: string }) => e.code === 'E_RANGE');
+    const w = createEngine({ worker: true });
+    try {
+      const viaWorker = await w.mapWindows(file, windows, { maxExtents: 5 });
+      assert.deepEqual(viaWorker.map((m) => rows(m)), many.map((m) => rows(m)), 'the same through the worker (transferred)');
+    } finally {
+      await w.dispose();
+    }
+  });
+
   test('a bad maxExtents is refused with E_RANGE', async () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       await assert.rejects(engine.mapPacked(file, { maxExtents: bad }), (e: { code?: string }) => e.code === 'E_RANGE', String(bad));

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type ExtentMap } from '../../src/fsctl/index';
 import { MapModel } from '../../src/views/map-model';
-import { DEFAULT_SAMPLING, pendingSummary, sampleWindow, type WindowQuery } from '../../src/views/map-sampler';
+import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow } from '../../src/views/map-sampler';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { preallocateMany, xfsIo } from '../support/xfs-fixture';
@@ -274,7 +274,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     let releaseModel!: () => void;
     const modelGate = new Promise<void>((r) => (releaseModel = r));
     let modelIn = false;
-    const query: WindowQuery = (offset, length, maxExtents) => engine.mapPacked(files.many, { window: { offset, length }, maxExtents });
+    const query = engineReads(engine, files.many);
     const bridge = await installBridge(page, {
       model: async () => {
         await modelGate;
