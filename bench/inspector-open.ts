@@ -130,7 +130,9 @@ async function main(): Promise<void> {
             for (const x of (await modelP).initialMessages(2048)) await b.post(x);
           } else if (m.type === 'requestWindow') {
             const a = model?.answer(m);
+            const ov = model ? undefined : (await previewP).find((x) => x.type === 'overview');
             if (a) await b.post(a);
+            else if (ov?.type === 'overview' && ov.window.offset === m.offset && ov.window.length === m.length) await b.post({ type: 'window', requestId: m.requestId, window: ov.window });
             else await b.post({ type: 'window', requestId: m.requestId, window: await sampleWindow(query, BigInt(m.offset), BigInt(m.length), { ...DEFAULT_SAMPLING, exactBudget: m.maxExtents, binCount: m.binCount ?? 2048 }) });
           } else if (m.type === 'requestRows') {
             const a = (await modelP).answer(m);
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
         },
       });
       await e2e.goto(server.url('inspector'));
-      await e2e.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0', undefined, { timeout: 60_000, polling: 'raf' });
+      await e2e.waitForFunction(() => document.body.dataset.mapShownMs !== undefined, undefined, { timeout: 60_000, polling: 'raf' });
       firstMap.push(performance.now() - t0);
       await e2e.waitForFunction(mapAndRowsShown, undefined, { timeout: 60_000, polling: 'raf' });
       await frames(e2e, 1);

@@ -194,7 +194,13 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     }
     if (this.loading && this.canSample()) {
       // The full map is being read (or read again): bounded windowed queries give the visible
-      // part now, exactly when it holds few extents, sampled when it holds many.
+      // part now, exactly when it holds few extents, sampled when it holds many. The whole
+      // file is what the preview's overview already sampled: no need to read it twice.
+      const ov = this.preview?.find((m) => m.type === 'overview')?.window;
+      if (ov && ov.offset === msg.offset && ov.length === msg.length) {
+        this.post({ type: 'window', requestId: msg.requestId, window: ov });
+        return;
+      }
       const w = await sampleWindow(await this.boundedReads(), fromWire(msg.offset), fromWire(msg.length), {
         ...DEFAULT_SAMPLING,
         exactBudget: budget,

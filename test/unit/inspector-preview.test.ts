@@ -31,6 +31,7 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const fullReads: string[] = [];
+  let boundedReads = 0;
   let panel: FakeWebviewPanel;
   let controller: { dispose(): void };
 
@@ -44,12 +45,16 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
       if (o.maxExtents === undefined) {
         fullReads.push(p);
         await gate; // staged: the full read waits for the test
-      }
+      } else boundedReads++;
       return real.mapPacked(p, o);
+    };
+    const mapWindows: Engine['mapWindows'] = (p, w, o) => {
+      boundedReads++;
+      return real.mapWindows(p, w, o);
     };
     // Every other call goes to the real engine, bound to it.
     const engine = new Proxy(real, {
-      get: (t, k) => (k === 'mapPacked' ? mapPacked : typeof t[k as keyof Engine] === 'function' ? (t[k as keyof Engine] as (...a: unknown[]) => unknown).bind(t) : t[k as keyof Engine]),
+      get: (t, k) => (k === 'mapPacked' ? mapPacked : k === 'mapWindows' ? mapWindows : typeof t[k as keyof Engine] === 'function' ? (t[k as keyof Engine] as (...a: unknown[]) => unknown).bind(t) : t[k as keyof Engine]),
     });
     const services = {
       context: fakeContext(ROOT),
@@ -105,10 +110,17 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
     assert.equal(w.extents![0].offset, String(25_000 * STRIDE + 100));
     assert.equal(w.extents![0].index, undefined, 'no row numbers before the whole map is read');
     assert.deepEqual(w.extents![1].flags, ['unwritten']);
-    panel.send({ type: 'requestWindow', requestId: 8, offset: '0', length: String(N * STRIDE), maxExtents: 1000, binCount: 300 });
+    panel.send({ type: 'requestWindow', requestId: 8, offset: '0', length: String((N / 2) * STRIDE), maxExtents: 1000, binCount: 300 });
     const big = ((await sent((m) => m.type === 'window' && m.requestId === 8)) as Extract<HostMessage, { type: 'window' }>).window;
     assert.equal(big.sampled, true);
     assert.equal(big.binCount, 300);
+    // the whole file is the preview's overview: answered from it, not read again
+    const readsBefore = boundedReads;
+    panel.send({ type: 'requestWindow', requestId: 11, offset: '0', length: String(N * STRIDE), maxExtents: 1000, binCount: 1200 });
+    const whole = ((await sent((m) => m.type === 'window' && m.requestId === 11)) as Extract<HostMessage, { type: 'window' }>).window;
+    assert.equal(whole.sampled, true);
+    assert.equal(whole.binCount, 512);
+    assert.equal(boundedReads, readsBefore, 'no engine read for it');
     assert.ok(fullReads.length === 1, 'still one full read, still held');
   });
 
