@@ -10,8 +10,8 @@ import type { Engine } from '../src/fsctl/index';
 import { hyperfine, type Timing } from './lib/hyperfine';
 import { median, type Sample } from './lib/stats';
 
-const CLONE_WARMUP = 50;
-const CLONE_RUNS = 500;
+const CLONE_WARMUP = 200;
+const CLONE_RUNS = 2000;
 import { makeDataFile } from './lib/xfs-files';
 
 export interface CloneBench {

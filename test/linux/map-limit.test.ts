@@ -84,6 +84,23 @@ describe('bounded map reads on xfs', { skip: skipReason('xfs') }, () => {
     }
   });
 
+  test('a window cut inside an extent does not call that extent the last one; the file\'s last keeps it', async () => {
+    const cut = await engine.map(file, { window: { offset: 0n, length: 2n * 8192n + 100n } });
+    assert.deepEqual(
+      cut.extents.map((e) => [e.offset, e.length, e.flags.includes('last')]),
+      [
+        [0n, 4096n, false],
+        [8192n, 4096n, false],
+        [16384n, 100n, false],
+      ],
+    );
+    const tail = await engine.map(file, { window: { offset: BigInt(N - 2) * 8192n, length: 3n * 8192n } });
+    assert.deepEqual(
+      tail.extents.map((e) => e.flags.includes('last')),
+      [false, true],
+    );
+  });
+
   test('a bad maxExtents is refused with E_RANGE', async () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       await assert.rejects(engine.mapPacked(file, { maxExtents: bad }), (e: { code?: string }) => e.code === 'E_RANGE', String(bad));
