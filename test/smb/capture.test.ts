@@ -1,10 +1,11 @@
 // What this client sends, seen by an independent decoder: tshark captures one unsigned,
 // unencrypted SMB 3.1.1 session on the loopback interface while the FSCTL algorithms run, and
 // the decoded IOCTL function codes must be the FSCTLs of FACTS §1 (tshark shows
-// DUPLICATE_EXTENTS as an unknown code, which the raw field still carries).
+// DUPLICATE_EXTENTS as an unknown code, which the raw field still carries). The atomic option
+// (FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX and its buffer, byte by byte) is in clone-atomic-samba.test.ts.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import { closeSmbConnections, configureSmb, createSmbBackend } from '../../src/smb/backend';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile } from './helpers';
+import { startCapture, tsharkSkipReason } from './tshark';
 
-const skip =
-  sambaSkipReason() ?? (spawnSync('sh', ['-c', 'command -v tshark']).status !== 0 ? 'tshark is not installed' : undefined);
+const skip = sambaSkipReason() ?? tsharkSkipReason();
 
 describe('tshark sees the FSCTL codes on the wire', { skip, timeout: 120000 }, () => {
   let fs: LoopFs;
@@ -42,20 +43,8 @@ describe('tshark sees the FSCTL codes on the wire', { skip, timeout: 120000 }, (
   test('QUERY_ALLOCATED_RANGES, REQUEST_RESUME_KEY, COPYCHUNK_WRITE, SET_SPARSE, DUPLICATE_EXTENTS', async () => {
     makeSparseFile(join(fs.mnt, 's.bin'), 1 << 20, [[0, 4096], [512 * 1024, 4096]]);
     makeDenseFile(join(fs.mnt, 'd.bin'), 256 * 1024);
-    const pcap = join(dir, 'smb.pcapng');
-    const cap = spawn('tshark', ['-i', 'lo', '-f', `tcp port ${smb.port}`, '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`tshark did not start capturing:\n${err}`)), 20000);
-      cap.stderr.on('data', (d) => {
-        err += d;
-        if (/Capturing on/.test(err)) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      cap.once('exit', (c) => reject(new Error(`tshark exited ${c}:\n${err}`)));
-    });
+    const cap = await startCapture(smb.port, join(dir, 'smb.pcapng'));
+    const pcap = cap.file;
     try {
       configureSmb({ dialects: ['3.1.1'], sign: false });
       await closeSmbConnections();
@@ -68,10 +57,7 @@ describe('tshark sees the FSCTL codes on the wire', { skip, timeout: 120000 }, (
       await closeSmbConnections();
     } finally {
       configureSmb({});
-      await new Promise((r) => setTimeout(r, 500)); // let the last packets reach the capture
-      const exited = new Promise((r) => cap.once('exit', r));
-      cap.kill('SIGINT');
-      await exited;
+      await cap.stop(); // waits for the last packets to reach the capture
     }
     const out = execFileSync('tshark', ['-r', pcap, '-d', `tcp.port==${smb.port},nbss`, '-Y', 'smb2.cmd == 11 && smb2.flags.response == 0', '-T', 'fields', '-e', 'smb2.ioctl.function', '-e', 'smb2.flags.signature'])
       .toString()
@@ -90,5 +76,7 @@ describe('tshark sees the FSCTL codes on the wire', { skip, timeout: 120000 }, (
     ] as const) {
       assert.ok(seen.has(code), `${name} (0x${code.toString(16)}) not on the wire; saw ${[...seen].map((c) => '0x' + c.toString(16)).join(', ')}`);
     }
+    // A clone without the atomic option never sends the _EX code.
+    assert.ok(!seen.has(0x983e8), 'FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX only with the atomic option');
   });
 });

@@ -81,7 +81,7 @@ test('DUPLICATE_EXTENTS_DATA: 32 bytes with an 8-byte HANDLE, 40 with a 16-byte 
   assert.throws(() => w.encodeDuplicateExtents({ sourceRef: new Uint8Array(4), sourceOffset: 0n, targetOffset: 0n, byteCount: 0n }), RangeError);
 });
 
-test('DUPLICATE_EXTENTS_DATA_EX: Size = 48 (x64) / 56 (SMB2 wire), Flags @40 / @48, 4 bytes padding', () => {
+test('DUPLICATE_EXTENTS_DATA_EX: 48 bytes (x64) / 56 (SMB2 wire), Size field 0x30 in both (MS-FSCC 2.3.9.2), Flags @40 / @48', () => {
   const handle = hex('f0debc9a78563412');
   const x64 = w.encodeDuplicateExtentsEx({ sourceRef: handle, sourceOffset: 0x1000n, targetOffset: 0x2000n, byteCount: 0x3000n, flags: 1 });
   eqBytes(
@@ -92,10 +92,11 @@ test('DUPLICATE_EXTENTS_DATA_EX: Size = 48 (x64) / 56 (SMB2 wire), Flags @40 / @
   const wire = w.encodeDuplicateExtentsEx({ sourceRef: fileId, sourceOffset: 0n, targetOffset: 0x10000n, byteCount: 0x10000n, flags: 3 });
   eqBytes(
     wire,
-    hex('3800000000000000' + 'aa'.repeat(8) + 'bb'.repeat(8) + '0000000000000000' + '0000010000000000' + '0000010000000000' + '03000000' + '00000000'),
+    hex('3000000000000000' + 'aa'.repeat(8) + 'bb'.repeat(8) + '0000000000000000' + '0000010000000000' + '0000010000000000' + '03000000' + '00000000'),
   );
   const back = w.decodeDuplicateExtentsEx(wire);
-  assert.equal(back.size, 56n);
+  assert.equal(back.size, 48n);
+  assert.deepEqual(back.sourceRef, fileId);
   assert.equal(back.flags, 3);
   assert.equal(back.targetOffset, 0x10000n);
   assert.equal(w.decodeDuplicateExtentsEx(x64).size, 48n);

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import koffi = require('koffi');
 import { KERNEL32_PROTOTYPES, bindKernel32, INVALID_HANDLE_VALUE, OPEN_EXISTING, GENERIC_READ } from '../../src/fsctl/win32/bindings';
 import { createWin32Transport, createWin32Backend } from '../../src/fsctl/win32';
-import { FSCTL } from '../../src/fsctl/codec/fsctl-codes';
-import { encodeAllocatedRange, encodeZeroData, encodeDuplicateExtents } from '../../src/fsctl/codec/windows';
+import { DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC, FSCTL } from '../../src/fsctl/codec/fsctl-codes';
+import { encodeAllocatedRange, encodeZeroData, encodeDuplicateExtents, encodeDuplicateExtentsEx } from '../../src/fsctl/codec/windows';
+import { duplicateExtents } from '../../src/fsctl/nt/clone';
 import { queryAllocatedRanges } from '../../src/fsctl/nt/ranges';
 import type { OpContext } from '../../src/fsctl/backend';
 
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
       await send('SET_SPARSE', h2, FSCTL.FSCTL_SET_SPARSE, null, 0);
       await send('SET_ZERO_DATA', h2, FSCTL.FSCTL_SET_ZERO_DATA, encodeZeroData({ fileOffset: 0n, beyondFinalZero: 4096n }), 0);
       await send('DUPLICATE_EXTENTS_TO_FILE', h2, FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE, encodeDuplicateExtents({ sourceRef: t.sourceReference(h), sourceOffset: 0n, targetOffset: 0n, byteCount: 4096n }), 0);
+      // The atomic form: the 48-byte DUPLICATE_EXTENTS_DATA_EX (FACTS §2) with SOURCE_ATOMIC.
+      await send('DUPLICATE_EXTENTS_TO_FILE_EX', h2, FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX, encodeDuplicateExtentsEx({ sourceRef: t.sourceReference(h), sourceOffset: 0n, targetOffset: 0n, byteCount: 4096n, flags: DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC }), 0);
       await send('SRV_REQUEST_RESUME_KEY', h, FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, null, 32);
       await send('GET_RETRIEVAL_POINTERS', h, FSCTL.FSCTL_GET_RETRIEVAL_POINTERS, new Uint8Array(8), 1024);
       await send('GET_RETRIEVAL_POINTERS_AND_REFCOUNT', h, FSCTL.FSCTL_GET_RETRIEVAL_POINTERS_AND_REFCOUNT, new Uint8Array(8), 1024);
@@ -136,6 +139,18 @@ async function main(): Promise<void> {
   await step('cloneFile', async () => json(await b.cloneFile(src, `${dir}\\clone-target.bin`, ctx)));
   await step('cloneRange', async () => json(await b.cloneRange(src, 0n, `${dir}\\renamed.bin`, 0n, 4096n, {}, ctx)));
   await step('cloneRangeAtomic', async () => json(await b.cloneRange(src, 0n, `${dir}\\renamed.bin`, 0n, 4096n, { atomic: true }, ctx)));
+  // Past the volume check (Wine's volume has no block refcounting, so cloneRange stops there):
+  // the atomic call itself, as cloneRangeNt sends it, through DeviceIoControl.
+  await step('duplicateExtentsAtomic', async () => {
+    const h = await t.open(src, { access: 'read', disposition: 'open' });
+    const h2 = await t.open(`${dir}\\renamed.bin`, { access: 'read-write', disposition: 'open' });
+    try {
+      return await duplicateExtents(t, h, h2, 0n, 0n, 4096n, 4096, 'clone-range', { atomic: true }, ctx);
+    } finally {
+      await t.close(h);
+      await t.close(h2);
+    }
+  });
   // Copy: no resume key on a local volume -> the hole-keeping read/write fallback.
   await step('copyFile', async () => json(await b.copyFile(src, `${dir}\\copy.bin`, ctx)));
   await step('copyExisting', async () => json(await b.copyFile(src, `${dir}\\renamed.bin`, ctx)));

@@ -139,7 +139,7 @@ test('volume flags: NTFS without sparse or block-refcount support', opts, () => 
 test('Wine answers the FSCTLs with ERROR_NOT_SUPPORTED (and fakes SET_SPARSE)', opts, (t) => {
   const raw = ok('rawFsctl');
   t.diagnostic(`wine FSCTL outcomes: ${JSON.stringify(raw)}`);
-  for (const name of ['QUERY_ALLOCATED_RANGES', 'SET_ZERO_DATA', 'DUPLICATE_EXTENTS_TO_FILE', 'SRV_REQUEST_RESUME_KEY']) {
+  for (const name of ['QUERY_ALLOCATED_RANGES', 'SET_ZERO_DATA', 'DUPLICATE_EXTENTS_TO_FILE', 'DUPLICATE_EXTENTS_TO_FILE_EX', 'SRV_REQUEST_RESUME_KEY']) {
     assert.equal(raw[name].kind, 'not-supported', `${name}: ${JSON.stringify(raw[name])}`);
     assert.equal(raw[name].codeName, 'ERROR_NOT_SUPPORTED');
   }
@@ -175,8 +175,22 @@ test('clone requests stop at the volume flags with E_UNSUPPORTED, leaving nothin
     const e = failed(name);
     assert.equal(e.code, 'E_UNSUPPORTED');
     assert.equal(e.operation, 'clone-range');
+    // With or without the atomic option, a volume without block refcounting is named first:
+    // the person gets the volume sentence, not an FSCTL code.
+    assert.match(e.message, /does not report FILE_SUPPORTS_BLOCK_REFCOUNTING, so it cannot block-clone \(E_UNSUPPORTED\)/);
+    assert.doesNotMatch(e.message, /DUPLICATE_EXTENTS/);
   }
   assert.equal(fs.readFileSync(path.join(dir, 'renamed.bin'), 'utf8'), 'kept', 'the clone-range target is untouched');
+});
+
+test('the atomic call itself: DeviceIoControl(FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX) refused by name, with the "without the atomic option" sentence', opts, () => {
+  const e = failed('duplicateExtentsAtomic');
+  assert.equal(e.code, 'ERROR_NOT_SUPPORTED');
+  assert.equal(e.errno, 50);
+  assert.equal(e.syscall, 'DeviceIoControl(FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX)');
+  assert.equal(e.operation, 'clone-range');
+  assert.match(e.message, /^FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX on Z:\\\S+ failed with ERROR_NOT_SUPPORTED: this file system or server does not support FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC .*; clone without the atomic option\.$/);
+  assert.equal(fs.readFileSync(path.join(dir, 'renamed.bin'), 'utf8'), 'kept', 'the destination is untouched');
 });
 
 test('copy: no resume key on a local volume -> hole-keeping read/write fallback, identical bytes', opts, () => {

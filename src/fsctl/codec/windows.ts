@@ -121,11 +121,17 @@ export function duplicateExtentsExSize(refSize: number): number {
   return 8 + refSize + 24 + 8;
 }
 
+/**
+ * Size field of DUPLICATE_EXTENTS_DATA_EX: 48 (0x30) in both forms. FACTS §2 and MS-FSCC
+ * 2.3.9.2 ("This field MUST be set to 0x30"): the SMB2 form is 56 bytes long (a 16-byte
+ * SMB2_FILEID instead of an 8-byte HANDLE) but still says 0x30.
+ */
+export const DUPLICATE_EXTENTS_DATA_EX_SIZE_FIELD = 48n;
+
 export function encodeDuplicateExtentsEx(d: DuplicateExtentsEx): Uint8Array {
   const r = checkRef(d.sourceRef);
-  const size = duplicateExtentsExSize(r);
-  const { bytes, view } = alloc(size);
-  view.setBigUint64(0, BigInt(size), true);
+  const { bytes, view } = alloc(duplicateExtentsExSize(r));
+  view.setBigUint64(0, DUPLICATE_EXTENTS_DATA_EX_SIZE_FIELD, true);
   bytes.set(d.sourceRef, 8);
   view.setBigInt64(8 + r, i64('SourceFileOffset', d.sourceOffset), true);
   view.setBigInt64(16 + r, i64('TargetFileOffset', d.targetOffset), true);
@@ -137,9 +143,10 @@ export function encodeDuplicateExtentsEx(d: DuplicateExtentsEx): Uint8Array {
 export function decodeDuplicateExtentsEx(b: Uint8Array): DuplicateExtentsEx & { size: bigint } {
   const v = need('DUPLICATE_EXTENTS_DATA_EX', b, 8);
   const size = v.getBigUint64(0, true);
-  const r = Number(size) - 40; // 48 -> 8-byte HANDLE, 56 -> 16-byte SMB2_FILEID
-  if (r !== 8 && r !== 16) throw new RangeError(`DUPLICATE_EXTENTS_DATA_EX.Size must be 48 or 56, got ${size}`);
-  need('DUPLICATE_EXTENTS_DATA_EX', b, Number(size));
+  // The form comes from the buffer's length (Size is 0x30 in both): 48 bytes -> an 8-byte
+  // HANDLE, 56 -> a 16-byte SMB2_FILEID.
+  const r = b.length - 40;
+  if (r !== 8 && r !== 16) throw new RangeError(`DUPLICATE_EXTENTS_DATA_EX must be 48 or 56 bytes, got ${b.length}`);
   return {
     size,
     sourceRef: b.slice(8, 8 + r),

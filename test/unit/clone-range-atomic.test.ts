@@ -1,0 +1,206 @@
+// The Clone Range command's atomic option, from the person's answers to the engine boundary:
+// the real command (src/commands/clone-range.ts, registered by the same registerCloneRange that
+// extension.ts calls) with the stand-in `vscode` (commands-fake-vscode.ts), the real Services and
+// the real engine in its worker thread, on real files on a reflink XFS loop device. The engine
+// object the command receives is the real one wrapped in a Proxy that records cloneRange's
+// arguments and then lets the call run (the Linux backend ignores `atomic`: FICLONERANGE is
+// atomic anyway), so what is checked is what the command hands the engine.
+//
+// The atomic question exists only on Windows. Here process.platform is overridden to 'win32'
+// around the command (and restored at once) to drive that branch; the engine was created before,
+// and it runs in a worker thread, whose process.platform is its own (Linux): only the command's
+// own check sees 'win32'. That the flag then selects FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with
+// SOURCE_ATOMIC is proven over SMB2 (test/smb/clone-atomic-samba.test.ts) and, on real Windows
+// and ReFS, by the GitHub Actions workflow (.github/workflows/windows.yml, test/windows/).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from './commands-fake-vscode';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import type { Engine } from '../../src/fsctl/index';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const KiB = 1024;
+const fake = makeFakeVscode();
+const { state } = fake;
+const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+
+type CloneRangeArgs = Parameters<Engine['cloneRange']>;
+const engineCalls: CloneRangeArgs[] = [];
+/** Every QuickPick the command showed: its title and item labels/descriptions. */
+const picks: Array<{ title?: string; items: Array<{ label: string; description?: string }> }> = [];
+
+const skip = skipReason('xfs');
+let xfs: TestFs | undefined;
+let undo: (() => void) | undefined;
+let services: { engine(): Promise<Engine>; dispose(): Promise<void> } | undefined;
+let engine: Engine;
+
+function writeFile(file: string, size: number, seed: number): void {
+  const b = Buffer.alloc(size);
+  for (let i = 0; i + 4 <= size; i += 4) b.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
+  fs.writeFileSync(file, b);
+}
+
+function readAt(file: string, offset: number, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, b, 0, length, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return b;
+}
+
+/** Run `fn` with process.platform reading `platform`, restoring the real descriptor afterwards. */
+async function asPlatform<T>(platform: NodeJS.Platform, fn: () => Promise<T>): Promise<T> {
+  const real = Object.getOwnPropertyDescriptor(process, 'platform')!;
+  Object.defineProperty(process, 'platform', { ...real, value: platform });
+  try {
+    return await fn();
+  } finally {
+    Object.defineProperty(process, 'platform', real);
+  }
+}
+
+/** Answer the interactive Clone Range: 64 KiB at 64 KiB of src -> dst at 128 KiB, confirmed. */
+async function interactiveCloneRange(src: string, dst: string, quickPicks: Array<string | undefined>): Promise<unknown> {
+  state.inputAnswers = ['64k', '128k', '64k'];
+  state.quickPickAnswers = [...quickPicks];
+  state.openDialogAnswer = [Uri.file(dst)];
+  state.answers = [{ match: /^Replace bytes 131072–196608 of .* with bytes 65536–131072 of /, answer: 'Clone Range' }];
+  try {
+    return await exec('extentLens.cloneRange', Uri.file(src));
+  } finally {
+    state.answers = [];
+  }
+}
+
+before(async () => {
+  if (skip) return;
+  undo = installFakeVscode(fake.vscode);
+  const showQuickPick = fake.vscode.window.showQuickPick;
+  fake.vscode.window.showQuickPick = async (items: Array<{ label: string }> | Promise<Array<{ label: string }>>, o?: { title?: string }) => {
+    const list = (await items) as Array<{ label: string; description?: string }>;
+    picks.push({ title: o?.title, items: list.map((i) => ({ label: i.label, description: i.description })) });
+    return showQuickPick(list);
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Services } = require('../../src/commands/services') as typeof import('../../src/commands/services');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { registerCloneRange } = require('../../src/commands/clone-range') as typeof import('../../src/commands/clone-range');
+  const ctx = fakeContext(ROOT);
+  const log = fake.vscode.window.createOutputChannel('Extent Lens', { log: true });
+  const s = new Services(ctx as never, log as never);
+  // The real engine (created here, on Linux, as Services creates it: worker thread), wrapped.
+  const real = await s.engine();
+  engine = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'cloneRange') {
+        return (...args: CloneRangeArgs) => {
+          engineCalls.push(args);
+          return target.cloneRange(...args);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  s.engine = async () => engine;
+  services = s;
+  ctx.subscriptions.push(registerCloneRange(s as never));
+  xfs = makeFs('xfs');
+});
+
+after(async () => {
+  for (const p of state.panels) p.dispose();
+  await services?.dispose();
+  xfs?.cleanup();
+  undo?.();
+});
+
+describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, () => {
+  let src: string;
+  let dst: string;
+
+  before(() => {
+    src = path.join(xfs!.mountPoint, 'src.bin');
+    dst = path.join(xfs!.mountPoint, 'dst.bin');
+    writeFile(src, 512 * KiB, 1);
+  });
+
+  for (const [label, atomic] of [
+    ['Atomic', true],
+    ['Not atomic', false],
+  ] as const) {
+    test(`win32: asks "Atomic / Not atomic" as step 5/5; "${label}" passes atomic: ${atomic}`, async () => {
+      writeFile(dst, 512 * KiB, 2);
+      engineCalls.length = 0;
+      picks.length = 0;
+      const r = (await asPlatform('win32', () => interactiveCloneRange(src, dst, ['Another file…', label]))) as { method: string; bytes: bigint } | undefined;
+      assert.equal(process.platform, 'linux', 'restored');
+      assert.ok(r, `a report; messages: ${JSON.stringify(state.messages.slice(-3))}`);
+      assert.deepEqual(state.quickPickAnswers, [], 'both questions were asked');
+      assert.equal(picks.length, 2);
+      assert.equal(picks[1].title, 'Clone Range (5/5)');
+      assert.deepEqual(
+        picks[1].items.map((i) => i.label),
+        ['Not atomic', 'Atomic'],
+      );
+      assert.match(picks[1].items[1].description ?? '', /FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC/);
+      assert.equal(picks[1].items[0].description, 'FSCTL_DUPLICATE_EXTENTS_TO_FILE');
+      // The engine boundary: exactly one cloneRange, with the person's range and the choice.
+      assert.equal(engineCalls.length, 1);
+      const [source, sourceOffset, target, targetOffset, length, opts] = engineCalls[0];
+      assert.deepEqual([source, sourceOffset, target, targetOffset, length], [src, 64n * 1024n, dst, 128n * 1024n, 64n * 1024n]);
+      assert.equal(opts?.atomic, atomic);
+      // ...and the real call ran on Linux (the engine's worker): a reflink, the bytes in place.
+      assert.equal(r.method, 'FICLONERANGE');
+      assert.equal(r.bytes, 64n * 1024n);
+      assert.ok(readAt(dst, 128 * KiB, 64 * KiB).equals(readAt(src, 64 * KiB, 64 * KiB)));
+    });
+  }
+
+  test('win32: Escape at the atomic question cancels: no engine call, destination untouched', async () => {
+    writeFile(dst, 512 * KiB, 3);
+    const before = fs.readFileSync(dst);
+    engineCalls.length = 0;
+    picks.length = 0;
+    const r = await asPlatform('win32', () => interactiveCloneRange(src, dst, ['Another file…', undefined]));
+    assert.equal(r, undefined);
+    assert.equal(picks.length, 2, 'the atomic question was shown');
+    assert.equal(engineCalls.length, 0);
+    assert.ok(fs.readFileSync(dst).equals(before));
+  });
+
+  test('linux: no atomic question; atomic: false reaches the engine', async () => {
+    writeFile(dst, 512 * KiB, 4);
+    engineCalls.length = 0;
+    picks.length = 0;
+    // A queued 'Atomic' that must stay unused: the command never asks on Linux.
+    const r = (await interactiveCloneRange(src, dst, ['Another file…', 'Atomic'])) as { method: string } | undefined;
+    assert.ok(r);
+    assert.deepEqual(state.quickPickAnswers, ['Atomic'], 'the atomic question was not asked');
+    assert.deepEqual(
+      picks.map((p) => p.title),
+      ['Clone Range (2/5)'],
+    );
+    assert.equal(engineCalls.length, 1);
+    assert.equal(engineCalls[0][5]?.atomic, false);
+    assert.equal(r.method, 'FICLONERANGE');
+  });
+
+  test('programmatic: { atomic: true } in the spec reaches the engine on any platform, without questions', async () => {
+    writeFile(dst, 512 * KiB, 5);
+    engineCalls.length = 0;
+    picks.length = 0;
+    const r = (await exec('extentLens.cloneRange', undefined, { source: src, sourceOffset: '64k', target: dst, targetOffset: '128k', length: '64k', atomic: true, showResults: false })) as { method: string };
+    assert.equal(picks.length, 0);
+    assert.equal(engineCalls.length, 1);
+    assert.equal(engineCalls[0][5]?.atomic, true);
+    assert.equal(r.method, 'FICLONERANGE');
+  });
+});
