@@ -189,7 +189,7 @@ test('the atomic call itself: DeviceIoControl(FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX
   assert.equal(e.errno, 50);
   assert.equal(e.syscall, 'DeviceIoControl(FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX)');
   assert.equal(e.operation, 'clone-range');
-  assert.match(e.message, /^FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX on Z:\\\S+ failed with ERROR_NOT_SUPPORTED: this file system or server does not support FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC .*; clone without the atomic option\.$/);
+  assert.match(e.message, /^FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX from Z:\\\S+ to Z:\\\S+ failed with ERROR_NOT_SUPPORTED: this file system or server does not support FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC .*; clone without the atomic option\.$/);
   assert.equal(fs.readFileSync(path.join(dir, 'renamed.bin'), 'utf8'), 'kept', 'the destination is untouched');
 });
 

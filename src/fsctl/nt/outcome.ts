@@ -43,7 +43,8 @@ export function fsctlFailure(
     errno: o.code,
     paths,
     syscall: syscallName(t, code),
-    message: `${fsctlName(code)} on ${paths[0] ?? '?'} failed with ${o.codeName}: ${sentence}.`,
+    // Two paths: source and destination (duplicate extents, copychunk), sent on the destination.
+    message: `${fsctlName(code)} ${paths.length === 2 ? `from ${paths[0]} to ${paths[1]}` : `on ${paths[0] ?? '?'}`} failed with ${o.codeName}: ${sentence}.`,
   });
 }
 
