@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   // which also serves the page and drives Chromium. (Under tsx the worker would compile the
   // TypeScript sources at start, which the extension never does.)
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  const engine = createEngine({ worker: true, workerScript: path.join(ROOT, 'dist', 'worker.js') });
+  // execArgv []: the workers start as in the extension host, without this process's tsx loader.
+  const engine = createEngine({ worker: true, workerScript: path.join(ROOT, 'dist', 'worker.js'), workerExecArgv: [] });
   const server = await startShellServer();
   const chromium = await launchChromium('webview-bench', { width: 1280, height: 900 });
   const r: Record<string, number | string> = { extents: N };
