@@ -307,6 +307,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     assert.match(kv['Allocated']!, /from the block count$/);
     assert.equal(kv['Logical size'], `${Number(st.size).toLocaleString('en-US')} bytes (${(Number(st.size) / 2 ** 20).toFixed(1)} MiB)`);
     assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), '1', 'no rows until every extent is read');
+    assert.equal(await page.$eval('.tnote', (n) => (n as HTMLElement).hidden ? '' : n.textContent), 'The table fills in when every extent has been read.');
     assert.ok(await page.$eval('.progress', (p) => !p.hasAttribute('hidden')), 'the full read\'s progress stays on screen');
     assert.match((await page.$eval('canvas.map', (c) => c.getAttribute('aria-label')))!, /a preview sampled while all extents are read/);
     // the sampled map looks like the real one: every bin half unwritten
@@ -317,6 +318,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
       assert.deepEqual((await pixel(page, 'canvas.map', x, h - 3)).slice(0, 3), yellow);
       assert.deepEqual((await pixel(page, 'canvas.map', x, 3)).slice(0, 3), bg);
     }
+    await page.screenshot({ path: screenshotPath('inspector-preview.png') });
     // the full map arrives: exact summary, table filled, progress gone
     releaseModel();
     await page.click('#btn-refresh'); // the bridge answers 'refresh' with the model's initial messages
@@ -324,6 +326,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await page.waitForFunction((n) => document.querySelector('.summary .kv[data-key="Extents"] dd')?.textContent === n.toLocaleString('en-US'), MANY);
     assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), String(MANY + 1));
     assert.ok(await page.$eval('.progress', (p) => p.hasAttribute('hidden')));
+    assert.ok(await page.$eval('.tnote', (n) => (n as HTMLElement).hidden), 'the note goes with the preview');
     assert.deepEqual(bridge.rejected, []);
     await page.close();
   });

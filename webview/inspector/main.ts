@@ -489,6 +489,7 @@ onHostMessage((m: HostMessage) => {
       // The table needs every extent: while the summary is pending it stays empty and the
       // progress of the full read stays on screen.
       table.reset(m.summary.pending ? 0 : m.summary.extentCount);
+      table.setNote(m.summary.pending ? l10n.t('The table fills in when every extent has been read.') : '');
       banner.setAttribute('hidden', '');
       if (!m.summary.pending) {
         progressText.textContent = '';

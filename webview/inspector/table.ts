@@ -28,6 +28,7 @@ export class RangeTable {
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly body: HTMLElement;
+  private readonly note: HTMLElement;
   private total = 0;
   private pages = new Map<number, WireExtent[]>();
   private pending = new Set<number>();
@@ -68,7 +69,10 @@ export class RangeTable {
     this.body = document.createElement('div');
     this.body.className = 'tbody';
     this.body.setAttribute('role', 'rowgroup');
-    this.scroller.append(this.spacer, this.body);
+    this.note = document.createElement('div');
+    this.note.className = 'tnote';
+    this.note.hidden = true;
+    this.scroller.append(this.spacer, this.body, this.note);
     this.grid.append(head, this.scroller);
     root.appendChild(this.grid);
 
@@ -86,6 +90,12 @@ export class RangeTable {
       const tr = (e.target as HTMLElement).closest('.tr') as HTMLElement | null;
       if (tr?.dataset.index) this.select(Number(tr.dataset.index), false, true);
     });
+  }
+
+  /** A line in place of the rows (e.g. while the full map is read); '' removes it. */
+  setNote(text: string): void {
+    this.note.textContent = text;
+    this.note.hidden = text === '';
   }
 
   /** Forget every row (a refresh): the host will be asked again. */
