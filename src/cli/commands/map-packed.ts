@@ -4,12 +4,22 @@
 //
 // Values are read as signed 64-bit: a negative offset or length is an unsigned value >= 2^63
 // (asUintN restores it); physical -1 means "unknown" (null).
+//
+// The rows themselves are written by the WebAssembly module in src/cli/map-table.ts when it can
+// (compiled before it runs: ~15 ms for 100,000 rows where this file's loops, run once and cold,
+// took ~95 ms); the JavaScript here decides the column widths, header and summary, and writes
+// the rows itself only without WebAssembly or for a value beyond 64 bits. Both give the same
+// bytes (test/cli/map-table.test.ts).
 
-import { fiemapFlagNames, type PackedExtentMap } from '../../fsctl/index';
+// fiemapFlagNames from the codec, not ../../fsctl/index: a value import of the index would
+// evaluate the whole engine at start-up for every command (~6 ms), not only when it is used.
+import { fiemapFlagNames } from '../../fsctl/codec/linux';
+import type { PackedExtentMap } from '../../fsctl/index';
 import { exactAndHuman, formatMs, percent } from '../format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';
 import { decimalLength, SAFE_HIGH, TWO32, writeAscii, writeDigits, writeSpaces } from '../digits';
+import { scanTable, writeJsonRows } from '../map-table';
 
 const u64 = (v: bigint): bigint => (v < 0n ? BigInt.asUintN(64, v) : v);
 
@@ -74,10 +84,30 @@ function putU64(buf: Uint8Array, pos: number, width: number, hi: number, lo: num
 }
 
 export function writePackedMapJson(m: PackedExtentMap): void {
-  const w = new ChunkWriter();
+  writePackedMapJsonTo(new ChunkWriter(), m);
+}
+
+/** The --json document into `w`; `engine` as for writePackedMapHumanTo. */
+export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap, engine: 'auto' | 'js' = 'auto'): void {
+  w.push('{"path":' + str(m.path) + ',"size":' + dec(m.size) + ',"blockSize":' + m.blockSize + ',"extents":[');
+  if (engine !== 'auto' || !writeJsonRows(m.packed, (bytes) => w.bytes(bytes))) writeJsonRowsJs(w, m);
+  w.push(
+    '],"source":' +
+      str(m.source) +
+      (m.window ? ',"window":{"offset":' + dec(m.window.offset) + ',"length":' + dec(m.window.length) + '}' : '') +
+      ',"calls":' +
+      m.calls +
+      ',"durationMs":' +
+      num(m.durationMs) +
+      '}\n',
+  );
+  w.flush();
+}
+
+/** The extents of the --json document in JavaScript (no WebAssembly here). */
+function writeJsonRowsJs(w: ChunkWriter, m: PackedExtentMap): void {
   const { count, offset, length, physical, flags } = m.packed;
   const f = new FlagText();
-  w.push('{"path":' + str(m.path) + ',"size":' + dec(m.size) + ',"blockSize":' + m.blockSize + ',"extents":[');
   // Rows go straight into the output buffer as bytes (src/cli/digits.ts), a batch at a time.
   const ow = halves(offset, count);
   const lw = halves(length, count);
@@ -104,17 +134,6 @@ export function writePackedMapJson(m: PackedExtentMap): void {
     }
     w.advance(pos);
   }
-  w.push(
-    '],"source":' +
-      str(m.source) +
-      (m.window ? ',"window":{"offset":' + dec(m.window.offset) + ',"length":' + dec(m.window.length) + '}' : '') +
-      ',"calls":' +
-      m.calls +
-      ',"durationMs":' +
-      num(m.durationMs) +
-      '}\n',
-  );
-  w.flush();
 }
 
 /**
@@ -202,15 +221,26 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
 }
 
 export function writePackedMapHuman(m: PackedExtentMap): void {
-  const w = new ChunkWriter();
-  const { count, offset, length, physical, flags } = m.packed;
-  const f = new FlagText();
+  writePackedMapHumanTo(new ChunkWriter(), m);
+}
+
+/**
+ * The human table into `w`. `engine` 'js' skips the WebAssembly writer (tests compare the
+ * two); 'auto' uses it whenever it can.
+ */
+export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap, engine: 'auto' | 'js' = 'auto'): void {
+  const { count, offset, length, physical } = m.packed;
   w.push(`${m.path}: size ${exactAndHuman(m.size)}, block size ${m.blockSize}, source ${m.source}\n`);
+
+  // The WebAssembly writer (src/cli/map-table.ts) scans and formats the columns in compiled
+  // code from the first row; the JavaScript one below is the fallback (no WebAssembly, a
+  // huge map, or an end or total that needs more than 64 bits) and gives the same text.
+  const fast = engine === 'auto' ? scanTable(m.packed, m.window ? m.window.offset : 0n) : undefined;
 
   // Column widths from the largest values, so that streamed rows line up with the header.
   const maxEnd = count ? u64(offset[count - 1]) + u64(length[count - 1]) : 0n; // sorted by offset
-  const maxLen = count ? u64(length[maxIndex(length, count)]) : 0n;
-  const maxPhys = count ? physical[maxIndex(physical, count)] : 0n;
+  const maxLen = count ? u64(length[fast ? fast.atLength : maxIndex(length, count)]) : 0n;
+  const maxPhys = count ? physical[fast ? fast.atPhysical : maxIndex(physical, count)] : 0n;
   const wIdx = Math.max(1, String(count).length);
   const wOff = Math.max(6, maxEnd.toString().length);
   const wEnd = Math.max(3, maxEnd.toString().length);
@@ -223,12 +253,34 @@ export function writePackedMapHuman(m: PackedExtentMap): void {
     );
   }
 
-  const st = stats(m, maxEnd);
-  const { holes } = st;
-  const { mapped, unwritten, shared } = st;
-  // The row loop runs once per process, mostly before the JIT has optimised it: each row's
-  // cells are written as bytes straight into the output buffer (src/cli/digits.ts), with no
-  // BigInt or string made per cell below 2^53.
+  let st: MapStats;
+  if (fast) {
+    const start = m.window ? m.window.offset : 0n;
+    const stop = m.window ? (m.window.offset + m.window.length < m.size ? m.window.offset + m.window.length : m.size) : m.size;
+    // the scan counted the holes before each extent; the one after the last is counted here
+    const holes = fast.holes + (stop > (count ? maxEnd : start) ? 1 : 0);
+    st = { mapped: fast.mapped, unwritten: fast.unwritten, shared: fast.shared, holes, stop };
+    fast.writeRows({ idx: wIdx, off: wOff, end: wEnd, len: wLen, phys: wPhys }, (bytes) => w.bytes(bytes));
+  } else {
+    st = stats(m, maxEnd);
+    writeRowsJs(w, m, wIdx, wOff, wEnd, wLen, wPhys);
+  }
+  const { holes, mapped, unwritten, shared } = st;
+  const scanned = st.stop - (m.window ? m.window.offset : 0n);
+  w.push(
+    `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
+      `mapped ${exactAndHuman(mapped)} (${percent(mapped, scanned > 0n ? scanned : 0n)})` +
+      (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
+      (shared ? `, shared ${exactAndHuman(shared)}` : '') +
+      `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,
+  );
+  w.flush();
+}
+
+/** The rows in JavaScript: each row's cells as bytes straight into the output buffer. */
+function writeRowsJs(w: ChunkWriter, m: PackedExtentMap, wIdx: number, wOff: number, wEnd: number, wLen: number, wPhys: number): void {
+  const { count, offset, length, physical, flags } = m.packed;
+  const f = new FlagText();
   const ow = halves(offset, count);
   const lw = halves(length, count);
   const pw = halves(physical, count);
@@ -259,13 +311,4 @@ export function writePackedMapHuman(m: PackedExtentMap): void {
     }
     w.advance(pos);
   }
-  const scanned = st.stop - (m.window ? m.window.offset : 0n);
-  w.push(
-    `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
-      `mapped ${exactAndHuman(mapped)} (${percent(mapped, scanned > 0n ? scanned : 0n)})` +
-      (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
-      (shared ? `, shared ${exactAndHuman(shared)}` : '') +
-      `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,
-  );
-  w.flush();
 }
