@@ -24,7 +24,7 @@ export interface Libc {
   /** open(2) and close(2) without node:fs's wrappers (~5 µs each, most of a clone's fixed cost). */
   open(path: string, flags: number, mode: number): number;
   close(fd: number): number;
-  /** statx(2) into a 256-byte buffer (see decodeStatx); undefined where glibc has no statx (< 2.28). */
+  /** statx(2) into a 256-byte buffer (statxBuffer, STATX_*_OFFSET); undefined where glibc has no statx (< 2.28). */
   statx?(dirFd: number, path: string, flags: number, mask: number, buf: Uint8Array): number;
   errno(): number;
 }
@@ -87,6 +87,8 @@ export function loadLibc(): Libc {
     };
   }
   const linkat = lib.func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)');
+  // open is variadic like ioctl: a fixed int mode is what the x86_64 and arm64 Linux calling
+  // conventions pass for it (FACTS §6).
   const open = lib.func('int open(const char *path, int flags, int mode)');
   const close = lib.func('int close(int fd)');
   let statx: Libc['statx'];
