@@ -1,5 +1,6 @@
-// Memory layout of the map table module, shared by its program (map-table-code.ts) and its
-// driver (map-table.ts). Byte addresses.
+// Memory layout of the map table module, shared by its program (map-table.wat, where
+// map-table-code.ts substitutes these numbers for {{NAME}}) and its driver (map-table.ts).
+// Byte addresses.
 
 export const PAIRS = 0; // "00".."99": 200 bytes
 export const POW10 = 256; // 10^0 .. 10^19 as i64
@@ -19,8 +20,9 @@ export const RES_AT_PHYS = RES + 56; // i32
 export const RES_BAD = RES + 60; // i32: 1 when an end or a total needed more than 64 bits
 export const RES_POS = RES + 64; // i32: where rows stopped writing
 export const RES_SIZE = 72;
-/** The fixed pieces of a --json extent, 32 bytes apart from here (written by the driver). */
+/** The fixed pieces of a --json extent, JSON_TEXT_STRIDE bytes apart from here (written by the driver). */
 export const JSON_TEXT_AT = 1280;
+export const JSON_TEXT_STRIDE = 32;
 export const JSON_TEXT = ['{"offset":"', ',{"offset":"', '","length":"', '","physical":null,"flags":', '","physical":"', '","flags":'];
 export const [J_FIRST, J_NEXT, J_LENGTH, J_NULL, J_PHYSICAL, J_FLAGS] = [0, 1, 2, 3, 4, 5];
 /** Columns of one chunk from here: offset, length, physical (i64), flags (i32); then the output. */

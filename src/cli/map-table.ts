@@ -17,9 +17,9 @@
 // Text is byte-for-byte what map-packed.ts's JavaScript writer produces (test/cli/map-table.test.ts
 // compares the two on random and edge-case maps).
 //
-// The module is src/cli/map-table-code.ts (generated into map-table-wasm.ts). Its memory holds
-// one chunk of 16,384 extents at a time (see map-table-layout.ts), so a million-extent map
-// does not need a second 28 MB copy of itself.
+// The module is src/cli/map-table.wat, compiled by map-table-code.ts into map-table-wasm.ts.
+// Its memory holds one chunk of 16,384 extents at a time (see map-table-layout.ts), so a
+// million-extent map does not need a second 28 MB copy of itself.
 
 // The codec directly, not ../fsctl/index: a value import of the index would evaluate the whole
 // engine (~6 ms) when the CLI starts, for every command, before it knows it needs it.
@@ -28,6 +28,7 @@ import {
   CHUNK,
   JSON_TEXT,
   JSON_TEXT_AT,
+  JSON_TEXT_STRIDE,
   DATA,
   NAME_LEN,
   NAMES,
@@ -91,7 +92,7 @@ function load(): TableModule | null {
     // Flag names from the codec's own table, one bit at a time: the module joins them in
     // ascending bit order, which is the codec's order (checked in test/cli/map-table.test.ts).
     JSON_TEXT.forEach((text, k) => {
-      for (let c = 0; c < text.length; c++) bytes[JSON_TEXT_AT + 32 * k + c] = text.charCodeAt(c);
+      for (let c = 0; c < text.length; c++) bytes[JSON_TEXT_AT + JSON_TEXT_STRIDE * k + c] = text.charCodeAt(c);
     });
     let known = 0;
     let maxFlagText = 2;
@@ -128,6 +129,36 @@ export interface TableScan {
   atPhysical: number;
   /** Writes the rows with these column widths (wOff etc. without the two separating spaces). */
   writeRows(widths: { idx: number; off: number; end: number; len: number; phys: number }, sink: (bytes: Uint8Array) => void): void;
+}
+
+/**
+ * Run a formatter over the whole map: the extents go into the module a chunk at a time, and
+ * `step` formats rows [i, n) of the chunk at `pos` until the output area passes `limit` (it
+ * returns the next row and leaves the new position in RES_POS), which then goes to `sink`.
+ */
+function formatChunks(
+  t: TableModule,
+  p: PackedExtents,
+  limit: number,
+  sink: (bytes: Uint8Array) => void,
+  step: (i: number, n: number, base: number, pos: number, limit: number) => number,
+): void {
+  const res = new DataView(t.memory.buffer, RES, RES_SIZE);
+  let pos = OUT;
+  for (let base = 0; base < p.count; base += CHUNK) {
+    const n = Math.min(CHUNK, p.count - base);
+    copyChunk(t, p, base, n);
+    let i = 0;
+    while (i < n) {
+      i = step(i, n, base, pos, limit);
+      pos = res.getUint32(RES_POS - RES, true);
+      if (pos > limit) {
+        sink(new Uint8Array(t.memory.buffer, OUT, pos - OUT)); // the area is full: out it goes
+        pos = OUT;
+      }
+    }
+  }
+  if (pos > OUT) sink(new Uint8Array(t.memory.buffer, OUT, pos - OUT));
 }
 
 /** Copy extents [base, base + n) of `p` into the module's chunk area. */
@@ -169,22 +200,9 @@ export function scanTable(p: PackedExtents, start: bigint): TableScan | undefine
       // Reserve room for the widest row: every number may take 20 digits.
       const cell = (width: number): number => 2 + Math.max(width, 20);
       const maxRow = Math.max(w.idx, 10) + cell(w.off) + cell(w.end) + cell(w.len) + cell(w.phys) + t.maxFlagText + 1;
-      const limit = OUT + OUT_CAP - maxRow;
-      let pos = OUT;
-      for (let base = 0; base < count; base += CHUNK) {
-        const n = Math.min(CHUNK, count - base);
-        copyChunk(t, p, base, n);
-        let i = 0;
-        while (i < n) {
-          i = t.rows(i, n, base, pos, limit, OFF, LEN, PHYS, FLG, w.idx, 2 + w.off, 2 + w.end, 2 + w.len, 2 + w.phys, t.known);
-          pos = res.getUint32(RES_POS - RES, true);
-          if (pos > limit) {
-            sink(new Uint8Array(t.memory.buffer, OUT, pos - OUT)); // the area is full: out it goes
-            pos = OUT;
-          }
-        }
-      }
-      if (pos > OUT) sink(new Uint8Array(t.memory.buffer, OUT, pos - OUT));
+      formatChunks(t, p, OUT + OUT_CAP - maxRow, sink, (i, n, base, pos, limit) =>
+        t.rows(i, n, base, pos, limit, OFF, LEN, PHYS, FLG, w.idx, 2 + w.off, 2 + w.end, 2 + w.len, 2 + w.phys, t.known),
+      );
     },
   };
 }
@@ -196,24 +214,7 @@ export function scanTable(p: PackedExtents, start: bigint): TableScan | undefine
 export function writeJsonRows(p: PackedExtents, sink: (bytes: Uint8Array) => void): boolean {
   const t = load();
   if (!t) return false;
-  const count = p.count;
   const maxRow = 12 + 20 + 12 + 20 + 15 + 20 + 10 + t.maxFlagJson + 1;
-  const limit = OUT + OUT_CAP - maxRow;
-  const res = new DataView(t.memory.buffer, RES, RES_SIZE);
-  let pos = OUT;
-  for (let base = 0; base < count; base += CHUNK) {
-    const n = Math.min(CHUNK, count - base);
-    copyChunk(t, p, base, n);
-    let i = 0;
-    while (i < n) {
-      i = t.rowsJson(i, n, base, pos, limit, OFF, LEN, PHYS, FLG, t.known);
-      pos = res.getUint32(RES_POS - RES, true);
-      if (pos > limit) {
-        sink(new Uint8Array(t.memory.buffer, OUT, pos - OUT));
-        pos = OUT;
-      }
-    }
-  }
-  if (pos > OUT) sink(new Uint8Array(t.memory.buffer, OUT, pos - OUT));
+  formatChunks(t, p, OUT + OUT_CAP - maxRow, sink, (i, n, base, pos, limit) => t.rowsJson(i, n, base, pos, limit, OFF, LEN, PHYS, FLG, t.known));
   return true;
 }

@@ -2,7 +2,7 @@
 // in src/cli/commands/map-packed.ts prints, byte for byte, for every map: the same column
 // widths, digits, flag text and summary, and the same --json text. Both run here on the same maps (random ones and edge
 // cases around 2^32, 2^53, 2^63 and 2^64) and the outputs are compared as bytes. The stored
-// module bytes must also be what src/cli/map-table-code.ts assembles today.
+// module bytes must also be what src/cli/map-table.wat compiles to today (with wabt).
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,8 +12,8 @@ import type { PackedExtentMap } from '../../src/fsctl/index';
 import { fiemapFlagNames } from '../../src/fsctl/index';
 import { writePackedMapHumanTo, writePackedMapJsonTo } from '../../src/cli/commands/map-packed';
 import { scanTable } from '../../src/cli/map-table';
-import { tableModuleSource } from '../../src/cli/map-table-code';
-import { CHUNK } from '../../src/cli/map-table-layout';
+import { layoutConstants, tableModuleSource, tableModuleWat } from '../../src/cli/map-table-code';
+import { CHUNK, J_LENGTH, JSON_TEXT, JSON_TEXT_AT, JSON_TEXT_STRIDE, NAMES, POW10, RES_POS } from '../../src/cli/map-table-layout';
 import { ChunkWriter } from '../../src/cli/output';
 
 const U64 = (1n << 64n) - 1n;
@@ -86,9 +86,25 @@ function rng(seed: bigint): () => bigint {
   };
 }
 
-test('the stored WebAssembly module is what map-table-code.ts assembles', () => {
+test('the stored WebAssembly module is what map-table.wat compiles to', async () => {
   const stored = fs.readFileSync(path.join(__dirname, '../../src/cli/map-table-wasm.ts'), 'utf8');
-  assert.equal(stored, tableModuleSource(), 'run: node --import tsx src/cli/map-table-code.ts');
+  assert.equal(stored, await tableModuleSource(), 'run: node --import tsx src/cli/map-table-code.ts');
+});
+
+test('every {{NAME}} in map-table.wat is a layout number, and a wrong one is refused', () => {
+  const wat = tableModuleWat();
+  const code = wat.split('\n').map((line) => line.split(';;')[0]).join('\n');
+  assert.doesNotMatch(code, /\{\{/);
+  const names = layoutConstants();
+  // spot checks: the addresses the driver writes are the ones the program reads
+  assert.match(code, new RegExp(`i64\\.load offset=${POW10} `));
+  assert.match(code, new RegExp(`i32\\.store \\(i32\\.const ${RES_POS}\\)`));
+  assert.equal(names.get('J_LENGTH_LEN'), JSON_TEXT[J_LENGTH].length);
+  assert.equal(names.get('J_LENGTH_AT'), JSON_TEXT_AT + JSON_TEXT_STRIDE * J_LENGTH);
+  // substitution: code only, NAME+N added, unknown names and stray braces refused
+  assert.equal(tableModuleWat(`;; {{X}}\n(i64.load offset={{NAMES+8}} ;; {{Y}}`), `;; {{X}}\n(i64.load offset=${NAMES + 8} ;; {{Y}}`);
+  assert.throws(() => tableModuleWat('(i32.const {{NO_SUCH_NAME}})'), /map-table\.wat:1: no layout constant NO_SUCH_NAME/);
+  assert.throws(() => tableModuleWat('\n(i32.const {{NAMES-8}})'), /map-table\.wat:2: malformed/);
 });
 
 test('WebAssembly is available, so the CLI uses the fast writer', () => {
