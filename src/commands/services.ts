@@ -7,7 +7,7 @@ import type { Engine } from '../fsctl/index';
 import type { CloneResultsData, WireSummary } from '../protocol/messages';
 import { CloneSelection } from './logic/clone-selection';
 import { HAS_CLONE_SELECTION } from './logic/commands';
-import { readMapDetail, type MapDetail } from './logic/map-detail';
+import { readMapDetail, readMaxExtents, type MapDetail } from './logic/map-detail';
 import { readOnExistingSetting, type OnExistingSetting } from './logic/existing-policy';
 import { closeSmbConnectionsIfUsed, installSmbPasswordProvider } from './smb-secrets';
 
@@ -64,6 +64,11 @@ export class Services implements vscode.Disposable {
 
   mapDetail(): MapDetail {
     return readMapDetail(vscode.workspace.getConfiguration('extentLens').get('inspector.mapDetail'));
+  }
+
+  /** extentLens.inspector.maxExtents: the most extents one inspector holds in memory. */
+  inspectorMaxExtents(): number {
+    return readMaxExtents(vscode.workspace.getConfiguration('extentLens').get('inspector.maxExtents'));
   }
 
   async dispose(): Promise<void> {

@@ -47,6 +47,12 @@ export interface WireSummary {
    * sparse figures are not known yet (the final summary follows).
    */
   pending?: boolean;
+  /**
+   * The file has more extents than the inspector holds (extentLens.inspector.maxExtents): the
+   * first `extentCount` were read, up to this offset, and every figure counts only that part.
+   * The map reads what lies after it with bounded reads of the visible part.
+   */
+  truncatedAt?: U64String;
 }
 
 /**
@@ -251,7 +257,8 @@ export function isWireSummary(v: unknown): v is WireSummary {
     typeof v.supportsSparse === 'boolean' &&
     isStr(v.source, 64) &&
     isStr(v.cloneEvidence, 4096) &&
-    (v.pending === undefined || typeof v.pending === 'boolean')
+    (v.pending === undefined || typeof v.pending === 'boolean') &&
+    (v.truncatedAt === undefined || isU64String(v.truncatedAt))
   );
 }
 

@@ -49,6 +49,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
   private webviewReady = false;
   /** The preview of a big file while its full map is read (pending summary + sampled overview). */
   private preview: HostMessage[] | undefined;
+  /** What opens the webview once `model` is in: its summary and overview. */
+  private initial: HostMessage[] | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -142,7 +144,7 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         this.webviewReady = true;
-        if (this.model && !this.stale) for (const m of this.model.initialMessages()) this.post(m);
+        if (this.model && !this.stale) for (const m of this.initial ?? this.model.initialMessages()) this.post(m);
         else if (this.loading) {
           // The read started with the panel is still running: show the preview if there is
           // one, and progress; load() sends the summary and overview when it finishes (it sees
@@ -187,16 +189,19 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
   private async answerWindow(msg: Extract<WebviewMessage, { type: 'requestWindow' }>): Promise<void> {
     const budget = windowBudget(this.s.mapDetail(), msg.maxExtents);
     const req = { ...msg, maxExtents: budget };
-    if (this.model && !this.stale) {
-      const a = this.model.answer(req);
+    const fresh = this.model && !this.stale ? this.model : undefined;
+    // A model cut at the extent limit answers the windows it covers; past it, bounded reads.
+    const cut = fresh?.truncatedAt;
+    if (fresh && (cut === undefined || fromWire(msg.offset) + fromWire(msg.length) <= cut || !this.canSample())) {
+      const a = fresh.answer(req);
       if (a) this.post(a);
       return;
     }
-    if (this.loading && this.canSample()) {
+    if ((this.loading || fresh) && this.canSample()) {
       // The full map is being read (or read again): bounded windowed queries give the visible
       // part now, exactly when it holds few extents, sampled when it holds many. The whole
       // file is what the preview's overview already sampled: no need to read it twice.
-      const ov = this.preview?.find((m) => m.type === 'overview')?.window;
+      const ov = (this.preview ?? (cut !== undefined ? this.initial : undefined))?.find((m) => m.type === 'overview')?.window;
       if (ov && ov.offset === msg.offset && ov.length === msg.length) {
         this.post({ type: 'window', requestId: msg.requestId, window: ov });
         return;
@@ -271,6 +276,7 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       }
       const map = await readMap(engine, this.path, detail, volumeP, {
         signal,
+        maxExtents: this.s.inspectorMaxExtents(),
         onProgress: (p) =>
           this.postToReady({
             type: 'progress',
@@ -284,9 +290,18 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       const t0 = performance.now();
       const model = new MapModel(map, volume); // packed (full map) or Extent objects (ranges)
       // Build the overview now (cached in the model), usually before the webview has booted:
-      // answering 'ready' is then only posting it.
-      const initial = model.initialMessages();
+      // answering 'ready' is then only posting it. A map cut at the extent limit knows only its
+      // first part: the whole-file overview comes from bounded reads instead.
+      const initial =
+        model.truncatedAt !== undefined && this.canSample()
+          ? [
+              { type: 'summary', summary: model.summary() } as HostMessage,
+              { type: 'overview', window: await sampleWindow(await this.boundedReads(), 0n, model.size > 0n ? model.size : 1n, DEFAULT_SAMPLING) } as HostMessage,
+            ]
+          : model.initialMessages();
+      if (signal.aborted || this.disposed) return;
       this.model = model;
+      this.initial = initial;
       this.stale = false;
       this.preview = undefined;
       this.s.log.info(
@@ -322,7 +337,11 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       await writeChunks(target.fsPath, format === 'json' ? model.exportJsonChunks() : model.exportCsvChunks());
     }
     this.s.log.info(`exported ${model.count} extents of ${this.path} as ${format.toUpperCase()} to ${target.fsPath}`);
-    void vscode.window.showInformationMessage(t('Exported {0} extents to {1}.', model.count, target.fsPath));
+    void vscode.window.showInformationMessage(
+      model.truncatedAt === undefined
+        ? t('Exported {0} extents to {1}.', model.count, target.fsPath)
+        : t('Exported the first {0} extents (up to byte {1}; extentLens.inspector.maxExtents) to {2}.', model.count, model.truncatedAt.toString(), target.fsPath),
+    );
   }
 
   dispose(): void {

@@ -91,6 +91,11 @@ export class MapModel {
   readonly count: number;
   readonly volume: VolumeInfo | undefined;
   readonly mapWindow: { offset: bigint; length: bigint };
+  /**
+   * The map was read only up to here (an extent limit: ExtentMap.truncatedAt). The model is
+   * exact before it and knows nothing after it; its totals cover the part read.
+   */
+  readonly truncatedAt: bigint | undefined;
 
   private readonly offHi: Uint32Array;
   private readonly offLo: Uint32Array;
@@ -124,6 +129,7 @@ export class MapModel {
     this.source = map.source;
     this.volume = volume;
     this.mapWindow = { offset: map.window.offset, length: map.window.length };
+    this.truncatedAt = map.truncatedAt;
     const c =
       'packed' in map
         ? // an unsorted packed map (never from the engine) takes the general path
@@ -143,7 +149,8 @@ export class MapModel {
     this.allocated = c.allocated;
     this.sharedBytes = c.sharedBytes;
     this.unwrittenBytes = c.unwrittenBytes;
-    this.holeBytes = this.size - c.inFile;
+    // Holes of the part read: a truncated map says nothing about the rest of the file.
+    this.holeBytes = (this.truncatedAt !== undefined && this.truncatedAt < this.size ? this.truncatedAt : this.size) - c.inFile;
   }
 
   /** The model of an engine packed map (engine.mapPacked); same as `new MapModel(packed)`. */
@@ -242,8 +249,9 @@ export class MapModel {
 
   summary(): WireSummary {
     const v = this.volume;
-    const ratio = this.size > 0n ? Number((clampBig(this.holeBytes, 0n, this.size) * 1_000_000n) / this.size) / 1_000_000 : 0;
-    return {
+    const span = this.truncatedAt !== undefined && this.truncatedAt < this.size ? this.truncatedAt : this.size;
+    const ratio = span > 0n ? Number((clampBig(this.holeBytes, 0n, span) * 1_000_000n) / span) / 1_000_000 : 0;
+    const s: WireSummary = {
       path: this.path,
       name: this.name,
       size: toWire(this.size),
@@ -259,6 +267,8 @@ export class MapModel {
       source: this.source,
       cloneEvidence: v?.cloneEvidence ?? 'The volume was not queried.',
     };
+    if (this.truncatedAt !== undefined) s.truncatedAt = toWire(this.truncatedAt);
+    return s;
   }
 
   /** The span the map should show: the whole file, or past EOF when extents reach beyond it. */

@@ -4,7 +4,9 @@
 //
 // The full map is read packed (engine.mapPacked: typed arrays across the worker boundary, no
 // object per extent) and goes straight into MapModel: at a million extents, unpacking into
-// Extent objects alone would cost about half a second.
+// Extent objects alone would cost about half a second. At most `maxExtents` are read
+// (extentLens.inspector.maxExtents): a file with more comes back with `truncatedAt`, and the
+// inspector reads what lies after it with bounded reads of the visible part.
 
 import type { Engine, PackedExtentMap } from '../fsctl/index';
 import type { ExtentMap, MapSource, RunOptions, VolumeInfo } from '../fsctl/types';
@@ -15,7 +17,7 @@ export async function readMap(
   file: string,
   detail: MapDetail,
   volume: Promise<VolumeInfo | undefined>,
-  opts: RunOptions,
+  opts: RunOptions & { maxExtents?: number },
 ): Promise<ExtentMap | PackedExtentMap> {
   if (detail !== 'ranges') return engine.mapPacked(file, opts);
   const r = await engine.ranges(file, opts);

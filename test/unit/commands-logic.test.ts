@@ -11,7 +11,7 @@ import { formatBytes, formatDuration, parseByteInput } from '../../src/commands/
 import { errorFacts } from '../../src/commands/logic/errors';
 import { policyFor, readOnExistingSetting } from '../../src/commands/logic/existing-policy';
 import { CloneSelection, pathsFromArgs } from '../../src/commands/logic/clone-selection';
-import { readMapDetail, windowBudget } from '../../src/commands/logic/map-detail';
+import { MAX_EXTENTS_DEFAULT, readMapDetail, readMaxExtents, windowBudget } from '../../src/commands/logic/map-detail';
 import { debounce } from '../../src/commands/logic/debounce';
 import { ProgressTracker } from '../../src/commands/logic/progress';
 import { buildCloneResults, sharedBytes, spaceSaved, reportLogLine } from '../../src/commands/logic/clone-results';
@@ -142,6 +142,12 @@ test('map detail setting', () => {
   assert.equal(readMapDetail(17), 'auto');
   assert.equal(windowBudget('auto', 500), 500);
   assert.equal(windowBudget('exact', 500), 1_000_000);
+  // extentLens.inspector.maxExtents: within the range package.json declares, else the default
+  assert.equal(readMaxExtents(250_000), 250_000);
+  assert.equal(readMaxExtents(5), 10_000);
+  assert.equal(readMaxExtents(1e12), 100_000_000);
+  assert.equal(readMaxExtents('lots'), MAX_EXTENTS_DEFAULT);
+  assert.equal(readMaxExtents(12.5), MAX_EXTENTS_DEFAULT);
 });
 
 test('debounce: many events, one refresh after the quiet period', async () => {

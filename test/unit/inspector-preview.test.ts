@@ -42,7 +42,9 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
     preallocateMany(file, N, 4096, STRIDE); // unwritten 4 KiB, hole 4 KiB, N times
     real = createEngine({ worker: true });
     const mapPacked: Engine['mapPacked'] = async (p, o = {}) => {
-      if (o.maxExtents === undefined) {
+      if (o.window === undefined) {
+        // the full read (bounded only by extentLens.inspector.maxExtents; bounded reads of the
+        // visible part always name their window)
         fullReads.push(p);
         await gate; // staged: the full read waits for the test
       } else boundedReads++;
@@ -61,6 +63,7 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
       log: { info() {}, warn() {}, error() {}, debug: (m: string) => process.env.EL_DEBUG && console.error(m), trace() {} },
       engine: async () => engine,
       mapDetail: () => 'auto',
+      inspectorMaxExtents: () => 5_000_000,
       autoRefresh: () => false,
       inspectors: new Set(),
     };
@@ -145,3 +148,75 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
     assert.equal(w.extentCount, N);
   });
 });
+
+describe('inspector on a file with more extents than extentLens.inspector.maxExtents', { skip: skipReason('xfs') }, () => {
+  const fake = makeFakeVscode();
+  const LIMIT = 10_000;
+  const CUT = BigInt(LIMIT - 1) * BigInt(STRIDE) + 4096n; // the end of the last extent read
+  let undo: () => void;
+  let xfs: TestFs;
+  let file: string;
+  let engine: Engine;
+  let panel: FakeWebviewPanel;
+  let controller: { dispose(): void };
+
+  before(() => {
+    undo = installFakeVscode(fake.vscode);
+    xfs = makeFs('xfs', 400);
+    file = path.join(freshDir(xfs, 'limit'), 'many.bin');
+    preallocateMany(file, N, 4096, STRIDE);
+    engine = createEngine({ worker: true });
+    const services = {
+      context: fakeContext(ROOT),
+      log: { info() {}, warn() {}, error() {}, debug() {}, trace() {} },
+      engine: async () => engine,
+      mapDetail: () => 'auto',
+      inspectorMaxExtents: () => LIMIT,
+      autoRefresh: () => false,
+      inspectors: new Set(),
+    };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { InspectorController } = require('../../src/views/inspector-controller') as typeof import('../../src/views/inspector-controller');
+    panel = new FakeWebviewPanel('extentLens.inspectorPanel', 'x', {});
+    controller = new InspectorController(panel as never, file, services as never, 'panel');
+  });
+
+  after(async () => {
+    controller?.dispose();
+    await engine?.dispose();
+    xfs?.cleanup();
+    undo?.();
+  });
+
+  const sent = (pred: (m: HostMessage) => boolean) => panel.waitFor((m) => pred(m as unknown as HostMessage)) as unknown as Promise<HostMessage>;
+
+  test('the first extents are held, the summary says where the map was cut, the overview is sampled', async () => {
+    panel.send({ type: 'ready' });
+    const s = ((await sent((m) => m.type === 'summary' && m.summary.truncatedAt !== undefined)) as Extract<HostMessage, { type: 'summary' }>).summary;
+    assert.equal(s.pending, undefined);
+    assert.equal(s.extentCount, LIMIT);
+    assert.equal(s.truncatedAt, String(CUT));
+    assert.equal(s.unwrittenBytes, String(LIMIT * 4096), 'figures count the part read');
+    const holes = CUT - BigInt(LIMIT) * 4096n;
+    assert.equal(s.sparseRatio, Number((holes * 1_000_000n) / CUT) / 1_000_000, 'holes of the part read, not of the whole file');
+    const ov = ((await sent((m) => m.type === 'overview' && m.window.sampled === true && panel.posted.indexOf(m as never) > panel.posted.findIndex((x) => (x as HostMessage).type === 'summary' && (x as Extract<HostMessage, { type: 'summary' }>).summary.truncatedAt !== undefined))) as Extract<HostMessage, { type: 'overview' }>).window;
+    assert.equal(ov.length, String(N * STRIDE), 'the overview spans the whole file, past the cut');
+  });
+
+  test('rows end at the limit; windows before the cut come from the model, after it from bounded reads', async () => {
+    panel.send({ type: 'requestRows', requestId: 1, start: LIMIT - 2, count: 10 });
+    const rows = (await sent((m) => m.type === 'rows' && m.requestId === 1)) as Extract<HostMessage, { type: 'rows' }>;
+    assert.equal(rows.total, LIMIT);
+    assert.equal(rows.rows.length, 2);
+    panel.send({ type: 'requestWindow', requestId: 2, offset: String(100 * STRIDE), length: String(10 * STRIDE), maxExtents: 100 });
+    const before = ((await sent((m) => m.type === 'window' && m.requestId === 2)) as Extract<HostMessage, { type: 'window' }>).window;
+    assert.equal(before.extents?.length, 10);
+    assert.equal(before.extents![0].index, 100, 'from the model: row numbers');
+    panel.send({ type: 'requestWindow', requestId: 3, offset: String(25_000 * STRIDE), length: String(10 * STRIDE), maxExtents: 100 });
+    const past = ((await sent((m) => m.type === 'window' && m.requestId === 3)) as Extract<HostMessage, { type: 'window' }>).window;
+    assert.equal(past.extents?.length, 10, 'read for the window: exact');
+    assert.equal(past.extents![0].offset, String(25_000 * STRIDE));
+    assert.equal(past.extents![0].index, undefined, 'past the cut: no row numbers');
+  });
+});
+

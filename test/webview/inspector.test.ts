@@ -331,6 +331,28 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await page.close();
   });
 
+  test('a file with more extents than the limit: the summary and the table say how far they go', async () => {
+    // The host side as the panel builds it for a map cut at extentLens.inspector.maxExtents.
+    const page = await chromium.context.newPage();
+    const bridge = await installBridge(page, {
+      model: async () => MapModel.fromPacked(await engine.mapPacked(files.many, { maxExtents: 1000 }), await engine.volume(files.many)),
+    });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await page.waitForFunction(() => document.body.dataset.busy === '0' && document.body.dataset.windowMode !== undefined);
+    const cut = 999 * 8192 + 4096;
+    const extents = await page.$eval('.summary .kv[data-key="Extents"] dd', (d) => [d.textContent, d.getAttribute('title')]);
+    assert.equal(extents[0], `more than 1,000: the first 1,000 are read, up to byte ${cut.toLocaleString('en-US')}`);
+    assert.match(extents[1]!, /extentLens\.inspector\.maxExtents/);
+    assert.match((await page.$eval('.summary .kv[data-key="Unwritten"] dd', (d) => d.getAttribute('title')))!, /count the first 1,000 extents/);
+    assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), '1001');
+    assert.equal(
+      await page.$eval('.tnote', (n) => ((n as HTMLElement).hidden ? '' : n.textContent)),
+      `The table holds the first 1,000 extents, up to byte ${cut.toLocaleString('en-US')} (the extentLens.inspector.maxExtents setting).`,
+    );
+    assert.deepEqual(bridge.rejected, []);
+    await page.close();
+  });
+
   test('export above 2^53 is exact; copy sends the selected rows', async () => {
     const { page, bridge } = await open(files.huge);
     await page.click('#btn-export-csv');

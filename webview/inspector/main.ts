@@ -434,6 +434,15 @@ onThemeChange(() => {
 
 // ---- host messages -------------------------------------------------------------------------
 
+/** Why a summary covers only the first extents of a file (extentLens.inspector.maxExtents). */
+function limitNote(s: WireSummary): string {
+  return l10n.t(
+    'The file has more extents than the inspector holds (the extentLens.inspector.maxExtents setting): the figures count the first {0} extents, up to byte {1}. The map reads the rest as you look.',
+    groupDigits(BigInt(s.extentCount)),
+    groupDigits(BigInt(s.truncatedAt ?? '0')),
+  );
+}
+
 function showSummary(s: WireSummary): void {
   const size = BigInt(s.size);
   const alloc = BigInt(s.allocated);
@@ -447,7 +456,11 @@ function showSummary(s: WireSummary): void {
       ? ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1}), from the block count', groupDigits(alloc), humanBytes(alloc))]
       : ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1})', groupDigits(alloc), humanBytes(alloc))],
     ['Sparse', l10n.t('Sparse'), s.pending ? l10n.t('about {0}% holes', (s.sparseRatio * 100).toFixed(1)) : l10n.t('{0}% holes', (s.sparseRatio * 100).toFixed(1))],
-    ['Extents', l10n.t('Extents'), s.pending ? l10n.t('{0} read so far, {1}', groupDigits(BigInt(s.extentCount)), counting) : groupDigits(BigInt(s.extentCount))],
+    s.pending
+      ? ['Extents', l10n.t('Extents'), l10n.t('{0} read so far, {1}', groupDigits(BigInt(s.extentCount)), counting)]
+      : s.truncatedAt !== undefined
+        ? ['Extents', l10n.t('Extents'), l10n.t('more than {0}: the first {0} are read, up to byte {1}', groupDigits(BigInt(s.extentCount)), groupDigits(BigInt(s.truncatedAt))), limitNote(s)]
+        : ['Extents', l10n.t('Extents'), groupDigits(BigInt(s.extentCount))],
     s.pending
       ? ['Shared', l10n.t('Shared'), counting]
       : ['Shared', l10n.t('Shared'), l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc)))],
@@ -457,7 +470,10 @@ function showSummary(s: WireSummary): void {
     ['Map source', l10n.t('Map source'), s.source],
   ];
   summaryEl.replaceChildren();
-  for (const [key, k, v, tip] of rows) {
+  // Figures counted over the extents read: a map cut at the limit says so on each of them.
+  const counted = new Set(['Allocated', 'Sparse', 'Shared', 'Unwritten']);
+  for (const [key, k, v, ownTip] of rows) {
+    const tip = ownTip ?? (s.truncatedAt !== undefined && counted.has(key) ? limitNote(s) : undefined);
     // <div> groups inside <dl> are valid HTML and keep each term beside its value in the grid
     const pair = el('div', { class: 'kv', 'data-key': key });
     const dd = el('dd', tip ? { title: tip } : {}, v);
@@ -489,7 +505,13 @@ onHostMessage((m: HostMessage) => {
       // The table needs every extent: while the summary is pending it stays empty and the
       // progress of the full read stays on screen.
       table.reset(m.summary.pending ? 0 : m.summary.extentCount);
-      table.setNote(m.summary.pending ? l10n.t('The table fills in when every extent has been read.') : '');
+      table.setNote(
+        m.summary.pending
+          ? l10n.t('The table fills in when every extent has been read.')
+          : m.summary.truncatedAt !== undefined
+            ? l10n.t('The table holds the first {0} extents, up to byte {1} (the extentLens.inspector.maxExtents setting).', groupDigits(BigInt(m.summary.extentCount)), groupDigits(BigInt(m.summary.truncatedAt)))
+            : '',
+      );
       banner.setAttribute('hidden', '');
       if (!m.summary.pending) {
         progressText.textContent = '';
