@@ -1,22 +1,12 @@
 // Human-readable formatting: exact byte counts with a rounded unit beside them, and aligned
 // tables. Everything is computed on bigint so that a size above 2^53 prints exactly.
 
-const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+import { humanBytes } from '../protocol/format';
 
-/** "1536 bytes" -> "1.5 KiB"; below 1 KiB: "512 bytes". One decimal, rounded half up. */
+/** "1536 bytes" -> "1.5 KiB"; below 1 KiB the word: "512 bytes", "1 byte". One decimal, rounded half up. */
 export function humanUnit(bytes: bigint): string {
-  if (bytes < 1024n) return `${bytes} ${bytes === 1n ? 'byte' : 'bytes'}`;
-  let unit = 0;
-  let scale = 1n;
-  while (unit < UNITS.length - 1 && bytes >= scale * 1024n) {
-    scale *= 1024n;
-    unit++;
-  }
-  // tenths of the unit, rounded; at most ~10240, so Number() is exact here
-  const tenths = Number((bytes * 10n + scale / 2n) / scale);
-  const whole = Math.floor(tenths / 10);
-  const frac = tenths % 10;
-  return frac === 0 ? `${whole} ${UNITS[unit]}` : `${whole}.${frac} ${UNITS[unit]}`;
+  if (bytes >= 0n && bytes < 1024n) return `${bytes} ${bytes === 1n ? 'byte' : 'bytes'}`;
+  return humanBytes(bytes);
 }
 
 /** "1073741824 (1 GiB)": the exact value people can paste back, and a unit they can read. */

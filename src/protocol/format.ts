@@ -17,8 +17,14 @@ export function groupDigits(v: bigint, sep = ','): string {
   return neg ? '-' + out : out;
 }
 
-/** 1536n -> "1.5 KiB"; 512n -> "512 B". One decimal, rounded half up, computed in bigint. */
-export function humanBytes(v: bigint): string {
+/**
+ * 1536n -> "1.5 KiB"; 512n -> "512 B"; with `decimals` 2, 1288490189n -> "1.2 GiB" and
+ * 1342177280n -> "1.25 GiB". At most `decimals` decimals (trailing zeros dropped), rounded
+ * half up, computed in bigint: exact for any 64-bit value. The one binary-unit formatter of
+ * the project (the CLI and the command messages use it too).
+ */
+export function humanBytes(v: bigint, decimals: 1 | 2 = 1): string {
+  if (v < 0n) return '-' + humanBytes(-v, decimals);
   if (v < 1024n) return `${v} B`;
   let unit = 0;
   let scale = 1n;
@@ -26,10 +32,11 @@ export function humanBytes(v: bigint): string {
     scale *= 1024n;
     unit++;
   }
-  const tenths = (v * 10n + scale / 2n) / scale; // < 10240 * 10: small
-  const whole = tenths / 10n;
-  const frac = tenths % 10n;
-  return frac === 0n ? `${whole} ${UNITS[unit]}` : `${whole}.${frac} ${UNITS[unit]}`;
+  const den = decimals === 2 ? 100n : 10n;
+  const scaled = (v * den + scale / 2n) / scale; // below 1024 x den: small
+  const whole = scaled / den;
+  const frac = (scaled % den).toString().padStart(decimals, '0').replace(/0+$/, '');
+  return frac === '' ? `${whole} ${UNITS[unit]}` : `${whole}.${frac} ${UNITS[unit]}`;
 }
 
 /** 4096n -> "0x1000". */

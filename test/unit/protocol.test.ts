@@ -162,6 +162,12 @@ test('format: exact grouping, human units, hex and percentages in bigint', () =>
   assert.equal(humanBytes(512n), '512 B');
   assert.equal(humanBytes(1536n), '1.5 KiB');
   assert.equal(humanBytes(1n << 60n), '1 EiB');
+  assert.equal(humanBytes((1n << 64n) - 1n), '16 EiB', 'exact above 2^53');
+  assert.equal(humanBytes(1342177280n, 2), '1.25 GiB');
+  assert.equal(humanBytes(1288490189n, 2), '1.2 GiB', 'trailing zeros dropped');
+  assert.equal(humanBytes(1127428915n, 2), '1.05 GiB', 'an inner zero kept');
+  assert.equal(humanBytes(1342177280n), '1.3 GiB', 'one decimal, rounded half up');
+  assert.equal(humanBytes(-1536n), '-1.5 KiB');
   assert.equal(exactBytes((1n << 53n) + 4096n), '9,007,199,254,745,088 (8 PiB, 0x20000000001000)');
   assert.equal(percentOf(1n, 3n), '33.3%');
 });

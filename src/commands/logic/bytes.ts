@@ -2,6 +2,7 @@
 // Everything stays bigint: an offset above 2^53 must reach the engine unchanged.
 
 import { parseSize } from '../../cli/numbers';
+import { humanBytes } from '../../protocol/format';
 import { plainT, type Translate } from './translate';
 
 /** Parse "4096", "0x1000", "4k", "1MiB", "1MB", "8s" exactly (the CLI's grammar). */
@@ -16,29 +17,9 @@ export function parseByteInput(text: string, t: Translate = plainT): { value: bi
   }
 }
 
-const UNITS: Array<[string, bigint]> = [
-  ['EiB', 1n << 60n],
-  ['PiB', 1n << 50n],
-  ['TiB', 1n << 40n],
-  ['GiB', 1n << 30n],
-  ['MiB', 1n << 20n],
-  ['KiB', 1n << 10n],
-];
-
-/** "1.50 GiB", "4 KiB", "512 B": two decimals at most, computed in bigint (no rounding above 2^53). */
+/** "1.25 GiB", "4 KiB", "512 B": two decimals at most, computed in bigint (no rounding above 2^53). */
 export function formatBytes(v: bigint): string {
-  const neg = v < 0n;
-  const a = neg ? -v : v;
-  for (const [name, unit] of UNITS) {
-    if (a >= unit) {
-      const hundredths = (a * 100n + unit / 2n) / unit;
-      const whole = hundredths / 100n;
-      const frac = hundredths % 100n;
-      const text = frac === 0n ? `${whole}` : `${whole}.${frac.toString().padStart(2, '0').replace(/0$/, '')}`;
-      return `${neg ? '-' : ''}${text} ${name}`;
-    }
-  }
-  return `${neg ? '-' : ''}${a} B`;
+  return humanBytes(v, 2);
 }
 
 /** "2 ms", "1.25 s": durations for reports. */
