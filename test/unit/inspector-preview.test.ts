@@ -22,6 +22,26 @@ const N = 30_000; // more than one bounded read (20,000) holds
 const STRIDE = 8192;
 const UNWRITTEN = EXTENT_CLASSES.indexOf('unwritten');
 
+/**
+ * The real InspectorController on `file` in a stand-in panel, with the services it uses: this
+ * engine and the settings (map detail "auto", the extent limit). Needs the stand-in `vscode`.
+ */
+function openInspector(file: string, engine: Engine, maxExtents: number): { panel: FakeWebviewPanel; controller: { dispose(): void } } {
+  const services = {
+    context: fakeContext(ROOT),
+    log: { info() {}, warn() {}, error() {}, debug: (m: string) => process.env.EL_DEBUG && console.error(m), trace() {} },
+    engine: async () => engine,
+    mapDetail: () => 'auto',
+    inspectorMaxExtents: () => maxExtents,
+    autoRefresh: () => false,
+    inspectors: new Set(),
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { InspectorController } = require('../../src/views/inspector-controller') as typeof import('../../src/views/inspector-controller');
+  const panel = new FakeWebviewPanel('extentLens.inspectorPanel', 'x', {});
+  return { panel, controller: new InspectorController(panel as never, file, services as never, 'panel') };
+}
+
 describe('inspector preview while the full map is read', { skip: skipReason('xfs') }, () => {
   const fake = makeFakeVscode();
   let undo: () => void;
@@ -58,19 +78,7 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
     const engine = new Proxy(real, {
       get: (t, k) => (k === 'mapPacked' ? mapPacked : k === 'mapWindows' ? mapWindows : typeof t[k as keyof Engine] === 'function' ? (t[k as keyof Engine] as (...a: unknown[]) => unknown).bind(t) : t[k as keyof Engine]),
     });
-    const services = {
-      context: fakeContext(ROOT),
-      log: { info() {}, warn() {}, error() {}, debug: (m: string) => process.env.EL_DEBUG && console.error(m), trace() {} },
-      engine: async () => engine,
-      mapDetail: () => 'auto',
-      inspectorMaxExtents: () => 5_000_000,
-      autoRefresh: () => false,
-      inspectors: new Set(),
-    };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { InspectorController } = require('../../src/views/inspector-controller') as typeof import('../../src/views/inspector-controller');
-    panel = new FakeWebviewPanel('extentLens.inspectorPanel', 'x', {});
-    controller = new InspectorController(panel as never, file, services as never, 'panel');
+    ({ panel, controller } = openInspector(file, engine, 5_000_000));
   });
 
   after(async () => {
@@ -166,19 +174,7 @@ describe('inspector on a file with more extents than extentLens.inspector.maxExt
     file = path.join(freshDir(xfs, 'limit'), 'many.bin');
     preallocateMany(file, N, 4096, STRIDE);
     engine = createEngine({ worker: true });
-    const services = {
-      context: fakeContext(ROOT),
-      log: { info() {}, warn() {}, error() {}, debug() {}, trace() {} },
-      engine: async () => engine,
-      mapDetail: () => 'auto',
-      inspectorMaxExtents: () => LIMIT,
-      autoRefresh: () => false,
-      inspectors: new Set(),
-    };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { InspectorController } = require('../../src/views/inspector-controller') as typeof import('../../src/views/inspector-controller');
-    panel = new FakeWebviewPanel('extentLens.inspectorPanel', 'x', {});
-    controller = new InspectorController(panel as never, file, services as never, 'panel');
+    ({ panel, controller } = openInspector(file, engine, LIMIT));
   });
 
   after(async () => {
