@@ -11,6 +11,8 @@
 // engine's quick worker lane, which never queues behind the full read. A file with more
 // extents than one bounded read holds first shows a preview: a pending summary (size, block
 // count, file system) and a sampled overview, then the exact map when the full read ends.
+// The full read stops at extentLens.inspector.maxExtents: a model cut there answers the
+// windows it covers, and bounded reads answer the rest.
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
@@ -198,9 +200,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       return;
     }
     if ((this.loading || fresh) && this.canSample()) {
-      // The full map is being read (or read again): bounded windowed queries give the visible
-      // part now, exactly when it holds few extents, sampled when it holds many. The whole
-      // file is what the preview's overview already sampled: no need to read it twice.
+      // The full map is being read (or read again), or the window lies past the extent limit:
+      // bounded windowed queries give the visible part, exactly when it holds few extents,
+      // sampled when it holds many. The whole file is what the preview's (or the cut model's)
+      // overview already sampled: no need to read it twice.
       const ov = (this.preview ?? (cut !== undefined ? this.initial : undefined))?.find((m) => m.type === 'overview')?.window;
       if (ov && ov.offset === msg.offset && ov.length === msg.length) {
         this.post({ type: 'window', requestId: msg.requestId, window: ov });
@@ -272,7 +275,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       });
       // The first open only: a refresh keeps showing the previous map while it reads.
       if (!this.model && this.canSample()) {
-        void this.showPreview(signal, volumeP).catch((e: unknown) => this.s.log.debug(errorLogLine('preview', e) + ((e as Error)?.stack ?? '')));
+        // A failed preview costs nothing but the preview: the full read reports its own errors.
+        void this.showPreview(signal, volumeP).catch((e: unknown) => this.s.log.debug(errorLogLine('preview', e)));
       }
       const map = await readMap(engine, this.path, detail, volumeP, {
         signal,
