@@ -1,13 +1,15 @@
 // The visible part of a map, read for what is visible only: bounded, windowed engine queries
 // instead of the whole file. The inspector uses it while the full map of a big file is still
 // being read (opening it, or after a change), so that the map is on screen in a fraction of a
-// second whatever the extent count.
+// second whatever the extent count, and past extentLens.inspector.maxExtents, where the full
+// read stops.
 //
 // A window is first read with a budget of extents. When it fits, the answer is exact (the
 // extents, or bins computed from all of them). When it does not, the part that was read is
-// still exact up to `truncatedAt`, and every bin after that is *sampled*: one more bounded
-// query per bin reads its first few extents, and the bin's class fractions are those of the
-// part read (so a bin is exact when its extents fit, an estimate otherwise). The window says
+// still exact up to `truncatedAt`, and every bin after that is *sampled*: its first few
+// extents are read (one FIEMAP call per bin, all the bins in one engine request), and the
+// bin's class fractions are those of the part read (so a bin is exact when its extents fit,
+// an estimate otherwise). The window says
 // so (`sampled: true`), and the webview labels it as a preview.
 //
 // Pure: no `vscode`; the reads are functions (engine.mapPacked and engine.mapWindows, which
@@ -40,7 +42,7 @@ export interface SampleOptions {
   exactBudget: number;
   /** Bins wanted (one per device pixel); sampled windows use at most `maxSampleBins`. */
   binCount: number;
-  /** Most bins sampled with a query each (each query is one FIEMAP call). */
+  /** Most bins sampled (each is one bounded FIEMAP call). */
   maxSampleBins: number;
   /** Extents read per sampled bin. */
   perBin: number;
