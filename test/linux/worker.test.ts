@@ -101,13 +101,17 @@ describe('engine in a worker thread', { skip }, () => {
   test('cancel mid dig-holes on a big file: stops early, content intact', async () => {
     const d = freshDir(ext4, 'dig');
     const f = path.join(d, 'zeros.bin');
-    fs.writeFileSync(f, Buffer.alloc(64 * 1024 * 1024)); // 64 MiB of zeros written as data
+    // 256 MiB of zeros written as data. From the page cache the worker scans ~1 MiB in well
+    // under a millisecond, so the file must be big enough that the first progress event's
+    // round trip (worker -> this thread -> the shared cancel flag) lands before the scan ends:
+    // 64 MiB (~10 ms) was once too short on a busy machine.
+    fs.writeFileSync(f, Buffer.alloc(256 * 1024 * 1024));
     const ac = new AbortController();
     await assert.rejects(
       worker.digHoles(f, { signal: ac.signal, onProgress: () => ac.abort() }),
       (e: unknown) => e instanceof FsctlError && e.code === 'E_CANCELLED',
     );
-    assert.equal(fs.statSync(f).size, 64 * 1024 * 1024);
+    assert.equal(fs.statSync(f).size, 256 * 1024 * 1024);
     const rest = await worker.digHoles(f);
     assert.ok(rest.bytes > 0n);
     assert.deepEqual((await worker.ranges(f)).ranges, []);
