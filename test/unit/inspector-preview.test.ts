@@ -42,6 +42,11 @@ function openInspector(file: string, engine: Engine, maxExtents: number): { pane
   return { panel, controller: new InspectorController(panel as never, file, services as never, 'panel') };
 }
 
+/** The first message the host has posted to `panel` that satisfies `pred`. */
+function waitForMessage(panel: FakeWebviewPanel, pred: (m: HostMessage) => boolean): Promise<HostMessage> {
+  return panel.waitFor((m) => pred(m as unknown as HostMessage)) as unknown as Promise<HostMessage>;
+}
+
 describe('inspector preview while the full map is read', { skip: skipReason('xfs') }, () => {
   const fake = makeFakeVscode();
   let undo: () => void;
@@ -89,7 +94,7 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
     undo?.();
   });
 
-  const sent = (pred: (m: HostMessage) => boolean) => panel.waitFor((m) => pred(m as unknown as HostMessage)) as unknown as Promise<HostMessage>;
+  const sent = (pred: (m: HostMessage) => boolean) => waitForMessage(panel, pred);
 
   test('a pending summary and a sampled overview arrive while the full read is held back', async () => {
     panel.send({ type: 'ready' });
@@ -184,7 +189,7 @@ describe('inspector on a file with more extents than extentLens.inspector.maxExt
     undo?.();
   });
 
-  const sent = (pred: (m: HostMessage) => boolean) => panel.waitFor((m) => pred(m as unknown as HostMessage)) as unknown as Promise<HostMessage>;
+  const sent = (pred: (m: HostMessage) => boolean) => waitForMessage(panel, pred);
 
   test('the first extents are held, the summary says where the map was cut, the overview is sampled', async () => {
     panel.send({ type: 'ready' });
