@@ -45,24 +45,29 @@ function failed(name: string): { code: string; errno?: number; message: string; 
   return s.error;
 }
 
+/** Bundle a TypeScript entry for the Windows node.exe under Wine; returns the bundle's path. */
+async function bundleForWine(entry: string, outfile: string): Promise<string> {
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    outfile,
+    // koffi and its binary come from the win32 install in the cache (NODE_PATH), not from here.
+    external: ['koffi', '@koromix/*'],
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 before(async () => {
   if (skip) return;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-windows-'));
   // 1 MiB random, 1 MiB zeros (left unwritten by the fallback copy), 1 MiB + 123 bytes random.
   source = Buffer.concat([crypto.randomBytes(1 << 20), Buffer.alloc(1 << 20), crypto.randomBytes((1 << 20) + 123)]);
   fs.writeFileSync(path.join(dir, 'source.bin'), source);
-  const bundle = path.join(dir, 'driver.js');
-  await esbuild.build({
-    entryPoints: [path.join(__dirname, 'driver.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    outfile: bundle,
-    // koffi and its binary come from the win32 install in the cache (NODE_PATH), not from here.
-    external: ['koffi', '@koromix/*'],
-    logLevel: 'warning',
-  });
+  const bundle = await bundleForWine(path.join(__dirname, 'driver.ts'), path.join(dir, 'driver.js'));
   const res = await runWineNode(bundle, dir, { EL_DIR: toWinePath(dir), EL_RESULT: toWinePath(path.join(dir, 'result.json')) });
   const resultPath = path.join(dir, 'result.json');
   assert.ok(fs.existsSync(resultPath), `node.exe under wine wrote its result (exit ${res.code}; stderr: ${res.stderr.slice(0, 2000)})`);
@@ -252,17 +257,7 @@ test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy,
 // on win32 under wine against a folder that is NOT ReFS, its success paths must fail, each for
 // the right reason, while the copy fallback passes.
 test('the ReFS CI suite runs on win32 and fails its success paths on a non-ReFS volume', opts, async () => {
-  const bundle = path.join(dir, 'refs-suite.js');
-  await esbuild.build({
-    entryPoints: [path.resolve(__dirname, '../windows/refs.test.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    outfile: bundle,
-    external: ['koffi', '@koromix/*'],
-    logLevel: 'warning',
-  });
+  const bundle = await bundleForWine(path.resolve(__dirname, '../windows/refs.test.ts'), path.join(dir, 'refs-suite.js'));
   fs.mkdirSync(path.join(dir, 'not-refs'));
   const res = await runWineNode(bundle, dir, { EXTENT_LENS_REFS_DIR: toWinePath(path.join(dir, 'not-refs')) }, 90_000, [], ['--test', '--test-reporter=tap']);
   const out = res.stdout + res.stderr;
