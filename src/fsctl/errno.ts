@@ -131,15 +131,7 @@ export function errnoError(
   paths: string[],
   ctx: ErrnoContext = {},
 ): FsctlError {
-  const code = errnoName(errno);
-  return new FsctlError({
-    operation,
-    code,
-    errno,
-    paths,
-    syscall,
-    message: `${operation}: ${syscall} failed on ${paths.join(' -> ')}: ${errnoSentence(code, operation, ctx)} (${code}).`,
-  });
+  return osError(operation, errnoName(errno), errno, syscall, paths, ctx);
 }
 
 /** The FsctlError for a Node fs error (which already carries the code name). */
@@ -148,7 +140,11 @@ export function nodeFsError(operation: Operation, e: unknown, paths: string[], c
   const err = e as NodeJS.ErrnoException;
   const code = typeof err?.code === 'string' ? err.code : 'EIO';
   const errno = typeof err?.errno === 'number' ? Math.abs(err.errno) : errnoNumber(code);
-  const syscall = err?.syscall ?? 'fs';
+  return osError(operation, code, errno, err?.syscall ?? 'fs', paths, ctx, e);
+}
+
+/** One wording for every OS error: what failed, on which paths, what to do, the code by name. */
+function osError(operation: Operation, code: string, errno: number | undefined, syscall: string, paths: string[], ctx: ErrnoContext, cause?: unknown): FsctlError {
   return new FsctlError({
     operation,
     code,
@@ -156,6 +152,6 @@ export function nodeFsError(operation: Operation, e: unknown, paths: string[], c
     paths,
     syscall,
     message: `${operation}: ${syscall} failed on ${paths.join(' -> ')}: ${errnoSentence(code, operation, ctx)} (${code}).`,
-    cause: e,
+    cause,
   });
 }
