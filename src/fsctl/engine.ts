@@ -14,7 +14,7 @@ import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
 import { unpackExtents } from './codec/linux';
 import { SignalContext } from './context';
 import { cancelledError, FsctlError, type SerializedFsctlError } from './errors';
-import { type Request, requestOperation, requestPaths, type Response, runRequest } from './operations';
+import { cloneUnobserved, type Request, requestOperation, requestPaths, type Response, runRequest } from './operations';
 import type {
   ByteRange,
   CloneFileOptions,
@@ -159,7 +159,17 @@ class EngineImpl implements Engine {
     return this.run({ op: 'volume', path: p }, {}) as Promise<VolumeInfo>;
   }
   clone(source: string, destination: string, o: CloneFileOptions = {}): Promise<OperationReport> {
-    return this.run({ op: 'clone', source, destination, onExisting: o.onExisting, fallback: o.fallback }, o) as Promise<OperationReport>;
+    // Nobody to tell of progress or to cancel, in this thread: the plain case settles at once.
+    const unobserved = !this.opts.worker && o.signal === undefined && o.onProgress === undefined;
+    if (unobserved) {
+      try {
+        const rep = cloneUnobserved(source, destination, o.onExisting);
+        if (rep) return Promise.resolve(rep);
+      } catch {
+        // run() below meets the same failure again, and names it
+      }
+    }
+    return this.run({ op: 'clone', source, destination, onExisting: o.onExisting, fallback: o.fallback }, o, unobserved) as Promise<OperationReport>;
   }
   cloneRange(
     source: string,
@@ -210,14 +220,17 @@ class EngineImpl implements Engine {
     await Promise.all(all.map((w) => w.terminate()));
   }
 
-  /** Not async (a clone is ~70 µs, every promise hop counts), but never throws: it rejects. */
-  private run(req: Request, o: RunOptions): Promise<Response> {
+  /**
+   * Not async (a clone is ~70 µs, every promise hop counts), but never throws: it rejects.
+   * `fastTried`: clone() has tried the plain case in this thread already.
+   */
+  private run(req: Request, o: RunOptions, fastTried = false): Promise<Response> {
     try {
       const paths = requestPaths(req);
       if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
       if (this.opts.worker && !paths.some(isSmbPath)) return this.runInWorker(req, o);
       const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
-      return runRequest(resolveBackend, req, ctx);
+      return runRequest(resolveBackend, req, ctx, fastTried);
     } catch (e) {
       return Promise.reject(e); // e.g. the worker script is missing
     }

@@ -74,22 +74,56 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 
 /**
- * The destination's normalised path and its folder. A plain path (no "//", "." or ".."
- * segment) is its own normal form, and the folder is cut at the last slash: the clone fast path
- * runs this between system calls, where path.normalize's generic scan costs a measurable µs.
+ * The destination's normalised path and its folder (exported for its test). A plain path (no
+ * "//", "." or ".." segment) is its own normal form, and the folder is cut at the last slash.
+ * The clone fast path runs this between system calls, so it is one scan of the characters in
+ * the optimised code itself: a regex or path.normalize would each fetch more code that is cold
+ * there (~1 µs measured, bench/NOTES.md).
  */
-function splitDestination(destination: string): { final: string; dir: string } {
-  const final = /\/\/|(^|\/)\.\.?(\/|$)/.test(destination) ? path.normalize(destination) : destination;
+export function splitDestination(destination: string): { final: string; dir: string } {
+  let slash = -1;
+  for (let i = 0; i < destination.length; i++) {
+    const c = destination.charCodeAt(i);
+    const segmentStart = i === slash + 1;
+    if (c === 0x2f) {
+      if (segmentStart && i > 0) return splitNormalized(destination); // "//"
+      slash = i;
+    } else if (c === 0x2e && segmentStart && isDotSegment(destination, i)) {
+      return splitNormalized(destination);
+    }
+  }
+  return { final: destination, dir: slash > 0 ? destination.slice(0, slash) : slash === 0 ? '/' : '.' };
+}
+
+/** Whether the segment that starts at `i` with a "." is "." or ".." (not a hidden name like ".x"). */
+function isDotSegment(p: string, i: number): boolean {
+  let j = i + 1;
+  if (j < p.length && p.charCodeAt(j) === 0x2e) j++;
+  return j === p.length || p.charCodeAt(j) === 0x2f;
+}
+
+function splitNormalized(destination: string): { final: string; dir: string } {
+  const final = path.normalize(destination);
   const slash = final.lastIndexOf('/');
   return { final, dir: slash > 0 ? final.slice(0, slash) : slash === 0 ? '/' : '.' };
 }
 
+// Read once: the global `performance` is an accessor (a getter call on every use), and in the
+// bundle `fs.constants` is a getter of esbuild's module wrapper. The clone fast path reads them
+// between system calls, where every extra call costs (its code is cold there; bench/NOTES.md).
+const clock = performance;
+const { O_RDONLY, O_RDWR, O_NONBLOCK } = fs.constants;
+/** The clone fast path's source (never blocks on a FIFO swapped in after the type check). */
+const OPEN_SOURCE = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
+/** The clone fast path's unnamed inode in the destination folder. */
+const OPEN_UNNAMED = O_TMPFILE | O_RDWR | O_CLOEXEC;
+
 function now(): number {
-  return performance.now();
+  return clock.now();
 }
 
 function elapsed(t0: number): number {
-  return Math.round((performance.now() - t0) * 1000) / 1000;
+  return Math.round((clock.now() - t0) * 1000) / 1000;
 }
 
 interface StatfsResult {
@@ -550,15 +584,16 @@ export class LinuxBackend implements Backend, BackendExtensions {
     const mode = view.getUint16(STATX_MODE_OFFSET, true);
     if ((mode & S_IFMT) !== S_IFREG) return undefined;
     const perm = mode & 0o7777;
-    const srcFd = libc.open(source, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | O_CLOEXEC, 0);
+    const srcFd = libc.open(source, OPEN_SOURCE, 0);
     if (srcFd < 0) return undefined;
     let fd = -1;
     try {
-      fd = libc.open(dir, O_TMPFILE | fs.constants.O_RDWR | O_CLOEXEC, (perm & 0o777) | 0o600);
+      fd = libc.open(dir, OPEN_UNNAMED, (perm & 0o777) | 0o600);
       if (fd < 0 || libc.ioctlInt(fd, FICLONE, srcFd) !== 0) return undefined;
       if (libc.statx(fd, '', AT_EMPTY_PATH, STATX_MODE | STATX_SIZE, buf) !== 0) return undefined;
-      // As in cloneFileAnonymous: the source's permission bits, fchmod only when they differ.
-      if ((view.getUint16(STATX_MODE_OFFSET, true) & 0o7777) !== perm) fs.fchmodSync(fd, perm);
+      // As in cloneFileAnonymous: the source's permission bits, fchmod only when they differ
+      // (a failure leaves nothing: the inode has no name yet, and the full path names the error).
+      if ((view.getUint16(STATX_MODE_OFFSET, true) & 0o7777) !== perm && libc.fchmod(fd, perm) !== 0) return undefined;
       const size = view.getBigUint64(STATX_SIZE_OFFSET, true);
       ctx.checkCancelled();
       if (this.linkTmpfile(fd, final) !== 0) return undefined;

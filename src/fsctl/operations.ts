@@ -3,7 +3,7 @@
 // runs in the caller's thread (SignalContext) and in the worker (SharedFlagContext).
 
 import * as fs from 'node:fs';
-import type { Backend } from './backend';
+import type { Backend, OpContext } from './backend';
 import { isSmbPath, localBackend } from './backend';
 import { limitPackedMap, type ExtendedBackend, type PackedExtentMap, type PathInfo } from './backend-ext';
 import { packExtents } from './codec/linux';
@@ -131,10 +131,10 @@ export function normalizeError(r: Request, e: unknown): FsctlError {
   });
 }
 
-export function runRequest(resolve: BackendResolver, r: Request, ctx: EngineContext): Promise<Response> {
+export function runRequest(resolve: BackendResolver, r: Request, ctx: EngineContext, fastTried = false): Promise<Response> {
   // Not async: the plain clone (cloneFast) settles with no promise hop in between.
   try {
-    const fast = r.op === 'clone' ? cloneFast(r, ctx) : undefined;
+    const fast = r.op === 'clone' && !fastTried ? cloneFast(r, ctx) : undefined;
     if (fast) return Promise.resolve(fast);
     return runRequestRaw(resolve, r, ctx).catch((e: unknown) => {
       throw normalizeError(r, e);
@@ -309,7 +309,7 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
 
 /** Backends with a synchronous plain-case whole-file clone (LinuxBackend.cloneToNewName). */
 interface FastClone {
-  cloneToNewName?(source: string, destination: string, ctx: EngineContext): OperationReport | undefined;
+  cloneToNewName?(source: string, destination: string, ctx: OpContext): OperationReport | undefined;
 }
 
 /**
@@ -317,9 +317,23 @@ interface FastClone {
  * or undefined, having left nothing, when cloneFile below must decide (name taken, a folder,
  * FICLONE refused, no O_TMPFILE): see LinuxBackend.cloneToNewName.
  */
-function cloneFast(r: Extract<Request, { op: 'clone' }>, ctx: EngineContext): OperationReport | undefined {
-  if (r.onExisting === 'overwrite' || isSmbPath(r.source) || isSmbPath(r.destination) || /[\\/]$/.test(r.destination)) return undefined;
+function cloneFast(r: Extract<Request, { op: 'clone' }>, ctx: OpContext): OperationReport | undefined {
+  const last = r.destination.charCodeAt(r.destination.length - 1); // a trailing separator means "into this folder"
+  if (r.onExisting === 'overwrite' || last === 0x2f || last === 0x5c || isSmbPath(r.source) || isSmbPath(r.destination)) return undefined;
   return (localBackend() as Backend & FastClone).cloneToNewName?.(r.source, r.destination, ctx);
+}
+
+/** For a pass that never yields (so nothing can cancel it midway) and whose caller wants no progress. */
+const UNOBSERVED: OpContext = { checkCancelled() {}, progress() {} };
+
+/**
+ * cloneFast for an in-thread caller with no AbortSignal and no progress callback (the CLI, a
+ * script), before any request, context or promise is built: every layer around a ~60 µs clone
+ * costs whole µs (its code runs cold between the system calls; bench/NOTES.md). Undefined when
+ * the case is not the plain one; then the caller runs the request in full.
+ */
+export function cloneUnobserved(source: string, destination: string, onExisting: ExistingPolicy | undefined): OperationReport | undefined {
+  return cloneFast({ op: 'clone', source, destination, onExisting }, UNOBSERVED);
 }
 
 /**

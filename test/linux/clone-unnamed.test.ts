@@ -177,6 +177,26 @@ describe('clone through an unnamed O_TMPFILE inode on xfs', { skip: skipReason('
       assert.deepEqual(listing(d), before);
     });
 
+    test('through the in-thread engine: one final progress event, a live signal, an aborted one, a taken name', async () => {
+      const d = freshDir(xfs, 'plain');
+      const src = path.join(d, 'src.bin');
+      writeData(src, 123_457);
+      const events: { done: bigint; total: bigint }[] = [];
+      const rep = await engine.clone(src, path.join(d, 'a.bin'), { signal: new AbortController().signal, onProgress: (p) => events.push(p) });
+      assert.equal(rep.method, 'FICLONE');
+      assert.equal(rep.bytes, 123_457n);
+      assert.deepEqual(events, [{ done: 123_457n, total: 123_457n }]);
+      assert.equal(sha256(path.join(d, 'a.bin')), sha256(src));
+      // Already aborted: rejected as cancelled before any system call, nothing made.
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(engine.clone(src, path.join(d, 'b.bin'), { signal: ac.signal }), (e: FsctlError) => e.code === 'E_CANCELLED');
+      // Declined by the fast path (name taken): the full path applies the policy, once.
+      const rep2 = await engine.clone(src, path.join(d, 'a.bin'), { onExisting: 'rename' });
+      assert.equal(rep2.destination, path.join(d, 'a (clone).bin'));
+      assert.deepEqual(listing(d), ['a (clone).bin', 'a.bin', 'src.bin']);
+    });
+
     test('ext4 (no reflinks): undefined, nothing made; the engine then names EOPNOTSUPP', { skip: skipReason('ext4') }, async () => {
       const ext4 = makeFs('ext4');
       try {

@@ -24,6 +24,8 @@ export interface Libc {
   /** open(2) and close(2) without node:fs's wrappers (~5 µs each, most of a clone's fixed cost). */
   open(path: string, flags: number, mode: number): number;
   close(fd: number): number;
+  /** fchmod(2), for the clone fast path, which must not throw (node:fs's fchmodSync does). */
+  fchmod(fd: number, mode: number): number;
   /** statx(2) into a 256-byte buffer (statxBuffer, STATX_*_OFFSET); undefined where glibc has no statx (< 2.28). */
   statx?(dirFd: number, path: string, flags: number, mask: number, buf: Uint8Array): number;
   errno(): number;
@@ -91,6 +93,7 @@ export function loadLibc(): Libc {
   // conventions pass for it (FACTS §6).
   const open = lib.func('int open(const char *path, int flags, int mode)');
   const close = lib.func('int close(int fd)');
+  const fchmod = lib.func('int fchmod(int fd, unsigned int mode)');
   let statx: Libc['statx'];
   try {
     const f = lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)');
@@ -119,6 +122,7 @@ export function loadLibc(): Libc {
     linkat: (a, b, d, e, f) => c(linkat(a, b, d, e, f) as number),
     open: (p, flags, mode) => c(open(p, flags, mode) as number),
     close: (fd) => c(close(fd) as number),
+    fchmod: (fd, mode) => c(fchmod(fd, mode) as number),
     statx,
     errno: () => last,
   };
