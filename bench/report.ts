@@ -63,6 +63,8 @@ export function textTable(r: Results): string {
   if (r.clone) {
     lines.push(`clone: ${r.clone.bytes} bytes`);
     lines.push(`  engine.clone in process: median ${r.clone.engineClone.median.toFixed(3)} ms; fs.copyFileSync FICLONE_FORCE: median ${r.clone.nodeCopyFile.median.toFixed(3)} ms`);
+    if (r.clone.safeSyscalls && r.clone.safeVsNode !== undefined)
+      lines.push(`  the engine's system calls alone (no engine): median ${r.clone.safeSyscalls.median.toFixed(3)} ms = ${x(r.clone.safeVsNode)} fs.copyFileSync in a second run`);
     for (const t of r.clone.process) lines.push(`  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
   }
   if (r.million)
@@ -139,6 +141,11 @@ export function markdown(r: Results, notes: string): string {
       `- engine \`clone()\` in process: median **${r.clone.engineClone.median.toFixed(3)} ms** (min ${r.clone.engineClone.min.toFixed(3)} ms, CPU ${r.clone.engineClone.cpu.toFixed(3)} ms)`,
       `- Node \`fs.copyFileSync(src, dst, COPYFILE_FICLONE_FORCE)\`: median **${r.clone.nodeCopyFile.median.toFixed(3)} ms** (min ${r.clone.nodeCopyFile.min.toFixed(3)} ms, CPU ${r.clone.nodeCopyFile.cpu.toFixed(3)} ms)`,
       `- ratio engine / Node: **${x(r.clone.engineVsNode)}**`,
+      ...(r.clone.safeSyscalls && r.clone.safeVsNode !== undefined
+        ? [
+            `- the engine's own system calls made bare through koffi, no engine (\`bench/lib/raw-clone.ts\` \`safe\`), in a second alternating run against \`copyFileSync\`: median ${r.clone.safeSyscalls.median.toFixed(3)} ms, ratio **${x(r.clone.safeVsNode)}** (what the safety rules cost in the kernel; the rest of the engine's ratio is its JavaScript)`,
+          ]
+        : []),
       '',
       '| whole process | command | mean ± σ | median | CPU (user+sys) | runs |',
       '|---|---|---|---|---|---|',
