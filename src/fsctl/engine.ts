@@ -159,8 +159,10 @@ class EngineImpl implements Engine {
     return this.run({ op: 'volume', path: p }, {}) as Promise<VolumeInfo>;
   }
   clone(source: string, destination: string, o: CloneFileOptions = {}): Promise<OperationReport> {
-    // Nobody to tell of progress or to cancel, in this thread: the plain case settles at once.
-    const unobserved = !this.opts.worker && o.signal === undefined && o.onProgress === undefined;
+    // In this thread with no progress to report, the plain case settles at once. A signal can
+    // be ignored there: it fires only between turns of the event loop, never during one
+    // synchronous pass, so only one aborted already matters (and run() rejects that).
+    const unobserved = !this.opts.worker && o.onProgress === undefined && o.signal?.aborted !== true;
     if (unobserved) {
       try {
         const rep = cloneUnobserved(source, destination, o.onExisting);

@@ -327,10 +327,10 @@ function cloneFast(r: Extract<Request, { op: 'clone' }>, ctx: OpContext): Operat
 const UNOBSERVED: OpContext = { checkCancelled() {}, progress() {} };
 
 /**
- * cloneFast for an in-thread caller with no AbortSignal and no progress callback (the CLI, a
- * script), before any request, context or promise is built: every layer around a ~60 µs clone
- * costs whole µs (its code runs cold between the system calls; bench/NOTES.md). Undefined when
- * the case is not the plain one; then the caller runs the request in full.
+ * cloneFast for an in-thread caller with no progress callback (the CLI, a script), before a
+ * cancel context, the request's path list or a promise chain is built: every layer around a
+ * ~60 µs clone costs whole µs (its code runs cold between the system calls; bench/NOTES.md).
+ * Undefined when the case is not the plain one; then the caller runs the request in full.
  */
 export function cloneUnobserved(source: string, destination: string, onExisting: ExistingPolicy | undefined): OperationReport | undefined {
   return cloneFast({ op: 'clone', source, destination, onExisting }, UNOBSERVED);

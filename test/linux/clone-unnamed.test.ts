@@ -191,6 +191,11 @@ describe('clone through an unnamed O_TMPFILE inode on xfs', { skip: skipReason('
       const ac = new AbortController();
       ac.abort();
       await assert.rejects(engine.clone(src, path.join(d, 'b.bin'), { signal: ac.signal }), (e: FsctlError) => e.code === 'E_CANCELLED');
+      // A live signal and no progress callback, as the CLI calls it: the same synchronous pass.
+      const rep3 = await engine.clone(src, path.join(d, 'c.bin'), { signal: new AbortController().signal });
+      assert.equal(rep3.method, 'FICLONE');
+      assert.equal(sha256(path.join(d, 'c.bin')), sha256(src));
+      fs.rmSync(path.join(d, 'c.bin'));
       // Declined by the fast path (name taken): the full path applies the policy, once.
       const rep2 = await engine.clone(src, path.join(d, 'a.bin'), { onExisting: 'rename' });
       assert.equal(rep2.destination, path.join(d, 'a (clone).bin'));
