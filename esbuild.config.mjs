@@ -31,7 +31,7 @@ const existing = (entries) => Object.fromEntries(Object.entries(entries).filter(
 
 const builds = [
   { ...nodeCommon, entryPoints: existing({ extension: 'src/extension.ts' }), outdir: 'dist' },
-  { ...nodeCommon, entryPoints: existing({ worker: 'src/fsctl/worker.ts' }), outdir: 'dist' },
+  { ...nodeCommon, entryPoints: existing({ worker: 'src/engine/worker.ts' }), outdir: 'dist' },
   { ...nodeCommon, entryPoints: existing({ cli: 'src/cli/main.ts' }), outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true,

@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Engine } from '../src/fsctl/index';
+import type { Engine } from '../src/engine';
 import { hyperfine, type Timing } from './lib/hyperfine';
 import { rawCloner } from './lib/raw-clone';
 import { median, type Sample } from './lib/stats';

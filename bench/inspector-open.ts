@@ -28,7 +28,7 @@
 // The VS Code host is replaced by the same bridge the webview tests use (test/webview/harness.ts).
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createEngine } from '../src/fsctl/index';
+import { createEngine } from '../src/engine';
 import * as fs from 'node:fs';
 import type { HostMessage } from '../src/protocol/messages';
 import { MapModel } from '../src/views/map-model';

@@ -6,7 +6,7 @@
 //    (target: the CLI within 1.5x of filefrag -v)
 
 import * as path from 'node:path';
-import type { Engine } from '../src/fsctl/index';
+import type { Engine } from '../src/engine';
 import { hyperfine, type Timing } from './lib/hyperfine';
 import { sample, type Sample } from './lib/stats';
 import { makeAlternatingDataFile } from './lib/xfs-files';

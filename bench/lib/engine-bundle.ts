@@ -1,5 +1,5 @@
 // The engine as it ships: bench/ measures in-process calls on an esbuild bundle of
-// src/fsctl/index.ts built with the same options as dist/ (esbuild.config.mjs: node20, cjs,
+// src/engine/index.ts built with the same options as dist/ (esbuild.config.mjs: node20, cjs,
 // koffi bundled, its @koromix/* binaries external), not on the TypeScript sources run through
 // tsx. tsx compiles with esbuild's keepNames, which wraps every function and closure in a
 // naming helper: that made a 0.1 ms clone measurably slower than the shipped code (seen with
@@ -8,7 +8,7 @@
 import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as EngineModule from '../../src/fsctl/index';
+import type * as EngineModule from '../../src/engine';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -18,7 +18,7 @@ export function loadShippedEngine(): typeof EngineModule {
   const out = path.join(ROOT, 'node_modules', '.cache', 'extent-lens-bench', 'engine.js');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   buildSync({
-    entryPoints: [path.join(ROOT, 'src', 'fsctl', 'index.ts')],
+    entryPoints: [path.join(ROOT, 'src', 'engine', 'index.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

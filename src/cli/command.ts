@@ -1,7 +1,7 @@
 // What a subcommand is: its name, its usage text, the options it accepts, and a run function.
 // main.ts parses the arguments against `options`, checks the positional count, and calls run.
 
-import type { Engine } from '../fsctl/index';
+import type { Engine } from '../engine';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -4,7 +4,7 @@
 // Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong,
 // 130 cancelled by Ctrl-C (128 + SIGINT, as shells report it).
 
-import type { FsctlError } from '../fsctl/index';
+import type { FsctlError } from '../engine';
 import { obj, str } from './json';
 import { UsageError } from './usage-error';
 

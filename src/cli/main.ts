@@ -16,11 +16,11 @@
 import { version } from '../../package.json';
 import { parseCommandArgs } from './args';
 import { helpText, type Command, type CommandContext } from './command';
-import { COMMANDS, findCommand } from './commands/index';
+import { COMMANDS, findCommand } from './commands';
 import { EXIT_CANCELLED, EXIT_OK, EXIT_USAGE, errorJson, errorLine, exitCodeFor } from './errors';
 import { writeErr, writeOut } from './output';
 import { UsageError } from './usage-error';
-import type { Engine } from '../fsctl/index';
+import type { Engine } from '../engine';
 
 function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -88,7 +88,7 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
       signal: controller.signal,
       async engine() {
         if (!engine) {
-          const { createEngine } = await import('../fsctl/index');
+          const { createEngine } = await import('../engine');
           engine = createEngine({ worker: cmd.longRunning?.(values) === true });
         }
         return engine;

@@ -21,9 +21,9 @@
 // Its memory holds one chunk of 16,384 extents at a time (see map-table-layout.ts), so a
 // million-extent map does not need a second 28 MB copy of itself.
 
-// The codec directly, not ../fsctl/index: a value import of the index would evaluate the whole
+// The codec directly, not ../engine/index: a value import of the index would evaluate the whole
 // engine (~6 ms) when the CLI starts, for every command, before it knows it needs it.
-import { fiemapFlagNames, type PackedExtents } from '../fsctl/codec/linux';
+import { fiemapFlagNames, type PackedExtents } from '../engine/backends/linux/codec';
 import {
   CHUNK,
   JSON_TEXT,

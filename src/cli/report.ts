@@ -2,7 +2,7 @@
 // human and JSON. The JSON starts with the members the issue fixes for `clone`
 // (method, source, destination, bytes, calls, durationMs) and adds the rest after them.
 
-import type { OperationReport } from '../fsctl/index';
+import type { OperationReport } from '../engine';
 import { exactAndHuman, formatMs } from './format';
 import { dec, num, obj, str, type JsonValue } from './json';
 import { writeOut } from './output';

@@ -1,6 +1,6 @@
 // The --offset/--length window shared by `ranges` and `map`.
 
-import type { ByteRange } from '../fsctl/index';
+import type { ByteRange } from '../engine';
 import { INT64_MAX, parseSize } from './numbers';
 import { UsageError } from './usage-error';
 

@@ -5,8 +5,8 @@
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
-import type { Engine } from '../fsctl/index';
-import type { ExistingPolicy, ExtentMap, OperationReport, Progress } from '../fsctl/types';
+import type { Engine } from '../engine';
+import type { ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine/types';
 import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';

@@ -3,8 +3,8 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../fsctl/types';
-import type { ExistingPolicy } from '../fsctl/types';
+import type { OperationReport } from '../engine/types';
+import type { ExistingPolicy } from '../engine/types';
 import type { Services } from './services';
 import { COMMANDS } from './logic/commands';
 import { cloneName, destinationInFolder } from './logic/destination';

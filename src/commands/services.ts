@@ -3,7 +3,7 @@
 // activation, created by extension.ts.
 
 import * as vscode from 'vscode';
-import type { Engine } from '../fsctl/index';
+import type { Engine } from '../engine';
 import type { CloneResultsData, WireSummary } from '../protocol/messages';
 import { CloneSelection } from './logic/clone-selection';
 import { HAS_CLONE_SELECTION } from './logic/commands';
@@ -41,7 +41,7 @@ export class Services implements vscode.Disposable {
   engine(): Promise<Engine> {
     this.enginePromise ??= (async () => {
       const t0 = performance.now();
-      const { createEngine } = await import('../fsctl/index');
+      const { createEngine } = await import('../engine');
       const engine = createEngine({ worker: true });
       await installSmbPasswordProvider(this.context, this.log);
       this.log.info(`engine loaded in ${(performance.now() - t0).toFixed(1)} ms (worker thread)`);

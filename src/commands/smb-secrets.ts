@@ -13,7 +13,7 @@ export async function installSmbPasswordProvider(context: vscode.ExtensionContex
   installed = true;
   let mod: { setSmbPasswordProvider?: (fn: Provider) => void };
   try {
-    mod = (await import('../smb/pool')) as typeof mod;
+    mod = (await import('../engine/backends/smb/protocol/pool')) as typeof mod;
   } catch (e) {
     log.debug(`SMB module not available: ${e instanceof Error ? e.message : String(e)}`);
     return;
@@ -44,6 +44,6 @@ export async function forgetSmbPassword(context: vscode.ExtensionContext, key: s
 /** Close pooled SMB connections on deactivation; loads nothing if SMB was never used. */
 export async function closeSmbConnectionsIfUsed(): Promise<void> {
   if (!installed) return;
-  const { closeSmbConnections } = await import('../smb/pool');
+  const { closeSmbConnections } = await import('../engine/backends/smb/protocol/pool');
   await closeSmbConnections();
 }

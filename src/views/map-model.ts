@@ -14,9 +14,9 @@
 //     2^-53 of the window is far below one pixel).
 // Values that leave the model (extents, rows, exports) are rebuilt as exact bigints.
 
-import type { Extent, ExtentFlag, ExtentMap, OperationReport, VolumeInfo } from '../fsctl/types';
+import type { Extent, ExtentFlag, ExtentMap, OperationReport, VolumeInfo } from '../engine/types';
 // The pure FIEMAP codec (no koffi, no fs): the packed map's layout and flag names.
-import { fiemapFlagNames, unpackExtents, type PackedExtents } from '../fsctl/codec/linux';
+import { fiemapFlagNames, unpackExtents, type PackedExtents } from '../engine/backends/linux/codec';
 import {
   EXTENT_CLASSES,
   MAX_BINS,
@@ -570,7 +570,7 @@ export class MapModel {
   }
 }
 
-/** A map as the engine's packed form: PackedExtentMap (src/fsctl/backend-ext.ts). */
+/** A map as the engine's packed form: PackedExtentMap (src/engine/backend-ext.ts). */
 export type PackedMapInput = Omit<ExtentMap, 'extents'> & { packed: PackedExtents };
 
 /** The model's columns and totals, built once by one of the two constructors below. */

@@ -15,9 +15,9 @@
 // Pure: no `vscode`; the reads are functions (engine.mapPacked and engine.mapWindows, which
 // run on the engine's quick worker lane: all the bins' reads are one request).
 
-import type { PackedExtentMap } from '../fsctl/backend-ext';
-import type { Engine } from '../fsctl/engine';
-import type { VolumeInfo } from '../fsctl/types';
+import type { PackedExtentMap } from '../engine/backend-ext';
+import type { Engine } from '../engine/engine';
+import type { VolumeInfo } from '../engine/types';
 import { EXTENT_CLASSES, toWire, type WireSummary, type WireWindow } from '../protocol/messages';
 import { MapModel } from './map-model';
 

@@ -3,7 +3,7 @@
 // into exact bigints (the tools print decimal integers; blocks and 512-byte sectors are
 // converted to bytes here).
 
-import type { ExtentFlag } from '../../src/fsctl/index';
+import type { ExtentFlag } from '../../src/engine';
 
 export interface ToolRange {
   offset: bigint;

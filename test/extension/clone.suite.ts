@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { OperationReport } from '../../src/fsctl/types';
+import type { OperationReport } from '../../src/engine/types';
 import { env } from './env';
 import { activateExtension, closeAllEditors, filefrag, hasFilefrag, inspectorSummary, listDir, makeDataFile, makeSparseFile, setOnExisting, settleWithin, tempDir, type TestApi } from './helpers';
 

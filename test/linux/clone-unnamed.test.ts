@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createEngine, type FsctlError } from '../../src/fsctl/index';
-import { LinuxBackend } from '../../src/fsctl/linux';
+import { createEngine, type FsctlError } from '../../src/engine';
+import { LinuxBackend } from '../../src/engine/backends/linux';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { listing, sha256, writeData } from '../support/sparse-files';
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, FsctlError } from '../../src/fsctl/index';
+import { createEngine, FsctlError } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { falloc, listing, reflinkPair, sha256, writeData, writeSparse } from '../support/sparse-files';
 

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { createEngine, type Engine, type Extent } from '../../src/fsctl/index';
+import { createEngine, type Engine, type Extent } from '../../src/engine';
 import { makeLoopFs, skipReason, type FsKind, type LoopFs } from '../cli/loop';
 import { mergeAdjacent, parseFilefrag, parseSeekOutput, parseXfsIoFiemap, type ToolExtent } from '../cli/tool-output';
 

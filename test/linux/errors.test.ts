@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, FsctlError } from '../../src/fsctl/index';
+import { createEngine, FsctlError } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { listing, sha256, writeData, writeSparse } from '../support/sparse-files';
 
@@ -180,7 +180,7 @@ describe('bad input and failures', { skip }, () => {
     writeData(secret, 4096);
     fs.chmodSync(secret, 0o600);
     const script = `
-      const { createEngine } = require(${JSON.stringify(path.resolve(__dirname, '../../src/fsctl/index.ts'))});
+      const { createEngine } = require(${JSON.stringify(path.resolve(__dirname, '../../src/engine/index.ts'))});
       createEngine().ranges(${JSON.stringify(secret)}).then(() => console.log('OK'), (e) => console.log(e.code + ' ' + e.message));`;
     const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script], {
       uid: 65534,

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createEngine, type Engine } from '../../src/fsctl/index';
+import { createEngine, type Engine } from '../../src/engine';
 import { makeLoopFs, skipReason, type LoopFs } from '../cli/loop';
 import { cli, ensureBuilt } from '../cli/run-cli';
 

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LinuxBackend } from '../../src/fsctl/linux';
-import { FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, loadLibc, type Libc } from '../../src/fsctl/linux/libc';
+import { LinuxBackend } from '../../src/engine/backends/linux';
+import { FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, loadLibc, type Libc } from '../../src/engine/backends/linux/libc';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 
 const ctx = { checkCancelled() {}, progress() {} };

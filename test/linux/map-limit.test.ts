@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { createEngine, type PackedExtentMap } from '../../src/fsctl/index';
+import { createEngine, type PackedExtentMap } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { preallocateMany } from '../support/xfs-fixture';
 import { writeSparse } from '../support/sparse-files';

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { createEngine } from '../../src/fsctl/index';
+import { createEngine } from '../../src/engine';
 import { MapModel } from '../../src/views/map-model';
 import { sampleWindow, type BoundedReads } from '../../src/views/map-sampler';
 import { EXTENT_CLASSES } from '../../src/protocol/messages';

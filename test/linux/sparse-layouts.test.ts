@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, type ByteRange } from '../../src/fsctl/index';
+import { createEngine, type ByteRange } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { sha256, writeSparse } from '../support/sparse-files';
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, FsctlError, type Progress } from '../../src/fsctl/index';
+import { createEngine, FsctlError, type Progress } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { listing, sha256 } from '../support/sparse-files';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { closeSmbConnections, configureSmb, createSmbBackend } from '../../src/smb/backend';
+import { closeSmbConnections, configureSmb, createSmbBackend } from '../../src/engine/backends/smb';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile } from './helpers';
 import { startCapture, tsharkSkipReason } from './tshark';

@@ -18,10 +18,10 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { localBackend } from '../../src/fsctl/backend';
-import { createEngine, type Engine } from '../../src/fsctl/engine';
-import { FsctlError } from '../../src/fsctl/errors';
-import { closeSmbConnections, configureSmb } from '../../src/smb/backend';
+import { localBackend } from '../../src/engine/select-backend';
+import { createEngine, type Engine } from '../../src/engine/engine';
+import { FsctlError } from '../../src/engine/errors';
+import { closeSmbConnections, configureSmb } from '../../src/engine/backends/smb';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile, sha256File } from './helpers';
 import { command, createdFileIds, decodeIoctlRequest, isResponse, messageId, ntStatus, readSmb2, startCapture, tsharkSkipReason, type Capture, type IoctlRequest, type Smb2Pdu } from './tshark';
@@ -34,7 +34,7 @@ const FSCTL_DUPLICATE_EXTENTS_TO_FILE = 0x00098344;
 const FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX = 0x000983e8;
 const STATUS_INVALID_DEVICE_REQUEST = 0xc0000010;
 const SOURCE_ATOMIC = 0x1;
-/** (1 << 32) - clusterSize: the largest call below 4 GiB (src/fsctl/nt/clone.ts, FACTS §3). */
+/** (1 << 32) - clusterSize: the largest call below 4 GiB (src/engine/nt/clone.ts, FACTS §3). */
 const CHUNK = 4 * GiB - 4 * KiB;
 
 function readAt(path: string, offset: number, length: number): Buffer {

@@ -1,4 +1,4 @@
-// The Windows FSCTL algorithms (src/fsctl/nt) over the SMB2 transport against a real Samba,
+// The Windows FSCTL algorithms (src/engine/nt) over the SMB2 transport against a real Samba,
 // each result cross-checked on the server side: the Linux backend (SEEK_DATA/SEEK_HOLE, FIEMAP)
 // and filefrag on the very folder the share exports.
 
@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { localBackend } from '../../src/fsctl/backend';
-import type { FsctlError } from '../../src/fsctl/errors';
-import { createSmbBackend, closeSmbConnections, smbBackend } from '../../src/smb/backend';
-import { smbTransport } from '../../src/smb/transport';
-import { clientFor } from '../../src/smb/pool';
-import { parseSmbUri } from '../../src/smb/uri';
+import { localBackend } from '../../src/engine/select-backend';
+import type { FsctlError } from '../../src/engine/errors';
+import { createSmbBackend, closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { smbTransport } from '../../src/engine/backends/smb/transport';
+import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
+import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile, sha256File } from './helpers';
 import { CLI, cli, ensureBuilt } from '../cli/run-cli';
@@ -167,7 +167,7 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
       (e: FsctlError) => e.code === 'E_UNSUPPORTED' && /BLOCK_REFCOUNTING/.test(e.message) && e.operation === 'clone',
     );
     assert.equal(existsSync(join(xfs.mnt, 'noclone-clone.bin')), false);
-    const { createEngine } = await import('../../src/fsctl/engine');
+    const { createEngine } = await import('../../src/engine/engine');
     const engine = createEngine();
     try {
       const rep = await engine.clone(smb.uri('xfs', 'noclone.bin'), smb.uri('xfs', 'fallback.bin'), { fallback: 'copy' });

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { chownSync, closeSync, openSync, readFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import type { OpContext } from '../../src/fsctl/backend';
+import type { OpContext } from '../../src/engine/backend';
 import { SMB_USER } from '../support/samba';
 
 export const ctx: OpContext = { checkCancelled() {}, progress() {} };

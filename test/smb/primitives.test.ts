@@ -3,12 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aeadDecrypt, aeadEncrypt, aesCmac } from '../../src/smb/crypto';
-import { FrameReader, frame } from '../../src/smb/framing';
-import { md4 } from '../../src/smb/md4';
-import { ntlmv2Response, ntowfv2 } from '../../src/smb/ntlm';
-import { negTokenResp, parseNegTokenResp } from '../../src/smb/spnego';
-import { formatSmbUri, parseSmbUri, poolKey } from '../../src/smb/uri';
+import { aeadDecrypt, aeadEncrypt, aesCmac } from '../../src/engine/backends/smb/protocol/crypto';
+import { FrameReader, frame } from '../../src/engine/backends/smb/protocol/framing';
+import { md4 } from '../../src/engine/backends/smb/protocol/md4';
+import { ntlmv2Response, ntowfv2 } from '../../src/engine/backends/smb/protocol/ntlm';
+import { negTokenResp, parseNegTokenResp } from '../../src/engine/backends/smb/protocol/spnego';
+import { formatSmbUri, parseSmbUri, poolKey } from '../../src/engine/backends/smb/protocol/uri';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

@@ -10,11 +10,11 @@ import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FsctlError } from '../../src/fsctl/errors';
-import { SmbClient, type SmbConnectOptions } from '../../src/smb/client';
-import * as M from '../../src/smb/messages';
-import { closeSmbConnections, configureSmb } from '../../src/smb/pool';
-import { smbTransport } from '../../src/smb/transport';
+import type { FsctlError } from '../../src/engine/errors';
+import { SmbClient, type SmbConnectOptions } from '../../src/engine/backends/smb/protocol/client';
+import * as M from '../../src/engine/backends/smb/protocol/messages';
+import { closeSmbConnections, configureSmb } from '../../src/engine/backends/smb/protocol/pool';
+import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { SMB_PASSWORD, SMB_USER, sambaSkipReason, startSamba, type SambaServer } from '../support/samba';
 import { smbUid } from './helpers';
 
@@ -163,7 +163,7 @@ describe('SMB2 client against Samba', { skip, timeout: 120000 }, () => {
   });
 
   test('password provider: used when set; without any password a named error', async () => {
-    const { setSmbPasswordProvider } = await import('../../src/smb/pool');
+    const { setSmbPasswordProvider } = await import('../../src/engine/backends/smb/protocol/pool');
     const saved = process.env.EXTENT_LENS_SMB_PASSWORD;
     delete process.env.EXTENT_LENS_SMB_PASSWORD;
     writeFileSync(join(root, 'plain', 'pp.txt'), 'x');

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import koffi = require('koffi');
-import { KERNEL32_PROTOTYPES } from '../../src/fsctl/win32/bindings';
-import { DARWIN_PROTOTYPES, decodeDarwinStatfs, encodeFpunchhole, DARWIN_STATFS_SIZE } from '../../src/fsctl/darwin';
-import * as s from '../../src/fsctl/win32/structs';
-import { duplicateExtentsExSize } from '../../src/fsctl/codec/windows';
+import { KERNEL32_PROTOTYPES } from '../../src/engine/backends/win32/kernel32';
+import { DARWIN_PROTOTYPES, decodeDarwinStatfs, encodeFpunchhole, DARWIN_STATFS_SIZE } from '../../src/engine/backends/darwin';
+import * as s from '../../src/engine/backends/win32/structs';
+import { duplicateExtentsExSize } from '../../src/engine/nt/codec/windows';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -46,7 +46,7 @@ test('every kernel32 prototype parses, with the declared name and arity', () => 
 });
 
 test('the win32 transport calls exactly the declared kernel32 functions', () => {
-  const called = calledOn('src/fsctl/win32.ts', 'k');
+  const called = calledOn('src/engine/backends/win32/index.ts', 'k');
   const declared = new Set(Object.keys(KERNEL32_PROTOTYPES));
   for (const f of called) assert.ok(declared.has(f), `win32.ts calls undeclared ${f}`);
   for (const f of declared) assert.ok(called.has(f), `declared ${f} is never called`);
@@ -60,7 +60,7 @@ test('every libSystem prototype parses; fcntl is variadic (Apple arm64 passes va
   }
   assert.match(DARWIN_PROTOTYPES.fcntl.proto, /\.\.\.\)$/);
   assert.equal(DARWIN_PROTOTYPES.fstatfs.x64Symbol, 'fstatfs$INODE64');
-  const called = calledOn('src/fsctl/darwin.ts', 'c');
+  const called = calledOn('src/engine/backends/darwin/index.ts', 'c');
   for (const f of called) assert.ok(f in DARWIN_PROTOTYPES, `darwin.ts calls undeclared ${f}`);
   for (const f of ['lseek', 'clonefile', 'fcopyfile', 'fcntl', 'fstatfs']) assert.ok(called.has(f), `darwin.ts uses ${f}`);
 });

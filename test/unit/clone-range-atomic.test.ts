@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from './commands-fake-vscode';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
-import type { Engine } from '../../src/fsctl/index';
+import type { Engine } from '../../src/engine';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const KiB = 1024;

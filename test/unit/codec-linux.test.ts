@@ -20,7 +20,7 @@ import {
   packExtents,
   PackedExtentsBuilder,
   unpackExtents,
-} from '../../src/fsctl/codec/linux';
+} from '../../src/engine/backends/linux/codec';
 
 test('fiemap request header: 32 bytes, little endian, room for N extents of 56 bytes', () => {
   const b = encodeFiemapRequest(0x0102030405060708n, 0xffffffffffffffffn, 1, 3);

@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import * as w from '../../src/fsctl/codec/windows';
-import { FSCTL, fsctlName, ctlCode, ctlCodeParts } from '../../src/fsctl/codec/fsctl-codes';
-import { win32ErrorName, win32ErrorCode, win32ErrorSentence, win32OutcomeKind, WIN32_ERRORS } from '../../src/fsctl/codec/win32-errors';
-import { ntStatusName, ntStatusCode, ntStatusOutcomeKind, ntStatusSentence, ntStatusToWin32, ntStatusIsError } from '../../src/fsctl/codec/ntstatus';
+import * as w from '../../src/engine/nt/codec/windows';
+import { FSCTL, fsctlName, ctlCode, ctlCodeParts } from '../../src/engine/nt/codec/fsctl-codes';
+import { win32ErrorName, win32ErrorCode, win32ErrorSentence, win32OutcomeKind, WIN32_ERRORS } from '../../src/engine/nt/codec/win32-errors';
+import { ntStatusName, ntStatusCode, ntStatusOutcomeKind, ntStatusSentence, ntStatusToWin32, ntStatusIsError } from '../../src/engine/nt/codec/ntstatus';
 
 /** "01 02 ..." (spaces/newlines ignored) -> bytes. */
 function hex(s: string): Uint8Array {

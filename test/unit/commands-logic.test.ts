@@ -20,7 +20,7 @@ import { checkPunchRange } from '../../src/commands/logic/punch-input';
 import { COMMANDS, MUTATING_COMMANDS, HAS_CLONE_SELECTION, INSPECTOR_VIEW_TYPE } from '../../src/commands/logic/commands';
 import { describeVolume } from '../../src/commands/logic/volume-text';
 import { plainT } from '../../src/commands/logic/translate';
-import type { ExtentMap, OperationReport } from '../../src/fsctl/types';
+import type { ExtentMap, OperationReport } from '../../src/engine/types';
 
 const TWO_53 = 1n << 53n;
 

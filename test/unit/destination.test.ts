@@ -13,8 +13,8 @@ import {
   renamedName,
   resolveDestination,
   tempName,
-} from '../../src/fsctl/destination';
-import { FsctlError } from '../../src/fsctl/errors';
+} from '../../src/engine/destination';
+import { FsctlError } from '../../src/engine/errors';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'el-engine-linux-dest-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -86,14 +86,14 @@ test('relabelError replaces the temp path by the final one', () => {
 });
 
 test('clone between an smb:// path and a local path: E_CROSS_VOLUME before any connection', async () => {
-  const { createEngine } = await import('../../src/fsctl/index');
+  const { createEngine } = await import('../../src/engine');
   const e = createEngine();
   await assert.rejects(e.clone('smb://nobody@127.0.0.1:1/share/a.bin', root), (x: FsctlError) => x.code === 'E_CROSS_VOLUME');
   await assert.rejects(e.cloneRange('/etc/hostname', 0n, 'smb://nobody@127.0.0.1:1/share/a.bin', 0n, 4096n), (x: FsctlError) => x.code === 'E_CROSS_VOLUME');
 });
 
 test('an error without paths from a backend gets the request paths (smb connection refused)', async () => {
-  const { createEngine } = await import('../../src/fsctl/index');
+  const { createEngine } = await import('../../src/engine');
   const uri = 'smb://nobody@127.0.0.1:1/share/x.bin';
   const prev = process.env.EXTENT_LENS_SMB_PASSWORD;
   process.env.EXTENT_LENS_SMB_PASSWORD = 'x';

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fakeContext, FakeWebviewPanel, installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
-import { createEngine, type Engine } from '../../src/fsctl/index';
+import { createEngine, type Engine } from '../../src/engine';
 import { EXTENT_CLASSES, type HostMessage, type WireSummary, type WireWindow } from '../../src/protocol/messages';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { preallocateMany } from '../support/xfs-fixture';

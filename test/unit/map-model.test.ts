@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Extent, ExtentMap, VolumeInfo } from '../../src/fsctl/types';
+import type { Extent, ExtentMap, VolumeInfo } from '../../src/engine/types';
 import { MapModel, rowsToText, type PackedMapInput } from '../../src/views/map-model';
-import { packExtents } from '../../src/fsctl/codec/linux';
+import { packExtents } from '../../src/engine/backends/linux/codec';
 import { EXTENT_CLASSES, parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
 
 const P53 = 1n << 53n;

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { planCloneChunks, cloneChunkSize } from '../../src/fsctl/nt/clone';
-import { CopyCursor, DEFAULT_COPYCHUNK_LIMITS } from '../../src/fsctl/nt/copychunk';
+import { planCloneChunks, cloneChunkSize } from '../../src/engine/nt/clone';
+import { CopyCursor, DEFAULT_COPYCHUNK_LIMITS } from '../../src/engine/nt/copychunk';
 
 const GiB = 1n << 30n;
 

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, type Engine } from '../../src/fsctl/index';
+import { createEngine, type Engine } from '../../src/engine';
 import { cloneResultsData } from '../../src/views/map-model';
 import type { CloneResultsData } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';

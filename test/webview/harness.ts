@@ -2,7 +2,7 @@
 //
 // What is real: the built bundles (dist/webview/*.js, *.css), the HTML shell and CSP from
 // src/views/webview-html.ts, the host-side MapModel answering every window/rows request, and
-// the extent maps, which the engine (src/fsctl) reads from real files on a loop-mounted XFS.
+// the extent maps, which the engine (src/engine) reads from real files on a loop-mounted XFS.
 // What is replaced: the VS Code host. A tiny HTTP server on 127.0.0.1 serves the shell and
 // dist/, and `acquireVsCodeApi` is a bridge to this Node process through
 // page.exposeFunction, doing what the inspector panel does (validate with

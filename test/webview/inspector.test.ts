@@ -2,7 +2,7 @@
 //
 // Real: the built bundle (dist/webview/inspector.js + .css), the HTML shell with its strict
 // CSP (src/views/webview-html.ts), the host-side MapModel (src/views/map-model.ts) answering
-// every window and rows request, the engine (src/fsctl createEngine) reading FIEMAP from files
+// every window and rows request, the engine (src/engine createEngine) reading FIEMAP from files
 // on a loop-mounted reflink XFS, and Debian's Chromium. Replaced: the VS Code host, by the
 // postMessage bridge in ./harness.ts, because the next issue's suite runs the real VS Code;
 // the bridge does what the panel does (validate, answer with MapModel, write exports).
@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { createEngine, type Engine, type ExtentMap } from '../../src/fsctl/index';
+import { createEngine, type Engine, type ExtentMap } from '../../src/engine';
 import { MapModel } from '../../src/views/map-model';
 import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow } from '../../src/views/map-sampler';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';

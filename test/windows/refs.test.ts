@@ -14,9 +14,9 @@ import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OpContext } from '../../src/fsctl/backend';
-import type { ExtendedBackend } from '../../src/fsctl/backend-ext';
-import type { ExtentMap } from '../../src/fsctl/types';
+import type { OpContext } from '../../src/engine/backend';
+import type { ExtendedBackend } from '../../src/engine/backend-ext';
+import type { ExtentMap } from '../../src/engine/types';
 
 const refsDir = process.env.EXTENT_LENS_REFS_DIR;
 const skip =
@@ -52,7 +52,7 @@ describe('win32 backend on ReFS (Dev Drive)', { skip }, () => {
   let b: ExtendedBackend;
 
   before(async () => {
-    const { createWin32Backend } = await import('../../src/fsctl/win32');
+    const { createWin32Backend } = await import('../../src/engine/backends/win32');
     b = createWin32Backend();
     dir = fs.mkdtempSync(path.join(refsDir!, 'el-windows-'));
   });
@@ -84,8 +84,8 @@ describe('win32 backend on ReFS (Dev Drive)', { skip }, () => {
     const data = fs.readFileSync(p);
     assert.ok(data.subarray(MiB, 3 * MiB).every((x) => x === 0), 'the punched range reads as zeros');
     // Paging: one entry per call.
-    const { createNtBackend } = await import('../../src/fsctl/nt');
-    const { createWin32Transport } = await import('../../src/fsctl/win32');
+    const { createNtBackend } = await import('../../src/engine/nt');
+    const { createWin32Transport } = await import('../../src/engine/backends/win32');
     const paged = await createNtBackend(createWin32Transport(), 'win32', { rangesInitialOutputBytes: 16, retrievalInitialEntries: 1 }).allocatedRanges(p, undefined, ctx);
     assert.deepEqual(paged.ranges, r.ranges);
     assert.ok(paged.calls >= 3, `paged in ${paged.calls} calls`);

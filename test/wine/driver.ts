@@ -1,17 +1,17 @@
 // Runs INSIDE Windows node.exe under wine (bundled by test/wine/win32-abi.test.ts with esbuild).
-// It drives the real win32 backend (src/fsctl/win32.ts: koffi -> kernel32.dll) against real files
+// It drives the real win32 backend (src/engine/backends/win32/index.ts: koffi -> kernel32.dll) against real files
 // on the Z: drive and writes what it observed to a JSON file; the Linux side makes the assertions
 // and checks the files independently. Not a test file itself (no .test.ts suffix).
 
 import fs from 'node:fs';
 import koffi = require('koffi');
-import { KERNEL32_PROTOTYPES, bindKernel32, INVALID_HANDLE_VALUE, OPEN_EXISTING, GENERIC_READ } from '../../src/fsctl/win32/bindings';
-import { createWin32Transport, createWin32Backend } from '../../src/fsctl/win32';
-import { DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC, FSCTL } from '../../src/fsctl/codec/fsctl-codes';
-import { encodeAllocatedRange, encodeZeroData, encodeDuplicateExtents, encodeDuplicateExtentsEx } from '../../src/fsctl/codec/windows';
-import { duplicateExtents } from '../../src/fsctl/nt/clone';
-import { queryAllocatedRanges } from '../../src/fsctl/nt/ranges';
-import type { OpContext } from '../../src/fsctl/backend';
+import { KERNEL32_PROTOTYPES, bindKernel32, INVALID_HANDLE_VALUE, OPEN_EXISTING, GENERIC_READ } from '../../src/engine/backends/win32/kernel32';
+import { createWin32Transport, createWin32Backend } from '../../src/engine/backends/win32';
+import { DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC, FSCTL } from '../../src/engine/nt/codec/fsctl-codes';
+import { encodeAllocatedRange, encodeZeroData, encodeDuplicateExtents, encodeDuplicateExtentsEx } from '../../src/engine/nt/codec/windows';
+import { duplicateExtents } from '../../src/engine/nt/clone';
+import { queryAllocatedRanges } from '../../src/engine/nt/ranges';
+import type { OpContext } from '../../src/engine/backend';
 
 const dir = process.env.EL_DIR!; // Z:\tmp\el-windows-XXXX
 const resultFile = process.env.EL_RESULT!;

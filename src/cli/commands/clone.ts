@@ -2,7 +2,7 @@
 // FSCTL_DUPLICATE_EXTENTS_TO_FILE). DEST is an existing folder (the clone keeps SRC's name)
 // or a new file path. Like `cp --reflink=always`: no data is copied unless --fallback copy.
 
-import type { ExistingPolicy } from '../../fsctl/index';
+import type { ExistingPolicy } from '../../engine';
 import { choice } from '../args';
 import type { Command, OptionSpec } from '../command';
 import { writeReport } from '../report';

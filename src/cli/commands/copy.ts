@@ -1,7 +1,7 @@
 // extent-lens copy SRC DEST: an in-kernel or server-side copy (copy_file_range, SMB
 // COPYCHUNK, fcopyfile), falling back to a copy that keeps holes. The report names the method.
 
-import type { ExistingPolicy } from '../../fsctl/index';
+import type { ExistingPolicy } from '../../engine';
 import { choice } from '../args';
 import type { Command } from '../command';
 import { writeReport } from '../report';

@@ -11,10 +11,10 @@
 // the rows itself only without WebAssembly or for a value beyond 64 bits. Both give the same
 // bytes (test/cli/map-table.test.ts).
 
-// fiemapFlagNames from the codec, not ../../fsctl/index: a value import of the index would
+// fiemapFlagNames from the codec, not ../../engine/index: a value import of the index would
 // evaluate the whole engine at start-up for every command (~6 ms), not only when it is used.
-import { fiemapFlagNames } from '../../fsctl/codec/linux';
-import type { PackedExtentMap } from '../../fsctl/index';
+import { fiemapFlagNames } from '../../engine/backends/linux/codec';
+import type { PackedExtentMap } from '../../engine';
 import { exactAndHuman, formatMs, percent } from '../format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';

@@ -1,7 +1,7 @@
 // extent-lens map FILE [--offset N] [--length N]: every extent with its physical offset and
 // flags (unwritten, shared, ...), as FIEMAP (Linux) or the retrieval pointers (Windows) give it.
 
-import type { Extent, ExtentMap } from '../../fsctl/index';
+import type { Extent, ExtentMap } from '../../engine';
 import { writePackedMapHuman, writePackedMapJson } from './map-packed';
 import type { Command } from '../command';
 import { exactAndHuman, formatMs, percent } from '../format';

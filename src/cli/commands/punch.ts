@@ -2,7 +2,7 @@
 // punch deallocates the range (it reads as zeros; the size does not change); zero makes the
 // range read as zeros, punching where the file system can and writing zeros otherwise.
 
-import type { ByteRange, Engine, OperationReport, RunOptions } from '../../fsctl/index';
+import type { ByteRange, Engine, OperationReport, RunOptions } from '../../engine';
 import type { Command, CommandContext } from '../command';
 import { dec, str } from '../json';
 import { INT64_MAX, parseSize } from '../numbers';

@@ -1,7 +1,7 @@
 // extent-lens ranges FILE [--offset N] [--length N]: the data (allocated) ranges of a file,
 // as SEEK_DATA/SEEK_HOLE or FSCTL_QUERY_ALLOCATED_RANGES see them.
 
-import type { ByteRange, RangesResult } from '../../fsctl/index';
+import type { ByteRange, RangesResult } from '../../engine';
 import type { Command } from '../command';
 import { exactAndHuman, formatMs, humanUnit, percent, renderTable } from '../format';
 import { dec, num, str, writeObjectWithArray } from '../json';

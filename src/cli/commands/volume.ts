@@ -1,7 +1,7 @@
 // extent-lens volume PATH: what the file system under PATH can do (sparse files, block
 // cloning), with the evidence for it (a real clone probe on Linux, volume flags on Windows).
 
-import type { VolumeInfo } from '../../fsctl/index';
+import type { VolumeInfo } from '../../engine';
 import type { Command } from '../command';
 import { exactAndHuman } from '../format';
 import { dec, obj, str } from '../json';

@@ -1,6 +1,6 @@
 // VolumeInfo as lines for people (the notification shows the first, the log all of them).
 
-import type { VolumeInfo } from '../../fsctl/types';
+import type { VolumeInfo } from '../../engine/types';
 import { formatBytes } from './bytes';
 import { plainT, type Translate } from './translate';
 

@@ -1,0 +1,282 @@
+// NtTransport over SMB2: the Windows FSCTL algorithms (src/engine/nt) run unchanged against a
+// file server. Paths are smb:// URIs; each handle remembers its pooled client and FileId.
+// FSCTLs travel as SMB2 IOCTL with SMB2_0_IOCTL_IS_FSCTL; the input and output buffers are the
+// DeviceIoControl buffers byte for byte, except the DUPLICATE_EXTENTS source, which is the
+// 16-byte SMB2_FILEID (see sourceReference).
+
+import { FSCTL } from '../../nt/codec/fsctl-codes';
+import { ntStatusName, ntStatusOutcomeKind } from '../../nt/codec/ntstatus';
+import type {
+  FsctlOutcome,
+  NtBasicInfo,
+  NtFileInfo,
+  NtHandle,
+  NtOpenOptions,
+  NtTransport,
+  NtVolumeInfo,
+} from '../../nt/transport';
+import type { SmbClient } from './protocol/client';
+import { SmbStatusError, smbError } from './protocol/errors';
+import {
+  Access,
+  CreateOption,
+  Disposition,
+  FILE_ATTRIBUTE_DIRECTORY,
+  FILE_ATTRIBUTE_SPARSE_FILE,
+  FileInfoClass,
+  FsInfoClass,
+  InfoType,
+  type FileId,
+} from './protocol/messages';
+import { clientFor } from './protocol/pool';
+import { STATUS } from './protocol/status';
+import { parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
+
+export interface SmbHandle extends NtHandle {
+  /** Follows a rename. */
+  path: string;
+  target: SmbTarget;
+  readonly client: SmbClient;
+  readonly fileId: FileId;
+  closed: boolean;
+}
+
+const READ_ACCESS =
+  Access.FILE_READ_DATA | Access.FILE_READ_EA | Access.FILE_READ_ATTRIBUTES | Access.READ_CONTROL | Access.SYNCHRONIZE;
+// DELETE is included with write access: delete-on-close and rename need it.
+const WRITE_ACCESS =
+  Access.FILE_WRITE_DATA |
+  Access.FILE_APPEND_DATA |
+  Access.FILE_WRITE_EA |
+  Access.FILE_WRITE_ATTRIBUTES |
+  Access.FILE_READ_ATTRIBUTES |
+  Access.READ_CONTROL |
+  Access.SYNCHRONIZE |
+  Access.DELETE;
+
+function asSmb(h: NtHandle): SmbHandle {
+  const s = h as SmbHandle;
+  if (!s.client || !s.fileId) throw new Error(`not an SMB handle: ${h.path}`);
+  return s;
+}
+
+const u64 = (v: bigint) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt.asUintN(64, v));
+  return b;
+};
+
+export class SmbTransport implements NtTransport {
+  readonly kind = 'smb' as const;
+  /** Open handles by client and FileId, to find a DUPLICATE_EXTENTS source again. */
+  private readonly handles = new Map<string, SmbHandle>();
+  /** Tail clones re-sent clamped to the source's EOF (see fsctl); tests read this. */
+  tailClamps = 0;
+
+  private static key(client: SmbClient, fileId: Uint8Array): string {
+    return `${client.where}|${Buffer.from(fileId).toString('hex')}`;
+  }
+
+  async open(path: string, opts: NtOpenOptions): Promise<NtHandle> {
+    const target = parseSmbUri(path);
+    const client = await clientFor(target);
+    let access = opts.access === 'read' ? READ_ACCESS : opts.access === 'write' ? WRITE_ACCESS : READ_ACCESS | WRITE_ACCESS;
+    let options = 0;
+    // Delete-on-close is set with SET_INFO FileDispositionInformation after the CREATE, not with
+    // the FILE_DELETE_ON_CLOSE create option: only the former can be cleared again once the
+    // temporary destination is complete (setDeleteOnClose(false)).
+    if (opts.deleteOnClose || opts.delete) access |= Access.DELETE;
+    const disposition =
+      opts.disposition === 'open' ? Disposition.OPEN : opts.disposition === 'create-new' ? Disposition.CREATE : Disposition.OVERWRITE_IF;
+    if (opts.disposition !== 'open') options |= CreateOption.NON_DIRECTORY_FILE;
+    const r = await client.create({ name: smbPath(target), desiredAccess: access, disposition, options }, path);
+    const h: SmbHandle = { path, target, client, fileId: r.fileId, closed: false };
+    this.handles.set(SmbTransport.key(client, r.fileId), h);
+    if (opts.deleteOnClose) {
+      try {
+        await this.setDeleteOnClose(h, true);
+      } catch (e) {
+        await this.close(h).catch(() => undefined);
+        throw e;
+      }
+    }
+    return h;
+  }
+
+  async close(h: NtHandle): Promise<void> {
+    const s = asSmb(h);
+    if (s.closed) return;
+    s.closed = true;
+    this.handles.delete(SmbTransport.key(s.client, s.fileId));
+    if (s.client.conn.closed) return; // the server closed it with the connection
+    await s.client.close(s.fileId, s.path);
+  }
+
+  async fsctl(h: NtHandle, code: number, input: Uint8Array | null, maxOutput: number): Promise<FsctlOutcome> {
+    const s = asSmb(h);
+    let r = await s.client.ioctl(s.fileId, code, input, maxOutput);
+    if (code === FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE && input && r.status === 0xc00000bb) {
+      const clamped = await this.clampCloneToSourceEof(s.client, input);
+      if (clamped) r = await s.client.ioctl(s.fileId, code, clamped, maxOutput);
+    }
+    return { kind: ntStatusOutcomeKind(r.status), code: r.status, codeName: ntStatusName(r.status), output: r.output };
+  }
+
+  /**
+   * Windows clones whole clusters, so a file's tail is sent rounded up past EOF (FACTS §3).
+   * Samba refuses any DUPLICATE_EXTENTS that reaches past the source's EOF with
+   * STATUS_NOT_SUPPORTED ("dup_extents req exceeds src size") while btrfs itself clones an
+   * unaligned tail that ends at EOF. So when that is the reason, ask once more with the count
+   * ending at EOF: the same bytes, phrased the way the server accepts.
+   */
+  private async clampCloneToSourceEof(client: SmbClient, input: Uint8Array): Promise<Uint8Array | undefined> {
+    if (input.length !== 40) return undefined;
+    const b = Buffer.from(input);
+    const src = this.handles.get(SmbTransport.key(client, b.subarray(0, 16)));
+    if (!src) return undefined;
+    const eof = (await this.queryInfo(src)).endOfFile;
+    const off = b.readBigInt64LE(16);
+    const count = b.readBigInt64LE(32);
+    if (off + count <= eof || off >= eof) return undefined;
+    b.writeBigInt64LE(eof - off, 32);
+    this.tailClamps++;
+    return b;
+  }
+
+  sourceReference(h: NtHandle): Uint8Array {
+    return Buffer.from(asSmb(h).fileId);
+  }
+
+  async queryInfo(h: NtHandle): Promise<NtFileInfo> {
+    const s = asSmb(h);
+    const b = await s.client.queryInfo(s.fileId, InfoType.FILE, FileInfoClass.FileNetworkOpenInformation, s.path, 56);
+    const attrs = b.readUInt32LE(48);
+    return {
+      basic: {
+        creationTime: b.readBigUInt64LE(0),
+        lastAccessTime: b.readBigUInt64LE(8),
+        lastWriteTime: b.readBigUInt64LE(16),
+        changeTime: b.readBigUInt64LE(24),
+        fileAttributes: attrs,
+      },
+      allocationSize: b.readBigUInt64LE(32),
+      endOfFile: b.readBigUInt64LE(40),
+      isDirectory: (attrs & FILE_ATTRIBUTE_DIRECTORY) !== 0,
+      sparse: (attrs & FILE_ATTRIBUTE_SPARSE_FILE) !== 0,
+    };
+  }
+
+  async queryVolume(h: NtHandle): Promise<NtVolumeInfo> {
+    const s = asSmb(h);
+    const c = s.client;
+    const attr = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsAttributeInformation, s.path, 1024);
+    const size = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsFullSizeInformation, s.path, 32);
+    const vol = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsVolumeInformation, s.path, 1024);
+    const nameLen = attr.readUInt32LE(8);
+    const bytesPerUnit = size.readUInt32LE(24) * size.readUInt32LE(28);
+    const unit = BigInt(bytesPerUnit);
+    return {
+      fileSystemName: attr.subarray(12, 12 + nameLen).toString('utf16le'),
+      attributes: attr.readUInt32LE(0),
+      clusterSize: bytesPerUnit,
+      totalBytes: size.readBigUInt64LE(0) * unit,
+      freeBytes: size.readBigUInt64LE(8) * unit,
+      // One share of one server, told apart from a re-created share by the volume serial.
+      volumeId: `smb://${s.target.host.toLowerCase()}:${s.target.port}/${s.target.share.toLowerCase()}#${vol.readUInt32LE(8).toString(16)}`,
+    };
+  }
+
+  async setEndOfFile(h: NtHandle, size: bigint): Promise<void> {
+    const s = asSmb(h);
+    await s.client.setInfo(s.fileId, InfoType.FILE, FileInfoClass.FileEndOfFileInformation, u64(size), s.path);
+  }
+
+  async setBasicInfo(h: NtHandle, info: NtBasicInfo): Promise<void> {
+    const s = asSmb(h);
+    const b = Buffer.alloc(40);
+    b.writeBigInt64LE(info.creationTime, 0);
+    b.writeBigInt64LE(info.lastAccessTime, 8);
+    b.writeBigInt64LE(info.lastWriteTime, 16);
+    b.writeBigInt64LE(info.changeTime, 24);
+    b.writeUInt32LE(info.fileAttributes >>> 0, 32);
+    await s.client.setInfo(s.fileId, InfoType.FILE, FileInfoClass.FileBasicInformation, b, s.path);
+  }
+
+  async setDeleteOnClose(h: NtHandle, del: boolean): Promise<void> {
+    const s = asSmb(h);
+    await s.client.setInfo(s.fileId, InfoType.FILE, FileInfoClass.FileDispositionInformation, Buffer.from([del ? 1 : 0]), s.path);
+  }
+
+  async rename(h: NtHandle, newPath: string, replace: boolean): Promise<void> {
+    const s = asSmb(h);
+    const to = parseSmbUri(newPath);
+    if (poolKey(to) !== poolKey(s.target)) {
+      throw smbError('E_CROSS_VOLUME', [s.path, newPath], `Cannot rename ${s.path} to ${newPath}: an SMB rename stays within one share (E_CROSS_VOLUME).`);
+    }
+    const name = Buffer.from(smbPath(to), 'utf16le');
+    const b = Buffer.alloc(20);
+    b.writeUInt8(replace ? 1 : 0, 0);
+    b.writeUInt32LE(name.length, 16);
+    await s.client.setInfo(s.fileId, InfoType.FILE, FileInfoClass.FileRenameInformation, Buffer.concat([b, name]), newPath);
+    s.path = newPath;
+    s.target = to;
+  }
+
+  async read(h: NtHandle, offset: bigint, length: number): Promise<Uint8Array> {
+    const s = asSmb(h);
+    return s.client.read(s.fileId, offset, length, s.path);
+  }
+
+  async write(h: NtHandle, offset: bigint, data: Uint8Array): Promise<void> {
+    const s = asSmb(h);
+    await s.client.write(s.fileId, offset, data, s.path);
+  }
+
+  async flush(h: NtHandle): Promise<void> {
+    const s = asSmb(h);
+    await s.client.flush(s.fileId, s.path);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    const target = parseSmbUri(path);
+    const client = await clientFor(target);
+    try {
+      const r = await client.create(
+        { name: smbPath(target), desiredAccess: Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE, disposition: Disposition.OPEN, options: 0 },
+        path,
+      );
+      await client.close(r.fileId, path);
+      return true;
+    } catch (e) {
+      if (
+        e instanceof SmbStatusError &&
+        (e.status === STATUS.STATUS_OBJECT_NAME_NOT_FOUND || e.status === STATUS.STATUS_OBJECT_PATH_NOT_FOUND || e.status === STATUS.STATUS_NO_SUCH_FILE)
+      ) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Names in the folder `path` (a helper for tests and the extension's pickers). */
+  async list(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean }>> {
+    const target = parseSmbUri(path);
+    const client = await clientFor(target);
+    const r = await client.create(
+      { name: smbPath(target), desiredAccess: Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE, disposition: Disposition.OPEN, options: CreateOption.DIRECTORY_FILE },
+      path,
+    );
+    try {
+      const entries = await client.listDirectory(r.fileId, path);
+      return entries.map((e) => ({ name: e.name, size: e.endOfFile, directory: (e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0 }));
+    } finally {
+      await client.close(r.fileId, path);
+    }
+  }
+}
+
+let shared: SmbTransport | undefined;
+
+export function smbTransport(): SmbTransport {
+  return (shared ??= new SmbTransport());
+}

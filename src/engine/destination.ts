@@ -1,0 +1,274 @@
+// Where a clone or copy lands, and how it gets there without ever losing an existing file:
+//   1. resolve: an existing folder keeps the source's name; anything else is a new file path
+//      whose folder must exist;
+//   2. an existing name follows the policy: fail (E_EXISTS), rename ("name (clone).ext",
+//      "name (clone 2).ext", ...) or overwrite (only when asked);
+//   3. the data goes to a temporary name in the destination folder
+//      (".name.extent-lens-<random>.tmp") and is renamed at the end; without overwrite the
+//      rename refuses to replace (renameat2 RENAME_NOREPLACE, or link()+unlink()), so a file
+//      created meanwhile is never clobbered;
+//   4. after an error or a cancel the temporary file is removed: nothing is left.
+
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import type { ExtendedBackend, PathInfo } from './backend-ext';
+import { isSmbPath } from './select-backend';
+import { nodeFsError } from './errno';
+import { FsctlError } from './errors';
+import type { ExistingPolicy, Operation } from './types';
+import { kindOf, notRegularError } from './file-kind';
+
+/** The file operations destination handling needs, on local paths or through a backend. */
+export interface DestinationFs {
+  stat(path: string): Promise<PathInfo>;
+  rename(from: string, to: string, replace: boolean): Promise<void>;
+  remove(path: string): Promise<void>;
+  readonly path: Pick<typeof nodePath.posix, 'join' | 'dirname' | 'basename' | 'extname'>;
+}
+
+/** Local files through node:fs (link()+unlink() gives a rename that never replaces). */
+export const nodeDestinationFs: DestinationFs = {
+  async stat(p) {
+    const st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+    if (!st) return { kind: 'missing', size: 0n };
+    return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, volumeId: st.dev.toString() };
+  },
+  async rename(from, to, replace) {
+    if (replace) return fs.renameSync(from, to);
+    fs.linkSync(from, to);
+    fs.unlinkSync(from);
+  },
+  async remove(p) {
+    try {
+      fs.unlinkSync(p);
+    } catch {
+      /* already gone */
+    }
+  },
+  path: nodePath,
+};
+
+/** Splits 'smb://user@host:port/share/dir' into the authority prefix and the posix path after it. */
+function splitSmb(p: string): [string, string] {
+  const m = /^(smb:\/\/[^/]*)(\/.*)?$/i.exec(p);
+  return m ? [m[1], m[2] ?? '/'] : ['', p];
+}
+
+/**
+ * posix path operations that keep an smb:// URI's authority intact (path.posix.join would
+ * collapse 'smb://' to 'smb:/').
+ */
+export const smbPathOps: DestinationFs['path'] = {
+  join: (dir: string, ...parts: string[]) => {
+    const [pre, rest] = splitSmb(dir);
+    return pre + nodePath.posix.join(rest, ...parts);
+  },
+  dirname: (p: string) => {
+    const [pre, rest] = splitSmb(p);
+    return pre + nodePath.posix.dirname(rest);
+  },
+  basename: (p: string, suffix?: string) => nodePath.posix.basename(splitSmb(p)[1], suffix),
+  extname: (p: string) => nodePath.posix.extname(splitSmb(p)[1]),
+};
+
+/** The backend's own file operations when it has them (the SMB backend), else node:fs. */
+export function destinationFsFor(backend: ExtendedBackend, forPath: string): DestinationFs {
+  const smb = isSmbPath(forPath);
+  if (backend.stat && backend.rename && backend.remove) {
+    return {
+      stat: (p) => backend.stat!(p),
+      rename: (a, b, r) => backend.rename!(a, b, r),
+      remove: (p) => backend.remove!(p),
+      path: smb ? smbPathOps : nodePath,
+    };
+  }
+  if (smb)
+    throw new FsctlError({
+      operation: 'clone',
+      code: 'E_UNSUPPORTED',
+      paths: [forPath],
+      message: `the ${backend.name} backend cannot rename or delete files, so a safe clone or copy to ${forPath} is not possible (E_UNSUPPORTED).`,
+    });
+  return nodeDestinationFs;
+}
+
+export interface ResolvedDestination {
+  /** Folder that receives the file. */
+  dir: string;
+  /** The final path (after any auto-rename). */
+  final: string;
+  /** The temporary name the data is written to first. */
+  temp: string;
+  /** True only when the person chose 'overwrite' AND the final name exists. */
+  overwrite: boolean;
+  policy: ExistingPolicy;
+  /** 'clone' or 'copy': the word used in auto-renamed names. */
+  label: string;
+}
+
+/** "name (clone).ext", "name (clone 2).ext", ... (n = 1 gives the first form). */
+export function renamedName(name: string, label: string, n: number, p: DestinationFs['path'] = nodePath): string {
+  const ext = p.extname(name);
+  const stem = ext && ext !== name ? name.slice(0, -ext.length) : name;
+  const tag = n <= 1 ? `(${label})` : `(${label} ${n})`;
+  return `${stem} ${tag}${ext && ext !== name ? ext : ''}`;
+}
+
+/** ".name.extent-lens-<random>.tmp": hidden, unique, in the destination folder (same volume). */
+export function tempName(dir: string, name: string, p: DestinationFs['path'] = nodePath): string {
+  // 48 random bits; a collision would only make the O_EXCL create fail, never overwrite.
+  const tag = Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0');
+  return p.join(dir, `.${name}.extent-lens-${tag}.tmp`);
+}
+
+export function isTempName(name: string): boolean {
+  return /^\..*\.extent-lens-[0-9a-f]{12}\.tmp$/.test(name);
+}
+
+function existsError(operation: Operation, final: string): FsctlError {
+  return new FsctlError({
+    operation,
+    code: 'E_EXISTS',
+    paths: [final],
+    message: `${operation}: ${final} already exists (E_EXISTS); choose another name, or ask to rename or overwrite.`,
+  });
+}
+
+export async function resolveDestination(
+  operation: Operation,
+  source: string,
+  destination: string,
+  policy: ExistingPolicy,
+  label: string,
+  dfs: DestinationFs,
+  sourceInfo?: PathInfo,
+): Promise<ResolvedDestination> {
+  const p = dfs.path;
+  let info: PathInfo;
+  try {
+    info = await dfs.stat(destination);
+  } catch (e) {
+    throw nodeFsError(operation, e, [destination]);
+  }
+  let dir: string;
+  let name: string;
+  if (info.kind === 'directory') {
+    dir = destination;
+    name = p.basename(source);
+  } else {
+    if (/[\\/]$/.test(destination) && info.kind === 'missing')
+      throw new FsctlError({
+        operation,
+        code: 'ENOENT',
+        errno: 2,
+        paths: [destination],
+        message: `${operation}: the destination folder ${destination} does not exist (ENOENT); create it first or give a file name.`,
+      });
+    dir = p.dirname(destination);
+    name = p.basename(destination);
+    const dirInfo = await dfs.stat(dir).catch((e) => {
+      throw nodeFsError(operation, e, [dir]);
+    });
+    if (dirInfo.kind === 'missing')
+      throw new FsctlError({
+        operation,
+        code: 'ENOENT',
+        errno: 2,
+        paths: [destination],
+        message: `${operation}: the destination folder ${dir} does not exist (ENOENT); create it first.`,
+      });
+    if (dirInfo.kind !== 'directory')
+      throw new FsctlError({
+        operation,
+        code: 'ENOTDIR',
+        errno: 20,
+        paths: [destination],
+        message: `${operation}: ${dir} is not a folder (ENOTDIR); the destination must be a folder or a new file path.`,
+      });
+  }
+  let final = p.join(dir, name);
+  const existing = info.kind === 'directory' ? await dfs.stat(final) : info;
+  let overwrite = false;
+  if (existing.kind !== 'missing') {
+    if (policy === 'fail') throw existsError(operation, final);
+    if (policy === 'overwrite') {
+      if (existing.kind !== 'file') throw notRegularError(operation, final, existing.kind);
+      if (sourceInfo?.fileId && existing.fileId === sourceInfo.fileId)
+        throw new FsctlError({
+          operation,
+          code: 'E_BAD_INPUT',
+          paths: [source, final],
+          message: `${operation}: the destination ${final} is the source itself (E_BAD_INPUT); overwriting it would destroy the data.`,
+        });
+      overwrite = true;
+    } else {
+      final = await freeRenamedPath(dir, name, label, dfs);
+    }
+  }
+  return { dir, final, temp: tempName(dir, p.basename(final), p), overwrite, policy, label };
+}
+
+async function freeRenamedPath(dir: string, name: string, label: string, dfs: DestinationFs, startAt = 1): Promise<string> {
+  for (let n = startAt; n < 10000; n++) {
+    const candidate = dfs.path.join(dir, renamedName(name, label, n, dfs.path));
+    if ((await dfs.stat(candidate)).kind === 'missing') return candidate;
+  }
+  throw new FsctlError({
+    operation: 'clone',
+    code: 'E_EXISTS',
+    paths: [dfs.path.join(dir, name)],
+    message: `too many renamed copies of ${name} in ${dir} (E_EXISTS); choose a name.`,
+  });
+}
+
+/** "The name is taken" as each backend says it (errno, Win32 error, NTSTATUS, engine code). */
+const NAME_TAKEN = new Set(['EEXIST', 'E_EXISTS', 'ERROR_FILE_EXISTS', 'ERROR_ALREADY_EXISTS', 'STATUS_OBJECT_NAME_COLLISION']);
+
+/**
+ * Rename the finished temporary file to its final name. Without overwrite the rename never
+ * replaces; if the name was taken meanwhile, 'rename' picks the next free name and 'fail'
+ * fails. Returns the final path. The caller removes the temp file when this throws.
+ */
+export async function commitDestination(operation: Operation, d: ResolvedDestination, dfs: DestinationFs): Promise<string> {
+  return commitDestinationWith(operation, d, dfs, (final) => dfs.rename(d.temp, final, d.overwrite));
+}
+
+/**
+ * commitDestination with the naming step given: `place(final)` must create `final` without
+ * ever replacing an existing file (fail with EEXIST instead), e.g. linkat of an O_TMPFILE
+ * inode. The policy on a name taken meanwhile is the same as for the rename.
+ */
+export async function commitDestinationWith(
+  operation: Operation,
+  d: ResolvedDestination,
+  dfs: DestinationFs,
+  place: (final: string) => Promise<void>,
+): Promise<string> {
+  let final = d.final;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await place(final);
+      return final;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code;
+      if (!NAME_TAKEN.has(code ?? '')) throw nodeFsError(operation, e, [final]);
+      if (d.policy !== 'rename') throw existsError(operation, final);
+      final = await freeRenamedPath(d.dir, dfs.path.basename(d.final).replace(/ \((clone|copy)( \d+)?\)(?=\.[^.]*$|$)/, ''), d.label, dfs);
+    }
+  }
+  throw existsError(operation, final);
+}
+
+/** Replace the temporary path by the final one in an error (the user never chose the temp name). */
+export function relabelError(e: unknown, temp: string, final: string): unknown {
+  if (!(e instanceof FsctlError) || !e.paths.includes(temp)) return e;
+  return new FsctlError({
+    operation: e.operation,
+    code: e.code,
+    errno: e.errno,
+    syscall: e.syscall,
+    paths: e.paths.map((x) => (x === temp ? final : x)),
+    message: e.message.split(temp).join(final),
+    cause: e,
+  });
+}

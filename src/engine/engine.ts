@@ -1,0 +1,341 @@
+// The engine: one API over every backend (src/engine/backend.ts), with the safety rules of
+// src/engine/operations.ts. Local work runs in this thread (CLI, tests) or, with
+// `{ worker: true }` (the extension host), in a worker thread so that no native loop blocks the
+// caller's event loop. smb:// paths always run here: their backend is network I/O, not a
+// native loop.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+// node:worker_threads (and the streams it loads) is required only when a worker is started:
+// the CLI runs most commands in its own thread and should not pay ~5 ms to load it.
+import type { Worker } from 'node:worker_threads';
+import { backendFor, isSmbPath, localBackend } from './select-backend';
+import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
+import { unpackExtents } from './backends/linux/codec';
+import { SignalContext } from './context';
+import { cancelledError, FsctlError, type SerializedFsctlError } from './errors';
+import { cloneUnobserved, type Request, requestOperation, requestPaths, type Response, runRequest } from './operations';
+import type {
+  ByteRange,
+  CloneFileOptions,
+  CloneRangeOptions,
+  CopyOptions,
+  DigHolesOptions,
+  ExtentMap,
+  OperationReport,
+  Progress,
+  RangesResult,
+  RunOptions,
+  VolumeInfo,
+} from './types';
+import type { WorkerCall, WorkerReply } from './worker-protocol';
+
+export interface EngineOptions {
+  /** Run local native work in a worker thread (the extension host); default false (CLI, tests). */
+  worker?: boolean;
+  /** The worker script; default dist/worker.js next to the bundle, or src/engine/worker.ts under tsx. */
+  workerScript?: string;
+  /**
+   * Node options for the worker threads (default: this process's, as node:worker_threads
+   * does). Benchmarks running under tsx pass [] so that the shipped worker.js starts as it
+   * does in the extension host, without tsx's loader (which triples its start-up).
+   */
+  workerExecArgv?: string[];
+}
+
+export interface MapOptions {
+  /** Only this part of the file (extents are clipped to it). */
+  window?: ByteRange;
+  /** Read at most this many extents (see PackedExtentMap.truncatedAt). */
+  maxExtents?: number;
+}
+
+export interface Engine {
+  ranges(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<RangesResult>;
+  map(path: string, opts?: RunOptions & MapOptions): Promise<ExtentMap>;
+  /**
+   * The same map with the extents in columnar typed arrays (PackedExtents: BigInt64Array
+   * offset/length/physical (-1 = unknown), Uint32Array raw FIEMAP flag bits). Millions of
+   * extents arrive without creating an object per extent; `unpackExtents` converts.
+   * With `maxExtents` the read stops after that many extents and `truncatedAt` says where the
+   * exact part ends. Such bounded reads (and volume queries) run on a second worker in worker
+   * mode, so they never wait behind a long read of a huge file.
+   */
+  mapPacked(path: string, opts?: RunOptions & MapOptions): Promise<PackedExtentMap>;
+  /**
+   * Bounded maps of many windows of one file in one request (at most MAX_MAP_WINDOWS): what
+   * mapPacked(path, { window, maxExtents }) gives for each, in order, at the cost of one
+   * round trip to the worker instead of one per window (the inspector samples a huge file
+   * with one window per bin).
+   */
+  mapWindows(path: string, windows: ByteRange[], opts: RunOptions & { maxExtents: number }): Promise<PackedExtentMap[]>;
+  volume(path: string): Promise<VolumeInfo>;
+  /** `destination` is an existing folder (clone keeps the source's name) or a new file path. */
+  clone(source: string, destination: string, opts?: CloneFileOptions): Promise<OperationReport>;
+  cloneRange(
+    source: string,
+    sourceOffset: bigint,
+    target: string,
+    targetOffset: bigint,
+    length: bigint,
+    opts?: CloneRangeOptions,
+  ): Promise<OperationReport>;
+  /** Server-side / in-kernel copy; falls back to a hole-keeping copy and says so in the report. */
+  copy(source: string, destination: string, opts?: CopyOptions): Promise<OperationReport>;
+  punch(path: string, range: ByteRange, opts?: RunOptions): Promise<OperationReport>;
+  /** Make a range read as zeros (punching where the file system can, writing zeros otherwise). */
+  zero(path: string, range: ByteRange, opts?: RunOptions): Promise<OperationReport>;
+  digHoles(path: string, opts?: DigHolesOptions): Promise<OperationReport>;
+  setSparse(path: string, sparse: boolean, opts?: RunOptions): Promise<OperationReport>;
+  /** Stop the worker, if any. */
+  dispose(): Promise<void>;
+}
+
+export type { PackedExtentMap } from './backend-ext';
+export type { PackedExtents } from './backends/linux/codec';
+export { unpackExtents, fiemapFlagNames } from './backends/linux/codec';
+
+export function createEngine(opts: EngineOptions = {}): Engine {
+  return new EngineImpl(opts);
+}
+
+/** smb:// paths through the SMB backend (loaded lazily), local paths through this OS's backend. */
+async function resolveBackend(p: string): Promise<ExtendedBackend> {
+  // backendFor loads the SMB backend lazily (dynamic import), so local work never loads it.
+  if (isSmbPath(p)) return (await backendFor(p)) as ExtendedBackend;
+  return localBackend() as ExtendedBackend;
+}
+
+function toMap(p: PackedExtentMap): ExtentMap {
+  const t0 = performance.now();
+  const { packed, ...rest } = p;
+  const extents = unpackExtents(packed);
+  return { ...rest, extents, durationMs: rest.durationMs + Math.round((performance.now() - t0) * 1000) / 1000 };
+}
+
+/**
+ * Worker lanes: 'main' runs everything; 'quick' runs bounded requests (a map with maxExtents,
+ * mapWindows, a volume query), so that the inspector's view of a huge file never waits behind the long
+ * full read running in 'main'. Each lane is one thread, started on first use.
+ */
+type Lane = 'main' | 'quick';
+
+function laneOf(req: Request): Lane {
+  return (req.op === 'map' && req.maxExtents !== undefined) || req.op === 'map-windows' || req.op === 'volume' ? 'quick' : 'main';
+}
+
+interface Pending {
+  request: Request;
+  lane: Lane;
+  /** The operation's cancel flag (Int32 over a SharedArrayBuffer). */
+  flag: Int32Array;
+  /** Resolves when the operation has finished either way. */
+  settled: Promise<void>;
+  resolve(v: Response): void;
+  reject(e: unknown): void;
+  onProgress?: (p: Progress) => void;
+}
+
+class EngineImpl implements Engine {
+  private readonly workers = new Map<Lane, Worker>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(private readonly opts: EngineOptions) {}
+
+  ranges(p: string, o: RunOptions & { window?: ByteRange } = {}): Promise<RangesResult> {
+    return this.run({ op: 'ranges', path: p, window: o.window }, o) as Promise<RangesResult>;
+  }
+  async map(p: string, o: RunOptions & MapOptions = {}): Promise<ExtentMap> {
+    return toMap((await this.run({ op: 'map', path: p, window: o.window, maxExtents: o.maxExtents }, o)) as PackedExtentMap);
+  }
+  mapPacked(p: string, o: RunOptions & MapOptions = {}): Promise<PackedExtentMap> {
+    return this.run({ op: 'map', path: p, window: o.window, maxExtents: o.maxExtents }, o) as Promise<PackedExtentMap>;
+  }
+  mapWindows(p: string, windows: ByteRange[], o: RunOptions & { maxExtents: number }): Promise<PackedExtentMap[]> {
+    return this.run({ op: 'map-windows', path: p, windows, maxExtents: o.maxExtents }, o) as Promise<PackedExtentMap[]>;
+  }
+  volume(p: string): Promise<VolumeInfo> {
+    return this.run({ op: 'volume', path: p }, {}) as Promise<VolumeInfo>;
+  }
+  clone(source: string, destination: string, o: CloneFileOptions = {}): Promise<OperationReport> {
+    // In this thread with no progress to report, the plain case settles at once. A signal can
+    // be ignored there: it fires only between turns of the event loop, never during one
+    // synchronous pass, so only one aborted already matters (and run() rejects that).
+    const unobserved = !this.opts.worker && o.onProgress === undefined && o.signal?.aborted !== true;
+    if (unobserved) {
+      try {
+        const rep = cloneUnobserved(source, destination, o.onExisting);
+        if (rep) return Promise.resolve(rep);
+      } catch {
+        // run() below meets the same failure again, and names it
+      }
+    }
+    return this.run({ op: 'clone', source, destination, onExisting: o.onExisting, fallback: o.fallback }, o, unobserved) as Promise<OperationReport>;
+  }
+  cloneRange(
+    source: string,
+    sourceOffset: bigint,
+    target: string,
+    targetOffset: bigint,
+    length: bigint,
+    o: CloneRangeOptions = {},
+  ): Promise<OperationReport> {
+    return this.run(
+      { op: 'clone-range', source, sourceOffset, target, targetOffset, length, atomic: o.atomic, fallback: o.fallback, extend: o.extend },
+      o,
+    ) as Promise<OperationReport>;
+  }
+  copy(source: string, destination: string, o: CopyOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'copy', source, destination, onExisting: o.onExisting }, o) as Promise<OperationReport>;
+  }
+  punch(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'punch', path: p, range }, o) as Promise<OperationReport>;
+  }
+  zero(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'zero', path: p, range }, o) as Promise<OperationReport>;
+  }
+  digHoles(p: string, o: DigHolesOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'dig-holes', path: p, blockSize: o.blockSize }, o) as Promise<OperationReport>;
+  }
+  setSparse(p: string, sparse: boolean, o: RunOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'set-sparse', path: p, sparse }, o) as Promise<OperationReport>;
+  }
+
+  /**
+   * Cancel what is still running (so each operation removes its temporary files itself), wait
+   * for it to settle (at most 5 s), then stop the worker.
+   */
+  async dispose(): Promise<void> {
+    if (this.workers.size === 0) return;
+    const settling = [...this.pending.values()].map((p) => {
+      Atomics.store(p.flag, 0, 1);
+      return p.settled;
+    });
+    if (settling.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(settling), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+    }
+    const all = [...this.workers.values()];
+    this.workers.clear();
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+
+  /**
+   * Not async (a clone is ~70 µs, every promise hop counts), but never throws: it rejects.
+   * `fastTried`: clone() has tried the plain case in this thread already.
+   */
+  private run(req: Request, o: RunOptions, fastTried = false): Promise<Response> {
+    try {
+      const paths = requestPaths(req);
+      if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
+      if (this.opts.worker && !paths.some(isSmbPath)) return this.runInWorker(req, o);
+      const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
+      return runRequest(resolveBackend, req, ctx, fastTried);
+    } catch (e) {
+      return Promise.reject(e); // e.g. the worker script is missing
+    }
+  }
+
+  // ---- worker ------------------------------------------------------------------------------
+
+  private workerScript(): { file: string; ts: boolean } {
+    if (this.opts.workerScript) return { file: this.opts.workerScript, ts: this.opts.workerScript.endsWith('.ts') };
+    const js = path.join(__dirname, 'worker.js');
+    if (fs.existsSync(js)) return { file: js, ts: false };
+    const ts = path.join(__dirname, 'worker.ts');
+    if (fs.existsSync(ts)) return { file: ts, ts: true };
+    throw new Error(`Extent Lens: the engine worker script was not found next to ${__filename} (worker.js or worker.ts)`);
+  }
+
+  private getWorker(lane: Lane): Worker {
+    const running = this.workers.get(lane);
+    if (running) return running;
+    const { file, ts } = this.workerScript();
+    // A .ts entry (tests and tools running from source under tsx): node 20 cannot start a worker
+    // from a .ts file directly, so a one-line bootstrap registers tsx's require hook first.
+    // (The module name is computed so bundlers do not try to resolve tsx into a shipped bundle.)
+    const tsxCjs = ['tsx', 'cjs'].join('/');
+    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+    const w = ts
+      ? new Worker(`require(${JSON.stringify(require.resolve(tsxCjs))}); require(${JSON.stringify(file)});`, { eval: true })
+      : new Worker(file, this.opts.workerExecArgv ? { execArgv: this.opts.workerExecArgv } : undefined);
+    w.on('message', (m: WorkerReply) => this.onReply(m, lane));
+    const failAll = (why: string): void => {
+      if (this.workers.get(lane) === w) this.workers.delete(lane);
+      for (const [id, p] of this.pending) {
+        if (p.lane !== lane) continue;
+        this.pending.delete(id);
+        p.reject(
+          new FsctlError({
+            operation: requestOperation(p.request),
+            code: 'E_INTERNAL',
+            paths: requestPaths(p.request),
+            message: `${requestOperation(p.request)}: the engine worker stopped (${why}) (E_INTERNAL); try again, and report it if it repeats.`,
+          }),
+        );
+      }
+    };
+    w.on('error', (e) => failAll(e.message));
+    w.on('exit', (code) => failAll(`exit code ${code}`));
+    w.unref();
+    this.workers.set(lane, w);
+    return w;
+  }
+
+  private onReply(m: WorkerReply, lane: Lane): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.kind === 'progress') {
+      p.onProgress?.(m.progress);
+      return;
+    }
+    this.pending.delete(m.id);
+    // An idle worker must not keep the process alive (the CLI, tests).
+    if (![...this.pending.values()].some((x) => x.lane === lane)) this.workers.get(lane)?.unref();
+    if (m.kind === 'result') p.resolve(m.value);
+    else if ((m.error as SerializedFsctlError).name === 'FsctlError') p.reject(FsctlError.fromJSON(m.error as SerializedFsctlError));
+    else {
+      const e = new Error(m.error.message);
+      e.name = m.error.name;
+      p.reject(e);
+    }
+  }
+
+  private runInWorker(req: Request, o: RunOptions): Promise<Response> {
+    const lane = laneOf(req);
+    const w = this.getWorker(lane);
+    const id = this.nextId++;
+    const cancel = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancel);
+    const onAbort = (): void => {
+      Atomics.store(flag, 0, 1);
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    let markSettled!: () => void;
+    const settled = new Promise<void>((r) => (markSettled = r));
+    return new Promise<Response>((resolve, reject) => {
+      this.pending.set(id, {
+        request: req,
+        lane,
+        flag,
+        settled,
+        resolve: (v) => {
+          o.signal?.removeEventListener('abort', onAbort);
+          markSettled();
+          resolve(v);
+        },
+        reject: (e) => {
+          o.signal?.removeEventListener('abort', onAbort);
+          markSettled();
+          reject(e);
+        },
+        onProgress: o.onProgress,
+      });
+      w.ref();
+      const call: WorkerCall = { kind: 'call', id, request: req, cancel, wantProgress: o.onProgress !== undefined };
+      w.postMessage(call);
+    });
+  }
+}

@@ -1,0 +1,238 @@
+// Block cloning on NT: FSCTL_DUPLICATE_EXTENTS_TO_FILE(_EX), sent on the DESTINATION handle with
+// the source named by NtTransport.sourceReference (HANDLE or SMB2_FILEID).
+//
+// Rules this follows (FACTS §3): same volume; FILE_SUPPORTS_BLOCK_REFCOUNTING on it; offsets and
+// length cluster aligned (the tail may be rounded up past EOF to the next cluster); each call
+// below 4 GiB, so chunks of (1<<32) - clusterSize; the destination range inside the destination's
+// EOF (set EOF first); a sparse source needs a sparse destination.
+
+import type { OpContext } from '../backend';
+import type { FsctlError } from '../errors';
+import type { Method, OperationReport } from '../types';
+import { DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC, FILE_ATTRIBUTE_READONLY, FILE_ATTRIBUTE_SPARSE_FILE, FSCTL } from './codec/fsctl-codes';
+import {
+  decodeIntegrityInfo,
+  encodeDuplicateExtents,
+  encodeDuplicateExtentsEx,
+  encodeSetIntegrityInfo,
+  encodeSetSparse,
+  INTEGRITY_INFORMATION_SIZE,
+} from './codec/windows';
+import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
+import type { NtBasicInfo, NtHandle, NtTransport } from './transport';
+import { requireBlockClone, requireSameVolume } from './volume';
+import { closeQuietly, intoNewFile } from './new-file';
+
+/** Largest cluster-aligned byte count below 4 GiB: (1 << 32) - clusterSize. */
+export function cloneChunkSize(clusterSize: number): bigint {
+  return (1n << 32n) - BigInt(clusterSize);
+}
+
+export function roundUp(n: bigint, to: bigint): bigint {
+  return ((n + to - 1n) / to) * to;
+}
+
+export interface CloneChunk {
+  sourceOffset: bigint;
+  targetOffset: bigint;
+  byteCount: bigint;
+}
+
+/**
+ * Split a clone into calls below 4 GiB. The last chunk's byte count is rounded up to the cluster
+ * (allowed when the range ends at the source's EOF; the engine checks alignment before this).
+ */
+export function planCloneChunks(sourceOffset: bigint, targetOffset: bigint, length: bigint, clusterSize: number, maxChunk?: bigint): CloneChunk[] {
+  const cluster = BigInt(clusterSize);
+  // An override may shrink the chunk but never reach 4 GiB: every call must stay below it.
+  const limit = cloneChunkSize(clusterSize);
+  let chunk = maxChunk !== undefined && maxChunk < limit ? maxChunk : limit;
+  chunk -= chunk % cluster;
+  if (chunk <= 0n) chunk = cluster;
+  const out: CloneChunk[] = [];
+  for (let done = 0n; done < length; done += chunk) {
+    const n = length - done < chunk ? length - done : chunk;
+    out.push({ sourceOffset: sourceOffset + done, targetOffset: targetOffset + done, byteCount: roundUp(n, cluster) });
+  }
+  return out;
+}
+
+
+export interface DuplicateOptions {
+  atomic?: boolean;
+  /** Chunk size override (tests); default (1 << 32) - clusterSize. */
+  maxChunkBytes?: bigint;
+}
+
+/** Send the DUPLICATE_EXTENTS calls for one range; returns the number of FSCTLs sent. */
+export async function duplicateExtents(
+  t: NtTransport,
+  src: NtHandle,
+  dst: NtHandle,
+  sourceOffset: bigint,
+  targetOffset: bigint,
+  length: bigint,
+  clusterSize: number,
+  operation: 'clone' | 'clone-range',
+  opts: DuplicateOptions,
+  ctx: OpContext,
+): Promise<number> {
+  const ref = t.sourceReference(src);
+  const code = opts.atomic ? FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX : FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE;
+  let calls = 0;
+  let done = 0n;
+  for (const c of planCloneChunks(sourceOffset, targetOffset, length, clusterSize, opts.maxChunkBytes)) {
+    ctx.checkCancelled();
+    const input = opts.atomic
+      ? encodeDuplicateExtentsEx({ sourceRef: ref, ...c, flags: DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC })
+      : encodeDuplicateExtents({ sourceRef: ref, ...c });
+    const o = await t.fsctl(dst, code, input, 0);
+    calls++;
+    if (o.kind !== 'ok') {
+      let advice: string | undefined;
+      if (o.kind === 'not-supported' && opts.atomic) advice = 'this file system or server does not support FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC (ReFS on Windows 10 1803 / Server 2019 or later); clone without the atomic option';
+      throw fsctlFailure(t, operation, code, o, [src.path, dst.path], advice);
+    }
+    done += c.byteCount;
+    ctx.progress({ done: done < length ? done : length, total: length });
+  }
+  return calls;
+}
+
+/** FILE_ATTRIBUTE_VALID_SET_FLAGS: the attributes FileBasicInfo may set (sparse, reparse, compressed... may not). */
+const VALID_SET_ATTRIBUTES = 0x000031a7;
+
+function basicWithout(b: NtBasicInfo, mask: number): NtBasicInfo {
+  // FileAttributes 0 means "leave unchanged"; FILE_ATTRIBUTE_NORMAL (0x80) means "none".
+  const attrs = b.fileAttributes & VALID_SET_ATTRIBUTES & ~mask;
+  return { ...b, fileAttributes: attrs === 0 ? 0x80 : attrs };
+}
+
+/**
+ * The whole-file clone sequence of FACTS §3 into `target` (must not exist): checks -> create with
+ * delete-on-close -> set sparse -> copy integrity settings -> EOF -> duplicate in chunks -> clear
+ * sparse if the source was not -> timestamps/attributes -> flush -> keep. On any failure the
+ * destination handle closes with delete-on-close still set, so nothing is left behind.
+ */
+export async function cloneFileNt(t: NtTransport, source: string, target: string, ctx: OpContext, opts: DuplicateOptions = {}): Promise<OperationReport> {
+  const paths = [source, target];
+  const notes: string[] = [];
+  let calls = 0;
+  // The source's basic info to re-apply once the file is kept, when it carries read-only.
+  let keptBasic: NtBasicInfo | undefined;
+  return intoNewFile(t, 'clone', source, target, ctx, {
+    async prepare(src) {
+      const vol = await t.queryVolume(src);
+      requireBlockClone(vol, 'clone', paths);
+      return vol;
+    },
+    async fill(src, info, dst, vol) {
+      requireSameVolume(vol, await t.queryVolume(dst), 'clone', paths);
+
+      // Sparse first: a sparse source cannot be cloned into a non-sparse destination.
+      let o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
+      calls++;
+      if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target]);
+
+      // Integrity streams must match for ReFS to share clusters. Dev Drive refuses SET with access
+      // denied; servers without integrity streams say not-supported: both are fine to ignore.
+      let clusterSize = vol.clusterSize;
+      o = await t.fsctl(src, FSCTL.FSCTL_GET_INTEGRITY_INFORMATION, null, INTEGRITY_INFORMATION_SIZE);
+      calls++;
+      if (o.kind === 'ok' && o.output.byteLength >= INTEGRITY_INFORMATION_SIZE) {
+        const ii = decodeIntegrityInfo(o.output);
+        if (ii.clusterSizeInBytes > 0) clusterSize = ii.clusterSizeInBytes;
+        o = await t.fsctl(dst, FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, encodeSetIntegrityInfo(ii), 0);
+        calls++;
+        if (o.kind !== 'ok' && o.kind !== 'not-supported' && o.code !== 5 && o.code >>> 0 !== 0xc0000022) {
+          throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, o, [target]);
+        }
+        if (o.kind !== 'ok') notes.push(`integrity settings not copied (${o.codeName}); ignored as documented for Dev Drive`);
+      }
+
+      await t.setEndOfFile(dst, info.endOfFile);
+      calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx);
+
+      if (!info.sparse) {
+        o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, encodeSetSparse(false), 0);
+        calls++;
+        if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target], 'the clone is complete but the destination could not be made non-sparse like the source');
+      }
+
+      // Read-only would block clearing delete-on-close; it is applied once the file is kept.
+      if (info.basic.fileAttributes & FILE_ATTRIBUTE_READONLY) keptBasic = basicWithout(info.basic, FILE_ATTRIBUTE_SPARSE_FILE);
+      await t.setBasicInfo(dst, basicWithout(info.basic, FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_SPARSE_FILE));
+      notes.push(`cluster size ${clusterSize}; ${info.sparse ? 'sparse source, destination kept sparse' : 'destination made non-sparse like the source'}`);
+      return { operation: 'clone', method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE', source, destination: target, bytes: info.endOfFile, calls, notes };
+    },
+    async kept(dst) {
+      if (keptBasic) await t.setBasicInfo(dst, keptBasic);
+    },
+  });
+}
+
+/**
+ * Clone `length` bytes from `source` at `sourceOffset` to `target` (an existing file, possibly
+ * `source` itself) at `targetOffset`. Extends the destination's EOF when the range ends past it
+ * (restored if the clone fails) and marks the destination sparse when the source is sparse.
+ */
+export async function cloneRangeNt(
+  t: NtTransport,
+  source: string,
+  sourceOffset: bigint,
+  target: string,
+  targetOffset: bigint,
+  length: bigint,
+  opts: DuplicateOptions,
+  ctx: OpContext,
+): Promise<OperationReport> {
+  const start = now();
+  const paths = source === target ? [source] : [source, target];
+  const notes: string[] = [];
+  const same = source === target;
+  let src: NtHandle | undefined;
+  let dst: NtHandle | undefined;
+  let restoreEof: bigint | undefined;
+  let calls = 0;
+  try {
+    src = await t.open(source, { access: same ? 'read-write' : 'read', disposition: 'open' });
+    const sInfo = await t.queryInfo(src);
+    if (sInfo.isDirectory) throw engineError('clone-range', 'E_NOT_REGULAR', paths, `${source} is a folder (E_NOT_REGULAR); choose a file.`);
+    const vol = await t.queryVolume(src);
+    requireBlockClone(vol, 'clone-range', paths);
+    dst = same ? src : await t.open(target, { access: 'read-write', disposition: 'open' });
+    const dInfo = same ? sInfo : await t.queryInfo(dst);
+    if (dInfo.isDirectory) throw engineError('clone-range', 'E_NOT_REGULAR', paths, `${target} is a folder (E_NOT_REGULAR); choose a file.`);
+    if (!same) requireSameVolume(vol, await t.queryVolume(dst), 'clone-range', paths);
+
+    if (sInfo.sparse && !dInfo.sparse) {
+      const o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
+      calls++;
+      if (o.kind !== 'ok') throw fsctlFailure(t, 'clone-range', FSCTL.FSCTL_SET_SPARSE, o, [target], 'the source is sparse, so the destination must be made sparse first, and that failed');
+      notes.push('destination marked sparse because the source is sparse');
+    }
+    const end = targetOffset + length;
+    if (end > dInfo.endOfFile) {
+      await t.setEndOfFile(dst, end);
+      restoreEof = dInfo.endOfFile;
+      notes.push(`destination extended from ${dInfo.endOfFile} to ${end} bytes`);
+    }
+    calls += await duplicateExtents(t, src, dst, sourceOffset, targetOffset, length, vol.clusterSize, 'clone-range', opts, ctx);
+    restoreEof = undefined;
+    if (opts.atomic && length > (opts.maxChunkBytes ?? cloneChunkSize(vol.clusterSize))) notes.push('SOURCE_ATOMIC applies to each call below 4 GiB, not to the whole range');
+    const method: Method = opts.atomic ? 'FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX' : 'FSCTL_DUPLICATE_EXTENTS_TO_FILE';
+    return { operation: 'clone-range', method, source, destination: target, bytes: length, calls, durationMs: elapsed(start), notes };
+  } catch (e) {
+    if (restoreEof !== undefined && dst) {
+      try {
+        await t.setEndOfFile(dst, restoreEof);
+      } catch {
+        // Best effort; the clone error below is what the person needs to see.
+      }
+    }
+    throw asFsctlError(e, 'clone-range', paths, 'clone-range') as FsctlError;
+  } finally {
+    if (dst && dst !== src) await closeQuietly(t, dst);
+    await closeQuietly(t, src);
+  }
+}
