@@ -4,35 +4,31 @@
 
 import * as vscode from 'vscode';
 
-type Provider = (req: { host: string; user: string; domain?: string; port?: number; share?: string }) => Promise<string | undefined>;
-
 let installed = false;
 
 export async function installSmbPasswordProvider(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
   if (installed) return;
   installed = true;
-  let mod: { setSmbPasswordProvider?: (fn: Provider) => void };
   try {
-    mod = (await import('../engine/backends/smb/protocol/pool')) as typeof mod;
+    const { configureSmbPasswords } = await import('../engine');
+    await configureSmbPasswords(async (req) => {
+      const key = `extentLens.smb.${(req.domain ? req.domain + '\\' : '') + req.user}@${req.host}${req.port ? ':' + req.port : ''}`;
+      const stored = await context.secrets.get(key);
+      if (stored !== undefined) return stored;
+      const entered = await vscode.window.showInputBox({
+        title: vscode.l10n.t('SMB password'),
+        prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', req.user, req.host),
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (entered === undefined) return undefined;
+      await context.secrets.store(key, entered);
+      return entered;
+    });
   } catch (e) {
     log.debug(`SMB module not available: ${e instanceof Error ? e.message : String(e)}`);
     return;
   }
-  if (typeof mod.setSmbPasswordProvider !== 'function') return;
-  mod.setSmbPasswordProvider(async (req) => {
-    const key = `extentLens.smb.${(req.domain ? req.domain + '\\' : '') + req.user}@${req.host}${req.port ? ':' + req.port : ''}`;
-    const stored = await context.secrets.get(key);
-    if (stored !== undefined) return stored;
-    const entered = await vscode.window.showInputBox({
-      title: vscode.l10n.t('SMB password'),
-      prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', req.user, req.host),
-      password: true,
-      ignoreFocusOut: true,
-    });
-    if (entered === undefined) return undefined;
-    await context.secrets.store(key, entered);
-    return entered;
-  });
   log.info('SMB passwords: provided from SecretStorage');
 }
 
@@ -41,9 +37,9 @@ export async function forgetSmbPassword(context: vscode.ExtensionContext, key: s
   await context.secrets.delete(key);
 }
 
-/** Close pooled SMB connections on deactivation; loads nothing if SMB was never used. */
+/** Close pooled SMB connections on deactivation; loads nothing if the engine was never loaded. */
 export async function closeSmbConnectionsIfUsed(): Promise<void> {
   if (!installed) return;
-  const { closeSmbConnections } = await import('../engine/backends/smb/protocol/pool');
+  const { closeSmbConnections } = await import('../engine');
   await closeSmbConnections();
 }
