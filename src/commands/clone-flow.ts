@@ -5,8 +5,7 @@
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
-import type { Engine } from '../engine';
-import type { ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine/types';
+import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine';
 import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';

@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
+import type { OperationReport } from '../engine';
 import type { Services } from './services';
 import { COMMANDS } from './logic/commands';
 import { formatBytes } from './logic/bytes';

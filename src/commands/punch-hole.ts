@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
+import type { OperationReport } from '../engine';
 import type { Services } from './services';
 import { COMMANDS } from './logic/commands';
 import { byteArgument, formatBytes } from './logic/bytes';

@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
+import type { OperationReport } from '../engine';
 import type { Services } from './services';
 import { COMMANDS } from './logic/commands';
 import { copyName, destinationInFolder } from './logic/destination';

@@ -2,7 +2,7 @@
 // size, sparse and clone support with the evidence). Returns the VolumeInfo.
 
 import * as vscode from 'vscode';
-import type { VolumeInfo } from '../engine/types';
+import type { VolumeInfo } from '../engine';
 import type { Services } from './services';
 import { COMMANDS } from './logic/commands';
 import { describeVolume } from './logic/volume-text';

@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
-import type { OperationReport, Progress } from '../engine/types';
+import type { OperationReport, Progress } from '../engine';
 import { errorFacts, errorLogLine } from './logic/errors';
 import { type AskAnswer } from './logic/existing-policy';
 import { ProgressTracker } from './logic/progress';

@@ -17,7 +17,7 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { VolumeInfo } from '../engine/types';
+import type { VolumeInfo } from '../engine';
 import { fromWire, parseWebviewMessage, type HostMessage, type WebviewMessage, type WireSummary } from '../protocol/messages';
 import { MapModel } from './map-model';
 import type { InspectorHandle, Services } from '../commands/services';

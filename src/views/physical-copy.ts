@@ -4,7 +4,7 @@
 // The temporary file is always deleted, on success, failure and cancel.
 
 import * as fs from 'node:fs/promises';
-import type { RunOptions } from '../engine/types';
+import type { RunOptions } from '../engine';
 
 const CHUNK = 4 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 // The clone-results view's numbers, computed from the engine's report and the extent maps
 // made before and after the operation. Pure: the windows are built by the caller (map-model).
 
-import type { Extent, ExtentMap, OperationReport } from '../../engine/types';
+import type { Extent, ExtentMap, OperationReport } from '../../engine';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../protocol/messages';
 import { toWire } from '../../protocol/messages';
 

@@ -1,6 +1,6 @@
 // VolumeInfo as lines for people (the notification shows the first, the log all of them).
 
-import type { VolumeInfo } from '../../engine/types';
+import type { VolumeInfo } from '../../engine';
 import { formatBytes } from './bytes';
 import { plainT, type Translate } from './translate';
 
