@@ -44,7 +44,7 @@ const readJson = (p) => JSON.parse(fs.readFileSync(p, 'utf8'));
 const log = (m) => console.log(`package: ${m}`);
 
 /** The strings passed to vscode.l10n.t / t(...) in the extension and the webviews (which get the bundle in their initial state), for l10n/bundle.l10n.json. */
-export function extractL10nStrings(dirs = ['src/commands', 'src/views', 'src/extension.ts', 'webview']) {
+export function extractL10nStrings(dirs = ['src/commands', 'src/host', 'src/views', 'src/extension.ts', 'webview']) {
   const files = [];
   const walk = (p) => {
     const full = path.join(root, p);

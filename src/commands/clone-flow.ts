@@ -10,11 +10,11 @@ import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';
 import { buildCloneResults } from './logic/clone-results';
-import { errorFacts, errorLogLine } from './logic/errors';
-import { policyFor } from './logic/existing-policy';
-import { mustRename } from './logic/destination';
-import type { Services } from './services';
-import { askExisting, exists, logReport, offerCopyInstead, showFailure, withCancellableProgress } from './ui';
+import { errorFacts, errorLogLine } from '../host/logic/errors';
+import { policyFor } from '../host/logic/existing-policy';
+import { mustRename } from '../host/logic/destination';
+import type { Services } from '../host/services';
+import { askExisting, exists, logReport, offerCopyInstead, showFailure, withCancellableProgress } from '../host/ui';
 
 const t = vscode.l10n.t;
 

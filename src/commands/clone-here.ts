@@ -6,11 +6,11 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { destinationInFolder } from './logic/destination';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { destinationInFolder } from '../host/logic/destination';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { pickFiles, pickFolder, requireTrust } from './ui';
+import { pickFiles, pickFolder, requireTrust } from '../host/ui';
 
 const t = vscode.l10n.t;
 

@@ -9,13 +9,13 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
 import { alignmentRule, checkLength, checkOffset, lengthToEof } from './logic/clone-range-input';
-import { byteArgument } from './logic/bytes';
-import { samePath } from './logic/destination';
+import { byteArgument } from '../host/logic/bytes';
+import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { pickFile, requireTrust, showFailure } from './ui';
+import { pickFile, requireTrust, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
 

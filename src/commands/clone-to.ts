@@ -4,12 +4,12 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ExistingPolicy, OperationReport } from '../engine';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { cloneName, destinationInFolder } from './logic/destination';
-import { pathsFromArgs } from './logic/clone-selection';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { cloneName, destinationInFolder } from '../host/logic/destination';
+import { pathsFromArgs } from '../host/logic/clone-selection';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { exists, pickFile, requireTrust } from './ui';
+import { exists, pickFile, requireTrust } from '../host/ui';
 
 const t = vscode.l10n.t;
 

@@ -4,10 +4,10 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { formatBytes } from './logic/bytes';
-import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from './ui';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { formatBytes } from '../host/logic/bytes';
+import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 
 const t = vscode.l10n.t;
 

@@ -7,11 +7,11 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { byteArgument, formatBytes } from './logic/bytes';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { byteArgument, formatBytes } from '../host/logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
-import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from './ui';
+import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 
 const t = vscode.l10n.t;
 

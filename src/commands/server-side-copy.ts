@@ -6,12 +6,12 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { copyName, destinationInFolder } from './logic/destination';
-import { pathsFromArgs } from './logic/clone-selection';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { copyName, destinationInFolder } from '../host/logic/destination';
+import { pathsFromArgs } from '../host/logic/clone-selection';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { exists, pickFile, requireTrust } from './ui';
+import { exists, pickFile, requireTrust } from '../host/ui';
 
 const t = vscode.l10n.t;
 

@@ -3,11 +3,11 @@
 
 import * as vscode from 'vscode';
 import type { VolumeInfo } from '../engine';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
 import { describeVolume } from './logic/volume-text';
-import { pathsFromArgs } from './logic/clone-selection';
-import { activeFileUri, showFailure } from './ui';
+import { pathsFromArgs } from '../host/logic/clone-selection';
+import { activeFileUri, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
 

@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
-import type { Services } from './services';
-import { logReport, pickFile, requireTrust, showFailure } from './ui';
+import type { Services } from '../host/services';
+import { logReport, pickFile, requireTrust, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
 

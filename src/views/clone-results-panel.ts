@@ -5,11 +5,11 @@
 import * as vscode from 'vscode';
 import type { CloneResultsData, HostMessage } from '../protocol/messages';
 import { parseWebviewMessage, toWire } from '../protocol/messages';
-import type { Services } from '../commands/services';
-import { CLONE_RESULTS_PANEL_TYPE } from '../commands/logic/commands';
-import { comparisonCopyPath } from '../commands/logic/destination';
-import { errorLogLine } from '../commands/logic/errors';
-import { requireTrust, showFailure, withCancellableProgress } from '../commands/ui';
+import type { Services } from '../host/services';
+import { CLONE_RESULTS_PANEL_TYPE } from '../host/logic/contributions';
+import { comparisonCopyPath } from '../host/logic/destination';
+import { errorLogLine } from '../host/logic/errors';
+import { requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
 import { physicalCopy } from './physical-copy';
 

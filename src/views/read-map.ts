@@ -9,7 +9,7 @@
 // inspector reads what lies after it with bounded reads of the visible part.
 
 import type { Engine, ExtentMap, MapSource, PackedExtentMap, RunOptions, VolumeInfo } from '../engine';
-import type { MapDetail } from '../commands/logic/map-detail';
+import type { MapDetail } from '../host/logic/map-detail';
 
 export async function readMap(
   engine: Engine,

@@ -1,12 +1,12 @@
 // The byte-size grammar (src/protocol/byte-size.ts): one implementation that the CLI's
-// arguments (src/cli/numbers.ts) and the extension's input boxes (src/commands/logic/bytes.ts)
+// arguments (src/cli/numbers.ts) and the extension's input boxes (src/host/logic/bytes.ts)
 // both parse with, so "64k" or "0x1000" means the same bytes in either.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INT64_MAX, parseByteSize } from '../../src/protocol/byte-size';
 import { parseSize } from '../../src/cli/numbers';
-import { parseByteInput } from '../../src/commands/logic/bytes';
+import { parseByteInput } from '../../src/host/logic/bytes';
 
 const GOOD: [string, bigint][] = [
   ['0', 0n],

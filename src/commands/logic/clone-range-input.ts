@@ -3,8 +3,8 @@
 // volume's block (cluster) size; the length too, unless the range ends exactly at the
 // source's end of file. Within one file the two ranges must not overlap.
 
-import { formatBytes, parseByteInput } from './bytes';
-import { plainT, type Translate } from './translate';
+import { formatBytes, parseByteInput } from '../../host/logic/bytes';
+import { plainT, type Translate } from '../../host/logic/translate';
 
 export const INT64_MAX = (1n << 63n) - 1n;
 

@@ -77,18 +77,3 @@ export function buildCloneResults(report: OperationReport, source: SideMaps, des
     notes: report.notes ?? [],
   };
 }
-
-/** One line for the log channel, exact numbers included. */
-export function reportLogLine(r: OperationReport): string {
-  const parts = [
-    `${r.operation} via ${r.method}`,
-    r.source !== undefined ? `source=${r.source}` : '',
-    r.destination !== undefined ? `destination=${r.destination}` : '',
-    `bytes=${r.bytes}`,
-    `calls=${r.calls}`,
-    `duration=${r.durationMs.toFixed(1)}ms`,
-    r.fellBack ? `fellBack (${r.fallbackReason ?? 'no reason given'})` : '',
-    ...(r.notes ?? []).map((n) => `note: ${n}`),
-  ];
-  return parts.filter((p) => p !== '').join(' ');
-}

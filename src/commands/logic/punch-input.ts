@@ -1,8 +1,8 @@
 // Validation of the Punch Hole inputs: an offset inside the file and a positive length that
 // does not run past the end (punching past EOF does nothing useful and usually means a typo).
 
-import { parseByteInput } from './bytes';
-import { plainT, type Translate } from './translate';
+import { parseByteInput } from '../../host/logic/bytes';
+import { plainT, type Translate } from '../../host/logic/translate';
 
 export interface PunchCheck {
   offset?: bigint;

@@ -1,8 +1,8 @@
 // VolumeInfo as lines for people (the notification shows the first, the log all of them).
 
 import type { VolumeInfo } from '../../engine';
-import { formatBytes } from './bytes';
-import { plainT, type Translate } from './translate';
+import { formatBytes } from '../../host/logic/bytes';
+import { plainT, type Translate } from '../../host/logic/translate';
 
 export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
   const yes = t('yes');

@@ -7,7 +7,7 @@ import type { OperationReport, Progress } from '../engine';
 import { errorFacts, errorLogLine } from './logic/errors';
 import { type AskAnswer } from './logic/existing-policy';
 import { ProgressTracker } from './logic/progress';
-import { reportLogLine } from './logic/clone-results';
+import { reportLogLine } from './logic/report-log';
 import { pathsFromArgs } from './logic/clone-selection';
 import type { Services } from './services';
 
