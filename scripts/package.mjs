@@ -54,12 +54,14 @@ export function extractL10nStrings(dirs = ['src/commands', 'src/host', 'src/view
   };
   dirs.forEach(walk);
   const strings = new Map();
-  // t('...') / l10n.t('...') with a single-quoted literal first argument (the code's style)
-  const re = /(?:\bl10n\.t|(?<![\w.])t)\(\s*'((?:[^'\\\n]|\\.)*)'/g;
+  // t('...') / l10n.t('...') with a literal first argument: single-quoted (the code's style), or
+  // double-quoted where the text holds an apostrophe (Prettier's choice then)
+  const re = /(?:\bl10n\.t|(?<![\w.])t)\(\s*(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)")/g;
   for (const f of files) {
     const text = fs.readFileSync(f, 'utf8');
     for (const m of text.matchAll(re)) {
-      const s = m[1].replace(/\\'/g, "'").replace(/\\\\/g, '\\');
+      const s =
+        m[1] !== undefined ? m[1].replace(/\\'/g, "'").replace(/\\\\/g, '\\') : m[2].replace(/\\"/g, '"').replace(/\\\\/g, '\\');
       strings.set(s, s);
     }
   }

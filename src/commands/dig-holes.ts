@@ -18,7 +18,9 @@ export function registerDigHoles(s: Services): vscode.Disposable {
     if (!file) return undefined;
     try {
       const engine = await s.engine();
-      const report = await withCancellableProgress(t('Digging holes in {0}', path.basename(file)), (signal, onProgress) => engine.digHoles(file, { signal, onProgress }));
+      const report = await withCancellableProgress(t('Digging holes in {0}', path.basename(file)), (signal, onProgress) =>
+        engine.digHoles(file, { signal, onProgress }),
+      );
       logReport(s, report);
       void vscode.window.showInformationMessage(t('Freed {0} of zero blocks in {1}.', formatBytes(report.bytes), path.basename(file)));
       return report;

@@ -13,7 +13,10 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
     // Folders in a mixed explorer selection are not clone sources: leave them out, say so.
     const kept: string[] = [];
     for (const p of paths) {
-      const isDir = await fs.stat(p).then((st) => st.isDirectory(), () => false);
+      const isDir = await fs.stat(p).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
       if (isDir) s.log.info(`select for block clone: skipped folder ${p}`);
       else kept.push(p);
     }

@@ -13,9 +13,16 @@ const t = vscode.l10n.t;
 
 export function registerShowVolume(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.showVolume, async (uri?: unknown): Promise<VolumeInfo | undefined> => {
-    let target: string | undefined = pathsFromArgs(uri, undefined)[0] ?? activeFileUri()?.fsPath ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    let target: string | undefined =
+      pathsFromArgs(uri, undefined)[0] ??
+      activeFileUri()?.fsPath ??
+      vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
     if (!target) {
-      const picked = await vscode.window.showOpenDialog({ title: t('Show Volume Capabilities'), canSelectFiles: true, canSelectFolders: true });
+      const picked = await vscode.window.showOpenDialog({
+        title: t('Show Volume Capabilities'),
+        canSelectFiles: true,
+        canSelectFolders: true,
+      });
       target = picked?.[0]?.fsPath;
     }
     if (!target) return undefined;

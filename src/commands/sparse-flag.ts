@@ -20,7 +20,9 @@ export async function runSetSparse(s: Services, uri: unknown, sparse: boolean): 
     logReport(s, report);
     const notes = report.notes?.length ? ` ${report.notes.join(' ')}` : '';
     void vscode.window.showInformationMessage(
-      (sparse ? t('{0} is marked sparse ({1}).', path.basename(file), report.method) : t('{0} is no longer marked sparse ({1}).', path.basename(file), report.method)) + notes,
+      (sparse
+        ? t('{0} is marked sparse ({1}).', path.basename(file), report.method)
+        : t('{0} is no longer marked sparse ({1}).', path.basename(file), report.method)) + notes,
     );
     return report;
   } catch (e) {

@@ -32,19 +32,37 @@ export async function pickFile(arg: unknown, title: string, opts: { useActiveEdi
     const active = activeFileUri();
     if (active) return active.fsPath;
   }
-  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: t('Select') });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: false,
+    openLabel: t('Select'),
+  });
   return picked?.[0]?.fsPath;
 }
 
 export async function pickFiles(title: string): Promise<string[]> {
-  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: true, openLabel: t('Select') });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: true,
+    openLabel: t('Select'),
+  });
   return (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
 }
 
 export async function pickFolder(arg: unknown, title: string): Promise<string | undefined> {
   const fromArg = pathsFromArgs(arg, undefined)[0];
   if (fromArg) return fromArg;
-  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: t('Select Folder') });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+    openLabel: t('Select Folder'),
+  });
   return picked?.[0]?.fsPath;
 }
 

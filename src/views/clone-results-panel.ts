@@ -92,7 +92,10 @@ export class CloneResultsPanel implements vscode.Disposable {
         physicalCopy(data.source.path, tmp, { signal, onProgress }),
       );
       const comparison = { copyMs: result.durationMs, copyBytes: toWire(result.bytes), cloneMs: data.durationMs };
-      this.s.log.info(`compare: physical copy of ${data.source.path}: ${result.bytes} bytes in ${result.durationMs.toFixed(1)} ms (clone took ${data.durationMs.toFixed(1)} ms); temporary copy deleted`);
+      this.s.log.info(
+        `compare: physical copy of ${data.source.path}: ${result.bytes} bytes in ${result.durationMs.toFixed(1)} ms ` +
+          `(clone took ${data.durationMs.toFixed(1)} ms); temporary copy deleted`,
+      );
       if (this.data === data) {
         this.data = { ...data, comparison };
         this.s.lastCloneResults = this.data;

@@ -20,7 +20,8 @@ export function checkPunchRange(offsetText: string, lengthText: string, size: bi
   const l = parseByteInput(lengthText, t);
   if ('error' in l) out.lengthError = l.error;
   else if (l.value === 0n) out.lengthError = t('The length must be more than 0 bytes.');
-  else if (out.offset !== undefined && out.offset + l.value > size) out.lengthError = t('The range runs past the end of the file; at most {0} bytes fit.', (size - out.offset).toString());
+  else if (out.offset !== undefined && out.offset + l.value > size)
+    out.lengthError = t('The range runs past the end of the file; at most {0} bytes fit.', (size - out.offset).toString());
   else if (out.offset !== undefined) out.length = l.value;
   return out;
 }
