@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   // N x 4 KiB unwritten extents every 8 KiB: the file system needs N x 4 KiB of free space
   const fsMiB = Math.ceil((N * 4096 * 1.3) / (1 << 20)) + 300;
   const xfs = givenFile ? undefined : makeFs('xfs', fsMiB);
-  // As the extension creates it (src/commands/services.ts): FIEMAP on a worker thread running
+  // As the extension creates it (src/host/services.ts): FIEMAP on a worker thread running
   // the shipped bundle dist/worker.js (rebuilt here), so the read does not block this thread,
   // which also serves the page and drives Chromium. (Under tsx the worker would compile the
   // TypeScript sources at start, which the extension never does.)

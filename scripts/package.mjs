@@ -44,7 +44,7 @@ const readJson = (p) => JSON.parse(fs.readFileSync(p, 'utf8'));
 const log = (m) => console.log(`package: ${m}`);
 
 /** The strings passed to vscode.l10n.t / t(...) in the extension and the webviews (which get the bundle in their initial state), for l10n/bundle.l10n.json. */
-export function extractL10nStrings(dirs = ['src/commands', 'src/views', 'src/extension.ts', 'webview']) {
+export function extractL10nStrings(dirs = ['src/commands', 'src/host', 'src/views', 'src/extension.ts', 'webview']) {
   const files = [];
   const walk = (p) => {
     const full = path.join(root, p);
@@ -54,12 +54,14 @@ export function extractL10nStrings(dirs = ['src/commands', 'src/views', 'src/ext
   };
   dirs.forEach(walk);
   const strings = new Map();
-  // t('...') / l10n.t('...') with a single-quoted literal first argument (the code's style)
-  const re = /(?:\bl10n\.t|(?<![\w.])t)\(\s*'((?:[^'\\\n]|\\.)*)'/g;
+  // t('...') / l10n.t('...') with a literal first argument: single-quoted (the code's style), or
+  // double-quoted where the text holds an apostrophe (Prettier's choice then)
+  const re = /(?:\bl10n\.t|(?<![\w.])t)\(\s*(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)")/g;
   for (const f of files) {
     const text = fs.readFileSync(f, 'utf8');
     for (const m of text.matchAll(re)) {
-      const s = m[1].replace(/\\'/g, "'").replace(/\\\\/g, '\\');
+      const s =
+        m[1] !== undefined ? m[1].replace(/\\'/g, "'").replace(/\\\\/g, '\\') : m[2].replace(/\\"/g, '"').replace(/\\\\/g, '\\');
       strings.set(s, s);
     }
   }

@@ -5,8 +5,8 @@
 
 import * as vscode from 'vscode';
 import type { CloneResultsData, WireSummary } from './protocol/messages';
-import { Services } from './commands/services';
-import { HAS_CLONE_SELECTION } from './commands/logic/commands';
+import { Services } from './host/services';
+import { HAS_CLONE_SELECTION } from './host/logic/contributions';
 import { registerInspect } from './commands/inspect';
 import { registerSelectForClone } from './commands/select-for-clone';
 import { registerClearCloneSelection } from './commands/clear-clone-selection';

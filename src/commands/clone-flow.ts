@@ -5,17 +5,16 @@
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
-import type { Engine } from '../engine';
-import type { ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine/types';
+import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine';
 import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';
 import { buildCloneResults } from './logic/clone-results';
-import { errorFacts, errorLogLine } from './logic/errors';
-import { policyFor } from './logic/existing-policy';
-import { mustRename } from './logic/destination';
-import type { Services } from './services';
-import { askExisting, exists, logReport, offerCopyInstead, showFailure, withCancellableProgress } from './ui';
+import { errorFacts, errorLogLine } from '../host/logic/errors';
+import { policyFor } from '../host/logic/existing-policy';
+import { mustRename } from '../host/logic/destination';
+import type { Services } from '../host/services';
+import { askExisting, exists, logReport, offerCopyInstead, showFailure, withCancellableProgress } from '../host/ui';
 
 const t = vscode.l10n.t;
 
@@ -43,7 +42,12 @@ export function readFlowOptions(v: unknown): FlowOptions {
  * The policy for one destination, asking the person when the setting says so.
  * undefined = the person cancelled.
  */
-export async function decideExisting(s: Services, source: string | undefined, destPath: string, opts: FlowOptions): Promise<ExistingPolicy | undefined> {
+export async function decideExisting(
+  s: Services,
+  source: string | undefined,
+  destPath: string,
+  opts: FlowOptions,
+): Promise<ExistingPolicy | undefined> {
   if (source !== undefined && mustRename(source, destPath)) return 'rename';
   if (opts.onExisting) return opts.onExisting;
   const p = policyFor(s.onExisting(), await exists(destPath));
@@ -52,7 +56,13 @@ export async function decideExisting(s: Services, source: string | undefined, de
 
 export interface Attempt {
   /** Run the operation once; `fallback` is 'copy' on the second try after the person agreed. */
-  run(engine: Engine, fallback: 'none' | 'copy', policy: ExistingPolicy, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<OperationReport>;
+  run(
+    engine: Engine,
+    fallback: 'none' | 'copy',
+    policy: ExistingPolicy,
+    signal: AbortSignal,
+    onProgress: (p: Progress) => void,
+  ): Promise<OperationReport>;
   /** For messages: "Cloning a.img". */
   title: string;
   source: string;
@@ -140,8 +150,20 @@ export function cloneResults(
   const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
   return buildCloneResults(
     report,
-    { path: source, before: sourceBefore, after: sourceAfter, beforeWindow: sourceBefore && overview(sourceBefore), afterWindow: overview(sourceAfter) },
-    { path: destination, before: destBefore, after: destAfter, beforeWindow: destBefore && overview(destBefore), afterWindow: overview(destAfter) },
+    {
+      path: source,
+      before: sourceBefore,
+      after: sourceAfter,
+      beforeWindow: sourceBefore && overview(sourceBefore),
+      afterWindow: overview(sourceAfter),
+    },
+    {
+      path: destination,
+      before: destBefore,
+      after: destAfter,
+      beforeWindow: destBefore && overview(destBefore),
+      afterWindow: overview(destAfter),
+    },
   );
 }
 

@@ -5,50 +5,54 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { destinationInFolder } from './logic/destination';
+import type { OperationReport } from '../engine';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { destinationInFolder } from '../host/logic/destination';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { pickFiles, pickFolder, requireTrust } from './ui';
+import { pickFiles, pickFolder, requireTrust } from '../host/ui';
 
 const t = vscode.l10n.t;
 
 export function registerCloneHere(s: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(COMMANDS.cloneHere, async (uri?: unknown, uris?: unknown, options?: unknown): Promise<OperationReport[]> => {
-    if (!requireTrust(s, t('Block Clone Here'))) return [];
-    // The clicked folder comes first; with several folders selected, that is the one meant.
-    const folderArg = uri ?? (Array.isArray(uris) ? uris[0] : undefined);
-    const folder = await pickFolder(folderArg, t('Block Clone Here: destination folder'));
-    if (!folder) return [];
-    if (!(await isFolder(folder))) {
-      void vscode.window.showErrorMessage(t('Block Clone Here needs a folder; "{0}" is not one.', folder));
-      return [];
-    }
-    const opts = readFlowOptions(options);
-    const given = (options as { sources?: unknown } | undefined)?.sources;
-    let sources = Array.isArray(given) ? given.filter((x): x is string => typeof x === 'string') : s.selection.get();
-    if (sources.length === 0) sources = await pickFiles(t('Block Clone Here: files to clone into {0}', folder));
-    if (sources.length === 0) return [];
+  return vscode.commands.registerCommand(
+    COMMANDS.cloneHere,
+    async (uri?: unknown, uris?: unknown, options?: unknown): Promise<OperationReport[]> => {
+      if (!requireTrust(s, t('Block Clone Here'))) return [];
+      // The clicked folder comes first; with several folders selected, that is the one meant.
+      const folderArg = uri ?? (Array.isArray(uris) ? uris[0] : undefined);
+      const folder = await pickFolder(folderArg, t('Block Clone Here: destination folder'));
+      if (!folder) return [];
+      if (!(await isFolder(folder))) {
+        void vscode.window.showErrorMessage(t('Block Clone Here needs a folder; "{0}" is not one.', folder));
+        return [];
+      }
+      const opts = readFlowOptions(options);
+      const given = (options as { sources?: unknown } | undefined)?.sources;
+      let sources = Array.isArray(given) ? given.filter((x): x is string => typeof x === 'string') : s.selection.get();
+      if (sources.length === 0) sources = await pickFiles(t('Block Clone Here: files to clone into {0}', folder));
+      if (sources.length === 0) return [];
 
-    const reports: OperationReport[] = [];
-    for (const source of sources) {
-      const destination = destinationInFolder(source, folder);
-      const r = await runCloneFlow(
-        s,
-        {
-          title: t('Cloning {0} into {1}', path.basename(source), folder),
-          source,
-          destination,
-          checkExisting: true,
-          run: (engine, fallback, onExisting, signal, onProgress) => engine.clone(source, folder, { fallback, onExisting, signal, onProgress }),
-        },
-        opts,
-      );
-      if (!r) break; // cancelled or failed (already shown): do not go on with the rest
-      reports.push(r.report);
-      presentResult(s, r, opts);
-    }
-    return reports;
-  });
+      const reports: OperationReport[] = [];
+      for (const source of sources) {
+        const destination = destinationInFolder(source, folder);
+        const r = await runCloneFlow(
+          s,
+          {
+            title: t('Cloning {0} into {1}', path.basename(source), folder),
+            source,
+            destination,
+            checkExisting: true,
+            run: (engine, fallback, onExisting, signal, onProgress) =>
+              engine.clone(source, folder, { fallback, onExisting, signal, onProgress }),
+          },
+          opts,
+        );
+        if (!r) break; // cancelled or failed (already shown): do not go on with the rest
+        reports.push(r.report);
+        presentResult(s, r, opts);
+      }
+      return reports;
+    },
+  );
 }

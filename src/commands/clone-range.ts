@@ -2,20 +2,21 @@
 // Interactive: five inputs validated as they are typed, the alignment rule (from the volume's
 // block size) shown in the prompt; the atomic option on Windows; a confirmation, because the
 // destination range is replaced in place. Programmatic (tests, other extensions):
-//   executeCommand('extentLens.cloneRange', undefined, { source, sourceOffset, target, targetOffset, length, atomic?, fallback?, showResults? })
+//   executeCommand('extentLens.cloneRange', undefined,
+//     { source, sourceOffset, target, targetOffset, length, atomic?, fallback?, showResults? })
 // offsets/lengths as decimal strings, "4k"-style strings or bigints.
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
+import type { OperationReport } from '../engine';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
 import { alignmentRule, checkLength, checkOffset, lengthToEof } from './logic/clone-range-input';
-import { byteArgument } from './logic/bytes';
-import { samePath } from './logic/destination';
+import { byteArgument } from '../host/logic/bytes';
+import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { pickFile, requireTrust, showFailure } from './ui';
+import { pickFile, requireTrust, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
 
@@ -29,36 +30,43 @@ interface RangeSpec {
 }
 
 export function registerCloneRange(s: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(COMMANDS.cloneRange, async (uri?: unknown, spec?: unknown): Promise<OperationReport | undefined> => {
-    if (!requireTrust(s, t('Clone Range'))) return undefined;
-    const opts = readFlowOptions(spec);
-    let r: RangeSpec | undefined;
-    try {
-      r = specFromArgs(spec) ?? (await askForRange(s, uri));
-    } catch (e) {
-      showFailure(s, t('Clone Range'), e);
-      return undefined;
-    }
-    if (!r) return undefined;
-    const range = r;
-    const result = await runCloneFlow(
-      s,
-      {
-        title: t('Cloning {0} bytes of {1}', range.length.toString(), path.basename(range.source)),
-        source: range.source,
-        destination: range.target,
-        checkExisting: false,
-        run: (engine, fallback, _onExisting, signal, onProgress) =>
-          engine.cloneRange(range.source, range.sourceOffset, range.target, range.targetOffset, range.length, { atomic: range.atomic, fallback, signal, onProgress }),
-      },
-      opts,
-    );
-    if (!result) return undefined;
-    presentResult(s, result, opts);
-    return result.report;
-  });
+  return vscode.commands.registerCommand(
+    COMMANDS.cloneRange,
+    async (uri?: unknown, spec?: unknown): Promise<OperationReport | undefined> => {
+      if (!requireTrust(s, t('Clone Range'))) return undefined;
+      const opts = readFlowOptions(spec);
+      let r: RangeSpec | undefined;
+      try {
+        r = specFromArgs(spec) ?? (await askForRange(s, uri));
+      } catch (e) {
+        showFailure(s, t('Clone Range'), e);
+        return undefined;
+      }
+      if (!r) return undefined;
+      const range = r;
+      const result = await runCloneFlow(
+        s,
+        {
+          title: t('Cloning {0} bytes of {1}', range.length.toString(), path.basename(range.source)),
+          source: range.source,
+          destination: range.target,
+          checkExisting: false,
+          run: (engine, fallback, _onExisting, signal, onProgress) =>
+            engine.cloneRange(range.source, range.sourceOffset, range.target, range.targetOffset, range.length, {
+              atomic: range.atomic,
+              fallback,
+              signal,
+              onProgress,
+            }),
+        },
+        opts,
+      );
+      if (!result) return undefined;
+      presentResult(s, result, opts);
+      return result.report;
+    },
+  );
 }
-
 
 function specFromArgs(spec: unknown): RangeSpec | undefined {
   if (typeof spec !== 'object' || spec === null) return undefined;
@@ -94,11 +102,19 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
 
   const same = { label: t('Same file'), description: path.basename(source) };
   const other = { label: t('Another file…'), description: t('an existing file on the same volume') };
-  const pick = await vscode.window.showQuickPick([same, other], { title: `${title} (2/5)`, placeHolder: t('Destination file'), ignoreFocusOut: true });
+  const pick = await vscode.window.showQuickPick([same, other], {
+    title: `${title} (2/5)`,
+    placeHolder: t('Destination file'),
+    ignoreFocusOut: true,
+  });
   if (!pick) return undefined;
   let target = source;
   if (pick === other) {
-    const chosen = await vscode.window.showOpenDialog({ title: t('Clone Range: destination file'), canSelectMany: false, defaultUri: vscode.Uri.file(path.dirname(source)) });
+    const chosen = await vscode.window.showOpenDialog({
+      title: t('Clone Range: destination file'),
+      canSelectMany: false,
+      defaultUri: vscode.Uri.file(path.dirname(source)),
+    });
     if (!chosen?.[0]) return undefined;
     target = chosen[0].fsPath;
   }
@@ -137,7 +153,15 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
 
   const go = t('Clone Range');
   const ok = await vscode.window.showWarningMessage(
-    t('Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?', targetOffset.toString(), (targetOffset + length).toString(), target, sourceOffset.toString(), (sourceOffset + length).toString(), source),
+    t(
+      'Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?',
+      targetOffset.toString(),
+      (targetOffset + length).toString(),
+      target,
+      sourceOffset.toString(),
+      (sourceOffset + length).toString(),
+      source,
+    ),
     { modal: true, detail: t('The destination range is overwritten in place by shared (cloned) blocks.') },
     go,
   );

@@ -3,51 +3,53 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
-import type { ExistingPolicy } from '../engine/types';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { cloneName, destinationInFolder } from './logic/destination';
-import { pathsFromArgs } from './logic/clone-selection';
+import type { ExistingPolicy, OperationReport } from '../engine';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { cloneName, destinationInFolder } from '../host/logic/destination';
+import { pathsFromArgs } from '../host/logic/clone-selection';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { exists, pickFile, requireTrust } from './ui';
+import { exists, pickFile, requireTrust } from '../host/ui';
 
 const t = vscode.l10n.t;
 
 export function registerCloneTo(s: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(COMMANDS.cloneTo, async (uri?: unknown, dest?: unknown, options?: unknown): Promise<OperationReport | undefined> => {
-    if (!requireTrust(s, t('Block Clone To'))) return undefined;
-    const source = await pickFile(uri, t('Block Clone To: file to clone'));
-    if (!source) return undefined;
-    const opts = readFlowOptions(options);
-    let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
-    if (!target) {
-      const picked = await vscode.window.showSaveDialog({
-        title: t('Block Clone To: new file'),
-        defaultUri: vscode.Uri.file(path.join(path.dirname(source), cloneName(source))),
-        saveLabel: t('Clone'),
-      });
-      if (!picked) return undefined;
-      target = picked.fsPath;
-      // The save dialog already asked about replacing an existing file: that is the choice.
-      if (opts.onExisting === undefined && (await exists(target))) opts.onExisting = 'overwrite' satisfies ExistingPolicy;
-    }
-    const destFile = (await isFolder(target)) ? destinationInFolder(source, target) : target;
-    const engineTarget = target;
-    const r = await runCloneFlow(
-      s,
-      {
-        title: t('Cloning {0} to {1}', path.basename(source), destFile),
-        source,
-        destination: destFile,
-        checkExisting: true,
-        run: (engine, fallback, onExisting, signal, onProgress) => engine.clone(source, engineTarget, { fallback, onExisting, signal, onProgress }),
-      },
-      opts,
-    );
-    if (!r) return undefined;
-    presentResult(s, r, opts);
-    return r.report;
-  });
+  return vscode.commands.registerCommand(
+    COMMANDS.cloneTo,
+    async (uri?: unknown, dest?: unknown, options?: unknown): Promise<OperationReport | undefined> => {
+      if (!requireTrust(s, t('Block Clone To'))) return undefined;
+      const source = await pickFile(uri, t('Block Clone To: file to clone'));
+      if (!source) return undefined;
+      const opts = readFlowOptions(options);
+      let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
+      if (!target) {
+        const picked = await vscode.window.showSaveDialog({
+          title: t('Block Clone To: new file'),
+          defaultUri: vscode.Uri.file(path.join(path.dirname(source), cloneName(source))),
+          saveLabel: t('Clone'),
+        });
+        if (!picked) return undefined;
+        target = picked.fsPath;
+        // The save dialog already asked about replacing an existing file: that is the choice.
+        if (opts.onExisting === undefined && (await exists(target))) opts.onExisting = 'overwrite' satisfies ExistingPolicy;
+      }
+      const destFile = (await isFolder(target)) ? destinationInFolder(source, target) : target;
+      const engineTarget = target;
+      const r = await runCloneFlow(
+        s,
+        {
+          title: t('Cloning {0} to {1}', path.basename(source), destFile),
+          source,
+          destination: destFile,
+          checkExisting: true,
+          run: (engine, fallback, onExisting, signal, onProgress) =>
+            engine.clone(source, engineTarget, { fallback, onExisting, signal, onProgress }),
+        },
+        opts,
+      );
+      if (!r) return undefined;
+      presentResult(s, r, opts);
+      return r.report;
+    },
+  );
 }
-

@@ -3,11 +3,11 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { formatBytes } from './logic/bytes';
-import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from './ui';
+import type { OperationReport } from '../engine';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { formatBytes } from '../host/logic/bytes';
+import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 
 const t = vscode.l10n.t;
 
@@ -18,7 +18,9 @@ export function registerDigHoles(s: Services): vscode.Disposable {
     if (!file) return undefined;
     try {
       const engine = await s.engine();
-      const report = await withCancellableProgress(t('Digging holes in {0}', path.basename(file)), (signal, onProgress) => engine.digHoles(file, { signal, onProgress }));
+      const report = await withCancellableProgress(t('Digging holes in {0}', path.basename(file)), (signal, onProgress) =>
+        engine.digHoles(file, { signal, onProgress }),
+      );
       logReport(s, report);
       void vscode.window.showInformationMessage(t('Freed {0} of zero blocks in {1}.', formatBytes(report.bytes), path.basename(file)));
       return report;

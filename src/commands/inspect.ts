@@ -1,9 +1,9 @@
 // extentLens.inspect: open the inspector for a file (argument, active editor, or a dialog).
 
 import * as vscode from 'vscode';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { pickFile } from './ui';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { pickFile } from '../host/ui';
 import { openInspectorPanel } from '../views/inspector-panel';
 
 export function registerInspect(s: Services): vscode.Disposable {

@@ -6,70 +6,86 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { byteArgument, formatBytes } from './logic/bytes';
+import type { OperationReport } from '../engine';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { byteArgument, formatBytes } from '../host/logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
-import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from './ui';
+import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 
 const t = vscode.l10n.t;
 
 export function registerPunchHole(s: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(COMMANDS.punchHole, async (uri?: unknown, spec?: unknown): Promise<OperationReport | undefined> => {
-    if (!requireTrust(s, t('Punch Hole'))) return undefined;
-    const file = await pickFile(uri, t('Punch Hole: file'));
-    if (!file) return undefined;
-    let offset: bigint | undefined;
-    let length: bigint | undefined;
-    if (typeof spec === 'object' && spec !== null) {
-      const o = spec as Record<string, unknown>;
-      offset = byteArgument(o.offset);
-      length = byteArgument(o.length);
-    }
-    const interactive = offset === undefined || length === undefined;
-    try {
-      if (interactive) {
-        const size = (await fs.stat(file, { bigint: true })).size;
-        const engine = await s.engine();
-        const blockSize = (await engine.volume(file)).blockSize;
-        const hint = t('The file is {0} bytes; blocks are {1} bytes. Partial blocks at the ends are zeroed, whole blocks are freed.', size.toString(), blockSize);
-        const offText = await vscode.window.showInputBox({
-          title: t('Punch Hole (1/2)'),
-          prompt: t('Offset. {0}', hint),
-          value: '0',
-          ignoreFocusOut: true,
-          validateInput: (v) => checkPunchRange(v, '1', size, t).offsetError,
-        });
-        if (offText === undefined) return undefined;
-        offset = checkPunchRange(offText, '1', size, t).offset!;
-        const lenText = await vscode.window.showInputBox({
-          title: t('Punch Hole (2/2)'),
-          prompt: t('Length (at most {0} to the end of the file). {1}', (size - offset).toString(), hint),
-          value: (size - offset).toString(),
-          ignoreFocusOut: true,
-          validateInput: (v) => checkPunchRange(offText, v, size, t).lengthError,
-        });
-        if (lenText === undefined) return undefined;
-        length = checkPunchRange(offText, lenText, size, t).length!;
-        const go = t('Punch Hole');
-        const ok = await vscode.window.showWarningMessage(
-          t('Deallocate {0} ({1} bytes) of {2} from offset {3}?', formatBytes(length), length.toString(), path.basename(file), offset.toString()),
-          { modal: true, detail: t('The data in that range is discarded; it will read as zeros.') },
-          go,
-        );
-        if (ok !== go) return undefined;
+  return vscode.commands.registerCommand(
+    COMMANDS.punchHole,
+    async (uri?: unknown, spec?: unknown): Promise<OperationReport | undefined> => {
+      if (!requireTrust(s, t('Punch Hole'))) return undefined;
+      const file = await pickFile(uri, t('Punch Hole: file'));
+      if (!file) return undefined;
+      let offset: bigint | undefined;
+      let length: bigint | undefined;
+      if (typeof spec === 'object' && spec !== null) {
+        const o = spec as Record<string, unknown>;
+        offset = byteArgument(o.offset);
+        length = byteArgument(o.length);
       }
-      const range = { offset: offset!, length: length! };
-      const engine = await s.engine();
-      const report = await withCancellableProgress(t('Punching a hole in {0}', path.basename(file)), (signal) => engine.punch(file, range, { signal }));
-      logReport(s, report);
-      void vscode.window.showInformationMessage(t('Punched {0} in {1} with {2}.', formatBytes(report.bytes), path.basename(file), report.method));
-      return report;
-    } catch (e) {
-      showFailure(s, t('Punch Hole'), e);
-      return undefined;
-    }
-  });
+      const interactive = offset === undefined || length === undefined;
+      try {
+        if (interactive) {
+          const size = (await fs.stat(file, { bigint: true })).size;
+          const engine = await s.engine();
+          const blockSize = (await engine.volume(file)).blockSize;
+          const hint = t(
+            'The file is {0} bytes; blocks are {1} bytes. Partial blocks at the ends are zeroed, whole blocks are freed.',
+            size.toString(),
+            blockSize,
+          );
+          const offText = await vscode.window.showInputBox({
+            title: t('Punch Hole (1/2)'),
+            prompt: t('Offset. {0}', hint),
+            value: '0',
+            ignoreFocusOut: true,
+            validateInput: (v) => checkPunchRange(v, '1', size, t).offsetError,
+          });
+          if (offText === undefined) return undefined;
+          offset = checkPunchRange(offText, '1', size, t).offset!;
+          const lenText = await vscode.window.showInputBox({
+            title: t('Punch Hole (2/2)'),
+            prompt: t('Length (at most {0} to the end of the file). {1}', (size - offset).toString(), hint),
+            value: (size - offset).toString(),
+            ignoreFocusOut: true,
+            validateInput: (v) => checkPunchRange(offText, v, size, t).lengthError,
+          });
+          if (lenText === undefined) return undefined;
+          length = checkPunchRange(offText, lenText, size, t).length!;
+          const go = t('Punch Hole');
+          const ok = await vscode.window.showWarningMessage(
+            t(
+              'Deallocate {0} ({1} bytes) of {2} from offset {3}?',
+              formatBytes(length),
+              length.toString(),
+              path.basename(file),
+              offset.toString(),
+            ),
+            { modal: true, detail: t('The data in that range is discarded; it will read as zeros.') },
+            go,
+          );
+          if (ok !== go) return undefined;
+        }
+        const range = { offset: offset!, length: length! };
+        const engine = await s.engine();
+        const report = await withCancellableProgress(t('Punching a hole in {0}', path.basename(file)), (signal) =>
+          engine.punch(file, range, { signal }),
+        );
+        logReport(s, report);
+        void vscode.window.showInformationMessage(
+          t('Punched {0} in {1} with {2}.', formatBytes(report.bytes), path.basename(file), report.method),
+        );
+        return report;
+      } catch (e) {
+        showFailure(s, t('Punch Hole'), e);
+        return undefined;
+      }
+    },
+  );
 }
-

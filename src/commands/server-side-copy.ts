@@ -5,50 +5,53 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
-import { copyName, destinationInFolder } from './logic/destination';
-import { pathsFromArgs } from './logic/clone-selection';
+import type { OperationReport } from '../engine';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
+import { copyName, destinationInFolder } from '../host/logic/destination';
+import { pathsFromArgs } from '../host/logic/clone-selection';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { exists, pickFile, requireTrust } from './ui';
+import { exists, pickFile, requireTrust } from '../host/ui';
 
 const t = vscode.l10n.t;
 
 export function registerServerSideCopy(s: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(COMMANDS.serverSideCopy, async (uri?: unknown, dest?: unknown, options?: unknown): Promise<OperationReport | undefined> => {
-    if (!requireTrust(s, t('Server-Side Copy'))) return undefined;
-    const source = await pickFile(uri, t('Server-Side Copy: file to copy'));
-    if (!source) return undefined;
-    const opts = readFlowOptions(options);
-    let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
-    if (!target) {
-      const picked = await vscode.window.showSaveDialog({
-        title: t('Server-Side Copy To'),
-        defaultUri: vscode.Uri.file(path.join(path.dirname(source), copyName(source))),
-        saveLabel: t('Copy'),
-      });
-      if (!picked) return undefined;
-      target = picked.fsPath;
-      // The save dialog already asked about replacing an existing file: that is the choice.
-      if (opts.onExisting === undefined && (await exists(target))) opts.onExisting = 'overwrite';
-    }
-    const destFile = (await isFolder(target)) ? destinationInFolder(source, target) : target;
-    const engineTarget = target;
-    const r = await runCloneFlow(
-      s,
-      {
-        title: t('Copying {0} to {1}', path.basename(source), destFile),
-        source,
-        destination: destFile,
-        checkExisting: true,
-        // copy() already falls back to a hole-keeping copy; there is no "clone impossible" here
-        run: (engine, _fallback, onExisting, signal, onProgress) => engine.copy(source, engineTarget, { onExisting, signal, onProgress }),
-      },
-      { ...opts, fallback: 'copy' },
-    );
-    if (!r) return undefined;
-    presentResult(s, r, opts);
-    return r.report;
-  });
+  return vscode.commands.registerCommand(
+    COMMANDS.serverSideCopy,
+    async (uri?: unknown, dest?: unknown, options?: unknown): Promise<OperationReport | undefined> => {
+      if (!requireTrust(s, t('Server-Side Copy'))) return undefined;
+      const source = await pickFile(uri, t('Server-Side Copy: file to copy'));
+      if (!source) return undefined;
+      const opts = readFlowOptions(options);
+      let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
+      if (!target) {
+        const picked = await vscode.window.showSaveDialog({
+          title: t('Server-Side Copy To'),
+          defaultUri: vscode.Uri.file(path.join(path.dirname(source), copyName(source))),
+          saveLabel: t('Copy'),
+        });
+        if (!picked) return undefined;
+        target = picked.fsPath;
+        // The save dialog already asked about replacing an existing file: that is the choice.
+        if (opts.onExisting === undefined && (await exists(target))) opts.onExisting = 'overwrite';
+      }
+      const destFile = (await isFolder(target)) ? destinationInFolder(source, target) : target;
+      const engineTarget = target;
+      const r = await runCloneFlow(
+        s,
+        {
+          title: t('Copying {0} to {1}', path.basename(source), destFile),
+          source,
+          destination: destFile,
+          checkExisting: true,
+          // copy() already falls back to a hole-keeping copy; there is no "clone impossible" here
+          run: (engine, _fallback, onExisting, signal, onProgress) => engine.copy(source, engineTarget, { onExisting, signal, onProgress }),
+        },
+        { ...opts, fallback: 'copy' },
+      );
+      if (!r) return undefined;
+      presentResult(s, r, opts);
+      return r.report;
+    },
+  );
 }

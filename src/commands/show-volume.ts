@@ -2,20 +2,27 @@
 // size, sparse and clone support with the evidence). Returns the VolumeInfo.
 
 import * as vscode from 'vscode';
-import type { VolumeInfo } from '../engine/types';
-import type { Services } from './services';
-import { COMMANDS } from './logic/commands';
+import type { VolumeInfo } from '../engine';
+import type { Services } from '../host/services';
+import { COMMANDS } from '../host/logic/contributions';
 import { describeVolume } from './logic/volume-text';
-import { pathsFromArgs } from './logic/clone-selection';
-import { activeFileUri, showFailure } from './ui';
+import { pathsFromArgs } from '../host/logic/clone-selection';
+import { activeFileUri, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
 
 export function registerShowVolume(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.showVolume, async (uri?: unknown): Promise<VolumeInfo | undefined> => {
-    let target: string | undefined = pathsFromArgs(uri, undefined)[0] ?? activeFileUri()?.fsPath ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    let target: string | undefined =
+      pathsFromArgs(uri, undefined)[0] ??
+      activeFileUri()?.fsPath ??
+      vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
     if (!target) {
-      const picked = await vscode.window.showOpenDialog({ title: t('Show Volume Capabilities'), canSelectFiles: true, canSelectFolders: true });
+      const picked = await vscode.window.showOpenDialog({
+        title: t('Show Volume Capabilities'),
+        canSelectFiles: true,
+        canSelectFolders: true,
+      });
       target = picked?.[0]?.fsPath;
     }
     if (!target) return undefined;

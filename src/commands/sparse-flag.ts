@@ -3,9 +3,9 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine/types';
-import type { Services } from './services';
-import { logReport, pickFile, requireTrust, showFailure } from './ui';
+import type { OperationReport } from '../engine';
+import type { Services } from '../host/services';
+import { logReport, pickFile, requireTrust, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
 
@@ -20,7 +20,9 @@ export async function runSetSparse(s: Services, uri: unknown, sparse: boolean): 
     logReport(s, report);
     const notes = report.notes?.length ? ` ${report.notes.join(' ')}` : '';
     void vscode.window.showInformationMessage(
-      (sparse ? t('{0} is marked sparse ({1}).', path.basename(file), report.method) : t('{0} is no longer marked sparse ({1}).', path.basename(file), report.method)) + notes,
+      (sparse
+        ? t('{0} is marked sparse ({1}).', path.basename(file), report.method)
+        : t('{0} is no longer marked sparse ({1}).', path.basename(file), report.method)) + notes,
     );
     return report;
   } catch (e) {

@@ -15,3 +15,6 @@ export type { Engine, EngineOptions, MapOptions } from './engine';
 // Columnar maps for very large files (engine.mapPacked) and the converter to Extent objects.
 export type { PackedExtentMap, PackedExtents } from './engine';
 export { unpackExtents, fiemapFlagNames } from './engine';
+// The host's settings on the SMB client (loaded on first call, never by importing this index).
+export { configureSmbPasswords, closeSmbConnections } from './smb-hooks';
+export type { SmbPasswordProvider, SmbTargetInfo } from './smb-hooks';

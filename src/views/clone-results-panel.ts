@@ -5,11 +5,11 @@
 import * as vscode from 'vscode';
 import type { CloneResultsData, HostMessage } from '../protocol/messages';
 import { parseWebviewMessage, toWire } from '../protocol/messages';
-import type { Services } from '../commands/services';
-import { CLONE_RESULTS_PANEL_TYPE } from '../commands/logic/commands';
-import { comparisonCopyPath } from '../commands/logic/destination';
-import { errorLogLine } from '../commands/logic/errors';
-import { requireTrust, showFailure, withCancellableProgress } from '../commands/ui';
+import type { Services } from '../host/services';
+import { CLONE_RESULTS_PANEL_TYPE } from '../host/logic/contributions';
+import { comparisonCopyPath } from '../host/logic/destination';
+import { errorLogLine } from '../host/logic/errors';
+import { requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
 import { physicalCopy } from './physical-copy';
 
@@ -92,7 +92,10 @@ export class CloneResultsPanel implements vscode.Disposable {
         physicalCopy(data.source.path, tmp, { signal, onProgress }),
       );
       const comparison = { copyMs: result.durationMs, copyBytes: toWire(result.bytes), cloneMs: data.durationMs };
-      this.s.log.info(`compare: physical copy of ${data.source.path}: ${result.bytes} bytes in ${result.durationMs.toFixed(1)} ms (clone took ${data.durationMs.toFixed(1)} ms); temporary copy deleted`);
+      this.s.log.info(
+        `compare: physical copy of ${data.source.path}: ${result.bytes} bytes in ${result.durationMs.toFixed(1)} ms ` +
+          `(clone took ${data.durationMs.toFixed(1)} ms); temporary copy deleted`,
+      );
       if (this.data === data) {
         this.data = { ...data, comparison };
         this.s.lastCloneResults = this.data;

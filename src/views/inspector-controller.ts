@@ -17,13 +17,13 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { VolumeInfo } from '../engine/types';
+import type { VolumeInfo } from '../engine';
 import { fromWire, parseWebviewMessage, type HostMessage, type WebviewMessage, type WireSummary } from '../protocol/messages';
 import { MapModel } from './map-model';
-import type { InspectorHandle, Services } from '../commands/services';
-import { debounce, type Debounced } from '../commands/logic/debounce';
-import { errorFacts, errorLogLine } from '../commands/logic/errors';
-import { windowBudget } from '../commands/logic/map-detail';
+import type { InspectorHandle, Services } from '../host/services';
+import { debounce, type Debounced } from '../host/logic/debounce';
+import { errorFacts, errorLogLine } from '../host/logic/errors';
+import { windowBudget } from '../host/logic/map-detail';
 import { describeUntrusted, setWebviewHtml } from './panel-setup';
 import { readMap } from './read-map';
 import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow, type BoundedReads } from './map-sampler';
@@ -242,9 +242,16 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     const st = await fs.promises.stat(this.path, { bigint: true });
     const overview = await sampleWindow(await this.boundedReads(), 0n, st.size > 0n ? st.size : 1n, DEFAULT_SAMPLING);
     if (!overview.sampled || signal.aborted || this.disposed || (this.model && !this.stale)) return;
-    const summary = pendingSummary({ path: this.path, name: path.basename(this.path), size: st.size, blocks: st.blocks }, overview, await volumeP);
+    const summary = pendingSummary(
+      { path: this.path, name: path.basename(this.path), size: st.size, blocks: st.blocks },
+      overview,
+      await volumeP,
+    );
     if (signal.aborted || this.disposed || (this.model && !this.stale)) return;
-    this.preview = [{ type: 'summary', summary }, { type: 'overview', window: overview }];
+    this.preview = [
+      { type: 'summary', summary },
+      { type: 'overview', window: overview },
+    ];
     this.s.log.info(`inspect ${this.path}: preview from ${overview.extentCount} extents read in bounded queries; reading the full map`);
     if (this.webviewReady) for (const m of this.preview) this.post(m);
   }
@@ -300,7 +307,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
         model.truncatedAt !== undefined && this.canSample()
           ? [
               { type: 'summary', summary: model.summary() } as HostMessage,
-              { type: 'overview', window: await sampleWindow(await this.boundedReads(), 0n, model.size > 0n ? model.size : 1n, DEFAULT_SAMPLING) } as HostMessage,
+              {
+                type: 'overview',
+                window: await sampleWindow(await this.boundedReads(), 0n, model.size > 0n ? model.size : 1n, DEFAULT_SAMPLING),
+              } as HostMessage,
             ]
           : model.initialMessages();
       if (signal.aborted || this.disposed) return;
@@ -309,7 +319,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       this.stale = false;
       this.preview = undefined;
       this.s.log.info(
-        `inspect ${this.path}: ${model.count} extents via ${map.source}, size=${map.size}, ${map.calls} calls, ${map.durationMs.toFixed(1)} ms read + ${(performance.now() - t0).toFixed(1)} ms model`,
+        `inspect ${this.path}: ${model.count} extents via ${map.source}, size=${map.size}, ${map.calls} calls, ` +
+          `${map.durationMs.toFixed(1)} ms read + ${(performance.now() - t0).toFixed(1)} ms model`,
       );
       // Before 'ready' nothing is sent: the 'ready' handler sends these from the model.
       if (this.webviewReady) for (const m of initial) this.post(m);
@@ -344,7 +355,12 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     void vscode.window.showInformationMessage(
       model.truncatedAt === undefined
         ? t('Exported {0} extents to {1}.', model.count, target.fsPath)
-        : t('Exported the first {0} extents (up to byte {1}; extentLens.inspector.maxExtents) to {2}.', model.count, model.truncatedAt.toString(), target.fsPath),
+        : t(
+            'Exported the first {0} extents (up to byte {1}; extentLens.inspector.maxExtents) to {2}.',
+            model.count,
+            model.truncatedAt.toString(),
+            target.fsPath,
+          ),
     );
   }
 

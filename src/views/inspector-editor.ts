@@ -3,8 +3,8 @@
 // Inspect command's panel.
 
 import * as vscode from 'vscode';
-import type { Services } from '../commands/services';
-import { INSPECTOR_VIEW_TYPE } from '../commands/logic/commands';
+import type { Services } from '../host/services';
+import { INSPECTOR_VIEW_TYPE } from '../host/logic/contributions';
 import { InspectorController } from './inspector-controller';
 
 class InspectedFile implements vscode.CustomDocument {

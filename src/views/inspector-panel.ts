@@ -2,9 +2,9 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { Services } from '../commands/services';
-import { INSPECTOR_PANEL_TYPE } from '../commands/logic/commands';
-import { samePath } from '../commands/logic/destination';
+import type { Services } from '../host/services';
+import { INSPECTOR_PANEL_TYPE } from '../host/logic/contributions';
+import { samePath } from '../host/logic/destination';
 import { InspectorController } from './inspector-controller';
 import { webviewOptions } from './panel-setup';
 

@@ -15,9 +15,7 @@
 // Pure: no `vscode`; the reads are functions (engine.mapPacked and engine.mapWindows, which
 // run on the engine's quick worker lane: all the bins' reads are one request).
 
-import type { PackedExtentMap } from '../engine/backend-ext';
-import type { Engine } from '../engine/engine';
-import type { VolumeInfo } from '../engine/types';
+import type { Engine, PackedExtentMap, VolumeInfo } from '../engine';
 import { EXTENT_CLASSES, toWire, type WireSummary, type WireWindow } from '../protocol/messages';
 import { MapModel } from './map-model';
 
@@ -83,10 +81,17 @@ export async function sampleWindow(reads: BoundedReads, offset: bigint, length: 
   for (let i = 0; i < bins; i++) {
     const a = edge(i);
     const b = i === bins - 1 ? end : edge(i + 1);
-    if (b <= exactTo) put(i, firstModel, a, b); // read in full by the first query
+    if (b <= exactTo)
+      put(i, firstModel, a, b); // read in full by the first query
     else sampled.push({ i, offset: a, length: b - a });
   }
-  const maps = sampled.length > 0 ? await reads.windows(sampled.map(({ offset: o, length: l }) => ({ offset: o, length: l })), opts.perBin) : [];
+  const maps =
+    sampled.length > 0
+      ? await reads.windows(
+          sampled.map(({ offset: o, length: l }) => ({ offset: o, length: l })),
+          opts.perBin,
+        )
+      : [];
   maps.forEach((m, k) => {
     const { i, offset: a, length: l } = sampled[k];
     seen += startsAfter(m, a > exactTo ? a : exactTo);
@@ -112,7 +117,11 @@ function startsAfter(m: PackedExtentMap, from: bigint): number {
  * block count (st_blocks x 512), the extents read so far (a lower bound), and `pending` so the
  * webview says the rest is still being counted.
  */
-export function pendingSummary(file: { path: string; name: string; size: bigint; blocks: bigint }, overview: WireWindow, v: VolumeInfo | undefined): WireSummary {
+export function pendingSummary(
+  file: { path: string; name: string; size: bigint; blocks: bigint },
+  overview: WireWindow,
+  v: VolumeInfo | undefined,
+): WireSummary {
   const allocated = file.blocks * 512n;
   const holes = file.size > allocated ? file.size - allocated : 0n;
   return {

@@ -4,7 +4,7 @@
 // The temporary file is always deleted, on success, failure and cancel.
 
 import * as fs from 'node:fs/promises';
-import type { RunOptions } from '../engine/types';
+import type { RunOptions } from '../engine';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -19,7 +19,8 @@ export async function physicalCopy(source: string, tmp: string, opts: RunOptions
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0n;
     for (;;) {
-      if (opts.signal?.aborted) throw Object.assign(new Error('The comparison copy was cancelled; the temporary file was deleted.'), { code: 'E_CANCELLED' });
+      if (opts.signal?.aborted)
+        throw Object.assign(new Error('The comparison copy was cancelled; the temporary file was deleted.'), { code: 'E_CANCELLED' });
       // positions above 2^53 cannot be passed as numbers; read sequentially (position null)
       const { bytesRead } = await src.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;

@@ -8,9 +8,8 @@
 // (extentLens.inspector.maxExtents): a file with more comes back with `truncatedAt`, and the
 // inspector reads what lies after it with bounded reads of the visible part.
 
-import type { Engine, PackedExtentMap } from '../engine';
-import type { ExtentMap, MapSource, RunOptions, VolumeInfo } from '../engine/types';
-import type { MapDetail } from '../commands/logic/map-detail';
+import type { Engine, ExtentMap, MapSource, PackedExtentMap, RunOptions, VolumeInfo } from '../engine';
+import type { MapDetail } from '../host/logic/map-detail';
 
 export async function readMap(
   engine: Engine,

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { env } from './env';
 import { activateExtension, closeAllEditors, inspectorSummary, listDir, makeSparseFile, settleWithin, tempDir, type TestApi } from './helpers';
 
-/** The agreed mutating commands (src/commands/logic/commands.ts MUTATING_COMMANDS). */
+/** The agreed mutating commands (src/host/logic/contributions.ts MUTATING_COMMANDS). */
 const MUTATING = [
   'extentLens.cloneHere',
   'extentLens.cloneTo',

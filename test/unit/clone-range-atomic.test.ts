@@ -89,7 +89,7 @@ before(async () => {
     return showQuickPick(list);
   };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Services } = require('../../src/commands/services') as typeof import('../../src/commands/services');
+  const { Services } = require('../../src/host/services') as typeof import('../../src/host/services');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { registerCloneRange } = require('../../src/commands/clone-range') as typeof import('../../src/commands/clone-range');
   const ctx = fakeContext(ROOT);

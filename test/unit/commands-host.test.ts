@@ -72,7 +72,7 @@ describe('activation', () => {
     assert.equal(state.contextKeys.get('extentLens.hasCloneSelection'), false);
     assert.ok(api.activationMs < 50, `activate() took ${api.activationMs} ms`);
     assert.ok(logged(/activated in [\d.]+ ms/));
-    const engineLoaded = Object.keys(require.cache).some((k) => k.includes(`${path.sep}fsctl${path.sep}engine`) || k.includes('koffi'));
+    const engineLoaded = Object.keys(require.cache).some((k) => k.includes(`${path.sep}engine${path.sep}engine`) || k.includes('koffi'));
     assert.equal(engineLoaded, false, 'activation must not load the engine or koffi');
   });
 });

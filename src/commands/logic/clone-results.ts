@@ -1,7 +1,7 @@
 // The clone-results view's numbers, computed from the engine's report and the extent maps
 // made before and after the operation. Pure: the windows are built by the caller (map-model).
 
-import type { Extent, ExtentMap, OperationReport } from '../../engine/types';
+import type { Extent, ExtentMap, OperationReport } from '../../engine';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../protocol/messages';
 import { toWire } from '../../protocol/messages';
 
@@ -76,19 +76,4 @@ export function buildCloneResults(report: OperationReport, source: SideMaps, des
     destination: side(destination),
     notes: report.notes ?? [],
   };
-}
-
-/** One line for the log channel, exact numbers included. */
-export function reportLogLine(r: OperationReport): string {
-  const parts = [
-    `${r.operation} via ${r.method}`,
-    r.source !== undefined ? `source=${r.source}` : '',
-    r.destination !== undefined ? `destination=${r.destination}` : '',
-    `bytes=${r.bytes}`,
-    `calls=${r.calls}`,
-    `duration=${r.durationMs.toFixed(1)}ms`,
-    r.fellBack ? `fellBack (${r.fallbackReason ?? 'no reason given'})` : '',
-    ...(r.notes ?? []).map((n) => `note: ${n}`),
-  ];
-  return parts.filter((p) => p !== '').join(' ');
 }

@@ -1,8 +1,8 @@
 // Validation of the Punch Hole inputs: an offset inside the file and a positive length that
 // does not run past the end (punching past EOF does nothing useful and usually means a typo).
 
-import { parseByteInput } from './bytes';
-import { plainT, type Translate } from './translate';
+import { parseByteInput } from '../../host/logic/bytes';
+import { plainT, type Translate } from '../../host/logic/translate';
 
 export interface PunchCheck {
   offset?: bigint;
@@ -20,7 +20,8 @@ export function checkPunchRange(offsetText: string, lengthText: string, size: bi
   const l = parseByteInput(lengthText, t);
   if ('error' in l) out.lengthError = l.error;
   else if (l.value === 0n) out.lengthError = t('The length must be more than 0 bytes.');
-  else if (out.offset !== undefined && out.offset + l.value > size) out.lengthError = t('The range runs past the end of the file; at most {0} bytes fit.', (size - out.offset).toString());
+  else if (out.offset !== undefined && out.offset + l.value > size)
+    out.lengthError = t('The range runs past the end of the file; at most {0} bytes fit.', (size - out.offset).toString());
   else if (out.offset !== undefined) out.length = l.value;
   return out;
 }

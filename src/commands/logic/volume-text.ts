@@ -1,14 +1,21 @@
 // VolumeInfo as lines for people (the notification shows the first, the log all of them).
 
-import type { VolumeInfo } from '../../engine/types';
-import { formatBytes } from './bytes';
-import { plainT, type Translate } from './translate';
+import type { VolumeInfo } from '../../engine';
+import { formatBytes } from '../../host/logic/bytes';
+import { plainT, type Translate } from '../../host/logic/translate';
 
 export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
   const yes = t('yes');
   const no = t('no');
   const lines = [
-    t('{0}: {1}, {2}-byte blocks, block cloning: {3}, sparse files: {4}.', v.path, v.filesystem, v.blockSize, v.supportsClone ? yes : no, v.supportsSparse ? yes : no),
+    t(
+      '{0}: {1}, {2}-byte blocks, block cloning: {3}, sparse files: {4}.',
+      v.path,
+      v.filesystem,
+      v.blockSize,
+      v.supportsClone ? yes : no,
+      v.supportsSparse ? yes : no,
+    ),
     t('Clone support: {0}', v.cloneEvidence),
     t('Volume id: {0}', v.volumeId),
   ];

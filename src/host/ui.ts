@@ -3,11 +3,11 @@
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
-import type { OperationReport, Progress } from '../engine/types';
+import type { OperationReport, Progress } from '../engine';
 import { errorFacts, errorLogLine } from './logic/errors';
 import { type AskAnswer } from './logic/existing-policy';
 import { ProgressTracker } from './logic/progress';
-import { reportLogLine } from './logic/clone-results';
+import { reportLogLine } from './logic/report-log';
 import { pathsFromArgs } from './logic/clone-selection';
 import type { Services } from './services';
 
@@ -32,19 +32,37 @@ export async function pickFile(arg: unknown, title: string, opts: { useActiveEdi
     const active = activeFileUri();
     if (active) return active.fsPath;
   }
-  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: t('Select') });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: false,
+    openLabel: t('Select'),
+  });
   return picked?.[0]?.fsPath;
 }
 
 export async function pickFiles(title: string): Promise<string[]> {
-  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: true, openLabel: t('Select') });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: true,
+    openLabel: t('Select'),
+  });
   return (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
 }
 
 export async function pickFolder(arg: unknown, title: string): Promise<string | undefined> {
   const fromArg = pathsFromArgs(arg, undefined)[0];
   if (fromArg) return fromArg;
-  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: t('Select Folder') });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+    openLabel: t('Select Folder'),
+  });
   return picked?.[0]?.fsPath;
 }
 

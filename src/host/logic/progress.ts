@@ -1,7 +1,7 @@
 // Engine progress (bigint done/total) as VS Code's progress increments (percent, number).
 // Percentages are small numbers, so converting them is safe; the byte counts stay bigint.
 
-import type { Progress } from '../../engine/types';
+import type { Progress } from '../../engine';
 import { formatBytes } from './bytes';
 
 export class ProgressTracker {

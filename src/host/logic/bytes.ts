@@ -1,20 +1,21 @@
 // Byte counts typed by people (offsets, lengths) and byte counts shown to them.
 // Everything stays bigint: an offset above 2^53 must reach the engine unchanged.
 
-import { parseSize } from '../../cli/numbers';
+import { parseByteSize } from '../../protocol/byte-size';
 import { humanBytes } from '../../protocol/format';
 import { plainT, type Translate } from './translate';
 
-/** Parse "4096", "0x1000", "4k", "1MiB", "1MB", "8s" exactly (the CLI's grammar). */
+/** Parse "4096", "0x1000", "4k", "1MiB", "1MB", "8s" exactly (src/protocol/byte-size.ts, as the CLI). */
 export function parseByteInput(text: string, t: Translate = plainT): { value: bigint } | { error: string } {
   if (text.trim() === '') return { error: t('Enter a byte count, for example 0, 4096, 0x1000, 64k or 1MiB.') };
-  try {
-    return { value: parseSize(text, 'value') };
-  } catch {
-    return {
-      error: t('"{0}" is not a byte count: use a decimal number, 0x hex, or a suffix such as 4k, 1MiB, 2G (binary) or 1MB (decimal).', text.trim()),
-    };
-  }
+  const parsed = parseByteSize(text);
+  if ('value' in parsed) return parsed;
+  return {
+    error: t(
+      '"{0}" is not a byte count: use a decimal number, 0x hex, or a suffix such as 4k, 1MiB, 2G (binary) or 1MB (decimal).',
+      text.trim(),
+    ),
+  };
 }
 
 /** "1.25 GiB", "4 KiB", "512 B": two decimals at most, computed in bigint (no rounding above 2^53). */

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Engine } from '../engine';
 import type { CloneResultsData, WireSummary } from '../protocol/messages';
 import { CloneSelection } from './logic/clone-selection';
-import { HAS_CLONE_SELECTION } from './logic/commands';
+import { HAS_CLONE_SELECTION } from './logic/contributions';
 import { readMapDetail, readMaxExtents, type MapDetail } from './logic/map-detail';
 import { readOnExistingSetting, type OnExistingSetting } from './logic/existing-policy';
 import { closeSmbConnectionsIfUsed, installSmbPasswordProvider } from './smb-secrets';

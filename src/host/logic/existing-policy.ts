@@ -1,7 +1,7 @@
 // The extentLens.clone.onExisting setting and the modal's answer, as the engine's policy.
 // Never overwrite without an explicit choice: anything unexpected means "ask".
 
-import type { ExistingPolicy } from '../../engine/types';
+import type { ExistingPolicy } from '../../engine';
 
 export type OnExistingSetting = 'ask' | 'rename' | 'overwrite';
 

@@ -50,6 +50,9 @@ export function errorFacts(e: unknown): ErrorFacts {
 /** One line for the log: "clone EXDEV: source and destination ... (paths)". */
 export function errorLogLine(operation: string, e: unknown): string {
   const f = errorFacts(e);
-  const paths = typeof e === 'object' && e !== null && Array.isArray((e as { paths?: unknown }).paths) ? ` [${(e as { paths: unknown[] }).paths.join(', ')}]` : '';
+  const paths =
+    typeof e === 'object' && e !== null && Array.isArray((e as { paths?: unknown }).paths)
+      ? ` [${(e as { paths: unknown[] }).paths.join(', ')}]`
+      : '';
   return `${operation} failed: ${f.code}: ${f.message}${paths}`;
 }

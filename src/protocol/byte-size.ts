@@ -1,0 +1,58 @@
+// The byte-size grammar: how a person writes a byte count or an offset, in the CLI's arguments
+// and in the extension's input boxes alike. Pure: no DOM, no Node; each front end words its
+// own error (the CLI names the argument, the extension localises).
+//
+// Every value is a bigint: an offset such as 2^60 + 1 must reach the engine unchanged, so no
+// string ever passes through Number. Accepted forms (case-insensitive suffixes):
+//   1048576          plain decimal (underscores allowed as separators: 1_048_576)
+//   0x100000         hexadecimal
+//   4k  4K  4KiB     binary multiples: k, m, g, t, p, e (with optional "i"/"iB")
+//   4KB  1MB         SI multiples (powers of 1000), as in coreutils
+//   512b  8s         "b" = bytes (explicit), "s" = 512-byte sectors
+// The result must lie in [0, 2^63 - 1] (off_t / LARGE_INTEGER): larger values are refused
+// here rather than wrapped negative by the kernel.
+
+/** The largest file offset: 2^63 - 1. */
+export const INT64_MAX = (1n << 63n) - 1n;
+
+const BINARY: Record<string, bigint> = {
+  k: 1n << 10n,
+  m: 1n << 20n,
+  g: 1n << 30n,
+  t: 1n << 40n,
+  p: 1n << 50n,
+  e: 1n << 60n,
+};
+
+const SI: Record<string, bigint> = {
+  k: 1000n,
+  m: 1000n ** 2n,
+  g: 1000n ** 3n,
+  t: 1000n ** 4n,
+  p: 1000n ** 5n,
+  e: 1000n ** 6n,
+};
+
+const FORM = /^(0x[0-9a-f]+|\d+)(?:([kmgtpe])(i?b?)?|(b)|(s))?$/i;
+
+/**
+ * The outcome of reading a byte count: its exact value, or why it is not one
+ * ('form': not written in the grammar above; 'too-large': above 2^63 - 1).
+ */
+export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' };
+
+/** Read a non-negative byte count or offset written in the grammar above. */
+export function parseByteSize(text: string): ByteSize {
+  const m = FORM.exec(text.trim().replace(/_/g, ''));
+  if (!m) return { error: 'form' };
+  const [, digits, mult, tail, , sectorSuffix] = m;
+  let value = BigInt(digits); // BigInt() parses "0x..." and decimal strings exactly
+  if (mult) {
+    // "KB"/"MB" (b without i) are SI, as coreutils reads them; "k", "ki", "kib" are binary.
+    const factor = (tail ?? '').toLowerCase() === 'b' ? SI[mult.toLowerCase()] : BINARY[mult.toLowerCase()];
+    value *= factor;
+  } else if (sectorSuffix) {
+    value *= 512n;
+  } // an explicit "b" (bytes) scales nothing
+  return value > INT64_MAX ? { error: 'too-large' } : { value };
+}

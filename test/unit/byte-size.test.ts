@@ -1,0 +1,62 @@
+// The byte-size grammar (src/protocol/byte-size.ts): one implementation that the CLI's
+// arguments (src/cli/numbers.ts) and the extension's input boxes (src/host/logic/bytes.ts)
+// both parse with, so "64k" or "0x1000" means the same bytes in either.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { INT64_MAX, parseByteSize } from '../../src/protocol/byte-size';
+import { parseSize } from '../../src/cli/numbers';
+import { parseByteInput } from '../../src/host/logic/bytes';
+
+const GOOD: [string, bigint][] = [
+  ['0', 0n],
+  [' 4096 ', 4096n],
+  ['1_048_576', 1048576n],
+  ['0x1000', 4096n],
+  ['0X10', 16n],
+  ['4k', 4096n],
+  ['4KiB', 4096n],
+  ['4Ki', 4096n],
+  ['1MiB', 1n << 20n],
+  ['7E', 7n << 60n],
+  ['1KB', 1000n],
+  ['2MB', 2_000_000n],
+  ['512b', 512n],
+  ['8s', 4096n],
+  ['9007199254740993', 9007199254740993n], // 2^53 + 1: a Number would round it to 2^53
+  ['9223372036854775807', INT64_MAX],
+  ['0x7fffffffffffffff', INT64_MAX],
+];
+
+const BAD: [string, 'form' | 'too-large'][] = [
+  ['', 'form'],
+  ['-1', 'form'],
+  ['4q', 'form'],
+  ['1.5M', 'form'],
+  ['k', 'form'],
+  ['0x', 'form'],
+  ['4 k', 'form'],
+  ['1e6', 'form'],
+  ['9223372036854775808', 'too-large'],
+  ['8E', 'too-large'],
+  ['0x8000000000000000', 'too-large'],
+];
+
+test('parseByteSize: exact bigints for every form of the grammar', () => {
+  for (const [text, want] of GOOD) assert.deepEqual(parseByteSize(text), { value: want }, text);
+});
+
+test('parseByteSize: says why a text is not a byte count', () => {
+  for (const [text, why] of BAD) assert.deepEqual(parseByteSize(text), { error: why }, text);
+});
+
+test('the CLI and the extension accept and refuse the same texts, with the same values', () => {
+  for (const [text, want] of GOOD) {
+    assert.equal(parseSize(text, 'X'), want, text);
+    assert.deepEqual(parseByteInput(text), { value: want }, text);
+  }
+  for (const [text] of BAD) {
+    assert.throws(() => parseSize(text, 'X'), Error, text);
+    assert.ok('error' in parseByteInput(text), text);
+  }
+});
