@@ -27,6 +27,5 @@ export function loadShippedEngine(): typeof EngineModule {
     outfile: out,
     logLevel: 'warning',
   });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(out) as typeof EngineModule;
 }

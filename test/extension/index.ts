@@ -21,7 +21,6 @@ interface MochaLike {
 export function run(): Promise<void> {
   // mocha 12's package entry is ESM; its CommonJS build loads with require() on every Node the
   // extension host may run (Electron's included).
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const Mocha = require('mocha/lib/mocha.cjs') as new (o: object) => MochaLike;
   const mocha = new Mocha({ ui: 'tdd', color: false, reporter: 'spec', timeout: 60_000, grep: env.grep });
   for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.suite.js')).sort()) mocha.addFile(path.join(__dirname, f));

@@ -88,9 +88,7 @@ before(async () => {
     picks.push({ title: o?.title, items: list.map((i) => ({ label: i.label, description: i.description })) });
     return showQuickPick(list);
   };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Services } = require('../../src/host/services') as typeof import('../../src/host/services');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { registerCloneRange } = require('../../src/commands/clone-range') as typeof import('../../src/commands/clone-range');
   const ctx = fakeContext(ROOT);
   const log = fake.vscode.window.createOutputChannel('Extent Lens', { log: true });

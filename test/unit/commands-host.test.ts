@@ -45,7 +45,6 @@ const logged = (re: RegExp) => state.log.some((l) => re.test(l.text));
 
 before(() => {
   undo = installFakeVscode(fake.vscode);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ext = require('../../src/extension');
   const ctx = fakeContext(ROOT);
   api = ext.activate(ctx);

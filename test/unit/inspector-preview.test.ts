@@ -36,7 +36,6 @@ function openInspector(file: string, engine: Engine, maxExtents: number): { pane
     autoRefresh: () => false,
     inspectors: new Set(),
   };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { InspectorController } = require('../../src/views/inspector-controller') as typeof import('../../src/views/inspector-controller');
   const panel = new FakeWebviewPanel('extentLens.inspectorPanel', 'x', {});
   return { panel, controller: new InspectorController(panel as never, file, services as never, 'panel') };

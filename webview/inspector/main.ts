@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '../shared/theme.css';
 import './inspector.css';
 import { type HostMessage, type WireExtent, type WireSummary, type WireWindow } from '../../src/protocol/messages';
-import { exactBytes, groupDigits, humanBytes, percentOf } from '../../src/protocol/format';
+import { groupDigits, humanBytes, percentOf } from '../../src/protocol/format';
 import { classOf } from '../../src/protocol/extent-class';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
