@@ -5,7 +5,7 @@
 // (test/smb/) and the Windows ABI under Wine (test/wine/). See docs/WINDOWS.md.
 //
 // Independent checks: content by SHA-256 through Node's fs; shared clusters through
-// FSCTL_GET_RETRIEVAL_POINTERS_AND_REFCOUNT reference counts (ReFS updates them lazily, FACTS §3,
+// FSCTL_GET_RETRIEVAL_POINTERS_AND_REFCOUNT reference counts (ReFS updates them lazily, docs/facts/windows-fsctl.md#reference-counts,
 // so the check polls for a few seconds); sparse layout through fsutil where it helps.
 
 import { after, before, describe, test } from 'node:test';
