@@ -6,7 +6,7 @@
 //
 // koffi 3.x: its documented esbuild recipe (for 2.x) fails, so we keep koffi's CommonJS entry
 // resolvable and leave the per-platform binary packages (@koromix/*) external; the VSIX ships
-// node_modules/@koromix/<platform> next to dist/ (see scripts/package.mjs and FACTS §6).
+// node_modules/@koromix/<platform> next to dist/ (see scripts/package.mjs and docs/facts/koffi.md#bundling-and-packaging).
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';

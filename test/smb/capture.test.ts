@@ -1,6 +1,6 @@
 // What this client sends, seen by an independent decoder: tshark captures one unsigned,
 // unencrypted SMB 3.1.1 session on the loopback interface while the FSCTL algorithms run, and
-// the decoded IOCTL function codes must be the FSCTLs of FACTS §1 (tshark shows
+// the decoded IOCTL function codes must be the FSCTLs of docs/facts/windows-fsctl.md#control-codes (tshark shows
 // DUPLICATE_EXTENTS as an unknown code, which the raw field still carries). The atomic option
 // (FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX and its buffer, byte by byte) is in clone-atomic-samba.test.ts.
 

@@ -34,7 +34,7 @@ const FSCTL_DUPLICATE_EXTENTS_TO_FILE = 0x00098344;
 const FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX = 0x000983e8;
 const STATUS_INVALID_DEVICE_REQUEST = 0xc0000010;
 const SOURCE_ATOMIC = 0x1;
-/** (1 << 32) - clusterSize: the largest call below 4 GiB (src/engine/nt/clone.ts, FACTS §3). */
+/** (1 << 32) - clusterSize: the largest call below 4 GiB (src/engine/nt/clone.ts, docs/facts/windows-fsctl.md#cluster-alignment-and-chunks). */
 const CHUNK = 4 * GiB - 4 * KiB;
 
 function readAt(path: string, offset: number, length: number): Buffer {
@@ -63,7 +63,7 @@ function decodeDup(b: Buffer) {
 /**
  * SMB2_DUPLICATE_EXTENTS_DATA_EX (MS-FSCC 2.3.9.2), 56 bytes: StructureSize (u64) @0,
  * SourceFileID (SMB2_FILEID, 16 bytes) @8, SourceFileOffset @24, TargetFileOffset @32,
- * ByteCount @40, Flags (u32) @48, Reserved (u32) @52. It is FACTS §2's 48-byte
+ * ByteCount @40, Flags (u32) @48, Reserved (u32) @52. It is the 48-byte (docs/facts/windows-fsctl.md#duplicate_extents_data_ex)
  * DUPLICATE_EXTENTS_DATA_EX with the 8-byte HANDLE replaced by the 16-byte FileId, so every
  * field after it moves by 8.
  */

@@ -5,7 +5,7 @@
 //   `detached` = setsid), with private user-data / extensions / XDG / HOME / TMPDIR folders, so
 //   nothing lands in the real home or /tmp and stop() can kill every process it spawned
 //   (extension hosts, file watcher, agent host) at once.
-// - launchBrowser(): Chromium with the flags that work headless as root (FACTS §9, vscode-e2e).
+// - launchBrowser(): Chromium with the flags that work headless as root (docs/facts/vscode.md#code-server).
 // - runExtensionTests(): VS Code's own extension-test hook. With
 //   `--vscode-option enable-smoke-test-driver` the web workbench honours `?payload=` carrying
 //   extensionDevelopmentPath / extensionTestsPath / extensionEnvironment, runs the test module's

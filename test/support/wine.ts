@@ -1,4 +1,4 @@
-// Running Windows node.exe under Debian's wine for the Windows-ABI smoke test (FACTS §8).
+// Running Windows node.exe under Debian's wine for the Windows-ABI smoke test (docs/facts/wine.md).
 // Installed by scripts/setup.d/30-wine.sh into a cache folder outside the repository.
 //
 // Facts this encodes: node.exe under wine cannot write to a Unix pipe (EBADF), so its stdout and

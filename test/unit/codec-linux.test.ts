@@ -1,4 +1,4 @@
-// Byte-for-byte checks of the Linux ioctl layouts (FACTS §4): struct fiemap + fiemap_extent,
+// Byte-for-byte checks of the Linux ioctl layouts (docs/facts/linux.md#fiemap): struct fiemap + fiemap_extent,
 // struct file_clone_range, struct statfs fields, flag names, and the packed extent form.
 
 import { test } from 'node:test';

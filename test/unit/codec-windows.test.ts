@@ -1,4 +1,4 @@
-// Byte-for-byte checks of every Windows FSCTL structure against the layouts in FACTS §2
+// Byte-for-byte checks of every Windows FSCTL structure against the layouts in docs/facts/windows-fsctl.md#buffer-layouts
 // (x64, natural alignment, little endian). The expected bytes are written out by hand from the
 // documented field offsets, not produced by the encoder under test.
 
@@ -25,7 +25,7 @@ function eqBytes(actual: Uint8Array, expected: Uint8Array): void {
   assert.equal(toHex(actual), toHex(expected));
 }
 
-test('control codes match FACTS §1', () => {
+test('control codes match docs/facts/windows-fsctl.md#control-codes', () => {
   assert.equal(FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE, 0x00098344);
   assert.equal(FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX, 0x000983e8);
   assert.equal(FSCTL.FSCTL_QUERY_ALLOCATED_RANGES, 0x000940cf);

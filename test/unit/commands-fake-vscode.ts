@@ -81,6 +81,50 @@ export class TabInputCustom {
 export const ViewColumn = { Active: -1, Beside: -2, One: 1 };
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 };
 
+/**
+ * Every effect the fake records (a log line, a message box, a clipboard write, a message posted
+ * to a webview, ...) calls `recorded()`, which wakes the `waitUntil` calls: tests wait for the
+ * effect itself instead of sleeping for a guessed time.
+ */
+const recordedListeners = new Set<() => void>();
+export function recorded(): void {
+  for (const l of [...recordedListeners]) l();
+}
+
+/**
+ * Resolve with `cond()`'s value as soon as it is truthy (checked now and after every recorded
+ * effect); reject after `timeoutMs` with `what` in the message, so a missing event fails the
+ * test instead of hanging it or passing by luck.
+ */
+export function waitUntil<T>(cond: () => T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      recordedListeners.delete(check);
+    };
+    const check = () => {
+      let v: T | undefined | null | false;
+      try {
+        v = cond();
+      } catch (e) {
+        done();
+        reject(e);
+        return;
+      }
+      if (v) {
+        done();
+        resolve(v);
+      }
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    recordedListeners.add(check);
+    check();
+  });
+}
+
 /** A recorded webview panel: messages posted by the host, and a way to send it messages. */
 export class FakeWebviewPanel {
   readonly posted: unknown[] = [];
@@ -99,6 +143,7 @@ export class FakeWebviewPanel {
       // what really crosses: structured JSON, no bigint
       this.posted.push(JSON.parse(JSON.stringify(m)));
       for (const w of [...this.waiters]) w();
+      recorded();
       return true;
     },
     onDidReceiveMessage: this.receive.event,
@@ -189,10 +234,14 @@ export function makeFakeVscode() {
   const showMessage = (level: string) => async (text: string, ...rest: unknown[]) => {
     const items = rest.filter((x): x is string => typeof x === 'string');
     state.messages.push({ level, text, items });
+    recorded();
     const a = state.answers.find((x) => x.match.test(text));
     return a ? a.answer : undefined;
   };
-  const logAt = (level: string) => (text: string) => state.log.push({ level, text });
+  const logAt = (level: string) => (text: string) => {
+    state.log.push({ level, text });
+    recorded();
+  };
   const vscode = {
     EventEmitter,
     Disposable,
@@ -209,6 +258,7 @@ export function makeFakeVscode() {
       clipboard: {
         writeText: async (s: string) => {
           state.clipboard = s;
+          recorded();
         },
         readText: async () => state.clipboard,
       },

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, Uri } from './commands-fake-vscode';
+import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, Uri, waitUntil } from './commands-fake-vscode';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 
@@ -136,8 +136,8 @@ describe('inspector host', { skip: fsSkip }, () => {
     const p = state.panels.at(-1)!;
     try {
       // no 'ready' sent: the controller reads the map on its own (the webview boots meanwhile)
-      for (let i = 0; i < 200 && !api.openInspectors().find((x) => x.path === other)?.summary; i++) await new Promise((r) => setTimeout(r, 25));
-      assert.equal(api.openInspectors().find((x) => x.path === other)?.summary?.allocated, String(64 * 1024), 'read before ready');
+      const early = await waitUntil(() => api.openInspectors().find((x) => x.path === other)?.summary, 'the map of early.bin, read before ready');
+      assert.equal(early.allocated, String(64 * 1024), 'read before ready');
       assert.deepEqual(p.posted, [], 'nothing is posted to a webview that has not said ready');
       p.send({ type: 'ready' });
       await p.waitFor((x) => x.type === 'overview');
@@ -178,32 +178,37 @@ describe('inspector host', { skip: fsSkip }, () => {
     assert.equal((rows.rows as unknown[]).length, 1);
 
     const bad = [{ type: 'requestWindow', requestId: 10, offset: 12, length: '1', maxExtents: 1 }, { type: 'deleteEverything' }, 'hello', null, { type: 'export', format: 'exe' }];
+    const ignored = () => state.log.filter((l) => l.level === 'warn' && /ignored malformed or unknown webview message/.test(l.text)).length;
+    const ignoredBefore = ignored();
     for (const b of bad) {
       assert.equal(parseWebviewMessage(b), undefined);
       panel.send(b);
     }
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(state.log.filter((l) => l.level === 'warn' && /ignored malformed or unknown webview message/.test(l.text)).length, bad.length);
+    await waitUntil(() => ignored() >= ignoredBefore + bad.length, `${bad.length} "ignored malformed" warnings`);
+    // A good request sent after them is answered after them: by then nothing more can come of the bad ones.
+    panel.send({ type: 'requestRows', requestId: 11, start: 0, count: 1 });
+    await panel.waitFor((x) => x.type === 'rows' && x.requestId === 11);
+    assert.equal(ignored() - ignoredBefore, bad.length);
     assert.equal(panel.posted.filter((x) => (x as { requestId?: number }).requestId === 10).length, 0);
   });
 
   test('copyText goes to the clipboard; export writes the chosen file', async () => {
     panel.send({ type: 'copyText', text: 'range 0-65536' });
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(state.clipboard, 'range 0-65536');
+    await waitUntil(() => state.clipboard === 'range 0-65536', 'the clipboard to hold the copied text');
+    // The host logs "exported N extents of <file> as JSON to <target>" once the file is written and closed.
+    const exported = (format: string, target: string) =>
+      waitUntil(() => state.log.some((l) => l.text.startsWith('exported ') && l.text.endsWith(` as ${format} to ${target}`)), `the ${format} export to ${target}`);
     const out = path.join(ext4!.mountPoint, 'export.json');
     state.saveDialogAnswer = Uri.file(out);
     panel.send({ type: 'export', format: 'json' });
-    for (let i = 0; i < 100 && !fs.existsSync(out); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 100));
+    await exported('JSON', out);
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
     assert.equal(j.extentCount, 2);
     assert.equal(j.extents[1].offset, String(4 * MiB));
     const csv = path.join(ext4!.mountPoint, 'export.csv');
     state.saveDialogAnswer = Uri.file(csv);
     panel.send({ type: 'export', format: 'csv' });
-    for (let i = 0; i < 100 && !fs.existsSync(csv); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 100));
+    await exported('CSV', csv);
     assert.equal(fs.readFileSync(csv, 'utf8').trim().split('\n').length, 3);
     state.saveDialogAnswer = undefined;
   });
@@ -216,11 +221,21 @@ describe('inspector host', { skip: fsSkip }, () => {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     const n = panel.posted.length;
+    const refreshes = () => state.log.filter((l) => l.text === `inspector: ${file} changed; refreshing`).length;
+    const summariesSince = () => panel.posted.slice(n).filter((x) => (x as { type: string }).type === 'summary').length;
+    const r0 = refreshes();
     for (let i = 0; i < 5; i++) w!.change.fire(Uri.file(file)); // a burst: one refresh
     const m = await panel.waitFor((x) => x.type === 'summary' && (x.summary as { allocated: string }).allocated === String(256 * 1024));
     assert.ok(m);
-    await new Promise((r) => setTimeout(r, 700));
-    assert.equal(panel.posted.slice(n).filter((x) => (x as { type: string }).type === 'summary').length, 1, 'one refresh for a burst of events');
+    // No fixed sleep to prove that nothing else follows: one more change event after the refresh
+    // is a fence. Its debounce timer has the same delay and was set later, so Node runs it after
+    // any timer the burst could still have pending; when the fence's refresh is logged, every
+    // refresh of the burst has been logged before it.
+    w!.change.fire(Uri.file(file));
+    await waitUntil(() => refreshes() >= r0 + 2, 'the refresh of the fence event');
+    assert.equal(refreshes() - r0, 2, 'one refresh for the burst of 5 events, one for the fence');
+    await waitUntil(() => summariesSince() >= 2, 'the summary of the fence refresh');
+    assert.equal(summariesSince(), 2, 'one summary per refresh');
   });
 
   test('while a refresh runs, window requests are answered by windowed engine queries', async () => {
@@ -234,7 +249,7 @@ describe('inspector host', { skip: fsSkip }, () => {
       w.extents.map((e) => [e.offset, e.length, e.index]),
       [[String(4 * MiB), String(128 * 1024), undefined]],
     );
-    for (let i = 0; i < 200 && summaries() === before; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => summaries() > before, 'the summary of the refresh');
     assert.equal(summaries(), before + 1, 'the refresh finished with a new summary');
     // and once the refresh is done, windows come from the model again (with indices)
     panel.send({ type: 'requestWindow', requestId: 22, offset: String(4 * MiB), length: String(MiB), maxExtents: 100 });

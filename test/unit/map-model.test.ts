@@ -113,7 +113,12 @@ test('property: window extents = naive filter; bins sum to covered fraction', ()
         const exact = m.window(W, wLen, 1000);
         assert.deepEqual(exact.extents!.map((e) => [BigInt(e.offset), BigInt(e.length)]), hit.map((e) => [e.offset, e.length]));
         const binned = m.window(W, wLen, 0, 16);
-        if (hit.length === 0) return;
+        if (hit.length === 0) {
+          // 0 extents fit maxExtents = 0: the answer is the exact (empty) list, and no bins.
+          assert.deepEqual(binned.extents, []);
+          assert.equal(binned.bins, undefined);
+          return;
+        }
         let covered = 0n;
         for (const e of hit) covered += (e.offset + e.length < W + wLen ? e.offset + e.length : W + wLen) - (e.offset > W ? e.offset : W);
         const sum = binned.bins!.reduce((x, y) => x + y, 0) / 16;

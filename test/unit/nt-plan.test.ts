@@ -1,5 +1,5 @@
 // Pure planning logic of the NT FSCTL algorithms: how a clone is cut into DUPLICATE_EXTENTS calls
-// (each below 4 GiB, cluster aligned, tail rounded up to the cluster, FACTS §3) and how a
+// (each below 4 GiB, cluster aligned, tail rounded up to the cluster, docs/facts/windows-fsctl.md#cluster-alignment-and-chunks) and how a
 // server-side copy is cut into COPYCHUNK batches within the server's limits. The FSCTLs
 // themselves are exercised against Samba (test/smb/), Wine (test/wine/) and ReFS (test/windows/).
 

@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       await send('SET_SPARSE', h2, FSCTL.FSCTL_SET_SPARSE, null, 0);
       await send('SET_ZERO_DATA', h2, FSCTL.FSCTL_SET_ZERO_DATA, encodeZeroData({ fileOffset: 0n, beyondFinalZero: 4096n }), 0);
       await send('DUPLICATE_EXTENTS_TO_FILE', h2, FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE, encodeDuplicateExtents({ sourceRef: t.sourceReference(h), sourceOffset: 0n, targetOffset: 0n, byteCount: 4096n }), 0);
-      // The atomic form: the 48-byte DUPLICATE_EXTENTS_DATA_EX (FACTS §2) with SOURCE_ATOMIC.
+      // The atomic form: the 48-byte DUPLICATE_EXTENTS_DATA_EX (docs/facts/windows-fsctl.md#duplicate_extents_data_ex) with SOURCE_ATOMIC.
       await send('DUPLICATE_EXTENTS_TO_FILE_EX', h2, FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX, encodeDuplicateExtentsEx({ sourceRef: t.sourceReference(h), sourceOffset: 0n, targetOffset: 0n, byteCount: 4096n, flags: DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC }), 0);
       await send('SRV_REQUEST_RESUME_KEY', h, FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, null, 32);
       await send('GET_RETRIEVAL_POINTERS', h, FSCTL.FSCTL_GET_RETRIEVAL_POINTERS, new Uint8Array(8), 1024);
