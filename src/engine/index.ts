@@ -12,6 +12,8 @@ export * from './types';
 export * from './errors';
 export { createEngine } from './engine';
 export type { Engine, EngineOptions, MapOptions } from './engine';
-// Columnar maps for very large files (engine.mapPacked) and the converter to Extent objects.
-export type { PackedExtentMap, PackedExtents } from './engine';
-export { unpackExtents, fiemapFlagNames } from './engine';
+// The one map format (engine.mapPacked): columns, engine flag bits and their names, the
+// optional refcount column, and the converters to and from Extent objects. The same module is
+// dependency-free and may be imported directly where start-up time matters (see its header).
+export type { PackedExtentMap, PackedExtents } from './map-format';
+export { EXTENT_FLAG, EXTENT_FLAG_ALL, extentFlagBits, extentFlagNames, packExtents, unpackExtents } from './map-format';
