@@ -293,7 +293,9 @@ export function unpackExtents(p: PackedExtents): Extent[] {
 /** Extent objects -> PackedExtents (a `refcount` becomes the refcount column). */
 export function packExtents(extents: readonly Extent[]): PackedExtents {
   const b = new PackedExtentsBuilder();
-  for (const e of extents) b.push(BigInt.asIntN(64, e.offset), BigInt.asIntN(64, e.length), e.physical ?? -1n, extentFlagBits(e.flags), e.refcount);
+  for (const e of extents) {
+    b.push(BigInt.asIntN(64, e.offset), BigInt.asIntN(64, e.length), e.physical ?? -1n, extentFlagBits(e.flags), e.refcount);
+  }
   return b.build();
 }
 
