@@ -292,11 +292,31 @@ export function unpackExtents(p: PackedExtents): Extent[] {
 
 /** Extent objects -> PackedExtents (a `refcount` becomes the refcount column). */
 export function packExtents(extents: readonly Extent[]): PackedExtents {
-  const b = new PackedExtentsBuilder();
-  for (const e of extents) {
-    b.push(BigInt.asIntN(64, e.offset), BigInt.asIntN(64, e.length), e.physical ?? -1n, extentFlagBits(e.flags), e.refcount);
+  const n = extents.length;
+  const p: PackedExtents = {
+    count: n,
+    offset: new BigInt64Array(n),
+    length: new BigInt64Array(n),
+    physical: new BigInt64Array(n),
+    flags: new Uint32Array(n),
+  };
+  // maps often share one flags array between extents (unpackExtents does): skip the lookups then
+  let prevFlags: readonly ExtentFlag[] | undefined;
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    const e = extents[i];
+    if (e.flags !== prevFlags) {
+      prevFlags = e.flags;
+      bits = extentFlagBits(e.flags);
+    }
+    // a BigInt64Array store wraps modulo 2^64: unsigned values >= 2^63 keep their bits
+    p.offset[i] = e.offset;
+    p.length[i] = e.length;
+    p.physical[i] = e.physical ?? -1n;
+    p.flags[i] = bits;
+    if (e.refcount !== undefined) (p.refcounts ??= new Uint32Array(n))[i] = e.refcount;
   }
-  return b.build();
+  return p;
 }
 
 /** The buffers of a packed map's columns: what a worker transfers (moves, not copies) with it. */

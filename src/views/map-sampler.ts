@@ -15,9 +15,7 @@
 // Pure: no `vscode`; the reads are functions (engine.mapPacked and engine.mapWindows, which
 // run on the engine's quick worker lane: all the bins' reads are one request).
 
-import type { PackedExtentMap } from '../engine/backend-ext';
-import type { Engine } from '../engine/engine';
-import type { VolumeInfo } from '../engine/types';
+import type { Engine, PackedExtentMap, VolumeInfo } from '../engine';
 import { EXTENT_CLASSES, toWire, type WireSummary, type WireWindow } from '../protocol/messages';
 import { MapModel } from './map-model';
 
