@@ -21,7 +21,8 @@ export class Binner {
    * (O(bins x log n)): zoomed-out views of a million extents cost microseconds, not a scan.
    */
   binRange(offset: bigint, length: bigint, i0: number, i1: number, binCount: number): number[] {
-    const acc = i1 - i0 > PREFIX_THRESHOLD * binCount ? this.binsByPrefix(offset, length, binCount) : this.binsByScan(offset, length, i0, i1, binCount);
+    const byPrefix = i1 - i0 > PREFIX_THRESHOLD * binCount;
+    const acc = byPrefix ? this.binsByPrefix(offset, length, binCount) : this.binsByScan(offset, length, i0, i1, binCount);
     const out = new Array<number>(acc.length);
     for (let j = 0; j < acc.length; j++) {
       // round to 4 decimals: fractions only shade pixels, and short numbers keep messages small

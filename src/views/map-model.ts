@@ -18,7 +18,8 @@
 // map-format.ts directly: see the note in src/views/map-columns.ts.
 import { extentFlagNames } from '../engine/map-format';
 import type { Extent, ExtentFlag, ExtentMap, VolumeInfo } from '../engine/types';
-import { MAX_BINS, toWire, type HostMessage, type WebviewMessage, type WireExtent, type WireSummary, type WireWindow } from '../protocol/messages';
+import { MAX_BINS, toWire } from '../protocol/messages';
+import type { HostMessage, WebviewMessage, WireExtent, WireSummary, WireWindow } from '../protocol/messages';
 import { Binner } from './map-bins';
 import { columnsOf, firstEndingAfter, firstStartingAtOrAfter, join, type Columns, type PackedMapInput } from './map-columns';
 import { exportCsvChunks, exportJsonChunks, rowsToText, type ExportOptions, type ExportSource } from './map-export';
@@ -258,7 +259,13 @@ export class MapModel implements ExportSource {
           window: this.window(BigInt(msg.offset), BigInt(msg.length), msg.maxExtents, msg.binCount),
         };
       case 'requestRows':
-        return { type: 'rows', requestId: msg.requestId, start: Math.min(msg.start, this.count), total: this.count, rows: this.rows(msg.start, msg.count) };
+        return {
+          type: 'rows',
+          requestId: msg.requestId,
+          start: Math.min(msg.start, this.count),
+          total: this.count,
+          rows: this.rows(msg.start, msg.count),
+        };
       default:
         return undefined;
     }

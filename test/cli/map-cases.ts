@@ -110,7 +110,8 @@ export function refcountMap(): PackedExtentMap {
 export function flagCombinations(): PackedExtentMap {
   const rows: Row[] = [];
   for (let bits = 0; bits < 1 << 14; bits++) {
-    rows.push({ offset: BigInt(bits) * 8192n, length: 4096n, physical: BigInt(bits) * 4096n, flags: bits | (bits & 0x10 ? 0x80000000 : 0) | (bits & 0x20 ? 0x4000 : 0) });
+    const unnamed = (bits & 0x10 ? 0x80000000 : 0) | (bits & 0x20 ? 0x4000 : 0);
+    rows.push({ offset: BigInt(bits) * 8192n, length: 4096n, physical: BigInt(bits) * 4096n, flags: bits | unnamed });
   }
   return packed(rows);
 }

@@ -66,7 +66,8 @@ class RefsLikeTransport implements NtTransport {
 
   async open(path: string): Promise<NtHandle> {
     if (path !== FILE) {
-      throw new FsctlError({ operation: 'map', code: 'ERROR_FILE_NOT_FOUND', paths: [path], message: `${path}: not found (ERROR_FILE_NOT_FOUND).` });
+      const message = `${path}: not found (ERROR_FILE_NOT_FOUND).`;
+      throw new FsctlError({ operation: 'map', code: 'ERROR_FILE_NOT_FOUND', paths: [path], message });
     }
     return { path };
   }
@@ -83,9 +84,11 @@ class RefsLikeTransport implements NtTransport {
     if (from < 0) return { kind: 'error', code: 38, codeName: 'ERROR_HANDLE_EOF', output: new Uint8Array(0) };
     const rest = RUNS.slice(from);
     const fit = Math.floor((maxOutput - 16) / 24);
-    if (fit < 1) return { kind: 'buffer-too-small', code: 122, codeName: 'ERROR_INSUFFICIENT_BUFFER', output: new Uint8Array(0) };
+    if (fit < 1) return { kind: 'buffer-too-small', code: 122, codeName: 'ERROR_INSUFFICIENT_BUFFER', output: new Uint8Array() };
     const start = rest[0].vcn;
-    if (fit < rest.length) return { kind: 'more-data', code: 234, codeName: 'ERROR_MORE_DATA', output: encodeReply(start, rest.slice(0, fit)) };
+    if (fit < rest.length) {
+      return { kind: 'more-data', code: 234, codeName: 'ERROR_MORE_DATA', output: encodeReply(start, rest.slice(0, fit)) };
+    }
     return { kind: 'ok', code: 0, codeName: 'ERROR_SUCCESS', output: encodeReply(start, rest) };
   }
 

@@ -126,27 +126,36 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
    * column), or the allocated ranges (no physical offsets, no flags but LAST). Read in full:
    * the engine trims it to a `maxExtents` limit (limitPackedMap), as here.
    */
-  async function extentMapPacked(path: string, window: ByteRange | undefined, ctx: OpContext, limit: MapLimit = {}): Promise<PackedExtentMap> {
+  async function extentMapPacked(
+    path: string,
+    window: ByteRange | undefined,
+    ctx: OpContext,
+    limit: MapLimit = {},
+  ): Promise<PackedExtentMap> {
     const start = now();
     const { h, info } = await openRegular(t, path, 'map').catch((e) => Promise.reject(asFsctlError(e, 'map', [path], 'open')));
     try {
       const w = clipWindow(window, info.endOfFile, 'map', path);
       const vol = await t.queryVolume(h);
-      const rc = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, true, { initialEntries: options.retrievalInitialEntries, operation: 'map' }, ctx);
+      const rpOptions = { initialEntries: options.retrievalInitialEntries, operation: 'map' as const };
+      const rc = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, true, rpOptions, ctx);
       const base = { path, size: info.endOfFile, blockSize: vol.clusterSize, window: w };
       // An empty refcount map of a non-empty window may mean data kept outside clusters
       // (resident data): only trust it when the allocated ranges agree.
       if (rc && (rc.packed.count > 0 || w.length === 0n || info.allocationSize === 0n)) {
-        return limitPackedMap({ ...base, packed: rc.packed, source: 'refcount', calls: rc.calls, durationMs: elapsed(start) }, limit.maxExtents);
+        const m: PackedExtentMap = { ...base, packed: rc.packed, source: 'refcount', calls: rc.calls, durationMs: elapsed(start) };
+        return limitPackedMap(m, limit.maxExtents);
       }
-      const r = await queryAllocatedRanges(t, h, w, { initialOutputBytes: options.rangesInitialOutputBytes, operation: 'map' }, ctx).catch((e) =>
+      const qarOptions = { initialOutputBytes: options.rangesInitialOutputBytes, operation: 'map' as const };
+      const r = await queryAllocatedRanges(t, h, w, qarOptions, ctx).catch((e) =>
         Promise.reject(isUnsupported(e) ? rangesUnsupported(e as FsctlError, vol, path) : e),
       );
       const b = new PackedExtentsBuilder();
       const toEof = w.offset + w.length === info.endOfFile;
       r.ranges.forEach((x, i) => b.push(x.offset, x.length, -1n, toEof && i === r.ranges.length - 1 ? EXTENT_FLAG.LAST : 0));
       const calls = r.calls + (rc?.calls ?? 1);
-      return limitPackedMap({ ...base, packed: b.build(), source: 'allocated-ranges', calls, durationMs: elapsed(start) }, limit.maxExtents);
+      const m: PackedExtentMap = { ...base, packed: b.build(), source: 'allocated-ranges', calls, durationMs: elapsed(start) };
+      return limitPackedMap(m, limit.maxExtents);
     } catch (e) {
       throw asFsctlError(e, 'map', [path], 'map');
     } finally {
