@@ -18,13 +18,17 @@ import {
   FIEMAP_EXTENT,
   filesystemName,
 } from '../../src/engine/backends/linux/codec';
+import { MessageChannel } from 'node:worker_threads';
 import {
   EXTENT_FLAG,
   extentFlagBits,
   extentFlagNames,
+  limitPackedMap,
   packExtents,
+  packedBuffers,
   PackedExtentsBuilder,
   unpackExtents,
+  type PackedExtentMap,
 } from '../../src/engine/map-format';
 
 test('fiemap request header: 32 bytes, little endian, room for N extents of 56 bytes', () => {
@@ -130,6 +134,31 @@ test('the refcount column: packed, unpacked, zeros before the first count, kept 
   cols.physical[cols.at] = -1n;
   assert.deepEqual([...b.build().refcounts!], [2, 5, 0]);
   assert.deepEqual([...built.refcounts!], [2, 5], 'a built map does not change afterwards');
+});
+
+test('the refcount column crosses a thread boundary by transfer (as the engine worker sends maps) and survives limits', async () => {
+  const b = new PackedExtentsBuilder();
+  b.push(0n, 65536n, 65536n, 0, 1);
+  b.push(131072n, 65536n, 131072n, EXTENT_FLAG.SHARED, 7);
+  b.push(1n << 62n, 65536n, 262144n, EXTENT_FLAG.LAST, 2);
+  const m: PackedExtentMap = {
+    path: 'D:\\f', size: (1n << 62n) + 65536n, blockSize: 65536, window: { offset: 0n, length: (1n << 62n) + 65536n },
+    packed: b.build(), source: 'refcount', calls: 1, durationMs: 0,
+  };
+  const transfer = packedBuffers(m.packed);
+  assert.equal(transfer.length, 5, 'four columns and the refcounts');
+  const { port1, port2 } = new MessageChannel();
+  const got = new Promise<PackedExtentMap>((resolve) => port2.once('message', resolve));
+  port1.postMessage(m, transfer);
+  const back = await got;
+  port1.close();
+  port2.close();
+  assert.equal(m.packed.offset.byteLength, 0, 'the columns moved, not copied');
+  assert.deepEqual([...back.packed.refcounts!], [1, 7, 2]);
+  assert.deepEqual(unpackExtents(back.packed).map((e) => e.refcount), [1, 7, 2]);
+  const limited = limitPackedMap(back, 2);
+  assert.deepEqual([...limited.packed.refcounts!], [1, 7]);
+  assert.equal(limited.truncatedAt, 196608n);
 });
 
 test('file_clone_range: 32 bytes, s64 src_fd, u64 src_offset, src_length, dest_offset', () => {
