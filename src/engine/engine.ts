@@ -100,7 +100,6 @@ export interface Engine {
   dispose(): Promise<void>;
 }
 
-
 export function createEngine(opts: EngineOptions = {}): Engine {
   return new EngineImpl(opts);
 }

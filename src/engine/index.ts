@@ -1,5 +1,7 @@
 // The engine's public surface. Everything outside src/engine (CLI, extension commands, views,
-// benchmarks) imports from here and nowhere deeper.
+// benchmarks) imports from here and nowhere deeper, with one exception: src/engine/map-format.ts
+// (the map format, dependency-free, all of it re-exported below) may be imported directly by
+// code that must not evaluate the whole engine at start-up (the CLI's map writer, the views).
 //
 //   const engine = createEngine({ worker: true });   // extension host: native loops off the main thread
 //   const map = await engine.map('/mnt/xfs/disk.img', { signal, onProgress });
