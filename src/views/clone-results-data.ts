@@ -2,7 +2,7 @@
 // report and the maps of both files before and after, each as a whole map or per-class bins.
 // Pure: no `vscode`, no Node APIs.
 
-import type { ExtentMap, OperationReport } from '../engine/types';
+import type { ExtentMap, OperationReport } from '../engine';
 import { toWire, type CloneResultsData, type CloneSide } from '../protocol/messages';
 import { MapModel } from './map-model';
 

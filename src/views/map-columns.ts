@@ -9,7 +9,7 @@
 // map-format.ts directly, not the engine's index.ts: the views load at activation, and a value
 // import of the index would evaluate the whole engine then; map-format.ts is dependency-free.
 import { EXTENT_FLAG, extentFlagNames, packExtents, unpackExtents, type PackedExtents } from '../engine/map-format';
-import type { ExtentMap } from '../engine/types';
+import type { ExtentMap } from '../engine';
 import { classIndex, classOf } from '../protocol/extent-class';
 
 /** A map as the engine's packed form: PackedExtentMap (src/engine/map-format.ts). */

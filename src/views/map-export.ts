@@ -2,7 +2,7 @@
 // them to a file one chunk at a time), and tab-separated rows for "Copy". Pure: no `vscode`,
 // no Node APIs.
 
-import type { ExtentFlag, VolumeInfo } from '../engine/types';
+import type { ExtentFlag, VolumeInfo } from '../engine';
 import type { WireExtent } from '../protocol/messages';
 
 export interface ExportOptions {

@@ -17,7 +17,7 @@
 
 // map-format.ts directly: see the note in src/views/map-columns.ts.
 import { extentFlagNames } from '../engine/map-format';
-import type { Extent, ExtentFlag, ExtentMap, VolumeInfo } from '../engine/types';
+import type { Extent, ExtentFlag, ExtentMap, VolumeInfo } from '../engine';
 import { MAX_BINS, toWire } from '../protocol/messages';
 import type { HostMessage, WebviewMessage, WireExtent, WireSummary, WireWindow } from '../protocol/messages';
 import { Binner } from './map-bins';
