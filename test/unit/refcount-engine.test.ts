@@ -192,6 +192,14 @@ test('engine.mapPacked(): the refcount column, engine flag bits; bounded and win
   assert.deepEqual(many.map((x) => [...x.packed.refcounts!]), [[1], [3]]);
 });
 
+test('a backend with only extentMap (Extent objects): readMap packs the counts too', async () => {
+  // operations.ts readMap's other path (backends without extentMapPacked) used to drop them as well
+  const backend = { ...createNtBackend(new RefsLikeTransport(), 'win32'), extentMapPacked: undefined };
+  const engine = createEngine({ backend });
+  assert.deepEqual([...(await engine.mapPacked(FILE)).packed.refcounts!], [1, 2, 3, 1]);
+  assert.deepEqual((await engine.map(FILE, { maxExtents: 3 })).extents.map((e) => e.refcount), [1, 2, 3]);
+});
+
 test('the CLI map writer: "refcount" in --json, "xN" in the table', async () => {
   // The CLI process itself cannot be pointed at the stand-in (it builds its own engine over
   // this OS's backend), so the test calls the CLI's one map writer with the packed map the
