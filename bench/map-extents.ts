@@ -3,7 +3,9 @@
 //    engine's columnar map API, what the CLI and the inspector use. map() (one Extent object
 //    with four BigInt fields per extent, built from the same packed map) is measured too.
 //  - whole process: `extent-lens map` (human and --json) vs `filefrag -v` and `xfs_io -c fiemap`
-//    (target: the CLI within 1.5x of filefrag -v)
+//    (target: the CLI's aligned table within 2.5x of filefrag -v, mean wall time: report.ts
+//    MAP_VS_FILEFRAG). The CLI has one map writer, in JavaScript (src/cli/commands/map-packed.ts);
+//    the figure includes Node's start-up, loading the bundle and koffi, FIEMAP and the table.
 
 import * as path from 'node:path';
 import type { Engine } from '../src/engine';

@@ -16,6 +16,12 @@ export interface Results {
   loadAfter: string;
 }
 
+/**
+ * `extent-lens map` of the 100,000-extent file against `filefrag -v`, whole process (issue 10:
+ * one JavaScript table writer, no WebAssembly; Node's own start-up is most of filefrag's time).
+ */
+export const MAP_VS_FILEFRAG = 2.5;
+
 const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
 const x = (r: number): string => `${r.toFixed(2)}x`;
 const verdict = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
@@ -38,9 +44,9 @@ export function targets(r: Results): { name: string; target: string; got: string
     });
     out.push({
       name: 'CLI `map` (aligned table) vs `filefrag -v` (whole process, mean wall)',
-      target: '<= 1.5x',
+      target: `<= ${MAP_VS_FILEFRAG}x`,
       got: `${x(r.map.cliVsFilefrag.wall)} (CPU time: ${x(r.map.cliVsFilefrag.cpu)})`,
-      ok: r.map.cliVsFilefrag.wall <= 1.5,
+      ok: r.map.cliVsFilefrag.wall <= MAP_VS_FILEFRAG,
     });
   }
   if (r.clone) {

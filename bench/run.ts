@@ -5,6 +5,7 @@
 //   --extents N       extents in the map benchmark (default 100000)
 //   --clone-bytes N   size of the cloned file (default 1 GiB)
 //   --million         also map a 1,000,000-extent file (bench/inspector-load; takes minutes)
+//   --only map|clone  run one of the two benchmarks (with --no-doc: a quick check of one target)
 //   --no-doc          do not rewrite docs/BENCHMARKS.md
 //   --doc-only        rewrite docs/BENCHMARKS.md from bench/last-results.json (after editing
 //                     bench/NOTES.md or bench/report.ts), without measuring again
@@ -61,9 +62,11 @@ async function main(): Promise<void> {
       : 'NODE_EXTRA_CA_CERTS unset by scripts/bench.sh (this sandbox sets it; loading the extra CA file costs every node process ~75 ms before any of our code runs).',
     loadAfter: '',
   };
+  const only = arg('--only');
+  if (only !== undefined && only !== 'map' && only !== 'clone') throw new Error(`--only takes map or clone, not ${only}`);
   try {
-    results.map = await benchMap(engine, xfs.mnt, cli, extents);
-    results.clone = await benchClone(engine, xfs.mnt, cli, cloneBytes);
+    if (only !== 'clone') results.map = await benchMap(engine, xfs.mnt, cli, extents);
+    if (only !== 'map') results.clone = await benchClone(engine, xfs.mnt, cli, cloneBytes);
     if (process.argv.includes('--million')) {
       process.stderr.write('bench: making the 1,000,000-extent file (a few minutes)...\n');
       try {

@@ -115,15 +115,6 @@ export class ChunkWriter {
     return { buf: this.buf, pos: this.pos };
   }
 
-  /**
-   * Bytes made elsewhere (the WebAssembly table writer, src/cli/map-table.ts), written after
-   * what is buffered. The sink may not keep `chunk`: its memory is reused for the next one.
-   */
-  bytes(chunk: Uint8Array): void {
-    this.flush();
-    if (chunk.length > 0) this.sink(chunk);
-  }
-
   advance(pos: number): void {
     this.pos = pos;
   }

@@ -4,8 +4,8 @@
 // engine's temp-name-then-rename safety and dig-holes also work on smb:// paths.
 
 import type { Backend, OpContext } from './backend';
-import type { PackedExtents } from './backends/linux/codec';
-import type { ByteRange, ExtentMap, OperationReport } from './types';
+import type { PackedExtentMap } from './map-format';
+import type { ByteRange, OperationReport } from './types';
 
 export type PathKind = 'file' | 'directory' | 'fifo' | 'char-device' | 'block-device' | 'socket' | 'other' | 'missing';
 
@@ -18,31 +18,10 @@ export interface PathInfo {
   volumeId?: string;
 }
 
-/** An ExtentMap whose extents travel in columnar form (fast across threads). */
-export interface PackedExtentMap extends Omit<ExtentMap, 'extents'> {
-  packed: PackedExtents;
-}
-
 /** A bound on how much of a map to read (the inspector's queries of huge files). */
 export interface MapLimit {
   /** Stop after this many extents (from the window start); see PackedExtentMap.truncatedAt. */
   maxExtents?: number;
-}
-
-/**
- * Apply a MapLimit to a map read in full (backends whose paging cannot stop early): keep the
- * first `maxExtents` extents and mark where the exact part ends.
- */
-export function limitPackedMap(m: PackedExtentMap, maxExtents: number | undefined): PackedExtentMap {
-  const p = m.packed;
-  if (maxExtents === undefined || p.count <= maxExtents) return m;
-  const n = maxExtents;
-  const end = BigInt.asUintN(64, p.offset[n - 1]) + BigInt.asUintN(64, p.length[n - 1]);
-  return {
-    ...m,
-    packed: { count: n, offset: p.offset.slice(0, n), length: p.length.slice(0, n), physical: p.physical.slice(0, n), flags: p.flags.slice(0, n) },
-    truncatedAt: end,
-  };
 }
 
 /** Positional I/O on descriptors with exact 64-bit offsets (node's fs.writeSync ignores bigint positions). */

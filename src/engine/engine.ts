@@ -10,8 +10,8 @@ import * as path from 'node:path';
 // the CLI runs most commands in its own thread and should not pay ~5 ms to load it.
 import type { Worker } from 'node:worker_threads';
 import { backendFor, isSmbPath, localBackend } from './select-backend';
-import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
-import { unpackExtents } from './backends/linux/codec';
+import type { ExtendedBackend } from './backend-ext';
+import { unpackExtents, type PackedExtentMap } from './map-format';
 import { SignalContext } from './context';
 import { cancelledError, FsctlError, type SerializedFsctlError } from './errors';
 import { cloneUnobserved, type Request, requestOperation, requestPaths, type Response, runRequest } from './operations';
@@ -41,6 +41,14 @@ export interface EngineOptions {
    * does in the extension host, without tsx's loader (which triples its start-up).
    */
   workerExecArgv?: string[];
+  /**
+   * TEST SEAM: run every request in this thread against this backend instead of the one
+   * select-backend.ts picks (no worker, no SMB routing, no Linux clone fast path). Tests use it
+   * to drive the whole engine (operations, packing, limits, unpacking) over a backend that
+   * cannot run here, e.g. createNtBackend over a stand-in NtTransport that answers like ReFS.
+   * Not for production use.
+   */
+  backend?: ExtendedBackend;
 }
 
 export interface MapOptions {
@@ -54,9 +62,10 @@ export interface Engine {
   ranges(path: string, opts?: RunOptions & { window?: ByteRange }): Promise<RangesResult>;
   map(path: string, opts?: RunOptions & MapOptions): Promise<ExtentMap>;
   /**
-   * The same map with the extents in columnar typed arrays (PackedExtents: BigInt64Array
-   * offset/length/physical (-1 = unknown), Uint32Array raw FIEMAP flag bits). Millions of
-   * extents arrive without creating an object per extent; `unpackExtents` converts.
+   * The same map with the extents in columnar typed arrays (PackedExtents, src/engine/map-format.ts:
+   * BigInt64Array offset/length/physical (-1 = unknown), Uint32Array EXTENT_FLAG bits, and a
+   * Uint32Array of reference counts where the OS gives them). Millions of extents arrive
+   * without creating an object per extent; `unpackExtents` converts.
    * With `maxExtents` the read stops after that many extents and `truncatedAt` says where the
    * exact part ends. Such bounded reads (and volume queries) run on a second worker in worker
    * mode, so they never wait behind a long read of a huge file.
@@ -90,10 +99,6 @@ export interface Engine {
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
 }
-
-export type { PackedExtentMap } from './backend-ext';
-export type { PackedExtents } from './backends/linux/codec';
-export { unpackExtents, fiemapFlagNames } from './backends/linux/codec';
 
 export function createEngine(opts: EngineOptions = {}): Engine {
   return new EngineImpl(opts);
@@ -162,7 +167,7 @@ class EngineImpl implements Engine {
     // In this thread with no progress to report, the plain case settles at once. A signal can
     // be ignored there: it fires only between turns of the event loop, never during one
     // synchronous pass, so only one aborted already matters (and run() rejects that).
-    const unobserved = !this.opts.worker && o.onProgress === undefined && o.signal?.aborted !== true;
+    const unobserved = !this.opts.worker && !this.opts.backend && o.onProgress === undefined && o.signal?.aborted !== true;
     if (unobserved) {
       try {
         const rep = cloneUnobserved(source, destination, o.onExisting);
@@ -230,8 +235,11 @@ class EngineImpl implements Engine {
     try {
       const paths = requestPaths(req);
       if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
-      if (this.opts.worker && !paths.some(isSmbPath)) return this.runInWorker(req, o);
+      const fixed = this.opts.backend;
+      if (this.opts.worker && !fixed && !paths.some(isSmbPath)) return this.runInWorker(req, o);
       const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
+      // the test seam: its backend, and never the clone fast path (that is the local backend's)
+      if (fixed) return runRequest(() => Promise.resolve(fixed), req, ctx, true);
       return runRequest(resolveBackend, req, ctx, fastTried);
     } catch (e) {
       return Promise.reject(e); // e.g. the worker script is missing

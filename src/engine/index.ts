@@ -1,5 +1,7 @@
 // The engine's public surface. Everything outside src/engine (CLI, extension commands, views,
-// benchmarks) imports from here and nowhere deeper.
+// benchmarks) imports from here and nowhere deeper, with one exception: src/engine/map-format.ts
+// (the map format, dependency-free, all of it re-exported below) may be imported directly by
+// code that must not evaluate the whole engine at start-up (the CLI's map writer, the views).
 //
 //   const engine = createEngine({ worker: true });   // extension host: native loops off the main thread
 //   const map = await engine.map('/mnt/xfs/disk.img', { signal, onProgress });
@@ -12,9 +14,11 @@ export * from './types';
 export * from './errors';
 export { createEngine } from './engine';
 export type { Engine, EngineOptions, MapOptions } from './engine';
-// Columnar maps for very large files (engine.mapPacked) and the converter to Extent objects.
-export type { PackedExtentMap, PackedExtents } from './engine';
-export { unpackExtents, fiemapFlagNames } from './engine';
+// The one map format (engine.mapPacked): columns, engine flag bits and their names, the
+// optional refcount column, and the converters to and from Extent objects. The same module is
+// dependency-free and may be imported directly where start-up time matters (see its header).
+export type { PackedExtentMap, PackedExtents } from './map-format';
+export { EXTENT_FLAG, EXTENT_FLAG_ALL, extentFlagBits, extentFlagNames, packExtents, unpackExtents } from './map-format';
 // The host's settings on the SMB client (loaded on first call, never by importing this index).
 export { configureSmbPasswords, closeSmbConnections } from './smb-hooks';
 export type { SmbPasswordProvider, SmbTargetInfo } from './smb-hooks';

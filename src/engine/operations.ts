@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import type { Backend, OpContext } from './backend';
 import { isSmbPath, localBackend } from './select-backend';
-import { limitPackedMap, type ExtendedBackend, type PackedExtentMap, type PathInfo } from './backend-ext';
-import { packExtents } from './backends/linux/codec';
+import type { ExtendedBackend, PathInfo } from './backend-ext';
+import { limitPackedMap, packExtents, type PackedExtentMap } from './map-format';
 import type { EngineContext } from './context';
 import { commitDestination, commitDestinationWith, destinationFsFor, relabelError, resolveDestination, type ResolvedDestination } from './destination';
 import { digHoles } from './dig-holes';
@@ -209,6 +209,7 @@ async function readMap(b: ExtendedBackend, path: string, window: ByteRange | und
   // A backend that honours the limit stops reading early (Linux FIEMAP); the others read the
   // window and the result is trimmed, so the answer means the same everywhere.
   if (b.extentMapPacked) return limitPackedMap(await b.extentMapPacked(path, window, ctx, limit), maxExtents);
+  // packExtents keeps each extent's refcount (the refcount column).
   const { extents, ...rest } = await b.extentMap(path, window, ctx);
   return limitPackedMap({ ...rest, packed: packExtents(extents) }, maxExtents);
 }

@@ -5,7 +5,8 @@
 
 import { parentPort } from 'node:worker_threads';
 import { localBackend } from './select-backend';
-import type { ExtendedBackend, PackedExtentMap } from './backend-ext';
+import type { ExtendedBackend } from './backend-ext';
+import { packedBuffers, type PackedExtentMap } from './map-format';
 import { SharedFlagContext } from './context';
 import { isFsctlError } from './errors';
 import { requestOperation, requestPaths, runRequest } from './operations';
@@ -32,9 +33,8 @@ async function handle(msg: WorkerCall): Promise<void> {
     const transfer: ArrayBuffer[] = [];
     // Maps travel by transfer (their typed arrays move, no copy).
     const maps = msg.request.op === 'map' ? [value as PackedExtentMap] : msg.request.op === 'map-windows' ? (value as PackedExtentMap[]) : [];
-    for (const { packed: p } of maps) {
-      transfer.push(p.offset.buffer as ArrayBuffer, p.length.buffer as ArrayBuffer, p.physical.buffer as ArrayBuffer, p.flags.buffer as ArrayBuffer);
-    }
+    // (every column, the refcounts too when there are any)
+    for (const { packed } of maps) transfer.push(...packedBuffers(packed));
     send({ kind: 'result', id: msg.id, value }, transfer);
   } catch (e) {
     if (isFsctlError(e)) send({ kind: 'error', id: msg.id, error: e.toJSON() });

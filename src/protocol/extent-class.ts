@@ -1,19 +1,33 @@
-// Which class (colour) an extent is drawn in. Shared by the host's map model (bins are per
-// class) and the webview (exact extents are coloured per class), so both sides agree.
+// Which class (colour) an extent is drawn in: the project's one flag -> class table. The
+// webview colours exact extents with it, and the host's map model (src/views/map-columns.ts)
+// derives its per-flag-word classes from it, so both sides agree.
+//
+// Keyed by flag NAMES (the engine's ExtentFlag vocabulary, which is also what crosses the wire),
+// not by bits: the protocol imports neither the engine nor Node (the webview imports it), and
+// only the engine (src/engine/map-format.ts) knows the bit values; the host-side model maps
+// bits to names there and classes here.
 
 import { EXTENT_CLASSES, type ExtentClass } from './messages';
 
 /**
- * The most specific class wins: inline and encoded data cannot be cloned or punched like
- * ordinary blocks, delalloc has no blocks yet, shared blocks are what cloning produced, and
- * unwritten blocks are allocated but read as zeros. Anything else is plain data.
+ * The most specific class wins, in this order: inline and encoded data cannot be cloned or
+ * punched like ordinary blocks, delalloc has no blocks yet, shared blocks are what cloning
+ * produced (a reference count above 1 counts as shared), and unwritten blocks are allocated but
+ * read as zeros. An extent with none of these flags is plain 'data'.
  */
+export const CLASS_RULES: ReadonlyArray<{ readonly cls: ExtentClass; readonly flags: readonly string[] }> = [
+  { cls: 'inline', flags: ['inline', 'tail'] },
+  { cls: 'encoded', flags: ['encoded', 'encrypted'] },
+  { cls: 'delalloc', flags: ['delalloc'] },
+  { cls: 'shared', flags: ['shared'] },
+  { cls: 'unwritten', flags: ['unwritten'] },
+];
+
 export function classOf(flags: readonly string[], refcount?: number): ExtentClass {
-  if (flags.includes('inline') || flags.includes('tail')) return 'inline';
-  if (flags.includes('encoded') || flags.includes('encrypted')) return 'encoded';
-  if (flags.includes('delalloc')) return 'delalloc';
-  if (flags.includes('shared') || (refcount !== undefined && refcount > 1)) return 'shared';
-  if (flags.includes('unwritten')) return 'unwritten';
+  const sharedByCount = refcount !== undefined && refcount > 1;
+  for (const rule of CLASS_RULES) {
+    if ((sharedByCount && rule.cls === 'shared') || rule.flags.some((f) => flags.includes(f))) return rule.cls;
+  }
   return 'data';
 }
 

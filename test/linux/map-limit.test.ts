@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { createEngine, type PackedExtentMap } from '../../src/engine';
+import { createEngine, EXTENT_FLAG, type PackedExtentMap } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { preallocateMany } from '../support/xfs-fixture';
 import { writeSparse } from '../support/sparse-files';
@@ -15,7 +15,7 @@ const KiB = 1024n;
 
 function rows(m: PackedExtentMap, from = 0, to = m.packed.count): string[] {
   const out: string[] = [];
-  for (let i = from; i < to; i++) out.push(`${m.packed.offset[i]}+${m.packed.length[i]}:${m.packed.flags[i] & ~1}`);
+  for (let i = from; i < to; i++) out.push(`${m.packed.offset[i]}+${m.packed.length[i]}:${m.packed.flags[i] & ~EXTENT_FLAG.LAST}`);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Byte-for-byte checks of the Linux ioctl layouts (docs/facts/linux.md#fiemap): struct fiemap + fiemap_extent,
-// struct file_clone_range, struct statfs fields, flag names, and the packed extent form.
+// struct file_clone_range, struct statfs fields, flag names, and the packed extent form
+// (src/engine/map-format.ts, which the Linux edge fills: FIEMAP bits masked to engine bits).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,14 +14,22 @@ import {
   encodeFileCloneRange,
   encodeFiemapExtent,
   encodeFiemapRequest,
+  engineFlagsOfFiemap,
   FIEMAP_EXTENT,
-  fiemapFlagBits,
-  fiemapFlagNames,
   filesystemName,
+} from '../../src/engine/backends/linux/codec';
+import { MessageChannel } from 'node:worker_threads';
+import {
+  EXTENT_FLAG,
+  extentFlagBits,
+  extentFlagNames,
+  limitPackedMap,
   packExtents,
+  packedBuffers,
   PackedExtentsBuilder,
   unpackExtents,
-} from '../../src/engine/backends/linux/codec';
+  type PackedExtentMap,
+} from '../../src/engine/map-format';
 
 test('fiemap request header: 32 bytes, little endian, room for N extents of 56 bytes', () => {
   const b = encodeFiemapRequest(0x0102030405060708n, 0xffffffffffffffffn, 1, 3);
@@ -50,14 +59,25 @@ test('fiemap_extent: logical @0, physical @8, length @16, flags @40', () => {
   assert.deepEqual(decodeFiemapExtent(b, 1), { logical: (1n << 60n) + 4096n, physical: 0x1234000n, length: 8192n, flags: 0x2001 });
 });
 
-test('flag names follow FIEMAP bits; arrays are shared per bit set', () => {
-  assert.deepEqual(fiemapFlagNames(0x1 | 0x800 | 0x2000), ['last', 'unwritten', 'shared']);
-  assert.deepEqual(fiemapFlagNames(0x2 | 0x4 | 0x8 | 0x80 | 0x100 | 0x200 | 0x400 | 0x1000), [
+test('FIEMAP bits become engine flags by a mask; names in bit order; arrays shared per bit set', () => {
+  // The engine chose its bit values equal to FIEMAP's (map-format.ts): the Linux edge is a mask.
+  const F = FIEMAP_EXTENT;
+  const pairs: Array<[number, number]> = [
+    [F.LAST, EXTENT_FLAG.LAST], [F.UNKNOWN, EXTENT_FLAG.UNKNOWN], [F.DELALLOC, EXTENT_FLAG.DELALLOC],
+    [F.ENCODED, EXTENT_FLAG.ENCODED], [F.DATA_ENCRYPTED, EXTENT_FLAG.ENCRYPTED], [F.NOT_ALIGNED, EXTENT_FLAG.NOT_ALIGNED],
+    [F.DATA_INLINE, EXTENT_FLAG.INLINE], [F.DATA_TAIL, EXTENT_FLAG.TAIL], [F.UNWRITTEN, EXTENT_FLAG.UNWRITTEN],
+    [F.MERGED, EXTENT_FLAG.MERGED], [F.SHARED, EXTENT_FLAG.SHARED],
+  ];
+  for (const [fiemap, engine] of pairs) assert.equal(engineFlagsOfFiemap(fiemap), engine);
+  assert.equal(engineFlagsOfFiemap(0x80000000 | 0x4000 | F.SHARED), EXTENT_FLAG.SHARED, 'bits the engine does not name are dropped');
+  const E = EXTENT_FLAG;
+  assert.deepEqual(extentFlagNames(E.LAST | E.UNWRITTEN | E.SHARED), ['last', 'unwritten', 'shared']);
+  assert.deepEqual(extentFlagNames(E.UNKNOWN | E.DELALLOC | E.ENCODED | E.ENCRYPTED | E.NOT_ALIGNED | E.INLINE | E.TAIL | E.MERGED), [
     'unknown', 'delalloc', 'encoded', 'encrypted', 'not-aligned', 'inline', 'tail', 'merged',
   ]);
-  assert.equal(fiemapFlagNames(0x800), fiemapFlagNames(0x800));
-  assert.ok(Object.isFrozen(fiemapFlagNames(0x800)));
-  assert.equal(fiemapFlagBits(['shared', 'last']), 0x2001);
+  assert.equal(extentFlagNames(E.UNWRITTEN), extentFlagNames(E.UNWRITTEN));
+  assert.ok(Object.isFrozen(extentFlagNames(E.UNWRITTEN)));
+  assert.equal(extentFlagBits(['shared', 'last']), E.SHARED | E.LAST);
 });
 
 test('appendFiemapExtents (typed-array fast path) equals the DataView decoder; unknown physical -> null', () => {
@@ -75,7 +95,7 @@ test('appendFiemapExtents (typed-array fast path) equals the DataView decoder; u
           assert.equal(un[i].length, e.length);
           const unknown = (e.flags & (0x2 | 0x4 | 0x200 | 0x8)) !== 0;
           assert.equal(un[i].physical, unknown ? null : e.physical);
-          assert.deepEqual(un[i].flags, fiemapFlagNames(e.flags));
+          assert.deepEqual(un[i].flags, extentFlagNames(engineFlagsOfFiemap(e.flags)));
         });
       },
     ),
@@ -84,10 +104,61 @@ test('appendFiemapExtents (typed-array fast path) equals the DataView decoder; u
 
 test('packExtents/unpackExtents round trip', () => {
   const ex = [
-    { offset: 0n, length: 4096n, physical: 8192n, flags: fiemapFlagNames(0) },
-    { offset: (1n << 60n), length: 4096n, physical: null, flags: fiemapFlagNames(0x4 | 0x1) },
+    { offset: 0n, length: 4096n, physical: 8192n, flags: extentFlagNames(0) },
+    { offset: (1n << 60n), length: 4096n, physical: null, flags: extentFlagNames(EXTENT_FLAG.DELALLOC | EXTENT_FLAG.LAST) },
   ];
   assert.deepEqual(unpackExtents(packExtents(ex)), ex);
+  assert.equal(packExtents(ex).refcounts, undefined, 'no refcount column without reference counts');
+});
+
+test('the refcount column: packed, unpacked, zeros before the first count, kept by dropRepeated', () => {
+  const ex = [
+    { offset: 0n, length: 65536n, physical: 1n << 20n, flags: extentFlagNames(0) },
+    { offset: 65536n, length: 65536n, physical: 2n << 20n, flags: extentFlagNames(EXTENT_FLAG.SHARED), refcount: 3 },
+    { offset: 1n << 40n, length: 65536n, physical: 3n << 20n, flags: extentFlagNames(EXTENT_FLAG.LAST), refcount: 1 },
+  ];
+  const p = packExtents(ex);
+  assert.deepEqual([...p.refcounts!], [0, 3, 1]);
+  assert.deepEqual(unpackExtents(p), ex);
+  const b = new PackedExtentsBuilder();
+  b.push(0n, 4096n, 100n, 0, 2);
+  b.push(0n, 4096n, 100n, 0, 2); // repeated
+  b.push(4096n, 4096n, 200n, EXTENT_FLAG.SHARED, 5);
+  b.dropRepeated(1, 4096n);
+  const built = b.build();
+  assert.deepEqual([...built.refcounts!], [2, 5]);
+  // columns appended in bulk get "not given" counts
+  const cols = b.appendColumns(1);
+  cols.offset[cols.at] = 8192n;
+  cols.length[cols.at] = 4096n;
+  cols.physical[cols.at] = -1n;
+  assert.deepEqual([...b.build().refcounts!], [2, 5, 0]);
+  assert.deepEqual([...built.refcounts!], [2, 5], 'a built map does not change afterwards');
+});
+
+test('the refcount column crosses a thread boundary by transfer (as the engine worker sends maps) and survives limits', async () => {
+  const b = new PackedExtentsBuilder();
+  b.push(0n, 65536n, 65536n, 0, 1);
+  b.push(131072n, 65536n, 131072n, EXTENT_FLAG.SHARED, 7);
+  b.push(1n << 62n, 65536n, 262144n, EXTENT_FLAG.LAST, 2);
+  const m: PackedExtentMap = {
+    path: 'D:\\f', size: (1n << 62n) + 65536n, blockSize: 65536, window: { offset: 0n, length: (1n << 62n) + 65536n },
+    packed: b.build(), source: 'refcount', calls: 1, durationMs: 0,
+  };
+  const transfer = packedBuffers(m.packed);
+  assert.equal(transfer.length, 5, 'four columns and the refcounts');
+  const { port1, port2 } = new MessageChannel();
+  const got = new Promise<PackedExtentMap>((resolve) => port2.once('message', resolve));
+  port1.postMessage(m, transfer);
+  const back = await got;
+  port1.close();
+  port2.close();
+  assert.equal(m.packed.offset.byteLength, 0, 'the columns moved, not copied');
+  assert.deepEqual([...back.packed.refcounts!], [1, 7, 2]);
+  assert.deepEqual(unpackExtents(back.packed).map((e) => e.refcount), [1, 7, 2]);
+  const limited = limitPackedMap(back, 2);
+  assert.deepEqual([...limited.packed.refcounts!], [1, 7]);
+  assert.equal(limited.truncatedAt, 196608n);
 });
 
 test('file_clone_range: 32 bytes, s64 src_fd, u64 src_offset, src_length, dest_offset', () => {
@@ -124,8 +195,8 @@ test('dropRepeated removes extents an earlier page returned and trims a straddli
   const b = new PackedExtentsBuilder();
   b.push(0n, 4096n, 100n, 0);
   b.push(0n, 4096n, 100n, 0); // repeated
-  b.push(2048n, 4096n, 200n, 0x2000); // straddles 4096
-  b.push(8192n, 4096n, -1n, 0x4);
+  b.push(2048n, 4096n, 200n, EXTENT_FLAG.SHARED); // straddles 4096
+  b.push(8192n, 4096n, -1n, EXTENT_FLAG.DELALLOC);
   b.dropRepeated(1, 4096n);
   const u = unpackExtents(b.build());
   assert.deepEqual(u.map((e) => [e.offset, e.length, e.physical]), [

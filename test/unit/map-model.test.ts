@@ -1,11 +1,12 @@
-// MapModel (src/views/map-model.ts): windows, bins, rows, summary and exports, checked against
+// MapModel (src/views/map-model.ts, with map-columns, map-bins and map-export): windows, bins, rows, summary and exports, checked against
 // naive bigint computations over the same extents, including offsets above 2^53.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Extent, ExtentMap, VolumeInfo } from '../../src/engine/types';
-import { MapModel, rowsToText, type PackedMapInput } from '../../src/views/map-model';
-import { packExtents } from '../../src/engine/backends/linux/codec';
+import { MapModel, type PackedMapInput } from '../../src/views/map-model';
+import { rowsToText } from '../../src/views/map-export';
+import { EXTENT_FLAG, packExtents } from '../../src/engine/map-format';
 import { EXTENT_CLASSES, parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
 
 const P53 = 1n << 53n;
@@ -345,7 +346,7 @@ test('a million packed extents: fromPacked is fast and exact', () => {
     offset[i] = P53 + BigInt(i) * 8192n;
     length[i] = 4096n;
     physical[i] = i % 2 === 0 ? -1n : BigInt(i) * 4096n;
-    flags[i] = i % 3 === 0 ? 0x2000 /* FIEMAP_EXTENT_SHARED */ : 0x800 /* UNWRITTEN */;
+    flags[i] = i % 3 === 0 ? EXTENT_FLAG.SHARED : EXTENT_FLAG.UNWRITTEN;
   }
   const size = P53 + BigInt(n) * 8192n;
   const t = performance.now();

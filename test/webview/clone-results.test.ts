@@ -1,6 +1,6 @@
 // The clone-results webview in real Chromium, fed a real clone: the engine clones a sparse file
 // on a loop-mounted reflink XFS, maps before and after come from FIEMAP, and
-// cloneResultsData (src/views/map-model.ts) turns them into the view's message.
+// cloneResultsData (src/views/clone-results-data.ts) turns them into the view's message.
 //
 // Real: the bundle (dist/webview/cloneResults.js), the CSP shell, the engine, XFS, Chromium.
 // Replaced: the VS Code host, by the postMessage bridge in ./harness.ts (the next issue's suite
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine';
-import { cloneResultsData } from '../../src/views/map-model';
+import { cloneResultsData } from '../../src/views/clone-results-data';
 import type { CloneResultsData } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';

@@ -1,25 +1,22 @@
-// `extent-lens map` output straight from the engine's columnar map (PackedExtents:
-// BigInt64Array offset/length/physical, Uint32Array raw FIEMAP flag bits). Same text as the
-// object-based writers in map.ts, without materialising an Extent object per extent.
+// `extent-lens map` output, the one writer: straight from the engine's columnar map
+// (PackedExtents, src/engine/map-format.ts: BigInt64Array offset/length/physical, Uint32Array
+// engine flag bits, and reference counts where the OS gives them), without an Extent object
+// per extent. The same on every OS.
 //
 // Values are read as signed 64-bit: a negative offset or length is an unsigned value >= 2^63
-// (asUintN restores it); physical -1 means "unknown" (null).
-//
-// The rows themselves are written by the WebAssembly module in src/cli/map-table.ts when it can
-// (compiled before it runs: ~15 ms for 100,000 rows where this file's loops, run once and cold,
-// took ~95 ms); the JavaScript here decides the column widths, header and summary, and writes
-// the rows itself only without WebAssembly or for a value beyond 64 bits. Both give the same
-// bytes (test/cli/map-table.test.ts).
+// (asUintN restores it); physical -1 means "unknown" (null). Rows are written as bytes straight
+// into the output buffer (src/cli/digits.ts), from the 32-bit halves of each value: plain
+// arithmetic below 2^53, the exact BigInt text above. test/cli/map-table.test.ts holds the
+// golden bytes.
 
-// fiemapFlagNames from the codec, not ../../engine/index: a value import of the index would
-// evaluate the whole engine at start-up for every command (~6 ms), not only when it is used.
-import { fiemapFlagNames } from '../../engine/backends/linux/codec';
-import type { PackedExtentMap } from '../../engine';
+// From map-format.ts, not ../../engine/index: a value import of the index would evaluate the
+// whole engine at start-up for every command (~6 ms), not only when it is used; map-format.ts
+// is dependency-free.
+import { EXTENT_FLAG, extentFlagNames, type PackedExtentMap } from '../../engine/map-format';
 import { exactAndHuman, formatMs, percent } from '../format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';
 import { decimalLength, SAFE_HIGH, TWO32, writeAscii, writeDigits, writeSpaces } from '../digits';
-import { scanTable, writeJsonRows } from '../map-table';
 
 const u64 = (v: bigint): bigint => (v < 0n ? BigInt.asUintN(64, v) : v);
 
@@ -30,23 +27,23 @@ class FlagText {
   asJson(bits: number): string {
     let t = this.json.get(bits);
     if (t === undefined) {
-      const names = fiemapFlagNames(bits);
+      const names = extentFlagNames(bits);
       t = names.length ? '["' + names.join('","') + '"]' : '[]';
       this.json.set(bits, t);
     }
     return t;
   }
-  /** Longest rendering there can be (every flag set): bounds a row's bytes. */
+  /** Longest rendering there can be (every flag set, and a refcount): bounds a row's bytes. */
   maxJsonLength(): number {
-    return this.asJson(0xffffffff).length;
+    return this.asJson(0xffffffff).length + ',"refcount":4294967295'.length;
   }
   maxHumanLength(): number {
-    return this.asHuman(0xffffffff).length;
+    return this.asHuman(0xffffffff).length + ' x4294967295'.length;
   }
   asHuman(bits: number): string {
     let t = this.human.get(bits);
     if (t === undefined) {
-      const names = fiemapFlagNames(bits);
+      const names = extentFlagNames(bits);
       t = names.length ? '  ' + names.join(',') : '';
       this.human.set(bits, t);
     }
@@ -87,10 +84,10 @@ export function writePackedMapJson(m: PackedExtentMap): void {
   writePackedMapJsonTo(new ChunkWriter(), m);
 }
 
-/** The --json document into `w`; `engine` as for writePackedMapHumanTo. */
-export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap, engine: 'auto' | 'js' = 'auto'): void {
+/** The --json document into `w`. */
+export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap): void {
   w.push('{"path":' + str(m.path) + ',"size":' + dec(m.size) + ',"blockSize":' + m.blockSize + ',"extents":[');
-  if (engine !== 'auto' || !writeJsonRows(m.packed, (bytes) => w.bytes(bytes))) writeJsonRowsJs(w, m);
+  writeJsonRows(w, m);
   w.push(
     '],"source":' +
       str(m.source) +
@@ -104,9 +101,9 @@ export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap, engine:
   w.flush();
 }
 
-/** The extents of the --json document in JavaScript (no WebAssembly here). */
-function writeJsonRowsJs(w: ChunkWriter, m: PackedExtentMap): void {
-  const { count, offset, length, physical, flags } = m.packed;
+/** The extents of the --json document: `"refcount":N` after the flags where a count is given. */
+function writeJsonRows(w: ChunkWriter, m: PackedExtentMap): void {
+  const { count, offset, length, physical, flags, refcounts } = m.packed;
   const f = new FlagText();
   // Rows go straight into the output buffer as bytes (src/cli/digits.ts), a batch at a time.
   const ow = halves(offset, count);
@@ -130,6 +127,10 @@ function writeJsonRowsJs(w: ChunkWriter, m: PackedExtentMap): void {
         pos = writeAscii(buf, pos, '","flags":');
       }
       pos = writeAscii(buf, pos, f.asJson(flags[i]));
+      if (refcounts && refcounts[i] !== 0) {
+        pos = writeAscii(buf, pos, ',"refcount":');
+        pos = putNumber(buf, pos, 0, refcounts[i]);
+      }
       buf[pos++] = 125; // }
     }
     w.advance(pos);
@@ -197,8 +198,8 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
       if (o > prev) holes++;
       prev = o + l;
       mapped += l;
-      if (flags[i] & 0x800) unwritten += l; // FIEMAP_EXTENT_UNWRITTEN
-      if (flags[i] & 0x2000) shared += l; // FIEMAP_EXTENT_SHARED
+      if (flags[i] & EXTENT_FLAG.UNWRITTEN) unwritten += l;
+      if (flags[i] & EXTENT_FLAG.SHARED) shared += l;
     }
     if (Number(stop) > prev) holes++;
     return { mapped: BigInt(mapped), unwritten: BigInt(unwritten), shared: BigInt(shared), holes, stop };
@@ -213,8 +214,8 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
     if (o > prev) holes++;
     prev = o + l;
     mapped += l;
-    if (flags[i] & 0x800) unwritten += l;
-    if (flags[i] & 0x2000) shared += l;
+    if (flags[i] & EXTENT_FLAG.UNWRITTEN) unwritten += l;
+    if (flags[i] & EXTENT_FLAG.SHARED) shared += l;
   }
   if (stop > prev) holes++;
   return { mapped, unwritten, shared, holes, stop };
@@ -224,23 +225,15 @@ export function writePackedMapHuman(m: PackedExtentMap): void {
   writePackedMapHumanTo(new ChunkWriter(), m);
 }
 
-/**
- * The human table into `w`. `engine` 'js' skips the WebAssembly writer (tests compare the
- * two); 'auto' uses it whenever it can.
- */
-export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap, engine: 'auto' | 'js' = 'auto'): void {
+/** The human table into `w`: a header line, column headings, one row per extent, a summary. */
+export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void {
   const { count, offset, length, physical } = m.packed;
   w.push(`${m.path}: size ${exactAndHuman(m.size)}, block size ${m.blockSize}, source ${m.source}\n`);
 
-  // The WebAssembly writer (src/cli/map-table.ts) scans and formats the columns in compiled
-  // code from the first row; the JavaScript one below is the fallback (no WebAssembly, a
-  // huge map, or an end or total that needs more than 64 bits) and gives the same text.
-  const fast = engine === 'auto' ? scanTable(m.packed, m.window ? m.window.offset : 0n) : undefined;
-
   // Column widths from the largest values, so that streamed rows line up with the header.
   const maxEnd = count ? u64(offset[count - 1]) + u64(length[count - 1]) : 0n; // sorted by offset
-  const maxLen = count ? u64(length[fast ? fast.atLength : maxIndex(length, count)]) : 0n;
-  const maxPhys = count ? physical[fast ? fast.atPhysical : maxIndex(physical, count)] : 0n;
+  const maxLen = count ? u64(length[maxIndex(length, count)]) : 0n;
+  const maxPhys = count ? physical[maxIndex(physical, count)] : 0n;
   const wIdx = Math.max(1, String(count).length);
   const wOff = Math.max(6, maxEnd.toString().length);
   const wEnd = Math.max(3, maxEnd.toString().length);
@@ -248,25 +241,13 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap, engine
   const wLen = Math.max(6, maxLen.toString().length + slack(maxLen));
   const wPhys = Math.max(8, (maxPhys < 0n ? 1 : maxPhys.toString().length) + slack(maxPhys));
   if (count) {
-    w.push(
-      '#'.padStart(wIdx) + '  ' + 'offset'.padStart(wOff) + '  ' + 'end'.padStart(wEnd) + '  ' + 'length'.padStart(wLen) + '  ' + 'physical'.padStart(wPhys) + '  flags\n',
-    );
+    const head = ['offset'.padStart(wOff), 'end'.padStart(wEnd), 'length'.padStart(wLen), 'physical'.padStart(wPhys), 'flags\n'];
+    w.push('#'.padStart(wIdx) + '  ' + head.join('  '));
   }
 
-  let st: MapStats;
-  if (fast) {
-    const start = m.window ? m.window.offset : 0n;
-    const stop = m.window ? (m.window.offset + m.window.length < m.size ? m.window.offset + m.window.length : m.size) : m.size;
-    // the scan counted the holes before each extent; the one after the last is counted here
-    const holes = fast.holes + (stop > (count ? maxEnd : start) ? 1 : 0);
-    st = { mapped: fast.mapped, unwritten: fast.unwritten, shared: fast.shared, holes, stop };
-    fast.writeRows({ idx: wIdx, off: wOff, end: wEnd, len: wLen, phys: wPhys }, (bytes) => w.bytes(bytes));
-  } else {
-    st = stats(m, maxEnd);
-    writeRowsJs(w, m, wIdx, wOff, wEnd, wLen, wPhys);
-  }
-  const { holes, mapped, unwritten, shared } = st;
-  const scanned = st.stop - (m.window ? m.window.offset : 0n);
+  const { holes, mapped, unwritten, shared, stop } = stats(m, maxEnd);
+  writeRows(w, m, wIdx, wOff, wEnd, wLen, wPhys);
+  const scanned = stop - (m.window ? m.window.offset : 0n);
   w.push(
     `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
       `mapped ${exactAndHuman(mapped)} (${percent(mapped, scanned > 0n ? scanned : 0n)})` +
@@ -277,9 +258,9 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap, engine
   w.flush();
 }
 
-/** The rows in JavaScript: each row's cells as bytes straight into the output buffer. */
-function writeRowsJs(w: ChunkWriter, m: PackedExtentMap, wIdx: number, wOff: number, wEnd: number, wLen: number, wPhys: number): void {
-  const { count, offset, length, physical, flags } = m.packed;
+/** The rows: each row's cells as bytes straight into the output buffer; ` xN` after the flags for a refcount above 1. */
+function writeRows(w: ChunkWriter, m: PackedExtentMap, wIdx: number, wOff: number, wEnd: number, wLen: number, wPhys: number): void {
+  const { count, offset, length, physical, flags, refcounts } = m.packed;
   const f = new FlagText();
   const ow = halves(offset, count);
   const lw = halves(length, count);
@@ -307,6 +288,10 @@ function writeRowsJs(w: ChunkWriter, m: PackedExtentMap, wIdx: number, wOff: num
       if (pw[2 * i + 1] >= 0x80000000) pos = putText(buf, pos, 2 + wPhys, '-');
       else pos = putU64(buf, pos, 2 + wPhys, pw[2 * i + 1], pw[2 * i], physical, i);
       pos = writeAscii(buf, pos, f.asHuman(flags[i]));
+      if (refcounts && refcounts[i] > 1) {
+        pos = writeAscii(buf, pos, ' x');
+        pos = putNumber(buf, pos, 0, refcounts[i]);
+      }
       buf[pos++] = 10; // \n
     }
     w.advance(pos);

@@ -3,9 +3,10 @@
 // paths for win32, share-relative paths (or smb:// URIs, as the SMB transport decides) for SMB.
 
 import type { OpContext } from '../backend';
-import type { ExtendedBackend, PathInfo } from '../backend-ext';
+import type { ExtendedBackend, MapLimit, PathInfo } from '../backend-ext';
 import { FsctlError } from '../errors';
-import type { ByteRange, Extent, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
+import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
+import type { ByteRange, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
 import { cloneFileNt, cloneRangeNt } from './clone';
 import { copyChunkNt, type CopyChunkLimits } from './copychunk';
 import { queryRetrievalPointers } from './extents';
@@ -103,12 +104,13 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         const rp = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, false, { initialEntries: options.retrievalInitialEntries, operation: 'ranges' }, ctx).catch(() => null);
         // No runs for a window with data in it is not believable unless nothing is allocated
         // (Wine answers GET_RETRIEVAL_POINTERS with end-of-file for every file).
-        if (!rp || (rp.extents.length === 0 && w.length > 0n && info.allocationSize !== 0n)) throw rangesUnsupported(e as FsctlError, vol, path);
+        if (!rp || (rp.packed.count === 0 && w.length > 0n && info.allocationSize !== 0n)) throw rangesUnsupported(e as FsctlError, vol, path);
         const out: ByteRange[] = [];
-        for (const x of rp.extents) {
+        for (let i = 0; i < rp.packed.count; i++) {
+          const x = { offset: rp.packed.offset[i], length: rp.packed.length[i] };
           const last = out[out.length - 1];
           if (last && last.offset + last.length === x.offset) last.length += x.length;
-          else out.push({ offset: x.offset, length: x.length });
+          else out.push(x);
         }
         return { path, size: info.endOfFile, window: w, ranges: out, method: 'FSCTL_GET_RETRIEVAL_POINTERS', calls: rp.calls + 1, durationMs: elapsed(start) };
       }
@@ -119,38 +121,51 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     }
   }
 
-  async function extentMap(path: string, window: ByteRange | undefined, ctx: OpContext): Promise<ExtentMap> {
+  /**
+   * The map in the engine's format: ReFS runs with their reference counts (the refcount
+   * column), or the allocated ranges (no physical offsets, no flags but LAST). Read in full:
+   * the engine trims it to a `maxExtents` limit (limitPackedMap), as here.
+   */
+  async function extentMapPacked(
+    path: string,
+    window: ByteRange | undefined,
+    ctx: OpContext,
+    limit: MapLimit = {},
+  ): Promise<PackedExtentMap> {
     const start = now();
     const { h, info } = await openRegular(t, path, 'map').catch((e) => Promise.reject(asFsctlError(e, 'map', [path], 'open')));
     try {
       const w = clipWindow(window, info.endOfFile, 'map', path);
       const vol = await t.queryVolume(h);
-      const rc = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, true, { initialEntries: options.retrievalInitialEntries, operation: 'map' }, ctx);
+      const rpOptions = { initialEntries: options.retrievalInitialEntries, operation: 'map' as const };
+      const rc = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, true, rpOptions, ctx);
+      const base = { path, size: info.endOfFile, blockSize: vol.clusterSize, window: w };
       // An empty refcount map of a non-empty window may mean data kept outside clusters
       // (resident data): only trust it when the allocated ranges agree.
-      if (rc && (rc.extents.length > 0 || w.length === 0n || info.allocationSize === 0n)) {
-        return { path, size: info.endOfFile, blockSize: vol.clusterSize, window: w, extents: rc.extents, source: 'refcount', calls: rc.calls, durationMs: elapsed(start) };
+      if (rc && (rc.packed.count > 0 || w.length === 0n || info.allocationSize === 0n)) {
+        const m: PackedExtentMap = { ...base, packed: rc.packed, source: 'refcount', calls: rc.calls, durationMs: elapsed(start) };
+        return limitPackedMap(m, limit.maxExtents);
       }
-      const r = await queryAllocatedRanges(t, h, w, { initialOutputBytes: options.rangesInitialOutputBytes, operation: 'map' }, ctx).catch((e) =>
+      const qarOptions = { initialOutputBytes: options.rangesInitialOutputBytes, operation: 'map' as const };
+      const r = await queryAllocatedRanges(t, h, w, qarOptions, ctx).catch((e) =>
         Promise.reject(isUnsupported(e) ? rangesUnsupported(e as FsctlError, vol, path) : e),
       );
-      const extents: Extent[] = r.ranges.map((x) => ({ offset: x.offset, length: x.length, physical: null, flags: [] }));
-      if (extents.length && w.offset + w.length === info.endOfFile) extents[extents.length - 1].flags.push('last');
-      return {
-        path,
-        size: info.endOfFile,
-        blockSize: vol.clusterSize,
-        window: w,
-        extents,
-        source: 'allocated-ranges',
-        calls: r.calls + (rc?.calls ?? 1),
-        durationMs: elapsed(start),
-      };
+      const b = new PackedExtentsBuilder();
+      const toEof = w.offset + w.length === info.endOfFile;
+      r.ranges.forEach((x, i) => b.push(x.offset, x.length, -1n, toEof && i === r.ranges.length - 1 ? EXTENT_FLAG.LAST : 0));
+      const calls = r.calls + (rc?.calls ?? 1);
+      const m: PackedExtentMap = { ...base, packed: b.build(), source: 'allocated-ranges', calls, durationMs: elapsed(start) };
+      return limitPackedMap(m, limit.maxExtents);
     } catch (e) {
       throw asFsctlError(e, 'map', [path], 'map');
     } finally {
       await t.close(h).catch(() => undefined);
     }
+  }
+
+  async function extentMap(path: string, window: ByteRange | undefined, ctx: OpContext): Promise<ExtentMap> {
+    const { packed, ...rest } = await extentMapPacked(path, window, ctx);
+    return { ...rest, extents: unpackExtents(packed) };
   }
 
   async function volume(path: string): Promise<VolumeInfo> {
@@ -179,6 +194,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     name,
     allocatedRanges: ranges,
     extentMap,
+    extentMapPacked,
     volume,
     cloneFile: (source, target, ctx) => cloneFileNt(t, source, target, ctx, { maxChunkBytes: options.cloneMaxChunkBytes }),
     cloneRange: (source, sourceOffset, target, targetOffset, length, opts, ctx) =>

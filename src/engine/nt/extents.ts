@@ -1,9 +1,14 @@
 // Extent maps on NT: FSCTL_GET_RETRIEVAL_POINTERS_AND_REFCOUNT (ReFS: physical clusters and a
 // reference count per run, refcount > 1 = shared) or FSCTL_GET_RETRIEVAL_POINTERS (NTFS), paged
 // from the last NextVcn. Runs with Lcn = -1 are holes and are not extents.
+//
+// This is the Windows/SMB edge of the engine's map format (src/engine/map-format.ts): the runs
+// become packed extents with ENGINE flag bits (SHARED when the reference count is above 1, LAST
+// on the file's last extent) and, with the refcount FSCTL, the refcount column.
 
 import type { OpContext } from '../backend';
-import type { ByteRange, Extent, MapSource, Operation } from '../types';
+import { EXTENT_FLAG, PackedExtentsBuilder, type PackedExtents } from '../map-format';
+import type { ByteRange, MapSource, Operation } from '../types';
 import { FSCTL } from './codec/fsctl-codes';
 import {
   decodeRetrievalPointers,
@@ -24,7 +29,8 @@ export interface RetrievalOptions {
 }
 
 export interface RetrievalResult {
-  extents: Extent[];
+  /** Engine flag bits; `refcounts` when asked for with the refcount FSCTL. */
+  packed: PackedExtents;
   source: MapSource;
   calls: number;
 }
@@ -55,7 +61,7 @@ export async function queryRetrievalPointers(
   const end = window.offset + window.length < size ? window.offset + window.length : size;
   let capacity = Math.max(1, opts.initialEntries ?? 4096);
   const maxEntries = Math.max(capacity, opts.maxEntries ?? 1 << 20);
-  const extents: Extent[] = [];
+  const out = new PackedExtentsBuilder();
   let vcn = window.offset / cluster;
   let calls = 0;
   while (vcn * cluster < end) {
@@ -80,18 +86,16 @@ export async function queryRetrievalPointers(
       const s = startB < window.offset ? window.offset : startB;
       const en = endB > end ? end : endB;
       if (en <= s) continue;
-      const flags: Extent['flags'] = [];
-      if (e.referenceCount !== undefined && e.referenceCount > 1) flags.push('shared');
-      const x: Extent = { offset: s, length: en - s, physical: e.lcn * cluster + (s - startB), flags };
-      if (e.referenceCount !== undefined) x.refcount = e.referenceCount;
-      extents.push(x);
+      const rc = e.referenceCount;
+      out.push(s, en - s, e.lcn * cluster + (s - startB), rc !== undefined && rc > 1 ? EXTENT_FLAG.SHARED : 0, rc);
     }
     if (rp.extents.length === 0 || prev <= vcn) break;
     vcn = prev;
     ctx?.progress({ done: (vcn * cluster < end ? vcn * cluster : end) - window.offset, total: end - window.offset });
     if (o.kind === 'ok') break;
   }
+  const packed = out.build();
   // Like FIEMAP_EXTENT_LAST: only when the window reaches the end of the file.
-  if (extents.length && end === size) extents[extents.length - 1].flags.push('last');
-  return { extents, source: withRefcount ? 'refcount' : 'retrieval-pointers', calls };
+  if (packed.count > 0 && end === size) packed.flags[packed.count - 1] |= EXTENT_FLAG.LAST;
+  return { packed, source: withRefcount ? 'refcount' : 'retrieval-pointers', calls };
 }

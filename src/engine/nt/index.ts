@@ -14,13 +14,16 @@
 //         cloneMaxChunkBytes        clone chunk size (cluster multiple), default (1 << 32) - clusterSize
 //       The returned object also implements the BackendExtensions (src/engine/backend-ext.ts) the engine
 //       uses on paths Node's fs cannot reach: stat, rename (no-replace fails), remove, read, zeroRange,
-//       sparseCopy. copyFile falls back to sparseCopy by itself when there is no resume key (fellBack).
+//       sparseCopy, and extentMapPacked (the map in the engine's format, ReFS refcounts included).
+//       copyFile falls back to sparseCopy by itself when there is no resume key (fellBack).
 //
 //   Handle-level building blocks (for tests that want to watch one FSCTL loop):
 //     queryAllocatedRanges(t, h, window, {initialOutputBytes, maxOutputBytes}) -> {ranges, calls, grows, pages}
 //         'more-data' (Windows) pages from the end of the last entry; 'buffer-too-small' with no data (Samba)
 //         grows the buffer (x2) and asks again.
-//     queryRetrievalPointers(t, h, window, size, clusterSize, withRefcount) -> {extents, source, calls} | null
+//     queryRetrievalPointers(t, h, window, size, clusterSize, withRefcount) -> {packed, source, calls} | null
+//         packed: the engine's map format (src/engine/map-format.ts): SHARED when refcount > 1, LAST
+//         at EOF, and the refcounts column with the refcount FSCTL.
 //     duplicateExtents(t, src, dst, srcOff, dstOff, len, clusterSize, op, {atomic, maxChunkBytes}, ctx) -> FSCTLs sent
 //     planCloneChunks(srcOff, dstOff, len, clusterSize) -> the calls a clone is cut into (< 4 GiB each)
 //   Path-level algorithms (each returns an OperationReport: method, bytes, calls, durationMs, notes):

@@ -7,21 +7,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, OpContext } from '../../backend';
 import type { EngineContext } from '../../context';
-import { limitPackedMap, type BackendExtensions, type MapLimit, type PackedExtentMap, type PathInfo, type PositionalIo } from '../../backend-ext';
+import type { BackendExtensions, MapLimit, PathInfo, PositionalIo } from '../../backend-ext';
+import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../../map-format';
 import {
   appendFiemapExtents,
   decodeFiemapHeader,
   decodeStatfs,
   encodeFileCloneRange,
   encodeFiemapRequest,
-  FIEMAP_EXTENT,
   FIEMAP_FLAG_SYNC,
   FIEMAP_MAX_OFFSET,
   filesystemName,
   NON_SPARSE_FILESYSTEMS,
-  PackedExtentsBuilder,
   STATFS_SIZE,
-  unpackExtents,
   writeFiemapHeader,
 } from './codec';
 import { errnoError, errnoName, nodeFsError } from '../../errno';
@@ -383,7 +381,7 @@ export class LinuxBackend implements Backend, BackendExtensions {
         out.dropRepeated(before, pos);
         if (out.count === before) break; // nothing new: stop rather than loop
       }
-      if ((out.lastFlags() & FIEMAP_EXTENT.LAST) !== 0) break;
+      if ((out.lastFlags() & EXTENT_FLAG.LAST) !== 0) break;
       const next = out.lastEnd();
       if (next <= pos) break; // no progress: stop rather than loop
       pos = next;
@@ -893,7 +891,7 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
       e = end;
       // The kernel marks the last extent of the requested range LAST; one that goes on past
       // the window is not the file's last.
-      flags &= ~FIEMAP_EXTENT.LAST;
+      flags &= ~EXTENT_FLAG.LAST;
     }
     kept.push(o, e - o, phys, flags);
   }
