@@ -6,6 +6,7 @@
 // scripts/check-import-cycles.mjs (it needs the whole graph, which a per-file rule never sees).
 import path from 'node:path';
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 import stylistic from '@stylistic/eslint-plugin';
 
@@ -75,6 +76,8 @@ function resolveImport(fromFile, spec) {
 }
 
 function packageMatches(spec, pattern) {
+  // 'node:*' also means the builtins named without the prefix ('fs', 'path/posix', …).
+  if (pattern === 'node:*' && builtinModules.includes(spec.split('/')[0])) return true;
   if (pattern.endsWith('*')) return spec.startsWith(pattern.slice(0, -1));
   return spec === pattern || spec.startsWith(pattern + '/');
 }
