@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { splitDestination } from '../../src/engine/backends/linux';
+import { splitDestination } from '../../src/engine/backends/linux/clone';
 
 function reference(destination: string): { final: string; dir: string } {
   const final = /\/\/|(^|\/)\.\.?(\/|$)/.test(destination) ? path.normalize(destination) : destination;
