@@ -1,11 +1,32 @@
 // The Linux backend's clones: whole files (FICLONE) and ranges (FICLONERANGE). One layer of
 // LinuxBackend (see base.ts).
+//
+// Every whole-file clone goes through one synchronous core, cloneNew, and then gets its name
+// from PendingClone.place; the engine (operations.ts) decides the name in between (folder or
+// new path, and the fail / rename / overwrite policy on a name that exists):
+//   1. the source's type is read before any open (statx): a FIFO or a device is never opened;
+//   2. the source is opened O_NONBLOCK, so one swapped in after the check cannot block either
+//      (and FICLONE refuses anything but a regular file);
+//   3. the new file is an unnamed inode in the destination folder (open(dir, O_TMPFILE)); where
+//      the kernel or the file system has no O_TMPFILE, a new temporary name made with O_EXCL;
+//   4. FICLONE;
+//   5. the new file's mode and exact size are read back, and the source's permission bits set
+//      (fchmod only when they differ: it is a logged transaction on XFS);
+//   6. place(): linkat gives the unnamed inode its name and fails with EEXIST rather than
+//      replace; a temporary name is renamed with renameat2(RENAME_NOREPLACE) (link + unlink on
+//      kernels without it). Only an overwrite the engine has decided on replaces.
+// Until place() succeeds the clone has no name but the temporary one, which close() removes:
+// an unnamed inode dies with its descriptor, so a failure, a cancel or even a killed process
+// leaves nothing behind.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OpContext } from '../../backend';
+import type { NewFileTarget, PendingClone } from '../../backend-ext';
+import { tempName } from '../../destination';
 import { encodeFileCloneRange } from './codec';
-import { errnoName } from '../../errno';
+import { errnoError, nodeFsError } from '../../errno';
+import { kindOfMode, notRegularError } from '../../file-kind';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -14,201 +35,178 @@ import {
   FICLONERANGE,
   O_CLOEXEC,
   O_TMPFILE,
-  statxBuffer,
+  RENAME_NOREPLACE,
   STATX_MODE,
   STATX_MODE_OFFSET,
   STATX_SIZE,
   STATX_SIZE_OFFSET,
   STATX_TYPE,
 } from './libc';
-import { closeQuietly, intoNewLocalFile, openRegular, type OpenFile } from './files';
+import { closeQuietly, openRegular, type OpenFile, unlinkQuietly } from './files';
 import type { OperationReport } from '../../types';
-import { EEXIST, elapsed, ENOENT, now, yieldIfInThread } from './base';
+import { EINVAL, elapsed, ENOENT, ENOSYS, EOPNOTSUPP, now, yieldIfInThread } from './base';
 import { LinuxVolumes } from './volume';
 
 /** FICLONERANGE chunk: the kernel takes any length, chunks only give progress and cancel points. */
 const CLONE_CHUNK = 1n << 30n;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
+/** open(dir, O_TMPFILE) on a kernel (< 3.11) that does not know the flag. */
+const EISDIR = 21;
 
-/**
- * The destination's normalised path and its folder (exported for its test). A plain path (no
- * "//", "." or ".." segment) is its own normal form, and the folder is cut at the last slash.
- * The clone fast path runs this between system calls, so it is one scan of the characters in
- * the optimised code itself: a regex or path.normalize would each fetch more code that is cold
- * there (~1 µs measured, bench/NOTES.md).
- */
-export function splitDestination(destination: string): { final: string; dir: string } {
-  let slash = -1;
-  for (let i = 0; i < destination.length; i++) {
-    const c = destination.charCodeAt(i);
-    const segmentStart = i === slash + 1;
-    if (c === 0x2f) {
-      if (segmentStart && i > 0) return splitNormalized(destination); // "//"
-      slash = i;
-    } else if (c === 0x2e && segmentStart && isDotSegment(destination, i)) {
-      return splitNormalized(destination);
-    }
-  }
-  return { final: destination, dir: slash > 0 ? destination.slice(0, slash) : slash === 0 ? '/' : '.' };
-}
-
-/** Whether the segment that starts at `i` with a "." is "." or ".." (not a hidden name like ".x"). */
-function isDotSegment(p: string, i: number): boolean {
-  let j = i + 1;
-  if (j < p.length && p.charCodeAt(j) === 0x2e) j++;
-  return j === p.length || p.charCodeAt(j) === 0x2f;
-}
-
-function splitNormalized(destination: string): { final: string; dir: string } {
-  const final = path.normalize(destination);
-  const slash = final.lastIndexOf('/');
-  return { final, dir: slash > 0 ? final.slice(0, slash) : slash === 0 ? '/' : '.' };
-}
-
-const { O_RDONLY, O_RDWR, O_NONBLOCK } = fs.constants;
-/** The clone fast path's source (never blocks on a FIFO swapped in after the type check). */
+const { O_RDONLY, O_RDWR, O_NONBLOCK, O_CREAT, O_EXCL } = fs.constants;
 const OPEN_SOURCE = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
-/** The clone fast path's unnamed inode in the destination folder. */
 const OPEN_UNNAMED = O_TMPFILE | O_RDWR | O_CLOEXEC;
+const OPEN_TEMP = O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC;
 
 export class LinuxClones extends LinuxVolumes {
   /**
    * How linkat names an O_TMPFILE inode: 'empty' = linkat(fd, "", AT_EMPTY_PATH) (root, or
    * any caller on Linux >= 6.10), 'proc' = linkat("/proc/self/fd/N", AT_SYMLINK_FOLLOW),
-   * 'none' = neither works here. Learnt on first use.
+   * 'none' = neither works here (no /proc: a chroot or a sandbox), so clones take the
+   * temporary name from the start. Learnt on first use.
    */
   private linkMode: 'empty' | 'proc' | 'none' | undefined;
-  /** Reused by cloneToNewName (one synchronous call at a time per thread). */
-  private readonly statx = statxBuffer();
-
-
-  async cloneFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {
-    const t0 = now();
-    ctx.checkCancelled();
-    return intoNewLocalFile('clone', source, target, (src, dst) => {
-      if (this.libc.ioctlInt(dst.fd, FICLONE, src.fd) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [source, target], src.fd);
-      // Keep the source's permission bits (like cp --reflink), not the umask's.
-      fs.fchmodSync(dst.fd, Number(src.stat.mode & 0o7777n));
-      ctx.progress({ done: src.stat.size, total: src.stat.size });
-      return { operation: 'clone', method: 'FICLONE', source, destination: target, bytes: src.stat.size, calls: 1, durationMs: elapsed(t0) };
-    });
-  }
+  /** statx buffer, reused (the core and stat are synchronous: one call at a time per thread). */
+  protected readonly statxBuf = new Uint8Array(256);
+  protected readonly statxView = new DataView(this.statxBuf.buffer);
 
   /**
-   * The whole-file clone without a temporary name: FICLONE into an unnamed inode made with
-   * open(dir, O_TMPFILE) in the destination folder, then `commit` gives it its final name with
-   * linkat(2), which fails with EEXIST instead of replacing (the same no-overwrite rule as
-   * renameat2(RENAME_NOREPLACE), and `commit` applies the fail/rename policy on EEXIST).
-   * Until linkat succeeds the file has no name at all, so a failure, a cancel or even a killed
-   * process leaves nothing behind. It is also one directory operation fewer than
-   * create-temp + rename, which is most of the fixed cost of a clone.
-   * Returns undefined when the kernel, the file system or the sandbox cannot do it (no
-   * O_TMPFILE, no /proc): the engine then uses the temp-name + rename path.
+   * The whole-file clone core (steps 1-5 in the header): `source` cloned into a new file in
+   * `to.dir`, unnamed, or named `to.temp` where unnamed files are not supported. Errors name
+   * `to.final`. Throws a named FsctlError, having left nothing; otherwise the caller must
+   * place() it (or not) and then close() it.
    */
-  async cloneFileAnonymous(
-    source: string,
-    dir: string,
-    finalName: string,
-    ctx: OpContext,
-    /** Names the file through `link` (the policy on a taken name); undefined = not named. */
-    commit: (link: (to: string) => Promise<void>) => Promise<string | undefined>,
-  ): Promise<OperationReport | undefined> {
-    const t0 = now();
+  cloneNew(source: string, to: NewFileTarget, ctx: OpContext): PendingClone {
     ctx.checkCancelled();
-    if (this.linkMode === 'none') return undefined;
-    const src = openRegular('clone', source, 'read');
-    let fd = -1;
-    try {
-      const perm = Number(src.stat.mode & 0o7777n);
-      try {
-        fd = fs.openSync(dir, O_TMPFILE | fs.constants.O_RDWR, (perm & 0o777) | 0o600);
-      } catch {
-        return undefined; // no O_TMPFILE here (or the folder is unusable): the classic path reports it
-      }
-      if (this.libc.ioctlInt(fd, FICLONE, src.fd) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [source, finalName], src.fd);
-      // Keep the source's permission bits (like cp --reflink), not the umask's (or a default
-      // ACL's). fchmod is a logged transaction on XFS (~13 µs, a tenth of the whole clone), so
-      // it runs only when the new inode's bits differ: fstat is cheap and reads what the kernel
-      // actually made (umask and default ACLs included), after FICLONE, which may clear
-      // set-id bits (the open mode never has them, so a set-id source always gets the fchmod).
-      if ((fs.fstatSync(fd).mode & 0o7777) !== perm) fs.fchmodSync(fd, perm);
-      ctx.checkCancelled(); // a cancel before the file has a name leaves nothing
-      const tmpFd = fd;
-      let unnamed = false;
-      const destination = await commit(async (to) => {
-        const e = this.linkTmpfile(tmpFd, to);
-        if (e === 0) return;
-        if (e === -1) {
-          unnamed = true; // cannot name an O_TMPFILE inode here at all
-          return;
-        }
-        const err: NodeJS.ErrnoException = new Error(`link ${to}: ${errnoName(e)}`);
-        err.code = e === EEXIST ? 'EEXIST' : errnoName(e);
-        err.errno = -e;
-        err.syscall = 'linkat';
-        throw err;
-      });
-      if (unnamed || destination === undefined) return undefined;
-      ctx.progress({ done: src.stat.size, total: src.stat.size });
-      return { operation: 'clone', method: 'FICLONE', source, destination, bytes: src.stat.size, calls: 1, durationMs: elapsed(t0) };
-    } finally {
-      closeQuietly(src);
-      if (fd >= 0) closeQuietly(fd);
-    }
-  }
-
-  /**
-   * The plain whole-file clone in one synchronous pass: the unnamed-inode sequence of
-   * cloneFileAnonymous (open(dir, O_TMPFILE), FICLONE, linkat, which never replaces) with no
-   * await, no stat of the destination and every call straight to libc. A clone of 1 GiB on
-   * XFS is ~65 µs of system calls, and node:fs's wrappers (~5 µs per call, a Stats object per
-   * stat) plus the promise layers had made the engine ~1.8x Node's own copyFile.
-   * Returns undefined whenever the case is not the plain one (the source is missing or not a
-   * regular file, no O_TMPFILE or linkat here, the name is taken or is a folder, FICLONE
-   * refused: another file system, no reflink support). Nothing is left then (an unnamed inode
-   * dies with its descriptor), and the engine takes the full path, which applies the
-   * destination policy and names every error.
-   */
-  cloneToNewName(source: string, destination: string, ctx: OpContext): OperationReport | undefined {
+    const destination = to.final;
     const libc = this.libc;
-    if (this.linkMode === 'none' || !libc.statx) return undefined;
-    const t0 = now();
-    ctx.checkCancelled();
-    const { final, dir } = splitDestination(destination);
-    // The type is checked before the open (a FIFO or a device is never opened), as openRegular
-    // does; the source is not fstat'ed again: FICLONE refuses anything but a regular file
-    // (EINVAL), which sends a path swapped in meanwhile to the full path, and the exact size
-    // comes from the clone's own statx below (what was actually cloned).
-    const { buf, view } = this.statx;
-    if (libc.statx(AT_FDCWD, source, 0, STATX_TYPE | STATX_MODE, buf) !== 0) return undefined;
-    const mode = view.getUint16(STATX_MODE_OFFSET, true);
-    if ((mode & S_IFMT) !== S_IFREG) return undefined;
-    const perm = mode & 0o7777;
-    const srcFd = libc.open(source, OPEN_SOURCE, 0);
-    if (srcFd < 0) return undefined;
+    const perm = this.regularSourceMode(source) & 0o7777;
+    const createMode = (perm & 0o777) | 0o600;
+    const src = libc.open(source, OPEN_SOURCE, 0);
+    if (src < 0) throw this.fail('clone', 'open', [source]);
     let fd = -1;
+    let named = false; // the new file has the temporary name
+    let size: bigint;
     try {
-      fd = libc.open(dir, OPEN_UNNAMED, (perm & 0o777) | 0o600);
-      if (fd < 0 || libc.ioctlInt(fd, FICLONE, srcFd) !== 0) return undefined;
-      if (libc.statx(fd, '', AT_EMPTY_PATH, STATX_MODE | STATX_SIZE, buf) !== 0) return undefined;
-      // As in cloneFileAnonymous: the source's permission bits, fchmod only when they differ
-      // (a failure leaves nothing: the inode has no name yet, and the full path names the error).
-      if ((view.getUint16(STATX_MODE_OFFSET, true) & 0o7777) !== perm && libc.fchmod(fd, perm) !== 0) return undefined;
-      const size = view.getBigUint64(STATX_SIZE_OFFSET, true);
-      ctx.checkCancelled();
-      if (this.linkTmpfile(fd, final) !== 0) return undefined;
-      ctx.progress({ done: size, total: size });
-      return { operation: 'clone', method: 'FICLONE', source, destination: final, bytes: size, calls: 1, durationMs: elapsed(t0) };
-    } finally {
-      libc.close(srcFd);
+      if (this.linkMode !== 'none') {
+        fd = libc.open(to.dir, OPEN_UNNAMED, createMode);
+        if (fd < 0) {
+          const e = libc.errno();
+          if (e !== EOPNOTSUPP && e !== EISDIR && e !== EINVAL) throw errnoError('clone', e, 'open(O_TMPFILE)', [destination]);
+        }
+      }
+      if (fd < 0) {
+        fd = libc.open(to.temp, OPEN_TEMP, createMode);
+        if (fd < 0) throw this.fail('clone', 'open', [destination]);
+        named = true;
+      }
+      if (libc.ioctlInt(fd, FICLONE, src) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [source, destination], src);
+      size = this.keepPermissions(fd, perm, destination);
+    } catch (e) {
       if (fd >= 0) libc.close(fd);
+      if (named) unlinkQuietly(to.temp);
+      throw e;
+    } finally {
+      libc.close(src);
     }
+    ctx.progress({ done: size, total: size });
+    return this.pending(fd, named, to, perm, size);
+  }
+
+  /** The new file's name step and cleanup (step 6). */
+  private pending(fd: number, named: boolean, target: NewFileTarget, perm: number, bytes: bigint): PendingClone {
+    let placed = false;
+    return {
+      bytes,
+      place: (to, replace) => {
+        if (placed || fd < 0) throw new Error('clone: this clone was placed or closed already');
+        if (!named) {
+          const e = this.linkTmpfile(fd, replace ? target.temp : to);
+          if (e === 0 && !replace) {
+            placed = true;
+            return;
+          }
+          if (e > 0) throw errnoError('clone', e, 'linkat', [to]);
+          // The temporary name, then a replacing rename; or, where this process cannot name an
+          // unnamed inode at all (e = -1), a clone of the clone under the temporary name.
+          if (e === -1) fd = this.cloneUnder(fd, target.temp, perm, to);
+          named = true;
+        }
+        const e = replace ? this.renameReplacing(target.temp, to) : this.renameNoReplace(target.temp, to);
+        if (e !== 0) throw errnoError('clone', e, replace ? 'rename' : 'renameat2(RENAME_NOREPLACE)', [to]);
+        placed = true;
+      },
+      close: () => {
+        if (fd < 0) return;
+        this.libc.close(fd);
+        fd = -1;
+        if (named && !placed) unlinkQuietly(target.temp);
+      },
+    };
+  }
+
+  /** Step 1: the source's mode, read before any open; anything but a regular file is refused. */
+  private regularSourceMode(source: string): number {
+    let mode: number;
+    if (this.libc.statx) {
+      if (this.libc.statx(AT_FDCWD, source, 0, STATX_TYPE | STATX_MODE, this.statxBuf) !== 0) throw this.fail('clone', 'statx', [source]);
+      mode = this.statxView.getUint16(STATX_MODE_OFFSET, true);
+    } else {
+      try {
+        mode = fs.statSync(source).mode; // glibc < 2.28 has no statx()
+      } catch (e) {
+        throw nodeFsError('clone', e, [source]);
+      }
+    }
+    const kind = kindOfMode(mode);
+    if (kind !== 'file') throw notRegularError('clone', source, kind);
+    return mode;
+  }
+
+  /**
+   * Step 5: the source's permission bits on the new file (like cp --reflink), not the umask's
+   * or a default ACL's, and the exact size that was cloned. The mode read back is what the
+   * kernel actually made, after FICLONE, which may clear set-id bits (the open mode never has
+   * them, so a set-id source always gets the fchmod).
+   */
+  private keepPermissions(fd: number, perm: number, destination: string): bigint {
+    let mode: number;
+    let size: bigint;
+    if (this.libc.statx) {
+      if (this.libc.statx(fd, '', AT_EMPTY_PATH, STATX_MODE | STATX_SIZE, this.statxBuf) !== 0) throw this.fail('clone', 'statx', [destination]);
+      mode = this.statxView.getUint16(STATX_MODE_OFFSET, true);
+      size = this.statxView.getBigUint64(STATX_SIZE_OFFSET, true);
+    } else {
+      const st = fs.fstatSync(fd, { bigint: true });
+      mode = Number(st.mode);
+      size = st.size;
+    }
+    if ((mode & 0o7777) !== perm && this.libc.fchmod(fd, perm) !== 0) throw this.fail('clone', 'fchmod', [destination]);
+    return size;
+  }
+
+  /**
+   * Where an unnamed inode cannot be named here: the clone cloned again (no data copied) into a
+   * new file named `temp`, which replaces it. Returns the new descriptor; `fd` is closed.
+   */
+  private cloneUnder(fd: number, temp: string, perm: number, destination: string): number {
+    const libc = this.libc;
+    const t = libc.open(temp, OPEN_TEMP, (perm & 0o777) | 0o600);
+    if (t < 0) throw this.fail('clone', 'open', [destination]);
+    try {
+      if (libc.ioctlInt(t, FICLONE, fd) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [destination], fd);
+      this.keepPermissions(t, perm, destination);
+    } catch (e) {
+      libc.close(t);
+      unlinkQuietly(temp);
+      throw e;
+    }
+    libc.close(fd);
+    return t;
   }
 
   /**
    * Give the O_TMPFILE inode `fd` the name `to`: 0 on success, an errno, or -1 when this
-   * process can name such inodes by neither method (the caller then takes the temp-name path).
+   * process can name such inodes by neither method.
    */
   private linkTmpfile(fd: number, to: string): number {
     if (this.linkMode !== 'proc') {
@@ -230,6 +228,48 @@ export class LinuxClones extends LinuxVolumes {
       return -1;
     }
     return e;
+  }
+
+  /**
+   * rename that never replaces: renameat2(RENAME_NOREPLACE), or where the kernel, the file
+   * system or glibc has no such flag, link() (which fails with EEXIST) then unlink. 0 or errno.
+   */
+  protected renameNoReplace(from: string, to: string): number {
+    if (this.libc.renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) === 0) return 0;
+    const e = this.libc.errno();
+    if (e !== EINVAL && e !== ENOSYS && e !== EOPNOTSUPP) return e;
+    if (this.libc.linkat(AT_FDCWD, from, AT_FDCWD, to, 0) !== 0) return this.libc.errno();
+    unlinkQuietly(from);
+    return 0;
+  }
+
+  /** A rename that replaces `to` (only for an overwrite the engine has decided on). 0 or errno. */
+  private renameReplacing(from: string, to: string): number {
+    if (this.libc.renameat2(AT_FDCWD, from, AT_FDCWD, to, 0) === 0) return 0;
+    const e = this.libc.errno();
+    if (e !== ENOSYS) return e;
+    try {
+      fs.renameSync(from, to); // glibc < 2.28: no renameat2()
+      return 0;
+    } catch (err) {
+      return Math.abs((err as NodeJS.ErrnoException).errno ?? -5);
+    }
+  }
+
+  /**
+   * Backend.cloneFile: `source` cloned to `target`, a path that must not exist, through the
+   * core above (the engine itself uses cloneNew and places the clone by its policy).
+   */
+  async cloneFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {
+    const t0 = now();
+    const dir = path.dirname(target);
+    const p = this.cloneNew(source, { dir, final: target, temp: tempName(dir, path.basename(target)) }, ctx);
+    try {
+      p.place(target, false);
+    } finally {
+      p.close();
+    }
+    return { operation: 'clone', method: 'FICLONE', source, destination: target, bytes: p.bytes, calls: 1, durationMs: elapsed(t0) };
   }
 
   async cloneRange(
