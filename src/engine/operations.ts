@@ -1,6 +1,8 @@
 // The engine's operations, written once over any Backend: argument checks, destination safety
 // (temp name + rename at the end + cleanup), the copy fallbacks and the reports. The same code
 // runs in the caller's thread (SignalContext) and in the worker (SharedFlagContext).
+// (Over 400 lines on purpose: every operation's checks and policy in one file, so that each
+// rule is written once; clone-range's alignment and overlap checks are the largest part.)
 
 import type { Backend } from './backend';
 import { isSmbPath } from './select-backend';
@@ -304,7 +306,14 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
     try {
       if (b.cloneNew) {
         const p = b.cloneNew(r.source, d, ctx);
-        const report: OperationReport = { operation: 'clone', method: 'FICLONE', source: r.source, bytes: p.bytes, calls: 1, durationMs: 0 };
+        const report: OperationReport = {
+          operation: 'clone',
+          method: 'FICLONE',
+          source: r.source,
+          bytes: p.bytes,
+          calls: 1,
+          durationMs: 0, // intoDestination sets it
+        };
         return { report, place: async (to, replace) => p.place(to, replace), close: async () => p.close() };
       }
       return stagedAtTemp(await b.cloneFile(r.source, d.temp, ctx), d, dfs);

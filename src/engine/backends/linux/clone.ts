@@ -172,7 +172,8 @@ export class LinuxClones extends LinuxVolumes {
     let mode: number;
     let size: bigint;
     if (this.libc.statx) {
-      if (this.libc.statx(fd, '', AT_EMPTY_PATH, STATX_MODE | STATX_SIZE, this.statxBuf) !== 0) throw this.fail('clone', 'statx', [destination]);
+      if (this.libc.statx(fd, '', AT_EMPTY_PATH, STATX_MODE | STATX_SIZE, this.statxBuf) !== 0)
+        throw this.fail('clone', 'statx', [destination]);
       mode = this.statxView.getUint16(STATX_MODE_OFFSET, true);
       size = this.statxView.getBigUint64(STATX_SIZE_OFFSET, true);
     } else {

@@ -16,7 +16,6 @@ export class LinuxVolumes extends LinuxHoles {
   /** Clone probe results per file system instance (st_dev + f_type + f_fsid). */
   private readonly probeCache = new Map<string, { supportsClone: boolean; evidence: string }>();
 
-
   async volume(p: string): Promise<VolumeInfo> {
     const st = statPath('volume', p);
     const kind = kindOf(st);
