@@ -154,6 +154,12 @@ function existsError(operation: Operation, final: string): FsctlError {
   });
 }
 
+/** A trailing "/" (or "\\") means "into this folder". */
+function endsWithSeparator(p: string): boolean {
+  const c = p.charCodeAt(p.length - 1);
+  return c === 0x2f || c === 0x5c;
+}
+
 export async function resolveDestination(
   operation: Operation,
   source: string,
@@ -176,7 +182,7 @@ export async function resolveDestination(
     dir = destination;
     name = p.basename(source);
   } else {
-    if (/[\\/]$/.test(destination) && info.kind === 'missing')
+    if (info.kind === 'missing' && endsWithSeparator(destination))
       throw new FsctlError({
         operation,
         code: 'ENOENT',
@@ -186,9 +192,12 @@ export async function resolveDestination(
       });
     dir = p.dirname(destination);
     name = p.basename(destination);
-    const dirInfo = await dfs.stat(dir).catch((e) => {
+    let dirInfo: PathInfo;
+    try {
+      dirInfo = await dfs.stat(dir);
+    } catch (e) {
       throw nodeFsError(operation, e, [dir]);
-    });
+    }
     if (dirInfo.kind === 'missing')
       throw new FsctlError({
         operation,
