@@ -1,6 +1,6 @@
 // The kernel floor of each way to clone a whole file (bench/lib/raw-clone.ts), alternating with
 // fs.copyFileSync(COPYFILE_FICLONE_FORCE), call by call. Not part of `npm run bench` (which
-// measures the 'safe' way only); run it by hand on a reflink file system:
+// measures the 'core' way only); run it by hand on a reflink file system:
 //
 //   node --import tsx bench/clone-syscalls.ts /mnt/xfs/big-file [runs]
 
@@ -16,7 +16,7 @@ if (!src) {
   process.exit(2);
 }
 const dst = path.join(path.dirname(src), 'clone-syscalls.dst');
-const raw: RawWay[] = ['creat', 'tmpfile', 'rename', 'safe'];
+const raw: RawWay[] = ['creat', 'tmpfile', 'rename', 'core'];
 const ways: Record<string, () => void> = {
   node: () => fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE_FORCE),
   ...Object.fromEntries(raw.map((w) => [w, rawCloner(w, src, dst)])),
@@ -32,4 +32,7 @@ for (let i = 0; i < runs + 50; i++) {
   }
 }
 const base = median(times.node);
-for (const w of Object.keys(ways)) process.stdout.write(`${w.padEnd(8)} median ${(median(times[w]) * 1000).toFixed(1)} us  (${(median(times[w]) / base).toFixed(2)}x node)\n`);
+for (const w of Object.keys(ways)) {
+  const m = median(times[w]);
+  process.stdout.write(`${w.padEnd(8)} median ${(m * 1000).toFixed(1)} us  (${(m / base).toFixed(2)}x node)\n`);
+}

@@ -35,6 +35,32 @@ export interface PositionalIo {
   blockSize?(fd: number, path: string): number;
 }
 
+/**
+ * A whole-file clone made but not yet given its final name (BackendExtensions.cloneNew). The
+ * engine decides the name (its fail / rename / overwrite policy), then places the clone there.
+ */
+export interface PendingClone {
+  /** The size of the new file, as read back from it. */
+  readonly bytes: bigint;
+  /**
+   * Give the clone the name `to`. Unless `replace`, an existing `to` is never replaced: this
+   * throws a FsctlError with code EEXIST instead. Throws on failure, leaving the clone unplaced.
+   */
+  place(to: string, replace: boolean): void;
+  /** Release it; a clone that was not placed is removed (nothing is left). Call it always. */
+  close(): void;
+}
+
+/** Where a new file goes (destination.ts's ResolvedDestination is one). */
+export interface NewFileTarget {
+  /** The folder. */
+  readonly dir: string;
+  /** The final path, which errors name. */
+  readonly final: string;
+  /** A free temporary name in `dir`, for where a file cannot be made without a name. */
+  readonly temp: string;
+}
+
 export interface BackendExtensions {
   /** Descriptor-level I/O for local hole-keeping copies and dig-holes. */
   io?: PositionalIo;
@@ -54,6 +80,12 @@ export interface BackendExtensions {
   extentMapPacked?(path: string, window: ByteRange | undefined, ctx: OpContext, limit?: MapLimit): Promise<PackedExtentMap>;
   /** Many windows of one file, each like extentMapPacked (one open for all: the sampled views). */
   extentMapPackedMany?(path: string, windows: ByteRange[], ctx: OpContext, limit?: MapLimit): Promise<PackedExtentMap[]>;
+  /**
+   * The whole-file clone in one synchronous step, without its final name yet: `source` into a
+   * new file in the folder `to.dir` (unnamed where the OS allows it, else named `to.temp`).
+   * Errors name `to.final`. On failure nothing is left.
+   */
+  cloneNew?(source: string, to: NewFileTarget, ctx: OpContext): PendingClone;
   /** Hole-keeping copy by the backend itself (used for the clone 'copy' fallback). */
   sparseCopy?(source: string, target: string, ctx: OpContext): Promise<OperationReport>;
 }

@@ -71,16 +71,25 @@ export const smbPathOps: DestinationFs['path'] = {
   extname: (p: string) => nodePath.posix.extname(splitSmb(p)[1]),
 };
 
+const localFsCache = new WeakMap<ExtendedBackend, DestinationFs>();
+const smbFsCache = new WeakMap<ExtendedBackend, DestinationFs>();
+
 /** The backend's own file operations when it has them (the SMB backend), else node:fs. */
 export function destinationFsFor(backend: ExtendedBackend, forPath: string): DestinationFs {
   const smb = isSmbPath(forPath);
   if (backend.stat && backend.rename && backend.remove) {
-    return {
-      stat: (p) => backend.stat!(p),
-      rename: (a, b, r) => backend.rename!(a, b, r),
-      remove: (p) => backend.remove!(p),
-      path: smb ? smbPathOps : nodePath,
-    };
+    const cache = smb ? smbFsCache : localFsCache;
+    let dfs = cache.get(backend);
+    if (!dfs) {
+      dfs = {
+        stat: (p) => backend.stat!(p),
+        rename: (a, b, r) => backend.rename!(a, b, r),
+        remove: (p) => backend.remove!(p),
+        path: smb ? smbPathOps : nodePath,
+      };
+      cache.set(backend, dfs);
+    }
+    return dfs;
   }
   if (smb)
     throw new FsctlError({
@@ -92,18 +101,29 @@ export function destinationFsFor(backend: ExtendedBackend, forPath: string): Des
   return nodeDestinationFs;
 }
 
-export interface ResolvedDestination {
-  /** Folder that receives the file. */
-  dir: string;
-  /** The final path (after any auto-rename). */
-  final: string;
-  /** The temporary name the data is written to first. */
-  temp: string;
-  /** True only when the person chose 'overwrite' AND the final name exists. */
-  overwrite: boolean;
-  policy: ExistingPolicy;
-  /** 'clone' or 'copy': the word used in auto-renamed names. */
-  label: string;
+/** Where a clone or copy lands (resolveDestination). */
+export class ResolvedDestination {
+  private tempPath: string | undefined;
+  constructor(
+    /** Folder that receives the file. */
+    readonly dir: string,
+    /** The final path (after any auto-rename). */
+    readonly final: string,
+    /** True only when the person chose 'overwrite' AND the final name exists. */
+    readonly overwrite: boolean,
+    public policy: ExistingPolicy,
+    /** 'clone' or 'copy': the word used in auto-renamed names. */
+    readonly label: string,
+    private readonly p: DestinationFs['path'] = nodePath,
+  ) {}
+
+  /**
+   * The temporary name the data is written to first, made on first use (a Linux clone into an
+   * unnamed file never needs one).
+   */
+  get temp(): string {
+    return (this.tempPath ??= tempName(this.dir, this.p.basename(this.final), this.p));
+  }
 }
 
 /** "name (clone).ext", "name (clone 2).ext", ... (n = 1 gives the first form). */
@@ -134,6 +154,12 @@ function existsError(operation: Operation, final: string): FsctlError {
   });
 }
 
+/** A trailing "/" (or "\\") means "into this folder". */
+function endsWithSeparator(p: string): boolean {
+  const c = p.charCodeAt(p.length - 1);
+  return c === 0x2f || c === 0x5c;
+}
+
 export async function resolveDestination(
   operation: Operation,
   source: string,
@@ -156,7 +182,7 @@ export async function resolveDestination(
     dir = destination;
     name = p.basename(source);
   } else {
-    if (/[\\/]$/.test(destination) && info.kind === 'missing')
+    if (info.kind === 'missing' && endsWithSeparator(destination))
       throw new FsctlError({
         operation,
         code: 'ENOENT',
@@ -166,9 +192,12 @@ export async function resolveDestination(
       });
     dir = p.dirname(destination);
     name = p.basename(destination);
-    const dirInfo = await dfs.stat(dir).catch((e) => {
+    let dirInfo: PathInfo;
+    try {
+      dirInfo = await dfs.stat(dir);
+    } catch (e) {
       throw nodeFsError(operation, e, [dir]);
-    });
+    }
     if (dirInfo.kind === 'missing')
       throw new FsctlError({
         operation,
@@ -205,7 +234,7 @@ export async function resolveDestination(
       final = await freeRenamedPath(dir, name, label, dfs);
     }
   }
-  return { dir, final, temp: tempName(dir, p.basename(final), p), overwrite, policy, label };
+  return new ResolvedDestination(dir, final, overwrite, policy, label, p);
 }
 
 async function freeRenamedPath(dir: string, name: string, label: string, dfs: DestinationFs, startAt = 1): Promise<string> {

@@ -14,7 +14,7 @@ import type { ExtendedBackend } from './backend-ext';
 import { unpackExtents, type PackedExtentMap } from './map-format';
 import { SignalContext } from './context';
 import { cancelledError, FsctlError, type SerializedFsctlError } from './errors';
-import { cloneUnobserved, type Request, requestOperation, requestPaths, type Response, runRequest } from './operations';
+import { type Request, requestOperation, requestPaths, type Response, runRequest } from './operations';
 import type {
   ByteRange,
   CloneFileOptions,
@@ -164,19 +164,7 @@ class EngineImpl implements Engine {
     return this.run({ op: 'volume', path: p }, {}) as Promise<VolumeInfo>;
   }
   clone(source: string, destination: string, o: CloneFileOptions = {}): Promise<OperationReport> {
-    // In this thread with no progress to report, the plain case settles at once. A signal can
-    // be ignored there: it fires only between turns of the event loop, never during one
-    // synchronous pass, so only one aborted already matters (and run() rejects that).
-    const unobserved = !this.opts.worker && !this.opts.backend && o.onProgress === undefined && o.signal?.aborted !== true;
-    if (unobserved) {
-      try {
-        const rep = cloneUnobserved(source, destination, o.onExisting);
-        if (rep) return Promise.resolve(rep);
-      } catch {
-        // run() below meets the same failure again, and names it
-      }
-    }
-    return this.run({ op: 'clone', source, destination, onExisting: o.onExisting, fallback: o.fallback }, o, unobserved) as Promise<OperationReport>;
+    return this.run({ op: 'clone', source, destination, onExisting: o.onExisting, fallback: o.fallback }, o) as Promise<OperationReport>;
   }
   cloneRange(
     source: string,
@@ -227,20 +215,17 @@ class EngineImpl implements Engine {
     await Promise.all(all.map((w) => w.terminate()));
   }
 
-  /**
-   * Not async (a clone is ~70 µs, every promise hop counts), but never throws: it rejects.
-   * `fastTried`: clone() has tried the plain case in this thread already.
-   */
-  private run(req: Request, o: RunOptions, fastTried = false): Promise<Response> {
+  /** Never throws: it rejects. */
+  private run(req: Request, o: RunOptions): Promise<Response> {
     try {
       const paths = requestPaths(req);
       if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
       const fixed = this.opts.backend;
       if (this.opts.worker && !fixed && !paths.some(isSmbPath)) return this.runInWorker(req, o);
       const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
-      // the test seam: its backend, and never the clone fast path (that is the local backend's)
-      if (fixed) return runRequest(() => Promise.resolve(fixed), req, ctx, true);
-      return runRequest(resolveBackend, req, ctx, fastTried);
+      // the test seam: its backend instead of the one select-backend picks
+      if (fixed) return runRequest(() => Promise.resolve(fixed), req, ctx);
+      return runRequest(resolveBackend, req, ctx);
     } catch (e) {
       return Promise.reject(e); // e.g. the worker script is missing
     }

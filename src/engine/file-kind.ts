@@ -16,6 +16,26 @@ export function kindOf(st: fs.Stats | fs.BigIntStats): PathKind {
   return 'other';
 }
 
+/** The kind from a raw st_mode / stx_mode (S_IFMT bits), for callers that stat through libc. */
+export function kindOfMode(mode: number): PathKind {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'directory';
+    case 0o010000:
+      return 'fifo';
+    case 0o020000:
+      return 'char-device';
+    case 0o060000:
+      return 'block-device';
+    case 0o140000:
+      return 'socket';
+    default:
+      return 'other';
+  }
+}
+
 const KIND_WORDS: Record<PathKind, string> = {
   file: 'a regular file',
   directory: 'a directory',

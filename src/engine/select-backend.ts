@@ -6,7 +6,7 @@ import type { Backend } from './backend';
 /** True for paths the SMB backend handles (smb://user@host[:port]/share/path). */
 export function isSmbPath(path: string): boolean {
   // The first letter alone settles nearly every local path without the (case-insensitive)
-  // regex: the clone fast path asks this between system calls (bench/NOTES.md).
+  // regex (every request asks it, a clone twice).
   return (path.charCodeAt(0) | 0x20) === 0x73 && /^smb:\/\//i.test(path);
 }
 

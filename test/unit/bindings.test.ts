@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import koffi = require('koffi');
 import { KERNEL32_PROTOTYPES } from '../../src/engine/backends/win32/kernel32';
-import { DARWIN_PROTOTYPES, decodeDarwinStatfs, encodeFpunchhole, DARWIN_STATFS_SIZE } from '../../src/engine/backends/darwin';
+import { DARWIN_PROTOTYPES } from '../../src/engine/backends/darwin/libc';
+import { decodeDarwinStatfs, encodeFpunchhole, DARWIN_STATFS_SIZE } from '../../src/engine/backends/darwin/structs';
 import * as s from '../../src/engine/backends/win32/structs';
 import { duplicateExtentsExSize } from '../../src/engine/nt/codec/windows';
 
@@ -61,8 +62,26 @@ test('every libSystem prototype parses; fcntl is variadic (Apple arm64 passes va
   assert.match(DARWIN_PROTOTYPES.fcntl.proto, /\.\.\.\)$/);
   assert.equal(DARWIN_PROTOTYPES.fstatfs.x64Symbol, 'fstatfs$INODE64');
   const called = calledOn('src/engine/backends/darwin/index.ts', 'c');
+  called.delete('errno'); // koffi's errno, not a libSystem function
   for (const f of called) assert.ok(f in DARWIN_PROTOTYPES, `darwin.ts calls undeclared ${f}`);
   for (const f of ['lseek', 'clonefile', 'fcopyfile', 'fcntl', 'fstatfs']) assert.ok(called.has(f), `darwin.ts uses ${f}`);
+});
+
+test('koffi is loaded only by the backends\' libc.ts / kernel32.ts', () => {
+  const importers: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) walk(rel);
+      else if (/\.ts$/.test(e.name) && /(from|require\()\s*['"]koffi['"]/.test(fs.readFileSync(path.join(root, rel), 'utf8'))) importers.push(rel);
+    }
+  };
+  walk('src');
+  assert.deepEqual(importers.sort(), [
+    'src/engine/backends/darwin/libc.ts',
+    'src/engine/backends/linux/libc.ts',
+    'src/engine/backends/win32/kernel32.ts',
+  ]);
 });
 
 test('Windows structs: offsets equal what koffi computes for the C declarations (x64)', () => {

@@ -62,6 +62,22 @@ test('resolveDestination: folder keeps the source name; new path; policies', asy
   );
 });
 
+test('resolveDestination: the folder and final path of a new file path, in their normal form', async () => {
+  const d = fs.mkdtempSync(path.join(root, 'n-'));
+  const src = path.join(d, 'src.bin');
+  fs.writeFileSync(src, 'x');
+  fs.mkdirSync(path.join(d, 'sub'));
+  const r = await resolveDestination('clone', src, `${d}/./sub/..//disk.img`, 'fail', 'clone', nodeDestinationFs);
+  assert.equal(r.final, path.join(d, 'disk.img'));
+  assert.equal(path.dirname(r.temp), d);
+  const hidden = await resolveDestination('clone', src, path.join(d, '..hidden'), 'fail', 'clone', nodeDestinationFs);
+  assert.equal(hidden.final, path.join(d, '..hidden'));
+  assert.equal(hidden.dir, d);
+  const here = await resolveDestination('clone', src, 'clone.bin', 'fail', 'clone', nodeDestinationFs);
+  assert.equal(here.final, 'clone.bin');
+  assert.equal(here.dir, '.');
+});
+
 test('commitDestination never replaces without overwrite; rename picks the next free name', async () => {
   const d = fs.mkdtempSync(path.join(root, 'c-'));
   const src = path.join(d, 'a.txt');
@@ -71,8 +87,8 @@ test('commitDestination never replaces without overwrite; rename picks the next 
   fs.writeFileSync(res.final, 'raced in'); // someone created the name meanwhile
   await assert.rejects(commitDestination('copy', res, nodeDestinationFs), (e: FsctlError) => e.code === 'E_EXISTS');
   assert.equal(fs.readFileSync(res.final, 'utf8'), 'raced in');
-  const res2 = { ...res, policy: 'rename' as const };
-  const final = await commitDestination('copy', res2, nodeDestinationFs);
+  res.policy = 'rename';
+  const final = await commitDestination('copy', res, nodeDestinationFs);
   assert.equal(path.basename(final), 'b (copy).txt');
   assert.equal(fs.readFileSync(final, 'utf8'), 'new');
   assert.ok(!fs.existsSync(res.temp));

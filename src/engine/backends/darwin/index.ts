@@ -4,20 +4,20 @@
 // F_PUNCHHOLE, volume facts by fstatfs. macOS has no FIEMAP and no range clone: maps come from
 // the seek view (source 'seek') and cloneRange is refused with a clear error.
 //
-// fcntl is variadic, and on Apple arm64 variadic arguments travel on the stack, not in registers:
-// a fixed 3-argument prototype (which works on x86_64, FACTS §6) would pass garbage there. So it
-// is declared variadic and called with an explicit ('void *', buffer) pair.
+// libSystem is declared in libc.ts (the only macOS file that loads koffi), the structures in
+// structs.ts.
 //
 // Untested on a Mac here (no macOS machine): test/unit/bindings.test.ts proves every prototype
 // parses and that this file calls only declared functions, and the struct layouts byte for byte.
 
-import koffi = require('koffi');
 import fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import type { ExtendedBackend } from '../../backend-ext';
 import { errnoError, errnoName } from '../../errno';
 import { FsctlError } from '../../errors';
 import type { ByteRange, ExtentMap, Operation, OperationReport, RangesResult, VolumeInfo } from '../../types';
+import { type DarwinLibc, loadDarwinLibc } from './libc';
+import { DARWIN_STATFS_SIZE, type DarwinStatfs, decodeDarwinStatfs, encodeFpunchhole } from './structs';
 
 export const DARWIN_SEEK_HOLE = 3;
 export const DARWIN_SEEK_DATA = 4;
@@ -26,98 +26,6 @@ export const COPYFILE_DATA = 1 << 3;
 export const COPYFILE_DATA_SPARSE = 1 << 27;
 export const CLONE_NOFOLLOW = 0x0001;
 const ENXIO = 6;
-
-/** libSystem prototypes. `x64Symbol`: the symbol to bind on x86_64, where the 64-bit-inode variant has a suffix. */
-export const DARWIN_PROTOTYPES: Record<string, { proto: string; x64Symbol?: string }> = {
-  lseek: { proto: 'int64_t lseek(int fd, int64_t offset, int whence)' },
-  clonefile: { proto: 'int clonefile(const char *src, const char *dst, uint32_t flags)' },
-  fcopyfile: { proto: 'int fcopyfile(int from, int to, void *state, uint32_t flags)' },
-  fcntl: { proto: 'int fcntl(int fd, int cmd, ...)' },
-  fstatfs: { proto: 'int fstatfs(int fd, void *buf)', x64Symbol: 'fstatfs$INODE64' },
-  ftruncate: { proto: 'int ftruncate(int fd, int64_t length)' },
-};
-
-export interface DarwinLibc {
-  lseek(fd: number, offset: bigint, whence: number): number | bigint;
-  clonefile(src: string, dst: string, flags: number): number;
-  fcopyfile(from: number, to: number, state: null, flags: number): number;
-  fcntl(fd: number, cmd: number, ...typeAndValue: unknown[]): number;
-  fstatfs(fd: number, buf: Uint8Array): number;
-  ftruncate(fd: number, length: bigint): number;
-}
-
-let libc: DarwinLibc | undefined;
-
-export function bindDarwinLibc(lib: koffi.LibraryHandle, arch: string = process.arch): DarwinLibc {
-  const out: Record<string, unknown> = {};
-  for (const [name, d] of Object.entries(DARWIN_PROTOTYPES)) {
-    if (d.x64Symbol && arch === 'x64') {
-      // Same prototype, other symbol: reuse koffi's own parse (arguments are {type, direction} at runtime).
-      const info = koffi.proto(d.proto).proto!;
-      const args = (info.arguments as unknown as { type: Parameters<typeof koffi.sizeof>[0] }[]).map((a) => a.type);
-      out[name] = lib.func(d.x64Symbol, info.result, args);
-    } else out[name] = lib.func(d.proto);
-  }
-  return out as unknown as DarwinLibc;
-}
-
-function loadLibc(): DarwinLibc {
-  if (!libc) libc = bindDarwinLibc(koffi.load('libSystem.B.dylib'));
-  return libc;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Structures (arm64 and x86_64 share them).
-
-/** struct statfs (64-bit inode): f_bsize @0, f_iosize @4, f_blocks @8, f_bfree @16, f_bavail @24,
- *  f_files @32, f_ffree @40, f_fsid @48, f_owner @56, f_type @60, f_flags @64, f_fssubtype @68,
- *  f_fstypename[16] @72, f_mntonname[1024] @88, f_mntfromname[1024] @1112, f_flags_ext @2136; 2168 bytes. */
-export const DARWIN_STATFS_SIZE = 2168;
-
-export interface DarwinStatfs {
-  bsize: number;
-  iosize: number;
-  blocks: bigint;
-  bfree: bigint;
-  bavail: bigint;
-  fsid: [number, number];
-  type: number;
-  flags: number;
-  fstypename: string;
-  mntonname: string;
-}
-
-function cstr(b: Uint8Array): string {
-  const n = b.indexOf(0);
-  return Buffer.from(b.subarray(0, n < 0 ? b.length : n)).toString('utf8');
-}
-
-export function decodeDarwinStatfs(b: Uint8Array): DarwinStatfs {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return {
-    bsize: v.getUint32(0, true),
-    iosize: v.getInt32(4, true),
-    blocks: v.getBigUint64(8, true),
-    bfree: v.getBigUint64(16, true),
-    bavail: v.getBigUint64(24, true),
-    fsid: [v.getInt32(48, true), v.getInt32(52, true)],
-    type: v.getUint32(60, true),
-    flags: v.getUint32(64, true),
-    fstypename: cstr(b.subarray(72, 88)),
-    mntonname: cstr(b.subarray(88, 1112)),
-  };
-}
-
-/** struct fpunchhole {uint32 fp_flags; uint32 reserved; off_t fp_offset; off_t fp_length}: 24 bytes. */
-export function encodeFpunchhole(offset: bigint, length: bigint): Uint8Array {
-  const b = new Uint8Array(new ArrayBuffer(24));
-  const v = new DataView(b.buffer);
-  v.setBigInt64(8, offset, true);
-  v.setBigInt64(16, length, true);
-  return b;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 function now(): number {
   return performance.now();
@@ -131,13 +39,27 @@ function openFile(operation: Operation, path: string, flags: number | string): n
     return fs.openSync(path, flags);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new FsctlError({ operation, code: err.code ?? 'EIO', errno: err.errno, paths: [path], syscall: 'open', message: `${operation}: cannot open ${path}: ${err.message} (${err.code}).`, cause: e });
+    throw new FsctlError({
+      operation,
+      code: err.code ?? 'EIO',
+      errno: err.errno,
+      paths: [path],
+      syscall: 'open',
+      message: `${operation}: cannot open ${path}: ${err.message} (${err.code}).`,
+      cause: e,
+    });
   }
 }
 
 function regularSize(operation: Operation, fd: number, path: string): bigint {
   const st = fs.fstatSync(fd, { bigint: true });
-  if (!st.isFile()) throw new FsctlError({ operation, code: 'E_NOT_REGULAR', paths: [path], message: `${path} is not a regular file (E_NOT_REGULAR); choose a file.` });
+  if (!st.isFile())
+    throw new FsctlError({
+      operation,
+      code: 'E_NOT_REGULAR',
+      paths: [path],
+      message: `${path} is not a regular file (E_NOT_REGULAR); choose a file.`,
+    });
   return st.size;
 }
 
@@ -151,7 +73,14 @@ function closeQuietly(fd: number | undefined): void {
 }
 
 /** SEEK_DATA/SEEK_HOLE walk over [start, end): data ranges, in order. */
-export function seekRanges(c: DarwinLibc, fd: number, start: bigint, end: bigint, path: string, ctx?: OpContext): { ranges: ByteRange[]; calls: number } {
+export function seekRanges(
+  c: DarwinLibc,
+  fd: number,
+  start: bigint,
+  end: bigint,
+  path: string,
+  ctx?: OpContext,
+): { ranges: ByteRange[]; calls: number } {
   const out: ByteRange[] = [];
   let pos = start;
   let calls = 0;
@@ -160,7 +89,7 @@ export function seekRanges(c: DarwinLibc, fd: number, start: bigint, end: bigint
     const d = c.lseek(fd, pos, DARWIN_SEEK_DATA);
     calls++;
     if (Number(d) === -1) {
-      const e = koffi.errno();
+      const e = c.errno();
       if (e === ENXIO) break; // no data past pos
       throw errnoError('ranges', e, 'lseek(SEEK_DATA)', [path]);
     }
@@ -168,7 +97,7 @@ export function seekRanges(c: DarwinLibc, fd: number, start: bigint, end: bigint
     if (data >= end) break;
     const hRaw = c.lseek(fd, data, DARWIN_SEEK_HOLE);
     calls++;
-    if (Number(hRaw) === -1) throw errnoError('ranges', koffi.errno(), 'lseek(SEEK_HOLE)', [path]);
+    if (Number(hRaw) === -1) throw errnoError('ranges', c.errno(), 'lseek(SEEK_HOLE)', [path]);
     const hole = BigInt(hRaw);
     out.push({ offset: data, length: (hole < end ? hole : end) - data });
     pos = hole;
@@ -176,10 +105,10 @@ export function seekRanges(c: DarwinLibc, fd: number, start: bigint, end: bigint
   return { ranges: out, calls };
 }
 
-export function createDarwinBackend(c: DarwinLibc = loadLibc()): ExtendedBackend {
+export function createDarwinBackend(c: DarwinLibc = loadDarwinLibc()): ExtendedBackend {
   function statfsOf(fd: number, path: string, operation: Operation): DarwinStatfs {
     const buf = new Uint8Array(new ArrayBuffer(DARWIN_STATFS_SIZE));
-    if (c.fstatfs(fd, buf) !== 0) throw errnoError(operation, koffi.errno(), 'fstatfs', [path]);
+    if (c.fstatfs(fd, buf) !== 0) throw errnoError(operation, c.errno(), 'fstatfs', [path]);
     return decodeDarwinStatfs(buf);
   }
 
@@ -210,7 +139,12 @@ export function createDarwinBackend(c: DarwinLibc = loadLibc()): ExtendedBackend
       } finally {
         closeQuietly(fd);
       }
-      const extents = r.ranges.map((x) => ({ offset: x.offset, length: x.length, physical: null, flags: [] as ExtentMap['extents'][number]['flags'] }));
+      const extents = r.ranges.map((x) => ({
+        offset: x.offset,
+        length: x.length,
+        physical: null,
+        flags: [] as ExtentMap['extents'][number]['flags'],
+      }));
       return { path, size: r.size, blockSize, window: r.window, extents, source: 'seek', calls: r.calls + 1, durationMs: r.durationMs };
     },
 
@@ -248,7 +182,7 @@ export function createDarwinBackend(c: DarwinLibc = loadLibc()): ExtendedBackend
       } finally {
         closeQuietly(fd);
       }
-      if (c.clonefile(source, target, CLONE_NOFOLLOW) !== 0) throw errnoError('clone', koffi.errno(), 'clonefile', [source, target]);
+      if (c.clonefile(source, target, CLONE_NOFOLLOW) !== 0) throw errnoError('clone', c.errno(), 'clonefile', [source, target]);
       return { operation: 'clone', method: 'clonefile', source, destination: target, bytes: size, calls: 1, durationMs: since(t0) };
     },
 
@@ -270,7 +204,7 @@ export function createDarwinBackend(c: DarwinLibc = loadLibc()): ExtendedBackend
         const size = regularSize('copy', sfd, source);
         dfd = openFile('copy', target, 'wx');
         if (c.fcopyfile(sfd, dfd, null, COPYFILE_DATA | COPYFILE_DATA_SPARSE) !== 0) {
-          const e = koffi.errno();
+          const e = c.errno();
           throw errnoError('copy', e, 'fcopyfile', [source, target]);
         }
         const d = dfd;
@@ -295,10 +229,13 @@ export function createDarwinBackend(c: DarwinLibc = loadLibc()): ExtendedBackend
       try {
         regularSize('punch', fd, path);
         if (c.fcntl(fd, F_PUNCHHOLE, 'void *', encodeFpunchhole(range.offset, range.length)) === -1) {
-          const e = koffi.errno();
+          const e = c.errno();
           const err = errnoError('punch', e, 'fcntl(F_PUNCHHOLE)', [path]);
           if (errnoName(e, 'darwin') === 'EINVAL') {
-            throw new FsctlError({ ...err.toJSON(), message: `${err.message.replace(/\.$/, '')}; APFS punches whole blocks only, so align offset and length to the block size.` });
+            throw new FsctlError({
+              ...err.toJSON(),
+              message: `${err.message.replace(/\.$/, '')}; APFS punches whole blocks only, so align offset and length to the block size.`,
+            });
           }
           throw err;
         }

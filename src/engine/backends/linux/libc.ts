@@ -24,9 +24,9 @@ export interface Libc {
   /** open(2) and close(2) without node:fs's wrappers (~5 µs each, most of a clone's fixed cost). */
   open(path: string, flags: number, mode: number): number;
   close(fd: number): number;
-  /** fchmod(2), for the clone fast path, which must not throw (node:fs's fchmodSync does). */
+  /** fchmod(2), for the clone core, which reports its own errors. */
   fchmod(fd: number, mode: number): number;
-  /** statx(2) into a 256-byte buffer (statxBuffer, STATX_*_OFFSET); undefined where glibc has no statx (< 2.28). */
+  /** statx(2) into a 256-byte buffer (STATX_*_OFFSET); undefined where glibc has no statx (< 2.28). */
   statx?(dirFd: number, path: string, flags: number, mask: number, buf: Uint8Array): number;
   errno(): number;
 }
@@ -49,17 +49,16 @@ export const AT_EMPTY_PATH = 0x1000;
 export const O_CLOEXEC = 0o2000000;
 export const STATX_TYPE = 0x1;
 export const STATX_MODE = 0x2;
+export const STATX_INO = 0x100;
 export const STATX_SIZE = 0x200;
 /** struct statx is the same on every architecture (include/uapi/linux/stat.h): 256 bytes,
- * stx_mode (u16) at 28, stx_size (u64) at 40. */
+ * stx_mode (u16) at 28, stx_ino (u64) at 32, stx_size (u64) at 40, stx_dev_major and
+ * stx_dev_minor (u32) at 136 and 140. */
 export const STATX_MODE_OFFSET = 28;
+export const STATX_INO_OFFSET = 32;
 export const STATX_SIZE_OFFSET = 40;
-
-/** A statx buffer with its DataView made once: the clone fast path reads it between system calls. */
-export function statxBuffer(): { buf: Uint8Array; view: DataView } {
-  const buf = new Uint8Array(256);
-  return { buf, view: new DataView(buf.buffer) };
-}
+export const STATX_DEV_MAJOR_OFFSET = 136;
+export const STATX_DEV_MINOR_OFFSET = 140;
 
 let libc: Libc | undefined;
 
@@ -99,7 +98,7 @@ export function loadLibc(): Libc {
     const f = lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)');
     statx = (a, b, d, e, g) => c(f(a, b, d, e, g) as number);
   } catch {
-    statx = undefined; // glibc < 2.28: the clone fast path is skipped, node:fs does the rest
+    statx = undefined; // glibc < 2.28: node:fs's stat calls instead
   }
   // errno is captured the moment a call returns -1, before any other JavaScript runs (an
   // allocation could trigger a GC whose own syscalls overwrite errno); errno() returns it.

@@ -1,12 +1,12 @@
 // The Windows backend: the NT FSCTL algorithms (src/engine/nt/) over DeviceIoControl and friends
-// from kernel32.dll through koffi. This file is the NtTransport; everything FSCTL-level is shared
+// from kernel32.dll through koffi (kernel32.ts, the only Windows file that loads it; structs.ts
+// has the pure buffer layouts). This file is the NtTransport; everything FSCTL-level is shared
 // with the SMB2 backend.
 //
 // Error reading: koffi saves the thread's last error after each native call and restores it
 // before the next, so GetLastError() called right after a failed call is reliable (FACTS §3).
 // koffi.errno() would be the C runtime errno, which Win32 calls do not set.
 
-import koffi = require('koffi');
 import nodePath from 'node:path';
 import type { ExtendedBackend } from '../../backend-ext';
 import { FsctlError } from '../../errors';
@@ -16,7 +16,6 @@ import { win32ErrorName, win32ErrorSentence, win32OutcomeKind } from '../../nt/c
 import { createNtBackend, type NtBackendOptions } from '../../nt/backend';
 import type { FsctlOutcome, NtBasicInfo, NtFileInfo, NtHandle, NtOpenOptions, NtTransport, NtVolumeInfo } from '../../nt/transport';
 import {
-  bindKernel32,
   CREATE_ALWAYS,
   CREATE_NEW,
   DELETE,
@@ -36,9 +35,11 @@ import {
   GENERIC_WRITE,
   INVALID_FILE_ATTRIBUTES,
   INVALID_HANDLE_VALUE,
+  loadKernel32,
   OPEN_EXISTING,
   type Kernel32,
 } from './kernel32';
+
 import {
   decodeBasicInfo,
   decodeStandardInfo,
@@ -91,13 +92,6 @@ export function win32Error(operation: Operation, code: number, call: string, pat
 export interface Win32TransportOptions {
   /** Bound kernel32 (tests under Wine pass their own); default: load kernel32.dll. */
   kernel32?: Kernel32;
-}
-
-let k32: Kernel32 | undefined;
-
-export function loadKernel32(): Kernel32 {
-  if (!k32) k32 = bindKernel32(koffi.load('kernel32.dll'));
-  return k32;
 }
 
 export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransport {
@@ -170,9 +164,11 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
     async queryInfo(h: NtHandle): Promise<NtFileInfo> {
       const w = handleOf(h);
       const basic = new Uint8Array(new ArrayBuffer(FILE_BASIC_INFO_SIZE));
-      if (!k.GetFileInformationByHandleEx(w.value, FileBasicInfo, basic, basic.byteLength)) fail('GetFileInformationByHandleEx(FileBasicInfo)', [h.path]);
+      if (!k.GetFileInformationByHandleEx(w.value, FileBasicInfo, basic, basic.byteLength))
+        fail('GetFileInformationByHandleEx(FileBasicInfo)', [h.path]);
       const std = new Uint8Array(new ArrayBuffer(FILE_STANDARD_INFO_SIZE));
-      if (!k.GetFileInformationByHandleEx(w.value, FileStandardInfo, std, std.byteLength)) fail('GetFileInformationByHandleEx(FileStandardInfo)', [h.path]);
+      if (!k.GetFileInformationByHandleEx(w.value, FileStandardInfo, std, std.byteLength))
+        fail('GetFileInformationByHandleEx(FileStandardInfo)', [h.path]);
       const b = decodeBasicInfo(basic);
       const s = decodeStandardInfo(std);
       return {
@@ -190,7 +186,8 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
       const maxComp = new Uint32Array(1);
       const flags = new Uint32Array(1);
       const fsName = new Uint16Array(261);
-      if (!k.GetVolumeInformationByHandleW(w.value, null, 0, serial, maxComp, flags, fsName, fsName.length)) fail('GetVolumeInformationByHandleW', [h.path]);
+      if (!k.GetVolumeInformationByHandleW(w.value, null, 0, serial, maxComp, flags, fsName, fsName.length))
+        fail('GetVolumeInformationByHandleW', [h.path]);
       const root = volumeRoot(h.path);
       const spc = new Uint32Array(1);
       const bps = new Uint32Array(1);
@@ -204,7 +201,9 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
       // Volume identity: the volume GUID path where the mount point has one (compare volume GUID
       // paths, FACTS §3); else the serial number (network drives, Wine's drive letters).
       const guid = new Uint16Array(64);
-      const volumeId = k.GetVolumeNameForVolumeMountPointW(root, guid, guid.length) ? utf16z(guid) : `serial:${serial[0].toString(16).padStart(8, '0')}`;
+      const volumeId = k.GetVolumeNameForVolumeMountPointW(root, guid, guid.length)
+        ? utf16z(guid)
+        : `serial:${serial[0].toString(16).padStart(8, '0')}`;
       return {
         fileSystemName: utf16z(fsName),
         attributes: flags[0],
@@ -217,22 +216,26 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
 
     async setEndOfFile(h: NtHandle, size: bigint): Promise<void> {
       const b = encodeEndOfFileInfo(size);
-      if (!k.SetFileInformationByHandle(handleOf(h).value, FileEndOfFileInfo, b, b.byteLength)) fail('SetFileInformationByHandle(FileEndOfFileInfo)', [h.path]);
+      if (!k.SetFileInformationByHandle(handleOf(h).value, FileEndOfFileInfo, b, b.byteLength))
+        fail('SetFileInformationByHandle(FileEndOfFileInfo)', [h.path]);
     },
 
     async setBasicInfo(h: NtHandle, info: NtBasicInfo): Promise<void> {
       const b = encodeBasicInfo(info);
-      if (!k.SetFileInformationByHandle(handleOf(h).value, FileBasicInfo, b, b.byteLength)) fail('SetFileInformationByHandle(FileBasicInfo)', [h.path]);
+      if (!k.SetFileInformationByHandle(handleOf(h).value, FileBasicInfo, b, b.byteLength))
+        fail('SetFileInformationByHandle(FileBasicInfo)', [h.path]);
     },
 
     async setDeleteOnClose(h: NtHandle, del: boolean): Promise<void> {
       const b = encodeDispositionInfo(del);
-      if (!k.SetFileInformationByHandle(handleOf(h).value, FileDispositionInfo, b, b.byteLength)) fail('SetFileInformationByHandle(FileDispositionInfo)', [h.path]);
+      if (!k.SetFileInformationByHandle(handleOf(h).value, FileDispositionInfo, b, b.byteLength))
+        fail('SetFileInformationByHandle(FileDispositionInfo)', [h.path]);
     },
 
     async rename(h: NtHandle, newPath: string, replace: boolean): Promise<void> {
       const b = encodeRenameInfo(nodePath.win32.resolve(newPath), replace);
-      if (!k.SetFileInformationByHandle(handleOf(h).value, FileRenameInfo, b, b.byteLength)) fail('SetFileInformationByHandle(FileRenameInfo)', [h.path, newPath]);
+      if (!k.SetFileInformationByHandle(handleOf(h).value, FileRenameInfo, b, b.byteLength))
+        fail('SetFileInformationByHandle(FileRenameInfo)', [h.path, newPath]);
     },
 
     async read(h: NtHandle, offset: bigint, length: number): Promise<Uint8Array> {
@@ -251,7 +254,8 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
       while (done < data.byteLength) {
         const part = aligned(data.subarray(done));
         const wrote = new Uint32Array(1);
-        if (!k.WriteFile(handleOf(h).value, part, part.byteLength, wrote, encodeOverlappedOffset(offset + BigInt(done)))) fail('WriteFile', [h.path]);
+        if (!k.WriteFile(handleOf(h).value, part, part.byteLength, wrote, encodeOverlappedOffset(offset + BigInt(done))))
+          fail('WriteFile', [h.path]);
         if (wrote[0] === 0) throw win32Error(op, 112, 'WriteFile', [h.path]);
         done += wrote[0];
       }

@@ -1,0 +1,151 @@
+// The Linux backend's shared layer: libc (libc.ts, the only Linux file that loads koffi), errno
+// errors with the file system named, fstatfs, the window check and the SEEK_DATA/SEEK_HOLE walk
+// that ranges, maps (where FIEMAP is missing) and copies all use.
+//
+// The backend is one class, LinuxBackend (index.ts), built up by job, one file per layer:
+//   base.ts (this) <- map.ts (FIEMAP) <- holes.ts (ranges, punch, zero, sparse flag)
+//   <- volume.ts (statfs, clone probe) <- clone.ts (whole-file and range clones)
+//   <- copy.ts (copy_file_range) <- io.ts (positional I/O, stat, rename, remove, read)
+//   <- index.ts (LinuxBackend, createLinuxBackend).
+// Every loop is synchronous native calls with a cancellation check between them, so it runs
+// fast in the worker thread and stops at once when the shared cancel flag is set.
+
+import type { OpContext } from '../../backend';
+import type { EngineContext } from '../../context';
+import { decodeStatfs, filesystemName, STATFS_SIZE } from './codec';
+import { errnoError } from '../../errno';
+import { FsctlError } from '../../errors';
+import { big, loadLibc, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
+import type { OpenFile } from './files';
+import type { ByteRange, Operation } from '../../types';
+
+export const MAX_OFF = (1n << 63n) - 1n;
+
+export const ENXIO = 6;
+export const EOPNOTSUPP = 95;
+export const ENOTTY = 25;
+export const ENOSYS = 38;
+export const EINVAL = 22;
+export const EBADR = 53;
+export const EEXIST = 17;
+export const ENOENT = 2;
+
+export function now(): number {
+  return performance.now();
+}
+
+export function elapsed(t0: number): number {
+  return Math.round((performance.now() - t0) * 1000) / 1000;
+}
+
+export interface StatfsResult {
+  filesystem: string;
+  rawType: string;
+  blockSize: number;
+  totalBytes: bigint;
+  freeBytes: bigint;
+  fsid: string;
+}
+
+export class LinuxBase {
+  readonly name = 'linux';
+  protected readonly libc: Libc;
+
+  constructor(libc: Libc = loadLibc()) {
+    this.libc = libc;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  protected fail(operation: Operation, syscall: string, paths: string[], fd?: number): FsctlError {
+    const errno = this.libc.errno();
+    const info = fd !== undefined ? this.tryStatfs(fd) : undefined;
+    return errnoError(operation, errno, syscall, paths, { filesystem: info?.filesystem, blockSize: info?.blockSize });
+  }
+
+  protected statfsFd(operation: Operation, fd: number, p: string): StatfsResult {
+    const buf = new Uint8Array(STATFS_SIZE + 8);
+    if (this.libc.fstatfs(fd, buf) !== 0) throw this.fail(operation, 'fstatfs', [p]);
+    const s = decodeStatfs(buf);
+    const frsize = s.frsize > 0n ? s.frsize : s.bsize;
+    const dv = new DataView(buf.buffer);
+    return {
+      filesystem: filesystemName(s.type),
+      rawType: `0x${s.type.toString(16)}`,
+      blockSize: Number(s.bsize),
+      totalBytes: s.blocks * frsize,
+      freeBytes: s.bavail * frsize,
+      fsid: `${dv.getUint32(56, true).toString(16)}:${dv.getUint32(60, true).toString(16)}`,
+    };
+  }
+
+  protected tryStatfs(fd: number): StatfsResult | undefined {
+    try {
+      return this.statfsFd('volume', fd, '');
+    } catch {
+      return undefined;
+    }
+  }
+
+  protected resolveWindow(window: ByteRange | undefined, size: bigint, operation: Operation, p: string): { start: bigint; end: bigint } {
+    if (!window) return { start: 0n, end: size };
+    if (window.offset < 0n || window.length < 0n || window.offset + window.length > MAX_OFF)
+      throw new FsctlError({
+        operation,
+        code: 'E_RANGE',
+        paths: [p],
+        message: `${operation}: the window offset ${window.offset} length ${window.length} is negative or beyond 2^63-1 (E_RANGE).`,
+      });
+    return { start: window.offset, end: window.offset + window.length };
+  }
+
+  /** SEEK_DATA/SEEK_HOLE walk of [start, end) on an open file; returns the data ranges. */
+  protected seekRanges(
+    f: OpenFile,
+    start: bigint,
+    end: bigint,
+    operation: Operation,
+    ctx: OpContext,
+  ): { ranges: ByteRange[]; calls: number } {
+    const size = f.stat.size;
+    const stop = end < size ? end : size;
+    const ranges: ByteRange[] = [];
+    let calls = 0;
+    let pos = start;
+    while (pos < stop) {
+      ctx.checkCancelled();
+      const d = this.libc.lseek(f.fd, pos, SEEK_DATA);
+      calls++;
+      if (d === -1 || d === -1n) {
+        const e = this.libc.errno();
+        if (e === ENXIO) break; // no data after pos: the rest is a hole
+        throw errnoError(operation, e, 'lseek(SEEK_DATA)', [f.path]);
+      }
+      const dataStart = big(d);
+      if (dataStart >= stop) break;
+      const h = this.libc.lseek(f.fd, dataStart, SEEK_HOLE);
+      calls++;
+      if (h === -1 || h === -1n) {
+        const e = this.libc.errno();
+        // ENXIO here means the file shrank under us; the data runs to the (old) end.
+        if (e !== ENXIO) throw errnoError(operation, e, 'lseek(SEEK_HOLE)', [f.path]);
+      }
+      const holeStart = h === -1 || h === -1n ? stop : big(h);
+      const rangeEnd = holeStart < stop ? holeStart : stop;
+      if (rangeEnd > dataStart) ranges.push({ offset: dataStart, length: rangeEnd - dataStart });
+      if (holeStart <= pos) break; // no progress: never loop forever on a confused file system
+      pos = holeStart;
+      if (ranges.length % 256 === 0) ctx.progress({ done: pos - start, total: stop - start });
+    }
+    return { ranges, calls };
+  }
+}
+
+/**
+ * In the caller's thread an AbortSignal can only fire when the event loop turns: long loops
+ * yield now and then (EngineContext.maybeYield, ~every 20 ms). In the worker it is a no-op.
+ */
+export async function yieldIfInThread(ctx: OpContext): Promise<void> {
+  const y = (ctx as Partial<EngineContext>).maybeYield;
+  if (y) await y.call(ctx);
+}

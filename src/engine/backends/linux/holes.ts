@@ -1,0 +1,120 @@
+// The Linux backend's data ranges and holes: SEEK_DATA/SEEK_HOLE ranges, punching holes
+// (FALLOC_FL_PUNCH_HOLE), zeroing ranges (punch, else FALLOC_FL_ZERO_RANGE, else zeros written)
+// and the sparse flag Linux does not have. One layer of LinuxBackend (see base.ts).
+
+import type { OpContext } from '../../backend';
+import { errnoError } from '../../errno';
+import { big, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from './libc';
+import { closeQuietly, openRegular } from './files';
+import type { ByteRange, OperationReport, RangesResult } from '../../types';
+import { EINVAL, elapsed, EOPNOTSUPP, now } from './base';
+import { LinuxMaps } from './map';
+
+export class LinuxHoles extends LinuxMaps {
+  async allocatedRanges(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<RangesResult> {
+    const t0 = now();
+    const f = openRegular('ranges', p, 'read');
+    try {
+      const w = this.resolveWindow(window, f.stat.size, 'ranges', p);
+      const { ranges, calls } = this.seekRanges(f, w.start, w.end, 'ranges', ctx);
+      return {
+        path: p,
+        size: f.stat.size,
+        window: { offset: w.start, length: w.end - w.start },
+        ranges,
+        method: 'seek',
+        calls,
+        durationMs: elapsed(t0),
+      };
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  async punchHole(p: string, range: ByteRange, ctx: OpContext): Promise<OperationReport> {
+    const t0 = now();
+    ctx.checkCancelled();
+    const f = openRegular('punch', p, 'read-write');
+    try {
+      if (range.length > 0n && this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) !== 0)
+        throw this.fail('punch', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd);
+      return { operation: 'punch', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: range.length, calls: 1, durationMs: elapsed(t0) };
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  /** Punch where possible; else FALLOC_FL_ZERO_RANGE; else write zeros. */
+  async zeroRange(p: string, range: ByteRange, ctx: OpContext): Promise<OperationReport> {
+    const t0 = now();
+    ctx.checkCancelled();
+    const f = openRegular('zero', p, 'read-write');
+    try {
+      const notes: string[] = [];
+      if (range.length === 0n)
+        return { operation: 'zero', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: 0n, calls: 0, durationMs: elapsed(t0) };
+      if (this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0)
+        return { operation: 'zero', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: range.length, calls: 1, durationMs: elapsed(t0) };
+      let e = this.libc.errno();
+      if (e !== EOPNOTSUPP) throw errnoError('zero', e, 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p]);
+      notes.push('the file system cannot punch holes');
+      if (this.libc.fallocate(f.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0)
+        return {
+          operation: 'zero',
+          method: 'FALLOC_FL_ZERO_RANGE',
+          source: p,
+          bytes: range.length,
+          calls: 2,
+          durationMs: elapsed(t0),
+          notes,
+        };
+      e = this.libc.errno();
+      if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
+      notes.push('nor zero ranges; zeros were written');
+      // Write zeros only inside the file: zeroing never extends it.
+      const end = range.offset + range.length < f.stat.size ? range.offset + range.length : f.stat.size;
+      const zeros = new Uint8Array(1 << 20);
+      let pos = range.offset;
+      let calls = 2;
+      while (pos < end) {
+        ctx.checkCancelled();
+        const n = end - pos > BigInt(zeros.length) ? zeros.length : Number(end - pos);
+        const w = big(this.libc.pwrite(f.fd, zeros, n, pos));
+        calls++;
+        if (w <= 0n) throw this.fail('zero', 'pwrite', [p]);
+        pos += w;
+        ctx.progress({ done: pos - range.offset, total: end - range.offset });
+      }
+      const bytes = end > range.offset ? end - range.offset : 0n;
+      return { operation: 'zero', method: 'write-zeros', source: p, bytes, calls, durationMs: elapsed(t0), notes };
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  async setSparse(p: string, sparse: boolean, ctx: OpContext): Promise<OperationReport> {
+    const t0 = now();
+    ctx.checkCancelled();
+    const f = openRegular('set-sparse', p, 'read');
+    closeQuietly(f);
+    return {
+      operation: 'set-sparse',
+      method: 'none',
+      source: p,
+      bytes: 0n,
+      calls: 0,
+      durationMs: elapsed(t0),
+      notes: [
+        sparse
+          ? 'Linux has no sparse attribute: every file on a sparse-capable file system can hold holes already'
+          : 'Linux has no sparse attribute to clear; holes stay until data is written over them',
+      ],
+    };
+  }
+
+  /** Punch on an already open descriptor (dig-holes punches many runs through one open). */
+  punchFd(fd: number, offset: bigint, length: bigint, p: string): void {
+    if (this.libc.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) !== 0)
+      throw this.fail('dig-holes', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], fd);
+  }
+}

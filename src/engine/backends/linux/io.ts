@@ -1,0 +1,127 @@
+// The Linux backend's file operations for the engine: positional I/O with exact 64-bit offsets
+// (sparse-copy, dig-holes), stat, a rename that never replaces, remove and read. One layer of
+// LinuxBackend (see base.ts).
+
+import * as fs from 'node:fs';
+import type { PathInfo, PositionalIo } from '../../backend-ext';
+import { errnoName } from '../../errno';
+import {
+  AT_FDCWD,
+  big,
+  STATX_DEV_MAJOR_OFFSET,
+  STATX_DEV_MINOR_OFFSET,
+  STATX_INO,
+  STATX_INO_OFFSET,
+  STATX_MODE,
+  STATX_MODE_OFFSET,
+  STATX_SIZE,
+  STATX_SIZE_OFFSET,
+  STATX_TYPE,
+} from './libc';
+import { kindOfMode } from '../../file-kind';
+import { ENOENT } from './base';
+import { closeQuietly, kindOf, openRegular, unlinkQuietly } from './files';
+import { LinuxCopies } from './copy';
+
+/**
+ * glibc's makedev(): the st_dev number node:fs reports (engine.volume's volumeId is made of it),
+ * in exact Number arithmetic while it stays below 2^53 (major < 4096: every usual device).
+ */
+function makedev(major: number, minor: number): string {
+  if (major < 0x1000) return (major * 0x100 + (minor & 0xff) + (minor - (minor & 0xff)) * 0x1000).toString();
+  const M = BigInt(major);
+  const m = BigInt(minor);
+  return (((M & 0xfffff000n) << 32n) | ((M & 0xfffn) << 8n) | ((m & 0xffffff00n) << 12n) | (m & 0xffn)).toString();
+}
+
+/** A u64 at `offset` as a decimal string (Number arithmetic below 2^53). */
+function u64String(v: DataView, offset: number): string {
+  const hi = v.getUint32(offset + 4, true);
+  return hi < 0x200000 ? (hi * 0x100000000 + v.getUint32(offset, true)).toString() : v.getBigUint64(offset, true).toString();
+}
+
+export class LinuxIo extends LinuxCopies {
+  /** pread/pwrite/ftruncate/punch with exact 64-bit offsets, for sparse-copy and dig-holes. */
+  readonly io: PositionalIo = {
+    pread: (fd, buf, length, offset, p) => {
+      const n = big(this.libc.pread(fd, buf, length, offset));
+      if (n < 0n) throw this.fail('copy', 'pread', [p]);
+      return Number(n);
+    },
+    pwrite: (fd, buf, length, offset, p) => {
+      const n = big(this.libc.pwrite(fd, buf, length, offset));
+      if (n < 0n) throw this.fail('copy', 'pwrite', [p], fd);
+      return Number(n);
+    },
+    ftruncate: (fd, size, p) => {
+      if (this.libc.ftruncate(fd, size) !== 0) throw this.fail('copy', 'ftruncate', [p], fd);
+    },
+    punch: (fd, offset, length, p) => this.punchFd(fd, offset, length, p),
+    blockSize: (fd, p) => this.blockSizeOf(fd, p),
+  };
+
+  /**
+   * What is at `p`, following symlinks, as node:fs's stat says it; a missing name (ENOENT) is kind
+   * 'missing', not an error: it is the common case when choosing a destination. Through statx
+   * into a reused buffer: a clone stats its destination and folder, and node:fs's bigint Stats
+   * objects cost more than the system call.
+   */
+  async stat(p: string): Promise<PathInfo> {
+    if (!this.libc.statx) {
+      const st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+      if (!st) return { kind: 'missing', size: 0n };
+      return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, volumeId: st.dev.toString() };
+    }
+    const v = this.statxView;
+    if (this.libc.statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE, this.statxBuf) !== 0) {
+      const e = this.libc.errno();
+      if (e === ENOENT) return { kind: 'missing', size: 0n };
+      const err: NodeJS.ErrnoException = new Error(`stat ${p}: ${errnoName(e)}`);
+      err.code = errnoName(e);
+      err.errno = -e;
+      err.syscall = 'stat';
+      throw err;
+    }
+    const dev = makedev(v.getUint32(STATX_DEV_MAJOR_OFFSET, true), v.getUint32(STATX_DEV_MINOR_OFFSET, true));
+    return {
+      kind: kindOfMode(v.getUint16(STATX_MODE_OFFSET, true)),
+      size: v.getBigUint64(STATX_SIZE_OFFSET, true),
+      fileId: `${dev}:${u64String(v, STATX_INO_OFFSET)}`,
+      volumeId: dev,
+    };
+  }
+
+  /** renameat2(RENAME_NOREPLACE) when not replacing: no window where an existing file is lost. */
+  async rename(from: string, to: string, replace: boolean): Promise<void> {
+    if (replace) {
+      fs.renameSync(from, to);
+      return;
+    }
+    const e = this.renameNoReplace(from, to);
+    if (e === 0) return;
+    const err: NodeJS.ErrnoException = new Error(`rename ${from} -> ${to}: ${errnoName(e)}`);
+    err.code = errnoName(e);
+    err.errno = -e;
+    err.syscall = 'renameat2';
+    throw err;
+  }
+
+  async remove(p: string): Promise<void> {
+    unlinkQuietly(p);
+  }
+
+  async read(p: string, offset: bigint, buf: Uint8Array): Promise<number> {
+    const f = openRegular('dig-holes', p, 'read');
+    try {
+      return this.readFd(f.fd, offset, buf, p);
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  readFd(fd: number, offset: bigint, buf: Uint8Array, p: string): number {
+    const n = big(this.libc.pread(fd, buf, buf.length, offset));
+    if (n < 0n) throw this.fail('dig-holes', 'pread', [p]);
+    return Number(n);
+  }
+}

@@ -1,0 +1,200 @@
+// The Linux backend's maps: FS_IOC_FIEMAP paged into columnar PackedExtents (with the
+// SEEK_DATA/SEEK_HOLE view where a file system has no FIEMAP), whole-file, windowed and bounded
+// (maxExtents). One layer of LinuxBackend (see base.ts).
+
+import type { OpContext } from '../../backend';
+import type { MapLimit } from '../../backend-ext';
+import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../../map-format';
+import {
+  appendFiemapExtents,
+  decodeFiemapHeader,
+  encodeFiemapRequest,
+  FIEMAP_FLAG_SYNC,
+  FIEMAP_MAX_OFFSET,
+  writeFiemapHeader,
+} from './codec';
+import { errnoError } from '../../errno';
+import { FS_IOC_FIEMAP } from './libc';
+import { closeQuietly, openRegular, type OpenFile } from './files';
+import type { ByteRange, ExtentMap } from '../../types';
+import { EBADR, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type StatfsResult } from './base';
+
+/**
+ * Extents per FIEMAP call: 4096 x 56 bytes = 224 KiB, reused for every page (16384 per call
+ * measured within noise of it: the kernel's cost is per extent).
+ */
+const FIEMAP_PAGE_EXTENTS = 4096;
+
+export class LinuxMaps extends LinuxBase {
+  private fiemapBuf: Uint8Array | undefined;
+
+  async extentMap(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<ExtentMap> {
+    const { packed, ...rest } = await this.extentMapPacked(p, window, ctx);
+    const t0 = now();
+    const extents = unpackExtents(packed);
+    return { ...rest, extents, durationMs: rest.durationMs + elapsed(t0) };
+  }
+
+  async extentMapPacked(p: string, window: ByteRange | undefined, ctx: OpContext, limit: MapLimit = {}): Promise<PackedExtentMap> {
+    const f = openRegular('map', p, 'read');
+    try {
+      return this.mapOpenFile(f, this.statfsFd('map', f.fd, p), window, ctx, limit);
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  /**
+   * Bounded maps of many windows of one file: opened and statfs'ed once, then one FIEMAP read
+   * per window (an open, three stats and a close per window were most of the time).
+   */
+  async extentMapPackedMany(p: string, windows: ByteRange[], ctx: OpContext, limit: MapLimit = {}): Promise<PackedExtentMap[]> {
+    const f = openRegular('map', p, 'read');
+    try {
+      const info = this.statfsFd('map', f.fd, p);
+      const out: PackedExtentMap[] = [];
+      for (const w of windows) {
+        ctx.checkCancelled();
+        out.push(this.mapOpenFile(f, info, w, ctx, limit));
+      }
+      return out;
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  /** The (bounded, windowed) map of a file already open. */
+  private mapOpenFile(f: OpenFile, info: StatfsResult, window: ByteRange | undefined, ctx: OpContext, limit: MapLimit): PackedExtentMap {
+    const t0 = now();
+    const p = f.path;
+    const size = f.stat.size;
+    const w = this.resolveWindow(window, size, 'map', p);
+    const out = new PackedExtentsBuilder();
+    const fiemap = this.fiemapPages(f, window ? w : undefined, out, ctx, limit.maxExtents);
+    if (fiemap.unsupported) {
+      // tmpfs and others: no FIEMAP, but SEEK_DATA/SEEK_HOLE works. Data ranges, no flags.
+      const seek = this.seekRanges(f, w.start, w.end, 'map', ctx);
+      const b = new PackedExtentsBuilder();
+      for (const r of seek.ranges) b.push(r.offset, r.length, -1n, 0);
+      return limitPackedMap(
+        {
+          path: p,
+          size,
+          blockSize: info.blockSize,
+          window: { offset: w.start, length: w.end - w.start },
+          packed: b.build(),
+          source: 'seek',
+          calls: fiemap.calls + seek.calls,
+          durationMs: elapsed(t0),
+        },
+        limit.maxExtents,
+      );
+    }
+    const m: PackedExtentMap = {
+      path: p,
+      size,
+      blockSize: info.blockSize,
+      window: { offset: w.start, length: w.end - w.start },
+      packed: out.build(),
+      source: 'fiemap',
+      calls: fiemap.calls,
+      durationMs: elapsed(t0),
+    };
+    if (fiemap.truncatedAt !== undefined) m.truncatedAt = fiemap.truncatedAt;
+    return m;
+  }
+
+  /**
+   * FIEMAP paged with a bounded buffer until an extent carries FIEMAP_EXTENT_LAST, continuing
+   * at the end of the last extent. Whole file (no window): fm_length = ~0 like filefrag, so
+   * extents past EOF (preallocation) are included and extents are reported as the file system
+   * gives them. With a window, extents are clipped to it. With `maxExtents`, it stops once that
+   * many are read (asking the kernel for no more than that): the map is then exact up to
+   * `truncatedAt` and says nothing after it (the inspector's bounded queries of huge files).
+   * Progress counts bytes of the file walked through (total: the window, or the file size).
+   */
+  private fiemapPages(
+    f: OpenFile,
+    window: { start: bigint; end: bigint } | undefined,
+    out: PackedExtentsBuilder,
+    ctx: OpContext,
+    maxExtents?: number,
+  ): { calls: number; unsupported: boolean; truncatedAt?: bigint } {
+    const buf = (this.fiemapBuf ??= encodeFiemapRequest(0n, 0n, 0, FIEMAP_PAGE_EXTENTS));
+    const start = window ? window.start : 0n;
+    const end = window ? window.end : FIEMAP_MAX_OFFSET;
+    let pos = start;
+    let calls = 0;
+    let pages = 0;
+    // SYNC only on the first page: it flushes delayed allocation so the map is real.
+    let sync = FIEMAP_FLAG_SYNC;
+    const firstIndex = out.count;
+    const progressEnd = window ? end : f.stat.size;
+    let truncatedAt: bigint | undefined;
+    while (pos < end) {
+      ctx.checkCancelled();
+      const want = maxExtents === undefined ? FIEMAP_PAGE_EXTENTS : Math.max(1, Math.min(FIEMAP_PAGE_EXTENTS, maxExtents - (out.count - firstIndex)));
+      writeFiemapHeader(buf, pos, end - pos, pages === 0 ? sync : 0, want);
+      const rc = this.libc.ioctlPtr(f.fd, FS_IOC_FIEMAP, buf);
+      calls++;
+      if (rc !== 0) {
+        const e = this.libc.errno();
+        if (pages === 0 && (e === EOPNOTSUPP || e === ENOTTY || e === ENOSYS)) return { calls, unsupported: true };
+        // EBADR: the file system does not accept FIEMAP_FLAG_SYNC; ask again without it.
+        if (pages === 0 && e === EBADR && sync !== 0) {
+          sync = 0;
+          continue;
+        }
+        throw errnoError('map', e, 'ioctl(FS_IOC_FIEMAP)', [f.path]);
+      }
+      pages++;
+      const mapped = decodeFiemapHeader(buf).mappedExtents;
+      if (mapped === 0) break;
+      const before = out.count;
+      appendFiemapExtents(buf, mapped, out);
+      if (pages > 1 && out.offsetAt(before) < pos) {
+        out.dropRepeated(before, pos);
+        if (out.count === before) break; // nothing new: stop rather than loop
+      }
+      if ((out.lastFlags() & EXTENT_FLAG.LAST) !== 0) break;
+      const next = out.lastEnd();
+      if (next <= pos) break; // no progress: stop rather than loop
+      pos = next;
+      if (maxExtents !== undefined && out.count - firstIndex >= maxExtents) {
+        if (pos < end) truncatedAt = pos;
+        break;
+      }
+      const done = pos - start;
+      const total = progressEnd - start;
+      ctx.progress({ done: done < total ? done : total, total: total > 0n ? total : 0n, message: `${out.count - firstIndex} extents` });
+    }
+    if (window) clipPacked(out, firstIndex, window.start, window.end);
+    return { calls, unsupported: false, truncatedAt };
+  }
+}
+
+/** Clip extents [from, count) of `b` to [start, end), in place, adjusting physical offsets. */
+function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: bigint): void {
+  const p = b.build();
+  const kept = new PackedExtentsBuilder();
+  for (let i = 0; i < from; i++) kept.push(p.offset[i], p.length[i], p.physical[i], p.flags[i]);
+  for (let i = from; i < p.count; i++) {
+    let o = p.offset[i];
+    let e = o + p.length[i];
+    let phys = p.physical[i];
+    if (e <= start || o >= end) continue;
+    if (o < start) {
+      if (phys >= 0n) phys += start - o;
+      o = start;
+    }
+    let flags = p.flags[i];
+    if (e > end) {
+      e = end;
+      // The kernel marks the last extent of the requested range LAST; one that goes on past
+      // the window is not the file's last.
+      flags &= ~EXTENT_FLAG.LAST;
+    }
+    kept.push(o, e - o, phys, flags);
+  }
+  b.replaceWith(kept);
+}
