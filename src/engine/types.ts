@@ -12,7 +12,7 @@ export interface ByteRange {
 }
 
 /**
- * Flags of one extent, named after the Linux FIEMAP flags (FACTS §4) so that one vocabulary
+ * Flags of one extent, named after the Linux FIEMAP flags (docs/facts/linux.md#fiemap-extent-flags) so that one vocabulary
  * serves every OS. Windows maps ReFS refcounts > 1 to `shared`.
  */
 export type ExtentFlag =

@@ -1,6 +1,6 @@
 // The engine worker thread: runs local backend operations synchronously, off the host's main
 // thread (the VS Code extension host must never block on a native loop, and koffi's .async
-// pool is shared by every extension, FACTS §6). Cancellation arrives as a SharedArrayBuffer
+// pool is shared by every extension, docs/facts/koffi.md#async-calls-and-the-libuv-pool). Cancellation arrives as a SharedArrayBuffer
 // flag that the loops check between native calls; progress and results go back by postMessage.
 
 import { parentPort } from 'node:worker_threads';

@@ -98,7 +98,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         return { path, size: info.endOfFile, window: w, ranges: r.ranges, method: 'FSCTL_QUERY_ALLOCATED_RANGES', calls: r.calls, durationMs: elapsed(start) };
       } catch (e) {
         if (!isUnsupported(e)) throw e;
-        // FACTS §3: where QAR is refused (ReFS has been listed as "No"), the retrieval pointers
+        // docs/facts/windows-fsctl.md#when-qar-is-refused: where QAR is refused (ReFS has been listed as "No"), the retrieval pointers
         // still show holes (Lcn = -1).
         const vol = await t.queryVolume(h);
         const rp = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, false, { initialEntries: options.retrievalInitialEntries, operation: 'ranges' }, ctx).catch(() => null);

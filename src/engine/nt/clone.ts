@@ -1,7 +1,7 @@
 // Block cloning on NT: FSCTL_DUPLICATE_EXTENTS_TO_FILE(_EX), sent on the DESTINATION handle with
 // the source named by NtTransport.sourceReference (HANDLE or SMB2_FILEID).
 //
-// Rules this follows (FACTS §3): same volume; FILE_SUPPORTS_BLOCK_REFCOUNTING on it; offsets and
+// Rules this follows (docs/facts/windows-fsctl.md#block-cloning-rules): same volume; FILE_SUPPORTS_BLOCK_REFCOUNTING on it; offsets and
 // length cluster aligned (the tail may be rounded up past EOF to the next cluster); each call
 // below 4 GiB, so chunks of (1<<32) - clusterSize; the destination range inside the destination's
 // EOF (set EOF first); a sparse source needs a sparse destination.
@@ -109,7 +109,7 @@ function basicWithout(b: NtBasicInfo, mask: number): NtBasicInfo {
 }
 
 /**
- * The whole-file clone sequence of FACTS §3 into `target` (must not exist): checks -> create with
+ * The whole-file clone sequence (docs/facts/windows-fsctl.md#whole-file-clone-sequence) into `target` (must not exist): checks -> create with
  * delete-on-close -> set sparse -> copy integrity settings -> EOF -> duplicate in chunks -> clear
  * sparse if the source was not -> timestamps/attributes -> flush -> keep. On any failure the
  * destination handle closes with delete-on-close still set, so nothing is left behind.

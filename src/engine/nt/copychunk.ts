@@ -1,7 +1,7 @@
 // Server-side copy: FSCTL_SRV_REQUEST_RESUME_KEY on the source, then FSCTL_SRV_COPYCHUNK_WRITE on
 // the destination with batches of chunks. Servers limit a request (Windows and Samba: 256 chunks,
 // 1 MiB each, 16 MiB in all); a request over a limit gets STATUS_INVALID_PARAMETER whose
-// SRV_COPYCHUNK_RESPONSE carries the server's limits, and we re-issue with them (FACTS §3).
+// SRV_COPYCHUNK_RESPONSE carries the server's limits, and we re-issue with them (docs/facts/windows-fsctl.md#copychunk-limits).
 
 import type { OpContext } from '../backend';
 import type { ByteRange, OperationReport } from '../types';

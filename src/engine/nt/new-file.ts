@@ -2,7 +2,7 @@
 // copy, hole-keeping copy): open the source (a folder is refused), let the algorithm check what
 // it must before anything exists, create the destination with delete-on-close, fill it, flush,
 // and only then clear delete-on-close. On any failure or cancel the destination handle closes
-// with delete-on-close still set, so nothing is left behind (FACTS §3).
+// with delete-on-close still set, so nothing is left behind (docs/facts/windows-fsctl.md#delete-on-close).
 
 import type { OpContext } from '../backend';
 import type { Operation, OperationReport } from '../types';

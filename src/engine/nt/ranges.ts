@@ -1,4 +1,4 @@
-// FSCTL_QUERY_ALLOCATED_RANGES with paging (FACTS §3, §7).
+// FSCTL_QUERY_ALLOCATED_RANGES with paging (docs/facts/windows-fsctl.md#allocated-ranges, docs/facts/smb2.md#samba-as-a-peer).
 //
 // Windows: a full output buffer gives ERROR_MORE_DATA / STATUS_BUFFER_OVERFLOW WITH the entries
 // that fit: continue from the end of the last one. Samba: STATUS_BUFFER_TOO_SMALL with NO data

@@ -1,6 +1,6 @@
 // Volume capabilities from the volume flags (GetVolumeInformationByHandleW on Windows,
 // FileFsAttributeInformation over SMB2). Never probe by cloning an empty file: that "succeeds"
-// on every file system (FACTS §3).
+// on every file system (docs/facts/windows-fsctl.md#detecting-block-cloning).
 
 import type { Operation, VolumeInfo } from '../types';
 import { FILE_SUPPORTS_BLOCK_REFCOUNTING, FILE_SUPPORTS_SPARSE_FILES } from './codec/fsctl-codes';

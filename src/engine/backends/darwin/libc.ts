@@ -3,7 +3,7 @@
 // OS and check that the backend calls nothing undeclared.
 //
 // fcntl is variadic, and on Apple arm64 variadic arguments travel on the stack, not in registers:
-// a fixed 3-argument prototype (which works on x86_64, FACTS §6) would pass garbage there. So it
+// a fixed 3-argument prototype (which works on x86_64, docs/facts/koffi.md#variadic-functions) would pass garbage there. So it
 // is declared variadic and called with an explicit ('void *', buffer) pair.
 
 import koffi = require('koffi');

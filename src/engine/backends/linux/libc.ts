@@ -1,10 +1,10 @@
 // The libc functions the Linux backend calls, declared once through koffi (the only place on
 // Linux that loads native code). Every function returns the raw C result; callers read
-// `errno()` immediately after a failure (a later call may reset it, FACTS §6).
+// `errno()` immediately after a failure (a later call may reset it, docs/facts/koffi.md#errno).
 //
 // ioctl is variadic: it is declared twice with fixed prototypes for the same symbol (one with a
 // pointer argument for FIEMAP/FICLONERANGE, one with an int for FICLONE), which is what the
-// x86_64 and arm64 calling conventions allow (FACTS §6).
+// x86_64 and arm64 calling conventions allow (docs/facts/koffi.md#variadic-functions).
 
 import koffi = require('koffi');
 
@@ -41,8 +41,13 @@ export const FALLOC_FL_PUNCH_HOLE = 0x2;
 export const FALLOC_FL_ZERO_RANGE = 0x10;
 export const AT_FDCWD = -100;
 export const RENAME_NOREPLACE = 0x1;
-/** open(dir, O_TMPFILE | O_RDWR): an unnamed regular file in `dir` (x86_64 and arm64 value). */
-export const O_TMPFILE = 0o20000000 | 0o200000;
+/**
+ * open(dir, O_TMPFILE | O_RDWR): an unnamed regular file in `dir`. O_TMPFILE is __O_TMPFILE |
+ * O_DIRECTORY, and O_DIRECTORY differs by architecture: 0o200000 on x86_64, 0o40000 on arm64
+ * (where 0o200000 is O_DIRECT, which the kernel refuses here with EINVAL).
+ * See docs/facts/linux.md#o_tmpfile-and-linkat.
+ */
+export const O_TMPFILE = 0o20000000 | (process.arch === 'arm64' || process.arch === 'arm' ? 0o40000 : 0o200000);
 export const AT_SYMLINK_FOLLOW = 0x400;
 export const AT_EMPTY_PATH = 0x1000;
 /** x86_64 and arm64 values (node:fs does not export O_CLOEXEC; its own opens add it). */
@@ -89,7 +94,7 @@ export function loadLibc(): Libc {
   }
   const linkat = lib.func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)');
   // open is variadic like ioctl: a fixed int mode is what the x86_64 and arm64 Linux calling
-  // conventions pass for it (FACTS §6).
+  // conventions pass for it (docs/facts/koffi.md#variadic-functions).
   const open = lib.func('int open(const char *path, int flags, int mode)');
   const close = lib.func('int close(int fd)');
   const fchmod = lib.func('int fchmod(int fd, unsigned int mode)');

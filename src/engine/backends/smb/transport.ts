@@ -123,7 +123,7 @@ export class SmbTransport implements NtTransport {
   }
 
   /**
-   * Windows clones whole clusters, so a file's tail is sent rounded up past EOF (FACTS §3).
+   * Windows clones whole clusters, so a file's tail is sent rounded up past EOF (docs/facts/windows-fsctl.md#cluster-alignment-and-chunks).
    * Samba refuses any DUPLICATE_EXTENTS that reaches past the source's EOF with
    * STATUS_NOT_SUPPORTED ("dup_extents req exceeds src size") while btrfs itself clones an
    * unaligned tail that ends at EOF. So when that is the reason, ask once more with the count

@@ -4,7 +4,7 @@
 // with the SMB2 backend.
 //
 // Error reading: koffi saves the thread's last error after each native call and restores it
-// before the next, so GetLastError() called right after a failed call is reliable (FACTS §3).
+// before the next, so GetLastError() called right after a failed call is reliable (docs/facts/koffi.md#getlasterror-on-windows).
 // koffi.errno() would be the C runtime errno, which Win32 calls do not set.
 
 import nodePath from 'node:path';
@@ -199,7 +199,7 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
       const totalFree = new BigUint64Array(1);
       const haveSizes = k.GetDiskFreeSpaceExW(root, avail, total, totalFree) !== 0;
       // Volume identity: the volume GUID path where the mount point has one (compare volume GUID
-      // paths, FACTS §3); else the serial number (network drives, Wine's drive letters).
+      // paths, docs/facts/windows-fsctl.md#same-volume); else the serial number (network drives, Wine's drive letters).
       const guid = new Uint16Array(64);
       const volumeId = k.GetVolumeNameForVolumeMountPointW(root, guid, guid.length)
         ? utf16z(guid)

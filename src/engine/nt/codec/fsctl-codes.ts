@@ -1,4 +1,4 @@
-// Windows file system control codes (FACTS §1). The same 32-bit values go to DeviceIoControl on
+// Windows file system control codes (docs/facts/windows-fsctl.md#control-codes). The same 32-bit values go to DeviceIoControl on
 // Windows and into the CtlCode field of an SMB2 IOCTL request, so one table serves both transports.
 
 export const FSCTL = {
@@ -13,7 +13,7 @@ export const FSCTL = {
   FSCTL_GET_RETRIEVAL_POINTERS_AND_REFCOUNT: 0x000903d3,
   FSCTL_SRV_REQUEST_RESUME_KEY: 0x00140078,
   // 0x001440F2 / 0x001480F2 as in MS-SMB2 and every implementation; NOT the 0x00144418 that an old
-  // Win32 page's CTL_CODE evaluates to (FACTS §1, open question).
+  // Win32 page's CTL_CODE evaluates to (docs/facts/windows-fsctl.md#which-copychunk-code).
   FSCTL_SRV_COPYCHUNK: 0x001440f2,
   FSCTL_SRV_COPYCHUNK_WRITE: 0x001480f2,
 } as const;

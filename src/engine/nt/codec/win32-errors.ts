@@ -66,7 +66,7 @@ export function win32ErrorSentence(code: number): string {
 
 /**
  * How an FSCTL failure reads to the algorithms. Wine and Windows answer an unimplemented FSCTL
- * with ERROR_NOT_SUPPORTED or ERROR_INVALID_FUNCTION: both are "unsupported" (FACTS §8).
+ * with ERROR_NOT_SUPPORTED or ERROR_INVALID_FUNCTION: both are "unsupported" (docs/facts/windows-fsctl.md#error-codes).
  */
 export function win32OutcomeKind(code: number): FsctlOutcomeKind {
   switch (code) {

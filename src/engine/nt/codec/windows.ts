@@ -1,4 +1,4 @@
-// Pure encode/decode of the Windows FSCTL buffers (FACTS §2): x64 natural alignment, little endian.
+// Pure encode/decode of the Windows FSCTL buffers (docs/facts/windows-fsctl.md#buffer-layouts): x64 natural alignment, little endian.
 // No I/O here, so every layout is tested byte for byte (test/unit/codec-windows.test.ts) and the
 // same bytes serve DeviceIoControl and SMB2 IOCTL.
 //
@@ -13,7 +13,7 @@ const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const UINT32_MAX = 0xffffffff;
 
-/** Allocate on a fresh ArrayBuffer: offset 0 of an ArrayBuffer is 8-byte aligned (FACTS §2: 4 needed). */
+/** Allocate on a fresh ArrayBuffer: offset 0 of an ArrayBuffer is 8-byte aligned (docs/facts/windows-fsctl.md#buffer-alignment: 4 needed). */
 function alloc(size: number): { bytes: Uint8Array; view: DataView } {
   const buf = new ArrayBuffer(size);
   return { bytes: new Uint8Array(buf), view: new DataView(buf) };
@@ -122,7 +122,7 @@ export function duplicateExtentsExSize(refSize: number): number {
 }
 
 /**
- * Size field of DUPLICATE_EXTENTS_DATA_EX: 48 (0x30) in both forms. FACTS §2 and MS-FSCC
+ * Size field of DUPLICATE_EXTENTS_DATA_EX: 48 (0x30) in both forms. docs/facts/windows-fsctl.md#duplicate_extents_data_ex and MS-FSCC
  * 2.3.9.2 ("This field MUST be set to 0x30"): the SMB2 form is 56 bytes long (a 16-byte
  * SMB2_FILEID instead of an 8-byte HANDLE) but still says 0x30.
  */
@@ -161,7 +161,7 @@ export function decodeDuplicateExtentsEx(b: Uint8Array): DuplicateExtentsEx & { 
 // SRV_REQUEST_RESUME_KEY output: ResumeKey (24 opaque bytes), ContextLength uint32, Context[].
 
 export const SRV_RESUME_KEY_SIZE = 24;
-/** Output buffer to offer REQUEST_RESUME_KEY (FACTS §2: at least 32). */
+/** Output buffer to offer REQUEST_RESUME_KEY (docs/facts/windows-fsctl.md#srv_request_resume_key: at least 32). */
 export const SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE = 32;
 
 export interface ResumeKeyResponse {
@@ -221,7 +221,7 @@ export function decodeCopyChunkCopy(b: Uint8Array): { key: Uint8Array; chunks: C
 /**
  * SRV_COPYCHUNK_RESPONSE (12 bytes). After STATUS_INVALID_PARAMETER the same fields carry the
  * server's LIMITS: ChunksWritten = max chunks, ChunkBytesWritten = max chunk size,
- * TotalBytesWritten = max bytes per request (FACTS §3).
+ * TotalBytesWritten = max bytes per request (docs/facts/windows-fsctl.md#copychunk-limits).
  */
 export interface CopyChunkResponse {
   chunksWritten: number;
