@@ -66,5 +66,15 @@ export function errorJson(e: unknown): string {
     );
   }
   const code = e instanceof UsageError ? 'E_USAGE' : 'E_INTERNAL';
-  return obj([['error', obj([['code', str(code)], ['message', str(e instanceof Error ? e.message : String(e))]])]]) + '\n';
+  return (
+    obj([
+      [
+        'error',
+        obj([
+          ['code', str(code)],
+          ['message', str(e instanceof Error ? e.message : String(e))],
+        ]),
+      ],
+    ]) + '\n'
+  );
 }

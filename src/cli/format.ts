@@ -46,8 +46,7 @@ export function renderTable(columns: Column[], rows: string[][]): string {
     for (let i = 0; i < columns.length; i++) {
       const cell = cells[i] ?? '';
       const last = i === columns.length - 1;
-      const padded =
-        columns[i].align === 'right' ? cell.padStart(widths[i]) : last ? cell : cell.padEnd(widths[i]);
+      const padded = columns[i].align === 'right' ? cell.padStart(widths[i]) : last ? cell : cell.padEnd(widths[i]);
       s += i === 0 ? padded : '  ' + padded;
     }
     return s.trimEnd();

@@ -5,14 +5,7 @@
 // at the end, cleanup on failure or cancel, copy fallback) lives once in the engine, above
 // them (src/engine/engine.ts), so every backend gets the same safety rules.
 
-import type {
-  ByteRange,
-  ExtentMap,
-  OperationReport,
-  Progress,
-  RangesResult,
-  VolumeInfo,
-} from './types';
+import type { ByteRange, ExtentMap, OperationReport, Progress, RangesResult, VolumeInfo } from './types';
 
 /**
  * Passed into every backend call. Backend loops call `checkCancelled()` between native calls

@@ -56,7 +56,12 @@ abstract class BaseContext implements EngineContext {
 
 /** Same thread as the caller: cancellation by AbortSignal. */
 export class SignalContext extends BaseContext {
-  constructor(operation: Operation, paths: string[], private readonly signal?: AbortSignal, onProgress?: (p: Progress) => void) {
+  constructor(
+    operation: Operation,
+    paths: string[],
+    private readonly signal?: AbortSignal,
+    onProgress?: (p: Progress) => void,
+  ) {
     super(operation, paths, onProgress);
   }
   isCancelled(): boolean {

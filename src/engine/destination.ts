@@ -137,7 +137,9 @@ export function renamedName(name: string, label: string, n: number, p: Destinati
 /** ".name.extent-lens-<random>.tmp": hidden, unique, in the destination folder (same volume). */
 export function tempName(dir: string, name: string, p: DestinationFs['path'] = nodePath): string {
   // 48 random bits; a collision would only make the O_EXCL create fail, never overwrite.
-  const tag = Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0');
+  const tag = Math.floor(Math.random() * 2 ** 48)
+    .toString(16)
+    .padStart(12, '0');
   return p.join(dir, `.${name}.extent-lens-${tag}.tmp`);
 }
 

@@ -7,25 +7,74 @@ import type { Operation } from './types';
 
 /** 1-34 are the same on Linux and macOS (both inherit them from V7 Unix) except 11. */
 const COMMON: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 7: 'E2BIG', 8: 'ENOEXEC',
-  9: 'EBADF', 10: 'ECHILD', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 15: 'ENOTBLK',
-  16: 'EBUSY', 17: 'EEXIST', 18: 'EXDEV', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL',
-  23: 'ENFILE', 24: 'EMFILE', 25: 'ENOTTY', 26: 'ETXTBSY', 27: 'EFBIG', 28: 'ENOSPC', 29: 'ESPIPE',
-  30: 'EROFS', 31: 'EMLINK', 32: 'EPIPE', 33: 'EDOM', 34: 'ERANGE',
+  1: 'EPERM',
+  2: 'ENOENT',
+  3: 'ESRCH',
+  4: 'EINTR',
+  5: 'EIO',
+  6: 'ENXIO',
+  7: 'E2BIG',
+  8: 'ENOEXEC',
+  9: 'EBADF',
+  10: 'ECHILD',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  14: 'EFAULT',
+  15: 'ENOTBLK',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  18: 'EXDEV',
+  19: 'ENODEV',
+  20: 'ENOTDIR',
+  21: 'EISDIR',
+  22: 'EINVAL',
+  23: 'ENFILE',
+  24: 'EMFILE',
+  25: 'ENOTTY',
+  26: 'ETXTBSY',
+  27: 'EFBIG',
+  28: 'ENOSPC',
+  29: 'ESPIPE',
+  30: 'EROFS',
+  31: 'EMLINK',
+  32: 'EPIPE',
+  33: 'EDOM',
+  34: 'ERANGE',
 };
 
 const LINUX: Record<number, string> = {
   ...COMMON,
-  11: 'EAGAIN', 35: 'EDEADLK', 36: 'ENAMETOOLONG',
-  37: 'ENOLCK', 38: 'ENOSYS', 39: 'ENOTEMPTY', 40: 'ELOOP', 61: 'ENODATA', 75: 'EOVERFLOW',
-  95: 'EOPNOTSUPP', 107: 'ENOTCONN', 110: 'ETIMEDOUT', 116: 'ESTALE', 122: 'EDQUOT', 125: 'ECANCELED',
+  11: 'EAGAIN',
+  35: 'EDEADLK',
+  36: 'ENAMETOOLONG',
+  37: 'ENOLCK',
+  38: 'ENOSYS',
+  39: 'ENOTEMPTY',
+  40: 'ELOOP',
+  61: 'ENODATA',
+  75: 'EOVERFLOW',
+  95: 'EOPNOTSUPP',
+  107: 'ENOTCONN',
+  110: 'ETIMEDOUT',
+  116: 'ESTALE',
+  122: 'EDQUOT',
+  125: 'ECANCELED',
 };
 
 const DARWIN: Record<number, string> = {
   ...COMMON,
-  11: 'EDEADLK', 35: 'EAGAIN', 45: 'ENOTSUP',
-  62: 'ELOOP', 63: 'ENAMETOOLONG', 66: 'ENOTEMPTY', 69: 'EDQUOT', 70: 'ESTALE', 78: 'ENOSYS',
-  84: 'EOVERFLOW', 89: 'ECANCELED', 102: 'EOPNOTSUPP',
+  11: 'EDEADLK',
+  35: 'EAGAIN',
+  45: 'ENOTSUP',
+  62: 'ELOOP',
+  63: 'ENAMETOOLONG',
+  66: 'ENOTEMPTY',
+  69: 'EDQUOT',
+  70: 'ESTALE',
+  78: 'ENOSYS',
+  84: 'EOVERFLOW',
+  89: 'ECANCELED',
+  102: 'EOPNOTSUPP',
 };
 
 function table(platform: string = process.platform): Record<number, string> {
@@ -124,13 +173,7 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
 }
 
 /** The FsctlError for a failed libc call, with the OS code by name and a sentence. */
-export function errnoError(
-  operation: Operation,
-  errno: number,
-  syscall: string,
-  paths: string[],
-  ctx: ErrnoContext = {},
-): FsctlError {
+export function errnoError(operation: Operation, errno: number, syscall: string, paths: string[], ctx: ErrnoContext = {}): FsctlError {
   return osError(operation, errnoName(errno), errno, syscall, paths, ctx);
 }
 
@@ -144,7 +187,15 @@ export function nodeFsError(operation: Operation, e: unknown, paths: string[], c
 }
 
 /** One wording for every OS error: what failed, on which paths, what to do, the code by name. */
-function osError(operation: Operation, code: string, errno: number | undefined, syscall: string, paths: string[], ctx: ErrnoContext, cause?: unknown): FsctlError {
+function osError(
+  operation: Operation,
+  code: string,
+  errno: number | undefined,
+  syscall: string,
+  paths: string[],
+  ctx: ErrnoContext,
+  cause?: unknown,
+): FsctlError {
   return new FsctlError({
     operation,
     code,

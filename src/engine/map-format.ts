@@ -144,7 +144,10 @@ export class PackedExtentsBuilder {
 
   private realloc(n: number): void {
     const c = this.count;
-    const o = new BigInt64Array(n), l = new BigInt64Array(n), p = new BigInt64Array(n), f = new Uint32Array(n);
+    const o = new BigInt64Array(n),
+      l = new BigInt64Array(n),
+      p = new BigInt64Array(n),
+      f = new Uint32Array(n);
     o.set(this.offset.subarray(0, c));
     l.set(this.length.subarray(0, c));
     p.set(this.physical.subarray(0, c));

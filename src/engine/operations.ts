@@ -81,16 +81,29 @@ function rangeError(operation: Operation, paths: string[], what: string): FsctlE
 /** Negative, non-bigint or past-2^63 offsets are refused before any call. */
 export function checkRange(operation: Operation, paths: string[], name: string, offset: bigint, length: bigint): void {
   if (typeof offset !== 'bigint' || typeof length !== 'bigint')
-    throw new FsctlError({ operation, code: 'E_BAD_INPUT', paths, message: `${operation}: ${name} offset and length must be exact integers (bigint) (E_BAD_INPUT).` });
+    throw new FsctlError({
+      operation,
+      code: 'E_BAD_INPUT',
+      paths,
+      message: `${operation}: ${name} offset and length must be exact integers (bigint) (E_BAD_INPUT).`,
+    });
   if (offset < 0n) throw rangeError(operation, paths, `${name} offset ${offset} is negative`);
   if (length < 0n) throw rangeError(operation, paths, `${name} length ${length} is negative`);
-  if (offset + length > MAX_OFF) throw rangeError(operation, paths, `${name} offset ${offset} + length ${length} is beyond the largest file offset 2^63-1`);
+  if (offset + length > MAX_OFF)
+    throw rangeError(operation, paths, `${name} offset ${offset} + length ${length} is beyond the largest file offset 2^63-1`);
 }
 
 async function statRegular(backend: ExtendedBackend, operation: Operation, p: string): Promise<PathInfo> {
   const dfs = destinationFsFor(backend, p);
   const info = await dfs.stat(p).catch((e) => {
-    throw e instanceof FsctlError ? e : new FsctlError({ operation, code: (e as NodeJS.ErrnoException).code ?? 'EIO', paths: [p], message: `${operation}: cannot read ${p}: ${(e as Error).message}.` });
+    throw e instanceof FsctlError
+      ? e
+      : new FsctlError({
+          operation,
+          code: (e as NodeJS.ErrnoException).code ?? 'EIO',
+          paths: [p],
+          message: `${operation}: cannot read ${p}: ${(e as Error).message}.`,
+        });
   });
   if (info.kind !== 'file') throw notRegularError(operation, p, info.kind);
   return info;
@@ -98,11 +111,34 @@ async function statRegular(backend: ExtendedBackend, operation: Operation, p: st
 
 /** Errors after which a copy can still do the job (the file system just cannot share blocks). */
 const CLONE_IMPOSSIBLE = new Set([
-  'EOPNOTSUPP', 'ENOTSUP', 'ENOTTY', 'ENOSYS', 'EXDEV', 'EINVAL', 'E_UNSUPPORTED', 'E_CROSS_VOLUME',
-  'ERROR_NOT_SUPPORTED', 'ERROR_INVALID_FUNCTION', 'ERROR_INVALID_PARAMETER', 'ERROR_BLOCK_TOO_MANY_REFERENCES',
-  'STATUS_NOT_SUPPORTED', 'STATUS_INVALID_DEVICE_REQUEST', 'STATUS_INVALID_PARAMETER',
+  'EOPNOTSUPP',
+  'ENOTSUP',
+  'ENOTTY',
+  'ENOSYS',
+  'EXDEV',
+  'EINVAL',
+  'E_UNSUPPORTED',
+  'E_CROSS_VOLUME',
+  'ERROR_NOT_SUPPORTED',
+  'ERROR_INVALID_FUNCTION',
+  'ERROR_INVALID_PARAMETER',
+  'ERROR_BLOCK_TOO_MANY_REFERENCES',
+  'STATUS_NOT_SUPPORTED',
+  'STATUS_INVALID_DEVICE_REQUEST',
+  'STATUS_INVALID_PARAMETER',
 ]);
-const COPY_IMPOSSIBLE = new Set(['EXDEV', 'EOPNOTSUPP', 'ENOTSUP', 'ENOSYS', 'EINVAL', 'E_UNSUPPORTED', 'ERROR_NOT_SUPPORTED', 'ERROR_INVALID_FUNCTION', 'STATUS_NOT_SUPPORTED', 'STATUS_INVALID_DEVICE_REQUEST']);
+const COPY_IMPOSSIBLE = new Set([
+  'EXDEV',
+  'EOPNOTSUPP',
+  'ENOTSUP',
+  'ENOSYS',
+  'EINVAL',
+  'E_UNSUPPORTED',
+  'ERROR_NOT_SUPPORTED',
+  'ERROR_INVALID_FUNCTION',
+  'STATUS_NOT_SUPPORTED',
+  'STATUS_INVALID_DEVICE_REQUEST',
+]);
 
 function fallbackAllowed(e: unknown, codes: Set<string>): e is FsctlError {
   return e instanceof FsctlError && codes.has(e.code);
@@ -125,7 +161,15 @@ export function normalizeError(r: Request, e: unknown): FsctlError {
   if (e instanceof FsctlError) {
     if (e.paths.length > 0) return e;
     // A backend that did not know the path (e.g. a connection failure): name the request's.
-    return new FsctlError({ operation: e.operation, code: e.code, errno: e.errno, syscall: e.syscall, paths, message: e.message, cause: e });
+    return new FsctlError({
+      operation: e.operation,
+      code: e.code,
+      errno: e.errno,
+      syscall: e.syscall,
+      paths,
+      message: e.message,
+      cause: e,
+    });
   }
   const code = (e as NodeJS.ErrnoException)?.code;
   const op = requestOperation(r);
@@ -158,7 +202,12 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
     case 'map-windows': {
       const b = await resolve(r.path);
       if (!Array.isArray(r.windows) || r.windows.length > MAX_MAP_WINDOWS)
-        throw new FsctlError({ operation: 'map', code: 'E_RANGE', paths: [r.path], message: `map: at most ${MAX_MAP_WINDOWS} windows per request (E_RANGE).` });
+        throw new FsctlError({
+          operation: 'map',
+          code: 'E_RANGE',
+          paths: [r.path],
+          message: `map: at most ${MAX_MAP_WINDOWS} windows per request (E_RANGE).`,
+        });
       if (b.extentMapPackedMany) {
         for (const w of r.windows) checkRange('map', [r.path], 'window', w.offset, w.length);
         checkMaxExtents(r.path, r.maxExtents);
@@ -203,7 +252,13 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
 }
 
 /** One map of `path` (or of a window of it), bounded by `maxExtents` when given. */
-async function readMap(b: ExtendedBackend, path: string, window: ByteRange | undefined, maxExtents: number | undefined, ctx: EngineContext): Promise<PackedExtentMap> {
+async function readMap(
+  b: ExtendedBackend,
+  path: string,
+  window: ByteRange | undefined,
+  maxExtents: number | undefined,
+  ctx: EngineContext,
+): Promise<PackedExtentMap> {
   if (window) checkRange('map', [path], 'window', window.offset, window.length);
   checkMaxExtents(path, maxExtents);
   const limit = maxExtents === undefined ? undefined : { maxExtents };
@@ -217,7 +272,12 @@ async function readMap(b: ExtendedBackend, path: string, window: ByteRange | und
 
 function checkMaxExtents(path: string, maxExtents: number | undefined): void {
   if (maxExtents !== undefined && !(Number.isSafeInteger(maxExtents) && maxExtents >= 1))
-    throw new FsctlError({ operation: 'map', code: 'E_RANGE', paths: [path], message: `map: maxExtents ${maxExtents} is not a positive whole number (E_RANGE).` });
+    throw new FsctlError({
+      operation: 'map',
+      code: 'E_RANGE',
+      paths: [path],
+      message: `map: maxExtents ${maxExtents} is not a positive whole number (E_RANGE).`,
+    });
 }
 
 /**
@@ -329,7 +389,13 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
 }
 
 /** The in-kernel/server copy, then the portable hole-keeping copy when that cannot run. */
-async function copyWithFallback(b: ExtendedBackend, operation: Operation, source: string, temp: string, ctx: EngineContext): Promise<OperationReport> {
+async function copyWithFallback(
+  b: ExtendedBackend,
+  operation: Operation,
+  source: string,
+  temp: string,
+  ctx: EngineContext,
+): Promise<OperationReport> {
   try {
     return await b.copyFile(source, temp, ctx);
   } catch (e) {
@@ -358,23 +424,37 @@ async function copyFile(resolve: BackendResolver, r: Extract<Request, { op: 'cop
   );
 }
 
-async function cloneRange(resolve: BackendResolver, r: Extract<Request, { op: 'clone-range' }>, ctx: EngineContext): Promise<OperationReport> {
+async function cloneRange(
+  resolve: BackendResolver,
+  r: Extract<Request, { op: 'clone-range' }>,
+  ctx: EngineContext,
+): Promise<OperationReport> {
   const op: Operation = 'clone-range';
   const paths = r.source === r.target ? [r.source] : [r.source, r.target];
   checkRange(op, paths, 'source', r.sourceOffset, r.length);
   checkRange(op, paths, 'destination', r.targetOffset, r.length);
   if (!sameBackendKind(r.source, r.target))
-    throw new FsctlError({ operation: op, code: 'E_CROSS_VOLUME', paths, message: 'clone-range: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume.' });
+    throw new FsctlError({
+      operation: op,
+      code: 'E_CROSS_VOLUME',
+      paths,
+      message: 'clone-range: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume.',
+    });
   const b = await resolve(r.source);
   const src = await statRegular(b, op, r.source);
   const dst = await statRegular(b, op, r.target);
   const length = r.length === 0n ? src.size - r.sourceOffset : r.length;
-  if (r.sourceOffset > src.size || length < 0n) throw rangeError(op, paths, `the source offset ${r.sourceOffset} is past the source's end (${src.size} bytes)`);
+  if (r.sourceOffset > src.size || length < 0n)
+    throw rangeError(op, paths, `the source offset ${r.sourceOffset} is past the source's end (${src.size} bytes)`);
   if (length === 0n) throw rangeError(op, paths, 'the range is empty (nothing to clone)');
   if (r.sourceOffset + length > src.size)
     throw rangeError(op, paths, `the source range ${r.sourceOffset}+${length} ends past the source's end (${src.size} bytes)`);
   if (r.extend === false && r.targetOffset + length > dst.size)
-    throw rangeError(op, paths, `the destination range ${r.targetOffset}+${length} ends past the destination's end (${dst.size} bytes) and extending was not allowed`);
+    throw rangeError(
+      op,
+      paths,
+      `the destination range ${r.targetOffset}+${length} ends past the destination's end (${dst.size} bytes) and extending was not allowed`,
+    );
   const same = src.fileId !== undefined && src.fileId === dst.fileId;
   if (same && r.sourceOffset < r.targetOffset + length && r.targetOffset < r.sourceOffset + length)
     throw new FsctlError({
@@ -424,7 +504,12 @@ async function rangeFallback(
   reason: string,
 ): Promise<OperationReport> {
   if (isSmbPath(r.source))
-    throw new FsctlError({ operation: 'clone-range', code: 'E_UNSUPPORTED', paths: [r.source, r.target], message: `clone-range: ${reason} A copy fallback is not available on SMB paths (E_UNSUPPORTED).` });
+    throw new FsctlError({
+      operation: 'clone-range',
+      code: 'E_UNSUPPORTED',
+      paths: [r.source, r.target],
+      message: `clone-range: ${reason} A copy fallback is not available on SMB paths (E_UNSUPPORTED).`,
+    });
   const rep = await copyRangeBytes(b.io ?? nodeIo, r.source, r.sourceOffset, r.target, r.targetOffset, length, ctx);
   return { ...rep, fellBack: true, fallbackReason: reason };
 }

@@ -16,17 +16,7 @@ export interface ByteRange {
  * serves every OS. Windows maps ReFS refcounts > 1 to `shared`.
  */
 export type ExtentFlag =
-  | 'last'
-  | 'unknown'
-  | 'delalloc'
-  | 'encoded'
-  | 'encrypted'
-  | 'not-aligned'
-  | 'inline'
-  | 'tail'
-  | 'unwritten'
-  | 'merged'
-  | 'shared';
+  'last' | 'unknown' | 'delalloc' | 'encoded' | 'encrypted' | 'not-aligned' | 'inline' | 'tail' | 'unwritten' | 'merged' | 'shared';
 
 /** One mapped extent of a file. Holes are not extents: they are the gaps between them. */
 export interface Extent {
@@ -116,17 +106,7 @@ export type Method =
   | 'FSCTL_SET_SPARSE'
   | 'dig-holes';
 
-export type Operation =
-  | 'ranges'
-  | 'map'
-  | 'volume'
-  | 'clone'
-  | 'clone-range'
-  | 'copy'
-  | 'punch'
-  | 'zero'
-  | 'dig-holes'
-  | 'set-sparse';
+export type Operation = 'ranges' | 'map' | 'volume' | 'clone' | 'clone-range' | 'copy' | 'punch' | 'zero' | 'dig-holes' | 'set-sparse';
 
 /** What every mutating operation returns. */
 export interface OperationReport {

@@ -1,7 +1,7 @@
 // The engine worker thread: runs local backend operations synchronously, off the host's main
 // thread (the VS Code extension host must never block on a native loop, and koffi's .async
-// pool is shared by every extension, docs/facts/koffi.md#async-calls-and-the-libuv-pool). Cancellation arrives as a SharedArrayBuffer
-// flag that the loops check between native calls; progress and results go back by postMessage.
+// pool is shared by every extension, docs/facts/koffi.md#async-calls-and-the-libuv-pool).
+// Cancellation arrives as a SharedArrayBuffer flag that the loops check between native calls; progress and results go back by postMessage.
 
 import { parentPort } from 'node:worker_threads';
 import { localBackend } from './select-backend';
@@ -32,7 +32,8 @@ async function handle(msg: WorkerCall): Promise<void> {
     const value = await runRequest(async () => localBackend() as ExtendedBackend, msg.request, ctx);
     const transfer: ArrayBuffer[] = [];
     // Maps travel by transfer (their typed arrays move, no copy).
-    const maps = msg.request.op === 'map' ? [value as PackedExtentMap] : msg.request.op === 'map-windows' ? (value as PackedExtentMap[]) : [];
+    const maps =
+      msg.request.op === 'map' ? [value as PackedExtentMap] : msg.request.op === 'map-windows' ? (value as PackedExtentMap[]) : [];
     // (every column, the refcounts too when there are any)
     for (const { packed } of maps) transfer.push(...packedBuffers(packed));
     send({ kind: 'result', id: msg.id, value }, transfer);

@@ -171,13 +171,25 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
     case 'compareWithCopy':
       return { type: o.type };
     case 'requestWindow':
-      if (isInt(o.requestId, 0, Number.MAX_SAFE_INTEGER) && isU64String(o.offset) && isU64String(o.length) && isInt(o.maxExtents, 1, 1_000_000)) {
+      if (
+        isInt(o.requestId, 0, Number.MAX_SAFE_INTEGER) &&
+        isU64String(o.offset) &&
+        isU64String(o.length) &&
+        isInt(o.maxExtents, 1, 1_000_000)
+      ) {
         if (BigInt(o.offset) + BigInt(o.length) > U64_MAX) return undefined;
         if (o.binCount === undefined) {
           return { type: 'requestWindow', requestId: o.requestId, offset: o.offset, length: o.length, maxExtents: o.maxExtents };
         }
         if (!isInt(o.binCount, 1, MAX_BINS)) return undefined;
-        return { type: 'requestWindow', requestId: o.requestId, offset: o.offset, length: o.length, maxExtents: o.maxExtents, binCount: o.binCount };
+        return {
+          type: 'requestWindow',
+          requestId: o.requestId,
+          offset: o.offset,
+          length: o.length,
+          maxExtents: o.maxExtents,
+          binCount: o.binCount,
+        };
       }
       return undefined;
     case 'requestRows':
@@ -310,9 +322,7 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
     case 'selectRange':
       return isU64String(m.offset) && isU64String(m.length) ? (m as HostMessage) : undefined;
     case 'progress':
-      return isStr(m.message, 4096) &&
-        (m.done === undefined || isU64String(m.done)) &&
-        (m.total === undefined || isU64String(m.total))
+      return isStr(m.message, 4096) && (m.done === undefined || isU64String(m.done)) && (m.total === undefined || isU64String(m.total))
         ? (m as HostMessage)
         : undefined;
     case 'error':

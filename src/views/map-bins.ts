@@ -114,5 +114,4 @@ export class Binner {
     }
     return acc;
   }
-
 }

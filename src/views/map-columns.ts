@@ -117,7 +117,14 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
   const CHUNK = 1 << 20;
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const c1 = Math.min(n, c0 + CHUNK);
-    let aH = 0, aL = 0, shH = 0, shL = 0, uH = 0, uL = 0, fH = 0, fL = 0;
+    let aH = 0,
+      aL = 0,
+      shH = 0,
+      shL = 0,
+      uH = 0,
+      uL = 0,
+      fH = 0,
+      fL = 0;
     for (let i = c0; i < c1; i++) {
       const oL = o32[2 * i];
       const oH = o32[2 * i + 1];

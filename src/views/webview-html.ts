@@ -92,7 +92,8 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 }
 
 export function renderWebviewHtml(o: WebviewHtmlOptions): string {
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new Error('renderWebviewHtml: the nonce must be at least 16 base64/alphanumeric characters');
+  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce))
+    throw new Error('renderWebviewHtml: the nonce must be at least 16 base64/alphanumeric characters');
   const styles = o.styleUris.map((u) => `  <link rel="stylesheet" href="${escapeHtml(u)}">`).join('\n');
   return `<!DOCTYPE html>
 <html lang="en">

@@ -66,7 +66,13 @@ function mapBlock(label: string, w: WireWindow, size: string, cls: string): HTML
       tip.replaceChildren(...describeHit(h));
       tip.removeAttribute('hidden');
       tip.style.left = `${Math.max(0, Math.min(fig.clientWidth - tip.offsetWidth, e.offsetX + 12))}px`;
-      live.textContent = l10n.t('{0}: {1} from {2} to {3}', label, h.kind === 'hole' ? l10n.t('hole') : h.kind === 'bin' ? l10n.t('mixed region') : l10n.t('extent'), groupDigits(h.offset), groupDigits(h.offset + h.length));
+      live.textContent = l10n.t(
+        '{0}: {1} from {2} to {3}',
+        label,
+        h.kind === 'hole' ? l10n.t('hole') : h.kind === 'bin' ? l10n.t('mixed region') : l10n.t('extent'),
+        groupDigits(h.offset),
+        groupDigits(h.offset + h.length),
+      );
     });
     canvas.addEventListener('pointerleave', () => tip.setAttribute('hidden', ''));
   });
@@ -91,8 +97,17 @@ function render(d: CloneResultsData): void {
   current = d;
   maps = [];
   const head = el('header', { class: 'head' });
-  head.append(el('h1', {}, d.fellBack ? l10n.t('Copied (cloning was not possible)') : l10n.t('Cloned')), el('span', { class: 'method' }, d.method));
-  const warn = d.fellBack ? el('div', { class: 'banner', role: 'alert' }, l10n.t('Fell back to a copy: {0}', d.fallbackReason ?? l10n.t('cloning was not possible'))) : undefined;
+  head.append(
+    el('h1', {}, d.fellBack ? l10n.t('Copied (cloning was not possible)') : l10n.t('Cloned')),
+    el('span', { class: 'method' }, d.method),
+  );
+  const warn = d.fellBack
+    ? el(
+        'div',
+        { class: 'banner', role: 'alert' },
+        l10n.t('Fell back to a copy: {0}', d.fallbackReason ?? l10n.t('cloning was not possible')),
+      )
+    : undefined;
 
   const dl = el('dl', { class: 'facts' });
   fact(dl, l10n.t('Method'), METHOD_TEXT[d.method] ?? d.method, 'method');
@@ -135,7 +150,9 @@ function render(d: CloneResultsData): void {
   compare.append(btn, result);
   if (comparing) btn.setAttribute('disabled', '');
 
-  app.replaceChildren(...[head, warn, dl, legend(), sides, d.notes.length ? notes : undefined, compare, live].filter((x): x is HTMLElement => !!x));
+  app.replaceChildren(
+    ...[head, warn, dl, legend(), sides, d.notes.length ? notes : undefined, compare, live].filter((x): x is HTMLElement => !!x),
+  );
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? '0') + 1);
 }
 

@@ -53,7 +53,12 @@ bannerClose.addEventListener('click', () => banner.setAttribute('hidden', ''));
 
 const summaryEl = el('dl', { class: 'summary', 'aria-label': l10n.t('Summary') });
 
-const overviewCanvas = el('canvas', { class: 'overview', role: 'img', 'aria-label': l10n.t('Overview of the whole file'), tabindex: '-1' }) as HTMLCanvasElement;
+const overviewCanvas = el('canvas', {
+  class: 'overview',
+  role: 'img',
+  'aria-label': l10n.t('Overview of the whole file'),
+  tabindex: '-1',
+}) as HTMLCanvasElement;
 const mapCanvas = el('canvas', { class: 'map', role: 'img', tabindex: '0', 'aria-label': l10n.t('Range map') }) as HTMLCanvasElement;
 const axis = el('div', { class: 'axis' });
 const axisStart = el('span', { class: 'axis-start' });
@@ -135,7 +140,12 @@ function drawNow(): void {
 function mapLabel(): string {
   if (!summary) return l10n.t('Range map (loading)');
   if (summary.pending)
-    return l10n.t('Range map of {0}, a preview sampled while all extents are read; showing bytes {1} to {2}.', summary.name, groupDigits(view.offset), groupDigits(view.offset + view.length));
+    return l10n.t(
+      'Range map of {0}, a preview sampled while all extents are read; showing bytes {1} to {2}.',
+      summary.name,
+      groupDigits(view.offset),
+      groupDigits(view.offset + view.length),
+    );
   return (
     l10n.t(
       'Range map of {0}: {1} extents, {2} allocated of {3}; showing bytes {4} to {5}.',
@@ -211,7 +221,7 @@ function zoom(factor: number, anchorX?: number): void {
   if (len === view.length) len = factor < 1 ? view.length - 1n : view.length + 1n;
   len = maxBig(1n, minBig(len, span));
   // keep the byte under the cursor under the cursor
-  const rel = (anchor - view.offset) * len / maxBig(1n, view.length);
+  const rel = ((anchor - view.offset) * len) / maxBig(1n, view.length);
   setView({ offset: anchor - rel, length: len });
 }
 
@@ -249,7 +259,12 @@ function showHit(h: Hit | undefined, x: number): void {
 }
 
 function hitLabel(h: Hit): string {
-  const what = h.kind === 'extent' ? CLASS_LABELS[classOf(h.extent.flags, h.extent.refcount)] : h.kind === 'hole' ? l10n.t('Hole') : l10n.t('Mixed region');
+  const what =
+    h.kind === 'extent'
+      ? CLASS_LABELS[classOf(h.extent.flags, h.extent.refcount)]
+      : h.kind === 'hole'
+        ? l10n.t('Hole')
+        : l10n.t('Mixed region');
   return l10n.t('{0} from {1} to {2}, {3}', what, groupDigits(h.offset), groupDigits(h.offset + h.length), humanBytes(h.length));
 }
 
@@ -275,7 +290,14 @@ function selectExtent(row: WireExtent, zoomTo: boolean, fromMap: boolean): void 
     setView({ offset: off + len / 2n - view.length / 2n, length: view.length }); // centre it, keep the zoom
   }
   announce(
-    l10n.t('Selected extent {0}: {1} from {2} to {3}, {4}', row.index ?? '', CLASS_LABELS[classOf(row.flags, row.refcount)], groupDigits(off), groupDigits(off + len), humanBytes(len)),
+    l10n.t(
+      'Selected extent {0}: {1} from {2} to {3}, {4}',
+      row.index ?? '',
+      CLASS_LABELS[classOf(row.flags, row.refcount)],
+      groupDigits(off),
+      groupDigits(off + len),
+      humanBytes(len),
+    ),
   );
   redraw();
 }
@@ -455,15 +477,32 @@ function showSummary(s: WireSummary): void {
     s.pending
       ? ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1}), from the block count', groupDigits(alloc), humanBytes(alloc))]
       : ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1})', groupDigits(alloc), humanBytes(alloc))],
-    ['Sparse', l10n.t('Sparse'), s.pending ? l10n.t('about {0}% holes', (s.sparseRatio * 100).toFixed(1)) : l10n.t('{0}% holes', (s.sparseRatio * 100).toFixed(1))],
+    [
+      'Sparse',
+      l10n.t('Sparse'),
+      s.pending ? l10n.t('about {0}% holes', (s.sparseRatio * 100).toFixed(1)) : l10n.t('{0}% holes', (s.sparseRatio * 100).toFixed(1)),
+    ],
     s.pending
       ? ['Extents', l10n.t('Extents'), l10n.t('{0} read so far, {1}', groupDigits(BigInt(s.extentCount)), counting)]
       : s.truncatedAt !== undefined
-        ? ['Extents', l10n.t('Extents'), l10n.t('more than {0}: the first {0} are read, up to byte {1}', groupDigits(BigInt(s.extentCount)), groupDigits(BigInt(s.truncatedAt))), limitNote(s)]
+        ? [
+            'Extents',
+            l10n.t('Extents'),
+            l10n.t(
+              'more than {0}: the first {0} are read, up to byte {1}',
+              groupDigits(BigInt(s.extentCount)),
+              groupDigits(BigInt(s.truncatedAt)),
+            ),
+            limitNote(s),
+          ]
         : ['Extents', l10n.t('Extents'), groupDigits(BigInt(s.extentCount))],
     s.pending
       ? ['Shared', l10n.t('Shared'), counting]
-      : ['Shared', l10n.t('Shared'), l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc)))],
+      : [
+          'Shared',
+          l10n.t('Shared'),
+          l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc))),
+        ],
     ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : l10n.t('{0} bytes', groupDigits(BigInt(s.unwrittenBytes)))],
     ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
     ['Block cloning', l10n.t('Block cloning'), s.supportsClone ? l10n.t('supported') : l10n.t('not supported'), s.cloneEvidence],
@@ -509,7 +548,11 @@ onHostMessage((m: HostMessage) => {
         m.summary.pending
           ? l10n.t('The table fills in when every extent has been read.')
           : m.summary.truncatedAt !== undefined
-            ? l10n.t('The table holds the first {0} extents, up to byte {1} (the extentLens.inspector.maxExtents setting).', groupDigits(BigInt(m.summary.extentCount)), groupDigits(BigInt(m.summary.truncatedAt)))
+            ? l10n.t(
+                'The table holds the first {0} extents, up to byte {1} (the extentLens.inspector.maxExtents setting).',
+                groupDigits(BigInt(m.summary.extentCount)),
+                groupDigits(BigInt(m.summary.truncatedAt)),
+              )
             : '',
       );
       banner.setAttribute('hidden', '');

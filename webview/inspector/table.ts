@@ -39,7 +39,10 @@ export class RangeTable {
   /** Work waiting for rows (select or copy of rows not loaded yet); true when done. */
   private waiters: (() => boolean)[] = [];
 
-  constructor(root: HTMLElement, private readonly cb: TableCallbacks) {
+  constructor(
+    root: HTMLElement,
+    private readonly cb: TableCallbacks,
+  ) {
     this.grid = document.createElement('div');
     this.grid.className = 'grid';
     this.grid.setAttribute('role', 'grid');
@@ -329,7 +332,8 @@ export class RangeTable {
         rows.push(r);
       }
       let text = '#\tstart\tend\tlength\tphysical\tflags\n';
-      for (const r of rows) text += `${r.index ?? ''}\t${r.offset}\t${BigInt(r.offset) + BigInt(r.length)}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
+      for (const r of rows)
+        text += `${r.index ?? ''}\t${r.offset}\t${BigInt(r.offset) + BigInt(r.length)}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
       this.cb.onCopy(text);
       this.cb.announce(rows.length === 1 ? l10n.t('Copied 1 row') : l10n.t('Copied {0} rows', rows.length));
       return true;

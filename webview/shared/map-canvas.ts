@@ -71,7 +71,8 @@ export class MapCanvas {
     }
     if (marks.highlightShared && data?.extents) {
       for (const e of data.extents) {
-        if (classOf(e.flags, e.refcount) === 'shared') this.strokeRange(view, { offset: BigInt(e.offset), length: BigInt(e.length) }, p.selection, 1);
+        if (classOf(e.flags, e.refcount) === 'shared')
+          this.strokeRange(view, { offset: BigInt(e.offset), length: BigInt(e.length) }, p.selection, 1);
       }
     }
     // hover is an outline, not a fill: the colour under the cursor must stay readable
@@ -192,7 +193,13 @@ export function hitTest(data: WireWindow | undefined, offset: bigint): Hit | und
     const b = Number(((offset - wOff) * B) / wLen);
     const a = wOff + (wLen * BigInt(b)) / B;
     const e = wOff + (wLen * BigInt(b + 1)) / B;
-    return { kind: 'bin', offset: a, length: e - a, fractions: data.bins.slice(b * NCLASS, (b + 1) * NCLASS), extentCount: data.extentCount };
+    return {
+      kind: 'bin',
+      offset: a,
+      length: e - a,
+      fractions: data.bins.slice(b * NCLASS, (b + 1) * NCLASS),
+      extentCount: data.extentCount,
+    };
   }
   return undefined;
 }

@@ -30,7 +30,8 @@ export function readPalette(): Palette {
     hover: v(s, '--el-hover', '#ffffff80'),
     viewport: v(s, '--el-viewport', '#007fd4'),
     foreground: v(s, '--el-foreground', '#ccc'),
-    highContrast: document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light'),
+    highContrast:
+      document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light'),
   };
 }
 

@@ -37,7 +37,11 @@ export function legend(): HTMLElement {
 
 function line(label: string, v: bigint, cls: string): HTMLElement {
   const row = el('div', { class: `tt-row ${cls}` });
-  row.append(el('span', { class: 'tt-k' }, label), el('span', { class: 'tt-v' }, groupDigits(v)), el('span', { class: 'tt-h' }, `${humanBytes(v)} · ${hex(v)}`));
+  row.append(
+    el('span', { class: 'tt-k' }, label),
+    el('span', { class: 'tt-v' }, groupDigits(v)),
+    el('span', { class: 'tt-h' }, `${humanBytes(v)} · ${hex(v)}`),
+  );
   return row;
 }
 
@@ -47,20 +51,38 @@ export function describeHit(h: Hit): HTMLElement[] {
   if (h.kind === 'extent') {
     const c = classOf(h.extent.flags, h.extent.refcount);
     const head = el('div', { class: 'tt-title' });
-    head.append(el('span', { class: `swatch swatch-${c}`, 'aria-hidden': 'true' }), document.createTextNode(h.extent.index !== undefined ? l10n.t('{0} · extent #{1}', CLASS_LABELS[c], h.extent.index) : CLASS_LABELS[c]));
+    head.append(
+      el('span', { class: `swatch swatch-${c}`, 'aria-hidden': 'true' }),
+      document.createTextNode(
+        h.extent.index !== undefined ? l10n.t('{0} · extent #{1}', CLASS_LABELS[c], h.extent.index) : CLASS_LABELS[c],
+      ),
+    );
     out.push(head);
   } else if (h.kind === 'hole') {
     const head = el('div', { class: 'tt-title' });
     head.append(el('span', { class: 'swatch swatch-hole', 'aria-hidden': 'true' }), document.createTextNode(l10n.t('Hole')));
     out.push(head);
   } else {
-    out.push(el('div', { class: 'tt-title' }, l10n.t('{0} extents in view; zoom in for exact extents', groupDigits(BigInt(h.extentCount)))));
+    out.push(
+      el('div', { class: 'tt-title' }, l10n.t('{0} extents in view; zoom in for exact extents', groupDigits(BigInt(h.extentCount)))),
+    );
   }
-  out.push(line(l10n.t('Start'), h.offset, 'tt-start'), line(l10n.t('End'), h.offset + h.length, 'tt-end'), line(l10n.t('Length'), h.length, 'tt-length'));
+  out.push(
+    line(l10n.t('Start'), h.offset, 'tt-start'),
+    line(l10n.t('End'), h.offset + h.length, 'tt-end'),
+    line(l10n.t('Length'), h.length, 'tt-length'),
+  );
   if (h.kind === 'extent') {
     const e = h.extent;
     if (e.physical !== null) out.push(line(l10n.t('Physical'), BigInt(e.physical), 'tt-physical'));
-    if (e.flags.length) out.push(el('div', { class: 'tt-flags' }, l10n.t('Flags: {0}', e.flags.join(', ')) + (e.refcount !== undefined ? ' · ' + l10n.t('{0} references', e.refcount) : '')));
+    if (e.flags.length)
+      out.push(
+        el(
+          'div',
+          { class: 'tt-flags' },
+          l10n.t('Flags: {0}', e.flags.join(', ')) + (e.refcount !== undefined ? ' · ' + l10n.t('{0} references', e.refcount) : ''),
+        ),
+      );
   } else if (h.kind === 'bin') {
     const parts = EXTENT_CLASSES.map((c, i) => [c, h.fractions[i]] as const)
       .filter(([, f]) => f > 0)

@@ -68,9 +68,10 @@ export function rangesHuman(r: RangesResult): string {
         rows,
       )
     : '';
-  const win = r.window && (r.window.offset !== 0n || r.window.offset + r.window.length < r.size)
-    ? `, window ${r.window.offset}..${r.window.offset + r.window.length}`
-    : '';
+  const win =
+    r.window && (r.window.offset !== 0n || r.window.offset + r.window.length < r.size)
+      ? `, window ${r.window.offset}..${r.window.offset + r.window.length}`
+      : '';
   const scanned = r.window ? minBig(r.window.length, r.size > r.window.offset ? r.size - r.window.offset : 0n) : r.size;
   const head = `${r.path}: size ${exactAndHuman(r.size)}${win}\n`;
   const summary =

@@ -45,7 +45,12 @@ export function isUnsupported(e: unknown): boolean {
 function clipWindow(window: ByteRange | undefined, size: bigint, operation: 'ranges' | 'map', path: string): ByteRange {
   const w = window ?? { offset: 0n, length: size };
   if (w.offset < 0n || w.length < 0n || w.offset + w.length > INT64_MAX) {
-    throw engineError(operation, 'E_RANGE', [path], `The window ${w.offset}+${w.length} is outside 0..2^63-1 (E_RANGE); give a non-negative offset and length.`);
+    throw engineError(
+      operation,
+      'E_RANGE',
+      [path],
+      `The window ${w.offset}+${w.length} is outside 0..2^63-1 (E_RANGE); give a non-negative offset and length.`,
+    );
   }
   const end = w.offset + w.length < size ? w.offset + w.length : size;
   return { offset: w.offset, length: end > w.offset ? end - w.offset : 0n };
@@ -95,16 +100,34 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       const w = clipWindow(window, info.endOfFile, 'ranges', path);
       try {
         const r = await queryAllocatedRanges(t, h, w, { initialOutputBytes: options.rangesInitialOutputBytes, operation: 'ranges' }, ctx);
-        return { path, size: info.endOfFile, window: w, ranges: r.ranges, method: 'FSCTL_QUERY_ALLOCATED_RANGES', calls: r.calls, durationMs: elapsed(start) };
+        return {
+          path,
+          size: info.endOfFile,
+          window: w,
+          ranges: r.ranges,
+          method: 'FSCTL_QUERY_ALLOCATED_RANGES',
+          calls: r.calls,
+          durationMs: elapsed(start),
+        };
       } catch (e) {
         if (!isUnsupported(e)) throw e;
         // docs/facts/windows-fsctl.md#when-qar-is-refused: where QAR is refused (ReFS has been listed as "No"), the retrieval pointers
         // still show holes (Lcn = -1).
         const vol = await t.queryVolume(h);
-        const rp = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, false, { initialEntries: options.retrievalInitialEntries, operation: 'ranges' }, ctx).catch(() => null);
+        const rp = await queryRetrievalPointers(
+          t,
+          h,
+          w,
+          info.endOfFile,
+          vol.clusterSize,
+          false,
+          { initialEntries: options.retrievalInitialEntries, operation: 'ranges' },
+          ctx,
+        ).catch(() => null);
         // No runs for a window with data in it is not believable unless nothing is allocated
         // (Wine answers GET_RETRIEVAL_POINTERS with end-of-file for every file).
-        if (!rp || (rp.packed.count === 0 && w.length > 0n && info.allocationSize !== 0n)) throw rangesUnsupported(e as FsctlError, vol, path);
+        if (!rp || (rp.packed.count === 0 && w.length > 0n && info.allocationSize !== 0n))
+          throw rangesUnsupported(e as FsctlError, vol, path);
         const out: ByteRange[] = [];
         for (let i = 0; i < rp.packed.count; i++) {
           const x = { offset: rp.packed.offset[i], length: rp.packed.length[i] };
@@ -112,7 +135,15 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
           if (last && last.offset + last.length === x.offset) last.length += x.length;
           else out.push(x);
         }
-        return { path, size: info.endOfFile, window: w, ranges: out, method: 'FSCTL_GET_RETRIEVAL_POINTERS', calls: rp.calls + 1, durationMs: elapsed(start) };
+        return {
+          path,
+          size: info.endOfFile,
+          window: w,
+          ranges: out,
+          method: 'FSCTL_GET_RETRIEVAL_POINTERS',
+          calls: rp.calls + 1,
+          durationMs: elapsed(start),
+        };
       }
     } catch (e) {
       throw asFsctlError(e, 'ranges', [path], 'ranges');
@@ -198,7 +229,16 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     volume,
     cloneFile: (source, target, ctx) => cloneFileNt(t, source, target, ctx, { maxChunkBytes: options.cloneMaxChunkBytes }),
     cloneRange: (source, sourceOffset, target, targetOffset, length, opts, ctx) =>
-      cloneRangeNt(t, source, sourceOffset, target, targetOffset, length, { atomic: opts.atomic, maxChunkBytes: options.cloneMaxChunkBytes }, ctx),
+      cloneRangeNt(
+        t,
+        source,
+        sourceOffset,
+        target,
+        targetOffset,
+        length,
+        { atomic: opts.atomic, maxChunkBytes: options.cloneMaxChunkBytes },
+        ctx,
+      ),
     copyFile,
     punchHole: (path, range, ctx) => zeroDataNt(t, path, range, { makeSparse: true, operation: 'punch' }, ctx),
     setSparse: (path, sparse, ctx) => setSparseNt(t, path, sparse, ctx),

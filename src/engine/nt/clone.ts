@@ -42,7 +42,13 @@ export interface CloneChunk {
  * Split a clone into calls below 4 GiB. The last chunk's byte count is rounded up to the cluster
  * (allowed when the range ends at the source's EOF; the engine checks alignment before this).
  */
-export function planCloneChunks(sourceOffset: bigint, targetOffset: bigint, length: bigint, clusterSize: number, maxChunk?: bigint): CloneChunk[] {
+export function planCloneChunks(
+  sourceOffset: bigint,
+  targetOffset: bigint,
+  length: bigint,
+  clusterSize: number,
+  maxChunk?: bigint,
+): CloneChunk[] {
   const cluster = BigInt(clusterSize);
   // An override may shrink the chunk but never reach 4 GiB: every call must stay below it.
   const limit = cloneChunkSize(clusterSize);
@@ -56,7 +62,6 @@ export function planCloneChunks(sourceOffset: bigint, targetOffset: bigint, leng
   }
   return out;
 }
-
 
 export interface DuplicateOptions {
   atomic?: boolean;
@@ -90,7 +95,9 @@ export async function duplicateExtents(
     calls++;
     if (o.kind !== 'ok') {
       let advice: string | undefined;
-      if (o.kind === 'not-supported' && opts.atomic) advice = 'this file system or server does not support FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC (ReFS on Windows 10 1803 / Server 2019 or later); clone without the atomic option';
+      if (o.kind === 'not-supported' && opts.atomic)
+        advice =
+          'this file system or server does not support FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC (ReFS on Windows 10 1803 / Server 2019 or later); clone without the atomic option';
       throw fsctlFailure(t, operation, code, o, [src.path, dst.path], advice);
     }
     done += c.byteCount;
@@ -109,12 +116,19 @@ function basicWithout(b: NtBasicInfo, mask: number): NtBasicInfo {
 }
 
 /**
- * The whole-file clone sequence (docs/facts/windows-fsctl.md#whole-file-clone-sequence) into `target` (must not exist): checks -> create with
+ * The whole-file clone sequence (docs/facts/windows-fsctl.md#whole-file-clone-sequence) into
+ * `target` (must not exist): checks -> create with
  * delete-on-close -> set sparse -> copy integrity settings -> EOF -> duplicate in chunks -> clear
  * sparse if the source was not -> timestamps/attributes -> flush -> keep. On any failure the
  * destination handle closes with delete-on-close still set, so nothing is left behind.
  */
-export async function cloneFileNt(t: NtTransport, source: string, target: string, ctx: OpContext, opts: DuplicateOptions = {}): Promise<OperationReport> {
+export async function cloneFileNt(
+  t: NtTransport,
+  source: string,
+  target: string,
+  ctx: OpContext,
+  opts: DuplicateOptions = {},
+): Promise<OperationReport> {
   const paths = [source, target];
   const notes: string[] = [];
   let calls = 0;
@@ -156,14 +170,32 @@ export async function cloneFileNt(t: NtTransport, source: string, target: string
       if (!info.sparse) {
         o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, encodeSetSparse(false), 0);
         calls++;
-        if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target], 'the clone is complete but the destination could not be made non-sparse like the source');
+        if (o.kind !== 'ok')
+          throw fsctlFailure(
+            t,
+            'clone',
+            FSCTL.FSCTL_SET_SPARSE,
+            o,
+            [target],
+            'the clone is complete but the destination could not be made non-sparse like the source',
+          );
       }
 
       // Read-only would block clearing delete-on-close; it is applied once the file is kept.
       if (info.basic.fileAttributes & FILE_ATTRIBUTE_READONLY) keptBasic = basicWithout(info.basic, FILE_ATTRIBUTE_SPARSE_FILE);
       await t.setBasicInfo(dst, basicWithout(info.basic, FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_SPARSE_FILE));
-      notes.push(`cluster size ${clusterSize}; ${info.sparse ? 'sparse source, destination kept sparse' : 'destination made non-sparse like the source'}`);
-      return { operation: 'clone', method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE', source, destination: target, bytes: info.endOfFile, calls, notes };
+      notes.push(
+        `cluster size ${clusterSize}; ${info.sparse ? 'sparse source, destination kept sparse' : 'destination made non-sparse like the source'}`,
+      );
+      return {
+        operation: 'clone',
+        method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE',
+        source,
+        destination: target,
+        bytes: info.endOfFile,
+        calls,
+        notes,
+      };
     },
     async kept(dst) {
       if (keptBasic) await t.setBasicInfo(dst, keptBasic);
@@ -197,18 +229,28 @@ export async function cloneRangeNt(
   try {
     src = await t.open(source, { access: same ? 'read-write' : 'read', disposition: 'open' });
     const sInfo = await t.queryInfo(src);
-    if (sInfo.isDirectory) throw engineError('clone-range', 'E_NOT_REGULAR', paths, `${source} is a folder (E_NOT_REGULAR); choose a file.`);
+    if (sInfo.isDirectory)
+      throw engineError('clone-range', 'E_NOT_REGULAR', paths, `${source} is a folder (E_NOT_REGULAR); choose a file.`);
     const vol = await t.queryVolume(src);
     requireBlockClone(vol, 'clone-range', paths);
     dst = same ? src : await t.open(target, { access: 'read-write', disposition: 'open' });
     const dInfo = same ? sInfo : await t.queryInfo(dst);
-    if (dInfo.isDirectory) throw engineError('clone-range', 'E_NOT_REGULAR', paths, `${target} is a folder (E_NOT_REGULAR); choose a file.`);
+    if (dInfo.isDirectory)
+      throw engineError('clone-range', 'E_NOT_REGULAR', paths, `${target} is a folder (E_NOT_REGULAR); choose a file.`);
     if (!same) requireSameVolume(vol, await t.queryVolume(dst), 'clone-range', paths);
 
     if (sInfo.sparse && !dInfo.sparse) {
       const o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
       calls++;
-      if (o.kind !== 'ok') throw fsctlFailure(t, 'clone-range', FSCTL.FSCTL_SET_SPARSE, o, [target], 'the source is sparse, so the destination must be made sparse first, and that failed');
+      if (o.kind !== 'ok')
+        throw fsctlFailure(
+          t,
+          'clone-range',
+          FSCTL.FSCTL_SET_SPARSE,
+          o,
+          [target],
+          'the source is sparse, so the destination must be made sparse first, and that failed',
+        );
       notes.push('destination marked sparse because the source is sparse');
     }
     const end = targetOffset + length;
@@ -219,7 +261,8 @@ export async function cloneRangeNt(
     }
     calls += await duplicateExtents(t, src, dst, sourceOffset, targetOffset, length, vol.clusterSize, 'clone-range', opts, ctx);
     restoreEof = undefined;
-    if (opts.atomic && length > (opts.maxChunkBytes ?? cloneChunkSize(vol.clusterSize))) notes.push('SOURCE_ATOMIC applies to each call below 4 GiB, not to the whole range');
+    if (opts.atomic && length > (opts.maxChunkBytes ?? cloneChunkSize(vol.clusterSize)))
+      notes.push('SOURCE_ATOMIC applies to each call below 4 GiB, not to the whole range');
     const method: Method = opts.atomic ? 'FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX' : 'FSCTL_DUPLICATE_EXTENTS_TO_FILE';
     return { operation: 'clone-range', method, source, destination: target, bytes: length, calls, durationMs: elapsed(start), notes };
   } catch (e) {

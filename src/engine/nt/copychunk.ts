@@ -83,7 +83,13 @@ export class CopyCursor {
  * Throws FsctlError; an unsupported resume key request ('not-supported') means the transport or
  * file system has no server-side copy, and the caller may fall back to a sparse copy.
  */
-export async function copyChunkNt(t: NtTransport, source: string, target: string, ctx: OpContext, opts: CopyChunkOptions = {}): Promise<OperationReport> {
+export async function copyChunkNt(
+  t: NtTransport,
+  source: string,
+  target: string,
+  ctx: OpContext,
+  opts: CopyChunkOptions = {},
+): Promise<OperationReport> {
   const paths = [source, target];
   const notes: string[] = [];
   let limits = { ...(opts.limits ?? DEFAULT_COPYCHUNK_LIMITS) };
@@ -93,7 +99,17 @@ export async function copyChunkNt(t: NtTransport, source: string, target: string
     async prepare(src) {
       const o = await t.fsctl(src, FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, null, SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE);
       calls++;
-      if (o.kind !== 'ok') throw fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, o, [source], o.kind === 'not-supported' ? 'this file system or server has no server-side copy (resume keys exist only on SMB shares); use a regular copy' : undefined);
+      if (o.kind !== 'ok')
+        throw fsctlFailure(
+          t,
+          'copy',
+          FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY,
+          o,
+          [source],
+          o.kind === 'not-supported'
+            ? 'this file system or server has no server-side copy (resume keys exist only on SMB shares); use a regular copy'
+            : undefined,
+        );
       return decodeResumeKey(o.output).key;
     },
     async fill(src, info, dst, key) {
@@ -125,10 +141,18 @@ export async function copyChunkNt(t: NtTransport, source: string, target: string
         calls++;
         if (o.kind === 'invalid-parameter' && o.output.byteLength >= SRV_COPYCHUNK_RESPONSE_SIZE) {
           const r = decodeCopyChunkResponse(o.output);
-          const server: CopyChunkLimits = { maxChunks: r.chunksWritten, maxChunkBytes: r.chunkBytesWritten, maxTotalBytes: r.totalBytesWritten };
-          const smaller = server.maxChunks < limits.maxChunks || server.maxChunkBytes < limits.maxChunkBytes || server.maxTotalBytes < limits.maxTotalBytes;
+          const server: CopyChunkLimits = {
+            maxChunks: r.chunksWritten,
+            maxChunkBytes: r.chunkBytesWritten,
+            maxTotalBytes: r.totalBytesWritten,
+          };
+          const smaller =
+            server.maxChunks < limits.maxChunks ||
+            server.maxChunkBytes < limits.maxChunkBytes ||
+            server.maxTotalBytes < limits.maxTotalBytes;
           const sane = server.maxChunks > 0 && server.maxChunkBytes > 0 && server.maxTotalBytes > 0;
-          const exceeded = chunks.length > server.maxChunks || chunks.some((c) => c.length > server.maxChunkBytes) || want > server.maxTotalBytes;
+          const exceeded =
+            chunks.length > server.maxChunks || chunks.some((c) => c.length > server.maxChunkBytes) || want > server.maxTotalBytes;
           if (sane && smaller && exceeded && renegotiations < 4) {
             limits = {
               maxChunks: Math.min(limits.maxChunks, server.maxChunks),
@@ -136,14 +160,21 @@ export async function copyChunkNt(t: NtTransport, source: string, target: string
               maxTotalBytes: Math.min(limits.maxTotalBytes, server.maxTotalBytes),
             };
             renegotiations++;
-            notes.push(`renegotiated copychunk limits to ${limits.maxChunks} chunks x ${limits.maxChunkBytes} bytes, ${limits.maxTotalBytes} bytes per request`);
+            notes.push(
+              `renegotiated copychunk limits to ${limits.maxChunks} chunks x ${limits.maxChunkBytes} bytes, ${limits.maxTotalBytes} bytes per request`,
+            );
             continue;
           }
         }
         if (o.kind !== 'ok') throw fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, o, paths);
         const r = decodeCopyChunkResponse(o.output);
         if (r.totalBytesWritten === 0 && want > 0) {
-          throw engineError('copy', 'E_UNSUPPORTED', paths, `FSCTL_SRV_COPYCHUNK_WRITE on ${target} wrote 0 of ${want} bytes (E_UNSUPPORTED); the server made no progress, so use a regular copy.`);
+          throw engineError(
+            'copy',
+            'E_UNSUPPORTED',
+            paths,
+            `FSCTL_SRV_COPYCHUNK_WRITE on ${target} wrote 0 of ${want} bytes (E_UNSUPPORTED); the server made no progress, so use a regular copy.`,
+          );
         }
         cursor.advance(BigInt(r.totalBytesWritten));
         copied += BigInt(r.totalBytesWritten);

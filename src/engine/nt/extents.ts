@@ -71,7 +71,15 @@ export async function queryRetrievalPointers(
     if (o.kind === 'not-supported') return calls === 1 ? null : Promise.reject(fsctlFailure(t, operation, code, o, [h.path]));
     if (o.kind === 'error' && isEndOfFile(o.code)) break;
     if (o.kind === 'buffer-too-small' || (o.kind === 'more-data' && o.output.byteLength < RETRIEVAL_POINTERS_HEADER_SIZE + entry)) {
-      if (capacity >= maxEntries) throw fsctlFailure(t, operation, code, o, [h.path], 'the file has more extents than Extent Lens will page through at once; ask for a smaller window');
+      if (capacity >= maxEntries)
+        throw fsctlFailure(
+          t,
+          operation,
+          code,
+          o,
+          [h.path],
+          'the file has more extents than Extent Lens will page through at once; ask for a smaller window',
+        );
       capacity = Math.min(maxEntries, capacity * 2);
       continue;
     }

@@ -27,7 +27,8 @@
 //     duplicateExtents(t, src, dst, srcOff, dstOff, len, clusterSize, op, {atomic, maxChunkBytes}, ctx) -> FSCTLs sent
 //     planCloneChunks(srcOff, dstOff, len, clusterSize) -> the calls a clone is cut into (< 4 GiB each)
 //   Path-level algorithms (each returns an OperationReport: method, bytes, calls, durationMs, notes):
-//     cloneFileNt(t, source, target, ctx)      docs/facts/windows-fsctl.md#whole-file-clone-sequence; target must not exist; nothing left on failure
+//     cloneFileNt(t, source, target, ctx)      the whole-file clone sequence
+//       (docs/facts/windows-fsctl.md#whole-file-clone-sequence); target must not exist; nothing left on failure
 //     cloneRangeNt(t, src, sOff, target, tOff, len, {atomic}, ctx)
 //     copyChunkNt(t, source, target, ctx, {limits})   resume key + COPYCHUNK_WRITE with renegotiation
 //     sparseCopyNt(t, source, target, ctx)     read/write fallback that keeps holes

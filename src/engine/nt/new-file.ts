@@ -37,7 +37,8 @@ export async function intoNewFile<P = undefined>(
   try {
     src = await t.open(source, { access: 'read', disposition: 'open' });
     const info = await t.queryInfo(src);
-    if (info.isDirectory) throw engineError(operation, 'E_NOT_REGULAR', paths, `${source} is a folder (E_NOT_REGULAR); choose a file to ${operation}.`);
+    if (info.isDirectory)
+      throw engineError(operation, 'E_NOT_REGULAR', paths, `${source} is a folder (E_NOT_REGULAR); choose a file to ${operation}.`);
     const prepared = (await steps.prepare?.(src, info)) as P;
     ctx.checkCancelled();
     dst = await t.open(target, { access: 'read-write', disposition: 'create-new', deleteOnClose: true });

@@ -23,7 +23,8 @@ const NOT_SUPPORTED_ADVICE: Record<number, string> = {
   [FSCTL.FSCTL_QUERY_ALLOCATED_RANGES]: 'this file system or server does not implement allocated-range queries',
   [FSCTL.FSCTL_SET_ZERO_DATA]: 'this file system or server cannot zero or deallocate ranges; write zeros instead',
   [FSCTL.FSCTL_SET_SPARSE]: 'this file system or server does not support sparse files',
-  [FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY]: 'this file system or server has no server-side copy (resume keys exist only on SMB shares); use a regular copy',
+  [FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY]:
+    'this file system or server has no server-side copy (resume keys exist only on SMB shares); use a regular copy',
   [FSCTL.FSCTL_SRV_COPYCHUNK_WRITE]: 'this server does not implement server-side copy; use a regular copy',
 };
 
@@ -56,7 +57,15 @@ export function asFsctlError(e: unknown, operation: Operation, paths: string[], 
   if (e instanceof FsctlError) {
     // Transports do not know the operation; re-home the error so the report names the right one.
     if (e.operation === operation) return e;
-    return new FsctlError({ operation, code: e.code, errno: e.errno, paths: e.paths.length ? e.paths : paths, syscall: e.syscall, message: e.message, cause: e });
+    return new FsctlError({
+      operation,
+      code: e.code,
+      errno: e.errno,
+      paths: e.paths.length ? e.paths : paths,
+      syscall: e.syscall,
+      message: e.message,
+      cause: e,
+    });
   }
   const err = e as { code?: unknown; message?: unknown };
   return new FsctlError({

@@ -1,4 +1,5 @@
-// FSCTL_QUERY_ALLOCATED_RANGES with paging (docs/facts/windows-fsctl.md#allocated-ranges, docs/facts/smb2.md#samba-as-a-peer).
+// FSCTL_QUERY_ALLOCATED_RANGES with paging (docs/facts/windows-fsctl.md#allocated-ranges,
+// docs/facts/smb2.md#samba-as-a-peer).
 //
 // Windows: a full output buffer gives ERROR_MORE_DATA / STATUS_BUFFER_OVERFLOW WITH the entries
 // that fit: continue from the end of the last one. Samba: STATUS_BUFFER_TOO_SMALL with NO data
@@ -50,7 +51,12 @@ export async function queryAllocatedRanges(
 ): Promise<AllocatedRangesRaw> {
   const operation = opts.operation ?? 'ranges';
   if (window.offset < 0n || window.length < 0n || window.offset + window.length > INT64_MAX) {
-    throw engineError(operation, 'E_RANGE', [h.path], `The window ${window.offset}+${window.length} is outside 0..2^63-1 (E_RANGE); give a non-negative offset and length.`);
+    throw engineError(
+      operation,
+      'E_RANGE',
+      [h.path],
+      `The window ${window.offset}+${window.length} is outside 0..2^63-1 (E_RANGE); give a non-negative offset and length.`,
+    );
   }
   let capacity = entries(opts.initialOutputBytes ?? DEFAULT_INITIAL);
   const maxEntries = entries(opts.maxOutputBytes ?? DEFAULT_MAX);
@@ -62,17 +68,33 @@ export async function queryAllocatedRanges(
   let pages = 0;
   while (cursor < end) {
     ctx?.checkCancelled();
-    const o = await t.fsctl(h, FSCTL.FSCTL_QUERY_ALLOCATED_RANGES, encodeAllocatedRange({ offset: cursor, length: end - cursor }), capacity * FILE_ALLOCATED_RANGE_BUFFER_SIZE);
+    const o = await t.fsctl(
+      h,
+      FSCTL.FSCTL_QUERY_ALLOCATED_RANGES,
+      encodeAllocatedRange({ offset: cursor, length: end - cursor }),
+      capacity * FILE_ALLOCATED_RANGE_BUFFER_SIZE,
+    );
     calls++;
     const got = o.kind === 'ok' || o.kind === 'more-data' ? decodeAllocatedRanges(o.output) : [];
     if (o.kind === 'buffer-too-small' || (o.kind === 'more-data' && got.length === 0)) {
-      if (capacity >= maxEntries) throw fsctlFailure(t, operation, FSCTL.FSCTL_QUERY_ALLOCATED_RANGES, o, [h.path], `the file has more allocated ranges than fit in ${maxEntries} entries; ask for a smaller window`);
+      if (capacity >= maxEntries)
+        throw fsctlFailure(
+          t,
+          operation,
+          FSCTL.FSCTL_QUERY_ALLOCATED_RANGES,
+          o,
+          [h.path],
+          `the file has more allocated ranges than fit in ${maxEntries} entries; ask for a smaller window`,
+        );
       capacity = Math.min(maxEntries, capacity * 2);
       grows++;
       continue;
     }
     if (o.kind !== 'ok' && o.kind !== 'more-data') {
-      const advice = o.kind === 'not-supported' ? 'this file system or server does not implement allocated-range queries (FSCTL_QUERY_ALLOCATED_RANGES)' : undefined;
+      const advice =
+        o.kind === 'not-supported'
+          ? 'this file system or server does not implement allocated-range queries (FSCTL_QUERY_ALLOCATED_RANGES)'
+          : undefined;
       throw fsctlFailure(t, operation, FSCTL.FSCTL_QUERY_ALLOCATED_RANGES, o, [h.path], advice);
     }
     for (const r of got) {
@@ -92,7 +114,14 @@ export async function queryAllocatedRanges(
     const lastGot = got[got.length - 1];
     const next = lastGot.offset + lastGot.length;
     if (next <= cursor) {
-      throw fsctlFailure(t, operation, FSCTL.FSCTL_QUERY_ALLOCATED_RANGES, o, [h.path], 'the file system returned ranges that do not advance; this is a file system or server bug');
+      throw fsctlFailure(
+        t,
+        operation,
+        FSCTL.FSCTL_QUERY_ALLOCATED_RANGES,
+        o,
+        [h.path],
+        'the file system returned ranges that do not advance; this is a file system or server bug',
+      );
     }
     cursor = next;
     ctx?.progress({ done: cursor - window.offset, total: window.length });

@@ -23,7 +23,13 @@ function allZero(b: Uint8Array): boolean {
   return true;
 }
 
-export async function sparseCopyNt(t: NtTransport, source: string, target: string, ctx: OpContext, opts: { blockSize?: number } = {}): Promise<OperationReport> {
+export async function sparseCopyNt(
+  t: NtTransport,
+  source: string,
+  target: string,
+  ctx: OpContext,
+  opts: { blockSize?: number } = {},
+): Promise<OperationReport> {
   const notes: string[] = [];
   const block = opts.blockSize ?? SPARSE_COPY_BLOCK;
   let calls = 0;
@@ -48,7 +54,7 @@ export async function sparseCopyNt(t: NtTransport, source: string, target: strin
       let copied = 0n;
       let skipped = 0n;
       for (const seg of segments) {
-        for (let off = seg.offset; off < seg.offset + seg.length; ) {
+        for (let off = seg.offset; off < seg.offset + seg.length;) {
           ctx.checkCancelled();
           const left = seg.offset + seg.length - off;
           const n = left < BigInt(block) ? Number(left) : block;

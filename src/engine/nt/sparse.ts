@@ -10,7 +10,12 @@ import { INT64_MAX } from './ranges';
 import type { NtHandle, NtTransport } from './transport';
 
 /** FSCTL_SET_SPARSE on an open handle; returns the FSCTL count (1). */
-export async function setSparseOnHandle(t: NtTransport, h: NtHandle, sparse: boolean, operation: 'set-sparse' | 'punch' | 'zero' | 'clone' | 'copy'): Promise<number> {
+export async function setSparseOnHandle(
+  t: NtTransport,
+  h: NtHandle,
+  sparse: boolean,
+  operation: 'set-sparse' | 'punch' | 'zero' | 'clone' | 'copy',
+): Promise<number> {
   const o = await t.fsctl(h, FSCTL.FSCTL_SET_SPARSE, sparse ? null : encodeSetSparse(false), 0);
   if (o.kind !== 'ok') throw fsctlFailure(t, operation, FSCTL.FSCTL_SET_SPARSE, o, [h.path]);
   return 1;
@@ -25,7 +30,11 @@ export async function setSparseNt(t: NtTransport, path: string, sparse: boolean,
     const info = await t.queryInfo(h);
     if (info.isDirectory) throw engineError('set-sparse', 'E_NOT_REGULAR', [path], `${path} is a folder (E_NOT_REGULAR); choose a file.`);
     const calls = await setSparseOnHandle(t, h, sparse, 'set-sparse');
-    const notes = [info.sparse === sparse ? `the file was already ${sparse ? 'sparse' : 'not sparse'}` : `the file is now ${sparse ? 'sparse' : 'not sparse'}`];
+    const notes = [
+      info.sparse === sparse
+        ? `the file was already ${sparse ? 'sparse' : 'not sparse'}`
+        : `the file is now ${sparse ? 'sparse' : 'not sparse'}`,
+    ];
     return { operation: 'set-sparse', method: 'FSCTL_SET_SPARSE', destination: path, bytes: 0n, calls, durationMs: elapsed(start), notes };
   } catch (e) {
     throw asFsctlError(e, 'set-sparse', [path], 'set-sparse');
@@ -48,7 +57,12 @@ export async function zeroDataNt(
   const start = now();
   const op = opts.operation;
   if (range.offset < 0n || range.length < 0n || range.offset + range.length > INT64_MAX) {
-    throw engineError(op, 'E_RANGE', [path], `The range ${range.offset}+${range.length} is outside 0..2^63-1 (E_RANGE); give a non-negative offset and length.`);
+    throw engineError(
+      op,
+      'E_RANGE',
+      [path],
+      `The range ${range.offset}+${range.length} is outside 0..2^63-1 (E_RANGE); give a non-negative offset and length.`,
+    );
   }
   let h: NtHandle | undefined;
   const notes: string[] = [];
@@ -63,12 +77,25 @@ export async function zeroDataNt(
       notes.push('marked the file sparse first, so the zeroed range is deallocated');
     }
     if (range.length > 0n) {
-      const o = await t.fsctl(h, FSCTL.FSCTL_SET_ZERO_DATA, encodeZeroData({ fileOffset: range.offset, beyondFinalZero: range.offset + range.length }), 0);
+      const o = await t.fsctl(
+        h,
+        FSCTL.FSCTL_SET_ZERO_DATA,
+        encodeZeroData({ fileOffset: range.offset, beyondFinalZero: range.offset + range.length }),
+        0,
+      );
       calls++;
       if (o.kind !== 'ok') throw fsctlFailure(t, op, FSCTL.FSCTL_SET_ZERO_DATA, o, [path]);
     }
     ctx.progress({ done: range.length, total: range.length });
-    return { operation: op, method: 'FSCTL_SET_ZERO_DATA', destination: path, bytes: range.length, calls, durationMs: elapsed(start), notes };
+    return {
+      operation: op,
+      method: 'FSCTL_SET_ZERO_DATA',
+      destination: path,
+      bytes: range.length,
+      calls,
+      durationMs: elapsed(start),
+      notes,
+    };
   } catch (e) {
     throw asFsctlError(e, op, [path], op);
   } finally {

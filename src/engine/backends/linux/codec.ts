@@ -1,5 +1,6 @@
-// Pure encode/decode of the Linux ioctl buffers (docs/facts/linux.md#fiemap, docs/facts/linux.md#ficlone-and-ficlonerange). No koffi, no fs: bytes in, values
-// out, so the layouts are tested byte for byte without a kernel.
+// Pure encode/decode of the Linux ioctl buffers (docs/facts/linux.md#fiemap,
+// docs/facts/linux.md#ficlone-and-ficlonerange). No koffi, no fs: bytes in, values out, so the
+// layouts are tested byte for byte without a kernel.
 //
 // struct fiemap (32-byte header)        struct fiemap_extent (56 bytes)
 //   @0  u64 fm_start                      @0  u64 fe_logical

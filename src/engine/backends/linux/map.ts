@@ -133,7 +133,8 @@ export class LinuxMaps extends LinuxBase {
     let truncatedAt: bigint | undefined;
     while (pos < end) {
       ctx.checkCancelled();
-      const want = maxExtents === undefined ? FIEMAP_PAGE_EXTENTS : Math.max(1, Math.min(FIEMAP_PAGE_EXTENTS, maxExtents - (out.count - firstIndex)));
+      const want =
+        maxExtents === undefined ? FIEMAP_PAGE_EXTENTS : Math.max(1, Math.min(FIEMAP_PAGE_EXTENTS, maxExtents - (out.count - firstIndex)));
       writeFiemapHeader(buf, pos, end - pos, pages === 0 ? sync : 0, want);
       const rc = this.libc.ioctlPtr(f.fd, FS_IOC_FIEMAP, buf);
       calls++;

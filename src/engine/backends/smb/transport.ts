@@ -6,15 +6,7 @@
 
 import { FSCTL } from '../../nt/codec/fsctl-codes';
 import { ntStatusName, ntStatusOutcomeKind } from '../../nt/codec/ntstatus';
-import type {
-  FsctlOutcome,
-  NtBasicInfo,
-  NtFileInfo,
-  NtHandle,
-  NtOpenOptions,
-  NtTransport,
-  NtVolumeInfo,
-} from '../../nt/transport';
+import type { FsctlOutcome, NtBasicInfo, NtFileInfo, NtHandle, NtOpenOptions, NtTransport, NtVolumeInfo } from '../../nt/transport';
 import type { SmbClient } from './protocol/client';
 import { SmbStatusError, smbError } from './protocol/errors';
 import {
@@ -41,8 +33,7 @@ export interface SmbHandle extends NtHandle {
   closed: boolean;
 }
 
-const READ_ACCESS =
-  Access.FILE_READ_DATA | Access.FILE_READ_EA | Access.FILE_READ_ATTRIBUTES | Access.READ_CONTROL | Access.SYNCHRONIZE;
+const READ_ACCESS = Access.FILE_READ_DATA | Access.FILE_READ_EA | Access.FILE_READ_ATTRIBUTES | Access.READ_CONTROL | Access.SYNCHRONIZE;
 // DELETE is included with write access: delete-on-close and rename need it.
 const WRITE_ACCESS =
   Access.FILE_WRITE_DATA |
@@ -211,7 +202,11 @@ export class SmbTransport implements NtTransport {
     const s = asSmb(h);
     const to = parseSmbUri(newPath);
     if (poolKey(to) !== poolKey(s.target)) {
-      throw smbError('E_CROSS_VOLUME', [s.path, newPath], `Cannot rename ${s.path} to ${newPath}: an SMB rename stays within one share (E_CROSS_VOLUME).`);
+      throw smbError(
+        'E_CROSS_VOLUME',
+        [s.path, newPath],
+        `Cannot rename ${s.path} to ${newPath}: an SMB rename stays within one share (E_CROSS_VOLUME).`,
+      );
     }
     const name = Buffer.from(smbPath(to), 'utf16le');
     const b = Buffer.alloc(20);
@@ -242,7 +237,12 @@ export class SmbTransport implements NtTransport {
     const client = await clientFor(target);
     try {
       const r = await client.create(
-        { name: smbPath(target), desiredAccess: Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE, disposition: Disposition.OPEN, options: 0 },
+        {
+          name: smbPath(target),
+          desiredAccess: Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE,
+          disposition: Disposition.OPEN,
+          options: 0,
+        },
         path,
       );
       await client.close(r.fileId, path);
@@ -250,7 +250,9 @@ export class SmbTransport implements NtTransport {
     } catch (e) {
       if (
         e instanceof SmbStatusError &&
-        (e.status === STATUS.STATUS_OBJECT_NAME_NOT_FOUND || e.status === STATUS.STATUS_OBJECT_PATH_NOT_FOUND || e.status === STATUS.STATUS_NO_SUCH_FILE)
+        (e.status === STATUS.STATUS_OBJECT_NAME_NOT_FOUND ||
+          e.status === STATUS.STATUS_OBJECT_PATH_NOT_FOUND ||
+          e.status === STATUS.STATUS_NO_SUCH_FILE)
       ) {
         return false;
       }
@@ -263,7 +265,12 @@ export class SmbTransport implements NtTransport {
     const target = parseSmbUri(path);
     const client = await clientFor(target);
     const r = await client.create(
-      { name: smbPath(target), desiredAccess: Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE, disposition: Disposition.OPEN, options: CreateOption.DIRECTORY_FILE },
+      {
+        name: smbPath(target),
+        desiredAccess: Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE,
+        disposition: Disposition.OPEN,
+        options: CreateOption.DIRECTORY_FILE,
+      },
       path,
     );
     try {

@@ -13,39 +13,39 @@ import koffi = require('koffi');
 export const KERNEL32_PROTOTYPES = {
   CreateFileW:
     'intptr_t __stdcall CreateFileW(' +
-      'const char16_t *lpFileName, uint32_t dwDesiredAccess, uint32_t dwShareMode, void *lpSecurityAttributes, ' +
-      'uint32_t dwCreationDisposition, uint32_t dwFlagsAndAttributes, intptr_t hTemplateFile)',
+    'const char16_t *lpFileName, uint32_t dwDesiredAccess, uint32_t dwShareMode, void *lpSecurityAttributes, ' +
+    'uint32_t dwCreationDisposition, uint32_t dwFlagsAndAttributes, intptr_t hTemplateFile)',
   CloseHandle: 'int __stdcall CloseHandle(intptr_t hObject)',
   GetLastError: 'uint32_t __stdcall GetLastError()',
   DeviceIoControl:
     'int __stdcall DeviceIoControl(' +
-      'intptr_t hDevice, uint32_t dwIoControlCode, void *lpInBuffer, uint32_t nInBufferSize, void *lpOutBuffer, ' +
-      'uint32_t nOutBufferSize, void *lpBytesReturned, void *lpOverlapped)',
+    'intptr_t hDevice, uint32_t dwIoControlCode, void *lpInBuffer, uint32_t nInBufferSize, void *lpOutBuffer, ' +
+    'uint32_t nOutBufferSize, void *lpBytesReturned, void *lpOverlapped)',
   GetFileInformationByHandleEx:
     'int __stdcall GetFileInformationByHandleEx(intptr_t hFile, int FileInformationClass, void *lpFileInformation, uint32_t dwBufferSize)',
   SetFileInformationByHandle:
     'int __stdcall SetFileInformationByHandle(intptr_t hFile, int FileInformationClass, void *lpFileInformation, uint32_t dwBufferSize)',
   GetVolumeInformationByHandleW:
     'int __stdcall GetVolumeInformationByHandleW(' +
-      'intptr_t hFile, void *lpVolumeNameBuffer, uint32_t nVolumeNameSize, void *lpVolumeSerialNumber, void *lpMaximumComponentLength, ' +
-      'void *lpFileSystemFlags, void *lpFileSystemNameBuffer, uint32_t nFileSystemNameSize)',
+    'intptr_t hFile, void *lpVolumeNameBuffer, uint32_t nVolumeNameSize, void *lpVolumeSerialNumber, void *lpMaximumComponentLength, ' +
+    'void *lpFileSystemFlags, void *lpFileSystemNameBuffer, uint32_t nFileSystemNameSize)',
   GetVolumePathNameW: 'int __stdcall GetVolumePathNameW(const char16_t *lpszFileName, void *lpszVolumePathName, uint32_t cchBufferLength)',
   GetVolumeNameForVolumeMountPointW:
     'int __stdcall GetVolumeNameForVolumeMountPointW(const char16_t *lpszVolumeMountPoint, void *lpszVolumeName, uint32_t cchBufferLength)',
   GetDiskFreeSpaceW:
     'int __stdcall GetDiskFreeSpaceW(' +
-      'const char16_t *lpRootPathName, void *lpSectorsPerCluster, void *lpBytesPerSector, void *lpNumberOfFreeClusters, ' +
-      'void *lpTotalNumberOfClusters)',
+    'const char16_t *lpRootPathName, void *lpSectorsPerCluster, void *lpBytesPerSector, void *lpNumberOfFreeClusters, ' +
+    'void *lpTotalNumberOfClusters)',
   GetDiskFreeSpaceExW:
     'int __stdcall GetDiskFreeSpaceExW(' +
-      'const char16_t *lpDirectoryName, void *lpFreeBytesAvailableToCaller, void *lpTotalNumberOfBytes, void *lpTotalNumberOfFreeBytes)',
+    'const char16_t *lpDirectoryName, void *lpFreeBytesAvailableToCaller, void *lpTotalNumberOfBytes, void *lpTotalNumberOfFreeBytes)',
   GetFileAttributesW: 'uint32_t __stdcall GetFileAttributesW(const char16_t *lpFileName)',
   FlushFileBuffers: 'int __stdcall FlushFileBuffers(intptr_t hFile)',
   ReadFile:
     'int __stdcall ReadFile(intptr_t hFile, void *lpBuffer, uint32_t nNumberOfBytesToRead, void *lpNumberOfBytesRead, void *lpOverlapped)',
   WriteFile:
     'int __stdcall WriteFile(' +
-      'intptr_t hFile, void *lpBuffer, uint32_t nNumberOfBytesToWrite, void *lpNumberOfBytesWritten, void *lpOverlapped)',
+    'intptr_t hFile, void *lpBuffer, uint32_t nNumberOfBytesToWrite, void *lpNumberOfBytesWritten, void *lpOverlapped)',
 } as const;
 
 export type Kernel32Name = keyof typeof KERNEL32_PROTOTYPES;

@@ -20,9 +20,7 @@ export const FSCTL = {
 
 export type FsctlName = keyof typeof FSCTL;
 
-const byCode = new Map<number, FsctlName>(
-  (Object.entries(FSCTL) as [FsctlName, number][]).map(([name, code]) => [code, name]),
-);
+const byCode = new Map<number, FsctlName>((Object.entries(FSCTL) as [FsctlName, number][]).map(([name, code]) => [code, name]));
 
 /** 'FSCTL_SET_SPARSE' for 0x000900C4; a hex string for codes this table does not know. */
 export function fsctlName(code: number): string {

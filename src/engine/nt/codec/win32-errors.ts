@@ -12,10 +12,18 @@ interface Win32ErrorInfo {
 
 export const WIN32_ERRORS: Readonly<Record<number, Win32ErrorInfo>> = {
   0: { name: 'ERROR_SUCCESS' },
-  1: { name: 'ERROR_INVALID_FUNCTION', sentence: 'the file system does not implement this control code; block cloning needs ReFS or a Dev Drive, and allocated-range queries need NTFS or ReFS' },
+  1: {
+    name: 'ERROR_INVALID_FUNCTION',
+    sentence:
+      'the file system does not implement this control code; block cloning needs ReFS or a Dev Drive, and allocated-range queries need NTFS or ReFS',
+  },
   2: { name: 'ERROR_FILE_NOT_FOUND', sentence: 'the file does not exist; check the path' },
   3: { name: 'ERROR_PATH_NOT_FOUND', sentence: 'a folder in the path does not exist; check the path' },
-  5: { name: 'ERROR_ACCESS_DENIED', sentence: 'access is denied; you need read access to the source and write access to the destination folder, and the file must not be read-only' },
+  5: {
+    name: 'ERROR_ACCESS_DENIED',
+    sentence:
+      'access is denied; you need read access to the source and write access to the destination folder, and the file must not be read-only',
+  },
   6: { name: 'ERROR_INVALID_HANDLE', sentence: 'the handle is not valid; this is a bug in Extent Lens, please report it' },
   8: { name: 'ERROR_NOT_ENOUGH_MEMORY', sentence: 'the system ran out of memory; close other programs and try again' },
   17: { name: 'ERROR_NOT_SAME_DEVICE', sentence: 'source and destination are on different volumes; block cloning needs one volume' },
@@ -24,20 +32,35 @@ export const WIN32_ERRORS: Readonly<Record<number, Win32ErrorInfo>> = {
   32: { name: 'ERROR_SHARING_VIOLATION', sentence: 'another program has the file open without sharing; close it and try again' },
   33: { name: 'ERROR_LOCK_VIOLATION', sentence: 'another program has locked part of the file; close it and try again' },
   38: { name: 'ERROR_HANDLE_EOF', sentence: 'the request starts past the end of the file' },
-  50: { name: 'ERROR_NOT_SUPPORTED', sentence: 'the file system or server does not support this request (for block cloning: overlapping ranges, a sparse source with a non-sparse destination, or a range beyond the allocation also give this code)' },
+  50: {
+    name: 'ERROR_NOT_SUPPORTED',
+    sentence:
+      'the file system or server does not support this request (for block cloning: overlapping ranges, a sparse source with a non-sparse destination, or a range beyond the allocation also give this code)',
+  },
   53: { name: 'ERROR_BAD_NETPATH', sentence: 'the network path was not found; check the server name' },
   64: { name: 'ERROR_NETNAME_DELETED', sentence: 'the network connection dropped; reconnect and try again' },
   67: { name: 'ERROR_BAD_NET_NAME', sentence: 'the share does not exist on the server; check the share name' },
   80: { name: 'ERROR_FILE_EXISTS', sentence: 'the destination already exists; choose another name or allow overwrite' },
-  87: { name: 'ERROR_INVALID_PARAMETER', sentence: 'the request was refused as invalid; for block cloning this means a misaligned offset or length (use cluster multiples), source and destination on different volumes, or a bad handle' },
-  112: { name: 'ERROR_DISK_FULL', sentence: 'the volume is full; free space (a clone reserves no space, so later writes to shared data need room too)' },
+  87: {
+    name: 'ERROR_INVALID_PARAMETER',
+    sentence:
+      'the request was refused as invalid; for block cloning this means a misaligned offset or length (use cluster multiples), source and destination on different volumes, or a bad handle',
+  },
+  112: {
+    name: 'ERROR_DISK_FULL',
+    sentence: 'the volume is full; free space (a clone reserves no space, so later writes to shared data need room too)',
+  },
   122: { name: 'ERROR_INSUFFICIENT_BUFFER', sentence: 'the output buffer was too small for even one entry' },
   123: { name: 'ERROR_INVALID_NAME', sentence: 'the file name is not valid on Windows; remove characters such as < > : " | ? *' },
   145: { name: 'ERROR_DIR_NOT_EMPTY', sentence: 'the folder is not empty' },
   183: { name: 'ERROR_ALREADY_EXISTS', sentence: 'the destination already exists; choose another name or allow overwrite' },
   234: { name: 'ERROR_MORE_DATA', sentence: 'more entries are available than fit in the buffer' },
   267: { name: 'ERROR_DIRECTORY', sentence: 'the path is a folder, not a file; choose a file' },
-  347: { name: 'ERROR_BLOCK_TOO_MANY_REFERENCES', sentence: 'a block of the source is already shared by the maximum 8175 references; make a real copy of the source first (or clone from an earlier copy) and clone from that' },
+  347: {
+    name: 'ERROR_BLOCK_TOO_MANY_REFERENCES',
+    sentence:
+      'a block of the source is already shared by the maximum 8175 references; make a real copy of the source first (or clone from an earlier copy) and clone from that',
+  },
   995: { name: 'ERROR_OPERATION_ABORTED', sentence: 'the operation was cancelled' },
   997: { name: 'ERROR_IO_PENDING', sentence: 'the operation is still in progress' },
   1117: { name: 'ERROR_IO_DEVICE', sentence: 'the device reported an I/O error; check the disk' },
@@ -45,7 +68,10 @@ export const WIN32_ERRORS: Readonly<Record<number, Win32ErrorInfo>> = {
   1224: { name: 'ERROR_USER_MAPPED_FILE', sentence: 'the file is mapped into memory by a program; close it and try again' },
   1314: { name: 'ERROR_PRIVILEGE_NOT_HELD', sentence: 'a privilege you do not hold is needed; run as an administrator' },
   1326: { name: 'ERROR_LOGON_FAILURE', sentence: 'the user name or password is wrong' },
-  1784: { name: 'ERROR_INVALID_USER_BUFFER', sentence: 'the buffer was not usable (alignment); this is a bug in Extent Lens, please report it' },
+  1784: {
+    name: 'ERROR_INVALID_USER_BUFFER',
+    sentence: 'the buffer was not usable (alignment); this is a bug in Extent Lens, please report it',
+  },
 };
 
 const BY_NAME = new Map<string, number>(Object.entries(WIN32_ERRORS).map(([code, i]) => [i.name, Number(code)]));

@@ -13,7 +13,10 @@ const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const UINT32_MAX = 0xffffffff;
 
-/** Allocate on a fresh ArrayBuffer: offset 0 of an ArrayBuffer is 8-byte aligned (docs/facts/windows-fsctl.md#buffer-alignment: 4 needed). */
+/**
+ * Allocate on a fresh ArrayBuffer: offset 0 of an ArrayBuffer is 8-byte aligned
+ * (docs/facts/windows-fsctl.md#buffer-alignment: 4 needed).
+ */
 function alloc(size: number): { bytes: Uint8Array; view: DataView } {
   const buf = new ArrayBuffer(size);
   return { bytes: new Uint8Array(buf), view: new DataView(buf) };
@@ -24,7 +27,8 @@ function viewOf(b: Uint8Array): DataView {
 }
 
 function i64(field: string, v: bigint): bigint {
-  if (typeof v !== 'bigint' || v < INT64_MIN || v > INT64_MAX) throw new RangeError(`${field} must be a signed 64-bit bigint, got ${String(v)}`);
+  if (typeof v !== 'bigint' || v < INT64_MIN || v > INT64_MAX)
+    throw new RangeError(`${field} must be a signed 64-bit bigint, got ${String(v)}`);
   return v;
 }
 
@@ -82,7 +86,8 @@ export interface DuplicateExtents {
 }
 
 function checkRef(ref: Uint8Array): number {
-  if (ref.byteLength !== 8 && ref.byteLength !== 16) throw new RangeError(`source reference must be 8 (HANDLE) or 16 (SMB2_FILEID) bytes, got ${ref.byteLength}`);
+  if (ref.byteLength !== 8 && ref.byteLength !== 16)
+    throw new RangeError(`source reference must be 8 (HANDLE) or 16 (SMB2_FILEID) bytes, got ${ref.byteLength}`);
   return ref.byteLength;
 }
 

@@ -148,7 +148,7 @@ export class SmbClient {
   }
 
   async write(fileId: M.FileId, offset: bigint, data: Uint8Array, display: string): Promise<void> {
-    for (let done = 0; done < data.length || (data.length === 0 && done === 0); ) {
+    for (let done = 0; done < data.length || (data.length === 0 && done === 0);) {
       const chunk = data.subarray(done, Math.min(data.length, done + this.ioSize(this.negotiated.maxWriteSize)));
       const r = await this.send(Command.WRITE, M.writeBody(fileId, offset + BigInt(done), chunk), chunk.length);
       this.check(r, 'WRITE', display);
@@ -173,7 +173,11 @@ export class SmbClient {
   async disconnect(): Promise<void> {
     if (this.conn.closed) return;
     try {
-      await this.conn.send(Command.TREE_DISCONNECT, Buffer.from([4, 0, 0, 0]), { treeId: this.treeId, encrypt: this.encrypt, timeoutMs: 2000 });
+      await this.conn.send(Command.TREE_DISCONNECT, Buffer.from([4, 0, 0, 0]), {
+        treeId: this.treeId,
+        encrypt: this.encrypt,
+        timeoutMs: 2000,
+      });
       await this.conn.send(Command.LOGOFF, Buffer.from([4, 0, 0, 0]), { encrypt: this.encrypt, timeoutMs: 2000 });
     } catch {
       // Best effort: the socket closes below either way.
@@ -181,4 +185,3 @@ export class SmbClient {
     this.conn.close();
   }
 }
-

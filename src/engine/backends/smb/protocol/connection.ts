@@ -99,7 +99,11 @@ export class SmbConnection {
       const timer = setTimeout(() => {
         sock.destroy();
         reject(
-          smbError('ETIMEDOUT', [], `Connecting to the SMB server ${host}:${port} timed out (ETIMEDOUT) after ${timeoutMs} ms; check the host, the port and any firewall.`),
+          smbError(
+            'ETIMEDOUT',
+            [],
+            `Connecting to the SMB server ${host}:${port} timed out (ETIMEDOUT) after ${timeoutMs} ms; check the host, the port and any firewall.`,
+          ),
         );
       }, timeoutMs);
       let connected = false;
@@ -115,7 +119,12 @@ export class SmbConnection {
         const code = e.code ?? 'ECONNRESET';
         const err =
           code === 'ECONNREFUSED'
-            ? smbError(code, [], `Nothing accepts SMB connections at ${host}:${port} (ECONNREFUSED); check the host and port, and that the server runs.`, e)
+            ? smbError(
+                code,
+                [],
+                `Nothing accepts SMB connections at ${host}:${port} (ECONNREFUSED); check the host and port, and that the server runs.`,
+                e,
+              )
             : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
               ? smbError(code, [], `The host name ${host} could not be resolved (${code}); check the smb:// URI.`, e)
               : c.dropError(code, e);
@@ -207,7 +216,12 @@ export class SmbConnection {
     });
     const msg = Buffer.concat([header, body]);
     opts.onRaw?.(msg);
-    const encrypt = !!this.keys && !!this.cipher && (this.encryptSession || !!opts.encrypt) && command !== Command.SESSION_SETUP && command !== Command.NEGOTIATE;
+    const encrypt =
+      !!this.keys &&
+      !!this.cipher &&
+      (this.encryptSession || !!opts.encrypt) &&
+      command !== Command.SESSION_SETUP &&
+      command !== Command.NEGOTIATE;
     let wire: Buffer;
     if (encrypt) {
       wire = encryptMessage(this.cipher!, this.keys!.encryptionKey, this.sessionId, msg);
@@ -253,14 +267,23 @@ export class SmbConnection {
     try {
       messages = this.reader.push(d);
     } catch (e) {
-      this.fail(smbError('EPROTO', [], capitalise(`the SMB server ${this.where} sent a malformed frame (EPROTO): ${(e as Error).message}.`), e));
+      this.fail(
+        smbError('EPROTO', [], capitalise(`the SMB server ${this.where} sent a malformed frame (EPROTO): ${(e as Error).message}.`), e),
+      );
       return;
     }
     for (const m of messages) {
       try {
         this.onMessage(m);
       } catch (e) {
-        this.fail(smbError('EPROTO', [], capitalise(`the SMB server ${this.where} sent a message that could not be read (EPROTO): ${(e as Error).message}.`), e));
+        this.fail(
+          smbError(
+            'EPROTO',
+            [],
+            capitalise(`the SMB server ${this.where} sent a message that could not be read (EPROTO): ${(e as Error).message}.`),
+            e,
+          ),
+        );
         return;
       }
     }
@@ -278,7 +301,7 @@ export class SmbConnection {
       throw new Error(`unknown protocol id 0x${magic.toString(16)}`);
     }
     // A response may be a compound chain; we never send compounds, but read them anyway.
-    for (let at = 0; at < plain.length; ) {
+    for (let at = 0; at < plain.length;) {
       const header = decodeHeader(plain.subarray(at));
       const end = header.nextCommand ? at + header.nextCommand : plain.length;
       const raw = plain.subarray(at, end);
@@ -309,7 +332,11 @@ export class SmbConnection {
         clearTimeout(p.timer);
         this.pending.delete(header.messageId);
         p.reject(
-          smbError('EBADMSG', [], `The server's ${commandName(header.command)} response from ${this.where} was ${header.flags & FLAG_SIGNED ? 'signed with the wrong key' : 'not signed on a signed session'} (EBADMSG); the connection may be tampered with or the session keys disagree.`),
+          smbError(
+            'EBADMSG',
+            [],
+            `The server's ${commandName(header.command)} response from ${this.where} was ${header.flags & FLAG_SIGNED ? 'signed with the wrong key' : 'not signed on a signed session'} (EBADMSG); the connection may be tampered with or the session keys disagree.`,
+          ),
         );
         return;
       }

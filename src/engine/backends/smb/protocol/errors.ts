@@ -29,9 +29,7 @@ export class SmbStatusError extends FsctlError {
       errno: status >>> 0,
       paths,
       syscall: `SMB2 ${command}`,
-      message:
-        message ??
-        capitalise(statusAdvice(status, where) ?? `the server answered SMB2 ${command} on ${where} with ${name}.`),
+      message: message ?? capitalise(statusAdvice(status, where) ?? `the server answered SMB2 ${command} on ${where} with ${name}.`),
     });
     this.status = status >>> 0;
     this.command = command;

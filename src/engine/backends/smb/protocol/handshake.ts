@@ -73,7 +73,7 @@ function negotiateContexts(ciphers: Smb3Cipher[]): Buffer[] {
 const pad8 = (n: number) => (8 - (n % 8)) % 8;
 
 export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Promise<NegotiateResult> {
-  const dialects: number[] = (opts.dialects ?? ["2.1", "3.0", "3.0.2", "3.1.1"]).map((d) => DIALECTS[d as DialectName]);
+  const dialects: number[] = (opts.dialects ?? ['2.1', '3.0', '3.0.2', '3.1.1']).map((d) => DIALECTS[d as DialectName]);
   const ciphers = opts.ciphers ?? ['aes-128-gcm', 'aes-128-ccm'];
   const has311 = dialects.includes(0x0311);
   const fixed = Buffer.alloc(36);
@@ -106,7 +106,11 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
   const b = r.body;
   const dialect = b.readUInt16LE(4);
   if (!dialects.includes(dialect)) {
-    throw smbError('EPROTONOSUPPORT', [], `The SMB server ${conn.where} chose dialect 0x${dialect.toString(16)}, which was not offered (EPROTONOSUPPORT); Extent Lens speaks SMB 2.1, 3.0, 3.0.2 and 3.1.1.`);
+    throw smbError(
+      'EPROTONOSUPPORT',
+      [],
+      `The SMB server ${conn.where} chose dialect 0x${dialect.toString(16)}, which was not offered (EPROTONOSUPPORT); Extent Lens speaks SMB 2.1, 3.0, 3.0.2 and 3.1.1.`,
+    );
   }
   const capabilities = b.readUInt32LE(24);
   const res: NegotiateResult = {
@@ -179,7 +183,11 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cr
   const tok1 = r1.body.subarray(r1.body.readUInt16LE(4) - 64, r1.body.readUInt16LE(4) - 64 + r1.body.readUInt16LE(6));
   const challengeBytes = parseNegTokenResp(tok1).responseToken;
   if (!challengeBytes) {
-    throw smbError('EPROTO', [], `The SMB server ${conn.where} did not offer NTLM authentication (EPROTO); Extent Lens authenticates with NTLMv2 only.`);
+    throw smbError(
+      'EPROTO',
+      [],
+      `The SMB server ${conn.where} did not offer NTLM authentication (EPROTO); Extent Lens authenticates with NTLMv2 only.`,
+    );
   }
   const challenge = parseChallenge(challengeBytes);
   const auth = authenticateMessage(challenge, cred.user, cred.password, cred.domain);
@@ -203,12 +211,20 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cr
   const keys = deriveKeys(conn.dialect, auth.sessionKey, preauth);
   // The server signs the final SESSION_SETUP response (3.x): checking it proves the keys agree.
   if (r2.header.flags & 0x8 && !verifySignature(conn.dialect, keys.signingKey, r2.raw)) {
-    throw smbError('EBADMSG', [], `The session keys for ${where} do not agree with the server's (EBADMSG): its SESSION_SETUP signature did not verify.`);
+    throw smbError(
+      'EBADMSG',
+      [],
+      `The session keys for ${where} do not agree with the server's (EBADMSG): its SESSION_SETUP signature did not verify.`,
+    );
   }
   conn.keys = keys;
   conn.encryptSession = (flags & SESSION_FLAG_ENCRYPT_DATA) !== 0;
   if (conn.encryptSession && !conn.cipher) {
-    throw smbError('EPROTONOSUPPORT', [], `The server ${conn.where} requires encryption but no common cipher was negotiated (EPROTONOSUPPORT).`);
+    throw smbError(
+      'EPROTONOSUPPORT',
+      [],
+      `The server ${conn.where} requires encryption but no common cipher was negotiated (EPROTONOSUPPORT).`,
+    );
   }
   return { guest: false, encryptData: conn.encryptSession };
 }
@@ -234,12 +250,22 @@ export async function treeConnect(conn: SmbConnection, share: string): Promise<T
   b.writeUInt16LE(path.length, 6);
   const r = await conn.send(Command.TREE_CONNECT, Buffer.concat([b, path]));
   if (r.header.status !== STATUS.STATUS_SUCCESS) {
-    throw new SmbStatusError(r.header.status, 'TREE_CONNECT', [], `//${conn.where}/${share}`, encryptionHint(conn, r.header.status, `//${conn.where}/${share}`));
+    throw new SmbStatusError(
+      r.header.status,
+      'TREE_CONNECT',
+      [],
+      `//${conn.where}/${share}`,
+      encryptionHint(conn, r.header.status, `//${conn.where}/${share}`),
+    );
   }
   const shareFlags = r.body.readUInt32LE(4);
   const encrypt = (shareFlags & SHARE_FLAG_ENCRYPT_DATA) !== 0;
   if (encrypt && !conn.cipher) {
-    throw smbError('EPROTONOSUPPORT', [], `The share //${conn.where}/${share} requires encryption, which needs SMB 3.x with a common cipher (EPROTONOSUPPORT).`);
+    throw smbError(
+      'EPROTONOSUPPORT',
+      [],
+      `The share //${conn.where}/${share} requires encryption, which needs SMB 3.x with a common cipher (EPROTONOSUPPORT).`,
+    );
   }
   return { treeId: r.header.treeId, encrypt, shareType: r.body[2], maximalAccess: r.body.readUInt32LE(12) };
 }

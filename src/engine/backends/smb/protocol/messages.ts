@@ -223,7 +223,7 @@ export interface DirEntry {
 export function parseDirectory(b: Buffer): DirEntry[] {
   const data = parseQueryInfo(b); // same OutputBufferOffset/Length layout
   const out: DirEntry[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const next = data.readUInt32LE(at);
     const nameLen = data.readUInt32LE(at + 60);
     out.push({

@@ -115,7 +115,7 @@ function filetimeNow(): Buffer {
 
 /** The timestamp the server put in its target info (MsvAvTimestamp = 7), when it did. */
 function avTimestamp(targetInfo: Buffer): Buffer | undefined {
-  for (let at = 0; at + 4 <= targetInfo.length; ) {
+  for (let at = 0; at + 4 <= targetInfo.length;) {
     const id = targetInfo.readUInt16LE(at);
     const len = targetInfo.readUInt16LE(at + 2);
     if (id === 0) break;
@@ -134,13 +134,7 @@ export function authenticateMessage(
 ): { message: Buffer; sessionKey: Buffer } {
   const ntowf = ntowfv2(password, user, domain);
   const serverTime = avTimestamp(challenge.targetInfo);
-  const r = ntlmv2Response(
-    ntowf,
-    challenge.serverChallenge,
-    randomBytes(8),
-    serverTime ?? filetimeNow(),
-    challenge.targetInfo,
-  );
+  const r = ntlmv2Response(ntowf, challenge.serverChallenge, randomBytes(8), serverTime ?? filetimeNow(), challenge.targetInfo);
   // With a server timestamp, MS-NLMP says the LM response is 24 zero bytes.
   const lm = serverTime ? Buffer.alloc(24) : r.lmResponse;
   const payload = [lm, r.ntResponse, utf16(domain), utf16(user), utf16(workstation), Buffer.alloc(0)];

@@ -58,7 +58,7 @@ export function parseNegTokenResp(token: Uint8Array): NegTokenRespInfo {
   if (outer.tag !== 0xa1) throw new Error(`unexpected SPNEGO token tag 0x${outer.tag.toString(16)}`);
   const seq = readTlv(outer.body, 0);
   const out: NegTokenRespInfo = {};
-  for (let at = 0; at < seq.body.length; ) {
+  for (let at = 0; at < seq.body.length;) {
     const f = readTlv(seq.body, at);
     const inner = readTlv(f.body, 0);
     if (f.tag === 0xa0) out.negState = inner.body[0];

@@ -42,7 +42,10 @@ export function parseSmbUri(uri: string): SmbTarget {
   const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
   const port = m[3] ? Number(m[3]) : 445;
   if (!(port > 0 && port < 65536)) throw bad(`port ${m[3]} is out of range`);
-  const parts = (m[4] ?? '/').split('/').filter((p) => p.length > 0).map(dec);
+  const parts = (m[4] ?? '/')
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(dec);
   if (parts.length === 0) throw bad('it names no share');
   if (parts.some((p) => p === '.' || p === '..')) throw bad('"." and ".." are not allowed in the path');
   return { domain, user, host, port, share: parts[0], path: parts.slice(1).join('/') };
