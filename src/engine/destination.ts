@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { ExtendedBackend, PathInfo } from './backend-ext';
-import { isSmbPath } from './select-backend';
+import { isSmbPath } from './smb-path';
 import { nodeFsError } from './errno';
 import { FsctlError } from './errors';
 import type { ExistingPolicy, Operation } from './types';

@@ -5,7 +5,7 @@
 // rule is written once; clone-range's alignment and overlap checks are the largest part.)
 
 import type { Backend } from './backend';
-import { isSmbPath } from './select-backend';
+import { isSmbPath } from './smb-path';
 import type { ExtendedBackend, PathInfo } from './backend-ext';
 import { limitPackedMap, packExtents, type PackedExtentMap } from './map-format';
 import type { EngineContext } from './context';

@@ -2,13 +2,9 @@
 // this OS's backend. Backends load lazily, so koffi loads on first use, not at activation.
 
 import type { Backend } from './backend';
+import { isSmbPath } from './smb-path';
 
-/** True for paths the SMB backend handles (smb://user@host[:port]/share/path). */
-export function isSmbPath(path: string): boolean {
-  // The first letter alone settles nearly every local path without the (case-insensitive)
-  // regex (every request asks it, a clone twice).
-  return (path.charCodeAt(0) | 0x20) === 0x73 && /^smb:\/\//i.test(path);
-}
+export { isSmbPath };
 
 let local: Backend | undefined;
 
