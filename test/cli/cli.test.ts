@@ -1,6 +1,7 @@
 // The built CLI (dist/cli.js) on real files: every subcommand's human and JSON output, error
 // exits naming the OS code, --fallback copy, usage errors, and Ctrl-C cancellation.
 // XFS (reflink) and ext4 images on loop devices; skipped with the reason when not root.
+// (Over 400 lines: one file per front end, so the fixtures are mounted once for all subcommands.)
 
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';

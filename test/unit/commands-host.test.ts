@@ -4,6 +4,7 @@
 // the custom editor, the clone flow (reflink, copy-instead offer across volumes, existing
 // destination, workspace trust) and the clone-results view's physical-copy comparison.
 // The same extension inside a real VS Code is the next issue's suite (test/extension/).
+// (Over 400 lines: one activation and one set of loop-mounted file systems for every flow.)
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

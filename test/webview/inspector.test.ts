@@ -8,6 +8,7 @@
 // the bridge does what the panel does (validate, answer with MapModel, write exports).
 //
 // Run: node --import tsx --test test/webview/inspector.test.ts   (root; ~30 s)
+// (Over 400 lines: one Chromium and one set of real maps for every inspector behaviour.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

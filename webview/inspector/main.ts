@@ -1,6 +1,9 @@
 // The inspector webview: summary, legend, overview strip, zoomable range map and the table of
 // extents for one file. It never holds the whole map: it asks the host for the visible window
 // (requestWindow) and for table rows by index (requestRows), and draws what comes back.
+// (Over 400 lines on purpose, for now: the view state — window, hover, selection, pending
+// requests — is shared by drawing, input and host messages, which read and change it in one
+// place; the reusable parts are already apart: ../shared/map-canvas, bigview, palette, table.ts.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
