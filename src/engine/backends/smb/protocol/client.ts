@@ -5,7 +5,7 @@
 
 import { SmbConnection, type Smb2Response } from './connection';
 import type { Smb3Cipher } from './crypto';
-import { SmbStatusError } from './errors';
+import { SmbStatusError, decodeReply, protocolError } from './errors';
 import { negotiate, sessionSetup, treeConnect, type DialectName, type NegotiateResult } from './handshake';
 import { Command } from './header';
 import * as M from './messages';
@@ -26,6 +26,9 @@ export interface SmbConnectOptions {
   encrypt?: boolean;
   timeoutMs?: number;
 }
+
+/** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
+const MAX_DIRECTORY_ROUNDS = 10000;
 
 export interface IoctlResult {
   status: number;
@@ -81,6 +84,11 @@ export class SmbClient {
     return this.conn.send(cmd, body, { treeId: this.treeId, encrypt: this.encrypt, payloadSize });
   }
 
+  /** Decode a reply; a malformed one becomes EPROTO naming the server, the command and the field. */
+  private decode<T>(command: string, display: string, fn: () => T): T {
+    return decodeReply(this.conn.where, command, [display], fn);
+  }
+
   private check(r: Smb2Response, command: string, path: string, ok: number[] = []): void {
     const s = r.header.status;
     if (s === STATUS.STATUS_SUCCESS || ok.includes(s)) return;
@@ -91,7 +99,7 @@ export class SmbClient {
   async create(req: M.CreateRequest, display: string): Promise<M.CreateResponse> {
     const r = await this.send(Command.CREATE, M.createBody(req));
     this.check(r, 'CREATE', display);
-    return M.parseCreate(r.body);
+    return this.decode('CREATE', display, () => M.parseCreate(r.body));
   }
 
   async close(fileId: M.FileId, display: string): Promise<void> {
@@ -110,13 +118,14 @@ export class SmbClient {
     const r = await this.send(Command.IOCTL, M.ioctlBody(fileId, code, input, max), Math.max(input?.length ?? 0, max));
     this.ioctlLog.push({ code, status: r.header.status, maxOutput: max });
     if (this.ioctlLog.length > 200) this.ioctlLog.splice(0, 100);
-    return { status: r.header.status, output: M.parseIoctlOutput(r.body) };
+    const label = `IOCTL 0x${(code >>> 0).toString(16).padStart(8, '0')}`;
+    return { status: r.header.status, output: decodeReply(this.conn.where, label, [], () => M.parseIoctlOutput(r.body, max)) };
   }
 
   async queryInfo(fileId: M.FileId, infoType: number, cls: number, display: string, maxOutput = 4096): Promise<Buffer> {
     const r = await this.send(Command.QUERY_INFO, M.queryInfoBody(fileId, infoType, cls, maxOutput), maxOutput);
     this.check(r, 'QUERY_INFO', display, [STATUS.STATUS_BUFFER_OVERFLOW]);
-    return M.parseQueryInfo(r.body);
+    return this.decode('QUERY_INFO', display, () => M.parseQueryInfo(r.body, maxOutput));
   }
 
   async setInfo(fileId: M.FileId, infoType: number, cls: number, data: Buffer, display: string): Promise<void> {
@@ -139,7 +148,7 @@ export class SmbClient {
       const r = await this.send(Command.READ, M.readBody(fileId, offset + BigInt(done), n), n);
       if (r.header.status === STATUS.STATUS_END_OF_FILE) break;
       this.check(r, 'READ', display);
-      const data = M.parseRead(r.body);
+      const data = this.decode('READ', display, () => M.parseRead(r.body, n));
       parts.push(data);
       done += data.length;
       if (data.length < n) break;
@@ -152,7 +161,7 @@ export class SmbClient {
       const chunk = data.subarray(done, Math.min(data.length, done + this.ioSize(this.negotiated.maxWriteSize)));
       const r = await this.send(Command.WRITE, M.writeBody(fileId, offset + BigInt(done), chunk), chunk.length);
       this.check(r, 'WRITE', display);
-      const n = M.parseWrite(r.body);
+      const n = this.decode('WRITE', display, () => M.parseWrite(r.body, chunk.length));
       if (data.length === 0) break;
       if (n === 0) throw new SmbStatusError(STATUS.STATUS_DISK_FULL, 'WRITE', [display], display);
       done += n;
@@ -161,11 +170,14 @@ export class SmbClient {
 
   async listDirectory(fileId: M.FileId, display: string, pattern = '*'): Promise<M.DirEntry[]> {
     const out: M.DirEntry[] = [];
-    for (let first = true; ; first = false) {
-      const r = await this.send(Command.QUERY_DIRECTORY, M.queryDirectoryBody(fileId, pattern, first, 65536), 65536);
+    for (let round = 0; ; round++) {
+      if (round === MAX_DIRECTORY_ROUNDS) {
+        throw protocolError(this.conn.where, 'QUERY_DIRECTORY', [display], 'Status', `was never STATUS_NO_MORE_FILES in ${round} rounds (${out.length} entries)`);
+      }
+      const r = await this.send(Command.QUERY_DIRECTORY, M.queryDirectoryBody(fileId, pattern, round === 0, 65536), 65536);
       if (r.header.status === STATUS.STATUS_NO_MORE_FILES) break;
       this.check(r, 'QUERY_DIRECTORY', display);
-      out.push(...M.parseDirectory(r.body));
+      out.push(...this.decode('QUERY_DIRECTORY', display, () => M.parseDirectory(r.body, 65536)));
     }
     return out.filter((e) => e.name !== '.' && e.name !== '..');
   }

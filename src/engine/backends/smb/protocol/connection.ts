@@ -7,7 +7,7 @@
 
 import { Socket, connect as tcpConnect } from 'node:net';
 import type { Smb3Cipher } from './crypto';
-import { capitalise, smbError } from './errors';
+import { Malformed, capitalise, smbError } from './errors';
 import { FrameReader, frame } from './framing';
 import {
   Command,
@@ -253,22 +253,37 @@ export class SmbConnection {
     try {
       messages = this.reader.push(d);
     } catch (e) {
-      this.fail(smbError('EPROTO', [], capitalise(`the SMB server ${this.where} sent a malformed frame (EPROTO): ${(e as Error).message}.`), e));
+      this.fail(this.malformed('frame', e));
       return;
     }
     for (const m of messages) {
       try {
         this.onMessage(m);
       } catch (e) {
-        this.fail(smbError('EPROTO', [], capitalise(`the SMB server ${this.where} sent a message that could not be read (EPROTO): ${(e as Error).message}.`), e));
+        this.fail(this.malformed('message', e));
         return;
       }
     }
   }
 
+  /** A frame or message that cannot be read: every request on the connection fails with EPROTO. */
+  private malformed(what: string, e: unknown): Error {
+    const detail = e instanceof Malformed ? `${e.field} ${e.detail}` : (e as Error).message;
+    return smbError(
+      'EPROTO',
+      [],
+      capitalise(
+        `the SMB server ${this.where} sent a malformed ${what} (EPROTO): ${detail}; the connection was closed and the next request reconnects. ` +
+          'Retry, and if it repeats, check the server (or a device between it and this machine).',
+      ),
+      e,
+    );
+  }
+
   private onMessage(m: Buffer): void {
     let plain = m;
     let wasEncrypted = false;
+    if (m.length < 4) throw new Malformed('the message', `is ${m.length} byte(s) long, too short for a protocol id`);
     const magic = m.readUInt32LE(0);
     if (magic === TRANSFORM_MAGIC) {
       if (!this.keys || !this.cipher) throw new Error('encrypted message before keys were set up');
@@ -280,7 +295,11 @@ export class SmbConnection {
     // A response may be a compound chain; we never send compounds, but read them anyway.
     for (let at = 0; at < plain.length; ) {
       const header = decodeHeader(plain.subarray(at));
-      const end = header.nextCommand ? at + header.nextCommand : plain.length;
+      const next = header.nextCommand;
+      if (next && (next < HEADER_SIZE || next % 8 !== 0 || at + next >= plain.length)) {
+        throw new Malformed('NextCommand', `(${next}) does not point at a further 8-byte-aligned message within the ${plain.length}-byte response`);
+      }
+      const end = next ? at + next : plain.length;
       const raw = plain.subarray(at, end);
       this.onResponse(header, raw, wasEncrypted);
       if (!header.nextCommand) break;
