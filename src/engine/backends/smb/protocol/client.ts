@@ -24,7 +24,10 @@ export interface SmbConnectOptions {
   sign?: boolean;
   /** Encrypt every request even when the share does not require it (3.x only). */
   encrypt?: boolean;
+  /** Time for a request's first answer (final or interim); default 30 s. */
   timeoutMs?: number;
+  /** Time for a request's final answer once the server sent an interim one; default 4 × timeoutMs. */
+  maxWaitMs?: number;
 }
 
 /** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
@@ -53,7 +56,7 @@ export class SmbClient {
   }
 
   static async connect(o: SmbConnectOptions): Promise<SmbClient> {
-    const conn = await SmbConnection.open(o.host, o.port ?? 445, o.timeoutMs ?? 30000);
+    const conn = await SmbConnection.open(o.host, o.port ?? 445, o.timeoutMs ?? 30000, o.maxWaitMs);
     try {
       const neg = await negotiate(conn, { dialects: o.dialects, ciphers: o.ciphers, sign: o.sign });
       await sessionSetup(conn, neg, { user: o.user, password: o.password, domain: o.domain ?? '' });
@@ -80,8 +83,8 @@ export class SmbClient {
     return `//${this.conn.where}/${this.share}`;
   }
 
-  private send(cmd: Command, body: Buffer, payloadSize = 0): Promise<Smb2Response> {
-    return this.conn.send(cmd, body, { treeId: this.treeId, encrypt: this.encrypt, payloadSize });
+  private send(cmd: Command, body: Buffer, payloadSize = 0, label?: string): Promise<Smb2Response> {
+    return this.conn.send(cmd, body, { treeId: this.treeId, encrypt: this.encrypt, payloadSize, label });
   }
 
   /** Decode a reply; a malformed one becomes EPROTO naming the server, the command and the field. */
@@ -115,10 +118,10 @@ export class SmbClient {
 
   async ioctl(fileId: M.FileId, code: number, input: Uint8Array | null, maxOutput: number): Promise<IoctlResult> {
     const max = Math.min(maxOutput, this.negotiated.maxTransactSize);
-    const r = await this.send(Command.IOCTL, M.ioctlBody(fileId, code, input, max), Math.max(input?.length ?? 0, max));
+    const label = `IOCTL 0x${(code >>> 0).toString(16).padStart(8, '0')}`;
+    const r = await this.send(Command.IOCTL, M.ioctlBody(fileId, code, input, max), Math.max(input?.length ?? 0, max), label);
     this.ioctlLog.push({ code, status: r.header.status, maxOutput: max });
     if (this.ioctlLog.length > 200) this.ioctlLog.splice(0, 100);
-    const label = `IOCTL 0x${(code >>> 0).toString(16).padStart(8, '0')}`;
     return { status: r.header.status, output: decodeReply(this.conn.where, label, [], () => M.parseIoctlOutput(r.body, max)) };
   }
 
@@ -185,8 +188,9 @@ export class SmbClient {
   async disconnect(): Promise<void> {
     if (this.conn.closed) return;
     try {
-      await this.conn.send(Command.TREE_DISCONNECT, Buffer.from([4, 0, 0, 0]), { treeId: this.treeId, encrypt: this.encrypt, timeoutMs: 2000 });
-      await this.conn.send(Command.LOGOFF, Buffer.from([4, 0, 0, 0]), { encrypt: this.encrypt, timeoutMs: 2000 });
+      const quick = { encrypt: this.encrypt, timeoutMs: 2000, maxWaitMs: 2000 };
+      await this.conn.send(Command.TREE_DISCONNECT, Buffer.from([4, 0, 0, 0]), { ...quick, treeId: this.treeId });
+      await this.conn.send(Command.LOGOFF, Buffer.from([4, 0, 0, 0]), quick);
     } catch {
       // Best effort: the socket closes below either way.
     }

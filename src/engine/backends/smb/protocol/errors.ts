@@ -1,20 +1,34 @@
 // How the SMB layer raises FsctlErrors. The protocol code does not know which engine
 // operation it serves (a CREATE may be part of 'ranges' or 'clone'), so the SMB backend runs
 // each operation inside `withOperation`, and errors raised below pick the name up from there.
+// The same store carries the operation's cancellation (its OpContext), so a request that waits
+// for the server can be cancelled while it waits (see SmbConnection.send).
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { OpContext } from '../../../backend';
 import { FsctlError } from '../../../errors';
 import type { Operation } from '../../../types';
 import { statusAdvice, statusName } from './status';
 
-const currentOperation = new AsyncLocalStorage<Operation>();
+interface OperationScope {
+  operation: Operation;
+  /** The operation's context: `checkCancelled()` throws E_CANCELLED once the caller cancelled. */
+  ctx?: OpContext;
+}
 
-export function withOperation<T>(operation: Operation, fn: () => Promise<T>): Promise<T> {
-  return currentOperation.run(operation, fn);
+const currentOperation = new AsyncLocalStorage<OperationScope>();
+
+export function withOperation<T>(operation: Operation, fn: () => Promise<T>, ctx?: OpContext): Promise<T> {
+  return currentOperation.run({ operation, ctx }, fn);
 }
 
 export function operationNow(): Operation {
-  return currentOperation.getStore() ?? 'volume';
+  return currentOperation.getStore()?.operation ?? 'volume';
+}
+
+/** The OpContext of the engine operation this code runs for, if any. */
+export function contextNow(): OpContext | undefined {
+  return currentOperation.getStore()?.ctx;
 }
 
 /** An NTSTATUS failure of one SMB2 command, as an FsctlError named after the status. */

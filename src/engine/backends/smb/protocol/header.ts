@@ -19,6 +19,7 @@ export enum Command {
   READ = 8,
   WRITE = 9,
   IOCTL = 11,
+  CANCEL = 12,
   ECHO = 13,
   QUERY_DIRECTORY = 14,
   QUERY_INFO = 16,
