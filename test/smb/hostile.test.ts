@@ -384,4 +384,34 @@ describe('malformed replies are EPROTO naming the command and the field', () => 
       },
     );
   });
+
+  test('a response whose Command is not the request\'s: EPROTO for that request', async () => {
+    await fileOp(
+      { on: (r) => (r.command === Cmd.CREATE ? [{ command: Cmd.CLOSE, body: Buffer.alloc(60) }] : undefined) },
+      (c) => c.create({ name: 'f.bin', desiredAccess: 1, disposition: 1, options: 0 }, 'smb://x/f.bin'),
+      'CREATE',
+      /CLOSE response/,
+    );
+  });
+});
+
+test('an encrypted message that does not authenticate is EBADMSG (3.1.1 session, AES-128-GCM)', async () => {
+  const garbage = Buffer.alloc(100, 0x42);
+  const transform = Buffer.alloc(52);
+  transform.writeUInt32LE(0x424d53fd, 0);
+  transform.writeUInt32LE(garbage.length, 36);
+  transform.writeUInt16LE(1, 42);
+  transform.writeBigUInt64LE(0x0000_1122_3344_5566n, 44);
+  await withServer(
+    { dialect: 0x0311, on: (r) => (r.command === Cmd.CREATE ? [{ raw: Buffer.concat([transform, garbage]) }] : undefined) },
+    async (s) => {
+      const client = await SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] }));
+      assert.equal(client.conn.cipher, 'aes-128-gcm');
+      await assert.rejects(client.create({ name: 'f.bin', desiredAccess: 1, disposition: 1, options: 0 }, 'smb://x/f.bin'), (e: FsctlError) => {
+        assert.equal(e.code, 'EBADMSG', e.message);
+        assert.match(e.message, /did not decrypt/);
+        return true;
+      });
+    },
+  );
 });

@@ -413,10 +413,20 @@ export class SmbConnection {
       try {
         this.onMessage(m);
       } catch (e) {
-        this.fail(this.malformed('message', e));
+        this.fail(e instanceof Undecryptable ? this.undecryptable(e) : this.malformed('message', e));
         return;
       }
     }
+  }
+
+  /** An encrypted message whose AEAD tag did not verify: tampering or disagreeing keys, like a bad signature. */
+  private undecryptable(e: Undecryptable): Error {
+    return smbError(
+      'EBADMSG',
+      [],
+      `An encrypted message from the SMB server ${this.where} did not decrypt with the session's key (EBADMSG); the connection may be tampered with or the session keys disagree. The connection was closed; retry, and check the network path if it repeats.`,
+      e.cause,
+    );
   }
 
   /** A frame or message that cannot be read: every request on the connection fails with EPROTO. */
@@ -439,11 +449,16 @@ export class SmbConnection {
     if (m.length < 4) throw new Malformed('the message', `is ${m.length} byte(s) long, too short for a protocol id`);
     const magic = m.readUInt32LE(0);
     if (magic === TRANSFORM_MAGIC) {
-      if (!this.keys || !this.cipher) throw new Error('encrypted message before keys were set up');
-      plain = decryptMessage(this.cipher, this.keys.decryptionKey, m);
+      if (!this.keys || !this.cipher) throw new Malformed('an encrypted (TRANSFORM) message', 'arrived before the session had keys');
+      try {
+        plain = decryptMessage(this.cipher, this.keys.decryptionKey, m);
+      } catch (e) {
+        if (e instanceof Malformed) throw e;
+        throw new Undecryptable(e);
+      }
       wasEncrypted = true;
     } else if (magic !== SMB2_MAGIC) {
-      throw new Error(`unknown protocol id 0x${magic.toString(16)}`);
+      throw new Malformed('ProtocolId', `is 0x${magic.toString(16)}, neither 0xFE 'SMB' nor 0xFD 'SMB' (TRANSFORM)`);
     }
     // A response may be a compound chain; we never send compounds, but read them anyway.
     for (let at = 0; at < plain.length; ) {
@@ -513,6 +528,13 @@ export class SmbConnection {
     this.log.push({ command: commandName(header.command), status: header.status.toString(16) });
     if (this.log.length > 1000) this.log.splice(0, 500);
     p.resolve({ header, body: Buffer.from(raw.subarray(HEADER_SIZE)), raw: Buffer.from(raw) });
+  }
+}
+
+/** A TRANSFORM message whose authentication failed (reported as EBADMSG, not EPROTO). */
+class Undecryptable extends Error {
+  constructor(cause: unknown) {
+    super('the encrypted message did not authenticate', { cause });
   }
 }
 
