@@ -257,19 +257,13 @@ export class SmbTransport implements NtTransport {
     const target = parseSmbUri(path);
     const client = await clientFor(target);
     try {
-      const r = await client.create(
-        { name: smbPath(target), desiredAccess: Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE, disposition: Disposition.OPEN, options: 0 },
-        path,
-      );
+      const desiredAccess = Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
+      const r = await client.create({ name: smbPath(target), desiredAccess, disposition: Disposition.OPEN, options: 0 }, path);
       await client.close(r.fileId, path);
       return true;
     } catch (e) {
-      if (
-        e instanceof SmbStatusError &&
-        (e.status === STATUS.STATUS_OBJECT_NAME_NOT_FOUND || e.status === STATUS.STATUS_OBJECT_PATH_NOT_FOUND || e.status === STATUS.STATUS_NO_SUCH_FILE)
-      ) {
-        return false;
-      }
+      const missing = [STATUS.STATUS_OBJECT_NAME_NOT_FOUND, STATUS.STATUS_OBJECT_PATH_NOT_FOUND, STATUS.STATUS_NO_SUCH_FILE] as number[];
+      if (e instanceof SmbStatusError && missing.includes(e.status)) return false;
       throw e;
     }
   }
@@ -278,8 +272,9 @@ export class SmbTransport implements NtTransport {
   async list(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean }>> {
     const target = parseSmbUri(path);
     const client = await clientFor(target);
+    const desiredAccess = Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
     const r = await client.create(
-      { name: smbPath(target), desiredAccess: Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE, disposition: Disposition.OPEN, options: CreateOption.DIRECTORY_FILE },
+      { name: smbPath(target), desiredAccess, disposition: Disposition.OPEN, options: CreateOption.DIRECTORY_FILE },
       path,
     );
     try {
