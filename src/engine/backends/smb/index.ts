@@ -2,6 +2,7 @@
 // (src/engine/nt) over the SMB2 transport. Passwords come from the provider the extension sets
 // (setSmbPasswordProvider, backed by SecretStorage) or from EXTENT_LENS_SMB_PASSWORD (CLI).
 
+import type { OpContext } from '../../backend';
 import type { ExtendedBackend } from '../../backend-ext';
 import { createNtBackend, type NtBackendOptions } from '../../nt';
 import type { Operation } from '../../types';
@@ -34,10 +35,16 @@ export function createSmbBackend(options: NtBackendOptions = {}): ExtendedBacken
     const op = OPERATION_OF[key];
     outer[key] =
       typeof value === 'function' && op
-        ? (...args: unknown[]) => withOperation(op, () => (value as (...a: unknown[]) => Promise<unknown>).apply(inner, args))
+        ? (...args: unknown[]) =>
+            withOperation(op, () => (value as (...a: unknown[]) => Promise<unknown>).apply(inner, args), contextIn(args))
         : value;
   }
   return outer as unknown as ExtendedBackend;
+}
+
+/** The operation's OpContext among a backend call's arguments: SMB requests poll it for a cancel while they wait. */
+function contextIn(args: unknown[]): OpContext | undefined {
+  return args.find((a): a is OpContext => typeof (a as OpContext | undefined)?.checkCancelled === 'function');
 }
 
 let shared: ExtendedBackend | undefined;

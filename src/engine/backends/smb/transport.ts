@@ -8,7 +8,7 @@ import { FSCTL } from '../../nt/codec/fsctl-codes';
 import { ntStatusName, ntStatusOutcomeKind } from '../../nt/codec/ntstatus';
 import type { FsctlOutcome, NtBasicInfo, NtFileInfo, NtHandle, NtOpenOptions, NtTransport, NtVolumeInfo } from '../../nt/transport';
 import type { SmbClient } from './protocol/client';
-import { SmbStatusError, smbError } from './protocol/errors';
+import { SmbStatusError, decodeReply, smbError } from './protocol/errors';
 import {
   Access,
   CreateOption,
@@ -23,6 +23,7 @@ import {
 import { clientFor } from './protocol/pool';
 import { STATUS } from './protocol/status';
 import { parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
+import { Wire } from './protocol/wire';
 
 export interface SmbHandle extends NtHandle {
   /** Follows a rename. */
@@ -140,40 +141,55 @@ export class SmbTransport implements NtTransport {
 
   async queryInfo(h: NtHandle): Promise<NtFileInfo> {
     const s = asSmb(h);
-    const b = await s.client.queryInfo(s.fileId, InfoType.FILE, FileInfoClass.FileNetworkOpenInformation, s.path, 56);
-    const attrs = b.readUInt32LE(48);
-    return {
-      basic: {
-        creationTime: b.readBigUInt64LE(0),
-        lastAccessTime: b.readBigUInt64LE(8),
-        lastWriteTime: b.readBigUInt64LE(16),
-        changeTime: b.readBigUInt64LE(24),
-        fileAttributes: attrs,
-      },
-      allocationSize: b.readBigUInt64LE(32),
-      endOfFile: b.readBigUInt64LE(40),
-      isDirectory: (attrs & FILE_ATTRIBUTE_DIRECTORY) !== 0,
-      sparse: (attrs & FILE_ATTRIBUTE_SPARSE_FILE) !== 0,
-    };
+    const out = await s.client.queryInfo(s.fileId, InfoType.FILE, FileInfoClass.FileNetworkOpenInformation, s.path, 56);
+    return decodeReply(s.client.conn.where, 'QUERY_INFO FileNetworkOpenInformation', [s.path], () => {
+      const b = new Wire(out, 'FILE_NETWORK_OPEN_INFORMATION');
+      const attrs = b.u32(48, 'FileAttributes');
+      return {
+        basic: {
+          creationTime: b.u64(0, 'CreationTime'),
+          lastAccessTime: b.u64(8, 'LastAccessTime'),
+          lastWriteTime: b.u64(16, 'LastWriteTime'),
+          changeTime: b.u64(24, 'ChangeTime'),
+          fileAttributes: attrs,
+        },
+        allocationSize: b.u64(32, 'AllocationSize'),
+        endOfFile: b.u64(40, 'EndOfFile'),
+        isDirectory: (attrs & FILE_ATTRIBUTE_DIRECTORY) !== 0,
+        sparse: (attrs & FILE_ATTRIBUTE_SPARSE_FILE) !== 0,
+      };
+    });
   }
 
   async queryVolume(h: NtHandle): Promise<NtVolumeInfo> {
     const s = asSmb(h);
     const c = s.client;
-    const attr = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsAttributeInformation, s.path, 1024);
-    const size = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsFullSizeInformation, s.path, 32);
-    const vol = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsVolumeInformation, s.path, 1024);
-    const nameLen = attr.readUInt32LE(8);
-    const bytesPerUnit = size.readUInt32LE(24) * size.readUInt32LE(28);
-    const unit = BigInt(bytesPerUnit);
+    const attrOut = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsAttributeInformation, s.path, 1024);
+    const sizeOut = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsFullSizeInformation, s.path, 32);
+    const volOut = await c.queryInfo(s.fileId, InfoType.FILESYSTEM, FsInfoClass.FileFsVolumeInformation, s.path, 1024);
+    const where = c.conn.where;
+    const attr = decodeReply(where, 'QUERY_INFO FileFsAttributeInformation', [s.path], () => {
+      const w = new Wire(attrOut, 'FILE_FS_ATTRIBUTE_INFORMATION');
+      const nameLen = w.u32(8, 'FileSystemNameLength');
+      return { attributes: w.u32(0, 'FileSystemAttributes'), name: w.bytes(12, nameLen, 'FileSystemName').toString('utf16le') };
+    });
+    const size = decodeReply(where, 'QUERY_INFO FileFsFullSizeInformation', [s.path], () => {
+      const w = new Wire(sizeOut, 'FILE_FS_FULL_SIZE_INFORMATION');
+      const bytesPerUnit = w.u32(24, 'SectorsPerAllocationUnit') * w.u32(28, 'BytesPerSector');
+      return { bytesPerUnit, total: w.u64(0, 'TotalAllocationUnits'), free: w.u64(8, 'CallerAvailableAllocationUnits') };
+    });
+    const serial = decodeReply(where, 'QUERY_INFO FileFsVolumeInformation', [s.path], () =>
+      new Wire(volOut, 'FILE_FS_VOLUME_INFORMATION').u32(8, 'VolumeSerialNumber'),
+    );
+    const unit = BigInt(size.bytesPerUnit);
     return {
-      fileSystemName: attr.subarray(12, 12 + nameLen).toString('utf16le'),
-      attributes: attr.readUInt32LE(0),
-      clusterSize: bytesPerUnit,
-      totalBytes: size.readBigUInt64LE(0) * unit,
-      freeBytes: size.readBigUInt64LE(8) * unit,
+      fileSystemName: attr.name,
+      attributes: attr.attributes,
+      clusterSize: size.bytesPerUnit,
+      totalBytes: size.total * unit,
+      freeBytes: size.free * unit,
       // One share of one server, told apart from a re-created share by the volume serial.
-      volumeId: `smb://${s.target.host.toLowerCase()}:${s.target.port}/${s.target.share.toLowerCase()}#${vol.readUInt32LE(8).toString(16)}`,
+      volumeId: `smb://${s.target.host.toLowerCase()}:${s.target.port}/${s.target.share.toLowerCase()}#${serial.toString(16)}`,
     };
   }
 
@@ -236,26 +252,13 @@ export class SmbTransport implements NtTransport {
     const target = parseSmbUri(path);
     const client = await clientFor(target);
     try {
-      const r = await client.create(
-        {
-          name: smbPath(target),
-          desiredAccess: Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE,
-          disposition: Disposition.OPEN,
-          options: 0,
-        },
-        path,
-      );
+      const desiredAccess = Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
+      const r = await client.create({ name: smbPath(target), desiredAccess, disposition: Disposition.OPEN, options: 0 }, path);
       await client.close(r.fileId, path);
       return true;
     } catch (e) {
-      if (
-        e instanceof SmbStatusError &&
-        (e.status === STATUS.STATUS_OBJECT_NAME_NOT_FOUND ||
-          e.status === STATUS.STATUS_OBJECT_PATH_NOT_FOUND ||
-          e.status === STATUS.STATUS_NO_SUCH_FILE)
-      ) {
-        return false;
-      }
+      const missing = [STATUS.STATUS_OBJECT_NAME_NOT_FOUND, STATUS.STATUS_OBJECT_PATH_NOT_FOUND, STATUS.STATUS_NO_SUCH_FILE] as number[];
+      if (e instanceof SmbStatusError && missing.includes(e.status)) return false;
       throw e;
     }
   }
@@ -264,13 +267,9 @@ export class SmbTransport implements NtTransport {
   async list(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean }>> {
     const target = parseSmbUri(path);
     const client = await clientFor(target);
+    const desiredAccess = Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
     const r = await client.create(
-      {
-        name: smbPath(target),
-        desiredAccess: Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE,
-        disposition: Disposition.OPEN,
-        options: CreateOption.DIRECTORY_FILE,
-      },
+      { name: smbPath(target), desiredAccess, disposition: Disposition.OPEN, options: CreateOption.DIRECTORY_FILE },
       path,
     );
     try {

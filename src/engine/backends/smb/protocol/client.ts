@@ -5,7 +5,7 @@
 
 import { SmbConnection, type Smb2Response } from './connection';
 import type { Smb3Cipher } from './crypto';
-import { SmbStatusError } from './errors';
+import { SmbStatusError, decodeReply, protocolError } from './errors';
 import { negotiate, sessionSetup, treeConnect, type DialectName, type NegotiateResult } from './handshake';
 import { Command } from './header';
 import * as M from './messages';
@@ -24,8 +24,14 @@ export interface SmbConnectOptions {
   sign?: boolean;
   /** Encrypt every request even when the share does not require it (3.x only). */
   encrypt?: boolean;
+  /** Time for a request's first answer (final or interim); default 30 s. */
   timeoutMs?: number;
+  /** Time for a request's final answer once the server sent an interim one; default 4 × timeoutMs. */
+  maxWaitMs?: number;
 }
+
+/** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
+const MAX_DIRECTORY_ROUNDS = 10000;
 
 export interface IoctlResult {
   status: number;
@@ -50,7 +56,7 @@ export class SmbClient {
   }
 
   static async connect(o: SmbConnectOptions): Promise<SmbClient> {
-    const conn = await SmbConnection.open(o.host, o.port ?? 445, o.timeoutMs ?? 30000);
+    const conn = await SmbConnection.open(o.host, o.port ?? 445, o.timeoutMs ?? 30000, o.maxWaitMs);
     try {
       const neg = await negotiate(conn, { dialects: o.dialects, ciphers: o.ciphers, sign: o.sign });
       await sessionSetup(conn, neg, { user: o.user, password: o.password, domain: o.domain ?? '' });
@@ -77,8 +83,13 @@ export class SmbClient {
     return `//${this.conn.where}/${this.share}`;
   }
 
-  private send(cmd: Command, body: Buffer, payloadSize = 0): Promise<Smb2Response> {
-    return this.conn.send(cmd, body, { treeId: this.treeId, encrypt: this.encrypt, payloadSize });
+  private send(cmd: Command, body: Buffer, payloadSize = 0, label?: string): Promise<Smb2Response> {
+    return this.conn.send(cmd, body, { treeId: this.treeId, encrypt: this.encrypt, payloadSize, label });
+  }
+
+  /** Decode a reply; a malformed one becomes EPROTO naming the server, the command and the field. */
+  private decode<T>(command: string, display: string, fn: () => T): T {
+    return decodeReply(this.conn.where, command, [display], fn);
   }
 
   private check(r: Smb2Response, command: string, path: string, ok: number[] = []): void {
@@ -91,7 +102,7 @@ export class SmbClient {
   async create(req: M.CreateRequest, display: string): Promise<M.CreateResponse> {
     const r = await this.send(Command.CREATE, M.createBody(req));
     this.check(r, 'CREATE', display);
-    return M.parseCreate(r.body);
+    return this.decode('CREATE', display, () => M.parseCreate(r.body));
   }
 
   async close(fileId: M.FileId, display: string): Promise<void> {
@@ -107,16 +118,17 @@ export class SmbClient {
 
   async ioctl(fileId: M.FileId, code: number, input: Uint8Array | null, maxOutput: number): Promise<IoctlResult> {
     const max = Math.min(maxOutput, this.negotiated.maxTransactSize);
-    const r = await this.send(Command.IOCTL, M.ioctlBody(fileId, code, input, max), Math.max(input?.length ?? 0, max));
+    const label = `IOCTL 0x${(code >>> 0).toString(16).padStart(8, '0')}`;
+    const r = await this.send(Command.IOCTL, M.ioctlBody(fileId, code, input, max), Math.max(input?.length ?? 0, max), label);
     this.ioctlLog.push({ code, status: r.header.status, maxOutput: max });
     if (this.ioctlLog.length > 200) this.ioctlLog.splice(0, 100);
-    return { status: r.header.status, output: M.parseIoctlOutput(r.body) };
+    return { status: r.header.status, output: decodeReply(this.conn.where, label, [], () => M.parseIoctlOutput(r.body, max)) };
   }
 
   async queryInfo(fileId: M.FileId, infoType: number, cls: number, display: string, maxOutput = 4096): Promise<Buffer> {
     const r = await this.send(Command.QUERY_INFO, M.queryInfoBody(fileId, infoType, cls, maxOutput), maxOutput);
     this.check(r, 'QUERY_INFO', display, [STATUS.STATUS_BUFFER_OVERFLOW]);
-    return M.parseQueryInfo(r.body);
+    return this.decode('QUERY_INFO', display, () => M.parseQueryInfo(r.body, maxOutput));
   }
 
   async setInfo(fileId: M.FileId, infoType: number, cls: number, data: Buffer, display: string): Promise<void> {
@@ -139,7 +151,7 @@ export class SmbClient {
       const r = await this.send(Command.READ, M.readBody(fileId, offset + BigInt(done), n), n);
       if (r.header.status === STATUS.STATUS_END_OF_FILE) break;
       this.check(r, 'READ', display);
-      const data = M.parseRead(r.body);
+      const data = this.decode('READ', display, () => M.parseRead(r.body, n));
       parts.push(data);
       done += data.length;
       if (data.length < n) break;
@@ -152,7 +164,7 @@ export class SmbClient {
       const chunk = data.subarray(done, Math.min(data.length, done + this.ioSize(this.negotiated.maxWriteSize)));
       const r = await this.send(Command.WRITE, M.writeBody(fileId, offset + BigInt(done), chunk), chunk.length);
       this.check(r, 'WRITE', display);
-      const n = M.parseWrite(r.body);
+      const n = this.decode('WRITE', display, () => M.parseWrite(r.body, chunk.length));
       if (data.length === 0) break;
       if (n === 0) throw new SmbStatusError(STATUS.STATUS_DISK_FULL, 'WRITE', [display], display);
       done += n;
@@ -161,11 +173,20 @@ export class SmbClient {
 
   async listDirectory(fileId: M.FileId, display: string, pattern = '*'): Promise<M.DirEntry[]> {
     const out: M.DirEntry[] = [];
-    for (let first = true; ; first = false) {
-      const r = await this.send(Command.QUERY_DIRECTORY, M.queryDirectoryBody(fileId, pattern, first, 65536), 65536);
+    for (let round = 0; ; round++) {
+      if (round === MAX_DIRECTORY_ROUNDS) {
+        throw protocolError(
+          this.conn.where,
+          'QUERY_DIRECTORY',
+          [display],
+          'Status',
+          `was never STATUS_NO_MORE_FILES in ${round} rounds (${out.length} entries)`,
+        );
+      }
+      const r = await this.send(Command.QUERY_DIRECTORY, M.queryDirectoryBody(fileId, pattern, round === 0, 65536), 65536);
       if (r.header.status === STATUS.STATUS_NO_MORE_FILES) break;
       this.check(r, 'QUERY_DIRECTORY', display);
-      out.push(...M.parseDirectory(r.body));
+      out.push(...this.decode('QUERY_DIRECTORY', display, () => M.parseDirectory(r.body, 65536)));
     }
     return out.filter((e) => e.name !== '.' && e.name !== '..');
   }
@@ -173,12 +194,9 @@ export class SmbClient {
   async disconnect(): Promise<void> {
     if (this.conn.closed) return;
     try {
-      await this.conn.send(Command.TREE_DISCONNECT, Buffer.from([4, 0, 0, 0]), {
-        treeId: this.treeId,
-        encrypt: this.encrypt,
-        timeoutMs: 2000,
-      });
-      await this.conn.send(Command.LOGOFF, Buffer.from([4, 0, 0, 0]), { encrypt: this.encrypt, timeoutMs: 2000 });
+      const quick = { encrypt: this.encrypt, timeoutMs: 2000, maxWaitMs: 2000 };
+      await this.conn.send(Command.TREE_DISCONNECT, Buffer.from([4, 0, 0, 0]), { ...quick, treeId: this.treeId });
+      await this.conn.send(Command.LOGOFF, Buffer.from([4, 0, 0, 0]), quick);
     } catch {
       // Best effort: the socket closes below either way.
     }

@@ -1,17 +1,34 @@
 // One TCP connection to an SMB2 server: framing, message ids and credits, the table of
 // outstanding requests, STATUS_PENDING interim answers, signing and encryption of requests,
-// verification and decryption of responses, timeouts and dropped connections.
+// verification and decryption of responses, deadlines, cancellation and dropped connections.
 //
 // Requests may be outstanding concurrently; each waits for enough credits first. One session
 // per connection (the pool keys connections by user@host:port/share), so the keys live here.
+//
+// Deadlines (MS-SMB2 3.2.6.1 lets the client choose them; 3.2.5.1.5 says an interim response
+// SHOULD extend the request's timer): a request must be answered, finally or with an interim
+// STATUS_PENDING, within `timeoutMs` of being sent. The first interim response moves the
+// deadline to `maxWaitMs` after sending, and no later: further interim responses extend
+// nothing, so a server that only ever answers STATUS_PENDING is given up on at `maxWaitMs`.
+// A missed deadline closes the connection (ETIMEDOUT; the pool opens a fresh one next time).
+//
+// Cancellation: a request sent while the engine operation is running is abandoned as soon as
+// the operation is cancelled (its OpContext, polled while the request waits) or its
+// AbortSignal fires: it rejects with E_CANCELLED and an SMB2 CANCEL goes to the server
+// (MS-SMB2 3.2.4.24; async form once an interim response gave an AsyncId). Requests sent after
+// the cancel (the operation's clean-up: CLOSE, delete-on-close) are not cancelled; the
+// deadline bounds them.
 
 import { Socket, connect as tcpConnect } from 'node:net';
 import type { Smb3Cipher } from './crypto';
-import { capitalise, smbError } from './errors';
+import type { OpContext } from '../../../backend';
+import { FsctlError } from '../../../errors';
+import { Malformed, capitalise, contextNow, operationNow, smbError } from './errors';
 import { FrameReader, frame } from './framing';
 import {
   Command,
   FLAG_ASYNC,
+  FLAG_SERVER_TO_REDIR,
   FLAG_SIGNED,
   HEADER_SIZE,
   SMB2_MAGIC,
@@ -39,17 +56,44 @@ export interface SendOptions {
   payloadSize?: number;
   /** Encrypt this request (share or session requires it). */
   encrypt?: boolean;
+  /** Time for the first answer (final or interim); default: the connection's timeoutMs. */
   timeoutMs?: number;
+  /** Time for the final answer once the server sent an interim one; default: the connection's maxWaitMs. */
+  maxWaitMs?: number;
+  /** Cancels the request while it waits (in addition to the engine operation's cancellation). */
+  signal?: AbortSignal;
+  /** Names the request in errors: 'IOCTL 0x000940cf'; default the command. */
+  label?: string;
   /** Called with the raw request bytes before signing (pre-authentication hash). */
   onRaw?: (raw: Buffer) => void;
 }
 
 interface Pending {
   command: number;
+  label: string;
   resolve(r: Smb2Response): void;
   reject(e: unknown): void;
   timer: NodeJS.Timeout;
+  sentAt: number;
   timeoutMs: number;
+  maxWaitMs: number;
+  /** Interim (STATUS_PENDING) responses received so far. */
+  interims: number;
+  /** From the first interim response: the id SMB2 CANCEL names the request by. */
+  asyncId?: bigint;
+  treeId: number;
+  encrypted: boolean;
+  /** The operation's context, polled while the request waits. */
+  ctx?: OpContext;
+  /** Stops listening to the AbortSignal. */
+  unlisten?: () => void;
+}
+
+/** How often a waiting request looks at its operation's cancellation flag. */
+const CANCEL_POLL_MS = 50;
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 export class SmbConnection {
@@ -72,14 +116,20 @@ export class SmbConnection {
   /** Encrypt every request of this session (SessionFlags ENCRYPT_DATA). */
   encryptSession = false;
   defaultTimeoutMs: number;
+  /** The longest a request may wait for its final response after an interim one (never below the timeout). */
+  maxWaitMs: number;
   /** Commands sent, for diagnostics and tests. */
   readonly log: Array<{ command: string; status: string }> = [];
+  /** SMB2 CANCEL requests sent (tests read this). */
+  readonly cancelsSent: Array<{ messageId: bigint; asyncId?: bigint }> = [];
   onClose: (() => void) | undefined;
+  private cancelPoll: NodeJS.Timeout | undefined;
 
-  private constructor(host: string, port: number, timeoutMs: number) {
+  private constructor(host: string, port: number, timeoutMs: number, maxWaitMs?: number) {
     this.host = host;
     this.port = port;
     this.defaultTimeoutMs = timeoutMs;
+    this.maxWaitMs = Math.max(timeoutMs, maxWaitMs ?? 4 * timeoutMs);
   }
 
   get where(): string {
@@ -90,8 +140,8 @@ export class SmbConnection {
     return this.closedError !== undefined;
   }
 
-  static open(host: string, port: number, timeoutMs: number): Promise<SmbConnection> {
-    const c = new SmbConnection(host, port, timeoutMs);
+  static open(host: string, port: number, timeoutMs: number, maxWaitMs?: number): Promise<SmbConnection> {
+    const c = new SmbConnection(host, port, timeoutMs, maxWaitMs);
     return new Promise((resolve, reject) => {
       const sock = tcpConnect({ host, port });
       c.socket = sock;
@@ -159,12 +209,20 @@ export class SmbConnection {
       this.socket.destroy();
       this.onClose?.();
     }
-    for (const [, p] of this.pending) {
-      clearTimeout(p.timer);
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) {
+      this.settle(p);
       p.reject(e);
     }
-    this.pending.clear();
+    this.updateCancelPoll();
     for (const w of this.creditWaiters.splice(0)) w();
+  }
+
+  /** Stop the request's timer and cancellation watch (it has left `pending` already). */
+  private settle(p: Pending): void {
+    clearTimeout(p.timer);
+    p.unlisten?.();
   }
 
   /** Credits in hand; large READ/WRITE requests size themselves to these (64 KiB each). */
@@ -198,68 +256,158 @@ export class SmbConnection {
     for (const w of this.creditWaiters.splice(0)) w();
   }
 
+  /** Sign or encrypt a request as the session requires; returns the bytes for the wire. */
+  private seal(command: Command, msg: Buffer, encryptRequested: boolean): { wire: Buffer; encrypted: boolean } {
+    const handshake = command === Command.SESSION_SETUP || command === Command.NEGOTIATE;
+    const encrypt = !!this.keys && !!this.cipher && (this.encryptSession || encryptRequested) && !handshake;
+    if (encrypt) return { wire: encryptMessage(this.cipher!, this.keys!.encryptionKey, this.sessionId, msg), encrypted: true };
+    // SMB 3.1.1 always signs TREE_CONNECT (it replaces 3.0's validate-negotiate protection).
+    const sign = this.signingRequired || (this.dialect === 0x0311 && command === Command.TREE_CONNECT);
+    if (this.keys && sign && !handshake) {
+      msg.writeUInt32LE(msg.readUInt32LE(16) | FLAG_SIGNED, 16);
+      signInPlace(this.dialect, this.keys.signingKey, msg);
+    }
+    return { wire: msg, encrypted: false };
+  }
+
   /** Send one request and wait for its final response (any status; callers decide). */
   async send(command: Command, body: Buffer, opts: SendOptions = {}): Promise<Smb2Response> {
     if (this.closedError) throw this.closedError;
+    // The operation's cancellation applies to requests sent before it was cancelled; the
+    // clean-up an operation sends after a cancel must still reach the server.
+    let ctx = contextNow();
+    if (ctx && isCancelledNow(ctx)) ctx = undefined;
+    if (opts.signal?.aborted) throw this.cancelled(commandName(command), false);
     const charge = this.supportsMultiCredit ? Math.max(1, Math.ceil((opts.payloadSize ?? 0) / 65536)) : 1;
     const messageId = await this.takeCredits(charge);
     // Ask for enough credits to keep large reads/writes and a few requests in flight.
     const creditRequest = Math.max(charge, this.credits < 256 ? 256 : charge);
+    const treeId = opts.treeId ?? 0;
     const header = encodeHeader({
       command,
       creditCharge: this.dialect >= 0x0210 ? charge : 0,
       creditRequest,
       flags: 0,
       messageId,
-      treeId: opts.treeId ?? 0,
+      treeId,
       sessionId: this.sessionId,
     });
     const msg = Buffer.concat([header, body]);
     opts.onRaw?.(msg);
-    const encrypt =
-      !!this.keys &&
-      !!this.cipher &&
-      (this.encryptSession || !!opts.encrypt) &&
-      command !== Command.SESSION_SETUP &&
-      command !== Command.NEGOTIATE;
-    let wire: Buffer;
-    if (encrypt) {
-      wire = encryptMessage(this.cipher!, this.keys!.encryptionKey, this.sessionId, msg);
-    } else {
-      // SMB 3.1.1 always signs TREE_CONNECT (it replaces 3.0's validate-negotiate protection).
-      const sign = this.signingRequired || (this.dialect === 0x0311 && command === Command.TREE_CONNECT);
-      if (this.keys && sign && command !== Command.NEGOTIATE && command !== Command.SESSION_SETUP) {
-        msg.writeUInt32LE(FLAG_SIGNED, 16);
-        signInPlace(this.dialect, this.keys.signingKey, msg);
-      }
-      wire = msg;
-    }
+    const { wire, encrypted } = this.seal(command, msg, !!opts.encrypt);
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
+    const maxWaitMs = Math.max(timeoutMs, opts.maxWaitMs ?? (opts.timeoutMs !== undefined ? timeoutMs : this.maxWaitMs));
     return new Promise<Smb2Response>((resolve, reject) => {
       const p: Pending = {
         command,
+        label: opts.label ?? commandName(command),
         resolve,
         reject,
+        sentAt: Date.now(),
         timeoutMs,
+        maxWaitMs,
+        interims: 0,
+        treeId,
+        encrypted,
+        ctx,
         timer: setTimeout(() => this.onTimeout(messageId), timeoutMs),
       };
+      const signal = opts.signal;
+      if (signal) {
+        const onAbort = (): void => this.cancelRequest(messageId, this.cancelled(p.label, true));
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
       this.pending.set(messageId, p);
+      this.updateCancelPoll();
       this.socket.write(frame(wire));
     });
+  }
+
+  private cancelled(label: string, sent: boolean): FsctlError {
+    const op = operationNow();
+    return smbError(
+      'E_CANCELLED',
+      [],
+      sent
+        ? `${op} was cancelled (E_CANCELLED) while ${label} waited for the SMB server ${this.where}; an SMB2 CANCEL asked the server to stop it.`
+        : `${op} was cancelled (E_CANCELLED) before ${label} was sent to the SMB server ${this.where}.`,
+      undefined,
+      `SMB2 ${label}`,
+    );
+  }
+
+  /** Poll the operations' cancellation flags while requests that carry one wait. */
+  private updateCancelPoll(): void {
+    const watching = [...this.pending.values()].some((p) => p.ctx);
+    if (watching && !this.cancelPoll) {
+      this.cancelPoll = setInterval(() => this.pollCancellation(), CANCEL_POLL_MS);
+    } else if (!watching && this.cancelPoll) {
+      clearInterval(this.cancelPoll);
+      this.cancelPoll = undefined;
+    }
+  }
+
+  private pollCancellation(): void {
+    for (const [id, p] of [...this.pending]) {
+      if (!p.ctx) continue;
+      try {
+        p.ctx.checkCancelled();
+      } catch (e) {
+        this.cancelRequest(id, e);
+      }
+    }
+    this.updateCancelPoll();
+  }
+
+  /**
+   * Give up on a waiting request: reject it with `error` and ask the server to cancel it
+   * (SMB2 CANCEL is one-way: it takes no credits and gets no answer of its own; the request's
+   * own final response, usually STATUS_CANCELLED, is then ignored).
+   */
+  private cancelRequest(id: bigint, error: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.settle(p);
+    this.updateCancelPoll();
+    p.reject(error);
+    if (this.closedError) return;
+    try {
+      const h = encodeHeader({
+        command: Command.CANCEL,
+        creditCharge: 0,
+        creditRequest: 0,
+        flags: 0,
+        messageId: id,
+        treeId: p.treeId,
+        sessionId: this.sessionId,
+      });
+      if (p.asyncId !== undefined) {
+        // The async form names the request by its AsyncId (in place of ProcessId + TreeId).
+        h.writeUInt32LE(FLAG_ASYNC, 16);
+        h.writeBigUInt64LE(p.asyncId, 32);
+      }
+      const msg = Buffer.concat([h, Buffer.from([4, 0, 0, 0])]);
+      this.socket.write(frame(this.seal(Command.CANCEL, msg, p.encrypted).wire));
+      this.cancelsSent.push({ messageId: id, asyncId: p.asyncId });
+      if (this.cancelsSent.length > 100) this.cancelsSent.splice(0, 50);
+    } catch {
+      // Best effort: the request is abandoned either way.
+    }
   }
 
   private onTimeout(id: bigint): void {
     const p = this.pending.get(id);
     if (!p) return;
+    const waited = Date.now() - p.sentAt;
     // A request that never returns leaves the connection in an unknown state: drop it, so the
     // pool opens a fresh one next time.
-    this.fail(
-      smbError(
-        'ETIMEDOUT',
-        [],
-        `The SMB server ${this.where} did not answer ${commandName(p.command)} within ${p.timeoutMs} ms (ETIMEDOUT); the connection was closed. Retry, or raise the timeout for slow servers.`,
-      ),
-    );
+    const message =
+      p.interims > 0
+        ? `The SMB server ${this.where} answered ${p.label} only with STATUS_PENDING (${p.interims} interim response(s)) and sent no final response within ${seconds(waited)} (ETIMEDOUT); the connection was closed and the next request reconnects. The server may be stuck or overloaded: retry later, or raise EXTENT_LENS_SMB_MAX_WAIT_MS (now ${p.maxWaitMs} ms) if it is only slow.`
+        : `The SMB server ${this.where} did not answer ${p.label} within ${seconds(waited)} (ETIMEDOUT); the connection was closed and the next request reconnects. Retry, or raise EXTENT_LENS_SMB_TIMEOUT_MS (now ${p.timeoutMs} ms) for a slow server.`;
+    this.fail(smbError('ETIMEDOUT', [], message, undefined, `SMB2 ${commandName(p.command)}`));
   }
 
   private onData(d: Buffer): void {
@@ -267,43 +415,71 @@ export class SmbConnection {
     try {
       messages = this.reader.push(d);
     } catch (e) {
-      this.fail(
-        smbError('EPROTO', [], capitalise(`the SMB server ${this.where} sent a malformed frame (EPROTO): ${(e as Error).message}.`), e),
-      );
+      this.fail(this.malformed('frame', e));
       return;
     }
     for (const m of messages) {
       try {
         this.onMessage(m);
       } catch (e) {
-        this.fail(
-          smbError(
-            'EPROTO',
-            [],
-            capitalise(`the SMB server ${this.where} sent a message that could not be read (EPROTO): ${(e as Error).message}.`),
-            e,
-          ),
-        );
+        this.fail(e instanceof Undecryptable ? this.undecryptable(e) : this.malformed('message', e));
         return;
       }
     }
   }
 
+  /** An encrypted message whose AEAD tag did not verify: tampering or disagreeing keys, like a bad signature. */
+  private undecryptable(e: Undecryptable): Error {
+    return smbError(
+      'EBADMSG',
+      [],
+      `An encrypted message from the SMB server ${this.where} did not decrypt with the session's key (EBADMSG); the connection may be tampered with or the session keys disagree. The connection was closed; retry, and check the network path if it repeats.`,
+      e.cause,
+    );
+  }
+
+  /** A frame or message that cannot be read: every request on the connection fails with EPROTO. */
+  private malformed(what: string, e: unknown): Error {
+    const detail = e instanceof Malformed ? `${e.field} ${e.detail}` : (e as Error).message;
+    return smbError(
+      'EPROTO',
+      [],
+      capitalise(
+        `the SMB server ${this.where} sent a malformed ${what} (EPROTO): ${detail}; the connection was closed and the next request reconnects. ` +
+          'Retry, and if it repeats, check the server (or a device between it and this machine).',
+      ),
+      e,
+    );
+  }
+
   private onMessage(m: Buffer): void {
     let plain = m;
     let wasEncrypted = false;
+    if (m.length < 4) throw new Malformed('the message', `is ${m.length} byte(s) long, too short for a protocol id`);
     const magic = m.readUInt32LE(0);
     if (magic === TRANSFORM_MAGIC) {
-      if (!this.keys || !this.cipher) throw new Error('encrypted message before keys were set up');
-      plain = decryptMessage(this.cipher, this.keys.decryptionKey, m);
+      if (!this.keys || !this.cipher) throw new Malformed('an encrypted (TRANSFORM) message', 'arrived before the session had keys');
+      try {
+        plain = decryptMessage(this.cipher, this.keys.decryptionKey, m);
+      } catch (e) {
+        if (e instanceof Malformed) throw e;
+        throw new Undecryptable(e);
+      }
       wasEncrypted = true;
     } else if (magic !== SMB2_MAGIC) {
-      throw new Error(`unknown protocol id 0x${magic.toString(16)}`);
+      throw new Malformed('ProtocolId', `is 0x${magic.toString(16)}, neither 0xFE 'SMB' nor 0xFD 'SMB' (TRANSFORM)`);
     }
     // A response may be a compound chain; we never send compounds, but read them anyway.
     for (let at = 0; at < plain.length;) {
       const header = decodeHeader(plain.subarray(at));
-      const end = header.nextCommand ? at + header.nextCommand : plain.length;
+      const next = header.nextCommand;
+      if (next && (next < HEADER_SIZE || next % 8 !== 0 || at + next >= plain.length)) {
+        throw new Malformed(
+          'NextCommand',
+          `(${next}) does not point at a further 8-byte-aligned message within the ${plain.length}-byte response`,
+        );
+      }
+      const end = next ? at + next : plain.length;
       const raw = plain.subarray(at, end);
       this.onResponse(header, raw, wasEncrypted);
       if (!header.nextCommand) break;
@@ -315,11 +491,31 @@ export class SmbConnection {
     this.grant(header.credits);
     if (header.messageId === 0xffffffffffffffffn) return; // oplock/lease break notification: we take none
     const p = this.pending.get(header.messageId);
-    if (!p) return;
+    if (!p) return; // an answer to a request given up on (cancelled), or unsolicited
+    if (!(header.flags & FLAG_SERVER_TO_REDIR) || header.command !== p.command) {
+      this.pending.delete(header.messageId);
+      this.settle(p);
+      this.updateCancelPoll();
+      p.reject(
+        smbError(
+          'EPROTO',
+          [],
+          `The SMB server ${this.where} answered ${p.label} with ${header.flags & FLAG_SERVER_TO_REDIR ? `a ${commandName(header.command)} response` : 'a message that is not a response (SMB2_FLAGS_SERVER_TO_REDIR clear)'} (EPROTO: Command/Flags); the server does not follow SMB2. Retry, and check the server if it repeats.`,
+          undefined,
+          `SMB2 ${commandName(p.command)}`,
+        ),
+      );
+      return;
+    }
     if (header.status === STATUS.STATUS_PENDING && header.flags & FLAG_ASYNC) {
-      // Interim answer: the final one follows with the same MessageId. Give it time again.
-      clearTimeout(p.timer);
-      p.timer = setTimeout(() => this.onTimeout(header.messageId), p.timeoutMs * 4);
+      // Interim answer: the final one follows with the same MessageId. The first one moves the
+      // deadline to maxWaitMs after sending (never further, however many follow).
+      p.interims++;
+      p.asyncId = header.asyncId;
+      if (p.interims === 1) {
+        clearTimeout(p.timer);
+        p.timer = setTimeout(() => this.onTimeout(header.messageId), Math.max(0, p.sentAt + p.maxWaitMs - Date.now()));
+      }
       return;
     }
     if (!wasEncrypted && this.keys && header.sessionId === this.sessionId) {
@@ -329,8 +525,9 @@ export class SmbConnection {
       const unsigned = !(header.flags & FLAG_SIGNED);
       const sessionGone = header.status === STATUS.STATUS_USER_SESSION_DELETED || header.status === STATUS.STATUS_NETWORK_SESSION_EXPIRED;
       if ((unsigned && this.signingRequired && !sessionGone) || (!unsigned && !verifySignature(this.dialect, this.keys.signingKey, raw))) {
-        clearTimeout(p.timer);
         this.pending.delete(header.messageId);
+        this.settle(p);
+        this.updateCancelPoll();
         p.reject(
           smbError(
             'EBADMSG',
@@ -341,10 +538,27 @@ export class SmbConnection {
         return;
       }
     }
-    clearTimeout(p.timer);
     this.pending.delete(header.messageId);
+    this.settle(p);
+    this.updateCancelPoll();
     this.log.push({ command: commandName(header.command), status: header.status.toString(16) });
     if (this.log.length > 1000) this.log.splice(0, 500);
     p.resolve({ header, body: Buffer.from(raw.subarray(HEADER_SIZE)), raw: Buffer.from(raw) });
+  }
+}
+
+/** A TRANSFORM message whose authentication failed (reported as EBADMSG, not EPROTO). */
+class Undecryptable extends Error {
+  constructor(cause: unknown) {
+    super('the encrypted message did not authenticate', { cause });
+  }
+}
+
+function isCancelledNow(ctx: OpContext): boolean {
+  try {
+    ctx.checkCancelled();
+    return false;
+  } catch {
+    return true;
   }
 }

@@ -20,7 +20,7 @@ export class FrameReader {
       if (this.size < 4) break;
       const head = this.peek(4);
       const len = head.readUInt32BE(0) & 0xffffff;
-      if (head[0] !== 0) throw new Error(`unexpected NetBIOS session packet type 0x${head[0].toString(16)}`);
+      if (head[0] !== 0) throw new Error(`the NetBIOS session header has packet type 0x${head[0].toString(16)}, not 0 (a session message)`);
       if (this.size < 4 + len) break;
       const all = this.take(4 + len);
       out.push(all.subarray(4));

@@ -5,12 +5,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SmbConnection } from './connection';
 import type { Smb3Cipher } from './crypto';
-import { SmbStatusError, smbError } from './errors';
+import { Malformed, SmbStatusError, decodeReply, smbError } from './errors';
 import { Command } from './header';
 import { authenticateMessage, negotiateMessage, parseChallenge } from './ntlm';
 import { deriveKeys, verifySignature } from './signing';
 import { negTokenInit, negTokenResp, parseNegTokenResp } from './spnego';
 import { STATUS } from './status';
+import { Wire, payload, structure } from './wire';
 
 export const DIALECTS = { '2.1': 0x0210, '3.0': 0x0300, '3.0.2': 0x0302, '3.1.1': 0x0311 } as const;
 export type DialectName = keyof typeof DIALECTS;
@@ -103,8 +104,8 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
   if (r.header.status !== STATUS.STATUS_SUCCESS) {
     throw new SmbStatusError(r.header.status, 'NEGOTIATE', [], conn.where);
   }
-  const b = r.body;
-  const dialect = b.readUInt16LE(4);
+  const parsed = decodeReply(conn.where, 'NEGOTIATE', [], () => parseNegotiate(r.body));
+  const { dialect, capabilities } = parsed;
   if (!dialects.includes(dialect)) {
     throw smbError(
       'EPROTONOSUPPORT',
@@ -112,37 +113,86 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
       `The SMB server ${conn.where} chose dialect 0x${dialect.toString(16)}, which was not offered (EPROTONOSUPPORT); Extent Lens speaks SMB 2.1, 3.0, 3.0.2 and 3.1.1.`,
     );
   }
-  const capabilities = b.readUInt32LE(24);
   const res: NegotiateResult = {
     dialect,
-    serverGuid: b.subarray(8, 24).toString('hex'),
+    serverGuid: parsed.serverGuid,
     capabilities,
-    maxTransactSize: b.readUInt32LE(28),
-    maxReadSize: b.readUInt32LE(32),
-    maxWriteSize: b.readUInt32LE(36),
-    serverSigningRequired: (b.readUInt16LE(2) & SECURITY_SIGNING_REQUIRED) !== 0,
+    maxTransactSize: parsed.maxTransactSize,
+    maxReadSize: parsed.maxReadSize,
+    maxWriteSize: parsed.maxWriteSize,
+    serverSigningRequired: parsed.serverSigningRequired,
   };
   conn.dialect = dialect;
   conn.supportsMultiCredit = (capabilities & CAP_LARGE_MTU) !== 0;
   if (dialect === 0x0311) {
     res.preauth = sha512(sha512(Buffer.alloc(64), reqRaw), r.raw);
-    const count = b.readUInt16LE(6);
-    let at = b.readUInt32LE(60) - 64;
-    for (let i = 0; i < count; i++) {
-      const type = b.readUInt16LE(at);
-      const len = b.readUInt16LE(at + 2);
-      const data = b.subarray(at + 8, at + 8 + len);
-      if (type === 2 && data.readUInt16LE(0) >= 1) {
-        const id = data.readUInt16LE(2);
-        conn.cipher = id === 2 ? 'aes-128-gcm' : id === 1 ? 'aes-128-ccm' : undefined;
-      }
-      at += 8 + len + pad8(len);
-    }
+    const cipherId = decodeReply(conn.where, 'NEGOTIATE', [], () => negotiatedCipher(r.body));
+    conn.cipher = cipherId === 2 ? 'aes-128-gcm' : cipherId === 1 ? 'aes-128-ccm' : undefined;
   } else if (dialect >= 0x0300 && capabilities & CAP_ENCRYPTION) {
     conn.cipher = 'aes-128-ccm';
   }
   conn.signingRequired = res.serverSigningRequired || opts.sign !== false;
   return res;
+}
+
+/** The fixed part of an SMB2 NEGOTIATE Response (StructureSize 65). */
+function parseNegotiate(b: Buffer) {
+  const w = structure(b, 65);
+  return {
+    serverSigningRequired: (w.u16(2, 'SecurityMode') & SECURITY_SIGNING_REQUIRED) !== 0,
+    dialect: w.u16(4, 'DialectRevision'),
+    serverGuid: w.bytes(8, 16, 'ServerGuid').toString('hex'),
+    capabilities: w.u32(24, 'Capabilities'),
+    maxTransactSize: w.u32(28, 'MaxTransactSize'),
+    maxReadSize: w.u32(32, 'MaxReadSize'),
+    maxWriteSize: w.u32(36, 'MaxWriteSize'),
+  };
+}
+
+/**
+ * The cipher the 3.1.1 server chose in its SMB2_ENCRYPTION_CAPABILITIES context, or undefined.
+ * NegotiateContextOffset/Count and each context's DataLength are checked against the message.
+ */
+function negotiatedCipher(b: Buffer): number | undefined {
+  const w = new Wire(b);
+  const count = w.u16(6, 'NegotiateContextCount');
+  const offset = w.u32(60, 'NegotiateContextOffset');
+  let cipher: number | undefined;
+  if (count === 0) return undefined;
+  let at = offset - 64;
+  if (at < 64 || at >= b.length) {
+    throw new Malformed('NegotiateContextOffset', `(${offset}) does not point into the ${64 + b.length}-byte message after the fixed part`);
+  }
+  for (let i = 0; i < count; i++) {
+    const name = `NegotiateContextList[${i}]`;
+    if (at + 8 > b.length) {
+      throw new Malformed('NegotiateContextCount', `(${count}) is more than the message holds: context ${i} would start past its end`);
+    }
+    const type = w.u16(at, `${name}.ContextType`);
+    const len = w.u16(at + 2, `${name}.DataLength`);
+    const data = new Wire(w.bytes(at + 8, len, `${name}.DataLength`), `${name} data`);
+    if (type === 2) {
+      const n = data.u16(0, 'SMB2_ENCRYPTION_CAPABILITIES.CipherCount');
+      if (n !== 1) throw new Malformed('SMB2_ENCRYPTION_CAPABILITIES.CipherCount', `is ${n}; a server chooses exactly one cipher`);
+      cipher = data.u16(2, 'SMB2_ENCRYPTION_CAPABILITIES.Ciphers[0]');
+    }
+    at += 8 + len + pad8(len);
+  }
+  return cipher;
+}
+
+/** SMB2 SESSION_SETUP Response (StructureSize 9): SessionFlags and the security buffer. */
+function parseSessionSetup(b: Buffer): { flags: number; token: Buffer } {
+  const w = structure(b, 9);
+  const flags = w.u16(2, 'SessionFlags');
+  const token = payload(
+    b,
+    w.u16(4, 'SecurityBufferOffset'),
+    w.u16(6, 'SecurityBufferLength'),
+    'SecurityBufferOffset',
+    'SecurityBufferLength',
+  );
+  return { flags, token };
 }
 
 export interface Credentials {
@@ -180,8 +230,12 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cr
   }
   hashIn(r1.raw);
   conn.sessionId = r1.header.sessionId;
-  const tok1 = r1.body.subarray(r1.body.readUInt16LE(4) - 64, r1.body.readUInt16LE(4) - 64 + r1.body.readUInt16LE(6));
-  const challengeBytes = parseNegTokenResp(tok1).responseToken;
+  const challengeBytes = decodeReply(
+    conn.where,
+    'SESSION_SETUP',
+    [],
+    () => parseNegTokenResp(parseSessionSetup(r1.body).token).responseToken,
+  );
   if (!challengeBytes) {
     throw smbError(
       'EPROTO',
@@ -189,7 +243,7 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cr
       `The SMB server ${conn.where} did not offer NTLM authentication (EPROTO); Extent Lens authenticates with NTLMv2 only.`,
     );
   }
-  const challenge = parseChallenge(challengeBytes);
+  const challenge = decodeReply(conn.where, 'SESSION_SETUP', [], () => parseChallenge(challengeBytes));
   const auth = authenticateMessage(challenge, cred.user, cred.password, cred.domain);
 
   const r2 = await conn.send(Command.SESSION_SETUP, sessionSetupBody(negTokenResp(auth.message)), { onRaw: hashIn });
@@ -197,7 +251,7 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cr
     conn.sessionId = 0n;
     throw new SmbStatusError(r2.header.status, 'SESSION_SETUP', [], where, encryptionHint(conn, r2.header.status, where));
   }
-  const flags = r2.body.readUInt16LE(2);
+  const { flags } = decodeReply(conn.where, 'SESSION_SETUP', [], () => parseSessionSetup(r2.body));
   if (flags & (SESSION_FLAG_IS_GUEST | SESSION_FLAG_IS_NULL)) {
     // A guest session has no keys: nothing could be signed, and the user is not who was asked.
     throw new SmbStatusError(
@@ -258,8 +312,11 @@ export async function treeConnect(conn: SmbConnection, share: string): Promise<T
       encryptionHint(conn, r.header.status, `//${conn.where}/${share}`),
     );
   }
-  const shareFlags = r.body.readUInt32LE(4);
-  const encrypt = (shareFlags & SHARE_FLAG_ENCRYPT_DATA) !== 0;
+  const t = decodeReply(conn.where, 'TREE_CONNECT', [], () => {
+    const w = structure(r.body, 16);
+    return { shareType: w.u8(2, 'ShareType'), shareFlags: w.u32(4, 'ShareFlags'), maximalAccess: w.u32(12, 'MaximalAccess') };
+  });
+  const encrypt = (t.shareFlags & SHARE_FLAG_ENCRYPT_DATA) !== 0;
   if (encrypt && !conn.cipher) {
     throw smbError(
       'EPROTONOSUPPORT',
@@ -267,5 +324,5 @@ export async function treeConnect(conn: SmbConnection, share: string): Promise<T
       `The share //${conn.where}/${share} requires encryption, which needs SMB 3.x with a common cipher (EPROTONOSUPPORT).`,
     );
   }
-  return { treeId: r.header.treeId, encrypt, shareType: r.body[2], maximalAccess: r.body.readUInt32LE(12) };
+  return { treeId: r.header.treeId, encrypt, shareType: t.shareType, maximalAccess: t.maximalAccess };
 }

@@ -1,6 +1,8 @@
 // The 64-byte SMB2 header (MS-SMB2 2.2.1) and the command numbers. Sync form only for
 // requests; responses may be async (STATUS_PENDING interim answers carry an AsyncId).
 
+import { Malformed } from './errors';
+
 export const SMB2_MAGIC = 0x424d53fe; // 0xFE 'S' 'M' 'B' read as uint32 LE
 export const TRANSFORM_MAGIC = 0x424d53fd; // 0xFD 'S' 'M' 'B'
 export const HEADER_SIZE = 64;
@@ -17,6 +19,7 @@ export enum Command {
   READ = 8,
   WRITE = 9,
   IOCTL = 11,
+  CANCEL = 12,
   ECHO = 13,
   QUERY_DIRECTORY = 14,
   QUERY_INFO = 16,
@@ -65,9 +68,8 @@ export function encodeHeader(h: {
 }
 
 export function decodeHeader(b: Buffer): Smb2Header {
-  if (b.length < HEADER_SIZE || b.readUInt32LE(0) !== SMB2_MAGIC) {
-    throw new Error('not an SMB2 message');
-  }
+  if (b.length < HEADER_SIZE) throw new Malformed('the SMB2 header', `needs ${HEADER_SIZE} bytes, but the message has ${b.length}`);
+  if (b.readUInt32LE(0) !== SMB2_MAGIC) throw new Malformed('ProtocolId', `is 0x${b.readUInt32LE(0).toString(16)}, not 0xFE 'SMB'`);
   const flags = b.readUInt32LE(16);
   const async = (flags & FLAG_ASYNC) !== 0;
   return {

@@ -1,6 +1,12 @@
 // Request bodies and response parsers for the file commands (MS-SMB2 2.2.13 - 2.2.40).
 // Each encoder returns the body that follows the 64-byte header; offsets written into a body
 // are relative to the start of the header, hence the "64 +".
+//
+// The parsers check every length and offset the server supplies against the bytes received
+// (wire.ts) and throw Malformed naming the field; the client turns that into EPROTO.
+
+import { Malformed } from './errors';
+import { Wire, payload, structure } from './wire';
 
 export type FileId = Buffer; // 16 bytes: Persistent + Volatile
 
@@ -86,17 +92,19 @@ export interface CreateResponse {
   attributes: number;
 }
 
+/** SMB2 CREATE Response (StructureSize 89). Create contexts are not read. */
 export function parseCreate(b: Buffer): CreateResponse {
+  const w = structure(b, 89);
   return {
-    createAction: b.readUInt32LE(4),
-    creationTime: b.readBigUInt64LE(8),
-    lastAccessTime: b.readBigUInt64LE(16),
-    lastWriteTime: b.readBigUInt64LE(24),
-    changeTime: b.readBigUInt64LE(32),
-    allocationSize: b.readBigUInt64LE(40),
-    endOfFile: b.readBigUInt64LE(48),
-    attributes: b.readUInt32LE(56),
-    fileId: Buffer.from(b.subarray(64, 80)),
+    createAction: w.u32(4, 'CreateAction'),
+    creationTime: w.u64(8, 'CreationTime'),
+    lastAccessTime: w.u64(16, 'LastAccessTime'),
+    lastWriteTime: w.u64(24, 'LastWriteTime'),
+    changeTime: w.u64(32, 'ChangeTime'),
+    allocationSize: w.u64(40, 'AllocationSize'),
+    endOfFile: w.u64(48, 'EndofFile'),
+    attributes: w.u32(56, 'FileAttributes'),
+    fileId: w.bytes(64, 16, 'FileId'),
   };
 }
 
@@ -124,10 +132,12 @@ export function readBody(fileId: FileId, offset: bigint, length: number): Buffer
   return b;
 }
 
-export function parseRead(b: Buffer): Buffer {
-  const off = b.readUInt8(2) - 64;
-  const len = b.readUInt32LE(4);
-  return Buffer.from(b.subarray(off, off + len));
+/** SMB2 READ Response (StructureSize 17): the data, at most `requested` bytes. */
+export function parseRead(b: Buffer, requested: number): Buffer {
+  const w = structure(b, 17);
+  const len = w.u32(4, 'DataLength');
+  if (len > requested) throw new Malformed('DataLength', `(${len}) is more than the ${requested} byte(s) asked for`);
+  return payload(b, w.u8(2, 'DataOffset'), len, 'DataOffset', 'DataLength');
 }
 
 export function writeBody(fileId: FileId, offset: bigint, data: Uint8Array): Buffer {
@@ -140,8 +150,11 @@ export function writeBody(fileId: FileId, offset: bigint, data: Uint8Array): Buf
   return Buffer.concat([b, data.length ? data : Buffer.alloc(1)]);
 }
 
-export function parseWrite(b: Buffer): number {
-  return b.readUInt32LE(4);
+/** SMB2 WRITE Response (StructureSize 17): the bytes written, at most `sent`. */
+export function parseWrite(b: Buffer, sent: number): number {
+  const n = structure(b, 17).u32(4, 'Count');
+  if (n > sent) throw new Malformed('Count', `(${n}) is more than the ${sent} byte(s) sent`);
+  return n;
 }
 
 export const SMB2_0_IOCTL_IS_FSCTL = 0x1;
@@ -162,13 +175,17 @@ export function ioctlBody(fileId: FileId, ctlCode: number, input: Uint8Array | n
   return Buffer.concat([b, inp.length ? inp : Buffer.alloc(0)]);
 }
 
-/** The output of an IOCTL response, or empty for the generic error response (StructureSize 9). */
-export function parseIoctlOutput(b: Buffer): Buffer {
-  if (b.length < 48 || b.readUInt16LE(0) !== 49) return Buffer.alloc(0);
-  const off = b.readUInt32LE(32) - 64;
-  const len = b.readUInt32LE(36);
-  if (len === 0) return Buffer.alloc(0);
-  return Buffer.from(b.subarray(off, off + len));
+/**
+ * The output of an IOCTL response (StructureSize 49), at most `maxOutput` bytes; empty for the
+ * generic error response (StructureSize 9), which failures other than the ones that carry
+ * output use.
+ */
+export function parseIoctlOutput(b: Buffer, maxOutput: number): Buffer {
+  if (b.length >= 2 && b.readUInt16LE(0) === 9) return Buffer.alloc(0);
+  const w = structure(b, 49);
+  const len = w.u32(36, 'OutputCount');
+  if (len > maxOutput) throw new Malformed('OutputCount', `(${len}) is more than the MaxOutputResponse of ${maxOutput} asked for`);
+  return payload(b, w.u32(32, 'OutputOffset'), len, 'OutputOffset', 'OutputCount');
 }
 
 export function queryInfoBody(fileId: FileId, infoType: number, cls: number, maxOutput: number): Buffer {
@@ -182,10 +199,12 @@ export function queryInfoBody(fileId: FileId, infoType: number, cls: number, max
   return Buffer.concat([b, Buffer.alloc(1)]);
 }
 
-export function parseQueryInfo(b: Buffer): Buffer {
-  const off = b.readUInt16LE(2) - 64;
-  const len = b.readUInt32LE(4);
-  return Buffer.from(b.subarray(off, off + len));
+/** SMB2 QUERY_INFO Response (StructureSize 9): the output buffer, at most `maxOutput` bytes. */
+export function parseQueryInfo(b: Buffer, maxOutput: number): Buffer {
+  const w = structure(b, 9);
+  const len = w.u32(4, 'OutputBufferLength');
+  if (len > maxOutput) throw new Malformed('OutputBufferLength', `(${len}) is more than the ${maxOutput} byte(s) asked for`);
+  return payload(b, w.u16(2, 'OutputBufferOffset'), len, 'OutputBufferOffset', 'OutputBufferLength');
 }
 
 export function setInfoBody(fileId: FileId, infoType: number, cls: number, data: Buffer): Buffer {
@@ -220,20 +239,25 @@ export interface DirEntry {
   lastWriteTime: bigint;
 }
 
-export function parseDirectory(b: Buffer): DirEntry[] {
-  const data = parseQueryInfo(b); // same OutputBufferOffset/Length layout
+/** SMB2 QUERY_DIRECTORY Response (StructureSize 9) holding FILE_DIRECTORY_INFORMATION entries. */
+export function parseDirectory(b: Buffer, maxOutput: number): DirEntry[] {
+  const data = new Wire(parseQueryInfo(b, maxOutput), 'output buffer'); // same OutputBufferOffset/Length layout
   const out: DirEntry[] = [];
   for (let at = 0; at < data.length;) {
-    const next = data.readUInt32LE(at);
-    const nameLen = data.readUInt32LE(at + 60);
+    const next = data.u32(at, `FILE_DIRECTORY_INFORMATION[${out.length}].NextEntryOffset`);
+    const nameLen = data.u32(at + 60, `FILE_DIRECTORY_INFORMATION[${out.length}].FileNameLength`);
+    const name = data.bytes(at + 64, nameLen, `FILE_DIRECTORY_INFORMATION[${out.length}].FileName`);
     out.push({
-      lastWriteTime: data.readBigUInt64LE(at + 24),
-      endOfFile: data.readBigUInt64LE(at + 40),
-      allocationSize: data.readBigUInt64LE(at + 48),
-      attributes: data.readUInt32LE(at + 56),
-      name: data.subarray(at + 64, at + 64 + nameLen).toString('utf16le'),
+      lastWriteTime: data.u64(at + 24, 'LastWriteTime'),
+      endOfFile: data.u64(at + 40, 'EndOfFile'),
+      allocationSize: data.u64(at + 48, 'AllocationSize'),
+      attributes: data.u32(at + 56, 'FileAttributes'),
+      name: name.toString('utf16le'),
     });
     if (!next) break;
+    if (next < 64 + nameLen) {
+      throw new Malformed(`FILE_DIRECTORY_INFORMATION[${out.length - 1}].NextEntryOffset`, `(${next}) points inside the entry`);
+    }
     at += next;
   }
   return out;

@@ -6,6 +6,7 @@
 // legacy provider) and no MIC is sent, so SPNEGO needs no mechListMIC either.
 
 import { createHmac, randomBytes } from 'node:crypto';
+import { Malformed } from './errors';
 import { md4 } from './md4';
 
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
@@ -65,18 +66,24 @@ export interface NtlmChallenge {
 export function parseChallenge(msg: Uint8Array): NtlmChallenge {
   const b = Buffer.from(msg);
   if (b.length < 48 || !b.subarray(0, 8).equals(SIGNATURE) || b.readUInt32LE(8) !== 2) {
-    throw new Error('the server did not answer with an NTLMSSP CHALLENGE message');
+    throw new Malformed(
+      'the NTLMSSP token',
+      `is not a CHALLENGE message (${b.length} bytes; it needs 48, the NTLMSSP signature and MessageType 2)`,
+    );
   }
-  const field = (at: number) => {
+  const field = (at: number, name: string) => {
     const len = b.readUInt16LE(at);
     const off = b.readUInt32LE(at + 4);
+    if (len > 0 && off + len > b.length) {
+      throw new Malformed(`CHALLENGE ${name}Fields`, `(offset ${off}, length ${len}) point past the ${b.length}-byte message`);
+    }
     return b.subarray(off, off + len);
   };
   return {
-    targetName: field(12).toString('utf16le'),
+    targetName: field(12, 'TargetName').toString('utf16le'),
     flags: b.readUInt32LE(20),
     serverChallenge: Buffer.from(b.subarray(24, 32)),
-    targetInfo: Buffer.from(field(40)),
+    targetInfo: Buffer.from(field(40, 'TargetInfo')),
   };
 }
 
@@ -119,6 +126,8 @@ function avTimestamp(targetInfo: Buffer): Buffer | undefined {
     const id = targetInfo.readUInt16LE(at);
     const len = targetInfo.readUInt16LE(at + 2);
     if (id === 0) break;
+    if (at + 4 + len > targetInfo.length)
+      throw new Malformed(`CHALLENGE TargetInfo AvPair ${id}`, `(AvLen ${len}) runs past the target info`);
     if (id === 7 && len === 8) return Buffer.from(targetInfo.subarray(at + 4, at + 12));
     at += 4 + len;
   }

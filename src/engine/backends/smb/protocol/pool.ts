@@ -31,7 +31,10 @@ export interface SmbClientSettings {
   ciphers?: Smb3Cipher[];
   sign?: boolean;
   encrypt?: boolean;
+  /** Time for a request's first answer (final or interim); EXTENT_LENS_SMB_TIMEOUT_MS, default 30 s. */
   timeoutMs?: number;
+  /** Time for its final answer after an interim one; EXTENT_LENS_SMB_MAX_WAIT_MS, default 4 × timeoutMs. */
+  maxWaitMs?: number;
 }
 
 let settings: SmbClientSettings = {};
@@ -47,6 +50,8 @@ function envSettings(): SmbClientSettings {
   if (d) out.dialects = d.split(',').map((x) => x.trim()) as DialectName[];
   const t = Number(process.env.EXTENT_LENS_SMB_TIMEOUT_MS);
   if (t > 0) out.timeoutMs = t;
+  const w = Number(process.env.EXTENT_LENS_SMB_MAX_WAIT_MS);
+  if (w > 0) out.maxWaitMs = w;
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { aeadDecrypt, aeadEncrypt, type Smb3Cipher } from './crypto';
+import { Malformed } from './errors';
 import { TRANSFORM_MAGIC } from './header';
 
 export const TRANSFORM_SIZE = 52;
@@ -27,9 +28,11 @@ export function transformSessionId(msg: Buffer): bigint {
 }
 
 export function decryptMessage(cipher: Smb3Cipher, key: Buffer, msg: Buffer): Buffer {
-  if (msg.length < TRANSFORM_SIZE) throw new Error('truncated SMB3 transform header');
+  if (msg.length < TRANSFORM_SIZE)
+    throw new Malformed('the SMB2 TRANSFORM_HEADER', `needs ${TRANSFORM_SIZE} bytes, but the message has ${msg.length}`);
   const size = msg.readUInt32LE(36);
   const data = msg.subarray(TRANSFORM_SIZE);
-  if (data.length !== size) throw new Error('SMB3 transform: size mismatch');
+  if (data.length !== size)
+    throw new Malformed('TRANSFORM_HEADER OriginalMessageSize', `(${size}) is not the ${data.length} encrypted bytes that follow`);
   return aeadDecrypt(cipher, key, msg.subarray(20, 36), msg.subarray(20, TRANSFORM_SIZE), data, msg.subarray(4, 20));
 }
