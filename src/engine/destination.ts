@@ -44,7 +44,8 @@ export interface LocalNames {
 
 /**
  * node:fs for local names. fs.realpathSync.native is realpath(3); the JavaScript
- * fs.realpathSync first normalises ".." as text, which is the very bug this avoids.
+ * fs.realpathSync first normalises ".." as text, which is the very bug this avoids
+ * (docs/facts/linux.md#paths-as-the-kernel-resolves-them-destinations).
  */
 export const localNames: LocalNames = {
   realpath: (p) => fs.realpathSync.native(p),
