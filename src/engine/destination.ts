@@ -206,12 +206,14 @@ export function isTempName(name: string): boolean {
   return /^\.el-[0-9a-f]{12}\.tmp$/.test(name) || /^\..*\.extent-lens-[0-9a-f]{12}\.tmp$/.test(name);
 }
 
-function existsError(operation: Operation, final: string): FsctlError {
+function existsError(operation: Operation, final: string, dangling = false): FsctlError {
   return new FsctlError({
     operation,
     code: 'E_EXISTS',
     paths: [final],
-    message: `${operation}: ${final} already exists (E_EXISTS); choose another name, or ask to rename or overwrite.`,
+    message: dangling
+      ? `${operation}: ${final} is taken by a dangling symbolic link (E_EXISTS); choose another name, ask to rename, or remove the link.`
+      : `${operation}: ${final} already exists (E_EXISTS); choose another name, or ask to rename or overwrite.`,
   });
 }
 
@@ -285,7 +287,7 @@ export async function resolveDestination(
   let existing = info.kind === 'directory' ? await dfs.stat(final) : info;
   const link = local?.isLink(final) ?? false;
   if (existing.kind !== 'missing' || link) {
-    if (policy === 'fail') throw existsError(operation, final);
+    if (policy === 'fail') throw existsError(operation, final, link && existing.kind === 'missing');
     if (policy === 'overwrite') {
       if (link && existing.kind === 'missing') throw danglingError(operation, final);
       if (link) {
