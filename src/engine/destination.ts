@@ -7,8 +7,8 @@
 //      "name (clone 2).ext", ..., at most 255 bytes) or overwrite (only when asked, only a
 //      regular file this process could open for writing; a link to a file is written through,
 //      a dangling link is refused as cp refuses it);
-//   3. the data goes to a short temporary name in the destination folder
-//      (".el-<random>.tmp", whatever the final name's length) and is renamed at the end; without overwrite the
+//   3. the data goes to a short temporary name in the destination folder (".el-<random>.tmp",
+//      whatever the final name's length) and is renamed at the end; without overwrite the
 //      rename refuses to replace (renameat2 RENAME_NOREPLACE, or link()+unlink()), so a file
 //      created meanwhile is never clobbered;
 //   4. after an error or a cancel the temporary file is removed: nothing is left.
