@@ -1,10 +1,14 @@
 // Where a clone or copy lands, and how it gets there without ever losing an existing file:
-//   1. resolve: an existing folder keeps the source's name; anything else is a new file path
-//      whose folder must exist;
+//   1. resolve: an existing folder (a link to one too) keeps the source's name; anything else
+//      is a new file path whose folder must exist. Local folders are resolved by the file
+//      system (realpath(3)), never as text: "sub/../t.bin" with sub -> ../else/deep is
+//      else/t.bin, as for the kernel and cp. Names are then made in that resolved folder;
 //   2. an existing name follows the policy: fail (E_EXISTS), rename ("name (clone).ext",
-//      "name (clone 2).ext", ...) or overwrite (only when asked);
-//   3. the data goes to a temporary name in the destination folder
-//      (".name.extent-lens-<random>.tmp") and is renamed at the end; without overwrite the
+//      "name (clone 2).ext", ..., at most 255 bytes) or overwrite (only when asked, only a
+//      regular file this process could open for writing; a link to a file is written through,
+//      a dangling link is refused as cp refuses it);
+//   3. the data goes to a short temporary name in the destination folder (".el-<random>.tmp",
+//      whatever the final name's length) and is renamed at the end; without overwrite the
 //      rename refuses to replace (renameat2 RENAME_NOREPLACE, or link()+unlink()), so a file
 //      created meanwhile is never clobbered;
 //   4. after an error or a cancel the temporary file is removed: nothing is left.
@@ -24,7 +28,30 @@ export interface DestinationFs {
   rename(from: string, to: string, replace: boolean): Promise<void>;
   remove(path: string): Promise<void>;
   readonly path: Pick<typeof nodePath.posix, 'join' | 'dirname' | 'basename' | 'extname'>;
+  /** Local file systems: names resolved as the kernel resolves them (absent on SMB). */
+  readonly local?: LocalNames;
 }
+
+/** How the kernel resolves local names: never by the text of the path. */
+export interface LocalNames {
+  /** realpath(3) of an existing path: links and ".." resolved by the file system. */
+  realpath(p: string): string;
+  /** True when `p` itself is a symbolic link (lstat). */
+  isLink(p: string): boolean;
+  /** Throws the OS error (EACCES, EROFS, EPERM, ...) when this process could not open `p` for writing. */
+  checkWritable(p: string): void;
+}
+
+/**
+ * node:fs for local names. fs.realpathSync.native is realpath(3); the JavaScript
+ * fs.realpathSync first normalises ".." as text, which is the very bug this avoids
+ * (docs/facts/linux.md#paths-as-the-kernel-resolves-them-destinations).
+ */
+export const localNames: LocalNames = {
+  realpath: (p) => fs.realpathSync.native(p),
+  isLink: (p) => fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false,
+  checkWritable: (p) => fs.accessSync(p, fs.constants.W_OK),
+};
 
 /** Local files through node:fs (link()+unlink() gives a rename that never replaces). */
 export const nodeDestinationFs: DestinationFs = {
@@ -46,6 +73,7 @@ export const nodeDestinationFs: DestinationFs = {
     }
   },
   path: nodePath,
+  local: localNames,
 };
 
 /** Splits 'smb://user@host:port/share/dir' into the authority prefix and the posix path after it. */
@@ -86,6 +114,7 @@ export function destinationFsFor(backend: ExtendedBackend, forPath: string): Des
         rename: (a, b, r) => backend.rename!(a, b, r),
         remove: (p) => backend.remove!(p),
         path: smb ? smbPathOps : nodePath,
+        local: smb ? undefined : localNames,
       };
       cache.set(backend, dfs);
     }
@@ -126,33 +155,65 @@ export class ResolvedDestination {
   }
 }
 
-/** "name (clone).ext", "name (clone 2).ext", ... (n = 1 gives the first form). */
-export function renamedName(name: string, label: string, n: number, p: DestinationFs['path'] = nodePath): string {
-  const ext = p.extname(name);
-  const stem = ext && ext !== name ? name.slice(0, -ext.length) : name;
-  const tag = n <= 1 ? `(${label})` : `(${label} ${n})`;
-  return `${stem} ${tag}${ext && ext !== name ? ext : ''}`;
+/** The longest file name (bytes) Linux, macOS and NTFS/SMB (255 UTF-16 units) all accept. */
+export const NAME_MAX = 255;
+
+/** `s` cut to at most `max` UTF-8 bytes, never inside a character. */
+function cutUtf8(s: string, max: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > max) break;
+    out += ch;
+  }
+  return out;
 }
 
-/** ".name.extent-lens-<random>.tmp": hidden, unique, in the destination folder (same volume). */
-export function tempName(dir: string, name: string, p: DestinationFs['path'] = nodePath): string {
+/**
+ * "name (clone).ext", "name (clone 2).ext", ... (n = 1 gives the first form). At most NAME_MAX
+ * bytes: a longer result keeps the tag and the extension and cuts the stem on a character
+ * boundary (the whole name when the extension alone leaves no room).
+ */
+export function renamedName(name: string, label: string, n: number, p: DestinationFs['path'] = nodePath): string {
+  const ext = p.extname(name);
+  const hasExt = ext !== '' && ext !== name;
+  const tag = n <= 1 ? `(${label})` : `(${label} ${n})`;
+  let stem = hasExt ? name.slice(0, -ext.length) : name;
+  let tail = ` ${tag}${hasExt ? ext : ''}`;
+  if (Buffer.byteLength(stem) + Buffer.byteLength(tail) > NAME_MAX) {
+    if (Buffer.byteLength(tail) >= NAME_MAX) [stem, tail] = [name, ` ${tag}`];
+    stem = cutUtf8(stem, NAME_MAX - Buffer.byteLength(tail));
+  }
+  return stem + tail;
+}
+
+/**
+ * ".el-<random>.tmp": hidden, unique, in the destination folder (same volume), 20 bytes
+ * whatever the final name (`_name`, kept for callers) is, so a final name of up to NAME_MAX
+ * bytes never makes the temporary name too long.
+ */
+export function tempName(dir: string, _name?: string, p: DestinationFs['path'] = nodePath): string {
   // 48 random bits; a collision would only make the O_EXCL create fail, never overwrite.
   const tag = Math.floor(Math.random() * 2 ** 48)
     .toString(16)
     .padStart(12, '0');
-  return p.join(dir, `.${name}.extent-lens-${tag}.tmp`);
+  return p.join(dir, `.el-${tag}.tmp`);
 }
 
+/** A temporary name of this version (".el-<12 hex>.tmp") or of older ones (".name.extent-lens-<12 hex>.tmp"). */
 export function isTempName(name: string): boolean {
-  return /^\..*\.extent-lens-[0-9a-f]{12}\.tmp$/.test(name);
+  return /^\.el-[0-9a-f]{12}\.tmp$/.test(name) || /^\..*\.extent-lens-[0-9a-f]{12}\.tmp$/.test(name);
 }
 
-function existsError(operation: Operation, final: string): FsctlError {
+function existsError(operation: Operation, final: string, dangling = false): FsctlError {
   return new FsctlError({
     operation,
     code: 'E_EXISTS',
     paths: [final],
-    message: `${operation}: ${final} already exists (E_EXISTS); choose another name, or ask to rename or overwrite.`,
+    message: dangling
+      ? `${operation}: ${final} is taken by a dangling symbolic link (E_EXISTS); choose another name, ask to rename, or remove the link.`
+      : `${operation}: ${final} already exists (E_EXISTS); choose another name, or ask to rename or overwrite.`,
   });
 }
 
@@ -172,9 +233,10 @@ export async function resolveDestination(
   sourceInfo?: PathInfo,
 ): Promise<ResolvedDestination> {
   const p = dfs.path;
+  const local = dfs.local;
   let info: PathInfo;
   try {
-    info = await dfs.stat(destination);
+    info = await dfs.stat(destination); // follows links: a link to a folder is that folder, as for cp
   } catch (e) {
     throw nodeFsError(operation, e, [destination]);
   }
@@ -192,6 +254,7 @@ export async function resolveDestination(
         paths: [destination],
         message: `${operation}: the destination folder ${destination} does not exist (ENOENT); create it first or give a file name.`,
       });
+    // dirname only drops the last name ("sub/../t.bin" -> "sub/.."); the file system resolves the rest.
     dir = p.dirname(destination);
     name = p.basename(destination);
     let dirInfo: PathInfo;
@@ -217,12 +280,22 @@ export async function resolveDestination(
         message: `${operation}: ${dir} is not a folder (ENOTDIR); the destination must be a folder or a new file path.`,
       });
   }
+  // The folder as the file system resolves it (a join would simplify "sub/.." as text, which
+  // with sub a link is another folder); every name below is made in it.
+  if (local) dir = realFolder(operation, dir, local);
   let final = p.join(dir, name);
-  const existing = info.kind === 'directory' ? await dfs.stat(final) : info;
-  let overwrite = false;
-  if (existing.kind !== 'missing') {
-    if (policy === 'fail') throw existsError(operation, final);
+  let existing = info.kind === 'directory' ? await dfs.stat(final) : info;
+  const link = local?.isLink(final) ?? false;
+  if (existing.kind !== 'missing' || link) {
+    if (policy === 'fail') throw existsError(operation, final, link && existing.kind === 'missing');
     if (policy === 'overwrite') {
+      if (link && existing.kind === 'missing') throw danglingError(operation, final);
+      if (link) {
+        // Written through, as cp writes through it: the file the link names is replaced, the link stays.
+        final = realFolder(operation, final, local!);
+        dir = p.dirname(final);
+        existing = await dfs.stat(final);
+      }
       if (existing.kind !== 'file') throw notRegularError(operation, final, existing.kind);
       if (sourceInfo?.fileId && existing.fileId === sourceInfo.fileId)
         throw new FsctlError({
@@ -231,18 +304,62 @@ export async function resolveDestination(
           paths: [source, final],
           message: `${operation}: the destination ${final} is the source itself (E_BAD_INPUT); overwriting it would destroy the data.`,
         });
-      overwrite = true;
-    } else {
-      final = await freeRenamedPath(dir, name, label, dfs);
+      if (local) checkWritable(operation, final, local);
+      return new ResolvedDestination(dir, final, true, policy, label, p);
     }
+    final = await freeRenamedPath(dir, name, label, dfs);
   }
-  return new ResolvedDestination(dir, final, overwrite, policy, label, p);
+  return new ResolvedDestination(dir, final, false, policy, label, p);
+}
+
+function realFolder(operation: Operation, dir: string, local: LocalNames): string {
+  try {
+    return local.realpath(dir);
+  } catch (e) {
+    throw nodeFsError(operation, e, [dir]);
+  }
+}
+
+/** A link to nothing: cp refuses to write through it ("not writing through dangling symlink"). */
+function danglingError(operation: Operation, final: string): FsctlError {
+  return new FsctlError({
+    operation,
+    code: 'E_DANGLING_LINK',
+    paths: [final],
+    message: `${operation}: ${final} is a dangling symbolic link (E_DANGLING_LINK); overwrite does not write through a link to a missing file, as cp does not. Remove the link, or choose another name.`,
+  });
+}
+
+/**
+ * Overwrite replaces the directory entry (a rename over it), which the folder's permissions
+ * allow even for a file this process may not write; it is refused unless the file itself is
+ * writable, so overwrite never does what cp (which opens the file for writing) could not.
+ */
+function checkWritable(operation: Operation, final: string, local: LocalNames): void {
+  try {
+    local.checkWritable(final);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code !== 'EACCES') throw nodeFsError(operation, e, [final]);
+    throw new FsctlError({
+      operation,
+      code: 'EACCES',
+      errno: 13,
+      syscall: 'access',
+      paths: [final],
+      message: `${operation}: you cannot open the existing file ${final} for writing (EACCES), so it is not overwritten; make it writable (chmod u+w), or choose another name or ask to rename.`,
+    });
+  }
+}
+
+/** Taken: a name that exists, or a link that leads nowhere (it still takes the name). */
+async function isTaken(candidate: string, dfs: DestinationFs): Promise<boolean> {
+  return (await dfs.stat(candidate)).kind !== 'missing' || (dfs.local?.isLink(candidate) ?? false);
 }
 
 async function freeRenamedPath(dir: string, name: string, label: string, dfs: DestinationFs, startAt = 1): Promise<string> {
   for (let n = startAt; n < 10000; n++) {
     const candidate = dfs.path.join(dir, renamedName(name, label, n, dfs.path));
-    if ((await dfs.stat(candidate)).kind === 'missing') return candidate;
+    if (!(await isTaken(candidate, dfs))) return candidate;
   }
   throw new FsctlError({
     operation: 'clone',

@@ -11,6 +11,7 @@ export type EngineCode =
   | 'E_OVERLAP' // source and destination ranges overlap within one file
   | 'E_RANGE' // negative, overflowing or past-EOF offsets
   | 'E_EXISTS' // destination exists and the policy is 'fail'
+  | 'E_DANGLING_LINK' // overwrite of a symbolic link to nothing (cp will not write through it)
   | 'E_NOT_REGULAR' // a directory, FIFO, socket or device where a regular file is needed
   | 'E_UNSUPPORTED' // this OS / file system / server cannot do the operation at all
   | 'E_CANCELLED' // the caller cancelled; nothing was left behind

@@ -4,7 +4,7 @@
 // (Over 400 lines: one file per front end, so the fixtures are mounted once for all subcommands.)
 
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -221,6 +221,80 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
     const over = cliJson(['clone', src, dest, '--on-existing', 'overwrite']);
     assert.equal(over.destination, dest);
     assert.equal(fs.readFileSync(dest, 'utf8'), 'new content\n');
+  });
+
+  test('clone/copy: DEST as the kernel resolves it (link/..), 254-byte names, a dangling link, a read-only file of another user', () => {
+    const dir = path.join(xfs.mnt, 'kernel-paths');
+    fs.mkdirSync(path.join(dir, 'else', 'deep'), { recursive: true });
+    fs.symlinkSync('else/deep', path.join(dir, 'sub'));
+    const src = path.join(dir, 'src.bin');
+    fs.writeFileSync(src, 'new content\n');
+    fs.writeFileSync(path.join(dir, 't.bin'), 'unrelated\n');
+    fs.writeFileSync(path.join(dir, 'else', 't.bin'), 'old\n');
+    // Relative to the working folder, as a person types it: sub/.. is else/, as for cp.
+    for (const cmd of ['clone', 'copy']) {
+      const r = cli([cmd, 'src.bin', 'sub/../t.bin', '--on-existing', 'overwrite', '--json'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).destination, path.join(dir, 'else', 't.bin'));
+    }
+    assert.equal(fs.readFileSync(path.join(dir, 'else', 't.bin'), 'utf8'), 'new content\n');
+    assert.equal(fs.readFileSync(path.join(dir, 't.bin'), 'utf8'), 'unrelated\n');
+    // 254-byte names: copy, overwrite and rename all work (the temporary name is short).
+    const long = path.join(dir, 'n'.repeat(250) + '.bin');
+    for (const args of [
+      ['copy'],
+      ['copy', '--on-existing', 'overwrite'],
+      ['clone', '--on-existing', 'overwrite'],
+      ['clone', '--on-existing', 'rename'],
+    ]) {
+      const r = cli([args[0], src, long, ...args.slice(1)]);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    // A dangling link: overwrite refuses to write through it, in words that fit (not "ask to overwrite").
+    const dangling = path.join(dir, 'dangling.bin');
+    fs.symlinkSync('missing/nothing.bin', dangling);
+    const d = cli(['clone', src, dangling, '--on-existing', 'overwrite']);
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, /dangling symbolic link \(E_DANGLING_LINK\)/);
+    assert.doesNotMatch(d.stderr, /ask to rename or overwrite/);
+    assert.equal(fs.readlinkSync(dangling), 'missing/nothing.bin');
+    // As another user, in a folder that user owns: a root-owned read-only file is not replaced.
+    if (process.getuid?.() === 0) {
+      fs.chmodSync(path.dirname(xfs.mnt), 0o755);
+      const mine = path.join(dir, 'mine');
+      fs.mkdirSync(mine);
+      fs.chownSync(mine, 65534, 65534);
+      const theirs = path.join(mine, 'root-ro.bin');
+      fs.writeFileSync(theirs, 'root data\n');
+      fs.chmodSync(theirs, 0o444);
+      for (const cmd of ['clone', 'copy']) {
+        const r = spawnSync(
+          'setpriv',
+          [
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            process.execPath,
+            ...CLI_ARGV,
+            cmd,
+            src,
+            theirs,
+            '--on-existing',
+            'overwrite',
+          ],
+          {
+            encoding: 'utf8',
+            cwd: '/',
+            env: { ...process.env, HOME: '/tmp', TMPDIR: '/tmp' },
+          },
+        );
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stderr, /cannot open the existing file .*root-ro\.bin for writing \(EACCES\)/);
+      }
+      assert.equal(fs.readFileSync(theirs, 'utf8'), 'root data\n');
+      assert.equal(fs.statSync(theirs).uid, 0);
+      assert.deepEqual(listDir(mine), ['root-ro.bin']);
+    }
   });
 
   test('clone: ext4 refuses with EOPNOTSUPP and leaves nothing; --fallback copy copies and says so', () => {

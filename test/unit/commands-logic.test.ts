@@ -100,7 +100,10 @@ test('existing destination policy: never overwrite unless chosen', () => {
   assert.equal(cloneName('/a/disk.img'), 'disk (clone).img');
   const tmp = comparisonCopyPath('/d/out.img', 42);
   assert.equal(path.dirname(tmp), '/d', 'the comparison copy lands in the destination folder');
-  assert.match(path.basename(tmp), /^\.out\.img\.extent-lens-compare-42\.tmp$/);
+  assert.equal(path.basename(tmp), '.el-compare-42.tmp');
+  assert.equal(path.basename(comparisonCopyPath('/d/' + 'n'.repeat(254), 42)), '.el-compare-42.tmp', 'short whatever the name');
+  assert.equal(destinationInFolder('/src/disk.img', '/d/link/..'), '/d/link/../disk.img', 'never simplified as text');
+  assert.equal(destinationInFolder('/src/disk.img', '/dst/'), '/dst/disk.img');
 });
 
 test('error classification: clone impossible, exists, cancelled', () => {
@@ -194,7 +197,15 @@ test('clone results: shared bytes, space saved, exact wire values', () => {
   };
   assert.equal(sharedBytes(dest.extents), 12288n);
   assert.equal(sharedBytes(dest.extents, 2048n, 4096n), 2048n);
-  const report: OperationReport = { operation: 'clone', method: 'FICLONE', source: '/s', destination: '/d', bytes: big + 8192n, calls: 1, durationMs: 0.5 };
+  const report: OperationReport = {
+    operation: 'clone',
+    method: 'FICLONE',
+    source: '/s',
+    destination: '/d',
+    bytes: big + 8192n,
+    calls: 1,
+    durationMs: 0.5,
+  };
   assert.equal(spaceSaved(report, dest), 12288n);
   assert.equal(spaceSaved({ ...report, fellBack: true, method: 'sparse-copy' }, dest), 0n);
   assert.equal(spaceSaved(report, { ...dest, source: 'seek' }), big + 8192n, 'no FIEMAP: a clone method shares what it reports');
@@ -204,11 +215,26 @@ test('clone results: shared bytes, space saved, exact wire values', () => {
   assert.equal(data.destination.size, (big + 8192n).toString());
   assert.equal(data.spaceSaved, '12288');
   assert.equal(data.method, 'FICLONE');
-  assert.match(reportLogLine({ ...report, fellBack: true, fallbackReason: 'EXDEV' }), /clone via FICLONE .*bytes=1152921504606855168 .*fellBack \(EXDEV\)/);
+  assert.match(
+    reportLogLine({ ...report, fellBack: true, fallbackReason: 'EXDEV' }),
+    /clone via FICLONE .*bytes=1152921504606855168 .*fellBack \(EXDEV\)/,
+  );
 });
 
 test('volume description', () => {
-  const lines = describeVolume({ path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, supportsClone: true, cloneEvidence: 'reflink=1', volumeId: '7:0', totalBytes: 1n << 30n }, plainT);
+  const lines = describeVolume(
+    {
+      path: '/m',
+      filesystem: 'xfs',
+      blockSize: 4096,
+      supportsSparse: true,
+      supportsClone: true,
+      cloneEvidence: 'reflink=1',
+      volumeId: '7:0',
+      totalBytes: 1n << 30n,
+    },
+    plainT,
+  );
   assert.match(lines[0], /xfs, 4096-byte blocks, block cloning: yes/);
   assert.ok(lines.some((l) => /1 GiB \(1073741824 bytes\)/.test(l)));
 });

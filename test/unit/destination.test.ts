@@ -73,9 +73,39 @@ test('resolveDestination: the folder and final path of a new file path, in their
   const hidden = await resolveDestination('clone', src, path.join(d, '..hidden'), 'fail', 'clone', nodeDestinationFs);
   assert.equal(hidden.final, path.join(d, '..hidden'));
   assert.equal(hidden.dir, d);
+  // A relative path names a file in the working folder, reported as the file system resolves it.
   const here = await resolveDestination('clone', src, 'clone.bin', 'fail', 'clone', nodeDestinationFs);
-  assert.equal(here.final, 'clone.bin');
-  assert.equal(here.dir, '.');
+  assert.equal(here.final, path.join(fs.realpathSync.native('.'), 'clone.bin'));
+  assert.equal(here.dir, fs.realpathSync.native('.'));
+});
+
+test('resolveDestination: ".." after a link is resolved by the file system, never as text', async () => {
+  const d = fs.mkdtempSync(path.join(root, 'l-'));
+  const src = path.join(d, 'src.bin');
+  fs.writeFileSync(src, 'x');
+  fs.mkdirSync(path.join(d, 'else', 'deep'), { recursive: true });
+  fs.symlinkSync('else/deep', path.join(d, 'sub'));
+  fs.writeFileSync(path.join(d, 't.bin'), 'unrelated');
+  const r = await resolveDestination('copy', src, `${d}/sub/../t.bin`, 'overwrite', 'copy', nodeDestinationFs);
+  assert.equal(r.final, path.join(d, 'else', 't.bin'));
+  assert.equal(r.overwrite, false);
+  assert.equal(path.dirname(r.temp), path.join(d, 'else'));
+  const f = await resolveDestination('copy', src, `${d}/sub/..`, 'fail', 'copy', nodeDestinationFs);
+  assert.equal(f.final, path.join(d, 'else', 'src.bin'));
+});
+
+test('renamedName and tempName stay within NAME_MAX (255 bytes) whatever the name', () => {
+  const long = 'n'.repeat(250) + '.bin';
+  const r = renamedName(long, 'clone', 12);
+  assert.equal(Buffer.byteLength(r), 255);
+  assert.ok(r.endsWith(' (clone 12).bin'), r);
+  // Multi-byte characters are never cut in half.
+  const wide = renamedName('€'.repeat(84) + '.x', 'copy', 1);
+  assert.ok(Buffer.byteLength(wide) <= 255 && wide === '€'.repeat(82) + ' (copy).x', wide);
+  // An extension that leaves no room: the whole name is cut, the tag kept.
+  const ext = renamedName('a.' + 'e'.repeat(253), 'clone', 1);
+  assert.ok(Buffer.byteLength(ext) <= 255 && ext.endsWith(' (clone)'), ext);
+  assert.equal(path.basename(tempName('/x', long)).length, 20);
 });
 
 test('commitDestination never replaces without overwrite; rename picks the next free name', async () => {
@@ -95,7 +125,12 @@ test('commitDestination never replaces without overwrite; rename picks the next 
 });
 
 test('relabelError replaces the temp path by the final one', () => {
-  const e = new FsctlError({ operation: 'clone', code: 'EXDEV', paths: ['/s', '/d/.t.tmp'], message: 'clone: failed on /s -> /d/.t.tmp (EXDEV).' });
+  const e = new FsctlError({
+    operation: 'clone',
+    code: 'EXDEV',
+    paths: ['/s', '/d/.t.tmp'],
+    message: 'clone: failed on /s -> /d/.t.tmp (EXDEV).',
+  });
   const r = relabelError(e, '/d/.t.tmp', '/d/t') as FsctlError;
   assert.deepEqual(r.paths, ['/s', '/d/t']);
   assert.equal(r.message, 'clone: failed on /s -> /d/t (EXDEV).');
@@ -105,7 +140,10 @@ test('clone between an smb:// path and a local path: E_CROSS_VOLUME before any c
   const { createEngine } = await import('../../src/engine');
   const e = createEngine();
   await assert.rejects(e.clone('smb://nobody@127.0.0.1:1/share/a.bin', root), (x: FsctlError) => x.code === 'E_CROSS_VOLUME');
-  await assert.rejects(e.cloneRange('/etc/hostname', 0n, 'smb://nobody@127.0.0.1:1/share/a.bin', 0n, 4096n), (x: FsctlError) => x.code === 'E_CROSS_VOLUME');
+  await assert.rejects(
+    e.cloneRange('/etc/hostname', 0n, 'smb://nobody@127.0.0.1:1/share/a.bin', 0n, 4096n),
+    (x: FsctlError) => x.code === 'E_CROSS_VOLUME',
+  );
 });
 
 test('an error without paths from a backend gets the request paths (smb connection refused)', async () => {

@@ -3,9 +3,12 @@
 
 import * as path from 'node:path';
 
-/** The engine keeps the source's name when the destination is a folder. */
+/**
+ * The engine keeps the source's name when the destination is a folder. The folder's text is
+ * kept as given (path.join would simplify "link/.." as text, which with a link is another folder).
+ */
 export function destinationInFolder(source: string, folder: string): string {
-  return path.join(folder, path.basename(source));
+  return folder.endsWith(path.sep) || folder.endsWith('/') ? folder + path.basename(source) : folder + path.sep + path.basename(source);
 }
 
 export function samePath(a: string, b: string, caseInsensitive = process.platform === 'win32' || process.platform === 'darwin'): boolean {
@@ -22,9 +25,12 @@ export function mustRename(source: string, destination: string): boolean {
   return samePath(source, destination);
 }
 
-/** Name of the throw-away physical copy made for "compare with a copy", next to `dest`. */
+/**
+ * Name of the throw-away physical copy made for "compare with a copy", next to `dest`: short
+ * whatever `dest`'s name (a name of up to 255 bytes must leave room for it).
+ */
 export function comparisonCopyPath(dest: string, stamp: number = Date.now()): string {
-  return path.join(path.dirname(dest), `.${path.basename(dest)}.extent-lens-compare-${stamp}.tmp`);
+  return path.join(path.dirname(dest), `.el-compare-${stamp}.tmp`);
 }
 
 /** "disk.img" -> "disk (clone).img": the save dialog's suggestion for Block Clone To. */
