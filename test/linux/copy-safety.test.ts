@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type FsctlError } from '../../src/engine';
 import { LinuxBackend } from '../../src/engine/backends/linux';
-import { loadLibc, type Libc } from '../../src/engine/backends/linux/libc';
+import { loadLibc, O_TMPFILE, type Libc } from '../../src/engine/backends/linux/libc';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { listing, sha256, writeData } from '../support/sparse-files';
 
@@ -47,6 +47,24 @@ function withUmask<T>(mask: number, f: () => Promise<T>): Promise<T> {
 }
 
 const mode = (p: string): number => fs.statSync(p).mode & 0o7777;
+
+/** The real libc, except that open(dir, O_TMPFILE) fails with EOPNOTSUPP (a file system without it). */
+function noTmpfile(): Libc {
+  const real = loadLibc();
+  let fake = 0;
+  return {
+    ...real,
+    open(p, flags, m) {
+      if ((flags & O_TMPFILE) === O_TMPFILE) {
+        fake = 95; // EOPNOTSUPP
+        return -1;
+      }
+      fake = 0;
+      return real.open(p, flags, m);
+    },
+    errno: () => fake || real.errno(),
+  };
+}
 
 describe('copy and clone safety (xfs + ext4)', { skip: skipReason('xfs') ?? skipReason('ext4') }, () => {
   let xfs: TestFs;
@@ -131,6 +149,31 @@ describe('copy and clone safety (xfs + ext4)', { skip: skipReason('xfs') ?? skip
       assert.ok(fs.statfsSync(out).bfree >= free0 - 16, 'no space held by a leftover inode');
       fs.rmSync(d, { recursive: true });
     }
+  });
+
+  test('without O_TMPFILE: a hidden temporary name while the copy runs, cp modes, removed after a cancel', async () => {
+    const eng = createEngine({ backend: new LinuxBackend(noTmpfile()) });
+    const d = freshDir(ext4, 'named');
+    const src = path.join(d, 'src.bin');
+    writeData(src, 8 * MiB);
+    fs.chmodSync(src, 0o6755);
+    const out = freshDir(ext4, 'named-out');
+    const seen: string[][] = [];
+    const r = await withUmask(0o077, () => eng.copy(src, path.join(out, 'dst.bin'), { onProgress: () => seen.push(listing(out)) }));
+    assert.ok(
+      seen.some((l) => l.length === 1 && /^\.dst\.bin\.extent-lens-[0-9a-f]{12}\.tmp$/.test(l[0])),
+      JSON.stringify(seen),
+    );
+    assert.equal(r.destination, path.join(out, 'dst.bin'));
+    assert.equal(mode(r.destination!), 0o700);
+    assert.equal(sha256(r.destination!), sha256(src));
+    assert.deepEqual(listing(out), ['dst.bin']);
+    const ac = new AbortController();
+    await assert.rejects(
+      eng.copy(src, path.join(out, 'again.bin'), { signal: ac.signal, onProgress: () => ac.abort() }),
+      (e: FsctlError) => e.code === 'E_CANCELLED',
+    );
+    assert.deepEqual(listing(out), ['dst.bin']);
   });
 
   test('/proc and /sys files copy exactly what reading them gives (their sizes say 0 and 4096)', async () => {
