@@ -285,24 +285,32 @@ describe('copy and clone safety (xfs + ext4)', { skip: skipReason('xfs') ?? skip
     });
   });
 
-  test('an active swap file is copied (copy_file_range refuses it with ETXTBSY; read/write copies it, as cp does)', async (t) => {
-    const d = freshDir(ext4, 'swap');
-    const swap = path.join(d, 'swapfile');
-    fs.writeFileSync(swap, Buffer.alloc(16 * MiB));
-    fs.chmodSync(swap, 0o600);
-    execFileSync('mkswap', [swap], { stdio: 'ignore' });
-    const on = spawnSync('swapon', [swap], { encoding: 'utf8' });
-    if (on.status !== 0) {
-      t.skip(`swapon is not possible here: ${(on.stderr || on.error?.message || '').trim()}`);
-      return;
-    }
-    try {
-      const r = await engine.copy(swap, path.join(d, 'copy'));
-      assert.equal(sha256(path.join(d, 'copy')), sha256(swap));
-      assert.equal(r.method, 'sparse-copy');
-      assert.match(r.notes!.join(' '), /ETXTBSY/);
-    } finally {
-      spawnSync('swapoff', [swap]);
+  test('an active swap file is copied, and cloned with fallback copy (copy_file_range and FICLONE refuse it: ETXTBSY)', async (t) => {
+    for (const fsys of [ext4, xfs]) {
+      const d = freshDir(fsys, 'swap');
+      const swap = path.join(d, 'swapfile');
+      fs.writeFileSync(swap, Buffer.alloc(16 * MiB));
+      fs.chmodSync(swap, 0o600);
+      execFileSync('mkswap', [swap], { stdio: 'ignore' });
+      const on = spawnSync('swapon', [swap], { encoding: 'utf8' });
+      if (on.status !== 0) {
+        t.skip(`swapon is not possible here (${fsys.kind}): ${(on.stderr || on.error?.message || '').trim()}`);
+        return;
+      }
+      try {
+        const r = await engine.copy(swap, path.join(d, 'copy'));
+        assert.equal(sha256(path.join(d, 'copy')), sha256(swap));
+        assert.equal(r.method, 'sparse-copy');
+        assert.match(r.notes!.join(' '), /ETXTBSY/);
+        if (fsys.kind === 'xfs') {
+          await assert.rejects(engine.clone(swap, path.join(d, 'clone')), (e: FsctlError) => e.code === 'ETXTBSY');
+          const c = await engine.clone(swap, path.join(d, 'clone'), { fallback: 'copy' });
+          assert.equal(c.fellBack, true);
+          assert.equal(sha256(path.join(d, 'clone')), sha256(swap));
+        }
+      } finally {
+        spawnSync('swapoff', [swap]);
+      }
     }
   });
 });

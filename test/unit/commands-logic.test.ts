@@ -104,7 +104,15 @@ test('existing destination policy: never overwrite unless chosen', () => {
 });
 
 test('error classification: clone impossible, exists, cancelled', () => {
-  for (const code of ['E_CROSS_VOLUME', 'EXDEV', 'EOPNOTSUPP', 'ERROR_NOT_SUPPORTED', 'ERROR_INVALID_FUNCTION', 'E_UNSUPPORTED']) {
+  for (const code of [
+    'E_CROSS_VOLUME',
+    'EXDEV',
+    'EOPNOTSUPP',
+    'ERROR_NOT_SUPPORTED',
+    'ERROR_INVALID_FUNCTION',
+    'E_UNSUPPORTED',
+    'ETXTBSY',
+  ]) {
     assert.equal(errorFacts({ name: 'FsctlError', code, message: 'm' }).cloneImpossible, true, code);
   }
   for (const code of ['EINVAL', 'E_MISALIGNED', 'EACCES', 'ERROR_DISK_FULL']) {
@@ -194,7 +202,15 @@ test('clone results: shared bytes, space saved, exact wire values', () => {
   };
   assert.equal(sharedBytes(dest.extents), 12288n);
   assert.equal(sharedBytes(dest.extents, 2048n, 4096n), 2048n);
-  const report: OperationReport = { operation: 'clone', method: 'FICLONE', source: '/s', destination: '/d', bytes: big + 8192n, calls: 1, durationMs: 0.5 };
+  const report: OperationReport = {
+    operation: 'clone',
+    method: 'FICLONE',
+    source: '/s',
+    destination: '/d',
+    bytes: big + 8192n,
+    calls: 1,
+    durationMs: 0.5,
+  };
   assert.equal(spaceSaved(report, dest), 12288n);
   assert.equal(spaceSaved({ ...report, fellBack: true, method: 'sparse-copy' }, dest), 0n);
   assert.equal(spaceSaved(report, { ...dest, source: 'seek' }), big + 8192n, 'no FIEMAP: a clone method shares what it reports');
@@ -204,11 +220,26 @@ test('clone results: shared bytes, space saved, exact wire values', () => {
   assert.equal(data.destination.size, (big + 8192n).toString());
   assert.equal(data.spaceSaved, '12288');
   assert.equal(data.method, 'FICLONE');
-  assert.match(reportLogLine({ ...report, fellBack: true, fallbackReason: 'EXDEV' }), /clone via FICLONE .*bytes=1152921504606855168 .*fellBack \(EXDEV\)/);
+  assert.match(
+    reportLogLine({ ...report, fellBack: true, fallbackReason: 'EXDEV' }),
+    /clone via FICLONE .*bytes=1152921504606855168 .*fellBack \(EXDEV\)/,
+  );
 });
 
 test('volume description', () => {
-  const lines = describeVolume({ path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, supportsClone: true, cloneEvidence: 'reflink=1', volumeId: '7:0', totalBytes: 1n << 30n }, plainT);
+  const lines = describeVolume(
+    {
+      path: '/m',
+      filesystem: 'xfs',
+      blockSize: 4096,
+      supportsSparse: true,
+      supportsClone: true,
+      cloneEvidence: 'reflink=1',
+      volumeId: '7:0',
+      totalBytes: 1n << 30n,
+    },
+    plainT,
+  );
   assert.match(lines[0], /xfs, 4096-byte blocks, block cloning: yes/);
   assert.ok(lines.some((l) => /1 GiB \(1073741824 bytes\)/.test(l)));
 });
