@@ -17,7 +17,7 @@ export interface CommandContext {
   positionals: string[];
   values: Record<string, string | boolean | undefined>;
   json: boolean;
-  /** Aborted by Ctrl-C (SIGINT); passed to every engine call so nothing is left behind. */
+  /** Aborted by Ctrl-C (SIGINT), SIGTERM or SIGHUP; passed to every engine call so nothing is left behind. */
   signal: AbortSignal;
 }
 

@@ -10,9 +10,13 @@
 // a long time (copy, dig-holes, zero, a --fallback copy) use the engine's worker so that
 // Ctrl-C can stop a running native loop. The engine is loaded lazily, after the
 // arguments are checked, so `--help` and usage errors answer without loading koffi.
-// Ctrl-C aborts the running operation through an AbortSignal; the engine removes what it
-// had started (temporary clone files), and we exit with 130.
+// Ctrl-C, SIGTERM (what `timeout` and service managers send) and SIGHUP (a closed terminal)
+// abort the running operation through an AbortSignal; the engine removes what it had started
+// (temporary files), and we exit with 128 + the signal's number (130 for Ctrl-C). A second
+// signal stops the worker at once after a bounded cleanup (engine.dispose). On Linux a copy or
+// clone has no name until it is complete (O_TMPFILE), so even SIGKILL leaves nothing.
 
+import { constants as osConstants } from 'node:os';
 import { version } from '../../package.json';
 import { parseCommandArgs } from './args';
 import { helpText, type Command, type CommandContext } from './command';
@@ -36,7 +40,8 @@ function topHelp(): string {
     'Paths: local paths or smb://user@host[:port]/share/path (password from',
     'EXTENT_LENS_SMB_PASSWORD).',
     '--json: machine-readable output; every offset and size is a decimal string.',
-    'Exit codes: 0 ok, 1 the operation failed, 2 usage error, 130 cancelled (Ctrl-C).',
+    'Exit codes: 0 ok, 1 the operation failed, 2 usage error, 130 cancelled (Ctrl-C;',
+    '129 SIGHUP, 143 SIGTERM).',
     '',
     "Run 'extent-lens <command> --help' for a command's options.",
     '',
@@ -64,17 +69,22 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Promise<number> {
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    // First Ctrl-C: cancel cleanly. Second: the person insists; leave now.
-    if (interrupts === 1) controller.abort();
-    else process.exit(EXIT_CANCELLED);
-  };
-  // Read-only commands keep the default SIGINT (die at once): nothing to clean up.
-  if (!cmd.readOnly) process.on('SIGINT', onSigint);
-
+  let signalled: NodeJS.Signals | undefined;
   let engine: Engine | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    // First signal: cancel cleanly. Second: the person insists; stop the engine (which still
+    // removes temporary files, for at most a few seconds) and leave.
+    if (signalled === undefined) {
+      signalled = sig;
+      controller.abort();
+      return;
+    }
+    const code = signalExitCode(signalled);
+    void (engine ? engine.dispose() : Promise.resolve()).finally(() => process.exit(code));
+  };
+  // Read-only commands keep the default signal handling (die at once): nothing to clean up.
+  if (!cmd.readOnly) for (const sig of CANCEL_SIGNALS) process.on(sig, onSignal);
+
   try {
     const { positionals, values } = parseCommandArgs(cmd, argv);
     if (values.help) {
@@ -97,11 +107,20 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     await cmd.run(ctx);
     return EXIT_OK;
   } catch (e) {
-    return fail(cmd, e, jsonHint);
+    const code = fail(cmd, e, jsonHint);
+    return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const sig of CANCEL_SIGNALS) process.off(sig, onSignal);
     if (engine) await engine.dispose().catch(() => undefined);
   }
+}
+
+/** Signals that cancel a command that changes files (cleanly: its temporary files are removed). */
+const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** 128 + the signal's number, as shells report a command ended by it (130 for SIGINT). */
+function signalExitCode(sig: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[sig] ?? 2);
 }
 
 function fail(cmd: Command | undefined, e: unknown, json: boolean): number {

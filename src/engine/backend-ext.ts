@@ -51,6 +51,12 @@ export interface PendingClone {
   close(): void;
 }
 
+/** A whole-file copy made but not yet given its final name (BackendExtensions.copyNew). */
+export interface PendingFile extends Omit<PendingClone, 'bytes'> {
+  /** The copy's report (bytes copied, method, calls, notes). */
+  readonly report: OperationReport;
+}
+
 /** Where a new file goes (destination.ts's ResolvedDestination is one). */
 export interface NewFileTarget {
   /** The folder. */
@@ -86,6 +92,12 @@ export interface BackendExtensions {
    * Errors name `to.final`. On failure nothing is left.
    */
   cloneNew?(source: string, to: NewFileTarget, ctx: OpContext): PendingClone;
+  /**
+   * The whole-file copy without its final name yet, like cloneNew: `source` copied into a new
+   * file in `to.dir` (unnamed where the OS allows it, so even a killed process leaves nothing),
+   * in the kernel, or with `portable` by reading and writing. Errors name `to.final`.
+   */
+  copyNew?(source: string, to: NewFileTarget, ctx: OpContext, opts?: { portable?: boolean }): Promise<PendingFile>;
   /** Hole-keeping copy by the backend itself (used for the clone 'copy' fallback). */
   sparseCopy?(source: string, target: string, ctx: OpContext): Promise<OperationReport>;
 }

@@ -16,6 +16,7 @@ export type EngineCode =
   | 'E_UNSUPPORTED' // this OS / file system / server cannot do the operation at all
   | 'E_CANCELLED' // the caller cancelled; nothing was left behind
   | 'E_CROSS_VOLUME' // source and destination on different volumes (detected up front)
+  | 'E_CHANGED' // the source changed size or was written while it was copied
   | 'E_BAD_INPUT' // malformed arguments (not a number, unknown option, ...)
   | 'E_INTERNAL'; // a bug or a crashed engine worker (the message says so; the cause is attached)
 

@@ -6,7 +6,7 @@
 
 import type { Backend } from './backend';
 import { isSmbPath } from './smb-path';
-import type { ExtendedBackend, PathInfo } from './backend-ext';
+import type { ExtendedBackend, PathInfo, PendingFile } from './backend-ext';
 import { limitPackedMap, packExtents, type PackedExtentMap } from './map-format';
 import type { EngineContext } from './context';
 import {
@@ -111,6 +111,7 @@ async function statRegular(backend: ExtendedBackend, operation: Operation, p: st
 
 /** Errors after which a copy can still do the job (the file system just cannot share blocks). */
 const CLONE_IMPOSSIBLE = new Set([
+  'ETXTBSY',
   'EOPNOTSUPP',
   'ENOTSUP',
   'ENOTTY',
@@ -127,7 +128,10 @@ const CLONE_IMPOSSIBLE = new Set([
   'STATUS_INVALID_DEVICE_REQUEST',
   'STATUS_INVALID_PARAMETER',
 ]);
+// ETXTBSY: copy_file_range and FICLONE refuse an active swap file (the kernel's
+// generic_copy_file_checks), which reading and writing copies as cp does.
 const COPY_IMPOSSIBLE = new Set([
+  'ETXTBSY',
   'EXDEV',
   'EOPNOTSUPP',
   'ENOTSUP',
@@ -382,8 +386,9 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
       if (r.fallback !== 'copy' || isCancelled(e) || !fallbackAllowed(e, CLONE_IMPOSSIBLE)) throw e;
       const reason = (relabelError(e, d.temp, r.destination) as FsctlError).message;
       await (b.remove?.(d.temp) ?? Promise.resolve()).catch(() => undefined);
-      const rep = await copyWithFallback(b, 'clone', r.source, d.temp, ctx);
-      return stagedAtTemp({ ...rep, operation: 'clone', fellBack: true, fallbackReason: reason }, d, dfs);
+      const s = await stagedCopy(b, 'clone', r.source, d, dfs, ctx);
+      Object.assign(s.report, { operation: 'clone', fellBack: true, fallbackReason: reason });
+      return s;
     }
   });
 }
@@ -410,6 +415,31 @@ async function copyWithFallback(
   }
 }
 
+/**
+ * A whole-file copy staged for intoDestination: where the backend has copyNew (Linux), an
+ * unnamed new file (in the kernel, then read/write where the kernel cannot copy); elsewhere the
+ * backend's copy into the temporary name.
+ */
+async function stagedCopy(
+  b: ExtendedBackend,
+  operation: Operation,
+  source: string,
+  d: ResolvedDestination,
+  dfs: DestinationFs,
+  ctx: EngineContext,
+): Promise<Staged> {
+  if (!b.copyNew) return stagedAtTemp(await copyWithFallback(b, operation, source, d.temp, ctx), d, dfs);
+  const staged = (p: PendingFile): Staged => ({ report: p.report, place: async (to, r) => p.place(to, r), close: async () => p.close() });
+  try {
+    return staged(await b.copyNew(source, d, ctx));
+  } catch (e) {
+    if (isCancelled(e) || !fallbackAllowed(e, COPY_IMPOSSIBLE)) throw e;
+    const p = await b.copyNew(source, d, ctx, { portable: true });
+    (p.report.notes ??= []).push(`${e.code}: the in-kernel copy could not run, so a hole-keeping copy was made`);
+    return staged(p);
+  }
+}
+
 async function copyFile(resolve: BackendResolver, r: Extract<Request, { op: 'copy' }>, ctx: EngineContext): Promise<OperationReport> {
   if (!sameBackendKind(r.source, r.destination))
     throw new FsctlError({
@@ -419,8 +449,8 @@ async function copyFile(resolve: BackendResolver, r: Extract<Request, { op: 'cop
       message: 'copy: copying between an SMB share and a local path is not supported (E_UNSUPPORTED); copy within one share or locally.',
     });
   const b = await resolve(r.source);
-  return intoDestination('copy', b, r.source, r.destination, r.onExisting ?? 'fail', ctx, async (d, dfs) =>
-    stagedAtTemp(await copyWithFallback(b, 'copy', r.source, d.temp, ctx), d, dfs),
+  return intoDestination('copy', b, r.source, r.destination, r.onExisting ?? 'fail', ctx, (d, dfs) =>
+    stagedCopy(b, 'copy', r.source, d, dfs, ctx),
   );
 }
 

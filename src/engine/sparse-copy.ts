@@ -10,9 +10,11 @@ import { nodeFsError } from './errno';
 import { FsctlError } from './errors';
 import { closeQuietly, intoNewLocalFile, openRegular } from './backends/linux/files';
 import * as fs from 'node:fs';
-import type { Operation, OperationReport } from './types';
+import type { ByteRange, Operation, OperationReport } from './types';
 
 const CHUNK = 1 << 20;
+/** copy_file_range chunk: big enough to be cheap, small enough to cancel and report progress. */
+const KERNEL_CHUNK = 64n * 1024n * 1024n;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** node:fs positional I/O; refuses offsets above 2^53 instead of rounding them. */
@@ -39,6 +41,113 @@ function tooBig(path: string, v: bigint): FsctlError {
   });
 }
 
+/** What the source looked like when the copy began (fstat of the open source). */
+export interface SourceSnapshot {
+  size: bigint;
+  mtimeNs: bigint;
+}
+
+export interface CopyUntilEofInput {
+  operation: Operation;
+  io: PositionalIo;
+  src: { fd: number; path: string };
+  /** The new file's descriptor; `path` is the name errors give it (the final name). */
+  dst: { fd: number; path: string };
+  /** The source at the start (its size is only where the copy expects EOF). */
+  start: SourceSnapshot;
+  /** The source's data ranges below start.size, in order; undefined = read it all. */
+  ranges: ByteRange[] | undefined;
+  /**
+   * The in-kernel copy (copy_file_range) of up to `want` bytes at `offset`, same offset both
+   * sides: returns the count (0 at EOF) or throws. Without it the data is read and written.
+   */
+  kernel?: (offset: bigint, want: bigint) => bigint;
+  /** fstat of the source after the copy. */
+  restat: () => SourceSnapshot;
+  ctx: OpContext & { maybeYield?: () => Promise<void> };
+}
+
+/**
+ * The copy loop every local copy runs on open descriptors: the data ranges at the same offsets
+ * (holes stay holes), each until it is done or the source ends early, then reads past the
+ * expected size until read() returns 0, so EOF is where reading ends, not what fstat said
+ * (procfs reports 0 bytes, sysfs 4096). The destination gets exactly that size (never more).
+ * A source whose size or modification time changed meanwhile is E_CHANGED: a mix of old and
+ * new bytes is not a copy of anything. Returns the data bytes copied, the size and the calls.
+ */
+export async function copyUntilEof(c: CopyUntilEofInput): Promise<{ bytes: bigint; size: bigint; calls: number; note?: string }> {
+  const { io, src, dst, ctx } = c;
+  const ranges = c.ranges ?? (c.start.size > 0n ? [{ offset: 0n, length: c.start.size }] : []);
+  const total = ranges.reduce((a, r) => a + r.length, 0n);
+  const buf = new Uint8Array(CHUNK);
+  const readWrite = (pos: bigint, want: number): number => {
+    const n = io.pread(src.fd, buf, want, pos, src.path);
+    calls++;
+    let written = 0;
+    while (written < n) {
+      written += io.pwrite(dst.fd, written === 0 ? buf : buf.subarray(written), n - written, pos + BigInt(written), dst.path);
+      calls++;
+    }
+    return n;
+  };
+  let calls = 0;
+  let done = 0n;
+  let eof: bigint | undefined;
+  outer: for (const r of ranges) {
+    let pos = r.offset;
+    const end = r.offset + r.length;
+    while (pos < end) {
+      ctx.checkCancelled();
+      const left = end - pos;
+      let n: bigint;
+      if (c.kernel) {
+        n = c.kernel(pos, left > KERNEL_CHUNK ? KERNEL_CHUNK : left);
+        calls++;
+      } else n = BigInt(readWrite(pos, left > BigInt(CHUNK) ? CHUNK : Number(left)));
+      if (n === 0n) {
+        eof = pos; // the source ends before the size read at the start said
+        break outer;
+      }
+      pos += n;
+      done += n;
+      ctx.progress({ done, total });
+      if (ctx.maybeYield) await ctx.maybeYield();
+    }
+  }
+  if (eof === undefined) {
+    // Past the expected end: read() says where the file really ends (one call for most files).
+    let pos = c.start.size;
+    for (;;) {
+      ctx.checkCancelled();
+      const n = readWrite(pos, CHUNK);
+      if (n === 0) break;
+      pos += BigInt(n);
+      done += BigInt(n);
+      ctx.progress({ done, total: 0n });
+      if (ctx.maybeYield) await ctx.maybeYield();
+    }
+    eof = pos;
+  }
+  const after = c.restat();
+  if (after.size !== c.start.size || after.mtimeNs !== c.start.mtimeNs)
+    throw new FsctlError({
+      operation: c.operation,
+      code: 'E_CHANGED',
+      paths: [src.path, dst.path],
+      message:
+        `${c.operation}: ${src.path} changed while it was copied ` +
+        (after.size !== c.start.size ? `(its size went from ${c.start.size} to ${after.size} bytes)` : '(it was written to)') +
+        ` (E_CHANGED); the copy would mix old and new data, so it was not kept. Copy it again when nothing writes to it.`,
+    });
+  io.ftruncate(dst.fd, eof, dst.path);
+  calls++;
+  const note =
+    eof === c.start.size
+      ? undefined
+      : `the file system gave ${src.path} a size of ${c.start.size} bytes, but reading it ended at ${eof} bytes (a pseudo file, as in /proc or /sys): copied what reading gave`;
+  return { bytes: done, size: eof, calls, note };
+}
+
 /** Copy all of `source` into `target` (which must not exist), keeping holes. */
 export async function sparseCopyFile(
   backend: Backend,
@@ -49,49 +158,38 @@ export async function sparseCopyFile(
   ctx: OpContext & { maybeYield?: () => Promise<void> },
 ): Promise<OperationReport> {
   const t0 = performance.now();
-  const ranges = await backend.allocatedRanges(source, undefined, ctx);
+  let ranges: ByteRange[] | undefined;
+  let rangeCalls = 0;
+  try {
+    const r = await backend.allocatedRanges(source, undefined, ctx);
+    ranges = r.ranges;
+    rangeCalls = r.calls;
+  } catch (e) {
+    // Pseudo files (procfs, sysfs) may not seek by data and holes: read them whole.
+    if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
+  }
   try {
     return await intoNewLocalFile(operation, source, target, async (src, dst) => {
-      const total = ranges.ranges.reduce((a, r) => a + r.length, 0n);
-      const buf = new Uint8Array(CHUNK);
-      let done = 0n;
-      let calls = ranges.calls;
-      for (const r of ranges.ranges) {
-        let pos = r.offset;
-        const end = r.offset + r.length;
-        while (pos < end) {
-          ctx.checkCancelled();
-          const want = end - pos > BigInt(CHUNK) ? CHUNK : Number(end - pos);
-          const n = io.pread(src.fd, buf, want, pos, source);
-          calls++;
-          if (n <= 0) break; // the source shrank
-          let written = 0;
-          while (written < n) {
-            const w = io.pwrite(dst.fd, written === 0 ? buf : buf.subarray(written), n - written, pos + BigInt(written), target);
-            calls++;
-            written += w;
-          }
-          pos += BigInt(n);
-          done += BigInt(n);
-          ctx.progress({ done, total });
-          if (ctx.maybeYield) await ctx.maybeYield();
-        }
-      }
-      io.ftruncate(dst.fd, src.stat.size, target);
-      calls++;
-      try {
-        fs.fchmodSync(dst.fd, Number(src.stat.mode & 0o7777n));
-      } catch {
-        /* file systems without modes */
-      }
+      const snap = (st: fs.BigIntStats): SourceSnapshot => ({ size: st.size, mtimeNs: st.mtimeNs });
+      const r = await copyUntilEof({
+        operation,
+        io,
+        src,
+        dst,
+        start: snap(src.stat),
+        ranges: ranges?.filter((x) => x.offset < src.stat.size),
+        restat: () => snap(fs.fstatSync(src.fd, { bigint: true })),
+        ctx,
+      });
       return {
         operation,
         method: 'sparse-copy',
         source,
         destination: target,
-        bytes: done,
-        calls,
+        bytes: r.bytes,
+        calls: r.calls + rangeCalls,
         durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+        notes: r.note ? [r.note] : undefined,
       };
     });
   } catch (e) {
@@ -99,7 +197,12 @@ export async function sparseCopyFile(
   }
 }
 
-/** Copy `length` bytes between two existing files at the given offsets (clone-range fallback). */
+/**
+ * Copy `length` bytes between two existing files at the given offsets (clone-range fallback).
+ * The destination is written in place, so a cancel or a failure part way has changed part of
+ * it: the error then says which bytes (E_CANCELLED: exactly those copied; another error: up to
+ * the end of the write in flight), never "nothing was left behind".
+ */
 export async function copyRangeBytes(
   io: PositionalIo,
   source: string,
@@ -112,17 +215,25 @@ export async function copyRangeBytes(
   const t0 = performance.now();
   const src = openRegular('clone-range', source, 'read');
   let dst: ReturnType<typeof openRegular> | undefined;
+  let done = 0n;
+  let touchedEnd = targetOffset; // nothing at or after it was written to
   try {
     dst = openRegular('clone-range', target, 'read-write');
     const buf = new Uint8Array(CHUNK);
-    let done = 0n;
     let calls = 0;
     while (done < length) {
       ctx.checkCancelled();
       const want = length - done > BigInt(CHUNK) ? CHUNK : Number(length - done);
       const n = io.pread(src.fd, buf, want, sourceOffset + done, source);
       calls++;
-      if (n <= 0) break;
+      if (n <= 0)
+        throw new FsctlError({
+          operation: 'clone-range',
+          code: 'E_CHANGED',
+          paths: [source, target],
+          message: `clone-range: ${source} ended at ${sourceOffset + done} bytes, inside the range being copied: it shrank while it was copied (E_CHANGED).`,
+        });
+      touchedEnd = targetOffset + done + BigInt(n);
       let written = 0;
       while (written < n) {
         written += io.pwrite(dst.fd, buf.subarray(written, n), n - written, targetOffset + done + BigInt(written), target);
@@ -140,9 +251,45 @@ export async function copyRangeBytes(
       bytes: done,
       calls,
       durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      notes: [`copied in place: bytes ${targetOffset} to ${targetOffset + done} of ${target} were overwritten with copies (not shared)`],
     };
+  } catch (e) {
+    throw inPlaceError(e, target, dst?.stat.size, targetOffset, done, touchedEnd, "copies of the source's bytes");
   } finally {
     closeQuietly(src);
     closeQuietly(dst);
   }
+}
+
+/**
+ * An error of a range operation that writes into an existing destination in place, rewritten to
+ * say which of its bytes changed before it stopped: exactly [start, start + done) after a
+ * cancel (checked between calls), up to `touchedEnd` after a failure (a write may have been in
+ * flight). With nothing written the error is returned as it is.
+ */
+export function inPlaceError(
+  e: unknown,
+  target: string,
+  sizeBefore: bigint | undefined,
+  start: bigint,
+  done: bigint,
+  touchedEnd: bigint,
+  what: string,
+): unknown {
+  if (!(e instanceof FsctlError) || touchedEnd <= start) return e;
+  const grew = sizeBefore !== undefined && touchedEnd > sizeBefore ? `, and its size may have grown from ${sizeBefore} bytes` : '';
+  const cancelled = e.code === 'E_CANCELLED';
+  const head = cancelled ? `${e.operation} was cancelled (E_CANCELLED)` : e.message.replace(/\.$/, '');
+  const changed = cancelled
+    ? `bytes ${start} to ${start + done} of ${target} already hold ${what} (${done} bytes); the rest of ${target} is unchanged${grew}`
+    : `${target} was being changed in place: bytes ${start} to ${touchedEnd} of it may have changed${grew}; the rest is unchanged`;
+  return new FsctlError({
+    operation: e.operation,
+    code: e.code,
+    errno: e.errno,
+    syscall: e.syscall,
+    paths: e.paths,
+    message: `${head}; ${changed}.`,
+    cause: e,
+  });
 }

@@ -2,7 +2,7 @@
 // every whole-file clone is made): the clone goes into an unnamed O_TMPFILE inode in the
 // destination folder and gets its name with linkat at the end, which never replaces; where
 // O_TMPFILE is missing, into a temporary name renamed with RENAME_NOREPLACE. Checked on a real
-// XFS image: permissions kept, nothing visible before the name, nothing left after a failure or
+// XFS image: cp's permissions, nothing visible before the name, nothing left after a failure or
 // a cancel, a name taken meanwhile is never clobbered, a FIFO is never opened, and the
 // destination policies and folder destinations behave the same both ways.
 
@@ -104,12 +104,14 @@ describe('clone through an unnamed O_TMPFILE inode on xfs', { skip: skipReason('
   describe('the core itself (cloneNew, place, close)', () => {
     const ctx = { checkCancelled() {}, progress() {} };
 
-    test('a report with the exact size; permission bits kept with and without fchmod', () => {
+    test("a report with the exact size; cp's mode for a new file (the source's 0777 bits less the umask)", () => {
       const d = freshDir(xfs, 'core');
       const b = new LinuxBackend();
-      for (const [name, mode] of [
-        ['a.bin', 0o640], // the O_TMPFILE mode already equals it under umask 022: no fchmod
-        ['b.bin', 0o666], // umask 022 takes 0o022 away: fchmod restores it
+      const old = process.umask(0o022);
+      for (const [name, mode, want] of [
+        ['a.bin', 0o640, 0o640],
+        ['b.bin', 0o666, 0o644], // umask 022 takes 0o022 away, as for cp
+        ['c.bin', 0o6755, 0o755], // set-id bits dropped, as for cp
       ] as const) {
         const src = path.join(d, name);
         writeData(src, 300_001);
@@ -118,14 +120,16 @@ describe('clone through an unnamed O_TMPFILE inode on xfs', { skip: skipReason('
         const p = b.cloneNew(src, { dir: d, final: dst, temp: path.join(d, `.${name}.tmp`) }, ctx);
         try {
           assert.equal(p.bytes, 300_001n);
-          assert.deepEqual(listing(d).filter((n) => n.startsWith('copy-') || n.endsWith('.tmp')), name === 'a.bin' ? [] : ['copy-a.bin']);
+          const before = ['a.bin', 'b.bin', 'c.bin'].slice(0, ['a.bin', 'b.bin', 'c.bin'].indexOf(name)).map((n) => `copy-${n}`);
+          assert.deepEqual(listing(d).filter((n) => n.startsWith('copy-') || n.endsWith('.tmp')), before);
           p.place(dst, false);
         } finally {
           p.close();
         }
         assert.equal(sha256(dst), sha256(src));
-        assert.equal(fs.statSync(dst).mode & 0o7777, mode);
+        assert.equal(fs.statSync(dst).mode & 0o7777, want);
       }
+      process.umask(old);
     });
 
     test('a name taken meanwhile is never replaced: EEXIST, the other file kept, nothing left', () => {

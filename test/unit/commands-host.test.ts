@@ -391,6 +391,23 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');
   });
 
+  test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
+    const f = path.join(ext4!.mountPoint, 'range-cancel.img');
+    fs.writeFileSync(f, Buffer.alloc(16 * MiB, 0x5a));
+    state.answers = [{ match: /.*/, answer: 'Copy instead (keeps holes)' }];
+    state.cancelProgress = 'onFirstReport';
+    try {
+      await exec('extentLens.cloneRange', undefined, { source: f, sourceOffset: '0', targetOffset: '8MiB', length: '8MiB', showResults: false });
+    } finally {
+      state.cancelProgress = undefined;
+      state.answers = [];
+    }
+    const info = state.messages.filter((m) => m.level === 'info' && /cancelled/.test(m.text)).at(-1);
+    assert.ok(info, JSON.stringify(state.messages.slice(-3)));
+    assert.doesNotMatch(info.text, /nothing was left behind/);
+    assert.match(info.text, /bytes 8388608 to \d+ of .*range-cancel\.img already hold/);
+  });
+
   test('clone range (same file) and punch hole, programmatic', async () => {
     const f = path.join(xfs!.mountPoint, 'range.img');
     writeSparse(f, 4 * MiB, [[0, 64 * 1024]]);

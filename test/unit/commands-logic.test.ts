@@ -107,7 +107,15 @@ test('existing destination policy: never overwrite unless chosen', () => {
 });
 
 test('error classification: clone impossible, exists, cancelled', () => {
-  for (const code of ['E_CROSS_VOLUME', 'EXDEV', 'EOPNOTSUPP', 'ERROR_NOT_SUPPORTED', 'ERROR_INVALID_FUNCTION', 'E_UNSUPPORTED']) {
+  for (const code of [
+    'E_CROSS_VOLUME',
+    'EXDEV',
+    'EOPNOTSUPP',
+    'ERROR_NOT_SUPPORTED',
+    'ERROR_INVALID_FUNCTION',
+    'E_UNSUPPORTED',
+    'ETXTBSY',
+  ]) {
     assert.equal(errorFacts({ name: 'FsctlError', code, message: 'm' }).cloneImpossible, true, code);
   }
   for (const code of ['EINVAL', 'E_MISALIGNED', 'EACCES', 'ERROR_DISK_FULL']) {

@@ -24,9 +24,11 @@ export const cloneCommand: Command = {
   args: ['SRC', 'DEST'],
   longRunning: (v) => v.fallback === 'copy',
   options: { 'on-existing': ON_EXISTING, fallback: FALLBACK },
-  description: `The clone is written under a temporary name in DEST's folder and renamed at the
-end; after an error or Ctrl-C nothing of it is left behind. An existing DEST is never
-overwritten unless --on-existing overwrite is given.
+  description: `The clone has no name in DEST's folder until it is complete (Linux: O_TMPFILE;
+elsewhere a hidden temporary name, renamed at the end): after an error or a cancel (Ctrl-C,
+SIGTERM, SIGHUP) nothing of it is left behind. An existing DEST is never overwritten unless
+--on-existing overwrite is given. The new file gets cp's mode (SRC's permission bits less the
+umask; set-id bits dropped).
 
 JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,
        "operation","fellBack":bool,"copied":bool,"fallbackReason"?,"notes"?}`,

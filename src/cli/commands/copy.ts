@@ -13,8 +13,11 @@ export const copyCommand: Command = {
   args: ['SRC', 'DEST'],
   longRunning: () => true,
   options: { 'on-existing': ON_EXISTING },
-  description: `DEST is an existing folder or a new file path. Written under a temporary name and
-renamed at the end; after an error or Ctrl-C nothing of it is left behind.
+  description: `DEST is an existing folder or a new file path. The copy has no name until it is
+complete (Linux: O_TMPFILE; elsewhere a hidden temporary name, renamed at the end): after an
+error or a cancel (Ctrl-C, SIGTERM, SIGHUP) nothing of it is left behind. It reads SRC until
+EOF (files in /proc and /sys copy exactly); if SRC changes size or is written meanwhile the
+copy fails with E_CHANGED. The new file gets cp's mode (SRC's permission bits less the umask).
 
 JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"operation",...}`,
   async run(ctx) {

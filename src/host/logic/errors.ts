@@ -11,6 +11,7 @@ const CLONE_IMPOSSIBLE = new Set([
   'ENOTSUP',
   'ENOTTY', // an ioctl the file system does not know
   'ENOSYS',
+  'ETXTBSY', // an active swap file: it cannot be shared, but it can be copied (as cp does)
   'ERROR_NOT_SUPPORTED',
   'ERROR_INVALID_FUNCTION',
   'ERROR_NOT_SAME_DEVICE',

@@ -10,8 +10,9 @@
 //   3. the new file is an unnamed inode in the destination folder (open(dir, O_TMPFILE)); where
 //      the kernel or the file system has no O_TMPFILE, a new temporary name made with O_EXCL;
 //   4. FICLONE;
-//   5. the new file's mode and exact size are read back, and the source's permission bits set
-//      (fchmod only when they differ: it is a logged transaction on XFS);
+//   5. the new file's exact size is read back. Its mode is cp's for a new file: the source's
+//      permission bits (0777, so set-user-ID, set-group-ID and sticky are dropped), created
+//      with that mode so the kernel applies the umask (or the folder's default ACL) itself;
 //   6. place(): linkat gives the unnamed inode its name and fails with EEXIST rather than
 //      replace; a temporary name is renamed with renameat2(RENAME_NOREPLACE) (link + unlink on
 //      kernels without it). Only an overwrite the engine has decided on replaces.
@@ -24,6 +25,7 @@ import * as path from 'node:path';
 import type { OpContext } from '../../backend';
 import type { NewFileTarget, PendingClone } from '../../backend-ext';
 import { tempName } from '../../destination';
+import { inPlaceError } from '../../sparse-copy';
 import { encodeFileCloneRange } from './codec';
 import { errnoError, nodeFsError } from '../../errno';
 import { kindOfMode, notRegularError } from '../../file-kind';
@@ -43,12 +45,23 @@ import {
   STATX_TYPE,
 } from './libc';
 import { closeQuietly, openRegular, type OpenFile, unlinkQuietly } from './files';
-import type { OperationReport } from '../../types';
+import type { Operation, OperationReport } from '../../types';
 import { EINVAL, elapsed, ENOENT, ENOSYS, EOPNOTSUPP, now, yieldIfInThread } from './base';
 import { LinuxVolumes } from './volume';
 
+/**
+ * The mode of a new file made from a source of mode `mode`, as cp (without --preserve) makes
+ * it: the permission bits only (S_ISUID, S_ISGID and S_ISVTX dropped); passed to open() so the
+ * kernel takes the umask away, or applies the folder's default ACL instead.
+ */
+export function newFileMode(mode: number | bigint): number {
+  return Number(mode) & 0o777;
+}
+
 /** FICLONERANGE chunk: the kernel takes any length, chunks only give progress and cancel points. */
 const CLONE_CHUNK = 1n << 30n;
+/** FICLONERANGE failures that can come after part of the range was already remapped. */
+const REMAP_PARTIAL = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'ENOMEM', 'EINTR', 'EFBIG']);
 /** open(dir, O_TMPFILE) on a kernel (< 3.11) that does not know the flag. */
 const EISDIR = 21;
 
@@ -79,28 +92,16 @@ export class LinuxClones extends LinuxVolumes {
     ctx.checkCancelled();
     const destination = to.final;
     const libc = this.libc;
-    const perm = this.regularSourceMode(source) & 0o7777;
-    const createMode = (perm & 0o777) | 0o600;
+    const perm = newFileMode(this.regularSourceMode(source));
     const src = libc.open(source, OPEN_SOURCE, 0);
     if (src < 0) throw this.fail('clone', 'open', [source]);
     let fd = -1;
     let named = false; // the new file has the temporary name
     let size: bigint;
     try {
-      if (this.linkMode !== 'none') {
-        fd = libc.open(to.dir, OPEN_UNNAMED, createMode);
-        if (fd < 0) {
-          const e = libc.errno();
-          if (e !== EOPNOTSUPP && e !== EISDIR && e !== EINVAL) throw errnoError('clone', e, 'open(O_TMPFILE)', [destination]);
-        }
-      }
-      if (fd < 0) {
-        fd = libc.open(to.temp, OPEN_TEMP, createMode);
-        if (fd < 0) throw this.fail('clone', 'open', [destination]);
-        named = true;
-      }
+      ({ fd, named } = this.createNew('clone', to, perm, true));
       if (libc.ioctlInt(fd, FICLONE, src) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [source, destination], src);
-      size = this.keepPermissions(fd, perm, destination);
+      size = this.newFileSize(fd, destination);
     } catch (e) {
       if (fd >= 0) libc.close(fd);
       if (named) unlinkQuietly(to.temp);
@@ -109,30 +110,51 @@ export class LinuxClones extends LinuxVolumes {
       libc.close(src);
     }
     ctx.progress({ done: size, total: size });
-    return this.pending(fd, named, to, perm, size);
+    return this.pending('clone', fd, named, to, perm, size);
+  }
+
+  /**
+   * Step 3: a new file in `to.dir` with the mode `perm` (the kernel applies the umask or the
+   * folder's default ACL, as for cp): unnamed (O_TMPFILE) where the kernel and the file system
+   * allow it and this process can name it later, else `to.temp` made with O_EXCL. With
+   * `cloneable` false (a copy) an unnamed file is made only where it is known that it can be
+   * named without cloning it again (cloneUnder).
+   */
+  protected createNew(operation: Operation, to: NewFileTarget, perm: number, cloneable: boolean): { fd: number; named: boolean } {
+    const libc = this.libc;
+    const unnamed = this.linkMode !== 'none' && (cloneable || this.linkMode !== undefined || fs.existsSync('/proc/self/fd'));
+    if (unnamed) {
+      const fd = libc.open(to.dir, OPEN_UNNAMED, perm);
+      if (fd >= 0) return { fd, named: false };
+      const e = libc.errno();
+      if (e !== EOPNOTSUPP && e !== EISDIR && e !== EINVAL) throw errnoError(operation, e, 'open(O_TMPFILE)', [to.final]);
+    }
+    const fd = libc.open(to.temp, OPEN_TEMP, perm);
+    if (fd < 0) throw this.fail(operation, 'open', [to.final]);
+    return { fd, named: true };
   }
 
   /** The new file's name step and cleanup (step 6). */
-  private pending(fd: number, named: boolean, target: NewFileTarget, perm: number, bytes: bigint): PendingClone {
+  protected pending(operation: Operation, fd: number, named: boolean, target: NewFileTarget, perm: number, bytes: bigint): PendingClone {
     let placed = false;
     return {
       bytes,
       place: (to, replace) => {
-        if (placed || fd < 0) throw new Error('clone: this clone was placed or closed already');
+        if (placed || fd < 0) throw new Error(`${operation}: this file was placed or closed already`);
         if (!named) {
           const e = this.linkTmpfile(fd, replace ? target.temp : to);
           if (e === 0 && !replace) {
             placed = true;
             return;
           }
-          if (e > 0) throw errnoError('clone', e, 'linkat', [to]);
+          if (e > 0) throw errnoError(operation, e, 'linkat', [to]);
           // The temporary name, then a replacing rename; or, where this process cannot name an
           // unnamed inode at all (e = -1), a clone of the clone under the temporary name.
           if (e === -1) fd = this.cloneUnder(fd, target.temp, perm, to);
           named = true;
         }
         const e = replace ? this.renameReplacing(target.temp, to) : this.renameNoReplace(target.temp, to);
-        if (e !== 0) throw errnoError('clone', e, replace ? 'rename' : 'renameat2(RENAME_NOREPLACE)', [to]);
+        if (e !== 0) throw errnoError(operation, e, replace ? 'rename' : 'renameat2(RENAME_NOREPLACE)', [to]);
         placed = true;
       },
       close: () => {
@@ -162,27 +184,11 @@ export class LinuxClones extends LinuxVolumes {
     return mode;
   }
 
-  /**
-   * Step 5: the source's permission bits on the new file (like cp --reflink), not the umask's
-   * or a default ACL's, and the exact size that was cloned. The mode read back is what the
-   * kernel actually made, after FICLONE, which may clear set-id bits (the open mode never has
-   * them, so a set-id source always gets the fchmod).
-   */
-  private keepPermissions(fd: number, perm: number, destination: string): bigint {
-    let mode: number;
-    let size: bigint;
-    if (this.libc.statx) {
-      if (this.libc.statx(fd, '', AT_EMPTY_PATH, STATX_MODE | STATX_SIZE, this.statxBuf) !== 0)
-        throw this.fail('clone', 'statx', [destination]);
-      mode = this.statxView.getUint16(STATX_MODE_OFFSET, true);
-      size = this.statxView.getBigUint64(STATX_SIZE_OFFSET, true);
-    } else {
-      const st = fs.fstatSync(fd, { bigint: true });
-      mode = Number(st.mode);
-      size = st.size;
-    }
-    if ((mode & 0o7777) !== perm && this.libc.fchmod(fd, perm) !== 0) throw this.fail('clone', 'fchmod', [destination]);
-    return size;
+  /** Step 5: the exact size that was cloned, read back from the new file. */
+  private newFileSize(fd: number, destination: string): bigint {
+    if (!this.libc.statx) return fs.fstatSync(fd, { bigint: true }).size;
+    if (this.libc.statx(fd, '', AT_EMPTY_PATH, STATX_SIZE, this.statxBuf) !== 0) throw this.fail('clone', 'statx', [destination]);
+    return this.statxView.getBigUint64(STATX_SIZE_OFFSET, true);
   }
 
   /**
@@ -191,11 +197,10 @@ export class LinuxClones extends LinuxVolumes {
    */
   private cloneUnder(fd: number, temp: string, perm: number, destination: string): number {
     const libc = this.libc;
-    const t = libc.open(temp, OPEN_TEMP, (perm & 0o777) | 0o600);
+    const t = libc.open(temp, OPEN_TEMP, perm);
     if (t < 0) throw this.fail('clone', 'open', [destination]);
     try {
       if (libc.ioctlInt(t, FICLONE, fd) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [destination], fd);
-      this.keepPermissions(t, perm, destination);
     } catch (e) {
       libc.close(t);
       unlinkQuietly(temp);
@@ -285,20 +290,27 @@ export class LinuxClones extends LinuxVolumes {
     const t0 = now();
     const src = openRegular('clone-range', source, 'read');
     let dst: OpenFile | undefined;
+    let done = 0n;
+    let touchedEnd = targetOffset;
     try {
       dst = openRegular('clone-range', target, 'read-write');
       // length 0 = to the source's end (FICLONERANGE's own convention), resolved here so the
       // report says how many bytes were shared.
       const total = length === 0n ? src.stat.size - sourceOffset : length;
-      let done = 0n;
       let calls = 0;
       while (done < total) {
         ctx.checkCancelled();
         const chunk = total - done > CLONE_CHUNK ? CLONE_CHUNK : total - done;
         const arg = encodeFileCloneRange(src.fd, sourceOffset + done, chunk, targetOffset + done);
+        touchedEnd = targetOffset + done + chunk; // a failed remap may have shared part of it
         const rc = this.libc.ioctlPtr(dst.fd, FICLONERANGE, arg);
         calls++;
-        if (rc !== 0) throw this.fail('clone-range', 'ioctl(FICLONERANGE)', [source, target], src.fd);
+        if (rc !== 0) {
+          const err = this.fail('clone-range', 'ioctl(FICLONERANGE)', [source, target], src.fd);
+          // Refusals (EXDEV, EOPNOTSUPP, EINVAL, ETXTBSY, ...) are decided before anything is shared.
+          if (!REMAP_PARTIAL.has(err.code)) touchedEnd = targetOffset + done;
+          throw err;
+        }
         done += chunk;
         ctx.progress({ done, total });
         await yieldIfInThread(ctx);
@@ -312,6 +324,9 @@ export class LinuxClones extends LinuxVolumes {
         calls,
         durationMs: elapsed(t0),
       };
+    } catch (e) {
+      // Chunks already shared stay shared: say which bytes of the destination changed.
+      throw inPlaceError(e, target, dst?.stat.size, targetOffset, done, touchedEnd, "the source's blocks (shared)");
     } finally {
       closeQuietly(src);
       closeQuietly(dst);

@@ -1,62 +1,108 @@
-// The Linux backend's in-kernel copy: copy_file_range over the source's data ranges only, so
-// holes stay holes. One layer of LinuxBackend (see base.ts).
+// The Linux backend's copies: copy_file_range over the source's data ranges only, so holes stay
+// holes, or (portable) pread/pwrite of the same ranges. One layer of LinuxBackend (see base.ts).
+//
+// Every copy the engine makes goes through copyNew: like the clone core (clone.ts) the new file
+// is an unnamed O_TMPFILE inode in the destination folder until the engine places it, so a
+// failure, a cancel, SIGKILL or a crash leaves nothing (a temporary name only where the file
+// system has no O_TMPFILE). Its mode is cp's for a new file (newFileMode). The data is copied
+// until EOF is really reached (sparse-copy.ts, copyUntilEof): never past it, and a source that
+// changed size or was written meanwhile is E_CHANGED.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { OpContext } from '../../backend';
+import type { NewFileTarget, PendingFile, PositionalIo } from '../../backend-ext';
+import { tempName } from '../../destination';
+import { FsctlError } from '../../errors';
+import { copyUntilEof, type SourceSnapshot } from '../../sparse-copy';
 import { big } from './libc';
-import { intoNewLocalFile } from './files';
-import type { OperationReport } from '../../types';
+import { closeQuietly, openRegular } from './files';
+import type { ByteRange, OperationReport } from '../../types';
 import { elapsed, now, yieldIfInThread } from './base';
-import { LinuxClones } from './clone';
-
-/** copy_file_range chunk: big enough to be cheap, small enough to cancel and report progress. */
-const COPY_CHUNK = 64n * 1024n * 1024n;
+import { LinuxClones, newFileMode } from './clone';
 
 export class LinuxCopies extends LinuxClones {
+  /** Positional I/O with exact 64-bit offsets (io.ts). */
+  declare readonly io: PositionalIo;
+
   /**
-   * In-kernel copy with copy_file_range over the source's DATA ranges only, then the size set
-   * with ftruncate: holes stay holes (a plain copy_file_range of the whole file writes zeros
-   * into them on file systems that cannot share blocks). On XFS/btrfs the kernel shares blocks.
+   * `source` copied into a new file in `to.dir` (unnamed where possible), not yet named: the
+   * caller must place() it (or not) and then close() it. In-kernel copy_file_range over the
+   * source's data ranges (on XFS/btrfs the kernel shares blocks), or with `portable` a
+   * pread/pwrite copy of the same ranges. Throws a named FsctlError, having left nothing.
    */
-  async copyFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {
+  async copyNew(source: string, to: NewFileTarget, ctx: OpContext, opts: { portable?: boolean } = {}): Promise<PendingFile> {
     const t0 = now();
-    return intoNewLocalFile('copy', source, target, async (src, dst) => {
+    ctx.checkCancelled();
+    const destination = to.final;
+    const src = openRegular('copy', source, 'read');
+    let fd = -1;
+    let named = false;
+    try {
+      const perm = newFileMode(src.stat.mode);
+      ({ fd, named } = this.createNew('copy', to, perm, false));
       const size = src.stat.size;
-      const { ranges, calls: seekCalls } = this.seekRanges(src, 0n, size, 'copy', ctx);
-      const dataBytes = ranges.reduce((a, r) => a + r.length, 0n);
+      let ranges: ByteRange[] | undefined;
+      let seekCalls = 0;
+      try {
+        ({ ranges, calls: seekCalls } = this.seekRanges(src, 0n, size, 'copy', ctx));
+      } catch (e) {
+        // Pseudo files (procfs, sysfs) may not seek by data and holes: they are read whole.
+        if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
+      }
       const offIn = new BigInt64Array(1);
       const offOut = new BigInt64Array(1);
-      let calls = 0;
-      let done = 0n;
-      for (const r of ranges) {
-        offIn[0] = r.offset;
-        offOut[0] = r.offset;
-        const end = r.offset + r.length;
-        while (offIn[0] < end) {
-          ctx.checkCancelled();
-          const want = end - offIn[0] > COPY_CHUNK ? COPY_CHUNK : end - offIn[0];
-          const n = big(this.libc.copyFileRange(src.fd, offIn, dst.fd, offOut, want, 0));
-          calls++;
-          if (n < 0n) throw this.fail('copy', 'copy_file_range', [source, target], src.fd);
-          if (n === 0n) break; // the source shrank while copying
-          done += n;
-          ctx.progress({ done, total: dataBytes });
-          await yieldIfInThread(ctx);
-        }
-      }
-      if (this.libc.ftruncate(dst.fd, size) !== 0) throw this.fail('copy', 'ftruncate', [target]);
-      calls++;
-      fs.fchmodSync(dst.fd, Number(src.stat.mode & 0o7777n));
-      return {
-        operation: 'copy',
-        method: 'copy_file_range',
-        source,
-        destination: target,
-        bytes: done,
-        calls: calls + seekCalls,
-        durationMs: elapsed(t0),
-        notes: ranges.length === 0 && size > 0n ? ['the source is all hole; only its size was set'] : undefined,
+      const dstFd = fd;
+      const kernel = (offset: bigint, want: bigint): bigint => {
+        offIn[0] = offset;
+        offOut[0] = offset;
+        const n = big(this.libc.copyFileRange(src.fd, offIn, dstFd, offOut, want, 0));
+        if (n < 0n) throw this.fail('copy', 'copy_file_range', [source, destination], src.fd);
+        return n;
       };
-    });
+      const snap = (st: fs.BigIntStats): SourceSnapshot => ({ size: st.size, mtimeNs: st.mtimeNs });
+      const r = await copyUntilEof({
+        operation: 'copy',
+        io: this.io,
+        src,
+        dst: { fd, path: destination },
+        start: snap(src.stat),
+        ranges,
+        kernel: opts.portable ? undefined : kernel,
+        restat: () => snap(fs.fstatSync(src.fd, { bigint: true })),
+        ctx: { checkCancelled: () => ctx.checkCancelled(), progress: (p) => ctx.progress(p), maybeYield: () => yieldIfInThread(ctx) },
+      });
+      const report: OperationReport = {
+        operation: 'copy',
+        method: opts.portable ? 'sparse-copy' : 'copy_file_range',
+        source,
+        destination,
+        bytes: r.bytes,
+        calls: r.calls + seekCalls,
+        durationMs: elapsed(t0),
+      };
+      if (r.note) report.notes = [r.note];
+      else if (r.bytes === 0n && r.size > 0n) report.notes = ['the source is all hole; only its size was set'];
+      const p = this.pending('copy', fd, named, to, perm, r.size);
+      return { report, place: (name, replace) => p.place(name, replace), close: () => p.close() };
+    } catch (e) {
+      if (fd >= 0) this.libc.close(fd);
+      if (named) fs.rmSync(to.temp, { force: true });
+      throw e;
+    } finally {
+      closeQuietly(src);
+    }
+  }
+
+  /** Backend.copyFile: `source` copied to `target`, a path that must not exist (through copyNew). */
+  async copyFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {
+    const dir = path.dirname(target);
+    const p = await this.copyNew(source, { dir, final: target, temp: tempName(dir, path.basename(target)) }, ctx);
+    try {
+      p.place(target, false);
+    } finally {
+      p.close();
+    }
+    return p.report;
   }
 }

@@ -87,9 +87,10 @@ export function unlinkQuietly(path: string): void {
 }
 
 /**
- * Open `source` for reading, create `target` (which must not exist; the source's permission
- * bits as its creation mode) and run `fill`. If anything fails, the new target is closed and
- * unlinked, so nothing of it is left; both files are closed at the end either way.
+ * Open `source` for reading, create `target` (which must not exist; created with the source's
+ * 0777 bits, so the kernel applies the umask and set-id bits are dropped, as cp does) and run
+ * `fill`. If anything fails, the new target is closed and unlinked, so nothing of it is left;
+ * both files are closed at the end either way.
  */
 export async function intoNewLocalFile<T>(
   operation: Operation,
@@ -100,7 +101,7 @@ export async function intoNewLocalFile<T>(
   const src = openRegular(operation, source, 'read');
   let dst: OpenFile | undefined;
   try {
-    dst = openRegular(operation, target, 'create-new', Number(src.stat.mode & 0o777n) | 0o600);
+    dst = openRegular(operation, target, 'create-new', Number(src.stat.mode & 0o777n));
     return await fill(src, dst);
   } catch (e) {
     if (dst) {

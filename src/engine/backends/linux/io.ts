@@ -42,7 +42,7 @@ function u64String(v: DataView, offset: number): string {
 
 export class LinuxIo extends LinuxCopies {
   /** pread/pwrite/ftruncate/punch with exact 64-bit offsets, for sparse-copy and dig-holes. */
-  readonly io: PositionalIo = {
+  override readonly io: PositionalIo = {
     pread: (fd, buf, length, offset, p) => {
       const n = big(this.libc.pread(fd, buf, length, offset));
       if (n < 0n) throw this.fail('copy', 'pread', [p]);
