@@ -204,7 +204,8 @@ export interface FakeState {
   openDialogAnswer?: Uri[];
   watchers: Array<{ pattern: RelativePattern; change: EventEmitter<Uri>; disposed: boolean }>;
   /** Press Cancel on progress notifications: as soon as they start, or at the first report. */
-  cancelProgress?: 'immediately' | 'onFirstReport';
+  /** Press Cancel: at once, on the first report, or on the first report that shows work done. */
+  cancelProgress?: 'immediately' | 'onFirstReport' | 'onFirstIncrement';
   progressReports: unknown[];
   /** Labels to pick in showQuickPick, in order (undefined = Escape). */
   quickPickAnswers: Array<string | undefined>;
@@ -333,6 +334,7 @@ export function makeFakeVscode() {
             report: (v: unknown) => {
               state.progressReports.push(v);
               if (mode === 'onFirstReport') press();
+              if (mode === 'onFirstIncrement' && ((v as { increment?: number }).increment ?? 0) > 0) press();
             },
           },
           token,

@@ -395,7 +395,8 @@ describe('clone flow', { skip: fsSkip }, () => {
     const f = path.join(ext4!.mountPoint, 'range-cancel.img');
     fs.writeFileSync(f, Buffer.alloc(16 * MiB, 0x5a));
     state.answers = [{ match: /.*/, answer: 'Copy instead (keeps holes)' }];
-    state.cancelProgress = 'onFirstReport';
+    // only once bytes were reported done: a cancel before that rightly says nothing changed
+    state.cancelProgress = 'onFirstIncrement';
     try {
       await exec('extentLens.cloneRange', undefined, { source: f, sourceOffset: '0', targetOffset: '8MiB', length: '8MiB', showResults: false });
     } finally {
