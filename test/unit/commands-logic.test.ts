@@ -211,6 +211,10 @@ test('volume description', () => {
   const lines = describeVolume({ path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, supportsClone: true, cloneEvidence: 'reflink=1', volumeId: '7:0', totalBytes: 1n << 30n }, plainT);
   assert.match(lines[0], /xfs, 4096-byte blocks, block cloning: yes/);
   assert.ok(lines.some((l) => /1 GiB \(1073741824 bytes\)/.test(l)));
+  // A probe that could not run: unknown, never "no".
+  const v = { path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, volumeId: '7:0' };
+  const unknown = describeVolume({ ...v, supportsClone: undefined, cloneEvidence: 'could not probe (EACCES)' }, plainT);
+  assert.match(unknown[0], /block cloning: unknown,/);
 });
 
 // ---- the manifest ------------------------------------------------------------------------
