@@ -3,7 +3,7 @@
 
 import type { VolumeInfo } from '../../engine';
 import type { Command } from '../command';
-import { exactAndHuman } from '../format';
+import { escapeControls, exactAndHuman } from '../format';
 import { dec, obj, str } from '../json';
 import { writeOut } from '../output';
 
@@ -57,7 +57,7 @@ export function volumeHuman(v: VolumeInfo): string {
   if (v.totalBytes !== undefined) rows.push(['size', exactAndHuman(v.totalBytes)]);
   if (v.freeBytes !== undefined) rows.push(['free', exactAndHuman(v.freeBytes)]);
   const w = Math.max(...rows.map((r) => r[0].length));
-  return rows.map(([k, val]) => `${k.padEnd(w)}  ${val}`).join('\n') + '\n';
+  return rows.map(([k, val]) => `${k.padEnd(w)}  ${escapeControls(val)}`).join('\n') + '\n';
 }
 
 /** "yes", "no", or "unknown (could not probe: EACCES)" with the code the evidence names. */
