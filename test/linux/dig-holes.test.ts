@@ -168,3 +168,26 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
     });
   });
 }
+
+describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () => {
+  let xfs: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+  });
+  after(() => xfs?.cleanup());
+
+  test('past the end of the file and over holes, bytes is the drop in allocated space', async () => {
+    const f = path.join(freshDir(xfs, 'punch'), 'f.bin');
+    fs.writeFileSync(f, pattern(8192));
+    execFileSync('sync');
+    const r = await engine.punch(f, { offset: 4096n, length: BigInt(MiB) });
+    assert.equal(r.bytes, 4096n);
+    assert.match(r.notes!.join(' '), /1048576 bytes asked for; 4096 bytes were allocated there/);
+    assert.equal(fs.statSync(f).size, 8192);
+    const again = await engine.punch(f, { offset: 4096n, length: 4096n });
+    assert.equal(again.bytes, 0n, 'a hole frees nothing');
+    const whole = await engine.punch(f, { offset: 0n, length: 4096n });
+    assert.equal(whole.bytes, 4096n);
+    assert.equal(whole.notes, undefined);
+  });
+});
