@@ -10,9 +10,10 @@
 // - An all-zero partial last block (the file ends inside it) is punched whole, past the end of
 //   the file with KEEP_SIZE, as `fallocate --dig-holes` does, so it is freed too.
 // - Runs of zeros are punched as soon as they are found (never more than one 1 MiB chunk after
-//   they were read), and each run is read again just before it is punched: only blocks that
-//   still read as zeros are punched. This narrows, but cannot close, the window in which a
-//   concurrent writer's data can be lost: no system call punches "only if still zero".
+//   they were read), and each run is read again just before it is punched, 64 KiB at a time:
+//   only blocks that still read as zeros are punched. This narrows, but cannot close, the
+//   window in which a concurrent writer's data can be lost: no system call punches "only if
+//   still zero".
 // - `bytes` is what was deallocated, measured: locally the drop in the file's allocated size
 //   (st_blocks × 512) across each punch; elsewhere what the backend's allocated ranges no
 //   longer show inside each punched run.
@@ -25,6 +26,8 @@ import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 
 const CHUNK = 1 << 20;
+/** Runs are read again and punched in pieces of this size (or one block, if larger). */
+const VERIFY = 64 << 10;
 
 export interface DigContext extends OpContext {
   maybeYield?: () => Promise<void>;
@@ -113,12 +116,22 @@ export async function digHoles(
 
     /**
      * A run of zero blocks was found at [offset, offset+length) (at most one chunk; it may end
-     * at the end of the file inside a partial block): read it again, whole blocks, and punch at
-     * once only the blocks that still read as zeros. A partial last block counts as zero only if
-     * everything read of it is zero (the file may have grown into it meanwhile).
+     * at the end of the file inside a partial block): read it again and punch at once only the
+     * blocks that still read as zeros, a piece of at most VERIFY bytes at a time, so that the
+     * time between reading a block again and punching it stays short.
      */
     const verifyAndPunch = async (offset: bigint, length: number): Promise<void> => {
       if (ctx.beforeVerify) await ctx.beforeVerify({ offset, length: BigInt(length) });
+      const piece = Math.max(bs, VERIFY);
+      for (let at = 0; at < length; at += piece) await verifyPiece(offset + BigInt(at), Math.min(piece, length - at));
+    };
+
+    /**
+     * One piece of a run: read it again, whole blocks, and punch the blocks that still read as
+     * zeros. A partial last block counts as zero only if everything read of it is zero (the file
+     * may have grown into it meanwhile); it is punched to its end, past the end of the file.
+     */
+    const verifyPiece = async (offset: bigint, length: number): Promise<void> => {
       const span = Number(((offset + BigInt(length) + B - 1n) / B) * B - offset);
       const n = await read(again, offset, span);
       let start = -1;
