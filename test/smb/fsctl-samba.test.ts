@@ -117,6 +117,12 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     const uri = smb.uri('xfs', 'dense.bin');
     const rep = await smbBackend().punchHole(uri, { offset: 1n * BigInt(MiB), length: 1n * BigInt(MiB) }, ctx);
     assert.equal(rep.method, 'FSCTL_SET_ZERO_DATA');
+    assert.equal(rep.bytes, 1n * BigInt(MiB), 'bytes: what was deallocated');
+    // Over the hole again and past the end of the file: what was allocated there, not the length asked for.
+    assert.equal((await smbBackend().punchHole(uri, { offset: 1n * BigInt(MiB), length: 1n * BigInt(MiB) }, ctx)).bytes, 0n);
+    const tail = await smbBackend().punchHole(uri, { offset: 4n * BigInt(MiB), length: 1n * BigInt(MiB) }, ctx);
+    assert.equal(tail.bytes, 0n);
+    assert.match(tail.notes!.join(' '), /1048576 bytes asked for; 0 bytes were allocated there/);
     const r = await smbBackend().allocatedRanges(uri, undefined, ctx);
     assert.deepEqual(r.ranges, [
       { offset: 0n, length: 1n * BigInt(MiB) },
