@@ -5,6 +5,7 @@
 // 130 cancelled by Ctrl-C (128 + SIGINT, as shells report it).
 
 import type { FsctlError } from '../engine';
+import { escapeControls } from './format';
 import { obj, str } from './json';
 import { UsageError } from './usage-error';
 
@@ -21,11 +22,15 @@ export function asFsctlError(e: unknown): FsctlError | undefined {
   return undefined;
 }
 
+/**
+ * 2 only for a command line the CLI itself found wrong before anything ran; every refusal by
+ * the engine (a destination that is the source itself or a hard link to it, E_BAD_INPUT, ...)
+ * is an operation that was attempted and failed: 1.
+ */
 export function exitCodeFor(e: unknown): number {
   if (e instanceof UsageError) return EXIT_USAGE;
   const f = asFsctlError(e);
   if (f && f.code === 'E_CANCELLED') return EXIT_CANCELLED;
-  if (f && f.code === 'E_BAD_INPUT') return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 
@@ -40,10 +45,11 @@ export function errorLine(command: string | undefined, e: unknown): string {
     const hasCode = f.message.includes(f.code);
     // Engine sentences may start with their operation ("clone: ..."); the prefix already says it.
     const sentence = f.message.startsWith(`${f.operation}: `) ? f.message.slice(f.operation.length + 2) : f.message;
-    return prefix + sentence + (hasCode ? '' : ` [${f.code}]`) + '\n';
+    return escapeControls(prefix + sentence + (hasCode ? '' : ` [${f.code}]`)) + '\n';
   }
-  if (e instanceof Error) return prefix + e.message + '\n';
-  return prefix + String(e) + '\n';
+  // Names in sentences are escaped: a control character in a file name never reaches the terminal.
+  if (e instanceof Error) return escapeControls(prefix + e.message) + '\n';
+  return escapeControls(prefix + String(e)) + '\n';
 }
 
 export function errorJson(e: unknown): string {

@@ -56,3 +56,21 @@ export function renderTable(columns: Column[], rows: string[][]): string {
   for (let r = 0; r < rows.length; r++) out[r + 1] = line(rows[r]);
   return out.join('\n') + '\n';
 }
+
+/**
+ * Text for a terminal with its control characters made visible: C0 (\n as `\n`, \t as `\t`,
+ * \r as `\r`, the rest as `\xNN`), DEL, C1, and the Unicode line separators and bidi
+ * overrides (`\uNNNN`), so a file name cannot move the cursor, clear the screen, start a new
+ * line that looks like output, or reorder what follows it. JSON output escapes them already.
+ */
+export function escapeControls(s: string): string {
+  return s.replace(CONTROLS, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : '\\u' + n.toString(16).padStart(4, '0');
+  });
+}
+
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

@@ -3,7 +3,7 @@
 // (method, source, destination, bytes, calls, durationMs) and adds the rest after them.
 
 import type { OperationReport } from '../engine';
-import { exactAndHuman, formatMs } from './format';
+import { escapeControls, exactAndHuman, formatMs } from './format';
 import { dec, num, obj, str, type JsonValue } from './json';
 import { writeOut } from './output';
 
@@ -68,7 +68,8 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
     lines.push(`note: the data was COPIED, not shared${reason ? `; clone failed: ${reason}` : ''}`);
   }
   for (const n of r.notes ?? []) lines.push(`note: ${n}`);
-  return lines.join('\n') + '\n';
+  // Paths and notes may hold control characters: each line is escaped for the terminal.
+  return lines.map(escapeControls).join('\n') + '\n';
 }
 
 export function writeReport(json: boolean, r: OperationReport, x: ReportExtras & { what?: string } = {}): void {

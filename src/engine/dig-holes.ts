@@ -3,9 +3,22 @@
 // backend.allocatedRanges, the bytes from descriptor-level I/O when the backend offers it
 // (local files) or from backend.read, and the punching from the backend.
 //
-// Only whole, aligned blocks are punched (a partial block cannot be deallocated), and runs of
-// zero blocks are punched with one call each. The content never changes: zeros read as zeros.
+// Rules (docs/ENGINE.md, "dig-holes"):
+// - Only whole blocks of at least the file system's block size are punched: a smaller block
+//   size is refused, because punching part of a block deallocates nothing (the file system
+//   writes zeros there instead, which unshares a cloned block and can use space).
+// - An all-zero partial last block (the file ends inside it) is punched whole, past the end of
+//   the file with KEEP_SIZE, as `fallocate --dig-holes` does, so it is freed too.
+// - Runs of zeros are punched as soon as they are found (never more than one 1 MiB chunk after
+//   they were read), and each run is read again just before it is punched, 64 KiB at a time:
+//   only blocks that still read as zeros are punched. This narrows, but cannot close, the
+//   window in which a concurrent writer's data can be lost: no system call punches "only if
+//   still zero".
+// - `bytes` is what was deallocated, measured: locally the drop in the file's allocated size
+//   (st_blocks × 512) across each punch; elsewhere what the backend's allocated ranges no
+//   longer show inside each punched run.
 
+import * as fs from 'node:fs';
 import type { Backend, OpContext } from './backend';
 import type { ExtendedBackend } from './backend-ext';
 import { FsctlError } from './errors';
@@ -13,9 +26,20 @@ import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 
 const CHUNK = 1 << 20;
+/** Runs are read again and punched in pieces of this size (or one block, if larger). */
+const VERIFY = 64 << 10;
 
 export interface DigContext extends OpContext {
   maybeYield?: () => Promise<void>;
+  /**
+   * A test seam: called when a run of zero blocks has been found, before it is read again and
+   * punched (a test writes into the run here, as a concurrent writer could).
+   */
+  beforeVerify?: (run: ByteRange) => void | Promise<void>;
+}
+
+function badBlockSize(path: string, message: string): FsctlError {
+  return new FsctlError({ operation: 'dig-holes', code: 'E_BAD_INPUT', paths: [path], message: `dig-holes: ${message} (E_BAD_INPUT).` });
 }
 
 export async function digHoles(
@@ -31,38 +55,35 @@ export async function digHoles(
   const local = io?.punch !== undefined && !path.startsWith('smb:');
   const f = local ? openRegular('dig-holes', path, 'read-write') : undefined;
   try {
-    let bs = requestedBlockSize;
-    if (bs === undefined) bs = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;
+    const fsBlock = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;
+    const bs = requestedBlockSize ?? fsBlock;
     if (!Number.isInteger(bs) || bs <= 0 || CHUNK % bs !== 0)
-      throw new FsctlError({
-        operation: 'dig-holes',
-        code: 'E_BAD_INPUT',
-        paths: [path],
-        message: `dig-holes: block size ${bs} must be a power of two between 1 and ${CHUNK} (E_BAD_INPUT).`,
-      });
+      throw badBlockSize(path, `block size ${bs} must be a power of two between 1 and ${CHUNK}`);
+    if (bs < fsBlock)
+      throw badBlockSize(
+        path,
+        `block size ${bs} is smaller than the file system's block size ${fsBlock} under ${path}; a file system deallocates ` +
+          `whole blocks only (punching part of one writes zeros, which unshares a cloned block and can use space), ` +
+          `so use ${fsBlock} or a multiple of it`,
+      );
     const B = BigInt(bs);
+    // The size when the scan began: the end of the last block looked at.
     const size = ranges.size;
     const total = ranges.ranges.reduce((a, r) => a + r.length, 0n);
     const buf = new Uint8Array(CHUNK);
     const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    const again = Buffer.alloc(CHUNK);
     const zeroChunk = Buffer.alloc(CHUNK);
     const zeroBlock = zeroChunk.subarray(0, bs);
     let scanned = 0n;
-    let punched = 0n;
+    let found = 0n;
+    let freed = 0n;
     let runs = 0;
 
-    const punch = async (r: ByteRange): Promise<void> => {
-      ctx.checkCancelled();
-      if (f && io?.punch) io.punch(f.fd, r.offset, r.length, path);
-      else await backend.punchHole(path, r, ctx);
+    const read = async (into: Uint8Array, offset: bigint, length: number): Promise<number> => {
       calls++;
-      runs++;
-      punched += r.length;
-    };
-    const read = async (offset: bigint, length: number): Promise<number> => {
-      calls++;
-      if (f && io) return io.pread(f.fd, buf, length, offset, path);
-      if (backend.read) return backend.read(path, offset, buf.subarray(0, length));
+      if (f && io) return io.pread(f.fd, into, length, offset, path);
+      if (backend.read) return backend.read(path, offset, into.subarray(0, length));
       throw new FsctlError({
         operation: 'dig-holes',
         code: 'E_UNSUPPORTED',
@@ -70,50 +91,113 @@ export async function digHoles(
         message: `dig-holes: the ${backend.name} backend cannot read file contents, so zero blocks cannot be found (E_UNSUPPORTED).`,
       });
     };
+    const allocatedBytes = (): bigint => (f ? fs.fstatSync(f.fd, { bigint: true }).blocks * 512n : 0n);
+
+    /** Punch [offset, offset+length) (its last block may end past EOF), counting what was freed. */
+    const punch = async (offset: bigint, length: bigint): Promise<void> => {
+      ctx.checkCancelled();
+      if (f && io?.punch) {
+        const before = allocatedBytes();
+        io.punch(f.fd, offset, length, path);
+        const after = allocatedBytes();
+        if (before > after) freed += before - after;
+      } else {
+        // Remote or foreign backends: never past EOF; measured by what is still allocated.
+        const end = offset + length < size ? offset + length : size;
+        await backend.punchHole(path, { offset, length: end - offset }, ctx);
+        const left = await backend.allocatedRanges(path, { offset, length: end - offset }, ctx);
+        calls += left.calls;
+        const still = left.ranges.reduce((a, r) => a + r.length, 0n);
+        if (end - offset > still) freed += end - offset - still;
+      }
+      calls++;
+      runs++;
+    };
+
+    /**
+     * A run of zero blocks was found at [offset, offset+length) (at most one chunk; it may end
+     * at the end of the file inside a partial block): read it again and punch at once only the
+     * blocks that still read as zeros, a piece of at most VERIFY bytes at a time, so that the
+     * time between reading a block again and punching it stays short.
+     */
+    const verifyAndPunch = async (offset: bigint, length: number): Promise<void> => {
+      if (ctx.beforeVerify) await ctx.beforeVerify({ offset, length: BigInt(length) });
+      const piece = Math.max(bs, VERIFY);
+      for (let at = 0; at < length; at += piece) await verifyPiece(offset + BigInt(at), Math.min(piece, length - at));
+    };
+
+    /**
+     * One piece of a run: read it again, whole blocks, and punch the blocks that still read as
+     * zeros. A partial last block counts as zero only if everything read of it is zero (the file
+     * may have grown into it meanwhile); it is punched to its end, past the end of the file.
+     */
+    const verifyPiece = async (offset: bigint, length: number): Promise<void> => {
+      const span = Number(((offset + BigInt(length) + B - 1n) / B) * B - offset);
+      const n = await read(again, offset, span);
+      let start = -1;
+      const flush = async (to: number): Promise<void> => {
+        found += BigInt(Math.min(to, length) - start);
+        await punch(offset + BigInt(start), BigInt(to - start));
+        start = -1;
+      };
+      for (let i = 0; i < span; i += bs) {
+        const got = Math.min(n, i + bs) - i; // bytes read of this block
+        const need = Math.min(bs, length - i); // bytes of it inside the run
+        const zero = got >= need && again.subarray(i, i + got).equals(zeroChunk.subarray(0, got));
+        if (zero && start < 0) start = i;
+        if (!zero && start >= 0) await flush(i);
+      }
+      if (start >= 0) await flush(span);
+    };
 
     for (const r of ranges.ranges) {
-      // Whole blocks only, inside the file.
+      // Whole blocks, and the partial last block of the file.
       const rEnd = r.offset + r.length < size ? r.offset + r.length : size;
       const start = ((r.offset + B - 1n) / B) * B;
-      const end = (rEnd / B) * B;
-      let runStart = -1n;
+      const end = rEnd === size ? rEnd : (rEnd / B) * B;
       let pos = start;
       while (pos < end) {
         ctx.checkCancelled();
         const want = end - pos > BigInt(CHUNK) ? CHUNK : Number(end - pos);
-        const n = await read(pos, want);
+        const n = await read(buf, pos, want);
         if (n <= 0) break;
-        const usable = n - (n % bs);
+        // Whole blocks, or up to the end of the file for its partial last block.
+        const usable = pos + BigInt(n) === size ? n : n - (n % bs);
         if (usable === CHUNK && view.equals(zeroChunk)) {
-          if (runStart < 0n) runStart = pos;
+          await verifyAndPunch(pos, CHUNK);
         } else {
+          let runStart = -1;
           for (let i = 0; i < usable; i += bs) {
-            const zero = view.subarray(i, i + bs).equals(zeroBlock);
-            const at = pos + BigInt(i);
-            if (zero) {
-              if (runStart < 0n) runStart = at;
-            } else if (runStart >= 0n) {
-              await punch({ offset: runStart, length: at - runStart });
-              runStart = -1n;
+            const len = Math.min(bs, usable - i);
+            const zero = view.subarray(i, i + len).equals(zeroBlock.subarray(0, len));
+            if (zero && runStart < 0) runStart = i;
+            if (!zero && runStart >= 0) {
+              await verifyAndPunch(pos + BigInt(runStart), i - runStart);
+              runStart = -1;
             }
+          }
+          if (runStart >= 0) {
+            await verifyAndPunch(pos + BigInt(runStart), usable - runStart);
           }
         }
         pos += BigInt(usable);
         scanned += BigInt(usable);
-        ctx.progress({ done: scanned, total, message: `${punched} bytes punched` });
+        ctx.progress({ done: scanned, total, message: `${freed} bytes deallocated` });
         if (ctx.maybeYield) await ctx.maybeYield();
         if (usable < want) break;
       }
-      if (runStart >= 0n) await punch({ offset: runStart, length: pos - runStart });
     }
     return {
       operation: 'dig-holes',
       method: 'dig-holes',
       source: path,
-      bytes: punched,
+      bytes: freed,
       calls,
       durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
-      notes: [`scanned ${scanned} bytes in ${ranges.ranges.length} data ranges at ${bs}-byte blocks; punched ${runs} runs of zeros`],
+      notes: [
+        `scanned ${scanned} bytes in ${ranges.ranges.length} data ranges at ${bs}-byte blocks; found ${found} bytes of zeros; ` +
+          `punched ${runs} runs; ${freed} bytes deallocated (measured)`,
+      ],
     };
   } finally {
     closeQuietly(f);

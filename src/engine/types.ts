@@ -77,7 +77,11 @@ export interface VolumeInfo {
   rawType?: string;
   blockSize: number;
   supportsSparse: boolean;
-  supportsClone: boolean;
+  /**
+   * true / false when there is evidence (a probe clone that worked or failed as "cannot", a
+   * volume flag); undefined when unknown (the probe could not run: no write access, a device).
+   */
+  supportsClone: boolean | undefined;
   /** One sentence: how clone support was determined (flag, probe result, or why not). */
   cloneEvidence: string;
   /** Device or volume identity: two paths with the same id are on one volume. */

@@ -35,7 +35,8 @@ export interface WireSummary {
   unwrittenBytes: U64String;
   filesystem: string;
   blockSize: number;
-  supportsClone: boolean;
+  /** Absent when unknown (the volume could not be probed, or was not queried). */
+  supportsClone?: boolean;
   supportsSparse: boolean;
   /** MapSource of the engine ('fiemap', 'seek', ...) */
   source: string;
@@ -265,7 +266,7 @@ export function isWireSummary(v: unknown): v is WireSummary {
     isU64String(v.unwrittenBytes) &&
     isStr(v.filesystem, 256) &&
     isInt(v.blockSize, 0, 0xffffffff) &&
-    typeof v.supportsClone === 'boolean' &&
+    (v.supportsClone === undefined || typeof v.supportsClone === 'boolean') &&
     typeof v.supportsSparse === 'boolean' &&
     isStr(v.source, 64) &&
     isStr(v.cloneEvidence, 4096) &&

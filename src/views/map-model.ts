@@ -177,7 +177,7 @@ export class MapModel implements ExportSource {
       unwrittenBytes: toWire(this.col.unwrittenBytes),
       filesystem: v?.filesystem ?? 'unknown',
       blockSize: this.blockSize,
-      supportsClone: v?.supportsClone ?? false,
+      supportsClone: v?.supportsClone,
       supportsSparse: v?.supportsSparse ?? false,
       source: this.source,
       cloneEvidence: v?.cloneEvidence ?? 'The volume was not queried.',

@@ -135,7 +135,7 @@ export function pendingSummary(
     unwrittenBytes: '0',
     filesystem: v?.filesystem ?? 'unknown',
     blockSize: v?.blockSize ?? 0,
-    supportsClone: v?.supportsClone ?? false,
+    supportsClone: v?.supportsClone,
     supportsSparse: v?.supportsSparse ?? false,
     source: 'fiemap',
     cloneEvidence: v?.cloneEvidence ?? 'The volume was not queried.',

@@ -15,6 +15,7 @@ import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile, sha256File } from './helpers';
+import { digHoles } from '../../src/engine/dig-holes';
 import { CLI, cli, ensureBuilt } from '../cli/run-cli';
 
 const skip = sambaSkipReason();
@@ -117,6 +118,12 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     const uri = smb.uri('xfs', 'dense.bin');
     const rep = await smbBackend().punchHole(uri, { offset: 1n * BigInt(MiB), length: 1n * BigInt(MiB) }, ctx);
     assert.equal(rep.method, 'FSCTL_SET_ZERO_DATA');
+    assert.equal(rep.bytes, 1n * BigInt(MiB), 'bytes: what was deallocated');
+    // Over the hole again and past the end of the file: what was allocated there, not the length asked for.
+    assert.equal((await smbBackend().punchHole(uri, { offset: 1n * BigInt(MiB), length: 1n * BigInt(MiB) }, ctx)).bytes, 0n);
+    const tail = await smbBackend().punchHole(uri, { offset: 4n * BigInt(MiB), length: 1n * BigInt(MiB) }, ctx);
+    assert.equal(tail.bytes, 0n);
+    assert.match(tail.notes!.join(' '), /1048576 bytes asked for; 0 bytes were allocated there/);
     const r = await smbBackend().allocatedRanges(uri, undefined, ctx);
     assert.deepEqual(r.ranges, [
       { offset: 0n, length: 1n * BigInt(MiB) },
@@ -126,6 +133,23 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     assert.deepEqual(server.ranges, r.ranges);
     const seekOut = execFileSync('xfs_io', ['-c', 'seek -h 0', p]).toString();
     assert.match(seekOut, /HOLE\s+1048576/);
+  });
+
+  test('dig-holes over SMB: zero blocks punched, bytes measured from the allocated ranges, content unchanged', async () => {
+    const p = join(xfs.mnt, 'zeros-inside.bin');
+    makeDenseFile(p, 4 * MiB);
+    execFileSync('dd', ['if=/dev/zero', `of=${p}`, 'bs=1M', 'seek=1', 'count=2', 'conv=notrunc', 'status=none']);
+    const h = sha256File(p);
+    const uri = smb.uri('xfs', 'zeros-inside.bin');
+    const rep = await digHoles(smbBackend(), uri, undefined, ctx);
+    assert.equal(rep.bytes, 2n * BigInt(MiB));
+    assert.match(rep.notes!.join(' '), /2097152 bytes deallocated \(measured\)/);
+    assert.equal(sha256File(p), h);
+    const server = await local().allocatedRanges(p, undefined, ctx);
+    assert.deepEqual(server.ranges, [
+      { offset: 0n, length: 1n * BigInt(MiB) },
+      { offset: 3n * BigInt(MiB), length: 1n * BigInt(MiB) },
+    ]);
   });
 
   test('server-side copy of 40 MiB: resume key + COPYCHUNK_WRITE, limits renegotiated, identical content', async () => {

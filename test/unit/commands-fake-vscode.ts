@@ -211,6 +211,12 @@ export interface FakeState {
   quickPickAnswers: Array<string | undefined>;
   /** Every input box shown: its prompt, the value typed and what validateInput said. */
   inputBoxes: Array<{ title?: string; prompt?: string; value: string | undefined; error?: string }>;
+  /** workspace.textDocuments (documents open in text editors). */
+  textDocuments: Array<{ uri: Uri }>;
+  /** window.tabGroups.all (each group's tabs). */
+  tabGroups: Array<{ tabs: Array<{ input: unknown }> }>;
+  /** The options object of every message shown with one ({ modal: true }, ...), by text. */
+  messageOptions: Array<{ text: string; options: Record<string, unknown> }>;
 }
 
 export function makeFakeVscode() {
@@ -230,11 +236,16 @@ export function makeFakeVscode() {
     progressReports: [],
     quickPickAnswers: [],
     inputBoxes: [],
+    textDocuments: [],
+    tabGroups: [],
+    messageOptions: [],
   };
   const configEmitter = new EventEmitter<{ affectsConfiguration(k: string): boolean }>();
   const format = (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
   const showMessage = (level: string) => async (text: string, ...rest: unknown[]) => {
     const items = rest.filter((x): x is string => typeof x === 'string');
+    const options = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+    if (options) state.messageOptions.push({ text, options });
     state.messages.push({ level, text, items });
     recorded();
     const a = state.answers.find((x) => x.match.test(text));
@@ -350,13 +361,21 @@ export function makeFakeVscode() {
         return new Disposable(() => state.customEditors.delete(viewType));
       },
       activeTextEditor: undefined,
-      tabGroups: { activeTabGroup: { activeTab: undefined } },
+      tabGroups: {
+        activeTabGroup: { activeTab: undefined },
+        get all() {
+          return state.tabGroups;
+        },
+      },
     },
     workspace: {
       get isTrusted() {
         return state.trusted;
       },
       workspaceFolders: undefined,
+      get textDocuments() {
+        return state.textDocuments;
+      },
       getConfiguration: (section?: string) => ({
         get: <T>(key: string, def?: T): T | undefined => {
           const full = section ? `${section}.${key}` : key;

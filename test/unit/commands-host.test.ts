@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, Uri, waitUntil } from './commands-fake-vscode';
+import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, TabInputCustom, TabInputText, Uri, waitUntil } from './commands-fake-vscode';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 
@@ -501,6 +501,44 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(r.bytes, 4n * BigInt(MiB));
     assert.equal(before - fs.statSync(f).blocks * 512, 4 * MiB);
     assert.equal(fs.readFileSync(f).subarray(0, MiB).every((b) => b === 0x11), true, 'content unchanged');
+  });
+
+  test('Dig Holes on a file open in an editor asks first (modal); nothing is punched unless confirmed', async () => {
+    const f = path.join(xfs!.mountPoint, 'open-in-editor.img');
+    fs.writeFileSync(f, Buffer.alloc(MiB));
+    const before = fs.statSync(f).blocks;
+    const warned = () => state.messages.filter((m) => m.level === 'warning' && /open-in-editor\.img is open in an editor/.test(m.text));
+    try {
+      for (const open of ['text', 'tab'] as const) {
+        if (open === 'text') state.textDocuments = [{ uri: Uri.file(f) }];
+        else state.tabGroups = [{ tabs: [{ input: new TabInputText(Uri.file(f)) }] }];
+        const n = warned().length;
+        state.answers = [{ match: /is open in an editor/, answer: undefined }];
+        assert.equal(await exec('extentLens.digHoles', Uri.file(f)), undefined, 'refused: nothing done');
+        assert.equal(warned().length, n + 1, `warned (${open})`);
+        assert.equal(state.messageOptions.at(-1)!.options.modal, true);
+        assert.equal(fs.statSync(f).blocks, before, 'nothing punched');
+        state.textDocuments = [];
+        state.tabGroups = [];
+      }
+      // The inspector (read-only) open on it is no reason to ask.
+      state.tabGroups = [{ tabs: [{ input: new TabInputCustom(Uri.file(f), 'extentLens.inspector') }] }];
+      const n = warned().length;
+      state.answers = [];
+      const quiet = (await exec('extentLens.digHoles', Uri.file(f))) as { bytes: bigint };
+      assert.equal(warned().length, n);
+      assert.equal(quiet.bytes, BigInt(MiB));
+      // Confirmed: it runs.
+      fs.writeFileSync(f, Buffer.alloc(MiB));
+      state.textDocuments = [{ uri: Uri.file(f) }];
+      state.answers = [{ match: /is open in an editor/, answer: 'Dig Holes' }];
+      const r = (await exec('extentLens.digHoles', Uri.file(f))) as { bytes: bigint };
+      assert.equal(r.bytes, BigInt(MiB));
+    } finally {
+      state.textDocuments = [];
+      state.tabGroups = [];
+      state.answers = [];
+    }
   });
 
   test('mapDetail "ranges": the inspector reads allocated ranges (no flags)', async () => {

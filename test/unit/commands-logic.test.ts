@@ -245,6 +245,10 @@ test('volume description', () => {
   );
   assert.match(lines[0], /xfs, 4096-byte blocks, block cloning: yes/);
   assert.ok(lines.some((l) => /1 GiB \(1073741824 bytes\)/.test(l)));
+  // A probe that could not run: unknown, never "no".
+  const v = { path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, volumeId: '7:0' };
+  const unknown = describeVolume({ ...v, supportsClone: undefined, cloneEvidence: 'could not probe (EACCES)' }, plainT);
+  assert.match(unknown[0], /block cloning: unknown,/);
 });
 
 // ---- the manifest ------------------------------------------------------------------------

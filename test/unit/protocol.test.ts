@@ -108,6 +108,7 @@ const clone = { operation: 'clone', method: 'FICLONE', fellBack: false, bytes: '
 test('host messages: valid ones pass (webview side)', () => {
   const ok = [
     { type: 'summary', summary },
+    { type: 'summary', summary: { ...summary, supportsClone: undefined } }, // unknown: the probe could not run
     { type: 'overview', window: win },
     { type: 'window', requestId: 2, window: { ...win, extents: undefined, binCount: 2, bins: new Array(12).fill(0.25) } },
     { type: 'rows', requestId: 1, start: 0, total: 1, rows: win.extents },
@@ -124,6 +125,7 @@ test('host messages: malformed, unknown and out-of-range are rejected (webview s
   const bad: unknown[] = [
     { type: 'summary', summary: { ...summary, size: 8192 } },
     { type: 'summary', summary: { ...summary, sparseRatio: 2 } },
+    { type: 'summary', summary: { ...summary, supportsClone: 'yes' } },
     { type: 'summary' },
     { type: 'window', requestId: 1, window: { ...win, extents: [{ offset: '0', length: '-1', physical: null, flags: [] }] } },
     { type: 'window', requestId: 1, window: { ...win, extents: undefined } }, // neither extents nor bins

@@ -508,7 +508,12 @@ function showSummary(s: WireSummary): void {
         ],
     ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : l10n.t('{0} bytes', groupDigits(BigInt(s.unwrittenBytes)))],
     ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
-    ['Block cloning', l10n.t('Block cloning'), s.supportsClone ? l10n.t('supported') : l10n.t('not supported'), s.cloneEvidence],
+    [
+      'Block cloning',
+      l10n.t('Block cloning'),
+      s.supportsClone === undefined ? l10n.t('unknown') : s.supportsClone ? l10n.t('supported') : l10n.t('not supported'),
+      s.cloneEvidence,
+    ],
     ['Map source', l10n.t('Map source'), s.source],
   ];
   summaryEl.replaceChildren();

@@ -21,6 +21,7 @@ export const cloneRangeCommand: Command = {
     fallback: FALLBACK,
   },
   description: `DEST must exist. Offsets and LENGTH accept 4k, 1MiB, 0x1000 or plain decimals.
+LENGTH 0 means "to the end of SRC" (from SRC_OFFSET), as for FICLONERANGE.
 
 JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N",
        "length":"N","bytes":"N","calls":N,"durationMs":N,"operation","fellBack","copied"}`,

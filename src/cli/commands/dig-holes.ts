@@ -5,6 +5,7 @@ import type { Command } from '../command';
 import { str } from '../json';
 import { parseCount } from '../numbers';
 import { writeReport } from '../report';
+import { UsageError } from '../usage-error';
 
 export const digHolesCommand: Command = {
   name: 'dig-holes',
@@ -12,13 +13,24 @@ export const digHolesCommand: Command = {
   args: ['FILE'],
   longRunning: () => true,
   options: {
-    'block-size': { type: 'string', value: 'N', help: 'granularity of the zero scan (default: the file system block size)' },
+    'block-size': {
+      type: 'string',
+      value: 'N',
+      help: 'granularity of the zero scan: a power of two, at least the file system block size (the default)',
+    },
   },
-  description: `JSON: {"method":"dig-holes","path","bytes":"N" (bytes punched),"calls":N,"durationMs":N,...}`,
+  description: `Only whole file system blocks can be deallocated, so a --block-size below the file system's
+block size is refused. An all-zero partial last block is freed too. Each run of zeros is read
+again just before it is punched; still, no tool can make dig-holes safe against another program
+writing to the file at the same time: stop writers first.
+
+JSON: {"method":"dig-holes","path","bytes":"N" (bytes deallocated, measured),"calls":N,"durationMs":N,...}`,
   async run(ctx) {
     const [path] = ctx.positionals;
     const bs = ctx.values['block-size'];
     const blockSize = typeof bs === 'string' ? parseCount(bs, '--block-size') : undefined;
+    if (blockSize !== undefined && (blockSize & (blockSize - 1)) !== 0)
+      throw new UsageError(`--block-size: ${bs} is not a power of two (512, 4k, 64k, ...).`);
     const engine = await ctx.engine();
     const r = await engine.digHoles(path, { signal: ctx.signal, blockSize });
     writeReport(ctx.json, r, { head: [['path', str(path)]], what: path });

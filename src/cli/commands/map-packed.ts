@@ -13,7 +13,7 @@
 // whole engine at start-up for every command (~6 ms), not only when it is used; map-format.ts
 // is dependency-free.
 import { EXTENT_FLAG, extentFlagNames, type PackedExtentMap } from '../../engine/map-format';
-import { exactAndHuman, formatMs, percent } from '../format';
+import { escapeControls, exactAndHuman, formatMs, percent } from '../format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';
 import { decimalLength, SAFE_HIGH, TWO32, writeAscii, writeDigits, writeSpaces } from '../digits';
@@ -228,7 +228,7 @@ export function writePackedMapHuman(m: PackedExtentMap): void {
 /** The human table into `w`: a header line, column headings, one row per extent, a summary. */
 export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void {
   const { count, offset, length, physical } = m.packed;
-  w.push(`${m.path}: size ${exactAndHuman(m.size)}, block size ${m.blockSize}, source ${m.source}\n`);
+  w.push(`${escapeControls(m.path)}: size ${exactAndHuman(m.size)}, block size ${m.blockSize}, source ${m.source}\n`);
 
   // Column widths from the largest values, so that streamed rows line up with the header.
   const maxEnd = count ? u64(offset[count - 1]) + u64(length[count - 1]) : 0n; // sorted by offset

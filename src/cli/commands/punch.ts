@@ -35,7 +35,9 @@ export const punchCommand: Command = {
   args: ['FILE', 'OFFSET', 'LENGTH'],
   options: {},
   description: `Linux: fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE). Windows/SMB:
-FSCTL_SET_ZERO_DATA on a sparse file. macOS: fcntl(F_PUNCHHOLE).
+FSCTL_SET_ZERO_DATA on a sparse file. macOS: fcntl(F_PUNCHHOLE). "bytes" is what was
+deallocated (measured on Linux, Windows and SMB), not LENGTH: holes and bytes past the end of
+the file free nothing.
 
 JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,...}`,
   run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.punch(p, r, o)),

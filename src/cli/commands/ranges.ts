@@ -3,7 +3,7 @@
 
 import type { ByteRange, RangesResult } from '../../engine';
 import type { Command } from '../command';
-import { exactAndHuman, formatMs, humanUnit, percent, renderTable } from '../format';
+import { escapeControls, exactAndHuman, formatMs, humanUnit, percent, renderTable } from '../format';
 import { dec, num, str, writeObjectWithArray } from '../json';
 import { ChunkWriter, writeOut } from '../output';
 import { WINDOW_OPTIONS, windowFrom } from '../window';
@@ -73,7 +73,7 @@ export function rangesHuman(r: RangesResult): string {
       ? `, window ${r.window.offset}..${r.window.offset + r.window.length}`
       : '';
   const scanned = r.window ? minBig(r.window.length, r.size > r.window.offset ? r.size - r.window.offset : 0n) : r.size;
-  const head = `${r.path}: size ${exactAndHuman(r.size)}${win}\n`;
+  const head = `${escapeControls(r.path)}: size ${exactAndHuman(r.size)}${win}\n`;
   const summary =
     `${r.ranges.length} data range${r.ranges.length === 1 ? '' : 's'}, ${exactAndHuman(data)} allocated` +
     ` (${percent(data, scanned)} of ${exactAndHuman(scanned)} scanned); ` +

@@ -3,7 +3,7 @@
 
 import type { VolumeInfo } from '../../engine';
 import type { Command } from '../command';
-import { exactAndHuman } from '../format';
+import { escapeControls, exactAndHuman } from '../format';
 import { dec, obj, str } from '../json';
 import { writeOut } from '../output';
 
@@ -13,12 +13,13 @@ export const volumeCommand: Command = {
   args: ['PATH'],
   readOnly: true,
   options: {},
-  description: `Linux: fstatfs plus a real probe that clones a small non-empty temporary file
-(cached per device). Windows: the volume flags FILE_SUPPORTS_SPARSE_FILES and
-FILE_SUPPORTS_BLOCK_REFCOUNTING.
+  description: `Linux: fstatfs plus a real probe that clones a small non-empty unnamed temporary file
+(O_TMPFILE) in PATH, or in the folder holding PATH when it is a file (cached per device); never
+for a device or under /dev. Windows: the volume flags FILE_SUPPORTS_SPARSE_FILES and
+FILE_SUPPORTS_BLOCK_REFCOUNTING. Block cloning is "unknown" when the probe cannot run (EACCES).
 
 JSON: {"path","filesystem","rawType","blockSize":N,"supportsSparse":bool,
-       "supportsClone":bool,"cloneEvidence","volumeId","totalBytes":"N","freeBytes":"N"}`,
+       "supportsClone":bool|null (null: unknown),"cloneEvidence","volumeId","totalBytes":"N","freeBytes":"N"}`,
   async run(ctx) {
     const engine = await ctx.engine();
     const v = await engine.volume(ctx.positionals[0]);
@@ -34,7 +35,7 @@ export function volumeJson(v: VolumeInfo): string {
       ['rawType', v.rawType === undefined ? undefined : str(v.rawType)],
       ['blockSize', String(v.blockSize)],
       ['supportsSparse', String(v.supportsSparse)],
-      ['supportsClone', String(v.supportsClone)],
+      ['supportsClone', v.supportsClone === undefined ? 'null' : String(v.supportsClone)],
       ['cloneEvidence', str(v.cloneEvidence)],
       ['volumeId', str(v.volumeId)],
       ['totalBytes', v.totalBytes === undefined ? undefined : dec(v.totalBytes)],
@@ -49,12 +50,20 @@ export function volumeHuman(v: VolumeInfo): string {
     ['file system', v.filesystem + (v.rawType ? ` (${v.rawType})` : '')],
     ['block size', exactAndHuman(BigInt(v.blockSize))],
     ['sparse files', v.supportsSparse ? 'yes' : 'no'],
-    ['block cloning', v.supportsClone ? 'yes' : 'no'],
+    ['block cloning', cloneWord(v)],
     ['evidence', v.cloneEvidence],
     ['volume id', v.volumeId],
   ];
   if (v.totalBytes !== undefined) rows.push(['size', exactAndHuman(v.totalBytes)]);
   if (v.freeBytes !== undefined) rows.push(['free', exactAndHuman(v.freeBytes)]);
   const w = Math.max(...rows.map((r) => r[0].length));
-  return rows.map(([k, val]) => `${k.padEnd(w)}  ${val}`).join('\n') + '\n';
+  return rows.map(([k, val]) => `${k.padEnd(w)}  ${escapeControls(val)}`).join('\n') + '\n';
+}
+
+/** "yes", "no", or "unknown (could not probe: EACCES)" with the code the evidence names. */
+function cloneWord(v: VolumeInfo): string {
+  if (v.supportsClone !== undefined) return v.supportsClone ? 'yes' : 'no';
+  const code = /\(([A-Z][A-Z0-9_]+)\)/.exec(v.cloneEvidence)?.[1];
+  if (code) return `unknown (could not probe: ${code})`;
+  return v.cloneEvidence.startsWith('not probed') ? 'unknown (not probed)' : 'unknown';
 }

@@ -13,7 +13,7 @@ export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
       v.path,
       v.filesystem,
       v.blockSize,
-      v.supportsClone ? yes : no,
+      v.supportsClone === undefined ? t('unknown') : v.supportsClone ? yes : no,
       v.supportsSparse ? yes : no,
     ),
     t('Clone support: {0}', v.cloneEvidence),

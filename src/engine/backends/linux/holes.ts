@@ -2,6 +2,7 @@
 // (FALLOC_FL_PUNCH_HOLE), zeroing ranges (punch, else FALLOC_FL_ZERO_RANGE, else zeros written)
 // and the sparse flag Linux does not have. One layer of LinuxBackend (see base.ts).
 
+import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import { errnoError } from '../../errno';
 import { big, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from './libc';
@@ -36,9 +37,18 @@ export class LinuxHoles extends LinuxMaps {
     ctx.checkCancelled();
     const f = openRegular('punch', p, 'read-write');
     try {
+      // `bytes` is what was deallocated, measured: the drop in the file's allocated size
+      // (st_blocks), not the length asked for (which may cover holes or run past the end).
+      const before = f.stat.blocks * 512n;
       if (range.length > 0n && this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) !== 0)
         throw this.fail('punch', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd);
-      return { operation: 'punch', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: range.length, calls: 1, durationMs: elapsed(t0) };
+      const after = fs.fstatSync(f.fd, { bigint: true }).blocks * 512n;
+      const bytes = before > after ? before - after : 0n;
+      const notes =
+        bytes === range.length
+          ? undefined
+          : [`${range.length} bytes asked for; ${bytes} bytes were allocated there and are deallocated now (measured with st_blocks)`];
+      return { operation: 'punch', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes, calls: 1, durationMs: elapsed(t0), notes };
     } finally {
       closeQuietly(f);
     }

@@ -1,25 +1,49 @@
 // The Linux backend's volume facts: fstatfs (file system, block size, space) and clone support
 // proven by a real FICLONE probe in the folder, cached per file system instance. One layer of
 // LinuxBackend (see base.ts).
+//
+// Where the probe runs: in the folder the person named, or, for a file, the folder that holds it
+// (after symlinks, so that it is on the file's own file system). Never for a device, FIFO or
+// socket, nor anywhere under /dev. The probe files are unnamed (O_TMPFILE): nothing appears in
+// the folder, even for a moment, and a killed process leaves nothing. Only where the file system
+// has no O_TMPFILE are two named files (`.extent-lens-probe-*`) made and removed at once.
+// When the probe cannot run (EACCES, EROFS, ENOSPC, a device) clone support is unknown
+// (supportsClone undefined), never "no".
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NON_SPARSE_FILESYSTEMS } from './codec';
 import { errnoName, nodeFsError } from '../../errno';
-import { FICLONE } from './libc';
+import { FICLONE, O_CLOEXEC, O_TMPFILE } from './libc';
 import { closeQuietly, kindOf, openRegular, statPath, unlinkQuietly } from './files';
 import type { VolumeInfo } from '../../types';
-import { type StatfsResult } from './base';
+import { EINVAL, EOPNOTSUPP, type StatfsResult } from './base';
 import { LinuxHoles } from './holes';
 
+interface Probe {
+  supportsClone: boolean | undefined;
+  evidence: string;
+}
+
+/** FICLONE errors that mean "this file system cannot share blocks here"; any other is no evidence. */
+const CANNOT_CLONE = new Set(['EOPNOTSUPP', 'ENOTSUP', 'ENOTTY', 'ENOSYS', 'EXDEV', 'EINVAL']);
+const EISDIR = 21;
+
 export class LinuxVolumes extends LinuxHoles {
-  /** Clone probe results per file system instance (st_dev + f_type + f_fsid). */
-  private readonly probeCache = new Map<string, { supportsClone: boolean; evidence: string }>();
+  /** Clone probe results per file system instance (st_dev + f_type + f_fsid); definite ones only. */
+  private readonly probeCache = new Map<string, Probe>();
 
   async volume(p: string): Promise<VolumeInfo> {
     const st = statPath('volume', p);
     const kind = kindOf(st);
-    const dir = kind === 'directory' ? p : path.dirname(p);
+    // A file means the folder that holds it (the real file, after symlinks); a folder itself.
+    let real = p;
+    try {
+      real = fs.realpathSync(p);
+    } catch (e) {
+      throw nodeFsError('volume', e, [p]);
+    }
+    const dir = kind === 'directory' ? real : path.dirname(real);
     let fd: number;
     try {
       fd = fs.openSync(kind === 'file' || kind === 'directory' ? p : dir, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -32,13 +56,24 @@ export class LinuxVolumes extends LinuxHoles {
     } finally {
       closeQuietly(fd);
     }
-    const dirStat = kind === 'directory' ? st : statPath('volume', dir);
-    const key = `${dirStat.dev}:${info.rawType}:${info.fsid}`;
-    let probe = this.probeCache.get(key);
-    if (!probe) {
-      const r = this.probeClone(dir, info.filesystem);
-      if (r.definite) this.probeCache.set(key, r);
-      probe = r;
+    let probe: Probe;
+    if (kind !== 'file' && kind !== 'directory') {
+      const what = kind.replace('-', ' ');
+      probe = {
+        supportsClone: undefined,
+        evidence: `not probed: ${p} is a ${what}, not a file or folder; name a folder on the file system to probe it`,
+      };
+    } else if (dir === '/dev' || dir.startsWith('/dev/')) {
+      probe = { supportsClone: undefined, evidence: `not probed: ${dir} is under /dev, where no probe file is ever made` };
+    } else {
+      const dirStat = kind === 'directory' ? st : statPath('volume', dir);
+      const key = `${dirStat.dev}:${info.rawType}:${info.fsid}`;
+      const cached = this.probeCache.get(key);
+      if (cached) probe = cached;
+      else {
+        probe = this.probeClone(dir, info.filesystem);
+        if (probe.supportsClone !== undefined) this.probeCache.set(key, probe);
+      }
     }
     return {
       path: p,
@@ -64,40 +99,51 @@ export class LinuxVolumes extends LinuxHoles {
     }
   }
 
-  /** Clone a small non-empty temporary file with FICLONE in `dir`: real evidence, no guessing. */
-  private probeClone(dir: string, filesystem: string): { supportsClone: boolean; evidence: string; definite: boolean } {
-    // node:crypto is loaded only here: a CLI `map` or `clone` never pays for loading it.
-    const tag = (require('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex');
-    const a = path.join(dir, `.extent-lens-probe-${tag}.src`);
-    const b = path.join(dir, `.extent-lens-probe-${tag}.dst`);
-    let fa: number | undefined;
-    let fb: number | undefined;
+  /**
+   * Clone a small non-empty file with FICLONE in `dir`: real evidence, no guessing. Both files
+   * are unnamed (O_TMPFILE) where the file system allows it.
+   */
+  private probeClone(dir: string, filesystem: string): Probe {
+    const made: string[] = [];
+    let fa = -1;
+    let fb = -1;
+    const unknown = (step: string, code: string): Probe => ({
+      supportsClone: undefined,
+      evidence: `could not probe: ${step} in ${dir} failed (${code}); clone support on ${filesystem} is unknown`,
+    });
     try {
+      const unnamed = (): number => {
+        const fd = this.libc.open(dir, O_TMPFILE | fs.constants.O_RDWR | O_CLOEXEC, 0o600);
+        if (fd >= 0) return fd;
+        const e = this.libc.errno();
+        if (e !== EOPNOTSUPP && e !== EISDIR && e !== EINVAL) throw Object.assign(new Error(), { code: errnoName(e) });
+        // No O_TMPFILE here: a named file, removed at once (below).
+        // node:crypto is loaded only here: a CLI `map` or `clone` never pays for loading it.
+        const tag = (require('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex');
+        const name = path.join(dir, `.extent-lens-probe-${tag}`);
+        const named = fs.openSync(name, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+        made.push(name);
+        return named;
+      };
       try {
-        fa = fs.openSync(a, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+        fa = unnamed();
         fs.writeSync(fa, Buffer.alloc(4096, 0x5a));
-        fb = fs.openSync(b, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+        fb = unnamed();
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-        return {
-          supportsClone: false,
-          evidence: `could not probe: creating a temporary file in ${dir} failed (${code}); clone support on ${filesystem} is unverified`,
-          definite: false,
-        };
+        return unknown('creating a temporary file', (e as NodeJS.ErrnoException).code ?? 'EIO');
       }
       const rc = this.libc.ioctlInt(fb, FICLONE, fa);
       if (rc === 0) {
         const evidence = `a FICLONE probe in ${dir} cloned a 4 KiB temporary file on ${filesystem}`;
-        return { supportsClone: true, evidence, definite: true };
+        return { supportsClone: true, evidence };
       }
       const code = errnoName(this.libc.errno());
-      const evidence = `a FICLONE probe in ${dir} failed with ${code}: ${filesystem} cannot share blocks here`;
-      return { supportsClone: false, evidence, definite: true };
+      if (!CANNOT_CLONE.has(code)) return unknown('a FICLONE probe', code);
+      return { supportsClone: false, evidence: `a FICLONE probe in ${dir} failed with ${code}: ${filesystem} cannot share blocks here` };
     } finally {
-      closeQuietly(fa);
-      closeQuietly(fb);
-      unlinkQuietly(a);
-      unlinkQuietly(b);
+      if (fa >= 0) closeQuietly(fa);
+      if (fb >= 0) closeQuietly(fb);
+      for (const name of made) unlinkQuietly(name);
     }
   }
 

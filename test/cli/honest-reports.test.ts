@@ -1,0 +1,146 @@
+// The built CLI's reports say what happened, and nothing in them can play tricks on a terminal:
+// volume says "unknown" when it cannot probe (a non-root user, a device) and never probes under
+// /dev; dig-holes refuses a block size below the file system's and reports what it freed;
+// punch reports what was deallocated; control characters in names are escaped; refusals by the
+// engine exit 1 (2 is for command-line mistakes). XFS (reflink) and ext4 loop images, as root.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLI_ARGV, cli, cliJson, ensureBuilt } from './run-cli';
+import { makeLoopFs, skipReason, type LoopFs } from './loop';
+
+const skip = skipReason('xfs') ?? skipReason('ext4');
+
+function pattern(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = ((i * 131) % 251) + 1;
+  return b;
+}
+const allocated = (p: string): bigint => fs.statSync(p, { bigint: true }).blocks * 512n;
+
+describe('extent-lens reports what happened', { skip }, () => {
+  let xfs: LoopFs;
+  let ext4: LoopFs;
+  before(() => {
+    ensureBuilt();
+    xfs = makeLoopFs('xfs', 300);
+    ext4 = makeLoopFs('ext4', 64);
+  });
+  after(() => {
+    xfs?.cleanup();
+    ext4?.cleanup();
+  });
+
+  test('volume as a user who cannot write the folder: block cloning unknown (could not probe: EACCES)', () => {
+    const d = path.join(xfs.mnt, 'locked');
+    fs.mkdirSync(d);
+    for (const p of [path.dirname(xfs.mnt), xfs.mnt, d]) fs.chmodSync(p, 0o755); // nobody may reach it, not write in it
+    const asNobody = (args: string[]) =>
+      spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, ...CLI_ARGV, ...args], {
+        encoding: 'utf8',
+      });
+    const h = asNobody(['volume', d]);
+    assert.equal(h.status, 0, h.stderr);
+    assert.match(h.stdout, /^file system\s+xfs/m);
+    assert.match(h.stdout, /^block cloning\s+unknown \(could not probe: EACCES\)$/m);
+    const j = asNobody(['volume', d, '--json']);
+    assert.equal(j.status, 0, j.stderr);
+    assert.equal(JSON.parse(j.stdout).supportsClone, null);
+    assert.deepEqual(fs.readdirSync(d), []);
+    // As root the same folder is probed: yes.
+    assert.equal(cliJson(['volume', d]).supportsClone, true);
+  });
+
+  test('volume /dev/zero: not probed, nothing made in /dev', () => {
+    const before = fs.readdirSync('/dev');
+    const h = cli(['volume', '/dev/zero']);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^block cloning\s+unknown \(not probed\)$/m);
+    assert.match(h.stdout, /^evidence\s+not probed: \/dev\/zero is a char device/m);
+    assert.equal(cliJson(['volume', '/dev/zero']).supportsClone, null);
+    assert.deepEqual(
+      fs.readdirSync('/dev').filter((n) => !before.includes(n)),
+      [],
+    );
+  });
+
+  test('dig-holes: a block size below the file system block is refused (exit 1); not a power of two is a usage error', () => {
+    const f = path.join(xfs.mnt, 'small-bs.bin');
+    fs.writeFileSync(f, Buffer.alloc(1 << 20));
+    const r = cli(['dig-holes', f, '--block-size', '1k']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /block size 1024 is smaller than the file system's block size 4096 .*\(E_BAD_INPUT\)/);
+    assert.equal(allocated(f), 1n << 20n, 'nothing punched');
+    const u = cli(['dig-holes', f, '--block-size', '3000']);
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /--block-size: 3000 is not a power of two/);
+  });
+
+  test('dig-holes reports the bytes it deallocated, including a zero partial last block', () => {
+    const f = path.join(xfs.mnt, 'tail.bin');
+    fs.writeFileSync(f, Buffer.concat([pattern(8192), Buffer.alloc(5000)]));
+    spawnSync('sync');
+    const h = cli(['dig-holes', f]);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^dug holes in .*tail\.bin: 8192 \(8 KiB\) by dig-holes/m);
+    assert.match(h.stdout, /8192 bytes deallocated \(measured\)/);
+    assert.equal(allocated(f), 8192n);
+  });
+
+  test('punch past the end of the file reports what was deallocated, not the length asked for', () => {
+    const f = path.join(xfs.mnt, 'punch.bin');
+    fs.writeFileSync(f, pattern(8192));
+    spawnSync('sync');
+    const j = cliJson(['punch', f, '4096', '1M']);
+    assert.equal(j.length, '1048576');
+    assert.equal(j.bytes, '4096');
+    const again = cliJson(['punch', f, '4096', '1M']);
+    assert.equal(again.bytes, '0', 'a hole frees nothing');
+    assert.equal(fs.statSync(f).size, 8192);
+  });
+
+  test('clone-range --help documents LENGTH 0', () => {
+    assert.match(cli(['clone-range', '--help']).stdout, /LENGTH 0 means "to the end of SRC"/);
+  });
+
+  test('control characters in names are escaped in human output and error sentences', () => {
+    const name = 'e\x1b[2Jvil\nfake\u202e.bin';
+    const f = path.join(ext4.mnt, name);
+    fs.writeFileSync(f, pattern(4096));
+    const shown = 'e\\x1b[2Jvil\\nfake\\u202e.bin';
+    for (const args of [
+      ['ranges', f],
+      ['map', f],
+      ['punch', f, '0', '4k'],
+      ['dig-holes', f],
+      ['volume', f],
+    ]) {
+      const r = cli(args);
+      assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);
+      assert.ok(!/[\x1b\u202e]/.test(r.stdout), `${args[0]} printed a raw control character`);
+      assert.ok(r.stdout.includes(shown) || args[0] === 'volume', `${args[0]}: ${r.stdout}`);
+    }
+    const missing = cli(['ranges', f + '\x07x']);
+    assert.equal(missing.code, 1);
+    assert.ok(missing.stderr.includes(shown + '\\x07x'), missing.stderr);
+    assert.ok(!/[\x07\x1b]/.test(missing.stderr));
+    // JSON keeps the exact name (escaped by JSON itself).
+    assert.equal(cliJson(['ranges', f]).path, f);
+  });
+
+  test('refusing to overwrite the source itself or a hard link to it exits 1, not 2 (2 is for usage errors)', () => {
+    const a = path.join(xfs.mnt, 'same.bin');
+    fs.writeFileSync(a, pattern(4096));
+    const b = path.join(xfs.mnt, 'same-link.bin');
+    fs.linkSync(a, b);
+    for (const dest of [a, b]) {
+      const r = cli(['clone', a, dest, '--on-existing', 'overwrite']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /is the source itself/);
+    }
+    assert.ok(fs.readFileSync(a).equals(pattern(4096)));
+  });
+});

@@ -1,0 +1,198 @@
+// dig-holes on real XFS (reflink), btrfs and ext4: a block size below the file system's block is
+// refused (it freed nothing and unshared cloned blocks), `bytes` is what was deallocated
+// (measured with st_blocks), an all-zero partial last block is freed as `fallocate --dig-holes`
+// frees it, and a run of zeros is punched as soon as it is found and read again first, so data
+// written into it after the scan survives (the deterministic part of "concurrent writers").
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../../src/engine';
+import { LinuxBackend } from '../../src/engine/backends/linux';
+import { digHoles } from '../../src/engine/dig-holes';
+import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { sha256 } from '../support/sparse-files';
+
+const engine = createEngine();
+const MiB = 1 << 20;
+
+const allocated = (p: string): bigint => fs.statSync(p, { bigint: true }).blocks * 512n;
+function freeBytes(dir: string): bigint {
+  execFileSync('sync');
+  const s = fs.statfsSync(dir, { bigint: true });
+  return s.bavail * s.bsize;
+}
+function pattern(n: number, seed = 1): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = ((i * 131 + seed) % 251) + 1;
+  return b;
+}
+function writeAt(p: string, offset: number, data: Buffer): void {
+  const fd = fs.openSync(p, 'r+');
+  try {
+    fs.writeSync(fd, data, 0, data.length, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
+  describe(`dig-holes on ${kind}`, { skip: skipReason(kind) }, () => {
+    let tfs: TestFs;
+    let fsBlock: number;
+    before(async () => {
+      tfs = makeFs(kind);
+      fsBlock = (await engine.volume(tfs.mountPoint)).blockSize;
+    });
+    after(() => tfs?.cleanup());
+
+    if (kind !== 'ext4')
+      test('a block size below the file system block is refused: nothing punched, no space used by unsharing', async () => {
+        const d = freshDir(tfs, 'small-bs');
+        const a = path.join(d, 'a.bin');
+        const buf = Buffer.alloc(16 * MiB);
+        for (let i = 0; i < buf.length; i += 4096) buf[i + 4095] = 1; // the last byte of every 4 KiB is not zero
+        fs.writeFileSync(a, buf);
+        const b = path.join(d, 'b.bin');
+        await engine.clone(a, b);
+        const h = sha256(b);
+        const free0 = freeBytes(d);
+        const alloc0 = allocated(b);
+        await assert.rejects(engine.digHoles(b, { blockSize: fsBlock / 2 }), (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'E_BAD_INPUT');
+          assert.match(e.message, new RegExp(`smaller than the file system's block size ${fsBlock}`));
+          return true;
+        });
+        assert.equal(sha256(b), h);
+        assert.equal(allocated(b), alloc0);
+        const free1 = freeBytes(d);
+        assert.ok(free0 - free1 < 1n * BigInt(MiB), `free space dropped by ${free0 - free1} bytes`);
+        assert.ok(
+          (await engine.map(b)).extents.every((e) => e.flags.includes('shared')),
+          'still shared',
+        );
+      });
+
+    test('bytes is what was deallocated (st_blocks), for whole blocks of zeros', async () => {
+      const d = freshDir(tfs, 'measured');
+      const f = path.join(d, 'f.bin');
+      const buf = pattern(4 * MiB);
+      buf.fill(0, MiB, 3 * MiB);
+      fs.writeFileSync(f, buf);
+      execFileSync('sync');
+      const h = sha256(f);
+      const before = allocated(f);
+      const r = await engine.digHoles(f);
+      const after = allocated(f);
+      assert.equal(sha256(f), h);
+      assert.equal(r.bytes, before - after);
+      assert.equal(r.bytes, 2n * BigInt(MiB));
+      assert.match(r.notes!.join(' '), /deallocated \(measured\)/);
+    });
+
+    test('an all-zero partial last block is freed, like fallocate --dig-holes', async () => {
+      const d = freshDir(tfs, 'tail');
+      const f = path.join(d, 'f.bin');
+      const tail = 5000; // one whole zero block (at 4 KiB blocks) and a partial one
+      fs.writeFileSync(f, Buffer.concat([pattern(8192), Buffer.alloc(tail)]));
+      const g = path.join(d, 'g.bin');
+      fs.copyFileSync(f, g);
+      execFileSync('sync');
+      const h = sha256(f);
+      const before = allocated(f);
+      const r = await engine.digHoles(f);
+      execFileSync('sync');
+      assert.equal(sha256(f), h);
+      assert.equal(fs.statSync(f).size, 8192 + tail, 'size kept');
+      assert.equal(allocated(f), 8192n, 'only the data blocks are left');
+      assert.equal(r.bytes, before - allocated(f));
+      if (hasTool('fallocate')) {
+        execFileSync('fallocate', ['--dig-holes', g]);
+        execFileSync('sync');
+        assert.equal(allocated(f), allocated(g), 'the same as util-linux');
+      }
+    });
+
+    test('a run is punched before the scan moves on: a write into a scanned run survives', async () => {
+      const d = freshDir(tfs, 'race');
+      const f = path.join(d, 'f.bin');
+      const buf = Buffer.alloc(8 * MiB);
+      pattern(4096).copy(buf, 0);
+      pattern(4096, 7).copy(buf, 8 * MiB - 4096);
+      fs.writeFileSync(f, buf);
+      const record = pattern(4096, 99);
+      let wrote = false;
+      await engine.digHoles(f, {
+        onProgress: () => {
+          // The first progress event comes after the first 1 MiB was scanned. A writer puts a
+          // record there now; the run of zeros it lands in must not be punched over it.
+          if (wrote) return;
+          wrote = true;
+          writeAt(f, 512 * 1024, record);
+        },
+      });
+      assert.ok(wrote);
+      const got = fs.readFileSync(f).subarray(512 * 1024, 512 * 1024 + 4096);
+      assert.ok(got.equals(record), 'the record written after the scan survived');
+    });
+
+    test('each run is read again just before it is punched: only blocks still zero are punched', async () => {
+      const d = freshDir(tfs, 'reread');
+      const f = path.join(d, 'f.bin');
+      const buf = Buffer.alloc(4 * MiB);
+      pattern(4096).copy(buf, 0);
+      fs.writeFileSync(f, buf);
+      execFileSync('sync');
+      const record = pattern(fsBlock, 42);
+      const seen: bigint[] = [];
+      const ctx = {
+        checkCancelled() {},
+        progress() {},
+        beforeVerify: (run: { offset: bigint; length: bigint }) => {
+          seen.push(run.offset);
+          // A concurrent writer between the scan and the punch, inside the run.
+          if (seen.length === 1) writeAt(f, Number(run.offset) + 2 * fsBlock, record);
+        },
+      };
+      const before = allocated(f);
+      const r = await digHoles(new LinuxBackend(), f, undefined, ctx);
+      assert.ok(seen.length >= 1);
+      const got = fs.readFileSync(f);
+      assert.ok(got.subarray(Number(seen[0]) + 2 * fsBlock, Number(seen[0]) + 3 * fsBlock).equals(record), 'the record survived');
+      // Everything else that was zero was punched: only the first block and the record are left
+      // (as data ranges: st_blocks also counts an ext4 extent-tree block, when there is one).
+      execFileSync('sync');
+      const at = seen[0] + 2n * BigInt(fsBlock);
+      assert.deepEqual((await engine.ranges(f)).ranges, [
+        { offset: 0n, length: 4096n },
+        { offset: at, length: BigInt(fsBlock) },
+      ]);
+      assert.equal(r.bytes, before - allocated(f));
+    });
+  });
+}
+
+describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () => {
+  let xfs: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+  });
+  after(() => xfs?.cleanup());
+
+  test('past the end of the file and over holes, bytes is the drop in allocated space', async () => {
+    const f = path.join(freshDir(xfs, 'punch'), 'f.bin');
+    fs.writeFileSync(f, pattern(8192));
+    execFileSync('sync');
+    const r = await engine.punch(f, { offset: 4096n, length: BigInt(MiB) });
+    assert.equal(r.bytes, 4096n);
+    assert.match(r.notes!.join(' '), /1048576 bytes asked for; 4096 bytes were allocated there/);
+    assert.equal(fs.statSync(f).size, 8192);
+    const again = await engine.punch(f, { offset: 4096n, length: 4096n });
+    assert.equal(again.bytes, 0n, 'a hole frees nothing');
+    const whole = await engine.punch(f, { offset: 0n, length: 4096n });
+    assert.equal(whole.bytes, 4096n);
+    assert.equal(whole.notes, undefined);
+  });
+});

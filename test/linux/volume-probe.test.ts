@@ -1,0 +1,115 @@
+// engine.volume's clone probe on real file systems: a probe that cannot run (no write access)
+// says "unknown", never "no"; the probe files have no name at all (O_TMPFILE), so nothing
+// appears in the folder; a device, or anything under /dev, is never probed; a file means the
+// folder that holds the real file (after symlinks).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../../src/engine';
+import { LinuxBackend } from '../../src/engine/backends/linux';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+
+const NOBODY = 65534;
+/** An engine over a new backend: no probe result cached from another test. */
+const fresh = (): ReturnType<typeof createEngine> => createEngine({ backend: new LinuxBackend() });
+
+/** Names created in `dir` while `fn` runs (inotify through fs.watch). */
+async function namesCreatedDuring(dir: string, fn: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const w = fs.watch(dir, (_event, name) => {
+    if (name) seen.push(String(name));
+  });
+  try {
+    await fn();
+    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    w.close();
+  }
+  return seen;
+}
+
+describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () => {
+  let xfs: TestFs;
+  let ext4: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+    ext4 = makeFs('ext4');
+  });
+  after(() => {
+    xfs?.cleanup();
+    ext4?.cleanup();
+  });
+
+  test('a folder the caller cannot write to: clone support is unknown (EACCES), not "no"', async () => {
+    const d = freshDir(xfs, 'locked');
+    // root's folder: nobody may reach and read it, not create in it
+    for (const p of [path.dirname(xfs.mountPoint), xfs.mountPoint, d]) fs.chmodSync(p, 0o755);
+    const engine = fresh();
+    process.setegid!(NOBODY);
+    process.seteuid!(NOBODY);
+    let v;
+    try {
+      v = await engine.volume(d);
+    } finally {
+      process.seteuid!(0);
+      process.setegid!(0);
+    }
+    assert.equal(v.filesystem, 'xfs');
+    assert.equal(v.supportsClone, undefined);
+    assert.match(v.cloneEvidence, /could not probe: .*\(EACCES\); clone support on xfs is unknown/);
+    // Unknown answers are not cached: with access, the probe runs and proves it.
+    const again = await engine.volume(d);
+    assert.equal(again.supportsClone, true);
+  });
+
+  test('the probe leaves no name in the folder, not even for a moment (O_TMPFILE)', async () => {
+    const d = freshDir(xfs, 'watched');
+    const engine = fresh();
+    const created = await namesCreatedDuring(d, async () => {
+      const v = await engine.volume(d);
+      assert.equal(v.supportsClone, true);
+      assert.match(v.cloneEvidence, /FICLONE probe in .* cloned/);
+    });
+    // inotify reports an O_TMPFILE inode as "#<inode number>": an event, not a directory entry.
+    assert.deepEqual(
+      created.filter((n) => !/^#\d+$/.test(n)),
+      [],
+    );
+    assert.deepEqual(fs.readdirSync(d), []);
+  });
+
+  test('a device, and anything under /dev, is never probed', async () => {
+    const engine = fresh();
+    const before = fs.readdirSync('/dev');
+    const created = await namesCreatedDuring('/dev', async () => {
+      const z = await engine.volume('/dev/zero');
+      assert.equal(z.supportsClone, undefined);
+      assert.match(z.cloneEvidence, /not probed: \/dev\/zero is a char device/);
+      const dev = await engine.volume('/dev');
+      assert.equal(dev.supportsClone, undefined);
+      assert.match(dev.cloneEvidence, /not probed: \/dev is under \/dev/);
+    });
+    assert.deepEqual(
+      created.filter((n) => n.includes('extent-lens')),
+      [],
+    );
+    assert.deepEqual(
+      fs.readdirSync('/dev').filter((n) => !before.includes(n) && n.includes('extent-lens')),
+      [],
+    );
+  });
+
+  test('a file means the folder of the real file: a symlink on ext4 to a file on XFS probes XFS', async () => {
+    const target = path.join(freshDir(xfs, 'real'), 'f.bin');
+    fs.writeFileSync(target, Buffer.alloc(4096, 1));
+    const link = path.join(freshDir(ext4, 'links'), 'f.bin');
+    fs.symlinkSync(target, link);
+    const engine = fresh();
+    const v = await engine.volume(link);
+    assert.equal(v.filesystem, 'xfs');
+    assert.equal(v.supportsClone, true, v.cloneEvidence);
+    assert.match(v.cloneEvidence, new RegExp(`probe in ${path.dirname(target)} cloned`));
+  });
+});
