@@ -19,7 +19,7 @@ export interface WireExtent {
   physical: U64String | null;
   flags: string[];
   refcount?: number;
-  /** Index of this extent in the whole map (the table's row number, 0-based). */
+  /** Index of this extent in the whole map (0-based on the wire; people see it + 1, as the CLI prints). */
   index?: number;
 }
 
@@ -85,6 +85,14 @@ export interface WireWindow {
    * number of extents read, a lower bound.
    */
   sampled?: boolean;
+  /**
+   * Per bin (binCount entries each, exact, absent when sampled): the extents intersecting the
+   * bin, its allocated bytes (a double: exact below 2^53 bytes per bin), and the index of the
+   * first extent ending after the bin's start (the extent `n` selects after a click on the bin).
+   */
+  binExtents?: number[];
+  binBytes?: number[];
+  binFirst?: number[];
 }
 
 // ---- host -> webview -------------------------------------------------------------------
@@ -246,6 +254,11 @@ export function isWireWindow(v: unknown): v is WireWindow {
     if (!isInt(v.binCount, 1, MAX_BINS) || !Array.isArray(v.bins)) return false;
     if (v.bins.length !== v.binCount * EXTENT_CLASSES.length) return false;
     if (!v.bins.every((b) => isNum(b) && b >= 0 && b <= 1.000001)) return false;
+    const B = v.binCount;
+    const perBin = (a: unknown): boolean => a === undefined || (Array.isArray(a) && a.length === B && a.every((x) => isNum(x) && x >= 0));
+    if (!perBin(v.binExtents) || !perBin(v.binBytes) || !perBin(v.binFirst)) return false;
+  } else if (v.binExtents !== undefined || v.binBytes !== undefined || v.binFirst !== undefined) {
+    return false;
   }
   return v.extents !== undefined || v.bins !== undefined;
 }
