@@ -208,7 +208,9 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     await page.mouse.move(bb.x + bb.width * 0.37, bb.y + bb.height / 2);
     await page.waitForSelector('.tooltip:not([hidden])');
     const title = (await page.$eval('.tooltip .tt-title', (x) => x.textContent))!;
-    const rows = await page.$$eval('.tooltip .tt-row', (rs) => Object.fromEntries(rs.map((r) => [r.querySelector('.tt-k')!.textContent, r.querySelector('.tt-v')!.textContent])));
+    const rows = await page.$$eval('.tooltip .tt-row', (rs) =>
+      Object.fromEntries(rs.map((r) => [r.querySelector('.tt-k')!.textContent, r.querySelector('.tt-v')!.textContent])),
+    );
     const num = (s: string | undefined) => BigInt((s ?? '').replace(/,/g, ''));
     const a = num(rows['Pixel start']);
     const b = num(rows['Pixel end (exclusive)']);
@@ -282,7 +284,9 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     assert.ok(await page.$('.tooltip .tt-end'), 'End row');
     assert.equal(await page.$eval('.tooltip .tt-end .tt-k', (k) => k.textContent), 'End (exclusive)');
     const kv = await page.$$eval('.summary .kv', (kvs) =>
-      Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), [k.querySelector('dd')!.textContent, k.querySelector('dd')!.getAttribute('title')]])),
+      Object.fromEntries(
+        kvs.map((k) => [k.getAttribute('data-key'), [k.querySelector('dd')!.textContent, k.querySelector('dd')!.getAttribute('title')]]),
+      ),
     );
     assert.equal(kv['Allocated']![0], '33,554,432 bytes (32 MiB)');
     assert.equal(kv['Data']![0], '1,048,576 bytes (1 MiB)');
@@ -309,7 +313,7 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
           scroll: de.scrollWidth,
           client: de.clientWidth,
           keyHeads: vis('.thead .td.c0, .thead .td.c1, .thead .td.c2, .thead .td.c3'),
-          keyCells: vis('.tbody .tr[aria-rowindex="2"] .td.c0, .tbody .tr[aria-rowindex="2"] .td.c1, .tbody .tr[aria-rowindex="2"] .td.c2, .tbody .tr[aria-rowindex="2"] .td.c3'),
+          keyCells: vis(['c0', 'c1', 'c2', 'c3'].map((c) => `.tbody .tr[aria-rowindex="2"] .td.${c}`).join(', ')),
           summary: vis('.summary'),
           physical: getComputedStyle(document.querySelector('.thead .td.c4')!).display !== 'none',
         };
@@ -325,4 +329,3 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     });
   }
 });
-

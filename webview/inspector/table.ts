@@ -333,8 +333,11 @@ export class RangeTable {
         rows.push(r);
       }
       let text = '#\tstart\tend (exclusive)\tlength\tphysical\tflags\n';
-      for (const r of rows)
-        text += `${r.index !== undefined ? r.index + 1 : ''}\t${r.offset}\t${BigInt(r.offset) + BigInt(r.length)}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
+      for (const r of rows) {
+        const end = BigInt(r.offset) + BigInt(r.length);
+        const num = r.index !== undefined ? r.index + 1 : '';
+        text += `${num}\t${r.offset}\t${end}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
+      }
       this.cb.onCopy(text);
       this.cb.announce(rows.length === 1 ? l10n.t('Copied 1 row') : l10n.t('Copied {0} rows', rows.length));
       return true;
