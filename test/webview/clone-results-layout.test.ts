@@ -111,8 +111,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     const page = await chromium.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const cdp = await chromium.context.newCDPSession(page);
-    await cdp.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: false });
+    await page.setViewportSize({ width, height }); // through Playwright: screenshots keep it
     const bridge = await installBridge(page, { onReady: send });
     await page.goto(server.url('cloneResults'));
     await applyTheme(page, 'dark');
@@ -175,11 +174,11 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
       (await page.$eval('.files details.file[data-item="1"] .side.destination .before-note', (p) => p.textContent))!,
       /did not exist before/,
     );
+    await page.screenshot({ path: screenshotPath('clone-results-batch.png'), fullPage: true });
     // compare asks for that file
     await page.click('.files details.file[data-item="1"] .btn-compare');
     const m = await bridge.waitFor((x) => x.type === 'compareWithCopy');
     assert.deepEqual(m, { type: 'compareWithCopy', item: 1 });
-    await page.screenshot({ path: screenshotPath('clone-results-batch.png'), fullPage: true });
     await page.close();
   });
 

@@ -130,13 +130,17 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     const page = await chromium.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const cdp = await chromium.context.newCDPSession(page);
-    await cdp.send('Emulation.setDeviceMetricsOverride', {
-      width: opts.width ?? 1200,
-      height: opts.height ?? 900,
-      deviceScaleFactor: opts.dpr ?? 1,
-      mobile: false,
-    });
+    // the viewport through Playwright (screenshots keep it); a device pixel ratio through CDP
+    await page.setViewportSize({ width: opts.width ?? 1200, height: opts.height ?? 900 });
+    if ((opts.dpr ?? 1) !== 1) {
+      const cdp = await chromium.context.newCDPSession(page);
+      await cdp.send('Emulation.setDeviceMetricsOverride', {
+        width: opts.width ?? 1200,
+        height: opts.height ?? 900,
+        deviceScaleFactor: opts.dpr ?? 1,
+        mobile: false,
+      });
+    }
     await installBridge(page, { model: () => modelOf(file) });
     await page.goto(server.url('inspector', { body: THEMES.dark.body }));
     await applyTheme(page, 'dark');

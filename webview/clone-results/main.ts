@@ -89,6 +89,7 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   const sec = el('section', { class: `side ${cls}`, 'aria-label': title });
   sec.appendChild(el('h2', {}, title));
   // long paths are ellipsized; the full path is the tooltip (and what screen readers hear)
+  sec.appendChild(el('div', { class: 'name', title: s.path }, baseName(s.path)));
   sec.appendChild(el('div', { class: 'path', title: s.path }, s.path));
   const dl = el('dl', { class: 'facts small' });
   fact(dl, l10n.t('Size'), bytesText(s.size), 'size');

@@ -276,7 +276,13 @@ function hitLabel(h: Hit): string {
       ? CLASS_LABELS[classOf(h.extent.flags, h.extent.refcount)]
       : h.kind === 'hole'
         ? l10n.t('Hole')
-        : l10n.t('Mixed region');
+        : h.extents !== undefined
+          ? l10n.t(
+              'One pixel with {0} extents, {1}% allocated,',
+              groupDigits(BigInt(h.extents)),
+              (h.fractions.reduce((x, f) => x + f, 0) * 100).toFixed(1),
+            )
+          : l10n.t('One pixel (sampled)');
   return l10n.t('{0} from {1} to {2}, {3}', what, groupDigits(h.offset), groupDigits(h.offset + h.length), humanBytes(h.length));
 }
 
