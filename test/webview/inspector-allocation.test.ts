@@ -320,13 +320,17 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
           keyCells: vis(['c0', 'c1', 'c2', 'c3'].map((c) => `.tbody .tr[aria-rowindex="2"] .td.${c}`).join(', ')),
           summary: vis('.summary'),
           physical: getComputedStyle(document.querySelector('.thead .td.c4')!).display !== 'none',
+          physicalFits: vis('.thead .td.c4, .tbody .tr[aria-rowindex="2"] .td.c4'),
+          flags: getComputedStyle(document.querySelector('.thead .td.c5')!).display !== 'none',
         };
       });
       assert.ok(fit.scroll <= fit.client, `no horizontal overflow: ${fit.scroll} > ${fit.client}`);
       assert.ok(fit.keyHeads, '#, Start, End and Length headers are visible and not cut');
       assert.ok(fit.keyCells, '#, Start, End and Length values are visible and not cut');
       assert.ok(fit.summary, 'summary fits');
-      assert.equal(fit.physical, width > 640, 'Physical shows only when there is room');
+      assert.equal(fit.physical, width > 480, 'Physical shows when there is room (a 520 px split column has it)');
+      if (fit.physical) assert.ok(fit.physicalFits, 'Physical, when shown, is not cut');
+      assert.equal(fit.flags, width > 640, 'Flags shows only when there is room');
       if (width !== 1400) await page.screenshot({ path: screenshotPath(`inspector-${width}px.png`) });
       else await page.screenshot({ path: screenshotPath('inspector-many-extents.png') });
       await page.close();
