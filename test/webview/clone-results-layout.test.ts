@@ -179,6 +179,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     await page.click('.files details.file[data-item="1"] .btn-compare');
     const m = await bridge.waitFor((x) => x.type === 'compareWithCopy');
     assert.deepEqual(m, { type: 'compareWithCopy', item: 1 });
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
     await page.close();
   });
 

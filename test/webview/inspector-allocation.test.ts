@@ -225,6 +225,7 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     assert.equal(title, `One pixel: ${want.extents} extents, ${pct}% allocated`);
     assert.doesNotMatch(title, /in view/);
     assert.match((await page.$eval('.tooltip .tt-note', (x) => x.textContent))!, /not block boundaries/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
     // a click on the pixel, then n: the first extent touching it
     await page.mouse.click(bb.x + bb.width * 0.37, bb.y + bb.height / 2);
     await page.keyboard.press('n');
