@@ -9,7 +9,7 @@ import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } fro
 import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';
-import { buildCloneResults } from './logic/clone-results';
+import { buildCloneResults, destinationExistedBefore, resultTotals } from './logic/clone-results';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { policyFor } from '../host/logic/existing-policy';
 import { mustRename } from '../host/logic/destination';
@@ -94,13 +94,25 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
     try {
       return await withCancellableProgress(a.title, async (signal, onProgress) => {
         const sourceBefore = await mapOrUndefined(s, engine, a.source, signal);
-        const destBefore = (await exists(a.destination)) ? await mapOrUndefined(s, engine, a.destination, signal) : undefined;
+        const destExisted = await exists(a.destination);
+        const destBefore = destExisted ? await mapOrUndefined(s, engine, a.destination, signal) : undefined;
         const report = await a.run(engine, fallback, policy, signal, onProgress);
         logReport(s, report);
         const finalDest = report.destination ?? a.destination;
         const sourceAfter = await engine.map(a.source, { signal });
         const destAfter = await engine.map(finalDest, { signal });
-        const results = cloneResults(report, a.source, finalDest, sourceBefore, sourceAfter, destBefore, destAfter);
+        // a rename after a collision (or a new name) made a new file: it has no "before"
+        const existed = destinationExistedBefore(a.destination, finalDest, destExisted);
+        const results = cloneResults(
+          report,
+          a.source,
+          finalDest,
+          sourceBefore,
+          sourceAfter,
+          existed ? destBefore : undefined,
+          destAfter,
+          existed,
+        );
         return { report, results };
       });
     } catch (e) {
@@ -146,6 +158,7 @@ export function cloneResults(
   sourceAfter: ExtentMap,
   destBefore: ExtentMap | undefined,
   destAfter: ExtentMap,
+  destExistedBefore?: boolean,
 ): CloneResultsData {
   const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
   return buildCloneResults(
@@ -159,12 +172,39 @@ export function cloneResults(
     },
     {
       path: destination,
+      existedBefore: destExistedBefore ?? destBefore !== undefined,
       before: destBefore,
       after: destAfter,
       beforeWindow: destBefore && overview(destBefore),
       afterWindow: overview(destAfter),
     },
   );
+}
+
+/**
+ * After the flows of one command over several files (Block Clone Here of a multi-selection):
+ * one results view listing every file, with a total, and one notification. One file: as
+ * presentResult.
+ */
+export function presentResults(s: Services, rs: readonly FlowResult[], opts: FlowOptions, what: string): void {
+  if (rs.length === 0) return;
+  if (rs.length === 1) return presentResult(s, rs[0], opts);
+  const items = rs.map((r) => r.results);
+  s.lastCloneResults = items[items.length - 1];
+  if (opts.showResults !== false) CloneResultsPanel.show(s, items);
+  const tot = resultTotals(items);
+  const msg =
+    tot.copied === 0
+      ? t('{0}: {1} files cloned, {2} bytes in {3} ms.', what, rs.length, tot.bytes.toLocaleString(), tot.durationMs.toFixed(1))
+      : t(
+          '{0}: {1} files, {2} copied (cloning was impossible), {3} bytes in {4} ms.',
+          what,
+          rs.length,
+          tot.copied,
+          tot.bytes.toLocaleString(),
+          tot.durationMs.toFixed(1),
+        );
+  void vscode.window.showInformationMessage(msg);
 }
 
 /** After a successful flow: results view (unless asked not to) and a short notification. */

@@ -9,7 +9,7 @@ import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { destinationInFolder } from '../host/logic/destination';
-import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
+import { isFolder, presentResults, readFlowOptions, runCloneFlow, type FlowResult } from './clone-flow';
 import { pickFiles, pickFolder, requireTrust } from '../host/ui';
 
 const t = vscode.l10n.t;
@@ -33,7 +33,7 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       if (sources.length === 0) sources = await pickFiles(t('Block Clone Here: files to clone into {0}', folder));
       if (sources.length === 0) return [];
 
-      const reports: OperationReport[] = [];
+      const done: FlowResult[] = [];
       for (const source of sources) {
         const destination = destinationInFolder(source, folder);
         const r = await runCloneFlow(
@@ -49,10 +49,11 @@ export function registerCloneHere(s: Services): vscode.Disposable {
           opts,
         );
         if (!r) break; // cancelled or failed (already shown): do not go on with the rest
-        reports.push(r.report);
-        presentResult(s, r, opts);
+        done.push(r);
       }
-      return reports;
+      // one results view and one notification for the whole selection (what was done so far)
+      presentResults(s, done, opts, t('Block Clone Here'));
+      return done.map((r) => r.report);
     },
   );
 }

@@ -19,7 +19,7 @@ export interface WireExtent {
   physical: U64String | null;
   flags: string[];
   refcount?: number;
-  /** Index of this extent in the whole map (the table's row number, 0-based). */
+  /** Index of this extent in the whole map (0-based on the wire; people see it + 1, as the CLI prints). */
   index?: number;
 }
 
@@ -86,6 +86,14 @@ export interface WireWindow {
    * number of extents read, a lower bound.
    */
   sampled?: boolean;
+  /**
+   * Per bin (binCount entries each, exact, absent when sampled): the extents intersecting the
+   * bin, its allocated bytes (a double: exact below 2^53 bytes per bin), and the index of the
+   * first extent ending after the bin's start (the extent `n` selects after a click on the bin).
+   */
+  binExtents?: number[];
+  binBytes?: number[];
+  binFirst?: number[];
 }
 
 // ---- host -> webview -------------------------------------------------------------------
@@ -99,8 +107,12 @@ export type HostMessage =
   | { type: 'selectRange'; offset: U64String; length: U64String }
   | { type: 'progress'; message: string; done?: U64String; total?: U64String }
   | { type: 'error'; code: string; message: string }
-  /** The clone-results view's data (see CloneResultsData). */
-  | { type: 'cloneResults'; data: CloneResultsData };
+  /**
+   * The clone-results view's data (see CloneResultsData). `items`: every file of one operation
+   * (e.g. Block Clone Here of several files), in order, when there are several; `data` is then
+   * items[0].
+   */
+  | { type: 'cloneResults'; data: CloneResultsData; items?: CloneResultsData[] };
 
 export interface CloneSide {
   path: string;
@@ -108,6 +120,12 @@ export interface CloneSide {
   before?: WireWindow;
   after: WireWindow;
   sharedBytes: U64String;
+  /**
+   * false: the file was created by the operation (a new name, a rename after a collision, a
+   * copy), so there is no "before"; true: it existed (`before` absent = it could not be mapped).
+   * Absent (older hosts): `before` absent means it did not exist.
+   */
+  existedBefore?: boolean;
 }
 
 export interface CloneResultsData {
@@ -140,7 +158,8 @@ export type WebviewMessage =
   | { type: 'refresh' }
   | { type: 'export'; format: 'json' | 'csv' }
   | { type: 'copyText'; text: string }
-  | { type: 'compareWithCopy' };
+  /** `item`: which file of a multi-file result (CloneResults `items` index; default 0). */
+  | { type: 'compareWithCopy'; item?: number };
 
 export const U64_RE = /^(0|[1-9][0-9]{0,19})$/;
 export const U64_MAX = (1n << 64n) - 1n;
@@ -156,6 +175,9 @@ export function isInt(v: unknown, min: number, max: number): v is number {
 /** Most bins one window may be split into (a very wide canvas at devicePixelRatio 4). */
 export const MAX_BINS = 32_768;
 
+/** Most files one clone-results view lists. */
+export const MAX_RESULT_ITEMS = 10_000;
+
 /** Largest text a webview may ask the host to put on the clipboard (64 MiB). */
 export const MAX_COPY_TEXT = 64 * 1024 * 1024;
 
@@ -169,8 +191,10 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
   switch (o.type) {
     case 'ready':
     case 'refresh':
-    case 'compareWithCopy':
       return { type: o.type };
+    case 'compareWithCopy':
+      if (o.item === undefined) return { type: 'compareWithCopy' };
+      return isInt(o.item, 0, MAX_RESULT_ITEMS - 1) ? { type: 'compareWithCopy', item: o.item } : undefined;
     case 'requestWindow':
       if (
         isInt(o.requestId, 0, Number.MAX_SAFE_INTEGER) &&
@@ -247,6 +271,11 @@ export function isWireWindow(v: unknown): v is WireWindow {
     if (!isInt(v.binCount, 1, MAX_BINS) || !Array.isArray(v.bins)) return false;
     if (v.bins.length !== v.binCount * EXTENT_CLASSES.length) return false;
     if (!v.bins.every((b) => isNum(b) && b >= 0 && b <= 1.000001)) return false;
+    const B = v.binCount;
+    const perBin = (a: unknown): boolean => a === undefined || (Array.isArray(a) && a.length === B && a.every((x) => isNum(x) && x >= 0));
+    if (!perBin(v.binExtents) || !perBin(v.binBytes) || !perBin(v.binFirst)) return false;
+  } else if (v.binExtents !== undefined || v.binBytes !== undefined || v.binFirst !== undefined) {
+    return false;
   }
   return v.extents !== undefined || v.bins !== undefined;
 }
@@ -282,7 +311,8 @@ function isCloneSide(v: unknown): v is CloneSide {
     isU64String(v.size) &&
     (v.before === undefined || isWireWindow(v.before)) &&
     isWireWindow(v.after) &&
-    isU64String(v.sharedBytes)
+    isU64String(v.sharedBytes) &&
+    (v.existedBefore === undefined || typeof v.existedBefore === 'boolean')
   );
 }
 
@@ -329,7 +359,11 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
     case 'error':
       return isStr(m.code, 128) && isStr(m.message, 8192) ? (m as HostMessage) : undefined;
     case 'cloneResults':
-      return isCloneResultsData(m.data) ? (m as HostMessage) : undefined;
+      if (!isCloneResultsData(m.data)) return undefined;
+      if (m.items === undefined) return m as HostMessage;
+      return Array.isArray(m.items) && m.items.length >= 1 && m.items.length <= MAX_RESULT_ITEMS && m.items.every(isCloneResultsData)
+        ? (m as HostMessage)
+        : undefined;
     default:
       return undefined;
   }

@@ -1,6 +1,7 @@
-// The clone-results view: one panel, reused, showing the last clone (source and destination
-// maps before and after, method, bytes, calls, duration, space saved). On request it measures a
-// real physical copy of the same source next to the destination, for comparison.
+// The clone-results view: one panel, reused, showing the last clone-like operation (source and
+// destination maps before and after, method, bytes, calls, duration, space saved), or every
+// file of it when it handled several (a list with a total, each expandable to its maps). On
+// request it measures a real physical copy of one file's source next to its destination.
 
 import * as vscode from 'vscode';
 import type { CloneResultsData, HostMessage } from '../protocol/messages';
@@ -18,15 +19,16 @@ const t = vscode.l10n.t;
 export class CloneResultsPanel implements vscode.Disposable {
   private static current: CloneResultsPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private data: CloneResultsData;
+  /** The files of the operation shown (one, or several: Block Clone Here of a selection). */
+  private items: CloneResultsData[];
   private comparing = false;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly s: Services,
-    data: CloneResultsData,
+    items: CloneResultsData[],
   ) {
-    this.data = data;
+    this.items = items;
     setWebviewHtml(panel.webview, s.context.extensionUri, 'cloneResults', t('Clone results'));
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
@@ -34,13 +36,15 @@ export class CloneResultsPanel implements vscode.Disposable {
     );
   }
 
-  /** Show `data` in the (single) results panel, creating it when needed. */
-  static show(s: Services, data: CloneResultsData): void {
-    s.lastCloneResults = data;
+  /** Show one result, or every file of one operation, in the (single) results panel. */
+  static show(s: Services, data: CloneResultsData | readonly CloneResultsData[]): void {
+    const items = Array.isArray(data) ? [...(data as readonly CloneResultsData[])] : [data as CloneResultsData];
+    if (items.length === 0) return;
+    s.lastCloneResults = items[items.length - 1];
     const existing = CloneResultsPanel.current;
     if (existing) {
-      existing.data = data;
-      existing.post({ type: 'cloneResults', data });
+      existing.items = items;
+      existing.postResults();
       existing.panel.reveal(undefined, true);
       return;
     }
@@ -50,7 +54,12 @@ export class CloneResultsPanel implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       { ...webviewOptions(s.context.extensionUri), retainContextWhenHidden: false },
     );
-    CloneResultsPanel.current = new CloneResultsPanel(panel, s, data);
+    CloneResultsPanel.current = new CloneResultsPanel(panel, s, items);
+  }
+
+  private postResults(): void {
+    const items = this.items;
+    this.post(items.length > 1 ? { type: 'cloneResults', data: items[0], items } : { type: 'cloneResults', data: items[0] });
   }
 
   private post(m: HostMessage): void {
@@ -65,10 +74,14 @@ export class CloneResultsPanel implements vscode.Disposable {
     }
     switch (msg.type) {
       case 'ready':
-        this.post({ type: 'cloneResults', data: this.data });
+        this.postResults();
         return;
       case 'compareWithCopy':
-        return this.compare();
+        if ((msg.item ?? 0) >= this.items.length) {
+          this.s.log.warn(`clone results: ignored compareWithCopy for item ${msg.item} of ${this.items.length}`);
+          return;
+        }
+        return this.compare(msg.item ?? 0);
       case 'copyText':
         await vscode.env.clipboard.writeText(msg.text);
         return;
@@ -81,11 +94,12 @@ export class CloneResultsPanel implements vscode.Disposable {
    * Copy the source byte by byte (read/write: no reflink, no copy_file_range, which may clone)
    * to a hidden temporary file in the destination's folder, time it, delete it.
    */
-  private async compare(): Promise<void> {
+  private async compare(item: number): Promise<void> {
     if (this.comparing) return;
     if (!requireTrust(this.s, t('Compare with a copy'))) return;
     this.comparing = true;
-    const data = this.data;
+    const items = this.items;
+    const data = items[item];
     const tmp = comparisonCopyPath(data.destination.path);
     try {
       const result = await withCancellableProgress(t('Measuring a physical copy of {0}…', data.source.path), (signal, onProgress) =>
@@ -96,10 +110,11 @@ export class CloneResultsPanel implements vscode.Disposable {
         `compare: physical copy of ${data.source.path}: ${result.bytes} bytes in ${result.durationMs.toFixed(1)} ms ` +
           `(clone took ${data.durationMs.toFixed(1)} ms); temporary copy deleted`,
       );
-      if (this.data === data) {
-        this.data = { ...data, comparison };
-        this.s.lastCloneResults = this.data;
-        this.post({ type: 'cloneResults', data: this.data });
+      if (this.items === items) {
+        const updated = { ...data, comparison };
+        this.items = items.map((d, i) => (i === item ? updated : d));
+        this.s.lastCloneResults = updated;
+        this.postResults();
       }
     } catch (e) {
       this.s.log.error(errorLogLine('compare with copy', e));

@@ -3,7 +3,7 @@
 // it. Pure: no `vscode`, no Node APIs.
 
 import { EXTENT_CLASSES } from '../protocol/messages';
-import { firstEndingAfter, hiOf, loOf, TWO32, type Columns } from './map-columns';
+import { firstEndingAfter, firstStartingAtOrAfter, hiOf, loOf, TWO32, type Columns } from './map-columns';
 
 const NCLASS = EXTENT_CLASSES.length;
 
@@ -30,6 +30,46 @@ export class Binner {
       out[j] = Math.round(v * 10000) / 10000;
     }
     return out;
+  }
+
+  /**
+   * Per bin of the same slices: the extents intersecting it, its allocated bytes and the index
+   * of the first extent ending after its start (O(bins x log n), from the prefix sums).
+   */
+  binStats(offset: bigint, length: bigint, binCount: number): { extents: number[]; bytes: number[]; first: number[] } {
+    const P = this.prefixes();
+    const B = BigInt(binCount);
+    const below = new Float64Array(binCount + 1); // allocated bytes below boundary j
+    const firstEnd = new Array<number>(binCount + 1); // first extent ending after boundary j
+    const firstStart = new Array<number>(binCount + 1); // first extent starting at or after boundary j
+    const edges = new Array<bigint>(binCount + 1);
+    for (let j = 0; j <= binCount; j++) {
+      const x = offset + (length * BigInt(j)) / B;
+      edges[j] = x;
+      const i = firstEndingAfter(this.col, x);
+      firstEnd[j] = i;
+      firstStart[j] = firstStartingAtOrAfter(this.col, x);
+      let sum = 0;
+      for (let c = 0; c < NCLASS; c++) {
+        const a = P[c];
+        if (a) sum += a[i];
+      }
+      if (i < this.col.count) {
+        const rel = (hiOf(x) - this.col.offHi[i]) * TWO32 + (loOf(x) - this.col.offLo[i]);
+        if (rel > 0) sum += rel; // x falls inside extent i
+      }
+      below[j] = sum;
+    }
+    const extents = new Array<number>(binCount);
+    const bytes = new Array<number>(binCount);
+    const first = new Array<number>(binCount);
+    for (let j = 0; j < binCount; j++) {
+      const empty = edges[j + 1] <= edges[j];
+      extents[j] = empty ? 0 : Math.max(0, firstStart[j + 1] - firstEnd[j]);
+      bytes[j] = empty ? 0 : below[j + 1] - below[j];
+      first[j] = firstEnd[j];
+    }
+    return { extents, bytes, first };
   }
 
   /**

@@ -81,7 +81,7 @@ function extentJson(m: ExportSource, i: number): string {
   const flags = m.flagsAt(i);
   let s =
     '{"index":' +
-    i +
+    (i + 1) + // extent numbers count from 1, as the table and the CLI show them
     ',"offset":"' +
     off.toString() +
     '","end":"' +
@@ -114,16 +114,16 @@ function csvRow(m: ExportSource, i: number): string {
   const end = m.endAt(i);
   const phys = m.physicalAt(i);
   const rc = m.refcountAt(i);
-  const cells = [i, off, end, end - off, phys ?? '', m.flagsAt(i).join('|'), rc ?? ''];
+  const cells = [i + 1, off, end, end - off, phys ?? '', m.flagsAt(i).join('|'), rc ?? ''];
   return cells.join(',') + '\n';
 }
 
 /** Tab-separated text of wire rows with a header: pastes into spreadsheets as columns. */
 export function rowsToText(rows: readonly WireExtent[]): string {
-  let s = '#\tstart\tend\tlength\tphysical\tflags\n';
+  let s = '#\tstart\tend (exclusive)\tlength\tphysical\tflags\n';
   for (const r of rows) {
     const end = BigInt(r.offset) + BigInt(r.length);
-    s += `${r.index ?? ''}\t${r.offset}\t${end}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
+    s += `${r.index !== undefined ? r.index + 1 : ''}\t${r.offset}\t${end}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
   }
   return s;
 }

@@ -222,6 +222,10 @@ export class MapModel implements ExportSource {
     const bins = Math.max(1, Math.min(binCount ?? Math.min(maxExtents, DEFAULT_BINS), MAX_BINS));
     w.binCount = bins;
     w.bins = this.binner.binRange(offset, length, i0, i1, bins);
+    const st = this.binner.binStats(offset, length, bins);
+    w.binExtents = st.extents;
+    w.binBytes = st.bytes;
+    w.binFirst = st.first;
     return w;
   }
 

@@ -343,6 +343,35 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.notEqual(r[0].destination, dest);
     assert.equal(fs.readdirSync(destDir).length, before.length + 1);
     state.answers = [];
+    // the renamed clone is a new file: no "before" map (not the map of the file it avoided)
+    const res = api.lastCloneResults()!;
+    assert.equal(res.destination.path, r[0].destination);
+    assert.equal(res.destination.before, undefined, 'a renamed destination did not exist before');
+    assert.equal((res.destination as { existedBefore?: boolean }).existedBefore, false);
+  });
+
+  test('Block Clone Here of several files: one results view listing every file, one notification', async () => {
+    const src2 = path.join(xfs!.mountPoint, 'second.img');
+    writeSparse(src2, 4 * MiB, [[0, MiB]]);
+    const multi = path.join(xfs!.mountPoint, 'multi');
+    fs.mkdirSync(multi);
+    const infos = () => state.messages.filter((m) => m.level === 'info').length;
+    const infosBefore = infos();
+    const panel = state.panels.find((p) => p.viewType === 'extentLens.cloneResults');
+    const postedBefore = panel?.posted.length ?? 0;
+    const r = (await exec('extentLens.cloneHere', Uri.file(multi), undefined, { sources: [src, src2] })) as Array<{ destination: string }>;
+    assert.equal(r.length, 2);
+    assert.equal(infos() - infosBefore, 1, 'one notification for the operation');
+    const note = state.messages.filter((m) => m.level === 'info').at(-1)!;
+    assert.match(note.text, /2 files/);
+    const p = state.panels.find((x) => x.viewType === 'extentLens.cloneResults')!;
+    const sent = p.posted.slice(p === panel ? postedBefore : 0).filter((m) => (m as { type: string }).type === 'cloneResults');
+    assert.equal(sent.length, 1, 'one results message for the operation');
+    const msg = sent[0] as { items?: Array<{ destination: { path: string; before?: unknown }; method: string; bytes: string }> };
+    assert.deepEqual(msg.items?.map((d) => d.destination.path), r.map((x) => x.destination));
+    assert.deepEqual(msg.items?.map((d) => [d.method, d.bytes]), [['FICLONE', String(16 * MiB)], ['FICLONE', String(4 * MiB)]]);
+    assert.ok(msg.items!.every((d) => d.destination.before === undefined), 'new files: no before maps');
+    assert.ok(parseWebviewMessage({ type: 'compareWithCopy', item: 1 }), 'compare one file of the list');
   });
 
   test('setting overwrite replaces the destination; cloning into its own folder always renames', async () => {
@@ -389,6 +418,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     const dest = path.join(target, 'disk.img');
     assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');
+    assert.equal(api.lastCloneResults()!.destination.before, undefined, 'the copy made a new file: no before map');
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {

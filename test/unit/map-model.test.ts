@@ -130,6 +130,49 @@ test('property: window extents = naive filter; bins sum to covered fraction', ()
   );
 });
 
+test('property: per-bin extent counts, allocated bytes and first index = naive bigint computation', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 1n << 16n }), fc.bigInt({ min: 1n, max: 1n << 14n })), { minLength: 1, maxLength: 80 }),
+      fc.bigInt({ min: 0n, max: 1n << 60n }),
+      fc.integer({ min: 1, max: 40 }),
+      (gaps, base, bins) => {
+        const extents: Extent[] = [];
+        let pos = base;
+        for (const [gap, len] of gaps) {
+          pos += gap;
+          extents.push(ext(pos, len));
+          pos += len;
+        }
+        const m = new MapModel(mapOf(extents, pos));
+        const W = base;
+        const L = pos - base;
+        const w = m.window(W, L, 0, bins);
+        assert.equal(w.binExtents!.length, bins);
+        for (let j = 0; j < bins; j++) {
+          const a = W + (L * BigInt(j)) / BigInt(bins);
+          const b = W + (L * BigInt(j + 1)) / BigInt(bins);
+          let bytes = 0n;
+          let count = 0;
+          for (const e of extents) {
+            const s = e.offset > a ? e.offset : a;
+            const f = e.offset + e.length < b ? e.offset + e.length : b;
+            if (f > s) {
+              bytes += f - s;
+              count++;
+            }
+          }
+          assert.equal(w.binExtents![j], count, `bin ${j}: extents`);
+          assert.equal(w.binBytes![j], Number(bytes), `bin ${j}: bytes`);
+          assert.equal(w.binFirst![j], extents.findIndex((e) => e.offset + e.length > a), `bin ${j}: first index`);
+        }
+        assert.ok(parseHostMessage({ type: 'window', requestId: 1, window: w }), 'the wire validator accepts it');
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
 test('rows, answer() and clipping', () => {
   const extents: Extent[] = [];
   for (let i = 0; i < 50; i++) extents.push(ext(BigInt(i) * 8192n, 4096n));
@@ -145,7 +188,7 @@ test('rows, answer() and clipping', () => {
   const w = m.answer(parseWebviewMessage({ type: 'requestWindow', requestId: 8, offset: '0', length: '16384', maxExtents: 10 })!);
   assert.equal(w?.type, 'window');
   assert.equal(m.answer({ type: 'refresh' }), undefined);
-  assert.match(rowsToText(m.rows(0, 1)), /^#\tstart\tend\tlength\tphysical\tflags\n0\t0\t4096\t4096\t1000\t\n$/);
+  assert.match(rowsToText(m.rows(0, 1)), /^#\tstart\tend \(exclusive\)\tlength\tphysical\tflags\n1\t0\t4096\t4096\t1000\t\n$/);
 });
 
 test('export: JSON and CSV exact, above 2^53, chunked = whole', () => {
@@ -158,10 +201,10 @@ test('export: JSON and CSV exact, above 2^53, chunked = whole', () => {
   const doc = JSON.parse(json);
   assert.equal(doc.size, (far + 4096n).toString());
   assert.equal(doc.filesystem, 'xfs');
-  assert.deepEqual(doc.extents[1], { index: 1, offset: '9007199254740993', end: '9007199254745089', length: '4096', physical: null, flags: ['last', 'unwritten'], refcount: 3 });
-  assert.deepEqual(doc.extents[0], { index: 0, offset: '0', end: '4096', length: '4096', physical: '12345', flags: ['shared'] });
+  assert.deepEqual(doc.extents[1], { index: 2, offset: '9007199254740993', end: '9007199254745089', length: '4096', physical: null, flags: ['last', 'unwritten'], refcount: 3 });
+  assert.deepEqual(doc.extents[0], { index: 1, offset: '0', end: '4096', length: '4096', physical: '12345', flags: ['shared'] });
   const csv = m.exportText('csv');
-  assert.equal(csv, 'index,offset,end,length,physical,flags,refcount\n0,0,4096,4096,12345,shared,\n1,9007199254740993,9007199254745089,4096,,last|unwritten,3\n');
+  assert.equal(csv, 'index,offset,end,length,physical,flags,refcount\n1,0,4096,4096,12345,shared,\n2,9007199254740993,9007199254745089,4096,,last|unwritten,3\n');
   assert.equal([...m.exportCsvChunks({ batch: 1 })].join(''), csv);
   assert.equal([...m.exportJsonChunks({ batch: 1 })].join(''), json);
 });

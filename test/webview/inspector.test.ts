@@ -126,7 +126,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     assert.equal(summary['Logical size'], '16,777,216 bytes (16 MiB)');
     assert.equal(summary['Extents'], '4');
     assert.match(summary['Shared']!, /^1,048,576 bytes/);
-    assert.equal(summary['Unwritten'], '1,048,576 bytes');
+    assert.equal(summary['Unwritten'], '1,048,576 bytes (1 MiB)');
     assert.match(summary['File system']!, /^xfs, 4,096-byte blocks/);
     assert.equal(summary['Block cloning'], 'supported');
     const evidence = await page.$eval('.summary .kv[data-key="Block cloning"] dd', (d) => d.getAttribute('title'));
@@ -135,7 +135,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), '5');
     assert.equal(await page.$$eval('.tbody [role=row]', (r) => r.length), 4);
     const row3 = await page.$$eval('.tbody [role=row][aria-rowindex="5"] [role=gridcell]', (c) => c.map((x) => x.textContent));
-    assert.deepEqual(row3.slice(0, 4), ['3', '12,582,912', '13,631,488', '1,048,576']);
+    assert.deepEqual(row3.slice(0, 4), ['4', '12,582,912', '13,631,488', '1,048,576']);
     assert.match(row3[5]!, /shared/);
     // accessibility: the canvas describes itself; vscode-elements rendered; no CSP violation
     assert.match((await page.$eval('canvas.map', (c) => c.getAttribute('aria-label')))!, /Range map of layout\.img: 4 extents/);
@@ -189,7 +189,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     let t = await tip();
     assert.match((await page.$eval('.tooltip .tt-title', (x) => x.textContent))!, /Hole/);
     assert.deepEqual(t['Start'], ['4,096', '4 KiB · 0x1000']);
-    assert.deepEqual(t['End'], ['9,007,199,254,745,088', '8 PiB · 0x20000000001000']);
+    assert.deepEqual(t['End (exclusive)'], ['9,007,199,254,745,088', '8 PiB · 0x20000000001000']);
     assert.deepEqual(t['Length'], ['9,007,199,254,740,992', '8 PiB · 0x20000000000000']);
     // select the far extent in the table, Enter zooms the map to it
     await page.click('.tbody [role=row][data-index="1"]');
@@ -204,16 +204,16 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     assert.deepEqual((await pixel(page, 'canvas.map', xMid, h / 2)).slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-charts-blue']));
     assert.deepEqual((await pixel(page, 'canvas.map', 2, h / 2)).slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-editor-background']), '1 KiB before the extent: hole');
     await page.mouse.move(bb.x + (xMid / w) * bb.width, bb.y + bb.height / 2);
-    await page.waitForFunction(() => /extent #1/.test(document.querySelector('.tooltip .tt-title')?.textContent ?? ''));
+    await page.waitForFunction(() => /extent #2/.test(document.querySelector('.tooltip .tt-title')?.textContent ?? ''));
     t = await tip();
     assert.deepEqual(t['Start'], ['9,007,199,254,745,088', '8 PiB · 0x20000000001000']);
-    assert.deepEqual(t['End'], ['9,007,199,254,749,184', '8 PiB · 0x20000000002000']);
+    assert.deepEqual(t['End (exclusive)'], ['9,007,199,254,749,184', '8 PiB · 0x20000000002000']);
     assert.deepEqual(t['Length'], ['4,096', '4 KiB · 0x1000']);
     // and 1 device pixel into the map is the hole that ends exactly at 2^53 + 4096
     await page.mouse.move(bb.x + 1, bb.y + bb.height / 2);
     await page.waitForFunction(() => /Hole/.test(document.querySelector('.tooltip .tt-title')?.textContent ?? ''));
     t = await tip();
-    assert.deepEqual(t['End'], ['9,007,199,254,745,088', '8 PiB · 0x20000000001000']);
+    assert.deepEqual(t['End (exclusive)'], ['9,007,199,254,745,088', '8 PiB · 0x20000000001000']);
     await page.close();
   });
 
@@ -263,7 +263,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     const csv = bridge.exports.find((e) => e.format === 'csv')!.text.trimEnd().split('\n');
     assert.equal(csv.length, MANY + 1);
     assert.equal(csv[0], 'index,offset,end,length,physical,flags,refcount');
-    assert.match(csv[MANY], new RegExp(`^${MANY - 1},${(MANY - 1) * 8192},${(MANY - 1) * 8192 + 4096},4096,\\d+,(last\\|)?unwritten,$`));
+    assert.match(csv[MANY], new RegExp(`^${MANY},${(MANY - 1) * 8192},${(MANY - 1) * 8192 + 4096},4096,\\d+,(last\\|)?unwritten,$`));
     await page.close();
   });
 
@@ -359,11 +359,11 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await page.click('#btn-export-csv');
     await bridge.waitFor((m) => m.type === 'export');
     const csv = bridge.exports[0].text.split('\n');
-    assert.match(csv[2], /^1,9007199254745088,9007199254749184,4096,\d+,last,$/);
+    assert.match(csv[2], /^2,9007199254745088,9007199254749184,4096,\d+,last,$/);
     await page.click('.tbody [role=row][data-index="1"]');
     await page.keyboard.press('Control+c');
     await bridge.waitFor((m) => m.type === 'copyText');
-    assert.match(bridge.copies[0], /^#\tstart\tend\tlength\tphysical\tflags\n1\t9007199254745088\t9007199254749184\t4096\t\d+\tlast\n$/);
+    assert.match(bridge.copies[0], /^#\tstart\tend \(exclusive\)\tlength\tphysical\tflags\n2\t9007199254745088\t9007199254749184\t4096\t\d+\tlast\n$/);
     await page.close();
   });
 

@@ -1,7 +1,9 @@
 // The clone-results view: what a clone (or its fallback copy) did. Source and destination side
-// by side with their maps before and after (shared extents highlighted), the method, bytes,
-// calls, duration, space saved and notes, and on request a measured comparison with a
-// physical copy (the host runs it and sends cloneResults again with `comparison`).
+// by side (stacked in a narrow column) with their maps before and after (shared extents
+// highlighted), the method, bytes, calls, duration, space saved and notes, and on request a
+// measured comparison with a physical copy (the host runs it and sends cloneResults again with
+// `comparison`). An operation over several files (Block Clone Here of a selection) is a list:
+// per file its method, bytes and time, a total, and each file expandable to the same details.
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '../shared/theme.css';
@@ -31,9 +33,12 @@ const app = document.getElementById('app')!;
 app.className = 'clone-results';
 const live = el('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
 let palette: Palette = readPalette();
-let current: CloneResultsData | undefined;
+let current: CloneResultsData[] = [];
 let maps: { canvas: MapCanvas; data: WireWindow; span: ViewWindow }[] = [];
-let comparing = false;
+/** The item whose comparison with a physical copy is being measured. */
+let comparing: number | undefined;
+/** Items the person expanded (kept when the host sends the results again). */
+const expanded = new Set<number>();
 
 function fact(dl: HTMLElement, k: string, v: string, key: string): void {
   const pair = el('div', { class: 'kv', 'data-key': key });
@@ -41,8 +46,9 @@ function fact(dl: HTMLElement, k: string, v: string, key: string): void {
   dl.appendChild(pair);
 }
 
-const bytesText = (v: string): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), humanBytes(BigInt(v)));
+const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), humanBytes(BigInt(v)));
 const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
+const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
 
 function mapBlock(label: string, w: WireWindow, size: string, cls: string): HTMLElement {
   const fig = el('figure', { class: `side-map ${cls}` });
@@ -52,7 +58,7 @@ function mapBlock(label: string, w: WireWindow, size: string, cls: string): HTML
     class: 'map',
     role: 'img',
     tabindex: '0',
-    'aria-label': l10n.t('{0}: {1} extents over {2}', label, w.extentCount, humanBytes(BigInt(size))),
+    'aria-label': l10n.t('{0}: {1} extents over {2}', label, groupDigits(BigInt(w.extentCount)), humanBytes(BigInt(size))),
   }) as HTMLCanvasElement;
   const tip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
   fig.append(cap, canvas, tip);
@@ -82,33 +88,25 @@ function mapBlock(label: string, w: WireWindow, size: string, cls: string): HTML
 function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   const sec = el('section', { class: `side ${cls}`, 'aria-label': title });
   sec.appendChild(el('h2', {}, title));
+  // long paths are ellipsized; the full path is the tooltip (and what screen readers hear)
+  sec.appendChild(el('div', { class: 'name', title: s.path }, baseName(s.path)));
   sec.appendChild(el('div', { class: 'path', title: s.path }, s.path));
   const dl = el('dl', { class: 'facts small' });
   fact(dl, l10n.t('Size'), bytesText(s.size), 'size');
   fact(dl, l10n.t('Shared after'), bytesText(s.sharedBytes), 'shared');
   sec.appendChild(dl);
-  if (s.before) sec.appendChild(mapBlock(l10n.t('{0} before', title), s.before, s.size, 'before'));
-  else sec.appendChild(el('p', { class: 'muted' }, l10n.t('{0} did not exist before.', title)));
+  // A file the operation created (a new name, a rename after a collision, a copy) has no
+  // "before"; one that existed but could not be mapped says that instead.
+  const existed = s.existedBefore ?? s.before !== undefined;
+  if (existed && s.before) sec.appendChild(mapBlock(l10n.t('{0} before', title), s.before, s.size, 'before'));
+  else if (existed) sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} before: could not be mapped.', title)));
+  else sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} did not exist before.', title)));
   sec.appendChild(mapBlock(l10n.t('{0} after', title), s.after, s.size, 'after'));
   return sec;
 }
 
-function render(d: CloneResultsData): void {
-  current = d;
-  maps = [];
-  const head = el('header', { class: 'head' });
-  head.append(
-    el('h1', {}, d.fellBack ? l10n.t('Copied (cloning was not possible)') : l10n.t('Cloned')),
-    el('span', { class: 'method' }, d.method),
-  );
-  const warn = d.fellBack
-    ? el(
-        'div',
-        { class: 'banner', role: 'alert' },
-        l10n.t('Fell back to a copy: {0}', d.fallbackReason ?? l10n.t('cloning was not possible')),
-      )
-    : undefined;
-
+/** One file's details: facts, both sides with maps, notes and the comparison with a copy. */
+function details(d: CloneResultsData, item: number): HTMLElement[] {
   const dl = el('dl', { class: 'facts' });
   fact(dl, l10n.t('Method'), METHOD_TEXT[d.method] ?? d.method, 'method');
   fact(dl, l10n.t('Operation'), d.operation, 'operation');
@@ -124,15 +122,17 @@ function render(d: CloneResultsData): void {
   for (const n of d.notes) notes.appendChild(el('li', {}, n));
 
   const compare = el('section', { class: 'compare', 'aria-label': l10n.t('Comparison with a physical copy') });
-  const btn = el('vscode-button', { id: 'btn-compare', icon: 'beaker' }, l10n.t('Compare with a physical copy'));
-  btn.addEventListener('click', () => {
-    if (comparing) return;
-    comparing = true;
-    btn.setAttribute('disabled', '');
-    result.textContent = l10n.t('Measuring a physical copy of the source…');
-    post({ type: 'compareWithCopy' });
-  });
+  const btn = el('vscode-button', { class: 'btn-compare', icon: 'beaker' }, l10n.t('Compare with a physical copy'));
+  if (item === 0) btn.id = 'btn-compare';
+  btn.dataset.item = String(item);
   const result = el('div', { class: 'compare-result', role: 'status' });
+  btn.addEventListener('click', () => {
+    if (comparing !== undefined) return;
+    comparing = item;
+    for (const b of document.querySelectorAll('.btn-compare')) b.setAttribute('disabled', '');
+    result.textContent = l10n.t('Measuring a physical copy of the source…');
+    post(item === 0 ? { type: 'compareWithCopy' } : { type: 'compareWithCopy', item });
+  });
   if (d.comparison) {
     const c = d.comparison;
     const table = el('table', { class: 'compare-table' });
@@ -145,14 +145,123 @@ function render(d: CloneResultsData): void {
     tr(l10n.t('Physical copy'), l10n.t('{0} for {1}', ms(c.copyMs), bytesText(c.copyBytes)), 'copy');
     tr(l10n.t('Speed-up'), c.cloneMs > 0 ? `${(c.copyMs / c.cloneMs).toFixed(1)}×` : '—', 'speedup');
     result.replaceChildren(table);
-    comparing = false;
+    if (comparing === item) comparing = undefined;
   }
   compare.append(btn, result);
-  if (comparing) btn.setAttribute('disabled', '');
+  if (comparing !== undefined) btn.setAttribute('disabled', '');
+  return [dl, sides, ...(d.notes.length ? [notes] : []), compare];
+}
 
-  app.replaceChildren(
-    ...[head, warn, dl, legend(), sides, d.notes.length ? notes : undefined, compare, live].filter((x): x is HTMLElement => !!x),
+function warning(d: CloneResultsData): HTMLElement | undefined {
+  return d.fellBack
+    ? el(
+        'div',
+        { class: 'banner', role: 'alert' },
+        l10n.t('Fell back to a copy: {0}', d.fallbackReason ?? l10n.t('cloning was not possible')),
+      )
+    : undefined;
+}
+
+function renderOne(d: CloneResultsData): HTMLElement[] {
+  const head = el('header', { class: 'head' });
+  head.append(
+    el('h1', {}, d.fellBack ? l10n.t('Copied (cloning was not possible)') : l10n.t('Cloned')),
+    el('span', { class: 'method' }, d.method),
   );
+  const [facts, ...rest] = details(d, 0);
+  return [head, ...[warning(d)].filter((x): x is HTMLElement => !!x), facts, legend(), ...rest];
+}
+
+/** Several files of one operation: a list (per file method, bytes, time), a total, details on demand. */
+function renderMany(items: CloneResultsData[]): HTMLElement[] {
+  let bytes = 0n;
+  let saved = 0n;
+  let time = 0;
+  let copied = 0;
+  for (const d of items) {
+    bytes += BigInt(d.bytes);
+    saved += BigInt(d.spaceSaved);
+    time += d.durationMs;
+    if (d.fellBack) copied++;
+  }
+  const head = el('header', { class: 'head' });
+  head.append(
+    el(
+      'h1',
+      {},
+      copied === 0
+        ? l10n.t('Cloned {0} files', items.length)
+        : copied === items.length
+          ? l10n.t('Copied {0} files (cloning was not possible)', items.length)
+          : l10n.t('{0} files: {1} cloned, {2} copied', items.length, items.length - copied, copied),
+    ),
+    el('span', { class: 'method' }, items[0].operation),
+  );
+  const dl = el('dl', { class: 'facts' });
+  fact(dl, l10n.t('Files'), groupDigits(BigInt(items.length)), 'files');
+  fact(dl, l10n.t('Bytes in total'), bytesText(bytes), 'bytes');
+  fact(dl, l10n.t('Time in total'), ms(time), 'duration');
+  fact(dl, l10n.t('Space saved'), bytesText(saved), 'saved');
+
+  const list = el('div', { class: 'files', role: 'list', 'aria-label': l10n.t('Files of this operation') });
+  const header = el('div', { class: 'file-row file-head', 'aria-hidden': 'true' });
+  header.append(
+    el('span', { class: 'f-name' }, l10n.t('File')),
+    el('span', { class: 'f-method' }, l10n.t('Method')),
+    el('span', { class: 'f-bytes' }, l10n.t('Bytes')),
+    el('span', { class: 'f-time' }, l10n.t('Time')),
+  );
+  list.appendChild(header);
+  items.forEach((d, i) => {
+    const det = el('details', { class: 'file', role: 'listitem', 'data-item': String(i) }) as HTMLDetailsElement;
+    const sum = el('summary', { class: 'file-row' });
+    const dest = d.destination.path;
+    sum.append(
+      el('span', { class: 'f-name', title: l10n.t('{0} → {1}', d.source.path, dest) }, baseName(dest)),
+      el('span', { class: 'f-method', title: METHOD_TEXT[d.method] ?? d.method }, d.fellBack ? l10n.t('copy') : d.method),
+      el('span', { class: 'f-bytes', title: bytesText(d.bytes) }, groupDigits(BigInt(d.bytes))),
+      el('span', { class: 'f-time' }, ms(d.durationMs)),
+    );
+    det.appendChild(sum);
+    let built = false;
+    const build = (): void => {
+      if (built) return;
+      built = true;
+      const body = el('div', { class: 'file-body' });
+      body.append(...[warning(d)].filter((x): x is HTMLElement => !!x), ...details(d, i));
+      det.appendChild(body);
+    };
+    det.addEventListener('toggle', () => {
+      if (det.open) {
+        expanded.add(i);
+        build(); // maps are built when first shown (a long list stays cheap)
+        requestAnimationFrame(draw);
+      } else expanded.delete(i);
+    });
+    if (expanded.has(i)) {
+      det.open = true;
+      build();
+    }
+    list.appendChild(det);
+  });
+  const total = el('div', { class: 'file-row file-total', role: 'listitem' });
+  total.append(
+    el('span', { class: 'f-name' }, l10n.t('Total ({0} files)', items.length)),
+    el('span', { class: 'f-method' }, ''),
+    el('span', { class: 'f-bytes', title: bytesText(bytes) }, groupDigits(bytes)),
+    el('span', { class: 'f-time' }, ms(time)),
+  );
+  list.appendChild(total);
+  return [head, dl, list, legend()];
+}
+
+function render(d: CloneResultsData, items?: CloneResultsData[]): void {
+  const all = items && items.length > 1 ? items : [d];
+  if (all.length !== current.length) expanded.clear();
+  current = all;
+  maps = [];
+  const parts = all.length > 1 ? renderMany(all) : renderOne(all[0]);
+  app.replaceChildren(...parts, live);
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? '0') + 1);
 }
 
@@ -170,13 +279,13 @@ onThemeChange(() => {
 new ResizeObserver(() => draw()).observe(app);
 
 onHostMessage((m) => {
-  if (m.type === 'cloneResults') render(m.data);
+  if (m.type === 'cloneResults') render(m.data, m.items);
   else if (m.type === 'error') {
-    comparing = false;
+    comparing = undefined;
     const b = el('div', { class: 'banner', role: 'alert' });
     b.append(el('span', { class: 'banner-code' }, m.code), el('span', { class: 'banner-text' }, m.message));
     app.prepend(b);
-    if (current) document.getElementById('btn-compare')?.removeAttribute('disabled');
+    if (current.length) for (const x of document.querySelectorAll('.btn-compare')) x.removeAttribute('disabled');
   }
 });
 

@@ -16,7 +16,7 @@ import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas, hitTest, type Hit } from '../shared/map-canvas';
 import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/bigview';
-import { CLASS_LABELS, el, describeHit, legend } from '../shared/ui';
+import { CLASS_LABELS, el, describeHit, extentNumber, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { RangeTable } from './table';
 
@@ -87,6 +87,14 @@ let overview: WireWindow | undefined;
 let selection: ViewWindow | undefined;
 let hover: ViewWindow | undefined;
 let lastHoverX: number | undefined;
+/** The tooltip stays hidden after keyboard zoom or pan until the pointer moves again. */
+let tooltipSuppressed = false;
+/**
+ * After a click on a hole or a zoomed-out pixel: the extent `n` selects next (the first one
+ * after the hole, or in the pixel); `p` selects the one before it. Cleared when an extent is
+ * selected.
+ */
+let mapCursor: number | undefined;
 let nextRequestId = 1;
 let latestWindowRequest = 0;
 let pendingTimer: number | undefined;
@@ -125,7 +133,8 @@ function drawNow(): void {
   // when a map was first on screen (ms after navigation start; the benchmark reads it)
   if (data) document.body.dataset.mapShownMs ??= String(Math.round(performance.now()));
   const whole = { offset: 0n, length: span };
-  strip.draw(whole, overview, palette, { selection });
+  // the fill stays inside the viewport outline drawn below, so the outline never hides it
+  strip.draw(whole, overview, palette, { selection, inset: Math.max(1, Math.round(strip.dpr)) });
   // the visible window as a rectangle on the overview strip
   const x0 = Math.floor(Number((view.offset * BigInt(strip.width)) / span));
   const x1 = Math.ceil(Number(((view.offset + view.length) * BigInt(strip.width)) / span));
@@ -235,7 +244,7 @@ function pan(bytes: bigint): void {
 // ---- hover, tooltip, selection -------------------------------------------------------------
 
 function updateHover(): void {
-  if (lastHoverX === undefined) return;
+  if (lastHoverX === undefined || tooltipSuppressed) return;
   showHit(hitTest(data, main.offsetAt(view, lastHoverX)), lastHoverX);
 }
 
@@ -267,12 +276,19 @@ function hitLabel(h: Hit): string {
       ? CLASS_LABELS[classOf(h.extent.flags, h.extent.refcount)]
       : h.kind === 'hole'
         ? l10n.t('Hole')
-        : l10n.t('Mixed region');
+        : h.extents !== undefined
+          ? l10n.t(
+              'One pixel with {0} extents, {1}% allocated,',
+              groupDigits(BigInt(h.extents)),
+              (h.fractions.reduce((x, f) => x + f, 0) * 100).toFixed(1),
+            )
+          : l10n.t('One pixel (sampled)');
   return l10n.t('{0} from {1} to {2}, {3}', what, groupDigits(h.offset), groupDigits(h.offset + h.length), humanBytes(h.length));
 }
 
 function select(h: Hit): void {
   selection = { offset: h.offset, length: h.length };
+  mapCursor = h.kind === 'hole' ? h.nextIndex : h.kind === 'bin' ? h.firstIndex : undefined;
   if (h.kind === 'extent' && h.extent.index !== undefined) table.select(h.extent.index, false, false, false);
   announce(l10n.t('Selected: {0}', hitLabel(h)));
   document.body.dataset.selection = `${h.offset}:${h.length}`;
@@ -284,6 +300,7 @@ function selectExtent(row: WireExtent, zoomTo: boolean, fromMap: boolean): void 
   const off = BigInt(row.offset);
   const len = BigInt(row.length);
   selection = { offset: off, length: len };
+  mapCursor = undefined;
   document.body.dataset.selection = `${off}:${len}`;
   if (!fromMap) table.select(row.index ?? table.activeIndex, false, false, false);
   if (zoomTo) {
@@ -295,7 +312,7 @@ function selectExtent(row: WireExtent, zoomTo: boolean, fromMap: boolean): void 
   announce(
     l10n.t(
       'Selected extent {0}: {1} from {2} to {3}, {4}',
-      row.index ?? '',
+      row.index !== undefined ? extentNumber(row.index) : '',
       CLASS_LABELS[classOf(row.flags, row.refcount)],
       groupDigits(off),
       groupDigits(off + len),
@@ -323,6 +340,7 @@ mapCanvas.addEventListener('pointermove', (e) => {
     }
   }
   lastHoverX = x;
+  tooltipSuppressed = false;
   updateHover();
 });
 mapCanvas.addEventListener('pointerup', (e) => {
@@ -359,14 +377,24 @@ mapCanvas.addEventListener(
 function stepExtent(dir: 1 | -1): void {
   const cur = table.activeIndex;
   let next: number;
-  if (cur >= 0) next = cur + dir;
+  if (mapCursor !== undefined) next = dir > 0 ? mapCursor : mapCursor - 1;
+  else if (cur >= 0) next = cur + dir;
   else if (data?.firstIndex !== undefined) next = data.firstIndex;
   else next = 0;
   if (next < 0 || next >= table.rowCount) return;
   table.select(next, false, false, true);
 }
 
+/** Keyboard zoom and pan move the map under a resting pointer: hide the tooltip until it moves. */
+function hideTooltip(): void {
+  tooltipSuppressed = true;
+  tooltip.setAttribute('hidden', '');
+  hover = undefined;
+  redraw();
+}
+
 mapCanvas.addEventListener('keydown', (e) => {
+  if (['+', '=', '-', '_', 'ArrowLeft', 'ArrowRight', 'Home', 'End', '0'].includes(e.key)) hideTooltip();
   const step = e.shiftKey ? view.length / 2n : view.length / 10n;
   switch (e.key) {
     case '+':
@@ -459,6 +487,15 @@ onThemeChange(() => {
 
 // ---- host messages -------------------------------------------------------------------------
 
+/** What each summary term means (its tooltip): one vocabulary for the map, the table and the CLI. */
+const VOCABULARY: Record<string, string | undefined> = {
+  Allocated: l10n.t('Allocated: bytes in all extents, unwritten (preallocated) ones included; what the file takes on disk.'),
+  Data: l10n.t('Data: bytes in written extents, the ranges SEEK_DATA reports (allocated minus unwritten).'),
+  Unwritten: l10n.t('Unwritten: allocated but never written (preallocated); reads as zeros; SEEK_DATA skips it.'),
+  Sparse: l10n.t('Sparse: the part of the logical size that is holes (no extent at all).'),
+  Shared: l10n.t('Shared: allocated bytes that another file (a clone) also uses.'),
+};
+
 /** Why a summary covers only the first extents of a file (extentLens.inspector.maxExtents). */
 function limitNote(s: WireSummary): string {
   return l10n.t(
@@ -474,12 +511,16 @@ function showSummary(s: WireSummary): void {
   // A pending summary (a preview while the full map is read) knows the size, the block count
   // and the volume; the figures that need every extent say they are still being counted.
   const counting = l10n.t('counting…');
+  const unwritten = BigInt(s.unwrittenBytes);
+  const dataBytes = alloc > unwritten ? alloc - unwritten : 0n;
+  const bytes = (v: bigint): string => l10n.t('{0} bytes ({1})', groupDigits(v), humanBytes(v));
   // [stable key (tests, CSS), label, value, tooltip]
   const rows: [string, string, string, string?][] = [
-    ['Logical size', l10n.t('Logical size'), l10n.t('{0} bytes ({1})', groupDigits(size), humanBytes(size))],
+    ['Logical size', l10n.t('Logical size'), bytes(size)],
     s.pending
       ? ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1}), from the block count', groupDigits(alloc), humanBytes(alloc))]
-      : ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1})', groupDigits(alloc), humanBytes(alloc))],
+      : ['Allocated', l10n.t('Allocated'), bytes(alloc)],
+    ['Data', l10n.t('Data'), s.pending ? counting : bytes(dataBytes)],
     [
       'Sparse',
       l10n.t('Sparse'),
@@ -506,7 +547,7 @@ function showSummary(s: WireSummary): void {
           l10n.t('Shared'),
           l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc))),
         ],
-    ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : l10n.t('{0} bytes', groupDigits(BigInt(s.unwrittenBytes)))],
+    ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : bytes(unwritten)],
     ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
     [
       'Block cloning',
@@ -518,9 +559,10 @@ function showSummary(s: WireSummary): void {
   ];
   summaryEl.replaceChildren();
   // Figures counted over the extents read: a map cut at the limit says so on each of them.
-  const counted = new Set(['Allocated', 'Sparse', 'Shared', 'Unwritten']);
+  const counted = new Set(['Allocated', 'Data', 'Sparse', 'Shared', 'Unwritten']);
   for (const [key, k, v, ownTip] of rows) {
-    const tip = ownTip ?? (s.truncatedAt !== undefined && counted.has(key) ? limitNote(s) : undefined);
+    const own = ownTip ?? VOCABULARY[key];
+    const tip = s.truncatedAt !== undefined && counted.has(key) ? [own, limitNote(s)].filter(Boolean).join(' ') : own;
     // <div> groups inside <dl> are valid HTML and keep each term beside its value in the grid
     const pair = el('div', { class: 'kv', 'data-key': key });
     const dd = el('dd', tip ? { title: tip } : {}, v);

@@ -21,7 +21,8 @@ export interface TableCallbacks {
   announce(text: string): void;
 }
 
-const COLS = ['#', l10n.t('Start'), l10n.t('End'), l10n.t('Length'), l10n.t('Physical'), l10n.t('Flags')];
+// Extents are numbered from 1, as the CLI (and filefrag) print them; ends are exclusive.
+const COLS = ['#', l10n.t('Start'), l10n.t('End (exclusive)'), l10n.t('Length'), l10n.t('Physical'), l10n.t('Flags')];
 
 export class RangeTable {
   readonly grid: HTMLElement;
@@ -222,13 +223,13 @@ export class RangeTable {
       const r = this.rowAt(i);
       const cells = tr.children as HTMLCollectionOf<HTMLElement>;
       if (!r) {
-        cells[0].textContent = String(i);
+        cells[0].textContent = String(i + 1);
         for (let c = 1; c < COLS.length; c++) cells[c].textContent = c === 1 ? '…' : '';
         continue;
       }
       const off = BigInt(r.offset);
       const end = off + BigInt(r.length);
-      cells[0].textContent = String(i);
+      cells[0].textContent = String(i + 1);
       cells[1].textContent = groupDigits(off);
       cells[1].title = hex(off);
       cells[2].textContent = groupDigits(end);
@@ -331,9 +332,12 @@ export class RangeTable {
         if (!r) return false;
         rows.push(r);
       }
-      let text = '#\tstart\tend\tlength\tphysical\tflags\n';
-      for (const r of rows)
-        text += `${r.index ?? ''}\t${r.offset}\t${BigInt(r.offset) + BigInt(r.length)}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
+      let text = '#\tstart\tend (exclusive)\tlength\tphysical\tflags\n';
+      for (const r of rows) {
+        const end = BigInt(r.offset) + BigInt(r.length);
+        const num = r.index !== undefined ? r.index + 1 : '';
+        text += `${num}\t${r.offset}\t${end}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
+      }
       this.cb.onCopy(text);
       this.cb.announce(rows.length === 1 ? l10n.t('Copied 1 row') : l10n.t('Copied {0} rows', rows.length));
       return true;

@@ -12,13 +12,29 @@ export interface Marks {
   hover?: ViewWindow;
   /** Outline shared extents (the clone-results view): they are what the clone produced. */
   highlightShared?: boolean;
+  /** Device pixels kept free at the top and bottom (the overview strip's viewport outline). */
+  inset?: number;
 }
 
 /** What lies at one byte of the map. */
 export type Hit =
   | { kind: 'extent'; offset: bigint; length: bigint; extent: WireExtent }
-  | { kind: 'hole'; offset: bigint; length: bigint }
-  | { kind: 'bin'; offset: bigint; length: bigint; fractions: number[]; extentCount: number };
+  /** `nextIndex`: the extent after the hole (its index in the whole map), when known. */
+  | { kind: 'hole'; offset: bigint; length: bigint; nextIndex?: number }
+  /**
+   * One bin (one device pixel of a zoomed-out map): its own extent count, allocated bytes and
+   * first extent index when the host gave them (not for sampled bins).
+   */
+  | {
+      kind: 'bin';
+      offset: bigint;
+      length: bigint;
+      fractions: number[];
+      extents?: number;
+      allocated?: number;
+      firstIndex?: number;
+      sampled: boolean;
+    };
 
 const NCLASS = EXTENT_CLASSES.length;
 
@@ -65,10 +81,7 @@ export class MapCanvas {
     ctx.globalAlpha = 1;
     ctx.fillStyle = p.hole;
     ctx.fillRect(0, 0, W, H);
-    if (data) {
-      if (data.extents) this.drawExtents(view, data.extents, p);
-      else if (data.bins && data.binCount) this.drawBins(view, data, p);
-    }
+    if (data) this.drawWindow(view, data, p, marks.inset ?? 0);
     if (marks.highlightShared && data?.extents) {
       for (const e of data.extents) {
         if (classOf(e.flags, e.refcount) === 'shared')
@@ -89,58 +102,99 @@ export class MapCanvas {
     return [a, b];
   }
 
-  private drawExtents(view: ViewWindow, extents: WireExtent[], p: Palette): void {
-    const { ctx, height: H } = this;
-    for (const e of extents) {
-      const s = this.span(view, BigInt(e.offset), BigInt(e.length));
-      if (!s) continue;
-      ctx.fillStyle = p.classes[classIndex(classOf(e.flags, e.refcount))];
-      ctx.fillRect(s[0], 0, s[1] - s[0], H);
-      if (e.refcount !== undefined && e.refcount > 2) {
+  /**
+   * The one rendering rule, for exact extents and bins alike: per device-pixel column, the
+   * fraction of the column's bytes each class covers (cov[x * NCLASS + c], 0..1), and the
+   * darkest refcount shade in it. A 4 KiB extent in a 64 KiB column covers 1/16 of it.
+   */
+  columns(view: ViewWindow, data: WireWindow): { cov: Float64Array; shade: Float64Array } {
+    const W = this.width;
+    const cov = new Float64Array(W * NCLASS);
+    const shade = new Float64Array(W);
+    // add `density` x the overlap of [x0, x1) with each column to class c
+    const add = (x0: number, x1: number, c: number, density: number, sh = 0): void => {
+      if (x1 <= 0 || x0 >= W || x1 <= x0) return;
+      const a = Math.max(0, x0);
+      const b = Math.min(W, x1);
+      const k0 = Math.floor(a);
+      const k1 = Math.min(W - 1, Math.ceil(b) - 1);
+      for (let k = k0; k <= k1; k++) {
+        const o = Math.min(b, k + 1) - Math.max(a, k);
+        if (o <= 0) continue;
+        cov[k * NCLASS + c] += o * density;
+        if (sh > shade[k]) shade[k] = sh;
+      }
+    };
+    if (data.extents) {
+      for (const e of data.extents) {
+        const off = BigInt(e.offset);
+        const x0 = pixelOfOffset(view, W, off);
+        const x1 = pixelOfOffset(view, W, off + BigInt(e.length));
         // refcount shading: the more references, the darker the band (ReFS gives counts)
-        ctx.globalAlpha = Math.min(0.5, 0.08 * (e.refcount - 2));
-        ctx.fillStyle = '#000';
-        ctx.fillRect(s[0], 0, s[1] - s[0], H);
-        ctx.globalAlpha = 1;
+        const sh = e.refcount !== undefined && e.refcount > 2 ? Math.min(0.5, 0.08 * (e.refcount - 2)) : 0;
+        add(x0, x1, classIndex(classOf(e.flags, e.refcount)), 1, sh);
+      }
+    } else if (data.bins && data.binCount) {
+      const B = data.binCount;
+      const bins = data.bins;
+      const dOff = BigInt(data.offset);
+      const dLen = BigInt(data.length);
+      const same = dOff === view.offset && dLen === view.length;
+      for (let i = 0; i < B; i++) {
+        let x0: number;
+        let x1: number;
+        if (same) {
+          x0 = (i * W) / B;
+          x1 = ((i + 1) * W) / B;
+        } else {
+          x0 = pixelOfOffset(view, W, dOff + (dLen * BigInt(i)) / BigInt(B));
+          x1 = pixelOfOffset(view, W, dOff + (dLen * BigInt(i + 1)) / BigInt(B));
+          if (x1 < 0 || x0 > W) continue;
+        }
+        for (let c = 0; c < NCLASS; c++) {
+          const f = bins[i * NCLASS + c];
+          if (f > 0) add(x0, x1, c, f);
+        }
       }
     }
+    return { cov, shade };
   }
 
-  private drawBins(view: ViewWindow, data: WireWindow, p: Palette): void {
-    const { ctx, height: H, width: W } = this;
-    const B = data.binCount!;
-    const bins = data.bins!;
-    const dOff = BigInt(data.offset);
-    const dLen = BigInt(data.length);
-    const same = dOff === view.offset && dLen === view.length;
-    const minH = Math.max(1, Math.round(this.dpr));
-    for (let i = 0; i < B; i++) {
+  /**
+   * Draw the columns as bars from the bottom: a column's filled height is its allocated
+   * fraction, stacked by class, so a file that is 6% allocated looks 6% allocated at every
+   * zoom. Any allocation at all gets at least a minimum mark (one CSS pixel), never a full bar.
+   */
+  private drawWindow(view: ViewWindow, data: WireWindow, p: Palette, inset: number): void {
+    const { ctx, width: W } = this;
+    const H = Math.max(1, this.height - 2 * inset);
+    const bottom = this.height - inset;
+    const { cov, shade } = this.columns(view, data);
+    const minMark = Math.max(1, Math.round(this.dpr));
+    const cum = new Float64Array(NCLASS);
+    for (let x = 0; x < W; x++) {
       let total = 0;
-      for (let c = 0; c < NCLASS; c++) total += bins[i * NCLASS + c];
-      if (total === 0) continue;
-      let x0: number;
-      let x1: number;
-      if (same) {
-        x0 = (i * W) / B;
-        x1 = ((i + 1) * W) / B;
-      } else {
-        const a = dOff + (dLen * BigInt(i)) / BigInt(B);
-        const b = dOff + (dLen * BigInt(i + 1)) / BigInt(B);
-        x0 = pixelOfOffset(view, W, a);
-        x1 = pixelOfOffset(view, W, b);
-        if (x1 < 0 || x0 > W) continue;
-      }
-      const a = Math.floor(x0);
-      const w = Math.max(1, Math.ceil(x1) - a);
-      // stacked from the bottom: the bar's height is the allocated fraction of the bin
-      let y = H;
       for (let c = 0; c < NCLASS; c++) {
-        const f = bins[i * NCLASS + c];
-        if (f <= 0) continue;
-        const h = Math.max(minH, Math.round(f * H));
-        ctx.fillStyle = p.classes[c];
-        ctx.fillRect(a, y - h, w, h);
-        y -= h;
+        total += cov[x * NCLASS + c];
+        cum[c] = total;
+      }
+      if (total <= 1e-9) continue;
+      const t = Math.min(1, total);
+      const hTotal = Math.min(H, Math.max(minMark, Math.round(t * H)));
+      let prev = 0;
+      for (let c = 0; c < NCLASS; c++) {
+        const b = Math.round((cum[c] / total) * hTotal);
+        if (b > prev) {
+          ctx.fillStyle = p.classes[c];
+          ctx.fillRect(x, bottom - b, 1, b - prev);
+          prev = b;
+        }
+      }
+      if (shade[x] > 0) {
+        ctx.globalAlpha = shade[x];
+        ctx.fillStyle = '#000';
+        ctx.fillRect(x, bottom - hTotal, 1, hTotal);
+        ctx.globalAlpha = 1;
       }
     }
   }
@@ -186,7 +240,10 @@ export function hitTest(data: WireWindow | undefined, offset: bigint): Hit | und
     }
     const holeStart = i >= 0 ? BigInt(ex[i].offset) + BigInt(ex[i].length) : BigInt(data.prevEnd ?? data.offset);
     const holeEnd = i + 1 < ex.length ? BigInt(ex[i + 1].offset) : BigInt(data.nextStart ?? (wOff + wLen).toString());
-    return { kind: 'hole', offset: holeStart, length: holeEnd - holeStart };
+    const nextIndex = i + 1 < ex.length ? ex[i + 1].index : i >= 0 && ex[i].index !== undefined ? ex[i].index! + 1 : data.firstIndex;
+    const hole: Hit = { kind: 'hole', offset: holeStart, length: holeEnd - holeStart };
+    if (nextIndex !== undefined) hole.nextIndex = nextIndex;
+    return hole;
   }
   if (data.bins && data.binCount) {
     const B = BigInt(data.binCount);
@@ -198,7 +255,10 @@ export function hitTest(data: WireWindow | undefined, offset: bigint): Hit | und
       offset: a,
       length: e - a,
       fractions: data.bins.slice(b * NCLASS, (b + 1) * NCLASS),
-      extentCount: data.extentCount,
+      extents: data.binExtents?.[b],
+      allocated: data.binBytes?.[b],
+      firstIndex: data.binFirst?.[b],
+      sampled: data.sampled === true,
     };
   }
   return undefined;

@@ -23,10 +23,26 @@ export function el(tag: string, attrs: Record<string, string> = {}, text?: strin
   return e;
 }
 
+/**
+ * The vocabulary, said once where the numbers are shown (legend and summary tooltips):
+ * "allocated" is every extent, unwritten included; "data" is what SEEK_DATA finds (written
+ * extents); "unwritten" is allocated but reads as zeros.
+ */
+export const CLASS_TIPS: Partial<Record<ExtentClass | 'hole', string>> = {
+  hole: l10n.t('Hole: no extent; reads as zeros and uses no space.'),
+  data: l10n.t('Data: written extents, the ranges SEEK_DATA finds. Allocated.'),
+  unwritten: l10n.t('Unwritten: allocated (preallocated) but never written; reads as zeros. SEEK_DATA skips it.'),
+  shared: l10n.t('Shared: allocated extents that another file (a clone) also uses.'),
+};
+
+/** Extent numbers as people see them: counting from 1, as the CLI and filefrag print them. */
+export const extentNumber = (index: number): string => groupDigits(BigInt(index + 1));
+
 export function legend(): HTMLElement {
   const ul = el('ul', { class: 'legend', 'aria-label': l10n.t('Legend') });
   const item = (cls: string, label: string) => {
-    const li = el('li');
+    const tip = CLASS_TIPS[cls as ExtentClass | 'hole'];
+    const li = el('li', tip ? { title: tip } : {});
     li.append(el('span', { class: `swatch swatch-${cls}`, 'aria-hidden': 'true' }), document.createTextNode(label));
     ul.appendChild(li);
   };
@@ -54,7 +70,7 @@ export function describeHit(h: Hit): HTMLElement[] {
     head.append(
       el('span', { class: `swatch swatch-${c}`, 'aria-hidden': 'true' }),
       document.createTextNode(
-        h.extent.index !== undefined ? l10n.t('{0} · extent #{1}', CLASS_LABELS[c], h.extent.index) : CLASS_LABELS[c],
+        h.extent.index !== undefined ? l10n.t('{0} · extent #{1}', CLASS_LABELS[c], extentNumber(h.extent.index)) : CLASS_LABELS[c],
       ),
     );
     out.push(head);
@@ -63,13 +79,11 @@ export function describeHit(h: Hit): HTMLElement[] {
     head.append(el('span', { class: 'swatch swatch-hole', 'aria-hidden': 'true' }), document.createTextNode(l10n.t('Hole')));
     out.push(head);
   } else {
-    out.push(
-      el('div', { class: 'tt-title' }, l10n.t('{0} extents in view; zoom in for exact extents', groupDigits(BigInt(h.extentCount)))),
-    );
+    return describeBin(h);
   }
   out.push(
     line(l10n.t('Start'), h.offset, 'tt-start'),
-    line(l10n.t('End'), h.offset + h.length, 'tt-end'),
+    line(l10n.t('End (exclusive)'), h.offset + h.length, 'tt-end'),
     line(l10n.t('Length'), h.length, 'tt-length'),
   );
   if (h.kind === 'extent') {
@@ -83,11 +97,34 @@ export function describeHit(h: Hit): HTMLElement[] {
           l10n.t('Flags: {0}', e.flags.join(', ')) + (e.refcount !== undefined ? ' · ' + l10n.t('{0} references', e.refcount) : ''),
         ),
       );
-  } else if (h.kind === 'bin') {
-    const parts = EXTENT_CLASSES.map((c, i) => [c, h.fractions[i]] as const)
-      .filter(([, f]) => f > 0)
-      .map(([c, f]) => l10n.t('{0} {1}%', CLASS_LABELS[c], (f * 100).toFixed(1)));
-    out.push(el('div', { class: 'tt-flags' }, parts.length ? parts.join(', ') : l10n.t('All holes')));
   }
+  return out;
+}
+
+/**
+ * A zoomed-out pixel: its own extents, allocated bytes and fraction by class. Its edges are
+ * where the pixel falls, not block boundaries, and say so.
+ */
+function describeBin(h: Extract<Hit, { kind: 'bin' }>): HTMLElement[] {
+  const total = h.fractions.reduce((a, f) => a + f, 0);
+  const pct = (f: number): string => (f * 100 >= 0.1 || f === 0 ? (f * 100).toFixed(1) : '<0.1');
+  const title =
+    h.extents === undefined
+      ? l10n.t('One pixel: about {0}% allocated (sampled)', pct(total))
+      : h.extents === 1
+        ? l10n.t('One pixel: 1 extent, {0}% allocated', pct(total))
+        : l10n.t('One pixel: {0} extents, {1}% allocated', groupDigits(BigInt(h.extents)), pct(total));
+  const out = [el('div', { class: 'tt-title' }, title)];
+  if (h.allocated !== undefined) out.push(line(l10n.t('Allocated'), BigInt(Math.round(h.allocated)), 'tt-allocated'));
+  out.push(
+    line(l10n.t('Pixel start'), h.offset, 'tt-start'),
+    line(l10n.t('Pixel end (exclusive)'), h.offset + h.length, 'tt-end'),
+    line(l10n.t('Pixel length'), h.length, 'tt-length'),
+  );
+  const parts = EXTENT_CLASSES.map((c, i) => [c, h.fractions[i]] as const)
+    .filter(([, f]) => f > 0)
+    .map(([c, f]) => l10n.t('{0} {1}%', CLASS_LABELS[c], pct(f)));
+  out.push(el('div', { class: 'tt-flags' }, parts.length ? parts.join(', ') : l10n.t('All holes')));
+  out.push(el('div', { class: 'tt-note' }, l10n.t('Pixel edges are not block boundaries; zoom in for exact extents.')));
   return out;
 }

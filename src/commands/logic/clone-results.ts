@@ -44,8 +44,19 @@ export function spaceSaved(report: OperationReport, destAfter: ExtentMap | undef
   return cloneMethods.includes(report.method) ? report.bytes : 0n;
 }
 
+/**
+ * Did the file the operation ended with exist before it, under that name? Only when the
+ * requested name existed and the operation wrote to that very name (overwrite). A rename after
+ * a collision, a new name or a copy made a new file: it gets no "before" map.
+ */
+export function destinationExistedBefore(requested: string, final: string, requestedExisted: boolean): boolean {
+  return requestedExisted && final === requested;
+}
+
 export interface SideMaps {
   path: string;
+  /** false: created by the operation (no before map is shown, whatever `before` holds). */
+  existedBefore?: boolean;
   before?: ExtentMap;
   after: ExtentMap;
   beforeWindow?: WireWindow;
@@ -53,13 +64,35 @@ export interface SideMaps {
 }
 
 function side(s: SideMaps): CloneSide {
-  return {
+  const out: CloneSide = {
     path: s.path,
     size: toWire(s.after.size),
-    before: s.beforeWindow,
     after: s.afterWindow,
     sharedBytes: toWire(sharedBytes(s.after.extents)),
   };
+  if (s.existedBefore !== undefined) out.existedBefore = s.existedBefore;
+  if (s.existedBefore !== false && s.beforeWindow) out.before = s.beforeWindow;
+  return out;
+}
+
+/** Totals of several files' results (one operation over a multi-selection). */
+export function resultTotals(items: readonly CloneResultsData[]): {
+  bytes: bigint;
+  durationMs: number;
+  spaceSaved: bigint;
+  copied: number;
+} {
+  let bytes = 0n;
+  let spaceSaved = 0n;
+  let durationMs = 0;
+  let copied = 0;
+  for (const d of items) {
+    bytes += BigInt(d.bytes);
+    spaceSaved += BigInt(d.spaceSaved);
+    durationMs += d.durationMs;
+    if (d.fellBack) copied++;
+  }
+  return { bytes, durationMs, spaceSaved, copied };
 }
 
 export function buildCloneResults(report: OperationReport, source: SideMaps, destination: SideMaps): CloneResultsData {

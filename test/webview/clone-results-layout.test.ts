@@ -1,0 +1,232 @@
+// Clone Results must be right and fit (issue 12), in real Chromium with real XFS clones:
+// a destination the operation created (a rename after a name collision) shows "did not exist
+// before" and no before map; the files of one multi-file operation are a list with per-file
+// method, bytes and time and a total, each expandable to its maps; and the view fits 320, 520
+// and 1400 px (no horizontal overflow, source and destination stacked when narrow, long paths
+// ellipsized with the full path as tooltip).
+//
+// Real: the engine (clones with FICLONE, a rename on collision), XFS, the command layer's pure
+// result builder (src/commands/logic/clone-results.ts), the bundle, the CSP shell, Chromium.
+// Replaced: the VS Code host, by the bridge in ./harness.ts.
+//
+// Run: node --import tsx --test test/webview/clone-results-layout.test.ts   (root; ~15 s)
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { createEngine, type Engine, type ExtentMap } from '../../src/engine';
+import { MapModel } from '../../src/views/map-model';
+import { buildCloneResults, destinationExistedBefore } from '../../src/commands/logic/clone-results';
+import type { CloneResultsData } from '../../src/protocol/messages';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
+import { xfsIo } from '../support/xfs-fixture';
+import {
+  applyTheme,
+  buildWebviews,
+  frames,
+  hexToRgb,
+  installBridge,
+  pixel,
+  startShellServer,
+  THEMES,
+  type HostBridge,
+  type ShellServer,
+} from './harness';
+
+const MiB = 1n << 20n;
+const skip = skipReason('xfs') ?? chromiumSkipReason();
+
+describe('clone results: new destinations, several files, narrow columns (Chromium, real XFS)', { skip, timeout: 120_000 }, () => {
+  let xfs: TestFs | undefined;
+  let engine: Engine;
+  let server: ShellServer;
+  let chromium: Chromium;
+  let renamed: CloneResultsData; // a clone renamed after a collision
+  const batch: CloneResultsData[] = []; // Block Clone Here of three files into one folder
+  let requested = '';
+
+  const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
+
+  /** What the clone flow does for one file: maps before, clone, maps after, the command layer's builder. */
+  async function cloneOne(src: string, folder: string, onExisting: 'fail' | 'rename'): Promise<CloneResultsData> {
+    const want = path.join(folder, path.basename(src));
+    const existed = fs.existsSync(want);
+    const srcBefore = await engine.map(src);
+    const destBefore = existed ? await engine.map(want) : undefined;
+    const report = await engine.clone(src, folder, { onExisting });
+    const final = report.destination ?? want;
+    const isOld = destinationExistedBefore(want, final, existed);
+    const srcAfter = await engine.map(src);
+    const destAfter = await engine.map(final);
+    return buildCloneResults(
+      report,
+      { path: src, before: srcBefore, after: srcAfter, beforeWindow: overview(srcBefore), afterWindow: overview(srcAfter) },
+      {
+        path: final,
+        existedBefore: isOld,
+        before: destBefore,
+        after: destAfter,
+        beforeWindow: destBefore && overview(destBefore),
+        afterWindow: overview(destAfter),
+      },
+    );
+  }
+
+  before(async () => {
+    buildWebviews();
+    xfs = makeFs('xfs', 400);
+    const m = xfs.mountPoint;
+    // a deep folder with a long name: the paths must ellipsize in a narrow column
+    const deep = path.join(m, 'projects', 'storage-team', 'very-long-folder-name-for-virtual-machine-disk-images-and-snapshots');
+    fs.mkdirSync(deep, { recursive: true });
+    const out = path.join(m, 'clones', 'destination-folder-with-a-rather-long-name-as-people-make-them');
+    fs.mkdirSync(out, { recursive: true });
+    const names = ['disk-a-2026-12-01.img', 'disk-b-2026-12-01.img', 'disk-c-2026-12-01.img'];
+    const srcs = names.map((n) => path.join(deep, n));
+    xfsIo(srcs[0], 'truncate 8m', 'pwrite -S 0x5a 0 1m', 'pwrite -S 0xa5 4m 1m', 'fsync');
+    xfsIo(srcs[1], 'truncate 16m', 'pwrite -S 0x11 2m 2m', 'fsync');
+    xfsIo(srcs[2], 'truncate 4m', 'pwrite -S 0x22 0 4m', 'fsync');
+    engine = createEngine();
+    // a name collision: the destination name exists (another file), the clone is renamed
+    requested = path.join(out, names[0]);
+    xfsIo(requested, 'pwrite -S 0x77 0 2m', 'fsync');
+    renamed = await cloneOne(srcs[0], out, 'rename');
+    const batchDir = path.join(m, 'batch');
+    fs.mkdirSync(batchDir);
+    for (const s of srcs) batch.push(await cloneOne(s, batchDir, 'fail'));
+    server = await startShellServer();
+    chromium = await launchChromium('webview-clone-layout');
+  });
+
+  after(async () => {
+    await chromium?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await engine?.dispose().catch(() => undefined);
+    xfs?.cleanup();
+  });
+
+  async function open(send: (b: HostBridge) => Promise<void>, width = 1200, height = 900): Promise<{ page: Page; bridge: HostBridge }> {
+    const page = await chromium.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setViewportSize({ width, height }); // through Playwright: screenshots keep it
+    const bridge = await installBridge(page, { onReady: send });
+    await page.goto(server.url('cloneResults'));
+    await applyTheme(page, 'dark');
+    await page.waitForFunction(() => document.body.dataset.rendered === '1');
+    await frames(page, 3);
+    assert.deepEqual(errors, []);
+    return { page, bridge };
+  }
+
+  test('a clone renamed after a collision: the destination did not exist before, no before map', async () => {
+    assert.notEqual(renamed.destination.path, requested, 'the engine renamed the clone');
+    assert.equal(renamed.destination.before, undefined, 'the builder sends no before map for a new file');
+    assert.equal(renamed.destination.existedBefore, false);
+    // an older host sent the collision's map as "before": existedBefore = false wins over it
+    const stale: CloneResultsData = { ...renamed, destination: { ...renamed.destination, before: renamed.source.before } };
+    for (const d of [renamed, stale]) {
+      const { page } = await open((b) => b.post({ type: 'cloneResults', data: d }));
+      assert.match((await page.$eval('.side.destination .before-note', (p) => p.textContent))!, /Destination did not exist before/);
+      assert.equal(await page.$('.side.destination figure.before'), null, 'no "Destination before" map');
+      const labels = await page.$$eval('.side.destination canvas', (cs) => cs.map((c) => c.getAttribute('aria-label')));
+      assert.deepEqual(labels.length, 1);
+      assert.match(labels[0]!, /^Destination after: /);
+      assert.ok(await page.$('.side.source figure.before'), 'the source existed: its before map stays');
+      await page.close();
+    }
+  });
+
+  test('several files of one operation: a list with method, bytes, time and a total; each expands to its maps', async () => {
+    const { page, bridge } = await open((b) => b.post({ type: 'cloneResults', data: batch[0], items: batch }));
+    assert.match((await page.$eval('.head h1', (h) => h.textContent))!, /^Cloned 3 files$/);
+    const rows = await page.$$eval('.files details.file > summary', (ss) =>
+      ss.map((s) => [...s.querySelectorAll('span')].map((x) => x.textContent)),
+    );
+    assert.equal(rows.length, 3);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(rows[i][0], path.basename(batch[i].destination.path));
+      assert.equal(rows[i][1], 'FICLONE');
+      assert.equal(rows[i][2], BigInt(batch[i].bytes).toLocaleString('en-US'));
+      assert.match(rows[i][3]!, /\d ms$|\d s$/);
+    }
+    const total = batch.reduce((a, d) => a + BigInt(d.bytes), 0n);
+    const totalRow = await page.$$eval('.files .file-total span', (s) => s.map((x) => x.textContent));
+    assert.equal(totalRow[0], 'Total (3 files)');
+    assert.equal(totalRow[2], total.toLocaleString('en-US'));
+    const facts = await page.$$eval('.facts .kv', (kvs) =>
+      Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])),
+    );
+    assert.equal(facts.files, '3');
+    assert.match(facts.bytes!, new RegExp(`^${total.toLocaleString('en-US')} bytes`));
+    // expand the second file: its maps are drawn (shared = purple at its data, 2-4 MiB of 16 MiB)
+    await page.click('.files details.file[data-item="1"] > summary');
+    await page.waitForSelector('.files details.file[data-item="1"] .side.destination .after canvas');
+    await frames(page, 3);
+    const sel = '.files details.file[data-item="1"] .side.destination .after canvas';
+    const { w, h } = await page.$eval(sel, (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
+    assert.ok(w > 100, `the map has its width once shown: ${w}`);
+    const px = await pixel(page, sel, Number((3n * MiB * BigInt(w)) / (16n * MiB)), h - 2);
+    assert.deepEqual(px.slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-charts-purple']));
+    assert.match(
+      (await page.$eval('.files details.file[data-item="1"] .side.destination .before-note', (p) => p.textContent))!,
+      /did not exist before/,
+    );
+    await page.screenshot({ path: screenshotPath('clone-results-batch.png'), fullPage: true });
+    // compare asks for that file
+    await page.click('.files details.file[data-item="1"] .btn-compare');
+    const m = await bridge.waitFor((x) => x.type === 'compareWithCopy');
+    assert.deepEqual(m, { type: 'compareWithCopy', item: 1 });
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
+    await page.close();
+  });
+
+  for (const width of [320, 520, 1400]) {
+    test(`fits ${width} px: no horizontal overflow, sides stacked when narrow, paths ellipsized with a tooltip`, async () => {
+      for (const many of [false, true]) {
+        const { page } = await open(
+          (b) => b.post(many ? { type: 'cloneResults', data: batch[0], items: batch } : { type: 'cloneResults', data: renamed }),
+          width,
+          900,
+        );
+        if (many) {
+          await page.click('.files details.file[data-item="0"] > summary');
+          await page.waitForSelector('.files details.file[data-item="0"] .side.destination');
+          await frames(page, 3);
+        }
+        const fit = await page.evaluate(() => {
+          const de = document.documentElement;
+          const src = document.querySelector('.side.source')!.getBoundingClientRect();
+          const dst = document.querySelector('.side.destination')!.getBoundingClientRect();
+          const paths = [...document.querySelectorAll<HTMLElement>('.side .path')];
+          const canvases = [...document.querySelectorAll<HTMLElement>('.side canvas')];
+          return {
+            scroll: de.scrollWidth,
+            client: de.clientWidth,
+            stacked: dst.top >= src.bottom - 1,
+            pathsFit: paths.every((p) => p.getBoundingClientRect().right <= de.clientWidth + 0.5 && p.title === p.textContent),
+            ellipsized: paths.some((p) => p.scrollWidth > p.clientWidth),
+            mapsFit: canvases.every(
+              (c) => c.getBoundingClientRect().right <= de.clientWidth + 0.5 && c.getBoundingClientRect().width > 100,
+            ),
+            rowsFit: [...document.querySelectorAll<HTMLElement>('.file-row .f-name, .file-row .f-bytes, .file-row .f-time')].every(
+              (e) => e.getBoundingClientRect().right <= de.clientWidth + 0.5 && e.getBoundingClientRect().width > 20,
+            ),
+            bytesShown: [...document.querySelectorAll<HTMLElement>('.file-row .f-bytes')].every((e) => e.scrollWidth <= e.clientWidth + 1),
+          };
+        });
+        assert.ok(fit.scroll <= fit.client, `${many ? 'list' : 'single'}: no horizontal overflow: ${fit.scroll} > ${fit.client}`);
+        assert.equal(fit.stacked, width < 600, 'source and destination stacked only when narrow');
+        assert.ok(fit.pathsFit, 'paths stay inside the view, the full path as tooltip');
+        if (width < 600) assert.ok(fit.ellipsized, 'a long path is ellipsized');
+        assert.ok(fit.mapsFit, 'maps fit and are usable');
+        assert.ok(fit.rowsFit && fit.bytesShown, 'file, bytes and time columns of the list stay visible');
+        if (!many && width === 520) await page.screenshot({ path: screenshotPath('clone-results-narrow.png'), fullPage: true });
+        if (many && width === 320) await page.screenshot({ path: screenshotPath('clone-results-batch-320px.png'), fullPage: true });
+        await page.close();
+      }
+    });
+  }
+});

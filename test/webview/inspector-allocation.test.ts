@@ -1,0 +1,340 @@
+// The inspector never misrepresents allocation (issue 12), in real Chromium with real XFS maps:
+// the map and the overview strip fill each pixel column by the fraction of its bytes that are
+// allocated, measured in pixels against the engine's own numbers at several zooms and device
+// pixel ratios; a zoomed-out pixel's tooltip gives that pixel's own extents and bytes; `n`
+// after a click on a hole selects the extent after it; the tooltip hides on keyboard zoom;
+// extents count from 1 and the End column says it is exclusive; the summary says "data",
+// "allocated" and "unwritten" and explains each; and the view fits 320, 520 and 1400 px.
+//
+// Run: node --import tsx --test test/webview/inspector-allocation.test.ts   (root; ~40 s)
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { createEngine, type Engine, type ExtentMap } from '../../src/engine';
+import { MapModel } from '../../src/views/map-model';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
+import { xfsIo } from '../support/xfs-fixture';
+import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type ShellServer } from './harness';
+
+const MiB = 1n << 20n;
+const skip = skipReason('xfs') ?? chromiumSkipReason();
+
+/** `count` written 4 KiB extents, one every `stride` bytes (the demo's many-extents.bin). */
+function writeSpaced(file: string, count: number, stride: number): void {
+  const py = `
+import os, sys
+path, n, st = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+os.ftruncate(fd, n * st)
+buf = b'\\xab' * 4096
+for i in range(n):
+    os.pwrite(fd, buf, i * st)
+os.fsync(fd)
+os.close(fd)
+`;
+  execFileSync('python3', ['-c', py, file, String(count), String(stride)], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Allocated bytes of `map` inside [a, b), and the extents intersecting it (the engine's numbers). */
+function inRange(map: ExtentMap, a: bigint, b: bigint): { bytes: bigint; extents: number } {
+  let bytes = 0n;
+  let extents = 0;
+  for (const e of map.extents) {
+    const s = e.offset > a ? e.offset : a;
+    const f = e.offset + e.length < b ? e.offset + e.length : b;
+    if (f > s) {
+      bytes += f - s;
+      extents++;
+    }
+  }
+  return { bytes, extents };
+}
+
+interface Fill {
+  w: number;
+  h: number;
+  /** Pixels of the class colour / all pixels. */
+  fraction: number;
+  /** Filled height of each column (class-coloured pixels), in device pixels. */
+  heights: number[];
+}
+
+/** Count class-coloured pixels of a canvas (ignoring `skipRows` rows at top and bottom). */
+async function fillOf(page: Page, sel: string, rgb: [number, number, number], skipRows = 0): Promise<Fill> {
+  return page.$eval(
+    sel,
+    (c, [r, g, b, skip]) => {
+      const cv = c as HTMLCanvasElement;
+      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      const heights = new Array<number>(cv.width).fill(0);
+      let n = 0;
+      for (let y = skip; y < cv.height - skip; y++)
+        for (let x = 0; x < cv.width; x++) {
+          const i = (y * cv.width + x) * 4;
+          if (d[i] === r && d[i + 1] === g && d[i + 2] === b) {
+            heights[x]++;
+            n++;
+          }
+        }
+      return { w: cv.width, h: cv.height, fraction: n / (cv.width * (cv.height - 2 * skip)), heights };
+    },
+    [...rgb, skipRows] as [number, number, number, number],
+  );
+}
+
+describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { skip, timeout: 180_000 }, () => {
+  let xfs: TestFs | undefined;
+  let engine: Engine;
+  let server: ShellServer;
+  let chromium: Chromium;
+  const files = { many: '', bins: '', holes: '', prealloc: '', thin: '' };
+  const maps = new Map<string, ExtentMap>();
+  const blue = hexToRgb(THEMES.dark.vars['--vscode-charts-blue']);
+
+  before(async () => {
+    buildWebviews();
+    xfs = makeFs('xfs', 1024);
+    const m = xfs.mountPoint;
+    files.many = path.join(m, 'many-extents.bin');
+    files.bins = path.join(m, 'many-bins.bin');
+    files.holes = path.join(m, 'holes.img');
+    files.prealloc = path.join(m, 'prealloc.img');
+    files.thin = path.join(m, 'thin.img');
+    writeSpaced(files.many, 2048, 64 * 1024); // 128 MiB, 93.75% holes: exact extents at the whole view
+    writeSpaced(files.bins, 8192, 64 * 1024); // 512 MiB, 93.75% holes: bins at the whole view
+    xfsIo(files.holes, 'truncate 16m', 'pwrite 0 1m', 'pwrite 4m 1m', 'pwrite 8m 1m', 'fsync');
+    xfsIo(files.prealloc, 'falloc 0 32m', 'pwrite 0 1m', 'fsync'); // 32 MiB allocated, 1 MiB data
+    xfsIo(files.thin, 'truncate 1g', 'pwrite 600m 4k', 'fsync'); // one 4 KiB extent in 1 GiB
+    engine = createEngine();
+    server = await startShellServer();
+    chromium = await launchChromium('webview-alloc');
+  });
+
+  after(async () => {
+    await chromium?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await engine?.dispose().catch(() => undefined);
+    xfs?.cleanup();
+  });
+
+  async function modelOf(file: string): Promise<MapModel> {
+    const map = await engine.map(file);
+    maps.set(file, map);
+    return new MapModel(map, await engine.volume(file));
+  }
+
+  async function open(file: string, opts: { width?: number; height?: number; dpr?: number } = {}): Promise<Page> {
+    const page = await chromium.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // the viewport through Playwright (screenshots keep it); a device pixel ratio through CDP
+    await page.setViewportSize({ width: opts.width ?? 1200, height: opts.height ?? 900 });
+    if ((opts.dpr ?? 1) !== 1) {
+      const cdp = await chromium.context.newCDPSession(page);
+      await cdp.send('Emulation.setDeviceMetricsOverride', {
+        width: opts.width ?? 1200,
+        height: opts.height ?? 900,
+        deviceScaleFactor: opts.dpr ?? 1,
+        mobile: false,
+      });
+    }
+    await installBridge(page, { model: () => modelOf(file) });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await applyTheme(page, 'dark');
+    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+    await frames(page, 3);
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    return page;
+  }
+
+  async function settle(page: Page, view: string): Promise<void> {
+    await page.waitForFunction((v) => document.body.dataset.view === v && document.body.dataset.busy === '0', view, { timeout: 10_000 });
+    await frames(page, 3);
+  }
+
+  const viewOf = async (page: Page): Promise<[bigint, bigint]> => {
+    const [o, l] = (await page.evaluate(() => document.body.dataset.view!)).split(':');
+    return [BigInt(o), BigInt(l)];
+  };
+
+  /** Tolerance of a filled fraction: half a pixel of rounding per column, plus the strip's border rows. */
+  const tol = (h: number, extraRows = 0): number => (0.5 + extraRows) / h + 0.005;
+
+  for (const dpr of [1, 2]) {
+    test(`many-extents.bin (2,048 x 4 KiB, 93.8% holes) looks 6% allocated at every zoom, DPR ${dpr}`, async () => {
+      const page = await open(files.many, { dpr });
+      const map = maps.get(files.many)!;
+      const whole = Number(map.extents.reduce((a, e) => a + e.length, 0n)) / Number(map.size);
+      assert.ok(Math.abs(whole - 0.0625) < 1e-9, `engine: ${whole} allocated`);
+      // whole file: the main map and the overview strip, each ~6% filled
+      let main = await fillOf(page, 'canvas.map', blue);
+      assert.ok(Math.abs(main.fraction - whole) < tol(main.h), `main map at the whole view: ${main.fraction}`);
+      assert.ok(Math.max(...main.heights) < main.h / 2, 'no column is drawn as a full bar');
+      const lw = Math.max(1, Math.round(dpr));
+      const strip = await fillOf(page, 'canvas.overview', blue, lw); // the viewport outline covers the border rows
+      assert.ok(Math.abs(strip.fraction - whole) < tol(strip.h - 2 * lw), `overview strip: ${strip.fraction}`);
+      // zoom in step by step: at each zoom the filled fraction is the engine's allocated share of the view
+      await page.focus('canvas.map');
+      for (let step = 1; step <= 7; step++) {
+        await page.keyboard.press('+');
+        const [, len] = await viewOf(page);
+        await page.waitForFunction(() => document.body.dataset.busy === '0');
+        await frames(page, 3);
+        const [o, l] = await viewOf(page);
+        assert.ok(l <= len);
+        const want = Number(inRange(map, o, o + l).bytes) / Number(l);
+        main = await fillOf(page, 'canvas.map', blue);
+        // columns cut by an extent edge are partly filled: allow a pixel per extent edge in view
+        const edges = inRange(map, o, o + l).extents * 2;
+        const slack = Math.min(0.05, edges / main.w / 2);
+        assert.ok(
+          Math.abs(main.fraction - want) < tol(main.h) + slack,
+          `zoom step ${step} (${l} bytes shown): filled ${main.fraction.toFixed(4)}, engine ${want.toFixed(4)}`,
+        );
+      }
+      await page.close();
+    });
+  }
+
+  test('bins (8,192 extents at the whole view): the same rule, and a pixel tooltip with its own numbers', async () => {
+    const page = await open(files.bins);
+    assert.equal(await page.evaluate(() => document.body.dataset.windowMode), 'bins');
+    const map = maps.get(files.bins)!;
+    const main = await fillOf(page, 'canvas.map', blue);
+    assert.ok(Math.abs(main.fraction - 0.0625) < tol(main.h), `binned main map: ${main.fraction}`);
+    const strip = await fillOf(page, 'canvas.overview', blue, 1);
+    assert.ok(Math.abs(strip.fraction - 0.0625) < tol(strip.h - 2), `overview strip: ${strip.fraction}`);
+    // the tooltip of one pixel: that pixel's extents, allocated bytes and share, labelled edges
+    const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+    await page.mouse.move(bb.x + bb.width * 0.37, bb.y + bb.height / 2);
+    await page.waitForSelector('.tooltip:not([hidden])');
+    const title = (await page.$eval('.tooltip .tt-title', (x) => x.textContent))!;
+    const rows = await page.$$eval('.tooltip .tt-row', (rs) =>
+      Object.fromEntries(rs.map((r) => [r.querySelector('.tt-k')!.textContent, r.querySelector('.tt-v')!.textContent])),
+    );
+    const num = (s: string | undefined) => BigInt((s ?? '').replace(/,/g, ''));
+    const a = num(rows['Pixel start']);
+    const b = num(rows['Pixel end (exclusive)']);
+    assert.equal(num(rows['Pixel length']), b - a);
+    const want = inRange(map, a, b);
+    assert.equal(num(rows['Allocated']), want.bytes, 'allocated bytes of this pixel, from the engine map');
+    const pct = ((Number(want.bytes) / Number(b - a)) * 100).toFixed(1);
+    assert.equal(title, `One pixel: ${want.extents} extents, ${pct}% allocated`);
+    assert.doesNotMatch(title, /in view/);
+    assert.match((await page.$eval('.tooltip .tt-note', (x) => x.textContent))!, /not block boundaries/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
+    // a click on the pixel, then n: the first extent touching it
+    await page.mouse.click(bb.x + bb.width * 0.37, bb.y + bb.height / 2);
+    await page.keyboard.press('n');
+    const first = map.extents.find((e) => e.offset + e.length > a)!;
+    await page.waitForFunction((s) => document.body.dataset.selection === s, `${first.offset}:${first.length}`);
+    await page.close();
+  });
+
+  test('a thin extent keeps a minimum mark, never a full bar', async () => {
+    for (const dpr of [1, 2]) {
+      const page = await open(files.thin, { dpr });
+      const main = await fillOf(page, 'canvas.map', blue);
+      const marked = main.heights.filter((h) => h > 0);
+      assert.ok(marked.length >= 1 && marked.length <= 2, `one marked column: ${marked.length}`);
+      assert.equal(Math.max(...marked), Math.round(dpr), 'a mark of one CSS pixel');
+      const x = Math.floor(Number((600n * MiB * BigInt(main.w)) / (1024n * MiB)));
+      assert.ok(main.heights[x] > 0 || main.heights[x - 1] > 0 || main.heights[x + 1] > 0, 'at its offset');
+      await page.close();
+    }
+  });
+
+  test('after a click on a hole, n selects the extent after it and p the one before; keyboard zoom hides the tooltip', async () => {
+    const page = await open(files.holes);
+    const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+    const at = (off: bigint) => bb.x + (Number(off) / Number(16n * MiB)) * bb.width;
+    // the hole [5M, 8M)
+    await page.mouse.move(at(6n * MiB), bb.y + bb.height / 2);
+    await page.waitForSelector('.tooltip:not([hidden])');
+    assert.match((await page.$eval('.tooltip .tt-title', (x) => x.textContent))!, /Hole/);
+    await page.mouse.click(at(6n * MiB), bb.y + bb.height / 2);
+    await page.waitForFunction((s) => document.body.dataset.selection === s, `${5n * MiB}:${3n * MiB}`);
+    await page.keyboard.press('n');
+    await page.waitForFunction((s) => document.body.dataset.selection === s, `${8n * MiB}:${MiB}`);
+    assert.equal(await page.$eval('.tbody .tr.active .c0', (c) => c.textContent), '3', 'the third extent, counting from 1');
+    // click the same hole again, p: the extent before it
+    await page.mouse.click(at(6n * MiB), bb.y + bb.height / 2);
+    await page.waitForFunction((s) => document.body.dataset.selection === s, `${5n * MiB}:${3n * MiB}`);
+    await page.keyboard.press('p');
+    await page.waitForFunction((s) => document.body.dataset.selection === s, `${4n * MiB}:${MiB}`);
+    // the tooltip is up under the resting pointer; + zooms and hides it until the pointer moves
+    await page.mouse.move(at(6n * MiB) + 3, bb.y + bb.height / 2);
+    await page.waitForSelector('.tooltip:not([hidden])');
+    await page.keyboard.press('+');
+    await page.waitForFunction(() => document.body.dataset.busy === '0');
+    await frames(page, 3);
+    assert.equal(await page.$eval('.tooltip', (t) => t.hasAttribute('hidden')), true, 'hidden after keyboard zoom');
+    await page.mouse.move(at(6n * MiB) + 8, bb.y + bb.height / 2);
+    await page.waitForSelector('.tooltip:not([hidden])');
+    await page.close();
+  });
+
+  test('extents count from 1, End says exclusive, and the summary says data / allocated / unwritten', async () => {
+    const page = await open(files.prealloc);
+    const head = await page.$$eval('.thead .td', (c) => c.map((x) => x.textContent));
+    assert.deepEqual(head.slice(0, 4), ['#', 'Start', 'End (exclusive)', 'Length']);
+    const first = await page.$$eval('.tbody [role=row][aria-rowindex="2"] [role=gridcell]', (c) => c.map((x) => x.textContent));
+    assert.equal(first[0], '1', 'the first extent is number 1, as in the CLI');
+    const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+    await page.mouse.move(bb.x + 2, bb.y + bb.height - 2);
+    await page.waitForFunction(() => /extent #1\b/.test(document.querySelector('.tooltip .tt-title')?.textContent ?? ''));
+    assert.ok(await page.$('.tooltip .tt-end'), 'End row');
+    assert.equal(await page.$eval('.tooltip .tt-end .tt-k', (k) => k.textContent), 'End (exclusive)');
+    const kv = await page.$$eval('.summary .kv', (kvs) =>
+      Object.fromEntries(
+        kvs.map((k) => [k.getAttribute('data-key'), [k.querySelector('dd')!.textContent, k.querySelector('dd')!.getAttribute('title')]]),
+      ),
+    );
+    assert.equal(kv['Allocated']![0], '33,554,432 bytes (32 MiB)');
+    assert.equal(kv['Data']![0], '1,048,576 bytes (1 MiB)');
+    assert.equal(kv['Unwritten']![0], '32,505,856 bytes (31 MiB)');
+    assert.match(kv['Allocated']![1]!, /unwritten/i);
+    assert.match(kv['Data']![1]!, /SEEK_DATA/);
+    assert.match(kv['Unwritten']![1]!, /reads as zeros/);
+    const legendTips = await page.$$eval('.legend li', (li) => li.map((l) => l.getAttribute('title') ?? ''));
+    assert.ok(legendTips.some((t) => /SEEK_DATA/.test(t)) && legendTips.some((t) => /reads as zeros/.test(t)));
+    await page.close();
+  });
+
+  for (const width of [320, 520, 1400]) {
+    test(`fits ${width} px: no horizontal overflow, key columns visible, summary wrapped`, async () => {
+      const page = await open(files.many, { width, height: 800 });
+      const fit = await page.evaluate(() => {
+        const de = document.documentElement;
+        const vis = (sel: string) =>
+          [...document.querySelectorAll<HTMLElement>(sel)].every((e) => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && r.left >= 0 && r.right <= de.clientWidth + 0.5 && e.scrollWidth <= e.clientWidth + 1;
+          });
+        return {
+          scroll: de.scrollWidth,
+          client: de.clientWidth,
+          keyHeads: vis('.thead .td.c0, .thead .td.c1, .thead .td.c2, .thead .td.c3'),
+          keyCells: vis(['c0', 'c1', 'c2', 'c3'].map((c) => `.tbody .tr[aria-rowindex="2"] .td.${c}`).join(', ')),
+          summary: vis('.summary'),
+          physical: getComputedStyle(document.querySelector('.thead .td.c4')!).display !== 'none',
+          physicalFits: vis('.thead .td.c4, .tbody .tr[aria-rowindex="2"] .td.c4'),
+          flags: getComputedStyle(document.querySelector('.thead .td.c5')!).display !== 'none',
+        };
+      });
+      assert.ok(fit.scroll <= fit.client, `no horizontal overflow: ${fit.scroll} > ${fit.client}`);
+      assert.ok(fit.keyHeads, '#, Start, End and Length headers are visible and not cut');
+      assert.ok(fit.keyCells, '#, Start, End and Length values are visible and not cut');
+      assert.ok(fit.summary, 'summary fits');
+      assert.equal(fit.physical, width > 480, 'Physical shows when there is room (a 520 px split column has it)');
+      if (fit.physical) assert.ok(fit.physicalFits, 'Physical, when shown, is not cut');
+      assert.equal(fit.flags, width > 640, 'Flags shows only when there is room');
+      if (width !== 1400) await page.screenshot({ path: screenshotPath(`inspector-${width}px.png`) });
+      else await page.screenshot({ path: screenshotPath('inspector-many-extents.png') });
+      await page.close();
+    });
+  }
+});
