@@ -23,6 +23,12 @@ const ENGINE_INDEX = 'src/engine/index.ts';
 const MAP_FORMAT = 'src/engine/map-format.ts';
 
 /**
+ * os-path.ts too, for the CLI only: it is dependency-free, and the CLI decodes its raw argv with
+ * it (surrogateescape) before the engine is loaded.
+ */
+const OS_PATH = 'src/engine/os-path.ts';
+
+/**
  * Who may import whom. `from` and `to` are repo-relative path prefixes; a relative import from
  * a file under `from` may land only under one of `may` (its own layer always included).
  * Bare imports (npm packages, node: builtins) are checked by `forbidPackages`.
@@ -49,10 +55,12 @@ const LAYERS = [
   },
   // The CLI: a front end over the engine's public surface; never VS Code.
   // package.json: the version `--version` prints.
-  { from: 'src/cli/', may: ['src/cli/', 'src/protocol/', 'package.json', ENGINE_INDEX, MAP_FORMAT], forbidPackages: ['vscode', 'koffi'] },
+  {
+    from: 'src/cli/',
+    may: ['src/cli/', 'src/protocol/', 'package.json', ENGINE_INDEX, MAP_FORMAT, OS_PATH],
+    forbidPackages: ['vscode', 'koffi'],
+  },
 ];
-
-
 
 /** Inside the engine: the core never imports a backend statically (select-backend loads them). */
 const ENGINE_INNER = [

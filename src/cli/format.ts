@@ -62,6 +62,8 @@ export function renderTable(columns: Column[], rows: string[][]): string {
  * \r as `\r`, the rest as `\xNN`), DEL, C1, and the Unicode line separators and bidi
  * overrides (`\uNNNN`), so a file name cannot move the cursor, clear the screen, start a new
  * line that looks like output, or reorder what follows it. JSON output escapes them already.
+ * A byte of a name that is not UTF-8 (carried as U+DC80..U+DCFF, src/engine/os-path.ts) is shown
+ * as `\xNN`, the byte; any other lone surrogate as `\uNNNN` (UTF-8 output would make it U+FFFD).
  */
 export function escapeControls(s: string): string {
   return s.replace(CONTROLS, (c) => {
@@ -69,8 +71,10 @@ export function escapeControls(s: string): string {
     if (c === '\t') return '\\t';
     if (c === '\r') return '\\r';
     const n = c.charCodeAt(0);
+    if (n >= 0xdc80 && n <= 0xdcff) return '\\x' + (n - 0xdc00).toString(16);
     return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : '\\u' + n.toString(16).padStart(4, '0');
   });
 }
 
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

@@ -19,6 +19,7 @@
 import { constants as osConstants } from 'node:os';
 import { version } from '../../package.json';
 import { parseCommandArgs } from './args';
+import { commandLineArgs } from './argv';
 import { helpText, type Command, type CommandContext } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { EXIT_CANCELLED, EXIT_OK, EXIT_USAGE, errorJson, errorLine, exitCodeFor } from './errors';
@@ -151,7 +152,7 @@ if (require.main === module) {
     writeErr('extent-lens: internal error: the operation ended without a result (nothing left to wait for) [E_INTERNAL]\n');
     process.exit(1);
   });
-  main(process.argv.slice(2)).then(
+  main(commandLineArgs()).then(
     (code) => {
       settled = true;
       process.exit(code);

@@ -21,6 +21,7 @@ import { nodeFsError } from './errno';
 import { FsctlError } from './errors';
 import type { ExistingPolicy, Operation } from './types';
 import { kindOf, notRegularError } from './file-kind';
+import { fromOsBytes, osByteLength, osPath } from './os-path';
 
 /** The file operations destination handling needs, on local paths or through a backend. */
 export interface DestinationFs {
@@ -45,29 +46,31 @@ export interface LocalNames {
 /**
  * node:fs for local names. fs.realpathSync.native is realpath(3); the JavaScript
  * fs.realpathSync first normalises ".." as text, which is the very bug this avoids
- * (docs/facts/linux.md#paths-as-the-kernel-resolves-them-destinations).
+ * (docs/facts/linux.md#paths-as-the-kernel-resolves-them-destinations). Names go to the OS as
+ * bytes (osPath) and the resolved folder comes back as bytes, so a name that is not UTF-8 keeps
+ * its bytes (src/engine/os-path.ts).
  */
 export const localNames: LocalNames = {
-  realpath: (p) => fs.realpathSync.native(p),
-  isLink: (p) => fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false,
-  checkWritable: (p) => fs.accessSync(p, fs.constants.W_OK),
+  realpath: (p) => fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })),
+  isLink: (p) => fs.lstatSync(osPath(p), { throwIfNoEntry: false })?.isSymbolicLink() ?? false,
+  checkWritable: (p) => fs.accessSync(osPath(p), fs.constants.W_OK),
 };
 
 /** Local files through node:fs (link()+unlink() gives a rename that never replaces). */
 export const nodeDestinationFs: DestinationFs = {
   async stat(p) {
-    const st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+    const st = fs.statSync(osPath(p), { bigint: true, throwIfNoEntry: false });
     if (!st) return { kind: 'missing', size: 0n };
     return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, volumeId: st.dev.toString() };
   },
   async rename(from, to, replace) {
-    if (replace) return fs.renameSync(from, to);
-    fs.linkSync(from, to);
-    fs.unlinkSync(from);
+    if (replace) return fs.renameSync(osPath(from), osPath(to));
+    fs.linkSync(osPath(from), osPath(to));
+    fs.unlinkSync(osPath(from));
   },
   async remove(p) {
     try {
-      fs.unlinkSync(p);
+      fs.unlinkSync(osPath(p));
     } catch {
       /* already gone */
     }
@@ -158,12 +161,12 @@ export class ResolvedDestination {
 /** The longest file name (bytes) Linux, macOS and NTFS/SMB (255 UTF-16 units) all accept. */
 export const NAME_MAX = 255;
 
-/** `s` cut to at most `max` UTF-8 bytes, never inside a character. */
+/** `s` cut to at most `max` bytes on the OS, never inside a character (a carried byte is one byte). */
 function cutUtf8(s: string, max: number): string {
   let bytes = 0;
   let out = '';
   for (const ch of s) {
-    bytes += Buffer.byteLength(ch);
+    bytes += osByteLength(ch);
     if (bytes > max) break;
     out += ch;
   }
@@ -181,9 +184,9 @@ export function renamedName(name: string, label: string, n: number, p: Destinati
   const tag = n <= 1 ? `(${label})` : `(${label} ${n})`;
   let stem = hasExt ? name.slice(0, -ext.length) : name;
   let tail = ` ${tag}${hasExt ? ext : ''}`;
-  if (Buffer.byteLength(stem) + Buffer.byteLength(tail) > NAME_MAX) {
-    if (Buffer.byteLength(tail) >= NAME_MAX) [stem, tail] = [name, ` ${tag}`];
-    stem = cutUtf8(stem, NAME_MAX - Buffer.byteLength(tail));
+  if (osByteLength(stem) + osByteLength(tail) > NAME_MAX) {
+    if (osByteLength(tail) >= NAME_MAX) [stem, tail] = [name, ` ${tag}`];
+    stem = cutUtf8(stem, NAME_MAX - osByteLength(tail));
   }
   return stem + tail;
 }

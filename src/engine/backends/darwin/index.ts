@@ -15,6 +15,7 @@ import type { OpContext } from '../../backend';
 import type { ExtendedBackend } from '../../backend-ext';
 import { errnoError, errnoName } from '../../errno';
 import { FsctlError } from '../../errors';
+import { cPath, osPath } from '../../os-path';
 import type { ByteRange, ExtentMap, Operation, OperationReport, RangesResult, VolumeInfo } from '../../types';
 import { type DarwinLibc, loadDarwinLibc } from './libc';
 import { DARWIN_STATFS_SIZE, type DarwinStatfs, decodeDarwinStatfs, encodeFpunchhole } from './structs';
@@ -36,7 +37,7 @@ function since(t0: number): number {
 
 function openFile(operation: Operation, path: string, flags: number | string): number {
   try {
-    return fs.openSync(path, flags);
+    return fs.openSync(osPath(path), flags);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new FsctlError({
@@ -182,7 +183,8 @@ export function createDarwinBackend(c: DarwinLibc = loadDarwinLibc()): ExtendedB
       } finally {
         closeQuietly(fd);
       }
-      if (c.clonefile(source, target, CLONE_NOFOLLOW) !== 0) throw errnoError('clone', c.errno(), 'clonefile', [source, target]);
+      if (c.clonefile(cPath(source), cPath(target), CLONE_NOFOLLOW) !== 0)
+        throw errnoError('clone', c.errno(), 'clonefile', [source, target]);
       return { operation: 'clone', method: 'clonefile', source, destination: target, bytes: size, calls: 1, durationMs: since(t0) };
     },
 
@@ -214,7 +216,7 @@ export function createDarwinBackend(c: DarwinLibc = loadDarwinLibc()): ExtendedB
       } catch (e) {
         if (dfd !== undefined) {
           closeQuietly(dfd);
-          fs.rmSync(target, { force: true });
+          fs.rmSync(osPath(target), { force: true });
         }
         throw e;
       } finally {

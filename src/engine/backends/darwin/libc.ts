@@ -20,7 +20,8 @@ export const DARWIN_PROTOTYPES: Record<string, { proto: string; x64Symbol?: stri
 
 export interface DarwinLibc {
   lseek(fd: number, offset: bigint, whence: number): number | bigint;
-  clonefile(src: string, dst: string, flags: number): number;
+  /** Paths through cPath (src/engine/os-path.ts): a name that is not UTF-8 as its bytes. */
+  clonefile(src: string | Buffer, dst: string | Buffer, flags: number): number;
   fcopyfile(from: number, to: number, state: null, flags: number): number;
   fcntl(fd: number, cmd: number, ...typeAndValue: unknown[]): number;
   fstatfs(fd: number, buf: Uint8Array): number;

@@ -29,6 +29,7 @@ import { inPlaceError } from '../../sparse-copy';
 import { encodeFileCloneRange } from './codec';
 import { errnoError, nodeFsError } from '../../errno';
 import { kindOfMode, notRegularError } from '../../file-kind';
+import { osPath } from '../../os-path';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -174,7 +175,7 @@ export class LinuxClones extends LinuxVolumes {
       mode = this.statxView.getUint16(STATX_MODE_OFFSET, true);
     } else {
       try {
-        mode = fs.statSync(source).mode; // glibc < 2.28 has no statx()
+        mode = fs.statSync(osPath(source)).mode; // glibc < 2.28 has no statx()
       } catch (e) {
         throw nodeFsError('clone', e, [source]);
       }
@@ -255,7 +256,7 @@ export class LinuxClones extends LinuxVolumes {
     const e = this.libc.errno();
     if (e !== ENOSYS) return e;
     try {
-      fs.renameSync(from, to); // glibc < 2.28: no renameat2()
+      fs.renameSync(osPath(from), osPath(to)); // glibc < 2.28: no renameat2()
       return 0;
     } catch (err) {
       return Math.abs((err as NodeJS.ErrnoException).errno ?? -5);

@@ -14,6 +14,7 @@ import type { OpContext } from '../../backend';
 import type { NewFileTarget, PendingFile, PositionalIo } from '../../backend-ext';
 import { tempName } from '../../destination';
 import { FsctlError } from '../../errors';
+import { osPath } from '../../os-path';
 import { copyUntilEof, type SourceSnapshot } from '../../sparse-copy';
 import { big } from './libc';
 import { closeQuietly, openRegular } from './files';
@@ -87,7 +88,7 @@ export class LinuxCopies extends LinuxClones {
       return { report, place: (name, replace) => p.place(name, replace), close: () => p.close() };
     } catch (e) {
       if (fd >= 0) this.libc.close(fd);
-      if (named) fs.rmSync(to.temp, { force: true });
+      if (named) fs.rmSync(osPath(to.temp), { force: true });
       throw e;
     } finally {
       closeQuietly(src);

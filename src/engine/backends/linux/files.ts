@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import { nodeFsError } from '../../errno';
+import { osPath } from '../../os-path';
 import type { Operation } from '../../types';
 import { kindOf, notRegularError } from '../../file-kind';
 
@@ -21,7 +22,7 @@ export type OpenMode = 'read' | 'read-write' | 'create-new';
 /** stat() that follows symlinks and maps failures to named FsctlErrors. */
 export function statPath(operation: Operation, path: string): fs.BigIntStats {
   try {
-    return fs.statSync(path, { bigint: true });
+    return fs.statSync(osPath(path), { bigint: true });
   } catch (e) {
     throw nodeFsError(operation, e, [path]);
   }
@@ -30,7 +31,7 @@ export function statPath(operation: Operation, path: string): fs.BigIntStats {
 /** stat() for the type only (numbers, not bigints): no size or offset is read from it. */
 function statKind(operation: Operation, path: string): fs.Stats {
   try {
-    return fs.statSync(path);
+    return fs.statSync(osPath(path));
   } catch (e) {
     throw nodeFsError(operation, e, [path]);
   }
@@ -53,7 +54,7 @@ export function openRegular(operation: Operation, path: string, mode: OpenMode, 
         : c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NONBLOCK;
   let fd: number;
   try {
-    fd = fs.openSync(path, flags, createMode);
+    fd = fs.openSync(osPath(path), flags, createMode);
   } catch (e) {
     throw nodeFsError(operation, e, [path]);
   }
@@ -80,7 +81,7 @@ export function closeQuietly(f: OpenFile | number | undefined): void {
 
 export function unlinkQuietly(path: string): void {
   try {
-    fs.unlinkSync(path);
+    fs.unlinkSync(osPath(path));
   } catch {
     /* gone already */
   }

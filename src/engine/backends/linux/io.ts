@@ -19,6 +19,7 @@ import {
   STATX_TYPE,
 } from './libc';
 import { kindOfMode } from '../../file-kind';
+import { osPath } from '../../os-path';
 import { ENOENT } from './base';
 import { closeQuietly, kindOf, openRegular, unlinkQuietly } from './files';
 import { LinuxCopies } from './copy';
@@ -68,7 +69,7 @@ export class LinuxIo extends LinuxCopies {
    */
   async stat(p: string): Promise<PathInfo> {
     if (!this.libc.statx) {
-      const st = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+      const st = fs.statSync(osPath(p), { bigint: true, throwIfNoEntry: false });
       if (!st) return { kind: 'missing', size: 0n };
       return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, volumeId: st.dev.toString() };
     }
@@ -94,7 +95,7 @@ export class LinuxIo extends LinuxCopies {
   /** renameat2(RENAME_NOREPLACE) when not replacing: no window where an existing file is lost. */
   async rename(from: string, to: string, replace: boolean): Promise<void> {
     if (replace) {
-      fs.renameSync(from, to);
+      fs.renameSync(osPath(from), osPath(to));
       return;
     }
     const e = this.renameNoReplace(from, to);

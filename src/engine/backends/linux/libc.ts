@@ -5,8 +5,14 @@
 // ioctl is variadic: it is declared twice with fixed prototypes for the same symbol (one with a
 // pointer argument for FIEMAP/FICLONERANGE, one with an int for FICLONE), which is what the
 // x86_64 and arm64 calling conventions allow (docs/facts/koffi.md#variadic-functions).
+//
+// Paths: every `const char *` path goes through cPath (src/engine/os-path.ts) here, in the
+// wrappers, so callers pass the engine's strings: a name that is not UTF-8 (its bytes carried as
+// lone surrogates) reaches the kernel as those exact bytes, in a NUL-terminated Buffer (koffi
+// would encode a string as UTF-8, turning each such byte into U+FFFD: another name).
 
 import koffi = require('koffi');
+import { cPath } from '../../os-path';
 
 export interface Libc {
   lseek(fd: number, offset: bigint, whence: number): number | bigint;
@@ -85,7 +91,7 @@ export function loadLibc(): Libc {
   let renameat2: Libc['renameat2'];
   try {
     const f = lib.func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
-    renameat2 = (a, b, c, d, e) => f(a, b, c, d, e) as number;
+    renameat2 = (a, b, c, d, e) => f(a, cPath(b), c, cPath(d), e) as number;
   } catch {
     renameat2 = () => {
       koffi.errno(38); // ENOSYS: the engine falls back to link()+unlink()
@@ -101,7 +107,7 @@ export function loadLibc(): Libc {
   let statx: Libc['statx'];
   try {
     const f = lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)');
-    statx = (a, b, d, e, g) => c(f(a, b, d, e, g) as number);
+    statx = (a, b, d, e, g) => c(f(a, cPath(b), d, e, g) as number);
   } catch {
     statx = undefined; // glibc < 2.28: node:fs's stat calls instead
   }
@@ -123,8 +129,8 @@ export function loadLibc(): Libc {
     pread: (fd, buf, count, offset) => c(pread(fd, buf, count, offset) as number | bigint),
     pwrite: (fd, buf, count, offset) => c(pwrite(fd, buf, count, offset) as number | bigint),
     renameat2: (a, b, d, e, f) => c(renameat2(a, b, d, e, f)),
-    linkat: (a, b, d, e, f) => c(linkat(a, b, d, e, f) as number),
-    open: (p, flags, mode) => c(open(p, flags, mode) as number),
+    linkat: (a, b, d, e, f) => c(linkat(a, cPath(b), d, cPath(e), f) as number),
+    open: (p, flags, mode) => c(open(cPath(p), flags, mode) as number),
     close: (fd) => c(close(fd) as number),
     fchmod: (fd, mode) => c(fchmod(fd, mode) as number),
     statx,

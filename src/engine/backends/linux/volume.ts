@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NON_SPARSE_FILESYSTEMS } from './codec';
 import { errnoName, nodeFsError } from '../../errno';
+import { fromOsBytes, osPath } from '../../os-path';
 import { FICLONE, O_CLOEXEC, O_TMPFILE } from './libc';
 import { closeQuietly, kindOf, openRegular, statPath, unlinkQuietly } from './files';
 import type { VolumeInfo } from '../../types';
@@ -39,14 +40,14 @@ export class LinuxVolumes extends LinuxHoles {
     // A file means the folder that holds it (the real file, after symlinks); a folder itself.
     let real = p;
     try {
-      real = fs.realpathSync(p);
+      real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })); // realpath(3): node's JS one takes no bytes
     } catch (e) {
       throw nodeFsError('volume', e, [p]);
     }
     const dir = kind === 'directory' ? real : path.dirname(real);
     let fd: number;
     try {
-      fd = fs.openSync(kind === 'file' || kind === 'directory' ? p : dir, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      fd = fs.openSync(osPath(kind === 'file' || kind === 'directory' ? p : dir), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
       throw nodeFsError('volume', e, [p]);
     }
@@ -121,7 +122,7 @@ export class LinuxVolumes extends LinuxHoles {
         // node:crypto is loaded only here: a CLI `map` or `clone` never pays for loading it.
         const tag = (require('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex');
         const name = path.join(dir, `.extent-lens-probe-${tag}`);
-        const named = fs.openSync(name, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+        const named = fs.openSync(osPath(name), fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
         made.push(name);
         return named;
       };

@@ -1,6 +1,7 @@
 // smb://[domain;]user@host[:port]/share/path URIs: parsing, the pool key, and the
 // share-relative SMB path (backslashes, no leading separator).
 
+import { hasLoneSurrogate } from '../../../os-path';
 import { smbError } from './errors';
 
 export interface SmbTarget {
@@ -48,6 +49,9 @@ export function parseSmbUri(uri: string): SmbTarget {
     .map(dec);
   if (parts.length === 0) throw bad('it names no share');
   if (parts.some((p) => p === '.' || p === '..')) throw bad('"." and ".." are not allowed in the path');
+  // Bytes that are not UTF-8 (carried as U+DC80..U+DCFF, src/engine/os-path.ts) have no UTF-16
+  // form: sent as they are, the lone surrogates would name another file on the server.
+  if (parts.some(hasLoneSurrogate)) throw bad('the path holds bytes that are not UTF-8, and SMB names are Unicode (UTF-16) text');
   return { domain, user, host, port, share: parts[0], path: parts.slice(1).join('/') };
 }
 
