@@ -5,7 +5,7 @@
 // 130 cancelled by Ctrl-C (128 + SIGINT, as shells report it).
 
 import type { FsctlError } from '../engine';
-import { CLONE_IMPOSSIBLE_CODES } from '../protocol/error-codes';
+import { CLONE_IMPOSSIBLE_CODES, NAME_TAKEN_CODES } from '../protocol/error-codes';
 import { escapeControls } from './format';
 import { obj, str } from './json';
 import { UsageError } from './usage-error';
@@ -60,7 +60,7 @@ export function errorLine(command: string | undefined, e: unknown): string {
  * CLI flags itself; this line does.
  */
 export function hintFor(command: string | undefined, f: Pick<FsctlError, 'code' | 'message'>): string | undefined {
-  if (f.code === 'E_EXISTS' && (command === 'clone' || command === 'copy')) {
+  if (NAME_TAKEN_CODES.has(f.code) && (command === 'clone' || command === 'copy')) {
     const renamed = command === 'clone' ? '"name (clone).ext"' : '"name (copy).ext"';
     return /dangling symbolic link/.test(f.message)
       ? `add --on-existing rename to keep the link and write ${renamed}.`

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, ensureBuilt } from './run-cli';
 import { tempDir } from './temp-dir';
+import { hintFor } from '../../src/cli/errors';
 
 let dir: string;
 let file: string;
@@ -109,4 +110,16 @@ describe('refusals name the flag that gets past them', () => {
     assert.match(JSON.parse(j.stdout).error.code, /^(EOPNOTSUPP|EXDEV|ENOTTY|E_UNSUPPORTED)$/);
     assert.match(j.stderr, /hint: add --fallback copy/);
   });
+});
+
+test('hints: the same flag whoever refused the name or the clone (engine check, OS, Windows, SMB)', () => {
+  for (const code of ['E_EXISTS', 'EEXIST', 'ERROR_FILE_EXISTS', 'STATUS_OBJECT_NAME_COLLISION']) {
+    assert.match(hintFor('clone', { code, message: 'x already exists' })!, /--on-existing rename .* --on-existing overwrite/, code);
+  }
+  assert.doesNotMatch(hintFor('clone', { code: 'E_EXISTS', message: 'taken by a dangling symbolic link' })!, /overwrite/);
+  for (const code of ['EOPNOTSUPP', 'EXDEV', 'ERROR_NOT_SUPPORTED', 'STATUS_NOT_SUPPORTED']) {
+    assert.match(hintFor('clone-range', { code, message: 'm' })!, /--fallback copy/, code);
+  }
+  assert.equal(hintFor('copy', { code: 'EOPNOTSUPP', message: 'm' }), undefined, 'copy has no --fallback');
+  assert.equal(hintFor('punch', { code: 'E_EXISTS', message: 'm' }), undefined);
 });

@@ -214,6 +214,8 @@ test('error classification: clone impossible, exists, cancelled', () => {
     assert.equal(errorFacts({ code, message: 'm' }).cloneImpossible, false, code);
   }
   assert.equal(errorFacts({ code: 'E_EXISTS', message: 'x' }).exists, true);
+  assert.equal(errorFacts({ code: 'EEXIST', message: 'x' }).exists, true, 'the OS refused the name (a race)');
+  assert.equal(errorFacts({ code: 'STATUS_OBJECT_NAME_COLLISION', message: 'x' }).exists, true);
   assert.equal(errorFacts({ code: 'E_CANCELLED', message: 'x' }).cancelled, true);
   const f = errorFacts(new Error('plain'));
   assert.equal(f.code, 'UNKNOWN');
@@ -341,6 +343,29 @@ test('volume description', () => {
   const v = { path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, volumeId: '7:0' };
   const unknown = describeVolume({ ...v, supportsClone: undefined, cloneEvidence: 'could not probe (EACCES)' }, plainT);
   assert.match(unknown[0], /block cloning: unknown,/);
+});
+
+test('every input box and quick pick of a command stays open when focus moves (ignoreFocusOut)', () => {
+  // A flow of several inputs must not end, or lose its typed text, because a webview or another
+  // part of the window took focus for a moment: each call sets ignoreFocusOut: true.
+  const dir = path.join(__dirname, '..', '..', 'src', 'commands');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  let seen = 0;
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const m of text.matchAll(/window\.(showInputBox|showQuickPick)\(/g)) {
+      // the call's text: up to its closing parenthesis at the same depth
+      let depth = 0;
+      let end = m.index! + m[0].length - 1;
+      for (; end < text.length; end++) {
+        if (text[end] === '(') depth++;
+        else if (text[end] === ')' && --depth === 0) break;
+      }
+      assert.match(text.slice(m.index, end), /ignoreFocusOut: true/, `${f}: ${m[1]} at ${text.slice(0, m.index).split('\n').length}`);
+      seen++;
+    }
+  }
+  assert.ok(seen >= 7, `found ${seen} inputs`);
 });
 
 // ---- the manifest ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // (the FsctlError contract: `code` is the OS code by name or an engine code). Duck-typed on
 // purpose: importing the FsctlError class would load the engine module at activation.
 
-import { CLONE_IMPOSSIBLE_CODES } from '../../protocol/error-codes';
+import { CLONE_IMPOSSIBLE_CODES, NAME_TAKEN_CODES } from '../../protocol/error-codes';
 
 /** Codes that mean "cloning cannot work here", so a hole-keeping copy is a sensible offer. */
 const CLONE_IMPOSSIBLE = CLONE_IMPOSSIBLE_CODES;
@@ -31,7 +31,7 @@ export function errorFacts(e: unknown): ErrorFacts {
     code,
     message,
     cancelled: code === 'E_CANCELLED',
-    exists: code === 'E_EXISTS' || code === 'EEXIST' || code === 'ERROR_FILE_EXISTS' || code === 'ERROR_ALREADY_EXISTS',
+    exists: NAME_TAKEN_CODES.has(code),
     cloneImpossible: CLONE_IMPOSSIBLE.has(code),
   };
 }
