@@ -174,7 +174,13 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   if (opts.showResults !== false) CloneResultsPanel.show(s, r.results);
   const rep = r.report;
   const msg = rep.fellBack
-    ? t('Copied {0} to {1} (cloning was impossible: {2})', rep.source ?? '', rep.destination ?? '', rep.fallbackReason ?? '')
+    ? t(
+        'Copied {0} of {1} to {2}, keeping holes. Cloning was impossible: {3}',
+        bytesText(rep.bytes, t),
+        rep.source ?? '',
+        rep.destination ?? '',
+        rep.fallbackReason ?? '',
+      )
     : t('{0} finished with {1}: {2} in {3}.', rep.operation, rep.method, bytesText(rep.bytes, t), callsText(rep.calls, t));
   void vscode.window.showInformationMessage(msg);
 }

@@ -392,6 +392,8 @@ describe('clone flow', { skip: fsSkip }, () => {
     const dest = path.join(target, 'disk.img');
     assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');
+    const toast = state.messages.filter((m) => m.level === 'info' && /^Copied /.test(m.text)).at(-1)!;
+    assert.ok(toast.text.startsWith(`Copied 3,145,728 bytes (3 MiB) of ${src} to ${dest}, keeping holes. Cloning was impossible: `), toast.text);
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
