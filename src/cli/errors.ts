@@ -5,6 +5,7 @@
 // 130 cancelled by Ctrl-C (128 + SIGINT, as shells report it).
 
 import type { FsctlError } from '../engine';
+import { CLONE_IMPOSSIBLE_CODES, NAME_TAKEN_CODES } from '../protocol/error-codes';
 import { escapeControls } from './format';
 import { obj, str } from './json';
 import { UsageError } from './usage-error';
@@ -45,11 +46,30 @@ export function errorLine(command: string | undefined, e: unknown): string {
     const hasCode = f.message.includes(f.code);
     // Engine sentences may start with their operation ("clone: ..."); the prefix already says it.
     const sentence = f.message.startsWith(`${f.operation}: `) ? f.message.slice(f.operation.length + 2) : f.message;
-    return escapeControls(prefix + sentence + (hasCode ? '' : ` [${f.code}]`)) + '\n';
+    const hint = hintFor(command, f);
+    return escapeControls(prefix + sentence + (hasCode ? '' : ` [${f.code}]`)) + '\n' + (hint ? `${prefix}hint: ${hint}\n` : '');
   }
   // Names in sentences are escaped: a control character in a file name never reaches the terminal.
   if (e instanceof Error) return escapeControls(prefix + e.message) + '\n';
   return escapeControls(prefix + String(e)) + '\n';
+}
+
+/**
+ * The flag that gets past an engine refusal, for the commands that have it. The engine's
+ * sentence is shared with the extension (where the same choice is a button), so it cannot name
+ * CLI flags itself; this line does.
+ */
+export function hintFor(command: string | undefined, f: Pick<FsctlError, 'code' | 'message'>): string | undefined {
+  if (NAME_TAKEN_CODES.has(f.code) && (command === 'clone' || command === 'copy')) {
+    const renamed = command === 'clone' ? '"name (clone).ext"' : '"name (copy).ext"';
+    return /dangling symbolic link/.test(f.message)
+      ? `add --on-existing rename to keep the link and write ${renamed}.`
+      : `add --on-existing rename to keep both (the new file gets ${renamed}), or --on-existing overwrite to replace it.`;
+  }
+  if (CLONE_IMPOSSIBLE_CODES.has(f.code) && (command === 'clone' || command === 'clone-range')) {
+    return 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
+  }
+  return undefined;
 }
 
 export function errorJson(e: unknown): string {

@@ -128,13 +128,7 @@ function fail(cmd: Command | undefined, e: unknown, json: boolean): number {
   writeErr(errorLine(cmd?.name, e));
   if (e instanceof UsageError) {
     const c = e.command ? findCommand(e.command) : cmd;
-    writeErr(
-      c
-        ? `usage: ${helpText(c)
-            .split('\n')[0]
-            .replace(/^usage: /, '')}\n`
-        : '',
-    );
+    writeErr(c ? `${helpText(c).split('\n')[0]}\nRun 'extent-lens ${c.name} --help' for its options.\n` : '');
   } else if (!(e && typeof e === 'object' && (e as { name?: string }).name === 'FsctlError') && process.env.EXTENT_LENS_DEBUG) {
     writeErr(String((e as Error)?.stack ?? e) + '\n');
   }

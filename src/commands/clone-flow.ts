@@ -11,6 +11,7 @@ import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';
 import { buildCloneResults, destinationExistedBefore, resultTotals } from './logic/clone-results';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
+import { bytesText, callsText } from '../host/logic/bytes';
 import { policyFor } from '../host/logic/existing-policy';
 import { mustRename } from '../host/logic/destination';
 import type { Services } from '../host/services';
@@ -213,8 +214,14 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   if (opts.showResults !== false) CloneResultsPanel.show(s, r.results);
   const rep = r.report;
   const msg = rep.fellBack
-    ? t('Copied {0} to {1} (cloning was impossible: {2})', rep.source ?? '', rep.destination ?? '', rep.fallbackReason ?? '')
-    : t('{0} finished with {1}: {2} bytes in {3} calls.', rep.operation, rep.method, rep.bytes.toString(), rep.calls);
+    ? t(
+        'Copied {0} of {1} to {2}, keeping holes. Cloning was impossible: {3}',
+        bytesText(rep.bytes, t),
+        rep.source ?? '',
+        rep.destination ?? '',
+        rep.fallbackReason ?? '',
+      )
+    : t('{0} finished with {1}: {2} in {3}.', rep.operation, rep.method, bytesText(rep.bytes, t), callsText(rep.calls, t));
   void vscode.window.showInformationMessage(msg);
 }
 

@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { alignmentRule, checkLength, checkOffset, lengthToEof } from './logic/clone-range-input';
-import { byteArgument } from '../host/logic/bytes';
+import { alignmentRule, checkLength, checkOffset, maxLength } from './logic/clone-range-input';
+import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { pickFile, requireTrust, showFailure } from '../host/ui';
@@ -47,7 +47,7 @@ export function registerCloneRange(s: Services): vscode.Disposable {
       const result = await runCloneFlow(
         s,
         {
-          title: t('Cloning {0} bytes of {1}', range.length.toString(), path.basename(range.source)),
+          title: t('Cloning {0} of {1}', bytesText(range.length, t), path.basename(range.source)),
           source: range.source,
           destination: range.target,
           checkExisting: false,
@@ -92,7 +92,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
 
   const srcText = await vscode.window.showInputBox({
     title: `${title} (1/5)`,
-    prompt: t('Source offset in {0} ({1} bytes). {2}', path.basename(source), sourceSize.toString(), rule),
+    prompt: t('Source offset in {0} ({1}). {2}', path.basename(source), bytesText(sourceSize, t), rule),
     value: '0',
     ignoreFocusOut: true,
     validateInput: (v) => checkOffset(v, blockSize, { limit: sourceSize, what: 'source' }, t).error,
@@ -120,22 +120,26 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
   }
   const sameFile = samePath(source, target);
 
+  // within one file the destination offset may not equal the source's (said as it is typed)
+  const dstOpts = { what: 'destination' as const, sourceOffset: sameFile ? sourceOffset : undefined };
   const dstText = await vscode.window.showInputBox({
     title: `${title} (3/5)`,
     prompt: t('Destination offset in {0}. {1}', path.basename(target), rule),
     // within one file, suggest the first block past the end (no overlap, the file grows)
     value: sameFile ? alignUp(sourceSize, blockSize).toString() : '0',
     ignoreFocusOut: true,
-    validateInput: (v) => checkOffset(v, blockSize, { what: 'destination' }, t).error,
+    validateInput: (v) => checkOffset(v, blockSize, dstOpts, t).error,
   });
   if (dstText === undefined) return undefined;
-  const targetOffset = checkOffset(dstText, blockSize, { what: 'destination' }, t).value!;
+  const targetOffset = checkOffset(dstText, blockSize, dstOpts, t).value!;
 
   const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset };
+  // the longest length valid for these offsets: to the source's end, never overlapping
+  const longest = maxLength(ctx);
   const lenText = await vscode.window.showInputBox({
     title: `${title} (4/5)`,
-    prompt: t('Length in bytes (at most {0}). {1}', lengthToEof(sourceSize, sourceOffset).toString(), rule),
-    value: lengthToEof(sourceSize, sourceOffset).toString(),
+    prompt: t('Length in bytes (at most {0}). {1}', groupNumber(longest), rule),
+    value: longest.toString(),
     ignoreFocusOut: true,
     validateInput: (v) => checkLength(v, ctx, t).error,
   });
@@ -155,14 +159,17 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
   const ok = await vscode.window.showWarningMessage(
     t(
       'Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?',
-      targetOffset.toString(),
-      (targetOffset + length).toString(),
+      groupNumber(targetOffset),
+      groupNumber(targetOffset + length),
       target,
-      sourceOffset.toString(),
-      (sourceOffset + length).toString(),
+      groupNumber(sourceOffset),
+      groupNumber(sourceOffset + length),
       source,
     ),
-    { modal: true, detail: t('The destination range is overwritten in place by shared (cloned) blocks.') },
+    {
+      modal: true,
+      detail: t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', bytesText(length, t)),
+    },
     go,
   );
   if (ok !== go) return undefined;

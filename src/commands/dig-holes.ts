@@ -5,10 +5,13 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { OperationReport } from '../engine';
+import type { Engine, OperationReport } from '../engine';
+import { EXTENT_FLAG } from '../engine/map-format';
 import type { Services } from '../host/services';
 import { COMMANDS, INSPECTOR_VIEW_TYPE } from '../host/logic/contributions';
-import { formatBytes } from '../host/logic/bytes';
+import { bytesText } from '../host/logic/bytes';
+import { errorLogLine } from '../host/logic/errors';
+import { digHolesMessage, totalLength, unwrittenRanges, type Range } from './logic/dig-holes-text';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 
 const t = vscode.l10n.t;
@@ -36,13 +39,69 @@ export function registerDigHoles(s: Services): vscode.Disposable {
         engine.digHoles(file, { signal, onProgress }),
       );
       logReport(s, report);
-      void vscode.window.showInformationMessage(t('Freed {0} of zero blocks in {1}.', formatBytes(report.bytes), path.basename(file)));
+      // Dig Holes reads data ranges only: say what it scanned, and name the preallocated
+      // (unwritten) space it did not, with an offer to deallocate that too.
+      const unwritten = await unwrittenOf(s, engine, file);
+      const msg = digHolesMessage(report, path.basename(file), totalLength(unwritten), t);
+      if (unwritten.length === 0) void vscode.window.showInformationMessage(msg);
+      else {
+        const dealloc = t('Deallocate Unwritten…');
+        void vscode.window.showInformationMessage(msg, dealloc).then((c) => {
+          if (c === dealloc) return deallocateUnwritten(s, file);
+        });
+      }
       return report;
     } catch (e) {
       showFailure(s, t('Dig Holes'), e);
       return undefined;
     }
   });
+}
+
+async function unwrittenOf(s: Services, engine: Engine, file: string): Promise<Range[]> {
+  try {
+    return unwrittenRanges((await engine.mapPacked(file)).packed, EXTENT_FLAG.UNWRITTEN);
+  } catch (e) {
+    s.log.warn(errorLogLine(`map ${file} (unwritten extents)`, e));
+    return [];
+  }
+}
+
+/**
+ * Punch the file's unwritten (preallocated) extents, after a confirmation: the content does not
+ * change (they read as zeros), but the space stops being reserved. The map is read again just
+ * before punching, so a range written since the offer is left alone.
+ */
+async function deallocateUnwritten(s: Services, file: string): Promise<void> {
+  const name = path.basename(file);
+  try {
+    const engine = await s.engine();
+    const offered = totalLength(await unwrittenOf(s, engine, file));
+    const go = t('Deallocate');
+    const answer = await vscode.window.showWarningMessage(
+      t('Deallocate {0} of preallocated, unwritten space in {1}?', bytesText(offered, t), name),
+      {
+        modal: true,
+        detail: t(
+          'Those blocks read as zeros, so the content does not change, but the space is no longer reserved for the file: writing there later needs free space again. Make sure nothing writes to the file meanwhile.',
+        ),
+      },
+      go,
+    );
+    if (answer !== go) return;
+    const freed = await withCancellableProgress(t('Deallocating unwritten space in {0}', name), async (signal) => {
+      let total = 0n;
+      for (const r of await unwrittenOf(s, engine, file)) {
+        const report = await engine.punch(file, r, { signal });
+        logReport(s, report);
+        total += report.bytes;
+      }
+      return total;
+    });
+    void vscode.window.showInformationMessage(t('Deallocated {0} of unwritten space in {1}.', bytesText(freed, t), name));
+  } catch (e) {
+    showFailure(s, t('Deallocate Unwritten'), e);
+  }
 }
 
 /**

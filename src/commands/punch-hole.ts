@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { byteArgument, formatBytes } from '../host/logic/bytes';
+import { byteArgument, bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 
@@ -36,9 +36,9 @@ export function registerPunchHole(s: Services): vscode.Disposable {
           const engine = await s.engine();
           const blockSize = (await engine.volume(file)).blockSize;
           const hint = t(
-            'The file is {0} bytes; blocks are {1} bytes. Partial blocks at the ends are zeroed, whole blocks are freed.',
-            size.toString(),
-            blockSize,
+            'The file is {0}; blocks are {1} bytes. Partial blocks at the ends are zeroed, whole blocks are freed.',
+            bytesText(size, t),
+            groupNumber(blockSize),
           );
           const offText = await vscode.window.showInputBox({
             title: t('Punch Hole (1/2)'),
@@ -51,7 +51,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
           offset = checkPunchRange(offText, '1', size, t).offset!;
           const lenText = await vscode.window.showInputBox({
             title: t('Punch Hole (2/2)'),
-            prompt: t('Length (at most {0} to the end of the file). {1}', (size - offset).toString(), hint),
+            prompt: t('Length (at most {0} to the end of the file). {1}', groupNumber(size - offset), hint),
             value: (size - offset).toString(),
             ignoreFocusOut: true,
             validateInput: (v) => checkPunchRange(offText, v, size, t).lengthError,
@@ -63,9 +63,9 @@ export function registerPunchHole(s: Services): vscode.Disposable {
             t(
               'Deallocate {0} ({1} bytes) of {2} from offset {3}?',
               formatBytes(length),
-              length.toString(),
+              groupNumber(length),
               path.basename(file),
-              offset.toString(),
+              groupNumber(offset),
             ),
             { modal: true, detail: t('The data in that range is discarded; it will read as zeros.') },
             go,
@@ -79,7 +79,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
         );
         logReport(s, report);
         void vscode.window.showInformationMessage(
-          t('Punched {0} in {1} with {2}.', formatBytes(report.bytes), path.basename(file), report.method),
+          t('Punched {0} in {1} with {2}.', bytesText(report.bytes, t), path.basename(file), report.method),
         );
         return report;
       } catch (e) {

@@ -2,28 +2,39 @@
 // size, sparse and clone support with the evidence). Returns the VolumeInfo.
 
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import type { VolumeInfo } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { describeVolume } from './logic/volume-text';
 import { pathsFromArgs } from '../host/logic/clone-selection';
-import { activeFileUri, showFailure } from '../host/ui';
+import { activeFileUri, exists, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
 
 export function registerShowVolume(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.showVolume, async (uri?: unknown): Promise<VolumeInfo | undefined> => {
-    let target: string | undefined =
-      pathsFromArgs(uri, undefined)[0] ??
-      activeFileUri()?.fsPath ??
-      vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    // From the explorer or an editor tab the path is the argument. From the palette there is
+    // none: ask, suggesting the active file's folder, so the answer is never silently about
+    // some other volume (the workspace root may live elsewhere).
+    let target: string | undefined = pathsFromArgs(uri, undefined)[0];
     if (!target) {
-      const picked = await vscode.window.showOpenDialog({
+      const active = activeFileUri();
+      const suggestion = active
+        ? path.dirname(active.fsPath)
+        : (vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? '');
+      const typed = await vscode.window.showInputBox({
         title: t('Show Volume Capabilities'),
-        canSelectFiles: true,
-        canSelectFolders: true,
+        prompt: t('A file or folder on the volume to describe.'),
+        value: suggestion,
+        ignoreFocusOut: true,
+        validateInput: async (v) => {
+          const p = v.trim();
+          if (p === '') return t('Enter a path.');
+          return p.startsWith('smb://') || (await exists(p)) ? undefined : t('"{0}" does not exist.', p);
+        },
       });
-      target = picked?.[0]?.fsPath;
+      target = typed?.trim();
     }
     if (!target) return undefined;
     try {

@@ -1,11 +1,12 @@
 // Set Sparse / Clear Sparse share one implementation (the Windows sparse attribute; on Linux
-// and macOS every file can hold holes and the engine reports what it did).
+// and macOS every file can hold holes: the engine changes nothing, and the message says so).
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { logReport, pickFile, requireTrust, showFailure } from '../host/ui';
+import { sparseFlagMessage } from './logic/sparse-text';
 
 const t = vscode.l10n.t;
 
@@ -18,12 +19,7 @@ export async function runSetSparse(s: Services, uri: unknown, sparse: boolean): 
     const engine = await s.engine();
     const report = await engine.setSparse(file, sparse);
     logReport(s, report);
-    const notes = report.notes?.length ? ` ${report.notes.join(' ')}` : '';
-    void vscode.window.showInformationMessage(
-      (sparse
-        ? t('{0} is marked sparse ({1}).', path.basename(file), report.method)
-        : t('{0} is no longer marked sparse ({1}).', path.basename(file), report.method)) + notes,
-    );
+    void vscode.window.showInformationMessage(sparseFlagMessage(report, path.basename(file), sparse, t));
     return report;
   } catch (e) {
     showFailure(s, what, e);

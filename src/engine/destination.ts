@@ -209,14 +209,15 @@ export function isTempName(name: string): boolean {
   return /^\.el-[0-9a-f]{12}\.tmp$/.test(name) || /^\..*\.extent-lens-[0-9a-f]{12}\.tmp$/.test(name);
 }
 
-function existsError(operation: Operation, final: string, dangling = false): FsctlError {
+/** `code`: E_EXISTS when the engine's own check found the name taken, the OS's name (EEXIST, ...) when the OS refused it. */
+function existsError(operation: Operation, final: string, dangling = false, code = 'E_EXISTS'): FsctlError {
   return new FsctlError({
     operation,
-    code: 'E_EXISTS',
+    code,
     paths: [final],
     message: dangling
-      ? `${operation}: ${final} is taken by a dangling symbolic link (E_EXISTS); choose another name, ask to rename, or remove the link.`
-      : `${operation}: ${final} already exists (E_EXISTS); choose another name, or ask to rename or overwrite.`,
+      ? `${operation}: ${final} is taken by a dangling symbolic link (${code}); choose another name, ask to rename, or remove the link.`
+      : `${operation}: ${final} already exists (${code}); choose another name, or ask to rename or overwrite.`,
   });
 }
 
@@ -403,7 +404,7 @@ export async function commitDestinationWith(
     } catch (e) {
       const code = (e as NodeJS.ErrnoException)?.code;
       if (!NAME_TAKEN.has(code ?? '')) throw nodeFsError(operation, e, [final]);
-      if (d.policy !== 'rename') throw existsError(operation, final);
+      if (d.policy !== 'rename') throw existsError(operation, final, false, code ?? 'EEXIST'); // the OS said it: its code
       final = await freeRenamedPath(d.dir, dfs.path.basename(d.final).replace(/ \((clone|copy)( \d+)?\)(?=\.[^.]*$|$)/, ''), d.label, dfs);
     }
   }

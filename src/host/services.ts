@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Engine } from '../engine';
 import type { CloneResultsData, WireSummary } from '../protocol/messages';
 import { CloneSelection } from './logic/clone-selection';
+import { setNumberLocale } from './logic/bytes';
 import { HAS_CLONE_SELECTION } from './logic/contributions';
 import { readMapDetail, readMaxExtents, type MapDetail } from './logic/map-detail';
 import { readOnExistingSetting, type OnExistingSetting } from './logic/existing-policy';
@@ -28,6 +29,7 @@ export class Services implements vscode.Disposable {
     readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
+    setNumberLocale(vscode.env.language); // numbers in messages grouped as the display language does
     this.selection = new CloneSelection((paths) => {
       void vscode.commands.executeCommand('setContext', HAS_CLONE_SELECTION, paths.length > 0);
     });

@@ -9,6 +9,7 @@
 //   4k  4K  4KiB     binary multiples: k, m, g, t, p, e (with optional "i"/"iB")
 //   4KB  1MB         SI multiples (powers of 1000), as in coreutils
 //   512b  8s         "b" = bytes (explicit), "s" = 512-byte sectors
+//   4 KiB  64 k      spaces between the number and its suffix are allowed
 // The result must lie in [0, 2^63 - 1] (off_t / LARGE_INTEGER): larger values are refused
 // here rather than wrapped negative by the kernel.
 
@@ -33,18 +34,20 @@ const SI: Record<string, bigint> = {
   e: 1000n ** 6n,
 };
 
-const FORM = /^(0x[0-9a-f]+|\d+)(?:([kmgtpe])(i?b?)?|(b)|(s))?$/i;
+const FORM = /^(0x[0-9a-f]+|\d+)\s*(?:([kmgtpe])(i?b?)?|(b)|(s))?$/i;
 
 /**
  * The outcome of reading a byte count: its exact value, or why it is not one
- * ('form': not written in the grammar above; 'too-large': above 2^63 - 1).
+ * ('form': not written in the grammar above; 'too-large': above 2^63 - 1; 'negative': a
+ * number of the grammar with a minus sign).
  */
-export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' };
+export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' };
 
 /** Read a non-negative byte count or offset written in the grammar above. */
 export function parseByteSize(text: string): ByteSize {
-  const m = FORM.exec(text.trim().replace(/_/g, ''));
-  if (!m) return { error: 'form' };
+  const plain = text.trim().replace(/_/g, '');
+  const m = FORM.exec(plain);
+  if (!m) return /^-\s*\S/.test(plain) && FORM.test(plain.replace(/^-\s*/, '')) ? { error: 'negative' } : { error: 'form' };
   const [, digits, mult, tail, , sectorSuffix] = m;
   let value = BigInt(digits); // BigInt() parses "0x..." and decimal strings exactly
   if (mult) {

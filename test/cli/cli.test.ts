@@ -59,10 +59,10 @@ describe('extent-lens usage', () => {
       [['clone', 'a'], /missing DEST/],
       [['ranges', 'a', 'b'], /unexpected argument "b"/],
       [['ranges', 'f', '--offset', '4q'], /--offset: "4q" is not a byte count/],
-      [['map', 'f', '--bogus'], /Unknown option '--bogus'/],
+      [['map', 'f', '--bogus'], /unknown option --bogus; map takes --offset N/],
       [['clone', 'a', 'b', '--on-existing', 'clobber'], /--on-existing must be one of fail, rename, overwrite/],
       [['clone', 'a', 'b', '--fallback', 'maybe'], /--fallback must be one of none, copy/],
-      [['clone-range', 'a', '0', 'b', '-4k', '4k'], /./],
+      [['clone-range', 'a', '0', 'b', '-4k', '4k'], /DEST_OFFSET: -4k is negative/],
       [['punch', 'f', '0', '9223372036854775808'], /LENGTH: 9223372036854775808 is larger than the largest file offset/],
       [['punch', 'f', '9223372036854775807', '1'], /passes the largest file offset/],
     ];

@@ -38,9 +38,11 @@ test('parseSize: decimals, hex and suffixes are exact bigints', () => {
 });
 
 test('parseSize: refuses what is not a byte count, negative or above 2^63 - 1', () => {
-  for (const bad of ['', '-1', '4q', '1.5M', 'k', '0x', '4 k', 'abc', '9223372036854775808', '8E', '1e6']) {
+  for (const bad of ['', '-1', '4q', '1.5M', 'k', '0x', '4 q', 'abc', '9223372036854775808', '8E', '1e6']) {
     assert.throws(() => parseSize(bad, '--offset'), (e: unknown) => e instanceof UsageError && e.message.startsWith('--offset'), bad);
   }
+  assert.throws(() => parseSize('-1', '--offset'), { message: '--offset: -1 is negative; offsets and sizes start at 0.' });
+  assert.equal(parseSize('4 k', '--offset'), 4096n, 'a space before the suffix');
 });
 
 test('parseCount: small positive integers only', () => {

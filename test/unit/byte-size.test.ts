@@ -23,20 +23,25 @@ const GOOD: [string, bigint][] = [
   ['2MB', 2_000_000n],
   ['512b', 512n],
   ['8s', 4096n],
+  ['4 KiB', 4096n], // a space before the suffix, as people write it
+  ['64 k', 65536n],
+  [' 1 MB ', 1_000_000n],
   ['9007199254740993', 9007199254740993n], // 2^53 + 1: a Number would round it to 2^53
   ['9223372036854775807', INT64_MAX],
   ['0x7fffffffffffffff', INT64_MAX],
 ];
 
-const BAD: [string, 'form' | 'too-large'][] = [
+const BAD: [string, 'form' | 'too-large' | 'negative'][] = [
   ['', 'form'],
-  ['-1', 'form'],
   ['4q', 'form'],
   ['1.5M', 'form'],
   ['k', 'form'],
   ['0x', 'form'],
-  ['4 k', 'form'],
   ['1e6', 'form'],
+  ['4 q', 'form'],
+  ['-1', 'negative'],
+  ['- 4 KiB', 'negative'],
+  ['-x', 'form'],
   ['9223372036854775808', 'too-large'],
   ['8E', 'too-large'],
   ['0x8000000000000000', 'too-large'],

@@ -209,8 +209,22 @@ export interface FakeState {
   progressReports: unknown[];
   /** Labels to pick in showQuickPick, in order (undefined = Escape). */
   quickPickAnswers: Array<string | undefined>;
-  /** Every input box shown: its prompt, the value typed and what validateInput said. */
-  inputBoxes: Array<{ title?: string; prompt?: string; value: string | undefined; error?: string }>;
+  /**
+   * Every input box shown: its prompt, the value typed and what validateInput said; `initial` is
+   * the value it opened with (and `initialError` what validateInput says about that value),
+   * `ignoreFocusOut` whether it stays open when focus moves.
+   */
+  inputBoxes: Array<{
+    title?: string;
+    prompt?: string;
+    value: string | undefined;
+    error?: string;
+    initial?: string;
+    initialError?: string;
+    ignoreFocusOut?: boolean;
+  }>;
+  /** Every quick pick shown, with its options. */
+  quickPicks: Array<{ title?: string; ignoreFocusOut?: boolean }>;
   /** workspace.textDocuments (documents open in text editors). */
   textDocuments: Array<{ uri: Uri }>;
   /** window.tabGroups.all (each group's tabs). */
@@ -236,6 +250,7 @@ export function makeFakeVscode() {
     progressReports: [],
     quickPickAnswers: [],
     inputBoxes: [],
+    quickPicks: [],
     textDocuments: [],
     tabGroups: [],
     messageOptions: [],
@@ -312,19 +327,25 @@ export function makeFakeVscode() {
       showErrorMessage: showMessage('error'),
       // Like VS Code: an answer that validateInput rejects cannot be accepted; the person types
       // the next one (the next queued answer).
-      showInputBox: async (o: { title?: string; prompt?: string; validateInput?: (v: string) => unknown } = {}) => {
+      showInputBox: async (
+        o: { title?: string; prompt?: string; value?: string; ignoreFocusOut?: boolean; validateInput?: (v: string) => unknown } = {},
+      ) => {
+        const asString = (x: unknown) => (typeof x === 'string' && x !== '' ? x : undefined);
+        const initialError = o.validateInput && o.value !== undefined ? asString(await o.validateInput(o.value)) : undefined;
+        const shown = { title: o.title, prompt: o.prompt, initial: o.value, initialError, ignoreFocusOut: o.ignoreFocusOut };
         for (;;) {
           const value = state.inputAnswers.shift();
           if (value === undefined) {
-            state.inputBoxes.push({ title: o.title, prompt: o.prompt, value });
+            state.inputBoxes.push({ ...shown, value });
             return undefined;
           }
-          const error = o.validateInput ? await o.validateInput(value) : undefined;
-          state.inputBoxes.push({ title: o.title, prompt: o.prompt, value, error: typeof error === 'string' ? error : undefined });
-          if (typeof error !== 'string' || error === '') return value;
+          const error = o.validateInput ? asString(await o.validateInput(value)) : undefined;
+          state.inputBoxes.push({ ...shown, value, error });
+          if (error === undefined) return value;
         }
       },
-      showQuickPick: async (items: Array<{ label: string }> | Promise<Array<{ label: string }>>) => {
+      showQuickPick: async (items: Array<{ label: string }> | Promise<Array<{ label: string }>>, o: { title?: string; ignoreFocusOut?: boolean } = {}) => {
+        state.quickPicks.push({ title: o.title, ignoreFocusOut: o.ignoreFocusOut });
         const label = state.quickPickAnswers.shift();
         return label === undefined ? undefined : (await items).find((i) => i.label === label);
       },
@@ -360,7 +381,7 @@ export function makeFakeVscode() {
         state.customEditors.set(viewType, provider);
         return new Disposable(() => state.customEditors.delete(viewType));
       },
-      activeTextEditor: undefined,
+      activeTextEditor: undefined as undefined | { document: { uri: Uri } },
       tabGroups: {
         activeTabGroup: { activeTab: undefined },
         get all() {

@@ -330,6 +330,9 @@ describe('clone flow', { skip: fsSkip }, () => {
     resultsPanel.send({ type: 'ready' });
     await resultsPanel.waitFor((x) => x.type === 'cloneResults');
     assert.ok(logged(/clone via FICLONE .*bytes=\d+ calls=\d+/), 'the report is logged');
+    // the toast: grouped digits, a unit on the byte figure, "1 call" (not "1 calls")
+    const toast = state.messages.filter((m) => m.level === 'info' && /finished with FICLONE/.test(m.text)).at(-1);
+    assert.equal(toast?.text, 'clone finished with FICLONE: 16,777,216 bytes (16 MiB) in 1 call.');
   });
 
   test('existing destination: ask -> Rename keeps both, Cancel leaves everything', async () => {
@@ -419,6 +422,8 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');
     assert.equal(api.lastCloneResults()!.destination.before, undefined, 'the copy made a new file: no before map');
+    const toast = state.messages.filter((m) => m.level === 'info' && /^Copied /.test(m.text)).at(-1)!;
+    assert.ok(toast.text.startsWith(`Copied 3,145,728 bytes (3 MiB) of ${src} to ${dest}, keeping holes. Cloning was impossible: `), toast.text);
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
@@ -460,7 +465,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     state.inputBoxes = [];
     state.inputAnswers = ['5000', '64k', '1000', '256k', '100000', '64k'];
     state.quickPickAnswers = ['Same file'];
-    state.answers = [{ match: /^Replace bytes 262144–327680 of .* with bytes 65536–131072 of /, answer: 'Clone Range' }];
+    state.answers = [{ match: /^Replace bytes 262,144–327,680 of .* with bytes 65,536–131,072 of /, answer: 'Clone Range' }];
     try {
       const r = (await exec('extentLens.cloneRange', Uri.file(f))) as { method: string; bytes: bigint } | undefined;
       assert.ok(r, `a report; input boxes: ${JSON.stringify(state.inputBoxes)}`);
@@ -470,13 +475,21 @@ describe('clone flow', { skip: fsSkip }, () => {
       state.answers = [];
     }
     const boxes = state.inputBoxes;
-    assert.match(boxes[0].prompt!, /multiples of 4 KiB \(4096 bytes, this volume's block size\)/);
-    assert.match(boxes[0].error!, /5000 is not a multiple of the block size 4096; try 4096 or 8192/);
+    assert.match(boxes[0].prompt!, /multiples of 4 KiB \(4,096 bytes, this volume's block size\)/);
+    assert.match(boxes[0].prompt!, /interactive\.img \(262,144 bytes \(256 KiB\)\)/);
+    assert.match(boxes[0].error!, /5,000 is not a multiple of the block size 4,096; try 4,096 or 8,192/);
     assert.equal(boxes[1].error, undefined);
     assert.match(boxes[2].error!, /not a multiple/);
     assert.equal(boxes[3].value, '256k');
-    assert.match(boxes[4].error!, /100000 is not a multiple of the block size 4096, and the range does not end at the source's end of file/);
+    assert.match(boxes[4].error!, /100,000 is not a multiple of the block size 4,096, and the range does not end at the source's end of file/);
     assert.equal(boxes[5].error, undefined);
+    // every box opens with a valid value: the length box's default already fits the chosen
+    // offsets (64 KiB, from 64k to the destination at 256k... within one file: no overlap)
+    for (const b of boxes) assert.equal(b.initialError, undefined, `${b.title} opens with a valid value: ${b.initial}`);
+    assert.equal(boxes[4].initial, String(192 * 1024), 'the longest length that neither overlaps nor passes EOF');
+    // the flow's inputs stay open when focus moves (a webview taking focus cannot end them)
+    assert.ok(boxes.every((b) => b.ignoreFocusOut === true));
+    assert.ok(state.quickPicks.at(-1)!.ignoreFocusOut);
     assert.equal(fs.statSync(f).size, 320 * 1024, 'the same file grew by the cloned range');
     const fiemap = execFileSync('xfs_io', ['-c', 'fiemap -v', f], { encoding: 'utf8' });
     assert.match(fiemap, /0x2000|0x2001/, 'the cloned blocks are shared');
@@ -491,7 +504,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.match(state.inputBoxes.at(-3)!.error!, /offset must be below that/);
     assert.equal(fs.statSync(f).blocks * 512, 256 * 1024, 'declined: nothing punched');
     state.inputAnswers = ['64k', '64k'];
-    state.answers = [{ match: /^Deallocate 64 KiB \(65536 bytes\) of punch\.img from offset 65536\?/, answer: 'Punch Hole' }];
+    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of punch\.img from offset 65,536\?/, answer: 'Punch Hole' }];
     try {
       const r = (await exec('extentLens.punchHole', Uri.file(f))) as { bytes: bigint };
       assert.equal(r.bytes, 65536n);
@@ -585,6 +598,93 @@ describe('clone flow', { skip: fsSkip }, () => {
     } finally {
       fake.setConfig('extentLens.inspector.mapDetail', 'auto');
     }
+  });
+
+  test('Clone Range, interactive: the length opens valid for the chosen offsets; equal offsets in one file are refused as typed', async () => {
+    const f = path.join(xfs!.mountPoint, 'overlap.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    state.inputBoxes = [];
+    state.inputAnswers = ['0', '0', '64k']; // then Escape on the length box
+    state.quickPickAnswers = ['Same file'];
+    assert.equal(await exec('extentLens.cloneRange', Uri.file(f)), undefined);
+    const [src, dstSame, dst, len] = state.inputBoxes;
+    assert.equal(src.error, undefined);
+    assert.match(dstSame.error!, /must differ from the source offset \(0\)/);
+    assert.equal(dst.error, undefined);
+    assert.equal(len.initial, String(64 * 1024), 'from 0 to a destination at 64 KiB, at most 64 KiB fit without overlap');
+    assert.equal(len.initialError, undefined);
+    assert.match(len.prompt!, /at most 65,536\)/);
+  });
+
+  test('Dig Holes on a preallocated file says what it scanned and why nothing was freed; Deallocate Unwritten punches the rest', async () => {
+    const f = path.join(xfs!.mountPoint, 'prealloc.img');
+    execFileSync('fallocate', ['-l', String(32 * MiB), f]);
+    const fd = fs.openSync(f, 'r+');
+    fs.writeSync(fd, Buffer.alloc(MiB, 0x22), 0, MiB, 0);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    assert.equal(fs.statSync(f).blocks * 512, 32 * MiB);
+    state.answers = [
+      { match: /preallocated but unwritten/, answer: 'Deallocate Unwritten…' },
+      { match: /^Deallocate .* of preallocated, unwritten space/, answer: 'Deallocate' },
+    ];
+    try {
+      const r = (await exec('extentLens.digHoles', Uri.file(f))) as { bytes: bigint };
+      assert.equal(r.bytes, 0n);
+      const said = state.messages.filter((m) => /prealloc\.img/.test(m.text) && /Nothing was freed/.test(m.text)).at(-1);
+      assert.equal(
+        said?.text,
+        'Nothing was freed in prealloc.img: its 1,048,576 bytes (1 MiB) of data (1 data range) hold no whole blocks of zeros. ' +
+          'Another 32,505,856 bytes (31 MiB) is preallocated but unwritten: it reads as zeros but is not data, so Dig Holes does not scan it.',
+      );
+      assert.deepEqual(said!.items, ['Deallocate Unwritten…']);
+      const done = await waitUntil(() => state.messages.find((m) => /^Deallocated .* of unwritten space in prealloc\.img\.$/.test(m.text)), 'the deallocation');
+      assert.match(done.text, /^Deallocated 32,505,856 bytes \(31 MiB\)/);
+      assert.equal(state.messageOptions.find((o) => /^Deallocate 32,505,856 bytes/.test(o.text))?.options.modal, true, 'confirmed first');
+    } finally {
+      state.answers = [];
+    }
+    assert.equal(fs.statSync(f).blocks * 512, MiB, 'only the data stays allocated');
+    assert.equal(fs.statSync(f).size, 32 * MiB);
+    const content = fs.readFileSync(f);
+    assert.ok(content.subarray(0, MiB).every((b) => b === 0x22) && content.subarray(MiB).every((b) => b === 0), 'content unchanged');
+  });
+
+  test('Set / Clear Sparse on Linux: says once that there is no sparse attribute, claims no change', async () => {
+    const f = path.join(xfs!.mountPoint, 'flag.img');
+    fs.writeFileSync(f, 'x');
+    for (const [id, re] of [
+      ['extentLens.setSparse', /^flag\.img was not changed: this system has no sparse attribute\. Every file here can hold holes already/],
+      ['extentLens.clearSparse', /^flag\.img was not changed: this system has no sparse attribute to clear\./],
+    ] as const) {
+      const r = (await exec(id, Uri.file(f))) as { method: string };
+      assert.equal(r.method, 'none');
+      const m = state.messages.filter((x) => x.level === 'info' && /flag\.img/.test(x.text)).at(-1)!;
+      assert.match(m.text, re);
+      assert.doesNotMatch(m.text, /\(none\)|is marked sparse|no longer marked|Linux has no/);
+    }
+  });
+
+  test('Show Volume Capabilities from the palette asks for the path, suggesting the active file\'s folder', async () => {
+    const f = path.join(xfs!.mountPoint, 'out', 'disk.img');
+    const win = fake.vscode.window as { activeTextEditor: undefined | { document: { uri: Uri } } };
+    win.activeTextEditor = { document: { uri: Uri.file(f) } };
+    state.inputBoxes = [];
+    state.inputAnswers = [path.join(xfs!.mountPoint, 'no-such-folder'), ext4!.mountPoint];
+    try {
+      const v = (await exec('extentLens.showVolume')) as { filesystem: string };
+      assert.equal(v.filesystem, 'ext4', 'the path typed, not the active file or the workspace');
+    } finally {
+      win.activeTextEditor = undefined;
+    }
+    const [missing, typed] = state.inputBoxes;
+    assert.equal(missing.initial, path.dirname(f));
+    assert.equal(missing.ignoreFocusOut, true);
+    assert.match(missing.error!, /does not exist/);
+    assert.equal(typed.error, undefined);
+    // Escape: nothing reported
+    state.inputAnswers = [];
+    assert.equal(await exec('extentLens.showVolume'), undefined);
   });
 
   test('show volume capabilities', async () => {

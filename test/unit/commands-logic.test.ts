@@ -6,8 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { alignmentRule, checkLength, checkOffset, lengthToEof, rangesOverlap } from '../../src/commands/logic/clone-range-input';
-import { formatBytes, formatDuration, parseByteInput } from '../../src/host/logic/bytes';
+import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength, rangesOverlap } from '../../src/commands/logic/clone-range-input';
+import { bytesText, callsText, formatBytes, formatDuration, groupNumber, parseByteInput, setNumberLocale } from '../../src/host/logic/bytes';
+import { sparseFlagMessage } from '../../src/commands/logic/sparse-text';
+import { digHolesMessage, scannedFromNotes, unwrittenRanges } from '../../src/commands/logic/dig-holes-text';
+import { EXTENT_FLAG } from '../../src/engine/map-format';
 import { errorFacts } from '../../src/host/logic/errors';
 import { policyFor, readOnExistingSetting } from '../../src/host/logic/existing-policy';
 import { CloneSelection, pathsFromArgs } from '../../src/host/logic/clone-selection';
@@ -37,6 +40,95 @@ test('byte inputs: suffixes, hex, exact above 2^53, refusals', () => {
   assert.ok('error' in parseByteInput('9223372036854775808')); // 2^63
 });
 
+test('byte inputs say why (issue 12): too large as the CLI says it, negative, "4 KiB" with a space', () => {
+  const huge = parseByteInput('99999999999999999999999');
+  assert.ok('error' in huge);
+  assert.equal(huge.error, '99999999999999999999999 is larger than the largest file offset, 2^63 − 1 (9,223,372,036,854,775,807).');
+  const neg = parseByteInput('-4096');
+  assert.ok('error' in neg);
+  assert.equal(neg.error, '-4096 is negative; byte counts and offsets start at 0.');
+  assert.deepEqual(parseByteInput('4 KiB'), { value: 4096n });
+  assert.deepEqual(parseByteInput('1 MiB'), { value: 1n << 20n });
+  assert.match((parseByteInput('4 apples') as { error: string }).error, /is not a byte count/);
+});
+
+test('numbers for people: grouped by the display language, units on byte figures, plural forms', () => {
+  assert.equal(groupNumber(12582912n), '12,582,912');
+  assert.equal(groupNumber((1n << 63n) - 1n), '9,223,372,036,854,775,807', 'exact above 2^53');
+  assert.equal(bytesText(32505856n), '32,505,856 bytes (31 MiB)');
+  assert.equal(bytesText(512n), '512 bytes');
+  assert.equal(bytesText(1n), '1 byte');
+  assert.equal(callsText(1), '1 call');
+  assert.equal(callsText(1200), '1,200 calls');
+  setNumberLocale('de');
+  try {
+    assert.equal(groupNumber(12582912n), '12.582.912');
+  } finally {
+    setNumberLocale('en');
+  }
+});
+
+test('clone range suggestions are valid answers: never past the source end, never the source offset itself', () => {
+  const MiB16 = 16n * 1024n * 1024n;
+  // the issue's case: 20,000,000 in a 16 MiB file; "try 19996672 or 20000768" were both past EOF
+  const past = checkOffset('20000000', 4096, { what: 'source', limit: MiB16 });
+  assert.equal(past.error, 'The source file is 16,777,216 bytes (16 MiB) long; the source offset must be below that (the last block starts at 16,773,120).');
+  // just below EOF, misaligned: only the block below is offered (the one above is EOF itself)
+  assert.equal(checkOffset('16775000', 4096, { what: 'source', limit: MiB16 }).error, '16,775,000 is not a multiple of the block size 4,096; try 16,773,120.');
+  for (const text of ['5000', '16775000', '20000000']) {
+    const e = checkOffset(text, 4096, { what: 'source', limit: MiB16 }).error!;
+    for (const m of e.matchAll(/try ([\d,]+)(?: or ([\d,]+))?/g)) {
+      for (const n of [m[1], m[2]].filter(Boolean)) {
+        assert.equal(checkOffset(n!.replace(/,/g, ''), 4096, { what: 'source', limit: MiB16 }).error, undefined, `${text}: suggestion ${n}`);
+      }
+    }
+  }
+  // within one file the destination offset may not equal the source's, and no suggestion is it
+  assert.match(checkOffset('8k', 4096, { what: 'destination', sourceOffset: 8192n }).error!, /must differ from the source offset \(8,192\)/);
+  assert.equal(checkOffset('9000', 4096, { what: 'destination', sourceOffset: 8192n }).error, '9,000 is not a multiple of the block size 4,096; try 12,288.');
+  // the length box's default: the longest valid length for the chosen offsets
+  const same = { sourceSize: 1n << 20n, sourceOffset: 0n, sameFile: true, destinationOffset: 65536n };
+  assert.equal(maxLength(same), 65536n);
+  assert.equal(checkLength(String(maxLength(same)), { ...same, blockSize: 4096 }).error, undefined);
+  assert.equal(maxLength({ ...same, sourceOffset: 131072n }), 65536n, 'destination before the source');
+  assert.equal(maxLength({ ...same, sameFile: false }), 1n << 20n);
+  assert.equal(maxLength({ ...same, destinationOffset: 4n << 20n }), 1n << 20n, 'far apart: to the source EOF');
+  assert.match(checkLength('128k', { ...same, blockSize: 4096 }).error!, /must not overlap: at most 65,536 bytes \(64 KiB\) fit/);
+});
+
+test('set/clear sparse where there is no sparse attribute: said once, no change claimed', () => {
+  const set = sparseFlagMessage({ method: 'none' }, 'zeros.img', true);
+  assert.equal(set, 'zeros.img was not changed: this system has no sparse attribute. Every file here can hold holes already (see Dig Holes, Punch Hole).');
+  assert.doesNotMatch(set + sparseFlagMessage({ method: 'none' }, 'zeros.img', false), /\(none\)|marked sparse/);
+  assert.equal(sparseFlagMessage({ method: 'FSCTL_SET_SPARSE' }, 'a.img', true), 'a.img is now marked sparse (FSCTL_SET_SPARSE).');
+});
+
+test('dig holes: what was scanned, what was freed, the unwritten space it does not scan', () => {
+  const note = 'scanned 1048576 bytes in 1 data ranges at 4096-byte blocks; found 0 bytes of zeros; punched 0 runs; 0 bytes deallocated (measured)';
+  assert.deepEqual(scannedFromNotes([note]), { bytes: 1048576n, ranges: 1 });
+  assert.equal(
+    digHolesMessage({ bytes: 0n, notes: [note] }, 'zeros.img', 32505856n),
+    'Nothing was freed in zeros.img: its 1,048,576 bytes (1 MiB) of data (1 data range) hold no whole blocks of zeros. ' +
+      'Another 32,505,856 bytes (31 MiB) is preallocated but unwritten: it reads as zeros but is not data, so Dig Holes does not scan it.',
+  );
+  assert.equal(
+    digHolesMessage({ bytes: 4096n * 1024n, notes: [note.replace('1 data ranges', '3 data ranges')] }, 'a.img', 0n),
+    'Freed 4,194,304 bytes (4 MiB) of zero blocks in a.img. Scanned 1,048,576 bytes (1 MiB) of data in 3 data ranges.',
+  );
+  assert.equal(digHolesMessage({ bytes: 0n, notes: [] }, 'b.img', 0n), 'Nothing was freed in b.img: its data holds no whole blocks of zeros.');
+  const U = EXTENT_FLAG.UNWRITTEN;
+  const cols = {
+    count: 4,
+    offset: BigInt64Array.from([0n, 4096n, 8192n, 65536n]),
+    length: BigInt64Array.from([4096n, 4096n, 8192n, 4096n]),
+    flags: Uint32Array.from([0, U, U, U]),
+  };
+  assert.deepEqual(unwrittenRanges(cols, U), [
+    { offset: 4096n, length: 12288n },
+    { offset: 65536n, length: 4096n },
+  ]);
+});
+
 test('formatBytes / formatDuration', () => {
   assert.equal(formatBytes(0n), '0 B');
   assert.equal(formatBytes(4096n), '4 KiB');
@@ -47,10 +139,10 @@ test('formatBytes / formatDuration', () => {
 });
 
 test('clone range offsets: the block size rule, with suggestions, shown in the prompt', () => {
-  assert.match(alignmentRule(4096), /multiples of 4 KiB \(4096 bytes/);
+  assert.match(alignmentRule(4096), /multiples of 4 KiB \(4,096 bytes/);
   assert.deepEqual(checkOffset('8k', 4096, { what: 'destination' }), { value: 8192n });
   const bad = checkOffset('5000', 4096, { what: 'source', limit: 1n << 20n });
-  assert.match(bad.error!, /not a multiple of the block size 4096; try 4096 or 8192/);
+  assert.match(bad.error!, /not a multiple of the block size 4,096; try 4,096 or 8,192/);
   assert.match(checkOffset('1MiB', 4096, { what: 'source', limit: 1n << 20n }).error!, /below that/);
   // 64 KiB ReFS clusters
   assert.ok(checkOffset('4k', 65536, { what: 'source' }).error);
@@ -65,7 +157,7 @@ test('clone range length: aligned unless it ends at the source EOF; same file ma
   assert.equal(checkLength('8192', base).value, 8192n);
   assert.equal(checkLength('10000', base).value, 10000n, 'a tail ending at EOF may be unaligned');
   assert.match(checkLength('5000', base).error!, /not a multiple/);
-  assert.match(checkLength('12288', base).error!, /past the source's end of file; at most 10000/);
+  assert.match(checkLength('12288', base).error!, /past the source's end of file; at most 10,000 bytes \(9\.77 KiB\) fit/);
   assert.match(checkLength('0', base).error!, /more than 0/);
   const same = { ...base, sourceSize: 1n << 20n, sameFile: true, destinationOffset: 4096n };
   assert.match(checkLength('8192', same).error!, /must not overlap/);
@@ -81,7 +173,7 @@ test('clone range length: aligned unless it ends at the source EOF; same file ma
 test('punch hole inputs', () => {
   assert.deepEqual(checkPunchRange('4k', '4k', 16384n), { offset: 4096n, length: 4096n });
   assert.match(checkPunchRange('16k', '1', 16384n).offsetError!, /below that/);
-  assert.match(checkPunchRange('8k', '12k', 16384n).lengthError!, /at most 8192/);
+  assert.match(checkPunchRange('8k', '12k', 16384n).lengthError!, /at most 8,192 bytes \(8 KiB\) fit/);
   assert.match(checkPunchRange('0', '0', 16384n).lengthError!, /more than 0/);
 });
 
@@ -122,6 +214,8 @@ test('error classification: clone impossible, exists, cancelled', () => {
     assert.equal(errorFacts({ code, message: 'm' }).cloneImpossible, false, code);
   }
   assert.equal(errorFacts({ code: 'E_EXISTS', message: 'x' }).exists, true);
+  assert.equal(errorFacts({ code: 'EEXIST', message: 'x' }).exists, true, 'the OS refused the name (a race)');
+  assert.equal(errorFacts({ code: 'STATUS_OBJECT_NAME_COLLISION', message: 'x' }).exists, true);
   assert.equal(errorFacts({ code: 'E_CANCELLED', message: 'x' }).cancelled, true);
   const f = errorFacts(new Error('plain'));
   assert.equal(f.code, 'UNKNOWN');
@@ -243,12 +337,35 @@ test('volume description', () => {
     },
     plainT,
   );
-  assert.match(lines[0], /xfs, 4096-byte blocks, block cloning: yes/);
-  assert.ok(lines.some((l) => /1 GiB \(1073741824 bytes\)/.test(l)));
+  assert.match(lines[0], /xfs, 4,096-byte blocks, block cloning: yes/);
+  assert.ok(lines.some((l) => /1 GiB \(1,073,741,824 bytes\)/.test(l)));
   // A probe that could not run: unknown, never "no".
   const v = { path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, volumeId: '7:0' };
   const unknown = describeVolume({ ...v, supportsClone: undefined, cloneEvidence: 'could not probe (EACCES)' }, plainT);
   assert.match(unknown[0], /block cloning: unknown,/);
+});
+
+test('every input box and quick pick of a command stays open when focus moves (ignoreFocusOut)', () => {
+  // A flow of several inputs must not end, or lose its typed text, because a webview or another
+  // part of the window took focus for a moment: each call sets ignoreFocusOut: true.
+  const dir = path.join(__dirname, '..', '..', 'src', 'commands');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  let seen = 0;
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const m of text.matchAll(/window\.(showInputBox|showQuickPick)\(/g)) {
+      // the call's text: up to its closing parenthesis at the same depth
+      let depth = 0;
+      let end = m.index! + m[0].length - 1;
+      for (; end < text.length; end++) {
+        if (text[end] === '(') depth++;
+        else if (text[end] === ')' && --depth === 0) break;
+      }
+      assert.match(text.slice(m.index, end), /ignoreFocusOut: true/, `${f}: ${m[1]} at ${text.slice(0, m.index).split('\n').length}`);
+      seen++;
+    }
+  }
+  assert.ok(seen >= 7, `found ${seen} inputs`);
 });
 
 // ---- the manifest ------------------------------------------------------------------------

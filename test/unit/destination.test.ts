@@ -115,7 +115,11 @@ test('commitDestination never replaces without overwrite; rename picks the next 
   const res = await resolveDestination('copy', src, path.join(d, 'b.txt'), 'fail', 'copy', nodeDestinationFs);
   fs.writeFileSync(res.temp, 'new');
   fs.writeFileSync(res.final, 'raced in'); // someone created the name meanwhile
-  await assert.rejects(commitDestination('copy', res, nodeDestinationFs), (e: FsctlError) => e.code === 'E_EXISTS');
+  // the OS refused the name (link/rename without replace): its code, EEXIST, not the engine's own E_EXISTS
+  await assert.rejects(
+    commitDestination('copy', res, nodeDestinationFs),
+    (e: FsctlError) => e.code === 'EEXIST' && /already exists \(EEXIST\)/.test(e.message),
+  );
   assert.equal(fs.readFileSync(res.final, 'utf8'), 'raced in');
   res.policy = 'rename';
   const final = await commitDestination('copy', res, nodeDestinationFs);

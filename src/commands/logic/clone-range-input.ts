@@ -1,9 +1,10 @@
 // Validation of the Clone Range inputs, run on every keystroke (showInputBox validateInput).
 // The rule shown to the person is the kernel's / NTFS-ReFS's: offsets are multiples of the
 // volume's block (cluster) size; the length too, unless the range ends exactly at the
-// source's end of file. Within one file the two ranges must not overlap.
+// source's end of file. Within one file the two ranges must not overlap. Every suggestion a
+// message makes (an aligned offset, a length) is itself a valid answer.
 
-import { formatBytes, parseByteInput } from '../../host/logic/bytes';
+import { bytesText, formatBytes, groupNumber, parseByteInput } from '../../host/logic/bytes';
 import { plainT, type Translate } from '../../host/logic/translate';
 
 export const INT64_MAX = (1n << 63n) - 1n;
@@ -13,38 +14,57 @@ export function alignmentRule(blockSize: number, t: Translate = plainT): string 
   return t(
     "Offsets must be multiples of {0} ({1} bytes, this volume's block size); so must the length, unless the range ends at the end of the source file.",
     formatBytes(BigInt(blockSize)),
-    blockSize,
+    groupNumber(blockSize),
   );
 }
 
 export type Checked = { value: bigint; error?: undefined } | { value?: undefined; error: string };
 
-/** A source or destination offset. `limit` (the source size) applies to the source offset only. */
+/**
+ * A source or destination offset. `limit` (the source size) applies to the source offset only;
+ * `sourceOffset` is given for the destination offset within the same file (it must differ).
+ */
 export function checkOffset(
   text: string,
   blockSize: number,
-  opts: { limit?: bigint; what: 'source' | 'destination' },
+  opts: { limit?: bigint; what: 'source' | 'destination'; sourceOffset?: bigint },
   t: Translate = plainT,
 ): Checked {
   const p = parseByteInput(text, t);
   if ('error' in p) return { error: p.error };
-  const bs = BigInt(blockSize);
-  if (bs > 0n && p.value % bs !== 0n) {
-    const down = (p.value / bs) * bs;
+  const bs = BigInt(blockSize) > 0n ? BigInt(blockSize) : 1n;
+  const { limit } = opts;
+  if (limit !== undefined && p.value >= limit && !(p.value === 0n && limit === 0n)) {
+    const last = ((limit - 1n) / bs) * bs;
     return {
       error: t(
-        '{0} is not a multiple of the block size {1}; try {2} or {3}.',
-        p.value.toString(),
-        blockSize,
-        down.toString(),
-        (down + bs).toString(),
+        'The source file is {0} long; the source offset must be below that (the last block starts at {1}).',
+        bytesText(limit, t),
+        groupNumber(last),
       ),
     };
   }
-  if (opts.limit !== undefined && p.value >= opts.limit && !(p.value === 0n && opts.limit === 0n)) {
-    return { error: t('The source file is {0} bytes long; the source offset must be below that.', opts.limit.toString()) };
+  if (p.value > INT64_MAX) return { error: t('Offsets above 2^63 − 1 are not possible.') };
+  if (p.value % bs !== 0n) {
+    const down = (p.value / bs) * bs;
+    const up = down + bs;
+    const upValid = (limit === undefined || up < limit) && up <= INT64_MAX && up !== opts.sourceOffset;
+    const downValid = down !== opts.sourceOffset;
+    const tries = [downValid ? down : undefined, upValid ? up : undefined].filter((x): x is bigint => x !== undefined);
+    const args = [groupNumber(p.value), groupNumber(blockSize)];
+    if (tries.length === 2)
+      return { error: t('{0} is not a multiple of the block size {1}; try {2} or {3}.', ...args, ...tries.map(groupNumber)) };
+    if (tries.length === 1) return { error: t('{0} is not a multiple of the block size {1}; try {2}.', ...args, groupNumber(tries[0])) };
+    return { error: t('{0} is not a multiple of the block size {1}.', ...args) };
   }
-  if (p.value > INT64_MAX) return { error: t('Offsets above 2^63 - 1 are not possible.') };
+  if (opts.sourceOffset !== undefined && p.value === opts.sourceOffset) {
+    return {
+      error: t(
+        'Within one file the destination offset must differ from the source offset ({0}): the ranges would overlap.',
+        groupNumber(p.value),
+      ),
+    };
+  }
   return { value: p.value };
 }
 
@@ -66,8 +86,8 @@ export function checkLength(text: string, c: LengthContext, t: Translate = plain
   if (end > c.sourceSize) {
     return {
       error: t(
-        "The range ends past the source's end of file; at most {0} bytes fit from that offset.",
-        (c.sourceSize - c.sourceOffset).toString(),
+        "The range ends past the source's end of file; at most {0} fit from that offset.",
+        bytesText(c.sourceSize - c.sourceOffset, t),
       ),
     };
   }
@@ -76,15 +96,20 @@ export function checkLength(text: string, c: LengthContext, t: Translate = plain
     return {
       error: t(
         "{0} is not a multiple of the block size {1}, and the range does not end at the source's end of file ({2}).",
-        len.toString(),
-        c.blockSize,
-        c.sourceSize.toString(),
+        groupNumber(len),
+        groupNumber(c.blockSize),
+        groupNumber(c.sourceSize),
       ),
     };
   }
-  if (c.destinationOffset + len > INT64_MAX) return { error: t('The destination range would end above 2^63 - 1.') };
+  if (c.destinationOffset + len > INT64_MAX) return { error: t('The destination range would end above 2^63 − 1.') };
   if (c.sameFile && rangesOverlap(c.sourceOffset, c.destinationOffset, len)) {
-    return { error: t('Within one file the source and destination ranges must not overlap.') };
+    return {
+      error: t(
+        'Within one file the source and destination ranges must not overlap: at most {0} fit between these offsets.',
+        bytesText(maxLength(c), t),
+      ),
+    };
   }
   return { value: len };
 }
@@ -93,7 +118,19 @@ export function rangesOverlap(a: bigint, b: bigint, len: bigint): boolean {
   return a < b + len && b < a + len;
 }
 
-/** The length that reaches the source's end of file from `sourceOffset` (the box's default). */
+/** The length that reaches the source's end of file from `sourceOffset`. */
 export function lengthToEof(sourceSize: bigint, sourceOffset: bigint): bigint {
   return sourceSize > sourceOffset ? sourceSize - sourceOffset : 0n;
+}
+
+/**
+ * The longest valid length for these offsets (the length box's default): to the source's end
+ * of file, and within one file no further than the distance between the two offsets (both are
+ * block-aligned, so that length is too). 0 when no length is valid.
+ */
+export function maxLength(c: Omit<LengthContext, 'blockSize'>): bigint {
+  const toEof = lengthToEof(c.sourceSize, c.sourceOffset);
+  if (!c.sameFile) return toEof;
+  const gap = c.destinationOffset > c.sourceOffset ? c.destinationOffset - c.sourceOffset : c.sourceOffset - c.destinationOffset;
+  return gap < toEof ? gap : toEof;
 }

@@ -1,7 +1,7 @@
 // VolumeInfo as lines for people (the notification shows the first, the log all of them).
 
 import type { VolumeInfo } from '../../engine';
-import { formatBytes } from '../../host/logic/bytes';
+import { formatBytes, groupNumber } from '../../host/logic/bytes';
 import { plainT, type Translate } from '../../host/logic/translate';
 
 export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
@@ -12,7 +12,7 @@ export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
       '{0}: {1}, {2}-byte blocks, block cloning: {3}, sparse files: {4}.',
       v.path,
       v.filesystem,
-      v.blockSize,
+      groupNumber(v.blockSize),
       v.supportsClone === undefined ? t('unknown') : v.supportsClone ? yes : no,
       v.supportsSparse ? yes : no,
     ),
@@ -20,7 +20,7 @@ export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
     t('Volume id: {0}', v.volumeId),
   ];
   if (v.rawType) lines.push(t('Raw type: {0}', v.rawType));
-  if (v.totalBytes !== undefined) lines.push(t('Size: {0} ({1} bytes)', formatBytes(v.totalBytes), v.totalBytes.toString()));
-  if (v.freeBytes !== undefined) lines.push(t('Free: {0} ({1} bytes)', formatBytes(v.freeBytes), v.freeBytes.toString()));
+  if (v.totalBytes !== undefined) lines.push(t('Size: {0} ({1} bytes)', formatBytes(v.totalBytes), groupNumber(v.totalBytes)));
+  if (v.freeBytes !== undefined) lines.push(t('Free: {0} ({1} bytes)', formatBytes(v.freeBytes), groupNumber(v.freeBytes)));
   return lines;
 }

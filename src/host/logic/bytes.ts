@@ -1,21 +1,55 @@
 // Byte counts typed by people (offsets, lengths) and byte counts shown to them.
 // Everything stays bigint: an offset above 2^53 must reach the engine unchanged.
 
-import { parseByteSize } from '../../protocol/byte-size';
+import { INT64_MAX, parseByteSize } from '../../protocol/byte-size';
 import { humanBytes } from '../../protocol/format';
 import { plainT, type Translate } from './translate';
 
-/** Parse "4096", "0x1000", "4k", "1MiB", "1MB", "8s" exactly (src/protocol/byte-size.ts, as the CLI). */
+/** Parse "4096", "0x1000", "4k", "4 KiB", "1MiB", "1MB", "8s" exactly (src/protocol/byte-size.ts, as the CLI). */
 export function parseByteInput(text: string, t: Translate = plainT): { value: bigint } | { error: string } {
   if (text.trim() === '') return { error: t('Enter a byte count, for example 0, 4096, 0x1000, 64k or 1MiB.') };
   const parsed = parseByteSize(text);
   if ('value' in parsed) return parsed;
+  if (parsed.error === 'negative') return { error: t('{0} is negative; byte counts and offsets start at 0.', text.trim()) };
+  if (parsed.error === 'too-large') {
+    return { error: t('{0} is larger than the largest file offset, 2^63 − 1 ({1}).', text.trim(), groupNumber(INT64_MAX)) };
+  }
   return {
     error: t(
       '"{0}" is not a byte count: use a decimal number, 0x hex, or a suffix such as 4k, 1MiB, 2G (binary) or 1MB (decimal).',
       text.trim(),
     ),
   };
+}
+
+// Numbers shown to people are grouped the way their display language groups them
+// ("12,582,912" in English, "12.582.912" in German). Services sets the language once at
+// activation (vscode.env.language); pure code and unit tests use English grouping.
+let numberFormat = new Intl.NumberFormat('en', { useGrouping: true, maximumFractionDigits: 0 });
+
+export function setNumberLocale(locale: string | undefined): void {
+  try {
+    numberFormat = new Intl.NumberFormat(locale || 'en', { useGrouping: true, maximumFractionDigits: 0 });
+  } catch {
+    numberFormat = new Intl.NumberFormat('en', { useGrouping: true, maximumFractionDigits: 0 });
+  }
+}
+
+/** 12582912n -> "12,582,912" in the display language; exact for any bigint (no double in between). */
+export function groupNumber(v: bigint | number): string {
+  return numberFormat.format(v);
+}
+
+/** A byte figure with its unit: "12,582,912 bytes (12 MiB)", "512 bytes", "1 byte". */
+export function bytesText(v: bigint, t: Translate = plainT): string {
+  if (v === 1n) return t('1 byte');
+  if (v < 1024n && v > -1024n) return t('{0} bytes', groupNumber(v));
+  return t('{0} bytes ({1})', groupNumber(v), formatBytes(v));
+}
+
+/** "1 call", "12 calls". */
+export function callsText(n: number, t: Translate = plainT): string {
+  return n === 1 ? t('1 call') : t('{0} calls', groupNumber(n));
 }
 
 /** "1.25 GiB", "4 KiB", "512 B": two decimals at most, computed in bigint (no rounding above 2^53). */

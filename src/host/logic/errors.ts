@@ -2,22 +2,10 @@
 // (the FsctlError contract: `code` is the OS code by name or an engine code). Duck-typed on
 // purpose: importing the FsctlError class would load the engine module at activation.
 
+import { CLONE_IMPOSSIBLE_CODES, NAME_TAKEN_CODES } from '../../protocol/error-codes';
+
 /** Codes that mean "cloning cannot work here", so a hole-keeping copy is a sensible offer. */
-const CLONE_IMPOSSIBLE = new Set([
-  'E_CROSS_VOLUME',
-  'EXDEV',
-  'E_UNSUPPORTED',
-  'EOPNOTSUPP',
-  'ENOTSUP',
-  'ENOTTY', // an ioctl the file system does not know
-  'ENOSYS',
-  'ETXTBSY', // an active swap file: it cannot be shared, but it can be copied (as cp does)
-  'ERROR_NOT_SUPPORTED',
-  'ERROR_INVALID_FUNCTION',
-  'ERROR_NOT_SAME_DEVICE',
-  'STATUS_NOT_SUPPORTED',
-  'STATUS_INVALID_DEVICE_REQUEST',
-]);
+const CLONE_IMPOSSIBLE = CLONE_IMPOSSIBLE_CODES;
 
 export interface ErrorFacts {
   code: string;
@@ -43,7 +31,7 @@ export function errorFacts(e: unknown): ErrorFacts {
     code,
     message,
     cancelled: code === 'E_CANCELLED',
-    exists: code === 'E_EXISTS' || code === 'EEXIST' || code === 'ERROR_FILE_EXISTS' || code === 'ERROR_ALREADY_EXISTS',
+    exists: NAME_TAKEN_CODES.has(code),
     cloneImpossible: CLONE_IMPOSSIBLE.has(code),
   };
 }

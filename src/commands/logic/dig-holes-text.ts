@@ -1,0 +1,78 @@
+// What Dig Holes tells the person: what was scanned, what was freed, and, when nothing (or
+// little) was freed because the file is preallocated, why. Dig Holes reads only the data
+// ranges (SEEK_DATA): unwritten (preallocated) extents read as zeros but are not data, so they
+// are never scanned; they can be deallocated on request (Deallocate Unwritten).
+
+import type { OperationReport } from '../../engine';
+import { bytesText, groupNumber } from '../../host/logic/bytes';
+import { plainT, type Translate } from '../../host/logic/translate';
+
+export interface Range {
+  offset: bigint;
+  length: bigint;
+}
+
+/** Columns of a packed map, as much as this module needs. */
+export interface FlagColumns {
+  count: number;
+  offset: BigInt64Array;
+  length: BigInt64Array;
+  flags: Uint32Array;
+}
+
+/** The unwritten extents of a map, adjacent ones merged (one punch each). `unwrittenBit`: EXTENT_FLAG.UNWRITTEN. */
+export function unwrittenRanges(p: FlagColumns, unwrittenBit: number): Range[] {
+  const out: Range[] = [];
+  for (let i = 0; i < p.count; i++) {
+    if ((p.flags[i] & unwrittenBit) === 0) continue;
+    const offset = BigInt.asUintN(64, p.offset[i]);
+    const length = BigInt.asUintN(64, p.length[i]);
+    const last = out[out.length - 1];
+    if (last && last.offset + last.length === offset) last.length += length;
+    else out.push({ offset, length });
+  }
+  return out;
+}
+
+export const totalLength = (rs: readonly Range[]): bigint => rs.reduce((a, r) => a + r.length, 0n);
+
+/** "scanned N bytes in M data ranges" from the engine's report note, when it is there. */
+export function scannedFromNotes(notes: readonly string[] | undefined): { bytes: bigint; ranges: number } | undefined {
+  for (const n of notes ?? []) {
+    const m = /scanned (\d+) bytes in (\d+) data ranges?/.exec(n);
+    if (m) return { bytes: BigInt(m[1]), ranges: Number(m[2]) };
+  }
+  return undefined;
+}
+
+export function digHolesMessage(
+  report: Pick<OperationReport, 'bytes' | 'notes'>,
+  name: string,
+  unwrittenBytes: bigint,
+  t: Translate = plainT,
+): string {
+  const parts: string[] = [];
+  const scanned = scannedFromNotes(report.notes);
+  const ranges = scanned && (scanned.ranges === 1 ? t('1 data range') : t('{0} data ranges', groupNumber(scanned.ranges)));
+  if (report.bytes > 0n) {
+    parts.push(t('Freed {0} of zero blocks in {1}.', bytesText(report.bytes, t), name));
+    if (scanned) parts.push(t('Scanned {0} of data in {1}.', bytesText(scanned.bytes, t), ranges!));
+  } else if (scanned && scanned.bytes === 0n) {
+    parts.push(t('Nothing was freed in {0}: it has no data to scan.', name));
+  } else if (scanned) {
+    parts.push(
+      t('Nothing was freed in {0}: its {1} of data ({2}) hold no whole blocks of zeros.', name, bytesText(scanned.bytes, t), ranges!),
+    );
+  } else {
+    parts.push(t('Nothing was freed in {0}: its data holds no whole blocks of zeros.', name));
+  }
+  if (unwrittenBytes > 0n) {
+    parts.push(
+      t(
+        'Another {0} is preallocated but unwritten: it reads as zeros but is not data, so Dig Holes does not scan it.',
+        bytesText(unwrittenBytes, t),
+      ),
+    );
+  }
+  return parts.join(' ');
+}

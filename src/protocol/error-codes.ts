@@ -1,0 +1,32 @@
+// Error codes (FsctlError.code, by name) the front ends act on: "block cloning cannot work
+// here", where the extension offers "Copy instead" and the CLI names --fallback copy, and "the
+// name is taken", where the extension asks Rename / Overwrite and the CLI names --on-existing.
+// Pure: one list for both front ends.
+
+export const CLONE_IMPOSSIBLE_CODES: ReadonlySet<string> = new Set([
+  'E_CROSS_VOLUME',
+  'EXDEV',
+  'E_UNSUPPORTED',
+  'EOPNOTSUPP',
+  'ENOTSUP',
+  'ENOTTY', // an ioctl the file system does not know
+  'ENOSYS',
+  'ETXTBSY', // an active swap file: it cannot be shared, but it can be copied (as cp does)
+  'ERROR_NOT_SUPPORTED',
+  'ERROR_INVALID_FUNCTION',
+  'ERROR_NOT_SAME_DEVICE',
+  'STATUS_NOT_SUPPORTED',
+  'STATUS_INVALID_DEVICE_REQUEST',
+]);
+
+/**
+ * Codes that mean "the destination name is taken": the engine's own check (E_EXISTS, before
+ * anything is written) or the OS refusing to place the file under that name without replacing.
+ */
+export const NAME_TAKEN_CODES: ReadonlySet<string> = new Set([
+  'E_EXISTS',
+  'EEXIST',
+  'ERROR_FILE_EXISTS',
+  'ERROR_ALREADY_EXISTS',
+  'STATUS_OBJECT_NAME_COLLISION',
+]);

@@ -1,0 +1,125 @@
+// The CLI's own words for every mistake (issue 12, "CLI"): usage errors never show Node's
+// parseArgs text, point at the subcommand's --help, and refusals name the flag that gets past
+// them (--on-existing, --fallback copy). Runs the built dist/cli.js on files in a temporary
+// folder of the local file system (ext4 or tmpfs here: block cloning is refused, as wanted).
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cli, ensureBuilt } from './run-cli';
+import { tempDir } from './temp-dir';
+import { hintFor } from '../../src/cli/errors';
+
+let dir: string;
+let file: string;
+
+before(() => {
+  ensureBuilt();
+  dir = tempDir();
+  file = path.join(dir, 'f.bin');
+  fs.writeFileSync(file, Buffer.alloc(64 * 1024, 1));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** stderr of a usage error (exit 2, nothing on stdout), with Node's parseArgs wording ruled out. */
+function usageError(args: string[]): string {
+  const r = cli(args);
+  assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  assert.equal(r.stdout, '');
+  assert.doesNotMatch(r.stderr, /ambiguous|To specify|argument missing|does not take an argument|Unknown option/, r.stderr);
+  const quotes = (r.stderr.match(/"/g) ?? []).length;
+  assert.equal(quotes % 2, 0, `balanced quotes: ${r.stderr}`);
+  return r.stderr;
+}
+
+describe("usage errors in the tool's own words", () => {
+  test('a negative offset is "negative", however it is written', () => {
+    for (const args of [
+      ['map', file, '--offset', '-1'],
+      ['map', file, '--offset=-1'],
+      ['ranges', file, '--length', '-4k'],
+    ]) {
+      const err = usageError(args);
+      assert.match(err, /^extent-lens (map|ranges): --(offset|length): -(1|4k) is negative; offsets and sizes start at 0\.$/m, err);
+    }
+    const pos = usageError(['clone-range', file, '0', file, '-4k', '4k']);
+    assert.match(pos, /DEST_OFFSET: -4k is negative/);
+  });
+
+  test('unknown options, missing and unwanted values', () => {
+    const bogus = usageError(['map', file, '--bogus']);
+    assert.match(bogus, /^extent-lens map: unknown option --bogus; map takes --offset N, --length N, --json, -h\/--help/m);
+    assert.match(usageError(['map', '-x', file]), /unknown option -x;/);
+    assert.match(usageError(['map', file, '--offset']), /^extent-lens map: --offset needs a value \(N\)$/m);
+    assert.match(usageError(['map', file, '--offset', '--length', '4k']), /--offset needs a value \(N\), but got the option --length/);
+    assert.match(usageError(['map', file, '--json=yes']), /--json takes no value \(got "yes"\)/);
+  });
+
+  test("every usage error ends with the usage line and the subcommand's --help", () => {
+    for (const [cmd, args] of [
+      ['map', ['map', file, '--bogus']],
+      ['clone', ['clone', 'a']],
+      ['clone-range', ['clone-range', file, '0', file, '-4k', '4k']],
+      ['punch', ['punch', file, '0', '99999999999999999999999']],
+    ] as const) {
+      const err = usageError([...args]);
+      assert.match(err, new RegExp(`\\nusage: extent-lens ${cmd} .*\\nRun 'extent-lens ${cmd} --help' for its options\\.\\n$`), err);
+    }
+  });
+
+  test('sizes: "4 KiB" with a space is accepted; 2^63 and beyond is "larger than the largest file offset"', () => {
+    const r = cli(['map', file, '--offset', '4 KiB', '--length', '4 KiB', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).window.offset, '4096');
+    assert.match(
+      usageError(['punch', file, '0', '99999999999999999999999']),
+      /LENGTH: 99999999999999999999999 is larger than the largest file offset, 2\^63 - 1/,
+    );
+  });
+});
+
+describe('refusals name the flag that gets past them', () => {
+  test('an existing destination: --on-existing rename|overwrite', () => {
+    const a = path.join(dir, 'a.bin');
+    const b = path.join(dir, 'b.bin');
+    fs.writeFileSync(a, 'a');
+    fs.writeFileSync(b, 'b');
+    for (const cmd of ['clone', 'copy']) {
+      const r = cli([cmd, a, b]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /already exists \(E_EXISTS\)/);
+      assert.match(
+        r.stderr,
+        new RegExp(`^extent-lens ${cmd}: hint: add --on-existing rename .*, or --on-existing overwrite to replace it\\.$`, 'm'),
+      );
+      assert.equal(fs.readFileSync(b, 'utf8'), 'b', 'nothing overwritten');
+    }
+  });
+
+  test('cloning impossible here (EOPNOTSUPP on ext4/tmpfs, no reflink): --fallback copy', (t) => {
+    const a = path.join(dir, 'src.bin');
+    fs.writeFileSync(a, Buffer.alloc(8192, 2));
+    const r = cli(['clone', a, path.join(dir, 'new.bin')]);
+    if (r.code === 0) return t.skip('this file system clones (reflink): no refusal to word');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\((EOPNOTSUPP|EXDEV|ENOTTY|E_UNSUPPORTED)\)/);
+    assert.match(r.stderr, /^extent-lens clone: hint: add --fallback copy to copy the data instead/m);
+    // and --json keeps stdout a single error object (the hint is for people, on stderr)
+    const j = cli(['clone', a, path.join(dir, 'new2.bin'), '--json']);
+    assert.match(JSON.parse(j.stdout).error.code, /^(EOPNOTSUPP|EXDEV|ENOTTY|E_UNSUPPORTED)$/);
+    assert.match(j.stderr, /hint: add --fallback copy/);
+  });
+});
+
+test('hints: the same flag whoever refused the name or the clone (engine check, OS, Windows, SMB)', () => {
+  for (const code of ['E_EXISTS', 'EEXIST', 'ERROR_FILE_EXISTS', 'STATUS_OBJECT_NAME_COLLISION']) {
+    assert.match(hintFor('clone', { code, message: 'x already exists' })!, /--on-existing rename .* --on-existing overwrite/, code);
+  }
+  assert.doesNotMatch(hintFor('clone', { code: 'E_EXISTS', message: 'taken by a dangling symbolic link' })!, /overwrite/);
+  for (const code of ['EOPNOTSUPP', 'EXDEV', 'ERROR_NOT_SUPPORTED', 'STATUS_NOT_SUPPORTED']) {
+    assert.match(hintFor('clone-range', { code, message: 'm' })!, /--fallback copy/, code);
+  }
+  assert.equal(hintFor('copy', { code: 'EOPNOTSUPP', message: 'm' }), undefined, 'copy has no --fallback');
+  assert.equal(hintFor('punch', { code: 'E_EXISTS', message: 'm' }), undefined);
+});
