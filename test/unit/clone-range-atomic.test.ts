@@ -71,7 +71,7 @@ async function interactiveCloneRange(src: string, dst: string, quickPicks: Array
   state.inputAnswers = ['64k', '128k', '64k'];
   state.quickPickAnswers = [...quickPicks];
   state.openDialogAnswer = [Uri.file(dst)];
-  state.answers = [{ match: /^Replace bytes 131072–196608 of .* with bytes 65536–131072 of /, answer: 'Clone Range' }];
+  state.answers = [{ match: /^Replace bytes 131,072–196,608 of .* with bytes 65,536–131,072 of /, answer: 'Clone Range' }];
   try {
     return await exec('extentLens.cloneRange', Uri.file(src));
   } finally {
