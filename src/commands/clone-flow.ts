@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine';
 import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
@@ -112,6 +113,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
           existed ? destBefore : undefined,
           destAfter,
           existed,
+          a.destination,
         );
         return { report, results };
       });
@@ -159,6 +161,7 @@ export function cloneResults(
   destBefore: ExtentMap | undefined,
   destAfter: ExtentMap,
   destExistedBefore?: boolean,
+  requested?: string,
 ): CloneResultsData {
   const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
   return buildCloneResults(
@@ -178,6 +181,7 @@ export function cloneResults(
       beforeWindow: destBefore && overview(destBefore),
       afterWindow: overview(destAfter),
     },
+    requested,
   );
 }
 
@@ -212,9 +216,14 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   s.lastCloneResults = r.results;
   if (opts.showResults !== false) CloneResultsPanel.show(s, r.results);
   const rep = r.report;
-  const msg = rep.fellBack
-    ? t('Copied {0} to {1} (cloning was impossible: {2})', rep.source ?? '', rep.destination ?? '', rep.fallbackReason ?? '')
-    : t('{0} finished with {1}: {2} bytes in {3} calls.', rep.operation, rep.method, rep.bytes.toString(), rep.calls);
+  // after "Copy instead": what happened, naming the file made; why cloning was refused after it
+  const why = r.results.fallbackReason ?? '';
+  const dest = rep.destination ?? r.results.destination.path;
+  const msg = !rep.fellBack
+    ? t('{0} finished with {1}: {2} bytes in {3} calls.', rep.operation, rep.method, rep.bytes.toString(), rep.calls)
+    : rep.operation === 'clone-range'
+      ? t('Copied the range into {0} in place, not shared (cloning was refused: {1}).', dest, why)
+      : t('Copied {0} to {1}, holes kept (cloning was refused: {2}).', path.basename(rep.source ?? r.results.source.path), dest, why);
   void vscode.window.showInformationMessage(msg);
 }
 

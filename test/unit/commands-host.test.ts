@@ -22,7 +22,7 @@ const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCom
 
 type Api = {
   openInspectors(): Array<{ path: string; summary?: { size: string; allocated: string; extentCount: number; filesystem: string } }>;
-  lastCloneResults(): undefined | { method: string; fellBack: boolean; spaceSaved: string; bytes: string; source: { path: string; before?: unknown; after: unknown }; destination: { path: string; before?: unknown; after: unknown; sharedBytes: string }; comparison?: { copyMs: number; copyBytes: string } };
+  lastCloneResults(): undefined | { method: string; fellBack: boolean; fallbackReason?: string; spaceSaved: string; bytes: string; source: { path: string; before?: unknown; after: unknown }; destination: { path: string; before?: unknown; after: unknown; sharedBytes: string }; comparison?: { copyMs: number; copyBytes: string } };
   cloneSelection(): string[];
   activationMs: number;
 };
@@ -419,6 +419,12 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');
     assert.equal(api.lastCloneResults()!.destination.before, undefined, 'the copy made a new file: no before map');
+    // what happened names the file made; the refusal is a detail that names no path (it named the folder)
+    const res = api.lastCloneResults()!;
+    assert.equal(res.destination.path, dest);
+    assert.match(res.fallbackReason ?? '', /^source and destination are on different file systems; .*\(EXDEV\)$/);
+    const toast = state.messages.filter((m) => m.level === 'info').at(-1)!;
+    assert.equal(toast.text, `Copied disk.img to ${dest}, holes kept (cloning was refused: ${res.fallbackReason}).`);
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
