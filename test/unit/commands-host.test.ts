@@ -196,6 +196,22 @@ describe('inspector host', { skip: fsSkip }, () => {
   test('copyText goes to the clipboard; export writes the chosen file', async () => {
     panel.send({ type: 'copyText', text: 'range 0-65536' });
     await waitUntil(() => state.clipboard === 'range 0-65536', 'the clipboard to hold the copied text');
+    // with a requestId the host says whether the clipboard write worked (the Copy button shows it)
+    panel.send({ type: 'copyText', text: 'rows', requestId: 41 });
+    assert.deepEqual(await panel.waitFor((x) => x.type === 'copied', 3000), { type: 'copied', requestId: 41, ok: true });
+    assert.equal(state.clipboard, 'rows');
+    const clip = fake.vscode.env.clipboard;
+    const write = clip.writeText;
+    clip.writeText = async () => {
+      throw new Error('The clipboard is not available.');
+    };
+    try {
+      panel.send({ type: 'copyText', text: 'more rows', requestId: 42 });
+      const failed = await panel.waitFor((x) => x.type === 'copied' && x.requestId === 42, 3000);
+      assert.deepEqual(failed, { type: 'copied', requestId: 42, ok: false, error: 'The clipboard is not available.' });
+    } finally {
+      clip.writeText = write;
+    }
     // The host logs "exported N extents of <file> as JSON to <target>" once the file is written and closed.
     const exported = (format: string, target: string) =>
       waitUntil(() => state.log.some((l) => l.text.startsWith('exported ') && l.text.endsWith(` as ${format} to ${target}`)), `the ${format} export to ${target}`);
