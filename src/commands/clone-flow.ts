@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine';
 import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
@@ -113,6 +114,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
           existed ? destBefore : undefined,
           destAfter,
           existed,
+          a.destination,
         );
         return { report, results };
       });
@@ -160,6 +162,7 @@ export function cloneResults(
   destBefore: ExtentMap | undefined,
   destAfter: ExtentMap,
   destExistedBefore?: boolean,
+  requested?: string,
 ): CloneResultsData {
   const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
   return buildCloneResults(
@@ -179,6 +182,7 @@ export function cloneResults(
       beforeWindow: destBefore && overview(destBefore),
       afterWindow: overview(destAfter),
     },
+    requested,
   );
 }
 
@@ -213,15 +217,20 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   s.lastCloneResults = r.results;
   if (opts.showResults !== false) CloneResultsPanel.show(s, r.results);
   const rep = r.report;
-  const msg = rep.fellBack
-    ? t(
-        'Copied {0} of {1} to {2}, keeping holes. Cloning was impossible: {3}',
-        bytesText(rep.bytes, t),
-        rep.source ?? '',
-        rep.destination ?? '',
-        rep.fallbackReason ?? '',
-      )
-    : t('{0} finished with {1}: {2} in {3}.', rep.operation, rep.method, bytesText(rep.bytes, t), callsText(rep.calls, t));
+  // after "Copy instead": what happened, naming the file made; why cloning was refused after it
+  const why = r.results.fallbackReason ?? '';
+  const dest = rep.destination ?? r.results.destination.path;
+  const msg = !rep.fellBack
+    ? t('{0} finished with {1}: {2} in {3}.', rep.operation, rep.method, bytesText(rep.bytes, t), callsText(rep.calls, t))
+    : rep.operation === 'clone-range'
+      ? t('Copied {0} into {1} in place, not shared (cloning was refused: {2}).', bytesText(rep.bytes, t), dest, why)
+      : t(
+          'Copied {0} of {1} to {2}, holes kept (cloning was refused: {3}).',
+          bytesText(rep.bytes, t),
+          path.basename(rep.source ?? r.results.source.path),
+          dest,
+          why,
+        );
   void vscode.window.showInformationMessage(msg);
 }
 

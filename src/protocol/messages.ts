@@ -108,6 +108,11 @@ export type HostMessage =
   | { type: 'progress'; message: string; done?: U64String; total?: U64String }
   | { type: 'error'; code: string; message: string }
   /**
+   * The answer to a `copyText` that carried a `requestId`: whether the clipboard write worked
+   * (`error`: why not), so the webview can say "Copied 3 rows" or that the copy failed.
+   */
+  | { type: 'copied'; requestId: number; ok: boolean; error?: string }
+  /**
    * The clone-results view's data (see CloneResultsData). `items`: every file of one operation
    * (e.g. Block Clone Here of several files), in order, when there are several; `data` is then
    * items[0].
@@ -157,7 +162,8 @@ export type WebviewMessage =
   | { type: 'requestRows'; requestId: number; start: number; count: number }
   | { type: 'refresh' }
   | { type: 'export'; format: 'json' | 'csv' }
-  | { type: 'copyText'; text: string }
+  /** `requestId` (optional): the host answers with `copied` (did the clipboard write work). */
+  | { type: 'copyText'; text: string; requestId?: number }
   /** `item`: which file of a multi-file result (CloneResults `items` index; default 0). */
   | { type: 'compareWithCopy'; item?: number };
 
@@ -225,7 +231,9 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
     case 'export':
       return o.format === 'json' || o.format === 'csv' ? { type: 'export', format: o.format } : undefined;
     case 'copyText':
-      return typeof o.text === 'string' && o.text.length <= MAX_COPY_TEXT ? { type: 'copyText', text: o.text } : undefined;
+      if (typeof o.text !== 'string' || o.text.length > MAX_COPY_TEXT) return undefined;
+      if (o.requestId === undefined) return { type: 'copyText', text: o.text };
+      return isInt(o.requestId, 0, Number.MAX_SAFE_INTEGER) ? { type: 'copyText', text: o.text, requestId: o.requestId } : undefined;
     default:
       return undefined;
   }
@@ -358,6 +366,12 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
         : undefined;
     case 'error':
       return isStr(m.code, 128) && isStr(m.message, 8192) ? (m as HostMessage) : undefined;
+    case 'copied':
+      return isInt(m.requestId, 0, Number.MAX_SAFE_INTEGER) &&
+        typeof m.ok === 'boolean' &&
+        (m.error === undefined || (isStr(m.error, 4096) && !m.ok))
+        ? (m as HostMessage)
+        : undefined;
     case 'cloneResults':
       if (!isCloneResultsData(m.data)) return undefined;
       if (m.items === undefined) return m as HostMessage;

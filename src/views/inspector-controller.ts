@@ -171,9 +171,7 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       case 'export':
         return this.exportMap(msg.format);
       case 'copyText':
-        await vscode.env.clipboard.writeText(msg.text);
-        this.s.log.debug(`inspector ${this.path}: copied ${msg.text.length} characters`);
-        return;
+        return this.copyText(msg.text, msg.requestId);
       case 'compareWithCopy':
         // Only the clone-results view does this; an inspector asking for it is a stray message.
         this.s.log.warn(`inspector ${this.path}: ignored compareWithCopy (not a clone-results view)`);
@@ -330,6 +328,21 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       this.s.log.error(errorLogLine(`inspect ${this.path}`, e));
       // A failure before 'ready' is not lost: 'ready' finds no model and reads again.
       this.postToReady({ type: 'error', code: f.code, message: f.message });
+    }
+  }
+
+  // ---- copy ---------------------------------------------------------------------------------
+
+  /** Put the rows the webview copied on the clipboard and, when it asks, say whether that worked. */
+  private async copyText(text: string, requestId: number | undefined): Promise<void> {
+    try {
+      await vscode.env.clipboard.writeText(text);
+      this.s.log.debug(`inspector ${this.path}: copied ${text.length} characters`);
+      if (requestId !== undefined) this.post({ type: 'copied', requestId, ok: true });
+    } catch (e) {
+      this.s.log.error(errorLogLine(`inspector ${this.path}: copy to the clipboard`, e));
+      if (requestId === undefined) throw e;
+      this.post({ type: 'copied', requestId, ok: false, error: errorFacts(e).message });
     }
   }
 

@@ -22,7 +22,7 @@ const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCom
 
 type Api = {
   openInspectors(): Array<{ path: string; summary?: { size: string; allocated: string; extentCount: number; filesystem: string } }>;
-  lastCloneResults(): undefined | { method: string; fellBack: boolean; spaceSaved: string; bytes: string; source: { path: string; before?: unknown; after: unknown }; destination: { path: string; before?: unknown; after: unknown; sharedBytes: string }; comparison?: { copyMs: number; copyBytes: string } };
+  lastCloneResults(): undefined | { method: string; fellBack: boolean; fallbackReason?: string; spaceSaved: string; bytes: string; source: { path: string; before?: unknown; after: unknown }; destination: { path: string; before?: unknown; after: unknown; sharedBytes: string }; comparison?: { copyMs: number; copyBytes: string } };
   cloneSelection(): string[];
   activationMs: number;
 };
@@ -196,6 +196,22 @@ describe('inspector host', { skip: fsSkip }, () => {
   test('copyText goes to the clipboard; export writes the chosen file', async () => {
     panel.send({ type: 'copyText', text: 'range 0-65536' });
     await waitUntil(() => state.clipboard === 'range 0-65536', 'the clipboard to hold the copied text');
+    // with a requestId the host says whether the clipboard write worked (the Copy button shows it)
+    panel.send({ type: 'copyText', text: 'rows', requestId: 41 });
+    assert.deepEqual(await panel.waitFor((x) => x.type === 'copied', 3000), { type: 'copied', requestId: 41, ok: true });
+    assert.equal(state.clipboard, 'rows');
+    const clip = fake.vscode.env.clipboard;
+    const write = clip.writeText;
+    clip.writeText = async () => {
+      throw new Error('The clipboard is not available.');
+    };
+    try {
+      panel.send({ type: 'copyText', text: 'more rows', requestId: 42 });
+      const failed = await panel.waitFor((x) => x.type === 'copied' && x.requestId === 42, 3000);
+      assert.deepEqual(failed, { type: 'copied', requestId: 42, ok: false, error: 'The clipboard is not available.' });
+    } finally {
+      clip.writeText = write;
+    }
     // The host logs "exported N extents of <file> as JSON to <target>" once the file is written and closed.
     const exported = (format: string, target: string) =>
       waitUntil(() => state.log.some((l) => l.text.startsWith('exported ') && l.text.endsWith(` as ${format} to ${target}`)), `the ${format} export to ${target}`);
@@ -422,8 +438,12 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');
     assert.equal(api.lastCloneResults()!.destination.before, undefined, 'the copy made a new file: no before map');
-    const toast = state.messages.filter((m) => m.level === 'info' && /^Copied /.test(m.text)).at(-1)!;
-    assert.ok(toast.text.startsWith(`Copied 3,145,728 bytes (3 MiB) of ${src} to ${dest}, keeping holes. Cloning was impossible: `), toast.text);
+    // what happened names the file made; the refusal is a detail that names no path (it named the folder)
+    const res = api.lastCloneResults()!;
+    assert.equal(res.destination.path, dest);
+    assert.match(res.fallbackReason ?? '', /^source and destination are on different file systems; .*\(EXDEV\)$/);
+    const toast = state.messages.filter((m) => m.level === 'info').at(-1)!;
+    assert.equal(toast.text, `Copied 3,145,728 bytes (3 MiB) of disk.img to ${dest}, holes kept (cloning was refused: ${res.fallbackReason}).`);
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {

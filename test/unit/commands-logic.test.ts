@@ -17,7 +17,7 @@ import { CloneSelection, pathsFromArgs } from '../../src/host/logic/clone-select
 import { MAX_EXTENTS_DEFAULT, readMapDetail, readMaxExtents, windowBudget } from '../../src/host/logic/map-detail';
 import { debounce } from '../../src/host/logic/debounce';
 import { ProgressTracker } from '../../src/host/logic/progress';
-import { buildCloneResults, sharedBytes, spaceSaved } from '../../src/commands/logic/clone-results';
+import { buildCloneResults, refusalDetail, sharedBytes, spaceSaved } from '../../src/commands/logic/clone-results';
 import { reportLogLine } from '../../src/host/logic/report-log';
 import { cloneName, comparisonCopyPath, destinationInFolder, mustRename } from '../../src/host/logic/destination';
 import { checkPunchRange } from '../../src/commands/logic/punch-input';
@@ -321,6 +321,35 @@ test('clone results: shared bytes, space saved, exact wire values', () => {
     reportLogLine({ ...report, fellBack: true, fallbackReason: 'EXDEV' }),
     /clone via FICLONE .*bytes=1152921504606855168 .*fellBack \(EXDEV\)/,
   );
+});
+
+test('after "Copy instead", the refusal is a detail that names no folder and no longer says "allow a copy"', () => {
+  const sentence = 'ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs';
+  // Block Clone Here gives the engine the folder; Clone To a name that a rename replaced
+  const folder = `clone: ioctl(FICLONE) failed on /m/src.img -> /m/out: ${sentence}, or allow a copy (EOPNOTSUPP).`;
+  assert.equal(refusalDetail(folder, '/m/src.img', ['/m/out/src (clone).img', '/m/out']), `${sentence} (EOPNOTSUPP)`);
+  const named = `clone: ioctl(FICLONE) failed on /m/a b.img -> /m/out/a b.img: ${sentence}, or allow a copy (EOPNOTSUPP).`;
+  assert.equal(refusalDetail(named, '/m/a b.img', ['/m/out', '/m/out/a b.img']), `${sentence} (EOPNOTSUPP)`);
+  const range =
+    'clone-range: source offset 1 is not a multiple of the xfs block size 4096 bytes (E_MISALIGNED); block cloning shares whole blocks.';
+  assert.equal(refusalDetail(range, '/m/a', ['/m/b']), range.slice('clone-range: '.length, -1));
+  assert.equal(refusalDetail('STATUS_NOT_SUPPORTED', '/s', []), 'STATUS_NOT_SUPPORTED', 'another form: as is');
+  const w = { offset: '0', length: '1', extentCount: 0, extents: [] };
+  const map: ExtentMap = { path: '/m/out/src (clone).img', size: 0n, extents: [], source: 'fiemap' } as unknown as ExtentMap;
+  const report: OperationReport = {
+    operation: 'clone',
+    method: 'copy_file_range',
+    source: '/m/src.img',
+    destination: '/m/out/src (clone).img',
+    bytes: 0n,
+    calls: 1,
+    durationMs: 1,
+    fellBack: true,
+    fallbackReason: folder,
+  };
+  const src = { path: '/m/src.img', after: map, afterWindow: w };
+  const d = buildCloneResults(report, src, { path: '/m/out/src (clone).img', after: map, afterWindow: w }, '/m/out/src.img');
+  assert.equal(d.fallbackReason, `${sentence} (EOPNOTSUPP)`);
 });
 
 test('volume description', () => {

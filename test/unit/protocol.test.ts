@@ -19,6 +19,7 @@ test('webview messages: valid ones pass unchanged', () => {
     { type: 'export', format: 'json' },
     { type: 'export', format: 'csv' },
     { type: 'copyText', text: 'a\tb' },
+    { type: 'copyText', text: 'a\tb', requestId: 7 },
   ];
   for (const m of ok) assert.deepEqual(parseWebviewMessage(m), m, JSON.stringify(m));
 });
@@ -62,6 +63,9 @@ test('webview messages: malformed, unknown and out-of-range are rejected', () =>
     { type: 'export' },
     { type: 'copyText', text: 5 },
     { type: 'copyText', text: 'x'.repeat(MAX_COPY_TEXT + 1) },
+    { type: 'copyText', text: 'a', requestId: -1 },
+    { type: 'copyText', text: 'a', requestId: '7' },
+    { type: 'copyText', text: 'a', requestId: 1.5 },
   ];
   for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m)?.slice(0, 120));
 });
@@ -75,9 +79,11 @@ test('property: random objects never throw, and anything accepted re-validates i
     }),
     { numRuns: 2000 },
   );
-  const type = fc.constantFrom('requestWindow', 'requestRows', 'export', 'copyText', 'window', 'rows', 'summary');
+  const type = fc.constantFrom('requestWindow', 'requestRows', 'export', 'copyText', 'copied', 'window', 'rows', 'summary');
+  const keys = ['type', 'requestId', 'offset', 'length', 'maxExtents', 'start', 'count', 'format', 'text', 'window', 'rows', 'total'];
+  keys.push('ok', 'error');
   fc.assert(
-    fc.property(fc.dictionary(fc.constantFrom('type', 'requestId', 'offset', 'length', 'maxExtents', 'start', 'count', 'format', 'text', 'window', 'rows', 'total'), fc.anything()), type, (o, t) => {
+    fc.property(fc.dictionary(fc.constantFrom(...keys), fc.anything()), type, (o, t) => {
       parseWebviewMessage({ ...o, type: t });
       parseHostMessage({ ...o, type: t });
     }),
@@ -117,6 +123,9 @@ test('host messages: valid ones pass (webview side)', () => {
     { type: 'error', code: 'EACCES', message: 'Permission denied: open the file as its owner.' },
     { type: 'cloneResults', data: clone },
     { type: 'cloneResults', data: { ...clone, comparison: { copyMs: 12, copyBytes: '8192', cloneMs: 0.4 } } },
+    { type: 'copied', requestId: 3, ok: true },
+    { type: 'copied', requestId: 3, ok: false },
+    { type: 'copied', requestId: 3, ok: false, error: 'The clipboard is not available.' },
   ];
   for (const m of ok) assert.ok(parseHostMessage(m), JSON.stringify(m));
 });
@@ -141,6 +150,12 @@ test('host messages: malformed, unknown and out-of-range are rejected (webview s
     { type: 'cloneResults', data: { ...clone, destination: { ...side, after: 'x' } } },
     { type: 'cloneResults', data: { ...clone, comparison: { copyMs: 'fast' } } },
     { type: 'unknown' },
+    { type: 'copied', requestId: 3 },
+    { type: 'copied', requestId: -1, ok: true },
+    { type: 'copied', requestId: 3, ok: 'yes' },
+    { type: 'copied', requestId: 3, ok: false, error: 5 },
+    { type: 'copied', requestId: 3, ok: true, error: 'a success has no error' },
+    { type: 'copied', requestId: 3, ok: false, error: 'x'.repeat(4097) },
   ];
   for (const m of bad) assert.equal(parseHostMessage(m), undefined, JSON.stringify(m));
 });

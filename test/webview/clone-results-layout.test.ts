@@ -40,22 +40,25 @@ const skip = skipReason('xfs') ?? chromiumSkipReason();
 
 describe('clone results: new destinations, several files, narrow columns (Chromium, real XFS)', { skip, timeout: 120_000 }, () => {
   let xfs: TestFs | undefined;
+  let ext4: TestFs | undefined;
   let engine: Engine;
   let server: ShellServer;
   let chromium: Chromium;
   let renamed: CloneResultsData; // a clone renamed after a collision
   const batch: CloneResultsData[] = []; // Block Clone Here of three files into one folder
   let requested = '';
+  let copied: CloneResultsData; // "Copy instead" on ext4 (EOPNOTSUPP), renamed after a collision
+  let copyFolder = '';
 
   const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
 
   /** What the clone flow does for one file: maps before, clone, maps after, the command layer's builder. */
-  async function cloneOne(src: string, folder: string, onExisting: 'fail' | 'rename'): Promise<CloneResultsData> {
+  async function cloneOne(src: string, folder: string, onExisting: 'fail' | 'rename', fallback?: 'copy'): Promise<CloneResultsData> {
     const want = path.join(folder, path.basename(src));
     const existed = fs.existsSync(want);
     const srcBefore = await engine.map(src);
     const destBefore = existed ? await engine.map(want) : undefined;
-    const report = await engine.clone(src, folder, { onExisting });
+    const report = await engine.clone(src, folder, { onExisting, fallback });
     const final = report.destination ?? want;
     const isOld = destinationExistedBefore(want, final, existed);
     const srcAfter = await engine.map(src);
@@ -71,6 +74,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
         beforeWindow: destBefore && overview(destBefore),
         afterWindow: overview(destAfter),
       },
+      folder, // what the engine was given (Block Clone Here gives it the folder)
     );
   }
 
@@ -96,6 +100,14 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     const batchDir = path.join(m, 'batch');
     fs.mkdirSync(batchDir);
     for (const s of srcs) batch.push(await cloneOne(s, batchDir, 'fail'));
+    // ext4 cannot share blocks (EOPNOTSUPP): "Copy instead", into a folder where the name is taken
+    ext4 = makeFs('ext4', 64);
+    const e4src = path.join(ext4.mountPoint, 'vm-disk.img');
+    xfsIo(e4src, 'truncate 8m', 'pwrite -S 0x5a 0 1m', 'pwrite -S 0xa5 4m 1m', 'fsync');
+    copyFolder = path.join(ext4.mountPoint, 'copies');
+    fs.mkdirSync(copyFolder);
+    fs.writeFileSync(path.join(copyFolder, 'vm-disk.img'), 'taken');
+    copied = await cloneOne(e4src, copyFolder, 'rename', 'copy');
     server = await startShellServer();
     chromium = await launchChromium('webview-clone-layout');
   });
@@ -105,6 +117,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     await server?.close().catch(() => undefined);
     await engine?.dispose().catch(() => undefined);
     xfs?.cleanup();
+    ext4?.cleanup();
   });
 
   async function open(send: (b: HostBridge) => Promise<void>, width = 1200, height = 900): Promise<{ page: Page; bridge: HostBridge }> {
@@ -137,6 +150,36 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
       assert.ok(await page.$('.side.source figure.before'), 'the source existed: its before map stays');
       await page.close();
     }
+  });
+
+  test('after "Copy instead": what happened (copied, holes kept) names the file made; the refusal is a detail, not an error', async () => {
+    const final = copied.destination.path;
+    assert.equal(copied.fellBack, true);
+    assert.equal(path.dirname(final), copyFolder);
+    assert.notEqual(path.basename(final), 'vm-disk.img', 'renamed after the collision');
+    // the engine's refusal named the folder it was given; the detail names neither path
+    assert.equal(copied.fallbackReason, 'ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs (EOPNOTSUPP)');
+    const { page } = await open((b) => b.post({ type: 'cloneResults', data: copied }));
+    assert.equal(await page.$('[role=alert]'), null, 'no error banner');
+    assert.equal(await page.$('.banner'), null, 'no red banner');
+    assert.equal(await page.$eval('.head h1', (h) => h.textContent), 'Copied, holes kept');
+    const notice = await page.$eval('.notice', (n) => ({
+      role: n.getAttribute('role'),
+      text: n.querySelector('.notice-text')!.textContent,
+      title: n.querySelector('.notice-text')!.getAttribute('title'),
+      detail: n.querySelector('.notice-detail')!.textContent,
+    }));
+    assert.equal(notice.role, 'status');
+    assert.equal(notice.text, `Copied vm-disk.img to ${path.basename(final)}, holes kept.`);
+    assert.equal(notice.title, final, 'the full path of the file made as tooltip');
+    assert.equal(
+      notice.detail,
+      'Cloning was refused: ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs (EOPNOTSUPP); ' +
+        'a hole-keeping copy was made instead.',
+    );
+    assert.ok(!(await page.$eval('#app', (a) => a.textContent))!.includes(`${copyFolder}:`), 'the folder is not named as the destination');
+    await page.screenshot({ path: screenshotPath('clone-results-copied.png'), fullPage: true });
+    await page.close();
   });
 
   test('several files of one operation: a list with method, bytes, time and a total; each expands to its maps', async () => {

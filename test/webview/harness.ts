@@ -145,6 +145,8 @@ export interface HostBridge {
   /** Export texts written, by format. */
   exports: { format: 'json' | 'csv'; text: string }[];
   copies: string[];
+  /** Set: the next clipboard writes fail with this message (the host reports it back). */
+  clipboardError?: string;
   /** Send a host message to the webview (as VS Code's webview.postMessage does). */
   post(m: HostMessage | unknown): Promise<void>;
   /** Wait until the webview has sent a message matching `pred`. */
@@ -217,7 +219,13 @@ export async function installBridge(page: Page, opts: BridgeOptions): Promise<Ho
         if (model) bridge.exports.push({ format: m.format, text: model.exportText(m.format) });
         break;
       case 'copyText':
-        bridge.copies.push(m.text);
+        // as the inspector host does: write, then say whether it worked
+        if (bridge.clipboardError === undefined) bridge.copies.push(m.text);
+        if (m.requestId !== undefined) {
+          const e = bridge.clipboardError;
+          const answer = e === undefined ? { ok: true } : { ok: false, error: e };
+          await bridge.post({ type: 'copied', requestId: m.requestId, ...answer });
+        }
         break;
       default:
         break;

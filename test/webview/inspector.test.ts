@@ -367,6 +367,61 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await page.close();
   });
 
+  test('the Copy button says what it copied (selected or visible rows) and when the clipboard write failed', async () => {
+    const { page, bridge } = await open(files.layout);
+    const status = async () =>
+      page.$eval('.copy-status', (e) => ({
+        text: e.textContent,
+        role: e.getAttribute('role'),
+        error: e.classList.contains('error'),
+        shown: !(e as HTMLElement).hidden && e.getBoundingClientRect().width > 20 && getComputedStyle(e).visibility !== 'hidden',
+      }));
+    const icon = () => page.$eval('#btn-copy', (b) => b.getAttribute('icon'));
+    const copied = async (n: number, text: string) => {
+      await page
+        .waitForFunction((t) => document.querySelector('.copy-status')?.textContent === t, text, { timeout: 5000 })
+        .catch(async () => assert.fail(`status "${await page.$eval('.copy-status', (e) => e.textContent)}", wanted "${text}"`));
+      assert.equal(bridge.copies.length, n);
+    };
+    // nothing selected: the rows in view (all 4 of this file)
+    await page.click('#btn-copy');
+    await copied(1, 'Copied 4 visible rows');
+    assert.equal(bridge.copies[0].trim().split('\n').length, 5, 'a header and 4 rows');
+    assert.deepEqual(await status(), { text: 'Copied 4 visible rows', role: 'status', error: false, shown: true });
+    assert.equal(await icon(), 'check', 'the button shows a check');
+    await page.screenshot({ path: screenshotPath('inspector-copied.png'), clip: { x: 0, y: 0, width: 1200, height: 120 } });
+    await page.waitForFunction(() => document.querySelector('#btn-copy')?.getAttribute('icon') === 'copy', undefined, { timeout: 4000 });
+    // three selected rows (click, shift+click)
+    await page.click('.tbody [role=row][data-index="1"]');
+    await page.click('.tbody [role=row][data-index="3"]', { modifiers: ['Shift'] });
+    await page.click('#btn-copy');
+    await copied(2, 'Copied 3 rows');
+    assert.match(bridge.copies[1], /^#\t.*\n2\t.*\n3\t.*\n4\t.*\n$/);
+    // one row with Ctrl+C: the same feedback
+    await page.click('.tbody [role=row][data-index="0"]');
+    await page.keyboard.press('Control+c');
+    await copied(3, 'Copied 1 row');
+    // the host could not write the clipboard: an error state, not a success
+    bridge.clipboardError = 'the clipboard is not available';
+    await page.click('#btn-copy');
+    await page.waitForFunction(() => document.querySelector('.copy-status')?.classList.contains('error'));
+    assert.deepEqual(await status(), { text: 'Copy failed: the clipboard is not available', role: 'status', error: true, shown: true });
+    assert.equal(await icon(), 'error');
+    // a narrow editor column (320 px): the status shrinks (ellipsized, full text as tooltip), nothing overflows
+    await page.setViewportSize({ width: 320, height: 700 });
+    await frames(page, 3);
+    const narrow = await page.evaluate(() => {
+      const de = document.documentElement;
+      const r = document.querySelector('.copy-status')!.getBoundingClientRect();
+      return { scroll: de.scrollWidth, client: de.clientWidth, left: r.left, right: r.right };
+    });
+    assert.ok(narrow.scroll <= narrow.client, `no horizontal overflow at 320 px: ${narrow.scroll} > ${narrow.client}`);
+    assert.ok(narrow.right <= narrow.client && narrow.right - narrow.left > 20, `the status stays visible: ${JSON.stringify(narrow)}`);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
+    assert.deepEqual(bridge.rejected, []);
+    await page.close();
+  });
+
   test('theme switch: light, dark and high contrast recolour the map', async () => {
     const { page } = await open(files.layout, 'light');
     const { w, h } = await canvasSize(page);

@@ -152,24 +152,56 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   return [dl, sides, ...(d.notes.length ? [notes] : []), compare];
 }
 
-function warning(d: CloneResultsData): HTMLElement | undefined {
-  return d.fellBack
-    ? el(
-        'div',
-        { class: 'banner', role: 'alert' },
-        l10n.t('Fell back to a copy: {0}', d.fallbackReason ?? l10n.t('cloning was not possible')),
-      )
-    : undefined;
+/**
+ * After "Copy instead": what happened (a copy, holes kept; or a range copied in place), naming
+ * the file made (full path as tooltip), and why cloning was refused as a secondary detail. Not
+ * an error: the operation succeeded, so this is a status, not an alert.
+ */
+function fallbackNotice(d: CloneResultsData): HTMLElement | undefined {
+  if (!d.fellBack) return undefined;
+  const range = d.operation === 'clone-range';
+  const dest = d.destination.path;
+  const box = el('div', { class: 'notice', role: 'status' });
+  const body = el('div', { class: 'notice-body' });
+  body.append(
+    el(
+      'p',
+      { class: 'notice-text', title: dest },
+      range
+        ? l10n.t('Copied {0} into {1} in place (not shared).', bytesText(d.bytes), baseName(dest))
+        : l10n.t('Copied {0} to {1}, holes kept.', baseName(d.source.path), baseName(dest)),
+    ),
+  );
+  const why = d.fallbackReason ?? l10n.t('the file system cannot clone here');
+  body.append(
+    el(
+      'p',
+      { class: 'notice-detail muted' },
+      range
+        ? l10n.t('Cloning was refused: {0}; the bytes were copied instead.', why)
+        : l10n.t('Cloning was refused: {0}; a hole-keeping copy was made instead.', why),
+    ),
+  );
+  box.append(el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), body);
+  return box;
 }
 
 function renderOne(d: CloneResultsData): HTMLElement[] {
   const head = el('header', { class: 'head' });
   head.append(
-    el('h1', {}, d.fellBack ? l10n.t('Copied (cloning was not possible)') : l10n.t('Cloned')),
+    el(
+      'h1',
+      {},
+      !d.fellBack
+        ? l10n.t('Cloned')
+        : d.operation === 'clone-range'
+          ? l10n.t('Copied in place (not shared)')
+          : l10n.t('Copied, holes kept'),
+    ),
     el('span', { class: 'method' }, d.method),
   );
   const [facts, ...rest] = details(d, 0);
-  return [head, ...[warning(d)].filter((x): x is HTMLElement => !!x), facts, legend(), ...rest];
+  return [head, ...[fallbackNotice(d)].filter((x): x is HTMLElement => !!x), facts, legend(), ...rest];
 }
 
 /** Several files of one operation: a list (per file method, bytes, time), a total, details on demand. */
@@ -228,7 +260,7 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
       if (built) return;
       built = true;
       const body = el('div', { class: 'file-body' });
-      body.append(...[warning(d)].filter((x): x is HTMLElement => !!x), ...details(d, i));
+      body.append(...[fallbackNotice(d)].filter((x): x is HTMLElement => !!x), ...details(d, i));
       det.appendChild(body);
     };
     det.addEventListener('toggle', () => {

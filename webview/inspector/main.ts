@@ -18,7 +18,7 @@ import { MapCanvas, hitTest, type Hit } from '../shared/map-canvas';
 import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/bigview';
 import { CLASS_LABELS, el, describeHit, extentNumber, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
-import { RangeTable } from './table';
+import { RangeTable, type CopiedRows } from './table';
 
 // ---- DOM -----------------------------------------------------------------------------------
 
@@ -34,6 +34,10 @@ const tb = (icon: string, label: string, id: string): HTMLElement => {
 };
 toolbar.appendChild(title);
 toolbar.appendChild(el('span', { class: 'spacer' }));
+// What the Copy button (or Ctrl+C) put on the clipboard, or that it failed; a live region, so
+// screen readers hear the same words.
+const copyStatus = el('span', { class: 'copy-status', role: 'status', 'aria-live': 'polite', hidden: '' });
+toolbar.appendChild(copyStatus);
 const btnRefresh = tb('refresh', l10n.t('Refresh'), 'btn-refresh');
 const btnZoomIn = tb('zoom-in', l10n.t('Zoom in (+)'), 'btn-zoom-in');
 const btnZoomOut = tb('zoom-out', l10n.t('Zoom out (-)'), 'btn-zoom-out');
@@ -107,10 +111,44 @@ const announce = (text: string): void => {
   live.textContent = text;
 };
 
+/** Copies sent to the host and not yet answered (by requestId). */
+const copies = new Map<number, CopiedRows>();
+let copyStatusTimer: number | undefined;
+let copyIconTimer: number | undefined;
+
+/** The host answered a copy: say what was copied (or why not) beside the button, for a while. */
+function showCopied(what: CopiedRows, ok: boolean, error?: string): void {
+  const n = groupDigits(BigInt(what.rows));
+  const text = !ok
+    ? l10n.t('Copy failed: {0}', error ?? l10n.t('the clipboard could not be written'))
+    : what.selected > what.rows
+      ? l10n.t('Copied the first {0} of {1} rows (at most {0} at once)', n, groupDigits(BigInt(what.selected)))
+      : what.visible
+        ? what.rows === 1
+          ? l10n.t('Copied 1 visible row')
+          : l10n.t('Copied {0} visible rows', n)
+        : what.rows === 1
+          ? l10n.t('Copied 1 row')
+          : l10n.t('Copied {0} rows', n);
+  copyStatus.textContent = text;
+  copyStatus.title = text;
+  copyStatus.classList.toggle('error', !ok);
+  copyStatus.removeAttribute('hidden');
+  btnCopy.setAttribute('icon', ok ? 'check' : 'error');
+  window.clearTimeout(copyIconTimer);
+  window.clearTimeout(copyStatusTimer);
+  copyIconTimer = window.setTimeout(() => btnCopy.setAttribute('icon', 'copy'), ok ? 1500 : 4000);
+  copyStatusTimer = window.setTimeout(() => copyStatus.setAttribute('hidden', ''), ok ? 4000 : 10_000);
+}
+
 const table = new RangeTable(tableRoot, {
   requestRows: (start, count) => post({ type: 'requestRows', requestId: nextRequestId++, start, count }),
   onSelect: (row, zoom) => selectExtent(row, zoom, false),
-  onCopy: (text) => post({ type: 'copyText', text }),
+  onCopy: (text, what) => {
+    const requestId = nextRequestId++;
+    copies.set(requestId, what);
+    post({ type: 'copyText', text, requestId });
+  },
   announce,
 });
 
@@ -302,7 +340,8 @@ function selectExtent(row: WireExtent, zoomTo: boolean, fromMap: boolean): void 
   selection = { offset: off, length: len };
   mapCursor = undefined;
   document.body.dataset.selection = `${off}:${len}`;
-  if (!fromMap) table.select(row.index ?? table.activeIndex, false, false, false);
+  // (a row the table selected itself is not selected again: that would drop a shift-extended range)
+  if (!fromMap && row.index !== table.activeIndex) table.select(row.index ?? table.activeIndex, false, false, false);
   if (zoomTo) {
     const pad = len / 8n;
     setView({ offset: off - minBig(off, pad), length: len + 2n * pad });
@@ -671,6 +710,13 @@ onHostMessage((m: HostMessage) => {
       busy(false);
       progress.setAttribute('hidden', '');
       break;
+    case 'copied': {
+      const what = copies.get(m.requestId);
+      if (!what) break;
+      copies.delete(m.requestId);
+      showCopied(what, m.ok, m.error);
+      break;
+    }
     default:
       break; // cloneResults is for the other view
   }

@@ -17,8 +17,16 @@ export interface TableCallbacks {
   requestRows(start: number, count: number): void;
   /** A row was selected (by click or keyboard); `zoom` when the person asked to zoom to it. */
   onSelect(row: WireExtent, zoom: boolean): void;
-  onCopy(text: string): void;
+  /** Rows copied as text; the caller sends them to the host and says what was copied. */
+  onCopy(text: string, what: CopiedRows): void;
   announce(text: string): void;
+}
+
+/** What a copy took: `rows` rows, the visible ones when nothing was selected; `selected` > rows: cut at 10,000. */
+export interface CopiedRows {
+  rows: number;
+  visible: boolean;
+  selected: number;
 }
 
 // Extents are numbered from 1, as the CLI (and filefrag) print them; ends are exclusive.
@@ -319,12 +327,14 @@ export class RangeTable {
   /** Copy the selected rows (or the visible ones) as tab-separated text, fetching any missing. */
   copy(what: 'selection' | 'visible'): void {
     let [a, b] = this.selectionBounds();
-    if (what === 'visible' || a < 0) {
+    const visible = what === 'visible' || a < 0;
+    if (visible) {
       a = this.first;
       b = Math.min(this.total - 1, this.first + this.viewportRows - 1);
     }
     if (b < a) return;
-    b = Math.min(b, a + 9_999); // the protocol's page limit; say so below
+    const selected = b - a + 1;
+    b = Math.min(b, a + 9_999); // the protocol's page limit; the status says so
     const attempt = (): boolean => {
       const rows: WireExtent[] = [];
       for (let i = a; i <= b; i++) {
@@ -338,8 +348,7 @@ export class RangeTable {
         const num = r.index !== undefined ? r.index + 1 : '';
         text += `${num}\t${r.offset}\t${end}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
       }
-      this.cb.onCopy(text);
-      this.cb.announce(rows.length === 1 ? l10n.t('Copied 1 row') : l10n.t('Copied {0} rows', rows.length));
+      this.cb.onCopy(text, { rows: rows.length, visible, selected });
       return true;
     };
     if (attempt()) return;

@@ -95,12 +95,38 @@ export function resultTotals(items: readonly CloneResultsData[]): {
   return { bytes, durationMs, spaceSaved, copied };
 }
 
-export function buildCloneResults(report: OperationReport, source: SideMaps, destination: SideMaps): CloneResultsData {
+/**
+ * Why cloning was refused, as a detail for the view once a copy was made instead: the engine's
+ * reason without its "clone: ioctl(FICLONE) failed on <source> -> <destination>:" preamble (the
+ * destination there is what the engine was given, for Block Clone Here the folder, not the file
+ * made) and without the advice to "allow a copy", which was taken. `destinations`: the paths
+ * the preamble may name. Text in another form is returned as is, less a final period.
+ */
+export function refusalDetail(reason: string, source: string, destinations: readonly string[]): string {
+  let r = reason.trim().replace(/^(clone|clone-range|copy): /, '');
+  const pre = /^\S+ failed on /.exec(r);
+  if (pre) {
+    const rest = r.slice(pre[0].length);
+    const heads = [...destinations.map((d) => `${source} -> ${d}: `), `${source}: `].sort((x, y) => y.length - x.length);
+    const head = heads.find((h) => rest.startsWith(h));
+    if (head) r = rest.slice(head.length);
+  }
+  return r.replace(/,? or allow a copy(?= \(|\.?$)/, '').replace(/\.$/, '');
+}
+
+const parentOf = (p: string): string => p.slice(0, Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'))) || p;
+
+/**
+ * `requested`: the destination the operation was asked for (a folder, or a name a rename
+ * replaced); the fallback's reason may name it rather than the file made.
+ */
+export function buildCloneResults(report: OperationReport, source: SideMaps, destination: SideMaps, requested?: string): CloneResultsData {
+  const names = [destination.path, parentOf(destination.path), ...(requested === undefined ? [] : [requested, parentOf(requested)])];
   return {
     operation: report.operation,
     method: report.method,
     fellBack: report.fellBack === true,
-    fallbackReason: report.fallbackReason,
+    fallbackReason: report.fallbackReason === undefined ? undefined : refusalDetail(report.fallbackReason, source.path, names),
     bytes: toWire(report.bytes),
     calls: report.calls,
     durationMs: report.durationMs,
