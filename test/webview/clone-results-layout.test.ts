@@ -178,6 +178,8 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
         'a hole-keeping copy was made instead.',
     );
     assert.ok(!(await page.$eval('#app', (a) => a.textContent))!.includes(`${copyFolder}:`), 'the folder is not named as the destination');
+    assert.equal(await page.$('[data-key=saved]'), null, 'a copy claims no "Space saved 0 bytes"');
+    assert.ok(await page.$('[data-key=bytes]'), 'the other facts are there');
     await page.screenshot({ path: screenshotPath('clone-results-copied.png'), fullPage: true });
     await page.close();
   });

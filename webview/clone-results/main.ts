@@ -113,7 +113,11 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   fact(dl, d.fellBack ? l10n.t('Bytes copied') : l10n.t('Bytes cloned'), bytesText(d.bytes), 'bytes');
   fact(dl, l10n.t('Calls'), groupDigits(BigInt(d.calls)), 'calls');
   fact(dl, l10n.t('Duration'), ms(d.durationMs), 'duration');
-  fact(dl, l10n.t('Space saved'), bytesText(d.spaceSaved), 'saved');
+  // A copy shares nothing, so "Space saved: 0 bytes" would only be noise; a server-side copy
+  // that the file system did by sharing (copy_file_range on XFS/btrfs) still shows its saving.
+  if (!d.fellBack && (d.operation !== 'copy' || BigInt(d.spaceSaved) > 0n)) {
+    fact(dl, l10n.t('Space saved'), bytesText(d.spaceSaved), 'saved');
+  }
 
   const sides = el('div', { class: 'sides' });
   sides.append(sideBlock(l10n.t('Source'), d.source, 'source'), sideBlock(l10n.t('Destination'), d.destination, 'destination'));
@@ -233,7 +237,7 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
   fact(dl, l10n.t('Files'), groupDigits(BigInt(items.length)), 'files');
   fact(dl, l10n.t('Bytes in total'), bytesText(bytes), 'bytes');
   fact(dl, l10n.t('Time in total'), ms(time), 'duration');
-  fact(dl, l10n.t('Space saved'), bytesText(saved), 'saved');
+  if (copied < items.length || saved > 0n) fact(dl, l10n.t('Space saved'), bytesText(saved), 'saved');
 
   const list = el('div', { class: 'files', role: 'list', 'aria-label': l10n.t('Files of this operation') });
   const header = el('div', { class: 'file-row file-head', 'aria-hidden': 'true' });
