@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import { FsctlError, isCancelled } from './errors';
+import { nodeFsError } from './errno';
+import { isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { isSmbPath } from './smb-path';
@@ -53,9 +54,10 @@ function emptyTotals(): SpaceTotals {
 }
 
 function errorOf(p: string, e: unknown): SpaceError {
-  if (e instanceof FsctlError) return { path: p, code: e.code, message: e.message };
-  const code = (e as NodeJS.ErrnoException)?.code ?? 'EIO';
-  return { path: p, code, message: `space: cannot read ${p}: ${(e as Error)?.message ?? String(e)} (${code}).` };
+  const f = nodeFsError('space', e, [p]);
+  if (f.code === 'EACCES')
+    return { path: p, code: f.code, message: `space: cannot read ${p}: permission denied; it was skipped (EACCES).` };
+  return { path: p, code: f.code, message: f.message.replace(/\.$/, '; skipped.') };
 }
 
 function kindWord(st: fs.BigIntStats): string {

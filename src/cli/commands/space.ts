@@ -34,7 +34,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
   async run(ctx) {
     const engine = await ctx.engine();
     const r = await engine.space(ctx.positionals, { signal: ctx.signal });
-    for (const e of r.errors) writeErr(`extent-lens space: ${escapeControls(e.message)}\n`);
+    for (const e of r.errors) writeErr(`extent-lens space: ${escapeControls(e.message.replace(/^space: /, ''))}\n`);
     if (ctx.json) writeSpaceJson(r);
     else writeOut(spaceHuman(r));
   },
@@ -144,7 +144,8 @@ export function spaceHuman(r: SpaceResult): string {
   if (r.fileSystems.length > 1) for (const s of r.fileSystems) lines.push(totalsHuman(`${s.filesystem} ${s.id}`, s));
   for (const s of r.fileSystems) for (const n of s.notes) lines.push(`note: ${s.filesystem}: ${n}\n`);
   for (const n of r.notes) lines.push(`note: ${n}\n`);
-  if (r.errors.length > 0) lines.push(`${r.errors.length} path${r.errors.length === 1 ? '' : 's'} could not be accounted (see above)\n`);
+  if (r.errors.length > 0)
+    lines.push(`${r.errors.length} path${r.errors.length === 1 ? '' : 's'} could not be accounted (listed on stderr)\n`);
   lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
   return lines.join('');
 }
