@@ -57,7 +57,7 @@ function errorOf(p: string, e: unknown): SpaceError {
   const f = nodeFsError('space', e, [p]);
   if (f.code === 'EACCES')
     return { path: p, code: f.code, message: `space: cannot read ${p}: permission denied; it was skipped (EACCES).` };
-  return { path: p, code: f.code, message: f.message.replace(/\.$/, '; skipped.') };
+  return { path: p, code: f.code, message: f.message };
 }
 
 function kindWord(st: fs.BigIntStats): string {

@@ -82,7 +82,8 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     const r = cli(['space', d, missing]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^ *size +allocated +shared +exclusive +shares +path$/m);
-    assert.match(r.stdout, /^total: 3 files, .*unique 655360 \(640 KiB\); deleting it frees between 131072 \(128 KiB\) and 655360/m);
+    assert.match(r.stdout, /^total: 3 files, size 1179648 \(1\.1 MiB\)\n {2}allocated .*, unique 655360 \(640 KiB\)\n/m);
+    assert.match(r.stdout, /^ {2}deleting it frees between 131072 \(128 KiB\) and 655360 \(640 KiB\)$/m);
     assert.match(r.stdout, /note: btrfs: bounds: between/);
     assert.match(r.stderr, /^extent-lens space: .*nope.*\(ENOENT\)/m);
     const j = JSON.parse(cli(['space', d, missing, '--json']).stdout);

@@ -4,7 +4,7 @@
 
 import type { SpaceFile, SpaceResult, SpaceTotals } from '../../engine';
 import type { Command } from '../command';
-import { escapeControls, exactAndHuman, formatMs, humanUnit, renderTable } from '../format';
+import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
 import { ChunkWriter, writeErr, writeOut } from '../output';
 
@@ -155,8 +155,8 @@ function totalsHuman(label: string, t: SpaceTotals): string {
     ? `deleting it frees ${exactAndHuman(t.reclaimable)}`
     : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
   return (
-    `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${humanUnit(t.size)}, ` +
-    `allocated ${exactAndHuman(t.allocated)}, shared ${exactAndHuman(t.shared)}, exclusive ${exactAndHuman(t.exclusive)}, ` +
-    `unique ${exactAndHuman(t.unique)}; ${frees}\n`
+    `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${exactAndHuman(t.size)}\n` +
+    `  allocated ${exactAndHuman(t.allocated)}, shared ${exactAndHuman(t.shared)}, exclusive ${exactAndHuman(t.exclusive)}, ` +
+    `unique ${exactAndHuman(t.unique)}\n  ${frees}\n`
   );
 }
