@@ -37,6 +37,10 @@ interface Group {
   end: bigint[];
   file: number[];
   ref: number[];
+  /** Exclusive bytes of files with a hard link outside the selection (deleting the selection keeps them). */
+  kept: bigint;
+  /** Per shared range: every reference to its extent is a file of the selection (btrfs owner queries). */
+  inside?: boolean[];
 }
 
 function emptyTotals(): SpaceTotals {
@@ -81,7 +85,9 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
   const notes: string[] = [];
   const groups: Group[] = [];
   const groupByDev = new Map<bigint, number>();
-  const seenLinks = new Set<string>();
+  /** Hard-linked files met: the file's index (once mapped), the names met, its link count. */
+  const seenLinks = new Map<string, { index?: number; names: bigint; nlink: bigint }>();
+  const fileIno: bigint[] = [];
   let symlinks = 0;
   let hardLinks = 0;
   let mappedBytes = 0n;
@@ -93,20 +99,36 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
     let g = groups.findIndex((x) => x.id === id);
     if (g < 0) {
       g = groups.length;
-      groups.push({ id, dev, totals: emptyTotals(), own: 0n, unplaced: 0n, sharingUnknownFiles: 0, start: [], end: [], file: [], ref: [] });
+      groups.push({
+        id,
+        dev,
+        totals: emptyTotals(),
+        own: 0n,
+        unplaced: 0n,
+        sharingUnknownFiles: 0,
+        start: [],
+        end: [],
+        file: [],
+        ref: [],
+        kept: 0n,
+      });
     }
     groupByDev.set(dev, g);
     return g;
   };
 
   const account = async (p: string, st: fs.BigIntStats): Promise<void> => {
+    let link: { index?: number; names: bigint; nlink: bigint } | undefined;
     if (st.nlink > 1n) {
       const key = `${st.dev}:${st.ino}`;
-      if (seenLinks.has(key)) {
+      const seen = seenLinks.get(key);
+      if (seen) {
         hardLinks++;
+        seen.names++;
         return;
       }
-      seenLinks.add(key);
+      link = { names: 1n, nlink: st.nlink };
+      seenLinks.set(key, link);
     }
     let m: PackedExtentMap;
     try {
@@ -165,6 +187,8 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
     }
     if (inline > 0n) f.inline = inline;
     files.push(f);
+    fileIno.push(st.ino);
+    if (link) link.index = index;
     const t = g.totals;
     t.files++;
     t.size += f.size;
@@ -229,6 +253,68 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
 
   for (const p of paths) await visit(p, true);
 
+  // A file with a name outside the selection stays when the selection is deleted.
+  const keptFiles = new Set<number>();
+  for (const l of seenLinks.values())
+    if (l.index !== undefined && l.names < l.nlink) {
+      keptFiles.add(l.index);
+      groups[files[l.index].fileSystem].kept += files[l.index].exclusive;
+    }
+  if (keptFiles.size > 0)
+    notes.push(
+      `${keptFiles.size} file${keptFiles.size === 1 ? ' has' : 's have'} hard links outside the selection: deleting the selection ` +
+        'would not free ' +
+        (keptFiles.size === 1 ? 'it' : 'them') +
+        ', so reclaimable leaves them out.',
+    );
+
+  // Who owns the shared extents, where the file system can say (btrfs, as root).
+  const ownerNotes = new Map<Group, string>();
+  for (const g of groups) {
+    if (g.filesystem !== 'btrfs' || g.start.length === 0) continue;
+    const first = files[g.file[0]].path;
+    const b = await resolve(first);
+    if (!b.extentOwners) continue;
+    let q;
+    try {
+      q = b.extentOwners(first);
+      if (!q) continue;
+      const rootByDev = new Map<bigint, bigint>();
+      const selected = new Set<string>();
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i];
+        if (groups[f.fileSystem] !== g || keptFiles.has(i)) continue;
+        const dev = fs.lstatSync(f.path, { bigint: true }).dev;
+        let root = rootByDev.get(dev);
+        if (root === undefined) rootByDev.set(dev, (root = q.rootOf(f.path)));
+        selected.add(`${root}:${fileIno[i]}`);
+      }
+      const byPhysical = new Map<bigint, boolean>();
+      const inside: boolean[] = [];
+      for (let r = 0; r < g.start.length; r++) {
+        ctx.checkCancelled();
+        let v = byPhysical.get(g.start[r]);
+        if (v === undefined) {
+          v = q.owners(g.start[r]).every((o) => selected.has(`${o.root}:${o.ino}`));
+          byPhysical.set(g.start[r], v);
+        }
+        inside.push(v);
+      }
+      g.inside = inside;
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      const code = (e as { code?: string }).code;
+      ownerNotes.set(
+        g,
+        code === 'EPERM'
+          ? 'the exact figure needs root: BTRFS_IOC_LOGICAL_INO_V2 (who references each shared extent) was refused (EPERM).'
+          : `the owners of the shared extents could not be read: ${(e as Error).message}`,
+      );
+    } finally {
+      q?.close();
+    }
+  }
+
   // The sweep, one file system at a time.
   const pairs = new Map<string, bigint>();
   const fileSystems: SpaceFileSystem[] = groups.map((g) => {
@@ -244,22 +330,29 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
           '(a SEEK-only map): their sharing is unknown; they are counted as allocated and assumed to share nothing.',
       );
     if (t.shared === 0n && g.sharingUnknownFiles === 0) {
-      t.reclaimable = t.exclusive;
-      t.reclaimableMax = t.exclusive;
-      fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees every allocated byte.`);
-    } else if (s.refUnknown === 0n && g.unplaced === 0n && t.shared > 0n) {
-      t.reclaimable = g.own + s.reclaimableShared;
+      t.reclaimable = t.exclusive - g.kept;
       t.reclaimableMax = t.reclaimable;
-      fsNotes.push(`exact: every shared extent on ${name} carries its reference count, compared with the references in the selection.`);
+      fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees its exclusive bytes.`);
+    } else if (s.refUnknown === 0n && g.unplaced === 0n && t.shared > 0n) {
+      t.reclaimable = g.own - g.kept + s.reclaimableShared;
+      t.reclaimableMax = t.reclaimable;
+      fsNotes.push(
+        g.inside
+          ? 'exact: BTRFS_IOC_LOGICAL_INO_V2 named every file referencing each shared extent; ' +
+              'an extent is counted as freed when all of its references are in the selection.'
+          : `exact: every shared extent on ${name} carries its reference count, compared with the references in the selection.`,
+      );
     } else {
       t.reclaimableExact = false;
-      t.reclaimable = t.exclusive;
-      t.reclaimableMax = t.unique > t.exclusive ? t.unique : t.exclusive;
+      t.reclaimable = t.exclusive - g.kept;
+      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
+      const why = ownerNotes.get(g);
+      if (why) fsNotes.push(why);
       fsNotes.push(
         `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
           `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +
-          'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2, FS_IOC_GETFSMAP or a scan of ' +
-          'every file of the file system, not done yet).',
+          'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs as root; elsewhere ' +
+          'FS_IOC_GETFSMAP or a scan of every file of the file system, not done yet).',
       );
     }
     if (g.filesystem === 'btrfs')
@@ -325,12 +418,17 @@ function sweep(g: Group, pairs: Map<string, bigint>): { union: bigint; reclaimab
       const perFile = new Map<number, number>();
       let maxRef = 0;
       let unknownRef = false;
+      let inside = false;
       for (const r of open) {
         perFile.set(g.file[r], (perFile.get(g.file[r]) ?? 0) + 1);
+        if (g.inside?.[r]) inside = true;
         if (g.ref[r] === 0) unknownRef = true;
         else if (g.ref[r] > maxRef) maxRef = g.ref[r];
       }
-      if (unknownRef) refUnknown += len;
+      // Owners known (btrfs): every range over this stretch is in one extent, freed or not.
+      if (g.inside) {
+        if (inside) reclaimableShared += len;
+      } else if (unknownRef) refUnknown += len;
       else if (open.size >= maxRef) reclaimableShared += len;
       if (perFile.size > 1) {
         const ids = [...perFile.keys()].sort((a, b) => a - b);

@@ -135,9 +135,51 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.equal(share(a, path.join(d, 'own')), undefined);
       assert.equal(r.get(path.join(d, 'tiny'))!.allocated, 0n);
       assert.ok(r.get(path.join(d, 'tiny'))!.inline! > 0n);
+      // as root, the owners of every shared extent are known: exact (all of d is also in the snapshot: nothing is freed)
       const whole = await engine.space([d]);
-      assert.equal(whole.total.reclaimableExact, false);
-      assert.match(whole.fileSystems[0].notes.join(' '), /bounds: between/);
+      assert.equal(whole.total.reclaimableExact, true);
+      assert.equal(whole.total.reclaimable, 0n);
+      assert.match(whole.fileSystems[0].notes.join(' '), /exact: BTRFS_IOC_LOGICAL_INO_V2/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('exact as root (BTRFS_IOC_LOGICAL_INO_V2): reclaimable equals the space freed; bounds without root', async () => {
+    const d = freshDir(t, 'exact');
+    const out = freshDir(t, 'outside');
+    randomFile(path.join(d, 'x'), 2 * MiB);
+    execFileSync('cp', ['--reflink=always', path.join(d, 'x'), path.join(d, 'y')]); // shared inside only
+    overwrite(path.join(d, 'y'), 0, 256 * 1024);
+    randomFile(path.join(out, 'o'), MiB);
+    execFileSync('cp', ['--reflink=always', path.join(out, 'o'), path.join(d, 'z')]); // shared with outside
+    randomFile(path.join(d, 'w'), 512 * 1024);
+    fs.linkSync(path.join(d, 'w'), path.join(out, 'w-outside')); // a hard link outside: w stays
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    for (const p of [path.dirname(t.mountPoint), t.mountPoint]) fs.chmodSync(p, 0o755);
+    const engine = createEngine();
+    try {
+      process.seteuid!(65534);
+      let bounded: SpaceResult;
+      try {
+        bounded = await engine.space([d]);
+      } finally {
+        process.seteuid!(0);
+      }
+      assert.equal(bounded.total.reclaimableExact, false);
+      assert.match(bounded.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\)/);
+      assert.deepEqual(bounded.errors, []);
+      // y's own 256 KiB (btrfs flags x's whole extent shared; w is kept by its outside link) .. unique without w
+      assert.equal(bounded.total.reclaimable, 256n * 1024n);
+      assert.equal(bounded.total.reclaimableMax, 3n * BigInt(MiB) + 256n * 1024n);
+      const r = await engine.space([d]);
+      assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
+      // x (2 MiB, shared with y only) + y's own 256 KiB; not z (o holds it), not w (linked outside)
+      assert.equal(r.total.reclaimable, 2n * BigInt(MiB) + 256n * 1024n);
+      const before = await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint]);
+      for (const f of r.files) fs.rmSync(f.path);
+      const freed = (await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint])) - before;
+      assert.equal(freed, r.total.reclaimable);
     } finally {
       await engine.dispose();
     }
