@@ -119,11 +119,12 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
 
   const account = async (p: string, st: fs.BigIntStats): Promise<void> => {
     let link: { index?: number; names: bigint; nlink: bigint } | undefined;
-    if (st.nlink > 1n) {
+    // Several paths may overlap (a folder and a file in it): then every file is remembered.
+    if (st.nlink > 1n || paths.length > 1) {
       const key = `${st.dev}:${st.ino}`;
       const seen = seenLinks.get(key);
       if (seen) {
-        hardLinks++;
+        if (st.nlink > 1n) hardLinks++;
         seen.names++;
         return;
       }
@@ -272,6 +273,7 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
   const ownerNotes = new Map<Group, string>();
   for (const g of groups) {
     if (g.filesystem !== 'btrfs' || g.start.length === 0) continue;
+    ctx.progress({ done: mappedBytes, total: 0n, files: files.length, message: `who else references ${g.start.length} shared ranges` });
     const first = files[g.file[0]].path;
     const b = await resolve(first);
     if (!b.extentOwners) continue;

@@ -149,6 +149,16 @@ describe('space arithmetic (stand-in backend)', () => {
     });
   });
 
+  test('overlapping paths (a folder and a file in it) count each file once', async () => {
+    const maps = { a: { size: 100, rows: [[0, 100, 0, 0]] as Row[] }, b: { size: 100, rows: [[0, 100, 500, 0]] as Row[] } };
+    const d = files(maps, 'overlap');
+    const r = await createEngine({ backend: fakeBackend(maps) }).space([d, path.join(d, 'a'), d]);
+    assert.equal(r.total.files, 2);
+    assert.equal(r.total.allocated, 200n);
+    assert.equal(r.hardLinks, 0);
+    assert.equal(r.total.reclaimable, 200n);
+  });
+
   test('SEEK-only maps: allocated counted, sharing unknown, not exact; inline extents left out', async () => {
     const maps = {
       s: { size: 8192, rows: [[0, 4096, -1, 0]] as Row[], source: 'seek' as const },
