@@ -102,7 +102,7 @@ export interface Engine {
    * allocated, shared, exclusive and the files it shares with; per file system and in total
    * unique and reclaimable (exact or bounds). Per-path failures land in `errors`. See src/engine/space.ts.
    */
-  space(paths: string[], opts?: RunOptions): Promise<SpaceResult>;
+  space(paths: string[], opts?: RunOptions & { exactScan?: boolean }): Promise<SpaceResult>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
 }
@@ -201,8 +201,8 @@ class EngineImpl implements Engine {
   setSparse(p: string, sparse: boolean, o: RunOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'set-sparse', path: p, sparse }, o) as Promise<OperationReport>;
   }
-  space(paths: string[], o: RunOptions = {}): Promise<SpaceResult> {
-    return this.run({ op: 'space', paths: [...paths] }, o) as Promise<SpaceResult>;
+  space(paths: string[], o: RunOptions & { exactScan?: boolean } = {}): Promise<SpaceResult> {
+    return this.run({ op: 'space', paths: [...paths], exactScan: o.exactScan }, o) as Promise<SpaceResult>;
   }
 
   /**

@@ -49,7 +49,7 @@ export type Request =
   | { op: 'zero'; path: string; range: ByteRange }
   | { op: 'dig-holes'; path: string; blockSize?: number }
   | { op: 'set-sparse'; path: string; sparse: boolean }
-  | { op: 'space'; paths: string[] };
+  | { op: 'space'; paths: string[]; exactScan?: boolean };
 
 export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult;
 
@@ -258,7 +258,7 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       return b.setSparse(r.path, r.sparse, ctx);
     }
     case 'space':
-      return spaceOf(resolve, r.paths, ctx);
+      return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan });
   }
 }
 

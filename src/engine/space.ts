@@ -16,6 +16,7 @@ import { nodeFsError } from './errno';
 import { isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
+import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceResult, SpaceTotals } from './space-types';
 
@@ -41,6 +42,8 @@ interface Group {
   kept: bigint;
   /** Per shared range: every reference to its extent is a file of the selection (btrfs owner queries). */
   inside?: boolean[];
+  /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
+  scan?: { reclaimableShared: bigint; files: number; unreadable: number };
 }
 
 function emptyTotals(): SpaceTotals {
@@ -78,7 +81,17 @@ async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise
   return { ...rest, packed: packExtents(extents) };
 }
 
-export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, paths: string[], ctx: EngineContext): Promise<SpaceResult> {
+export interface SpaceOptions {
+  /** Where owners cannot be asked, map every other file of the file system (exact on XFS). */
+  exactScan?: boolean;
+}
+
+export async function spaceOf(
+  resolve: (p: string) => Promise<ExtendedBackend>,
+  paths: string[],
+  ctx: EngineContext,
+  opts: SpaceOptions = {},
+): Promise<SpaceResult> {
   const t0 = performance.now();
   const files: SpaceFile[] = [];
   const errors: SpaceError[] = [];
@@ -317,6 +330,31 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
     }
   }
 
+  // The exact scan: every other file of the file system, for references outside the selection.
+  if (opts.exactScan)
+    for (const g of groups) {
+      if (g.start.length === 0 || g.inside || g.filesystem === 'btrfs' || g.unplaced > 0n) continue;
+      const root = mountRootOf(g.dev);
+      if (root === undefined) {
+        ownerNotes.set(g, 'the exact scan needs the file system mounted with its own root visible (none found in /proc/self/mountinfo).');
+        continue;
+      }
+      const selected = new Set<bigint>();
+      const keptStart: bigint[] = [];
+      const keptEnd: bigint[] = [];
+      for (let i = 0; i < files.length; i++) if (groups[files[i].fileSystem] === g && !keptFiles.has(i)) selected.add(fileIno[i]);
+      for (let r = 0; r < g.start.length; r++)
+        if (keptFiles.has(g.file[r])) {
+          keptStart.push(g.start[r]);
+          keptEnd.push(g.end[r]);
+        }
+      const out = await scanOutside(resolve, root, g.dev, selected, ctx, (n) =>
+        ctx.progress({ done: mappedBytes, total: 0n, files: files.length, message: `exact scan of ${root}: ${n} other files` }),
+      );
+      const outside = mergeRanges([...out.start, ...keptStart], [...out.end, ...keptEnd]);
+      g.scan = { reclaimableShared: bytesNotCovered(mergeRanges(g.start, g.end), outside), files: out.files, unreadable: out.unreadable };
+    }
+
   // The sweep, one file system at a time.
   const pairs = new Map<string, bigint>();
   const fileSystems: SpaceFileSystem[] = groups.map((g) => {
@@ -335,6 +373,13 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
       t.reclaimable = t.exclusive - g.kept;
       t.reclaimableMax = t.reclaimable;
       fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees its exclusive bytes.`);
+    } else if (g.scan && g.scan.unreadable === 0) {
+      t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
+      t.reclaimableMax = t.reclaimable;
+      fsNotes.push(
+        `exact: a scan of the ${g.scan.files} other files of ${name} found which shared bytes are also referenced outside ` +
+          'the selection (as the file system was during the scan).',
+      );
     } else if (s.refUnknown === 0n && g.unplaced === 0n && t.shared > 0n) {
       t.reclaimable = g.own - g.kept + s.reclaimableShared;
       t.reclaimableMax = t.reclaimable;
@@ -350,6 +395,8 @@ export async function spaceOf(resolve: (p: string) => Promise<ExtendedBackend>, 
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
+      if (g.scan)
+        fsNotes.push(`the exact scan could not read ${g.scan.unreadable} paths of ${name}, so it cannot be exact; run it as root.`);
       fsNotes.push(
         `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
           `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +

@@ -247,6 +247,11 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(r.total.reclaimableExact, false);
     assert.equal(r.total.reclaimable, r.total.exclusive);
     assert.equal(r.total.reclaimableMax, r.total.unique);
+    // the exact scan maps every other file of the file system (c2 holds c): exact, and equal to what is freed
+    const exact = await createEngine().space([sel], { exactScan: true });
+    assert.equal(exact.total.reclaimableExact, true, exact.fileSystems[0].notes.join(' '));
+    assert.equal(exact.total.reclaimable, 6n * BigInt(MiB));
+    assert.match(exact.fileSystems[0].notes.join(' '), /exact: a scan of the 1 other files of xfs/);
     const before = await settledFree(xfs.mountPoint, ['sync']);
     for (const f of r.files) fs.rmSync(f.path);
     const freed = (await settledFree(xfs.mountPoint, ['sync'])) - before;
@@ -254,6 +259,7 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.ok(freed <= r.total.reclaimableMax, `freed ${freed} <= unique ${r.total.reclaimableMax}`);
     // the truth here: everything but c, which c2 still holds
     assert.equal(freed, 6n * BigInt(MiB));
+    assert.equal(freed, exact.total.reclaimable);
   });
 
   test('ext4: nothing is shared, the answer is exact and equals the space freed', async () => {

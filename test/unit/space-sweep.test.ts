@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExtendedBackend } from '../../src/engine/backend-ext';
 import { createEngine, EXTENT_FLAG, type PackedExtentMap } from '../../src/engine';
+import { bytesNotCovered, mergeRanges } from '../../src/engine/space-scan';
 
 type Row = [offset: number, length: number, physical: number, flags: number, refcount?: number];
 
@@ -175,4 +176,48 @@ describe('space arithmetic (stand-in backend)', () => {
     assert.equal(r.total.reclaimableExact, false);
     assert.match(r.fileSystems[0].notes.join(' '), /sharing is unknown/);
   });
+});
+
+test('exact scan arithmetic: merged ranges and the bytes no outside range covers', () => {
+  const r = (pairs: [number, number][]): { start: bigint[]; end: bigint[] } =>
+    mergeRanges(
+      pairs.map((p) => BigInt(p[0])),
+      pairs.map((p) => BigInt(p[1])),
+    );
+  assert.deepEqual(
+    r([
+      [10, 20],
+      [0, 5],
+      [5, 8],
+      [15, 30],
+    ]),
+    { start: [0n, 10n], end: [8n, 30n] },
+  );
+  assert.equal(bytesNotCovered(r([[0, 100]]), r([])), 100n);
+  assert.equal(
+    bytesNotCovered(
+      r([[0, 100]]),
+      r([
+        [10, 20],
+        [30, 40],
+        [90, 200],
+      ]),
+    ),
+    70n,
+  );
+  assert.equal(
+    bytesNotCovered(
+      r([
+        [0, 10],
+        [20, 30],
+        [40, 50],
+      ]),
+      r([
+        [5, 25],
+        [45, 46],
+      ]),
+    ),
+    19n,
+  );
+  assert.equal(bytesNotCovered(r([[0, 10]]), r([[0, 10]])), 0n);
 });

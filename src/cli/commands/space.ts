@@ -15,15 +15,22 @@ export const spaceCommand: Command = {
   variadic: true,
   // Only reads: Ctrl-C stops it at once (nothing to clean up).
   readOnly: true,
-  options: {},
+  options: {
+    'exact-scan': {
+      type: 'boolean',
+      help: 'where the file system cannot name who shares an extent, map every other file of it to find out (XFS, ext4)',
+    },
+  },
   description: `Folders are walked recursively; symbolic links are not followed; hard links are counted once;
 each file system is accounted apart. Per file: size, allocated (bytes in data extents,
 unwritten included), shared (extents the file system reports shared), exclusive
 (allocated - shared, as \`btrfs filesystem du\`). For the selection: unique (the union of the
-physical ranges of all its extents) and reclaimable (what deleting it frees): exact where the
-file system says it (nothing shared, or reference counts), else between the exclusive total
-and unique (reclaimableExact false; the notes say why). Paths that cannot be read are reported
-on stderr and in "errors"; the scan goes on (exit 0 when it finished).
+physical ranges of all its extents) and reclaimable (what deleting it frees): exact where
+nothing is shared, on btrfs as root (BTRFS_IOC_LOGICAL_INO_V2 names who shares each extent),
+with reference counts, or with --exact-scan (every other file of the file system is mapped:
+exact on XFS); else between the exclusive total and unique (reclaimableExact false; the notes
+say why). Paths that cannot be read are reported on stderr and in "errors"; the scan goes on
+(exit 0 when it finished).
 
 JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
         "sharesWith":[{"path","bytes":"N"}],"fileSystem":N,...},...],
@@ -33,7 +40,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
        "errors":[{"path","code","message"}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const engine = await ctx.engine();
-    const r = await engine.space(ctx.positionals, { signal: ctx.signal });
+    const r = await engine.space(ctx.positionals, { signal: ctx.signal, exactScan: ctx.values['exact-scan'] === true });
     for (const e of r.errors) writeErr(`extent-lens space: ${escapeControls(e.message.replace(/^space: /, ''))}\n`);
     if (ctx.json) writeSpaceJson(r);
     else writeOut(spaceHuman(r));
