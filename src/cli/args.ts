@@ -33,7 +33,7 @@ export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs {
   if (n < min) {
     throw new UsageError(`missing ${cmd.args.slice(n, min).join(' ')}`, cmd.name);
   }
-  if (n > max) {
+  if (n > max && !cmd.variadic) {
     throw new UsageError(`unexpected argument "${parsed.positionals[max]}"`, cmd.name);
   }
   return { positionals: parsed.positionals, values };

@@ -29,6 +29,8 @@ export interface Command {
   args: string[];
   /** How many positionals are optional at the end (default 0). */
   optionalArgs?: number;
+  /** The last positional may be given more than once (PATH...). */
+  variadic?: boolean;
   options: Record<string, OptionSpec>;
   /**
    * True for commands that only read: Ctrl-C then keeps its default meaning (stop at once),

@@ -67,7 +67,24 @@ export interface NewFileTarget {
   readonly temp: string;
 }
 
+/** A file as an extent owner query names it: btrfs subvolume (root) id and inode number. */
+export interface ExtentOwner {
+  root: bigint;
+  ino: bigint;
+}
+
+/** Who references data extents, where the file system can say (btrfs as root). See space.ts. */
+export interface ExtentOwnerQuery {
+  /** The subvolume (root) id of the file at `path` (unprivileged on btrfs). */
+  rootOf(path: string): bigint;
+  /** Every file referencing the whole data extent that holds `physical` (a FIEMAP physical offset). */
+  owners(physical: bigint): ExtentOwner[];
+  close(): void;
+}
+
 export interface BackendExtensions {
+  /** Owner queries on the file system of `path`, or undefined where it cannot name owners. Throws EPERM without privilege. */
+  extentOwners?(path: string): ExtentOwnerQuery | undefined;
   /** Descriptor-level I/O for local hole-keeping copies and dig-holes. */
   io?: PositionalIo;
   /** File system name and block size only (no clone probe): what alignment checks need. */

@@ -28,6 +28,7 @@ import type {
   RunOptions,
   VolumeInfo,
 } from './types';
+import type { SpaceResult } from './space-types';
 import type { WorkerCall, WorkerReply } from './worker-protocol';
 
 export interface EngineOptions {
@@ -96,6 +97,12 @@ export interface Engine {
   zero(path: string, range: ByteRange, opts?: RunOptions): Promise<OperationReport>;
   digHoles(path: string, opts?: DigHolesOptions): Promise<OperationReport>;
   setSparse(path: string, sparse: boolean, opts?: RunOptions): Promise<OperationReport>;
+  /**
+   * Space accounting of a selection (files and folders, walked recursively): per file size,
+   * allocated, shared, exclusive and the files it shares with; per file system and in total
+   * unique and reclaimable (exact or bounds). Per-path failures land in `errors`. See src/engine/space.ts.
+   */
+  space(paths: string[], opts?: RunOptions & { exactScan?: boolean }): Promise<SpaceResult>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
 }
@@ -193,6 +200,9 @@ class EngineImpl implements Engine {
   }
   setSparse(p: string, sparse: boolean, o: RunOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'set-sparse', path: p, sparse }, o) as Promise<OperationReport>;
+  }
+  space(paths: string[], o: RunOptions & { exactScan?: boolean } = {}): Promise<SpaceResult> {
+    return this.run({ op: 'space', paths: [...paths], exactScan: o.exactScan }, o) as Promise<SpaceResult>;
   }
 
   /**

@@ -12,6 +12,7 @@
 
 export * from './types';
 export * from './errors';
+export type * from './space-types';
 export { createEngine } from './engine';
 export type { Engine, EngineOptions, MapOptions } from './engine';
 // The one map format (engine.mapPacked): columns, engine flag bits and their names, the

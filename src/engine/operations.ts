@@ -22,6 +22,8 @@ import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { notRegularError } from './file-kind';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
+import { spaceOf } from './space';
+import type { SpaceResult } from './space-types';
 import type { ByteRange, ExistingPolicy, Operation, OperationReport, RangesResult, VolumeInfo } from './types';
 
 export type Request =
@@ -46,9 +48,10 @@ export type Request =
   | { op: 'punch'; path: string; range: ByteRange }
   | { op: 'zero'; path: string; range: ByteRange }
   | { op: 'dig-holes'; path: string; blockSize?: number }
-  | { op: 'set-sparse'; path: string; sparse: boolean };
+  | { op: 'set-sparse'; path: string; sparse: boolean }
+  | { op: 'space'; paths: string[]; exactScan?: boolean };
 
-export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport;
+export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult;
 
 /** Most windows one map-windows request may ask for (one per device pixel of a wide view). */
 export const MAX_MAP_WINDOWS = 32_768;
@@ -63,6 +66,8 @@ export function requestPaths(r: Request): string[] {
       return [r.source, r.destination];
     case 'clone-range':
       return r.source === r.target ? [r.source] : [r.source, r.target];
+    case 'space':
+      return r.paths;
     default:
       return [r.path];
   }
@@ -252,6 +257,8 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       await statRegular(b, 'set-sparse', r.path);
       return b.setSparse(r.path, r.sparse, ctx);
     }
+    case 'space':
+      return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan });
   }
 }
 

@@ -110,7 +110,8 @@ export type Method =
   | 'FSCTL_SET_SPARSE'
   | 'dig-holes';
 
-export type Operation = 'ranges' | 'map' | 'volume' | 'clone' | 'clone-range' | 'copy' | 'punch' | 'zero' | 'dig-holes' | 'set-sparse';
+export type Operation =
+  'ranges' | 'map' | 'volume' | 'clone' | 'clone-range' | 'copy' | 'punch' | 'zero' | 'dig-holes' | 'set-sparse' | 'space';
 
 /** What every mutating operation returns. */
 export interface OperationReport {
@@ -139,6 +140,8 @@ export interface Progress {
   done: bigint;
   total: bigint;
   message?: string;
+  /** Files done so far, where an operation counts files (space). */
+  files?: number;
 }
 
 /** Options every long operation accepts. */

@@ -9,12 +9,14 @@ import { mapCommand } from './map';
 import { punchCommand, zeroCommand } from './punch';
 import { rangesCommand } from './ranges';
 import { setSparseCommand } from './set-sparse';
+import { spaceCommand } from './space';
 import { volumeCommand } from './volume';
 
 export const COMMANDS: readonly Command[] = [
   rangesCommand,
   mapCommand,
   volumeCommand,
+  spaceCommand,
   cloneCommand,
   cloneRangeCommand,
   copyCommand,

@@ -5,10 +5,16 @@
 // copy.ts and io.ts.
 
 import type { Backend } from '../../backend';
-import type { BackendExtensions } from '../../backend-ext';
+import type { BackendExtensions, ExtentOwnerQuery } from '../../backend-ext';
+import { btrfsOwnerQuery, isBtrfs } from './btrfs-owners';
 import { LinuxIo } from './io';
 
-export class LinuxBackend extends LinuxIo implements Backend, BackendExtensions {}
+export class LinuxBackend extends LinuxIo implements Backend, BackendExtensions {
+  /** btrfs only (BTRFS_IOC_LOGICAL_INO_V2, as root; btrfs-owners.ts). */
+  extentOwners(p: string): ExtentOwnerQuery | undefined {
+    return isBtrfs(p) ? btrfsOwnerQuery(this.libc, p) : undefined;
+  }
+}
 
 let backend: LinuxBackend | undefined;
 

@@ -35,6 +35,11 @@ export interface Libc {
   /** statx(2) into a 256-byte buffer (STATX_*_OFFSET); undefined where glibc has no statx (< 2.28). */
   statx?(dirFd: number, path: string, flags: number, mask: number, buf: Uint8Array): number;
   errno(): number;
+  /**
+   * Native memory for an ioctl argument that holds a pointer to another buffer (btrfs
+   * LOGICAL_INO_V2's `inodes`): its address and a view of its bytes. free() it when done.
+   */
+  nativeBuffer?(length: number): { address: bigint; bytes: Uint8Array; free(): void };
 }
 
 export const SEEK_DATA = 3;
@@ -135,6 +140,14 @@ export function loadLibc(): Libc {
     fchmod: (fd, mode) => c(fchmod(fd, mode) as number),
     statx,
     errno: () => last,
+    nativeBuffer: (length) => {
+      const ptr = koffi.alloc('uint8_t', length);
+      return {
+        address: koffi.address(ptr),
+        bytes: new Uint8Array(koffi.view(ptr, length)),
+        free: () => koffi.free(ptr),
+      };
+    },
   };
   return libc;
 }

@@ -1,0 +1,169 @@
+// extent-lens space PATH...: what a selection of files and folders costs on disk (allocated,
+// shared, exclusive, unique) and what deleting it would free, exact or as bounds, with which
+// files share blocks with which. The engine's definitions: docs/ENGINE.md, "Space accounting".
+
+import type { SpaceFile, SpaceResult, SpaceTotals } from '../../engine';
+import type { Command } from '../command';
+import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
+import { dec, num, obj, str } from '../json';
+import { ChunkWriter, writeErr, writeOut } from '../output';
+
+export const spaceCommand: Command = {
+  name: 'space',
+  summary: 'Account the disk space of files and folders: allocated, shared, exclusive, and what deleting them frees.',
+  args: ['PATH...'],
+  variadic: true,
+  // Only reads: Ctrl-C stops it at once (nothing to clean up).
+  readOnly: true,
+  options: {
+    'exact-scan': {
+      type: 'boolean',
+      help: 'where the file system cannot name who shares an extent, map every other file of it to find out (XFS, ext4)',
+    },
+  },
+  description: `Folders are walked recursively; symbolic links are not followed; hard links are counted once;
+each file system is accounted apart. Per file: size, allocated (bytes in data extents,
+unwritten included), shared (extents the file system reports shared), exclusive
+(allocated - shared, as \`btrfs filesystem du\`). For the selection: unique (the union of the
+physical ranges of all its extents) and reclaimable (what deleting it frees): exact where
+nothing is shared, on btrfs as root (BTRFS_IOC_LOGICAL_INO_V2 names who shares each extent),
+with reference counts, or with --exact-scan (every other file of the file system is mapped:
+exact on XFS); else between the exclusive total and unique (reclaimableExact false; the notes
+say why). Paths that cannot be read are reported on stderr and in "errors"; the scan goes on
+(exit 0 when it finished).
+
+JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
+        "sharesWith":[{"path","bytes":"N"}],"fileSystem":N,...},...],
+       "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
+                "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N"},
+       "fileSystems":[{...the total's members,"filesystem","id","notes":[...]}],
+       "errors":[{"path","code","message"}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const r = await engine.space(ctx.positionals, { signal: ctx.signal, exactScan: ctx.values['exact-scan'] === true });
+    for (const e of r.errors) writeErr(`extent-lens space: ${escapeControls(e.message.replace(/^space: /, ''))}\n`);
+    if (ctx.json) writeSpaceJson(r);
+    else writeOut(spaceHuman(r));
+  },
+};
+
+const totalsMembers = (t: SpaceTotals): [string, string][] => [
+  ['files', String(t.files)],
+  ['size', dec(t.size)],
+  ['allocated', dec(t.allocated)],
+  ['shared', dec(t.shared)],
+  ['exclusive', dec(t.exclusive)],
+  ['unique', dec(t.unique)],
+  ['reclaimable', dec(t.reclaimable)],
+  ['reclaimableExact', String(t.reclaimableExact)],
+  ['reclaimableMax', dec(t.reclaimableMax)],
+];
+
+function fileJson(f: SpaceFile): string {
+  return obj([
+    ['path', str(f.path)],
+    ['size', dec(f.size)],
+    ['allocated', dec(f.allocated)],
+    ['shared', dec(f.shared)],
+    ['exclusive', dec(f.exclusive)],
+    [
+      'sharesWith',
+      '[' +
+        f.sharesWith
+          .map((s) =>
+            obj([
+              ['path', str(s.path)],
+              ['bytes', dec(s.bytes)],
+            ]),
+          )
+          .join(',') +
+        ']',
+    ],
+    ['fileSystem', String(f.fileSystem)],
+    ['sharingUnknown', f.sharingUnknown ? 'true' : undefined],
+    ['inline', f.inline === undefined ? undefined : dec(f.inline)],
+  ]);
+}
+
+/** The JSON document, the file rows written as they are encoded (~1 MiB writes). */
+export function writeSpaceJson(r: SpaceResult, w = new ChunkWriter()): void {
+  w.push('{"files":[');
+  for (let i = 0; i < r.files.length; i++) w.push((i > 0 ? ',' : '') + fileJson(r.files[i]));
+  const tail = obj([
+    ['total', obj(totalsMembers(r.total))],
+    [
+      'fileSystems',
+      '[' +
+        r.fileSystems
+          .map((s) => obj([...totalsMembers(s), ['filesystem', str(s.filesystem)], ['id', str(s.id)], ['notes', strings(s.notes)]]))
+          .join(',') +
+        ']',
+    ],
+    [
+      'errors',
+      '[' +
+        r.errors
+          .map((e) =>
+            obj([
+              ['path', str(e.path)],
+              ['code', str(e.code)],
+              ['message', str(e.message)],
+            ]),
+          )
+          .join(',') +
+        ']',
+    ],
+    ['symlinks', String(r.symlinks)],
+    ['hardLinks', String(r.hardLinks)],
+    ['notes', strings(r.notes)],
+    ['durationMs', num(r.durationMs)],
+  ]);
+  w.push('],' + tail.slice(1) + '\n');
+  w.flush();
+}
+
+const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
+
+/** The table (one row per file), then the totals, the bound or exact figure, and the notes. */
+export function spaceHuman(r: SpaceResult): string {
+  const rows = r.files.map((f) => [
+    f.size.toString(),
+    f.allocated.toString(),
+    f.shared.toString(),
+    f.exclusive.toString(),
+    f.sharingUnknown ? '?' : String(f.sharesWith.length),
+    escapeControls(f.path),
+  ]);
+  const table = rows.length
+    ? renderTable(
+        [
+          { header: 'size', align: 'right' },
+          { header: 'allocated', align: 'right' },
+          { header: 'shared', align: 'right' },
+          { header: 'exclusive', align: 'right' },
+          { header: 'shares', align: 'right' },
+          { header: 'path', align: 'left' },
+        ],
+        rows,
+      )
+    : '';
+  const lines = [table + totalsHuman('total', r.total)];
+  if (r.fileSystems.length > 1) for (const s of r.fileSystems) lines.push(totalsHuman(`${s.filesystem} ${s.id}`, s));
+  for (const s of r.fileSystems) for (const n of s.notes) lines.push(`note: ${s.filesystem}: ${n}\n`);
+  for (const n of r.notes) lines.push(`note: ${n}\n`);
+  if (r.errors.length > 0)
+    lines.push(`${r.errors.length} path${r.errors.length === 1 ? '' : 's'} could not be accounted (listed on stderr)\n`);
+  lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
+  return lines.join('');
+}
+
+function totalsHuman(label: string, t: SpaceTotals): string {
+  const frees = t.reclaimableExact
+    ? `deleting it frees ${exactAndHuman(t.reclaimable)}`
+    : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
+  return (
+    `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${exactAndHuman(t.size)}\n` +
+    `  allocated ${exactAndHuman(t.allocated)}, shared ${exactAndHuman(t.shared)}, exclusive ${exactAndHuman(t.exclusive)}, ` +
+    `unique ${exactAndHuman(t.unique)}\n  ${frees}\n`
+  );
+}

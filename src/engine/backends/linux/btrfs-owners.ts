@@ -1,0 +1,100 @@
+// Who references a btrfs data extent: BTRFS_IOC_LOGICAL_INO_V2 with
+// BTRFS_LOGICAL_INO_ARGS_IGNORE_OFFSET (every reference to the extent, from every subvolume
+// and snapshot; CAP_SYS_ADMIN), and the subvolume of a file: BTRFS_IOC_INO_LOOKUP with
+// treeid 0 and objectid 256 (unprivileged). Layouts: linux/btrfs.h (include/uapi).
+//
+//   struct btrfs_ioctl_logical_ino_args { u64 logical, size, reserved[3], flags, inodes; } 56 bytes
+//   struct btrfs_data_container { u32 bytes_left, bytes_missing, elem_cnt, elem_missed; u64 val[]; }
+//     val: (inum, offset, root) triples; elem_cnt counts u64 values
+//   struct btrfs_ioctl_ino_lookup_args { u64 treeid, objectid; char name[4080]; } 4096 bytes
+
+import * as fs from 'node:fs';
+import type { ExtentOwner, ExtentOwnerQuery } from '../../backend-ext';
+import { errnoError, nodeFsError } from '../../errno';
+import type { Libc } from './libc';
+
+/** _IOWR(0x94, 59, struct btrfs_ioctl_logical_ino_args) */
+export const BTRFS_IOC_LOGICAL_INO_V2 = 0xc038943b;
+/** _IOWR(0x94, 18, struct btrfs_ioctl_ino_lookup_args) */
+export const BTRFS_IOC_INO_LOOKUP = 0xd0009412;
+const IGNORE_OFFSET = 1n;
+const FIRST_FREE_OBJECTID = 256n;
+/** The kernel's cap for the V2 container. */
+const MAX_CONTAINER = 16 * 1024 * 1024;
+
+/** True when `p` lives on btrfs (statfs f_type BTRFS_SUPER_MAGIC); false when unsure. */
+export function isBtrfs(p: string): boolean {
+  try {
+    return BigInt.asUintN(32, fs.statfsSync(p, { bigint: true }).type) === 0x9123683en;
+  } catch {
+    return false;
+  }
+}
+
+export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
+  if (!libc.nativeBuffer) throw new Error('btrfs owner queries need native buffers');
+  let fd: number;
+  try {
+    fd = fs.openSync(anyPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw nodeFsError('space', e, [anyPath]);
+  }
+  let size = 64 * 1024;
+  let container = libc.nativeBuffer(size);
+  const args = new Uint8Array(56);
+  const argv = new DataView(args.buffer);
+  const lookup = new Uint8Array(4096);
+  const lookupv = new DataView(lookup.buffer);
+
+  const owners = (physical: bigint): ExtentOwner[] => {
+    for (;;) {
+      args.fill(0);
+      argv.setBigUint64(0, physical, true);
+      argv.setBigUint64(8, BigInt(size), true);
+      argv.setBigUint64(40, IGNORE_OFFSET, true);
+      argv.setBigUint64(48, container.address, true);
+      if (libc.ioctlPtr(fd, BTRFS_IOC_LOGICAL_INO_V2, args) !== 0)
+        throw errnoError('space', libc.errno(), 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)', [anyPath]);
+      const v = new DataView(container.bytes.buffer, container.bytes.byteOffset, size);
+      const missing = v.getUint32(4, true);
+      const count = v.getUint32(8, true);
+      if (missing > 0 && size < MAX_CONTAINER) {
+        container.free();
+        size = Math.min(MAX_CONTAINER, Math.max(size * 2, size + missing + 1024));
+        container = libc.nativeBuffer!(size);
+        continue;
+      }
+      if (missing > 0) throw new Error(`more than ${MAX_CONTAINER} bytes of references to the extent at ${physical}`);
+      const out: ExtentOwner[] = [];
+      for (let i = 0; i + 2 < count; i += 3)
+        out.push({ ino: v.getBigUint64(16 + i * 8, true), root: v.getBigUint64(16 + (i + 2) * 8, true) });
+      return out;
+    }
+  };
+
+  const rootOf = (p: string): bigint => {
+    let f: number;
+    try {
+      f = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      throw nodeFsError('space', e, [p]);
+    }
+    try {
+      lookup.fill(0);
+      lookupv.setBigUint64(8, FIRST_FREE_OBJECTID, true);
+      if (libc.ioctlPtr(f, BTRFS_IOC_INO_LOOKUP, lookup) !== 0) throw errnoError('space', libc.errno(), 'ioctl(BTRFS_IOC_INO_LOOKUP)', [p]);
+      return lookupv.getBigUint64(0, true);
+    } finally {
+      fs.closeSync(f);
+    }
+  };
+
+  return {
+    owners,
+    rootOf,
+    close: () => {
+      container.free();
+      fs.closeSync(fd);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// Which file system a path lives on, for space accounting (src/engine/space.ts): the physical
+// offsets of two files can be compared only when both are on one file system. Usually that is
+// st_dev. btrfs gives every subvolume (and snapshot) its own anonymous st_dev and folds the
+// subvolume into f_fsid too, yet all of them share one address space of physical offsets, so a
+// btrfs path is keyed by the device its file system was mounted from (/proc/self/mountinfo).
+
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+
+/** statfs f_type of btrfs (linux/magic.h BTRFS_SUPER_MAGIC). */
+const BTRFS_SUPER_MAGIC = 0x9123683en;
+
+interface Mount {
+  mountPoint: string;
+  fsType: string;
+  source: string;
+}
+
+/** Decode the octal escapes mountinfo uses for space, tab, newline and backslash. */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+function readMounts(): Mount[] {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: Mount[] = [];
+  for (const line of text.split('\n')) {
+    // id parent major:minor root mount-point options [optional...] - fstype source super-options
+    const dash = line.indexOf(' - ');
+    if (dash < 0) continue;
+    const left = line.slice(0, dash).split(' ');
+    const right = line.slice(dash + 3).split(' ');
+    if (left.length < 5 || right.length < 2) continue;
+    out.push({ mountPoint: unescapeMount(left[4]), fsType: right[0], source: unescapeMount(right[1]) });
+  }
+  return out;
+}
+
+/** The mount holding `real` (a resolved path): the longest mount point that contains it; the last mounted wins. */
+function mountOf(real: string, mounts: Mount[]): Mount | undefined {
+  let best: Mount | undefined;
+  for (const m of mounts) {
+    const mp = m.mountPoint;
+    const inside = real === mp || mp === '/' || real.startsWith(mp.endsWith('/') ? mp : mp + '/');
+    if (inside && (!best || mp.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
+}
+
+/**
+ * A key naming the file system of `p` (an existing path, st_dev `dev`): equal keys = one space
+ * of physical offsets. Never throws: when anything is unclear the key is the st_dev.
+ */
+export function fileSystemKey(p: string, dev: bigint): string {
+  if (process.platform !== 'linux') return `dev:${dev}`;
+  try {
+    const st = fs.statfsSync(p, { bigint: true });
+    if (BigInt.asUintN(32, st.type) !== BTRFS_SUPER_MAGIC) return `dev:${dev}`;
+    const real = fs.realpathSync(nodePath.dirname(nodePath.resolve(p)));
+    const m = mountOf(real, readMounts());
+    if (m && m.fsType === 'btrfs' && m.source.startsWith('/')) return `btrfs:${m.source}`;
+  } catch {
+    /* the st_dev then */
+  }
+  return `dev:${dev}`;
+}

@@ -1,0 +1,146 @@
+// The exact scan of space accounting (engine.space with exactScan): where the file system cannot
+// name the owners of a shared extent, map every other file of the mounted file system and find
+// which shared physical ranges of the selection are also referenced outside it. Exact where
+// blocks are freed one by one as their last reference goes (XFS, whose refcount is per block);
+// btrfs frees whole extents, and has owner queries as root instead (space.ts).
+
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import type { ExtendedBackend } from './backend-ext';
+import type { EngineContext } from './context';
+import { isCancelled } from './errors';
+import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
+
+export interface OutsideScan {
+  /** Shared physical ranges referenced by files outside the selection, merged, in order. */
+  start: bigint[];
+  end: bigint[];
+  files: number;
+  /** Paths the scan could not read (then the answer cannot be exact). */
+  unreadable: number;
+}
+
+/** Sort and merge half-open ranges. */
+export function mergeRanges(start: bigint[], end: bigint[]): { start: bigint[]; end: bigint[] } {
+  const idx = Array.from({ length: start.length }, (_, i) => i).sort((a, b) => (start[a] < start[b] ? -1 : start[a] > start[b] ? 1 : 0));
+  const s: bigint[] = [];
+  const e: bigint[] = [];
+  for (const i of idx) {
+    const n = s.length;
+    if (n > 0 && start[i] <= e[n - 1]) {
+      if (end[i] > e[n - 1]) e[n - 1] = end[i];
+    } else {
+      s.push(start[i]);
+      e.push(end[i]);
+    }
+  }
+  return { start: s, end: e };
+}
+
+/** Bytes of the merged ranges `a` not covered by the merged ranges `b`. */
+export function bytesNotCovered(a: { start: bigint[]; end: bigint[] }, b: { start: bigint[]; end: bigint[] }): bigint {
+  let total = 0n;
+  let j = 0;
+  for (let i = 0; i < a.start.length; i++) {
+    let pos = a.start[i];
+    const end = a.end[i];
+    while (j < b.start.length && b.end[j] <= pos) j++;
+    let k = j;
+    while (pos < end && k < b.start.length && b.start[k] < end) {
+      if (b.start[k] > pos) total += b.start[k] - pos;
+      if (b.end[k] > pos) pos = b.end[k];
+      k++;
+    }
+    if (pos < end) total += end - pos;
+  }
+  return total;
+}
+
+/** The folder a file system of st_dev `dev` is mounted at with its own root ('/' in mountinfo), or undefined. */
+export function mountRootOf(dev: bigint): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Linux's encoding of dev_t (glibc gnu_dev_major / gnu_dev_minor).
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 5 || f[2] !== `${major}:${minor}` || f[3] !== '/') continue;
+    return f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  }
+  return undefined;
+}
+
+/**
+ * Map every regular file under `root` on st_dev `dev` whose inode is not in `selected`, and
+ * collect the physical ranges of its shared extents. Does not leave the file system (folders of
+ * another st_dev are skipped), follows no link, and reports progress in files.
+ */
+export async function scanOutside(
+  resolve: (p: string) => Promise<ExtendedBackend>,
+  root: string,
+  dev: bigint,
+  selected: Set<bigint>,
+  ctx: EngineContext,
+  progress: (files: number) => void,
+): Promise<OutsideScan> {
+  const start: bigint[] = [];
+  const end: bigint[] = [];
+  let files = 0;
+  let unreadable = 0;
+  const seen = new Set<bigint>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    ctx.checkCancelled();
+    await ctx.maybeYield();
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(p, { bigint: true });
+    } catch {
+      unreadable++;
+      continue;
+    }
+    if (st.dev !== dev) continue;
+    if (st.isDirectory()) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(p);
+      } catch {
+        unreadable++;
+        continue;
+      }
+      for (const n of names) stack.push(nodePath.join(p, n));
+      continue;
+    }
+    if (!st.isFile() || selected.has(st.ino) || seen.has(st.ino)) continue;
+    if (st.nlink > 1n) seen.add(st.ino);
+    let m: PackedExtentMap;
+    try {
+      const b = await resolve(p);
+      if (b.extentMapPacked) m = await b.extentMapPacked(p, undefined, ctx);
+      else {
+        const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
+        m = { ...rest, packed: packExtents(extents) };
+      }
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      unreadable++;
+      continue;
+    }
+    files++;
+    const k = m.packed;
+    for (let i = 0; i < k.count; i++) {
+      if ((k.flags[i] & EXTENT_FLAG.SHARED) === 0 || k.physical[i] < 0n) continue;
+      start.push(k.physical[i]);
+      end.push(k.physical[i] + BigInt.asUintN(64, k.length[i]));
+    }
+    progress(files);
+  }
+  const merged = mergeRanges(start, end);
+  return { ...merged, files, unreadable };
+}

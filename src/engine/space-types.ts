@@ -1,0 +1,79 @@
+// The results of engine.space (src/engine/space.ts): what a selection of files costs on disk and
+// what deleting it would free. Every byte count is a bigint (decimal strings in JSON). The
+// definitions are in docs/ENGINE.md, "Space accounting".
+
+/** Another file of the selection whose physical ranges overlap this one's. */
+export interface SpaceOverlap {
+  path: string;
+  /** Physical bytes the two files have in common. */
+  bytes: bigint;
+}
+
+/** One regular file of the selection (hard links once, under the first name met). */
+export interface SpaceFile {
+  path: string;
+  /** Logical size (st_size). */
+  size: bigint;
+  /** Bytes in its data extents (unwritten included; holes, inline and delayed extents excluded). */
+  allocated: bigint;
+  /** Bytes of those extents the file system reports as shared (SHARED flag, refcount > 1). */
+  shared: bigint;
+  /** allocated - shared (what `btrfs filesystem du` calls Exclusive). */
+  exclusive: bigint;
+  /** Index into SpaceResult.fileSystems. */
+  fileSystem: number;
+  /** True when the map has no physical offsets (SEEK-only maps: tmpfs, SMB allocated ranges). */
+  sharingUnknown?: boolean;
+  /** Bytes in extents with no data blocks of their own (btrfs inline data), not in `allocated`. */
+  inline?: bigint;
+  /** The other files of the selection it shares physical ranges with, most bytes first. */
+  sharesWith: SpaceOverlap[];
+}
+
+/** Sums over a set of files, with the selection-wide figures. */
+export interface SpaceTotals {
+  files: number;
+  size: bigint;
+  allocated: bigint;
+  shared: bigint;
+  exclusive: bigint;
+  /** The union of the physical ranges of all extents (bytes shared inside the selection once). */
+  unique: bigint;
+  /** What deleting the selection frees: exact when reclaimableExact, else the proven lower bound. */
+  reclaimable: bigint;
+  reclaimableExact: boolean;
+  /** The upper bound (equal to `reclaimable` when exact). */
+  reclaimableMax: bigint;
+}
+
+/** One file system of the selection (folders on another file system are accounted apart). */
+export interface SpaceFileSystem extends SpaceTotals {
+  /** 'xfs', 'btrfs', ... (as `volume` names it). */
+  filesystem: string;
+  /** st_dev for most; for btrfs the mount source, so that subvolumes and snapshots are one. */
+  id: string;
+  /** Why the reclaimable figure is what it is (exact, or which bound and why). */
+  notes: string[];
+}
+
+/** A path that could not be accounted (the scan went on without it). */
+export interface SpaceError {
+  path: string;
+  /** ENOENT, EACCES, ELOOP, E_NOT_REGULAR, E_CHANGED, ... */
+  code: string;
+  message: string;
+}
+
+export interface SpaceResult {
+  files: SpaceFile[];
+  total: SpaceTotals;
+  fileSystems: SpaceFileSystem[];
+  /** Per path, in the order met; a file that changed during the scan is counted and listed here. */
+  errors: SpaceError[];
+  /** Symbolic links met and not followed. */
+  symlinks: number;
+  /** Hard links met again (counted once). */
+  hardLinks: number;
+  notes: string[];
+  durationMs: number;
+}

@@ -1,0 +1,99 @@
+// extent-lens space through the built CLI (dist/cli.js): the JSON shape of issue 13 (every
+// byte count a decimal string, members in order), the table, per-path errors on stderr, usage.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cli, ensureBuilt } from './run-cli';
+import { makeLoopFs, skipReason, type LoopFs } from './loop';
+
+const DEC = /^(0|[1-9][0-9]*)$/;
+
+describe('extent-lens space: usage', () => {
+  before(() => ensureBuilt());
+
+  test('listed in --help, with its own --help; PATH is required, and may repeat', () => {
+    assert.match(cli(['--help']).stdout, /^ {2}space +Account the disk space/m);
+    const h = cli(['space', '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /^usage: extent-lens space PATH\.\.\. \[--exact-scan\] \[--json\]/);
+    const r = cli(['space']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /missing PATH/);
+  });
+});
+
+describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
+  let fsys: LoopFs;
+  let d: string;
+  before(() => {
+    ensureBuilt();
+    fsys = makeLoopFs('btrfs');
+    d = path.join(fsys.mnt, 'tree');
+    fs.mkdirSync(path.join(d, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(d, 'a'), Buffer.alloc(512 * 1024, 7));
+    execFileSync('cp', ['--reflink=always', path.join(d, 'a'), path.join(d, 'sub', 'a-clone')]);
+    fs.writeFileSync(path.join(d, 'own'), Buffer.alloc(128 * 1024, 9));
+    execFileSync('sync');
+  });
+  after(() => fsys?.cleanup());
+
+  test('--json: exactly the issue shape, decimal strings, members in order', () => {
+    const r = cli(['space', d, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(j).slice(0, 2), ['files', 'total']);
+    assert.equal(j.files.length, 3);
+    for (const f of j.files) {
+      assert.deepEqual(Object.keys(f).slice(0, 5), ['path', 'size', 'allocated', 'shared', 'exclusive']);
+      for (const k of ['size', 'allocated', 'shared', 'exclusive']) assert.match(f[k], DEC, k);
+      assert.equal(BigInt(f.exclusive), BigInt(f.allocated) - BigInt(f.shared));
+    }
+    assert.deepEqual(Object.keys(j.total), [
+      'files',
+      'size',
+      'allocated',
+      'shared',
+      'exclusive',
+      'unique',
+      'reclaimable',
+      'reclaimableExact',
+      'reclaimableMax',
+    ]);
+    assert.equal(j.total.files, 3);
+    assert.equal(j.total.allocated, String(1152 * 1024));
+    assert.equal(j.total.shared, String(1024 * 1024));
+    assert.equal(j.total.exclusive, String(128 * 1024));
+    assert.equal(j.total.unique, String(640 * 1024));
+    // as root btrfs names every extent's owners: exact (a and its clone are both selected)
+    assert.equal(j.total.reclaimableExact, true);
+    assert.equal(j.total.reclaimable, String(640 * 1024));
+    assert.equal(j.total.reclaimableMax, String(640 * 1024));
+    const a = j.files.find((f: { path: string }) => f.path === path.join(d, 'a'));
+    assert.deepEqual(a.sharesWith, [{ path: path.join(d, 'sub', 'a-clone'), bytes: String(512 * 1024) }]);
+    assert.equal(j.fileSystems[0].filesystem, 'btrfs');
+    assert.deepEqual(j.errors, []);
+    // --exact-scan is accepted (btrfs as root needs no scan: the owners are asked)
+    const scanned = JSON.parse(cli(['space', d, '--exact-scan', '--json']).stdout);
+    assert.deepEqual(scanned.total, j.total);
+  });
+
+  test('the table, and a missing path reported on stderr while the rest is accounted', () => {
+    const missing = path.join(d, 'nope');
+    const r = cli(['space', d, missing]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^ *size +allocated +shared +exclusive +shares +path$/m);
+    assert.match(r.stdout, /^total: 3 files, size 1179648 \(1\.1 MiB\)\n {2}allocated .*, unique 655360 \(640 KiB\)\n/m);
+    assert.match(r.stdout, /^ {2}deleting it frees 655360 \(640 KiB\)$/m);
+    assert.match(r.stdout, /note: btrfs: exact: BTRFS_IOC_LOGICAL_INO_V2/);
+    assert.match(r.stderr, /^extent-lens space: .*nope.*\(ENOENT\)/m);
+    const j = JSON.parse(cli(['space', d, missing, '--json']).stdout);
+    assert.deepEqual(
+      j.errors.map((e: { path: string; code: string }) => [e.path, e.code]),
+      [[missing, 'ENOENT']],
+    );
+  });
+});

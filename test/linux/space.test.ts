@@ -1,0 +1,376 @@
+// engine.space on real file systems, against the file systems' own accounting:
+// - btrfs (a subvolume, partial clones by cp --reflink=always and FICLONERANGE through the
+//   engine, a snapshot): per-file allocated/exclusive equal `btrfs filesystem du --raw`, and a
+//   selection's unique equals its `btrfs filesystem du -s --raw` Exclusive + Set shared;
+// - XFS reflink: exclusive <= the space actually freed by deleting the selection <= unique
+//   (statfs after sync), with part of the selection shared with a file outside it;
+// - ext4: nothing shared, exact, and the freed space equals it;
+// - hard links once, symlinks not followed, and per-path errors (EACCES, a FIFO, a symlink
+//   loop, a file vanishing mid-scan, a file being written) that never abort the scan.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine, type SpaceResult } from '../../src/engine';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+
+const MiB = 1024 * 1024;
+
+function randomFile(p: string, bytes: number): void {
+  const buf = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 65536) buf.set(require('node:crypto').randomBytes(Math.min(65536, bytes - i)), i);
+  fs.writeFileSync(p, buf);
+}
+
+/** Overwrite `bytes` at `offset` with new random data (unsharing those blocks). */
+function overwrite(p: string, offset: number, bytes: number): void {
+  const fd = fs.openSync(p, 'r+');
+  fs.writeSync(fd, require('node:crypto').randomBytes(bytes), 0, bytes, offset);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+}
+
+interface DuRow {
+  total: bigint;
+  exclusive: bigint;
+  setShared: bigint | undefined;
+}
+
+/** `btrfs filesystem du --raw [-s] paths...` by file name. */
+function btrfsDu(paths: string[], summarize: boolean): Map<string, DuRow> {
+  const out = execFileSync('btrfs', ['filesystem', 'du', '--raw', ...(summarize ? ['-s'] : []), ...paths], { encoding: 'utf8' });
+  const rows = new Map<string, DuRow>();
+  for (const line of out.split('\n').slice(1)) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (m) rows.set(m[4], { total: BigInt(m[1]), exclusive: BigInt(m[2]), setShared: m[3] === '-' ? undefined : BigInt(m[3]) });
+  }
+  return rows;
+}
+
+function freeBytes(mountPoint: string): bigint {
+  const s = fs.statfsSync(mountPoint, { bigint: true });
+  return s.bfree * s.bsize;
+}
+
+/** Free space once the file system has settled after deletes (XFS frees inodes in the background). */
+async function settledFree(mountPoint: string, syncCmd: string[]): Promise<bigint> {
+  let last = -1n;
+  for (let i = 0; i < 40; i++) {
+    execFileSync(syncCmd[0], syncCmd.slice(1));
+    const now = freeBytes(mountPoint);
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}
+
+const byPath = (r: SpaceResult): Map<string, SpaceResult['files'][number]> => new Map(r.files.map((f) => [f.path, f]));
+
+describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('btrfs');
+  });
+  after(() => t?.cleanup());
+
+  test('per-file exclusive and the selection unique equal btrfs filesystem du (clones, range clones, a snapshot)', async () => {
+    const root = t.mountPoint;
+    const sv = path.join(root, 'sv');
+    execFileSync('btrfs', ['subvolume', 'create', sv]);
+    const d = path.join(sv, 'data');
+    fs.mkdirSync(d);
+    randomFile(path.join(d, 'a'), 2 * MiB);
+    execFileSync('cp', ['--reflink=always', path.join(d, 'a'), path.join(d, 'b')]);
+    overwrite(path.join(d, 'b'), 0, 256 * 1024); // b shares 1.75 MiB with a
+    randomFile(path.join(d, 'c'), 1 * MiB);
+    const engine = createEngine();
+    try {
+      // c's second half is a's bytes 1 MiB..1.5 MiB (FICLONERANGE through the engine)
+      await engine.cloneRange(path.join(d, 'a'), 1n * BigInt(MiB), path.join(d, 'c'), 512n * 1024n, 512n * 1024n);
+      randomFile(path.join(d, 'own'), 300 * 1024);
+      fs.writeFileSync(path.join(d, 'tiny'), 'inline data'); // inline: no data extent
+      fs.mkdirSync(path.join(d, 'sub'));
+      execFileSync('cp', ['--reflink=always', path.join(d, 'own'), path.join(d, 'sub', 'own2')]);
+      execFileSync('sync');
+      execFileSync('btrfs', ['subvolume', 'snapshot', sv, path.join(root, 'snap')]);
+      overwrite(path.join(root, 'snap', 'data', 'a'), 0, 128 * 1024);
+      execFileSync('btrfs', ['filesystem', 'sync', root]);
+
+      const selections = [[sv], [d], [path.join(d, 'sub')], [path.join(root, 'snap')], [d, path.join(root, 'snap', 'data', 'a')]];
+      for (const sel of selections) {
+        const r = await engine.space(sel);
+        assert.deepEqual(r.errors, [], sel.join(' '));
+        const files = byPath(r);
+        // per file: btrfs filesystem du's Total and Exclusive
+        for (const [name, row] of btrfsDu(sel, false)) {
+          const f = files.get(name);
+          if (!f) continue; // folders
+          assert.equal(f.allocated, row.total, `${name}: allocated = btrfs du Total`);
+          assert.equal(f.exclusive, row.exclusive, `${name}: exclusive = btrfs du Exclusive`);
+        }
+        for (const f of r.files) assert.ok(btrfsDu([f.path], false).has(f.path));
+        // the selection: one argument at a time, unique = Exclusive + Set shared
+        if (sel.length === 1) {
+          const row = btrfsDu(sel, true).get(sel[0])!;
+          assert.equal(r.total.exclusive, row.exclusive, `${sel[0]}: exclusive total`);
+          assert.equal(r.total.unique, row.exclusive + (row.setShared ?? 0n), `${sel[0]}: unique = Exclusive + Set shared`);
+          assert.equal(r.total.allocated, row.total, `${sel[0]}: allocated total`);
+        }
+        assert.equal(r.fileSystems.length, 1, 'a subvolume and its snapshot are one file system');
+        assert.equal(r.fileSystems[0].filesystem, 'btrfs');
+        assert.ok(r.total.reclaimable <= r.total.reclaimableMax);
+      }
+
+      // shares-with: a and b share 1.75 MiB; a and c 512 KiB; own and sub/own2 300 KiB (a block-rounded 4 KiB multiple)
+      const r = byPath(await engine.space([d]));
+      const a = r.get(path.join(d, 'a'))!;
+      const share = (x: typeof a, other: string): bigint | undefined => x.sharesWith.find((s) => s.path === other)?.bytes;
+      assert.equal(share(a, path.join(d, 'b')), 1792n * 1024n);
+      assert.equal(share(a, path.join(d, 'c')), 512n * 1024n);
+      assert.equal(share(r.get(path.join(d, 'c'))!, path.join(d, 'a')), 512n * 1024n);
+      assert.equal(share(r.get(path.join(d, 'own'))!, path.join(d, 'sub', 'own2')), 300n * 1024n);
+      assert.equal(share(a, path.join(d, 'own')), undefined);
+      assert.equal(r.get(path.join(d, 'tiny'))!.allocated, 0n);
+      assert.ok(r.get(path.join(d, 'tiny'))!.inline! > 0n);
+      // as root, the owners of every shared extent are known: exact (all of d is also in the snapshot: nothing is freed)
+      const whole = await engine.space([d]);
+      assert.equal(whole.total.reclaimableExact, true);
+      assert.equal(whole.total.reclaimable, 0n);
+      assert.match(whole.fileSystems[0].notes.join(' '), /exact: BTRFS_IOC_LOGICAL_INO_V2/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('exact as root (BTRFS_IOC_LOGICAL_INO_V2): reclaimable equals the space freed; bounds without root', async () => {
+    const d = freshDir(t, 'exact');
+    const out = freshDir(t, 'outside');
+    randomFile(path.join(d, 'x'), 2 * MiB);
+    execFileSync('cp', ['--reflink=always', path.join(d, 'x'), path.join(d, 'y')]); // shared inside only
+    overwrite(path.join(d, 'y'), 0, 256 * 1024);
+    randomFile(path.join(out, 'o'), MiB);
+    execFileSync('cp', ['--reflink=always', path.join(out, 'o'), path.join(d, 'z')]); // shared with outside
+    randomFile(path.join(d, 'w'), 512 * 1024);
+    fs.linkSync(path.join(d, 'w'), path.join(out, 'w-outside')); // a hard link outside: w stays
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    for (const p of [path.dirname(t.mountPoint), t.mountPoint]) fs.chmodSync(p, 0o755);
+    const engine = createEngine();
+    try {
+      process.seteuid!(65534);
+      let bounded: SpaceResult;
+      try {
+        bounded = await engine.space([d]);
+      } finally {
+        process.seteuid!(0);
+      }
+      assert.equal(bounded.total.reclaimableExact, false);
+      assert.match(bounded.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\)/);
+      assert.deepEqual(bounded.errors, []);
+      // y's own 256 KiB (btrfs flags x's whole extent shared; w is kept by its outside link) .. unique without w
+      assert.equal(bounded.total.reclaimable, 256n * 1024n);
+      assert.equal(bounded.total.reclaimableMax, 3n * BigInt(MiB) + 256n * 1024n);
+      const r = await engine.space([d]);
+      assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
+      // x (2 MiB, shared with y only) + y's own 256 KiB; not z (o holds it), not w (linked outside)
+      assert.equal(r.total.reclaimable, 2n * BigInt(MiB) + 256n * 1024n);
+      const before = await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint]);
+      for (const f of r.files) fs.rmSync(f.path);
+      const freed = (await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint])) - before;
+      assert.equal(freed, r.total.reclaimable);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('the worker gives the same answer, with progress in files and bytes', async () => {
+    const d = freshDir(t, 'worker');
+    randomFile(path.join(d, 'x'), MiB);
+    execFileSync('cp', ['--reflink=always', path.join(d, 'x'), path.join(d, 'y')]);
+    const inThread = createEngine();
+    const worker = createEngine({ worker: true });
+    try {
+      const events: { done: bigint; files?: number }[] = [];
+      const a = await inThread.space([d]);
+      const b = await worker.space([d], { onProgress: (p) => events.push(p) });
+      const strip = (r: SpaceResult): unknown => ({ ...r, durationMs: 0 });
+      assert.deepEqual(strip(b), strip(a));
+      assert.equal(a.total.unique, BigInt(MiB));
+      assert.equal(a.total.shared, 2n * BigInt(MiB));
+      assert.ok(events.length >= 1 && events[0].files === 1);
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(worker.space([d], { signal: ac.signal }), { code: 'E_CANCELLED' });
+    } finally {
+      await inThread.dispose();
+      await worker.dispose();
+    }
+  });
+});
+
+describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipReason('ext4') }, () => {
+  let xfs: TestFs;
+  let ext4: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+    ext4 = makeFs('ext4');
+  });
+  after(() => {
+    xfs?.cleanup();
+    ext4?.cleanup();
+  });
+
+  test('XFS: exclusive <= what deleting the selection frees <= unique', async () => {
+    const sel = freshDir(xfs, 'sel');
+    const outside = freshDir(xfs, 'outside');
+    randomFile(path.join(sel, 'a'), 4 * MiB);
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'a'), path.join(sel, 'b')]); // shared inside only
+    overwrite(path.join(sel, 'b'), 0, MiB);
+    randomFile(path.join(sel, 'c'), 2 * MiB);
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'c'), path.join(outside, 'c2')]); // shared with outside
+    randomFile(path.join(sel, 'own'), MiB);
+    execFileSync('sync');
+    const engine = createEngine();
+    let r: SpaceResult;
+    try {
+      r = await engine.space([sel]);
+    } finally {
+      await engine.dispose();
+    }
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.fileSystems[0].filesystem, 'xfs');
+    assert.equal(r.total.allocated, 11n * BigInt(MiB));
+    assert.equal(r.total.exclusive, 3n * BigInt(MiB)); // a's first MiB (b no longer shares it), b's rewritten MiB, own
+    assert.equal(r.total.unique, 8n * BigInt(MiB)); // a (4) + b's own (1) + c (2) + own (1)
+    assert.equal(r.total.reclaimableExact, false);
+    assert.equal(r.total.reclaimable, r.total.exclusive);
+    assert.equal(r.total.reclaimableMax, r.total.unique);
+    // the exact scan maps every other file of the file system (c2 holds c): exact, and equal to what is freed
+    const exact = await createEngine().space([sel], { exactScan: true });
+    assert.equal(exact.total.reclaimableExact, true, exact.fileSystems[0].notes.join(' '));
+    assert.equal(exact.total.reclaimable, 6n * BigInt(MiB));
+    assert.match(exact.fileSystems[0].notes.join(' '), /exact: a scan of the 1 other files of xfs/);
+    const before = await settledFree(xfs.mountPoint, ['sync']);
+    for (const f of r.files) fs.rmSync(f.path);
+    const freed = (await settledFree(xfs.mountPoint, ['sync'])) - before;
+    assert.ok(freed >= r.total.reclaimable, `freed ${freed} >= exclusive ${r.total.reclaimable}`);
+    assert.ok(freed <= r.total.reclaimableMax, `freed ${freed} <= unique ${r.total.reclaimableMax}`);
+    // the truth here: everything but c, which c2 still holds
+    assert.equal(freed, 6n * BigInt(MiB));
+    assert.equal(freed, exact.total.reclaimable);
+  });
+
+  test('ext4: nothing is shared, the answer is exact and equals the space freed', async () => {
+    const d = freshDir(ext4, 'plain');
+    randomFile(path.join(d, 'a'), 3 * MiB);
+    randomFile(path.join(d, 'b'), 100 * 1024);
+    fs.writeFileSync(path.join(d, 'sparse'), '');
+    fs.truncateSync(path.join(d, 'sparse'), 64 * MiB);
+    overwrite(path.join(d, 'sparse'), 32 * MiB, 8192);
+    execFileSync('sync');
+    const engine = createEngine();
+    let r: SpaceResult;
+    try {
+      r = await engine.space([d]);
+    } finally {
+      await engine.dispose();
+    }
+    assert.equal(r.fileSystems[0].filesystem, 'ext4');
+    for (const f of r.files) assert.equal(f.allocated, fs.statSync(f.path, { bigint: true }).blocks * 512n, f.path);
+    assert.equal(r.total.shared, 0n);
+    assert.equal(r.total.reclaimableExact, true);
+    assert.equal(r.total.reclaimable, r.total.allocated);
+    assert.equal(r.total.reclaimableMax, r.total.allocated);
+    assert.equal(r.total.unique, r.total.allocated);
+    assert.equal(r.total.size, BigInt(3 * MiB + 100 * 1024 + 64 * MiB));
+    const before = await settledFree(ext4.mountPoint, ['sync']);
+    for (const f of r.files) fs.rmSync(f.path);
+    const freed = (await settledFree(ext4.mountPoint, ['sync'])) - before;
+    assert.equal(freed, r.total.reclaimable);
+  });
+
+  test('hard links once, symlinks not followed, two file systems apart', async () => {
+    const d = freshDir(xfs, 'links');
+    randomFile(path.join(d, 'f'), 256 * 1024);
+    fs.linkSync(path.join(d, 'f'), path.join(d, 'f-hard'));
+    fs.mkdirSync(path.join(d, 'sub'));
+    fs.linkSync(path.join(d, 'f'), path.join(d, 'sub', 'f-hard2'));
+    fs.symlinkSync('f', path.join(d, 'f-sym'));
+    fs.symlinkSync(ext4.mountPoint, path.join(d, 'to-ext4'));
+    const e = freshDir(ext4, 'other');
+    randomFile(path.join(e, 'g'), 128 * 1024);
+    const engine = createEngine();
+    try {
+      const r = await engine.space([d, e, path.join(d, 'f-sym')]);
+      assert.equal(r.total.files, 2);
+      assert.deepEqual(
+        r.files.map((f) => path.basename(f.path)),
+        ['f', 'g'],
+      );
+      assert.equal(r.hardLinks, 2);
+      assert.equal(r.symlinks, 3); // two inside, one named
+      assert.deepEqual(
+        r.errors.map((x) => [x.path, x.code]),
+        [[path.join(d, 'f-sym'), 'E_NOT_REGULAR']],
+      );
+      assert.equal(r.fileSystems.length, 2);
+      assert.deepEqual(r.fileSystems.map((s) => s.filesystem).sort(), ['ext4', 'xfs']);
+      assert.equal(r.total.allocated, 384n * 1024n);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('errors per path never abort the scan: EACCES, a FIFO, a symlink loop, a vanishing file, a file being written', async () => {
+    const d = freshDir(xfs, 'bad');
+    for (const p of [path.dirname(xfs.mountPoint), xfs.mountPoint, d]) fs.chmodSync(p, 0o755);
+    fs.mkdirSync(path.join(d, 'locked'), { mode: 0o700 });
+    randomFile(path.join(d, 'locked', 'secret'), 4096);
+    execFileSync('mkfifo', [path.join(d, 'fifo')]);
+    let prev = 'l0';
+    fs.symlinkSync('l9', path.join(d, 'l0'));
+    for (let i = 1; i < 10; i++) {
+      fs.symlinkSync(prev, path.join(d, `l${i}`));
+      prev = `l${i}`;
+    }
+    randomFile(path.join(d, 'a-first'), 4096);
+    randomFile(path.join(d, 'z-vanishes'), 4096);
+    fs.writeFileSync(path.join(d, 'w-growing'), '');
+    for (const n of fs.readdirSync(d)) fs.lchownSync(path.join(d, n), 65534, 65534);
+    fs.chownSync(path.join(d, 'locked'), 0, 0);
+    fs.chownSync(d, 65534, 65534);
+    const writer = spawn('sh', ['-c', `while :; do head -c 4096 /dev/urandom >> '${path.join(d, 'w-growing')}'; done`], {
+      stdio: 'ignore',
+    });
+    const engine = createEngine();
+    let r: SpaceResult;
+    process.setegid!(65534);
+    process.seteuid!(65534);
+    try {
+      let removed = false;
+      r = await engine.space([d, path.join(d, 'l3', 'x')], {
+        onProgress: () => {
+          if (removed) return;
+          removed = true;
+          fs.rmSync(path.join(d, 'z-vanishes'));
+        },
+      });
+    } finally {
+      process.seteuid!(0);
+      process.setegid!(0);
+      writer.kill();
+      await engine.dispose();
+    }
+    const codes = new Map(r.errors.filter((x) => x.code !== 'E_CHANGED').map((x) => [path.relative(d, x.path), x.code]));
+    assert.equal(codes.get('locked'), 'EACCES');
+    assert.equal(codes.get('fifo'), 'E_NOT_REGULAR');
+    assert.equal(codes.get('z-vanishes'), 'ENOENT');
+    assert.equal(codes.get(path.join('l3', 'x')), 'ELOOP');
+    assert.equal(codes.size, 4, JSON.stringify(r.errors));
+    assert.equal(r.symlinks, 10);
+    const names = r.files.map((f) => path.basename(f.path));
+    assert.ok(names.includes('a-first') && names.includes('w-growing'), names.join(','));
+  });
+});

@@ -1,0 +1,223 @@
+// engine.space's arithmetic over maps a real file system cannot be made to give on demand: a
+// stand-in backend (the engine's test seam) answers with fixed maps for real (empty, sized)
+// files in a temporary folder. Covers the sweep (union, pairwise overlaps), the exact answer
+// from reference counts (ReFS), bounds without them, SEEK-only maps and inline extents.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ExtendedBackend } from '../../src/engine/backend-ext';
+import { createEngine, EXTENT_FLAG, type PackedExtentMap } from '../../src/engine';
+import { bytesNotCovered, mergeRanges } from '../../src/engine/space-scan';
+
+type Row = [offset: number, length: number, physical: number, flags: number, refcount?: number];
+
+const S = EXTENT_FLAG.SHARED;
+
+function fakeBackend(maps: Record<string, { size: number; rows: Row[]; source?: 'fiemap' | 'seek' }>): ExtendedBackend {
+  const unsupported = (): never => {
+    throw new Error('not in this test');
+  };
+  return {
+    name: 'fake',
+    allocatedRanges: unsupported,
+    extentMap: unsupported,
+    volume: unsupported,
+    cloneFile: unsupported,
+    cloneRange: unsupported,
+    copyFile: unsupported,
+    punchHole: unsupported,
+    setSparse: unsupported,
+    fsInfo: async () => ({ filesystem: 'refs', blockSize: 4096 }),
+    async extentMapPacked(p): Promise<PackedExtentMap> {
+      const m = maps[path.basename(p)];
+      const n = m.rows.length;
+      const refs = m.rows.some((r) => r[4] !== undefined);
+      return {
+        path: p,
+        size: BigInt(m.size),
+        blockSize: 4096,
+        window: { offset: 0n, length: BigInt(m.size) },
+        source: m.source ?? 'fiemap',
+        calls: 1,
+        durationMs: 0,
+        packed: {
+          count: n,
+          offset: BigInt64Array.from(m.rows.map((r) => BigInt(r[0]))),
+          length: BigInt64Array.from(m.rows.map((r) => BigInt(r[1]))),
+          physical: BigInt64Array.from(m.rows.map((r) => BigInt(r[2]))),
+          flags: Uint32Array.from(m.rows.map((r) => r[3])),
+          ...(refs ? { refcounts: Uint32Array.from(m.rows.map((r) => r[4] ?? 0)) } : {}),
+        },
+      };
+    },
+  };
+}
+
+describe('space arithmetic (stand-in backend)', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-unit-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function files(spec: Record<string, { size: number }>, sub: string): string {
+    const d = path.join(dir, sub);
+    fs.mkdirSync(d);
+    for (const [name, { size }] of Object.entries(spec)) {
+      fs.writeFileSync(path.join(d, name), '');
+      fs.truncateSync(path.join(d, name), size);
+    }
+    return d;
+  }
+
+  test('reference counts make it exact: a range all of whose references are selected is freed', async () => {
+    const maps = {
+      a: {
+        size: 300,
+        rows: [
+          [0, 100, 0, S, 2],
+          [100, 100, 1000, S, 2],
+          [200, 50, 5000, 0, 1],
+        ] as Row[],
+      },
+      b: { size: 100, rows: [[0, 100, 0, S, 2]] as Row[] },
+    };
+    const d = files(maps, 'refs');
+    const r = await createEngine({ backend: fakeBackend(maps) }).space([d]);
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.total.allocated, 350n);
+    assert.equal(r.total.shared, 300n);
+    assert.equal(r.total.exclusive, 50n);
+    assert.equal(r.total.unique, 250n);
+    assert.equal(r.total.reclaimableExact, true);
+    assert.equal(r.total.reclaimable, 150n); // a's own 50 + the range a and b hold together
+    assert.equal(r.total.reclaimableMax, 150n);
+    assert.deepEqual(r.files[0].sharesWith, [{ path: path.join(d, 'b'), bytes: 100n }]);
+  });
+
+  test('without reference counts: bounds, exclusive to unique, and the reason', async () => {
+    const maps = {
+      a: {
+        size: 300,
+        rows: [
+          [0, 100, 0, S],
+          [100, 100, 1000, S],
+          [200, 50, 5000, 0],
+        ] as Row[],
+      },
+      b: { size: 100, rows: [[0, 100, 0, S]] as Row[] },
+    };
+    const d = files(maps, 'flags');
+    const r = await createEngine({ backend: fakeBackend(maps) }).space([d]);
+    assert.equal(r.total.reclaimableExact, false);
+    assert.equal(r.total.reclaimable, 50n);
+    assert.equal(r.total.reclaimableMax, 250n);
+    assert.match(r.fileSystems[0].notes.join(' '), /^bounds: between 50 .* and 250 /);
+  });
+
+  test('the sweep: overlapping ranges of three files, union and every pair', async () => {
+    const maps = {
+      a: { size: 100, rows: [[0, 100, 0, S]] as Row[] },
+      b: { size: 100, rows: [[0, 100, 50, S]] as Row[] },
+      c: {
+        size: 10,
+        rows: [
+          [0, 5, 75, S],
+          [5, 5, 75, S], // the same physical stretch twice in one file: counted once
+        ] as Row[],
+      },
+    };
+    const d = files(maps, 'sweep');
+    const r = await createEngine({ backend: fakeBackend(maps) }).space([d]);
+    assert.equal(r.total.unique, 150n);
+    const sw = Object.fromEntries(r.files.map((f) => [path.basename(f.path), f.sharesWith.map((s) => [path.basename(s.path), s.bytes])]));
+    assert.deepEqual(sw, {
+      a: [
+        ['b', 50n],
+        ['c', 5n],
+      ],
+      b: [
+        ['a', 50n],
+        ['c', 5n],
+      ],
+      c: [
+        ['a', 5n],
+        ['b', 5n],
+      ],
+    });
+  });
+
+  test('overlapping paths (a folder and a file in it) count each file once', async () => {
+    const maps = { a: { size: 100, rows: [[0, 100, 0, 0]] as Row[] }, b: { size: 100, rows: [[0, 100, 500, 0]] as Row[] } };
+    const d = files(maps, 'overlap');
+    const r = await createEngine({ backend: fakeBackend(maps) }).space([d, path.join(d, 'a'), d]);
+    assert.equal(r.total.files, 2);
+    assert.equal(r.total.allocated, 200n);
+    assert.equal(r.hardLinks, 0);
+    assert.equal(r.total.reclaimable, 200n);
+  });
+
+  test('SEEK-only maps: allocated counted, sharing unknown, not exact; inline extents left out', async () => {
+    const maps = {
+      s: { size: 8192, rows: [[0, 4096, -1, 0]] as Row[], source: 'seek' as const },
+      i: { size: 10, rows: [[0, 4096, -1, EXTENT_FLAG.INLINE | EXTENT_FLAG.LAST]] as Row[] },
+    };
+    const d = files(maps, 'seek');
+    const r = await createEngine({ backend: fakeBackend(maps) }).space([d]);
+    const [i, s] = r.files;
+    assert.equal(s.sharingUnknown, true);
+    assert.equal(s.allocated, 4096n);
+    assert.equal(i.allocated, 0n);
+    assert.equal(i.inline, 4096n);
+    assert.equal(r.total.unique, 4096n);
+    assert.equal(r.total.reclaimableExact, false);
+    assert.match(r.fileSystems[0].notes.join(' '), /sharing is unknown/);
+  });
+});
+
+test('exact scan arithmetic: merged ranges and the bytes no outside range covers', () => {
+  const r = (pairs: [number, number][]): { start: bigint[]; end: bigint[] } =>
+    mergeRanges(
+      pairs.map((p) => BigInt(p[0])),
+      pairs.map((p) => BigInt(p[1])),
+    );
+  assert.deepEqual(
+    r([
+      [10, 20],
+      [0, 5],
+      [5, 8],
+      [15, 30],
+    ]),
+    { start: [0n, 10n], end: [8n, 30n] },
+  );
+  assert.equal(bytesNotCovered(r([[0, 100]]), r([])), 100n);
+  assert.equal(
+    bytesNotCovered(
+      r([[0, 100]]),
+      r([
+        [10, 20],
+        [30, 40],
+        [90, 200],
+      ]),
+    ),
+    70n,
+  );
+  assert.equal(
+    bytesNotCovered(
+      r([
+        [0, 10],
+        [20, 30],
+        [40, 50],
+      ]),
+      r([
+        [5, 25],
+        [45, 46],
+      ]),
+    ),
+    19n,
+  );
+  assert.equal(bytesNotCovered(r([[0, 10]]), r([[0, 10]])), 0n);
+});
