@@ -6,6 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { fromOsBytes, osPath } from './os-path';
 
 /** statfs f_type of btrfs (linux/magic.h BTRFS_SUPER_MAGIC). */
 const BTRFS_SUPER_MAGIC = 0x9123683en;
@@ -59,9 +60,9 @@ function mountOf(real: string, mounts: Mount[]): Mount | undefined {
 export function fileSystemKey(p: string, dev: bigint): string {
   if (process.platform !== 'linux') return `dev:${dev}`;
   try {
-    const st = fs.statfsSync(p, { bigint: true });
+    const st = fs.statfsSync(osPath(p), { bigint: true });
     if (BigInt.asUintN(32, st.type) !== BTRFS_SUPER_MAGIC) return `dev:${dev}`;
-    const real = fs.realpathSync(nodePath.dirname(nodePath.resolve(p)));
+    const real = fromOsBytes(fs.realpathSync.native(osPath(nodePath.dirname(nodePath.resolve(p))), { encoding: 'buffer' }));
     const m = mountOf(real, readMounts());
     if (m && m.fsType === 'btrfs' && m.source.startsWith('/')) return `btrfs:${m.source}`;
   } catch {

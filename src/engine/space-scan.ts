@@ -10,6 +10,7 @@ import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import { isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
+import { fromOsBytes, osPath } from './os-path';
 
 export interface OutsideScan {
   /** Shared physical ranges referenced by files outside the selection, merged, in order. */
@@ -100,7 +101,7 @@ export async function scanOutside(
     await ctx.maybeYield();
     let st: fs.BigIntStats;
     try {
-      st = fs.lstatSync(p, { bigint: true });
+      st = fs.lstatSync(osPath(p), { bigint: true });
     } catch {
       unreadable++;
       continue;
@@ -109,7 +110,7 @@ export async function scanOutside(
     if (st.isDirectory()) {
       let names: string[];
       try {
-        names = fs.readdirSync(p);
+        names = fs.readdirSync(osPath(p), { encoding: 'buffer' }).map(fromOsBytes);
       } catch {
         unreadable++;
         continue;

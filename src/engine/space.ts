@@ -19,6 +19,7 @@ import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceResult, SpaceTotals } from './space-types';
+import { fromOsBytes, osPath } from './os-path';
 
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
@@ -230,7 +231,7 @@ export async function spaceOf(
     }
     let st: fs.BigIntStats;
     try {
-      st = fs.lstatSync(p, { bigint: true });
+      st = fs.lstatSync(osPath(p), { bigint: true });
     } catch (e) {
       errors.push(errorOf(p, e));
       return;
@@ -256,7 +257,7 @@ export async function spaceOf(
     }
     let names: string[];
     try {
-      names = fs.readdirSync(p);
+      names = fs.readdirSync(osPath(p), { encoding: 'buffer' }).map(fromOsBytes);
     } catch (e) {
       errors.push(errorOf(p, e));
       return;
@@ -299,7 +300,7 @@ export async function spaceOf(
       for (let i = 0; i < files.length; i++) {
         const f = files[i];
         if (groups[f.fileSystem] !== g || keptFiles.has(i)) continue;
-        const dev = fs.lstatSync(f.path, { bigint: true }).dev;
+        const dev = fs.lstatSync(osPath(f.path), { bigint: true }).dev;
         let root = rootByDev.get(dev);
         if (root === undefined) rootByDev.set(dev, (root = q.rootOf(f.path)));
         selected.add(`${root}:${fileIno[i]}`);

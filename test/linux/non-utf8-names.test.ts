@@ -51,6 +51,23 @@ describe('non-UTF-8 file names reach the file (xfs)', { skip: skipReason('xfs') 
     xfs?.cleanup();
   });
 
+  test('space: a folder walk lists, maps and names every file by its bytes', async () => {
+    const d = freshDir(xfs, 'space-walk');
+    const sub = bytesPath(d, Buffer.from('dir\xfe', 'latin1'));
+    fs.mkdirSync(sub);
+    for (const n of BAD) fs.writeFileSync(bytesPath(sub, n), pattern(8192));
+    for (const e of [engine, worker]) {
+      const r = await e.space([d]);
+      assert.deepEqual(r.errors, [], 'no file is missed');
+      assert.deepEqual(
+        r.files.map((f) => f.path).sort(),
+        BAD.map((n) => enginePath(bytesPath(sub, n))).sort(),
+        'every name carried with its bytes',
+      );
+      for (const f of r.files) assert.equal(f.allocated, 8192n);
+    }
+  });
+
   test('the mapping: bytes -> string -> the same bytes; a bad byte is U+DC00 + byte', () => {
     for (const n of BAD) assert.deepEqual(osPathBytes(fromOsBytes(n)), n);
     assert.equal(fromOsBytes(BAD[0]), 'bad\udcff.bin');

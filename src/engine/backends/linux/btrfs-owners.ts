@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import type { ExtentOwner, ExtentOwnerQuery } from '../../backend-ext';
 import { errnoError, nodeFsError } from '../../errno';
 import type { Libc } from './libc';
+import { osPath } from '../../os-path';
 
 /** _IOWR(0x94, 59, struct btrfs_ioctl_logical_ino_args) */
 export const BTRFS_IOC_LOGICAL_INO_V2 = 0xc038943b;
@@ -25,7 +26,7 @@ const MAX_CONTAINER = 16 * 1024 * 1024;
 /** True when `p` lives on btrfs (statfs f_type BTRFS_SUPER_MAGIC); false when unsure. */
 export function isBtrfs(p: string): boolean {
   try {
-    return BigInt.asUintN(32, fs.statfsSync(p, { bigint: true }).type) === 0x9123683en;
+    return BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) === 0x9123683en;
   } catch {
     return false;
   }
@@ -35,7 +36,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   if (!libc.nativeBuffer) throw new Error('btrfs owner queries need native buffers');
   let fd: number;
   try {
-    fd = fs.openSync(anyPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(osPath(anyPath), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     throw nodeFsError('space', e, [anyPath]);
   }
@@ -75,7 +76,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   const rootOf = (p: string): bigint => {
     let f: number;
     try {
-      f = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      f = fs.openSync(osPath(p), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
       throw nodeFsError('space', e, [p]);
     }
