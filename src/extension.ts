@@ -19,6 +19,7 @@ import { registerDigHoles } from './commands/dig-holes';
 import { registerSetSparse } from './commands/set-sparse';
 import { registerClearSparse } from './commands/clear-sparse';
 import { registerShowVolume } from './commands/show-volume';
+import { registerAnalyzeSpace } from './commands/analyze-space';
 import { InspectorEditorProvider } from './views/inspector-editor';
 
 /** What activate() returns: read-only views of the state, for the in-VS-Code test suite. */
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): ExtentLensApi {
     registerSetSparse(s),
     registerClearSparse(s),
     registerShowVolume(s),
+    registerAnalyzeSpace(s),
     InspectorEditorProvider.register(s),
     // Deleted or renamed files leave the clone selection.
     vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((u) => s.selection.remove(u.fsPath))),

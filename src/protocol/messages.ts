@@ -117,7 +117,58 @@ export type HostMessage =
    * (e.g. Block Clone Here of several files), in order, when there are several; `data` is then
    * items[0].
    */
-  | { type: 'cloneResults'; data: CloneResultsData; items?: CloneResultsData[] };
+  | { type: 'cloneResults'; data: CloneResultsData; items?: CloneResultsData[] }
+  /** The Space view: the scan so far (files and allocated bytes mapped), while it runs. */
+  | { type: 'spaceProgress'; files: number; bytes: U64String; message: string; exactScan: boolean }
+  /** The Space view: the whole result of one analysis (see SpaceData). */
+  | { type: 'space'; data: SpaceData };
+
+// ---- the Space view (engine.space, issue 13) ------------------------------------------------
+// Byte counts are decimal strings. Files name each other by index into `files` (sharesWith),
+// and the webview names a file to the host only by that index, so it cannot make the host act
+// on a path outside the analysis.
+
+export interface SpaceWireTotals {
+  files: number;
+  size: U64String;
+  allocated: U64String;
+  shared: U64String;
+  exclusive: U64String;
+  unique: U64String;
+  reclaimable: U64String;
+  reclaimableExact: boolean;
+  reclaimableMax: U64String;
+}
+
+export interface SpaceWireFile {
+  path: string;
+  size: U64String;
+  allocated: U64String;
+  shared: U64String;
+  exclusive: U64String;
+  fileSystem: number;
+  sharingUnknown?: boolean;
+  /** [index into SpaceData.files, physical bytes in common], most bytes first. */
+  sharesWith: Array<[number, U64String]>;
+}
+
+export interface SpaceData {
+  /** The paths analysed, as given. */
+  roots: string[];
+  /** The folder every file lies under (the treemap's root), and the path separator. */
+  base: string;
+  sep: '/' | '\\';
+  /** The analysis mapped every other file of the file system (Exact scan). */
+  exactScan: boolean;
+  files: SpaceWireFile[];
+  total: SpaceWireTotals;
+  fileSystems: Array<SpaceWireTotals & { filesystem: string; notes: string[] }>;
+  errors: Array<{ path: string; code: string; message: string }>;
+  notes: string[];
+  symlinks: number;
+  hardLinks: number;
+  durationMs: number;
+}
 
 export interface CloneSide {
   path: string;
@@ -165,7 +216,17 @@ export type WebviewMessage =
   /** `requestId` (optional): the host answers with `copied` (did the clipboard write work). */
   | { type: 'copyText'; text: string; requestId?: number }
   /** `item`: which file of a multi-file result (CloneResults `items` index; default 0). */
-  | { type: 'compareWithCopy'; item?: number };
+  | { type: 'compareWithCopy'; item?: number }
+  /** Space view: analyse again (exactScan: map every other file of the file system). */
+  | { type: 'spaceScan'; exactScan: boolean }
+  /** Space view: stop the running analysis. */
+  | { type: 'spaceCancel' }
+  /** Space view: open the inspector on, or reveal in the explorer, files[index]. */
+  | { type: 'spaceOpen'; index: number }
+  | { type: 'spaceReveal'; index: number };
+
+/** Most files one Space view message names (an index into SpaceData.files is below this). */
+export const MAX_SPACE_FILES = 50_000_000;
 
 export const U64_RE = /^(0|[1-9][0-9]{0,19})$/;
 export const U64_MAX = (1n << 64n) - 1n;
@@ -230,6 +291,13 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       return undefined;
     case 'export':
       return o.format === 'json' || o.format === 'csv' ? { type: 'export', format: o.format } : undefined;
+    case 'spaceScan':
+      return typeof o.exactScan === 'boolean' ? { type: 'spaceScan', exactScan: o.exactScan } : undefined;
+    case 'spaceCancel':
+      return { type: 'spaceCancel' };
+    case 'spaceOpen':
+    case 'spaceReveal':
+      return isInt(o.index, 0, MAX_SPACE_FILES - 1) ? { type: o.type, index: o.index } : undefined;
     case 'copyText':
       if (typeof o.text !== 'string' || o.text.length > MAX_COPY_TEXT) return undefined;
       if (o.requestId === undefined) return { type: 'copyText', text: o.text };
@@ -338,6 +406,52 @@ export function isCloneResultsData(v: unknown): v is CloneResultsData {
   return true;
 }
 
+function isSpaceTotals(v: unknown): v is SpaceWireTotals {
+  return (
+    isObj(v) &&
+    isInt(v.files, 0, MAX_SPACE_FILES) &&
+    isU64String(v.size) &&
+    isU64String(v.allocated) &&
+    isU64String(v.shared) &&
+    isU64String(v.exclusive) &&
+    isU64String(v.unique) &&
+    isU64String(v.reclaimable) &&
+    typeof v.reclaimableExact === 'boolean' &&
+    isU64String(v.reclaimableMax)
+  );
+}
+
+/** A Space view result: every field typed, every sharesWith index inside `files`. */
+export function isSpaceData(v: unknown): v is SpaceData {
+  if (!isObj(v)) return false;
+  if (!Array.isArray(v.roots) || v.roots.length > 100_000 || !v.roots.every((r) => isStr(r, 8192))) return false;
+  if (!isStr(v.base, 8192) || (v.sep !== '/' && v.sep !== '\\') || typeof v.exactScan !== 'boolean') return false;
+  if (!isSpaceTotals(v.total) || !Array.isArray(v.fileSystems) || v.fileSystems.length > 4096) return false;
+  const nfs = v.fileSystems.length;
+  const isFs = (f: unknown): boolean => isSpaceTotals(f) && isObj(f) && isStr(f.filesystem, 256) && isStrArr(f.notes, 1000);
+  if (!v.fileSystems.every(isFs)) return false;
+  if (!Array.isArray(v.files) || v.files.length > MAX_SPACE_FILES) return false;
+  const n = v.files.length;
+  for (const f of v.files as unknown[]) {
+    if (!isObj(f) || !isStr(f.path, 8192) || !isU64String(f.size) || !isU64String(f.allocated)) return false;
+    if (!isU64String(f.shared) || !isU64String(f.exclusive) || !isInt(f.fileSystem, 0, Math.max(0, nfs - 1))) return false;
+    if (f.sharingUnknown !== undefined && typeof f.sharingUnknown !== 'boolean') return false;
+    if (!Array.isArray(f.sharesWith)) return false;
+    for (const p of f.sharesWith as unknown[]) {
+      if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0], 0, n - 1) || !isU64String(p[1])) return false;
+    }
+  }
+  if (!Array.isArray(v.errors) || v.errors.length > MAX_SPACE_FILES) return false;
+  if (!v.errors.every((e) => isObj(e) && isStr(e.path, 8192) && isStr(e.code, 128) && isStr(e.message, 8192))) return false;
+  if (!isStrArr(v.notes, 1000)) return false;
+  return (
+    isInt(v.symlinks, 0, Number.MAX_SAFE_INTEGER) &&
+    isInt(v.hardLinks, 0, Number.MAX_SAFE_INTEGER) &&
+    isNum(v.durationMs) &&
+    v.durationMs >= 0
+  );
+}
+
 /** Validate one message from the host (webview side). Unknown or malformed: undefined. */
 export function parseHostMessage(m: unknown): HostMessage | undefined {
   if (!isObj(m)) return undefined;
@@ -378,6 +492,15 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
       return Array.isArray(m.items) && m.items.length >= 1 && m.items.length <= MAX_RESULT_ITEMS && m.items.every(isCloneResultsData)
         ? (m as HostMessage)
         : undefined;
+    case 'spaceProgress':
+      return isInt(m.files, 0, Number.MAX_SAFE_INTEGER) &&
+        isU64String(m.bytes) &&
+        isStr(m.message, 4096) &&
+        typeof m.exactScan === 'boolean'
+        ? (m as HostMessage)
+        : undefined;
+    case 'space':
+      return isSpaceData(m.data) ? (m as HostMessage) : undefined;
     default:
       return undefined;
   }

@@ -200,3 +200,73 @@ test('classOf: the most specific class wins', () => {
   assert.equal(classOf(['inline', 'not-aligned']), 'inline');
   assert.equal(classOf(['encoded']), 'encoded');
 });
+
+// ---- the Space view (issue 13) ----------------------------------------------------------------
+
+const spaceTotals = {
+  files: 2,
+  size: '12288',
+  allocated: '12288',
+  shared: '8192',
+  exclusive: '4096',
+  unique: '8192',
+  reclaimable: '4096',
+  reclaimableExact: false,
+  reclaimableMax: '8192',
+};
+const spaceData = () => ({
+  roots: ['/m/d'],
+  base: '/m/d',
+  sep: '/',
+  exactScan: false,
+  files: [
+    { path: '/m/d/a', size: '8192', allocated: '8192', shared: '4096', exclusive: '4096', fileSystem: 0, sharesWith: [[1, '4096']] },
+    { path: '/m/d/b', size: '4096', allocated: '4096', shared: '4096', exclusive: '0', fileSystem: 0, sharesWith: [[0, '4096']] },
+  ],
+  total: spaceTotals,
+  fileSystems: [{ ...spaceTotals, filesystem: 'xfs', notes: ['a bound'] }],
+  errors: [{ path: '/m/d/x', code: 'EACCES', message: 'permission denied' }],
+  notes: [],
+  symlinks: 0,
+  hardLinks: 0,
+  durationMs: 1.5,
+});
+
+test('space view: webview messages name files by index only', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'spaceScan', exactScan: true }), { type: 'spaceScan', exactScan: true });
+  assert.deepEqual(parseWebviewMessage({ type: 'spaceCancel', extra: 1 }), { type: 'spaceCancel' });
+  assert.deepEqual(parseWebviewMessage({ type: 'spaceOpen', index: 3 }), { type: 'spaceOpen', index: 3 });
+  assert.deepEqual(parseWebviewMessage({ type: 'spaceReveal', index: 0, path: '/etc/shadow' }), { type: 'spaceReveal', index: 0 });
+  for (const bad of [
+    { type: 'spaceScan' },
+    { type: 'spaceScan', exactScan: 'yes' },
+    { type: 'spaceOpen' },
+    { type: 'spaceOpen', index: -1 },
+    { type: 'spaceOpen', index: 1.5 },
+    { type: 'spaceOpen', index: '2' },
+    { type: 'spaceOpen', path: '/etc/passwd' },
+    { type: 'spaceReveal', index: Number.MAX_SAFE_INTEGER },
+  ]) {
+    assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+test('space view: host messages are validated on the webview side', () => {
+  assert.ok(parseHostMessage({ type: 'space', data: spaceData() }));
+  assert.ok(parseHostMessage({ type: 'spaceProgress', files: 10, bytes: '40960', message: 'x', exactScan: false }));
+  assert.equal(parseHostMessage({ type: 'spaceProgress', files: -1, bytes: '0', message: '', exactScan: false }), undefined);
+  assert.equal(parseHostMessage({ type: 'spaceProgress', files: 1, bytes: 12, message: '', exactScan: false }), undefined);
+  const broken: Array<(d: ReturnType<typeof spaceData>) => unknown> = [
+    (d) => ((d.files[0].sharesWith[0][0] = 2), d), // index outside files
+    (d) => ((d.files[0].sharesWith[0][1] = 4096 as unknown as string), d),
+    (d) => ((d.files[0].size = '-1'), d),
+    (d) => ((d.files[1].fileSystem = 1), d), // no such file system
+    (d) => ((d.total.reclaimableExact = 'no' as unknown as boolean), d),
+    (d) => ((d.sep = ':'), d),
+    (d) => ((d.fileSystems[0].notes = [1 as unknown as string]), d),
+    (d) => ((d.errors = [{ path: '/x' } as never]), d),
+    (d) => ((d.durationMs = -1), d),
+    (d) => ((d.roots = 'x' as unknown as string[]), d),
+  ];
+  for (const f of broken) assert.equal(parseHostMessage({ type: 'space', data: f(spaceData()) }), undefined, f.toString());
+});

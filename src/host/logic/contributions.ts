@@ -16,6 +16,7 @@ export const COMMANDS = {
   clearSparse: 'extentLens.clearSparse',
   showVolume: 'extentLens.showVolume',
   clearCloneSelection: 'extentLens.clearCloneSelection',
+  analyzeSpace: 'extentLens.analyzeSpace',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -38,3 +39,4 @@ export const HAS_CLONE_SELECTION = 'extentLens.hasCloneSelection';
 export const INSPECTOR_VIEW_TYPE = 'extentLens.inspector';
 export const INSPECTOR_PANEL_TYPE = 'extentLens.inspectorPanel';
 export const CLONE_RESULTS_PANEL_TYPE = 'extentLens.cloneResults';
+export const SPACE_PANEL_TYPE = 'extentLens.space';

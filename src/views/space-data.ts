@@ -1,0 +1,128 @@
+// The Space view's data: engine.space's SpaceResult as the wire message (decimal strings, files
+// naming each other by index), the folder the treemap starts from, and the JSON/CSV exports.
+// Pure: no `vscode`, no Node APIs.
+
+import type { SpaceResult, SpaceTotals } from '../engine';
+import type { SpaceData, SpaceWireTotals } from '../protocol/messages';
+
+const totals = (t: SpaceTotals): SpaceWireTotals => ({
+  files: t.files,
+  size: t.size.toString(),
+  allocated: t.allocated.toString(),
+  shared: t.shared.toString(),
+  exclusive: t.exclusive.toString(),
+  unique: t.unique.toString(),
+  reclaimable: t.reclaimable.toString(),
+  reclaimableExact: t.reclaimableExact,
+  reclaimableMax: t.reclaimableMax.toString(),
+});
+
+/** The separator the paths use: '\' when a root is a Windows path (C:\..., \\server\...). */
+export function pathSeparator(roots: readonly string[]): '/' | '\\' {
+  return roots.some((r) => /^[A-Za-z]:\\/.test(r) || r.startsWith('\\\\')) ? '\\' : '/';
+}
+
+/**
+ * The deepest folder every file lies under: each root that is a folder of files met, else the
+ * folder holding it, then their common ancestor (by whole names, never a partial name).
+ */
+export function commonBase(roots: readonly string[], files: readonly { path: string }[], sep: '/' | '\\'): string {
+  const trim = (p: string): string => (p.length > 1 && p.endsWith(sep) ? p.slice(0, -1) : p);
+  const dirOf = (p: string): string => {
+    const i = p.lastIndexOf(sep);
+    return i <= 0 ? (i === 0 ? sep : p) : p.slice(0, i);
+  };
+  const folders = roots.map(trim).map((r) => (files.some((f) => f.path.startsWith(r === sep ? r : r + sep)) ? r : dirOf(r)));
+  if (folders.length === 0) return sep;
+  let parts = folders[0].split(sep);
+  for (const f of folders.slice(1)) {
+    const q = f.split(sep);
+    let i = 0;
+    while (i < parts.length && i < q.length && parts[i] === q[i]) i++;
+    parts = parts.slice(0, i);
+  }
+  const base = parts.join(sep);
+  return base === '' ? sep : base;
+}
+
+/** The `space` message's data from the engine's result. */
+export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: boolean): SpaceData {
+  const sep = pathSeparator(roots);
+  const index = new Map<string, number>();
+  r.files.forEach((f, i) => index.set(f.path, i));
+  return {
+    roots: [...roots],
+    base: commonBase(roots, r.files, sep),
+    sep,
+    exactScan,
+    files: r.files.map((f) => ({
+      path: f.path,
+      size: f.size.toString(),
+      allocated: f.allocated.toString(),
+      shared: f.shared.toString(),
+      exclusive: f.exclusive.toString(),
+      fileSystem: f.fileSystem,
+      ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
+      sharesWith: f.sharesWith.flatMap((o): Array<[number, string]> => {
+        const j = index.get(o.path);
+        return j === undefined ? [] : [[j, o.bytes.toString()]];
+      }),
+    })),
+    total: totals(r.total),
+    fileSystems: r.fileSystems.map((s) => ({ ...totals(s), filesystem: s.filesystem, notes: [...s.notes] })),
+    errors: r.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
+    notes: [...r.notes],
+    symlinks: r.symlinks,
+    hardLinks: r.hardLinks,
+    durationMs: r.durationMs,
+  };
+}
+
+/** JSON in the shape of `extent-lens space --json` (sharesWith by path), as chunks. */
+export function* spaceJsonChunks(d: SpaceData): Generator<string> {
+  yield '{"files":[';
+  for (let i = 0; i < d.files.length; i++) {
+    const f = d.files[i];
+    const row = {
+      path: f.path,
+      size: f.size,
+      allocated: f.allocated,
+      shared: f.shared,
+      exclusive: f.exclusive,
+      fileSystem: f.fileSystem,
+      ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
+      sharesWith: f.sharesWith.map(([j, bytes]) => ({ path: d.files[j].path, bytes })),
+    };
+    yield (i > 0 ? ',' : '') + JSON.stringify(row);
+  }
+  const tail = JSON.stringify({
+    total: d.total,
+    fileSystems: d.fileSystems,
+    errors: d.errors,
+    symlinks: d.symlinks,
+    hardLinks: d.hardLinks,
+    notes: d.notes,
+    durationMs: d.durationMs,
+    exactScan: d.exactScan,
+  });
+  yield '],' + tail.slice(1) + '\n';
+}
+
+const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** CSV: path,size,allocated,shared,exclusive,sharesWith (the count), one row per file. */
+export function* spaceCsvChunks(d: SpaceData): Generator<string> {
+  yield 'path,size,allocated,shared,exclusive,sharesWith\n';
+  let chunk = '';
+  for (const f of d.files) {
+    chunk += `${csvField(f.path)},${f.size},${f.allocated},${f.shared},${f.exclusive},${f.sharingUnknown ? '' : f.sharesWith.length}\n`;
+    if (chunk.length > 1 << 20) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+export const spaceExportText = (d: SpaceData, format: 'json' | 'csv'): string =>
+  [...(format === 'json' ? spaceJsonChunks(d) : spaceCsvChunks(d))].join('');

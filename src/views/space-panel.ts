@@ -1,0 +1,214 @@
+// The Space view (issue 13): one panel per analysis of a selection (files and folders). It runs
+// engine.space in the engine's worker with a cancellable progress notification, mirrors the
+// progress (files, bytes) into the view, then sends the whole result. The webview names files
+// only by their index in the result, so it can open, reveal or export only what was analysed.
+// Nothing is kept after the panel closes (the scan is cancelled, the result dropped).
+
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import type { Progress } from '../engine';
+import { parseWebviewMessage, type HostMessage, type SpaceData } from '../protocol/messages';
+import type { Services } from '../host/services';
+import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
+import { errorFacts, errorLogLine } from '../host/logic/errors';
+import { showFailure, withCancellableProgress } from '../host/ui';
+import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
+import { spaceCsvChunks, spaceData, spaceJsonChunks } from './space-data';
+
+const t = vscode.l10n.t;
+
+/** Least time between two progress messages to the view. */
+const PROGRESS_MS = 100;
+
+export class SpacePanel implements vscode.Disposable {
+  /** Open Space views (for the test API). */
+  static readonly open = new Set<SpacePanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private data: SpaceData | undefined;
+  private lastProgress: HostMessage | undefined;
+  private lastError: HostMessage | undefined;
+  private running: AbortController | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly s: Services,
+    readonly paths: readonly string[],
+  ) {
+    setWebviewHtml(panel.webview, s.context.extensionUri, 'space', t('Space Usage'));
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    SpacePanel.open.add(this);
+  }
+
+  /** Open a new Space view on `paths` and start the analysis; resolves when it ends. */
+  static async analyze(s: Services, paths: readonly string[]): Promise<SpaceData | undefined> {
+    const title = paths.length === 1 ? t('Space: {0}', baseName(paths[0])) : t('Space: {0} items', paths.length);
+    const panel = vscode.window.createWebviewPanel(
+      SPACE_PANEL_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Active },
+      { ...webviewOptions(s.context.extensionUri), retainContextWhenHidden: false },
+    );
+    const view = new SpacePanel(panel, s, paths);
+    return view.scan(false);
+  }
+
+  /** The result shown, if the analysis finished (test API). */
+  result(): SpaceData | undefined {
+    return this.data;
+  }
+
+  private post(m: HostMessage): void {
+    if (!this.disposed) void this.panel.webview.postMessage(m);
+  }
+
+  /** Run (or re-run, e.g. with exactScan) the analysis; a running one is cancelled first. */
+  async scan(exactScan: boolean): Promise<SpaceData | undefined> {
+    this.running?.abort();
+    const own = new AbortController();
+    this.running = own;
+    this.lastError = undefined;
+    const paths = [...this.paths];
+    const what = paths.length === 1 ? paths[0] : t('{0} items', paths.length);
+    this.s.log.info(`space${exactScan ? ' (exact scan)' : ''}: ${paths.join(', ')}`);
+    let lastPost = 0;
+    const progress = (p: Progress): void => {
+      const m: HostMessage = { type: 'spaceProgress', files: p.files ?? 0, bytes: p.done.toString(), message: p.message ?? '', exactScan };
+      this.lastProgress = m;
+      const now = performance.now();
+      if (now - lastPost >= PROGRESS_MS) {
+        lastPost = now;
+        this.post(m);
+      }
+    };
+    this.lastProgress = { type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan };
+    this.post(this.lastProgress);
+    try {
+      const engine = await this.s.engine();
+      const title = exactScan ? t('Exact scan for {0}…', what) : t('Analyzing space usage of {0}…', what);
+      const r = await withCancellableProgress(title, (signal, onProgress) =>
+        engine.space(paths, {
+          signal: AbortSignal.any([signal, own.signal]),
+          exactScan,
+          onProgress: (p) => {
+            onProgress(p);
+            progress(p);
+          },
+        }),
+      );
+      if (this.running !== own || this.disposed) return undefined;
+      const d = spaceData(r, paths, exactScan);
+      this.data = d;
+      this.lastProgress = undefined;
+      this.s.log.info(
+        `space: ${r.files.length} files, allocated ${r.total.allocated}, unique ${r.total.unique}, reclaimable ` +
+          (r.total.reclaimableExact ? `${r.total.reclaimable} (exact)` : `${r.total.reclaimable}..${r.total.reclaimableMax}`) +
+          `, ${r.errors.length} errors, ${r.durationMs.toFixed(0)} ms`,
+      );
+      this.post({ type: 'space', data: d });
+      return d;
+    } catch (e) {
+      if (this.running !== own) return undefined; // replaced by a newer scan
+      this.lastProgress = undefined;
+      const f = errorFacts(e);
+      if (f.cancelled) {
+        this.s.log.info(`space: cancelled (${paths.join(', ')})`);
+        this.lastError = { type: 'error', code: 'E_CANCELLED', message: t('The analysis was cancelled.') };
+      } else {
+        this.s.log.error(errorLogLine('space', e));
+        this.lastError = { type: 'error', code: f.code, message: f.message };
+        if (!this.disposed) showFailure(this.s, t('Analyze Space Usage'), e);
+      }
+      this.post(this.lastError);
+      if (this.data) this.post({ type: 'space', data: this.data });
+      return undefined;
+    } finally {
+      if (this.running === own) this.running = undefined;
+    }
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) {
+      this.s.log.warn(`space view: ignored malformed or unknown webview message ${describeUntrusted(raw)}`);
+      return;
+    }
+    const file = (i: number): string | undefined => {
+      const f = this.data?.files[i]?.path;
+      if (f === undefined) this.s.log.warn(`space view: ignored ${msg.type} for file ${i} (not in the result)`);
+      return f;
+    };
+    switch (msg.type) {
+      case 'ready':
+        if (this.data) this.post({ type: 'space', data: this.data });
+        if (this.lastProgress) this.post(this.lastProgress);
+        if (this.lastError) this.post(this.lastError);
+        return;
+      case 'spaceScan':
+        await this.scan(msg.exactScan);
+        return;
+      case 'spaceCancel':
+        this.running?.abort();
+        return;
+      case 'spaceOpen': {
+        const p = file(msg.index);
+        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, vscode.Uri.file(p));
+        return;
+      }
+      case 'spaceReveal': {
+        const p = file(msg.index);
+        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p));
+        return;
+      }
+      case 'export':
+        return this.export(msg.format);
+      default:
+        this.s.log.warn(`space view: ignored ${msg.type} (not served by this view)`);
+    }
+  }
+
+  private async export(format: 'json' | 'csv'): Promise<void> {
+    const d = this.data;
+    if (!d) return;
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
+    const name = `space.${format}`;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      title: t('Export the space analysis'),
+      filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
+    });
+    if (!target) return;
+    const chunks = format === 'json' ? spaceJsonChunks(d) : spaceCsvChunks(d);
+    try {
+      if (target.scheme !== 'file') {
+        await vscode.workspace.fs.writeFile(target, Buffer.from([...chunks].join(''), 'utf8'));
+      } else {
+        const fh = await fs.promises.open(target.fsPath, 'w');
+        try {
+          for (const c of chunks) await fh.write(c);
+        } finally {
+          await fh.close();
+        }
+      }
+    } catch (e) {
+      showFailure(this.s, t('Export the space analysis'), e);
+      return;
+    }
+    this.s.log.info(`exported the space analysis of ${d.files.length} files as ${format.toUpperCase()} to ${target.fsPath}`);
+    void vscode.window.showInformationMessage(t('Exported {0} files to {1}.', d.files.length, target.fsPath));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.running?.abort();
+    this.data = undefined;
+    SpacePanel.open.delete(this);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;

@@ -1,0 +1,354 @@
+// The Space view: what a selection costs on disk and what deleting it would free (issue 13).
+// While the host's analysis runs: its progress (files, bytes) and Cancel. Then: the totals with
+// "deleting this frees N" (exact) or "between A and B" with the reason and an Exact scan
+// button; a treemap of folders and files (area = allocated; exclusive / shared inside the
+// selection / shared with files outside); a sortable, filterable, virtualised table. Selecting a
+// file marks the files it shares extents with; double-click opens the inspector.
+import '../shared/lit-nonce';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import '../shared/theme.css';
+import './space.css';
+import type { SpaceData } from '../../src/protocol/messages';
+import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { onHostMessage, post } from '../shared/host';
+import { onThemeChange } from '../shared/palette';
+import { el } from '../shared/ui';
+import { l10n } from '../shared/l10n';
+import { buildTree, fileNums, type FileNums } from './model';
+import { Treemap, type TreemapColors } from './treemap';
+import { SpaceTable } from './table';
+
+const app = document.getElementById('app')!;
+app.className = 'space';
+
+const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Space usage') });
+const title = el('h1', { class: 'title' }, l10n.t('Space usage'));
+toolbar.append(title, el('span', { class: 'spacer' }));
+const tb = (icon: string, label: string, id: string): HTMLElement => {
+  const b = el('vscode-toolbar-button', { icon, label, title: label, id });
+  toolbar.appendChild(b);
+  return b;
+};
+const btnInspect = tb('go-to-file', l10n.t('Open in the inspector'), 'btn-inspect');
+const btnReveal = tb('files', l10n.t('Reveal in Explorer'), 'btn-reveal');
+const btnJson = tb('json', l10n.t('Export JSON…'), 'btn-export-json');
+const btnCsv = tb('table', l10n.t('Export CSV…'), 'btn-export-csv');
+
+const progress = el('div', { class: 'progress', role: 'status', hidden: '' });
+const progressText = el('span', { class: 'progress-text' });
+const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
+progress.append(el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }), progressText, btnCancel);
+
+const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
+const bannerCode = el('span', { class: 'banner-code' });
+const bannerText = el('span', { class: 'banner-text' });
+const btnRetry = el('vscode-button', { secondary: '', id: 'btn-retry' }, l10n.t('Analyze again'));
+banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText, btnRetry);
+
+const totalsEl = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });
+const reclaimEl = el('div', { class: 'reclaim' });
+const detailsEl = el('div', { class: 'details' });
+const legendEl = el('ul', { class: 'legend space-legend', 'aria-label': l10n.t('Legend') });
+for (const [cls, label, tip] of [
+  ['exclusive', l10n.t('Exclusive'), l10n.t('Bytes no other file references.')],
+  ['inside', l10n.t('Shared inside the selection'), l10n.t('Shared bytes the files of the selection share with each other.')],
+  ['outside', l10n.t('Shared with files outside'), l10n.t('Shared bytes whose other references are outside the selection.')],
+] as const) {
+  const li = el('li', { title: tip });
+  li.append(el('span', { class: `swatch swatch-${cls}`, 'aria-hidden': 'true' }), document.createTextNode(label));
+  legendEl.appendChild(li);
+}
+const crumbs = el('nav', { class: 'crumbs', 'aria-label': l10n.t('Folder shown') });
+const mapCanvas = el('canvas', {
+  class: 'treemap',
+  role: 'img',
+  tabindex: '0',
+  'aria-label': l10n.t('Treemap of the selection: area is allocated bytes'),
+}) as HTMLCanvasElement;
+const filterBox = el('input', {
+  type: 'search',
+  class: 'filter',
+  placeholder: l10n.t('Filter by path'),
+  'aria-label': l10n.t('Filter by path'),
+}) as HTMLInputElement;
+const filterCount = el('span', { class: 'filter-count', role: 'status' });
+const filterRow = el('div', { class: 'filter-row' });
+filterRow.append(filterBox, filterCount);
+const tableHost = el('div', { class: 'table-host' });
+const results = el('div', { class: 'results', hidden: '' });
+results.append(totalsEl, reclaimEl, detailsEl, legendEl, crumbs, mapCanvas, filterRow, tableHost);
+app.append(toolbar, progress, banner, results);
+
+// ---- state ------------------------------------------------------------------------------------
+
+let data: SpaceData | undefined;
+let nums: FileNums[] = [];
+let map: Treemap | undefined;
+let table: SpaceTable | undefined;
+let selected: number | undefined;
+let scanning = false;
+
+const bytes = (v: bigint): string => `${humanBytes(v)}`;
+const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
+
+function colors(): TreemapColors {
+  const s = getComputedStyle(document.body);
+  const v = (n: string, f: string) => s.getPropertyValue(n).trim() || f;
+  return {
+    exclusive: v('--el-space-exclusive', '#3794ff'),
+    inside: v('--el-space-inside', '#b180d7'),
+    outside: v('--el-space-outside', '#d18616'),
+    unknown: v('--el-space-unknown', '#808080'),
+    folder: v('--el-space-folder', '#80808033'),
+    border: v('--el-track', '#80808059'),
+    background: v('--el-hole', '#1e1e1e'),
+    label: v('--el-foreground', '#cccccc'),
+    selection: v('--el-selection', '#007fd4'),
+    partner: v('--el-space-partner', '#cccccc'),
+  };
+}
+
+function setButtons(): void {
+  const has = selected !== undefined;
+  for (const b of [btnInspect, btnReveal]) b.toggleAttribute('disabled', !has);
+  for (const b of [btnJson, btnCsv]) b.toggleAttribute('disabled', !data);
+}
+
+function fact(k: string, v: bigint, key: string, tip: string): void {
+  const pair = el('div', { class: 'kv', 'data-key': key, title: tip });
+  pair.append(el('dt', {}, k), el('dd', { title: exact(v) }, bytes(v)));
+  totalsEl.appendChild(pair);
+}
+
+function showTotals(d: SpaceData): void {
+  const t = d.total;
+  totalsEl.replaceChildren();
+  const files = el('div', { class: 'kv', 'data-key': 'files' });
+  files.append(el('dt', {}, l10n.t('Files')), el('dd', {}, groupDigits(BigInt(t.files))));
+  totalsEl.appendChild(files);
+  fact(l10n.t('Apparent size'), BigInt(t.size), 'size', l10n.t('The sum of the files\u2019 logical sizes.'));
+  fact(l10n.t('Allocated'), BigInt(t.allocated), 'allocated', l10n.t('Bytes in the files\u2019 extents, counted once per file.'));
+  fact(l10n.t('Shared'), BigInt(t.shared), 'shared', l10n.t('Allocated bytes the file system reports as shared.'));
+  fact(l10n.t('Exclusive'), BigInt(t.exclusive), 'exclusive', l10n.t('Allocated minus shared: bytes only one file uses.'));
+  fact(l10n.t('Unique'), BigInt(t.unique), 'unique', l10n.t('Physical bytes of the selection, bytes shared inside it counted once.'));
+
+  reclaimEl.replaceChildren();
+  const lo = BigInt(t.reclaimable);
+  const hi = BigInt(t.reclaimableMax);
+  const line = el('p', { class: 'reclaim-line', 'data-exact': String(t.reclaimableExact) });
+  if (t.reclaimableExact) {
+    line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
+    line.title = exact(lo);
+  } else {
+    line.textContent = l10n.t('Deleting this frees between {0} and {1}.', bytes(lo), bytes(hi));
+    line.title = `${exact(lo)} – ${exact(hi)}`;
+  }
+  reclaimEl.appendChild(line);
+  if (!t.reclaimableExact) {
+    const why = el('ul', { class: 'reclaim-why' });
+    for (const fs of d.fileSystems)
+      if (!fs.reclaimableExact) for (const n of fs.notes) why.appendChild(el('li', {}, `${fs.filesystem}: ${n}`));
+    if (why.childElementCount) reclaimEl.appendChild(why);
+    if (!d.exactScan) {
+      const b = el(
+        'vscode-button',
+        { id: 'btn-exact-scan', title: l10n.t('Map every other file of the file system to find the exact figure (reads only).') },
+        l10n.t('Exact scan'),
+      );
+      b.addEventListener('click', () => !scanning && post({ type: 'spaceScan', exactScan: true }));
+      reclaimEl.appendChild(b);
+    }
+  }
+  detailsEl.replaceChildren();
+  const bits: string[] = [l10n.t('{0} s', (d.durationMs / 1000).toFixed(2))];
+  if (d.exactScan) bits.push(l10n.t('exact scan'));
+  if (d.symlinks) bits.push(l10n.t('{0} symbolic links not followed', d.symlinks));
+  if (d.hardLinks) bits.push(l10n.t('{0} hard links counted once', d.hardLinks));
+  detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
+  if (d.errors.length) {
+    const det = el('details', { class: 'errors' });
+    det.appendChild(el('summary', {}, l10n.t('{0} paths could not be accounted', d.errors.length)));
+    const ul = el('ul');
+    for (const e of d.errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
+    det.appendChild(ul);
+    detailsEl.appendChild(det);
+  }
+  if (d.files.some((f) => f.sharingUnknown))
+    detailsEl.appendChild(
+      el('p', { class: 'meta' }, l10n.t('Some files have no physical offsets (tmpfs, SMB): their sharing is unknown (grey).')),
+    );
+}
+
+function showCrumbs(): void {
+  crumbs.replaceChildren();
+  if (!map || !data) return;
+  const trail = map.trail();
+  trail.forEach((n, i) => {
+    if (i > 0) crumbs.appendChild(el('span', { class: 'sep', 'aria-hidden': 'true' }, data!.sep));
+    const label = i === 0 ? n.name : n.name;
+    if (i === trail.length - 1) crumbs.appendChild(el('span', { class: 'crumb current', 'aria-current': 'location' }, label));
+    else {
+      const a = el('button', { class: 'crumb', type: 'button' }, label);
+      a.addEventListener('click', () => zoomTo(n));
+      crumbs.appendChild(a);
+    }
+  });
+}
+
+function drawMap(): void {
+  if (!map) return;
+  map.layout();
+  map.draw(colors());
+}
+
+function zoomTo(n: import('./model').TreeNode): void {
+  if (!map) return;
+  map.zoom = n;
+  showCrumbs();
+  drawMap();
+}
+
+function select(file: number | undefined, opts: { scroll?: boolean } = {}): void {
+  selected = file;
+  const partners = new Set<number>(file === undefined || !data ? [] : data.files[file].sharesWith.map(([j]) => j));
+  if (map) {
+    map.selected = file;
+    map.partners = partners;
+    map.draw(colors());
+  }
+  if (table) {
+    table.selected = file;
+    table.partners = partners;
+    if (file !== undefined && opts.scroll !== false) table.reveal(file);
+    else table.render();
+  }
+  document.body.dataset.selected = file === undefined ? '' : String(file);
+  setButtons();
+}
+
+function showData(d: SpaceData): void {
+  data = d;
+  nums = fileNums(d);
+  const unknown = new Set<number>();
+  d.files.forEach((f, i) => f.sharingUnknown && unknown.add(i));
+  const prevZoom = map?.zoom.rel;
+  map = new Treemap(mapCanvas, buildTree(d, nums), nums, unknown);
+  if (prevZoom) {
+    const find = (n: import('./model').TreeNode): import('./model').TreeNode | undefined =>
+      n.rel === prevZoom
+        ? n
+        : (n.children ?? []).reduce<import('./model').TreeNode | undefined>((a, c) => a ?? (c.children ? find(c) : undefined), undefined);
+    map.zoom = find(map.root) ?? map.root;
+  }
+  tableHost.replaceChildren();
+  table = new SpaceTable(
+    tableHost,
+    nums,
+    d.files.map((f) => (f.sharingUnknown ? undefined : f.sharesWith.length)),
+    { onSelect: (i) => select(i), onOpen: (i) => post({ type: 'spaceOpen', index: i }) },
+  );
+  table.setFilter(filterBox.value);
+  updateFilterCount();
+  results.removeAttribute('hidden');
+  showTotals(d);
+  showCrumbs();
+  drawMap();
+  select(selected !== undefined && selected < d.files.length ? selected : undefined, { scroll: false });
+  document.body.dataset.state = 'done';
+}
+
+function updateFilterCount(): void {
+  if (!table || !data) return;
+  filterCount.textContent = filterBox.value
+    ? l10n.t('{0} of {1} files', table.order.length, data.files.length)
+    : l10n.t('{0} files', data.files.length);
+}
+
+// ---- input ------------------------------------------------------------------------------------
+
+mapCanvas.addEventListener('click', (e) => {
+  const n = map?.hit(e.offsetX, e.offsetY);
+  if (!n) return;
+  if (n.data.file !== undefined) select(n.data.file);
+  else if (n.data.children) zoomTo(n.data);
+});
+mapCanvas.addEventListener('dblclick', (e) => {
+  const n = map?.hit(e.offsetX, e.offsetY);
+  if (n?.data.file !== undefined) post({ type: 'spaceOpen', index: n.data.file });
+});
+mapCanvas.addEventListener('mousemove', (e) => {
+  const n = map?.hit(e.offsetX, e.offsetY);
+  if (!n || !data) return void mapCanvas.removeAttribute('title');
+  if (n.data.file === undefined) {
+    mapCanvas.title = l10n.t('{0}: {1} allocated (click to zoom in)', n.data.rel || n.data.name, bytes(BigInt(Math.round(n.value ?? 0))));
+    return;
+  }
+  const f = nums[n.data.file];
+  mapCanvas.title = [
+    f.rel,
+    l10n.t('Allocated {0}', bytes(f.allocated)),
+    l10n.t('Exclusive {0}', bytes(f.exclusive)),
+    l10n.t('Shared inside the selection {0}', bytes(f.inside)),
+    l10n.t('Shared with files outside {0}', bytes(f.outside)),
+  ].join('\n');
+});
+mapCanvas.addEventListener('keydown', (e) => {
+  if ((e.key === 'Backspace' || e.key === 'Escape') && map) {
+    const trail = map.trail();
+    if (trail.length > 1) zoomTo(trail[trail.length - 2]);
+  } else if (e.key === 'Enter' && selected !== undefined) post({ type: 'spaceOpen', index: selected });
+});
+filterBox.addEventListener('input', () => {
+  table?.setFilter(filterBox.value);
+  updateFilterCount();
+});
+btnInspect.addEventListener('click', () => selected !== undefined && post({ type: 'spaceOpen', index: selected }));
+btnReveal.addEventListener('click', () => selected !== undefined && post({ type: 'spaceReveal', index: selected }));
+btnJson.addEventListener('click', () => data && post({ type: 'export', format: 'json' }));
+btnCsv.addEventListener('click', () => data && post({ type: 'export', format: 'csv' }));
+btnCancel.addEventListener('click', () => post({ type: 'spaceCancel' }));
+btnRetry.addEventListener('click', () => post({ type: 'spaceScan', exactScan: false }));
+
+let resizeQueued = false;
+new ResizeObserver(() => {
+  if (resizeQueued) return;
+  resizeQueued = true;
+  requestAnimationFrame(() => {
+    resizeQueued = false;
+    drawMap();
+  });
+}).observe(mapCanvas);
+onThemeChange(() => drawMap());
+
+onHostMessage((m) => {
+  switch (m.type) {
+    case 'spaceProgress':
+      scanning = true;
+      banner.setAttribute('hidden', '');
+      progress.removeAttribute('hidden');
+      progressText.textContent = m.exactScan
+        ? l10n.t('Exact scan: {0} files, {1} mapped', groupDigits(BigInt(m.files)), humanBytes(BigInt(m.bytes)))
+        : l10n.t('Analyzing: {0} files, {1} allocated so far', groupDigits(BigInt(m.files)), humanBytes(BigInt(m.bytes)));
+      if (m.message) progressText.title = m.message;
+      document.body.dataset.state = 'scanning';
+      break;
+    case 'space':
+      scanning = false;
+      progress.setAttribute('hidden', '');
+      showData(m.data);
+      break;
+    case 'error':
+      scanning = false;
+      progress.setAttribute('hidden', '');
+      bannerCode.textContent = m.code;
+      bannerText.textContent = m.message;
+      banner.removeAttribute('hidden');
+      document.body.dataset.state = 'error';
+      break;
+    default:
+      break;
+  }
+});
+setButtons();
+post({ type: 'ready' });

@@ -1,0 +1,81 @@
+// The Space view's model in the webview: the folder tree built from the files' paths (relative
+// to SpaceData.base), per-file numbers as bigints, and the split of a file's allocated bytes into
+// exclusive / shared inside the selection / shared with files outside it.
+import type { SpaceData } from '../../src/protocol/messages';
+
+export interface TreeNode {
+  name: string;
+  /** Path relative to the base ('' for the base itself). */
+  rel: string;
+  /** Index into SpaceData.files for a file; undefined for a folder. */
+  file?: number;
+  children?: TreeNode[];
+}
+
+export interface FileNums {
+  size: bigint;
+  allocated: bigint;
+  shared: bigint;
+  exclusive: bigint;
+  /** Shared bytes whose other references are inside the selection (at most the overlaps' sum). */
+  inside: bigint;
+  /** Shared bytes not accounted for by overlaps with selected files: shared with files outside. */
+  outside: bigint;
+  rel: string;
+}
+
+/**
+ * The shared bytes of a file split by where the other references are: inside the selection
+ * (the sum of its overlaps with selected files, at most `shared`; a range shared with several
+ * selected files counts once per file there, so this leans to "inside") and the rest.
+ */
+export function sharedSplit(shared: bigint, overlaps: readonly [number, string][]): { inside: bigint; outside: bigint } {
+  let sum = 0n;
+  for (const [, b] of overlaps) sum += BigInt(b);
+  const inside = sum < shared ? sum : shared;
+  return { inside, outside: shared - inside };
+}
+
+export function relPath(d: SpaceData, p: string): string {
+  const base = d.base.endsWith(d.sep) ? d.base : d.base + d.sep;
+  return p.startsWith(base) ? p.slice(base.length) : p;
+}
+
+export function fileNums(d: SpaceData): FileNums[] {
+  return d.files.map((f) => {
+    const shared = BigInt(f.shared);
+    const { inside, outside } = sharedSplit(shared, f.sharesWith);
+    return {
+      size: BigInt(f.size),
+      allocated: BigInt(f.allocated),
+      shared,
+      exclusive: BigInt(f.exclusive),
+      inside,
+      outside,
+      rel: relPath(d, f.path),
+    };
+  });
+}
+
+/** The folder tree: one node per folder met on the way from the base to each file. */
+export function buildTree(d: SpaceData, nums: readonly FileNums[]): TreeNode {
+  const root: TreeNode = { name: d.base, rel: '', children: [] };
+  const folders = new Map<string, TreeNode>([['', root]]);
+  nums.forEach((n, i) => {
+    const parts = n.rel.split(d.sep).filter((x) => x !== '');
+    let parent = root;
+    let rel = '';
+    for (let k = 0; k < parts.length - 1; k++) {
+      rel = rel ? rel + d.sep + parts[k] : parts[k];
+      let f = folders.get(rel);
+      if (!f) {
+        f = { name: parts[k], rel, children: [] };
+        folders.set(rel, f);
+        parent.children!.push(f);
+      }
+      parent = f;
+    }
+    parent.children!.push({ name: parts[parts.length - 1] ?? n.rel, rel: n.rel, file: i });
+  });
+  return root;
+}

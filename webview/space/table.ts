@@ -1,0 +1,206 @@
+// The Space view's file table, virtualised: the whole result is in the webview, but only the
+// rows in view (plus a margin) exist in the DOM. Sortable by every column (click a header; again
+// to reverse), filtered by a path substring. The selected file's row is marked, and so are the
+// rows of the files it shares extents with.
+import { groupDigits, humanBytes } from '../../src/protocol/format';
+import type { FileNums } from './model';
+import { l10n } from '../shared/l10n';
+
+export const ROW_H = 22;
+const MARGIN = 6;
+
+export type SortKey = 'path' | 'size' | 'allocated' | 'shared' | 'exclusive' | 'sharesWith';
+
+const COLS: Array<{ key: SortKey; label: string }> = [
+  { key: 'path', label: l10n.t('Path') },
+  { key: 'size', label: l10n.t('Size') },
+  { key: 'allocated', label: l10n.t('Allocated') },
+  { key: 'shared', label: l10n.t('Shared') },
+  { key: 'exclusive', label: l10n.t('Exclusive') },
+  { key: 'sharesWith', label: l10n.t('Shares with') },
+];
+
+export interface SpaceTableCallbacks {
+  onSelect(file: number): void;
+  onOpen(file: number): void;
+}
+
+export class SpaceTable {
+  readonly grid: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly headCells = new Map<SortKey, HTMLElement>();
+  /** Files shown, in order (indexes into nums). */
+  order: number[] = [];
+  sortKey: SortKey = 'allocated';
+  descending = true;
+  filter = '';
+  selected: number | undefined;
+  partners = new Set<number>();
+  private rendered: HTMLElement[] = [];
+
+  constructor(
+    root: HTMLElement,
+    private readonly nums: readonly FileNums[],
+    private readonly shareCount: readonly (number | undefined)[],
+    private readonly cb: SpaceTableCallbacks,
+  ) {
+    this.grid = document.createElement('div');
+    this.grid.className = 'grid space-grid';
+    this.grid.setAttribute('role', 'grid');
+    this.grid.setAttribute('aria-label', l10n.t('Files'));
+    this.grid.setAttribute('aria-colcount', String(COLS.length));
+    this.grid.tabIndex = 0;
+    const hr = document.createElement('div');
+    hr.className = 'tr thead';
+    hr.setAttribute('role', 'row');
+    hr.setAttribute('aria-rowindex', '1');
+    for (const c of COLS) {
+      const th = document.createElement('div');
+      th.className = `td c-${c.key}`;
+      th.setAttribute('role', 'columnheader');
+      th.dataset.key = c.key;
+      th.tabIndex = -1;
+      th.textContent = c.label;
+      th.addEventListener('click', () => this.sortBy(c.key));
+      this.headCells.set(c.key, th);
+      hr.appendChild(th);
+    }
+    this.scroller = document.createElement('div');
+    this.scroller.className = 'tscroll';
+    this.spacer = document.createElement('div');
+    this.spacer.className = 'tspacer';
+    this.scroller.appendChild(this.spacer);
+    this.grid.append(hr, this.scroller);
+    root.appendChild(this.grid);
+    this.scroller.addEventListener('scroll', () => this.render());
+    this.grid.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.render()).observe(this.scroller);
+    this.refresh();
+  }
+
+  private value(i: number, k: SortKey): bigint | number | string {
+    const n = this.nums[i];
+    switch (k) {
+      case 'path':
+        return n.rel;
+      case 'sharesWith':
+        return this.shareCount[i] ?? -1;
+      default:
+        return n[k];
+    }
+  }
+
+  sortBy(k: SortKey): void {
+    if (this.sortKey === k) this.descending = !this.descending;
+    else {
+      this.sortKey = k;
+      this.descending = k !== 'path';
+    }
+    this.refresh();
+  }
+
+  setFilter(text: string): void {
+    this.filter = text;
+    this.refresh();
+  }
+
+  /** Filter and sort again, then draw. */
+  refresh(): void {
+    const f = this.filter.toLowerCase();
+    const idx: number[] = [];
+    for (let i = 0; i < this.nums.length; i++) if (!f || this.nums[i].rel.toLowerCase().includes(f)) idx.push(i);
+    const k = this.sortKey;
+    const sign = this.descending ? -1 : 1;
+    idx.sort((a, b) => {
+      const va = this.value(a, k);
+      const vb = this.value(b, k);
+      const c = va < vb ? -1 : va > vb ? 1 : 0;
+      return c !== 0 ? c * sign : this.nums[a].rel < this.nums[b].rel ? -1 : 1;
+    });
+    this.order = idx;
+    this.grid.setAttribute('aria-rowcount', String(idx.length + 1));
+    for (const [key, th] of this.headCells) {
+      th.setAttribute('aria-sort', key === k ? (this.descending ? 'descending' : 'ascending') : 'none');
+      th.classList.toggle('sorted', key === k);
+    }
+    this.spacer.style.height = `${idx.length * ROW_H}px`;
+    this.render();
+  }
+
+  /** Scroll a file's row into view (if it passes the filter). */
+  reveal(file: number): void {
+    const pos = this.order.indexOf(file);
+    if (pos < 0) return;
+    const top = pos * ROW_H;
+    if (top < this.scroller.scrollTop || top + ROW_H > this.scroller.scrollTop + this.scroller.clientHeight) {
+      this.scroller.scrollTop = Math.max(0, top - this.scroller.clientHeight / 2);
+    }
+    this.render();
+  }
+
+  render(): void {
+    const h = this.scroller.clientHeight || 300;
+    const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_H) - MARGIN);
+    const last = Math.min(this.order.length, Math.ceil((this.scroller.scrollTop + h) / ROW_H) + MARGIN);
+    for (const r of this.rendered) r.remove();
+    this.rendered = [];
+    for (let pos = first; pos < last; pos++) {
+      const i = this.order[pos];
+      const n = this.nums[i];
+      const tr = document.createElement('div');
+      tr.className = 'tr';
+      tr.setAttribute('role', 'row');
+      tr.setAttribute('aria-rowindex', String(pos + 2));
+      tr.dataset.file = String(i);
+      tr.style.top = `${pos * ROW_H}px`;
+      if (i === this.selected) {
+        tr.classList.add('selected');
+        tr.setAttribute('aria-selected', 'true');
+      } else if (this.partners.has(i)) tr.classList.add('partner');
+      const cell = (key: SortKey, text: string, title?: string): void => {
+        const td = document.createElement('div');
+        td.className = `td c-${key}`;
+        td.setAttribute('role', 'gridcell');
+        td.textContent = text;
+        if (title) td.title = title;
+        tr.appendChild(td);
+      };
+      cell('path', n.rel, n.rel);
+      for (const k of ['size', 'allocated', 'shared', 'exclusive'] as const) {
+        cell(k, humanBytes(n[k]), l10n.t('{0} bytes', groupDigits(n[k])));
+      }
+      const sc = this.shareCount[i];
+      cell(
+        'sharesWith',
+        sc === undefined ? '?' : String(sc),
+        sc === undefined ? l10n.t('Sharing unknown (no physical offsets)') : undefined,
+      );
+      tr.addEventListener('click', () => this.cb.onSelect(i));
+      tr.addEventListener('dblclick', () => this.cb.onOpen(i));
+      this.scroller.appendChild(tr);
+      this.rendered.push(tr);
+    }
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (this.order.length === 0) return;
+    const pos = this.selected === undefined ? -1 : this.order.indexOf(this.selected);
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
+    let next: number | undefined;
+    if (e.key === 'ArrowDown') next = Math.min(this.order.length - 1, pos + 1);
+    else if (e.key === 'ArrowUp') next = Math.max(0, pos - 1);
+    else if (e.key === 'PageDown') next = Math.min(this.order.length - 1, pos + page);
+    else if (e.key === 'PageUp') next = Math.max(0, pos - page);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = this.order.length - 1;
+    else if (e.key === 'Enter' && this.selected !== undefined) {
+      this.cb.onOpen(this.selected);
+      e.preventDefault();
+      return;
+    }
+    if (next === undefined) return;
+    e.preventDefault();
+    this.cb.onSelect(this.order[next]);
+  }
+}

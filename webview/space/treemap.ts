@@ -1,0 +1,167 @@
+// The Space view's treemap: folders and files of the selection, area = allocated bytes, laid out
+// by d3-hierarchy's squarified treemap (numbers as doubles: only pixels depend on them). Each
+// file is split along its longer side into exclusive / shared inside the selection / shared with
+// files outside, snapped to device pixels so the areas can be measured. Click a file to select
+// it (the files it shares extents with are outlined too), click a folder's frame or title to
+// zoom into it, double-click a file to open the inspector; the breadcrumb goes back.
+import { hierarchy, treemap, treemapSquarify, type HierarchyRectangularNode } from 'd3-hierarchy';
+import type { FileNums, TreeNode } from './model';
+
+export interface TreemapColors {
+  exclusive: string;
+  inside: string;
+  outside: string;
+  unknown: string;
+  folder: string;
+  border: string;
+  background: string;
+  label: string;
+  selection: string;
+  partner: string;
+}
+
+/** A laid-out node, in CSS pixels. */
+export type LaidOut = HierarchyRectangularNode<TreeNode>;
+
+const HEADER = 15;
+
+export class Treemap {
+  zoom: TreeNode;
+  selected: number | undefined;
+  partners = new Set<number>();
+  private nodes: LaidOut[] = [];
+  private dpr = 1;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    readonly root: TreeNode,
+    readonly nums: readonly FileNums[],
+    readonly unknown: ReadonlySet<number>,
+  ) {
+    this.zoom = root;
+  }
+
+  /** Nodes of the current layout (depth relative to the zoomed folder), for tests and hits. */
+  laidOut(): readonly LaidOut[] {
+    return this.nodes;
+  }
+
+  /** The file's rectangle in device pixels as drawn (undefined when it is not visible). */
+  fileRect(file: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+    const n = this.nodes.find((d) => d.data.file === file);
+    if (!n) return undefined;
+    const r = this.snap(n);
+    return r.x1 > r.x0 && r.y1 > r.y0 ? r : undefined;
+  }
+
+  private snap(n: LaidOut): { x0: number; y0: number; x1: number; y1: number } {
+    const k = this.dpr;
+    return { x0: Math.round(n.x0 * k), y0: Math.round(n.y0 * k), x1: Math.round(n.x1 * k), y1: Math.round(n.y1 * k) };
+  }
+
+  layout(): void {
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    this.dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.max(1, Math.round(w * this.dpr));
+    this.canvas.height = Math.max(1, Math.round(h * this.dpr));
+    const nums = this.nums;
+    const root = hierarchy(this.zoom, (n) => n.children)
+      .sum((n) => (n.file !== undefined ? Number(nums[n.file].allocated) : 0))
+      .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
+    const big = (n: LaidOut): boolean => n.x1 - n.x0 > 48 && n.y1 - n.y0 > 2 * HEADER;
+    this.nodes = treemap<TreeNode>()
+      .tile(treemapSquarify)
+      .size([w, h])
+      .paddingInner(1)
+      .paddingOuter((n) => (n.depth === 0 ? 0 : 1))
+      .paddingTop((n) => (n.depth === 0 ? 0 : big(n as LaidOut) ? HEADER : 1))(root)
+      .descendants()
+      .filter((n) => n.depth > 0 && (n.value ?? 0) > 0);
+  }
+
+  draw(c: TreemapColors): void {
+    const ctx = this.canvas.getContext('2d')!;
+    const k = this.dpr;
+    ctx.fillStyle = c.background;
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.font = `${11 * k}px sans-serif`;
+    ctx.textBaseline = 'middle';
+    for (const n of this.nodes) {
+      const r = this.snap(n);
+      const w = r.x1 - r.x0;
+      const h = r.y1 - r.y0;
+      if (w <= 0 || h <= 0) continue;
+      if (n.data.file === undefined) {
+        ctx.fillStyle = c.folder;
+        ctx.fillRect(r.x0, r.y0, w, h);
+        if (n.x1 - n.x0 > 48 && n.y1 - n.y0 > 2 * HEADER) {
+          ctx.save();
+          ctx.beginPath();
+          ctx.rect(r.x0, r.y0, w, HEADER * k);
+          ctx.clip();
+          ctx.fillStyle = c.label;
+          ctx.fillText(n.data.name, r.x0 + 4 * k, r.y0 + (HEADER * k) / 2);
+          ctx.restore();
+        }
+        continue;
+      }
+      const f = this.nums[n.data.file];
+      if (this.unknown.has(n.data.file) || f.allocated === 0n) {
+        ctx.fillStyle = c.unknown;
+        ctx.fillRect(r.x0, r.y0, w, h);
+        continue;
+      }
+      // exclusive, then shared inside, then shared outside, cut along the longer side
+      const horizontal = w >= h;
+      const len = horizontal ? w : h;
+      const cut1 = Math.round(Number((BigInt(len) * f.exclusive * 1000n) / f.allocated) / 1000);
+      const cut2 = Math.round(Number((BigInt(len) * (f.exclusive + f.inside) * 1000n) / f.allocated) / 1000);
+      const bands: Array<[number, number, string]> = [
+        [0, cut1, c.exclusive],
+        [cut1, cut2, c.inside],
+        [cut2, len, c.outside],
+      ];
+      for (const [a, b, colour] of bands) {
+        if (b <= a) continue;
+        ctx.fillStyle = colour;
+        if (horizontal) ctx.fillRect(r.x0 + a, r.y0, b - a, h);
+        else ctx.fillRect(r.x0, r.y0 + a, w, b - a);
+      }
+    }
+    // outlines last, on top: the partners, then the selected file
+    const outline = (file: number, colour: string): void => {
+      const r = this.fileRect(file);
+      if (!r) return;
+      const lw = Math.max(1, Math.round(2 * k));
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = lw;
+      ctx.strokeRect(r.x0 + lw / 2, r.y0 + lw / 2, r.x1 - r.x0 - lw, r.y1 - r.y0 - lw);
+    };
+    for (const p of this.partners) outline(p, c.partner);
+    if (this.selected !== undefined) outline(this.selected, c.selection);
+  }
+
+  /** The deepest node under a point in CSS pixels. */
+  hit(x: number, y: number): LaidOut | undefined {
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i];
+      if (x >= n.x0 && x < n.x1 && y >= n.y0 && y < n.y1) return n;
+    }
+    return undefined;
+  }
+
+  /** The path of folders from the root to the zoomed folder. */
+  trail(): TreeNode[] {
+    const out: TreeNode[] = [];
+    const walk = (n: TreeNode): boolean => {
+      out.push(n);
+      if (n === this.zoom) return true;
+      for (const c of n.children ?? []) if (c.children && walk(c)) return true;
+      out.pop();
+      return false;
+    };
+    walk(this.root);
+    return out;
+  }
+}
