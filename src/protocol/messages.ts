@@ -421,6 +421,9 @@ function isSpaceTotals(v: unknown): v is SpaceWireTotals {
   );
 }
 
+/** Sentences (notes): up to 1,000 of up to 8,192 characters. */
+const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
+
 /** A Space view result: every field typed, every sharesWith index inside `files`. */
 export function isSpaceData(v: unknown): v is SpaceData {
   if (!isObj(v)) return false;
@@ -428,7 +431,7 @@ export function isSpaceData(v: unknown): v is SpaceData {
   if (!isStr(v.base, 8192) || (v.sep !== '/' && v.sep !== '\\') || typeof v.exactScan !== 'boolean') return false;
   if (!isSpaceTotals(v.total) || !Array.isArray(v.fileSystems) || v.fileSystems.length > 4096) return false;
   const nfs = v.fileSystems.length;
-  const isFs = (f: unknown): boolean => isSpaceTotals(f) && isObj(f) && isStr(f.filesystem, 256) && isStrArr(f.notes, 1000);
+  const isFs = (f: unknown): boolean => isSpaceTotals(f) && isObj(f) && isStr(f.filesystem, 256) && isNotes(f.notes);
   if (!v.fileSystems.every(isFs)) return false;
   if (!Array.isArray(v.files) || v.files.length > MAX_SPACE_FILES) return false;
   const n = v.files.length;

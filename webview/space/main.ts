@@ -104,6 +104,7 @@ function colors(): TreemapColors {
     border: v('--el-track', '#80808059'),
     background: v('--el-hole', '#1e1e1e'),
     label: v('--el-foreground', '#cccccc'),
+    fileLabel: v('--el-space-file-label', '#ffffff'),
     selection: v('--el-selection', '#007fd4'),
     partner: v('--el-space-partner', '#cccccc'),
   };
@@ -161,7 +162,7 @@ function showTotals(d: SpaceData): void {
     }
   }
   detailsEl.replaceChildren();
-  const bits: string[] = [l10n.t('{0} s', (d.durationMs / 1000).toFixed(2))];
+  const bits: string[] = [l10n.t('Analyzed in {0} s', (d.durationMs / 1000).toFixed(2))];
   if (d.exactScan) bits.push(l10n.t('exact scan'));
   if (d.symlinks) bits.push(l10n.t('{0} symbolic links not followed', d.symlinks));
   if (d.hardLinks) bits.push(l10n.t('{0} hard links counted once', d.hardLinks));
@@ -351,4 +352,9 @@ onHostMessage((m) => {
   }
 });
 setButtons();
+// Read-only, for the Chromium suite (test/webview/space.test.ts): where each file is drawn.
+(window as unknown as Record<string, unknown>).__extentLensSpace = {
+  fileRect: (i: number) => map?.fileRect(i),
+  zoomed: () => map?.zoom.rel,
+};
 post({ type: 'ready' });

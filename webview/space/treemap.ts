@@ -3,7 +3,8 @@
 // file is split along its longer side into exclusive / shared inside the selection / shared with
 // files outside, snapped to device pixels so the areas can be measured. Click a file to select
 // it (the files it shares extents with are outlined too), click a folder's frame or title to
-// zoom into it, double-click a file to open the inspector; the breadcrumb goes back.
+// zoom into it, double-click a file to open the inspector; the breadcrumb goes back. A file's
+// name is drawn in its top-left corner; its bottom row and right column are only band colours.
 import { hierarchy, treemap, treemapSquarify, type HierarchyRectangularNode } from 'd3-hierarchy';
 import type { FileNums, TreeNode } from './model';
 
@@ -16,6 +17,8 @@ export interface TreemapColors {
   border: string;
   background: string;
   label: string;
+  /** File names, on the band colours. */
+  fileLabel: string;
   selection: string;
   partner: string;
 }
@@ -127,6 +130,16 @@ export class Treemap {
         ctx.fillStyle = colour;
         if (horizontal) ctx.fillRect(r.x0 + a, r.y0, b - a, h);
         else ctx.fillRect(r.x0, r.y0 + a, w, b - a);
+      }
+      // the name, top left, clipped so the bottom row and right column stay pure band colours
+      if (w > 40 * k && h > 18 * k) {
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(r.x0 + 2 * k, r.y0 + 2 * k, w - 4 * k, Math.min(HEADER * k, h - 4 * k));
+        ctx.clip();
+        ctx.fillStyle = c.fileLabel;
+        ctx.fillText(n.data.name, r.x0 + 4 * k, r.y0 + 2 * k + (HEADER * k) / 2);
+        ctx.restore();
       }
     }
     // outlines last, on top: the partners, then the selected file

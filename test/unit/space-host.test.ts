@@ -1,0 +1,214 @@
+// The Space view's host side, in node with the stand-in `vscode` (commands-fake-vscode.ts) and the
+// REAL engine (worker thread, as the extension runs it) on a loop-mounted reflink XFS: Analyze
+// Space Usage on a folder, on an explorer multi-selection and from the palette; cancel; the
+// panel's lockdown; message validation (files by index only); open, reveal, export, Exact scan.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fakeContext, installFakeVscode, makeFakeVscode, Uri, type FakeWebviewPanel } from './commands-fake-vscode';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { xfsIo } from '../support/xfs-fixture';
+import type { SpaceData } from '../../src/protocol/messages';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const fake = makeFakeVscode();
+const { state } = fake;
+const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const skip = skipReason('xfs');
+
+let undo: () => void;
+let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
+let xfs: TestFs | undefined;
+let dir = '';
+const revealed: string[] = [];
+const logged = (re: RegExp) => state.log.some((l) => re.test(l.text));
+
+before(() => {
+  undo = installFakeVscode(fake.vscode);
+  ext = require('../../src/extension');
+  ext.activate(fakeContext(ROOT));
+  fake.vscode.commands.registerCommand('revealInExplorer', (u: unknown) => void revealed.push((u as Uri).fsPath));
+  if (skip) return;
+  xfs = makeFs('xfs');
+  dir = path.join(xfs.mountPoint, 'proj');
+  fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+  xfsIo(path.join(dir, 'a.img'), 'pwrite -S 0x22 0 1m', 'fsync');
+  xfsIo(path.join(dir, 'b.img'), `reflink ${path.join(dir, 'a.img')} 0 0 1m`, 'fsync');
+  xfsIo(path.join(dir, 'sub', 'c.img'), 'pwrite -S 0x33 0 256k', 'fsync');
+});
+
+after(async () => {
+  for (const p of state.panels) p.dispose();
+  await ext?.deactivate();
+  xfs?.cleanup();
+  undo?.();
+});
+
+const spacePanels = () => state.panels.filter((p) => p.viewType === 'extentLens.space');
+const lastSpace = (p: FakeWebviewPanel) =>
+  [...p.posted].reverse().find((m) => (m as { type: string }).type === 'space') as { data: SpaceData } | undefined;
+
+describe('Analyze Space Usage', { skip }, () => {
+  let panel: FakeWebviewPanel;
+  let data: SpaceData;
+
+  test('on a folder: a locked-down Space panel, progress in files and bytes, the whole result', async () => {
+    state.progressReports = [];
+    const r = (await exec('extentLens.analyzeSpace', Uri.file(dir), [Uri.file(dir)])) as SpaceData;
+    assert.ok(r, 'the command resolves with the result');
+    panel = spacePanels().at(-1)!;
+    assert.equal(panel.options.retainContextWhenHidden, false);
+    assert.equal(panel.webview.options.enableScripts, true);
+    assert.deepEqual(
+      panel.webview.options.localResourceRoots!.map((u) => u.fsPath),
+      [path.join(ROOT, 'dist'), path.join(ROOT, 'media')],
+    );
+    const nonce = /script-src (?:'|&#39;)nonce-([A-Za-z0-9+/=_-]+)/.exec(panel.webview.html)?.[1];
+    assert.ok(nonce && panel.webview.html.includes(`<script nonce="${nonce}"`), 'CSP nonce on the script');
+    assert.match(panel.webview.html, /dist\/webview\/space\.js/);
+    assert.ok(
+      panel.posted.some((m) => (m as { type: string }).type === 'spaceProgress'),
+      'progress mirrored into the view',
+    );
+    assert.ok(state.progressReports.length > 0, 'a progress notification');
+    data = lastSpace(panel)!.data;
+    assert.deepEqual(data, JSON.parse(JSON.stringify(r)));
+    assert.equal(data.base, dir);
+    assert.deepEqual(data.files.map((f) => path.relative(dir, f.path)).sort(), ['a.img', 'b.img', 'sub/c.img']);
+    const a = data.files.findIndex((f) => f.path.endsWith('/a.img'));
+    const b = data.files.findIndex((f) => f.path.endsWith('/b.img'));
+    assert.deepEqual(data.files[a].sharesWith, [[b, String(1024 * 1024)]]);
+    assert.equal(data.total.allocated, String(2 * 1024 * 1024 + 256 * 1024));
+    assert.equal(data.total.reclaimableExact, false);
+  });
+
+  test('ready re-sends the result (a webview reloaded while hidden)', async () => {
+    const n = panel.posted.length;
+    panel.send({ type: 'ready' });
+    await panel.waitFor(() => panel.posted.length > n);
+    assert.equal((panel.posted.at(-1) as { type: string }).type, 'space');
+  });
+
+  test('messages: malformed, out of range and path-carrying ones act on nothing', async () => {
+    const panels = state.panels.length;
+    panel.send({ type: 'spaceOpen', path: '/etc/passwd' });
+    panel.send({ type: 'spaceOpen', index: 99 });
+    panel.send({ type: 'spaceReveal', index: -1 });
+    panel.send({ type: 'nonsense' });
+    panel.send({ type: 'requestRows', requestId: 1, start: 0, count: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(state.panels.length, panels, 'no inspector opened');
+    assert.deepEqual(revealed, []);
+    assert.ok(logged(/space view: ignored malformed or unknown webview message .*\/etc\/passwd/));
+    assert.ok(logged(/space view: ignored spaceOpen for file 99/));
+    assert.ok(logged(/space view: ignored requestRows \(not served by this view\)/));
+  });
+
+  test('open in the inspector and reveal in the explorer, by index', async () => {
+    const c = data.files.findIndex((f) => f.path.endsWith('/c.img'));
+    panel.send({ type: 'spaceOpen', index: c });
+    await waitFor(() => state.panels.some((p) => p.viewType === 'extentLens.inspectorPanel'));
+    assert.ok(logged(new RegExp(`inspect ${data.files[c].path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)));
+    panel.send({ type: 'spaceReveal', index: c });
+    await waitFor(() => revealed.length > 0);
+    assert.deepEqual(revealed, [data.files[c].path]);
+  });
+
+  test('export JSON and CSV through the save dialog', async () => {
+    const json = path.join(xfs!.mountPoint, 'space.json');
+    state.saveDialogAnswer = Uri.file(json);
+    panel.send({ type: 'export', format: 'json' });
+    await waitFor(() => fs.existsSync(json) && state.messages.some((m) => /Exported 3 files/.test(m.text)));
+    const j = JSON.parse(fs.readFileSync(json, 'utf8')) as { files: Array<{ path: string; allocated: string }>; total: { unique: string } };
+    assert.equal(j.files.length, 3);
+    assert.equal(j.total.unique, data.total.unique);
+    const csv = path.join(xfs!.mountPoint, 'space.csv');
+    state.saveDialogAnswer = Uri.file(csv);
+    panel.send({ type: 'export', format: 'csv' });
+    await waitFor(() => fs.existsSync(csv) && fs.readFileSync(csv, 'utf8').split('\n').length === 5);
+    assert.match(fs.readFileSync(csv, 'utf8'), /^path,size,allocated,shared,exclusive,sharesWith\n/);
+    state.saveDialogAnswer = undefined;
+  });
+
+  test('Exact scan re-runs with exactScan: the figure becomes exact', async () => {
+    const n = panel.posted.length;
+    panel.send({ type: 'spaceScan', exactScan: true });
+    const m = (await panel.waitFor((x) => x.type === 'space' && (x.data as SpaceData).exactScan, 60_000)) as { data: SpaceData };
+    assert.ok(
+      panel.posted
+        .slice(n)
+        .some((x) => (x as { type: string; exactScan?: boolean }).type === 'spaceProgress' && (x as { exactScan: boolean }).exactScan),
+    );
+    assert.equal(m.data.total.reclaimableExact, true);
+    // a and b are whole clones of each other, c is its own: deleting all three frees every byte
+    assert.equal(m.data.total.reclaimable, m.data.total.unique);
+  });
+
+  test('on an explorer multi-selection: (uri, uris[]) analyses every selected item', async () => {
+    const a = Uri.file(path.join(dir, 'a.img'));
+    const sub = Uri.file(path.join(dir, 'sub'));
+    const r = (await exec('extentLens.analyzeSpace', a, [a, sub])) as SpaceData;
+    assert.deepEqual(r.roots, [a.fsPath, sub.fsPath]);
+    assert.equal(r.base, dir);
+    assert.deepEqual(r.files.map((f) => path.relative(dir, f.path)).sort(), ['a.img', 'sub/c.img']);
+    assert.equal(r.files.find((f) => f.path.endsWith('a.img'))!.sharesWith.length, 0, 'b.img is outside this selection');
+    assert.equal(spacePanels().length, 2, 'one panel per analysis');
+  });
+
+  test('from the palette: asks for folders', async () => {
+    state.openDialogAnswer = [Uri.file(path.join(dir, 'sub'))];
+    const r = (await exec('extentLens.analyzeSpace')) as SpaceData;
+    assert.equal(r.files.length, 1);
+    state.openDialogAnswer = undefined;
+    assert.equal(await exec('extentLens.analyzeSpace'), undefined, 'dialog dismissed: nothing');
+    assert.equal(spacePanels().length, 3);
+  });
+
+  test('cancel: the view says so, nothing else happens', async () => {
+    const many = path.join(xfs!.mountPoint, 'many');
+    fs.mkdirSync(many);
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(many, `f${i}`), Buffer.alloc(4096, i & 0xff));
+    state.cancelProgress = 'onFirstReport';
+    try {
+      const r = await exec('extentLens.analyzeSpace', Uri.file(many));
+      assert.equal(r, undefined);
+    } finally {
+      state.cancelProgress = undefined;
+    }
+    const p = spacePanels().at(-1)!;
+    const err = await p.waitFor((m) => m.type === 'error');
+    assert.equal(err.code, 'E_CANCELLED');
+    assert.equal(lastSpace(p), undefined);
+    assert.ok(!state.messages.some((m) => m.level === 'error'), 'no error notification for a cancel');
+  });
+
+  test('Cancel in the view stops the analysis', async () => {
+    const before = spacePanels().length;
+    const pr = exec('extentLens.analyzeSpace', Uri.file(path.join(xfs!.mountPoint, 'many')));
+    await waitFor(() => spacePanels().length > before);
+    const p = spacePanels().at(-1)!;
+    p.send({ type: 'spaceCancel' });
+    assert.equal(await pr, undefined);
+    assert.equal((await p.waitFor((m) => m.type === 'error')).code, 'E_CANCELLED');
+    assert.ok(logged(/space: cancelled/));
+  });
+
+  test('closing the panel keeps nothing', async () => {
+    const p = spacePanels()[0];
+    p.dispose();
+    const n = p.posted.length;
+    p.send({ type: 'ready' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(p.posted.length, n);
+  });
+});
+
+async function waitFor(pred: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

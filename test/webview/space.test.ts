@@ -1,0 +1,333 @@
+// The Space view in real Chromium, fed the engine's real answer: engine.space over a folder on a
+// loop-mounted reflink XFS holding a file, its whole clone, a file with a clone of a file outside
+// the folder, and plain files. spaceData (src/views/space-data.ts) turns the result into the
+// view's message, as the panel does.
+//
+// Real: the bundle (dist/webview/space.js), the CSP shell, the engine, XFS, Chromium, d3's layout.
+// Replaced: the VS Code host, by the postMessage bridge in ./harness.ts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { createEngine, type Engine, type SpaceResult } from '../../src/engine';
+import { spaceData, spaceExportText } from '../../src/views/space-data';
+import type { SpaceData, WebviewMessage } from '../../src/protocol/messages';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
+import { xfsIo } from '../support/xfs-fixture';
+import { buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
+
+const skip = skipReason('xfs') ?? chromiumSkipReason();
+const KiB = 1024;
+
+type Rect = { x0: number; y0: number; x1: number; y1: number };
+
+describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 120_000 }, () => {
+  let xfs: TestFs | undefined;
+  let engine: Engine;
+  let server: ShellServer;
+  let chromium: Chromium;
+  let result: SpaceResult;
+  let exactResult: SpaceResult;
+  let data: SpaceData;
+  let dir = '';
+  const idx = (name: string): number => data.files.findIndex((f) => f.path.endsWith(`/${name}`));
+
+  before(async () => {
+    buildWebviews();
+    xfs = makeFs('xfs', 300);
+    dir = path.join(xfs.mountPoint, 'proj');
+    fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+    const outside = path.join(xfs.mountPoint, 'outside.img');
+    xfsIo(outside, 'pwrite -S 0x11 0 512k', 'fsync');
+    xfsIo(path.join(dir, 'a.img'), 'pwrite -S 0x22 0 1m', 'fsync');
+    xfsIo(path.join(dir, 'b.img'), `reflink ${path.join(dir, 'a.img')} 0 0 1m`, 'fsync'); // whole clone, inside
+    xfsIo(path.join(dir, 'sub', 'c.img'), 'pwrite -S 0x33 0 768k', 'fsync'); // exclusive
+    // half shared with a file outside the selection, half its own
+    xfsIo(path.join(dir, 'sub', 'd.img'), `reflink ${outside} 0 0 256k`, 'pwrite -S 0x44 256k 256k', 'fsync');
+    xfsIo(path.join(dir, 'sub', 'e.txt'), 'pwrite -S 0x55 0 64k', 'fsync');
+    engine = createEngine();
+    result = await engine.space([dir]);
+    exactResult = await engine.space([dir], { exactScan: true });
+    data = spaceData(result, [dir], false);
+    server = await startShellServer();
+    chromium = await launchChromium('space');
+  });
+
+  after(async () => {
+    await chromium?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await engine?.dispose().catch(() => undefined);
+    xfs?.cleanup();
+  });
+
+  async function open(width: number, height = 900, d: SpaceData = data): Promise<{ page: Page; bridge: HostBridge }> {
+    const page = await chromium.context.newPage();
+    await page.setViewportSize({ width, height });
+    const bridge = await installBridge(page, {
+      onReady: async (b) => {
+        await b.post({ type: 'spaceProgress', files: 3, bytes: String(3 * 1024 * 1024), message: 'walking', exactScan: false });
+        await b.post({ type: 'space', data: d });
+      },
+    });
+    await page.goto(server.url('space'));
+    await page.evaluate(
+      (vars) => {
+        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      },
+      THEMES.dark.vars as unknown as Record<string, string>,
+    );
+    await page.waitForSelector('body[data-state="done"]');
+    await frames(page, 3);
+    return { page, bridge };
+  }
+
+  const rectOf = (page: Page, i: number): Promise<Rect | undefined> =>
+    page.evaluate(
+      (k) => (window as unknown as { __extentLensSpace: { fileRect(i: number): Rect | undefined } }).__extentLensSpace.fileRect(k),
+      i,
+    );
+
+  /** Pixels of a rectangle of the treemap canvas counted by exact colour. */
+  async function colourCounts(page: Page, r: Rect): Promise<Map<string, number>> {
+    const counts = await page.evaluate(
+      ([x0, y0, x1, y1]) => {
+        const c = document.querySelector('canvas.treemap') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(x0, y0, x1 - x0, y1 - y0).data;
+        const out: Record<string, number> = {};
+        for (let i = 0; i < d.length; i += 4) {
+          const k = `${d[i]},${d[i + 1]},${d[i + 2]}`;
+          out[k] = (out[k] ?? 0) + 1;
+        }
+        return out;
+      },
+      [r.x0, r.y0, r.x1, r.y1] as const,
+    );
+    return new Map(Object.entries(counts));
+  }
+  const key = (hex: string): string => hexToRgb(hex).join(',');
+  const BLUE = key(THEMES.dark.vars['--vscode-charts-blue']);
+  const PURPLE = key(THEMES.dark.vars['--vscode-charts-purple']);
+  const ORANGE = key(THEMES.dark.vars['--vscode-charts-orange']);
+
+  test('the engine saw the clones: shared inside, shared with a file outside, exclusive', () => {
+    const f = (n: string) => result.files.find((x) => x.path.endsWith(`/${n}`))!;
+    assert.equal(result.files.length, 5);
+    assert.equal(f('a.img').shared, 1024n * 1024n);
+    assert.equal(f('b.img').sharesWith[0]?.path, f('a.img').path);
+    assert.equal(f('d.img').shared, 256n * 1024n);
+    assert.equal(f('d.img').sharesWith.length, 0);
+    assert.equal(f('c.img').exclusive, 768n * 1024n);
+    assert.equal(result.total.reclaimableExact, false, 'XFS without a scan gives bounds');
+    assert.equal(exactResult.total.reclaimableExact, true, 'the exact scan makes it exact');
+  });
+
+  test('treemap pixels: each file split exclusive / inside / outside as the engine counts, area by allocated', async () => {
+    const { page } = await open(1400);
+    const areas = new Map<string, number>();
+    for (const name of ['a.img', 'b.img', 'sub/c.img', 'sub/d.img', 'sub/e.txt']) {
+      const i = idx(name);
+      const f = data.files[i];
+      const r = await rectOf(page, i);
+      assert.ok(r, `${name} is drawn`);
+      const w = r.x1 - r.x0;
+      const h = r.y1 - r.y0;
+      areas.set(name, w * h);
+      const len = Math.max(w, h);
+      const other = Math.min(w, h);
+      const alloc = BigInt(f.allocated);
+      const excl = BigInt(f.exclusive);
+      const shared = BigInt(f.shared);
+      let overlap = 0n;
+      for (const [, b] of f.sharesWith) overlap += BigInt(b);
+      const inside = overlap < shared ? overlap : shared;
+      const cut1 = Math.round(Number((BigInt(len) * excl * 1000n) / alloc) / 1000);
+      const cut2 = Math.round(Number((BigInt(len) * (excl + inside) * 1000n) / alloc) / 1000);
+      // along the long side: the bottom row (or right column), which the name never covers
+      const line = w >= h ? { x0: r.x0, y0: r.y1 - 1, x1: r.x1, y1: r.y1 } : { x0: r.x1 - 1, y0: r.y0, x1: r.x1, y1: r.y1 };
+      const counts = await colourCounts(page, line);
+      assert.equal(counts.get(BLUE) ?? 0, cut1, `${name}: exclusive pixels`);
+      assert.equal(counts.get(PURPLE) ?? 0, cut2 - cut1, `${name}: shared-inside pixels`);
+      assert.equal(counts.get(ORANGE) ?? 0, len - cut2, `${name}: shared-outside pixels`);
+      assert.equal(other > 0, true);
+    }
+    // a.img is all shared with b.img (inside): no exclusive pixel anywhere in it
+    const counts = await colourCounts(page, (await rectOf(page, idx('a.img')))!);
+    assert.equal(counts.get(BLUE) ?? 0, 0);
+    assert.equal(counts.get(ORANGE) ?? 0, 0);
+    // area follows allocated: a (1 MiB) vs c (768 KiB), within the padding's pixels
+    const ratio = areas.get('a.img')! / areas.get('sub/c.img')!;
+    assert.ok(Math.abs(ratio - 1024 / 768) < 0.15, `area ratio ${ratio}`);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
+    await page.screenshot({ path: screenshotPath('space-1400px.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('totals and the bounds wording, then the exact wording after an Exact scan', async () => {
+    const { page, bridge } = await open(1000);
+    const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';
+    assert.match(await text('.kv[data-key="allocated"] dd'), /MiB/);
+    assert.equal(
+      await page.getAttribute('.kv[data-key="unique"] dd', 'title'),
+      `${BigInt(data.total.unique).toLocaleString('en-US')} bytes`,
+    );
+    assert.match(await text('.reclaim-line'), /^Deleting this frees between .+ and .+\.$/);
+    assert.equal(await page.getAttribute('.reclaim-line', 'data-exact'), 'false');
+    assert.ok((await page.locator('.reclaim-why li').count()) >= 1, 'the reason is said');
+    await page.click('#btn-exact-scan');
+    const m = await bridge.waitFor((x) => x.type === 'spaceScan');
+    assert.deepEqual(m, { type: 'spaceScan', exactScan: true });
+    const exactData = spaceData(exactResult, [dir], true);
+    await bridge.post({ type: 'spaceProgress', files: 7, bytes: '1000', message: '', exactScan: true });
+    assert.match(await text('.progress-text'), /^Exact scan: 7 files/);
+    await bridge.post({ type: 'space', data: exactData });
+    await page.waitForSelector('.reclaim-line[data-exact="true"]');
+    const lo = BigInt(exactData.total.reclaimable);
+    assert.equal(await page.getAttribute('.reclaim-line', 'title'), `${lo.toLocaleString('en-US')} bytes`);
+    assert.match(await text('.reclaim-line'), /^Deleting this frees [^ ]+ [KMG]?i?B\.$/);
+    assert.equal(await page.locator('#btn-exact-scan').count(), 0);
+    await page.close();
+  });
+
+  test('table rows: the engine numbers, sort, filter', async () => {
+    const { page } = await open(1400);
+    const rows = () =>
+      page.$$eval('.space-grid .tscroll .tr', (trs) =>
+        trs
+          .sort((a, b) => parseFloat((a as HTMLElement).style.top) - parseFloat((b as HTMLElement).style.top))
+          .map((tr) => [...tr.children].map((td) => (td as HTMLElement).title || td.textContent || '')),
+      );
+    let r = await rows();
+    assert.equal(r.length, 5);
+    // default: allocated, largest first; exact byte counts in the cells' titles
+    const byAlloc = [...data.files].sort((a, b) => Number(BigInt(b.allocated) - BigInt(a.allocated)) || (a.path < b.path ? -1 : 1));
+    assert.deepEqual(
+      r.map((x) => x[2]),
+      byAlloc.map((f) => `${BigInt(f.allocated).toLocaleString('en-US')} bytes`),
+    );
+    const first = byAlloc[0];
+    assert.equal(r[0][0], first.path.slice(dir.length + 1));
+    assert.equal(r[0][4], `${BigInt(first.exclusive).toLocaleString('en-US')} bytes`);
+    assert.equal(r[0][5], String(first.sharesWith.length));
+    await page.click('.space-grid .thead .c-path');
+    r = await rows();
+    assert.deepEqual(
+      r.map((x) => x[0]),
+      ['a.img', 'b.img', 'sub/c.img', 'sub/d.img', 'sub/e.txt'],
+    );
+    await page.click('.space-grid .thead .c-path');
+    assert.equal((await rows())[0][0], 'sub/e.txt', 'again: reversed');
+    await page.fill('input.filter', 'sub/');
+    r = await rows();
+    assert.deepEqual(r.map((x) => x[0]).sort(), ['sub/c.img', 'sub/d.img', 'sub/e.txt']);
+    assert.match((await page.textContent('.filter-count')) ?? '', /^3 of 5 files$/);
+    await page.close();
+  });
+
+  test('selecting a file marks the files it shares with (table and treemap); double-click opens; reveal', async () => {
+    const { page, bridge } = await open(1400);
+    const a = idx('a.img');
+    const b = idx('b.img');
+    await page.click(`.space-grid .tr[data-file="${a}"]`);
+    assert.equal(await page.getAttribute('body', 'data-selected'), String(a));
+    assert.equal(await page.locator(`.space-grid .tr.selected[data-file="${a}"]`).count(), 1);
+    assert.equal(await page.locator(`.space-grid .tr.partner[data-file="${b}"]`).count(), 1);
+    assert.equal(await page.locator('.space-grid .tr.partner').count(), 1);
+    // treemap: the partner's frame in the partner colour, the selected one in the selection colour
+    const rb = (await rectOf(page, b))!;
+    const ra = (await rectOf(page, a))!;
+    const at = (r: Rect) =>
+      page.evaluate(
+        ([x, y]) =>
+          [...(document.querySelector('canvas.treemap') as HTMLCanvasElement).getContext('2d')!.getImageData(x, y, 1, 1).data]
+            .slice(0, 3)
+            .join(','),
+        [r.x0, Math.floor((r.y0 + r.y1) / 2)] as const,
+      );
+    assert.equal(await at(rb), key(THEMES.dark.vars['--vscode-foreground']));
+    assert.equal(await at(ra), key(THEMES.dark.vars['--vscode-focusBorder']));
+    // a click in the treemap selects there too
+    const rc = (await rectOf(page, idx('sub/c.img')))!;
+    await page.click('canvas.treemap', { position: { x: (rc.x0 + rc.x1) / 2, y: (rc.y0 + rc.y1) / 2 } });
+    assert.equal(await page.getAttribute('body', 'data-selected'), String(idx('sub/c.img')));
+    assert.equal(await page.locator('.space-grid .tr.partner').count(), 0, 'c shares with nobody');
+    await page.dblclick(`.space-grid .tr[data-file="${a}"]`);
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'spaceOpen'), { type: 'spaceOpen', index: a });
+    await page.click('#btn-reveal');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'spaceReveal'), { type: 'spaceReveal', index: a });
+    await page.click('#btn-export-csv');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'export'), { type: 'export', format: 'csv' });
+    assert.deepEqual(bridge.rejected, []);
+    await page.close();
+  });
+
+  test('zoom into a folder by its frame, back by the breadcrumb', async () => {
+    const { page } = await open(1400);
+    const zoomed = () => page.evaluate(() => (window as unknown as { __extentLensSpace: { zoomed(): string } }).__extentLensSpace.zoomed());
+    const rc = (await rectOf(page, idx('sub/c.img')))!;
+    // the folder's title strip lies just above its first file
+    await page.click('canvas.treemap', { position: { x: rc.x0 + 6, y: rc.y0 - 6 } });
+    assert.equal(await zoomed(), 'sub');
+    assert.equal(await rectOf(page, idx('a.img')), undefined, 'files outside the folder are not drawn');
+    const rc2 = (await rectOf(page, idx('sub/c.img')))!;
+    assert.ok((rc2.x1 - rc2.x0) * (rc2.y1 - rc2.y0) > (rc.x1 - rc.x0) * (rc.y1 - rc.y0), 'bigger when zoomed');
+    assert.match((await page.textContent('.crumbs')) ?? '', /sub$/);
+    await page.click('.crumbs button.crumb');
+    assert.equal(await zoomed(), '');
+    await page.close();
+  });
+
+  for (const width of [320, 520, 1400]) {
+    test(`layout at ${width} px: treemap above the table, no horizontal overflow`, async () => {
+      const { page } = await open(width, 800);
+      const m = await page.evaluate(() => {
+        const box = (s: string) => document.querySelector(s)!.getBoundingClientRect();
+        const visible = [...document.querySelectorAll('.space-grid .thead .td')]
+          .filter((e) => getComputedStyle(e).display !== 'none')
+          .map((e) => (e as HTMLElement).dataset.key);
+        return {
+          scrollW: document.documentElement.scrollWidth,
+          clientW: document.documentElement.clientWidth,
+          mapBottom: box('canvas.treemap').bottom,
+          tableTop: box('.space-grid').top,
+          mapW: box('canvas.treemap').width,
+          visible,
+        };
+      });
+      assert.ok(m.scrollW <= m.clientW, `no horizontal overflow (${m.scrollW} > ${m.clientW})`);
+      assert.ok(m.mapBottom <= m.tableTop, 'treemap above the table');
+      assert.ok(m.mapW > width - 40, 'the treemap takes the width');
+      assert.ok(m.visible.includes('path') && m.visible.includes('allocated') && m.visible.includes('sharesWith'), m.visible.join());
+      if (width >= 1000) assert.equal(m.visible.length, 6);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      await page.screenshot({ path: screenshotPath(`space-${width}px.png`), fullPage: true });
+      await page.close();
+    });
+  }
+
+  test('export text: CLI-shaped JSON and CSV from the same data', () => {
+    const j = JSON.parse(spaceExportText(data, 'json')) as {
+      files: Array<{ path: string; sharesWith: Array<{ path: string }> }>;
+      total: unknown;
+    };
+    assert.equal(j.files.length, 5);
+    assert.deepEqual(j.total, data.total);
+    const b = j.files.find((f) => f.path.endsWith('/b.img'))!;
+    assert.equal(b.sharesWith[0].path, path.join(dir, 'a.img'));
+    const csv = spaceExportText(data, 'csv').trim().split('\n');
+    assert.equal(csv[0], 'path,size,allocated,shared,exclusive,sharesWith');
+    assert.equal(csv.length, 6);
+  });
+
+  test('malformed host messages are ignored', async () => {
+    const { page, bridge } = await open(800);
+    await bridge.post({ type: 'space', data: { ...data, files: [{ ...data.files[0], sharesWith: [[99, '1']] }] } });
+    await bridge.post({ type: 'spaceProgress', files: 'x' });
+    assert.equal(await page.getAttribute('body', 'data-ignored'), '2');
+    assert.equal(await page.locator('.space-grid .tscroll .tr').count(), 5, 'still the real result');
+    const ready: WebviewMessage[] = bridge.received.filter((m) => m.type === 'ready');
+    assert.equal(ready.length, 1);
+    await page.close();
+  });
+});
