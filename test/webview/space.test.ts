@@ -247,6 +247,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       );
     assert.equal(await at(rb), key(THEMES.dark.vars['--vscode-foreground']));
     assert.equal(await at(ra), key(THEMES.dark.vars['--vscode-focusBorder']));
+    await page.screenshot({ path: screenshotPath('space-selected.png'), fullPage: true });
     // a click in the treemap selects there too
     const rc = (await rectOf(page, idx('sub/c.img')))!;
     await page.click('canvas.treemap', { position: { x: (rc.x0 + rc.x1) / 2, y: (rc.y0 + rc.y1) / 2 } });
