@@ -62,8 +62,13 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     xfs?.cleanup();
   });
 
-  async function open(width: number, height = 900, d: SpaceData = data): Promise<{ page: Page; bridge: HostBridge }> {
-    const page = await chromium.context.newPage();
+  async function open(
+    width: number,
+    height = 900,
+    d: SpaceData = data,
+    browser: Chromium = chromium,
+  ): Promise<{ page: Page; bridge: HostBridge }> {
+    const page = await browser.context.newPage();
     await page.setViewportSize({ width, height });
     const bridge = await installBridge(page, {
       onReady: async (b) => {
@@ -123,44 +128,87 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.equal(exactResult.total.reclaimableExact, true, 'the exact scan makes it exact');
   });
 
-  test('treemap pixels: each file split exclusive / inside / outside as the engine counts, area by allocated', async () => {
-    const { page } = await open(1400);
-    const areas = new Map<string, number>();
-    for (const name of ['a.img', 'b.img', 'sub/c.img', 'sub/d.img', 'sub/e.txt']) {
-      const i = idx(name);
-      const f = data.files[i];
-      const r = await rectOf(page, i);
-      assert.ok(r, `${name} is drawn`);
-      const w = r.x1 - r.x0;
-      const h = r.y1 - r.y0;
-      areas.set(name, w * h);
-      const len = Math.max(w, h);
-      const other = Math.min(w, h);
-      const alloc = BigInt(f.allocated);
-      const excl = BigInt(f.exclusive);
-      const shared = BigInt(f.shared);
-      let overlap = 0n;
-      for (const [, b] of f.sharesWith) overlap += BigInt(b);
-      const inside = overlap < shared ? overlap : shared;
-      const cut1 = Math.round(Number((BigInt(len) * excl * 1000n) / alloc) / 1000);
-      const cut2 = Math.round(Number((BigInt(len) * (excl + inside) * 1000n) / alloc) / 1000);
-      // along the long side: the bottom row (or right column), which the name never covers
-      const line = w >= h ? { x0: r.x0, y0: r.y1 - 1, x1: r.x1, y1: r.y1 } : { x0: r.x1 - 1, y0: r.y0, x1: r.x1, y1: r.y1 };
-      const counts = await colourCounts(page, line);
-      assert.equal(counts.get(BLUE) ?? 0, cut1, `${name}: exclusive pixels`);
-      assert.equal(counts.get(PURPLE) ?? 0, cut2 - cut1, `${name}: shared-inside pixels`);
-      assert.equal(counts.get(ORANGE) ?? 0, len - cut2, `${name}: shared-outside pixels`);
-      assert.equal(other > 0, true);
-    }
-    // a.img is all shared with b.img (inside): no exclusive pixel anywhere in it
-    const counts = await colourCounts(page, (await rectOf(page, idx('a.img')))!);
-    assert.equal(counts.get(BLUE) ?? 0, 0);
-    assert.equal(counts.get(ORANGE) ?? 0, 0);
-    // area follows allocated: a (1 MiB) vs c (768 KiB), within the padding's pixels
-    const ratio = areas.get('a.img')! / areas.get('sub/c.img')!;
-    assert.ok(Math.abs(ratio - 1024 / 768) < 0.15, `area ratio ${ratio}`);
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
-    await page.screenshot({ path: screenshotPath('space-1400px.png'), fullPage: true });
+  for (const dpr of [1, 2])
+    test(`treemap pixels at DPR ${dpr}: each file split exclusive / inside / outside as the engine counts, area by allocated`, async () => {
+      const hi = dpr === 2 ? await launchChromium('space-dpr2', { deviceScaleFactor: 2 }) : undefined;
+      const { page } = await open(dpr === 2 ? 700 : 1400, 900, data, hi ?? chromium);
+      const areas = new Map<string, number>();
+      for (const name of ['a.img', 'b.img', 'sub/c.img', 'sub/d.img', 'sub/e.txt']) {
+        const i = idx(name);
+        const f = data.files[i];
+        const r = await rectOf(page, i);
+        assert.ok(r, `${name} is drawn`);
+        const w = r.x1 - r.x0;
+        const h = r.y1 - r.y0;
+        areas.set(name, w * h);
+        const len = Math.max(w, h);
+        const other = Math.min(w, h);
+        const alloc = BigInt(f.allocated);
+        const excl = BigInt(f.exclusive);
+        const shared = BigInt(f.shared);
+        let overlap = 0n;
+        for (const [, b] of f.sharesWith) overlap += BigInt(b);
+        const inside = overlap < shared ? overlap : shared;
+        const cut1 = Math.round(Number((BigInt(len) * excl * 1000n) / alloc) / 1000);
+        const cut2 = Math.round(Number((BigInt(len) * (excl + inside) * 1000n) / alloc) / 1000);
+        // along the long side: the bottom row (or right column), which the name never covers
+        const line = w >= h ? { x0: r.x0, y0: r.y1 - 1, x1: r.x1, y1: r.y1 } : { x0: r.x1 - 1, y0: r.y0, x1: r.x1, y1: r.y1 };
+        const counts = await colourCounts(page, line);
+        assert.equal(counts.get(BLUE) ?? 0, cut1, `${name}: exclusive pixels`);
+        assert.equal(counts.get(PURPLE) ?? 0, cut2 - cut1, `${name}: shared-inside pixels`);
+        assert.equal(counts.get(ORANGE) ?? 0, len - cut2, `${name}: shared-outside pixels`);
+        assert.equal(other > 0, true);
+      }
+      // a.img is all shared with b.img (inside): no exclusive pixel anywhere in it
+      const counts = await colourCounts(page, (await rectOf(page, idx('a.img')))!);
+      assert.equal(counts.get(BLUE) ?? 0, 0);
+      assert.equal(counts.get(ORANGE) ?? 0, 0);
+      // area follows allocated: a (1 MiB) vs c (768 KiB), within the padding's pixels
+      const ratio = areas.get('a.img')! / areas.get('sub/c.img')!;
+      assert.ok(Math.abs(ratio - 1024 / 768) < 0.15, `area ratio ${ratio}`);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
+      assert.equal(
+        await page.evaluate(() => (document.querySelector('canvas.treemap') as HTMLCanvasElement).width),
+        Math.round((await page.evaluate(() => document.querySelector('canvas.treemap')!.clientWidth)) * dpr),
+      );
+      if (dpr === 1) await page.screenshot({ path: screenshotPath('space-1400px.png'), fullPage: true });
+      await page.close();
+      await hi?.close();
+    });
+
+  test('20,000 files: the whole view is drawn within 1 s of the result arriving', async () => {
+    const n = 20_000;
+    const files = Array.from({ length: n }, (_, i) => ({
+      path: `/big/d${i % 50}/e${i % 7}/f${i}.bin`,
+      size: String(4096 * (1 + (i % 97))),
+      allocated: String(4096 * (1 + (i % 97))),
+      shared: String(i % 2 ? 4096 : 0),
+      exclusive: String(4096 * (i % 97) + (i % 2 ? 0 : 4096)),
+      fileSystem: 0,
+      sharesWith: i % 2 ? ([[i - 1, '4096']] as Array<[number, string]>) : [],
+    }));
+    const big: SpaceData = { ...data, roots: ['/big'], base: '/big', files, fileSystems: [data.fileSystems[0]], errors: [] };
+    const page = await chromium.context.newPage();
+    await installBridge(page, {});
+    await page.goto(server.url('space'));
+    await page.waitForFunction(() => document.querySelector('.toolbar'));
+    const ms = await page.evaluate(async (d) => {
+      const t0 = performance.now();
+      window.postMessage({ type: 'space', data: d }, '*');
+      await new Promise<void>((resolve) => {
+        const check = () => (document.body.dataset.state === 'done' ? requestAnimationFrame(() => resolve()) : setTimeout(check, 5));
+        check();
+      });
+      return performance.now() - t0;
+    }, big);
+    assert.ok(ms < 1000, `drawn in ${ms.toFixed(0)} ms`);
+    console.log(`# 20,000 files drawn in ${ms.toFixed(0)} ms`);
+    assert.equal(await page.locator('.filter-count').textContent(), '20,000 files');
+    assert.ok((await page.locator('.space-grid .tscroll .tr').count()) < 100, 'only a screenful of rows in the DOM');
+    const t1 = Date.now();
+    await page.fill('input.filter', 'f1999');
+    assert.equal(await page.locator('.filter-count').textContent(), '11 of 20,000 files');
+    assert.ok(Date.now() - t1 < 1000, 'filtering 20,000 paths is quick');
     await page.close();
   });
 

@@ -262,8 +262,8 @@ function showData(d: SpaceData): void {
 function updateFilterCount(): void {
   if (!table || !data) return;
   filterCount.textContent = filterBox.value
-    ? l10n.t('{0} of {1} files', table.order.length, data.files.length)
-    : l10n.t('{0} files', data.files.length);
+    ? l10n.t('{0} of {1} files', groupDigits(BigInt(table.order.length)), groupDigits(BigInt(data.files.length)))
+    : l10n.t('{0} files', groupDigits(BigInt(data.files.length)));
 }
 
 // ---- input ------------------------------------------------------------------------------------
