@@ -239,7 +239,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
   });
 
   test('table rows: the engine numbers, sort, filter', async () => {
-    const { page } = await open(1400);
+    const { page, bridge } = await open(1400);
     const rows = () =>
       page.$$eval('.space-grid .tscroll .tr', (trs) =>
         trs
@@ -270,6 +270,13 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     r = await rows();
     assert.deepEqual(r.map((x) => x[0]).sort(), ['sub/c.img', 'sub/d.img', 'sub/e.txt']);
     assert.match((await page.textContent('.filter-count')) ?? '', /^3 of 5 files$/);
+    // a new result (Exact scan, Analyze again) keeps the sort and the filter
+    await bridge.post({ type: 'space', data });
+    await frames(page, 2);
+    assert.deepEqual(
+      (await rows()).map((x) => x[0]),
+      ['sub/e.txt', 'sub/d.img', 'sub/c.img'],
+    );
     await page.close();
   });
 

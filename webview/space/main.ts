@@ -11,13 +11,13 @@ import '../shared/theme.css';
 import './space.css';
 import type { SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
-import { onHostMessage, post } from '../shared/host';
+import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
 import { el } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { buildTree, fileNums, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
-import { SpaceTable } from './table';
+import { SpaceTable, type SortKey } from './table';
 
 const app = document.getElementById('app')!;
 app.className = 'space';
@@ -88,6 +88,26 @@ let map: Treemap | undefined;
 let table: SpaceTable | undefined;
 let selected: number | undefined;
 let scanning = false;
+
+/** What the person chose (zoom, selection, filter, sort), kept while VS Code hides the view. */
+interface ViewState {
+  zoom?: string;
+  selected?: number;
+  filter?: string;
+  sortKey?: SortKey;
+  descending?: boolean;
+}
+const saved: ViewState = getState<ViewState>() ?? {};
+if (typeof saved.filter === 'string') filterBox.value = saved.filter;
+function saveState(): void {
+  setState({
+    zoom: map?.zoom.rel,
+    selected,
+    filter: filterBox.value,
+    sortKey: table?.sortKey,
+    descending: table?.descending,
+  } satisfies ViewState);
+}
 
 const bytes = (v: bigint): string => `${humanBytes(v)}`;
 const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
@@ -208,6 +228,7 @@ function zoomTo(n: import('./model').TreeNode): void {
   map.zoom = n;
   showCrumbs();
   drawMap();
+  saveState();
 }
 
 function select(file: number | undefined, opts: { scroll?: boolean } = {}): void {
@@ -226,6 +247,7 @@ function select(file: number | undefined, opts: { scroll?: boolean } = {}): void
   }
   document.body.dataset.selected = file === undefined ? '' : String(file);
   setButtons();
+  saveState();
 }
 
 function showData(d: SpaceData): void {
@@ -233,7 +255,10 @@ function showData(d: SpaceData): void {
   nums = fileNums(d);
   const unknown = new Set<number>();
   d.files.forEach((f, i) => f.sharingUnknown && unknown.add(i));
-  const prevZoom = map?.zoom.rel;
+  const prevZoom = map ? map.zoom.rel : saved.zoom;
+  const sortKey = table?.sortKey ?? saved.sortKey;
+  const descending = table?.descending ?? saved.descending;
+  if (!map && typeof saved.selected === 'number') selected = saved.selected;
   map = new Treemap(mapCanvas, buildTree(d, nums), nums, unknown);
   if (prevZoom) {
     const find = (n: import('./model').TreeNode): import('./model').TreeNode | undefined =>
@@ -247,8 +272,12 @@ function showData(d: SpaceData): void {
     tableHost,
     nums,
     d.files.map((f) => (f.sharingUnknown ? undefined : f.sharesWith.length)),
-    { onSelect: (i) => select(i), onOpen: (i) => post({ type: 'spaceOpen', index: i }) },
+    { onSelect: (i) => select(i), onOpen: (i) => post({ type: 'spaceOpen', index: i }), onSort: () => saveState() },
   );
+  if (sortKey !== undefined && ['path', 'size', 'allocated', 'shared', 'exclusive', 'sharesWith'].includes(sortKey)) {
+    table.sortKey = sortKey;
+    table.descending = descending !== false;
+  }
   table.setFilter(filterBox.value);
   updateFilterCount();
   results.removeAttribute('hidden');
@@ -303,6 +332,7 @@ mapCanvas.addEventListener('keydown', (e) => {
 filterBox.addEventListener('input', () => {
   table?.setFilter(filterBox.value);
   updateFilterCount();
+  saveState();
 });
 btnInspect.addEventListener('click', () => selected !== undefined && post({ type: 'spaceOpen', index: selected }));
 btnReveal.addEventListener('click', () => selected !== undefined && post({ type: 'spaceReveal', index: selected }));

@@ -23,6 +23,8 @@ const COLS: Array<{ key: SortKey; label: string }> = [
 export interface SpaceTableCallbacks {
   onSelect(file: number): void;
   onOpen(file: number): void;
+  /** The sort changed (the view keeps it while hidden). */
+  onSort?(): void;
 }
 
 export class SpaceTable {
@@ -98,6 +100,7 @@ export class SpaceTable {
       this.descending = k !== 'path';
     }
     this.refresh();
+    this.cb.onSort?.();
   }
 
   setFilter(text: string): void {
