@@ -11,13 +11,14 @@ const MARGIN = 6;
 
 export type SortKey = 'path' | 'size' | 'allocated' | 'shared' | 'exclusive' | 'sharesWith';
 
-const COLS: Array<{ key: SortKey; label: string }> = [
-  { key: 'path', label: l10n.t('Path') },
-  { key: 'size', label: l10n.t('Size') },
-  { key: 'allocated', label: l10n.t('Allocated') },
-  { key: 'shared', label: l10n.t('Shared') },
-  { key: 'exclusive', label: l10n.t('Exclusive') },
-  { key: 'sharesWith', label: l10n.t('Shares with') },
+/** Headers, with a short form for narrow columns (the full one is the tooltip). */
+const COLS: Array<{ key: SortKey; label: string; short: string }> = [
+  { key: 'path', label: l10n.t('Path'), short: l10n.t('Path') },
+  { key: 'size', label: l10n.t('Size'), short: l10n.t('Size') },
+  { key: 'allocated', label: l10n.t('Allocated'), short: l10n.t('Alloc.') },
+  { key: 'shared', label: l10n.t('Shared'), short: l10n.t('Shared') },
+  { key: 'exclusive', label: l10n.t('Exclusive'), short: l10n.t('Excl.') },
+  { key: 'sharesWith', label: l10n.t('Shares with'), short: l10n.t('With') },
 ];
 
 export interface SpaceTableCallbacks {
@@ -63,7 +64,15 @@ export class SpaceTable {
       th.setAttribute('role', 'columnheader');
       th.dataset.key = c.key;
       th.tabIndex = -1;
-      th.textContent = c.label;
+      th.title = c.label;
+      th.setAttribute('aria-label', c.label);
+      const full = document.createElement('span');
+      full.className = 'h-full';
+      full.textContent = c.label;
+      const short = document.createElement('span');
+      short.className = 'h-short';
+      short.textContent = c.short;
+      th.append(full, short);
       th.addEventListener('click', () => this.sortBy(c.key));
       this.headCells.set(c.key, th);
       hr.appendChild(th);
