@@ -1,5 +1,6 @@
 // extentLens.cloneRange: clone a byte range of one file into another (or the same) file.
-// Interactive: five inputs validated as they are typed, the alignment rule (from the volume's
+// Interactive: one quick-input session (src/host/multi-step-input.ts) of four inputs (five on
+// Windows) validated as they are typed, the alignment rule (from the volume's
 // block size) shown in the prompt; the atomic option on Windows; a confirmation, because the
 // destination range is replaced in place. Programmatic (tests, other extensions):
 //   executeCommand('extentLens.cloneRange', undefined,
@@ -17,6 +18,7 @@ import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { pickFile, requireTrust, showFailure } from '../host/ui';
+import { FlowCancelled, InputFlow } from '../host/multi-step-input';
 
 const t = vscode.l10n.t;
 
@@ -84,96 +86,110 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
   const title = t('Clone Range');
   const source = await pickFile(uri, t('Clone Range: source file'));
   if (!source) return undefined;
-  const engine = await s.engine();
-  const volume = await engine.volume(source);
-  const blockSize = volume.blockSize;
-  const sourceSize = (await fs.stat(source, { bigint: true })).size;
-  const rule = alignmentRule(blockSize, t);
+  // One quick-input session for every question, shown at once (busy while the volume is read):
+  // the keyboard stays in the flow until its end, never falling into the editor or a webview.
+  const flow = new InputFlow(title, process.platform === 'win32' ? 5 : 4).start(t('Reading the volume of {0}…', path.basename(source)));
+  try {
+    const engine = await s.engine();
+    const volume = await engine.volume(source);
+    const blockSize = volume.blockSize;
+    const sourceSize = (await fs.stat(source, { bigint: true })).size;
+    const rule = alignmentRule(blockSize, t);
 
-  const srcText = await vscode.window.showInputBox({
-    title: `${title} (1/5)`,
-    prompt: t('Source offset in {0} ({1}). {2}', path.basename(source), bytesText(sourceSize, t), rule),
-    value: '0',
-    ignoreFocusOut: true,
-    validateInput: (v) => checkOffset(v, blockSize, { limit: sourceSize, what: 'source' }, t).error,
-  });
-  if (srcText === undefined) return undefined;
-  const sourceOffset = checkOffset(srcText, blockSize, { limit: sourceSize, what: 'source' }, t).value!;
+    let sourceOffset = 0n;
+    let target = source;
+    let sameFile = true;
+    let targetOffset = 0n;
+    let length = 0n;
+    let atomic = false;
+    const same = { label: t('Same file'), description: path.basename(source) };
+    const other = { label: t('Another file…'), description: t('an existing file on the same volume') };
 
-  const same = { label: t('Same file'), description: path.basename(source) };
-  const other = { label: t('Another file…'), description: t('an existing file on the same volume') };
-  const pick = await vscode.window.showQuickPick([same, other], {
-    title: `${title} (2/5)`,
-    placeHolder: t('Destination file'),
-    ignoreFocusOut: true,
-  });
-  if (!pick) return undefined;
-  let target = source;
-  if (pick === other) {
-    const chosen = await vscode.window.showOpenDialog({
-      title: t('Clone Range: destination file'),
-      canSelectMany: false,
-      defaultUri: vscode.Uri.file(path.dirname(source)),
-    });
-    if (!chosen?.[0]) return undefined;
-    target = chosen[0].fsPath;
+    const steps = [
+      async () => {
+        const text = await flow.input({
+          step: 1,
+          prompt: t('Source offset in {0} ({1}). {2}', path.basename(source), bytesText(sourceSize, t), rule),
+          value: '0',
+          validate: (v) => checkOffset(v, blockSize, { limit: sourceSize, what: 'source' }, t).error,
+        });
+        sourceOffset = checkOffset(text, blockSize, { limit: sourceSize, what: 'source' }, t).value!;
+      },
+      async () => {
+        const pick = await flow.pick({ step: 2, items: [same, other], placeholder: t('Destination file') });
+        target = source;
+        if (pick === other) {
+          const chosen = await flow.away(() =>
+            vscode.window.showOpenDialog({
+              title: t('Clone Range: destination file'),
+              canSelectMany: false,
+              defaultUri: vscode.Uri.file(path.dirname(source)),
+            }),
+          );
+          if (!chosen?.[0]) throw new FlowCancelled();
+          target = chosen[0].fsPath;
+        }
+        sameFile = samePath(source, target);
+      },
+      async () => {
+        // within one file the destination offset may not equal the source's (said as it is typed)
+        const dstOpts = { what: 'destination' as const, sourceOffset: sameFile ? sourceOffset : undefined };
+        const text = await flow.input({
+          step: 3,
+          prompt: t('Destination offset in {0}. {1}', path.basename(target), rule),
+          // within one file, suggest the first block past the end (no overlap, the file grows)
+          value: sameFile ? alignUp(sourceSize, blockSize).toString() : '0',
+          validate: (v) => checkOffset(v, blockSize, dstOpts, t).error,
+        });
+        targetOffset = checkOffset(text, blockSize, dstOpts, t).value!;
+      },
+      async () => {
+        const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset };
+        // the longest length valid for these offsets: to the source's end, never overlapping
+        const longest = maxLength(ctx);
+        const text = await flow.input({
+          step: 4,
+          prompt: t('Length in bytes (at most {0}). {1}', groupNumber(longest), rule),
+          value: longest.toString(),
+          validate: (v) => checkLength(v, ctx, t).error,
+        });
+        length = checkLength(text, ctx, t).value!;
+      },
+      async () => {
+        atomic = false;
+        if (process.platform !== 'win32') return;
+        const yes = { label: t('Atomic'), description: t('FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC: all or nothing (ReFS)') };
+        const no = { label: t('Not atomic'), description: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE' };
+        atomic = (await flow.pick({ step: 5, items: [no, yes] })) === yes;
+      },
+    ];
+    if (!(await flow.run(steps))) return undefined;
+
+    const go = t('Clone Range');
+    // the modal opens before the flow's last input closes: the keyboard goes straight to it
+    const ok = await flow.handOver(() =>
+      vscode.window.showWarningMessage(
+        t(
+          'Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?',
+          groupNumber(targetOffset),
+          groupNumber(targetOffset + length),
+          target,
+          groupNumber(sourceOffset),
+          groupNumber(sourceOffset + length),
+          source,
+        ),
+        {
+          modal: true,
+          detail: t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', bytesText(length, t)),
+        },
+        go,
+      ),
+    );
+    if (ok !== go) return undefined;
+    return { source, target, sourceOffset, targetOffset, length, atomic };
+  } finally {
+    flow.dispose();
   }
-  const sameFile = samePath(source, target);
-
-  // within one file the destination offset may not equal the source's (said as it is typed)
-  const dstOpts = { what: 'destination' as const, sourceOffset: sameFile ? sourceOffset : undefined };
-  const dstText = await vscode.window.showInputBox({
-    title: `${title} (3/5)`,
-    prompt: t('Destination offset in {0}. {1}', path.basename(target), rule),
-    // within one file, suggest the first block past the end (no overlap, the file grows)
-    value: sameFile ? alignUp(sourceSize, blockSize).toString() : '0',
-    ignoreFocusOut: true,
-    validateInput: (v) => checkOffset(v, blockSize, dstOpts, t).error,
-  });
-  if (dstText === undefined) return undefined;
-  const targetOffset = checkOffset(dstText, blockSize, dstOpts, t).value!;
-
-  const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset };
-  // the longest length valid for these offsets: to the source's end, never overlapping
-  const longest = maxLength(ctx);
-  const lenText = await vscode.window.showInputBox({
-    title: `${title} (4/5)`,
-    prompt: t('Length in bytes (at most {0}). {1}', groupNumber(longest), rule),
-    value: longest.toString(),
-    ignoreFocusOut: true,
-    validateInput: (v) => checkLength(v, ctx, t).error,
-  });
-  if (lenText === undefined) return undefined;
-  const length = checkLength(lenText, ctx, t).value!;
-
-  let atomic = false;
-  if (process.platform === 'win32') {
-    const yes = { label: t('Atomic'), description: t('FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC: all or nothing (ReFS)') };
-    const no = { label: t('Not atomic'), description: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE' };
-    const a = await vscode.window.showQuickPick([no, yes], { title: `${title} (5/5)`, ignoreFocusOut: true });
-    if (!a) return undefined;
-    atomic = a === yes;
-  }
-
-  const go = t('Clone Range');
-  const ok = await vscode.window.showWarningMessage(
-    t(
-      'Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?',
-      groupNumber(targetOffset),
-      groupNumber(targetOffset + length),
-      target,
-      groupNumber(sourceOffset),
-      groupNumber(sourceOffset + length),
-      source,
-    ),
-    {
-      modal: true,
-      detail: t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', bytesText(length, t)),
-    },
-    go,
-  );
-  if (ok !== go) return undefined;
-  return { source, target, sourceOffset, targetOffset, length, atomic };
 }
 
 function alignUp(v: bigint, blockSize: number): bigint {

@@ -1,6 +1,6 @@
 // extentLens.punchHole: deallocate a byte range (it then reads as zeros). Interactive use asks
-// for offset and length and confirms (the data in the range is gone); programmatic use with
-// both given is the explicit choice:
+// for offset and length (one quick-input session, src/host/multi-step-input.ts) and confirms
+// (the data in the range is gone); programmatic use with both given is the explicit choice:
 //   executeCommand('extentLens.punchHole', fileUri, { offset: '4096', length: '1MiB' })
 
 import * as vscode from 'vscode';
@@ -12,6 +12,7 @@ import { COMMANDS } from '../host/logic/contributions';
 import { byteArgument, bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { InputFlow } from '../host/multi-step-input';
 
 const t = vscode.l10n.t;
 
@@ -32,45 +33,9 @@ export function registerPunchHole(s: Services): vscode.Disposable {
       const interactive = offset === undefined || length === undefined;
       try {
         if (interactive) {
-          const size = (await fs.stat(file, { bigint: true })).size;
-          const engine = await s.engine();
-          const blockSize = (await engine.volume(file)).blockSize;
-          const hint = t(
-            'The file is {0}; blocks are {1} bytes. Partial blocks at the ends are zeroed, whole blocks are freed.',
-            bytesText(size, t),
-            groupNumber(blockSize),
-          );
-          const offText = await vscode.window.showInputBox({
-            title: t('Punch Hole (1/2)'),
-            prompt: t('Offset. {0}', hint),
-            value: '0',
-            ignoreFocusOut: true,
-            validateInput: (v) => checkPunchRange(v, '1', size, t).offsetError,
-          });
-          if (offText === undefined) return undefined;
-          offset = checkPunchRange(offText, '1', size, t).offset!;
-          const lenText = await vscode.window.showInputBox({
-            title: t('Punch Hole (2/2)'),
-            prompt: t('Length (at most {0} to the end of the file). {1}', groupNumber(size - offset), hint),
-            value: (size - offset).toString(),
-            ignoreFocusOut: true,
-            validateInput: (v) => checkPunchRange(offText, v, size, t).lengthError,
-          });
-          if (lenText === undefined) return undefined;
-          length = checkPunchRange(offText, lenText, size, t).length!;
-          const go = t('Punch Hole');
-          const ok = await vscode.window.showWarningMessage(
-            t(
-              'Deallocate {0} ({1} bytes) of {2} from offset {3}?',
-              formatBytes(length),
-              groupNumber(length),
-              path.basename(file),
-              groupNumber(offset),
-            ),
-            { modal: true, detail: t('The data in that range is discarded; it will read as zeros.') },
-            go,
-          );
-          if (ok !== go) return undefined;
+          const asked = await askForRange(s, file);
+          if (!asked) return undefined;
+          ({ offset, length } = asked);
         }
         const range = { offset: offset!, length: length! };
         const engine = await s.engine();
@@ -88,4 +53,61 @@ export function registerPunchHole(s: Services): vscode.Disposable {
       }
     },
   );
+}
+
+/** The interactive questions, one quick-input session (the keyboard stays in it), then the modal. */
+async function askForRange(s: Services, file: string): Promise<{ offset: bigint; length: bigint } | undefined> {
+  const flow = new InputFlow(t('Punch Hole'), 2).start(t('Reading the volume of {0}…', path.basename(file)));
+  try {
+    const size = (await fs.stat(file, { bigint: true })).size;
+    const engine = await s.engine();
+    const blockSize = (await engine.volume(file)).blockSize;
+    const hint = t(
+      'The file is {0}; blocks are {1} bytes. Partial blocks at the ends are zeroed, whole blocks are freed.',
+      bytesText(size, t),
+      groupNumber(blockSize),
+    );
+    let offText = '0';
+    let offset = 0n;
+    let length = 0n;
+    const ok = await flow.run([
+      async () => {
+        offText = await flow.input({
+          step: 1,
+          prompt: t('Offset. {0}', hint),
+          value: '0',
+          validate: (v) => checkPunchRange(v, '1', size, t).offsetError,
+        });
+        offset = checkPunchRange(offText, '1', size, t).offset!;
+      },
+      async () => {
+        const lenText = await flow.input({
+          step: 2,
+          prompt: t('Length (at most {0} to the end of the file). {1}', groupNumber(size - offset), hint),
+          value: (size - offset).toString(),
+          validate: (v) => checkPunchRange(offText, v, size, t).lengthError,
+        });
+        length = checkPunchRange(offText, lenText, size, t).length!;
+      },
+    ]);
+    if (!ok) return undefined;
+    const go = t('Punch Hole');
+    // the modal opens before the flow's last input closes: the keyboard goes straight to it
+    const answer = await flow.handOver(() =>
+      vscode.window.showWarningMessage(
+        t(
+          'Deallocate {0} ({1} bytes) of {2} from offset {3}?',
+          formatBytes(length),
+          groupNumber(length),
+          path.basename(file),
+          groupNumber(offset),
+        ),
+        { modal: true, detail: t('The data in that range is discarded; it will read as zeros.') },
+        go,
+      ),
+    );
+    return answer === go ? { offset, length } : undefined;
+  } finally {
+    flow.dispose();
+  }
 }

@@ -223,14 +223,182 @@ export interface FakeState {
     initialError?: string;
     ignoreFocusOut?: boolean;
   }>;
-  /** Every quick pick shown, with its options. */
-  quickPicks: Array<{ title?: string; ignoreFocusOut?: boolean }>;
+  /**
+   * Every quick pick shown, with its options. A createQuickPick / createInputBox step's `title` is
+   * what VS Code shows: "Clone Range (2/4)" for title "Clone Range", step 2 of 4.
+   */
+  quickPicks: Array<{ title?: string; ignoreFocusOut?: boolean; items?: Array<{ label: string; description?: string }> }>;
+  /**
+   * Quick-input sessions (createInputBox / createQuickPick widgets): how many are visible now, and
+   * the most ever visible at once; `gaps` counts the moments a flow left none visible between two
+   * of its steps (focus would fall back to the editor there).
+   */
+  quickInputs: { visible: number; gaps: number; shown: number };
   /** workspace.textDocuments (documents open in text editors). */
   textDocuments: Array<{ uri: Uri }>;
   /** window.tabGroups.all (each group's tabs). */
   tabGroups: Array<{ tabs: Array<{ input: unknown }> }>;
   /** The options object of every message shown with one ({ modal: true }, ...), by text. */
   messageOptions: Array<{ text: string; options: Record<string, unknown> }>;
+}
+
+/** The Back button of a multi-step quick input. */
+export const QuickInputButtons = { Back: { iconPath: new ThemeIcon('arrow-left'), tooltip: 'Back' } };
+/** Put this in inputAnswers / quickPickAnswers to press the Back button at that step. */
+export const PRESS_BACK = '\u0000back';
+
+/** Let the code under test run its pending promise callbacks (async validation, ...). */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+};
+
+/**
+ * A createInputBox / createQuickPick widget. A person answers it when it is shown and not busy:
+ * from state.inputAnswers / state.quickPickAnswers, like showInputBox / showQuickPick.
+ */
+abstract class FakeQuickInput {
+  title?: string;
+  step?: number;
+  totalSteps?: number;
+  placeholder?: string;
+  ignoreFocusOut = false;
+  enabled = true;
+  buttons: unknown[] = [];
+  value = '';
+  visible = false;
+  disposed = false;
+  private _busy = false;
+  private readonly hideEmitter = new EventEmitter<void>();
+  protected readonly acceptEmitter = new EventEmitter<void>();
+  protected readonly buttonEmitter = new EventEmitter<unknown>();
+  protected readonly valueEmitter = new EventEmitter<string>();
+  onDidHide = this.hideEmitter.event;
+  onDidAccept = this.acceptEmitter.event;
+  onDidTriggerButton = this.buttonEmitter.event;
+  onDidChangeValue = this.valueEmitter.event;
+  private answering = false;
+  /** Bumped each time the widget becomes ready for an answer (shown, or no longer busy). */
+  private generation = 0;
+  private answeredGeneration = -1;
+  constructor(protected readonly state: FakeState) {}
+  get busy(): boolean {
+    return this._busy;
+  }
+  set busy(b: boolean) {
+    const was = this._busy;
+    this._busy = b;
+    if (was && !b) this.generation++;
+    if (!b) this.maybeAnswer();
+  }
+  /** The title as VS Code shows it, with the step count. */
+  get shownTitle(): string | undefined {
+    return this.step !== undefined && this.totalSteps !== undefined ? `${this.title} (${this.step}/${this.totalSteps})` : this.title;
+  }
+  show(): void {
+    if (this.disposed || this.visible) return;
+    this.visible = true;
+    this.generation++;
+    this.state.quickInputs.visible++;
+    this.state.quickInputs.shown++;
+    this.maybeAnswer();
+  }
+  hide(): void {
+    if (!this.visible) return;
+    this.visible = false;
+    this.state.quickInputs.visible--;
+    // A flow's widget going while none other is up: the focus would go back to the editor.
+    // (The last one of a flow counts too; tests compare against the number of flows.)
+    if (this.state.quickInputs.visible === 0) this.state.quickInputs.gaps++;
+    this.hideEmitter.fire();
+    recorded();
+  }
+  dispose(): void {
+    this.hide();
+    this.disposed = true;
+  }
+  /** The person answers once each time the widget is ready (a rejected value: the next one). */
+  private maybeAnswer(): void {
+    if (!this.visible || this._busy || this.answering || this.answeredGeneration === this.generation) return;
+    this.answering = true;
+    void settle()
+      .then(() => {
+        if (!this.visible || this._busy) return undefined;
+        this.answeredGeneration = this.generation;
+        return this.answer();
+      })
+      .finally(() => {
+        this.answering = false;
+        this.maybeAnswer();
+      });
+  }
+  protected pressBack(): void {
+    this.buttonEmitter.fire(QuickInputButtons.Back);
+  }
+  protected abstract answer(): Promise<void>;
+}
+
+class FakeInputBox extends FakeQuickInput {
+  prompt?: string;
+  password = false;
+  valueSelection?: readonly [number, number];
+  validationMessage?: string;
+  protected async answer(): Promise<void> {
+    const shown = {
+      title: this.shownTitle,
+      prompt: this.prompt,
+      initial: this.value,
+      initialError: this.validationMessage || undefined,
+      ignoreFocusOut: this.ignoreFocusOut,
+    };
+    for (;;) {
+      const value = this.state.inputAnswers.shift();
+      if (value === undefined) {
+        this.state.inputBoxes.push({ ...shown, value });
+        this.hide(); // Escape
+        return;
+      }
+      if (value === PRESS_BACK) {
+        this.state.inputBoxes.push({ ...shown, value });
+        this.pressBack();
+        return;
+      }
+      // type it (replacing the selected text), let validation run, then Enter if it is valid
+      this.value = value;
+      this.valueEmitter.fire(value);
+      await settle();
+      const error = this.validationMessage || undefined;
+      this.state.inputBoxes.push({ ...shown, value, error });
+      if (error === undefined) {
+        this.acceptEmitter.fire();
+        return;
+      }
+    }
+  }
+}
+
+class FakeQuickPick<T extends { label: string; description?: string }> extends FakeQuickInput {
+  items: readonly T[] = [];
+  activeItems: readonly T[] = [];
+  selectedItems: readonly T[] = [];
+  private readonly selectionEmitter = new EventEmitter<readonly T[]>();
+  onDidChangeSelection = this.selectionEmitter.event;
+  onDidChangeActive = new EventEmitter<readonly T[]>().event;
+  protected async answer(): Promise<void> {
+    this.state.quickPicks.push({
+      title: this.shownTitle,
+      ignoreFocusOut: this.ignoreFocusOut,
+      items: this.items.map((i) => ({ label: i.label, description: i.description })),
+    });
+    recorded();
+    const label = this.state.quickPickAnswers.shift();
+    if (label === PRESS_BACK) return this.pressBack();
+    const item = label === undefined ? undefined : this.items.find((i) => i.label === label);
+    if (!item) return this.hide(); // Escape
+    this.activeItems = [item];
+    this.selectedItems = [item];
+    this.selectionEmitter.fire(this.selectedItems);
+    this.acceptEmitter.fire();
+  }
 }
 
 export function makeFakeVscode() {
@@ -251,6 +419,7 @@ export function makeFakeVscode() {
     quickPickAnswers: [],
     inputBoxes: [],
     quickPicks: [],
+    quickInputs: { visible: 0, gaps: 0, shown: 0 },
     textDocuments: [],
     tabGroups: [],
     messageOptions: [],
@@ -280,6 +449,7 @@ export function makeFakeVscode() {
     TabInputCustom,
     ViewColumn,
     ProgressLocation,
+    QuickInputButtons,
     l10n: { t: format },
     env: {
       language: 'en',
@@ -349,6 +519,8 @@ export function makeFakeVscode() {
         const label = state.quickPickAnswers.shift();
         return label === undefined ? undefined : (await items).find((i) => i.label === label);
       },
+      createInputBox: () => new FakeInputBox(state),
+      createQuickPick: <T extends { label: string; description?: string }>() => new FakeQuickPick<T>(state),
       showOpenDialog: async () => state.openDialogAnswer,
       showSaveDialog: async () => state.saveDialogAnswer,
       withProgress: async (_o: unknown, task: (p: { report(v: unknown): void }, token: unknown) => unknown) => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, TabInputCustom, TabInputText, Uri, waitUntil } from './commands-fake-vscode';
+import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, PRESS_BACK, TabInputCustom, TabInputText, Uri, waitUntil } from './commands-fake-vscode';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 
@@ -513,6 +513,83 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(fs.statSync(f).size, 320 * 1024, 'the same file grew by the cloned range');
     const fiemap = execFileSync('xfs_io', ['-c', 'fiemap -v', f], { encoding: 'utf8' });
     assert.match(fiemap, /0x2000|0x2001/, 'the cloned blocks are shared');
+  });
+
+  test('Punch Hole, interactive: one quick-input session with step counts; Back returns to the offset; Escape ends the flow', async () => {
+    const f = path.join(xfs!.mountPoint, 'punch-steps.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    state.inputBoxes = [];
+    state.quickInputs = { visible: 0, gaps: 0, shown: 0 };
+    // offset 64k, Back from the length, offset 128k, length 64k; decline the modal
+    state.inputAnswers = ['64k', PRESS_BACK, '128k', '64k'];
+    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of punch-steps\.img from offset 131,072\?/, answer: undefined }];
+    try {
+      assert.equal(await exec('extentLens.punchHole', Uri.file(f)), undefined);
+    } finally {
+      state.answers = [];
+    }
+    assert.ok(state.messages.some((m) => /from offset 131,072\?/.test(m.text)), `the modal asks about the offset typed after Back: ${JSON.stringify(state.messages.slice(-2))}`);
+    assert.deepEqual(
+      state.inputBoxes.map((b) => [b.title, b.value]),
+      [
+        ['Punch Hole (1/2)', '64k'],
+        ['Punch Hole (2/2)', PRESS_BACK],
+        ['Punch Hole (1/2)', '128k'],
+        ['Punch Hole (2/2)', '64k'],
+      ],
+    );
+    // the prompts are the same as before; the length box opens with the rest of the file
+    assert.match(state.inputBoxes[0].prompt!, /^Offset\. The file is 262,144 bytes \(256 KiB\); blocks are 4,096 bytes\./);
+    assert.equal(state.inputBoxes[3].initial, String(128 * 1024));
+    assert.ok(state.inputBoxes.every((b) => b.ignoreFocusOut === true));
+    // one widget from the first question to the modal: the quick input never closed mid-flow
+    assert.equal(state.quickInputs.shown, 1, 'both questions in one input box');
+    assert.equal(state.quickInputs.gaps, 1, 'closed once, after the modal opened');
+    assert.equal(state.quickInputs.visible, 0);
+    assert.equal(fs.statSync(f).blocks * 512, 256 * 1024, 'declined: nothing punched');
+
+    // Escape at the second question ends the whole flow: no modal, nothing punched
+    const before = state.messages.length;
+    state.inputAnswers = ['64k']; // then Escape
+    assert.equal(await exec('extentLens.punchHole', Uri.file(f)), undefined);
+    assert.equal(state.messages.length, before, 'no confirmation after Escape');
+    assert.equal(state.quickInputs.visible, 0);
+  });
+
+  test('Clone Range, interactive: the pick between the offsets is part of the same session', async () => {
+    const f = path.join(xfs!.mountPoint, 'clone-steps.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    state.inputBoxes = [];
+    state.quickPicks = [];
+    state.quickInputs = { visible: 0, gaps: 0, shown: 0 };
+    state.inputAnswers = ['64k', '256k', PRESS_BACK, '320k', '64k'];
+    state.quickPickAnswers = ['Same file', 'Same file'];
+    state.answers = [{ match: /^Replace bytes/, answer: undefined }];
+    try {
+      assert.equal(await exec('extentLens.cloneRange', Uri.file(f)), undefined);
+    } finally {
+      state.answers = [];
+    }
+    // Back from the length went to the destination offset (the pick is not asked again)
+    assert.deepEqual(
+      state.inputBoxes.map((b) => [b.title, b.value]),
+      [
+        ['Clone Range (1/4)', '64k'],
+        ['Clone Range (3/4)', '256k'],
+        ['Clone Range (4/4)', PRESS_BACK],
+        ['Clone Range (3/4)', '320k'],
+        ['Clone Range (4/4)', '64k'],
+      ],
+    );
+    assert.deepEqual(
+      state.quickPicks.map((p) => p.title),
+      ['Clone Range (2/4)'],
+    );
+    assert.ok(state.messages.some((m) => /^Replace bytes 327,680–393,216 of .* with bytes 65,536–131,072 of /.test(m.text)));
+    // box, pick, box: each shown before the previous one went; closed once, at the end
+    assert.equal(state.quickInputs.shown, 3);
+    assert.equal(state.quickInputs.gaps, 1);
+    assert.equal(state.quickInputs.visible, 0);
   });
 
   test('Punch Hole, interactive: nothing happens unless confirmed', async () => {

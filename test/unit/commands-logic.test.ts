@@ -376,16 +376,22 @@ test('volume description', () => {
 
 test('every input box and quick pick of a command stays open when focus moves (ignoreFocusOut)', () => {
   // A flow of several inputs must not end, or lose its typed text, because a webview or another
-  // part of the window took focus for a moment: each call sets ignoreFocusOut: true.
+  // part of the window took focus for a moment: each call sets ignoreFocusOut: true, and every
+  // widget of a multi-step flow (src/host/multi-step-input.ts) sets it too.
   const dir = path.join(__dirname, '..', '..', 'src', 'commands');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
   let seen = 0;
   for (const f of files) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
-    for (const m of text.matchAll(/window\.(showInputBox|showQuickPick)\(/g)) {
+    const calls = [...text.matchAll(/window\.(showInputBox|showQuickPick)\(/g)];
+    // Two questions in a row as separate calls close the quick input between them, and the focus
+    // falls back to the editor (the inspector webview takes the keys typed then): a command that
+    // asks more than once uses one InputFlow session instead.
+    assert.ok(calls.length <= 1, `${f} asks ${calls.length} times with showInputBox/showQuickPick: use InputFlow (src/host/multi-step-input.ts)`);
+    for (const m of calls) {
       // the call's text: up to its closing parenthesis at the same depth
       let depth = 0;
-      let end = m.index! + m[0].length - 1;
+      let end = m.index + m[0].length - 1;
       for (; end < text.length; end++) {
         if (text[end] === '(') depth++;
         else if (text[end] === ')' && --depth === 0) break;
@@ -394,7 +400,13 @@ test('every input box and quick pick of a command stays open when focus moves (i
       seen++;
     }
   }
-  assert.ok(seen >= 7, `found ${seen} inputs`);
+  const flow = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'host', 'multi-step-input.ts'), 'utf8');
+  for (const m of flow.matchAll(/const (\w+) = (?:this\.track\()?vscode\.window\.create(InputBox|QuickPick)/g)) {
+    assert.match(flow.slice(m.index, m.index + 400), new RegExp(`${m[1]}\\.ignoreFocusOut = true;`), `multi-step-input.ts: ${m[2]} ${m[1]}`);
+    seen++;
+  }
+  assert.ok(seen >= 3, `found ${seen} inputs`);
+  for (const f of ['clone-range.ts', 'punch-hole.ts']) assert.match(fs.readFileSync(path.join(dir, f), 'utf8'), /new InputFlow\(/, `${f} asks through one InputFlow`);
 });
 
 // ---- the manifest ------------------------------------------------------------------------
