@@ -29,7 +29,6 @@ import type {
   VolumeInfo,
 } from './types';
 import type { SpaceFile, SpaceResult } from './space-types';
-
 import type { WorkerCall, WorkerReply } from './worker-protocol';
 
 /** engine.space's own options. */

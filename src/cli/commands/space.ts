@@ -68,30 +68,29 @@ const totalsMembers = (t: SpaceTotals): [string, string][] => [
   ['reclaimableMax', dec(t.reclaimableMax)],
 ];
 
+/** One file's row, concatenated directly (the members in this order; 200,000 rows per second matter). */
 function fileJson(f: SpaceFile): string {
-  return obj([
-    ['path', str(f.path)],
-    ['size', dec(f.size)],
-    ['allocated', dec(f.allocated)],
-    ['shared', dec(f.shared)],
-    ['exclusive', dec(f.exclusive)],
-    [
-      'sharesWith',
-      '[' +
-        f.sharesWith
-          .map((s) =>
-            obj([
-              ['path', str(s.path)],
-              ['bytes', dec(s.bytes)],
-            ]),
-          )
-          .join(',') +
-        ']',
-    ],
-    ['fileSystem', String(f.fileSystem)],
-    ['sharingUnknown', f.sharingUnknown ? 'true' : undefined],
-    ['inline', f.inline === undefined ? undefined : dec(f.inline)],
-  ]);
+  let shares = '';
+  for (const x of f.sharesWith) shares += (shares === '' ? '{"path":' : ',{"path":') + str(x.path) + ',"bytes":"' + x.bytes + '"}';
+  return (
+    '{"path":' +
+    str(f.path) +
+    ',"size":"' +
+    f.size +
+    '","allocated":"' +
+    f.allocated +
+    '","shared":"' +
+    f.shared +
+    '","exclusive":"' +
+    f.exclusive +
+    '","sharesWith":[' +
+    shares +
+    '],"fileSystem":' +
+    f.fileSystem +
+    (f.sharingUnknown ? ',"sharingUnknown":true' : '') +
+    (f.inline === undefined ? '' : ',"inline":"' + f.inline + '"') +
+    '}'
+  );
 }
 
 function writeErrors(r: SpaceResult): void {
