@@ -291,7 +291,8 @@ export async function spaceOf(
   const visit = async (p: string, top: boolean): Promise<void> => {
     ctx.checkCancelled();
     await ctx.maybeYield();
-    if (isSmbPath(p)) {
+    // Only a named path can be smb:// (the walk below is of local folders).
+    if (top && isSmbPath(p)) {
       const message = `space: ${p}: smb:// paths cannot be accounted yet (folders are not listed over SMB) (E_UNSUPPORTED).`;
       errors.push({ path: p, code: 'E_UNSUPPORTED', message });
       return;
