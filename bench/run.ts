@@ -5,7 +5,8 @@
 //   --extents N       extents in the map benchmark (default 100000)
 //   --clone-bytes N   size of the cloned file (default 1 GiB)
 //   --million         also map a 1,000,000-extent file (bench/inspector-load; takes minutes)
-//   --only map|clone  run one of the two benchmarks (with --no-doc: a quick check of one target)
+//   --only map|clone|space  run one of the benchmarks (with --no-doc: a quick check of one target)
+//   --space-files N,M       the space benchmark's small and large trees (default 20000,200000)
 //   --no-doc          do not rewrite docs/BENCHMARKS.md
 //   --doc-only        rewrite docs/BENCHMARKS.md from bench/last-results.json (after editing
 //                     bench/NOTES.md or bench/report.ts), without measuring again
@@ -18,6 +19,7 @@ import { loadShippedEngine } from './lib/engine-bundle';
 import { describeMachine, loadAverage } from './lib/machine';
 import { makeLoopFs, skipReason } from './lib/loopfs';
 import { benchMap } from './map-extents';
+import { benchSpace } from './space';
 import { markdown, textTable, type Results } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     process.stderr.write('bench: rewrote docs/BENCHMARKS.md from bench/last-results.json\n');
     return;
   }
-  const why = skipReason('xfs', ['xfs_io', 'filefrag', 'hyperfine']);
+  const why = skipReason('xfs', ['xfs_io', 'filefrag', 'hyperfine']) ?? skipReason('btrfs', ['btrfs', '/usr/bin/time']);
   if (why) {
     process.stderr.write(`bench: cannot run: ${why}\n`);
     process.exit(2);
@@ -48,10 +50,12 @@ async function main(): Promise<void> {
   const cli = [process.execPath, path.join(ROOT, 'dist', 'cli.js')];
   if (!fs.existsSync(cli[1])) throw new Error('dist/cli.js is missing: run npm run build first');
 
+  const only = arg('--only');
+  if (only !== undefined && only !== 'map' && only !== 'clone' && only !== 'space') throw new Error(`--only takes map, clone or space, not ${only}`);
   const machine = describeMachine();
   // Room for the clone source (and a plain copy of it) plus the extents file.
   const sizeMiB = Math.ceil((2 * cloneBytes + extents * 8192 * 1.5) / 2 ** 20) + 1024;
-  const xfs = makeLoopFs('xfs', sizeMiB, 'bench');
+  const xfs = only === 'space' ? undefined : makeLoopFs('xfs', sizeMiB, 'bench');
   // In-process figures time the engine as shipped (an esbuild bundle, see lib/engine-bundle.ts).
   const engine = loadShippedEngine().createEngine({ worker: false });
   const results: Results = {
@@ -62,11 +66,11 @@ async function main(): Promise<void> {
       : 'NODE_EXTRA_CA_CERTS unset by scripts/bench.sh (this sandbox sets it; loading the extra CA file costs every node process ~75 ms before any of our code runs).',
     loadAfter: '',
   };
-  const only = arg('--only');
-  if (only !== undefined && only !== 'map' && only !== 'clone') throw new Error(`--only takes map or clone, not ${only}`);
+  const [small, large] = (arg('--space-files') ?? '20000,200000').split(',').map(Number);
   try {
-    if (only !== 'clone') results.map = await benchMap(engine, xfs.mnt, cli, extents);
-    if (only !== 'map') results.clone = await benchClone(engine, xfs.mnt, cli, cloneBytes);
+    if (xfs && only !== 'clone') results.map = await benchMap(engine, xfs.mnt, cli, extents);
+    if (xfs && only !== 'map') results.clone = await benchClone(engine, xfs.mnt, cli, cloneBytes);
+    if (only === undefined || only === 'space') results.space = benchSpace(cli, small, large);
     if (process.argv.includes('--million')) {
       process.stderr.write('bench: making the 1,000,000-extent file (a few minutes)...\n');
       try {
@@ -83,9 +87,21 @@ async function main(): Promise<void> {
     }
   } finally {
     await engine.dispose();
-    xfs.cleanup();
+    xfs?.cleanup();
   }
   results.loadAfter = loadAverage();
+  // --only: the parts not measured now keep their figures from the previous run (said in the doc).
+  const last = path.join(__dirname, 'last-results.json');
+  if (only !== undefined && fs.existsSync(last)) {
+    const prev = JSON.parse(fs.readFileSync(last, 'utf8')) as Results;
+    const kept: string[] = [];
+    for (const part of ['map', 'clone', 'million', 'space'] as const)
+      if (results[part] === undefined && prev[part] !== undefined) {
+        (results as unknown as Record<string, unknown>)[part] = prev[part];
+        kept.push(part);
+      }
+    if (kept.length > 0) results.earlier = { parts: kept, date: prev.earlier?.date ?? prev.machine.date, loadAverage: prev.machine.loadAverage };
+  }
   process.stdout.write(textTable(results));
   if (!process.argv.includes('--no-doc')) {
     writeDoc(results);

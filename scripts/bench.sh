@@ -4,6 +4,7 @@
 #   npm run bench                     map 100,000 extents + clone 1 GiB
 #   npm run bench -- --million        ... and map a 1,000,000-extent file (minutes)
 #   npm run bench -- --no-doc         print only
+#   npm run bench -- --only space     the space benchmark alone (20,000 and 200,000 files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "bench: needs root (loop devices, mount)" >&2; exit 2; fi
@@ -12,7 +13,12 @@ if ! command -v hyperfine >/dev/null; then
   echo "bench: installing hyperfine (apt)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine
 fi
-for t in xfs_io filefrag hyperfine mkfs.xfs losetup; do
+# GNU time (/usr/bin/time: peak RSS of the space benchmark), likewise only needed here.
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: installing time (apt)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time
+fi
+for t in xfs_io filefrag hyperfine mkfs.xfs mkfs.btrfs btrfs losetup; do
   command -v "$t" >/dev/null || { echo "bench: $t is not installed (scripts/setup.sh installs it)" >&2; exit 2; }
 done
 npm run --silent build

@@ -28,8 +28,20 @@ import type {
   RunOptions,
   VolumeInfo,
 } from './types';
-import type { SpaceResult } from './space-types';
+import type { SpaceFile, SpaceResult } from './space-types';
 import type { WorkerCall, WorkerReply } from './worker-protocol';
+
+/** engine.space's own options. */
+export interface SpaceRunOptions {
+  /** Where owners cannot be asked, map every other file of the file system (exact on XFS). */
+  exactScan?: boolean;
+  /**
+   * Streaming: every file's row is given here instead of being kept in the result (whose
+   * `files` is then empty), so memory does not grow with the rows. In the caller's thread the
+   * rows come as they are made (after the walk and the sweep); from the worker, with the result.
+   */
+  onFile?: (f: SpaceFile) => void;
+}
 
 export interface EngineOptions {
   /** Run local native work in a worker thread (the extension host); default false (CLI, tests). */
@@ -102,7 +114,7 @@ export interface Engine {
    * allocated, shared, exclusive and the files it shares with; per file system and in total
    * unique and reclaimable (exact or bounds). Per-path failures land in `errors`. See src/engine/space.ts.
    */
-  space(paths: string[], opts?: RunOptions & { exactScan?: boolean }): Promise<SpaceResult>;
+  space(paths: string[], opts?: RunOptions & SpaceRunOptions): Promise<SpaceResult>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
 }
@@ -201,8 +213,16 @@ class EngineImpl implements Engine {
   setSparse(p: string, sparse: boolean, o: RunOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'set-sparse', path: p, sparse }, o) as Promise<OperationReport>;
   }
-  space(paths: string[], o: RunOptions & { exactScan?: boolean } = {}): Promise<SpaceResult> {
-    return this.run({ op: 'space', paths: [...paths], exactScan: o.exactScan }, o) as Promise<SpaceResult>;
+  space(paths: string[], o: RunOptions & SpaceRunOptions = {}): Promise<SpaceResult> {
+    const onFile = o.onFile;
+    const done = this.run({ op: 'space', paths: [...paths], exactScan: o.exactScan, onFile }, o) as Promise<SpaceResult>;
+    if (!onFile) return done;
+    // From the worker (a function cannot cross to it) the rows arrive with the result: hand them over.
+    return done.then((r) => {
+      if (r.files.length === 0) return r;
+      for (const f of r.files) onFile(f);
+      return { ...r, files: [] };
+    });
   }
 
   /**
@@ -231,7 +251,8 @@ class EngineImpl implements Engine {
       const paths = requestPaths(req);
       if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
       const fixed = this.opts.backend;
-      if (this.opts.worker && !fixed && !paths.some(isSmbPath)) return this.runInWorker(req, o);
+      if (this.opts.worker && !fixed && !paths.some(isSmbPath))
+        return this.runInWorker(req.op === 'space' ? { ...req, onFile: undefined } : req, o);
       const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
       // the test seam: its backend instead of the one select-backend picks
       if (fixed) return runRequest(() => Promise.resolve(fixed), req, ctx);

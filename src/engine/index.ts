@@ -14,7 +14,7 @@ export * from './types';
 export * from './errors';
 export type * from './space-types';
 export { createEngine } from './engine';
-export type { Engine, EngineOptions, MapOptions } from './engine';
+export type { Engine, EngineOptions, MapOptions, SpaceRunOptions } from './engine';
 // The one map format (engine.mapPacked): columns, engine flag bits and their names, the
 // optional refcount column, and the converters to and from Extent objects. The same module is
 // dependency-free and may be imported directly where start-up time matters (see its header).

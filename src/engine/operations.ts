@@ -23,7 +23,7 @@ import { FsctlError, isCancelled } from './errors';
 import { notRegularError } from './file-kind';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
 import { spaceOf } from './space';
-import type { SpaceResult } from './space-types';
+import type { SpaceFile, SpaceResult } from './space-types';
 import type { ByteRange, ExistingPolicy, Operation, OperationReport, RangesResult, VolumeInfo } from './types';
 
 export type Request =
@@ -49,7 +49,8 @@ export type Request =
   | { op: 'zero'; path: string; range: ByteRange }
   | { op: 'dig-holes'; path: string; blockSize?: number }
   | { op: 'set-sparse'; path: string; sparse: boolean }
-  | { op: 'space'; paths: string[]; exactScan?: boolean };
+  // onFile: in the caller's thread only (engine.ts strips it before a request goes to the worker)
+  | { op: 'space'; paths: string[]; exactScan?: boolean; onFile?: (f: SpaceFile) => void };
 
 export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult;
 
@@ -258,7 +259,7 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       return b.setSparse(r.path, r.sparse, ctx);
     }
     case 'space':
-      return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan });
+      return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan, onFile: r.onFile });
   }
 }
 

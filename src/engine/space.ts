@@ -18,7 +18,7 @@ import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
-import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceResult, SpaceTotals } from './space-types';
+import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceTotals } from './space-types';
 import { fromOsBytes, osPath } from './os-path';
 
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
@@ -85,6 +85,80 @@ async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise
 export interface SpaceOptions {
   /** Where owners cannot be asked, map every other file of the file system (exact on XFS). */
   exactScan?: boolean;
+  /**
+   * Streaming: each file's row is given here (in the walk's order, once the sweep has said who
+   * shares with whom) and not kept, so the result's `files` is empty. Without it the rows are
+   * collected into `files`. The same rows either way.
+   */
+  onFile?: (f: SpaceFile) => void;
+}
+
+/**
+ * What is kept per file until the rows are made: the path and a few numbers in typed columns
+ * (~50 bytes and the path per file, instead of a SpaceFile with its BigInts and sharesWith).
+ */
+class FileTable {
+  count = 0;
+  readonly path: string[] = [];
+  size = new BigUint64Array(1024);
+  allocated = new BigUint64Array(1024);
+  shared = new BigUint64Array(1024);
+  inline = new BigUint64Array(1024);
+  ino = new BigUint64Array(1024);
+  dev = new BigUint64Array(1024);
+  fileSystem = new Int32Array(1024);
+  /** 1: sharing unknown (no physical offsets); 2: inline bytes present. */
+  bits = new Uint8Array(1024);
+
+  add(
+    p: string,
+    size: bigint,
+    allocated: bigint,
+    shared: bigint,
+    inline: bigint,
+    ino: bigint,
+    dev: bigint,
+    fileSystem: number,
+    bits: number,
+  ): number {
+    const i = this.count++;
+    if (i === this.size.length) this.grow();
+    this.path.push(p);
+    this.size[i] = size;
+    this.allocated[i] = allocated;
+    this.shared[i] = shared;
+    this.inline[i] = inline;
+    this.ino[i] = ino;
+    this.dev[i] = dev;
+    this.fileSystem[i] = fileSystem;
+    this.bits[i] = bits;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.size.length * 2;
+    const big = (a: BigUint64Array): BigUint64Array<ArrayBuffer> => {
+      const b = new BigUint64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.size = big(this.size);
+    this.allocated = big(this.allocated);
+    this.shared = big(this.shared);
+    this.inline = big(this.inline);
+    this.ino = big(this.ino);
+    this.dev = big(this.dev);
+    const fsys = new Int32Array(n);
+    fsys.set(this.fileSystem);
+    this.fileSystem = fsys;
+    const bits = new Uint8Array(n);
+    bits.set(this.bits);
+    this.bits = bits;
+  }
+
+  exclusive(i: number): bigint {
+    return this.allocated[i] - this.shared[i];
+  }
 }
 
 export async function spaceOf(
@@ -94,14 +168,13 @@ export async function spaceOf(
   opts: SpaceOptions = {},
 ): Promise<SpaceResult> {
   const t0 = performance.now();
-  const files: SpaceFile[] = [];
+  const table = new FileTable();
   const errors: SpaceError[] = [];
   const notes: string[] = [];
   const groups: Group[] = [];
   const groupByDev = new Map<bigint, number>();
   /** Hard-linked files met: the file's index (once mapped), the names met, its link count. */
   const seenLinks = new Map<string, { index?: number; names: bigint; nlink: bigint }>();
-  const fileIno: bigint[] = [];
   let symlinks = 0;
   let hardLinks = 0;
   let mappedBytes = 0n;
@@ -164,7 +237,7 @@ export async function spaceOf(
           )
         : undefined;
     }
-    const index = files.length;
+    const index = table.count;
     const k = m.packed;
     let allocated = 0n;
     let shared = 0n;
@@ -195,21 +268,15 @@ export async function spaceOf(
         unknown = true;
       }
     }
-    const f: SpaceFile = { path: p, size: m.size, allocated, shared, exclusive: allocated - shared, fileSystem: gi, sharesWith: [] };
-    if (unknown) {
-      f.sharingUnknown = true;
-      g.sharingUnknownFiles++;
-    }
-    if (inline > 0n) f.inline = inline;
-    files.push(f);
-    fileIno.push(st.ino);
+    if (unknown) g.sharingUnknownFiles++;
+    table.add(p, m.size, allocated, shared, inline, st.ino, st.dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
     if (link) link.index = index;
     const t = g.totals;
     t.files++;
-    t.size += f.size;
+    t.size += m.size;
     t.allocated += allocated;
     t.shared += shared;
-    t.exclusive += f.exclusive;
+    t.exclusive += allocated - shared;
     if (m.size !== st.size)
       errors.push({
         path: p,
@@ -217,14 +284,15 @@ export async function spaceOf(
         message: `space: ${p} changed during the scan (size ${st.size}, then ${m.size}); it is counted as it was when mapped (E_CHANGED).`,
       });
     mappedBytes += allocated;
-    ctx.progress({ done: mappedBytes, total: 0n, files: files.length, message: `${files.length} files, ${mappedBytes} bytes allocated` });
+    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `${table.count} files, ${mappedBytes} bytes allocated` });
   };
 
   // Depth first, names in order; a stack of paths still to visit (one folder's names at a time).
   const visit = async (p: string, top: boolean): Promise<void> => {
     ctx.checkCancelled();
     await ctx.maybeYield();
-    if (isSmbPath(p)) {
+    // Only a named path can be smb:// (the walk below is of local folders).
+    if (top && isSmbPath(p)) {
       const message = `space: ${p}: smb:// paths cannot be accounted yet (folders are not listed over SMB) (E_UNSUPPORTED).`;
       errors.push({ path: p, code: 'E_UNSUPPORTED', message });
       return;
@@ -273,7 +341,7 @@ export async function spaceOf(
   for (const l of seenLinks.values())
     if (l.index !== undefined && l.names < l.nlink) {
       keptFiles.add(l.index);
-      groups[files[l.index].fileSystem].kept += files[l.index].exclusive;
+      groups[table.fileSystem[l.index]].kept += table.exclusive(l.index);
     }
   if (keptFiles.size > 0)
     notes.push(
@@ -287,8 +355,8 @@ export async function spaceOf(
   const ownerNotes = new Map<Group, string>();
   for (const g of groups) {
     if (g.filesystem !== 'btrfs' || g.start.length === 0) continue;
-    ctx.progress({ done: mappedBytes, total: 0n, files: files.length, message: `who else references ${g.start.length} shared ranges` });
-    const first = files[g.file[0]].path;
+    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${g.start.length} shared ranges` });
+    const first = table.path[g.file[0]];
     const b = await resolve(first);
     if (!b.extentOwners) continue;
     let q;
@@ -297,13 +365,12 @@ export async function spaceOf(
       if (!q) continue;
       const rootByDev = new Map<bigint, bigint>();
       const selected = new Set<string>();
-      for (let i = 0; i < files.length; i++) {
-        const f = files[i];
-        if (groups[f.fileSystem] !== g || keptFiles.has(i)) continue;
-        const dev = fs.lstatSync(osPath(f.path), { bigint: true }).dev;
+      for (let i = 0; i < table.count; i++) {
+        if (groups[table.fileSystem[i]] !== g || keptFiles.has(i)) continue;
+        const dev = table.dev[i];
         let root = rootByDev.get(dev);
-        if (root === undefined) rootByDev.set(dev, (root = q.rootOf(f.path)));
-        selected.add(`${root}:${fileIno[i]}`);
+        if (root === undefined) rootByDev.set(dev, (root = q.rootOf(table.path[i])));
+        selected.add(`${root}:${table.ino[i]}`);
       }
       const byPhysical = new Map<bigint, boolean>();
       const inside: boolean[] = [];
@@ -343,24 +410,24 @@ export async function spaceOf(
       const selected = new Set<bigint>();
       const keptStart: bigint[] = [];
       const keptEnd: bigint[] = [];
-      for (let i = 0; i < files.length; i++) if (groups[files[i].fileSystem] === g && !keptFiles.has(i)) selected.add(fileIno[i]);
+      for (let i = 0; i < table.count; i++) if (groups[table.fileSystem[i]] === g && !keptFiles.has(i)) selected.add(table.ino[i]);
       for (let r = 0; r < g.start.length; r++)
         if (keptFiles.has(g.file[r])) {
           keptStart.push(g.start[r]);
           keptEnd.push(g.end[r]);
         }
       const out = await scanOutside(resolve, root, g.dev, selected, ctx, (n) =>
-        ctx.progress({ done: mappedBytes, total: 0n, files: files.length, message: `exact scan of ${root}: ${n} other files` }),
+        ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `exact scan of ${root}: ${n} other files` }),
       );
       const outside = mergeRanges([...out.start, ...keptStart], [...out.end, ...keptEnd]);
       g.scan = { reclaimableShared: bytesNotCovered(mergeRanges(g.start, g.end), outside), files: out.files, unreadable: out.unreadable };
     }
 
   // The sweep, one file system at a time.
-  const pairs = new Map<string, bigint>();
+  const pairs = new Map<number, bigint>();
   const fileSystems: SpaceFileSystem[] = groups.map((g) => {
     ctx.checkCancelled();
-    const s = sweep(g, pairs);
+    const s = sweep(g, pairs, table.count);
     const t = g.totals;
     t.unique = g.own + s.union + g.unplaced;
     const fsNotes: string[] = [];
@@ -410,15 +477,47 @@ export async function spaceOf(
     return { ...t, filesystem: g.filesystem ?? 'unknown', id: g.id, notes: fsNotes };
   });
 
-  // Who shares with whom, most bytes first.
-  for (const [key, bytes] of pairs) {
-    const comma = key.indexOf(',');
-    const a = Number(key.slice(0, comma));
-    const b = Number(key.slice(comma + 1));
-    files[a].sharesWith.push({ path: files[b].path, bytes });
-    files[b].sharesWith.push({ path: files[a].path, bytes });
+  // The rows, in the walk's order, each with who it shares with (most bytes first): the pairs
+  // as adjacency lists in typed arrays (partners in the order the sweep met them).
+  const n = table.count;
+  const first = new Uint32Array(n + 1);
+  for (const key of pairs.keys()) {
+    const a = Math.floor(key / n);
+    first[a + 1]++;
+    first[key - a * n + 1]++;
   }
-  for (const f of files) if (f.sharesWith.length > 1) f.sharesWith.sort((x, y) => (x.bytes > y.bytes ? -1 : x.bytes < y.bytes ? 1 : 0));
+  for (let i = 0; i < n; i++) first[i + 1] += first[i];
+  const fill = first.slice(0, n);
+  const partner = new Uint32Array(first[n]);
+  const bytesWith = new BigUint64Array(first[n]);
+  for (const [key, bytes] of pairs) {
+    const a = Math.floor(key / n);
+    const b = key - a * n;
+    partner[fill[a]] = b;
+    bytesWith[fill[a]++] = bytes;
+    partner[fill[b]] = a;
+    bytesWith[fill[b]++] = bytes;
+  }
+  pairs.clear();
+  const files: SpaceFile[] = [];
+  const emit = opts.onFile ?? ((f: SpaceFile) => void files.push(f));
+  for (let i = 0; i < n; i++) {
+    const sharesWith: SpaceOverlap[] = [];
+    for (let k = first[i]; k < first[i + 1]; k++) sharesWith.push({ path: table.path[partner[k]], bytes: bytesWith[k] });
+    if (sharesWith.length > 1) sharesWith.sort((x, y) => (x.bytes > y.bytes ? -1 : x.bytes < y.bytes ? 1 : 0));
+    const f: SpaceFile = {
+      path: table.path[i],
+      size: table.size[i],
+      allocated: table.allocated[i],
+      shared: table.shared[i],
+      exclusive: table.exclusive(i),
+      fileSystem: table.fileSystem[i],
+      sharesWith,
+    };
+    if (table.bits[i] & 1) f.sharingUnknown = true;
+    if (table.bits[i] & 2) f.inline = table.inline[i];
+    emit(f);
+  }
 
   const total = emptyTotals();
   for (const s of fileSystems) {
@@ -444,16 +543,19 @@ export async function spaceOf(
 
 /**
  * Sweep the shared ranges of one file system in physical order: the union of them; for every
- * pair of files both present on a stretch, the stretch's length (into `pairs`, "a,b" with
- * a < b); and, where reference counts are given, the bytes all of whose references are in the
- * selection. Memory: the ranges, and the set of ranges open at one point.
+ * pair of files both present on a stretch, the stretch's length (into `pairs`, keyed
+ * a * fileCount + b with a < b: exact while fileCount² < 2^53, ~94 million files); and, where
+ * reference counts are given, the bytes all of whose references are in the selection.
+ * Memory: the ranges, and the ranges open at one point.
  */
-function sweep(g: Group, pairs: Map<string, bigint>): { union: bigint; reclaimableShared: bigint; refUnknown: bigint } {
+function sweep(g: Group, pairs: Map<number, bigint>, fileCount: number): { union: bigint; reclaimableShared: bigint; refUnknown: bigint } {
   const n = g.start.length;
   const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
   const byStart = Array.from({ length: n }, (_, i) => i).sort((x, y) => cmp(g.start[x], g.start[y]));
   const byEnd = Array.from({ length: n }, (_, i) => i).sort((x, y) => cmp(g.end[x], g.end[y]));
   const open = new Set<number>();
+  /** The distinct files of the open ranges at one stretch (reused). */
+  const ids: number[] = [];
   let union = 0n;
   let reclaimableShared = 0n;
   let refUnknown = 0n;
@@ -465,12 +567,13 @@ function sweep(g: Group, pairs: Map<string, bigint>): { union: bigint; reclaimab
     if (open.size > 0 && next > prev) {
       const len = next - prev;
       union += len;
-      const perFile = new Map<number, number>();
+      ids.length = 0;
       let maxRef = 0;
       let unknownRef = false;
       let inside = false;
       for (const r of open) {
-        perFile.set(g.file[r], (perFile.get(g.file[r]) ?? 0) + 1);
+        const f = g.file[r];
+        if (!ids.includes(f)) ids.push(f);
         if (g.inside?.[r]) inside = true;
         if (g.ref[r] === 0) unknownRef = true;
         else if (g.ref[r] > maxRef) maxRef = g.ref[r];
@@ -480,11 +583,11 @@ function sweep(g: Group, pairs: Map<string, bigint>): { union: bigint; reclaimab
         if (inside) reclaimableShared += len;
       } else if (unknownRef) refUnknown += len;
       else if (open.size >= maxRef) reclaimableShared += len;
-      if (perFile.size > 1) {
-        const ids = [...perFile.keys()].sort((a, b) => a - b);
+      if (ids.length > 1) {
+        ids.sort((a, b) => a - b);
         for (let a = 0; a < ids.length; a++)
           for (let b = a + 1; b < ids.length; b++) {
-            const key = `${ids[a]},${ids[b]}`;
+            const key = ids[a] * fileCount + ids[b];
             pairs.set(key, (pairs.get(key) ?? 0n) + len);
           }
       }

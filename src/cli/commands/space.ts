@@ -40,10 +40,19 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
        "errors":[{"path","code","message"}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const engine = await ctx.engine();
-    const r = await engine.space(ctx.positionals, { signal: ctx.signal, exactScan: ctx.values['exact-scan'] === true });
-    for (const e of r.errors) writeErr(`extent-lens space: ${escapeControls(e.message.replace(/^space: /, ''))}\n`);
-    if (ctx.json) writeSpaceJson(r);
-    else writeOut(spaceHuman(r));
+    const opts = { signal: ctx.signal, exactScan: ctx.values['exact-scan'] === true };
+    if (ctx.json) {
+      // The rows are written as the engine makes them, never all held (issue 13: memory).
+      const w = new ChunkWriter();
+      let rows = 0;
+      const r = await engine.space(ctx.positionals, { ...opts, onFile: (f) => w.push((rows++ === 0 ? '{"files":[' : ',') + fileJson(f)) });
+      writeErrors(r);
+      writeSpaceTail(r, w, rows === 0);
+    } else {
+      const r = await engine.space(ctx.positionals, opts);
+      writeErrors(r);
+      writeOut(spaceHuman(r));
+    }
   },
 };
 
@@ -59,36 +68,44 @@ const totalsMembers = (t: SpaceTotals): [string, string][] => [
   ['reclaimableMax', dec(t.reclaimableMax)],
 ];
 
+/** One file's row, concatenated directly (the members in this order; 200,000 rows per second matter). */
 function fileJson(f: SpaceFile): string {
-  return obj([
-    ['path', str(f.path)],
-    ['size', dec(f.size)],
-    ['allocated', dec(f.allocated)],
-    ['shared', dec(f.shared)],
-    ['exclusive', dec(f.exclusive)],
-    [
-      'sharesWith',
-      '[' +
-        f.sharesWith
-          .map((s) =>
-            obj([
-              ['path', str(s.path)],
-              ['bytes', dec(s.bytes)],
-            ]),
-          )
-          .join(',') +
-        ']',
-    ],
-    ['fileSystem', String(f.fileSystem)],
-    ['sharingUnknown', f.sharingUnknown ? 'true' : undefined],
-    ['inline', f.inline === undefined ? undefined : dec(f.inline)],
-  ]);
+  let shares = '';
+  for (const x of f.sharesWith) shares += (shares === '' ? '{"path":' : ',{"path":') + str(x.path) + ',"bytes":"' + x.bytes + '"}';
+  return (
+    '{"path":' +
+    str(f.path) +
+    ',"size":"' +
+    f.size +
+    '","allocated":"' +
+    f.allocated +
+    '","shared":"' +
+    f.shared +
+    '","exclusive":"' +
+    f.exclusive +
+    '","sharesWith":[' +
+    shares +
+    '],"fileSystem":' +
+    f.fileSystem +
+    (f.sharingUnknown ? ',"sharingUnknown":true' : '') +
+    (f.inline === undefined ? '' : ',"inline":"' + f.inline + '"') +
+    '}'
+  );
+}
+
+function writeErrors(r: SpaceResult): void {
+  for (const e of r.errors) writeErr(`extent-lens space: ${escapeControls(e.message.replace(/^space: /, ''))}\n`);
 }
 
 /** The JSON document, the file rows written as they are encoded (~1 MiB writes). */
 export function writeSpaceJson(r: SpaceResult, w = new ChunkWriter()): void {
-  w.push('{"files":[');
-  for (let i = 0; i < r.files.length; i++) w.push((i > 0 ? ',' : '') + fileJson(r.files[i]));
+  for (let i = 0; i < r.files.length; i++) w.push((i > 0 ? ',' : '{"files":[') + fileJson(r.files[i]));
+  writeSpaceTail(r, w, r.files.length === 0);
+}
+
+/** After the rows (`noRows`: none was written, so the document is opened here): the rest, then flush. */
+function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean): void {
+  if (noRows) w.push('{"files":[');
   const tail = obj([
     ['total', obj(totalsMembers(r.total))],
     [

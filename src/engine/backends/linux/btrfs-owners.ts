@@ -40,7 +40,10 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   } catch (e) {
     throw nodeFsError('space', e, [anyPath]);
   }
-  let size = 64 * 1024;
+  // Small at first: the kernel zeroes the whole container and copies all of it back on every
+  // call (~24 bytes per reference; 4 KiB holds 168), so a large one costs every query. It grows
+  // when the kernel says references were missed.
+  let size = 4 * 1024;
   let container = libc.nativeBuffer(size);
   const args = new Uint8Array(56);
   const argv = new DataView(args.buffer);
