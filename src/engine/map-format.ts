@@ -127,17 +127,19 @@ export interface PackedColumns {
  */
 export class PackedExtentsBuilder {
   count = 0;
-  private offset = new BigInt64Array(1024);
-  private length = new BigInt64Array(1024);
-  private physical = new BigInt64Array(1024);
-  private flags = new Uint32Array(1024);
+  // Most files have a few extents (a space walk maps thousands of them), so the columns start
+  // small and grow 4x: a million-extent map costs ~8 reallocations, a small file 0.5 KiB, not 28.
+  private offset = new BigInt64Array(16);
+  private length = new BigInt64Array(16);
+  private physical = new BigInt64Array(16);
+  private flags = new Uint32Array(16);
   private refcounts: Uint32Array | undefined;
   /** The columns are also seen through a built PackedExtents: copy before changing them. */
   private shared = false;
 
   /** New columns with room for at least `need` extents (4x the old size or more), holding the current ones. */
   private grow(need = this.offset.length * 4): void {
-    let n = Math.max(1024, this.offset.length * 4);
+    let n = Math.max(64, this.offset.length * 4);
     while (n < need) n *= 2;
     this.realloc(n);
   }
