@@ -159,6 +159,12 @@ describe('multi-step quick inputs keep the focus (Chromium + code-server)', { sk
    */
   async function typeAhead(command: string, firstPrompt: string, answers: string, keyMs: number): Promise<void> {
     const page = browser!.page;
+    // A fresh window for every flow: whatever the previous flow left (a late confirmation makes
+    // the whole workbench inert) cannot reach this one.
+    await closeEverything(page);
+    await openWorkbench(server!, page, ws, REPO_ROOT);
+    await explorerRow(page, 'sparse.bin', 1).waitFor({ timeout: 60_000 });
+    await sleep(1000);
     await runCommand(page, 'View: Close All Editor Groups');
     await quickOpen(page, 'sparse.bin');
     await runCommand(page, 'View: Reopen Editor With...');
@@ -184,6 +190,20 @@ describe('multi-step quick inputs keep the focus (Chromium + code-server)', { sk
     }
   }
 
+  /**
+   * Escape until no modal dialog and no quick input is on screen (a flow's confirmation can come
+   * up late on a loaded machine, after a fixed number of Escapes): the workbench is inert under
+   * a modal, so the next test's palette would never open.
+   */
+  async function closeEverything(page: Page): Promise<void> {
+    const open = page.locator('.monaco-dialog-box, .quick-input-widget:visible');
+    const end = Date.now() + 20_000;
+    do {
+      await page.keyboard.press('Escape');
+      await sleep(300);
+    } while ((await open.count()) > 0 && Date.now() < end);
+  }
+
   /** The modal's text once it is up (or '' after 20 s), what each frame received, then Escape. */
   async function outcome(shot: string): Promise<{ text: string; webview: string[]; workbench: string[]; seen: string }> {
     const page = browser!.page;
@@ -199,10 +219,7 @@ describe('multi-step quick inputs keep the focus (Chromium + code-server)', { sk
     const state = await quickInputState(page);
     await page.screenshot({ path: path.join(shots, shot) });
     // Leave nothing open for the next test: cancel the modal or the flow (nothing is changed).
-    for (let i = 0; i < 3; i++) {
-      await page.keyboard.press('Escape');
-      await sleep(200);
-    }
+    await closeEverything(page);
     return { text, webview, workbench, seen: `workbench keys: ${JSON.stringify(workbench)}; quick input now: ${JSON.stringify(state)}; dialog: ${JSON.stringify(text)}` };
   }
 
