@@ -10,7 +10,8 @@ import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } fro
 import type { CloneResultsData } from '../protocol/messages';
 import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';
-import { buildCloneResults, destinationExistedBefore, resultTotals } from './logic/clone-results';
+import { resultTotals } from '../protocol/clone-totals';
+import { buildCloneResults, destinationExistedBefore } from './logic/clone-results';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { bytesText, callsText } from '../host/logic/bytes';
 import { policyFor } from '../host/logic/existing-policy';

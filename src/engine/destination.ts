@@ -12,6 +12,8 @@
 //      rename refuses to replace (renameat2 RENAME_NOREPLACE, or link()+unlink()), so a file
 //      created meanwhile is never clobbered;
 //   4. after an error or a cancel the temporary file is removed: nothing is left.
+// (Over 400 lines on purpose: resolving, naming and placing are one policy — each step relies on
+// the checks of the one before — and the engine's safety rules 1–4 are read here in one place.)
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';

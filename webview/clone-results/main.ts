@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '../shared/theme.css';
 import './clone-results.css';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../src/protocol/messages';
+import { resultTotals } from '../../src/protocol/clone-totals';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { onHostMessage, post } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
@@ -210,16 +211,7 @@ function renderOne(d: CloneResultsData): HTMLElement[] {
 
 /** Several files of one operation: a list (per file method, bytes, time), a total, details on demand. */
 function renderMany(items: CloneResultsData[]): HTMLElement[] {
-  let bytes = 0n;
-  let saved = 0n;
-  let time = 0;
-  let copied = 0;
-  for (const d of items) {
-    bytes += BigInt(d.bytes);
-    saved += BigInt(d.spaceSaved);
-    time += d.durationMs;
-    if (d.fellBack) copied++;
-  }
+  const { bytes, spaceSaved: saved, durationMs: time, copied } = resultTotals(items);
   const head = el('header', { class: 'head' });
   head.append(
     el(

@@ -75,26 +75,6 @@ function side(s: SideMaps): CloneSide {
   return out;
 }
 
-/** Totals of several files' results (one operation over a multi-selection). */
-export function resultTotals(items: readonly CloneResultsData[]): {
-  bytes: bigint;
-  durationMs: number;
-  spaceSaved: bigint;
-  copied: number;
-} {
-  let bytes = 0n;
-  let spaceSaved = 0n;
-  let durationMs = 0;
-  let copied = 0;
-  for (const d of items) {
-    bytes += BigInt(d.bytes);
-    spaceSaved += BigInt(d.spaceSaved);
-    durationMs += d.durationMs;
-    if (d.fellBack) copied++;
-  }
-  return { bytes, durationMs, spaceSaved, copied };
-}
-
 /**
  * Why cloning was refused, as a detail for the view once a copy was made instead: the engine's
  * reason without its "clone: ioctl(FICLONE) failed on <source> -> <destination>:" preamble (the

@@ -18,6 +18,9 @@
 // (MS-SMB2 3.2.4.24; async form once an interim response gave an AsyncId). Requests sent after
 // the cancel (the operation's clean-up: CLOSE, delete-on-close) are not cancelled; the
 // deadline bounds them.
+// (Over 400 lines on purpose: credits, the outstanding-request table, interim answers,
+// deadlines and cancel all change the same per-request state; split apart they would share it
+// through a wider interface than the one this file keeps.)
 
 import { Socket, connect as tcpConnect } from 'node:net';
 import type { Smb3Cipher } from './crypto';
