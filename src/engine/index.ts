@@ -13,6 +13,7 @@
 export * from './types';
 export * from './errors';
 export type * from './space-types';
+export type * from './dedupe-types';
 export { createEngine } from './engine';
 export type { Engine, EngineOptions, MapOptions, SpaceRunOptions } from './engine';
 // The one map format (engine.mapPacked): columns, engine flag bits and their names, the

@@ -1,0 +1,89 @@
+// The results of engine.findDuplicates and engine.dedupe (src/engine/dedupe*.ts): identical data
+// across files, what sharing it would free, and what applying did. Every byte count and offset is
+// a bigint (decimal strings in JSON). Definitions: docs/ENGINE.md, "Deduplication".
+//
+// Written before the implementation so the engine, the CLI and the view could be built side by
+// side; the engine may add fields, never change these.
+
+/** One place of a group: `length` bytes of `path` from `offset`. */
+export interface DedupeRange {
+  path: string;
+  offset: bigint;
+  /** True when this range's physical extents are already the group's first range's (a clone). */
+  alreadyShared?: boolean;
+}
+
+/** Ranges with identical bytes (compared by hash when found; by the kernel or a byte compare when applied). */
+export interface DedupeGroup {
+  /** Bytes per range (a multiple of the file system's block size, except a whole file's tail). */
+  length: bigint;
+  /** The first range is the one the others will share (the source). */
+  ranges: DedupeRange[];
+  /** Bytes that sharing would free: physical bytes not already the source's (already-shared data counts zero). */
+  netSaving: bigint;
+  /** True when the group is whole files (every range offset 0 and length = file size). */
+  wholeFiles: boolean;
+  /** Why part of the saving may not materialise (e.g. sharing part of an extent frees nothing until all of it is shared). */
+  warnings: string[];
+}
+
+export interface DedupeFindOptions {
+  /** Hash chunk size in bytes (default 128 KiB; a multiple of the block size). */
+  chunk?: bigint;
+  /** Files smaller than this are skipped (default 4 KiB, one block). */
+  minSize?: bigint;
+}
+
+/** A path that could not be examined or deduplicated (the rest went on without it). */
+export interface DedupeError {
+  path: string;
+  /** ENOENT, EACCES, E_NOT_REGULAR, E_CHANGED, EOPNOTSUPP, ... */
+  code: string;
+  message: string;
+}
+
+export interface DedupePlan {
+  /** Largest net saving first. */
+  groups: DedupeGroup[];
+  total: {
+    groups: number;
+    /** Bytes in every range of every group beyond each group's first (what a naive tool would claim). */
+    candidateBytes: bigint;
+    /** Sum of the groups' netSaving. */
+    netSaving: bigint;
+    files: number;
+    /** Bytes read and hashed (never a byte of a hole). */
+    hashedBytes: bigint;
+  };
+  errors: DedupeError[];
+  notes: string[];
+  durationMs: number;
+}
+
+/** One range that was not shared when applying, and why. */
+export interface DedupeSkipped {
+  path: string;
+  offset: bigint;
+  length: bigint;
+  /** 'differs' (changed since the scan: FILE_DEDUPE_RANGE_DIFFERS or the byte compare), or an errno / NT status name. */
+  reason: string;
+  message: string;
+}
+
+export interface DedupeReport {
+  /** Bytes the file system accepted as shared (FIDEDUPERANGE bytes_deduped, or the cloned lengths). */
+  deduped: bigint;
+  /** Ranges left alone because their bytes differed from the source's. */
+  differed: number;
+  skipped: DedupeSkipped[];
+  /** Dedupe / clone calls made. */
+  calls: number;
+  /** Free space gained, measured from the file system's own accounting (statfs) before and after, after sync. */
+  freed: bigint;
+  /** The plan's netSaving, for comparison. */
+  estimated: bigint;
+  /** 'FIDEDUPERANGE', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)', ... */
+  method: string;
+  notes: string[];
+  durationMs: number;
+}
