@@ -67,23 +67,38 @@ export interface NewFileTarget {
   readonly temp: string;
 }
 
-/** A file as an extent owner query names it: btrfs subvolume (root) id and inode number. */
-export interface ExtentOwner {
-  root: bigint;
-  ino: bigint;
+/** Physical bytes [start, end) and every file referencing them, named as ExtentOwnerQuery.fileKey names files. */
+export interface OwnedStretch {
+  start: bigint;
+  end: bigint;
+  owners: ReadonlySet<string>;
 }
 
-/** Who references data extents, where the file system can say (btrfs as root). See space.ts. */
+/**
+ * Who references data blocks, where the file system can say (btrfs as root: btrfs-owners.ts; XFS
+ * with the reverse-mapping btree as root: xfs-owners.ts). See space.ts.
+ */
 export interface ExtentOwnerQuery {
-  /** The subvolume (root) id of the file at `path` (unprivileged on btrfs). */
-  rootOf(path: string): bigint;
-  /** Every file referencing the whole data extent that holds `physical` (a FIEMAP physical offset). */
-  owners(physical: bigint): ExtentOwner[];
+  /** The ioctl that names the owners, for notes ('BTRFS_IOC_LOGICAL_INO_V2'). */
+  readonly method: string;
+  /** How owners name the file at `path` (st_dev `dev`, inode `ino`): btrfs subvolume:inode, XFS the inode. */
+  fileKey(path: string, dev: bigint, ino: bigint): string;
+  /**
+   * Who references the physical bytes [start, end) of one extent of a file (FIEMAP physical
+   * offsets): consecutive stretches covering them, each with its owners. On btrfs one stretch,
+   * the owners of the whole extent (btrfs frees an extent only whole); on XFS per block. Cheapest
+   * when asked in ascending order of `start`. Throws an FsctlError whose message is written for
+   * the person (the missing privilege, the missing feature) when owners cannot be named.
+   */
+  owners(start: bigint, end: bigint): OwnedStretch[];
   close(): void;
 }
 
 export interface BackendExtensions {
-  /** Owner queries on the file system of `path`, or undefined where it cannot name owners. Throws EPERM without privilege. */
+  /**
+   * Owner queries on the file system of `path`, or undefined where it cannot name owners; throws
+   * where it could but cannot here (an FsctlError saying why: no rmapbt on XFS).
+   */
   extentOwners?(path: string): ExtentOwnerQuery | undefined;
   /** Descriptor-level I/O for local hole-keeping copies and dig-holes. */
   io?: PositionalIo;

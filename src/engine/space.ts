@@ -16,7 +16,7 @@ import * as nodePath from 'node:path';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import { nodeFsError } from './errno';
-import { isCancelled } from './errors';
+import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
@@ -44,8 +44,10 @@ interface Group {
   ref: number[];
   /** Exclusive bytes of files with a hard link outside the selection (deleting the selection keeps them). */
   kept: bigint;
-  /** Per shared range: every reference to its extent is a file of the selection (btrfs owner queries). */
+  /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
   inside?: boolean[];
+  /** The owner query that gave `inside` (ExtentOwnerQuery.method). */
+  ownersBy?: string;
   /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
   scan?: { reclaimableShared: bigint; files: number; unreadable: number };
 }
@@ -354,10 +356,12 @@ export async function spaceOf(
         ', so reclaimable leaves them out.',
     );
 
-  // Who owns the shared extents, where the file system can say (btrfs, as root).
+  // Who owns the shared extents, where the file system can say (btrfs; XFS with the reverse-mapping
+  // btree; as root): each shared range, split where its owners change, is inside when every owner
+  // is a file of the selection. The file's own name among them checks the answer.
   const ownerNotes = new Map<Group, string>();
   for (const g of groups) {
-    if (g.filesystem !== 'btrfs' || g.start.length === 0) continue;
+    if (g.start.length === 0) continue;
     ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${g.start.length} shared ranges` });
     const first = table.path[g.file[0]];
     const b = await resolve(first);
@@ -366,35 +370,37 @@ export async function spaceOf(
     try {
       q = b.extentOwners(first);
       if (!q) continue;
-      const rootByDev = new Map<bigint, bigint>();
+      const key: string[] = [];
       const selected = new Set<string>();
       for (let i = 0; i < table.count; i++) {
-        if (groups[table.fileSystem[i]] !== g || keptFiles.has(i)) continue;
-        const dev = table.dev[i];
-        let root = rootByDev.get(dev);
-        if (root === undefined) rootByDev.set(dev, (root = q.rootOf(table.path[i])));
-        selected.add(`${root}:${table.ino[i]}`);
+        if (groups[table.fileSystem[i]] !== g) continue;
+        key[i] = q.fileKey(table.path[i], table.dev[i], table.ino[i]);
+        if (!keptFiles.has(i)) selected.add(key[i]);
       }
-      const byPhysical = new Map<bigint, boolean>();
-      const inside: boolean[] = [];
-      for (let r = 0; r < g.start.length; r++) {
+      const split = { start: [] as bigint[], end: [] as bigint[], file: [] as number[], ref: [] as number[], inside: [] as boolean[] };
+      const order = Array.from({ length: g.start.length }, (_, r) => r).sort((x, y) =>
+        g.start[x] < g.start[y] ? -1 : g.start[x] > g.start[y] ? 1 : 0,
+      );
+      for (const r of order) {
         ctx.checkCancelled();
-        let v = byPhysical.get(g.start[r]);
-        if (v === undefined) {
-          v = q.owners(g.start[r]).every((o) => selected.has(`${o.root}:${o.ino}`));
-          byPhysical.set(g.start[r], v);
+        for (const s of q.owners(g.start[r], g.end[r])) {
+          if (!s.owners.has(key[g.file[r]]))
+            throw new Error(
+              `${q.method} did not name ${table.path[g.file[r]]} among the owners of its bytes at ${s.start}..${s.end} (did it change during the scan?).`,
+            );
+          split.start.push(s.start);
+          split.end.push(s.end);
+          split.file.push(g.file[r]);
+          split.ref.push(g.ref[r]);
+          split.inside.push([...s.owners].every((o) => selected.has(o)));
         }
-        inside.push(v);
       }
-      g.inside = inside;
+      Object.assign(g, split, { ownersBy: q.method });
     } catch (e) {
       if (isCancelled(e)) throw e;
-      const code = (e as { code?: string }).code;
       ownerNotes.set(
         g,
-        code === 'EPERM'
-          ? 'the exact figure needs root: BTRFS_IOC_LOGICAL_INO_V2 (who references each shared extent) was refused (EPERM).'
-          : `the owners of the shared extents could not be read: ${(e as Error).message}`,
+        e instanceof FsctlError ? e.message : `the owners of the shared extents could not be read: ${(e as Error).message}`,
       );
     } finally {
       q?.close();
@@ -456,8 +462,8 @@ export async function spaceOf(
       t.reclaimableMax = t.reclaimable;
       fsNotes.push(
         g.inside
-          ? 'exact: BTRFS_IOC_LOGICAL_INO_V2 named every file referencing each shared extent; ' +
-              'an extent is counted as freed when all of its references are in the selection.'
+          ? `exact: ${g.ownersBy} named every file referencing each shared extent; ` +
+              `${g.filesystem === 'btrfs' ? 'an extent' : 'a block'} is counted as freed when all of its references are in the selection.`
           : `exact: every shared extent on ${name} carries its reference count, compared with the references in the selection.`,
       );
     } else {
@@ -471,8 +477,8 @@ export async function spaceOf(
       fsNotes.push(
         `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
           `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +
-          'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs as root; elsewhere ' +
-          'FS_IOC_GETFSMAP or a scan of every file of the file system, not done yet).',
+          'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs and FS_IOC_GETFSMAP on XFS ' +
+          'with the reverse-mapping btree, as root; elsewhere a scan of every file of the file system, --exact-scan).',
       );
     }
     if (g.filesystem === 'btrfs')
@@ -581,7 +587,7 @@ function sweep(g: Group, pairs: Map<number, bigint>, fileCount: number): { union
         if (g.ref[r] === 0) unknownRef = true;
         else if (g.ref[r] > maxRef) maxRef = g.ref[r];
       }
-      // Owners known (btrfs): every range over this stretch is in one extent, freed or not.
+      // Owners known: every range over this stretch has the same owners (btrfs: one extent), freed or not.
       if (g.inside) {
         if (inside) reclaimableShared += len;
       } else if (unknownRef) refUnknown += len;

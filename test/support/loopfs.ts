@@ -45,7 +45,8 @@ export function skipReason(kind?: FsKind): string | undefined {
   if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'needs root to create and mount loop-device file systems';
   if (!hasTool('losetup') || !hasTool('mount')) return 'needs losetup and mount (util-linux)';
-  if (kind && kind !== 'tmpfs' && !hasTool(MKFS[kind].tool)) return `needs ${MKFS[kind].tool} (apt install ${kind === 'xfs' ? 'xfsprogs' : kind === 'btrfs' ? 'btrfs-progs' : 'e2fsprogs'})`;
+  if (kind && kind !== 'tmpfs' && !hasTool(MKFS[kind].tool))
+    return `needs ${MKFS[kind].tool} (apt install ${kind === 'xfs' ? 'xfsprogs' : kind === 'btrfs' ? 'btrfs-progs' : 'e2fsprogs'})`;
   return undefined;
 }
 
@@ -59,6 +60,8 @@ export interface MakeFsOptions {
    * the explorer shows it); created if missing, left in place by cleanup().
    */
   mountPoint?: string;
+  /** mkfs arguments instead of the defaults below (e.g. XFS with `-m rmapbt=1,reflink=1`). */
+  mkfsArgs?: string[];
 }
 
 /** Create and mount a file system. Throws if it cannot (call skipReason first). */
@@ -91,7 +94,7 @@ export function makeFs(kind: FsKind, sizeMiB = DEFAULT_MIB[kind], opts: MakeFsOp
       fs.ftruncateSync(fd, sizeMiB * 1024 * 1024);
       fs.closeSync(fd);
       device = run('losetup', ['-f', '--show', image]).trim();
-      run(MKFS[kind].tool, [...MKFS[kind].args, device]);
+      run(MKFS[kind].tool, [...(opts.mkfsArgs ?? MKFS[kind].args), device]);
       run('mount', [device, mountPoint]);
       mounted = true;
     }

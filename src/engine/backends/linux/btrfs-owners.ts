@@ -9,8 +9,9 @@
 //   struct btrfs_ioctl_ino_lookup_args { u64 treeid, objectid; char name[4080]; } 4096 bytes
 
 import * as fs from 'node:fs';
-import type { ExtentOwner, ExtentOwnerQuery } from '../../backend-ext';
-import { errnoError, nodeFsError } from '../../errno';
+import type { ExtentOwnerQuery, OwnedStretch } from '../../backend-ext';
+import { errnoError, errnoName, nodeFsError } from '../../errno';
+import { FsctlError } from '../../errors';
 import type { Libc } from './libc';
 import { osPath } from '../../os-path';
 
@@ -50,15 +51,27 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   const lookup = new Uint8Array(4096);
   const lookupv = new DataView(lookup.buffer);
 
-  const owners = (physical: bigint): ExtentOwner[] => {
+  /** Every subvolume:inode referencing the extent that holds `physical`. */
+  const referencing = (physical: bigint): Set<string> => {
     for (;;) {
       args.fill(0);
       argv.setBigUint64(0, physical, true);
       argv.setBigUint64(8, BigInt(size), true);
       argv.setBigUint64(40, IGNORE_OFFSET, true);
       argv.setBigUint64(48, container.address, true);
-      if (libc.ioctlPtr(fd, BTRFS_IOC_LOGICAL_INO_V2, args) !== 0)
-        throw errnoError('space', libc.errno(), 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)', [anyPath]);
+      if (libc.ioctlPtr(fd, BTRFS_IOC_LOGICAL_INO_V2, args) !== 0) {
+        const errno = libc.errno();
+        if (errnoName(errno) === 'EPERM')
+          throw new FsctlError({
+            operation: 'space',
+            code: 'EPERM',
+            errno,
+            paths: [anyPath],
+            syscall: 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)',
+            message: 'the exact figure needs root: BTRFS_IOC_LOGICAL_INO_V2 (who references each shared extent) was refused (EPERM).',
+          });
+        throw errnoError('space', errno, 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)', [anyPath]);
+      }
       const v = new DataView(container.bytes.buffer, container.bytes.byteOffset, size);
       const missing = v.getUint32(4, true);
       const count = v.getUint32(8, true);
@@ -69,9 +82,8 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
         continue;
       }
       if (missing > 0) throw new Error(`more than ${MAX_CONTAINER} bytes of references to the extent at ${physical}`);
-      const out: ExtentOwner[] = [];
-      for (let i = 0; i + 2 < count; i += 3)
-        out.push({ ino: v.getBigUint64(16 + i * 8, true), root: v.getBigUint64(16 + (i + 2) * 8, true) });
+      const out = new Set<string>();
+      for (let i = 0; i + 2 < count; i += 3) out.add(`${v.getBigUint64(16 + (i + 2) * 8, true)}:${v.getBigUint64(16 + i * 8, true)}`);
       return out;
     }
   };
@@ -93,9 +105,22 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     }
   };
 
+  // Every file sharing an extent asks for it: one ioctl per extent. The root per st_dev (each
+  // subvolume has its own).
+  const byPhysical = new Map<bigint, Set<string>>();
+  const rootByDev = new Map<bigint, bigint>();
   return {
-    owners,
-    rootOf,
+    method: 'BTRFS_IOC_LOGICAL_INO_V2',
+    fileKey: (path, dev, ino) => {
+      let root = rootByDev.get(dev);
+      if (root === undefined) rootByDev.set(dev, (root = rootOf(path)));
+      return `${root}:${ino}`;
+    },
+    owners: (start, end): OwnedStretch[] => {
+      let owners = byPhysical.get(start);
+      if (!owners) byPhysical.set(start, (owners = referencing(start)));
+      return [{ start, end, owners }];
+    },
     close: () => {
       container.free();
       fs.closeSync(fd);

@@ -8,11 +8,13 @@ import type { Backend } from '../../backend';
 import type { BackendExtensions, ExtentOwnerQuery } from '../../backend-ext';
 import { btrfsOwnerQuery, isBtrfs } from './btrfs-owners';
 import { LinuxIo } from './io';
+import { isXfs, xfsOwnerQuery } from './xfs-owners';
 
 export class LinuxBackend extends LinuxIo implements Backend, BackendExtensions {
-  /** btrfs only (BTRFS_IOC_LOGICAL_INO_V2, as root; btrfs-owners.ts). */
+  /** btrfs (BTRFS_IOC_LOGICAL_INO_V2; btrfs-owners.ts) and XFS (FS_IOC_GETFSMAP; xfs-owners.ts), as root. */
   extentOwners(p: string): ExtentOwnerQuery | undefined {
-    return isBtrfs(p) ? btrfsOwnerQuery(this.libc, p) : undefined;
+    if (isBtrfs(p)) return btrfsOwnerQuery(this.libc, p);
+    return isXfs(p) ? xfsOwnerQuery(this.libc, p) : undefined;
   }
 }
 

@@ -1,0 +1,264 @@
+// engine.space on XFS, with and without the reverse-mapping btree, against the file system's
+// own accounting and against xfs_io:
+// - the same selection on `mkfs.xfs -m rmapbt=1,reflink=1` and `-m rmapbt=0,reflink=1`: clones
+//   shared inside only, a file partly cloned (FICLONERANGE) into a file outside, a hard link
+//   outside, one block referenced 601 times (more records than one FS_IOC_GETFSMAP call holds);
+// - per-file allocated and shared equal `xfs_io -c 'fiemap -v'`; the owners FS_IOC_GETFSMAP
+//   gives for every shared range equal `xfs_io -c 'fsmap -m'` (the peer decoding of the same
+//   ioctl);
+// - with rmapbt as root: exact, and equal to the space statfs shows freed after deleting the
+//   selection and sync; as uid 65534: bounds, the note says CAP_SYS_ADMIN is missing, and they
+//   hold the freed figure; without rmapbt: bounds, the note says why, the exact scan gives the
+//   freed figure.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine, type SpaceResult } from '../../src/engine';
+import { createLinuxBackend } from '../../src/engine/backends/linux';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { parseXfsIoFiemap } from '../cli/tool-output';
+
+const KiB = 1024n;
+const MiB = 1024n * KiB;
+
+function randomFile(p: string, bytes: number): void {
+  fs.writeFileSync(p, crypto.randomBytes(bytes));
+}
+
+function overwrite(p: string, offset: number, bytes: number): void {
+  const fd = fs.openSync(p, 'r+');
+  fs.writeSync(fd, crypto.randomBytes(bytes), 0, bytes, offset);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+}
+
+/** Free space once the file system has settled after deletes (XFS frees inodes in the background). */
+async function settledFree(mountPoint: string): Promise<bigint> {
+  let last = -1n;
+  for (let i = 0; i < 40; i++) {
+    execFileSync('sync');
+    const s = fs.statfsSync(mountPoint, { bigint: true });
+    const now = s.bfree * s.bsize;
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}
+
+/**
+ * The selection `sel` and files outside it; deleting `sel` frees 7 MiB:
+ *   a (4 MiB) and b (its clone, first MiB rewritten): all of a and b's own MiB   5 MiB
+ *   c (2 MiB), c2 its clone; outside/o holds c's bytes 512 KiB..1.5 MiB          1 MiB
+ *   w (512 KiB, a hard link outside) and x, w's clone: w's name outside keeps both  0
+ *   own (1 MiB)                                                                    1 MiB
+ */
+async function makeSelection(t: TestFs): Promise<{ sel: string; outside: string }> {
+  const sel = freshDir(t, 'sel');
+  const outside = freshDir(t, 'outside');
+  const at = (n: string): string => path.join(sel, n);
+  randomFile(at('a'), 4 * 1024 * 1024);
+  execFileSync('cp', ['--reflink=always', at('a'), at('b')]);
+  overwrite(at('b'), 0, 1024 * 1024);
+  randomFile(at('c'), 2 * 1024 * 1024);
+  execFileSync('cp', ['--reflink=always', at('c'), at('c2')]);
+  fs.writeFileSync(path.join(outside, 'o'), '');
+  const engine = createEngine();
+  try {
+    await engine.cloneRange(at('c'), 512n * KiB, path.join(outside, 'o'), 0n, MiB);
+  } finally {
+    await engine.dispose();
+  }
+  randomFile(at('w'), 512 * 1024);
+  fs.linkSync(at('w'), path.join(outside, 'w-link'));
+  execFileSync('cp', ['--reflink=always', at('w'), at('x')]);
+  randomFile(at('own'), 1024 * 1024);
+  execFileSync('sync');
+  for (const p of [path.dirname(t.mountPoint), t.mountPoint, sel, outside]) fs.chmodSync(p, 0o755);
+  return { sel, outside };
+}
+
+const FREED = 7n * MiB;
+
+/** Per file: allocated and shared bytes equal xfs_io's FIEMAP listing. */
+function checkPerFile(r: SpaceResult): void {
+  assert.equal(r.files.length, 7);
+  for (const f of r.files) {
+    const ext = parseXfsIoFiemap(execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', f.path], { encoding: 'utf8' }));
+    const allocated = ext.reduce((s, e) => s + e.length, 0n);
+    const shared = ext.filter((e) => e.flags.includes('shared')).reduce((s, e) => s + e.length, 0n);
+    assert.equal(f.allocated, allocated, `${f.path}: allocated = xfs_io fiemap`);
+    assert.equal(f.shared, shared, `${f.path}: shared = xfs_io fiemap`);
+    assert.equal(f.exclusive, allocated - shared, f.path);
+  }
+}
+
+async function spaceAsNobody(sel: string): Promise<SpaceResult> {
+  const engine = createEngine();
+  process.seteuid!(65534);
+  try {
+    return await engine.space([sel]);
+  } finally {
+    process.seteuid!(0);
+    await engine.dispose();
+  }
+}
+
+async function spaceOf(sel: string, exactScan = false): Promise<SpaceResult> {
+  const engine = createEngine();
+  try {
+    return await engine.space([sel], { exactScan });
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** Delete every file of the selection and measure what statfs says was freed. */
+async function freedByDeleting(t: TestFs, r: SpaceResult): Promise<bigint> {
+  const before = await settledFree(t.mountPoint);
+  for (const f of r.files) fs.rmSync(f.path);
+  return (await settledFree(t.mountPoint)) - before;
+}
+
+describe('space on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skipReason('xfs') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('xfs', 300, { mkfsArgs: ['-q', '-f', '-m', 'rmapbt=1,reflink=1'] });
+  });
+  after(() => t?.cleanup());
+
+  test("FS_IOC_GETFSMAP's owners equal xfs_io fsmap for every shared range", async () => {
+    const { sel } = await makeSelection(t);
+    // p's one block referenced 600 times more by q and once by r: 602 records, more than one call returns.
+    // (Not in the freed-space selection: q's 600 extents need an extent btree, whose 3 blocks
+    // deleting q frees too; reclaimable counts data blocks only.)
+    randomFile(path.join(sel, 'p'), 4096);
+    const reflinks: string[] = [];
+    for (let i = 0; i < 600; i++) reflinks.push('-c', `reflink ${path.join(sel, 'p')} 0 ${i * 4096} 4096`);
+    execFileSync('xfs_io', ['-f', ...reflinks, '-c', 'fsync', path.join(sel, 'q')], { stdio: 'ignore' });
+    // r, made last, comes last in the kernel's key order (physical, then inode): found only by paging
+    execFileSync('xfs_io', ['-f', '-c', `reflink ${path.join(sel, 'p')} 0 0 4096`, '-c', 'fsync', path.join(sel, 'r')], {
+      stdio: 'ignore',
+    });
+    const ino = (n: string): bigint => fs.statSync(path.join(sel, n), { bigint: true }).ino;
+    assert.ok(ino('p') < ino('q') && ino('q') < ino('r'));
+    // xfs_io's own decoding of the whole data device: data-fork records by inode, in sectors
+    const records: { start: bigint; end: bigint; ino: string }[] = [];
+    for (const line of execFileSync('xfs_io', ['-r', '-c', 'fsmap -m -d', sel], { encoding: 'utf8' }).split('\n')) {
+      const m = /^\d+,\d+,\d+,(\d+),(\d+),inode_(\d+)_data,/.exec(line);
+      if (m) records.push({ start: BigInt(m[1]) * 512n, end: (BigInt(m[2]) + 1n) * 512n, ino: m[3] });
+    }
+    const q = createLinuxBackend().extentOwners(sel)!;
+    try {
+      assert.match(q.method, /FS_IOC_GETFSMAP/);
+      let ranges = 0;
+      let pieces = 0;
+      for (const name of fs.readdirSync(sel).sort()) {
+        const file = path.join(sel, name);
+        const ino = fs.statSync(file, { bigint: true }).ino.toString();
+        assert.equal(q.fileKey(file, 0n, BigInt(ino)), ino);
+        for (const e of parseXfsIoFiemap(execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', file], { encoding: 'utf8' }))) {
+          if (!e.flags.includes('shared')) continue;
+          ranges++;
+          const stretches = q.owners(e.physical, e.physical + e.length);
+          let at = e.physical;
+          for (const s of stretches) {
+            pieces++;
+            assert.equal(s.start, at, 'the stretches follow each other');
+            at = s.end;
+            const over = records.filter((r) => r.start < s.end && r.end > s.start);
+            for (const r of over)
+              assert.ok(
+                r.start <= s.start && r.end >= s.end,
+                `xfs_io's record ${r.start}..${r.end} covers the stretch ${s.start}..${s.end} whole`,
+              );
+            assert.deepEqual([...s.owners].sort(), [...new Set(over.map((r) => r.ino))].sort(), `${name} at ${s.start}..${s.end}`);
+            assert.ok(s.owners.has(ino));
+          }
+          assert.equal(at, e.physical + e.length);
+        }
+      }
+      // c's one shared extent comes back in three pieces (o holds the middle); q's 600 extents one each
+      assert.ok(ranges >= 607 && pieces > ranges, `${ranges} ranges, ${pieces} pieces`);
+      const c = parseXfsIoFiemap(execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', path.join(sel, 'c')], { encoding: 'utf8' }));
+      const cOwners = c.flatMap((e) => q.owners(e.physical, e.physical + e.length)).map((s) => [s.end - s.start, s.owners.size]);
+      assert.deepEqual(cOwners, [
+        [512n * KiB, 2],
+        [MiB, 3],
+        [512n * KiB, 2],
+      ]);
+      // 602 references to p's block: more records than one call returns (paged)
+      const p = parseXfsIoFiemap(execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', path.join(sel, 'p')], { encoding: 'utf8' }));
+      assert.deepEqual(
+        p.flatMap((e) => q.owners(e.physical, e.physical + e.length)).map((s) => s.owners.size),
+        [3],
+      );
+    } finally {
+      q.close();
+    }
+    fs.rmSync(sel, { recursive: true });
+    fs.rmSync(path.join(t.mountPoint, 'outside'), { recursive: true });
+  });
+
+  test('as root exact and equal to the space freed; as uid 65534 bounds that hold it, and the note says why', async () => {
+    const { sel } = await makeSelection(t);
+    const nobody = await spaceAsNobody(sel);
+    assert.deepEqual(nobody.errors, []);
+    checkPerFile(nobody);
+    assert.equal(nobody.total.reclaimableExact, false);
+    assert.match(nobody.fileSystems[0].notes.join(' '), /needs root: FS_IOC_GETFSMAP .*CAP_SYS_ADMIN.*\(EPERM\)/);
+
+    const r = await spaceOf(sel);
+    assert.deepEqual(r.errors, []);
+    checkPerFile(r);
+    assert.equal(r.fileSystems[0].filesystem, 'xfs');
+    assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
+    assert.match(r.fileSystems[0].notes.join(' '), /exact: FS_IOC_GETFSMAP/);
+    assert.match(r.notes.join(' '), /hard links outside the selection/);
+    assert.equal(r.total.reclaimable, FREED);
+    assert.equal(r.total.reclaimableMax, FREED);
+    // the same per-file numbers and the same bounds either way
+    assert.deepEqual(nobody.files, r.files);
+    assert.equal(nobody.total.unique, r.total.unique);
+    assert.equal(nobody.total.reclaimable, r.total.exclusive); // no exclusive bytes are w's
+
+    const freed = await freedByDeleting(t, r);
+    assert.equal(freed, r.total.reclaimable, 'reclaimable = freed');
+    assert.ok(
+      nobody.total.reclaimable <= freed && freed <= nobody.total.reclaimableMax,
+      `${nobody.total.reclaimable} <= ${freed} <= ${nobody.total.reclaimableMax}`,
+    );
+  });
+});
+
+describe('space on XFS without the reverse-mapping btree (rmapbt=0)', { skip: skipReason('xfs') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('xfs', 300, { mkfsArgs: ['-q', '-f', '-m', 'rmapbt=0,reflink=1'] });
+  });
+  after(() => t?.cleanup());
+
+  test('bounds, a note that names the missing rmapbt, and the exact scan equal to the space freed', async () => {
+    const { sel } = await makeSelection(t);
+    const r = await spaceOf(sel);
+    assert.deepEqual(r.errors, []);
+    checkPerFile(r);
+    assert.equal(r.total.reclaimableExact, false);
+    const notes = r.fileSystems[0].notes.join(' ');
+    assert.match(notes, /no reverse-mapping btree \(rmapbt=0; mkfs\.xfs -m rmapbt=1 makes one\).*\(EOPNOTSUPP\)/);
+    assert.match(notes, /bounds: between/);
+    const scan = await spaceOf(sel, true);
+    assert.equal(scan.total.reclaimableExact, true, scan.fileSystems[0].notes.join(' '));
+    assert.equal(scan.total.reclaimable, FREED);
+    const freed = await freedByDeleting(t, r);
+    assert.equal(freed, FREED);
+    assert.ok(
+      r.total.reclaimable <= freed && freed <= r.total.reclaimableMax,
+      `${r.total.reclaimable} <= ${freed} <= ${r.total.reclaimableMax}`,
+    );
+  });
+});
