@@ -18,7 +18,7 @@ export const spaceCommand: Command = {
   options: {
     'exact-scan': {
       type: 'boolean',
-      help: 'where the file system cannot name who shares an extent, map every other file of it to find out (XFS, ext4)',
+      help: 'where the file system cannot name who shares an extent, map every other file of it to find out (XFS without rmapbt, ext4)',
     },
   },
   description: `Folders are walked recursively; symbolic links are not followed; hard links are counted once;
@@ -27,6 +27,7 @@ unwritten included), shared (extents the file system reports shared), exclusive
 (allocated - shared, as \`btrfs filesystem du\`). For the selection: unique (the union of the
 physical ranges of all its extents) and reclaimable (what deleting it frees): exact where
 nothing is shared, on btrfs as root (BTRFS_IOC_LOGICAL_INO_V2 names who shares each extent),
+on XFS with the reverse-mapping btree as root (FS_IOC_GETFSMAP names who shares each block),
 with reference counts, or with --exact-scan (every other file of the file system is mapped:
 exact on XFS); else between the exclusive total and unique (reclaimableExact false; the notes
 say why). Paths that cannot be read are reported on stderr and in "errors"; the scan goes on

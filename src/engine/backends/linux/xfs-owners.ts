@@ -3,7 +3,7 @@
 // otherwise it still answers, but every used block's owner is "unknown" (it reads the free-space
 // btree instead), so the file system's features are read first (XFS_IOC_FSGEOMETRY_V1, no
 // privilege needed) to tell the two apart. Layouts: linux/fsmap.h, xfs/xfs_fs.h (include/uapi);
-// docs/facts/linux.md#fs_ioc_getfsmap.
+// docs/facts/linux.md#fs_ioc_getfsmap-who-owns-xfs-blocks-space-accounting.
 //
 //   struct fsmap      { u32 device, flags; u64 physical, owner, offset, length, reserved[3]; }  64 bytes
 //   struct fsmap_head { u32 iflags, oflags, count, entries; u64 reserved[6];
