@@ -31,6 +31,8 @@ const HEAD = 192;
 const REC = 64;
 /** Records per call: 512 (32 KiB); a call returns whatever it found up to that. */
 const RECS_PER_CALL = 512;
+/** How far past the range asked for one call reads (the next ranges are usually near). */
+const READ_AHEAD = 64n * 1024n * 1024n;
 const FMR_OF_ATTR_FORK = 0x2;
 const FMR_OF_EXTENT_MAP = 0x4;
 const FMR_OF_SPECIAL_OWNER = 0x10;
@@ -92,17 +94,22 @@ export function xfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   const head = new Uint8Array(HEAD + REC * RECS_PER_CALL);
   const hv = new DataView(head.buffer);
 
-  /** Every data-fork record overlapping the physical bytes [lo, hi), in the kernel's key order. */
-  const fetch = (lo: bigint, hi: bigint, out: Rec[]): void => {
+  /**
+   * Read the records from the physical byte `lo` on, in the kernel's key order (physical first),
+   * into `out`, until at least [lo, want) is complete, reading ahead up to READ_AHEAD bytes while
+   * calls come back full (one call per RECS_PER_CALL records, not one per range). Returns `done`:
+   * every record that starts before it is in `out` (records over `lo` come back whole).
+   */
+  const fetch = (lo: bigint, want: bigint, out: Rec[], skipBefore: boolean): bigint => {
+    const high = (want - lo > READ_AHEAD ? want : lo + READ_AHEAD) - 1n;
     head.fill(0, 0, HEAD);
     hv.setUint32(8, RECS_PER_CALL, true);
-    // low key: (device, lo, 0, 0); high key: (device, hi - 1, all ones; length 0, as the kernel
-    // wants): records overlapping either end come back whole, and are clipped by the caller.
+    // low key: (device, lo, 0, 0); high key: (device, high, all ones; length 0, as the kernel wants)
     hv.setUint32(64, device, true);
     hv.setBigUint64(72, lo, true);
     hv.setUint32(128, device, true);
     hv.setUint32(132, 0xffffffff, true);
-    hv.setBigUint64(136, hi - 1n, true);
+    hv.setBigUint64(136, high, true);
     hv.setBigUint64(144, ALL_ONES, true);
     hv.setBigUint64(152, ALL_ONES, true);
     for (;;) {
@@ -119,49 +126,57 @@ export function xfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
       }
       const entries = hv.getUint32(12, true);
       let flags = 0;
+      let last = lo;
       for (let i = 0; i < entries; i++) {
         const at = HEAD + i * REC;
         flags = hv.getUint32(at + 4, true);
         const start = hv.getBigUint64(at + 8, true);
+        last = start;
+        // A record over `lo` that an earlier call already gave (the caller says so).
+        if (hv.getUint32(at, true) !== device || (skipBefore && start < lo)) continue;
         const owner = hv.getBigUint64(at + 16, true);
         const end = start + hv.getBigUint64(at + 32, true);
-        if (hv.getUint32(at, true) !== device || end <= lo || start >= hi) continue;
         if (flags & FMR_OF_SPECIAL_OWNER) {
           if (owner === FMR_OWN_UNKNOWN) throw noteError('EPERM', needsRoot('EPERM'), [anyPath]);
           // Free space, metadata, CoW staging: no file's data. Named so it can never match a file.
           out.push({ start, end, owner: `special:${owner.toString(16)}` });
         } else if ((flags & (FMR_OF_ATTR_FORK | FMR_OF_EXTENT_MAP)) === 0) out.push({ start, end, owner: owner.toString() });
       }
-      if (entries < RECS_PER_CALL || flags & FMR_OF_LAST) return;
-      // The next page starts after the last record (fsmap_advance): it becomes the low key.
+      if (entries < RECS_PER_CALL || flags & FMR_OF_LAST) return high + 1n;
+      // A full call: every record starting before the last one's start is in. Go on (the last
+      // record becomes the low key: fsmap_advance) until that covers what was asked for.
+      if (last >= want) return last;
       head.copyWithin(64, HEAD + (entries - 1) * REC, HEAD + entries * REC);
     }
   };
 
-  // Records read ahead, for the physical bytes [cacheLo, cacheHi). Callers ask in ascending
-  // order of start (every file sharing an extent asks for it), so most questions are answered
-  // from here and each stretch of the disk is read once.
+  // The records read so far, sorted by start: complete for records starting before `done`
+  // (and, from `first` on, every record overlapping `from`). The ranges are asked in ascending
+  // order of start (every file sharing an extent asks for it), so most are answered from here.
   let cache: Rec[] = [];
-  let cacheLo = -1n;
-  let cacheHi = -1n;
+  let first = 0;
+  let from = -1n;
+  let done = -1n;
 
   const owners = (start: bigint, end: bigint): OwnedStretch[] => {
-    if (start < cacheLo || start > cacheHi) {
+    if (start < from || start > done) {
       cache = [];
-      cacheLo = cacheHi = start;
+      first = 0;
+      from = done = start;
     }
-    if (end > cacheHi) {
-      // A record over cacheHi comes back again: a duplicate owner, harmless in a set.
-      fetch(cacheHi, end, cache);
-      cacheHi = end;
+    while (end > done) done = fetch(done, end, cache, done > from);
+    // Forget what ends before `start` (records are sorted by start; a long one stops this early,
+    // which only costs a longer scan below).
+    while (first < cache.length && cache[first].end <= start) first++;
+    if (first > 4096) {
+      cache = cache.slice(first);
+      first = 0;
     }
-    if (start > cacheLo) {
-      cache = cache.filter((r) => r.end > start);
-      cacheLo = start;
-    }
+    from = start;
     // Split [start, end) where any record begins or ends; each piece has one set of owners.
+    const over: Rec[] = [];
+    for (let i = first; i < cache.length && cache[i].start < end; i++) if (cache[i].end > start) over.push(cache[i]);
     const cuts = new Set<bigint>([start, end]);
-    const over = cache.filter((r) => r.start < end && r.end > start);
     for (const r of over) {
       if (r.start > start) cuts.add(r.start);
       if (r.end < end) cuts.add(r.end);
