@@ -8,7 +8,7 @@
 //   struct fsmap      { u32 device, flags; u64 physical, owner, offset, length, reserved[3]; }  64 bytes
 //   struct fsmap_head { u32 iflags, oflags, count, entries; u64 reserved[6];
 //                       struct fsmap keys[2]; struct fsmap recs[count]; }                      192 + 64 * count
-//   struct xfs_fsop_geom_v1: ... u64 rtblocks at 40 ... u32 flags at 92; 112 bytes
+//   struct xfs_fsop_geom_v1: ... u32 flags at 92 (XFS_FSOP_GEOM_FLAGS_RMAPBT 1 << 19); 112 bytes
 //
 // Physical addresses are bytes on one device (the data device here; the realtime device and an
 // external log are separate key spaces), the same bytes FIEMAP's fe_physical gives on XFS.
@@ -96,9 +96,10 @@ export function xfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
 
   /**
    * Read the records from the physical byte `lo` on, in the kernel's key order (physical first),
-   * into `out`, until at least [lo, want) is complete, reading ahead up to READ_AHEAD bytes while
-   * calls come back full (one call per RECS_PER_CALL records, not one per range). Returns `done`:
-   * every record that starts before it is in `out` (records over `lo` come back whole).
+   * into `out`: the search reaches READ_AHEAD bytes past `lo` (the next ranges asked for are
+   * usually near, so one call of RECS_PER_CALL records answers many), and pages on only until
+   * [lo, want) is complete. Returns `done`: every record that starts before it is in `out`
+   * (records over `lo` come back whole).
    */
   const fetch = (lo: bigint, want: bigint, out: Rec[], skipBefore: boolean): bigint => {
     const high = (want - lo > READ_AHEAD ? want : lo + READ_AHEAD) - 1n;
