@@ -266,6 +266,13 @@ os.fsync(fd)
     const r = await spaceOf(sel);
     assert.deepEqual(r.errors, []);
     checkPerFile(r);
+    // the engine's worker thread (dist/worker.js) asks the same owners
+    const worker = createEngine({ worker: true });
+    try {
+      assert.deepEqual({ ...(await worker.space([sel])), durationMs: 0 }, { ...r, durationMs: 0 });
+    } finally {
+      await worker.dispose();
+    }
     assert.equal(r.fileSystems[0].filesystem, 'xfs');
     assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
     assert.match(r.fileSystems[0].notes.join(' '), /exact: FS_IOC_GETFSMAP/);
