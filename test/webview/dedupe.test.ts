@@ -216,7 +216,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
   test('filter: groups with a matching path, numbered as before; Deduplicate then applies the groups shown', async () => {
     const { page, bridge } = await open(1000);
     assert.equal(await text(page, '.filter-count'), '4 groups');
-    assert.equal(await text(page, '.apply-scope'), '3 groups, about 1.4 GiB', 'the zero-saving group is not applied');
+    assert.equal(await text(page, '.apply-scope'), '3 groups, about 1.37 GiB', 'the zero-saving group is not applied');
     await page.fill('input.filter', 'DISK-');
     assert.equal(await text(page, '.filter-count'), '1 of 4 groups');
     const r = await rows(page);
@@ -282,6 +282,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await page.getAttribute('.report .kv[data-key="freed"] dd', 'title'), exact(report.freed));
     assert.equal(await page.getAttribute('.report .kv[data-key="estimated"] dd', 'title'), exact(report.estimated));
     assert.equal(await text(page, '.report .kv[data-key="differed"] dd'), '1');
+    assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '1.37 GiB');
     assert.match(await text(page, '.report'), /FIDEDUPERANGE · 3 groups in 8 files · 1\.50 s/);
     assert.match(await text(page, '.report .skipped li'), /^logs\/b\.log @ 0 B: changed since the search — FILE_DEDUPE_RANGE_DIFFERS/);
     assert.match(await text(page, '.report'), /Freed is measured from the file system’s free space/);
@@ -329,6 +330,8 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await bridge.post({ type: 'error', code: 'E_UNSUPPORTED', message: 'findDuplicates: deduplication is not implemented yet.' });
     await page.waitForSelector('body[data-state="error"]');
     assert.equal(await text(page, '.banner-code'), 'E_UNSUPPORTED');
+    await page.click('#btn-find');
+    await bridge.waitFor((m) => m.type === 'dedupeFind');
     const none = dedupeWirePlan(
       { ...plan, groups: [], total: { ...plan.total, groups: 0, candidateBytes: 0n, netSaving: 0n }, errors: [] },
       [D],

@@ -126,14 +126,9 @@ function showTotals(p: DedupeWirePlan): void {
   bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes are never read).'));
   savingEl.textContent =
     already > 0n
-      ? l10n.t(
-          'Sharing these frees about {0}: {1} duplicate, already shared: {2}.',
-          humanBytes(net),
-          humanBytes(candidate),
-          humanBytes(already),
-        )
-      : l10n.t('Sharing these frees about {0}.', humanBytes(net));
-  savingEl.title = `${exact(net)}`;
+      ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
+      : l10n.t('Sharing these frees about {0}.', human2(net));
+  savingEl.title = exact(net);
 
   detailsEl.replaceChildren();
   const bits = [
@@ -159,7 +154,7 @@ const applicable = (): number[] => shown.filter((g) => nums[g].net > 0n);
 function setButtons(): void {
   const has = list?.selected !== undefined;
   for (const b of [btnInspect, btnReveal]) b.toggleAttribute('disabled', !has);
-  btnFind.toggleAttribute('disabled', running === 'apply' || !plan);
+  btnFind.toggleAttribute('disabled', running !== undefined); // also after a failed first search
   const groups = plan ? applicable() : [];
   let net = 0n;
   for (const g of groups) net += nums[g].net;
@@ -174,8 +169,8 @@ function setButtons(): void {
   applyScope.textContent = !plan
     ? ''
     : filtered
-      ? l10n.t('the {0} groups shown, about {1}', groupDigits(BigInt(groups.length)), humanBytes(net))
-      : l10n.t('{0} groups, about {1}', groupDigits(BigInt(groups.length)), humanBytes(net));
+      ? l10n.t('the {0} groups shown, about {1}', groupDigits(BigInt(groups.length)), human2(net))
+      : l10n.t('{0} groups, about {1}', groupDigits(BigInt(groups.length)), human2(net));
   applyWhyText.textContent = why ?? '';
   applyWhy.toggleAttribute('hidden', !why);
   if (why) btnApply.title = why;
@@ -195,9 +190,9 @@ function showReport(r: DedupeWireReport | undefined): void {
     pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
     dl.appendChild(pair);
   };
-  item('freed', l10n.t('Freed (measured)'), humanBytes(freed), exact(freed));
-  item('estimated', l10n.t('Estimated'), humanBytes(estimated), exact(estimated));
-  item('deduped', l10n.t('Shared by the file system'), humanBytes(BigInt(r.deduped)), exact(BigInt(r.deduped)));
+  item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
+  item('estimated', l10n.t('Estimated'), human2(estimated), exact(estimated));
+  item('deduped', l10n.t('Shared by the file system'), human2(BigInt(r.deduped)), exact(BigInt(r.deduped)));
   item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
   item('skipped', l10n.t('Skipped'), groupDigits(BigInt(r.skipped.length)));
   item('calls', l10n.t('Calls'), groupDigits(BigInt(r.calls)));
@@ -224,6 +219,9 @@ function showReport(r: DedupeWireReport | undefined): void {
       ),
     );
   for (const n of r.notes) reportEl.appendChild(el('p', { class: 'meta note' }, n));
+  reportEl.appendChild(
+    el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating: Find again to see what is left.')),
+  );
   if (r.skipped.length) {
     const det = el('details', { class: 'errors skipped', open: '' });
     det.appendChild(el('summary', {}, l10n.t('{0} ranges left alone', groupDigits(BigInt(r.skipped.length)))));
@@ -316,7 +314,7 @@ filterBox.addEventListener('input', () => {
 });
 btnInspect.addEventListener('click', () => list?.selected && post({ type: 'dedupeOpen', ...list.selected }));
 btnReveal.addEventListener('click', () => list?.selected && post({ type: 'dedupeReveal', ...list.selected }));
-btnFind.addEventListener('click', () => running !== 'apply' && post({ type: 'dedupeFind' }));
+btnFind.addEventListener('click', () => !running && post({ type: 'dedupeFind' }));
 btnCancel.addEventListener('click', () => post({ type: 'dedupeCancel' }));
 btnApply.addEventListener('click', () => {
   if (btnApply.hasAttribute('disabled') || !plan) return;
