@@ -139,7 +139,7 @@ export class DedupePanel implements vscode.Disposable {
       const message =
         phase === 'find'
           ? t('The search was cancelled; nothing was changed.')
-          : t('Deduplicating was cancelled. No file\u2019s contents changed; ranges shared before the cancel stay shared.');
+          : t('Deduplicating was cancelled. No file’s contents changed; ranges shared before the cancel stay shared.');
       this.lastError = { type: 'error', code: 'E_CANCELLED', message };
       if (phase === 'apply') void vscode.window.showInformationMessage(message);
     } else {
@@ -219,7 +219,7 @@ export class DedupePanel implements vscode.Disposable {
       {
         modal: true,
         detail: t(
-          '{0} identical ranges in {1} groups will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file\u2019s contents change; a range that changed since the search is left alone.',
+          '{0} identical ranges in {1} groups will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
           groupNumber(facts.ranges),
           groupNumber(facts.groups),
           bytesText(facts.bytes, t),

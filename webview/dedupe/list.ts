@@ -192,8 +192,8 @@ export class DedupeList {
       r === 0
         ? l10n.t('Source: the others will share its data')
         : range.alreadyShared
-          ? l10n.t('Already shares the source\u2019s extents: frees nothing')
-          : l10n.t('Duplicate: will share the source\u2019s data');
+          ? l10n.t('Already shares the source’s extents: frees nothing')
+          : l10n.t('Duplicate: will share the source’s data');
     const rel = this.rel[range.file];
     this.cell(tr, 'c-path', rel, this.plan.files[range.file]);
     const offset = BigInt(range.offset);

@@ -114,13 +114,13 @@ function showTotals(p: DedupeWirePlan): void {
     'candidate',
     l10n.t('Duplicate bytes'),
     candidate,
-    l10n.t('Bytes in every range beyond each group\u2019s first: what a tool that ignores sharing would claim.'),
+    l10n.t('Bytes in every range beyond each group’s first: what a tool that ignores sharing would claim.'),
   );
   bytesKv(
     'shared',
     l10n.t('Already shared'),
     already,
-    l10n.t('Duplicate bytes that already share the source\u2019s extents: they free nothing.'),
+    l10n.t('Duplicate bytes that already share the source’s extents: they free nothing.'),
   );
   bytesKv('net', l10n.t('Net saving'), net, l10n.t('What sharing the duplicates would free (an estimate until it is measured).'));
   bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes are never read).'));
@@ -214,7 +214,7 @@ function showReport(r: DedupeWireReport | undefined): void {
         'p',
         { class: 'meta note' },
         l10n.t(
-          'Freed is measured from the file system\u2019s free space before and after; other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
+          'Freed is measured from the file system’s free space before and after; other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
         ),
       ),
     );
