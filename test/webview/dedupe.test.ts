@@ -396,6 +396,12 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(ms < 1000, `drawn in ${ms.toFixed(0)} ms`);
     assert.equal(await text(page, '.filter-count'), '5,000 groups');
     assert.ok((await page.locator('.dedupe-grid .tscroll .tr').count()) < 100, 'only a screenful of rows in the DOM');
+    // a new state for the same plan (trust granted, a report) keeps the place in the list
+    await page.evaluate(() => (document.querySelector('.dedupe-grid .tscroll')!.scrollTop = 22 * 3000));
+    await page.evaluate((p) => window.postMessage({ type: 'dedupe', plan: p, canApply: false, cannotApplyReason: 'r' }, '*'), big);
+    await page.waitForFunction(() => document.querySelector('.apply-why-text')?.textContent === 'r');
+    assert.equal(await page.evaluate(() => document.querySelector('.dedupe-grid .tscroll')!.scrollTop), 22 * 3000);
+    await page.evaluate(() => (document.querySelector('.dedupe-grid .tscroll')!.scrollTop = 0));
     // the first group shown has the largest saving (3 chunks), group 0 (40 ranges) starts closed
     const first = await page.$eval('.group-row', (e) => (e as HTMLElement).dataset.group);
     assert.equal(Number(first) % 3, 2);

@@ -59,6 +59,15 @@ export class DedupeList {
     new ResizeObserver(() => this.render()).observe(this.scroller);
   }
 
+  /** The list's scroll position (kept across a new state message for the same plan). */
+  get scrollTop(): number {
+    return this.scroller.scrollTop;
+  }
+  set scrollTop(v: number) {
+    this.scroller.scrollTop = v;
+    this.render();
+  }
+
   setRows(rows: Row[], order: readonly number[]): void {
     this.rows = rows;
     this.rank = new Map(order.map((g, i) => [g, i + 1]));

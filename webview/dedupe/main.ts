@@ -275,6 +275,7 @@ function showPlan(p: DedupeWirePlan): void {
   rel = p.files.map((f) => relPath(p, f));
   order = sortedGroups(nums);
   const prevSelected = list?.selected ?? saved.selected;
+  const prevScroll = samePlan ? (list?.scrollTop ?? 0) : 0;
   if (!samePlan) toggled.clear();
   listHost.replaceChildren();
   list = new DedupeList(listHost, p, nums, rel, isCollapsed, {
@@ -296,6 +297,7 @@ function showPlan(p: DedupeWirePlan): void {
   results.removeAttribute('hidden');
   showTotals(p);
   refreshList();
+  if (prevScroll) list.scrollTop = prevScroll; // a trust change or a report keeps the place in the list
 }
 
 function setRunning(r: 'find' | 'apply' | undefined): void {
