@@ -12,6 +12,7 @@
 // real: the commands, the panel, the Services, the Space view's engine.space on a temp folder.
 //
 // Run: node --import tsx --test test/unit/dedupe-host.test.ts
+// (Over 400 lines: one suite whose tests are the steps of one flow over one fixture.)
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

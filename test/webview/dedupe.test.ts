@@ -9,6 +9,7 @@
 // XFS can replace them. Replaced: the VS Code host, by the postMessage bridge in ./harness.ts.
 //
 // Run: node --import tsx --test test/webview/dedupe.test.ts   (~15 s)
+// (Over 400 lines: one suite whose tests are the steps of one flow over one fixture.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
