@@ -40,7 +40,7 @@ const builds = [
     target: 'es2022',
     sourcemap: true,
     minify,
-    entryPoints: existing({ inspector: 'webview/inspector/main.ts', cloneResults: 'webview/clone-results/main.ts', space: 'webview/space/main.ts' }),
+    entryPoints: existing({ inspector: 'webview/inspector/main.ts', cloneResults: 'webview/clone-results/main.ts', space: 'webview/space/main.ts', dedupe: 'webview/dedupe/main.ts' }),
     outdir: 'dist/webview',
     loader: { '.css': 'css' },
     logLevel: 'warning',

@@ -20,6 +20,7 @@ import { registerSetSparse } from './commands/set-sparse';
 import { registerClearSparse } from './commands/clear-sparse';
 import { registerShowVolume } from './commands/show-volume';
 import { registerAnalyzeSpace } from './commands/analyze-space';
+import { registerFindDuplicates } from './commands/find-duplicates';
 import { InspectorEditorProvider } from './views/inspector-editor';
 
 /** What activate() returns: read-only views of the state, for the in-VS-Code test suite. */
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): ExtentLensApi {
     registerClearSparse(s),
     registerShowVolume(s),
     registerAnalyzeSpace(s),
+    registerFindDuplicates(s),
     InspectorEditorProvider.register(s),
     // Deleted or renamed files leave the clone selection.
     vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((u) => s.selection.remove(u.fsPath))),

@@ -22,6 +22,7 @@ import type {
   CopyOptions,
   DigHolesOptions,
   ExtentMap,
+  Operation,
   OperationReport,
   Progress,
   RangesResult,
@@ -29,6 +30,7 @@ import type {
   VolumeInfo,
 } from './types';
 import type { SpaceFile, SpaceResult } from './space-types';
+import type { DedupeFindOptions, DedupePlan, DedupeReport } from './dedupe-types';
 import type { WorkerCall, WorkerReply } from './worker-protocol';
 
 /** engine.space's own options. */
@@ -115,6 +117,13 @@ export interface Engine {
    * unique and reclaimable (exact or bounds). Per-path failures land in `errors`. See src/engine/space.ts.
    */
   space(paths: string[], opts?: RunOptions & SpaceRunOptions): Promise<SpaceResult>;
+  /**
+   * Identical data across the files of a selection (walked recursively), grouped, with the net
+   * saving of sharing it (already-shared data counts zero). Changes nothing. See dedupe-types.ts.
+   */
+  findDuplicates(paths: string[], opts?: RunOptions & DedupeFindOptions): Promise<DedupePlan>;
+  /** Share a plan's identical ranges (the file system compares them first); the space freed, measured. */
+  dedupe(plan: DedupePlan, opts?: RunOptions): Promise<DedupeReport>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
 }
@@ -223,6 +232,13 @@ class EngineImpl implements Engine {
       for (const f of r.files) onFile(f);
       return { ...r, files: [] };
     });
+  }
+
+  findDuplicates(paths: string[]): Promise<DedupePlan> {
+    return dedupeNotImplemented('findDuplicates', paths);
+  }
+  dedupe(plan: DedupePlan): Promise<DedupeReport> {
+    return dedupeNotImplemented('dedupe', [...new Set(plan.groups.flatMap((g) => g.ranges.map((r) => r.path)))]);
   }
 
   /**
@@ -362,4 +378,20 @@ class EngineImpl implements Engine {
       w.postMessage(call);
     });
   }
+}
+
+/**
+ * INTEGRATION STUB (the only one): the dedupe branch implements engine.findDuplicates and
+ * engine.dedupe; until it is merged both reject with this, so the view can be built against
+ * the types in dedupe-types.ts. The integrator replaces this function and the two methods above.
+ */
+function dedupeNotImplemented(what: string, paths: string[]): Promise<never> {
+  return Promise.reject(
+    new FsctlError({
+      operation: what as Operation, // the dedupe branch adds its operations to Operation
+      code: 'E_UNSUPPORTED',
+      paths,
+      message: `${what}: deduplication is not implemented yet in this build of Extent Lens (E_UNSUPPORTED); nothing was read or changed.`,
+    }),
+  );
 }

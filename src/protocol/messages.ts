@@ -123,7 +123,68 @@ export type HostMessage =
   /** The Space view: the scan so far (files and allocated bytes mapped), while it runs. */
   | { type: 'spaceProgress'; files: number; bytes: U64String; message: string; exactScan: boolean }
   /** The Space view: the whole result of one analysis (see SpaceData). */
-  | { type: 'space'; data: SpaceData };
+  | { type: 'space'; data: SpaceData }
+  /** The Dedupe view: finding (files and bytes hashed) or deduplicating (bytes done of total), while it runs. */
+  | { type: 'dedupeProgress'; phase: 'find' | 'apply'; files: number; bytes: U64String; total?: U64String; message: string }
+  /**
+   * The Dedupe view's whole state: the plan, whether Deduplicate may run (trusted workspace,
+   * the platform can, nothing running) and, after it ran, the measured report.
+   */
+  | { type: 'dedupe'; plan: DedupeWirePlan; canApply: boolean; cannotApplyReason?: string; report?: DedupeWireReport };
+
+// ---- the Dedupe view (engine.findDuplicates / engine.dedupe, issue 14) -----------------------
+// Byte counts and offsets are decimal strings. Ranges name their file by index into `files`,
+// and the webview names groups and ranges to the host only by index, so it cannot make the host
+// act on a path (or a group) that is not in the plan.
+
+export interface DedupeWireRange {
+  /** Index into DedupeWirePlan.files. */
+  file: number;
+  offset: U64String;
+  /** Its physical extents are already the group's first range's (a clone): it frees nothing. */
+  alreadyShared?: boolean;
+}
+
+export interface DedupeWireGroup {
+  length: U64String;
+  /** The first range is the source the others will share. */
+  ranges: DedupeWireRange[];
+  netSaving: U64String;
+  wholeFiles: boolean;
+  warnings: string[];
+}
+
+export interface DedupeWirePlan {
+  /** The paths searched, as given; the folder every file lies under, and the separator. */
+  roots: string[];
+  base: string;
+  sep: '/' | '\\';
+  /** The options the search ran with. */
+  chunk: U64String;
+  minSize: U64String;
+  /** Every path a range names. */
+  files: string[];
+  groups: DedupeWireGroup[];
+  total: { groups: number; candidateBytes: U64String; netSaving: U64String; files: number; hashedBytes: U64String };
+  errors: Array<{ path: string; code: string; message: string }>;
+  notes: string[];
+  durationMs: number;
+}
+
+export interface DedupeWireReport {
+  /** How many groups and distinct files the run was asked to share. */
+  groups: number;
+  files: number;
+  deduped: U64String;
+  differed: number;
+  skipped: Array<{ path: string; offset: U64String; length: U64String; reason: string; message: string }>;
+  calls: number;
+  freed: U64String;
+  estimated: U64String;
+  method: string;
+  notes: string[];
+  durationMs: number;
+}
 
 // ---- the Space view (engine.space, issue 13) ------------------------------------------------
 // Byte counts are decimal strings. Files name each other by index into `files` (sharesWith),
@@ -225,7 +286,20 @@ export type WebviewMessage =
   | { type: 'spaceCancel' }
   /** Space view: open the inspector on, or reveal in the explorer, files[index]. */
   | { type: 'spaceOpen'; index: number }
-  | { type: 'spaceReveal'; index: number };
+  | { type: 'spaceReveal'; index: number }
+  /** Dedupe view: search again with the same settings. */
+  | { type: 'dedupeFind' }
+  /** Dedupe view: stop the search or the deduplication running. */
+  | { type: 'dedupeCancel' }
+  /** Dedupe view: Deduplicate these groups (indexes into the plan, each once); the host asks for confirmation. */
+  | { type: 'dedupeApply'; groups: number[] }
+  /** Dedupe view: open the inspector on, or reveal in the explorer, the file of plan.groups[group].ranges[range]. */
+  | { type: 'dedupeOpen'; group: number; range: number }
+  | { type: 'dedupeReveal'; group: number; range: number };
+
+/** Most groups one Dedupe view shows (an index into DedupeWirePlan.groups is below this), and most ranges per group. */
+export const MAX_DEDUPE_GROUPS = 10_000_000;
+export const MAX_DEDUPE_RANGES = 10_000_000;
 
 /** Most files one Space view message names (an index into SpaceData.files is below this). */
 export const MAX_SPACE_FILES = 50_000_000;
@@ -300,6 +374,20 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
     case 'spaceOpen':
     case 'spaceReveal':
       return isInt(o.index, 0, MAX_SPACE_FILES - 1) ? { type: o.type, index: o.index } : undefined;
+    case 'dedupeFind':
+    case 'dedupeCancel':
+      return { type: o.type };
+    case 'dedupeApply': {
+      const g = o.groups;
+      if (!Array.isArray(g) || g.length === 0 || g.length > MAX_DEDUPE_GROUPS) return undefined;
+      if (!g.every((i) => isInt(i, 0, MAX_DEDUPE_GROUPS - 1)) || new Set(g).size !== g.length) return undefined;
+      return { type: 'dedupeApply', groups: [...(g as number[])] };
+    }
+    case 'dedupeOpen':
+    case 'dedupeReveal':
+      return isInt(o.group, 0, MAX_DEDUPE_GROUPS - 1) && isInt(o.range, 0, MAX_DEDUPE_RANGES - 1)
+        ? { type: o.type, group: o.group, range: o.range }
+        : undefined;
     case 'copyText':
       if (typeof o.text !== 'string' || o.text.length > MAX_COPY_TEXT) return undefined;
       if (o.requestId === undefined) return { type: 'copyText', text: o.text };
@@ -423,6 +511,12 @@ function isSpaceTotals(v: unknown): v is SpaceWireTotals {
   );
 }
 
+/** Per-path failures: { path, code, message }. */
+const isPathErrors = (v: unknown): boolean =>
+  Array.isArray(v) &&
+  v.length <= MAX_SPACE_FILES &&
+  v.every((e) => isObj(e) && isStr(e.path, 8192) && isStr(e.code, 128) && isStr(e.message, 8192));
+
 /** Sentences (notes): up to 1,000 of up to 8,192 characters. */
 const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
 
@@ -446,15 +540,50 @@ export function isSpaceData(v: unknown): v is SpaceData {
       if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0], 0, n - 1) || !isU64String(p[1])) return false;
     }
   }
-  if (!Array.isArray(v.errors) || v.errors.length > MAX_SPACE_FILES) return false;
-  if (!v.errors.every((e) => isObj(e) && isStr(e.path, 8192) && isStr(e.code, 128) && isStr(e.message, 8192))) return false;
-  if (!isStrArr(v.notes, 1000)) return false;
+  if (!isPathErrors(v.errors) || !isStrArr(v.notes, 1000)) return false;
   return (
     isInt(v.symlinks, 0, Number.MAX_SAFE_INTEGER) &&
     isInt(v.hardLinks, 0, Number.MAX_SAFE_INTEGER) &&
     isNum(v.durationMs) &&
     v.durationMs >= 0
   );
+}
+
+/** A Dedupe view plan: every field typed, every range's file index inside `files`, each group at least two ranges. */
+export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
+  if (!isObj(v)) return false;
+  if (!Array.isArray(v.roots) || v.roots.length > 100_000 || !v.roots.every((r) => isStr(r, 8192))) return false;
+  if (!isStr(v.base, 8192) || (v.sep !== '/' && v.sep !== '\\') || !isU64String(v.chunk) || !isU64String(v.minSize)) return false;
+  if (!Array.isArray(v.files) || v.files.length > MAX_SPACE_FILES || !v.files.every((f) => isStr(f, 8192))) return false;
+  const n = v.files.length;
+  if (!Array.isArray(v.groups) || v.groups.length > MAX_DEDUPE_GROUPS) return false;
+  for (const g of v.groups as unknown[]) {
+    if (!isObj(g) || !isU64String(g.length) || !isU64String(g.netSaving) || typeof g.wholeFiles !== 'boolean') return false;
+    if (!Array.isArray(g.warnings) || g.warnings.length > 64 || !g.warnings.every((w) => isStr(w, 4096))) return false;
+    if (!Array.isArray(g.ranges) || g.ranges.length < 2 || g.ranges.length > MAX_DEDUPE_RANGES) return false;
+    for (const r of g.ranges as unknown[]) {
+      if (!isObj(r) || !isInt(r.file, 0, n - 1) || !isU64String(r.offset)) return false;
+      if (r.alreadyShared !== undefined && typeof r.alreadyShared !== 'boolean') return false;
+      if (BigInt(r.offset) + BigInt(g.length) > U64_MAX) return false;
+    }
+  }
+  const t = v.total;
+  if (!isObj(t) || !isInt(t.groups, 0, MAX_DEDUPE_GROUPS) || !isU64String(t.candidateBytes) || !isU64String(t.netSaving)) return false;
+  if (!isInt(t.files, 0, MAX_SPACE_FILES) || !isU64String(t.hashedBytes)) return false;
+  return isPathErrors(v.errors) && isNotes(v.notes) && isNum(v.durationMs) && v.durationMs >= 0;
+}
+
+export function isDedupeWireReport(v: unknown): v is DedupeWireReport {
+  if (!isObj(v)) return false;
+  if (!isInt(v.groups, 0, MAX_DEDUPE_GROUPS) || !isInt(v.files, 0, MAX_SPACE_FILES) || !isU64String(v.deduped)) return false;
+  if (!isInt(v.differed, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.calls, 0, Number.MAX_SAFE_INTEGER)) return false;
+  if (!isU64String(v.freed) || !isU64String(v.estimated) || !isStr(v.method, 256) || !isNotes(v.notes)) return false;
+  if (!Array.isArray(v.skipped) || v.skipped.length > MAX_DEDUPE_RANGES) return false;
+  for (const k of v.skipped as unknown[]) {
+    if (!isObj(k) || !isStr(k.path, 8192) || !isU64String(k.offset) || !isU64String(k.length)) return false;
+    if (!isStr(k.reason, 128) || !isStr(k.message, 8192)) return false;
+  }
+  return isNum(v.durationMs) && v.durationMs >= 0;
 }
 
 /** Validate one message from the host (webview side). Unknown or malformed: undefined. */
@@ -506,6 +635,21 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
         : undefined;
     case 'space':
       return isSpaceData(m.data) ? (m as HostMessage) : undefined;
+    case 'dedupeProgress':
+      return (m.phase === 'find' || m.phase === 'apply') &&
+        isInt(m.files, 0, Number.MAX_SAFE_INTEGER) &&
+        isU64String(m.bytes) &&
+        (m.total === undefined || isU64String(m.total)) &&
+        isStr(m.message, 4096)
+        ? (m as HostMessage)
+        : undefined;
+    case 'dedupe':
+      return isDedupeWirePlan(m.plan) &&
+        typeof m.canApply === 'boolean' &&
+        (m.cannotApplyReason === undefined || isStr(m.cannotApplyReason, 4096)) &&
+        (m.report === undefined || isDedupeWireReport(m.report))
+        ? (m as HostMessage)
+        : undefined;
     default:
       return undefined;
   }

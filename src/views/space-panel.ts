@@ -28,6 +28,8 @@ export class SpacePanel implements vscode.Disposable {
   private lastProgress: HostMessage | undefined;
   private lastError: HostMessage | undefined;
   private running: AbortController | undefined;
+  /** How the last analysis ran (a refresh runs the same way). */
+  private exactScan = false;
   private disposed = false;
 
   private constructor(
@@ -56,6 +58,22 @@ export class SpacePanel implements vscode.Disposable {
     return view.scan(false);
   }
 
+  /**
+   * Analyse again, the way each last ran, every open Space view whose selection holds one of
+   * `paths` (they changed on disk, e.g. deduplicated). Returns how many views were refreshed.
+   */
+  static refreshCovering(paths: readonly string[]): number {
+    const under = (p: string, root: string): boolean =>
+      p === root || [...'/\\'].some((sep) => p.startsWith(root.endsWith(sep) ? root : root + sep));
+    let n = 0;
+    for (const v of SpacePanel.open) {
+      if (!paths.some((p) => v.paths.some((r) => under(p, r)))) continue;
+      n++;
+      void v.scan(v.exactScan);
+    }
+    return n;
+  }
+
   /** The result shown, if the analysis finished (test API). */
   result(): SpaceData | undefined {
     return this.data;
@@ -70,6 +88,7 @@ export class SpacePanel implements vscode.Disposable {
     this.running?.abort();
     const own = new AbortController();
     this.running = own;
+    this.exactScan = exactScan;
     this.lastError = undefined;
     const paths = [...this.paths];
     const what = paths.length === 1 ? paths[0] : t('{0} items', paths.length);

@@ -425,6 +425,7 @@ export function makeFakeVscode() {
     messageOptions: [],
   };
   const configEmitter = new EventEmitter<{ affectsConfiguration(k: string): boolean }>();
+  const trustEmitter = new EventEmitter<void>();
   const format = (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
   const showMessage = (level: string) => async (text: string, ...rest: unknown[]) => {
     const items = rest.filter((x): x is string => typeof x === 'string');
@@ -576,6 +577,7 @@ export function makeFakeVscode() {
         },
       }),
       onDidChangeConfiguration: configEmitter.event,
+      onDidGrantWorkspaceTrust: trustEmitter.event,
       onDidDeleteFiles: new EventEmitter<unknown>().event,
       onDidRenameFiles: new EventEmitter<unknown>().event,
       createFileSystemWatcher: (pattern: RelativePattern) => {
@@ -600,7 +602,12 @@ export function makeFakeVscode() {
     state.config[key] = value;
     configEmitter.fire({ affectsConfiguration: (k: string) => key === k || key.startsWith(k + '.') });
   };
-  return { vscode, state, setConfig };
+  /** The person trusts the workspace (restricted mode ends). */
+  const grantTrust = () => {
+    state.trusted = true;
+    trustEmitter.fire();
+  };
+  return { vscode, state, setConfig, grantTrust };
 }
 
 export type FakeVscode = ReturnType<typeof makeFakeVscode>;

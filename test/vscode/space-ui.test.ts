@@ -22,7 +22,7 @@ import {
   type VsCodeInstall,
 } from '../support/codeserver';
 import { skipReason } from '../support/loopfs';
-import { explorerRow, pollFrames, sleep } from './ui-driver';
+import { explorerRow, extentLensMenu, pollFrames, sleep } from './ui-driver';
 
 const install = findVsCode();
 const distMissing = ['dist/extension.js', 'dist/webview/space.js'].find((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
@@ -76,28 +76,7 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
 
   test('explorer: reflink/ › Extent Lens › Analyze Space Usage opens the Space view', { timeout: 240_000 }, async () => {
     const page = browser!.page;
-    const row = explorerRow(page, 'reflink', 1);
-    const submenu = page.locator('.monaco-menu .action-item:not(.disabled) .action-label', { hasText: /^Extent Lens$/ }).first();
-    // The submenu is there once the extension's contributions are registered, which can follow
-    // the explorer by a moment: close the menu and ask again until it is.
-    for (let attempt = 0; ; attempt++) {
-      await row.click({ button: 'right' });
-      try {
-        await submenu.waitFor({ timeout: 3_000 });
-        break;
-      } catch (e) {
-        if (attempt >= 10) throw e;
-        await page.keyboard.press('Escape');
-        await sleep(1_000);
-      }
-    }
-    await submenu.hover();
-    await submenu.click();
-    const action = page.locator('.monaco-menu .action-item:not(.disabled) .action-label', { hasText: 'Analyze Space Usage' }).first();
-    await action.waitFor({ timeout: 10_000 });
-    await action.hover();
-    await page.screenshot({ path: path.join(shots, 'vscode-analyze-space-menu.png') });
-    await action.click();
+    await extentLensMenu(page, 'reflink', 1, 'Analyze Space Usage', { screenshot: path.join(shots, 'vscode-analyze-space-menu.png') });
     await page.locator('.tabs-container .tab', { hasText: 'Space: reflink' }).first().waitFor({ timeout: 60_000 });
     const { frame, value } = await pollFrames(
       page,

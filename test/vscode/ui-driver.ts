@@ -92,6 +92,35 @@ export async function explorerContextMenu(page: Page, name: string, level: numbe
   await action.click();
 }
 
+/**
+ * Right-click an explorer row, open the Extent Lens submenu and choose `item` in it. The submenu
+ * is there once the extension's contributions are registered, which can follow the explorer by
+ * a moment: the menu is closed and asked for again until it is.
+ */
+export async function extentLensMenu(page: Page, name: string, level: number | undefined, item: string | RegExp, opts: { screenshot?: string } = {}): Promise<void> {
+  const row = explorerRow(page, name, level);
+  await row.waitFor({ timeout: 30_000 });
+  const submenu = page.locator('.monaco-menu .action-item:not(.disabled) .action-label', { hasText: /^Extent Lens$/ }).first();
+  for (let attempt = 0; ; attempt++) {
+    await row.click({ button: 'right' });
+    try {
+      await submenu.waitFor({ timeout: 3_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      await page.keyboard.press('Escape');
+      await sleep(1_000);
+    }
+  }
+  await submenu.hover();
+  await submenu.click();
+  const action = page.locator('.monaco-menu .action-item:not(.disabled) .action-label', { hasText: item }).first();
+  await action.waitFor({ timeout: 10_000 });
+  await action.hover();
+  if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
+  await action.click();
+}
+
 /** Poll every frame of the page until `probe` returns a value in one of them. */
 export async function pollFrames<T>(page: Page, what: string, probe: (frame: Frame) => Promise<T | undefined>, timeoutMs = 30_000): Promise<{ frame: Frame; value: T }> {
   const end = Date.now() + timeoutMs;

@@ -31,7 +31,7 @@ const TYPES: Record<string, string> = {
 
 export interface ShellServer {
   origin: string;
-  url(view: 'inspector' | 'cloneResults' | 'space', query?: Record<string, string>): string;
+  url(view: 'inspector' | 'cloneResults' | 'space' | 'dedupe', query?: Record<string, string>): string;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export async function startShellServer(): Promise<ShellServer> {
   let origin = '';
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', origin);
-    if (u.pathname === '/inspector.html' || u.pathname === '/cloneResults.html' || u.pathname === '/space.html') {
+    if (['/inspector.html', '/cloneResults.html', '/space.html', '/dedupe.html'].includes(u.pathname)) {
       const view = u.pathname.slice(1, -5);
       const html = renderWebviewHtml({
         cspSource: origin,
@@ -91,7 +91,7 @@ export function buildWebviews(): void {
   } catch (e) {
     fullError = e;
   }
-  const fresh = ['inspector.js', 'cloneResults.js', 'space.js'].every((f) => {
+  const fresh = ['inspector.js', 'cloneResults.js', 'space.js', 'dedupe.js'].every((f) => {
     const p = path.join(DIST, 'webview', f);
     return fs.existsSync(p) && fs.statSync(p).mtimeMs >= t0;
   });
@@ -99,7 +99,7 @@ export function buildWebviews(): void {
   const script = `
     const esbuild = require('esbuild');
     esbuild.buildSync({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: true,
-      entryPoints: { inspector: 'webview/inspector/main.ts', cloneResults: 'webview/clone-results/main.ts', space: 'webview/space/main.ts' },
+      entryPoints: { inspector: 'webview/inspector/main.ts', cloneResults: 'webview/clone-results/main.ts', space: 'webview/space/main.ts', dedupe: 'webview/dedupe/main.ts' },
       outdir: 'dist/webview', loader: { '.css': 'css' }, logLevel: 'error' });
     const fs = require('fs');
     fs.mkdirSync('dist/media', { recursive: true });
@@ -125,7 +125,7 @@ function newest(dir: string, exts: string[]): number {
 
 /** The webview bundles exist and are newer than every source they are built from. */
 function bundlesAreFresh(): boolean {
-  const outs = ['webview/inspector.js', 'webview/cloneResults.js', 'webview/space.js', 'webview/inspector.css', 'webview/cloneResults.css', 'webview/space.css', 'media/codicon.css'].map((f) => path.join(DIST, f));
+  const outs = ['webview/inspector.js', 'webview/cloneResults.js', 'webview/space.js', 'webview/dedupe.js', 'webview/inspector.css', 'webview/cloneResults.css', 'webview/space.css', 'webview/dedupe.css', 'media/codicon.css'].map((f) => path.join(DIST, f));
   if (!outs.every((f) => fs.existsSync(f))) return false;
   const built = Math.min(...outs.map((f) => fs.statSync(f).mtimeMs));
   const src = Math.max(

@@ -17,6 +17,7 @@ export const COMMANDS = {
   showVolume: 'extentLens.showVolume',
   clearCloneSelection: 'extentLens.clearCloneSelection',
   analyzeSpace: 'extentLens.analyzeSpace',
+  findDuplicates: 'extentLens.findDuplicates',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -40,3 +41,4 @@ export const INSPECTOR_VIEW_TYPE = 'extentLens.inspector';
 export const INSPECTOR_PANEL_TYPE = 'extentLens.inspectorPanel';
 export const CLONE_RESULTS_PANEL_TYPE = 'extentLens.cloneResults';
 export const SPACE_PANEL_TYPE = 'extentLens.space';
+export const DEDUPE_PANEL_TYPE = 'extentLens.dedupe';

@@ -1,0 +1,32 @@
+// The Find Duplicate Data settings: extentLens.dedupe.chunkSize (the hash chunk, default
+// 128 KiB) and extentLens.dedupe.minSize (smaller files are skipped, default 4 KiB). Written in
+// the byte-size grammar ("128 KiB", "1M", "0x20000") or as a plain number of bytes; a value
+// that is not one is reported with the setting's name, never replaced by the default silently.
+
+import { parseByteInput } from './bytes';
+import { plainT, type Translate } from './translate';
+
+export const DEDUPE_CHUNK_SETTING = 'extentLens.dedupe.chunkSize';
+export const DEDUPE_MIN_SIZE_SETTING = 'extentLens.dedupe.minSize';
+export const DEDUPE_CHUNK_DEFAULT = 128n * 1024n;
+export const DEDUPE_MIN_SIZE_DEFAULT = 4096n;
+
+export type DedupeOptionsOrError = { chunk: bigint; minSize: bigint } | { error: string; setting: string };
+
+function readSize(v: unknown, fallback: bigint, t: Translate): { value: bigint } | { error: string } {
+  if (v === undefined || v === null || v === '') return { value: fallback };
+  if (typeof v === 'number')
+    return Number.isSafeInteger(v) && v >= 0 ? { value: BigInt(v) } : { error: t('{0} is not a byte count.', String(v)) };
+  if (typeof v !== 'string') return { error: t('{0} is not a byte count.', JSON.stringify(v)) };
+  return parseByteInput(v, t);
+}
+
+/** Both settings as bigints (chunk > 0), or the first that is wrong and why. */
+export function readDedupeOptions(chunkSetting: unknown, minSizeSetting: unknown, t: Translate = plainT): DedupeOptionsOrError {
+  const chunk = readSize(chunkSetting, DEDUPE_CHUNK_DEFAULT, t);
+  if ('error' in chunk) return { error: chunk.error, setting: DEDUPE_CHUNK_SETTING };
+  if (chunk.value === 0n) return { error: t('The chunk size must be larger than 0.'), setting: DEDUPE_CHUNK_SETTING };
+  const minSize = readSize(minSizeSetting, DEDUPE_MIN_SIZE_DEFAULT, t);
+  if ('error' in minSize) return { error: minSize.error, setting: DEDUPE_MIN_SIZE_SETTING };
+  return { chunk: chunk.value, minSize: minSize.value };
+}

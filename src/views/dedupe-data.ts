@@ -1,0 +1,110 @@
+// The Dedupe view's data: engine.findDuplicates' DedupePlan and engine.dedupe's DedupeReport as
+// wire messages (decimal strings; ranges naming their file by index), the part of a plan the
+// person chose to apply (totals added up again), and what the confirmation names.
+// Pure: no `vscode`, no Node APIs.
+
+import type { DedupePlan, DedupeReport } from '../engine';
+import type { DedupeWirePlan, DedupeWireReport } from '../protocol/messages';
+import { commonBase, pathSeparator } from './space-data';
+
+/** The `dedupe` message's plan from the engine's, with the options the search ran with. */
+export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { chunk: bigint; minSize: bigint }): DedupeWirePlan {
+  const files: string[] = [];
+  const index = new Map<string, number>();
+  const fileOf = (path: string): number => {
+    let i = index.get(path);
+    if (i === undefined) {
+      i = files.length;
+      files.push(path);
+      index.set(path, i);
+    }
+    return i;
+  };
+  const groups = p.groups.map((g) => ({
+    length: g.length.toString(),
+    ranges: g.ranges.map((r) => ({
+      file: fileOf(r.path),
+      offset: r.offset.toString(),
+      ...(r.alreadyShared ? { alreadyShared: true } : {}),
+    })),
+    netSaving: g.netSaving.toString(),
+    wholeFiles: g.wholeFiles,
+    warnings: [...g.warnings],
+  }));
+  const sep = pathSeparator(roots);
+  return {
+    roots: [...roots],
+    base: commonBase(
+      roots,
+      files.map((path) => ({ path })),
+      sep,
+    ),
+    sep,
+    chunk: opts.chunk.toString(),
+    minSize: opts.minSize.toString(),
+    files,
+    groups,
+    total: {
+      groups: p.total.groups,
+      candidateBytes: p.total.candidateBytes.toString(),
+      netSaving: p.total.netSaving.toString(),
+      files: p.total.files,
+      hashedBytes: p.total.hashedBytes.toString(),
+    },
+    errors: p.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
+    notes: [...p.notes],
+    durationMs: p.durationMs,
+  };
+}
+
+/** The groups `indexes` of a plan as a plan of their own (totals over them), or undefined if an index is not in it. */
+export function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): DedupePlan | undefined {
+  if (indexes.some((i) => !Number.isInteger(i) || i < 0 || i >= p.groups.length) || new Set(indexes).size !== indexes.length)
+    return undefined;
+  const groups = [...indexes].sort((a, b) => a - b).map((i) => p.groups[i]);
+  let candidateBytes = 0n;
+  let netSaving = 0n;
+  for (const g of groups) {
+    candidateBytes += g.length * BigInt(g.ranges.length - 1);
+    netSaving += g.netSaving;
+  }
+  const touched = new Set(groups.flatMap((g) => g.ranges.map((r) => r.path)));
+  // hashedBytes belongs to the search, not to a part of it: kept as it was
+  return { ...p, groups, total: { ...p.total, groups: groups.length, candidateBytes, netSaving, files: touched.size } };
+}
+
+/** What the confirmation names: the bytes sharing would free (the estimate) and the files it touches. */
+export function applyFacts(p: DedupePlan): { bytes: bigint; files: number; groups: number; ranges: number } {
+  const files = new Set<string>();
+  let ranges = 0;
+  let bytes = 0n;
+  for (const g of p.groups) {
+    bytes += g.netSaving;
+    ranges += g.ranges.length - 1;
+    for (const r of g.ranges) files.add(r.path);
+  }
+  return { bytes, files: files.size, groups: p.groups.length, ranges };
+}
+
+/** The `dedupe` message's report: what applying did, measured, next to the estimate. */
+export function dedupeWireReport(r: DedupeReport, applied: { groups: number; files: number }): DedupeWireReport {
+  return {
+    groups: applied.groups,
+    files: applied.files,
+    deduped: r.deduped.toString(),
+    differed: r.differed,
+    skipped: r.skipped.map((k) => ({
+      path: k.path,
+      offset: k.offset.toString(),
+      length: k.length.toString(),
+      reason: k.reason,
+      message: k.message,
+    })),
+    calls: r.calls,
+    freed: r.freed.toString(),
+    estimated: r.estimated.toString(),
+    method: r.method,
+    notes: [...r.notes],
+    durationMs: r.durationMs,
+  };
+}

@@ -1,0 +1,326 @@
+// The Dedupe view (issue 14): one panel per search. It runs engine.findDuplicates in the
+// engine's worker with a cancellable progress notification (mirrored into the view), shows the
+// plan, and on the webview's Deduplicate (groups by index) asks for a modal confirmation naming
+// the bytes and files, then runs engine.dedupe with progress and cancel and shows the measured
+// report; open Space views over those files are analysed again. Deduplicate needs a trusted
+// workspace: the view says why it is disabled and the host refuses it again here. The webview
+// names files only as (group, range) indexes into the plan, so it cannot make the host act on
+// anything else.
+
+import * as vscode from 'vscode';
+import type { DedupePlan, Progress } from '../engine';
+import { parseWebviewMessage, type DedupeWirePlan, type DedupeWireReport, type HostMessage } from '../protocol/messages';
+import { humanBytes } from '../protocol/format';
+import type { Services } from '../host/services';
+import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
+import { errorFacts, errorLogLine } from '../host/logic/errors';
+import { bytesText, groupNumber } from '../host/logic/bytes';
+import { requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
+import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
+import { SpacePanel } from './space-panel';
+
+const t = vscode.l10n.t;
+
+/** Least time between two progress messages to the view. */
+const PROGRESS_MS = 100;
+
+export interface DedupeFindSettings {
+  chunk: bigint;
+  minSize: bigint;
+}
+
+export class DedupePanel implements vscode.Disposable {
+  /** Open Dedupe views (for tests). */
+  static readonly open = new Set<DedupePanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The engine's plan (bigints), kept to apply; its wire form and the last report. */
+  private plan: DedupePlan | undefined;
+  private wire: DedupeWirePlan | undefined;
+  private report: DedupeWireReport | undefined;
+  private lastProgress: HostMessage | undefined;
+  private lastError: HostMessage | undefined;
+  private running: { phase: 'find' | 'apply'; abort: AbortController } | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly s: Services,
+    readonly paths: readonly string[],
+    private readonly settings: DedupeFindSettings,
+  ) {
+    setWebviewHtml(panel.webview, s.context.extensionUri, 'dedupe', t('Duplicate Data'));
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      panel.onDidDispose(() => this.dispose()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.postState()),
+    );
+    DedupePanel.open.add(this);
+  }
+
+  /** Open a new Dedupe view on `paths` and start the search; resolves with the plan shown when it ends. */
+  static async find(s: Services, paths: readonly string[], settings: DedupeFindSettings): Promise<DedupeWirePlan | undefined> {
+    const title = paths.length === 1 ? t('Duplicates: {0}', baseName(paths[0])) : t('Duplicates: {0} items', paths.length);
+    const panel = vscode.window.createWebviewPanel(
+      DEDUPE_PANEL_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Active },
+      { ...webviewOptions(s.context.extensionUri), retainContextWhenHidden: false },
+    );
+    return new DedupePanel(panel, s, paths, settings).search();
+  }
+
+  /** The plan shown and the last report (tests). */
+  result(): { plan?: DedupeWirePlan; report?: DedupeWireReport } {
+    return { plan: this.wire, report: this.report };
+  }
+
+  private post(m: HostMessage): void {
+    if (!this.disposed) void this.panel.webview.postMessage(m);
+  }
+
+  /** Why Deduplicate cannot run here (undefined: it can). */
+  private cannotApply(): string | undefined {
+    if (!vscode.workspace.isTrusted) return t('Deduplicate changes files, so it needs a trusted workspace.');
+    if (process.platform === 'darwin')
+      return t('macOS has no call that compares and shares data (no deduplication), so nothing can be shared here.');
+    return undefined;
+  }
+
+  private postState(): void {
+    if (!this.wire) return;
+    const why = this.cannotApply();
+    this.post({
+      type: 'dedupe',
+      plan: this.wire,
+      canApply: why === undefined && this.running === undefined,
+      ...(why !== undefined ? { cannotApplyReason: why } : {}),
+      ...(this.report ? { report: this.report } : {}),
+    });
+  }
+
+  /** The engine's progress, to the view at most every PROGRESS_MS (the last one is kept for a reloaded view). */
+  private progressSink(phase: 'find' | 'apply'): (p: Progress) => void {
+    let lastPost = 0;
+    return (p) => {
+      const m: HostMessage = {
+        type: 'dedupeProgress',
+        phase,
+        files: p.files ?? 0,
+        bytes: p.done.toString(),
+        ...(p.total > 0n ? { total: p.total.toString() } : {}),
+        message: p.message ?? '',
+      };
+      this.lastProgress = m;
+      const now = performance.now();
+      if (now - lastPost >= PROGRESS_MS) {
+        lastPost = now;
+        this.post(m);
+      }
+    };
+  }
+
+  private startRun(phase: 'find' | 'apply'): AbortController {
+    const abort = new AbortController();
+    this.running = { phase, abort };
+    this.lastError = undefined;
+    this.lastProgress = { type: 'dedupeProgress', phase, files: 0, bytes: '0', message: '' };
+    this.post(this.lastProgress);
+    return abort;
+  }
+
+  /** A failure or cancel of a run: said in the view (and, unless cancelled, in a notification). */
+  private failed(phase: 'find' | 'apply', e: unknown): void {
+    this.lastProgress = undefined;
+    const f = errorFacts(e);
+    const what = phase === 'find' ? 'dedupe find' : 'dedupe';
+    if (f.cancelled) {
+      this.s.log.info(`${what}: cancelled (${this.paths.join(', ')})`);
+      const message =
+        phase === 'find'
+          ? t('The search was cancelled; nothing was changed.')
+          : t('Deduplicating was cancelled. No file’s contents changed; ranges shared before the cancel stay shared.');
+      this.lastError = { type: 'error', code: 'E_CANCELLED', message };
+      if (phase === 'apply') void vscode.window.showInformationMessage(message);
+    } else {
+      this.s.log.error(errorLogLine(what, e));
+      this.lastError = { type: 'error', code: f.code, message: f.message };
+      showFailure(this.s, phase === 'find' ? t('Find Duplicate Data') : t('Deduplicate'), e);
+    }
+    this.post(this.lastError);
+    this.postState();
+  }
+
+  /** Search (again) with the same paths and settings; a running search is cancelled first. */
+  async search(): Promise<DedupeWirePlan | undefined> {
+    if (this.running?.phase === 'apply') return undefined; // never under a running deduplication
+    this.running?.abort.abort();
+    const own = this.startRun('find');
+    const paths = [...this.paths];
+    const what = paths.length === 1 ? paths[0] : t('{0} items', paths.length);
+    const { chunk, minSize } = this.settings;
+    this.s.log.info(`dedupe find (chunk ${chunk}, min size ${minSize}): ${paths.join(', ')}`);
+    const toView = this.progressSink('find');
+    try {
+      const engine = await this.s.engine();
+      const plan = await withCancellableProgress(t('Finding duplicate data in {0}…', what), (signal, onProgress) =>
+        engine.findDuplicates(paths, {
+          signal: AbortSignal.any([signal, own.signal]),
+          chunk,
+          minSize,
+          onProgress: (p) => {
+            onProgress(p);
+            toView(p);
+          },
+        }),
+      );
+      if (this.running?.abort !== own || this.disposed) return undefined;
+      this.running = undefined;
+      this.lastProgress = undefined;
+      this.plan = plan;
+      this.wire = dedupeWirePlan(plan, paths, this.settings);
+      this.report = undefined;
+      const tt = plan.total;
+      this.s.log.info(
+        `dedupe find: ${tt.groups} groups in ${tt.files} files, candidate ${tt.candidateBytes}, net saving ${tt.netSaving}, ` +
+          `hashed ${tt.hashedBytes}, ${plan.errors.length} errors, ${plan.durationMs.toFixed(0)} ms`,
+      );
+      this.postState();
+      return this.wire;
+    } catch (e) {
+      if (this.running?.abort !== own) return undefined; // replaced by a newer search
+      this.running = undefined;
+      if (!this.disposed) this.failed('find', e);
+      return undefined;
+    }
+  }
+
+  /** Deduplicate the chosen groups, after a modal confirmation; trusted workspaces only. */
+  async apply(indexes: readonly number[]): Promise<DedupeWireReport | undefined> {
+    if (!requireTrust(this.s, t('Deduplicate'))) return undefined;
+    const why = this.cannotApply();
+    if (why !== undefined) {
+      void vscode.window.showErrorMessage(why);
+      return undefined;
+    }
+    if (this.running) {
+      this.s.log.warn(`dedupe view: ignored dedupeApply while ${this.running.phase === 'find' ? 'searching' : 'deduplicating'}`);
+      return undefined;
+    }
+    const chosen = this.plan && choosePlanGroups(this.plan, indexes);
+    if (!chosen) {
+      this.s.log.warn(`dedupe view: ignored dedupeApply for groups not in the plan (${indexes.slice(0, 10).join(', ')}…)`);
+      return undefined;
+    }
+    const facts = applyFacts(chosen);
+    const go = t('Deduplicate');
+    const answer = await vscode.window.showWarningMessage(
+      t('Deduplicate {0} in {1} files?', humanBytes(facts.bytes), groupNumber(facts.files)),
+      {
+        modal: true,
+        detail: t(
+          '{0} identical ranges in {1} groups will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
+          groupNumber(facts.ranges),
+          groupNumber(facts.groups),
+          bytesText(facts.bytes, t),
+        ),
+      },
+      go,
+    );
+    if (answer !== go || this.disposed) {
+      this.s.log.info('dedupe: not confirmed; nothing was changed');
+      return undefined;
+    }
+    const own = this.startRun('apply');
+    this.postState(); // the button goes disabled while it runs
+    this.s.log.info(`dedupe: ${facts.groups} groups, ${facts.ranges} ranges in ${facts.files} files, estimated ${facts.bytes}`);
+    const toView = this.progressSink('apply');
+    try {
+      const engine = await this.s.engine();
+      const r = await withCancellableProgress(
+        t('Deduplicating {0} in {1} files…', humanBytes(facts.bytes), groupNumber(facts.files)),
+        (signal, onProgress) =>
+          engine.dedupe(chosen, {
+            signal: AbortSignal.any([signal, own.signal]),
+            onProgress: (p) => {
+              onProgress(p);
+              toView(p);
+            },
+          }),
+      );
+      this.running = undefined;
+      this.lastProgress = undefined;
+      this.report = dedupeWireReport(r, facts);
+      this.s.log.info(
+        `dedupe: ${r.method}: deduped ${r.deduped}, freed ${r.freed} (measured) of ${r.estimated} estimated, ${r.differed} differed, ` +
+          `${r.skipped.length} skipped, ${r.calls} calls, ${r.durationMs.toFixed(0)} ms`,
+      );
+      for (const k of r.skipped.slice(0, 100))
+        this.s.log.warn(`dedupe: skipped ${k.path} @${k.offset}+${k.length}: ${k.reason}: ${k.message}`);
+      void vscode.window.showInformationMessage(
+        t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), humanBytes(r.estimated)),
+      );
+      this.postState();
+      const refreshed = SpacePanel.refreshCovering([...new Set(chosen.groups.flatMap((g) => g.ranges.map((x) => x.path)))]);
+      if (refreshed) this.s.log.info(`dedupe: analysing ${refreshed} open Space view(s) again`);
+      return this.report;
+    } catch (e) {
+      this.running = undefined;
+      this.failed('apply', e);
+      return undefined;
+    }
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) {
+      this.s.log.warn(`dedupe view: ignored malformed or unknown webview message ${describeUntrusted(raw)}`);
+      return;
+    }
+    const pathOf = (group: number, range: number): string | undefined => {
+      const i = this.wire?.groups[group]?.ranges[range]?.file;
+      const p = i === undefined ? undefined : this.wire?.files[i];
+      if (p === undefined) this.s.log.warn(`dedupe view: ignored ${msg.type} for range ${range} of group ${group} (not in the plan)`);
+      return p;
+    };
+    switch (msg.type) {
+      case 'ready':
+        this.postState();
+        if (this.lastProgress) this.post(this.lastProgress);
+        if (this.lastError) this.post(this.lastError);
+        return;
+      case 'dedupeFind':
+        await this.search();
+        return;
+      case 'dedupeCancel':
+        this.running?.abort.abort();
+        return;
+      case 'dedupeApply':
+        await this.apply(msg.groups);
+        return;
+      case 'dedupeOpen': {
+        const p = pathOf(msg.group, msg.range);
+        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, vscode.Uri.file(p));
+        return;
+      }
+      case 'dedupeReveal': {
+        const p = pathOf(msg.group, msg.range);
+        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p));
+        return;
+      }
+      default:
+        this.s.log.warn(`dedupe view: ignored ${msg.type} (not served by this view)`);
+    }
+  }
+
+  /** Closing the view stops a search; a confirmed deduplication runs on under its notification (with its Cancel). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.running?.phase === 'find') this.running.abort.abort();
+    DedupePanel.open.delete(this);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;

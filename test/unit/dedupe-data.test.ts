@@ -1,0 +1,157 @@
+// The Dedupe view's pure parts: plan and report to wire (exact above 2^53), the chosen part of a
+// plan and what the confirmation names, both validators (host -> webview and webview -> host),
+// and the settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DedupePlan } from '../../src/engine';
+import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '../../src/views/dedupe-data';
+import {
+  isDedupeWirePlan,
+  isDedupeWireReport,
+  parseHostMessage,
+  parseWebviewMessage,
+  type DedupeWirePlan,
+} from '../../src/protocol/messages';
+import { readDedupeOptions } from '../../src/host/logic/dedupe-settings';
+
+const TOP = (1n << 64n) - 1n;
+const plan: DedupePlan = {
+  groups: [
+    {
+      length: 4096n,
+      ranges: [
+        { path: '/m/a', offset: (1n << 62n) + 1n },
+        { path: '/m/b', offset: 0n, alreadyShared: true },
+        { path: '/m/sub/c', offset: 8192n },
+      ],
+      netSaving: 4096n,
+      wholeFiles: false,
+      warnings: ['w'],
+    },
+    {
+      length: 1n << 40n,
+      ranges: [
+        { path: '/m/b', offset: 0n },
+        { path: '/m/d', offset: 0n },
+      ],
+      netSaving: 1n << 40n,
+      wholeFiles: true,
+      warnings: [],
+    },
+  ],
+  total: { groups: 2, candidateBytes: 8192n + (1n << 40n), netSaving: 4096n + (1n << 40n), files: 9, hashedBytes: 123n },
+  errors: [{ path: '/m/x', code: 'EACCES', message: 'no' }],
+  notes: ['n'],
+  durationMs: 1.5,
+};
+
+test('plan to wire: decimal strings, files by index, the base folder', () => {
+  const w = dedupeWirePlan(plan, ['/m'], { chunk: 131072n, minSize: 4096n });
+  assert.deepEqual(w.files, ['/m/a', '/m/b', '/m/sub/c', '/m/d']);
+  assert.deepEqual(w.groups[0].ranges, [
+    { file: 0, offset: String((1n << 62n) + 1n) },
+    { file: 1, offset: '0', alreadyShared: true },
+    { file: 2, offset: '8192' },
+  ]);
+  assert.equal(w.groups[1].ranges[0].file, 1, 'one index per path');
+  assert.equal(w.base, '/m');
+  assert.equal(w.total.netSaving, String(4096n + (1n << 40n)));
+  assert.ok(isDedupeWirePlan(JSON.parse(JSON.stringify(w))));
+  assert.ok(parseHostMessage({ type: 'dedupe', plan: w, canApply: false, cannotApplyReason: 'why' }));
+});
+
+test('plan validator: out-of-plan file index, a lone range, an overflowing range, a negative number are refused', () => {
+  const w = dedupeWirePlan(plan, ['/m'], { chunk: 131072n, minSize: 4096n });
+  const bad = (f: (p: DedupeWirePlan) => void) => {
+    const c = JSON.parse(JSON.stringify(w)) as DedupeWirePlan;
+    f(c);
+    return isDedupeWirePlan(c);
+  };
+  assert.equal(
+    bad(() => undefined),
+    true,
+  );
+  assert.equal(
+    bad((c) => (c.groups[0].ranges[0].file = 4)),
+    false,
+  );
+  assert.equal(
+    bad((c) => (c.groups[1].ranges = [c.groups[1].ranges[0]])),
+    false,
+  );
+  assert.equal(
+    bad((c) => (c.groups[0].ranges[0].offset = String(TOP))),
+    false,
+  );
+  assert.equal(
+    bad((c) => (c.total.netSaving = '-1')),
+    false,
+  );
+  assert.equal(
+    bad((c) => ((c as unknown as { sep: string }).sep = ':')),
+    false,
+  );
+  assert.equal(parseHostMessage({ type: 'dedupe', plan: w, canApply: 'yes' }), undefined);
+  assert.equal(parseHostMessage({ type: 'dedupeProgress', phase: 'apply', files: 0, bytes: '1', total: 'x', message: '' }), undefined);
+});
+
+test('the chosen groups: totals over them; bad indexes refused; what the confirmation names', () => {
+  assert.equal(choosePlanGroups(plan, [2]), undefined);
+  assert.equal(choosePlanGroups(plan, [0, 0]), undefined);
+  assert.equal(choosePlanGroups(plan, [-1]), undefined);
+  const c = choosePlanGroups(plan, [1, 0])!;
+  assert.deepEqual(c.groups, plan.groups, 'in the plan’s order');
+  const one = choosePlanGroups(plan, [1])!;
+  assert.deepEqual(one.total, { groups: 1, candidateBytes: 1n << 40n, netSaving: 1n << 40n, files: 2, hashedBytes: 123n });
+  assert.deepEqual(applyFacts(c), { bytes: 4096n + (1n << 40n), files: 4, groups: 2, ranges: 3 });
+});
+
+test('report to wire', () => {
+  const r = dedupeWireReport(
+    {
+      deduped: 1n << 60n,
+      differed: 2,
+      skipped: [{ path: '/m/a', offset: 1n, length: 2n, reason: 'differs', message: 'm' }],
+      calls: 3,
+      freed: 5n,
+      estimated: 6n,
+      method: 'FIDEDUPERANGE',
+      notes: [],
+      durationMs: 7,
+    },
+    { groups: 1, files: 2 },
+  );
+  assert.equal(r.deduped, String(1n << 60n));
+  assert.deepEqual(r.skipped, [{ path: '/m/a', offset: '1', length: '2', reason: 'differs', message: 'm' }]);
+  assert.ok(isDedupeWireReport(JSON.parse(JSON.stringify(r))));
+  assert.equal(isDedupeWireReport({ ...r, freed: 5 }), false);
+});
+
+test('webview -> host: groups and ranges by index only', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'dedupeApply', groups: [3, 1] }), { type: 'dedupeApply', groups: [3, 1] });
+  assert.equal(parseWebviewMessage({ type: 'dedupeApply', groups: [] }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'dedupeApply', groups: [1, 1] }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'dedupeApply', groups: [1.5] }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'dedupeApply', groups: ['1'] }), undefined);
+  assert.deepEqual(parseWebviewMessage({ type: 'dedupeOpen', group: 0, range: 2, path: '/etc/passwd' }), {
+    type: 'dedupeOpen',
+    group: 0,
+    range: 2,
+  });
+  assert.equal(parseWebviewMessage({ type: 'dedupeReveal', group: -1, range: 0 }), undefined);
+  assert.deepEqual(parseWebviewMessage({ type: 'dedupeFind', extra: 1 }), { type: 'dedupeFind' });
+  assert.deepEqual(parseWebviewMessage({ type: 'dedupeCancel' }), { type: 'dedupeCancel' });
+});
+
+test('settings: defaults, the byte-size grammar, plain numbers; wrong values named', () => {
+  assert.deepEqual(readDedupeOptions(undefined, undefined), { chunk: 131072n, minSize: 4096n });
+  assert.deepEqual(readDedupeOptions('1M', '0x1000'), { chunk: 1048576n, minSize: 4096n });
+  assert.deepEqual(readDedupeOptions(65536, 0), { chunk: 65536n, minSize: 0n });
+  const e = readDedupeOptions('big', undefined);
+  assert.ok('error' in e && e.setting === 'extentLens.dedupe.chunkSize');
+  const z = readDedupeOptions(0, undefined);
+  assert.ok('error' in z && /larger than 0/.test(z.error));
+  const m = readDedupeOptions(undefined, -5);
+  assert.ok('error' in m && m.setting === 'extentLens.dedupe.minSize');
+  assert.ok('error' in readDedupeOptions(undefined, 1.5));
+});

@@ -1,0 +1,413 @@
+// The Dedupe view's host side, in node with the stand-in `vscode` (commands-fake-vscode.ts):
+// Find Duplicate Data from the explorer, the palette and with its settings; the panel's
+// lockdown; message validation (groups and ranges by index only); the Deduplicate flow
+// (restricted mode refuses, the modal names bytes and files, declining changes nothing,
+// confirming runs engine.dedupe on the chosen groups with progress, then the report and a
+// refreshed Space view); cancel of a search and of a deduplication.
+//
+// First, with the real extension and this branch's real engine: the command reaches the engine
+// and shows its "not implemented yet" error. STAND-IN after that: findDuplicates and dedupe of
+// a small object that answers with plans and reports built here in the engine's types, because
+// this branch's engine does not implement them (the dedupe branch does). Everything else is
+// real: the commands, the panel, the Services, the Space view's engine.space on a temp folder.
+//
+// Run: node --import tsx --test test/unit/dedupe-host.test.ts
+// (Over 400 lines: one suite whose tests are the steps of one flow over one fixture.)
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fakeContext, installFakeVscode, makeFakeVscode, Uri, waitUntil, type FakeWebviewPanel } from './commands-fake-vscode';
+import type { DedupeFindOptions, DedupePlan, DedupeReport, Engine, RunOptions } from '../../src/engine';
+import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const fake = makeFakeVscode();
+const { state } = fake;
+const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const KiB = 1024n;
+const MiB = 1024n * KiB;
+
+let undo: () => void;
+let dir = '';
+const logged = (re: RegExp) => state.log.some((l) => re.test(l.text));
+const dedupePanels = () => state.panels.filter((p) => p.viewType === 'extentLens.dedupe');
+type Posted = { type: string } & Record<string, unknown>;
+const lastOf = (p: FakeWebviewPanel, type: string) =>
+  [...p.posted].reverse().find((m) => (m as Posted).type === type) as Posted | undefined;
+
+function samplePlan(): DedupePlan {
+  return {
+    groups: [
+      {
+        length: 4n * MiB,
+        ranges: [
+          { path: path.join(dir, 'a.img'), offset: 0n },
+          { path: path.join(dir, 'b.img'), offset: 0n },
+          { path: path.join(dir, 'sub', 'c.img'), offset: 0n },
+        ],
+        netSaving: 8n * MiB,
+        wholeFiles: true,
+        warnings: [],
+      },
+      {
+        length: 128n * KiB,
+        ranges: [
+          { path: path.join(dir, 'a.img'), offset: 4n * MiB },
+          { path: path.join(dir, 'd.img'), offset: (1n << 60n) + 4096n },
+        ],
+        netSaving: 0n,
+        wholeFiles: false,
+        warnings: ['already shared'],
+      },
+      {
+        length: 1n * MiB,
+        ranges: [
+          { path: path.join(dir, 'd.img'), offset: 0n },
+          { path: path.join(dir, 'e.img'), offset: 1n * MiB },
+        ],
+        netSaving: 1n * MiB,
+        wholeFiles: false,
+        warnings: [],
+      },
+    ],
+    total: { groups: 3, candidateBytes: 8n * MiB + 128n * KiB + 1n * MiB, netSaving: 9n * MiB, files: 6, hashedBytes: 20n * MiB },
+    errors: [],
+    notes: [],
+    durationMs: 12,
+  };
+}
+
+/** The stand-in: findDuplicates / dedupe answer from here and record their calls; the rest is the real engine. */
+interface StandIn {
+  finds: Array<{ paths: string[]; opts: DedupeFindOptions }>;
+  applied: DedupePlan[];
+  /** Resolve only when aborted (a long search or deduplication). */
+  hang: boolean;
+}
+
+describe('Find Duplicate Data (host side)', () => {
+  let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
+  let ctx: ReturnType<typeof fakeContext>;
+  const standIn: StandIn = { finds: [], applied: [], hang: false };
+  const opened: string[] = [];
+  const revealed: string[] = [];
+
+  before(() => {
+    undo = installFakeVscode(fake.vscode);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-dedupe-host-'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    for (const f of ['a.img', 'b.img', 'sub/c.img', 'd.img', 'e.img']) fs.writeFileSync(path.join(dir, f), Buffer.alloc(8192, 7));
+    ext = require('../../src/extension');
+    ctx = fakeContext(ROOT);
+    ext.activate(ctx);
+  });
+
+  after(async () => {
+    for (const p of state.panels) p.dispose();
+    await ext?.deactivate();
+    undo?.();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('with this build\u2019s engine: the view opens locked down; the stub\u2019s "not implemented yet" is shown (the real engine: its plan)', async () => {
+    const r = (await exec('extentLens.findDuplicates', Uri.file(dir), [Uri.file(dir)])) as DedupeWirePlan | undefined;
+    const panel = dedupePanels().at(-1)!;
+    assert.equal(panel.options.retainContextWhenHidden, false);
+    assert.equal(panel.webview.options.enableScripts, true);
+    assert.deepEqual(
+      panel.webview.options.localResourceRoots!.map((u) => u.fsPath),
+      [path.join(ROOT, 'dist'), path.join(ROOT, 'media')],
+    );
+    const nonce = /script-src (?:'|&#39;)nonce-([A-Za-z0-9+/=_-]+)/.exec(panel.webview.html)?.[1];
+    assert.ok(nonce && panel.webview.html.includes(`<script nonce="${nonce}"`), 'CSP nonce on the script');
+    assert.match(panel.webview.html, /dist\/webview\/dedupe\.js/);
+    if (r !== undefined) {
+      // the dedupe branch's engine is merged: the view shows the plan the command returned
+      assert.deepEqual(lastOf(panel, 'dedupe')!.plan, JSON.parse(JSON.stringify(r)));
+      return;
+    }
+    const err = await panel.waitFor((m) => m.type === 'error');
+    assert.equal(err.code, 'E_UNSUPPORTED');
+    assert.match(String(err.message), /not implemented yet/);
+    assert.ok(state.messages.some((m) => m.level === 'error' && /not implemented yet/.test(m.text)));
+    assert.ok(logged(/dedupe find failed: E_UNSUPPORTED/));
+  });
+
+  // From here on the commands are registered again over Services whose engine is the stand-in.
+  test('set-up: the stand-in engine', async () => {
+    for (const d of ctx.subscriptions) d.dispose();
+    const { Services } = await import('../../src/host/services');
+    const { registerFindDuplicates } = await import('../../src/commands/find-duplicates');
+    const { registerAnalyzeSpace } = await import('../../src/commands/analyze-space');
+    const { createEngine } = await import('../../src/engine');
+    const log = fake.vscode.window.createOutputChannel('Extent Lens (test)', { log: true });
+    const s = new Services(ctx as never, log as never);
+    const real = createEngine();
+    const until = (signal: AbortSignal | undefined) =>
+      new Promise<never>((_, reject) => {
+        const cancelled = () => reject(Object.assign(new Error('cancelled'), { name: 'FsctlError', code: 'E_CANCELLED' }));
+        if (signal?.aborted) cancelled();
+        else signal?.addEventListener('abort', cancelled);
+      });
+    const engine: Engine = Object.assign(Object.create(real) as Engine, {
+      async findDuplicates(paths: string[], o: RunOptions & DedupeFindOptions = {}): Promise<DedupePlan> {
+        standIn.finds.push({ paths, opts: { chunk: o.chunk, minSize: o.minSize } });
+        o.onProgress?.({ done: 20n * MiB, total: 0n, files: 6, message: 'hashing' });
+        if (standIn.hang) return until(o.signal);
+        return samplePlan();
+      },
+      async dedupe(plan: DedupePlan, o: RunOptions = {}): Promise<DedupeReport> {
+        standIn.applied.push(plan);
+        o.onProgress?.({ done: 1n * MiB, total: plan.total.netSaving, files: 1 });
+        if (standIn.hang) return until(o.signal);
+        return {
+          deduped: plan.total.netSaving,
+          differed: 0,
+          skipped: [],
+          calls: plan.groups.length,
+          freed: plan.total.netSaving - 4096n,
+          estimated: plan.total.netSaving,
+          method: 'FIDEDUPERANGE',
+          notes: [],
+          durationMs: 5,
+        };
+      },
+    });
+    s.engine = async () => engine;
+    ctx.subscriptions.push(registerFindDuplicates(s), registerAnalyzeSpace(s), { dispose: () => void real.dispose() });
+    fake.vscode.commands.registerCommand('extentLens.inspect', (u: unknown) => void opened.push((u as Uri).fsPath));
+    fake.vscode.commands.registerCommand('revealInExplorer', (u: unknown) => void revealed.push((u as Uri).fsPath));
+  });
+
+  let panel: FakeWebviewPanel;
+  let plan: DedupeWirePlan;
+
+  test('from the explorer: the whole multi-selection, the default settings, progress in files and bytes, the plan', async () => {
+    state.progressReports = [];
+    const a = Uri.file(path.join(dir, 'a.img'));
+    const sub = Uri.file(path.join(dir, 'sub'));
+    plan = (await exec('extentLens.findDuplicates', a, [a, sub])) as DedupeWirePlan;
+    assert.ok(plan, 'resolves with the plan shown');
+    assert.deepEqual(standIn.finds.at(-1), { paths: [a.fsPath, sub.fsPath], opts: { chunk: 128n * KiB, minSize: 4n * KiB } });
+    panel = dedupePanels().at(-1)!;
+    assert.equal(panel.title, 'Duplicates: 2 items');
+    const progress = panel.posted.find((m) => (m as Posted).type === 'dedupeProgress' && (m as Posted).files === 6) as Posted;
+    assert.deepEqual(progress, { type: 'dedupeProgress', phase: 'find', files: 6, bytes: String(20n * MiB), message: 'hashing' });
+    assert.ok(state.progressReports.length > 0, 'a progress notification');
+    const m = lastOf(panel, 'dedupe')!;
+    assert.equal(m.canApply, true);
+    assert.equal(m.report, undefined);
+    assert.deepEqual(m.plan, JSON.parse(JSON.stringify(plan)));
+    // exact above 2^53 on the wire, files by index, the folder they lie under
+    assert.equal(plan.groups[1].ranges[1].offset, String((1n << 60n) + 4096n));
+    assert.equal(plan.files[plan.groups[1].ranges[1].file], path.join(dir, 'd.img'));
+    assert.equal(plan.base, dir);
+    assert.equal(plan.chunk, String(128n * KiB));
+    assert.ok(logged(/dedupe find: 3 groups in 6 files, candidate \d+, net saving 9437184/));
+  });
+
+  test('settings: sizes in the byte-size grammar; a wrong one is named and nothing runs', async () => {
+    fake.setConfig('extentLens.dedupe.chunkSize', '1 MiB');
+    fake.setConfig('extentLens.dedupe.minSize', 0);
+    await exec('extentLens.findDuplicates', Uri.file(dir));
+    assert.deepEqual(standIn.finds.at(-1)!.opts, { chunk: MiB, minSize: 0n });
+    const panels = state.panels.length;
+    const finds = standIn.finds.length;
+    fake.setConfig('extentLens.dedupe.chunkSize', 'lots');
+    assert.equal(await exec('extentLens.findDuplicates', Uri.file(dir)), undefined);
+    assert.ok(
+      state.messages.some(
+        (m) => m.level === 'error' && /^The setting extentLens\.dedupe\.chunkSize is not a byte size: "lots"/.test(m.text),
+      ),
+    );
+    fake.setConfig('extentLens.dedupe.chunkSize', '0');
+    assert.equal(await exec('extentLens.findDuplicates', Uri.file(dir)), undefined);
+    assert.ok(state.messages.some((m) => /chunk size must be larger than 0/.test(m.text)));
+    assert.equal(state.panels.length, panels, 'no view opened');
+    assert.equal(standIn.finds.length, finds, 'the engine was not asked');
+    fake.setConfig('extentLens.dedupe.chunkSize', undefined);
+    fake.setConfig('extentLens.dedupe.minSize', undefined);
+  });
+
+  test('from the palette: asks for files or folders; dismissed, nothing', async () => {
+    state.openDialogAnswer = [Uri.file(path.join(dir, 'sub'))];
+    await exec('extentLens.findDuplicates');
+    assert.deepEqual(standIn.finds.at(-1)!.paths, [path.join(dir, 'sub')]);
+    state.openDialogAnswer = undefined;
+    const panels = state.panels.length;
+    assert.equal(await exec('extentLens.findDuplicates'), undefined);
+    assert.equal(state.panels.length, panels);
+  });
+
+  test('messages: malformed, out of range and path-carrying ones act on nothing', async () => {
+    const modals = state.messageOptions.length;
+    panel.send({ type: 'dedupeOpen', path: '/etc/passwd' });
+    panel.send({ type: 'dedupeOpen', group: 9, range: 0 });
+    panel.send({ type: 'dedupeReveal', group: 0, range: 3 });
+    panel.send({ type: 'dedupeApply', groups: [0, 0] });
+    panel.send({ type: 'dedupeApply', groups: [] });
+    panel.send({ type: 'dedupeApply', groups: [7] });
+    panel.send({ type: 'spaceOpen', index: 0 });
+    await waitUntil(() => logged(/dedupe view: ignored spaceOpen/), 'the last one logged');
+    assert.deepEqual(opened, []);
+    assert.deepEqual(revealed, []);
+    assert.equal(state.messageOptions.length, modals, 'no confirmation asked');
+    assert.equal(standIn.applied.length, 0);
+    assert.ok(logged(/dedupe view: ignored malformed or unknown webview message .*\/etc\/passwd/));
+    assert.ok(logged(/dedupe view: ignored dedupeOpen for range 0 of group 9 \(not in the plan\)/));
+    assert.ok(logged(/dedupe view: ignored dedupeReveal for range 3 of group 0/));
+    assert.ok(logged(/dedupe view: ignored dedupeApply for groups not in the plan \(7/));
+  });
+
+  test('open in the inspector and reveal in the explorer, by (group, range)', async () => {
+    panel.send({ type: 'dedupeOpen', group: 1, range: 1 });
+    await waitUntil(() => opened.length > 0, 'the inspector');
+    assert.deepEqual(opened, [path.join(dir, 'd.img')]);
+    panel.send({ type: 'dedupeReveal', group: 0, range: 2 });
+    await waitUntil(() => revealed.length > 0, 'the reveal');
+    assert.deepEqual(revealed, [path.join(dir, 'sub', 'c.img')]);
+  });
+
+  test('ready re-sends the state (a webview reloaded while hidden)', async () => {
+    const n = panel.posted.length;
+    panel.send({ type: 'ready' });
+    await panel.waitFor(() => panel.posted.length > n);
+    assert.equal((panel.posted.at(-1) as Posted).type, 'dedupe');
+  });
+
+  test('restricted mode: the view says why Deduplicate is disabled, and the host refuses it', async () => {
+    state.trusted = false;
+    panel.send({ type: 'ready' });
+    await waitUntil(() => lastOf(panel, 'dedupe')?.canApply === false && lastOf(panel, 'dedupe'), 'the restricted state');
+    assert.equal(lastOf(panel, 'dedupe')!.cannotApplyReason, 'Deduplicate changes files, so it needs a trusted workspace.');
+    const modals = state.messageOptions.length;
+    panel.send({ type: 'dedupeApply', groups: [0] });
+    await waitUntil(
+      () => state.messages.some((m) => /Deduplicate changes files, so it needs a trusted workspace/.test(m.text)),
+      'the refusal',
+    );
+    assert.equal(state.messageOptions.length, modals, 'not even asked');
+    assert.equal(standIn.applied.length, 0);
+    assert.ok(logged(/Deduplicate refused: the workspace is not trusted/));
+    // trusting the workspace enables it at once
+    const n = panel.posted.length;
+    fake.grantTrust();
+    await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.canApply === true);
+  });
+
+  test('Deduplicate: the modal names bytes and files; declining changes nothing', async () => {
+    state.answers = [{ match: /^Deduplicate /, answer: undefined }];
+    panel.send({ type: 'dedupeApply', groups: [2, 0] });
+    await waitUntil(() => logged(/dedupe: not confirmed; nothing was changed/), 'declined');
+    const asked = state.messageOptions.at(-1)!;
+    // groups 0 and 2: 8 MiB + 1 MiB in a, b, c, d, e
+    assert.equal(asked.text, 'Deduplicate 9 MiB in 5 files?');
+    assert.equal(asked.options.modal, true);
+    assert.match(
+      String(asked.options.detail),
+      /^3 identical ranges in 2 groups will share one copy of their data, which should free about 9,437,184 bytes \(9 MiB\)/,
+    );
+    assert.match(String(asked.options.detail), /compares the bytes first/);
+    assert.equal(standIn.applied.length, 0);
+  });
+
+  test('Deduplicate confirmed: engine.dedupe on the chosen groups, progress, the measured report, open Space views analysed again', async () => {
+    const space = (await exec('extentLens.analyzeSpace', Uri.file(dir))) as { files: unknown[] };
+    assert.ok(space.files.length >= 5);
+    const spacePanel = state.panels.filter((p) => p.viewType === 'extentLens.space').at(-1)!;
+    const spaceResults = () => spacePanel.posted.filter((m) => (m as Posted).type === 'space').length;
+    assert.equal(spaceResults(), 1);
+    state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+    const n = panel.posted.length;
+    panel.send({ type: 'dedupeApply', groups: [2, 0] });
+    const done = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
+    const applied = standIn.applied.at(-1)!;
+    assert.deepEqual(
+      applied.groups.map((g) => g.length),
+      [4n * MiB, 1n * MiB],
+      'the chosen groups, in the plan\u2019s order',
+    );
+    assert.equal(applied.total.netSaving, 9n * MiB);
+    assert.equal(applied.total.candidateBytes, 8n * MiB + 1n * MiB);
+    assert.equal(applied.total.groups, 2);
+    const posted = panel.posted.slice(n) as Posted[];
+    assert.ok(posted.some((m) => m.type === 'dedupeProgress' && m.phase === 'apply' && m.total === String(9n * MiB)));
+    assert.ok(
+      posted.some((m) => m.type === 'dedupe' && m.canApply === false),
+      'disabled while it runs',
+    );
+    const report = done.report as DedupeWireReport;
+    assert.deepEqual(
+      { ...report },
+      {
+        groups: 2,
+        files: 5,
+        deduped: String(9n * MiB),
+        differed: 0,
+        skipped: [],
+        calls: 2,
+        freed: String(9n * MiB - 4096n),
+        estimated: String(9n * MiB),
+        method: 'FIDEDUPERANGE',
+        notes: [],
+        durationMs: 5,
+      },
+    );
+    assert.equal(done.canApply, true);
+    assert.ok(state.messages.some((m) => m.text === 'Deduplicated 9 MiB: 9 MiB freed (measured), 9 MiB estimated.'));
+    assert.ok(logged(/dedupe: FIDEDUPERANGE: deduped 9437184, freed 9433088 \(measured\) of 9437184 estimated/));
+    await waitUntil(() => spaceResults() === 2, 'the Space view analysed again');
+    assert.ok(logged(/dedupe: analysing 1 open Space view\(s\) again/));
+  });
+
+  test('Cancel in the view stops a search; the view says so, no error notification', async () => {
+    standIn.hang = true;
+    const errors = state.messages.filter((m) => m.level === 'error').length;
+    const n = panel.posted.length;
+    panel.send({ type: 'dedupeFind' });
+    await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupeProgress');
+    panel.send({ type: 'dedupeCancel' });
+    const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
+    assert.equal(err.code, 'E_CANCELLED');
+    assert.equal(err.message, 'The search was cancelled; nothing was changed.');
+    assert.equal(state.messages.filter((m) => m.level === 'error').length, errors);
+    assert.ok(lastOf(panel, 'dedupe')!.canApply, 'the previous plan stays, and can be applied');
+  });
+
+  test('Cancel on the notification stops a deduplication and says what that means', async () => {
+    standIn.hang = true;
+    state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+    state.cancelProgress = 'onFirstReport';
+    const n = panel.posted.length;
+    try {
+      panel.send({ type: 'dedupeApply', groups: [0] });
+      const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
+      assert.equal(err.code, 'E_CANCELLED');
+      assert.match(String(err.message), /No file’s contents changed/);
+      assert.ok(state.messages.some((m) => m.level === 'info' && /^Deduplicating was cancelled/.test(m.text)));
+    } finally {
+      state.cancelProgress = undefined;
+      standIn.hang = false;
+    }
+  });
+
+  test('closing the view stops a search and keeps nothing', async () => {
+    standIn.hang = true;
+    const before = dedupePanels().length;
+    const finds = standIn.finds.length;
+    const pr = exec('extentLens.findDuplicates', Uri.file(dir));
+    await waitUntil(() => standIn.finds.length > finds, 'the search started');
+    assert.equal(dedupePanels().length, before + 1);
+    const p = dedupePanels().at(-1)!;
+    p.dispose();
+    assert.equal(await pr, undefined);
+    standIn.hang = false;
+    const n = p.posted.length;
+    p.send({ type: 'ready' });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(p.posted.length, n);
+  });
+});

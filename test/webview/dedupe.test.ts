@@ -1,0 +1,439 @@
+// The Dedupe view in real Chromium: groups, totals, sort, filter, the Deduplicate flow's
+// messages, restricted mode, the measured result, thousands of groups, narrow columns.
+//
+// Real: the bundle (dist/webview/dedupe.js), the CSP shell, Chromium, and the host's conversion
+// of a plan and a report to wire messages (src/views/dedupe-data.ts), as the panel does it.
+// STAND-IN: the plan and report are built here, by hand, in the engine's types (DedupePlan,
+// DedupeReport in src/engine/dedupe-types.ts): this branch's engine does not find or apply
+// duplicates yet (the dedupe branch does); once merged, a suite fed engine.findDuplicates on
+// XFS can replace them. Replaced: the VS Code host, by the postMessage bridge in ./harness.ts.
+//
+// Run: node --import tsx --test test/webview/dedupe.test.ts   (~15 s)
+// (Over 400 lines: one suite whose tests are the steps of one flow over one fixture.)
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { DedupePlan, DedupeReport } from '../../src/engine';
+import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '../../src/views/dedupe-data';
+import type { DedupeWirePlan, HostMessage, WebviewMessage } from '../../src/protocol/messages';
+import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
+import { buildWebviews, frames, installBridge, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
+
+const skip = chromiumSkipReason();
+const KiB = 1024n;
+const MiB = 1024n * KiB;
+const BIG = (1n << 53n) + 4096n; // an offset no double holds exactly
+const D = '/mnt/xfs/proj';
+
+/** Four groups in the engine's order shuffled on purpose: the view sorts by net saving itself. */
+function samplePlan(): DedupePlan {
+  return {
+    groups: [
+      {
+        // chunks of two disk images, one of them partly a clone already
+        length: 128n * KiB,
+        ranges: [
+          { path: `${D}/vm/disk-a.img`, offset: BIG },
+          { path: `${D}/vm/disk-b.img`, offset: 0n },
+          { path: `${D}/vm/disk-c.img`, offset: 256n * KiB, alreadyShared: true },
+        ],
+        netSaving: 128n * KiB,
+        wholeFiles: false,
+        warnings: ['Part of an extent: sharing 128 KiB of a 1 MiB extent frees nothing until all of it is shared.'],
+      },
+      {
+        // three identical ISO copies: the biggest saving
+        length: 700n * MiB,
+        ranges: [
+          { path: `${D}/iso/debian.iso`, offset: 0n },
+          { path: `${D}/iso/copy of debian.iso`, offset: 0n },
+          { path: `${D}/backup/debian.iso`, offset: 0n },
+        ],
+        netSaving: 1400n * MiB,
+        wholeFiles: true,
+        warnings: [],
+      },
+      {
+        // already clones of each other: zero net saving
+        length: 64n * MiB,
+        ranges: [
+          { path: `${D}/db/base.sqlite`, offset: 0n },
+          { path: `${D}/db/snapshot.sqlite`, offset: 0n, alreadyShared: true },
+        ],
+        netSaving: 0n,
+        wholeFiles: true,
+        warnings: [],
+      },
+      {
+        length: 4n * MiB,
+        ranges: [
+          { path: `${D}/logs/a.log`, offset: 0n },
+          { path: `${D}/logs/b.log`, offset: 0n },
+        ],
+        netSaving: 4n * MiB,
+        wholeFiles: true,
+        warnings: [],
+      },
+    ],
+    total: {
+      groups: 4,
+      candidateBytes: 2n * 128n * KiB + 2n * 700n * MiB + 64n * MiB + 4n * MiB,
+      netSaving: 128n * KiB + 1400n * MiB + 4n * MiB,
+      files: 17,
+      hashedBytes: 2200n * MiB,
+    },
+    errors: [{ path: `${D}/private`, code: 'EACCES', message: 'open: permission denied (EACCES); nothing in it was examined.' }],
+    notes: ['btrfs: physical offsets are logical addresses; sharing is read from FIEMAP_EXTENT_SHARED.'],
+    durationMs: 2345,
+  };
+}
+
+const SETTINGS = { chunk: 128n * KiB, minSize: 4n * KiB };
+
+describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
+  let server: ShellServer;
+  let chromium: Chromium;
+  let plan: DedupePlan;
+  let wire: DedupeWirePlan;
+
+  before(async () => {
+    buildWebviews();
+    plan = samplePlan();
+    wire = dedupeWirePlan(plan, [D], SETTINGS);
+    server = await startShellServer();
+    chromium = await launchChromium('dedupe');
+  });
+
+  after(async () => {
+    await chromium?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+  });
+
+  async function open(
+    width: number,
+    first: HostMessage = { type: 'dedupe', plan: wire, canApply: true },
+    height = 900,
+  ): Promise<{ page: Page; bridge: HostBridge }> {
+    const page = await chromium.context.newPage();
+    await page.setViewportSize({ width, height });
+    const bridge = await installBridge(page, {
+      onReady: async (b) => {
+        await b.post({ type: 'dedupeProgress', phase: 'find', files: 12, bytes: String(300n * MiB), message: 'hashing' });
+        await b.post(first);
+      },
+    });
+    await page.goto(server.url('dedupe'));
+    await page.evaluate(
+      (vars) => {
+        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      },
+      THEMES.dark.vars as unknown as Record<string, string>,
+    );
+    await page.waitForSelector('body[data-state="done"]');
+    await frames(page, 2);
+    return { page, bridge };
+  }
+
+  const text = async (page: Page, sel: string): Promise<string> => ((await page.textContent(sel)) ?? '').trim();
+  const exact = (v: bigint): string => `${v.toLocaleString('en-US')} bytes`;
+  /** The rows in the DOM, top to bottom: [kind, group, range, text]. */
+  const rows = (page: Page) =>
+    page.$$eval('.dedupe-grid .tscroll .tr', (trs) =>
+      trs
+        .sort((a, b) => parseFloat((a as HTMLElement).style.top) - parseFloat((b as HTMLElement).style.top))
+        .map((tr) => {
+          const e = tr as HTMLElement;
+          const kind = e.classList.contains('group-row') ? 'group' : e.classList.contains('warning-row') ? 'warning' : 'range';
+          return {
+            kind,
+            group: Number(e.dataset.group),
+            range: e.dataset.range === undefined ? -1 : Number(e.dataset.range),
+            text: e.textContent ?? '',
+            titles: [...e.children].map((c) => (c as HTMLElement).title),
+          };
+        }),
+    );
+
+  test('totals: groups, duplicate bytes, already shared (the difference), net saving, exact bytes as tooltips', async () => {
+    const { page, bridge } = await open(1000);
+    const t = plan.total;
+    assert.equal(await text(page, '.kv[data-key="groups"] dd'), '4');
+    assert.equal(await page.getAttribute('.kv[data-key="candidate"] dd', 'title'), exact(t.candidateBytes));
+    assert.equal(await page.getAttribute('.kv[data-key="net"] dd', 'title'), exact(t.netSaving));
+    assert.equal(await page.getAttribute('.kv[data-key="shared"] dd', 'title'), exact(t.candidateBytes - t.netSaving));
+    assert.equal(await text(page, '.kv[data-key="net"] dd'), '1.37 GiB'); // 1,404.125 MiB
+    assert.equal(await text(page, '.kv[data-key="candidate"] dd'), '1.43 GiB'); // 1,468.25 MiB
+    assert.equal(await text(page, '.kv[data-key="shared"] dd'), '64.13 MiB'); // 64 MiB of sqlite + one 128 KiB chunk
+    assert.equal(await text(page, '.saving-line'), 'Sharing these frees about 1.37 GiB: 1.43 GiB duplicate, already shared: 64.13 MiB.');
+    assert.match(await text(page, '.details'), /Searched in 2\.35 s · chunks of 128 KiB · files from 4 KiB/);
+    assert.match(await text(page, '.details'), /btrfs: physical offsets/);
+    assert.match(await text(page, '.errors summary'), /^1 paths could not be examined$/);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
+    assert.deepEqual(bridge.rejected, []);
+    await page.close();
+  });
+
+  test('groups: largest net saving first, with length, ranges, paths, offsets, source and already-shared marks, warnings', async () => {
+    const { page } = await open(1400);
+    const r = await rows(page);
+    const headers = r.filter((x) => x.kind === 'group');
+    // net: ISO 1400 MiB (group 1), logs 4 MiB (3), chunk 128 KiB (0), sqlite 0 (2)
+    assert.deepEqual(
+      headers.map((h) => h.group),
+      [1, 3, 0, 2],
+    );
+    assert.match(headers[0].text, /#1 · 3 identical files of 700 MiB/);
+    assert.match(headers[0].text, /frees 1\.37 GiB|frees 1\.4 GiB/);
+    assert.match(headers[2].text, /#3 · 3 × 128 KiB · 1 already shared/);
+    assert.match(headers[3].text, /#4 · 2 identical files of 64 MiB · 1 already shared.*frees 0 B/);
+    // the chunk group: its warning, then source (offset above 2^53, exact in the tooltip), a duplicate, a clone
+    const chunk = r.filter((x) => x.group === 0);
+    assert.deepEqual(
+      chunk.map((x) => x.kind),
+      ['group', 'warning', 'range', 'range', 'range'],
+    );
+    assert.match(chunk[1].text, /Part of an extent/);
+    assert.match(chunk[2].text, /vm\/disk-a\.img@ 8 PiB · source$/);
+    assert.equal(
+      chunk[2].titles.at(-1),
+      `Bytes ${BIG.toLocaleString('en-US')} to ${(BIG + 128n * KiB).toLocaleString('en-US')} (exclusive), 0x${BIG.toString(16)}`,
+    );
+    assert.equal(chunk[2].titles[2], `${D}/vm/disk-a.img`, 'the full path as tooltip');
+    assert.match(chunk[3].text, /vm\/disk-b\.img@ 0$/);
+    assert.match(chunk[4].text, /vm\/disk-c\.img@ 256 KiB · shared$/);
+    assert.equal(await page.locator('.range-row[data-group="0"][data-range="2"] .c-offset.is-shared').count(), 1);
+    // whole files: no offsets
+    assert.match(r.find((x) => x.group === 1 && x.range === 1)!.text, /iso\/copy of debian\.iso$/);
+    await page.screenshot({ path: screenshotPath('dedupe-1400px.png'), fullPage: true });
+    // a header closes and opens its group
+    await page.click('.group-row[data-group="1"]');
+    assert.equal((await rows(page)).filter((x) => x.group === 1).length, 1);
+    assert.match((await rows(page)).find((x) => x.group === 1)!.text, /3 ranges hidden/);
+    await page.click('.group-row[data-group="1"]');
+    assert.equal((await rows(page)).filter((x) => x.group === 1).length, 4);
+    await page.close();
+  });
+
+  test('filter: groups with a matching path, numbered as before; Deduplicate then applies the groups shown', async () => {
+    const { page, bridge } = await open(1000);
+    assert.equal(await text(page, '.filter-count'), '4 groups');
+    assert.equal(await text(page, '.apply-scope'), '3 groups, about 1.37 GiB', 'the zero-saving group is not applied');
+    await page.fill('input.filter', 'DISK-');
+    assert.equal(await text(page, '.filter-count'), '1 of 4 groups');
+    const r = await rows(page);
+    assert.deepEqual([...new Set(r.map((x) => x.group))], [0]);
+    assert.match(r[0].text, /^#3 /, 'the group keeps its number');
+    assert.equal(await text(page, '.apply-scope'), 'the 1 groups shown, about 128 KiB');
+    await page.click('#btn-dedupe');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeApply'), { type: 'dedupeApply', groups: [0] });
+    await page.fill('input.filter', 'sqlite');
+    assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
+    assert.equal(await text(page, '.apply-why'), 'Nothing to free among the groups shown.');
+    await page.fill('input.filter', 'nothing-like-this');
+    assert.equal(await text(page, '.empty'), 'No group has a path containing "nothing-like-this".');
+    await page.close();
+  });
+
+  test('Deduplicate: the groups to apply, then progress and Cancel, then the measured result', async () => {
+    const { page, bridge } = await open(1000);
+    await page.click('#btn-dedupe');
+    const m = (await bridge.waitFor((x) => x.type === 'dedupeApply')) as Extract<WebviewMessage, { type: 'dedupeApply' }>;
+    assert.deepEqual([...m.groups].sort(), [0, 1, 3], 'every group that frees something, by index into the plan');
+    // what the host's confirmation names, from those indexes
+    const chosen = choosePlanGroups(plan, m.groups)!;
+    assert.deepEqual(applyFacts(chosen), { bytes: 1400n * MiB + 4n * MiB + 128n * KiB, files: 8, groups: 3, ranges: 5 });
+    // the host confirmed: it says it is running and the button goes
+    await bridge.post({
+      type: 'dedupeProgress',
+      phase: 'apply',
+      files: 0,
+      bytes: String(2n * MiB),
+      total: String(1404n * MiB),
+      message: '',
+    });
+    await bridge.post({ type: 'dedupe', plan: wire, canApply: false });
+    await page.waitForSelector('body[data-state="applying"]');
+    assert.equal(await text(page, '.progress-text'), 'Deduplicating: 2 MiB of 1.4 GiB');
+    assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
+    assert.equal(await page.locator('.apply-why[hidden]').count(), 1, 'no reason shown while it runs');
+    await page.click('#btn-cancel');
+    await bridge.waitFor((x) => x.type === 'dedupeCancel');
+    // the report: measured freed next to the estimate, what differed and why
+    const report: DedupeReport = {
+      deduped: 1400n * MiB + 128n * KiB,
+      differed: 1,
+      skipped: [
+        {
+          path: `${D}/logs/b.log`,
+          offset: 0n,
+          length: 4n * MiB,
+          reason: 'differs',
+          message: 'FILE_DEDUPE_RANGE_DIFFERS: its bytes changed since the search.',
+        },
+      ],
+      calls: 90,
+      freed: 1400n * MiB - 12n * KiB,
+      estimated: chosen.total.netSaving,
+      method: 'FIDEDUPERANGE',
+      notes: [],
+      durationMs: 1500,
+    };
+    await bridge.post({ type: 'dedupe', plan: wire, canApply: true, report: dedupeWireReport(report, applyFacts(chosen)) });
+    await page.waitForSelector('body[data-state="done"]');
+    assert.equal(await page.getAttribute('.report .kv[data-key="freed"] dd', 'title'), exact(report.freed));
+    assert.equal(await page.getAttribute('.report .kv[data-key="estimated"] dd', 'title'), exact(report.estimated));
+    assert.equal(await text(page, '.report .kv[data-key="differed"] dd'), '1');
+    assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '1.37 GiB');
+    assert.match(await text(page, '.report'), /FIDEDUPERANGE · 3 groups in 8 files · 1\.50 s/);
+    assert.match(await text(page, '.report .skipped li'), /^logs\/b\.log @ 0 B: changed since the search — FILE_DEDUPE_RANGE_DIFFERS/);
+    assert.match(await text(page, '.report'), /Freed is measured from the file system’s free space/);
+    await page.screenshot({ path: screenshotPath('dedupe-result.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('restricted mode: Deduplicate disabled with the reason; a click sends nothing', async () => {
+    const reason = 'Deduplicate changes files, so it needs a trusted workspace.';
+    const { page, bridge } = await open(1000, { type: 'dedupe', plan: wire, canApply: false, cannotApplyReason: reason });
+    assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
+    assert.equal(await text(page, '.apply-why'), reason);
+    assert.equal(await page.getAttribute('#btn-dedupe', 'title'), reason);
+    await page.locator('#btn-dedupe').click({ force: true });
+    await frames(page, 2);
+    assert.equal(bridge.received.filter((m) => m.type === 'dedupeApply').length, 0);
+    // trust granted: the host sends the state again
+    await bridge.post({ type: 'dedupe', plan: wire, canApply: true });
+    await page.waitForFunction(() => !document.querySelector('#btn-dedupe')!.hasAttribute('disabled'));
+    assert.equal(await page.locator('.apply-why[hidden]').count(), 1);
+    await page.close();
+  });
+
+  test('a range: click selects, double-click opens the inspector, Reveal in Explorer, Find again — by index only', async () => {
+    const { page, bridge } = await open(1000);
+    await page.click('.range-row[data-group="3"][data-range="1"]');
+    assert.equal(await page.getAttribute('body', 'data-selected'), '3/1');
+    await page.dblclick('.range-row[data-group="0"][data-range="2"]');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeOpen'), { type: 'dedupeOpen', group: 0, range: 2 });
+    await page.click('#btn-reveal');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeReveal'), { type: 'dedupeReveal', group: 0, range: 2 });
+    await page.click('#btn-find');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeFind'), { type: 'dedupeFind' });
+    await page.click('.range-row[data-group="0"][data-range="2"]'); // focus back in the list
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('body', 'data-selected'), '2/0', 'the next range in the list (the sqlite group)');
+    await page.keyboard.press('Enter');
+    await bridge.waitFor((m) => m.type === 'dedupeOpen' && m.group === 2);
+    assert.deepEqual(bridge.rejected, []);
+    await page.close();
+  });
+
+  test('an error from the host: the banner with the code; nothing found: said so', async () => {
+    const { page, bridge } = await open(800);
+    await bridge.post({ type: 'error', code: 'E_UNSUPPORTED', message: 'findDuplicates: deduplication is not implemented yet.' });
+    await page.waitForSelector('body[data-state="error"]');
+    assert.equal(await text(page, '.banner-code'), 'E_UNSUPPORTED');
+    await page.click('#btn-find');
+    await bridge.waitFor((m) => m.type === 'dedupeFind');
+    const none = dedupeWirePlan(
+      { ...plan, groups: [], total: { ...plan.total, groups: 0, candidateBytes: 0n, netSaving: 0n }, errors: [] },
+      [D],
+      SETTINGS,
+    );
+    await bridge.post({ type: 'dedupeProgress', phase: 'find', files: 1, bytes: '0', message: '' });
+    await bridge.post({ type: 'dedupe', plan: none, canApply: true });
+    await page.waitForSelector('body[data-state="done"]');
+    assert.equal(await text(page, '.empty'), 'No duplicate data found in the selection.');
+    assert.equal(await text(page, '.apply-why'), 'Nothing to free: every duplicate is already shared.');
+    await page.close();
+  });
+
+  test('malformed host messages are ignored', async () => {
+    const { page, bridge } = await open(800);
+    const bad = JSON.parse(JSON.stringify(wire)) as DedupeWirePlan;
+    bad.groups[0].ranges[0].file = 99; // names a file that is not in the plan
+    await bridge.post({ type: 'dedupe', plan: bad, canApply: true });
+    await bridge.post({
+      type: 'dedupe',
+      plan: { ...wire, groups: [{ ...wire.groups[0], ranges: [wire.groups[0].ranges[0]] }] },
+      canApply: true,
+    });
+    await bridge.post({ type: 'dedupeProgress', phase: 'nope', files: 1, bytes: '1', message: '' });
+    await bridge.post({ type: 'dedupe', plan: { ...wire, total: { ...wire.total, netSaving: '-1' } }, canApply: true });
+    assert.equal(await page.getAttribute('body', 'data-ignored'), '4');
+    assert.equal(await page.locator('.group-row').count(), 4, 'still the real plan');
+    await page.close();
+  });
+
+  test('5,000 groups: drawn within 1 s, only a screenful of rows in the DOM, filtering is quick; big groups start closed', async () => {
+    const groups = Array.from({ length: 5000 }, (_, i) => ({
+      length: 128n * KiB,
+      ranges: Array.from({ length: i % 100 === 0 ? 40 : 2 + (i % 3) }, (_, k) => ({
+        path: `/big/d${i % 40}/f${i}-${k}.bin`,
+        offset: BigInt(k) * 128n * KiB,
+      })),
+      netSaving: BigInt(1 + (i % 3)) * 128n * KiB,
+      wholeFiles: false,
+      warnings: [],
+    }));
+    const big = dedupeWirePlan(
+      { ...plan, groups, errors: [], notes: [], total: { ...plan.total, groups: groups.length } },
+      ['/big'],
+      SETTINGS,
+    );
+    const page = await chromium.context.newPage();
+    await page.setViewportSize({ width: 1000, height: 900 });
+    await installBridge(page, {});
+    await page.goto(server.url('dedupe'));
+    await page.waitForFunction(() => document.querySelector('.toolbar'));
+    const ms = await page.evaluate(async (p) => {
+      const t0 = performance.now();
+      window.postMessage({ type: 'dedupe', plan: p, canApply: true }, '*');
+      await new Promise<void>((resolve) => {
+        const check = () => (document.body.dataset.state === 'done' ? requestAnimationFrame(() => resolve()) : setTimeout(check, 5));
+        check();
+      });
+      return performance.now() - t0;
+    }, big);
+    console.log(`# 5,000 groups drawn in ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 1000, `drawn in ${ms.toFixed(0)} ms`);
+    assert.equal(await text(page, '.filter-count'), '5,000 groups');
+    assert.ok((await page.locator('.dedupe-grid .tscroll .tr').count()) < 100, 'only a screenful of rows in the DOM');
+    // a new state for the same plan (trust granted, a report) keeps the place in the list
+    await page.evaluate(() => (document.querySelector('.dedupe-grid .tscroll')!.scrollTop = 22 * 3000));
+    await page.evaluate((p) => window.postMessage({ type: 'dedupe', plan: p, canApply: false, cannotApplyReason: 'r' }, '*'), big);
+    await page.waitForFunction(() => document.querySelector('.apply-why-text')?.textContent === 'r');
+    assert.equal(await page.evaluate(() => document.querySelector('.dedupe-grid .tscroll')!.scrollTop), 22 * 3000);
+    await page.evaluate(() => (document.querySelector('.dedupe-grid .tscroll')!.scrollTop = 0));
+    // the first group shown has the largest saving (3 chunks), group 0 (40 ranges) starts closed
+    const first = await page.$eval('.group-row', (e) => (e as HTMLElement).dataset.group);
+    assert.equal(Number(first) % 3, 2);
+    await page.fill('input.filter', 'f0-');
+    assert.equal(await text(page, '.filter-count'), '1 of 5,000 groups');
+    assert.match(await text(page, '.group-row'), /40 ranges hidden/);
+    await page.close();
+  });
+
+  for (const width of [320, 520]) {
+    test(`layout at ${width} px: no horizontal overflow, paths shortened, the saving column kept`, async () => {
+      const { page } = await open(width, undefined, 800);
+      await page.click('.range-row[data-group="1"][data-range="1"]');
+      const m = await page.evaluate(() => {
+        const net = document.querySelector('.group-row .c-net') as HTMLElement;
+        const pathCell = document.querySelector('.range-row .c-path') as HTMLElement;
+        return {
+          scrollW: document.documentElement.scrollWidth,
+          clientW: document.documentElement.clientWidth,
+          netRight: net.getBoundingClientRect().right,
+          netVisible: net.getBoundingClientRect().width > 20,
+          pathW: pathCell.getBoundingClientRect().width,
+          gridRight: document.querySelector('.dedupe-grid')!.getBoundingClientRect().right,
+        };
+      });
+      assert.ok(m.scrollW <= m.clientW, `no horizontal overflow (${m.scrollW} > ${m.clientW})`);
+      assert.ok(m.netVisible && m.netRight <= m.gridRight + 0.5, 'the net saving stays visible');
+      assert.ok(m.pathW > 60, `the path keeps room (${m.pathW} px)`);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      if (width === 320) await page.screenshot({ path: screenshotPath('dedupe-320px.png'), fullPage: true });
+      await page.close();
+    });
+  }
+});

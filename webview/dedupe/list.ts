@@ -1,0 +1,250 @@
+// The Dedupe view's list of groups, virtualised: every row (a group's header, its warnings, its
+// ranges) is 22 px high and only the rows in view (plus a margin) exist in the DOM, so thousands
+// of groups scroll smoothly. A header toggles its group open or closed; a range row is selected
+// by a click (the toolbar's Open and Reveal act on it) and opens the inspector on a double-click
+// or Enter.
+import type { DedupeWirePlan } from '../../src/protocol/messages';
+import { groupDigits, hex, humanBytes } from '../../src/protocol/format';
+import { l10n } from '../shared/l10n';
+import type { GroupNums, Row } from './model';
+
+export const ROW_H = 22;
+const MARGIN = 8;
+
+export interface Selected {
+  group: number;
+  range: number;
+}
+
+export interface DedupeListCallbacks {
+  onToggle(group: number): void;
+  onSelect(s: Selected): void;
+  onOpen(s: Selected): void;
+}
+
+const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
+
+export class DedupeList {
+  readonly grid: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private rendered: HTMLElement[] = [];
+  rows: Row[] = [];
+  /** Position in `order` of each group (its number as shown, from 1). */
+  rank = new Map<number, number>();
+  selected: Selected | undefined;
+
+  constructor(
+    root: HTMLElement,
+    private readonly plan: DedupeWirePlan,
+    private readonly nums: readonly GroupNums[],
+    private readonly rel: readonly string[],
+    private readonly isCollapsed: (g: number) => boolean,
+    private readonly cb: DedupeListCallbacks,
+  ) {
+    this.grid = document.createElement('div');
+    this.grid.className = 'grid dedupe-grid';
+    this.grid.setAttribute('role', 'treegrid');
+    this.grid.setAttribute('aria-label', l10n.t('Groups of identical data'));
+    this.grid.tabIndex = 0;
+    this.scroller = document.createElement('div');
+    this.scroller.className = 'tscroll';
+    this.spacer = document.createElement('div');
+    this.spacer.className = 'tspacer';
+    this.scroller.appendChild(this.spacer);
+    this.grid.appendChild(this.scroller);
+    root.appendChild(this.grid);
+    this.scroller.addEventListener('scroll', () => this.render());
+    this.grid.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.render()).observe(this.scroller);
+  }
+
+  /** The list's scroll position (kept across a new state message for the same plan). */
+  get scrollTop(): number {
+    return this.scroller.scrollTop;
+  }
+  set scrollTop(v: number) {
+    this.scroller.scrollTop = v;
+    this.render();
+  }
+
+  setRows(rows: Row[], order: readonly number[]): void {
+    this.rows = rows;
+    this.rank = new Map(order.map((g, i) => [g, i + 1]));
+    this.grid.setAttribute('aria-rowcount', String(rows.length));
+    this.spacer.style.height = `${rows.length * ROW_H}px`;
+    this.render();
+  }
+
+  /** Scroll the selected range's row into view. */
+  reveal(): void {
+    const s = this.selected;
+    if (!s) return;
+    const pos = this.rows.findIndex((r) => r.kind === 'range' && r.group === s.group && r.range === s.range);
+    if (pos < 0) return;
+    const top = pos * ROW_H;
+    if (top < this.scroller.scrollTop || top + ROW_H > this.scroller.scrollTop + this.scroller.clientHeight) {
+      this.scroller.scrollTop = Math.max(0, top - this.scroller.clientHeight / 2);
+    }
+    this.render();
+  }
+
+  render(): void {
+    const h = this.scroller.clientHeight || 300;
+    const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_H) - MARGIN);
+    const last = Math.min(this.rows.length, Math.ceil((this.scroller.scrollTop + h) / ROW_H) + MARGIN);
+    for (const r of this.rendered) r.remove();
+    this.rendered = [];
+    for (let pos = first; pos < last; pos++) {
+      const row = this.rows[pos];
+      const tr =
+        row.kind === 'group'
+          ? this.groupRow(row.group)
+          : row.kind === 'warning'
+            ? this.warningRow(row.group, row.warning)
+            : this.rangeRow(row.group, row.range);
+      tr.setAttribute('aria-rowindex', String(pos + 1));
+      tr.style.top = `${pos * ROW_H}px`;
+      this.scroller.appendChild(tr);
+      this.rendered.push(tr);
+    }
+  }
+
+  private cell(tr: HTMLElement, cls: string, text: string, title?: string): HTMLElement {
+    const td = document.createElement('div');
+    td.className = `td ${cls}`;
+    td.setAttribute('role', 'gridcell');
+    td.textContent = text;
+    if (title) td.title = title;
+    tr.appendChild(td);
+    return td;
+  }
+
+  private groupRow(g: number): HTMLElement {
+    const grp = this.plan.groups[g];
+    const n = this.nums[g];
+    const open = !this.isCollapsed(g);
+    const tr = document.createElement('div');
+    tr.className = 'tr group-row';
+    tr.setAttribute('role', 'row');
+    tr.setAttribute('aria-level', '1');
+    tr.setAttribute('aria-expanded', String(open));
+    tr.dataset.group = String(g);
+    const chevron = this.cell(tr, 'c-chevron', '');
+    chevron.classList.add('codicon', open ? 'codicon-chevron-down' : 'codicon-chevron-right');
+    chevron.setAttribute('aria-hidden', 'true');
+    const count = grp.ranges.length;
+    const what = grp.wholeFiles
+      ? l10n.t('#{0} · {1} identical files of {2}', this.rank.get(g) ?? 0, count, humanBytes(n.length))
+      : l10n.t('#{0} · {1} × {2}', this.rank.get(g) ?? 0, count, humanBytes(n.length));
+    const bits = [what];
+    if (n.shared) bits.push(l10n.t('{0} already shared', n.shared));
+    if (!open && count > 0) bits.push(l10n.t('{0} ranges hidden', count));
+    const summary = this.cell(
+      tr,
+      'c-summary',
+      bits.join(' · '),
+      [
+        l10n.t('Length of each range: {0}', exact(n.length)),
+        l10n.t('Duplicate bytes: {0}', exact(n.candidate)),
+        l10n.t('Net saving: {0}', exact(n.net)),
+        ...grp.warnings,
+      ].join('\n'),
+    );
+    if (grp.warnings.length) {
+      const w = document.createElement('span');
+      w.className = 'codicon codicon-warning group-warning';
+      w.title = grp.warnings.join('\n');
+      w.setAttribute('aria-label', l10n.t('Warnings: {0}', grp.warnings.join(' ')));
+      summary.prepend(w);
+    }
+    const net = this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
+    net.classList.toggle('zero', n.net === 0n);
+    tr.addEventListener('click', () => this.cb.onToggle(g));
+    return tr;
+  }
+
+  private warningRow(g: number, w: number): HTMLElement {
+    const text = this.plan.groups[g].warnings[w];
+    const tr = document.createElement('div');
+    tr.className = 'tr warning-row';
+    tr.setAttribute('role', 'row');
+    tr.setAttribute('aria-level', '2');
+    tr.dataset.group = String(g);
+    this.cell(tr, 'c-indent', '');
+    const c = this.cell(tr, 'c-warning', text, text);
+    const icon = document.createElement('span');
+    icon.className = 'codicon codicon-warning';
+    icon.setAttribute('aria-hidden', 'true');
+    c.prepend(icon);
+    return tr;
+  }
+
+  private rangeRow(g: number, r: number): HTMLElement {
+    const grp = this.plan.groups[g];
+    const range = grp.ranges[r];
+    const tr = document.createElement('div');
+    tr.className = 'tr range-row';
+    tr.setAttribute('role', 'row');
+    tr.setAttribute('aria-level', '2');
+    tr.dataset.group = String(g);
+    tr.dataset.range = String(r);
+    const sel = this.selected?.group === g && this.selected.range === r;
+    if (sel) {
+      tr.classList.add('selected');
+      tr.setAttribute('aria-selected', 'true');
+    }
+    this.cell(tr, 'c-indent', '');
+    const role = this.cell(tr, 'c-role', '');
+    role.classList.add('codicon', r === 0 ? 'codicon-circle-filled' : range.alreadyShared ? 'codicon-link' : 'codicon-circle-outline');
+    role.title =
+      r === 0
+        ? l10n.t('Source: the others will share its data')
+        : range.alreadyShared
+          ? l10n.t('Already shares the source’s extents: frees nothing')
+          : l10n.t('Duplicate: will share the source’s data');
+    const rel = this.rel[range.file];
+    this.cell(tr, 'c-path', rel, this.plan.files[range.file]);
+    const offset = BigInt(range.offset);
+    const len = BigInt(grp.length);
+    const badge = r === 0 ? l10n.t('source') : range.alreadyShared ? l10n.t('shared') : '';
+    const at = grp.wholeFiles ? '' : l10n.t('@ {0}', offset === 0n ? '0' : humanBytes(offset));
+    const tail = this.cell(
+      tr,
+      'c-offset',
+      [at, badge].filter(Boolean).join(' · '),
+      l10n.t('Bytes {0} to {1} (exclusive), {2}', groupDigits(offset), groupDigits(offset + len), hex(offset)),
+    );
+    if (range.alreadyShared) tail.classList.add('is-shared');
+    if (r === 0) tail.classList.add('is-source');
+    tr.addEventListener('click', () => this.cb.onSelect({ group: g, range: r }));
+    tr.addEventListener('dblclick', () => this.cb.onOpen({ group: g, range: r }));
+    return tr;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const ranges: number[] = [];
+    this.rows.forEach((row, i) => row.kind === 'range' && ranges.push(i));
+    if (ranges.length === 0) return;
+    const s = this.selected;
+    const cur = s ? this.rows.findIndex((row) => row.kind === 'range' && row.group === s.group && row.range === s.range) : -1;
+    const at = ranges.indexOf(cur);
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
+    let next: number | undefined;
+    if (e.key === 'ArrowDown') next = Math.min(ranges.length - 1, at + 1);
+    else if (e.key === 'ArrowUp') next = Math.max(0, at - 1);
+    else if (e.key === 'PageDown') next = Math.min(ranges.length - 1, at + page);
+    else if (e.key === 'PageUp') next = Math.max(0, at - page);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = ranges.length - 1;
+    else if (e.key === 'Enter' && s) {
+      this.cb.onOpen(s);
+      e.preventDefault();
+      return;
+    }
+    if (next === undefined) return;
+    e.preventDefault();
+    const row = this.rows[ranges[next]] as Extract<Row, { kind: 'range' }>;
+    this.cb.onSelect({ group: row.group, range: row.range });
+  }
+}

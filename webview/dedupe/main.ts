@@ -1,0 +1,362 @@
+// The Dedupe view: identical data across a selection and what sharing it frees (issue 14).
+// While the host searches or deduplicates: its progress and Cancel. Then: the totals (groups,
+// duplicate bytes, of which already shared, net saving), Deduplicate (disabled with the reason
+// in restricted mode or when nothing would be freed), the measured result after it ran, and the
+// groups (largest net saving first) in a filterable, virtualised list. The webview names groups
+// and ranges to the host only by index; the host asks for confirmation itself.
+import '../shared/lit-nonce';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import '../shared/theme.css';
+import './dedupe.css';
+import type { DedupeWirePlan, DedupeWireReport, HostMessage } from '../../src/protocol/messages';
+import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { getState, onHostMessage, post, setState } from '../shared/host';
+import { el } from '../shared/ui';
+import { l10n } from '../shared/l10n';
+import { COLLAPSE_ABOVE, filterGroups, flatten, groupNums, relPath, sortedGroups, type GroupNums } from './model';
+import { DedupeList, type Selected } from './list';
+
+const app = document.getElementById('app')!;
+app.className = 'dedupe';
+
+const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Duplicate data') });
+toolbar.append(el('h1', { class: 'title' }, l10n.t('Duplicate data')), el('span', { class: 'spacer' }));
+const tb = (icon: string, label: string, id: string): HTMLElement => {
+  const b = el('vscode-toolbar-button', { icon, label, title: label, id });
+  toolbar.appendChild(b);
+  return b;
+};
+const btnInspect = tb('go-to-file', l10n.t('Open in the inspector'), 'btn-inspect');
+const btnReveal = tb('files', l10n.t('Reveal in Explorer'), 'btn-reveal');
+const btnFind = tb('refresh', l10n.t('Find again'), 'btn-find');
+
+const progress = el('div', { class: 'progress', role: 'status', hidden: '' });
+const progressText = el('span', { class: 'progress-text' });
+const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
+progress.append(el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }), progressText, btnCancel);
+
+const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
+const bannerCode = el('span', { class: 'banner-code' });
+const bannerText = el('span', { class: 'banner-text' });
+banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText);
+
+const totalsEl = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });
+const savingEl = el('p', { class: 'saving-line' });
+const applyRow = el('div', { class: 'apply-row' });
+const btnApply = el('vscode-button', { id: 'btn-dedupe' }, l10n.t('Deduplicate'));
+const applyScope = el('span', { class: 'apply-scope' });
+const applyWhy = el('p', { class: 'apply-why', role: 'note' });
+const applyWhyText = el('span', { class: 'apply-why-text' });
+applyWhy.append(el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), applyWhyText);
+applyRow.append(btnApply, applyScope);
+const reportEl = el('section', { class: 'report', 'aria-label': l10n.t('Result'), hidden: '' });
+const detailsEl = el('div', { class: 'details' });
+const filterBox = el('input', {
+  type: 'search',
+  class: 'filter',
+  placeholder: l10n.t('Filter by path'),
+  'aria-label': l10n.t('Filter by path'),
+}) as HTMLInputElement;
+const filterCount = el('span', { class: 'filter-count', role: 'status' });
+const filterRow = el('div', { class: 'filter-row' });
+filterRow.append(filterBox, filterCount);
+const listHost = el('div', { class: 'list-host' });
+const empty = el('p', { class: 'empty', hidden: '' });
+const results = el('div', { class: 'results', hidden: '' });
+results.append(totalsEl, savingEl, applyRow, applyWhy, reportEl, detailsEl, filterRow, empty, listHost);
+app.append(toolbar, progress, banner, results);
+
+// ---- state ------------------------------------------------------------------------------------
+
+let plan: DedupeWirePlan | undefined;
+let nums: GroupNums[] = [];
+let rel: string[] = [];
+let order: number[] = [];
+let shown: number[] = [];
+let list: DedupeList | undefined;
+let canApply = false;
+let cannotApplyReason: string | undefined;
+let running: 'find' | 'apply' | undefined;
+/** Groups opened or closed by the person (the default: open unless it has many ranges). */
+const toggled = new Set<number>();
+
+/** What the person chose (filter, selection), kept while VS Code hides the view. */
+interface ViewState {
+  filter?: string;
+  selected?: Selected;
+}
+const saved: ViewState = getState<ViewState>() ?? {};
+if (typeof saved.filter === 'string') filterBox.value = saved.filter;
+const saveState = (): void => setState({ filter: filterBox.value, selected: list?.selected } satisfies ViewState);
+
+const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
+const isCollapsed = (g: number): boolean => plan!.groups[g].ranges.length > COLLAPSE_ABOVE !== toggled.has(g);
+
+function kv(key: string, label: string, value: string, title?: string, tip?: string): void {
+  const pair = el('div', { class: 'kv', 'data-key': key, ...(tip ? { title: tip } : {}) });
+  pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
+  totalsEl.appendChild(pair);
+}
+/** Totals with two decimals, so duplicate bytes and net saving that differ by little still read differently. */
+const human2 = (v: bigint): string => humanBytes(v, 2);
+const bytesKv = (key: string, label: string, v: bigint, tip: string): void => kv(key, label, human2(v), exact(v), tip);
+
+function showTotals(p: DedupeWirePlan): void {
+  const t = p.total;
+  const candidate = BigInt(t.candidateBytes);
+  const net = BigInt(t.netSaving);
+  const already = candidate > net ? candidate - net : 0n;
+  totalsEl.replaceChildren();
+  kv('groups', l10n.t('Groups'), groupDigits(BigInt(t.groups)));
+  kv('files', l10n.t('Files'), groupDigits(BigInt(t.files)), undefined, l10n.t('Files examined.'));
+  bytesKv(
+    'candidate',
+    l10n.t('Duplicate bytes'),
+    candidate,
+    l10n.t('Bytes in every range beyond each group’s first: what a tool that ignores sharing would claim.'),
+  );
+  bytesKv(
+    'shared',
+    l10n.t('Already shared'),
+    already,
+    l10n.t('Duplicate bytes that already share the source’s extents: they free nothing.'),
+  );
+  bytesKv('net', l10n.t('Net saving'), net, l10n.t('What sharing the duplicates would free (an estimate until it is measured).'));
+  bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes are never read).'));
+  savingEl.textContent =
+    already > 0n
+      ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
+      : l10n.t('Sharing these frees about {0}.', human2(net));
+  savingEl.title = exact(net);
+
+  detailsEl.replaceChildren();
+  const bits = [
+    l10n.t('Searched in {0} s', (p.durationMs / 1000).toFixed(2)),
+    l10n.t('chunks of {0}', humanBytes(BigInt(p.chunk))),
+    l10n.t('files from {0}', humanBytes(BigInt(p.minSize))),
+  ];
+  detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
+  for (const n of p.notes) detailsEl.appendChild(el('p', { class: 'meta note' }, n));
+  if (p.errors.length) {
+    const det = el('details', { class: 'errors' });
+    det.appendChild(el('summary', {}, l10n.t('{0} paths could not be examined', p.errors.length)));
+    const ul = el('ul');
+    for (const e of p.errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
+    det.appendChild(ul);
+    detailsEl.appendChild(det);
+  }
+}
+
+/** Groups Deduplicate would apply: those shown that free something. */
+const applicable = (): number[] => shown.filter((g) => nums[g].net > 0n);
+
+function setButtons(): void {
+  const has = list?.selected !== undefined;
+  for (const b of [btnInspect, btnReveal]) b.toggleAttribute('disabled', !has);
+  btnFind.toggleAttribute('disabled', running !== undefined); // also after a failed first search
+  const groups = plan ? applicable() : [];
+  let net = 0n;
+  for (const g of groups) net += nums[g].net;
+  const filtered = filterBox.value.trim() !== '';
+  let why: string | undefined;
+  if (!canApply || running) why = running ? undefined : cannotApplyReason;
+  else if (groups.length === 0)
+    why = filtered ? l10n.t('Nothing to free among the groups shown.') : l10n.t('Nothing to free: every duplicate is already shared.');
+  const enabled = !!plan && canApply && !running && groups.length > 0;
+  btnApply.toggleAttribute('disabled', !enabled);
+  btnApply.dataset.groups = String(groups.length);
+  applyScope.textContent = !plan
+    ? ''
+    : filtered
+      ? l10n.t('the {0} groups shown, about {1}', groupDigits(BigInt(groups.length)), human2(net))
+      : l10n.t('{0} groups, about {1}', groupDigits(BigInt(groups.length)), human2(net));
+  applyWhyText.textContent = why ?? '';
+  applyWhy.toggleAttribute('hidden', !why);
+  if (why) btnApply.title = why;
+  else btnApply.removeAttribute('title');
+}
+
+function showReport(r: DedupeWireReport | undefined): void {
+  reportEl.replaceChildren();
+  reportEl.toggleAttribute('hidden', !r);
+  if (!r) return;
+  const freed = BigInt(r.freed);
+  const estimated = BigInt(r.estimated);
+  reportEl.appendChild(el('h2', {}, l10n.t('Result')));
+  const dl = el('dl', { class: 'totals report-totals' });
+  const item = (key: string, label: string, value: string, title?: string): void => {
+    const pair = el('div', { class: 'kv', 'data-key': key });
+    pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
+    dl.appendChild(pair);
+  };
+  item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
+  item('estimated', l10n.t('Estimated'), human2(estimated), exact(estimated));
+  item('deduped', l10n.t('Shared by the file system'), human2(BigInt(r.deduped)), exact(BigInt(r.deduped)));
+  item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
+  item('skipped', l10n.t('Skipped'), groupDigits(BigInt(r.skipped.length)));
+  item('calls', l10n.t('Calls'), groupDigits(BigInt(r.calls)));
+  reportEl.appendChild(dl);
+  reportEl.appendChild(
+    el(
+      'p',
+      { class: 'meta' },
+      [
+        r.method,
+        l10n.t('{0} groups in {1} files', groupDigits(BigInt(r.groups)), groupDigits(BigInt(r.files))),
+        l10n.t('{0} s', (r.durationMs / 1000).toFixed(2)),
+      ].join(' · '),
+    ),
+  );
+  if (freed < estimated)
+    reportEl.appendChild(
+      el(
+        'p',
+        { class: 'meta note' },
+        l10n.t(
+          'Freed is measured from the file system’s free space before and after; other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
+        ),
+      ),
+    );
+  for (const n of r.notes) reportEl.appendChild(el('p', { class: 'meta note' }, n));
+  reportEl.appendChild(
+    el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating: Find again to see what is left.')),
+  );
+  if (r.skipped.length) {
+    const det = el('details', { class: 'errors skipped', open: '' });
+    det.appendChild(el('summary', {}, l10n.t('{0} ranges left alone', groupDigits(BigInt(r.skipped.length)))));
+    const ul = el('ul');
+    for (const k of r.skipped.slice(0, 1000)) {
+      const what = k.reason === 'differs' ? l10n.t('changed since the search') : k.reason;
+      ul.appendChild(
+        el(
+          'li',
+          { title: `${k.path} @ ${groupDigits(BigInt(k.offset))} + ${groupDigits(BigInt(k.length))}` },
+          `${relPath(plan!, k.path)} @ ${humanBytes(BigInt(k.offset))}: ${what}${k.message ? ` \u2014 ${k.message}` : ''}`,
+        ),
+      );
+    }
+    det.appendChild(ul);
+    reportEl.appendChild(det);
+  }
+}
+
+function refreshList(): void {
+  if (!plan || !list) return;
+  shown = filterGroups(plan, rel, order, filterBox.value);
+  list.setRows(
+    flatten(plan, shown, isCollapsed),
+    order, // numbered by their place among all groups, so a filter keeps each group's number
+  );
+  filterCount.textContent = filterBox.value.trim()
+    ? l10n.t('{0} of {1} groups', groupDigits(BigInt(shown.length)), groupDigits(BigInt(order.length)))
+    : l10n.t('{0} groups', groupDigits(BigInt(order.length)));
+  empty.toggleAttribute('hidden', shown.length > 0);
+  empty.textContent =
+    order.length === 0
+      ? l10n.t('No duplicate data found in the selection.')
+      : l10n.t('No group has a path containing "{0}".', filterBox.value.trim());
+  setButtons();
+}
+
+function select(s: Selected | undefined): void {
+  if (!list) return;
+  list.selected = s;
+  list.render();
+  document.body.dataset.selected = s ? `${s.group}/${s.range}` : '';
+  setButtons();
+  saveState();
+}
+
+function showPlan(p: DedupeWirePlan): void {
+  const samePlan = plan !== undefined && plan.groups.length === p.groups.length && plan.files.length === p.files.length;
+  plan = p;
+  nums = groupNums(p);
+  rel = p.files.map((f) => relPath(p, f));
+  order = sortedGroups(nums);
+  const prevSelected = list?.selected ?? saved.selected;
+  const prevScroll = samePlan ? (list?.scrollTop ?? 0) : 0;
+  if (!samePlan) toggled.clear();
+  listHost.replaceChildren();
+  list = new DedupeList(listHost, p, nums, rel, isCollapsed, {
+    onToggle: (g) => {
+      if (toggled.has(g)) toggled.delete(g);
+      else toggled.add(g);
+      refreshList();
+    },
+    onSelect: (s) => select(s),
+    onOpen: (s) => post({ type: 'dedupeOpen', group: s.group, range: s.range }),
+  });
+  const valid = (s: Selected | undefined): s is Selected =>
+    !!s &&
+    Number.isInteger(s.group) &&
+    Number.isInteger(s.range) &&
+    s.group < p.groups.length &&
+    s.range < (p.groups[s.group]?.ranges.length ?? 0);
+  list.selected = valid(prevSelected) ? prevSelected : undefined;
+  results.removeAttribute('hidden');
+  showTotals(p);
+  refreshList();
+  if (prevScroll) list.scrollTop = prevScroll; // a trust change or a report keeps the place in the list
+}
+
+function setRunning(r: 'find' | 'apply' | undefined): void {
+  running = r;
+  progress.toggleAttribute('hidden', !r);
+  document.body.dataset.state =
+    r === 'find' ? 'finding' : r === 'apply' ? 'applying' : !banner.hasAttribute('hidden') ? 'error' : plan ? 'done' : 'idle';
+  setButtons();
+}
+
+// ---- input ------------------------------------------------------------------------------------
+
+filterBox.addEventListener('input', () => {
+  refreshList();
+  saveState();
+});
+btnInspect.addEventListener('click', () => list?.selected && post({ type: 'dedupeOpen', ...list.selected }));
+btnReveal.addEventListener('click', () => list?.selected && post({ type: 'dedupeReveal', ...list.selected }));
+btnFind.addEventListener('click', () => !running && post({ type: 'dedupeFind' }));
+btnCancel.addEventListener('click', () => post({ type: 'dedupeCancel' }));
+btnApply.addEventListener('click', () => {
+  if (btnApply.hasAttribute('disabled') || !plan) return;
+  const groups = applicable();
+  if (groups.length) post({ type: 'dedupeApply', groups });
+});
+
+function onMessage(m: HostMessage): void {
+  switch (m.type) {
+    case 'dedupeProgress': {
+      banner.setAttribute('hidden', '');
+      const done = humanBytes(BigInt(m.bytes));
+      progressText.textContent =
+        m.phase === 'find'
+          ? l10n.t('Finding duplicates: {0} files, {1} hashed', groupDigits(BigInt(m.files)), done)
+          : m.total !== undefined
+            ? l10n.t('Deduplicating: {0} of {1}', done, humanBytes(BigInt(m.total)))
+            : l10n.t('Deduplicating: {0}', done);
+      progressText.title = m.message;
+      setRunning(m.phase);
+      break;
+    }
+    case 'dedupe':
+      canApply = m.canApply;
+      cannotApplyReason = m.cannotApplyReason;
+      showPlan(m.plan);
+      showReport(m.report);
+      // canApply is false while the host runs something; the progress messages say what
+      setRunning(m.canApply || m.cannotApplyReason !== undefined ? undefined : running);
+      break;
+    case 'error':
+      bannerCode.textContent = m.code;
+      bannerText.textContent = m.message;
+      banner.removeAttribute('hidden');
+      setRunning(undefined);
+      break;
+    default:
+      break;
+  }
+}
+onHostMessage(onMessage);
+setRunning(undefined);
+post({ type: 'ready' });
