@@ -25,6 +25,9 @@ import { kindOf, kindWord } from './file-kind';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceTotals } from './space-types';
 import { fromOsBytes, osPath } from './os-path';
 
+/** The most partners a file's sharesWith lists (those with most bytes in common); sharesWithCount counts them all. */
+export const SHARES_WITH_LIMIT = 100;
+
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
 
@@ -546,10 +549,16 @@ export async function spaceOf(
   pairs.clear();
   const files: SpaceFile[] = [];
   const emit = opts.onFile ?? ((f: SpaceFile) => void files.push(f));
+  const order: number[] = [];
   for (let i = 0; i < n; i++) {
+    // The partners with most bytes in common first (in the sweep's order among equals), at
+    // most SHARES_WITH_LIMIT of them: k clones of one file would otherwise give k - 1 each.
+    order.length = 0;
+    for (let k = first[i]; k < first[i + 1]; k++) order.push(k);
+    if (order.length > 1) order.sort((x, y) => (bytesWith[x] > bytesWith[y] ? -1 : bytesWith[x] < bytesWith[y] ? 1 : x - y));
     const sharesWith: SpaceOverlap[] = [];
-    for (let k = first[i]; k < first[i + 1]; k++) sharesWith.push({ path: table.path[partner[k]], bytes: bytesWith[k] });
-    if (sharesWith.length > 1) sharesWith.sort((x, y) => (x.bytes > y.bytes ? -1 : x.bytes < y.bytes ? 1 : 0));
+    for (let k = 0; k < order.length && k < SHARES_WITH_LIMIT; k++)
+      sharesWith.push({ path: table.path[partner[order[k]]], bytes: bytesWith[order[k]] });
     const f: SpaceFile = {
       path: table.path[i],
       size: table.size[i],
@@ -558,6 +567,7 @@ export async function spaceOf(
       exclusive: table.exclusive(i),
       fileSystem: table.fileSystem[i],
       sharesWith,
+      sharesWithCount: order.length,
     };
     if (table.bits[i] & 1) f.sharingUnknown = true;
     if (table.bits[i] & 2) f.inline = table.inline[i];

@@ -262,6 +262,45 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(freed, exact.total.reclaimable);
   });
 
+  test('300 clones of one file: sharesWith capped at the 100 with most bytes in common, sharesWithCount counts all', async () => {
+    const d = freshDir(xfs, 'clones');
+    randomFile(path.join(d, 'a-orig'), 16 * 1024);
+    // 'b-part' keeps only its first 4 KiB shared: it has the fewest bytes in common with every other file.
+    fs.copyFileSync(path.join(d, 'a-orig'), path.join(d, 'b-part'), fs.constants.COPYFILE_FICLONE_FORCE);
+    overwrite(path.join(d, 'b-part'), 4096, 12 * 1024);
+    for (let i = 0; i < 299; i++)
+      fs.copyFileSync(path.join(d, 'a-orig'), path.join(d, `c${String(i).padStart(3, '0')}`), fs.constants.COPYFILE_FICLONE_FORCE);
+    execFileSync('sync');
+    const engine = createEngine();
+    let r: SpaceResult;
+    try {
+      r = await engine.space([d]);
+    } finally {
+      await engine.dispose();
+    }
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.files.length, 301);
+    const byName = new Map(r.files.map((f) => [path.basename(f.path), f]));
+    for (const f of r.files) {
+      assert.equal(f.sharesWithCount, 300, f.path);
+      assert.equal(f.sharesWith.length, 100, f.path);
+      for (let k = 1; k < f.sharesWith.length; k++) assert.ok(f.sharesWith[k - 1].bytes >= f.sharesWith[k].bytes, 'most bytes first');
+    }
+    // every whole clone shares 16 KiB with the others and 4 KiB with b-part, which is left out of its 100
+    for (const name of ['a-orig', 'c000', 'c298']) {
+      const f = byName.get(name)!;
+      assert.ok(
+        f.sharesWith.every((s) => s.bytes === 16384n && path.basename(s.path) !== 'b-part'),
+        name,
+      );
+    }
+    const part = byName.get('b-part')!;
+    assert.ok(part.sharesWith.every((s) => s.bytes === 4096n));
+    assert.equal(part.shared, 4096n);
+    // the totals are not capped: 16 KiB once, plus b-part's own 12 KiB
+    assert.equal(r.total.unique, 28n * 1024n);
+  });
+
   test('ext4: nothing is shared, the answer is exact and equals the space freed', async () => {
     const d = freshDir(ext4, 'plain');
     randomFile(path.join(d, 'a'), 3 * MiB);

@@ -33,7 +33,7 @@ say why). Paths that cannot be read are reported on stderr and in "errors"; the 
 (exit 0 when it finished).
 
 JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
-        "sharesWith":[{"path","bytes":"N"}],"fileSystem":N,...},...],
+        "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,...},...],
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N"},
        "fileSystems":[{...the total's members,"filesystem","id","notes":[...]}],
@@ -85,7 +85,9 @@ function fileJson(f: SpaceFile): string {
     f.exclusive +
     '","sharesWith":[' +
     shares +
-    '],"fileSystem":' +
+    '],"sharesWithCount":' +
+    f.sharesWithCount +
+    ',"fileSystem":' +
     f.fileSystem +
     (f.sharingUnknown ? ',"sharingUnknown":true' : '') +
     (f.inline === undefined ? '' : ',"inline":"' + f.inline + '"') +
@@ -148,7 +150,7 @@ export function spaceHuman(r: SpaceResult): string {
     f.allocated.toString(),
     f.shared.toString(),
     f.exclusive.toString(),
-    f.sharingUnknown ? '?' : String(f.sharesWith.length),
+    f.sharingUnknown ? '?' : String(f.sharesWithCount),
     escapeControls(f.path),
   ]);
   const table = rows.length
