@@ -81,6 +81,11 @@ export function decodeFiemapHeader(buf: Uint8Array): FiemapHeader {
   };
 }
 
+/** fm_mapped_extents of a reply, read without decoding the header (once per FIEMAP call of a walk). */
+export function fiemapMappedExtents(buf: Uint8Array): number {
+  return (buf[20] | (buf[21] << 8) | (buf[22] << 16)) + buf[23] * 0x1000000;
+}
+
 /** One raw fiemap_extent. */
 export interface RawFiemapExtent {
   logical: bigint;

@@ -8,10 +8,10 @@ import { LinuxSpaceWalk } from './space-walk';
 import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../../map-format';
 import {
   appendFiemapExtents,
-  decodeFiemapHeader,
   encodeFiemapRequest,
   FIEMAP_FLAG_SYNC,
   FIEMAP_MAX_OFFSET,
+  fiemapMappedExtents,
   writeFiemapHeader,
 } from './codec';
 import { errnoError } from '../../errno';
@@ -196,7 +196,7 @@ export function fiemapPages(
       throw errnoError('map', e, 'ioctl(FS_IOC_FIEMAP)', [path]);
     }
     pages++;
-    const mapped = decodeFiemapHeader(buf).mappedExtents;
+    const mapped = fiemapMappedExtents(buf);
     if (mapped === 0) break;
     const before = out.count;
     appendFiemapExtents(buf, mapped, out);
