@@ -36,7 +36,10 @@ export interface Libc {
   statx?(dirFd: number, path: string, flags: number, mask: number, buf: Uint8Array): number;
   /** openat(2): `path` relative to the folder open as `dirFd` (the space walk: no path lookup from /). */
   openat(dirFd: number, path: string, flags: number, mode: number): number;
-  /** getdents64(2): the entries of the folder open as `fd` into `buf` (struct linux_dirent64); 0 at the end. Undefined where glibc has none (< 2.30). */
+  /**
+   * getdents64(2): the entries of the folder open as `fd` into `buf` (struct linux_dirent64);
+   * 0 at the end. Undefined where glibc has none (< 2.30).
+   */
   getdents64?(fd: number, buf: Uint8Array, count: number): number;
   errno(): number;
   /**
