@@ -20,7 +20,7 @@ import { errnoError } from '../../errno';
 import { isCancelled } from '../../errors';
 import { kindOfMode } from '../../file-kind';
 import { PackedExtentsBuilder } from '../../map-format';
-import { fromOsBytes } from '../../os-path';
+import { fromOsBytesAt } from '../../os-path';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -79,7 +79,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
   private readonly stack: Frame[] = [];
   private readonly stx = new Uint8Array(256);
   private readonly stxv = new DataView(this.stx.buffer);
-  private readonly dents = new Uint8Array(64 * 1024);
+  private readonly dents = Buffer.alloc(64 * 1024);
   private readonly map = new PackedExtentsBuilder();
   private lastMajor = -1;
   private lastMinor = -1;
@@ -173,7 +173,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
         // Skip "." and "..".
         const len = end - at - 19;
         if (!(buf[at + 19] === 0x2e && (len === 1 || (len === 2 && buf[at + 20] === 0x2e)))) {
-          names.push(fromOsBytes(buf.subarray(at + 19, end)));
+          names.push(fromOsBytesAt(buf, at + 19, end));
           types.push(type);
         }
         at += reclen;
