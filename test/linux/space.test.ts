@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type SpaceResult } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { fromOsBytes, osPath, osPathBytes } from '../../src/engine/os-path';
 
 const MiB = 1024 * 1024;
 
@@ -360,6 +361,36 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     } finally {
       await engine.dispose();
     }
+  });
+
+  test('names that are not UTF-8: each file once, its path the exact bytes (os-path surrogateescape), names in sorted order', async () => {
+    const d = freshDir(xfs, 'bytes');
+    const dir = Buffer.concat([Buffer.from(d + '/'), Buffer.from([0x73, 0x75, 0x62, 0xe9])]); // "sub" + Latin-1 é
+    fs.mkdirSync(dir);
+    const names = [Buffer.from([0x61, 0xff, 0x2e, 0x62, 0x69, 0x6e]), Buffer.from('b-é.bin'), Buffer.from([0xc0, 0xaf])];
+    for (const n of names) fs.writeFileSync(Buffer.concat([dir, Buffer.from('/'), n]), require('node:crypto').randomBytes(4096));
+    execFileSync('sync');
+    const engine = createEngine();
+    let r: SpaceResult;
+    try {
+      r = await engine.space([d]);
+    } finally {
+      await engine.dispose();
+    }
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.files.length, 3);
+    for (const f of r.files) {
+      // the path names the file on disk, byte for byte
+      const st = fs.lstatSync(osPath(f.path));
+      assert.ok(st.isFile(), f.path);
+      assert.equal(f.allocated, 4096n);
+    }
+    const got = r.files.map((f) => osPathBytes(path.basename(f.path)).toString('hex'));
+    const want = names
+      .map((n) => fromOsBytes(n))
+      .sort()
+      .map((s) => osPathBytes(s).toString('hex'));
+    assert.deepEqual(got, want);
   });
 
   test('errors per path never abort the scan: EACCES, a FIFO, a symlink loop, a vanishing file, a file being written', async () => {
