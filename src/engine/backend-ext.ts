@@ -4,8 +4,8 @@
 // engine's temp-name-then-rename safety and dig-holes also work on smb:// paths.
 
 import type { Backend, OpContext } from './backend';
-import type { PackedExtentMap } from './map-format';
-import type { ByteRange, OperationReport } from './types';
+import type { PackedExtentMap, PackedExtents } from './map-format';
+import type { ByteRange, MapSource, OperationReport } from './types';
 
 export type PathKind = 'file' | 'directory' | 'fifo' | 'char-device' | 'block-device' | 'socket' | 'other' | 'missing';
 
@@ -94,7 +94,40 @@ export interface ExtentOwnerQuery {
   close(): void;
 }
 
+/**
+ * What a space walk reports, file by file (src/engine/space.ts implements it: the accounting).
+ * Positional arguments and no object per file: it is called for every file of big trees.
+ */
+export interface SpaceSink {
+  /** A regular file met, before it is mapped: false when it was met already (a hard link), then it is skipped. */
+  meet(dev: bigint, ino: bigint, nlink: number): boolean;
+  /** The file met last, mapped (the map is read at once and not kept: its columns may be reused). */
+  file(path: string, dev: bigint, ino: bigint, size: bigint, map: PackedExtents, source: MapSource): void;
+  /** The file's size changed while it was mapped (it is being written): counted as mapped. */
+  changed(path: string, before: bigint, after: bigint): void;
+  /** A symbolic link (never followed). */
+  symlink(path: string): void;
+  /** Neither a regular file, a folder nor a link (never opened for reading: a FIFO could block). */
+  notRegular(path: string, kind: PathKind): void;
+  /** A path that could not be read (an FsctlError or a node:fs error); the walk goes on. */
+  error(path: string, e: unknown): void;
+}
+
+/** A walk in steps (the caller yields between them, so an AbortSignal can fire in-thread). */
+export interface SpaceWalk {
+  /** Visit up to `entries` folder entries; true when the walk is done. */
+  step(entries: number): boolean;
+  /** Release what is open (call it always, also after an error or a cancel). */
+  close(): void;
+}
+
 export interface BackendExtensions {
+  /**
+   * The space accounting's walk of the folder `dir` (recursive, links not followed, names in
+   * sorted order, depth first), every regular file mapped whole and given to `sink`. Where a
+   * backend has none, space.ts walks with node:fs and maps with extentMapPacked.
+   */
+  spaceWalk?(dir: string, sink: SpaceSink, ctx: OpContext): SpaceWalk | undefined;
   /**
    * Owner queries on the file system of `path`, or undefined where it cannot name owners; throws
    * where it could but cannot here (an FsctlError saying why: no rmapbt on XFS).

@@ -47,6 +47,11 @@ const KIND_WORDS: Record<PathKind, string> = {
   missing: 'missing',
 };
 
+/** "a FIFO (named pipe)", "a socket", ...: what a path is, for messages. */
+export function kindWord(kind: PathKind): string {
+  return KIND_WORDS[kind];
+}
+
 /** The error for "this path exists but is not a regular file". Directories keep the OS name EISDIR. */
 export function notRegularError(operation: Operation, path: string, kind: PathKind): FsctlError {
   if (kind === 'missing')

@@ -258,6 +258,28 @@ export class PackedExtentsBuilder {
     this.shared = other.shared = true;
   }
 
+  /**
+   * Empty it, keeping its columns, to map the next file into them (the space walk maps
+   * thousands of files into one builder). Nothing built from it before may still be in use.
+   */
+  clear(): void {
+    this.count = 0;
+    this.refcounts = undefined;
+    this.shared = false;
+  }
+
+  /** The columns as they are (full length; `count` extents are valid), for a reader that keeps nothing (see clear). */
+  peek(): PackedExtents {
+    return {
+      count: this.count,
+      offset: this.offset,
+      length: this.length,
+      physical: this.physical,
+      flags: this.flags,
+      refcounts: this.refcounts,
+    };
+  }
+
   /** Exact-length views of the columns (no copy; see the class comment). */
   build(): PackedExtents {
     const n = this.count;

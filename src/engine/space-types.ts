@@ -26,8 +26,14 @@ export interface SpaceFile {
   sharingUnknown?: boolean;
   /** Bytes in extents with no data blocks of their own (btrfs inline data), not in `allocated`. */
   inline?: bigint;
-  /** The other files of the selection it shares physical ranges with, most bytes first. */
+  /**
+   * The other files of the selection it shares physical ranges with, most bytes first (equal
+   * ones in physical order): at most SHARES_WITH_LIMIT (100; src/engine/space.ts), so k clones
+   * of one file do not make k² entries of output.
+   */
   sharesWith: SpaceOverlap[];
+  /** How many other files of the selection it shares physical ranges with (all of them, also past the limit). */
+  sharesWithCount: number;
 }
 
 /** Sums over a set of files, with the selection-wide figures. */

@@ -13,7 +13,7 @@
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import type { ExtendedBackend } from './backend-ext';
+import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
@@ -21,8 +21,12 @@ import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
+import { kindOf, kindWord } from './file-kind';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceTotals } from './space-types';
 import { fromOsBytes, osPath } from './os-path';
+
+/** The most partners a file's sharesWith lists (those with most bytes in common); sharesWithCount counts them all. */
+export const SHARES_WITH_LIMIT = 100;
 
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
@@ -71,14 +75,6 @@ function errorOf(p: string, e: unknown): SpaceError {
   if (f.code === 'EACCES')
     return { path: p, code: f.code, message: `space: cannot read ${p}: permission denied; it was skipped (EACCES).` };
   return { path: p, code: f.code, message: f.message };
-}
-
-function kindWord(st: fs.BigIntStats): string {
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
 }
 
 async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
@@ -179,10 +175,12 @@ export async function spaceOf(
   const groups: Group[] = [];
   const groupByDev = new Map<bigint, number>();
   /** Hard-linked files met: the file's index (once mapped), the names met, its link count. */
-  const seenLinks = new Map<string, { index?: number; names: bigint; nlink: bigint }>();
+  const seenLinks = new Map<string, { index?: number; names: number; nlink: number }>();
   let symlinks = 0;
   let hardLinks = 0;
   let mappedBytes = 0n;
+  /** Groups whose file system is still to be named (fsInfo is async; the walks are not). */
+  const unnamed: { g: Group; path: string }[] = [];
 
   const groupFor = (p: string, dev: bigint): number => {
     const known = groupByDev.get(dev);
@@ -204,36 +202,14 @@ export async function spaceOf(
         ref: [],
         kept: 0n,
       });
+      unnamed.push({ g: groups[g], path: p });
     }
     groupByDev.set(dev, g);
     return g;
   };
 
-  const account = async (p: string, st: fs.BigIntStats): Promise<void> => {
-    let link: { index?: number; names: bigint; nlink: bigint } | undefined;
-    // Several paths may overlap (a folder and a file in it): then every file is remembered.
-    if (st.nlink > 1n || paths.length > 1) {
-      const key = `${st.dev}:${st.ino}`;
-      const seen = seenLinks.get(key);
-      if (seen) {
-        if (st.nlink > 1n) hardLinks++;
-        seen.names++;
-        return;
-      }
-      link = { names: 1n, nlink: st.nlink };
-      seenLinks.set(key, link);
-    }
-    let m: PackedExtentMap;
-    try {
-      m = await mapOf(await resolve(p), p, ctx);
-    } catch (e) {
-      if (isCancelled(e)) throw e;
-      errors.push(errorOf(p, e));
-      return;
-    }
-    const gi = groupFor(p, st.dev);
-    const g = groups[gi];
-    if (g.filesystem === undefined) {
+  const nameFileSystems = async (): Promise<void> => {
+    for (const { g, path: p } of unnamed.splice(0)) {
       const b = await resolve(p);
       g.filesystem = b.fsInfo
         ? await b.fsInfo(p).then(
@@ -242,57 +218,102 @@ export async function spaceOf(
           )
         : undefined;
     }
-    const index = table.count;
-    const k = m.packed;
-    let allocated = 0n;
-    let shared = 0n;
-    let inline = 0n;
-    let unknown = false;
-    for (let i = 0; i < k.count; i++) {
-      const flags = k.flags[i];
-      const len = BigInt.asUintN(64, k.length[i]);
-      if (len === 0n) continue;
-      if ((flags & NO_BLOCKS) !== 0 || (m.source === 'fiemap' && (flags & EXTENT_FLAG.UNKNOWN) !== 0)) {
-        inline += len;
-        continue;
+  };
+
+  /** The hard-link record of the file met last (meet), for file() to give its index. */
+  let lastLink: { index?: number; names: number; nlink: number } | undefined;
+
+  // The accounting of each file, fed by either walk (the backend's spaceWalk or visit below).
+  const sink: SpaceSink = {
+    meet(dev, ino, nlink) {
+      lastLink = undefined;
+      // Several paths may overlap (a folder and a file in it): then every file is remembered.
+      if (nlink > 1 || paths.length > 1) {
+        const key = `${dev}:${ino}`;
+        const seen = seenLinks.get(key);
+        if (seen) {
+          if (nlink > 1) hardLinks++;
+          seen.names++;
+          return false;
+        }
+        lastLink = { names: 1, nlink };
+        seenLinks.set(key, lastLink);
       }
-      allocated += len;
-      const phys = k.physical[i];
-      const ref = k.refcounts?.[i] ?? 0;
-      if ((flags & EXTENT_FLAG.SHARED) !== 0 || ref > 1) {
-        shared += len;
-        if (phys >= 0n) {
-          g.start.push(phys);
-          g.end.push(phys + len);
-          g.file.push(index);
-          g.ref.push(ref);
-        } else g.unplaced += len;
-      } else if (phys >= 0n) g.own += len;
-      else {
-        g.unplaced += len;
-        unknown = true;
+      return true;
+    },
+    file(p, dev, ino, size, k, source) {
+      const gi = groupFor(p, dev);
+      const g = groups[gi];
+      const index = table.count;
+      let allocated = 0n;
+      let shared = 0n;
+      let inline = 0n;
+      let unknown = false;
+      for (let i = 0; i < k.count; i++) {
+        const flags = k.flags[i];
+        const len = BigInt.asUintN(64, k.length[i]);
+        if (len === 0n) continue;
+        if ((flags & NO_BLOCKS) !== 0 || (source === 'fiemap' && (flags & EXTENT_FLAG.UNKNOWN) !== 0)) {
+          inline += len;
+          continue;
+        }
+        allocated += len;
+        const phys = k.physical[i];
+        const ref = k.refcounts?.[i] ?? 0;
+        if ((flags & EXTENT_FLAG.SHARED) !== 0 || ref > 1) {
+          shared += len;
+          if (phys >= 0n) {
+            g.start.push(phys);
+            g.end.push(phys + len);
+            g.file.push(index);
+            g.ref.push(ref);
+          } else g.unplaced += len;
+        } else if (phys >= 0n) g.own += len;
+        else {
+          g.unplaced += len;
+          unknown = true;
+        }
       }
-    }
-    if (unknown) g.sharingUnknownFiles++;
-    table.add(p, m.size, allocated, shared, inline, st.ino, st.dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
-    if (link) link.index = index;
-    const t = g.totals;
-    t.files++;
-    t.size += m.size;
-    t.allocated += allocated;
-    t.shared += shared;
-    t.exclusive += allocated - shared;
-    if (m.size !== st.size)
+      if (unknown) g.sharingUnknownFiles++;
+      table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
+      if (lastLink) lastLink.index = index;
+      const t = g.totals;
+      t.files++;
+      t.size += size;
+      t.allocated += allocated;
+      t.shared += shared;
+      t.exclusive += allocated - shared;
+      mappedBytes += allocated;
+      // The first file at once (a view shows life), then every 64 (the context throttles in time).
+      if (table.count === 1 || (table.count & 63) === 0) progress();
+    },
+    changed(p, before, after) {
       errors.push({
         path: p,
         code: 'E_CHANGED',
-        message: `space: ${p} changed during the scan (size ${st.size}, then ${m.size}); it is counted as it was when mapped (E_CHANGED).`,
+        message: `space: ${p} changed during the scan (size ${before}, then ${after}); it is counted as it was when mapped (E_CHANGED).`,
       });
-    mappedBytes += allocated;
-    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `${table.count} files, ${mappedBytes} bytes allocated` });
+    },
+    symlink() {
+      symlinks++;
+    },
+    notRegular(p, kind) {
+      errors.push({
+        path: p,
+        code: 'E_NOT_REGULAR',
+        message: `space: ${p} is ${kindWord(kind)}, not a regular file; skipped (E_NOT_REGULAR).`,
+      });
+    },
+    error(p, e) {
+      if (isCancelled(e)) throw e;
+      errors.push(errorOf(p, e));
+    },
   };
+  const progress = (): void =>
+    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `${table.count} files, ${mappedBytes} bytes allocated` });
 
-  // Depth first, names in order; a stack of paths still to visit (one folder's names at a time).
+  // The general walk (node:fs, maps through the Backend): named paths, and every folder of a
+  // backend without its own spaceWalk. Depth first, names in order.
   const visit = async (p: string, top: boolean): Promise<void> => {
     ctx.checkCancelled();
     await ctx.maybeYield();
@@ -306,11 +327,11 @@ export async function spaceOf(
     try {
       st = fs.lstatSync(osPath(p), { bigint: true });
     } catch (e) {
-      errors.push(errorOf(p, e));
+      sink.error(p, e);
       return;
     }
     if (st.isSymbolicLink()) {
-      symlinks++;
+      sink.symlink(p);
       if (top)
         errors.push({
           path: p,
@@ -319,20 +340,43 @@ export async function spaceOf(
         });
       return;
     }
-    if (st.isFile()) return account(p, st);
+    if (st.isFile()) {
+      if (!sink.meet(st.dev, st.ino, Number(st.nlink))) return;
+      let m: PackedExtentMap;
+      try {
+        m = await mapOf(await resolve(p), p, ctx);
+      } catch (e) {
+        sink.error(p, e);
+        return;
+      }
+      sink.file(p, st.dev, st.ino, m.size, m.packed, m.source);
+      if (m.size !== st.size) sink.changed(p, st.size, m.size);
+      await nameFileSystems();
+      return;
+    }
     if (!st.isDirectory()) {
-      errors.push({
-        path: p,
-        code: 'E_NOT_REGULAR',
-        message: `space: ${p} is ${kindWord(st)}, not a regular file; skipped (E_NOT_REGULAR).`,
-      });
+      sink.notRegular(p, kindOf(st));
+      return;
+    }
+    // The backend's own walk of a whole folder, where it has one (Linux: space-walk.ts).
+    const walk = top ? (await resolve(p)).spaceWalk?.(p, sink, ctx) : undefined;
+    if (walk) {
+      try {
+        while (!walk.step(256)) {
+          await ctx.maybeYield();
+          await nameFileSystems();
+        }
+      } finally {
+        walk.close();
+      }
+      await nameFileSystems();
       return;
     }
     let names: string[];
     try {
       names = fs.readdirSync(osPath(p), { encoding: 'buffer' }).map(fromOsBytes);
     } catch (e) {
-      errors.push(errorOf(p, e));
+      sink.error(p, e);
       return;
     }
     names.sort();
@@ -340,6 +384,7 @@ export async function spaceOf(
   };
 
   for (const p of paths) await visit(p, true);
+  progress();
 
   // A file with a name outside the selection stays when the selection is deleted.
   const keptFiles = new Set<number>();
@@ -499,21 +544,48 @@ export async function spaceOf(
   const fill = first.slice(0, n);
   const partner = new Uint32Array(first[n]);
   const bytesWith = new BigUint64Array(first[n]);
+  /** The same as doubles, to order most of them without a BigInt per comparison (exact ties below). */
+  const bytesApprox = new Float64Array(first[n]);
   for (const [key, bytes] of pairs) {
     const a = Math.floor(key / n);
     const b = key - a * n;
+    const approx = Number(bytes);
     partner[fill[a]] = b;
+    bytesApprox[fill[a]] = approx;
     bytesWith[fill[a]++] = bytes;
     partner[fill[b]] = a;
+    bytesApprox[fill[b]] = approx;
     bytesWith[fill[b]++] = bytes;
   }
   pairs.clear();
   const files: SpaceFile[] = [];
   const emit = opts.onFile ?? ((f: SpaceFile) => void files.push(f));
+  /** Most bytes first; among equal ones the sweep's order. */
+  const byBytes = (x: number, y: number): number => {
+    const d = bytesApprox[y] - bytesApprox[x];
+    if (d !== 0) return d;
+    const bx = bytesWith[x];
+    const by = bytesWith[y];
+    return bx > by ? -1 : bx < by ? 1 : x - y;
+  };
+  const order: number[] = [];
   for (let i = 0; i < n; i++) {
+    // The partners with most bytes in common first, at most SHARES_WITH_LIMIT of them: k
+    // clones of one file would otherwise give k - 1 each. A few partners (the usual case) are
+    // put in order by insertion: Array.prototype.sort's work arrays were a fifth of the garbage.
+    order.length = 0;
+    for (let k = first[i]; k < first[i + 1]; k++) order.push(k);
+    if (order.length > 16) order.sort(byBytes);
+    else
+      for (let a = 1; a < order.length; a++) {
+        const v = order[a];
+        let b = a;
+        for (; b > 0 && byBytes(order[b - 1], v) > 0; b--) order[b] = order[b - 1];
+        order[b] = v;
+      }
     const sharesWith: SpaceOverlap[] = [];
-    for (let k = first[i]; k < first[i + 1]; k++) sharesWith.push({ path: table.path[partner[k]], bytes: bytesWith[k] });
-    if (sharesWith.length > 1) sharesWith.sort((x, y) => (x.bytes > y.bytes ? -1 : x.bytes < y.bytes ? 1 : 0));
+    for (let k = 0; k < order.length && k < SHARES_WITH_LIMIT; k++)
+      sharesWith.push({ path: table.path[partner[order[k]]], bytes: bytesWith[order[k]] });
     const f: SpaceFile = {
       path: table.path[i],
       size: table.size[i],
@@ -522,6 +594,7 @@ export async function spaceOf(
       exclusive: table.exclusive(i),
       fileSystem: table.fileSystem[i],
       sharesWith,
+      sharesWithCount: order.length,
     };
     if (table.bits[i] & 1) f.sharingUnknown = true;
     if (table.bits[i] & 2) f.inline = table.inline[i];
@@ -559,9 +632,8 @@ export async function spaceOf(
  */
 function sweep(g: Group, pairs: Map<number, bigint>, fileCount: number): { union: bigint; reclaimableShared: bigint; refUnknown: bigint } {
   const n = g.start.length;
-  const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
-  const byStart = Array.from({ length: n }, (_, i) => i).sort((x, y) => cmp(g.start[x], g.start[y]));
-  const byEnd = Array.from({ length: n }, (_, i) => i).sort((x, y) => cmp(g.end[x], g.end[y]));
+  const byStart = sortedIndices(g.start);
+  const byEnd = sortedIndices(g.end);
   const open = new Set<number>();
   /** The distinct files of the open ranges at one stretch (reused). */
   const ids: number[] = [];
@@ -606,4 +678,16 @@ function sweep(g: Group, pairs: Map<number, bigint>, fileCount: number): { union
     prev = next;
   }
   return { union, reclaimableShared, refUnknown };
+}
+
+/**
+ * The indices of `v` in ascending order of its values (stable among equal ones). Compared as
+ * doubles first (Number() rounds monotonically, so a smaller double means a smaller value) and
+ * exactly only where the doubles are equal: a BigInt comparison for every step of the sort was
+ * most of the sweep's time.
+ */
+function sortedIndices(v: readonly bigint[]): number[] {
+  const approx = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) approx[i] = Number(v[i]);
+  return Array.from({ length: v.length }, (_, i) => i).sort((x, y) => approx[x] - approx[y] || (v[x] < v[y] ? -1 : v[x] > v[y] ? 1 : 0));
 }

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type SpaceResult } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { fromOsBytes, osPath, osPathBytes } from '../../src/engine/os-path';
 
 const MiB = 1024 * 1024;
 
@@ -262,6 +263,45 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(freed, exact.total.reclaimable);
   });
 
+  test('300 clones of one file: sharesWith capped at the 100 with most bytes in common, sharesWithCount counts all', async () => {
+    const d = freshDir(xfs, 'clones');
+    randomFile(path.join(d, 'a-orig'), 16 * 1024);
+    // 'b-part' keeps only its first 4 KiB shared: it has the fewest bytes in common with every other file.
+    fs.copyFileSync(path.join(d, 'a-orig'), path.join(d, 'b-part'), fs.constants.COPYFILE_FICLONE_FORCE);
+    overwrite(path.join(d, 'b-part'), 4096, 12 * 1024);
+    for (let i = 0; i < 299; i++)
+      fs.copyFileSync(path.join(d, 'a-orig'), path.join(d, `c${String(i).padStart(3, '0')}`), fs.constants.COPYFILE_FICLONE_FORCE);
+    execFileSync('sync');
+    const engine = createEngine();
+    let r: SpaceResult;
+    try {
+      r = await engine.space([d]);
+    } finally {
+      await engine.dispose();
+    }
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.files.length, 301);
+    const byName = new Map(r.files.map((f) => [path.basename(f.path), f]));
+    for (const f of r.files) {
+      assert.equal(f.sharesWithCount, 300, f.path);
+      assert.equal(f.sharesWith.length, 100, f.path);
+      for (let k = 1; k < f.sharesWith.length; k++) assert.ok(f.sharesWith[k - 1].bytes >= f.sharesWith[k].bytes, 'most bytes first');
+    }
+    // every whole clone shares 16 KiB with the others and 4 KiB with b-part, which is left out of its 100
+    for (const name of ['a-orig', 'c000', 'c298']) {
+      const f = byName.get(name)!;
+      assert.ok(
+        f.sharesWith.every((s) => s.bytes === 16384n && path.basename(s.path) !== 'b-part'),
+        name,
+      );
+    }
+    const part = byName.get('b-part')!;
+    assert.ok(part.sharesWith.every((s) => s.bytes === 4096n));
+    assert.equal(part.shared, 4096n);
+    // the totals are not capped: 16 KiB once, plus b-part's own 12 KiB
+    assert.equal(r.total.unique, 28n * 1024n);
+  });
+
   test('ext4: nothing is shared, the answer is exact and equals the space freed', async () => {
     const d = freshDir(ext4, 'plain');
     randomFile(path.join(d, 'a'), 3 * MiB);
@@ -321,6 +361,36 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     } finally {
       await engine.dispose();
     }
+  });
+
+  test('names that are not UTF-8: each file once, its path the exact bytes (os-path surrogateescape), names in sorted order', async () => {
+    const d = freshDir(xfs, 'bytes');
+    const dir = Buffer.concat([Buffer.from(d + '/'), Buffer.from([0x73, 0x75, 0x62, 0xe9])]); // "sub" + Latin-1 é
+    fs.mkdirSync(dir);
+    const names = [Buffer.from([0x61, 0xff, 0x2e, 0x62, 0x69, 0x6e]), Buffer.from('b-é.bin'), Buffer.from([0xc0, 0xaf])];
+    for (const n of names) fs.writeFileSync(Buffer.concat([dir, Buffer.from('/'), n]), require('node:crypto').randomBytes(4096));
+    execFileSync('sync');
+    const engine = createEngine();
+    let r: SpaceResult;
+    try {
+      r = await engine.space([d]);
+    } finally {
+      await engine.dispose();
+    }
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.files.length, 3);
+    for (const f of r.files) {
+      // the path names the file on disk, byte for byte
+      const st = fs.lstatSync(osPath(f.path));
+      assert.ok(st.isFile(), f.path);
+      assert.equal(f.allocated, 4096n);
+    }
+    const got = r.files.map((f) => osPathBytes(path.basename(f.path)).toString('hex'));
+    const want = names
+      .map((n) => fromOsBytes(n))
+      .sort()
+      .map((s) => osPathBytes(s).toString('hex'));
+    assert.deepEqual(got, want);
   });
 
   test('errors per path never abort the scan: EACCES, a FIFO, a symlink loop, a vanishing file, a file being written', async () => {

@@ -10,6 +10,7 @@ import {
   decodeFileCloneRange,
   decodeFiemapExtent,
   decodeFiemapHeader,
+  fiemapMappedExtents,
   decodeStatfs,
   encodeFileCloneRange,
   encodeFiemapExtent,
@@ -45,6 +46,10 @@ test('fiemap request header: 32 bytes, little endian, room for N extents of 56 b
   const h = decodeFiemapHeader(b);
   assert.equal(h.start, 0x0102030405060708n);
   assert.equal(h.extentCount, 3);
+  // fm_mapped_extents @20, as the space walk reads it (no header object per call)
+  b.set([0x04, 0x03, 0x02, 0xf1], 20);
+  assert.equal(fiemapMappedExtents(b), 0xf1020304);
+  assert.equal(fiemapMappedExtents(b), decodeFiemapHeader(b).mappedExtents);
 });
 
 test('fiemap_extent: logical @0, physical @8, length @16, flags @40', () => {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { commandLineArgs } from '../../src/cli/argv';
 import { escapeControls } from '../../src/cli/format';
-import { cPath, fromOsBytes, hasLoneSurrogate, osByteLength, osPath, osPathBytes } from '../../src/engine/os-path';
+import { cPath, fromOsBytes, fromOsBytesAt, hasLoneSurrogate, osByteLength, osPath, osPathBytes } from '../../src/engine/os-path';
 
 test('fromOsBytes decodes as Python\'s bytes.decode("utf-8", "surrogateescape")', () => {
   // Expected values from CPython 3: b.decode('utf-8', 'surrogateescape').
@@ -28,6 +28,9 @@ test('fromOsBytes decodes as Python\'s bytes.decode("utf-8", "surrogateescape")'
   for (const [bytes, s] of cases) {
     assert.equal(fromOsBytes(Buffer.from(bytes)), s, Buffer.from(bytes).toString('hex'));
     assert.deepEqual([...osPathBytes(s)], bytes);
+    // the same from the middle of a bigger buffer (the space walk's folder reads)
+    const around = Buffer.from([0x41, ...bytes, 0xff]);
+    assert.equal(fromOsBytesAt(around, 1, 1 + bytes.length), s);
   }
 });
 

@@ -16,6 +16,7 @@ const f = (p: string, allocated: bigint, shared: bigint, sharesWith: Array<{ pat
   exclusive: allocated - shared,
   fileSystem: 0,
   sharesWith,
+  sharesWithCount: sharesWith.length,
 });
 const totals = {
   files: 3,

@@ -53,13 +53,31 @@ export function encodeFiemapRequest(start: bigint, length: bigint, flags: number
 
 /** Rewrite the header of a reused request buffer (the extents area is output only). */
 export function writeFiemapHeader(buf: Uint8Array, start: bigint, length: bigint, flags: number, extentCount: number): void {
-  const dv = new DataView(buf.buffer, buf.byteOffset, FIEMAP_HEADER_SIZE);
-  dv.setBigUint64(0, BigInt.asUintN(64, start), true);
-  dv.setBigUint64(8, BigInt.asUintN(64, length), true);
-  dv.setUint32(16, flags >>> 0, true);
-  dv.setUint32(20, 0, true);
-  dv.setUint32(24, extentCount >>> 0, true);
-  dv.setUint32(28, 0, true);
+  const dv = dataView(buf.buffer);
+  const at = buf.byteOffset;
+  dv.setBigUint64(at, BigInt.asUintN(64, start), true);
+  dv.setBigUint64(at + 8, BigInt.asUintN(64, length), true);
+  dv.setUint32(at + 16, flags >>> 0, true);
+  dv.setUint32(at + 20, 0, true);
+  dv.setUint32(at + 24, extentCount >>> 0, true);
+  dv.setUint32(at + 28, 0, true);
+}
+
+// Views of whole buffers, made once per buffer: the request buffer and the builder's columns
+// are reused for every FIEMAP call of a walk, and a new view per call was measurable garbage.
+const u32Views = new WeakMap<ArrayBufferLike, Uint32Array>();
+const dataViews = new WeakMap<ArrayBufferLike, DataView>();
+
+function u32View(b: ArrayBufferLike): Uint32Array {
+  let v = u32Views.get(b);
+  if (!v) u32Views.set(b, (v = new Uint32Array(b, 0, b.byteLength >>> 2)));
+  return v;
+}
+
+function dataView(b: ArrayBufferLike): DataView {
+  let v = dataViews.get(b);
+  if (!v) dataViews.set(b, (v = new DataView(b)));
+  return v;
 }
 
 export interface FiemapHeader {
@@ -79,6 +97,11 @@ export function decodeFiemapHeader(buf: Uint8Array): FiemapHeader {
     mappedExtents: dv.getUint32(20, true),
     extentCount: dv.getUint32(24, true),
   };
+}
+
+/** fm_mapped_extents of a reply, read without decoding the header (once per FIEMAP call of a walk). */
+export function fiemapMappedExtents(buf: Uint8Array): number {
+  return (buf[20] | (buf[21] << 8) | (buf[22] << 16)) + buf[23] * 0x1000000;
 }
 
 /** One raw fiemap_extent. */
@@ -132,16 +155,17 @@ export function appendFiemapExtents(buf: Uint8Array, mapped: number, out: Packed
     }
     return;
   }
-  const src = new Uint32Array(buf.buffer, buf.byteOffset + FIEMAP_HEADER_SIZE, mapped * 14);
+  const src = u32View(buf.buffer);
+  const base = (buf.byteOffset + FIEMAP_HEADER_SIZE) / 4;
   const cols = out.appendColumns(mapped);
-  const o = new Uint32Array(cols.offset.buffer);
-  const l = new Uint32Array(cols.length.buffer);
-  const p = new Uint32Array(cols.physical.buffer);
+  const o = u32View(cols.offset.buffer);
+  const l = u32View(cols.length.buffer);
+  const p = u32View(cols.physical.buffer);
   const f = cols.flags;
   // The loop is the last thing here, so the code V8 optimises while in it (on-stack
   // replacement) has nothing after it that it has not seen run yet.
   for (let i = 0, j = cols.at; i < mapped; i++, j++) {
-    const w = i * 14;
+    const w = base + i * 14;
     const flags = src[w + 10];
     const d = j * 2;
     o[d] = src[w];

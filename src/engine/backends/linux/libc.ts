@@ -34,6 +34,13 @@ export interface Libc {
   fchmod(fd: number, mode: number): number;
   /** statx(2) into a 256-byte buffer (STATX_*_OFFSET); undefined where glibc has no statx (< 2.28). */
   statx?(dirFd: number, path: string, flags: number, mask: number, buf: Uint8Array): number;
+  /** openat(2): `path` relative to the folder open as `dirFd` (the space walk: no path lookup from /). */
+  openat(dirFd: number, path: string, flags: number, mode: number): number;
+  /**
+   * getdents64(2): the entries of the folder open as `fd` into `buf` (struct linux_dirent64);
+   * 0 at the end. Undefined where glibc has none (< 2.30).
+   */
+  getdents64?(fd: number, buf: Uint8Array, count: number): number;
   errno(): number;
   /**
    * Native memory for an ioctl argument that holds a pointer to another buffer (btrfs
@@ -67,9 +74,11 @@ export const STATX_TYPE = 0x1;
 export const STATX_MODE = 0x2;
 export const STATX_INO = 0x100;
 export const STATX_SIZE = 0x200;
+export const STATX_NLINK = 0x4;
 /** struct statx is the same on every architecture (include/uapi/linux/stat.h): 256 bytes,
- * stx_mode (u16) at 28, stx_ino (u64) at 32, stx_size (u64) at 40, stx_dev_major and
+ * stx_nlink (u32) at 16, stx_mode (u16) at 28, stx_ino (u64) at 32, stx_size (u64) at 40, stx_dev_major and
  * stx_dev_minor (u32) at 136 and 140. */
+export const STATX_NLINK_OFFSET = 16;
 export const STATX_MODE_OFFSET = 28;
 export const STATX_INO_OFFSET = 32;
 export const STATX_SIZE_OFFSET = 40;
@@ -109,6 +118,14 @@ export function loadLibc(): Libc {
   const open = lib.func('int open(const char *path, int flags, int mode)');
   const close = lib.func('int close(int fd)');
   const fchmod = lib.func('int fchmod(int fd, unsigned int mode)');
+  const openat = lib.func('int openat(int dirfd, const char *path, int flags, int mode)');
+  let getdents64: Libc['getdents64'];
+  try {
+    const f = lib.func('int64_t getdents64(int fd, void *buf, size_t count)');
+    getdents64 = (fd, buf, count) => Number(c(f(fd, buf, count) as number | bigint));
+  } catch {
+    getdents64 = undefined; // glibc < 2.30: the space walk takes node:fs's path (src/engine/space.ts)
+  }
   let statx: Libc['statx'];
   try {
     const f = lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)');
@@ -136,6 +153,8 @@ export function loadLibc(): Libc {
     renameat2: (a, b, d, e, f) => c(renameat2(a, b, d, e, f)),
     linkat: (a, b, d, e, f) => c(linkat(a, cPath(b), d, cPath(e), f) as number),
     open: (p, flags, mode) => c(open(cPath(p), flags, mode) as number),
+    openat: (dirFd, p, flags, mode) => c(openat(dirFd, cPath(p), flags, mode) as number),
+    getdents64,
     close: (fd) => c(close(fd) as number),
     fchmod: (fd, mode) => c(fchmod(fd, mode) as number),
     statx,

@@ -3,18 +3,19 @@
 // (maxExtents). One layer of LinuxBackend (see base.ts).
 
 import type { OpContext } from '../../backend';
-import type { MapLimit } from '../../backend-ext';
+import type { MapLimit, SpaceSink, SpaceWalk } from '../../backend-ext';
+import { LinuxSpaceWalk } from './space-walk';
 import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../../map-format';
 import {
   appendFiemapExtents,
-  decodeFiemapHeader,
   encodeFiemapRequest,
   FIEMAP_FLAG_SYNC,
   FIEMAP_MAX_OFFSET,
+  fiemapMappedExtents,
   writeFiemapHeader,
 } from './codec';
 import { errnoError } from '../../errno';
-import { FS_IOC_FIEMAP } from './libc';
+import { FS_IOC_FIEMAP, type Libc } from './libc';
 import { closeQuietly, openRegular, type OpenFile } from './files';
 import type { ByteRange, ExtentMap } from '../../types';
 import { EBADR, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type StatfsResult } from './base';
@@ -63,6 +64,24 @@ export class LinuxMaps extends LinuxBase {
     }
   }
 
+  /**
+   * The space walk (space-walk.ts): its own loop of openat/statx/FIEMAP/close, each file mapped
+   * by mapFdInto. Undefined where glibc has no getdents64 or statx (then space.ts walks with node:fs).
+   */
+  spaceWalk(dir: string, sink: SpaceSink, ctx: OpContext): SpaceWalk | undefined {
+    if (!this.libc.getdents64 || !this.libc.statx) return undefined;
+    return new LinuxSpaceWalk(this.libc, (fd, p, size, out, c) => this.mapFdInto(fd, p, size, out, c), dir, sink, ctx);
+  }
+
+  /** The whole map of a file open as `fd` into `out`: FIEMAP, or SEEK_DATA/SEEK_HOLE where there is none. */
+  mapFdInto(fd: number, p: string, size: bigint, out: PackedExtentsBuilder, ctx: OpContext): 'fiemap' | 'seek' {
+    const fiemap = fiemapPages(this.libc, fd, p, size, (this.fiemapBuf ??= newFiemapBuffer()), undefined, out, ctx);
+    if (!fiemap.unsupported) return 'fiemap';
+    const f = { fd, path: p, stat: { size } } as OpenFile;
+    for (const r of this.seekRanges(f, 0n, size, 'map', ctx).ranges) out.push(r.offset, r.length, -1n, 0);
+    return 'seek';
+  }
+
   /** The (bounded, windowed) map of a file already open. */
   private mapOpenFile(f: OpenFile, info: StatfsResult, window: ByteRange | undefined, ctx: OpContext, limit: MapLimit): PackedExtentMap {
     const t0 = now();
@@ -104,74 +123,101 @@ export class LinuxMaps extends LinuxBase {
     return m;
   }
 
-  /**
-   * FIEMAP paged with a bounded buffer until an extent carries FIEMAP_EXTENT_LAST, continuing
-   * at the end of the last extent. Whole file (no window): fm_length = ~0 like filefrag, so
-   * extents past EOF (preallocation) are included and extents are reported as the file system
-   * gives them. With a window, extents are clipped to it. With `maxExtents`, it stops once that
-   * many are read (asking the kernel for no more than that): the map is then exact up to
-   * `truncatedAt` and says nothing after it (the inspector's bounded queries of huge files).
-   * Progress counts bytes of the file walked through (total: the window, or the file size).
-   */
   private fiemapPages(
     f: OpenFile,
     window: { start: bigint; end: bigint } | undefined,
     out: PackedExtentsBuilder,
     ctx: OpContext,
     maxExtents?: number,
-  ): { calls: number; unsupported: boolean; truncatedAt?: bigint } {
-    const buf = (this.fiemapBuf ??= encodeFiemapRequest(0n, 0n, 0, FIEMAP_PAGE_EXTENTS));
-    const start = window ? window.start : 0n;
-    const end = window ? window.end : FIEMAP_MAX_OFFSET;
-    let pos = start;
-    let calls = 0;
-    let pages = 0;
-    // SYNC only on the first page: it flushes delayed allocation so the map is real.
-    let sync = FIEMAP_FLAG_SYNC;
-    const firstIndex = out.count;
-    const progressEnd = window ? end : f.stat.size;
-    let truncatedAt: bigint | undefined;
-    while (pos < end) {
-      ctx.checkCancelled();
-      const want =
-        maxExtents === undefined ? FIEMAP_PAGE_EXTENTS : Math.max(1, Math.min(FIEMAP_PAGE_EXTENTS, maxExtents - (out.count - firstIndex)));
-      writeFiemapHeader(buf, pos, end - pos, pages === 0 ? sync : 0, want);
-      const rc = this.libc.ioctlPtr(f.fd, FS_IOC_FIEMAP, buf);
-      calls++;
-      if (rc !== 0) {
-        const e = this.libc.errno();
-        if (pages === 0 && (e === EOPNOTSUPP || e === ENOTTY || e === ENOSYS)) return { calls, unsupported: true };
-        // EBADR: the file system does not accept FIEMAP_FLAG_SYNC; ask again without it.
-        if (pages === 0 && e === EBADR && sync !== 0) {
-          sync = 0;
-          continue;
-        }
-        throw errnoError('map', e, 'ioctl(FS_IOC_FIEMAP)', [f.path]);
-      }
-      pages++;
-      const mapped = decodeFiemapHeader(buf).mappedExtents;
-      if (mapped === 0) break;
-      const before = out.count;
-      appendFiemapExtents(buf, mapped, out);
-      if (pages > 1 && out.offsetAt(before) < pos) {
-        out.dropRepeated(before, pos);
-        if (out.count === before) break; // nothing new: stop rather than loop
-      }
-      if ((out.lastFlags() & EXTENT_FLAG.LAST) !== 0) break;
-      const next = out.lastEnd();
-      if (next <= pos) break; // no progress: stop rather than loop
-      pos = next;
-      if (maxExtents !== undefined && out.count - firstIndex >= maxExtents) {
-        if (pos < end) truncatedAt = pos;
-        break;
-      }
-      const done = pos - start;
-      const total = progressEnd - start;
-      ctx.progress({ done: done < total ? done : total, total: total > 0n ? total : 0n, message: `${out.count - firstIndex} extents` });
-    }
-    if (window) clipPacked(out, firstIndex, window.start, window.end);
-    return { calls, unsupported: false, truncatedAt };
+  ): FiemapPagesResult {
+    this.fiemapBuf ??= newFiemapBuffer();
+    return fiemapPages(this.libc, f.fd, f.path, f.stat.size, this.fiemapBuf, window, out, ctx, maxExtents);
   }
+}
+
+/** A request buffer for fiemapPages, reused for every page and file (224 KiB). */
+export function newFiemapBuffer(): Uint8Array {
+  return encodeFiemapRequest(0n, 0n, 0, FIEMAP_PAGE_EXTENTS);
+}
+
+export interface FiemapPagesResult {
+  calls: number;
+  /** No FIEMAP here (tmpfs, ...): nothing was read. */
+  unsupported: boolean;
+  truncatedAt?: bigint;
+}
+
+/**
+ * FIEMAP paged with a bounded buffer until an extent carries FIEMAP_EXTENT_LAST, continuing
+ * at the end of the last extent. Whole file (no window): fm_length = ~0 like filefrag, so
+ * extents past EOF (preallocation) are included and extents are reported as the file system
+ * gives them. With a window, extents are clipped to it. With `maxExtents`, it stops once that
+ * many are read (asking the kernel for no more than that): the map is then exact up to
+ * `truncatedAt` and says nothing after it (the inspector's bounded queries of huge files).
+ * Progress counts bytes of the file walked through (total: the window, or the file size).
+ * Shared by the maps (LinuxMaps) and the space walk (space-walk.ts): one FIEMAP decode.
+ */
+export function fiemapPages(
+  libc: Libc,
+  fd: number,
+  path: string,
+  size: bigint,
+  buf: Uint8Array,
+  window: { start: bigint; end: bigint } | undefined,
+  out: PackedExtentsBuilder,
+  ctx: OpContext,
+  maxExtents?: number,
+): FiemapPagesResult {
+  const start = window ? window.start : 0n;
+  const end = window ? window.end : FIEMAP_MAX_OFFSET;
+  let pos = start;
+  let calls = 0;
+  let pages = 0;
+  // SYNC only on the first page: it flushes delayed allocation so the map is real.
+  let sync = FIEMAP_FLAG_SYNC;
+  const firstIndex = out.count;
+  const progressEnd = window ? end : size;
+  let truncatedAt: bigint | undefined;
+  while (pos < end) {
+    ctx.checkCancelled();
+    const want =
+      maxExtents === undefined ? FIEMAP_PAGE_EXTENTS : Math.max(1, Math.min(FIEMAP_PAGE_EXTENTS, maxExtents - (out.count - firstIndex)));
+    writeFiemapHeader(buf, pos, end - pos, pages === 0 ? sync : 0, want);
+    const rc = libc.ioctlPtr(fd, FS_IOC_FIEMAP, buf);
+    calls++;
+    if (rc !== 0) {
+      const e = libc.errno();
+      if (pages === 0 && (e === EOPNOTSUPP || e === ENOTTY || e === ENOSYS)) return { calls, unsupported: true };
+      // EBADR: the file system does not accept FIEMAP_FLAG_SYNC; ask again without it.
+      if (pages === 0 && e === EBADR && sync !== 0) {
+        sync = 0;
+        continue;
+      }
+      throw errnoError('map', e, 'ioctl(FS_IOC_FIEMAP)', [path]);
+    }
+    pages++;
+    const mapped = fiemapMappedExtents(buf);
+    if (mapped === 0) break;
+    const before = out.count;
+    appendFiemapExtents(buf, mapped, out);
+    if (pages > 1 && out.offsetAt(before) < pos) {
+      out.dropRepeated(before, pos);
+      if (out.count === before) break; // nothing new: stop rather than loop
+    }
+    if ((out.lastFlags() & EXTENT_FLAG.LAST) !== 0) break;
+    const next = out.lastEnd();
+    if (next <= pos) break; // no progress: stop rather than loop
+    pos = next;
+    if (maxExtents !== undefined && out.count - firstIndex >= maxExtents) {
+      if (pos < end) truncatedAt = pos;
+      break;
+    }
+    const done = pos - start;
+    const total = progressEnd - start;
+    ctx.progress({ done: done < total ? done : total, total: total > 0n ? total : 0n, message: `${out.count - firstIndex} extents` });
+  }
+  if (window) clipPacked(out, firstIndex, window.start, window.end);
+  return { calls, unsupported: false, truncatedAt };
 }
 
 /** Clip extents [from, count) of `b` to [start, end), in place, adjusting physical offsets. */
