@@ -94,6 +94,12 @@ export interface SpaceOptions {
    * collected into `files`. The same rows either way.
    */
   onFile?: (f: SpaceFile) => void;
+  /**
+   * Streaming while the walk runs: each file's numbers as soon as it is mapped, with its place
+   * among the rows (`index`: the same place onFile's row and `files` have later). `sharesWith`
+   * is empty there: who shares with whom is known only after the sweep, in the final row.
+   */
+  onFileMapped?: (f: SpaceFile, index: number) => void;
 }
 
 /**
@@ -161,6 +167,22 @@ class FileTable {
 
   exclusive(i: number): bigint {
     return this.allocated[i] - this.shared[i];
+  }
+
+  /** File i's row. */
+  row(i: number, sharesWith: SpaceOverlap[]): SpaceFile {
+    const f: SpaceFile = {
+      path: this.path[i],
+      size: this.size[i],
+      allocated: this.allocated[i],
+      shared: this.shared[i],
+      exclusive: this.exclusive(i),
+      fileSystem: this.fileSystem[i],
+      sharesWith,
+    };
+    if (this.bits[i] & 1) f.sharingUnknown = true;
+    if (this.bits[i] & 2) f.inline = this.inline[i];
+    return f;
   }
 }
 
@@ -273,6 +295,7 @@ export async function spaceOf(
     }
     if (unknown) g.sharingUnknownFiles++;
     table.add(p, m.size, allocated, shared, inline, st.ino, st.dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
+    if (opts.onFileMapped) opts.onFileMapped(table.row(index, []), index);
     if (link) link.index = index;
     const t = g.totals;
     t.files++;
@@ -508,18 +531,7 @@ export async function spaceOf(
     const sharesWith: SpaceOverlap[] = [];
     for (let k = first[i]; k < first[i + 1]; k++) sharesWith.push({ path: table.path[partner[k]], bytes: bytesWith[k] });
     if (sharesWith.length > 1) sharesWith.sort((x, y) => (x.bytes > y.bytes ? -1 : x.bytes < y.bytes ? 1 : 0));
-    const f: SpaceFile = {
-      path: table.path[i],
-      size: table.size[i],
-      allocated: table.allocated[i],
-      shared: table.shared[i],
-      exclusive: table.exclusive(i),
-      fileSystem: table.fileSystem[i],
-      sharesWith,
-    };
-    if (table.bits[i] & 1) f.sharingUnknown = true;
-    if (table.bits[i] & 2) f.inline = table.inline[i];
-    emit(f);
+    emit(table.row(i, sharesWith));
   }
 
   const total = emptyTotals();
