@@ -21,6 +21,7 @@ import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
+import { walkSmb } from './space-smb';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceTotals } from './space-types';
 import { fromOsBytes, osPath } from './os-path';
 
@@ -255,12 +256,15 @@ export async function spaceOf(
     const g = groups[gi];
     if (g.filesystem === undefined) {
       const b = await resolve(p);
-      g.filesystem = b.fsInfo
-        ? await b.fsInfo(p).then(
-            (i) => i.filesystem,
-            () => undefined,
-          )
-        : undefined;
+      // over SMB the server's file system is behind the share: named 'smb' (see the notes)
+      g.filesystem = isSmbPath(p)
+        ? 'smb'
+        : b.fsInfo
+          ? await b.fsInfo(p).then(
+              (i) => i.filesystem,
+              () => undefined,
+            )
+          : undefined;
     }
     const index = table.count;
     const k = m.packed;
@@ -317,12 +321,9 @@ export async function spaceOf(
   const visit = async (p: string, top: boolean): Promise<void> => {
     ctx.checkCancelled();
     await ctx.maybeYield();
-    // Only a named path can be smb:// (the walk below is of local folders).
-    if (top && isSmbPath(p)) {
-      const message = `space: ${p}: smb:// paths cannot be accounted yet (folders are not listed over SMB) (E_UNSUPPORTED).`;
-      errors.push({ path: p, code: 'E_UNSUPPORTED', message });
-      return;
-    }
+    // Only a named path can be smb://: its folders are walked over SMB (space-smb.ts).
+    if (top && isSmbPath(p))
+      return walkSmb(p, await resolve(p), ctx, { file: account, error: (e) => void errors.push(e), symlink: () => void symlinks++ });
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(osPath(p), { bigint: true });
@@ -458,7 +459,16 @@ export async function spaceOf(
     t.unique = g.own + s.union + g.unplaced;
     const fsNotes: string[] = [];
     const name = g.filesystem ?? 'this file system';
-    if (g.sharingUnknownFiles > 0)
+    // Over SMB the server may share blocks (btrfs, XFS, ReFS behind the share) and cannot say which.
+    const smb = g.filesystem === 'smb';
+    if (smb && g.sharingUnknownFiles > 0)
+      fsNotes.push(
+        `${g.sharingUnknownFiles} file${g.sharingUnknownFiles === 1 ? '' : 's'} over SMB: the server gives only allocated ranges ` +
+          '(FSCTL_QUERY_ALLOCATED_RANGES), not where the blocks lie, so whether they share blocks with each other or with other ' +
+          'files on the server is unknown (sharingUnknown); shared and unique are not known there, and what deleting them frees ' +
+          'lies between 0 and their allocated bytes.',
+      );
+    else if (g.sharingUnknownFiles > 0)
       fsNotes.push(
         `${g.sharingUnknownFiles} file${g.sharingUnknownFiles === 1 ? '' : 's'} on ${name} have no physical offsets in their maps ` +
           '(a SEEK-only map): their sharing is unknown; they are counted as allocated and assumed to share nothing.',
@@ -485,18 +495,22 @@ export async function spaceOf(
       );
     } else {
       t.reclaimableExact = false;
-      t.reclaimable = t.exclusive - g.kept;
+      // over SMB nothing is proven unshared: the lower bound leaves out the bytes of unknown place
+      t.reclaimable = t.exclusive - g.kept - (smb ? g.unplaced : 0n);
+      if (t.reclaimable < 0n) t.reclaimable = 0n;
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
-      if (g.scan)
+      if (smb) fsNotes.push(`bounds: between ${t.reclaimable} and ${t.reclaimableMax}: the SMB server does not say what is shared.`);
+      else if (g.scan)
         fsNotes.push(`the exact scan could not read ${g.scan.unreadable} paths of ${name}, so it cannot be exact; run it as root.`);
-      fsNotes.push(
-        `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
-          `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +
-          'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs as root; elsewhere ' +
-          'FS_IOC_GETFSMAP or a scan of every file of the file system, not done yet).',
-      );
+      if (!smb)
+        fsNotes.push(
+          `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
+            `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +
+            'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs as root; elsewhere ' +
+            'FS_IOC_GETFSMAP or a scan of every file of the file system, not done yet).',
+        );
     }
     if (g.filesystem === 'btrfs')
       fsNotes.push('btrfs frees an extent only whole: an extent the selection references in part may free more than the bytes referenced.');
