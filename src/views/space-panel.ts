@@ -168,7 +168,7 @@ export class SpacePanel implements vscode.Disposable {
           mapped > 0
             ? t(
                 'The analysis was cancelled after {0} files: the files shown are those mapped until then; the totals are incomplete.',
-                mapped,
+                mapped.toLocaleString(vscode.env.language),
               )
             : t('The analysis was cancelled.');
         this.lastError = { type: 'error', code: 'E_CANCELLED', message };

@@ -387,10 +387,13 @@ function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {
   if (m.start === 0 || !stream) {
     if (m.start !== 0) return; // the start of this analysis was missed: wait for the result
     stream = { base: m.base, sep: m.sep, exactScan: m.exactScan, files: [] };
+    document.body.dataset.streamedRows = '0';
     selected = undefined;
     lastStreamDraw = 0;
   }
   if (m.start > stream.files.length) return; // a gap: the rows would be misplaced
+  // how many rows arrived while it ran (read by test/vscode/space-ui.test.ts)
+  document.body.dataset.streamedRows = String(Number(document.body.dataset.streamedRows ?? 0) + m.rows.length);
   m.rows.forEach((r, i) => (stream!.files[m.start + i] = { ...r, sharesWith: [] }));
   stream.base = m.base;
   results.removeAttribute('hidden');
