@@ -19,7 +19,7 @@ export interface WorkerCall {
   wantRows?: { mapped: boolean; final: boolean };
 }
 
-/** Most rows in one 'rows' reply, and the longest a made row waits for its batch (ms). */
+/** Most rows in one 'rows' reply, and the longest a made row waits for its batch (ms); the first row goes alone at once. */
 export const ROW_BATCH = { rows: 2000, ms: 100 } as const;
 
 export type WorkerReply =

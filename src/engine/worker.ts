@@ -59,8 +59,9 @@ async function handle(msg: WorkerCall): Promise<void> {
 }
 
 /**
- * A space request's rows on their way back: sent when ROW_BATCH.rows are waiting or the oldest
- * has waited ROW_BATCH.ms (checked as rows are made, and by a timer for when the walk pauses).
+ * A space request's rows on their way back: the first at once, then when ROW_BATCH.rows are
+ * waiting or the oldest has waited ROW_BATCH.ms (checked as rows are made, and by a timer for
+ * when the walk pauses).
  */
 class RowBatches {
   private stage: 'mapped' | 'final' = 'mapped';
@@ -68,6 +69,7 @@ class RowBatches {
   private indices: number[] = [];
   private since = 0;
   private timer: NodeJS.Timeout | undefined;
+  private sent = false;
 
   constructor(
     private readonly id: number,
@@ -83,7 +85,8 @@ class RowBatches {
     }
     this.rows.push(f);
     if (index !== undefined) this.indices.push(index);
-    if (this.rows.length >= ROW_BATCH.rows || performance.now() - this.since >= ROW_BATCH.ms) this.flush();
+    // the first row goes at once (a view shows something as soon as it can), then in batches
+    if (!this.sent || this.rows.length >= ROW_BATCH.rows || performance.now() - this.since >= ROW_BATCH.ms) this.flush();
   }
 
   flush(): void {
@@ -94,6 +97,7 @@ class RowBatches {
     if (this.stage === 'mapped') reply.indices = this.indices;
     this.rows = [];
     this.indices = [];
+    this.sent = true;
     this.send(reply);
   }
 }

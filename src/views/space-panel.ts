@@ -125,7 +125,8 @@ export class SpacePanel implements vscode.Disposable {
       if (index !== st.rows.length) return void (this.streamed = undefined);
       st.rows.push(spaceRow(f));
       st.base.add([f.path]);
-      if (st.rows.length - st.posted >= MAX_SPACE_ROWS_MESSAGE) this.postRows();
+      // the first files at once, then at most every PROGRESS_MS
+      if (st.posted === 0 || st.rows.length - st.posted >= MAX_SPACE_ROWS_MESSAGE) this.postRows();
       else st.timer ??= setTimeout(() => this.postRows(), PROGRESS_MS);
     };
     try {
