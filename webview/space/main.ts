@@ -6,12 +6,14 @@
 // button; a treemap of folders and files (area = allocated; exclusive / shared inside the
 // selection / shared with files outside); a sortable, filterable, virtualised table. Selecting a
 // file marks the files it shares extents with; double-click opens the inspector.
+// (Over 400 lines: the DOM, state and message handling of one view; the model, table, treemap
+// and the streaming rows are apart, in model.ts, table.ts, treemap.ts and stream.ts.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '../shared/theme.css';
 import './space.css';
-import type { HostMessage, SpaceData, SpaceWireFile } from '../../src/protocol/messages';
+import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
@@ -20,6 +22,7 @@ import { l10n } from '../shared/l10n';
 import { buildTree, fileNums, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
 import { SpaceTable, type SortKey } from './table';
+import { addRows, Pacer, rowsData, type RowsSoFar } from './stream';
 
 const app = document.getElementById('app')!;
 app.className = 'space';
@@ -100,12 +103,9 @@ type Shown = 'done' | 'streaming' | 'stopped';
 let shown: Shown = 'done';
 
 /** The files of the running analysis so far (at their places in the result to come). */
-let stream: { base: string; sep: '/' | '\\'; exactScan: boolean; files: SpaceWireFile[] } | undefined;
-let streamTimer: ReturnType<typeof setTimeout> | undefined;
-let lastStreamDraw = 0;
-let streamDrawMs = 0;
-/** Least time between two redraws of a streaming view; more when a redraw costs more (4x its time). */
-const STREAM_REDRAW_MS = 500;
+let stream: RowsSoFar | undefined;
+/** A streaming view is redrawn at most every 500 ms (more for big trees: see Pacer). */
+const redraw = new Pacer(() => stream && showData(rowsData(stream), shown === 'stopped' ? 'stopped' : 'streaming'), 500);
 
 /** What the person chose (zoom, selection, filter, sort), kept while VS Code hides the view. */
 interface ViewState {
@@ -327,77 +327,18 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   if (how === 'done') document.body.dataset.state = 'done';
 }
 
-/** The rows so far as a SpaceData: the sums that add up file by file; the rest waits for the end. */
-function streamData(st: NonNullable<typeof stream>): SpaceData {
-  let size = 0n;
-  let allocated = 0n;
-  let shared = 0n;
-  let exclusive = 0n;
-  for (const f of st.files) {
-    size += BigInt(f.size);
-    allocated += BigInt(f.allocated);
-    shared += BigInt(f.shared);
-    exclusive += BigInt(f.exclusive);
-  }
-  const total = {
-    files: st.files.length,
-    size: String(size),
-    allocated: String(allocated),
-    shared: String(shared),
-    exclusive: String(exclusive),
-    unique: '0',
-    reclaimable: '0',
-    reclaimableExact: false,
-    reclaimableMax: '0',
-  };
-  return {
-    roots: [],
-    base: st.base,
-    sep: st.sep,
-    exactScan: st.exactScan,
-    files: st.files,
-    total,
-    fileSystems: [],
-    errors: [],
-    notes: [],
-    symlinks: 0,
-    hardLinks: 0,
-    durationMs: 0,
-  };
-}
-
-function drawStream(how: Shown): void {
-  clearTimeout(streamTimer);
-  streamTimer = undefined;
-  if (!stream) return;
-  const t0 = performance.now();
-  showData(streamData(stream), how);
-  lastStreamDraw = performance.now();
-  streamDrawMs = lastStreamDraw - t0;
-}
-
-/** Rows arrived: redraw now if the last redraw is long enough ago, else once it is. */
-function scheduleStreamDraw(): void {
-  if (streamTimer !== undefined) return;
-  const wait = lastStreamDraw + Math.max(STREAM_REDRAW_MS, 4 * streamDrawMs) - performance.now();
-  streamTimer = setTimeout(() => drawStream('streaming'), Math.max(0, wait));
-}
-
 function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {
-  if (m.start === 0 || !stream) {
-    if (m.start !== 0) return; // the start of this analysis was missed: wait for the result
-    stream = { base: m.base, sep: m.sep, exactScan: m.exactScan, files: [] };
-    document.body.dataset.streamedRows = '0';
+  const before = stream;
+  stream = addRows(stream, m);
+  if (!stream) return;
+  if (stream !== before) {
+    // a new analysis: its first rows at once, nothing selected yet
     selected = undefined;
-    lastStreamDraw = 0;
+    redraw.reset();
   }
-  if (m.start > stream.files.length) return; // a gap: the rows would be misplaced
-  // how many rows arrived while it ran (read by test/vscode/space-ui.test.ts)
-  document.body.dataset.streamedRows = String(Number(document.body.dataset.streamedRows ?? 0) + m.rows.length);
-  m.rows.forEach((r, i) => (stream!.files[m.start + i] = { ...r, sharesWith: [] }));
-  stream.base = m.base;
+  shown = 'streaming';
   results.removeAttribute('hidden');
-  scheduleStreamDraw();
+  redraw.schedule();
 }
 
 function updateFilterCount(): void {
@@ -482,8 +423,7 @@ onHostMessage((m) => {
     case 'space':
       scanning = false;
       progress.setAttribute('hidden', '');
-      clearTimeout(streamTimer);
-      streamTimer = undefined;
+      redraw.cancel();
       stream = undefined;
       showData(m.data);
       break;
@@ -491,7 +431,10 @@ onHostMessage((m) => {
       scanning = false;
       progress.setAttribute('hidden', '');
       // the files mapped before it stopped stay on show, said to be incomplete
-      if (stream) drawStream('stopped');
+      if (stream) {
+        shown = 'stopped';
+        redraw.now();
+      }
       bannerCode.textContent = m.code;
       bannerText.textContent = m.message;
       banner.removeAttribute('hidden');
