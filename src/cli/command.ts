@@ -46,7 +46,8 @@ export interface Command {
   longRunning?(values: Record<string, string | boolean | undefined>): boolean;
   /** Paragraphs after the usage line in --help. */
   description: string;
-  run(ctx: CommandContext): Promise<void>;
+  /** Returns the exit status when it is not 0 although the command ran to its end (space: some paths failed). */
+  run(ctx: CommandContext): Promise<void | number>;
 }
 
 /** Options every subcommand accepts. */

@@ -105,8 +105,7 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
         return engine;
       },
     };
-    await cmd.run(ctx);
-    return EXIT_OK;
+    return (await cmd.run(ctx)) ?? EXIT_OK;
   } catch (e) {
     const code = fail(cmd, e, jsonHint);
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;

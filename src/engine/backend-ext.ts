@@ -137,6 +137,8 @@ export interface BackendExtensions {
   io?: PositionalIo;
   /** File system name and block size only (no clone probe): what alignment checks need. */
   fsInfo?(path: string): Promise<{ filesystem: string; blockSize: number }>;
+  /** A folder's entries without . and .. (SMB: QUERY_DIRECTORY), for walks where node:fs cannot go. */
+  list?(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean; attributes: number }>>;
   /** What is at `path` (never throws for a missing path: kind 'missing'). */
   stat?(path: string): Promise<PathInfo>;
   /** Rename; when `replace` is false it must fail with EEXIST rather than replace (no race). */

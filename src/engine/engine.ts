@@ -39,10 +39,17 @@ export interface SpaceRunOptions {
   exactScan?: boolean;
   /**
    * Streaming: every file's row is given here instead of being kept in the result (whose
-   * `files` is then empty), so memory does not grow with the rows. In the caller's thread the
-   * rows come as they are made (after the walk and the sweep); from the worker, with the result.
+   * `files` is then empty), so memory does not grow with the rows. The rows come as they are
+   * made (after the walk and the sweep, in the walk's order), before the result; from the
+   * worker in batches (src/engine/worker-protocol.ts ROW_BATCH).
    */
   onFile?: (f: SpaceFile) => void;
+  /**
+   * Streaming while the walk runs: each file's numbers as soon as it is mapped, and its place
+   * among the rows (`index`: where onFile's row, or `files[index]`, comes later). `sharesWith`
+   * is empty here; the final row has it. From the worker in batches, like onFile.
+   */
+  onFileMapped?: (f: SpaceFile, index: number) => void;
 }
 
 export interface EngineOptions {
@@ -167,6 +174,10 @@ interface Pending {
   resolve(v: Response): void;
   reject(e: unknown): void;
   onProgress?: (p: Progress) => void;
+  /** A space request's rows, as the worker sends them. */
+  onRows?: (m: Extract<WorkerReply, { kind: 'rows' }>) => void;
+  /** What a row callback threw: the operation is cancelled and fails with it. */
+  rowsError?: unknown;
 }
 
 class EngineImpl implements Engine {
@@ -223,15 +234,8 @@ class EngineImpl implements Engine {
     return this.run({ op: 'set-sparse', path: p, sparse }, o) as Promise<OperationReport>;
   }
   space(paths: string[], o: RunOptions & SpaceRunOptions = {}): Promise<SpaceResult> {
-    const onFile = o.onFile;
-    const done = this.run({ op: 'space', paths: [...paths], exactScan: o.exactScan, onFile }, o) as Promise<SpaceResult>;
-    if (!onFile) return done;
-    // From the worker (a function cannot cross to it) the rows arrive with the result: hand them over.
-    return done.then((r) => {
-      if (r.files.length === 0) return r;
-      for (const f of r.files) onFile(f);
-      return { ...r, files: [] };
-    });
+    const req: Request = { op: 'space', paths: [...paths], exactScan: o.exactScan, onFile: o.onFile, onFileMapped: o.onFileMapped };
+    return this.run(req, o) as Promise<SpaceResult>;
   }
 
   findDuplicates(paths: string[]): Promise<DedupePlan> {
@@ -267,8 +271,7 @@ class EngineImpl implements Engine {
       const paths = requestPaths(req);
       if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
       const fixed = this.opts.backend;
-      if (this.opts.worker && !fixed && !paths.some(isSmbPath))
-        return this.runInWorker(req.op === 'space' ? { ...req, onFile: undefined } : req, o);
+      if (this.opts.worker && !fixed && !paths.some(isSmbPath)) return this.runInWorker(req, o);
       const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
       // the test seam: its backend instead of the one select-backend picks
       if (fixed) return runRequest(() => Promise.resolve(fixed), req, ctx);
@@ -331,10 +334,21 @@ class EngineImpl implements Engine {
       p.onProgress?.(m.progress);
       return;
     }
+    if (m.kind === 'rows') {
+      try {
+        if (p.rowsError === undefined) p.onRows?.(m);
+      } catch (e) {
+        // as in the caller's thread, where the callback's throw ends the scan
+        p.rowsError = e;
+        Atomics.store(p.flag, 0, 1);
+      }
+      return;
+    }
     this.pending.delete(m.id);
     // An idle worker must not keep the process alive (the CLI, tests).
     if (![...this.pending.values()].some((x) => x.lane === lane)) this.workers.get(lane)?.unref();
-    if (m.kind === 'result') p.resolve(m.value);
+    if (p.rowsError !== undefined) p.reject(p.rowsError);
+    else if (m.kind === 'result') p.resolve(m.value);
     else if ((m.error as SerializedFsctlError).name === 'FsctlError') p.reject(FsctlError.fromJSON(m.error as SerializedFsctlError));
     else {
       const e = new Error(m.error.message);
@@ -344,6 +358,19 @@ class EngineImpl implements Engine {
   }
 
   private runInWorker(req: Request, o: RunOptions): Promise<Response> {
+    // A function cannot cross to the worker: a space request's row callbacks stay here, and the
+    // worker sends the rows back in batches ('rows' replies) as it makes them.
+    let onRows: Pending['onRows'];
+    let wantRows: WorkerCall['wantRows'];
+    if (req.op === 'space' && (req.onFile || req.onFileMapped)) {
+      const { onFile, onFileMapped } = req;
+      wantRows = { mapped: onFileMapped !== undefined, final: onFile !== undefined };
+      onRows = (m) => {
+        if (m.stage === 'final') m.rows.forEach((f) => onFile?.(f));
+        else m.rows.forEach((f, i) => onFileMapped?.(f, m.indices?.[i] ?? -1));
+      };
+      req = { ...req, onFile: undefined, onFileMapped: undefined };
+    }
     const lane = laneOf(req);
     const w = this.getWorker(lane);
     const id = this.nextId++;
@@ -372,9 +399,10 @@ class EngineImpl implements Engine {
           reject(e);
         },
         onProgress: o.onProgress,
+        onRows,
       });
       w.ref();
-      const call: WorkerCall = { kind: 'call', id, request: req, cancel, wantProgress: o.onProgress !== undefined };
+      const call: WorkerCall = { kind: 'call', id, request: req, cancel, wantProgress: o.onProgress !== undefined, wantRows };
       w.postMessage(call);
     });
   }

@@ -49,8 +49,15 @@ export type Request =
   | { op: 'zero'; path: string; range: ByteRange }
   | { op: 'dig-holes'; path: string; blockSize?: number }
   | { op: 'set-sparse'; path: string; sparse: boolean }
-  // onFile: in the caller's thread only (engine.ts strips it before a request goes to the worker)
-  | { op: 'space'; paths: string[]; exactScan?: boolean; onFile?: (f: SpaceFile) => void };
+  // onFile, onFileMapped: functions, so in the caller's thread only (engine.ts strips them before a
+  // request goes to the worker, which sets its own that send the rows back in batches)
+  | {
+      op: 'space';
+      paths: string[];
+      exactScan?: boolean;
+      onFile?: (f: SpaceFile) => void;
+      onFileMapped?: (f: SpaceFile, index: number) => void;
+    };
 
 export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult;
 
@@ -259,7 +266,7 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       return b.setSparse(r.path, r.sparse, ctx);
     }
     case 'space':
-      return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan, onFile: r.onFile });
+      return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan, onFile: r.onFile, onFileMapped: r.onFileMapped });
   }
 }
 

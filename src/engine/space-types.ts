@@ -33,7 +33,7 @@ export interface SpaceFile {
    */
   sharesWith: SpaceOverlap[];
   /** How many other files of the selection it shares physical ranges with (all of them, also past the limit). */
-  sharesWithCount: number;
+  sharesWithCount?: number;
 }
 
 /** Sums over a set of files, with the selection-wide figures. */

@@ -22,6 +22,7 @@ import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { kindOf, kindWord } from './file-kind';
+import { walkSmb } from './space-smb';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceTotals } from './space-types';
 import { fromOsBytes, osPath } from './os-path';
 
@@ -92,6 +93,12 @@ export interface SpaceOptions {
    * collected into `files`. The same rows either way.
    */
   onFile?: (f: SpaceFile) => void;
+  /**
+   * Streaming while the walk runs: each file's numbers as soon as it is mapped, with its place
+   * among the rows (`index`: the same place onFile's row and `files` have later). `sharesWith`
+   * is empty there: who shares with whom is known only after the sweep, in the final row.
+   */
+  onFileMapped?: (f: SpaceFile, index: number) => void;
 }
 
 /**
@@ -160,6 +167,24 @@ class FileTable {
   exclusive(i: number): bigint {
     return this.allocated[i] - this.shared[i];
   }
+
+  /** File i's row. */
+  /** Row i; `sharesWithCount` is given once the sweep has run (rows streamed while mapping have none). */
+  row(i: number, sharesWith: SpaceOverlap[], sharesWithCount?: number): SpaceFile {
+    const f: SpaceFile = {
+      path: this.path[i],
+      size: this.size[i],
+      allocated: this.allocated[i],
+      shared: this.shared[i],
+      exclusive: this.exclusive(i),
+      fileSystem: this.fileSystem[i],
+      sharesWith,
+    };
+    if (sharesWithCount !== undefined) f.sharesWithCount = sharesWithCount;
+    if (this.bits[i] & 1) f.sharingUnknown = true;
+    if (this.bits[i] & 2) f.inline = this.inline[i];
+    return f;
+  }
 }
 
 export async function spaceOf(
@@ -211,12 +236,15 @@ export async function spaceOf(
   const nameFileSystems = async (): Promise<void> => {
     for (const { g, path: p } of unnamed.splice(0)) {
       const b = await resolve(p);
-      g.filesystem = b.fsInfo
-        ? await b.fsInfo(p).then(
-            (i) => i.filesystem,
-            () => undefined,
-          )
-        : undefined;
+      // over SMB the server's file system is behind the share: named 'smb' (see the notes)
+      g.filesystem = isSmbPath(p)
+        ? 'smb'
+        : b.fsInfo
+          ? await b.fsInfo(p).then(
+              (i) => i.filesystem,
+              () => undefined,
+            )
+          : undefined;
     }
   };
 
@@ -276,6 +304,7 @@ export async function spaceOf(
       }
       if (unknown) g.sharingUnknownFiles++;
       table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
+      if (opts.onFileMapped) opts.onFileMapped(table.row(index, []), index);
       if (lastLink) lastLink.index = index;
       const t = g.totals;
       t.files++;
@@ -312,17 +341,29 @@ export async function spaceOf(
   const progress = (): void =>
     ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `${table.count} files, ${mappedBytes} bytes allocated` });
 
+  /** One regular file met by the general walk or the SMB walk: mapped through its Backend and accounted. */
+  const accountFile = async (p: string, st: fs.BigIntStats): Promise<void> => {
+    if (!sink.meet(st.dev, st.ino, Number(st.nlink))) return;
+    let m: PackedExtentMap;
+    try {
+      m = await mapOf(await resolve(p), p, ctx);
+    } catch (e) {
+      sink.error(p, e);
+      return;
+    }
+    sink.file(p, st.dev, st.ino, m.size, m.packed, m.source);
+    if (m.size !== st.size) sink.changed(p, st.size, m.size);
+    await nameFileSystems();
+  };
+
   // The general walk (node:fs, maps through the Backend): named paths, and every folder of a
   // backend without its own spaceWalk. Depth first, names in order.
   const visit = async (p: string, top: boolean): Promise<void> => {
     ctx.checkCancelled();
     await ctx.maybeYield();
-    // Only a named path can be smb:// (the walk below is of local folders).
-    if (top && isSmbPath(p)) {
-      const message = `space: ${p}: smb:// paths cannot be accounted yet (folders are not listed over SMB) (E_UNSUPPORTED).`;
-      errors.push({ path: p, code: 'E_UNSUPPORTED', message });
-      return;
-    }
+    // Only a named path can be smb://: its folders are walked over SMB (space-smb.ts).
+    if (top && isSmbPath(p))
+      return walkSmb(p, await resolve(p), ctx, { file: accountFile, error: (e) => void errors.push(e), symlink: () => void symlinks++ });
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(osPath(p), { bigint: true });
@@ -340,20 +381,7 @@ export async function spaceOf(
         });
       return;
     }
-    if (st.isFile()) {
-      if (!sink.meet(st.dev, st.ino, Number(st.nlink))) return;
-      let m: PackedExtentMap;
-      try {
-        m = await mapOf(await resolve(p), p, ctx);
-      } catch (e) {
-        sink.error(p, e);
-        return;
-      }
-      sink.file(p, st.dev, st.ino, m.size, m.packed, m.source);
-      if (m.size !== st.size) sink.changed(p, st.size, m.size);
-      await nameFileSystems();
-      return;
-    }
+    if (st.isFile()) return accountFile(p, st);
     if (!st.isDirectory()) {
       sink.notRegular(p, kindOf(st));
       return;
@@ -486,7 +514,16 @@ export async function spaceOf(
     t.unique = g.own + s.union + g.unplaced;
     const fsNotes: string[] = [];
     const name = g.filesystem ?? 'this file system';
-    if (g.sharingUnknownFiles > 0)
+    // Over SMB the server may share blocks (btrfs, XFS, ReFS behind the share) and cannot say which.
+    const smb = g.filesystem === 'smb';
+    if (smb && g.sharingUnknownFiles > 0)
+      fsNotes.push(
+        `${g.sharingUnknownFiles} file${g.sharingUnknownFiles === 1 ? '' : 's'} over SMB: the server gives only allocated ranges ` +
+          '(FSCTL_QUERY_ALLOCATED_RANGES), not where the blocks lie, so whether they share blocks with each other or with other ' +
+          'files on the server is unknown (sharingUnknown); shared and unique are not known there, and what deleting them frees ' +
+          'lies between 0 and their allocated bytes.',
+      );
+    else if (g.sharingUnknownFiles > 0)
       fsNotes.push(
         `${g.sharingUnknownFiles} file${g.sharingUnknownFiles === 1 ? '' : 's'} on ${name} have no physical offsets in their maps ` +
           '(a SEEK-only map): their sharing is unknown; they are counted as allocated and assumed to share nothing.',
@@ -513,18 +550,22 @@ export async function spaceOf(
       );
     } else {
       t.reclaimableExact = false;
-      t.reclaimable = t.exclusive - g.kept;
+      // over SMB nothing is proven unshared: the lower bound leaves out the bytes of unknown place
+      t.reclaimable = t.exclusive - g.kept - (smb ? g.unplaced : 0n);
+      if (t.reclaimable < 0n) t.reclaimable = 0n;
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
-      if (g.scan)
+      if (smb) fsNotes.push(`bounds: between ${t.reclaimable} and ${t.reclaimableMax}: the SMB server does not say what is shared.`);
+      else if (g.scan)
         fsNotes.push(`the exact scan could not read ${g.scan.unreadable} paths of ${name}, so it cannot be exact; run it as root.`);
-      fsNotes.push(
-        `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
-          `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +
-          'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs and FS_IOC_GETFSMAP on XFS ' +
-          'with the reverse-mapping btree, as root; elsewhere a scan of every file of the file system, --exact-scan).',
-      );
+      if (!smb)
+        fsNotes.push(
+          `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
+            `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +
+            'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs and FS_IOC_GETFSMAP on XFS ' +
+            'with the reverse-mapping btree, as root; elsewhere a scan of every file of the file system, --exact-scan).',
+        );
     }
     if (g.filesystem === 'btrfs')
       fsNotes.push('btrfs frees an extent only whole: an extent the selection references in part may free more than the bytes referenced.');
@@ -586,19 +627,7 @@ export async function spaceOf(
     const sharesWith: SpaceOverlap[] = [];
     for (let k = 0; k < order.length && k < SHARES_WITH_LIMIT; k++)
       sharesWith.push({ path: table.path[partner[order[k]]], bytes: bytesWith[order[k]] });
-    const f: SpaceFile = {
-      path: table.path[i],
-      size: table.size[i],
-      allocated: table.allocated[i],
-      shared: table.shared[i],
-      exclusive: table.exclusive(i),
-      fileSystem: table.fileSystem[i],
-      sharesWith,
-      sharesWithCount: order.length,
-    };
-    if (table.bits[i] & 1) f.sharingUnknown = true;
-    if (table.bits[i] & 2) f.inline = table.inline[i];
-    emit(f);
+    emit(table.row(i, sharesWith, order.length));
   }
 
   const total = emptyTotals();

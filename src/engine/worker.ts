@@ -1,7 +1,8 @@
 // The engine worker thread: runs local backend operations synchronously, off the host's main
 // thread (the VS Code extension host must never block on a native loop, and koffi's .async
 // pool is shared by every extension, docs/facts/koffi.md#async-calls-and-the-libuv-pool).
-// Cancellation arrives as a SharedArrayBuffer flag that the loops check between native calls; progress and results go back by postMessage.
+// Cancellation arrives as a SharedArrayBuffer flag that the loops check between native calls;
+// progress, a space scan's rows (in batches, as they are made) and results go back by postMessage.
 
 import { parentPort } from 'node:worker_threads';
 import { localBackend } from './select-backend';
@@ -10,7 +11,8 @@ import { packedBuffers, type PackedExtentMap } from './map-format';
 import { SharedFlagContext } from './context';
 import { isFsctlError } from './errors';
 import { requestOperation, requestPaths, runRequest } from './operations';
-import type { WorkerCall, WorkerReply } from './worker-protocol';
+import type { SpaceFile } from './space-types';
+import { ROW_BATCH, type WorkerCall, type WorkerReply } from './worker-protocol';
 
 if (!parentPort) throw new Error('src/engine/worker.ts must run in a worker thread');
 const port = parentPort;
@@ -28,8 +30,17 @@ async function handle(msg: WorkerCall): Promise<void> {
     msg.cancel,
     msg.wantProgress ? (progress) => send({ kind: 'progress', id: msg.id, progress }) : undefined,
   );
+  const batches = msg.request.op === 'space' && msg.wantRows ? new RowBatches(msg.id, send) : undefined;
   try {
-    const value = await runRequest(async () => localBackend() as ExtendedBackend, msg.request, ctx);
+    let request = msg.request;
+    if (batches && request.op === 'space')
+      request = {
+        ...request,
+        onFileMapped: msg.wantRows?.mapped ? (f, i) => batches.push('mapped', f, i) : undefined,
+        onFile: msg.wantRows?.final ? (f) => batches.push('final', f) : undefined,
+      };
+    const value = await runRequest(async () => localBackend() as ExtendedBackend, request, ctx);
+    batches?.flush(); // the last rows before the result
     const transfer: ArrayBuffer[] = [];
     // Maps travel by transfer (their typed arrays move, no copy).
     const maps =
@@ -38,10 +49,55 @@ async function handle(msg: WorkerCall): Promise<void> {
     for (const { packed } of maps) transfer.push(...packedBuffers(packed));
     send({ kind: 'result', id: msg.id, value }, transfer);
   } catch (e) {
+    batches?.flush(); // the rows made before a failure or cancel, then the error
     if (isFsctlError(e)) send({ kind: 'error', id: msg.id, error: e.toJSON() });
     else {
       const err = e as Error;
       send({ kind: 'error', id: msg.id, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack } });
     }
+  }
+}
+
+/**
+ * A space request's rows on their way back: the first at once, then when ROW_BATCH.rows are
+ * waiting or the oldest has waited ROW_BATCH.ms (checked as rows are made, and by a timer for
+ * when the walk pauses).
+ */
+class RowBatches {
+  private stage: 'mapped' | 'final' = 'mapped';
+  private rows: SpaceFile[] = [];
+  private indices: number[] = [];
+  private since = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private sent = false;
+
+  constructor(
+    private readonly id: number,
+    private readonly send: (r: WorkerReply) => void,
+  ) {}
+
+  push(stage: 'mapped' | 'final', f: SpaceFile, index?: number): void {
+    if (stage !== this.stage) this.flush();
+    this.stage = stage;
+    if (this.rows.length === 0) {
+      this.since = performance.now();
+      this.timer = setTimeout(() => this.flush(), ROW_BATCH.ms);
+    }
+    this.rows.push(f);
+    if (index !== undefined) this.indices.push(index);
+    // the first row goes at once (a view shows something as soon as it can), then in batches
+    if (!this.sent || this.rows.length >= ROW_BATCH.rows || performance.now() - this.since >= ROW_BATCH.ms) this.flush();
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.rows.length === 0) return;
+    const reply: WorkerReply = { kind: 'rows', id: this.id, stage: this.stage, rows: this.rows };
+    if (this.stage === 'mapped') reply.indices = this.indices;
+    this.rows = [];
+    this.indices = [];
+    this.sent = true;
+    this.send(reply);
   }
 }

@@ -122,6 +122,12 @@ export type HostMessage =
   | { type: 'cloneResults'; data: CloneResultsData; items?: CloneResultsData[] }
   /** The Space view: the scan so far (files and allocated bytes mapped), while it runs. */
   | { type: 'spaceProgress'; files: number; bytes: U64String; message: string; exactScan: boolean }
+  /**
+   * The Space view, while the analysis runs: files as they are mapped, placed at `start`,
+   * `start + 1`, ... of the result's `files` (the same places the final `space` message gives
+   * them, with sharesWith). `start` 0 begins a new analysis. `base`/`sep` as in SpaceData, so far.
+   */
+  | { type: 'spaceRows'; start: number; rows: SpaceWireRow[]; base: string; sep: '/' | '\\'; exactScan: boolean }
   /** The Space view: the whole result of one analysis (see SpaceData). */
   | { type: 'space'; data: SpaceData }
   /** The Dedupe view: finding (files and bytes hashed) or deduplicating (bytes done of total), while it runs. */
@@ -214,6 +220,12 @@ export interface SpaceWireFile {
   /** [index into SpaceData.files, physical bytes in common], most bytes first. */
   sharesWith: Array<[number, U64String]>;
 }
+
+/** A file's row while the analysis runs: its numbers, without whom it shares with (known at the end). */
+export type SpaceWireRow = Omit<SpaceWireFile, 'sharesWith'>;
+
+/** Most rows in one spaceRows message. */
+export const MAX_SPACE_ROWS_MESSAGE = 10_000;
 
 export interface SpaceData {
   /** The paths analysed, as given. */
@@ -520,6 +532,13 @@ const isPathErrors = (v: unknown): boolean =>
 /** Sentences (notes): up to 1,000 of up to 8,192 characters. */
 const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
 
+/** A file's numbers (a SpaceWireFile but for sharesWith), on a file system index below `nfs`. */
+function isSpaceRow(f: unknown, nfs = 4096): f is SpaceWireRow {
+  if (!isObj(f) || !isStr(f.path, 8192) || !isU64String(f.size) || !isU64String(f.allocated)) return false;
+  if (!isU64String(f.shared) || !isU64String(f.exclusive) || !isInt(f.fileSystem, 0, Math.max(0, nfs - 1))) return false;
+  return f.sharingUnknown === undefined || typeof f.sharingUnknown === 'boolean';
+}
+
 /** A Space view result: every field typed, every sharesWith index inside `files`. */
 export function isSpaceData(v: unknown): v is SpaceData {
   if (!isObj(v)) return false;
@@ -532,11 +551,10 @@ export function isSpaceData(v: unknown): v is SpaceData {
   if (!Array.isArray(v.files) || v.files.length > MAX_SPACE_FILES) return false;
   const n = v.files.length;
   for (const f of v.files as unknown[]) {
-    if (!isObj(f) || !isStr(f.path, 8192) || !isU64String(f.size) || !isU64String(f.allocated)) return false;
-    if (!isU64String(f.shared) || !isU64String(f.exclusive) || !isInt(f.fileSystem, 0, Math.max(0, nfs - 1))) return false;
-    if (f.sharingUnknown !== undefined && typeof f.sharingUnknown !== 'boolean') return false;
-    if (!Array.isArray(f.sharesWith)) return false;
-    for (const p of f.sharesWith as unknown[]) {
+    if (!isSpaceRow(f, nfs)) return false;
+    const sharesWith = (f as { sharesWith?: unknown }).sharesWith;
+    if (!Array.isArray(sharesWith)) return false;
+    for (const p of sharesWith as unknown[]) {
       if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0], 0, n - 1) || !isU64String(p[1])) return false;
     }
   }
@@ -630,6 +648,17 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
       return isInt(m.files, 0, Number.MAX_SAFE_INTEGER) &&
         isU64String(m.bytes) &&
         isStr(m.message, 4096) &&
+        typeof m.exactScan === 'boolean'
+        ? (m as HostMessage)
+        : undefined;
+    case 'spaceRows':
+      return isInt(m.start, 0, MAX_SPACE_FILES) &&
+        Array.isArray(m.rows) &&
+        m.rows.length <= MAX_SPACE_ROWS_MESSAGE &&
+        m.start + m.rows.length <= MAX_SPACE_FILES &&
+        m.rows.every(isSpaceRow) &&
+        isStr(m.base, 8192) &&
+        (m.sep === '/' || m.sep === '\\') &&
         typeof m.exactScan === 'boolean'
         ? (m as HostMessage)
         : undefined;

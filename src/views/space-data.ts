@@ -2,8 +2,8 @@
 // naming each other by index), the folder the treemap starts from, and the JSON/CSV exports.
 // Pure: no `vscode`, no Node APIs.
 
-import type { SpaceResult, SpaceTotals } from '../engine';
-import type { SpaceData, SpaceWireTotals } from '../protocol/messages';
+import type { SpaceFile, SpaceResult, SpaceTotals } from '../engine';
+import type { SpaceData, SpaceWireRow, SpaceWireTotals } from '../protocol/messages';
 
 const totals = (t: SpaceTotals): SpaceWireTotals => ({
   files: t.files,
@@ -45,6 +45,49 @@ export function commonBase(roots: readonly string[], files: readonly { path: str
   return base === '' ? sep : base;
 }
 
+/** A file's numbers on the wire (decimal strings), without sharesWith. */
+export function spaceRow(f: SpaceFile): SpaceWireRow {
+  return {
+    path: f.path,
+    size: f.size.toString(),
+    allocated: f.allocated.toString(),
+    shared: f.shared.toString(),
+    exclusive: f.exclusive.toString(),
+    fileSystem: f.fileSystem,
+    ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
+  };
+}
+
+/**
+ * commonBase while the rows stream in: remembers, per root, the first file met under it (what
+ * commonBase looks for), so each batch costs its own rows, not all the rows so far.
+ */
+export class StreamingBase {
+  private readonly witnesses: { path: string }[] = [];
+  private waiting: string[];
+  base: string;
+
+  constructor(
+    private readonly roots: readonly string[],
+    readonly sep: '/' | '\\',
+  ) {
+    this.waiting = [...roots];
+    this.base = commonBase(roots, [], sep);
+  }
+
+  add(paths: readonly string[]): void {
+    if (this.waiting.length === 0) return;
+    const before = this.waiting.length;
+    this.waiting = this.waiting.filter((r) => {
+      const under = (r.endsWith(this.sep) ? r : r + this.sep) as string;
+      const p = paths.find((x) => x.startsWith(under));
+      if (p !== undefined) this.witnesses.push({ path: p });
+      return p === undefined;
+    });
+    if (this.waiting.length !== before) this.base = commonBase(this.roots, this.witnesses, this.sep);
+  }
+}
+
 /** The `space` message's data from the engine's result. */
 export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: boolean): SpaceData {
   const sep = pathSeparator(roots);
@@ -56,13 +99,7 @@ export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: b
     sep,
     exactScan,
     files: r.files.map((f) => ({
-      path: f.path,
-      size: f.size.toString(),
-      allocated: f.allocated.toString(),
-      shared: f.shared.toString(),
-      exclusive: f.exclusive.toString(),
-      fileSystem: f.fileSystem,
-      ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
+      ...spaceRow(f),
       sharesWith: f.sharesWith.flatMap((o): Array<[number, string]> => {
         const j = index.get(o.path);
         return j === undefined ? [] : [[j, o.bytes.toString()]];

@@ -1,30 +1,43 @@
 // The Space view (issue 13): one panel per analysis of a selection (files and folders). It runs
-// engine.space in the engine's worker with a cancellable progress notification, mirrors the
-// progress (files, bytes) into the view, then sends the whole result. The webview names files
-// only by their index in the result, so it can open, reveal or export only what was analysed.
-// Nothing is kept after the panel closes (the scan is cancelled, the result dropped).
+// engine.space in the engine's worker with a cancellable progress notification, streams the
+// files into the view as they are mapped (spaceRows, with the progress in files and bytes), then
+// sends the whole result (who shares with whom, the totals). The webview names files only by
+// their index in the result, so it can open, reveal or export only what was analysed. Nothing
+// is kept after the panel closes (the scan is cancelled, the rows and the result dropped).
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import type { Progress } from '../engine';
-import { parseWebviewMessage, type HostMessage, type SpaceData } from '../protocol/messages';
+import type { Progress, SpaceFile } from '../engine';
+import { MAX_SPACE_ROWS_MESSAGE, parseWebviewMessage, type HostMessage, type SpaceData, type SpaceWireRow } from '../protocol/messages';
 import type { Services } from '../host/services';
 import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { showFailure, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
-import { spaceCsvChunks, spaceData, spaceJsonChunks } from './space-data';
+import { pathSeparator, spaceCsvChunks, spaceData, spaceJsonChunks, spaceRow, StreamingBase } from './space-data';
 
 const t = vscode.l10n.t;
 
-/** Least time between two progress messages to the view. */
+/** Least time between two progress (and rows) messages to the view. */
 const PROGRESS_MS = 100;
+
+/** The rows of a running analysis, as streamed to the view (its places in the result to come). */
+interface Streamed {
+  rows: SpaceWireRow[];
+  /** Rows not yet posted start here. */
+  posted: number;
+  base: StreamingBase;
+  exactScan: boolean;
+  timer?: NodeJS.Timeout;
+}
 
 export class SpacePanel implements vscode.Disposable {
   /** Open Space views (for the test API). */
   static readonly open = new Set<SpacePanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private data: SpaceData | undefined;
+  /** The files mapped so far, while an analysis with no result yet runs (or after it was cancelled). */
+  private streamed: Streamed | undefined;
   private lastProgress: HostMessage | undefined;
   private lastError: HostMessage | undefined;
   private running: AbortController | undefined;
@@ -83,6 +96,19 @@ export class SpacePanel implements vscode.Disposable {
     if (!this.disposed) void this.panel.webview.postMessage(m);
   }
 
+  /** Send the rows mapped since the last post (all of them from `from`: a reloaded view). */
+  private postRows(from?: number): void {
+    const st = this.streamed;
+    if (!st) return;
+    clearTimeout(st.timer);
+    st.timer = undefined;
+    for (let start = from ?? st.posted; start < st.rows.length; start += MAX_SPACE_ROWS_MESSAGE) {
+      const rows = st.rows.slice(start, start + MAX_SPACE_ROWS_MESSAGE);
+      this.post({ type: 'spaceRows', start, rows, base: st.base.base, sep: st.base.sep, exactScan: st.exactScan });
+    }
+    st.posted = st.rows.length;
+  }
+
   /** Run (or re-run, e.g. with exactScan) the analysis; a running one is cancelled first. */
   async scan(exactScan: boolean): Promise<SpaceData | undefined> {
     this.running?.abort();
@@ -105,6 +131,23 @@ export class SpacePanel implements vscode.Disposable {
     };
     this.lastProgress = { type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan };
     this.post(this.lastProgress);
+    // The files stream into the view as they are mapped, unless a finished result is on show
+    // (an exact scan of it): that stays until the new one replaces it.
+    clearTimeout(this.streamed?.timer);
+    const st: Streamed | undefined = this.data
+      ? undefined
+      : { rows: [], posted: 0, base: new StreamingBase(paths, pathSeparator(paths)), exactScan };
+    this.streamed = st;
+    const onFileMapped = (f: SpaceFile, index: number): void => {
+      if (this.streamed !== st || !st) return;
+      // the places are the walk's, in order; a gap would misplace rows, so it ends the stream
+      if (index !== st.rows.length) return void (this.streamed = undefined);
+      st.rows.push(spaceRow(f));
+      st.base.add([f.path]);
+      // the first files at once, then at most every PROGRESS_MS
+      if (st.posted === 0 || st.rows.length - st.posted >= MAX_SPACE_ROWS_MESSAGE) this.postRows();
+      else st.timer ??= setTimeout(() => this.postRows(), PROGRESS_MS);
+    };
     try {
       const engine = await this.s.engine();
       const title = exactScan ? t('Exact scan for {0}…', what) : t('Analyzing space usage of {0}…', what);
@@ -116,11 +159,14 @@ export class SpacePanel implements vscode.Disposable {
             onProgress(p);
             progress(p);
           },
+          onFileMapped: st ? onFileMapped : undefined,
         }),
       );
       if (this.running !== own || this.disposed) return undefined;
       const d = spaceData(r, paths, exactScan);
       this.data = d;
+      clearTimeout(this.streamed?.timer);
+      this.streamed = undefined;
       this.lastProgress = undefined;
       this.s.log.info(
         `space: ${r.files.length} files, allocated ${r.total.allocated}, unique ${r.total.unique}, reclaimable ` +
@@ -133,9 +179,19 @@ export class SpacePanel implements vscode.Disposable {
       if (this.running !== own) return undefined; // replaced by a newer scan
       this.lastProgress = undefined;
       const f = errorFacts(e);
+      // What was mapped before it stopped stays on show, said to be incomplete.
+      this.postRows();
+      const mapped = this.streamed?.rows.length ?? 0;
       if (f.cancelled) {
-        this.s.log.info(`space: cancelled (${paths.join(', ')})`);
-        this.lastError = { type: 'error', code: 'E_CANCELLED', message: t('The analysis was cancelled.') };
+        this.s.log.info(`space: cancelled after ${mapped} files (${paths.join(', ')})`);
+        const message =
+          mapped > 0
+            ? t(
+                'The analysis was cancelled after {0} files: the files shown are those mapped until then; the totals are incomplete.',
+                mapped.toLocaleString(vscode.env.language),
+              )
+            : t('The analysis was cancelled.');
+        this.lastError = { type: 'error', code: 'E_CANCELLED', message };
       } else {
         this.s.log.error(errorLogLine('space', e));
         this.lastError = { type: 'error', code: f.code, message: f.message };
@@ -156,13 +212,14 @@ export class SpacePanel implements vscode.Disposable {
       return;
     }
     const file = (i: number): string | undefined => {
-      const f = this.data?.files[i]?.path;
+      const f = (this.data?.files ?? this.streamed?.rows)?.[i]?.path;
       if (f === undefined) this.s.log.warn(`space view: ignored ${msg.type} for file ${i} (not in the result)`);
       return f;
     };
     switch (msg.type) {
       case 'ready':
         if (this.data) this.post({ type: 'space', data: this.data });
+        else this.postRows(0); // the files mapped so far, to a view VS Code reloaded
         if (this.lastProgress) this.post(this.lastProgress);
         if (this.lastError) this.post(this.lastError);
         return;
@@ -225,6 +282,8 @@ export class SpacePanel implements vscode.Disposable {
     this.disposed = true;
     this.running?.abort();
     this.data = undefined;
+    clearTimeout(this.streamed?.timer);
+    this.streamed = undefined;
     SpacePanel.open.delete(this);
     for (const d of this.disposables) d.dispose();
   }

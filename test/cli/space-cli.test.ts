@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, ensureBuilt } from './run-cli';
@@ -22,6 +23,34 @@ describe('extent-lens space: usage', () => {
     const r = cli(['space']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /missing PATH/);
+    assert.match(h.stdout, /Exit status \(as du\): 0 when every path was accounted, 1 when some could not be/);
+  });
+
+  test('exit status: 0 when every path was accounted; 1 when one was not, the rest still printed (table and JSON)', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-exit-'));
+    try {
+      fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(8192, 1));
+      const ok = cli(['space', d]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stderr, '');
+      const missing = path.join(d, 'gone');
+      const bad = cli(['space', d, missing]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /^total: 1 file, size 8192 /m);
+      assert.match(bad.stdout, /1 path could not be accounted \(listed on stderr\)/);
+      assert.match(bad.stderr, /^extent-lens space: .*gone.*\(ENOENT\)\.$/m);
+      const j = cli(['space', missing, d, '--json']);
+      assert.equal(j.code, 1);
+      const doc = JSON.parse(j.stdout);
+      assert.equal(doc.total.files, 1);
+      assert.deepEqual(
+        doc.errors.map((e: { code: string }) => e.code),
+        ['ENOENT'],
+      );
+      assert.match(j.stderr, /\(ENOENT\)/);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 
@@ -84,7 +113,7 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
   test('the table, and a missing path reported on stderr while the rest is accounted', () => {
     const missing = path.join(d, 'nope');
     const r = cli(['space', d, missing]);
-    assert.equal(r.code, 0);
+    assert.equal(r.code, 1, 'a path that could not be accounted: exit 1, as du');
     assert.match(r.stdout, /^ *size +allocated +shared +exclusive +shares +path$/m);
     assert.match(r.stdout, /^total: 3 files, size 1179648 \(1\.1 MiB\)\n {2}allocated .*, unique 655360 \(640 KiB\)\n/m);
     assert.match(r.stdout, /^ {2}deleting it frees 655360 \(640 KiB\)$/m);

@@ -109,7 +109,18 @@ const summary = {
   cloneEvidence: 'x',
 };
 const side = { path: '/a', size: '8192', after: win, sharedBytes: '4096' };
-const clone = { operation: 'clone', method: 'FICLONE', fellBack: false, bytes: '8192', calls: 1, durationMs: 0.4, spaceSaved: '4096', source: side, destination: side, notes: [] };
+const clone = {
+  operation: 'clone',
+  method: 'FICLONE',
+  fellBack: false,
+  bytes: '8192',
+  calls: 1,
+  durationMs: 0.4,
+  spaceSaved: '4096',
+  source: side,
+  destination: side,
+  notes: [],
+};
 
 test('host messages: valid ones pass (webview side)', () => {
   const ok = [
@@ -141,7 +152,11 @@ test('host messages: malformed, unknown and out-of-range are rejected (webview s
     { type: 'window', requestId: 1, window: { ...win, extents: undefined, binCount: 2, bins: [0.5] } }, // wrong length
     { type: 'window', requestId: 1, window: { ...win, extents: undefined, binCount: 1, bins: [NaN, 0, 0, 0, 0, 0] } },
     { type: 'window', requestId: 1, window: { ...win, extents: undefined, binCount: 1, bins: [2, 0, 0, 0, 0, 0] } },
-    { type: 'window', requestId: 1, window: { ...win, extents: [{ offset: '18446744073709551615', length: '2', physical: null, flags: [] }] } },
+    {
+      type: 'window',
+      requestId: 1,
+      window: { ...win, extents: [{ offset: '18446744073709551615', length: '2', physical: null, flags: [] }] },
+    },
     { type: 'rows', requestId: 1, start: 5, total: 1, rows: win.extents },
     { type: 'rows', requestId: 1, start: 0, total: 1, rows: 'x' },
     { type: 'selectRange', offset: '1e3', length: '1' },
@@ -269,4 +284,32 @@ test('space view: host messages are validated on the webview side', () => {
     (d) => ((d.roots = 'x' as unknown as string[]), d),
   ];
   for (const f of broken) assert.equal(parseHostMessage({ type: 'space', data: f(spaceData()) }), undefined, f.toString());
+});
+
+test('space view: spaceRows (the files while the analysis runs) are validated', () => {
+  const row = { path: '/m/d/a', size: '8192', allocated: '8192', shared: '4096', exclusive: '4096', fileSystem: 0 };
+  const ok = {
+    type: 'spaceRows',
+    start: 0,
+    rows: [row, { ...row, path: '/m/d/b', sharingUnknown: true }],
+    base: '/m/d',
+    sep: '/',
+    exactScan: false,
+  };
+  assert.deepEqual(parseHostMessage(ok), ok);
+  assert.ok(parseHostMessage({ ...ok, start: 5000, sep: '\\' }));
+  for (const bad of [
+    { ...ok, start: -1 },
+    { ...ok, start: 0.5 },
+    { ...ok, rows: 'x' },
+    { ...ok, rows: [{ ...row, size: 8192 }] },
+    { ...ok, rows: [{ ...row, allocated: '-1' }] },
+    { ...ok, rows: [{ ...row, fileSystem: -1 }] },
+    { ...ok, rows: [{ ...row, sharingUnknown: 'yes' }] },
+    { ...ok, rows: Array.from({ length: 10_001 }, () => row) },
+    { ...ok, base: 7 },
+    { ...ok, sep: ':' },
+    { ...ok, exactScan: undefined },
+  ])
+    assert.equal(parseHostMessage(bad), undefined, JSON.stringify(bad).slice(0, 200));
 });

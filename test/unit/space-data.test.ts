@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpaceResult } from '../../src/engine';
-import { commonBase, pathSeparator, spaceData, spaceExportText } from '../../src/views/space-data';
+import { commonBase, pathSeparator, spaceData, spaceExportText, StreamingBase } from '../../src/views/space-data';
 import { parseHostMessage } from '../../src/protocol/messages';
 import { buildTree, fileNums, sharedSplit } from '../../webview/space/model';
 
@@ -95,4 +95,29 @@ test('sharedSplit: inside is the overlaps with selected files, at most shared; t
     { inside: 100n, outside: 0n },
   );
   assert.deepEqual(sharedSplit(0n, []), { inside: 0n, outside: 0n });
+});
+
+test('StreamingBase: commonBase as the rows come in, from the first file met under each root', () => {
+  const roots = ['/m/d', '/m/e/f.img'];
+  const b = new StreamingBase(roots, '/');
+  assert.equal(b.base, commonBase(roots, [], '/'));
+  const seen: string[] = [];
+  for (const batch of [['/m/e/f.img'], ['/m/d/x/1', '/m/d/x/2'], ['/m/d/y']]) {
+    b.add(batch);
+    seen.push(...batch);
+    assert.equal(
+      b.base,
+      commonBase(
+        roots,
+        seen.map((path) => ({ path })),
+        '/',
+      ),
+      batch.join(),
+    );
+  }
+  assert.equal(b.base, '/m');
+  const one = new StreamingBase(['/m/d'], '/');
+  assert.equal(one.base, '/m', 'before any file: the folder holding the root');
+  one.add(['/m/d/a']);
+  assert.equal(one.base, '/m/d', 'a folder with files is its own base');
 });

@@ -1,7 +1,8 @@
 // The Space view's host side, in node with the stand-in `vscode` (commands-fake-vscode.ts) and the
 // REAL engine (worker thread, as the extension runs it) on a loop-mounted reflink XFS: Analyze
-// Space Usage on a folder, on an explorer multi-selection and from the palette; cancel; the
-// panel's lockdown; message validation (files by index only); open, reveal, export, Exact scan.
+// Space Usage on a folder (the files streamed before the result), on an explorer multi-selection
+// and from the palette; cancel; the panel's lockdown; message validation (files by index only);
+// open, reveal, export, Exact scan.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,21 @@ describe('Analyze Space Usage', { skip }, () => {
     assert.ok(state.progressReports.length > 0, 'a progress notification');
     data = lastSpace(panel)!.data;
     assert.deepEqual(data, JSON.parse(JSON.stringify(r)));
+    // the files streamed into the view before the result, at the places the result gives them
+    const types = panel.posted.map((m) => (m as { type: string }).type);
+    assert.ok(types.indexOf('spaceRows') >= 0 && types.indexOf('spaceRows') < types.lastIndexOf('space'), types.join());
+    const streamed: unknown[] = [];
+    for (const m of panel.posted as Array<{ type: string; start: number; rows: unknown[]; base: string }>)
+      if (m.type === 'spaceRows') {
+        m.rows.forEach((row, i) => (streamed[m.start + i] = row));
+        assert.equal(m.base, dir);
+      }
+    // (rows still waiting for their batch when the result comes are not sent: the result has them)
+    assert.ok(streamed.length >= 1);
+    assert.deepEqual(
+      streamed,
+      data.files.slice(0, streamed.length).map(({ sharesWith: _, ...row }) => row),
+    );
     assert.equal(data.base, dir);
     assert.deepEqual(data.files.map((f) => path.relative(dir, f.path)).sort(), ['a.img', 'b.img', 'sub/c.img']);
     const a = data.files.findIndex((f) => f.path.endsWith('/a.img'));

@@ -1,7 +1,9 @@
-// engine.space(paths, { onFile }): the rows are handed over one by one, in the walk's order, and
-// not kept (files: []); they are the same rows, and the same totals, as without onFile.
+// engine.space(paths, { onFile, onFileMapped }): the rows are handed over one by one, in the walk's
+// order, and not kept (files: []); they are the same rows, and the same totals, as without onFile.
+// onFileMapped gets each row while the walk runs (sharesWith to come); from the worker both
+// cross in batches before the result.
 
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -89,4 +91,97 @@ test('onFile gets the same rows in the same order, and the result keeps none', a
     { path: path.join(dir, 'b'), bytes: 10n },
   ]);
   assert.equal(rows.find((f) => path.basename(f.path) === 'e')!.inline, 20n);
+});
+
+test('onFileMapped gets each row as it is mapped, with its place; the final rows add sharesWith', async () => {
+  const engine = createEngine({ backend: backend() });
+  const whole = await engine.space([dir]);
+  const events: string[] = [];
+  const mapped: Array<[SpaceFile, number]> = [];
+  const r = await engine.space([dir], {
+    onFileMapped: (f, i) => {
+      mapped.push([f, i]);
+      events.push(`mapped ${i}`);
+    },
+    onFile: () => events.push('final'),
+  });
+  assert.deepEqual(r.files, []);
+  assert.deepEqual(
+    mapped.map(([, i]) => i),
+    [0, 1, 2, 3, 4],
+  );
+  // every mapped row before any final row (the final ones need the sweep)
+  assert.deepEqual(events, ['mapped 0', 'mapped 1', 'mapped 2', 'mapped 3', 'mapped 4', 'final', 'final', 'final', 'final', 'final']);
+  for (const [f, i] of mapped) assert.deepEqual(f, { ...whole.files[i], sharesWith: [] });
+});
+
+// The worker: the rows cross while the walk runs (in batches), not with the result.
+describe('from the worker', () => {
+  const N = 5000;
+  let tree: string;
+  let engine: ReturnType<typeof createEngine>;
+  before(() => {
+    tree = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-stream-w-'));
+    for (let d = 0; d < 50; d++) {
+      const sub = path.join(tree, `d${String(d).padStart(2, '0')}`);
+      fs.mkdirSync(sub);
+      for (let i = 0; i < N / 50; i++) fs.writeFileSync(path.join(sub, `f${i}`), Buffer.alloc(4096, 1));
+    }
+    engine = createEngine({ worker: true });
+  });
+  after(async () => {
+    await engine?.dispose();
+    fs.rmSync(tree, { recursive: true, force: true });
+  });
+
+  test('mapped rows in batches, then the final rows, all before the result', async () => {
+    const whole = await engine.space([tree]);
+    const order: string[] = [];
+    const mapped: SpaceFile[] = [];
+    const final: SpaceFile[] = [];
+    let resolved = false;
+    const r = await engine.space([tree], {
+      onFileMapped: (f, i) => {
+        assert.equal(resolved, false);
+        if (order.at(-1) !== 'mapped') order.push('mapped');
+        mapped[i] = f;
+      },
+      onFile: (f) => {
+        assert.equal(resolved, false);
+        if (order.at(-1) !== 'final') order.push('final');
+        final.push(f);
+      },
+    });
+    resolved = true;
+    assert.deepEqual(order, ['mapped', 'final']);
+    assert.deepEqual(r.files, []);
+    assert.equal(mapped.filter(Boolean).length, N);
+    assert.deepEqual(final, whole.files);
+    assert.deepEqual(
+      mapped.map((f) => [f.path, f.allocated, f.sharesWith.length]),
+      whole.files.map((f) => [f.path, f.allocated, 0]),
+    );
+  });
+
+  // Were the rows sent only at the end of the walk, a cancel on the first one would come too late.
+  test('a cancel on the first rows stops the walk part way: the rows came while it ran', async () => {
+    const ac = new AbortController();
+    const mapped: number[] = [];
+    await assert.rejects(
+      engine.space([tree], {
+        signal: ac.signal,
+        onFileMapped: (_, i) => {
+          mapped.push(i);
+          ac.abort();
+        },
+      }),
+      (e: { code?: string }) => e.code === 'E_CANCELLED',
+    );
+    assert.ok(mapped.length > 0 && mapped.length < N, `${mapped.length} of ${N} rows before the cancel took effect`);
+    assert.deepEqual(
+      mapped,
+      mapped.map((_, i) => i),
+      'the rows of a cancelled scan are the first ones of the walk, in order',
+    );
+  });
 });

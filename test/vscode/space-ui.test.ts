@@ -1,10 +1,12 @@
 // Analyze Space Usage in the real VS Code web workbench (code-server) on the demo workspace
 // (scripts/demo-workspace.sh: as root, reflink/ is an XFS image holding original.img and its
 // reflinked copy): right-click reflink/ › Extent Lens › Analyze Space Usage, and the Space view
-// shows the totals, the treemap and both files in the table, marked as sharing with each other.
+// shows the totals, the treemap and both files in the table, marked as sharing with each other;
+// then many/ (60,000 small files made here): the files stream into the view while the scan
+// runs, and Cancel leaves them, said to be incomplete.
 // Extent Lens is installed from the VSIX scripts/package.mjs builds (EL_UI_FROM_SOURCE=1: loaded
-// unpackaged from this repository). Screenshot: test-results/screenshots/vscode-space.png (and
-// docs/screenshots/ with EL_UPDATE_SCREENSHOTS=1).
+// unpackaged from this repository). Screenshots: test-results/screenshots/vscode-space.png and
+// vscode-space-streaming.png (and docs/screenshots/ with EL_UPDATE_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +30,8 @@ const install = findVsCode();
 const distMissing = ['dist/extension.js', 'dist/webview/space.js'].find((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
 const skip = typeof install === 'string' ? install : distMissing ? `${distMissing} is missing: run npm run build` : skipReason('xfs');
 const fromSource = process.env.EL_UI_FROM_SOURCE === '1';
+/** Files in the streaming test's folder. */
+const MANY = 60_000;
 
 describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace)', { skip }, () => {
   let runDir = '';
@@ -41,6 +45,11 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
     runDir = fs.mkdtempSync('/tmp/el-vscode-space-');
     ws = path.join(runDir, 'demo');
     execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'demo-workspace.sh'), ws], { stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let d = 0; d < MANY / 500; d++) {
+      const sub = path.join(ws, 'many', `d${String(d).padStart(3, '0')}`);
+      fs.mkdirSync(sub, { recursive: true });
+      for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(sub, `f${i}.bin`), 'x'.repeat(1 + (i % 7) * 700));
+    }
     const extensionsDir = path.join(runDir, 'extensions');
     fs.mkdirSync(extensionsDir);
     if (!fromSource) {
@@ -69,15 +78,24 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
     await server?.stop();
     if (ws) execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'demo-workspace.sh'), '--cleanup', ws], { stdio: 'ignore' });
     if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
-    if (process.env.EL_UPDATE_SCREENSHOTS === '1' && fs.existsSync(path.join(shots, 'vscode-space.png'))) {
-      fs.copyFileSync(path.join(shots, 'vscode-space.png'), path.join(REPO_ROOT, 'docs', 'screenshots', 'vscode-space.png'));
-    }
+    if (process.env.EL_UPDATE_SCREENSHOTS === '1')
+      for (const f of ['vscode-space.png', 'vscode-space-streaming.png'])
+        if (fs.existsSync(path.join(shots, f))) fs.copyFileSync(path.join(shots, f), path.join(REPO_ROOT, 'docs', 'screenshots', f));
   });
+
+  /** Right-click a top-level folder of the workspace › Extent Lens › Analyze Space Usage. */
+  async function analyze(folder: string, menuShot?: string): Promise<void> {
+    const page = browser!.page;
+    await extentLensMenu(page, folder, 1, 'Analyze Space Usage', menuShot ? { screenshot: path.join(shots, menuShot) } : {});
+    await page
+      .locator('.tabs-container .tab', { hasText: `Space: ${folder}` })
+      .first()
+      .waitFor({ timeout: 60_000 });
+  }
 
   test('explorer: reflink/ › Extent Lens › Analyze Space Usage opens the Space view', { timeout: 240_000 }, async () => {
     const page = browser!.page;
-    await extentLensMenu(page, 'reflink', 1, 'Analyze Space Usage', { screenshot: path.join(shots, 'vscode-analyze-space-menu.png') });
-    await page.locator('.tabs-container .tab', { hasText: 'Space: reflink' }).first().waitFor({ timeout: 60_000 });
+    await analyze('reflink', 'vscode-analyze-space-menu.png');
     const { frame, value } = await pollFrames(
       page,
       'the Space view',
@@ -101,5 +119,41 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
     assert.equal(partner, 'reflinked-copy.img');
     await sleep(300);
     await page.screenshot({ path: path.join(shots, 'vscode-space.png') });
+  });
+
+  // many/ holds MANY files (made in before()): enough that the scan still runs when the view is up.
+  test('streaming: the files appear while the scan runs; Cancel leaves them, said to be incomplete', { timeout: 240_000 }, async () => {
+    const page = browser!.page;
+    await analyze('many');
+    const { frame, value } = await pollFrames(
+      page,
+      'the streaming Space view',
+      (f) =>
+        f.evaluate(() => {
+          const b = document.body?.dataset;
+          if (b?.shown !== 'streaming' || b.state !== 'scanning' || !(Number(b.files) > 0)) return undefined;
+          return { files: Number(b.files), rows: document.querySelectorAll('.space-grid .tscroll .tr').length };
+        }),
+      90_000,
+    );
+    assert.ok(value.files < MANY, `${value.files} files shown while scanning`);
+    assert.ok(value.rows > 0, 'rows in the table');
+    await page.screenshot({ path: path.join(shots, 'vscode-space-streaming.png') });
+    await frame.click('#btn-cancel');
+    await frame.waitForSelector('body[data-state="error"][data-shown="stopped"]', { timeout: 30_000 });
+    const after = await frame.evaluate(() => ({
+      code: document.querySelector('.banner-code')?.textContent,
+      text: document.querySelector('.banner-text')?.textContent ?? '',
+      files: Number(document.body.dataset.files),
+      reclaim: (document.querySelector('.reclaim-line') as HTMLElement).innerText,
+      progress: !document.querySelector('.progress')!.hasAttribute('hidden'),
+    }));
+    assert.equal(after.code, 'E_CANCELLED');
+    assert.match(after.text, /^The analysis was cancelled after [\d,]+ files: the files shown are those mapped until then/);
+    assert.ok(after.files > 0 && after.files < MANY, `${after.files} files kept`);
+    assert.match(after.reclaim, /^Incomplete: /);
+    assert.equal(after.progress, false);
+    await sleep(300);
+    await page.screenshot({ path: path.join(shots, 'vscode-space-cancelled.png') });
   });
 });

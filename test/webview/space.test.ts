@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type SpaceResult } from '../../src/engine';
-import { spaceData, spaceExportText } from '../../src/views/space-data';
-import type { SpaceData, WebviewMessage } from '../../src/protocol/messages';
+import { spaceData, spaceExportText, spaceRow } from '../../src/views/space-data';
+import type { HostMessage, SpaceData, SpaceWireRow, WebviewMessage } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
@@ -31,6 +31,8 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
   let result: SpaceResult;
   let exactResult: SpaceResult;
   let data: SpaceData;
+  /** The rows as engine.space's onFileMapped gave them while it walked (what the panel streams). */
+  let mappedRows: SpaceWireRow[] = [];
   let dir = '';
   const idx = (name: string): number => data.files.findIndex((f) => f.path.endsWith(`/${name}`));
 
@@ -48,7 +50,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     xfsIo(path.join(dir, 'sub', 'd.img'), `reflink ${outside} 0 0 256k`, 'pwrite -S 0x44 256k 256k', 'fsync');
     xfsIo(path.join(dir, 'sub', 'e.txt'), 'pwrite -S 0x55 0 64k', 'fsync');
     engine = createEngine();
-    result = await engine.space([dir]);
+    result = await engine.space([dir], { onFileMapped: (f, i) => (mappedRows[i] = spaceRow(f)) });
     exactResult = await engine.space([dir], { exactScan: true });
     data = spaceData(result, [dir], false);
     server = await startShellServer();
@@ -376,11 +378,128 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.equal(csv.length, 6);
   });
 
+  // ---- streaming: the files appear while the analysis runs -------------------------------------
+
+  async function openStreaming(width: number): Promise<{ page: Page; bridge: HostBridge }> {
+    const page = await chromium.context.newPage();
+    await page.setViewportSize({ width, height: 900 });
+    const bridge = await installBridge(page, {
+      onReady: (b) => b.post({ type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan: false }),
+    });
+    await page.goto(server.url('space'));
+    await page.evaluate(
+      (vars) => {
+        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      },
+      THEMES.dark.vars as unknown as Record<string, string>,
+    );
+    await page.waitForSelector('body[data-state="scanning"]');
+    return { page, bridge };
+  }
+  const rowsMsg = (start: number, rows: SpaceWireRow[]): HostMessage => ({
+    type: 'spaceRows',
+    start,
+    rows,
+    base: data.base,
+    sep: data.sep,
+    exactScan: false,
+  });
+  const disabled = (page: Page, sel: string): Promise<boolean> => page.$eval(sel, (e) => e.hasAttribute('disabled'));
+  const tableRows = (page: Page): Promise<string[]> =>
+    page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => (e as HTMLElement).innerText).sort());
+
+  test('streaming: rows appear before the result, with the sums so far; the result then fills in the sharing', async () => {
+    assert.equal(mappedRows.length, data.files.length);
+    assert.deepEqual(
+      mappedRows.map((r) => r.path),
+      data.files.map((f) => f.path),
+      'the mapped rows have the places of the final ones',
+    );
+    const { page, bridge } = await openStreaming(1000);
+    await bridge.post(rowsMsg(0, mappedRows.slice(0, 3)));
+    await bridge.post({ type: 'spaceProgress', files: 3, bytes: '1', message: '', exactScan: false });
+    await page.waitForSelector('body[data-shown="streaming"][data-files="3"]');
+    assert.equal(await page.getAttribute('body', 'data-state'), 'scanning', 'still scanning');
+    assert.equal(await page.isVisible('.progress #btn-cancel'), true, 'Cancel is there while rows stream');
+    assert.equal(await page.locator('.space-grid .tscroll .tr').count(), 3);
+    assert.equal(await page.textContent('.kv[data-key="files"] dd'), '3');
+    assert.equal(await page.locator('.kv[data-key="unique"]').count(), 0, 'unique waits for the end');
+    assert.match((await page.textContent('.reclaim-line')) ?? '', /^So far\./);
+    assert.equal(await page.isVisible('.legend-pending'), true);
+    assert.equal(await disabled(page, '#btn-export-json'), true, 'no export of a partial result');
+    // every file drawn; shared bytes grey (with whom is not known yet), never purple or orange
+    for (let i = 0; i < 3; i++) assert.ok(await rectOf(page, i), `file ${i} drawn`);
+    const a = idx('a.img');
+    if (a < 3) {
+      const c = await colourCounts(page, (await rectOf(page, a))!);
+      assert.equal(c.get(PURPLE) ?? 0, 0);
+      assert.equal(c.get(ORANGE) ?? 0, 0);
+    }
+    assert.equal(await page.textContent('.space-grid .tscroll .tr .c-sharesWith'), '…', 'with whom: not known yet');
+    await bridge.post(rowsMsg(3, mappedRows.slice(3)));
+    const alloc = mappedRows.reduce((s, r) => s + BigInt(r.allocated), 0n);
+    await bridge.post({ type: 'spaceProgress', files: 5, bytes: String(alloc), message: '', exactScan: false });
+    await page.waitForSelector('body[data-files="5"]');
+    assert.equal(await page.getAttribute('.kv[data-key="allocated"] dd', 'title'), `${alloc.toLocaleString('en-US')} bytes`);
+    assert.deepEqual(await tableRows(page), ['a.img', 'b.img', 'sub/c.img', 'sub/d.img', 'sub/e.txt']);
+    await page.screenshot({ path: screenshotPath('space-streaming-1000px.png'), fullPage: true });
+    await page.setViewportSize({ width: 320, height: 900 });
+    await frames(page, 3);
+    assert.ok(
+      await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+      'no overflow at 320 px',
+    );
+    await page.screenshot({ path: screenshotPath('space-streaming-320px.png'), fullPage: true });
+    await page.setViewportSize({ width: 1000, height: 900 });
+    // select a row while streaming; the result keeps the selection (same places) and marks its partners
+    await page.click('.space-grid .tscroll .tr:has(.c-path:text-is("b.img"))');
+    await bridge.post({ type: 'space', data });
+    await page.waitForSelector('body[data-state="done"][data-shown="done"]');
+    assert.equal(await page.getAttribute('body', 'data-selected'), String(idx('b.img')));
+    assert.equal(await page.textContent('.space-grid .tr.partner .c-path'), 'a.img');
+    assert.match((await page.textContent('.reclaim-line')) ?? '', /^Deleting this frees between /);
+    assert.equal(await page.isVisible('.legend-pending'), false);
+    const c = await colourCounts(page, (await rectOf(page, idx('a.img')))!);
+    assert.ok((c.get(PURPLE) ?? 0) > 0, 'shared inside the selection, once the sharing is known');
+    assert.equal(await disabled(page, '#btn-export-json'), false);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+    await page.close();
+  });
+
+  test('streaming: Cancel mid-stream leaves the rows so far, said to be incomplete', async () => {
+    const { page, bridge } = await openStreaming(800);
+    await bridge.post(rowsMsg(0, mappedRows.slice(0, 2)));
+    await page.waitForSelector('body[data-shown="streaming"][data-files="2"]');
+    await page.click('#btn-cancel');
+    await bridge.waitFor((m) => m.type === 'spaceCancel');
+    // the host's answer to a cancel after two files (src/views/space-panel.ts)
+    const message = 'The analysis was cancelled after 2 files: the files shown are those mapped until then; the totals are incomplete.';
+    await bridge.post({ type: 'error', code: 'E_CANCELLED', message });
+    await page.waitForSelector('body[data-state="error"][data-shown="stopped"]');
+    assert.equal(await page.isVisible('.progress'), false, 'no progress after the cancel');
+    assert.equal(await page.textContent('.banner-code'), 'E_CANCELLED');
+    assert.equal(await page.textContent('.banner-text'), message);
+    assert.equal(await page.locator('.space-grid .tscroll .tr').count(), 2, 'the rows mapped before the cancel stay');
+    assert.match((await page.textContent('.reclaim-line')) ?? '', /^Incomplete: the analysis stopped/);
+    assert.equal(await disabled(page, '#btn-export-csv'), true);
+    await page.screenshot({ path: screenshotPath('space-cancelled-800px.png'), fullPage: true });
+    // Analyze again: a new stream starts from its first row
+    await page.click('#btn-retry');
+    await bridge.waitFor((m) => m.type === 'spaceScan');
+    await bridge.post({ type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan: false });
+    await bridge.post(rowsMsg(0, mappedRows.slice(0, 1)));
+    await page.waitForSelector('body[data-shown="streaming"][data-files="1"]');
+    assert.equal(await page.isVisible('.banner'), false);
+    await page.close();
+  });
+
   test('malformed host messages are ignored', async () => {
     const { page, bridge } = await open(800);
     await bridge.post({ type: 'space', data: { ...data, files: [{ ...data.files[0], sharesWith: [[99, '1']] }] } });
     await bridge.post({ type: 'spaceProgress', files: 'x' });
-    assert.equal(await page.getAttribute('body', 'data-ignored'), '2');
+    await bridge.post({ ...rowsMsg(0, mappedRows), rows: [{ ...mappedRows[0], size: 12 }] });
+    await bridge.post({ ...rowsMsg(0, mappedRows), start: -1 });
+    assert.equal(await page.getAttribute('body', 'data-ignored'), '4');
     assert.equal(await page.locator('.space-grid .tscroll .tr').count(), 5, 'still the real result');
     const ready: WebviewMessage[] = bridge.received.filter((m) => m.type === 'ready');
     assert.equal(ready.length, 1);

@@ -1,15 +1,19 @@
 // The Space view: what a selection costs on disk and what deleting it would free (issue 13).
-// While the host's analysis runs: its progress (files, bytes) and Cancel. Then: the totals with
+// While the host's analysis runs: its progress (files, bytes), Cancel, and the files mapped so
+// far (spaceRows: the table, and the treemap redrawn at a modest rate, with the sums known so
+// far; shared bytes grey until the end says with whom). Then: the totals with
 // "deleting this frees N" (exact) or "between A and B" with the reason and an Exact scan
 // button; a treemap of folders and files (area = allocated; exclusive / shared inside the
 // selection / shared with files outside); a sortable, filterable, virtualised table. Selecting a
 // file marks the files it shares extents with; double-click opens the inspector.
+// (Over 400 lines: the DOM, state and message handling of one view; the model, table, treemap
+// and the streaming rows are apart, in model.ts, table.ts, treemap.ts and stream.ts.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '../shared/theme.css';
 import './space.css';
-import type { SpaceData } from '../../src/protocol/messages';
+import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
@@ -18,6 +22,7 @@ import { l10n } from '../shared/l10n';
 import { buildTree, fileNums, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
 import { SpaceTable, type SortKey } from './table';
+import { addRows, Pacer, rowsData, type RowsSoFar } from './stream';
 
 const app = document.getElementById('app')!;
 app.className = 'space';
@@ -54,8 +59,13 @@ for (const [cls, label, tip] of [
   ['exclusive', l10n.t('Exclusive'), l10n.t('Bytes no other file references.')],
   ['inside', l10n.t('Shared inside the selection'), l10n.t('Shared bytes the files of the selection share with each other.')],
   ['outside', l10n.t('Shared with files outside'), l10n.t('Shared bytes whose other references are outside the selection.')],
+  [
+    'pending',
+    l10n.t('Shared (with whom: not known yet)'),
+    l10n.t('Which files share these bytes is worked out when every file is mapped.'),
+  ],
 ] as const) {
-  const li = el('li', { title: tip });
+  const li = el('li', { title: tip, class: `legend-${cls}` });
   li.append(el('span', { class: `swatch swatch-${cls}`, 'aria-hidden': 'true' }), document.createTextNode(label));
   legendEl.appendChild(li);
 }
@@ -88,6 +98,14 @@ let map: Treemap | undefined;
 let table: SpaceTable | undefined;
 let selected: number | undefined;
 let scanning = false;
+/** What the shown data is: a finished result, the files of a running analysis, or of one that stopped. */
+type Shown = 'done' | 'streaming' | 'stopped';
+let shown: Shown = 'done';
+
+/** The files of the running analysis so far (at their places in the result to come). */
+let stream: RowsSoFar | undefined;
+/** A streaming view is redrawn at most every 500 ms (more for big trees: see Pacer). */
+const redraw = new Pacer(() => stream && showData(rowsData(stream), shown === 'stopped' ? 'stopped' : 'streaming'), 500);
 
 /** What the person chose (zoom, selection, filter, sort), kept while VS Code hides the view. */
 interface ViewState {
@@ -133,7 +151,7 @@ function colors(): TreemapColors {
 function setButtons(): void {
   const has = selected !== undefined;
   for (const b of [btnInspect, btnReveal]) b.toggleAttribute('disabled', !has);
-  for (const b of [btnJson, btnCsv]) b.toggleAttribute('disabled', !data);
+  for (const b of [btnJson, btnCsv]) b.toggleAttribute('disabled', !data || shown !== 'done');
 }
 
 function fact(k: string, v: bigint, key: string, tip: string): void {
@@ -145,6 +163,7 @@ function fact(k: string, v: bigint, key: string, tip: string): void {
 function showTotals(d: SpaceData): void {
   const t = d.total;
   totalsEl.replaceChildren();
+  totalsEl.dataset.shown = shown;
   const files = el('div', { class: 'kv', 'data-key': 'files' });
   files.append(el('dt', {}, l10n.t('Files')), el('dd', {}, groupDigits(BigInt(t.files))));
   totalsEl.appendChild(files);
@@ -152,9 +171,22 @@ function showTotals(d: SpaceData): void {
   fact(l10n.t('Allocated'), BigInt(t.allocated), 'allocated', l10n.t('Bytes in the files\u2019 extents, counted once per file.'));
   fact(l10n.t('Shared'), BigInt(t.shared), 'shared', l10n.t('Allocated bytes the file system reports as shared.'));
   fact(l10n.t('Exclusive'), BigInt(t.exclusive), 'exclusive', l10n.t('Allocated minus shared: bytes only one file uses.'));
+  reclaimEl.replaceChildren();
+  detailsEl.replaceChildren();
+  if (shown !== 'done') {
+    // Unique and what deleting frees need every file's ranges (the sweep at the end).
+    const line = el('p', { class: 'reclaim-line', 'data-exact': 'unknown' });
+    line.textContent =
+      shown === 'streaming'
+        ? l10n.t('So far. Unique bytes and what deleting this frees: when every file is mapped.')
+        : l10n.t(
+            'Incomplete: the analysis stopped before every file was mapped, so unique bytes and what deleting this frees are not known.',
+          );
+    reclaimEl.appendChild(line);
+    return;
+  }
   fact(l10n.t('Unique'), BigInt(t.unique), 'unique', l10n.t('Physical bytes of the selection, bytes shared inside it counted once.'));
 
-  reclaimEl.replaceChildren();
   const lo = BigInt(t.reclaimable);
   const hi = BigInt(t.reclaimableMax);
   const line = el('p', { class: 'reclaim-line', 'data-exact': String(t.reclaimableExact) });
@@ -181,7 +213,6 @@ function showTotals(d: SpaceData): void {
       reclaimEl.appendChild(b);
     }
   }
-  detailsEl.replaceChildren();
   const bits: string[] = [l10n.t('Analyzed in {0} s', (d.durationMs / 1000).toFixed(2))];
   if (d.exactScan) bits.push(l10n.t('exact scan'));
   if (d.symlinks) bits.push(l10n.t('{0} symbolic links not followed', d.symlinks));
@@ -250,8 +281,12 @@ function select(file: number | undefined, opts: { scroll?: boolean } = {}): void
   saveState();
 }
 
-function showData(d: SpaceData): void {
+function showData(d: SpaceData, how: Shown = 'done'): void {
+  shown = how;
   data = d;
+  document.body.dataset.shown = how;
+  document.body.dataset.files = String(d.files.length);
+  const scrollTop = table?.scrollTop ?? 0;
   nums = fileNums(d);
   const unknown = new Set<number>();
   d.files.forEach((f, i) => f.sharingUnknown && unknown.add(i));
@@ -260,6 +295,8 @@ function showData(d: SpaceData): void {
   const descending = table?.descending ?? saved.descending;
   if (!map && typeof saved.selected === 'number') selected = saved.selected;
   map = new Treemap(mapCanvas, buildTree(d, nums), nums, unknown);
+  map.sharingPending = how !== 'done';
+  legendEl.classList.toggle('pending', how !== 'done');
   if (prevZoom) {
     const find = (n: import('./model').TreeNode): import('./model').TreeNode | undefined =>
       n.rel === prevZoom
@@ -273,19 +310,35 @@ function showData(d: SpaceData): void {
     nums,
     d.files.map((f) => (f.sharingUnknown ? undefined : f.sharesWith.length)),
     { onSelect: (i) => select(i), onOpen: (i) => post({ type: 'spaceOpen', index: i }), onSort: () => saveState() },
+    how !== 'done',
   );
   if (sortKey !== undefined && ['path', 'size', 'allocated', 'shared', 'exclusive', 'sharesWith'].includes(sortKey)) {
     table.sortKey = sortKey;
     table.descending = descending !== false;
   }
   table.setFilter(filterBox.value);
+  if (how !== 'done') table.scrollTop = scrollTop;
   updateFilterCount();
   results.removeAttribute('hidden');
   showTotals(d);
   showCrumbs();
   drawMap();
   select(selected !== undefined && selected < d.files.length ? selected : undefined, { scroll: false });
-  document.body.dataset.state = 'done';
+  if (how === 'done') document.body.dataset.state = 'done';
+}
+
+function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {
+  const before = stream;
+  stream = addRows(stream, m);
+  if (!stream) return;
+  if (stream !== before) {
+    // a new analysis: its first rows at once, nothing selected yet
+    selected = undefined;
+    redraw.reset();
+  }
+  shown = 'streaming';
+  results.removeAttribute('hidden');
+  redraw.schedule();
 }
 
 function updateFilterCount(): void {
@@ -364,14 +417,24 @@ onHostMessage((m) => {
       if (m.message) progressText.title = m.message;
       document.body.dataset.state = 'scanning';
       break;
+    case 'spaceRows':
+      onRows(m);
+      break;
     case 'space':
       scanning = false;
       progress.setAttribute('hidden', '');
+      redraw.cancel();
+      stream = undefined;
       showData(m.data);
       break;
     case 'error':
       scanning = false;
       progress.setAttribute('hidden', '');
+      // the files mapped before it stopped stay on show, said to be incomplete
+      if (stream) {
+        shown = 'stopped';
+        redraw.now();
+      }
       bannerCode.textContent = m.code;
       bannerText.textContent = m.message;
       banner.removeAttribute('hidden');

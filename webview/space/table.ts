@@ -47,6 +47,8 @@ export class SpaceTable {
     private readonly nums: readonly FileNums[],
     private readonly shareCount: readonly (number | undefined)[],
     private readonly cb: SpaceTableCallbacks,
+    /** While the analysis runs: whom each file shares with is not known yet ('…'). */
+    private readonly sharingPending = false,
   ) {
     this.grid = document.createElement('div');
     this.grid.className = 'grid space-grid';
@@ -140,6 +142,15 @@ export class SpaceTable {
     this.render();
   }
 
+  /** Where the rows are scrolled to (kept when the table is rebuilt as rows stream in). */
+  get scrollTop(): number {
+    return this.scroller.scrollTop;
+  }
+  set scrollTop(v: number) {
+    this.scroller.scrollTop = v;
+    this.render();
+  }
+
   /** Scroll a file's row into view (if it passes the filter). */
   reveal(file: number): void {
     const pos = this.order.indexOf(file);
@@ -183,11 +194,13 @@ export class SpaceTable {
         cell(k, humanBytes(n[k]), l10n.t('{0} bytes', groupDigits(n[k])));
       }
       const sc = this.shareCount[i];
-      cell(
-        'sharesWith',
-        sc === undefined ? '?' : String(sc),
-        sc === undefined ? l10n.t('Sharing unknown (no physical offsets)') : undefined,
-      );
+      if (sc !== undefined && this.sharingPending) cell('sharesWith', '…', l10n.t('Known when every file is mapped'));
+      else
+        cell(
+          'sharesWith',
+          sc === undefined ? '?' : String(sc),
+          sc === undefined ? l10n.t('Sharing unknown (no physical offsets)') : undefined,
+        );
       tr.addEventListener('click', () => this.cb.onSelect(i));
       tr.addEventListener('dblclick', () => this.cb.onOpen(i));
       this.scroller.appendChild(tr);

@@ -32,6 +32,8 @@ export class Treemap {
   zoom: TreeNode;
   selected: number | undefined;
   partners = new Set<number>();
+  /** While the analysis runs: whom the shared bytes are shared with is not known yet (drawn as unknown). */
+  sharingPending = false;
   private nodes: LaidOut[] = [];
   private dpr = 1;
 
@@ -123,7 +125,7 @@ export class Treemap {
       const bands: Array<[number, number, string]> = [
         [0, cut1, c.exclusive],
         [cut1, cut2, c.inside],
-        [cut2, len, c.outside],
+        [cut2, len, this.sharingPending ? c.unknown : c.outside],
       ];
       for (const [a, b, colour] of bands) {
         if (b <= a) continue;

@@ -6,6 +6,7 @@ import type { SpaceFile, SpaceResult, SpaceTotals } from '../../engine';
 import type { Command } from '../command';
 import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
+import { EXIT_FAILURE, EXIT_OK } from '../errors';
 import { ChunkWriter, writeErr, writeOut } from '../output';
 
 export const spaceCommand: Command = {
@@ -30,8 +31,12 @@ nothing is shared, on btrfs as root (BTRFS_IOC_LOGICAL_INO_V2 names who shares e
 on XFS with the reverse-mapping btree as root (FS_IOC_GETFSMAP names who shares each block),
 with reference counts, or with --exact-scan (every other file of the file system is mapped:
 exact on XFS); else between the exclusive total and unique (reclaimableExact false; the notes
-say why). Paths that cannot be read are reported on stderr and in "errors"; the scan goes on
-(exit 0 when it finished).
+say why). Paths that cannot be read are reported on stderr and in "errors"; the scan goes on.
+smb:// paths are walked over SMB; the server gives only allocated ranges there, so their
+sharing is unknown (sharingUnknown, a note, and bounds from 0).
+Exit status (as du): 0 when every path was accounted, 1 when some could not be (the rows and
+totals of the rest are still printed; a file that changed during the scan is counted and
+does not count as a failure), 2 on a usage error.
 
 JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
         "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,...},...],
@@ -59,13 +64,17 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
       w.push(batch);
       writeErrors(r);
       writeSpaceTail(r, w, rows === 0);
-    } else {
-      const r = await engine.space(ctx.positionals, opts);
-      writeErrors(r);
-      writeOut(spaceHuman(r));
+      return exitStatus(r);
     }
+    const r = await engine.space(ctx.positionals, opts);
+    writeErrors(r);
+    writeOut(spaceHuman(r));
+    return exitStatus(r);
   },
 };
+
+/** 1 (like du) when some path could not be accounted, else 0 (a file that changed during the scan is counted: not a failure). */
+const exitStatus = (r: SpaceResult): number => (r.errors.some((e) => e.code !== 'E_CHANGED') ? EXIT_FAILURE : EXIT_OK);
 
 const totalsMembers = (t: SpaceTotals): [string, string][] => [
   ['files', String(t.files)],

@@ -39,6 +39,8 @@ export function createSmbBackend(options: NtBackendOptions = {}): ExtendedBacken
             withOperation(op, () => (value as (...a: unknown[]) => Promise<unknown>).apply(inner, args), contextIn(args))
         : value;
   }
+  // the folder listing space accounting walks (QUERY_DIRECTORY, the client's own request)
+  outer.list = (p: string) => withOperation('space', () => smbTransport().list(p));
   return outer as unknown as ExtendedBackend;
 }
 

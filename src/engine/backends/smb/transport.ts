@@ -263,8 +263,8 @@ export class SmbTransport implements NtTransport {
     }
   }
 
-  /** Names in the folder `path` (a helper for tests and the extension's pickers). */
-  async list(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean }>> {
+  /** Names in the folder `path` (space accounting's walk over SMB, tests and the extension's pickers). */
+  async list(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean; attributes: number }>> {
     const target = parseSmbUri(path);
     const client = await clientFor(target);
     const desiredAccess = Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
@@ -274,7 +274,12 @@ export class SmbTransport implements NtTransport {
     );
     try {
       const entries = await client.listDirectory(r.fileId, path);
-      return entries.map((e) => ({ name: e.name, size: e.endOfFile, directory: (e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0 }));
+      return entries.map((e) => ({
+        name: e.name,
+        size: e.endOfFile,
+        directory: (e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0,
+        attributes: e.attributes,
+      }));
     } finally {
       await client.close(r.fileId, path);
     }

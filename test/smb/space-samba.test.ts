@@ -1,0 +1,144 @@
+// engine.space and `extent-lens space` on smb:// paths against a real Samba exporting a btrfs
+// loop file system (vfs_btrfs): the share's folders are walked with QUERY_DIRECTORY, each file
+// mapped with FSCTL_QUERY_ALLOCATED_RANGES; the numbers are checked against the server's own
+// view of the same folder (the local backend: SEEK_DATA/SEEK_HOLE), and sharing is said to be
+// unknown (the server's btrfs does share a reflinked pair here, which SMB cannot show).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createEngine, type SpaceFile } from '../../src/engine';
+import { localBackend } from '../../src/engine/select-backend';
+import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { ctx, makeDenseFile, makeSparseFile, smbUid } from './helpers';
+import { cli, ensureBuilt } from '../cli/run-cli';
+
+const skip = sambaSkipReason();
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+describe('space accounting over SMB against Samba (btrfs share)', { skip, timeout: 120_000 }, () => {
+  let btrfs: LoopFs;
+  let smb: SambaServer;
+  let dir: string;
+  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+
+  before(async () => {
+    ensureBuilt();
+    btrfs = makeLoopFs('btrfs', 320);
+    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
+    dir = join(btrfs.mnt, 'proj');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    makeDenseFile(join(dir, 'a.img'), 256 * KiB);
+    execFileSync('cp', ['--reflink=always', join(dir, 'a.img'), join(dir, 'sub', 'b.img')]); // shared on the server
+    chownSync(join(dir, 'sub', 'b.img'), smbUid(), 0);
+    makeSparseFile(join(dir, 'sparse bin%.img'), 4 * MiB, [
+      [0, 64 * KiB],
+      [2 * MiB, 128 * KiB],
+    ]);
+    for (const d of [dir, join(dir, 'sub')]) chownSync(d, smbUid(), 0);
+    execFileSync('sync');
+    // Samba reports holes only for a file marked sparse
+    await smbBackend().setSparse(smb.uri('b', 'proj/sparse%20bin%25.img'), true, ctx);
+  });
+
+  after(async () => {
+    await closeSmbConnections();
+    await smb?.stop();
+    btrfs?.cleanup();
+    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
+    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
+  });
+
+  /** The server's allocated bytes of a file in the share (SEEK_DATA/SEEK_HOLE on the btrfs itself). */
+  const serverAllocated = async (rel: string): Promise<bigint> =>
+    (await localBackend().allocatedRanges(join(dir, rel), undefined, ctx)).ranges.reduce((s, r) => s + r.length, 0n);
+
+  test('engine.space walks the share: every file, allocated as the server has it, sharing unknown, bounds from 0', async () => {
+    const engine = createEngine();
+    const top = smb.uri('b', 'proj');
+    const mapped: Array<[string, number]> = [];
+    const r = await engine.space([top], { onFileMapped: (f, i) => mapped.push([f.path, i]) });
+    assert.deepEqual(r.errors, []);
+    const rel = (f: SpaceFile) => f.path.slice(top.length + 1);
+    // depth first, names in order; a name with a space and a percent sign survives the URI
+    assert.deepEqual(r.files.map(rel), ['a.img', 'sparse%20bin%25.img'.replace('%20', ' '), 'sub/b.img']);
+    assert.deepEqual(
+      mapped,
+      r.files.map((f, i) => [f.path, i]),
+      'streamed while the walk ran, at the rows’ places',
+    );
+    const byName = (n: string) => r.files.find((f) => decodeURIComponent(rel(f)) === n)!;
+    for (const [n, size] of [
+      ['a.img', 256 * KiB],
+      ['sparse bin%.img', 4 * MiB],
+      ['sub/b.img', 256 * KiB],
+    ] as const) {
+      const f = byName(n);
+      assert.equal(f.size, BigInt(size), n);
+      assert.equal(f.allocated, await serverAllocated(n), `${n}: allocated as SEEK_DATA on the server says`);
+      assert.equal(f.shared, 0n, n);
+      assert.equal(f.sharingUnknown, true, n);
+      assert.deepEqual(f.sharesWith, []);
+    }
+    assert.equal(byName('sparse bin%.img').allocated, BigInt(192 * KiB), 'holes seen over SMB');
+    const alloc = r.files.reduce((s, f) => s + f.allocated, 0n);
+    assert.equal(r.total.files, 3);
+    assert.equal(r.total.allocated, alloc);
+    assert.equal(r.total.reclaimableExact, false);
+    assert.equal(r.total.reclaimable, 0n, 'nothing is proven unshared over SMB');
+    assert.equal(r.total.reclaimableMax, alloc);
+    assert.equal(r.fileSystems.length, 1);
+    assert.equal(r.fileSystems[0].filesystem, 'smb');
+    assert.equal(r.fileSystems[0].id, smb.uri('b'));
+    assert.ok(r.fileSystems[0].notes.some((n) => /3 files over SMB: .*FSCTL_QUERY_ALLOCATED_RANGES.*sharingUnknown/.test(n)));
+    assert.ok(r.fileSystems[0].notes.some((n) => n.startsWith(`bounds: between 0 and ${alloc}`)));
+    // the server does share a.img and b.img (btrfs reflink): what SMB cannot tell
+    const local = await engine.space([dir]);
+    assert.ok(local.total.shared > 0n, 'the server-side btrfs shares the reflinked pair');
+    await engine.dispose();
+  });
+
+  test('a file by name, a missing path and a missing folder: each reported, the rest accounted', async () => {
+    const engine = createEngine();
+    const r = await engine.space([smb.uri('b', 'proj/a.img'), smb.uri('b', 'proj/nope'), smb.uri('b', 'gone/x')]);
+    assert.deepEqual(
+      r.files.map((f) => f.path),
+      [smb.uri('b', 'proj/a.img')],
+    );
+    assert.deepEqual(
+      r.errors.map((e) => [e.path, e.code]),
+      [
+        [smb.uri('b', 'proj/nope'), 'STATUS_OBJECT_NAME_NOT_FOUND'],
+        [smb.uri('b', 'gone/x'), 'STATUS_OBJECT_NAME_NOT_FOUND'],
+      ],
+    );
+    await engine.dispose();
+  });
+
+  test('extent-lens space smb://…: table and JSON, exit 0; exit 1 with a missing path', () => {
+    const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD };
+    const top = smb.uri('b', 'proj');
+    const t = cli(['space', top], { env });
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /^ *size +allocated +shared +exclusive +shares +path$/m);
+    assert.match(t.stdout, / \? +smb:\/\/.*\/proj\/a\.img$/m, 'shares: ? (unknown)');
+    assert.match(t.stdout, new RegExp(`deleting it frees between 0 bytes and ${2 * 256 * KiB + 192 * KiB} `));
+    assert.match(t.stdout, /note: smb: 3 files over SMB/);
+    const j = cli(['space', top, '--json'], { env });
+    assert.equal(j.code, 0, j.stderr);
+    const doc = JSON.parse(j.stdout);
+    assert.equal(doc.files.length, 3);
+    assert.ok(doc.files.every((f: { sharingUnknown?: boolean }) => f.sharingUnknown === true));
+    assert.equal(doc.total.reclaimable, '0');
+    assert.equal(doc.total.reclaimableExact, false);
+    const bad = cli(['space', top, smb.uri('b', 'proj/nope')], { env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /STATUS_OBJECT_NAME_NOT_FOUND/);
+    assert.match(bad.stdout, /^total: 3 files/m);
+  });
+});

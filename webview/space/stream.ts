@@ -1,0 +1,107 @@
+// The Space view while the analysis runs: the files so far (spaceRows messages, each row at its
+// place in the result to come) as a SpaceData with the sums that add up file by file (unique and
+// reclaimable need the end), and the pace of redraws while they stream in.
+import type { HostMessage, SpaceData, SpaceWireFile } from '../../src/protocol/messages';
+
+type RowsMessage = Extract<HostMessage, { type: 'spaceRows' }>;
+
+export interface RowsSoFar {
+  base: string;
+  sep: '/' | '\\';
+  exactScan: boolean;
+  files: SpaceWireFile[];
+}
+
+/**
+ * The rows so far with a spaceRows message added: a new RowsSoFar at `start` 0 (a new analysis),
+ * the same one otherwise; `so` unchanged when the rows cannot be placed (the start of the
+ * analysis was missed, or a gap before them).
+ */
+export function addRows(so: RowsSoFar | undefined, m: RowsMessage): RowsSoFar | undefined {
+  if (m.start === 0) so = { base: m.base, sep: m.sep, exactScan: m.exactScan, files: [] };
+  if (!so || m.start > so.files.length) return so;
+  m.rows.forEach((r, i) => (so.files[m.start + i] = { ...r, sharesWith: [] }));
+  so.base = m.base;
+  return so;
+}
+
+/** The rows so far as a SpaceData: the sums that add up file by file; the rest waits for the end. */
+export function rowsData(so: RowsSoFar): SpaceData {
+  let size = 0n;
+  let allocated = 0n;
+  let shared = 0n;
+  let exclusive = 0n;
+  for (const f of so.files) {
+    size += BigInt(f.size);
+    allocated += BigInt(f.allocated);
+    shared += BigInt(f.shared);
+    exclusive += BigInt(f.exclusive);
+  }
+  const total = {
+    files: so.files.length,
+    size: String(size),
+    allocated: String(allocated),
+    shared: String(shared),
+    exclusive: String(exclusive),
+    unique: '0',
+    reclaimable: '0',
+    reclaimableExact: false,
+    reclaimableMax: '0',
+  };
+  return {
+    roots: [],
+    base: so.base,
+    sep: so.sep,
+    exactScan: so.exactScan,
+    files: so.files,
+    total,
+    fileSystems: [],
+    errors: [],
+    notes: [],
+    symlinks: 0,
+    hardLinks: 0,
+    durationMs: 0,
+  };
+}
+
+/**
+ * Redraws at a modest rate: at once when the last one is long enough ago, else once it is; at
+ * least `minMs` apart, and 4x the last redraw's own time for big trees (so drawing never takes
+ * more than a fifth of the time).
+ */
+export class Pacer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private last = 0;
+  private cost = 0;
+
+  constructor(
+    private readonly draw: () => void,
+    private readonly minMs: number,
+  ) {}
+
+  schedule(): void {
+    if (this.timer !== undefined) return;
+    const wait = this.last + Math.max(this.minMs, 4 * this.cost) - performance.now();
+    this.timer = setTimeout(() => this.now(), Math.max(0, wait));
+  }
+
+  /** Draw now (and drop a scheduled draw). */
+  now(): void {
+    this.cancel();
+    const t0 = performance.now();
+    this.draw();
+    this.last = performance.now();
+    this.cost = this.last - t0;
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A new analysis: its first rows draw at once. */
+  reset(): void {
+    this.cancel();
+    this.last = 0;
+  }
+}
