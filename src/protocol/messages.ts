@@ -217,8 +217,10 @@ export interface SpaceWireFile {
   exclusive: U64String;
   fileSystem: number;
   sharingUnknown?: boolean;
-  /** [index into SpaceData.files, physical bytes in common], most bytes first. */
+  /** [index into SpaceData.files, physical bytes in common], most bytes first (at most 100). */
   sharesWith: Array<[number, U64String]>;
+  /** How many files it shares with in all (sharesWith lists at most 100); absent while the scan runs. */
+  sharesWithCount?: number;
 }
 
 /** A file's row while the analysis runs: its numbers, without whom it shares with (known at the end). */
@@ -552,8 +554,9 @@ export function isSpaceData(v: unknown): v is SpaceData {
   const n = v.files.length;
   for (const f of v.files as unknown[]) {
     if (!isSpaceRow(f, nfs)) return false;
-    const sharesWith = (f as { sharesWith?: unknown }).sharesWith;
+    const { sharesWith, sharesWithCount } = f as { sharesWith?: unknown; sharesWithCount?: unknown };
     if (!Array.isArray(sharesWith)) return false;
+    if (sharesWithCount !== undefined && !isInt(sharesWithCount, sharesWith.length, Number.MAX_SAFE_INTEGER)) return false;
     for (const p of sharesWith as unknown[]) {
       if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0], 0, n - 1) || !isU64String(p[1])) return false;
     }

@@ -104,6 +104,7 @@ export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: b
         const j = index.get(o.path);
         return j === undefined ? [] : [[j, o.bytes.toString()]];
       }),
+      ...(f.sharesWithCount !== undefined ? { sharesWithCount: f.sharesWithCount } : {}),
     })),
     total: totals(r.total),
     fileSystems: r.fileSystems.map((s) => ({ ...totals(s), filesystem: s.filesystem, notes: [...s.notes] })),
@@ -129,6 +130,7 @@ export function* spaceJsonChunks(d: SpaceData): Generator<string> {
       fileSystem: f.fileSystem,
       ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
       sharesWith: f.sharesWith.map(([j, bytes]) => ({ path: d.files[j].path, bytes })),
+      ...(f.sharesWithCount !== undefined ? { sharesWithCount: f.sharesWithCount } : {}),
     };
     yield (i > 0 ? ',' : '') + JSON.stringify(row);
   }
@@ -152,7 +154,7 @@ export function* spaceCsvChunks(d: SpaceData): Generator<string> {
   yield 'path,size,allocated,shared,exclusive,sharesWith\n';
   let chunk = '';
   for (const f of d.files) {
-    chunk += `${csvField(f.path)},${f.size},${f.allocated},${f.shared},${f.exclusive},${f.sharingUnknown ? '' : f.sharesWith.length}\n`;
+    chunk += `${csvField(f.path)},${f.size},${f.allocated},${f.shared},${f.exclusive},${f.sharingUnknown ? '' : (f.sharesWithCount ?? f.sharesWith.length)}\n`;
     if (chunk.length > 1 << 20) {
       yield chunk;
       chunk = '';

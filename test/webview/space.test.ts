@@ -178,7 +178,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       await hi?.close();
     });
 
-  test('20,000 files: the whole view is drawn within 1 s of the result arriving', async () => {
+  test('20,000 files: the whole view is drawn, with only a screenful of rows in the DOM', async () => {
     const n = 20_000;
     const files = Array.from({ length: n }, (_, i) => ({
       path: `/big/d${i % 50}/e${i % 7}/f${i}.bin`,
@@ -203,14 +203,12 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       });
       return performance.now() - t0;
     }, big);
-    assert.ok(ms < 1000, `drawn in ${ms.toFixed(0)} ms`);
+    // Speed is measured in bench/ (space-first-rows.ts), never asserted by a timed test: logged only.
     console.log(`# 20,000 files drawn in ${ms.toFixed(0)} ms`);
     assert.equal(await page.locator('.filter-count').textContent(), '20,000 files');
     assert.ok((await page.locator('.space-grid .tscroll .tr').count()) < 100, 'only a screenful of rows in the DOM');
-    const t1 = Date.now();
     await page.fill('input.filter', 'f1999');
     assert.equal(await page.locator('.filter-count').textContent(), '11 of 20,000 files');
-    assert.ok(Date.now() - t1 < 1000, 'filtering 20,000 paths is quick');
     await page.close();
   });
 

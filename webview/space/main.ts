@@ -308,7 +308,7 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   table = new SpaceTable(
     tableHost,
     nums,
-    d.files.map((f) => (f.sharingUnknown ? undefined : f.sharesWith.length)),
+    d.files.map((f) => (f.sharingUnknown ? undefined : (f.sharesWithCount ?? f.sharesWith.length))),
     { onSelect: (i) => select(i), onOpen: (i) => post({ type: 'spaceOpen', index: i }), onSort: () => saveState() },
     how !== 'done',
   );
