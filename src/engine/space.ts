@@ -7,9 +7,11 @@
 // and the walk goes on. Per file only its sums are kept; the physical ranges kept are the shared
 // ones (memory grows with shared extents, not with files), swept at the end for the union
 // (`unique`) and for which files overlap which.
-// (Over 400 lines for now: the walk, the per-file sums and the sweep share the per-file columns;
-// the file-system grouping and the exact scan are already apart, in space-fs.ts and
-// space-scan.ts. Split the sweep out when the owner lookups for XFS (GETFSMAP) are added.)
+// Kept apart: the per-file columns and groups (space-table.ts), the sweep (space-sweep.ts), the
+// file-system grouping (space-fs.ts), the exact scan (space-scan.ts), the SMB walk (space-smb.ts)
+// and the Linux walk (backends/linux/space-walk.ts). (Over 400 lines: spaceOf is one closure over
+// the walk's state: the sink the walks feed, the owner queries, the totals and notes per file
+// system, and the rows; split further it would pass that state around in a dozen parameters.)
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
@@ -23,7 +25,9 @@ import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-
 import { isSmbPath } from './smb-path';
 import { kindOf, kindWord } from './file-kind';
 import { walkSmb } from './space-smb';
-import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceTotals } from './space-types';
+import { sweep } from './space-sweep';
+import { emptyTotals, FileTable, type Group } from './space-table';
+import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
 import { fromOsBytes, osPath } from './os-path';
 
 /** The most partners a file's sharesWith lists (those with most bytes in common); sharesWithCount counts them all. */
@@ -31,45 +35,6 @@ export const SHARES_WITH_LIMIT = 100;
 
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
-
-interface Group {
-  id: string;
-  dev: bigint;
-  filesystem?: string;
-  totals: SpaceTotals;
-  /** Bytes not shared, with a physical offset: disjoint from every other range. */
-  own: bigint;
-  /** Bytes whose physical place is unknown (SEEK-only maps, shared extents without an offset). */
-  unplaced: bigint;
-  sharingUnknownFiles: number;
-  /** The shared ranges: start, end, file index, refcount (0 = not given). */
-  start: bigint[];
-  end: bigint[];
-  file: number[];
-  ref: number[];
-  /** Exclusive bytes of files with a hard link outside the selection (deleting the selection keeps them). */
-  kept: bigint;
-  /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
-  inside?: boolean[];
-  /** The owner query that gave `inside` (ExtentOwnerQuery.method). */
-  ownersBy?: string;
-  /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
-  scan?: { reclaimableShared: bigint; files: number; unreadable: number };
-}
-
-function emptyTotals(): SpaceTotals {
-  return {
-    files: 0,
-    size: 0n,
-    allocated: 0n,
-    shared: 0n,
-    exclusive: 0n,
-    unique: 0n,
-    reclaimable: 0n,
-    reclaimableExact: true,
-    reclaimableMax: 0n,
-  };
-}
 
 function errorOf(p: string, e: unknown): SpaceError {
   const f = nodeFsError('space', e, [p]);
@@ -99,92 +64,6 @@ export interface SpaceOptions {
    * is empty there: who shares with whom is known only after the sweep, in the final row.
    */
   onFileMapped?: (f: SpaceFile, index: number) => void;
-}
-
-/**
- * What is kept per file until the rows are made: the path and a few numbers in typed columns
- * (~50 bytes and the path per file, instead of a SpaceFile with its BigInts and sharesWith).
- */
-class FileTable {
-  count = 0;
-  readonly path: string[] = [];
-  size = new BigUint64Array(1024);
-  allocated = new BigUint64Array(1024);
-  shared = new BigUint64Array(1024);
-  inline = new BigUint64Array(1024);
-  ino = new BigUint64Array(1024);
-  dev = new BigUint64Array(1024);
-  fileSystem = new Int32Array(1024);
-  /** 1: sharing unknown (no physical offsets); 2: inline bytes present. */
-  bits = new Uint8Array(1024);
-
-  add(
-    p: string,
-    size: bigint,
-    allocated: bigint,
-    shared: bigint,
-    inline: bigint,
-    ino: bigint,
-    dev: bigint,
-    fileSystem: number,
-    bits: number,
-  ): number {
-    const i = this.count++;
-    if (i === this.size.length) this.grow();
-    this.path.push(p);
-    this.size[i] = size;
-    this.allocated[i] = allocated;
-    this.shared[i] = shared;
-    this.inline[i] = inline;
-    this.ino[i] = ino;
-    this.dev[i] = dev;
-    this.fileSystem[i] = fileSystem;
-    this.bits[i] = bits;
-    return i;
-  }
-
-  private grow(): void {
-    const n = this.size.length * 2;
-    const big = (a: BigUint64Array): BigUint64Array<ArrayBuffer> => {
-      const b = new BigUint64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.size = big(this.size);
-    this.allocated = big(this.allocated);
-    this.shared = big(this.shared);
-    this.inline = big(this.inline);
-    this.ino = big(this.ino);
-    this.dev = big(this.dev);
-    const fsys = new Int32Array(n);
-    fsys.set(this.fileSystem);
-    this.fileSystem = fsys;
-    const bits = new Uint8Array(n);
-    bits.set(this.bits);
-    this.bits = bits;
-  }
-
-  exclusive(i: number): bigint {
-    return this.allocated[i] - this.shared[i];
-  }
-
-  /** File i's row. */
-  /** Row i; `sharesWithCount` is given once the sweep has run (rows streamed while mapping have none). */
-  row(i: number, sharesWith: SpaceOverlap[], sharesWithCount?: number): SpaceFile {
-    const f: SpaceFile = {
-      path: this.path[i],
-      size: this.size[i],
-      allocated: this.allocated[i],
-      shared: this.shared[i],
-      exclusive: this.exclusive(i),
-      fileSystem: this.fileSystem[i],
-      sharesWith,
-    };
-    if (sharesWithCount !== undefined) f.sharesWithCount = sharesWithCount;
-    if (this.bits[i] & 1) f.sharingUnknown = true;
-    if (this.bits[i] & 2) f.inline = this.inline[i];
-    return f;
-  }
 }
 
 export async function spaceOf(
@@ -650,73 +529,4 @@ export async function spaceOf(
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return { files, total, fileSystems, errors, symlinks, hardLinks, notes, durationMs };
-}
-
-/**
- * Sweep the shared ranges of one file system in physical order: the union of them; for every
- * pair of files both present on a stretch, the stretch's length (into `pairs`, keyed
- * a * fileCount + b with a < b: exact while fileCount² < 2^53, ~94 million files); and, where
- * reference counts are given, the bytes all of whose references are in the selection.
- * Memory: the ranges, and the ranges open at one point.
- */
-function sweep(g: Group, pairs: Map<number, bigint>, fileCount: number): { union: bigint; reclaimableShared: bigint; refUnknown: bigint } {
-  const n = g.start.length;
-  const byStart = sortedIndices(g.start);
-  const byEnd = sortedIndices(g.end);
-  const open = new Set<number>();
-  /** The distinct files of the open ranges at one stretch (reused). */
-  const ids: number[] = [];
-  let union = 0n;
-  let reclaimableShared = 0n;
-  let refUnknown = 0n;
-  let i = 0;
-  let j = 0;
-  let prev = 0n;
-  while (j < n) {
-    const next = i < n && g.start[byStart[i]] < g.end[byEnd[j]] ? g.start[byStart[i]] : g.end[byEnd[j]];
-    if (open.size > 0 && next > prev) {
-      const len = next - prev;
-      union += len;
-      ids.length = 0;
-      let maxRef = 0;
-      let unknownRef = false;
-      let inside = false;
-      for (const r of open) {
-        const f = g.file[r];
-        if (!ids.includes(f)) ids.push(f);
-        if (g.inside?.[r]) inside = true;
-        if (g.ref[r] === 0) unknownRef = true;
-        else if (g.ref[r] > maxRef) maxRef = g.ref[r];
-      }
-      // Owners known: every range over this stretch has the same owners (btrfs: one extent), freed or not.
-      if (g.inside) {
-        if (inside) reclaimableShared += len;
-      } else if (unknownRef) refUnknown += len;
-      else if (open.size >= maxRef) reclaimableShared += len;
-      if (ids.length > 1) {
-        ids.sort((a, b) => a - b);
-        for (let a = 0; a < ids.length; a++)
-          for (let b = a + 1; b < ids.length; b++) {
-            const key = ids[a] * fileCount + ids[b];
-            pairs.set(key, (pairs.get(key) ?? 0n) + len);
-          }
-      }
-    }
-    while (j < n && g.end[byEnd[j]] === next) open.delete(byEnd[j++]);
-    while (i < n && g.start[byStart[i]] === next) open.add(byStart[i++]);
-    prev = next;
-  }
-  return { union, reclaimableShared, refUnknown };
-}
-
-/**
- * The indices of `v` in ascending order of its values (stable among equal ones). Compared as
- * doubles first (Number() rounds monotonically, so a smaller double means a smaller value) and
- * exactly only where the doubles are equal: a BigInt comparison for every step of the sort was
- * most of the sweep's time.
- */
-function sortedIndices(v: readonly bigint[]): number[] {
-  const approx = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) approx[i] = Number(v[i]);
-  return Array.from({ length: v.length }, (_, i) => i).sort((x, y) => approx[x] - approx[y] || (v[x] < v[y] ? -1 : v[x] > v[y] ? 1 : 0));
 }

@@ -1,0 +1,130 @@
+// What engine.space keeps while it walks (src/engine/space.ts): per file system a Group (sums and
+// the shared ranges, which the sweep reads), and per file a row of typed columns (FileTable).
+// Memory grows with the shared ranges and ~50 bytes plus the path per file.
+
+import type { SpaceFile, SpaceOverlap, SpaceTotals } from './space-types';
+
+export interface Group {
+  id: string;
+  dev: bigint;
+  filesystem?: string;
+  totals: SpaceTotals;
+  /** Bytes not shared, with a physical offset: disjoint from every other range. */
+  own: bigint;
+  /** Bytes whose physical place is unknown (SEEK-only maps, shared extents without an offset). */
+  unplaced: bigint;
+  sharingUnknownFiles: number;
+  /** The shared ranges: start, end, file index, refcount (0 = not given). */
+  start: bigint[];
+  end: bigint[];
+  file: number[];
+  ref: number[];
+  /** Exclusive bytes of files with a hard link outside the selection (deleting the selection keeps them). */
+  kept: bigint;
+  /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
+  inside?: boolean[];
+  /** The owner query that gave `inside` (ExtentOwnerQuery.method). */
+  ownersBy?: string;
+  /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
+  scan?: { reclaimableShared: bigint; files: number; unreadable: number };
+}
+
+export function emptyTotals(): SpaceTotals {
+  return {
+    files: 0,
+    size: 0n,
+    allocated: 0n,
+    shared: 0n,
+    exclusive: 0n,
+    unique: 0n,
+    reclaimable: 0n,
+    reclaimableExact: true,
+    reclaimableMax: 0n,
+  };
+}
+
+/**
+ * What is kept per file until the rows are made: the path and a few numbers in typed columns
+ * (~50 bytes and the path per file, instead of a SpaceFile with its BigInts and sharesWith).
+ */
+export class FileTable {
+  count = 0;
+  readonly path: string[] = [];
+  size = new BigUint64Array(1024);
+  allocated = new BigUint64Array(1024);
+  shared = new BigUint64Array(1024);
+  inline = new BigUint64Array(1024);
+  ino = new BigUint64Array(1024);
+  dev = new BigUint64Array(1024);
+  fileSystem = new Int32Array(1024);
+  /** 1: sharing unknown (no physical offsets); 2: inline bytes present. */
+  bits = new Uint8Array(1024);
+
+  add(
+    p: string,
+    size: bigint,
+    allocated: bigint,
+    shared: bigint,
+    inline: bigint,
+    ino: bigint,
+    dev: bigint,
+    fileSystem: number,
+    bits: number,
+  ): number {
+    const i = this.count++;
+    if (i === this.size.length) this.grow();
+    this.path.push(p);
+    this.size[i] = size;
+    this.allocated[i] = allocated;
+    this.shared[i] = shared;
+    this.inline[i] = inline;
+    this.ino[i] = ino;
+    this.dev[i] = dev;
+    this.fileSystem[i] = fileSystem;
+    this.bits[i] = bits;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.size.length * 2;
+    const big = (a: BigUint64Array): BigUint64Array<ArrayBuffer> => {
+      const b = new BigUint64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.size = big(this.size);
+    this.allocated = big(this.allocated);
+    this.shared = big(this.shared);
+    this.inline = big(this.inline);
+    this.ino = big(this.ino);
+    this.dev = big(this.dev);
+    const fsys = new Int32Array(n);
+    fsys.set(this.fileSystem);
+    this.fileSystem = fsys;
+    const bits = new Uint8Array(n);
+    bits.set(this.bits);
+    this.bits = bits;
+  }
+
+  exclusive(i: number): bigint {
+    return this.allocated[i] - this.shared[i];
+  }
+
+  /** File i's row. */
+  /** Row i; `sharesWithCount` is given once the sweep has run (rows streamed while mapping have none). */
+  row(i: number, sharesWith: SpaceOverlap[], sharesWithCount?: number): SpaceFile {
+    const f: SpaceFile = {
+      path: this.path[i],
+      size: this.size[i],
+      allocated: this.allocated[i],
+      shared: this.shared[i],
+      exclusive: this.exclusive(i),
+      fileSystem: this.fileSystem[i],
+      sharesWith,
+    };
+    if (sharesWithCount !== undefined) f.sharesWithCount = sharesWithCount;
+    if (this.bits[i] & 1) f.sharingUnknown = true;
+    if (this.bits[i] & 2) f.inline = this.inline[i];
+    return f;
+  }
+}
