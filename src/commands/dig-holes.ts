@@ -4,6 +4,7 @@
 // tool can make dig-holes safe against a concurrent writer (docs/ENGINE.md), so that asks first.
 
 import * as vscode from 'vscode';
+import { enginePathOfUri } from '../host/logic/clone-selection';
 import * as path from 'node:path';
 import type { Engine, OperationReport } from '../engine';
 import { EXTENT_FLAG } from '../engine/map-format';
@@ -109,7 +110,10 @@ async function deallocateUnwritten(s: Services, file: string): Promise<void> {
  * inspector (which never writes): such an editor may save while holes are dug.
  */
 function openInEditor(file: string): boolean {
-  const same = (u: vscode.Uri | undefined): boolean => u?.scheme === 'file' && path.resolve(u.fsPath) === path.resolve(file);
+  const same = (u: vscode.Uri | undefined): boolean => {
+    const p = u && enginePathOfUri(u);
+    return p !== undefined && (u?.scheme === 'file' ? path.resolve(p) === path.resolve(file) : p === file);
+  };
   if ((vscode.workspace.textDocuments ?? []).some((d) => same(d.uri))) return true;
   for (const g of vscode.window.tabGroups?.all ?? [])
     for (const tab of g.tabs) {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { pathsFromArgs } from '../host/logic/clone-selection';
+import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
 import { activeFileUri } from '../host/ui';
 
 export function registerSelectForClone(s: Services): vscode.Disposable {
@@ -23,7 +23,8 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
     paths = kept;
     if (paths.length === 0) {
       const active = activeFileUri();
-      if (active) paths = [active.fsPath];
+      const p = active && enginePathOfUri(active);
+      if (p) paths = [p];
     }
     if (paths.length === 0) {
       void vscode.window.showWarningMessage(vscode.l10n.t('Select one or more files in the Explorer first.'));

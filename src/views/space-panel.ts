@@ -11,7 +11,7 @@ import { parseWebviewMessage, type HostMessage, type SpaceData } from '../protoc
 import type { Services } from '../host/services';
 import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
-import { showFailure, withCancellableProgress } from '../host/ui';
+import { showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
 import { spaceCsvChunks, spaceData, spaceJsonChunks } from './space-data';
 
@@ -155,12 +155,12 @@ export class SpacePanel implements vscode.Disposable {
         return;
       case 'spaceOpen': {
         const p = file(msg.index);
-        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, vscode.Uri.file(p));
+        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, uriOfPath(p));
         return;
       }
       case 'spaceReveal': {
         const p = file(msg.index);
-        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p));
+        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', uriOfPath(p));
         return;
       }
       case 'export':

@@ -80,6 +80,22 @@ export class TabInputCustom {
 }
 
 export const ViewColumn = { Active: -1, Beside: -2, One: 1 };
+export const FileType = { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 };
+export const FileChangeType = { Changed: 1, Created: 2, Deleted: 3 };
+export class FileSystemError extends Error {
+  constructor(
+    message?: string,
+    readonly code = 'Unknown',
+  ) {
+    super(message);
+  }
+  static FileNotFound = (m?: string) => new FileSystemError(m, 'FileNotFound');
+  static FileExists = (m?: string) => new FileSystemError(m, 'FileExists');
+  static FileNotADirectory = (m?: string) => new FileSystemError(m, 'FileNotADirectory');
+  static FileIsADirectory = (m?: string) => new FileSystemError(m, 'FileIsADirectory');
+  static NoPermissions = (m?: string) => new FileSystemError(m, 'NoPermissions');
+  static Unavailable = (m?: string) => new FileSystemError(m, 'Unavailable');
+}
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 };
 
 /**
@@ -199,6 +215,8 @@ export interface FakeState {
   inputAnswers: string[];
   panels: FakeWebviewPanel[];
   customEditors: Map<string, unknown>;
+  /** File system providers by scheme (the smb: one). */
+  fileSystems: Map<string, unknown>;
   clipboard: string;
   saveDialogAnswer?: Uri;
   openDialogAnswer?: Uri[];
@@ -413,6 +431,7 @@ export function makeFakeVscode() {
     inputAnswers: [],
     panels: [],
     customEditors: new Map(),
+    fileSystems: new Map(),
     clipboard: '',
     watchers: [],
     progressReports: [],
@@ -425,16 +444,19 @@ export function makeFakeVscode() {
     messageOptions: [],
   };
   const configEmitter = new EventEmitter<{ affectsConfiguration(k: string): boolean }>();
-  const format = (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
-  const showMessage = (level: string) => async (text: string, ...rest: unknown[]) => {
-    const items = rest.filter((x): x is string => typeof x === 'string');
-    const options = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
-    if (options) state.messageOptions.push({ text, options });
-    state.messages.push({ level, text, items });
-    recorded();
-    const a = state.answers.find((x) => x.match.test(text));
-    return a ? a.answer : undefined;
-  };
+  const format = (m: string, ...a: unknown[]) =>
+    m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
+  const showMessage =
+    (level: string) =>
+    async (text: string, ...rest: unknown[]) => {
+      const items = rest.filter((x): x is string => typeof x === 'string');
+      const options = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+      if (options) state.messageOptions.push({ text, options });
+      state.messages.push({ level, text, items });
+      recorded();
+      const a = state.answers.find((x) => x.match.test(text));
+      return a ? a.answer : undefined;
+    };
   const logAt = (level: string) => (text: string) => {
     state.log.push({ level, text });
     recorded();
@@ -448,6 +470,9 @@ export function makeFakeVscode() {
     TabInputText,
     TabInputCustom,
     ViewColumn,
+    FileType,
+    FileChangeType,
+    FileSystemError,
     ProgressLocation,
     QuickInputButtons,
     l10n: { t: format },
@@ -514,7 +539,10 @@ export function makeFakeVscode() {
           if (error === undefined) return value;
         }
       },
-      showQuickPick: async (items: Array<{ label: string }> | Promise<Array<{ label: string }>>, o: { title?: string; ignoreFocusOut?: boolean } = {}) => {
+      showQuickPick: async (
+        items: Array<{ label: string }> | Promise<Array<{ label: string }>>,
+        o: { title?: string; ignoreFocusOut?: boolean } = {},
+      ) => {
         state.quickPicks.push({ title: o.title, ignoreFocusOut: o.ignoreFocusOut });
         const label = state.quickPickAnswers.shift();
         return label === undefined ? undefined : (await items).find((i) => i.label === label);
@@ -578,6 +606,10 @@ export function makeFakeVscode() {
       onDidChangeConfiguration: configEmitter.event,
       onDidDeleteFiles: new EventEmitter<unknown>().event,
       onDidRenameFiles: new EventEmitter<unknown>().event,
+      registerFileSystemProvider: (scheme: string, provider: unknown) => {
+        state.fileSystems.set(scheme, provider);
+        return new Disposable(() => state.fileSystems.delete(scheme));
+      },
       createFileSystemWatcher: (pattern: RelativePattern) => {
         const change = new EventEmitter<Uri>();
         const w = { pattern, change, disposed: false };

@@ -17,6 +17,8 @@ export const COMMANDS = {
   showVolume: 'extentLens.showVolume',
   clearCloneSelection: 'extentLens.clearCloneSelection',
   analyzeSpace: 'extentLens.analyzeSpace',
+  openSmbShare: 'extentLens.openSmbShare',
+  forgetSmbPassword: 'extentLens.forgetSmbPassword',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -4,7 +4,7 @@
 // writeFile), so neither a failure nor a dropped connection leaves a half-written file.
 
 import { randomBytes } from 'node:crypto';
-import type { SmbConnectionInfo, SmbDirEntry, SmbFileApi, SmbFileStat, SmbWriteOptions } from '../../smb-files';
+import type { SmbConnectionInfo, SmbDirEntry, SmbFileApi, SmbFileStat, SmbWriteOptions } from '../../smb-files-types';
 import type { SmbClient } from './protocol/client';
 import { SmbStatusError, smbError, withOperation } from './protocol/errors';
 import { Access, CreateOption, Disposition, FILE_ATTRIBUTE_DIRECTORY, FileInfoClass, InfoType, type FileId } from './protocol/messages';

@@ -6,7 +6,7 @@
 // while the server stays away, and reports the folder as changed once it is back (what
 // happened meanwhile is unknown).
 
-import type { SmbChange, SmbDirEntry, SmbWatchOptions } from '../../smb-files';
+import type { SmbChange, SmbDirEntry, SmbWatchOptions } from '../../smb-files-types';
 import { SmbStatusError, withOperation } from './protocol/errors';
 import { Access, CreateOption, Disposition, NotifyAction, NotifyFilter, type NotifyEntry } from './protocol/messages';
 import { clientFor } from './protocol/pool';
