@@ -40,7 +40,8 @@ export function findVsCode(): VsCodeInstall | string {
   const ready = path.join(CACHE_DIR, 'vscode', 'ready.json');
   if (!fs.existsSync(ready)) return `code-server is not installed (${ready} missing): run bash scripts/setup.d/40-vscode.sh`;
   const install = JSON.parse(fs.readFileSync(ready, 'utf8')) as VsCodeInstall;
-  for (const f of [install.node, install.codeServer]) if (!fs.existsSync(f)) return `code-server install is incomplete (${f} missing): rerun scripts/setup.d/40-vscode.sh`;
+  for (const f of [install.node, install.codeServer])
+    if (!fs.existsSync(f)) return `code-server install is incomplete (${f} missing): rerun scripts/setup.d/40-vscode.sh`;
   if (!fs.existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
   return install;
 }
@@ -59,7 +60,14 @@ export async function freePort(): Promise<number> {
 }
 
 /** Built-in extensions the tests and `npm start` do not need (see CodeServerOptions). */
-export const DISABLED_BUILTINS = ['GitHub.copilot-chat', 'vscode.git', 'vscode.git-base', 'vscode.github', 'vscode.github-authentication', 'vscode.microsoft-authentication'];
+export const DISABLED_BUILTINS = [
+  'GitHub.copilot-chat',
+  'vscode.git',
+  'vscode.git-base',
+  'vscode.github',
+  'vscode.github-authentication',
+  'vscode.microsoft-authentication',
+];
 
 export interface CodeServerOptions {
   /** Leave workspace trust on (restricted-mode tests). Default false: --disable-workspace-trust. */
@@ -161,13 +169,17 @@ export async function startCodeServer(install: VsCodeInstall, opts: CodeServerOp
   const host = `127.0.0.1:${port}`;
   const args = [
     install.codeServer,
-    '--bind-addr', host,
-    '--auth', 'none',
+    '--bind-addr',
+    host,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
   if (opts.smokeTestDriver !== false) args.push('--vscode-option', 'enable-smoke-test-driver');
@@ -271,13 +283,34 @@ export async function startCodeServer(install: VsCodeInstall, opts: CodeServerOp
 export function installExtension(install: VsCodeInstall, extensionsDir: string, vsix: string): string {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'el-vscode-install-'));
   try {
-    const r = spawnSync(install.node, [install.codeServer, '--extensions-dir', extensionsDir, '--user-data-dir', path.join(scratch, 'user-data'), '--install-extension', vsix], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: { ...process.env, PATH: `${path.dirname(install.node)}:${process.env.PATH ?? ''}`, XDG_CONFIG_HOME: scratch, XDG_DATA_HOME: scratch, HOME: scratch, TMPDIR: scratch, EXTENSIONS_GALLERY: '{}' },
-    });
+    const r = spawnSync(
+      install.node,
+      [
+        install.codeServer,
+        '--extensions-dir',
+        extensionsDir,
+        '--user-data-dir',
+        path.join(scratch, 'user-data'),
+        '--install-extension',
+        vsix,
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: {
+          ...process.env,
+          PATH: `${path.dirname(install.node)}:${process.env.PATH ?? ''}`,
+          XDG_CONFIG_HOME: scratch,
+          XDG_DATA_HOME: scratch,
+          HOME: scratch,
+          TMPDIR: scratch,
+          EXTENSIONS_GALLERY: '{}',
+        },
+      },
+    );
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-    if (r.status !== 0 || !/successfully installed/i.test(out)) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${out}`);
+    if (r.status !== 0 || !/successfully installed/i.test(out))
+      throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${out}`);
     return out.trim();
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -302,7 +335,15 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
     headless: true,
     viewport: opts.viewport ?? { width: 1400, height: 900 },
     env: { ...process.env, HOME: profile } as Record<string, string>,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
@@ -318,6 +359,12 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
 export interface ExtensionTestRun {
   /** Folder to open in the workbench. */
   folder: string;
+  /**
+   * A .code-workspace file to open instead of `folder`: a multi-root window, where adding a
+   * folder (Open SMB Share…) edits the workspace rather than entering one, which in a browser
+   * would reload the page and end the run.
+   */
+  workspace?: string;
   /** Folder holding the extension's package.json. */
   extensionDevelopmentPath: string;
   /** Compiled module exporting run(): Promise<void>. */
@@ -359,12 +406,16 @@ export async function runExtensionTests(server: CodeServer, page: Page, run: Ext
     ['extensionTestsPath', server.remoteUri(run.extensionTestsPath)],
   ];
   if (run.env) payload.push(['extensionEnvironment', JSON.stringify(run.env)]);
-  const url = `${server.url}/?folder=${encodeURIComponent(run.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const where = run.workspace ? `workspace=${encodeURIComponent(run.workspace)}` : `folder=${encodeURIComponent(run.folder)}`;
+  const url = `${server.url}/?${where}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   await page.goto(url);
   const timeoutMs = run.timeoutMs ?? 300_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`extension tests did not finish within ${timeoutMs / 1000} s\n--- code-server log ---\n${server.logTail()}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`extension tests did not finish within ${timeoutMs / 1000} s\n--- code-server log ---\n${server.logTail()}`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([exited, timeout]);
@@ -377,7 +428,8 @@ export async function runExtensionTests(server: CodeServer, page: Page, run: Ext
 /** Load the workbench on a folder, with the extension loaded unpackaged (no test module). */
 export async function openWorkbench(server: CodeServer, page: Page, folder: string, extensionDevelopmentPath?: string): Promise<void> {
   let url = `${server.url}/?folder=${encodeURIComponent(folder)}`;
-  if (extensionDevelopmentPath) url += `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server.remoteUri(extensionDevelopmentPath)]]))}`;
+  if (extensionDevelopmentPath)
+    url += `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server.remoteUri(extensionDevelopmentPath)]]))}`;
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await page.waitForSelector('.statusbar', { timeout: 60_000 });
