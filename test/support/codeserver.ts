@@ -40,8 +40,7 @@ export function findVsCode(): VsCodeInstall | string {
   const ready = path.join(CACHE_DIR, 'vscode', 'ready.json');
   if (!fs.existsSync(ready)) return `code-server is not installed (${ready} missing): run bash scripts/setup.d/40-vscode.sh`;
   const install = JSON.parse(fs.readFileSync(ready, 'utf8')) as VsCodeInstall;
-  for (const f of [install.node, install.codeServer])
-    if (!fs.existsSync(f)) return `code-server install is incomplete (${f} missing): rerun scripts/setup.d/40-vscode.sh`;
+  for (const f of [install.node, install.codeServer]) if (!fs.existsSync(f)) return `code-server install is incomplete (${f} missing): rerun scripts/setup.d/40-vscode.sh`;
   if (!fs.existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
   return install;
 }
@@ -60,14 +59,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Built-in extensions the tests and `npm start` do not need (see CodeServerOptions). */
-export const DISABLED_BUILTINS = [
-  'GitHub.copilot-chat',
-  'vscode.git',
-  'vscode.git-base',
-  'vscode.github',
-  'vscode.github-authentication',
-  'vscode.microsoft-authentication',
-];
+export const DISABLED_BUILTINS = ['GitHub.copilot-chat', 'vscode.git', 'vscode.git-base', 'vscode.github', 'vscode.github-authentication', 'vscode.microsoft-authentication'];
 
 export interface CodeServerOptions {
   /** Leave workspace trust on (restricted-mode tests). Default false: --disable-workspace-trust. */
@@ -169,17 +161,13 @@ export async function startCodeServer(install: VsCodeInstall, opts: CodeServerOp
   const host = `127.0.0.1:${port}`;
   const args = [
     install.codeServer,
-    '--bind-addr',
-    host,
-    '--auth',
-    'none',
+    '--bind-addr', host,
+    '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
-    '--user-data-dir',
-    userDataDir,
-    '--extensions-dir',
-    extensionsDir,
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
   ];
   if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
   if (opts.smokeTestDriver !== false) args.push('--vscode-option', 'enable-smoke-test-driver');
@@ -283,34 +271,13 @@ export async function startCodeServer(install: VsCodeInstall, opts: CodeServerOp
 export function installExtension(install: VsCodeInstall, extensionsDir: string, vsix: string): string {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'el-vscode-install-'));
   try {
-    const r = spawnSync(
-      install.node,
-      [
-        install.codeServer,
-        '--extensions-dir',
-        extensionsDir,
-        '--user-data-dir',
-        path.join(scratch, 'user-data'),
-        '--install-extension',
-        vsix,
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: {
-          ...process.env,
-          PATH: `${path.dirname(install.node)}:${process.env.PATH ?? ''}`,
-          XDG_CONFIG_HOME: scratch,
-          XDG_DATA_HOME: scratch,
-          HOME: scratch,
-          TMPDIR: scratch,
-          EXTENSIONS_GALLERY: '{}',
-        },
-      },
-    );
+    const r = spawnSync(install.node, [install.codeServer, '--extensions-dir', extensionsDir, '--user-data-dir', path.join(scratch, 'user-data'), '--install-extension', vsix], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, PATH: `${path.dirname(install.node)}:${process.env.PATH ?? ''}`, XDG_CONFIG_HOME: scratch, XDG_DATA_HOME: scratch, HOME: scratch, TMPDIR: scratch, EXTENSIONS_GALLERY: '{}' },
+    });
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-    if (r.status !== 0 || !/successfully installed/i.test(out))
-      throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${out}`);
+    if (r.status !== 0 || !/successfully installed/i.test(out)) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${out}`);
     return out.trim();
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -335,15 +302,7 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
     headless: true,
     viewport: opts.viewport ?? { width: 1400, height: 900 },
     env: { ...process.env, HOME: profile } as Record<string, string>,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
@@ -412,10 +371,7 @@ export async function runExtensionTests(server: CodeServer, page: Page, run: Ext
   const timeoutMs = run.timeoutMs ?? 300_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`extension tests did not finish within ${timeoutMs / 1000} s\n--- code-server log ---\n${server.logTail()}`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new Error(`extension tests did not finish within ${timeoutMs / 1000} s\n--- code-server log ---\n${server.logTail()}`)), timeoutMs);
   });
   try {
     return await Promise.race([exited, timeout]);
@@ -428,8 +384,7 @@ export async function runExtensionTests(server: CodeServer, page: Page, run: Ext
 /** Load the workbench on a folder, with the extension loaded unpackaged (no test module). */
 export async function openWorkbench(server: CodeServer, page: Page, folder: string, extensionDevelopmentPath?: string): Promise<void> {
   let url = `${server.url}/?folder=${encodeURIComponent(folder)}`;
-  if (extensionDevelopmentPath)
-    url += `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server.remoteUri(extensionDevelopmentPath)]]))}`;
+  if (extensionDevelopmentPath) url += `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server.remoteUri(extensionDevelopmentPath)]]))}`;
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await page.waitForSelector('.statusbar', { timeout: 60_000 });

@@ -83,10 +83,7 @@ export const ViewColumn = { Active: -1, Beside: -2, One: 1 };
 export const FileType = { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 };
 export const FileChangeType = { Changed: 1, Created: 2, Deleted: 3 };
 export class FileSystemError extends Error {
-  constructor(
-    message?: string,
-    readonly code = 'Unknown',
-  ) {
+  constructor(message?: string, readonly code = 'Unknown') {
     super(message);
   }
   static FileNotFound = (m?: string) => new FileSystemError(m, 'FileNotFound');
@@ -444,19 +441,16 @@ export function makeFakeVscode() {
     messageOptions: [],
   };
   const configEmitter = new EventEmitter<{ affectsConfiguration(k: string): boolean }>();
-  const format = (m: string, ...a: unknown[]) =>
-    m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
-  const showMessage =
-    (level: string) =>
-    async (text: string, ...rest: unknown[]) => {
-      const items = rest.filter((x): x is string => typeof x === 'string');
-      const options = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
-      if (options) state.messageOptions.push({ text, options });
-      state.messages.push({ level, text, items });
-      recorded();
-      const a = state.answers.find((x) => x.match.test(text));
-      return a ? a.answer : undefined;
-    };
+  const format = (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
+  const showMessage = (level: string) => async (text: string, ...rest: unknown[]) => {
+    const items = rest.filter((x): x is string => typeof x === 'string');
+    const options = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+    if (options) state.messageOptions.push({ text, options });
+    state.messages.push({ level, text, items });
+    recorded();
+    const a = state.answers.find((x) => x.match.test(text));
+    return a ? a.answer : undefined;
+  };
   const logAt = (level: string) => (text: string) => {
     state.log.push({ level, text });
     recorded();
@@ -539,10 +533,7 @@ export function makeFakeVscode() {
           if (error === undefined) return value;
         }
       },
-      showQuickPick: async (
-        items: Array<{ label: string }> | Promise<Array<{ label: string }>>,
-        o: { title?: string; ignoreFocusOut?: boolean } = {},
-      ) => {
+      showQuickPick: async (items: Array<{ label: string }> | Promise<Array<{ label: string }>>, o: { title?: string; ignoreFocusOut?: boolean } = {}) => {
         state.quickPicks.push({ title: o.title, ignoreFocusOut: o.ignoreFocusOut });
         const label = state.quickPickAnswers.shift();
         return label === undefined ? undefined : (await items).find((i) => i.label === label);
