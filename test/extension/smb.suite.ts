@@ -158,6 +158,44 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     for (const e of [...a, ...b]) assert.ok(e.flags.includes('shared'), `extent without the shared flag: ${e.flags.join(',')}`);
   });
 
+  test('Show Volume Capabilities on the share: FileFsAttributeInformation says block refcounting and sparse files', async () => {
+    const v = (await vscode.commands.executeCommand('extentLens.showVolume', shareUri('data.bin'))) as {
+      supportsClone?: boolean;
+      supportsSparse: boolean;
+      blockSize: number;
+      cloneEvidence: string;
+    };
+    assert.equal(v.supportsClone, true, v.cloneEvidence);
+    assert.equal(v.supportsSparse, true);
+    assert.equal(v.blockSize, 4096);
+  });
+
+  test('Punch Hole and Clone Range on the share (checked with SEEK_DATA and the bytes)', async () => {
+    const before = seekDataRanges(onServer('sparse.bin'));
+    assert.deepEqual(before[0], [0, 64 * 1024], 'the first data range of the fixture');
+    const punched = (await vscode.commands.executeCommand('extentLens.punchHole', shareUri('sparse.bin'), {
+      offset: '0',
+      length: '32KiB',
+    })) as OperationReport;
+    assert.ok(punched, 'a report');
+    assert.deepEqual(seekDataRanges(onServer('sparse.bin'))[0], [32 * 1024, 32 * 1024], 'the first 32 KiB are a hole now');
+    assert.ok(fs.readFileSync(onServer('sparse.bin')).subarray(0, 32 * 1024).equals(Buffer.alloc(32 * 1024)));
+
+    fs.copyFileSync(onServer('data.bin'), onServer('range-target.bin'));
+    give(onServer('range-target.bin'));
+    const r = (await vscode.commands.executeCommand('extentLens.cloneRange', undefined, {
+      source: enginePath('data.bin'),
+      sourceOffset: '1MiB',
+      target: enginePath('range-target.bin'),
+      targetOffset: '0',
+      length: '1MiB',
+      showResults: false,
+    })) as OperationReport;
+    assert.match(r.method, /FSCTL_DUPLICATE_EXTENTS_TO_FILE/);
+    const src = fs.readFileSync(onServer('data.bin'));
+    assert.ok(fs.readFileSync(onServer('range-target.bin')).subarray(0, 1024 * 1024).equals(src.subarray(1024 * 1024, 2 * 1024 * 1024)));
+  });
+
   test('Server-Side Copy on the share: bytes equal', async () => {
     const report = (await vscode.commands.executeCommand('extentLens.serverSideCopy', shareUri('data.bin'), shareUri('copy.bin'), {
       onExisting: 'fail',

@@ -1,7 +1,8 @@
 // UI end-to-end for SMB shares: a person's flow in the real VS Code web workbench (code-server),
 // driven by Debian's Chromium through playwright-core, against a real Samba on 127.0.0.1 whose
 // share is a btrfs loop mount (vfs_btrfs, so the server clones):
-//   F1 > "Extent Lens: Open SMB Share..." > address, password, "Add to Workspace" > the share
+//   F1 > "Extent Lens: Open SMB Share..." > address, a wrong password, "Add to Workspace" > the
+//   refusal with STATUS_LOGON_FAILURE > Retry (the address kept) > the password > the share
 //   in the Explorer > right-click a file > Select for Block Clone > right-click a folder >
 //   Block Clone Here > the Clone Results view names FSCTL_DUPLICATE_EXTENTS_TO_FILE, and the
 //   server's filefrag shows the two files sharing their extents.
@@ -91,9 +92,30 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     await input.fill(smb!.uri('data'));
     await page.screenshot({ path: shot('open-share.png') });
     await page.keyboard.press('Enter');
-    // Step 2: the password box (its text is hidden).
-    await page.locator('.quick-input-widget input[type="password"]').waitFor({ timeout: 30_000 });
-    await page.locator('.quick-input-widget input[type="password"]').fill(SMB_PASSWORD);
+    // Step 2: the password box (its text is hidden). A wrong one first.
+    const password = page.locator('.quick-input-widget input[type="password"]');
+    await password.waitFor({ timeout: 30_000 });
+    await password.fill('not-the-password');
+    await page.keyboard.press('Enter');
+    await pickQuickItem(page, 'Add to Workspace');
+    // One sentence naming the NT status, and Retry. (In this workbench notifications do not
+    // pop up as toasts, so the test reads them in the notification center.)
+    await runCommand(page, 'Notifications: Show Notifications');
+    const toast = page.locator('.notifications-center .notification-list-item', { hasText: 'STATUS_LOGON_FAILURE' }).first();
+    await toast.waitFor({ timeout: 60_000 }).catch(async (e) => {
+      await page.screenshot({ path: shot('debug.png') });
+      throw e;
+    });
+    assert.match(await toast.innerText(), /refused the password for el-smbtest \(STATUS_LOGON_FAILURE\)/);
+    await page.screenshot({ path: shot('wrong-password.png') });
+    await toast.locator('.monaco-button', { hasText: 'Retry' }).click();
+    // The retry keeps the address (Enter accepts it as it is) and asks the password again.
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('smb://'), undefined, { timeout: 10_000 });
+    assert.equal(await input.inputValue(), smb!.uri('data'));
+    await page.keyboard.press('Enter');
+    await password.waitFor({ timeout: 30_000 });
+    await password.fill(SMB_PASSWORD);
     await page.keyboard.press('Enter');
     await pickQuickItem(page, 'Add to Workspace');
 
