@@ -8,7 +8,6 @@
 // offsets/lengths as decimal strings, "4k"-style strings or bigints.
 
 import * as vscode from 'vscode';
-import { enginePathOfUri } from '../host/logic/clone-selection';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
@@ -19,6 +18,7 @@ import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { fileSize, pickFile, requireTrust, showFailure, uriOfPath } from '../host/ui';
 import { FlowCancelled, InputFlow } from '../host/multi-step-input';
+import { enginePathOfUri } from '../host/logic/clone-selection';
 
 const t = vscode.l10n.t;
 

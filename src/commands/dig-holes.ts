@@ -4,7 +4,6 @@
 // tool can make dig-holes safe against a concurrent writer (docs/ENGINE.md), so that asks first.
 
 import * as vscode from 'vscode';
-import { enginePathOfUri } from '../host/logic/clone-selection';
 import * as path from 'node:path';
 import type { Engine, OperationReport } from '../engine';
 import { EXTENT_FLAG } from '../engine/map-format';
@@ -14,6 +13,7 @@ import { bytesText } from '../host/logic/bytes';
 import { errorLogLine } from '../host/logic/errors';
 import { digHolesMessage, totalLength, unwrittenRanges, type Range } from './logic/dig-holes-text';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { enginePathOfUri } from '../host/logic/clone-selection';
 
 const t = vscode.l10n.t;
 

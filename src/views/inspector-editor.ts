@@ -3,10 +3,10 @@
 // Inspect command's panel.
 
 import * as vscode from 'vscode';
-import { enginePathOfUri } from '../host/logic/clone-selection';
 import type { Services } from '../host/services';
 import { INSPECTOR_VIEW_TYPE } from '../host/logic/contributions';
 import { InspectorController } from './inspector-controller';
+import { enginePathOfUri } from '../host/logic/clone-selection';
 
 class InspectedFile implements vscode.CustomDocument {
   constructor(readonly uri: vscode.Uri) {}
