@@ -178,8 +178,14 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
       length: '32KiB',
     })) as OperationReport;
     assert.ok(punched, 'a report');
-    assert.deepEqual(seekDataRanges(onServer('sparse.bin'))[0], [32 * 1024, 32 * 1024], 'the first 32 KiB are a hole now');
+    const after = seekDataRanges(onServer('sparse.bin'));
+    assert.deepEqual(after[0], [32 * 1024, 32 * 1024], 'the first 32 KiB are a hole now');
     assert.ok(fs.readFileSync(onServer('sparse.bin')).subarray(0, 32 * 1024).equals(Buffer.alloc(32 * 1024)));
+    // The inspector opened above follows the change (the provider's CHANGE_NOTIFY watch).
+    const allocatedNow = String(after.reduce((n, [, len]) => n + len, 0));
+    await waitFor('the open inspector to show the punched file', () =>
+      api.openInspectors().some((i) => i.path === enginePath('sparse.bin') && i.summary?.allocated === allocatedNow) ? true : undefined,
+    );
 
     fs.copyFileSync(onServer('data.bin'), onServer('range-target.bin'));
     give(onServer('range-target.bin'));
