@@ -18,6 +18,8 @@ export interface SmbWriteOptions {
   create: boolean;
   /** Replace an existing file (else STATUS_OBJECT_NAME_COLLISION). */
   overwrite: boolean;
+  /** Stops the write between chunks (E_CANCELLED); nothing is left behind. */
+  signal?: AbortSignal;
 }
 
 export type SmbChangeType = 'created' | 'changed' | 'deleted';
@@ -53,12 +55,15 @@ export interface SmbFileApi {
   /** A folder's entries (QUERY_DIRECTORY, paged until STATUS_NO_MORE_FILES), without . and .. */
   list(uri: string): Promise<SmbDirEntry[]>;
   readFile(uri: string): Promise<Uint8Array>;
+  /** The file from start to end in chunks of about 1 MiB, without holding it all (a copy off the share). */
+  readChunks(uri: string, opts?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
   /**
-   * Write the whole file: to a temporary name in the same folder (deleted on close until it is
-   * complete, so a failure or a dropped connection leaves nothing), then renamed over the name,
-   * replacing only an existing file the caller asked to overwrite.
+   * Write the whole file (a buffer, or chunks as they come): to a temporary name in the same
+   * folder (deleted on close until it is complete, so a failure, a cancel or a dropped
+   * connection leaves nothing), then renamed over the name, replacing only an existing file
+   * the caller asked to overwrite.
    */
-  writeFile(uri: string, data: Uint8Array, opts: SmbWriteOptions): Promise<void>;
+  writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<void>;
   mkdir(uri: string): Promise<void>;
   /** Delete a file, or a folder (with everything in it when `recursive`). No recycle bin. */
   remove(uri: string, opts: { recursive: boolean }): Promise<void>;

@@ -224,4 +224,17 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     assert.deepEqual(reports, [], 'nothing was cloned');
     assert.ok(fs.readFileSync(onServer('clones/local.bin')).equals(fs.readFileSync(local)));
   });
+
+  test('from the share to this computer: not cloned, copied (streamed) when asked', async () => {
+    const here = tempDir('smb-here');
+    const reports = (await vscode.commands.executeCommand('extentLens.cloneHere', vscode.Uri.file(here), [vscode.Uri.file(here)], {
+      sources: [enginePath('data.bin')],
+      fallback: 'copy',
+      onExisting: 'fail',
+      showResults: false,
+    })) as OperationReport[];
+    assert.deepEqual(reports, [], 'nothing was cloned');
+    assert.ok(fs.readFileSync(path.join(here, 'data.bin')).equals(fs.readFileSync(onServer('data.bin'))));
+    assert.deepEqual(fs.readdirSync(here), ['data.bin'], 'no temporary file left');
+  });
 });

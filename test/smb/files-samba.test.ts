@@ -138,6 +138,29 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     assert.equal((await api.stat(uri('new.bin'))).size, BigInt(before.length));
   });
 
+  test('writeFile from chunks (streamed), readChunks back; a cancel mid-way leaves nothing', async () => {
+    const parts = [pattern(MiB, 1), pattern(3 * MiB + 5, 2), pattern(17, 3)];
+    async function* gen(): AsyncGenerator<Uint8Array> {
+      for (const p of parts) yield p;
+    }
+    await api.writeFile(uri('streamed.bin'), gen(), { create: true, overwrite: false });
+    const all = Buffer.concat(parts);
+    assert.ok(readFileSync(join(root, 'streamed.bin')).equals(all));
+    const back: Buffer[] = [];
+    for await (const c of api.readChunks(uri('streamed.bin'))) back.push(Buffer.from(c));
+    assert.ok(Buffer.concat(back).equals(all));
+
+    const abort = new AbortController();
+    async function* slow(): AsyncGenerator<Uint8Array> {
+      yield pattern(MiB, 4);
+      abort.abort();
+      yield pattern(MiB, 5);
+    }
+    await rejectsWith(api.writeFile(uri('streamed.bin'), slow(), { create: true, overwrite: true, signal: abort.signal }), 'E_CANCELLED');
+    assert.ok(readFileSync(join(root, 'streamed.bin')).equals(all), 'the old file is untouched');
+    await until('no temporary file', () => readdirSync(root).every((n) => !n.includes('extent-lens')));
+  });
+
   test('mkdir, rename (no replace unless asked) and delete (recursive only when asked)', async () => {
     await api.mkdir(uri('d1'));
     assert.ok(statSync(join(root, 'd1')).isDirectory());

@@ -161,7 +161,27 @@ async function readFile(uri: string): Promise<Uint8Array> {
   });
 }
 
-async function writeFile(uri: string, data: Uint8Array, opts: SmbWriteOptions): Promise<void> {
+function checkAborted(signal: AbortSignal | undefined, uri: string): void {
+  if (signal?.aborted) throw smbError('E_CANCELLED', [uri], `Writing ${uri} was cancelled (E_CANCELLED); nothing was left behind.`);
+}
+
+/** The file in order, about 1 MiB at a time (each SmbClient.read sized to the credits). */
+async function* readChunks(uri: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+  const o = await open(uri, READ, Disposition.OPEN, CreateOption.NON_DIRECTORY_FILE);
+  try {
+    for (let at = 0n; ; ) {
+      if (opts.signal?.aborted) throw smbError('E_CANCELLED', [uri], `Reading ${uri} was cancelled (E_CANCELLED).`);
+      const data = await o.client.read(o.fileId, at, READ_SLICE, uri);
+      if (data.length === 0) return;
+      yield data;
+      at += BigInt(data.length);
+    }
+  } finally {
+    if (!o.client.conn.closed) await o.client.close(o.fileId, uri).catch(() => undefined);
+  }
+}
+
+async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<void> {
   const existing = await statOrMissing(uri);
   if (existing?.kind === 'directory') throw statusError(STATUS.STATUS_FILE_IS_A_DIRECTORY, 'CREATE', uri);
   if (existing && !opts.overwrite) throw statusError(STATUS.STATUS_OBJECT_NAME_COLLISION, 'CREATE', uri);
@@ -173,7 +193,17 @@ async function writeFile(uri: string, data: Uint8Array, opts: SmbWriteOptions): 
     // Until the data is complete the server deletes the file when the handle closes, which a
     // dropped connection or a killed process does too.
     await setDeleteOnClose(o, temp, true);
-    await o.client.write(o.fileId, 0n, data, temp);
+    if (data instanceof Uint8Array) {
+      await o.client.write(o.fileId, 0n, data, temp);
+    } else {
+      let at = 0n;
+      for await (const chunk of data) {
+        checkAborted(opts.signal, uri);
+        await o.client.write(o.fileId, at, chunk, temp);
+        at += BigInt(chunk.length);
+      }
+    }
+    checkAborted(opts.signal, uri);
     await o.client.flush(o.fileId, temp);
     await setDeleteOnClose(o, temp, false);
     keep = true;
@@ -235,6 +265,7 @@ export const smbFileApi: SmbFileApi = {
   stat: (uri) => files(() => stat(uri)),
   list: (uri) => files(() => list(uri)),
   readFile: (uri) => files(() => readFile(uri)),
+  readChunks: (uri, opts) => readChunks(uri, opts),
   writeFile: (uri, data, opts) => files(() => writeFile(uri, data, opts)),
   mkdir: (uri) => files(() => mkdir(uri)),
   remove: (uri, opts) => files(() => remove(uri, opts)),
