@@ -169,7 +169,7 @@ function checkAborted(signal: AbortSignal | undefined, uri: string): void {
 async function* readChunks(uri: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
   const o = await open(uri, READ, Disposition.OPEN, CreateOption.NON_DIRECTORY_FILE);
   try {
-    for (let at = 0n; ; ) {
+    for (let at = 0n; ;) {
       if (opts.signal?.aborted) throw smbError('E_CANCELLED', [uri], `Reading ${uri} was cancelled (E_CANCELLED).`);
       const data = await o.client.read(o.fileId, at, READ_SLICE, uri);
       if (data.length === 0) return;
