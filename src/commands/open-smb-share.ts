@@ -95,6 +95,11 @@ async function show(a: ShareAddress, where: Where): Promise<vscode.Uri> {
     return uri;
   }
   const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    // An empty window: the share becomes its folder (adding a first folder restarts the extension host anyway).
+    await vscode.commands.executeCommand('vscode.openFolder', uri, { forceReuseWindow: true });
+    return uri;
+  }
   if (!folders.some((f) => f.uri.toString() === uri.toString())) {
     const added = new Promise<void>((resolve) => {
       const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => (sub.dispose(), resolve()));

@@ -163,4 +163,21 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     );
     assert.ok([...a, ...b].every((e) => e.shared), 'every extent is shared');
   });
+  test('an empty window: the Explorer offers Open SMB Share...', { timeout: 120_000 }, async () => {
+    const page = browser!.page;
+    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server!.remoteUri(REPO_ROOT)]]));
+    await page.goto(`${server!.url}/?ew=true&payload=${payload}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.waitForSelector('.statusbar', { timeout: 60_000 });
+    await runCommand(page, 'View: Show Explorer');
+    const button = page.locator('.welcome-view-content .monaco-button', { hasText: 'Open SMB Share' }).first();
+    await button.waitFor({ timeout: 60_000 }).catch(async (e) => {
+      await page.screenshot({ path: shot('debug.png') });
+      throw e;
+    });
+    await page.screenshot({ path: shot('welcome.png') });
+    await button.click();
+    await page.locator('.quick-input-widget', { hasText: 'Open SMB Share' }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Escape');
+  });
 });
