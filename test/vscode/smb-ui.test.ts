@@ -5,7 +5,10 @@
 //   refusal with STATUS_LOGON_FAILURE > Retry (the address kept) > the password > the share
 //   in the Explorer > right-click a file > Select for Block Clone > right-click a folder >
 //   Block Clone Here > the Clone Results view names FSCTL_DUPLICATE_EXTENTS_TO_FILE, and the
-//   server's filefrag shows the two files sharing their extents.
+//   server's filefrag shows the two files sharing their extents;
+//   an empty window > the Explorer's "Open SMB Share..." button > the address offered again, the
+//   password from the keychain > the window reloads with the share as its only folder (a
+//   virtual workspace: the extension activates on onFileSystem:smb and serves it).
 // The extension is loaded unpackaged from this repository (the VSIX path is covered by
 // ui.test.ts). The window is a multi-root workspace, so adding the share edits it rather than
 // entering a new one (which would reload the page). Screenshots go to
@@ -163,7 +166,7 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     );
     assert.ok([...a, ...b].every((e) => e.shared), 'every extent is shared');
   });
-  test('an empty window: the Explorer offers Open SMB Share...', { timeout: 120_000 }, async () => {
+  test('an empty window: the Explorer offers Open SMB Share..., and the share becomes the window\'s only folder', { timeout: 120_000 }, async () => {
     const page = browser!.page;
     const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server!.remoteUri(REPO_ROOT)]]));
     await page.goto(`${server!.url}/?ew=true&payload=${payload}`);
@@ -178,6 +181,17 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     await page.screenshot({ path: shot('welcome.png') });
     await button.click();
     await page.locator('.quick-input-widget', { hasText: 'Open SMB Share' }).waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Escape');
+    // The address typed last time is offered again, and the password is in the keychain now:
+    // Enter, then "Add to Workspace", which in an empty window makes the share its only folder.
+    const input = page.locator('.quick-input-widget input');
+    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('smb://'), undefined, { timeout: 10_000 });
+    assert.equal(await input.inputValue(), smb!.uri('data'));
+    await page.keyboard.press('Enter');
+    await pickQuickItem(page, 'Add to Workspace');
+    // The window reloads on the share: a virtual workspace served by Extent Lens's provider.
+    await page.waitForURL(/folder=smb/, { timeout: 60_000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await explorerRow(page, 'disk.img', 1).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: shot('share-window.png') });
   });
 });
