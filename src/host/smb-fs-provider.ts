@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
 import { fileSystemErrorKind } from './logic/smb-errors';
-import { enginePathOf, uriPartsOf } from './logic/smb-uri';
+import { enginePathOf } from './logic/smb-uri';
+import { uriOfPath } from './ui';
 
 export const SMB_SCHEME = 'smb';
 
@@ -33,12 +34,6 @@ const CHANGE: Record<SmbChange['type'], vscode.FileChangeType> = {
   changed: vscode.FileChangeType.Changed,
   deleted: vscode.FileChangeType.Deleted,
 };
-
-/** The vscode.Uri for an engine smb:// path (the reverse of enginePathOf). */
-export function smbUriOf(enginePath: string): vscode.Uri | undefined {
-  const parts = uriPartsOf(enginePath);
-  return parts && vscode.Uri.from(parts);
-}
 
 export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
@@ -87,10 +82,7 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
         watcher = api.watch(path, {
           recursive: options.recursive,
           onChange: (changes) => {
-            const events = changes.flatMap((c) => {
-              const u = smbUriOf(c.path);
-              return u ? [{ type: CHANGE[c.type], uri: u }] : [];
-            });
+            const events = changes.map((c) => ({ type: CHANGE[c.type], uri: uriOfPath(c.path) }));
             if (events.length) this.changes.fire(events);
           },
           onState: (s) => {
