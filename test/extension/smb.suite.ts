@@ -238,3 +238,34 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     assert.deepEqual(fs.readdirSync(here), ['data.bin'], 'no temporary file left');
   });
 });
+
+suite('SMB share in restricted mode', () => {
+  let api: TestApi;
+
+  suiteSetup(async function () {
+    if (!env.smbUri || !env.smbRoot || !env.restricted) return this.skip();
+    ({ api } = await activateExtension());
+    makeSparseFile(onServer('restricted.bin'));
+    give(env.smbRoot);
+  });
+
+  test('the share opens and inspects; the commands that change files refuse and change nothing', async () => {
+    assert.equal(vscode.workspace.isTrusted, false, 'the workspace is not trusted');
+    const r = await openShare({ address: env.smbUri!, password: env.smbPassword });
+    assert.ok(r.uri, JSON.stringify(r));
+    await vscode.commands.executeCommand('extentLens.inspect', shareUri('restricted.bin'));
+    await inspectorSummary(api, enginePath('restricted.bin'));
+    const before = fs.readFileSync(onServer('restricted.bin'));
+    const listing = fs.readdirSync(env.smbRoot!).sort();
+    assert.equal(await vscode.commands.executeCommand('extentLens.punchHole', shareUri('restricted.bin'), { offset: '0', length: '4KiB' }), undefined);
+    assert.equal(await vscode.commands.executeCommand('extentLens.setSparse', shareUri('restricted.bin')), undefined);
+    const cloned = await vscode.commands.executeCommand('extentLens.cloneHere', shareUri(), [shareUri()], {
+      sources: [enginePath('restricted.bin')],
+      onExisting: 'rename',
+      showResults: false,
+    });
+    assert.deepEqual(cloned, []);
+    assert.ok(fs.readFileSync(onServer('restricted.bin')).equals(before));
+    assert.deepEqual(fs.readdirSync(env.smbRoot!).sort(), listing);
+  });
+});
