@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { CloneResultsData, WireSummary } from './protocol/messages';
 import { Services } from './host/services';
 import { HAS_CLONE_SELECTION } from './host/logic/contributions';
+import { enginePathOfUri } from './host/logic/clone-selection';
 import { registerInspect } from './commands/inspect';
 import { registerSelectForClone } from './commands/select-for-clone';
 import { registerClearCloneSelection } from './commands/clear-clone-selection';
@@ -21,7 +22,10 @@ import { registerClearSparse } from './commands/clear-sparse';
 import { registerShowVolume } from './commands/show-volume';
 import { registerAnalyzeSpace } from './commands/analyze-space';
 import { registerFindDuplicates } from './commands/find-duplicates';
+import { registerOpenSmbShare } from './commands/open-smb-share';
+import { registerForgetSmbPassword } from './commands/forget-smb-password';
 import { InspectorEditorProvider } from './views/inspector-editor';
+import { SmbFileSystemProvider } from './host/smb-fs-provider';
 
 /** What activate() returns: read-only views of the state, for the in-VS-Code test suite. */
 export interface ExtentLensApi {
@@ -55,10 +59,14 @@ export function activate(context: vscode.ExtensionContext): ExtentLensApi {
     registerShowVolume(s),
     registerAnalyzeSpace(s),
     registerFindDuplicates(s),
+    registerOpenSmbShare(s),
+    registerForgetSmbPassword(s),
     InspectorEditorProvider.register(s),
+    // smb: resources (shares opened with Open SMB Share…); the SMB client loads on first use.
+    SmbFileSystemProvider.register(() => s.smbFiles(), log),
     // Deleted or renamed files leave the clone selection.
-    vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((u) => s.selection.remove(u.fsPath))),
-    vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => s.selection.remove(f.oldUri.fsPath))),
+    vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((u) => s.selection.remove(enginePathOfUri(u) ?? u.fsPath))),
+    vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => s.selection.remove(enginePathOfUri(f.oldUri) ?? f.oldUri.fsPath))),
   );
   void vscode.commands.executeCommand('setContext', HAS_CLONE_SELECTION, false);
   const activationMs = performance.now() - t0;

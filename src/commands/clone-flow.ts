@@ -17,7 +17,8 @@ import { bytesText, callsText } from '../host/logic/bytes';
 import { policyFor } from '../host/logic/existing-policy';
 import { mustRename } from '../host/logic/destination';
 import type { Services } from '../host/services';
-import { askExisting, exists, logReport, offerCopyInstead, showFailure, withCancellableProgress } from '../host/ui';
+import { askExisting, exists, logReport, offerCopyInstead, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
+import { copyAcrossShare, crossesShare } from './copy-across-share';
 
 const t = vscode.l10n.t;
 
@@ -90,6 +91,11 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
       return undefined;
     }
     policy = p;
+  }
+  if (crossesShare(a.source, a.destination)) {
+    // Nothing to map or report as a clone: the copy (if chosen) goes through VS Code's file system.
+    await copyAcrossShare(s, a.title, a.source, a.destination, policy, opts.fallback === 'copy');
+    return undefined;
   }
   const engine = await s.engine();
   let fallback: 'none' | 'copy' = opts.fallback ?? 'none';
@@ -235,9 +241,10 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   void vscode.window.showInformationMessage(msg);
 }
 
-/** Is `p` an existing folder? */
+/** Is `p` an existing folder (on this computer or a share)? */
 export async function isFolder(p: string): Promise<boolean> {
   try {
+    if (/^smb:\/\//i.test(p)) return (await vscode.workspace.fs.stat(uriOfPath(p))).type === vscode.FileType.Directory;
     return (await fs.stat(p)).isDirectory();
   } catch {
     return false;

@@ -8,7 +8,6 @@
 // offsets/lengths as decimal strings, "4k"-style strings or bigints.
 
 import * as vscode from 'vscode';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
@@ -17,8 +16,9 @@ import { alignmentRule, checkLength, checkOffset, maxLength } from './logic/clon
 import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { pickFile, requireTrust, showFailure } from '../host/ui';
+import { fileSize, pickFile, requireTrust, showFailure, uriOfPath } from '../host/ui';
 import { FlowCancelled, InputFlow } from '../host/multi-step-input';
+import { enginePathOfUri } from '../host/logic/clone-selection';
 
 const t = vscode.l10n.t;
 
@@ -93,7 +93,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     const engine = await s.engine();
     const volume = await engine.volume(source);
     const blockSize = volume.blockSize;
-    const sourceSize = (await fs.stat(source, { bigint: true })).size;
+    const sourceSize = await fileSize(s, source);
     const rule = alignmentRule(blockSize, t);
 
     let sourceOffset = 0n;
@@ -123,11 +123,11 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
             vscode.window.showOpenDialog({
               title: t('Clone Range: destination file'),
               canSelectMany: false,
-              defaultUri: vscode.Uri.file(path.dirname(source)),
+              defaultUri: uriOfPath(path.dirname(source)),
             }),
           );
           if (!chosen?.[0]) throw new FlowCancelled();
-          target = chosen[0].fsPath;
+          target = enginePathOfUri(chosen[0]) ?? chosen[0].fsPath;
         }
         sameFile = samePath(source, target);
       },

@@ -13,6 +13,7 @@ import { bytesText } from '../host/logic/bytes';
 import { errorLogLine } from '../host/logic/errors';
 import { digHolesMessage, totalLength, unwrittenRanges, type Range } from './logic/dig-holes-text';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { enginePathOfUri } from '../host/logic/clone-selection';
 
 const t = vscode.l10n.t;
 
@@ -109,7 +110,10 @@ async function deallocateUnwritten(s: Services, file: string): Promise<void> {
  * inspector (which never writes): such an editor may save while holes are dug.
  */
 function openInEditor(file: string): boolean {
-  const same = (u: vscode.Uri | undefined): boolean => u?.scheme === 'file' && path.resolve(u.fsPath) === path.resolve(file);
+  const same = (u: vscode.Uri | undefined): boolean => {
+    const p = u && enginePathOfUri(u);
+    return p !== undefined && (u?.scheme === 'file' ? path.resolve(p) === path.resolve(file) : p === file);
+  };
   if ((vscode.workspace.textDocuments ?? []).some((d) => same(d.uri))) return true;
   for (const g of vscode.window.tabGroups?.all ?? [])
     for (const tab of g.tabs) {

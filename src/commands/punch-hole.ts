@@ -4,14 +4,13 @@
 //   executeCommand('extentLens.punchHole', fileUri, { offset: '4096', length: '1MiB' })
 
 import * as vscode from 'vscode';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { byteArgument, bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
-import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { fileSize, logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { InputFlow } from '../host/multi-step-input';
 
 const t = vscode.l10n.t;
@@ -59,7 +58,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
 async function askForRange(s: Services, file: string): Promise<{ offset: bigint; length: bigint } | undefined> {
   const flow = new InputFlow(t('Punch Hole'), 2).start(t('Reading the volume of {0}…', path.basename(file)));
   try {
-    const size = (await fs.stat(file, { bigint: true })).size;
+    const size = await fileSize(s, file);
     const engine = await s.engine();
     const blockSize = (await engine.volume(file)).blockSize;
     const hint = t(

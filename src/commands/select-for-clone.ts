@@ -1,11 +1,11 @@
 // extentLens.selectForClone: remember the explorer's selected files as clone sources.
 
 import * as vscode from 'vscode';
-import * as fs from 'node:fs/promises';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { pathsFromArgs } from '../host/logic/clone-selection';
+import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
 import { activeFileUri } from '../host/ui';
+import { isFolder } from './clone-flow';
 
 export function registerSelectForClone(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.selectForClone, async (uri?: unknown, uris?: unknown): Promise<string[]> => {
@@ -13,17 +13,14 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
     // Folders in a mixed explorer selection are not clone sources: leave them out, say so.
     const kept: string[] = [];
     for (const p of paths) {
-      const isDir = await fs.stat(p).then(
-        (st) => st.isDirectory(),
-        () => false,
-      );
-      if (isDir) s.log.info(`select for block clone: skipped folder ${p}`);
+      if (await isFolder(p)) s.log.info(`select for block clone: skipped folder ${p}`);
       else kept.push(p);
     }
     paths = kept;
     if (paths.length === 0) {
       const active = activeFileUri();
-      if (active) paths = [active.fsPath];
+      const p = active && enginePathOfUri(active);
+      if (p) paths = [p];
     }
     if (paths.length === 0) {
       void vscode.window.showWarningMessage(vscode.l10n.t('Select one or more files in the Explorer first.'));

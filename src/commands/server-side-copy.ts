@@ -9,9 +9,9 @@ import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { copyName, destinationInFolder } from '../host/logic/destination';
-import { pathsFromArgs } from '../host/logic/clone-selection';
+import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { exists, pickFile, requireTrust } from '../host/ui';
+import { exists, pickFile, requireTrust, uriOfPath } from '../host/ui';
 
 const t = vscode.l10n.t;
 
@@ -27,11 +27,11 @@ export function registerServerSideCopy(s: Services): vscode.Disposable {
       if (!target) {
         const picked = await vscode.window.showSaveDialog({
           title: t('Server-Side Copy To'),
-          defaultUri: vscode.Uri.file(path.join(path.dirname(source), copyName(source))),
+          defaultUri: uriOfPath(path.join(path.dirname(source), copyName(source))),
           saveLabel: t('Copy'),
         });
         if (!picked) return undefined;
-        target = picked.fsPath;
+        target = enginePathOfUri(picked) ?? picked.fsPath;
         // The save dialog already asked about replacing an existing file: that is the choice.
         if (opts.onExisting === undefined && (await exists(target))) opts.onExisting = 'overwrite';
       }

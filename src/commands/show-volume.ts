@@ -7,7 +7,7 @@ import type { VolumeInfo } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { describeVolume } from './logic/volume-text';
-import { pathsFromArgs } from '../host/logic/clone-selection';
+import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
 import { activeFileUri, exists, showFailure } from '../host/ui';
 
 const t = vscode.l10n.t;
@@ -21,8 +21,8 @@ export function registerShowVolume(s: Services): vscode.Disposable {
     if (!target) {
       const active = activeFileUri();
       const suggestion = active
-        ? path.dirname(active.fsPath)
-        : (vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? '');
+        ? path.dirname(enginePathOfUri(active) ?? active.fsPath)
+        : (vscode.workspace.workspaceFolders?.map((f) => enginePathOfUri(f.uri)).find((p) => p !== undefined) ?? '');
       const typed = await vscode.window.showInputBox({
         title: t('Show Volume Capabilities'),
         prompt: t('A file or folder on the volume to describe.'),

@@ -111,7 +111,19 @@ export type Method =
   | 'dig-holes';
 
 export type Operation =
-  'ranges' | 'map' | 'volume' | 'clone' | 'clone-range' | 'copy' | 'punch' | 'zero' | 'dig-holes' | 'set-sparse' | 'space';
+  | 'ranges'
+  | 'map'
+  | 'volume'
+  | 'clone'
+  | 'clone-range'
+  | 'copy'
+  | 'punch'
+  | 'zero'
+  | 'dig-holes'
+  | 'set-sparse'
+  | 'space'
+  // the SMB file API (smb-files.ts): the editor's and Explorer's reads and writes on a share
+  | 'files';
 
 /** What every mutating operation returns. */
 export interface OperationReport {

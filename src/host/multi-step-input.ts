@@ -23,6 +23,8 @@ export interface InputStepOptions {
   prompt: string;
   value: string;
   placeholder?: string;
+  /** Hide what is typed (a password). */
+  password?: boolean;
   /** An error sentence, or undefined when the value is acceptable. Run on every keystroke. */
   validate?: (value: string) => string | undefined | Promise<string | undefined>;
 }
@@ -118,6 +120,7 @@ export class InputFlow implements vscode.Disposable {
     box.totalSteps = this.totalSteps;
     box.prompt = o.prompt;
     box.placeholder = o.placeholder;
+    box.password = o.password === true;
     box.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
     if (ahead.text === '') {
       // like showInputBox: the suggestion is selected, so typing replaces it

@@ -3,7 +3,7 @@
 // activation, created by extension.ts.
 
 import * as vscode from 'vscode';
-import type { Engine } from '../engine';
+import type { Engine, SmbFileApi } from '../engine';
 import type { CloneResultsData, WireSummary } from '../protocol/messages';
 import { CloneSelection } from './logic/clone-selection';
 import { setNumberLocale } from './logic/bytes';
@@ -24,6 +24,7 @@ export class Services implements vscode.Disposable {
   readonly inspectors = new Set<InspectorHandle>();
   lastCloneResults: CloneResultsData | undefined;
   private enginePromise: Promise<Engine> | undefined;
+  private smbFilesPromise: Promise<SmbFileApi> | undefined;
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -54,6 +55,20 @@ export class Services implements vscode.Disposable {
       this.enginePromise = undefined; // let the next command try again
     });
     return this.enginePromise;
+  }
+
+  /**
+   * The engine's SMB file API (the smb: file system provider, Open SMB Share…), with the
+   * password provider installed. Loads the SMB client, not the engine's worker or koffi.
+   */
+  smbFiles(): Promise<SmbFileApi> {
+    this.smbFilesPromise ??= (async () => {
+      const { smbFiles } = await import('../engine');
+      await installSmbPasswordProvider(this.context, this.log);
+      return smbFiles();
+    })();
+    this.smbFilesPromise.catch(() => (this.smbFilesPromise = undefined));
+    return this.smbFilesPromise;
   }
 
   onExisting(): OnExistingSetting {

@@ -1,10 +1,17 @@
 // SMB passwords for smb:// paths live in VS Code's SecretStorage (the OS keychain), never in
-// settings. The engine asks the provider installed here; the first time for a given
-// user@host it prompts, then remembers.
+// settings or logs, one per user@host:port. The engine asks the provider installed here. A
+// password typed into "Open SMB Share…" is offered first (offerPassword) and kept only once the
+// server accepted it (keepPassword); otherwise the first access asks, then remembers.
+// SecretStorage cannot list its keys, so the keys stored are also listed in globalState (for
+// "Forget SMB Password").
 
 import * as vscode from 'vscode';
+import { passwordKey } from './logic/smb-uri';
 
 let installed = false;
+/** Passwords typed into "Open SMB Share…" and not yet accepted by the server. */
+const offered = new Map<string, string>();
+const INDEX = 'extentLens.smb.storedPasswordKeys';
 
 export async function installSmbPasswordProvider(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
   if (installed) return;
@@ -12,7 +19,9 @@ export async function installSmbPasswordProvider(context: vscode.ExtensionContex
   try {
     const { configureSmbPasswords } = await import('../engine');
     await configureSmbPasswords(async (req) => {
-      const key = `extentLens.smb.${(req.domain ? req.domain + '\\' : '') + req.user}@${req.host}${req.port ? ':' + req.port : ''}`;
+      const key = passwordKey(req);
+      const fresh = offered.get(key);
+      if (fresh !== undefined) return fresh;
       const stored = await context.secrets.get(key);
       if (stored !== undefined) return stored;
       const entered = await vscode.window.showInputBox({
@@ -22,19 +31,57 @@ export async function installSmbPasswordProvider(context: vscode.ExtensionContex
         ignoreFocusOut: true,
       });
       if (entered === undefined) return undefined;
-      await context.secrets.store(key, entered);
+      await storePassword(context, key, entered);
       return entered;
     });
   } catch (e) {
+    installed = false;
     log.debug(`SMB module not available: ${e instanceof Error ? e.message : String(e)}`);
     return;
   }
   log.info('SMB passwords: provided from SecretStorage');
 }
 
-/** Forget every stored SMB password (used after an authentication failure). */
+async function storePassword(context: vscode.ExtensionContext, key: string, password: string): Promise<void> {
+  await context.secrets.store(key, password);
+  const keys = storedPasswordKeys(context);
+  if (!keys.includes(key)) await context.globalState.update(INDEX, [...keys, key].sort());
+}
+
+/** Use `password` for `key` until keepPassword or dropPassword (a connection attempt with a typed password). */
+export function offerPassword(key: string, password: string): void {
+  offered.set(key, password);
+}
+
+/** The server accepted the offered password: keep it in the keychain. */
+export async function keepPassword(context: vscode.ExtensionContext, key: string): Promise<void> {
+  const pw = offered.get(key);
+  offered.delete(key);
+  if (pw !== undefined) await storePassword(context, key, pw);
+}
+
+export function dropPassword(key: string): void {
+  offered.delete(key);
+}
+
+export async function hasStoredPassword(context: vscode.ExtensionContext, key: string): Promise<boolean> {
+  return (await context.secrets.get(key)) !== undefined;
+}
+
+/** The keys of stored SMB passwords ('extentLens.smb.user@host:445'). */
+export function storedPasswordKeys(context: vscode.ExtensionContext): string[] {
+  const v = context.globalState.get<unknown>(INDEX);
+  return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
+}
+
+/** Forget a stored SMB password. */
 export async function forgetSmbPassword(context: vscode.ExtensionContext, key: string): Promise<void> {
+  offered.delete(key);
   await context.secrets.delete(key);
+  await context.globalState.update(
+    INDEX,
+    storedPasswordKeys(context).filter((k) => k !== key),
+  );
 }
 
 /** Close pooled SMB connections on deactivation; loads nothing if the engine was never loaded. */

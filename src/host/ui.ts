@@ -8,7 +8,8 @@ import { errorFacts, errorLogLine } from './logic/errors';
 import { type AskAnswer } from './logic/existing-policy';
 import { ProgressTracker } from './logic/progress';
 import { reportLogLine } from './logic/report-log';
-import { pathsFromArgs } from './logic/clone-selection';
+import { enginePathOfUri, pathsFromArgs } from './logic/clone-selection';
+import { uriPartsOf } from './logic/smb-uri';
 import type { Services } from './services';
 
 const t = vscode.l10n.t;
@@ -30,7 +31,7 @@ export async function pickFile(arg: unknown, title: string, opts: { useActiveEdi
   if (fromArg) return fromArg;
   if (opts.useActiveEditor !== false) {
     const active = activeFileUri();
-    if (active) return active.fsPath;
+    if (active) return enginePathOfUri(active);
   }
   const picked = await vscode.window.showOpenDialog({
     title,
@@ -39,7 +40,7 @@ export async function pickFile(arg: unknown, title: string, opts: { useActiveEdi
     canSelectMany: false,
     openLabel: t('Select'),
   });
-  return picked?.[0]?.fsPath;
+  return picked?.[0] && enginePathOfUri(picked[0]);
 }
 
 export async function pickFiles(title: string): Promise<string[]> {
@@ -50,7 +51,7 @@ export async function pickFiles(title: string): Promise<string[]> {
     canSelectMany: true,
     openLabel: t('Select'),
   });
-  return (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+  return (picked ?? []).flatMap((u) => enginePathOfUri(u) ?? []);
 }
 
 export async function pickFolder(arg: unknown, title: string): Promise<string | undefined> {
@@ -63,23 +64,37 @@ export async function pickFolder(arg: unknown, title: string): Promise<string | 
     canSelectMany: false,
     openLabel: t('Select Folder'),
   });
-  return picked?.[0]?.fsPath;
+  return picked?.[0] && enginePathOfUri(picked[0]);
 }
 
-/** The file shown in the active editor, text or custom (the inspector itself included). */
+/** The file shown in the active editor, text or custom (the inspector itself included): local or on a share. */
 export function activeFileUri(): vscode.Uri | undefined {
+  const usable = (u: vscode.Uri | undefined) => u !== undefined && enginePathOfUri(u) !== undefined;
   const editorUri = vscode.window.activeTextEditor?.document.uri;
-  if (editorUri?.scheme === 'file') return editorUri;
+  if (usable(editorUri)) return editorUri;
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) {
-    if (input.uri.scheme === 'file') return input.uri;
+    if (usable(input.uri)) return input.uri;
   }
   return undefined;
 }
 
+/** The exact size of a file on this computer or a share (VS Code's FileStat.size is a number). */
+export async function fileSize(s: Services, p: string): Promise<bigint> {
+  if (uriPartsOf(p)) return (await (await s.smbFiles()).stat(p)).size;
+  return (await fs.stat(p, { bigint: true })).size;
+}
+
+/** The vscode.Uri for an engine path: a file: Uri, or an smb: Uri for an smb:// path (for dialogs, editors, reveal). */
+export function uriOfPath(p: string): vscode.Uri {
+  const smb = uriPartsOf(p);
+  return smb ? vscode.Uri.from(smb) : vscode.Uri.file(p);
+}
+
 export async function exists(p: string): Promise<boolean> {
   try {
-    await fs.lstat(p);
+    if (uriPartsOf(p)) await vscode.workspace.fs.stat(uriOfPath(p));
+    else await fs.lstat(p);
     return true;
   } catch {
     return false;

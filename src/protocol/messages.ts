@@ -254,6 +254,11 @@ export interface CloneSide {
   after: WireWindow;
   sharedBytes: U64String;
   /**
+   * true: the map has no sharing information (an SMB server reports allocated ranges only), so
+   * sharedBytes is not a measurement and the view says "not reported".
+   */
+  sharingUnknown?: boolean;
+  /**
    * false: the file was created by the operation (a new name, a rename after a collision, a
    * copy), so there is no "before"; true: it existed (`before` absent = it could not be mapped).
    * Absent (older hosts): `before` absent means it did not exist.
@@ -492,6 +497,7 @@ function isCloneSide(v: unknown): v is CloneSide {
     (v.before === undefined || isWireWindow(v.before)) &&
     isWireWindow(v.after) &&
     isU64String(v.sharedBytes) &&
+    (v.sharingUnknown === undefined || typeof v.sharingUnknown === 'boolean') &&
     (v.existedBefore === undefined || typeof v.existedBefore === 'boolean')
   );
 }

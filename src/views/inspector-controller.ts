@@ -24,6 +24,7 @@ import type { InspectorHandle, Services } from '../host/services';
 import { debounce, type Debounced } from '../host/logic/debounce';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { windowBudget } from '../host/logic/map-detail';
+import { uriPartsOf } from '../host/logic/smb-uri';
 import { describeUntrusted, setWebviewHtml } from './panel-setup';
 import { readMap } from './read-map';
 import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow, type BoundedReads } from './map-sampler';
@@ -93,10 +94,13 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
   private setupWatcher(): void {
     this.watcher?.dispose();
     this.watcher = undefined;
-    // smb:// paths have no local watcher: Refresh (or reopening) reads them again.
-    if (!this.s.autoRefresh() || /^smb:\/\//i.test(this.path)) return;
-    // A RelativePattern on the file's folder works for files outside the workspace too.
-    const pattern = new vscode.RelativePattern(vscode.Uri.file(path.dirname(this.path)), path.basename(this.path));
+    if (!this.s.autoRefresh()) return;
+    // A RelativePattern on the file's folder works for files outside the workspace too. On a
+    // share the smb: file system provider watches the folder (CHANGE_NOTIFY).
+    const smb = uriPartsOf(this.path);
+    const pattern = smb
+      ? new vscode.RelativePattern(vscode.Uri.from({ ...smb, path: path.posix.dirname(smb.path) }), path.posix.basename(smb.path))
+      : new vscode.RelativePattern(vscode.Uri.file(path.dirname(this.path)), path.basename(this.path));
     const w = vscode.workspace.createFileSystemWatcher(pattern);
     w.onDidChange(() => this.refreshSoon());
     w.onDidCreate(() => this.refreshSoon());

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../host/services';
 import { INSPECTOR_VIEW_TYPE } from '../host/logic/contributions';
 import { InspectorController } from './inspector-controller';
+import { enginePathOfUri } from '../host/logic/clone-selection';
 
 class InspectedFile implements vscode.CustomDocument {
   constructor(readonly uri: vscode.Uri) {}
@@ -29,13 +30,14 @@ export class InspectorEditorProvider implements vscode.CustomReadonlyEditorProvi
   }
 
   resolveCustomEditor(document: InspectedFile, panel: vscode.WebviewPanel): void {
-    if (document.uri.scheme !== 'file') {
+    const enginePath = enginePathOfUri(document.uri);
+    if (enginePath === undefined) {
       panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(
         vscode.l10n.t('Extent Lens inspects files on a real file system; "{0}" is not one.', document.uri.toString()),
       )}</p></body></html>`;
       return;
     }
-    new InspectorController(panel, document.uri.fsPath, this.s, 'editor');
+    new InspectorController(panel, enginePath, this.s, 'editor');
   }
 }
 

@@ -12,7 +12,7 @@ import { MAX_SPACE_ROWS_MESSAGE, parseWebviewMessage, type HostMessage, type Spa
 import type { Services } from '../host/services';
 import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
-import { showFailure, withCancellableProgress } from '../host/ui';
+import { showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
 import { pathSeparator, spaceCsvChunks, spaceData, spaceJsonChunks, spaceRow, StreamingBase } from './space-data';
 
@@ -231,12 +231,12 @@ export class SpacePanel implements vscode.Disposable {
         return;
       case 'spaceOpen': {
         const p = file(msg.index);
-        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, vscode.Uri.file(p));
+        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, uriOfPath(p));
         return;
       }
       case 'spaceReveal': {
         const p = file(msg.index);
-        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p));
+        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', uriOfPath(p));
         return;
       }
       case 'export':

@@ -8,6 +8,12 @@ export const env = {
   xfsDir: process.env.EL_XFS_DIR,
   /** Why xfsDir is unset, for the skip message. */
   xfsSkip: process.env.EL_XFS_SKIP ?? 'EL_XFS_DIR not set (the runner creates an XFS loop image only as root)',
+  /** smb://el-smbtest@127.0.0.1:PORT/share: a real Samba sharing a btrfs loop mount (test/vscode/smb.test.ts). */
+  smbUri: process.env.EL_SMB_URI,
+  /** Its password, typed into Open SMB Share… by the suite. */
+  smbPassword: process.env.EL_SMB_PASSWORD ?? '',
+  /** The shared folder on the server's disk (this machine), to check every answer against. */
+  smbRoot: process.env.EL_SMB_ROOT,
   /** "1": this run is in an untrusted (restricted mode) workspace. */
   restricted: process.env.EL_RESTRICTED === '1',
   /** Where index.ts writes the JSON outcome. */

@@ -318,6 +318,12 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
 export interface ExtensionTestRun {
   /** Folder to open in the workbench. */
   folder: string;
+  /**
+   * A .code-workspace file to open instead of `folder`: a multi-root window, where adding a
+   * folder (Open SMB Share…) edits the workspace rather than entering one, which in a browser
+   * would reload the page and end the run.
+   */
+  workspace?: string;
   /** Folder holding the extension's package.json. */
   extensionDevelopmentPath: string;
   /** Compiled module exporting run(): Promise<void>. */
@@ -359,7 +365,8 @@ export async function runExtensionTests(server: CodeServer, page: Page, run: Ext
     ['extensionTestsPath', server.remoteUri(run.extensionTestsPath)],
   ];
   if (run.env) payload.push(['extensionEnvironment', JSON.stringify(run.env)]);
-  const url = `${server.url}/?folder=${encodeURIComponent(run.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const where = run.workspace ? `workspace=${encodeURIComponent(run.workspace)}` : `folder=${encodeURIComponent(run.folder)}`;
+  const url = `${server.url}/?${where}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   await page.goto(url);
   const timeoutMs = run.timeoutMs ?? 300_000;
   let timer: NodeJS.Timeout | undefined;

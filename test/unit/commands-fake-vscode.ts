@@ -80,6 +80,19 @@ export class TabInputCustom {
 }
 
 export const ViewColumn = { Active: -1, Beside: -2, One: 1 };
+export const FileType = { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 };
+export const FileChangeType = { Changed: 1, Created: 2, Deleted: 3 };
+export class FileSystemError extends Error {
+  constructor(message?: string, readonly code = 'Unknown') {
+    super(message);
+  }
+  static FileNotFound = (m?: string) => new FileSystemError(m, 'FileNotFound');
+  static FileExists = (m?: string) => new FileSystemError(m, 'FileExists');
+  static FileNotADirectory = (m?: string) => new FileSystemError(m, 'FileNotADirectory');
+  static FileIsADirectory = (m?: string) => new FileSystemError(m, 'FileIsADirectory');
+  static NoPermissions = (m?: string) => new FileSystemError(m, 'NoPermissions');
+  static Unavailable = (m?: string) => new FileSystemError(m, 'Unavailable');
+}
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 };
 
 /**
@@ -199,6 +212,8 @@ export interface FakeState {
   inputAnswers: string[];
   panels: FakeWebviewPanel[];
   customEditors: Map<string, unknown>;
+  /** File system providers by scheme (the smb: one). */
+  fileSystems: Map<string, unknown>;
   clipboard: string;
   saveDialogAnswer?: Uri;
   openDialogAnswer?: Uri[];
@@ -413,6 +428,7 @@ export function makeFakeVscode() {
     inputAnswers: [],
     panels: [],
     customEditors: new Map(),
+    fileSystems: new Map(),
     clipboard: '',
     watchers: [],
     progressReports: [],
@@ -449,6 +465,9 @@ export function makeFakeVscode() {
     TabInputText,
     TabInputCustom,
     ViewColumn,
+    FileType,
+    FileChangeType,
+    FileSystemError,
     ProgressLocation,
     QuickInputButtons,
     l10n: { t: format },
@@ -580,6 +599,10 @@ export function makeFakeVscode() {
       onDidGrantWorkspaceTrust: trustEmitter.event,
       onDidDeleteFiles: new EventEmitter<unknown>().event,
       onDidRenameFiles: new EventEmitter<unknown>().event,
+      registerFileSystemProvider: (scheme: string, provider: unknown) => {
+        state.fileSystems.set(scheme, provider);
+        return new Disposable(() => state.fileSystems.delete(scheme));
+      },
       createFileSystemWatcher: (pattern: RelativePattern) => {
         const change = new EventEmitter<Uri>();
         const w = { pattern, change, disposed: false };

@@ -74,6 +74,9 @@ describe('activation', () => {
     assert.ok(logged(/activated in [\d.]+ ms/));
     const engineLoaded = Object.keys(require.cache).some((k) => k.includes(`${path.sep}engine${path.sep}engine`) || k.includes('koffi'));
     assert.equal(engineLoaded, false, 'activation must not load the engine or koffi');
+    assert.ok(state.fileSystems.has('smb'), 'the smb: file system provider is registered at activation');
+    const smbLoaded = Object.keys(require.cache).some((k) => /[\\/]backends[\\/]smb[\\/]/.test(k));
+    assert.equal(smbLoaded, false, 'activation must not load the SMB client');
   });
 });
 

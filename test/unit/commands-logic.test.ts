@@ -422,9 +422,9 @@ test('manifest: every command declared, categorised, localised', () => {
     const key = /^%(.+)%$/.exec(c.title)?.[1];
     assert.ok(key && typeof nls[key] === 'string', `${c.command} title is localisable`);
   }
-  assert.deepEqual(pkg.activationEvents, [], 'activation is implicit (commands, custom editor)');
+  assert.deepEqual(pkg.activationEvents, ['onFileSystem:smb'], 'activation is implicit (commands, custom editor), and on an smb: resource');
   assert.deepEqual(pkg.extensionKind, ['workspace']);
-  assert.equal(pkg.capabilities.virtualWorkspaces.supported, false);
+  assert.equal(pkg.capabilities.virtualWorkspaces.supported, 'limited', 'a window whose only folder is an SMB share works');
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
 });
 

@@ -94,7 +94,12 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   sec.appendChild(el('div', { class: 'path', title: s.path }, s.path));
   const dl = el('dl', { class: 'facts small' });
   fact(dl, l10n.t('Size'), bytesText(s.size), 'size');
-  fact(dl, l10n.t('Shared after'), bytesText(s.sharedBytes), 'shared');
+  fact(
+    dl,
+    l10n.t('Shared after'),
+    s.sharingUnknown ? l10n.t('not reported (the server gives allocated ranges only)') : bytesText(s.sharedBytes),
+    'shared',
+  );
   sec.appendChild(dl);
   // A file the operation created (a new name, a rename after a collision, a copy) has no
   // "before"; one that existed but could not be mapped says that instead.

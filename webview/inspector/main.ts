@@ -553,6 +553,8 @@ function showSummary(s: WireSummary): void {
   const unwritten = BigInt(s.unwrittenBytes);
   const dataBytes = alloc > unwritten ? alloc - unwritten : 0n;
   const bytes = (v: bigint): string => l10n.t('{0} bytes ({1})', groupDigits(v), humanBytes(v));
+  // An SMB server (and Windows without retrieval pointers) reports allocated ranges only.
+  const rangesOnly = s.source === 'allocated-ranges';
   // [stable key (tests, CSS), label, value, tooltip]
   const rows: [string, string, string, string?][] = [
     ['Logical size', l10n.t('Logical size'), bytes(size)],
@@ -581,11 +583,13 @@ function showSummary(s: WireSummary): void {
         : ['Extents', l10n.t('Extents'), groupDigits(BigInt(s.extentCount))],
     s.pending
       ? ['Shared', l10n.t('Shared'), counting]
-      : [
-          'Shared',
-          l10n.t('Shared'),
-          l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc))),
-        ],
+      : rangesOnly
+        ? ['Shared', l10n.t('Shared'), l10n.t('not reported (allocated ranges only)')]
+        : [
+            'Shared',
+            l10n.t('Shared'),
+            l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc))),
+          ],
     ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : bytes(unwritten)],
     ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
     [
@@ -594,7 +598,16 @@ function showSummary(s: WireSummary): void {
       s.supportsClone === undefined ? l10n.t('unknown') : s.supportsClone ? l10n.t('supported') : l10n.t('not supported'),
       s.cloneEvidence,
     ],
-    ['Map source', l10n.t('Map source'), s.source],
+    rangesOnly
+      ? [
+          'Map source',
+          l10n.t('Map source'),
+          l10n.t('allocated ranges only (FSCTL_QUERY_ALLOCATED_RANGES)'),
+          l10n.t(
+            'The server reports only where data is allocated: no extents, physical offsets, flags or sharing. Holes and data are exact; Shared and Unwritten are not known.',
+          ),
+        ]
+      : ['Map source', l10n.t('Map source'), s.source],
   ];
   summaryEl.replaceChildren();
   // Figures counted over the extents read: a map cut at the limit says so on each of them.

@@ -70,6 +70,7 @@ function side(s: SideMaps): CloneSide {
     after: s.afterWindow,
     sharedBytes: toWire(sharedBytes(s.after.extents)),
   };
+  if (s.after.source === 'allocated-ranges') out.sharingUnknown = true;
   if (s.existedBefore !== undefined) out.existedBefore = s.existedBefore;
   if (s.existedBefore !== false && s.beforeWindow) out.before = s.beforeWindow;
   return out;

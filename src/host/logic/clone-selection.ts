@@ -1,10 +1,26 @@
 // The files picked with "Select for Block Clone", kept in the host (and mirrored into the
 // context key extentLens.hasCloneSelection so "Block Clone Here" and the palette can react).
 
+import { enginePathOf } from './smb-uri';
+
 /** Something that looks like a vscode.Uri (duck-typed so this module stays vscode-free). */
 export interface UriLike {
   scheme: string;
   fsPath: string;
+  authority?: string;
+  path?: string;
+}
+
+/**
+ * The engine's path for a resource: the local path of a file: Uri, the smb:// path of an smb:
+ * Uri (a share opened with Open SMB Share…), undefined for any other scheme.
+ */
+export function enginePathOfUri(u: UriLike): string | undefined {
+  if (u.scheme === 'file') return u.fsPath;
+  if (u.scheme === 'smb' && typeof u.authority === 'string' && typeof u.path === 'string') {
+    return enginePathOf({ scheme: u.scheme, authority: u.authority, path: u.path });
+  }
+  return undefined;
 }
 
 export function isUriLike(v: unknown): v is UriLike {
@@ -14,13 +30,16 @@ export function isUriLike(v: unknown): v is UriLike {
 /**
  * The paths a command was invoked on. VS Code passes (clicked, allSelected[]) from the
  * explorer with multi-select, (uri) from an editor tab, nothing from the palette; tests may
- * pass plain path strings. Non-file URIs are dropped (the engine needs real paths).
+ * pass plain path strings. file: and smb: URIs become engine paths; others are dropped.
  */
 export function pathsFromArgs(first: unknown, all: unknown): string[] {
   const out: string[] = [];
   const push = (v: unknown) => {
     if (typeof v === 'string' && v !== '') out.push(v);
-    else if (isUriLike(v) && v.scheme === 'file') out.push(v.fsPath);
+    else if (isUriLike(v)) {
+      const p = enginePathOfUri(v);
+      if (p !== undefined) out.push(p);
+    }
   };
   if (Array.isArray(all) && all.length > 0) all.forEach(push);
   else if (Array.isArray(first)) first.forEach(push);

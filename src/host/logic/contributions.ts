@@ -18,6 +18,8 @@ export const COMMANDS = {
   clearCloneSelection: 'extentLens.clearCloneSelection',
   analyzeSpace: 'extentLens.analyzeSpace',
   findDuplicates: 'extentLens.findDuplicates',
+  openSmbShare: 'extentLens.openSmbShare',
+  forgetSmbPassword: 'extentLens.forgetSmbPassword',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -33,6 +33,9 @@ export interface SmbConnectOptions {
 /** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
 const MAX_DIRECTORY_ROUNDS = 10000;
 
+/** The longest timer Node keeps (about 24.8 days): "no deadline" for a CHANGE_NOTIFY once the server said STATUS_PENDING. */
+const NO_DEADLINE_AFTER_INTERIM_MS = 2 ** 31 - 1;
+
 export interface IoctlResult {
   status: number;
   output: Buffer;
@@ -189,6 +192,34 @@ export class SmbClient {
       out.push(...this.decode('QUERY_DIRECTORY', display, () => M.parseDirectory(r.body, 65536)));
     }
     return out.filter((e) => e.name !== '.' && e.name !== '..');
+  }
+
+  /**
+   * Wait for changes under the folder open as `fileId` (SMB2 CHANGE_NOTIFY, MS-SMB2 3.2.4.15).
+   * The server answers STATUS_PENDING at once and the final response when something changes,
+   * which may be never: the request keeps the first-answer deadline, but after the interim
+   * answer it waits until `signal` aborts it (an SMB2 CANCEL then goes to the server). Returns
+   * 'overflow' when the server lost track (STATUS_NOTIFY_ENUM_DIR: re-read the folder) and
+   * 'closed' when the handle was closed (STATUS_NOTIFY_CLEANUP).
+   */
+  async changeNotify(
+    fileId: M.FileId,
+    display: string,
+    o: { tree: boolean; filter: number; signal?: AbortSignal },
+  ): Promise<M.NotifyEntry[] | 'overflow' | 'closed'> {
+    const max = Math.min(65536, this.negotiated.maxTransactSize);
+    const r = await this.conn.send(Command.CHANGE_NOTIFY, M.changeNotifyBody(fileId, o.tree, o.filter, max), {
+      treeId: this.treeId,
+      encrypt: this.encrypt,
+      payloadSize: max,
+      signal: o.signal,
+      maxWaitMs: NO_DEADLINE_AFTER_INTERIM_MS,
+    });
+    if (r.header.status === STATUS.STATUS_NOTIFY_ENUM_DIR) return 'overflow';
+    if (r.header.status === STATUS.STATUS_NOTIFY_CLEANUP) return 'closed';
+    this.check(r, 'CHANGE_NOTIFY', display);
+    const entries = this.decode('CHANGE_NOTIFY', display, () => M.parseChangeNotify(r.body, max));
+    return entries.length ? entries : 'overflow'; // an empty success means the same as ENUM_DIR
   }
 
   async disconnect(): Promise<void> {

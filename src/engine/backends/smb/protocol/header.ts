@@ -22,6 +22,7 @@ export enum Command {
   CANCEL = 12,
   ECHO = 13,
   QUERY_DIRECTORY = 14,
+  CHANGE_NOTIFY = 15,
   QUERY_INFO = 16,
   SET_INFO = 17,
 }

@@ -236,6 +236,7 @@ export interface DirEntry {
   endOfFile: bigint;
   allocationSize: bigint;
   attributes: number;
+  creationTime: bigint;
   lastWriteTime: bigint;
 }
 
@@ -248,6 +249,7 @@ export function parseDirectory(b: Buffer, maxOutput: number): DirEntry[] {
     const nameLen = data.u32(at + 60, `FILE_DIRECTORY_INFORMATION[${out.length}].FileNameLength`);
     const name = data.bytes(at + 64, nameLen, `FILE_DIRECTORY_INFORMATION[${out.length}].FileName`);
     out.push({
+      creationTime: data.u64(at + 8, 'CreationTime'),
       lastWriteTime: data.u64(at + 24, 'LastWriteTime'),
       endOfFile: data.u64(at + 40, 'EndOfFile'),
       allocationSize: data.u64(at + 48, 'AllocationSize'),
@@ -257,6 +259,60 @@ export function parseDirectory(b: Buffer, maxOutput: number): DirEntry[] {
     if (!next) break;
     if (next < 64 + nameLen) {
       throw new Malformed(`FILE_DIRECTORY_INFORMATION[${out.length - 1}].NextEntryOffset`, `(${next}) points inside the entry`);
+    }
+    at += next;
+  }
+  return out;
+}
+
+/** CompletionFilter bits of CHANGE_NOTIFY (MS-SMB2 2.2.35): what counts as a change. */
+export const NotifyFilter = {
+  FILE_NAME: 0x1,
+  DIR_NAME: 0x2,
+  ATTRIBUTES: 0x4,
+  SIZE: 0x8,
+  LAST_WRITE: 0x10,
+  CREATION: 0x40,
+} as const;
+
+/** FILE_NOTIFY_INFORMATION.Action (MS-FSCC 2.7.1). */
+export const NotifyAction = {
+  ADDED: 1,
+  REMOVED: 2,
+  MODIFIED: 3,
+  RENAMED_OLD_NAME: 4,
+  RENAMED_NEW_NAME: 5,
+} as const;
+
+/** SMB2 CHANGE_NOTIFY Request (StructureSize 32); `tree` sets SMB2_WATCH_TREE (the whole subtree). */
+export function changeNotifyBody(fileId: FileId, tree: boolean, filter: number, maxOutput: number): Buffer {
+  const b = Buffer.alloc(32);
+  b.writeUInt16LE(32, 0);
+  b.writeUInt16LE(tree ? 0x0001 : 0, 2);
+  b.writeUInt32LE(maxOutput, 4);
+  fileId.copy(b, 8);
+  b.writeUInt32LE(filter >>> 0, 24);
+  return b;
+}
+
+export interface NotifyEntry {
+  action: number;
+  /** Relative to the watched folder, backslash-separated as the server sends it. */
+  name: string;
+}
+
+/** SMB2 CHANGE_NOTIFY Response (StructureSize 9) holding FILE_NOTIFY_INFORMATION entries. */
+export function parseChangeNotify(b: Buffer, maxOutput: number): NotifyEntry[] {
+  const data = new Wire(parseQueryInfo(b, maxOutput), 'output buffer'); // same OutputBufferOffset/Length layout
+  const out: NotifyEntry[] = [];
+  for (let at = 0; at < data.length;) {
+    const next = data.u32(at, `FILE_NOTIFY_INFORMATION[${out.length}].NextEntryOffset`);
+    const nameLen = data.u32(at + 8, `FILE_NOTIFY_INFORMATION[${out.length}].FileNameLength`);
+    const name = data.bytes(at + 12, nameLen, `FILE_NOTIFY_INFORMATION[${out.length}].FileName`);
+    out.push({ action: data.u32(at + 4, 'Action'), name: name.toString('utf16le') });
+    if (!next) break;
+    if (next < 12 + nameLen) {
+      throw new Malformed(`FILE_NOTIFY_INFORMATION[${out.length - 1}].NextEntryOffset`, `(${next}) points inside the entry`);
     }
     at += next;
   }

@@ -1,0 +1,119 @@
+// Between this computer and a share (or two shares) nothing can be cloned: a block clone shares
+// blocks within one volume, and a server-side copy stays on one server. Say so and offer a
+// plain copy, streamed through the engine's SMB file API in chunks of about 1 MiB (never the
+// whole file in memory), with progress and cancel. The new file is written under a temporary
+// name and renamed into place (on a share: deleted by the server until complete; here: a
+// hidden temporary file, linked to its name so that an existing file is never replaced unless
+// the person chose Overwrite), so a failure or a cancel leaves nothing. Holes are not kept.
+
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { ExistingPolicy } from '../engine';
+import { isSmbUri, uriPartsOf } from '../host/logic/smb-uri';
+import { errorLogLine } from '../host/logic/errors';
+import type { Services } from '../host/services';
+import { showFailure, withCancellableProgress } from '../host/ui';
+
+const t = vscode.l10n.t;
+
+/** The server a path is on ('' for this computer). */
+function machineOf(p: string): string {
+  const parts = uriPartsOf(p);
+  if (!parts || !isSmbUri(parts)) return '';
+  const host = parts.authority.slice(parts.authority.lastIndexOf('@') + 1).toLowerCase();
+  const share = parts.path.split('/')[1]?.toLowerCase() ?? '';
+  return `${host}/${share}`;
+}
+
+/** True when `source` and `destination` are not on one machine and share: no clone can join them. */
+export function crossesShare(source: string, destination: string): boolean {
+  return machineOf(source) !== machineOf(destination);
+}
+
+/**
+ * Explain and offer the copy (or make it at once when the caller passed fallback: 'copy').
+ * Resolves true when the copy was made.
+ */
+export async function copyAcrossShare(
+  s: Services,
+  title: string,
+  source: string,
+  destination: string,
+  policy: ExistingPolicy,
+  copyWithoutAsking: boolean,
+): Promise<boolean> {
+  const why = t(
+    '{0} and {1} are on different machines or shares (E_CROSS_VOLUME): block cloning shares blocks within one volume, and a server-side copy stays on one server.',
+    source,
+    destination,
+  );
+  s.log.warn(`${title}: ${why}`);
+  if (!copyWithoutAsking) {
+    const copy = t('Copy instead (holes are not kept)');
+    if ((await vscode.window.showWarningMessage(why, copy)) !== copy) return false;
+  }
+  try {
+    await withCancellableProgress(t('Copying {0} to {1}', path.basename(source), destination), async (signal, onProgress) => {
+      const api = await s.smbFiles();
+      const total = uriPartsOf(source) ? (await api.stat(source)).size : (await fs.stat(source, { bigint: true })).size;
+      let done = 0n;
+      async function* counted(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+        for await (const c of chunks) {
+          yield c;
+          done += BigInt(c.length);
+          onProgress({ done, total });
+        }
+      }
+      const chunks = counted(uriPartsOf(source) ? api.readChunks(source, { signal }) : localChunks(source));
+      if (uriPartsOf(destination)) await api.writeFile(destination, chunks, { create: true, overwrite: policy === 'overwrite', signal });
+      else await writeLocal(destination, chunks, policy === 'overwrite', signal);
+    });
+  } catch (e) {
+    s.log.error(errorLogLine('copy', e));
+    showFailure(s, t('Copy'), e);
+    return false;
+  }
+  s.log.info(`copied ${source} to ${destination} through VS Code's file system (not cloned: another machine or share)`);
+  void vscode.window.showInformationMessage(
+    t('Copied {0} to {1} (not cloned: another machine or share).', path.basename(source), destination),
+  );
+  return true;
+}
+
+/** A local file in chunks of 1 MiB. */
+async function* localChunks(file: string): AsyncGenerator<Uint8Array> {
+  for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) yield c as Buffer;
+}
+
+/**
+ * Write `chunks` to the local `destination`: a hidden temporary file beside it, then linked to
+ * the name (EEXIST rather than replace) or, with `overwrite`, renamed over it. On any failure
+ * or a cancel the temporary file is removed.
+ */
+async function writeLocal(destination: string, chunks: AsyncIterable<Uint8Array>, overwrite: boolean, signal: AbortSignal): Promise<void> {
+  const temp = path.join(path.dirname(destination), `.${path.basename(destination)}.extent-lens-${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await fs.open(temp, 'wx');
+  try {
+    try {
+      for await (const c of chunks) {
+        if (signal.aborted)
+          throw Object.assign(new Error(t('The copy was cancelled (E_CANCELLED); nothing was left behind.')), { code: 'E_CANCELLED' });
+        await fh.write(c);
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (overwrite) await fs.rename(temp, destination);
+    else {
+      await fs.link(temp, destination);
+      await fs.unlink(temp);
+    }
+  } catch (e) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw e;
+  }
+}

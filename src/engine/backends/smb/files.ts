@@ -1,0 +1,274 @@
+// The SMB file API (src/engine/smb-files.ts) over the pooled SMB2 client: what the extension's
+// file system provider calls to browse and edit a share. Every handle is closed on every path;
+// a write goes to a temporary name that the server deletes on close until it is complete (see
+// writeFile), so neither a failure nor a dropped connection leaves a half-written file.
+
+import { randomBytes } from 'node:crypto';
+import type { SmbConnectionInfo, SmbDirEntry, SmbFileApi, SmbFileStat, SmbWriteOptions } from '../../smb-files-types';
+import type { SmbClient } from './protocol/client';
+import { SmbStatusError, smbError, withOperation } from './protocol/errors';
+import { Access, CreateOption, Disposition, FILE_ATTRIBUTE_DIRECTORY, FileInfoClass, InfoType, type FileId } from './protocol/messages';
+import { clientFor } from './protocol/pool';
+import { STATUS } from './protocol/status';
+import { formatSmbUri, parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
+import { watchSmbFolder } from './watch';
+
+const READ = Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
+const ATTRS = Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
+const WRITE =
+  Access.FILE_WRITE_DATA |
+  Access.FILE_APPEND_DATA |
+  Access.FILE_WRITE_ATTRIBUTES |
+  Access.FILE_READ_ATTRIBUTES |
+  Access.SYNCHRONIZE |
+  Access.DELETE;
+
+/** Bytes per READ request a whole-file read keeps in flight (each sized to the credits by SmbClient.read). */
+const READ_SLICE = 1 << 20;
+/** READ requests in flight at once: loopback and LAN round trips stop dominating at about four. */
+const READS_IN_FLIGHT = 4;
+
+const FILETIME_UNIX_EPOCH = 116444736000000000n;
+
+/** A FILETIME (100 ns since 1601) as milliseconds since 1970; 0 for "not given". */
+export function filetimeToMs(t: bigint): number {
+  return t === 0n ? 0 : Number((t - FILETIME_UNIX_EPOCH) / 10000n);
+}
+
+interface Opened {
+  client: SmbClient;
+  target: SmbTarget;
+  fileId: FileId;
+  stat: SmbFileStat;
+}
+
+function statOf(r: { attributes: number; endOfFile: bigint; creationTime: bigint; lastWriteTime: bigint }): SmbFileStat {
+  const directory = (r.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0;
+  return {
+    kind: directory ? 'directory' : 'file',
+    size: directory ? 0n : r.endOfFile,
+    ctimeMs: filetimeToMs(r.creationTime),
+    mtimeMs: filetimeToMs(r.lastWriteTime),
+  };
+}
+
+async function open(uri: string, desiredAccess: number, disposition: number, options = 0): Promise<Opened> {
+  const target = parseSmbUri(uri);
+  const client = await clientFor(target);
+  const r = await client.create({ name: smbPath(target), desiredAccess, disposition, options }, uri);
+  return { client, target, fileId: r.fileId, stat: statOf(r) };
+}
+
+/** Run `fn` on the open handle, then close it (a close that fails after `fn` failed is not reported). */
+async function using<T>(o: Opened, uri: string, fn: (o: Opened) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await fn(o);
+  } catch (e) {
+    if (!o.client.conn.closed) await o.client.close(o.fileId, uri).catch(() => undefined);
+    throw e;
+  }
+  if (!o.client.conn.closed) await o.client.close(o.fileId, uri);
+  return result;
+}
+
+const files = <T>(fn: () => Promise<T>): Promise<T> => withOperation('files', fn);
+
+const MISSING: number[] = [STATUS.STATUS_OBJECT_NAME_NOT_FOUND, STATUS.STATUS_OBJECT_PATH_NOT_FOUND, STATUS.STATUS_NO_SUCH_FILE];
+
+function isMissing(e: unknown): boolean {
+  return e instanceof SmbStatusError && MISSING.includes(e.status);
+}
+
+async function statOrMissing(uri: string): Promise<SmbFileStat | undefined> {
+  try {
+    return await stat(uri);
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw e;
+  }
+}
+
+function statusError(status: number, command: string, uri: string): SmbStatusError {
+  return new SmbStatusError(status, command, [uri], uri);
+}
+
+async function stat(uri: string): Promise<SmbFileStat> {
+  return using(await open(uri, ATTRS, Disposition.OPEN), uri, async (o) => o.stat);
+}
+
+async function setDeleteOnClose(o: Opened, uri: string, del: boolean): Promise<void> {
+  await o.client.setInfo(o.fileId, InfoType.FILE, FileInfoClass.FileDispositionInformation, Buffer.from([del ? 1 : 0]), uri);
+}
+
+/** SET_INFO FileRenameInformation (MS-FSCC 2.4.42.2) on an open handle; stays within its share. */
+async function renameOpen(o: Opened, from: string, to: string, replace: boolean): Promise<void> {
+  const dest = parseSmbUri(to);
+  if (poolKey(dest) !== poolKey(o.target)) {
+    throw smbError('E_CROSS_VOLUME', [from, to], `Cannot rename ${from} to ${to}: an SMB rename stays within one share (E_CROSS_VOLUME).`);
+  }
+  const name = Buffer.from(smbPath(dest), 'utf16le');
+  const b = Buffer.alloc(20);
+  b.writeUInt8(replace ? 1 : 0, 0);
+  b.writeUInt32LE(name.length, 16);
+  await o.client.setInfo(o.fileId, InfoType.FILE, FileInfoClass.FileRenameInformation, Buffer.concat([b, name]), to);
+}
+
+/** A free-looking temporary name beside `uri`: hidden on Unix servers, and named after the file it becomes. */
+function temporaryBeside(uri: string): string {
+  const t = parseSmbUri(uri);
+  const parts = t.path.split('/');
+  const base = parts.pop() ?? '';
+  parts.push(`.${base}.extent-lens-${randomBytes(4).toString('hex')}.tmp`);
+  return formatSmbUri({ ...t, path: parts.join('/') });
+}
+
+async function readFile(uri: string): Promise<Uint8Array> {
+  const o = await open(uri, READ, Disposition.OPEN, CreateOption.NON_DIRECTORY_FILE);
+  return using(o, uri, async () => {
+    const size = o.stat.size;
+    if (size > BigInt(2 ** 31 - 1)) {
+      throw smbError(
+        'EFBIG',
+        [uri],
+        `${uri} is ${size} bytes, more than one buffer in memory holds (EFBIG); inspect it instead of opening it.`,
+      );
+    }
+    const total = Number(size);
+    const out = Buffer.allocUnsafe(total);
+    let next = 0;
+    let end = total; // lowered when the file turns out shorter (truncated while read)
+    const worker = async (): Promise<void> => {
+      while (next < end) {
+        const at = next;
+        const n = Math.min(READ_SLICE, end - at);
+        next += n;
+        const data = await o.client.read(o.fileId, BigInt(at), n, uri);
+        data.copy(out, at);
+        if (data.length < n) end = Math.min(end, at + data.length);
+      }
+    };
+    await Promise.all(Array.from({ length: READS_IN_FLIGHT }, worker));
+    // The file may have grown while it was read: read on to the real end of file.
+    const tail: Buffer[] = [];
+    for (let at = end; end === total;) {
+      const data = await o.client.read(o.fileId, BigInt(at), READ_SLICE, uri);
+      if (data.length === 0) break;
+      tail.push(data);
+      at += data.length;
+    }
+    return tail.length ? Buffer.concat([out.subarray(0, end), ...tail]) : out.subarray(0, end);
+  });
+}
+
+function checkAborted(signal: AbortSignal | undefined, uri: string): void {
+  if (signal?.aborted) throw smbError('E_CANCELLED', [uri], `Writing ${uri} was cancelled (E_CANCELLED); nothing was left behind.`);
+}
+
+/** The file in order, about 1 MiB at a time (each SmbClient.read sized to the credits). */
+async function* readChunks(uri: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+  const o = await open(uri, READ, Disposition.OPEN, CreateOption.NON_DIRECTORY_FILE);
+  try {
+    for (let at = 0n; ;) {
+      if (opts.signal?.aborted) throw smbError('E_CANCELLED', [uri], `Reading ${uri} was cancelled (E_CANCELLED).`);
+      const data = await o.client.read(o.fileId, at, READ_SLICE, uri);
+      if (data.length === 0) return;
+      yield data;
+      at += BigInt(data.length);
+    }
+  } finally {
+    if (!o.client.conn.closed) await o.client.close(o.fileId, uri).catch(() => undefined);
+  }
+}
+
+async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<void> {
+  const existing = await statOrMissing(uri);
+  if (existing?.kind === 'directory') throw statusError(STATUS.STATUS_FILE_IS_A_DIRECTORY, 'CREATE', uri);
+  if (existing && !opts.overwrite) throw statusError(STATUS.STATUS_OBJECT_NAME_COLLISION, 'CREATE', uri);
+  if (!existing && !opts.create) throw statusError(STATUS.STATUS_OBJECT_NAME_NOT_FOUND, 'CREATE', uri);
+  const temp = temporaryBeside(uri);
+  const o = await open(temp, WRITE, Disposition.CREATE, CreateOption.NON_DIRECTORY_FILE);
+  let keep = false;
+  try {
+    // Until the data is complete the server deletes the file when the handle closes, which a
+    // dropped connection or a killed process does too.
+    await setDeleteOnClose(o, temp, true);
+    if (data instanceof Uint8Array) {
+      await o.client.write(o.fileId, 0n, data, temp);
+    } else {
+      let at = 0n;
+      for await (const chunk of data) {
+        checkAborted(opts.signal, uri);
+        await o.client.write(o.fileId, at, chunk, temp);
+        at += BigInt(chunk.length);
+      }
+    }
+    checkAborted(opts.signal, uri);
+    await o.client.flush(o.fileId, temp);
+    await setDeleteOnClose(o, temp, false);
+    keep = true;
+    // No replace unless asked: a file that appeared since the check above stays, and this
+    // fails with STATUS_OBJECT_NAME_COLLISION.
+    await renameOpen(o, temp, uri, existing !== undefined && opts.overwrite);
+  } catch (e) {
+    if (keep && !o.client.conn.closed) await setDeleteOnClose(o, temp, true).catch(() => undefined);
+    if (!o.client.conn.closed) await o.client.close(o.fileId, temp).catch(() => undefined);
+    throw e;
+  }
+  await o.client.close(o.fileId, uri);
+}
+
+async function mkdir(uri: string): Promise<void> {
+  const o = await open(uri, ATTRS, Disposition.CREATE, CreateOption.DIRECTORY_FILE);
+  await using(o, uri, async () => undefined);
+}
+
+async function list(uri: string): Promise<SmbDirEntry[]> {
+  const o = await open(uri, READ, Disposition.OPEN, CreateOption.DIRECTORY_FILE);
+  return using(o, uri, async () => (await o.client.listDirectory(o.fileId, uri)).map((e) => ({ name: e.name, ...statOf(e) })));
+}
+
+function child(uri: string, name: string): string {
+  const t = parseSmbUri(uri);
+  return formatSmbUri({ ...t, path: t.path ? `${t.path}/${name}` : name });
+}
+
+async function remove(uri: string, opts: { recursive: boolean }): Promise<void> {
+  const o = await open(uri, READ | Access.DELETE, Disposition.OPEN);
+  await using(o, uri, async () => {
+    if (o.stat.kind === 'directory' && opts.recursive) {
+      for (const e of await o.client.listDirectory(o.fileId, uri)) await remove(child(uri, e.name), opts);
+    }
+    // A folder that is not empty fails here with STATUS_DIRECTORY_NOT_EMPTY.
+    await setDeleteOnClose(o, uri, true);
+  });
+}
+
+async function rename(from: string, to: string, opts: { overwrite: boolean }): Promise<void> {
+  const o = await open(from, ATTRS | Access.DELETE, Disposition.OPEN);
+  await using(o, from, () => renameOpen(o, from, to, opts.overwrite));
+}
+
+async function connect(uri: string): Promise<SmbConnectionInfo> {
+  const target = parseSmbUri(uri);
+  const client = await clientFor(target);
+  return {
+    dialect: client.dialectName,
+    signed: client.conn.signingRequired,
+    encrypted: client.encrypt || client.conn.encryptSession,
+    stat: await stat(uri),
+  };
+}
+
+export const smbFileApi: SmbFileApi = {
+  connect: (uri) => files(() => connect(uri)),
+  stat: (uri) => files(() => stat(uri)),
+  list: (uri) => files(() => list(uri)),
+  readFile: (uri) => files(() => readFile(uri)),
+  readChunks: (uri, opts) => readChunks(uri, opts),
+  writeFile: (uri, data, opts) => files(() => writeFile(uri, data, opts)),
+  mkdir: (uri) => files(() => mkdir(uri)),
+  remove: (uri, opts) => files(() => remove(uri, opts)),
+  rename: (from, to, opts) => files(() => rename(from, to, opts)),
+  watch: (uri, opts) => watchSmbFolder(uri, opts, { list, child }),
+};

@@ -1,0 +1,147 @@
+// The smb: file system provider: the Explorer browses a share and the editors open its files
+// through the engine's SMB file API (src/engine/smb-files.ts, over the project's own SMB2
+// client). Registered at activation; the SMB client loads on the first call. Errors become
+// vscode.FileSystemErrors carrying the engine's sentence, which names the NT status.
+
+import * as vscode from 'vscode';
+import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
+import { fileSystemErrorKind } from './logic/smb-errors';
+import { enginePathOf } from './logic/smb-uri';
+import { uriOfPath } from './ui';
+
+export const SMB_SCHEME = 'smb';
+
+function toFileSystemError(e: unknown): vscode.FileSystemError {
+  if (e instanceof vscode.FileSystemError) return e;
+  const f = e as Partial<FsctlError> | undefined;
+  const message = typeof f?.message === 'string' ? f.message : String(e);
+  const kind = fileSystemErrorKind(typeof f?.code === 'string' ? f.code : undefined);
+  return kind ? vscode.FileSystemError[kind](message) : new vscode.FileSystemError(message);
+}
+
+function fileStat(s: SmbFileStat): vscode.FileStat {
+  return {
+    type: s.kind === 'directory' ? vscode.FileType.Directory : vscode.FileType.File,
+    ctime: s.ctimeMs,
+    mtime: s.mtimeMs,
+    // VS Code's FileStat.size is a number: exact to 2^53 bytes (8 PiB); the inspector reads bigints.
+    size: Number(s.size),
+  };
+}
+
+const CHANGE: Record<SmbChange['type'], vscode.FileChangeType> = {
+  created: vscode.FileChangeType.Created,
+  changed: vscode.FileChangeType.Changed,
+  deleted: vscode.FileChangeType.Deleted,
+};
+
+export class SmbFileSystemProvider implements vscode.FileSystemProvider {
+  private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changes.event;
+
+  constructor(
+    private readonly files: () => Promise<SmbFileApi>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  static register(files: () => Promise<SmbFileApi>, log: vscode.LogOutputChannel): vscode.Disposable {
+    const provider = new SmbFileSystemProvider(files, log);
+    // Windows servers and Samba's default compare names without case.
+    return vscode.Disposable.from(
+      provider.changes,
+      vscode.workspace.registerFileSystemProvider(SMB_SCHEME, provider, { isCaseSensitive: false }),
+    );
+  }
+
+  private async run<T>(
+    uri: vscode.Uri,
+    what: string,
+    fn: (api: SmbFileApi, path: string) => Promise<T>,
+    ...changed: vscode.FileChangeEvent[]
+  ): Promise<T> {
+    const path = enginePathOf(uri);
+    try {
+      const result = await fn(await this.files(), path);
+      // Our own changes show at once, before (or without) the server's notification.
+      if (changed.length) this.changes.fire(changed);
+      return result;
+    } catch (e) {
+      const err = toFileSystemError(e);
+      this.log.debug(`smb ${what} ${path}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  watch(uri: vscode.Uri, options: { readonly recursive: boolean; readonly excludes: readonly string[] }): vscode.Disposable {
+    let stopped = false;
+    let watcher: { dispose(): void } | undefined;
+    const path = enginePathOf(uri);
+    void this.files().then(
+      (api) => {
+        if (stopped) return;
+        watcher = api.watch(path, {
+          recursive: options.recursive,
+          onChange: (changes) => {
+            const events = changes.map((c) => ({ type: CHANGE[c.type], uri: uriOfPath(c.path) }));
+            if (events.length) this.changes.fire(events);
+          },
+          onState: (s) => {
+            if (s.error) this.log.warn(`smb watch ${path}: ${s.error instanceof Error ? s.error.message : String(s.error)}`);
+            else
+              this.log.info(`smb watch ${path}: ${s.mode === 'notify' ? 'CHANGE_NOTIFY' : 'polling (the server refuses CHANGE_NOTIFY)'}`);
+          },
+        });
+      },
+      (e: unknown) => this.log.warn(`smb watch ${path}: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    return new vscode.Disposable(() => {
+      stopped = true;
+      watcher?.dispose();
+    });
+  }
+
+  stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    return this.run(uri, 'stat', async (api, p) => fileStat(await api.stat(p)));
+  }
+
+  readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    return this.run(uri, 'list', async (api, p) =>
+      (await api.list(p)).map((e): [string, vscode.FileType] => [
+        e.name,
+        e.kind === 'directory' ? vscode.FileType.Directory : vscode.FileType.File,
+      ]),
+    );
+  }
+
+  createDirectory(uri: vscode.Uri): Promise<void> {
+    return this.run(uri, 'mkdir', (api, p) => api.mkdir(p), { type: vscode.FileChangeType.Created, uri });
+  }
+
+  readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    return this.run(uri, 'read', (api, p) => api.readFile(p));
+  }
+
+  async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
+    await this.run(uri, 'write', (api, p) => api.writeFile(p, content, { create: options.create, overwrite: options.overwrite }), {
+      type: vscode.FileChangeType.Changed,
+      uri,
+    });
+  }
+
+  async delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {
+    await this.run(uri, 'delete', (api, p) => api.remove(p, { recursive: options.recursive }), {
+      type: vscode.FileChangeType.Deleted,
+      uri,
+    });
+  }
+
+  async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
+    await this.run(
+      oldUri,
+      'rename',
+      (api, p) => api.rename(p, enginePathOf(newUri), { overwrite: options.overwrite }),
+      { type: vscode.FileChangeType.Deleted, uri: oldUri },
+      { type: vscode.FileChangeType.Created, uri: newUri },
+    );
+  }
+}

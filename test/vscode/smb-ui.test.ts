@@ -1,0 +1,197 @@
+// UI end-to-end for SMB shares: a person's flow in the real VS Code web workbench (code-server),
+// driven by Debian's Chromium through playwright-core, against a real Samba on 127.0.0.1 whose
+// share is a btrfs loop mount (vfs_btrfs, so the server clones):
+//   F1 > "Extent Lens: Open SMB Share..." > address, a wrong password, "Add to Workspace" > the
+//   refusal with STATUS_LOGON_FAILURE > Retry (the address kept) > the password > the share
+//   in the Explorer > right-click a file > Select for Block Clone > right-click a folder >
+//   Block Clone Here > the Clone Results view names FSCTL_DUPLICATE_EXTENTS_TO_FILE, and the
+//   server's filefrag shows the two files sharing their extents;
+//   an empty window > the Explorer's "Open SMB Share..." button > the address offered again, the
+//   password from the keychain > the window reloads with the share as its only folder (a
+//   virtual workspace: the extension activates on onFileSystem:smb and serves it).
+// The extension is loaded unpackaged from this repository (the VSIX path is covered by
+// ui.test.ts). The window is a multi-root workspace, so adding the share edits it rather than
+// entering a new one (which would reload the page). Screenshots go to
+// test-results/screenshots/vscode-smb-*.png (and to docs/screenshots/ with EL_UPDATE_SCREENSHOTS=1).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { findVsCode, launchBrowser, REPO_ROOT, startCodeServer, type Browser, type CodeServer, type VsCodeInstall } from '../support/codeserver';
+import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { expandFolder, explorerContextMenu, explorerRow, pickQuickItem, pollFrames, runCommand, sleep } from './ui-driver';
+
+const install = findVsCode();
+const distMissing = ['dist/extension.js', 'dist/webview/cloneResults.js'].find((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
+const skip = typeof install === 'string' ? install : (sambaSkipReason() ?? (distMissing ? `${distMissing} is missing: run npm run build` : undefined));
+
+const MiB = 1024 * 1024;
+
+/** filefrag -v extents as [logical, physical, length] in blocks, and whether each is shared. */
+function extents(file: string): Array<{ at: string; shared: boolean }> {
+  const out = execFileSync('filefrag', ['-s', '-v', file], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => /^\s*\d+:\s+(\d+)\.\.\s*\d+:\s+(\d+)\.\.\s*\d+:\s+(\d+):.*$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ at: `${m[1]}@${m[2]}+${m[3]}`, shared: /shared/.test(m[0]) }));
+}
+
+describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip }, () => {
+  let runDir = '';
+  let share: LoopFs | undefined;
+  let smb: SambaServer | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  const shots = path.join(REPO_ROOT, 'test-results', 'screenshots');
+  const shot = (name: string): string => path.join(shots, `vscode-smb-${name}`);
+
+  before(async () => {
+    fs.mkdirSync(shots, { recursive: true });
+    runDir = fs.mkdtempSync('/tmp/el-vscode-smb-ui-');
+    share = makeLoopFs('btrfs', 256);
+    fs.mkdirSync(path.join(share.mnt, 'clones'));
+    const fd = fs.openSync(path.join(share.mnt, 'disk.img'), 'w');
+    for (let i = 0; i < 8; i++) fs.writeSync(fd, Buffer.alloc(MiB, 0x41 + i), 0, MiB, i * MiB);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    execFileSync('chown', ['-R', SMB_USER, share.mnt]);
+    smb = await startSamba({ shares: [{ name: 'data', path: share.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    const local = path.join(runDir, 'local');
+    fs.mkdirSync(local);
+    fs.writeFileSync(path.join(local, 'README.txt'), 'a local folder beside the share\n');
+    const workspace = path.join(runDir, 'demo.code-workspace');
+    fs.writeFileSync(workspace, JSON.stringify({ folders: [{ path: local }] }));
+    server = await startCodeServer(install as VsCodeInstall, {
+      runDir: path.join(runDir, 'server'),
+      userSettings: { 'workbench.editor.enablePreview': false, 'files.exclude': { '**/.*': true } },
+    });
+    browser = await launchBrowser();
+    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server.remoteUri(REPO_ROOT)]]));
+    await browser.page.goto(`${server.url}/?workspace=${encodeURIComponent(workspace)}&payload=${payload}`);
+    await browser.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await explorerRow(browser.page, 'README.txt').waitFor({ timeout: 60_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await smb?.stop();
+    share?.cleanup();
+    if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
+    if (process.env.EL_UPDATE_SCREENSHOTS === '1' && fs.existsSync(shots)) {
+      const docs = path.join(REPO_ROOT, 'docs', 'screenshots');
+      fs.mkdirSync(docs, { recursive: true });
+      for (const f of fs.readdirSync(shots).filter((n) => n.startsWith('vscode-smb-'))) fs.copyFileSync(path.join(shots, f), path.join(docs, f));
+    }
+  });
+
+  test('palette > Open SMB Share..., then Select for Block Clone and Block Clone Here on the share', { timeout: 240_000 }, async () => {
+    const page = browser!.page;
+    await runCommand(page, 'Extent Lens: Open SMB Share...');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(smb!.uri('data'));
+    await page.screenshot({ path: shot('open-share.png') });
+    await page.keyboard.press('Enter');
+    // Step 2: the password box (its text is hidden). A wrong one first.
+    const password = page.locator('.quick-input-widget input[type="password"]');
+    await password.waitFor({ timeout: 30_000 });
+    await password.fill('not-the-password');
+    await page.keyboard.press('Enter');
+    await pickQuickItem(page, 'Add to Workspace');
+    // One sentence naming the NT status, and Retry. (In this workbench notifications do not
+    // pop up as toasts, so the test reads them in the notification center.)
+    await runCommand(page, 'Notifications: Show Notifications');
+    const toast = page.locator('.notifications-center .notification-list-item', { hasText: 'STATUS_LOGON_FAILURE' }).first();
+    await toast.waitFor({ timeout: 60_000 }).catch(async (e) => {
+      await page.screenshot({ path: shot('debug.png') });
+      throw e;
+    });
+    assert.match(await toast.innerText(), /refused the password for el-smbtest \(STATUS_LOGON_FAILURE\)/);
+    await page.screenshot({ path: shot('wrong-password.png') });
+    await toast.locator('.monaco-button', { hasText: 'Retry' }).click();
+    // The retry keeps the address (Enter accepts it as it is) and asks the password again.
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('smb://'), undefined, { timeout: 10_000 });
+    assert.equal(await input.inputValue(), smb!.uri('data'));
+    await page.keyboard.press('Enter');
+    await password.waitFor({ timeout: 30_000 });
+    await password.fill(SMB_PASSWORD);
+    await page.keyboard.press('Enter');
+    await pickQuickItem(page, 'Add to Workspace');
+
+    // The share is a folder of the window: its root row, then its files.
+    const root = explorerRow(page, 'data on 127.0.0.1', 1);
+    await root.waitFor({ timeout: 60_000 });
+    await expandFolder(page, 'data on 127.0.0.1', 1);
+    await explorerRow(page, 'disk.img', 2).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: shot('explorer.png') });
+
+    await explorerContextMenu(page, 'disk.img', 2, 'Select for Block Clone', { screenshot: shot('select-for-block-clone.png') });
+    await explorerContextMenu(page, 'clones', 2, 'Block Clone Here', { screenshot: shot('block-clone-here.png') });
+
+    await page.locator('.tabs-container .tab', { hasText: 'Clone Results' }).first().waitFor({ timeout: 60_000 });
+    const { value: text } = await pollFrames(
+      page,
+      'the clone results',
+      (f) =>
+        f.evaluate(() => {
+          const t = document.body?.innerText ?? '';
+          return /FSCTL_DUPLICATE_EXTENTS_TO_FILE/.test(t) && /disk\.img/.test(t) ? t : undefined;
+        }),
+      60_000,
+    );
+    assert.match(text, /FSCTL_DUPLICATE_EXTENTS_TO_FILE/);
+    // The clone in the Explorer, under clones (the provider's own change event refreshes it).
+    await expandFolder(page, 'clones', 2);
+    await explorerRow(page, 'disk.img', 3).waitFor({ timeout: 30_000 });
+    // The results webview drawn on screen (its frame can hold the text before it is composited).
+    await page.locator('.tabs-container .tab.active', { hasText: 'Clone Results' }).click();
+    await page.locator('iframe.webview.ready').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await sleep(1500);
+    await page.screenshot({ path: shot('clone-results.png') });
+
+    // On the server: the clone exists, equals the source, and shares its extents.
+    const src = path.join(share!.mnt, 'disk.img');
+    const dst = path.join(share!.mnt, 'clones', 'disk.img');
+    assert.ok(fs.readFileSync(dst).equals(fs.readFileSync(src)));
+    const a = extents(src);
+    const b = extents(dst);
+    assert.ok(a.length > 0);
+    assert.deepEqual(
+      b.map((e) => e.at),
+      a.map((e) => e.at),
+    );
+    assert.ok([...a, ...b].every((e) => e.shared), 'every extent is shared');
+  });
+  test('an empty window: the Explorer offers Open SMB Share..., and the share becomes the window\'s only folder', { timeout: 120_000 }, async () => {
+    const page = browser!.page;
+    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server!.remoteUri(REPO_ROOT)]]));
+    await page.goto(`${server!.url}/?ew=true&payload=${payload}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.waitForSelector('.statusbar', { timeout: 60_000 });
+    await runCommand(page, 'View: Show Explorer');
+    const button = page.locator('.welcome-view-content .monaco-button', { hasText: 'Open SMB Share' }).first();
+    await button.waitFor({ timeout: 60_000 }).catch(async (e) => {
+      await page.screenshot({ path: shot('debug.png') });
+      throw e;
+    });
+    await page.screenshot({ path: shot('welcome.png') });
+    await button.click();
+    await page.locator('.quick-input-widget', { hasText: 'Open SMB Share' }).waitFor({ timeout: 30_000 });
+    // The address typed last time is offered again, and the password is in the keychain now:
+    // Enter, then "Add to Workspace", which in an empty window makes the share its only folder.
+    const input = page.locator('.quick-input-widget input');
+    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('smb://'), undefined, { timeout: 10_000 });
+    assert.equal(await input.inputValue(), smb!.uri('data'));
+    await page.keyboard.press('Enter');
+    await pickQuickItem(page, 'Add to Workspace');
+    // The window reloads on the share: a virtual workspace served by Extent Lens's provider.
+    await page.waitForURL(/folder=smb/, { timeout: 60_000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await explorerRow(page, 'disk.img', 1).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: shot('share-window.png') });
+  });
+});
