@@ -16,7 +16,7 @@ export function registerAnalyzeSpace(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.analyzeSpace, async (uri?: unknown, uris?: unknown): Promise<SpaceData | undefined> => {
     let paths = pathsFromArgs(uri, uris);
     if (paths.length === 0) {
-      const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
+      const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file' || f.uri.scheme === 'smb')?.uri;
       const picked = await vscode.window.showOpenDialog({
         title: t('Analyze Space Usage'),
         defaultUri: folder,
@@ -25,7 +25,7 @@ export function registerAnalyzeSpace(s: Services): vscode.Disposable {
         canSelectMany: true,
         openLabel: t('Analyze'),
       });
-      paths = (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+      paths = pathsFromArgs(picked ?? [], undefined);
     }
     if (paths.length === 0) return undefined;
     return SpacePanel.analyze(s, paths);

@@ -31,7 +31,7 @@ export function registerFindDuplicates(s: Services): vscode.Disposable {
       }
       let paths = pathsFromArgs(uri, uris);
       if (paths.length === 0) {
-        const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
+        const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file' || f.uri.scheme === 'smb')?.uri;
         const picked = await vscode.window.showOpenDialog({
           title: t('Find Duplicate Data'),
           defaultUri: folder,
@@ -40,7 +40,7 @@ export function registerFindDuplicates(s: Services): vscode.Disposable {
           canSelectMany: true,
           openLabel: t('Search'),
         });
-        paths = (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+        paths = pathsFromArgs(picked ?? [], undefined);
       }
       if (paths.length === 0) return undefined;
       return DedupePanel.find(s, paths, opts);

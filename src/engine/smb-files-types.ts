@@ -7,6 +7,8 @@ export interface SmbFileStat {
   /** Milliseconds since 1970 (the server's FILETIMEs, rounded down to the millisecond). */
   ctimeMs: number;
   mtimeMs: number;
+  /** The FILE_ATTRIBUTE_* bits (MS-FSCC 2.6): e.g. 0x400, a reparse point (a link, not followed). */
+  attributes: number;
 }
 
 export interface SmbDirEntry extends SmbFileStat {

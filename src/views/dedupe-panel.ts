@@ -15,7 +15,7 @@ import type { Services } from '../host/services';
 import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { bytesText, groupNumber } from '../host/logic/bytes';
-import { requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { requireTrust, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
 import { SpacePanel } from './space-panel';
@@ -300,12 +300,12 @@ export class DedupePanel implements vscode.Disposable {
         return;
       case 'dedupeOpen': {
         const p = pathOf(msg.group, msg.range);
-        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, vscode.Uri.file(p));
+        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, uriOfPath(p));
         return;
       }
       case 'dedupeReveal': {
         const p = pathOf(msg.group, msg.range);
-        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p));
+        if (p !== undefined) await vscode.commands.executeCommand('revealInExplorer', uriOfPath(p));
         return;
       }
       default:

@@ -49,6 +49,7 @@ function statOf(r: { attributes: number; endOfFile: bigint; creationTime: bigint
     size: directory ? 0n : r.endOfFile,
     ctimeMs: filetimeToMs(r.creationTime),
     mtimeMs: filetimeToMs(r.lastWriteTime),
+    attributes: r.attributes,
   };
 }
 

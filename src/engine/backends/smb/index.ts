@@ -8,6 +8,7 @@ import { createNtBackend, type NtBackendOptions } from '../../nt';
 import type { Operation } from '../../types';
 import { withOperation } from './protocol/errors';
 import { smbTransport } from './transport';
+import { smbFileApi } from './files';
 
 export { setSmbPasswordProvider, configureSmb, closeSmbConnections } from './protocol/pool';
 export type { SmbPasswordProvider, SmbTargetInfo, SmbClientSettings } from './protocol/pool';
@@ -39,8 +40,11 @@ export function createSmbBackend(options: NtBackendOptions = {}): ExtendedBacken
             withOperation(op, () => (value as (...a: unknown[]) => Promise<unknown>).apply(inner, args), contextIn(args))
         : value;
   }
-  // the folder listing space accounting walks (QUERY_DIRECTORY, the client's own request)
-  outer.list = (p: string) => withOperation('space', () => smbTransport().list(p));
+  // the folder listing space accounting walks: the file API's (QUERY_DIRECTORY, paged)
+  outer.list = (p: string) =>
+    withOperation('space', async () =>
+      (await smbFileApi.list(p)).map((e) => ({ name: e.name, size: e.size, directory: e.kind === 'directory', attributes: e.attributes })),
+    );
   return outer as unknown as ExtendedBackend;
 }
 

@@ -262,28 +262,6 @@ export class SmbTransport implements NtTransport {
       throw e;
     }
   }
-
-  /** Names in the folder `path` (space accounting's walk over SMB, tests and the extension's pickers). */
-  async list(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean; attributes: number }>> {
-    const target = parseSmbUri(path);
-    const client = await clientFor(target);
-    const desiredAccess = Access.FILE_READ_DATA | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
-    const r = await client.create(
-      { name: smbPath(target), desiredAccess, disposition: Disposition.OPEN, options: CreateOption.DIRECTORY_FILE },
-      path,
-    );
-    try {
-      const entries = await client.listDirectory(r.fileId, path);
-      return entries.map((e) => ({
-        name: e.name,
-        size: e.endOfFile,
-        directory: (e.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0,
-        attributes: e.attributes,
-      }));
-    } finally {
-      await client.close(r.fileId, path);
-    }
-  }
 }
 
 let shared: SmbTransport | undefined;
