@@ -46,6 +46,7 @@ export class Services implements vscode.Disposable {
       const { createEngine } = await import('../engine');
       const engine = createEngine({ worker: true });
       await installSmbPasswordProvider(this.context, this.log);
+      await this.applySmbSecurity();
       this.log.info(`engine loaded in ${(performance.now() - t0).toFixed(1)} ms (worker thread)`);
       return engine;
     })();
@@ -54,6 +55,18 @@ export class Services implements vscode.Disposable {
       this.enginePromise = undefined; // let the next command try again
     });
     return this.enginePromise;
+  }
+
+  /** extentLens.smb.allowUnsignedLegacy, applied now and whenever it changes (application scope only). */
+  private async applySmbSecurity(): Promise<void> {
+    const read = () => vscode.workspace.getConfiguration('extentLens').inspect<boolean>('smb.allowUnsignedLegacy')?.globalValue === true;
+    const { configureSmbAllowUnsignedLegacy } = await import('../engine');
+    await configureSmbAllowUnsignedLegacy(read());
+    this.context.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('extentLens.smb.allowUnsignedLegacy')) void configureSmbAllowUnsignedLegacy(read());
+      }),
+    );
   }
 
   onExisting(): OnExistingSetting {

@@ -8,6 +8,7 @@ import type { Smb3Cipher } from './crypto';
 import { SmbStatusError, decodeReply, protocolError } from './errors';
 import { negotiate, sessionSetup, treeConnect, type DialectName, type NegotiateResult } from './handshake';
 import { Command } from './header';
+import type { SigningAlgorithm } from './signing';
 import * as M from './messages';
 import { STATUS } from './status';
 
@@ -20,8 +21,12 @@ export interface SmbConnectOptions {
   share: string;
   dialects?: DialectName[];
   ciphers?: Smb3Cipher[];
+  /** Signing algorithms to offer in 3.1.1, in order of preference (default AES-GMAC, AES-CMAC). */
+  signing?: SigningAlgorithm[];
   /** Sign requests even when the server does not require it (default true). */
   sign?: boolean;
+  /** Connect to an SMB 2.0.2 server that does not require signing (default false: E_INSECURE). */
+  allowUnsignedLegacy?: boolean;
   /** Encrypt every request even when the share does not require it (3.x only). */
   encrypt?: boolean;
   /** Time for a request's first answer (final or interim); default 30 s. */
@@ -58,7 +63,13 @@ export class SmbClient {
   static async connect(o: SmbConnectOptions): Promise<SmbClient> {
     const conn = await SmbConnection.open(o.host, o.port ?? 445, o.timeoutMs ?? 30000, o.maxWaitMs);
     try {
-      const neg = await negotiate(conn, { dialects: o.dialects, ciphers: o.ciphers, sign: o.sign });
+      const neg = await negotiate(conn, {
+        dialects: o.dialects,
+        ciphers: o.ciphers,
+        signing: o.signing,
+        sign: o.sign,
+        allowUnsignedLegacy: o.allowUnsignedLegacy,
+      });
       await sessionSetup(conn, neg, { user: o.user, password: o.password, domain: o.domain ?? '' });
       const tree = await treeConnect(conn, o.share);
       const encrypt = tree.encrypt || (!!o.encrypt && !!conn.cipher);

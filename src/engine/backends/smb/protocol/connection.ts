@@ -41,7 +41,7 @@ import {
   encodeHeader,
   type Smb2Header,
 } from './header';
-import { signInPlace, verifySignature, type SessionKeys } from './signing';
+import { signInPlace, verifySignature, type SessionKeys, type SigningAlgorithm } from './signing';
 import { STATUS } from './status';
 import { decryptMessage, encryptMessage } from './transform';
 
@@ -115,6 +115,8 @@ export class SmbConnection {
   sessionId = 0n;
   keys: SessionKeys | undefined;
   signingRequired = false;
+  /** HMAC-SHA256 (2.x), AES-CMAC (3.x), or what 3.1.1 negotiated (AES-GMAC). */
+  signingAlgorithm: SigningAlgorithm = 'hmac-sha256';
   cipher: Smb3Cipher | undefined;
   /** Encrypt every request of this session (SessionFlags ENCRYPT_DATA). */
   encryptSession = false;
@@ -268,7 +270,7 @@ export class SmbConnection {
     const sign = this.signingRequired || (this.dialect === 0x0311 && command === Command.TREE_CONNECT);
     if (this.keys && sign && !handshake) {
       msg.writeUInt32LE(msg.readUInt32LE(16) | FLAG_SIGNED, 16);
-      signInPlace(this.dialect, this.keys.signingKey, msg);
+      signInPlace(this.signingAlgorithm, this.keys.signingKey, msg);
     }
     return { wire: msg, encrypted: false };
   }
@@ -527,7 +529,7 @@ export class SmbConnection {
       // could be a forgery with the signature stripped.
       const unsigned = !(header.flags & FLAG_SIGNED);
       const sessionGone = header.status === STATUS.STATUS_USER_SESSION_DELETED || header.status === STATUS.STATUS_NETWORK_SESSION_EXPIRED;
-      if ((unsigned && this.signingRequired && !sessionGone) || (!unsigned && !verifySignature(this.dialect, this.keys.signingKey, raw))) {
+      if ((unsigned && this.signingRequired && !sessionGone) || (!unsigned && !verifySignature(this.signingAlgorithm, this.keys.signingKey, raw))) {
         this.pending.delete(header.messageId);
         this.settle(p);
         this.updateCancelPoll();
