@@ -166,7 +166,8 @@ export class SmbConnection {
         connected = true;
         clearTimeout(timer);
         sock.on('data', (d) => c.onData(d));
-        sock.on('close', () => c.fail(c.dropError('ECONNRESET')));
+        // 'close' without an 'error' before it: the server ended the connection (FIN).
+        sock.on('close', () => c.fail(c.dropError('ECONNRESET', undefined, true)));
         resolve(c);
       });
       sock.on('error', (e: NodeJS.ErrnoException) => {
@@ -189,11 +190,25 @@ export class SmbConnection {
     });
   }
 
-  private dropError(code: string, cause?: unknown): Error {
+  /**
+   * A connection lost under the client: says how (the server closed it, or it was reset or
+   * broken), which request it took with it, and that the next request reconnects.
+   */
+  private dropError(code: string, cause?: unknown, serverClosed = false): Error {
+    const how = serverClosed
+      ? 'the server closed the connection'
+      : code === 'ECONNRESET'
+        ? 'the connection was reset'
+        : code === 'EPIPE'
+          ? 'the connection was broken'
+          : `the socket failed`;
+    const first = [...this.pending.values()][0];
+    const inFlight = first ? ` while ${first.label} was in flight${this.pending.size > 1 ? ` (and ${this.pending.size - 1} more request(s))` : ''}` : '';
     return smbError(
       code,
       [],
-      `The connection to the SMB server ${this.where} was dropped (${code}); the server may have restarted or closed the session. Retry to reconnect.`,
+      `The connection to the SMB server ${this.where} was dropped: ${how} (${code})${inFlight}; the server may have stopped, restarted or been unreachable. ` +
+        'The operation failed; run it again: the next request reconnects and signs in again. If it keeps failing, check that the server is running and reachable.',
       cause,
     );
   }
