@@ -47,8 +47,11 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     else process.env.EXTENT_LENS_SMB_PASSWORD = saved;
   });
 
+  // ECONNRESET (the server's FIN or RST reached us first) or EPIPE (a request was being written as it went).
   const dropped = (e: FsctlError) =>
-    e.code === 'ECONNRESET' && /was dropped: (the server closed the connection|the connection was reset)/.test(e.message) && /next request reconnects/.test(e.message);
+    ['ECONNRESET', 'EPIPE'].includes(e.code) &&
+    /was dropped: (the server closed the connection|the connection was reset)/.test(e.message) &&
+    /next request reconnects/.test(e.message);
 
   const temps = () => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
 
@@ -82,7 +85,7 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     assert.deepEqual(temps(), [], 'the temporary file of the killed copy is gone too');
   });
 
-  test('a large read: killed mid-read, ECONNRESET; after a restart the next operation reconnects in the same process', async () => {
+  test('a large read: killed mid-read, ECONNRESET or EPIPE; after a restart the next operation reconnects in the same process', async () => {
     const uri = smb.uri('data', 'big.bin');
     const target = parseSmbUri(uri);
     const client = await clientFor(target);

@@ -65,7 +65,10 @@ describe('SMB security against Samba (tshark confirms the negotiation)', { skip,
   async function roundTrip(c: SmbClient, dir: string, name: string): Promise<void> {
     const data = Buffer.alloc(200000);
     for (let i = 0; i < data.length; i++) data[i] = (i * 13 + name.length) & 0xff;
-    const f = await c.create({ name, desiredAccess: 0x13019f, disposition: M.Disposition.CREATE, options: M.CreateOption.NON_DIRECTORY_FILE }, name);
+    const f = await c.create(
+      { name, desiredAccess: 0x13019f, disposition: M.Disposition.CREATE, options: M.CreateOption.NON_DIRECTORY_FILE },
+      name,
+    );
     try {
       await c.write(f.fileId, 0n, data, name);
       await c.flush(f.fileId, name);
@@ -89,7 +92,11 @@ describe('SMB security against Samba (tshark confirms the negotiation)', { skip,
 
   /** Frames on the wire that start with the TRANSFORM protocol id 0xFD 'SMB', and those with 0xFE 'SMB'. */
   function protocolIds(pcap: string, port: number): { transform: number; plain: number } {
-    const out = execFileSync('tshark', ['-r', pcap, '-d', `tcp.port==${port},nbss`, '-Y', 'tcp.len > 4', '-T', 'fields', '-e', 'tcp.payload'], { maxBuffer: 512 << 20 })
+    const out = execFileSync(
+      'tshark',
+      ['-r', pcap, '-d', `tcp.port==${port},nbss`, '-Y', 'tcp.len > 4', '-T', 'fields', '-e', 'tcp.payload'],
+      { maxBuffer: 512 << 20 },
+    )
       .toString()
       .split('\n')
       .filter(Boolean);
@@ -138,11 +145,28 @@ describe('SMB security against Samba (tshark confirms the negotiation)', { skip,
       // Our offer, as tshark read it: GCM and CCM in both key sizes, GMAC before CMAC.
       const negReq = readSmb2(pcap, smb.port, 'smb2.cmd == 0 && smb2.flags.response == 0')[0];
       assert.ok(negReq.raw.length > 0);
-      const offered = execFileSync('tshark', ['-r', pcap, '-d', `tcp.port==${smb.port},nbss`, '-Y', 'smb2.cmd == 0 && smb2.flags.response == 0', '-T', 'fields', '-e', 'smb2.negotiate_context.cipher_id', '-e', 'smb2.negotiate_context.signing_id'])
+      const offered = execFileSync('tshark', [
+        '-r',
+        pcap,
+        '-d',
+        `tcp.port==${smb.port},nbss`,
+        '-Y',
+        'smb2.cmd == 0 && smb2.flags.response == 0',
+        '-T',
+        'fields',
+        '-e',
+        'smb2.negotiate_context.cipher_id',
+        '-e',
+        'smb2.negotiate_context.signing_id',
+      ])
         .toString()
         .trim()
         .split('\t');
-      assert.deepEqual(offered[0].split(',').map(Number), [2, 4, 1, 3], 'ciphers offered: AES-128-GCM, AES-256-GCM, AES-128-CCM, AES-256-CCM');
+      assert.deepEqual(
+        offered[0].split(',').map(Number),
+        [2, 4, 1, 3],
+        'ciphers offered: AES-128-GCM, AES-256-GCM, AES-128-CCM, AES-256-CCM',
+      );
       assert.deepEqual(offered[1].split(',').map(Number), [2, 1], 'signing offered: AES-GMAC, AES-CMAC');
       // After the session is set up everything travels in TRANSFORM messages: only the
       // NEGOTIATE and SESSION_SETUP exchanges (2 + 2 requests and responses) are plain.
@@ -174,11 +198,19 @@ describe('SMB security against Samba (tshark confirms the negotiation)', { skip,
   });
 
   test('an SMB 2.0.2-only server without signing: refused before SESSION_SETUP (E_INSECURE); allowed with the setting', async () => {
-    const { smb, dir } = await server('legacy', { 'server min protocol': 'SMB2_02', 'server max protocol': 'SMB2_02', 'server signing': 'disabled' });
+    const { smb, dir } = await server('legacy', {
+      'server min protocol': 'SMB2_02',
+      'server max protocol': 'SMB2_02',
+      'server signing': 'disabled',
+    });
     const { pdus } = await captured(smb, 'legacy', async () => {
       await assert.rejects(
         SmbClient.connect(opts(smb)),
-        (e: FsctlError) => e.code === 'E_INSECURE' && /2\.0\.2/.test(e.message) && /extentLens\.smb\.allowUnsignedLegacy/.test(e.message) && /did not send the password/.test(e.message),
+        (e: FsctlError) =>
+          e.code === 'E_INSECURE' &&
+          /2\.0\.2/.test(e.message) &&
+          /extentLens\.smb\.allowUnsignedLegacy/.test(e.message) &&
+          /did not send the password/.test(e.message),
       );
     });
     assert.equal(Number(pdus.find((p) => command(p) === 0 && isResponse(p))?.f['smb2.dialect']), 0x0202, 'the server chose SMB 2.0.2');

@@ -35,8 +35,14 @@ export interface SmbConnectOptions {
   maxWaitMs?: number;
 }
 
-/** READ/WRITE requests outstanding at once on one file (credits permitting). */
-const PIPELINE_DEPTH = 8;
+/** WRITE requests outstanding at once on one file (credits permitting): 16 x 1 MiB keeps a loopback or LAN link busy. */
+const PIPELINE_DEPTH = 16;
+/**
+ * READs are up to 8 MiB (Samba's and Windows' usual maximum; smbclient reads that size too)
+ * with up to 32 MiB outstanding: fewer, larger requests cost the server less per byte.
+ */
+const READ_CHUNK = 8 << 20;
+const READ_WINDOW = 32 << 20;
 
 /** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
 const MAX_DIRECTORY_ROUNDS = 10000;
@@ -150,10 +156,15 @@ export class SmbClient {
     this.check(r, 'SET_INFO', display);
   }
 
-  /** Bytes per READ/WRITE: at most 1 MiB, the server's maximum, and what the credits in hand allow. */
-  private ioSize(serverMax: number): number {
-    const byCredits = this.conn.supportsMultiCredit ? Math.max(1, this.conn.availableCredits) * 65536 : 65536;
-    return Math.max(1, Math.min(serverMax, 1 << 20, byCredits));
+  /**
+   * Bytes per request: at most `cap` (1 MiB), the server's maximum, and what the credits allow:
+   * those in hand plus `ownCredits`, the charge of this pipeline's requests still in flight
+   * (they come back with the answers). Sized per request, so a server that grants fewer
+   * credits than it was charged shrinks the next request instead of stalling it.
+   */
+  private ioSize(serverMax: number, cap = 1 << 20, ownCredits = 0): number {
+    const byCredits = this.conn.supportsMultiCredit ? Math.max(1, this.conn.availableCredits + ownCredits) * 65536 : 65536;
+    return Math.max(1, Math.min(serverMax, cap, byCredits));
   }
 
   /** Read up to `length` bytes; fewer at end of file, empty at or past it. */
@@ -164,21 +175,29 @@ export class SmbClient {
   }
 
   /**
-   * Read `length` bytes from `offset` as a stream of chunks in file order, with up to `depth`
-   * READ requests outstanding at once (each as large as the server and the credits in hand
-   * allow, at most 1 MiB): one request at a time leaves the link idle for a round trip per
-   * chunk. Ends early at end of file. A consumer that stops early leaves no request unsettled.
+   * Read `length` bytes from `offset` as a stream of chunks in file order, with several READ
+   * requests outstanding at once (each as large as the server and the credits in hand allow, at
+   * most 8 MiB; up to 32 MiB in flight, or `depth` requests): one request at a time leaves the
+   * link idle for a round trip per chunk. Ends early at end of file. A consumer that stops
+   * early leaves no request unsettled.
    */
-  async *readChunks(fileId: M.FileId, offset: bigint, length: number, display: string, depth = PIPELINE_DEPTH): AsyncGenerator<Buffer> {
-    const size = this.ioSize(this.negotiated.maxReadSize);
+  async *readChunks(fileId: M.FileId, offset: bigint, length: number, display: string, depth?: number): AsyncGenerator<Buffer> {
+    depth ??= Math.max(2, Math.min(PIPELINE_DEPTH, Math.floor(READ_WINDOW / this.ioSize(this.negotiated.maxReadSize, READ_CHUNK))));
     const queue: Array<{ n: number; p: Promise<Buffer> }> = [];
     let issued = 0;
     let ended = false;
+    let own = 0; // credits charged to this pipeline's requests not answered yet
     const fill = () => {
       while (!ended && issued < length && queue.length < depth) {
-        const n = Math.min(size, length - issued);
+        const n = Math.min(this.ioSize(this.negotiated.maxReadSize, READ_CHUNK, own), length - issued);
+        const charge = Math.ceil(n / 65536);
+        own += charge;
         const p = this.readOnce(fileId, offset + BigInt(issued), n, display);
-        p.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled
+        // Awaited in order below; this only counts the answer and keeps a later failure from going unhandled.
+        p.then(
+          () => (own -= charge),
+          () => (own -= charge),
+        );
         queue.push({ n, p });
         issued += n;
       }
@@ -218,8 +237,8 @@ export class SmbClient {
       await this.writeOnce(fileId, offset, data, display);
       return;
     }
-    const size = this.ioSize(this.negotiated.maxWriteSize);
     const inflight: Array<Promise<{ at: number; sent: number; n: number }>> = [];
+    let own = 0; // credits charged to requests not answered yet
     const short: Array<{ at: number; sent: number; n: number }> = [];
     let failure: unknown;
     const settle = async (p: Promise<{ at: number; sent: number; n: number }>) => {
@@ -230,9 +249,14 @@ export class SmbClient {
         failure ??= e;
       }
     };
-    for (let at = 0; at < data.length && failure === undefined; at += size) {
-      const chunk = data.subarray(at, Math.min(data.length, at + size));
-      inflight.push(this.writeOnce(fileId, offset + BigInt(at), chunk, display).then((n) => ({ at, sent: chunk.length, n })));
+    for (let at = 0; at < data.length && failure === undefined;) {
+      const chunk = data.subarray(at, Math.min(data.length, at + this.ioSize(this.negotiated.maxWriteSize, 1 << 20, own)));
+      const from = at;
+      const charge = Math.ceil(chunk.length / 65536);
+      own += charge;
+      const p = this.writeOnce(fileId, offset + BigInt(from), chunk, display).finally(() => (own -= charge));
+      inflight.push(p.then((n) => ({ at: from, sent: chunk.length, n })));
+      at += chunk.length;
       if (inflight.length >= depth) await settle(inflight.shift()!);
     }
     while (inflight.length) await settle(inflight.shift()!);

@@ -38,7 +38,7 @@ const SESSION_FLAG_IS_NULL = 0x2;
 const SESSION_FLAG_ENCRYPT_DATA = 0x4;
 export const SHARE_FLAG_ENCRYPT_DATA = 0x8000;
 
-/** SMB2_ENCRYPTION_CAPABILITIES cipher ids (MS-SMB2 2.2.3.1.2). */
+/** SMB2_ENCRYPTION_CAPABILITIES cipher ids (MS-SMB2 2.2.3.1.2; docs/facts/smb2-security.md#cipher-ids). */
 const CIPHER_IDS: Record<Smb3Cipher, number> = { 'aes-128-ccm': 1, 'aes-128-gcm': 2, 'aes-256-ccm': 3, 'aes-256-gcm': 4 };
 export const DEFAULT_CIPHERS: Smb3Cipher[] = ['aes-128-gcm', 'aes-256-gcm', 'aes-128-ccm', 'aes-256-ccm'];
 export const DEFAULT_SIGNING: SigningAlgorithm[] = ['aes-gmac', 'aes-cmac'];
@@ -174,7 +174,11 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
 function byId<T extends string>(table: Record<T, number>, id: number, what: string, where: string): T {
   const name = (Object.keys(table) as T[]).find((k) => table[k] === id);
   if (name === undefined) {
-    throw smbError('EPROTONOSUPPORT', [], `The SMB server ${where} chose ${what} 0x${id.toString(16).padStart(4, '0')}, which was not offered (EPROTONOSUPPORT).`);
+    throw smbError(
+      'EPROTONOSUPPORT',
+      [],
+      `The SMB server ${where} chose ${what} 0x${id.toString(16).padStart(4, '0')}, which was not offered (EPROTONOSUPPORT).`,
+    );
   }
   return name;
 }
@@ -223,7 +227,8 @@ function negotiatedContexts(b: Buffer): { cipher?: number; signing?: number } {
       cipher = data.u16(2, 'SMB2_ENCRYPTION_CAPABILITIES.Ciphers[0]') || undefined;
     } else if (type === 8) {
       const n = data.u16(0, 'SMB2_SIGNING_CAPABILITIES.SigningAlgorithmCount');
-      if (n !== 1) throw new Malformed('SMB2_SIGNING_CAPABILITIES.SigningAlgorithmCount', `is ${n}; a server chooses exactly one algorithm`);
+      if (n !== 1)
+        throw new Malformed('SMB2_SIGNING_CAPABILITIES.SigningAlgorithmCount', `is ${n}; a server chooses exactly one algorithm`);
       signing = data.u16(2, 'SMB2_SIGNING_CAPABILITIES.SigningAlgorithms[0]');
     }
     at += 8 + len + pad8(len);

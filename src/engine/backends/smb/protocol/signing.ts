@@ -2,7 +2,8 @@
 // SMB 2.x signs with HMAC-SHA256 under the session key; SMB 3.x with AES-128-CMAC under a key
 // derived by SP800-108, or, when 3.1.1 negotiated it in SMB2_SIGNING_CAPABILITIES, with
 // AES-128-GMAC under the same key. 3.1.1 derives from the pre-authentication integrity hash
-// instead of fixed context strings, and with L = 256 when the cipher is AES-256-CCM/GCM.
+// instead of fixed context strings, and with L = 256 when the cipher is AES-256-CCM/GCM
+// (docs/facts/smb2-security.md#key-derivation-lengths, #aes-gmac-nonce).
 
 import { createHmac } from 'node:crypto';
 import { aesCmac, aesGmac, cipherBits, smb3Kdf, type Smb3Cipher } from './crypto';
