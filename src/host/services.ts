@@ -57,9 +57,12 @@ export class Services implements vscode.Disposable {
     return this.enginePromise;
   }
 
-  /** extentLens.smb.allowUnsignedLegacy, applied now and whenever it changes (application scope only). */
+  /**
+   * extentLens.smb.allowUnsignedLegacy, applied now and whenever it changes. The setting has
+   * application scope, so VS Code takes it from user settings only: a workspace cannot turn it on.
+   */
   private async applySmbSecurity(): Promise<void> {
-    const read = () => vscode.workspace.getConfiguration('extentLens').inspect<boolean>('smb.allowUnsignedLegacy')?.globalValue === true;
+    const read = () => vscode.workspace.getConfiguration('extentLens').get<boolean>('smb.allowUnsignedLegacy', false) === true;
     const { configureSmbAllowUnsignedLegacy } = await import('../engine');
     await configureSmbAllowUnsignedLegacy(read());
     this.context.subscriptions.push(
