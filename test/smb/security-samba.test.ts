@@ -18,6 +18,7 @@ import * as M from '../../src/engine/backends/smb/protocol/messages';
 import { closeSmbConnections, configureSmb } from '../../src/engine/backends/smb/protocol/pool';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { SMB_PASSWORD, SMB_USER, sambaSkipReason, startSamba, type SambaServer } from '../support/samba';
+import { cli, ensureBuilt } from '../cli/run-cli';
 import { smbUid } from './helpers';
 import { command, isResponse, readSmb2, startCapture, tsharkSkipReason } from './tshark';
 
@@ -235,6 +236,16 @@ describe('SMB security against Samba (tshark confirms the negotiation)', { skip,
         else process.env[k] = v;
       }
     }
+
+    // The built CLI: the refusal is one sentence on stderr and exit 1; the variable allows it.
+    ensureBuilt();
+    const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD, EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY: '' };
+    const refused = cli(['volume', smb.uri('data')], { env });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /E_INSECURE/);
+    assert.match(refused.stderr, /EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY=1/);
+    const allowed = cli(['volume', smb.uri('data'), '--json'], { env: { ...env, EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY: '1' } });
+    assert.equal(allowed.code, 0, allowed.stderr);
 
     const c = await SmbClient.connect(opts(smb, { allowUnsignedLegacy: true }));
     try {
