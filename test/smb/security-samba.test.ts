@@ -198,6 +198,20 @@ describe('SMB security against Samba (tshark confirms the negotiation)', { skip,
     assert.equal(unsigned.length, 0, `unsigned: ${unsigned.map((p) => `${command(p)}${isResponse(p) ? 'r' : ''}`).join(', ')}`);
   });
 
+  test('an SMB 2.0.2-only server that requires signing: accepted without the setting, every message signed (HMAC-SHA256)', async () => {
+    const { smb, dir } = await server('legacy-signed', { 'server min protocol': 'SMB2_02', 'server max protocol': 'SMB2_02', 'server signing': 'mandatory' });
+    const c = await SmbClient.connect(opts(smb));
+    try {
+      assert.equal(c.dialectName, 'SMB 2.0.2');
+      assert.equal(c.negotiated.serverSigningRequired, true);
+      assert.equal(c.conn.signingAlgorithm, 'hmac-sha256');
+      // Samba refuses unsigned requests here, and the client refuses unsigned answers.
+      await roundTrip(c, dir, 'legacy-signed.bin');
+    } finally {
+      await c.disconnect();
+    }
+  });
+
   test('an SMB 2.0.2-only server without signing: refused before SESSION_SETUP (E_INSECURE); allowed with the setting', async () => {
     const { smb, dir } = await server('legacy', {
       'server min protocol': 'SMB2_02',
