@@ -152,8 +152,10 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
   if (dialect === 0x0311) {
     res.preauth = sha512(sha512(Buffer.alloc(64), reqRaw), r.raw);
     const chosen = decodeReply(conn.where, 'NEGOTIATE', [], () => negotiatedContexts(r.body));
-    conn.cipher = chosen.cipher === undefined ? undefined : byId(CIPHER_IDS, chosen.cipher, 'cipher', conn.where);
-    if (chosen.signing !== undefined) conn.signingAlgorithm = byId(SIGNING_IDS, chosen.signing, 'signing algorithm', conn.where);
+    conn.cipher = chosen.cipher === undefined ? undefined : offered(CIPHER_IDS, ciphers, chosen.cipher, 'cipher', conn.where);
+    if (chosen.signing !== undefined) {
+      conn.signingAlgorithm = offered(SIGNING_IDS, opts.signing ?? DEFAULT_SIGNING, chosen.signing, 'signing algorithm', conn.where);
+    }
   } else if (dialect >= 0x0300 && capabilities & CAP_ENCRYPTION) {
     conn.cipher = 'aes-128-ccm';
   }
@@ -170,9 +172,9 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
   return res;
 }
 
-/** The name for an id the server chose; one that was never offered is a protocol error. */
-function byId<T extends string>(table: Record<T, number>, id: number, what: string, where: string): T {
-  const name = (Object.keys(table) as T[]).find((k) => table[k] === id);
+/** The name for an id the server chose; one that was not offered (a downgrade, or nonsense) is refused. */
+function offered<T extends string>(table: Record<T, number>, list: readonly T[], id: number, what: string, where: string): T {
+  const name = list.find((k) => table[k] === id);
   if (name === undefined) {
     throw smbError(
       'EPROTONOSUPPORT',
