@@ -5,6 +5,7 @@
 #   npm run bench -- --million        ... and map a 1,000,000-extent file (minutes)
 #   npm run bench -- --no-doc         print only
 #   npm run bench -- --only space     the space benchmark alone (20,000 and 200,000 files)
+#   npm run bench -- --only smb       the SMB benchmark alone (Samba + smbclient on loopback)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "bench: needs root (loop devices, mount)" >&2; exit 2; fi

@@ -18,6 +18,7 @@ export type EngineCode =
   | 'E_CROSS_VOLUME' // source and destination on different volumes (detected up front)
   | 'E_CHANGED' // the source changed size or was written while it was copied
   | 'E_BAD_INPUT' // malformed arguments (not a number, unknown option, ...)
+  | 'E_INSECURE' // refused before sending credentials: the session would be unprotected (SMB 2.0.2 unsigned)
   | 'E_INTERNAL'; // a bug or a crashed engine worker (the message says so; the cause is attached)
 
 export interface FsctlErrorInit {

@@ -1,5 +1,6 @@
 // What a host sets on the SMB client without loading it up front: the password provider (the
-// extension asks SecretStorage) and closing pooled connections at shutdown. The SMB code loads
+// extension asks SecretStorage), whether unsigned SMB 2.0.2 is allowed, and closing pooled
+// connections at shutdown. The SMB code loads
 // on the first call, with a dynamic import, so importing the engine's index stays cheap.
 
 import type { SmbPasswordProvider } from './backends/smb/protocol/pool';
@@ -10,6 +11,12 @@ export type { SmbPasswordProvider, SmbTargetInfo } from './backends/smb/protocol
 export async function configureSmbPasswords(provider: SmbPasswordProvider | undefined): Promise<void> {
   const { setSmbPasswordProvider } = await import('./backends/smb/protocol/pool');
   setSmbPasswordProvider(provider);
+}
+
+/** extentLens.smb.allowUnsignedLegacy: connect to SMB 2.0.2 servers that do not require signing. */
+export async function configureSmbAllowUnsignedLegacy(allow: boolean): Promise<void> {
+  const { setSmbAllowUnsignedLegacy } = await import('./backends/smb/protocol/pool');
+  await setSmbAllowUnsignedLegacy(allow);
 }
 
 /** Log off and close every pooled SMB connection (loads the SMB client if it is not loaded yet). */

@@ -25,6 +25,7 @@ export class Services implements vscode.Disposable {
   lastCloneResults: CloneResultsData | undefined;
   private enginePromise: Promise<Engine> | undefined;
   private smbFilesPromise: Promise<SmbFileApi> | undefined;
+  private smbSettingsApplied = false;
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -46,7 +47,7 @@ export class Services implements vscode.Disposable {
       const t0 = performance.now();
       const { createEngine } = await import('../engine');
       const engine = createEngine({ worker: true });
-      await installSmbPasswordProvider(this.context, this.log);
+      await this.smbSettings();
       this.log.info(`engine loaded in ${(performance.now() - t0).toFixed(1)} ms (worker thread)`);
       return engine;
     })();
@@ -64,11 +65,34 @@ export class Services implements vscode.Disposable {
   smbFiles(): Promise<SmbFileApi> {
     this.smbFilesPromise ??= (async () => {
       const { smbFiles } = await import('../engine');
-      await installSmbPasswordProvider(this.context, this.log);
+      await this.smbSettings();
       return smbFiles();
     })();
     this.smbFilesPromise.catch(() => (this.smbFilesPromise = undefined));
     return this.smbFilesPromise;
+  }
+
+  /** The SMB client's password provider and security setting, installed once for both the engine and the file API. */
+  private async smbSettings(): Promise<void> {
+    await installSmbPasswordProvider(this.context, this.log);
+    if (this.smbSettingsApplied) return;
+    this.smbSettingsApplied = true;
+    await this.applySmbSecurity();
+  }
+
+  /**
+   * extentLens.smb.allowUnsignedLegacy, applied now and whenever it changes. The setting has
+   * application scope, so VS Code takes it from user settings only: a workspace cannot turn it on.
+   */
+  private async applySmbSecurity(): Promise<void> {
+    const read = () => vscode.workspace.getConfiguration('extentLens').get<boolean>('smb.allowUnsignedLegacy', false) === true;
+    const { configureSmbAllowUnsignedLegacy } = await import('../engine');
+    await configureSmbAllowUnsignedLegacy(read());
+    this.context.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('extentLens.smb.allowUnsignedLegacy')) void configureSmbAllowUnsignedLegacy(read());
+      }),
+    );
   }
 
   onExisting(): OnExistingSetting {

@@ -415,3 +415,46 @@ test('an encrypted message that does not authenticate is EBADMSG (3.1.1 session,
     },
   );
 });
+
+describe('negotiated security a server cannot impose', () => {
+  /** negotiateBody(0x0311) with a third context, SMB2_SIGNING_CAPABILITIES, holding `ids`. */
+  const withSigning = (ids: number[]): Buffer => {
+    const body = negotiateBody(0x0311); // contexts at body offsets 64 (preauth) and 80 (cipher, 12 bytes)
+    body.writeUInt16LE(3, 6);
+    const sig = Buffer.alloc(8 + 2 + 2 * ids.length);
+    sig.writeUInt16LE(8, 0);
+    sig.writeUInt16LE(2 + 2 * ids.length, 2);
+    sig.writeUInt16LE(ids.length, 8);
+    ids.forEach((id, i) => sig.writeUInt16LE(id, 10 + 2 * i));
+    return Buffer.concat([body, Buffer.alloc(4), sig]); // the next context starts 8-byte aligned (body offset 96)
+  };
+
+  test('a cipher that was not offered: EPROTONOSUPPORT naming it', async () => {
+    const body = negotiateBody(0x0311);
+    body.writeUInt16LE(9, 90); // Ciphers[0]
+    await withServer({ dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) }, async (s) => {
+      await assert.rejects(SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] })), (e: FsctlError) => e.code === 'EPROTONOSUPPORT' && /cipher 0x0009/.test(e.message));
+    });
+  });
+
+  test('SMB2_SIGNING_CAPABILITIES with two algorithms: EPROTO naming SigningAlgorithmCount', async () => {
+    const body = withSigning([2, 1]);
+    await withServer({ dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) }, async (s) => {
+      await assert.rejects(SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] })), isProtocolError('NEGOTIATE', /SigningAlgorithmCount/));
+    });
+  });
+
+  test('a signing algorithm that was not offered (HMAC-SHA256 in 3.1.1 when only GMAC and CMAC were): EPROTONOSUPPORT', async () => {
+    const body = withSigning([0]);
+    await withServer({ dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) }, async (s) => {
+      await assert.rejects(SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] })), (e: FsctlError) => e.code === 'EPROTONOSUPPORT' && /signing algorithm 0x0000/.test(e.message));
+    });
+  });
+
+  test('SMB 2.0.2 without required signing: E_INSECURE, and no SESSION_SETUP is sent', async () => {
+    await withServer({ dialect: 0x0202 }, async (s) => {
+      await assert.rejects(SmbClient.connect(opts(s.port, { dialects: ['2.0.2', '2.1'] })), (e: FsctlError) => e.code === 'E_INSECURE' && e.syscall === 'SMB2 NEGOTIATE');
+      assert.equal(s.requests.filter((r) => r.command === Cmd.SESSION_SETUP).length, 0);
+    });
+  });
+});

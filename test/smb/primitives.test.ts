@@ -1,9 +1,12 @@
 // The SMB client's primitives against published test vectors: MD4 (RFC 1320), AES-CMAC
-// (RFC 4493), NTLMv2 (MS-NLMP 4.2.4), plus framing, SPNEGO and URI round trips.
+// (RFC 4493), NTLMv2 (MS-NLMP 4.2.4), AES-GCM (McGrew & Viega's GCM test cases 1, 13, 14),
+// plus the AES-GMAC nonce layout, framing, SPNEGO and URI round trips.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aeadDecrypt, aeadEncrypt, aesCmac } from '../../src/engine/backends/smb/protocol/crypto';
+import { aeadDecrypt, aeadEncrypt, aesCmac, aesGmac, smb3Kdf } from '../../src/engine/backends/smb/protocol/crypto';
+import { encodeHeader, Command } from '../../src/engine/backends/smb/protocol/header';
+import { gmacNonce } from '../../src/engine/backends/smb/protocol/signing';
 import { FrameReader, frame } from '../../src/engine/backends/smb/protocol/framing';
 import { md4 } from '../../src/engine/backends/smb/protocol/md4';
 import { ntlmv2Response, ntowfv2 } from '../../src/engine/backends/smb/protocol/ntlm';
@@ -51,9 +54,38 @@ test('NTLMv2 matches MS-NLMP 4.2.4', () => {
   assert.equal(r.lmResponse.toString('hex'), '86c35097ac9cec102554764a57cccc19aaaaaaaaaaaaaaaa');
 });
 
-test('AES-128-GCM and AES-128-CCM round trip and reject tampering', () => {
-  for (const c of ['aes-128-gcm', 'aes-128-ccm'] as const) {
-    const key = Buffer.alloc(16, 7);
+test('AES-256-GCM (GCM test cases 13 and 14) and AES-128-GMAC (test case 1): the wrappers use the whole key and 12 nonce bytes', () => {
+  const zeroNonce16 = Buffer.alloc(16);
+  const t13 = aeadEncrypt('aes-256-gcm', Buffer.alloc(32), zeroNonce16, Buffer.alloc(0), Buffer.alloc(0));
+  assert.equal(t13.tag.toString('hex'), '530f8afbc74536b9a963b4f1c4cb738b');
+  const t14 = aeadEncrypt('aes-256-gcm', Buffer.alloc(32), zeroNonce16, Buffer.alloc(0), Buffer.alloc(16));
+  assert.equal(t14.data.toString('hex'), 'cea7403d4d606b6e074ec5d3baf39d18');
+  assert.equal(t14.tag.toString('hex'), 'd0d1c8a799996bf0265b98b5d48ab919');
+  // GMAC is GCM with no plaintext: with nothing to authenticate it is test case 1's tag.
+  assert.equal(aesGmac(Buffer.alloc(16), Buffer.alloc(12), Buffer.alloc(0)).toString('hex'), '58e2fccefa7e3061367f1d57a4e7455a');
+});
+
+test('AES-GMAC nonce: MessageId, then bit 0 for a response and bit 1 for CANCEL (MS-SMB2 3.1.4.1)', () => {
+  const h = (command: number, flags: number) => encodeHeader({ command, creditCharge: 1, creditRequest: 1, flags, messageId: 0x0102030405060708n, treeId: 0, sessionId: 1n });
+  assert.equal(gmacNonce(h(Command.READ, 0)).toString('hex'), '080706050403020100000000');
+  assert.equal(gmacNonce(h(Command.READ, 1)).toString('hex'), '080706050403020101000000');
+  assert.equal(gmacNonce(h(Command.CANCEL, 0)).toString('hex'), '080706050403020102000000');
+});
+
+test('SP800-108 KDF: L = 256 gives 32 bytes and a key of its own (L is part of the input)', () => {
+  const ki = Buffer.alloc(16, 5);
+  const label = Buffer.from('SMBC2SCipherKey\0', 'latin1');
+  const ctx = Buffer.alloc(64, 9);
+  const k128 = smb3Kdf(ki, label, ctx);
+  const k256 = smb3Kdf(ki, label, ctx, 256);
+  assert.equal(k128.length, 16);
+  assert.equal(k256.length, 32);
+  assert.notDeepEqual(k256.subarray(0, 16), k128);
+});
+
+test('AES-128/256-GCM and AES-128/256-CCM round trip and reject tampering', () => {
+  for (const c of ['aes-128-gcm', 'aes-128-ccm', 'aes-256-gcm', 'aes-256-ccm'] as const) {
+    const key = Buffer.alloc(c.startsWith('aes-256') ? 32 : 16, 7);
     const nonce = Buffer.alloc(16, 3);
     const aad = Buffer.alloc(32, 1);
     const { data, tag } = aeadEncrypt(c, key, nonce, aad, Buffer.from('hello smb3'));
@@ -73,6 +105,30 @@ test('NetBIOS framing splits and joins messages across reads', () => {
   assert.equal(got.length, 2);
   assert.ok(got[0].equals(a));
   assert.equal(got[1].toString(), 'second');
+});
+
+test('NetBIOS framing, reading straight into the message: target() is the rest of a large message, never more', () => {
+  const big = Buffer.alloc(300000);
+  for (let i = 0; i < big.length; i++) big[i] = i & 0xff;
+  const wire = Buffer.concat([frame(Buffer.from('first')), frame(big), frame(Buffer.from('after'))]);
+  const r = new FrameReader();
+  const got: Buffer[] = [];
+  let direct = 0;
+  for (let at = 0; at < wire.length; ) {
+    const t = r.target();
+    if (t.length >= 65536 && t.length <= big.length) direct++;
+    const n = Math.min(t.length, 50000, wire.length - at); // a socket read returns what has arrived
+    wire.copy(t, 0, at, at + n);
+    got.push(...r.arrived(t, n));
+    at += n;
+  }
+  assert.deepEqual(
+    got.map((m) => m.length),
+    [5, big.length, 5],
+  );
+  assert.ok(got[1].equals(big));
+  assert.equal(got[2].toString(), 'after');
+  assert.ok(direct >= 4, `${direct} reads went straight into the message`);
 });
 
 test('SPNEGO NegTokenResp round trip (long form lengths)', () => {

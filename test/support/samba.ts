@@ -66,6 +66,10 @@ export interface SambaServer {
   /** smb://el-smbtest@127.0.0.1:PORT/share/path */
   uri(share: string, path?: string): string;
   log(): string;
+  /** SIGKILL smbd and its children (the whole process group), as a crash or power loss would. */
+  kill(): Promise<void>;
+  /** Start smbd again with the same configuration on the same port (after kill(), or killing it first). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -131,58 +135,66 @@ export async function startSamba(opts: SambaOptions): Promise<SambaServer> {
   writeFileSync(conf, lines.join('\n') + '\n');
   execFileSync('smbpasswd', ['-c', conf, '-a', '-s', SMB_USER], { input: `${SMB_PASSWORD}\n${SMB_PASSWORD}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
 
-  const proc = spawn('smbd', ['--foreground', '--no-process-group', `--configfile=${conf}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so stop() can end smbd and its children together
-  });
   let out = '';
-  proc.stdout?.on('data', (d) => (out = (out + d).slice(-20000)));
-  proc.stderr?.on('data', (d) => (out = (out + d).slice(-20000)));
   const logText = () => {
     const f = join(dir, 'log.smbd');
     return out + (existsSync(f) ? readFileSync(f, 'utf8').slice(-20000) : '');
   };
-  await waitForPort(port, 15000, proc, logText);
-
-  let stopped = false;
-  // If the test process ends without after() (a runner timeout, an uncaught error), do not
-  // leave smbd behind: end its process group on the way out.
-  const onExit = () => {
+  const launch = async (): Promise<ChildProcess> => {
+    const p = spawn('smbd', ['--foreground', '--no-process-group', `--configfile=${conf}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so stop() can end smbd and its children together
+    });
+    p.stdout?.on('data', (d) => (out = (out + d).slice(-20000)));
+    p.stderr?.on('data', (d) => (out = (out + d).slice(-20000)));
+    await waitForPort(port, 15000, p, logText);
+    return p;
+  };
+  let proc = await launch();
+  const exitedOf = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+  const killGroup = (p: ChildProcess, signal: NodeJS.Signals) => {
     try {
-      process.kill(-proc.pid!, 'SIGKILL');
+      process.kill(-p.pid!, signal);
     } catch {
       // already gone
     }
   };
+
+  let stopped = false;
+  // If the test process ends without after() (a runner timeout, an uncaught error), do not
+  // leave smbd behind: end its process group on the way out.
+  const onExit = () => killGroup(proc, 'SIGKILL');
   process.once('exit', onExit);
-  return {
+  const server: SambaServer = {
     port,
     dir,
-    pid: proc.pid!,
+    get pid() {
+      return proc.pid!;
+    },
     uri: (share, path = '') => `smb://${SMB_USER}@127.0.0.1:${port}/${share}${path ? '/' + path : ''}`,
     log: logText,
+    async kill() {
+      const exited = exitedOf(proc);
+      killGroup(proc, 'SIGKILL');
+      await exited;
+    },
+    async restart() {
+      if (proc.exitCode === null && proc.signalCode === null) await server.kill();
+      proc = await launch();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       process.off('exit', onExit);
-      const exited = new Promise<void>((r) => (proc.exitCode !== null ? r() : proc.once('exit', () => r())));
-      try {
-        process.kill(-proc.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(-proc.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 3000);
+      const exited = exitedOf(proc);
+      killGroup(proc, 'SIGTERM');
+      const t = setTimeout(() => killGroup(proc, 'SIGKILL'), 3000);
       await exited;
       clearTimeout(t);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 export interface LoopFs {

@@ -23,10 +23,10 @@ const WRITE =
   Access.SYNCHRONIZE |
   Access.DELETE;
 
-/** Bytes per READ request a whole-file read keeps in flight (each sized to the credits by SmbClient.read). */
+/** Bytes asked for past the size the file had when opened (it grew while read), per request. */
 const READ_SLICE = 1 << 20;
-/** READ requests in flight at once: loopback and LAN round trips stop dominating at about four. */
-const READS_IN_FLIGHT = 4;
+/** Bytes one SmbClient.readChunks pipeline covers while streaming (it then goes on from where it stopped). */
+const STREAM_WINDOW = 1 << 30;
 
 const FILETIME_UNIX_EPOCH = 116444736000000000n;
 
@@ -137,19 +137,12 @@ async function readFile(uri: string): Promise<Uint8Array> {
     }
     const total = Number(size);
     const out = Buffer.allocUnsafe(total);
-    let next = 0;
-    let end = total; // lowered when the file turns out shorter (truncated while read)
-    const worker = async (): Promise<void> => {
-      while (next < end) {
-        const at = next;
-        const n = Math.min(READ_SLICE, end - at);
-        next += n;
-        const data = await o.client.read(o.fileId, BigInt(at), n, uri);
-        data.copy(out, at);
-        if (data.length < n) end = Math.min(end, at + data.length);
-      }
-    };
-    await Promise.all(Array.from({ length: READS_IN_FLIGHT }, worker));
+    // The client's pipelined reads (several large READs in flight within the credits).
+    let end = 0;
+    for await (const part of o.client.readChunks(o.fileId, 0n, total, uri)) {
+      part.copy(out, end);
+      end += part.length;
+    }
     // The file may have grown while it was read: read on to the real end of file.
     const tail: Buffer[] = [];
     for (let at = end; end === total;) {
@@ -166,16 +159,19 @@ function checkAborted(signal: AbortSignal | undefined, uri: string): void {
   if (signal?.aborted) throw smbError('E_CANCELLED', [uri], `Writing ${uri} was cancelled (E_CANCELLED); nothing was left behind.`);
 }
 
-/** The file in order, about 1 MiB at a time (each SmbClient.read sized to the credits). */
+/** The file in order, read on until end of file, through the client's pipelined reads (STREAM_WINDOW bytes per pipeline). */
 async function* readChunks(uri: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
   const o = await open(uri, READ, Disposition.OPEN, CreateOption.NON_DIRECTORY_FILE);
   try {
     for (let at = 0n; ;) {
-      if (opts.signal?.aborted) throw smbError('E_CANCELLED', [uri], `Reading ${uri} was cancelled (E_CANCELLED).`);
-      const data = await o.client.read(o.fileId, at, READ_SLICE, uri);
-      if (data.length === 0) return;
-      yield data;
-      at += BigInt(data.length);
+      let got = 0;
+      for await (const part of o.client.readChunks(o.fileId, at, STREAM_WINDOW, uri)) {
+        if (opts.signal?.aborted) throw smbError('E_CANCELLED', [uri], `Reading ${uri} was cancelled (E_CANCELLED).`);
+        got += part.length;
+        yield part;
+      }
+      if (got === 0) return;
+      at += BigInt(got);
     }
   } finally {
     if (!o.client.conn.closed) await o.client.close(o.fileId, uri).catch(() => undefined);

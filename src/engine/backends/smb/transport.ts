@@ -32,6 +32,10 @@ export interface SmbHandle extends NtHandle {
   readonly client: SmbClient;
   readonly fileId: FileId;
   closed: boolean;
+  /** Created by this open (disposition create-new). */
+  created?: boolean;
+  /** Delete-on-close is set (a temporary or unfinished destination). */
+  deleteOnClose?: boolean;
 }
 
 const READ_ACCESS = Access.FILE_READ_DATA | Access.FILE_READ_EA | Access.FILE_READ_ATTRIBUTES | Access.READ_CONTROL | Access.SYNCHRONIZE;
@@ -64,6 +68,13 @@ export class SmbTransport implements NtTransport {
   private readonly handles = new Map<string, SmbHandle>();
   /** Tail clones re-sent clamped to the source's EOF (see fsctl); tests read this. */
   tailClamps = 0;
+  /**
+   * Files this process created with delete-on-close whose connection dropped before the close:
+   * a server that died (smbd killed, power lost) never ran the delete, so an unfinished copy's
+   * temporary file would stay on the share. Deleted on the next connection to that share. By
+   * poolKey, then smb:// path.
+   */
+  private readonly orphans = new Map<string, Set<string>>();
 
   private static key(client: SmbClient, fileId: Uint8Array): string {
     return `${client.where}|${Buffer.from(fileId).toString('hex')}`;
@@ -71,7 +82,7 @@ export class SmbTransport implements NtTransport {
 
   async open(path: string, opts: NtOpenOptions): Promise<NtHandle> {
     const target = parseSmbUri(path);
-    const client = await clientFor(target);
+    const client = await this.clientFor(target);
     let access = opts.access === 'read' ? READ_ACCESS : opts.access === 'write' ? WRITE_ACCESS : READ_ACCESS | WRITE_ACCESS;
     let options = 0;
     // Delete-on-close is set with SET_INFO FileDispositionInformation after the CREATE, not with
@@ -82,7 +93,7 @@ export class SmbTransport implements NtTransport {
       opts.disposition === 'open' ? Disposition.OPEN : opts.disposition === 'create-new' ? Disposition.CREATE : Disposition.OVERWRITE_IF;
     if (opts.disposition !== 'open') options |= CreateOption.NON_DIRECTORY_FILE;
     const r = await client.create({ name: smbPath(target), desiredAccess: access, disposition, options }, path);
-    const h: SmbHandle = { path, target, client, fileId: r.fileId, closed: false };
+    const h: SmbHandle = { path, target, client, fileId: r.fileId, closed: false, created: opts.disposition === 'create-new' };
     this.handles.set(SmbTransport.key(client, r.fileId), h);
     if (opts.deleteOnClose) {
       try {
@@ -100,8 +111,35 @@ export class SmbTransport implements NtTransport {
     if (s.closed) return;
     s.closed = true;
     this.handles.delete(SmbTransport.key(s.client, s.fileId));
-    if (s.client.conn.closed) return; // the server closed it with the connection
+    if (s.client.conn.closed) {
+      // The server closed it with the connection, but may not have run its delete-on-close.
+      if (s.created && s.deleteOnClose) {
+        const key = poolKey(s.target);
+        this.orphans.set(key, (this.orphans.get(key) ?? new Set()).add(s.path));
+      }
+      return;
+    }
     await s.client.close(s.fileId, s.path);
+  }
+
+  /** The pooled client for `target`, after deleting what a dropped connection left behind there. */
+  private async clientFor(target: SmbTarget): Promise<SmbClient> {
+    const client = await clientFor(target);
+    const left = this.orphans.get(poolKey(target));
+    if (left?.size) {
+      for (const path of [...left]) {
+        left.delete(path); // once: a file that cannot be deleted now is not retried on every request
+        try {
+          const options = CreateOption.NON_DIRECTORY_FILE | CreateOption.DELETE_ON_CLOSE;
+          const desiredAccess = Access.DELETE | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
+          const r = await client.create({ name: smbPath(parseSmbUri(path)), desiredAccess, disposition: Disposition.OPEN, options }, path);
+          await client.close(r.fileId, path);
+        } catch {
+          // Gone already (the server did delete it), or in use: nothing more to do.
+        }
+      }
+    }
+    return client;
   }
 
   async fsctl(h: NtHandle, code: number, input: Uint8Array | null, maxOutput: number): Promise<FsctlOutcome> {
@@ -212,6 +250,7 @@ export class SmbTransport implements NtTransport {
   async setDeleteOnClose(h: NtHandle, del: boolean): Promise<void> {
     const s = asSmb(h);
     await s.client.setInfo(s.fileId, InfoType.FILE, FileInfoClass.FileDispositionInformation, Buffer.from([del ? 1 : 0]), s.path);
+    s.deleteOnClose = del;
   }
 
   async rename(h: NtHandle, newPath: string, replace: boolean): Promise<void> {
@@ -250,7 +289,7 @@ export class SmbTransport implements NtTransport {
 
   async exists(path: string): Promise<boolean> {
     const target = parseSmbUri(path);
-    const client = await clientFor(target);
+    const client = await this.clientFor(target);
     try {
       const desiredAccess = Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
       const r = await client.create({ name: smbPath(target), desiredAccess, disposition: Disposition.OPEN, options: 0 }, path);

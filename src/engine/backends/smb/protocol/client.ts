@@ -8,6 +8,7 @@ import type { Smb3Cipher } from './crypto';
 import { SmbStatusError, decodeReply, protocolError } from './errors';
 import { negotiate, sessionSetup, treeConnect, type DialectName, type NegotiateResult } from './handshake';
 import { Command } from './header';
+import type { SigningAlgorithm } from './signing';
 import * as M from './messages';
 import { STATUS } from './status';
 
@@ -20,8 +21,12 @@ export interface SmbConnectOptions {
   share: string;
   dialects?: DialectName[];
   ciphers?: Smb3Cipher[];
+  /** Signing algorithms to offer in 3.1.1, in order of preference (default AES-GMAC, AES-CMAC). */
+  signing?: SigningAlgorithm[];
   /** Sign requests even when the server does not require it (default true). */
   sign?: boolean;
+  /** Connect to an SMB 2.0.2 server that does not require signing (default false: E_INSECURE). */
+  allowUnsignedLegacy?: boolean;
   /** Encrypt every request even when the share does not require it (3.x only). */
   encrypt?: boolean;
   /** Time for a request's first answer (final or interim); default 30 s. */
@@ -29,6 +34,15 @@ export interface SmbConnectOptions {
   /** Time for a request's final answer once the server sent an interim one; default 4 × timeoutMs. */
   maxWaitMs?: number;
 }
+
+/** WRITE requests outstanding at once on one file (credits permitting): 16 x 1 MiB keeps a loopback or LAN link busy. */
+const PIPELINE_DEPTH = 16;
+/**
+ * READs are up to 8 MiB (Samba's and Windows' usual maximum; smbclient reads that size too)
+ * with up to 32 MiB outstanding: fewer, larger requests cost the server less per byte.
+ */
+const READ_CHUNK = 8 << 20;
+const READ_WINDOW = 32 << 20;
 
 /** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
 const MAX_DIRECTORY_ROUNDS = 10000;
@@ -61,7 +75,13 @@ export class SmbClient {
   static async connect(o: SmbConnectOptions): Promise<SmbClient> {
     const conn = await SmbConnection.open(o.host, o.port ?? 445, o.timeoutMs ?? 30000, o.maxWaitMs);
     try {
-      const neg = await negotiate(conn, { dialects: o.dialects, ciphers: o.ciphers, sign: o.sign });
+      const neg = await negotiate(conn, {
+        dialects: o.dialects,
+        ciphers: o.ciphers,
+        signing: o.signing,
+        sign: o.sign,
+        allowUnsignedLegacy: o.allowUnsignedLegacy,
+      });
       await sessionSetup(conn, neg, { user: o.user, password: o.password, domain: o.domain ?? '' });
       const tree = await treeConnect(conn, o.share);
       const encrypt = tree.encrypt || (!!o.encrypt && !!conn.cipher);
@@ -139,39 +159,121 @@ export class SmbClient {
     this.check(r, 'SET_INFO', display);
   }
 
-  /** Bytes per READ/WRITE: at most 1 MiB, the server's maximum, and what the credits in hand allow. */
-  private ioSize(serverMax: number): number {
-    const byCredits = this.conn.supportsMultiCredit ? Math.max(1, this.conn.availableCredits) * 65536 : 65536;
-    return Math.max(1, Math.min(serverMax, 1 << 20, byCredits));
+  /**
+   * Bytes per request: at most `cap` (1 MiB), the server's maximum, and what the credits allow:
+   * those in hand plus `ownCredits`, the charge of this pipeline's requests still in flight
+   * (they come back with the answers). Sized per request, so a server that grants fewer
+   * credits than it was charged shrinks the next request instead of stalling it.
+   */
+  private ioSize(serverMax: number, cap = 1 << 20, ownCredits = 0): number {
+    const byCredits = this.conn.supportsMultiCredit ? Math.max(1, this.conn.availableCredits + ownCredits) * 65536 : 65536;
+    return Math.max(1, Math.min(serverMax, cap, byCredits));
   }
 
   /** Read up to `length` bytes; fewer at end of file, empty at or past it. */
   async read(fileId: M.FileId, offset: bigint, length: number, display: string): Promise<Buffer> {
     const parts: Buffer[] = [];
-    let done = 0;
-    while (done < length) {
-      const n = Math.min(this.ioSize(this.negotiated.maxReadSize), length - done);
-      const r = await this.send(Command.READ, M.readBody(fileId, offset + BigInt(done), n), n);
-      if (r.header.status === STATUS.STATUS_END_OF_FILE) break;
-      this.check(r, 'READ', display);
-      const data = this.decode('READ', display, () => M.parseRead(r.body, n));
-      parts.push(data);
-      done += data.length;
-      if (data.length < n) break;
-    }
+    for await (const part of this.readChunks(fileId, offset, length, display)) parts.push(part);
     return Buffer.concat(parts);
   }
 
-  async write(fileId: M.FileId, offset: bigint, data: Uint8Array, display: string): Promise<void> {
-    for (let done = 0; done < data.length || (data.length === 0 && done === 0);) {
-      const chunk = data.subarray(done, Math.min(data.length, done + this.ioSize(this.negotiated.maxWriteSize)));
-      const r = await this.send(Command.WRITE, M.writeBody(fileId, offset + BigInt(done), chunk), chunk.length);
-      this.check(r, 'WRITE', display);
-      const n = this.decode('WRITE', display, () => M.parseWrite(r.body, chunk.length));
-      if (data.length === 0) break;
-      if (n === 0) throw new SmbStatusError(STATUS.STATUS_DISK_FULL, 'WRITE', [display], display);
-      done += n;
+  /**
+   * Read `length` bytes from `offset` as a stream of chunks in file order, with several READ
+   * requests outstanding at once (each as large as the server and the credits in hand allow, at
+   * most 8 MiB; up to 32 MiB in flight, or `depth` requests): one request at a time leaves the
+   * link idle for a round trip per chunk. Ends early at end of file. A consumer that stops
+   * early leaves no request unsettled.
+   */
+  async *readChunks(fileId: M.FileId, offset: bigint, length: number, display: string, depth?: number): AsyncGenerator<Buffer> {
+    depth ??= Math.max(2, Math.min(PIPELINE_DEPTH, Math.floor(READ_WINDOW / this.ioSize(this.negotiated.maxReadSize, READ_CHUNK))));
+    const queue: Array<{ n: number; p: Promise<Buffer> }> = [];
+    let issued = 0;
+    let ended = false;
+    let own = 0; // credits charged to this pipeline's requests not answered yet
+    const fill = () => {
+      while (!ended && issued < length && queue.length < depth) {
+        const n = Math.min(this.ioSize(this.negotiated.maxReadSize, READ_CHUNK, own), length - issued);
+        const charge = Math.ceil(n / 65536);
+        own += charge;
+        const p = this.readOnce(fileId, offset + BigInt(issued), n, display);
+        // Awaited in order below; this only counts the answer and keeps a later failure from going unhandled.
+        p.then(
+          () => (own -= charge),
+          () => (own -= charge),
+        );
+        queue.push({ n, p });
+        issued += n;
+      }
+    };
+    try {
+      fill();
+      while (queue.length) {
+        const { n, p } = queue.shift()!;
+        const data = await p;
+        if (data.length) yield data;
+        if (data.length < n) {
+          ended = true; // end of file: the requests behind this one read nothing
+          break;
+        }
+        fill();
+      }
+    } finally {
+      ended = true;
+      await Promise.allSettled(queue.map((q) => q.p));
     }
+  }
+
+  /** One READ of at most `n` bytes; empty at end of file. */
+  private async readOnce(fileId: M.FileId, offset: bigint, n: number, display: string): Promise<Buffer> {
+    const r = await this.send(Command.READ, M.readBody(fileId, offset, n), n);
+    if (r.header.status === STATUS.STATUS_END_OF_FILE) return Buffer.alloc(0);
+    this.check(r, 'READ', display);
+    return this.decode('READ', display, () => M.parseRead(r.body, n));
+  }
+
+  /**
+   * Write all of `data` at `offset`, with up to `depth` WRITE requests outstanding (as for
+   * reads). A short write is completed after the requests behind it, at the offset it stopped.
+   */
+  async write(fileId: M.FileId, offset: bigint, data: Uint8Array, display: string, depth = PIPELINE_DEPTH): Promise<void> {
+    if (data.length === 0) {
+      await this.writeOnce(fileId, offset, data, display);
+      return;
+    }
+    const inflight: Array<Promise<{ at: number; sent: number; n: number }>> = [];
+    let own = 0; // credits charged to requests not answered yet
+    const short: Array<{ at: number; sent: number; n: number }> = [];
+    let failure: unknown;
+    const settle = async (p: Promise<{ at: number; sent: number; n: number }>) => {
+      try {
+        const w = await p;
+        if (w.n < w.sent) short.push(w);
+      } catch (e) {
+        failure ??= e;
+      }
+    };
+    for (let at = 0; at < data.length && failure === undefined;) {
+      const chunk = data.subarray(at, Math.min(data.length, at + this.ioSize(this.negotiated.maxWriteSize, 1 << 20, own)));
+      const from = at;
+      const charge = Math.ceil(chunk.length / 65536);
+      own += charge;
+      const p = this.writeOnce(fileId, offset + BigInt(from), chunk, display).finally(() => (own -= charge));
+      inflight.push(p.then((n) => ({ at: from, sent: chunk.length, n })));
+      at += chunk.length;
+      if (inflight.length >= depth) await settle(inflight.shift()!);
+    }
+    while (inflight.length) await settle(inflight.shift()!);
+    if (failure !== undefined) throw failure;
+    for (const w of short) {
+      if (w.n === 0) throw new SmbStatusError(STATUS.STATUS_DISK_FULL, 'WRITE', [display], display);
+      await this.write(fileId, offset + BigInt(w.at + w.n), data.subarray(w.at + w.n, w.at + w.sent), display, 1);
+    }
+  }
+
+  private async writeOnce(fileId: M.FileId, offset: bigint, chunk: Uint8Array, display: string): Promise<number> {
+    const r = await this.send(Command.WRITE, M.writeBody(fileId, offset, chunk), chunk.length);
+    this.check(r, 'WRITE', display);
+    return this.decode('WRITE', display, () => M.parseWrite(r.body, chunk.length));
   }
 
   async listDirectory(fileId: M.FileId, display: string, pattern = '*'): Promise<M.DirEntry[]> {
@@ -186,10 +288,13 @@ export class SmbClient {
           `was never STATUS_NO_MORE_FILES in ${round} rounds (${out.length} entries)`,
         );
       }
-      const r = await this.send(Command.QUERY_DIRECTORY, M.queryDirectoryBody(fileId, pattern, round === 0, 65536), 65536);
+      // Pages as large as the credits and the server allow (up to 1 MiB, ~8,000 entries): the
+      // server's time per round trip, not per entry, is what a 10,000-file folder waits on.
+      const max = this.ioSize(this.negotiated.maxTransactSize);
+      const r = await this.send(Command.QUERY_DIRECTORY, M.queryDirectoryBody(fileId, pattern, round === 0, max), max);
       if (r.header.status === STATUS.STATUS_NO_MORE_FILES) break;
       this.check(r, 'QUERY_DIRECTORY', display);
-      out.push(...this.decode('QUERY_DIRECTORY', display, () => M.parseDirectory(r.body, 65536)));
+      out.push(...this.decode('QUERY_DIRECTORY', display, () => M.parseDirectory(r.body, max)));
     }
     return out.filter((e) => e.name !== '.' && e.name !== '..');
   }

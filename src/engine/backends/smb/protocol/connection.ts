@@ -41,7 +41,7 @@ import {
   encodeHeader,
   type Smb2Header,
 } from './header';
-import { signInPlace, verifySignature, type SessionKeys } from './signing';
+import { signInPlace, verifySignature, type SessionKeys, type SigningAlgorithm } from './signing';
 import { STATUS } from './status';
 import { decryptMessage, encryptMessage } from './transform';
 
@@ -107,6 +107,11 @@ export class SmbConnection {
   private pending = new Map<bigint, Pending>();
   private nextMessageId = 0n;
   private credits = 1;
+  /**
+   * Requests that took their credits but are not in `pending` yet (send() resumes after an
+   * await): they will return credits too, so a request waiting for credits must count them.
+   */
+  private reserved = 0;
   private creditWaiters: Array<() => void> = [];
   private closedError: Error | undefined;
 
@@ -115,6 +120,8 @@ export class SmbConnection {
   sessionId = 0n;
   keys: SessionKeys | undefined;
   signingRequired = false;
+  /** HMAC-SHA256 (2.x), AES-CMAC (3.x), or what 3.1.1 negotiated (AES-GMAC). */
+  signingAlgorithm: SigningAlgorithm = 'hmac-sha256';
   cipher: Smb3Cipher | undefined;
   /** Encrypt every request of this session (SessionFlags ENCRYPT_DATA). */
   encryptSession = false;
@@ -146,7 +153,20 @@ export class SmbConnection {
   static open(host: string, port: number, timeoutMs: number, maxWaitMs?: number): Promise<SmbConnection> {
     const c = new SmbConnection(host, port, timeoutMs, maxWaitMs);
     return new Promise((resolve, reject) => {
-      const sock = tcpConnect({ host, port });
+      // Socket data lands where the frame reader says: straight into a large message's own
+      // buffer (libuv reads up to the rest of it per call), else into a scratch buffer. No
+      // 64 KiB pieces allocated per 'data' event and copied again.
+      const sock = tcpConnect({
+        host,
+        port,
+        onread: {
+          buffer: () => c.reader.target(),
+          callback: (n: number, buf: Uint8Array) => {
+            c.onData(buf, n);
+            return true;
+          },
+        },
+      });
       c.socket = sock;
       sock.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -163,8 +183,8 @@ export class SmbConnection {
       sock.once('connect', () => {
         connected = true;
         clearTimeout(timer);
-        sock.on('data', (d) => c.onData(d));
-        sock.on('close', () => c.fail(c.dropError('ECONNRESET')));
+        // 'close' without an 'error' before it: the server ended the connection (FIN).
+        sock.on('close', () => c.fail(c.dropError('ECONNRESET', undefined, true)));
         resolve(c);
       });
       sock.on('error', (e: NodeJS.ErrnoException) => {
@@ -187,11 +207,27 @@ export class SmbConnection {
     });
   }
 
-  private dropError(code: string, cause?: unknown): Error {
+  /**
+   * A connection lost under the client: says how (the server closed it, or it was reset or
+   * broken), which request it took with it, and that the next request reconnects.
+   */
+  private dropError(code: string, cause?: unknown, serverClosed = false): Error {
+    const how = serverClosed
+      ? 'the server closed the connection'
+      : code === 'ECONNRESET'
+        ? 'the connection was reset'
+        : code === 'EPIPE'
+          ? 'the server closed the connection before a request could be written'
+          : `the socket failed`;
+    const first = [...this.pending.values()][0];
+    const inFlight = first
+      ? ` while ${first.label} was in flight${this.pending.size > 1 ? ` (and ${this.pending.size - 1} more request(s))` : ''}`
+      : '';
     return smbError(
       code,
       [],
-      `The connection to the SMB server ${this.where} was dropped (${code}); the server may have restarted or closed the session. Retry to reconnect.`,
+      `The connection to the SMB server ${this.where} was dropped: ${how} (${code})${inFlight}; the server may have stopped, restarted or been unreachable. ` +
+        'The operation failed; run it again: the next request reconnects and signs in again. If it keeps failing, check that the server is running and reachable.',
       cause,
     );
   }
@@ -236,7 +272,7 @@ export class SmbConnection {
   private async takeCredits(charge: number): Promise<bigint> {
     while (this.credits < charge) {
       if (this.closedError) throw this.closedError;
-      if (this.pending.size === 0) {
+      if (this.pending.size === 0 && this.reserved === 0) {
         // Nothing outstanding can grant more: waiting would hang. Say so instead.
         throw smbError(
           'EPROTO',
@@ -248,6 +284,7 @@ export class SmbConnection {
     }
     if (this.closedError) throw this.closedError;
     this.credits -= charge;
+    this.reserved++;
     const id = this.nextMessageId;
     this.nextMessageId += BigInt(charge);
     return id;
@@ -268,7 +305,7 @@ export class SmbConnection {
     const sign = this.signingRequired || (this.dialect === 0x0311 && command === Command.TREE_CONNECT);
     if (this.keys && sign && !handshake) {
       msg.writeUInt32LE(msg.readUInt32LE(16) | FLAG_SIGNED, 16);
-      signInPlace(this.dialect, this.keys.signingKey, msg);
+      signInPlace(this.signingAlgorithm, this.keys.signingKey, msg);
     }
     return { wire: msg, encrypted: false };
   }
@@ -283,6 +320,22 @@ export class SmbConnection {
     if (opts.signal?.aborted) throw this.cancelled(commandName(command), false);
     const charge = this.supportsMultiCredit ? Math.max(1, Math.ceil((opts.payloadSize ?? 0) / 65536)) : 1;
     const messageId = await this.takeCredits(charge);
+    try {
+      return this.sendNow(command, body, opts, ctx, charge, messageId);
+    } finally {
+      this.reserved--; // in `pending` now, or failed before it was sent
+    }
+  }
+
+  private sendNow(
+    command: Command,
+    body: Buffer,
+    opts: SendOptions,
+    ctx: OpContext | undefined,
+    charge: number,
+    messageId: bigint,
+  ): Promise<Smb2Response> {
+    if (this.closedError) throw this.closedError; // dropped while this request waited for its turn
     // Ask for enough credits to keep large reads/writes and a few requests in flight.
     const creditRequest = Math.max(charge, this.credits < 256 ? 256 : charge);
     const treeId = opts.treeId ?? 0;
@@ -413,10 +466,10 @@ export class SmbConnection {
     this.fail(smbError('ETIMEDOUT', [], message, undefined, `SMB2 ${commandName(p.command)}`));
   }
 
-  private onData(d: Buffer): void {
+  private onData(buf: Uint8Array, n: number): void {
     let messages: Buffer[];
     try {
-      messages = this.reader.push(d);
+      messages = this.reader.arrived(buf, n);
     } catch (e) {
       this.fail(this.malformed('frame', e));
       return;
@@ -527,7 +580,10 @@ export class SmbConnection {
       // could be a forgery with the signature stripped.
       const unsigned = !(header.flags & FLAG_SIGNED);
       const sessionGone = header.status === STATUS.STATUS_USER_SESSION_DELETED || header.status === STATUS.STATUS_NETWORK_SESSION_EXPIRED;
-      if ((unsigned && this.signingRequired && !sessionGone) || (!unsigned && !verifySignature(this.dialect, this.keys.signingKey, raw))) {
+      if (
+        (unsigned && this.signingRequired && !sessionGone) ||
+        (!unsigned && !verifySignature(this.signingAlgorithm, this.keys.signingKey, raw))
+      ) {
         this.pending.delete(header.messageId);
         this.settle(p);
         this.updateCancelPoll();
@@ -546,7 +602,9 @@ export class SmbConnection {
     this.updateCancelPoll();
     this.log.push({ command: commandName(header.command), status: header.status.toString(16) });
     if (this.log.length > 1000) this.log.splice(0, 500);
-    p.resolve({ header, body: Buffer.from(raw.subarray(HEADER_SIZE)), raw: Buffer.from(raw) });
+    // No copies: `raw` is a view of a buffer the frame reader (or the decryption) made for this
+    // message alone, and nothing writes to it; a 1 MiB READ is not copied twice more here.
+    p.resolve({ header, body: raw.subarray(HEADER_SIZE), raw });
   }
 }
 

@@ -1,7 +1,8 @@
 // The SMB2/3 cryptographic building blocks that Node's crypto does not offer directly:
-// AES-CMAC (RFC 4493; SMB 3.x signing), the SP800-108 counter-mode KDF (SMB 3.x key
-// derivation, MS-SMB2 3.1.4.2), and the AEAD wrappers for the SMB3 transform header
-// (AES-128-GCM with a 12-byte nonce, AES-128-CCM with an 11-byte nonce; 16-byte tags).
+// AES-CMAC (RFC 4493; SMB 3.x signing), AES-GMAC (3.1.1 signing: GCM with no plaintext),
+// the SP800-108 counter-mode KDF (SMB 3.x key derivation, MS-SMB2 3.1.4.2), and the AEAD
+// wrappers for the SMB3 transform header (AES-128/256-GCM with a 12-byte nonce,
+// AES-128/256-CCM with an 11-byte nonce; 16-byte tags; 32-byte keys for the 256 ciphers).
 
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 
@@ -39,15 +40,26 @@ export function aesCmac(key: Uint8Array, msg: Uint8Array): Buffer {
   return enc.subarray(enc.length - 16);
 }
 
+/** AES-128-GMAC of `msg`: the GCM tag over `msg` as associated data with no plaintext. */
+export function aesGmac(key: Uint8Array, nonce12: Uint8Array, msg: Uint8Array): Buffer {
+  const c = createCipheriv('aes-128-gcm', key, nonce12, { authTagLength: 16 });
+  c.setAAD(msg);
+  c.final();
+  return c.getAuthTag();
+}
+
 /**
- * SP800-108 KDF in counter mode with HMAC-SHA256, one iteration, L = 128 bits:
- * HMAC(Ki, [i=1]_32be || Label || 0x00 || Context || [L]_32be), first 16 bytes.
+ * SP800-108 KDF in counter mode with HMAC-SHA256, one iteration (HMAC-SHA256 gives 256 bits,
+ * enough for either length): HMAC(Ki, [i=1]_32be || Label || 0x00 || Context || [L]_32be),
+ * the first L/8 bytes. L is 128, or 256 for every key of a 3.1.1 session whose cipher is
+ * AES-256-CCM/GCM (MS-SMB2 3.1.4.2).
  * `label` and `context` are passed as MS-SMB2 writes them, their own trailing NUL included
  * (so the label is followed by two zero bytes: its NUL and the SP800-108 separator).
  */
-export function smb3Kdf(key: Uint8Array, label: Uint8Array, context: Uint8Array): Buffer {
+export function smb3Kdf(key: Uint8Array, label: Uint8Array, context: Uint8Array, bits: 128 | 256 = 128): Buffer {
   const one = Buffer.from([0, 0, 0, 1]);
-  const len = Buffer.from([0, 0, 0, 128]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(bits);
   return createHmac('sha256', key)
     .update(one)
     .update(label)
@@ -55,13 +67,21 @@ export function smb3Kdf(key: Uint8Array, label: Uint8Array, context: Uint8Array)
     .update(context)
     .update(len)
     .digest()
-    .subarray(0, 16);
+    .subarray(0, bits / 8);
 }
 
-export type Smb3Cipher = 'aes-128-ccm' | 'aes-128-gcm';
+export type Smb3Cipher = 'aes-128-ccm' | 'aes-128-gcm' | 'aes-256-ccm' | 'aes-256-gcm';
+
+export const isGcm = (cipher: Smb3Cipher): boolean => cipher.endsWith('-gcm');
+
+/** Key length in bits: the 256 ciphers make the KDF run with L = 256. */
+export const cipherBits = (cipher: Smb3Cipher | undefined): 128 | 256 => (cipher?.startsWith('aes-256') ? 256 : 128);
+
+/** GCM takes a 12-byte nonce, CCM an 11-byte one (the rest of the header's 16 stays zero). */
+export const nonceLength = (cipher: Smb3Cipher): number => (isGcm(cipher) ? 12 : 11);
 
 function nonceFor(cipher: Smb3Cipher, nonce16: Uint8Array): Buffer {
-  return Buffer.from(nonce16.subarray(0, cipher === 'aes-128-gcm' ? 12 : 11));
+  return Buffer.from(nonce16.subarray(0, nonceLength(cipher)));
 }
 
 export function aeadEncrypt(
@@ -72,13 +92,13 @@ export function aeadEncrypt(
   plain: Uint8Array,
 ): { data: Buffer; tag: Buffer } {
   const iv = nonceFor(cipher, nonce16);
-  if (cipher === 'aes-128-gcm') {
-    const c = createCipheriv('aes-128-gcm', key, iv, { authTagLength: 16 });
+  if (isGcm(cipher)) {
+    const c = createCipheriv(cipher as 'aes-128-gcm', key, iv, { authTagLength: 16 });
     c.setAAD(aad);
     const data = Buffer.concat([c.update(plain), c.final()]);
     return { data, tag: c.getAuthTag() };
   }
-  const c = createCipheriv('aes-128-ccm', key, iv, { authTagLength: 16 });
+  const c = createCipheriv(cipher as 'aes-128-ccm', key, iv, { authTagLength: 16 });
   c.setAAD(aad, { plaintextLength: plain.length });
   const data = Buffer.concat([c.update(plain), c.final()]);
   return { data, tag: c.getAuthTag() };
@@ -94,13 +114,13 @@ export function aeadDecrypt(
   tag: Uint8Array,
 ): Buffer {
   const iv = nonceFor(cipher, nonce16);
-  if (cipher === 'aes-128-gcm') {
-    const d = createDecipheriv('aes-128-gcm', key, iv, { authTagLength: 16 });
+  if (isGcm(cipher)) {
+    const d = createDecipheriv(cipher as 'aes-128-gcm', key, iv, { authTagLength: 16 });
     d.setAAD(aad);
     d.setAuthTag(tag);
     return Buffer.concat([d.update(data), d.final()]);
   }
-  const d = createDecipheriv('aes-128-ccm', key, iv, { authTagLength: 16 });
+  const d = createDecipheriv(cipher as 'aes-128-ccm', key, iv, { authTagLength: 16 });
   d.setAuthTag(tag);
   d.setAAD(aad, { plaintextLength: data.length });
   return Buffer.concat([d.update(data), d.final()]);

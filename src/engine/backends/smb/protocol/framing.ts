@@ -7,40 +7,69 @@ export function frame(message: Buffer): Buffer {
   return Buffer.concat([h, message]);
 }
 
-/** Accumulates socket data and yields whole messages. */
+/** Below this many bytes still to come, a message is read through the scratch buffer. */
+const DIRECT_MIN = 64 * 1024;
+
+/**
+ * Turns socket data into whole messages, each in a buffer of its own size allocated when its
+ * length is known, so a message never keeps a larger read buffer alive and `push` may be given
+ * a buffer the caller reuses afterwards. The socket can also read straight into the message:
+ * `target()` says where the next read should land (the rest of a large message being filled,
+ * else a scratch buffer) and `arrived()` takes what landed there, so the bulk of a 8 MiB READ
+ * response is never copied in JavaScript.
+ */
 export class FrameReader {
-  private chunks: Buffer[] = [];
-  private size = 0;
+  private head = Buffer.alloc(4);
+  private headFill = 0;
+  private msg: Buffer | undefined;
+  private msgFill = 0;
+  private scratch: Buffer | undefined;
+  private direct = false;
+
+  /** Where the next socket read should be stored. */
+  target(): Buffer {
+    this.direct = !!this.msg && this.msg.length - this.msgFill >= DIRECT_MIN;
+    if (this.direct) return this.msg!.subarray(this.msgFill);
+    return (this.scratch ??= Buffer.allocUnsafe(DIRECT_MIN));
+  }
+
+  /** `n` bytes were stored in the buffer the last `target()` returned. */
+  arrived(buf: Uint8Array, n: number): Buffer[] {
+    if (!this.direct) return this.push(Buffer.from(buf.buffer, buf.byteOffset, n));
+    this.direct = false;
+    this.msgFill += n; // the read was at most the rest of this message, so nothing spills over
+    if (this.msgFill < this.msg!.length) return [];
+    const m = this.msg!;
+    this.msg = undefined;
+    return [m];
+  }
 
   push(data: Buffer): Buffer[] {
-    this.chunks.push(data);
-    this.size += data.length;
     const out: Buffer[] = [];
-    for (;;) {
-      if (this.size < 4) break;
-      const head = this.peek(4);
-      const len = head.readUInt32BE(0) & 0xffffff;
-      if (head[0] !== 0) throw new Error(`the NetBIOS session header has packet type 0x${head[0].toString(16)}, not 0 (a session message)`);
-      if (this.size < 4 + len) break;
-      const all = this.take(4 + len);
-      out.push(all.subarray(4));
+    let at = 0;
+    while (at < data.length) {
+      if (!this.msg) {
+        const n = Math.min(4 - this.headFill, data.length - at);
+        data.copy(this.head, this.headFill, at, at + n);
+        this.headFill += n;
+        at += n;
+        if (this.headFill < 4) break;
+        this.headFill = 0;
+        if (this.head[0] !== 0)
+          throw new Error(`the NetBIOS session header has packet type 0x${this.head[0].toString(16)}, not 0 (a session message)`);
+        this.msg = Buffer.allocUnsafe(this.head.readUInt32BE(0) & 0xffffff); // every byte is written before it is handed out
+        this.msgFill = 0;
+      } else {
+        const n = Math.min(this.msg.length - this.msgFill, data.length - at);
+        data.copy(this.msg, this.msgFill, at, at + n);
+        this.msgFill += n;
+        at += n;
+      }
+      if (this.msg && this.msgFill === this.msg.length) {
+        out.push(this.msg);
+        this.msg = undefined;
+      }
     }
     return out;
-  }
-
-  private peek(n: number): Buffer {
-    if (this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
-    const all = Buffer.concat(this.chunks);
-    this.chunks = [all];
-    return all.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    const msg = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.size = rest.length;
-    return msg;
   }
 }

@@ -1,6 +1,19 @@
-// Connection setup: NEGOTIATE (SMB 2.1 / 3.0 / 3.0.2 / 3.1.1 with pre-authentication
-// integrity and the encryption-capabilities context), SESSION_SETUP with NTLMv2 in SPNEGO,
-// key derivation, and TREE_CONNECT.
+// Connection setup: NEGOTIATE (SMB 2.0.2 / 2.1 / 3.0 / 3.0.2 / 3.1.1 with pre-authentication
+// integrity and the encryption- and signing-capabilities contexts), SESSION_SETUP with NTLMv2
+// in SPNEGO, key derivation, and TREE_CONNECT.
+//
+// What 3.1.1 offers, in order (the server chooses; Samba and Windows take their own order
+// among what the client offers, so ours only matters to a server without a preference):
+// ciphers AES-128-GCM, AES-256-GCM, AES-128-CCM, AES-256-CCM: GCM before CCM because GCM is
+// one pass with hardware help (AES-NI + carry-less multiply) where CCM is two (CTR and a
+// serial CBC-MAC); 128 before 256 within a mode because 128-bit AES runs 10 rounds to 14 and
+// is not the weak point of a session keyed by NTLM. A server that demands 256 (Azure Files'
+// maximum-security profile) still gets it. Signing AES-GMAC, then AES-CMAC: GMAC is the same
+// one-pass GCM hash, CMAC a serial CBC chain.
+//
+// SMB 2.0.2 has neither negotiate validation nor encryption: when its server does not require
+// signing, a session could be tampered with and downgraded to it unseen, so the client
+// refuses before SESSION_SETUP (no credentials are sent) unless allowUnsignedLegacy is set.
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { SmbConnection } from './connection';
@@ -8,12 +21,12 @@ import type { Smb3Cipher } from './crypto';
 import { Malformed, SmbStatusError, decodeReply, smbError } from './errors';
 import { Command } from './header';
 import { authenticateMessage, negotiateMessage, parseChallenge } from './ntlm';
-import { deriveKeys, verifySignature } from './signing';
+import { SIGNING_IDS, defaultSigning, deriveKeys, verifySignature, type SigningAlgorithm } from './signing';
 import { negTokenInit, negTokenResp, parseNegTokenResp } from './spnego';
 import { STATUS } from './status';
 import { Wire, payload, structure } from './wire';
 
-export const DIALECTS = { '2.1': 0x0210, '3.0': 0x0300, '3.0.2': 0x0302, '3.1.1': 0x0311 } as const;
+export const DIALECTS = { '2.0.2': 0x0202, '2.1': 0x0210, '3.0': 0x0300, '3.0.2': 0x0302, '3.1.1': 0x0311 } as const;
 export type DialectName = keyof typeof DIALECTS;
 
 const CAP_LARGE_MTU = 0x4;
@@ -25,14 +38,22 @@ const SESSION_FLAG_IS_NULL = 0x2;
 const SESSION_FLAG_ENCRYPT_DATA = 0x4;
 export const SHARE_FLAG_ENCRYPT_DATA = 0x8000;
 
-const CIPHER_IDS: Record<Smb3Cipher, number> = { 'aes-128-ccm': 1, 'aes-128-gcm': 2 };
+/** SMB2_ENCRYPTION_CAPABILITIES cipher ids (MS-SMB2 2.2.3.1.2; docs/facts/smb2-security.md#cipher-ids). */
+const CIPHER_IDS: Record<Smb3Cipher, number> = { 'aes-128-ccm': 1, 'aes-128-gcm': 2, 'aes-256-ccm': 3, 'aes-256-gcm': 4 };
+export const DEFAULT_CIPHERS: Smb3Cipher[] = ['aes-128-gcm', 'aes-256-gcm', 'aes-128-ccm', 'aes-256-ccm'];
+export const DEFAULT_SIGNING: SigningAlgorithm[] = ['aes-gmac', 'aes-cmac'];
+const DEFAULT_DIALECTS: DialectName[] = ['2.0.2', '2.1', '3.0', '3.0.2', '3.1.1'];
 
 export interface NegotiateOptions {
   dialects?: DialectName[];
   /** Ciphers to offer in 3.1.1, in order of preference. */
   ciphers?: Smb3Cipher[];
+  /** Signing algorithms to offer in 3.1.1 (SMB2_SIGNING_CAPABILITIES), in order of preference. */
+  signing?: SigningAlgorithm[];
   /** Sign every request even when the server does not require it (default true). */
   sign?: boolean;
+  /** Go on with an SMB 2.0.2 server that does not require signing (default false: refuse). */
+  allowUnsignedLegacy?: boolean;
 }
 
 export interface NegotiateResult {
@@ -53,7 +74,7 @@ function sha512(...parts: Buffer[]): Buffer {
   return h.digest();
 }
 
-function negotiateContexts(ciphers: Smb3Cipher[]): Buffer[] {
+function negotiateContexts(ciphers: Smb3Cipher[], signing: SigningAlgorithm[]): Buffer[] {
   const ctx = (type: number, data: Buffer) => {
     const h = Buffer.alloc(8);
     h.writeUInt16LE(type, 0);
@@ -68,14 +89,17 @@ function negotiateContexts(ciphers: Smb3Cipher[]): Buffer[] {
   const enc = Buffer.alloc(2 + 2 * ciphers.length);
   enc.writeUInt16LE(ciphers.length, 0);
   ciphers.forEach((c, i) => enc.writeUInt16LE(CIPHER_IDS[c], 2 + 2 * i));
-  return [ctx(1, preauth), ctx(2, enc)];
+  const sig = Buffer.alloc(2 + 2 * signing.length);
+  sig.writeUInt16LE(signing.length, 0);
+  signing.forEach((a, i) => sig.writeUInt16LE(SIGNING_IDS[a], 2 + 2 * i));
+  return [ctx(1, preauth), ctx(2, enc), ...(signing.length ? [ctx(8, sig)] : [])];
 }
 
 const pad8 = (n: number) => (8 - (n % 8)) % 8;
 
 export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Promise<NegotiateResult> {
-  const dialects: number[] = (opts.dialects ?? ['2.1', '3.0', '3.0.2', '3.1.1']).map((d) => DIALECTS[d as DialectName]);
-  const ciphers = opts.ciphers ?? ['aes-128-gcm', 'aes-128-ccm'];
+  const dialects: number[] = (opts.dialects ?? DEFAULT_DIALECTS).map((d) => DIALECTS[d as DialectName]);
+  const ciphers = opts.ciphers ?? DEFAULT_CIPHERS;
   const has311 = dialects.includes(0x0311);
   const fixed = Buffer.alloc(36);
   fixed.writeUInt16LE(36, 0);
@@ -92,7 +116,7 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
     parts.push(Buffer.alloc(p));
     at += p;
     fixed.writeUInt32LE(at, 28); // NegotiateContextOffset
-    const ctxs = negotiateContexts(ciphers);
+    const ctxs = negotiateContexts(ciphers, opts.signing ?? DEFAULT_SIGNING);
     fixed.writeUInt16LE(ctxs.length, 32);
     ctxs.forEach((c, i) => {
       parts.push(c);
@@ -110,7 +134,7 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
     throw smbError(
       'EPROTONOSUPPORT',
       [],
-      `The SMB server ${conn.where} chose dialect 0x${dialect.toString(16)}, which was not offered (EPROTONOSUPPORT); Extent Lens speaks SMB 2.1, 3.0, 3.0.2 and 3.1.1.`,
+      `The SMB server ${conn.where} chose dialect 0x${dialect.toString(16)}, which was not offered (EPROTONOSUPPORT); Extent Lens speaks SMB 2.0.2, 2.1, 3.0, 3.0.2 and 3.1.1.`,
     );
   }
   const res: NegotiateResult = {
@@ -124,15 +148,41 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
   };
   conn.dialect = dialect;
   conn.supportsMultiCredit = (capabilities & CAP_LARGE_MTU) !== 0;
+  conn.signingAlgorithm = defaultSigning(dialect);
   if (dialect === 0x0311) {
     res.preauth = sha512(sha512(Buffer.alloc(64), reqRaw), r.raw);
-    const cipherId = decodeReply(conn.where, 'NEGOTIATE', [], () => negotiatedCipher(r.body));
-    conn.cipher = cipherId === 2 ? 'aes-128-gcm' : cipherId === 1 ? 'aes-128-ccm' : undefined;
+    const chosen = decodeReply(conn.where, 'NEGOTIATE', [], () => negotiatedContexts(r.body));
+    conn.cipher = chosen.cipher === undefined ? undefined : offered(CIPHER_IDS, ciphers, chosen.cipher, 'cipher', conn.where);
+    if (chosen.signing !== undefined) {
+      conn.signingAlgorithm = offered(SIGNING_IDS, opts.signing ?? DEFAULT_SIGNING, chosen.signing, 'signing algorithm', conn.where);
+    }
   } else if (dialect >= 0x0300 && capabilities & CAP_ENCRYPTION) {
     conn.cipher = 'aes-128-ccm';
   }
   conn.signingRequired = res.serverSigningRequired || opts.sign !== false;
+  if (dialect === 0x0202 && !res.serverSigningRequired && !opts.allowUnsignedLegacy) {
+    throw smbError(
+      'E_INSECURE',
+      [],
+      `The SMB server ${conn.where} speaks only SMB 2.0.2 and does not require signing, so the session could go unsigned and would not be encrypted (E_INSECURE); Extent Lens did not send the password. Enable SMB 2.1 or later (or mandatory signing) on the server, or allow such servers with the setting extentLens.smb.allowUnsignedLegacy (CLI: EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY=1).`,
+      undefined,
+      'SMB2 NEGOTIATE',
+    );
+  }
   return res;
+}
+
+/** The name for an id the server chose; one that was not offered (a downgrade, or nonsense) is refused. */
+function offered<T extends string>(table: Record<T, number>, list: readonly T[], id: number, what: string, where: string): T {
+  const name = list.find((k) => table[k] === id);
+  if (name === undefined) {
+    throw smbError(
+      'EPROTONOSUPPORT',
+      [],
+      `The SMB server ${where} chose ${what} 0x${id.toString(16).padStart(4, '0')}, which was not offered (EPROTONOSUPPORT).`,
+    );
+  }
+  return name;
 }
 
 /** The fixed part of an SMB2 NEGOTIATE Response (StructureSize 65). */
@@ -150,15 +200,17 @@ function parseNegotiate(b: Buffer) {
 }
 
 /**
- * The cipher the 3.1.1 server chose in its SMB2_ENCRYPTION_CAPABILITIES context, or undefined.
+ * The cipher and signing algorithm the 3.1.1 server chose in its SMB2_ENCRYPTION_CAPABILITIES
+ * and SMB2_SIGNING_CAPABILITIES contexts (each undefined when absent; cipher 0 means none).
  * NegotiateContextOffset/Count and each context's DataLength are checked against the message.
  */
-function negotiatedCipher(b: Buffer): number | undefined {
+function negotiatedContexts(b: Buffer): { cipher?: number; signing?: number } {
   const w = new Wire(b);
   const count = w.u16(6, 'NegotiateContextCount');
   const offset = w.u32(60, 'NegotiateContextOffset');
   let cipher: number | undefined;
-  if (count === 0) return undefined;
+  let signing: number | undefined;
+  if (count === 0) return {};
   let at = offset - 64;
   if (at < 64 || at >= b.length) {
     throw new Malformed('NegotiateContextOffset', `(${offset}) does not point into the ${64 + b.length}-byte message after the fixed part`);
@@ -174,11 +226,16 @@ function negotiatedCipher(b: Buffer): number | undefined {
     if (type === 2) {
       const n = data.u16(0, 'SMB2_ENCRYPTION_CAPABILITIES.CipherCount');
       if (n !== 1) throw new Malformed('SMB2_ENCRYPTION_CAPABILITIES.CipherCount', `is ${n}; a server chooses exactly one cipher`);
-      cipher = data.u16(2, 'SMB2_ENCRYPTION_CAPABILITIES.Ciphers[0]');
+      cipher = data.u16(2, 'SMB2_ENCRYPTION_CAPABILITIES.Ciphers[0]') || undefined;
+    } else if (type === 8) {
+      const n = data.u16(0, 'SMB2_SIGNING_CAPABILITIES.SigningAlgorithmCount');
+      if (n !== 1)
+        throw new Malformed('SMB2_SIGNING_CAPABILITIES.SigningAlgorithmCount', `is ${n}; a server chooses exactly one algorithm`);
+      signing = data.u16(2, 'SMB2_SIGNING_CAPABILITIES.SigningAlgorithms[0]');
     }
     at += 8 + len + pad8(len);
   }
-  return cipher;
+  return { cipher, signing };
 }
 
 /** SMB2 SESSION_SETUP Response (StructureSize 9): SessionFlags and the security buffer. */
@@ -262,9 +319,9 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cr
       `The server ${conn.where} logged ${cred.user} on as a guest (STATUS_LOGON_FAILURE): the user is unknown or the password is wrong; check both.`,
     );
   }
-  const keys = deriveKeys(conn.dialect, auth.sessionKey, preauth);
+  const keys = deriveKeys(conn.dialect, auth.sessionKey, preauth, conn.cipher);
   // The server signs the final SESSION_SETUP response (3.x): checking it proves the keys agree.
-  if (r2.header.flags & 0x8 && !verifySignature(conn.dialect, keys.signingKey, r2.raw)) {
+  if (r2.header.flags & 0x8 && !verifySignature(conn.signingAlgorithm, keys.signingKey, r2.raw)) {
     throw smbError(
       'EBADMSG',
       [],

@@ -137,7 +137,7 @@ export function parseRead(b: Buffer, requested: number): Buffer {
   const w = structure(b, 17);
   const len = w.u32(4, 'DataLength');
   if (len > requested) throw new Malformed('DataLength', `(${len}) is more than the ${requested} byte(s) asked for`);
-  return payload(b, w.u8(2, 'DataOffset'), len, 'DataOffset', 'DataLength');
+  return payload(b, w.u8(2, 'DataOffset'), len, 'DataOffset', 'DataLength', false);
 }
 
 export function writeBody(fileId: FileId, offset: bigint, data: Uint8Array): Buffer {

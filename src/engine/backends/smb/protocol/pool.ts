@@ -7,6 +7,7 @@ import { SmbClient, type SmbConnectOptions } from './client';
 import type { Smb3Cipher } from './crypto';
 import { smbError } from './errors';
 import type { DialectName } from './handshake';
+import type { SigningAlgorithm } from './signing';
 import { poolKey, type SmbTarget } from './uri';
 
 export interface SmbTargetInfo {
@@ -29,8 +30,11 @@ export function setSmbPasswordProvider(fn: SmbPasswordProvider | undefined): voi
 export interface SmbClientSettings {
   dialects?: DialectName[];
   ciphers?: Smb3Cipher[];
+  signing?: SigningAlgorithm[];
   sign?: boolean;
   encrypt?: boolean;
+  /** Connect to SMB 2.0.2 servers that do not require signing; EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY=1. */
+  allowUnsignedLegacy?: boolean;
   /** Time for a request's first answer (final or interim); EXTENT_LENS_SMB_TIMEOUT_MS, default 30 s. */
   timeoutMs?: number;
   /** Time for its final answer after an interim one; EXTENT_LENS_SMB_MAX_WAIT_MS, default 4 × timeoutMs. */
@@ -44,6 +48,19 @@ export function configureSmb(s: SmbClientSettings): void {
   settings = { ...s };
 }
 
+let allowUnsignedLegacy: boolean | undefined;
+
+/**
+ * The extension's extentLens.smb.allowUnsignedLegacy setting (undefined: the environment
+ * decides). Kept apart from configureSmb so a test's pinned options do not reset it. Open
+ * connections are closed when it changes, so the new choice applies from the next request.
+ */
+export async function setSmbAllowUnsignedLegacy(allow: boolean | undefined): Promise<void> {
+  if (allow === allowUnsignedLegacy) return;
+  allowUnsignedLegacy = allow;
+  await closeSmbConnections();
+}
+
 function envSettings(): SmbClientSettings {
   const out: SmbClientSettings = {};
   const d = process.env.EXTENT_LENS_SMB_DIALECT;
@@ -52,6 +69,8 @@ function envSettings(): SmbClientSettings {
   if (t > 0) out.timeoutMs = t;
   const w = Number(process.env.EXTENT_LENS_SMB_MAX_WAIT_MS);
   if (w > 0) out.maxWaitMs = w;
+  const legacy = process.env.EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY;
+  if (legacy) out.allowUnsignedLegacy = /^(1|true|yes)$/i.test(legacy.trim());
   return out;
 }
 
@@ -86,6 +105,7 @@ export async function clientFor(t: SmbTarget): Promise<SmbClient> {
   const p = (async () => {
     const opts: SmbConnectOptions = {
       ...envSettings(),
+      ...(allowUnsignedLegacy !== undefined ? { allowUnsignedLegacy } : {}),
       ...settings,
       host: t.host,
       port: t.port,

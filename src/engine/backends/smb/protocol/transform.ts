@@ -1,9 +1,9 @@
 // The SMB 3.x TRANSFORM_HEADER (MS-SMB2 2.2.41): a 52-byte header before the encrypted
 // message. The AEAD's associated data is the header from Nonce to the end (32 bytes); the
-// tag goes in Signature. GCM uses the first 12 nonce bytes, CCM the first 11.
+// tag goes in Signature. GCM (128 or 256) uses the first 12 nonce bytes, CCM the first 11.
 
 import { randomBytes } from 'node:crypto';
-import { aeadDecrypt, aeadEncrypt, type Smb3Cipher } from './crypto';
+import { aeadDecrypt, aeadEncrypt, nonceLength, type Smb3Cipher } from './crypto';
 import { Malformed } from './errors';
 import { TRANSFORM_MAGIC } from './header';
 
@@ -13,10 +13,10 @@ export function encryptMessage(cipher: Smb3Cipher, key: Buffer, sessionId: bigin
   const h = Buffer.alloc(TRANSFORM_SIZE);
   h.writeUInt32LE(TRANSFORM_MAGIC, 0);
   const nonce = Buffer.alloc(16);
-  randomBytes(cipher === 'aes-128-gcm' ? 12 : 11).copy(nonce);
+  randomBytes(nonceLength(cipher)).copy(nonce);
   nonce.copy(h, 20);
   h.writeUInt32LE(message.length, 36);
-  h.writeUInt16LE(1, 42); // Flags: encrypted (3.1.1) / EncryptionAlgorithm AES-128-CCM (3.0.x): both 1
+  h.writeUInt16LE(1, 42); // Flags: encrypted (3.1.1; the cipher is the negotiated one) / EncryptionAlgorithm AES-128-CCM (3.0.x): both 1
   h.writeBigUInt64LE(sessionId, 44);
   const { data, tag } = aeadEncrypt(cipher, key, nonce, h.subarray(20), message);
   tag.copy(h, 4);

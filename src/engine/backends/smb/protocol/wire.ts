@@ -68,7 +68,8 @@ export function structure(body: Buffer, expected: number): Wire {
  * The `length` bytes a header-relative `offset` points at, within `body` (the message after
  * its 64-byte header). A zero length needs no valid offset.
  */
-export function payload(body: Buffer, offset: number, length: number, offsetField: string, lengthField: string): Buffer {
+/** `copy` false: a view into `body` (READ data, which is large and handed on as is). */
+export function payload(body: Buffer, offset: number, length: number, offsetField: string, lengthField: string, copy = true): Buffer {
   if (length === 0) return Buffer.alloc(0);
   const at = offset - HEADER_SIZE;
   if (at < 0 || at + length > body.length) {
@@ -77,5 +78,5 @@ export function payload(body: Buffer, offset: number, length: number, offsetFiel
       `(${offset}/${length}) point outside the ${HEADER_SIZE + body.length}-byte message`,
     );
   }
-  return Buffer.from(body.subarray(at, at + length));
+  return copy ? Buffer.from(body.subarray(at, at + length)) : body.subarray(at, at + length);
 }

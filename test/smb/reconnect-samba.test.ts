@@ -1,0 +1,117 @@
+// Reconnect against a real Samba: smbd is killed (SIGKILL of its whole process group, as a
+// crash would) while an operation is in flight, then started again on the same port. The
+// operation in flight fails with a sentence that says the connection was dropped and how
+// (ECONNRESET), nothing half-written is left on the share, and the next operation in the same
+// process reconnects (new TCP connection, NTLM sign-in, tree connect) and succeeds.
+// The share is a plain folder (not btrfs), so Samba's copychunk copies bytes and takes long
+// enough to be killed in the middle.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FsctlError } from '../../src/engine/errors';
+import { closeSmbConnections } from '../../src/engine/backends/smb';
+import { createEngine } from '../../src/engine/engine';
+import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
+import * as M from '../../src/engine/backends/smb/protocol/messages';
+import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
+import { smbTransport } from '../../src/engine/backends/smb/transport';
+import { SMB_PASSWORD, sambaSkipReason, startSamba, type SambaServer } from '../support/samba';
+import { smbUid } from './helpers';
+
+const skip = sambaSkipReason();
+const MiB = 2 ** 20;
+
+describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 180000 }, () => {
+  let smb: SambaServer;
+  let dir: string;
+  const saved = process.env.EXTENT_LENS_SMB_PASSWORD;
+
+  before(async () => {
+    dir = execFileSync('mktemp', ['-d', '/tmp/el-smb-reconnect-XXXX']).toString().trim();
+    execFileSync('chmod', ['755', dir]);
+    chownSync(dir, smbUid(), 0);
+    execFileSync('dd', ['if=/dev/urandom', `of=${join(dir, 'big.bin')}`, 'bs=16M', 'count=48', 'status=none']);
+    chownSync(join(dir, 'big.bin'), smbUid(), 0);
+    smb = await startSamba({ shares: [{ name: 'data', path: dir }] });
+    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
+  });
+
+  after(async () => {
+    await closeSmbConnections();
+    await smb?.stop();
+    if (dir) spawnSync('rm', ['-rf', dir]);
+    if (saved === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
+    else process.env.EXTENT_LENS_SMB_PASSWORD = saved;
+  });
+
+  // ECONNRESET (the server's FIN or RST reached us first) or EPIPE (a request was being written as it went).
+  const dropped = (e: FsctlError) =>
+    ['ECONNRESET', 'EPIPE'].includes(e.code) &&
+    /was dropped: (the server closed the connection|the connection was reset)/.test(e.message) &&
+    /next request reconnects/.test(e.message);
+
+  const temps = () => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+
+  test('server-side copy to a new name: killed mid-copy, nothing left under either name, the next copy reconnects', async () => {
+    // The engine's copy, as the CLI and the extension run it: to a temporary name, renamed at the end.
+    const engine = createEngine();
+    const src = smb.uri('data', 'big.bin');
+    const dst = smb.uri('data', 'copy.bin');
+    const copying = engine.copy(src, dst);
+    copying.catch(() => undefined);
+    // Kill smbd once the temporary destination holds some of the bytes (the copy is under way).
+    const until = Date.now() + 60000;
+    for (;;) {
+      const t = temps();
+      if (t.length && statSync(join(dir, t[0])).size > 0) break;
+      if (Date.now() > until) assert.fail('the copy never started writing its temporary file');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await smb.kill();
+    await assert.rejects(copying, (e: FsctlError) => {
+      assert.ok(dropped(e), e.message);
+      return true;
+    });
+    assert.equal(existsSync(join(dir, 'copy.bin')), false, 'no file under the final name');
+
+    await smb.restart();
+    const r = await engine.copy(src, dst);
+    assert.equal(r.method, 'FSCTL_SRV_COPYCHUNK_WRITE', 'the copy after the restart succeeded, server-side');
+    await engine.dispose();
+    assert.equal(spawnSync('cmp', [join(dir, 'big.bin'), join(dir, 'copy.bin')]).status, 0, 'the copy equals the source');
+    assert.deepEqual(temps(), [], 'the temporary file of the killed copy is gone too');
+  });
+
+  test('a large read: killed mid-read, ECONNRESET or EPIPE; after a restart the next operation reconnects in the same process', async () => {
+    const uri = smb.uri('data', 'big.bin');
+    const target = parseSmbUri(uri);
+    const client = await clientFor(target);
+    const f = await client.create({ name: 'big.bin', desiredAccess: 0x120089, disposition: M.Disposition.OPEN, options: 0 }, uri);
+    let got = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const part of client.readChunks(f.fileId, 0n, 768 * MiB, uri)) {
+          if (got === 0) await smb.kill();
+          got += part.length;
+        }
+      })(),
+      (e: FsctlError) => {
+        assert.ok(dropped(e), e.message);
+        return true;
+      },
+    );
+    assert.ok(got < 768 * MiB, `read ${got} bytes before the drop`);
+    assert.equal(client.conn.closed, true);
+
+    // While smbd is down: a clear refusal, not a hang.
+    await assert.rejects(smbTransport().exists(uri), (e: FsctlError) => e.code === 'ECONNREFUSED');
+    await smb.restart();
+    assert.equal(await smbTransport().exists(uri), true);
+    const again = await clientFor(target);
+    assert.notEqual(again, client, 'a new connection (signed in again)');
+    assert.equal(again.conn.closed, false);
+  });
+});
