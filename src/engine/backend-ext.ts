@@ -82,7 +82,34 @@ export interface ExtentOwnerQuery {
   close(): void;
 }
 
+/** One destination's outcome of a compare-and-share call (BackendExtensions.dedupeRange). */
+export interface DedupeOutcome {
+  /** 'same' (equal, now shared), 'differs' (left alone), or the OS error by name. */
+  status: string;
+  /** Bytes the file system shared for this destination. */
+  bytes: bigint;
+  /** For an error: the sentence to show. */
+  message?: string;
+}
+
 export interface BackendExtensions {
+  /**
+   * Compare `length` bytes at `srcOffset` of `source` with each destination's and share them
+   * where equal, in the kernel and atomically (Linux FIDEDUPERANGE): one call. The engine keeps
+   * within the per-call limits (dedupe-apply.ts). Throws a named FsctlError when the call as a
+   * whole fails (the source cannot be opened, the file system cannot dedupe).
+   */
+  dedupeRange?(
+    source: string,
+    srcOffset: bigint,
+    length: bigint,
+    dests: { path: string; offset: bigint }[],
+    ctx: OpContext,
+  ): DedupeOutcome[];
+  /** Throws a named FsctlError (EOPNOTSUPP, ...) when the file system of the file `path` cannot dedupe. */
+  dedupeSupport?(path: string): void;
+  /** Free bytes (f_bfree × f_frsize) of the file system holding `path`, after writing it out (syncfs). */
+  freeBytesSynced?(path: string): bigint;
   /** Owner queries on the file system of `path`, or undefined where it cannot name owners. Throws EPERM without privilege. */
   extentOwners?(path: string): ExtentOwnerQuery | undefined;
   /** Descriptor-level I/O for local hole-keeping copies and dig-holes. */

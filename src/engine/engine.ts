@@ -29,6 +29,7 @@ import type {
   VolumeInfo,
 } from './types';
 import type { SpaceFile, SpaceResult } from './space-types';
+import type { DedupeFindOptions, DedupePlan, DedupeReport } from './dedupe-types';
 import type { WorkerCall, WorkerReply } from './worker-protocol';
 
 /** engine.space's own options. */
@@ -115,6 +116,17 @@ export interface Engine {
    * unique and reclaimable (exact or bounds). Per-path failures land in `errors`. See src/engine/space.ts.
    */
   space(paths: string[], opts?: RunOptions & SpaceRunOptions): Promise<SpaceResult>;
+  /**
+   * Identical data across the selection (walked like space): whole files, then aligned chunks,
+   * each group with its net saving from the physical offsets. Reads only allocated data, never
+   * a hole; changes nothing. See src/engine/dedupe-find.ts.
+   */
+  findDuplicates(paths: string[], opts?: RunOptions & DedupeFindOptions): Promise<DedupePlan>;
+  /**
+   * Share the plan's ranges (Linux: FIDEDUPERANGE, which compares the bytes itself; a range that
+   * changed is left alone and reported), with the space freed measured. See src/engine/dedupe-apply.ts.
+   */
+  dedupe(plan: DedupePlan, opts?: RunOptions): Promise<DedupeReport>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
 }
@@ -223,6 +235,13 @@ class EngineImpl implements Engine {
       for (const f of r.files) onFile(f);
       return { ...r, files: [] };
     });
+  }
+
+  findDuplicates(paths: string[], o: RunOptions & DedupeFindOptions = {}): Promise<DedupePlan> {
+    return this.run({ op: 'dedupe-find', paths: [...paths], chunk: o.chunk, minSize: o.minSize }, o) as Promise<DedupePlan>;
+  }
+  dedupe(plan: DedupePlan, o: RunOptions = {}): Promise<DedupeReport> {
+    return this.run({ op: 'dedupe', plan }, o) as Promise<DedupeReport>;
   }
 
   /**

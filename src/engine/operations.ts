@@ -23,6 +23,9 @@ import { FsctlError, isCancelled } from './errors';
 import { notRegularError } from './file-kind';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
 import { spaceOf } from './space';
+import { findDuplicates } from './dedupe-find';
+import { applyDedupe } from './dedupe-apply';
+import type { DedupePlan, DedupeReport } from './dedupe-types';
 import type { SpaceFile, SpaceResult } from './space-types';
 import type { ByteRange, ExistingPolicy, Operation, OperationReport, RangesResult, VolumeInfo } from './types';
 
@@ -50,9 +53,12 @@ export type Request =
   | { op: 'dig-holes'; path: string; blockSize?: number }
   | { op: 'set-sparse'; path: string; sparse: boolean }
   // onFile: in the caller's thread only (engine.ts strips it before a request goes to the worker)
-  | { op: 'space'; paths: string[]; exactScan?: boolean; onFile?: (f: SpaceFile) => void };
+  | { op: 'space'; paths: string[]; exactScan?: boolean; onFile?: (f: SpaceFile) => void }
+  | { op: 'dedupe-find'; paths: string[]; chunk?: bigint; minSize?: bigint }
+  | { op: 'dedupe'; plan: DedupePlan };
 
-export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult;
+export type Response =
+  RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult | DedupePlan | DedupeReport;
 
 /** Most windows one map-windows request may ask for (one per device pixel of a wide view). */
 export const MAX_MAP_WINDOWS = 32_768;
@@ -68,14 +74,17 @@ export function requestPaths(r: Request): string[] {
     case 'clone-range':
       return r.source === r.target ? [r.source] : [r.source, r.target];
     case 'space':
+    case 'dedupe-find':
       return r.paths;
+    case 'dedupe':
+      return [...new Set(r.plan.groups.flatMap((g) => g.ranges.map((x) => x.path)))];
     default:
       return [r.path];
   }
 }
 
 export function requestOperation(r: Request): Operation {
-  return r.op === 'map-windows' ? 'map' : r.op;
+  return r.op === 'map-windows' ? 'map' : r.op === 'dedupe-find' ? 'dedupe' : r.op;
 }
 
 const MAX_OFF = (1n << 63n) - 1n;
@@ -260,6 +269,10 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
     }
     case 'space':
       return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan, onFile: r.onFile });
+    case 'dedupe-find':
+      return findDuplicates(resolve, r.paths, ctx, { chunk: r.chunk, minSize: r.minSize });
+    case 'dedupe':
+      return applyDedupe(resolve, r.plan, ctx);
   }
 }
 

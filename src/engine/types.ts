@@ -111,7 +111,7 @@ export type Method =
   | 'dig-holes';
 
 export type Operation =
-  'ranges' | 'map' | 'volume' | 'clone' | 'clone-range' | 'copy' | 'punch' | 'zero' | 'dig-holes' | 'set-sparse' | 'space';
+  'ranges' | 'map' | 'volume' | 'clone' | 'clone-range' | 'copy' | 'punch' | 'zero' | 'dig-holes' | 'set-sparse' | 'space' | 'dedupe';
 
 /** What every mutating operation returns. */
 export interface OperationReport {

@@ -1,0 +1,203 @@
+// Applying a dedupe plan (engine.dedupe). Linux: FIDEDUPERANGE through the backend's dedupeRange,
+// where the kernel compares the bytes and shares them only if equal, atomically per call; a range
+// that changed since the scan comes back "differs" and is left alone. Where the file system cannot
+// dedupe at all (ext4, tmpfs) the whole plan is refused before any change. The space freed is
+// measured from the file systems' own free-block counts, after syncfs, before and after.
+//
+// Kernel limits respected here (docs/facts/fideduperange.md): at most DEDUPE_MAX_LENGTH bytes per
+// call (btrfs's BTRFS_MAX_DEDUPE_LEN; the VFS caps a call at 1 GiB), and at most
+// DEDUPE_MAX_DESTS destinations per call (the argument must fit in one page).
+
+import type { ExtendedBackend } from './backend-ext';
+import type { EngineContext } from './context';
+import type { DedupeGroup, DedupePlan, DedupeReport, DedupeSkipped } from './dedupe-types';
+import { FsctlError, isCancelled } from './errors';
+import { packExtents, type PackedExtentMap } from './map-format';
+import { isSmbPath } from './smb-path';
+import { fileSystemKey } from './space-fs';
+import type { ByteRange } from './types';
+
+export const DEDUPE_MAX_LENGTH = 16n << 20n;
+export const DEDUPE_MAX_DESTS = 120;
+
+async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
+  if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
+  const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
+  return { ...rest, packed: packExtents(extents) };
+}
+
+/**
+ * The parts of a whole-file group worth sending: the source's data runs, widened to whole
+ * blocks (holes are equal in every member by construction and sharing them gains nothing).
+ */
+async function dataSpans(b: ExtendedBackend, g: DedupeGroup, ctx: EngineContext): Promise<ByteRange[]> {
+  const src = g.ranges[0].path;
+  if (!g.wholeFiles) return [{ offset: g.ranges[0].offset, length: g.length }];
+  const m = await mapOf(b, src, ctx);
+  const bs = BigInt(m.blockSize > 0 ? m.blockSize : 4096);
+  const spans: ByteRange[] = [];
+  for (let i = 0; i < m.packed.count; i++) {
+    let a = (m.packed.offset[i] / bs) * bs;
+    let e = ((m.packed.offset[i] + BigInt.asUintN(64, m.packed.length[i]) + bs - 1n) / bs) * bs;
+    if (e > g.length) e = g.length;
+    const last = spans[spans.length - 1];
+    if (last && a <= last.offset + last.length) {
+      a = last.offset;
+      spans.pop();
+    }
+    if (e > a) spans.push({ offset: a, length: e - a });
+  }
+  return spans;
+}
+
+export async function applyDedupe(
+  resolve: (p: string) => Promise<ExtendedBackend>,
+  plan: DedupePlan,
+  ctx: EngineContext,
+): Promise<DedupeReport> {
+  const t0 = performance.now();
+  // Groups that would free nothing are not applied: already shared, or (btrfs) only parts of
+  // extents, whose sharing leaves the rest of each extent allocated (it could only fragment).
+  const groups = plan.groups.filter((g) => g.netSaving > 0n && g.ranges.length > 1 && g.ranges.slice(1).some((r) => !r.alreadyShared));
+  const idle = plan.groups.length - groups.length;
+  const report: DedupeReport = {
+    deduped: 0n,
+    differed: 0,
+    skipped: [],
+    calls: 0,
+    freed: 0n,
+    estimated: plan.total.netSaving,
+    method: 'FIDEDUPERANGE',
+    notes: [],
+    durationMs: 0,
+  };
+  if (idle > 0)
+    report.notes.push(
+      `${idle} group${idle === 1 ? '' : 's'} with no net saving (already shared, or parts of extents) ${idle === 1 ? 'was' : 'were'} left alone.`,
+    );
+  if (groups.length === 0) {
+    report.durationMs = Math.round(performance.now() - t0);
+    return report;
+  }
+  const smb = groups.find((g) => g.ranges.some((r) => isSmbPath(r.path)));
+  if (smb)
+    throw new FsctlError({
+      operation: 'dedupe',
+      code: 'E_UNSUPPORTED',
+      paths: [smb.ranges[0].path],
+      message:
+        'dedupe: applying over SMB (verify-then-clone with FSCTL_DUPLICATE_EXTENTS_TO_FILE) is not available yet; nothing was changed (E_UNSUPPORTED).',
+    });
+
+  // Up front, per file system (one source file of each): can it dedupe at all? Refuse before any change.
+  const backend = await resolve(groups[0].ranges[0].path);
+  if (!backend.dedupeRange || !backend.dedupeSupport || !backend.freeBytesSynced)
+    throw new FsctlError({
+      operation: 'dedupe',
+      code: 'EOPNOTSUPP',
+      paths: [groups[0].ranges[0].path],
+      message:
+        process.platform === 'darwin'
+          ? 'dedupe: macOS has no call that compares and shares ranges of existing files (APFS clones only whole new files); nothing was changed (EOPNOTSUPP).'
+          : `dedupe: this system (${backend.name}) has no compare-and-share call; nothing was changed (EOPNOTSUPP).`,
+    });
+  const probeByFs = new Map<string, string>();
+  for (const g of groups) {
+    const p = g.ranges[0].path;
+    const dev = (await backend.stat?.(p))?.volumeId;
+    const fsId = dev === undefined ? p : fileSystemKey(p, BigInt(dev));
+    if (probeByFs.has(fsId)) continue;
+    probeByFs.set(fsId, p);
+    backend.dedupeSupport(p);
+  }
+  const before = new Map<string, bigint>();
+  for (const [id, p] of probeByFs) before.set(id, backend.freeBytesSynced(p));
+
+  const total = groups.reduce((t, g) => t + g.length * BigInt(g.ranges.length - 1), 0n);
+  let done = 0n;
+  let shared = 0;
+  try {
+    for (const g of groups) {
+      ctx.checkCancelled();
+      const src = g.ranges[0];
+      const dests = g.ranges.slice(1).filter((r) => !r.alreadyShared);
+      /** Destinations still in play (one that differed or failed gets no further calls). */
+      const live = new Set(dests.map((_, i) => i));
+      const noted = new Set<number>();
+      const note = (i: number, s: DedupeSkipped): void => {
+        if (noted.has(i)) return;
+        noted.add(i);
+        report.skipped.push(s);
+        if (s.reason === 'differs') report.differed++;
+      };
+      let spans: ByteRange[];
+      try {
+        spans = await dataSpans(backend, g, ctx);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        for (let i = 0; i < dests.length; i++) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
+        continue;
+      }
+      for (const span of spans)
+        for (let at = span.offset; at < span.offset + span.length; at += DEDUPE_MAX_LENGTH) {
+          const rest = span.offset + span.length - at;
+          const len = rest < DEDUPE_MAX_LENGTH ? rest : DEDUPE_MAX_LENGTH;
+          const idx = [...live];
+          for (let k = 0; k < idx.length; k += DEDUPE_MAX_DESTS) {
+            ctx.checkCancelled();
+            const batch = idx.slice(k, k + DEDUPE_MAX_DESTS);
+            const out = backend.dedupeRange(
+              src.path,
+              src.offset + (at - g.ranges[0].offset),
+              len,
+              batch.map((i) => ({ path: dests[i].path, offset: dests[i].offset + (at - src.offset) })),
+              ctx,
+            );
+            report.calls++;
+            out.forEach((o, j) => {
+              const i = batch[j];
+              report.deduped += o.bytes;
+              if (o.status === 'same') return;
+              live.delete(i);
+              note(i, {
+                path: dests[i].path,
+                offset: dests[i].offset,
+                length: g.length,
+                reason: o.status,
+                message:
+                  o.status === 'differs'
+                    ? `${dests[i].path} at ${dests[i].offset + (at - src.offset)}: the bytes differ from ${src.path}'s (changed since the scan); left alone (FILE_DEDUPE_RANGE_DIFFERS).`
+                    : (o.message ?? o.status),
+              });
+            });
+            done += len * BigInt(batch.length);
+            ctx.progress({ done, total, files: shared, message: `${report.deduped} bytes shared` });
+          }
+        }
+      shared++;
+    }
+  } catch (e) {
+    if (!isCancelled(e)) throw e;
+    throw new FsctlError({
+      operation: 'dedupe',
+      code: 'E_CANCELLED',
+      paths: plan.groups[0]?.ranges.map((r) => r.path).slice(0, 1) ?? [],
+      message: `dedupe: cancelled after ${report.calls} calls (${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
+    });
+  }
+  for (const [id, p] of probeByFs) {
+    const after = backend.freeBytesSynced(p);
+    report.freed += after - before.get(id)!;
+  }
+  if (probeByFs.size > 0)
+    report.notes.push(
+      "freed is the change in the file systems' free blocks after syncfs: other writers on them during the run show in it too.",
+    );
+  report.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
+  return report;
+}
+
+function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {
+  const code = (e as { code?: string }).code ?? 'EIO';
+  return { path, offset, length, reason: code, message: (e as Error).message };
+}
