@@ -6,6 +6,7 @@ import type { Timing } from './lib/hyperfine';
 import type { MapBench } from './map-extents';
 import type { MillionBench } from './inspector-load/million';
 import type { SpaceBench } from './space';
+import type { DedupeBench } from './dedupe';
 
 export interface Results {
   machine: Machine;
@@ -15,6 +16,7 @@ export interface Results {
   clone?: CloneBench;
   million?: MillionBench;
   space?: SpaceBench;
+  dedupe?: DedupeBench;
   loadAfter: string;
   /** With --only: the parts copied from the previous run, its date and load average. */
   earlier?: { parts: string[]; date: string; loadAverage: string };
@@ -41,6 +43,17 @@ function timingRows(ts: Timing[]): string[] {
 
 export function targets(r: Results): { name: string; target: string; got: string; ok: boolean }[] {
   const out: { name: string; target: string; got: string; ok: boolean }[] = [];
+  for (const kind of ['btrfs', 'xfs']) {
+    const el = r.dedupe?.runs.find((x) => x.fs === kind && x.tool === 'extent-lens');
+    const dr = r.dedupe?.runs.find((x) => x.fs === kind && x.tool === 'duperemove');
+    if (!el || !dr) continue;
+    out.push({
+      name: `dedupe on ${kind}: bytes freed and wall time vs \`duperemove -dr -b 128k\``,
+      target: '>= its bytes, <= its time',
+      got: `${el.freed} vs ${dr.freed} bytes, ${el.wallSeconds.toFixed(2)} s vs ${dr.wallSeconds.toFixed(2)} s`,
+      ok: BigInt(el.freed) >= BigInt(dr.freed) && el.wallSeconds <= dr.wallSeconds,
+    });
+  }
   if (r.map) {
     const call = r.map.measuredCall ?? 'engine.map()';
     out.push({
@@ -113,6 +126,8 @@ export function textTable(r: Results): string {
     for (const t of run.process ?? []) lines.push(`  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
     if (run.peakRssKiB !== undefined) lines.push(`  peak RSS ${(run.peakRssKiB / 1024).toFixed(0)} MiB, ${run.wallSeconds} s`);
   }
+  for (const run of r.dedupe?.runs ?? [])
+    lines.push(`dedupe: ${run.fs} ${run.tool.padEnd(12)} freed ${run.freed} bytes in ${run.wallSeconds.toFixed(2)} s${run.reported ? ` (reported ${run.reported})` : ''}`);
   lines.push('targets:');
   for (const t of targets(r)) lines.push(`  ${verdict(t.ok).padEnd(6)} ${t.name}: ${t.got} (target ${t.target})`);
   return lines.join('\n') + '\n';
@@ -243,6 +258,21 @@ export function markdown(r: Results, notes: string): string {
           '',
         );
     }
+  }
+  if (r.dedupe) {
+    const d = r.dedupe;
+    md.push(
+      `## (d) Deduplication: ${d.files.toLocaleString('en-US')} files, ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB, ${(d.duplicateBytes / 2 ** 20).toFixed(0)} MiB duplicate`,
+      '',
+      '`bench/dedupe.ts`: a fresh loop-mounted image per tool and file system with the same tree (the second',
+      'half of the files are copies of the first half, written again), each tool run once, whole process;',
+      'freed = statfs f_bfree after sync, before and after.',
+      '',
+      '| file system | tool | command | freed (bytes) | wall | reported by the tool |',
+      '|---|---|---|---|---|---|',
+      ...d.runs.map((x) => `| ${x.fs} | ${x.tool} | \`${x.command}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.reported ?? '-'} |`),
+      '',
+    );
   }
   md.push('## Notes', '', notes.trim(), '');
   return md.join('\n');

@@ -5,8 +5,9 @@
 //   --extents N       extents in the map benchmark (default 100000)
 //   --clone-bytes N   size of the cloned file (default 1 GiB)
 //   --million         also map a 1,000,000-extent file (bench/inspector-load; takes minutes)
-//   --only map|clone|space  run one of the benchmarks (with --no-doc: a quick check of one target)
+//   --only map|clone|space|dedupe  run one of the benchmarks (with --no-doc: a quick check of one target)
 //   --space-files N,M       the space benchmark's small and large trees (default 20000,200000)
+//   --dedupe-tree MIB,FILES the dedupe benchmark's tree (default 2048,2000)
 //   --no-doc          do not rewrite docs/BENCHMARKS.md
 //   --doc-only        rewrite docs/BENCHMARKS.md from bench/last-results.json (after editing
 //                     bench/NOTES.md or bench/report.ts), without measuring again
@@ -20,6 +21,7 @@ import { describeMachine, loadAverage } from './lib/machine';
 import { makeLoopFs, skipReason } from './lib/loopfs';
 import { benchMap } from './map-extents';
 import { benchSpace } from './space';
+import { benchDedupe } from './dedupe';
 import { markdown, textTable, type Results } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -51,11 +53,12 @@ async function main(): Promise<void> {
   if (!fs.existsSync(cli[1])) throw new Error('dist/cli.js is missing: run npm run build first');
 
   const only = arg('--only');
-  if (only !== undefined && only !== 'map' && only !== 'clone' && only !== 'space') throw new Error(`--only takes map, clone or space, not ${only}`);
+  if (only !== undefined && only !== 'map' && only !== 'clone' && only !== 'space' && only !== 'dedupe')
+    throw new Error(`--only takes map, clone, space or dedupe, not ${only}`);
   const machine = describeMachine();
   // Room for the clone source (and a plain copy of it) plus the extents file.
   const sizeMiB = Math.ceil((2 * cloneBytes + extents * 8192 * 1.5) / 2 ** 20) + 1024;
-  const xfs = only === 'space' ? undefined : makeLoopFs('xfs', sizeMiB, 'bench');
+  const xfs = only === 'space' || only === 'dedupe' ? undefined : makeLoopFs('xfs', sizeMiB, 'bench');
   // In-process figures time the engine as shipped (an esbuild bundle, see lib/engine-bundle.ts).
   const engine = loadShippedEngine().createEngine({ worker: false });
   const results: Results = {
@@ -71,6 +74,10 @@ async function main(): Promise<void> {
     if (xfs && only !== 'clone') results.map = await benchMap(engine, xfs.mnt, cli, extents);
     if (xfs && only !== 'map') results.clone = await benchClone(engine, xfs.mnt, cli, cloneBytes);
     if (only === undefined || only === 'space') results.space = benchSpace(cli, small, large);
+    if (only === undefined || only === 'dedupe') {
+      const [mib, files] = (arg('--dedupe-tree') ?? '2048,2000').split(',').map(Number);
+      results.dedupe = benchDedupe(cli, mib, files);
+    }
     if (process.argv.includes('--million')) {
       process.stderr.write('bench: making the 1,000,000-extent file (a few minutes)...\n');
       try {
@@ -95,7 +102,7 @@ async function main(): Promise<void> {
   if (only !== undefined && fs.existsSync(last)) {
     const prev = JSON.parse(fs.readFileSync(last, 'utf8')) as Results;
     const kept: string[] = [];
-    for (const part of ['map', 'clone', 'million', 'space'] as const)
+    for (const part of ['map', 'clone', 'million', 'space', 'dedupe'] as const)
       if (results[part] === undefined && prev[part] !== undefined) {
         (results as unknown as Record<string, unknown>)[part] = prev[part];
         kept.push(part);
