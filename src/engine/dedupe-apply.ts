@@ -4,7 +4,7 @@
 // dedupe at all (ext4, tmpfs) the whole plan is refused before any change. The space freed is
 // measured from the file systems' own free-block counts, after syncfs, before and after.
 //
-// Kernel limits respected here (docs/facts/fideduperange.md): at most DEDUPE_MAX_LENGTH bytes per
+// Kernel limits respected here (docs/facts/linux.md#fideduperange): at most DEDUPE_MAX_LENGTH bytes per
 // call (btrfs's BTRFS_MAX_DEDUPE_LEN; the VFS caps a call at 1 GiB), and at most
 // DEDUPE_MAX_DESTS destinations per call (the argument must fit in one page).
 

@@ -1,5 +1,5 @@
 // The Linux backend's deduplication: FIDEDUPERANGE (the kernel compares the bytes and shares them
-// only when equal, atomically per range; docs/facts/fideduperange.md), the up-front support
+// only when equal, atomically per range; docs/facts/linux.md#fideduperange), the up-front support
 // probe, and free space measured after syncfs. One layer of LinuxBackend (see base.ts).
 
 import * as fs from 'node:fs';

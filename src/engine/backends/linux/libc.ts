@@ -49,7 +49,7 @@ export const SEEK_HOLE = 4;
 export const FS_IOC_FIEMAP = 0xc020660b;
 export const FICLONE = 0x40049409;
 export const FICLONERANGE = 0x4020940d;
-/** _IOWR(0x94, 54, struct file_dedupe_range): compare ranges and share them when equal (docs/facts/fideduperange.md). */
+/** _IOWR(0x94, 54, struct file_dedupe_range): compare ranges and share them when equal (docs/facts/linux.md#fideduperange). */
 export const FIDEDUPERANGE = 0xc0189436;
 export const FALLOC_FL_KEEP_SIZE = 0x1;
 export const FALLOC_FL_PUNCH_HOLE = 0x2;
