@@ -95,7 +95,8 @@ export interface DedupeOutcome {
 export interface BackendExtensions {
   /**
    * Compare `length` bytes at `srcOffset` of `source` with each destination's and share them
-   * where equal, in the kernel and atomically (Linux FIDEDUPERANGE): one call. The engine keeps
+   * where equal: Linux FIDEDUPERANGE (the kernel compares and shares atomically), one call; NT
+   * verify-then-clone (nt/dedupe.ts). The engine keeps
    * within the per-call limits (dedupe-apply.ts). Throws a named FsctlError when the call as a
    * whole fails (the source cannot be opened, the file system cannot dedupe).
    */
@@ -105,11 +106,11 @@ export interface BackendExtensions {
     length: bigint,
     dests: { path: string; offset: bigint }[],
     ctx: OpContext,
-  ): DedupeOutcome[];
-  /** Throws a named FsctlError (EOPNOTSUPP, ...) when the file system of the file `path` cannot dedupe. */
-  dedupeSupport?(path: string): void;
-  /** Free bytes (f_bfree × f_frsize) of the file system holding `path`, after writing it out (syncfs). */
-  freeBytesSynced?(path: string): bigint;
+  ): DedupeOutcome[] | Promise<DedupeOutcome[]>;
+  /** Throws a named FsctlError (EOPNOTSUPP, E_UNSUPPORTED, ...) when the file system of the file `path` cannot dedupe. */
+  dedupeSupport?(path: string): void | Promise<void>;
+  /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */
+  freeBytesSynced?(path: string): bigint | Promise<bigint>;
   /** Owner queries on the file system of `path`, or undefined where it cannot name owners. Throws EPERM without privilege. */
   extentOwners?(path: string): ExtentOwnerQuery | undefined;
   /** Descriptor-level I/O for local hole-keeping copies and dig-holes. */

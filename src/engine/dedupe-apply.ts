@@ -79,39 +79,36 @@ export async function applyDedupe(
     report.durationMs = Math.round(performance.now() - t0);
     return report;
   }
-  const smb = groups.find((g) => g.ranges.some((r) => isSmbPath(r.path)));
-  if (smb)
-    throw new FsctlError({
-      operation: 'dedupe',
-      code: 'E_UNSUPPORTED',
-      paths: [smb.ranges[0].path],
-      message:
-        'dedupe: applying over SMB (verify-then-clone with FSCTL_DUPLICATE_EXTENTS_TO_FILE) is not available yet; nothing was changed (E_UNSUPPORTED).',
-    });
-
   // Up front, per file system (one source file of each): can it dedupe at all? Refuse before any change.
-  const backend = await resolve(groups[0].ranges[0].path);
-  if (!backend.dedupeRange || !backend.dedupeSupport || !backend.freeBytesSynced)
-    throw new FsctlError({
-      operation: 'dedupe',
-      code: 'EOPNOTSUPP',
-      paths: [groups[0].ranges[0].path],
-      message:
-        process.platform === 'darwin'
-          ? 'dedupe: macOS has no call that compares and shares ranges of existing files (APFS clones only whole new files); nothing was changed (EOPNOTSUPP).'
-          : `dedupe: this system (${backend.name}) has no compare-and-share call; nothing was changed (EOPNOTSUPP).`,
-    });
-  const probeByFs = new Map<string, string>();
+  type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
+  const backendOf = new Map<DedupeGroup, Dedupable>();
+  const probeByFs = new Map<string, { path: string; backend: Dedupable }>();
   for (const g of groups) {
     const p = g.ranges[0].path;
-    const dev = (await backend.stat?.(p))?.volumeId;
-    const fsId = dev === undefined ? p : fileSystemKey(p, BigInt(dev));
+    const b = await resolve(p);
+    if (!b.dedupeRange || !b.dedupeSupport || !b.freeBytesSynced)
+      throw new FsctlError({
+        operation: 'dedupe',
+        code: 'EOPNOTSUPP',
+        paths: [p],
+        message:
+          process.platform === 'darwin'
+            ? 'dedupe: macOS has no call that compares and shares ranges of existing files (APFS clones only whole new files); nothing was changed (EOPNOTSUPP).'
+            : `dedupe: this system (${b.name}) has no compare-and-share call; nothing was changed (EOPNOTSUPP).`,
+      });
+    backendOf.set(g, b as Dedupable);
+    const vol = (await b.stat?.(p))?.volumeId;
+    const fsId = vol === undefined ? p : isSmbPath(p) ? vol : fileSystemKey(p, BigInt(vol));
     if (probeByFs.has(fsId)) continue;
-    probeByFs.set(fsId, p);
-    backend.dedupeSupport(p);
+    probeByFs.set(fsId, { path: p, backend: b as Dedupable });
+    await b.dedupeSupport(p);
   }
+  const methods = new Set(
+    [...backendOf.values()].map((b) => (b.name === 'linux' ? 'FIDEDUPERANGE' : 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)')),
+  );
+  report.method = [...methods].join(' + ');
   const before = new Map<string, bigint>();
-  for (const [id, p] of probeByFs) before.set(id, backend.freeBytesSynced(p));
+  for (const [id, f] of probeByFs) before.set(id, await f.backend.freeBytesSynced(f.path));
 
   const total = groups.reduce((t, g) => t + g.length * BigInt(g.ranges.length - 1), 0n);
   let done = 0n;
@@ -132,7 +129,7 @@ export async function applyDedupe(
       };
       let spans: ByteRange[];
       try {
-        spans = await dataSpans(backend, g, ctx);
+        spans = await dataSpans(backendOf.get(g)!, g, ctx);
       } catch (e) {
         if (isCancelled(e)) throw e;
         for (let i = 0; i < dests.length; i++) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
@@ -146,7 +143,7 @@ export async function applyDedupe(
           for (let k = 0; k < idx.length; k += DEDUPE_MAX_DESTS) {
             ctx.checkCancelled();
             const batch = idx.slice(k, k + DEDUPE_MAX_DESTS);
-            const out = backend.dedupeRange(
+            const out = await backendOf.get(g)!.dedupeRange(
               src.path,
               src.offset + (at - g.ranges[0].offset),
               len,
@@ -185,13 +182,13 @@ export async function applyDedupe(
       message: `dedupe: cancelled after ${report.calls} calls (${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
     });
   }
-  for (const [id, p] of probeByFs) {
-    const after = backend.freeBytesSynced(p);
-    report.freed += after - before.get(id)!;
-  }
-  if (probeByFs.size > 0)
+  for (const [id, f] of probeByFs) report.freed += (await f.backend.freeBytesSynced(f.path)) - before.get(id)!;
+  report.notes.push(
+    "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too.",
+  );
+  if ([...backendOf.values()].some((b) => b.name !== 'linux'))
     report.notes.push(
-      "freed is the change in the file systems' free blocks after syncfs: other writers on them during the run show in it too.",
+      'NT / SMB: every range was read and compared with the handles open without FILE_SHARE_WRITE, then cloned (FSCTL_DUPLICATE_EXTENTS_TO_FILE); the server may count the space freed only once its file system commits (btrfs: up to 30 s).',
     );
   report.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return report;
