@@ -23,6 +23,7 @@ import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { osPath } from './os-path';
+import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
 import { walkRegularFiles } from './walk';
 
@@ -77,14 +78,52 @@ export async function findDuplicates(
       message: `dedupe: the chunk size ${String(chunk)} must be between 1 byte and 1 GiB (a multiple of the block size) (E_BAD_INPUT).`,
     });
   const errors: DedupeError[] = [];
+  const misaligned = (p: string, filesystem: string, blockSize: number): FsctlError =>
+    new FsctlError({
+      operation: 'dedupe',
+      code: 'E_MISALIGNED',
+      paths: [p],
+      message: `dedupe: the chunk size ${chunk} is not a multiple of the block size of ${filesystem} (${blockSize} bytes) holding ${p}; choose a multiple such as ${blockSize * 32} (E_MISALIGNED).`,
+    });
   const notes: string[] = [];
   const fsByDev = new Map<bigint, FsFacts>();
   const candidates: Candidate[] = [];
   let small = 0;
 
-  // 1. The walk: regular files of at least minSize, each once.
+  // 1. The walk: regular files of at least minSize, each once. smb:// files named one by one
+  // (folders cannot be listed over SMB yet) are examined through the SMB backend.
+  const smbFiles = new Set<string>();
+  for (const p of paths.filter(isSmbPath)) {
+    ctx.checkCancelled();
+    try {
+      const b = await resolve(p);
+      const info = await b.stat!(p);
+      if (info.kind !== 'file') {
+        errors.push({
+          path: p,
+          code: info.kind === 'missing' ? 'ENOENT' : 'E_UNSUPPORTED',
+          message: `dedupe: ${p}: ${info.kind === 'missing' ? 'no such file (ENOENT)' : 'only files can be named over smb:// (folders are not listed yet) (E_UNSUPPORTED)'}.`,
+        });
+        continue;
+      }
+      if (info.size < minSize || info.size === 0n) {
+        small++;
+        continue;
+      }
+      const v = await b.volume(p);
+      const key = `smb:${v.volumeId}`;
+      if (chunk % BigInt(v.blockSize) !== 0n) throw misaligned(p, v.filesystem, v.blockSize);
+      if (!smbFiles.has(p))
+        candidates.push({ path: p, size: info.size, dev: 0n, ino: 0n, fs: { key, filesystem: v.filesystem, blockSize: v.blockSize } });
+      smbFiles.add(p);
+    } catch (e) {
+      if (isCancelled(e) || (e as FsctlError).code === 'E_MISALIGNED') throw e;
+      const f = nodeFsError('dedupe', e, [p]);
+      errors.push({ path: p, code: f.code, message: f.message });
+    }
+  }
   const walked = await walkRegularFiles(
-    paths,
+    paths.filter((p) => !isSmbPath(p)),
     ctx,
     async (p, st) => {
       if (st.size < minSize || st.size === 0n) {
@@ -96,13 +135,7 @@ export async function findDuplicates(
         const b = await resolve(p);
         const info = b.fsInfo ? await b.fsInfo(p).catch(() => undefined) : undefined;
         f = { key: fileSystemKey(p, st.dev), filesystem: info?.filesystem ?? 'unknown', blockSize: info?.blockSize ?? 4096 };
-        if (chunk % BigInt(f.blockSize) !== 0n)
-          throw new FsctlError({
-            operation: 'dedupe',
-            code: 'E_MISALIGNED',
-            paths: [p],
-            message: `dedupe: the chunk size ${chunk} is not a multiple of the block size of ${f.filesystem} (${f.blockSize} bytes) holding ${p}; choose a multiple such as ${f.blockSize * 32} (E_MISALIGNED).`,
-          });
+        if (chunk % BigInt(f.blockSize) !== 0n) throw misaligned(p, f.filesystem, f.blockSize);
         fsByDev.set(st.dev, f);
       }
       candidates.push({ path: p, size: st.size, dev: st.dev, ino: st.ino, fs: f });
@@ -174,7 +207,8 @@ export async function findDuplicates(
     ctx.checkCancelled();
     await ctx.maybeYield();
     try {
-      hashed += hashFile(f, chunk, buf, ctx, () => {
+      const reader = isSmbPath(f.path) ? await backendReader(await resolve(f.path), f) : localReader(f);
+      hashed += await hashFile(f, reader, chunk, buf, ctx, () => {
         ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
       });
       usable.push(f);
@@ -264,27 +298,54 @@ function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
   return f.size - offset < chunk ? f.size - offset : chunk;
 }
 
-/**
- * Read and hash every chunk of `f` that holds data, only its data runs; sets f.chunkKeys and
- * f.wholeKey. Returns the bytes read.
- */
-function hashFile(f: Hashed, chunk: bigint, buf: Buffer, ctx: EngineContext, tick: () => void): bigint {
+/** Positional reads of one file (a descriptor locally, the backend's read over SMB). */
+interface Reader {
+  read(buf: Buffer, length: number, position: bigint): number | Promise<number>;
+  close(): void;
+}
+
+const changed = (p: string): FsctlError =>
+  new FsctlError({
+    operation: 'dedupe',
+    code: 'E_CHANGED',
+    paths: [p],
+    message: `dedupe: ${p} changed during the scan; it was skipped (E_CHANGED).`,
+  });
+
+function localReader(f: FileData): Reader {
   let fd: number;
   try {
     fd = fs.openSync(osPath(f.path), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     throw nodeFsError('dedupe', e, [f.path]);
   }
+  const st = fs.fstatSync(fd, { bigint: true });
+  if (!st.isFile() || st.size !== f.size) {
+    fs.closeSync(fd);
+    throw changed(f.path);
+  }
+  return { read: (buf, length, position) => fs.readSync(fd, buf, 0, length, position), close: () => fs.closeSync(fd) };
+}
+
+async function backendReader(b: ExtendedBackend, f: FileData): Promise<Reader> {
+  if (!b.read || !b.stat)
+    throw new FsctlError({
+      operation: 'dedupe',
+      code: 'E_UNSUPPORTED',
+      paths: [f.path],
+      message: `dedupe: ${f.path} cannot be read here (E_UNSUPPORTED).`,
+    });
+  if ((await b.stat(f.path)).size !== f.size) throw changed(f.path);
+  return { read: (buf, length, position) => b.read!(f.path, position, buf.subarray(0, length)), close: () => undefined };
+}
+
+/**
+ * Read and hash every chunk of `f` that holds data, only its data runs; sets f.chunkKeys and
+ * f.wholeKey. Returns the bytes read.
+ */
+async function hashFile(f: Hashed, reader: Reader, chunk: bigint, buf: Buffer, ctx: EngineContext, tick: () => void): Promise<bigint> {
   let read = 0n;
   try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    if (!st.isFile() || st.size !== f.size)
-      throw new FsctlError({
-        operation: 'dedupe',
-        code: 'E_CHANGED',
-        paths: [f.path],
-        message: `dedupe: ${f.path} changed during the scan; it was skipped (E_CHANGED).`,
-      });
     const whole = createHash('sha256');
     whole.update(`${f.size}:`);
     const chunks = Number((f.size + chunk - 1n) / chunk);
@@ -305,7 +366,7 @@ function hashFile(f: Hashed, chunk: bigint, buf: Buffer, ctx: EngineContext, tic
         h.update(`${a - start}+${b - a}:`);
         for (let pos = a; pos < b;) {
           const want = b - pos < BigInt(buf.length) ? Number(b - pos) : buf.length;
-          const n = fs.readSync(fd, buf, 0, want, pos);
+          const n = await reader.read(buf, want, pos);
           if (n <= 0)
             throw new FsctlError({
               operation: 'dedupe',
@@ -328,7 +389,7 @@ function hashFile(f: Hashed, chunk: bigint, buf: Buffer, ctx: EngineContext, tic
     // A file with no data, or with data that cannot be shared, is never a whole-file match.
     if (!unshareable && f.chunkKeys.some((k) => k !== undefined)) f.wholeKey = `${f.fsKey}/${whole.digest('base64')}`;
   } finally {
-    fs.closeSync(fd);
+    reader.close();
   }
   return read;
 }
