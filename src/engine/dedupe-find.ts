@@ -7,22 +7,16 @@
 // Cheap rejections before any byte is read: files below minSize; files smaller than one chunk
 // whose size no other file on their file system has (they can match only as whole files);
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
-// never allocate a hole). A chunk's key is sha256 over its length and, for each data run in it,
-// the run's place in the chunk and its bytes: chunks match only with the same data at the same
-// places. sha256 because it is collision resistant and, with the SHA extensions of current CPUs,
-// as fast in Node as sha1 (~1.6 GB/s here, blake2b512 ~0.8 GB/s); the kernel compares the bytes
-// again when applying, so a collision could never share different data anyway.
+// never allocate a hole). The chunk keys and the choice of sha256: dedupe-hash.ts.
 
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
 import { groupSaving, partialExtentWarnings, type FileData } from './dedupe-saving';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
-import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
-import { osPath } from './os-path';
+import { backendReader, hashFile, localReader, type Hashed } from './dedupe-hash';
+import { packExtents, type PackedExtentMap } from './map-format';
 import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
 import { walkRegularFiles } from './walk';
@@ -31,9 +25,6 @@ export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
 /** Bytes read per pread while hashing. */
 const READ_SIZE = 1 << 20;
-
-/** Extents whose data cannot be shared (kept in metadata, or not yet placed). */
-const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
 
 interface Candidate {
   path: string;
@@ -47,12 +38,6 @@ interface FsFacts {
   key: string;
   filesystem: string;
   blockSize: number;
-}
-
-/** One file's chunk keys (undefined: a hole chunk), and the whole file's key when it may match whole. */
-interface Hashed extends FileData {
-  chunkKeys: (string | undefined)[];
-  wholeKey?: string;
 }
 
 async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
@@ -296,102 +281,6 @@ export async function findDuplicates(
 /** The length of the chunk at `offset` of `f` (the last one may be short). */
 function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
   return f.size - offset < chunk ? f.size - offset : chunk;
-}
-
-/** Positional reads of one file (a descriptor locally, the backend's read over SMB). */
-interface Reader {
-  read(buf: Buffer, length: number, position: bigint): number | Promise<number>;
-  close(): void;
-}
-
-const changed = (p: string): FsctlError =>
-  new FsctlError({
-    operation: 'dedupe',
-    code: 'E_CHANGED',
-    paths: [p],
-    message: `dedupe: ${p} changed during the scan; it was skipped (E_CHANGED).`,
-  });
-
-function localReader(f: FileData): Reader {
-  let fd: number;
-  try {
-    fd = fs.openSync(osPath(f.path), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (e) {
-    throw nodeFsError('dedupe', e, [f.path]);
-  }
-  const st = fs.fstatSync(fd, { bigint: true });
-  if (!st.isFile() || st.size !== f.size) {
-    fs.closeSync(fd);
-    throw changed(f.path);
-  }
-  return { read: (buf, length, position) => fs.readSync(fd, buf, 0, length, position), close: () => fs.closeSync(fd) };
-}
-
-async function backendReader(b: ExtendedBackend, f: FileData): Promise<Reader> {
-  if (!b.read || !b.stat)
-    throw new FsctlError({
-      operation: 'dedupe',
-      code: 'E_UNSUPPORTED',
-      paths: [f.path],
-      message: `dedupe: ${f.path} cannot be read here (E_UNSUPPORTED).`,
-    });
-  if ((await b.stat(f.path)).size !== f.size) throw changed(f.path);
-  return { read: (buf, length, position) => b.read!(f.path, position, buf.subarray(0, length)), close: () => undefined };
-}
-
-/**
- * Read and hash every chunk of `f` that holds data, only its data runs; sets f.chunkKeys and
- * f.wholeKey. Returns the bytes read.
- */
-async function hashFile(f: Hashed, reader: Reader, chunk: bigint, buf: Buffer, ctx: EngineContext, tick: () => void): Promise<bigint> {
-  let read = 0n;
-  try {
-    const whole = createHash('sha256');
-    whole.update(`${f.size}:`);
-    const chunks = Number((f.size + chunk - 1n) / chunk);
-    let e = 0; // first extent that may reach the current chunk
-    let unshareable = false;
-    for (let c = 0; c < chunks; c++) {
-      const start = BigInt(c) * chunk;
-      const end = start + chunk < f.size ? start + chunk : f.size;
-      while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
-      let h: ReturnType<typeof createHash> | undefined;
-      let skip = false;
-      for (let i = e; i < f.off.length && f.off[i] < end; i++) {
-        if ((f.flags[i] & UNSHAREABLE) !== 0) skip = true;
-        const a = f.off[i] > start ? f.off[i] : start;
-        const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
-        if (b <= a) continue;
-        h ??= createHash('sha256').update(`${end - start}:`);
-        h.update(`${a - start}+${b - a}:`);
-        for (let pos = a; pos < b;) {
-          const want = b - pos < BigInt(buf.length) ? Number(b - pos) : buf.length;
-          const n = await reader.read(buf, want, pos);
-          if (n <= 0)
-            throw new FsctlError({
-              operation: 'dedupe',
-              code: 'E_CHANGED',
-              paths: [f.path],
-              message: `dedupe: ${f.path} ended early while it was read; it was skipped (E_CHANGED).`,
-            });
-          h.update(buf.subarray(0, n));
-          pos += BigInt(n);
-          read += BigInt(n);
-        }
-      }
-      ctx.checkCancelled();
-      const key = h && !skip ? h.digest('base64') : undefined;
-      if (skip) unshareable = true;
-      f.chunkKeys.push(key);
-      whole.update(key === undefined ? '-' : key);
-      if ((c & 63) === 63) tick();
-    }
-    // A file with no data, or with data that cannot be shared, is never a whole-file match.
-    if (!unshareable && f.chunkKeys.some((k) => k !== undefined)) f.wholeKey = `${f.fsKey}/${whole.digest('base64')}`;
-  } finally {
-    reader.close();
-  }
-  return read;
 }
 
 interface RangeSet {
