@@ -19,7 +19,10 @@ export const dedupeCommand: Command = {
   // In the worker, so that Ctrl-C reaches a long hash or dedupe loop through the cancel flag.
   longRunning: () => true,
   options: {
-    apply: { type: 'boolean', help: 'share the duplicate ranges (Linux FIDEDUPERANGE; the kernel compares the bytes first)' },
+    apply: {
+      type: 'boolean',
+      help: 'share the duplicate ranges (the bytes are compared first: FIDEDUPERANGE, or verify-then-clone on SMB)',
+    },
     chunk: { type: 'string', value: 'SIZE', help: 'hash chunk: a multiple of the file system block size (default 128K)' },
     'min-size': { type: 'string', value: 'SIZE', help: 'skip files smaller than this (default 4K)' },
   },
@@ -34,7 +37,10 @@ extent only when nothing references any of it. Without --apply nothing changes.
 up to 120 destinations per call; a range that changed since the scan is left alone and
 reported ("differed"). ext4, tmpfs and other file systems that cannot share are refused
 before any change (EOPNOTSUPP). "freed" is measured from the file system's free blocks
-(statfs after syncfs) before and after, next to the estimate. macOS cannot deduplicate.
+(statfs after syncfs) before and after, next to the estimate. Over SMB (smb:// files named
+one by one) and on Windows: verify-then-clone (both files opened without FILE_SHARE_WRITE, the
+bytes compared, then FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept). macOS
+cannot deduplicate (EOPNOTSUPP).
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
          "netSaving":"N","wholeFiles":bool,"warnings":[...]},...],
