@@ -1,0 +1,111 @@
+// The net saving of a dedupe group from physical offsets (src/engine/dedupe-saving.ts), on maps
+// written out by hand (the loop-device tests check the same against real file systems):
+// clones count zero, destinations that share with one another count once, the source is the
+// range the most others already share, unknown physical offsets count in full, and on btrfs a
+// destination extent shared only in part is taken out of the saving with a warning.
+// Also the FIDEDUPERANGE argument layout (backends/linux/codec.ts).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { groupSaving, partialExtentWarnings, type FileData } from '../../src/engine/dedupe-saving';
+import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
+import { EXTENT_FLAG } from '../../src/engine/map-format';
+
+const K = 1024n;
+
+/** A file with one extent per [offset, length, physical] (physical -1n: unknown). */
+function file(path: string, size: bigint, extents: [bigint, bigint, bigint][], filesystem = 'xfs', shared = false): FileData {
+  return {
+    path,
+    size,
+    filesystem,
+    fsKey: 'fs',
+    blockSize: 4096,
+    off: extents.map((e) => e[0]),
+    len: extents.map((e) => e[1]),
+    phys: extents.map((e) => e[2]),
+    flags: extents.map(() => (shared ? EXTENT_FLAG.SHARED : 0)),
+  };
+}
+
+test('a clone counts zero and becomes the source side; a copy counts its bytes', () => {
+  const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
+  const clone = file('clone', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
+  const copy = file('copy', 256n * K, [[0n, 256n * K, 5000n * K]]);
+  // The copy is listed first, yet the source is one of the two that already share.
+  const g = groupSaving([copy, a, clone], [0n, 0n, 0n], 256n * K, true);
+  assert.equal(g.ranges[0].path, 'a');
+  assert.deepEqual(
+    g.ranges.map((r) => [r.path, r.alreadyShared === true]),
+    [
+      ['a', false],
+      ['copy', false],
+      ['clone', true],
+    ],
+  );
+  assert.equal(g.netSaving, 256n * K);
+});
+
+test('destinations that share blocks with one another count once; split extents at the same place count zero', () => {
+  const src = file('s', 128n * K, [[0n, 128n * K, 100n * K]]);
+  const d1 = file('d1', 128n * K, [[0n, 128n * K, 900n * K]], 'xfs', true);
+  const d2 = file('d2', 128n * K, [[0n, 128n * K, 900n * K]], 'xfs', true);
+  const g = groupSaving([src, d1, d2], [0n, 0n, 0n], 128n * K, true);
+  // d1 and d2 are physically identical: one of them becomes the source, the other counts zero.
+  assert.equal(g.netSaving, 128n * K);
+  const split = file('split', 128n * K, [
+    [0n, 64n * K, 100n * K],
+    [64n * K, 64n * K, 164n * K],
+  ]);
+  assert.equal(groupSaving([src, split], [0n, 0n], 128n * K, true).netSaving, 0n);
+});
+
+test('unknown physical offsets count in full', () => {
+  const a = file('a', 64n * K, [[0n, 64n * K, -1n]]);
+  const b = file('b', 64n * K, [[0n, 64n * K, -1n]]);
+  assert.equal(groupSaving([a, b], [0n, 0n], 64n * K, true).netSaving, 64n * K);
+});
+
+test('btrfs: a destination extent shared only in part frees nothing; whole coverage by other groups frees it', () => {
+  const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]], 'btrfs');
+  const c = file('c', 256n * K, [[0n, 256n * K, 3000n * K]], 'btrfs');
+  const first = groupSaving([a, c], [0n, 0n], 128n * K, false);
+  assert.equal(first.netSaving, 128n * K);
+  partialExtentWarnings([first], new Map([a, c].map((f) => [f.path, f])));
+  assert.equal(first.netSaving, 0n);
+  assert.match(first.warnings[0], /btrfs frees an extent only when nothing references any of it/);
+  // The same on XFS (per-block reference counts): no warning, the saving stands.
+  const ax = { ...a, filesystem: 'xfs' };
+  const cx = { ...c, filesystem: 'xfs' };
+  const onXfs = groupSaving([ax, cx], [0n, 0n], 128n * K, false);
+  partialExtentWarnings([onXfs], new Map([ax, cx].map((f) => [f.path, f])));
+  assert.equal(onXfs.netSaving, 128n * K);
+  // Both halves of c's extent covered by two groups: nothing is left out.
+  const g1 = groupSaving([a, c], [0n, 0n], 128n * K, false);
+  const g2 = groupSaving([a, c], [128n * K, 128n * K], 128n * K, false);
+  partialExtentWarnings([g1, g2], new Map([a, c].map((f) => [f.path, f])));
+  assert.equal(g1.netSaving + g2.netSaving, 256n * K);
+  assert.deepEqual([...g1.warnings, ...g2.warnings], []);
+});
+
+test('FIDEDUPERANGE argument: 24-byte header, 32 bytes per destination, status and bytes read back', () => {
+  const buf = encodeFileDedupeRange(4096n, 1n << 24n, [
+    { fd: 7, offset: 8192n },
+    { fd: 9, offset: (1n << 60n) + 4096n },
+  ]);
+  assert.equal(buf.length, 24 + 2 * 32);
+  const v = new DataView(buf.buffer);
+  assert.equal(v.getBigUint64(0, true), 4096n);
+  assert.equal(v.getBigUint64(8, true), 1n << 24n);
+  assert.equal(v.getUint16(16, true), 2);
+  assert.equal(v.getBigInt64(24 + 32, true), 9n);
+  assert.equal(v.getBigUint64(24 + 32 + 8, true), (1n << 60n) + 4096n);
+  // What the kernel writes back: bytes_deduped @16, status @24 of each info.
+  v.setBigUint64(24 + 16, 1n << 24n, true);
+  v.setInt32(24 + 24, 0, true);
+  v.setInt32(24 + 32 + 24, 1, true);
+  assert.deepEqual(decodeFileDedupeInfos(buf, 2), [
+    { status: 0, bytes: 1n << 24n },
+    { status: 1, bytes: 0n },
+  ]);
+});
