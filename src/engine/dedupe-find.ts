@@ -16,6 +16,7 @@ import { groupSaving, partialExtentWarnings, type FileData } from './dedupe-savi
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashFile, localReader, type Hashed } from './dedupe-hash';
+import { hashOnThreads, POOL_MIN_BYTES, poolSize } from './dedupe-pool';
 import { packExtents, type PackedExtentMap } from './map-format';
 import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
@@ -23,8 +24,6 @@ import { walkRegularFiles } from './walk';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
-/** Bytes read per pread while hashing. */
-const READ_SIZE = 1 << 20;
 
 interface Candidate {
   path: string;
@@ -183,28 +182,44 @@ export async function findDuplicates(
     ctx.progress({ done: 0n, total: 0n, files: files.length, message: `${files.length} files mapped` });
   }
 
-  // 4. Hash the data of every chunk (never a hole).
-  const buf = Buffer.allocUnsafe(Number(chunk < BigInt(READ_SIZE) ? chunk : BigInt(READ_SIZE)));
+  // 4. Hash the data of every chunk (never a hole): on several threads when there is much of it.
   let hashed = 0n;
   let done = 0;
-  const usable: Hashed[] = [];
+  const ok = new Set<Hashed>();
+  const failed = (f: Hashed, code: string, message: string): void => {
+    errors.push({ path: f.path, code, message });
+  };
+  const report = (): void =>
+    ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
+  const local = files.filter((f) => !isSmbPath(f.path));
+  const threads = poolSize();
+  const pooled = threads > 1 && local.length > 1 && local.reduce((t, f) => t + f.size, 0n) >= POOL_MIN_BYTES ? local : [];
+  if (pooled.length > 0)
+    await hashOnThreads(pooled, chunk, Math.min(threads, pooled.length), ctx, (i, r) => {
+      done++;
+      if ('read' in r) {
+        hashed += r.read;
+        ok.add(pooled[i]);
+      } else failed(pooled[i], r.code, r.message);
+      report();
+    });
   for (const f of files) {
+    if (pooled.length > 0 && !isSmbPath(f.path)) continue;
     ctx.checkCancelled();
     await ctx.maybeYield();
     try {
       const reader = isSmbPath(f.path) ? await backendReader(await resolve(f.path), f) : localReader(f);
-      hashed += await hashFile(f, reader, chunk, buf, ctx, () => {
-        ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
-      });
-      usable.push(f);
+      hashed += await hashFile(f, reader, chunk, ctx, report);
+      ok.add(f);
     } catch (e) {
       if (isCancelled(e)) throw e;
       const x = e instanceof FsctlError ? e : nodeFsError('dedupe', e, [f.path]);
-      errors.push({ path: f.path, code: x.code, message: x.message });
+      failed(f, x.code, x.message);
     }
     done++;
-    ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
+    report();
   }
+  const usable = files.filter((f) => ok.has(f));
 
   // 5. Whole files first (same size class, same chunk keys), then the remaining chunks.
   const groups: DedupeGroup[] = [];

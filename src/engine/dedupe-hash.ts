@@ -16,6 +16,9 @@ import { FsctlError } from './errors';
 import { EXTENT_FLAG } from './map-format';
 import { osPath } from './os-path';
 
+/** Bytes read per pread while hashing. */
+const READ_SIZE = 1n << 20n;
+
 /** Extents whose data cannot be shared (kept in metadata, or encrypted). */
 const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
 
@@ -70,15 +73,9 @@ export async function backendReader(b: ExtendedBackend, f: FileData): Promise<Re
  * Read and hash every chunk of `f` that holds data, only its data runs; sets f.chunkKeys and
  * f.wholeKey. Returns the bytes read.
  */
-export async function hashFile(
-  f: Hashed,
-  reader: Reader,
-  chunk: bigint,
-  buf: Buffer,
-  ctx: EngineContext,
-  tick: () => void,
-): Promise<bigint> {
+export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: EngineContext, tick: () => void): Promise<bigint> {
   let read = 0n;
+  const buf = Buffer.allocUnsafe(Number(chunk < READ_SIZE ? chunk : READ_SIZE));
   try {
     const whole = createHash('sha256');
     whole.update(`${f.size}:`);
@@ -89,13 +86,22 @@ export async function hashFile(
       const start = BigInt(c) * chunk;
       const end = start + chunk < f.size ? start + chunk : f.size;
       while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
-      let h: ReturnType<typeof createHash> | undefined;
+      // The chunk's data runs, adjacent extents joined: the key depends on where the data and
+      // the holes are, never on how the file system happened to split its extents.
+      const runs: bigint[] = [];
       let skip = false;
       for (let i = e; i < f.off.length && f.off[i] < end; i++) {
         if ((f.flags[i] & UNSHAREABLE) !== 0) skip = true;
         const a = f.off[i] > start ? f.off[i] : start;
         const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
         if (b <= a) continue;
+        if (runs.length > 0 && runs[runs.length - 1] === a) runs[runs.length - 1] = b;
+        else runs.push(a, b);
+      }
+      let h: ReturnType<typeof createHash> | undefined;
+      for (let r = 0; r < runs.length; r += 2) {
+        const a = runs[r];
+        const b = runs[r + 1];
         h ??= createHash('sha256').update(`${end - start}:`);
         h.update(`${a - start}+${b - a}:`);
         for (let pos = a; pos < b;) {

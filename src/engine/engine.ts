@@ -4,12 +4,11 @@
 // caller's event loop. smb:// paths always run here: their backend is network I/O, not a
 // native loop.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 // node:worker_threads (and the streams it loads) is required only when a worker is started:
 // the CLI runs most commands in its own thread and should not pay ~5 ms to load it.
 import type { Worker } from 'node:worker_threads';
 import { backendFor, isSmbPath, localBackend } from './select-backend';
+import { startWorkerScript } from './worker-script';
 import type { ExtendedBackend } from './backend-ext';
 import { unpackExtents, type PackedExtentMap } from './map-format';
 import { SignalContext } from './context';
@@ -283,27 +282,10 @@ class EngineImpl implements Engine {
 
   // ---- worker ------------------------------------------------------------------------------
 
-  private workerScript(): { file: string; ts: boolean } {
-    if (this.opts.workerScript) return { file: this.opts.workerScript, ts: this.opts.workerScript.endsWith('.ts') };
-    const js = path.join(__dirname, 'worker.js');
-    if (fs.existsSync(js)) return { file: js, ts: false };
-    const ts = path.join(__dirname, 'worker.ts');
-    if (fs.existsSync(ts)) return { file: ts, ts: true };
-    throw new Error(`Extent Lens: the engine worker script was not found next to ${__filename} (worker.js or worker.ts)`);
-  }
-
   private getWorker(lane: Lane): Worker {
     const running = this.workers.get(lane);
     if (running) return running;
-    const { file, ts } = this.workerScript();
-    // A .ts entry (tests and tools running from source under tsx): node 20 cannot start a worker
-    // from a .ts file directly, so a one-line bootstrap registers tsx's require hook first.
-    // (The module name is computed so bundlers do not try to resolve tsx into a shipped bundle.)
-    const tsxCjs = ['tsx', 'cjs'].join('/');
-    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-    const w = ts
-      ? new Worker(`require(${JSON.stringify(require.resolve(tsxCjs))}); require(${JSON.stringify(file)});`, { eval: true })
-      : new Worker(file, this.opts.workerExecArgv ? { execArgv: this.opts.workerExecArgv } : undefined);
+    const w = startWorkerScript(this.opts.workerScript, this.opts.workerExecArgv);
     w.on('message', (m: WorkerReply) => this.onReply(m, lane));
     const failAll = (why: string): void => {
       if (this.workers.get(lane) === w) this.workers.delete(lane);

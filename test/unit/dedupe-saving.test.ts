@@ -3,13 +3,16 @@
 // clones count zero, destinations that share with one another count once, the source is the
 // range the most others already share, unknown physical offsets count in full, and on btrfs a
 // destination extent shared only in part is taken out of the saving with a warning.
-// Also the FIDEDUPERANGE argument layout (backends/linux/codec.ts).
+// Also the FIDEDUPERANGE argument layout (backends/linux/codec.ts), and chunk keys
+// (dedupe-hash.ts) that do not change with how a file system splits its extents.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupSaving, partialExtentWarnings, type FileData } from '../../src/engine/dedupe-saving';
 import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
+import { hashFile, type Hashed } from '../../src/engine/dedupe-hash';
+import { SignalContext } from '../../src/engine/context';
 
 const K = 1024n;
 
@@ -108,4 +111,30 @@ test('FIDEDUPERANGE argument: 24-byte header, 32 bytes per destination, status a
     { status: 0, bytes: 1n << 24n },
     { status: 1, bytes: 0n },
   ]);
+});
+
+test('chunk keys depend on the data and where the holes are, not on how extents are split', async () => {
+  const data = Buffer.alloc(256 * 1024);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 9)) & 0xff;
+  const reader = { read: (buf: Buffer, n: number, pos: bigint) => data.copy(buf, 0, Number(pos), Number(pos) + n), close: () => undefined };
+  const ctx = new SignalContext('dedupe', []);
+  const hashed = async (f: FileData): Promise<Hashed> => {
+    const h: Hashed = { ...f, chunkKeys: [] };
+    await hashFile(h, reader, 128n * K, ctx, () => undefined);
+    return h;
+  };
+  const one = await hashed(file('one', 256n * K, [[0n, 256n * K, 100n * K]]));
+  const split = await hashed(
+    file('split', 256n * K, [
+      [0n, 92n * K, 500n * K],
+      [92n * K, 100n * K, 900n * K],
+      [192n * K, 64n * K, 40n * K],
+    ]),
+  );
+  assert.deepEqual(split.chunkKeys, one.chunkKeys);
+  assert.equal(split.wholeKey, one.wholeKey);
+  // A hole where the other has data (even if that data reads as zeros) is a different chunk.
+  const holed = await hashed(file('holed', 256n * K, [[0n, 64n * K, 100n * K]]));
+  assert.equal(holed.chunkKeys[1], undefined);
+  assert.notEqual(holed.chunkKeys[0], one.chunkKeys[0]);
 });
