@@ -19,6 +19,8 @@ export interface DedupeRun {
   tool: string;
   command: string;
   wallSeconds: number;
+  /** User + system CPU seconds of the tool's process (its threads included), by /usr/bin/time. */
+  cpuSeconds?: number;
   /** Free space gained, statfs after sync (decimal string). */
   freed: string;
   /** What the tool itself reported freeing, where it says (decimal string). */
@@ -73,13 +75,29 @@ export function benchDedupe(cli: string[], totalMiB = 2048, files = 2000): Dedup
         const argv = t.argv(dir);
         // Timed up to the end of a `sync`: only then is the freeing done (extent-lens syncs itself
         // to measure what it freed; duperemove leaves the commit to the file system).
+        const timeFile = path.join(l.mnt, '..', 'time.txt');
         const t0 = performance.now();
-        const out = execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%U %S', ...argv], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 30,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         execFileSync('sync');
         const wallSeconds = (performance.now() - t0) / 1000;
+        const [user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+        const cpuSeconds = user + sys;
         const freed = freeBytes(l.mnt) - before;
         const reported = t.tool === 'extent-lens' ? (JSON.parse(out) as { total: { freed: string } }).total.freed : undefined;
-        runs.push({ fs: kind, tool: t.tool, command: argv.join(' ').replace(dir, 'DIR'), wallSeconds, freed: freed.toString(), reported });
+        const shown = t.tool === 'extent-lens' ? ['extent-lens', ...argv.slice(cli.length)] : argv;
+        runs.push({
+          fs: kind,
+          tool: t.tool,
+          command: shown.join(' ').replace(dir, 'DIR'),
+          wallSeconds,
+          cpuSeconds,
+          freed: freed.toString(),
+          reported,
+        });
       } finally {
         l.cleanup();
       }

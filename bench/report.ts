@@ -61,7 +61,9 @@ export function targets(r: Results): { name: string; target: string; got: string
       target: '>= 1,000,000/s',
       got:
         `${r.map.extentsPerSecond.toLocaleString('en-US')}/s` +
-        (r.map.extentsPerSecondObjects !== undefined ? ` (\`engine.map()\` with Extent objects: ${r.map.extentsPerSecondObjects.toLocaleString('en-US')}/s)` : ''),
+        (r.map.extentsPerSecondObjects !== undefined
+          ? ` (\`engine.map()\` with Extent objects: ${r.map.extentsPerSecondObjects.toLocaleString('en-US')}/s)`
+          : ''),
       ok: r.map.extentsPerSecond >= 1_000_000,
     });
     out.push({
@@ -78,7 +80,12 @@ export function targets(r: Results): { name: string; target: string; got: string
       got: x(r.clone.engineVsNode),
       ok: r.clone.engineVsNode <= 1.5,
     });
-    out.push({ name: 'CLI clone of 1 GiB (whole process, mean wall)', target: '< 150 ms', got: `${ms(r.clone.cliClone.mean)} (median ${ms(r.clone.cliClone.median)}, CPU ${ms(r.clone.cliClone.cpu)})`, ok: r.clone.cliClone.mean < 0.15 });
+    out.push({
+      name: 'CLI clone of 1 GiB (whole process, mean wall)',
+      target: '< 150 ms',
+      got: `${ms(r.clone.cliClone.mean)} (median ${ms(r.clone.cliClone.median)}, CPU ${ms(r.clone.cliClone.cpu)})`,
+      ok: r.clone.cliClone.mean < 0.15,
+    });
   }
   for (const run of r.space?.runs ?? []) {
     const n = run.files.toLocaleString('en-US');
@@ -105,17 +112,31 @@ export function textTable(r: Results): string {
   if (r.map) {
     lines.push(`map: ${r.map.extents} extents`);
     if (r.map.enginePacked)
-      lines.push(`  engine mapPacked in process: median ${r.map.enginePacked.median.toFixed(1)} ms (CPU ${r.map.enginePacked.cpu.toFixed(1)} ms) = ${r.map.extentsPerSecond.toLocaleString('en-US')} extents/s`);
-    lines.push(`  engine map (objects) in process: median ${r.map.engineMap.median.toFixed(1)} ms (CPU ${r.map.engineMap.cpu.toFixed(1)} ms) = ${(r.map.extentsPerSecondObjects ?? r.map.extentsPerSecond).toLocaleString('en-US')} extents/s`);
+      lines.push(
+        `  engine mapPacked in process: median ${r.map.enginePacked.median.toFixed(1)} ms (CPU ${r.map.enginePacked.cpu.toFixed(1)} ms) = ${r.map.extentsPerSecond.toLocaleString('en-US')} extents/s`,
+      );
+    lines.push(
+      `  engine map (objects) in process: median ${r.map.engineMap.median.toFixed(1)} ms (CPU ${r.map.engineMap.cpu.toFixed(1)} ms) = ${(r.map.extentsPerSecondObjects ?? r.map.extentsPerSecond).toLocaleString('en-US')} extents/s`,
+    );
     lines.push(`  engine ranges in process: median ${r.map.engineRanges.median.toFixed(1)} ms`);
-    for (const t of r.map.process) lines.push(`  ${t.name.padEnd(28)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
+    for (const t of r.map.process)
+      lines.push(
+        `  ${t.name.padEnd(28)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`,
+      );
   }
   if (r.clone) {
     lines.push(`clone: ${r.clone.bytes} bytes`);
-    lines.push(`  engine.clone in process: median ${r.clone.engineClone.median.toFixed(3)} ms; fs.copyFileSync FICLONE_FORCE: median ${r.clone.nodeCopyFile.median.toFixed(3)} ms`);
+    lines.push(
+      `  engine.clone in process: median ${r.clone.engineClone.median.toFixed(3)} ms; fs.copyFileSync FICLONE_FORCE: median ${r.clone.nodeCopyFile.median.toFixed(3)} ms`,
+    );
     if (r.clone.safeSyscalls && r.clone.safeVsNode !== undefined)
-      lines.push(`  the engine's system calls alone (no engine): median ${r.clone.safeSyscalls.median.toFixed(3)} ms = ${x(r.clone.safeVsNode)} fs.copyFileSync in a second run`);
-    for (const t of r.clone.process) lines.push(`  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
+      lines.push(
+        `  the engine's system calls alone (no engine): median ${r.clone.safeSyscalls.median.toFixed(3)} ms = ${x(r.clone.safeVsNode)} fs.copyFileSync in a second run`,
+      );
+    for (const t of r.clone.process)
+      lines.push(
+        `  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`,
+      );
   }
   if (r.million)
     lines.push(
@@ -123,11 +144,16 @@ export function textTable(r: Results): string {
     );
   for (const run of r.space?.runs ?? []) {
     lines.push(`space: ${run.files} files on ${run.fs} (made in ${run.makeSeconds.toFixed(1)} s)`);
-    for (const t of run.process ?? []) lines.push(`  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
+    for (const t of run.process ?? [])
+      lines.push(
+        `  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`,
+      );
     if (run.peakRssKiB !== undefined) lines.push(`  peak RSS ${(run.peakRssKiB / 1024).toFixed(0)} MiB, ${run.wallSeconds} s`);
   }
   for (const run of r.dedupe?.runs ?? [])
-    lines.push(`dedupe: ${run.fs} ${run.tool.padEnd(12)} freed ${run.freed} bytes in ${run.wallSeconds.toFixed(2)} s${run.reported ? ` (reported ${run.reported})` : ''}`);
+    lines.push(
+      `dedupe: ${run.fs} ${run.tool.padEnd(12)} freed ${run.freed} bytes in ${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds?.toFixed(2) ?? '-'} s)${run.reported ? ` (reported ${run.reported})` : ''}`,
+    );
   lines.push('targets:');
   for (const t of targets(r)) lines.push(`  ${verdict(t.ok).padEnd(6)} ${t.name}: ${t.got} (target ${t.target})`);
   return lines.join('\n') + '\n';
@@ -160,7 +186,10 @@ export function markdown(r: Results, notes: string): string {
     '',
     `Command: \`${r.command}\`. Environment: ${r.env}`,
     ...(r.earlier
-      ? ['', `The figures of ${r.earlier.parts.join(', ')} are from the earlier run of ${r.earlier.date} (load average ${r.earlier.loadAverage}); this run measured the rest.`]
+      ? [
+          '',
+          `The figures of ${r.earlier.parts.join(', ')} are from the earlier run of ${r.earlier.date} (load average ${r.earlier.loadAverage}); this run measured the rest.`,
+        ]
       : []),
     '',
     '## Targets',
@@ -223,7 +252,9 @@ export function markdown(r: Results, notes: string): string {
       `\`bench/inspector-load/million.ts\`: unwritten 4 KiB extents alternating with holes, in process:`,
       '',
       ...(r.million.packedMs !== undefined
-        ? [`- engine \`mapPacked()\`: median ${r.million.packedMs.toFixed(0)} ms = ${(r.million.packedPerSecond ?? 0).toLocaleString('en-US')} extents/s`]
+        ? [
+            `- engine \`mapPacked()\`: median ${r.million.packedMs.toFixed(0)} ms = ${(r.million.packedPerSecond ?? 0).toLocaleString('en-US')} extents/s`,
+          ]
         : []),
       `- engine \`map()\` (Extent objects): median ${r.million.mapMs.toFixed(0)} ms = ${r.million.extentsPerSecond.toLocaleString('en-US')} extents/s`,
       '',
@@ -268,9 +299,12 @@ export function markdown(r: Results, notes: string): string {
       'half of the files are copies of the first half, written again), each tool run once, whole process;',
       'freed = statfs f_bfree after sync, before and after.',
       '',
-      '| file system | tool | command | freed (bytes) | wall | reported by the tool |',
-      '|---|---|---|---|---|---|',
-      ...d.runs.map((x) => `| ${x.fs} | ${x.tool} | \`${x.command}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.reported ?? '-'} |`),
+      '| file system | tool | command | freed (bytes) | wall (with sync) | CPU (user+sys) | reported by the tool |',
+      '|---|---|---|---|---|---|---|',
+      ...d.runs.map(
+        (x) =>
+          `| ${x.fs} | ${x.tool} | \`${x.command}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.cpuSeconds === undefined ? '-' : `${x.cpuSeconds.toFixed(2)} s`} | ${x.reported ?? '-'} |`,
+      ),
       '',
     );
   }

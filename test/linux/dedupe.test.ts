@@ -186,6 +186,33 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('a large selection is hashed on several threads: the same groups; cancel ends them', async () => {
+      // 96 MiB of data: above POOL_MIN_BYTES (64 MiB), so the hashing runs in dedupe-pool.ts's threads
+      // when the machine has more than one core.
+      const d = freshDir(t, 'pool');
+      for (let i = 0; i < 48; i++) {
+        const b = randomBytes(MiB);
+        fs.writeFileSync(path.join(d, `p${i}`), b);
+        fs.writeFileSync(path.join(d, `q${i}`), b);
+      }
+      execFileSync('sync');
+      const engine = createEngine({ worker: true });
+      try {
+        const plan = await engine.findDuplicates([d]);
+        assert.equal(plan.total.hashedBytes, BigInt(96 * MiB));
+        assert.equal(plan.groups.length, 48);
+        assert.ok(plan.groups.every((g) => g.wholeFiles && g.ranges.length === 2 && g.netSaving === BigInt(MiB)));
+        for (const g of plan.groups) assert.equal(path.basename(g.ranges[0].path).slice(1), path.basename(g.ranges[1].path).slice(1));
+        const c = new AbortController();
+        await assert.rejects(
+          engine.findDuplicates([d], { signal: c.signal, onProgress: (p) => p.done > 0n && c.abort() }),
+          (e: FsctlError) => e.code === 'E_CANCELLED',
+        );
+      } finally {
+        await engine.dispose();
+      }
+    });
+
     test('a chunk that is not a multiple of the block size is refused', async () => {
       const d = freshDir(t, 'chunk');
       fs.writeFileSync(path.join(d, 'a'), randomBytes(64 * KiB));
