@@ -83,6 +83,7 @@ export async function applyDedupe(
   type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
   const backendOf = new Map<DedupeGroup, Dedupable>();
   const probeByFs = new Map<string, { path: string; backend: Dedupable }>();
+  const keyOfVolume = new Map<string, string>();
   for (const g of groups) {
     const p = g.ranges[0].path;
     const b = await resolve(p);
@@ -98,7 +99,9 @@ export async function applyDedupe(
       });
     backendOf.set(g, b as Dedupable);
     const vol = (await b.stat?.(p))?.volumeId;
-    const fsId = vol === undefined ? p : isSmbPath(p) ? vol : fileSystemKey(p, BigInt(vol));
+    // One file system key per volume id (btrfs's reads /proc/self/mountinfo: once, not per group).
+    let fsId = vol === undefined ? p : keyOfVolume.get(vol);
+    if (fsId === undefined) keyOfVolume.set(vol!, (fsId = isSmbPath(p) ? vol! : fileSystemKey(p, BigInt(vol!))));
     if (probeByFs.has(fsId)) continue;
     probeByFs.set(fsId, { path: p, backend: b as Dedupable });
     await b.dedupeSupport(p);
