@@ -56,6 +56,7 @@ export async function applyDedupe(
   ctx: EngineContext,
 ): Promise<DedupeReport> {
   const t0 = performance.now();
+  checkPlan(plan);
   // Groups that would free nothing are not applied: already shared, or (btrfs) only parts of
   // extents, whose sharing leaves the rest of each extent allocated (it could only fragment).
   const groups = plan.groups.filter((g) => g.netSaving > 0n && g.ranges.length > 1 && g.ranges.slice(1).some((r) => !r.alreadyShared));
@@ -200,4 +201,26 @@ export async function applyDedupe(
 function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {
   const code = (e as { code?: string }).code ?? 'EIO';
   return { path, offset, length, reason: code, message: (e as Error).message };
+}
+
+const MAX_OFF = (1n << 63n) - 1n;
+
+/** A plan may have crossed threads or come from a view: its shape is checked before any call. */
+function checkPlan(plan: DedupePlan): void {
+  const bad = (why: string): never => {
+    throw new FsctlError({
+      operation: 'dedupe',
+      code: 'E_BAD_INPUT',
+      paths: [],
+      message: `dedupe: the plan is malformed: ${why} (E_BAD_INPUT).`,
+    });
+  };
+  if (!plan || !Array.isArray(plan.groups) || typeof plan.total?.netSaving !== 'bigint') bad('no groups or total');
+  for (const g of plan.groups) {
+    if (typeof g.length !== 'bigint' || g.length <= 0n || g.length > MAX_OFF) bad(`a group's length is not a positive bigint`);
+    if (typeof g.netSaving !== 'bigint' || !Array.isArray(g.ranges)) bad('a group without netSaving or ranges');
+    for (const r of g.ranges)
+      if (typeof r?.path !== 'string' || typeof r.offset !== 'bigint' || r.offset < 0n || r.offset + g.length > MAX_OFF)
+        bad(`a range needs a path and a bigint offset from 0 to 2^63-1 - length`);
+  }
 }

@@ -13,6 +13,9 @@ import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/b
 import { EXTENT_FLAG } from '../../src/engine/map-format';
 import { hashFile, type Hashed } from '../../src/engine/dedupe-hash';
 import { SignalContext } from '../../src/engine/context';
+import { applyDedupe } from '../../src/engine/dedupe-apply';
+import type { DedupePlan } from '../../src/engine/dedupe-types';
+import type { FsctlError } from '../../src/engine/errors';
 
 const K = 1024n;
 
@@ -137,4 +140,25 @@ test('chunk keys depend on the data and where the holes are, not on how extents 
   const holed = await hashed(file('holed', 256n * K, [[0n, 64n * K, 100n * K]]));
   assert.equal(holed.chunkKeys[1], undefined);
   assert.notEqual(holed.chunkKeys[0], one.chunkKeys[0]);
+});
+
+test('a malformed plan is refused before any call (E_BAD_INPUT)', async () => {
+  const ctx = new SignalContext('dedupe', []);
+  const never = async (): Promise<never> => assert.fail('no backend may be asked');
+  const plan = (groups: unknown[]): DedupePlan =>
+    ({
+      groups,
+      total: { groups: groups.length, candidateBytes: 0n, netSaving: 1n, files: 0, hashedBytes: 0n },
+      errors: [],
+      notes: [],
+      durationMs: 0,
+    }) as DedupePlan;
+  const range = (offset: unknown) => ({ path: '/x', offset });
+  for (const groups of [
+    [{ length: 4096, ranges: [range(0n), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+    [{ length: 4096n, ranges: [range(-4096n), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+    [{ length: 4096n, ranges: [range('0'), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+    [{ length: 1n << 63n, ranges: [range(0n), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+  ])
+    await assert.rejects(applyDedupe(never, plan(groups), ctx), (e: FsctlError) => e.code === 'E_BAD_INPUT');
 });
