@@ -77,7 +77,8 @@ export function requestPaths(r: Request): string[] {
     case 'dedupe-find':
       return r.paths;
     case 'dedupe':
-      return [...new Set(r.plan.groups.flatMap((g) => g.ranges.map((x) => x.path)))];
+      // The sources name the plan's file systems (a group never spans two), which is what routing needs.
+      return [...new Set(r.plan.groups.map((g) => g.ranges[0]?.path).filter((p): p is string => typeof p === 'string'))];
     default:
       return [r.path];
   }
