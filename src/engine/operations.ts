@@ -78,7 +78,9 @@ export function requestPaths(r: Request): string[] {
       return r.paths;
     case 'dedupe':
       // The sources name the plan's file systems (a group never spans two), which is what routing needs.
-      return [...new Set(r.plan.groups.map((g) => g.ranges[0]?.path).filter((p): p is string => typeof p === 'string'))];
+      return Array.isArray(r.plan?.groups)
+        ? [...new Set(r.plan.groups.map((g) => g?.ranges?.[0]?.path).filter((p): p is string => typeof p === 'string'))]
+        : [];
     default:
       return [r.path];
   }
