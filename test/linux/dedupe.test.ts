@@ -139,6 +139,10 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
           s1.map((x) => x.physical),
         );
         assert.equal(fs.statSync(path.join(d, 'sparse2')).blocks * 512, 2 * CHUNK, 'the holes stay holes');
+        assert.ok(
+          frags(path.join(d, 'near')).every((x) => !x.flags.includes('shared')),
+          'the near-duplicate shares nothing',
+        );
         // Found again: nothing left to save.
         const again = await engine.findDuplicates([d]);
         assert.equal(again.total.netSaving, 0n);
