@@ -6,6 +6,8 @@
 //   checksums and extent items too: up to 1% more); a file changed between find and apply is
 //   left alone and reported; cancel leaves every file intact; 40 MiB goes in 16 MiB calls with
 //   three destinations each; hashing on several threads gives the same groups;
+//   sharing part of an extent is warned and left alone on btrfs (it would free nothing), freed
+//   on XFS (per-block reference counts);
 // - ext4 and tmpfs: apply is refused with EOPNOTSUPP before any change.
 
 import { after, before, describe, test } from 'node:test';
@@ -255,6 +257,32 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       const want = createHash('sha256').update(big).digest('hex');
       for (const n of ['m', 'n', 'o', 'p']) assert.equal(sha(path.join(d, n)), want);
       fs.rmSync(d, { recursive: true });
+    });
+
+    test('part of an extent: btrfs would free nothing (warned, left alone); XFS frees those blocks', async () => {
+      const d = freshDir(t, 'part');
+      const a = randomBytes(MiB);
+      fs.writeFileSync(path.join(d, 'a'), a);
+      // The first half is a's, the second its own: one extent of 1 MiB on both file systems.
+      fs.writeFileSync(path.join(d, 'c'), Buffer.concat([a.subarray(0, MiB / 2), randomBytes(MiB / 2)]));
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      const g = plan.groups[0];
+      assert.equal(g.wholeFiles, false);
+      assert.equal(g.length, BigInt(MiB / 2));
+      const r = await engine.dedupe(plan);
+      if (kind === 'btrfs') {
+        assert.equal(g.netSaving, 0n);
+        assert.match(g.warnings[0], /btrfs frees an extent only when nothing references any of it/);
+        assert.equal(r.calls, 0);
+        assert.ok(r.notes.some((n) => /1 group with no net saving .* was left alone/.test(n)));
+      } else {
+        assert.equal(g.netSaving, BigInt(MiB / 2));
+        assert.deepEqual(g.warnings, []);
+        assert.equal(r.freed, BigInt(MiB / 2));
+      }
     });
 
     test('a chunk that is not a multiple of the block size is refused', async () => {
