@@ -46,7 +46,7 @@ export async function benchClone(engine: Engine, dir: string, cli: string[], byt
   const [engineClone, nodeCopyFile] = await alternate(() => engine.clone(src, dst), copyFile, rm);
   // The same comparison for the engine's system calls made bare (bench/lib/raw-clone.ts 'core'):
   // what its safety rules cost in the kernel, apart from what its JavaScript adds.
-  process.stderr.write('bench: clone in process (the engine\'s system calls alone vs fs.copyFileSync)...\n');
+  process.stderr.write("bench: clone in process (the engine's system calls alone vs fs.copyFileSync)...\n");
   const [safeSyscalls, nodeAgain] = await alternate(rawCloner('core', src, dst), copyFile, rm);
 
   process.stderr.write('bench: whole-process clone (hyperfine)...\n');

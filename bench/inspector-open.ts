@@ -118,9 +118,18 @@ async function main(): Promise<void> {
       const previewP = (async () => {
         const st = fs.statSync(file, { bigint: true });
         const overview = await sampleWindow(query, 0n, st.size, DEFAULT_SAMPLING);
-        const summary = pendingSummary({ path: file, name: path.basename(file), size: st.size, blocks: st.blocks }, overview, await volumeP);
+        const summary = pendingSummary(
+          { path: file, name: path.basename(file), size: st.size, blocks: st.blocks },
+          overview,
+          await volumeP,
+        );
         previewed.push(performance.now() - t0);
-        return overview.sampled ? ([{ type: 'summary', summary }, { type: 'overview', window: overview }] as HostMessage[]) : [];
+        return overview.sampled
+          ? ([
+              { type: 'summary', summary },
+              { type: 'overview', window: overview },
+            ] as HostMessage[])
+          : [];
       })();
       // The panel's message handling (src/views/inspector-controller.ts), in the bridge.
       await installBridge(e2e, {
@@ -133,8 +142,18 @@ async function main(): Promise<void> {
             const a = model?.answer(m);
             const ov = model ? undefined : (await previewP).find((x) => x.type === 'overview');
             if (a) await b.post(a);
-            else if (ov?.type === 'overview' && ov.window.offset === m.offset && ov.window.length === m.length) await b.post({ type: 'window', requestId: m.requestId, window: ov.window });
-            else await b.post({ type: 'window', requestId: m.requestId, window: await sampleWindow(query, BigInt(m.offset), BigInt(m.length), { ...DEFAULT_SAMPLING, exactBudget: m.maxExtents, binCount: m.binCount ?? 2048 }) });
+            else if (ov?.type === 'overview' && ov.window.offset === m.offset && ov.window.length === m.length)
+              await b.post({ type: 'window', requestId: m.requestId, window: ov.window });
+            else
+              await b.post({
+                type: 'window',
+                requestId: m.requestId,
+                window: await sampleWindow(query, BigInt(m.offset), BigInt(m.length), {
+                  ...DEFAULT_SAMPLING,
+                  exactBudget: m.maxExtents,
+                  binCount: m.binCount ?? 2048,
+                }),
+              });
           } else if (m.type === 'requestRows') {
             const a = (await modelP).answer(m);
             if (a) await b.post(a);
@@ -224,7 +243,15 @@ async function main(): Promise<void> {
       const out: number[] = [];
       let last = performance.now();
       for (let i = 0; i < 60; i++) {
-        canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: i < 30 ? -120 : 120, clientX: r.left + r.width / 3, clientY: r.top + 10, bubbles: true, cancelable: true }));
+        canvas.dispatchEvent(
+          new WheelEvent('wheel', {
+            deltaY: i < 30 ? -120 : 120,
+            clientX: r.left + r.width / 3,
+            clientY: r.top + 10,
+            bubbles: true,
+            cancelable: true,
+          }),
+        );
         await new Promise((res) => requestAnimationFrame(res));
         const now = performance.now();
         out.push(now - last);
@@ -239,25 +266,33 @@ async function main(): Promise<void> {
     await page.focus('[role=grid]');
     t = performance.now();
     await page.keyboard.press('End');
-    await page.waitForFunction((n) => document.querySelector(`.tbody [data-index="${n - 1}"] .c1`)?.textContent === ((n - 1) * 8192).toLocaleString('en-US'), N, { polling: 'raf' });
+    await page.waitForFunction(
+      (n) => document.querySelector(`.tbody [data-index="${n - 1}"] .c1`)?.textContent === ((n - 1) * 8192).toLocaleString('en-US'),
+      N,
+      { polling: 'raf' },
+    );
     r.tableEndMs = performance.now() - t;
     r.tableDomRows = await page.$$eval('.tbody [role=row]', (rows) => rows.length);
     await page.close();
-
   } finally {
     await chromium.close().catch(() => undefined);
     await server.close().catch(() => undefined);
     await engine.dispose().catch(() => undefined);
     xfs?.cleanup();
   }
-  for (const k of Object.keys(r)) if (typeof r[k] === 'number' && k !== 'extents' && k !== 'tableDomRows') r[k] = Math.round((r[k] as number) * 10) / 10;
+  for (const k of Object.keys(r))
+    if (typeof r[k] === 'number' && k !== 'extents' && k !== 'tableDomRows') r[k] = Math.round((r[k] as number) * 10) / 10;
   if (asJson) console.log(JSON.stringify({ bench: 'inspector-open', ...r }));
   else {
     console.log(`inspector-open: ${N.toLocaleString('en-US')} extents (unwritten, 4 KiB every 8 KiB, XFS)`);
     console.log(`  create (fallocate)     ${r.createMs} ms`);
-    console.log(`  FIRST MAP SHOWN        median ${r.firstMapMs} ms, first ${r.firstMapFirstMs} ms (runs: ${r.firstMapRuns}; preview built at ${r.previewRuns} ms)`);
+    console.log(
+      `  FIRST MAP SHOWN        median ${r.firstMapMs} ms, first ${r.firstMapFirstMs} ms (runs: ${r.firstMapRuns}; preview built at ${r.previewRuns} ms)`,
+    );
     console.log(`                         (target < 2000 ms: open request -> the whole-file map drawn: the sampled preview)`);
-    console.log(`  FULL MAP + ROWS        median ${r.endToEndMs} ms, max ${r.endToEndMaxMs} ms, first ${r.endToEndFirstMs} ms (runs: ${r.endToEndRuns})`);
+    console.log(
+      `  FULL MAP + ROWS        median ${r.endToEndMs} ms, max ${r.endToEndMaxMs} ms, first ${r.endToEndFirstMs} ms (runs: ${r.endToEndRuns})`,
+    );
     console.log(`                         (open request -> exact map, summary and the first table rows)`);
     console.log(`    read + model done    median ${r.endToEndReadMs} ms after the request (runs: ${r.endToEndReadRuns})`);
     console.log(`    page says 'ready'    median ${r.endToEndReadyMs} ms after the request (runs: ${r.endToEndReadyRuns})`);
@@ -265,7 +300,9 @@ async function main(): Promise<void> {
     console.log(`  engine.map (objects)   ${r.engineMapMs} ms, + new MapModel(objects) ${r.modelMs} ms`);
     console.log(`  open, model ready      ${r.openMs} ms   (page navigation -> map + rows)`);
     console.log(`  first map draw         ${r.firstDrawInPageMs} ms after navigation start (in the page)`);
-    console.log(`  zoom step (+ key)      median ${r.zoomStepMedianMs} ms, max ${r.zoomStepMaxMs} ms (ends in ${r.finalMode} mode; wall clock incl. Playwright round trips)`);
+    console.log(
+      `  zoom step (+ key)      median ${r.zoomStepMedianMs} ms, max ${r.zoomStepMaxMs} ms (ends in ${r.finalMode} mode; wall clock incl. Playwright round trips)`,
+    );
     console.log(`  zoom window in page    median ${r.zoomWindowMedianMs} ms, max ${r.zoomWindowMaxMs} ms (request posted -> window drawn)`);
     console.log(`  wheel-zoom frames      p50 ${r.frameP50Ms} ms, p95 ${r.frameP95Ms} ms`);
     console.log(`  table End -> last row  ${r.tableEndMs} ms (${r.tableDomRows} row elements in the DOM)`);

@@ -7,6 +7,7 @@ import type { MapBench } from './map-extents';
 import type { MillionBench } from './inspector-load/million';
 import type { SmbBench } from './smb';
 import type { SpaceBench } from './space';
+import type { DedupeBench } from './dedupe';
 
 export interface Results {
   machine: Machine;
@@ -17,6 +18,7 @@ export interface Results {
   million?: MillionBench;
   space?: SpaceBench;
   smb?: SmbBench;
+  dedupe?: DedupeBench;
   loadAfter: string;
   /** With --only: the parts copied from the previous run, its date and load average. */
   earlier?: { parts: string[]; date: string; loadAverage: string };
@@ -50,6 +52,17 @@ function timingRows(ts: Timing[]): string[] {
 
 export function targets(r: Results): { name: string; target: string; got: string; ok: boolean }[] {
   const out: { name: string; target: string; got: string; ok: boolean }[] = [];
+  for (const kind of ['btrfs', 'xfs']) {
+    const el = r.dedupe?.runs.find((x) => x.fs === kind && x.tool === 'extent-lens');
+    const dr = r.dedupe?.runs.find((x) => x.fs === kind && x.tool === 'duperemove');
+    if (!el || !dr) continue;
+    out.push({
+      name: `dedupe on ${kind}: bytes freed and wall time vs \`duperemove -dr -b 128k\``,
+      target: '>= its bytes, <= its time',
+      got: `${el.freed} vs ${dr.freed} bytes, ${el.wallSeconds.toFixed(2)} s vs ${dr.wallSeconds.toFixed(2)} s`,
+      ok: BigInt(el.freed) >= BigInt(dr.freed) && el.wallSeconds <= dr.wallSeconds,
+    });
+  }
   if (r.map) {
     const call = r.map.measuredCall ?? 'engine.map()';
     out.push({
@@ -57,7 +70,9 @@ export function targets(r: Results): { name: string; target: string; got: string
       target: '>= 1,000,000/s',
       got:
         `${r.map.extentsPerSecond.toLocaleString('en-US')}/s` +
-        (r.map.extentsPerSecondObjects !== undefined ? ` (\`engine.map()\` with Extent objects: ${r.map.extentsPerSecondObjects.toLocaleString('en-US')}/s)` : ''),
+        (r.map.extentsPerSecondObjects !== undefined
+          ? ` (\`engine.map()\` with Extent objects: ${r.map.extentsPerSecondObjects.toLocaleString('en-US')}/s)`
+          : ''),
       ok: r.map.extentsPerSecond >= 1_000_000,
     });
     out.push({
@@ -74,7 +89,12 @@ export function targets(r: Results): { name: string; target: string; got: string
       got: x(r.clone.engineVsNode),
       ok: r.clone.engineVsNode <= 1.5,
     });
-    out.push({ name: 'CLI clone of 1 GiB (whole process, mean wall)', target: '< 150 ms', got: `${ms(r.clone.cliClone.mean)} (median ${ms(r.clone.cliClone.median)}, CPU ${ms(r.clone.cliClone.cpu)})`, ok: r.clone.cliClone.mean < 0.15 });
+    out.push({
+      name: 'CLI clone of 1 GiB (whole process, mean wall)',
+      target: '< 150 ms',
+      got: `${ms(r.clone.cliClone.mean)} (median ${ms(r.clone.cliClone.median)}, CPU ${ms(r.clone.cliClone.cpu)})`,
+      ok: r.clone.cliClone.mean < 0.15,
+    });
   }
   for (const run of r.space?.runs ?? []) {
     const n = run.files.toLocaleString('en-US');
@@ -128,17 +148,31 @@ export function textTable(r: Results): string {
   if (r.map) {
     lines.push(`map: ${r.map.extents} extents`);
     if (r.map.enginePacked)
-      lines.push(`  engine mapPacked in process: median ${r.map.enginePacked.median.toFixed(1)} ms (CPU ${r.map.enginePacked.cpu.toFixed(1)} ms) = ${r.map.extentsPerSecond.toLocaleString('en-US')} extents/s`);
-    lines.push(`  engine map (objects) in process: median ${r.map.engineMap.median.toFixed(1)} ms (CPU ${r.map.engineMap.cpu.toFixed(1)} ms) = ${(r.map.extentsPerSecondObjects ?? r.map.extentsPerSecond).toLocaleString('en-US')} extents/s`);
+      lines.push(
+        `  engine mapPacked in process: median ${r.map.enginePacked.median.toFixed(1)} ms (CPU ${r.map.enginePacked.cpu.toFixed(1)} ms) = ${r.map.extentsPerSecond.toLocaleString('en-US')} extents/s`,
+      );
+    lines.push(
+      `  engine map (objects) in process: median ${r.map.engineMap.median.toFixed(1)} ms (CPU ${r.map.engineMap.cpu.toFixed(1)} ms) = ${(r.map.extentsPerSecondObjects ?? r.map.extentsPerSecond).toLocaleString('en-US')} extents/s`,
+    );
     lines.push(`  engine ranges in process: median ${r.map.engineRanges.median.toFixed(1)} ms`);
-    for (const t of r.map.process) lines.push(`  ${t.name.padEnd(28)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
+    for (const t of r.map.process)
+      lines.push(
+        `  ${t.name.padEnd(28)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`,
+      );
   }
   if (r.clone) {
     lines.push(`clone: ${r.clone.bytes} bytes`);
-    lines.push(`  engine.clone in process: median ${r.clone.engineClone.median.toFixed(3)} ms; fs.copyFileSync FICLONE_FORCE: median ${r.clone.nodeCopyFile.median.toFixed(3)} ms`);
+    lines.push(
+      `  engine.clone in process: median ${r.clone.engineClone.median.toFixed(3)} ms; fs.copyFileSync FICLONE_FORCE: median ${r.clone.nodeCopyFile.median.toFixed(3)} ms`,
+    );
     if (r.clone.safeSyscalls && r.clone.safeVsNode !== undefined)
-      lines.push(`  the engine's system calls alone (no engine): median ${r.clone.safeSyscalls.median.toFixed(3)} ms = ${x(r.clone.safeVsNode)} fs.copyFileSync in a second run`);
-    for (const t of r.clone.process) lines.push(`  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
+      lines.push(
+        `  the engine's system calls alone (no engine): median ${r.clone.safeSyscalls.median.toFixed(3)} ms = ${x(r.clone.safeVsNode)} fs.copyFileSync in a second run`,
+      );
+    for (const t of r.clone.process)
+      lines.push(
+        `  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`,
+      );
   }
   if (r.million)
     lines.push(
@@ -146,7 +180,10 @@ export function textTable(r: Results): string {
     );
   for (const run of r.space?.runs ?? []) {
     lines.push(`space: ${run.files} files on ${run.fs} (made in ${run.makeSeconds.toFixed(1)} s)`);
-    for (const t of run.process ?? []) lines.push(`  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`);
+    for (const t of run.process ?? [])
+      lines.push(
+        `  ${t.name.padEnd(32)} mean ${ms(t.mean).padStart(10)}  median ${ms(t.median).padStart(10)}  cpu ${ms(t.cpu).padStart(10)}`,
+      );
     if (run.peakRssKiB !== undefined) lines.push(`  peak RSS ${(run.peakRssKiB / 1024).toFixed(0)} MiB, ${run.wallSeconds} s`);
   }
   if (r.smb) {
@@ -156,6 +193,10 @@ export function textTable(r: Results): string {
     lines.push(`  copy ms, copychunk: ${f(r.smb.copy.copychunkMs)}; read + write through the client: ${f(r.smb.copy.throughClientMs)}`);
     lines.push(`  list ${r.smb.list.files} files, ms: ${f(r.smb.list.ms)}`);
   }
+  for (const run of r.dedupe?.runs ?? [])
+    lines.push(
+      `dedupe: ${run.fs} ${run.tool.padEnd(12)} freed ${run.freed} bytes in ${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds?.toFixed(2) ?? '-'} s)${run.reported ? ` (reported ${run.reported})` : ''}`,
+    );
   lines.push('targets:');
   for (const t of targets(r)) lines.push(`  ${verdict(t.ok).padEnd(6)} ${t.name}: ${t.got} (target ${t.target})`);
   return lines.join('\n') + '\n';
@@ -169,7 +210,8 @@ export function markdown(r: Results, notes: string): string {
     '<!-- Generated by `npm run bench` (scripts/bench.sh -> bench/run.ts). Edit bench/report.ts or bench/NOTES.md, then `node --import tsx bench/run.ts --doc-only`. -->',
     '',
     'Mapping a file with many extents and cloning a 1 GiB file on one XFS loop-device image, and',
-    'accounting the space of trees of small reflinked files on btrfs and XFS images (issue 13).',
+    'accounting the space of trees of small reflinked files on btrfs and XFS images (issue 13), and',
+    'deduplicating a 2 GiB tree against duperemove on btrfs and XFS (issue 14).',
     'Whole-process figures come from',
     '[hyperfine](https://github.com/sharkdp/hyperfine) (`-N`, no shell in between); in-process',
     'figures are medians of repeated calls in one Node process.',
@@ -188,7 +230,10 @@ export function markdown(r: Results, notes: string): string {
     '',
     `Command: \`${r.command}\`. Environment: ${r.env}`,
     ...(r.earlier
-      ? ['', `The figures of ${r.earlier.parts.join(', ')} are from the earlier run of ${r.earlier.date} (load average ${r.earlier.loadAverage}); this run measured the rest.`]
+      ? [
+          '',
+          `The figures of ${r.earlier.parts.join(', ')} are from the earlier run of ${r.earlier.date} (load average ${r.earlier.loadAverage}); this run measured the rest.`,
+        ]
       : []),
     '',
     '## Targets',
@@ -251,7 +296,9 @@ export function markdown(r: Results, notes: string): string {
       `\`bench/inspector-load/million.ts\`: unwritten 4 KiB extents alternating with holes, in process:`,
       '',
       ...(r.million.packedMs !== undefined
-        ? [`- engine \`mapPacked()\`: median ${r.million.packedMs.toFixed(0)} ms = ${(r.million.packedPerSecond ?? 0).toLocaleString('en-US')} extents/s`]
+        ? [
+            `- engine \`mapPacked()\`: median ${r.million.packedMs.toFixed(0)} ms = ${(r.million.packedPerSecond ?? 0).toLocaleString('en-US')} extents/s`,
+          ]
         : []),
       `- engine \`map()\` (Extent objects): median ${r.million.mapMs.toFixed(0)} ms = ${r.million.extentsPerSecond.toLocaleString('en-US')} extents/s`,
       '',
@@ -294,15 +341,33 @@ export function markdown(r: Results, notes: string): string {
       '',
       '`bench/smb.ts`: a real Samba (test/support/samba.ts) on 127.0.0.1 sharing an ext4 loop image (no reflinks,',
       `so a server-side copy copies the bytes on the server), ${r.smb.dialect}, unsigned and unencrypted (as smbclient`,
-      'negotiates it there). Our figures are the project\'s SMB2 client in process (`SmbClient.readChunks`: 8 MiB',
-      'READs, 32 MiB outstanding within the credits: what the smb: file system provider reads through); smbclient is',
+      "negotiates it there). Our figures are the project's SMB2 client in process (`SmbClient.readChunks`: 8 MiB",
+      "READs, 32 MiB outstanding within the credits: what the smb: file system provider reads through, via the engine's SMB file API); smbclient is",
       'a whole process (`smbclient //127.0.0.1/data -c "get big.bin /dev/null"`, its start-up and sign-in included).',
-      'Each pair runs in turns after a warm-up read, so the file is in the server\'s page cache for both.',
+      "Each pair runs in turns after a warm-up read, so the file is in the server's page cache for both.",
       '',
       `- read ${(r.smb.bytes / 2 ** 20).toFixed(0)} MiB, MB/s per run: ours ${f(r.smb.read.oursMBps)}; smbclient ${f(r.smb.read.smbclientMBps)}`,
       `- copy, ms per run: \`engine.copy\` (FSCTL_SRV_COPYCHUNK_WRITE into a temporary name, then the rename) ${f(r.smb.copy.copychunkMs)}; ` +
         `read + write through the client (16 MiB pipelined reads, then pipelined writes) ${f(r.smb.copy.throughClientMs)}`,
-      `- list ${r.smb.list.files.toLocaleString('en-US')} files (\`SmbTransport.list\`: CREATE the folder, QUERY_DIRECTORY in pages of up to 1 MiB, CLOSE, on a pooled connection), ms per run: ${f(r.smb.list.ms)}`,
+      `- list ${r.smb.list.files.toLocaleString('en-US')} files (\`smbFileApi.list\`: CREATE the folder, QUERY_DIRECTORY in pages of up to 1 MiB, CLOSE, on a pooled connection), ms per run: ${f(r.smb.list.ms)}`,
+      '',
+    );
+  }
+  if (r.dedupe) {
+    const d = r.dedupe;
+    md.push(
+      `## (e) Deduplication: ${d.files.toLocaleString('en-US')} files, ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB, ${(d.duplicateBytes / 2 ** 20).toFixed(0)} MiB duplicate`,
+      '',
+      '`bench/dedupe.ts`: a fresh loop-mounted image per tool and file system with the same tree (the second',
+      'half of the files are copies of the first half, written again), each tool run once, whole process;',
+      'freed = statfs f_bfree after sync, before and after.',
+      '',
+      '| file system | tool | command | freed (bytes) | wall (with sync) | CPU (user+sys) | reported by the tool |',
+      '|---|---|---|---|---|---|---|',
+      ...d.runs.map(
+        (x) =>
+          `| ${x.fs} | ${x.tool} | \`${x.command}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.cpuSeconds === undefined ? '-' : `${x.cpuSeconds.toFixed(2)} s`} | ${x.reported ?? '-'} |`,
+      ),
       '',
     );
   }

@@ -5,9 +5,10 @@
 //   --extents N       extents in the map benchmark (default 100000)
 //   --clone-bytes N   size of the cloned file (default 1 GiB)
 //   --million         also map a 1,000,000-extent file (bench/inspector-load; takes minutes)
-//   --only map|clone|space|smb  run one of the benchmarks (with --no-doc: a quick check of one target)
+//   --only map|clone|space|smb|dedupe  run one of the benchmarks (with --no-doc: a quick check of one target)
 //   --smb-bytes N     size of the SMB read/copy file (default 1 GiB)
 //   --space-files N,M       the space benchmark's small and large trees (default 20000,200000)
+//   --dedupe-tree MIB,FILES the dedupe benchmark's tree (default 2048,2000)
 //   --no-doc          do not rewrite docs/BENCHMARKS.md
 //   --doc-only        rewrite docs/BENCHMARKS.md from bench/last-results.json (after editing
 //                     bench/NOTES.md or bench/report.ts), without measuring again
@@ -23,6 +24,7 @@ import { benchMap } from './map-extents';
 import { execFileSync } from 'node:child_process';
 import { smbSkipReason, type SmbBench } from './smb';
 import { benchSpace } from './space';
+import { benchDedupe } from './dedupe';
 import { markdown, textTable, type Results } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -54,11 +56,12 @@ async function main(): Promise<void> {
   if (!fs.existsSync(cli[1])) throw new Error('dist/cli.js is missing: run npm run build first');
 
   const only = arg('--only');
-  if (only !== undefined && !['map', 'clone', 'space', 'smb'].includes(only)) throw new Error(`--only takes map, clone, space or smb, not ${only}`);
+  if (only !== undefined && !['map', 'clone', 'space', 'smb', 'dedupe'].includes(only))
+    throw new Error(`--only takes map, clone, space, smb or dedupe, not ${only}`);
   const machine = describeMachine();
   // Room for the clone source (and a plain copy of it) plus the extents file.
   const sizeMiB = Math.ceil((2 * cloneBytes + extents * 8192 * 1.5) / 2 ** 20) + 1024;
-  const xfs = only === 'space' || only === 'smb' ? undefined : makeLoopFs('xfs', sizeMiB, 'bench');
+  const xfs = only === 'space' || only === 'smb' || only === 'dedupe' ? undefined : makeLoopFs('xfs', sizeMiB, 'bench');
   // In-process figures time the engine as shipped (an esbuild bundle, see lib/engine-bundle.ts).
   const engine = loadShippedEngine().createEngine({ worker: false });
   const results: Results = {
@@ -89,6 +92,10 @@ async function main(): Promise<void> {
           }).toString(),
         ) as SmbBench;
     }
+    if (only === undefined || only === 'dedupe') {
+      const [mib, files] = (arg('--dedupe-tree') ?? '2048,2000').split(',').map(Number);
+      results.dedupe = benchDedupe(cli, mib, files);
+    }
     if (process.argv.includes('--million')) {
       process.stderr.write('bench: making the 1,000,000-extent file (a few minutes)...\n');
       try {
@@ -113,12 +120,13 @@ async function main(): Promise<void> {
   if (only !== undefined && fs.existsSync(last)) {
     const prev = JSON.parse(fs.readFileSync(last, 'utf8')) as Results;
     const kept: string[] = [];
-    for (const part of ['map', 'clone', 'million', 'space', 'smb'] as const)
+    for (const part of ['map', 'clone', 'million', 'space', 'smb', 'dedupe'] as const)
       if (results[part] === undefined && prev[part] !== undefined) {
         (results as unknown as Record<string, unknown>)[part] = prev[part];
         kept.push(part);
       }
-    if (kept.length > 0) results.earlier = { parts: kept, date: prev.earlier?.date ?? prev.machine.date, loadAverage: prev.machine.loadAverage };
+    if (kept.length > 0)
+      results.earlier = { parts: kept, date: prev.earlier?.date ?? prev.machine.date, loadAverage: prev.machine.loadAverage };
   }
   process.stdout.write(textTable(results));
   if (!process.argv.includes('--no-doc')) {

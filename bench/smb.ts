@@ -159,7 +159,12 @@ export async function benchSmb(bytes = 2 ** 30, rounds = 3, listFiles = 10_000, 
     return {
       bytes,
       dialect,
-      read: { oursMBps: ours, smbclientMBps: theirs, ratio: median(ours.map((o, i) => o / theirs[i])), ratioOfMedians: median(ours) / median(theirs) },
+      read: {
+        oursMBps: ours,
+        smbclientMBps: theirs,
+        ratio: median(ours.map((o, i) => o / theirs[i])),
+        ratioOfMedians: median(ours) / median(theirs),
+      },
       copy: { copychunkMs: cc, throughClientMs: tc, speedup: median(tc) / median(cc) },
       list: { files: listFiles, ms: listMs, medianMs: median(listMs) },
     };

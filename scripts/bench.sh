@@ -6,6 +6,7 @@
 #   npm run bench -- --no-doc         print only
 #   npm run bench -- --only space     the space benchmark alone (20,000 and 200,000 files)
 #   npm run bench -- --only smb       the SMB benchmark alone (Samba + smbclient on loopback)
+#   npm run bench -- --only dedupe    extent-lens dedupe vs duperemove (2 GiB, 2,000 files; btrfs, XFS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "bench: needs root (loop devices, mount)" >&2; exit 2; fi
@@ -19,7 +20,7 @@ if [ ! -x /usr/bin/time ]; then
   echo "bench: installing time (apt)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time
 fi
-for t in xfs_io filefrag hyperfine mkfs.xfs mkfs.btrfs btrfs losetup; do
+for t in xfs_io filefrag hyperfine mkfs.xfs mkfs.btrfs btrfs losetup duperemove; do
   command -v "$t" >/dev/null || { echo "bench: $t is not installed (scripts/setup.sh installs it)" >&2; exit 2; }
 done
 npm run --silent build

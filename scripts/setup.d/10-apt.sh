@@ -2,7 +2,7 @@
 # Debian packages: file system tools for the loop-mounted test images, the tools we cross-check
 # against (filefrag, xfs_io), Chromium for webview/UI tests, Samba for the SMB2 FSCTL tests.
 set -euo pipefail
-pkgs=(xfsprogs btrfs-progs e2fsprogs util-linux chromium samba samba-vfs-modules smbclient tshark python3-impacket libkrb5-dev build-essential python3 curl)
+pkgs=(xfsprogs btrfs-progs e2fsprogs util-linux duperemove chromium samba samba-vfs-modules smbclient tshark python3-impacket libkrb5-dev build-essential python3 curl)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

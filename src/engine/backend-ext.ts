@@ -121,6 +121,16 @@ export interface SpaceWalk {
   close(): void;
 }
 
+/** One destination's outcome of a compare-and-share call (BackendExtensions.dedupeRange). */
+export interface DedupeOutcome {
+  /** 'same' (equal, now shared), 'differs' (left alone), or the OS error by name. */
+  status: string;
+  /** Bytes the file system shared for this destination. */
+  bytes: bigint;
+  /** For an error: the sentence to show. */
+  message?: string;
+}
+
 export interface BackendExtensions {
   /**
    * The space accounting's walk of the folder `dir` (recursive, links not followed, names in
@@ -128,6 +138,24 @@ export interface BackendExtensions {
    * backend has none, space.ts walks with node:fs and maps with extentMapPacked.
    */
   spaceWalk?(dir: string, sink: SpaceSink, ctx: OpContext): SpaceWalk | undefined;
+  /**
+   * Compare `length` bytes at `srcOffset` of `source` with each destination's and share them
+   * where equal: Linux FIDEDUPERANGE (the kernel compares and shares atomically), one call; NT
+   * verify-then-clone (nt/dedupe.ts). The engine keeps
+   * within the per-call limits (dedupe-apply.ts). Throws a named FsctlError when the call as a
+   * whole fails (the source cannot be opened, the file system cannot dedupe).
+   */
+  dedupeRange?(
+    source: string,
+    srcOffset: bigint,
+    length: bigint,
+    dests: { path: string; offset: bigint }[],
+    ctx: OpContext,
+  ): DedupeOutcome[] | Promise<DedupeOutcome[]>;
+  /** Throws a named FsctlError (EOPNOTSUPP, E_UNSUPPORTED, ...) when the file system of the file `path` cannot dedupe. */
+  dedupeSupport?(path: string): void | Promise<void>;
+  /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */
+  freeBytesSynced?(path: string): bigint | Promise<bigint>;
   /**
    * Owner queries on the file system of `path`, or undefined where it cannot name owners; throws
    * where it could but cannot here (an FsctlError saying why: no rmapbt on XFS).

@@ -4,12 +4,11 @@
 // caller's event loop. smb:// paths always run here: their backend is network I/O, not a
 // native loop.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 // node:worker_threads (and the streams it loads) is required only when a worker is started:
 // the CLI runs most commands in its own thread and should not pay ~5 ms to load it.
 import type { Worker } from 'node:worker_threads';
 import { backendFor, isSmbPath, localBackend } from './select-backend';
+import { startWorkerScript } from './worker-script';
 import type { ExtendedBackend } from './backend-ext';
 import { unpackExtents, type PackedExtentMap } from './map-format';
 import { SignalContext } from './context';
@@ -125,11 +124,15 @@ export interface Engine {
    */
   space(paths: string[], opts?: RunOptions & SpaceRunOptions): Promise<SpaceResult>;
   /**
-   * Identical data across the files of a selection (walked recursively), grouped, with the net
-   * saving of sharing it (already-shared data counts zero). Changes nothing. See dedupe-types.ts.
+   * Identical data across the selection (walked like space): whole files, then aligned chunks,
+   * each group with its net saving from the physical offsets. Reads only allocated data, never
+   * a hole; changes nothing. See src/engine/dedupe-find.ts.
    */
   findDuplicates(paths: string[], opts?: RunOptions & DedupeFindOptions): Promise<DedupePlan>;
-  /** Share a plan's identical ranges (the file system compares them first); the space freed, measured. */
+  /**
+   * Share the plan's ranges (Linux: FIDEDUPERANGE, which compares the bytes itself; a range that
+   * changed is left alone and reported), with the space freed measured. See src/engine/dedupe-apply.ts.
+   */
   dedupe(plan: DedupePlan, opts?: RunOptions): Promise<DedupeReport>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
@@ -238,11 +241,11 @@ class EngineImpl implements Engine {
     return this.run(req, o) as Promise<SpaceResult>;
   }
 
-  findDuplicates(paths: string[]): Promise<DedupePlan> {
-    return dedupeNotImplemented('findDuplicates', paths);
+  findDuplicates(paths: string[], o: RunOptions & DedupeFindOptions = {}): Promise<DedupePlan> {
+    return this.run({ op: 'dedupe-find', paths: [...paths], chunk: o.chunk, minSize: o.minSize }, o) as Promise<DedupePlan>;
   }
-  dedupe(plan: DedupePlan): Promise<DedupeReport> {
-    return dedupeNotImplemented('dedupe', [...new Set(plan.groups.flatMap((g) => g.ranges.map((r) => r.path)))]);
+  dedupe(plan: DedupePlan, o: RunOptions = {}): Promise<DedupeReport> {
+    return this.run({ op: 'dedupe', plan }, o) as Promise<DedupeReport>;
   }
 
   /**
@@ -283,27 +286,10 @@ class EngineImpl implements Engine {
 
   // ---- worker ------------------------------------------------------------------------------
 
-  private workerScript(): { file: string; ts: boolean } {
-    if (this.opts.workerScript) return { file: this.opts.workerScript, ts: this.opts.workerScript.endsWith('.ts') };
-    const js = path.join(__dirname, 'worker.js');
-    if (fs.existsSync(js)) return { file: js, ts: false };
-    const ts = path.join(__dirname, 'worker.ts');
-    if (fs.existsSync(ts)) return { file: ts, ts: true };
-    throw new Error(`Extent Lens: the engine worker script was not found next to ${__filename} (worker.js or worker.ts)`);
-  }
-
   private getWorker(lane: Lane): Worker {
     const running = this.workers.get(lane);
     if (running) return running;
-    const { file, ts } = this.workerScript();
-    // A .ts entry (tests and tools running from source under tsx): node 20 cannot start a worker
-    // from a .ts file directly, so a one-line bootstrap registers tsx's require hook first.
-    // (The module name is computed so bundlers do not try to resolve tsx into a shipped bundle.)
-    const tsxCjs = ['tsx', 'cjs'].join('/');
-    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-    const w = ts
-      ? new Worker(`require(${JSON.stringify(require.resolve(tsxCjs))}); require(${JSON.stringify(file)});`, { eval: true })
-      : new Worker(file, this.opts.workerExecArgv ? { execArgv: this.opts.workerExecArgv } : undefined);
+    const w = startWorkerScript(this.opts.workerScript, this.opts.workerExecArgv);
     w.on('message', (m: WorkerReply) => this.onReply(m, lane));
     const failAll = (why: string): void => {
       if (this.workers.get(lane) === w) this.workers.delete(lane);
@@ -408,18 +394,3 @@ class EngineImpl implements Engine {
   }
 }
 
-/**
- * INTEGRATION STUB (the only one): the dedupe branch implements engine.findDuplicates and
- * engine.dedupe; until it is merged both reject with this, so the view can be built against
- * the types in dedupe-types.ts. The integrator replaces this function and the two methods above.
- */
-function dedupeNotImplemented(what: string, paths: string[]): Promise<never> {
-  return Promise.reject(
-    new FsctlError({
-      operation: what as Operation, // the dedupe branch adds its operations to Operation
-      code: 'E_UNSUPPORTED',
-      paths,
-      message: `${what}: deduplication is not implemented yet in this build of Extent Lens (E_UNSUPPORTED); nothing was read or changed.`,
-    }),
-  );
-}

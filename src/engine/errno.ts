@@ -125,11 +125,15 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
           return `${fs} cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy`;
         return `${fs ?? 'this file system'} cannot share blocks (no reflink support); use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy`;
       }
+      if (operation === 'dedupe')
+        return `${fs ?? 'this file system'} cannot share identical data between files (no FIDEDUPERANGE); deduplication needs btrfs or XFS (mkfs.xfs -m reflink=1); nothing was changed`;
       if (operation === 'punch' || operation === 'zero' || operation === 'dig-holes')
         return `${fs ?? 'this file system'} cannot deallocate ranges (no hole punching)`;
       if (operation === 'map') return `${fs ?? 'this file system'} does not support FIEMAP extent maps`;
       return `${fs ?? 'this file system'} does not support this operation`;
     case 'EINVAL':
+      if (operation === 'dedupe')
+        return `the file system refused the range: offsets must be multiples of the block size${ctx.blockSize ? ` (${ctx.blockSize} bytes)` : ''}, the length too unless it ends at both files' ends`;
       if (operation === 'clone-range' || operation === 'clone')
         return `the file system refused the range: offsets must be multiples of the block size${ctx.blockSize ? ` (${ctx.blockSize} bytes)` : ''}, the length too unless the range ends at the source's end, and ranges in one file must not overlap`;
       return 'the file system rejected an argument (invalid offset, length or flags)';

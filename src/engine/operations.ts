@@ -23,6 +23,9 @@ import { FsctlError, isCancelled } from './errors';
 import { notRegularError } from './file-kind';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
 import { spaceOf } from './space';
+import { findDuplicates } from './dedupe-find';
+import { applyDedupe } from './dedupe-apply';
+import type { DedupePlan, DedupeReport } from './dedupe-types';
 import type { SpaceFile, SpaceResult } from './space-types';
 import type { ByteRange, ExistingPolicy, Operation, OperationReport, RangesResult, VolumeInfo } from './types';
 
@@ -57,9 +60,12 @@ export type Request =
       exactScan?: boolean;
       onFile?: (f: SpaceFile) => void;
       onFileMapped?: (f: SpaceFile, index: number) => void;
-    };
+    }
+  | { op: 'dedupe-find'; paths: string[]; chunk?: bigint; minSize?: bigint }
+  | { op: 'dedupe'; plan: DedupePlan };
 
-export type Response = RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult;
+export type Response =
+  RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult | DedupePlan | DedupeReport;
 
 /** Most windows one map-windows request may ask for (one per device pixel of a wide view). */
 export const MAX_MAP_WINDOWS = 32_768;
@@ -75,14 +81,20 @@ export function requestPaths(r: Request): string[] {
     case 'clone-range':
       return r.source === r.target ? [r.source] : [r.source, r.target];
     case 'space':
+    case 'dedupe-find':
       return r.paths;
+    case 'dedupe':
+      // The sources name the plan's file systems (a group never spans two), which is what routing needs.
+      return Array.isArray(r.plan?.groups)
+        ? [...new Set(r.plan.groups.map((g) => g?.ranges?.[0]?.path).filter((p): p is string => typeof p === 'string'))]
+        : [];
     default:
       return [r.path];
   }
 }
 
 export function requestOperation(r: Request): Operation {
-  return r.op === 'map-windows' ? 'map' : r.op;
+  return r.op === 'map-windows' ? 'map' : r.op === 'dedupe-find' ? 'dedupe' : r.op;
 }
 
 const MAX_OFF = (1n << 63n) - 1n;
@@ -267,6 +279,10 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
     }
     case 'space':
       return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan, onFile: r.onFile, onFileMapped: r.onFileMapped });
+    case 'dedupe-find':
+      return findDuplicates(resolve, r.paths, ctx, { chunk: r.chunk, minSize: r.minSize });
+    case 'dedupe':
+      return applyDedupe(resolve, r.plan, ctx);
   }
 }
 

@@ -122,6 +122,7 @@ export type Operation =
   | 'dig-holes'
   | 'set-sparse'
   | 'space'
+  | 'dedupe'
   // the SMB file API (smb-files.ts): the editor's and Explorer's reads and writes on a share
   | 'files';
 

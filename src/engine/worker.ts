@@ -12,15 +12,34 @@ import { SharedFlagContext } from './context';
 import { isFsctlError } from './errors';
 import { requestOperation, requestPaths, runRequest } from './operations';
 import type { SpaceFile } from './space-types';
-import { ROW_BATCH, type WorkerCall, type WorkerReply } from './worker-protocol';
+import { ROW_BATCH, type HashCall, type HashReply, type WorkerCall, type WorkerReply } from './worker-protocol';
+import { hashFile, localReader } from './dedupe-hash';
+import { nodeFsError } from './errno';
 
 if (!parentPort) throw new Error('src/engine/worker.ts must run in a worker thread');
 const port = parentPort;
 
-port.on('message', (msg: WorkerCall) => {
-  if (msg?.kind !== 'call') return;
-  void handle(msg);
+port.on('message', (msg: WorkerCall | HashCall) => {
+  if (msg?.kind === 'hash') void hash(msg);
+  else if (msg?.kind === 'call') void handle(msg);
 });
+
+/** A dedupe hashing thread's job (dedupe-pool.ts): one local file's chunk keys. */
+async function hash(msg: HashCall): Promise<void> {
+  const f = msg.file;
+  f.chunkKeys = [];
+  // The pool ends the thread on cancel: nothing here needs to see it.
+  const ctx = new SharedFlagContext('dedupe', [f.path], new SharedArrayBuffer(4));
+  let reply: HashReply;
+  try {
+    const read = await hashFile(f, localReader(f), msg.chunk, ctx, () => undefined);
+    reply = { kind: 'hashed', id: msg.id, chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, read };
+  } catch (e) {
+    const x = isFsctlError(e) ? e : nodeFsError('dedupe', e, [f.path]);
+    reply = { kind: 'hash-error', id: msg.id, code: x.code, message: x.message };
+  }
+  port.postMessage(reply);
+}
 
 async function handle(msg: WorkerCall): Promise<void> {
   const send = (reply: WorkerReply, transfer?: ArrayBuffer[]): void => port.postMessage(reply, transfer ?? []);

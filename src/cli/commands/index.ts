@@ -4,6 +4,7 @@ import type { Command } from '../command';
 import { cloneCommand } from './clone';
 import { cloneRangeCommand } from './clone-range';
 import { copyCommand } from './copy';
+import { dedupeCommand } from './dedupe';
 import { digHolesCommand } from './dig-holes';
 import { mapCommand } from './map';
 import { punchCommand, zeroCommand } from './punch';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   mapCommand,
   volumeCommand,
   spaceCommand,
+  dedupeCommand,
   cloneCommand,
   cloneRangeCommand,
   copyCommand,

@@ -8,6 +8,7 @@ import { FsctlError, isCancelled } from '../errors';
 import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
 import type { ByteRange, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
 import { cloneFileNt, cloneRangeNt } from './clone';
+import { dedupeRangeNt, dedupeSupportNt, freeBytesNt } from './dedupe';
 import { copyChunkNt, type CopyChunkLimits } from './copychunk';
 import { queryRetrievalPointers } from './extents';
 import { asFsctlError, elapsed, engineError, now } from './outcome';
@@ -308,5 +309,9 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     },
     zeroRange: (path, range, ctx) => zeroDataNt(t, path, range, { makeSparse: false, operation: 'zero' }, ctx),
     sparseCopy: (source, target, ctx) => sparseCopyNt(t, source, target, ctx),
+    // Deduplication by verify-then-clone (nt/dedupe.ts).
+    dedupeRange: (source, srcOffset, length, dests, ctx) => dedupeRangeNt(t, source, srcOffset, length, dests, ctx),
+    dedupeSupport: (path) => dedupeSupportNt(t, path),
+    freeBytesSynced: (path) => freeBytesNt(t, path),
   };
 }

@@ -78,7 +78,7 @@ export async function duplicateExtents(
   targetOffset: bigint,
   length: bigint,
   clusterSize: number,
-  operation: 'clone' | 'clone-range',
+  operation: 'clone' | 'clone-range' | 'dedupe',
   opts: DuplicateOptions,
   ctx: OpContext,
 ): Promise<number> {

@@ -42,6 +42,11 @@ export interface NtOpenOptions {
    * that always asks for DELETE may ignore it; deleteOnClose implies it.
    */
   delete?: boolean;
+  /**
+   * Open without FILE_SHARE_WRITE: while this handle is open nobody else may open the file for
+   * writing (dedupe's verify-then-clone, nt/dedupe.ts). Default: share read, write and delete.
+   */
+  denyWrite?: boolean;
 }
 
 /** FILE_BASIC_INFORMATION: FILETIME values (100 ns since 1601) and attributes. */

@@ -6,6 +6,7 @@
 //   base.ts (this) <- map.ts (FIEMAP) <- holes.ts (ranges, punch, zero, sparse flag)
 //   <- volume.ts (statfs, clone probe) <- clone.ts (whole-file and range clones)
 //   <- copy.ts (copy_file_range) <- io.ts (positional I/O, stat, rename, remove, read)
+//   <- dedupe.ts (FIDEDUPERANGE, free space after syncfs)
 //   <- index.ts (LinuxBackend, createLinuxBackend).
 // Every loop is synchronous native calls with a cancellation check between them, so it runs
 // fast in the worker thread and stops at once when the shared cancel flag is set.

@@ -268,3 +268,36 @@ export function filesystemName(fType: bigint): string {
 
 /** File systems that store every byte (no holes): SEEK_HOLE reports only the implicit one at EOF. */
 export const NON_SPARSE_FILESYSTEMS: ReadonlySet<string> = new Set(['vfat', 'exfat', 'iso9660', 'squashfs']);
+
+/** struct file_dedupe_range (24 bytes) and file_dedupe_range_info (32 bytes each), linux/fs.h. */
+export const FILE_DEDUPE_RANGE_SIZE = 24;
+export const FILE_DEDUPE_RANGE_INFO_SIZE = 32;
+/** file_dedupe_range_info.status: the ranges were equal and are now shared; they differed and nothing changed. */
+export const FILE_DEDUPE_RANGE_SAME = 0;
+export const FILE_DEDUPE_RANGE_DIFFERS = 1;
+
+/** The FIDEDUPERANGE argument: the source range, then one info per destination (fd, offset). */
+export function encodeFileDedupeRange(srcOffset: bigint, srcLength: bigint, dests: { fd: number; offset: bigint }[]): Uint8Array {
+  const buf = new Uint8Array(FILE_DEDUPE_RANGE_SIZE + dests.length * FILE_DEDUPE_RANGE_INFO_SIZE);
+  const dv = new DataView(buf.buffer);
+  dv.setBigUint64(0, BigInt.asUintN(64, srcOffset), true);
+  dv.setBigUint64(8, BigInt.asUintN(64, srcLength), true);
+  dv.setUint16(16, dests.length, true);
+  dests.forEach((d, i) => {
+    const at = FILE_DEDUPE_RANGE_SIZE + i * FILE_DEDUPE_RANGE_INFO_SIZE;
+    dv.setBigInt64(at, BigInt(d.fd), true);
+    dv.setBigUint64(at + 8, BigInt.asUintN(64, d.offset), true);
+  });
+  return buf;
+}
+
+/** Each destination's outcome: status (SAME, DIFFERS, or a negative errno) and bytes_deduped. */
+export function decodeFileDedupeInfos(buf: Uint8Array, count: number): { status: number; bytes: bigint }[] {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: { status: number; bytes: bigint }[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = FILE_DEDUPE_RANGE_SIZE + i * FILE_DEDUPE_RANGE_INFO_SIZE;
+    out.push({ status: dv.getInt32(at + 24, true), bytes: dv.getBigUint64(at + 16, true) });
+  }
+  return out;
+}

@@ -2,15 +2,15 @@
 // copy_file_range, fallocate and fstatfs on libc through koffi (libc.ts, the only Linux file
 // that loads it). LinuxBackend is assembled from one layer per job, each in its own file:
 // base.ts (libc, errors, statfs, the SEEK_DATA walk), map.ts, holes.ts, volume.ts, clone.ts,
-// copy.ts and io.ts.
+// copy.ts, io.ts and dedupe.ts.
 
 import type { Backend } from '../../backend';
 import type { BackendExtensions, ExtentOwnerQuery } from '../../backend-ext';
 import { btrfsOwnerQuery, isBtrfs } from './btrfs-owners';
-import { LinuxIo } from './io';
+import { LinuxDedupe } from './dedupe';
 import { isXfs, xfsOwnerQuery } from './xfs-owners';
 
-export class LinuxBackend extends LinuxIo implements Backend, BackendExtensions {
+export class LinuxBackend extends LinuxDedupe implements Backend, BackendExtensions {
   /** btrfs (BTRFS_IOC_LOGICAL_INO_V2; btrfs-owners.ts) and XFS (FS_IOC_GETFSMAP; xfs-owners.ts), as root. */
   extentOwners(p: string): ExtentOwnerQuery | undefined {
     if (isBtrfs(p)) return btrfsOwnerQuery(this.libc, p);

@@ -22,6 +22,8 @@ export interface Libc {
   fallocate(fd: number, mode: number, offset: bigint, len: bigint): number;
   ftruncate(fd: number, len: bigint): number;
   fstatfs(fd: number, buf: Uint8Array): number;
+  /** syncfs(2): write out the file system of `fd`, so that statfs counts what was freed (dedupe). */
+  syncfs(fd: number): number;
   pread(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
   pwrite(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
   renameat2(oldDirFd: number, oldPath: string, newDirFd: number, newPath: string, flags: number): number;
@@ -54,6 +56,8 @@ export const SEEK_HOLE = 4;
 export const FS_IOC_FIEMAP = 0xc020660b;
 export const FICLONE = 0x40049409;
 export const FICLONERANGE = 0x4020940d;
+/** _IOWR(0x94, 54, struct file_dedupe_range): compare ranges and share them when equal (docs/facts/linux.md#fideduperange). */
+export const FIDEDUPERANGE = 0xc0189436;
 export const FALLOC_FL_KEEP_SIZE = 0x1;
 export const FALLOC_FL_PUNCH_HOLE = 0x2;
 export const FALLOC_FL_ZERO_RANGE = 0x10;
@@ -99,6 +103,7 @@ export function loadLibc(): Libc {
   const fallocate = lib.func('int fallocate(int fd, int mode, int64_t offset, int64_t len)');
   const ftruncate = lib.func('int ftruncate(int fd, int64_t length)');
   const fstatfs = lib.func('int fstatfs(int fd, void *buf)');
+  const syncfs = lib.func('int syncfs(int fd)');
   const pread = lib.func('int64_t pread(int fd, void *buf, size_t count, int64_t offset)');
   const pwrite = lib.func('int64_t pwrite(int fd, const void *buf, size_t count, int64_t offset)');
   // glibc >= 2.28; older systems fall back to link()+unlink() in the engine.
@@ -148,6 +153,7 @@ export function loadLibc(): Libc {
     fallocate: (fd, mode, offset, len) => c(fallocate(fd, mode, offset, len) as number),
     ftruncate: (fd, len) => c(ftruncate(fd, len) as number),
     fstatfs: (fd, buf) => c(fstatfs(fd, buf) as number),
+    syncfs: (fd) => c(syncfs(fd) as number),
     pread: (fd, buf, count, offset) => c(pread(fd, buf, count, offset) as number | bigint),
     pwrite: (fd, buf, count, offset) => c(pwrite(fd, buf, count, offset) as number | bigint),
     renameat2: (a, b, d, e, f) => c(renameat2(a, b, d, e, f)),

@@ -26,6 +26,9 @@ const OPERATION_OF: Record<string, Operation> = {
   punchHole: 'punch',
   zeroRange: 'zero',
   setSparse: 'set-sparse',
+  dedupeRange: 'dedupe',
+  dedupeSupport: 'dedupe',
+  freeBytesSynced: 'dedupe',
 };
 
 /** A backend over the SMB transport; `options` tune the FSCTL loops (tests force small buffers). */

@@ -92,7 +92,9 @@ export class SmbTransport implements NtTransport {
     const disposition =
       opts.disposition === 'open' ? Disposition.OPEN : opts.disposition === 'create-new' ? Disposition.CREATE : Disposition.OVERWRITE_IF;
     if (opts.disposition !== 'open') options |= CreateOption.NON_DIRECTORY_FILE;
-    const r = await client.create({ name: smbPath(target), desiredAccess: access, disposition, options }, path);
+    // ShareAccess: read | write | delete (7), or without write (5) for dedupe's verify-then-clone.
+    const shareAccess = opts.denyWrite ? 5 : 7;
+    const r = await client.create({ name: smbPath(target), desiredAccess: access, disposition, options, shareAccess }, path);
     const h: SmbHandle = { path, target, client, fileId: r.fileId, closed: false, created: opts.disposition === 'create-new' };
     this.handles.set(SmbTransport.key(client, r.fileId), h);
     if (opts.deleteOnClose) {

@@ -120,7 +120,8 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
       const disposition = o.disposition === 'open' ? OPEN_EXISTING : o.disposition === 'create-new' ? CREATE_NEW : CREATE_ALWAYS;
       // BACKUP_SEMANTICS lets `open` reach folders too (volume(folder)); it changes nothing for files.
       const flags = FILE_ATTRIBUTE_NORMAL | (o.disposition === 'open' ? FILE_FLAG_BACKUP_SEMANTICS : 0);
-      const hv = k.CreateFileW(path, access >>> 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, null, disposition, flags, 0);
+      const share = FILE_SHARE_READ | FILE_SHARE_DELETE | (o.denyWrite ? 0 : FILE_SHARE_WRITE);
+      const hv = k.CreateFileW(path, access >>> 0, share, null, disposition, flags, 0);
       if (hv === INVALID_HANDLE_VALUE) fail('CreateFileW', [path]);
       const h = new Win32Handle(path, hv);
       if (o.deleteOnClose) {

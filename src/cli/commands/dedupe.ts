@@ -1,0 +1,197 @@
+// extent-lens dedupe PATH... [--apply]: find identical data across files (whole files, then
+// aligned chunks) and what sharing it would free, net of what is already shared; with --apply,
+// share it (Linux FIDEDUPERANGE: the kernel compares the bytes first) and measure the space
+// freed. The engine's definitions: docs/ENGINE.md, "Deduplication".
+
+import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
+import type { Command } from '../command';
+import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
+import { dec, num, obj, str } from '../json';
+import { parseSize } from '../numbers';
+import { writeErr, writeOut } from '../output';
+import { UsageError } from '../usage-error';
+
+export const dedupeCommand: Command = {
+  name: 'dedupe',
+  summary: 'Find identical data across files and what sharing it would free; with --apply, share it (space freed measured).',
+  args: ['PATH...'],
+  variadic: true,
+  // In the worker, so that Ctrl-C reaches a long hash or dedupe loop through the cancel flag.
+  longRunning: () => true,
+  options: {
+    apply: {
+      type: 'boolean',
+      help: 'share the duplicate ranges (the bytes are compared first: FIDEDUPERANGE, or verify-then-clone on SMB)',
+    },
+    chunk: { type: 'string', value: 'SIZE', help: 'hash chunk: a multiple of the file system block size (default 128K)' },
+    'min-size': { type: 'string', value: 'SIZE', help: 'skip files smaller than this (default 4K)' },
+  },
+  description: `Folders are walked recursively; symbolic links are not followed; hard links are examined once.
+Only allocated data is read (never a hole), in aligned chunks; whole files are grouped first,
+then runs of equal chunks. Each group's net saving counts only bytes whose physical blocks are
+not already the source's: files that are already clones save nothing, and on btrfs data in an
+extent that would be shared only in part is left out (with a warning), since btrfs frees an
+extent only when nothing references any of it. Without --apply nothing changes.
+
+--apply (Linux, btrfs or XFS with reflink=1): FIDEDUPERANGE, at most 16 MiB per range and
+up to 120 destinations per call; a range that changed since the scan is left alone and
+reported ("differed"). ext4, tmpfs and other file systems that cannot share are refused
+before any change (EOPNOTSUPP). "freed" is measured from the file system's free blocks
+(statfs after syncfs) before and after, next to the estimate. Over SMB (smb:// files named
+one by one) and on Windows: verify-then-clone (both files opened without FILE_SHARE_WRITE, the
+bytes compared, then FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept). macOS
+cannot deduplicate (EOPNOTSUPP).
+
+JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
+         "netSaving":"N","wholeFiles":bool,"warnings":[...]},...],
+       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","files":N,"hashedBytes":"N",
+                "deduped":"N","differed":N,"freed":"N","calls":N},   (the last four with --apply)
+       "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
+       "errors":[{"path","code","message"}],"notes":[...],"durationMs":N}`,
+  async run(ctx) {
+    const size = (name: string): bigint | undefined => {
+      const v = ctx.values[name];
+      return typeof v === 'string' ? parseSize(v, `--${name}`) : undefined;
+    };
+    const chunk = size('chunk');
+    if (chunk === 0n) throw new UsageError('--chunk: 0 is not a chunk size; use a multiple of the block size such as 128K.');
+    const engine = await ctx.engine();
+    const plan = await engine.findDuplicates(ctx.positionals, { signal: ctx.signal, chunk, minSize: size('min-size') });
+    for (const e of plan.errors) writeErr(`extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}\n`);
+    const report = ctx.values.apply === true ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
+    if (report) for (const s of report.skipped) writeErr(`extent-lens dedupe: ${escapeControls(s.message.replace(/^dedupe: /, ''))}\n`);
+    writeOut(ctx.json ? dedupeJson(plan, report) : dedupeHuman(plan, report));
+  },
+};
+
+const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
+
+function groupJson(g: DedupeGroup): string {
+  return obj([
+    ['length', dec(g.length)],
+    [
+      'ranges',
+      '[' +
+        g.ranges
+          .map((r) =>
+            obj([
+              ['path', str(r.path)],
+              ['offset', dec(r.offset)],
+              ['alreadyShared', r.alreadyShared ? 'true' : undefined],
+            ]),
+          )
+          .join(',') +
+        ']',
+    ],
+    ['netSaving', dec(g.netSaving)],
+    ['wholeFiles', String(g.wholeFiles)],
+    ['warnings', strings(g.warnings)],
+  ]);
+}
+
+export function dedupeJson(plan: DedupePlan, report?: DedupeReport): string {
+  const t = plan.total;
+  const total: [string, string | undefined][] = [
+    ['groups', String(t.groups)],
+    ['candidateBytes', dec(t.candidateBytes)],
+    ['netSaving', dec(t.netSaving)],
+    ['files', String(t.files)],
+    ['hashedBytes', dec(t.hashedBytes)],
+  ];
+  if (report)
+    total.push(
+      ['deduped', dec(report.deduped)],
+      ['differed', String(report.differed)],
+      ['freed', dec(report.freed)],
+      ['calls', String(report.calls)],
+    );
+  return (
+    obj([
+      ['groups', '[' + plan.groups.map(groupJson).join(',') + ']'],
+      ['total', obj(total)],
+      [
+        'skipped',
+        report
+          ? '[' +
+            report.skipped
+              .map((s) =>
+                obj([
+                  ['path', str(s.path)],
+                  ['offset', dec(s.offset)],
+                  ['length', dec(s.length)],
+                  ['reason', str(s.reason)],
+                  ['message', str(s.message)],
+                ]),
+              )
+              .join(',') +
+            ']'
+          : undefined,
+      ],
+      [
+        'errors',
+        '[' +
+          plan.errors
+            .map((e) =>
+              obj([
+                ['path', str(e.path)],
+                ['code', str(e.code)],
+                ['message', str(e.message)],
+              ]),
+            )
+            .join(',') +
+          ']',
+      ],
+      ['notes', strings([...plan.notes, ...(report?.notes ?? [])])],
+      ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
+    ]) + '\n'
+  );
+}
+
+/** One row per range: its group, the group's saving on the group's first row, the source first. */
+export function dedupeHuman(plan: DedupePlan, report?: DedupeReport): string {
+  const rows: string[][] = [];
+  plan.groups.forEach((g, i) =>
+    g.ranges.forEach((r, k) =>
+      rows.push([
+        k === 0 ? String(i + 1) : '',
+        k === 0 ? g.netSaving.toString() : '',
+        k === 0 ? g.length.toString() : '',
+        r.offset.toString(),
+        k === 0 ? (g.wholeFiles ? 'source (file)' : 'source') : r.alreadyShared ? 'already shared' : 'duplicate',
+        escapeControls(r.path),
+      ]),
+    ),
+  );
+  const table = rows.length
+    ? renderTable(
+        [
+          { header: 'group', align: 'right' },
+          { header: 'net saving', align: 'right' },
+          { header: 'length', align: 'right' },
+          { header: 'offset', align: 'right' },
+          { header: 'role', align: 'left' },
+          { header: 'path', align: 'left' },
+        ],
+        rows,
+      )
+    : 'no duplicate data found\n';
+  const t = plan.total;
+  const lines = [table];
+  plan.groups.forEach((g, i) => g.warnings.forEach((w) => lines.push(`warning: group ${i + 1}: ${escapeControls(w)}\n`)));
+  lines.push(
+    `total: ${t.groups} group${t.groups === 1 ? '' : 's'} in ${t.files} file${t.files === 1 ? '' : 's'}, ` +
+      `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)} (hashed ${exactAndHuman(t.hashedBytes)})\n`,
+  );
+  if (report)
+    lines.push(
+      `applied (${report.method}): shared ${exactAndHuman(report.deduped)} in ${report.calls} call${report.calls === 1 ? '' : 's'}, ` +
+        `${report.differed} range${report.differed === 1 ? '' : 's'} differed; freed ${exactAndHuman(report.freed)} measured ` +
+        `(estimated ${exactAndHuman(report.estimated)})\n`,
+    );
+  else if (t.groups > 0) lines.push('nothing was changed; run again with --apply to share these ranges\n');
+  for (const n of [...plan.notes, ...(report?.notes ?? [])]) lines.push(`note: ${escapeControls(n)}\n`);
+  if (plan.errors.length > 0)
+    lines.push(`${plan.errors.length} path${plan.errors.length === 1 ? '' : 's'} could not be examined (listed on stderr)\n`);
+  lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
+  return lines.join('');
+}

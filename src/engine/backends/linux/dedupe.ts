@@ -1,0 +1,115 @@
+// The Linux backend's deduplication: FIDEDUPERANGE (the kernel compares the bytes and shares them
+// only when equal, atomically per range; docs/facts/linux.md#fideduperange), the up-front support
+// probe, and free space measured after syncfs. One layer of LinuxBackend (see base.ts).
+
+import * as fs from 'node:fs';
+import type { OpContext } from '../../backend';
+import type { DedupeOutcome } from '../../backend-ext';
+import { errnoError, nodeFsError } from '../../errno';
+import { osPath } from '../../os-path';
+import {
+  decodeFileDedupeInfos,
+  decodeStatfs,
+  encodeFileDedupeRange,
+  FILE_DEDUPE_RANGE_DIFFERS,
+  FILE_DEDUPE_RANGE_SAME,
+  STATFS_SIZE,
+} from './codec';
+import { FIDEDUPERANGE } from './libc';
+import { closeQuietly, openRegular } from './files';
+import { LinuxIo } from './io';
+
+/** Opening a destination read-write can fail where the kernel would still dedupe into it read-only (root, the owner). */
+const TRY_READ_ONLY = new Set(['EACCES', 'EPERM', 'ETXTBSY']);
+
+export class LinuxDedupe extends LinuxIo {
+  dedupeSupport(p: string): void {
+    const f = openRegular('dedupe', p, 'read');
+    try {
+      // No destinations, no bytes: the kernel answers EOPNOTSUPP where the file system has no
+      // remap_file_range (ext4, tmpfs) and 0 where it can dedupe (vfs_dedupe_file_range).
+      const arg = encodeFileDedupeRange(0n, 0n, []);
+      if (this.libc.ioctlPtr(f.fd, FIDEDUPERANGE, arg) !== 0) {
+        const e = this.fail('dedupe', 'ioctl(FIDEDUPERANGE)', [p], f.fd);
+        throw e;
+      }
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  dedupeRange(
+    source: string,
+    srcOffset: bigint,
+    length: bigint,
+    dests: { path: string; offset: bigint }[],
+    ctx: OpContext,
+  ): DedupeOutcome[] {
+    ctx.checkCancelled();
+    const src = openRegular('dedupe', source, 'read');
+    const fds: number[] = [];
+    const out: (DedupeOutcome | undefined)[] = dests.map(() => undefined);
+    try {
+      const open: { fd: number; offset: bigint; index: number }[] = [];
+      dests.forEach((d, i) => {
+        const fd = this.openDestination(d.path);
+        if (typeof fd === 'number') {
+          fds.push(fd);
+          open.push({ fd, offset: d.offset, index: i });
+        } else out[i] = fd;
+      });
+      if (open.length > 0) {
+        const arg = encodeFileDedupeRange(srcOffset, length, open);
+        if (this.libc.ioctlPtr(src.fd, FIDEDUPERANGE, arg) !== 0)
+          throw this.fail('dedupe', 'ioctl(FIDEDUPERANGE)', [source, ...open.map((o) => dests[o.index].path)], src.fd);
+        decodeFileDedupeInfos(arg, open.length).forEach((r, k) => {
+          const i = open[k].index;
+          if (r.status === FILE_DEDUPE_RANGE_SAME) out[i] = { status: 'same', bytes: r.bytes };
+          else if (r.status === FILE_DEDUPE_RANGE_DIFFERS) out[i] = { status: 'differs', bytes: r.bytes };
+          else {
+            const e = errnoError('dedupe', -r.status, 'ioctl(FIDEDUPERANGE)', [source, dests[i].path]);
+            out[i] = { status: e.code, bytes: r.bytes, message: e.message };
+          }
+        });
+      }
+    } finally {
+      closeQuietly(src);
+      for (const fd of fds) closeQuietly(fd);
+    }
+    return out as DedupeOutcome[];
+  }
+
+  freeBytesSynced(p: string): bigint {
+    let fd: number;
+    try {
+      fd = fs.openSync(osPath(p), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      throw nodeFsError('dedupe', e, [p]);
+    }
+    try {
+      if (this.libc.syncfs(fd) !== 0) throw this.fail('dedupe', 'syncfs', [p], fd);
+      const buf = new Uint8Array(STATFS_SIZE + 8);
+      if (this.libc.fstatfs(fd, buf) !== 0) throw this.fail('dedupe', 'fstatfs', [p], fd);
+      const s = decodeStatfs(buf);
+      return s.bfree * (s.frsize > 0n ? s.frsize : s.bsize);
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
+  /** A destination descriptor, read-write where allowed, else read-only; or the reason it could not be opened. */
+  private openDestination(p: string): number | DedupeOutcome {
+    try {
+      return openRegular('dedupe', p, 'read-write').fd;
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? 'EIO';
+      if (TRY_READ_ONLY.has(code))
+        try {
+          return openRegular('dedupe', p, 'read').fd;
+        } catch {
+          /* the read-write error is the one to report */
+        }
+      return { status: code, bytes: 0n, message: (e as Error).message };
+    }
+  }
+}

@@ -1,0 +1,346 @@
+// Finding duplicate data (engine.findDuplicates): walk the selection (walk.ts), map every
+// candidate file (the engine map format), hash only its allocated data in fixed aligned chunks,
+// and group identical ranges: whole files first, then chunks. What sharing a group would free
+// is computed from the physical offsets in dedupe-saving.ts. Definitions: docs/ENGINE.md,
+// "Deduplication".
+//
+// Cheap rejections before any byte is read: files below minSize; files smaller than one chunk
+// whose size no other file on their file system has (they can match only as whole files);
+// holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
+// never allocate a hole). The chunk keys and the choice of sha256: dedupe-hash.ts.
+
+import type { ExtendedBackend } from './backend-ext';
+import type { EngineContext } from './context';
+import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
+import { groupSaving, partialExtentWarnings, type FileData } from './dedupe-saving';
+import { nodeFsError } from './errno';
+import { FsctlError, isCancelled } from './errors';
+import { backendReader, hashFile, localReader, type Hashed } from './dedupe-hash';
+import { hashOnThreads, POOL_MIN_BYTES, poolSize } from './dedupe-pool';
+import { packExtents, type PackedExtentMap } from './map-format';
+import { isSmbPath } from './smb-path';
+import { fileSystemKey } from './space-fs';
+import { walkRegularFiles } from './walk';
+
+export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
+export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
+
+interface Candidate {
+  path: string;
+  size: bigint;
+  dev: bigint;
+  ino: bigint;
+  fs: FsFacts;
+}
+
+interface FsFacts {
+  key: string;
+  filesystem: string;
+  blockSize: number;
+}
+
+async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
+  if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
+  const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
+  return { ...rest, packed: packExtents(extents) };
+}
+
+export async function findDuplicates(
+  resolve: (p: string) => Promise<ExtendedBackend>,
+  paths: string[],
+  ctx: EngineContext,
+  opts: DedupeFindOptions = {},
+): Promise<DedupePlan> {
+  const t0 = performance.now();
+  const chunk = opts.chunk ?? DEFAULT_DEDUPE_CHUNK;
+  const minSize = opts.minSize ?? DEFAULT_DEDUPE_MIN_SIZE;
+  if (typeof chunk !== 'bigint' || chunk <= 0n || chunk > 1n << 30n)
+    throw new FsctlError({
+      operation: 'dedupe',
+      code: 'E_BAD_INPUT',
+      paths,
+      message: `dedupe: the chunk size ${String(chunk)} must be between 1 byte and 1 GiB (a multiple of the block size) (E_BAD_INPUT).`,
+    });
+  const errors: DedupeError[] = [];
+  const misaligned = (p: string, filesystem: string, blockSize: number): FsctlError =>
+    new FsctlError({
+      operation: 'dedupe',
+      code: 'E_MISALIGNED',
+      paths: [p],
+      message: `dedupe: the chunk size ${chunk} is not a multiple of the block size of ${filesystem} (${blockSize} bytes) holding ${p}; choose a multiple such as ${blockSize * 32} (E_MISALIGNED).`,
+    });
+  const notes: string[] = [];
+  const fsByDev = new Map<bigint, FsFacts>();
+  const candidates: Candidate[] = [];
+  let small = 0;
+
+  // 1. The walk: regular files of at least minSize, each once. smb:// files named one by one
+  // (folders cannot be listed over SMB yet) are examined through the SMB backend.
+  const smbFiles = new Set<string>();
+  for (const p of paths.filter(isSmbPath)) {
+    ctx.checkCancelled();
+    try {
+      const b = await resolve(p);
+      const info = await b.stat!(p);
+      if (info.kind !== 'file') {
+        errors.push({
+          path: p,
+          code: info.kind === 'missing' ? 'ENOENT' : 'E_UNSUPPORTED',
+          message: `dedupe: ${p}: ${info.kind === 'missing' ? 'no such file (ENOENT)' : 'only files can be named over smb:// (folders are not listed yet) (E_UNSUPPORTED)'}.`,
+        });
+        continue;
+      }
+      if (info.size < minSize || info.size === 0n) {
+        small++;
+        continue;
+      }
+      const v = await b.volume(p);
+      const key = `smb:${v.volumeId}`;
+      if (chunk % BigInt(v.blockSize) !== 0n) throw misaligned(p, v.filesystem, v.blockSize);
+      if (!smbFiles.has(p))
+        candidates.push({ path: p, size: info.size, dev: 0n, ino: 0n, fs: { key, filesystem: v.filesystem, blockSize: v.blockSize } });
+      smbFiles.add(p);
+    } catch (e) {
+      if (isCancelled(e) || (e as FsctlError).code === 'E_MISALIGNED') throw e;
+      const f = nodeFsError('dedupe', e, [p]);
+      errors.push({ path: p, code: f.code, message: f.message });
+    }
+  }
+  const walked = await walkRegularFiles(
+    paths.filter((p) => !isSmbPath(p)),
+    ctx,
+    async (p, st) => {
+      if (st.size < minSize || st.size === 0n) {
+        small++;
+        return;
+      }
+      let f = fsByDev.get(st.dev);
+      if (!f) {
+        const b = await resolve(p);
+        const info = b.fsInfo ? await b.fsInfo(p).catch(() => undefined) : undefined;
+        f = { key: fileSystemKey(p, st.dev), filesystem: info?.filesystem ?? 'unknown', blockSize: info?.blockSize ?? 4096 };
+        if (chunk % BigInt(f.blockSize) !== 0n) throw misaligned(p, f.filesystem, f.blockSize);
+        fsByDev.set(st.dev, f);
+      }
+      candidates.push({ path: p, size: st.size, dev: st.dev, ino: st.ino, fs: f });
+    },
+    (e) => errors.push(e),
+  );
+
+  // 2. Size classes: a file smaller than one chunk can match only a file of its own size.
+  const sizeCount = new Map<string, number>();
+  for (const c of candidates) sizeCount.set(`${c.fs.key}/${c.size}`, (sizeCount.get(`${c.fs.key}/${c.size}`) ?? 0) + 1);
+  const toMap = candidates.filter((c) => c.size >= chunk || sizeCount.get(`${c.fs.key}/${c.size}`)! > 1);
+  const unmatched = candidates.length - toMap.length;
+
+  // 3. Maps: the data runs of each file (holes are the gaps), with their physical offsets.
+  const files: Hashed[] = [];
+  let dataBytes = 0n;
+  for (const c of toMap) {
+    ctx.checkCancelled();
+    await ctx.maybeYield();
+    let m: PackedExtentMap;
+    try {
+      m = await mapOf(await resolve(c.path), c.path, ctx);
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      const f = nodeFsError('dedupe', e, [c.path]);
+      errors.push({ path: c.path, code: f.code, message: f.message });
+      continue;
+    }
+    const k = m.packed;
+    const f: Hashed = {
+      path: c.path,
+      size: m.size,
+      filesystem: c.fs.filesystem,
+      fsKey: c.fs.key,
+      blockSize: c.fs.blockSize,
+      off: [],
+      len: [],
+      phys: [],
+      flags: [],
+      chunkKeys: [],
+    };
+    for (let i = 0; i < k.count; i++) {
+      const len = BigInt.asUintN(64, k.length[i]);
+      if (len === 0n) continue;
+      f.off.push(k.offset[i]);
+      f.len.push(len);
+      f.phys.push(k.physical[i]);
+      f.flags.push(k.flags[i]);
+      dataBytes += len;
+    }
+    if (m.size !== c.size) {
+      errors.push({
+        path: c.path,
+        code: 'E_CHANGED',
+        message: `dedupe: ${c.path} changed during the scan (size ${c.size}, then ${m.size}); it was skipped (E_CHANGED).`,
+      });
+      continue;
+    }
+    files.push(f);
+    ctx.progress({ done: 0n, total: 0n, files: files.length, message: `${files.length} files mapped` });
+  }
+
+  // 4. Hash the data of every chunk (never a hole): on several threads when there is much of it.
+  let hashed = 0n;
+  let done = 0;
+  const ok = new Set<Hashed>();
+  const failed = (f: Hashed, code: string, message: string): void => {
+    errors.push({ path: f.path, code, message });
+  };
+  const report = (): void =>
+    ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
+  const local = files.filter((f) => !isSmbPath(f.path));
+  const threads = poolSize();
+  const pooled = threads > 1 && local.length > 1 && local.reduce((t, f) => t + f.size, 0n) >= POOL_MIN_BYTES ? local : [];
+  if (pooled.length > 0)
+    await hashOnThreads(pooled, chunk, Math.min(threads, pooled.length), ctx, (i, r) => {
+      done++;
+      if ('read' in r) {
+        hashed += r.read;
+        ok.add(pooled[i]);
+      } else failed(pooled[i], r.code, r.message);
+      report();
+    });
+  for (const f of files) {
+    if (pooled.length > 0 && !isSmbPath(f.path)) continue;
+    ctx.checkCancelled();
+    await ctx.maybeYield();
+    try {
+      const reader = isSmbPath(f.path) ? await backendReader(await resolve(f.path), f) : localReader(f);
+      hashed += await hashFile(f, reader, chunk, ctx, report);
+      ok.add(f);
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      const x = e instanceof FsctlError ? e : nodeFsError('dedupe', e, [f.path]);
+      failed(f, x.code, x.message);
+    }
+    done++;
+    report();
+  }
+  const usable = files.filter((f) => ok.has(f));
+
+  // 5. Whole files first (same size class, same chunk keys), then the remaining chunks.
+  const groups: DedupeGroup[] = [];
+  const members = new Map<string, Hashed[]>();
+  for (const f of usable) {
+    if (!f.wholeKey || sizeCount.get(`${f.fsKey}/${f.size}`)! < 2) continue;
+    const list = members.get(f.wholeKey) ?? [];
+    list.push(f);
+    members.set(f.wholeKey, list);
+  }
+  const wholeRanges: { files: Hashed[]; offsets: bigint[]; length: bigint; whole: boolean }[] = [];
+  /** Files whose every chunk is already in a whole-file group as a destination. */
+  const covered = new Set<Hashed>();
+  for (const list of members.values()) {
+    if (list.length < 2) continue;
+    wholeRanges.push({ files: list, offsets: list.map(() => 0n), length: list[0].size, whole: true });
+    for (let i = 1; i < list.length; i++) covered.add(list[i]);
+  }
+  const byChunk = new Map<string, { file: Hashed; offset: bigint }[]>();
+  for (const f of usable) {
+    if (covered.has(f)) continue;
+    f.chunkKeys.forEach((key, i) => {
+      if (key === undefined) return;
+      const k = `${f.fsKey}/${key}`;
+      const list = byChunk.get(k);
+      const entry = { file: f, offset: BigInt(i) * chunk };
+      if (list) list.push(entry);
+      else byChunk.set(k, [entry]);
+    });
+  }
+  const chunkRanges = mergeAdjacent(
+    [...byChunk.values()]
+      .filter((l) => l.length > 1)
+      .map((l) => ({
+        files: l.map((e) => e.file),
+        offsets: l.map((e) => e.offset),
+        length: chunkLength(l[0].file, l[0].offset, chunk),
+        whole: false,
+      })),
+    chunk,
+  );
+  for (const r of [...wholeRanges, ...chunkRanges]) groups.push(groupSaving(r.files, r.offsets, r.length, r.whole));
+  partialExtentWarnings(groups, new Map(usable.map((f) => [f.path, f])));
+
+  groups.sort((a, b) =>
+    a.netSaving !== b.netSaving ? (b.netSaving > a.netSaving ? 1 : -1) : b.length > a.length ? 1 : b.length < a.length ? -1 : 0,
+  );
+  let candidateBytes = 0n;
+  let netSaving = 0n;
+  for (const g of groups) {
+    candidateBytes += g.length * BigInt(g.ranges.length - 1);
+    netSaving += g.netSaving;
+  }
+  if (small > 0) notes.push(`${small} file${small === 1 ? ' was' : 's were'} smaller than ${minSize} bytes (--min-size) and not examined.`);
+  if (unmatched > 0)
+    notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
+  if (walked.symlinks > 0) notes.push(`${walked.symlinks} symbolic link${walked.symlinks === 1 ? ' was' : 's were'} not followed.`);
+  if (walked.hardLinks > 0)
+    notes.push(
+      `${walked.hardLinks} hard link${walked.hardLinks === 1 ? '' : 's'} to files already examined ${walked.hardLinks === 1 ? 'was' : 'were'} skipped.`,
+    );
+  if (usable.some((f) => f.phys.some((p) => p < 0n)))
+    notes.push('some files have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full, an upper bound.');
+  notes.push(`hashed ${hashed} bytes of data in ${chunk}-byte chunks with sha256; holes were not read.`);
+  return {
+    groups,
+    total: { groups: groups.length, candidateBytes, netSaving, files: usable.length, hashedBytes: hashed },
+    errors,
+    notes,
+    durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+  };
+}
+
+/** The length of the chunk at `offset` of `f` (the last one may be short). */
+function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
+  return f.size - offset < chunk ? f.size - offset : chunk;
+}
+
+interface RangeSet {
+  files: Hashed[];
+  offsets: bigint[];
+  length: bigint;
+  whole: boolean;
+}
+
+/**
+ * Join chunk groups that continue one another in every file (the same files, each next range
+ * right after the previous one), so a run of equal chunks becomes one range: fewer calls, and
+ * whole extents shared rather than pieces of them.
+ */
+function mergeAdjacent(sets: RangeSet[], chunk: bigint): RangeSet[] {
+  const at = (f: Hashed, o: bigint): string => `${f.path}\0${o}`;
+  for (const s of sets) {
+    const order = s.files
+      .map((_, i) => i)
+      .sort((a, b) =>
+        s.files[a].path < s.files[b].path ? -1 : s.files[a].path > s.files[b].path ? 1 : s.offsets[a] < s.offsets[b] ? -1 : 1,
+      );
+    s.files = order.map((i) => s.files[i]);
+    s.offsets = order.map((i) => s.offsets[i]);
+  }
+  const byFirst = new Map<string, RangeSet>();
+  for (const s of sets) byFirst.set(at(s.files[0], s.offsets[0]), s);
+  const gone = new Set<RangeSet>();
+  const ordered = [...sets].sort((a, b) =>
+    a.files[0].path < b.files[0].path ? -1 : a.files[0].path > b.files[0].path ? 1 : a.offsets[0] < b.offsets[0] ? -1 : 1,
+  );
+  for (const s of ordered) {
+    if (gone.has(s)) continue;
+    for (;;) {
+      if (s.length % chunk !== 0n) break; // a file's short last chunk ends the run
+      const next = byFirst.get(at(s.files[0], s.offsets[0] + s.length));
+      if (!next || next === s || gone.has(next) || next.files.length !== s.files.length) break;
+      const fits = next.files.every((f, i) => f === s.files[i] && next.offsets[i] === s.offsets[i] + s.length);
+      // Ranges of one file must not come to overlap.
+      const grown = s.length + next.length;
+      const overlaps = s.files.some((f, i) => i > 0 && f === s.files[i - 1] && s.offsets[i - 1] + grown > s.offsets[i]);
+      if (!fits || overlaps) break;
+      s.length = grown;
+      gone.add(next);
+    }
+  }
+  return sets.filter((s) => !gone.has(s));
+}

@@ -1,0 +1,178 @@
+// What sharing a group of identical ranges would free (dedupe-find.ts): read from the physical
+// offsets of the files' extent maps, so data that is already shared counts zero (a clone of a
+// file gives nothing), destinations that share blocks with one another count once, and, on
+// btrfs, data in an extent that would be shared only in part counts zero with a warning (btrfs
+// frees an extent only when no file references any of it; XFS frees block by block).
+
+import type { DedupeGroup, DedupeRange } from './dedupe-types';
+import { EXTENT_FLAG } from './map-format';
+import { bytesNotCovered, mergeRanges } from './space-scan';
+
+/** A mapped file: its data extents (holes are the gaps), in order. */
+export interface FileData {
+  path: string;
+  size: bigint;
+  filesystem: string;
+  /** Which address space its physical offsets are in (space-fs.ts). */
+  fsKey: string;
+  blockSize: number;
+  off: bigint[];
+  len: bigint[];
+  /** -1: unknown. */
+  phys: bigint[];
+  flags: number[];
+}
+
+interface Segment {
+  rel: bigint;
+  len: bigint;
+  phys: bigint;
+  shared: boolean;
+}
+
+/** The data of `f` in [offset, offset + length), relative to `offset`, contiguous pieces joined. */
+function segments(f: FileData, offset: bigint, length: bigint): Segment[] {
+  const end = offset + length;
+  const out: Segment[] = [];
+  for (let i = 0; i < f.off.length; i++) {
+    const a = f.off[i] > offset ? f.off[i] : offset;
+    const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
+    if (b <= a) continue;
+    const phys = f.phys[i] < 0n ? -1n : f.phys[i] + (a - f.off[i]);
+    const shared = (f.flags[i] & EXTENT_FLAG.SHARED) !== 0;
+    const last = out[out.length - 1];
+    if (
+      last &&
+      last.phys >= 0n &&
+      phys >= 0n &&
+      last.rel + last.len === a - offset &&
+      last.phys + last.len === phys &&
+      last.shared === shared
+    )
+      last.len += b - a;
+    else out.push({ rel: a - offset, len: b - a, phys, shared });
+  }
+  return out;
+}
+
+/** Bytes of `d` that sit at the same physical place as `s` at the same relative offset. */
+function sameBytes(s: Segment[], d: Segment[]): bigint {
+  let n = 0n;
+  let j = 0;
+  for (const x of d) {
+    if (x.phys < 0n) continue;
+    while (j < s.length && s[j].rel + s[j].len <= x.rel) j++;
+    for (let k = j; k < s.length && s[k].rel < x.rel + x.len; k++) {
+      const y = s[k];
+      if (y.phys < 0n || y.phys - y.rel !== x.phys - x.rel) continue;
+      const a = x.rel > y.rel ? x.rel : y.rel;
+      const b = x.rel + x.len < y.rel + y.len ? x.rel + x.len : y.rel + y.len;
+      if (b > a) n += b - a;
+    }
+  }
+  return n;
+}
+
+const dataBytes = (s: Segment[]): bigint => s.reduce((t, x) => t + x.len, 0n);
+
+/**
+ * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
+ * the range most others already share (fewest changes), the net saving is the union of the
+ * other ranges' physical bytes that are not the source's.
+ */
+export function groupSaving(files: FileData[], offsets: bigint[], length: bigint, wholeFiles: boolean): DedupeGroup {
+  const segs = files.map((f, i) => segments(f, offsets[i], length));
+  // The source: the range physically identical to the most others; the first on a tie.
+  let src = 0;
+  let best = -1;
+  for (let i = 0; i < files.length; i++) {
+    const total = dataBytes(segs[i]);
+    let n = 0;
+    for (let j = 0; j < files.length; j++) if (j !== i && total > 0n && sameBytes(segs[i], segs[j]) === total) n++;
+    if (n > best) {
+      best = n;
+      src = i;
+    }
+  }
+  const order = [src, ...files.map((_, i) => i).filter((i) => i !== src)];
+  const s = segs[src];
+  const start: bigint[] = [];
+  const end: bigint[] = [];
+  let unknown = 0n;
+  let sharedElsewhere = 0n;
+  const ranges: DedupeRange[] = order.map((i, k) => {
+    const r: DedupeRange = { path: files[i].path, offset: offsets[i] };
+    if (k === 0) return r;
+    const d = segs[i];
+    const same = sameBytes(s, d);
+    if (same === dataBytes(d)) r.alreadyShared = true;
+    for (const x of d) {
+      if (x.phys < 0n) unknown += x.len;
+      else {
+        start.push(x.phys);
+        end.push(x.phys + x.len);
+        if (x.shared) sharedElsewhere += x.len;
+      }
+    }
+    sharedElsewhere -= same;
+    return r;
+  });
+  const source = mergeRanges(
+    s.filter((x) => x.phys >= 0n).map((x) => x.phys),
+    s.filter((x) => x.phys >= 0n).map((x) => x.phys + x.len),
+  );
+  const netSaving = bytesNotCovered(mergeRanges(start, end), source) + unknown;
+  const warnings: string[] = [];
+  if (sharedElsewhere > 0n && netSaving > 0n)
+    warnings.push(
+      `${sharedElsewhere} bytes of the other ranges are already shared with other files: they are freed only once nothing else references them.`,
+    );
+  return { length, ranges, netSaving, wholeFiles, warnings };
+}
+
+/**
+ * btrfs frees a data extent only when no file references any part of it: where a group would
+ * share only part of a destination's extent (and no other group covers the rest of it), those
+ * bytes are taken out of the group's saving and the group says why.
+ */
+export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>): void {
+  // Every destination range of the plan, per file, merged.
+  const starts = new Map<string, bigint[]>();
+  const ends = new Map<string, bigint[]>();
+  for (const g of groups)
+    for (const r of g.ranges.slice(1)) {
+      if (files.get(r.path)?.filesystem !== 'btrfs') continue;
+      (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
+      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
+    }
+  const covered = new Map<string, { start: bigint[]; end: bigint[] }>();
+  for (const [p, s] of starts) covered.set(p, mergeRanges(s, ends.get(p)!));
+  for (const g of groups) {
+    let partial = 0n;
+    let example = '';
+    for (const r of g.ranges.slice(1)) {
+      const f = files.get(r.path);
+      const cov = covered.get(r.path);
+      if (!f || !cov || r.alreadyShared) continue;
+      const end = r.offset + g.length;
+      for (let i = 0; i < f.off.length; i++) {
+        const eEnd = f.off[i] + f.len[i];
+        if (eEnd <= r.offset || f.off[i] >= end) continue;
+        // The extent is freed only if every byte of it is shared by some group of the plan.
+        const rest = bytesNotCovered({ start: [f.off[i]], end: [eEnd] }, cov);
+        if (rest === 0n) continue;
+        const a = f.off[i] > r.offset ? f.off[i] : r.offset;
+        const b = eEnd < end ? eEnd : end;
+        partial += b - a;
+        example ||= `${r.path} at ${f.off[i]} (${f.len[i]} bytes, ${rest} of them not duplicated)`;
+      }
+    }
+    if (partial === 0n) continue;
+    const taken = partial < g.netSaving ? partial : g.netSaving;
+    g.netSaving -= taken;
+    g.warnings.push(
+      `${partial} bytes lie in extents that would be shared only in part (e.g. ${example}): btrfs frees an extent only when ` +
+        `nothing references any of it, so sharing them frees nothing; ${taken} bytes are left out of the saving.`,
+    );
+  }
+}

@@ -1,0 +1,78 @@
+// extent-lens dedupe through the built CLI (dist/cli.js): usage, the JSON shape of issue 14
+// (decimal strings; the apply members only with --apply), the table with its total, exit 0,
+// and the byte-size grammar for --chunk and --min-size.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cli, ensureBuilt } from './run-cli';
+import { makeLoopFs, skipReason, type LoopFs } from './loop';
+
+const DEC = /^(0|[1-9][0-9]*)$/;
+
+describe('extent-lens dedupe: usage', () => {
+  before(() => ensureBuilt());
+
+  test('listed in --help with its options; PATH is required; a bad --chunk is a usage error', () => {
+    assert.match(cli(['--help']).stdout, /^ {2}dedupe +Find identical data/m);
+    const h = cli(['dedupe', '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /^usage: extent-lens dedupe PATH\.\.\. \[--apply\] \[--chunk SIZE\] \[--min-size SIZE\] \[--json\]/);
+    assert.equal(cli(['dedupe']).code, 2);
+    const bad = cli(['dedupe', '/tmp', '--chunk', 'lots']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--chunk: "lots" is not a byte count/);
+  });
+});
+
+describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
+  let fsys: LoopFs;
+  let d: string;
+  before(() => {
+    ensureBuilt();
+    fsys = makeLoopFs('xfs');
+    d = path.join(fsys.mnt, 'tree');
+    fs.mkdirSync(d);
+    const a = randomBytes(300 * 1024);
+    fs.writeFileSync(path.join(d, 'a'), a);
+    fs.writeFileSync(path.join(d, 'b'), a);
+    fs.writeFileSync(path.join(d, 'tiny'), 'x'); // below --min-size
+    execFileSync('sync');
+  });
+  after(() => fsys?.cleanup());
+
+  test('preview: the JSON shape, nothing changed; then --apply frees what it said', () => {
+    const r = cli(['dedupe', d, '--chunk', '64 KiB', '--min-size', '1K', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.groups.length, 1);
+    const g = j.groups[0];
+    assert.equal(g.length, String(300 * 1024));
+    assert.deepEqual(g.ranges.map((x: { path: string }) => path.basename(x.path)).sort(), ['a', 'b']);
+    for (const x of g.ranges) assert.match(x.offset, DEC);
+    assert.equal(g.netSaving, String(300 * 1024));
+    assert.equal(j.total.groups, 1);
+    assert.equal(j.total.candidateBytes, String(300 * 1024));
+    assert.equal(j.total.netSaving, String(300 * 1024));
+    assert.equal(j.total.deduped, undefined);
+    assert.equal(j.total.freed, undefined);
+    assert.ok(j.notes.some((n: string) => /smaller than 1024 bytes/.test(n)));
+
+    const applied = cli(['dedupe', d, '--apply', '--json']);
+    assert.equal(applied.code, 0, applied.stderr);
+    const k = JSON.parse(applied.stdout);
+    assert.match(k.total.deduped, DEC);
+    assert.equal(k.total.deduped, String(300 * 1024));
+    assert.equal(k.total.differed, 0);
+    assert.equal(k.total.freed, String(300 * 1024));
+    assert.deepEqual(k.skipped, []);
+
+    const table = cli(['dedupe', d]);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /already shared/);
+    assert.match(table.stdout, /^total: 1 group in 2 files, duplicate 307200 \(300 KiB\), net saving 0 /m);
+  });
+});

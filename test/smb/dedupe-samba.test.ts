@@ -1,0 +1,140 @@
+// Dedupe over SMB2 against a real Samba on btrfs: engine.findDuplicates on smb:// files, then
+// engine.dedupe by verify-then-clone (nt/dedupe.ts: source and destination open without
+// FILE_SHARE_WRITE, bytes compared, FSCTL_DUPLICATE_EXTENTS_TO_FILE). Checked on the server's
+// disk: filefrag -v shows the destination's extents at the source's physical blocks, flagged
+// shared; every file reads the same; the destination's modification time is kept; a file that
+// changed between find and apply is left alone ('differs'); a destination another client holds
+// open for writing is refused by the server (sharing violation) and left alone.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chownSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createEngine, type Engine } from '../../src/engine/engine';
+import { closeSmbConnections } from '../../src/engine/backends/smb';
+import { smbTransport } from '../../src/engine/backends/smb/transport';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeDenseFile, sha256File, smbUid } from './helpers';
+
+const skip = sambaSkipReason();
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** filefrag -v on the server's disk: [logical, physical, length, flags] per extent. */
+function frags(p: string): { logical: number; physical: number; length: number; flags: string }[] {
+  execFileSync('sync');
+  const out = execFileSync('filefrag', ['-v', p], { encoding: 'utf8' });
+  const rows: { logical: number; physical: number; length: number; flags: string }[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^\s*\d+:\s+(\d+)\.\.\s*\d+:\s+(\d+)\.\.\s*\d+:\s+(\d+):\s*(?:\d+:)?\s*(\S*)/.exec(line);
+    if (m) rows.push({ logical: Number(m[1]), physical: Number(m[2]), length: Number(m[3]), flags: m[4] });
+  }
+  return rows;
+}
+
+describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { skip, timeout: 180000 }, () => {
+  let fs: LoopFs;
+  let smb: SambaServer;
+  let engine: Engine;
+  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+
+  before(async () => {
+    fs = makeLoopFs('btrfs', 200);
+    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
+    engine = createEngine();
+  });
+
+  after(async () => {
+    await engine?.dispose();
+    await closeSmbConnections();
+    await smb?.stop();
+    fs?.cleanup();
+    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
+    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
+  });
+
+  test('equal files are shared on the server disk; contents and the destination mtime unchanged', async () => {
+    // 1 MiB + 1000 bytes: the tail is not a whole cluster (it ends at both files' EOF).
+    makeDenseFile(join(fs.mnt, 'a.bin'), MiB + 1000, 7);
+    makeDenseFile(join(fs.mnt, 'b.bin'), MiB + 1000, 7);
+    makeDenseFile(join(fs.mnt, 'c.bin'), MiB + 1000, 8);
+    const old = new Date('2020-01-02T03:04:05Z');
+    utimesSync(join(fs.mnt, 'b.bin'), old, old);
+    utimesSync(join(fs.mnt, 'a.bin'), old, old);
+    execFileSync('sync');
+    const sums = ['a.bin', 'b.bin', 'c.bin'].map((n) => sha256File(join(fs.mnt, n)));
+    const uris = ['a.bin', 'b.bin', 'c.bin'].map((n) => smb.uri('data', n));
+    const plan = await engine.findDuplicates(uris);
+    assert.deepEqual(plan.errors, []);
+    assert.equal(plan.groups.length, 1);
+    const g = plan.groups[0];
+    assert.ok(g.wholeFiles);
+    assert.equal(g.length, BigInt(MiB + 1000));
+    assert.deepEqual(g.ranges.map((r) => r.path).sort(), [uris[0], uris[1]]);
+    // Over SMB there are no physical offsets: the saving is the whole file (an upper bound, said in the notes).
+    assert.equal(g.netSaving, BigInt(MiB + 1000));
+    assert.ok(plan.notes.some((n) => /no physical offsets/.test(n)));
+
+    const r = await engine.dedupe(plan);
+    assert.equal(r.method, 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)');
+    assert.deepEqual(r.skipped, []);
+    assert.equal(r.deduped, BigInt(MiB + 1000));
+    assert.deepEqual(
+      ['a.bin', 'b.bin', 'c.bin'].map((n) => sha256File(join(fs.mnt, n))),
+      sums,
+    );
+    const dst = g.ranges[1].path.endsWith('a.bin') ? 'a.bin' : 'b.bin';
+    const src = dst === 'a.bin' ? 'b.bin' : 'a.bin';
+    assert.equal(statSync(join(fs.mnt, dst)).mtime.getTime(), old.getTime(), 'the destination keeps its modification time');
+    const fa = frags(join(fs.mnt, src));
+    const fb = frags(join(fs.mnt, dst));
+    assert.deepEqual(
+      fb.map((x) => [x.logical, x.physical, x.length]),
+      fa.map((x) => [x.logical, x.physical, x.length]),
+    );
+    assert.ok(
+      fb.every((x) => x.flags.includes('shared')),
+      JSON.stringify(fb),
+    );
+    assert.ok(frags(join(fs.mnt, 'c.bin')).every((x) => !x.flags.includes('shared')));
+  });
+
+  test('a destination changed after the find is compared, found different and left alone', async () => {
+    makeDenseFile(join(fs.mnt, 'x.bin'), 256 * KiB, 11);
+    makeDenseFile(join(fs.mnt, 'y.bin'), 256 * KiB, 11);
+    const uris = [smb.uri('data', 'x.bin'), smb.uri('data', 'y.bin')];
+    const plan = await engine.findDuplicates(uris);
+    assert.equal(plan.groups.length, 1);
+    const victim = plan.groups[0].ranges[1].path.endsWith('x.bin') ? 'x.bin' : 'y.bin';
+    writeFileSync(join(fs.mnt, victim), Buffer.alloc(256 * KiB, 1));
+    chownSync(join(fs.mnt, victim), smbUid(), 0);
+    const sum = sha256File(join(fs.mnt, victim));
+    const r = await engine.dedupe(plan);
+    assert.equal(r.differed, 1);
+    assert.equal(r.skipped[0].reason, 'differs');
+    assert.equal(r.deduped, 0n);
+    assert.equal(sha256File(join(fs.mnt, victim)), sum);
+    assert.ok(frags(join(fs.mnt, victim)).every((x) => !x.flags.includes('shared')));
+  });
+
+  test('a destination open for writing elsewhere cannot be opened without FILE_SHARE_WRITE: left alone, named', async () => {
+    makeDenseFile(join(fs.mnt, 'p.bin'), 128 * KiB, 21);
+    makeDenseFile(join(fs.mnt, 'q.bin'), 128 * KiB, 21);
+    const uris = [smb.uri('data', 'p.bin'), smb.uri('data', 'q.bin')];
+    const plan = await engine.findDuplicates(uris);
+    const dest = plan.groups[0].ranges[1].path;
+    // Another SMB open with write access (and sharing everything): ours, which denies write sharing, must fail.
+    const t = smbTransport();
+    const h = await t.open(dest, { access: 'read-write', disposition: 'open' });
+    try {
+      const r = await engine.dedupe(plan);
+      assert.equal(r.deduped, 0n);
+      assert.equal(r.skipped.length, 1);
+      assert.equal(r.skipped[0].reason, 'STATUS_SHARING_VIOLATION');
+    } finally {
+      await t.close(h);
+    }
+  });
+});

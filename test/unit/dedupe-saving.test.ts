@@ -1,0 +1,164 @@
+// The net saving of a dedupe group from physical offsets (src/engine/dedupe-saving.ts), on maps
+// written out by hand (the loop-device tests check the same against real file systems):
+// clones count zero, destinations that share with one another count once, the source is the
+// range the most others already share, unknown physical offsets count in full, and on btrfs a
+// destination extent shared only in part is taken out of the saving with a warning.
+// Also the FIDEDUPERANGE argument layout (backends/linux/codec.ts), and chunk keys
+// (dedupe-hash.ts) that do not change with how a file system splits its extents.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { groupSaving, partialExtentWarnings, type FileData } from '../../src/engine/dedupe-saving';
+import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
+import { EXTENT_FLAG } from '../../src/engine/map-format';
+import { hashFile, type Hashed } from '../../src/engine/dedupe-hash';
+import { SignalContext } from '../../src/engine/context';
+import { applyDedupe } from '../../src/engine/dedupe-apply';
+import type { DedupePlan } from '../../src/engine/dedupe-types';
+import type { FsctlError } from '../../src/engine/errors';
+
+const K = 1024n;
+
+/** A file with one extent per [offset, length, physical] (physical -1n: unknown). */
+function file(path: string, size: bigint, extents: [bigint, bigint, bigint][], filesystem = 'xfs', shared = false): FileData {
+  return {
+    path,
+    size,
+    filesystem,
+    fsKey: 'fs',
+    blockSize: 4096,
+    off: extents.map((e) => e[0]),
+    len: extents.map((e) => e[1]),
+    phys: extents.map((e) => e[2]),
+    flags: extents.map(() => (shared ? EXTENT_FLAG.SHARED : 0)),
+  };
+}
+
+test('a clone counts zero and becomes the source side; a copy counts its bytes', () => {
+  const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
+  const clone = file('clone', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
+  const copy = file('copy', 256n * K, [[0n, 256n * K, 5000n * K]]);
+  // The copy is listed first, yet the source is one of the two that already share.
+  const g = groupSaving([copy, a, clone], [0n, 0n, 0n], 256n * K, true);
+  assert.equal(g.ranges[0].path, 'a');
+  assert.deepEqual(
+    g.ranges.map((r) => [r.path, r.alreadyShared === true]),
+    [
+      ['a', false],
+      ['copy', false],
+      ['clone', true],
+    ],
+  );
+  assert.equal(g.netSaving, 256n * K);
+});
+
+test('destinations that share blocks with one another count once; split extents at the same place count zero', () => {
+  const src = file('s', 128n * K, [[0n, 128n * K, 100n * K]]);
+  const d1 = file('d1', 128n * K, [[0n, 128n * K, 900n * K]], 'xfs', true);
+  const d2 = file('d2', 128n * K, [[0n, 128n * K, 900n * K]], 'xfs', true);
+  const g = groupSaving([src, d1, d2], [0n, 0n, 0n], 128n * K, true);
+  // d1 and d2 are physically identical: one of them becomes the source, the other counts zero.
+  assert.equal(g.netSaving, 128n * K);
+  const split = file('split', 128n * K, [
+    [0n, 64n * K, 100n * K],
+    [64n * K, 64n * K, 164n * K],
+  ]);
+  assert.equal(groupSaving([src, split], [0n, 0n], 128n * K, true).netSaving, 0n);
+});
+
+test('unknown physical offsets count in full', () => {
+  const a = file('a', 64n * K, [[0n, 64n * K, -1n]]);
+  const b = file('b', 64n * K, [[0n, 64n * K, -1n]]);
+  assert.equal(groupSaving([a, b], [0n, 0n], 64n * K, true).netSaving, 64n * K);
+});
+
+test('btrfs: a destination extent shared only in part frees nothing; whole coverage by other groups frees it', () => {
+  const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]], 'btrfs');
+  const c = file('c', 256n * K, [[0n, 256n * K, 3000n * K]], 'btrfs');
+  const first = groupSaving([a, c], [0n, 0n], 128n * K, false);
+  assert.equal(first.netSaving, 128n * K);
+  partialExtentWarnings([first], new Map([a, c].map((f) => [f.path, f])));
+  assert.equal(first.netSaving, 0n);
+  assert.match(first.warnings[0], /btrfs frees an extent only when nothing references any of it/);
+  // The same on XFS (per-block reference counts): no warning, the saving stands.
+  const ax = { ...a, filesystem: 'xfs' };
+  const cx = { ...c, filesystem: 'xfs' };
+  const onXfs = groupSaving([ax, cx], [0n, 0n], 128n * K, false);
+  partialExtentWarnings([onXfs], new Map([ax, cx].map((f) => [f.path, f])));
+  assert.equal(onXfs.netSaving, 128n * K);
+  // Both halves of c's extent covered by two groups: nothing is left out.
+  const g1 = groupSaving([a, c], [0n, 0n], 128n * K, false);
+  const g2 = groupSaving([a, c], [128n * K, 128n * K], 128n * K, false);
+  partialExtentWarnings([g1, g2], new Map([a, c].map((f) => [f.path, f])));
+  assert.equal(g1.netSaving + g2.netSaving, 256n * K);
+  assert.deepEqual([...g1.warnings, ...g2.warnings], []);
+});
+
+test('FIDEDUPERANGE argument: 24-byte header, 32 bytes per destination, status and bytes read back', () => {
+  const buf = encodeFileDedupeRange(4096n, 1n << 24n, [
+    { fd: 7, offset: 8192n },
+    { fd: 9, offset: (1n << 60n) + 4096n },
+  ]);
+  assert.equal(buf.length, 24 + 2 * 32);
+  const v = new DataView(buf.buffer);
+  assert.equal(v.getBigUint64(0, true), 4096n);
+  assert.equal(v.getBigUint64(8, true), 1n << 24n);
+  assert.equal(v.getUint16(16, true), 2);
+  assert.equal(v.getBigInt64(24 + 32, true), 9n);
+  assert.equal(v.getBigUint64(24 + 32 + 8, true), (1n << 60n) + 4096n);
+  // What the kernel writes back: bytes_deduped @16, status @24 of each info.
+  v.setBigUint64(24 + 16, 1n << 24n, true);
+  v.setInt32(24 + 24, 0, true);
+  v.setInt32(24 + 32 + 24, 1, true);
+  assert.deepEqual(decodeFileDedupeInfos(buf, 2), [
+    { status: 0, bytes: 1n << 24n },
+    { status: 1, bytes: 0n },
+  ]);
+});
+
+test('chunk keys depend on the data and where the holes are, not on how extents are split', async () => {
+  const data = Buffer.alloc(256 * 1024);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 9)) & 0xff;
+  const reader = { read: (buf: Buffer, n: number, pos: bigint) => data.copy(buf, 0, Number(pos), Number(pos) + n), close: () => undefined };
+  const ctx = new SignalContext('dedupe', []);
+  const hashed = async (f: FileData): Promise<Hashed> => {
+    const h: Hashed = { ...f, chunkKeys: [] };
+    await hashFile(h, reader, 128n * K, ctx, () => undefined);
+    return h;
+  };
+  const one = await hashed(file('one', 256n * K, [[0n, 256n * K, 100n * K]]));
+  const split = await hashed(
+    file('split', 256n * K, [
+      [0n, 92n * K, 500n * K],
+      [92n * K, 100n * K, 900n * K],
+      [192n * K, 64n * K, 40n * K],
+    ]),
+  );
+  assert.deepEqual(split.chunkKeys, one.chunkKeys);
+  assert.equal(split.wholeKey, one.wholeKey);
+  // A hole where the other has data (even if that data reads as zeros) is a different chunk.
+  const holed = await hashed(file('holed', 256n * K, [[0n, 64n * K, 100n * K]]));
+  assert.equal(holed.chunkKeys[1], undefined);
+  assert.notEqual(holed.chunkKeys[0], one.chunkKeys[0]);
+});
+
+test('a malformed plan is refused before any call (E_BAD_INPUT)', async () => {
+  const ctx = new SignalContext('dedupe', []);
+  const never = async (): Promise<never> => assert.fail('no backend may be asked');
+  const plan = (groups: unknown[]): DedupePlan =>
+    ({
+      groups,
+      total: { groups: groups.length, candidateBytes: 0n, netSaving: 1n, files: 0, hashedBytes: 0n },
+      errors: [],
+      notes: [],
+      durationMs: 0,
+    }) as DedupePlan;
+  const range = (offset: unknown) => ({ path: '/x', offset });
+  for (const groups of [
+    [{ length: 4096, ranges: [range(0n), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+    [{ length: 4096n, ranges: [range(-4096n), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+    [{ length: 4096n, ranges: [range('0'), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+    [{ length: 1n << 63n, ranges: [range(0n), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
+  ])
+    await assert.rejects(applyDedupe(never, plan(groups), ctx), (e: FsctlError) => e.code === 'E_BAD_INPUT');
+});
