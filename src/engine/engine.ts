@@ -21,7 +21,6 @@ import type {
   CopyOptions,
   DigHolesOptions,
   ExtentMap,
-  Operation,
   OperationReport,
   Progress,
   RangesResult,
