@@ -392,4 +392,3 @@ class EngineImpl implements Engine {
     });
   }
 }
-
