@@ -167,7 +167,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await text(page, '.saving-line'), 'Sharing these frees about 1.37 GiB: 1.43 GiB duplicate, already shared: 64.13 MiB.');
     assert.match(await text(page, '.details'), /Searched in 2\.35 s · chunks of 128 KiB · files from 4 KiB/);
     assert.match(await text(page, '.details'), /btrfs: physical offsets/);
-    assert.match(await text(page, '.errors summary'), /^1 paths could not be examined$/);
+    assert.match(await text(page, '.errors summary'), /^1 path could not be examined$/);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
     assert.deepEqual(bridge.rejected, []);
     await page.close();
