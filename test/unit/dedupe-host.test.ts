@@ -5,11 +5,12 @@
 // confirming runs engine.dedupe on the chosen groups with progress, then the report and a
 // refreshed Space view); cancel of a search and of a deduplication.
 //
-// First, with the real extension and this branch's real engine: the command reaches the engine
-// and shows its "not implemented yet" error. STAND-IN after that: findDuplicates and dedupe of
-// a small object that answers with plans and reports built here in the engine's types, because
-// this branch's engine does not implement them (the dedupe branch does). Everything else is
-// real: the commands, the panel, the Services, the Space view's engine.space on a temp folder.
+// First, with the real extension and the real engine: the command reaches the engine and the
+// view shows its plan. STAND-IN after that: findDuplicates and dedupe of a small object that
+// answers with plans and reports built here in the engine's types, so each step of the flow
+// (declines, cancels, skipped ranges) can be given exactly; the real apply is tested on real
+// file systems in test/linux/dedupe.test.ts and in code-server (test/vscode/dedupe-ui.test.ts).
+// Everything else is real: the commands, the panel, the Services, the Space view's engine.space.
 //
 // Run: node --import tsx --test test/unit/dedupe-host.test.ts
 // (Over 400 lines: one suite whose tests are the steps of one flow over one fixture.)
@@ -112,7 +113,7 @@ describe('Find Duplicate Data (host side)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('with this build\u2019s engine: the view opens locked down; the stub\u2019s "not implemented yet" is shown (the real engine: its plan)', async () => {
+  test('with the real engine: the view opens locked down and shows the plan', async () => {
     const r = (await exec('extentLens.findDuplicates', Uri.file(dir), [Uri.file(dir)])) as DedupeWirePlan | undefined;
     const panel = dedupePanels().at(-1)!;
     assert.equal(panel.options.retainContextWhenHidden, false);
@@ -124,16 +125,9 @@ describe('Find Duplicate Data (host side)', () => {
     const nonce = /script-src (?:'|&#39;)nonce-([A-Za-z0-9+/=_-]+)/.exec(panel.webview.html)?.[1];
     assert.ok(nonce && panel.webview.html.includes(`<script nonce="${nonce}"`), 'CSP nonce on the script');
     assert.match(panel.webview.html, /dist\/webview\/dedupe\.js/);
-    if (r !== undefined) {
-      // the dedupe branch's engine is merged: the view shows the plan the command returned
-      assert.deepEqual(lastOf(panel, 'dedupe')!.plan, JSON.parse(JSON.stringify(r)));
-      return;
-    }
-    const err = await panel.waitFor((m) => m.type === 'error');
-    assert.equal(err.code, 'E_UNSUPPORTED');
-    assert.match(String(err.message), /not implemented yet/);
-    assert.ok(state.messages.some((m) => m.level === 'error' && /not implemented yet/.test(m.text)));
-    assert.ok(logged(/dedupe find failed: E_UNSUPPORTED/));
+    // the real engine answered: the view shows the plan the command returned
+    assert.ok(r, 'findDuplicates returned a plan');
+    assert.deepEqual(lastOf(panel, 'dedupe')!.plan, JSON.parse(JSON.stringify(r)));
   });
 
   // From here on the commands are registered again over Services whose engine is the stand-in.

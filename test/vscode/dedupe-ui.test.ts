@@ -4,11 +4,11 @@
 // view opens. Extent Lens is installed from the VSIX scripts/package.mjs builds
 // (EL_UI_FROM_SOURCE=1: loaded unpackaged from this repository).
 //
-// This branch's engine does not implement findDuplicates yet (src/engine/engine.ts, the one
-// stub, replaced when the dedupe branch is merged): the view then shows the engine's error
-// (E_UNSUPPORTED, "not implemented yet") and so does a notification; that is what this test
-// checks today. With the real engine the view shows the plan instead: the test then checks the
-// totals and that the reflinked pair is marked as already shared (it frees nothing).
+// The demo's reflink/ holds data that repeats (its pattern has a 256-byte period, so many 128 KiB
+// chunks of original.img and clone-me.bin are equal) and the reflinked pair (already shared). The
+// view shows the plan; Deduplicate asks in a modal, the file system shares the ranges, and the
+// view shows the result measured from the file system's free space; the files' bytes are
+// unchanged (sha256 before and after) and filefrag then reports shared extents in clone-me.bin.
 // Screenshot: test-results/screenshots/vscode-dedupe.png (docs/screenshots/ with EL_UPDATE_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -83,7 +83,7 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
     const page = browser!.page;
     await extentLensMenu(page, 'reflink', 1, /^Find Duplicate Data/, { screenshot: path.join(shots, 'vscode-find-duplicates-menu.png') });
     await page.locator('.tabs-container .tab', { hasText: 'Duplicates: reflink' }).first().waitFor({ timeout: 60_000 });
-    const { value } = await pollFrames(
+    const { frame, value } = await pollFrames(
       page,
       'the Dedupe view',
       (f) =>
@@ -113,21 +113,29 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
       );
       throw new Error(`${e.message}\n${bodies.filter(Boolean).join('\n')}`);
     });
-    if (value.state === 'error') {
-      // this branch: the stub
-      assert.equal(value.code, 'E_UNSUPPORTED', value.text);
-      assert.match(value.message, /not implemented yet/);
-      // the error notification, as VS Code announces it to screen readers (its toast may be gone already)
-      await page
-        .locator('.monaco-aria-container .monaco-alert', { hasText: /^Error: findDuplicates: .*not implemented yet/ })
-        .first()
-        .waitFor({ state: 'attached', timeout: 30_000 });
-    } else {
-      // the real engine: the reflinked pair is one group that frees nothing
-      assert.match(value.text, /Net saving/);
-      assert.match(value.text, /reflinked-copy\.img/);
-      assert.match(value.text, /already shared/);
-    }
+    assert.equal(value.state, 'done', value.text);
+    assert.match(value.text, /Net saving/);
+    assert.match(value.text, /clone-me\.bin/);
+    const reflink = path.join(ws, 'reflink');
+    const sums = () =>
+      execFileSync('sha256sum', ['original.img', 'reflinked-copy.img', 'clone-me.bin'], { cwd: reflink, encoding: 'utf8' });
+    const before = sums();
+    assert.doesNotMatch(execFileSync('filefrag', ['-v', path.join(reflink, 'clone-me.bin')], { encoding: 'utf8' }), /shared/);
+
+    // Deduplicate › the modal › Deduplicate: the result, measured
+    await frame.locator('#btn-dedupe').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), /Deduplicate .* in \d+ files\?/);
+    await page.screenshot({ path: path.join(shots, 'vscode-dedupe-confirm.png') });
+    await dialog.locator('.monaco-button', { hasText: /^Deduplicate$/ }).click();
+    const report = frame.locator('section.report:not([hidden])');
+    await report.waitFor({ timeout: 120_000 });
+    const reportText = await report.innerText();
+    assert.match(reportText, /Freed \(measured\)/);
+    assert.match(reportText, /FIDEDUPERANGE/);
+    assert.equal(sums(), before, 'no file changed');
+    assert.match(execFileSync('filefrag', ['-v', path.join(reflink, 'clone-me.bin')], { encoding: 'utf8' }), /shared/);
     await sleep(300);
     await page.screenshot({ path: path.join(shots, 'vscode-dedupe.png') });
   });
