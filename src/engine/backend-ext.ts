@@ -99,7 +99,7 @@ export interface ExtentOwnerQuery {
  * Positional arguments and no object per file: it is called for every file of big trees.
  */
 export interface SpaceSink {
-  /** A regular file met, before it is mapped: false when it was met already (a hard link), then it is skipped. */
+  /** A regular file met, before it is mapped: false when it was met already (a hard link), then it is skipped (walk.ts's FilesMet). */
   meet(dev: bigint, ino: bigint, nlink: number): boolean;
   /** The file met last, mapped (the map is read at once and not kept: its columns may be reused). */
   file(path: string, dev: bigint, ino: bigint, size: bigint, map: PackedExtents, source: MapSource): void;

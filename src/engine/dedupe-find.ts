@@ -20,7 +20,7 @@ import { hashOnThreads, POOL_MIN_BYTES, poolSize } from './dedupe-pool';
 import { packExtents, type PackedExtentMap } from './map-format';
 import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
-import { walkRegularFiles } from './walk';
+import { walkSelection } from './walk';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
@@ -74,42 +74,9 @@ export async function findDuplicates(
   const candidates: Candidate[] = [];
   let small = 0;
 
-  // 1. The walk: regular files of at least minSize, each once. smb:// files named one by one
-  // (folders cannot be listed over SMB yet) are examined through the SMB backend.
-  const smbFiles = new Set<string>();
-  for (const p of paths.filter(isSmbPath)) {
-    ctx.checkCancelled();
-    try {
-      const b = await resolve(p);
-      const info = await b.stat!(p);
-      if (info.kind !== 'file') {
-        errors.push({
-          path: p,
-          code: info.kind === 'missing' ? 'ENOENT' : 'E_UNSUPPORTED',
-          message: `dedupe: ${p}: ${info.kind === 'missing' ? 'no such file (ENOENT)' : 'only files can be named over smb:// (folders are not listed yet) (E_UNSUPPORTED)'}.`,
-        });
-        continue;
-      }
-      if (info.size < minSize || info.size === 0n) {
-        small++;
-        continue;
-      }
-      const v = await b.volume(p);
-      const key = `smb:${v.volumeId}`;
-      if (chunk % BigInt(v.blockSize) !== 0n) throw misaligned(p, v.filesystem, v.blockSize);
-      if (!smbFiles.has(p))
-        candidates.push({ path: p, size: info.size, dev: 0n, ino: 0n, fs: { key, filesystem: v.filesystem, blockSize: v.blockSize } });
-      smbFiles.add(p);
-    } catch (e) {
-      if (isCancelled(e) || (e as FsctlError).code === 'E_MISALIGNED') throw e;
-      const f = nodeFsError('dedupe', e, [p]);
-      errors.push({ path: p, code: f.code, message: f.message });
-    }
-  }
-  const walked = await walkRegularFiles(
-    paths.filter((p) => !isSmbPath(p)),
-    ctx,
-    async (p, st) => {
+  // 1. The walk: regular files of at least minSize, each once (local folders and smb:// ones).
+  const walked = await walkSelection(paths, resolve, ctx, {
+    file: async (p, st) => {
       if (st.size < minSize || st.size === 0n) {
         small++;
         return;
@@ -117,15 +84,20 @@ export async function findDuplicates(
       let f = fsByDev.get(st.dev);
       if (!f) {
         const b = await resolve(p);
-        const info = b.fsInfo ? await b.fsInfo(p).catch(() => undefined) : undefined;
+        // over SMB the volume the server reports (its cluster size); locally statfs
+        const info = isSmbPath(p)
+          ? await b.volume(p).catch(() => undefined)
+          : b.fsInfo
+            ? await b.fsInfo(p).catch(() => undefined)
+            : undefined;
         f = { key: fileSystemKey(p, st.dev), filesystem: info?.filesystem ?? 'unknown', blockSize: info?.blockSize ?? 4096 };
         if (chunk % BigInt(f.blockSize) !== 0n) throw misaligned(p, f.filesystem, f.blockSize);
         fsByDev.set(st.dev, f);
       }
       candidates.push({ path: p, size: st.size, dev: st.dev, ino: st.ino, fs: f });
     },
-    (e) => errors.push(e),
-  );
+    error: (e) => errors.push(e),
+  });
 
   // 2. Size classes: a file smaller than one chunk can match only a file of its own size.
   const sizeCount = new Map<string, number>();

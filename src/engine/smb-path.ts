@@ -5,3 +5,9 @@
 export function isSmbPath(path: string): boolean {
   return /^smb:\/\//i.test(path);
 }
+
+/** The share's URI (smb://user@host[:port]/share) of an smb:// path: one file system per share. */
+export function smbShareOf(p: string): string {
+  const m = /^(smb:\/\/?[^/]+\/[^/]+)/i.exec(p);
+  return m ? m[1] : p;
+}

@@ -7,8 +7,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { fromOsBytes, osPath } from './os-path';
-import { isSmbPath } from './smb-path';
-import { smbShareOf } from './space-smb';
+import { isSmbPath, smbShareOf } from './smb-path';
 
 /** statfs f_type of btrfs (linux/magic.h BTRFS_SUPER_MAGIC). */
 const BTRFS_SUPER_MAGIC = 0x9123683en;
@@ -60,7 +59,7 @@ function mountOf(real: string, mounts: Mount[]): Mount | undefined {
  * of physical offsets. Never throws: when anything is unclear the key is the st_dev.
  */
 export function fileSystemKey(p: string, dev: bigint): string {
-  if (isSmbPath(p)) return smbShareOf(p); // one per share (space-smb.ts)
+  if (isSmbPath(p)) return smbShareOf(p); // one per share (walk.ts)
   if (process.platform !== 'linux') return `dev:${dev}`;
   try {
     const st = fs.statfsSync(osPath(p), { bigint: true });

@@ -2,46 +2,37 @@
 // would free, from every file's extent map (physical offsets and the SHARED flag), written once
 // over the Backend. Definitions: docs/ENGINE.md, "Space accounting".
 //
-// The walk: folders recursively, symbolic links never followed, hard links once (by dev:ino),
-// one group per file system (space-fs.ts). A path that cannot be read is reported in `errors`
-// and the walk goes on. Per file only its sums are kept; the physical ranges kept are the shared
-// ones (memory grows with shared extents, not with files), swept at the end for the union
-// (`unique`) and for which files overlap which.
+// The walk is the selection walk (walk.ts: folders recursively, symbolic links never followed,
+// hard links once by dev:ino, smb:// folders over SMB), except a named local folder the backend
+// walks itself (Linux: backends/linux/space-walk.ts, getdents64 + FIEMAP in one loop), which
+// feeds the same accounting through a SpaceSink. One group per file system (space-fs.ts). A
+// path that cannot be read is reported in `errors` and the walk goes on. Per file only its
+// sums are kept; the physical ranges kept are the shared ones (memory grows with shared
+// extents, not with files), swept at the end for the union (`unique`) and for which files
+// overlap which.
 // Kept apart: the per-file columns and groups (space-table.ts), the sweep (space-sweep.ts), the
-// file-system grouping (space-fs.ts), the exact scan (space-scan.ts), the SMB walk (space-smb.ts)
-// and the Linux walk (backends/linux/space-walk.ts). (Over 400 lines: spaceOf is one closure over
+// file-system grouping (space-fs.ts), the exact scan (space-scan.ts), the walk (walk.ts) and the
+// Linux walk (backends/linux/space-walk.ts). (Over 400 lines: spaceOf is one closure over
 // the walk's state: the sink the walks feed, the owner queries, the totals and notes per file
 // system, and the rows; split further it would pass that state around in a dozen parameters.)
 
-import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
-import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
-import { kindOf, kindWord } from './file-kind';
-import { walkSmb } from './space-smb';
 import { sweep } from './space-sweep';
 import { emptyTotals, FileTable, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
-import { fromOsBytes, osPath } from './os-path';
+import { FilesMet, notRegularPathError, pathError, walkSelection, type FileMet, type WalkedFile } from './walk';
 
 /** The most partners a file's sharesWith lists (those with most bytes in common); sharesWithCount counts them all. */
 export const SHARES_WITH_LIMIT = 100;
 
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
-
-function errorOf(p: string, e: unknown): SpaceError {
-  const f = nodeFsError('space', e, [p]);
-  if (f.code === 'EACCES')
-    return { path: p, code: f.code, message: `space: cannot read ${p}: permission denied; it was skipped (EACCES).` };
-  return { path: p, code: f.code, message: f.message };
-}
 
 async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
   if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
@@ -78,10 +69,11 @@ export async function spaceOf(
   const notes: string[] = [];
   const groups: Group[] = [];
   const groupByDev = new Map<bigint, number>();
-  /** Hard-linked files met: the file's index (once mapped), the names met, its link count. */
-  const seenLinks = new Map<string, { index?: number; names: number; nlink: number }>();
+  /** Hard links once (walk.ts), for both walks; and the index of each file remembered there, once mapped. */
+  const met = new FilesMet(paths.length > 1);
+  const indexOf = new Map<FileMet, number>();
+  /** Links met by the backend's own walk (walk.ts counts its own). */
   let symlinks = 0;
-  let hardLinks = 0;
   let mappedBytes = 0n;
   /** Groups whose file system is still to be named (fsInfo is async; the walks are not). */
   const unnamed: { g: Group; path: string }[] = [];
@@ -127,27 +119,9 @@ export async function spaceOf(
     }
   };
 
-  /** The hard-link record of the file met last (meet), for file() to give its index. */
-  let lastLink: { index?: number; names: number; nlink: number } | undefined;
-
-  // The accounting of each file, fed by either walk (the backend's spaceWalk or visit below).
+  // The accounting of each file, fed by either walk (the backend's spaceWalk or walk.ts).
   const sink: SpaceSink = {
-    meet(dev, ino, nlink) {
-      lastLink = undefined;
-      // Several paths may overlap (a folder and a file in it): then every file is remembered.
-      if (nlink > 1 || paths.length > 1) {
-        const key = `${dev}:${ino}`;
-        const seen = seenLinks.get(key);
-        if (seen) {
-          if (nlink > 1) hardLinks++;
-          seen.names++;
-          return false;
-        }
-        lastLink = { names: 1, nlink };
-        seenLinks.set(key, lastLink);
-      }
-      return true;
-    },
+    meet: (dev, ino, nlink) => met.meet(dev, ino, nlink),
     file(p, dev, ino, size, k, source) {
       const gi = groupFor(p, dev);
       const g = groups[gi];
@@ -184,7 +158,7 @@ export async function spaceOf(
       if (unknown) g.sharingUnknownFiles++;
       table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
       if (opts.onFileMapped) opts.onFileMapped(table.row(index, []), index);
-      if (lastLink) lastLink.index = index;
+      if (met.last) indexOf.set(met.last, index);
       const t = g.totals;
       t.files++;
       t.size += size;
@@ -206,23 +180,18 @@ export async function spaceOf(
       symlinks++;
     },
     notRegular(p, kind) {
-      errors.push({
-        path: p,
-        code: 'E_NOT_REGULAR',
-        message: `space: ${p} is ${kindWord(kind)}, not a regular file; skipped (E_NOT_REGULAR).`,
-      });
+      errors.push(notRegularPathError('space', p, kind));
     },
     error(p, e) {
       if (isCancelled(e)) throw e;
-      errors.push(errorOf(p, e));
+      errors.push(pathError('space', p, e));
     },
   };
   const progress = (): void =>
     ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `${table.count} files, ${mappedBytes} bytes allocated` });
 
-  /** One regular file met by the general walk or the SMB walk: mapped through its Backend and accounted. */
-  const accountFile = async (p: string, st: fs.BigIntStats): Promise<void> => {
-    if (!sink.meet(st.dev, st.ino, Number(st.nlink))) return;
+  /** One regular file met by walk.ts (met once): mapped through its Backend and accounted. */
+  const accountFile = async (p: string, st: WalkedFile): Promise<void> => {
     let m: PackedExtentMap;
     try {
       m = await mapOf(await resolve(p), p, ctx);
@@ -235,71 +204,42 @@ export async function spaceOf(
     await nameFileSystems();
   };
 
-  // The general walk (node:fs, maps through the Backend): named paths, and every folder of a
-  // backend without its own spaceWalk. Depth first, names in order.
-  const visit = async (p: string, top: boolean): Promise<void> => {
-    ctx.checkCancelled();
-    await ctx.maybeYield();
-    // Only a named path can be smb://: its folders are walked over SMB (space-smb.ts).
-    if (top && isSmbPath(p))
-      return walkSmb(p, await resolve(p), ctx, { file: accountFile, error: (e) => void errors.push(e), symlink: () => void symlinks++ });
-    let st: fs.BigIntStats;
+  /** A named local folder the backend walks itself, where it has its own walk (Linux: space-walk.ts). */
+  const backendWalk = async (p: string): Promise<boolean> => {
+    const walk = (await resolve(p)).spaceWalk?.(p, sink, ctx);
+    if (!walk) return false;
     try {
-      st = fs.lstatSync(osPath(p), { bigint: true });
-    } catch (e) {
-      sink.error(p, e);
-      return;
-    }
-    if (st.isSymbolicLink()) {
-      sink.symlink(p);
-      if (top)
-        errors.push({
-          path: p,
-          code: 'E_NOT_REGULAR',
-          message: `space: ${p} is a symbolic link; links are not followed, name what it points to instead (E_NOT_REGULAR).`,
-        });
-      return;
-    }
-    if (st.isFile()) return accountFile(p, st);
-    if (!st.isDirectory()) {
-      sink.notRegular(p, kindOf(st));
-      return;
-    }
-    // The backend's own walk of a whole folder, where it has one (Linux: space-walk.ts).
-    const walk = top ? (await resolve(p)).spaceWalk?.(p, sink, ctx) : undefined;
-    if (walk) {
-      try {
-        while (!walk.step(256)) {
-          await ctx.maybeYield();
-          await nameFileSystems();
-        }
-      } finally {
-        walk.close();
+      while (!walk.step(256)) {
+        await ctx.maybeYield();
+        await nameFileSystems();
       }
-      await nameFileSystems();
-      return;
+    } finally {
+      walk.close();
     }
-    let names: string[];
-    try {
-      names = fs.readdirSync(osPath(p), { encoding: 'buffer' }).map(fromOsBytes);
-    } catch (e) {
-      sink.error(p, e);
-      return;
-    }
-    names.sort();
-    for (const n of names) await visit(nodePath.join(p, n), false);
+    await nameFileSystems();
+    return true;
   };
 
-  for (const p of paths) await visit(p, true);
+  const walked = await walkSelection(
+    paths,
+    resolve,
+    ctx,
+    { file: accountFile, error: (e) => void errors.push(e), folder: backendWalk },
+    met,
+  );
+  symlinks += walked.symlinks;
+  const hardLinks = walked.hardLinks;
   progress();
 
   // A file with a name outside the selection stays when the selection is deleted.
   const keptFiles = new Set<number>();
-  for (const l of seenLinks.values())
-    if (l.index !== undefined && l.names < l.nlink) {
-      keptFiles.add(l.index);
-      groups[table.fileSystem[l.index]].kept += table.exclusive(l.index);
+  for (const l of met.all.values()) {
+    const index = indexOf.get(l);
+    if (index !== undefined && l.names < l.nlink) {
+      keptFiles.add(index);
+      groups[table.fileSystem[index]].kept += table.exclusive(index);
     }
+  }
   if (keptFiles.size > 0)
     notes.push(
       `${keptFiles.size} file${keptFiles.size === 1 ? ' has' : 's have'} hard links outside the selection: deleting the selection ` +

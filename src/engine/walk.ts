@@ -1,110 +1,226 @@
-// The selection walk shared by whole-tree operations (dedupe; space has the same rules and can
-// move onto it): folders recursively, names in order, symbolic links never followed, hard links
-// and overlapping selections visited once (by dev:ino), and every path that cannot be read
-// reported by itself while the walk goes on.
+// The walk of a selection, for every whole-tree operation (space, dedupe): the one place that
+// knows the rules. Folders recursively, depth first, names in order; symbolic links never
+// followed (over SMB: reparse points, which include junctions); hard links and overlapping
+// selections visited once (by dev:ino, FilesMet); FIFOs, sockets and devices reported and
+// never opened; every path that cannot be read reported by itself while the walk goes on;
+// cancel checked at every path.
+//
+// Local paths are walked with node:fs (lstat, readdir). smb:// paths with the SMB backend's
+// stat and list (QUERY_DIRECTORY): FILE_DIRECTORY_INFORMATION has no file id or link count, so
+// a file over SMB is known by its path (hard links cannot be told apart there) and its file
+// system by its share. A named local folder may be taken whole by a faster walk of the caller
+// (space: the Linux backend's spaceWalk), which then shares this walk's FilesMet.
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import type { ExtendedBackend, PathKind } from './backend-ext';
 import type { EngineContext } from './context';
 import { nodeFsError } from './errno';
+import { isCancelled, isFsctlError } from './errors';
+import { kindOf, kindWord } from './file-kind';
 import { fromOsBytes, osPath } from './os-path';
-import { isSmbPath } from './smb-path';
+import { isSmbPath, smbShareOf } from './smb-path';
+import type { Operation } from './types';
 
 /** A path the walk could not use (the walk went on without it). */
 export interface WalkError {
   path: string;
-  /** ENOENT, EACCES, E_NOT_REGULAR, E_UNSUPPORTED, ... */
+  /** ENOENT, EACCES, E_NOT_REGULAR, STATUS_…, E_UNSUPPORTED, ... */
   code: string;
   message: string;
 }
 
+/** What the walk knows of a regular file: from lstat locally, from the folder listing over SMB. */
+export interface WalkedFile {
+  dev: bigint;
+  ino: bigint;
+  nlink: bigint;
+  size: bigint;
+}
+
 export interface WalkSummary {
-  /** Symbolic links met and not followed. */
+  /** Symbolic links (reparse points over SMB) met and not followed. */
   symlinks: number;
-  /** Names of files already visited (hard links, overlapping selections) that were skipped. */
+  /** Names met again of files with several names (hard links): not visited again. */
   hardLinks: number;
 }
 
-function kindWord(st: fs.BigIntStats): string {
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
+export interface WalkVisitor {
+  /** A regular file, the first time its identity is met. */
+  file(p: string, f: WalkedFile): void | Promise<void>;
+  error(e: WalkError): void;
+  /** A named local folder: true when the caller walked it whole itself (its own walk, fed by `met`). */
+  folder?(p: string): Promise<boolean>;
+}
+
+/** A file remembered by its identity: how many of its names were met, of how many it has. */
+export interface FileMet {
+  names: number;
+  nlink: number;
+}
+
+/** Hard links once: the files met, by dev:ino. Shared with a caller's own walk (space's SpaceSink.meet). */
+export class FilesMet {
+  /** Names met again of files with several names. */
+  hardLinks = 0;
+  /** Every file remembered (several names, or any file when the selection's paths may overlap). */
+  readonly all = new Map<string, FileMet>();
+  /** The record of the file met last, when it was remembered. */
+  last: FileMet | undefined;
+
+  /** @param overlapping the selection names several paths, which may contain one another */
+  constructor(private readonly overlapping: boolean) {}
+
+  /** True the first time a file is met; false for a name of a file met before. */
+  meet(dev: bigint, ino: bigint, nlink: number): boolean {
+    this.last = undefined;
+    // Only a file with several names, or a selection naming overlapping paths, can be met twice.
+    if (nlink <= 1 && !this.overlapping) return true;
+    const key = `${dev}:${ino}`;
+    const seen = this.all.get(key);
+    if (seen) {
+      if (nlink > 1) this.hardLinks++;
+      seen.names++;
+      return false;
+    }
+    this.last = { names: 1, nlink };
+    this.all.set(key, this.last);
+    return true;
+  }
+}
+
+/** The error for a path that could not be read locally (the OS error named; EACCES says it was skipped). */
+export function pathError(op: Operation, p: string, e: unknown): WalkError {
+  const f = nodeFsError(op, e, [p]);
+  if (f.code === 'EACCES')
+    return { path: p, code: f.code, message: `${op}: cannot read ${p}: permission denied; it was skipped (EACCES).` };
+  return { path: p, code: f.code, message: f.message };
+}
+
+/** The error for a FIFO, socket or device: reported, never opened. */
+export function notRegularPathError(op: Operation, p: string, kind: PathKind): WalkError {
+  return { path: p, code: 'E_NOT_REGULAR', message: `${op}: ${p} is ${kindWord(kind)}, not a regular file; skipped (E_NOT_REGULAR).` };
+}
+
+/** FILE_ATTRIBUTE_REPARSE_POINT (MS-FSCC 2.6): a symbolic link, junction or other reparse point. */
+const FILE_ATTRIBUTE_REPARSE_POINT = 0x400;
+
+/** FNV-1a, 64 bits: a stable stand-in for st_ino/st_dev from a path (the SMB listing has no file id). */
+function fnv64(s: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < s.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(s.charCodeAt(i))) * 0x100000001b3n);
+  return h;
+}
+
+/** A file over SMB: one name (the listing has no link count), its share as its device. */
+const smbFile = (p: string, size: bigint): WalkedFile => ({ nlink: 1n, dev: fnv64(smbShareOf(p)), ino: fnv64(p), size });
+
+const smbChild = (dir: string, name: string): string => `${dir.replace(/\/+$/, '')}/${name.replace(/%/g, '%25')}`;
+
+function smbError(op: Operation, p: string, e: unknown): WalkError {
+  if (isFsctlError(e)) return { path: p, code: e.code, message: e.message.startsWith(`${op}: `) ? e.message : `${op}: ${e.message}` };
+  return { path: p, code: 'E_SMB', message: `${op}: ${p}: ${(e as Error)?.message ?? String(e)} (E_SMB).` };
 }
 
 /**
- * Visit every regular file of `paths` once, depth first, in name order: `onFile(path, lstat)`.
- * Errors go to `onError` with messages prefixed by `ctx.operation`. Cancellation is checked
- * between paths.
+ * Visit every regular file of `paths` once, depth first, in name order. Errors go to the
+ * visitor with messages prefixed by `ctx.operation`; a cancel throws. `met` is the hard-link
+ * record (a caller with its own walk of some folders passes the one its walk feeds).
  */
-export async function walkRegularFiles(
+export async function walkSelection(
   paths: string[],
+  resolve: (p: string) => Promise<ExtendedBackend>,
   ctx: EngineContext,
-  onFile: (p: string, st: fs.BigIntStats) => void | Promise<void>,
-  onError: (e: WalkError) => void,
+  visitor: WalkVisitor,
+  met = new FilesMet(paths.length > 1),
 ): Promise<WalkSummary> {
   const op = ctx.operation;
-  const seen = new Set<string>();
-  const summary: WalkSummary = { symlinks: 0, hardLinks: 0 };
-  const fail = (p: string, e: unknown): void => {
-    const f = nodeFsError(op, e, [p]);
-    onError({
-      path: p,
-      code: f.code,
-      message: f.code === 'EACCES' ? `${op}: cannot read ${p}: permission denied; it was skipped (EACCES).` : f.message,
-    });
+  let symlinks = 0;
+  const file = (p: string, f: WalkedFile): void | Promise<void> => {
+    if (met.meet(f.dev, f.ino, Number(f.nlink))) return visitor.file(p, f);
   };
+
   const visit = async (p: string, top: boolean): Promise<void> => {
     ctx.checkCancelled();
     await ctx.maybeYield();
-    if (top && isSmbPath(p)) {
-      onError({ path: p, code: 'E_UNSUPPORTED', message: `${op}: ${p}: smb:// folders cannot be walked yet (E_UNSUPPORTED).` });
-      return;
-    }
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(osPath(p), { bigint: true });
     } catch (e) {
-      fail(p, e);
+      visitor.error(pathError(op, p, e));
       return;
     }
     if (st.isSymbolicLink()) {
-      summary.symlinks++;
+      symlinks++;
       if (top)
-        onError({
+        visitor.error({
           path: p,
           code: 'E_NOT_REGULAR',
           message: `${op}: ${p} is a symbolic link; links are not followed, name what it points to instead (E_NOT_REGULAR).`,
         });
       return;
     }
-    if (st.isFile()) {
-      // Only a file with several names, or a selection naming overlapping paths, can be met twice.
-      if (st.nlink > 1n || paths.length > 1) {
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) {
-          summary.hardLinks++;
-          return;
-        }
-        seen.add(key);
-      }
-      return onFile(p, st);
-    }
+    if (st.isFile()) return file(p, st);
     if (!st.isDirectory()) {
-      onError({ path: p, code: 'E_NOT_REGULAR', message: `${op}: ${p} is ${kindWord(st)}, not a regular file; skipped (E_NOT_REGULAR).` });
+      visitor.error(notRegularPathError(op, p, kindOf(st)));
       return;
     }
+    if (top && visitor.folder && (await visitor.folder(p))) return;
     let names: string[];
     try {
       names = fs.readdirSync(osPath(p), { encoding: 'buffer' }).map(fromOsBytes);
     } catch (e) {
-      fail(p, e);
+      visitor.error(pathError(op, p, e));
       return;
     }
     names.sort();
     for (const n of names) await visit(nodePath.join(p, n), false);
   };
-  for (const p of paths) await visit(p, true);
-  return summary;
+
+  // A named smb:// path: its folders listed over SMB (QUERY_DIRECTORY), reparse points not followed.
+  const visitSmb = async (top: string): Promise<void> => {
+    ctx.checkCancelled();
+    await ctx.maybeYield();
+    const b = await resolve(top);
+    const { list, stat } = b;
+    if (!list || !stat) {
+      const message = `${op}: ${top}: this SMB backend cannot list folders (E_UNSUPPORTED).`;
+      return visitor.error({ path: top, code: 'E_UNSUPPORTED', message });
+    }
+    let kind: string;
+    let size: bigint;
+    try {
+      ({ kind, size } = await stat.call(b, top));
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      return visitor.error(smbError(op, top, e));
+    }
+    if (kind === 'missing') {
+      const message = `${op}: ${top} was not found on the server (STATUS_OBJECT_NAME_NOT_FOUND); check the path.`;
+      return visitor.error({ path: top, code: 'STATUS_OBJECT_NAME_NOT_FOUND', message });
+    }
+    if (kind === 'file') return file(top, smbFile(top, size));
+    const dir = async (d: string): Promise<void> => {
+      ctx.checkCancelled();
+      let entries;
+      try {
+        entries = await list.call(b, d);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        return visitor.error(smbError(op, d, e));
+      }
+      entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+      for (const e of entries) {
+        ctx.checkCancelled();
+        const p = smbChild(d, e.name);
+        if ((e.attributes & FILE_ATTRIBUTE_REPARSE_POINT) !== 0) symlinks++;
+        else if (e.directory) await dir(p);
+        else await file(p, smbFile(p, e.size));
+      }
+    };
+    await dir(top);
+  };
+
+  for (const p of paths) await (isSmbPath(p) ? visitSmb(p) : visit(p, true));
+  return { symlinks, hardLinks: met.hardLinks };
 }

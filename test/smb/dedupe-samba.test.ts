@@ -1,4 +1,5 @@
-// Dedupe over SMB2 against a real Samba on btrfs: engine.findDuplicates on smb:// files, then
+// Dedupe over SMB2 against a real Samba on btrfs: engine.findDuplicates on smb:// files and
+// folders (walk.ts lists them with QUERY_DIRECTORY, depth first, names in order), then
 // engine.dedupe by verify-then-clone (nt/dedupe.ts: source and destination open without
 // FILE_SHARE_WRITE, bytes compared, FSCTL_DUPLICATE_EXTENTS_TO_FILE). Checked on the server's
 // disk: filefrag -v shows the destination's extents at the source's physical blocks, flagged
@@ -8,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
@@ -99,6 +100,58 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
       JSON.stringify(fb),
     );
     assert.ok(frags(join(fs.mnt, 'c.bin')).every((x) => !x.flags.includes('shared')));
+  });
+
+  test('a folder on the share: walked over SMB, groups found, applied by verify-then-clone, shared on the server disk', async () => {
+    const dir = join(fs.mnt, 'tree');
+    mkdirSync(join(dir, 'sub', 'deep'), { recursive: true });
+    mkdirSync(join(dir, 'locked'));
+    makeDenseFile(join(dir, 'one.bin'), 512 * KiB, 31);
+    makeDenseFile(join(dir, 'sub', 'two.bin'), 512 * KiB, 31);
+    makeDenseFile(join(dir, 'sub', 'deep', 'three.bin'), 512 * KiB, 31);
+    makeDenseFile(join(dir, 'sub', 'other.bin'), 512 * KiB, 32);
+    makeDenseFile(join(dir, 'locked', 'hidden.bin'), 512 * KiB, 31);
+    for (const d of ['', 'sub', 'sub/deep']) chownSync(join(dir, d), smbUid(), 0);
+    chmodSync(join(dir, 'locked'), 0o700); // root's: the share's user cannot list it
+    execFileSync('sync');
+    const sums = ['one.bin', 'sub/two.bin', 'sub/deep/three.bin', 'sub/other.bin'].map((n) => sha256File(join(dir, n)));
+    const top = smb.uri('data', 'tree');
+    // the folder, and a file inside it named again: each file is examined once
+    const plan = await engine.findDuplicates([top, smb.uri('data', 'tree/sub/two.bin')]);
+    assert.deepEqual(
+      plan.errors.map((e) => [e.path, e.code]),
+      [[`${top}/locked`, 'STATUS_ACCESS_DENIED']],
+    );
+    assert.match(plan.errors[0].message, /^dedupe: /);
+    assert.equal(plan.total.files, 4, 'one.bin, two.bin, three.bin, other.bin (two.bin once)');
+    assert.equal(plan.groups.length, 1);
+    const g = plan.groups[0];
+    assert.ok(g.wholeFiles);
+    assert.deepEqual(g.ranges.map((r) => r.path.slice(top.length + 1)).sort(), ['one.bin', 'sub/deep/three.bin', 'sub/two.bin']);
+
+    const r = await engine.dedupe(plan);
+    assert.equal(r.method, 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)');
+    assert.deepEqual(r.skipped, []);
+    assert.equal(r.deduped, BigInt(2 * 512 * KiB));
+    assert.deepEqual(
+      ['one.bin', 'sub/two.bin', 'sub/deep/three.bin', 'sub/other.bin'].map((n) => sha256File(join(dir, n))),
+      sums,
+    );
+    const server = (u: string) => join(dir, u.slice(top.length + 1));
+    const src = frags(server(g.ranges[0].path));
+    for (const dst of g.ranges.slice(1).map((x) => server(x.path))) {
+      const fd = frags(dst);
+      assert.deepEqual(
+        fd.map((x) => [x.logical, x.physical, x.length]),
+        src.map((x) => [x.logical, x.physical, x.length]),
+        `${dst} now lies on the source's blocks`,
+      );
+      assert.ok(
+        fd.every((x) => x.flags.includes('shared')),
+        JSON.stringify(fd),
+      );
+    }
+    assert.ok(frags(join(dir, 'sub', 'other.bin')).every((x) => !x.flags.includes('shared')));
   });
 
   test('a destination changed after the find is compared, found different and left alone', async () => {

@@ -37,8 +37,8 @@ extent only when nothing references any of it. Without --apply nothing changes.
 up to 120 destinations per call; a range that changed since the scan is left alone and
 reported ("differed"). ext4, tmpfs and other file systems that cannot share are refused
 before any change (EOPNOTSUPP). "freed" is measured from the file system's free blocks
-(statfs after syncfs) before and after, next to the estimate. Over SMB (smb:// files named
-one by one) and on Windows: verify-then-clone (both files opened without FILE_SHARE_WRITE, the
+(statfs after syncfs) before and after, next to the estimate. Over SMB (smb:// files and
+folders) and on Windows: verify-then-clone (both files opened without FILE_SHARE_WRITE, the
 bytes compared, then FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept). macOS
 cannot deduplicate (EOPNOTSUPP).
 

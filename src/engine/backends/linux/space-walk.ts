@@ -10,7 +10,7 @@
 // being written (E_CHANGED). Folders are read
 // with getdents64 into one buffer; their entries' d_type says what to open, so a symbolic link, a
 // FIFO or a device is reported without being opened (DT_UNKNOWN: one statx without following).
-// Names are sorted per folder and visited depth first: the same order as space.ts's node:fs walk.
+// Names are sorted per folder and visited depth first: the same order as walk.ts, the general walk.
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';

@@ -1,0 +1,102 @@
+// walk.ts, the one walk of a selection (space and dedupe), on a real temporary folder: names in
+// order depth first, links not followed (a named one reported), hard links and overlapping
+// paths once, a FIFO reported and never opened (opening it would block this test), a non-UTF-8
+// name carried (os-path.ts), the caller's own walk of a named folder, and cancel.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SignalContext } from '../../src/engine/context';
+import { backendFor } from '../../src/engine/select-backend';
+import { walkSelection, type WalkError, type WalkSummary } from '../../src/engine/walk';
+
+const skip = process.platform === 'win32' ? 'POSIX names, links and FIFOs' : undefined;
+
+describe('walk.ts: the selection walk', { skip }, () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-walk-'));
+    fs.mkdirSync(path.join(dir, 'sub', 'deep'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'b.bin'), 'b');
+    fs.linkSync(path.join(dir, 'b.bin'), path.join(dir, 'sub', 'again.bin'));
+    fs.writeFileSync(path.join(dir, 'sub', 'deep', 'c.bin'), 'c');
+    fs.writeFileSync(path.join(dir, 'a.bin'), 'a');
+    fs.symlinkSync('a.bin', path.join(dir, 'link'));
+    // the name's bytes n 0xff ame are not UTF-8: the walk gives it as 'n\udcffame' (surrogateescape)
+    fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'n')), Buffer.from([0xff]), Buffer.from('ame')]), 'n');
+    execFileSync('mkfifo', [path.join(dir, 'sub', 'fifo')]);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const walk = async (
+    paths: string[],
+    opts: { signal?: AbortSignal; folder?: (p: string) => Promise<boolean>; onFile?: () => void } = {},
+  ): Promise<{ files: string[]; errors: WalkError[]; summary: WalkSummary }> => {
+    const files: string[] = [];
+    const errors: WalkError[] = [];
+    const ctx = new SignalContext('dedupe', paths, opts.signal);
+    const summary = await walkSelection(paths, backendFor, ctx, {
+      file: (p) => {
+        files.push(path.relative(dir, p));
+        opts.onFile?.();
+      },
+      error: (e) => errors.push(e),
+      folder: opts.folder,
+    });
+    return { files, errors, summary };
+  };
+
+  test('a folder: every regular file once, names in order, depth first; a link and a FIFO not entered', async () => {
+    const r = await walk([dir]);
+    assert.deepEqual(r.files, ['a.bin', 'b.bin', 'n\udcffame', path.join('sub', 'deep', 'c.bin')]);
+    assert.deepEqual(r.summary, { symlinks: 1, hardLinks: 1 });
+    const fifo = path.join(dir, 'sub', 'fifo');
+    assert.deepEqual(r.errors, [
+      {
+        path: fifo,
+        code: 'E_NOT_REGULAR',
+        message: `dedupe: ${fifo} is a FIFO (named pipe), not a regular file; skipped (E_NOT_REGULAR).`,
+      },
+    ]);
+  });
+
+  test('named paths: a link is reported, a missing path too; overlapping paths give each file once', async () => {
+    const link = path.join(dir, 'link');
+    const nope = path.join(dir, 'nope');
+    const r = await walk([path.join(dir, 'sub'), link, nope, path.join(dir, 'sub', 'deep', 'c.bin'), dir]);
+    assert.deepEqual(r.files, [path.join('sub', 'again.bin'), path.join('sub', 'deep', 'c.bin'), 'a.bin', 'n\udcffame']);
+    assert.deepEqual(
+      r.errors.map((e) => [e.path, e.code]),
+      [
+        [path.join(dir, 'sub', 'fifo'), 'E_NOT_REGULAR'],
+        [link, 'E_NOT_REGULAR'],
+        [nope, 'ENOENT'],
+        [path.join(dir, 'sub', 'fifo'), 'E_NOT_REGULAR'],
+      ],
+    );
+    assert.match(r.errors[1].message, /is a symbolic link; links are not followed, name what it points to instead \(E_NOT_REGULAR\)/);
+    // the second meetings of a file with two links count (b.bin, and sub/again.bin met again
+    // through dir); c.bin, one link, named twice, is just not visited again
+    assert.deepEqual(r.summary, { symlinks: 2, hardLinks: 2 });
+  });
+
+  test('a named folder the caller walks itself is not entered; one it declines is', async () => {
+    const asked: string[] = [];
+    const r = await walk([path.join(dir, 'sub'), path.join(dir, 'sub', 'deep')], {
+      folder: async (p) => {
+        asked.push(p);
+        return p.endsWith('sub');
+      },
+    });
+    assert.deepEqual(asked, [path.join(dir, 'sub'), path.join(dir, 'sub', 'deep')], 'asked for named folders only');
+    assert.deepEqual(r.files, [path.join('sub', 'deep', 'c.bin')]);
+  });
+
+  test('cancel stops the walk at the next path', async () => {
+    const ac = new AbortController();
+    await assert.rejects(walk([dir], { signal: ac.signal, onFile: () => ac.abort() }), (e: { code?: string }) => e.code === 'E_CANCELLED');
+  });
+});
