@@ -140,7 +140,13 @@ function showTotals(p: DedupeWirePlan): void {
   for (const n of p.notes) detailsEl.appendChild(el('p', { class: 'meta note' }, n));
   if (p.errors.length) {
     const det = el('details', { class: 'errors' });
-    det.appendChild(el('summary', {}, p.errors.length === 1 ? l10n.t('1 path could not be examined') : l10n.t('{0} paths could not be examined', p.errors.length)));
+    det.appendChild(
+      el(
+        'summary',
+        {},
+        p.errors.length === 1 ? l10n.t('1 path could not be examined') : l10n.t('{0} paths could not be examined', p.errors.length),
+      ),
+    );
     const ul = el('ul');
     for (const e of p.errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
     det.appendChild(ul);

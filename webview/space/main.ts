@@ -220,7 +220,13 @@ function showTotals(d: SpaceData): void {
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
   if (d.errors.length) {
     const det = el('details', { class: 'errors' });
-    det.appendChild(el('summary', {}, d.errors.length === 1 ? l10n.t('1 path could not be accounted') : l10n.t('{0} paths could not be accounted', d.errors.length)));
+    det.appendChild(
+      el(
+        'summary',
+        {},
+        d.errors.length === 1 ? l10n.t('1 path could not be accounted') : l10n.t('{0} paths could not be accounted', d.errors.length),
+      ),
+    );
     const ul = el('ul');
     for (const e of d.errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
     det.appendChild(ul);
