@@ -12,7 +12,7 @@
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
-import { groupSaving, partialExtentWarnings, type FileData } from './dedupe-saving';
+import { groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashFile, localReader, type Hashed } from './dedupe-hash';
@@ -234,7 +234,9 @@ export async function findDuplicates(
     chunk,
   );
   for (const r of [...wholeRanges, ...chunkRanges]) groups.push(groupSaving(r.files, r.offsets, r.length, r.whole));
-  partialExtentWarnings(groups, new Map(usable.map((f) => [f.path, f])));
+  const byPath = new Map(usable.map((f) => [f.path, f]));
+  sharedBlockSavings(groups, byPath);
+  partialExtentWarnings(groups, byPath);
 
   groups.sort((a, b) =>
     a.netSaving !== b.netSaving ? (b.netSaving > a.netSaving ? 1 : -1) : b.length > a.length ? 1 : b.length < a.length ? -1 : 0,

@@ -176,3 +176,108 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
     );
   }
 }
+
+/** A selection file's reference to shared physical blocks: [phys, phys + len) at logical `off`. */
+interface SharedRef {
+  phys: bigint;
+  len: bigint;
+  off: bigint;
+  path: string;
+}
+
+/**
+ * A destination's blocks that other files also reference (the SHARED flag) are freed only when
+ * every reference to them moves too. Per group, the bytes of its destinations whose blocks some
+ * range of the selection still references after the plan (a file that is no destination there:
+ * a reflinked copy left as it is, or a group's source) are taken out of the saving, with a
+ * warning. References from outside the selection cannot be seen in the maps (only their count
+ * could, and FIEMAP does not give it): the saving assumes none, and the note says so.
+ */
+export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, FileData>): void {
+  // Where the plan moves data: every destination range, per file, merged.
+  const starts = new Map<string, bigint[]>();
+  const ends = new Map<string, bigint[]>();
+  for (const g of groups)
+    for (const r of g.ranges.slice(1)) {
+      (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
+      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
+    }
+  const moved = new Map<string, { start: bigint[]; end: bigint[] }>();
+  for (const [p, s] of starts) moved.set(p, mergeRanges(s, ends.get(p)!));
+  // Every reference to shared blocks, per address space, in physical order.
+  const refs = new Map<string, SharedRef[]>();
+  for (const f of files.values())
+    for (let i = 0; i < f.off.length; i++)
+      if ((f.flags[i] & EXTENT_FLAG.SHARED) !== 0 && f.phys[i] >= 0n)
+        (refs.get(f.fsKey) ?? refs.set(f.fsKey, []).get(f.fsKey)!).push({ phys: f.phys[i], len: f.len[i], off: f.off[i], path: f.path });
+  for (const list of refs.values()) list.sort((a, b) => (a.phys < b.phys ? -1 : a.phys > b.phys ? 1 : 0));
+  const maxLen = new Map<string, bigint>();
+  for (const [k, list] of refs)
+    maxLen.set(
+      k,
+      list.reduce((m, r) => (r.len > m ? r.len : m), 0n),
+    );
+
+  for (const g of groups) {
+    if (g.netSaving === 0n) continue;
+    const srcFile = files.get(g.ranges[0].path);
+    if (!srcFile) continue;
+    const src = segments(srcFile, g.ranges[0].offset, g.length).filter((x) => x.phys >= 0n);
+    const source = mergeRanges(
+      src.map((x) => x.phys),
+      src.map((x) => x.phys + x.len),
+    );
+    const stuckStart: bigint[] = [];
+    const stuckEnd: bigint[] = [];
+    for (const r of g.ranges.slice(1)) {
+      const f = files.get(r.path);
+      if (!f || r.alreadyShared) continue;
+      const list = refs.get(f.fsKey);
+      if (!list) continue;
+      const longest = maxLen.get(f.fsKey)!;
+      for (const x of segments(f, r.offset, g.length)) {
+        if (!x.shared || x.phys < 0n) continue;
+        const xEnd = x.phys + x.len;
+        // the first reference that can reach x: none longer than `longest` starts before x.phys - longest
+        let lo = 0;
+        let hi = list.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (list[mid].phys + longest <= x.phys) lo = mid + 1;
+          else hi = mid;
+        }
+        for (let k = lo; k < list.length && list[k].phys < xEnd; k++) {
+          const ref = list[k];
+          const a = ref.phys > x.phys ? ref.phys : x.phys;
+          const b = ref.phys + ref.len < xEnd ? ref.phys + ref.len : xEnd;
+          if (b <= a) continue;
+          // The logical bytes of this reference over [a, b): those the plan does not move keep the blocks.
+          const logA = ref.off + (a - ref.phys);
+          const cov = moved.get(ref.path) ?? { start: [], end: [] };
+          let at = logA;
+          const logB = logA + (b - a);
+          for (let c = 0; c <= cov.start.length && at < logB; c++) {
+            const cs = c < cov.start.length ? cov.start[c] : logB;
+            const ce = c < cov.start.length ? cov.end[c] : logB;
+            if (ce <= at) continue;
+            if (cs > at) {
+              const stop = cs < logB ? cs : logB;
+              stuckStart.push(a + (at - logA));
+              stuckEnd.push(a + (stop - logA));
+            }
+            at = ce > at ? ce : at;
+          }
+        }
+      }
+    }
+    if (stuckStart.length === 0) continue;
+    const stuck = bytesNotCovered(mergeRanges(stuckStart, stuckEnd), source);
+    if (stuck === 0n) continue;
+    const taken = stuck < g.netSaving ? stuck : g.netSaving;
+    g.netSaving -= taken;
+    g.warnings.push(
+      `${taken} bytes of the other ranges share their blocks with data the plan leaves in place (a clone or a group's source): ` +
+        'sharing them frees nothing, so they are left out of the saving.',
+    );
+  }
+}
