@@ -2,13 +2,14 @@
 // written out by hand (the loop-device tests check the same against real file systems):
 // clones count zero, destinations that share with one another count once, the source is the
 // range the most others already share, unknown physical offsets count in full, and on btrfs a
-// destination extent shared only in part is taken out of the saving with a warning.
+// destination extent shared only in part is taken out of the saving with a warning; a
+// destination whose blocks a file the plan leaves in place also references frees nothing.
 // Also the FIDEDUPERANGE argument layout (backends/linux/codec.ts), and chunk keys
 // (dedupe-hash.ts) that do not change with how a file system splits its extents.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { groupSaving, partialExtentWarnings, type FileData } from '../../src/engine/dedupe-saving';
+import { groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from '../../src/engine/dedupe-saving';
 import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
 import { hashFile, type Hashed } from '../../src/engine/dedupe-hash';
@@ -161,4 +162,28 @@ test('a malformed plan is refused before any call (E_BAD_INPUT)', async () => {
     [{ length: 1n << 63n, ranges: [range(0n), range(0n)], netSaving: 1n, wholeFiles: false, warnings: [] }],
   ])
     await assert.rejects(applyDedupe(never, plan(groups), ctx), (e: FsctlError) => e.code === 'E_BAD_INPUT');
+});
+
+test('a destination whose blocks a reflinked copy keeps frees nothing; moving both references frees them', () => {
+  // orig holds two equal 128 KiB chunks; refl is a reflinked copy of orig (the same blocks, shared).
+  const orig = file('orig', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
+  const refl = file('refl', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
+  const files = new Map([orig, refl].map((f) => [f.path, f]));
+  // Sharing orig's second chunk with its first: refl still references that block.
+  const g = groupSaving([orig, orig], [0n, 128n * K], 128n * K, false);
+  assert.equal(g.netSaving, 128n * K, 'before: the blocks are not the source\'s');
+  sharedBlockSavings([g], files);
+  assert.equal(g.netSaving, 0n);
+  assert.match(g.warnings.at(-1)!, /leaves in place/);
+  // With refl's second chunk moved too (all four chunks in one group), the second block is freed once.
+  const both = groupSaving([orig, orig, refl, refl], [0n, 128n * K, 0n, 128n * K], 128n * K, false);
+  assert.equal(both.ranges[0].path, 'orig');
+  assert.equal(both.ranges[0].offset, 0n);
+  sharedBlockSavings([both], files);
+  assert.equal(both.netSaving, 128n * K);
+  // An unshared copy's bytes are not touched by this rule.
+  const copy = file('copy', 128n * K, [[0n, 128n * K, 9000n * K]]);
+  const plain = groupSaving([orig, copy], [0n, 0n], 128n * K, true);
+  sharedBlockSavings([plain], new Map([...files, ['copy', copy]]));
+  assert.equal(plain.netSaving, 128n * K);
 });
