@@ -7,7 +7,7 @@
 // Cheap rejections before any byte is read: files below minSize; files smaller than one chunk
 // whose size no other file on their file system has (they can match only as whole files);
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
-// never allocate a hole). The chunk keys and the choice of sha256: dedupe-hash.ts.
+// never allocate a hole). The chunk keys and the choice of xxHash128: dedupe-hash.ts.
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
@@ -283,7 +283,9 @@ export async function findDuplicates(
     );
   if (usable.some((f) => f.phys.some((p) => p < 0n)))
     notes.push('some files have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full, an upper bound.');
-  notes.push(`hashed ${hashed} bytes of data in ${chunk}-byte chunks with sha256; holes were not read.`);
+  notes.push(
+    `hashed ${hashed} bytes of data in ${chunk}-byte chunks with xxHash128 (candidates only: every range is compared byte for byte before it is shared); holes were not read.`,
+  );
   return {
     groups,
     total: { groups: groups.length, candidateBytes, netSaving, files: usable.length, hashedBytes: hashed },
