@@ -35,7 +35,7 @@ export interface HashReply {
 /** Data per message: large enough that messages cost little, small enough to share the work out evenly. */
 const BATCH_BYTES = 8n << 20n;
 
-/** Below this much data the threads' start (~50 ms each) costs more than it saves. */
+/** Below this much data the threads' start (~50 ms of CPU each) costs more than it saves. */
 export const POOL_MIN_BYTES = 64n << 20n;
 
 /** Threads to hash on, the caller's included: the cores, at most 4; 1 means the caller's alone. */
@@ -60,94 +60,129 @@ export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineConte
   return outcomes;
 }
 
+/** Hashing threads fed while the caller maps (startHashPool). */
+export interface HashPool {
+  /** Queue a mapped local file: the threads start on it once a batch is full. */
+  add(f: Hashed): void;
+  /**
+   * No more files: the caller's thread hashes what is left alongside the threads. Resolves when
+   * every file is done (`done` was called for each), rejects on cancel or a thread's failure.
+   */
+  finish(): Promise<void>;
+  /** End the threads (always, after finish or on an error). */
+  stop(): Promise<void>;
+}
+
 /**
- * Hash `files` on `threads` threads, the caller's one of them. `done(i, read | error)` is called
- * in completion order; the promise resolves when every file is done, or rejects on cancel.
+ * Start `threads - 1` hashing threads (the caller's thread is the last one, in finish()). Files
+ * are added as the caller maps them, so the threads hash while it maps; the caller's event loop
+ * must turn now and then meanwhile (dedupe-find.ts yields every few ms) for replies to be taken.
+ * `done(f, read | error)` is called in completion order.
  */
-export async function hashOnThreads(
-  files: Hashed[],
+export function startHashPool(
   chunk: bigint,
   threads: number,
   ctx: EngineContext,
-  done: (i: number, outcome: { read: bigint } | { code: string; message: string }) => void,
-): Promise<void> {
-  const workers: Worker[] = [];
-  let next = 0;
-  let left = files.length;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      // Cancel is seen between replies (and, in the caller's thread, when its event loop turns).
-      const poll = setInterval(() => {
-        if (ctx.isCancelled()) reject(ctxCancelled(ctx));
-      }, 50);
-      const finish = (e?: unknown): void => {
-        clearInterval(poll);
-        if (e) reject(e);
-        else resolve();
-      };
-      /** The next batch: files [first, end). */
-      const take = (): { first: number; end: number } | undefined => {
-        if (next >= files.length) return undefined;
-        const first = next;
-        let bytes = 0n;
-        while (next < files.length && (next === first || bytes + files[next].size <= BATCH_BYTES)) bytes += files[next++].size;
-        return { first, end: next };
-      };
-      const settle = (m: HashReply): void => {
-        m.outcomes.forEach((o, k) => {
-          const i = m.first + k;
-          if ('read' in o) {
-            files[i].chunkKeys = o.chunkKeys;
-            files[i].wholeKey = o.wholeKey;
-            done(i, { read: o.read });
-          } else done(i, o);
-        });
-        left -= m.outcomes.length;
-        if (left === 0) finish();
-        else if (ctx.isCancelled()) finish(ctxCancelled(ctx));
-      };
-      const send = (w: Worker): void => {
+  done: (f: Hashed, outcome: { read: bigint } | { code: string; message: string }) => void,
+): HashPool {
+  const files: Hashed[] = [];
+  const workers: { w: Worker; outstanding: number }[] = [];
+  let next = 0; // first file not yet handed out
+  let queued = 0n; // bytes of files[next..]
+  let left = 0; // files added and not yet done
+  let closed = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    wake?.();
+  };
+  /** The next batch, [first, end): a full one, or (once closed) whatever is left. */
+  const take = (): { first: number; end: number } | undefined => {
+    if (next >= files.length || (!closed && queued < BATCH_BYTES)) return undefined;
+    const first = next;
+    let bytes = 0n;
+    while (next < files.length && (next === first || bytes + files[next].size <= BATCH_BYTES)) bytes += files[next++].size;
+    queued -= bytes;
+    return { first, end: next };
+  };
+  const settle = (m: HashReply): void => {
+    m.outcomes.forEach((o, k) => {
+      const f = files[m.first + k];
+      if ('read' in o) {
+        f.chunkKeys = o.chunkKeys;
+        f.wholeKey = o.wholeKey;
+        done(f, { read: o.read });
+      } else done(f, o);
+    });
+    left -= m.outcomes.length;
+    if (ctx.isCancelled()) fail(ctxCancelled(ctx));
+    else if (closed && left === 0) wake?.();
+  };
+  /** Keep every thread two batches ahead. */
+  const pump = (): void => {
+    for (const t of workers)
+      while (t.outstanding < 2 && failure === undefined) {
         const b = take();
         if (!b) return;
         const call: HashCall = { kind: 'hash', first: b.first, files: files.slice(b.first, b.end), chunk };
-        w.postMessage(call);
-      };
-      for (let t = 1; t < threads; t++) {
-        const w = startWorkerScript();
-        workers.push(w);
-        w.on('message', (m: HashReply) => {
-          settle(m);
-          if (left > 0) send(w);
-        });
-        w.on('error', (e) => finish(e));
-        w.on('exit', (code) => {
-          if (left > 0) finish(new Error(`a dedupe hashing thread stopped (exit code ${code})`));
-        });
-        send(w);
-        send(w);
+        t.w.postMessage(call);
+        t.outstanding++;
       }
-      // The caller's share, a batch at a time; between batches its event loop turns, so the
-      // threads' replies are taken and answered.
-      const own = async (): Promise<void> => {
-        for (let b = take(); b && left > 0; b = take()) {
+  };
+  for (let i = 1; i < threads; i++) {
+    const t = { w: startWorkerScript(), outstanding: 0 };
+    workers.push(t);
+    t.w.on('message', (m: HashReply) => {
+      t.outstanding--;
+      settle(m);
+      pump();
+    });
+    t.w.on('error', fail);
+    t.w.on('exit', (code) => {
+      if (left > 0) fail(new Error(`a dedupe hashing thread stopped (exit code ${code})`));
+    });
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.all(workers.map((t) => t.w.terminate()));
+  };
+  return {
+    add(f) {
+      files.push(f);
+      left++;
+      queued += f.size;
+      pump();
+    },
+    stop,
+    async finish() {
+      closed = true;
+      pump();
+      // Cancel is seen between replies (and in the caller's own batches, between chunks).
+      const poll = setInterval(() => {
+        if (ctx.isCancelled()) fail(ctxCancelled(ctx));
+      }, 50);
+      try {
+        // The caller's share, a batch at a time; between batches its event loop turns, so the
+        // threads' replies are taken and answered.
+        for (let b = take(); b && failure === undefined; b = take()) {
           settle({ kind: 'hashed', first: b.first, outcomes: await hashBatch(files.slice(b.first, b.end), chunk, ctx) });
           await new Promise((r) => setImmediate(r));
         }
-      };
-      own().catch(finish);
-      if (files.length === 0) finish();
-    });
-  } catch (e) {
-    if (isCancelled(e) || e instanceof FsctlError) throw e;
-    throw new FsctlError({
-      operation: 'dedupe',
-      code: 'E_INTERNAL',
-      paths: ctx.paths,
-      message: `dedupe: ${(e as Error).message} (E_INTERNAL); try again, and report it if it repeats.`,
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+        if (left > 0 && failure === undefined) await new Promise<void>((r) => (wake = r));
+        if (failure !== undefined) throw failure;
+      } catch (e) {
+        if (isCancelled(e) || e instanceof FsctlError) throw e;
+        throw new FsctlError({
+          operation: 'dedupe',
+          code: 'E_INTERNAL',
+          paths: ctx.paths,
+          message: `dedupe: ${(e as Error).message} (E_INTERNAL); try again, and report it if it repeats.`,
+        });
+      } finally {
+        clearInterval(poll);
+      }
+    },
+  };
 }
 
 function ctxCancelled(ctx: EngineContext): unknown {
