@@ -7,7 +7,7 @@
 // Cheap rejections before any byte is read: files below minSize; files smaller than one chunk
 // whose size no other file on their file system has (they can match only as whole files);
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
-// never allocate a hole). The chunk keys and the choice of sha256: dedupe-hash.ts.
+// never allocate a hole). The chunk keys and the choice of xxHash128: dedupe-hash.ts.
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
@@ -16,7 +16,7 @@ import { groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData }
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashFile, localReader, type Hashed } from './dedupe-hash';
-import { hashOnThreads, POOL_MIN_BYTES, poolSize } from './dedupe-pool';
+import { POOL_MIN_BYTES, poolSize, startHashPool } from './dedupe-pool';
 import { packExtents, type PackedExtentMap } from './map-format';
 import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
@@ -105,56 +105,10 @@ export async function findDuplicates(
   const toMap = candidates.filter((c) => c.size >= chunk || sizeCount.get(`${c.fs.key}/${c.size}`)! > 1);
   const unmatched = candidates.length - toMap.length;
 
-  // 3. Maps: the data runs of each file (holes are the gaps), with their physical offsets.
+  // 3. Maps: the data runs of each file (holes are the gaps), with their physical offsets. With
+  // much local data, hashing threads start now and hash each file as soon as it is mapped.
   const files: Hashed[] = [];
   let dataBytes = 0n;
-  for (const c of toMap) {
-    ctx.checkCancelled();
-    await ctx.maybeYield();
-    let m: PackedExtentMap;
-    try {
-      m = await mapOf(await resolve(c.path), c.path, ctx);
-    } catch (e) {
-      if (isCancelled(e)) throw e;
-      const f = nodeFsError('dedupe', e, [c.path]);
-      errors.push({ path: c.path, code: f.code, message: f.message });
-      continue;
-    }
-    const k = m.packed;
-    const f: Hashed = {
-      path: c.path,
-      size: m.size,
-      filesystem: c.fs.filesystem,
-      fsKey: c.fs.key,
-      blockSize: c.fs.blockSize,
-      off: [],
-      len: [],
-      phys: [],
-      flags: [],
-      chunkKeys: [],
-    };
-    for (let i = 0; i < k.count; i++) {
-      const len = BigInt.asUintN(64, k.length[i]);
-      if (len === 0n) continue;
-      f.off.push(k.offset[i]);
-      f.len.push(len);
-      f.phys.push(k.physical[i]);
-      f.flags.push(k.flags[i]);
-      dataBytes += len;
-    }
-    if (m.size !== c.size) {
-      errors.push({
-        path: c.path,
-        code: 'E_CHANGED',
-        message: `dedupe: ${c.path} changed during the scan (size ${c.size}, then ${m.size}); it was skipped (E_CHANGED).`,
-      });
-      continue;
-    }
-    files.push(f);
-    ctx.progress({ done: 0n, total: 0n, files: files.length, message: `${files.length} files mapped` });
-  }
-
-  // 4. Hash the data of every chunk (never a hole): on several threads when there is much of it.
   let hashed = 0n;
   let done = 0;
   const ok = new Set<Hashed>();
@@ -163,33 +117,95 @@ export async function findDuplicates(
   };
   const report = (): void =>
     ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
-  const local = files.filter((f) => !isSmbPath(f.path));
+  const local = toMap.filter((c) => !isSmbPath(c.path));
   const threads = poolSize();
-  const pooled = threads > 1 && local.length > 1 && local.reduce((t, f) => t + f.size, 0n) >= POOL_MIN_BYTES ? local : [];
-  if (pooled.length > 0)
-    await hashOnThreads(pooled, chunk, Math.min(threads, pooled.length), ctx, (i, r) => {
-      done++;
-      if ('read' in r) {
-        hashed += r.read;
-        ok.add(pooled[i]);
-      } else failed(pooled[i], r.code, r.message);
-      report();
-    });
-  for (const f of files) {
-    if (pooled.length > 0 && !isSmbPath(f.path)) continue;
-    ctx.checkCancelled();
-    await ctx.maybeYield();
-    try {
-      const reader = isSmbPath(f.path) ? await backendReader(await resolve(f.path), f) : localReader(f);
-      hashed += await hashFile(f, reader, chunk, ctx, report);
-      ok.add(f);
-    } catch (e) {
-      if (isCancelled(e)) throw e;
-      const x = e instanceof FsctlError ? e : nodeFsError('dedupe', e, [f.path]);
-      failed(f, x.code, x.message);
+  const pool =
+    threads > 1 && local.length > 1 && local.reduce((t, c) => t + c.size, 0n) >= POOL_MIN_BYTES
+      ? startHashPool(chunk, Math.min(threads, local.length), ctx, (f, r) => {
+          done++;
+          if ('read' in r) {
+            hashed += r.read;
+            ok.add(f);
+          } else failed(f, r.code, r.message);
+          report();
+        })
+      : undefined;
+  let lastTurn = performance.now();
+  try {
+    for (const c of toMap) {
+      ctx.checkCancelled();
+      await ctx.maybeYield();
+      let m: PackedExtentMap;
+      try {
+        m = await mapOf(await resolve(c.path), c.path, ctx);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        const f = nodeFsError('dedupe', e, [c.path]);
+        errors.push({ path: c.path, code: f.code, message: f.message });
+        continue;
+      }
+      const k = m.packed;
+      const f: Hashed = {
+        path: c.path,
+        size: m.size,
+        filesystem: c.fs.filesystem,
+        fsKey: c.fs.key,
+        blockSize: c.fs.blockSize,
+        off: [],
+        len: [],
+        phys: [],
+        flags: [],
+        chunkKeys: [],
+      };
+      for (let i = 0; i < k.count; i++) {
+        const len = BigInt.asUintN(64, k.length[i]);
+        if (len === 0n) continue;
+        f.off.push(k.offset[i]);
+        f.len.push(len);
+        f.phys.push(k.physical[i]);
+        f.flags.push(k.flags[i]);
+        dataBytes += len;
+      }
+      if (m.size !== c.size) {
+        errors.push({
+          path: c.path,
+          code: 'E_CHANGED',
+          message: `dedupe: ${c.path} changed during the scan (size ${c.size}, then ${m.size}); it was skipped (E_CHANGED).`,
+        });
+        continue;
+      }
+      files.push(f);
+      if (pool && !isSmbPath(f.path)) {
+        pool.add(f);
+        // Let the event loop turn every few ms so the threads' replies are taken (they get more work).
+        if (performance.now() - lastTurn > 5) {
+          await new Promise((r) => setImmediate(r));
+          lastTurn = performance.now();
+        }
+      } else ctx.progress({ done: 0n, total: 0n, files: files.length, message: `${files.length} files mapped` });
     }
-    done++;
-    report();
+
+    // 4. Hash the data of every chunk (never a hole): what the threads have not done yet, with
+    // the calling thread's help; smb:// files here.
+    await pool?.finish();
+    for (const f of files) {
+      if (pool && !isSmbPath(f.path)) continue;
+      ctx.checkCancelled();
+      await ctx.maybeYield();
+      try {
+        const reader = isSmbPath(f.path) ? await backendReader(await resolve(f.path), f) : localReader(f);
+        hashed += await hashFile(f, reader, chunk, ctx, report);
+        ok.add(f);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        const x = e instanceof FsctlError ? e : nodeFsError('dedupe', e, [f.path]);
+        failed(f, x.code, x.message);
+      }
+      done++;
+      report();
+    }
+  } finally {
+    await pool?.stop();
   }
   const usable = files.filter((f) => ok.has(f));
 
@@ -257,7 +273,9 @@ export async function findDuplicates(
     );
   if (usable.some((f) => f.phys.some((p) => p < 0n)))
     notes.push('some files have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full, an upper bound.');
-  notes.push(`hashed ${hashed} bytes of data in ${chunk}-byte chunks with sha256; holes were not read.`);
+  notes.push(
+    `hashed ${hashed} bytes of data in ${chunk}-byte chunks with xxHash128 (candidates only: every range is compared byte for byte before it is shared); holes were not read.`,
+  );
   return {
     groups,
     total: { groups: groups.length, candidateBytes, netSaving, files: usable.length, hashedBytes: hashed },

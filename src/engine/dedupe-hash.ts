@@ -1,13 +1,18 @@
 // Hashing for dedupe-find.ts: a file's chunks read through a Reader (a descriptor locally, the
-// backend's read over SMB), only their data runs, never a hole. A chunk's key is sha256 over its
-// length and, per data run in it, the run's place in the chunk and its bytes, so chunks match
-// only with the same data at the same places and an all-hole chunk has no key. sha256 because it
-// is collision resistant and, with the SHA extensions of current CPUs, as fast in Node as sha1
-// (~1.6 GB/s here; blake2b512 ~0.8 GB/s); the kernel (or the NT byte compare) compares the bytes
-// again when applying, so even a collision could never share different data.
+// backend's read over SMB), only their data runs, never a hole. A chunk's key is xxHash128 over
+// its length and, per data run in it, the run's place in the chunk and its bytes, so chunks match
+// only with the same data at the same places and an all-hole chunk has no key.
+//
+// Why a non-cryptographic hash is safe here: the key only proposes candidates. Every range is
+// compared byte for byte before it is shared (FIDEDUPERANGE compares in the kernel; the NT / SMB
+// path, nt/dedupe.ts, compares in our code before it clones), so a collision could only cost a
+// wasted call that comes back "differs", never data. The net-saving estimate assumes no
+// collision (xxh128: about 2^-128 per pair for data nobody crafted to collide). xxHash128 (hash-wasm's
+// WebAssembly build, inlined by esbuild into the bundles) hashes ~4 GB/s per core here, sha256
+// ~1.6 GB/s, and hashing was the find's cost (bench/NOTES.md, dedupe).
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createXXHash128, type IHasher } from 'hash-wasm';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { FileData } from './dedupe-saving';
@@ -16,8 +21,11 @@ import { FsctlError } from './errors';
 import { EXTENT_FLAG } from './map-format';
 import { osPath } from './os-path';
 
-/** Bytes read per pread while hashing. */
-const READ_SIZE = 1n << 20n;
+/**
+ * Bytes read per pread while hashing: reads run ahead across chunk boundaries up to the end of
+ * the data run (never into a hole), so a 128 KiB chunk does not cost a system call of its own.
+ */
+const READ_SIZE = 1 << 20;
 
 /** Extents whose data cannot be shared (kept in metadata, or encrypted). */
 const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
@@ -41,6 +49,19 @@ const changed = (p: string): FsctlError =>
     paths: [p],
     message: `dedupe: ${p} changed during the scan; it was skipped (E_CHANGED).`,
   });
+
+/**
+ * A hasher and a read buffer, kept for reuse in this thread: a hasher is a WebAssembly instance
+ * (creating one per chunk or per file would cost more than hashing it), and a fresh 1 MiB buffer
+ * per file kept the garbage collector busy. One per hashFile running at once.
+ */
+interface Scratch {
+  h: IHasher;
+  buf: Buffer;
+}
+const idle: Scratch[] = [];
+
+const keyOf = (h: IHasher): string => Buffer.from(h.digest('binary')).toString('base64');
 
 export function localReader(f: FileData): Reader {
   let fd: number;
@@ -75,10 +96,18 @@ export async function backendReader(b: ExtendedBackend, f: FileData): Promise<Re
  */
 export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: EngineContext, tick: () => void): Promise<bigint> {
   let read = 0n;
-  const buf = Buffer.allocUnsafe(Number(chunk < READ_SIZE ? chunk : READ_SIZE));
+  const scratch = idle.pop() ?? { h: await createXXHash128(), buf: Buffer.allocUnsafe(READ_SIZE) };
+  const { h, buf } = scratch;
+  /** The file's bytes [winStart, winEnd) are in buf. */
+  let winStart = 0n;
+  let winEnd = 0n;
+  // runEnd[i]: where the data run holding extent i ends (adjacent extents joined; at most EOF).
+  const runEnd: bigint[] = new Array<bigint>(f.off.length);
+  for (let i = f.off.length - 1; i >= 0; i--) {
+    const e = f.off[i] + f.len[i];
+    runEnd[i] = i + 1 < f.off.length && f.off[i + 1] === e ? runEnd[i + 1] : e < f.size ? e : f.size;
+  }
   try {
-    const whole = createHash('sha256');
-    whole.update(`${f.size}:`);
     const chunks = Number((f.size + chunk - 1n) / chunk);
     let e = 0; // first extent that may reach the current chunk
     let unshareable = false;
@@ -86,8 +115,9 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
       const start = BigInt(c) * chunk;
       const end = start + chunk < f.size ? start + chunk : f.size;
       while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
-      // The chunk's data runs, adjacent extents joined: the key depends on where the data and
-      // the holes are, never on how the file system happened to split its extents.
+      // The chunk's data runs [a, b) with the end of the data they are in, adjacent extents
+      // joined: the key depends on where the data and the holes are, never on how the file
+      // system happened to split its extents.
       const runs: bigint[] = [];
       let skip = false;
       for (let i = e; i < f.off.length && f.off[i] < end; i++) {
@@ -95,40 +125,49 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
         const a = f.off[i] > start ? f.off[i] : start;
         const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
         if (b <= a) continue;
-        if (runs.length > 0 && runs[runs.length - 1] === a) runs[runs.length - 1] = b;
-        else runs.push(a, b);
+        if (runs.length > 0 && runs[runs.length - 2] === a) runs[runs.length - 2] = b;
+        else runs.push(a, b, runEnd[i]);
       }
-      let h: ReturnType<typeof createHash> | undefined;
-      for (let r = 0; r < runs.length; r += 2) {
+      if (runs.length > 0) h.init().update(`${end - start}:`);
+      for (let r = 0; r < runs.length; r += 3) {
         const a = runs[r];
         const b = runs[r + 1];
-        h ??= createHash('sha256').update(`${end - start}:`);
         h.update(`${a - start}+${b - a}:`);
         for (let pos = a; pos < b;) {
-          const want = b - pos < BigInt(buf.length) ? Number(b - pos) : buf.length;
-          const n = await reader.read(buf, want, pos);
-          if (n <= 0)
-            throw new FsctlError({
-              operation: 'dedupe',
-              code: 'E_CHANGED',
-              paths: [f.path],
-              message: `dedupe: ${f.path} ended early while it was read; it was skipped (E_CHANGED).`,
-            });
-          h.update(buf.subarray(0, n));
-          pos += BigInt(n);
-          read += BigInt(n);
+          if (pos < winStart || pos >= winEnd) {
+            const ahead = runs[r + 2] - pos;
+            const n = await reader.read(buf, ahead < BigInt(buf.length) ? Number(ahead) : buf.length, pos);
+            if (n <= 0)
+              throw new FsctlError({
+                operation: 'dedupe',
+                code: 'E_CHANGED',
+                paths: [f.path],
+                message: `dedupe: ${f.path} ended early while it was read; it was skipped (E_CHANGED).`,
+              });
+            winStart = pos;
+            winEnd = pos + BigInt(n);
+            read += BigInt(n);
+          }
+          const until = b < winEnd ? b : winEnd;
+          h.update(buf.subarray(Number(pos - winStart), Number(until - winStart)));
+          pos = until;
         }
       }
       ctx.checkCancelled();
-      const key = h && !skip ? h.digest('base64') : undefined;
+      const key = runs.length > 0 && !skip ? keyOf(h) : undefined;
       if (skip) unshareable = true;
       f.chunkKeys.push(key);
-      whole.update(key === undefined ? '-' : key);
       if ((c & 63) === 63) tick();
     }
-    // A file with no data, or with data that cannot be shared, is never a whole-file match.
-    if (!unshareable && f.chunkKeys.some((k) => k !== undefined)) f.wholeKey = `${f.fsKey}/${whole.digest('base64')}`;
+    // A file with no data, or with data that cannot be shared, is never a whole-file match. Its
+    // whole key: the size and every chunk's key (or '-' for a hole chunk), in order.
+    if (!unshareable && f.chunkKeys.some((k) => k !== undefined)) {
+      h.init().update(`${f.size}:`);
+      for (const k of f.chunkKeys) h.update(k ?? '-');
+      f.wholeKey = `${f.fsKey}/${keyOf(h)}`;
+    }
   } finally {
+    idle.push(scratch);
     reader.close();
   }
   return read;

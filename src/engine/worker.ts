@@ -13,8 +13,7 @@ import { isFsctlError } from './errors';
 import { requestOperation, requestPaths, runRequest } from './operations';
 import type { SpaceFile } from './space-types';
 import { ROW_BATCH, type HashCall, type HashReply, type WorkerCall, type WorkerReply } from './worker-protocol';
-import { hashFile, localReader } from './dedupe-hash';
-import { nodeFsError } from './errno';
+import { hashBatch } from './dedupe-pool';
 
 if (!parentPort) throw new Error('src/engine/worker.ts must run in a worker thread');
 const port = parentPort;
@@ -24,20 +23,11 @@ port.on('message', (msg: WorkerCall | HashCall) => {
   else if (msg?.kind === 'call') void handle(msg);
 });
 
-/** A dedupe hashing thread's job (dedupe-pool.ts): one local file's chunk keys. */
+/** A dedupe hashing thread's job (dedupe-pool.ts): local files' chunk keys, in order. */
 async function hash(msg: HashCall): Promise<void> {
-  const f = msg.file;
-  f.chunkKeys = [];
   // The pool ends the thread on cancel: nothing here needs to see it.
-  const ctx = new SharedFlagContext('dedupe', [f.path], new SharedArrayBuffer(4));
-  let reply: HashReply;
-  try {
-    const read = await hashFile(f, localReader(f), msg.chunk, ctx, () => undefined);
-    reply = { kind: 'hashed', id: msg.id, chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, read };
-  } catch (e) {
-    const x = isFsctlError(e) ? e : nodeFsError('dedupe', e, [f.path]);
-    reply = { kind: 'hash-error', id: msg.id, code: x.code, message: x.message };
-  }
+  const ctx = new SharedFlagContext('dedupe', [], new SharedArrayBuffer(4));
+  const reply: HashReply = { kind: 'hashed', first: msg.first, outcomes: await hashBatch(msg.files, msg.chunk, ctx) };
   port.postMessage(reply);
 }
 
