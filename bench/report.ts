@@ -20,8 +20,8 @@ export interface Results {
   smb?: SmbBench;
   dedupe?: DedupeBench;
   loadAfter: string;
-  /** With --only: the parts copied from the previous run, its date and load average. */
-  earlier?: { parts: string[]; date: string; loadAverage: string };
+  /** When and at what load each part was measured (with --only, the other parts keep theirs). */
+  measured?: Record<string, { date: string; loadAverage: string }>;
 }
 
 /** Issue 15: our client's 1 GiB read against `smbclient get` (median throughputs). */
@@ -229,10 +229,14 @@ export function markdown(r: Results, notes: string): string {
     `| load average (1/5/15 min) before / after | ${m.loadAverage} / ${r.loadAfter} |`,
     '',
     `Command: \`${r.command}\`. Environment: ${r.env}`,
-    ...(r.earlier
+    ...(r.measured
       ? [
           '',
-          `The figures of ${r.earlier.parts.join(', ')} are from the earlier run of ${r.earlier.date} (load average ${r.earlier.loadAverage}); this run measured the rest.`,
+          'Each part was measured when and at the load shown (`--only` runs one part and keeps the figures of the others):',
+          '',
+          '| part | measured | load average before (1/5/15 min) |',
+          '|---|---|---|',
+          ...Object.entries(r.measured).map(([part, w]) => `| ${part} | ${w.date} | ${w.loadAverage} |`),
         ]
       : []),
     '',

@@ -115,18 +115,20 @@ async function main(): Promise<void> {
     xfs?.cleanup();
   }
   results.loadAfter = loadAverage();
-  // --only: the parts not measured now keep their figures from the previous run (said in the doc).
+  // Each part's date and load; with --only the parts not measured now keep their figures and
+  // their own dates from the previous run (said in the doc).
+  const parts = ['map', 'clone', 'million', 'space', 'smb', 'dedupe'] as const;
+  results.measured = {};
+  for (const part of parts)
+    if (results[part] !== undefined) results.measured[part] = { date: machine.date, loadAverage: machine.loadAverage };
   const last = path.join(__dirname, 'last-results.json');
   if (only !== undefined && fs.existsSync(last)) {
     const prev = JSON.parse(fs.readFileSync(last, 'utf8')) as Results;
-    const kept: string[] = [];
-    for (const part of ['map', 'clone', 'million', 'space', 'smb', 'dedupe'] as const)
+    for (const part of parts)
       if (results[part] === undefined && prev[part] !== undefined) {
         (results as unknown as Record<string, unknown>)[part] = prev[part];
-        kept.push(part);
+        results.measured[part] = prev.measured?.[part] ?? { date: prev.machine.date, loadAverage: prev.machine.loadAverage };
       }
-    if (kept.length > 0)
-      results.earlier = { parts: kept, date: prev.earlier?.date ?? prev.machine.date, loadAverage: prev.machine.loadAverage };
   }
   process.stdout.write(textTable(results));
   if (!process.argv.includes('--no-doc')) {
