@@ -159,10 +159,7 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
     assert.match(h.stdout, /block size 4096, source fiemap/);
     assert.match(h.stdout, /^\s*1\s+0\s+65536\s+65536\s+\d+\s+shared/m);
     assert.match(h.stdout, /^\s*2\s+262144\s+327680\s+65536\s+\d+\s+(unwritten,last|last,unwritten)$/m);
-    assert.match(
-      h.stdout,
-      /^2 extents, 2 holes; mapped 131072 \(128 KiB\) \(12\.5%\), unwritten 65536 \(64 KiB\), shared 65536 \(64 KiB\)/m,
-    );
+    assert.match(h.stdout, /^2 extents, 2 holes; mapped 131072 \(128 KiB\) \(12\.5%\), unwritten 65536 \(64 KiB\), shared 65536 \(64 KiB\)/m);
   });
 
   test('volume: XFS can clone, ext4 cannot (JSON and human)', () => {
@@ -419,12 +416,7 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
     const z = cli(['zero', f, '128k', '64k']);
     assert.equal(z.code, 0, z.stderr);
     assert.match(z.stdout, /^zeroed .*holes\.bin \[131072, 196608\): /);
-    assert.ok(
-      fs
-        .readFileSync(f)
-        .subarray(128 * K, 192 * K)
-        .every((b) => b === 0),
-    );
+    assert.ok(fs.readFileSync(f).subarray(128 * K, 192 * K).every((b) => b === 0));
 
     const g = path.join(xfs.mnt, 'zeros.bin');
     const content = Buffer.alloc(128 * K, 0);

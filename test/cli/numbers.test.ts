@@ -39,11 +39,7 @@ test('parseSize: decimals, hex and suffixes are exact bigints', () => {
 
 test('parseSize: refuses what is not a byte count, negative or above 2^63 - 1', () => {
   for (const bad of ['', '-1', '4q', '1.5M', 'k', '0x', '4 q', 'abc', '9223372036854775808', '8E', '1e6']) {
-    assert.throws(
-      () => parseSize(bad, '--offset'),
-      (e: unknown) => e instanceof UsageError && e.message.startsWith('--offset'),
-      bad,
-    );
+    assert.throws(() => parseSize(bad, '--offset'), (e: unknown) => e instanceof UsageError && e.message.startsWith('--offset'), bad);
   }
   assert.throws(() => parseSize('-1', '--offset'), { message: '--offset: -1 is negative; offsets and sizes start at 0.' });
   assert.equal(parseSize('4 k', '--offset'), 4096n, 'a space before the suffix');
@@ -76,17 +72,7 @@ test('JSON: bigints become decimal strings, arrays stream in batches', () => {
   // A small buffer, so that the document crosses many chunk boundaries.
   const capture = (): ChunkWriter => new ChunkWriter((c) => chunks.push(Buffer.from(c).toString('utf8')), 4096);
   const items = Array.from({ length: 10_000 }, (_, i) => BigInt(i) << 40n);
-  writeObjectWithArray(
-    capture(),
-    [
-      ['a', '"x"'],
-      ['path', JSON.stringify('/tmp/é ü/')],
-    ],
-    'items',
-    items,
-    (b) => dec(b),
-    [['n', '1']],
-  );
+  writeObjectWithArray(capture(), [['a', '"x"'], ['path', JSON.stringify('/tmp/é ü/')]], 'items', items, (b) => dec(b), [['n', '1']]);
   const text = chunks.join('');
   const parsed = JSON.parse(text);
   assert.equal(parsed.a, 'x');
