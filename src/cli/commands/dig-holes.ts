@@ -36,7 +36,7 @@ JSON: {"method":"dig-holes","path","bytes":"N" (bytes deallocated, measured),"ca
     const r = await engine.digHoles(path, { signal: ctx.signal, blockSize }).catch((e: unknown) => {
       // The file system's block size is known only once the file is open: still a wrong --block-size (exit 2).
       const f = asFsctlError(e);
-      throw blockSize !== undefined && f?.code === 'E_BAD_INPUT'
+      throw blockSize !== undefined && f?.code === 'E_BAD_INPUT' && /block size/.test(f.message)
         ? new UsageError(`--block-size: ${f.message.replace(/^dig-holes: /, '')}`)
         : e;
     });
