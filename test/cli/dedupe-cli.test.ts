@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, ensureBuilt } from './run-cli';
@@ -28,6 +29,56 @@ describe('extent-lens dedupe: usage', () => {
   });
 });
 
+describe('extent-lens dedupe: exit status, special files and paths that cannot be read (as space)', () => {
+  let d: string;
+  before(() => {
+    ensureBuilt();
+    d = fs.mkdtempSync(path.join(os.tmpdir(), 'el-dedupe-exit-'));
+    const a = randomBytes(64 * 1024);
+    fs.writeFileSync(path.join(d, 'a'), a);
+    fs.writeFileSync(path.join(d, 'b'), a);
+    execFileSync('mkfifo', [path.join(d, 'pipe')]);
+  });
+  after(() => fs.rmSync(d, { recursive: true, force: true }));
+
+  test('a FIFO in a folder is a note, exit 0; a missing path beside it: the groups still printed, exit 1', () => {
+    const r = cli(['dedupe', d]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^extent-lens dedupe: note: .*pipe is a FIFO \(named pipe\), not a regular file; skipped \(E_NOT_REGULAR\)\.$/m);
+    assert.match(r.stdout, /^total: 1 group in 2 files/m);
+    assert.match(r.stdout, /^1 special file \(FIFO, socket, device\) skipped \(noted on stderr\)$/m);
+    const gone = path.join(d, 'gone');
+    const m = cli(['dedupe', d, gone]);
+    assert.equal(m.code, 1, m.stderr);
+    assert.match(m.stdout, /^total: 1 group in 2 files/m);
+    assert.match(m.stdout, /^1 path could not be examined \(listed on stderr\)$/m);
+    assert.match(m.stderr, /^extent-lens dedupe: .*gone.*\(ENOENT\)\.$/m);
+    const j = cli(['dedupe', d, gone, '--json']);
+    assert.equal(j.code, 1);
+    const doc = JSON.parse(j.stdout);
+    assert.equal(doc.groups.length, 1);
+    assert.deepEqual(
+      doc.errors.map((e: { code: string; failed: boolean }) => [e.code, e.failed]),
+      [
+        ['E_NOT_REGULAR', false],
+        ['ENOENT', true],
+      ],
+    );
+  });
+
+  test('a missing path or a FIFO named alone: only the error, exit 1 (not "no duplicate data found")', () => {
+    for (const p of [path.join(d, 'gone'), path.join(d, 'pipe')]) {
+      const r = cli(['dedupe', p]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      const j = cli(['dedupe', p, '--json']);
+      assert.equal(j.code, 1);
+      assert.equal(JSON.parse(j.stdout).errors[0].failed, true);
+    }
+  });
+});
+
 describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
   let fsys: LoopFs;
   let d: string;
@@ -43,6 +94,17 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     execFileSync('sync');
   });
   after(() => fsys?.cleanup());
+
+  test('a --chunk that is not a multiple of the block size (4096 here) is a usage error, known once the file system is open', () => {
+    const r = cli(['dedupe', d, '--chunk', '2k', '--apply']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^extent-lens dedupe: --chunk: the chunk size 2048 is not a multiple of the block size of xfs \(4096 bytes\)/m);
+    assert.match(r.stderr, /\nusage: extent-lens dedupe .*\nRun 'extent-lens dedupe --help' for its options\.\n$/);
+    const j = cli(['dedupe', d, '--chunk', '2k', '--json']);
+    assert.equal(j.code, 2);
+    assert.equal(JSON.parse(j.stdout).error.code, 'E_USAGE');
+  });
 
   test('preview: the JSON shape, nothing changed; then --apply frees what it said', () => {
     const r = cli(['dedupe', d, '--chunk', '64 KiB', '--min-size', '1K', '--json']);

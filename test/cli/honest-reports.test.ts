@@ -67,12 +67,16 @@ describe('extent-lens reports what happened', { skip }, () => {
     );
   });
 
-  test('dig-holes: a block size below the file system block is refused (exit 1); not a power of two is a usage error', () => {
+  test('dig-holes: a block size below the file system block, or not a power of two, is a usage error (exit 2)', () => {
     const f = path.join(xfs.mnt, 'small-bs.bin');
     fs.writeFileSync(f, Buffer.alloc(1 << 20));
     const r = cli(['dig-holes', f, '--block-size', '1k']);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /block size 1024 is smaller than the file system's block size 4096 .*\(E_BAD_INPUT\)/);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^extent-lens dig-holes: --block-size: block size 1024 is smaller than the file system's block size 4096 .*\(E_BAD_INPUT\)/m,
+    );
+    assert.match(r.stderr, /\nusage: extent-lens dig-holes /);
     assert.equal(allocated(f), 1n << 20n, 'nothing punched');
     const u = cli(['dig-holes', f, '--block-size', '3000']);
     assert.equal(u.code, 2);

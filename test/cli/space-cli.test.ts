@@ -54,6 +54,52 @@ describe('extent-lens space: usage', () => {
   });
 });
 
+describe('extent-lens space: special files and paths that cannot be read (as du)', () => {
+  let d: string;
+  before(() => {
+    ensureBuilt();
+    d = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-special-'));
+    fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(8192, 1));
+    execFileSync('mkfifo', [path.join(d, 'pipe')]);
+  });
+  after(() => fs.rmSync(d, { recursive: true, force: true }));
+
+  test('a FIFO met in a folder is a note on stderr, exit 0; JSON "failed":false', () => {
+    const r = cli(['space', d]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^extent-lens space: note: .*pipe is a FIFO \(named pipe\), not a regular file; skipped \(E_NOT_REGULAR\)\.$/m);
+    assert.match(r.stdout, /^total: 1 file, size 8192 /m);
+    assert.match(r.stdout, /^1 special file \(FIFO, socket, device\) skipped \(noted on stderr\)$/m);
+    assert.doesNotMatch(r.stdout, /could not be accounted/);
+    const j = cli(['space', d, '--json']);
+    assert.equal(j.code, 0, j.stderr);
+    assert.deepEqual(
+      JSON.parse(j.stdout).errors.map((e: { code: string; failed: boolean }) => [e.code, e.failed]),
+      [['E_NOT_REGULAR', false]],
+    );
+  });
+
+  test('named directly, a FIFO is a failure; when no named path could be read only the errors are printed, exit 1', () => {
+    for (const args of [[path.join(d, 'pipe')], [path.join(d, 'gone')], [path.join(d, 'gone'), path.join(d, 'pipe')]]) {
+      const r = cli(['space', ...args]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '', 'no empty report');
+      assert.equal(r.stderr.trim().split('\n').length, args.length, r.stderr);
+      assert.doesNotMatch(r.stderr, /note:/);
+      const j = cli(['space', ...args, '--json']);
+      assert.equal(j.code, 1);
+      const doc = JSON.parse(j.stdout);
+      assert.equal(doc.total.files, 0);
+      assert.equal(doc.errors.length, args.length);
+      for (const e of doc.errors) assert.equal(e.failed, true);
+    }
+    // a named path that fails beside one that is read: the report of the rest, exit 1
+    const mixed = cli(['space', path.join(d, 'pipe'), path.join(d, 'f')]);
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stdout, /^1 path could not be accounted \(listed on stderr\)$/m);
+  });
+});
+
 describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
   let fsys: LoopFs;
   let d: string;

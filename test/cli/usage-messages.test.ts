@@ -68,6 +68,21 @@ describe("usage errors in the tool's own words", () => {
     }
   });
 
+  test('a wrong option value is a usage error (exit 2) before any work, or once the file system says so', () => {
+    for (const v of ['1000', '0', '2G'])
+      assert.match(usageError(['dedupe', dir, '--chunk', v]), new RegExp(`^extent-lens dedupe: --chunk: ${v} is not a chunk size`, 'm'));
+    // the block size of the file system under dir (4096 on ext4 and tmpfs) is known only once it is open
+    assert.match(
+      usageError(['dedupe', dir, '--chunk', '512']),
+      /^extent-lens dedupe: --chunk: the chunk size 512 is not a multiple of the block size/m,
+    );
+    assert.match(
+      usageError(['dig-holes', file, '--block-size', '1k']),
+      /^extent-lens dig-holes: --block-size: block size 1024 is smaller than the file system's block size/m,
+    );
+    assert.equal(fs.statSync(file).blocks * 512, 64 * 1024, 'nothing punched');
+  });
+
   test('sizes: "4 KiB" with a space is accepted; 2^63 and beyond is "larger than the largest file offset"', () => {
     const r = cli(['map', file, '--offset', '4 KiB', '--length', '4 KiB', '--json']);
     assert.equal(r.code, 0, r.stderr);

@@ -7,9 +7,16 @@ import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
 import type { Command } from '../command';
 import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
+import { EXIT_FAILURE, EXIT_OK, asFsctlError } from '../errors';
 import { parseSize } from '../numbers';
 import { writeErr, writeOut } from '../output';
+import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 import { UsageError } from '../usage-error';
+
+/** No file system has blocks smaller than this: a --chunk that is not a multiple of it fits none. */
+const SMALLEST_BLOCK = 512n;
+/** The engine's limit on a hash chunk. */
+const LARGEST_CHUNK = 1n << 30n;
 
 export const dedupeCommand: Command = {
   name: 'dedupe',
@@ -42,25 +49,46 @@ folders) and on Windows: verify-then-clone (both files opened without FILE_SHARE
 bytes compared, then FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept). macOS
 cannot deduplicate (EOPNOTSUPP).
 
+Exit status: 0 when every path was examined, 1 when a named path or something under it could
+not be (what was found is still printed; with --apply, still shared), 2 on a usage error,
+including a --chunk that is not a multiple of the block size (checked when the file system is
+opened). Not failures, only notes on stderr ("failed":false in "errors"): a FIFO, socket or
+device met in a folder, a file that changed during the scan (left out). A special file or
+symbolic link named directly is a failure. When no named path could be read at all (missing,
+a wrong SMB password or share, a refused connection) only the errors are printed (--json: the
+document with the errors), exit 1.
+
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
          "netSaving":"N","wholeFiles":bool,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","files":N,"hashedBytes":"N",
                 "deduped":"N","differed":N,"freed":"N","calls":N},   (the last four with --apply)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
-       "errors":[{"path","code","message"}],"notes":[...],"durationMs":N}`,
+       "errors":[{"path","code","message","failed":bool}],"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const size = (name: string): bigint | undefined => {
       const v = ctx.values[name];
       return typeof v === 'string' ? parseSize(v, `--${name}`) : undefined;
     };
     const chunk = size('chunk');
-    if (chunk === 0n) throw new UsageError('--chunk: 0 is not a chunk size; use a multiple of the block size such as 128K.');
+    if (chunk !== undefined && (chunk === 0n || chunk > LARGEST_CHUNK || chunk % SMALLEST_BLOCK !== 0n))
+      throw new UsageError(
+        `--chunk: ${ctx.values.chunk} is not a chunk size; use a multiple of the file system's block size up to 1 GiB, such as 128K.`,
+      );
+    const minSize = size('min-size');
     const engine = await ctx.engine();
-    const plan = await engine.findDuplicates(ctx.positionals, { signal: ctx.signal, chunk, minSize: size('min-size') });
-    for (const e of plan.errors) writeErr(`extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}\n`);
-    const report = ctx.values.apply === true ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
+    const plan = await engine.findDuplicates(ctx.positionals, { signal: ctx.signal, chunk, minSize }).catch((e: unknown) => {
+      // The block size is known only once the file system is open: still a wrong --chunk (exit 2).
+      const f = asFsctlError(e);
+      throw f?.code === 'E_MISALIGNED' ? new UsageError(`--chunk: ${f.message.replace(/^dedupe: /, '')}`) : e;
+    });
+    const p = classifyProblems(ctx.positionals, plan.errors);
+    writeProblems('dedupe', plan.errors, p);
+    // Nothing could be read (a wrong password, a missing share or path): the errors say it all.
+    if (p.nothingExamined && !ctx.json) return EXIT_FAILURE;
+    const report = ctx.values.apply === true && !p.nothingExamined ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
     if (report) for (const s of report.skipped) writeErr(`extent-lens dedupe: ${escapeControls(s.message.replace(/^dedupe: /, ''))}\n`);
-    writeOut(ctx.json ? dedupeJson(plan, report) : dedupeHuman(plan, report));
+    writeOut(ctx.json ? dedupeJson(plan, p, report) : dedupeHuman(plan, p, report));
+    return p.failures.length > 0 ? EXIT_FAILURE : EXIT_OK;
   },
 };
 
@@ -89,7 +117,7 @@ function groupJson(g: DedupeGroup): string {
   ]);
 }
 
-export function dedupeJson(plan: DedupePlan, report?: DedupeReport): string {
+export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeReport): string {
   const t = plan.total;
   const total: [string, string | undefined][] = [
     ['groups', String(t.groups)],
@@ -127,20 +155,7 @@ export function dedupeJson(plan: DedupePlan, report?: DedupeReport): string {
             ']'
           : undefined,
       ],
-      [
-        'errors',
-        '[' +
-          plan.errors
-            .map((e) =>
-              obj([
-                ['path', str(e.path)],
-                ['code', str(e.code)],
-                ['message', str(e.message)],
-              ]),
-            )
-            .join(',') +
-          ']',
-      ],
+      ['errors', problemsJson(plan.errors, p)],
       ['notes', strings([...plan.notes, ...(report?.notes ?? [])])],
       ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
     ]) + '\n'
@@ -148,7 +163,7 @@ export function dedupeJson(plan: DedupePlan, report?: DedupeReport): string {
 }
 
 /** One row per range: its group, the group's saving on the group's first row, the source first. */
-export function dedupeHuman(plan: DedupePlan, report?: DedupeReport): string {
+export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeReport): string {
   const rows: string[][] = [];
   plan.groups.forEach((g, i) =>
     g.ranges.forEach((r, k) =>
@@ -190,8 +205,7 @@ export function dedupeHuman(plan: DedupePlan, report?: DedupeReport): string {
     );
   else if (t.groups > 0) lines.push('nothing was changed; run again with --apply to share these ranges\n');
   for (const n of [...plan.notes, ...(report?.notes ?? [])]) lines.push(`note: ${escapeControls(n)}\n`);
-  if (plan.errors.length > 0)
-    lines.push(`${plan.errors.length} path${plan.errors.length === 1 ? '' : 's'} could not be examined (listed on stderr)\n`);
+  lines.push(problemsSummary(p, 'examined'));
   lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
   return lines.join('');
 }

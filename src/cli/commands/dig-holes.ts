@@ -2,6 +2,7 @@
 // written zeros becomes sparse. The content reads the same afterwards.
 
 import type { Command } from '../command';
+import { asFsctlError } from '../errors';
 import { str } from '../json';
 import { parseCount } from '../numbers';
 import { writeReport } from '../report';
@@ -20,7 +21,7 @@ export const digHolesCommand: Command = {
     },
   },
   description: `Only whole file system blocks can be deallocated, so a --block-size below the file system's
-block size is refused. An all-zero partial last block is freed too. Each run of zeros is read
+block size is refused as a usage error (exit 2), like any other wrong option value. An all-zero partial last block is freed too. Each run of zeros is read
 again just before it is punched; still, no tool can make dig-holes safe against another program
 writing to the file at the same time: stop writers first.
 
@@ -32,7 +33,13 @@ JSON: {"method":"dig-holes","path","bytes":"N" (bytes deallocated, measured),"ca
     if (blockSize !== undefined && (blockSize & (blockSize - 1)) !== 0)
       throw new UsageError(`--block-size: ${bs} is not a power of two (512, 4k, 64k, ...).`);
     const engine = await ctx.engine();
-    const r = await engine.digHoles(path, { signal: ctx.signal, blockSize });
+    const r = await engine.digHoles(path, { signal: ctx.signal, blockSize }).catch((e: unknown) => {
+      // The file system's block size is known only once the file is open: still a wrong --block-size (exit 2).
+      const f = asFsctlError(e);
+      throw blockSize !== undefined && f?.code === 'E_BAD_INPUT' && /block size/.test(f.message)
+        ? new UsageError(`--block-size: ${f.message.replace(/^dig-holes: /, '')}`)
+        : e;
+    });
     writeReport(ctx.json, r, { head: [['path', str(path)]], what: path });
   },
 };

@@ -7,7 +7,8 @@ import type { Command } from '../command';
 import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK } from '../errors';
-import { ChunkWriter, writeErr, writeOut } from '../output';
+import { ChunkWriter, writeOut } from '../output';
+import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 
 export const spaceCommand: Command = {
   name: 'space',
@@ -35,15 +36,19 @@ say why). Paths that cannot be read are reported on stderr and in "errors"; the 
 smb:// paths are walked over SMB; the server gives only allocated ranges there, so their
 sharing is unknown (sharingUnknown, a note, and bounds from 0).
 Exit status (as du): 0 when every path was accounted, 1 when some could not be (the rows and
-totals of the rest are still printed; a file that changed during the scan is counted and
-does not count as a failure), 2 on a usage error.
+totals of the rest are still printed), 2 on a usage error. Not failures, only notes on stderr
+("failed":false in "errors"): a FIFO, socket or device met in a folder (skipped), a file that
+changed during the scan (counted as mapped). A special file or symbolic link named directly
+is a failure (it cannot be accounted). When no named path could be read at all (missing, a
+wrong SMB password or share, a refused connection) only the errors are printed (--json: the
+document with the errors), exit 1.
 
 JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
         "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,...},...],
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N"},
        "fileSystems":[{...the total's members,"filesystem","id","notes":[...]}],
-       "errors":[{"path","code","message"}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
+       "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const engine = await ctx.engine();
     const opts = { signal: ctx.signal, exactScan: ctx.values['exact-scan'] === true };
@@ -62,19 +67,22 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
       };
       const r = await engine.space(ctx.positionals, { ...opts, onFile });
       w.push(batch);
-      writeErrors(r);
-      writeSpaceTail(r, w, rows === 0);
-      return exitStatus(r);
+      const p = classifyProblems(ctx.positionals, r.errors);
+      writeProblems('space', r.errors, p);
+      writeSpaceTail(r, w, rows === 0, p);
+      return exitStatus(p);
     }
     const r = await engine.space(ctx.positionals, opts);
-    writeErrors(r);
-    writeOut(spaceHuman(r));
-    return exitStatus(r);
+    const p = classifyProblems(ctx.positionals, r.errors);
+    writeProblems('space', r.errors, p);
+    // Nothing could be read (a wrong password, a missing share or path): the errors say it all.
+    if (!p.nothingExamined) writeOut(spaceHuman(r, p));
+    return exitStatus(p);
   },
 };
 
-/** 1 (like du) when some path could not be accounted, else 0 (a file that changed during the scan is counted: not a failure). */
-const exitStatus = (r: SpaceResult): number => (r.errors.some((e) => e.code !== 'E_CHANGED') ? EXIT_FAILURE : EXIT_OK);
+/** 1 (like du) when some path could not be accounted, else 0 (notes are not failures: path-problems.ts). */
+const exitStatus = (p: PathProblems): number => (p.failures.length > 0 ? EXIT_FAILURE : EXIT_OK);
 
 const totalsMembers = (t: SpaceTotals): [string, string][] => [
   ['files', String(t.files)],
@@ -115,18 +123,14 @@ function fileJson(f: SpaceFile): string {
   );
 }
 
-function writeErrors(r: SpaceResult): void {
-  for (const e of r.errors) writeErr(`extent-lens space: ${escapeControls(e.message.replace(/^space: /, ''))}\n`);
-}
-
 /** The JSON document, the file rows written as they are encoded (~1 MiB writes). */
-export function writeSpaceJson(r: SpaceResult, w = new ChunkWriter()): void {
+export function writeSpaceJson(r: SpaceResult, p: PathProblems, w = new ChunkWriter()): void {
   for (let i = 0; i < r.files.length; i++) w.push((i > 0 ? ',' : '{"files":[') + fileJson(r.files[i]));
-  writeSpaceTail(r, w, r.files.length === 0);
+  writeSpaceTail(r, w, r.files.length === 0, p);
 }
 
 /** After the rows (`noRows`: none was written, so the document is opened here): the rest, then flush. */
-function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean): void {
+function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: PathProblems): void {
   if (noRows) w.push('{"files":[');
   const tail = obj([
     ['total', obj(totalsMembers(r.total))],
@@ -138,20 +142,7 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean): void {
           .join(',') +
         ']',
     ],
-    [
-      'errors',
-      '[' +
-        r.errors
-          .map((e) =>
-            obj([
-              ['path', str(e.path)],
-              ['code', str(e.code)],
-              ['message', str(e.message)],
-            ]),
-          )
-          .join(',') +
-        ']',
-    ],
+    ['errors', problemsJson(r.errors, p)],
     ['symlinks', String(r.symlinks)],
     ['hardLinks', String(r.hardLinks)],
     ['notes', strings(r.notes)],
@@ -164,7 +155,7 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean): void {
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
 /** The table (one row per file), then the totals, the bound or exact figure, and the notes. */
-export function spaceHuman(r: SpaceResult): string {
+export function spaceHuman(r: SpaceResult, p: PathProblems): string {
   const rows = r.files.map((f) => [
     f.size.toString(),
     f.allocated.toString(),
@@ -190,8 +181,7 @@ export function spaceHuman(r: SpaceResult): string {
   if (r.fileSystems.length > 1) for (const s of r.fileSystems) lines.push(totalsHuman(`${s.filesystem} ${s.id}`, s));
   for (const s of r.fileSystems) for (const n of s.notes) lines.push(`note: ${s.filesystem}: ${n}\n`);
   for (const n of r.notes) lines.push(`note: ${n}\n`);
-  if (r.errors.length > 0)
-    lines.push(`${r.errors.length} path${r.errors.length === 1 ? '' : 's'} could not be accounted (listed on stderr)\n`);
+  lines.push(problemsSummary(p, 'accounted'));
   lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
   return lines.join('');
 }
