@@ -11,7 +11,17 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { OperationReport } from '../../src/engine/types';
 import { env } from './env';
-import { activateExtension, filefrag, inspectorSummary, makeDataFile, makeSparseFile, tempDir, waitFor, type TestApi } from './helpers';
+import {
+  activateExtension,
+  filefrag,
+  inspectorSummary,
+  makeDataFile,
+  makeSparseFile,
+  sleep,
+  tempDir,
+  waitFor,
+  type TestApi,
+} from './helpers';
 
 const SMB_USER = 'el-smbtest';
 
@@ -43,6 +53,22 @@ function seekDataRanges(file: string): Array<[number, number]> {
     'print(json.dumps(out))',
   ].join('\n');
   return JSON.parse(execFileSync('python3', ['-c', py, file], { encoding: 'utf8' }));
+}
+
+/**
+ * Ask test/vscode/smb.test.ts (which holds smbd) to kill or restart it, and wait for its answer:
+ * a request file in EL_SMB_CONTROL, answered by `killed` / `restarted` (or `error` with why).
+ */
+async function smbControl(action: 'kill' | 'restart'): Promise<void> {
+  const dir = env.smbControl!;
+  const answer = path.join(dir, action === 'kill' ? 'killed' : 'restarted');
+  const error = path.join(dir, 'error');
+  fs.writeFileSync(path.join(dir, action), '');
+  await waitFor(`the runner to ${action} smbd (${answer})`, () => {
+    if (fs.existsSync(error)) assert.fail(`the runner could not ${action} smbd: ${fs.readFileSync(error, 'utf8')}`);
+    return fs.existsSync(answer) ? true : undefined;
+  });
+  fs.rmSync(answer);
 }
 
 async function openShare(args: { address: string; password: string }): Promise<{ uri?: string; error?: string; code?: string }> {
@@ -180,7 +206,12 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     assert.ok(punched, 'a report');
     const after = seekDataRanges(onServer('sparse.bin'));
     assert.deepEqual(after[0], [32 * 1024, 32 * 1024], 'the first 32 KiB are a hole now');
-    assert.ok(fs.readFileSync(onServer('sparse.bin')).subarray(0, 32 * 1024).equals(Buffer.alloc(32 * 1024)));
+    assert.ok(
+      fs
+        .readFileSync(onServer('sparse.bin'))
+        .subarray(0, 32 * 1024)
+        .equals(Buffer.alloc(32 * 1024)),
+    );
     // The inspector opened above follows the change (the provider's CHANGE_NOTIFY watch).
     const allocatedNow = String(after.reduce((n, [, len]) => n + len, 0));
     await waitFor('the open inspector to show the punched file', () =>
@@ -199,7 +230,12 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     })) as OperationReport;
     assert.match(r.method, /FSCTL_DUPLICATE_EXTENTS_TO_FILE/);
     const src = fs.readFileSync(onServer('data.bin'));
-    assert.ok(fs.readFileSync(onServer('range-target.bin')).subarray(0, 1024 * 1024).equals(src.subarray(1024 * 1024, 2 * 1024 * 1024)));
+    assert.ok(
+      fs
+        .readFileSync(onServer('range-target.bin'))
+        .subarray(0, 1024 * 1024)
+        .equals(src.subarray(1024 * 1024, 2 * 1024 * 1024)),
+    );
   });
 
   test('Server-Side Copy on the share: bytes equal', async () => {
@@ -237,6 +273,71 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     assert.ok(fs.readFileSync(path.join(here, 'data.bin')).equals(fs.readFileSync(onServer('data.bin'))));
     assert.deepEqual(fs.readdirSync(here), ['data.bin'], 'no temporary file left');
   });
+
+  test('smbd killed mid-copy: the copy fails naming the dropped connection, nothing half-written is left, the next operations reconnect', async function () {
+    if (!env.smbControl) return this.skip(); // the runner does not hold smbd
+    this.timeout(180_000);
+    // The streamed copy from this computer (Block Clone Here → copy): long enough to be
+    // interrupted. A server-side copy on this share cannot be: vfs_btrfs answers copychunk
+    // with a clone, done in one call before a kill could land (test/smb/reconnect-samba.test.ts
+    // kills smbd in the middle of a byte-copying copychunk on a plain folder instead).
+    const local = path.join(tempDir('smb-kill'), 'big.bin');
+    makeDataFile(local, 400 * 1024 * 1024, 5);
+    const temps = () => fs.readdirSync(onServer('clones')).filter((n) => n.startsWith('.big.bin.extent-lens-'));
+    const errors: string[] = [];
+    const showErrorMessage = vscode.window.showErrorMessage;
+    (vscode.window as { showErrorMessage: unknown }).showErrorMessage = (message: string, ...rest: unknown[]) => {
+      errors.push(message);
+      return (showErrorMessage as (m: string, ...r: unknown[]) => Thenable<unknown>)(message, ...rest);
+    };
+    try {
+      const copying = Promise.resolve(
+        vscode.commands.executeCommand('extentLens.cloneHere', shareUri('clones'), [shareUri('clones')], {
+          sources: [local],
+          fallback: 'copy',
+          onExisting: 'fail',
+          showResults: false,
+        }),
+      );
+      // The copy is under way once its temporary file on the server's disk holds bytes.
+      const until = Date.now() + 60_000;
+      while (!temps().some((n) => fs.statSync(onServer(`clones/${n}`)).size > 0)) {
+        if (Date.now() > until) assert.fail('the copy never started writing its temporary file on the share');
+        await sleep(5);
+      }
+      await smbControl('kill');
+      const reports = await copying;
+      assert.deepEqual(reports, [], 'nothing was cloned');
+      assert.equal(
+        fs.existsSync(onServer('clones/big.bin')),
+        false,
+        'no file under the final name (the copy was not done before the kill)',
+      );
+      assert.equal(errors.length, 1, `one error shown: ${JSON.stringify(errors)}`);
+      console.log(`shown after the kill: ${errors[0]}`);
+      assert.match(errors[0], /(ECONNRESET|EPIPE)/);
+      assert.match(errors[0], /was dropped: (the server closed the connection|the connection was reset)/);
+      assert.match(errors[0], /next request reconnects/);
+    } finally {
+      (vscode.window as { showErrorMessage: unknown }).showErrorMessage = showErrorMessage;
+    }
+
+    await smbControl('restart');
+    // The next operations, in this window: a listing, then a Server-Side Copy.
+    const listed = (await vscode.workspace.fs.readDirectory(shareUri('clones'))).map(([n]) => n);
+    assert.ok(listed.includes('data.bin') && !listed.includes('big.bin'), `listed after the restart: ${listed.join(', ')}`);
+    const report = (await vscode.commands.executeCommand('extentLens.serverSideCopy', shareUri('data.bin'), shareUri('after-restart.bin'), {
+      onExisting: 'fail',
+      showResults: false,
+    })) as OperationReport;
+    assert.ok(report, 'the Server-Side Copy after the restart made a report');
+    assert.ok(fs.readFileSync(onServer('after-restart.bin')).equals(fs.readFileSync(onServer('data.bin'))));
+    assert.equal(fs.existsSync(onServer('clones/big.bin')), false, 'still no file under the final name');
+    // A killed smbd never ran the delete-on-close of the copy's temporary file: the client
+    // remembered it and deleted it on its next connection to the share (orphans.ts).
+    assert.deepEqual(temps(), [], 'no temporary file of the killed copy left on the share');
+    fs.rmSync(path.dirname(local), { recursive: true, force: true });
+  });
 });
 
 suite('SMB share in restricted mode', () => {
@@ -257,7 +358,10 @@ suite('SMB share in restricted mode', () => {
     await inspectorSummary(api, enginePath('restricted.bin'));
     const before = fs.readFileSync(onServer('restricted.bin'));
     const listing = fs.readdirSync(env.smbRoot!).sort();
-    assert.equal(await vscode.commands.executeCommand('extentLens.punchHole', shareUri('restricted.bin'), { offset: '0', length: '4KiB' }), undefined);
+    assert.equal(
+      await vscode.commands.executeCommand('extentLens.punchHole', shareUri('restricted.bin'), { offset: '0', length: '4KiB' }),
+      undefined,
+    );
     assert.equal(await vscode.commands.executeCommand('extentLens.setSparse', shareUri('restricted.bin')), undefined);
     const cloned = await vscode.commands.executeCommand('extentLens.cloneHere', shareUri(), [shareUri()], {
       sources: [enginePath('restricted.bin')],

@@ -5,6 +5,9 @@
 // browser would reload the page and end the run. A second run with workspace trust on and never
 // granted checks that a share in restricted mode opens and inspects, and that the commands
 // that change files refuse and change nothing on it.
+// The suite runs in the extension host while this process holds smbd: to kill and restart it
+// mid-copy, the suite writes a request file (`kill`, `restart`) into EL_SMB_CONTROL and waits
+// for this process's answer (`killed`, `restarted`); see serveSmbControl.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +31,38 @@ const distMissing = !fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))
   : undefined;
 const skip = typeof install === 'string' ? install : (sambaSkipReason() ?? distMissing);
 
+/**
+ * Answer the suite's requests in `dir`: a file `kill` → smbd killed (SIGKILL of its process
+ * group, as a crash) → `killed`; `restart` → smbd started on the same port → `restarted`. A
+ * failed request is answered with `error` holding the reason, so the suite fails at once
+ * with it instead of timing out.
+ */
+function serveSmbControl(dir: string, smb: SambaServer): { close(): void } {
+  const actions: Record<string, [() => Promise<void>, string]> = {
+    kill: [() => smb.kill(), 'killed'],
+    restart: [() => smb.restart(), 'restarted'],
+  };
+  let queue = Promise.resolve();
+  const look = () => {
+    for (const [request, [act, answer]] of Object.entries(actions)) {
+      const f = path.join(dir, request);
+      if (!fs.existsSync(f)) continue;
+      fs.rmSync(f);
+      queue = queue.then(async () => {
+        try {
+          await act();
+          fs.writeFileSync(path.join(dir, answer), '');
+        } catch (e) {
+          fs.writeFileSync(path.join(dir, 'error'), `${request}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      });
+    }
+  };
+  const watcher = fs.watch(dir, look);
+  look();
+  return { close: () => watcher.close() };
+}
+
 interface SuiteResult {
   passes: string[];
   failures: { title: string; error: string }[];
@@ -44,7 +79,8 @@ describe('SMB shares inside VS Code (code-server extension host, Samba on 127.0.
   before(async () => {
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'test', 'extension', 'build.mjs')], { stdio: 'inherit' });
     runDir = fs.mkdtempSync('/tmp/el-vscode-smb-');
-    share = makeLoopFs('btrfs', 256);
+    // 1 GiB: room for the ~400 MiB file of the killed copy beside the other fixtures.
+    share = makeLoopFs('btrfs', 1024);
     // vfs_btrfs: Samba clones with the btrfs ioctl and reports FILE_SUPPORTS_BLOCK_REFCOUNTING.
     smb = await startSamba({ shares: [{ name: 'data', path: share.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
   });
@@ -65,6 +101,9 @@ describe('SMB shares inside VS Code (code-server extension host, Samba on 127.0.
     server = await startCodeServer(install as VsCodeInstall, { runDir: path.join(runDir, 'server') });
     browser = await launchBrowser();
     const resultFile = path.join(runDir, 'result.json');
+    const control = path.join(runDir, 'smb-control');
+    fs.mkdirSync(control);
+    const controlling = serveSmbControl(control, smb!);
     const code = await runExtensionTests(server, browser.page, {
       folder: ws,
       workspace,
@@ -76,10 +115,11 @@ describe('SMB shares inside VS Code (code-server extension host, Samba on 127.0.
         EL_SMB_URI: smb!.uri('data'),
         EL_SMB_PASSWORD: SMB_PASSWORD,
         EL_SMB_ROOT: share!.mnt,
+        EL_SMB_CONTROL: control,
       },
       timeoutMs: 240_000,
       onLog: (level, text) => console.log(level === 'info' ? text : `[${level}] ${text}`),
-    });
+    }).finally(() => controlling.close());
     const result: SuiteResult | undefined = fs.existsSync(resultFile) ? JSON.parse(fs.readFileSync(resultFile, 'utf8')) : undefined;
     const failures = (result?.failures ?? []).map((f) => `- ${f.title}\n${f.error}`).join('\n');
     assert.ok(
@@ -87,7 +127,7 @@ describe('SMB shares inside VS Code (code-server extension host, Samba on 127.0.
       `the suite wrote no result file\n--- code-server log ---\n${server.logTail()}\n--- smbd ---\n${smb!.log().slice(-3000)}`,
     );
     assert.equal(result.pending.length, 0, `skipped: ${result.pending.join(', ')}`);
-    assert.ok(result.passes.length >= 11, `passed: ${result.passes.join(', ')}`);
+    assert.ok(result.passes.length >= 12, `passed: ${result.passes.join(', ')}`);
     assert.equal(code, 0, `extension-host tests failed:\n${failures}`);
     assert.equal(result.failures.length, 0, failures);
   });
@@ -100,7 +140,11 @@ describe('SMB shares inside VS Code (code-server extension host, Samba on 127.0.
     const restricted = await startCodeServer(install as VsCodeInstall, {
       runDir: path.join(runDir, 'server-restricted'),
       workspaceTrust: true,
-      userSettings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' },
+      userSettings: {
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.untrustedFiles': 'open',
+      },
     });
     try {
       browser ??= await launchBrowser();

@@ -5,10 +5,10 @@
 
 import { randomBytes } from 'node:crypto';
 import type { SmbConnectionInfo, SmbDirEntry, SmbFileApi, SmbFileStat, SmbWriteOptions } from '../../smb-files-types';
+import { clientSweeping, rememberOrphan } from './orphans';
 import type { SmbClient } from './protocol/client';
 import { SmbStatusError, smbError, withOperation } from './protocol/errors';
 import { Access, CreateOption, Disposition, FILE_ATTRIBUTE_DIRECTORY, FileInfoClass, InfoType, type FileId } from './protocol/messages';
-import { clientFor } from './protocol/pool';
 import { STATUS } from './protocol/status';
 import { formatSmbUri, parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
 import { watchSmbFolder } from './watch';
@@ -55,7 +55,7 @@ function statOf(r: { attributes: number; endOfFile: bigint; creationTime: bigint
 
 async function open(uri: string, desiredAccess: number, disposition: number, options = 0): Promise<Opened> {
   const target = parseSmbUri(uri);
-  const client = await clientFor(target);
+  const client = await clientSweeping(target);
   const r = await client.create({ name: smbPath(target), desiredAccess, disposition, options }, uri);
   return { client, target, fileId: r.fileId, stat: statOf(r) };
 }
@@ -210,6 +210,8 @@ async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Arra
   } catch (e) {
     if (keep && !o.client.conn.closed) await setDeleteOnClose(o, temp, true).catch(() => undefined);
     if (!o.client.conn.closed) await o.client.close(o.fileId, temp).catch(() => undefined);
+    // A server that died never runs the delete-on-close: the next connection deletes the file.
+    else rememberOrphan(o.target, temp);
     throw e;
   }
   await o.client.close(o.fileId, uri);
@@ -248,7 +250,7 @@ async function rename(from: string, to: string, opts: { overwrite: boolean }): P
 
 async function connect(uri: string): Promise<SmbConnectionInfo> {
   const target = parseSmbUri(uri);
-  const client = await clientFor(target);
+  const client = await clientSweeping(target);
   return {
     dialect: client.dialectName,
     signed: client.conn.signingRequired,

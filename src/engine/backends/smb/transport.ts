@@ -7,6 +7,7 @@
 import { FSCTL } from '../../nt/codec/fsctl-codes';
 import { ntStatusName, ntStatusOutcomeKind } from '../../nt/codec/ntstatus';
 import type { FsctlOutcome, NtBasicInfo, NtFileInfo, NtHandle, NtOpenOptions, NtTransport, NtVolumeInfo } from '../../nt/transport';
+import { clientSweeping, rememberOrphan } from './orphans';
 import type { SmbClient } from './protocol/client';
 import { SmbStatusError, decodeReply, smbError } from './protocol/errors';
 import {
@@ -20,7 +21,6 @@ import {
   InfoType,
   type FileId,
 } from './protocol/messages';
-import { clientFor } from './protocol/pool';
 import { STATUS } from './protocol/status';
 import { parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
 import { Wire } from './protocol/wire';
@@ -68,14 +68,6 @@ export class SmbTransport implements NtTransport {
   private readonly handles = new Map<string, SmbHandle>();
   /** Tail clones re-sent clamped to the source's EOF (see fsctl); tests read this. */
   tailClamps = 0;
-  /**
-   * Files this process created with delete-on-close whose connection dropped before the close:
-   * a server that died (smbd killed, power lost) never ran the delete, so an unfinished copy's
-   * temporary file would stay on the share. Deleted on the next connection to that share. By
-   * poolKey, then smb:// path.
-   */
-  private readonly orphans = new Map<string, Set<string>>();
-
   private static key(client: SmbClient, fileId: Uint8Array): string {
     return `${client.where}|${Buffer.from(fileId).toString('hex')}`;
   }
@@ -116,32 +108,16 @@ export class SmbTransport implements NtTransport {
     if (s.client.conn.closed) {
       // The server closed it with the connection, but may not have run its delete-on-close.
       if (s.created && s.deleteOnClose) {
-        const key = poolKey(s.target);
-        this.orphans.set(key, (this.orphans.get(key) ?? new Set()).add(s.path));
+        rememberOrphan(s.target, s.path);
       }
       return;
     }
     await s.client.close(s.fileId, s.path);
   }
 
-  /** The pooled client for `target`, after deleting what a dropped connection left behind there. */
-  private async clientFor(target: SmbTarget): Promise<SmbClient> {
-    const client = await clientFor(target);
-    const left = this.orphans.get(poolKey(target));
-    if (left?.size) {
-      for (const path of [...left]) {
-        left.delete(path); // once: a file that cannot be deleted now is not retried on every request
-        try {
-          const options = CreateOption.NON_DIRECTORY_FILE | CreateOption.DELETE_ON_CLOSE;
-          const desiredAccess = Access.DELETE | Access.FILE_READ_ATTRIBUTES | Access.SYNCHRONIZE;
-          const r = await client.create({ name: smbPath(parseSmbUri(path)), desiredAccess, disposition: Disposition.OPEN, options }, path);
-          await client.close(r.fileId, path);
-        } catch {
-          // Gone already (the server did delete it), or in use: nothing more to do.
-        }
-      }
-    }
-    return client;
+  /** The pooled client for `target`, after deleting what a dropped connection left behind there (orphans.ts). */
+  private clientFor(target: SmbTarget): Promise<SmbClient> {
+    return clientSweeping(target);
   }
 
   async fsctl(h: NtHandle, code: number, input: Uint8Array | null, maxOutput: number): Promise<FsctlOutcome> {
