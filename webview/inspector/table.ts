@@ -350,6 +350,12 @@ export class RangeTable {
       case 'PageUp':
         next = cur - vis;
         break;
+      case 'ArrowLeft':
+      case 'ArrowRight':
+        // a row wider than a narrow column: the keyboard scrolls it sideways too
+        this.scroller.scrollLeft += (e.key === 'ArrowLeft' ? -1 : 1) * Math.max(40, this.scroller.clientWidth / 2);
+        e.preventDefault();
+        return;
       case 'Home':
         next = 0;
         break;
