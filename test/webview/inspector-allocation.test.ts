@@ -4,7 +4,8 @@
 // pixel ratios; a zoomed-out pixel's tooltip gives that pixel's own extents and bytes; `n`
 // after a click on a hole selects the extent after it; the tooltip hides on keyboard zoom;
 // extents count from 1 and the End column says it is exclusive; the summary says "data",
-// "allocated" and "unwritten" and explains each; and the view fits 320, 520 and 1400 px.
+// "allocated" and "unwritten" and explains each; and the view fits 320, 400, 520, 1000 and
+// 1400 px (End only from 640 px, its value in the row tooltip; headers wrap between words).
 //
 // Run: node --import tsx --test test/webview/inspector-allocation.test.ts   (root; ~40 s)
 import { after, before, describe, test } from 'node:test';
@@ -304,8 +305,8 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     await page.close();
   });
 
-  for (const width of [320, 520, 1400]) {
-    test(`fits ${width} px: no horizontal overflow, key columns visible, summary wrapped`, async () => {
+  for (const width of [320, 400, 520, 1000, 1400]) {
+    test(`fits ${width} px: no horizontal overflow, key columns visible and never cut, summary wrapped`, async () => {
       const page = await open(files.many, { width, height: 800 });
       const fit = await page.evaluate(() => {
         const de = document.documentElement;
@@ -314,26 +315,41 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
             const r = e.getBoundingClientRect();
             return r.width > 0 && r.left >= 0 && r.right <= de.clientWidth + 0.5 && e.scrollWidth <= e.clientWidth + 1;
           });
+        const shown = (c: string) => getComputedStyle(document.querySelector(`.thead .td.${c}`)!).display !== 'none';
+        const heads = [...document.querySelectorAll<HTMLElement>('.thead .td')].filter((h) => getComputedStyle(h).display !== 'none');
         return {
           scroll: de.scrollWidth,
           client: de.clientWidth,
-          keyHeads: vis('.thead .td.c0, .thead .td.c1, .thead .td.c2, .thead .td.c3'),
-          keyCells: vis(['c0', 'c1', 'c2', 'c3'].map((c) => `.tbody .tr[aria-rowindex="2"] .td.${c}`).join(', ')),
+          keyHeads: vis('.thead .td.c0, .thead .td.c1, .thead .td.c3'),
+          keyCells: vis(['c0', 'c1', 'c3'].map((c) => `.tbody .tr[aria-rowindex="2"] .td.${c}`).join(', ')),
+          // a header wraps only between words: at most two lines ("End (exclusive)")
+          headLines: Math.max(...heads.map((h) => Math.round((h.clientHeight - 6) / parseFloat(getComputedStyle(h).lineHeight)))),
+          rowTip: document.querySelector('.tbody .tr[aria-rowindex="2"]')!.getAttribute('title'),
           summary: vis('.summary'),
-          physical: getComputedStyle(document.querySelector('.thead .td.c4')!).display !== 'none',
+          end: shown('c2'),
+          endFits: vis('.thead .td.c2, .tbody .tr[aria-rowindex="2"] .td.c2'),
+          physical: shown('c4'),
           physicalFits: vis('.thead .td.c4, .tbody .tr[aria-rowindex="2"] .td.c4'),
-          flags: getComputedStyle(document.querySelector('.thead .td.c5')!).display !== 'none',
+          flags: shown('c5'),
         };
       });
       assert.ok(fit.scroll <= fit.client, `no horizontal overflow: ${fit.scroll} > ${fit.client}`);
-      assert.ok(fit.keyHeads, '#, Start, End and Length headers are visible and not cut');
-      assert.ok(fit.keyCells, '#, Start, End and Length values are visible and not cut');
+      assert.ok(fit.keyHeads, '#, Start and Length headers are visible and not cut');
+      assert.ok(fit.keyCells, '#, Start and Length values are visible and not cut');
+      assert.ok(fit.headLines <= 2, `headers wrap between words only: ${fit.headLines} lines`);
+      assert.match(
+        fit.rowTip!,
+        /^Extent 1: bytes 0 to 4,096 \(exclusive\), 4,096 bytes, physical [\d,]+, /,
+        'the row tooltip has every column',
+      );
+      assert.equal(fit.end, width > 640, 'End shows when there is room (the row tooltip has it)');
+      if (fit.end) assert.ok(fit.endFits, 'End, when shown, is not cut');
       assert.ok(fit.summary, 'summary fits');
       assert.equal(fit.physical, width > 480, 'Physical shows when there is room (a 520 px split column has it)');
       if (fit.physical) assert.ok(fit.physicalFits, 'Physical, when shown, is not cut');
       assert.equal(fit.flags, width > 640, 'Flags shows only when there is room');
-      if (width !== 1400) await page.screenshot({ path: screenshotPath(`inspector-${width}px.png`) });
-      else await page.screenshot({ path: screenshotPath('inspector-many-extents.png') });
+      if (width === 320 || width === 520) await page.screenshot({ path: screenshotPath(`inspector-${width}px.png`) });
+      else if (width === 1400) await page.screenshot({ path: screenshotPath('inspector-many-extents.png') });
       await page.close();
     });
   }

@@ -20,10 +20,23 @@ import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow } from '../
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { preallocateMany, xfsIo } from '../support/xfs-fixture';
-import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, pixel, ROOT, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
+import {
+  applyTheme,
+  buildWebviews,
+  frames,
+  hexToRgb,
+  installBridge,
+  pixel,
+  ROOT,
+  startShellServer,
+  THEMES,
+  type HostBridge,
+  type ShellServer,
+} from './harness';
 
 const MiB = 1n << 20n;
 const P53 = 1n << 53n;
+const P63 = 1n << 63n;
 const MANY = 50_000;
 
 const skip = skipReason('xfs') ?? chromiumSkipReason();
@@ -33,7 +46,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
   let engine: Engine;
   let server: ShellServer;
   let chromium: Chromium;
-  const files = { layout: '', huge: '', many: '' };
+  const files = { layout: '', huge: '', many: '', edge: '' };
   const maps = new Map<string, ExtentMap>();
 
   before(async () => {
@@ -43,11 +56,22 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     files.layout = path.join(m, 'layout.img');
     files.huge = path.join(m, 'huge.img');
     files.many = path.join(m, 'many.img');
+    files.edge = path.join(m, 'edge.img');
     // layout.img, 16 MiB: data [0,1M), unwritten [4M,5M), data [8M,9M), shared [12M,13M)
     xfsIo(path.join(m, 'src.img'), 'pwrite -S 0xcd 0 1m', 'fsync');
-    xfsIo(files.layout, 'truncate 16m', 'pwrite -S 0xab 0 1m', 'falloc 4m 1m', 'pwrite -S 0xab 8m 1m', `reflink ${path.join(m, 'src.img')} 0 12m 1m`, 'fsync');
+    xfsIo(
+      files.layout,
+      'truncate 16m',
+      'pwrite -S 0xab 0 1m',
+      'falloc 4m 1m',
+      'pwrite -S 0xab 8m 1m',
+      `reflink ${path.join(m, 'src.img')} 0 12m 1m`,
+      'fsync',
+    );
     // huge.img: 4 KiB at 0 and 4 KiB at 2^53 + 4096 (size 2^53 + 8192)
     xfsIo(files.huge, 'pwrite 0 4096', `pwrite ${P53 + 4096n} 4096`, 'fsync');
+    // edge.img: 4 KiB at 0 and 4 KiB at 2^63 - 64 KiB, near XFS's largest file offset
+    xfsIo(files.edge, 'pwrite 0 4096', `pwrite ${P63 - 65536n} 4096`, 'fsync');
     // many.img: 50,000 unwritten extents of 4 KiB, one every 8 KiB
     preallocateMany(files.many, MANY, 4096, 8192);
     engine = createEngine();
@@ -68,7 +92,11 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     return new MapModel(map, await engine.volume(file));
   }
 
-  async function open(file: string, theme: keyof typeof THEMES = 'dark', query: Record<string, string> = {}): Promise<{ page: Page; bridge: HostBridge }> {
+  async function open(
+    file: string,
+    theme: keyof typeof THEMES = 'dark',
+    query: Record<string, string> = {},
+  ): Promise<{ page: Page; bridge: HostBridge }> {
     const page = await chromium.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -82,7 +110,11 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
   }
 
   async function canvasSize(page: Page, sel = 'canvas.map'): Promise<{ w: number; h: number; cssW: number }> {
-    return page.$eval(sel, (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height, cssW: c.getBoundingClientRect().width }));
+    return page.$eval(sel, (c) => ({
+      w: (c as HTMLCanvasElement).width,
+      h: (c as HTMLCanvasElement).height,
+      cssW: c.getBoundingClientRect().width,
+    }));
   }
 
   /** The device-pixel x at which `offset` lies in a map showing [0, span). */
@@ -98,7 +130,9 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
       }
       await page.waitForTimeout(50);
     }
-    throw new Error(`view did not settle: ${await page.evaluate(() => `${document.body.dataset.view} busy=${document.body.dataset.busy} focus=${document.activeElement?.className}`)}`);
+    throw new Error(
+      `view did not settle: ${await page.evaluate(() => `${document.body.dataset.view} busy=${document.body.dataset.busy} focus=${document.activeElement?.className}`)}`,
+    );
   }
 
   test('colours at known pixel positions, summary, legend, table and a clean CSP', async () => {
@@ -122,7 +156,9 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
       assert.deepEqual(px.slice(0, 3), colour(v), `pixel at offset ${off} should be ${v}`);
     }
     // summary facts come from the engine's map and volume
-    const summary = await page.$$eval('.summary .kv', (kvs) => Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])));
+    const summary = await page.$$eval('.summary .kv', (kvs) =>
+      Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])),
+    );
     assert.equal(summary['Logical size'], '16,777,216 bytes (16 MiB)');
     assert.equal(summary['Extents'], '4');
     assert.match(summary['Shared']!, /^1,048,576 bytes/);
@@ -140,7 +176,10 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     // accessibility: the canvas describes itself; vscode-elements rendered; no CSP violation
     assert.match((await page.$eval('canvas.map', (c) => c.getAttribute('aria-label')))!, /Range map of layout\.img: 4 extents/);
     assert.equal(await page.$eval('canvas.map', (c) => c.getAttribute('role')), 'img');
-    assert.ok(await page.$eval('#btn-refresh', (b) => !!b.shadowRoot?.querySelector('button')), 'vscode-toolbar-button rendered (Lit styles allowed by the CSP)');
+    assert.ok(
+      await page.$eval('#btn-refresh', (b) => !!b.shadowRoot?.querySelector('button')),
+      'vscode-toolbar-button rendered (Lit styles allowed by the CSP)',
+    );
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violations');
     assert.deepEqual(bridge.rejected, [], 'every webview message passed validation');
     // click on the shared extent: selection highlights its table row and is announced
@@ -168,8 +207,14 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     const { w, h, cssW } = await canvasSize(page);
     assert.equal(w, Math.round(cssW * 2), 'canvas backing store is CSS width x 2');
     const span = 16n * MiB;
-    assert.deepEqual((await pixel(page, 'canvas.map', xOf((25n * MiB) / 2n, span, w), h / 2)).slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-charts-purple']));
-    assert.deepEqual((await pixel(page, 'canvas.map', xOf((9n * MiB) / 2n, span, w), h / 2)).slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-charts-yellow']));
+    assert.deepEqual(
+      (await pixel(page, 'canvas.map', xOf((25n * MiB) / 2n, span, w), h / 2)).slice(0, 3),
+      hexToRgb(THEMES.dark.vars['--vscode-charts-purple']),
+    );
+    assert.deepEqual(
+      (await pixel(page, 'canvas.map', xOf((9n * MiB) / 2n, span, w), h / 2)).slice(0, 3),
+      hexToRgb(THEMES.dark.vars['--vscode-charts-yellow']),
+    );
     await page.close();
   });
 
@@ -177,7 +222,11 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     const { page } = await open(files.huge);
     const map = maps.get(files.huge)!;
     assert.equal(map.size, P53 + 8192n);
-    assert.deepEqual(map.extents.map((e) => e.offset), [0n, P53 + 4096n], 'engine: data at 0 and 2^53 + 4096');
+    assert.deepEqual(
+      map.extents.map((e) => e.offset),
+      [0n, P53 + 4096n],
+      'engine: data at 0 and 2^53 + 4096',
+    );
     const summary = await page.$eval('.summary .kv[data-key="Logical size"] dd', (d) => d.textContent);
     assert.equal(summary, '9,007,199,254,749,184 bytes (8 PiB)');
     const canvas = (await page.$('canvas.map'))!;
@@ -185,7 +234,15 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     // the middle of the map is the hole between the two extents: its bounds are exact
     await page.mouse.move(bb.x + bb.width / 2, bb.y + bb.height / 2);
     await page.waitForSelector('.tooltip:not([hidden])');
-    const tip = async () => page.$$eval('.tooltip .tt-row', (rows) => Object.fromEntries(rows.map((r) => [r.querySelector('.tt-k')!.textContent, [r.querySelector('.tt-v')!.textContent, r.querySelector('.tt-h')!.textContent]])));
+    const tip = async () =>
+      page.$$eval('.tooltip .tt-row', (rows) =>
+        Object.fromEntries(
+          rows.map((r) => [
+            r.querySelector('.tt-k')!.textContent,
+            [r.querySelector('.tt-v')!.textContent, r.querySelector('.tt-h')!.textContent],
+          ]),
+        ),
+      );
     let t = await tip();
     assert.match((await page.$eval('.tooltip .tt-title', (x) => x.textContent))!, /Hole/);
     assert.deepEqual(t['Start'], ['4,096', '4 KiB · 0x1000']);
@@ -202,7 +259,11 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     // pixel -> offset in bigint: x for 2^53 + 4096 + 2048 (the extent's middle) is data
     const xMid = Number(((P53 + 4096n + 2048n - (P53 + 3072n)) * BigInt(w)) / 5120n);
     assert.deepEqual((await pixel(page, 'canvas.map', xMid, h / 2)).slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-charts-blue']));
-    assert.deepEqual((await pixel(page, 'canvas.map', 2, h / 2)).slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-editor-background']), '1 KiB before the extent: hole');
+    assert.deepEqual(
+      (await pixel(page, 'canvas.map', 2, h / 2)).slice(0, 3),
+      hexToRgb(THEMES.dark.vars['--vscode-editor-background']),
+      '1 KiB before the extent: hole',
+    );
     await page.mouse.move(bb.x + (xMid / w) * bb.width, bb.y + bb.height / 2);
     await page.waitForFunction(() => /extent #2/.test(document.querySelector('.tooltip .tt-title')?.textContent ?? ''));
     t = await tip();
@@ -239,13 +300,18 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     // jump to the end with the keyboard: last row exact, still few DOM rows
     await page.focus('[role=grid]');
     await page.keyboard.press('End');
-    await page.waitForFunction((n) => document.querySelector(`.tbody [data-index="${n - 1}"] .c1`)?.textContent === ((n - 1) * 8192).toLocaleString('en-US'), MANY);
+    await page.waitForFunction(
+      (n) => document.querySelector(`.tbody [data-index="${n - 1}"] .c1`)?.textContent === ((n - 1) * 8192).toLocaleString('en-US'),
+      MANY,
+    );
     assert.ok((await page.$$eval('.tbody [role=row]', (r) => r.length)) < 80);
     assert.equal(await page.$eval('.tbody .tr.active', (r) => r.getAttribute('aria-selected')), 'true');
     // zoom in around the middle with + until extents come back exactly
     await page.focus('canvas.map');
     for (let i = 0; i < 12; i++) await page.keyboard.press('+');
-    await page.waitForFunction(() => document.body.dataset.windowMode === 'exact' && document.body.dataset.busy === '0', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.body.dataset.windowMode === 'exact' && document.body.dataset.busy === '0', undefined, {
+      timeout: 10_000,
+    });
     const n = Number(await page.evaluate(() => document.body.dataset.windowExtents));
     assert.ok(n > 0 && n <= w * 2, `exact extents in view: ${n}`);
     // export: the host writes what MapModel produces; it matches the engine's map exactly
@@ -258,9 +324,15 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     for (let i = 0; i < MANY; i += 997) {
       assert.equal(json.extents[i].offset, engineMap.extents[i].offset.toString());
       assert.equal(json.extents[i].length, engineMap.extents[i].length.toString());
-      assert.deepEqual(json.extents[i].flags, engineMap.extents[i].flags.filter((f) => f !== 'merged'));
+      assert.deepEqual(
+        json.extents[i].flags,
+        engineMap.extents[i].flags.filter((f) => f !== 'merged'),
+      );
     }
-    const csv = bridge.exports.find((e) => e.format === 'csv')!.text.trimEnd().split('\n');
+    const csv = bridge.exports
+      .find((e) => e.format === 'csv')!
+      .text.trimEnd()
+      .split('\n');
     assert.equal(csv.length, MANY + 1);
     assert.equal(csv[0], 'index,offset,end,length,physical,flags,refcount');
     assert.match(csv[MANY], new RegExp(`^${MANY},${(MANY - 1) * 8192},${(MANY - 1) * 8192 + 4096},4096,\\d+,(last\\|)?unwritten,$`));
@@ -285,7 +357,11 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
       },
       onMessage: async (m, b) => {
         if (m.type !== 'requestWindow' || modelIn) return;
-        const w = await sampleWindow(query, BigInt(m.offset), BigInt(m.length), { ...DEFAULT_SAMPLING, exactBudget: m.maxExtents, binCount: m.binCount ?? 2048 });
+        const w = await sampleWindow(query, BigInt(m.offset), BigInt(m.length), {
+          ...DEFAULT_SAMPLING,
+          exactBudget: m.maxExtents,
+          binCount: m.binCount ?? 2048,
+        });
         await b.post({ type: 'window', requestId: m.requestId, window: w });
       },
     });
@@ -295,21 +371,35 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     const st = fs.statSync(files.many, { bigint: true });
     const overview = await sampleWindow(query, 0n, st.size, { ...DEFAULT_SAMPLING, exactBudget: 20_000 });
     assert.equal(overview.sampled, true);
-    const summary = pendingSummary({ path: files.many, name: 'many.img', size: st.size, blocks: st.blocks }, overview, await engine.volume(files.many));
+    const summary = pendingSummary(
+      { path: files.many, name: 'many.img', size: st.size, blocks: st.blocks },
+      overview,
+      await engine.volume(files.many),
+    );
     await bridge.post({ type: 'summary', summary });
     await bridge.post({ type: 'overview', window: overview });
-    await bridge.post({ type: 'progress', message: 'Reading all extents of many.img: 20480 extents…', done: String(st.size / 3n), total: String(st.size) });
+    await bridge.post({
+      type: 'progress',
+      message: 'Reading all extents of many.img: 20480 extents…',
+      done: String(st.size / 3n),
+      total: String(st.size),
+    });
     await page.waitForFunction(() => document.body.dataset.windowMode === 'sampled' && document.body.dataset.busy === '0');
     await frames(page);
     assert.equal(await page.evaluate(() => document.body.dataset.pending), '1');
-    const kv = await page.$$eval('.summary .kv', (kvs) => Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])));
+    const kv = await page.$$eval('.summary .kv', (kvs) =>
+      Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])),
+    );
     assert.match(kv['Extents']!, /^[\d,]+ read so far, counting…$/);
     assert.equal(kv['Shared'], 'counting…');
     assert.match(kv['Allocated']!, /from the block count$/);
     assert.equal(kv['Logical size'], `${Number(st.size).toLocaleString('en-US')} bytes (${(Number(st.size) / 2 ** 20).toFixed(1)} MiB)`);
     assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), '1', 'no rows until every extent is read');
-    assert.equal(await page.$eval('.tnote', (n) => (n as HTMLElement).hidden ? '' : n.textContent), 'The table fills in when every extent has been read.');
-    assert.ok(await page.$eval('.progress', (p) => !p.hasAttribute('hidden')), 'the full read\'s progress stays on screen');
+    assert.equal(
+      await page.$eval('.tnote', (n) => ((n as HTMLElement).hidden ? '' : n.textContent)),
+      'The table fills in when every extent has been read.',
+    );
+    assert.ok(await page.$eval('.progress', (p) => !p.hasAttribute('hidden')), "the full read's progress stays on screen");
     assert.match((await page.$eval('canvas.map', (c) => c.getAttribute('aria-label')))!, /a preview sampled while all extents are read/);
     // the sampled map looks like the real one: every bin half unwritten
     const { w, h } = await canvasSize(page);
@@ -324,7 +414,10 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     releaseModel();
     await page.click('#btn-refresh'); // the bridge answers 'refresh' with the model's initial messages
     await page.waitForFunction(() => document.body.dataset.pending === '0' && document.body.dataset.busy === '0');
-    await page.waitForFunction((n) => document.querySelector('.summary .kv[data-key="Extents"] dd')?.textContent === n.toLocaleString('en-US'), MANY);
+    await page.waitForFunction(
+      (n) => document.querySelector('.summary .kv[data-key="Extents"] dd')?.textContent === n.toLocaleString('en-US'),
+      MANY,
+    );
     assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), String(MANY + 1));
     assert.ok(await page.$eval('.progress', (p) => p.hasAttribute('hidden')));
     assert.ok(await page.$eval('.tnote', (n) => (n as HTMLElement).hidden), 'the note goes with the preview');
@@ -344,7 +437,10 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     const extents = await page.$eval('.summary .kv[data-key="Extents"] dd', (d) => [d.textContent, d.getAttribute('title')]);
     assert.equal(extents[0], `more than 1,000: the first 1,000 are read, up to byte ${cut.toLocaleString('en-US')}`);
     assert.match(extents[1]!, /extentLens\.inspector\.maxExtents/);
-    assert.match((await page.$eval('.summary .kv[data-key="Unwritten"] dd', (d) => d.getAttribute('title')))!, /count the first 1,000 extents/);
+    assert.match(
+      (await page.$eval('.summary .kv[data-key="Unwritten"] dd', (d) => d.getAttribute('title')))!,
+      /count the first 1,000 extents/,
+    );
     assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), '1001');
     assert.equal(
       await page.$eval('.tnote', (n) => ((n as HTMLElement).hidden ? '' : n.textContent)),
@@ -353,6 +449,71 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     assert.deepEqual(bridge.rejected, []);
     await page.close();
   });
+
+  for (const width of [320, 400, 520, 1000]) {
+    test(`offsets near 2^63 at ${width} px: every number shown in full (the table scrolls sideways, the header with it)`, async () => {
+      const { page, bridge } = await open(files.edge);
+      await page.setViewportSize({ width, height: 700 });
+      await frames(page, 3);
+      const shown = await page.evaluate(() => {
+        const de = document.documentElement;
+        const cells = [...document.querySelectorAll<HTMLElement>('.tbody .td')].filter((c) => getComputedStyle(c).display !== 'none');
+        const sc = document.querySelector<HTMLElement>('.tscroll')!;
+        return {
+          page: [de.scrollWidth, de.clientWidth],
+          cut: cells
+            .filter((c) => c.scrollWidth > c.clientWidth || c.textContent!.includes('…'))
+            .map((c) => `${c.className}: ${c.textContent}`),
+          rows: [...document.querySelectorAll<HTMLElement>('.tbody .tr')].map((r) =>
+            [...r.querySelectorAll<HTMLElement>('.td')].map((c) => (getComputedStyle(c).display === 'none' ? null : c.textContent)),
+          ),
+          tips: [...document.querySelectorAll<HTMLElement>('.tbody .tr')].map((r) => r.title),
+          scrolls: sc.scrollWidth > sc.clientWidth,
+        };
+      });
+      assert.ok(shown.page[0] <= shown.page[1], `the page itself does not overflow: ${shown.page}`);
+      assert.deepEqual(shown.cut, [], 'no cell is clipped or ellipsized');
+      const map = maps.get(files.edge)!;
+      assert.equal(map.extents.length, 2);
+      const far = map.extents[1];
+      const g = (n: bigint) => n.toLocaleString('en-US');
+      assert.equal(far.offset, P63 - 65536n);
+      // the exact values, in full, where the column is shown; End and Physical go in narrow columns
+      assert.deepEqual(shown.rows[1], [
+        '2',
+        g(far.offset),
+        width > 640 ? g(far.offset + far.length) : null,
+        '4,096',
+        width > 480 ? g(far.physical!) : null,
+        width > 640 ? 'last' : null,
+      ]);
+      assert.equal(
+        shown.tips[1],
+        `Extent 2: bytes ${g(far.offset)} to ${g(far.offset + far.length)} (exclusive), 4,096 bytes, physical ${g(far.physical!)}, last`,
+      );
+      if (width <= 400) {
+        // 25-character numbers do not fit 320 px twice: the table scrolls, the header follows
+        assert.ok(shown.scrolls, 'the table scrolls sideways');
+        await page.focus('[role=grid]');
+        await page.keyboard.press('ArrowRight'); // the keyboard scrolls sideways too
+        await page.keyboard.press('ArrowRight');
+        await page.waitForFunction(() => {
+          const s = document.querySelector('.tscroll')!;
+          return s.scrollLeft > 0 && document.querySelector('.thead')!.scrollLeft === s.scrollLeft;
+        });
+        const aligned = await page.evaluate(() => {
+          const x = (sel: string) => document.querySelector(sel)!.getBoundingClientRect().right;
+          return [x('.thead .td.c3'), x('.tbody .tr .td.c3')];
+        });
+        assert.ok(Math.abs(aligned[0] - aligned[1]) < 1, `header and rows stay aligned: ${aligned}`);
+        await page.$eval('.tscroll', (s) => (s.scrollLeft = 0));
+        await frames(page, 2);
+      } else assert.ok(!shown.scrolls, 'room enough: no sideways scroll');
+      if (width === 320) await page.screenshot({ path: screenshotPath('inspector-2p63-320px.png') });
+      assert.deepEqual(bridge.rejected, []);
+      await page.close();
+    });
+  }
 
   test('export above 2^53 is exact; copy sends the selected rows', async () => {
     const { page, bridge } = await open(files.huge);
@@ -363,7 +524,10 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await page.click('.tbody [role=row][data-index="1"]');
     await page.keyboard.press('Control+c');
     await bridge.waitFor((m) => m.type === 'copyText');
-    assert.match(bridge.copies[0], /^#\tstart\tend \(exclusive\)\tlength\tphysical\tflags\n2\t9007199254745088\t9007199254749184\t4096\t\d+\tlast\n$/);
+    assert.match(
+      bridge.copies[0],
+      /^#\tstart\tend \(exclusive\)\tlength\tphysical\tflags\n2\t9007199254745088\t9007199254749184\t4096\t\d+\tlast\n$/,
+    );
     await page.close();
   });
 
@@ -461,7 +625,11 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await frames(page);
     assert.deepEqual(await pixel(page, 'canvas.map', xOf(MiB / 2n, 16n * MiB, w), h / 2), before);
     assert.equal(await page.$eval('.title', (t) => t.textContent), 'layout.img');
-    await bridge.post({ type: 'error', code: 'EACCES', message: 'Permission denied reading layout.img: open it as its owner or fix its mode.' });
+    await bridge.post({
+      type: 'error',
+      code: 'EACCES',
+      message: 'Permission denied reading layout.img: open it as its owner or fix its mode.',
+    });
     await page.waitForSelector('.banner:not([hidden])');
     assert.equal(await page.$eval('.banner-code', (b) => b.textContent), 'EACCES');
     // refresh: the file changed (a hole punched at [8M,9M)); the host re-reads, the map follows
@@ -470,7 +638,10 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     await page.waitForFunction(() => document.querySelector('.summary .kv[data-key="Extents"] dd')?.textContent === '3');
     await page.waitForFunction(() => document.body.dataset.busy === '0');
     await frames(page);
-    assert.deepEqual((await pixel(page, 'canvas.map', xOf((17n * MiB) / 2n, 16n * MiB, w), h / 2)).slice(0, 3), hexToRgb(THEMES.dark.vars['--vscode-editor-background']));
+    assert.deepEqual(
+      (await pixel(page, 'canvas.map', xOf((17n * MiB) / 2n, 16n * MiB, w), h / 2)).slice(0, 3),
+      hexToRgb(THEMES.dark.vars['--vscode-editor-background']),
+    );
     assert.ok(await page.$eval('.banner', (b) => b.hasAttribute('hidden')), 'a fresh summary clears the error');
     await page.close();
   });

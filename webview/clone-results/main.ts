@@ -14,7 +14,7 @@ import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { onHostMessage, post } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas, hitTest } from '../shared/map-canvas';
-import { el, describeHit, legend } from '../shared/ui';
+import { breakable, el, describeHit, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { ViewWindow } from '../shared/bigview';
 
@@ -43,8 +43,24 @@ const expanded = new Set<number>();
 
 function fact(dl: HTMLElement, k: string, v: string, key: string): void {
   const pair = el('div', { class: 'kv', 'data-key': key });
-  pair.append(el('dt', {}, k), el('dd', {}, v));
+  const dd = el('dd');
+  dd.appendChild(breakable(v));
+  pair.append(el('dt', {}, k), dd);
   dl.appendChild(pair);
+}
+
+/** The method (or operation) badge: a long FSCTL_… name wraps at its underscores. */
+function methodBadge(name: string): HTMLElement {
+  const b = el('span', { class: 'method' });
+  b.appendChild(breakable(name));
+  return b;
+}
+
+/** The list's method cell: wraps at underscores, the method explained in its tooltip. */
+function methodCell(d: CloneResultsData): HTMLElement {
+  const c = el('span', { class: 'f-method', title: METHOD_TEXT[d.method] ?? d.method });
+  c.appendChild(breakable(d.fellBack ? l10n.t('copy') : d.method));
+  return c;
 }
 
 const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), humanBytes(BigInt(v)));
@@ -208,7 +224,7 @@ function renderOne(d: CloneResultsData): HTMLElement[] {
           ? l10n.t('Copied in place (not shared)')
           : l10n.t('Copied, holes kept'),
     ),
-    el('span', { class: 'method' }, d.method),
+    methodBadge(d.method),
   );
   const [facts, ...rest] = details(d, 0);
   return [head, ...[fallbackNotice(d)].filter((x): x is HTMLElement => !!x), facts, legend(), ...rest];
@@ -228,7 +244,7 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
           ? l10n.t('Copied {0} files (cloning was not possible)', items.length)
           : l10n.t('{0} files: {1} cloned, {2} copied', items.length, items.length - copied, copied),
     ),
-    el('span', { class: 'method' }, items[0].operation),
+    methodBadge(items[0].operation),
   );
   const dl = el('dl', { class: 'facts' });
   fact(dl, l10n.t('Files'), groupDigits(BigInt(items.length)), 'files');
@@ -251,7 +267,7 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
     const dest = d.destination.path;
     sum.append(
       el('span', { class: 'f-name', title: l10n.t('{0} → {1}', d.source.path, dest) }, baseName(dest)),
-      el('span', { class: 'f-method', title: METHOD_TEXT[d.method] ?? d.method }, d.fellBack ? l10n.t('copy') : d.method),
+      methodCell(d),
       el('span', { class: 'f-bytes', title: bytesText(d.bytes) }, groupDigits(BigInt(d.bytes))),
       el('span', { class: 'f-time' }, ms(d.durationMs)),
     );

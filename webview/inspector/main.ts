@@ -16,7 +16,7 @@ import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas, hitTest, type Hit } from '../shared/map-canvas';
 import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/bigview';
-import { CLASS_LABELS, el, describeHit, extentNumber, legend } from '../shared/ui';
+import { CLASS_LABELS, breakable, el, describeHit, extentNumber, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { RangeTable, type CopiedRows } from './table';
 
@@ -617,7 +617,8 @@ function showSummary(s: WireSummary): void {
     const tip = s.truncatedAt !== undefined && counted.has(key) ? [own, limitNote(s)].filter(Boolean).join(' ') : own;
     // <div> groups inside <dl> are valid HTML and keep each term beside its value in the grid
     const pair = el('div', { class: 'kv', 'data-key': key });
-    const dd = el('dd', tip ? { title: tip } : {}, v);
+    const dd = el('dd', tip ? { title: tip } : {});
+    dd.appendChild(breakable(v));
     if (tip) dd.appendChild(el('span', { class: 'codicon codicon-info', 'aria-label': tip }));
     pair.append(el('dt', {}, k), dd);
     summaryEl.append(pair);
@@ -645,7 +646,7 @@ onHostMessage((m: HostMessage) => {
       document.body.dataset.pending = m.summary.pending ? '1' : '0';
       // The table needs every extent: while the summary is pending it stays empty and the
       // progress of the full read stays on screen.
-      table.reset(m.summary.pending ? 0 : m.summary.extentCount);
+      table.reset(m.summary.pending ? 0 : m.summary.extentCount, span);
       table.setNote(
         m.summary.pending
           ? l10n.t('The table fills in when every extent has been read.')

@@ -3,6 +3,9 @@
 // rows scroll as smoothly as ten. When rows x row height would exceed what a browser can
 // scroll (~16 M CSS px here, well under Chromium's 33 M limit), the scroll position is mapped
 // proportionally onto the row index instead of 1:1.
+// Exact numbers are never cut: each number column is as wide as the longest value it can hold
+// (in `ch` of the monospace table font, set as --w1…--w4 on the grid), and the table scrolls
+// sideways when a narrow editor column cannot hold them; the header follows that scroll.
 import type { WireExtent } from '../../src/protocol/messages';
 import { groupDigits, hex } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
@@ -35,6 +38,7 @@ const COLS = ['#', l10n.t('Start'), l10n.t('End (exclusive)'), l10n.t('Length'),
 export class RangeTable {
   readonly grid: HTMLElement;
   private readonly scroller: HTMLElement;
+  private readonly head: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly body: HTMLElement;
   private readonly note: HTMLElement;
@@ -45,6 +49,8 @@ export class RangeTable {
   private anchor = -1;
   private rendered: HTMLElement[] = [];
   private first = 0;
+  /** Characters the widest value of each number column (#, start, end, length, physical) needs. */
+  private widths = [0, 0, 0, 0, 0];
   /** Work waiting for rows (select or copy of rows not loaded yet); true when done. */
   private waiters: (() => boolean)[] = [];
 
@@ -59,7 +65,7 @@ export class RangeTable {
     this.grid.setAttribute('aria-colcount', String(COLS.length));
     this.grid.setAttribute('aria-multiselectable', 'true');
     this.grid.tabIndex = 0;
-    const head = document.createElement('div');
+    const head = (this.head = document.createElement('div'));
     head.className = 'thead';
     head.setAttribute('role', 'rowgroup');
     const hr = document.createElement('div');
@@ -88,7 +94,14 @@ export class RangeTable {
     this.grid.append(head, this.scroller);
     root.appendChild(this.grid);
 
-    this.scroller.addEventListener('scroll', () => this.render(), { passive: true });
+    this.scroller.addEventListener(
+      'scroll',
+      () => {
+        this.head.scrollLeft = this.scroller.scrollLeft;
+        this.render();
+      },
+      { passive: true },
+    );
     new ResizeObserver(() => this.render()).observe(this.scroller);
     this.grid.addEventListener('keydown', (e) => this.onKey(e));
     this.body.addEventListener('click', (e) => {
@@ -110,9 +123,16 @@ export class RangeTable {
     this.note.hidden = text === '';
   }
 
-  /** Forget every row (a refresh): the host will be asked again. */
-  reset(total: number): void {
+  /**
+   * Forget every row (a refresh): the host will be asked again. `span` (the file's size, or the
+   * last extent's end) bounds every start, end and length: their columns are sized for it now,
+   * so they do not widen while scrolling.
+   */
+  reset(total: number, span = 0n): void {
     this.total = total;
+    this.widths = [0, 0, 0, 0, 0];
+    const spanChars = groupDigits(span).length;
+    this.widen([String(total).length, spanChars, spanChars, spanChars, 0]);
     this.pages.clear();
     this.pending.clear();
     if (this.active >= total) this.active = this.anchor = -1;
@@ -127,6 +147,15 @@ export class RangeTable {
   /** Rows the host sent (a 'rows' message). */
   receive(start: number, total: number, rows: WireExtent[]): void {
     if (total !== this.total) this.reset(total);
+    // physical addresses (and extents past EOF) are not bounded by the file size: columns grow
+    // to the widest value received
+    for (const r of rows) {
+      const off = BigInt(r.offset);
+      const len = BigInt(r.length);
+      const phys = r.physical === null ? 1 : groupDigits(BigInt(r.physical)).length;
+      const end = groupDigits(off + len).length; // start <= end
+      this.widen([0, end, end, groupDigits(len).length, phys]);
+    }
     // rows may come in any page-aligned block; store them page by page
     for (let k = 0; k < rows.length; k += PAGE) {
       const p = Math.floor((start + k) / PAGE);
@@ -137,6 +166,15 @@ export class RangeTable {
     this.evict();
     this.render();
     this.waiters = this.waiters.filter((w) => !w());
+  }
+
+  /** Make the number columns at least `chars` characters wide (they never shrink until reset). */
+  private widen(chars: number[]): void {
+    chars.forEach((n, c) => {
+      if (n <= this.widths[c]) return;
+      this.widths[c] = n;
+      this.grid.style.setProperty(`--w${c}`, String(n));
+    });
   }
 
   rowAt(i: number): WireExtent | undefined {
@@ -237,14 +275,26 @@ export class RangeTable {
       }
       const off = BigInt(r.offset);
       const end = off + BigInt(r.length);
+      const flags = r.flags.join(', ') + (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
+      const physical = r.physical === null ? '—' : groupDigits(BigInt(r.physical));
       cells[0].textContent = String(i + 1);
       cells[1].textContent = groupDigits(off);
       cells[1].title = hex(off);
       cells[2].textContent = groupDigits(end);
       cells[2].title = hex(end);
       cells[3].textContent = groupDigits(BigInt(r.length));
-      cells[4].textContent = r.physical === null ? '—' : groupDigits(BigInt(r.physical));
-      cells[5].textContent = r.flags.join(', ') + (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
+      cells[4].textContent = physical;
+      cells[5].textContent = flags;
+      // the whole row in its tooltip: a narrow column hides End, Physical and Flags
+      tr.title = l10n.t(
+        'Extent {0}: bytes {1} to {2} (exclusive), {3} bytes, physical {4}, {5}',
+        i + 1,
+        cells[1].textContent,
+        cells[2].textContent,
+        cells[3].textContent,
+        physical,
+        flags || '—',
+      );
     }
     if (this.active >= first && this.active < first + count) this.grid.setAttribute('aria-activedescendant', `row-${this.active}`);
     else this.grid.removeAttribute('aria-activedescendant');
@@ -300,6 +350,12 @@ export class RangeTable {
       case 'PageUp':
         next = cur - vis;
         break;
+      case 'ArrowLeft':
+      case 'ArrowRight':
+        // a row wider than a narrow column: the keyboard scrolls it sideways too
+        this.scroller.scrollLeft += (e.key === 'ArrowLeft' ? -1 : 1) * Math.max(40, this.scroller.clientWidth / 2);
+        e.preventDefault();
+        return;
       case 'Home':
         next = 0;
         break;

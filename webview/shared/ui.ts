@@ -24,6 +24,20 @@ export function el(tag: string, attrs: Record<string, string> = {}, text?: strin
 }
 
 /**
+ * `text` with a line-break opportunity (<wbr>) after each '_' and ',': a long identifier
+ * (FSCTL_DUPLICATE_EXTENTS_TO_FILE) or exact number (9,223,372,036,…) that must wrap in a
+ * narrow column wraps between its parts, not mid-word. textContent stays `text`.
+ */
+export function breakable(text: string): DocumentFragment {
+  const f = document.createDocumentFragment();
+  for (const part of text.split(/(?<=[_,])/)) {
+    if (f.childNodes.length) f.appendChild(document.createElement('wbr'));
+    f.appendChild(document.createTextNode(part));
+  }
+  return f;
+}
+
+/**
  * The vocabulary, said once where the numbers are shown (legend and summary tooltips):
  * "allocated" is every extent, unwritten included; "data" is what SEEK_DATA finds (written
  * extents); "unwritten" is allocated but reads as zeros.
