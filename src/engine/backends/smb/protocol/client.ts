@@ -148,14 +148,14 @@ export class SmbClient {
     return { status: r.header.status, output: decodeReply(this.conn.where, label, [], () => M.parseIoctlOutput(r.body, max)) };
   }
 
-  async queryInfo(fileId: M.FileId, infoType: number, cls: number, display: string, maxOutput = 4096): Promise<Buffer> {
-    const r = await this.send(Command.QUERY_INFO, M.queryInfoBody(fileId, infoType, cls, maxOutput), maxOutput);
+  async queryInfo(fileId: M.FileId, infoType: number, cls: number, display: string, maxOutput = 4096, additional = 0): Promise<Buffer> {
+    const r = await this.send(Command.QUERY_INFO, M.queryInfoBody(fileId, infoType, cls, maxOutput, additional), maxOutput);
     this.check(r, 'QUERY_INFO', display, [STATUS.STATUS_BUFFER_OVERFLOW]);
     return this.decode('QUERY_INFO', display, () => M.parseQueryInfo(r.body, maxOutput));
   }
 
-  async setInfo(fileId: M.FileId, infoType: number, cls: number, data: Buffer, display: string): Promise<void> {
-    const r = await this.send(Command.SET_INFO, M.setInfoBody(fileId, infoType, cls, data), data.length);
+  async setInfo(fileId: M.FileId, infoType: number, cls: number, data: Buffer, display: string, additional = 0): Promise<void> {
+    const r = await this.send(Command.SET_INFO, M.setInfoBody(fileId, infoType, cls, data, additional), data.length);
     this.check(r, 'SET_INFO', display);
   }
 
