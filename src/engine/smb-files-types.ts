@@ -71,8 +71,8 @@ export interface SmbFileApi {
    */
   /**
    * Write to a temporary name, then rename over `uri`. Over an existing file the original's DOS
-   * attributes and security descriptor (owner, group, DACL) are copied onto the new one first;
-   * `notKept` names, one sentence each with the NT status, what the server would not let us keep.
+   * attributes are copied onto the new one first; its owner, group and DACL are compared before
+   * and after: `notKept` has one sentence for each thing of the original the new file did not keep.
    */
   writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<SmbWriteResult>;
   mkdir(uri: string): Promise<void>;

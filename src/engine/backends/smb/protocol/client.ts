@@ -154,8 +154,8 @@ export class SmbClient {
     return this.decode('QUERY_INFO', display, () => M.parseQueryInfo(r.body, maxOutput));
   }
 
-  async setInfo(fileId: M.FileId, infoType: number, cls: number, data: Buffer, display: string, additional = 0): Promise<void> {
-    const r = await this.send(Command.SET_INFO, M.setInfoBody(fileId, infoType, cls, data, additional), data.length);
+  async setInfo(fileId: M.FileId, infoType: number, cls: number, data: Buffer, display: string): Promise<void> {
+    const r = await this.send(Command.SET_INFO, M.setInfoBody(fileId, infoType, cls, data), data.length);
     this.check(r, 'SET_INFO', display);
   }
 

@@ -20,8 +20,6 @@ export const Access = {
   FILE_WRITE_ATTRIBUTES: 0x100,
   DELETE: 0x10000,
   READ_CONTROL: 0x20000,
-  WRITE_DAC: 0x40000,
-  WRITE_OWNER: 0x80000,
   SYNCHRONIZE: 0x100000,
 } as const;
 
@@ -214,14 +212,13 @@ export function parseQueryInfo(b: Buffer, maxOutput: number): Buffer {
   return payload(b, w.u16(2, 'OutputBufferOffset'), len, 'OutputBufferOffset', 'OutputBufferLength');
 }
 
-export function setInfoBody(fileId: FileId, infoType: number, cls: number, data: Buffer, additional = 0): Buffer {
+export function setInfoBody(fileId: FileId, infoType: number, cls: number, data: Buffer): Buffer {
   const b = Buffer.alloc(32);
   b.writeUInt16LE(33, 0);
   b.writeUInt8(infoType, 2);
   b.writeUInt8(cls, 3);
   b.writeUInt32LE(data.length, 4);
   b.writeUInt16LE(64 + 32, 8);
-  b.writeUInt32LE(additional, 12);
   fileId.copy(b, 16);
   return Buffer.concat([b, data]);
 }
