@@ -71,8 +71,7 @@ export async function copyAcrossShare(
       if (uriPartsOf(destination)) {
         const r = await api.writeFile(destination, chunks, { create: true, overwrite: policy === 'overwrite', signal });
         for (const line of r.notKept) s.log.warn(line);
-      }
-      else await writeLocal(destination, chunks, policy === 'overwrite', signal);
+      } else await writeLocal(destination, chunks, policy === 'overwrite', signal);
     });
   } catch (e) {
     s.log.error(errorLogLine('copy', e));
