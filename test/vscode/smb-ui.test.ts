@@ -1,9 +1,9 @@
 // UI end-to-end for SMB shares: a person's flow in the real VS Code web workbench (code-server),
 // driven by Debian's Chromium through playwright-core, against a real Samba on 127.0.0.1 whose
 // share is a btrfs loop mount (vfs_btrfs, so the server clones):
-//   F1 > "Extent Lens: Open SMB Share..." > address, a wrong password > the refusal with
-//   STATUS_LOGON_FAILURE in the password input > the password > "Add to Workspace" > the share
-//   in the Explorer > right-click a file > Select for Block Clone > right-click a folder >
+//   F1 > "Extent Lens: Open SMB Share..." > an address with a missing share, a wrong password >
+//   STATUS_LOGON_FAILURE in the password input > the password > STATUS_BAD_NETWORK_NAME in the
+//   address input (as typed) > the right share > "Add to Workspace" > the share in the Explorer > right-click a file > Select for Block Clone > right-click a folder >
 //   Block Clone Here > the Clone Results view names FSCTL_DUPLICATE_EXTENTS_TO_FILE, and the
 //   server's filefrag shows the two files sharing their extents;
 //   an empty window > the Explorer's "Open SMB Share..." button > the address offered again, the
@@ -102,7 +102,9 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     await runCommand(page, 'Extent Lens: Open SMB Share...');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(smb!.uri('data'));
+    // A share that does not exist, and a wrong password: each refusal comes back in the input
+    // of the question to answer again.
+    await input.fill(smb!.uri('nosuch'));
     await page.screenshot({ path: shot('open-share.png') });
     await page.keyboard.press('Enter');
     // Step 2: the password box (its text is hidden). A wrong one first: the flow connects right
@@ -112,16 +114,26 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     await password.waitFor({ timeout: 30_000 });
     await password.fill('not-the-password');
     await page.keyboard.press('Enter');
-    const message = page.locator('.quick-input-widget .quick-input-message', { hasText: 'STATUS_LOGON_FAILURE' });
-    await message.waitFor({ timeout: 60_000 }).catch(async (e) => {
-      await page.screenshot({ path: shot('debug.png') });
-      throw e;
-    });
-    assert.match(await message.innerText(), /refused the password for el-smbtest \(STATUS_LOGON_FAILURE\)/);
+    const message = (status: string) => page.locator('.quick-input-widget .quick-input-message', { hasText: status });
+    await message('STATUS_LOGON_FAILURE')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (e) => {
+        await page.screenshot({ path: shot('debug.png') });
+        throw e;
+      });
+    assert.match(await message('STATUS_LOGON_FAILURE').innerText(), /refused the password for el-smbtest \(STATUS_LOGON_FAILURE\)/);
     assert.equal(await password.inputValue(), '', 'the refused password is cleared');
     await page.screenshot({ path: shot('wrong-password.png') });
     await password.fill(SMB_PASSWORD);
     await page.keyboard.press('Enter');
+    // The password is right, the share is not: back to the address, as typed, with the sentence.
+    await message('STATUS_BAD_NETWORK_NAME').waitFor({ timeout: 60_000 });
+    assert.match(await message('STATUS_BAD_NETWORK_NAME').innerText(), /has no share named "nosuch" \(STATUS_BAD_NETWORK_NAME\)/);
+    assert.equal(await page.locator('.quick-input-widget input[type="password"]').count(), 0, 'the address step');
+    assert.equal(await input.inputValue(), smb!.uri('nosuch'));
+    await input.fill(smb!.uri('data'));
+    await page.keyboard.press('Enter');
+    // the password typed before is kept: connected, the last question
     await pickQuickItem(page, 'Add to Workspace');
 
     // The share is a folder of the window: its root row, then its files.
