@@ -68,8 +68,10 @@ export async function copyAcrossShare(
         }
       }
       const chunks = counted(uriPartsOf(source) ? api.readChunks(source, { signal }) : localChunks(source));
-      if (uriPartsOf(destination)) await api.writeFile(destination, chunks, { create: true, overwrite: policy === 'overwrite', signal });
-      else await writeLocal(destination, chunks, policy === 'overwrite', signal);
+      if (uriPartsOf(destination)) {
+        const r = await api.writeFile(destination, chunks, { create: true, overwrite: policy === 'overwrite', signal });
+        for (const line of r.notKept) s.log.warn(line);
+      } else await writeLocal(destination, chunks, policy === 'overwrite', signal);
     });
   } catch (e) {
     s.log.error(errorLogLine('copy', e));

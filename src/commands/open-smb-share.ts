@@ -1,20 +1,21 @@
 // extentLens.openSmbShare: "Open SMB Share…". One quick-input session asks for
 // smb://[DOMAIN;]user@host[:port]/share[/folder], then the password (skipped when the keychain
-// holds one for user@host:port), then whether to add the share to this workspace or open it in
-// a new window. It connects (negotiate, session setup, tree connect, a stat of the folder)
-// before anything changes; a failure is one sentence with the NT status and a Retry that keeps
-// what was typed (asking the password again only when the server refused it).
+// holds one for user@host:port), then connects (negotiate, session setup, tree connect, a stat
+// of the folder) with the input busy, before asking whether to add the share to this workspace
+// or open it in a new window. A refusal is one sentence with the NT status shown in the input
+// of the step to change (the password for STATUS_LOGON_FAILURE, the address for the rest),
+// with what was typed kept; nothing changes in the window until the connection works.
 //
 // Tests and other extensions may pass { address, password?, where? } to skip the questions;
-// the command then returns { uri, dialect } or { error, code } instead of asking to retry.
+// the command then returns { uri, dialect } or { error, code } instead of asking again.
 
 import * as vscode from 'vscode';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
-import { openShareFailure } from '../host/logic/smb-errors';
+import { openShareFailure, type OpenFailure } from '../host/logic/smb-errors';
 import { enginePathOf, folderUriParts, parseShareAddress, passwordKey, type ShareAddress } from '../host/logic/smb-uri';
-import { InputFlow } from '../host/multi-step-input';
+import { FlowBack, InputFlow } from '../host/multi-step-input';
 import { dropPassword, hasStoredPassword, keepPassword, offerPassword } from '../host/smb-secrets';
 
 const t = vscode.l10n.t;
@@ -40,14 +41,46 @@ function argsOf(v: unknown): OpenSmbShareArgs | undefined {
   };
 }
 
-/** Ask the three questions; undefined when the person cancelled. */
-async function ask(
-  s: Services,
-  typed: { address: string; password?: string },
-  askPassword: boolean,
-): Promise<{ address: string; password?: string; where: Where } | undefined> {
+interface Connected {
+  a: ShareAddress;
+  dialect: string;
+}
+interface Refused {
+  failure: OpenFailure;
+  code: string;
+}
+
+/** Connect to the share and stat its folder; the password is kept in the keychain once the server takes it. */
+async function connectShare(s: Services, a: ShareAddress, password: string | undefined): Promise<Connected | Refused> {
+  const key = passwordKey(a);
+  if (password !== undefined) offerPassword(key, password);
+  const enginePath = enginePathOf(folderUriParts(a));
+  try {
+    const info = await (await s.smbFiles()).connect(enginePath);
+    if (info.stat.kind !== 'directory') {
+      dropPassword(key);
+      const sentence = t('{0} is a file, not a folder (STATUS_NOT_A_DIRECTORY); open the folder that holds it.', enginePath);
+      return { failure: { sentence, askPassword: false }, code: 'STATUS_NOT_A_DIRECTORY' };
+    }
+    await keepPassword(s.context, key);
+    s.log.info(`opened ${enginePath} (${info.dialect}${info.encrypted ? ', encrypted' : info.signed ? ', signed' : ''})`);
+    return { a, dialect: info.dialect };
+  } catch (e) {
+    dropPassword(key);
+    const f = errorFacts(e);
+    s.log.error(errorLogLine('open share', e));
+    return { failure: openShareFailure(f.code, f.message, a, t), code: f.code };
+  }
+}
+
+/** Ask the address and password, connect, then ask where; undefined when the person cancelled. */
+async function ask(s: Services, initialAddress: string): Promise<{ connected: Connected; where: Where } | undefined> {
   const flow = new InputFlow(t('Open SMB Share'), 3);
-  let { address, password } = typed;
+  let address = initialAddress;
+  let password: string | undefined;
+  let addressError: string | undefined;
+  let passwordError: string | undefined;
+  let connected: Connected | undefined;
   let where: Where = 'workspace';
   try {
     const ok = await flow.run([
@@ -57,21 +90,43 @@ async function ask(
           prompt: t('The share to open: smb://[DOMAIN;]user@host[:port]/share[/folder]'),
           placeholder: 'smb://alice@nas.local/projects',
           value: address,
+          error: addressError,
           validate: (v) => {
             const a = parseShareAddress(v, t);
             return typeof a === 'string' ? a : undefined;
           },
         });
+        addressError = undefined;
+        await s.context.globalState.update(LAST_ADDRESS, address.trim());
       },
       async () => {
         const a = parseShareAddress(address, t) as ShareAddress;
-        if (!askPassword && (password !== undefined || (await hasStoredPassword(s.context, passwordKey(a))))) return;
-        password = await flow.input({
-          step: 2,
-          prompt: t('Password for {0} on {1} (kept in the system keychain)', a.user, a.host),
-          value: '',
-          password: true,
-        });
+        for (;;) {
+          if (passwordError !== undefined || (password === undefined && !(await hasStoredPassword(s.context, passwordKey(a))))) {
+            password = await flow.input({
+              step: 2,
+              prompt: t('Password for {0} on {1} (kept in the system keychain)', a.user, a.host),
+              value: '',
+              password: true,
+              error: passwordError,
+            });
+            passwordError = undefined;
+          }
+          flow.working(t('Connecting to {0}…', `${a.host}/${a.share}`));
+          const r = await connectShare(s, a, password);
+          if ('dialect' in r) {
+            connected = r;
+            return;
+          }
+          if (r.failure.askPassword) {
+            passwordError = r.failure.sentence;
+            password = undefined;
+            continue;
+          }
+          // a wrong host, port, share or folder: back to the address, as typed
+          addressError = r.failure.sentence;
+          throw new FlowBack();
+        }
       },
       async () => {
         const items: Array<vscode.QuickPickItem & { where: Where }> = [
@@ -81,7 +136,7 @@ async function ask(
         where = (await flow.pick({ step: 3, items, placeholder: t('Where to open the share') })).where;
       },
     ]);
-    return ok ? { address, password, where } : undefined;
+    return ok && connected ? { connected, where } : undefined;
   } finally {
     flow.dispose();
   }
@@ -116,53 +171,35 @@ async function show(a: ShareAddress, where: Where): Promise<vscode.Uri> {
 export function registerOpenSmbShare(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.openSmbShare, async (arg?: unknown): Promise<OpenSmbShareResult | undefined> => {
     const given = argsOf(arg);
-    let typed: { address: string; password?: string } = {
-      address: given?.address ?? s.context.globalState.get<string>(LAST_ADDRESS) ?? '',
-      password: given?.password,
-    };
-    let askPassword = false;
-    for (;;) {
-      const answer = given ? { ...typed, where: given.where ?? 'workspace' } : await ask(s, typed, askPassword);
+    let answer: { connected: Connected; where: Where } | undefined;
+    if (!given) {
+      answer = await ask(s, s.context.globalState.get<string>(LAST_ADDRESS) ?? '');
       if (!answer) return undefined;
-      typed = { address: answer.address, password: answer.password };
-      const a = parseShareAddress(answer.address, t);
+    } else {
+      const a = parseShareAddress(given.address, t);
       if (typeof a === 'string') {
         void vscode.window.showErrorMessage(a);
         return { error: a, code: 'E_BAD_INPUT' };
       }
-      await s.context.globalState.update(LAST_ADDRESS, answer.address.trim());
-      const key = passwordKey(a);
-      if (answer.password !== undefined) offerPassword(key, answer.password);
-      const enginePath = enginePathOf(folderUriParts(a));
-      try {
-        const info = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: t('Connecting to {0}…', `${a.host}/${a.share}`) },
-          async () => (await s.smbFiles()).connect(enginePath),
-        );
-        if (info.stat.kind !== 'directory') {
-          dropPassword(key);
-          const sentence = t('{0} is a file, not a folder (STATUS_NOT_A_DIRECTORY); open the folder that holds it.', enginePath);
-          void vscode.window.showErrorMessage(sentence);
-          return { error: sentence, code: 'STATUS_NOT_A_DIRECTORY' };
-        }
-        await keepPassword(s.context, key);
-        s.log.info(`opened ${enginePath} (${info.dialect}${info.encrypted ? ', encrypted' : info.signed ? ', signed' : ''})`);
-        const uri = await show(a, answer.where);
-        return { uri: uri.toString(), dialect: info.dialect };
-      } catch (e) {
-        dropPassword(key);
-        const f = errorFacts(e);
-        const failure = openShareFailure(f.code, f.message, a, t);
-        s.log.error(errorLogLine('open share', e));
-        if (given) {
-          void vscode.window.showErrorMessage(failure.sentence);
-          return { error: failure.sentence, code: f.code };
-        }
-        const retry = t('Retry');
-        if ((await vscode.window.showErrorMessage(failure.sentence, retry)) !== retry) return undefined;
-        askPassword = failure.askPassword;
-        if (askPassword) typed.password = undefined;
+      await s.context.globalState.update(LAST_ADDRESS, given.address.trim());
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: t('Connecting to {0}…', `${a.host}/${a.share}`) },
+        () => connectShare(s, a, given.password),
+      );
+      if (!('dialect' in r)) {
+        void vscode.window.showErrorMessage(r.failure.sentence);
+        return { error: r.failure.sentence, code: r.code };
       }
+      answer = { connected: r, where: given.where ?? 'workspace' };
+    }
+    try {
+      const uri = await show(answer.connected.a, answer.where);
+      return { uri: uri.toString(), dialect: answer.connected.dialect };
+    } catch (e) {
+      const f = errorFacts(e);
+      s.log.error(errorLogLine('open share', e));
+      void vscode.window.showErrorMessage(f.message);
+      return { error: f.message, code: f.code };
     }
   });
 }

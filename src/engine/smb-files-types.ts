@@ -15,6 +15,10 @@ export interface SmbDirEntry extends SmbFileStat {
   name: string;
 }
 
+export interface SmbWriteResult {
+  notKept: string[];
+}
+
 export interface SmbWriteOptions {
   /** Make the file when it does not exist (else STATUS_OBJECT_NAME_NOT_FOUND). */
   create: boolean;
@@ -65,7 +69,12 @@ export interface SmbFileApi {
    * connection leaves nothing), then renamed over the name, replacing only an existing file
    * the caller asked to overwrite.
    */
-  writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<void>;
+  /**
+   * Write to a temporary name, then rename over `uri`. Over an existing file the original's DOS
+   * attributes are copied onto the new one first; its owner, group and DACL are compared before
+   * and after: `notKept` has one sentence for each thing of the original the new file did not keep.
+   */
+  writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<SmbWriteResult>;
   mkdir(uri: string): Promise<void>;
   /** Delete a file, or a folder (with everything in it when `recursive`). No recycle bin. */
   remove(uri: string, opts: { recursive: boolean }): Promise<void>;

@@ -27,6 +27,8 @@ export interface InputStepOptions {
   password?: boolean;
   /** An error sentence, or undefined when the value is acceptable. Run on every keystroke. */
   validate?: (value: string) => string | undefined | Promise<string | undefined>;
+  /** Why the last answer did not work (e.g. the server refused it): shown until the value changes. */
+  error?: string;
 }
 
 export interface PickStepOptions<T extends vscode.QuickPickItem> {
@@ -36,6 +38,13 @@ export interface PickStepOptions<T extends vscode.QuickPickItem> {
 }
 
 type Step = () => Promise<void>;
+
+/** Thrown by a step to go back to the previous step that asked (e.g. the server refused its answer). */
+export class FlowBack extends Error {
+  constructor() {
+    super('back');
+  }
+}
 
 /** Thrown by a step to end the flow as Escape would (e.g. its open dialog was cancelled). */
 export class FlowCancelled extends Error {
@@ -103,7 +112,7 @@ export class InputFlow implements vscode.Disposable {
         i++;
       } catch (e) {
         if (e === CANCEL || e instanceof FlowCancelled) return false;
-        if (e !== BACK) throw e;
+        if (e !== BACK && !(e instanceof FlowBack)) throw e;
         i = asked.pop() ?? 0;
       }
     }
@@ -150,7 +159,9 @@ export class InputFlow implements vscode.Disposable {
       }),
     ]);
     box.busy = false;
-    check(box.value);
+    if (o.error !== undefined && ahead.text === '')
+      box.validationMessage = { message: o.error, severity: vscode.InputBoxValidationSeverity.Error };
+    else check(box.value);
     this.acceptNow = () => {
       // Enter was pressed before this step was ready: accept what is there if it is valid.
       void validate(box.value).then((msg) => msg === undefined && this.finish(box.value));
@@ -201,6 +212,20 @@ export class InputFlow implements vscode.Disposable {
     this.carryBase = this.accepted;
     this.accepted = undefined;
     return { text, enter };
+  }
+
+  /**
+   * Between two steps: the current widget stays up, busy, saying what is being done (e.g.
+   * connecting); keys typed meanwhile are kept for the next step as usual.
+   */
+  working(prompt: string): void {
+    const cur = this.current;
+    if (!cur || this.disposed) return;
+    cur.busy = true;
+    if (cur === this.box) {
+      this.box.prompt = prompt;
+      this.box.validationMessage = undefined;
+    }
   }
 
   /**

@@ -122,10 +122,17 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
-    await this.run(uri, 'write', (api, p) => api.writeFile(p, content, { create: options.create, overwrite: options.overwrite }), {
-      type: vscode.FileChangeType.Changed,
+    const r = await this.run(
       uri,
-    });
+      'write',
+      (api, p) => api.writeFile(p, content, { create: options.create, overwrite: options.overwrite }),
+      {
+        type: vscode.FileChangeType.Changed,
+        uri,
+      },
+    );
+    // what the save could not keep of the original (its owner, group, permissions)
+    for (const line of r.notKept) this.log.warn(line);
   }
 
   async delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {

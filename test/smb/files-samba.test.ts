@@ -3,7 +3,8 @@
 // on the server's disk with plain fs calls, never with the client itself.
 
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeSmbConnections, setSmbPasswordProvider } from '../../src/engine/backends/smb';
@@ -114,6 +115,44 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     assert.equal(statSync(join(root, 'empty.txt')).size, 0);
     await rejectsWith(api.writeFile(uri('many'), smaller, { create: true, overwrite: true }), 'STATUS_FILE_IS_A_DIRECTORY');
     await rejectsWith(api.writeFile(uri('nope/x.txt'), smaller, { create: true, overwrite: true }), 'STATUS_OBJECT_PATH_NOT_FOUND');
+    assert.deepEqual(
+      readdirSync(root).filter((n) => n.includes('extent-lens')),
+      [],
+    );
+  });
+
+  test('a save over an existing file keeps its DOS attributes and reports the owner, group and mode it could not keep', async () => {
+    // The trial: a 0644 root:root file saved through the share came back 0744 and owned by the
+    // SMB user and its group: a save writes a new file (the share's create mask, the user's
+    // owner and group) and renames it over the original.
+    const SMB_GID = Number(execFileSync('id', ['-g', 'el-smbtest']).toString().trim());
+    const file = join(root, 'kept.txt');
+    writeFileSync(file, 'before\n');
+    chmodSync(file, 0o644);
+    chownSync(file, smbUid(), SMB_GID);
+    // the hidden attribute, set by a peer client while the user owns the file (stored by Samba in the user.DOSATTRIB xattr)
+    execFileSync('smbclient', [
+      `//127.0.0.1/data`,
+      '-p',
+      String(smb.port),
+      '-U',
+      `el-smbtest%${SMB_PASSWORD}`,
+      '-c',
+      'setmode kept.txt +h',
+    ]);
+    assert.ok(((await api.stat(uri('kept.txt'))).attributes & 0x2) !== 0, 'smbclient set FILE_ATTRIBUTE_HIDDEN');
+    chownSync(file, 0, 0); // as in the trial (the user may still replace it: the folder is its own)
+    const r = await api.writeFile(uri('kept.txt'), Buffer.from('after\n'), { create: false, overwrite: true });
+    assert.equal(readFileSync(file, 'utf8'), 'after\n');
+    assert.ok(((await api.stat(uri('kept.txt'))).attributes & 0x2) !== 0, 'the new file is hidden too');
+    // What Samba did on its disk, and the report says exactly that.
+    const after = statSync(file);
+    assert.deepEqual([after.uid, after.gid, after.mode & 0o777], [smbUid(), SMB_GID, 0o744]);
+    assert.equal(r.notKept.length, 1, r.notKept.join('\n'));
+    assert.match(r.notKept[0], /its own owner, group, permissions \(DACL\) for a new file instead of the original's/);
+    // A file that already has the server's defaults for a new file: nothing to report.
+    const again = await api.writeFile(uri('kept.txt'), Buffer.from('again\n'), { create: false, overwrite: true });
+    assert.deepEqual(again.notKept, []);
     assert.deepEqual(
       readdirSync(root).filter((n) => n.includes('extent-lens')),
       [],

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength, rangesOverlap } from '../../src/commands/logic/clone-range-input';
-import { bytesText, callsText, formatBytes, formatDuration, groupNumber, parseByteInput, setNumberLocale } from '../../src/host/logic/bytes';
+import {
+  bytesText,
+  callsText,
+  formatBytes,
+  formatDuration,
+  groupNumber,
+  parseByteInput,
+  setNumberLocale,
+} from '../../src/host/logic/bytes';
 import { sparseFlagMessage } from '../../src/commands/logic/sparse-text';
 import { digHolesMessage, scannedFromNotes, unwrittenRanges } from '../../src/commands/logic/dig-holes-text';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
@@ -72,20 +80,36 @@ test('clone range suggestions are valid answers: never past the source end, neve
   const MiB16 = 16n * 1024n * 1024n;
   // the issue's case: 20,000,000 in a 16 MiB file; "try 19996672 or 20000768" were both past EOF
   const past = checkOffset('20000000', 4096, { what: 'source', limit: MiB16 });
-  assert.equal(past.error, 'The source file is 16,777,216 bytes (16 MiB) long; the source offset must be below that (the last block starts at 16,773,120).');
+  assert.equal(
+    past.error,
+    'The source file is 16,777,216 bytes (16 MiB) long; the source offset must be below that (the last block starts at 16,773,120).',
+  );
   // just below EOF, misaligned: only the block below is offered (the one above is EOF itself)
-  assert.equal(checkOffset('16775000', 4096, { what: 'source', limit: MiB16 }).error, '16,775,000 is not a multiple of the block size 4,096; try 16,773,120.');
+  assert.equal(
+    checkOffset('16775000', 4096, { what: 'source', limit: MiB16 }).error,
+    '16,775,000 is not a multiple of the block size 4,096; try 16,773,120.',
+  );
   for (const text of ['5000', '16775000', '20000000']) {
     const e = checkOffset(text, 4096, { what: 'source', limit: MiB16 }).error!;
     for (const m of e.matchAll(/try ([\d,]+)(?: or ([\d,]+))?/g)) {
       for (const n of [m[1], m[2]].filter(Boolean)) {
-        assert.equal(checkOffset(n!.replace(/,/g, ''), 4096, { what: 'source', limit: MiB16 }).error, undefined, `${text}: suggestion ${n}`);
+        assert.equal(
+          checkOffset(n!.replace(/,/g, ''), 4096, { what: 'source', limit: MiB16 }).error,
+          undefined,
+          `${text}: suggestion ${n}`,
+        );
       }
     }
   }
   // within one file the destination offset may not equal the source's, and no suggestion is it
-  assert.match(checkOffset('8k', 4096, { what: 'destination', sourceOffset: 8192n }).error!, /must differ from the source offset \(8,192\)/);
-  assert.equal(checkOffset('9000', 4096, { what: 'destination', sourceOffset: 8192n }).error, '9,000 is not a multiple of the block size 4,096; try 12,288.');
+  assert.match(
+    checkOffset('8k', 4096, { what: 'destination', sourceOffset: 8192n }).error!,
+    /must differ from the source offset \(8,192\)/,
+  );
+  assert.equal(
+    checkOffset('9000', 4096, { what: 'destination', sourceOffset: 8192n }).error,
+    '9,000 is not a multiple of the block size 4,096; try 12,288.',
+  );
   // the length box's default: the longest valid length for the chosen offsets
   const same = { sourceSize: 1n << 20n, sourceOffset: 0n, sameFile: true, destinationOffset: 65536n };
   assert.equal(maxLength(same), 65536n);
@@ -98,13 +122,17 @@ test('clone range suggestions are valid answers: never past the source end, neve
 
 test('set/clear sparse where there is no sparse attribute: said once, no change claimed', () => {
   const set = sparseFlagMessage({ method: 'none' }, 'zeros.img', true);
-  assert.equal(set, 'zeros.img was not changed: this system has no sparse attribute. Every file here can hold holes already (see Dig Holes, Punch Hole).');
+  assert.equal(
+    set,
+    'zeros.img was not changed: this system has no sparse attribute. Every file here can hold holes already (see Dig Holes, Punch Hole).',
+  );
   assert.doesNotMatch(set + sparseFlagMessage({ method: 'none' }, 'zeros.img', false), /\(none\)|marked sparse/);
   assert.equal(sparseFlagMessage({ method: 'FSCTL_SET_SPARSE' }, 'a.img', true), 'a.img is now marked sparse (FSCTL_SET_SPARSE).');
 });
 
 test('dig holes: what was scanned, what was freed, the unwritten space it does not scan', () => {
-  const note = 'scanned 1048576 bytes in 1 data ranges at 4096-byte blocks; found 0 bytes of zeros; punched 0 runs; 0 bytes deallocated (measured)';
+  const note =
+    'scanned 1048576 bytes in 1 data ranges at 4096-byte blocks; found 0 bytes of zeros; punched 0 runs; 0 bytes deallocated (measured)';
   assert.deepEqual(scannedFromNotes([note]), { bytes: 1048576n, ranges: 1 });
   assert.equal(
     digHolesMessage({ bytes: 0n, notes: [note] }, 'zeros.img', 32505856n),
@@ -115,7 +143,10 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
     digHolesMessage({ bytes: 4096n * 1024n, notes: [note.replace('1 data ranges', '3 data ranges')] }, 'a.img', 0n),
     'Freed 4,194,304 bytes (4 MiB) of zero blocks in a.img. Scanned 1,048,576 bytes (1 MiB) of data in 3 data ranges.',
   );
-  assert.equal(digHolesMessage({ bytes: 0n, notes: [] }, 'b.img', 0n), 'Nothing was freed in b.img: its data holds no whole blocks of zeros.');
+  assert.equal(
+    digHolesMessage({ bytes: 0n, notes: [] }, 'b.img', 0n),
+    'Nothing was freed in b.img: its data holds no whole blocks of zeros.',
+  );
   const U = EXTENT_FLAG.UNWRITTEN;
   const cols = {
     count: 4,
@@ -372,6 +403,12 @@ test('volume description', () => {
   const v = { path: '/m', filesystem: 'xfs', blockSize: 4096, supportsSparse: true, volumeId: '7:0' };
   const unknown = describeVolume({ ...v, supportsClone: undefined, cloneEvidence: 'could not probe (EACCES)' }, plainT);
   assert.match(unknown[0], /block cloning: unknown,/);
+  // Over SMB the name is what the server reports (Samba says NTFS for any file system underneath).
+  const smb = describeVolume(
+    { ...v, path: 'smb://alice@127.0.0.1:4450/data', filesystem: 'NTFS', supportsClone: false, cloneEvidence: 'x' },
+    plainT,
+  );
+  assert.match(smb[0], /: NTFS \(as the server reports it\), 4,096-byte blocks/);
 });
 
 test('every input box and quick pick of a command stays open when focus moves (ignoreFocusOut)', () => {
@@ -387,7 +424,10 @@ test('every input box and quick pick of a command stays open when focus moves (i
     // Two questions in a row as separate calls close the quick input between them, and the focus
     // falls back to the editor (the inspector webview takes the keys typed then): a command that
     // asks more than once uses one InputFlow session instead.
-    assert.ok(calls.length <= 1, `${f} asks ${calls.length} times with showInputBox/showQuickPick: use InputFlow (src/host/multi-step-input.ts)`);
+    assert.ok(
+      calls.length <= 1,
+      `${f} asks ${calls.length} times with showInputBox/showQuickPick: use InputFlow (src/host/multi-step-input.ts)`,
+    );
     for (const m of calls) {
       // the call's text: up to its closing parenthesis at the same depth
       let depth = 0;
@@ -402,11 +442,16 @@ test('every input box and quick pick of a command stays open when focus moves (i
   }
   const flow = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'host', 'multi-step-input.ts'), 'utf8');
   for (const m of flow.matchAll(/const (\w+) = (?:this\.track\()?vscode\.window\.create(InputBox|QuickPick)/g)) {
-    assert.match(flow.slice(m.index, m.index + 400), new RegExp(`${m[1]}\\.ignoreFocusOut = true;`), `multi-step-input.ts: ${m[2]} ${m[1]}`);
+    assert.match(
+      flow.slice(m.index, m.index + 400),
+      new RegExp(`${m[1]}\\.ignoreFocusOut = true;`),
+      `multi-step-input.ts: ${m[2]} ${m[1]}`,
+    );
     seen++;
   }
   assert.ok(seen >= 3, `found ${seen} inputs`);
-  for (const f of ['clone-range.ts', 'punch-hole.ts']) assert.match(fs.readFileSync(path.join(dir, f), 'utf8'), /new InputFlow\(/, `${f} asks through one InputFlow`);
+  for (const f of ['clone-range.ts', 'punch-hole.ts'])
+    assert.match(fs.readFileSync(path.join(dir, f), 'utf8'), /new InputFlow\(/, `${f} asks through one InputFlow`);
 });
 
 // ---- the manifest ------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 // UI end-to-end for SMB shares: a person's flow in the real VS Code web workbench (code-server),
 // driven by Debian's Chromium through playwright-core, against a real Samba on 127.0.0.1 whose
 // share is a btrfs loop mount (vfs_btrfs, so the server clones):
-//   F1 > "Extent Lens: Open SMB Share..." > address, a wrong password, "Add to Workspace" > the
-//   refusal with STATUS_LOGON_FAILURE > Retry (the address kept) > the password > the share
-//   in the Explorer > right-click a file > Select for Block Clone > right-click a folder >
+//   F1 > "Extent Lens: Open SMB Share..." > an address with a missing share, a wrong password >
+//   STATUS_LOGON_FAILURE in the password input > the password > STATUS_BAD_NETWORK_NAME in the
+//   address input (as typed) > the right share > "Add to Workspace" > the share in the Explorer > right-click a file > Select for Block Clone > right-click a folder >
 //   Block Clone Here > the Clone Results view names FSCTL_DUPLICATE_EXTENTS_TO_FILE, and the
 //   server's filefrag shows the two files sharing their extents;
 //   an empty window > the Explorer's "Open SMB Share..." button > the address offered again, the
@@ -18,13 +18,22 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { findVsCode, launchBrowser, REPO_ROOT, startCodeServer, type Browser, type CodeServer, type VsCodeInstall } from '../support/codeserver';
+import {
+  findVsCode,
+  launchBrowser,
+  REPO_ROOT,
+  startCodeServer,
+  type Browser,
+  type CodeServer,
+  type VsCodeInstall,
+} from '../support/codeserver';
 import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { expandFolder, explorerContextMenu, explorerRow, pickQuickItem, pollFrames, runCommand, sleep } from './ui-driver';
 
 const install = findVsCode();
 const distMissing = ['dist/extension.js', 'dist/webview/cloneResults.js'].find((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
-const skip = typeof install === 'string' ? install : (sambaSkipReason() ?? (distMissing ? `${distMissing} is missing: run npm run build` : undefined));
+const skip =
+  typeof install === 'string' ? install : (sambaSkipReason() ?? (distMissing ? `${distMissing} is missing: run npm run build` : undefined));
 
 const MiB = 1024 * 1024;
 
@@ -83,7 +92,8 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     if (process.env.EL_UPDATE_SCREENSHOTS === '1' && fs.existsSync(shots)) {
       const docs = path.join(REPO_ROOT, 'docs', 'screenshots');
       fs.mkdirSync(docs, { recursive: true });
-      for (const f of fs.readdirSync(shots).filter((n) => n.startsWith('vscode-smb-'))) fs.copyFileSync(path.join(shots, f), path.join(docs, f));
+      for (const f of fs.readdirSync(shots).filter((n) => n.startsWith('vscode-smb-')))
+        fs.copyFileSync(path.join(shots, f), path.join(docs, f));
     }
   });
 
@@ -92,34 +102,38 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     await runCommand(page, 'Extent Lens: Open SMB Share...');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(smb!.uri('data'));
+    // A share that does not exist, and a wrong password: each refusal comes back in the input
+    // of the question to answer again.
+    await input.fill(smb!.uri('nosuch'));
     await page.screenshot({ path: shot('open-share.png') });
     await page.keyboard.press('Enter');
-    // Step 2: the password box (its text is hidden). A wrong one first.
+    // Step 2: the password box (its text is hidden). A wrong one first: the flow connects right
+    // after it (the input busy) and shows the refusal, naming the NT status, in the password
+    // input itself; the question where to open comes only after a connection that worked.
     const password = page.locator('.quick-input-widget input[type="password"]');
     await password.waitFor({ timeout: 30_000 });
     await password.fill('not-the-password');
     await page.keyboard.press('Enter');
-    await pickQuickItem(page, 'Add to Workspace');
-    // One sentence naming the NT status, and Retry. (In this workbench notifications do not
-    // pop up as toasts, so the test reads them in the notification center.)
-    await runCommand(page, 'Notifications: Show Notifications');
-    const toast = page.locator('.notifications-center .notification-list-item', { hasText: 'STATUS_LOGON_FAILURE' }).first();
-    await toast.waitFor({ timeout: 60_000 }).catch(async (e) => {
-      await page.screenshot({ path: shot('debug.png') });
-      throw e;
-    });
-    assert.match(await toast.innerText(), /refused the password for el-smbtest \(STATUS_LOGON_FAILURE\)/);
+    const message = (status: string) => page.locator('.quick-input-widget .quick-input-message', { hasText: status });
+    await message('STATUS_LOGON_FAILURE')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (e) => {
+        await page.screenshot({ path: shot('debug.png') });
+        throw e;
+      });
+    assert.match(await message('STATUS_LOGON_FAILURE').innerText(), /refused the password for el-smbtest \(STATUS_LOGON_FAILURE\)/);
+    assert.equal(await password.inputValue(), '', 'the refused password is cleared');
     await page.screenshot({ path: shot('wrong-password.png') });
-    await toast.locator('.monaco-button', { hasText: 'Retry' }).click();
-    // The retry keeps the address (Enter accepts it as it is) and asks the password again.
-    await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('smb://'), undefined, { timeout: 10_000 });
-    assert.equal(await input.inputValue(), smb!.uri('data'));
-    await page.keyboard.press('Enter');
-    await password.waitFor({ timeout: 30_000 });
     await password.fill(SMB_PASSWORD);
     await page.keyboard.press('Enter');
+    // The password is right, the share is not: back to the address, as typed, with the sentence.
+    await message('STATUS_BAD_NETWORK_NAME').waitFor({ timeout: 60_000 });
+    assert.match(await message('STATUS_BAD_NETWORK_NAME').innerText(), /has no share named "nosuch" \(STATUS_BAD_NETWORK_NAME\)/);
+    assert.equal(await page.locator('.quick-input-widget input[type="password"]').count(), 0, 'the address step');
+    assert.equal(await input.inputValue(), smb!.uri('nosuch'));
+    await input.fill(smb!.uri('data'));
+    await page.keyboard.press('Enter');
+    // the password typed before is kept: connected, the last question
     await pickQuickItem(page, 'Add to Workspace');
 
     // The share is a folder of the window: its root row, then its files.
@@ -164,34 +178,45 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
       b.map((e) => e.at),
       a.map((e) => e.at),
     );
-    assert.ok([...a, ...b].every((e) => e.shared), 'every extent is shared');
+    assert.ok(
+      [...a, ...b].every((e) => e.shared),
+      'every extent is shared',
+    );
   });
-  test('an empty window: the Explorer offers Open SMB Share..., and the share becomes the window\'s only folder', { timeout: 120_000 }, async () => {
-    const page = browser!.page;
-    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server!.remoteUri(REPO_ROOT)]]));
-    await page.goto(`${server!.url}/?ew=true&payload=${payload}`);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    await page.waitForSelector('.statusbar', { timeout: 60_000 });
-    await runCommand(page, 'View: Show Explorer');
-    const button = page.locator('.welcome-view-content .monaco-button', { hasText: 'Open SMB Share' }).first();
-    await button.waitFor({ timeout: 60_000 }).catch(async (e) => {
-      await page.screenshot({ path: shot('debug.png') });
-      throw e;
-    });
-    await page.screenshot({ path: shot('welcome.png') });
-    await button.click();
-    await page.locator('.quick-input-widget', { hasText: 'Open SMB Share' }).waitFor({ timeout: 30_000 });
-    // The address typed last time is offered again, and the password is in the keychain now:
-    // Enter, then "Add to Workspace", which in an empty window makes the share its only folder.
-    const input = page.locator('.quick-input-widget input');
-    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('smb://'), undefined, { timeout: 10_000 });
-    assert.equal(await input.inputValue(), smb!.uri('data'));
-    await page.keyboard.press('Enter');
-    await pickQuickItem(page, 'Add to Workspace');
-    // The window reloads on the share: a virtual workspace served by Extent Lens's provider.
-    await page.waitForURL(/folder=smb/, { timeout: 60_000 });
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    await explorerRow(page, 'disk.img', 1).waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: shot('share-window.png') });
-  });
+  test(
+    "an empty window: the Explorer offers Open SMB Share..., and the share becomes the window's only folder",
+    { timeout: 120_000 },
+    async () => {
+      const page = browser!.page;
+      const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', server!.remoteUri(REPO_ROOT)]]));
+      await page.goto(`${server!.url}/?ew=true&payload=${payload}`);
+      await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+      await page.waitForSelector('.statusbar', { timeout: 60_000 });
+      await runCommand(page, 'View: Show Explorer');
+      const button = page.locator('.welcome-view-content .monaco-button', { hasText: 'Open SMB Share' }).first();
+      await button.waitFor({ timeout: 60_000 }).catch(async (e) => {
+        await page.screenshot({ path: shot('debug.png') });
+        throw e;
+      });
+      await page.screenshot({ path: shot('welcome.png') });
+      await button.click();
+      await page.locator('.quick-input-widget', { hasText: 'Open SMB Share' }).waitFor({ timeout: 30_000 });
+      // The address typed last time is offered again, and the password is in the keychain now:
+      // Enter, then "Add to Workspace", which in an empty window makes the share its only folder.
+      const input = page.locator('.quick-input-widget input');
+      await page.waitForFunction(
+        () => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.startsWith('smb://'),
+        undefined,
+        { timeout: 10_000 },
+      );
+      assert.equal(await input.inputValue(), smb!.uri('data'));
+      await page.keyboard.press('Enter');
+      await pickQuickItem(page, 'Add to Workspace');
+      // The window reloads on the share: a virtual workspace served by Extent Lens's provider.
+      await page.waitForURL(/folder=smb/, { timeout: 60_000 });
+      await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+      await explorerRow(page, 'disk.img', 1).waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: shot('share-window.png') });
+    },
+  );
 });

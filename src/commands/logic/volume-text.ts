@@ -7,11 +7,14 @@ import { plainT, type Translate } from '../../host/logic/translate';
 export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
   const yes = t('yes');
   const no = t('no');
+  // Over SMB the name is the server's FileFsAttributeInformation answer (Samba says "NTFS" for
+  // btrfs, ext4 or XFS underneath): say whose word it is.
+  const filesystem = /^smb:\/\//i.test(v.path) ? t('{0} (as the server reports it)', v.filesystem) : v.filesystem;
   const lines = [
     t(
       '{0}: {1}, {2}-byte blocks, block cloning: {3}, sparse files: {4}.',
       v.path,
-      v.filesystem,
+      filesystem,
       groupNumber(v.blockSize),
       v.supportsClone === undefined ? t('unknown') : v.supportsClone ? yes : no,
       v.supportsSparse ? yes : no,

@@ -4,11 +4,20 @@
 // writeFile), so neither a failure nor a dropped connection leaves a half-written file.
 
 import { randomBytes } from 'node:crypto';
-import type { SmbConnectionInfo, SmbDirEntry, SmbFileApi, SmbFileStat, SmbWriteOptions } from '../../smb-files-types';
+import type { SmbConnectionInfo, SmbDirEntry, SmbFileApi, SmbFileStat, SmbWriteOptions, SmbWriteResult } from '../../smb-files-types';
 import { clientSweeping, rememberOrphan } from './orphans';
 import type { SmbClient } from './protocol/client';
 import { SmbStatusError, smbError, withOperation } from './protocol/errors';
-import { Access, CreateOption, Disposition, FILE_ATTRIBUTE_DIRECTORY, FileInfoClass, InfoType, type FileId } from './protocol/messages';
+import {
+  Access,
+  CreateOption,
+  Disposition,
+  FILE_ATTRIBUTE_DIRECTORY,
+  FileInfoClass,
+  InfoType,
+  SecurityInformation,
+  type FileId,
+} from './protocol/messages';
 import { STATUS } from './protocol/status';
 import { formatSmbUri, parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
 import { watchSmbFolder } from './watch';
@@ -178,14 +187,78 @@ async function* readChunks(uri: string, opts: { signal?: AbortSignal } = {}): As
   }
 }
 
-async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<void> {
+const FILE_ATTRIBUTE_NORMAL = 0x80;
+
+const SECURITY_PARTS: Array<[number, string]> = [
+  [SecurityInformation.OWNER, 'owner'],
+  [SecurityInformation.GROUP, 'group'],
+  [SecurityInformation.DACL, 'permissions (DACL)'],
+];
+
+/** Each part of a security descriptor as the server gives it (undefined where it refuses). */
+async function securityOf(client: SmbClient, fileId: FileId, uri: string): Promise<Array<Buffer | undefined>> {
+  const out: Array<Buffer | undefined> = [];
+  for (const [part] of SECURITY_PARTS)
+    out.push(await client.queryInfo(fileId, InfoType.SECURITY, 0, uri, 64 * 1024, part).catch(() => undefined));
+  return out;
+}
+
+/**
+ * A save over an existing file writes a new file and renames it over the old one, so the new
+ * file gets what the server gives a new file. The original's DOS attributes are copied onto it
+ * before the rename (FileBasicInformation; the times are left to the write, a save is a
+ * modification; a server may set the archive bit again for the modification, as Samba does).
+ * Its security descriptor is NOT copied: on Samba (4.x, btrfs, POSIX ACLs) copying the DACL of a
+ * 0644 file turned the new file into 0674 plus a POSIX ACL, and the owner and group are refused
+ * (STATUS_ACCESS_DENIED) unless the user could chown. Instead the owner, group and DACL are
+ * compared before and after, and each that differs is reported (docs/SMB.md#saving).
+ */
+async function keepAttributes(o: Opened, temp: string, uri: string): Promise<{ notKept: string[]; security: Array<Buffer | undefined> }> {
+  const why = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  let original: Opened;
+  try {
+    original = await open(uri, ATTRS | Access.READ_CONTROL, Disposition.OPEN, CreateOption.NON_DIRECTORY_FILE);
+  } catch (e) {
+    return {
+      notKept: [`Saving ${uri}: could not open the original to copy its attributes: the new file has the server's defaults. ${why(e)}`],
+      security: [],
+    };
+  }
+  const notKept: string[] = [];
+  try {
+    const basic = Buffer.alloc(40); // the four times 0: unchanged
+    basic.writeUInt32LE(original.stat.attributes || FILE_ATTRIBUTE_NORMAL, 32);
+    await o.client.setInfo(o.fileId, InfoType.FILE, FileInfoClass.FileBasicInformation, basic, temp).catch((e: unknown) => {
+      notKept.push(
+        `Saving ${uri}: the server would not copy the file attributes (${hex(original.stat.attributes)}) onto the new file. ${why(e)}`,
+      );
+    });
+    return { notKept, security: await securityOf(original.client, original.fileId, uri) };
+  } finally {
+    if (!original.client.conn.closed) await original.client.close(original.fileId, uri).catch(() => undefined);
+  }
+}
+
+/** The parts of the security descriptor that the save changed, as one sentence (none: undefined). */
+function securityChange(uri: string, before: Array<Buffer | undefined>, after: Array<Buffer | undefined>): string | undefined {
+  const changed = SECURITY_PARTS.filter((_, i) => before[i] && after[i] && !before[i]!.equals(after[i]!)).map(([, what]) => what);
+  if (changed.length === 0) return undefined;
+  return `Saving ${uri} replaced it with a new file, which the server gave its own ${changed.join(', ')} for a new file instead of the original's (an SMB save cannot keep them; on Samba: the SMB user, its primary group and the share's create mask).`;
+}
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: SmbWriteOptions): Promise<SmbWriteResult> {
   const existing = await statOrMissing(uri);
   if (existing?.kind === 'directory') throw statusError(STATUS.STATUS_FILE_IS_A_DIRECTORY, 'CREATE', uri);
   if (existing && !opts.overwrite) throw statusError(STATUS.STATUS_OBJECT_NAME_COLLISION, 'CREATE', uri);
   if (!existing && !opts.create) throw statusError(STATUS.STATUS_OBJECT_NAME_NOT_FOUND, 'CREATE', uri);
   const temp = temporaryBeside(uri);
-  const o = await open(temp, WRITE, Disposition.CREATE, CreateOption.NON_DIRECTORY_FILE);
+  const o = await open(temp, WRITE | Access.READ_CONTROL, Disposition.CREATE, CreateOption.NON_DIRECTORY_FILE);
   let keep = false;
+  let kept: { notKept: string[]; security: Array<Buffer | undefined> } = { notKept: [], security: [] };
   try {
     // Until the data is complete the server deletes the file when the handle closes, which a
     // dropped connection or a killed process does too.
@@ -202,6 +275,8 @@ async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Arra
     }
     checkAborted(opts.signal, uri);
     await o.client.flush(o.fileId, temp);
+    // after the data: a write may set the archive bit again
+    if (existing) kept = await keepAttributes(o, temp, uri);
     await setDeleteOnClose(o, temp, false);
     keep = true;
     // No replace unless asked: a file that appeared since the check above stays, and this
@@ -214,7 +289,9 @@ async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Arra
     else rememberOrphan(o.target, temp);
     throw e;
   }
+  const changed = existing ? securityChange(uri, kept.security, await securityOf(o.client, o.fileId, uri)) : undefined;
   await o.client.close(o.fileId, uri);
+  return { notKept: changed ? [...kept.notKept, changed] : kept.notKept };
 }
 
 async function mkdir(uri: string): Promise<void> {

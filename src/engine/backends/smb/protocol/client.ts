@@ -148,8 +148,8 @@ export class SmbClient {
     return { status: r.header.status, output: decodeReply(this.conn.where, label, [], () => M.parseIoctlOutput(r.body, max)) };
   }
 
-  async queryInfo(fileId: M.FileId, infoType: number, cls: number, display: string, maxOutput = 4096): Promise<Buffer> {
-    const r = await this.send(Command.QUERY_INFO, M.queryInfoBody(fileId, infoType, cls, maxOutput), maxOutput);
+  async queryInfo(fileId: M.FileId, infoType: number, cls: number, display: string, maxOutput = 4096, additional = 0): Promise<Buffer> {
+    const r = await this.send(Command.QUERY_INFO, M.queryInfoBody(fileId, infoType, cls, maxOutput, additional), maxOutput);
     this.check(r, 'QUERY_INFO', display, [STATUS.STATUS_BUFFER_OVERFLOW]);
     return this.decode('QUERY_INFO', display, () => M.parseQueryInfo(r.body, maxOutput));
   }

@@ -31,7 +31,10 @@ export const CreateOption = {
   DELETE_ON_CLOSE: 0x1000,
 } as const;
 
-export const InfoType = { FILE: 1, FILESYSTEM: 2 } as const;
+export const InfoType = { FILE: 1, FILESYSTEM: 2, SECURITY: 3 } as const;
+
+/** SecurityInformation bits (MS-DTYP 2.4.7): which parts of a security descriptor QUERY_INFO / SET_INFO read or write. */
+export const SecurityInformation = { OWNER: 0x1, GROUP: 0x2, DACL: 0x4 } as const;
 
 export const FileInfoClass = {
   FileDirectoryInformation: 1,
@@ -188,13 +191,15 @@ export function parseIoctlOutput(b: Buffer, maxOutput: number): Buffer {
   return payload(b, w.u32(32, 'OutputOffset'), len, 'OutputOffset', 'OutputCount');
 }
 
-export function queryInfoBody(fileId: FileId, infoType: number, cls: number, maxOutput: number): Buffer {
+/** SMB2 QUERY_INFO Request; `additional`: AdditionalInformation (the SecurityInformation parts for InfoType.SECURITY). */
+export function queryInfoBody(fileId: FileId, infoType: number, cls: number, maxOutput: number, additional = 0): Buffer {
   const b = Buffer.alloc(40);
   b.writeUInt16LE(41, 0);
   b.writeUInt8(infoType, 2);
   b.writeUInt8(cls, 3);
   b.writeUInt32LE(maxOutput, 4);
   b.writeUInt16LE(0, 8);
+  b.writeUInt32LE(additional, 16);
   fileId.copy(b, 24);
   return Buffer.concat([b, Buffer.alloc(1)]);
 }

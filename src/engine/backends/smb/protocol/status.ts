@@ -76,8 +76,12 @@ export function statusAdvice(status: number, where: string): string | undefined 
     case STATUS.STATUS_ACCOUNT_RESTRICTION:
     case STATUS.STATUS_PASSWORD_EXPIRED:
       return `the server refused the account for ${where} (${statusName(status)}); ask the server's administrator to enable the account or renew its password.`;
-    case STATUS.STATUS_BAD_NETWORK_NAME:
-      return `the server has no share named in ${where} (STATUS_BAD_NETWORK_NAME); check the share name (the first path component of the smb:// URI).`;
+    case STATUS.STATUS_BAD_NETWORK_NAME: {
+      // `where` is //server[:port]/share (TREE_CONNECT's path)
+      const m = /^\/\/([^/]+)\/([^/]+)/.exec(where);
+      const what = m ? `the server ${m[1]} has no share named "${m[2]}"` : `the server has no share ${where}`;
+      return `${what} (STATUS_BAD_NETWORK_NAME); check the share name (the first path component of the smb:// URI).`;
+    }
     case STATUS.STATUS_OBJECT_NAME_NOT_FOUND:
     case STATUS.STATUS_NO_SUCH_FILE:
       return `${where} does not exist on the server (STATUS_OBJECT_NAME_NOT_FOUND); check the path.`;
