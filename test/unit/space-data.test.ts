@@ -58,7 +58,7 @@ test('spaceData: decimal strings, sharesWith by index, exports in the CLI shape'
     notes: [],
     durationMs: 2,
   };
-  const d = spaceData(r, ['/m/d'], false);
+  const d = spaceData(r, ['/m/d']);
   assert.equal(d.files[0].allocated, big.toString(), 'exact above 2^53');
   assert.deepEqual(d.files[0].sharesWith, [[1, '4096']]);
   assert.ok(parseHostMessage({ type: 'space', data: JSON.parse(JSON.stringify(d)) }), 'valid on the wire');

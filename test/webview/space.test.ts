@@ -52,7 +52,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     engine = createEngine();
     result = await engine.space([dir], { onFileMapped: (f, i) => (mappedRows[i] = spaceRow(f)) });
     exactResult = await engine.space([dir], { exactScan: true });
-    data = spaceData(result, [dir], false);
+    data = spaceData(result, [dir]);
     server = await startShellServer();
     chromium = await launchChromium('space');
   });
@@ -226,7 +226,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.click('#btn-exact-scan');
     const m = await bridge.waitFor((x) => x.type === 'spaceScan');
     assert.deepEqual(m, { type: 'spaceScan', exactScan: true });
-    const exactData = spaceData(exactResult, [dir], true);
+    const exactData = spaceData(exactResult, [dir]);
     await bridge.post({ type: 'spaceProgress', files: 7, bytes: '1000', message: '', exactScan: true });
     assert.match(await text('.progress-text'), /^Exact scan: 7 files/);
     await bridge.post({ type: 'space', data: exactData });
