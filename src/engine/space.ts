@@ -348,7 +348,7 @@ export async function spaceOf(
       fsNotes.push(
         `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
           `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
-          '(a SEEK-only map), so whether they share blocks is not known (sharingUnknown); ' +
+          `(a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known (sharingUnknown); ` +
           'what deleting them frees is counted as their allocated bytes, assuming they share nothing.',
       );
     if (t.shared === 0n && g.sharingUnknownFiles === 0) {

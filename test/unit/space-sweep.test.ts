@@ -174,7 +174,7 @@ describe('space arithmetic (stand-in backend)', () => {
     assert.equal(i.inline, 4096n);
     assert.equal(r.total.unique, 4096n);
     assert.equal(r.total.reclaimableExact, false);
-    assert.match(r.fileSystems[0].notes.join(' '), /sharing is unknown/);
+    assert.match(r.fileSystems[0].notes.join(' '), /sharing is not known/);
   });
 });
 
