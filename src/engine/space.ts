@@ -342,13 +342,13 @@ export async function spaceOf(
         `${g.sharingUnknownFiles === 1 ? 'One file is' : `${g.sharingUnknownFiles} files are`} on an SMB share. The server tells ` +
           'only which ranges are allocated (FSCTL_QUERY_ALLOCATED_RANGES), not where their blocks lie, so whether they share ' +
           'blocks with each other or with other files on the server is not known: their shared, exclusive and unique bytes ' +
-          'are unknown (sharingUnknown).',
+          'are unknown.',
       );
     else if (g.sharingUnknownFiles > 0)
       fsNotes.push(
         `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
           `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
-          `(a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known (sharingUnknown); ` +
+          `(a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known; ` +
           'what deleting them frees is counted as their allocated bytes, assuming they share nothing.',
       );
     if (t.shared === 0n && g.sharingUnknownFiles === 0) {

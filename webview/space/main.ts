@@ -414,7 +414,7 @@ function updateFilterCount(): void {
   // while rows stream in, the files so far (the table catches up at its next redraw)
   const rows = shown === 'streaming' && stream ? stream.files : data.files;
   let matching = table.order.length;
-  if (filterBox.value && rows !== data.files && stream) {
+  if (filterBox.value && rows.length !== nums.length && stream) {
     const f = filterBox.value.toLowerCase();
     const at = { base: stream.base, sep: stream.sep } as SpaceData;
     matching = 0;
