@@ -14,7 +14,6 @@ import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
-import { humanBytes } from '../protocol/format';
 import { pathSeparator, spaceCsvChunks, spaceData, spaceJsonChunks, spaceRow, StreamingBase } from './space-data';
 
 const t = vscode.l10n.t;
@@ -151,7 +150,7 @@ export class SpacePanel implements vscode.Disposable {
     };
     try {
       const engine = await this.s.engine();
-      // The notification stays short: the folder's name, then "18,880 files, 1.86 GiB" (the view has the rest).
+      // The notification stays short: the folder's name, then the files and bytes so far (the view has the rest).
       const short = paths.length === 1 ? baseName(paths[0]) : what;
       const title = exactScan ? t('Exact scan for {0}…', short) : t('Analyzing space usage of {0}…', short);
       const lang = vscode.env.language;
@@ -161,7 +160,7 @@ export class SpacePanel implements vscode.Disposable {
           exactScan,
           onProgress: (p) => {
             const files = (p.files ?? 0).toLocaleString(lang);
-            onProgress({ ...p, message: t('{0} files, {1}', files, humanBytes(p.done, 2)) });
+            onProgress({ ...p, message: t('{0} files', files) }); // the tracker adds the size: "18,880 files (1.86 GiB)"
             progress(p);
           },
           onFileMapped: st ? onFileMapped : undefined,
