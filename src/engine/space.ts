@@ -385,8 +385,11 @@ export async function spaceOf(
             'the SMB server does not say which of their blocks are shared.',
         );
       else if (g.scan)
-        fsNotes.push(`the exact scan could not read ${g.scan.unreadable} paths of ${name}, so it cannot be exact; run it as root.`);
-      if (!smb)
+        fsNotes.push(`The exact scan could not read ${g.scan.unreadable} paths of ${name}, so it is not exact; run it as root.`);
+      if (!smb && t.shared === 0n)
+        // nothing reported shared: only files with no physical offsets keep it from being exact
+        fsNotes.push(`Deleting these files frees ${t.reclaimableMax} bytes if, as assumed, they share no blocks.`);
+      else if (!smb)
         fsNotes.push(
           `Deleting these files frees between ${t.reclaimable} bytes (their exclusive bytes, which nothing else references) and ` +
             `${t.reclaimableMax} bytes (their unique bytes, if nothing outside the selection references the shared ones): ` +

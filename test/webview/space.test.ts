@@ -531,6 +531,8 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       for (const k of ['shared', 'exclusive', 'unique']) assert.equal(await text(`.kv[data-key="${k}"] dd`), 'unknown', k);
       assert.match(await text('.kv[data-key="allocated"] dd'), /96 KiB/);
       assert.equal(await page.locator('#btn-exact-scan').count(), 0, 'no exact scan can run here');
+      assert.equal(await text('.reclaim-line'), 'Deleting this frees 96 KiB, not proven (see below).');
+      assert.match(await text('.reclaim-why'), /Deleting these files frees 98,304 bytes \(96 KiB\) if, as assumed, they share no blocks\./);
       assert.doesNotMatch(await text('.details .meta'), /exact scan/);
       assert.equal(await page.isVisible('.legend-unknown'), true, 'grey tiles have a legend entry');
       const cells = await page.$$eval('.space-grid .tscroll .tr', (rows) =>

@@ -236,6 +236,10 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
   if (t.reclaimableExact) {
     line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
     line.title = exact(lo);
+  } else if (lo === hi) {
+    // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
+    line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
+    line.title = exact(lo);
   } else {
     line.textContent = l10n.t('Deleting this frees between {0} and {1}.', bytes(lo), bytes(hi));
     line.title = `${exact(lo)} – ${exact(hi)}`;
