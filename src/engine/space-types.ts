@@ -60,6 +60,13 @@ export interface SpaceFileSystem extends SpaceTotals {
   id: string;
   /** Why the reclaimable figure is what it is (exact, or which bound and why). */
   notes: string[];
+  /**
+   * 'ran': an exact scan of the file system ran (exact, or its note says why not); 'possible':
+   * bounds were given and `exactScan: true` can make them exact (XFS without rmapbt, ext4, a
+   * local file system whose shared extents all have a place and no owner query answered).
+   * Absent otherwise (exact already, btrfs, SMB, no physical offsets). Not in the CLI's JSON.
+   */
+  exactScan?: 'ran' | 'possible';
 }
 
 /** A path that could not be accounted (the scan went on without it). */

@@ -300,9 +300,11 @@ export async function spaceOf(
   }
 
   // The exact scan: every other file of the file system, for references outside the selection.
+  /** Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole extents). */
+  const scanApplies = (g: Group): boolean => g.start.length > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n;
   if (opts.exactScan)
     for (const g of groups) {
-      if (g.start.length === 0 || g.inside || g.filesystem === 'btrfs' || g.unplaced > 0n) continue;
+      if (!scanApplies(g)) continue;
       const root = mountRootOf(g.dev);
       if (root === undefined) {
         ownerNotes.set(g, 'the exact scan needs the file system mounted with its own root visible (none found in /proc/self/mountinfo).');
@@ -337,15 +339,17 @@ export async function spaceOf(
     const smb = g.filesystem === 'smb';
     if (smb && g.sharingUnknownFiles > 0)
       fsNotes.push(
-        `${g.sharingUnknownFiles} file${g.sharingUnknownFiles === 1 ? '' : 's'} over SMB: the server gives only allocated ranges ` +
-          '(FSCTL_QUERY_ALLOCATED_RANGES), not where the blocks lie, so whether they share blocks with each other or with other ' +
-          'files on the server is unknown (sharingUnknown); shared and unique are not known there, and what deleting them frees ' +
-          'lies between 0 and their allocated bytes.',
+        `${g.sharingUnknownFiles === 1 ? 'One file is' : `${g.sharingUnknownFiles} files are`} on an SMB share. The server tells ` +
+          'only which ranges are allocated (FSCTL_QUERY_ALLOCATED_RANGES), not where their blocks lie, so whether they share ' +
+          'blocks with each other or with other files on the server is not known: their shared, exclusive and unique bytes ' +
+          'are unknown.',
       );
     else if (g.sharingUnknownFiles > 0)
       fsNotes.push(
-        `${g.sharingUnknownFiles} file${g.sharingUnknownFiles === 1 ? '' : 's'} on ${name} have no physical offsets in their maps ` +
-          '(a SEEK-only map): their sharing is unknown; they are counted as allocated and assumed to share nothing.',
+        `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
+          `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
+          `(a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known; ` +
+          'what deleting them frees is counted as their allocated bytes, assuming they share nothing.',
       );
     if (t.shared === 0n && g.sharingUnknownFiles === 0) {
       t.reclaimable = t.exclusive - g.kept;
@@ -375,20 +379,33 @@ export async function spaceOf(
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
-      if (smb) fsNotes.push(`bounds: between ${t.reclaimable} and ${t.reclaimableMax}: the SMB server does not say what is shared.`);
-      else if (g.scan)
-        fsNotes.push(`the exact scan could not read ${g.scan.unreadable} paths of ${name}, so it cannot be exact; run it as root.`);
-      if (!smb)
+      if (smb)
         fsNotes.push(
-          `bounds: between ${t.reclaimable} (the exclusive bytes: no other reference) and ${t.reclaimableMax} (the unique bytes, ` +
-            `if no reference to the shared ones lies outside the selection); ${name} does not say here who else shares ` +
-            'a shared extent (an exact answer needs its owners: BTRFS_IOC_LOGICAL_INO_V2 on btrfs and FS_IOC_GETFSMAP on XFS ' +
-            'with the reverse-mapping btree, as root; elsewhere a scan of every file of the file system, --exact-scan).',
+          `Deleting these files frees between ${t.reclaimable} bytes and ${t.reclaimableMax} bytes: ` +
+            'the SMB server does not say which of their blocks are shared.',
+        );
+      else if (g.scan)
+        fsNotes.push(`The exact scan could not read ${g.scan.unreadable} paths of ${name}, so it is not exact; run it as root.`);
+      if (!smb && t.shared === 0n)
+        // nothing reported shared: only files with no physical offsets keep it from being exact
+        fsNotes.push(`Deleting these files frees ${t.reclaimableMax} bytes if, as assumed, they share no blocks.`);
+      else if (!smb)
+        fsNotes.push(
+          `Deleting these files frees between ${t.reclaimable} bytes (their exclusive bytes, which nothing else references) and ` +
+            `${t.reclaimableMax} bytes (their unique bytes, if nothing outside the selection references the shared ones): ` +
+            `${name} does not say here who else references a shared extent. An exact answer needs its owners ` +
+            '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root) ' +
+            'or an exact scan of every file of the file system (--exact-scan).',
         );
     }
     if (g.filesystem === 'btrfs')
       fsNotes.push('btrfs frees an extent only whole: an extent the selection references in part may free more than the bytes referenced.');
-    return { ...t, filesystem: g.filesystem ?? 'unknown', id: g.id, notes: fsNotes };
+    const exactScan = g.scan
+      ? ('ran' as const)
+      : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
+        ? ('possible' as const)
+        : undefined;
+    return { ...t, filesystem: g.filesystem ?? 'unknown', id: g.id, notes: fsNotes, ...(exactScan ? { exactScan } : {}) };
   });
 
   // The rows, in the walk's order, each with who it shares with (most bytes first): the pairs

@@ -53,3 +53,14 @@ export function percentOf(part: bigint, whole: bigint): string {
   const tenths = (part * 1000n + whole / 2n) / whole;
   return `${tenths / 10n}.${tenths % 10n}%`;
 }
+
+/**
+ * A sentence with "N bytes" (the engine's notes give exact byte counts) with digit groups and
+ * the binary size beside each count from 1 KiB: "83886128 bytes" -> "83,886,128 bytes (80 MiB)".
+ */
+export function withHumanSizes(text: string, sep = ','): string {
+  return text.replace(/\b(\d+) bytes\b/g, (m, d: string) => {
+    const v = BigInt(d);
+    return v < 1024n ? m : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
+  });
+}

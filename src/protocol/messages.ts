@@ -235,11 +235,12 @@ export interface SpaceData {
   /** The folder every file lies under (the treemap's root), and the path separator. */
   base: string;
   sep: '/' | '\\';
-  /** The analysis mapped every other file of the file system (Exact scan). */
+  /** An exact scan ran (every other file of a file system was mapped): some fileSystems[].exactScan is 'ran'. */
   exactScan: boolean;
   files: SpaceWireFile[];
   total: SpaceWireTotals;
-  fileSystems: Array<SpaceWireTotals & { filesystem: string; notes: string[] }>;
+  /** exactScan as the engine gives it (SpaceFileSystem): 'possible' is where the view offers Exact scan. */
+  fileSystems: Array<SpaceWireTotals & { filesystem: string; notes: string[]; exactScan?: 'ran' | 'possible' }>;
   errors: Array<{ path: string; code: string; message: string }>;
   notes: string[];
   symlinks: number;
@@ -294,7 +295,11 @@ export type WebviewMessage =
   | { type: 'requestWindow'; requestId: number; offset: U64String; length: U64String; maxExtents: number; binCount?: number }
   | { type: 'requestRows'; requestId: number; start: number; count: number }
   | { type: 'refresh' }
-  | { type: 'export'; format: 'json' | 'csv' }
+  /**
+   * Export the view's data. The Space view with a filter set sends the files shown (`shown`:
+   * indices into its files, ascending) and the filter text (for the save dialog).
+   */
+  | { type: 'export'; format: 'json' | 'csv'; shown?: number[]; filter?: string }
   /** `requestId` (optional): the host answers with `copied` (did the clipboard write work). */
   | { type: 'copyText'; text: string; requestId?: number }
   /** `item`: which file of a multi-file result (CloneResults `items` index; default 0). */
@@ -385,7 +390,14 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       }
       return undefined;
     case 'export':
-      return o.format === 'json' || o.format === 'csv' ? { type: 'export', format: o.format } : undefined;
+      if (o.format !== 'json' && o.format !== 'csv') return undefined;
+      if (o.shown === undefined && o.filter === undefined) return { type: 'export', format: o.format };
+      return Array.isArray(o.shown) &&
+        o.shown.length <= MAX_SPACE_FILES &&
+        o.shown.every((i, k, a) => isInt(i, 0, MAX_SPACE_FILES - 1) && (k === 0 || i > a[k - 1])) &&
+        isStr(o.filter, 4096)
+        ? { type: 'export', format: o.format, shown: o.shown as number[], filter: o.filter }
+        : undefined;
     case 'spaceScan':
       return typeof o.exactScan === 'boolean' ? { type: 'spaceScan', exactScan: o.exactScan } : undefined;
     case 'spaceCancel':
@@ -554,7 +566,12 @@ export function isSpaceData(v: unknown): v is SpaceData {
   if (!isStr(v.base, 8192) || (v.sep !== '/' && v.sep !== '\\') || typeof v.exactScan !== 'boolean') return false;
   if (!isSpaceTotals(v.total) || !Array.isArray(v.fileSystems) || v.fileSystems.length > 4096) return false;
   const nfs = v.fileSystems.length;
-  const isFs = (f: unknown): boolean => isSpaceTotals(f) && isObj(f) && isStr(f.filesystem, 256) && isNotes(f.notes);
+  const isFs = (f: unknown): boolean =>
+    isSpaceTotals(f) &&
+    isObj(f) &&
+    isStr(f.filesystem, 256) &&
+    isNotes(f.notes) &&
+    (f.exactScan === undefined || f.exactScan === 'ran' || f.exactScan === 'possible');
   if (!v.fileSystems.every(isFs)) return false;
   if (!Array.isArray(v.files) || v.files.length > MAX_SPACE_FILES) return false;
   const n = v.files.length;

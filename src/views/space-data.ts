@@ -89,7 +89,7 @@ export class StreamingBase {
 }
 
 /** The `space` message's data from the engine's result. */
-export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: boolean): SpaceData {
+export function spaceData(r: SpaceResult, roots: readonly string[]): SpaceData {
   const sep = pathSeparator(roots);
   const index = new Map<string, number>();
   r.files.forEach((f, i) => index.set(f.path, i));
@@ -97,7 +97,7 @@ export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: b
     roots: [...roots],
     base: commonBase(roots, r.files, sep),
     sep,
-    exactScan,
+    exactScan: r.fileSystems.some((s) => s.exactScan === 'ran'),
     files: r.files.map((f) => ({
       ...spaceRow(f),
       sharesWith: f.sharesWith.flatMap((o): Array<[number, string]> => {
@@ -107,7 +107,12 @@ export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: b
       ...(f.sharesWithCount !== undefined ? { sharesWithCount: f.sharesWithCount } : {}),
     })),
     total: totals(r.total),
-    fileSystems: r.fileSystems.map((s) => ({ ...totals(s), filesystem: s.filesystem, notes: [...s.notes] })),
+    fileSystems: r.fileSystems.map((s) => ({
+      ...totals(s),
+      filesystem: s.filesystem,
+      notes: [...s.notes],
+      ...(s.exactScan ? { exactScan: s.exactScan } : {}),
+    })),
     errors: r.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
     notes: [...r.notes],
     symlinks: r.symlinks,
@@ -116,10 +121,24 @@ export function spaceData(r: SpaceResult, roots: readonly string[], exactScan: b
   };
 }
 
-/** JSON in the shape of `extent-lens space --json` (sharesWith by path), as chunks. */
-export function* spaceJsonChunks(d: SpaceData): Generator<string> {
+/** The files an export writes: all, or those a filter shows (indices into d.files, ascending). */
+export interface SpaceExportSel {
+  shown?: readonly number[];
+  filter?: string;
+}
+
+const exported = (d: SpaceData, sel: SpaceExportSel): Iterable<number> => sel.shown ?? d.files.keys();
+
+/**
+ * JSON in the shape of `extent-lens space --json` (sharesWith by path), as chunks. With a
+ * filter, only the files shown, and a "filter" member saying so (the totals stay the whole
+ * analysis's). A file whose sharing is unknown keeps the engine's numbers with its
+ * sharingUnknown flag, as in the CLI's JSON.
+ */
+export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Generator<string> {
   yield '{"files":[';
-  for (let i = 0; i < d.files.length; i++) {
+  let first = true;
+  for (const i of exported(d, sel)) {
     const f = d.files[i];
     const row = {
       path: f.path,
@@ -132,11 +151,22 @@ export function* spaceJsonChunks(d: SpaceData): Generator<string> {
       sharesWith: f.sharesWith.map(([j, bytes]) => ({ path: d.files[j].path, bytes })),
       ...(f.sharesWithCount !== undefined ? { sharesWithCount: f.sharesWithCount } : {}),
     };
-    yield (i > 0 ? ',' : '') + JSON.stringify(row);
+    yield (first ? '' : ',') + JSON.stringify(row);
+    first = false;
   }
   const tail = JSON.stringify({
+    ...(sel.shown
+      ? {
+          filter: {
+            text: sel.filter ?? '',
+            files: sel.shown.length,
+            of: d.files.length,
+            note: 'the totals are those of every file analysed',
+          },
+        }
+      : {}),
     total: d.total,
-    fileSystems: d.fileSystems,
+    fileSystems: d.fileSystems.map(({ exactScan: _, ...s }) => s),
     errors: d.errors,
     symlinks: d.symlinks,
     hardLinks: d.hardLinks,
@@ -149,12 +179,19 @@ export function* spaceJsonChunks(d: SpaceData): Generator<string> {
 
 const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** CSV: path,size,allocated,shared,exclusive,sharesWith (the count), one row per file. */
-export function* spaceCsvChunks(d: SpaceData): Generator<string> {
+/**
+ * CSV: path,size,allocated,shared,exclusive,sharesWith (the count), one row per file (those
+ * shown, with a filter); "unknown" in shared, exclusive and sharesWith where the file's
+ * sharing is unknown (src/protocol/space-sharing.ts).
+ */
+export function* spaceCsvChunks(d: SpaceData, sel: SpaceExportSel = {}): Generator<string> {
   yield 'path,size,allocated,shared,exclusive,sharesWith\n';
   let chunk = '';
-  for (const f of d.files) {
-    chunk += `${csvField(f.path)},${f.size},${f.allocated},${f.shared},${f.exclusive},${f.sharingUnknown ? '' : (f.sharesWithCount ?? f.sharesWith.length)}\n`;
+  for (const i of exported(d, sel)) {
+    const f = d.files[i];
+    chunk += f.sharingUnknown
+      ? `${csvField(f.path)},${f.size},${f.allocated},unknown,unknown,unknown\n`
+      : `${csvField(f.path)},${f.size},${f.allocated},${f.shared},${f.exclusive},${f.sharesWithCount ?? f.sharesWith.length}\n`;
     if (chunk.length > 1 << 20) {
       yield chunk;
       chunk = '';
@@ -163,5 +200,5 @@ export function* spaceCsvChunks(d: SpaceData): Generator<string> {
   if (chunk) yield chunk;
 }
 
-export const spaceExportText = (d: SpaceData, format: 'json' | 'csv'): string =>
-  [...(format === 'json' ? spaceJsonChunks(d) : spaceCsvChunks(d))].join('');
+export const spaceExportText = (d: SpaceData, format: 'json' | 'csv', sel: SpaceExportSel = {}): string =>
+  [...(format === 'json' ? spaceJsonChunks(d, sel) : spaceCsvChunks(d, sel))].join('');

@@ -150,20 +150,24 @@ export class SpacePanel implements vscode.Disposable {
     };
     try {
       const engine = await this.s.engine();
-      const title = exactScan ? t('Exact scan for {0}…', what) : t('Analyzing space usage of {0}…', what);
+      // The notification stays short: the folder's name, then the files and bytes so far (the view has the rest).
+      const short = paths.length === 1 ? baseName(paths[0]) : what;
+      const title = exactScan ? t('Exact scan for {0}…', short) : t('Analyzing space usage of {0}…', short);
+      const lang = vscode.env.language;
       const r = await withCancellableProgress(title, (signal, onProgress) =>
         engine.space(paths, {
           signal: AbortSignal.any([signal, own.signal]),
           exactScan,
           onProgress: (p) => {
-            onProgress(p);
+            const files = (p.files ?? 0).toLocaleString(lang);
+            onProgress({ ...p, message: t('{0} files', files) }); // the tracker adds the size: "18,880 files (1.86 GiB)"
             progress(p);
           },
           onFileMapped: st ? onFileMapped : undefined,
         }),
       );
       if (this.running !== own || this.disposed) return undefined;
-      const d = spaceData(r, paths, exactScan);
+      const d = spaceData(r, paths);
       this.data = d;
       clearTimeout(this.streamed?.timer);
       this.streamed = undefined;
@@ -187,10 +191,10 @@ export class SpacePanel implements vscode.Disposable {
         const message =
           mapped > 0
             ? t(
-                'The analysis was cancelled after {0} files: the files shown are those mapped until then; the totals are incomplete.',
+                'Cancelled after {0} files: the files shown are those mapped until then, and the totals are incomplete.',
                 mapped.toLocaleString(vscode.env.language),
               )
-            : t('The analysis was cancelled.');
+            : t('Cancelled before any file was mapped.');
         this.lastError = { type: 'error', code: 'E_CANCELLED', message };
       } else {
         this.s.log.error(errorLogLine('space', e));
@@ -240,24 +244,35 @@ export class SpacePanel implements vscode.Disposable {
         return;
       }
       case 'export':
-        return this.export(msg.format);
+        return this.export(msg.format, msg.shown, msg.filter);
       default:
         this.s.log.warn(`space view: ignored ${msg.type} (not served by this view)`);
     }
   }
 
-  private async export(format: 'json' | 'csv'): Promise<void> {
+  /** Export every file, or with a filter set in the view the files it shows (`shown`), saying which. */
+  private async export(format: 'json' | 'csv', shown?: number[], filter?: string): Promise<void> {
     const d = this.data;
     if (!d) return;
+    if (shown?.some((i) => i >= d.files.length)) {
+      this.s.log.warn(`space view: ignored an export of files not in the result`);
+      return;
+    }
+    const lang = vscode.env.language;
+    const n = shown?.length ?? d.files.length;
     const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
-    const name = `space.${format}`;
+    const stem = (baseName(d.base) || 'space').replace(/[\\/:*?"<>|\x00-\x1f]/g, '_');
+    const name = `space-${stem}${shown ? '-filtered' : ''}.${format}`;
     const target = await vscode.window.showSaveDialog({
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      title: t('Export the space analysis'),
+      title: shown
+        ? t('Export the {0} files shown (filter “{1}”) of {2}', n.toLocaleString(lang), filter ?? '', d.files.length.toLocaleString(lang))
+        : t('Export the space analysis ({0} files)', n.toLocaleString(lang)),
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
     });
     if (!target) return;
-    const chunks = format === 'json' ? spaceJsonChunks(d) : spaceCsvChunks(d);
+    const sel = { shown, filter };
+    const chunks = format === 'json' ? spaceJsonChunks(d, sel) : spaceCsvChunks(d, sel);
     try {
       if (target.scheme !== 'file') {
         await vscode.workspace.fs.writeFile(target, Buffer.from([...chunks].join(''), 'utf8'));
@@ -273,8 +288,14 @@ export class SpacePanel implements vscode.Disposable {
       showFailure(this.s, t('Export the space analysis'), e);
       return;
     }
-    this.s.log.info(`exported the space analysis of ${d.files.length} files as ${format.toUpperCase()} to ${target.fsPath}`);
-    void vscode.window.showInformationMessage(t('Exported {0} files to {1}.', d.files.length, target.fsPath));
+    this.s.log.info(
+      `exported the space analysis of ${n} files${shown ? ` (filter ${JSON.stringify(filter)}, of ${d.files.length})` : ''} as ${format.toUpperCase()} to ${target.fsPath}`,
+    );
+    void vscode.window.showInformationMessage(
+      shown
+        ? t('Exported the {0} files shown (of {1}) to {2}.', n.toLocaleString(lang), d.files.length.toLocaleString(lang), target.fsPath)
+        : t('Exported {0} files to {1}.', n.toLocaleString(lang), target.fsPath),
+    );
   }
 
   dispose(): void {

@@ -100,6 +100,32 @@ describe('extent-lens space: special files and paths that cannot be read (as du)
   });
 });
 
+describe('extent-lens space: files whose sharing is unknown (real tmpfs: SEEK-only maps, as over SMB)', () => {
+  before(() => ensureBuilt());
+
+  test('the table shows shared and exclusive as unknown, per row and in the totals; the JSON keeps the numbers with the flag', () => {
+    const d = fs.mkdtempSync('/dev/shm/el-space-cli-');
+    try {
+      fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(8192, 1));
+      const t = cli(['space', d]);
+      assert.equal(t.code, 0, t.stderr);
+      assert.match(t.stdout, /^ *8192 +8192 +unknown +unknown +\? +\/dev\/shm\/.*\/f$/m);
+      assert.match(
+        t.stdout,
+        /^ {2}allocated 8192 \(8 KiB\), shared unknown, exclusive unknown, unique unknown \(sharing unknown for every file\)$/m,
+      );
+      assert.match(t.stdout, /^note: tmpfs: One file on tmpfs has no physical offsets in its map/m);
+      assert.doesNotMatch(t.stdout, /exclusive 8192|bounds: /);
+      const j = JSON.parse(cli(['space', d, '--json']).stdout);
+      assert.equal(j.files[0].sharingUnknown, true);
+      assert.equal(j.files[0].exclusive, '8192', 'JSON: the numbers as defined, with the flag');
+      assert.equal(j.total.exclusive, '8192');
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
   let fsys: LoopFs;
   let d: string;

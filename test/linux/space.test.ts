@@ -248,11 +248,13 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(r.total.reclaimableExact, false);
     assert.equal(r.total.reclaimable, r.total.exclusive);
     assert.equal(r.total.reclaimableMax, r.total.unique);
+    assert.equal(r.fileSystems[0].exactScan, 'possible', 'bounds on XFS without rmapbt: an exact scan is offered');
     // the exact scan maps every other file of the file system (c2 holds c): exact, and equal to what is freed
     const exact = await createEngine().space([sel], { exactScan: true });
     assert.equal(exact.total.reclaimableExact, true, exact.fileSystems[0].notes.join(' '));
     assert.equal(exact.total.reclaimable, 6n * BigInt(MiB));
     assert.match(exact.fileSystems[0].notes.join(' '), /exact: a scan of the 1 other files of xfs/);
+    assert.equal(exact.fileSystems[0].exactScan, 'ran');
     const before = await settledFree(xfs.mountPoint, ['sync']);
     for (const f of r.files) fs.rmSync(f.path);
     const freed = (await settledFree(xfs.mountPoint, ['sync'])) - before;

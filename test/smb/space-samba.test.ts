@@ -95,8 +95,9 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.equal(r.fileSystems.length, 1);
     assert.equal(r.fileSystems[0].filesystem, 'smb');
     assert.equal(r.fileSystems[0].id, smb.uri('b'));
-    assert.ok(r.fileSystems[0].notes.some((n) => /3 files over SMB: .*FSCTL_QUERY_ALLOCATED_RANGES.*sharingUnknown/.test(n)));
-    assert.ok(r.fileSystems[0].notes.some((n) => n.startsWith(`bounds: between 0 and ${alloc}`)));
+    assert.equal(r.fileSystems[0].exactScan, undefined, 'no exact scan is offered over SMB');
+    assert.ok(r.fileSystems[0].notes.some((n) => /^3 files are on an SMB share\. .*FSCTL_QUERY_ALLOCATED_RANGES.*are unknown\.$/.test(n)));
+    assert.ok(r.fileSystems[0].notes.some((n) => n.startsWith(`Deleting these files frees between 0 bytes and ${alloc} bytes`)));
     // the server does share a.img and b.img (btrfs reflink): what SMB cannot tell
     const local = await engine.space([dir]);
     assert.ok(local.total.shared > 0n, 'the server-side btrfs shares the reflinked pair');
@@ -126,9 +127,11 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     const t = cli(['space', top], { env });
     assert.equal(t.code, 0, t.stderr);
     assert.match(t.stdout, /^ *size +allocated +shared +exclusive +shares +path$/m);
-    assert.match(t.stdout, / \? +smb:\/\/.*\/proj\/a\.img$/m, 'shares: ? (unknown)');
+    assert.match(t.stdout, / unknown +unknown +\? +smb:\/\/.*\/proj\/a\.img$/m, 'shared, exclusive, shares: unknown');
+    assert.match(t.stdout, /^ {2}allocated .*, shared unknown, exclusive unknown, unique unknown \(sharing unknown for every file\)$/m);
+    assert.doesNotMatch(t.stdout, /exclusive \d/, 'no exclusive figure where sharing is unknown');
     assert.match(t.stdout, new RegExp(`deleting it frees between 0 bytes and ${2 * 256 * KiB + 192 * KiB} `));
-    assert.match(t.stdout, /note: smb: 3 files over SMB/);
+    assert.match(t.stdout, /note: smb: 3 files are on an SMB share\. /);
     const j = cli(['space', top, '--json'], { env });
     assert.equal(j.code, 0, j.stderr);
     const doc = JSON.parse(j.stdout);

@@ -83,7 +83,10 @@ export const ViewColumn = { Active: -1, Beside: -2, One: 1 };
 export const FileType = { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 };
 export const FileChangeType = { Changed: 1, Created: 2, Deleted: 3 };
 export class FileSystemError extends Error {
-  constructor(message?: string, readonly code = 'Unknown') {
+  constructor(
+    message?: string,
+    readonly code = 'Unknown',
+  ) {
     super(message);
   }
   static FileNotFound = (m?: string) => new FileSystemError(m, 'FileNotFound');
@@ -216,6 +219,10 @@ export interface FakeState {
   fileSystems: Map<string, unknown>;
   clipboard: string;
   saveDialogAnswer?: Uri;
+  /** The options of the last showSaveDialog (title, defaultUri). */
+  saveDialogOptions?: { title?: string; defaultUri?: Uri };
+  /** The titles of the progress notifications, in order. */
+  progressTitles: string[];
   openDialogAnswer?: Uri[];
   watchers: Array<{ pattern: RelativePattern; change: EventEmitter<Uri>; disposed: boolean }>;
   /** Press Cancel on progress notifications: as soon as they start, or at the first report. */
@@ -432,6 +439,7 @@ export function makeFakeVscode() {
     clipboard: '',
     watchers: [],
     progressReports: [],
+    progressTitles: [],
     quickPickAnswers: [],
     inputBoxes: [],
     quickPicks: [],
@@ -442,16 +450,19 @@ export function makeFakeVscode() {
   };
   const configEmitter = new EventEmitter<{ affectsConfiguration(k: string): boolean }>();
   const trustEmitter = new EventEmitter<void>();
-  const format = (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
-  const showMessage = (level: string) => async (text: string, ...rest: unknown[]) => {
-    const items = rest.filter((x): x is string => typeof x === 'string');
-    const options = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
-    if (options) state.messageOptions.push({ text, options });
-    state.messages.push({ level, text, items });
-    recorded();
-    const a = state.answers.find((x) => x.match.test(text));
-    return a ? a.answer : undefined;
-  };
+  const format = (m: string, ...a: unknown[]) =>
+    m.replace(/\{(\d+)\}/g, (w, i: string) => (Number(i) < a.length ? String(a[Number(i)]) : w));
+  const showMessage =
+    (level: string) =>
+    async (text: string, ...rest: unknown[]) => {
+      const items = rest.filter((x): x is string => typeof x === 'string');
+      const options = rest.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+      if (options) state.messageOptions.push({ text, options });
+      state.messages.push({ level, text, items });
+      recorded();
+      const a = state.answers.find((x) => x.match.test(text));
+      return a ? a.answer : undefined;
+    };
   const logAt = (level: string) => (text: string) => {
     state.log.push({ level, text });
     recorded();
@@ -534,7 +545,10 @@ export function makeFakeVscode() {
           if (error === undefined) return value;
         }
       },
-      showQuickPick: async (items: Array<{ label: string }> | Promise<Array<{ label: string }>>, o: { title?: string; ignoreFocusOut?: boolean } = {}) => {
+      showQuickPick: async (
+        items: Array<{ label: string }> | Promise<Array<{ label: string }>>,
+        o: { title?: string; ignoreFocusOut?: boolean } = {},
+      ) => {
         state.quickPicks.push({ title: o.title, ignoreFocusOut: o.ignoreFocusOut });
         const label = state.quickPickAnswers.shift();
         return label === undefined ? undefined : (await items).find((i) => i.label === label);
@@ -542,8 +556,11 @@ export function makeFakeVscode() {
       createInputBox: () => new FakeInputBox(state),
       createQuickPick: <T extends { label: string; description?: string }>() => new FakeQuickPick<T>(state),
       showOpenDialog: async () => state.openDialogAnswer,
-      showSaveDialog: async () => state.saveDialogAnswer,
-      withProgress: async (_o: unknown, task: (p: { report(v: unknown): void }, token: unknown) => unknown) => {
+      showSaveDialog: async (o?: { title?: string; defaultUri?: Uri }) => {
+        state.saveDialogOptions = o;
+        return state.saveDialogAnswer;
+      },
+      withProgress: async (o: { title?: string }, task: (p: { report(v: unknown): void }, token: unknown) => unknown) => {
         const cancel = new EventEmitter<void>();
         const token = { isCancellationRequested: false, onCancellationRequested: cancel.event };
         const press = () => {
@@ -551,6 +568,7 @@ export function makeFakeVscode() {
           token.isCancellationRequested = true;
           cancel.fire();
         };
+        state.progressTitles.push(o?.title ?? '');
         const mode = state.cancelProgress;
         if (mode === 'immediately') setImmediate(press);
         return task(

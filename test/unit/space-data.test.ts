@@ -5,8 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpaceResult } from '../../src/engine';
 import { commonBase, pathSeparator, spaceData, spaceExportText, StreamingBase } from '../../src/views/space-data';
-import { parseHostMessage } from '../../src/protocol/messages';
+import { parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
+import { sharingKnown, sharingSums } from '../../src/protocol/space-sharing';
+import { withHumanSizes } from '../../src/protocol/format';
 import { buildTree, fileNums, sharedSplit } from '../../webview/space/model';
+import { addRows, rowsData } from '../../webview/space/stream';
 
 const f = (p: string, allocated: bigint, shared: bigint, sharesWith: Array<{ path: string; bytes: bigint }> = []) => ({
   path: p,
@@ -58,7 +61,7 @@ test('spaceData: decimal strings, sharesWith by index, exports in the CLI shape'
     notes: [],
     durationMs: 2,
   };
-  const d = spaceData(r, ['/m/d'], false);
+  const d = spaceData(r, ['/m/d']);
   assert.equal(d.files[0].allocated, big.toString(), 'exact above 2^53');
   assert.deepEqual(d.files[0].sharesWith, [[1, '4096']]);
   assert.ok(parseHostMessage({ type: 'space', data: JSON.parse(JSON.stringify(d)) }), 'valid on the wire');
@@ -120,4 +123,116 @@ test('StreamingBase: commonBase as the rows come in, from the first file met und
   assert.equal(one.base, '/m', 'before any file: the folder holding the root');
   one.add(['/m/d/a']);
   assert.equal(one.base, '/m/d', 'a folder with files is its own base');
+});
+
+test('sharing unknown: the CSV says unknown, the JSON keeps the numbers and the flag; a filtered export has the files shown and says so', () => {
+  const u = { ...f('smb://h/s/u', 8192n, 0n), sharingUnknown: true };
+  const r: SpaceResult = {
+    files: [f('/m/d/a', 4096n, 0n), u, f('/m/d/b', 4096n, 4096n)],
+    total: totals,
+    fileSystems: [
+      { ...totals, filesystem: 'xfs', id: '8:1', notes: [], exactScan: 'possible' },
+      { ...totals, filesystem: 'smb', id: 'smb://h/s', notes: [] },
+    ],
+    errors: [],
+    symlinks: 0,
+    hardLinks: 0,
+    notes: [],
+    durationMs: 2,
+  };
+  const d = spaceData(r, ['/m/d', 'smb://h/s']);
+  assert.equal(d.exactScan, false, 'no exact scan ran');
+  assert.equal(d.fileSystems[0].exactScan, 'possible');
+  assert.ok(parseHostMessage({ type: 'space', data: JSON.parse(JSON.stringify(d)) }));
+  const csv = spaceExportText(d, 'csv').split('\n');
+  assert.equal(csv[2], 'smb://h/s/u,8192,8192,unknown,unknown,unknown');
+  assert.equal(csv[1], '/m/d/a,4096,4096,0,4096,0');
+  const j = JSON.parse(spaceExportText(d, 'json'));
+  assert.equal(j.files[1].exclusive, '8192', 'JSON: the numbers as defined');
+  assert.equal(j.files[1].sharingUnknown, true, 'JSON: with the flag to check');
+  assert.equal(j.fileSystems[0].exactScan, undefined, 'the CLI shape');
+  assert.equal(j.filter, undefined);
+  const part = JSON.parse(spaceExportText(d, 'json', { shown: [0, 2], filter: '/m/d' }));
+  assert.deepEqual(
+    part.files.map((x: { path: string }) => x.path),
+    ['/m/d/a', '/m/d/b'],
+  );
+  assert.deepEqual(part.filter, { text: '/m/d', files: 2, of: 3, note: 'the totals are those of every file analysed' });
+  assert.deepEqual(
+    spaceExportText(d, 'csv', { shown: [1], filter: 'u' })
+      .split('\n')
+      .slice(1, -1),
+    ['smb://h/s/u,8192,8192,unknown,unknown,unknown'],
+  );
+});
+
+test('sharingSums / sharingKnown: known, unknown when every file is, partial with the known files’ sums', () => {
+  const row = (shared: bigint, exclusive: bigint, sharingUnknown?: boolean) => ({
+    allocated: shared + exclusive,
+    shared,
+    exclusive,
+    sharingUnknown,
+  });
+  assert.deepEqual(sharingKnown(sharingSums([row(1n, 2n)])), { kind: 'known' });
+  assert.deepEqual(sharingKnown(sharingSums([row(0n, 5n, true), row(0n, 7n, true)])), { kind: 'unknown' });
+  const s = sharingSums([row(1n, 2n), row(0n, 5n, true), row(3n, 4n)]);
+  assert.deepEqual(s, { files: 3, unknownFiles: 1, knownShared: 4n, knownExclusive: 6n });
+  assert.deepEqual(sharingKnown(s), { kind: 'partial', knownFiles: 2, unknownFiles: 1 });
+});
+
+test('withHumanSizes: digit groups and the binary size beside byte counts from 1 KiB', () => {
+  assert.equal(
+    withHumanSizes('Deleting these files frees between 0 bytes and 83886128 bytes: x.'),
+    'Deleting these files frees between 0 bytes and 83,886,128 bytes (80 MiB): x.',
+  );
+  assert.equal(withHumanSizes('1023 bytes, 9007199254740993 bytes', ''), '1023 bytes, 9007199254740993 bytes (8 PiB)');
+});
+
+test('export message: with a filter, the files shown (ascending, in range) and the filter text', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'csv' }), { type: 'export', format: 'csv' });
+  assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'json', shown: [0, 3], filter: 'a' }), {
+    type: 'export',
+    format: 'json',
+    shown: [0, 3],
+    filter: 'a',
+  });
+  for (const bad of [{ shown: [3, 0], filter: 'a' }, { shown: [-1], filter: 'a' }, { shown: [0] }, { shown: 'x', filter: 'a' }])
+    assert.equal(parseWebviewMessage({ type: 'export', format: 'json', ...bad }), undefined, JSON.stringify(bad));
+});
+
+test('addRows keeps the streamed sums with every message (a row sent again replaces its numbers)', () => {
+  const row = (p: string, allocated: string, shared: string, sharingUnknown?: boolean) => ({
+    path: p,
+    size: allocated,
+    allocated,
+    shared,
+    exclusive: String(BigInt(allocated) - BigInt(shared)),
+    fileSystem: 0,
+    ...(sharingUnknown ? { sharingUnknown: true as const } : {}),
+  });
+  const m = (start: number, rows: ReturnType<typeof row>[]) => ({
+    type: 'spaceRows' as const,
+    start,
+    rows,
+    base: '/m',
+    sep: '/' as const,
+    exactScan: false,
+  });
+  let so = addRows(undefined, m(0, [row('/m/a', '100', '40')]));
+  so = addRows(so, m(1, [row('/m/b', '10', '0', true), row('/m/c', '5', '5')]));
+  assert.deepEqual(so!.sums, {
+    files: 3,
+    unknownFiles: 1,
+    knownShared: 45n,
+    knownExclusive: 60n,
+    size: 115n,
+    allocated: 115n,
+    shared: 45n,
+    exclusive: 70n,
+  });
+  so = addRows(so, m(2, [row('/m/c', '6', '0')]));
+  assert.equal(so!.sums.files, 3);
+  assert.equal(so!.sums.allocated, 116n);
+  assert.equal(rowsData(so!).total.files, 3);
+  assert.equal(rowsData(so!).total.exclusive, '76');
 });

@@ -145,7 +145,39 @@ describe('Analyze Space Usage', { skip }, () => {
     panel.send({ type: 'export', format: 'csv' });
     await waitFor(() => fs.existsSync(csv) && fs.readFileSync(csv, 'utf8').split('\n').length === 5);
     assert.match(fs.readFileSync(csv, 'utf8'), /^path,size,allocated,shared,exclusive,sharesWith\n/);
+    assert.equal(state.saveDialogOptions?.title, 'Export the space analysis (3 files)');
+    // with a filter set in the view: the files shown, said in the dialog, the name and the message
+    const c = data.files.findIndex((f) => f.path.endsWith('/c.img'));
+    const part = path.join(xfs!.mountPoint, 'part.json');
+    state.saveDialogAnswer = Uri.file(part);
+    panel.send({ type: 'export', format: 'json', shown: [c], filter: 'c.i' });
+    await waitFor(() => fs.existsSync(part) && state.messages.some((m) => /Exported the 1 files shown \(of 3\)/.test(m.text)));
+    assert.equal(state.saveDialogOptions?.title, 'Export the 1 files shown (filter “c.i”) of 3');
+    assert.match(state.saveDialogOptions?.defaultUri?.fsPath ?? 'space-proj-filtered.json', /space-[^/]+-filtered\.json$/);
+    const pj = JSON.parse(fs.readFileSync(part, 'utf8')) as {
+      files: Array<{ path: string }>;
+      filter: { text: string; files: number; of: number };
+    };
+    assert.deepEqual(
+      pj.files.map((f) => f.path),
+      [data.files[c].path],
+    );
+    assert.deepEqual([pj.filter.text, pj.filter.files, pj.filter.of], ['c.i', 1, 3]);
+    // an index outside the result exports nothing
+    const n = state.messages.length;
+    panel.send({ type: 'export', format: 'json', shown: [7], filter: 'x' });
+    await waitFor(() => logged(/ignored an export of files not in the result/));
+    assert.equal(state.messages.length, n);
     state.saveDialogAnswer = undefined;
+  });
+
+  test('the progress notification is short: the folder’s name, then files and a human size', () => {
+    const title = state.progressTitles.find((x) => x.startsWith('Analyzing space usage of '));
+    assert.ok(title, state.progressTitles.join(' | '));
+    assert.doesNotMatch(title, /\//, 'no path in the title');
+    const messages = state.progressReports.map((r) => (r as { message?: string }).message ?? '').filter((m) => / files \(/.test(m));
+    assert.ok(messages.length > 0);
+    for (const m of messages) assert.match(m, /^[\d,]+ files \(\d+(\.\d+)? (B|KiB|MiB|GiB)\)$/);
   });
 
   test('Exact scan re-runs with exactScan: the figure becomes exact', async () => {

@@ -115,7 +115,7 @@ describe('space arithmetic (stand-in backend)', () => {
     assert.equal(r.total.reclaimableExact, false);
     assert.equal(r.total.reclaimable, 50n);
     assert.equal(r.total.reclaimableMax, 250n);
-    assert.match(r.fileSystems[0].notes.join(' '), /^bounds: between 50 .* and 250 /);
+    assert.match(r.fileSystems[0].notes.join(' '), /^Deleting these files frees between 50 bytes .* and 250 bytes /);
   });
 
   test('the sweep: overlapping ranges of three files, union and every pair', async () => {
@@ -174,7 +174,7 @@ describe('space arithmetic (stand-in backend)', () => {
     assert.equal(i.inline, 4096n);
     assert.equal(r.total.unique, 4096n);
     assert.equal(r.total.reclaimableExact, false);
-    assert.match(r.fileSystems[0].notes.join(' '), /sharing is unknown/);
+    assert.match(r.fileSystems[0].notes.join(' '), /sharing is not known/);
   });
 });
 

@@ -331,6 +331,13 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await bridge.post({ type: 'error', code: 'E_UNSUPPORTED', message: 'findDuplicates: deduplication is not implemented yet.' });
     await page.waitForSelector('body[data-state="error"]');
     assert.equal(await text(page, '.banner-code'), 'E_UNSUPPORTED');
+    assert.equal(await page.getAttribute('.banner', 'class'), 'banner');
+    // a Cancel is a state, not a failure: neutral, no code (src/views/dedupe-panel.ts's sentence)
+    await bridge.post({ type: 'error', code: 'E_CANCELLED', message: 'The search was cancelled; nothing was changed.' });
+    await page.waitForSelector('body[data-state="cancelled"]');
+    assert.equal(await page.getAttribute('.banner', 'class'), 'banner neutral');
+    assert.equal(await text(page, '.banner-code'), '');
+    assert.equal(await page.locator('.banner .codicon-info').count(), 1);
     await page.click('#btn-find');
     await bridge.waitFor((m) => m.type === 'dedupeFind');
     const none = dedupeWirePlan(

@@ -52,7 +52,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     engine = createEngine();
     result = await engine.space([dir], { onFileMapped: (f, i) => (mappedRows[i] = spaceRow(f)) });
     exactResult = await engine.space([dir], { exactScan: true });
-    data = spaceData(result, [dir], false);
+    data = spaceData(result, [dir]);
     server = await startShellServer();
     chromium = await launchChromium('space');
   });
@@ -221,12 +221,18 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       `${BigInt(data.total.unique).toLocaleString('en-US')} bytes`,
     );
     assert.match(await text('.reclaim-line'), /^Deleting this frees between .+ and .+\.$/);
+    assert.equal(data.fileSystems[0].exactScan, 'possible', 'XFS without rmapbt: an exact scan can run');
+    assert.doesNotMatch(await text('.details .meta'), /exact scan/, 'no exact scan ran');
+    // the notes as sentences, with human sizes beside the exact bytes
+    const why = await text('.reclaim-why');
+    assert.match(why, /Deleting these files frees between [\d,]+ bytes \([\d.]+ [KM]iB\) \(their exclusive bytes/);
+    assert.doesNotMatch(why, /^xfs: |bounds: /);
     assert.equal(await page.getAttribute('.reclaim-line', 'data-exact'), 'false');
     assert.ok((await page.locator('.reclaim-why li').count()) >= 1, 'the reason is said');
     await page.click('#btn-exact-scan');
     const m = await bridge.waitFor((x) => x.type === 'spaceScan');
     assert.deepEqual(m, { type: 'spaceScan', exactScan: true });
-    const exactData = spaceData(exactResult, [dir], true);
+    const exactData = spaceData(exactResult, [dir]);
     await bridge.post({ type: 'spaceProgress', files: 7, bytes: '1000', message: '', exactScan: true });
     assert.match(await text('.progress-text'), /^Exact scan: 7 files/);
     await bridge.post({ type: 'space', data: exactData });
@@ -235,6 +241,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.equal(await page.getAttribute('.reclaim-line', 'title'), `${lo.toLocaleString('en-US')} bytes`);
     assert.match(await text('.reclaim-line'), /^Deleting this frees [^ ]+ [KMG]?i?B\.$/);
     assert.equal(await page.locator('#btn-exact-scan').count(), 0);
+    assert.match(await text('.details .meta'), / · exact scan/, 'an exact scan ran');
     await page.close();
   });
 
@@ -471,12 +478,24 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.click('#btn-cancel');
     await bridge.waitFor((m) => m.type === 'spaceCancel');
     // the host's answer to a cancel after two files (src/views/space-panel.ts)
-    const message = 'The analysis was cancelled after 2 files: the files shown are those mapped until then; the totals are incomplete.';
+    const message = 'Cancelled after 2 files: the files shown are those mapped until then, and the totals are incomplete.';
     await bridge.post({ type: 'error', code: 'E_CANCELLED', message });
-    await page.waitForSelector('body[data-state="error"][data-shown="stopped"]');
+    await page.waitForSelector('body[data-state="cancelled"][data-shown="stopped"]');
     assert.equal(await page.isVisible('.progress'), false, 'no progress after the cancel');
-    assert.equal(await page.textContent('.banner-code'), 'E_CANCELLED');
+    // a state, not a failure: neutral, an info icon, no error code
+    assert.equal(await page.getAttribute('.banner', 'class'), 'banner neutral');
+    assert.equal(await page.getAttribute('.banner', 'role'), 'status');
+    assert.equal(await page.locator('.banner .codicon-info').count(), 1);
+    assert.equal(await page.locator('.banner .codicon-error').count(), 0);
+    assert.equal(await page.textContent('.banner-code'), '');
     assert.equal(await page.textContent('.banner-text'), message);
+    // a failure afterwards is red again, with its code
+    await bridge.post({ type: 'error', code: 'EIO', message: 'space: input/output error (EIO).' });
+    await page.waitForSelector('body[data-state="error"]');
+    assert.equal(await page.getAttribute('.banner', 'class'), 'banner');
+    assert.equal(await page.textContent('.banner-code'), 'EIO');
+    await bridge.post({ type: 'error', code: 'E_CANCELLED', message });
+    await page.waitForSelector('body[data-state="cancelled"]');
     assert.equal(await page.locator('.space-grid .tscroll .tr').count(), 2, 'the rows mapped before the cancel stay');
     assert.match((await page.textContent('.reclaim-line')) ?? '', /^Incomplete: the analysis stopped/);
     assert.equal(await disabled(page, '#btn-export-csv'), true);
@@ -488,6 +507,112 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await bridge.post(rowsMsg(0, mappedRows.slice(0, 1)));
     await page.waitForSelector('body[data-shown="streaming"][data-files="1"]');
     assert.equal(await page.isVisible('.banner'), false);
+    await page.close();
+  });
+
+  describe('files whose sharing is unknown (tmpfs: SEEK-only maps, as SMB gives allocated ranges only)', () => {
+    let shm = '';
+    let unknownData: SpaceData;
+    let mixedData: SpaceData;
+    before(async () => {
+      // real tmpfs, real engine: every file sharingUnknown (the case of every file over SMB)
+      shm = fs.mkdtempSync('/dev/shm/el-space-webview-');
+      fs.writeFileSync(path.join(shm, 'x.bin'), Buffer.alloc(80 * KiB, 7));
+      fs.writeFileSync(path.join(shm, 'y.bin'), Buffer.alloc(16 * KiB, 8));
+      unknownData = spaceData(await engine.space([shm]), [shm]);
+      mixedData = spaceData(await engine.space([dir, shm]), [dir, shm]);
+    });
+    after(() => fs.rmSync(shm, { recursive: true, force: true }));
+
+    test('every file unknown: shared, exclusive and unique read "unknown"; no Exact scan; grey in the legend; tile tooltips', async () => {
+      assert.ok(unknownData.files.every((f) => f.sharingUnknown));
+      const { page, bridge } = await open(1000, 900, unknownData);
+      const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';
+      for (const k of ['shared', 'exclusive', 'unique']) assert.equal(await text(`.kv[data-key="${k}"] dd`), 'unknown', k);
+      assert.match(await text('.kv[data-key="allocated"] dd'), /96 KiB/);
+      assert.equal(await page.locator('#btn-exact-scan').count(), 0, 'no exact scan can run here');
+      assert.equal(await text('.reclaim-line'), 'Deleting this frees 96 KiB, not proven (see below).');
+      assert.match(await text('.reclaim-why'), /Deleting these files frees 98,304 bytes \(96 KiB\) if, as assumed, they share no blocks\./);
+      assert.doesNotMatch(await text('.details .meta'), /exact scan/);
+      assert.equal(await page.isVisible('.legend-unknown'), true, 'grey tiles have a legend entry');
+      const cells = await page.$$eval('.space-grid .tscroll .tr', (rows) =>
+        rows.map((r) => [r.querySelector('.c-shared')!.textContent, r.querySelector('.c-exclusive')!.textContent]),
+      );
+      assert.deepEqual(cells, [
+        ['unknown', 'unknown'],
+        ['unknown', 'unknown'],
+      ]);
+      assert.doesNotMatch(await text('.results'), /sharingUnknown|bounds:/, 'no CLI internals');
+      // hovering a tile: its path and numbers
+      const i = unknownData.files.findIndex((f) => f.path.endsWith('/x.bin'));
+      const r = (await rectOf(page, i))!;
+      const box = (await page.locator('canvas.treemap').boundingBox())!;
+      await page.mouse.move(box.x + (r.x0 + r.x1) / 2, box.y + (r.y0 + r.y1) / 2);
+      await page.waitForFunction(() => (document.querySelector('canvas.treemap') as HTMLElement).title !== '');
+      assert.equal(await page.getAttribute('canvas.treemap', 'title'), 'x.bin\nAllocated 80 KiB\nSharing unknown (no physical offsets)');
+      // CSV: unknown, as shown
+      await page.click('#btn-export-csv');
+      assert.deepEqual(await bridge.waitFor((m) => m.type === 'export'), { type: 'export', format: 'csv' });
+      assert.match(spaceExportText(unknownData, 'csv'), /,unknown,unknown,unknown\n/);
+      await page.screenshot({ path: screenshotPath('space-sharing-unknown-1000px.png'), fullPage: true });
+      await page.close();
+    });
+
+    test('some files unknown: shared and exclusive of the known files, said so; unique an upper bound; the treemap tooltip of a known file', async () => {
+      const { page } = await open(1000, 900, mixedData);
+      const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';
+      const known = mixedData.files.filter((f) => !f.sharingUnknown);
+      const knownShared = known.reduce((a, f) => a + BigInt(f.shared), 0n);
+      assert.ok(knownShared > 0n);
+      assert.equal(await text('.kv[data-key="shared"] dt'), 'Shared (known files)');
+      assert.equal(await page.getAttribute('.kv[data-key="shared"] dd', 'title'), `${knownShared.toLocaleString('en-US')} bytes`);
+      assert.match(
+        (await page.getAttribute('.kv[data-key="shared"]', 'title')) ?? '',
+        /Of the 5 files whose sharing is known; unknown for 2/,
+      );
+      assert.equal(await text('.kv[data-key="unique"] dt'), 'Unique (at most)');
+      assert.equal(await page.locator('#btn-exact-scan').count(), 1, 'the XFS part can still be scanned');
+      const i = mixedData.files.findIndex((f) => f.path.endsWith('/sub/c.img'));
+      const r = (await rectOf(page, i))!;
+      const box = (await page.locator('canvas.treemap').boundingBox())!;
+      await page.mouse.move(box.x + (r.x0 + r.x1) / 2, box.y + (r.y0 + r.y1) / 2);
+      await page.waitForFunction(() => (document.querySelector('canvas.treemap') as HTMLElement).title !== '');
+      assert.match((await page.getAttribute('canvas.treemap', 'title')) ?? '', /c\.img\nAllocated 768 KiB\nExclusive 768 KiB\n/);
+      await page.close();
+    });
+  });
+
+  test('export with a filter set: the files shown, and the filter, go to the host', async () => {
+    const { page, bridge } = await open(1000);
+    await page.fill('input.filter', 'sub/');
+    await page.waitForFunction(() => document.querySelector('.filter-count')!.textContent === '3 of 5 files');
+    await page.click('#btn-export-json');
+    const m = await bridge.waitFor((x) => x.type === 'export');
+    const shown = ['sub/c.img', 'sub/d.img', 'sub/e.txt']
+      .map((n) => data.files.findIndex((f) => f.path.endsWith('/' + n)))
+      .sort((a, b) => a - b);
+    assert.deepEqual(m, { type: 'export', format: 'json', shown, filter: 'sub/' });
+    await page.fill('input.filter', '');
+    await page.click('#btn-export-csv');
+    assert.deepEqual(await bridge.waitFor((x) => x.type === 'export' && x.format === 'csv'), { type: 'export', format: 'csv' });
+    await page.close();
+  });
+
+  test('streaming: the counts follow every rows message, not only the redraws', async () => {
+    const { page, bridge } = await openStreaming(1000);
+    await bridge.post(rowsMsg(0, mappedRows.slice(0, 1)));
+    await page.waitForSelector('body[data-shown="streaming"][data-files="1"]');
+    await page.fill('input.filter', 'sub/');
+    // the first redraw was just now: the next one waits (Pacer, 500 ms); the counts do not
+    await bridge.post(rowsMsg(1, mappedRows.slice(1)));
+    const now = await page.evaluate(() => ({
+      drawn: document.body.dataset.files,
+      files: document.querySelector('.kv[data-key="files"] dd')!.textContent,
+      filter: document.querySelector('.filter-count')!.textContent,
+    }));
+    assert.deepEqual(now, { drawn: '1', files: '5', filter: '3 of 5 files' });
+    await page.waitForSelector('body[data-files="5"]');
+    assert.equal(await page.textContent('.filter-count'), '3 of 5 files');
     await page.close();
   });
 

@@ -13,6 +13,7 @@ import type { DedupeWirePlan, DedupeWireReport, HostMessage } from '../../src/pr
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { el } from '../shared/ui';
+import { showBanner } from '../shared/banner';
 import { l10n } from '../shared/l10n';
 import { COLLAPSE_ABOVE, filterGroups, flatten, groupNums, relPath, sortedGroups, type GroupNums } from './model';
 import { DedupeList, type Selected } from './list';
@@ -310,7 +311,17 @@ function setRunning(r: 'find' | 'apply' | undefined): void {
   running = r;
   progress.toggleAttribute('hidden', !r);
   document.body.dataset.state =
-    r === 'find' ? 'finding' : r === 'apply' ? 'applying' : !banner.hasAttribute('hidden') ? 'error' : plan ? 'done' : 'idle';
+    r === 'find'
+      ? 'finding'
+      : r === 'apply'
+        ? 'applying'
+        : !banner.hasAttribute('hidden')
+          ? banner.classList.contains('neutral')
+            ? 'cancelled'
+            : 'error'
+          : plan
+            ? 'done'
+            : 'idle';
   setButtons();
 }
 
@@ -354,9 +365,7 @@ function onMessage(m: HostMessage): void {
       setRunning(m.canApply || m.cannotApplyReason !== undefined ? undefined : running);
       break;
     case 'error':
-      bannerCode.textContent = m.code;
-      bannerText.textContent = m.message;
-      banner.removeAttribute('hidden');
+      showBanner(banner, bannerCode, bannerText, m);
       setRunning(undefined);
       break;
     default:

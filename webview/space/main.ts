@@ -14,12 +14,14 @@ import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '../shared/theme.css';
 import './space.css';
 import type { HostMessage, SpaceData } from '../../src/protocol/messages';
-import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
+import { sharingKnown, sharingSums, type SharingSums } from '../../src/protocol/space-sharing';
+import { showBanner } from '../shared/banner';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
 import { el } from '../shared/ui';
 import { l10n } from '../shared/l10n';
-import { buildTree, fileNums, type FileNums } from './model';
+import { buildTree, fileNums, relPath, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
 import { SpaceTable, type SortKey } from './table';
 import { addRows, Pacer, rowsData, type RowsSoFar } from './stream';
@@ -50,6 +52,7 @@ const bannerCode = el('span', { class: 'banner-code' });
 const bannerText = el('span', { class: 'banner-text' });
 const btnRetry = el('vscode-button', { secondary: '', id: 'btn-retry' }, l10n.t('Analyze again'));
 banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText, btnRetry);
+/** The streamed counts, updated with every rows message (the table and treemap redraw at a slower pace). */
 
 const totalsEl = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });
 const reclaimEl = el('div', { class: 'reclaim' });
@@ -63,6 +66,11 @@ for (const [cls, label, tip] of [
     'pending',
     l10n.t('Shared (with whom: not known yet)'),
     l10n.t('Which files share these bytes is worked out when every file is mapped.'),
+  ],
+  [
+    'unknown',
+    l10n.t('Sharing unknown'),
+    l10n.t('Files whose maps have no physical offsets (SMB, tmpfs): whether their bytes are shared is not known.'),
   ],
 ] as const) {
   const li = el('li', { title: tip, class: `legend-${cls}` });
@@ -160,8 +168,16 @@ function fact(k: string, v: bigint, key: string, tip: string): void {
   totalsEl.appendChild(pair);
 }
 
-function showTotals(d: SpaceData): void {
+/** A figure that depends on sharing: unknown where no file's sharing is known. */
+function unknownFact(k: string, key: string, tip: string): void {
+  const pair = el('div', { class: 'kv', 'data-key': key, 'data-sharing': 'unknown', title: tip });
+  pair.append(el('dt', {}, k), el('dd', {}, l10n.t('unknown')));
+  totalsEl.appendChild(pair);
+}
+
+function showTotals(d: SpaceData, sums: SharingSums): void {
   const t = d.total;
+  const known = sharingKnown(sums);
   totalsEl.replaceChildren();
   totalsEl.dataset.shown = shown;
   const files = el('div', { class: 'kv', 'data-key': 'files' });
@@ -169,8 +185,25 @@ function showTotals(d: SpaceData): void {
   totalsEl.appendChild(files);
   fact(l10n.t('Apparent size'), BigInt(t.size), 'size', l10n.t('The sum of the files\u2019 logical sizes.'));
   fact(l10n.t('Allocated'), BigInt(t.allocated), 'allocated', l10n.t('Bytes in the files\u2019 extents, counted once per file.'));
-  fact(l10n.t('Shared'), BigInt(t.shared), 'shared', l10n.t('Allocated bytes the file system reports as shared.'));
-  fact(l10n.t('Exclusive'), BigInt(t.exclusive), 'exclusive', l10n.t('Allocated minus shared: bytes only one file uses.'));
+  const sharedTip = l10n.t('Allocated bytes the file system reports as shared.');
+  const exclusiveTip = l10n.t('Allocated minus shared: bytes only one file uses.');
+  if (known.kind === 'known') {
+    fact(l10n.t('Shared'), BigInt(t.shared), 'shared', sharedTip);
+    fact(l10n.t('Exclusive'), BigInt(t.exclusive), 'exclusive', exclusiveTip);
+  } else if (known.kind === 'unknown') {
+    const why = l10n.t('Not known: no file here has physical offsets in its map (SMB, tmpfs), so what is shared cannot be told.');
+    unknownFact(l10n.t('Shared'), 'shared', why);
+    unknownFact(l10n.t('Exclusive'), 'exclusive', why);
+  } else {
+    // only the files whose sharing is known: said beside the figures
+    const of = l10n.t(
+      'Of the {0} files whose sharing is known; unknown for {1} (no physical offsets).',
+      groupDigits(BigInt(known.knownFiles)),
+      groupDigits(BigInt(known.unknownFiles)),
+    );
+    fact(l10n.t('Shared (known files)'), sums.knownShared, 'shared', `${sharedTip} ${of}`);
+    fact(l10n.t('Exclusive (known files)'), sums.knownExclusive, 'exclusive', `${exclusiveTip} ${of}`);
+  }
   reclaimEl.replaceChildren();
   detailsEl.replaceChildren();
   if (shown !== 'done') {
@@ -185,13 +218,27 @@ function showTotals(d: SpaceData): void {
     reclaimEl.appendChild(line);
     return;
   }
-  fact(l10n.t('Unique'), BigInt(t.unique), 'unique', l10n.t('Physical bytes of the selection, bytes shared inside it counted once.'));
+  const uniqueTip = l10n.t('Physical bytes of the selection, bytes shared inside it counted once.');
+  if (known.kind === 'known') fact(l10n.t('Unique'), BigInt(t.unique), 'unique', uniqueTip);
+  else if (known.kind === 'unknown')
+    unknownFact(l10n.t('Unique'), 'unique', l10n.t('Not known: which bytes are shared is not known here.'));
+  else
+    fact(
+      l10n.t('Unique (at most)'),
+      BigInt(t.unique),
+      'unique',
+      `${uniqueTip} ${l10n.t('An upper bound: files whose sharing is unknown are counted as sharing nothing.')}`,
+    );
 
   const lo = BigInt(t.reclaimable);
   const hi = BigInt(t.reclaimableMax);
   const line = el('p', { class: 'reclaim-line', 'data-exact': String(t.reclaimableExact) });
   if (t.reclaimableExact) {
     line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
+    line.title = exact(lo);
+  } else if (lo === hi) {
+    // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
+    line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
     line.title = exact(lo);
   } else {
     line.textContent = l10n.t('Deleting this frees between {0} and {1}.', bytes(lo), bytes(hi));
@@ -201,9 +248,13 @@ function showTotals(d: SpaceData): void {
   if (!t.reclaimableExact) {
     const why = el('ul', { class: 'reclaim-why' });
     for (const fs of d.fileSystems)
-      if (!fs.reclaimableExact) for (const n of fs.notes) why.appendChild(el('li', {}, `${fs.filesystem}: ${n}`));
+      if (!fs.reclaimableExact)
+        for (const n of fs.notes)
+          why.appendChild(
+            el('li', {}, d.fileSystems.length > 1 ? l10n.t('On {0}: {1}', fs.filesystem, withHumanSizes(n)) : withHumanSizes(n)),
+          );
     if (why.childElementCount) reclaimEl.appendChild(why);
-    if (!d.exactScan) {
+    if (d.fileSystems.some((fs) => fs.exactScan === 'possible')) {
       const b = el(
         'vscode-button',
         { id: 'btn-exact-scan', title: l10n.t('Map every other file of the file system to find the exact figure (reads only).') },
@@ -232,9 +283,18 @@ function showTotals(d: SpaceData): void {
     det.appendChild(ul);
     detailsEl.appendChild(det);
   }
-  if (d.files.some((f) => f.sharingUnknown))
+  if (known.kind !== 'known')
     detailsEl.appendChild(
-      el('p', { class: 'meta' }, l10n.t('Some files have no physical offsets (tmpfs, SMB): their sharing is unknown (grey).')),
+      el(
+        'p',
+        { class: 'meta' },
+        known.kind === 'unknown'
+          ? l10n.t('No file here has physical offsets in its map (SMB, tmpfs): whether they share blocks is unknown (grey).')
+          : l10n.t(
+              '{0} files have no physical offsets in their maps (SMB, tmpfs): their sharing is unknown (grey).',
+              groupDigits(BigInt(known.unknownFiles)),
+            ),
+      ),
     );
 }
 
@@ -303,6 +363,7 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   map = new Treemap(mapCanvas, buildTree(d, nums), nums, unknown);
   map.sharingPending = how !== 'done';
   legendEl.classList.toggle('pending', how !== 'done');
+  legendEl.classList.toggle('has-unknown', unknown.size > 0);
   if (prevZoom) {
     const find = (n: import('./model').TreeNode): import('./model').TreeNode | undefined =>
       n.rel === prevZoom
@@ -326,7 +387,7 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   if (how !== 'done') table.scrollTop = scrollTop;
   updateFilterCount();
   results.removeAttribute('hidden');
-  showTotals(d);
+  showTotals(d, how !== 'done' && stream ? stream.sums : sharingSums(nums));
   showCrumbs();
   drawMap();
   select(selected !== undefined && selected < d.files.length ? selected : undefined, { scroll: false });
@@ -344,14 +405,28 @@ function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {
   }
   shown = 'streaming';
   results.removeAttribute('hidden');
+  // the counts follow every message; the table and the treemap at the pacer's rate
+  if (data && table) {
+    showTotals(rowsData(stream), stream.sums);
+    updateFilterCount();
+  }
   redraw.schedule();
 }
 
 function updateFilterCount(): void {
   if (!table || !data) return;
+  // while rows stream in, the files so far (the table catches up at its next redraw)
+  const rows = shown === 'streaming' && stream ? stream.files : data.files;
+  let matching = table.order.length;
+  if (filterBox.value && rows.length !== nums.length && stream) {
+    const f = filterBox.value.toLowerCase();
+    const at = { base: stream.base, sep: stream.sep } as SpaceData;
+    matching = 0;
+    for (const x of rows) if (relPath(at, x.path).toLowerCase().includes(f)) matching++;
+  }
   filterCount.textContent = filterBox.value
-    ? l10n.t('{0} of {1} files', groupDigits(BigInt(table.order.length)), groupDigits(BigInt(data.files.length)))
-    : l10n.t('{0} files', groupDigits(BigInt(data.files.length)));
+    ? l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), groupDigits(BigInt(rows.length)))
+    : l10n.t('{0} files', groupDigits(BigInt(rows.length)));
 }
 
 // ---- input ------------------------------------------------------------------------------------
@@ -374,6 +449,10 @@ mapCanvas.addEventListener('mousemove', (e) => {
     return;
   }
   const f = nums[n.data.file];
+  if (f.sharingUnknown) {
+    mapCanvas.title = [f.rel, l10n.t('Allocated {0}', bytes(f.allocated)), l10n.t('Sharing unknown (no physical offsets)')].join('\n');
+    return;
+  }
   mapCanvas.title = [
     f.rel,
     l10n.t('Allocated {0}', bytes(f.allocated)),
@@ -395,8 +474,14 @@ filterBox.addEventListener('input', () => {
 });
 btnInspect.addEventListener('click', () => selected !== undefined && post({ type: 'spaceOpen', index: selected }));
 btnReveal.addEventListener('click', () => selected !== undefined && post({ type: 'spaceReveal', index: selected }));
-btnJson.addEventListener('click', () => data && post({ type: 'export', format: 'json' }));
-btnCsv.addEventListener('click', () => data && post({ type: 'export', format: 'csv' }));
+/** Export every file, or with a filter set the files shown (in the result's order). */
+function exportShown(format: 'json' | 'csv'): void {
+  if (!data || !table) return;
+  if (!filterBox.value) return post({ type: 'export', format });
+  post({ type: 'export', format, shown: [...table.order].sort((a, b) => a - b), filter: filterBox.value });
+}
+btnJson.addEventListener('click', () => exportShown('json'));
+btnCsv.addEventListener('click', () => exportShown('csv'));
 btnCancel.addEventListener('click', () => post({ type: 'spaceCancel' }));
 btnRetry.addEventListener('click', () => post({ type: 'spaceScan', exactScan: false }));
 
@@ -441,10 +526,8 @@ onHostMessage((m) => {
         shown = 'stopped';
         redraw.now();
       }
-      bannerCode.textContent = m.code;
-      bannerText.textContent = m.message;
-      banner.removeAttribute('hidden');
-      document.body.dataset.state = 'error';
+      // a Cancel is a state, not a failure (neutral, no code)
+      document.body.dataset.state = showBanner(banner, bannerCode, bannerText, m) ? 'cancelled' : 'error';
       break;
     default:
       break;

@@ -22,6 +22,8 @@ export interface FileNums {
   /** Shared bytes not accounted for by overlaps with selected files: shared with files outside. */
   outside: bigint;
   rel: string;
+  /** No physical offsets (SMB, tmpfs): shared and exclusive are not known (src/protocol/space-sharing.ts). */
+  sharingUnknown: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export function fileNums(d: SpaceData): FileNums[] {
       inside,
       outside,
       rel: relPath(d, f.path),
+      sharingUnknown: f.sharingUnknown === true,
     };
   });
 }

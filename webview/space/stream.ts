@@ -2,6 +2,7 @@
 // place in the result to come) as a SpaceData with the sums that add up file by file (unique and
 // reclaimable need the end), and the pace of redraws while they stream in.
 import type { HostMessage, SpaceData, SpaceWireFile } from '../../src/protocol/messages';
+import type { SharingSums } from '../../src/protocol/space-sharing';
 
 type RowsMessage = Extract<HostMessage, { type: 'spaceRows' }>;
 
@@ -10,6 +11,42 @@ export interface RowsSoFar {
   sep: '/' | '\\';
   exactScan: boolean;
   files: SpaceWireFile[];
+  /** The sums of `files`, kept as rows arrive (the counts on show follow every message, not only the redraws). */
+  sums: StreamSums;
+}
+
+export interface StreamSums extends SharingSums {
+  size: bigint;
+  allocated: bigint;
+  shared: bigint;
+  exclusive: bigint;
+}
+
+const emptySums = (): StreamSums => ({
+  files: 0,
+  unknownFiles: 0,
+  knownShared: 0n,
+  knownExclusive: 0n,
+  size: 0n,
+  allocated: 0n,
+  shared: 0n,
+  exclusive: 0n,
+});
+
+/** Add (sign 1n) or take away (-1n) one row's numbers. */
+function count(s: StreamSums, r: SpaceWireFile, sign: 1n | -1n): void {
+  const shared = BigInt(r.shared);
+  const exclusive = BigInt(r.exclusive);
+  s.files += Number(sign);
+  s.size += sign * BigInt(r.size);
+  s.allocated += sign * BigInt(r.allocated);
+  s.shared += sign * shared;
+  s.exclusive += sign * exclusive;
+  if (r.sharingUnknown) s.unknownFiles += Number(sign);
+  else {
+    s.knownShared += sign * shared;
+    s.knownExclusive += sign * exclusive;
+  }
 }
 
 /**
@@ -18,31 +55,28 @@ export interface RowsSoFar {
  * analysis was missed, or a gap before them).
  */
 export function addRows(so: RowsSoFar | undefined, m: RowsMessage): RowsSoFar | undefined {
-  if (m.start === 0) so = { base: m.base, sep: m.sep, exactScan: m.exactScan, files: [] };
+  if (m.start === 0) so = { base: m.base, sep: m.sep, exactScan: m.exactScan, files: [], sums: emptySums() };
   if (!so || m.start > so.files.length) return so;
-  m.rows.forEach((r, i) => (so.files[m.start + i] = { ...r, sharesWith: [] }));
+  m.rows.forEach((r, i) => {
+    const old = so.files[m.start + i];
+    if (old) count(so.sums, old, -1n);
+    const f = { ...r, sharesWith: [] };
+    count(so.sums, f, 1n);
+    so.files[m.start + i] = f;
+  });
   so.base = m.base;
   return so;
 }
 
 /** The rows so far as a SpaceData: the sums that add up file by file; the rest waits for the end. */
 export function rowsData(so: RowsSoFar): SpaceData {
-  let size = 0n;
-  let allocated = 0n;
-  let shared = 0n;
-  let exclusive = 0n;
-  for (const f of so.files) {
-    size += BigInt(f.size);
-    allocated += BigInt(f.allocated);
-    shared += BigInt(f.shared);
-    exclusive += BigInt(f.exclusive);
-  }
+  const s = so.sums;
   const total = {
     files: so.files.length,
-    size: String(size),
-    allocated: String(allocated),
-    shared: String(shared),
-    exclusive: String(exclusive),
+    size: String(s.size),
+    allocated: String(s.allocated),
+    shared: String(s.shared),
+    exclusive: String(s.exclusive),
     unique: '0',
     reclaimable: '0',
     reclaimableExact: false,

@@ -99,6 +99,9 @@ export class SpaceTable {
         return n.rel;
       case 'sharesWith':
         return this.shareCount[i] ?? -1;
+      case 'shared':
+      case 'exclusive':
+        return n.sharingUnknown ? -1n : n[k]; // unknown sorts below every figure
       default:
         return n[k];
     }
@@ -191,7 +194,9 @@ export class SpaceTable {
       };
       cell('path', n.rel, n.rel);
       for (const k of ['size', 'allocated', 'shared', 'exclusive'] as const) {
-        cell(k, humanBytes(n[k]), l10n.t('{0} bytes', groupDigits(n[k])));
+        if (n.sharingUnknown && (k === 'shared' || k === 'exclusive'))
+          cell(k, l10n.t('unknown'), l10n.t('Sharing unknown: the map has no physical offsets (SMB, tmpfs)'));
+        else cell(k, humanBytes(n[k]), l10n.t('{0} bytes', groupDigits(n[k])));
       }
       const sc = this.shareCount[i];
       if (sc !== undefined && this.sharingPending) cell('sharesWith', '…', l10n.t('Known when every file is mapped'));

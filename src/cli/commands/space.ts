@@ -9,6 +9,8 @@ import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK } from '../errors';
 import { ChunkWriter, writeOut } from '../output';
 import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
+import { sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
+import { withHumanSizes } from '../../protocol/format';
 
 export const spaceCommand: Command = {
   name: 'space',
@@ -34,7 +36,10 @@ with reference counts, or with --exact-scan (every other file of the file system
 exact on XFS); else between the exclusive total and unique (reclaimableExact false; the notes
 say why). Paths that cannot be read are reported on stderr and in "errors"; the scan goes on.
 smb:// paths are walked over SMB; the server gives only allocated ranges there, so their
-sharing is unknown (sharingUnknown, a note, and bounds from 0).
+sharing is unknown (sharingUnknown, a note, and bounds from 0): the table shows shared and
+exclusive as "unknown" (and the totals over the files whose sharing is known). In JSON such
+a file keeps the numbers as defined (shared 0, exclusive = allocated, its bytes in unique):
+check "sharingUnknown" and the notes before reading them as measured.
 Exit status (as du): 0 when every path was accounted, 1 when some could not be (the rows and
 totals of the rest are still printed), 2 on a usage error. Not failures, only notes on stderr
 ("failed":false in "errors"): a FIFO, socket or device met in a folder (skipped), a file that
@@ -159,8 +164,8 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
   const rows = r.files.map((f) => [
     f.size.toString(),
     f.allocated.toString(),
-    f.shared.toString(),
-    f.exclusive.toString(),
+    f.sharingUnknown ? 'unknown' : f.shared.toString(),
+    f.sharingUnknown ? 'unknown' : f.exclusive.toString(),
     f.sharingUnknown ? '?' : String(f.sharesWithCount),
     escapeControls(f.path),
   ]);
@@ -177,22 +182,41 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
         rows,
       )
     : '';
-  const lines = [table + totalsHuman('total', r.total)];
-  if (r.fileSystems.length > 1) for (const s of r.fileSystems) lines.push(totalsHuman(`${s.filesystem} ${s.id}`, s));
-  for (const s of r.fileSystems) for (const n of s.notes) lines.push(`note: ${s.filesystem}: ${n}\n`);
-  for (const n of r.notes) lines.push(`note: ${n}\n`);
+  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files))];
+  if (r.fileSystems.length > 1)
+    r.fileSystems.forEach((s, k) =>
+      lines.push(totalsHuman(`${s.filesystem} ${s.id}`, s, sharingSums(r.files.filter((f) => f.fileSystem === k)))),
+    );
+  for (const s of r.fileSystems) for (const n of s.notes) lines.push(`note: ${s.filesystem}: ${withHumanSizes(n, '')}\n`);
+  for (const n of r.notes) lines.push(`note: ${withHumanSizes(n, '')}\n`);
   lines.push(problemsSummary(p, 'accounted'));
   lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
   return lines.join('');
 }
 
-function totalsHuman(label: string, t: SpaceTotals): string {
+/**
+ * shared, exclusive and unique as far as they are known (src/protocol/space-sharing.ts): the
+ * engine's figures, "unknown" where no file's sharing is known, or over the files whose
+ * sharing is known (unique then an upper bound).
+ */
+function sharingHuman(t: SpaceTotals, sums: SharingSums): string {
+  const k = sharingKnown(sums);
+  if (k.kind === 'known')
+    return `shared ${exactAndHuman(t.shared)}, exclusive ${exactAndHuman(t.exclusive)}, unique ${exactAndHuman(t.unique)}`;
+  if (k.kind === 'unknown') return 'shared unknown, exclusive unknown, unique unknown (sharing unknown for every file)';
+  return (
+    `shared ${exactAndHuman(sums.knownShared)}, exclusive ${exactAndHuman(sums.knownExclusive)} ` +
+    `(of the ${k.knownFiles} file${k.knownFiles === 1 ? '' : 's'} whose sharing is known; unknown for ${k.unknownFiles}), ` +
+    `unique at most ${exactAndHuman(t.unique)}`
+  );
+}
+
+function totalsHuman(label: string, t: SpaceTotals, sums: SharingSums): string {
   const frees = t.reclaimableExact
     ? `deleting it frees ${exactAndHuman(t.reclaimable)}`
     : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
   return (
     `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${exactAndHuman(t.size)}\n` +
-    `  allocated ${exactAndHuman(t.allocated)}, shared ${exactAndHuman(t.shared)}, exclusive ${exactAndHuman(t.exclusive)}, ` +
-    `unique ${exactAndHuman(t.unique)}\n  ${frees}\n`
+    `  allocated ${exactAndHuman(t.allocated)}, ${sharingHuman(t, sums)}\n  ${frees}\n`
   );
 }
