@@ -25,6 +25,7 @@ const plan: DedupePlan = {
         { path: '/m/sub/c', offset: 8192n },
       ],
       netSaving: 4096n,
+      candidateBytes: 2n * 4096n,
       wholeFiles: false,
       warnings: ['w'],
     },
@@ -35,6 +36,7 @@ const plan: DedupePlan = {
         { path: '/m/d', offset: 0n },
       ],
       netSaving: 1n << 40n,
+      candidateBytes: 1n << 40n,
       wholeFiles: true,
       warnings: [],
     },
@@ -110,6 +112,7 @@ test('report to wire', () => {
   const r = dedupeWireReport(
     {
       deduped: 1n << 60n,
+      alreadyShared: 0n,
       differed: 2,
       skipped: [{ path: '/m/a', offset: 1n, length: 2n, reason: 'differs', message: 'm' }],
       calls: 3,

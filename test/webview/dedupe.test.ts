@@ -38,6 +38,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/vm/disk-c.img`, offset: 256n * KiB, alreadyShared: true },
         ],
         netSaving: 128n * KiB,
+        candidateBytes: 2n * 128n * KiB,
         wholeFiles: false,
         warnings: ['Part of an extent: sharing 128 KiB of a 1 MiB extent frees nothing until all of it is shared.'],
       },
@@ -50,6 +51,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/backup/debian.iso`, offset: 0n },
         ],
         netSaving: 1400n * MiB,
+        candidateBytes: 2n * 700n * MiB,
         wholeFiles: true,
         warnings: [],
       },
@@ -61,6 +63,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/db/snapshot.sqlite`, offset: 0n, alreadyShared: true },
         ],
         netSaving: 0n,
+        candidateBytes: 64n * MiB,
         wholeFiles: true,
         warnings: [],
       },
@@ -71,6 +74,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/logs/b.log`, offset: 0n },
         ],
         netSaving: 4n * MiB,
+        candidateBytes: 4n * MiB,
         wholeFiles: true,
         warnings: [],
       },
@@ -261,6 +265,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     // the report: measured freed next to the estimate, what differed and why
     const report: DedupeReport = {
       deduped: 1400n * MiB + 128n * KiB,
+      alreadyShared: 0n,
       differed: 1,
       skipped: [
         {
@@ -371,6 +376,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
         offset: BigInt(k) * 128n * KiB,
       })),
       netSaving: BigInt(1 + (i % 3)) * 128n * KiB,
+      candidateBytes: BigInt(i % 100 === 0 ? 39 : 1 + (i % 3)) * 128n * KiB,
       wholeFiles: false,
       warnings: [],
     }));
