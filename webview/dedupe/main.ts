@@ -287,9 +287,9 @@ function refreshList(): void {
         ? l10n.t('No duplicate data found in the selection.')
         : // say what was not examined first, and claim nothing about it
           (errs.length === 1
-            ? l10n.t('1 path could not be examined ({0}: {1}).', errs[0].code, errs[0].message)
+            ? l10n.t('1 path could not be examined: {0}: {1}', errs[0].code, errs[0].message)
             : l10n.t(
-                '{0} paths could not be examined; the first: {1}: {2}.',
+                '{0} paths could not be examined; the first: {1}: {2}',
                 groupDigits(BigInt(errs.length)),
                 errs[0].code,
                 errs[0].message,
