@@ -291,7 +291,7 @@ async function probeDedupe(
         path: f.path,
         code: x.code,
         message:
-          x.code === 'EOPNOTSUPP' || x.code === 'EINVAL' || x.code === 'ENOTTY' || x.code === 'E_UNSUPPORTED'
+          x.code === 'EOPNOTSUPP' || x.code === 'EINVAL' || x.code === 'ENOTTY'
             ? `${fsName} cannot share blocks (${x.code}): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).`
             : x.message,
       });
