@@ -1,6 +1,9 @@
 // Applying a dedupe plan (engine.dedupe). Linux: FIDEDUPERANGE through the backend's dedupeRange,
 // where the kernel compares the bytes and shares them only if equal, atomically per call; a range
-// that changed since the scan comes back "differs" and is left alone. Where the file system cannot
+// that changed since the scan comes back "differs" and is left alone. Each destination is mapped
+// again just before its group's calls: one already at the source's physical place is not sent
+// (the kernel would answer SAME with bytes_deduped = its length although nothing changes); its
+// data bytes are reported as alreadyShared, never as deduped. Where the file system cannot
 // dedupe at all (ext4, tmpfs) the whole plan is refused before any change. The space freed is
 // measured from the file systems' own free-block counts, after syncfs, before and after.
 //
@@ -10,9 +13,10 @@
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import type { DedupeGroup, DedupePlan, DedupeReport, DedupeSkipped } from './dedupe-types';
+import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport, DedupeSkipped } from './dedupe-types';
+import { fileDataOf, sharedWithSource, type FileData } from './dedupe-saving';
 import { FsctlError, isCancelled } from './errors';
-import { packExtents, type PackedExtentMap } from './map-format';
+import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
 import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
 import type { ByteRange } from './types';
@@ -37,6 +41,7 @@ async function dataSpans(b: ExtendedBackend, g: DedupeGroup, ctx: EngineContext)
   const bs = BigInt(m.blockSize > 0 ? m.blockSize : 4096);
   const spans: ByteRange[] = [];
   for (let i = 0; i < m.packed.count; i++) {
+    if ((m.packed.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue; // reads as zeros, like a hole: never hashed, never shared
     let a = (m.packed.offset[i] / bs) * bs;
     let e = ((m.packed.offset[i] + BigInt.asUintN(64, m.packed.length[i]) + bs - 1n) / bs) * bs;
     if (e > g.length) e = g.length;
@@ -63,6 +68,7 @@ export async function applyDedupe(
   const idle = plan.groups.length - groups.length;
   const report: DedupeReport = {
     deduped: 0n,
+    alreadyShared: 0n,
     differed: 0,
     skipped: [],
     calls: 0,
@@ -121,7 +127,16 @@ export async function applyDedupe(
     for (const g of groups) {
       ctx.checkCancelled();
       const src = g.ranges[0];
-      const dests = g.ranges.slice(1).filter((r) => !r.alreadyShared);
+      let dests = g.ranges.slice(1).filter((r) => !r.alreadyShared);
+      // Mapped again now: a range that already shares the source's extents (an earlier run, a
+      // clone made since the search) needs no call; FIDEDUPERANGE would report it as deduped.
+      try {
+        dests = await notYetShared(backendOf.get(g)!, g, dests, report, ctx);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        // the maps are only an optimisation: without them every range goes to the kernel
+      }
+      if (dests.length === 0) continue;
       /** Destinations still in play (one that differed or failed gets no further calls). */
       const live = new Set(dests.map((_, i) => i));
       const noted = new Set<number>();
@@ -187,15 +202,37 @@ export async function applyDedupe(
     });
   }
   for (const [id, f] of probeByFs) report.freed += (await f.backend.freeBytesSynced(f.path)) - before.get(id)!;
-  report.notes.push(
-    "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too.",
-  );
   if ([...backendOf.values()].some((b) => b.name !== 'linux'))
     report.notes.push(
       'NT / SMB: every range was read and compared with the handles open without FILE_SHARE_WRITE, then cloned (FSCTL_DUPLICATE_EXTENTS_TO_FILE); the server may count the space freed only once its file system commits (btrfs: up to 30 s).',
     );
   report.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return report;
+}
+
+/** The ranges of `dests` whose data is not already at the source's physical place; the others' data bytes go to report.alreadyShared. */
+async function notYetShared(
+  b: ExtendedBackend,
+  g: DedupeGroup,
+  dests: DedupeRange[],
+  report: DedupeReport,
+  ctx: EngineContext,
+): Promise<DedupeRange[]> {
+  const facts = { filesystem: '', fsKey: '', blockSize: 0 };
+  const maps = new Map<string, FileData>();
+  const dataOf = async (p: string): Promise<FileData> => {
+    let f = maps.get(p);
+    if (!f) maps.set(p, (f = fileDataOf(p, await mapOf(b, p, ctx), facts)));
+    return f;
+  };
+  const src = await dataOf(g.ranges[0].path);
+  const out: DedupeRange[] = [];
+  for (const d of dests) {
+    const { data, same } = sharedWithSource(src, g.ranges[0].offset, await dataOf(d.path), d.offset, g.length);
+    if (data > 0n && same === data) report.alreadyShared += data;
+    else out.push(d);
+  }
+  return out;
 }
 
 function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {

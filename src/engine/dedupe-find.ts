@@ -12,7 +12,7 @@
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
-import { groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
+import { fileDataOf, groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashFile, localReader, type Hashed } from './dedupe-hash';
@@ -144,28 +144,11 @@ export async function findDuplicates(
         errors.push({ path: c.path, code: f.code, message: f.message });
         continue;
       }
-      const k = m.packed;
       const f: Hashed = {
-        path: c.path,
-        size: m.size,
-        filesystem: c.fs.filesystem,
-        fsKey: c.fs.key,
-        blockSize: c.fs.blockSize,
-        off: [],
-        len: [],
-        phys: [],
-        flags: [],
+        ...fileDataOf(c.path, m, { filesystem: c.fs.filesystem, fsKey: c.fs.key, blockSize: c.fs.blockSize }),
         chunkKeys: [],
       };
-      for (let i = 0; i < k.count; i++) {
-        const len = BigInt.asUintN(64, k.length[i]);
-        if (len === 0n) continue;
-        f.off.push(k.offset[i]);
-        f.len.push(len);
-        f.phys.push(k.physical[i]);
-        f.flags.push(k.flags[i]);
-        dataBytes += len;
-      }
+      for (const len of f.len) dataBytes += len;
       if (m.size !== c.size) {
         errors.push({
           path: c.path,
@@ -260,10 +243,11 @@ export async function findDuplicates(
   let candidateBytes = 0n;
   let netSaving = 0n;
   for (const g of groups) {
-    candidateBytes += g.length * BigInt(g.ranges.length - 1);
+    candidateBytes += g.candidateBytes;
     netSaving += g.netSaving;
   }
-  if (small > 0) notes.push(`${small} file${small === 1 ? ' was' : 's were'} smaller than ${minSize} bytes (--min-size) and not examined.`);
+  // Notes are read in the view as well as the CLI: no flag names, no raw byte counts (the totals have them).
+  if (small > 0) notes.push(`${small} file${small === 1 ? ' was' : 's were'} smaller than the minimum size and not examined.`);
   if (unmatched > 0)
     notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
   if (walked.symlinks > 0) notes.push(`${walked.symlinks} symbolic link${walked.symlinks === 1 ? ' was' : 's were'} not followed.`);
@@ -272,17 +256,66 @@ export async function findDuplicates(
       `${walked.hardLinks} hard link${walked.hardLinks === 1 ? '' : 's'} to files already examined ${walked.hardLinks === 1 ? 'was' : 'were'} skipped.`,
     );
   if (usable.some((f) => f.phys.some((p) => p < 0n)))
-    notes.push('some files have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full, an upper bound.');
+    notes.push('Some files have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full, an upper bound.');
   notes.push(
-    `hashed ${hashed} bytes of data in ${chunk}-byte chunks with xxHash128 (candidates only: every range is compared byte for byte before it is shared); holes were not read.`,
+    'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not.',
   );
+  const cannotApply = await probeDedupe(resolve, groups, byPath);
   return {
     groups,
     total: { groups: groups.length, candidateBytes, netSaving, files: usable.length, hashedBytes: hashed },
     errors,
+    ...(cannotApply.length > 0 ? { cannotApply } : {}),
     notes,
     durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
   };
+}
+
+/**
+ * Whether each file system holding a group can dedupe: the probe engine.dedupe makes before any
+ * change (dedupeSupport: FIDEDUPERANGE with no destinations), made here so the plan can say so
+ * before anyone is asked to confirm. One entry per file system that cannot, saying what to do.
+ */
+async function probeDedupe(
+  resolve: (p: string) => Promise<ExtendedBackend>,
+  groups: DedupeGroup[],
+  byPath: Map<string, FileData>,
+): Promise<DedupeError[]> {
+  const out: DedupeError[] = [];
+  const probed = new Set<string>();
+  for (const g of groups) {
+    const f = byPath.get(g.ranges[0].path);
+    if (!f || probed.has(f.fsKey)) continue;
+    probed.add(f.fsKey);
+    const fsName = f.filesystem === 'unknown' ? 'This file system' : f.filesystem;
+    const b = await resolve(f.path);
+    if (!b.dedupeSupport || !b.dedupeRange) {
+      out.push({
+        path: f.path,
+        code: 'EOPNOTSUPP',
+        message:
+          process.platform === 'darwin'
+            ? 'macOS has no call that compares and shares ranges of existing files, so nothing can be deduplicated here (EOPNOTSUPP).'
+            : `${fsName} cannot share blocks here (${b.name} has no compare-and-share call) (EOPNOTSUPP).`,
+      });
+      continue;
+    }
+    try {
+      await b.dedupeSupport(f.path);
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      const x = e instanceof FsctlError ? e : nodeFsError('dedupe', e, [f.path]);
+      out.push({
+        path: f.path,
+        code: x.code,
+        message:
+          x.code === 'EOPNOTSUPP' || x.code === 'EINVAL' || x.code === 'ENOTTY'
+            ? `${fsName} cannot share blocks (${x.code}): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).`
+            : x.message,
+      });
+    }
+  }
+  return out;
 }
 
 /** The length of the chunk at `offset` of `f` (the last one may be short). */

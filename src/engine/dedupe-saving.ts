@@ -5,7 +5,7 @@
 // frees an extent only when no file references any of it; XFS frees block by block).
 
 import type { DedupeGroup, DedupeRange } from './dedupe-types';
-import { EXTENT_FLAG } from './map-format';
+import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 
 /** A mapped file: its data extents (holes are the gaps), in order. */
@@ -21,6 +21,24 @@ export interface FileData {
   /** -1: unknown. */
   phys: bigint[];
   flags: number[];
+}
+
+/**
+ * A file's data from its map: the extents that hold data. Unwritten (preallocated) extents read
+ * as zeros, so, like holes, they are left out: never read, hashed, counted or shared.
+ */
+export function fileDataOf(path: string, m: PackedExtentMap, fs: { filesystem: string; fsKey: string; blockSize: number }): FileData {
+  const k = m.packed;
+  const f: FileData = { path, size: m.size, ...fs, off: [], len: [], phys: [], flags: [] };
+  for (let i = 0; i < k.count; i++) {
+    const len = BigInt.asUintN(64, k.length[i]);
+    if (len === 0n || (k.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue;
+    f.off.push(k.offset[i]);
+    f.len.push(len);
+    f.phys.push(k.physical[i]);
+    f.flags.push(k.flags[i]);
+  }
+  return f;
 }
 
 interface Segment {
@@ -100,10 +118,12 @@ export function groupSaving(files: FileData[], offsets: bigint[], length: bigint
   const end: bigint[] = [];
   let unknown = 0n;
   let sharedElsewhere = 0n;
+  let candidateBytes = 0n;
   const ranges: DedupeRange[] = order.map((i, k) => {
     const r: DedupeRange = { path: files[i].path, offset: offsets[i] };
     if (k === 0) return r;
     const d = segs[i];
+    candidateBytes += dataBytes(d);
     const same = sameBytes(s, d);
     if (same === dataBytes(d)) r.alreadyShared = true;
     for (const x of d) {
@@ -127,7 +147,22 @@ export function groupSaving(files: FileData[], offsets: bigint[], length: bigint
     warnings.push(
       `${sharedElsewhere} bytes of the other ranges are already shared with other files: they are freed only once nothing else references them.`,
     );
-  return { length, ranges, netSaving, wholeFiles, warnings };
+  return { length, ranges, netSaving, candidateBytes, wholeFiles, warnings };
+}
+
+/**
+ * Data bytes of `dst`'s range and how many of them already sit at the source range's physical
+ * place (engine.dedupe checks this just before each call: an already-shared range needs none).
+ */
+export function sharedWithSource(
+  src: FileData,
+  srcOffset: bigint,
+  dst: FileData,
+  dstOffset: bigint,
+  length: bigint,
+): { data: bigint; same: bigint } {
+  const d = segments(dst, dstOffset, length);
+  return { data: dataBytes(d), same: sameBytes(segments(src, srcOffset, length), d) };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface DedupeGroup {
   ranges: DedupeRange[];
   /** Bytes that sharing would free: physical bytes not already the source's (already-shared data counts zero). */
   netSaving: bigint;
+  /** Allocated (data) bytes in the ranges beyond the first: holes and unwritten extents count zero. */
+  candidateBytes: bigint;
   /** True when the group is whole files (every range offset 0 and length = file size). */
   wholeFiles: boolean;
   /** Why part of the saving may not materialise (e.g. sharing part of an extent frees nothing until all of it is shared). */
@@ -47,7 +49,10 @@ export interface DedupePlan {
   groups: DedupeGroup[];
   total: {
     groups: number;
-    /** Bytes in every range of every group beyond each group's first (what a naive tool would claim). */
+    /**
+     * Data bytes in every range of every group beyond each group's first (what a tool that ignores
+     * sharing would claim): allocated bytes only, so holes (and unwritten extents) inside a range count zero.
+     */
     candidateBytes: bigint;
     /** Sum of the groups' netSaving. */
     netSaving: bigint;
@@ -56,6 +61,11 @@ export interface DedupePlan {
     hashedBytes: bigint;
   };
   errors: DedupeError[];
+  /**
+   * File systems holding groups that cannot dedupe (ext4, tmpfs, XFS without reflink, macOS): one
+   * entry each, from the same probe engine.dedupe makes; engine.dedupe would refuse the plan.
+   */
+  cannotApply?: DedupeError[];
   notes: string[];
   durationMs: number;
 }
@@ -71,8 +81,17 @@ export interface DedupeSkipped {
 }
 
 export interface DedupeReport {
-  /** Bytes the file system accepted as shared (FIDEDUPERANGE bytes_deduped, or the cloned lengths). */
+  /**
+   * Bytes the file system accepted as shared (FIDEDUPERANGE bytes_deduped, or the cloned lengths),
+   * for ranges that were not already sharing the source's extents when applied.
+   */
   deduped: bigint;
+  /**
+   * Data bytes of destination ranges that already shared the source's physical extents when
+   * applied (mapped just before the call): no call was made for them. FIDEDUPERANGE would have
+   * answered SAME with bytes_deduped = the length for them, though nothing changes.
+   */
+  alreadyShared: bigint;
   /** Ranges left alone because their bytes differed from the source's. */
   differed: number;
   skipped: DedupeSkipped[];

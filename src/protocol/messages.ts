@@ -156,6 +156,8 @@ export interface DedupeWireGroup {
   /** The first range is the source the others will share. */
   ranges: DedupeWireRange[];
   netSaving: U64String;
+  /** Data bytes in the ranges beyond the first (holes count zero). */
+  candidateBytes: U64String;
   wholeFiles: boolean;
   warnings: string[];
 }
@@ -173,6 +175,8 @@ export interface DedupeWirePlan {
   groups: DedupeWireGroup[];
   total: { groups: number; candidateBytes: U64String; netSaving: U64String; files: number; hashedBytes: U64String };
   errors: Array<{ path: string; code: string; message: string }>;
+  /** File systems holding groups that cannot dedupe (DedupePlan.cannotApply): Deduplicate is disabled. */
+  cannotApply?: Array<{ path: string; code: string; message: string }>;
   notes: string[];
   durationMs: number;
 }
@@ -182,6 +186,8 @@ export interface DedupeWireReport {
   groups: number;
   files: number;
   deduped: U64String;
+  /** Data bytes already sharing the source's extents when applied (no call made). */
+  alreadyShared: U64String;
   differed: number;
   skipped: Array<{ path: string; offset: U64String; length: U64String; reason: string; message: string }>;
   calls: number;
@@ -603,6 +609,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
   if (!Array.isArray(v.groups) || v.groups.length > MAX_DEDUPE_GROUPS) return false;
   for (const g of v.groups as unknown[]) {
     if (!isObj(g) || !isU64String(g.length) || !isU64String(g.netSaving) || typeof g.wholeFiles !== 'boolean') return false;
+    if (!isU64String(g.candidateBytes)) return false;
     if (!Array.isArray(g.warnings) || g.warnings.length > 64 || !g.warnings.every((w) => isStr(w, 4096))) return false;
     if (!Array.isArray(g.ranges) || g.ranges.length < 2 || g.ranges.length > MAX_DEDUPE_RANGES) return false;
     for (const r of g.ranges as unknown[]) {
@@ -614,12 +621,14 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
   const t = v.total;
   if (!isObj(t) || !isInt(t.groups, 0, MAX_DEDUPE_GROUPS) || !isU64String(t.candidateBytes) || !isU64String(t.netSaving)) return false;
   if (!isInt(t.files, 0, MAX_SPACE_FILES) || !isU64String(t.hashedBytes)) return false;
+  if (v.cannotApply !== undefined && !isPathErrors(v.cannotApply)) return false;
   return isPathErrors(v.errors) && isNotes(v.notes) && isNum(v.durationMs) && v.durationMs >= 0;
 }
 
 export function isDedupeWireReport(v: unknown): v is DedupeWireReport {
   if (!isObj(v)) return false;
   if (!isInt(v.groups, 0, MAX_DEDUPE_GROUPS) || !isInt(v.files, 0, MAX_SPACE_FILES) || !isU64String(v.deduped)) return false;
+  if (!isU64String(v.alreadyShared)) return false;
   if (!isInt(v.differed, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.calls, 0, Number.MAX_SAFE_INTEGER)) return false;
   if (!isU64String(v.freed) || !isU64String(v.estimated) || !isStr(v.method, 256) || !isNotes(v.notes)) return false;
   if (!Array.isArray(v.skipped) || v.skipped.length > MAX_DEDUPE_RANGES) return false;

@@ -28,6 +28,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
       ...(r.alreadyShared ? { alreadyShared: true } : {}),
     })),
     netSaving: g.netSaving.toString(),
+    candidateBytes: g.candidateBytes.toString(),
     wholeFiles: g.wholeFiles,
     warnings: [...g.warnings],
   }));
@@ -52,6 +53,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
       hashedBytes: p.total.hashedBytes.toString(),
     },
     errors: p.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
+    ...(p.cannotApply?.length ? { cannotApply: p.cannotApply.map((e) => ({ path: e.path, code: e.code, message: e.message })) } : {}),
     notes: [...p.notes],
     durationMs: p.durationMs,
   };
@@ -65,7 +67,7 @@ export function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): Ded
   let candidateBytes = 0n;
   let netSaving = 0n;
   for (const g of groups) {
-    candidateBytes += g.length * BigInt(g.ranges.length - 1);
+    candidateBytes += g.candidateBytes;
     netSaving += g.netSaving;
   }
   const touched = new Set(groups.flatMap((g) => g.ranges.map((r) => r.path)));
@@ -92,6 +94,7 @@ export function dedupeWireReport(r: DedupeReport, applied: { groups: number; fil
     groups: applied.groups,
     files: applied.files,
     deduped: r.deduped.toString(),
+    alreadyShared: r.alreadyShared.toString(),
     differed: r.differed,
     skipped: r.skipped.map((k) => ({
       path: k.path,

@@ -84,6 +84,11 @@ export class DedupePanel implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return t('Deduplicate changes files, so it needs a trusted workspace.');
     if (process.platform === 'darwin')
       return t('macOS has no call that compares and shares data (no deduplication), so nothing can be shared here.');
+    // the search's own probe (engine.dedupe makes it again and would refuse the whole plan)
+    const no = this.plan?.cannotApply?.[0];
+    if (no) return no.message;
+    // after a run the groups and estimate are from before it: applying them again would only repeat it
+    if (this.report) return t('Deduplicate ran on these groups: Find again to see what is left.');
     return undefined;
   }
 
@@ -215,13 +220,15 @@ export class DedupePanel implements vscode.Disposable {
     const facts = applyFacts(chosen);
     const go = t('Deduplicate');
     const answer = await vscode.window.showWarningMessage(
-      t('Deduplicate {0} in {1} files?', humanBytes(facts.bytes), groupNumber(facts.files)),
+      facts.files === 1
+        ? t('Deduplicate {0} in 1 file?', humanBytes(facts.bytes))
+        : t('Deduplicate {0} in {1} files?', humanBytes(facts.bytes), groupNumber(facts.files)),
       {
         modal: true,
         detail: t(
-          '{0} identical ranges in {1} groups will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
-          groupNumber(facts.ranges),
-          groupNumber(facts.groups),
+          '{0} in {1} will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
+          facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges)),
+          facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups)),
           bytesText(facts.bytes, t),
         ),
       },
@@ -238,7 +245,9 @@ export class DedupePanel implements vscode.Disposable {
     try {
       const engine = await this.s.engine();
       const r = await withCancellableProgress(
-        t('Deduplicating {0} in {1} files…', humanBytes(facts.bytes), groupNumber(facts.files)),
+        facts.files === 1
+          ? t('Deduplicating {0} in 1 file…', humanBytes(facts.bytes))
+          : t('Deduplicating {0} in {1} files…', humanBytes(facts.bytes), groupNumber(facts.files)),
         (signal, onProgress) =>
           engine.dedupe(chosen, {
             signal: AbortSignal.any([signal, own.signal]),
@@ -252,13 +261,26 @@ export class DedupePanel implements vscode.Disposable {
       this.lastProgress = undefined;
       this.report = dedupeWireReport(r, facts);
       this.s.log.info(
-        `dedupe: ${r.method}: deduped ${r.deduped}, freed ${r.freed} (measured) of ${r.estimated} estimated, ${r.differed} differed, ` +
+        `dedupe: ${r.method}: deduped ${r.deduped}, already shared ${r.alreadyShared}, freed ${r.freed} (measured) of ${r.estimated} estimated, ${r.differed} differed, ` +
           `${r.skipped.length} skipped, ${r.calls} calls, ${r.durationMs.toFixed(0)} ms`,
       );
       for (const k of r.skipped.slice(0, 100))
         this.s.log.warn(`dedupe: skipped ${k.path} @${k.offset}+${k.length}: ${k.reason}: ${k.message}`);
       void vscode.window.showInformationMessage(
-        t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), humanBytes(r.estimated)),
+        r.alreadyShared > 0n
+          ? t(
+              'Deduplicated {0} ({1} was already shared): {2} freed (measured), {3} estimated.',
+              humanBytes(r.deduped),
+              humanBytes(r.alreadyShared),
+              humanBytes(r.freed),
+              humanBytes(r.estimated),
+            )
+          : t(
+              'Deduplicated {0}: {1} freed (measured), {2} estimated.',
+              humanBytes(r.deduped),
+              humanBytes(r.freed),
+              humanBytes(r.estimated),
+            ),
       );
       this.postState();
       const refreshed = SpacePanel.refreshCovering([...new Set(chosen.groups.flatMap((g) => g.ranges.map((x) => x.path)))]);

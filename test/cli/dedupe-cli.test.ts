@@ -121,7 +121,10 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     assert.equal(j.total.netSaving, String(300 * 1024));
     assert.equal(j.total.deduped, undefined);
     assert.equal(j.total.freed, undefined);
-    assert.ok(j.notes.some((n: string) => /smaller than 1024 bytes/.test(n)));
+    assert.ok(j.notes.some((n: string) => /^1 file was smaller than the minimum size and not examined\.$/.test(n)));
+    assert.ok(!j.notes.some((n: string) => /--min-size|\d{5,} bytes/.test(n)), 'notes name no flag and no raw byte count');
+    assert.equal(j.cannotApply, undefined);
+    assert.equal(g.candidateBytes, String(300 * 1024));
 
     const applied = cli(['dedupe', d, '--apply', '--json']);
     assert.equal(applied.code, 0, applied.stderr);
@@ -136,5 +139,36 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     assert.equal(table.code, 0);
     assert.match(table.stdout, /already shared/);
     assert.match(table.stdout, /^total: 1 group in 2 files, duplicate 307200 \(300 KiB\), net saving 0 /m);
+    assert.doesNotMatch(table.stdout, /--apply/, 'nothing to free: --apply not suggested');
+    // applied again: the range already shares a's blocks; no call, nothing claimed as deduplicated
+    const again = JSON.parse(cli(['dedupe', d, '--apply', '--json']).stdout);
+    assert.equal(again.total.deduped, '0');
+    assert.equal(again.total.calls, 0);
+  });
+});
+
+describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
+  let fsys: LoopFs;
+  before(() => {
+    ensureBuilt();
+    fsys = makeLoopFs('ext4');
+    const a = randomBytes(64 * 1024);
+    fs.writeFileSync(path.join(fsys.mnt, 'a'), a);
+    fs.writeFileSync(path.join(fsys.mnt, 'b'), a);
+    execFileSync('sync');
+  });
+  after(() => fsys?.cleanup());
+
+  test('the preview says why --apply cannot share them here instead of suggesting it', () => {
+    const table = cli(['dedupe', fsys.mnt]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.doesNotMatch(table.stdout, /run again with --apply/);
+    assert.match(
+      table.stdout,
+      /^nothing was changed; --apply cannot share these here: ext4 cannot share blocks \(EOPNOTSUPP\): use btrfs, or XFS made with reflink=1/m,
+    );
+    const j = JSON.parse(cli(['dedupe', fsys.mnt, '--json']).stdout);
+    assert.equal(j.cannotApply.length, 1);
+    assert.equal(j.cannotApply[0].code, 'EOPNOTSUPP');
   });
 });

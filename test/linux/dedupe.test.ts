@@ -114,6 +114,10 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         assert.ok(sparse.wholeFiles);
         assert.equal(sparse.netSaving, BigInt(2 * CHUNK));
         assert.equal(plan.total.netSaving, BigInt(MiB + 2 * CHUNK));
+        // Duplicate bytes are data bytes: b and a-clone (1 MiB each), and sparse2's 2 chunks, not its 1 GiB.
+        assert.equal(sparse.candidateBytes, BigInt(2 * CHUNK));
+        assert.equal(plan.total.candidateBytes, BigInt(2 * MiB + 2 * CHUNK));
+        assert.equal(plan.cannotApply, undefined, `${kind} can dedupe: the search's probe says so`);
 
         const progress: bigint[] = [];
         const free0 = freeAfterSync(t.mountPoint);
@@ -148,6 +152,17 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         // Found again: nothing left to save.
         const again = await engine.findDuplicates([d]);
         assert.equal(again.total.netSaving, 0n);
+        // What the kernel says for a range already sharing the source's blocks (xfs_io, the peer
+        // tool): FIDEDUPERANGE "dedupes" all of it again, so counting bytes_deduped would claim it.
+        const io = execFileSync('xfs_io', ['-c', `dedupe ${path.join(d, 'a')} 0 0 ${MiB}`, path.join(d, 'b')], { encoding: 'utf8' });
+        assert.match(io, new RegExp(`deduped ${MiB}/${MiB} bytes`));
+        // The spent plan applied again: every range is mapped first, already shared, so no call
+        // and nothing counted as deduplicated; the bytes are reported as already shared.
+        const r2 = await engine.dedupe(plan);
+        assert.equal(r2.calls, 0);
+        assert.equal(r2.deduped, 0n);
+        assert.equal(r2.alreadyShared, BigInt(MiB + 2 * CHUNK), 'b (a-clone was already shared at the search) and sparse2’s data');
+        assert.deepEqual(shas(d), before);
       } finally {
         await engine.dispose();
       }
@@ -286,6 +301,27 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('unwritten (preallocated) extents read as zeros: never hashed, never grouped', async () => {
+      const d = freshDir(t, 'prealloc');
+      execFileSync('fallocate', ['-l', String(MiB), path.join(d, 'preallocated.bin')]);
+      execFileSync('fallocate', ['-l', String(MiB), path.join(d, 'preallocated2.bin')]);
+      fs.writeFileSync(path.join(d, 'zeros.bin'), Buffer.alloc(MiB)); // written zeros: data
+      execFileSync('sync');
+      assert.ok(
+        frags(path.join(d, 'preallocated.bin')).every((x) => x.flags.includes('unwritten')),
+        'filefrag: unwritten',
+      );
+      const plan = await createEngine().findDuplicates([d]);
+      assert.equal(plan.total.hashedBytes, BigInt(MiB), 'only zeros.bin was read');
+      // (zeros.bin's chunks match one another: written data; the preallocated files match nothing)
+      const named = plan.groups.flatMap((g) => g.ranges.map((r) => path.basename(r.path)));
+      assert.deepEqual(
+        named.filter((n) => n.startsWith('preallocated')),
+        [],
+        'no group: neither with itself, nor with the other, nor with written zeros',
+      );
+    });
+
     test('a chunk that is not a multiple of the block size is refused', async () => {
       const d = freshDir(t, 'chunk');
       fs.writeFileSync(path.join(d, 'a'), randomBytes(64 * KiB));
@@ -313,6 +349,13 @@ for (const kind of ['ext4', 'tmpfs'] as FsKind[]) {
       const plan = await engine.findDuplicates([d]);
       assert.equal(plan.groups.length, 1);
       assert.equal(plan.groups[0].netSaving, BigInt(256 * KiB));
+      // the search probed it already: one sentence, errno and what to do
+      assert.equal(plan.cannotApply?.length, 1);
+      assert.equal(plan.cannotApply[0].code, 'EOPNOTSUPP');
+      assert.equal(
+        plan.cannotApply[0].message,
+        `${kind} cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).`,
+      );
       const free = fs.statfsSync(t.mountPoint, { bigint: true }).bfree;
       await assert.rejects(engine.dedupe(plan), (e: FsctlError) => {
         assert.equal(e.code, 'EOPNOTSUPP');

@@ -25,6 +25,7 @@ const plan: DedupePlan = {
         { path: '/m/sub/c', offset: 8192n },
       ],
       netSaving: 4096n,
+      candidateBytes: 2n * 4096n,
       wholeFiles: false,
       warnings: ['w'],
     },
@@ -35,6 +36,7 @@ const plan: DedupePlan = {
         { path: '/m/d', offset: 0n },
       ],
       netSaving: 1n << 40n,
+      candidateBytes: 1n << 40n,
       wholeFiles: true,
       warnings: [],
     },
@@ -56,6 +58,8 @@ test('plan to wire: decimal strings, files by index, the base folder', () => {
   assert.equal(w.groups[1].ranges[0].file, 1, 'one index per path');
   assert.equal(w.base, '/m');
   assert.equal(w.total.netSaving, String(4096n + (1n << 40n)));
+  assert.equal(w.groups[0].candidateBytes, String(2n * 4096n), 'data bytes beyond the source, per group');
+  assert.equal(w.cannotApply, undefined);
   assert.ok(isDedupeWirePlan(JSON.parse(JSON.stringify(w))));
   assert.ok(parseHostMessage({ type: 'dedupe', plan: w, canApply: false, cannotApplyReason: 'why' }));
 });
@@ -91,6 +95,18 @@ test('plan validator: out-of-plan file index, a lone range, an overflowing range
     bad((c) => ((c as unknown as { sep: string }).sep = ':')),
     false,
   );
+  assert.equal(
+    bad((c) => delete (c.groups[0] as Partial<DedupeWirePlan['groups'][number]>).candidateBytes),
+    false,
+  );
+  assert.equal(
+    bad((c) => (c.cannotApply = [{ path: '/m/a', code: 'EOPNOTSUPP', message: 'ext4 cannot share blocks' }])),
+    true,
+  );
+  assert.equal(
+    bad((c) => ((c as unknown as { cannotApply: unknown }).cannotApply = [{ path: 1 }])),
+    false,
+  );
   assert.equal(parseHostMessage({ type: 'dedupe', plan: w, canApply: 'yes' }), undefined);
   assert.equal(parseHostMessage({ type: 'dedupeProgress', phase: 'apply', files: 0, bytes: '1', total: 'x', message: '' }), undefined);
 });
@@ -110,6 +126,7 @@ test('report to wire', () => {
   const r = dedupeWireReport(
     {
       deduped: 1n << 60n,
+      alreadyShared: 0n,
       differed: 2,
       skipped: [{ path: '/m/a', offset: 1n, length: 2n, reason: 'differs', message: 'm' }],
       calls: 3,

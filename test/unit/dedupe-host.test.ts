@@ -50,6 +50,7 @@ function samplePlan(): DedupePlan {
           { path: path.join(dir, 'sub', 'c.img'), offset: 0n },
         ],
         netSaving: 8n * MiB,
+        candidateBytes: 2n * 4n * MiB,
         wholeFiles: true,
         warnings: [],
       },
@@ -60,6 +61,7 @@ function samplePlan(): DedupePlan {
           { path: path.join(dir, 'd.img'), offset: (1n << 60n) + 4096n },
         ],
         netSaving: 0n,
+        candidateBytes: 128n * KiB,
         wholeFiles: false,
         warnings: ['already shared'],
       },
@@ -70,6 +72,7 @@ function samplePlan(): DedupePlan {
           { path: path.join(dir, 'e.img'), offset: 1n * MiB },
         ],
         netSaving: 1n * MiB,
+        candidateBytes: 1n * MiB,
         wholeFiles: false,
         warnings: [],
       },
@@ -87,6 +90,8 @@ interface StandIn {
   applied: DedupePlan[];
   /** Resolve only when aborted (a long search or deduplication). */
   hang: boolean;
+  /** What the next plans say about file systems that cannot dedupe. */
+  cannotApply?: DedupePlan['cannotApply'];
 }
 
 describe('Find Duplicate Data (host side)', () => {
@@ -151,7 +156,7 @@ describe('Find Duplicate Data (host side)', () => {
         standIn.finds.push({ paths, opts: { chunk: o.chunk, minSize: o.minSize } });
         o.onProgress?.({ done: 20n * MiB, total: 0n, files: 6, message: 'hashing' });
         if (standIn.hang) return until(o.signal);
-        return samplePlan();
+        return { ...samplePlan(), ...(standIn.cannotApply ? { cannotApply: standIn.cannotApply } : {}) };
       },
       async dedupe(plan: DedupePlan, o: RunOptions = {}): Promise<DedupeReport> {
         standIn.applied.push(plan);
@@ -159,6 +164,7 @@ describe('Find Duplicate Data (host side)', () => {
         if (standIn.hang) return until(o.signal);
         return {
           deduped: plan.total.netSaving,
+          alreadyShared: 0n,
           differed: 0,
           skipped: [],
           calls: plan.groups.length,
@@ -340,6 +346,7 @@ describe('Find Duplicate Data (host side)', () => {
         groups: 2,
         files: 5,
         deduped: String(9n * MiB),
+        alreadyShared: '0',
         differed: 0,
         skipped: [],
         calls: 2,
@@ -350,9 +357,17 @@ describe('Find Duplicate Data (host side)', () => {
         durationMs: 5,
       },
     );
-    assert.equal(done.canApply, true);
+    // the plan is spent: its groups and estimate are from before; Deduplicate says to find again
+    assert.equal(done.canApply, false);
+    assert.equal(done.cannotApplyReason, 'Deduplicate ran on these groups: Find again to see what is left.');
     assert.ok(state.messages.some((m) => m.text === 'Deduplicated 9 MiB: 9 MiB freed (measured), 9 MiB estimated.'));
-    assert.ok(logged(/dedupe: FIDEDUPERANGE: deduped 9437184, freed 9433088 \(measured\) of 9437184 estimated/));
+    assert.ok(logged(/dedupe: FIDEDUPERANGE: deduped 9437184, already shared 0, freed 9433088 \(measured\) of 9437184 estimated/));
+    // asked again anyway (a stale webview): refused with the reason, no confirmation, no call
+    const asked = state.messageOptions.length;
+    panel.send({ type: 'dedupeApply', groups: [2, 0] });
+    await waitUntil(() => state.messages.some((m) => m.text === done.cannotApplyReason), 'refused');
+    assert.equal(state.messageOptions.length, asked, 'no confirmation');
+    assert.equal(standIn.applied.length, 1);
     await waitUntil(() => spaceResults() === 2, 'the Space view analysed again');
     assert.ok(logged(/dedupe: analysing 1 open Space view\(s\) again/));
   });
@@ -368,10 +383,35 @@ describe('Find Duplicate Data (host side)', () => {
     assert.equal(err.code, 'E_CANCELLED');
     assert.equal(err.message, 'The search was cancelled; nothing was changed.');
     assert.equal(state.messages.filter((m) => m.level === 'error').length, errors);
-    assert.ok(lastOf(panel, 'dedupe')!.canApply, 'the previous plan stays, and can be applied');
+    const last = lastOf(panel, 'dedupe')!;
+    assert.ok(last.plan && last.report, 'the previous plan and its report stay');
+    assert.equal(last.cannotApplyReason, 'Deduplicate ran on these groups: Find again to see what is left.');
+  });
+
+  test('a file system that cannot dedupe (the search probed it): Deduplicate disabled with its sentence, never a confirmation', async () => {
+    const message = 'ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).';
+    standIn.hang = false; // the search cancelled above hung on purpose
+    standIn.cannotApply = [{ path: path.join(dir, 'a.img'), code: 'EOPNOTSUPP', message }];
+    try {
+      const n = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      const m = await panel.waitFor((x) => panel.posted.indexOf(x) >= n && x.type === 'dedupe' && x.report === undefined);
+      assert.equal(m.canApply, false);
+      assert.equal(m.cannotApplyReason, message);
+      assert.deepEqual((m.plan as DedupeWirePlan).cannotApply, standIn.cannotApply);
+      const asked = state.messageOptions.length;
+      panel.send({ type: 'dedupeApply', groups: [0] });
+      await waitUntil(() => state.messages.filter((x) => x.text === message).length > 0, 'refused');
+      assert.equal(state.messageOptions.length, asked, 'no confirmation');
+    } finally {
+      standIn.cannotApply = undefined;
+    }
   });
 
   test('Cancel on the notification stops a deduplication and says what that means', async () => {
+    const found = panel.posted.length;
+    panel.send({ type: 'dedupeFind' }); // a fresh plan: the last one was applied
+    await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
     standIn.hang = true;
     state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
     state.cancelProgress = 'onFirstReport';

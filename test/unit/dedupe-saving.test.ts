@@ -9,9 +9,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from '../../src/engine/dedupe-saving';
+import { fileDataOf, groupSaving, partialExtentWarnings, sharedBlockSavings, sharedWithSource, type FileData } from '../../src/engine/dedupe-saving';
 import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
-import { EXTENT_FLAG } from '../../src/engine/map-format';
+import { EXTENT_FLAG, packExtents } from '../../src/engine/map-format';
 import { hashFile, type Hashed } from '../../src/engine/dedupe-hash';
 import { SignalContext } from '../../src/engine/context';
 import { applyDedupe } from '../../src/engine/dedupe-apply';
@@ -186,4 +186,20 @@ test('a destination whose blocks a reflinked copy keeps frees nothing; moving bo
   const plain = groupSaving([orig, copy], [0n, 0n], 128n * K, true);
   sharedBlockSavings([plain], new Map([...files, ['copy', copy]]));
   assert.equal(plain.netSaving, 128n * K);
+});
+
+test('a map as dedupe data: unwritten (preallocated) extents are left out like holes; already-shared bytes measured', () => {
+  const packed = packExtents([
+    { offset: 0n, length: 64n * K, physical: 1000n * K, flags: [] },
+    { offset: 64n * K, length: 64n * K, physical: 2000n * K, flags: ['unwritten'] },
+    { offset: 128n * K, length: 64n * K, physical: 3000n * K, flags: ['shared'] },
+  ]);
+  const m = { size: 192n * K, packed } as unknown as Parameters<typeof fileDataOf>[1];
+  const f = fileDataOf('/m/p', m, { filesystem: 'xfs', fsKey: 'fs', blockSize: 4096 });
+  assert.deepEqual(f.off, [0n, 128n * K]);
+  assert.deepEqual(f.len, [64n * K, 64n * K]);
+  // a destination whose first 64 KiB is the source's block, the rest its own
+  const src = file('/m/s', 192n * K, [[0n, 192n * K, 1000n * K]]);
+  assert.deepEqual(sharedWithSource(src, 0n, f, 0n, 192n * K), { data: 128n * K, same: 64n * K });
+  assert.deepEqual(sharedWithSource(src, 0n, f, 0n, 64n * K), { data: 64n * K, same: 64n * K });
 });

@@ -138,6 +138,10 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
     assert.match(reportText, /FIDEDUPERANGE/);
     assert.equal(sums(), before, 'no file changed');
     assert.match(execFileSync('filefrag', ['-v', path.join(reflink, 'clone-me.bin')], { encoding: 'utf8' }), /shared/);
+    // the plan is spent: Deduplicate disabled with the reason, Find again first
+    await frame.locator('#btn-dedupe[disabled]').waitFor({ timeout: 30_000 });
+    assert.match(await frame.locator('.apply-why').innerText(), /Find again to see what is left/);
+    assert.ok(await frame.locator('#btn-find-again').isVisible());
     await sleep(300);
     await page.screenshot({ path: path.join(shots, 'vscode-dedupe.png') });
   });

@@ -38,6 +38,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/vm/disk-c.img`, offset: 256n * KiB, alreadyShared: true },
         ],
         netSaving: 128n * KiB,
+        candidateBytes: 2n * 128n * KiB,
         wholeFiles: false,
         warnings: ['Part of an extent: sharing 128 KiB of a 1 MiB extent frees nothing until all of it is shared.'],
       },
@@ -50,6 +51,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/backup/debian.iso`, offset: 0n },
         ],
         netSaving: 1400n * MiB,
+        candidateBytes: 2n * 700n * MiB,
         wholeFiles: true,
         warnings: [],
       },
@@ -61,6 +63,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/db/snapshot.sqlite`, offset: 0n, alreadyShared: true },
         ],
         netSaving: 0n,
+        candidateBytes: 64n * MiB,
         wholeFiles: true,
         warnings: [],
       },
@@ -71,6 +74,7 @@ function samplePlan(): DedupePlan {
           { path: `${D}/logs/b.log`, offset: 0n },
         ],
         netSaving: 4n * MiB,
+        candidateBytes: 4n * MiB,
         wholeFiles: true,
         warnings: [],
       },
@@ -208,7 +212,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     // a header closes and opens its group
     await page.click('.group-row[data-group="1"]');
     assert.equal((await rows(page)).filter((x) => x.group === 1).length, 1);
-    assert.match((await rows(page)).find((x) => x.group === 1)!.text, /3 ranges hidden/);
+    assert.match((await rows(page)).find((x) => x.group === 1)!.text, /3 ranges \(show\)/);
     await page.click('.group-row[data-group="1"]');
     assert.equal((await rows(page)).filter((x) => x.group === 1).length, 4);
     await page.close();
@@ -223,7 +227,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     const r = await rows(page);
     assert.deepEqual([...new Set(r.map((x) => x.group))], [0]);
     assert.match(r[0].text, /^#3 /, 'the group keeps its number');
-    assert.equal(await text(page, '.apply-scope'), 'the 1 groups shown, about 128 KiB');
+    assert.equal(await text(page, '.apply-scope'), '1 group shown, about 128 KiB');
     await page.click('#btn-dedupe');
     assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeApply'), { type: 'dedupeApply', groups: [0] });
     await page.fill('input.filter', 'sqlite');
@@ -261,6 +265,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     // the report: measured freed next to the estimate, what differed and why
     const report: DedupeReport = {
       deduped: 1400n * MiB + 128n * KiB,
+      alreadyShared: 0n,
       differed: 1,
       skipped: [
         {
@@ -278,8 +283,28 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       notes: [],
       durationMs: 1500,
     };
-    await bridge.post({ type: 'dedupe', plan: wire, canApply: true, report: dedupeWireReport(report, applyFacts(chosen)) });
+    // the plan is spent: the host says so; Find again comes first
+    const spent = 'Deduplicate ran on these groups: Find again to see what is left.';
+    await bridge.post({
+      type: 'dedupe',
+      plan: wire,
+      canApply: false,
+      cannotApplyReason: spent,
+      report: dedupeWireReport({ ...report, alreadyShared: 35n * MiB }, applyFacts(chosen)),
+    });
     await page.waitForSelector('body[data-state="done"]');
+    assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
+    assert.equal(await text(page, '.apply-why'), spent);
+    assert.ok(await page.isVisible('#btn-find-again'), 'Find again shown where Deduplicate was');
+    assert.equal(await page.getAttribute('#btn-dedupe', 'secondary'), '');
+    assert.equal(await text(page, '.report .kv[data-key="already"] dd'), '35 MiB');
+    await page.click('#btn-find-again');
+    await bridge.waitFor((x) => x.type === 'dedupeFind');
+    assert.equal(
+      (await page.locator('.report .meta.note').allTextContents()).filter((x) => /free/i.test(x)).length,
+      1,
+      'one note on what freed means',
+    );
     assert.equal(await page.getAttribute('.report .kv[data-key="freed"] dd', 'title'), exact(report.freed));
     assert.equal(await page.getAttribute('.report .kv[data-key="estimated"] dd', 'title'), exact(report.estimated));
     assert.equal(await text(page, '.report .kv[data-key="differed"] dd'), '1');
@@ -349,7 +374,27 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await bridge.post({ type: 'dedupe', plan: none, canApply: true });
     await page.waitForSelector('body[data-state="done"]');
     assert.equal(await text(page, '.empty'), 'No duplicate data found in the selection.');
-    assert.equal(await text(page, '.apply-why'), 'Nothing to free: every duplicate is already shared.');
+    assert.equal(await text(page, '.apply-why'), 'Nothing to deduplicate.');
+    // nothing found but paths failed: said plainly, first error shown, no claim about them
+    const failed = dedupeWirePlan(
+      {
+        ...plan,
+        groups: [],
+        total: { ...plan.total, groups: 0, candidateBytes: 0n, netSaving: 0n, files: 3 },
+        errors: [
+          { path: `${D}/secret`, code: 'EACCES', message: `open ${D}/secret: permission denied (EACCES).` },
+          { path: `${D}/gone`, code: 'ENOENT', message: 'gone' },
+        ],
+      },
+      [D],
+      SETTINGS,
+    );
+    await bridge.post({ type: 'dedupe', plan: failed, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.empty')!.textContent!.includes('could not'));
+    assert.equal(
+      await text(page, '.empty'),
+      `2 paths could not be examined; the first: EACCES: open ${D}/secret: permission denied (EACCES). No duplicate data found in the 3 files examined.`,
+    );
     await page.close();
   });
 
@@ -378,6 +423,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
         offset: BigInt(k) * 128n * KiB,
       })),
       netSaving: BigInt(1 + (i % 3)) * 128n * KiB,
+      candidateBytes: BigInt(i % 100 === 0 ? 39 : 1 + (i % 3)) * 128n * KiB,
       wholeFiles: false,
       warnings: [],
     }));
@@ -415,7 +461,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(Number(first) % 3, 2);
     await page.fill('input.filter', 'f0-');
     assert.equal(await text(page, '.filter-count'), '1 of 5,000 groups');
-    assert.match(await text(page, '.group-row'), /40 ranges hidden/);
+    assert.match(await text(page, '.group-row'), /40 ranges \(show\)/);
     await page.close();
   });
 

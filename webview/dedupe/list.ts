@@ -139,7 +139,7 @@ export class DedupeList {
       : l10n.t('#{0} · {1} × {2}', this.rank.get(g) ?? 0, count, humanBytes(n.length));
     const bits = [what];
     if (n.shared) bits.push(l10n.t('{0} already shared', n.shared));
-    if (!open && count > 0) bits.push(l10n.t('{0} ranges hidden', count));
+    if (!open && count > 0) bits.push(l10n.t('{0} ranges (show)', count)); // a group has at least two ranges
     const summary = this.cell(
       tr,
       'c-summary',

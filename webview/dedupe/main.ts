@@ -46,11 +46,13 @@ const totalsEl = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });
 const savingEl = el('p', { class: 'saving-line' });
 const applyRow = el('div', { class: 'apply-row' });
 const btnApply = el('vscode-button', { id: 'btn-dedupe' }, l10n.t('Deduplicate'));
+/** Shown after Deduplicate ran (the plan is spent): the next step, where Deduplicate was. */
+const btnFindAgain = el('vscode-button', { id: 'btn-find-again', hidden: '' }, l10n.t('Find again'));
 const applyScope = el('span', { class: 'apply-scope' });
 const applyWhy = el('p', { class: 'apply-why', role: 'note' });
 const applyWhyText = el('span', { class: 'apply-why-text' });
 applyWhy.append(el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), applyWhyText);
-applyRow.append(btnApply, applyScope);
+applyRow.append(btnFindAgain, btnApply, applyScope);
 const reportEl = el('section', { class: 'report', 'aria-label': l10n.t('Result'), hidden: '' });
 const detailsEl = el('div', { class: 'details' });
 const filterBox = el('input', {
@@ -92,6 +94,8 @@ if (typeof saved.filter === 'string') filterBox.value = saved.filter;
 const saveState = (): void => setState({ filter: filterBox.value, selected: list?.selected } satisfies ViewState);
 
 const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
+const groupsText = (n: number): string => (n === 1 ? l10n.t('1 group') : l10n.t('{0} groups', groupDigits(BigInt(n))));
+const filesText = (n: number): string => (n === 1 ? l10n.t('1 file') : l10n.t('{0} files', groupDigits(BigInt(n))));
 const isCollapsed = (g: number): boolean => plan!.groups[g].ranges.length > COLLAPSE_ABOVE !== toggled.has(g);
 
 function kv(key: string, label: string, value: string, title?: string, tip?: string): void {
@@ -115,7 +119,7 @@ function showTotals(p: DedupeWirePlan): void {
     'candidate',
     l10n.t('Duplicate bytes'),
     candidate,
-    l10n.t('Bytes in every range beyond each group’s first: what a tool that ignores sharing would claim.'),
+    l10n.t('Data bytes in every range beyond each group’s first (holes count zero): what a tool that ignores sharing would claim.'),
   );
   bytesKv(
     'shared',
@@ -124,7 +128,7 @@ function showTotals(p: DedupeWirePlan): void {
     l10n.t('Duplicate bytes that already share the source’s extents: they free nothing.'),
   );
   bytesKv('net', l10n.t('Net saving'), net, l10n.t('What sharing the duplicates would free (an estimate until it is measured).'));
-  bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes are never read).'));
+  bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
   savingEl.textContent =
     already > 0n
       ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
@@ -169,15 +173,24 @@ function setButtons(): void {
   let why: string | undefined;
   if (!canApply || running) why = running ? undefined : cannotApplyReason;
   else if (groups.length === 0)
-    why = filtered ? l10n.t('Nothing to free among the groups shown.') : l10n.t('Nothing to free: every duplicate is already shared.');
+    why = filtered
+      ? l10n.t('Nothing to free among the groups shown.')
+      : order.length > 0
+        ? l10n.t('Nothing to free: every duplicate is already shared.')
+        : l10n.t('Nothing to deduplicate.');
   const enabled = !!plan && canApply && !running && groups.length > 0;
   btnApply.toggleAttribute('disabled', !enabled);
   btnApply.dataset.groups = String(groups.length);
-  applyScope.textContent = !plan
-    ? ''
-    : filtered
-      ? l10n.t('the {0} groups shown, about {1}', groupDigits(BigInt(groups.length)), human2(net))
-      : l10n.t('{0} groups, about {1}', groupDigits(BigInt(groups.length)), human2(net));
+  const spent = plan !== undefined && !reportEl.hasAttribute('hidden');
+  btnFindAgain.toggleAttribute('hidden', !spent);
+  btnFindAgain.toggleAttribute('disabled', running !== undefined);
+  btnApply.toggleAttribute('secondary', spent);
+  applyScope.textContent =
+    !plan || spent
+      ? ''
+      : filtered
+        ? l10n.t('{0} shown, about {1}', groupsText(groups.length), human2(net))
+        : l10n.t('{0}, about {1}', groupsText(groups.length), human2(net));
   applyWhyText.textContent = why ?? '';
   applyWhy.toggleAttribute('hidden', !why);
   if (why) btnApply.title = why;
@@ -187,7 +200,7 @@ function setButtons(): void {
 function showReport(r: DedupeWireReport | undefined): void {
   reportEl.replaceChildren();
   reportEl.toggleAttribute('hidden', !r);
-  if (!r) return;
+  if (!r) return setButtons();
   const freed = BigInt(r.freed);
   const estimated = BigInt(r.estimated);
   reportEl.appendChild(el('h2', {}, l10n.t('Result')));
@@ -200,6 +213,8 @@ function showReport(r: DedupeWireReport | undefined): void {
   item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
   item('estimated', l10n.t('Estimated'), human2(estimated), exact(estimated));
   item('deduped', l10n.t('Shared by the file system'), human2(BigInt(r.deduped)), exact(BigInt(r.deduped)));
+  if (BigInt(r.alreadyShared) > 0n)
+    item('already', l10n.t('Already shared before'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
   item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
   item('skipped', l10n.t('Skipped'), groupDigits(BigInt(r.skipped.length)));
   item('calls', l10n.t('Calls'), groupDigits(BigInt(r.calls)));
@@ -208,14 +223,13 @@ function showReport(r: DedupeWireReport | undefined): void {
     el(
       'p',
       { class: 'meta' },
-      [
-        r.method,
-        l10n.t('{0} groups in {1} files', groupDigits(BigInt(r.groups)), groupDigits(BigInt(r.files))),
-        l10n.t('{0} s', (r.durationMs / 1000).toFixed(2)),
-      ].join(' · '),
+      [r.method, l10n.t('{0} in {1}', groupsText(r.groups), filesText(r.files)), l10n.t('{0} s', (r.durationMs / 1000).toFixed(2))].join(
+        ' · ',
+      ),
     ),
   );
-  if (freed < estimated)
+  // the one note on what freed means (the engine's notes do not repeat it)
+  if (freed !== estimated)
     reportEl.appendChild(
       el(
         'p',
@@ -229,9 +243,16 @@ function showReport(r: DedupeWireReport | undefined): void {
   reportEl.appendChild(
     el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating: Find again to see what is left.')),
   );
+  setButtons(); // the plan is spent: Find again comes first
   if (r.skipped.length) {
     const det = el('details', { class: 'errors skipped', open: '' });
-    det.appendChild(el('summary', {}, l10n.t('{0} ranges left alone', groupDigits(BigInt(r.skipped.length)))));
+    det.appendChild(
+      el(
+        'summary',
+        {},
+        r.skipped.length === 1 ? l10n.t('1 range left alone') : l10n.t('{0} ranges left alone', groupDigits(BigInt(r.skipped.length))),
+      ),
+    );
     const ul = el('ul');
     for (const k of r.skipped.slice(0, 1000)) {
       const what = k.reason === 'differs' ? l10n.t('changed since the search') : k.reason;
@@ -256,13 +277,29 @@ function refreshList(): void {
     order, // numbered by their place among all groups, so a filter keeps each group's number
   );
   filterCount.textContent = filterBox.value.trim()
-    ? l10n.t('{0} of {1} groups', groupDigits(BigInt(shown.length)), groupDigits(BigInt(order.length)))
-    : l10n.t('{0} groups', groupDigits(BigInt(order.length)));
+    ? l10n.t('{0} of {1}', groupDigits(BigInt(shown.length)), groupsText(order.length))
+    : groupsText(order.length);
   empty.toggleAttribute('hidden', shown.length > 0);
+  const errs = plan.errors;
   empty.textContent =
-    order.length === 0
-      ? l10n.t('No duplicate data found in the selection.')
-      : l10n.t('No group has a path containing "{0}".', filterBox.value.trim());
+    order.length > 0
+      ? l10n.t('No group has a path containing "{0}".', filterBox.value.trim())
+      : errs.length === 0
+        ? l10n.t('No duplicate data found in the selection.')
+        : // say what was not examined first, and claim nothing about it
+          (errs.length === 1
+            ? l10n.t('1 path could not be examined: {0}: {1}', errs[0].code, errs[0].message)
+            : l10n.t(
+                '{0} paths could not be examined; the first: {1}: {2}',
+                groupDigits(BigInt(errs.length)),
+                errs[0].code,
+                errs[0].message,
+              )) +
+          ' ' +
+          (plan.total.files === 0
+            ? l10n.t('Nothing else was examined.')
+            : l10n.t('No duplicate data found in the {0} examined.', filesText(plan.total.files)));
+  empty.classList.toggle('has-errors', order.length === 0 && errs.length > 0);
   setButtons();
 }
 
@@ -334,6 +371,7 @@ filterBox.addEventListener('input', () => {
 btnInspect.addEventListener('click', () => list?.selected && post({ type: 'dedupeOpen', ...list.selected }));
 btnReveal.addEventListener('click', () => list?.selected && post({ type: 'dedupeReveal', ...list.selected }));
 btnFind.addEventListener('click', () => !running && post({ type: 'dedupeFind' }));
+btnFindAgain.addEventListener('click', () => !running && post({ type: 'dedupeFind' }));
 btnCancel.addEventListener('click', () => post({ type: 'dedupeCancel' }));
 btnApply.addEventListener('click', () => {
   if (btnApply.hasAttribute('disabled') || !plan) return;

@@ -6,7 +6,7 @@ import type { DedupeWirePlan } from '../../src/protocol/messages';
 export interface GroupNums {
   length: bigint;
   net: bigint;
-  /** Bytes in the ranges beyond the first: what a tool that ignores sharing would claim. */
+  /** Data bytes in the ranges beyond the first (holes count zero): what a tool that ignores sharing would claim. */
   candidate: bigint;
   /** Ranges already sharing the source's extents. */
   shared: number;
@@ -24,7 +24,7 @@ export function groupNums(plan: DedupeWirePlan): GroupNums[] {
     return {
       length,
       net: BigInt(g.netSaving),
-      candidate: length * BigInt(g.ranges.length - 1),
+      candidate: BigInt(g.candidateBytes),
       shared: g.ranges.reduce((n, r) => n + (r.alreadyShared ? 1 : 0), 0),
     };
   });

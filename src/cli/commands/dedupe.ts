@@ -43,7 +43,9 @@ extent only when nothing references any of it. Without --apply nothing changes.
 --apply (Linux, btrfs or XFS with reflink=1): FIDEDUPERANGE, at most 16 MiB per range and
 up to 120 destinations per call; a range that changed since the scan is left alone and
 reported ("differed"). ext4, tmpfs and other file systems that cannot share are refused
-before any change (EOPNOTSUPP). "freed" is measured from the file system's free blocks
+before any change (EOPNOTSUPP); the search already probes them and says so ("cannotApply")
+instead of suggesting --apply. A range already sharing the source's extents when applied gets no
+call ("alreadyShared", never counted as deduped). "freed" is measured from the file system's free blocks
 (statfs after syncfs) before and after, next to the estimate. Over SMB (smb:// files and
 folders) and on Windows: verify-then-clone (both files opened without FILE_SHARE_WRITE, the
 bytes compared, then FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept). macOS
@@ -59,9 +61,10 @@ a wrong SMB password or share, a refused connection) only the errors are printed
 document with the errors), exit 1.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
-         "netSaving":"N","wholeFiles":bool,"warnings":[...]},...],
+         "netSaving":"N","candidateBytes":"N","wholeFiles":bool,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","files":N,"hashedBytes":"N",
-                "deduped":"N","differed":N,"freed":"N","calls":N},   (the last four with --apply)
+                "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N},   (the last five with --apply)
+       "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "errors":[{"path","code","message","failed":bool}],"notes":[...],"durationMs":N}`,
   async run(ctx) {
@@ -92,6 +95,10 @@ JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bo
   },
 };
 
+/** What "freed" is (the view says it in its own words). */
+const FREED_NOTE =
+  "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too.";
+
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
 function groupJson(g: DedupeGroup): string {
@@ -112,6 +119,7 @@ function groupJson(g: DedupeGroup): string {
         ']',
     ],
     ['netSaving', dec(g.netSaving)],
+    ['candidateBytes', dec(g.candidateBytes)],
     ['wholeFiles', String(g.wholeFiles)],
     ['warnings', strings(g.warnings)],
   ]);
@@ -129,6 +137,7 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
   if (report)
     total.push(
       ['deduped', dec(report.deduped)],
+      ['alreadyShared', dec(report.alreadyShared)],
       ['differed', String(report.differed)],
       ['freed', dec(report.freed)],
       ['calls', String(report.calls)],
@@ -156,7 +165,23 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
           : undefined,
       ],
       ['errors', problemsJson(plan.errors, p)],
-      ['notes', strings([...plan.notes, ...(report?.notes ?? [])])],
+      [
+        'cannotApply',
+        plan.cannotApply
+          ? '[' +
+            plan.cannotApply
+              .map((e) =>
+                obj([
+                  ['path', str(e.path)],
+                  ['code', str(e.code)],
+                  ['message', str(e.message)],
+                ]),
+              )
+              .join(',') +
+            ']'
+          : undefined,
+      ],
+      ['notes', strings([...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])],
       ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
     ]) + '\n'
   );
@@ -189,7 +214,9 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         ],
         rows,
       )
-    : 'no duplicate data found\n';
+    : plan.errors.length > 0
+      ? `no duplicate data found in the ${plan.total.files} file${plan.total.files === 1 ? '' : 's'} examined\n`
+      : 'no duplicate data found\n';
   const t = plan.total;
   const lines = [table];
   plan.groups.forEach((g, i) => g.warnings.forEach((w) => lines.push(`warning: group ${i + 1}: ${escapeControls(w)}\n`)));
@@ -200,11 +227,14 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   if (report)
     lines.push(
       `applied (${report.method}): shared ${exactAndHuman(report.deduped)} in ${report.calls} call${report.calls === 1 ? '' : 's'}, ` +
+        (report.alreadyShared > 0n ? `already shared before: ${exactAndHuman(report.alreadyShared)}, ` : '') +
         `${report.differed} range${report.differed === 1 ? '' : 's'} differed; freed ${exactAndHuman(report.freed)} measured ` +
         `(estimated ${exactAndHuman(report.estimated)})\n`,
     );
-  else if (t.groups > 0) lines.push('nothing was changed; run again with --apply to share these ranges\n');
-  for (const n of [...plan.notes, ...(report?.notes ?? [])]) lines.push(`note: ${escapeControls(n)}\n`);
+  else if (plan.cannotApply?.length)
+    for (const e of plan.cannotApply) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
+  else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
+  for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])]) lines.push(`note: ${escapeControls(n)}\n`);
   lines.push(problemsSummary(p, 'examined'));
   lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
   return lines.join('');
