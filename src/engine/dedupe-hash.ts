@@ -12,7 +12,8 @@
 // ~1.6 GB/s, and hashing was the find's cost (bench/NOTES.md, dedupe).
 
 import * as fs from 'node:fs';
-import { createXXHash128, type IHasher } from 'hash-wasm';
+import { createXXHash128 } from 'hash-wasm/dist/xxhash128.umd.min.js';
+import type { IHasher } from 'hash-wasm';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { FileData } from './dedupe-saving';
