@@ -610,7 +610,10 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       files: document.querySelector('.kv[data-key="files"] dd')!.textContent,
       filter: document.querySelector('.filter-count')!.textContent,
     }));
-    assert.deepEqual(now, { drawn: '1', files: '5', filter: '3 of 5 files' });
+    // (on a loaded machine the 500 ms may already have passed and the redraw come too: the
+    // counts must be right either way; the redraw's count is not asserted, it is timing)
+    assert.deepEqual({ files: now.files, filter: now.filter }, { files: '5', filter: '3 of 5 files' });
+    assert.ok(now.drawn === '1' || now.drawn === '5', String(now.drawn));
     await page.waitForSelector('body[data-files="5"]');
     assert.equal(await page.textContent('.filter-count'), '3 of 5 files');
     await page.close();
