@@ -4,6 +4,7 @@
 // by a click (the toolbar's Open and Reveal act on it) and opens the inspector on a double-click
 // or Enter.
 import type { DedupeWirePlan } from '../../src/protocol/messages';
+import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
 import { groupDigits, hex, humanBytes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import type { GroupNums, Row } from './model';
@@ -82,17 +83,12 @@ export class DedupeList {
     if (!s) return;
     const pos = this.rows.findIndex((r) => r.kind === 'range' && r.group === s.group && r.range === s.range);
     if (pos < 0) return;
-    const top = pos * ROW_H;
-    if (top < this.scroller.scrollTop || top + ROW_H > this.scroller.scrollTop + this.scroller.clientHeight) {
-      this.scroller.scrollTop = Math.max(0, top - this.scroller.clientHeight / 2);
-    }
+    scrollRowIntoView(this.scroller, ROW_H, pos);
     this.render();
   }
 
   render(): void {
-    const h = this.scroller.clientHeight || 300;
-    const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_H) - MARGIN);
-    const last = Math.min(this.rows.length, Math.ceil((this.scroller.scrollTop + h) / ROW_H) + MARGIN);
+    const [first, last] = visibleRows(this.scroller, ROW_H, MARGIN, this.rows.length);
     for (const r of this.rendered) r.remove();
     this.rendered = [];
     for (let pos = first; pos < last; pos++) {

@@ -4,6 +4,8 @@
 // in restricted mode or when nothing would be freed), the measured result after it ran, and the
 // groups (largest net saving first) in a filterable, virtualised list. The webview names groups
 // and ranges to the host only by index; the host asks for confirmation itself.
+// (Just over 400 lines: the page's state and its message handling; the list, the model and
+// the shared view parts are already apart.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
@@ -17,30 +19,21 @@ import { showBanner } from '../shared/banner';
 import { l10n } from '../shared/l10n';
 import { COLLAPSE_ABOVE, filterGroups, flatten, groupNums, relPath, sortedGroups, type GroupNums } from './model';
 import { DedupeList, type Selected } from './list';
+import { bannerBox, spinnerLine, toolbarButton } from '../shared/view-parts';
 
 const app = document.getElementById('app')!;
 app.className = 'dedupe';
 
 const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Duplicate data') });
 toolbar.append(el('h1', { class: 'title' }, l10n.t('Duplicate data')), el('span', { class: 'spacer' }));
-const tb = (icon: string, label: string, id: string): HTMLElement => {
-  const b = el('vscode-toolbar-button', { icon, label, title: label, id });
-  toolbar.appendChild(b);
-  return b;
-};
+const tb = (icon: string, label: string, id: string): HTMLElement => toolbarButton(toolbar, icon, label, id);
 const btnInspect = tb('go-to-file', l10n.t('Open in the inspector'), 'btn-inspect');
 const btnReveal = tb('files', l10n.t('Reveal in Explorer'), 'btn-reveal');
 const btnFind = tb('refresh', l10n.t('Find again'), 'btn-find');
 
-const progress = el('div', { class: 'progress', role: 'status', hidden: '' });
-const progressText = el('span', { class: 'progress-text' });
-const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
-progress.append(el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }), progressText, btnCancel);
+const { progress, progressText, btnCancel } = spinnerLine();
 
-const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
-const bannerCode = el('span', { class: 'banner-code' });
-const bannerText = el('span', { class: 'banner-text' });
-banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText);
+const { banner, bannerCode, bannerText } = bannerBox();
 
 const totalsEl = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });
 const savingEl = el('p', { class: 'saving-line' });

@@ -19,6 +19,7 @@ import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/
 import { CLASS_LABELS, breakable, el, describeHit, extentNumber, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { RangeTable, type CopiedRows } from './table';
+import { bannerBox, toolbarButton } from '../shared/view-parts';
 
 // ---- DOM -----------------------------------------------------------------------------------
 
@@ -27,11 +28,7 @@ app.className = 'inspector';
 
 const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Inspector') });
 const title = el('h1', { class: 'title' }, 'Extent Lens');
-const tb = (icon: string, label: string, id: string): HTMLElement => {
-  const b = el('vscode-toolbar-button', { icon, label, title: label, id });
-  toolbar.appendChild(b);
-  return b;
-};
+const tb = (icon: string, label: string, id: string): HTMLElement => toolbarButton(toolbar, icon, label, id);
 toolbar.appendChild(title);
 toolbar.appendChild(el('span', { class: 'spacer' }));
 // What the Copy button (or Ctrl+C) put on the clipboard, or that it failed; a live region, so
@@ -51,11 +48,8 @@ const progressBar = el('vscode-progress-bar', { indeterminate: '' });
 const progressText = el('span', { class: 'progress-text', role: 'status' });
 progress.append(progressBar, progressText);
 
-const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
-const bannerCode = el('span', { class: 'banner-code' });
-const bannerText = el('span', { class: 'banner-text' });
 const bannerClose = el('vscode-toolbar-button', { icon: 'close', label: l10n.t('Dismiss') });
-banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText, bannerClose);
+const { banner, bannerCode, bannerText } = bannerBox(bannerClose);
 bannerClose.addEventListener('click', () => banner.setAttribute('hidden', ''));
 
 const summaryEl = el('dl', { class: 'summary', 'aria-label': l10n.t('Summary') });

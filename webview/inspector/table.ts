@@ -6,6 +6,8 @@
 // Exact numbers are never cut: each number column is as wide as the longest value it can hold
 // (in `ch` of the monospace table font, set as --w1…--w4 on the grid), and the table scrolls
 // sideways when a narrow editor column cannot hold them; the header follows that scroll.
+// (Just over 400 lines: one virtualised table class whose scrolling, sizing and keyboard
+// handling share its scroll state.)
 import type { WireExtent } from '../../src/protocol/messages';
 import { groupDigits, hex } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';

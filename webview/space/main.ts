@@ -25,6 +25,7 @@ import { buildTree, fileNums, relPath, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
 import { SpaceTable, type SortKey } from './table';
 import { addRows, Pacer, rowsData, type RowsSoFar } from './stream';
+import { bannerBox, spinnerLine, toolbarButton } from '../shared/view-parts';
 
 const app = document.getElementById('app')!;
 app.className = 'space';
@@ -32,26 +33,16 @@ app.className = 'space';
 const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Space usage') });
 const title = el('h1', { class: 'title' }, l10n.t('Space usage'));
 toolbar.append(title, el('span', { class: 'spacer' }));
-const tb = (icon: string, label: string, id: string): HTMLElement => {
-  const b = el('vscode-toolbar-button', { icon, label, title: label, id });
-  toolbar.appendChild(b);
-  return b;
-};
+const tb = (icon: string, label: string, id: string): HTMLElement => toolbarButton(toolbar, icon, label, id);
 const btnInspect = tb('go-to-file', l10n.t('Open in the inspector'), 'btn-inspect');
 const btnReveal = tb('files', l10n.t('Reveal in Explorer'), 'btn-reveal');
 const btnJson = tb('json', l10n.t('Export JSON…'), 'btn-export-json');
 const btnCsv = tb('table', l10n.t('Export CSV…'), 'btn-export-csv');
 
-const progress = el('div', { class: 'progress', role: 'status', hidden: '' });
-const progressText = el('span', { class: 'progress-text' });
-const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
-progress.append(el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }), progressText, btnCancel);
+const { progress, progressText, btnCancel } = spinnerLine();
 
-const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
-const bannerCode = el('span', { class: 'banner-code' });
-const bannerText = el('span', { class: 'banner-text' });
 const btnRetry = el('vscode-button', { secondary: '', id: 'btn-retry' }, l10n.t('Analyze again'));
-banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText, btnRetry);
+const { banner, bannerCode, bannerText } = bannerBox(btnRetry);
 /** The streamed counts, updated with every rows message (the table and treemap redraw at a slower pace). */
 
 const totalsEl = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });

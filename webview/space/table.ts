@@ -3,6 +3,7 @@
 // to reverse), filtered by a path substring. The selected file's row is marked, and so are the
 // rows of the files it shares extents with.
 import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
 import type { FileNums } from './model';
 import { l10n } from '../shared/l10n';
 
@@ -158,17 +159,12 @@ export class SpaceTable {
   reveal(file: number): void {
     const pos = this.order.indexOf(file);
     if (pos < 0) return;
-    const top = pos * ROW_H;
-    if (top < this.scroller.scrollTop || top + ROW_H > this.scroller.scrollTop + this.scroller.clientHeight) {
-      this.scroller.scrollTop = Math.max(0, top - this.scroller.clientHeight / 2);
-    }
+    scrollRowIntoView(this.scroller, ROW_H, pos);
     this.render();
   }
 
   render(): void {
-    const h = this.scroller.clientHeight || 300;
-    const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_H) - MARGIN);
-    const last = Math.min(this.order.length, Math.ceil((this.scroller.scrollTop + h) / ROW_H) + MARGIN);
+    const [first, last] = visibleRows(this.scroller, ROW_H, MARGIN, this.order.length);
     for (const r of this.rendered) r.remove();
     this.rendered = [];
     for (let pos = first; pos < last; pos++) {

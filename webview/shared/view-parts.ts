@@ -1,0 +1,30 @@
+// The pieces every view's page is built from the same way: toolbar buttons, the spinner line
+// with Cancel (long work), and the error banner (filled by banner.ts's showBanner).
+
+import { l10n } from './l10n';
+import { el } from './ui';
+
+/** A toolbar button (a codicon; the label is its accessible name and tooltip), appended to `toolbar`. */
+export function toolbarButton(toolbar: HTMLElement, icon: string, label: string, id: string): HTMLElement {
+  const b = el('vscode-toolbar-button', { icon, label, title: label, id });
+  toolbar.appendChild(b);
+  return b;
+}
+
+/** A hidden status line: a spinner, its text, and Cancel (`#btn-cancel`). */
+export function spinnerLine(): { progress: HTMLElement; progressText: HTMLElement; btnCancel: HTMLElement } {
+  const progress = el('div', { class: 'progress', role: 'status', hidden: '' });
+  const progressText = el('span', { class: 'progress-text' });
+  const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
+  progress.append(el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }), progressText, btnCancel);
+  return { progress, progressText, btnCancel };
+}
+
+/** A hidden error banner: an icon, the code, the sentence, then `extra` (a Retry or Dismiss button). */
+export function bannerBox(...extra: HTMLElement[]): { banner: HTMLElement; bannerCode: HTMLElement; bannerText: HTMLElement } {
+  const banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
+  const bannerCode = el('span', { class: 'banner-code' });
+  const bannerText = el('span', { class: 'banner-text' });
+  banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText, ...extra);
+  return { banner, bannerCode, bannerText };
+}
