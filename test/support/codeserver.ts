@@ -268,6 +268,23 @@ export async function startCodeServer(install: VsCodeInstall, opts: CodeServerOp
  * Install a VSIX into an extensions folder with code-server's own CLI (what a person does with
  * `code-server --install-extension`), before the server that uses that folder starts.
  */
+/**
+ * Package this repository's dist/ as a VSIX for this platform (scripts/package.mjs --no-build,
+ * into `runDir`/vsix) and install it into `extensionsDir`, as a user installs Extent Lens.
+ */
+export function installBuiltVsix(install: VsCodeInstall, runDir: string, extensionsDir: string): void {
+  const vsixDir = path.join(runDir, 'vsix');
+  const target = `${process.platform}-${process.arch}`;
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--target', target, '--no-build', '--out', vsixDir], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`scripts/package.mjs failed (exit ${r.status})`);
+  const vsix = fs.readdirSync(vsixDir).find((f) => f.endsWith('.vsix'));
+  if (!vsix) throw new Error(`scripts/package.mjs made no VSIX in ${vsixDir}`);
+  installExtension(install, extensionsDir, path.join(vsixDir, vsix));
+}
+
 export function installExtension(install: VsCodeInstall, extensionsDir: string, vsix: string): string {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'el-vscode-install-'));
   try {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   findVsCode,
-  installExtension,
+  installBuiltVsix,
   launchBrowser,
   openWorkbench,
   REPO_ROOT,
@@ -49,15 +49,7 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
     const extensionsDir = path.join(runDir, 'extensions');
     fs.mkdirSync(extensionsDir);
     if (!fromSource) {
-      const vsixDir = path.join(runDir, 'vsix');
-      const target = `${process.platform}-${process.arch}`;
-      execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--target', target, '--no-build', '--out', vsixDir], {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      const vsix = fs.readdirSync(vsixDir).find((f) => f.endsWith('.vsix'));
-      assert.ok(vsix, `scripts/package.mjs made no VSIX in ${vsixDir}`);
-      installExtension(install as VsCodeInstall, extensionsDir, path.join(vsixDir, vsix));
+      installBuiltVsix(install as VsCodeInstall, runDir, extensionsDir);
     }
     server = await startCodeServer(install as VsCodeInstall, {
       runDir: path.join(runDir, 'server'),

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { findVsCode, installExtension, launchBrowser, openWorkbench, REPO_ROOT, startCodeServer, type Browser, type CodeServer, type VsCodeInstall } from '../support/codeserver';
+import { findVsCode, installBuiltVsix, launchBrowser, openWorkbench, REPO_ROOT, startCodeServer, type Browser, type CodeServer, type VsCodeInstall } from '../support/codeserver';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { expandFolder, explorerContextMenu, explorerRow, pickQuickItem, pollFrames, quickOpen, runCommand, sleep } from './ui-driver';
 
@@ -165,12 +165,7 @@ describe('Extent Lens UI in VS Code (Chromium + code-server)', { skip }, () => {
     const extensionsDir = path.join(runDir, 'extensions');
     fs.mkdirSync(extensionsDir);
     if (!fromSource) {
-      const vsixDir = path.join(runDir, 'vsix');
-      const target = `${process.platform}-${process.arch}`;
-      execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--target', target, '--no-build', '--out', vsixDir], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-      const vsix = fs.readdirSync(vsixDir).find((f) => f.endsWith('.vsix'));
-      assert.ok(vsix, `scripts/package.mjs made no VSIX in ${vsixDir}`);
-      installExtension(install as VsCodeInstall, extensionsDir, path.join(vsixDir, vsix));
+      installBuiltVsix(install as VsCodeInstall, runDir, extensionsDir);
     }
     server = await startCodeServer(install as VsCodeInstall, {
       runDir: path.join(runDir, 'server'),
