@@ -10,6 +10,7 @@ import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '../shared/theme.css';
+import '../shared/report-view.css';
 import './dedupe.css';
 import type { DedupeWirePlan, DedupeWireReport, HostMessage } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';

@@ -12,6 +12,7 @@ import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '../shared/theme.css';
+import '../shared/report-view.css';
 import './space.css';
 import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
