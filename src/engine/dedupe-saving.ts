@@ -229,11 +229,13 @@ interface SharedRef {
  * could, and FIEMAP does not give it): the saving assumes none, and the note says so.
  */
 export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, FileData>): void {
-  // Where the plan moves data: every destination range, per file, merged.
+  // Where the plan moves data: every destination range, per file, merged. Not a range that
+  // already shares its source's blocks, nor a group that frees nothing: apply leaves both alone.
   const starts = new Map<string, bigint[]>();
   const ends = new Map<string, bigint[]>();
   for (const g of groups)
     for (const r of g.ranges.slice(1)) {
+      if (r.alreadyShared || g.netSaving === 0n) continue;
       (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
       (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
     }

@@ -181,6 +181,13 @@ test('a destination whose blocks a reflinked copy keeps frees nothing; moving bo
   assert.equal(both.ranges[0].offset, 0n);
   sharedBlockSavings([both], files);
   assert.equal(both.netSaving, 128n * K);
+  // The reflinked copy listed as an already-shared destination of another group is not moved
+  // (apply leaves it alone): it still keeps the block.
+  const whole = groupSaving([orig, refl], [0n, 0n], 256n * K, true);
+  assert.equal(whole.ranges[1].alreadyShared, true);
+  const g2 = groupSaving([orig, orig], [0n, 128n * K], 128n * K, false);
+  sharedBlockSavings([g2, whole], files);
+  assert.equal(g2.netSaving, 0n);
   // An unshared copy's bytes are not touched by this rule.
   const copy = file('copy', 128n * K, [[0n, 128n * K, 9000n * K]]);
   const plain = groupSaving([orig, copy], [0n, 0n], 128n * K, true);
