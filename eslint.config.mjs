@@ -72,8 +72,8 @@ const ENGINE_INNER = [
   },
 ];
 
-/** Only these files load koffi: one per OS (see docs/ARCHITECTURE.md). */
-const KOFFI_FILES = ['src/engine/backends/linux/libc.ts', 'src/engine/backends/darwin/libc.ts', 'src/engine/backends/win32/kernel32.ts'];
+/** Only these files load koffi: one per OS, and Linux's libxxhash (see docs/ARCHITECTURE.md). */
+const KOFFI_FILES = ['src/engine/backends/linux/libc.ts', 'src/engine/backends/linux/libxxhash.ts', 'src/engine/backends/darwin/libc.ts', 'src/engine/backends/win32/kernel32.ts'];
 
 function resolveImport(fromFile, spec) {
   const base = path.resolve(path.dirname(fromFile), spec);

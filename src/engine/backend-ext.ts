@@ -131,7 +131,20 @@ export interface DedupeOutcome {
   message?: string;
 }
 
+/** A streaming XXH3-128 (seed 0) hasher: the dedupe find's chunk keys (dedupe-hash.ts). */
+export interface Xxh128Hasher {
+  init(): Xxh128Hasher;
+  update(data: Uint8Array | string): Xxh128Hasher;
+  /** The 16-byte digest in canonical (big-endian) form, as XXH128_canonicalFromHash and hash-wasm give it. */
+  digest(): Uint8Array;
+}
+
 export interface BackendExtensions {
+  /**
+   * A native XXH3-128 hasher where this machine has one (Linux: libxxhash), else undefined and
+   * the engine hashes with WebAssembly; the digests are the same either way.
+   */
+  xxh128?(): Xxh128Hasher | undefined;
   /**
    * The space accounting's walk of the folder `dir` (recursive, links not followed, names in
    * sorted order, depth first), every regular file mapped whole and given to `sink`. Where a

@@ -11,17 +11,21 @@
 // call (btrfs's BTRFS_MAX_DEDUPE_LEN; the VFS caps a call at 1 GiB), and at most
 // DEDUPE_MAX_DESTS destinations per call (the argument must fit in one page).
 
-import type { ExtendedBackend } from './backend-ext';
+import type { DedupeOutcome, ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport, DedupeSkipped } from './dedupe-types';
 import { fileDataOf, sharedWithSource, type FileData } from './dedupe-saving';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
+import { POOL_MIN_BYTES, poolSize, startPool } from './dedupe-pool';
+import { localBackend } from './select-backend';
 import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
 import type { ByteRange } from './types';
 
 export const DEDUPE_MAX_LENGTH = 16n << 20n;
+/** A probe's file that is no longer there to probe with (not a verdict on the file system). */
+const GONE = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'E_NOT_REGULAR', 'STATUS_OBJECT_NAME_NOT_FOUND', 'STATUS_OBJECT_PATH_NOT_FOUND']);
 export const DEDUPE_MAX_DESTS = 120;
 
 async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
@@ -34,10 +38,14 @@ async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise
  * The parts of a whole-file group worth sending: the source's data runs, widened to whole
  * blocks (holes are equal in every member by construction and sharing them gains nothing).
  */
-async function dataSpans(b: ExtendedBackend, g: DedupeGroup, ctx: EngineContext): Promise<ByteRange[]> {
-  const src = g.ranges[0].path;
+async function dataSpans(
+  b: ExtendedBackend,
+  g: DedupeGroup,
+  srcMap: PackedExtentMap | undefined,
+  ctx: EngineContext,
+): Promise<ByteRange[]> {
   if (!g.wholeFiles) return [{ offset: g.ranges[0].offset, length: g.length }];
-  const m = await mapOf(b, src, ctx);
+  const m = srcMap ?? (await mapOf(b, g.ranges[0].path, ctx));
   const bs = BigInt(m.blockSize > 0 ? m.blockSize : 4096);
   const spans: ByteRange[] = [];
   for (let i = 0; i < m.packed.count; i++) {
@@ -87,7 +95,6 @@ export async function applyDedupe(
     return report;
   }
   // Up front, per file system (one source file of each): can it dedupe at all? Refuse before any change.
-  type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
   const backendOf = new Map<DedupeGroup, Dedupable>();
   const probeByFs = new Map<string, { path: string; backend: Dedupable }>();
   const keyOfVolume = new Map<string, string>();
@@ -105,13 +112,22 @@ export async function applyDedupe(
             : `dedupe: this system (${b.name}) has no compare-and-share call; nothing was changed (EOPNOTSUPP).`,
       });
     backendOf.set(g, b as Dedupable);
-    const vol = (await b.stat?.(p))?.volumeId;
+    const info = await b.stat?.(p);
+    // A source gone or replaced since the search cannot probe: its group reports that when it
+    // is applied, and another group's source probes the file system.
+    if (info && info.kind !== 'file') continue;
+    const vol = info?.volumeId;
     // One file system key per volume id (btrfs's reads /proc/self/mountinfo: once, not per group).
     let fsId = vol === undefined ? p : keyOfVolume.get(vol);
     if (fsId === undefined) keyOfVolume.set(vol!, (fsId = isSmbPath(p) ? vol! : fileSystemKey(p, BigInt(vol!))));
     if (probeByFs.has(fsId)) continue;
+    try {
+      await b.dedupeSupport(p);
+    } catch (e) {
+      if (GONE.has((e as { code?: string }).code ?? '')) continue; // vanished just now: as above
+      throw e;
+    }
     probeByFs.set(fsId, { path: p, backend: b as Dedupable });
-    await b.dedupeSupport(p);
   }
   const methods = new Set(
     [...backendOf.values()].map((b) => (b.name === 'linux' ? 'FIDEDUPERANGE' : 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)')),
@@ -123,73 +139,48 @@ export async function applyDedupe(
   const total = groups.reduce((t, g) => t + g.length * BigInt(g.ranges.length - 1), 0n);
   let done = 0n;
   let shared = 0;
+  const add = (t: GroupTally): void => {
+    report.deduped += t.deduped;
+    report.alreadyShared += t.alreadyShared;
+    report.differed += t.differed;
+    report.calls += t.calls;
+    report.skipped.push(...t.skipped);
+  };
+  const progress = (sent: bigint): void => {
+    done += sent;
+    ctx.progress({ done, total, files: shared, message: `${report.deduped} bytes shared` });
+  };
+  // Local groups with much data are shared on several threads (dedupe-pool.ts): the kernel's
+  // compare is the apply's cost. smb:// groups go one by one in this thread.
+  const local = groups.filter((g) => !isSmbPath(g.ranges[0].path));
+  const threads = Math.min(poolSize(), local.length);
+  const pooled = threads > 1 && local.reduce((t, g) => t + bytesOf(g), 0n) >= POOL_MIN_BYTES ? new Set(local) : new Set<DedupeGroup>();
   try {
+    if (pooled.size > 0) {
+      const pool = startPool<DedupeGroup, GroupTally>({
+        job: 'apply',
+        threads,
+        ctx,
+        bytesOf,
+        here: (batch) => applyBatch(batch, ctx, (g) => backendOf.get(g)!),
+        done: (g, t) => {
+          add(t);
+          shared++;
+          progress(bytesOf(g));
+        },
+      });
+      try {
+        for (const g of pooled) pool.add(g);
+        await pool.finish();
+      } finally {
+        await pool.stop();
+      }
+    }
     for (const g of groups) {
-      ctx.checkCancelled();
-      const src = g.ranges[0];
-      let dests = g.ranges.slice(1).filter((r) => !r.alreadyShared);
-      // Mapped again now: a range that already shares the source's extents (an earlier run, a
-      // clone made since the search) needs no call; FIDEDUPERANGE would report it as deduped.
-      try {
-        dests = await notYetShared(backendOf.get(g)!, g, dests, report, ctx);
-      } catch (e) {
-        if (isCancelled(e)) throw e;
-        // the maps are only an optimisation: without them every range goes to the kernel
-      }
-      if (dests.length === 0) continue;
-      /** Destinations still in play (one that differed or failed gets no further calls). */
-      const live = new Set(dests.map((_, i) => i));
-      const noted = new Set<number>();
-      const note = (i: number, s: DedupeSkipped): void => {
-        if (noted.has(i)) return;
-        noted.add(i);
-        report.skipped.push(s);
-        if (s.reason === 'differs') report.differed++;
-      };
-      let spans: ByteRange[];
-      try {
-        spans = await dataSpans(backendOf.get(g)!, g, ctx);
-      } catch (e) {
-        if (isCancelled(e)) throw e;
-        for (let i = 0; i < dests.length; i++) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
-        continue;
-      }
-      for (const span of spans)
-        for (let at = span.offset; at < span.offset + span.length; at += DEDUPE_MAX_LENGTH) {
-          const rest = span.offset + span.length - at;
-          const len = rest < DEDUPE_MAX_LENGTH ? rest : DEDUPE_MAX_LENGTH;
-          const idx = [...live];
-          for (let k = 0; k < idx.length; k += DEDUPE_MAX_DESTS) {
-            ctx.checkCancelled();
-            const batch = idx.slice(k, k + DEDUPE_MAX_DESTS);
-            const out = await backendOf.get(g)!.dedupeRange(
-              src.path,
-              src.offset + (at - g.ranges[0].offset),
-              len,
-              batch.map((i) => ({ path: dests[i].path, offset: dests[i].offset + (at - src.offset) })),
-              ctx,
-            );
-            report.calls++;
-            out.forEach((o, j) => {
-              const i = batch[j];
-              report.deduped += o.bytes;
-              if (o.status === 'same') return;
-              live.delete(i);
-              note(i, {
-                path: dests[i].path,
-                offset: dests[i].offset,
-                length: g.length,
-                reason: o.status,
-                message:
-                  o.status === 'differs'
-                    ? `${dests[i].path} at ${dests[i].offset + (at - src.offset)}: the bytes differ from ${src.path}'s (changed since the scan); left alone (FILE_DEDUPE_RANGE_DIFFERS).`
-                    : (o.message ?? o.status),
-              });
-            });
-            done += len * BigInt(batch.length);
-            ctx.progress({ done, total, files: shared, message: `${report.deduped} bytes shared` });
-          }
-        }
+      if (pooled.has(g)) continue;
+      const t = emptyTally();
+      await applyGroup(backendOf.get(g)!, g, ctx, t, progress);
+      add(t);
       shared++;
     }
   } catch (e) {
@@ -198,7 +189,7 @@ export async function applyDedupe(
       operation: 'dedupe',
       code: 'E_CANCELLED',
       paths: plan.groups[0]?.ranges.map((r) => r.path).slice(0, 1) ?? [],
-      message: `dedupe: cancelled after ${report.calls} calls (${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
+      message: `dedupe: cancelled after ${pooled.size > 0 ? 'at least ' : ''}${report.calls} calls (${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
     });
   }
   for (const [id, f] of probeByFs) report.freed += (await f.backend.freeBytesSynced(f.path)) - before.get(id)!;
@@ -210,29 +201,147 @@ export async function applyDedupe(
   return report;
 }
 
+/** What sharing one group did (summed into the report; crosses back from a pool thread). */
+export interface GroupTally {
+  deduped: bigint;
+  alreadyShared: bigint;
+  differed: number;
+  calls: number;
+  skipped: DedupeSkipped[];
+}
+
+const emptyTally = (): GroupTally => ({ deduped: 0n, alreadyShared: 0n, differed: 0, calls: 0, skipped: [] });
+
+/** The bytes a group's calls cover: its length once per destination. */
+const bytesOf = (g: DedupeGroup): bigint => g.length * BigInt(g.ranges.length - 1);
+
+type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
+
+/**
+ * A batch of local groups, shared in this thread, one tally each: a pool thread's job
+ * (dedupe-pool.ts, worker.ts) and the calling thread's share of it.
+ */
+export async function applyBatch(
+  groups: DedupeGroup[],
+  ctx: EngineContext,
+  backendOf: (g: DedupeGroup) => Dedupable = () => localBackend() as Dedupable,
+): Promise<GroupTally[]> {
+  const out: GroupTally[] = [];
+  for (const g of groups) {
+    const t = emptyTally();
+    await applyGroup(backendOf(g), g, ctx, t, () => undefined);
+    out.push(t);
+  }
+  return out;
+}
+
+/**
+ * Share one group's destinations with its source, in calls within the kernel's limits; each
+ * destination that differs or fails is noted once and gets no further calls. `sent(bytes)` after
+ * each call (progress).
+ */
+async function applyGroup(b: Dedupable, g: DedupeGroup, ctx: EngineContext, t: GroupTally, sent: (bytes: bigint) => void): Promise<void> {
+  ctx.checkCancelled();
+  const src = g.ranges[0];
+  let dests = g.ranges.slice(1).filter((r) => !r.alreadyShared);
+  // Mapped again now: a range that already shares the source's extents (an earlier run, a
+  // clone made since the search) needs no call; FIDEDUPERANGE would report it as deduped.
+  let srcMap: PackedExtentMap | undefined;
+  try {
+    ({ dests, srcMap } = await notYetShared(b, g, dests, t, ctx));
+  } catch (e) {
+    if (isCancelled(e)) throw e;
+    // the maps are only an optimisation: without them every range goes to the kernel
+  }
+  if (dests.length === 0) return;
+  /** Destinations still in play (one that differed or failed gets no further calls). */
+  const live = new Set(dests.map((_, i) => i));
+  const noted = new Set<number>();
+  const note = (i: number, s: DedupeSkipped): void => {
+    live.delete(i);
+    if (noted.has(i)) return;
+    noted.add(i);
+    t.skipped.push(s);
+    if (s.reason === 'differs') t.differed++;
+  };
+  let spans: ByteRange[];
+  try {
+    spans = await dataSpans(b, g, srcMap, ctx);
+  } catch (e) {
+    if (isCancelled(e)) throw e;
+    for (let i = 0; i < dests.length; i++) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
+    return;
+  }
+  for (const span of spans)
+    for (let at = span.offset; at < span.offset + span.length; at += DEDUPE_MAX_LENGTH) {
+      const rest = span.offset + span.length - at;
+      const len = rest < DEDUPE_MAX_LENGTH ? rest : DEDUPE_MAX_LENGTH;
+      const idx = [...live];
+      for (let k = 0; k < idx.length; k += DEDUPE_MAX_DESTS) {
+        await ctx.maybeYield(); // in-thread (the CLI), Ctrl-C is seen only when the event loop turns
+        ctx.checkCancelled();
+        const batch = idx.slice(k, k + DEDUPE_MAX_DESTS);
+        let out: DedupeOutcome[];
+        try {
+          out = await b.dedupeRange(
+            src.path,
+            src.offset + (at - g.ranges[0].offset),
+            len,
+            batch.map((i) => ({ path: dests[i].path, offset: dests[i].offset + (at - src.offset) })),
+            ctx,
+          );
+        } catch (e) {
+          // The call as a whole failed (the source is gone or unreadable since the scan): this
+          // group's destinations are left alone and reported; the other groups go on.
+          if (isCancelled(e)) throw e;
+          for (const i of batch) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
+          continue;
+        }
+        t.calls++;
+        out.forEach((o, j) => {
+          const i = batch[j];
+          t.deduped += o.bytes;
+          if (o.status === 'same') return;
+          note(i, {
+            path: dests[i].path,
+            offset: dests[i].offset,
+            length: g.length,
+            reason: o.status,
+            message:
+              o.status === 'differs'
+                ? `${dests[i].path} at ${dests[i].offset + (at - src.offset)}: the bytes differ from ${src.path}'s (changed since the scan); left alone (FILE_DEDUPE_RANGE_DIFFERS).`
+                : (o.message ?? o.status),
+          });
+        });
+        sent(len * BigInt(batch.length));
+      }
+    }
+}
+
 /** The ranges of `dests` whose data is not already at the source's physical place; the others' data bytes go to report.alreadyShared. */
 async function notYetShared(
   b: ExtendedBackend,
   g: DedupeGroup,
   dests: DedupeRange[],
-  report: DedupeReport,
+  t: GroupTally,
   ctx: EngineContext,
-): Promise<DedupeRange[]> {
+): Promise<{ dests: DedupeRange[]; srcMap: PackedExtentMap }> {
   const facts = { filesystem: '', fsKey: '', blockSize: 0 };
   const maps = new Map<string, FileData>();
-  const dataOf = async (p: string): Promise<FileData> => {
+  const dataOf = async (p: string, m?: PackedExtentMap): Promise<FileData> => {
     let f = maps.get(p);
-    if (!f) maps.set(p, (f = fileDataOf(p, await mapOf(b, p, ctx), facts)));
+    if (!f) maps.set(p, (f = fileDataOf(p, m ?? (await mapOf(b, p, ctx)), facts)));
     return f;
   };
-  const src = await dataOf(g.ranges[0].path);
+  const srcMap = await mapOf(b, g.ranges[0].path, ctx);
+  const src = await dataOf(g.ranges[0].path, srcMap);
   const out: DedupeRange[] = [];
   for (const d of dests) {
     const { data, same } = sharedWithSource(src, g.ranges[0].offset, await dataOf(d.path), d.offset, g.length);
-    if (data > 0n && same === data) report.alreadyShared += data;
+    if (data > 0n && same === data) t.alreadyShared += data;
     else out.push(d);
   }
-  return out;
+  return { dests: out, srcMap };
 }
 
 function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {

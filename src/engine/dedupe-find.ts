@@ -15,8 +15,8 @@ import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './
 import { fileDataOf, groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
-import { backendReader, hashFile, localReader, type Hashed } from './dedupe-hash';
-import { POOL_MIN_BYTES, poolSize, startHashPool } from './dedupe-pool';
+import { backendReader, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
+import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
 import { packExtents, type PackedExtentMap } from './map-format';
 import { isSmbPath } from './smb-path';
 import { fileSystemKey } from './space-fs';
@@ -74,6 +74,42 @@ export async function findDuplicates(
   const candidates: Candidate[] = [];
   let small = 0;
 
+  const files: Hashed[] = [];
+  let dataBytes = 0n;
+  let hashed = 0n;
+  let done = 0;
+  const ok = new Set<Hashed>();
+  const failed = (f: Hashed, code: string, message: string): void => {
+    errors.push({ path: f.path, code, message });
+  };
+  const report = (): void =>
+    ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
+  // Hashing threads start once the walk has found enough local data to be worth them, so they
+  // start up while it goes on (~50 ms each).
+  const threads = poolSize();
+  let pool: WorkPool<Hashed> | undefined;
+  let localBytes = 0n;
+  const startHashing = (): WorkPool<Hashed> =>
+    startPool<Hashed, HashOutcome>({
+      job: 'hash',
+      threads,
+      ctx,
+      chunk,
+      bytesOf: (f) => f.size,
+      here: (batch) => hashBatch(batch, chunk, ctx),
+      done: (f, r) => {
+        done++;
+        if ('read' in r) {
+          // the keys made in another thread come back with its reply
+          f.chunkKeys = r.chunkKeys;
+          f.wholeKey = r.wholeKey;
+          hashed += r.read;
+          ok.add(f);
+        } else failed(f, r.code, r.message);
+        report();
+      },
+    });
+
   // 1. The walk: regular files of at least minSize, each once (local folders and smb:// ones).
   const walked = await walkSelection(paths, resolve, ctx, {
     file: async (p, st) => {
@@ -95,8 +131,12 @@ export async function findDuplicates(
         fsByDev.set(st.dev, f);
       }
       candidates.push({ path: p, size: st.size, dev: st.dev, ino: st.ino, fs: f });
+      if (threads > 1 && !pool && !isSmbPath(p) && (localBytes += st.size) >= POOL_MIN_BYTES) pool = startHashing();
     },
     error: (e) => errors.push(e),
+  }).catch(async (e: unknown) => {
+    await pool?.stop(); // started during the walk: a misaligned chunk or a cancel ends it
+    throw e;
   });
 
   // 2. Size classes: a file smaller than one chunk can match only a file of its own size.
@@ -106,30 +146,7 @@ export async function findDuplicates(
   const unmatched = candidates.length - toMap.length;
 
   // 3. Maps: the data runs of each file (holes are the gaps), with their physical offsets. With
-  // much local data, hashing threads start now and hash each file as soon as it is mapped.
-  const files: Hashed[] = [];
-  let dataBytes = 0n;
-  let hashed = 0n;
-  let done = 0;
-  const ok = new Set<Hashed>();
-  const failed = (f: Hashed, code: string, message: string): void => {
-    errors.push({ path: f.path, code, message });
-  };
-  const report = (): void =>
-    ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
-  const local = toMap.filter((c) => !isSmbPath(c.path));
-  const threads = poolSize();
-  const pool =
-    threads > 1 && local.length > 1 && local.reduce((t, c) => t + c.size, 0n) >= POOL_MIN_BYTES
-      ? startHashPool(chunk, Math.min(threads, local.length), ctx, (f, r) => {
-          done++;
-          if ('read' in r) {
-            hashed += r.read;
-            ok.add(f);
-          } else failed(f, r.code, r.message);
-          report();
-        })
-      : undefined;
+  // much local data, hashing threads (started during the walk) hash each file as soon as it is mapped.
   let lastTurn = performance.now();
   try {
     for (const c of toMap) {

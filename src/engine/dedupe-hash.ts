@@ -7,20 +7,22 @@
 // compared byte for byte before it is shared (FIDEDUPERANGE compares in the kernel; the NT / SMB
 // path, nt/dedupe.ts, compares in our code before it clones), so a collision could only cost a
 // wasted call that comes back "differs", never data. The net-saving estimate assumes no
-// collision (xxh128: about 2^-128 per pair for data nobody crafted to collide). xxHash128 (hash-wasm's
-// WebAssembly build, inlined by esbuild into the bundles) hashes ~4 GB/s per core here, sha256
-// ~1.6 GB/s, and hashing was the find's cost (bench/NOTES.md, dedupe).
+// collision (xxh128: about 2^-128 per pair for data nobody crafted to collide). XXH3-128 comes from
+// the system's libxxhash where the backend can load it (~12 GiB/s per core here, on the read
+// buffer itself), else from hash-wasm's WebAssembly build (inlined by esbuild into the bundles,
+// ~3.3 GiB/s plus a copy into its memory); sha256 does ~1.5 GiB/s. The two give the same digests,
+// so which one a thread has never changes a key. Hashing is the find's cost (bench/NOTES.md, dedupe).
 
 import * as fs from 'node:fs';
 import { createXXHash128 } from 'hash-wasm/dist/xxhash128.umd.min.js';
-import type { IHasher } from 'hash-wasm';
-import type { ExtendedBackend } from './backend-ext';
+import type { ExtendedBackend, Xxh128Hasher } from './backend-ext';
 import type { EngineContext } from './context';
 import type { FileData } from './dedupe-saving';
 import { nodeFsError } from './errno';
-import { FsctlError } from './errors';
+import { FsctlError, isCancelled, isFsctlError } from './errors';
 import { EXTENT_FLAG } from './map-format';
 import { osPath } from './os-path';
+import { localBackend } from './select-backend';
 
 /**
  * Bytes read per pread while hashing: reads run ahead across chunk boundaries up to the end of
@@ -52,17 +54,35 @@ const changed = (p: string): FsctlError =>
   });
 
 /**
- * A hasher and a read buffer, kept for reuse in this thread: a hasher is a WebAssembly instance
- * (creating one per chunk or per file would cost more than hashing it), and a fresh 1 MiB buffer
- * per file kept the garbage collector busy. One per hashFile running at once.
+ * A hasher and a read buffer, kept for reuse in this thread: a hasher is native state or a
+ * WebAssembly instance (creating one per chunk or per file would cost more than hashing it), and
+ * a fresh 1 MiB buffer per file kept the garbage collector busy. One per hashFile running at once.
  */
 interface Scratch {
-  h: IHasher;
+  h: Xxh128Hasher;
   buf: Buffer;
 }
 const idle: Scratch[] = [];
 
-const keyOf = (h: IHasher): string => Buffer.from(h.digest('binary')).toString('base64');
+/** libxxhash through the local backend where it loads, else WebAssembly (the same digests). */
+export async function newXxh128(): Promise<Xxh128Hasher> {
+  let native: Xxh128Hasher | undefined;
+  try {
+    native = (localBackend() as ExtendedBackend).xxh128?.();
+  } catch {
+    // no local backend on this platform: WebAssembly below
+  }
+  if (native) return native;
+  const w = await createXXHash128();
+  const h: Xxh128Hasher = {
+    init: () => (w.init(), h),
+    update: (data) => (w.update(data), h),
+    digest: () => w.digest('binary'),
+  };
+  return h;
+}
+
+const keyOf = (h: Xxh128Hasher): string => Buffer.from(h.digest()).toString('base64');
 
 export function localReader(f: FileData): Reader {
   let fd: number;
@@ -97,7 +117,7 @@ export async function backendReader(b: ExtendedBackend, f: FileData): Promise<Re
  */
 export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: EngineContext, tick: () => void): Promise<bigint> {
   let read = 0n;
-  const scratch = idle.pop() ?? { h: await createXXHash128(), buf: Buffer.allocUnsafe(READ_SIZE) };
+  const scratch = idle.pop() ?? { h: await newXxh128(), buf: Buffer.allocUnsafe(READ_SIZE) };
   const { h, buf } = scratch;
   /** The file's bytes [winStart, winEnd) are in buf. */
   let winStart = 0n;
@@ -158,7 +178,10 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
       const key = runs.length > 0 && !skip ? keyOf(h) : undefined;
       if (skip) unshareable = true;
       f.chunkKeys.push(key);
-      if ((c & 63) === 63) tick();
+      if ((c & 63) === 63) {
+        tick();
+        await ctx.maybeYield(); // in-thread (the CLI), Ctrl-C is seen only when the event loop turns
+      }
     }
     // A file with no data, or with data that cannot be shared, is never a whole-file match. Its
     // whole key: the size and every chunk's key (or '-' for a hole chunk), in order.
@@ -172,4 +195,24 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
     reader.close();
   }
   return read;
+}
+
+/** One file's hashing outcome, as it crosses back from a pool thread. */
+export type HashOutcome = { chunkKeys: (string | undefined)[]; wholeKey?: string; read: bigint } | { code: string; message: string };
+
+/** Hash local files in order (a file that cannot be read gets its error); stops only on cancel. A pool batch (dedupe-pool.ts). */
+export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineContext): Promise<HashOutcome[]> {
+  const outcomes: HashOutcome[] = [];
+  for (const f of files) {
+    f.chunkKeys = [];
+    try {
+      const read = await hashFile(f, localReader(f), chunk, ctx, () => undefined);
+      outcomes.push({ chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, read });
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      const x = isFsctlError(e) ? e : nodeFsError('dedupe', e, [f.path]);
+      outcomes.push({ code: x.code, message: x.message });
+    }
+  }
+  return outcomes;
 }

@@ -1,35 +1,39 @@
-// Hashing local files on several threads (dedupe-find.ts): reading and hashing (xxHash128, ~4
-// GB/s per core) are the find's cost, so large selections are hashed by a few threads running the
-// engine worker script (worker.ts answers 'hash' messages with hashBatch) and by the calling thread
-// itself, which would otherwise only wait (one thread fewer to start: each costs ~0.1-0.2 s of CPU
-// on a busy machine, more than it saves there). Files go in batches of about BATCH_BYTES (a message
-// each way costs a thread switch: per 1 MiB file that was a sixth of the time), at most two
-// batches outstanding per thread. Cancel (or an error) ends the threads at once; they only read.
+// Dedupe work on several threads: hashing the find's local files (dedupe-find.ts) and sharing the
+// apply's local groups (dedupe-apply.ts). Both cost per byte (reading and hashing; the kernel's
+// compare in FIDEDUPERANGE), so large selections are spread over a few threads running the engine
+// worker script (worker.ts answers 'pool' messages: dedupe-hash.ts's hashBatch, dedupe-apply.ts's
+// applyBatch) and over the calling thread itself, which would otherwise only wait (one thread fewer
+// to start: each costs ~0.1-0.2 s of CPU on a busy machine, more than it saves there). Items go in
+// batches of about BATCH_BYTES (a message each way costs a thread switch: per 1 MiB file that was
+// a sixth of the time), at most two batches outstanding per thread. Cancel (or an error) ends the
+// threads at once: hashing only reads, and a FIDEDUPERANGE call is atomic (a thread stops between
+// calls, never inside one).
 
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { EngineContext } from './context';
-import { hashFile, localReader, type Hashed } from './dedupe-hash';
-import { nodeFsError } from './errno';
-import { FsctlError, isCancelled, isFsctlError } from './errors';
+import { FsctlError, isCancelled, type SerializedFsctlError } from './errors';
 import { startWorkerScript } from './worker-script';
 
-/** Files to hash, `first` being the index of files[0] in the caller's list. */
-export interface HashCall {
-  kind: 'hash';
+/** What a pool thread does with each item: hash a file, or share a group's ranges. */
+export type PoolJob = 'hash' | 'apply';
+
+/** A batch of items for a pool thread, `first` being the index of items[0] in the caller's list. */
+export interface PoolCall {
+  kind: 'pool';
+  job: PoolJob;
   first: number;
-  files: Hashed[];
-  chunk: bigint;
+  items: unknown[];
+  /** The find's chunk size (job 'hash'). */
+  chunk?: bigint;
 }
 
-/** One file's outcome. */
-export type HashOutcome = { chunkKeys: (string | undefined)[]; wholeKey?: string; read: bigint } | { code: string; message: string };
-
-/** The outcomes of a HashCall's files, in its order. */
-export interface HashReply {
-  kind: 'hashed';
+/** The outcomes of a PoolCall's items, in its order; or why the batch as a whole failed. */
+export interface PoolReply {
+  kind: 'pooled';
   first: number;
-  outcomes: HashOutcome[];
+  outcomes?: unknown[];
+  failure?: SerializedFsctlError | { name: string; message: string };
 }
 
 /** Data per message: large enough that messages cost little, small enough to share the work out evenly. */
@@ -38,58 +42,51 @@ const BATCH_BYTES = 8n << 20n;
 /** Below this much data the threads' start (~50 ms of CPU each) costs more than it saves. */
 export const POOL_MIN_BYTES = 64n << 20n;
 
-/** Threads to hash on, the caller's included: the cores, at most 4; 1 means the caller's alone. */
+/** Threads to work on, the caller's included: the cores, at most 4; 1 means the caller's alone. */
 export function poolSize(): number {
   return Math.min(4, availableParallelism());
 }
 
-/** Hash local files in order (a file that cannot be read gets its error); stops only on cancel. */
-export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineContext): Promise<HashOutcome[]> {
-  const outcomes: HashOutcome[] = [];
-  for (const f of files) {
-    f.chunkKeys = [];
-    try {
-      const read = await hashFile(f, localReader(f), chunk, ctx, () => undefined);
-      outcomes.push({ chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, read });
-    } catch (e) {
-      if (isCancelled(e)) throw e;
-      const x = isFsctlError(e) ? e : nodeFsError('dedupe', e, [f.path]);
-      outcomes.push({ code: x.code, message: x.message });
-    }
-  }
-  return outcomes;
-}
-
-/** Hashing threads fed while the caller maps (startHashPool). */
-export interface HashPool {
-  /** Queue a mapped local file: the threads start on it once a batch is full. */
-  add(f: Hashed): void;
+/** Items handed out as they come (WorkPool.add) and finished together (WorkPool.finish). */
+export interface WorkPool<I> {
+  /** Queue an item: the threads start on it once a batch is full. */
+  add(item: I): void;
   /**
-   * No more files: the caller's thread hashes what is left alongside the threads. Resolves when
-   * every file is done (`done` was called for each), rejects on cancel or a thread's failure.
+   * No more items: the caller's thread works through what is left alongside the threads.
+   * Resolves when every item is done (`done` was called for each), rejects on cancel or on a
+   * batch's failure.
    */
   finish(): Promise<void>;
   /** End the threads (always, after finish or on an error). */
   stop(): Promise<void>;
 }
 
+export interface PoolOptions<I, O> {
+  job: PoolJob;
+  /** Threads, the caller's included (so threads - 1 are started). */
+  threads: number;
+  ctx: EngineContext;
+  chunk?: bigint;
+  /** The bytes an item stands for (the batch size is counted in them). */
+  bytesOf(item: I): bigint;
+  /** The caller's own share: the same work as a thread's, in this thread. */
+  here(items: I[]): Promise<O[]>;
+  /** Called once per item, in completion order, with its outcome. */
+  done(item: I, outcome: O): void;
+}
+
 /**
- * Start `threads - 1` hashing threads (the caller's thread is the last one, in finish()). Files
- * are added as the caller maps them, so the threads hash while it maps; the caller's event loop
- * must turn now and then meanwhile (dedupe-find.ts yields every few ms) for replies to be taken.
- * `done(f, read | error)` is called in completion order.
+ * Start `threads - 1` threads on `job` (the caller's thread is the last one, in finish()). Items
+ * added while the caller does other work (the find maps files meanwhile) start at once; the
+ * caller's event loop must turn now and then for the threads' replies to be taken.
  */
-export function startHashPool(
-  chunk: bigint,
-  threads: number,
-  ctx: EngineContext,
-  done: (f: Hashed, outcome: { read: bigint } | { code: string; message: string }) => void,
-): HashPool {
-  const files: Hashed[] = [];
+export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
+  const { ctx } = o;
+  const items: I[] = [];
   const workers: { w: Worker; outstanding: number }[] = [];
-  let next = 0; // first file not yet handed out
-  let queued = 0n; // bytes of files[next..]
-  let left = 0; // files added and not yet done
+  let next = 0; // first item not yet handed out
+  let queued = 0n; // bytes of items[next..]
+  let left = 0; // items added and not yet done
   let closed = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -99,23 +96,16 @@ export function startHashPool(
   };
   /** The next batch, [first, end): a full one, or (once closed) whatever is left. */
   const take = (): { first: number; end: number } | undefined => {
-    if (next >= files.length || (!closed && queued < BATCH_BYTES)) return undefined;
+    if (next >= items.length || (!closed && queued < BATCH_BYTES)) return undefined;
     const first = next;
     let bytes = 0n;
-    while (next < files.length && (next === first || bytes + files[next].size <= BATCH_BYTES)) bytes += files[next++].size;
+    while (next < items.length && (next === first || bytes + o.bytesOf(items[next]) <= BATCH_BYTES)) bytes += o.bytesOf(items[next++]);
     queued -= bytes;
     return { first, end: next };
   };
-  const settle = (m: HashReply): void => {
-    m.outcomes.forEach((o, k) => {
-      const f = files[m.first + k];
-      if ('read' in o) {
-        f.chunkKeys = o.chunkKeys;
-        f.wholeKey = o.wholeKey;
-        done(f, { read: o.read });
-      } else done(f, o);
-    });
-    left -= m.outcomes.length;
+  const settle = (first: number, outcomes: O[]): void => {
+    outcomes.forEach((out, k) => o.done(items[first + k], out));
+    left -= outcomes.length;
     if (ctx.isCancelled()) fail(ctxCancelled(ctx));
     else if (closed && left === 0) wake?.();
   };
@@ -125,39 +115,48 @@ export function startHashPool(
       while (t.outstanding < 2 && failure === undefined) {
         const b = take();
         if (!b) return;
-        const call: HashCall = { kind: 'hash', first: b.first, files: files.slice(b.first, b.end), chunk };
+        const call: PoolCall = { kind: 'pool', job: o.job, first: b.first, items: items.slice(b.first, b.end), chunk: o.chunk };
         t.w.postMessage(call);
         t.outstanding++;
       }
   };
-  for (let i = 1; i < threads; i++) {
-    const t = { w: startWorkerScript(), outstanding: 0 };
+  const listeners: { w: Worker; message: (m: PoolReply) => void; exit: (code: number) => void }[] = [];
+  for (let i = 1; i < o.threads; i++) {
+    const t = { w: takeThread(), outstanding: 0 };
     workers.push(t);
-    t.w.on('message', (m: HashReply) => {
+    const message = (m: PoolReply): void => {
       t.outstanding--;
-      settle(m);
+      const f = m.failure;
+      if (f) return fail(f.name === 'FsctlError' ? FsctlError.fromJSON(f as SerializedFsctlError) : new Error(f.message));
+      settle(m.first, m.outcomes as O[]);
       pump();
-    });
+    };
+    const exit = (code: number): void => {
+      if (left > 0) fail(new Error(`a dedupe ${o.job === 'hash' ? 'hashing' : 'sharing'} thread stopped (exit code ${code})`));
+    };
+    t.w.on('message', message);
     t.w.on('error', fail);
-    t.w.on('exit', (code) => {
-      if (left > 0) fail(new Error(`a dedupe hashing thread stopped (exit code ${code})`));
-    });
+    t.w.on('exit', exit);
+    listeners.push({ w: t.w, message, exit });
   }
-  const stop = async (): Promise<void> => {
-    await Promise.all(workers.map((t) => t.w.terminate()));
-  };
   return {
-    add(f) {
-      files.push(f);
+    add(item) {
+      items.push(item);
       left++;
-      queued += f.size;
+      queued += o.bytesOf(item);
       pump();
     },
-    stop,
+    async stop() {
+      // After a clean finish the threads wait for the next pool (the CLI's --apply right after its
+      // find); after a failure or a cancel they end.
+      const clean = closed && left === 0 && failure === undefined;
+      for (const l of listeners) l.w.off('message', l.message).off('error', fail).off('exit', l.exit);
+      await Promise.all(workers.map((t) => (clean ? keepThread(t.w) : t.w.terminate())));
+    },
     async finish() {
       closed = true;
       pump();
-      // Cancel is seen between replies (and in the caller's own batches, between chunks).
+      // Cancel is seen between replies (and in the caller's own batches, between items).
       const poll = setInterval(() => {
         if (ctx.isCancelled()) fail(ctxCancelled(ctx));
       }, 50);
@@ -165,7 +164,7 @@ export function startHashPool(
         // The caller's share, a batch at a time; between batches its event loop turns, so the
         // threads' replies are taken and answered.
         for (let b = take(); b && failure === undefined; b = take()) {
-          settle({ kind: 'hashed', first: b.first, outcomes: await hashBatch(files.slice(b.first, b.end), chunk, ctx) });
+          settle(b.first, await o.here(items.slice(b.first, b.end)));
           await new Promise((r) => setImmediate(r));
         }
         if (left > 0 && failure === undefined) await new Promise<void>((r) => (wake = r));
@@ -183,6 +182,37 @@ export function startHashPool(
       }
     },
   };
+}
+
+/** Threads of a pool that finished cleanly, kept for the next one (unreferenced: they never hold the process open). */
+const spare: { w: Worker; timer: NodeJS.Timeout }[] = [];
+
+/** How long a spare thread waits for another pool before it ends. */
+const SPARE_MS = 5000;
+
+/** A spare thread has no work to lose: an error only ends it. */
+const ignore = (): void => undefined;
+
+/** A spare thread, or a new one. */
+function takeThread(): Worker {
+  const s = spare.pop();
+  if (!s) return startWorkerScript();
+  clearTimeout(s.timer);
+  s.w.off('error', ignore);
+  s.w.ref();
+  return s.w;
+}
+
+function keepThread(w: Worker): void {
+  w.on('error', ignore);
+  w.unref();
+  const timer = setTimeout(() => {
+    const i = spare.findIndex((s) => s.w === w);
+    if (i >= 0) spare.splice(i, 1);
+    void w.terminate();
+  }, SPARE_MS);
+  timer.unref();
+  spare.push({ w, timer });
 }
 
 function ctxCancelled(ctx: EngineContext): unknown {

@@ -7,10 +7,10 @@ import type { SerializedFsctlError } from './errors';
 import type { Request, Response } from './operations';
 import type { SpaceFile } from './space-types';
 import type { Progress } from './types';
-import type { HashCall, HashOutcome, HashReply } from './dedupe-pool';
+import type { PoolCall, PoolReply } from './dedupe-pool';
 
 /** dedupe-pool.ts's hashing threads run this script too: their messages. */
-export type { HashCall, HashOutcome, HashReply };
+export type { PoolCall, PoolReply };
 
 export interface WorkerCall {
   kind: 'call';

@@ -12,22 +12,36 @@ import { SharedFlagContext } from './context';
 import { isFsctlError } from './errors';
 import { requestOperation, requestPaths, runRequest } from './operations';
 import type { SpaceFile } from './space-types';
-import { ROW_BATCH, type HashCall, type HashReply, type WorkerCall, type WorkerReply } from './worker-protocol';
-import { hashBatch } from './dedupe-pool';
+import { ROW_BATCH, type PoolCall, type PoolReply, type WorkerCall, type WorkerReply } from './worker-protocol';
+import { hashBatch, type Hashed } from './dedupe-hash';
+import { applyBatch } from './dedupe-apply';
+import type { DedupeGroup } from './dedupe-types';
 
 if (!parentPort) throw new Error('src/engine/worker.ts must run in a worker thread');
 const port = parentPort;
 
-port.on('message', (msg: WorkerCall | HashCall) => {
-  if (msg?.kind === 'hash') void hash(msg);
+port.on('message', (msg: WorkerCall | PoolCall) => {
+  if (msg?.kind === 'pool') void pooled(msg);
   else if (msg?.kind === 'call') void handle(msg);
 });
 
-/** A dedupe hashing thread's job (dedupe-pool.ts): local files' chunk keys, in order. */
-async function hash(msg: HashCall): Promise<void> {
+/** A dedupe pool thread's batch (dedupe-pool.ts): local files' chunk keys, or local groups shared. */
+async function pooled(msg: PoolCall): Promise<void> {
   // The pool ends the thread on cancel: nothing here needs to see it.
   const ctx = new SharedFlagContext('dedupe', [], new SharedArrayBuffer(4));
-  const reply: HashReply = { kind: 'hashed', first: msg.first, outcomes: await hashBatch(msg.files, msg.chunk, ctx) };
+  let reply: PoolReply;
+  try {
+    const outcomes =
+      msg.job === 'hash' ? await hashBatch(msg.items as Hashed[], msg.chunk!, ctx) : await applyBatch(msg.items as DedupeGroup[], ctx);
+    reply = { kind: 'pooled', first: msg.first, outcomes };
+  } catch (e) {
+    const err = e as Error;
+    reply = {
+      kind: 'pooled',
+      first: msg.first,
+      failure: isFsctlError(e) ? e.toJSON() : { name: err?.name ?? 'Error', message: err?.message ?? String(e) },
+    };
+  }
   port.postMessage(reply);
 }
 

@@ -5,7 +5,9 @@
 //   the report's freed is what statfs says and equals the estimate (XFS; btrfs frees the data's
 //   checksums and extent items too: up to 1% more); a file changed between find and apply is
 //   left alone and reported; cancel leaves every file intact; 40 MiB goes in 16 MiB calls with
-//   three destinations each; hashing on several threads gives the same groups;
+//   three destinations each; hashing and sharing on several threads give the same groups and
+//   results, cancel there leaves every file intact, and a group whose source vanished is
+//   reported while the others are shared;
 //   sharing part of an extent is warned and left alone on btrfs (it would free nothing), freed
 //   on XFS (per-block reference counts);
 // - ext4 and tmpfs: apply is refused with EOPNOTSUPP before any change.
@@ -227,7 +229,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
-    test('a large selection is hashed on several threads: the same groups; cancel ends them', async () => {
+    test('a large selection is hashed and shared on several threads: the same groups; cancel ends them', async () => {
       // 192 MiB of data: above POOL_MIN_BYTES (64 MiB), so the hashing runs in dedupe-pool.ts's threads
       // (and the calling thread) when the machine has more than one core; and enough that the
       // hashing (~2 GB/s per core with xxHash128) outlasts the round trip of the cancel below.
@@ -250,6 +252,35 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
           engine.findDuplicates([d], { signal: c.signal, onProgress: (p) => p.done > 0n && c.abort() }),
           (e: FsctlError) => e.code === 'E_CANCELLED',
         );
+        const before = shas(d);
+        // The apply of 96 MiB is shared out too (above POOL_MIN_BYTES): cancelled at its first
+        // progress event, every file reads as before.
+        const c2 = new AbortController();
+        let outcome = 'finished';
+        await engine.dedupe(plan, { signal: c2.signal, onProgress: () => c2.abort() }).catch((e: FsctlError) => {
+          assert.equal(e.code, 'E_CANCELLED');
+          assert.match(e.message, /every file still reads exactly as before/);
+          outcome = 'cancelled';
+        });
+        assert.equal(outcome, 'cancelled');
+        assert.deepEqual(shas(d), before);
+        // A group whose source is gone since the search: its destination is reported, the other
+        // groups are shared (one failed call does not end the apply).
+        fs.unlinkSync(path.join(d, 'p0'));
+        const r = await engine.dedupe(plan);
+        const gone = r.skipped.filter((x) => x.reason === 'ENOENT');
+        assert.deepEqual(
+          gone.map((x) => path.basename(x.path)),
+          ['q0'],
+          r.skipped.map((x) => `${x.path} ${x.reason}`).join(", "),
+        );
+        assert.match(gone[0].message, /p0/);
+        // the rest: shared now or by the cancelled run, never counted twice
+        assert.equal(r.deduped + r.alreadyShared, BigInt(47 * 2 * MiB));
+        before.delete('p0');
+        assert.deepEqual(shas(d), before);
+        const q = frags(path.join(d, 'q1'));
+        assert.ok(q.length > 0 && q.every((e) => e.flags.includes('shared')), JSON.stringify(q));
       } finally {
         await engine.dispose();
       }

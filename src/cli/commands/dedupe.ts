@@ -23,8 +23,9 @@ export const dedupeCommand: Command = {
   summary: 'Find identical data across files and what sharing it would free; with --apply, share it (space freed measured).',
   args: ['PATH...'],
   variadic: true,
-  // In the worker, so that Ctrl-C reaches a long hash or dedupe loop through the cancel flag.
-  longRunning: () => true,
+  // In this thread (no engine worker to start): the find and the apply yield every ~20 ms
+  // (ctx.maybeYield), so Ctrl-C stops them between reads or calls; large selections are hashed
+  // and shared on dedupe-pool.ts's threads as well.
   options: {
     apply: {
       type: 'boolean',

@@ -5,9 +5,10 @@
 // copy.ts, io.ts and dedupe.ts.
 
 import type { Backend } from '../../backend';
-import type { BackendExtensions, ExtentOwnerQuery } from '../../backend-ext';
+import type { BackendExtensions, ExtentOwnerQuery, Xxh128Hasher } from '../../backend-ext';
 import { btrfsOwnerQuery, isBtrfs } from './btrfs-owners';
 import { LinuxDedupe } from './dedupe';
+import { nativeXxh128 } from './libxxhash';
 import { isXfs, xfsOwnerQuery } from './xfs-owners';
 
 export class LinuxBackend extends LinuxDedupe implements Backend, BackendExtensions {
@@ -15,6 +16,11 @@ export class LinuxBackend extends LinuxDedupe implements Backend, BackendExtensi
   extentOwners(p: string): ExtentOwnerQuery | undefined {
     if (isBtrfs(p)) return btrfsOwnerQuery(this.libc, p);
     return isXfs(p) ? xfsOwnerQuery(this.libc, p) : undefined;
+  }
+
+  /** XXH3-128 from libxxhash (libxxhash.ts), ~4x the WebAssembly build's speed; undefined without the library. */
+  xxh128(): Xxh128Hasher | undefined {
+    return nativeXxh128();
   }
 }
 
