@@ -170,6 +170,23 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('the search leaves access times alone (O_NOATIME, as the owner or root)', async () => {
+      const d = freshDir(t, 'atime');
+      const x = randomBytes(256 * KiB);
+      for (const n of ['x', 'y']) fs.writeFileSync(path.join(d, n), x);
+      // two days ago: under relatime a read would move it to now
+      const old = new Date(Date.now() - 2 * 86400_000);
+      for (const n of ['x', 'y']) fs.utimesSync(path.join(d, n), old, old);
+      const atime = (n: string): bigint => fs.statSync(path.join(d, n), { bigint: true }).atimeNs;
+      const before = atime('x');
+      const plan = await createEngine().findDuplicates([d]);
+      assert.equal(plan.total.hashedBytes, BigInt(512 * KiB));
+      for (const n of ['x', 'y']) assert.equal(atime(n), before, n);
+      // (the same read without O_NOATIME does move it: the test can fail)
+      fs.readFileSync(path.join(d, 'x'));
+      assert.notEqual(atime('x'), before);
+    });
+
     test('a file changed between find and apply is left alone and reported', async () => {
       const d = freshDir(t, 'changed');
       const x = randomBytes(512 * KiB);
