@@ -159,8 +159,10 @@ export class SpacePanel implements vscode.Disposable {
           signal: AbortSignal.any([signal, own.signal]),
           exactScan,
           onProgress: (p) => {
-            const files = (p.files ?? 0).toLocaleString(lang);
-            onProgress({ ...p, message: t('{0} files', files) }); // the tracker adds the size: "18,880 files (1.86 GiB)"
+            const n = p.files ?? 0;
+            const files = n.toLocaleString(lang);
+            // the tracker adds the size: "18,880 files (1.86 GiB)"
+            onProgress({ ...p, message: n === 1 ? t('{0} file', files) : t('{0} files', files) });
             progress(p);
           },
           onFileMapped: st ? onFileMapped : undefined,

@@ -298,6 +298,9 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(await page.isVisible('#btn-find-again'), 'Find again shown where Deduplicate was');
     assert.equal(await page.getAttribute('#btn-dedupe', 'secondary'), '');
     assert.equal(await text(page, '.report .kv[data-key="already"] dd'), '35 MiB');
+    // the line under the totals no longer says what sharing "frees": it was measured
+    assert.equal(await text(page, '.saving-line'), 'Deduplicating freed 1.37 GiB (measured); the search estimated about 1.37 GiB.');
+    assert.equal(await page.getAttribute('.saving-line', 'title'), exact(report.freed));
     await page.click('#btn-find-again');
     await bridge.waitFor((x) => x.type === 'dedupeFind');
     assert.equal(

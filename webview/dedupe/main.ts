@@ -197,6 +197,9 @@ function showReport(r: DedupeWireReport | undefined): void {
   if (!r) return setButtons();
   const freed = BigInt(r.freed);
   const estimated = BigInt(r.estimated);
+  // The line under the totals spoke of what sharing would free; now it has been measured.
+  savingEl.textContent = l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
+  savingEl.title = exact(freed);
   reportEl.appendChild(el('h2', {}, l10n.t('Result')));
   const dl = el('dl', { class: 'totals report-totals' });
   const item = (key: string, label: string, value: string, title?: string): void => {
