@@ -99,8 +99,11 @@ export interface ExtentOwnerQuery {
  * Positional arguments and no object per file: it is called for every file of big trees.
  */
 export interface SpaceSink {
-  /** A regular file met, before it is mapped: false when it was met already (a hard link), then it is skipped (walk.ts's FilesMet). */
-  meet(dev: bigint, ino: bigint, nlink: number): boolean;
+  /**
+   * A regular file met, before it is mapped: false when it is not wanted (met already: a hard
+   * link, walk.ts's FilesMet; or, for the dedupe search, too small), then it is not mapped.
+   */
+  meet(dev: bigint, ino: bigint, nlink: number, size: bigint): boolean;
   /** The file met last, mapped (the map is read at once and not kept: its columns may be reused). */
   file(path: string, dev: bigint, ino: bigint, size: bigint, map: PackedExtents, source: MapSource): void;
   /** The file's size changed while it was mapped (it is being written): counted as mapped. */
@@ -146,9 +149,10 @@ export interface BackendExtensions {
    */
   xxh128?(): Xxh128Hasher | undefined;
   /**
-   * The space accounting's walk of the folder `dir` (recursive, links not followed, names in
-   * sorted order, depth first), every regular file mapped whole and given to `sink`. Where a
-   * backend has none, space.ts walks with node:fs and maps with extentMapPacked.
+   * The space accounting's and the dedupe search's walk of the folder `dir` (recursive, links not
+   * followed, names in sorted order, depth first), every regular file the sink meets mapped whole
+   * and given to it. Where a backend has none, they walk with walk.ts (node:fs) and map with
+   * extentMapPacked. Errors name `ctx.operation` where the context has one.
    */
   spaceWalk?(dir: string, sink: SpaceSink, ctx: OpContext): SpaceWalk | undefined;
   /**

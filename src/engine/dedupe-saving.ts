@@ -27,7 +27,11 @@ export interface FileData {
  * A file's data from its map: the extents that hold data. Unwritten (preallocated) extents read
  * as zeros, so, like holes, they are left out: never read, hashed, counted or shared.
  */
-export function fileDataOf(path: string, m: PackedExtentMap, fs: { filesystem: string; fsKey: string; blockSize: number }): FileData {
+export function fileDataOf(
+  path: string,
+  m: Pick<PackedExtentMap, 'size' | 'packed'>,
+  fs: { filesystem: string; fsKey: string; blockSize: number },
+): FileData {
   const k = m.packed;
   const f: FileData = { path, size: m.size, ...fs, off: [], len: [], phys: [], flags: [] };
   for (let i = 0; i < k.count; i++) {

@@ -1,5 +1,6 @@
 // The space accounting's walk on Linux (BackendExtensions.spaceWalk; the accounting itself is
-// src/engine/space.ts, which this only feeds): one synchronous loop of system calls relative to
+// src/engine/space.ts, which this only feeds; the dedupe search walks named folders with it
+// too, dedupe-find.ts): one synchronous loop of system calls relative to
 // open folders, so a file costs four calls and no path lookup from the root:
 //   openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)  (a link is never followed; a FIFO
 //          that slips in between the folder read and the open cannot block)
@@ -16,6 +17,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { OpContext } from '../../backend';
 import type { PathKind, SpaceSink, SpaceWalk } from '../../backend-ext';
+import type { Operation } from '../../types';
 import { errnoError } from '../../errno';
 import { isCancelled } from '../../errors';
 import { kindOfMode } from '../../file-kind';
@@ -95,8 +97,12 @@ export class LinuxSpaceWalk implements SpaceWalk {
     private readonly sink: SpaceSink,
     private readonly ctx: OpContext,
   ) {
+    this.op = 'operation' in ctx ? (ctx as { operation: Operation }).operation : 'space';
     this.openDir(AT_FDCWD, dir, dir);
   }
+
+  /** The operation its errors name (space, or the dedupe search). */
+  private readonly op: Operation;
 
   step(entries: number): boolean {
     for (let n = 0; n < entries; n++) {
@@ -118,7 +124,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
       if (type === DT_UNKNOWN) {
         // Some file systems leave d_type out: ask without following.
         if (this.libc.statx!(top.fd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE, this.stx) !== 0) {
-          this.sink.error(p, errnoError('space', this.libc.errno(), 'statx', [p]));
+          this.sink.error(p, errnoError(this.op, this.libc.errno(), 'statx', [p]));
           continue;
         }
         const mode = this.stxv.getUint16(STATX_MODE_OFFSET, true);
@@ -151,7 +157,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
       const e = this.libc.errno();
       if (e === ELOOP)
         this.sink.symlink(p); // it became a link since the folder was read
-      else this.sink.error(p, errnoError('space', e, 'openat', [p]));
+      else this.sink.error(p, errnoError(this.op, e, 'openat', [p]));
       return;
     }
     const names: string[] = [];
@@ -160,7 +166,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
     for (;;) {
       const n = this.libc.getdents64!(fd, buf, buf.length);
       if (n < 0) {
-        this.sink.error(p, errnoError('space', this.libc.errno(), 'getdents64', [p]));
+        this.sink.error(p, errnoError(this.op, this.libc.errno(), 'getdents64', [p]));
         this.libc.close(fd);
         return;
       }
@@ -202,21 +208,21 @@ export class LinuxSpaceWalk implements SpaceWalk {
       const e = libc.errno();
       if (e === ELOOP)
         this.sink.symlink(p); // it became a link since the folder was read
-      else this.sink.error(p, errnoError('space', e, 'openat', [p]));
+      else this.sink.error(p, errnoError(this.op, e, 'openat', [p]));
       return;
     }
     try {
       const stx = this.stx;
       const v = this.stxv;
       if (libc.statx!(fd, '', AT_EMPTY_PATH, STATX_MASK, stx) !== 0) {
-        this.sink.error(p, errnoError('space', libc.errno(), 'statx', [p]));
+        this.sink.error(p, errnoError(this.op, libc.errno(), 'statx', [p]));
         return;
       }
       const mode = v.getUint16(STATX_MODE_OFFSET, true);
       if ((mode & 0o170000) !== 0o100000) {
         // It was replaced since the folder was read.
         const kind = kindOfMode(mode);
-        if (kind === 'directory') this.sink.error(p, errnoError('space', 21, 'openat', [p]));
+        if (kind === 'directory') this.sink.error(p, errnoError(this.op, 21, 'openat', [p]));
         else this.sink.notRegular(p, kind);
         return;
       }
@@ -229,8 +235,8 @@ export class LinuxSpaceWalk implements SpaceWalk {
       }
       const dev = this.lastDev;
       const ino = v.getBigUint64(STATX_INO_OFFSET, true);
-      if (!this.sink.meet(dev, ino, v.getUint32(STATX_NLINK_OFFSET, true))) return;
       const size = v.getBigUint64(STATX_SIZE_OFFSET, true);
+      if (!this.sink.meet(dev, ino, v.getUint32(STATX_NLINK_OFFSET, true), size)) return;
       const out = this.map;
       out.clear();
       let source: 'fiemap' | 'seek';
