@@ -79,10 +79,21 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
   async function analyze(folder: string, menuShot?: string): Promise<void> {
     const page = browser!.page;
     await extentLensMenu(page, folder, 1, 'Analyze Space Usage', menuShot ? { screenshot: path.join(shots, menuShot) } : {});
-    await page
-      .locator('.tabs-container .tab', { hasText: `Space: ${folder}` })
-      .first()
-      .waitFor({ timeout: 60_000 });
+    try {
+      await page
+        .locator('.tabs-container .tab', { hasText: `Space: ${folder}` })
+        .first()
+        .waitFor({ timeout: 60_000 });
+    } catch (e) {
+      // What the window showed instead (it once timed out in CI and passed alone): the tabs, the
+      // notifications, and a screenshot in test-results/.
+      await page.screenshot({ path: path.join(shots, `space-ui-no-tab-${folder}.png`) }).catch(() => undefined);
+      const tabs = await page.locator('.tabs-container .tab').allInnerTexts();
+      const toasts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+      throw new Error(`no "Space: ${folder}" tab after 60 s; tabs: ${JSON.stringify(tabs)}; notifications: ${JSON.stringify(toasts)}`, {
+        cause: e,
+      });
+    }
   }
 
   test('explorer: reflink/ › Extent Lens › Analyze Space Usage opens the Space view', { timeout: 240_000 }, async () => {
