@@ -185,7 +185,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
 }
 
 /** Threads of a pool that finished cleanly, kept for the next one (unreferenced: they never hold the process open). */
-const spare: { w: Worker; timer: NodeJS.Timeout }[] = [];
+const spare: { w: Worker; timer: NodeJS.Timeout; gone: () => void }[] = [];
 
 /** How long a spare thread waits for another pool before it ends. */
 const SPARE_MS = 5000;
@@ -198,21 +198,25 @@ function takeThread(): Worker {
   const s = spare.pop();
   if (!s) return startWorkerScript();
   clearTimeout(s.timer);
-  s.w.off('error', ignore);
+  s.w.off('error', ignore).off('exit', s.gone);
   s.w.ref();
   return s.w;
 }
 
 function keepThread(w: Worker): void {
-  w.on('error', ignore);
-  w.unref();
-  const timer = setTimeout(() => {
+  const drop = (): void => {
     const i = spare.findIndex((s) => s.w === w);
     if (i >= 0) spare.splice(i, 1);
+  };
+  // one that ends while it waits (an error, the timer) is never handed out
+  w.on('error', ignore).once('exit', drop);
+  w.unref();
+  const timer = setTimeout(() => {
+    drop();
     void w.terminate();
   }, SPARE_MS);
   timer.unref();
-  spare.push({ w, timer });
+  spare.push({ w, timer, gone: drop });
 }
 
 function ctxCancelled(ctx: EngineContext): unknown {
