@@ -13,7 +13,7 @@
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
-import { fileDataOf, groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
+import { fileDataOf, fragmentationWarnings, groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
@@ -310,6 +310,7 @@ export async function findDuplicates(
   const byPath = new Map(usable.map((f) => [f.path, f]));
   sharedBlockSavings(groups, byPath);
   partialExtentWarnings(groups, byPath);
+  fragmentationWarnings(groups);
 
   groups.sort((a, b) =>
     a.netSaving !== b.netSaving ? (b.netSaving > a.netSaving ? 1 : -1) : b.length > a.length ? 1 : b.length < a.length ? -1 : 0,

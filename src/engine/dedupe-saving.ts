@@ -322,3 +322,23 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
     );
   }
 }
+
+/**
+ * Repeated data inside one file (a pattern, zeros written as data): sharing it points the file at
+ * the same blocks again and again, so a file in one extent becomes many. Said on each group that
+ * would still be applied (after the other saving rules), since it is a cost the saving does not show.
+ */
+export function fragmentationWarnings(groups: DedupeGroup[]): void {
+  for (const g of groups) {
+    if (g.netSaving <= 0n) continue;
+    const perFile = new Map<string, number>();
+    for (const r of g.ranges) perFile.set(r.path, (perFile.get(r.path) ?? 0) + 1);
+    const repeated = [...perFile].filter(([, n]) => n > 1);
+    if (repeated.length === 0) continue;
+    const [p, n] = repeated[0];
+    g.warnings.push(
+      `${n} of these ranges are in one file (${p}${repeated.length > 1 ? ` and ${repeated.length - 1} more` : ''}): ` +
+        'sharing them splits it into more extents, which can make reading it in order slower.',
+    );
+  }
+}

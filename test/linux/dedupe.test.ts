@@ -9,7 +9,8 @@
 //   results, cancel there leaves every file intact, and a group whose source vanished is
 //   reported while the others are shared;
 //   sharing part of an extent is warned and left alone on btrfs (it would free nothing), freed
-//   on XFS (per-block reference counts);
+//   on XFS (per-block reference counts); repeated data inside one file is shared on XFS with a
+//   warning that it fragments the file (and it does), and left alone on btrfs (it frees nothing);
 // - ext4 and tmpfs: apply is refused with EOPNOTSUPP before any change.
 
 import { after, before, describe, test } from 'node:test';
@@ -185,6 +186,40 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       // (the same read without O_NOATIME does move it: the test can fail)
       fs.readFileSync(path.join(d, 'x'));
       assert.notEqual(atime('x'), before);
+    });
+
+    test('repeated data inside one file: XFS shares it with a warning that it fragments the file; btrfs would free nothing', async () => {
+      const d = freshDir(t, 'repeat');
+      const x = randomBytes(CHUNK);
+      fs.writeFileSync(path.join(d, 'r'), Buffer.concat([x, randomBytes(CHUNK), x, randomBytes(CHUNK), x]));
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      const g = plan.groups[0];
+      assert.deepEqual(
+        g.ranges.map((r) => [path.basename(r.path), Number(r.offset)]),
+        [
+          ['r', 0],
+          ['r', 2 * CHUNK],
+          ['r', 4 * CHUNK],
+        ],
+      );
+      const fragments = `3 of these ranges are in one file (${path.join(d, 'r')}): sharing them splits it into more extents, which can make reading it in order slower.`;
+      const before = frags(path.join(d, 'r')).length;
+      const r = await engine.dedupe(plan);
+      if (kind === 'btrfs') {
+        // the file is one extent: sharing parts of it frees nothing there, so nothing is done or warned of
+        assert.equal(g.netSaving, 0n);
+        assert.ok(!g.warnings.includes(fragments), g.warnings.join(' | '));
+        assert.equal(r.deduped, 0n);
+        return;
+      }
+      assert.equal(g.netSaving, BigInt(2 * CHUNK));
+      assert.ok(g.warnings.includes(fragments), g.warnings.join(' | '));
+      assert.equal(r.deduped, BigInt(2 * CHUNK));
+      assert.equal(r.freed, BigInt(2 * CHUNK));
+      assert.ok(frags(path.join(d, 'r')).length > before, 'more extents after sharing, as warned');
     });
 
     test('a file changed between find and apply is left alone and reported', async () => {
