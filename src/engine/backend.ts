@@ -5,7 +5,7 @@
 // at the end, cleanup on failure or cancel, copy fallback) lives once in the engine, above
 // them (src/engine/engine.ts), so every backend gets the same safety rules.
 
-import type { ByteRange, ExtentMap, OperationReport, Progress, RangesResult, VolumeInfo } from './types';
+import type { ByteRange, ExtentMap, Operation, OperationReport, Progress, RangesResult, VolumeInfo } from './types';
 
 /**
  * Passed into every backend call. Backend loops call `checkCancelled()` between native calls
@@ -15,6 +15,8 @@ import type { ByteRange, ExtentMap, OperationReport, Progress, RangesResult, Vol
 export interface OpContext {
   checkCancelled(): void;
   progress(p: Progress): void;
+  /** The operation its errors name, where the caller says (the engine's contexts do). */
+  readonly operation?: Operation;
 }
 
 export interface Backend {

@@ -16,10 +16,11 @@ import type { EngineContext } from './context';
 import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport, DedupeSkipped } from './dedupe-types';
 import { fileDataOf, sharedWithSource, type FileData } from './dedupe-saving';
 import { FsctlError, isCancelled } from './errors';
-import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
+import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
 import { POOL_MIN_BYTES, poolSize, startPool } from './dedupe-pool';
 import { localBackend } from './select-backend';
 import { isSmbPath } from './smb-path';
+import { wholeMap } from './walk';
 import { fileSystemKey } from './space-fs';
 import type { ByteRange } from './types';
 
@@ -27,12 +28,6 @@ export const DEDUPE_MAX_LENGTH = 16n << 20n;
 /** A probe's file that is no longer there to probe with (not a verdict on the file system). */
 const GONE = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'E_NOT_REGULAR', 'STATUS_OBJECT_NAME_NOT_FOUND', 'STATUS_OBJECT_PATH_NOT_FOUND']);
 export const DEDUPE_MAX_DESTS = 120;
-
-async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
-  if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
-  const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
-  return { ...rest, packed: packExtents(extents) };
-}
 
 /**
  * The parts of a whole-file group worth sending: the source's data runs, widened to whole
@@ -45,7 +40,7 @@ async function dataSpans(
   ctx: EngineContext,
 ): Promise<ByteRange[]> {
   if (!g.wholeFiles) return [{ offset: g.ranges[0].offset, length: g.length }];
-  const m = srcMap ?? (await mapOf(b, g.ranges[0].path, ctx));
+  const m = srcMap ?? (await wholeMap(b, g.ranges[0].path, ctx));
   const bs = BigInt(m.blockSize > 0 ? m.blockSize : 4096);
   const spans: ByteRange[] = [];
   for (let i = 0; i < m.packed.count; i++) {
@@ -330,10 +325,10 @@ async function notYetShared(
   const maps = new Map<string, FileData>();
   const dataOf = async (p: string, m?: PackedExtentMap): Promise<FileData> => {
     let f = maps.get(p);
-    if (!f) maps.set(p, (f = fileDataOf(p, m ?? (await mapOf(b, p, ctx)), facts)));
+    if (!f) maps.set(p, (f = fileDataOf(p, m ?? (await wholeMap(b, p, ctx)), facts)));
     return f;
   };
-  const srcMap = await mapOf(b, g.ranges[0].path, ctx);
+  const srcMap = await wholeMap(b, g.ranges[0].path, ctx);
   const src = await dataOf(g.ranges[0].path, srcMap);
   const out: DedupeRange[] = [];
   for (const d of dests) {

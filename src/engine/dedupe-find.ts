@@ -1,8 +1,7 @@
-// Finding duplicate data (engine.findDuplicates): walk the selection (walk.ts, or the backend's
-// own walk of a folder), mapping every candidate file as it goes (the engine map format), hash
-// only its allocated data in fixed aligned chunks, and group identical ranges: whole files
-// first, then chunks. What sharing a group would free
-// is computed from the physical offsets in dedupe-saving.ts. Definitions: docs/ENGINE.md,
+// Finding duplicate data (engine.findDuplicates): walk the selection, mapping every candidate
+// file as it goes (dedupe-walk.ts), hash only its allocated data in fixed aligned chunks, and
+// group identical ranges: whole files first, then chunks. What sharing a group would free is
+// computed from the physical offsets in dedupe-saving.ts. Definitions: docs/ENGINE.md,
 // "Deduplication".
 //
 // Cheap rejections before any byte is read: files below minSize; files smaller than one chunk
@@ -10,33 +9,19 @@
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
 // never allocate a hole). The chunk keys and the choice of xxHash128: dedupe-hash.ts.
 
-import type { ExtendedBackend, SpaceSink } from './backend-ext';
+import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
-import { fileDataOf, fragmentationWarnings, groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
+import { fragmentationWarnings, groupSaving, partialExtentWarnings, sharedBlockSavings, type FileData } from './dedupe-saving';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
 import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
-import { packExtents, type PackedExtentMap } from './map-format';
 import { isSmbPath } from './smb-path';
-import { fileSystemKey } from './space-fs';
-import { FilesMet, notRegularPathError, pathError, walkSelection } from './walk';
+import { walkAndMap, type MappedSelection } from './dedupe-walk';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
-
-interface FsFacts {
-  key: string;
-  filesystem: string;
-  blockSize: number;
-}
-
-async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
-  if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
-  const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
-  return { ...rest, packed: packExtents(extents) };
-}
 
 export async function findDuplicates(
   resolve: (p: string) => Promise<ExtendedBackend>,
@@ -55,16 +40,7 @@ export async function findDuplicates(
       message: `dedupe: the chunk size ${String(chunk)} must be between 1 byte and 1 GiB (a multiple of the block size) (E_BAD_INPUT).`,
     });
   const errors: DedupeError[] = [];
-  const misaligned = (p: string, filesystem: string, blockSize: number): FsctlError =>
-    new FsctlError({
-      operation: 'dedupe',
-      code: 'E_MISALIGNED',
-      paths: [p],
-      message: `dedupe: the chunk size ${chunk} is not a multiple of the block size of ${filesystem} (${blockSize} bytes) holding ${p}; choose a multiple such as ${blockSize * 32} (E_MISALIGNED).`,
-    });
   const notes: string[] = [];
-  const fsByDev = new Map<bigint, FsFacts>();
-  let small = 0;
 
   const files: Hashed[] = [];
   let dataBytes = 0n;
@@ -102,33 +78,11 @@ export async function findDuplicates(
       },
     });
 
-  // 1. The walk, mapping as it goes: regular files of at least minSize, each once (local folders
-  // and smb:// ones). A named local folder is walked by its backend where it has its own walk
-  // (Linux: space-walk.ts, openat/statx/FIEMAP/close per file, as for the space accounting);
-  // otherwise walk.ts meets the files and each is mapped through its backend. The maps give the
-  // data runs (holes are the gaps) with their physical offsets. Each mapped file of at least one
-  // chunk is queued for hashing at once (the threads start once there is enough local data);
-  // a smaller one waits for step 2.
-  const met = new FilesMet(paths.length > 1);
-  let symlinks = 0;
-  /** Mapped; its file system's facts are read between the walk's steps (they are async). */
-  const mapped: { f: Hashed; dev: bigint }[] = [];
-  /** Smaller than one chunk: they can match only a file of their own size (step 2). */
-  const held: Hashed[] = [];
-  const sizeCount = new Map<string, number>();
+  // 1-2. The walk, mapping as it goes (dedupe-walk.ts): each mapped file of at least one chunk is
+  // queued for hashing at once (the threads start once there is enough local data), a smaller one
+  // once the walk has shown another file of its size.
   /** Local files queued before the threads started. */
   const unpooled: Hashed[] = [];
-  const factsOf = async (p: string, dev: bigint): Promise<FsFacts> => {
-    let f = fsByDev.get(dev);
-    if (f) return f;
-    const b = await resolve(p);
-    // over SMB the volume the server reports (its cluster size); locally statfs
-    const info = isSmbPath(p) ? await b.volume(p).catch(() => undefined) : b.fsInfo ? await b.fsInfo(p).catch(() => undefined) : undefined;
-    f = { key: fileSystemKey(p, dev), filesystem: info?.filesystem ?? 'unknown', blockSize: info?.blockSize ?? 4096 };
-    if (chunk % BigInt(f.blockSize) !== 0n) throw misaligned(p, f.filesystem, f.blockSize);
-    fsByDev.set(dev, f);
-    return f;
-  };
   const queue = (f: Hashed): void => {
     files.push(f);
     for (const len of f.len) dataBytes += len;
@@ -140,106 +94,28 @@ export async function findDuplicates(
     for (const u of unpooled.splice(0)) pool.add(u);
   };
   let lastTurn = performance.now();
-  const settleMapped = async (): Promise<void> => {
-    for (const { f, dev } of mapped.splice(0)) {
-      const facts = await factsOf(f.path, dev);
-      f.filesystem = facts.filesystem;
-      f.fsKey = facts.key;
-      f.blockSize = facts.blockSize;
-      const sk = `${facts.key}/${f.size}`;
-      sizeCount.set(sk, (sizeCount.get(sk) ?? 0) + 1);
-      if (f.size < chunk) held.push(f);
-      else queue(f);
-    }
-    if (!pool)
-      ctx.progress({ done: 0n, total: 0n, files: files.length + held.length, message: `${files.length + held.length} files mapped` });
-    // Let the event loop turn every few ms so the threads' replies are taken (they get more work).
-    await ctx.maybeYield();
-    if (pool && performance.now() - lastTurn > 5) {
-      await new Promise((r) => setImmediate(r));
-      lastTurn = performance.now();
-    }
-  };
-  const unknownFacts = { filesystem: '', fsKey: '', blockSize: 0 };
-  const changedError = (p: string, before: bigint, after: bigint): DedupeError => ({
-    path: p,
-    code: 'E_CHANGED',
-    message: `dedupe: ${p} changed during the scan (size ${before}, then ${after}); it was skipped (E_CHANGED).`,
-  });
-  const sink: SpaceSink = {
-    meet(dev, ino, nlink, size) {
-      if (!met.meet(dev, ino, nlink)) return false;
-      if (size >= minSize && size > 0n) return true;
-      small++;
-      return false;
-    },
-    file(p, dev, _ino, size, packed) {
-      // the columns are the walk's, reused: fileDataOf copies what it keeps
-      mapped.push({ f: { ...fileDataOf(p, { size, packed }, unknownFacts), chunkKeys: [] }, dev });
-    },
-    changed(p, before, after) {
-      const i = mapped.findIndex((m) => m.f.path === p);
-      if (i >= 0) mapped.splice(i, 1);
-      errors.push(changedError(p, before, after));
-    },
-    symlink: () => void symlinks++,
-    notRegular: (p, kind) => void errors.push(notRegularPathError('dedupe', p, kind)),
-    error(p, e) {
-      if (isCancelled(e)) throw e;
-      errors.push(pathError('dedupe', p, e));
-    },
-  };
-  /** A named local folder its backend walks (true), or undefined where it has no walk of its own. */
-  const backendWalk = async (p: string): Promise<boolean> => {
-    if (isSmbPath(p)) return false;
-    const walk = (await resolve(p)).spaceWalk?.(p, sink, ctx);
-    if (!walk) return false;
-    try {
-      while (!walk.step(256)) await settleMapped();
-    } finally {
-      walk.close();
-    }
-    await settleMapped();
-    return true;
-  };
-  let walked: { symlinks: number; hardLinks: number };
+  let walked: MappedSelection;
   try {
-    walked = await walkSelection(
-      paths,
-      resolve,
-      ctx,
-      {
-        file: async (p, st) => {
-          if (st.size < minSize || st.size === 0n) {
-            small++;
-            return;
-          }
-          let m: PackedExtentMap;
-          try {
-            m = await mapOf(await resolve(p), p, ctx);
-          } catch (e) {
-            if (isCancelled(e)) throw e;
-            const x = nodeFsError('dedupe', e, [p]);
-            errors.push({ path: p, code: x.code, message: x.message });
-            return;
-          }
-          if (m.size !== st.size) errors.push(changedError(p, st.size, m.size));
-          else mapped.push({ f: { ...fileDataOf(p, m, unknownFacts), chunkKeys: [] }, dev: st.dev });
-          await settleMapped();
-        },
-        error: (e) => errors.push(e),
-        folder: backendWalk,
+    walked = await walkAndMap(paths, resolve, ctx, {
+      chunk,
+      minSize,
+      errors,
+      queue,
+      between: async (mapped) => {
+        if (!pool) ctx.progress({ done: 0n, total: 0n, files: mapped, message: `${mapped} files mapped` });
+        // Let the event loop turn every few ms so the threads' replies are taken (they get more work).
+        await ctx.maybeYield();
+        if (pool && performance.now() - lastTurn > 5) {
+          await new Promise((r) => setImmediate(r));
+          lastTurn = performance.now();
+        }
       },
-      met,
-    );
-
-    // 2. Size classes: a file smaller than one chunk can match only a file of its own size.
-    for (const f of held) if (sizeCount.get(`${f.fsKey}/${f.size}`)! > 1) queue(f);
+    });
   } catch (e) {
     await pool?.stop(); // started during the walk: a misaligned chunk or a cancel ends it
     throw e;
   }
-  const unmatched = held.filter((f) => sizeCount.get(`${f.fsKey}/${f.size}`)! < 2).length;
+  const { sizeCount } = walked;
 
   try {
     // 3. Hash the data of every chunk (never a hole): what the threads have not done yet, with
@@ -322,10 +198,10 @@ export async function findDuplicates(
     netSaving += g.netSaving;
   }
   // Notes are read in the view as well as the CLI: no flag names, no raw byte counts (the totals have them).
+  const { small, unmatched, symlinks } = walked;
   if (small > 0) notes.push(`${small} file${small === 1 ? ' was' : 's were'} smaller than the minimum size and not examined.`);
   if (unmatched > 0)
     notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
-  symlinks += walked.symlinks;
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (walked.hardLinks > 0)
     notes.push(

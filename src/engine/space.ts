@@ -19,26 +19,29 @@
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
-import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
+import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { sweep } from './space-sweep';
 import { emptyTotals, FileTable, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
-import { FilesMet, notRegularPathError, pathError, walkSelection, type FileMet, type WalkedFile } from './walk';
+import {
+  backendFolderWalk,
+  FilesMet,
+  notRegularPathError,
+  pathError,
+  walkSelection,
+  wholeMap,
+  type FileMet,
+  type WalkedFile,
+} from './walk';
 
 /** The most partners a file's sharesWith lists (those with most bytes in common); sharesWithCount counts them all. */
 export const SHARES_WITH_LIMIT = 100;
 
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
-
-async function mapOf(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
-  if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
-  const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
-  return { ...rest, packed: packExtents(extents) };
-}
 
 export interface SpaceOptions {
   /** Where owners cannot be asked, map every other file of the file system (exact on XFS). */
@@ -194,7 +197,7 @@ export async function spaceOf(
   const accountFile = async (p: string, st: WalkedFile): Promise<void> => {
     let m: PackedExtentMap;
     try {
-      m = await mapOf(await resolve(p), p, ctx);
+      m = await wholeMap(await resolve(p), p, ctx);
     } catch (e) {
       sink.error(p, e);
       return;
@@ -205,20 +208,11 @@ export async function spaceOf(
   };
 
   /** A named local folder the backend walks itself, where it has its own walk (Linux: space-walk.ts). */
-  const backendWalk = async (p: string): Promise<boolean> => {
-    const walk = (await resolve(p)).spaceWalk?.(p, sink, ctx);
-    if (!walk) return false;
-    try {
-      while (!walk.step(256)) {
-        await ctx.maybeYield();
-        await nameFileSystems();
-      }
-    } finally {
-      walk.close();
-    }
-    await nameFileSystems();
-    return true;
-  };
+  const backendWalk = async (p: string): Promise<boolean> =>
+    backendFolderWalk(await resolve(p), p, sink, ctx, async () => {
+      await ctx.maybeYield();
+      await nameFileSystems();
+    });
 
   const walked = await walkSelection(
     paths,

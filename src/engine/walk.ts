@@ -8,16 +8,18 @@
 // Local paths are walked with node:fs (lstat, readdir). smb:// paths with the SMB backend's
 // stat and list (QUERY_DIRECTORY): FILE_DIRECTORY_INFORMATION has no file id or link count, so
 // a file over SMB is known by its path (hard links cannot be told apart there) and its file
-// system by its share. A named local folder may be taken whole by a faster walk of the caller
-// (space: the Linux backend's spaceWalk), which then shares this walk's FilesMet.
+// system by its share. A named local folder may be taken whole by its backend's faster walk
+// (backendFolderWalk: the Linux backend's spaceWalk, for space and dedupe), which then shares
+// this walk's FilesMet. wholeMap maps a file the general walk met, through any backend.
 
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import type { ExtendedBackend, PathKind } from './backend-ext';
+import type { ExtendedBackend, PathKind, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { nodeFsError } from './errno';
 import { isCancelled, isFsctlError } from './errors';
 import { kindOf, kindWord } from './file-kind';
+import { packExtents, type PackedExtentMap } from './map-format';
 import { fromOsBytes, osPath } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
 import type { Operation } from './types';
@@ -87,6 +89,36 @@ export class FilesMet {
     this.all.set(key, this.last);
     return true;
   }
+}
+
+/** A file's whole map in the engine map format, through any backend (packed where it maps packed). */
+export async function wholeMap(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
+  if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
+  const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
+  return { ...rest, packed: packExtents(extents) };
+}
+
+/**
+ * Walk the named local folder `p` with its backend's own walk, feeding `sink`, and await
+ * `between()` between its steps of 256 entries (the caller yields there and does its async
+ * work); false where the backend has no walk of its own (then walk.ts goes into the folder).
+ */
+export async function backendFolderWalk(
+  b: ExtendedBackend,
+  p: string,
+  sink: SpaceSink,
+  ctx: EngineContext,
+  between: () => Promise<void>,
+): Promise<boolean> {
+  const walk = b.spaceWalk?.(p, sink, ctx);
+  if (!walk) return false;
+  try {
+    while (!walk.step(256)) await between();
+  } finally {
+    walk.close();
+  }
+  await between();
+  return true;
 }
 
 /** The error for a path that could not be read locally (the OS error named; EACCES says it was skipped). */

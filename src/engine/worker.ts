@@ -9,7 +9,7 @@ import { localBackend } from './select-backend';
 import type { ExtendedBackend } from './backend-ext';
 import { packedBuffers, type PackedExtentMap } from './map-format';
 import { SharedFlagContext } from './context';
-import { isFsctlError } from './errors';
+import { isFsctlError, type SerializedFsctlError } from './errors';
 import { requestOperation, requestPaths, runRequest } from './operations';
 import type { SpaceFile } from './space-types';
 import { ROW_BATCH, type PoolCall, type PoolReply, type WorkerCall, type WorkerReply } from './worker-protocol';
@@ -35,14 +35,16 @@ async function pooled(msg: PoolCall): Promise<void> {
       msg.job === 'hash' ? await hashBatch(msg.items as Hashed[], msg.chunk!, ctx) : await applyBatch(msg.items as DedupeGroup[], ctx);
     reply = { kind: 'pooled', first: msg.first, outcomes };
   } catch (e) {
-    const err = e as Error;
-    reply = {
-      kind: 'pooled',
-      first: msg.first,
-      failure: isFsctlError(e) ? e.toJSON() : { name: err?.name ?? 'Error', message: err?.message ?? String(e) },
-    };
+    reply = { kind: 'pooled', first: msg.first, failure: errorJson(e) };
   }
   port.postMessage(reply);
+}
+
+/** An error as it crosses back: an FsctlError whole (FsctlError.fromJSON), anything else by name, message and stack. */
+function errorJson(e: unknown): SerializedFsctlError | { name: string; message: string; stack?: string } {
+  if (isFsctlError(e)) return e.toJSON();
+  const err = e as Error;
+  return { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack };
 }
 
 async function handle(msg: WorkerCall): Promise<void> {
@@ -73,11 +75,7 @@ async function handle(msg: WorkerCall): Promise<void> {
     send({ kind: 'result', id: msg.id, value }, transfer);
   } catch (e) {
     batches?.flush(); // the rows made before a failure or cancel, then the error
-    if (isFsctlError(e)) send({ kind: 'error', id: msg.id, error: e.toJSON() });
-    else {
-      const err = e as Error;
-      send({ kind: 'error', id: msg.id, error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack } });
-    }
+    send({ kind: 'error', id: msg.id, error: errorJson(e) });
   }
 }
 

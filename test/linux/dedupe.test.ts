@@ -19,7 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, FsctlError, type DedupePlan } from '../../src/engine';
+import { createEngine, FsctlError, type DedupePlan, type Engine } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type FsKind, type TestFs } from '../support/loopfs';
 
 const KiB = 1024;
@@ -57,6 +57,19 @@ function sparseFile(p: string, size: number, data: Buffer[], at: number[]): void
   at.forEach((o, i) => fs.writeSync(fd, data[i], 0, data[i].length, o));
   fs.fsyncSync(fd);
   fs.closeSync(fd);
+}
+
+/** Apply `plan`, cancelled at its first progress event: E_CANCELLED, and every file of `dir` reads as `before`. */
+async function applyCancelledAtOnce(engine: Engine, plan: DedupePlan, dir: string, before: Map<string, string>): Promise<void> {
+  const c = new AbortController();
+  let outcome = 'finished';
+  await engine.dedupe(plan, { signal: c.signal, onProgress: () => c.abort() }).catch((e: FsctlError) => {
+    assert.equal(e.code, 'E_CANCELLED');
+    assert.match(e.message, /every file still reads exactly as before/);
+    outcome = 'cancelled';
+  });
+  assert.equal(outcome, 'cancelled');
+  assert.deepEqual(shas(dir), before);
 }
 
 function freeAfterSync(mountPoint: string): bigint {
@@ -267,15 +280,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         const plan = await engine.findDuplicates([d]);
         assert.equal(plan.groups.length, 300);
         // The apply, cancelled at its first progress event: it stops between calls.
-        const c2 = new AbortController();
-        let outcome = 'finished';
-        await engine.dedupe(plan, { signal: c2.signal, onProgress: () => c2.abort() }).catch((e: FsctlError) => {
-          assert.equal(e.code, 'E_CANCELLED');
-          assert.match(e.message, /every file still reads exactly as before/);
-          outcome = 'cancelled';
-        });
-        assert.equal(outcome, 'cancelled');
-        assert.deepEqual(shas(d), before);
+        await applyCancelledAtOnce(engine, plan, d, before);
       } finally {
         await engine.dispose();
       }
@@ -307,15 +312,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         const before = shas(d);
         // The apply of 96 MiB is shared out too (above POOL_MIN_BYTES): cancelled at its first
         // progress event, every file reads as before.
-        const c2 = new AbortController();
-        let outcome = 'finished';
-        await engine.dedupe(plan, { signal: c2.signal, onProgress: () => c2.abort() }).catch((e: FsctlError) => {
-          assert.equal(e.code, 'E_CANCELLED');
-          assert.match(e.message, /every file still reads exactly as before/);
-          outcome = 'cancelled';
-        });
-        assert.equal(outcome, 'cancelled');
-        assert.deepEqual(shas(d), before);
+        await applyCancelledAtOnce(engine, plan, d, before);
         // A group whose source is gone since the search: its destination is reported, the other
         // groups are shared (one failed call does not end the apply).
         fs.unlinkSync(path.join(d, 'p0'));

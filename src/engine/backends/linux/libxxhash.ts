@@ -4,7 +4,7 @@
 // does ~3.3 GiB/s per core here plus a copy into its memory, libxxhash ~12 GiB/s on the Buffer
 // itself (bench/NOTES.md, dedupe). Both compute XXH3_128bits with seed 0 and give the digest in
 // its canonical (big-endian) form, so the keys are the same whichever a thread uses
-// (test/unit/xxh128-native.test.ts); where the library is missing the engine uses WebAssembly.
+// (test/linux/xxh128.test.ts); where the library is missing the engine uses WebAssembly.
 //
 // One of the files allowed to load koffi (docs/ARCHITECTURE.md): a second library, not libc.
 

@@ -97,7 +97,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
     private readonly sink: SpaceSink,
     private readonly ctx: OpContext,
   ) {
-    this.op = 'operation' in ctx ? (ctx as { operation: Operation }).operation : 'space';
+    this.op = ctx.operation ?? 'space';
     this.openDir(AT_FDCWD, dir, dir);
   }
 

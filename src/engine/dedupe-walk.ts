@@ -1,0 +1,163 @@
+// The dedupe search's walk (dedupe-find.ts, steps 1 and 2): the selection walked once, each
+// regular file of at least minSize mapped as it is met, and handed on with its file system's
+// facts. A named local folder goes through its backend's own walk where it has one (Linux:
+// space-walk.ts, openat/statx/FIEMAP/close per file, as for the space accounting), everything
+// else through walk.ts with each file mapped through its backend. The maps give the data runs
+// (holes are the gaps) with their physical offsets.
+//
+// A file of at least one chunk is handed on at once; a smaller one can match only a file of its
+// own size on its file system, so it waits for the end of the walk and is handed on only if
+// another file of that size was met ("size classes").
+
+import type { ExtendedBackend, SpaceSink } from './backend-ext';
+import type { EngineContext } from './context';
+import type { Hashed } from './dedupe-hash';
+import { fileDataOf } from './dedupe-saving';
+import type { DedupeError } from './dedupe-types';
+import { nodeFsError } from './errno';
+import { FsctlError, isCancelled } from './errors';
+import type { PackedExtentMap } from './map-format';
+import { isSmbPath } from './smb-path';
+import { fileSystemKey } from './space-fs';
+import { backendFolderWalk, FilesMet, notRegularPathError, pathError, walkSelection, wholeMap } from './walk';
+
+interface FsFacts {
+  key: string;
+  filesystem: string;
+  blockSize: number;
+}
+
+export interface WalkAndMapOptions {
+  chunk: bigint;
+  minSize: bigint;
+  /** Paths that could not be used go here (the walk goes on). */
+  errors: DedupeError[];
+  /** A mapped file to hash, its file system's facts filled in. */
+  queue(f: Hashed): void;
+  /** Awaited between steps of the walk, with the number of files mapped so far. */
+  between(mapped: number): Promise<void>;
+}
+
+/** What the walk saw besides the files it handed on (for the plan's notes and the whole-file groups). */
+export interface MappedSelection {
+  /** Files below minSize, not examined. */
+  small: number;
+  /** Files smaller than one chunk with no other file of their size: not read. */
+  unmatched: number;
+  symlinks: number;
+  hardLinks: number;
+  /** Files per `${fsKey}/${size}`. */
+  sizeCount: Map<string, number>;
+}
+
+export async function walkAndMap(
+  paths: string[],
+  resolve: (p: string) => Promise<ExtendedBackend>,
+  ctx: EngineContext,
+  o: WalkAndMapOptions,
+): Promise<MappedSelection> {
+  const { chunk, minSize, errors } = o;
+  const met = new FilesMet(paths.length > 1);
+  let small = 0;
+  let symlinks = 0;
+  let count = 0;
+  const fsByDev = new Map<bigint, FsFacts>();
+  /** Mapped; its file system's facts are read between the walk's steps (they are async). */
+  const mapped: { f: Hashed; dev: bigint }[] = [];
+  /** Smaller than one chunk: handed on after the walk if another file has their size. */
+  const held: Hashed[] = [];
+  const sizeCount = new Map<string, number>();
+  const factsOf = async (p: string, dev: bigint): Promise<FsFacts> => {
+    let f = fsByDev.get(dev);
+    if (f) return f;
+    const b = await resolve(p);
+    // over SMB the volume the server reports (its cluster size); locally statfs
+    const info = isSmbPath(p) ? await b.volume(p).catch(() => undefined) : b.fsInfo ? await b.fsInfo(p).catch(() => undefined) : undefined;
+    f = { key: fileSystemKey(p, dev), filesystem: info?.filesystem ?? 'unknown', blockSize: info?.blockSize ?? 4096 };
+    if (chunk % BigInt(f.blockSize) !== 0n)
+      throw new FsctlError({
+        operation: 'dedupe',
+        code: 'E_MISALIGNED',
+        paths: [p],
+        message: `dedupe: the chunk size ${chunk} is not a multiple of the block size of ${f.filesystem} (${f.blockSize} bytes) holding ${p}; choose a multiple such as ${f.blockSize * 32} (E_MISALIGNED).`,
+      });
+    fsByDev.set(dev, f);
+    return f;
+  };
+  const settleMapped = async (): Promise<void> => {
+    for (const { f, dev } of mapped.splice(0)) {
+      const facts = await factsOf(f.path, dev);
+      f.filesystem = facts.filesystem;
+      f.fsKey = facts.key;
+      f.blockSize = facts.blockSize;
+      const sk = `${facts.key}/${f.size}`;
+      sizeCount.set(sk, (sizeCount.get(sk) ?? 0) + 1);
+      count++;
+      if (f.size < chunk) held.push(f);
+      else o.queue(f);
+    }
+    await o.between(count);
+  };
+  const unknownFacts = { filesystem: '', fsKey: '', blockSize: 0 };
+  const changedError = (p: string, before: bigint, after: bigint): DedupeError => ({
+    path: p,
+    code: 'E_CHANGED',
+    message: `dedupe: ${p} changed during the scan (size ${before}, then ${after}); it was skipped (E_CHANGED).`,
+  });
+  const sink: SpaceSink = {
+    meet(dev, ino, nlink, size) {
+      if (!met.meet(dev, ino, nlink)) return false;
+      if (size >= minSize && size > 0n) return true;
+      small++;
+      return false;
+    },
+    file(p, dev, _ino, size, packed) {
+      // the columns are the walk's, reused: fileDataOf copies what it keeps
+      mapped.push({ f: { ...fileDataOf(p, { size, packed }, unknownFacts), chunkKeys: [] }, dev });
+    },
+    changed(p, before, after) {
+      const i = mapped.findIndex((m) => m.f.path === p);
+      if (i >= 0) mapped.splice(i, 1);
+      errors.push(changedError(p, before, after));
+    },
+    symlink: () => void symlinks++,
+    notRegular: (p, kind) => void errors.push(notRegularPathError('dedupe', p, kind)),
+    error(p, e) {
+      if (isCancelled(e)) throw e;
+      errors.push(pathError('dedupe', p, e));
+    },
+  };
+  const walked = await walkSelection(
+    paths,
+    resolve,
+    ctx,
+    {
+      file: async (p, st) => {
+        if (st.size < minSize || st.size === 0n) {
+          small++;
+          return;
+        }
+        let m: PackedExtentMap;
+        try {
+          m = await wholeMap(await resolve(p), p, ctx);
+        } catch (e) {
+          if (isCancelled(e)) throw e;
+          const x = nodeFsError('dedupe', e, [p]);
+          errors.push({ path: p, code: x.code, message: x.message });
+          return;
+        }
+        if (m.size !== st.size) errors.push(changedError(p, st.size, m.size));
+        else mapped.push({ f: { ...fileDataOf(p, m, unknownFacts), chunkKeys: [] }, dev: st.dev });
+        await settleMapped();
+      },
+      error: (e) => errors.push(e),
+      folder: async (p) => backendFolderWalk(await resolve(p), p, sink, ctx, settleMapped),
+    },
+    met,
+  );
+  let unmatched = 0;
+  for (const f of held)
+    if (sizeCount.get(`${f.fsKey}/${f.size}`)! > 1) o.queue(f);
+    else unmatched++;
+  return { small, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, sizeCount };
+}
