@@ -9,10 +9,17 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileDataOf, groupSaving, partialExtentWarnings, sharedBlockSavings, sharedWithSource, type FileData } from '../../src/engine/dedupe-saving';
+import {
+  fileDataOf,
+  groupSaving,
+  partialExtentWarnings,
+  sharedBlockSavings,
+  sharedWithSource,
+  type FileData,
+} from '../../src/engine/dedupe-saving';
 import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
 import { EXTENT_FLAG, packExtents } from '../../src/engine/map-format';
-import { hashFile, type Hashed } from '../../src/engine/dedupe-hash';
+import { hashFile, type Hashed, type Reader } from '../../src/engine/dedupe-hash';
 import { SignalContext } from '../../src/engine/context';
 import { applyDedupe } from '../../src/engine/dedupe-apply';
 import type { DedupePlan } from '../../src/engine/dedupe-types';
@@ -120,11 +127,12 @@ test('FIDEDUPERANGE argument: 24-byte header, 32 bytes per destination, status a
 test('chunk keys depend on the data and where the holes are, not on how extents are split', async () => {
   const data = Buffer.alloc(256 * 1024);
   for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 9)) & 0xff;
-  const reader = { read: (buf: Buffer, n: number, pos: bigint) => data.copy(buf, 0, Number(pos), Number(pos) + n), close: () => undefined };
+  const copy = (buf: Buffer, n: number, pos: bigint): number => data.copy(buf, 0, Number(pos), Number(pos) + n);
+  const reader: Reader = { read: copy, close: () => undefined };
   const ctx = new SignalContext('dedupe', []);
-  const hashed = async (f: FileData): Promise<Hashed> => {
+  const hashed = async (f: FileData, r = reader): Promise<Hashed> => {
     const h: Hashed = { ...f, chunkKeys: [] };
-    await hashFile(h, reader, 128n * K, ctx, () => undefined);
+    await hashFile(h, r, 128n * K, ctx, () => undefined);
     return h;
   };
   const one = await hashed(file('one', 256n * K, [[0n, 256n * K, 100n * K]]));
@@ -137,6 +145,17 @@ test('chunk keys depend on the data and where the holes are, not on how extents 
   );
   assert.deepEqual(split.chunkKeys, one.chunkKeys);
   assert.equal(split.wholeKey, one.wholeKey);
+  // Nor on how it is read: a reader that answers later (SMB) with less than it was asked for.
+  const late: Reader = { read: async (buf, n, pos) => copy(buf, Math.min(n, 70_000), pos), close: () => undefined };
+  const again = await hashed(
+    file('split', 256n * K, [
+      [0n, 92n * K, 500n * K],
+      [92n * K, 164n * K, 900n * K],
+    ]),
+    late,
+  );
+  assert.deepEqual(again.chunkKeys, one.chunkKeys);
+  assert.equal(again.wholeKey, one.wholeKey);
   // A hole where the other has data (even if that data reads as zeros) is a different chunk.
   const holed = await hashed(file('holed', 256n * K, [[0n, 64n * K, 100n * K]]));
   assert.equal(holed.chunkKeys[1], undefined);
@@ -171,7 +190,7 @@ test('a destination whose blocks a reflinked copy keeps frees nothing; moving bo
   const files = new Map([orig, refl].map((f) => [f.path, f]));
   // Sharing orig's second chunk with its first: refl still references that block.
   const g = groupSaving([orig, orig], [0n, 128n * K], 128n * K, false);
-  assert.equal(g.netSaving, 128n * K, 'before: the blocks are not the source\'s');
+  assert.equal(g.netSaving, 128n * K, "before: the blocks are not the source's");
   sharedBlockSavings([g], files);
   assert.equal(g.netSaving, 0n);
   assert.match(g.warnings.at(-1)!, /leaves in place/);
