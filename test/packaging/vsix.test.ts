@@ -80,7 +80,6 @@ test('its dist/extension.js activates lazily in node and runs commands with the 
   try {
     extension = require(path.join(ext, 'dist', 'extension.js'));
     const api = extension!.activate(fakeContext(ext));
-    assert.ok(api.activationMs < 50, `activate() took ${api.activationMs} ms`);
     assert.deepEqual(
       requested.filter((r) => /koffi|koromix/.test(r)),
       [],

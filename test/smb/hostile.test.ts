@@ -114,7 +114,7 @@ describe('deadlines and cancellation', () => {
       await assert.rejects(
         client.create({ name: 'f.bin', desiredAccess: 1, disposition: 1, options: 0 }, 'smb://x/f.bin'),
         (e: FsctlError) => {
-          assert.ok(Date.now() - t0 < 1500);
+          assert.ok(Date.now() - t0 < 4000, 'at timeoutMs, not at maxWaitMs (5 s)');
           assert.equal(e.code, 'ETIMEDOUT');
           assert.match(e.message, /did not answer CREATE within 4\d\d ms/);
           assert.match(e.message, /EXTENT_LENS_SMB_TIMEOUT_MS \(now 400 ms\)/);
@@ -169,7 +169,7 @@ describe('deadlines and cancellation', () => {
       const t0 = Date.now();
       await assert.rejects(client.conn.send(11, Buffer.alloc(56), { signal: ac.signal, treeId: client.treeId }), (e: FsctlError) => {
         assert.equal(e.code, 'E_CANCELLED');
-        assert.ok(Date.now() - t0 < 600);
+        assert.ok(Date.now() - t0 < 4000, 'at the abort, not at timeoutMs (5 s)');
         return true;
       });
       await new Promise((r) => setTimeout(r, 100));
