@@ -12,67 +12,19 @@
 // Screenshot: test-results/screenshots/vscode-dedupe.png (docs/screenshots/ with EL_UPDATE_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import {
-  findVsCode,
-  installBuiltVsix,
-  launchBrowser,
-  openWorkbench,
-  REPO_ROOT,
-  startCodeServer,
-  type Browser,
-  type CodeServer,
-  type VsCodeInstall,
-} from '../support/codeserver';
-import { skipReason } from '../support/loopfs';
-import { explorerRow, extentLensMenu, pollFrames, sleep } from './ui-driver';
+import { describe, test } from 'node:test';
+import { demoWorkbench, demoWorkbenchSkip } from './demo-workbench';
+import { extentLensMenu, pollFrames, sleep } from './ui-driver';
 
-const install = findVsCode();
-const distMissing = ['dist/extension.js', 'dist/webview/dedupe.js'].find((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
-const skip = typeof install === 'string' ? install : distMissing ? `${distMissing} is missing: run npm run build` : skipReason('xfs');
-const fromSource = process.env.EL_UI_FROM_SOURCE === '1';
+const skip = demoWorkbenchSkip(['dist/webview/dedupe.js']);
 
 describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace)', { skip }, () => {
-  let runDir = '';
-  let ws = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  const shots = path.join(REPO_ROOT, 'test-results', 'screenshots');
-
-  before(async () => {
-    fs.mkdirSync(shots, { recursive: true });
-    runDir = fs.mkdtempSync('/tmp/el-vscode-dedupe-');
-    ws = path.join(runDir, 'demo');
-    execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'demo-workspace.sh'), ws], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const extensionsDir = path.join(runDir, 'extensions');
-    fs.mkdirSync(extensionsDir);
-    if (!fromSource) {
-      installBuiltVsix(install as VsCodeInstall, runDir, extensionsDir);
-    }
-    server = await startCodeServer(install as VsCodeInstall, {
-      runDir: path.join(runDir, 'server'),
-      extensionsDir,
-      userSettings: { 'workbench.editor.enablePreview': false, 'files.exclude': { '**/.*': true } },
-    });
-    browser = await launchBrowser();
-    await openWorkbench(server, browser.page, ws, fromSource ? REPO_ROOT : undefined);
-    await explorerRow(browser.page, 'reflink', 1).waitFor({ timeout: 60_000 });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (ws) execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'demo-workspace.sh'), '--cleanup', ws], { stdio: 'ignore' });
-    if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
-    if (process.env.EL_UPDATE_SCREENSHOTS === '1' && fs.existsSync(path.join(shots, 'vscode-dedupe.png'))) {
-      fs.copyFileSync(path.join(shots, 'vscode-dedupe.png'), path.join(REPO_ROOT, 'docs', 'screenshots', 'vscode-dedupe.png'));
-    }
-  });
+  const w = demoWorkbench({ tmpPrefix: 'el-vscode-dedupe-', keep: ['vscode-dedupe.png'] });
+  const shots = w.shots;
 
   test('explorer: reflink/ › Extent Lens › Find Duplicate Data... opens the Dedupe view', { timeout: 240_000 }, async () => {
-    const page = browser!.page;
+    const page = w.page();
     await extentLensMenu(page, 'reflink', 1, /^Find Duplicate Data/, { screenshot: path.join(shots, 'vscode-find-duplicates-menu.png') });
     await page.locator('.tabs-container .tab', { hasText: 'Duplicates: reflink' }).first().waitFor({ timeout: 60_000 });
     const { frame, value } = await pollFrames(
@@ -110,7 +62,7 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
     // groups of equal 128 KiB chunks (their ranges folded away: they are many), and the reflinked pair
     assert.match(value.text, /× 128 KiB/);
     assert.match(value.text, /reflinked-copy\.img/);
-    const reflink = path.join(ws, 'reflink');
+    const reflink = path.join(w.ws(), 'reflink');
     const sums = () =>
       execFileSync('sha256sum', ['original.img', 'reflinked-copy.img', 'clone-me.bin'], { cwd: reflink, encoding: 'utf8' });
     const before = sums();

@@ -8,76 +8,32 @@
 // unpackaged from this repository). Screenshots: test-results/screenshots/vscode-space.png and
 // vscode-space-cancelled.png (and docs/screenshots/ with EL_UPDATE_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import {
-  findVsCode,
-  installBuiltVsix,
-  launchBrowser,
-  openWorkbench,
-  REPO_ROOT,
-  startCodeServer,
-  type Browser,
-  type CodeServer,
-  type VsCodeInstall,
-} from '../support/codeserver';
-import { skipReason } from '../support/loopfs';
-import { explorerRow, extentLensMenu, pollFrames, sleep } from './ui-driver';
+import { describe, test } from 'node:test';
+import { demoWorkbench, demoWorkbenchSkip } from './demo-workbench';
+import { extentLensMenu, pollFrames, sleep } from './ui-driver';
 
-const install = findVsCode();
-const distMissing = ['dist/extension.js', 'dist/webview/space.js'].find((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
-const skip = typeof install === 'string' ? install : distMissing ? `${distMissing} is missing: run npm run build` : skipReason('xfs');
-const fromSource = process.env.EL_UI_FROM_SOURCE === '1';
+const skip = demoWorkbenchSkip(['dist/webview/space.js']);
 /** Files in the streaming test's folder. */
 const MANY = 100_000;
 
+/** many/: MANY small files in folders of 500, for the streaming test. */
+function manyFiles(ws: string): void {
+  for (let d = 0; d < MANY / 500; d++) {
+    const sub = path.join(ws, 'many', `d${String(d).padStart(3, '0')}`);
+    fs.mkdirSync(sub, { recursive: true });
+    for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(sub, `f${i}.bin`), 'x'.repeat(1 + (i % 7) * 700));
+  }
+}
+
 describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace)', { skip }, () => {
-  let runDir = '';
-  let ws = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  const shots = path.join(REPO_ROOT, 'test-results', 'screenshots');
-
-  before(async () => {
-    fs.mkdirSync(shots, { recursive: true });
-    runDir = fs.mkdtempSync('/tmp/el-vscode-space-');
-    ws = path.join(runDir, 'demo');
-    execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'demo-workspace.sh'), ws], { stdio: ['ignore', 'ignore', 'inherit'] });
-    for (let d = 0; d < MANY / 500; d++) {
-      const sub = path.join(ws, 'many', `d${String(d).padStart(3, '0')}`);
-      fs.mkdirSync(sub, { recursive: true });
-      for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(sub, `f${i}.bin`), 'x'.repeat(1 + (i % 7) * 700));
-    }
-    const extensionsDir = path.join(runDir, 'extensions');
-    fs.mkdirSync(extensionsDir);
-    if (!fromSource) {
-      installBuiltVsix(install as VsCodeInstall, runDir, extensionsDir);
-    }
-    server = await startCodeServer(install as VsCodeInstall, {
-      runDir: path.join(runDir, 'server'),
-      extensionsDir,
-      userSettings: { 'workbench.editor.enablePreview': false, 'files.exclude': { '**/.*': true } },
-    });
-    browser = await launchBrowser();
-    await openWorkbench(server, browser.page, ws, fromSource ? REPO_ROOT : undefined);
-    await explorerRow(browser.page, 'reflink', 1).waitFor({ timeout: 60_000 });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (ws) execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'demo-workspace.sh'), '--cleanup', ws], { stdio: 'ignore' });
-    if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
-    if (process.env.EL_UPDATE_SCREENSHOTS === '1')
-      for (const f of ['vscode-space.png', 'vscode-space-cancelled.png'])
-        if (fs.existsSync(path.join(shots, f))) fs.copyFileSync(path.join(shots, f), path.join(REPO_ROOT, 'docs', 'screenshots', f));
-  });
+  const w = demoWorkbench({ tmpPrefix: 'el-vscode-space-', keep: ['vscode-space.png', 'vscode-space-cancelled.png'], prepare: manyFiles });
+  const shots = w.shots;
 
   /** Right-click a top-level folder of the workspace › Extent Lens › Analyze Space Usage. */
   async function analyze(folder: string, menuShot?: string): Promise<void> {
-    const page = browser!.page;
+    const page = w.page();
     await extentLensMenu(page, folder, 1, 'Analyze Space Usage', menuShot ? { screenshot: path.join(shots, menuShot) } : {});
     try {
       await page
@@ -97,7 +53,7 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
   }
 
   test('explorer: reflink/ › Extent Lens › Analyze Space Usage opens the Space view', { timeout: 240_000 }, async () => {
-    const page = browser!.page;
+    const page = w.page();
     await analyze('reflink', 'vscode-analyze-space-menu.png');
     const { frame, value } = await pollFrames(
       page,
@@ -126,7 +82,7 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
 
   // many/ holds MANY files (made in before()): enough that the scan still runs when the view is up.
   test('streaming: the files appear while the scan runs; Cancel leaves them, said to be incomplete', { timeout: 240_000 }, async () => {
-    const page = browser!.page;
+    const page = w.page();
     await analyze('many');
     const { frame, value } = await pollFrames(
       page,

@@ -20,7 +20,7 @@ import { showBanner } from '../shared/banner';
 import { l10n } from '../shared/l10n';
 import { COLLAPSE_ABOVE, filterGroups, flatten, groupNums, relPath, sortedGroups, type GroupNums } from './model';
 import { DedupeList, type Selected } from './list';
-import { bannerBox, spinnerLine, toolbarButton } from '../shared/view-parts';
+import { bannerBox, pathErrors, spinnerLine, toolbarButton } from '../shared/view-parts';
 
 const app = document.getElementById('app')!;
 app.className = 'dedupe';
@@ -58,7 +58,7 @@ const filterBox = el('input', {
 const filterCount = el('span', { class: 'filter-count', role: 'status' });
 const filterRow = el('div', { class: 'filter-row' });
 filterRow.append(filterBox, filterCount);
-const listHost = el('div', { class: 'list-host' });
+const listHost = el('div', { class: 'rows-host' });
 const empty = el('p', { class: 'empty', hidden: '' });
 const results = el('div', { class: 'results', hidden: '' });
 results.append(totalsEl, savingEl, applyRow, applyWhy, reportEl, detailsEl, filterRow, empty, listHost);
@@ -137,20 +137,13 @@ function showTotals(p: DedupeWirePlan): void {
   ];
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
   for (const n of p.notes) detailsEl.appendChild(el('p', { class: 'meta note' }, n));
-  if (p.errors.length) {
-    const det = el('details', { class: 'errors' });
-    det.appendChild(
-      el(
-        'summary',
-        {},
+  if (p.errors.length)
+    detailsEl.appendChild(
+      pathErrors(
         p.errors.length === 1 ? l10n.t('1 path could not be examined') : l10n.t('{0} paths could not be examined', p.errors.length),
+        p.errors,
       ),
     );
-    const ul = el('ul');
-    for (const e of p.errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
-    det.appendChild(ul);
-    detailsEl.appendChild(det);
-  }
 }
 
 /** Groups Deduplicate would apply: those shown that free something. */

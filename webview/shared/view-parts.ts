@@ -1,5 +1,6 @@
 // The pieces every view's page is built from the same way: toolbar buttons, the spinner line
-// with Cancel (long work), and the error banner (filled by banner.ts's showBanner).
+// with Cancel (long work), the error banner (filled by banner.ts's showBanner), and the folded
+// list of paths a scan could not take.
 
 import { l10n } from './l10n';
 import { el } from './ui';
@@ -27,4 +28,14 @@ export function bannerBox(...extra: HTMLElement[]): { banner: HTMLElement; banne
   const bannerText = el('span', { class: 'banner-text' });
   banner.append(el('span', { class: 'codicon codicon-error' }), bannerCode, bannerText, ...extra);
   return { banner, bannerCode, bannerText };
+}
+
+/** Paths a scan could not take, folded under `summary`: "CODE: message" each (the first 1,000), the path as tooltip. */
+export function pathErrors(summary: string, errors: { path: string; code: string; message: string }[]): HTMLElement {
+  const det = el('details', { class: 'errors' });
+  det.appendChild(el('summary', {}, summary));
+  const ul = el('ul');
+  for (const e of errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
+  det.appendChild(ul);
+  return det;
 }

@@ -26,7 +26,7 @@ import { buildTree, fileNums, relPath, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
 import { SpaceTable, type SortKey } from './table';
 import { addRows, Pacer, rowsData, type RowsSoFar } from './stream';
-import { bannerBox, spinnerLine, toolbarButton } from '../shared/view-parts';
+import { bannerBox, pathErrors, spinnerLine, toolbarButton } from '../shared/view-parts';
 
 const app = document.getElementById('app')!;
 app.className = 'space';
@@ -85,7 +85,7 @@ const filterBox = el('input', {
 const filterCount = el('span', { class: 'filter-count', role: 'status' });
 const filterRow = el('div', { class: 'filter-row' });
 filterRow.append(filterBox, filterCount);
-const tableHost = el('div', { class: 'table-host' });
+const tableHost = el('div', { class: 'rows-host' });
 const results = el('div', { class: 'results', hidden: '' });
 results.append(totalsEl, reclaimEl, detailsEl, legendEl, crumbs, mapCanvas, filterRow, tableHost);
 app.append(toolbar, progress, banner, results);
@@ -261,20 +261,13 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
   if (d.symlinks) bits.push(l10n.t('{0} symbolic links not followed', d.symlinks));
   if (d.hardLinks) bits.push(l10n.t('{0} hard links counted once', d.hardLinks));
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
-  if (d.errors.length) {
-    const det = el('details', { class: 'errors' });
-    det.appendChild(
-      el(
-        'summary',
-        {},
+  if (d.errors.length)
+    detailsEl.appendChild(
+      pathErrors(
         d.errors.length === 1 ? l10n.t('1 path could not be accounted') : l10n.t('{0} paths could not be accounted', d.errors.length),
+        d.errors,
       ),
     );
-    const ul = el('ul');
-    for (const e of d.errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
-    det.appendChild(ul);
-    detailsEl.appendChild(det);
-  }
   if (known.kind !== 'known')
     detailsEl.appendChild(
       el(
