@@ -14,6 +14,7 @@ import {
   SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE,
   type CopyChunk,
 } from './codec/windows';
+import { sourceChanged } from './changed';
 import { engineError, fsctlFailure } from './outcome';
 import { intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
@@ -166,7 +167,14 @@ export async function copyChunkNt(
             continue;
           }
         }
-        if (o.kind !== 'ok') throw fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, o, paths);
+        if (o.kind !== 'ok') {
+          // A chunk past the source's end fails (Samba and Windows: STATUS_INVALID_VIEW_SIZE,
+          // docs/facts/smb2.md): the source shrank since it was opened, which is what to say.
+          const why = `FSCTL_SRV_COPYCHUNK_WRITE failed with ${o.codeName}`;
+          throw (
+            (await sourceChanged(t, src, info, 'copy', paths, why)) ?? fsctlFailure(t, 'copy', FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, o, paths)
+          );
+        }
         const r = decodeCopyChunkResponse(o.output);
         if (r.totalBytesWritten === 0 && want > 0) {
           throw engineError(
@@ -180,6 +188,9 @@ export async function copyChunkNt(
         copied += BigInt(r.totalBytesWritten);
         ctx.progress({ done: copied, total: info.endOfFile });
       }
+      // Copied up to the size seen at the start: that is the file only if it still has that size and was not written meanwhile.
+      const changed = await sourceChanged(t, src, info, 'copy', paths);
+      if (changed) throw changed;
       return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, notes };
     },
   });

@@ -5,6 +5,7 @@
 
 import type { OpContext } from '../backend';
 import type { ByteRange, OperationReport } from '../types';
+import { changedError, sourceChanged } from './changed';
 import { FSCTL } from './codec/fsctl-codes';
 import { intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
@@ -30,6 +31,7 @@ export async function sparseCopyNt(
   ctx: OpContext,
   opts: { blockSize?: number } = {},
 ): Promise<OperationReport> {
+  const paths = [source, target];
   const notes: string[] = [];
   const block = opts.blockSize ?? SPARSE_COPY_BLOCK;
   let calls = 0;
@@ -60,7 +62,14 @@ export async function sparseCopyNt(
           const n = left < BigInt(block) ? Number(left) : block;
           const data = await t.read(src, off, n);
           calls++;
-          if (data.byteLength === 0) break; // the source shrank underneath us
+          if (data.byteLength === 0) {
+            // The source ends before the size it had when opened: it shrank underneath us.
+            const why = `reading it ended at ${off} bytes`;
+            throw (
+              (await sourceChanged(t, src, info, 'copy', paths, why)) ??
+              changedError('copy', paths, `${why}, inside its size of ${size} bytes`)
+            );
+          }
           if (!allZero(data)) {
             await t.write(dst, off, data);
             calls++;
@@ -70,8 +79,12 @@ export async function sparseCopyNt(
           ctx.progress({ done: copied, total: size });
         }
       }
+      // Read up to the size seen at the start: that is the file only if it still has that size and was not written meanwhile.
+      const changed = await sourceChanged(t, src, info, 'copy', paths);
+      if (changed) throw changed;
       if (skipped > 0n) notes.push(`${skipped} bytes of zeros left unwritten (they read as zeros)`);
-      return { operation: 'copy', method: 'sparse-copy', source, destination: target, bytes: size, calls, notes };
+      // bytes: what was read and placed (a sparse source's allocated ranges), as copychunk and Linux report it, not the size.
+      return { operation: 'copy', method: 'sparse-copy', source, destination: target, bytes: copied, calls, notes };
     },
   });
 }
