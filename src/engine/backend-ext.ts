@@ -91,6 +91,14 @@ export interface ExtentOwnerQuery {
    * the person (the missing privilege, the missing feature) when owners cannot be named.
    */
   owners(start: bigint, end: bigint): OwnedStretch[];
+  /**
+   * btrfs only: the file's data extents on disk, each once (its logical address and its size on
+   * disk: whole, however little of it the file still references, and compressed where it is),
+   * and every reference to one of them (fileKey names). What deleting frees is counted from these
+   * (btrfs frees an extent only whole). Throws like owners().
+   */
+  diskExtents?(path: string, dev: bigint, ino: bigint): { bytenr: bigint; bytes: bigint }[];
+  referencesTo?(bytenr: bigint): ReadonlySet<string>;
   close(): void;
 }
 

@@ -108,3 +108,14 @@ export function fromOsBytesAt(b: Buffer, start: number, end: number): string {
   for (let i = start; i < end; i++) if (b[i] >= 0x80) return fromOsBytes(b.subarray(start, end));
   return b.toString('latin1', start, end);
 }
+
+/**
+ * `name` inside the folder `dir`, joined as text and nothing more: node:path's join would also
+ * fold `l/..` into nothing, but after a symbolic link `l` the kernel resolves `..` to the parent
+ * of the link's target, so the folded name can be another file or none (a/link/.. is not a).
+ */
+export function childPath(dir: string, name: string): string {
+  const sep = process.platform === 'win32' ? '\\' : '/';
+  const last = dir.charCodeAt(dir.length - 1);
+  return last === 0x2f || (sep === '\\' && last === 0x5c) ? dir + name : dir + sep + name;
+}

@@ -5,7 +5,6 @@
 // btrfs path is keyed by the device its file system was mounted from (/proc/self/mountinfo).
 
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import { fromOsBytes, osPath } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
 
@@ -64,7 +63,9 @@ export function fileSystemKey(p: string, dev: bigint): string {
   try {
     const st = fs.statfsSync(osPath(p), { bigint: true });
     if (BigInt.asUintN(32, st.type) !== BTRFS_SUPER_MAGIC) return `dev:${dev}`;
-    const real = fromOsBytes(fs.realpathSync.native(osPath(nodePath.dirname(nodePath.resolve(p))), { encoding: 'buffer' }));
+    // `p` is a file or folder reached without following a link at its end: the kernel resolves
+    // it whole (`l/..` after a link `l` is the target's parent, which text cannot know).
+    const real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
     const m = mountOf(real, readMounts());
     if (m && m.fsType === 'btrfs' && m.source.startsWith('/')) return `btrfs:${m.source}`;
   } catch {

@@ -5,12 +5,11 @@
 // btrfs frees whole extents, and has owner queries as root instead (space.ts).
 
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import { isCancelled } from './errors';
 import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
-import { fromOsBytes, osPath } from './os-path';
+import { childPath, fromOsBytes, osPath } from './os-path';
 
 export interface OutsideScan {
   /** Shared physical ranges referenced by files outside the selection, merged, in order. */
@@ -115,7 +114,7 @@ export async function scanOutside(
         unreadable++;
         continue;
       }
-      for (const n of names) stack.push(nodePath.join(p, n));
+      for (const n of names) stack.push(childPath(p, n));
       continue;
     }
     if (!st.isFile() || selected.has(st.ino) || seen.has(st.ino)) continue;

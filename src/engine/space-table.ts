@@ -23,7 +23,9 @@ export interface Group {
   kept: bigint;
   /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
   inside?: boolean[];
-  /** The owner query that gave `inside` (ExtentOwnerQuery.method). */
+  /** btrfs as root: what deleting the selection frees, whole extents at their size on disk (space.ts diskFreed). */
+  disk?: bigint;
+  /** The owner query that gave `inside` or `disk` (ExtentOwnerQuery.method). */
   ownersBy?: string;
   /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
   scan?: { reclaimableShared: bigint; files: number; unreadable: number };

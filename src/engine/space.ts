@@ -16,7 +16,7 @@
 // the walk's state: the sink the walks feed, the owner queries, the totals and notes per file
 // system, and the rows; split further it would pass that state around in a dozen parameters.)
 
-import type { ExtendedBackend, SpaceSink } from './backend-ext';
+import type { ExtendedBackend, ExtentOwnerQuery, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
@@ -247,9 +247,13 @@ export async function spaceOf(
   // is a file of the selection. The file's own name among them checks the answer.
   const ownerNotes = new Map<Group, string>();
   for (const g of groups) {
-    if (g.start.length === 0) continue;
+    // btrfs: asked even with nothing shared (an extent a file references only in part frees whole)
+    if (g.start.length === 0 && g.filesystem !== 'btrfs') continue;
     ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${g.start.length} shared ranges` });
-    const first = table.path[g.file[0]];
+    const gi = groups.indexOf(g);
+    let firstFile = 0;
+    while (table.fileSystem[firstFile] !== gi) firstFile++;
+    const first = table.path[firstFile];
     const b = await resolve(first);
     if (!b.extentOwners) continue;
     let q;
@@ -262,6 +266,11 @@ export async function spaceOf(
         if (groups[table.fileSystem[i]] !== g) continue;
         key[i] = q.fileKey(table.path[i], table.dev[i], table.ino[i]);
         if (!keptFiles.has(i)) selected.add(key[i]);
+      }
+      if (q.diskExtents && q.referencesTo) {
+        g.disk = diskFreed(table, g, q, key, selected, ctx);
+        g.ownersBy = `${q.method} and BTRFS_IOC_TREE_SEARCH_V2`;
+        continue;
       }
       const split = { start: [] as bigint[], end: [] as bigint[], file: [] as number[], ref: [] as number[], inside: [] as boolean[] };
       const order = Array.from({ length: g.start.length }, (_, r) => r).sort((x, y) =>
@@ -342,10 +351,33 @@ export async function spaceOf(
       fsNotes.push(
         `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
           `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
-          `(a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known; ` +
-          'what deleting them frees is counted as their allocated bytes, assuming they share nothing.',
+          `(compressed extents, whose place FIEMAP does not give, or a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
+          (g.disk !== undefined
+            ? ' (for the columns; what deleting frees is counted from the extents themselves, below).'
+            : '; what deleting them frees is counted as their allocated bytes, assuming they share nothing.'),
       );
-    if (t.shared === 0n && g.sharingUnknownFiles === 0) {
+    if (g.disk !== undefined) {
+      t.reclaimable = g.disk;
+      t.reclaimableMax = g.disk;
+      fsNotes.push(
+        `exact: ${g.ownersBy} gave the size on disk of every extent of the selection (whole, however little of it is ` +
+          'still referenced, and compressed where it is) and every reference to the shared ones; an extent is counted as ' +
+          'freed, whole, when all of its references are in the selection.',
+      );
+    } else if (g.filesystem === 'btrfs') {
+      // Not root: FIEMAP gives only the bytes each file references, uncompressed.
+      t.reclaimableExact = false;
+      t.reclaimable = g.own > g.kept ? g.own - g.kept : 0n;
+      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
+      const why = ownerNotes.get(g);
+      if (why) fsNotes.push(why);
+      fsNotes.push(
+        `Deleting these files frees about ${t.reclaimable} to ${t.reclaimableMax} bytes, by the bytes they reference: btrfs ` +
+          'frees an extent only whole (a partly overwritten or partly cloned one frees more than is referenced) and a ' +
+          'compressed one takes less than its length, and only root can read extent sizes and owners ' +
+          '(BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2). Run as root for the exact figure.',
+      );
+    } else if (t.shared === 0n && g.sharingUnknownFiles === 0) {
       t.reclaimable = t.exclusive - g.kept;
       t.reclaimableMax = t.reclaimable;
       fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees its exclusive bytes.`);
@@ -392,8 +424,6 @@ export async function spaceOf(
             'or an exact scan of every file of the file system (--exact-scan).',
         );
     }
-    if (g.filesystem === 'btrfs')
-      fsNotes.push('btrfs frees an extent only whole: an extent the selection references in part may free more than the bytes referenced.');
     const exactScan = g.scan
       ? ('ran' as const)
       : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
@@ -480,4 +510,55 @@ export async function spaceOf(
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return { files, total, fileSystems, errors, symlinks, hardLinks, notes, durationMs };
+}
+
+/**
+ * btrfs (as root): the bytes deleting the selection frees, whole extents at their size on disk.
+ * A file FIEMAP shows sharing nothing owns each of its extents alone; the others' extents are
+ * freed when every reference to them (LOGICAL_INO_V2) is a file of the selection (`selected`).
+ * Files kept by a hard link outside the selection free nothing.
+ */
+function diskFreed(
+  table: FileTable,
+  g: Group,
+  q: ExtentOwnerQuery,
+  key: string[],
+  selected: ReadonlySet<string>,
+  ctx: EngineContext,
+): bigint {
+  // Where each file's shared bytes lie (FIEMAP): an extent none of them falls in is the file's alone.
+  const sharedAt = new Map<number, bigint[]>();
+  const placedShared = new Map<number, bigint>();
+  for (let r = 0; r < g.start.length; r++) {
+    const list = sharedAt.get(g.file[r]);
+    if (list) list.push(g.start[r]);
+    else sharedAt.set(g.file[r], [g.start[r]]);
+    placedShared.set(g.file[r], (placedShared.get(g.file[r]) ?? 0n) + g.end[r] - g.start[r]);
+  }
+  let freed = 0n;
+  const decided = new Set<bigint>();
+  for (let i = 0; i < table.count; i++) {
+    if (key[i] === undefined || !selected.has(key[i])) continue;
+    ctx.checkCancelled();
+    // shared compressed extents have no place in the map: then every extent is asked about
+    const placed = placedShared.get(i) === table.shared[i];
+    const starts = sharedAt.get(i);
+    for (const e of q.diskExtents!(table.path[i], table.dev[i], table.ino[i])) {
+      if (table.shared[i] === 0n || (placed && !starts?.some((s) => s >= e.bytenr && s < e.bytenr + e.bytes))) {
+        freed += e.bytes;
+        continue;
+      }
+      if (decided.has(e.bytenr)) continue;
+      decided.add(e.bytenr);
+      const owners = q.referencesTo!(e.bytenr);
+      if (!owners.has(key[i]))
+        throw new Error(
+          `${q.method} did not name ${table.path[i]} among the owners of its extent at ${e.bytenr} (did it change during the scan?).`,
+        );
+      let inside = true;
+      for (const o of owners) if (!selected.has(o)) inside = false;
+      if (inside) freed += e.bytes;
+    }
+  }
+  return freed;
 }

@@ -13,14 +13,13 @@
 // this walk's FilesMet. wholeMap maps a file the general walk met, through any backend.
 
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import type { ExtendedBackend, PathKind, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { nodeFsError } from './errno';
 import { isCancelled, isFsctlError } from './errors';
 import { kindOf, kindWord } from './file-kind';
 import { packExtents, type PackedExtentMap } from './map-format';
-import { fromOsBytes, osPath } from './os-path';
+import { childPath, fromOsBytes, osPath } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
 import type { Operation } from './types';
 
@@ -206,7 +205,7 @@ export async function walkSelection(
       return;
     }
     names.sort();
-    for (const n of names) await visit(nodePath.join(p, n), false);
+    for (const n of names) await visit(childPath(p, n), false);
   };
 
   // A named smb:// path: its folders listed over SMB (QUERY_DIRECTORY), reparse points not followed.

@@ -1,7 +1,9 @@
 // engine.space on real file systems, against the file systems' own accounting:
 // - btrfs (a subvolume, partial clones by cp --reflink=always and FICLONERANGE through the
 //   engine, a snapshot): per-file allocated/exclusive equal `btrfs filesystem du --raw`, and a
-//   selection's unique equals its `btrfs filesystem du -s --raw` Exclusive + Set shared;
+//   selection's unique equals its `btrfs filesystem du -s --raw` Exclusive + Set shared; as root
+//   what deleting frees is whole extents at their size on disk (a partly overwritten file,
+//   compressed files and a compressed clone), measured after the delete;
 // - XFS reflink: exclusive <= the space actually freed by deleting the selection <= unique
 //   (statfs after sync), with part of the selection shared with a file outside it;
 // - ext4: nothing shared, exact, and the freed space equals it;
@@ -66,6 +68,14 @@ async function settledFree(mountPoint: string, syncCmd: string[]): Promise<bigin
     await new Promise((r) => setTimeout(r, 100));
   }
   return last;
+}
+
+/** The data btrfs holds on `mountPoint` (`btrfs filesystem df -b`, the Data line's used=), after a sync. */
+function dataUsed(mountPoint: string): bigint {
+  execFileSync('btrfs', ['filesystem', 'sync', mountPoint]);
+  const m = /^Data\b.*used=(\d+)/m.exec(execFileSync('btrfs', ['filesystem', 'df', '-b', mountPoint], { encoding: 'utf8' }));
+  assert.ok(m, 'btrfs filesystem df -b has a Data line');
+  return BigInt(m[1]);
 }
 
 const byPath = (r: SpaceResult): Map<string, SpaceResult['files'][number]> => new Map(r.files.map((f) => [f.path, f]));
@@ -181,6 +191,47 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       for (const f of r.files) fs.rmSync(f.path);
       const freed = (await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint])) - before;
       assert.equal(freed, r.total.reclaimable);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('exact as root: whole extents (a partly overwritten file) and compressed ones at their size on disk, as freed', async () => {
+    const d = freshDir(t, 'whole');
+    // 8 MiB in one write, then 1 MiB of it rewritten: the first extent stays whole until the
+    // file goes (the references say 8 MiB, deleting frees 9)
+    randomFile(path.join(d, 'vm.img'), 8 * MiB);
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    overwrite(path.join(d, 'vm.img'), 3 * MiB, MiB);
+    // compressed: 32 MiB of text that zstd packs into a little of it, and a clone of another
+    const c = path.join(d, 'c');
+    fs.mkdirSync(c);
+    execFileSync('btrfs', ['property', 'set', c, 'compression', 'zstd']);
+    fs.writeFileSync(path.join(c, 'log'), Buffer.alloc(32 * MiB, 'hello\n'));
+    fs.writeFileSync(path.join(c, 'a'), Buffer.alloc(4 * MiB, 'hi\n'));
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    execFileSync('cp', ['--reflink=always', path.join(c, 'a'), path.join(c, 'b')]);
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    const engine = createEngine();
+    try {
+      const vm = await engine.space([path.join(d, 'vm.img')]);
+      assert.equal(vm.total.exclusive, 8n * BigInt(MiB)); // FIEMAP: the bytes referenced
+      assert.equal(vm.total.reclaimable, 9n * BigInt(MiB), vm.fileSystems[0].notes.join(' '));
+      assert.equal(vm.total.reclaimableExact, true);
+      const log = await engine.space([path.join(c, 'log')]);
+      assert.ok(log.total.reclaimable > 0n && log.total.reclaimable < 4n * BigInt(MiB), String(log.total.reclaimable)); // compressed
+      assert.equal(log.total.reclaimableExact, true);
+      assert.equal((await engine.space([path.join(c, 'b')])).total.reclaimable, 0n); // a still holds every extent
+      const r = await engine.space([d]);
+      assert.equal(r.total.reclaimableExact, true);
+      assert.deepEqual(r.errors, []);
+      // Measured as btrfs counts its data ("Data ... used=" of `btrfs filesystem df -b`): statfs's
+      // free blocks also move with the metadata reservation (128 KiB more here, for the extent
+      // items of the compressed files).
+      const before = dataUsed(t.mountPoint);
+      fs.rmSync(d, { recursive: true });
+      execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+      assert.equal(before - dataUsed(t.mountPoint), r.total.reclaimable);
     } finally {
       await engine.dispose();
     }

@@ -7,6 +7,14 @@
 //   struct btrfs_data_container { u32 bytes_left, bytes_missing, elem_cnt, elem_missed; u64 val[]; }
 //     val: (inum, offset, root) triples; elem_cnt counts u64 values
 //   struct btrfs_ioctl_ino_lookup_args { u64 treeid, objectid; char name[4080]; } 4096 bytes
+//   struct btrfs_ioctl_search_key { u64 tree_id, min_objectid, max_objectid, min_offset, max_offset,
+//     min_transid, max_transid; u32 min_type, max_type, nr_items, unused; u64 unused1..4; } 104 bytes,
+//     then u64 buf_size and the buffer: items as { u64 transid, objectid, offset; u32 type, len; } + data
+//   struct btrfs_file_extent_item (packed) { u64 generation, ram_bytes; u8 compression, encryption;
+//     u16 other_encoding; u8 type (0 inline, 1 regular, 2 preallocated); u64 disk_bytenr,
+//     disk_num_bytes, offset, num_bytes; } (disk_bytenr at 21; 0 = a hole)
+// BTRFS_IOC_TREE_SEARCH_V2 (CAP_SYS_ADMIN) reads a file's extent items from its subvolume's tree:
+// what compsize reads. FIEMAP gives only the bytes a file references, uncompressed.
 
 import * as fs from 'node:fs';
 import type { ExtentOwnerQuery, OwnedStretch } from '../../backend-ext';
@@ -19,6 +27,15 @@ import { osPath } from '../../os-path';
 export const BTRFS_IOC_LOGICAL_INO_V2 = 0xc038943b;
 /** _IOWR(0x94, 18, struct btrfs_ioctl_ino_lookup_args) */
 export const BTRFS_IOC_INO_LOOKUP = 0xd0009412;
+/** _IOWR(0x94, 17, struct btrfs_ioctl_search_args_v2): the 112-byte header, the result buffer after it. */
+export const BTRFS_IOC_TREE_SEARCH_V2 = 0xc0709411;
+/** The key type of a file's extent items (struct btrfs_file_extent_item), keyed (inode, 108, file offset). */
+const EXTENT_DATA_KEY = 108;
+const U64_MAX = (1n << 64n) - 1n;
+/** Room for ~3,000 extent items per call (32-byte header + 53-byte item each). */
+const SEARCH_BUF = 256 * 1024;
+/** A header and the largest extent item: an inline one holds at most a page of data (64 KiB pages are the most Linux has). */
+const ROOM_FOR_ANY_ITEM = 32 + 21 + 65536;
 const IGNORE_OFFSET = 1n;
 const FIRST_FREE_OBJECTID = 256n;
 /** The kernel's cap for the V2 container. */
@@ -70,6 +87,19 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
             syscall: 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)',
             message: 'the exact figure needs root: BTRFS_IOC_LOGICAL_INO_V2 (who references each shared extent) was refused (EPERM).',
           });
+        // Seen for extents written since btrfs last committed (FIEMAP_FLAG_SYNC writes the data,
+        // not the transaction): the query finds no references to them yet.
+        if (errnoName(errno) === 'ENOENT')
+          throw new FsctlError({
+            operation: 'space',
+            code: 'ENOENT',
+            errno,
+            paths: [anyPath],
+            syscall: 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)',
+            message:
+              `btrfs named no owner of the shared extent at physical offset ${physical} (ENOENT): data written since its last ` +
+              'commit (up to 30 s) is not yet in its extent tree. Run `sync` (or `btrfs filesystem sync` on the mount) and ask again.',
+          });
         throw errnoError('space', errno, 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)', [anyPath]);
       }
       const v = new DataView(container.bytes.buffer, container.bytes.byteOffset, size);
@@ -105,22 +135,81 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     }
   };
 
+  const search = new Uint8Array(112 + SEARCH_BUF);
+  const searchv = new DataView(search.buffer);
+  /** The distinct data extents of inode `ino` of subvolume `root`: logical address and size on disk. */
+  const diskExtents = (path: string, root: bigint, ino: bigint): { bytenr: bigint; bytes: bigint }[] => {
+    const out: { bytenr: bigint; bytes: bigint }[] = [];
+    const seen = new Set<bigint>();
+    for (let from = 0n; ;) {
+      search.fill(0, 0, 112);
+      searchv.setBigUint64(0, root, true);
+      searchv.setBigUint64(8, ino, true);
+      searchv.setBigUint64(16, ino, true);
+      searchv.setBigUint64(24, from, true);
+      searchv.setBigUint64(32, U64_MAX, true);
+      searchv.setBigUint64(48, U64_MAX, true);
+      searchv.setUint32(56, EXTENT_DATA_KEY, true);
+      searchv.setUint32(60, EXTENT_DATA_KEY, true);
+      searchv.setUint32(64, 0xffffffff, true);
+      searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
+      if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0) {
+        const errno = libc.errno();
+        if (errnoName(errno) === 'EPERM')
+          throw new FsctlError({
+            operation: 'space',
+            code: 'EPERM',
+            errno,
+            paths: [path],
+            syscall: 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)',
+            message: 'the exact figure needs root: BTRFS_IOC_TREE_SEARCH_V2 (the size of each extent on disk) was refused (EPERM).',
+          });
+        throw errnoError('space', errno, 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)', [path]);
+      }
+      const n = searchv.getUint32(64, true);
+      if (n === 0) return out;
+      let at = 112;
+      let last = 0n;
+      for (let i = 0; i < n; i++) {
+        const objectid = searchv.getBigUint64(at + 8, true);
+        last = searchv.getBigUint64(at + 16, true);
+        const type = searchv.getUint32(at + 24, true);
+        const len = searchv.getUint32(at + 28, true);
+        const item = at + 32;
+        at = item + len;
+        if (objectid !== ino || type !== EXTENT_DATA_KEY || len < 37 || search[item + 20] === 0) continue; // inline data lives in metadata
+        const bytenr = searchv.getBigUint64(item + 21, true);
+        if (bytenr === 0n || seen.has(bytenr)) continue; // a hole, or one more reference to an extent already listed
+        seen.add(bytenr);
+        out.push({ bytenr, bytes: searchv.getBigUint64(item + 29, true) });
+      }
+      // The kernel stops early only when the next item would not fit (the largest, an inline
+      // extent, is under a block of data): with that much room left every item has come.
+      if (last === U64_MAX || at - 112 <= SEARCH_BUF - ROOM_FOR_ANY_ITEM) return out;
+      from = last + 1n;
+    }
+  };
+
   // Every file sharing an extent asks for it: one ioctl per extent. The root per st_dev (each
   // subvolume has its own).
   const byPhysical = new Map<bigint, Set<string>>();
   const rootByDev = new Map<bigint, bigint>();
+  const rootFor = (path: string, dev: bigint): bigint => {
+    let root = rootByDev.get(dev);
+    if (root === undefined) rootByDev.set(dev, (root = rootOf(path)));
+    return root;
+  };
+  const ownersAt = (physical: bigint): Set<string> => {
+    let owners = byPhysical.get(physical);
+    if (!owners) byPhysical.set(physical, (owners = referencing(physical)));
+    return owners;
+  };
   return {
     method: 'BTRFS_IOC_LOGICAL_INO_V2',
-    fileKey: (path, dev, ino) => {
-      let root = rootByDev.get(dev);
-      if (root === undefined) rootByDev.set(dev, (root = rootOf(path)));
-      return `${root}:${ino}`;
-    },
-    owners: (start, end): OwnedStretch[] => {
-      let owners = byPhysical.get(start);
-      if (!owners) byPhysical.set(start, (owners = referencing(start)));
-      return [{ start, end, owners }];
-    },
+    fileKey: (path, dev, ino) => `${rootFor(path, dev)}:${ino}`,
+    owners: (start, end): OwnedStretch[] => [{ start, end, owners: ownersAt(start) }],
+    diskExtents: (path, dev, ino) => diskExtents(path, rootFor(path, dev), ino),
+    referencesTo: ownersAt,
     close: () => {
       container.free();
       fs.closeSync(fd);

@@ -14,7 +14,6 @@
 // Names are sorted per folder and visited depth first: the same order as walk.ts, the general walk.
 
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import type { OpContext } from '../../backend';
 import type { PathKind, SpaceSink, SpaceWalk } from '../../backend-ext';
 import type { Operation } from '../../types';
@@ -22,7 +21,7 @@ import { errnoError } from '../../errno';
 import { isCancelled } from '../../errors';
 import { kindOfMode } from '../../file-kind';
 import { PackedExtentsBuilder } from '../../map-format';
-import { fromOsBytesAt } from '../../os-path';
+import { childPath, fromOsBytesAt } from '../../os-path';
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
@@ -188,7 +187,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
     const order = names.map((_, k) => k).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
     const frame: Frame = {
       fd,
-      prefix: nodePath.join(p, 'x').slice(0, -1),
+      prefix: childPath(p, ''),
       names: new Array(names.length),
       types: new Uint8Array(names.length),
       next: 0,
