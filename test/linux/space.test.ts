@@ -237,6 +237,27 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
     }
   });
 
+  test('a folder named through a link and ..: the kernel resolves it, the rows keep the path as given', async () => {
+    const d = freshDir(t, 'dotdot');
+    fs.mkdirSync(path.join(d, 'x', 'y'), { recursive: true });
+    fs.mkdirSync(path.join(d, 't'));
+    randomFile(path.join(d, 't', 'f1'), 64 * 1024);
+    execFileSync('cp', ['--reflink=always', path.join(d, 't', 'f1'), path.join(d, 't', 'f2')]);
+    fs.symlinkSync('../../t', path.join(d, 'x', 'y', 'l'));
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    // x/y/l/.. is d (the parent of the link's target t), not x/y as text would have it
+    const given = `${d}/x/y/l/..`;
+    const r = await createEngine().space([given]);
+    assert.deepEqual(
+      r.files.map((f) => f.path),
+      [`${given}/t/f1`, `${given}/t/f2`],
+    );
+    for (const f of r.files) assert.ok(fs.statSync(f.path).isFile());
+    assert.equal(r.fileSystems[0].filesystem, 'btrfs');
+    assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
+    assert.equal(r.total.reclaimable, 64n * 1024n);
+  });
+
   test('the worker gives the same answer, with progress in files and bytes', async () => {
     const d = freshDir(t, 'worker');
     randomFile(path.join(d, 'x'), MiB);
