@@ -252,6 +252,34 @@ export async function walkSelection(
     await dir(top);
   };
 
-  for (const p of paths) await (isSmbPath(p) ? visitSmb(p) : visit(p, true));
+  for (const p of outermost(paths)) await (isSmbPath(p) ? visitSmb(p) : visit(p, true));
   return { symlinks, hardLinks: met.hardLinks };
+}
+
+/**
+ * The local paths of a selection that no other named folder contains (and each named once): a
+ * folder inside another named one, or one file or folder named twice, would be walked twice, and
+ * while its files count once (FilesMet) its links, FIFOs and hard links would be noted twice.
+ * Containment is judged on the paths as the kernel resolves them (realpath), never on the text;
+ * a path that cannot be resolved, a link (never followed) and smb:// paths are kept as named.
+ */
+export function outermost(paths: string[]): string[] {
+  if (paths.length < 2) return paths;
+  const real = paths.map((p): { at: string; folder: boolean } | undefined => {
+    if (isSmbPath(p)) return undefined;
+    try {
+      const st = fs.lstatSync(osPath(p));
+      if (st.isSymbolicLink()) return undefined;
+      return { at: fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), folder: st.isDirectory() };
+    } catch {
+      return undefined;
+    }
+  });
+  return paths.filter((_, i) => {
+    const r = real[i];
+    if (!r) return true;
+    return !real.some(
+      (o, j) => j !== i && o?.folder === true && (o.at === r.at ? j < i : r.at.startsWith(o.at.endsWith('/') ? o.at : `${o.at}/`)),
+    );
+  });
 }

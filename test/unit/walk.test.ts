@@ -1,6 +1,6 @@
 // walk.ts, the one walk of a selection (space and dedupe), on a real temporary folder: names in
 // order depth first, links not followed (a named one reported), hard links and overlapping
-// paths once, a FIFO reported and never opened (opening it would block this test), a non-UTF-8
+// paths once (a path inside another named folder, as the kernel resolves it, not walked again), a FIFO reported and never opened (opening it would block this test), a non-UTF-8
 // name carried (os-path.ts), the caller's own walk of a named folder, and cancel.
 
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignalContext } from '../../src/engine/context';
 import { backendFor } from '../../src/engine/select-backend';
-import { walkSelection, type WalkError, type WalkSummary } from '../../src/engine/walk';
+import { outermost, walkSelection, type WalkError, type WalkSummary } from '../../src/engine/walk';
 
 const skip = process.platform === 'win32' ? 'POSIX names, links and FIFOs' : undefined;
 
@@ -28,6 +28,9 @@ describe('walk.ts: the selection walk', { skip }, () => {
     // the name's bytes n 0xff ame are not UTF-8: the walk gives it as 'n\udcffame' (surrogateescape)
     fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'n')), Buffer.from([0xff]), Buffer.from('ame')]), 'n');
     execFileSync('mkfifo', [path.join(dir, 'sub', 'fifo')]);
+    fs.mkdirSync(path.join(dir, 'other'));
+    fs.writeFileSync(path.join(dir, 'other', 'x.bin'), 'x');
+    fs.symlinkSync('../sub/deep', path.join(dir, 'other', 'to-deep'));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -51,8 +54,8 @@ describe('walk.ts: the selection walk', { skip }, () => {
 
   test('a folder: every regular file once, names in order, depth first; a link and a FIFO not entered', async () => {
     const r = await walk([dir]);
-    assert.deepEqual(r.files, ['a.bin', 'b.bin', 'n\udcffame', path.join('sub', 'deep', 'c.bin')]);
-    assert.deepEqual(r.summary, { symlinks: 1, hardLinks: 1 });
+    assert.deepEqual(r.files, ['a.bin', 'b.bin', 'n\udcffame', path.join('other', 'x.bin'), path.join('sub', 'deep', 'c.bin')]);
+    assert.deepEqual(r.summary, { symlinks: 2, hardLinks: 1 });
     const fifo = path.join(dir, 'sub', 'fifo');
     assert.deepEqual(r.errors, [
       {
@@ -63,35 +66,51 @@ describe('walk.ts: the selection walk', { skip }, () => {
     ]);
   });
 
-  test('named paths: a link is reported, a missing path too; overlapping paths give each file once', async () => {
+  test('named paths: a link is reported, a missing path too; a path inside another named folder is not walked again', async () => {
     const link = path.join(dir, 'link');
     const nope = path.join(dir, 'nope');
     const r = await walk([path.join(dir, 'sub'), link, nope, path.join(dir, 'sub', 'deep', 'c.bin'), dir]);
-    assert.deepEqual(r.files, [path.join('sub', 'again.bin'), path.join('sub', 'deep', 'c.bin'), 'a.bin', 'n\udcffame']);
+    // sub and c.bin are inside dir: only the link, the missing path and dir are walked, so the
+    // FIFO, the links and the hard link (sub/again.bin = b.bin) are met once each
+    assert.deepEqual(r.files, ['a.bin', 'b.bin', 'n\udcffame', path.join('other', 'x.bin'), path.join('sub', 'deep', 'c.bin')]);
     assert.deepEqual(
       r.errors.map((e) => [e.path, e.code]),
       [
-        [path.join(dir, 'sub', 'fifo'), 'E_NOT_REGULAR'],
         [link, 'E_NOT_REGULAR'],
         [nope, 'ENOENT'],
         [path.join(dir, 'sub', 'fifo'), 'E_NOT_REGULAR'],
       ],
     );
-    assert.match(r.errors[1].message, /is a symbolic link; links are not followed, name what it points to instead \(E_NOT_REGULAR\)/);
-    // the second meetings of a file with two links count (b.bin, and sub/again.bin met again
-    // through dir); c.bin, one link, named twice, is just not visited again
-    assert.deepEqual(r.summary, { symlinks: 2, hardLinks: 2 });
+    assert.match(r.errors[0].message, /is a symbolic link; links are not followed, name what it points to instead \(E_NOT_REGULAR\)/);
+    assert.deepEqual(r.summary, { symlinks: 3, hardLinks: 1 });
+  });
+
+  test('outermost: containment as the kernel resolves the paths, never by their text', () => {
+    const sub = path.join(dir, 'sub');
+    const deep = path.join(sub, 'deep');
+    // other/to-deep/.. is sub (the parent of the link's target), which contains sub/deep/c.bin;
+    // as text it would be other, which does not
+    const viaLink = `${dir}/other/to-deep/..`;
+    assert.deepEqual(outermost([path.join(deep, 'c.bin'), viaLink]), [viaLink]);
+    assert.deepEqual(outermost([deep, sub]), [sub], 'a folder named after one inside it');
+    assert.deepEqual(outermost([sub, `${dir}/./sub/`, deep]), [sub], 'one folder named twice: the first name');
+    assert.deepEqual(
+      outermost([path.join(dir, 'other', 'to-deep'), sub]),
+      [path.join(dir, 'other', 'to-deep'), sub],
+      'a named link is kept (reported, never followed)',
+    );
+    assert.deepEqual(outermost([path.join(dir, 'a.bin'), path.join(dir, 'b.bin')]), [path.join(dir, 'a.bin'), path.join(dir, 'b.bin')]);
   });
 
   test('a named folder the caller walks itself is not entered; one it declines is', async () => {
     const asked: string[] = [];
-    const r = await walk([path.join(dir, 'sub'), path.join(dir, 'sub', 'deep')], {
+    const r = await walk([path.join(dir, 'other'), path.join(dir, 'sub', 'deep')], {
       folder: async (p) => {
         asked.push(p);
-        return p.endsWith('sub');
+        return p.endsWith('other');
       },
     });
-    assert.deepEqual(asked, [path.join(dir, 'sub'), path.join(dir, 'sub', 'deep')], 'asked for named folders only');
+    assert.deepEqual(asked, [path.join(dir, 'other'), path.join(dir, 'sub', 'deep')], 'asked for named folders only');
     assert.deepEqual(r.files, [path.join('sub', 'deep', 'c.bin')]);
   });
 
