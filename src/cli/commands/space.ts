@@ -214,7 +214,9 @@ function sharingHuman(t: SpaceTotals, sums: SharingSums): string {
 function totalsHuman(label: string, t: SpaceTotals, sums: SharingSums): string {
   const frees = t.reclaimableExact
     ? `deleting it frees ${exactAndHuman(t.reclaimable)}`
-    : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
+    : t.reclaimable === t.reclaimableMax
+      ? `deleting it frees about ${exactAndHuman(t.reclaimable)} (not exact: see the notes)`
+      : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
   return (
     `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${exactAndHuman(t.size)}\n` +
     `  allocated ${exactAndHuman(t.allocated)}, ${sharingHuman(t, sums)}\n  ${frees}\n`
