@@ -536,29 +536,49 @@ function diskFreed(
     placedShared.set(g.file[r], (placedShared.get(g.file[r]) ?? 0n) + g.end[r] - g.start[r]);
   }
   let freed = 0n;
+  let met = 0;
   const decided = new Set<bigint>();
+  // the selected files by subvolume (st_dev), each subvolume's extent items read in inode order
+  const byDev = new Map<bigint, Map<bigint, number>>();
   for (let i = 0; i < table.count; i++) {
     if (key[i] === undefined || !selected.has(key[i])) continue;
+    let m = byDev.get(table.dev[i]);
+    if (!m) byDev.set(table.dev[i], (m = new Map()));
+    m.set(table.ino[i], i);
+  }
+  for (const [dev, files] of byDev) {
     ctx.checkCancelled();
-    // shared compressed extents have no place in the map: then every extent is asked about
-    const placed = placedShared.get(i) === table.shared[i];
-    const starts = sharedAt.get(i);
-    for (const e of q.diskExtents!(table.path[i], table.dev[i], table.ino[i])) {
-      if (table.shared[i] === 0n || (placed && !starts?.some((s) => s >= e.bytenr && s < e.bytenr + e.bytes))) {
-        freed += e.bytes;
-        continue;
+    const inos = [...files.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let current = -1;
+    let seen = new Set<bigint>();
+    let placed = true;
+    let starts: bigint[] | undefined;
+    q.diskExtents!(table.path[files.get(inos[0])!], dev, inos, (ino, bytenr, bytes) => {
+      const i = files.get(ino)!;
+      if (i !== current) {
+        if ((++met & 1023) === 0) ctx.checkCancelled();
+        current = i;
+        seen = new Set();
+        // shared compressed extents have no place in the map: then every extent is asked about
+        placed = placedShared.get(i) === table.shared[i];
+        starts = sharedAt.get(i);
       }
-      if (decided.has(e.bytenr)) continue;
-      decided.add(e.bytenr);
-      const owners = q.referencesTo!(e.bytenr);
+      if (seen.has(bytenr)) return; // one more reference of the file to an extent already counted
+      seen.add(bytenr);
+      if (table.shared[i] === 0n || (placed && !starts?.some((s) => s >= bytenr && s < bytenr + bytes))) {
+        freed += bytes;
+        return;
+      }
+      if (decided.has(bytenr)) return;
+      decided.add(bytenr);
+      const owners = q.referencesTo!(bytenr);
       if (!owners.has(key[i]))
         throw new Error(
-          `${q.method} did not name ${table.path[i]} among the owners of its extent at ${e.bytenr} (did it change during the scan?).`,
+          `${q.method} did not name ${table.path[i]} among the owners of its extent at ${bytenr} (did it change during the scan?).`,
         );
-      let inside = true;
-      for (const o of owners) if (!selected.has(o)) inside = false;
-      if (inside) freed += e.bytes;
-    }
+      for (const o of owners) if (!selected.has(o)) return;
+      freed += bytes;
+    });
   }
   return freed;
 }

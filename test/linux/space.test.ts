@@ -211,6 +211,18 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
     fs.writeFileSync(path.join(c, 'a'), Buffer.alloc(4 * MiB, 'hi\n'));
     execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
     execFileSync('cp', ['--reflink=always', path.join(c, 'a'), path.join(c, 'b')]);
+    // Many files, their extent items read in key ranges of nearby inodes (several calls each:
+    // more items than one buffer holds), and a gap of 200 inodes outside the selection between
+    // two runs of them; the last file has a partly overwritten extent too.
+    const many = path.join(d, 'many');
+    fs.mkdirSync(many);
+    for (let i = 0; i < 1500; i++) randomFile(path.join(many, `f${i}`), 4096 * (1 + (i % 3)));
+    const gap = freshDir(t, 'gap');
+    for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(gap, `g${i}`), 'x');
+    for (let i = 0; i < 20; i++) randomFile(path.join(many, `late${i}`), 8192);
+    randomFile(path.join(many, 'last'), 256 * 1024);
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    overwrite(path.join(many, 'last'), 64 * 1024, 4096);
     execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
     const engine = createEngine();
     try {

@@ -36,6 +36,8 @@ const U64_MAX = (1n << 64n) - 1n;
 const SEARCH_BUF = 256 * 1024;
 /** A header and the largest extent item: an inline one holds at most a page of data (64 KiB pages are the most Linux has). */
 const ROOM_FOR_ANY_ITEM = 32 + 21 + 65536;
+/** Selected inodes at most this far apart are read in one key range (what lies between is a few items per inode). */
+const RUN_GAP = 64n;
 const IGNORE_OFFSET = 1n;
 const FIRST_FREE_OBJECTID = 256n;
 /** The kernel's cap for the V2 container. */
@@ -137,56 +139,82 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
 
   const search = new Uint8Array(112 + SEARCH_BUF);
   const searchv = new DataView(search.buffer);
-  /** The distinct data extents of inode `ino` of subvolume `root`: logical address and size on disk. */
-  const diskExtents = (path: string, root: bigint, ino: bigint): { bytenr: bigint; bytes: bigint }[] => {
-    const out: { bytenr: bigint; bytes: bigint }[] = [];
-    const seen = new Set<bigint>();
-    for (let from = 0n; ;) {
-      search.fill(0, 0, 112);
-      searchv.setBigUint64(0, root, true);
-      searchv.setBigUint64(8, ino, true);
-      searchv.setBigUint64(16, ino, true);
-      searchv.setBigUint64(24, from, true);
-      searchv.setBigUint64(32, U64_MAX, true);
-      searchv.setBigUint64(48, U64_MAX, true);
-      searchv.setUint32(56, EXTENT_DATA_KEY, true);
-      searchv.setUint32(60, EXTENT_DATA_KEY, true);
-      searchv.setUint32(64, 0xffffffff, true);
-      searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
-      if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0) {
-        const errno = libc.errno();
-        if (errnoName(errno) === 'EPERM')
-          throw new FsctlError({
-            operation: 'space',
-            code: 'EPERM',
-            errno,
-            paths: [path],
-            syscall: 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)',
-            message: 'the exact figure needs root: BTRFS_IOC_TREE_SEARCH_V2 (the size of each extent on disk) was refused (EPERM).',
-          });
-        throw errnoError('space', errno, 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)', [path]);
+  /**
+   * The data extents of the inodes `inos` (ascending) of subvolume `root`, item by item in key
+   * order (by inode, then file offset): `each(ino, logical address, size on disk)`. Inodes close
+   * together are read in one key range, (first, EXTENT_DATA, 0) .. (last, EXTENT_DATA, max): the
+   * range holds every item of the inodes between (their inode items, names, other files' extents),
+   * which are skipped, and costs a few calls per thousand files instead of one per file.
+   */
+  const diskExtents = (path: string, root: bigint, inos: bigint[], each: (ino: bigint, bytenr: bigint, bytes: bigint) => void): void => {
+    const wanted = new Set(inos);
+    for (let k = 0; k < inos.length;) {
+      let end = k;
+      while (end + 1 < inos.length && inos[end + 1] - inos[end] <= RUN_GAP) end++;
+      let obj = inos[k];
+      let type = EXTENT_DATA_KEY;
+      let off = 0n;
+      for (;;) {
+        search.fill(0, 0, 112);
+        searchv.setBigUint64(0, root, true);
+        searchv.setBigUint64(8, obj, true);
+        searchv.setBigUint64(16, inos[end], true);
+        searchv.setBigUint64(24, off, true);
+        searchv.setBigUint64(32, U64_MAX, true);
+        searchv.setBigUint64(48, U64_MAX, true);
+        searchv.setUint32(56, type, true);
+        searchv.setUint32(60, EXTENT_DATA_KEY, true);
+        searchv.setUint32(64, 0xffffffff, true);
+        searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
+        if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0) {
+          const errno = libc.errno();
+          if (errnoName(errno) === 'EPERM')
+            throw new FsctlError({
+              operation: 'space',
+              code: 'EPERM',
+              errno,
+              paths: [path],
+              syscall: 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)',
+              message: 'the exact figure needs root: BTRFS_IOC_TREE_SEARCH_V2 (the size of each extent on disk) was refused (EPERM).',
+            });
+          throw errnoError('space', errno, 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)', [path]);
+        }
+        const n = searchv.getUint32(64, true);
+        if (n === 0) break;
+        let at = 112;
+        let lastAt = at;
+        for (let i = 0; i < n; i++) {
+          const len = searchv.getUint32(at + 28, true);
+          const item = at + 32;
+          lastAt = at;
+          // other items (inode items, names) skipped first; inline data lives in the metadata
+          // (no extent); disk_bytenr 0 is a hole
+          if (searchv.getUint32(at + 24, true) === EXTENT_DATA_KEY && len >= 37 && search[item + 20] !== 0) {
+            const ino = searchv.getBigUint64(at + 8, true);
+            const bytenr = searchv.getBigUint64(item + 21, true);
+            if (bytenr !== 0n && wanted.has(ino)) each(ino, bytenr, searchv.getBigUint64(item + 29, true));
+          }
+          at = item + len;
+        }
+        obj = searchv.getBigUint64(lastAt + 8, true);
+        off = searchv.getBigUint64(lastAt + 16, true);
+        type = searchv.getUint32(lastAt + 24, true);
+        // The kernel stops early only when the next item would not fit (the largest, an inline
+        // extent, is under a page of data): with that much room left every item has come.
+        if (at - 112 <= SEARCH_BUF - ROOM_FOR_ANY_ITEM) break;
+        // on from the key after the last one
+        if (off < U64_MAX) off++;
+        else if (type < 255) {
+          type++;
+          off = 0n;
+        } else {
+          obj++;
+          type = 0;
+          off = 0n;
+        }
+        if (obj > inos[end]) break;
       }
-      const n = searchv.getUint32(64, true);
-      if (n === 0) return out;
-      let at = 112;
-      let last = 0n;
-      for (let i = 0; i < n; i++) {
-        const objectid = searchv.getBigUint64(at + 8, true);
-        last = searchv.getBigUint64(at + 16, true);
-        const type = searchv.getUint32(at + 24, true);
-        const len = searchv.getUint32(at + 28, true);
-        const item = at + 32;
-        at = item + len;
-        if (objectid !== ino || type !== EXTENT_DATA_KEY || len < 37 || search[item + 20] === 0) continue; // inline data lives in metadata
-        const bytenr = searchv.getBigUint64(item + 21, true);
-        if (bytenr === 0n || seen.has(bytenr)) continue; // a hole, or one more reference to an extent already listed
-        seen.add(bytenr);
-        out.push({ bytenr, bytes: searchv.getBigUint64(item + 29, true) });
-      }
-      // The kernel stops early only when the next item would not fit (the largest, an inline
-      // extent, is under a block of data): with that much room left every item has come.
-      if (last === U64_MAX || at - 112 <= SEARCH_BUF - ROOM_FOR_ANY_ITEM) return out;
-      from = last + 1n;
+      k = end + 1;
     }
   };
 
@@ -208,7 +236,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     method: 'BTRFS_IOC_LOGICAL_INO_V2',
     fileKey: (path, dev, ino) => `${rootFor(path, dev)}:${ino}`,
     owners: (start, end): OwnedStretch[] => [{ start, end, owners: ownersAt(start) }],
-    diskExtents: (path, dev, ino) => diskExtents(path, rootFor(path, dev), ino),
+    diskExtents: (path, dev, inos, each) => diskExtents(path, rootFor(path, dev), inos, each),
     referencesTo: ownersAt,
     close: () => {
       container.free();
