@@ -93,12 +93,13 @@ export interface ExtentOwnerQuery {
   owners(start: bigint, end: bigint): OwnedStretch[];
   /**
    * btrfs only: the data extents of the files `inos` (ascending) of the subvolume of `path` (st_dev
-   * `dev`), each reference in the order of the inodes then of file offsets, with the extent's
+   * `dev`), each reference in the order of the inodes then of file offsets (inodes in between may
+   * come too), with the extent's
    * logical address and its size on disk (whole, however little of it the file still references,
    * and compressed where it is); and every reference to an extent (fileKey names). What deleting
    * frees is counted from these (btrfs frees an extent only whole). Throw like owners().
    */
-  diskExtents?(path: string, dev: bigint, inos: bigint[], each: (ino: bigint, bytenr: bigint, bytes: bigint) => void): void;
+  diskExtents?(path: string, dev: bigint, inos: BigUint64Array, each: (ino: bigint, bytenr: bigint, bytes: bigint) => void): void;
   referencesTo?(bytenr: bigint): ReadonlySet<string>;
   close(): void;
 }

@@ -526,46 +526,61 @@ function diskFreed(
   selected: ReadonlySet<string>,
   ctx: EngineContext,
 ): bigint {
-  // Where each file's shared bytes lie (FIEMAP): an extent none of them falls in is the file's alone.
-  const sharedAt = new Map<number, bigint[]>();
-  const placedShared = new Map<number, bigint>();
-  for (let r = 0; r < g.start.length; r++) {
-    const list = sharedAt.get(g.file[r]);
-    if (list) list.push(g.start[r]);
-    else sharedAt.set(g.file[r], [g.start[r]]);
-    placedShared.set(g.file[r], (placedShared.get(g.file[r]) ?? 0n) + g.end[r] - g.start[r]);
-  }
+  // Where each file's shared bytes lie (FIEMAP; the group's shared ranges by file, counting
+  // sort): an extent none of them falls in is the file's alone. Typed arrays: 200,000 files.
+  const first = new Uint32Array(table.count + 1);
+  for (let r = 0; r < g.file.length; r++) first[g.file[r] + 1]++;
+  for (let i = 0; i < table.count; i++) first[i + 1] += first[i];
+  const fill = first.slice(0, table.count);
+  const rangesOf = new Uint32Array(g.file.length);
+  for (let r = 0; r < g.file.length; r++) rangesOf[fill[g.file[r]]++] = r;
+  /** File i's shared bytes all have a place in its map (shared compressed extents have none). */
+  const placed = (i: number): boolean => {
+    let sum = 0n;
+    for (let k = first[i]; k < first[i + 1]; k++) sum += g.end[rangesOf[k]] - g.start[rangesOf[k]];
+    return sum === table.shared[i];
+  };
+  const sharedIn = (i: number, bytenr: bigint, bytes: bigint): boolean => {
+    for (let k = first[i]; k < first[i + 1]; k++) {
+      const s = g.start[rangesOf[k]];
+      if (s >= bytenr && s < bytenr + bytes) return true;
+    }
+    return false;
+  };
   let freed = 0n;
   let met = 0;
   const decided = new Set<bigint>();
   // the selected files by subvolume (st_dev), each subvolume's extent items read in inode order
-  const byDev = new Map<bigint, Map<bigint, number>>();
+  const byDev = new Map<bigint, number[]>();
   for (let i = 0; i < table.count; i++) {
     if (key[i] === undefined || !selected.has(key[i])) continue;
-    let m = byDev.get(table.dev[i]);
-    if (!m) byDev.set(table.dev[i], (m = new Map()));
-    m.set(table.ino[i], i);
+    const list = byDev.get(table.dev[i]);
+    if (list) list.push(i);
+    else byDev.set(table.dev[i], [i]);
   }
-  for (const [dev, files] of byDev) {
+  for (const [dev, list] of byDev) {
     ctx.checkCancelled();
-    const inos = [...files.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const ino = table.ino;
+    const idx = Int32Array.from(list).sort((a, b) => (ino[a] < ino[b] ? -1 : ino[a] > ino[b] ? 1 : 0));
+    const inos = BigUint64Array.from(idx, (i) => ino[i]);
+    // the items come in inode order: a cursor through idx finds each one's file
+    let at = 0;
     let current = -1;
     let seen = new Set<bigint>();
-    let placed = true;
-    let starts: bigint[] | undefined;
-    q.diskExtents!(table.path[files.get(inos[0])!], dev, inos, (ino, bytenr, bytes) => {
-      const i = files.get(ino)!;
+    let allPlaced = true;
+    q.diskExtents!(table.path[idx[0]], dev, inos, (itemIno, bytenr, bytes) => {
+      while (at < idx.length && inos[at] < itemIno) at++;
+      if (at === idx.length || inos[at] !== itemIno) return; // a file between the selected ones
+      const i = idx[at];
       if (i !== current) {
         if ((++met & 1023) === 0) ctx.checkCancelled();
         current = i;
         seen = new Set();
-        // shared compressed extents have no place in the map: then every extent is asked about
-        placed = placedShared.get(i) === table.shared[i];
-        starts = sharedAt.get(i);
+        allPlaced = placed(i);
       }
       if (seen.has(bytenr)) return; // one more reference of the file to an extent already counted
       seen.add(bytenr);
-      if (table.shared[i] === 0n || (placed && !starts?.some((s) => s >= bytenr && s < bytenr + bytes))) {
+      if (table.shared[i] === 0n || (allPlaced && !sharedIn(i, bytenr, bytes))) {
         freed += bytes;
         return;
       }

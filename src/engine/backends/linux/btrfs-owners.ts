@@ -141,13 +141,18 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   const searchv = new DataView(search.buffer);
   /**
    * The data extents of the inodes `inos` (ascending) of subvolume `root`, item by item in key
-   * order (by inode, then file offset): `each(ino, logical address, size on disk)`. Inodes close
+   * order (by inode, then file offset): `each(ino, logical address, size on disk)`, also for the
+   * inodes between them that a key range takes in (the caller skips those). Inodes close
    * together are read in one key range, (first, EXTENT_DATA, 0) .. (last, EXTENT_DATA, max): the
    * range holds every item of the inodes between (their inode items, names, other files' extents),
    * which are skipped, and costs a few calls per thousand files instead of one per file.
    */
-  const diskExtents = (path: string, root: bigint, inos: bigint[], each: (ino: bigint, bytenr: bigint, bytes: bigint) => void): void => {
-    const wanted = new Set(inos);
+  const diskExtents = (
+    path: string,
+    root: bigint,
+    inos: BigUint64Array,
+    each: (ino: bigint, bytenr: bigint, bytes: bigint) => void,
+  ): void => {
     for (let k = 0; k < inos.length;) {
       let end = k;
       while (end + 1 < inos.length && inos[end + 1] - inos[end] <= RUN_GAP) end++;
@@ -192,7 +197,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
           if (searchv.getUint32(at + 24, true) === EXTENT_DATA_KEY && len >= 37 && search[item + 20] !== 0) {
             const ino = searchv.getBigUint64(at + 8, true);
             const bytenr = searchv.getBigUint64(item + 21, true);
-            if (bytenr !== 0n && wanted.has(ino)) each(ino, bytenr, searchv.getBigUint64(item + 29, true));
+            if (bytenr !== 0n) each(ino, bytenr, searchv.getBigUint64(item + 29, true));
           }
           at = item + len;
         }
