@@ -108,8 +108,11 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
         const report = await a.run(engine, fallback, policy, signal, onProgress);
         logReport(s, report);
         const finalDest = report.destination ?? a.destination;
-        const sourceAfter = await engine.map(a.source, { signal });
-        const destAfter = await engine.map(finalDest, { signal });
+        // The operation is done: a Cancel pressed now (it may have come just as the last bytes
+        // were written) cannot undo it, and must not turn it into "cancelled; nothing was left
+        // behind". The maps for the results are read to the end.
+        const sourceAfter = await engine.map(a.source);
+        const destAfter = await engine.map(finalDest);
         // a rename after a collision (or a new name) made a new file: it has no "before"
         const existed = destinationExistedBefore(a.destination, finalDest, destExisted);
         const results = cloneResults(
