@@ -208,7 +208,10 @@ export async function findDuplicates(
       `${walked.hardLinks} hard link${walked.hardLinks === 1 ? '' : 's'} to files already examined ${walked.hardLinks === 1 ? 'was' : 'were'} skipped.`,
     );
   if (usable.some((f) => f.phys.some((p) => p < 0n)))
-    notes.push('Some files have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full, an upper bound.');
+    notes.push(
+      'Some files have no physical offsets in their maps (compressed extents on btrfs, tmpfs, SMB): their saving is counted in full, ' +
+        'an upper bound (a compressed extent takes less on disk than the bytes it holds).',
+    );
   notes.push(
     'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not.',
   );

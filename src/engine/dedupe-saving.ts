@@ -195,7 +195,10 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
       if (!f || !cov || r.alreadyShared) continue;
       const end = r.offset + g.length;
       for (let i = 0; i < f.off.length; i++) {
-        const eEnd = f.off[i] + f.len[i];
+        // The last extent's block runs past the end of the file; a range that reaches the end
+        // shares that whole block (the kernel takes an unaligned length that ends at both files'
+        // ends), so bytes past the end never count as left out.
+        const eEnd = f.off[i] + f.len[i] < f.size ? f.off[i] + f.len[i] : f.size;
         if (eEnd <= r.offset || f.off[i] >= end) continue;
         // The extent is freed only if every byte of it is shared by some group of the plan.
         const rest = bytesNotCovered({ start: [f.off[i]], end: [eEnd] }, cov);

@@ -149,6 +149,28 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     assert.equal(again.total.deduped, '0');
     assert.equal(again.total.calls, 0);
   });
+
+  test('--apply that the system refuses (an immutable destination): said on stderr and in the summary, exit 1', (t) => {
+    const e = path.join(fsys.mnt, 'immutable');
+    fs.mkdirSync(e);
+    const data = randomBytes(64 * 1024);
+    fs.writeFileSync(path.join(e, 'a'), data);
+    fs.writeFileSync(path.join(e, 'b'), data);
+    execFileSync('sync');
+    try {
+      execFileSync('chattr', ['+i', path.join(e, 'b')]);
+    } catch {
+      return t.skip('chattr +i is not available here');
+    }
+    try {
+      const r = cli(['dedupe', e, '--apply']);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /\((EPERM|EACCES)\)/);
+      assert.match(r.stdout, /0 ranges differed, 1 refused \(see the messages above\); freed /);
+    } finally {
+      execFileSync('chattr', ['-i', path.join(e, 'b')]);
+    }
+  });
 });
 
 describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
@@ -180,7 +202,14 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
 describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () => {
   let fsys: LoopFs;
   const digests = (dir: string): Map<string, string> =>
-    new Map(fs.readdirSync(dir).map((n) => [n, createHash('sha256').update(fs.readFileSync(path.join(dir, n))).digest('hex')]));
+    new Map(
+      fs.readdirSync(dir).map((n) => [
+        n,
+        createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, n)))
+          .digest('hex'),
+      ]),
+    );
   before(() => {
     ensureBuilt();
     fsys = makeLoopFs('xfs', 768);

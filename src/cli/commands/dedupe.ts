@@ -52,8 +52,10 @@ folders) and on Windows: verify-then-clone (both files opened without FILE_SHARE
 bytes compared, then FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept). macOS
 cannot deduplicate (EOPNOTSUPP).
 
-Exit status: 0 when every path was examined, 1 when a named path or something under it could
-not be (what was found is still printed; with --apply, still shared), 2 on a usage error,
+Exit status: 0 when every path was examined (and with --apply every range was shared or had
+changed since the scan), 1 when a named path or something under it could not be (what was found
+is still printed; with --apply, still shared) or --apply could not share a range (EPERM on an
+immutable file, EROFS, a file gone: each on stderr and in "skipped"), 2 on a usage error,
 including a --chunk that is not a multiple of the block size (checked when the file system is
 opened). Not failures, only notes on stderr ("failed":false in "errors"): a FIFO, socket or
 device met in a folder, a file that changed during the scan (left out). A special file or
@@ -92,9 +94,12 @@ JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bo
     const report = ctx.values.apply === true && !p.nothingExamined ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
     if (report) for (const s of report.skipped) writeErr(`extent-lens dedupe: ${escapeControls(s.message.replace(/^dedupe: /, ''))}\n`);
     writeOut(ctx.json ? dedupeJson(plan, p, report) : dedupeHuman(plan, p, report));
-    return p.failures.length > 0 ? EXIT_FAILURE : EXIT_OK;
+    return p.failures.length > 0 || (report && refused(report) > 0) ? EXIT_FAILURE : EXIT_OK;
   },
 };
+
+/** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that differed is not. */
+const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs').length;
 
 /** What "freed" is (the view says it in its own words). */
 const FREED_NOTE =
@@ -229,8 +234,9 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
     lines.push(
       `applied (${report.method}): shared ${exactAndHuman(report.deduped)} in ${report.calls} call${report.calls === 1 ? '' : 's'}, ` +
         (report.alreadyShared > 0n ? `already shared before: ${exactAndHuman(report.alreadyShared)}, ` : '') +
-        `${report.differed} range${report.differed === 1 ? '' : 's'} differed; freed ${exactAndHuman(report.freed)} measured ` +
-        `(estimated ${exactAndHuman(report.estimated)})\n`,
+        `${report.differed} range${report.differed === 1 ? '' : 's'} differed` +
+        (refused(report) > 0 ? `, ${refused(report)} refused (see the messages above)` : '') +
+        `; freed ${exactAndHuman(report.freed)} measured (estimated ${exactAndHuman(report.estimated)})\n`,
     );
   else if (plan.cannotApply?.length)
     for (const e of plan.cannotApply) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
