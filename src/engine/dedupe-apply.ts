@@ -257,7 +257,7 @@ async function applyGroup(b: Dedupable, g: DedupeGroup, ctx: EngineContext, t: G
     if (noted.has(i)) return;
     noted.add(i);
     t.skipped.push(s);
-    if (s.reason === 'differs') t.differed++;
+    if (s.reason === 'differs' || s.reason === 'E_CHANGED') t.differed++; // changed since the scan either way
   };
   let spans: ByteRange[];
   try {

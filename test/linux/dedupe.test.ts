@@ -260,6 +260,28 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       assert.ok(frags(path.join(d, 'y')).every((e) => !e.flags.includes('shared')));
     });
 
+    test('a file that shrank between find and apply: changed since the scan (E_CHANGED), not a block-size complaint', async () => {
+      const d = freshDir(t, 'shrank');
+      const x = randomBytes(512 * KiB);
+      fs.writeFileSync(path.join(d, 'x'), x);
+      fs.writeFileSync(path.join(d, 'y'), x);
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      const dest = plan.groups[0].ranges[1].path;
+      fs.truncateSync(dest, 100000);
+      const r = await engine.dedupe(plan);
+      assert.equal(r.deduped, 0n);
+      assert.deepEqual(
+        r.skipped.map((s) => [s.path, s.reason]),
+        [[dest, 'E_CHANGED']],
+      );
+      assert.match(r.skipped[0].message, /shorter than when it was scanned/);
+      assert.equal(r.differed, 1, 'counted with the ranges that changed since the scan');
+      assert.equal(fs.statSync(dest).size, 100000);
+    });
+
     test('cancel leaves every file intact', async () => {
       const d = freshDir(t, 'cancel');
       for (let i = 0; i < 300; i++) {

@@ -98,8 +98,8 @@ JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bo
   },
 };
 
-/** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that differed is not. */
-const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs').length;
+/** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
+const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs' && s.reason !== 'E_CHANGED').length;
 
 /** What "freed" is (the view says it in its own words). */
 const FREED_NOTE =

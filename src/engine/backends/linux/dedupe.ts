@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import type { DedupeOutcome } from '../../backend-ext';
-import { errnoError, nodeFsError } from '../../errno';
+import { errnoError, errnoName, nodeFsError } from '../../errno';
 import { osPath } from '../../os-path';
 import {
   decodeFileDedupeInfos,
@@ -18,6 +18,9 @@ import {
 import { FIDEDUPERANGE } from './libc';
 import { closeQuietly, openRegular } from './files';
 import { LinuxIo } from './io';
+
+/** The size of the open file `fd` now. */
+const ends = (fd: number): bigint => fs.fstatSync(fd, { bigint: true }).size;
 
 /** Opening a destination read-write can fail where the kernel would still dedupe into it read-only (root, the owner). */
 const TRY_READ_ONLY = new Set(['EACCES', 'EPERM', 'ETXTBSY']);
@@ -66,6 +69,13 @@ export class LinuxDedupe extends LinuxIo {
           const i = open[k].index;
           if (r.status === FILE_DEDUPE_RANGE_SAME) out[i] = { status: 'same', bytes: r.bytes };
           else if (r.status === FILE_DEDUPE_RANGE_DIFFERS) out[i] = { status: 'differs', bytes: r.bytes };
+          else if (errnoName(-r.status) === 'EINVAL' && (ends(src.fd) < srcOffset + length || ends(open[k].fd) < open[k].offset + length))
+            // the range now runs past the end of one of the files: it shrank since the scan
+            out[i] = {
+              status: 'E_CHANGED',
+              bytes: r.bytes,
+              message: `dedupe: ${dests[i].path} or ${source} is shorter than when it was scanned (it shrank); left alone (E_CHANGED).`,
+            };
           else {
             const e = errnoError('dedupe', -r.status, 'ioctl(FIDEDUPERANGE)', [source, dests[i].path]);
             out[i] = { status: e.code, bytes: r.bytes, message: e.message };
