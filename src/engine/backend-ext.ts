@@ -84,22 +84,21 @@ export interface ExtentOwnerQuery {
   /** How owners name the file at `path` (st_dev `dev`, inode `ino`): btrfs subvolume:inode, XFS the inode. */
   fileKey(path: string, dev: bigint, ino: bigint): string;
   /**
-   * Who references the physical bytes [start, end) of one extent of a file (FIEMAP physical
-   * offsets): consecutive stretches covering them, each with its owners. On btrfs one stretch,
-   * the owners of the whole extent (btrfs frees an extent only whole); on XFS per block. Cheapest
-   * when asked in ascending order of `start`. Throws an FsctlError whose message is written for
-   * the person (the missing privilege, the missing feature) when owners cannot be named.
+   * XFS: who references the physical bytes [start, end) of one extent of a file (FIEMAP physical
+   * offsets): consecutive stretches covering them, block by block, each with its owners.
+   * Cheapest when asked in ascending order of `start`. Throws an FsctlError whose message is
+   * written for the person (the missing privilege, the missing feature) when owners cannot be named.
    */
-  owners(start: bigint, end: bigint): OwnedStretch[];
+  owners?(start: bigint, end: bigint): OwnedStretch[];
   /**
-   * btrfs only: the data extents of the files `inos` (ascending) of the subvolume of `path` (st_dev
-   * `dev`), each reference in the order of the inodes then of file offsets (inodes in between may
-   * come too), with the extent's
-   * logical address and its size on disk (whole, however little of it the file still references,
-   * and compressed where it is); and every reference to an extent (fileKey names). What deleting
-   * frees is counted from these (btrfs frees an extent only whole). Throw like owners().
+   * btrfs: the data extents of the files `inos` (ascending) of the subvolume of `path` (st_dev
+   * `dev`), reference by reference in the order of the inodes then of file offsets (inodes in
+   * between may come too), each with the extent's logical address and its size on disk (whole,
+   * however little of it the file still references, and compressed where it is). What deleting
+   * frees is counted from these (btrfs frees an extent only whole). Throws like owners().
    */
   diskExtents?(path: string, dev: bigint, inos: BigUint64Array, each: (ino: bigint, bytenr: bigint, bytes: bigint) => void): void;
+  /** btrfs: every file (fileKey names) referencing the extent at logical address `bytenr`. */
   referencesTo?(bytenr: bigint): ReadonlySet<string>;
   close(): void;
 }

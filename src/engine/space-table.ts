@@ -23,7 +23,7 @@ export interface Group {
   kept: bigint;
   /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
   inside?: boolean[];
-  /** btrfs as root: what deleting the selection frees, whole extents at their size on disk (space.ts diskFreed). */
+  /** btrfs as root: what deleting the selection frees, whole extents at their size on disk (space-btrfs.ts diskFreed). */
   disk?: bigint;
   /** The owner query that gave `inside` or `disk` (ExtentOwnerQuery.method). */
   ownersBy?: string;

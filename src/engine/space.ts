@@ -10,19 +10,21 @@
 // sums are kept; the physical ranges kept are the shared ones (memory grows with shared
 // extents, not with files), swept at the end for the union (`unique`) and for which files
 // overlap which.
-// Kept apart: the per-file columns and groups (space-table.ts), the sweep (space-sweep.ts), the
+// Kept apart: the per-file columns and groups (space-table.ts), the sweep (space-sweep.ts), btrfs's
+// whole-extent count (space-btrfs.ts), the
 // file-system grouping (space-fs.ts), the exact scan (space-scan.ts), the walk (walk.ts) and the
 // Linux walk (backends/linux/space-walk.ts). (Over 400 lines: spaceOf is one closure over
 // the walk's state: the sink the walks feed, the owner queries, the totals and notes per file
 // system, and the rows; split further it would pass that state around in a dozen parameters.)
 
-import type { ExtendedBackend, ExtentOwnerQuery, SpaceSink } from './backend-ext';
+import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
 import { fileSystemKey } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
+import { diskFreed } from './space-btrfs';
 import { sweep } from './space-sweep';
 import { emptyTotals, FileTable, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
@@ -246,11 +248,10 @@ export async function spaceOf(
   // btree; as root): each shared range, split where its owners change, is inside when every owner
   // is a file of the selection. The file's own name among them checks the answer.
   const ownerNotes = new Map<Group, string>();
-  for (const g of groups) {
+  for (const [gi, g] of groups.entries()) {
     // btrfs: asked even with nothing shared (an extent a file references only in part frees whole)
     if (g.start.length === 0 && g.filesystem !== 'btrfs') continue;
     ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${g.start.length} shared ranges` });
-    const gi = groups.indexOf(g);
     let firstFile = 0;
     while (table.fileSystem[firstFile] !== gi) firstFile++;
     const first = table.path[firstFile];
@@ -272,6 +273,7 @@ export async function spaceOf(
         g.ownersBy = `${q.method} and BTRFS_IOC_TREE_SEARCH_V2`;
         continue;
       }
+      if (!q.owners) continue;
       const split = { start: [] as bigint[], end: [] as bigint[], file: [] as number[], ref: [] as number[], inside: [] as boolean[] };
       const order = Array.from({ length: g.start.length }, (_, r) => r).sort((x, y) =>
         g.start[x] < g.start[y] ? -1 : g.start[x] > g.start[y] ? 1 : 0,
@@ -510,90 +512,4 @@ export async function spaceOf(
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return { files, total, fileSystems, errors, symlinks, hardLinks, notes, durationMs };
-}
-
-/**
- * btrfs (as root): the bytes deleting the selection frees, whole extents at their size on disk.
- * A file FIEMAP shows sharing nothing owns each of its extents alone; the others' extents are
- * freed when every reference to them (LOGICAL_INO_V2) is a file of the selection (`selected`).
- * Files kept by a hard link outside the selection free nothing.
- */
-function diskFreed(
-  table: FileTable,
-  g: Group,
-  q: ExtentOwnerQuery,
-  key: string[],
-  selected: ReadonlySet<string>,
-  ctx: EngineContext,
-): bigint {
-  // Where each file's shared bytes lie (FIEMAP; the group's shared ranges by file, counting
-  // sort): an extent none of them falls in is the file's alone. Typed arrays: 200,000 files.
-  const first = new Uint32Array(table.count + 1);
-  for (let r = 0; r < g.file.length; r++) first[g.file[r] + 1]++;
-  for (let i = 0; i < table.count; i++) first[i + 1] += first[i];
-  const fill = first.slice(0, table.count);
-  const rangesOf = new Uint32Array(g.file.length);
-  for (let r = 0; r < g.file.length; r++) rangesOf[fill[g.file[r]]++] = r;
-  /** File i's shared bytes all have a place in its map (shared compressed extents have none). */
-  const placed = (i: number): boolean => {
-    let sum = 0n;
-    for (let k = first[i]; k < first[i + 1]; k++) sum += g.end[rangesOf[k]] - g.start[rangesOf[k]];
-    return sum === table.shared[i];
-  };
-  const sharedIn = (i: number, bytenr: bigint, bytes: bigint): boolean => {
-    for (let k = first[i]; k < first[i + 1]; k++) {
-      const s = g.start[rangesOf[k]];
-      if (s >= bytenr && s < bytenr + bytes) return true;
-    }
-    return false;
-  };
-  let freed = 0n;
-  let met = 0;
-  const decided = new Set<bigint>();
-  // the selected files by subvolume (st_dev), each subvolume's extent items read in inode order
-  const byDev = new Map<bigint, number[]>();
-  for (let i = 0; i < table.count; i++) {
-    if (key[i] === undefined || !selected.has(key[i])) continue;
-    const list = byDev.get(table.dev[i]);
-    if (list) list.push(i);
-    else byDev.set(table.dev[i], [i]);
-  }
-  for (const [dev, list] of byDev) {
-    ctx.checkCancelled();
-    const ino = table.ino;
-    const idx = Int32Array.from(list).sort((a, b) => (ino[a] < ino[b] ? -1 : ino[a] > ino[b] ? 1 : 0));
-    const inos = BigUint64Array.from(idx, (i) => ino[i]);
-    // the items come in inode order: a cursor through idx finds each one's file
-    let at = 0;
-    let current = -1;
-    let seen = new Set<bigint>();
-    let allPlaced = true;
-    q.diskExtents!(table.path[idx[0]], dev, inos, (itemIno, bytenr, bytes) => {
-      while (at < idx.length && inos[at] < itemIno) at++;
-      if (at === idx.length || inos[at] !== itemIno) return; // a file between the selected ones
-      const i = idx[at];
-      if (i !== current) {
-        if ((++met & 1023) === 0) ctx.checkCancelled();
-        current = i;
-        seen = new Set();
-        allPlaced = placed(i);
-      }
-      if (seen.has(bytenr)) return; // one more reference of the file to an extent already counted
-      seen.add(bytenr);
-      if (table.shared[i] === 0n || (allPlaced && !sharedIn(i, bytenr, bytes))) {
-        freed += bytes;
-        return;
-      }
-      if (decided.has(bytenr)) return;
-      decided.add(bytenr);
-      const owners = q.referencesTo!(bytenr);
-      if (!owners.has(key[i]))
-        throw new Error(
-          `${q.method} did not name ${table.path[i]} among the owners of its extent at ${bytenr} (did it change during the scan?).`,
-        );
-      for (const o of owners) if (!selected.has(o)) return;
-      freed += bytes;
-    });
-  }
-  return freed;
 }

@@ -202,14 +202,7 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
 describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () => {
   let fsys: LoopFs;
   const digests = (dir: string): Map<string, string> =>
-    new Map(
-      fs.readdirSync(dir).map((n) => [
-        n,
-        createHash('sha256')
-          .update(fs.readFileSync(path.join(dir, n)))
-          .digest('hex'),
-      ]),
-    );
+    new Map(fs.readdirSync(dir).map((n) => [n, createHash('sha256').update(fs.readFileSync(path.join(dir, n))).digest('hex')]));
   before(() => {
     ensureBuilt();
     fsys = makeLoopFs('xfs', 768);

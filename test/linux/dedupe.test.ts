@@ -235,8 +235,9 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       assert.ok(frags(path.join(d, 'r')).length > before, 'more extents after sharing, as warned');
     });
 
-    test('a file changed between find and apply is left alone and reported', async () => {
-      const d = freshDir(t, 'changed');
+    /** Two copies (x, y) of 512 KiB of random data in a fresh folder, and the plan that finds them: one group. */
+    const twoCopiesFound = async (name: string): Promise<{ d: string; x: Buffer; engine: Engine; plan: DedupePlan }> => {
+      const d = freshDir(t, name);
       const x = randomBytes(512 * KiB);
       fs.writeFileSync(path.join(d, 'x'), x);
       fs.writeFileSync(path.join(d, 'y'), x);
@@ -244,6 +245,11 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       const engine = createEngine();
       const plan = await engine.findDuplicates([d]);
       assert.equal(plan.groups.length, 1);
+      return { d, x, engine, plan };
+    };
+
+    test('a file changed between find and apply is left alone and reported', async () => {
+      const { d, x, engine, plan } = await twoCopiesFound('changed');
       const fd = fs.openSync(path.join(d, 'y'), 'r+');
       fs.writeSync(fd, Buffer.from([x[300 * KiB] ^ 1]), 0, 1, 300 * KiB);
       fs.closeSync(fd);
@@ -261,14 +267,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
     });
 
     test('a file that shrank between find and apply: changed since the scan (E_CHANGED), not a block-size complaint', async () => {
-      const d = freshDir(t, 'shrank');
-      const x = randomBytes(512 * KiB);
-      fs.writeFileSync(path.join(d, 'x'), x);
-      fs.writeFileSync(path.join(d, 'y'), x);
-      execFileSync('sync');
-      const engine = createEngine();
-      const plan = await engine.findDuplicates([d]);
-      assert.equal(plan.groups.length, 1);
+      const { engine, plan } = await twoCopiesFound('shrank');
       const dest = plan.groups[0].ranges[1].path;
       fs.truncateSync(dest, 100000);
       const r = await engine.dedupe(plan);
@@ -343,7 +342,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         assert.deepEqual(
           gone.map((x) => path.basename(x.path)),
           ['q0'],
-          r.skipped.map((x) => `${x.path} ${x.reason}`).join(', '),
+          r.skipped.map((x) => `${x.path} ${x.reason}`).join(", "),
         );
         assert.match(gone[0].message, /p0/);
         // the rest: shared now or by the cancelled run, never counted twice

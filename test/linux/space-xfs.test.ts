@@ -167,7 +167,7 @@ describe('space on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skipR
         for (const e of parseXfsIoFiemap(execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', file], { encoding: 'utf8' }))) {
           if (!e.flags.includes('shared')) continue;
           ranges++;
-          const stretches = q.owners(e.physical, e.physical + e.length);
+          const stretches = q.owners!(e.physical, e.physical + e.length);
           let at = e.physical;
           for (const s of stretches) {
             pieces++;
@@ -188,7 +188,7 @@ describe('space on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skipR
       // c's one shared extent comes back in three pieces (o holds the middle); q's 600 extents one each
       assert.ok(ranges >= 607 && pieces > ranges, `${ranges} ranges, ${pieces} pieces`);
       const c = parseXfsIoFiemap(execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', path.join(sel, 'c')], { encoding: 'utf8' }));
-      const cOwners = c.flatMap((e) => q.owners(e.physical, e.physical + e.length)).map((s) => [s.end - s.start, s.owners.size]);
+      const cOwners = c.flatMap((e) => q.owners!(e.physical, e.physical + e.length)).map((s) => [s.end - s.start, s.owners.size]);
       assert.deepEqual(cOwners, [
         [512n * KiB, 2],
         [MiB, 3],
@@ -197,7 +197,7 @@ describe('space on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skipR
       // 602 references to p's block: more records than one call returns (paged)
       const p = parseXfsIoFiemap(execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', path.join(sel, 'p')], { encoding: 'utf8' }));
       assert.deepEqual(
-        p.flatMap((e) => q.owners(e.physical, e.physical + e.length)).map((s) => s.owners.size),
+        p.flatMap((e) => q.owners!(e.physical, e.physical + e.length)).map((s) => s.owners.size),
         [3],
       );
     } finally {
@@ -240,7 +240,7 @@ os.fsync(fd)
     const ino = (n: string): string => fs.statSync(path.join(d, n)).ino.toString();
     try {
       for (const e of shared) {
-        const s = q.owners(e.physical, e.physical + e.length);
+        const s = q.owners!(e.physical, e.physical + e.length);
         assert.deepEqual(
           s.map((x) => [x.start, x.end, [...x.owners].sort()]),
           [[e.physical, e.physical + e.length, [ino('f'), ino('g')].sort()]],

@@ -17,7 +17,7 @@
 // what compsize reads. FIEMAP gives only the bytes a file references, uncompressed.
 
 import * as fs from 'node:fs';
-import type { ExtentOwnerQuery, OwnedStretch } from '../../backend-ext';
+import type { ExtentOwnerQuery } from '../../backend-ext';
 import { errnoError, errnoName, nodeFsError } from '../../errno';
 import { FsctlError } from '../../errors';
 import type { Libc } from './libc';
@@ -60,6 +60,23 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   } catch (e) {
     throw nodeFsError('space', e, [anyPath]);
   }
+  /**
+   * The error of a privileged query that failed: EPERM says the exact figure needs root; ENOENT
+   * says `whenMissing` where given; anything else is named as it is.
+   */
+  const failed = (ioctl: string, path: string, what: string, whenMissing?: string): never => {
+    const errno = libc.errno();
+    const code = errnoName(errno);
+    const message =
+      code === 'EPERM'
+        ? `the exact figure needs root: ${ioctl} (${what}) was refused (EPERM).`
+        : code === 'ENOENT'
+          ? whenMissing
+          : undefined;
+    if (message) throw new FsctlError({ operation: 'space', code, errno, paths: [path], syscall: `ioctl(${ioctl})`, message });
+    throw errnoError('space', errno, `ioctl(${ioctl})`, [path]);
+  };
+
   // Small at first: the kernel zeroes the whole container and copies all of it back on every
   // call (~24 bytes per reference; 4 KiB holds 168), so a large one costs every query. It grows
   // when the kernel says references were missed.
@@ -78,32 +95,16 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
       argv.setBigUint64(8, BigInt(size), true);
       argv.setBigUint64(40, IGNORE_OFFSET, true);
       argv.setBigUint64(48, container.address, true);
-      if (libc.ioctlPtr(fd, BTRFS_IOC_LOGICAL_INO_V2, args) !== 0) {
-        const errno = libc.errno();
-        if (errnoName(errno) === 'EPERM')
-          throw new FsctlError({
-            operation: 'space',
-            code: 'EPERM',
-            errno,
-            paths: [anyPath],
-            syscall: 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)',
-            message: 'the exact figure needs root: BTRFS_IOC_LOGICAL_INO_V2 (who references each shared extent) was refused (EPERM).',
-          });
-        // Seen for extents written since btrfs last committed (FIEMAP_FLAG_SYNC writes the data,
-        // not the transaction): the query finds no references to them yet.
-        if (errnoName(errno) === 'ENOENT')
-          throw new FsctlError({
-            operation: 'space',
-            code: 'ENOENT',
-            errno,
-            paths: [anyPath],
-            syscall: 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)',
-            message:
-              `btrfs named no owner of the shared extent at physical offset ${physical} (ENOENT): data written since its last ` +
-              'commit (up to 30 s) is not yet in its extent tree. Run `sync` (or `btrfs filesystem sync` on the mount) and ask again.',
-          });
-        throw errnoError('space', errno, 'ioctl(BTRFS_IOC_LOGICAL_INO_V2)', [anyPath]);
-      }
+      if (libc.ioctlPtr(fd, BTRFS_IOC_LOGICAL_INO_V2, args) !== 0)
+        failed(
+          'BTRFS_IOC_LOGICAL_INO_V2',
+          anyPath,
+          'who references each shared extent',
+          // Seen for extents written since btrfs last committed (FIEMAP_FLAG_SYNC writes the
+          // data, not the transaction): the query finds no references to them yet.
+          `btrfs named no owner of the shared extent at physical offset ${physical} (ENOENT): data written since its last ` +
+            'commit (up to 30 s) is not yet in its extent tree. Run `sync` (or `btrfs filesystem sync` on the mount) and ask again.',
+        );
       const v = new DataView(container.bytes.buffer, container.bytes.byteOffset, size);
       const missing = v.getUint32(4, true);
       const count = v.getUint32(8, true);
@@ -171,19 +172,8 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
         searchv.setUint32(60, EXTENT_DATA_KEY, true);
         searchv.setUint32(64, 0xffffffff, true);
         searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
-        if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0) {
-          const errno = libc.errno();
-          if (errnoName(errno) === 'EPERM')
-            throw new FsctlError({
-              operation: 'space',
-              code: 'EPERM',
-              errno,
-              paths: [path],
-              syscall: 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)',
-              message: 'the exact figure needs root: BTRFS_IOC_TREE_SEARCH_V2 (the size of each extent on disk) was refused (EPERM).',
-            });
-          throw errnoError('space', errno, 'ioctl(BTRFS_IOC_TREE_SEARCH_V2)', [path]);
-        }
+        if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0)
+          failed('BTRFS_IOC_TREE_SEARCH_V2', path, 'the size of each extent on disk');
         const n = searchv.getUint32(64, true);
         if (n === 0) break;
         let at = 112;
@@ -223,26 +213,18 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     }
   };
 
-  // Every file sharing an extent asks for it: one ioctl per extent. The root per st_dev (each
-  // subvolume has its own).
-  const byPhysical = new Map<bigint, Set<string>>();
+  // The root per st_dev (each subvolume has its own). The caller asks about each extent once.
   const rootByDev = new Map<bigint, bigint>();
   const rootFor = (path: string, dev: bigint): bigint => {
     let root = rootByDev.get(dev);
     if (root === undefined) rootByDev.set(dev, (root = rootOf(path)));
     return root;
   };
-  const ownersAt = (physical: bigint): Set<string> => {
-    let owners = byPhysical.get(physical);
-    if (!owners) byPhysical.set(physical, (owners = referencing(physical)));
-    return owners;
-  };
   return {
     method: 'BTRFS_IOC_LOGICAL_INO_V2',
     fileKey: (path, dev, ino) => `${rootFor(path, dev)}:${ino}`,
-    owners: (start, end): OwnedStretch[] => [{ start, end, owners: ownersAt(start) }],
     diskExtents: (path, dev, inos, each) => diskExtents(path, rootFor(path, dev), inos, each),
-    referencesTo: ownersAt,
+    referencesTo: referencing,
     close: () => {
       container.free();
       fs.closeSync(fd);

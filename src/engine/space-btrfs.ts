@@ -1,0 +1,94 @@
+// What deleting a selection frees on btrfs, as root (engine.space, src/engine/space.ts): whole
+// extents at their size on disk, from the files' extent items and the owners of the shared ones
+// (the backend's ExtentOwnerQuery: backends/linux/btrfs-owners.ts). FIEMAP alone gives only the
+// bytes each file references, uncompressed, and btrfs frees an extent only whole.
+
+import type { ExtentOwnerQuery } from './backend-ext';
+import type { EngineContext } from './context';
+import type { FileTable, Group } from './space-table';
+
+/**
+ * btrfs (as root): the bytes deleting the selection frees, whole extents at their size on disk.
+ * A file FIEMAP shows sharing nothing owns each of its extents alone; the others' extents are
+ * freed when every reference to them (LOGICAL_INO_V2) is a file of the selection (`selected`).
+ * Files kept by a hard link outside the selection free nothing.
+ */
+export function diskFreed(
+  table: FileTable,
+  g: Group,
+  q: ExtentOwnerQuery,
+  key: string[],
+  selected: ReadonlySet<string>,
+  ctx: EngineContext,
+): bigint {
+  // Where each file's shared bytes lie (FIEMAP; the group's shared ranges by file, counting
+  // sort): an extent none of them falls in is the file's alone. Typed arrays: 200,000 files.
+  const first = new Uint32Array(table.count + 1);
+  for (let r = 0; r < g.file.length; r++) first[g.file[r] + 1]++;
+  for (let i = 0; i < table.count; i++) first[i + 1] += first[i];
+  const fill = first.slice(0, table.count);
+  const rangesOf = new Uint32Array(g.file.length);
+  for (let r = 0; r < g.file.length; r++) rangesOf[fill[g.file[r]]++] = r;
+  /** File i's shared bytes all have a place in its map (shared compressed extents have none). */
+  const placed = (i: number): boolean => {
+    let sum = 0n;
+    for (let k = first[i]; k < first[i + 1]; k++) sum += g.end[rangesOf[k]] - g.start[rangesOf[k]];
+    return sum === table.shared[i];
+  };
+  const sharedIn = (i: number, bytenr: bigint, bytes: bigint): boolean => {
+    for (let k = first[i]; k < first[i + 1]; k++) {
+      const s = g.start[rangesOf[k]];
+      if (s >= bytenr && s < bytenr + bytes) return true;
+    }
+    return false;
+  };
+  let freed = 0n;
+  let met = 0;
+  const decided = new Set<bigint>();
+  // the selected files by subvolume (st_dev), each subvolume's extent items read in inode order
+  const byDev = new Map<bigint, number[]>();
+  for (let i = 0; i < table.count; i++) {
+    if (key[i] === undefined || !selected.has(key[i])) continue;
+    const list = byDev.get(table.dev[i]);
+    if (list) list.push(i);
+    else byDev.set(table.dev[i], [i]);
+  }
+  for (const [dev, list] of byDev) {
+    ctx.checkCancelled();
+    const ino = table.ino;
+    const idx = Int32Array.from(list).sort((a, b) => (ino[a] < ino[b] ? -1 : ino[a] > ino[b] ? 1 : 0));
+    const inos = BigUint64Array.from(idx, (i) => ino[i]);
+    // the items come in inode order: a cursor through idx finds each one's file
+    let at = 0;
+    let current = -1;
+    let seen = new Set<bigint>();
+    let allPlaced = true;
+    q.diskExtents!(table.path[idx[0]], dev, inos, (itemIno, bytenr, bytes) => {
+      while (at < idx.length && inos[at] < itemIno) at++;
+      if (at === idx.length || inos[at] !== itemIno) return; // a file between the selected ones
+      const i = idx[at];
+      if (i !== current) {
+        if ((++met & 1023) === 0) ctx.checkCancelled();
+        current = i;
+        seen = new Set();
+        allPlaced = placed(i);
+      }
+      if (seen.has(bytenr)) return; // one more reference of the file to an extent already counted
+      seen.add(bytenr);
+      if (table.shared[i] === 0n || (allPlaced && !sharedIn(i, bytenr, bytes))) {
+        freed += bytes;
+        return;
+      }
+      if (decided.has(bytenr)) return;
+      decided.add(bytenr);
+      const owners = q.referencesTo!(bytenr);
+      if (!owners.has(key[i]))
+        throw new Error(
+          `${q.method} did not name ${table.path[i]} among the owners of its extent at ${bytenr} (did it change during the scan?).`,
+        );
+      for (const o of owners) if (!selected.has(o)) return;
+      freed += bytes;
+    });
+  }
+  return freed;
+}
