@@ -14,6 +14,7 @@
 import type { DedupeOutcome, ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport, DedupeSkipped } from './dedupe-types';
+import { applyOrder } from './dedupe-order';
 import { fileDataOf, sharedWithSource, type FileData } from './dedupe-saving';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
@@ -146,8 +147,10 @@ export async function applyDedupe(
     ctx.progress({ done, total, files: shared, message: `${report.deduped} bytes shared` });
   };
   // Local groups with much data are shared on several threads (dedupe-pool.ts): the kernel's
-  // compare is the apply's cost. smb:// groups go one by one in this thread.
-  const local = groups.filter((g) => !isSmbPath(g.ranges[0].path));
+  // compare is the apply's cost. smb:// groups go one by one in this thread, and so do groups
+  // linked by a range that one moves and another shares from, in their order (dedupe-order.ts).
+  const { independent, chained } = applyOrder(groups);
+  const local = independent.filter((g) => !isSmbPath(g.ranges[0].path));
   const threads = Math.min(poolSize(), local.length);
   const pooled = threads > 1 && local.reduce((t, g) => t + bytesOf(g), 0n) >= POOL_MIN_BYTES ? new Set(local) : new Set<DedupeGroup>();
   try {
@@ -171,7 +174,7 @@ export async function applyDedupe(
         await pool.stop();
       }
     }
-    for (const g of groups) {
+    for (const g of [...independent, ...chained]) {
       if (pooled.has(g)) continue;
       const t = emptyTally();
       await applyGroup(backendOf.get(g)!, g, ctx, t, progress);

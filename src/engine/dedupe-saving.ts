@@ -104,15 +104,20 @@ const dataBytes = (s: Segment[]): bigint => s.reduce((t, x) => t + x.len, 0n);
  */
 export function groupSaving(files: FileData[], offsets: bigint[], length: bigint, wholeFiles: boolean): DedupeGroup {
   const segs = files.map((f, i) => segments(f, offsets[i], length));
-  // The source: the range physically identical to the most others; the first on a tie.
+  // The source: the range physically identical to the most others. On a tie, the one with the
+  // most bytes in blocks other files also reference (a clone outside the selection keeps them
+  // allocated whatever we do, so the others should move to them, not away); then the first.
   let src = 0;
   let best = -1;
+  let bestShared = -1n;
   for (let i = 0; i < files.length; i++) {
     const total = dataBytes(segs[i]);
     let n = 0;
     for (let j = 0; j < files.length; j++) if (j !== i && total > 0n && sameBytes(segs[i], segs[j]) === total) n++;
-    if (n > best) {
+    const shared = segs[i].reduce((t, x) => (x.shared ? t + x.len : t), 0n);
+    if (n > best || (n === best && shared > bestShared)) {
       best = n;
+      bestShared = shared;
       src = i;
     }
   }

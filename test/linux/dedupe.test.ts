@@ -402,6 +402,50 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('a chain: w1 starts with a copy of a, w2 is a copy of w1; every copy ends on one set of blocks, freed = estimate', async () => {
+      // Applied in the plan's order, w2 followed w1 to w1's blocks and only then did w1's first
+      // MiB move to a's: w2 kept w1's old first MiB allocated (XFS: 2 MiB freed of 3 estimated).
+      const d = freshDir(t, 'chain');
+      const a = randomBytes(MiB);
+      fs.writeFileSync(path.join(d, 'a'), a);
+      const w1 = Buffer.concat([a, randomBytes(MiB)]);
+      fs.writeFileSync(path.join(d, 'w1'), w1);
+      fs.writeFileSync(path.join(d, 'w2'), w1);
+      const free0 = freeAfterSync(t.mountPoint);
+      const before = shas(d);
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(r.skipped, []);
+      assert.deepEqual(shas(d), before);
+      freedMatches(kind, r.freed, r.estimated);
+      freedMatches(kind, freeAfterSync(t.mountPoint) - free0, r.estimated); // the file system's own count
+      if (kind === 'xfs') {
+        assert.equal(r.estimated, BigInt(3 * MiB));
+        const first = (n: string): number => frags(path.join(d, n))[0].physical;
+        assert.equal(first('w1'), first('a'));
+        assert.equal(first('w2'), first('a'));
+      }
+    });
+
+    test('a copy that a file outside the selection clones becomes the source: the other copy is the one freed', async () => {
+      const d = freshDir(t, 'outside');
+      fs.mkdirSync(path.join(d, 'sel'));
+      const data = randomBytes(MiB);
+      fs.writeFileSync(path.join(d, 'sel', 'a'), data);
+      fs.writeFileSync(path.join(d, 'sel', 'b'), data);
+      execFileSync('cp', ['--reflink=always', path.join(d, 'sel', 'b'), path.join(d, 'out')]);
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([path.join(d, 'sel')]);
+      assert.equal(plan.groups.length, 1);
+      assert.equal(path.basename(plan.groups[0].ranges[0].path), 'b');
+      const r = await engine.dedupe(plan);
+      assert.equal(r.estimated, BigInt(MiB));
+      freedMatches(kind, r.freed, r.estimated);
+      assert.ok(frags(path.join(d, 'sel', 'a')).every((e) => /shared/.test(e.flags)));
+    });
+
     test('files whose size is not a multiple of the block size: shared whole, the last block with them', async () => {
       // The last extent's block runs past the end of the file; it was once taken for a part of
       // an extent left unshared, so on btrfs such files (most files) were never deduplicated.

@@ -5,7 +5,8 @@
 // destination extent shared only in part is taken out of the saving with a warning; a
 // destination whose blocks a file the plan leaves in place also references frees nothing.
 // Also the FIDEDUPERANGE argument layout (backends/linux/codec.ts), and chunk keys
-// (dedupe-hash.ts) that do not change with how a file system splits its extents.
+// (dedupe-hash.ts) that do not change with how a file system splits its extents, and the order
+// in which linked groups are applied (dedupe-order.ts).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -22,7 +23,8 @@ import { EXTENT_FLAG, packExtents } from '../../src/engine/map-format';
 import { hashFile, type Hashed, type Reader } from '../../src/engine/dedupe-hash';
 import { SignalContext } from '../../src/engine/context';
 import { applyDedupe } from '../../src/engine/dedupe-apply';
-import type { DedupePlan } from '../../src/engine/dedupe-types';
+import type { DedupeGroup, DedupePlan } from '../../src/engine/dedupe-types';
+import { applyOrder } from '../../src/engine/dedupe-order';
 import type { FsctlError } from '../../src/engine/errors';
 
 const K = 1024n;
@@ -58,6 +60,49 @@ test('a clone counts zero and becomes the source side; a copy counts its bytes',
     ],
   );
   assert.equal(g.netSaving, 256n * K);
+});
+
+test('on a tie the source is the copy whose blocks another file (outside the selection) also references', () => {
+  // b is cloned by a file outside the selection: its blocks stay allocated whatever we do, so a
+  // must move to them (frees a's), not b to a's (frees nothing).
+  const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]]);
+  const b = file('b', 256n * K, [[0n, 256n * K, 5000n * K]], 'xfs', true);
+  const g = groupSaving([a, b], [0n, 0n], 256n * K, true);
+  assert.deepEqual(
+    g.ranges.map((r) => r.path),
+    ['b', 'a'],
+  );
+  assert.equal(g.netSaving, 256n * K);
+  assert.deepEqual(g.warnings, []);
+});
+
+test('apply order: a group that moves part of another group\'s source goes first; unrelated groups stay free', () => {
+  const range = (path: string, offset = 0n) => ({ path, offset });
+  const group = (length: bigint, ...ranges: { path: string; offset: bigint }[]): DedupeGroup => ({
+    length,
+    ranges,
+    netSaving: length,
+    candidateBytes: length,
+    wholeFiles: false,
+    warnings: [],
+  });
+  // w2 duplicates all of w1 (listed first: the larger saving); w1's first MiB duplicates a.
+  const whole = group(2048n * K, range('w1'), range('w2'));
+  const head = group(1024n * K, range('a'), range('w1'));
+  const other = group(64n * K, range('x'), range('y'));
+  const o = applyOrder([whole, other, head]);
+  assert.deepEqual(o.independent, [other]);
+  assert.deepEqual(o.chained, [head, whole]);
+  // Ranges that merely touch (w1's second MiB after a's group's end) are not linked.
+  const tail = group(1024n * K, range('a'), range('w1', 1024n * K));
+  const touching = group(1024n * K, range('w1'), range('w3'));
+  assert.deepEqual(applyOrder([touching, tail]).chained, []);
+  // A cycle (repeated data inside files) still applies every group once.
+  const p = group(128n * K, range('f', 0n), range('g', 0n));
+  const q = group(128n * K, range('g', 0n), range('f', 0n));
+  const c = applyOrder([p, q]);
+  assert.deepEqual(new Set(c.chained), new Set([p, q]));
+  assert.equal(c.chained.length, 2);
 });
 
 test('destinations that share blocks with one another count once; split extents at the same place count zero', () => {
