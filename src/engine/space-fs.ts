@@ -53,6 +53,16 @@ function mountOf(real: string, mounts: Mount[]): Mount | undefined {
   return best;
 }
 
+/** Where the file system holding `p` (an existing path) is mounted, as the kernel resolves `p`; undefined where unknown. */
+export function mountPointOf(p: string): string | undefined {
+  if (isSmbPath(p) || process.platform !== 'linux') return undefined;
+  try {
+    return mountOf(fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), readMounts())?.mountPoint;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A key naming the file system of `p` (an existing path, st_dev `dev`): equal keys = one space
  * of physical offsets. Never throws: when anything is unclear the key is the st_dev.

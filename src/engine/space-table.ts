@@ -8,6 +8,8 @@ export interface Group {
   id: string;
   dev: bigint;
   filesystem?: string;
+  /** Where it is mounted (Linux), for people: the id is a key. */
+  mountPoint?: string;
   totals: SpaceTotals;
   /** Bytes not shared, with a physical offset: disjoint from every other range. */
   own: bigint;

@@ -58,6 +58,8 @@ export interface SpaceFileSystem extends SpaceTotals {
   filesystem: string;
   /** st_dev for most; for btrfs the mount source, so that subvolumes and snapshots are one. */
   id: string;
+  /** Where it is mounted, as /proc/self/mountinfo says (Linux); absent where unknown (smb://, other systems). */
+  mountPoint?: string;
   /** Why the reclaimable figure is what it is (exact, or which bound and why). */
   notes: string[];
   /**

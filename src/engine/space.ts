@@ -21,7 +21,7 @@ import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
-import { fileSystemKey } from './space-fs';
+import { fileSystemKey, mountPointOf } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
@@ -121,6 +121,7 @@ export async function spaceOf(
               () => undefined,
             )
           : undefined;
+      g.mountPoint = mountPointOf(p);
     }
   };
 
@@ -431,7 +432,14 @@ export async function spaceOf(
       : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
         ? ('possible' as const)
         : undefined;
-    return { ...t, filesystem: g.filesystem ?? 'unknown', id: g.id, notes: fsNotes, ...(exactScan ? { exactScan } : {}) };
+    return {
+      ...t,
+      filesystem: g.filesystem ?? 'unknown',
+      id: g.id,
+      ...(g.mountPoint ? { mountPoint: g.mountPoint } : {}),
+      notes: fsNotes,
+      ...(exactScan ? { exactScan } : {}),
+    };
   });
 
   // The rows, in the walk's order, each with who it shares with (most bytes first): the pairs

@@ -246,7 +246,7 @@ export interface SpaceData {
   files: SpaceWireFile[];
   total: SpaceWireTotals;
   /** exactScan as the engine gives it (SpaceFileSystem): 'possible' is where the view offers Exact scan. */
-  fileSystems: Array<SpaceWireTotals & { filesystem: string; notes: string[]; exactScan?: 'ran' | 'possible' }>;
+  fileSystems: Array<SpaceWireTotals & { filesystem: string; mountPoint?: string; notes: string[]; exactScan?: 'ran' | 'possible' }>;
   errors: Array<{ path: string; code: string; message: string }>;
   notes: string[];
   symlinks: number;
@@ -576,6 +576,7 @@ export function isSpaceData(v: unknown): v is SpaceData {
     isSpaceTotals(f) &&
     isObj(f) &&
     isStr(f.filesystem, 256) &&
+    (f.mountPoint === undefined || isStr(f.mountPoint, 8192)) &&
     isNotes(f.notes) &&
     (f.exactScan === undefined || f.exactScan === 'ran' || f.exactScan === 'possible');
   if (!v.fileSystems.every(isFs)) return false;

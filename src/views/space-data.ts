@@ -110,6 +110,7 @@ export function spaceData(r: SpaceResult, roots: readonly string[]): SpaceData {
     fileSystems: r.fileSystems.map((s) => ({
       ...totals(s),
       filesystem: s.filesystem,
+      ...(s.mountPoint !== undefined ? { mountPoint: s.mountPoint } : {}),
       notes: [...s.notes],
       ...(s.exactScan ? { exactScan: s.exactScan } : {}),
     })),

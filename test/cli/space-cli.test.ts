@@ -182,6 +182,26 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     assert.deepEqual(scanned.total, j.total);
   });
 
+  test('two file systems: each accounted apart and named by its type and where it is mounted', () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-2fs-'));
+    try {
+      fs.writeFileSync(path.join(other, 'f'), Buffer.alloc(8192, 1));
+      const mp = execFileSync('findmnt', ['-n', '-o', 'TARGET', '--target', other], { encoding: 'utf8' }).trim();
+      const r = cli(['space', d, other]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^btrfs on ${fsys.mnt}: 3 files, `, 'm'));
+      assert.match(r.stdout, new RegExp(`^\\S+ on ${mp}: 1 file, size 8192 `, 'm'));
+      assert.doesNotMatch(r.stdout, /dev:\d/, 'no st_dev keys for people');
+      const j = JSON.parse(cli(['space', d, other, '--json']).stdout);
+      assert.deepEqual(
+        j.fileSystems.map((f: { mountPoint: string }) => f.mountPoint),
+        [fsys.mnt, mp],
+      );
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test('the table, and a missing path reported on stderr while the rest is accounted', () => {
     const missing = path.join(d, 'nope');
     const r = cli(['space', d, missing]);

@@ -243,7 +243,13 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
       if (!fs.reclaimableExact)
         for (const n of fs.notes)
           why.appendChild(
-            el('li', {}, d.fileSystems.length > 1 ? l10n.t('On {0}: {1}', fs.filesystem, withHumanSizes(n)) : withHumanSizes(n)),
+            el(
+              'li',
+              {},
+              d.fileSystems.length > 1
+                ? l10n.t('On {0}: {1}', fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem, withHumanSizes(n))
+                : withHumanSizes(n),
+            ),
           );
     if (why.childElementCount) reclaimEl.appendChild(why);
     if (d.fileSystems.some((fs) => fs.exactScan === 'possible')) {

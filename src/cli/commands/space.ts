@@ -143,7 +143,15 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: Path
       'fileSystems',
       '[' +
         r.fileSystems
-          .map((s) => obj([...totalsMembers(s), ['filesystem', str(s.filesystem)], ['id', str(s.id)], ['notes', strings(s.notes)]]))
+          .map((s) =>
+            obj([
+              ...totalsMembers(s),
+              ['filesystem', str(s.filesystem)],
+              ['id', str(s.id)],
+              ['mountPoint', s.mountPoint === undefined ? undefined : str(s.mountPoint)],
+              ['notes', strings(s.notes)],
+            ]),
+          )
           .join(',') +
         ']',
     ],
@@ -185,7 +193,13 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
   const lines = [table + totalsHuman('total', r.total, sharingSums(r.files))];
   if (r.fileSystems.length > 1)
     r.fileSystems.forEach((s, k) =>
-      lines.push(totalsHuman(`${s.filesystem} ${s.id}`, s, sharingSums(r.files.filter((f) => f.fileSystem === k)))),
+      lines.push(
+        totalsHuman(
+          s.mountPoint === undefined ? `${s.filesystem} ${s.id}` : `${s.filesystem} on ${s.mountPoint}`,
+          s,
+          sharingSums(r.files.filter((f) => f.fileSystem === k)),
+        ),
+      ),
     );
   for (const s of r.fileSystems) for (const n of s.notes) lines.push(`note: ${s.filesystem}: ${withHumanSizes(n, '')}\n`);
   for (const n of r.notes) lines.push(`note: ${withHumanSizes(n, '')}\n`);
