@@ -78,3 +78,24 @@ export function escapeControls(s: string): string {
 
 const CONTROLS =
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * "note: " + `text` as one line when stdout is not a terminal (scripts read one note per line);
+ * on a terminal wrapped at spaces to its width, later lines indented under the text (as `ls` and
+ * `git` size their output to the terminal). A word longer than a line (a path) is never cut.
+ */
+export function noteLine(text: string, width = process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0): string {
+  const first = `note: ${text}`;
+  const indent = '      ';
+  if (width < 40 || first.length <= width) return first;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of first.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}

@@ -3,7 +3,7 @@
 // (method, source, destination, bytes, calls, durationMs) and adds the rest after them.
 
 import type { OperationReport } from '../engine';
-import { escapeControls, exactAndHuman, formatMs } from './format';
+import { escapeControls, exactAndHuman, formatMs, noteLine } from './format';
 import { dec, num, obj, str, type JsonValue } from './json';
 import { writeOut } from './output';
 
@@ -58,18 +58,18 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
   const destination = r.destination ?? x.destination;
   const target = x.what ?? (destination ? `${source} -> ${destination}` : (source ?? ''));
   const verb = r.fellBack ? `copied (fallback, no clone was made)` : (VERB[r.operation] ?? r.operation);
+  // Paths and notes may hold control characters: each piece is escaped for the terminal.
   const lines = [
     r.calls === 0 && r.bytes === 0n
       ? `${verb} ${target}: nothing to do, ${formatMs(r.durationMs)}`
       : `${verb} ${target}: ${exactAndHuman(r.bytes)} by ${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`,
-  ];
+  ].map(escapeControls);
   if (r.fellBack) {
     const reason = r.fallbackReason?.replace(/^(clone|clone-range): /, '');
-    lines.push(`note: the data was COPIED, not shared${reason ? `; clone failed: ${reason}` : ''}`);
+    lines.push(noteLine(escapeControls(`the data was COPIED, not shared${reason ? `; clone failed: ${reason}` : ''}`)));
   }
-  for (const n of r.notes ?? []) lines.push(`note: ${n}`);
-  // Paths and notes may hold control characters: each line is escaped for the terminal.
-  return lines.map(escapeControls).join('\n') + '\n';
+  for (const n of r.notes ?? []) lines.push(noteLine(escapeControls(n)));
+  return lines.join('\n') + '\n';
 }
 
 export function writeReport(json: boolean, r: OperationReport, x: ReportExtras & { what?: string } = {}): void {

@@ -1,9 +1,10 @@
-// Exact parsing of sizes and offsets, and the human/JSON formatting helpers of the CLI.
+// Exact parsing of sizes and offsets, and the human/JSON formatting helpers of the CLI (notes
+// wrapped to a terminal's width, one line when piped).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dec, writeObjectWithArray } from '../../src/cli/json';
-import { exactAndHuman, humanUnit, percent } from '../../src/cli/format';
+import { exactAndHuman, humanUnit, noteLine, percent } from '../../src/cli/format';
 import { INT64_MAX, parseCount, parseSize } from '../../src/cli/numbers';
 import { ChunkWriter } from '../../src/cli/output';
 import { UsageError } from '../../src/cli/usage-error';
@@ -85,4 +86,17 @@ test('JSON: bigints become decimal strings, arrays stream in batches', () => {
   chunks.length = 0;
   writeObjectWithArray(capture(), [], 'items', [], (b: bigint) => dec(b), []);
   assert.deepEqual(JSON.parse(chunks.join('')), { items: [] });
+});
+
+test('noteLine: one line when piped; on a terminal wrapped at spaces, indented, paths never cut', () => {
+  const text = 'btrfs: Deleting these files frees about 0 to 1048576 bytes, by the bytes they reference: /a/very/long/path/that/does/not/fit/on/one/line/of/forty/columns/at/all ends it.';
+  assert.equal(noteLine(text, 0), `note: ${text}`);
+  const wrapped = noteLine(text, 40).split('\n');
+  assert.ok(wrapped.length > 3);
+  assert.ok(wrapped[0].startsWith('note: btrfs:'));
+  for (const l of wrapped.slice(1)) assert.match(l, /^ {6}\S/);
+  for (const l of wrapped) if (!l.includes('/a/very')) assert.ok(l.length <= 40, l);
+  assert.ok(wrapped.some((l) => l.trim() === '/a/very/long/path/that/does/not/fit/on/one/line/of/forty/columns/at/all'));
+  assert.equal(wrapped.map((l) => l.trim()).join(' '), `note: ${text}`, 'only spaces became line breaks');
+  assert.equal(noteLine('short', 80), 'note: short');
 });

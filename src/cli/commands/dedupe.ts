@@ -5,7 +5,7 @@
 
 import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
 import type { Command } from '../command';
-import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
+import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK, asFsctlError } from '../errors';
 import { parseSize } from '../numbers';
@@ -241,7 +241,8 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   else if (plan.cannotApply?.length)
     for (const e of plan.cannotApply) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
   else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
-  for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])]) lines.push(`note: ${escapeControls(n)}\n`);
+  for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])
+    lines.push(noteLine(escapeControls(n)) + '\n');
   lines.push(problemsSummary(p, 'examined'));
   lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
   return lines.join('');

@@ -4,7 +4,7 @@
 
 import type { SpaceFile, SpaceResult, SpaceTotals } from '../../engine';
 import type { Command } from '../command';
-import { escapeControls, exactAndHuman, formatMs, renderTable } from '../format';
+import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK } from '../errors';
 import { ChunkWriter, writeOut } from '../output';
@@ -201,8 +201,9 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
         ),
       ),
     );
-  for (const s of r.fileSystems) for (const n of s.notes) lines.push(`note: ${s.filesystem}: ${withHumanSizes(n, '')}\n`);
-  for (const n of r.notes) lines.push(`note: ${withHumanSizes(n, '')}\n`);
+  for (const s of r.fileSystems)
+    for (const n of s.notes) lines.push(noteLine(escapeControls(`${s.filesystem}: ${withHumanSizes(n, '')}`)) + '\n');
+  for (const n of r.notes) lines.push(noteLine(escapeControls(withHumanSizes(n, ''))) + '\n');
   lines.push(problemsSummary(p, 'accounted'));
   lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
   return lines.join('');
