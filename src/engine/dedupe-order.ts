@@ -32,6 +32,7 @@ export function applyOrder(groups: DedupeGroup[]): ApplyOrder {
   const byPath = new Map<string, Interval[]>();
   groups.forEach((g, group) =>
     g.ranges.forEach((r, k) => {
+      if (k > 0 && r.alreadyShared) return; // not sent: it does not move
       let list = byPath.get(r.path);
       if (!list) byPath.set(r.path, (list = []));
       list.push({ start: r.offset, end: r.offset + g.length, group, destination: k > 0 });

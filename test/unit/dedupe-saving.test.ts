@@ -97,6 +97,9 @@ test('apply order: a group that moves part of another group\'s source goes first
   const tail = group(1024n * K, range('a'), range('w1', 1024n * K));
   const touching = group(1024n * K, range('w1'), range('w3'));
   assert.deepEqual(applyOrder([touching, tail]).chained, []);
+  // A destination that already shares its source's blocks is not sent, so it moves nothing.
+  const cloned = group(1024n * K, range('a'), { ...range('w1'), alreadyShared: true }, range('w4'));
+  assert.deepEqual(applyOrder([whole, cloned]).chained, []);
   // A cycle (repeated data inside files) still applies every group once.
   const p = group(128n * K, range('f', 0n), range('g', 0n));
   const q = group(128n * K, range('g', 0n), range('f', 0n));
