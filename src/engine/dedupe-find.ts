@@ -9,6 +9,7 @@
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
 // never allocate a hole). The chunk keys and the choice of xxHash128: dedupe-hash.ts.
 
+import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
@@ -18,6 +19,7 @@ import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
 import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
 import { isSmbPath } from './smb-path';
+import { osPath } from './os-path';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
@@ -182,7 +184,11 @@ export async function findDuplicates(
       })),
     chunk,
   );
-  for (const r of [...wholeRanges, ...chunkRanges]) groups.push(groupSaving(r.files, r.offsets, r.length, r.whole));
+  const readOnly = readOnlyFiles([...wholeRanges, ...chunkRanges].flatMap((r) => r.files.map((f) => f.path)));
+  for (const r of [...wholeRanges, ...chunkRanges]) {
+    const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly);
+    if (g.ranges.length > 1) groups.push(g);
+  }
   const byPath = new Map(usable.map((f) => [f.path, f]));
   sharedBlockSavings(groups, byPath);
   partialExtentWarnings(groups, byPath);
@@ -323,4 +329,23 @@ function mergeAdjacent(sets: RangeSet[], chunk: bigint): RangeSet[] {
     }
   }
   return sets.filter((s) => !gone.has(s));
+}
+
+/**
+ * The local files the kernel will not change: on a read-only file system or btrfs snapshot
+ * (EROFS) or immutable (EPERM), as access(W_OK) says. They can be a group's source, never a
+ * destination. (EACCES is not one of them: an owner may dedupe a file without write permission.)
+ */
+function readOnlyFiles(paths: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of new Set(paths)) {
+    if (isSmbPath(p)) continue;
+    try {
+      fs.accessSync(osPath(p), fs.constants.W_OK);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EROFS' || code === 'EPERM') out.add(p);
+    }
+  }
+  return out;
 }

@@ -100,28 +100,41 @@ const dataBytes = (s: Segment[]): bigint => s.reduce((t, x) => t + x.len, 0n);
 /**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
  * the range most others already share (fewest changes), the net saving is the union of the
- * other ranges' physical bytes that are not the source's.
+ * other ranges' physical bytes that are not the source's. Files in `readOnly` (a read-only
+ * snapshot or file system, an immutable file: the kernel refuses to change them) can only be
+ * the source; the group leaves out any other range of theirs, and says so (a group left with
+ * one range has nothing to share: the caller drops it).
  */
-export function groupSaving(files: FileData[], offsets: bigint[], length: bigint, wholeFiles: boolean): DedupeGroup {
+export function groupSaving(
+  files: FileData[],
+  offsets: bigint[],
+  length: bigint,
+  wholeFiles: boolean,
+  readOnly: ReadonlySet<string> = new Set(),
+): DedupeGroup {
   const segs = files.map((f, i) => segments(f, offsets[i], length));
-  // The source: the range physically identical to the most others. On a tie, the one with the
-  // most bytes in blocks other files also reference (a clone outside the selection keeps them
-  // allocated whatever we do, so the others should move to them, not away); then the first.
+  const fixed = files.map((f) => readOnly.has(f.path));
+  // The source: a range that cannot change, if any (its blocks stay whatever we do); then the
+  // range physically identical to the most others; on a tie, the one with the most bytes in
+  // blocks other files also reference (a clone outside the selection keeps them allocated
+  // whatever we do, so the others should move to them, not away); then the first.
   let src = 0;
   let best = -1;
   let bestShared = -1n;
   for (let i = 0; i < files.length; i++) {
+    if (fixed[src] && !fixed[i]) continue;
     const total = dataBytes(segs[i]);
     let n = 0;
     for (let j = 0; j < files.length; j++) if (j !== i && total > 0n && sameBytes(segs[i], segs[j]) === total) n++;
     const shared = segs[i].reduce((t, x) => (x.shared ? t + x.len : t), 0n);
-    if (n > best || (n === best && shared > bestShared)) {
+    if ((fixed[i] && !fixed[src]) || n > best || (n === best && shared > bestShared)) {
       best = n;
       bestShared = shared;
       src = i;
     }
   }
-  const order = [src, ...files.map((_, i) => i).filter((i) => i !== src)];
+  const order = [src, ...files.map((_, i) => i).filter((i) => i !== src && !fixed[i])];
+  const leftOut = fixed.filter((x, i) => x && i !== src).length;
   const s = segs[src];
   const start: bigint[] = [];
   const end: bigint[] = [];
@@ -152,6 +165,10 @@ export function groupSaving(files: FileData[], offsets: bigint[], length: bigint
   );
   const netSaving = bytesNotCovered(mergeRanges(start, end), source) + unknown;
   const warnings: string[] = [];
+  if (leftOut > 0)
+    warnings.push(
+      `${leftOut} more ${leftOut === 1 ? 'range is' : 'ranges are'} in read-only files (a read-only snapshot or file system, or immutable): left as they are, and their blocks stay allocated.`,
+    );
   if (sharedElsewhere > 0n && netSaving > 0n)
     warnings.push(
       `${sharedElsewhere} bytes of the other ranges are already shared with other files: they are freed only once nothing else references them.`,

@@ -111,7 +111,7 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EPERM':
       return 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
     case 'EROFS':
-      return 'the file system is mounted read-only; remount it read-write or choose another destination';
+      return 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); remount it read-write, make the snapshot writable (btrfs property set PATH ro false) or choose another destination';
     case 'EXDEV':
       return CLONE_OPS.has(operation)
         ? 'source and destination are on different file systems; block cloning needs both on one file system'

@@ -446,6 +446,59 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       assert.ok(frags(path.join(d, 'sel', 'a')).every((e) => /shared/.test(e.flags)));
     });
 
+    test('an immutable copy can only be the source: the other copy moves to it, nothing is refused', async () => {
+      const d = freshDir(t, 'immutable');
+      const data = randomBytes(MiB);
+      fs.writeFileSync(path.join(d, 'a'), data);
+      fs.writeFileSync(path.join(d, 'b'), data);
+      execFileSync('chattr', ['+i', path.join(d, 'b')]);
+      try {
+        execFileSync('sync');
+        const engine = createEngine();
+        const plan = await engine.findDuplicates([d]);
+        assert.equal(plan.groups.length, 1);
+        assert.deepEqual(
+          plan.groups[0].ranges.map((r) => path.basename(r.path)),
+          ['b', 'a'],
+        );
+        const r = await engine.dedupe(plan);
+        assert.deepEqual(r.skipped, [], 'before, a was the source and b was refused (EPERM)');
+        freedMatches(kind, r.freed, BigInt(MiB));
+      } finally {
+        execFileSync('chattr', ['-i', path.join(d, 'b')]);
+      }
+    });
+
+    test('btrfs read-only snapshot: its files are only sources, their blocks kept; a new copy moves to them', { skip: kind !== 'btrfs' }, async () => {
+      const d = freshDir(t, 'snapshots');
+      const sv = path.join(d, 'sv');
+      execFileSync('btrfs', ['subvolume', 'create', sv]);
+      const data = randomBytes(MiB);
+      for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
+      execFileSync('sync');
+      execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(d, 'ro')]);
+      fs.writeFileSync(path.join(sv, 'n'), data); // after the snapshot: blocks of its own
+      execFileSync('sync');
+      try {
+        const before = shas(path.join(d, 'ro'));
+        const engine = createEngine();
+        const plan = await engine.findDuplicates([d]);
+        assert.equal(plan.groups.length, 1);
+        const g = plan.groups[0];
+        assert.match(g.ranges[0].path, /\/ro\//, 'the source is in the read-only snapshot');
+        assert.ok(g.ranges.slice(1).every((r) => !r.path.includes('/ro/')), 'no destination in it');
+        assert.ok(g.warnings.some((w) => /1 more range is in read-only files/.test(w)));
+        // sv/f and sv/g still share the snapshot's blocks: only n's own MiB can be freed
+        assert.equal(g.netSaving, BigInt(MiB));
+        const r = await engine.dedupe(plan);
+        assert.deepEqual(r.skipped, []);
+        freedMatches(kind, r.freed, BigInt(MiB));
+        assert.deepEqual(shas(path.join(d, 'ro')), before);
+      } finally {
+        execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'ro'), sv], { stdio: 'ignore' });
+      }
+    });
+
     test('files whose size is not a multiple of the block size: shared whole, the last block with them', async () => {
       // The last extent's block runs past the end of the file; it was once taken for a part of
       // an extent left unshared, so on btrfs such files (most files) were never deduplicated.

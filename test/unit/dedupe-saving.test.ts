@@ -23,7 +23,7 @@ import { EXTENT_FLAG, packExtents } from '../../src/engine/map-format';
 import { hashFile, type Hashed, type Reader } from '../../src/engine/dedupe-hash';
 import { SignalContext } from '../../src/engine/context';
 import { applyDedupe } from '../../src/engine/dedupe-apply';
-import type { DedupeGroup, DedupePlan } from '../../src/engine/dedupe-types';
+import type { DedupeGroup, DedupePlan, DedupeRange } from '../../src/engine/dedupe-types';
 import { applyOrder } from '../../src/engine/dedupe-order';
 import type { FsctlError } from '../../src/engine/errors';
 
@@ -78,7 +78,7 @@ test('on a tie the source is the copy whose blocks another file (outside the sel
 
 test('apply order: a group that moves part of another group\'s source goes first; unrelated groups stay free', () => {
   const range = (path: string, offset = 0n) => ({ path, offset });
-  const group = (length: bigint, ...ranges: { path: string; offset: bigint }[]): DedupeGroup => ({
+  const group = (length: bigint, ...ranges: DedupeRange[]): DedupeGroup => ({
     length,
     ranges,
     netSaving: length,
