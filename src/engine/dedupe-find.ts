@@ -19,6 +19,7 @@ import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
 import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
 import { isSmbPath } from './smb-path';
+import { linearPhysical } from './map-format';
 import { osPath } from './os-path';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
 
@@ -213,10 +214,10 @@ export async function findDuplicates(
     notes.push(
       `${walked.hardLinks} hard link${walked.hardLinks === 1 ? '' : 's'} to files already examined ${walked.hardLinks === 1 ? 'was' : 'were'} skipped.`,
     );
-  if (usable.some((f) => f.phys.some((p) => p < 0n)))
+  if (usable.some((f) => f.phys.some((p, i) => !linearPhysical(p, f.flags[i]))))
     notes.push(
-      'Some files have no physical offsets in their maps (compressed extents on btrfs, tmpfs, SMB): their saving is counted in full, ' +
-        'an upper bound (a compressed extent takes less on disk than the bytes it holds).',
+      'Some files are compressed (btrfs) or have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full ' +
+        "where they do not already share the source's extent, an upper bound (a compressed extent takes less on disk than the bytes it holds).",
     );
   notes.push(
     'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not.',

@@ -5,7 +5,7 @@
 // frees an extent only when no file references any of it; XFS frees block by block).
 
 import type { DedupeGroup, DedupeRange } from './dedupe-types';
-import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
+import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 
 /** A mapped file: its data extents (holes are the gaps), in order. */
@@ -48,8 +48,10 @@ export function fileDataOf(
 interface Segment {
   rel: bigint;
   len: bigint;
+  /** -1: unknown. Encoded: the encoded extent's address (it names the extent, maps no byte). */
   phys: bigint;
   shared: boolean;
+  encoded: boolean;
 }
 
 /** The data of `f` in [offset, offset + length), relative to `offset`, contiguous pieces joined. */
@@ -60,11 +62,14 @@ function segments(f: FileData, offset: bigint, length: bigint): Segment[] {
     const a = f.off[i] > offset ? f.off[i] : offset;
     const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
     if (b <= a) continue;
-    const phys = f.phys[i] < 0n ? -1n : f.phys[i] + (a - f.off[i]);
+    const encoded = f.phys[i] >= 0n && (f.flags[i] & EXTENT_FLAG.ENCODED) !== 0;
+    const phys = f.phys[i] < 0n ? -1n : encoded ? f.phys[i] : f.phys[i] + (a - f.off[i]);
     const shared = (f.flags[i] & EXTENT_FLAG.SHARED) !== 0;
     const last = out[out.length - 1];
     if (
       last &&
+      !encoded &&
+      !last.encoded &&
       last.phys >= 0n &&
       phys >= 0n &&
       last.rel + last.len === a - offset &&
@@ -72,12 +77,17 @@ function segments(f: FileData, offset: bigint, length: bigint): Segment[] {
       last.shared === shared
     )
       last.len += b - a;
-    else out.push({ rel: a - offset, len: b - a, phys, shared });
+    else out.push({ rel: a - offset, len: b - a, phys, shared, encoded });
   }
   return out;
 }
 
-/** Bytes of `d` that sit at the same physical place as `s` at the same relative offset. */
+/**
+ * Bytes of `d` that sit at the same physical place as `s` at the same relative offset. Encoded
+ * (compressed) pieces are the same where both reference the same encoded extent: if their places
+ * inside it differed, their bytes are equal anyway (the group's ranges are), and sharing them
+ * would free nothing while `s` keeps that extent.
+ */
 function sameBytes(s: Segment[], d: Segment[]): bigint {
   let n = 0n;
   let j = 0;
@@ -86,7 +96,8 @@ function sameBytes(s: Segment[], d: Segment[]): bigint {
     while (j < s.length && s[j].rel + s[j].len <= x.rel) j++;
     for (let k = j; k < s.length && s[k].rel < x.rel + x.len; k++) {
       const y = s[k];
-      if (y.phys < 0n || y.phys - y.rel !== x.phys - x.rel) continue;
+      if (y.phys < 0n || x.encoded !== y.encoded) continue;
+      if (x.encoded ? y.phys !== x.phys : y.phys - y.rel !== x.phys - x.rel) continue;
       const a = x.rel > y.rel ? x.rel : y.rel;
       const b = x.rel + x.len < y.rel + y.len ? x.rel + x.len : y.rel + y.len;
       if (b > a) n += b - a;
@@ -149,8 +160,12 @@ export function groupSaving(
     const same = sameBytes(s, d);
     if (same === dataBytes(d)) r.alreadyShared = true;
     for (const x of d) {
+      // no place, or an encoded extent's: counted in full (an upper bound), unless the source's
       if (x.phys < 0n) unknown += x.len;
-      else {
+      else if (x.encoded) {
+        unknown += x.len - sameBytes(s, [x]);
+        if (x.shared) sharedElsewhere += x.len;
+      } else {
         start.push(x.phys);
         end.push(x.phys + x.len);
         if (x.shared) sharedElsewhere += x.len;
@@ -159,9 +174,10 @@ export function groupSaving(
     sharedElsewhere -= same;
     return r;
   });
+  const placed = s.filter((x) => x.phys >= 0n && !x.encoded);
   const source = mergeRanges(
-    s.filter((x) => x.phys >= 0n).map((x) => x.phys),
-    s.filter((x) => x.phys >= 0n).map((x) => x.phys + x.len),
+    placed.map((x) => x.phys),
+    placed.map((x) => x.phys + x.len),
   );
   const netSaving = bytesNotCovered(mergeRanges(start, end), source) + unknown;
   const warnings: string[] = [];
@@ -274,7 +290,7 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
   const refs = new Map<string, SharedRef[]>();
   for (const f of files.values())
     for (let i = 0; i < f.off.length; i++)
-      if ((f.flags[i] & EXTENT_FLAG.SHARED) !== 0 && f.phys[i] >= 0n)
+      if ((f.flags[i] & EXTENT_FLAG.SHARED) !== 0 && linearPhysical(f.phys[i], f.flags[i]))
         (refs.get(f.fsKey) ?? refs.set(f.fsKey, []).get(f.fsKey)!).push({ phys: f.phys[i], len: f.len[i], off: f.off[i], path: f.path });
   for (const list of refs.values()) list.sort((a, b) => (a.phys < b.phys ? -1 : a.phys > b.phys ? 1 : 0));
   const maxLen = new Map<string, bigint>();
@@ -302,7 +318,7 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
       if (!list) continue;
       const longest = maxLen.get(f.fsKey)!;
       for (const x of segments(f, r.offset, g.length)) {
-        if (!x.shared || x.phys < 0n) continue;
+        if (!x.shared || x.phys < 0n || x.encoded) continue;
         const xEnd = x.phys + x.len;
         // the first reference that can reach x: none longer than `longest` starts before x.phys - longest
         let lo = 0;

@@ -56,6 +56,14 @@ const FLAG_TABLE: ReadonlyArray<readonly [number, ExtentFlag]> = [
   [EXTENT_FLAG.SHARED, 'shared'],
 ];
 
+/**
+ * Whether `physical` maps its extent byte for byte (the k-th byte lives at physical + k): known,
+ * and not ENCODED, whose physical only names where the encoded (compressed) extent starts.
+ */
+export function linearPhysical(physical: bigint, flags: number): boolean {
+  return physical >= 0n && (flags & EXTENT_FLAG.ENCODED) === 0;
+}
+
 /** Every engine flag bit (a flag word never holds others; the Linux edge masks with it). */
 export const EXTENT_FLAG_ALL: number = FLAG_TABLE.reduce((all, [bit]) => all | bit, 0);
 
@@ -218,7 +226,7 @@ export class PackedExtentsBuilder {
         const cut = prevEnd - o;
         this.offset[w] = prevEnd;
         this.length[w] = e - prevEnd;
-        this.physical[w] = this.physical[r] >= 0n ? this.physical[r] + cut : -1n;
+        this.physical[w] = linearPhysical(this.physical[r], this.flags[r]) ? this.physical[r] + cut : this.physical[r];
       } else if (w !== r) {
         this.offset[w] = o;
         this.length[w] = this.length[r];

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import { isCancelled } from './errors';
-import { EXTENT_FLAG, packExtents, type PackedExtentMap } from './map-format';
+import { EXTENT_FLAG, linearPhysical, packExtents, type PackedExtentMap } from './map-format';
 import { childPath, fromOsBytes, osPath } from './os-path';
 
 export interface OutsideScan {
@@ -135,7 +135,7 @@ export async function scanOutside(
     files++;
     const k = m.packed;
     for (let i = 0; i < k.count; i++) {
-      if ((k.flags[i] & EXTENT_FLAG.SHARED) === 0 || k.physical[i] < 0n) continue;
+      if ((k.flags[i] & EXTENT_FLAG.SHARED) === 0 || !linearPhysical(k.physical[i], k.flags[i])) continue;
       start.push(k.physical[i]);
       end.push(k.physical[i] + BigInt.asUintN(64, k.length[i]));
     }

@@ -20,7 +20,7 @@
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
-import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
+import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
 import { fileSystemKey, mountPointOf } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
@@ -145,7 +145,8 @@ export async function spaceOf(
           continue;
         }
         allocated += len;
-        const phys = k.physical[i];
+        // an encoded (compressed) extent's physical names it but maps no bytes: no place here
+        const phys = linearPhysical(k.physical[i], flags) ? k.physical[i] : -1n;
         const ref = k.refcounts?.[i] ?? 0;
         if ((flags & EXTENT_FLAG.SHARED) !== 0 || ref > 1) {
           shared += len;

@@ -499,6 +499,38 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('btrfs compressed: a clone is already shared, and a plan applied twice makes no call the second time', { skip: kind !== 'btrfs' }, async () => {
+      const d = freshDir(t, 'compressed');
+      execFileSync('btrfs', ['property', 'set', d, 'compression', 'zstd']);
+      const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
+      for (const n of ['c1', 'c2']) fs.writeFileSync(path.join(d, n), text);
+      execFileSync('cp', ['--reflink=always', path.join(d, 'c1'), path.join(d, 'c3')]);
+      execFileSync('sync');
+      const engine = createEngine();
+      // The map keeps an encoded extent's address, as filefrag shows it.
+      const m = await engine.map(path.join(d, 'c1'));
+      const ff = frags(path.join(d, 'c1'));
+      assert.match(ff[0].flags, /encoded/);
+      assert.equal(m.extents[0].physical, BigInt(ff[0].physical) * 4096n);
+      const before = shas(d);
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      const byName = new Map(plan.groups[0].ranges.map((r) => [path.basename(r.path), r]));
+      // c1 and its clone c3 share every extent: one is the source, the other already shared
+      assert.equal(byName.get(path.basename(plan.groups[0].ranges[0].path) === 'c1' ? 'c3' : 'c1')?.alreadyShared, true);
+      assert.equal(byName.get('c2')?.alreadyShared, undefined);
+      assert.equal(plan.groups[0].netSaving, BigInt(text.length), 'c2 counted in full: an upper bound for compressed data');
+      const first = await engine.dedupe(plan);
+      assert.ok(first.calls > 0);
+      assert.ok(first.freed > 0n && first.freed <= first.estimated, `freed ${first.freed} of at most ${first.estimated}`);
+      assert.deepEqual(shas(d), before);
+      const again = await engine.findDuplicates([d]);
+      assert.equal(again.total.netSaving, 0n, 'everything already shares one set of extents');
+      const second = await engine.dedupe(again);
+      assert.equal(second.calls, 0);
+      assert.equal(second.deduped, 0n);
+    });
+
     test('files whose size is not a multiple of the block size: shared whole, the last block with them', async () => {
       // The last extent's block runs past the end of the file; it was once taken for a part of
       // an extent left unshared, so on btrfs such files (most files) were never deduplicated.

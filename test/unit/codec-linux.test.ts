@@ -85,7 +85,7 @@ test('FIEMAP bits become engine flags by a mask; names in bit order; arrays shar
   assert.equal(extentFlagBits(['shared', 'last']), E.SHARED | E.LAST);
 });
 
-test('appendFiemapExtents (typed-array fast path) equals the DataView decoder; unknown physical -> null', () => {
+test('appendFiemapExtents (typed-array fast path) equals the DataView decoder; unknown physical -> null, encoded kept', () => {
   fc.assert(
     fc.property(
       fc.array(fc.record({ logical: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }), physical: fc.bigInt({ min: 0n, max: (1n << 62n) - 1n }), length: fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }), flags: fc.integer({ min: 0, max: 0x3fff }) }), { maxLength: 50 }),
@@ -98,7 +98,8 @@ test('appendFiemapExtents (typed-array fast path) equals the DataView decoder; u
         exts.forEach((e, i) => {
           assert.equal(un[i].offset, e.logical);
           assert.equal(un[i].length, e.length);
-          const unknown = (e.flags & (0x2 | 0x4 | 0x200 | 0x8)) !== 0;
+          // UNKNOWN, DELALLOC, DATA_INLINE; ENCODED (compressed) keeps the extent's address, as filefrag shows it
+          const unknown = (e.flags & (0x2 | 0x4 | 0x200)) !== 0;
           assert.equal(un[i].physical, unknown ? null : e.physical);
           assert.deepEqual(un[i].flags, extentFlagNames(engineFlagsOfFiemap(e.flags)));
         });
@@ -209,4 +210,12 @@ test('dropRepeated removes extents an earlier page returned and trims a straddli
     [4096n, 2048n, 2248n],
     [8192n, 4096n, null],
   ]);
+  // An encoded (compressed) extent's physical names the extent: trimmed, it still does.
+  const c = new PackedExtentsBuilder();
+  c.push(0n, 131072n, 1n << 20n, EXTENT_FLAG.ENCODED);
+  c.dropRepeated(0, 4096n);
+  assert.deepEqual(
+    unpackExtents(c.build()).map((e) => [e.offset, e.length, e.physical]),
+    [[4096n, 126976n, 1n << 20n]],
+  );
 });

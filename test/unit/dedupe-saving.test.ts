@@ -122,6 +122,40 @@ test('destinations that share blocks with one another count once; split extents 
   assert.equal(groupSaving([src, split], [0n, 0n], 128n * K, true).netSaving, 0n);
 });
 
+test('compressed (encoded) extents: the same extent at the same place is already shared; others count in full', () => {
+  const enc = (path: string, phys: bigint[]): FileData => ({
+    ...file(path, 256n * K, [
+      [0n, 128n * K, phys[0]],
+      [128n * K, 128n * K, phys[1]],
+    ]),
+    flags: [EXTENT_FLAG.ENCODED, EXTENT_FLAG.ENCODED],
+  });
+  const a = enc('a', [1000n * K, 1040n * K]); // two compressed extents, 40 KiB apart on disk
+  const clone = enc('clone', [1000n * K, 1040n * K]);
+  const copy = enc('copy', [2000n * K, 2040n * K]);
+  const g = groupSaving([a, clone, copy], [0n, 0n, 0n], 256n * K, true);
+  assert.deepEqual(
+    g.ranges.map((r) => [r.path, r.alreadyShared === true]),
+    [
+      ['a', false],
+      ['clone', true],
+      ['copy', false],
+    ],
+  );
+  assert.equal(g.netSaving, 256n * K, 'the copy in full (an upper bound), the clone not at all');
+  // Not a byte-for-byte mapping: an extent at 64 KiB whose address is a's first one + 64 KiB
+  // would be "the same bytes" as a's by offset arithmetic; it is another compressed extent.
+  const shifted: FileData = {
+    ...file('shifted', 256n * K, [
+      [0n, 64n * K, 3000n * K],
+      [64n * K, 128n * K, 1064n * K],
+      [192n * K, 64n * K, 3100n * K],
+    ]),
+    flags: [EXTENT_FLAG.ENCODED, EXTENT_FLAG.ENCODED, EXTENT_FLAG.ENCODED],
+  };
+  assert.deepEqual(sharedWithSource(a, 0n, shifted, 0n, 256n * K), { data: 256n * K, same: 0n });
+});
+
 test('unknown physical offsets count in full', () => {
   const a = file('a', 64n * K, [[0n, 64n * K, -1n]]);
   const b = file('b', 64n * K, [[0n, 64n * K, -1n]]);

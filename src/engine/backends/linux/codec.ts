@@ -137,8 +137,13 @@ export function encodeFiemapExtent(buf: Uint8Array, i: number, e: RawFiemapExten
   dv.setUint32(52, 0, true);
 }
 
-/** Physical offsets mean nothing for these extents (FIEMAP documents them as unknown). */
-const NO_PHYSICAL = FIEMAP_EXTENT.UNKNOWN | FIEMAP_EXTENT.DELALLOC | FIEMAP_EXTENT.DATA_INLINE | FIEMAP_EXTENT.ENCODED;
+/**
+ * Physical offsets mean nothing for these extents (FIEMAP documents them as unknown). ENCODED
+ * extents (btrfs: compressed) keep theirs, as filefrag shows it: the encoded extent's address
+ * on disk. It names the extent (two references with the same one share it) but does not map it
+ * byte for byte: code that adds an offset to a physical asks linearPhysical (map-format.ts).
+ */
+const NO_PHYSICAL = FIEMAP_EXTENT.UNKNOWN | FIEMAP_EXTENT.DELALLOC | FIEMAP_EXTENT.DATA_INLINE;
 
 /**
  * Append the `mapped` extents of a FIEMAP reply to `out`, flags converted to engine bits

@@ -5,7 +5,7 @@
 import type { OpContext } from '../../backend';
 import type { MapLimit, SpaceSink, SpaceWalk } from '../../backend-ext';
 import { LinuxSpaceWalk } from './space-walk';
-import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../../map-format';
+import { EXTENT_FLAG, limitPackedMap, linearPhysical, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../../map-format';
 import {
   appendFiemapExtents,
   encodeFiemapRequest,
@@ -229,12 +229,12 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
     let o = p.offset[i];
     let e = o + p.length[i];
     let phys = p.physical[i];
+    let flags = p.flags[i];
     if (e <= start || o >= end) continue;
     if (o < start) {
-      if (phys >= 0n) phys += start - o;
+      if (linearPhysical(phys, flags)) phys += start - o;
       o = start;
     }
-    let flags = p.flags[i];
     if (e > end) {
       e = end;
       // The kernel marks the last extent of the requested range LAST; one that goes on past
