@@ -154,17 +154,29 @@ export async function findDuplicates(
     list.push(f);
     members.set(f.wholeKey, list);
   }
-  const wholeRanges: { files: Hashed[]; offsets: bigint[]; length: bigint; whole: boolean }[] = [];
-  /** Files whose every chunk is already in a whole-file group as a destination. */
-  const covered = new Set<Hashed>();
+  const readOnly = readOnlyFiles(usable.map((f) => f.path));
+  /**
+   * Files whose every chunk is already in a whole-file group as a destination. The group's
+   * source stays available to the chunk groups, as the one copy that keeps its blocks (were
+   * another copy to stand for the group there, a file that duplicates part of it would move
+   * that copy away from the source again, and keep its own blocks).
+   */
+  const covered = new Set<string>();
   for (const list of members.values()) {
     if (list.length < 2) continue;
-    wholeRanges.push({ files: list, offsets: list.map(() => 0n), length: list[0].size, whole: true });
-    for (let i = 1; i < list.length; i++) covered.add(list[i]);
+    const g = groupSaving(
+      list,
+      list.map(() => 0n),
+      list[0].size,
+      true,
+      readOnly,
+    );
+    if (g.ranges.length > 1) groups.push(g);
+    for (const r of g.ranges.slice(1)) covered.add(r.path);
   }
   const byChunk = new Map<string, { file: Hashed; offset: bigint }[]>();
   for (const f of usable) {
-    if (covered.has(f)) continue;
+    if (covered.has(f.path)) continue;
     f.chunkKeys.forEach((key, i) => {
       if (key === undefined) return;
       const k = `${f.fsKey}/${key}`;
@@ -185,8 +197,7 @@ export async function findDuplicates(
       })),
     chunk,
   );
-  const readOnly = readOnlyFiles([...wholeRanges, ...chunkRanges].flatMap((r) => r.files.map((f) => f.path)));
-  for (const r of [...wholeRanges, ...chunkRanges]) {
+  for (const r of chunkRanges) {
     const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly);
     if (g.ranges.length > 1) groups.push(g);
   }

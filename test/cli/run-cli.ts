@@ -40,11 +40,16 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function cli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; uid?: number; gid?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [...CLI_ARGV, ...args], {
     encoding: 'utf8',
     env: opts.env ?? process.env,
     cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
     timeout: opts.timeoutMs ?? 60_000,
     maxBuffer: 512 * 1024 * 1024,
   });

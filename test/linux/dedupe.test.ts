@@ -531,6 +531,35 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       assert.equal(second.deduped, 0n);
     });
 
+    test('a partial duplicate of a set of copies moves to the copy that stays (the whole-file group\'s source)', async () => {
+      // The copies' chunk groups once took the first copy walked as the set's representative;
+      // when the whole-file group picked another source (the one with a clone), the partial
+      // duplicate and that first copy were shared with each other instead: 1 MiB stayed twice.
+      const d = freshDir(t, 'partial-of-copies');
+      const vm = randomBytes(4 * MiB);
+      fs.writeFileSync(path.join(d, 'old.img'), vm); // written first: the first copy walked
+      fs.writeFileSync(path.join(d, 'vm.img'), vm);
+      fs.writeFileSync(path.join(d, 'vm-copy.img'), vm);
+      execFileSync('cp', ['--reflink=always', path.join(d, 'vm.img'), path.join(d, 'vm-clone.img')]);
+      fs.writeFileSync(path.join(d, 'half.img'), Buffer.concat([vm.subarray(0, MiB), randomBytes(MiB)]));
+      execFileSync('sync');
+      const before = shas(d);
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      const whole = plan.groups.find((g) => g.wholeFiles)!;
+      const part = plan.groups.find((g) => !g.wholeFiles);
+      assert.match(whole.ranges[0].path, /vm(-clone)?\.img$/, 'the source is one of the two that share');
+      if (part) assert.equal(part.ranges[0].path, whole.ranges[0].path, 'the partial duplicate moves to the same source');
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(r.skipped, []);
+      assert.deepEqual(shas(d), before);
+      freedMatches(kind, r.freed, r.estimated);
+      if (kind === 'xfs') {
+        assert.equal(r.estimated, BigInt(9 * MiB));
+        assert.equal((await engine.findDuplicates([d])).total.netSaving, 0n, 'nothing is left stored twice');
+      }
+    });
+
     test('files whose size is not a multiple of the block size: shared whole, the last block with them', async () => {
       // The last extent's block runs past the end of the file; it was once taken for a part of
       // an extent left unshared, so on btrfs such files (most files) were never deduplicated.
