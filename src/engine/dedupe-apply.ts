@@ -132,7 +132,7 @@ export async function applyDedupe(
   const before = new Map<string, bigint>();
   for (const [id, f] of probeByFs) before.set(id, await f.backend.freeBytesSynced(f.path));
 
-  const total = groups.reduce((t, g) => t + g.length * BigInt(g.ranges.length - 1), 0n);
+  const total = groups.reduce((t, g) => t + bytesOf(g), 0n);
   let done = 0n;
   let shared = 0;
   const add = (t: GroupTally): void => {
@@ -144,7 +144,8 @@ export async function applyDedupe(
   };
   const progress = (sent: bigint): void => {
     done += sent;
-    ctx.progress({ done, total, files: shared, message: `${report.deduped} bytes shared` });
+    // groups, not bytes shared: a group's tally is known only when it ends (on a pool thread)
+    ctx.progress({ done, total, files: shared, message: `${shared} of ${groups.length} group${groups.length === 1 ? '' : 's'} done` });
   };
   // Local groups with much data are shared on several threads (dedupe-pool.ts): the kernel's
   // compare is the apply's cost. smb:// groups go one by one in this thread, and so do groups
@@ -180,6 +181,7 @@ export async function applyDedupe(
       await applyGroup(backendOf.get(g)!, g, ctx, t, progress);
       add(t);
       shared++;
+      progress(0n);
     }
   } catch (e) {
     if (!isCancelled(e)) throw e;
@@ -210,8 +212,8 @@ export interface GroupTally {
 
 const emptyTally = (): GroupTally => ({ deduped: 0n, alreadyShared: 0n, differed: 0, calls: 0, skipped: [] });
 
-/** The bytes a group's calls cover: its length once per destination. */
-const bytesOf = (g: DedupeGroup): bigint => g.length * BigInt(g.ranges.length - 1);
+/** The bytes a group's calls cover: its length once per destination not already sharing the source's blocks. */
+const bytesOf = (g: DedupeGroup): bigint => g.length * BigInt(g.ranges.slice(1).filter((r) => !r.alreadyShared).length);
 
 type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
 

@@ -10,7 +10,7 @@
 import * as vscode from 'vscode';
 import type { DedupePlan, Progress } from '../engine';
 import { parseWebviewMessage, type DedupeWirePlan, type DedupeWireReport, type HostMessage } from '../protocol/messages';
-import { humanBytes } from '../protocol/format';
+import { humanBytes, withHumanSizes } from '../protocol/format';
 import type { Services } from '../host/services';
 import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
@@ -141,10 +141,14 @@ export class DedupePanel implements vscode.Disposable {
     const what = phase === 'find' ? 'dedupe find' : 'dedupe';
     if (f.cancelled) {
       this.s.log.info(`${what}: cancelled (${this.paths.join(', ')})`);
+      // the engine's message says how far it got (calls, bytes shared before the cancel)
+      const how = /^dedupe: cancelled after/.test(f.message)
+        ? withHumanSizes(f.message.replace(/^dedupe: cancelled/, 'Deduplicating was cancelled'))
+        : t('Deduplicating was cancelled. No file’s contents changed; ranges shared before the cancel stay shared.');
       const message =
         phase === 'find'
           ? t('The search was cancelled; nothing was changed.')
-          : t('Deduplicating was cancelled. No file’s contents changed; ranges shared before the cancel stay shared.');
+          : t('{0} Deduplicate again continues with the rest (what is already shared is skipped); Find again shows what is left.', how);
       this.lastError = { type: 'error', code: 'E_CANCELLED', message };
       if (phase === 'apply') void vscode.window.showInformationMessage(message);
     } else {

@@ -5,7 +5,7 @@
 // or Enter.
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
-import { groupDigits, hex, humanBytes } from '../../src/protocol/format';
+import { groupDigits, hex, humanBytes, withHumanSizes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import type { GroupNums, Row } from './model';
 
@@ -144,14 +144,15 @@ export class DedupeList {
         l10n.t('Length of each range: {0}', exact(n.length)),
         l10n.t('Duplicate bytes: {0}', exact(n.candidate)),
         l10n.t('Net saving: {0}', exact(n.net)),
-        ...grp.warnings,
+        ...grp.warnings.map((x) => withHumanSizes(x)),
       ].join('\n'),
     );
     if (grp.warnings.length) {
       const w = document.createElement('span');
       w.className = 'codicon codicon-warning group-warning';
-      w.title = grp.warnings.join('\n');
-      w.setAttribute('aria-label', l10n.t('Warnings: {0}', grp.warnings.join(' ')));
+      const warnings = grp.warnings.map((x) => withHumanSizes(x));
+      w.title = warnings.join('\n');
+      w.setAttribute('aria-label', l10n.t('Warnings: {0}', warnings.join(' ')));
       summary.prepend(w);
     }
     const net = this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
@@ -161,7 +162,7 @@ export class DedupeList {
   }
 
   private warningRow(g: number, w: number): HTMLElement {
-    const text = this.plan.groups[g].warnings[w];
+    const text = withHumanSizes(this.plan.groups[g].warnings[w]); // "4194304 bytes" -> "4,194,304 bytes (4 MiB)"
     const tr = document.createElement('div');
     tr.className = 'tr warning-row';
     tr.setAttribute('role', 'row');

@@ -13,7 +13,7 @@ import '../shared/theme.css';
 import '../shared/report-view.css';
 import './dedupe.css';
 import type { DedupeWirePlan, DedupeWireReport, HostMessage } from '../../src/protocol/messages';
-import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { el } from '../shared/ui';
 import { showBanner } from '../shared/banner';
@@ -136,7 +136,7 @@ function showTotals(p: DedupeWirePlan): void {
     l10n.t('files from {0}', humanBytes(BigInt(p.minSize))),
   ];
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
-  for (const n of p.notes) detailsEl.appendChild(el('p', { class: 'meta note' }, n));
+  for (const n of p.notes) detailsEl.appendChild(el('p', { class: 'meta note' }, withHumanSizes(n)));
   if (p.errors.length)
     detailsEl.appendChild(
       pathErrors(
@@ -229,7 +229,7 @@ function showReport(r: DedupeWireReport | undefined): void {
         ),
       ),
     );
-  for (const n of r.notes) reportEl.appendChild(el('p', { class: 'meta note' }, n));
+  for (const n of r.notes) reportEl.appendChild(el('p', { class: 'meta note' }, withHumanSizes(n)));
   reportEl.appendChild(
     el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating: Find again to see what is left.')),
   );

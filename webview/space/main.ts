@@ -53,7 +53,13 @@ const legendEl = el('ul', { class: 'legend space-legend', 'aria-label': l10n.t('
 for (const [cls, label, tip] of [
   ['exclusive', l10n.t('Exclusive'), l10n.t('Bytes no other file references.')],
   ['inside', l10n.t('Shared inside the selection'), l10n.t('Shared bytes the files of the selection share with each other.')],
-  ['outside', l10n.t('Shared with files outside'), l10n.t('Shared bytes whose other references are outside the selection.')],
+  [
+    'outside',
+    l10n.t('Shared, not within the selection'),
+    l10n.t(
+      'Bytes the file system reports as shared whose other references are not in the selection: other files, snapshots, or (btrfs, which flags a whole extent) other parts of the same extent.',
+    ),
+  ],
   [
     'pending',
     l10n.t('Shared (with whom: not known yet)'),
@@ -449,7 +455,7 @@ mapCanvas.addEventListener('mousemove', (e) => {
     l10n.t('Allocated {0}', bytes(f.allocated)),
     l10n.t('Exclusive {0}', bytes(f.exclusive)),
     l10n.t('Shared inside the selection {0}', bytes(f.inside)),
-    l10n.t('Shared with files outside {0}', bytes(f.outside)),
+    l10n.t('Shared, not within the selection {0}', bytes(f.outside)),
   ].join('\n');
 });
 mapCanvas.addEventListener('keydown', (e) => {
