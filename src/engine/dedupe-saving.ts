@@ -109,6 +109,66 @@ function sameBytes(s: Segment[], d: Segment[]): bigint {
 const dataBytes = (s: Segment[]): bigint => s.reduce((t, x) => t + x.len, 0n);
 
 /**
+ * btrfs: the pieces of `f` (indices into its extents) that reference one on-disk extent, so that
+ * the extent is freed only when all of them move. FIEMAP lists a file's references, not its
+ * extents: a partly overwritten extent ("bookend") shows as pieces on both sides of the new data
+ * whose physical minus logical offset is the same (the extent's address), and every piece of a
+ * compressed extent shows the extent's address. Pieces are grouped by that key; elsewhere each
+ * piece is its own extent. Cached per file.
+ */
+function extentPieces(f: FileData): number[][] {
+  let out = piecesCache.get(f);
+  if (out) return out;
+  out = [];
+  if (f.filesystem !== 'btrfs') for (let i = 0; i < f.off.length; i++) out.push([i]);
+  else {
+    const byKey = new Map<string, number[]>();
+    for (let i = 0; i < f.off.length; i++) {
+      if (f.phys[i] < 0n) {
+        out.push([i]);
+        continue;
+      }
+      const key = linearPhysical(f.phys[i], f.flags[i]) ? `l${f.phys[i] - f.off[i]}` : `e${f.phys[i]}`;
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else {
+        const fresh = [i];
+        byKey.set(key, fresh);
+        out.push(fresh);
+      }
+    }
+  }
+  piecesCache.set(f, out);
+  return out;
+}
+const piecesCache = new WeakMap<FileData, number[][]>();
+
+/** Where extent piece `i` of `f` ends, clamped to the file's end (the last block runs past it). */
+const pieceEnd = (f: FileData, i: number): bigint => (f.off[i] + f.len[i] < f.size ? f.off[i] + f.len[i] : f.size);
+
+/**
+ * btrfs: whether an extent referenced in [offset, offset + length) of `f` is also referenced
+ * outside that range by `f` itself: sharing the range then frees nothing of that extent, so the
+ * range had better be the group's source (its blocks stay whatever happens).
+ */
+function keepsExtent(f: FileData, offset: bigint, length: bigint): boolean {
+  if (f.filesystem !== 'btrfs') return false;
+  const end = offset + length;
+  for (const pieces of extentPieces(f)) {
+    let inside = false;
+    let outside = false;
+    for (const i of pieces) {
+      const a = f.off[i];
+      const b = pieceEnd(f, i);
+      if (b > offset && a < end) inside = true;
+      if (a < offset || b > end) outside = true;
+    }
+    if (inside && outside) return true;
+  }
+  return false;
+}
+
+/**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
  * the range most others already share (fewest changes), the net saving is the union of the
  * other ranges' physical bytes that are not the source's. Files in `readOnly` (a read-only
@@ -125,20 +185,22 @@ export function groupSaving(
 ): DedupeGroup {
   const segs = files.map((f, i) => segments(f, offsets[i], length));
   const fixed = files.map((f) => readOnly.has(f.path));
-  // The source: a range that cannot change, if any (its blocks stay whatever we do); then the
-  // range physically identical to the most others; on a tie, the one with the most bytes in
-  // blocks other files also reference (a clone outside the selection keeps them allocated
-  // whatever we do, so the others should move to them, not away); then the first.
+  // The source: a range that cannot change, if any; then one whose extents stay allocated
+  // anyway (btrfs: the file references them outside the range too); for both, its blocks stay
+  // whatever we do, so the others should move to them. Then the range physically identical to
+  // the most others; on a tie, the one with the most bytes in blocks other files also
+  // reference (a clone outside the selection keeps them allocated, likewise); then the first.
+  const rank = files.map((f, i) => (fixed[i] ? 2 : keepsExtent(f, offsets[i], length) ? 1 : 0));
   let src = 0;
   let best = -1;
   let bestShared = -1n;
   for (let i = 0; i < files.length; i++) {
-    if (fixed[src] && !fixed[i]) continue;
+    if (rank[i] < rank[src]) continue;
     const total = dataBytes(segs[i]);
     let n = 0;
     for (let j = 0; j < files.length; j++) if (j !== i && total > 0n && sameBytes(segs[i], segs[j]) === total) n++;
     const shared = segs[i].reduce((t, x) => (x.shared ? t + x.len : t), 0n);
-    if ((fixed[i] && !fixed[src]) || n > best || (n === best && shared > bestShared)) {
+    if (rank[i] > rank[src] || n > best || (n === best && shared > bestShared)) {
       best = n;
       bestShared = shared;
       src = i;
@@ -232,19 +294,24 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
       const cov = covered.get(r.path);
       if (!f || !cov || r.alreadyShared) continue;
       const end = r.offset + g.length;
-      for (let i = 0; i < f.off.length; i++) {
+      for (const pieces of extentPieces(f)) {
         // The last extent's block runs past the end of the file; a range that reaches the end
         // shares that whole block (the kernel takes an unaligned length that ends at both files'
-        // ends), so bytes past the end never count as left out.
-        const eEnd = f.off[i] + f.len[i] < f.size ? f.off[i] + f.len[i] : f.size;
-        if (eEnd <= r.offset || f.off[i] >= end) continue;
-        // The extent is freed only if every byte of it is shared by some group of the plan.
-        const rest = bytesNotCovered({ start: [f.off[i]], end: [eEnd] }, cov);
-        if (rest === 0n) continue;
-        const a = f.off[i] > r.offset ? f.off[i] : r.offset;
-        const b = eEnd < end ? eEnd : end;
-        partial += b - a;
-        example ||= `${r.path} at ${f.off[i]} (${f.len[i]} bytes, ${rest} of them not duplicated)`;
+        // ends), so bytes past the end never count as left out (pieceEnd).
+        let here = 0n;
+        let rest = 0n;
+        for (const i of pieces) {
+          const eEnd = pieceEnd(f, i);
+          // The extent is freed only if every piece of it is shared by some group of the plan.
+          rest += bytesNotCovered({ start: [f.off[i]], end: [eEnd] }, cov);
+          const a = f.off[i] > r.offset ? f.off[i] : r.offset;
+          const b = eEnd < end ? eEnd : end;
+          if (b > a) here += b - a;
+        }
+        if (here === 0n || rest === 0n) continue;
+        partial += here;
+        const first = pieces[0];
+        example ||= `${r.path} at ${f.off[first]} (${pieces.reduce((t, i) => t + f.len[i], 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} of them not duplicated)`;
       }
     }
     if (partial === 0n) continue;

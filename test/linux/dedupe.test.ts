@@ -560,6 +560,31 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('btrfs: a copy of part of a partly overwritten extent moves to it (the extent stays anyway), freed = estimate', { skip: kind !== 'btrfs' }, async () => {
+      // b's 4 MiB extent, its second MiB overwritten: b still references the first and last
+      // parts. a copies b's first MiB. Sharing b's first MiB with a frees nothing (estimated
+      // 1 MiB, freed 0 before); a moving to b frees a's MiB.
+      const d = freshDir(t, 'bookend');
+      const b = path.join(d, 'b');
+      fs.writeFileSync(b, randomBytes(4 * MiB));
+      execFileSync('sync');
+      const fd = fs.openSync(b, 'r+');
+      fs.writeSync(fd, randomBytes(MiB), 0, MiB, MiB);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.writeFileSync(path.join(d, 'a'), fs.readFileSync(b).subarray(0, MiB));
+      execFileSync('sync');
+      const before = shas(d);
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      assert.equal(path.basename(plan.groups[0].ranges[0].path), 'b');
+      const r = await engine.dedupe(plan);
+      assert.equal(r.estimated, BigInt(MiB));
+      freedMatches(kind, r.freed, r.estimated);
+      assert.deepEqual(shas(d), before);
+    });
+
     test('files whose size is not a multiple of the block size: shared whole, the last block with them', async () => {
       // The last extent's block runs past the end of the file; it was once taken for a part of
       // an extent left unshared, so on btrfs such files (most files) were never deduplicated.

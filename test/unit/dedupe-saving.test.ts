@@ -184,6 +184,31 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   assert.deepEqual([...g1.warnings, ...g2.warnings], []);
 });
 
+test('btrfs: a partly overwritten extent (pieces on both sides of new data) is one extent; its range is the source', () => {
+  const M = 1024n * K;
+  // b: a 4 MiB extent at 10 MiB whose second MiB was overwritten (new data at 50 MiB)
+  const b = file('b', 4n * M, [
+    [0n, M, 10n * M],
+    [M, M, 50n * M],
+    [2n * M, 2n * M, 12n * M],
+  ], 'btrfs');
+  const a = file('a', M, [[0n, M, 80n * M]], 'btrfs'); // a copy of b's first MiB, its own extent
+  const g = groupSaving([a, b], [0n, 0n], M, false);
+  assert.deepEqual(
+    g.ranges.map((r) => r.path),
+    ['b', 'a'],
+    'b keeps its extent whatever happens: a moves to it',
+  );
+  partialExtentWarnings([g], new Map([a, b].map((f) => [f.path, f])));
+  assert.equal(g.netSaving, M);
+  // Made the destination, b's first MiB frees nothing: the extent's last 2 MiB stay referenced.
+  const forced = groupSaving([a, b], [0n, 0n], M, false, new Set(['a']));
+  assert.equal(forced.ranges[1].path, 'b');
+  partialExtentWarnings([forced], new Map([a, b].map((f) => [f.path, f])));
+  assert.equal(forced.netSaving, 0n);
+  assert.match(forced.warnings.join(' '), /b at 0 \(3145728 bytes in 2 pieces, 2097152 of them not duplicated\)/);
+});
+
 test('FIDEDUPERANGE argument: 24-byte header, 32 bytes per destination, status and bytes read back', () => {
   const buf = encodeFileDedupeRange(4096n, 1n << 24n, [
     { fd: 7, offset: 8192n },
