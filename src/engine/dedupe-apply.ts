@@ -78,6 +78,7 @@ export async function applyDedupe(
     calls: 0,
     freed: 0n,
     estimated: plan.total.netSaving,
+    estimatedMin: plan.total.netSavingMin ?? plan.total.netSaving,
     method: 'FIDEDUPERANGE',
     notes: [],
     durationMs: 0,

@@ -211,9 +211,11 @@ export async function findDuplicates(
   );
   let candidateBytes = 0n;
   let netSaving = 0n;
+  let netSavingMin = 0n;
   for (const g of groups) {
     candidateBytes += g.candidateBytes;
     netSaving += g.netSaving;
+    netSavingMin += g.netSavingMin ?? g.netSaving;
   }
   // Notes are read in the view as well as the CLI: no flag names, no raw byte counts (the totals have them).
   const { small, unmatched, symlinks } = walked;
@@ -236,7 +238,7 @@ export async function findDuplicates(
   const cannotApply = await probeDedupe(resolve, groups, byPath);
   return {
     groups,
-    total: { groups: groups.length, candidateBytes, netSaving, files: usable.length, hashedBytes: hashed },
+    total: { groups: groups.length, candidateBytes, netSaving, netSavingMin, files: usable.length, hashedBytes: hashed },
     errors,
     ...(cannotApply.length > 0 ? { cannotApply } : {}),
     notes,

@@ -251,7 +251,9 @@ export function groupSaving(
     warnings.push(
       `${sharedElsewhere} bytes of the other ranges are already shared with other files: they are freed only once nothing else references them.`,
     );
-  return { length, ranges, netSaving, candidateBytes, wholeFiles, warnings };
+  // The lower bound: those shared bytes may all be held by files outside the selection.
+  const netSavingMin = netSaving > sharedElsewhere ? netSaving - sharedElsewhere : 0n;
+  return { length, ranges, netSaving, netSavingMin, candidateBytes, wholeFiles, warnings };
 }
 
 /**
@@ -317,11 +319,19 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
     if (partial === 0n) continue;
     const taken = partial < g.netSaving ? partial : g.netSaving;
     g.netSaving -= taken;
+    takeFromMin(g, taken);
     g.warnings.push(
       `${partial} bytes lie in extents that would be shared only in part (e.g. ${example}): btrfs frees an extent only when ` +
         `nothing references any of it, so sharing them frees nothing; ${taken} bytes are left out of the saving.`,
     );
   }
+}
+
+/** Bytes known not to be freed, out of the lower bound too (it may count them twice: still a lower bound). */
+function takeFromMin(g: DedupeGroup, taken: bigint): void {
+  if (g.netSavingMin === undefined) return;
+  g.netSavingMin = g.netSavingMin > taken ? g.netSavingMin - taken : 0n;
+  if (g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
 }
 
 /** A selection file's reference to shared physical blocks: [phys, phys + len) at logical `off`. */
@@ -424,6 +434,8 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
     if (stuck === 0n) continue;
     const taken = stuck < g.netSaving ? stuck : g.netSaving;
     g.netSaving -= taken;
+    // flagged shared, so already out of the lower bound: it only has to stay below the saving
+    if (g.netSavingMin !== undefined && g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
     g.warnings.push(
       `${taken} bytes of the other ranges share their blocks with data the plan leaves in place (a clone or a group's source): ` +
         'sharing them frees nothing, so they are left out of the saving.',

@@ -21,6 +21,12 @@ export interface DedupeGroup {
   ranges: DedupeRange[];
   /** Bytes that sharing would free: physical bytes not already the source's (already-shared data counts zero). */
   netSaving: bigint;
+  /**
+   * The least it frees: netSaving less the bytes that other files already share (FIEMAP says
+   * shared, not with whom), which stay allocated if those files lie outside the selection.
+   * Equal to netSaving when nothing is shared elsewhere. Absent from plans made before it existed.
+   */
+  netSavingMin?: bigint;
   /** Allocated (data) bytes in the ranges beyond the first: holes and unwritten extents count zero. */
   candidateBytes: bigint;
   /** True when the group is whole files (every range offset 0 and length = file size). */
@@ -56,6 +62,8 @@ export interface DedupePlan {
     candidateBytes: bigint;
     /** Sum of the groups' netSaving. */
     netSaving: bigint;
+    /** Sum of the groups' netSavingMin (the least the plan frees); absent: netSaving. */
+    netSavingMin?: bigint;
     files: number;
     /** Bytes read and hashed (never a byte of a hole). */
     hashedBytes: bigint;
@@ -101,6 +109,8 @@ export interface DedupeReport {
   freed: bigint;
   /** The plan's netSaving, for comparison. */
   estimated: bigint;
+  /** The plan's netSavingMin (bytes shared with files that may lie outside the selection not counted); absent: estimated. */
+  estimatedMin?: bigint;
   /** 'FIDEDUPERANGE', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)', ... */
   method: string;
   notes: string[];

@@ -156,6 +156,8 @@ export interface DedupeWireGroup {
   /** The first range is the source the others will share. */
   ranges: DedupeWireRange[];
   netSaving: U64String;
+  /** The least it frees (DedupeGroup.netSavingMin); absent: netSaving. */
+  netSavingMin?: U64String;
   /** Data bytes in the ranges beyond the first (holes count zero). */
   candidateBytes: U64String;
   wholeFiles: boolean;
@@ -173,7 +175,14 @@ export interface DedupeWirePlan {
   /** Every path a range names. */
   files: string[];
   groups: DedupeWireGroup[];
-  total: { groups: number; candidateBytes: U64String; netSaving: U64String; files: number; hashedBytes: U64String };
+  total: {
+    groups: number;
+    candidateBytes: U64String;
+    netSaving: U64String;
+    netSavingMin?: U64String;
+    files: number;
+    hashedBytes: U64String;
+  };
   errors: Array<{ path: string; code: string; message: string }>;
   /** File systems holding groups that cannot dedupe (DedupePlan.cannotApply): Deduplicate is disabled. */
   cannotApply?: Array<{ path: string; code: string; message: string }>;
@@ -193,6 +202,8 @@ export interface DedupeWireReport {
   calls: number;
   freed: U64String;
   estimated: U64String;
+  /** The least the search said it would free; absent: estimated. */
+  estimatedMin?: U64String;
   method: string;
   notes: string[];
   durationMs: number;
@@ -610,7 +621,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
   if (!Array.isArray(v.groups) || v.groups.length > MAX_DEDUPE_GROUPS) return false;
   for (const g of v.groups as unknown[]) {
     if (!isObj(g) || !isU64String(g.length) || !isU64String(g.netSaving) || typeof g.wholeFiles !== 'boolean') return false;
-    if (!isU64String(g.candidateBytes)) return false;
+    if (!isU64String(g.candidateBytes) || (g.netSavingMin !== undefined && !isU64String(g.netSavingMin))) return false;
     if (!Array.isArray(g.warnings) || g.warnings.length > 64 || !g.warnings.every((w) => isStr(w, 4096))) return false;
     if (!Array.isArray(g.ranges) || g.ranges.length < 2 || g.ranges.length > MAX_DEDUPE_RANGES) return false;
     for (const r of g.ranges as unknown[]) {
@@ -622,6 +633,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
   const t = v.total;
   if (!isObj(t) || !isInt(t.groups, 0, MAX_DEDUPE_GROUPS) || !isU64String(t.candidateBytes) || !isU64String(t.netSaving)) return false;
   if (!isInt(t.files, 0, MAX_SPACE_FILES) || !isU64String(t.hashedBytes)) return false;
+  if (t.netSavingMin !== undefined && !isU64String(t.netSavingMin)) return false;
   if (v.cannotApply !== undefined && !isPathErrors(v.cannotApply)) return false;
   return isPathErrors(v.errors) && isNotes(v.notes) && isNum(v.durationMs) && v.durationMs >= 0;
 }
@@ -632,6 +644,7 @@ export function isDedupeWireReport(v: unknown): v is DedupeWireReport {
   if (!isU64String(v.alreadyShared)) return false;
   if (!isInt(v.differed, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.calls, 0, Number.MAX_SAFE_INTEGER)) return false;
   if (!isU64String(v.freed) || !isU64String(v.estimated) || !isStr(v.method, 256) || !isNotes(v.notes)) return false;
+  if (v.estimatedMin !== undefined && !isU64String(v.estimatedMin)) return false;
   if (!Array.isArray(v.skipped) || v.skipped.length > MAX_DEDUPE_RANGES) return false;
   for (const k of v.skipped as unknown[]) {
     if (!isObj(k) || !isStr(k.path, 8192) || !isU64String(k.offset) || !isU64String(k.length)) return false;

@@ -28,6 +28,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
       ...(r.alreadyShared ? { alreadyShared: true } : {}),
     })),
     netSaving: g.netSaving.toString(),
+    ...(g.netSavingMin !== undefined ? { netSavingMin: g.netSavingMin.toString() } : {}),
     candidateBytes: g.candidateBytes.toString(),
     wholeFiles: g.wholeFiles,
     warnings: [...g.warnings],
@@ -49,6 +50,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
       groups: p.total.groups,
       candidateBytes: p.total.candidateBytes.toString(),
       netSaving: p.total.netSaving.toString(),
+      ...(p.total.netSavingMin !== undefined ? { netSavingMin: p.total.netSavingMin.toString() } : {}),
       files: p.total.files,
       hashedBytes: p.total.hashedBytes.toString(),
     },
@@ -66,13 +68,15 @@ export function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): Ded
   const groups = [...indexes].sort((a, b) => a - b).map((i) => p.groups[i]);
   let candidateBytes = 0n;
   let netSaving = 0n;
+  let netSavingMin = 0n;
   for (const g of groups) {
     candidateBytes += g.candidateBytes;
     netSaving += g.netSaving;
+    netSavingMin += g.netSavingMin ?? g.netSaving;
   }
   const touched = new Set(groups.flatMap((g) => g.ranges.map((r) => r.path)));
   // hashedBytes belongs to the search, not to a part of it: kept as it was
-  return { ...p, groups, total: { ...p.total, groups: groups.length, candidateBytes, netSaving, files: touched.size } };
+  return { ...p, groups, total: { ...p.total, groups: groups.length, candidateBytes, netSaving, netSavingMin, files: touched.size } };
 }
 
 /** What the confirmation names: the bytes sharing would free (the estimate) and the files it touches. */
@@ -106,6 +110,7 @@ export function dedupeWireReport(r: DedupeReport, applied: { groups: number; fil
     calls: r.calls,
     freed: r.freed.toString(),
     estimated: r.estimated.toString(),
+    ...(r.estimatedMin !== undefined ? { estimatedMin: r.estimatedMin.toString() } : {}),
     method: r.method,
     notes: [...r.notes],
     durationMs: r.durationMs,

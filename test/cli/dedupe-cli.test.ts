@@ -123,6 +123,8 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     assert.equal(j.total.groups, 1);
     assert.equal(j.total.candidateBytes, String(300 * 1024));
     assert.equal(j.total.netSaving, String(300 * 1024));
+    assert.equal(j.total.netSavingMin, String(300 * 1024), 'nothing shared elsewhere: the bound is the saving');
+    assert.equal(g.netSavingMin, String(300 * 1024));
     assert.equal(j.total.deduped, undefined);
     assert.equal(j.total.freed, undefined);
     assert.ok(j.notes.some((n: string) => /^1 file was smaller than the minimum size and not examined\.$/.test(n)));

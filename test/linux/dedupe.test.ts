@@ -585,6 +585,31 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       assert.deepEqual(shas(d), before);
     });
 
+    test('blocks also shared with files outside the selection: the saving is a range, and freed falls in it', async () => {
+      // a, b, c copies; out/cclone clones c, out/bpart clones b's second MiB (the trial's layout:
+      // 8 MiB estimated, 7 MiB freed on XFS, 4 MiB on btrfs, where bpart keeps b's whole extent)
+      const d = freshDir(t, 'outside-range');
+      fs.mkdirSync(path.join(d, 'sel'));
+      fs.mkdirSync(path.join(d, 'out'));
+      const data = randomBytes(4 * MiB);
+      for (const n of ['a', 'b', 'c']) fs.writeFileSync(path.join(d, 'sel', n), data);
+      execFileSync('sync');
+      execFileSync('cp', ['--reflink=always', path.join(d, 'sel', 'c'), path.join(d, 'out', 'cclone')]);
+      execFileSync('xfs_io', ['-f', '-c', `reflink ${path.join(d, 'sel', 'b')} ${MiB} 0 ${MiB}`, path.join(d, 'out', 'bpart')]);
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([path.join(d, 'sel')]);
+      assert.equal(plan.groups.length, 1);
+      // the copy with the most blocks shared elsewhere: c (XFS flags blocks); on btrfs, which
+      // flags whole extents, b's is shared too, and either frees the same
+      assert.match(path.basename(plan.groups[0].ranges[0].path), kind === 'xfs' ? /^c$/ : /^[bc]$/);
+      assert.equal(plan.total.netSaving, BigInt(8 * MiB));
+      assert.equal(plan.total.netSavingMin, BigInt((kind === 'xfs' ? 7 : 4) * MiB));
+      const r = await engine.dedupe(plan);
+      assert.equal(r.estimatedMin, plan.total.netSavingMin);
+      freedMatches(kind, r.freed, r.estimatedMin!);
+    });
+
     test('files whose size is not a multiple of the block size: shared whole, the last block with them', async () => {
       // The last extent's block runs past the end of the file; it was once taken for a part of
       // an extent left unshared, so on btrfs such files (most files) were never deduplicated.

@@ -36,6 +36,7 @@ const plan: DedupePlan = {
         { path: '/m/d', offset: 0n },
       ],
       netSaving: 1n << 40n,
+      netSavingMin: (1n << 40n) - 4096n, // 4 KiB shared with files that may be outside
       candidateBytes: 1n << 40n,
       wholeFiles: true,
       warnings: [],
@@ -58,6 +59,8 @@ test('plan to wire: decimal strings, files by index, the base folder', () => {
   assert.equal(w.groups[1].ranges[0].file, 1, 'one index per path');
   assert.equal(w.base, '/m');
   assert.equal(w.total.netSaving, String(4096n + (1n << 40n)));
+  assert.equal(w.groups[1].netSavingMin, String((1n << 40n) - 4096n));
+  assert.equal(w.groups[0].netSavingMin, undefined);
   assert.equal(w.groups[0].candidateBytes, String(2n * 4096n), 'data bytes beyond the source, per group');
   assert.equal(w.cannotApply, undefined);
   assert.ok(isDedupeWirePlan(JSON.parse(JSON.stringify(w))));
@@ -92,6 +95,10 @@ test('plan validator: out-of-plan file index, a lone range, an overflowing range
     false,
   );
   assert.equal(
+    bad((c) => (c.groups[1].netSavingMin = 'x')),
+    false,
+  );
+  assert.equal(
     bad((c) => ((c as unknown as { sep: string }).sep = ':')),
     false,
   );
@@ -118,7 +125,15 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
   const c = choosePlanGroups(plan, [1, 0])!;
   assert.deepEqual(c.groups, plan.groups, 'in the plan’s order');
   const one = choosePlanGroups(plan, [1])!;
-  assert.deepEqual(one.total, { groups: 1, candidateBytes: 1n << 40n, netSaving: 1n << 40n, files: 2, hashedBytes: 123n });
+  assert.deepEqual(one.total, {
+    groups: 1,
+    candidateBytes: 1n << 40n,
+    netSaving: 1n << 40n,
+    netSavingMin: (1n << 40n) - 4096n,
+    files: 2,
+    hashedBytes: 123n,
+  });
+  assert.equal(choosePlanGroups(plan, [0])!.total.netSavingMin, 4096n, 'a group without the bound: its saving');
   assert.deepEqual(applyFacts(c), { bytes: 4096n + (1n << 40n), files: 4, groups: 2, ranges: 3 });
 });
 

@@ -177,6 +177,16 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.close();
   });
 
+  test('a saving with a lower bound (blocks shared with files that may be outside) reads as a range', async () => {
+    const bounded = { ...wire, total: { ...wire.total, netSavingMin: String(plan.total.netSaving - 1000n * MiB) } };
+    const { page } = await open(1000, { type: 'dedupe', plan: bounded, canApply: true });
+    assert.equal(
+      await text(page, '.saving-line'),
+      'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection.',
+    );
+    await page.close();
+  });
+
   test('groups: largest net saving first, with length, ranges, paths, offsets, source and already-shared marks, warnings', async () => {
     const { page } = await open(1400);
     const r = await rows(page);

@@ -123,11 +123,19 @@ function showTotals(p: DedupeWirePlan): void {
   );
   bytesKv('net', l10n.t('Net saving'), net, l10n.t('What sharing the duplicates would free (an estimate until it is measured).'));
   bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
+  const min = t.netSavingMin !== undefined ? BigInt(t.netSavingMin) : net;
   savingEl.textContent =
-    already > 0n
-      ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
-      : l10n.t('Sharing these frees about {0}.', human2(net));
-  savingEl.title = exact(net);
+    min < net
+      ? l10n.t(
+          'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection.',
+          human2(min),
+          human2(net),
+          human2(net - min),
+        )
+      : already > 0n
+        ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
+        : l10n.t('Sharing these frees about {0}.', human2(net));
+  savingEl.title = min < net ? `${exact(min)} – ${exact(net)}` : exact(net);
 
   detailsEl.replaceChildren();
   const bits = [
@@ -201,7 +209,15 @@ function showReport(r: DedupeWireReport | undefined): void {
     dl.appendChild(pair);
   };
   item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
-  item('estimated', l10n.t('Estimated'), human2(estimated), exact(estimated));
+  const estimatedMin = r.estimatedMin !== undefined ? BigInt(r.estimatedMin) : estimated;
+  if (estimatedMin < estimated)
+    item(
+      'estimated',
+      l10n.t('Estimated'),
+      `${human2(estimatedMin)} – ${human2(estimated)}`,
+      `${exact(estimatedMin)} – ${exact(estimated)}`,
+    );
+  else item('estimated', l10n.t('Estimated'), human2(estimated), exact(estimated));
   item('deduped', l10n.t('Shared by the file system'), human2(BigInt(r.deduped)), exact(BigInt(r.deduped)));
   if (BigInt(r.alreadyShared) > 0n)
     item('already', l10n.t('Already shared before'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));

@@ -64,9 +64,11 @@ a wrong SMB password or share, a refused connection) only the errors are printed
 document with the errors), exit 1.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
-         "netSaving":"N","candidateBytes":"N","wholeFiles":bool,"warnings":[...]},...],
-       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","files":N,"hashedBytes":"N",
+         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"warnings":[...]},...],
+       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N",
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N},   (the last five with --apply)
+netSavingMin: the least sharing frees, if every file that already shares a destination's
+blocks (FIEMAP says shared, not with whom) lies outside the selection; netSaving: the most.
        "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "errors":[{"path","code","message","failed":bool}],"notes":[...],"durationMs":N}`,
@@ -125,6 +127,7 @@ function groupJson(g: DedupeGroup): string {
         ']',
     ],
     ['netSaving', dec(g.netSaving)],
+    ['netSavingMin', dec(g.netSavingMin ?? g.netSaving)],
     ['candidateBytes', dec(g.candidateBytes)],
     ['wholeFiles', String(g.wholeFiles)],
     ['warnings', strings(g.warnings)],
@@ -137,6 +140,7 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
     ['groups', String(t.groups)],
     ['candidateBytes', dec(t.candidateBytes)],
     ['netSaving', dec(t.netSaving)],
+    ['netSavingMin', dec(t.netSavingMin ?? t.netSaving)],
     ['files', String(t.files)],
     ['hashedBytes', dec(t.hashedBytes)],
   ];
@@ -228,7 +232,9 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   plan.groups.forEach((g, i) => g.warnings.forEach((w) => lines.push(`warning: group ${i + 1}: ${escapeControls(w)}\n`)));
   lines.push(
     `total: ${t.groups} group${t.groups === 1 ? '' : 's'} in ${t.files} file${t.files === 1 ? '' : 's'}, ` +
-      `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)} (hashed ${exactAndHuman(t.hashedBytes)})\n`,
+      `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)}` +
+      (atLeast(t.netSavingMin, t.netSaving) ? `, at least ${exactAndHuman(t.netSavingMin!)} (see the warnings)` : '') +
+      ` (hashed ${exactAndHuman(t.hashedBytes)})\n`,
   );
   if (report)
     lines.push(
@@ -236,7 +242,9 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         (report.alreadyShared > 0n ? `already shared before: ${exactAndHuman(report.alreadyShared)}, ` : '') +
         `${report.differed} range${report.differed === 1 ? '' : 's'} differed` +
         (refused(report) > 0 ? `, ${refused(report)} refused (see the messages above)` : '') +
-        `; freed ${exactAndHuman(report.freed)} measured (estimated ${exactAndHuman(report.estimated)})\n`,
+        `; freed ${exactAndHuman(report.freed)} measured (estimated ` +
+        (atLeast(report.estimatedMin, report.estimated) ? `${exactAndHuman(report.estimatedMin!)} to ` : '') +
+        `${exactAndHuman(report.estimated)})\n`,
     );
   else if (plan.cannotApply?.length)
     for (const e of plan.cannotApply) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
@@ -247,3 +255,6 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
   return lines.join('');
 }
+
+/** A lower bound worth saying: known and below the estimate. */
+const atLeast = (min: bigint | undefined, most: bigint): boolean => min !== undefined && min < most;
