@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t files < <(find test/unit -name '*.test.ts' | sort)
-files+=(test/cli/digits.test.ts test/cli/numbers.test.ts test/smb/primitives.test.ts)
+files+=(test/cli/digits.test.ts test/cli/numbers.test.ts test/cli/dedupe-human.test.ts test/smb/primitives.test.ts)
 exec node --import tsx --test --test-reporter=spec "${files[@]}"

@@ -109,7 +109,9 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EACCES':
       return 'permission denied; you need read access to the source and write access to the destination and its folder';
     case 'EPERM':
-      return 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
+      return operation === 'dedupe'
+        ? 'operation not permitted; only the file’s owner, a user who may write it, or root may deduplicate it, and not when it is immutable (see lsattr)'
+        : 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
     case 'EROFS':
       return 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); remount it read-write, make the snapshot writable (btrfs property set PATH ro false) or choose another destination';
     case 'EXDEV':

@@ -376,7 +376,7 @@ export async function spaceOf(
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
       fsNotes.push(
-        `Deleting these files frees about ${t.reclaimable} to ${t.reclaimableMax} bytes, by the bytes they reference: btrfs ` +
+        `Deleting these files frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes they reference: btrfs ` +
           'frees an extent only whole (a partly overwritten or partly cloned one frees more than is referenced) and a ' +
           'compressed one takes less than its length, and only root can read extent sizes and owners ' +
           '(BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2). Run as root for the exact figure.',

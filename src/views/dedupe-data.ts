@@ -86,7 +86,7 @@ export function applyFacts(p: DedupePlan): { bytes: bigint; files: number; group
   let bytes = 0n;
   for (const g of p.groups) {
     bytes += g.netSaving;
-    ranges += g.ranges.length - 1;
+    ranges += g.ranges.slice(1).filter((r) => !r.alreadyShared).length; // those already shared need nothing
     for (const r of g.ranges) files.add(r.path);
   }
   return { bytes, files: files.size, groups: p.groups.length, ranges };

@@ -229,7 +229,11 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
       : 'no duplicate data found\n';
   const t = plan.total;
   const lines = [table];
-  plan.groups.forEach((g, i) => g.warnings.forEach((w) => lines.push(`warning: group ${i + 1}: ${escapeControls(w)}\n`)));
+  // A writer busy during the scan can leave a warning on every group: the first ones, then a count.
+  const warnings = plan.groups.flatMap((g, i) => g.warnings.map((w) => `warning: group ${i + 1}: ${escapeControls(w)}\n`));
+  lines.push(...warnings.slice(0, MAX_WARNING_LINES));
+  if (warnings.length > MAX_WARNING_LINES)
+    lines.push(`warning: ${warnings.length - MAX_WARNING_LINES} more warnings on the groups above (--json lists them all)\n`);
   lines.push(
     `total: ${t.groups} group${t.groups === 1 ? '' : 's'} in ${t.files} file${t.files === 1 ? '' : 's'}, ` +
       `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)}` +
@@ -255,6 +259,8 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
   return lines.join('');
 }
+
+const MAX_WARNING_LINES = 20;
 
 /** A lower bound worth saying: known and below the estimate. */
 const atLeast = (min: bigint | undefined, most: bigint): boolean => min !== undefined && min < most;

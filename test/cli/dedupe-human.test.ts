@@ -1,0 +1,39 @@
+// The dedupe table's warnings (src/cli/commands/dedupe.ts): at most 20 lines, then a count, so a
+// writer busy during the scan (a warning on every group) does not bury the totals; and the
+// saving's lower bound on the total line.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dedupeHuman } from '../../src/cli/commands/dedupe';
+import { classifyProblems } from '../../src/cli/path-problems';
+import type { DedupeGroup, DedupePlan } from '../../src/engine';
+
+const group = (i: number): DedupeGroup => ({
+  length: 4096n,
+  ranges: [
+    { path: `/m/a${i}`, offset: 0n },
+    { path: `/m/b${i}`, offset: 0n },
+  ],
+  netSaving: 0n,
+  netSavingMin: 0n,
+  candidateBytes: 4096n,
+  wholeFiles: true,
+  warnings: [`4096 bytes lie in extents that would be shared only in part (group ${i})`],
+});
+
+test('at most 20 warning lines, then how many more; the lower bound said when below the saving', () => {
+  const groups = Array.from({ length: 25 }, (_, i) => group(i));
+  const plan: DedupePlan = {
+    groups,
+    total: { groups: 25, candidateBytes: 25n * 4096n, netSaving: 8n << 20n, netSavingMin: 7n << 20n, files: 50, hashedBytes: 0n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  const out = dedupeHuman(plan, classifyProblems(['/m'], []));
+  const warnings = out.split('\n').filter((l) => l.startsWith('warning: '));
+  assert.equal(warnings.length, 21);
+  assert.match(warnings[19], /^warning: group 20: /);
+  assert.equal(warnings[20], 'warning: 5 more warnings on the groups above (--json lists them all)');
+  assert.match(out, /net saving 8388608 \(8 MiB\), at least 7340032 \(7 MiB\) \(see the warnings\)/);
+});
