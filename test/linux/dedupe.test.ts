@@ -3,7 +3,7 @@
 //   its data), a clone counts zero, near-duplicates (one byte different in every chunk) are not
 //   grouped; after apply every file's sha256 is unchanged, filefrag -v shows the shared extents,
 //   the report's freed is what statfs says and equals the estimate (XFS; btrfs frees the data's
-//   checksums and extent items too: up to 1% more); a file changed between find and apply is
+//   checksums and extent items too: up to 1% more, or 64 KiB on small files); a file changed between find and apply is
 //   left alone and reported; cancel leaves every file intact; 40 MiB goes in 16 MiB calls with
 //   three destinations each; hashing and sharing on several threads give the same groups and
 //   results, cancel there leaves every file intact, and a group whose source vanished is
@@ -80,11 +80,16 @@ function freeAfterSync(mountPoint: string): bigint {
 
 /**
  * XFS frees exactly the data blocks. btrfs frees the data extents and, with them, metadata (their
- * checksums, 4 bytes per 4 KiB block, and extent items): at least the estimate, and at most 1% more.
+ * checksums, 4 bytes per 4 KiB block, and extent items, in 16 KiB tree nodes): at least the
+ * estimate, and at most 1% more or a few nodes (64 KiB), whichever is larger (a 3 MiB test once
+ * freed 32 KiB more).
  */
 function freedMatches(kind: FsKind, freed: bigint, estimated: bigint): void {
   if (kind === 'xfs') assert.equal(freed, estimated);
-  else assert.ok(freed >= estimated && freed <= estimated + estimated / 100n, `btrfs freed ${freed}, estimated ${estimated}`);
+  else {
+    const slack = estimated / 100n > 65536n ? estimated / 100n : 65536n;
+    assert.ok(freed >= estimated && freed <= estimated + slack, `btrfs freed ${freed}, estimated ${estimated}`);
+  }
 }
 
 function groupOf(plan: DedupePlan, name: string): DedupePlan['groups'][number] | undefined {
