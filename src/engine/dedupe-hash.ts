@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import { createXXHash128 } from 'hash-wasm/dist/xxhash128.umd.min.js';
 import type { ExtendedBackend, Xxh128Hasher } from './backend-ext';
 import type { EngineContext } from './context';
-import type { FileData } from './dedupe-saving';
+import type { FileData } from './dedupe-file-data';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled, isFsctlError } from './errors';
 import { EXTENT_FLAG } from './map-format';

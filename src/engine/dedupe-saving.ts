@@ -1,49 +1,13 @@
 // What sharing a group of identical ranges would free (dedupe-find.ts): read from the physical
 // offsets of the files' extent maps, so data that is already shared counts zero (a clone of a
-// file gives nothing), destinations that share blocks with one another count once, and, on
-// btrfs, data in an extent that would be shared only in part counts zero with a warning (btrfs
-// frees an extent only when no file references any of it; XFS frees block by block).
+// file gives nothing), destinations that share blocks with one another count once, and blocks
+// that other files keep are left out. btrfs's whole-extent rule is in dedupe-extents.ts.
 
 import type { DedupeGroup, DedupeRange } from './dedupe-types';
-import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
+import { EXTENT_FLAG, linearPhysical } from './map-format';
+import { keepsExtent } from './dedupe-extents';
+import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
-
-/** A mapped file: its data extents (holes are the gaps), in order. */
-export interface FileData {
-  path: string;
-  size: bigint;
-  filesystem: string;
-  /** Which address space its physical offsets are in (space-fs.ts). */
-  fsKey: string;
-  blockSize: number;
-  off: bigint[];
-  len: bigint[];
-  /** -1: unknown. */
-  phys: bigint[];
-  flags: number[];
-}
-
-/**
- * A file's data from its map: the extents that hold data. Unwritten (preallocated) extents read
- * as zeros, so, like holes, they are left out: never read, hashed, counted or shared.
- */
-export function fileDataOf(
-  path: string,
-  m: Pick<PackedExtentMap, 'size' | 'packed'>,
-  fs: { filesystem: string; fsKey: string; blockSize: number },
-): FileData {
-  const k = m.packed;
-  const f: FileData = { path, size: m.size, ...fs, off: [], len: [], phys: [], flags: [] };
-  for (let i = 0; i < k.count; i++) {
-    const len = BigInt.asUintN(64, k.length[i]);
-    if (len === 0n || (k.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue;
-    f.off.push(k.offset[i]);
-    f.len.push(len);
-    f.phys.push(k.physical[i]);
-    f.flags.push(k.flags[i]);
-  }
-  return f;
-}
 
 interface Segment {
   rel: bigint;
@@ -107,66 +71,6 @@ function sameBytes(s: Segment[], d: Segment[]): bigint {
 }
 
 const dataBytes = (s: Segment[]): bigint => s.reduce((t, x) => t + x.len, 0n);
-
-/**
- * btrfs: the pieces of `f` (indices into its extents) that reference one on-disk extent, so that
- * the extent is freed only when all of them move. FIEMAP lists a file's references, not its
- * extents: a partly overwritten extent ("bookend") shows as pieces on both sides of the new data
- * whose physical minus logical offset is the same (the extent's address), and every piece of a
- * compressed extent shows the extent's address. Pieces are grouped by that key; elsewhere each
- * piece is its own extent. Cached per file.
- */
-function extentPieces(f: FileData): number[][] {
-  let out = piecesCache.get(f);
-  if (out) return out;
-  out = [];
-  if (f.filesystem !== 'btrfs') for (let i = 0; i < f.off.length; i++) out.push([i]);
-  else {
-    const byKey = new Map<string, number[]>();
-    for (let i = 0; i < f.off.length; i++) {
-      if (f.phys[i] < 0n) {
-        out.push([i]);
-        continue;
-      }
-      const key = linearPhysical(f.phys[i], f.flags[i]) ? `l${f.phys[i] - f.off[i]}` : `e${f.phys[i]}`;
-      const list = byKey.get(key);
-      if (list) list.push(i);
-      else {
-        const fresh = [i];
-        byKey.set(key, fresh);
-        out.push(fresh);
-      }
-    }
-  }
-  piecesCache.set(f, out);
-  return out;
-}
-const piecesCache = new WeakMap<FileData, number[][]>();
-
-/** Where extent piece `i` of `f` ends, clamped to the file's end (the last block runs past it). */
-const pieceEnd = (f: FileData, i: number): bigint => (f.off[i] + f.len[i] < f.size ? f.off[i] + f.len[i] : f.size);
-
-/**
- * btrfs: whether an extent referenced in [offset, offset + length) of `f` is also referenced
- * outside that range by `f` itself: sharing the range then frees nothing of that extent, so the
- * range had better be the group's source (its blocks stay whatever happens).
- */
-function keepsExtent(f: FileData, offset: bigint, length: bigint): boolean {
-  if (f.filesystem !== 'btrfs') return false;
-  const end = offset + length;
-  for (const pieces of extentPieces(f)) {
-    let inside = false;
-    let outside = false;
-    for (const i of pieces) {
-      const a = f.off[i];
-      const b = pieceEnd(f, i);
-      if (b > offset && a < end) inside = true;
-      if (a < offset || b > end) outside = true;
-    }
-    if (inside && outside) return true;
-  }
-  return false;
-}
 
 /**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
@@ -269,69 +173,6 @@ export function sharedWithSource(
 ): { data: bigint; same: bigint } {
   const d = segments(dst, dstOffset, length);
   return { data: dataBytes(d), same: sameBytes(segments(src, srcOffset, length), d) };
-}
-
-/**
- * btrfs frees a data extent only when no file references any part of it: where a group would
- * share only part of a destination's extent (and no other group covers the rest of it), those
- * bytes are taken out of the group's saving and the group says why.
- */
-export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>): void {
-  // Every destination range of the plan, per file, merged.
-  const starts = new Map<string, bigint[]>();
-  const ends = new Map<string, bigint[]>();
-  for (const g of groups)
-    for (const r of g.ranges.slice(1)) {
-      if (files.get(r.path)?.filesystem !== 'btrfs') continue;
-      (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
-      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
-    }
-  const covered = new Map<string, { start: bigint[]; end: bigint[] }>();
-  for (const [p, s] of starts) covered.set(p, mergeRanges(s, ends.get(p)!));
-  for (const g of groups) {
-    let partial = 0n;
-    let example = '';
-    for (const r of g.ranges.slice(1)) {
-      const f = files.get(r.path);
-      const cov = covered.get(r.path);
-      if (!f || !cov || r.alreadyShared) continue;
-      const end = r.offset + g.length;
-      for (const pieces of extentPieces(f)) {
-        // The last extent's block runs past the end of the file; a range that reaches the end
-        // shares that whole block (the kernel takes an unaligned length that ends at both files'
-        // ends), so bytes past the end never count as left out (pieceEnd).
-        let here = 0n;
-        let rest = 0n;
-        for (const i of pieces) {
-          const eEnd = pieceEnd(f, i);
-          // The extent is freed only if every piece of it is shared by some group of the plan.
-          rest += bytesNotCovered({ start: [f.off[i]], end: [eEnd] }, cov);
-          const a = f.off[i] > r.offset ? f.off[i] : r.offset;
-          const b = eEnd < end ? eEnd : end;
-          if (b > a) here += b - a;
-        }
-        if (here === 0n || rest === 0n) continue;
-        partial += here;
-        const first = pieces[0];
-        example ||= `${r.path} at ${f.off[first]} (${pieces.reduce((t, i) => t + f.len[i], 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} of them not duplicated)`;
-      }
-    }
-    if (partial === 0n) continue;
-    const taken = partial < g.netSaving ? partial : g.netSaving;
-    g.netSaving -= taken;
-    takeFromMin(g, taken);
-    g.warnings.push(
-      `${partial} bytes lie in extents that would be shared only in part (e.g. ${example}): btrfs frees an extent only when ` +
-        `nothing references any of it, so sharing them frees nothing; ${taken} bytes are left out of the saving.`,
-    );
-  }
-}
-
-/** Bytes known not to be freed, out of the lower bound too (it may count them twice: still a lower bound). */
-function takeFromMin(g: DedupeGroup, taken: bigint): void {
-  if (g.netSavingMin === undefined) return;
-  g.netSavingMin = g.netSavingMin > taken ? g.netSavingMin - taken : 0n;
-  if (g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
 }
 
 /** A selection file's reference to shared physical blocks: [phys, phys + len) at logical `off`. */

@@ -12,7 +12,7 @@
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import type { Hashed } from './dedupe-hash';
-import { fileDataOf } from './dedupe-saving';
+import { fileDataOf } from './dedupe-file-data';
 import type { DedupeError } from './dedupe-types';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';

@@ -10,14 +10,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  fileDataOf,
-  groupSaving,
-  partialExtentWarnings,
-  sharedBlockSavings,
-  sharedWithSource,
-  type FileData,
-} from '../../src/engine/dedupe-saving';
+import { groupSaving, sharedBlockSavings, sharedWithSource } from '../../src/engine/dedupe-saving';
+import { fileDataOf, type FileData } from '../../src/engine/dedupe-file-data';
+import { partialExtentWarnings } from '../../src/engine/dedupe-extents';
 import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
 import { EXTENT_FLAG, packExtents } from '../../src/engine/map-format';
 import { hashFile, type Hashed, type Reader } from '../../src/engine/dedupe-hash';

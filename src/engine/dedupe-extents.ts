@@ -1,0 +1,133 @@
+// btrfs frees an extent only when no file references any part of it (XFS frees block by block).
+// FIEMAP lists a file's references, not its extents, so the pieces of one extent are found here
+// (dedupe-saving.ts picks sources with keepsExtent; dedupe-find.ts runs partialExtentWarnings
+// over the plan): a range whose extent stays anyway is a good source, and bytes in an extent a
+// plan would share only in part are taken out of the saving, with a warning.
+
+import type { DedupeGroup } from './dedupe-types';
+import type { FileData } from './dedupe-file-data';
+import { linearPhysical } from './map-format';
+import { bytesNotCovered, mergeRanges } from './space-scan';
+
+/**
+ * btrfs: the pieces of `f` (indices into its extents) that reference one on-disk extent, so that
+ * the extent is freed only when all of them move. FIEMAP lists a file's references, not its
+ * extents: a partly overwritten extent ("bookend") shows as pieces on both sides of the new data
+ * whose physical minus logical offset is the same (the extent's address), and every piece of a
+ * compressed extent shows the extent's address. Pieces are grouped by that key; elsewhere each
+ * piece is its own extent. Cached per file.
+ */
+function extentPieces(f: FileData): number[][] {
+  let out = piecesCache.get(f);
+  if (out) return out;
+  out = [];
+  if (f.filesystem !== 'btrfs') for (let i = 0; i < f.off.length; i++) out.push([i]);
+  else {
+    const byKey = new Map<string, number[]>();
+    for (let i = 0; i < f.off.length; i++) {
+      if (f.phys[i] < 0n) {
+        out.push([i]);
+        continue;
+      }
+      const key = linearPhysical(f.phys[i], f.flags[i]) ? `l${f.phys[i] - f.off[i]}` : `e${f.phys[i]}`;
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else {
+        const fresh = [i];
+        byKey.set(key, fresh);
+        out.push(fresh);
+      }
+    }
+  }
+  piecesCache.set(f, out);
+  return out;
+}
+const piecesCache = new WeakMap<FileData, number[][]>();
+
+/** Where extent piece `i` of `f` ends, clamped to the file's end (the last block runs past it). */
+const pieceEnd = (f: FileData, i: number): bigint => (f.off[i] + f.len[i] < f.size ? f.off[i] + f.len[i] : f.size);
+
+/**
+ * btrfs: whether an extent referenced in [offset, offset + length) of `f` is also referenced
+ * outside that range by `f` itself: sharing the range then frees nothing of that extent, so the
+ * range had better be the group's source (its blocks stay whatever happens).
+ */
+export function keepsExtent(f: FileData, offset: bigint, length: bigint): boolean {
+  if (f.filesystem !== 'btrfs') return false;
+  const end = offset + length;
+  for (const pieces of extentPieces(f)) {
+    let inside = false;
+    let outside = false;
+    for (const i of pieces) {
+      const a = f.off[i];
+      const b = pieceEnd(f, i);
+      if (b > offset && a < end) inside = true;
+      if (a < offset || b > end) outside = true;
+    }
+    if (inside && outside) return true;
+  }
+  return false;
+}
+
+/**
+ * btrfs frees a data extent only when no file references any part of it: where a group would
+ * share only part of a destination's extent (and no other group covers the rest of it), those
+ * bytes are taken out of the group's saving and the group says why.
+ */
+export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>): void {
+  // Every destination range of the plan, per file, merged.
+  const starts = new Map<string, bigint[]>();
+  const ends = new Map<string, bigint[]>();
+  for (const g of groups)
+    for (const r of g.ranges.slice(1)) {
+      if (files.get(r.path)?.filesystem !== 'btrfs') continue;
+      (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
+      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
+    }
+  const covered = new Map<string, { start: bigint[]; end: bigint[] }>();
+  for (const [p, s] of starts) covered.set(p, mergeRanges(s, ends.get(p)!));
+  for (const g of groups) {
+    let partial = 0n;
+    let example = '';
+    for (const r of g.ranges.slice(1)) {
+      const f = files.get(r.path);
+      const cov = covered.get(r.path);
+      if (!f || !cov || r.alreadyShared) continue;
+      const end = r.offset + g.length;
+      for (const pieces of extentPieces(f)) {
+        // The last extent's block runs past the end of the file; a range that reaches the end
+        // shares that whole block (the kernel takes an unaligned length that ends at both files'
+        // ends), so bytes past the end never count as left out (pieceEnd).
+        let here = 0n;
+        let rest = 0n;
+        for (const i of pieces) {
+          const eEnd = pieceEnd(f, i);
+          // The extent is freed only if every piece of it is shared by some group of the plan.
+          rest += bytesNotCovered({ start: [f.off[i]], end: [eEnd] }, cov);
+          const a = f.off[i] > r.offset ? f.off[i] : r.offset;
+          const b = eEnd < end ? eEnd : end;
+          if (b > a) here += b - a;
+        }
+        if (here === 0n || rest === 0n) continue;
+        partial += here;
+        const first = pieces[0];
+        example ||= `${r.path} at ${f.off[first]} (${pieces.reduce((t, i) => t + f.len[i], 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} of them not duplicated)`;
+      }
+    }
+    if (partial === 0n) continue;
+    const taken = partial < g.netSaving ? partial : g.netSaving;
+    g.netSaving -= taken;
+    takeFromMin(g, taken);
+    g.warnings.push(
+      `${partial} bytes lie in extents that would be shared only in part (e.g. ${example}): btrfs frees an extent only when ` +
+        `nothing references any of it, so sharing them frees nothing; ${taken} bytes are left out of the saving.`,
+    );
+  }
+}
+
+/** Bytes known not to be freed, out of the lower bound too (it may count them twice: still a lower bound). */
+function takeFromMin(g: DedupeGroup, taken: bigint): void {
+  if (g.netSavingMin === undefined) return;
+  g.netSavingMin = g.netSavingMin > taken ? g.netSavingMin - taken : 0n;
+  if (g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
+}

@@ -1,0 +1,41 @@
+// A mapped file as dedupe sees it: its data extents, holes and unwritten extents left out
+// (dedupe-walk.ts makes them, dedupe-saving.ts and dedupe-extents.ts read them).
+
+import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
+
+/** A mapped file: its data extents (holes are the gaps), in order. */
+export interface FileData {
+  path: string;
+  size: bigint;
+  filesystem: string;
+  /** Which address space its physical offsets are in (space-fs.ts). */
+  fsKey: string;
+  blockSize: number;
+  off: bigint[];
+  len: bigint[];
+  /** -1: unknown. */
+  phys: bigint[];
+  flags: number[];
+}
+
+/**
+ * A file's data from its map: the extents that hold data. Unwritten (preallocated) extents read
+ * as zeros, so, like holes, they are left out: never read, hashed, counted or shared.
+ */
+export function fileDataOf(
+  path: string,
+  m: Pick<PackedExtentMap, 'size' | 'packed'>,
+  fs: { filesystem: string; fsKey: string; blockSize: number },
+): FileData {
+  const k = m.packed;
+  const f: FileData = { path, size: m.size, ...fs, off: [], len: [], phys: [], flags: [] };
+  for (let i = 0; i < k.count; i++) {
+    const len = BigInt.asUintN(64, k.length[i]);
+    if (len === 0n || (k.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue;
+    f.off.push(k.offset[i]);
+    f.len.push(len);
+    f.phys.push(k.physical[i]);
+    f.flags.push(k.flags[i]);
+  }
+  return f;
+}
