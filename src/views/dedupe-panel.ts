@@ -270,6 +270,10 @@ export class DedupePanel implements vscode.Disposable {
       );
       for (const k of r.skipped.slice(0, 100))
         this.s.log.warn(`dedupe: skipped ${k.path} @${k.offset}+${k.length}: ${k.reason}: ${k.message}`);
+      const estimate =
+        r.estimatedMin !== undefined && r.estimatedMin < r.estimated
+          ? `${humanBytes(r.estimatedMin)}–${humanBytes(r.estimated)}`
+          : humanBytes(r.estimated);
       void vscode.window.showInformationMessage(
         r.alreadyShared > 0n
           ? t(
@@ -277,14 +281,9 @@ export class DedupePanel implements vscode.Disposable {
               humanBytes(r.deduped),
               humanBytes(r.alreadyShared),
               humanBytes(r.freed),
-              humanBytes(r.estimated),
+              estimate,
             )
-          : t(
-              'Deduplicated {0}: {1} freed (measured), {2} estimated.',
-              humanBytes(r.deduped),
-              humanBytes(r.freed),
-              humanBytes(r.estimated),
-            ),
+          : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
       );
       this.postState();
       const refreshed = SpacePanel.refreshCovering([...new Set(chosen.groups.flatMap((g) => g.ranges.map((x) => x.path)))]);

@@ -179,11 +179,29 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
 
   test('a saving with a lower bound (blocks shared with files that may be outside) reads as a range', async () => {
     const bounded = { ...wire, total: { ...wire.total, netSavingMin: String(plan.total.netSaving - 1000n * MiB) } };
-    const { page } = await open(1000, { type: 'dedupe', plan: bounded, canApply: true });
+    const { page, bridge } = await open(1000, { type: 'dedupe', plan: bounded, canApply: true });
     assert.equal(
       await text(page, '.saving-line'),
       'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection.',
     );
+    // and the result: the measured figure next to that range
+    const report: DedupeReport = {
+      deduped: 1404n * MiB,
+      alreadyShared: 0n,
+      differed: 0,
+      skipped: [],
+      calls: 3,
+      freed: 500n * MiB,
+      estimated: plan.total.netSaving,
+      estimatedMin: plan.total.netSaving - 1000n * MiB,
+      method: 'FIDEDUPERANGE',
+      notes: [],
+      durationMs: 10,
+    };
+    await bridge.post({ type: 'dedupe', plan: bounded, canApply: false, report: dedupeWireReport(report, { groups: 3, files: 8 }) });
+    await page.waitForSelector('body[data-state="done"]');
+    assert.equal(await text(page, '.saving-line'), 'Deduplicating freed 500 MiB (measured); the search estimated between 404.13 MiB and 1.37 GiB.');
+    assert.equal(await text(page, '.kv[data-key="estimated"] dd'), '404.13 MiB – 1.37 GiB');
     await page.close();
   });
 

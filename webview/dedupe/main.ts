@@ -198,8 +198,17 @@ function showReport(r: DedupeWireReport | undefined): void {
   if (!r) return setButtons();
   const freed = BigInt(r.freed);
   const estimated = BigInt(r.estimated);
+  const estimatedMin = r.estimatedMin !== undefined ? BigInt(r.estimatedMin) : estimated;
   // The line under the totals spoke of what sharing would free; now it has been measured.
-  savingEl.textContent = l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
+  savingEl.textContent =
+    estimatedMin < estimated
+      ? l10n.t(
+          'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
+          human2(freed),
+          human2(estimatedMin),
+          human2(estimated),
+        )
+      : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
   savingEl.title = exact(freed);
   reportEl.appendChild(el('h2', {}, l10n.t('Result')));
   const dl = el('dl', { class: 'totals report-totals' });
@@ -209,7 +218,6 @@ function showReport(r: DedupeWireReport | undefined): void {
     dl.appendChild(pair);
   };
   item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
-  const estimatedMin = r.estimatedMin !== undefined ? BigInt(r.estimatedMin) : estimated;
   if (estimatedMin < estimated)
     item(
       'estimated',
