@@ -156,7 +156,7 @@ export async function findDuplicates(
     list.push(f);
     members.set(f.wholeKey, list);
   }
-  const readOnly = readOnlyFiles(usable.map((f) => f.path));
+  const readOnly = readOnlyFiles();
   /**
    * Files whose every chunk is already in a whole-file group as a destination. The group's
    * source stays available to the chunk groups, as the one copy that keeps its blocks (were
@@ -348,20 +348,28 @@ function mergeAdjacent(sets: RangeSet[], chunk: bigint): RangeSet[] {
 }
 
 /**
- * The local files the kernel will not change: on a read-only file system or btrfs snapshot
+ * Which local files the kernel will not change: on a read-only file system or btrfs snapshot
  * (EROFS) or immutable (EPERM), as access(W_OK) says. They can be a group's source, never a
  * destination. (EACCES is not one of them: an owner may dedupe a file without write permission.)
+ * Asked only of files in a group, once each.
  */
-function readOnlyFiles(paths: string[]): Set<string> {
-  const out = new Set<string>();
-  for (const p of new Set(paths)) {
-    if (isSmbPath(p)) continue;
-    try {
-      fs.accessSync(osPath(p), fs.constants.W_OK);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'EROFS' || code === 'EPERM') out.add(p);
-    }
-  }
-  return out;
+function readOnlyFiles(): { has(path: string): boolean } {
+  const known = new Map<string, boolean>();
+  return {
+    has(p) {
+      let ro = known.get(p);
+      if (ro === undefined) {
+        ro = false;
+        if (!isSmbPath(p))
+          try {
+            fs.accessSync(osPath(p), fs.constants.W_OK);
+          } catch (e) {
+            const code = (e as { code?: string }).code;
+            ro = code === 'EROFS' || code === 'EPERM';
+          }
+        known.set(p, ro);
+      }
+      return ro;
+    },
+  };
 }

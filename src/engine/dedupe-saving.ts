@@ -85,7 +85,7 @@ export function groupSaving(
   offsets: bigint[],
   length: bigint,
   wholeFiles: boolean,
-  readOnly: ReadonlySet<string> = new Set(),
+  readOnly: { has(path: string): boolean } = new Set<string>(),
 ): DedupeGroup {
   const segs = files.map((f, i) => segments(f, offsets[i], length));
   const fixed = files.map((f) => readOnly.has(f.path));

@@ -355,7 +355,7 @@ export async function spaceOf(
       fsNotes.push(
         `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
           `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
-          `(compressed extents, whose place FIEMAP does not give, or a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
+          `(compressed extents, whose address maps no byte to a place, or a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
           (g.disk !== undefined
             ? ' (for the columns; what deleting frees is counted from the extents themselves, below).'
             : '; what deleting them frees is counted as their allocated bytes, assuming they share nothing.'),

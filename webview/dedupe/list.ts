@@ -119,6 +119,7 @@ export class DedupeList {
   private groupRow(g: number): HTMLElement {
     const grp = this.plan.groups[g];
     const n = this.nums[g];
+    const warnings = grp.warnings.map((x) => withHumanSizes(x)); // "4194304 bytes" -> "4,194,304 bytes (4 MiB)"
     const open = !this.isCollapsed(g);
     const tr = document.createElement('div');
     tr.className = 'tr group-row';
@@ -144,13 +145,12 @@ export class DedupeList {
         l10n.t('Length of each range: {0}', exact(n.length)),
         l10n.t('Duplicate bytes: {0}', exact(n.candidate)),
         l10n.t('Net saving: {0}', exact(n.net)),
-        ...grp.warnings.map((x) => withHumanSizes(x)),
+        ...warnings,
       ].join('\n'),
     );
-    if (grp.warnings.length) {
+    if (warnings.length) {
       const w = document.createElement('span');
       w.className = 'codicon codicon-warning group-warning';
-      const warnings = grp.warnings.map((x) => withHumanSizes(x));
       w.title = warnings.join('\n');
       w.setAttribute('aria-label', l10n.t('Warnings: {0}', warnings.join(' ')));
       summary.prepend(w);
@@ -162,7 +162,7 @@ export class DedupeList {
   }
 
   private warningRow(g: number, w: number): HTMLElement {
-    const text = withHumanSizes(this.plan.groups[g].warnings[w]); // "4194304 bytes" -> "4,194,304 bytes (4 MiB)"
+    const text = withHumanSizes(this.plan.groups[g].warnings[w]);
     const tr = document.createElement('div');
     tr.className = 'tr warning-row';
     tr.setAttribute('role', 'row');

@@ -99,6 +99,8 @@ function kv(key: string, label: string, value: string, title?: string, tip?: str
 }
 /** Totals with two decimals, so duplicate bytes and net saving that differ by little still read differently. */
 const human2 = (v: bigint): string => humanBytes(v, 2);
+/** An estimate with a lower bound below it as "min – max", else the one value. */
+const span = (min: bigint, max: bigint, show: (v: bigint) => string): string => (min < max ? `${show(min)} – ${show(max)}` : show(max));
 const bytesKv = (key: string, label: string, v: bigint, tip: string): void => kv(key, label, human2(v), exact(v), tip);
 
 function showTotals(p: DedupeWirePlan): void {
@@ -135,7 +137,7 @@ function showTotals(p: DedupeWirePlan): void {
       : already > 0n
         ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
         : l10n.t('Sharing these frees about {0}.', human2(net));
-  savingEl.title = min < net ? `${exact(min)} – ${exact(net)}` : exact(net);
+  savingEl.title = span(min, net, exact);
 
   detailsEl.replaceChildren();
   const bits = [
@@ -218,14 +220,7 @@ function showReport(r: DedupeWireReport | undefined): void {
     dl.appendChild(pair);
   };
   item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
-  if (estimatedMin < estimated)
-    item(
-      'estimated',
-      l10n.t('Estimated'),
-      `${human2(estimatedMin)} – ${human2(estimated)}`,
-      `${exact(estimatedMin)} – ${exact(estimated)}`,
-    );
-  else item('estimated', l10n.t('Estimated'), human2(estimated), exact(estimated));
+  item('estimated', l10n.t('Estimated'), span(estimatedMin, estimated, human2), span(estimatedMin, estimated, exact));
   item('deduped', l10n.t('Shared by the file system'), human2(BigInt(r.deduped)), exact(BigInt(r.deduped)));
   if (BigInt(r.alreadyShared) > 0n)
     item('already', l10n.t('Already shared before'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
