@@ -95,9 +95,15 @@ export interface ExtentOwnerQuery {
    * `dev`), reference by reference in the order of the inodes then of file offsets (inodes in
    * between may come too), each with the extent's logical address and its size on disk (whole,
    * however little of it the file still references, and compressed where it is). What deleting
-   * frees is counted from these (btrfs frees an extent only whole). Throws like owners().
+   * frees is counted from these (btrfs frees an extent only whole). Each reference also gives
+   * its file offset and how many bytes of the extent it covers there. Throws like owners().
    */
-  diskExtents?(path: string, dev: bigint, inos: BigUint64Array, each: (ino: bigint, bytenr: bigint, bytes: bigint) => void): void;
+  diskExtents?(
+    path: string,
+    dev: bigint,
+    inos: BigUint64Array,
+    each: (ino: bigint, bytenr: bigint, bytes: bigint, fileOffset: bigint, fileBytes: bigint) => void,
+  ): void;
   /** btrfs: every file (fileKey names) referencing the extent at logical address `bytenr`. */
   referencesTo?(bytenr: bigint): ReadonlySet<string>;
   close(): void;

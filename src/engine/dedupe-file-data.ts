@@ -11,6 +11,9 @@ export interface FileData {
   /** Which address space its physical offsets are in (space-fs.ts). */
   fsKey: string;
   blockSize: number;
+  /** st_dev and st_ino (who-else-references queries name files by them: dedupe-owners.ts); absent when unknown. */
+  dev?: bigint;
+  ino?: bigint;
   off: bigint[];
   len: bigint[];
   /** -1: unknown. */
@@ -26,9 +29,10 @@ export function fileDataOf(
   path: string,
   m: Pick<PackedExtentMap, 'size' | 'packed'>,
   fs: { filesystem: string; fsKey: string; blockSize: number },
+  id?: { dev: bigint; ino: bigint },
 ): FileData {
   const k = m.packed;
-  const f: FileData = { path, size: m.size, ...fs, off: [], len: [], phys: [], flags: [] };
+  const f: FileData = { path, size: m.size, ...fs, ...id, off: [], len: [], phys: [], flags: [] };
   for (let i = 0; i < k.count; i++) {
     const len = BigInt.asUintN(64, k.length[i]);
     if (len === 0n || (k.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue;

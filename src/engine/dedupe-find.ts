@@ -16,6 +16,7 @@ import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './
 import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe-saving';
 import type { FileData } from './dedupe-file-data';
 import { partialExtentWarnings } from './dedupe-extents';
+import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
@@ -204,7 +205,12 @@ export async function findDuplicates(
     if (g.ranges.length > 1) groups.push(g);
   }
   const byPath = new Map(usable.map((f) => [f.path, f]));
-  sharedBlockSavings(groups, byPath);
+  const owners = await ownerLookups(groups, byPath, resolve);
+  try {
+    sharedBlockSavings(groups, byPath, owners.byFs);
+  } finally {
+    owners.close();
+  }
   partialExtentWarnings(groups, byPath);
   fragmentationWarnings(groups);
 
@@ -234,6 +240,13 @@ export async function findDuplicates(
       'Some files are compressed (btrfs) or have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full ' +
         "where they do not already share the source's extent, an upper bound (a compressed extent takes less on disk than the bytes it holds).",
     );
+  const asked = [...owners.byFs.values()].map((o) => o.method);
+  if (asked.length > 0 && owners.failures().length === 0)
+    notes.push(
+      `Who else references the shared blocks was asked of the file system (${[...new Set(asked)].join(', ')}): ` +
+        'the saving leaves out blocks that files outside the selection keep.',
+    );
+  for (const f of owners.failures()) notes.push(`Who else references the shared blocks could not be asked, so the saving is a range: ${f}`);
   notes.push(
     'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not.',
   );

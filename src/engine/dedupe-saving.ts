@@ -8,6 +8,7 @@ import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { keepsExtent } from './dedupe-extents';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
+import type { OwnerLookup } from './dedupe-owners';
 
 interface Segment {
   rel: bigint;
@@ -151,14 +152,20 @@ export function groupSaving(
     warnings.push(
       `${leftOut} more ${leftOut === 1 ? 'range is' : 'ranges are'} in read-only files (a read-only snapshot or file system, or immutable): left as they are, and their blocks stay allocated.`,
     );
-  if (sharedElsewhere > 0n && netSaving > 0n)
-    warnings.push(
-      `${sharedElsewhere} bytes of the other ranges are already shared with other files: they are freed only once nothing else references them.`,
-    );
+  const elsewhere =
+    sharedElsewhere > 0n && netSaving > 0n
+      ? `${sharedElsewhere} bytes of the other ranges are already shared with other files: they are freed only once nothing else references them.`
+      : undefined;
+  if (elsewhere) warnings.push(elsewhere);
   // The lower bound: those shared bytes may all be held by files outside the selection.
   const netSavingMin = netSaving > sharedElsewhere ? netSaving - sharedElsewhere : 0n;
-  return { length, ranges, netSaving, netSavingMin, candidateBytes, wholeFiles, warnings };
+  const g: DedupeGroup = { length, ranges, netSaving, netSavingMin, candidateBytes, wholeFiles, warnings };
+  if (elsewhere) elsewhereWarning.set(g, elsewhere);
+  return g;
 }
+
+/** A group's warning that some bytes are shared with other files, unnamed (dropped once owners name them). */
+const elsewhereWarning = new WeakMap<DedupeGroup, string>();
 
 /**
  * Data bytes of `dst`'s range and how many of them already sit at the source range's physical
@@ -188,10 +195,11 @@ interface SharedRef {
  * every reference to them moves too. Per group, the bytes of its destinations whose blocks some
  * range of the selection still references after the plan (a file that is no destination there:
  * a reflinked copy left as it is, or a group's source) are taken out of the saving, with a
- * warning. References from outside the selection cannot be seen in the maps (only their count
- * could, and FIEMAP does not give it): the saving assumes none, and the note says so.
+ * warning. References from outside the selection cannot be seen in the maps: where `owners`
+ * (dedupe-owners.ts) can name them, the blocks they keep are taken out too and the saving is
+ * exact (netSavingMin = netSaving); elsewhere the saving assumes none, and its lower bound none freed.
  */
-export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, FileData>): void {
+export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, FileData>, owners = new Map<string, OwnerLookup>()): void {
   // Where the plan moves data: every destination range, per file, merged. Not a range that
   // already shares its source's blocks, nor a group that frees nothing: apply leaves both alone.
   const starts = new Map<string, bigint[]>();
@@ -229,14 +237,31 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
     );
     const stuckStart: bigint[] = [];
     const stuckEnd: bigint[] = [];
+    const keptStart: bigint[] = [];
+    const keptEnd: bigint[] = [];
+    let keptBy = '';
+    // every shared destination byte's owners named (none shared: nothing to name)
+    let named = true;
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       if (!f || r.alreadyShared) continue;
       const list = refs.get(f.fsKey);
-      if (!list) continue;
-      const longest = maxLen.get(f.fsKey)!;
+      const lookup = owners.get(f.fsKey);
       for (const x of segments(f, r.offset, g.length)) {
-        if (!x.shared || x.phys < 0n || x.encoded) continue;
+        if (!x.shared) continue;
+        if (x.phys < 0n || x.encoded || !list) {
+          named = false;
+          continue;
+        }
+        const kept = lookup?.keptOutside(f, r.offset + x.rel, x.len, x.phys);
+        if (!kept) named = false;
+        else
+          for (const k of kept) {
+            keptStart.push(x.phys + (k.start - r.offset - x.rel));
+            keptEnd.push(x.phys + (k.end - r.offset - x.rel));
+            keptBy ||= k.owner;
+          }
+        const longest = maxLen.get(f.fsKey)!;
         const xEnd = x.phys + x.len;
         // the first reference that can reach x: none longer than `longest` starts before x.phys - longest
         let lo = 0;
@@ -270,17 +295,34 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
         }
       }
     }
-    if (stuckStart.length === 0) continue;
     const stuck = bytesNotCovered(mergeRanges(stuckStart, stuckEnd), source);
-    if (stuck === 0n) continue;
-    const taken = stuck < g.netSaving ? stuck : g.netSaving;
-    g.netSaving -= taken;
+    // kept by files outside the plan, beyond what the plan's own files keep
+    const kept =
+      keptStart.length === 0 ? 0n : bytesNotCovered(mergeRanges([...stuckStart, ...keptStart], [...stuckEnd, ...keptEnd]), source) - stuck;
+    if (stuck > 0n) {
+      const taken = stuck < g.netSaving ? stuck : g.netSaving;
+      g.netSaving -= taken;
+      g.warnings.push(
+        `${taken} bytes of the other ranges share their blocks with data the plan leaves in place (a clone or a group's source): ` +
+          'sharing them frees nothing, so they are left out of the saving.',
+      );
+    }
+    if (kept > 0n) {
+      const taken = kept < g.netSaving ? kept : g.netSaving;
+      g.netSaving -= taken;
+      g.warnings.push(
+        `${taken} bytes of the other ranges share their blocks with files outside the selection (e.g. ${keptBy}): ` +
+          'they stay allocated, so they are left out of the saving.',
+      );
+    }
     // flagged shared, so already out of the lower bound: it only has to stay below the saving
     if (g.netSavingMin !== undefined && g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
-    g.warnings.push(
-      `${taken} bytes of the other ranges share their blocks with data the plan leaves in place (a clone or a group's source): ` +
-        'sharing them frees nothing, so they are left out of the saving.',
-    );
+    if (named) {
+      // every reference is known: the saving is exact, and the unnamed warning says too little
+      g.netSavingMin = g.netSaving;
+      const w = elsewhereWarning.get(g);
+      if (w) g.warnings = g.warnings.filter((x) => x !== w);
+    }
   }
 }
 

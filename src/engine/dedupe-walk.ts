@@ -111,9 +111,9 @@ export async function walkAndMap(
       small++;
       return false;
     },
-    file(p, dev, _ino, size, packed) {
+    file(p, dev, ino, size, packed) {
       // the columns are the walk's, reused: fileDataOf copies what it keeps
-      mapped.push({ f: { ...fileDataOf(p, { size, packed }, unknownFacts), chunkKeys: [] }, dev });
+      mapped.push({ f: { ...fileDataOf(p, { size, packed }, unknownFacts, { dev, ino }), chunkKeys: [] }, dev });
     },
     changed(p, before, after) {
       const i = mapped.findIndex((m) => m.f.path === p);
@@ -147,7 +147,7 @@ export async function walkAndMap(
           return;
         }
         if (m.size !== st.size) errors.push(changedError(p, st.size, m.size));
-        else mapped.push({ f: { ...fileDataOf(p, m, unknownFacts), chunkKeys: [] }, dev: st.dev });
+        else mapped.push({ f: { ...fileDataOf(p, m, unknownFacts, { dev: st.dev, ino: st.ino }), chunkKeys: [] }, dev: st.dev });
         await settleMapped();
       },
       error: (e) => errors.push(e),

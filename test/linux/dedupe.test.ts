@@ -19,7 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, FsctlError, type DedupePlan, type Engine } from '../../src/engine';
+import { createEngine, FsctlError, type DedupePlan, type DedupeReport, type Engine } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type FsKind, type TestFs } from '../support/loopfs';
 
 const KiB = 1024;
@@ -94,6 +94,29 @@ function freedMatches(kind: FsKind, freed: bigint, estimated: bigint): void {
 
 function groupOf(plan: DedupePlan, name: string): DedupePlan['groups'][number] | undefined {
   return plan.groups.find((g) => g.ranges.some((r) => path.basename(r.path) === name));
+}
+
+/**
+ * a, b, c copies in sel/; out/cclone clones c, out/bpart clones b's second MiB (a trial's layout:
+ * 8 MiB estimated, 7 MiB freed on XFS, 4 MiB on btrfs, where bpart keeps b's whole extent).
+ * Finds sel/ and applies the plan.
+ */
+async function outsideSharedLayout(d: string, kind: FsKind): Promise<{ plan: DedupePlan; r: DedupeReport }> {
+  fs.mkdirSync(path.join(d, 'sel'));
+  fs.mkdirSync(path.join(d, 'out'));
+  const data = randomBytes(4 * MiB);
+  for (const n of ['a', 'b', 'c']) fs.writeFileSync(path.join(d, 'sel', n), data);
+  execFileSync('sync');
+  execFileSync('cp', ['--reflink=always', path.join(d, 'sel', 'c'), path.join(d, 'out', 'cclone')]);
+  execFileSync('xfs_io', ['-f', '-c', `reflink ${path.join(d, 'sel', 'b')} ${MiB} 0 ${MiB}`, path.join(d, 'out', 'bpart')]);
+  execFileSync('sync');
+  const engine = createEngine();
+  const plan = await engine.findDuplicates([path.join(d, 'sel')]);
+  assert.equal(plan.groups.length, 1);
+  // the copy with the most blocks shared elsewhere: c (XFS flags blocks); on btrfs, which
+  // flags whole extents, b's is shared too, and either frees the same
+  assert.match(path.basename(plan.groups[0].ranges[0].path), kind === 'xfs' ? /^c$/ : /^[bc]$/);
+  return { plan, r: await engine.dedupe(plan) };
 }
 
 for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
@@ -347,7 +370,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         assert.deepEqual(
           gone.map((x) => path.basename(x.path)),
           ['q0'],
-          r.skipped.map((x) => `${x.path} ${x.reason}`).join(", "),
+          r.skipped.map((x) => `${x.path} ${x.reason}`).join(', '),
         );
         assert.match(gone[0].message, /p0/);
         // the rest: shared now or by the cancelled run, never counted twice
@@ -474,69 +497,120 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
-    test('btrfs read-only snapshot: its files are only sources, their blocks kept; a new copy moves to them', { skip: kind !== 'btrfs' }, async () => {
-      const d = freshDir(t, 'snapshots');
-      const sv = path.join(d, 'sv');
-      execFileSync('btrfs', ['subvolume', 'create', sv]);
-      const data = randomBytes(MiB);
-      for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
-      execFileSync('sync');
-      execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(d, 'ro')]);
-      fs.writeFileSync(path.join(sv, 'n'), data); // after the snapshot: blocks of its own
-      execFileSync('sync');
-      try {
-        const before = shas(path.join(d, 'ro'));
+    test(
+      'btrfs read-only snapshot: its files are only sources, their blocks kept; a new copy moves to them',
+      { skip: kind !== 'btrfs' },
+      async () => {
+        const d = freshDir(t, 'snapshots');
+        const sv = path.join(d, 'sv');
+        execFileSync('btrfs', ['subvolume', 'create', sv]);
+        const data = randomBytes(MiB);
+        for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
+        execFileSync('sync');
+        execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(d, 'ro')]);
+        fs.writeFileSync(path.join(sv, 'n'), data); // after the snapshot: blocks of its own
+        execFileSync('sync');
+        try {
+          const before = shas(path.join(d, 'ro'));
+          const engine = createEngine();
+          const plan = await engine.findDuplicates([d]);
+          assert.equal(plan.groups.length, 1);
+          const g = plan.groups[0];
+          assert.match(g.ranges[0].path, /\/ro\//, 'the source is in the read-only snapshot');
+          assert.ok(
+            g.ranges.slice(1).every((r) => !r.path.includes('/ro/')),
+            'no destination in it',
+          );
+          assert.ok(g.warnings.some((w) => /1 more range is in read-only files/.test(w)));
+          // sv/f and sv/g still share the snapshot's blocks: only n's own MiB can be freed
+          assert.equal(g.netSaving, BigInt(MiB));
+          const r = await engine.dedupe(plan);
+          assert.deepEqual(r.skipped, []);
+          freedMatches(kind, r.freed, BigInt(MiB));
+          assert.deepEqual(shas(path.join(d, 'ro')), before);
+        } finally {
+          execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'ro'), sv], { stdio: 'ignore' });
+        }
+      },
+    );
+
+    test(
+      'btrfs: copies a read-write snapshot outside the selection still holds: as root the saving is 0, exactly, and nothing is shared',
+      { skip: kind !== 'btrfs' },
+      async () => {
+        const d = freshDir(t, 'rw-snapshot');
+        const sv = path.join(d, 'sv');
+        execFileSync('btrfs', ['subvolume', 'create', sv]);
+        const data = randomBytes(2 * MiB);
+        for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
+        execFileSync('sync');
+        execFileSync('btrfs', ['subvolume', 'snapshot', sv, path.join(d, 'snap')]);
+        execFileSync('sync');
+        const snapId = execFileSync('btrfs', ['inspect-internal', 'rootid', path.join(d, 'snap')], { encoding: 'utf8' }).trim();
+        try {
+          const engine = createEngine();
+          const plan = await engine.findDuplicates([sv]);
+          assert.equal(plan.groups.length, 1);
+          const g = plan.groups[0];
+          // without the owners this was "between 0 and 2 MiB"; the snapshot keeps both copies' blocks
+          assert.equal(g.netSaving, 0n);
+          assert.equal(g.netSavingMin, 0n);
+          assert.ok(
+            g.warnings.some((w) =>
+              new RegExp(`^${2 * MiB} bytes .* outside the selection \\(e\\.g\\. subvolume ${snapId}, inode \\d+\\)`).test(w),
+            ),
+            g.warnings.join('\n'),
+          );
+          const r = await engine.dedupe(plan);
+          assert.equal(r.calls, 0);
+          assert.equal(r.deduped, 0n);
+          // the whole snapshot is in the selection too: now both of sv's copies can go to the snapshot's blocks
+          const both = await engine.findDuplicates([d]);
+          assert.equal(both.total.netSaving, BigInt(2 * MiB));
+          assert.equal(both.total.netSavingMin, both.total.netSaving);
+        } finally {
+          execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'snap'), sv], { stdio: 'ignore' });
+        }
+      },
+    );
+
+    test(
+      'btrfs compressed: a clone is already shared, and a plan applied twice makes no call the second time',
+      { skip: kind !== 'btrfs' },
+      async () => {
+        const d = freshDir(t, 'compressed');
+        execFileSync('btrfs', ['property', 'set', d, 'compression', 'zstd']);
+        const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
+        for (const n of ['c1', 'c2']) fs.writeFileSync(path.join(d, n), text);
+        execFileSync('cp', ['--reflink=always', path.join(d, 'c1'), path.join(d, 'c3')]);
+        execFileSync('sync');
         const engine = createEngine();
+        // The map keeps an encoded extent's address, as filefrag shows it.
+        const m = await engine.map(path.join(d, 'c1'));
+        const ff = frags(path.join(d, 'c1'));
+        assert.match(ff[0].flags, /encoded/);
+        assert.equal(m.extents[0].physical, BigInt(ff[0].physical) * 4096n);
+        const before = shas(d);
         const plan = await engine.findDuplicates([d]);
         assert.equal(plan.groups.length, 1);
-        const g = plan.groups[0];
-        assert.match(g.ranges[0].path, /\/ro\//, 'the source is in the read-only snapshot');
-        assert.ok(g.ranges.slice(1).every((r) => !r.path.includes('/ro/')), 'no destination in it');
-        assert.ok(g.warnings.some((w) => /1 more range is in read-only files/.test(w)));
-        // sv/f and sv/g still share the snapshot's blocks: only n's own MiB can be freed
-        assert.equal(g.netSaving, BigInt(MiB));
-        const r = await engine.dedupe(plan);
-        assert.deepEqual(r.skipped, []);
-        freedMatches(kind, r.freed, BigInt(MiB));
-        assert.deepEqual(shas(path.join(d, 'ro')), before);
-      } finally {
-        execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'ro'), sv], { stdio: 'ignore' });
-      }
-    });
+        const byName = new Map(plan.groups[0].ranges.map((r) => [path.basename(r.path), r]));
+        // c1 and its clone c3 share every extent: one is the source, the other already shared
+        assert.equal(byName.get(path.basename(plan.groups[0].ranges[0].path) === 'c1' ? 'c3' : 'c1')?.alreadyShared, true);
+        assert.equal(byName.get('c2')?.alreadyShared, undefined);
+        assert.equal(plan.groups[0].netSaving, BigInt(text.length), 'c2 counted in full: an upper bound for compressed data');
+        const first = await engine.dedupe(plan);
+        assert.ok(first.calls > 0);
+        assert.ok(first.freed > 0n && first.freed <= first.estimated, `freed ${first.freed} of at most ${first.estimated}`);
+        assert.deepEqual(shas(d), before);
+        const again = await engine.findDuplicates([d]);
+        assert.equal(again.total.netSaving, 0n, 'everything already shares one set of extents');
+        const second = await engine.dedupe(again);
+        assert.equal(second.calls, 0);
+        assert.equal(second.deduped, 0n);
+      },
+    );
 
-    test('btrfs compressed: a clone is already shared, and a plan applied twice makes no call the second time', { skip: kind !== 'btrfs' }, async () => {
-      const d = freshDir(t, 'compressed');
-      execFileSync('btrfs', ['property', 'set', d, 'compression', 'zstd']);
-      const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
-      for (const n of ['c1', 'c2']) fs.writeFileSync(path.join(d, n), text);
-      execFileSync('cp', ['--reflink=always', path.join(d, 'c1'), path.join(d, 'c3')]);
-      execFileSync('sync');
-      const engine = createEngine();
-      // The map keeps an encoded extent's address, as filefrag shows it.
-      const m = await engine.map(path.join(d, 'c1'));
-      const ff = frags(path.join(d, 'c1'));
-      assert.match(ff[0].flags, /encoded/);
-      assert.equal(m.extents[0].physical, BigInt(ff[0].physical) * 4096n);
-      const before = shas(d);
-      const plan = await engine.findDuplicates([d]);
-      assert.equal(plan.groups.length, 1);
-      const byName = new Map(plan.groups[0].ranges.map((r) => [path.basename(r.path), r]));
-      // c1 and its clone c3 share every extent: one is the source, the other already shared
-      assert.equal(byName.get(path.basename(plan.groups[0].ranges[0].path) === 'c1' ? 'c3' : 'c1')?.alreadyShared, true);
-      assert.equal(byName.get('c2')?.alreadyShared, undefined);
-      assert.equal(plan.groups[0].netSaving, BigInt(text.length), 'c2 counted in full: an upper bound for compressed data');
-      const first = await engine.dedupe(plan);
-      assert.ok(first.calls > 0);
-      assert.ok(first.freed > 0n && first.freed <= first.estimated, `freed ${first.freed} of at most ${first.estimated}`);
-      assert.deepEqual(shas(d), before);
-      const again = await engine.findDuplicates([d]);
-      assert.equal(again.total.netSaving, 0n, 'everything already shares one set of extents');
-      const second = await engine.dedupe(again);
-      assert.equal(second.calls, 0);
-      assert.equal(second.deduped, 0n);
-    });
-
-    test('a partial duplicate of a set of copies moves to the copy that stays (the whole-file group\'s source)', async () => {
+    test("a partial duplicate of a set of copies moves to the copy that stays (the whole-file group's source)", async () => {
       // The copies' chunk groups once took the first copy walked as the set's representative;
       // when the whole-file group picked another source (the one with a clone), the partial
       // duplicate and that first copy were shared with each other instead: 1 MiB stayed twice.
@@ -565,55 +639,65 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
-    test('btrfs: a copy of part of a partly overwritten extent moves to it (the extent stays anyway), freed = estimate', { skip: kind !== 'btrfs' }, async () => {
-      // b's 4 MiB extent, its second MiB overwritten: b still references the first and last
-      // parts. a copies b's first MiB. Sharing b's first MiB with a frees nothing (estimated
-      // 1 MiB, freed 0 before); a moving to b frees a's MiB.
-      const d = freshDir(t, 'bookend');
-      const b = path.join(d, 'b');
-      fs.writeFileSync(b, randomBytes(4 * MiB));
-      execFileSync('sync');
-      const fd = fs.openSync(b, 'r+');
-      fs.writeSync(fd, randomBytes(MiB), 0, MiB, MiB);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fs.writeFileSync(path.join(d, 'a'), fs.readFileSync(b).subarray(0, MiB));
-      execFileSync('sync');
-      const before = shas(d);
-      const engine = createEngine();
-      const plan = await engine.findDuplicates([d]);
-      assert.equal(plan.groups.length, 1);
-      assert.equal(path.basename(plan.groups[0].ranges[0].path), 'b');
-      const r = await engine.dedupe(plan);
-      assert.equal(r.estimated, BigInt(MiB));
-      freedMatches(kind, r.freed, r.estimated);
-      assert.deepEqual(shas(d), before);
-    });
+    test(
+      'btrfs: a copy of part of a partly overwritten extent moves to it (the extent stays anyway), freed = estimate',
+      { skip: kind !== 'btrfs' },
+      async () => {
+        // b's 4 MiB extent, its second MiB overwritten: b still references the first and last
+        // parts. a copies b's first MiB. Sharing b's first MiB with a frees nothing (estimated
+        // 1 MiB, freed 0 before); a moving to b frees a's MiB.
+        const d = freshDir(t, 'bookend');
+        const b = path.join(d, 'b');
+        fs.writeFileSync(b, randomBytes(4 * MiB));
+        execFileSync('sync');
+        const fd = fs.openSync(b, 'r+');
+        fs.writeSync(fd, randomBytes(MiB), 0, MiB, MiB);
+        fs.fsyncSync(fd);
+        fs.closeSync(fd);
+        fs.writeFileSync(path.join(d, 'a'), fs.readFileSync(b).subarray(0, MiB));
+        execFileSync('sync');
+        const before = shas(d);
+        const engine = createEngine();
+        const plan = await engine.findDuplicates([d]);
+        assert.equal(plan.groups.length, 1);
+        assert.equal(path.basename(plan.groups[0].ranges[0].path), 'b');
+        const r = await engine.dedupe(plan);
+        assert.equal(r.estimated, BigInt(MiB));
+        freedMatches(kind, r.freed, r.estimated);
+        assert.deepEqual(shas(d), before);
+      },
+    );
 
-    test('blocks also shared with files outside the selection: the saving is a range, and freed falls in it', async () => {
-      // a, b, c copies; out/cclone clones c, out/bpart clones b's second MiB (the trial's layout:
-      // 8 MiB estimated, 7 MiB freed on XFS, 4 MiB on btrfs, where bpart keeps b's whole extent)
-      const d = freshDir(t, 'outside-range');
-      fs.mkdirSync(path.join(d, 'sel'));
-      fs.mkdirSync(path.join(d, 'out'));
-      const data = randomBytes(4 * MiB);
-      for (const n of ['a', 'b', 'c']) fs.writeFileSync(path.join(d, 'sel', n), data);
-      execFileSync('sync');
-      execFileSync('cp', ['--reflink=always', path.join(d, 'sel', 'c'), path.join(d, 'out', 'cclone')]);
-      execFileSync('xfs_io', ['-f', '-c', `reflink ${path.join(d, 'sel', 'b')} ${MiB} 0 ${MiB}`, path.join(d, 'out', 'bpart')]);
-      execFileSync('sync');
-      const engine = createEngine();
-      const plan = await engine.findDuplicates([path.join(d, 'sel')]);
-      assert.equal(plan.groups.length, 1);
-      // the copy with the most blocks shared elsewhere: c (XFS flags blocks); on btrfs, which
-      // flags whole extents, b's is shared too, and either frees the same
-      assert.match(path.basename(plan.groups[0].ranges[0].path), kind === 'xfs' ? /^c$/ : /^[bc]$/);
-      assert.equal(plan.total.netSaving, BigInt(8 * MiB));
-      assert.equal(plan.total.netSavingMin, BigInt((kind === 'xfs' ? 7 : 4) * MiB));
-      const r = await engine.dedupe(plan);
-      assert.equal(r.estimatedMin, plan.total.netSavingMin);
-      freedMatches(kind, r.freed, r.estimatedMin!);
-    });
+    test(
+      kind === 'btrfs'
+        ? 'blocks also shared with files outside the selection: as root, LOGICAL_INO_V2 names them, the saving is exact and freed equals it'
+        : 'blocks also shared with files outside the selection (no rmapbt: owners unknown): the saving is a range, and freed falls in it',
+      async () => {
+        const { plan, r } = await outsideSharedLayout(freshDir(t, 'outside-range'), kind);
+        if (kind === 'btrfs') {
+          // bpart keeps b's whole extent, cclone c's: one copy of the data is freed
+          assert.equal(plan.total.netSaving, BigInt(4 * MiB));
+          assert.equal(plan.total.netSavingMin, plan.total.netSaving);
+          assert.ok(
+            plan.groups[0].warnings.some((w) =>
+              /share their blocks with files outside the selection \(e\.g\. subvolume 5, inode \d+\)/.test(w),
+            ),
+            plan.groups[0].warnings.join('\n'),
+          );
+          assert.ok(!plan.groups[0].warnings.some((w) => /freed only once nothing else references them/.test(w)));
+          assert.ok(plan.notes.some((n) => /asked of the file system \(BTRFS_IOC_LOGICAL_INO_V2\)/.test(n)));
+        } else {
+          assert.equal(plan.total.netSaving, BigInt(8 * MiB));
+          assert.equal(plan.total.netSavingMin, BigInt(7 * MiB));
+          assert.ok(
+            plan.notes.some((n) => /could not be asked, so the saving is a range: XFS: .*rmapbt=0/.test(n)),
+            plan.notes.join('\n'),
+          );
+        }
+        assert.equal(r.estimatedMin, plan.total.netSavingMin);
+        freedMatches(kind, r.freed, r.estimatedMin!);
+      },
+    );
 
     test('files whose size is not a multiple of the block size: shared whole, the last block with them', async () => {
       // The last extent's block runs past the end of the file; it was once taken for a part of
@@ -671,6 +755,28 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
     });
   });
 }
+
+describe('dedupe on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skipReason('xfs') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('xfs', 300, { mkfsArgs: ['-q', '-f', '-m', 'rmapbt=1,reflink=1'] });
+  });
+  after(() => t?.cleanup());
+
+  test('blocks also shared with files outside the selection: as root, GETFSMAP names them, the saving is exact and freed equals it', async () => {
+    const { plan, r } = await outsideSharedLayout(freshDir(t, 'outside-exact'), 'xfs');
+    // cclone keeps c's 4 MiB (c is the source), bpart b's second MiB: a's 4 and b's other 3 are freed
+    assert.equal(plan.total.netSaving, BigInt(7 * MiB));
+    assert.equal(plan.total.netSavingMin, plan.total.netSaving);
+    assert.ok(
+      plan.groups[0].warnings.some((w) => /^1048576 bytes .* files outside the selection \(e\.g\. inode \d+\)/.test(w)),
+      plan.groups[0].warnings.join('\n'),
+    );
+    assert.ok(plan.notes.some((n) => /asked of the file system \(FS_IOC_GETFSMAP/.test(n)));
+    assert.equal(r.estimated, BigInt(7 * MiB));
+    assert.equal(r.freed, r.estimated);
+  });
+});
 
 for (const kind of ['ext4', 'tmpfs'] as FsKind[]) {
   describe(`dedupe on ${kind}`, { skip: skipReason(kind) }, () => {

@@ -20,6 +20,7 @@ import { SignalContext } from '../../src/engine/context';
 import { applyDedupe } from '../../src/engine/dedupe-apply';
 import type { DedupeGroup, DedupePlan, DedupeRange } from '../../src/engine/dedupe-types';
 import { applyOrder } from '../../src/engine/dedupe-order';
+import type { OwnerLookup } from '../../src/engine/dedupe-owners';
 import type { FsctlError } from '../../src/engine/errors';
 
 const K = 1024n;
@@ -71,7 +72,7 @@ test('on a tie the source is the copy whose blocks another file (outside the sel
   assert.deepEqual(g.warnings, []);
 });
 
-test('apply order: a group that moves part of another group\'s source goes first; unrelated groups stay free', () => {
+test("apply order: a group that moves part of another group's source goes first; unrelated groups stay free", () => {
   const range = (path: string, offset = 0n) => ({ path, offset });
   const group = (length: bigint, ...ranges: DedupeRange[]): DedupeGroup => ({
     length,
@@ -182,11 +183,16 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
 test('btrfs: a partly overwritten extent (pieces on both sides of new data) is one extent; its range is the source', () => {
   const M = 1024n * K;
   // b: a 4 MiB extent at 10 MiB whose second MiB was overwritten (new data at 50 MiB)
-  const b = file('b', 4n * M, [
-    [0n, M, 10n * M],
-    [M, M, 50n * M],
-    [2n * M, 2n * M, 12n * M],
-  ], 'btrfs');
+  const b = file(
+    'b',
+    4n * M,
+    [
+      [0n, M, 10n * M],
+      [M, M, 50n * M],
+      [2n * M, 2n * M, 12n * M],
+    ],
+    'btrfs',
+  );
   const a = file('a', M, [[0n, M, 80n * M]], 'btrfs'); // a copy of b's first MiB, its own extent
   const g = groupSaving([a, b], [0n, 0n], M, false);
   assert.deepEqual(
@@ -314,6 +320,51 @@ test('a destination whose blocks a reflinked copy keeps frees nothing; moving bo
   const plain = groupSaving([orig, copy], [0n, 0n], 128n * K, true);
   sharedBlockSavings([plain], new Map([...files, ['copy', copy]]));
   assert.equal(plain.netSaving, 128n * K);
+});
+
+test('owners named (dedupe-owners.ts): blocks kept outside the plan leave the saving, which becomes exact; unnamed: a range', () => {
+  // a and b copies; b's blocks are also referenced by a file outside the selection for their first 64 KiB
+  const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]]);
+  const b = file('b', 256n * K, [[0n, 256n * K, 5000n * K]], 'xfs', true);
+  const files = new Map([
+    ['a', a],
+    ['b', b],
+  ]);
+  const asked: [string, bigint, bigint, bigint][] = [];
+  const lookup: OwnerLookup = {
+    method: 'TEST',
+    keptOutside: (f, offset, length, phys) => {
+      asked.push([f.path, offset, length, phys]);
+      return [{ start: offset, end: offset + 64n * K, owner: 'inode 7' }];
+    },
+  };
+  const g = groupSaving([a, b], [0n, 0n], 256n * K, true);
+  assert.equal(g.ranges[0].path, 'b', 'the copy with blocks shared elsewhere is the source');
+  // b is the source: nothing of a's is shared, nothing asked, already exact
+  sharedBlockSavings([g], files, new Map([['fs', lookup]]));
+  assert.deepEqual(asked, []);
+  assert.equal(g.netSaving, 256n * K);
+  assert.equal(g.netSavingMin, 256n * K);
+  // a read-only a must be the source: now b's shared blocks are the destination's
+  const h = groupSaving([a, b], [0n, 0n], 256n * K, true, new Set(['a']));
+  assert.equal(h.ranges[0].path, 'a');
+  assert.equal(h.netSavingMin, 0n, 'unnamed, all of them might be kept');
+  assert.ok(h.warnings.some((w) => /already shared with other files/.test(w)));
+  const unnamed = structuredClone(h);
+  sharedBlockSavings([h], files, new Map([['fs', lookup]]));
+  assert.deepEqual(asked, [['b', 0n, 256n * K, 5000n * K]]);
+  assert.equal(h.netSaving, 192n * K);
+  assert.equal(h.netSavingMin, 192n * K);
+  assert.ok(!h.warnings.some((w) => /already shared with other files/.test(w)), 'the unnamed warning goes');
+  assert.match(
+    h.warnings.at(-1)!,
+    /^65536 bytes of the other ranges share their blocks with files outside the selection \(e\.g\. inode 7\)/,
+  );
+  // a query that fails (not root, no rmapbt) answers undefined: the range stays
+  const failing: OwnerLookup = { method: 'TEST', keptOutside: () => undefined };
+  sharedBlockSavings([unnamed], files, new Map([['fs', failing]]));
+  assert.equal(unnamed.netSaving, 256n * K);
+  assert.equal(unnamed.netSavingMin, 0n);
 });
 
 test('a map as dedupe data: unwritten (preallocated) extents are left out like holes; already-shared bytes measured', () => {

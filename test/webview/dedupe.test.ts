@@ -4,9 +4,10 @@
 // Real: the bundle (dist/webview/dedupe.js), the CSP shell, Chromium, and the host's conversion
 // of a plan and a report to wire messages (src/views/dedupe-data.ts), as the panel does it.
 // STAND-IN: the plan and report are built here, by hand, in the engine's types (DedupePlan,
-// DedupeReport in src/engine/dedupe-types.ts): this branch's engine does not find or apply
-// duplicates yet (the dedupe branch does); once merged, a suite fed engine.findDuplicates on
-// XFS can replace them. Replaced: the VS Code host, by the postMessage bridge in ./harness.ts.
+// DedupeReport in src/engine/dedupe-types.ts), so the view meets what a real file system makes
+// slowly or not at all here: offsets above 2^53, 5,000 groups, every warning at once. The real
+// engine's plans and reports reach the real view in test/vscode/dedupe-ui.test.ts (code-server,
+// XFS). Replaced: the VS Code host, by the postMessage bridge in ./harness.ts.
 //
 // Run: node --import tsx --test test/webview/dedupe.test.ts   (~15 s)
 // (Over 400 lines: one suite whose tests are the steps of one flow over one fixture.)

@@ -142,7 +142,8 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   const searchv = new DataView(search.buffer);
   /**
    * The data extents of the inodes `inos` (ascending) of subvolume `root`, item by item in key
-   * order (by inode, then file offset): `each(ino, logical address, size on disk)`, also for the
+   * order (by inode, then file offset): `each(ino, logical address, size on disk, file offset,
+   * bytes of the extent the file references there)`, also for the
    * inodes between them that a key range takes in (the caller skips those). Inodes close
    * together are read in one key range, (first, EXTENT_DATA, 0) .. (last, EXTENT_DATA, max): the
    * range holds every item of the inodes between (their inode items, names, other files' extents),
@@ -152,7 +153,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     path: string,
     root: bigint,
     inos: BigUint64Array,
-    each: (ino: bigint, bytenr: bigint, bytes: bigint) => void,
+    each: (ino: bigint, bytenr: bigint, bytes: bigint, fileOffset: bigint, fileBytes: bigint) => void,
   ): void => {
     for (let k = 0; k < inos.length;) {
       let end = k;
@@ -173,7 +174,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
         searchv.setUint32(64, 0xffffffff, true);
         searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
         if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0)
-          failed('BTRFS_IOC_TREE_SEARCH_V2', path, 'the size of each extent on disk');
+          failed('BTRFS_IOC_TREE_SEARCH_V2', path, 'the extents of each file and their size on disk');
         const n = searchv.getUint32(64, true);
         if (n === 0) break;
         let at = 112;
@@ -187,7 +188,11 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
           if (searchv.getUint32(at + 24, true) === EXTENT_DATA_KEY && len >= 37 && search[item + 20] !== 0) {
             const ino = searchv.getBigUint64(at + 8, true);
             const bytenr = searchv.getBigUint64(item + 21, true);
-            if (bytenr !== 0n) each(ino, bytenr, searchv.getBigUint64(item + 29, true));
+            // the key's offset is the file offset; num_bytes how much of the extent the file references there
+            if (bytenr !== 0n) {
+              const fileBytes = len >= 53 ? searchv.getBigUint64(item + 45, true) : 0n;
+              each(ino, bytenr, searchv.getBigUint64(item + 29, true), searchv.getBigUint64(at + 16, true), fileBytes);
+            }
           }
           at = item + len;
         }

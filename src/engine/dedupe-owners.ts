@@ -1,0 +1,168 @@
+// Who else references a destination's shared blocks, where the file system can say: btrfs
+// (BTRFS_IOC_LOGICAL_INO_V2 for each extent, found in the file's extent items) and XFS with the
+// reverse-mapping btree (FS_IOC_GETFSMAP), both as root; the backend's ExtentOwnerQuery, as the
+// space accounting uses it. FIEMAP flags blocks as shared, not with whom, so without owners the
+// saving is a range (dedupe-saving.ts: netSavingMin). With them, the blocks some file outside the
+// plan's files also references stay allocated (sharedBlockSavings takes them out of the saving)
+// and the rest is freed: one figure.
+
+import type { ExtendedBackend, ExtentOwnerQuery } from './backend-ext';
+import type { DedupeGroup } from './dedupe-types';
+import type { FileData } from './dedupe-file-data';
+import { EXTENT_FLAG, linearPhysical } from './map-format';
+import { isCancelled } from './errors';
+
+/** Stretches of a destination's data that a file outside the plan also references, with one such owner. */
+export interface KeptStretch {
+  /** File offsets of the destination. */
+  start: bigint;
+  end: bigint;
+  owner: string;
+}
+
+/** Owner answers for the files of one file system (fsKey). */
+export interface OwnerLookup {
+  /** 'BTRFS_IOC_LOGICAL_INO_V2', 'FS_IOC_GETFSMAP'. */
+  readonly method: string;
+  /**
+   * The parts of [offset, offset + length) of `f` (data at physical `phys` onward, contiguous)
+   * that some file other than the plan's also references; undefined when the owners could not
+   * be named (the query failed: `failure` says why).
+   */
+  keptOutside(f: FileData, offset: bigint, length: bigint, phys: bigint): KeptStretch[] | undefined;
+}
+
+export interface OwnerLookups {
+  byFs: Map<string, OwnerLookup>;
+  /** Why owners could not be named on some file system (for the plan's notes), once each. */
+  failures(): string[];
+  close(): void;
+}
+
+/**
+ * Owner lookups for each file system holding a destination with shared blocks (none is asked
+ * otherwise: most plans share nothing yet). `files` are the plan's files: their references are in
+ * their maps, so only others count as outside. Queries fail where the file system cannot name
+ * owners or the caller is not root; the lookup then answers undefined and the range stays.
+ */
+export async function ownerLookups(
+  groups: DedupeGroup[],
+  files: Map<string, FileData>,
+  resolve: (p: string) => Promise<ExtendedBackend>,
+): Promise<OwnerLookups> {
+  const wanted = new Map<string, FileData>();
+  for (const g of groups)
+    for (const r of g.ranges.slice(1)) {
+      const f = files.get(r.path);
+      if (!f || r.alreadyShared || wanted.has(f.fsKey) || f.dev === undefined || f.ino === undefined) continue;
+      if (f.filesystem !== 'btrfs' && f.filesystem !== 'xfs') continue;
+      if (f.flags.some((fl, i) => (fl & EXTENT_FLAG.SHARED) !== 0 && linearPhysical(f.phys[i], fl))) wanted.set(f.fsKey, f);
+    }
+  const byFs = new Map<string, OwnerLookup>();
+  const failed = new Map<string, string>();
+  const queries: ExtentOwnerQuery[] = [];
+  for (const [fsKey, first] of wanted) {
+    let q: ExtentOwnerQuery | undefined;
+    try {
+      q = (await resolve(first.path)).extentOwners?.(first.path);
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      failed.set(fsKey, reason(first, e));
+      continue;
+    }
+    if (!q) continue;
+    queries.push(q);
+    const query = q;
+    const inside = new Set<string>();
+    let broken = false;
+    const fail = (e: unknown): undefined => {
+      broken = true;
+      failed.set(fsKey, reason(first, e));
+      return undefined;
+    };
+    try {
+      for (const f of files.values())
+        if (f.fsKey === fsKey && f.dev !== undefined && f.ino !== undefined) inside.add(query.fileKey(f.path, f.dev, f.ino));
+    } catch (e) {
+      fail(e);
+      continue;
+    }
+    const lookup =
+      query.diskExtents && query.referencesTo ? btrfsLookup(query, inside) : query.owners ? xfsLookup(query, inside) : undefined;
+    if (!lookup) continue;
+    byFs.set(fsKey, {
+      method: query.method,
+      keptOutside: (f, offset, length, phys) => {
+        if (broken) return undefined;
+        try {
+          return lookup(f, offset, length, phys);
+        } catch (e) {
+          return fail(e);
+        }
+      },
+    });
+  }
+  return {
+    byFs,
+    failures: () => [...new Set(failed.values())],
+    close: () => queries.forEach((q) => q.close()),
+  };
+}
+
+type Lookup = (f: FileData, offset: bigint, length: bigint, phys: bigint) => KeptStretch[];
+
+/**
+ * btrfs: the file's extent items (read once per file) give each reference's extent; one
+ * LOGICAL_INO_V2 per extent names every file referencing any part of it (an extent is freed only
+ * whole, so an outside reference anywhere in it keeps all of it).
+ */
+function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
+  const items = new Map<string, { off: bigint; end: bigint; bytenr: bigint }[]>();
+  const owners = new Map<bigint, string | null>();
+  return (f, offset, length) => {
+    let list = items.get(f.path);
+    if (!list) {
+      const got: { off: bigint; end: bigint; bytenr: bigint }[] = [];
+      q.diskExtents!(f.path, f.dev!, BigUint64Array.of(f.ino!), (ino, bytenr, _bytes, fileOffset, fileBytes) => {
+        if (ino === f.ino) got.push({ off: fileOffset, end: fileOffset + fileBytes, bytenr });
+      });
+      items.set(f.path, (list = got));
+    }
+    const end = offset + length;
+    const out: KeptStretch[] = [];
+    for (const it of list) {
+      const a = it.off > offset ? it.off : offset;
+      const b = it.end < end ? it.end : end;
+      if (b <= a) continue;
+      let outside = owners.get(it.bytenr);
+      if (outside === undefined) {
+        outside = null;
+        for (const o of q.referencesTo!(it.bytenr))
+          if (!inside.has(o)) {
+            outside = o;
+            break;
+          }
+        owners.set(it.bytenr, outside);
+      }
+      if (outside !== null) out.push({ start: a, end: b, owner: `subvolume ${outside.replace(':', ', inode ')}` });
+    }
+    return out;
+  };
+}
+
+/** XFS: the reverse-mapping btree names the owners of each block of the physical range. */
+function xfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
+  return (_f, offset, length, phys) => {
+    const out: KeptStretch[] = [];
+    for (const s of q.owners!(phys, phys + length)) {
+      const o = [...s.owners].find((x) => !inside.has(x));
+      if (o !== undefined) out.push({ start: offset + (s.start - phys), end: offset + (s.end - phys), owner: `inode ${o}` });
+    }
+    return out;
+  };
+}
+
+function reason(f: FileData, e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return `${f.filesystem === 'btrfs' ? 'btrfs' : 'XFS'}: ${m.replace(/^space: /, '')}`;
+}
