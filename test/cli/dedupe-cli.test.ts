@@ -2,7 +2,8 @@
 // (decimal strings; the apply members only with --apply), the table with its total, exit 0,
 // the byte-size grammar for --chunk and --min-size, and Ctrl-C in the middle of a large
 // --apply (the engine runs in the CLI's own thread and its hashing threads): exit 130, every
-// file as before.
+// file as before; on btrfs, blocks a file outside the selection also holds: one figure as root
+// (LOGICAL_INO_V2 names it), a range with "at least" and the EPERM note as nobody.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -187,6 +188,51 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     } finally {
       execFileSync('chattr', ['-i', path.join(e, 'a')]);
     }
+  });
+});
+
+describe('extent-lens dedupe on btrfs: blocks a file outside the selection also holds', { skip: skipReason('btrfs', ['xfs_io']) }, () => {
+  let fsys: LoopFs;
+  let sel: string;
+  const MiB = 1024 * 1024;
+  before(() => {
+    ensureBuilt();
+    fsys = makeLoopFs('btrfs');
+    for (const dir of [path.dirname(fsys.mnt), fsys.mnt]) fs.chmodSync(dir, 0o755); // reachable by nobody
+    sel = path.join(fsys.mnt, 'sel');
+    const out = path.join(fsys.mnt, 'out');
+    fs.mkdirSync(sel, { mode: 0o755 });
+    fs.mkdirSync(out, { mode: 0o755 });
+    const data = randomBytes(4 * MiB);
+    for (const n of ['a', 'b', 'c']) fs.writeFileSync(path.join(sel, n), data, { mode: 0o644 });
+    execFileSync('sync');
+    // out/cclone holds all of c's extent, out/bpart part of b's (btrfs keeps an extent whole)
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'c'), path.join(out, 'cclone')]);
+    execFileSync('xfs_io', ['-f', '-c', `reflink ${path.join(sel, 'b')} ${MiB} 0 ${MiB}`, path.join(out, 'bpart')]);
+    execFileSync('sync');
+  });
+  after(() => fsys?.cleanup());
+
+  test('as root the file system names them: one figure; as nobody a range, "at least", and a note that says why', () => {
+    const root = JSON.parse(cli(['dedupe', sel, '--json']).stdout);
+    assert.equal(root.total.netSaving, String(4 * MiB));
+    assert.equal(root.total.netSavingMin, root.total.netSaving);
+    assert.ok(
+      root.groups[0].warnings.some((w: string) => /outside the selection \(e\.g\. subvolume 5, inode \d+\)/.test(w)),
+      root.groups[0].warnings.join('\n'),
+    );
+    const human = cli(['dedupe', sel]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.doesNotMatch(human.stdout, /at least/);
+    assert.match(human.stdout, /note: Who else references the shared blocks was asked of the file system \(BTRFS_IOC_LOGICAL_INO_V2\)/);
+
+    const r = cli(['dedupe', sel], { uid: 65534, gid: 65534 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /net saving 8388608 \(8 MiB\), at least 4194304 \(4 MiB\)/);
+    assert.match(
+      r.stdout,
+      /note: Who else references the shared blocks could not be asked, so the saving is a range: btrfs: the exact figure needs root: .*\(EPERM\)/,
+    );
   });
 });
 
