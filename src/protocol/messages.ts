@@ -313,10 +313,11 @@ export type WebviewMessage =
   | { type: 'requestRows'; requestId: number; start: number; count: number }
   | { type: 'refresh' }
   /**
-   * Export the view's data. The Space view with a filter set sends the files shown (`shown`:
-   * indices into its files, ascending) and the filter text (for the save dialog).
+   * Export the view's data. The Space view with a filter set or zoomed into a folder sends the
+   * files shown (`shown`: indices into its files, ascending), the filter text and the folder
+   * (relative to the analysis's base), for the save dialog and the export's own note.
    */
-  | { type: 'export'; format: 'json' | 'csv'; shown?: number[]; filter?: string }
+  | { type: 'export'; format: 'json' | 'csv'; shown?: number[]; filter?: string; folder?: string }
   /** `requestId` (optional): the host answers with `copied` (did the clipboard write work). */
   | { type: 'copyText'; text: string; requestId?: number }
   /** `item`: which file of a multi-file result (CloneResults `items` index; default 0). */
@@ -412,8 +413,15 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       return Array.isArray(o.shown) &&
         o.shown.length <= MAX_SPACE_FILES &&
         o.shown.every((i, k, a) => isInt(i, 0, MAX_SPACE_FILES - 1) && (k === 0 || i > a[k - 1])) &&
-        isStr(o.filter, 4096)
-        ? { type: 'export', format: o.format, shown: o.shown as number[], filter: o.filter }
+        isStr(o.filter, 4096) &&
+        (o.folder === undefined || isStr(o.folder, 4096))
+        ? {
+            type: 'export',
+            format: o.format,
+            shown: o.shown as number[],
+            filter: o.filter,
+            ...(o.folder !== undefined ? { folder: o.folder } : {}),
+          }
         : undefined;
     case 'spaceScan':
       return typeof o.exactScan === 'boolean' ? { type: 'spaceScan', exactScan: o.exactScan } : undefined;

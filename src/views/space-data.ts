@@ -122,11 +122,16 @@ export function spaceData(r: SpaceResult, roots: readonly string[]): SpaceData {
   };
 }
 
-/** The files an export writes: all, or those a filter shows (indices into d.files, ascending). */
+/** The files an export writes: all, or those the view shows (indices into d.files, ascending). */
 export interface SpaceExportSel {
   shown?: readonly number[];
   filter?: string;
+  /** The folder the view was zoomed into, relative to the base. */
+  folder?: string;
 }
+
+/** A path relative to the analysis's base, made whole again (as the files' paths are). */
+const joinRel = (d: SpaceData, rel: string): string => (d.base.endsWith(d.sep) ? d.base + rel : d.base + d.sep + rel);
 
 const exported = (d: SpaceData, sel: SpaceExportSel): Iterable<number> => sel.shown ?? d.files.keys();
 
@@ -160,6 +165,7 @@ export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Genera
       ? {
           filter: {
             text: sel.filter ?? '',
+            ...(sel.folder !== undefined ? { folder: joinRel(d, sel.folder) } : {}),
             files: sel.shown.length,
             of: d.files.length,
             note: 'the totals are those of every file analysed',

@@ -246,14 +246,14 @@ export class SpacePanel implements vscode.Disposable {
         return;
       }
       case 'export':
-        return this.export(msg.format, msg.shown, msg.filter);
+        return this.export(msg.format, msg.shown, msg.filter, msg.folder);
       default:
         this.s.log.warn(`space view: ignored ${msg.type} (not served by this view)`);
     }
   }
 
-  /** Export every file, or with a filter set in the view the files it shows (`shown`), saying which. */
-  private async export(format: 'json' | 'csv', shown?: number[], filter?: string): Promise<void> {
+  /** Export every file, or with a filter set or a folder zoomed into the files the view shows (`shown`), saying which. */
+  private async export(format: 'json' | 'csv', shown?: number[], filter?: string, folder?: string): Promise<void> {
     const d = this.data;
     if (!d) return;
     if (shown?.some((i) => i >= d.files.length)) {
@@ -262,18 +262,33 @@ export class SpacePanel implements vscode.Disposable {
     }
     const lang = vscode.env.language;
     const n = shown?.length ?? d.files.length;
-    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
+    const workspaceDir = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
     const stem = (baseName(d.base) || 'space').replace(/[\\/:*?"<>|\x00-\x1f]/g, '_');
     const name = `space-${stem}${shown ? '-filtered' : ''}.${format}`;
     const target = await vscode.window.showSaveDialog({
-      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      defaultUri: workspaceDir ? vscode.Uri.joinPath(workspaceDir, name) : undefined,
       title: shown
-        ? t('Export the {0} files shown (filter “{1}”) of {2}', n.toLocaleString(lang), filter ?? '', d.files.length.toLocaleString(lang))
+        ? folder !== undefined && !filter
+          ? t('Export the {0} files shown (in {1}) of {2}', n.toLocaleString(lang), folder, d.files.length.toLocaleString(lang))
+          : folder !== undefined
+            ? t(
+                'Export the {0} files shown (in {1}, filter “{2}”) of {3}',
+                n.toLocaleString(lang),
+                folder,
+                filter ?? '',
+                d.files.length.toLocaleString(lang),
+              )
+            : t(
+                'Export the {0} files shown (filter “{1}”) of {2}',
+                n.toLocaleString(lang),
+                filter ?? '',
+                d.files.length.toLocaleString(lang),
+              )
         : t('Export the space analysis ({0} files)', n.toLocaleString(lang)),
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
     });
     if (!target) return;
-    const sel = { shown, filter };
+    const sel = { shown, filter, folder };
     const chunks = format === 'json' ? spaceJsonChunks(d, sel) : spaceCsvChunks(d, sel);
     try {
       if (target.scheme !== 'file') {
@@ -291,7 +306,7 @@ export class SpacePanel implements vscode.Disposable {
       return;
     }
     this.s.log.info(
-      `exported the space analysis of ${n} files${shown ? ` (filter ${JSON.stringify(filter)}, of ${d.files.length})` : ''} as ${format.toUpperCase()} to ${target.fsPath}`,
+      `exported the space analysis of ${n} files${shown ? ` (${folder !== undefined ? `in ${JSON.stringify(folder)}, ` : ''}filter ${JSON.stringify(filter)}, of ${d.files.length})` : ''} as ${format.toUpperCase()} to ${target.fsPath}`,
     );
     void vscode.window.showInformationMessage(
       shown

@@ -158,6 +158,8 @@ test('sharing unknown: the CSV says unknown, the JSON keeps the numbers and the 
     ['/m/d/a', '/m/d/b'],
   );
   assert.deepEqual(part.filter, { text: '/m/d', files: 2, of: 3, note: 'the totals are those of every file analysed' });
+  const inFolder = JSON.parse(spaceExportText(d, 'json', { shown: [0], filter: '', folder: 'd' }));
+  assert.equal(inFolder.filter.folder, `${d.base}${d.base.endsWith('/') ? '' : '/'}d`, 'the zoomed folder, whole');
   assert.deepEqual(
     spaceExportText(d, 'csv', { shown: [1], filter: 'u' })
       .split('\n')
@@ -196,7 +198,20 @@ test('export message: with a filter, the files shown (ascending, in range) and t
     shown: [0, 3],
     filter: 'a',
   });
-  for (const bad of [{ shown: [3, 0], filter: 'a' }, { shown: [-1], filter: 'a' }, { shown: [0] }, { shown: 'x', filter: 'a' }])
+  assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'json', shown: [1], filter: '', folder: 'sub' }), {
+    type: 'export',
+    format: 'json',
+    shown: [1],
+    filter: '',
+    folder: 'sub',
+  });
+  for (const bad of [
+    { shown: [1], filter: '', folder: 3 },
+    { shown: [3, 0], filter: 'a' },
+    { shown: [-1], filter: 'a' },
+    { shown: [0] },
+    { shown: 'x', filter: 'a' },
+  ])
     assert.equal(parseWebviewMessage({ type: 'export', format: 'json', ...bad }), undefined, JSON.stringify(bad));
 });
 

@@ -163,6 +163,14 @@ describe('Analyze Space Usage', { skip }, () => {
       [data.files[c].path],
     );
     assert.deepEqual([pj.filter.text, pj.filter.files, pj.filter.of], ['c.i', 1, 3]);
+    // zoomed into a folder: said in the dialog and in the export
+    const zoomedPart = path.join(xfs!.mountPoint, 'zoomed.json');
+    state.saveDialogAnswer = Uri.file(zoomedPart);
+    panel.send({ type: 'export', format: 'json', shown: [c], filter: '', folder: 'sub' });
+    await waitFor(() => fs.existsSync(zoomedPart) && fs.statSync(zoomedPart).size > 0);
+    assert.equal(state.saveDialogOptions?.title, 'Export the 1 files shown (in sub) of 3');
+    const zj = JSON.parse(fs.readFileSync(zoomedPart, 'utf8')) as { filter: { text: string; folder: string } };
+    assert.deepEqual(zj.filter.folder, path.join(data.base, 'sub'));
     // an index outside the result exports nothing
     const n = state.messages.length;
     panel.send({ type: 'export', format: 'json', shown: [7], filter: 'x' });

@@ -325,8 +325,9 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.close();
   });
 
-  test('zoom into a folder by its frame, back by the breadcrumb', async () => {
-    const { page } = await open(1400);
+  test('zoom into a folder by its frame, back by the breadcrumb; the table lists that folder', async () => {
+    const { page, bridge } = await open(1400);
+    const rows = () => page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => (e as HTMLElement).innerText).sort());
     const zoomed = () => page.evaluate(() => (window as unknown as { __extentLensSpace: { zoomed(): string } }).__extentLensSpace.zoomed());
     const rc = (await rectOf(page, idx('sub/c.img')))!;
     // the folder's title strip lies just above its first file
@@ -336,8 +337,26 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     const rc2 = (await rectOf(page, idx('sub/c.img')))!;
     assert.ok((rc2.x1 - rc2.x0) * (rc2.y1 - rc2.y0) > (rc.x1 - rc.x0) * (rc.y1 - rc.y0), 'bigger when zoomed');
     assert.match((await page.textContent('.crumbs')) ?? '', /sub$/);
+    assert.deepEqual(await rows(), ['sub/c.img', 'sub/d.img', 'sub/e.txt']);
+    assert.equal(await page.textContent('.filter-count'), '3 of 5 files');
+    // the filter applies within the folder (a.img matches "img" but is outside it)
+    await page.fill('input.filter', 'img');
+    await page.waitForFunction(() => document.querySelector('.filter-count')!.textContent === '2 of 5 files');
+    assert.deepEqual(await rows(), ['sub/c.img', 'sub/d.img']);
+    await page.click('#btn-export-json');
+    const shown = ['sub/c.img', 'sub/d.img'].map(idx).sort((x, y) => x - y);
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'export'), {
+      type: 'export',
+      format: 'json',
+      shown,
+      filter: 'img',
+      folder: 'sub',
+    });
+    await page.fill('input.filter', '');
     await page.click('.crumbs button.crumb');
     assert.equal(await zoomed(), '');
+    assert.equal(await page.textContent('.filter-count'), '5 files');
+    assert.equal((await rows()).length, 5);
     await page.close();
   });
 

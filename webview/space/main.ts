@@ -24,7 +24,7 @@ import { el } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { buildTree, fileNums, relPath, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
-import { SpaceTable, type SortKey } from './table';
+import { SpaceTable, tableShows, type SortKey } from './table';
 import { addRows, Pacer, rowsData, type RowsSoFar } from './stream';
 import { bannerBox, pathErrors, spinnerLine, toolbarButton } from '../shared/view-parts';
 
@@ -317,11 +317,18 @@ function drawMap(): void {
   map.draw(colors());
 }
 
+/** The table lists the files under the folder the treemap is zoomed into. */
+function scope(): string {
+  return map && data && map.zoom.rel ? map.zoom.rel + data.sep : '';
+}
+
 function zoomTo(n: import('./model').TreeNode): void {
   if (!map) return;
   map.zoom = n;
   showCrumbs();
   drawMap();
+  table?.setScope(scope());
+  updateFilterCount();
   saveState();
 }
 
@@ -380,6 +387,7 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
     table.sortKey = sortKey;
     table.descending = descending !== false;
   }
+  table.scope = scope();
   table.setFilter(filterBox.value);
   if (how !== 'done') table.scrollTop = scrollTop;
   updateFilterCount();
@@ -415,13 +423,13 @@ function updateFilterCount(): void {
   // while rows stream in, the files so far (the table catches up at its next redraw)
   const rows = shown === 'streaming' && stream ? stream.files : data.files;
   let matching = table.order.length;
-  if (filterBox.value && rows.length !== nums.length && stream) {
-    const f = filterBox.value.toLowerCase();
+  const narrowed = filterBox.value !== '' || table.scope !== '';
+  if (narrowed && rows.length !== nums.length && stream) {
     const at = { base: stream.base, sep: stream.sep } as SpaceData;
     matching = 0;
-    for (const x of rows) if (relPath(at, x.path).toLowerCase().includes(f)) matching++;
+    for (const x of rows) if (tableShows(relPath(at, x.path), table.scope, filterBox.value)) matching++;
   }
-  filterCount.textContent = filterBox.value
+  filterCount.textContent = narrowed
     ? l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), groupDigits(BigInt(rows.length)))
     : l10n.t('{0} files', groupDigits(BigInt(rows.length)));
 }
@@ -471,11 +479,17 @@ filterBox.addEventListener('input', () => {
 });
 btnInspect.addEventListener('click', () => selected !== undefined && post({ type: 'spaceOpen', index: selected }));
 btnReveal.addEventListener('click', () => selected !== undefined && post({ type: 'spaceReveal', index: selected }));
-/** Export every file, or with a filter set the files shown (in the result's order). */
+/** Export every file, or with a filter set or a folder zoomed into the files shown (in the result's order). */
 function exportShown(format: 'json' | 'csv'): void {
   if (!data || !table) return;
-  if (!filterBox.value) return post({ type: 'export', format });
-  post({ type: 'export', format, shown: [...table.order].sort((a, b) => a - b), filter: filterBox.value });
+  if (!filterBox.value && !table.scope) return post({ type: 'export', format });
+  post({
+    type: 'export',
+    format,
+    shown: [...table.order].sort((a, b) => a - b),
+    filter: filterBox.value,
+    ...(table.scope && map ? { folder: map.zoom.rel } : {}),
+  });
 }
 btnJson.addEventListener('click', () => exportShown('json'));
 btnCsv.addEventListener('click', () => exportShown('csv'));

@@ -1,6 +1,7 @@
 // The Space view's file table, virtualised: the whole result is in the webview, but only the
 // rows in view (plus a margin) exist in the DOM. Sortable by every column (click a header; again
-// to reverse), filtered by a path substring. The selected file's row is marked, and so are the
+// to reverse), limited to the folder the treemap is zoomed into and filtered by a path
+// substring. The selected file's row is marked, and so are the
 // rows of the files it shares extents with.
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
@@ -22,6 +23,11 @@ const COLS: Array<{ key: SortKey; label: string; short: string }> = [
   { key: 'sharesWith', label: l10n.t('Shares with'), short: l10n.t('With') },
 ];
 
+/** Whether a file's row is shown: under the zoomed folder (`scope`) and matching the filter text. */
+export function tableShows(rel: string, scope: string, filter: string): boolean {
+  return (!scope || rel.startsWith(scope)) && (!filter || rel.toLowerCase().includes(filter.toLowerCase()));
+}
+
 export interface SpaceTableCallbacks {
   onSelect(file: number): void;
   onOpen(file: number): void;
@@ -39,6 +45,8 @@ export class SpaceTable {
   sortKey: SortKey = 'allocated';
   descending = true;
   filter = '';
+  /** The zoomed folder's path relative to the base, with a separator at the end ('' = every file). */
+  scope = '';
   selected: number | undefined;
   partners = new Set<number>();
   private rendered: HTMLElement[] = [];
@@ -123,11 +131,17 @@ export class SpaceTable {
     this.refresh();
   }
 
+  /** Show only the files under a folder (its relative path ending in a separator; '' for all). */
+  setScope(prefix: string): void {
+    if (prefix === this.scope) return;
+    this.scope = prefix;
+    this.refresh();
+  }
+
   /** Filter and sort again, then draw. */
   refresh(): void {
-    const f = this.filter.toLowerCase();
     const idx: number[] = [];
-    for (let i = 0; i < this.nums.length; i++) if (!f || this.nums[i].rel.toLowerCase().includes(f)) idx.push(i);
+    for (let i = 0; i < this.nums.length; i++) if (tableShows(this.nums[i].rel, this.scope, this.filter)) idx.push(i);
     const k = this.sortKey;
     const sign = this.descending ? -1 : 1;
     idx.sort((a, b) => {
