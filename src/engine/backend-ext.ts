@@ -119,8 +119,12 @@ export interface SpaceSink {
    * link, walk.ts's FilesMet; or, for the dedupe search, too small), then it is not mapped.
    */
   meet(dev: bigint, ino: bigint, nlink: number, size: bigint): boolean;
-  /** The file met last, mapped (the map is read at once and not kept: its columns may be reused). */
-  file(path: string, dev: bigint, ino: bigint, size: bigint, map: PackedExtents, source: MapSource): void;
+  /**
+   * The file met last, mapped (the map is read at once and not kept: its columns may be reused).
+   * `heldOutside`: bytes its block count holds that a SEEK-only map cannot place (map-format.ts
+   * heldOutsideExtents; 0n or absent for other maps).
+   */
+  file(path: string, dev: bigint, ino: bigint, size: bigint, map: PackedExtents, source: MapSource, heldOutside?: bigint): void;
   /** The file's size changed while it was mapped (it is being written): counted as mapped. */
   changed(path: string, before: bigint, after: bigint): void;
   /** A symbolic link (never followed). */

@@ -385,3 +385,19 @@ export function limitPackedMap(m: PackedExtentMap, maxExtents: number | undefine
   const end = BigInt.asUintN(64, p.offset[n - 1]) + BigInt.asUintN(64, p.length[n - 1]);
   return { ...m, packed: slicePacked(p, n), truncatedAt: end };
 }
+
+/**
+ * What a file holds (`blockBytes`: its block count x 512) beyond the whole blocks its extents
+ * touch: for a SEEK_DATA-only map, space the map cannot place (tmpfs counts pages fallocate
+ * reserved, and huge pages whole, but SEEK_DATA reports unwritten pages as holes). 0n when none.
+ */
+export function heldOutsideExtents(blockBytes: bigint, p: PackedExtents, blockSize: number): bigint {
+  const block = BigInt(blockSize > 0 ? blockSize : 1);
+  let touched = 0n;
+  for (let i = 0; i < p.count; i++) {
+    const start = BigInt.asUintN(64, p.offset[i]);
+    const end = start + BigInt.asUintN(64, p.length[i]);
+    touched += ((end + block - 1n) / block) * block - (start / block) * block;
+  }
+  return blockBytes > touched ? blockBytes - touched : 0n;
+}

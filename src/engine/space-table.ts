@@ -16,6 +16,9 @@ export interface Group {
   /** Bytes whose physical place is unknown (SEEK-only maps, shared extents without an offset). */
   unplaced: bigint;
   sharingUnknownFiles: number;
+  /** Bytes files' block counts hold that their SEEK-only maps cannot place (tmpfs's reserved pages), and in how many files. */
+  heldOutside: bigint;
+  heldOutsideFiles: number;
   /** The shared ranges: start, end, file index, refcount (0 = not given). */
   start: bigint[];
   end: bigint[];

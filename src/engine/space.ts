@@ -97,6 +97,8 @@ export async function spaceOf(
         own: 0n,
         unplaced: 0n,
         sharingUnknownFiles: 0,
+        heldOutside: 0n,
+        heldOutsideFiles: 0,
         start: [],
         end: [],
         file: [],
@@ -128,9 +130,13 @@ export async function spaceOf(
   // The accounting of each file, fed by either walk (the backend's spaceWalk or walk.ts).
   const sink: SpaceSink = {
     meet: (dev, ino, nlink) => met.meet(dev, ino, nlink),
-    file(p, dev, ino, size, k, source) {
+    file(p, dev, ino, size, k, source, held) {
       const gi = groupFor(p, dev);
       const g = groups[gi];
+      if (held) {
+        g.heldOutside += held;
+        g.heldOutsideFiles++;
+      }
       const index = table.count;
       let allocated = 0n;
       let shared = 0n;
@@ -206,7 +212,7 @@ export async function spaceOf(
       sink.error(p, e);
       return;
     }
-    sink.file(p, st.dev, st.ino, m.size, m.packed, m.source);
+    sink.file(p, st.dev, st.ino, m.size, m.packed, m.source, m.heldOutsideExtents);
     if (m.size !== st.size) sink.changed(p, st.size, m.size);
     await nameFileSystems();
   };
@@ -428,6 +434,13 @@ export async function spaceOf(
             'or an exact scan of every file of the file system (--exact-scan).',
         );
     }
+    if (g.heldOutsideFiles > 0)
+      fsNotes.push(
+        `${g.heldOutsideFiles === 1 ? 'One file holds' : `${g.heldOutsideFiles} files hold`} ${g.heldOutside} bytes more than ` +
+          `${g.heldOutsideFiles === 1 ? 'its map shows' : 'their maps show'}: ${name} counts them in the block count (du too), ` +
+          'but SEEK_DATA reports them as holes (pages fallocate reserved that nothing has written yet, or the rest of a huge ' +
+          'page). Allocated and the figures above leave them out; deleting the files frees them too.',
+      );
     const exactScan = g.scan
       ? ('ran' as const)
       : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined

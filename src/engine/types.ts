@@ -67,6 +67,16 @@ export interface ExtentMap {
    * and nothing at or after it was read (it is not a hole). Absent: the map is complete.
    */
   truncatedAt?: bigint;
+  /**
+   * What the map cannot show, one sentence each (e.g. tmpfs: space fallocate reserved, which
+   * SEEK_DATA reports as holes, seen only in the file's block count).
+   */
+  notes?: string[];
+  /**
+   * A SEEK_DATA-only map of a whole file: bytes its block count holds beyond the blocks of its
+   * data ranges, which no map can place (tmpfs: pages fallocate reserved; see `notes`).
+   */
+  heldOutsideExtents?: bigint;
 }
 
 export interface VolumeInfo {

@@ -56,6 +56,8 @@ export interface WireSummary {
    * The map reads what lies after it with bounded reads of the visible part.
    */
   truncatedAt?: U64String;
+  /** What the map cannot show, one sentence each (ExtentMap.notes: tmpfs's reserved pages). */
+  notes?: string[];
 }
 
 /**
@@ -522,7 +524,8 @@ export function isWireSummary(v: unknown): v is WireSummary {
     isStr(v.source, 64) &&
     isStr(v.cloneEvidence, 4096) &&
     (v.pending === undefined || typeof v.pending === 'boolean') &&
-    (v.truncatedAt === undefined || isU64String(v.truncatedAt))
+    (v.truncatedAt === undefined || isU64String(v.truncatedAt)) &&
+    (v.notes === undefined || (Array.isArray(v.notes) && v.notes.length <= 16 && v.notes.every((n) => isStr(n, 4096))))
   );
 }
 

@@ -43,6 +43,8 @@ export class MapModel implements ExportSource {
    * exact before it and knows nothing after it; its totals cover the part read.
    */
   readonly truncatedAt: bigint | undefined;
+  /** What the map cannot show (ExtentMap.notes). */
+  readonly notes: readonly string[];
 
   /** The packed columns (src/views/map-columns.ts) and the bins over them. */
   private readonly col: Columns;
@@ -64,6 +66,7 @@ export class MapModel implements ExportSource {
     this.volume = volume;
     this.mapWindow = { offset: map.window.offset, length: map.window.length };
     this.truncatedAt = map.truncatedAt;
+    this.notes = map.notes ?? [];
     const c = columnsOf(map);
     this.col = c;
     this.binner = new Binner(c);
@@ -183,6 +186,7 @@ export class MapModel implements ExportSource {
       cloneEvidence: v?.cloneEvidence ?? 'The volume was not queried.',
     };
     if (this.truncatedAt !== undefined) s.truncatedAt = toWire(this.truncatedAt);
+    if (this.notes.length) s.notes = [...this.notes];
     return s;
   }
 

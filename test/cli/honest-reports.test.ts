@@ -2,7 +2,8 @@
 // volume says "unknown" when it cannot probe (a non-root user, a device) and never probes under
 // /dev; dig-holes refuses a block size below the file system's and reports what it freed;
 // punch reports what was deallocated; control characters in names are escaped; refusals by the
-// engine exit 1 (2 is for command-line mistakes). XFS (reflink) and ext4 loop images, as root.
+// engine exit 1 (2 is for command-line mistakes); map on tmpfs says what the block count holds
+// that SEEK_DATA cannot place. XFS (reflink) and ext4 loop images and a tmpfs, as root.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI_ARGV, cli, cliJson, ensureBuilt } from './run-cli';
 import { makeLoopFs, skipReason, type LoopFs } from './loop';
+import { makeFs, skipReason as fsSkipReason } from '../support/loopfs';
 
 const skip = skipReason('xfs') ?? skipReason('ext4');
 
@@ -146,5 +148,36 @@ describe('extent-lens reports what happened', { skip }, () => {
       assert.match(r.stderr, /is the source itself/);
     }
     assert.ok(fs.readFileSync(a).equals(pattern(4096)));
+  });
+});
+
+describe('extent-lens map on tmpfs: reserved pages the map cannot place are named', { skip: fsSkipReason('tmpfs') }, () => {
+  test('a fallocated file with 1 MiB written: the note in the table and in --json, with exact figures', () => {
+    ensureBuilt();
+    const t = makeFs('tmpfs');
+    try {
+      const f = path.join(t.mountPoint, 'reserved.bin');
+      assert.equal(spawnSync('fallocate', ['-l', '4MiB', f]).status, 0);
+      const fd = fs.openSync(f, 'r+');
+      fs.writeSync(fd, pattern(1048576), 0, 1048576, 2097152);
+      fs.closeSync(fd);
+      const h = cli(['map', f]);
+      assert.equal(h.code, 0, h.stderr);
+      assert.match(h.stdout, /source seek\n/);
+      assert.match(h.stdout, /^1 extent, 2 holes; mapped 1048576 \(1 MiB\)/m);
+      assert.match(
+        h.stdout,
+        /^note: tmpfs counts 4194304 bytes \(4 MiB\) in use for this file \(its block count\) but SEEK_DATA finds data in 1048576 bytes \(1 MiB\) of blocks: the other 3145728 bytes \(3 MiB\) .*du counts them\.$/m,
+      );
+      const j = cliJson(['map', f]) as { notes?: string[]; extents: unknown[] };
+      assert.equal(j.extents.length, 1);
+      assert.equal(j.notes?.length, 1);
+      assert.match(j.notes![0], /counts 4194304 bytes .* the other 3145728 bytes/);
+      // a file whose blocks hold its data: no note
+      fs.writeFileSync(path.join(t.mountPoint, 'plain.txt'), 'hello\n');
+      assert.doesNotMatch(cli(['map', path.join(t.mountPoint, 'plain.txt')]).stdout, /note:/);
+    } finally {
+      t.cleanup();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // byte count a decimal string, members in order), the table, per-path errors on stderr, usage.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -120,6 +120,35 @@ describe('extent-lens space: files whose sharing is unknown (real tmpfs: SEEK-on
       assert.equal(j.files[0].sharingUnknown, true);
       assert.equal(j.files[0].exclusive, '8192', 'JSON: the numbers as defined, with the flag');
       assert.equal(j.total.exclusive, '8192');
+      assert.ok(
+        !j.fileSystems[0].notes.some((n: string) => /more than (its|their) maps? shows?/.test(n)),
+        'data blocks only: no such note',
+      );
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('pages fallocate reserved (in the block count, holes to SEEK_DATA): a note with the bytes, by both walks', () => {
+    const d = fs.mkdtempSync('/dev/shm/el-space-cli-');
+    try {
+      const f = path.join(d, 'reserved.bin');
+      assert.equal(spawnSync('fallocate', ['-l', '4MiB', f]).status, 0);
+      const fd = fs.openSync(f, 'r+');
+      fs.writeSync(fd, Buffer.alloc(1048576, 3), 0, 1048576, 2097152);
+      fs.closeSync(fd);
+      fs.writeFileSync(path.join(d, 'plain'), Buffer.alloc(8192, 1));
+      // the folder (the backend's own walk: statx's block count) and the files named (walk.ts, then the engine's map)
+      for (const args of [[d], [f, path.join(d, 'plain')]]) {
+        const t = cli(['space', ...args]);
+        assert.equal(t.code, 0, t.stderr);
+        assert.match(t.stdout, /^ *4194304 +1048576 +unknown +unknown +\? +\/dev\/shm\/.*\/reserved\.bin$/m);
+        assert.match(
+          t.stdout,
+          /^note: tmpfs: One file holds 3145728 bytes \(3 MiB\) more than its map shows: tmpfs counts them in the block count \(du too\), but SEEK_DATA reports them as holes .* deleting the files frees them too\.$/m,
+          args.join(' '),
+        );
+      }
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
     }

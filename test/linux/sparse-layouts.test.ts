@@ -3,6 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type ByteRange } from '../../src/engine';
@@ -59,7 +60,10 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
       assert.ok(m.blockSize >= 512);
       if (kind === 'tmpfs') {
         assert.equal(m.source, 'seek');
-        assert.deepEqual(m.extents.map((e) => ({ offset: e.offset, length: e.length })), want);
+        assert.deepEqual(
+          m.extents.map((e) => ({ offset: e.offset, length: e.length })),
+          want,
+        );
         assert.ok(m.extents.every((e) => e.physical === null && e.flags.length === 0));
       } else {
         assert.equal(m.source, 'fiemap');
@@ -74,8 +78,43 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
         assert.ok(m.extents.every((e) => e.physical !== null && e.physical > 0n));
         assert.ok(m.extents[m.extents.length - 1].flags.includes('last'));
         const win = await engine.map(f, { window: { offset: 516n * KiB, length: 8n * KiB } });
-        assert.deepEqual(win.extents.map((e) => [e.offset, e.length]), [[516n * KiB, 8n * KiB]]);
+        assert.deepEqual(
+          win.extents.map((e) => [e.offset, e.length]),
+          [[516n * KiB, 8n * KiB]],
+        );
       }
+    });
+
+    test('fallocate: unwritten extents on ext4; on tmpfs the reserved pages are only in the block count, and a note says so', async () => {
+      const d = freshDir(tfs, 'falloc');
+      const f = path.join(d, 'reserved.bin');
+      execFileSync('fallocate', ['-l', '4MiB', f]);
+      const fd = fs.openSync(f, 'r+');
+      fs.writeSync(fd, Buffer.alloc(1048576, 5), 0, 1048576, 2097152);
+      fs.closeSync(fd);
+      const m = await engine.map(f);
+      if (kind === 'ext4') {
+        assert.equal(m.notes, undefined, 'FIEMAP shows the reserved space (unwritten extents)');
+        assert.ok(m.extents.some((e) => e.flags.includes('unwritten')));
+        return;
+      }
+      assert.deepEqual(
+        m.extents.map((e) => [e.offset, e.length]),
+        [[2097152n, 1048576n]],
+      );
+      assert.equal(BigInt(fs.statSync(f).blocks) * 512n, 4194304n, 'tmpfs counts the reserved pages');
+      assert.equal(m.notes?.length, 1);
+      assert.match(
+        m.notes![0],
+        /^tmpfs counts 4194304 bytes in use for this file \(its block count\) but SEEK_DATA finds data in 1048576 bytes of blocks: the other 3145728 bytes /,
+      );
+      // the packed map (the CLI's and the inspector's) carries it too; a window cannot say (the count is the whole file's)
+      assert.deepEqual((await engine.mapPacked(f)).notes, m.notes);
+      assert.equal((await engine.map(f, { window: { offset: 0n, length: 4194304n } })).notes, undefined);
+      // a short last block is held whole: no note for a 3-byte file
+      const small = path.join(d, 'small.txt');
+      fs.writeFileSync(small, 'hi\n');
+      assert.equal((await engine.map(small)).notes, undefined);
     });
 
     test('empty, all-hole and all-data files', async () => {
@@ -132,7 +171,10 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
       assert.equal(v.supportsClone, false);
       assert.match(v.cloneEvidence, /FICLONE probe .* failed with E[A-Z]+/);
       assert.ok(v.totalBytes! > 0n && v.freeBytes! > 0n);
-      assert.deepEqual(fs.readdirSync(tfs.mountPoint).filter((n) => n.startsWith('.extent-lens')), []);
+      assert.deepEqual(
+        fs.readdirSync(tfs.mountPoint).filter((n) => n.startsWith('.extent-lens')),
+        [],
+      );
     });
 
     test('copy keeps holes', async () => {
@@ -141,7 +183,10 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
       const want = layout(f);
       const rep = await engine.copy(f, path.join(d, 'copy.bin'));
       assert.equal(rep.method, 'copy_file_range');
-      assert.equal(rep.bytes, want.reduce((a, r) => a + r.length, 0n));
+      assert.equal(
+        rep.bytes,
+        want.reduce((a, r) => a + r.length, 0n),
+      );
       assert.equal(sha256(rep.destination!), sha256(f));
       assert.deepEqual((await engine.ranges(rep.destination!)).ranges, want);
       assert.deepEqual(fs.readdirSync(d).sort(), ['copy.bin', 'layout.bin']);

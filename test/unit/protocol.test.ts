@@ -126,6 +126,7 @@ test('host messages: valid ones pass (webview side)', () => {
   const ok = [
     { type: 'summary', summary },
     { type: 'summary', summary: { ...summary, supportsClone: undefined } }, // unknown: the probe could not run
+    { type: 'summary', summary: { ...summary, notes: ['tmpfs counts 4194304 bytes in use for this file'] } },
     { type: 'overview', window: win },
     { type: 'window', requestId: 2, window: { ...win, extents: undefined, binCount: 2, bins: new Array(12).fill(0.25) } },
     { type: 'rows', requestId: 1, start: 0, total: 1, rows: win.extents },
@@ -146,6 +147,9 @@ test('host messages: malformed, unknown and out-of-range are rejected (webview s
     { type: 'summary', summary: { ...summary, size: 8192 } },
     { type: 'summary', summary: { ...summary, sparseRatio: 2 } },
     { type: 'summary', summary: { ...summary, supportsClone: 'yes' } },
+    { type: 'summary', summary: { ...summary, notes: 'one' } },
+    { type: 'summary', summary: { ...summary, notes: [7] } },
+    { type: 'summary', summary: { ...summary, notes: ['x'.repeat(5000)] } },
     { type: 'summary' },
     { type: 'window', requestId: 1, window: { ...win, extents: [{ offset: '0', length: '-1', physical: null, flags: [] }] } },
     { type: 'window', requestId: 1, window: { ...win, extents: undefined } }, // neither extents nor bins

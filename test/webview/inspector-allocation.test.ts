@@ -5,7 +5,9 @@
 // after a click on a hole selects the extent after it; the tooltip hides on keyboard zoom;
 // extents count from 1 and the End column says it is exclusive; the summary says "data",
 // "allocated" and "unwritten" and explains each; and the view fits 320, 400, 520, 1000 and
-// 1400 px (End only from 640 px, its value in the row tooltip; headers wrap between words).
+// 1400 px (End only from 640 px, its value in the row tooltip; headers wrap between words). On
+// tmpfs (SEEK_DATA only) the pages fallocate reserved are in the block count but in no map: a
+// note under the summary says how many bytes, and fits 320 px.
 //
 // Run: node --import tsx --test test/webview/inspector-allocation.test.ts   (root; ~40 s)
 import { after, before, describe, test } from 'node:test';
@@ -88,6 +90,7 @@ async function fillOf(page: Page, sel: string, rgb: [number, number, number], sk
 
 describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { skip, timeout: 180_000 }, () => {
   let xfs: TestFs | undefined;
+  let tmpfs: TestFs | undefined;
   let engine: Engine;
   let server: ShellServer;
   let chromium: Chromium;
@@ -119,6 +122,7 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     await server?.close().catch(() => undefined);
     await engine?.dispose().catch(() => undefined);
     xfs?.cleanup();
+    tmpfs?.cleanup();
   });
 
   async function modelOf(file: string): Promise<MapModel> {
@@ -304,6 +308,50 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     assert.ok(legendTips.some((t) => /SEEK_DATA/.test(t)) && legendTips.some((t) => /reads as zeros/.test(t)));
     await page.close();
   });
+
+  test(
+    'tmpfs: reserved pages only in the block count are named in a note under the summary (1000 and 320 px)',
+    { skip: skipReason('tmpfs') },
+    async () => {
+      tmpfs = makeFs('tmpfs');
+      const f = path.join(tmpfs.mountPoint, 'reserved.img');
+      execFileSync('fallocate', ['-l', '4MiB', f]);
+      execFileSync('dd', ['if=/dev/urandom', `of=${f}`, 'bs=1M', 'count=1', 'seek=2', 'conv=notrunc', 'status=none']);
+      for (const width of [1000, 320]) {
+        const page = await open(f, { width, height: 700 });
+        const notes = await page.$$eval('.map-notes li', (li) => li.map((l) => l.textContent ?? ''));
+        assert.equal(notes.length, 1);
+        assert.match(
+          notes[0],
+          /^tmpfs counts 4,194,304 bytes \(4 MiB\) in use for this file .* finds data in 1,048,576 bytes \(1 MiB\) of blocks: the other 3,145,728 bytes \(3 MiB\) /,
+        );
+        assert.equal(await page.$eval('.summary .kv[data-key="Allocated"] dd', (d) => d.textContent), '1,048,576 bytes (1 MiB)');
+        // tmpfs cannot clone, so nothing is shared: 0 is the truth there
+        assert.equal(await page.$eval('.summary .kv[data-key="Shared"] dd', (d) => d.textContent), '0 bytes (0.0% of allocated)');
+        const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(over <= 0, `no horizontal overflow at ${width} px: ${over}`);
+        await page.screenshot({ path: screenshotPath(`inspector-tmpfs-reserved-${width}px.png`) });
+        await page.close();
+      }
+      // a map with nothing unseen has no note (and the list is hidden)
+      const page = await open(files.holes);
+      assert.equal(await page.$eval('.map-notes', (u) => u.hasAttribute('hidden')), true);
+      await page.close();
+      // a SEEK_DATA map on a volume that can clone (macOS APFS, which cannot run here: the tmpfs
+      // map with the volume said to clone): SEEK_DATA has no shared flag, so Shared is not known
+      const apfsLike = await chromium.context.newPage();
+      await installBridge(apfsLike, {
+        model: async () => new MapModel(await engine.map(f), { ...(await engine.volume(f)), supportsClone: true }),
+      });
+      await apfsLike.goto(server.url('inspector', { body: THEMES.dark.body }));
+      await apfsLike.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelector('.summary .kv[data-key="Shared"]'));
+      assert.equal(
+        await apfsLike.$eval('.summary .kv[data-key="Shared"] dd', (d) => d.textContent),
+        'not reported (SEEK_DATA gives data ranges only)',
+      );
+      await apfsLike.close();
+    },
+  );
 
   for (const width of [320, 400, 520, 1000, 1400]) {
     test(`fits ${width} px: no horizontal overflow, key columns visible and never cut, summary wrapped`, async () => {

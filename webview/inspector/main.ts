@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '../shared/theme.css';
 import './inspector.css';
 import { type HostMessage, type WireExtent, type WireSummary, type WireWindow } from '../../src/protocol/messages';
-import { groupDigits, humanBytes, percentOf } from '../../src/protocol/format';
+import { groupDigits, humanBytes, percentOf, withHumanSizes } from '../../src/protocol/format';
 import { classOf } from '../../src/protocol/extent-class';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
@@ -53,6 +53,8 @@ const { banner, bannerCode, bannerText } = bannerBox(bannerClose);
 bannerClose.addEventListener('click', () => banner.setAttribute('hidden', ''));
 
 const summaryEl = el('dl', { class: 'summary', 'aria-label': l10n.t('Summary') });
+/** What the map cannot show (the engine's notes, e.g. tmpfs's reserved pages), under the summary. */
+const notesEl = el('ul', { class: 'map-notes', hidden: '' });
 
 const overviewCanvas = el('canvas', {
   class: 'overview',
@@ -72,7 +74,7 @@ const mapWrap = el('div', { class: 'map-wrap' });
 mapWrap.append(overviewCanvas, mapCanvas, axis, tooltip);
 const tableRoot = el('div', { class: 'table-wrap' });
 
-app.append(toolbar, progress, banner, summaryEl, legend(), mapWrap, live, tableRoot);
+app.append(toolbar, progress, banner, summaryEl, notesEl, legend(), mapWrap, live, tableRoot);
 
 // ---- state ---------------------------------------------------------------------------------
 
@@ -549,6 +551,9 @@ function showSummary(s: WireSummary): void {
   const bytes = (v: bigint): string => l10n.t('{0} bytes ({1})', groupDigits(v), humanBytes(v));
   // An SMB server (and Windows without retrieval pointers) reports allocated ranges only.
   const rangesOnly = s.source === 'allocated-ranges';
+  // SEEK_DATA has no shared flag: on a volume that can clone (APFS) sharing is not known; where
+  // nothing can be shared (tmpfs) 0 is the truth.
+  const seekOnly = s.source === 'seek' && s.supportsClone !== false;
   // [stable key (tests, CSS), label, value, tooltip]
   const rows: [string, string, string, string?][] = [
     ['Logical size', l10n.t('Logical size'), bytes(size)],
@@ -579,11 +584,17 @@ function showSummary(s: WireSummary): void {
       ? ['Shared', l10n.t('Shared'), counting]
       : rangesOnly
         ? ['Shared', l10n.t('Shared'), l10n.t('not reported (allocated ranges only)')]
-        : [
-            'Shared',
-            l10n.t('Shared'),
-            l10n.t('{0} bytes ({1} of allocated)', groupDigits(BigInt(s.sharedBytes)), percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc))),
-          ],
+        : seekOnly
+          ? ['Shared', l10n.t('Shared'), l10n.t('not reported (SEEK_DATA gives data ranges only)')]
+          : [
+              'Shared',
+              l10n.t('Shared'),
+              l10n.t(
+                '{0} bytes ({1} of allocated)',
+                groupDigits(BigInt(s.sharedBytes)),
+                percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc)),
+              ),
+            ],
     ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : bytes(unwritten)],
     ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
     [
@@ -617,6 +628,8 @@ function showSummary(s: WireSummary): void {
     pair.append(el('dt', {}, k), dd);
     summaryEl.append(pair);
   }
+  notesEl.replaceChildren(...(s.notes ?? []).map((n) => el('li', {}, withHumanSizes(n))));
+  notesEl.toggleAttribute('hidden', !s.notes?.length);
   title.textContent = s.name;
   title.title = s.path;
 }

@@ -13,7 +13,8 @@
 // whole engine at start-up for every command (~6 ms), not only when it is used; map-format.ts
 // is dependency-free.
 import { EXTENT_FLAG, extentFlagNames, type PackedExtentMap } from '../../engine/map-format';
-import { escapeControls, exactAndHuman, formatMs, percent } from '../format';
+import { escapeControls, exactAndHuman, formatMs, noteLine, percent } from '../format';
+import { withHumanSizes } from '../../protocol/format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';
 import { decimalLength, SAFE_HIGH, TWO32, writeAscii, writeDigits, writeSpaces } from '../digits';
@@ -96,6 +97,7 @@ export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap): void {
       m.calls +
       ',"durationMs":' +
       num(m.durationMs) +
+      (m.notes?.length ? ',"notes":' + JSON.stringify(m.notes) : '') +
       '}\n',
   );
   w.flush();
@@ -255,6 +257,7 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
       (shared ? `, shared ${exactAndHuman(shared)}` : '') +
       `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,
   );
+  for (const n of m.notes ?? []) w.push(noteLine(escapeControls(withHumanSizes(n, ''))) + '\n');
   w.flush();
 }
 

@@ -5,7 +5,15 @@
 import type { OpContext } from '../../backend';
 import type { MapLimit, SpaceSink, SpaceWalk } from '../../backend-ext';
 import { LinuxSpaceWalk } from './space-walk';
-import { EXTENT_FLAG, limitPackedMap, linearPhysical, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../../map-format';
+import {
+  EXTENT_FLAG,
+  heldOutsideExtents,
+  limitPackedMap,
+  linearPhysical,
+  PackedExtentsBuilder,
+  unpackExtents,
+  type PackedExtentMap,
+} from '../../map-format';
 import {
   appendFiemapExtents,
   encodeFiemapRequest,
@@ -95,19 +103,22 @@ export class LinuxMaps extends LinuxBase {
       const seek = this.seekRanges(f, w.start, w.end, 'map', ctx);
       const b = new PackedExtentsBuilder();
       for (const r of seek.ranges) b.push(r.offset, r.length, -1n, 0);
-      return limitPackedMap(
-        {
-          path: p,
-          size,
-          blockSize: info.blockSize,
-          window: { offset: w.start, length: w.end - w.start },
-          packed: b.build(),
-          source: 'seek',
-          calls: fiemap.calls + seek.calls,
-          durationMs: elapsed(t0),
-        },
-        limit.maxExtents,
-      );
+      const seekMap: PackedExtentMap = {
+        path: p,
+        size,
+        blockSize: info.blockSize,
+        window: { offset: w.start, length: w.end - w.start },
+        packed: b.build(),
+        source: 'seek',
+        calls: fiemap.calls + seek.calls,
+        durationMs: elapsed(t0),
+      };
+      const held = window ? 0n : heldOutsideExtents(f.stat.blocks * 512n, seekMap.packed, info.blockSize);
+      if (held > 0n) {
+        seekMap.heldOutsideExtents = held;
+        seekMap.notes = [heldNote(f.stat.blocks * 512n, held, info.filesystem)];
+      }
+      return limitPackedMap(seekMap, limit.maxExtents);
     }
     const m: PackedExtentMap = {
       path: p,
@@ -244,4 +255,20 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
     kept.push(o, e - o, phys, flags);
   }
   b.replaceWith(kept);
+}
+
+/**
+ * The sentence for a whole-file SEEK_DATA map whose file holds `more` bytes beyond the blocks of
+ * its data ranges (map-format.ts heldOutsideExtents): tmpfs counts pages fallocate reserved (and
+ * huge pages whole) in the block count; the unwritten ones read as zeros and SEEK_DATA reports
+ * them as holes, so no map shows where they are.
+ */
+function heldNote(blockBytes: bigint, more: bigint, filesystem: string): string {
+  const dataBlockBytes = blockBytes - more;
+  return (
+    `${filesystem} counts ${blockBytes} bytes in use for this file (its block count) but SEEK_DATA finds data in ` +
+    `${dataBlockBytes} bytes of blocks: the other ${more} bytes are held for it outside its data ranges (on tmpfs: pages ` +
+    `fallocate reserved that nothing has written yet, or the rest of a huge page), which read as zeros and which SEEK_DATA ` +
+    `reports as holes, so the map cannot place them; du counts them.`
+  );
 }

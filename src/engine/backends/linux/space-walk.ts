@@ -20,7 +20,7 @@ import type { Operation } from '../../types';
 import { errnoError } from '../../errno';
 import { isCancelled } from '../../errors';
 import { kindOfMode } from '../../file-kind';
-import { PackedExtentsBuilder } from '../../map-format';
+import { heldOutsideExtents, PackedExtentsBuilder } from '../../map-format';
 import { childPath, fromOsBytesAt } from '../../os-path';
 import {
   AT_EMPTY_PATH,
@@ -47,7 +47,11 @@ const OPEN_DIR = c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW | O_CLOEXEC;
 const STATX_CTIME = 0x80;
 /** stx_ctime.tv_sec (s64). */
 const STATX_CTIME_OFFSET = 96;
-const STATX_MASK = STATX_TYPE | STATX_NLINK | STATX_INO | STATX_SIZE | STATX_CTIME;
+const STATX_BLOCKS = 0x400;
+/** stx_blksize (u32) and stx_blocks (u64, 512-byte units): for a SEEK-only map, what it cannot place. */
+const STATX_BLKSIZE_OFFSET = 4;
+const STATX_BLOCKS_OFFSET = 48;
+const STATX_MASK = STATX_TYPE | STATX_NLINK | STATX_INO | STATX_SIZE | STATX_CTIME | STATX_BLOCKS;
 /**
  * A file whose inode changed less than this long before the walk began (or since) may be
  * being written: it is asked its size again after the map. Older files are not (a second
@@ -246,7 +250,13 @@ export class LinuxSpaceWalk implements SpaceWalk {
         this.sink.error(p, e);
         return;
       }
-      this.sink.file(p, dev, ino, size, out.peek(), source);
+      const k = out.peek();
+      // SEEK_DATA shows no reserved-but-unwritten space (tmpfs): the block count does
+      const held =
+        source === 'seek'
+          ? heldOutsideExtents(v.getBigUint64(STATX_BLOCKS_OFFSET, true) * 512n, k, v.getUint32(STATX_BLKSIZE_OFFSET, true))
+          : 0n;
+      this.sink.file(p, dev, ino, size, k, source, held);
       // Changed in the last seconds (or dated in the future): maybe being written; look again.
       const ctime = v.getUint32(STATX_CTIME_OFFSET, true) + v.getInt32(STATX_CTIME_OFFSET + 4, true) * 2 ** 32;
       if (ctime >= this.recent && libc.statx!(fd, '', AT_EMPTY_PATH, STATX_SIZE, stx) === 0) {
