@@ -165,6 +165,8 @@ export async function findDuplicates(
    * that copy away from the source again, and keep its own blocks).
    */
   const covered = new Set<string>();
+  /** A whole-file group's source -> its destinations (they move with it in a group of ranges where they share its blocks). */
+  const copies = new Map<string, Hashed[]>();
   for (const list of members.values()) {
     if (list.length < 2) continue;
     const g = groupSaving(
@@ -175,7 +177,13 @@ export async function findDuplicates(
       readOnly,
     );
     if (g.ranges.length > 1) groups.push(g);
+    const byPath = new Map(list.map((f) => [f.path, f]));
     for (const r of g.ranges.slice(1)) covered.add(r.path);
+    if (g.ranges.length > 1)
+      copies.set(
+        g.ranges[0].path,
+        g.ranges.slice(1).map((r) => byPath.get(r.path)!),
+      );
   }
   const byChunk = new Map<string, { file: Hashed; offset: bigint }[]>();
   for (const f of usable) {
@@ -201,7 +209,7 @@ export async function findDuplicates(
     chunk,
   );
   for (const r of chunkRanges) {
-    const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly);
+    const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly, (f) => copies.get(f.path));
     if (g.ranges.length > 1) groups.push(g);
   }
   const byPath = new Map(usable.map((f) => [f.path, f]));

@@ -80,14 +80,22 @@ const dataBytes = (s: Segment[]): bigint => s.reduce((t, x) => t + x.len, 0n);
  * snapshot or file system, an immutable file: the kernel refuses to change them) can only be
  * the source; the group leaves out any other range of theirs, and says so (a group left with
  * one range has nothing to share: the caller drops it).
+ *
+ * `copiesOf(f)`: files that are whole copies of `f` and kept out of the groups of ranges (the
+ * destinations of its whole-file group: dedupe-find.ts). Where such a copy already shares a
+ * destination's blocks over the range, it moves with it (one more destination, never the source):
+ * blocks are freed only when every reference to them moves.
  */
 export function groupSaving(
-  files: FileData[],
-  offsets: bigint[],
+  originals: FileData[],
+  originalOffsets: bigint[],
   length: bigint,
   wholeFiles: boolean,
   readOnly: { has(path: string): boolean } = new Set<string>(),
+  copiesOf?: (f: FileData) => readonly FileData[] | undefined,
 ): DedupeGroup {
+  const files = [...originals];
+  const offsets = [...originalOffsets];
   const segs = files.map((f, i) => segments(f, offsets[i], length));
   const fixed = files.map((f) => readOnly.has(f.path));
   // The source: a range that cannot change, if any; then one whose extents stay allocated
@@ -111,13 +119,30 @@ export function groupSaving(
       src = i;
     }
   }
-  const order = [src, ...files.map((_, i) => i).filter((i) => i !== src && !fixed[i])];
   const leftOut = fixed.filter((x, i) => x && i !== src).length;
+  const order = [src, ...files.map((_, i) => i).filter((i) => i !== src && !fixed[i])];
+  if (copiesOf)
+    for (const i of order.slice(1)) {
+      const data = dataBytes(segs[i]);
+      for (const c of copiesOf(files[i]) ?? []) {
+        if (readOnly.has(c.path)) continue; // it keeps the blocks: the saving rules see that
+        const cs = segments(c, offsets[i], length);
+        if (data === 0n || sameBytes(segs[i], cs) !== data) continue;
+        order.push(files.length);
+        files.push(c);
+        offsets.push(offsets[i]);
+        segs.push(cs);
+      }
+    }
   const s = segs[src];
   const start: bigint[] = [];
   const end: bigint[] = [];
   let unknown = 0n;
-  let sharedElsewhere = 0n;
+  // destination bytes flagged shared, not at the source's place: by place (destinations that
+  // share with one another count once), and encoded pieces apart
+  const sharedStart: bigint[] = [];
+  const sharedEnd: bigint[] = [];
+  let sharedEncoded = 0n;
   let candidateBytes = 0n;
   const ranges: DedupeRange[] = order.map((i, k) => {
     const r: DedupeRange = { path: files[i].path, offset: offsets[i] };
@@ -130,15 +155,18 @@ export function groupSaving(
       // no place, or an encoded extent's: counted in full (an upper bound), unless the source's
       if (x.phys < 0n) unknown += x.len;
       else if (x.encoded) {
-        unknown += x.len - sameBytes(s, [x]);
-        if (x.shared) sharedElsewhere += x.len;
+        const notSource = x.len - sameBytes(s, [x]);
+        unknown += notSource;
+        if (x.shared) sharedEncoded += notSource;
       } else {
         start.push(x.phys);
         end.push(x.phys + x.len);
-        if (x.shared) sharedElsewhere += x.len;
+        if (x.shared) {
+          sharedStart.push(x.phys);
+          sharedEnd.push(x.phys + x.len);
+        }
       }
     }
-    sharedElsewhere -= same;
     return r;
   });
   const placed = s.filter((x) => x.phys >= 0n && !x.encoded);
@@ -147,6 +175,7 @@ export function groupSaving(
     placed.map((x) => x.phys + x.len),
   );
   const netSaving = bytesNotCovered(mergeRanges(start, end), source) + unknown;
+  const sharedElsewhere = bytesNotCovered(mergeRanges(sharedStart, sharedEnd), source) + sharedEncoded;
   const warnings: string[] = [];
   if (leftOut > 0)
     warnings.push(

@@ -613,6 +613,42 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       },
     );
 
+    test('clones move together: a part of one set of clones duplicates another set; every reference moves, so it is freed', async () => {
+      // a and a2 are clones (one set of blocks), p and p2 too; p's second half is a copy of a.
+      // The whole-file groups (a, a2) and (p, p2) are already shared, so only one clone of each
+      // set reaches the group of ranges: were the other left where it is, it would keep the old
+      // blocks and sharing would free nothing (once estimated 0 and left for a second run).
+      const d = freshDir(t, 'clone-sets');
+      const data = randomBytes(2 * MiB);
+      fs.writeFileSync(path.join(d, 'a'), data);
+      fs.writeFileSync(path.join(d, 'p'), Buffer.concat([randomBytes(2 * MiB), data]));
+      execFileSync('sync');
+      execFileSync('cp', ['--reflink=always', path.join(d, 'a'), path.join(d, 'a2')]);
+      execFileSync('cp', ['--reflink=always', path.join(d, 'p'), path.join(d, 'p2')]);
+      execFileSync('sync');
+      const before = shas(d);
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      const part = plan.groups.find((g) => !g.wholeFiles)!;
+      assert.ok(part, 'a group of ranges');
+      // both clones of the set that moves are destinations; the other set's stays on its blocks
+      const names = part.ranges.map((x) => path.basename(x.path)).sort();
+      assert.ok(
+        names.join() === 'a,a2,p' || names.join() === 'a,p,p2',
+        `the moving set whole, the staying set by one clone: ${names.join()}`,
+      );
+      assert.equal(part.netSaving, BigInt(2 * MiB));
+      assert.equal(plan.total.netSaving, BigInt(2 * MiB));
+      assert.ok(!part.warnings.some((w) => /data the plan leaves in place/.test(w)), part.warnings.join('\n'));
+      if (kind === 'btrfs') assert.equal(path.basename(part.ranges[0].path), 'p', "btrfs: p's extent stays (the rest of p keeps it)");
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(r.skipped, []);
+      assert.deepEqual(shas(d), before);
+      freedMatches(kind, r.freed, r.estimated);
+      assert.equal(r.estimated, BigInt(2 * MiB));
+      assert.equal((await engine.findDuplicates([d])).total.netSaving, 0n, 'nothing is left stored twice');
+    });
+
     test("a partial duplicate of a set of copies moves to the copy that stays (the whole-file group's source)", async () => {
       // The copies' chunk groups once took the first copy walked as the set's representative;
       // when the whole-file group picked another source (the one with a clone), the partial
