@@ -7,6 +7,9 @@
 //             cheapest stock way to get the facts the accounting needs; no accounting done)
 //  - 200,000 files: peak RSS of `extent-lens space DIR --json` (target < 300 MB), by
 //    /usr/bin/time -f %M (the kernel's maxrss of the process), output to /dev/null.
+//  - many clones of one fragmented file (2,000 clones of a 1,000-extent file on XFS), whole
+//    process against the same find + filefrag: not a target, the case a per-extent pair count
+//    made quadratic (docs/ENGINE.md, the sweep).
 // Runs as root, so on btrfs the owner queries (BTRFS_IOC_LOGICAL_INO_V2) run and the
 // reclaimable figure is exact: the CLI does more than `btrfs filesystem du` here.
 
@@ -20,6 +23,8 @@ import { makeSpaceTree } from './space-tree';
 export interface SpaceRun {
   fs: FsKind;
   files: number;
+  /** the clones run: whole-file clones of one file with this many extents */
+  clonesOfExtents?: number;
   /** seconds to make the tree */
   makeSeconds: number;
   /** small tree: CLI and the baseline, side by side */
@@ -73,7 +78,25 @@ function peakRss(cmd: string[]): { kib: number; seconds: number; bytes: number }
   }
 }
 
-export function benchSpace(cli: string[], small = 20_000, large = 200_000): SpaceBench {
+/** `clones` whole-file clones (FICLONE) of one file of `extents` 4 KiB extents with holes between. */
+function makeClones(dir: string, clones: number, extents: number): number {
+  const t0 = performance.now();
+  fs.mkdirSync(dir);
+  const original = path.join(dir, 'original');
+  const fd = fs.openSync(original, 'w');
+  try {
+    fs.ftruncateSync(fd, extents * 8192);
+    const block = Buffer.alloc(4096, 0x5a);
+    for (let e = 0; e < extents; e++) fs.writeSync(fd, block, 0, block.length, e * 8192);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  for (let c = 0; c < clones; c++) fs.copyFileSync(original, path.join(dir, `clone-${c}`), fs.constants.COPYFILE_FICLONE_FORCE);
+  return (performance.now() - t0) / 1000;
+}
+
+export function benchSpace(cli: string[], small = 20_000, large = 200_000, clones = 2_000, extents = 1_000): SpaceBench {
   const runs: SpaceRun[] = [];
   for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
     runs.push(
@@ -108,6 +131,35 @@ export function benchSpace(cli: string[], small = 20_000, large = 200_000): Spac
         return { fs: kind, files: large, makeSeconds, peakRssKiB: r.kib, wallSeconds: r.seconds, outputBytes: r.bytes };
       }),
     );
+  }
+  {
+    const l = makeLoopFs('xfs', 1024, 'bench-space');
+    try {
+      process.stderr.write(`bench: space: ${clones} clones of a ${extents}-extent file on xfs...\n`);
+      const dir = path.join(l.mnt, 'clones');
+      const makeSeconds = makeClones(dir, clones, extents);
+      execFileSync('sync');
+      const baseline = `find ${dir} -type f -exec filefrag -v {} +`;
+      const timings = hyperfine(
+        [
+          { name: 'find + filefrag -v', command: baseline },
+          { name: 'extent-lens space --json', command: `${cli.join(' ')} space ${dir} --json` },
+        ],
+        { warmup: 1, runs: 3 },
+      );
+      const [b, c] = timings;
+      runs.push({
+        fs: 'xfs',
+        files: clones + 1,
+        clonesOfExtents: extents,
+        makeSeconds,
+        process: timings,
+        baseline,
+        ratio: { wall: c.mean / b.mean, cpu: c.cpu / b.cpu },
+      });
+    } finally {
+      l.cleanup();
+    }
   }
   return { small, large, runs };
 }

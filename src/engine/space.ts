@@ -25,7 +25,7 @@ import { fileSystemKey, mountPointOf } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
-import { sweep } from './space-sweep';
+import { partnersOf, sweep, type OwnerSet } from './space-sweep';
 import { emptyTotals, FileTable, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
 import {
@@ -340,10 +340,10 @@ export async function spaceOf(
     }
 
   // The sweep, one file system at a time.
-  const pairs = new Map<number, bigint>();
+  const sets: OwnerSet[] = [];
   const fileSystems: SpaceFileSystem[] = groups.map((g) => {
     ctx.checkCancelled();
-    const s = sweep(g, pairs, table.count);
+    const s = sweep(g, sets, table.count);
     const t = g.totals;
     t.unique = g.own + s.union + g.unplaced;
     const fsNotes: string[] = [];
@@ -456,63 +456,15 @@ export async function spaceOf(
     };
   });
 
-  // The rows, in the walk's order, each with who it shares with (most bytes first): the pairs
-  // as adjacency lists in typed arrays (partners in the order the sweep met them).
-  const n = table.count;
-  const first = new Uint32Array(n + 1);
-  for (const key of pairs.keys()) {
-    const a = Math.floor(key / n);
-    first[a + 1]++;
-    first[key - a * n + 1]++;
-  }
-  for (let i = 0; i < n; i++) first[i + 1] += first[i];
-  const fill = first.slice(0, n);
-  const partner = new Uint32Array(first[n]);
-  const bytesWith = new BigUint64Array(first[n]);
-  /** The same as doubles, to order most of them without a BigInt per comparison (exact ties below). */
-  const bytesApprox = new Float64Array(first[n]);
-  for (const [key, bytes] of pairs) {
-    const a = Math.floor(key / n);
-    const b = key - a * n;
-    const approx = Number(bytes);
-    partner[fill[a]] = b;
-    bytesApprox[fill[a]] = approx;
-    bytesWith[fill[a]++] = bytes;
-    partner[fill[b]] = a;
-    bytesApprox[fill[b]] = approx;
-    bytesWith[fill[b]++] = bytes;
-  }
-  pairs.clear();
+  // The rows, in the walk's order, each with who it shares with (most bytes first).
   const files: SpaceFile[] = [];
   const emit = opts.onFile ?? ((f: SpaceFile) => void files.push(f));
-  /** Most bytes first; among equal ones the sweep's order. */
-  const byBytes = (x: number, y: number): number => {
-    const d = bytesApprox[y] - bytesApprox[x];
-    if (d !== 0) return d;
-    const bx = bytesWith[x];
-    const by = bytesWith[y];
-    return bx > by ? -1 : bx < by ? 1 : x - y;
-  };
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) {
-    // The partners with most bytes in common first, at most SHARES_WITH_LIMIT of them: k
-    // clones of one file would otherwise give k - 1 each. A few partners (the usual case) are
-    // put in order by insertion: Array.prototype.sort's work arrays were a fifth of the garbage.
-    order.length = 0;
-    for (let k = first[i]; k < first[i + 1]; k++) order.push(k);
-    if (order.length > 16) order.sort(byBytes);
-    else
-      for (let a = 1; a < order.length; a++) {
-        const v = order[a];
-        let b = a;
-        for (; b > 0 && byBytes(order[b - 1], v) > 0; b--) order[b] = order[b - 1];
-        order[b] = v;
-      }
+  partnersOf(sets, table.count, SHARES_WITH_LIMIT, (i, partners, bytes, count) => {
     const sharesWith: SpaceOverlap[] = [];
-    for (let k = 0; k < order.length && k < SHARES_WITH_LIMIT; k++)
-      sharesWith.push({ path: table.path[partner[order[k]]], bytes: bytesWith[order[k]] });
-    emit(table.row(i, sharesWith, order.length));
-  }
+    for (let k = 0; k < partners.length; k++) sharesWith.push({ path: table.path[partners[k]], bytes: bytes[k] });
+    emit(table.row(i, sharesWith, count));
+  });
+  sets.length = 0;
 
   const total = emptyTotals();
   for (const s of fileSystems) {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { ExtendedBackend } from '../../src/engine/backend-ext';
 import { createEngine, EXTENT_FLAG, type PackedExtentMap } from '../../src/engine';
 import { bytesNotCovered, mergeRanges } from '../../src/engine/space-scan';
+import { partnersOf, type OwnerSet } from '../../src/engine/space-sweep';
 
 type Row = [offset: number, length: number, physical: number, flags: number, refcount?: number];
 
@@ -150,6 +151,36 @@ describe('space arithmetic (stand-in backend)', () => {
     });
   });
 
+  test('clones of one file: every pair counted, the first 100 partners listed, the rest counted', async () => {
+    // 150 whole-file clones of a 40-extent file, and two other files whose ranges lie between
+    // the clones' extents (so the stretches' sets of files alternate) and overlap each other.
+    const extents = 40;
+    const rows: Row[] = Array.from({ length: extents }, (_, e) => [e * 100, 100, e * 1000, S]);
+    const maps: Record<string, { size: number; rows: Row[] }> = {};
+    for (let c = 0; c < 150; c++) maps[`c${String(c).padStart(3, '0')}`] = { size: extents * 100, rows };
+    maps.x = { size: 400, rows: Array.from({ length: 4 }, (_, e) => [e * 100, 100, e * 1000 + 500, S]) as Row[] };
+    maps.y = { size: 200, rows: [[0, 200, 450, S]] as Row[] };
+    const d = files(maps, 'clones');
+    const r = await createEngine({ backend: fakeBackend(maps) }).space([d]);
+    assert.equal(r.total.unique, BigInt(extents * 100 + 300 + 200)); // y covers x's first range
+    const byName = new Map(r.files.map((f) => [path.basename(f.path), f]));
+    const c0 = byName.get('c000')!;
+    assert.equal(c0.sharesWithCount, 149);
+    assert.equal(c0.sharesWith.length, 100);
+    assert.ok(c0.sharesWith.every((s) => s.bytes === BigInt(extents * 100)));
+    // equal bytes: in the order the sweep met them (ascending index among one set's files)
+    assert.deepEqual(
+      c0.sharesWith.slice(0, 3).map((s) => path.basename(s.path)),
+      ['c001', 'c002', 'c003'],
+    );
+    // x overlaps y where x's first range lies (500..600)
+    assert.deepEqual(
+      byName.get('x')!.sharesWith.map((s) => [path.basename(s.path), s.bytes]),
+      [['y', 100n]],
+    );
+    assert.equal(byName.get('y')!.sharesWithCount, 1);
+  });
+
   test('overlapping paths (a folder and a file in it) count each file once', async () => {
     const maps = { a: { size: 100, rows: [[0, 100, 0, 0]] as Row[] }, b: { size: 100, rows: [[0, 100, 500, 0]] as Row[] } };
     const d = files(maps, 'overlap');
@@ -220,4 +251,23 @@ test('exact scan arithmetic: merged ranges and the bytes no outside range covers
     19n,
   );
   assert.equal(bytesNotCovered(r([[0, 10]]), r([[0, 10]])), 0n);
+});
+
+test('partners: sums over the sets, most bytes first, exact above 2^53, at most the limit', () => {
+  const big = 2n ** 60n + 1n;
+  const sets: OwnerSet[] = [
+    { files: Uint32Array.from([0, 1, 2]), bytes: 5n },
+    { files: Uint32Array.from([0, 2]), bytes: big },
+    { files: Uint32Array.from([0, 3]), bytes: 5n },
+    { files: Uint32Array.from([1, 3]), bytes: 1n },
+  ];
+  const got: [number, number[], bigint[], number][] = [];
+  partnersOf(sets, 5, 2, (f, partners, bytes, count) => got.push([f, [...partners], [...bytes], count]));
+  assert.deepEqual(got, [
+    [0, [2, 1], [big + 5n, 5n], 3], // 1 and 3 tie at 5: 1 was met first, 3 is past the limit
+    [1, [0, 2], [5n, 5n], 3],
+    [2, [0, 1], [big + 5n, 5n], 2],
+    [3, [0, 1], [5n, 1n], 2],
+    [4, [], [], 0],
+  ]);
 });
