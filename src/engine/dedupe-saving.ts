@@ -23,7 +23,16 @@ interface Segment {
 function segments(f: FileData, offset: bigint, length: bigint): Segment[] {
   const end = offset + length;
   const out: Segment[] = [];
-  for (let i = 0; i < f.off.length; i++) {
+  // The extents are in file order and do not overlap: start at the first that ends after
+  // `offset` (a chunk of a file with thousands of extents is asked for thousands of times).
+  let lo = 0;
+  let hi = f.off.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (f.off[mid] + f.len[mid] <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < f.off.length && f.off[i] < end; i++) {
     const a = f.off[i] > offset ? f.off[i] : offset;
     const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
     if (b <= a) continue;
@@ -74,6 +83,36 @@ function sameBytes(s: Segment[], d: Segment[]): bigint {
 const dataBytes = (s: Segment[]): bigint => s.reduce((t, x) => t + x.len, 0n);
 
 /**
+ * Where a range's data lies, as a string: equal for two ranges with data at the same offsets
+ * exactly when sameBytes says every byte is at the same place (pieces that continue one another
+ * joined, whatever their flags; an encoded piece by its extent's address). Undefined when some
+ * byte has no known place, or there is no data: such a range is the same as no other.
+ */
+function placeKey(s: Segment[]): string | undefined {
+  if (s.length === 0) return undefined;
+  const parts: string[] = [];
+  let rel = 0n;
+  let len = 0n;
+  let at = 0n;
+  let encoded = false;
+  const flush = (): number => (len > 0n ? parts.push(`${rel}+${len}${encoded ? '@e' : '@'}${at}`) : 0);
+  for (const x of s) {
+    if (x.phys < 0n) return undefined;
+    const place = x.encoded ? x.phys : x.phys - x.rel;
+    if (len > 0n && x.encoded === encoded && place === at && rel + len === x.rel) len += x.len;
+    else {
+      flush();
+      rel = x.rel;
+      len = x.len;
+      at = place;
+      encoded = x.encoded;
+    }
+  }
+  flush();
+  return parts.join(' ');
+}
+
+/**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
  * the range most others already share (fewest changes), the net saving is the union of the
  * other ranges' physical bytes that are not the source's. Files in `readOnly` (a read-only
@@ -104,14 +143,18 @@ export function groupSaving(
   // the most others; on a tie, the one with the most bytes in blocks other files also
   // reference (a clone outside the selection keeps them allocated, likewise); then the first.
   const rank = files.map((f, i) => (fixed[i] ? 2 : keepsExtent(f, offsets[i], length) ? 1 : 0));
+  // The ranges of a group hold data at the same offsets (their keys include where the holes
+  // are), so a range is physically identical to another exactly where their places are equal.
+  const keys = segs.map(placeKey);
+  const samePlace = new Map<string, number>();
+  for (const k of keys) if (k !== undefined) samePlace.set(k, (samePlace.get(k) ?? 0) + 1);
   let src = 0;
   let best = -1;
   let bestShared = -1n;
   for (let i = 0; i < files.length; i++) {
     if (rank[i] < rank[src]) continue;
-    const total = dataBytes(segs[i]);
-    let n = 0;
-    for (let j = 0; j < files.length; j++) if (j !== i && total > 0n && sameBytes(segs[i], segs[j]) === total) n++;
+    const key = keys[i];
+    const n = key === undefined ? 0 : samePlace.get(key)! - 1;
     const shared = segs[i].reduce((t, x) => (x.shared ? t + x.len : t), 0n);
     if (rank[i] > rank[src] || n > best || (n === best && shared > bestShared)) {
       best = n;
@@ -269,6 +312,7 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
     const keptStart: bigint[] = [];
     const keptEnd: bigint[] = [];
     let keptBy = '';
+    const seenPieces = new Set<string>();
     // every shared destination byte's owners named (none shared: nothing to name)
     let named = true;
     for (const r of g.ranges.slice(1)) {
@@ -290,6 +334,11 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
             keptEnd.push(x.phys + (k.end - r.offset - x.rel));
             keptBy ||= k.owner;
           }
+        // What keeps these blocks depends only on where they are: clones of one file moving
+        // together bring the same blocks once per clone, and are looked at once.
+        const piece = `${f.fsKey}\0${x.phys}\0${x.len}`;
+        if (seenPieces.has(piece)) continue;
+        seenPieces.add(piece);
         const longest = maxLen.get(f.fsKey)!;
         const xEnd = x.phys + x.len;
         // the first reference that can reach x: none longer than `longest` starts before x.phys - longest
@@ -310,7 +359,14 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
           const cov = moved.get(ref.path) ?? { start: [], end: [] };
           let at = logA;
           const logB = logA + (b - a);
-          for (let c = 0; c <= cov.start.length && at < logB; c++) {
+          // the first moved range that ends after `at` (they are merged: in order, apart)
+          let c = 0;
+          for (let top = cov.end.length; c < top;) {
+            const mid = (c + top) >> 1;
+            if (cov.end[mid] <= at) c = mid + 1;
+            else top = mid;
+          }
+          for (; c <= cov.start.length && at < logB; c++) {
             const cs = c < cov.start.length ? cov.start[c] : logB;
             const ce = c < cov.start.length ? cov.end[c] : logB;
             if (ce <= at) continue;

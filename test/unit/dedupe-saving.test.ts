@@ -382,3 +382,60 @@ test('a map as dedupe data: unwritten (preallocated) extents are left out like h
   assert.deepEqual(sharedWithSource(src, 0n, f, 0n, 192n * K), { data: 128n * K, same: 64n * K });
   assert.deepEqual(sharedWithSource(src, 0n, f, 0n, 64n * K), { data: 64n * K, same: 64n * K });
 });
+
+test('the source is the range most others sit at the same place as, however their extents are split or flagged', () => {
+  // Three ranges at place P (split three ways, one piece flagged shared), two at Q, one
+  // compressed pair at the same encoded extent, one with an unknown place: P wins however listed.
+  const at = (p: string, pieces: [bigint, bigint, bigint, number][]): FileData => ({
+    ...file(p, 64n * K, []),
+    off: pieces.map((x) => x[0]),
+    len: pieces.map((x) => x[1]),
+    phys: pieces.map((x) => x[2]),
+    flags: pieces.map((x) => x[3]),
+  });
+  const S = EXTENT_FLAG.SHARED;
+  const E = EXTENT_FLAG.ENCODED;
+  const P = 1000n * K;
+  const Q = 9000n * K;
+  const ranges = [
+    at('q1', [[0n, 64n * K, Q, S]]),
+    at('p1', [[0n, 64n * K, P, S]]),
+    at('q2', [
+      [0n, 32n * K, Q, S],
+      [32n * K, 32n * K, Q + 32n * K, S],
+    ]),
+    at('e1', [
+      [0n, 32n * K, 7000n * K, S | E],
+      [32n * K, 32n * K, 7000n * K, S | E],
+    ]),
+    at('p2', [
+      [0n, 16n * K, P, 0],
+      [16n * K, 48n * K, P + 16n * K, S],
+    ]),
+    at('u', [[0n, 64n * K, -1n, 0]]),
+    at('e2', [[0n, 64n * K, 7000n * K, S | E]]),
+    at('p3', [
+      [0n, 8n * K, P, S],
+      [8n * K, 8n * K, P + 8n * K, S],
+      [16n * K, 48n * K, P + 16n * K, S],
+    ]),
+  ];
+  for (let turn = 0; turn < ranges.length; turn++) {
+    const list = [...ranges.slice(turn), ...ranges.slice(0, turn)];
+    const g = groupSaving(
+      list,
+      list.map(() => 0n),
+      64n * K,
+      true,
+    );
+    assert.match(g.ranges[0].path, /^p/, `listed from ${list[0].path}`);
+    const shared = g.ranges.filter((r) => r.alreadyShared).map((r) => r.path);
+    assert.deepEqual(
+      shared.sort(),
+      ['p1', 'p2', 'p3'].filter((p) => p !== g.ranges[0].path),
+    );
+  }
+  // Two compressed ranges of one extent are one place (as sameBytes counts them): with no P they win over q1 alone.
+  const g = groupSaving([ranges[0], ranges[3], ranges[6]], [0n, 0n, 0n], 64n * K, true);
+  assert.match(g.ranges[0].path, /^e/);
+});
