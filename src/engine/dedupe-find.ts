@@ -25,6 +25,7 @@ import { isSmbPath } from './smb-path';
 import { linearPhysical } from './map-format';
 import { osPath } from './os-path';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
+import { ChunkTwins } from './dedupe-twins';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
@@ -89,9 +90,11 @@ export async function findDuplicates(
   // once the walk has shown another file of its size.
   /** Local files queued before the threads started. */
   const unpooled: Hashed[] = [];
+  const twins = new ChunkTwins(chunk);
   const queue = (f: Hashed): void => {
     files.push(f);
     for (const len of f.len) dataBytes += len;
+    dataBytes -= twins.note(f);
     if (threads < 2 || isSmbPath(f.path)) return;
     if (pool) return pool.add(f);
     unpooled.push(f);
@@ -127,8 +130,7 @@ export async function findDuplicates(
     // 3. Hash the data of every chunk (never a hole): what the threads have not done yet, with
     // the calling thread's help; smb:// files here.
     await pool?.finish();
-    for (const f of files) {
-      if (pool && !isSmbPath(f.path)) continue;
+    const hashHere = async (f: Hashed): Promise<void> => {
       ctx.checkCancelled();
       await ctx.maybeYield();
       try {
@@ -140,8 +142,17 @@ export async function findDuplicates(
         const x = e instanceof FsctlError ? e : nodeFsError('dedupe', e, [f.path]);
         failed(f, x.code, x.message);
       }
+    };
+    for (const f of files) {
+      if (pool && !isSmbPath(f.path)) continue;
+      await hashHere(f);
       done++;
       report();
+    }
+    // Chunks that stood in for their twins get their keys; where a twin could not be read, the file is read in full.
+    for (const f of await twins.fill(ok)) {
+      ok.delete(f);
+      await hashHere(f);
     }
   } finally {
     await pool?.stop();

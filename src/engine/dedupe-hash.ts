@@ -37,6 +37,11 @@ const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
 export interface Hashed extends FileData {
   chunkKeys: (string | undefined)[];
   wholeKey?: string;
+  /**
+   * Chunks another file's chunk at the same blocks stands for (dedupe-twins.ts): not read, their
+   * keys copied from it once it is hashed, and the whole key made then.
+   */
+  skipChunks?: number[];
 }
 
 /** Positional reads of one file (a descriptor locally, the backend's read over SMB). */
@@ -149,12 +154,16 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
   }
   try {
     const chunks = Number((f.size + chunk - 1n) / chunk);
+    const skipped = f.skipChunks && f.skipChunks.length > 0 ? new Set(f.skipChunks) : undefined;
     let e = 0; // first extent that may reach the current chunk
-    let unshareable = false;
     for (let c = 0; c < chunks; c++) {
       const start = BigInt(c) * chunk;
       const end = start + chunk < f.size ? start + chunk : f.size;
       while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
+      if (skipped?.has(c)) {
+        f.chunkKeys.push(undefined); // filled in from its twin
+        continue;
+      }
       // The chunk's data runs [a, b) with the end of the data they are in, adjacent extents
       // joined: the key depends on where the data and the holes are, never on how the file
       // system happened to split its extents.
@@ -194,26 +203,31 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
         }
       }
       ctx.checkCancelled();
-      const key = runs.length > 0 && !skip ? keyOf(h) : undefined;
-      if (skip) unshareable = true;
-      f.chunkKeys.push(key);
+      f.chunkKeys.push(runs.length > 0 && !skip ? keyOf(h) : undefined);
       if ((c & 63) === 63) {
         tick();
         await ctx.maybeYield(); // in-thread (the CLI), Ctrl-C is seen only when the event loop turns
       }
     }
-    // A file with no data, or with data that cannot be shared, is never a whole-file match. Its
-    // whole key: the size and every chunk's key (or '-' for a hole chunk), in order.
-    if (!unshareable && f.chunkKeys.some((k) => k !== undefined)) {
-      h.init().update(`${f.size}:`);
-      for (const k of f.chunkKeys) h.update(k ?? '-');
-      f.wholeKey = `${f.fsKey}/${keyOf(h)}`;
-    }
+    if (!skipped) setWholeKey(f, h);
   } finally {
     idle.push(scratch);
     reader.close();
   }
   return read;
+}
+
+/**
+ * The whole file's key, once every chunk has its key: the size and every chunk's key (or '-' for
+ * a hole chunk), in order. A file with no data, or with data that cannot be shared, has none: it
+ * is never a whole-file match.
+ */
+export function setWholeKey(f: Hashed, h: Xxh128Hasher): void {
+  for (let i = 0; i < f.off.length; i++) if (f.off[i] < f.size && (f.flags[i] & UNSHAREABLE) !== 0) return;
+  if (!f.chunkKeys.some((k) => k !== undefined)) return;
+  h.init().update(`${f.size}:`);
+  for (const k of f.chunkKeys) h.update(k ?? '-');
+  f.wholeKey = `${f.fsKey}/${keyOf(h)}`;
 }
 
 /** One file's hashing outcome, as it crosses back from a pool thread. */

@@ -11,6 +11,8 @@
 //   sharing part of an extent is warned and left alone on btrfs (it would free nothing), freed
 //   on XFS (per-block reference counts); repeated data inside one file is shared on XFS with a
 //   warning that it fragments the file (and it does), and left alone on btrfs (it frees nothing);
+//   clones are read once (a chunk on blocks already hashed takes that chunk's key), a changed
+//   block's chunk is read;
 //   blocks also held by files outside the selection: as root on btrfs (LOGICAL_INO_V2) and on XFS
 //   with rmapbt (GETFSMAP) left out of an exact saving that equals what is freed (a read-write
 //   snapshot holding both copies: 0, nothing shared); XFS without rmapbt: a range freed falls in;
@@ -148,8 +150,9 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       const engine = createEngine({ worker: true });
       try {
         const plan = await engine.findDuplicates([d]);
-        // Only data was read: 4 fully written 1 MiB files and 2 x 2 chunks of the sparse files.
-        assert.equal(plan.total.hashedBytes, BigInt(4 * MiB + 4 * CHUNK));
+        // Only data was read, and a clone's blocks once: a (or a-clone), b and near, and 2 x 2
+        // chunks of the sparse files.
+        assert.equal(plan.total.hashedBytes, BigInt(3 * MiB + 4 * CHUNK));
         const whole = groupOf(plan, 'b')!;
         assert.ok(whole.wholeFiles);
         assert.deepEqual(whole.ranges.map((r) => path.basename(r.path)).sort(), ['a', 'a-clone', 'b']);
@@ -647,6 +650,49 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       freedMatches(kind, r.freed, r.estimated);
       assert.equal(r.estimated, BigInt(2 * MiB));
       assert.equal((await engine.findDuplicates([d])).total.netSaving, 0n, 'nothing is left stored twice');
+    });
+
+    test('clones are read once: chunks on blocks already hashed take their keys; a changed block is read', async () => {
+      // golden: 64 blocks of 4 KiB, one every 8 KiB (four chunks); c1-c3 clone it, c3 then gets
+      // a new block in its second chunk; copy holds the same bytes in blocks of its own.
+      const d = freshDir(t, 'read-once');
+      const blocks = Array.from({ length: 64 }, () => randomBytes(4 * KiB));
+      sparseFile(
+        path.join(d, 'golden'),
+        512 * KiB,
+        blocks,
+        blocks.map((_, i) => i * 8 * KiB),
+      );
+      for (const n of ['c1', 'c2', 'c3']) execFileSync('cp', ['--reflink=always', path.join(d, 'golden'), path.join(d, n)]);
+      execFileSync('cp', ['--reflink=never', '--sparse=always', path.join(d, 'golden'), path.join(d, 'copy')]);
+      const fd = fs.openSync(path.join(d, 'c3'), 'r+');
+      fs.writeSync(fd, randomBytes(4 * KiB), 0, 4 * KiB, 17 * 8 * KiB);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      execFileSync('sync');
+      const before = shas(d);
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      // read: one clone's four chunks, the copy's, and the changed chunk (c3's or, if c3 came first, golden's)
+      assert.equal(plan.total.hashedBytes, BigInt(256 * KiB + 256 * KiB + 64 * KiB));
+      const whole = plan.groups.find((g) => g.wholeFiles)!;
+      assert.deepEqual(whole.ranges.map((r) => path.basename(r.path)).sort(), ['c1', 'c2', 'copy', 'golden']);
+      assert.deepEqual(
+        whole.ranges.filter((r) => !r.alreadyShared).map((r) => path.basename(r.path)),
+        [path.basename(whole.ranges[0].path), 'copy'],
+      );
+      for (const g of plan.groups)
+        for (const r of g.ranges)
+          assert.ok(
+            !(path.basename(r.path) === 'c3' && r.offset <= BigInt(CHUNK) && r.offset + g.length > BigInt(CHUNK)),
+            "c3's changed chunk matches nothing",
+          );
+      assert.equal(plan.total.netSaving, BigInt(256 * KiB));
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(r.skipped, []);
+      assert.deepEqual(shas(d), before);
+      freedMatches(kind, r.freed, r.estimated);
+      assert.ok(frags(path.join(d, 'copy')).every((e) => /shared/.test(e.flags)));
     });
 
     test("a partial duplicate of a set of copies moves to the copy that stays (the whole-file group's source)", async () => {

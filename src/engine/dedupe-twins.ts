@@ -1,0 +1,106 @@
+// Chunks that sit on the same blocks as a chunk of another file (clones: cp --reflink, a
+// snapshot, VM images cloned from one template) hold the same bytes, so they are read and hashed
+// once (dedupe-find.ts): 300 clones of an image were otherwise read 300 times over, for keys
+// known from the first. Only chunks whose every data run the file system flags shared, at a
+// known place (not compressed: FIEMAP gives a compressed extent's address, not where in it a
+// piece lies), in the same places inside chunks of the same length. The maps were taken with
+// FIEMAP_FLAG_SYNC, so written data has its blocks; a file changed after that is caught where
+// every change is, by the kernel's compare before sharing.
+
+import type { Hashed } from './dedupe-hash';
+import { newXxh128, setWholeKey } from './dedupe-hash';
+import { EXTENT_FLAG, linearPhysical } from './map-format';
+
+/** Extents that are never stood in for: no blocks of their own, or not shareable. */
+const NOT_TWINNED = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED | EXTENT_FLAG.DELALLOC;
+
+interface Borrowed {
+  file: Hashed;
+  chunk: number;
+  from: Hashed;
+  fromChunk: number;
+}
+
+export class ChunkTwins {
+  /** Where each chunk's blocks were first met: a place key -> that file and chunk. */
+  private readonly first = new Map<string, { file: Hashed; chunk: number }>();
+  private readonly borrowed: Borrowed[] = [];
+
+  constructor(private readonly chunk: bigint) {}
+
+  /**
+   * Marks the chunks of `f` whose blocks an earlier file's chunk already holds (f.skipChunks), and
+   * remembers the others' places. Files are noted in the order they are hashed. Returns the data
+   * bytes that will not be read.
+   */
+  note(f: Hashed): bigint {
+    const skip: number[] = [];
+    let saved = 0n;
+    const chunks = Number((f.size + this.chunk - 1n) / this.chunk);
+    let e = 0;
+    for (let c = 0; c < chunks; c++) {
+      const start = BigInt(c) * this.chunk;
+      const end = start + this.chunk < f.size ? start + this.chunk : f.size;
+      while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
+      if (e >= f.off.length || f.off[e] >= end) continue; // a hole
+      /** Runs as [start, end, place] relative to the chunk; place: physical minus logical offset. */
+      const runs: bigint[] = [];
+      let bytes = 0n;
+      let eligible = true;
+      for (let i = e; i < f.off.length && f.off[i] < end; i++) {
+        const flags = f.flags[i];
+        if ((flags & EXTENT_FLAG.SHARED) === 0 || (flags & NOT_TWINNED) !== 0 || !linearPhysical(f.phys[i], flags)) {
+          eligible = false;
+          break;
+        }
+        const a = f.off[i] > start ? f.off[i] : start;
+        const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
+        const place = f.phys[i] - f.off[i]; // physical = logical + place, over this extent
+        const n = runs.length;
+        // runs that continue one another in the file and on disk are one, however the extents split
+        if (n > 0 && runs[n - 2] === a - start && runs[n - 1] === place) runs[n - 2] = b - start;
+        else runs.push(a - start, b - start, place + start);
+        bytes += b - a;
+      }
+      if (!eligible) continue;
+      const key = `${f.fsKey}|${end - start}|${runs.join(' ')}`;
+      const twin = this.first.get(key);
+      if (twin === undefined) this.first.set(key, { file: f, chunk: c });
+      else {
+        skip.push(c);
+        this.borrowed.push({ file: f, chunk: c, from: twin.file, fromChunk: twin.chunk });
+        saved += bytes;
+      }
+    }
+    if (skip.length > 0) f.skipChunks = skip;
+    return saved;
+  }
+
+  /**
+   * Once every file is hashed (`ok`: those that were): copies each stood-in chunk's key from its
+   * twin and makes the whole keys. Returns the files whose twin could not be hashed (changed or
+   * unreadable since): they must be hashed in full, their skipChunks cleared.
+   */
+  async fill(ok: ReadonlySet<Hashed>): Promise<Hashed[]> {
+    const again = new Set<Hashed>();
+    for (const b of this.borrowed) {
+      if (!ok.has(b.file)) continue;
+      if (ok.has(b.from)) b.file.chunkKeys[b.chunk] = b.from.chunkKeys[b.fromChunk];
+      else again.add(b.file);
+    }
+    const h = this.borrowed.length > 0 ? await newXxh128() : undefined;
+    const filled = new Set(this.borrowed.map((b) => b.file));
+    for (const f of filled) {
+      if (!ok.has(f) || again.has(f)) continue;
+      f.skipChunks = undefined;
+      setWholeKey(f, h!);
+    }
+    for (const f of again) {
+      f.skipChunks = undefined;
+      f.chunkKeys = [];
+    }
+    this.first.clear();
+    this.borrowed.length = 0;
+    return [...again];
+  }
+}
