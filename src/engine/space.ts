@@ -283,12 +283,22 @@ export async function spaceOf(
       }
       if (!q.owners) continue;
       const split = { start: [] as bigint[], end: [] as bigint[], file: [] as number[], ref: [] as number[], inside: [] as boolean[] };
+      // In physical order, equal ranges together: k clones of a file bring each of its ranges k
+      // times, asked once.
       const order = Array.from({ length: g.start.length }, (_, r) => r).sort((x, y) =>
-        g.start[x] < g.start[y] ? -1 : g.start[x] > g.start[y] ? 1 : 0,
+        g.start[x] !== g.start[y] ? (g.start[x] < g.start[y] ? -1 : 1) : g.end[x] < g.end[y] ? -1 : g.end[x] > g.end[y] ? 1 : 0,
       );
+      let asked: { start: bigint; end: bigint; owners: ReadonlySet<string>; inside: boolean }[] = [];
+      let askedStart = -1n;
+      let askedEnd = -1n;
       for (const r of order) {
         ctx.checkCancelled();
-        for (const s of q.owners(g.start[r], g.end[r])) {
+        if (g.start[r] !== askedStart || g.end[r] !== askedEnd) {
+          askedStart = g.start[r];
+          askedEnd = g.end[r];
+          asked = Array.from(q.owners(askedStart, askedEnd), (s) => ({ ...s, inside: [...s.owners].every((o) => selected.has(o)) }));
+        }
+        for (const s of asked) {
           if (!s.owners.has(key[g.file[r]]))
             throw new Error(
               `${q.method} did not name ${table.path[g.file[r]]} among the owners of its bytes at ${s.start}..${s.end} (did it change during the scan?).`,
@@ -297,7 +307,7 @@ export async function spaceOf(
           split.end.push(s.end);
           split.file.push(g.file[r]);
           split.ref.push(g.ref[r]);
-          split.inside.push([...s.owners].every((o) => selected.has(o)));
+          split.inside.push(s.inside);
         }
       }
       Object.assign(g, split, { ownersBy: q.method });

@@ -27,7 +27,7 @@ function file(path: string, size: bigint, extents: [bigint, bigint, bigint, numb
 }
 
 /** 4 KiB of data every 8 KiB, the physical offset always the logical one plus `base` (what XFS's allocator aims for). */
-const sparse = (path: string, base: bigint, flags = S, blocks = 64): Hashed =>
+const sparse = (path: string, base: bigint, flags: number = S, blocks = 64): Hashed =>
   file(
     path,
     BigInt(blocks) * 8n * K,

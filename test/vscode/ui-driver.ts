@@ -27,8 +27,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     await focusWorkbench(page);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(`>${bare}`);
+    try {
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      await input.fill(`>${bare}`, { timeout: 10_000 });
+    } catch (e) {
+      // Just after a window reload on a loaded machine the palette has been seen going inert and
+      // closing again at once (the workbench still settling): open it again.
+      if (attempt === 2) throw e;
+      await page.keyboard.press('Escape');
+      await sleep(1000);
+      continue;
+    }
     const rows = page.locator('.quick-input-list .monaco-list-row');
     const end = Date.now() + 10_000;
     while (Date.now() < end) {
