@@ -130,7 +130,16 @@ function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
     }
     const end = offset + length;
     const out: KeptStretch[] = [];
-    for (const it of list) {
+    // the items are in file order, apart: start at the first that ends after `offset`
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].end <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < list.length && list[k].off < end; k++) {
+      const it = list[k];
       const a = it.off > offset ? it.off : offset;
       const b = it.end < end ? it.end : end;
       if (b <= a) continue;
@@ -152,13 +161,20 @@ function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
 
 /** XFS: the reverse-mapping btree names the owners of each block of the physical range. */
 function xfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
+  // By physical range: the clones of a file moving together ask about the same blocks, once each.
+  const asked = new Map<string, { start: bigint; end: bigint; owner: string }[]>();
   return (_f, offset, length, phys) => {
-    const out: KeptStretch[] = [];
-    for (const s of q.owners!(phys, phys + length)) {
-      const o = [...s.owners].find((x) => !inside.has(x));
-      if (o !== undefined) out.push({ start: offset + (s.start - phys), end: offset + (s.end - phys), owner: `inode ${o}` });
+    const key = `${phys}:${length}`;
+    let kept = asked.get(key);
+    if (!kept) {
+      kept = [];
+      for (const s of q.owners!(phys, phys + length)) {
+        const o = [...s.owners].find((x) => !inside.has(x));
+        if (o !== undefined) kept.push({ start: s.start - phys, end: s.end - phys, owner: `inode ${o}` });
+      }
+      asked.set(key, kept);
     }
-    return out;
+    return kept.map((k) => ({ start: offset + k.start, end: offset + k.end, owner: k.owner }));
   };
 }
 
