@@ -105,7 +105,8 @@ const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !=
 
 /** What "freed" is (the view says it in its own words). */
 const FREED_NOTE =
-  "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too.";
+  "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too, " +
+  "and so does the file system's own metadata (remapping many small extents can grow a file's extent tree by a block on XFS; btrfs frees checksums and extent items).";
 
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
