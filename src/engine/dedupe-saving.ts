@@ -291,12 +291,16 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
       if ((f.flags[i] & EXTENT_FLAG.SHARED) !== 0 && linearPhysical(f.phys[i], f.flags[i]))
         (refs.get(f.fsKey) ?? refs.set(f.fsKey, []).get(f.fsKey)!).push({ phys: f.phys[i], len: f.len[i], off: f.off[i], path: f.path });
   for (const list of refs.values()) list.sort((a, b) => (a.phys < b.phys ? -1 : a.phys > b.phys ? 1 : 0));
-  const maxLen = new Map<string, bigint>();
-  for (const [k, list] of refs)
-    maxLen.set(
-      k,
-      list.reduce((m, r) => (r.len > m ? r.len : m), 0n),
-    );
+  // Per list, the furthest end among the references up to each one: a reference that reaches a
+  // place starts at or after the first whose running end passes it (one long extent elsewhere
+  // no longer makes every piece scan all the short ones near it).
+  const reach = new Map<string, bigint[]>();
+  for (const [k, list] of refs) {
+    const ends: bigint[] = [];
+    let m = 0n;
+    for (const r of list) ends.push((m = r.phys + r.len > m ? r.phys + r.len : m));
+    reach.set(k, ends);
+  }
 
   for (const g of groups) {
     if (g.netSaving === 0n) continue;
@@ -339,14 +343,14 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
         const piece = `${f.fsKey}\0${x.phys}\0${x.len}`;
         if (seenPieces.has(piece)) continue;
         seenPieces.add(piece);
-        const longest = maxLen.get(f.fsKey)!;
+        const ends = reach.get(f.fsKey)!;
         const xEnd = x.phys + x.len;
-        // the first reference that can reach x: none longer than `longest` starts before x.phys - longest
+        // the first reference that can reach x: none before the running end passes x.phys
         let lo = 0;
         let hi = list.length;
         while (lo < hi) {
           const mid = (lo + hi) >> 1;
-          if (list[mid].phys + longest <= x.phys) lo = mid + 1;
+          if (ends[mid] <= x.phys) lo = mid + 1;
           else hi = mid;
         }
         for (let k = lo; k < list.length && list[k].phys < xEnd; k++) {
