@@ -30,7 +30,7 @@ export class ChunkTwins {
 
   /**
    * Marks the chunks of `f` whose blocks an earlier file's chunk already holds (f.skipChunks), and
-   * remembers the others' places. Files are noted in the order they are hashed. Returns the data
+   * remembers the others' places. Files are noted as the walk queues them. Returns the data
    * bytes that will not be read.
    */
   note(f: Hashed): bigint {
@@ -43,7 +43,7 @@ export class ChunkTwins {
       const end = start + this.chunk < f.size ? start + this.chunk : f.size;
       while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
       if (e >= f.off.length || f.off[e] >= end) continue; // a hole
-      /** Runs as [start, end, place] relative to the chunk; place: physical minus logical offset. */
+      /** Runs as [start, end, at] relative to the chunk; at: where the chunk's start would lie on disk. */
       const runs: bigint[] = [];
       let bytes = 0n;
       let eligible = true;
@@ -55,11 +55,11 @@ export class ChunkTwins {
         }
         const a = f.off[i] > start ? f.off[i] : start;
         const b = f.off[i] + f.len[i] < end ? f.off[i] + f.len[i] : end;
-        const place = f.phys[i] - f.off[i]; // physical = logical + place, over this extent
+        const at = f.phys[i] - f.off[i] + start; // physical = at + offset in the chunk, over this extent
         const n = runs.length;
         // runs that continue one another in the file and on disk are one, however the extents split
-        if (n > 0 && runs[n - 2] === a - start && runs[n - 1] === place) runs[n - 2] = b - start;
-        else runs.push(a - start, b - start, place + start);
+        if (n > 0 && runs[n - 2] === a - start && runs[n - 1] === at) runs[n - 2] = b - start;
+        else runs.push(a - start, b - start, at);
         bytes += b - a;
       }
       if (!eligible) continue;

@@ -78,8 +78,15 @@ test('extents split differently over the same blocks still stand in; keys are co
     [0n, 100n * K, 5000n * K, S],
     [100n * K, 156n * K, 5100n * K, S],
   ]);
+  // the second chunk split too, at another place: runs join in every chunk, not only the first
+  const split2 = file('split2', 256n * K, [
+    [0n, 160n * K, 5000n * K, S],
+    [160n * K, 96n * K, 5160n * K, S],
+  ]);
   twins.note(one);
   assert.equal(twins.note(split), 256n * K);
+  assert.equal(twins.note(split2), 256n * K);
+  assert.deepEqual(split2.skipChunks, [0, 1]);
   one.chunkKeys = ['k0', 'k1'];
   split.chunkKeys = [undefined, undefined];
   assert.deepEqual(await twins.fill(new Set([one, split])), []);
