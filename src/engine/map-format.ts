@@ -7,7 +7,9 @@
 // Dependency-free on purpose (it imports only types): the CLI and the extension's views import
 // it directly instead of through src/engine/index.ts, whose value import would evaluate the
 // whole engine (operations, destination, context, ...) at start-up or activation, before any
-// map is read. Everything here is also exported from index.ts.
+// map is read. Everything here is also exported from index.ts. (Just over 400 lines: the
+// format, its flag bits and the few functions every layer reads it with, kept as the one file
+// those layers import.)
 
 import type { Extent, ExtentFlag, ExtentMap } from './types';
 
