@@ -122,9 +122,19 @@ export interface SpaceSink {
   /**
    * The file met last, mapped (the map is read at once and not kept: its columns may be reused).
    * `heldOutside`: bytes its block count holds that a SEEK-only map cannot place (map-format.ts
-   * heldOutsideExtents; 0n or absent for other maps).
+   * heldOutsideExtents; 0n or absent for other maps). `allocationSize`: what the file holds where
+   * its ranges say more (ExtentMap.allocationSize: an SMB file not marked sparse).
    */
-  file(path: string, dev: bigint, ino: bigint, size: bigint, map: PackedExtents, source: MapSource, heldOutside?: bigint): void;
+  file(
+    path: string,
+    dev: bigint,
+    ino: bigint,
+    size: bigint,
+    map: PackedExtents,
+    source: MapSource,
+    heldOutside?: bigint,
+    allocationSize?: bigint,
+  ): void;
   /** The file's size changed while it was mapped (it is being written): counted as mapped. */
   changed(path: string, before: bigint, after: bigint): void;
   /** A symbolic link (never followed). */
@@ -202,7 +212,7 @@ export interface BackendExtensions {
   /** File system name and block size only (no clone probe): what alignment checks need. */
   fsInfo?(path: string): Promise<{ filesystem: string; blockSize: number }>;
   /** A folder's entries without . and .. (SMB: QUERY_DIRECTORY), for walks where node:fs cannot go. */
-  list?(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean; attributes: number }>>;
+  list?(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean; attributes: number; fileId?: bigint }>>;
   /** What is at `path` (never throws for a missing path: kind 'missing'). */
   stat?(path: string): Promise<PathInfo>;
   /** Rename; when `replace` is false it must fail with EEXIST rather than replace (no race). */

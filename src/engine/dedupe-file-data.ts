@@ -19,6 +19,12 @@ export interface FileData {
   /** -1: unknown. */
   phys: bigint[];
   flags: number[];
+  /**
+   * Its map gives holes as data (an SMB file not marked sparse whose allocation size is less than
+   * its ranges: ExtentMap.allocationSize): all-zero chunks may be holes, so they are not taken
+   * as data (dedupe-hash.ts).
+   */
+  zerosMayBeHoles?: boolean;
 }
 
 /**
@@ -27,12 +33,13 @@ export interface FileData {
  */
 export function fileDataOf(
   path: string,
-  m: Pick<PackedExtentMap, 'size' | 'packed'>,
+  m: Pick<PackedExtentMap, 'size' | 'packed' | 'allocationSize'>,
   fs: { filesystem: string; fsKey: string; blockSize: number },
   id?: { dev: bigint; ino: bigint },
 ): FileData {
   const k = m.packed;
   const f: FileData = { path, size: m.size, ...fs, ...id, off: [], len: [], phys: [], flags: [] };
+  if (m.allocationSize !== undefined) f.zerosMayBeHoles = true;
   for (let i = 0; i < k.count; i++) {
     const len = BigInt.asUintN(64, k.length[i]);
     if (len === 0n || (k.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue;

@@ -19,9 +19,10 @@ import { partialExtentWarnings } from './dedupe-extents';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
-import { backendReader, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
+import { backendReader, dropZeroChunks, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
 import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
 import { isSmbPath } from './smb-path';
+import { SMB_LINKS } from './walk';
 import { linearPhysical } from './map-format';
 import { osPath } from './os-path';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
@@ -79,6 +80,7 @@ export async function findDuplicates(
           // the keys made in another thread come back with its reply
           f.chunkKeys = r.chunkKeys;
           f.wholeKey = r.wholeKey;
+          f.zeroChunks = r.zeroChunks;
           hashed += r.read;
           ok.add(f);
         } else failed(f, r.code, r.message);
@@ -159,6 +161,8 @@ export async function findDuplicates(
     await pool?.stop();
   }
   const usable = files.filter((f) => ok.has(f));
+  // Zeros that may be holes the server did not show are not data (dedupe-hash.ts).
+  for (const f of usable) dropZeroChunks(f, chunk);
 
   // 4. Whole files first (same size class, same chunk keys), then the remaining chunks.
   const groups: DedupeGroup[] = [];
@@ -253,12 +257,20 @@ export async function findDuplicates(
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (walked.hardLinks > 0)
     notes.push(
-      `${walked.hardLinks} hard link${walked.hardLinks === 1 ? '' : 's'} to files already examined ${walked.hardLinks === 1 ? 'was' : 'were'} skipped.`,
+      `${walked.hardLinks} hard link${walked.hardLinks === 1 ? '' : 's'} to files already examined ${walked.hardLinks === 1 ? 'was' : 'were'} skipped.` +
+        (paths.some(isSmbPath) ? SMB_LINKS : ''),
     );
   if (usable.some((f) => f.phys.some((p, i) => !linearPhysical(p, f.flags[i]))))
     notes.push(
       'Some files are compressed (btrfs) or have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full ' +
         "where they do not already share the source's extent, an upper bound (a compressed extent takes less on disk than the bytes it holds).",
+    );
+  const hiddenHoles = usable.filter((f) => f.zerosMayBeHoles).length;
+  if (hiddenHoles > 0)
+    notes.push(
+      `${hiddenHoles} file${hiddenHoles === 1 ? ' is' : 's are'} not marked sparse on ${hiddenHoles === 1 ? 'its' : 'their'} SMB share but ` +
+        `hold${hiddenHoles === 1 ? 's' : ''} less than ${hiddenHoles === 1 ? 'its' : 'their'} size, so the server gives holes there as data: ` +
+        'all-zero chunks in them were taken as holes (not grouped, not counted in the saving). Marking a file sparse makes the server show its holes.',
     );
   const asked = [...owners.byFs.values()].map((o) => o.method);
   if (asked.length > 0 && owners.failures().length === 0)
@@ -268,7 +280,8 @@ export async function findDuplicates(
     );
   for (const f of owners.failures()) notes.push(`Who else references the shared blocks could not be asked, so the saving is a range: ${f}`);
   notes.push(
-    'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not.',
+    'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not' +
+      (hiddenHoles > 0 ? ', except holes a server gave as data (above).' : '.'),
   );
   const cannotApply = await probeDedupe(resolve, groups, byPath);
   return {

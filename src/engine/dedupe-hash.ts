@@ -29,6 +29,8 @@ import { localBackend } from './select-backend';
  * the data run (never into a hole), so a 128 KiB chunk does not cost a system call of its own.
  */
 const READ_SIZE = 1 << 20;
+/** Zeros to compare read data with (FileData.zerosMayBeHoles). */
+const ZEROS = Buffer.alloc(READ_SIZE);
 
 /** Extents whose data cannot be shared (kept in metadata, or encrypted). */
 const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
@@ -42,6 +44,11 @@ export interface Hashed extends FileData {
    * keys copied from it once it is hashed, and the whole key made then.
    */
   skipChunks?: number[];
+  /**
+   * Chunks read as all zeros in a file whose zeros may be holes (FileData.zerosMayBeHoles): no
+   * key, and left out of its data by dropZeroChunks once it is hashed.
+   */
+  zeroChunks?: number[];
 }
 
 /** Positional reads of one file (a descriptor locally, the backend's read over SMB). */
@@ -178,6 +185,7 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
         else runs.push(a, b, runEnd[i]);
       }
       if (runs.length > 0) h.init().update(`${end - start}:`);
+      let zeros = f.zerosMayBeHoles === true;
       for (let r = 0; r < runs.length; r += 3) {
         const a = runs[r];
         const b = runs[r + 1];
@@ -198,12 +206,15 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
             read += BigInt(n);
           }
           const until = b < winEnd ? b : winEnd;
-          h.update(buf.subarray(Number(pos - winStart), Number(until - winStart)));
+          const part = buf.subarray(Number(pos - winStart), Number(until - winStart));
+          if (zeros && !part.equals(ZEROS.subarray(0, part.length))) zeros = false;
+          h.update(part);
           pos = until;
         }
       }
       ctx.checkCancelled();
-      f.chunkKeys.push(runs.length > 0 && !skip ? keyOf(h) : undefined);
+      if (zeros && runs.length > 0) (f.zeroChunks ??= []).push(c);
+      f.chunkKeys.push(runs.length > 0 && !skip && !zeros ? keyOf(h) : undefined);
       if ((c & 63) === 63) {
         tick();
         await ctx.maybeYield(); // in-thread (the CLI), Ctrl-C is seen only when the event loop turns
@@ -230,8 +241,45 @@ export function setWholeKey(f: Hashed, h: Xxh128Hasher): void {
   f.wholeKey = `${f.fsKey}/${keyOf(h)}`;
 }
 
+/**
+ * Leave a hashed file's all-zero chunks (Hashed.zeroChunks) out of its data runs: they may be
+ * holes the server did not show, so they are neither counted in a saving nor shared.
+ */
+export function dropZeroChunks(f: Hashed, chunk: bigint): void {
+  if (!f.zeroChunks?.length) return;
+  const holes = new Set(f.zeroChunks);
+  const off: bigint[] = [];
+  const len: bigint[] = [];
+  const phys: bigint[] = [];
+  const flags: number[] = [];
+  // Each extent is cut where a zero chunk lies; what is left of it stays one piece per stretch.
+  const keep = (i: number, a: bigint, b: bigint): void => {
+    if (b <= a) return;
+    off.push(a);
+    len.push(b - a);
+    phys.push(f.phys[i] < 0n ? -1n : f.phys[i] + (a - f.off[i]));
+    flags.push(f.flags[i]);
+  };
+  for (let i = 0; i < f.off.length; i++) {
+    const end = f.off[i] + f.len[i];
+    let from = f.off[i];
+    for (let a = f.off[i]; a < end;) {
+      const c = a / chunk;
+      const b = (c + 1n) * chunk < end ? (c + 1n) * chunk : end;
+      if (holes.has(Number(c))) {
+        keep(i, from, a);
+        from = b;
+      }
+      a = b;
+    }
+    keep(i, from, end);
+  }
+  Object.assign(f, { off, len, phys, flags });
+}
+
 /** One file's hashing outcome, as it crosses back from a pool thread. */
-export type HashOutcome = { chunkKeys: (string | undefined)[]; wholeKey?: string; read: bigint } | { code: string; message: string };
+export type HashOutcome =
+  { chunkKeys: (string | undefined)[]; wholeKey?: string; zeroChunks?: number[]; read: bigint } | { code: string; message: string };
 
 /** Hash local files in order (a file that cannot be read gets its error); stops only on cancel. A pool batch (dedupe-pool.ts). */
 export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineContext): Promise<HashOutcome[]> {
@@ -240,7 +288,7 @@ export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineConte
     f.chunkKeys = [];
     try {
       const read = await hashFile(f, localReader(f), chunk, ctx, () => undefined);
-      outcomes.push({ chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, read });
+      outcomes.push({ chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, zeroChunks: f.zeroChunks, read });
     } catch (e) {
       if (isCancelled(e)) throw e;
       const x = isFsctlError(e) ? e : nodeFsError('dedupe', e, [f.path]);

@@ -13,6 +13,8 @@ export interface SmbFileStat {
 
 export interface SmbDirEntry extends SmbFileStat {
   name: string;
+  /** The server's number for the file (equal for two names of one file); 0n where it gives none. */
+  fileId: bigint;
 }
 
 export interface SmbWriteResult {

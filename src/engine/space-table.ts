@@ -19,6 +19,9 @@ export interface Group {
   /** Bytes files' block counts hold that their SEEK-only maps cannot place (tmpfs's reserved pages), and in how many files. */
   heldOutside: bigint;
   heldOutsideFiles: number;
+  /** Bytes files' ranges claim beyond their allocation size (SMB files not marked sparse: holes not shown), and in how many files. */
+  hiddenHoles: bigint;
+  hiddenHolesFiles: number;
   /** The shared ranges: start, end, file index, refcount (0 = not given). */
   start: bigint[];
   end: bigint[];

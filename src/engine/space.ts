@@ -33,6 +33,7 @@ import {
   FilesMet,
   notRegularPathError,
   pathError,
+  SMB_LINKS,
   walkSelection,
   wholeMap,
   type FileMet,
@@ -99,6 +100,8 @@ export async function spaceOf(
         sharingUnknownFiles: 0,
         heldOutside: 0n,
         heldOutsideFiles: 0,
+        hiddenHoles: 0n,
+        hiddenHolesFiles: 0,
         start: [],
         end: [],
         file: [],
@@ -130,7 +133,7 @@ export async function spaceOf(
   // The accounting of each file, fed by either walk (the backend's spaceWalk or walk.ts).
   const sink: SpaceSink = {
     meet: (dev, ino, nlink) => met.meet(dev, ino, nlink),
-    file(p, dev, ino, size, k, source, held) {
+    file(p, dev, ino, size, k, source, held, allocationSize) {
       const gi = groupFor(p, dev);
       const g = groups[gi];
       if (held) {
@@ -167,6 +170,14 @@ export async function spaceOf(
           g.unplaced += len;
           unknown = true;
         }
+      }
+      // Ranges over holes the server does not show (an SMB file not marked sparse): count what it holds.
+      if (allocationSize !== undefined && allocationSize < allocated - shared) {
+        const over = allocated - shared - allocationSize;
+        allocated -= over;
+        g.unplaced -= over;
+        g.hiddenHoles += over;
+        g.hiddenHolesFiles++;
       }
       if (unknown) g.sharingUnknownFiles++;
       table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
@@ -212,7 +223,7 @@ export async function spaceOf(
       sink.error(p, e);
       return;
     }
-    sink.file(p, st.dev, st.ino, m.size, m.packed, m.source, m.heldOutsideExtents);
+    sink.file(p, st.dev, st.ino, m.size, m.packed, m.source, m.heldOutsideExtents, m.allocationSize);
     if (m.size !== st.size) sink.changed(p, st.size, m.size);
     await nameFileSystems();
   };
@@ -451,6 +462,14 @@ export async function spaceOf(
           'but SEEK_DATA reports them as holes (pages fallocate reserved that nothing has written yet, or the rest of a huge ' +
           'page). Allocated and the figures above leave them out; deleting the files frees them too.',
       );
+    if (g.hiddenHolesFiles > 0)
+      fsNotes.push(
+        `${g.hiddenHolesFiles === 1 ? 'One file is' : `${g.hiddenHolesFiles} files are`} not marked sparse, and the server gives ` +
+          `${g.hiddenHolesFiles === 1 ? 'it' : 'each'} as allocated throughout (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files); ` +
+          `${g.hiddenHolesFiles === 1 ? 'its allocation size says it holds' : 'their allocation sizes say they hold'} ${g.hiddenHoles} bytes less, ` +
+          'so allocated counts the allocation size (what the server counts as held) and the rest as holes. Marking a file sparse ' +
+          '(`extent-lens set-sparse`, or Set Sparse in VS Code) makes the server show where its holes are.',
+      );
     const exactScan = g.scan
       ? ('ran' as const)
       : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
@@ -491,7 +510,8 @@ export async function spaceOf(
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (hardLinks > 0)
     notes.push(
-      `${hardLinks} hard link${hardLinks === 1 ? '' : 's'} to files already counted ${hardLinks === 1 ? 'was' : 'were'} not counted again.`,
+      `${hardLinks} hard link${hardLinks === 1 ? '' : 's'} to files already counted ${hardLinks === 1 ? 'was' : 'were'} not counted again.` +
+        (paths.some(isSmbPath) ? SMB_LINKS : ''),
     );
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;

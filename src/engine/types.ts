@@ -77,6 +77,13 @@ export interface ExtentMap {
    * data ranges, which no map can place (tmpfs: pages fallocate reserved; see `notes`).
    */
   heldOutsideExtents?: bigint;
+  /**
+   * Set where the map's ranges say more is allocated than the file holds: an NT/SMB file not
+   * marked sparse is answered with one range over all of it, holes and all, while its
+   * AllocationSize (here) counts what it really holds (see `notes`). Space accounting counts
+   * this instead of the ranges; dedupe treats all-zero chunks of such a file as holes.
+   */
+  allocationSize?: bigint;
 }
 
 export interface VolumeInfo {

@@ -6,11 +6,13 @@
 // cancel checked at every path.
 //
 // Local paths are walked with node:fs (lstat, readdir). smb:// paths with the SMB backend's
-// stat and list (QUERY_DIRECTORY): FILE_DIRECTORY_INFORMATION has no file id or link count, so
-// a file over SMB is known by its path (hard links cannot be told apart there) and its file
-// system by its share. A named local folder may be taken whole by its backend's faster walk
-// (backendFolderWalk: the Linux backend's spaceWalk, for space and dedupe), which then shares
-// this walk's FilesMet. wholeMap maps a file the general walk met, through any backend.
+// stat and list (QUERY_DIRECTORY): a file over SMB is known by the server's number for it
+// (FILE_ID_FULL_DIR_INFORMATION's FileId: two names of one file, a hard link or a symbolic link
+// the server follows, are one file), or by its path where the server gives none, and its file
+// system by its share. The listing has no link count, so every file there is remembered. A
+// named local folder may be taken whole by its backend's faster walk (backendFolderWalk: the
+// Linux backend's spaceWalk, for space and dedupe), which then shares this walk's FilesMet.
+// wholeMap maps a file the general walk met, through any backend.
 
 import * as fs from 'node:fs';
 import type { ExtendedBackend, PathKind, SpaceSink } from './backend-ext';
@@ -54,10 +56,12 @@ export interface WalkVisitor {
   folder?(p: string): Promise<boolean>;
 }
 
-/** A file remembered by its identity: how many of its names were met, of how many it has. */
+/** A file remembered by its identity: how many of its names were met, of how many it has (0: not known). */
 export interface FileMet {
   names: number;
   nlink: number;
+  /** The names it was met by, where its link count is not known (a name met again is not a link). */
+  paths?: string[];
 }
 
 /** Hard links once: the files met, by dev:ino. Shared with a caller's own walk (space's SpaceSink.meet). */
@@ -72,19 +76,27 @@ export class FilesMet {
   /** @param overlapping the selection names several paths, which may contain one another */
   constructor(private readonly overlapping: boolean) {}
 
-  /** True the first time a file is met; false for a name of a file met before. */
-  meet(dev: bigint, ino: bigint, nlink: number): boolean {
+  /**
+   * True the first time a file is met; false for a name of a file met before. `nlink` 0: its
+   * link count is not known (SMB), so it is remembered, with `path` to tell a link from the same
+   * name met again (an smb:// file named and inside a named folder).
+   */
+  meet(dev: bigint, ino: bigint, nlink: number, path?: string): boolean {
     this.last = undefined;
     // Only a file with several names, or a selection naming overlapping paths, can be met twice.
-    if (nlink <= 1 && !this.overlapping) return true;
+    if (nlink === 1 && !this.overlapping) return true;
     const key = `${dev}:${ino}`;
     const seen = this.all.get(key);
     if (seen) {
       if (nlink > 1) this.hardLinks++;
+      else if (nlink === 0 && path !== undefined && !seen.paths?.includes(path)) {
+        this.hardLinks++;
+        seen.paths?.push(path);
+      }
       seen.names++;
       return false;
     }
-    this.last = { names: 1, nlink };
+    this.last = nlink === 0 && path !== undefined ? { names: 1, nlink, paths: [path] } : { names: 1, nlink };
     this.all.set(key, this.last);
     return true;
   }
@@ -136,15 +148,28 @@ export function notRegularPathError(op: Operation, p: string, kind: PathKind): W
 /** FILE_ATTRIBUTE_REPARSE_POINT (MS-FSCC 2.6): a symbolic link, junction or other reparse point. */
 const FILE_ATTRIBUTE_REPARSE_POINT = 0x400;
 
-/** FNV-1a, 64 bits: a stable stand-in for st_ino/st_dev from a path (the SMB listing has no file id). */
+/** FNV-1a, 64 bits: a stable stand-in for st_dev from a share, and for st_ino where a server gives no file id. */
 function fnv64(s: string): bigint {
   let h = 0xcbf29ce484222325n;
   for (let i = 0; i < s.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(s.charCodeAt(i))) * 0x100000001b3n);
   return h;
 }
 
-/** A file over SMB: one name (the listing has no link count), its share as its device. */
-const smbFile = (p: string, size: bigint): WalkedFile => ({ nlink: 1n, dev: fnv64(smbShareOf(p)), ino: fnv64(p), size });
+/** What a "hard link" is over SMB, for the notes that count them. */
+export const SMB_LINKS =
+  ' Over SMB a link is another name with the same FileId: a hard link, or a symbolic link the server follows (Samba does by default).';
+
+/** FileIds that name no file (MS-FSCC: a server without ids answers 0; -1 is "none" for a 64-bit id). */
+const NO_FILE_ID = new Set([0n, 0xffffffffffffffffn]);
+
+/**
+ * A file over SMB, its share as its device: known by the server's FileId (link count not known:
+ * 0), or by its path where there is none (one name).
+ */
+const smbFile = (p: string, size: bigint, fileId: bigint | undefined): WalkedFile =>
+  fileId !== undefined && !NO_FILE_ID.has(fileId)
+    ? { nlink: 0n, dev: fnv64(smbShareOf(p)), ino: fileId, size }
+    : { nlink: 1n, dev: fnv64(smbShareOf(p)), ino: fnv64(p), size };
 
 const smbChild = (dir: string, name: string): string => `${dir.replace(/\/+$/, '')}/${name.replace(/%/g, '%25')}`;
 
@@ -168,7 +193,7 @@ export async function walkSelection(
   const op = ctx.operation;
   let symlinks = 0;
   const file = (p: string, f: WalkedFile): void | Promise<void> => {
-    if (met.meet(f.dev, f.ino, Number(f.nlink))) return visitor.file(p, f);
+    if (met.meet(f.dev, f.ino, Number(f.nlink), f.nlink === 0n ? p : undefined)) return visitor.file(p, f);
   };
 
   const visit = async (p: string, top: boolean): Promise<void> => {
@@ -208,6 +233,29 @@ export async function walkSelection(
     for (const n of names) await visit(childPath(p, n), false);
   };
 
+  /** Each folder's FileIds by name, for files named by themselves (one listing per folder). */
+  const idsIn = new Map<string, Promise<Map<string, bigint | undefined>>>();
+  /** A named smb:// file's FileId, from its folder's listing (stat gives none); undefined where not found. */
+  const namedFileId = async (b: ExtendedBackend, top: string): Promise<bigint | undefined> => {
+    const cut = top.lastIndexOf('/');
+    if (cut <= smbShareOf(top).length - 1) return undefined;
+    let name: string;
+    try {
+      name = decodeURIComponent(top.slice(cut + 1));
+    } catch {
+      return undefined;
+    }
+    const parent = top.slice(0, cut);
+    let ids = idsIn.get(parent);
+    if (!ids) {
+      ids = b.list!(parent)
+        .then((es) => new Map(es.map((e) => [e.name, e.fileId])))
+        .catch(() => new Map<string, bigint | undefined>()); // not listable: known by its path
+      idsIn.set(parent, ids);
+    }
+    return (await ids).get(name);
+  };
+
   // A named smb:// path: its folders listed over SMB (QUERY_DIRECTORY), reparse points not followed.
   const visitSmb = async (top: string): Promise<void> => {
     ctx.checkCancelled();
@@ -230,7 +278,7 @@ export async function walkSelection(
       const message = `${op}: ${top} was not found on the server (STATUS_OBJECT_NAME_NOT_FOUND); check the path.`;
       return visitor.error({ path: top, code: 'STATUS_OBJECT_NAME_NOT_FOUND', message });
     }
-    if (kind === 'file') return file(top, smbFile(top, size));
+    if (kind === 'file') return file(top, smbFile(top, size, await namedFileId(b, top)));
     const dir = async (d: string): Promise<void> => {
       ctx.checkCancelled();
       let entries;
@@ -246,7 +294,7 @@ export async function walkSelection(
         const p = smbChild(d, e.name);
         if ((e.attributes & FILE_ATTRIBUTE_REPARSE_POINT) !== 0) symlinks++;
         else if (e.directory) await dir(p);
-        else await file(p, smbFile(p, e.size));
+        else await file(p, smbFile(p, e.size, e.fileId));
       }
     };
     await dir(top);

@@ -45,6 +45,11 @@ export class MapModel implements ExportSource {
   readonly truncatedAt: bigint | undefined;
   /** What the map cannot show (ExtentMap.notes). */
   readonly notes: readonly string[];
+  /**
+   * What the file holds where its ranges say more (ExtentMap.allocationSize: an SMB file not
+   * marked sparse, given as one range over holes and all): the summary's allocated and holes.
+   */
+  readonly allocationSize: bigint | undefined;
 
   /** The packed columns (src/views/map-columns.ts) and the bins over them. */
   private readonly col: Columns;
@@ -67,12 +72,17 @@ export class MapModel implements ExportSource {
     this.mapWindow = { offset: map.window.offset, length: map.window.length };
     this.truncatedAt = map.truncatedAt;
     this.notes = map.notes ?? [];
+    this.allocationSize = map.allocationSize;
     const c = columnsOf(map);
     this.col = c;
     this.binner = new Binner(c);
     this.count = c.count;
-    // Holes of the part read: a truncated map says nothing about the rest of the file.
-    this.holeBytes = (this.truncatedAt !== undefined && this.truncatedAt < this.size ? this.truncatedAt : this.size) - c.inFile;
+    // Holes of the part read: a truncated map says nothing about the rest of the file. Where the
+    // ranges overstate (allocationSize), the file's holes are what it does not hold.
+    this.holeBytes =
+      this.allocationSize !== undefined
+        ? this.size - this.allocationSize
+        : (this.truncatedAt !== undefined && this.truncatedAt < this.size ? this.truncatedAt : this.size) - c.inFile;
   }
 
   /** The model of an engine packed map (engine.mapPacked); same as `new MapModel(packed)`. */
@@ -173,7 +183,7 @@ export class MapModel implements ExportSource {
       path: this.path,
       name: this.name,
       size: toWire(this.size),
-      allocated: toWire(this.col.allocated),
+      allocated: toWire(this.allocationSize ?? this.col.allocated),
       sparseRatio: ratio,
       extentCount: this.count,
       sharedBytes: toWire(this.col.sharedBytes),

@@ -9,7 +9,19 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
@@ -152,6 +164,78 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
       );
     }
     assert.ok(frags(join(dir, 'sub', 'other.bin')).every((x) => !x.flags.includes('shared')));
+  });
+
+  test('sparse images the server does not mark sparse: zeros are taken as holes, the saving is their data', async () => {
+    // Two copies of a sparse image made on the server (as on a NAS), never marked sparse over
+    // SMB: Samba gives each as one allocated range, holes and all. Without care the holes read
+    // as zeros would be hashed into groups of zero chunks (inside one file) and counted as saving.
+    const dir = join(fs.mnt, 'images');
+    mkdirSync(dir);
+    chownSync(dir, smbUid(), 0);
+    const data = [randomBytes(512 * KiB), randomBytes(256 * KiB)];
+    for (const n of ['a.img', 'b.img']) {
+      const fd = openSync(join(dir, n), 'w');
+      ftruncateSync(fd, 8 * MiB);
+      writeSync(fd, data[0], 0, data[0].length, 0);
+      writeSync(fd, data[1], 0, data[1].length, 6 * MiB);
+      closeSync(fd);
+      chownSync(join(dir, n), smbUid(), 0);
+    }
+    execFileSync('sync');
+    const held = statSync(join(dir, 'b.img')).blocks * 512;
+    assert.equal(held, 768 * KiB);
+    const sums = ['a.img', 'b.img'].map((n) => sha256File(join(dir, n)));
+    const top = smb.uri('data', 'images');
+    const plan = await engine.findDuplicates([top]);
+    assert.deepEqual(plan.errors, []);
+    assert.equal(plan.groups.length, 1, plan.groups.map((g) => `${g.length}x${g.ranges.length}`).join());
+    const g = plan.groups[0];
+    assert.ok(g.wholeFiles);
+    assert.equal(g.netSaving, BigInt(held), 'the data of one copy, not its 8 MiB');
+    assert.equal(plan.total.netSaving, BigInt(held));
+    assert.ok(
+      plan.notes.some((n) => /^2 files are not marked sparse on their SMB share.*all-zero chunks/.test(n)),
+      String(plan.notes),
+    );
+
+    const r = await engine.dedupe(plan);
+    assert.deepEqual(r.skipped, []);
+    assert.deepEqual(
+      ['a.img', 'b.img'].map((n) => sha256File(join(dir, n))),
+      sums,
+    );
+    const server = (u: string) => join(dir, u.slice(top.length + 1));
+    const src = frags(server(g.ranges[0].path));
+    const dst = frags(server(g.ranges[1].path));
+    assert.deepEqual(
+      dst.map((x) => [x.logical, x.physical, x.length]),
+      src.map((x) => [x.logical, x.physical, x.length]),
+      "the copy now lies on the source's blocks",
+    );
+    assert.ok(dst.length > 0 && dst.every((x) => x.flags.includes('shared')), JSON.stringify(dst));
+    assert.equal(statSync(server(g.ranges[1].path)).blocks * 512, held, 'the holes stay holes');
+  });
+
+  test('names of one file (a hard link, a symbolic link Samba follows) are one file: no group of a file with itself', async () => {
+    const dir = join(fs.mnt, 'links');
+    mkdirSync(dir);
+    makeDenseFile(join(dir, 'data.bin'), 256 * KiB, 41);
+    execFileSync('ln', [join(dir, 'data.bin'), join(dir, 'hard.bin')]);
+    execFileSync('ln', ['-s', 'data.bin', join(dir, 'soft.bin')]);
+    makeDenseFile(join(dir, 'copy.bin'), 256 * KiB, 41);
+    chownSync(dir, smbUid(), 0);
+    const top = smb.uri('data', 'links');
+    const plan = await engine.findDuplicates([top]);
+    assert.deepEqual(plan.errors, []);
+    assert.equal(plan.total.files, 2, 'copy.bin and data.bin (by its first name)');
+    assert.equal(plan.groups.length, 1);
+    assert.deepEqual(plan.groups[0].ranges.map((r) => r.path.slice(top.length + 1)).sort(), ['copy.bin', 'data.bin']);
+    assert.equal(plan.groups[0].netSaving, BigInt(256 * KiB), 'one copy, not three');
+    assert.ok(
+      plan.notes.some((n) => /^2 hard links to files already examined were skipped\. Over SMB/.test(n)),
+      String(plan.notes),
+    );
   });
 
   test('a destination changed after the find is compared, found different and left alone', async () => {

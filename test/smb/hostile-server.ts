@@ -201,13 +201,14 @@ export function readBody(data: Buffer): Buffer {
 export function directoryEntries(names: string[]): Buffer {
   const parts = names.map((n, i) => {
     const name = Buffer.from(n, 'utf16le');
-    const len = 64 + name.length;
+    const len = 80 + name.length; // FILE_ID_FULL_DIR_INFORMATION
     const e = Buffer.alloc(len + ((8 - (len % 8)) % 8));
     if (i < names.length - 1) e.writeUInt32LE(e.length, 0);
     e.writeBigUInt64LE(5n, 40);
     e.writeUInt32LE(0x80, 56);
     e.writeUInt32LE(name.length, 60);
-    name.copy(e, 64);
+    e.writeBigUInt64LE(BigInt(1000 + i), 72); // FileId
+    name.copy(e, 80);
     return e;
   });
   return Buffer.concat(parts);

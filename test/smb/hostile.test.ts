@@ -31,7 +31,17 @@ const QAR = 0x940cf; // FSCTL_QUERY_ALLOCATED_RANGES
 const qarInput = Buffer.alloc(16); // offset 0, length 0
 
 function opts(port: number, more: Partial<SmbConnectOptions> = {}): SmbConnectOptions {
-  return { host: '127.0.0.1', port, user: 'alice', password: 'pw', share: 'data', dialects: ['2.1'], sign: false, timeoutMs: 3000, ...more };
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'alice',
+    password: 'pw',
+    share: 'data',
+    dialects: ['2.1'],
+    sign: false,
+    timeoutMs: 3000,
+    ...more,
+  };
 }
 
 async function withServer<T>(o: HostileOptions, fn: (s: HostileServer) => Promise<T>): Promise<T> {
@@ -65,26 +75,23 @@ after(async () => {
 
 describe('deadlines and cancellation', () => {
   test('a request answered only with STATUS_PENDING is given up on at maxWaitMs (ETIMEDOUT naming it)', { timeout: 10000 }, async () => {
-    await withServer(
-      { on: (req, c) => (req.command === Cmd.IOCTL ? (c.pendForever(req, 100), []) : undefined) },
-      async (s) => {
-        const client = await SmbClient.connect(opts(s.port, { timeoutMs: 500, maxWaitMs: 1500 }));
-        const t0 = Date.now();
-        await assert.rejects(client.ioctl(FILE_ID, QAR, qarInput, 1024), (e: FsctlError) => {
-          const took = Date.now() - t0;
-          assert.equal(e.code, 'ETIMEDOUT', e.message);
-          assert.ok(took >= 1400 && took < 2500, `gave up after ${took} ms, expected ~1500`);
-          assert.match(e.message, /IOCTL 0x000940cf/);
-          assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${s.port}`));
-          assert.match(e.message, /only with STATUS_PENDING \(\d+ interim response\(s\)\)/);
-          assert.match(e.message, /within 1\.\d s/);
-          assert.match(e.message, /EXTENT_LENS_SMB_MAX_WAIT_MS \(now 1500 ms\)/);
-          assert.equal(e.syscall, 'SMB2 IOCTL');
-          return true;
-        });
-        assert.ok(client.conn.closed, 'a request that timed out closes the connection');
-      },
-    );
+    await withServer({ on: (req, c) => (req.command === Cmd.IOCTL ? (c.pendForever(req, 100), []) : undefined) }, async (s) => {
+      const client = await SmbClient.connect(opts(s.port, { timeoutMs: 500, maxWaitMs: 1500 }));
+      const t0 = Date.now();
+      await assert.rejects(client.ioctl(FILE_ID, QAR, qarInput, 1024), (e: FsctlError) => {
+        const took = Date.now() - t0;
+        assert.equal(e.code, 'ETIMEDOUT', e.message);
+        assert.ok(took >= 1400 && took < 2500, `gave up after ${took} ms, expected ~1500`);
+        assert.match(e.message, /IOCTL 0x000940cf/);
+        assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${s.port}`));
+        assert.match(e.message, /only with STATUS_PENDING \(\d+ interim response\(s\)\)/);
+        assert.match(e.message, /within 1\.\d s/);
+        assert.match(e.message, /EXTENT_LENS_SMB_MAX_WAIT_MS \(now 1500 ms\)/);
+        assert.equal(e.syscall, 'SMB2 IOCTL');
+        return true;
+      });
+      assert.ok(client.conn.closed, 'a request that timed out closes the connection');
+    });
   });
 
   test('interim responses extend the deadline: a final answer after the first timeout still arrives', { timeout: 10000 }, async () => {
@@ -126,10 +133,11 @@ describe('deadlines and cancellation', () => {
     });
   });
 
-  test('cancel through the engine (AbortSignal) while STATUS_PENDING: E_CANCELLED at once, SMB2 CANCEL sent', { timeout: 10000 }, async () => {
-    await withServer(
-      { on: (req, c) => (req.command === Cmd.IOCTL ? (c.pendForever(req, 100), []) : undefined) },
-      async (s) => {
+  test(
+    'cancel through the engine (AbortSignal) while STATUS_PENDING: E_CANCELLED at once, SMB2 CANCEL sent',
+    { timeout: 10000 },
+    async () => {
+      await withServer({ on: (req, c) => (req.command === Cmd.IOCTL ? (c.pendForever(req, 100), []) : undefined) }, async (s) => {
         configureSmb({ dialects: ['2.1'], sign: false, timeoutMs: 5000, maxWaitMs: 20000 });
         setSmbPasswordProvider(() => 'pw');
         const engine = createEngine({});
@@ -159,9 +167,9 @@ describe('deadlines and cancellation', () => {
         assert.equal(cancel.asyncId, 0x100n);
         assert.ok(s.requests.some((r) => r.command === Cmd.CLOSE && r.at >= cancel.at));
         await closeSmbConnections();
-      },
-    );
-  });
+      });
+    },
+  );
 
   test('cancel by an AbortSignal on the request itself, before any interim answer: sync-form CANCEL', { timeout: 10000 }, async () => {
     await withServer({ on: (req) => (req.command === Cmd.IOCTL ? [] : undefined) }, async (s) => {
@@ -193,23 +201,37 @@ describe('malformed replies are EPROTO naming the command and the field', () => 
     });
 
   test('NEGOTIATE: StructureSize 65 but a 20-byte body', async () => {
-    await connectFails({ on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body: negotiateBody(0x0210).subarray(0, 20) }] : undefined) }, 'NEGOTIATE', /StructureSize/);
+    await connectFails(
+      { on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body: negotiateBody(0x0210).subarray(0, 20) }] : undefined) },
+      'NEGOTIATE',
+      /StructureSize/,
+    );
   });
 
   test('NEGOTIATE 3.1.1: NegotiateContextOffset past the end', async () => {
     const body = negotiateBody(0x0311);
     body.writeUInt32LE(4000, 60);
-    await connectFails({ dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) }, 'NEGOTIATE', /NegotiateContextOffset/, {
-      dialects: ['3.1.1'],
-    });
+    await connectFails(
+      { dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) },
+      'NEGOTIATE',
+      /NegotiateContextOffset/,
+      {
+        dialects: ['3.1.1'],
+      },
+    );
   });
 
   test('NEGOTIATE 3.1.1: NegotiateContextCount larger than the contexts sent', async () => {
     const body = negotiateBody(0x0311);
     body.writeUInt16LE(9, 6);
-    await connectFails({ dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) }, 'NEGOTIATE', /NegotiateContextCount/, {
-      dialects: ['3.1.1'],
-    });
+    await connectFails(
+      { dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) },
+      'NEGOTIATE',
+      /NegotiateContextCount/,
+      {
+        dialects: ['3.1.1'],
+      },
+    );
   });
 
   test("NEGOTIATE 3.1.1: a context's DataLength past the end", async () => {
@@ -224,7 +246,10 @@ describe('malformed replies are EPROTO naming the command and the field', () => 
 
   test('SESSION_SETUP: a 4-byte body', async () => {
     await connectFails(
-      { on: (r) => (r.command === Cmd.SESSION_SETUP ? [{ status: St.MORE_PROCESSING_REQUIRED, body: Buffer.from([9, 0, 0, 0]) }] : undefined) },
+      {
+        on: (r) =>
+          r.command === Cmd.SESSION_SETUP ? [{ status: St.MORE_PROCESSING_REQUIRED, body: Buffer.from([9, 0, 0, 0]) }] : undefined,
+      },
       'SESSION_SETUP',
       /StructureSize/,
     );
@@ -259,7 +284,12 @@ describe('malformed replies are EPROTO naming the command and the field', () => 
   test('SESSION_SETUP: a truncated SPNEGO token (client level)', async () => {
     const tok = challengeToken();
     await connectFails(
-      { on: (r) => (r.command === Cmd.SESSION_SETUP ? [{ status: St.MORE_PROCESSING_REQUIRED, body: sessionSetupBody(tok.subarray(0, tok.length - 20)) }] : undefined) },
+      {
+        on: (r) =>
+          r.command === Cmd.SESSION_SETUP
+            ? [{ status: St.MORE_PROCESSING_REQUIRED, body: sessionSetupBody(tok.subarray(0, tok.length - 20)) }]
+            : undefined,
+      },
       'SESSION_SETUP',
       /SPNEGO token's NegTokenResp is truncated/,
     );
@@ -268,11 +298,19 @@ describe('malformed replies are EPROTO naming the command and the field', () => 
   test('a truncated SPNEGO token through the engine is EPROTO, not E_UNSUPPORTED', async () => {
     const tok = challengeToken();
     await withServer(
-      { on: (r) => (r.command === Cmd.SESSION_SETUP ? [{ status: St.MORE_PROCESSING_REQUIRED, body: sessionSetupBody(tok.subarray(0, 5)) }] : undefined) },
+      {
+        on: (r) =>
+          r.command === Cmd.SESSION_SETUP
+            ? [{ status: St.MORE_PROCESSING_REQUIRED, body: sessionSetupBody(tok.subarray(0, 5)) }]
+            : undefined,
+      },
       async (s) => {
         configureSmb({ dialects: ['2.1'], sign: false, timeoutMs: 3000 });
         setSmbPasswordProvider(() => 'pw');
-        await assert.rejects(createEngine({}).ranges(`smb://alice@127.0.0.1:${s.port}/data/f.bin`), isProtocolError('SESSION_SETUP', /SPNEGO/));
+        await assert.rejects(
+          createEngine({}).ranges(`smb://alice@127.0.0.1:${s.port}/data/f.bin`),
+          isProtocolError('SESSION_SETUP', /SPNEGO/),
+        );
       },
     );
   });
@@ -357,7 +395,7 @@ describe('malformed replies are EPROTO naming the command and the field', () => 
       { on: (r) => (r.command === Cmd.QUERY_DIRECTORY ? [{ body: outputBody(entries) }] : undefined) },
       (c) => c.listDirectory(FILE_ID, 'smb://x/dir'),
       'QUERY_DIRECTORY',
-      /FILE_DIRECTORY_INFORMATION\[0\]\.FileName/,
+      /FILE_ID_FULL_DIR_INFORMATION\[0\]\.FileName/,
     );
   });
 
@@ -387,7 +425,7 @@ describe('malformed replies are EPROTO naming the command and the field', () => 
     );
   });
 
-  test('a response whose Command is not the request\'s: EPROTO for that request', async () => {
+  test("a response whose Command is not the request's: EPROTO for that request", async () => {
     await fileOp(
       { on: (r) => (r.command === Cmd.CREATE ? [{ command: Cmd.CLOSE, body: Buffer.alloc(60) }] : undefined) },
       (c) => c.create({ name: 'f.bin', desiredAccess: 1, disposition: 1, options: 0 }, 'smb://x/f.bin'),
@@ -409,11 +447,14 @@ test('an encrypted message that does not authenticate is EBADMSG (3.1.1 session,
     async (s) => {
       const client = await SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] }));
       assert.equal(client.conn.cipher, 'aes-128-gcm');
-      await assert.rejects(client.create({ name: 'f.bin', desiredAccess: 1, disposition: 1, options: 0 }, 'smb://x/f.bin'), (e: FsctlError) => {
-        assert.equal(e.code, 'EBADMSG', e.message);
-        assert.match(e.message, /did not decrypt/);
-        return true;
-      });
+      await assert.rejects(
+        client.create({ name: 'f.bin', desiredAccess: 1, disposition: 1, options: 0 }, 'smb://x/f.bin'),
+        (e: FsctlError) => {
+          assert.equal(e.code, 'EBADMSG', e.message);
+          assert.match(e.message, /did not decrypt/);
+          return true;
+        },
+      );
     },
   );
 });
@@ -435,7 +476,10 @@ describe('negotiated security a server cannot impose', () => {
     const body = negotiateBody(0x0311);
     body.writeUInt16LE(9, 90); // Ciphers[0]
     await withServer({ dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) }, async (s) => {
-      await assert.rejects(SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] })), (e: FsctlError) => e.code === 'EPROTONOSUPPORT' && /cipher 0x0009/.test(e.message));
+      await assert.rejects(
+        SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] })),
+        (e: FsctlError) => e.code === 'EPROTONOSUPPORT' && /cipher 0x0009/.test(e.message),
+      );
     });
   });
 
@@ -449,13 +493,19 @@ describe('negotiated security a server cannot impose', () => {
   test('a signing algorithm that was not offered (HMAC-SHA256 in 3.1.1 when only GMAC and CMAC were): EPROTONOSUPPORT', async () => {
     const body = withSigning([0]);
     await withServer({ dialect: 0x0311, on: (r) => (r.command === Cmd.NEGOTIATE ? [{ body }] : undefined) }, async (s) => {
-      await assert.rejects(SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] })), (e: FsctlError) => e.code === 'EPROTONOSUPPORT' && /signing algorithm 0x0000/.test(e.message));
+      await assert.rejects(
+        SmbClient.connect(opts(s.port, { dialects: ['3.1.1'] })),
+        (e: FsctlError) => e.code === 'EPROTONOSUPPORT' && /signing algorithm 0x0000/.test(e.message),
+      );
     });
   });
 
   test('SMB 2.0.2 without required signing: E_INSECURE, and no SESSION_SETUP is sent', async () => {
     await withServer({ dialect: 0x0202 }, async (s) => {
-      await assert.rejects(SmbClient.connect(opts(s.port, { dialects: ['2.0.2', '2.1'] })), (e: FsctlError) => e.code === 'E_INSECURE' && e.syscall === 'SMB2 NEGOTIATE');
+      await assert.rejects(
+        SmbClient.connect(opts(s.port, { dialects: ['2.0.2', '2.1'] })),
+        (e: FsctlError) => e.code === 'E_INSECURE' && e.syscall === 'SMB2 NEGOTIATE',
+      );
       assert.equal(s.requests.filter((r) => r.command === Cmd.SESSION_SETUP).length, 0);
     });
   });

@@ -6,7 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chownSync, closeSync, ftruncateSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type SpaceFile } from '../../src/engine';
@@ -101,6 +102,86 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     // the server does share a.img and b.img (btrfs reflink): what SMB cannot tell
     const local = await engine.space([dir]);
     assert.ok(local.total.shared > 0n, 'the server-side btrfs shares the reflinked pair');
+    await engine.dispose();
+  });
+
+  test('a sparse file the server does not mark sparse: its map says so, space counts its allocation size', async () => {
+    // Made sparse on the server (as files on a NAS are) but never marked sparse over SMB: Samba
+    // then answers QUERY_ALLOCATED_RANGES with one range over all of it.
+    const plain = join(btrfs.mnt, 'plain');
+    mkdirSync(plain, { recursive: true });
+    chownSync(plain, smbUid(), 0);
+    const fd = openSync(join(plain, 'disk.img'), 'w');
+    ftruncateSync(fd, 8 * MiB);
+    writeSync(fd, randomBytes(512 * KiB), 0, 512 * KiB, 0);
+    writeSync(fd, randomBytes(256 * KiB), 0, 256 * KiB, 6 * MiB);
+    closeSync(fd);
+    chownSync(join(plain, 'disk.img'), smbUid(), 0);
+    execFileSync('sync');
+    const held = BigInt(statSync(join(plain, 'disk.img')).blocks * 512);
+    assert.equal(held, BigInt(768 * KiB), 'the server holds the data only');
+    const uri = smb.uri('b', 'plain/disk.img');
+    const engine = createEngine();
+    const m = await engine.mapPacked(uri);
+    assert.equal(m.packed.count, 1, 'one range over the whole file, holes and all');
+    assert.equal(m.packed.length[0], BigInt(8 * MiB));
+    assert.equal(m.allocationSize, held);
+    assert.ok(
+      m.notes?.some((n) => /is not marked sparse.*allocation size is only 786432 bytes.*set-sparse/.test(n)),
+      String(m.notes),
+    );
+    const r = await engine.space([smb.uri('b', 'plain')]);
+    assert.equal(r.files.length, 1);
+    assert.equal(r.files[0].allocated, held, 'allocated is what the server holds, not the range');
+    assert.equal(r.total.allocated, held);
+    assert.equal(r.total.reclaimableMax, held);
+    const less = BigInt(8 * MiB) - held;
+    assert.ok(
+      r.fileSystems[0].notes.some((n) => n.startsWith('One file is not marked sparse') && n.includes(`holds ${less} bytes less`)),
+      String(r.fileSystems[0].notes),
+    );
+    // a sparse-marked file has no such note (the map shows its holes)
+    const sparse = await engine.mapPacked(smb.uri('b', 'proj/sparse%20bin%25.img'));
+    assert.equal(sparse.allocationSize, undefined);
+    assert.equal(sparse.notes, undefined);
+    await engine.dispose();
+    const j = cli(['map', uri, '--json'], { env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD } });
+    assert.equal(j.code, 0, j.stderr);
+    assert.equal(JSON.parse(j.stdout).allocationSize, String(held));
+    const t = cli(['map', uri], { env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD } });
+    assert.match(t.stdout, /^note: .*is not marked sparse/m);
+  });
+
+  test('names of one file (a hard link, a symbolic link Samba follows) are counted once, by FileId', async () => {
+    const links = join(btrfs.mnt, 'links');
+    mkdirSync(links, { recursive: true });
+    makeDenseFile(join(links, 'data.bin'), 128 * KiB);
+    execFileSync('ln', [join(links, 'data.bin'), join(links, 'hard.bin')]);
+    execFileSync('ln', ['-s', 'data.bin', join(links, 'soft.bin')]);
+    makeDenseFile(join(links, 'other.bin'), 64 * KiB, 9);
+    chownSync(links, smbUid(), 0);
+    const engine = createEngine();
+    const top = smb.uri('b', 'links');
+    const r = await engine.space([top]);
+    assert.deepEqual(r.errors, []);
+    // Samba shows the symbolic link as a regular file (it follows it): without FileIds all three names counted
+    assert.deepEqual(
+      r.files.map((f) => f.path.slice(top.length + 1)),
+      ['data.bin', 'other.bin'],
+    );
+    assert.equal(r.hardLinks, 2);
+    assert.equal(r.total.allocated, BigInt(192 * KiB));
+    assert.ok(
+      r.notes.some((n) => /^2 hard links to files already counted were not counted again\. Over SMB .*FileId/.test(n)),
+      String(r.notes),
+    );
+    // a file named by itself and inside a named folder: once, and not a link; its other names still are
+    const named = await engine.space([smb.uri('b', 'links/soft.bin'), top]);
+    assert.deepEqual(
+      named.files.map((f) => f.path.slice(top.length + 1)),
+      ['soft.bin', 'other.bin'],
+    );
+    assert.equal(named.hardLinks, 2, 'data.bin and hard.bin are other names of soft.bin; soft.bin met again is not');
     await engine.dispose();
   });
 

@@ -6,25 +6,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChunkTwins } from '../../src/engine/dedupe-twins';
 import type { Hashed } from '../../src/engine/dedupe-hash';
+import { hashedFile } from './dedupe-fixtures';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
 
 const K = 1024n;
 const S = EXTENT_FLAG.SHARED;
 
-function file(path: string, size: bigint, extents: [bigint, bigint, bigint, number][], fsKey = 'fs'): Hashed {
-  return {
-    path,
-    size,
-    filesystem: 'xfs',
-    fsKey,
-    blockSize: 4096,
-    off: extents.map((e) => e[0]),
-    len: extents.map((e) => e[1]),
-    phys: extents.map((e) => e[2]),
-    flags: extents.map((e) => e[3]),
-    chunkKeys: [],
-  };
-}
+const file = hashedFile;
 
 /** 4 KiB of data every 8 KiB, the physical offset always the logical one plus `base` (what XFS's allocator aims for). */
 const sparse = (path: string, base: bigint, flags: number = S, blocks = 64): Hashed =>

@@ -12,7 +12,16 @@ import { EXTENT_CLASSES, parseHostMessage, parseWebviewMessage } from '../../src
 const P53 = 1n << 53n;
 
 function mapOf(extents: Extent[], size: bigint): ExtentMap {
-  return { path: '/x/file.img', size, blockSize: 4096, window: { offset: 0n, length: size }, extents, source: 'fiemap', calls: 1, durationMs: 1 };
+  return {
+    path: '/x/file.img',
+    size,
+    blockSize: 4096,
+    window: { offset: 0n, length: size },
+    extents,
+    source: 'fiemap',
+    calls: 1,
+    durationMs: 1,
+  };
 }
 const vol: VolumeInfo = {
   path: '/x',
@@ -24,13 +33,15 @@ const vol: VolumeInfo = {
   volumeId: '7:0',
 };
 
-const ext = (offset: bigint, length: bigint, flags: Extent['flags'] = [], physical: bigint | null = offset + 1000n): Extent => ({ offset, length, physical, flags });
+const ext = (offset: bigint, length: bigint, flags: Extent['flags'] = [], physical: bigint | null = offset + 1000n): Extent => ({
+  offset,
+  length,
+  physical,
+  flags,
+});
 
 test('summary: sizes, ratio, shared and unwritten bytes, volume facts', () => {
-  const m = new MapModel(
-    mapOf([ext(0n, 4096n), ext(8192n, 4096n, ['shared']), ext(16384n, 8192n, ['unwritten', 'last'])], 32768n),
-    vol,
-  );
+  const m = new MapModel(mapOf([ext(0n, 4096n), ext(8192n, 4096n, ['shared']), ext(16384n, 8192n, ['unwritten', 'last'])], 32768n), vol);
   const s = m.summary();
   assert.equal(s.size, '32768');
   assert.equal(s.allocated, '16384');
@@ -79,7 +90,10 @@ test('window: bins when more than maxExtents intersect, fractions per class', ()
   for (let b = 0; b < 100; b++) {
     const row = w.bins!.slice(b * EXTENT_CLASSES.length, (b + 1) * EXTENT_CLASSES.length);
     assert.equal(row[b % 10 === 0 ? shared : data], 0.5, `bin ${b}`);
-    assert.equal(row.reduce((x, y) => x + y, 0), 0.5);
+    assert.equal(
+      row.reduce((x, y) => x + y, 0),
+      0.5,
+    );
   }
   assert.ok(parseHostMessage({ type: 'window', requestId: 1, window: w }));
 });
@@ -112,7 +126,10 @@ test('property: window extents = naive filter; bins sum to covered fraction', ()
         const W = base + wOff;
         const hit = extents.filter((e) => e.offset < W + wLen && e.offset + e.length > W);
         const exact = m.window(W, wLen, 1000);
-        assert.deepEqual(exact.extents!.map((e) => [BigInt(e.offset), BigInt(e.length)]), hit.map((e) => [e.offset, e.length]));
+        assert.deepEqual(
+          exact.extents!.map((e) => [BigInt(e.offset), BigInt(e.length)]),
+          hit.map((e) => [e.offset, e.length]),
+        );
         const binned = m.window(W, wLen, 0, 16);
         if (hit.length === 0) {
           // 0 extents fit maxExtents = 0: the answer is the exact (empty) list, and no bins.
@@ -164,7 +181,11 @@ test('property: per-bin extent counts, allocated bytes and first index = naive b
           }
           assert.equal(w.binExtents![j], count, `bin ${j}: extents`);
           assert.equal(w.binBytes![j], Number(bytes), `bin ${j}: bytes`);
-          assert.equal(w.binFirst![j], extents.findIndex((e) => e.offset + e.length > a), `bin ${j}: first index`);
+          assert.equal(
+            w.binFirst![j],
+            extents.findIndex((e) => e.offset + e.length > a),
+            `bin ${j}: first index`,
+          );
         }
         assert.ok(parseHostMessage({ type: 'window', requestId: 1, window: w }), 'the wire validator accepts it');
       },
@@ -194,17 +215,31 @@ test('rows, answer() and clipping', () => {
 test('export: JSON and CSV exact, above 2^53, chunked = whole', () => {
   const far = P53 + 1n;
   const m = new MapModel(
-    mapOf([ext(0n, 4096n, ['shared'], 12345n), { offset: far, length: 4096n, physical: null, flags: ['unwritten', 'last'], refcount: 3 }], far + 4096n),
+    mapOf(
+      [ext(0n, 4096n, ['shared'], 12345n), { offset: far, length: 4096n, physical: null, flags: ['unwritten', 'last'], refcount: 3 }],
+      far + 4096n,
+    ),
     vol,
   );
   const json = m.exportText('json');
   const doc = JSON.parse(json);
   assert.equal(doc.size, (far + 4096n).toString());
   assert.equal(doc.filesystem, 'xfs');
-  assert.deepEqual(doc.extents[1], { index: 2, offset: '9007199254740993', end: '9007199254745089', length: '4096', physical: null, flags: ['last', 'unwritten'], refcount: 3 });
+  assert.deepEqual(doc.extents[1], {
+    index: 2,
+    offset: '9007199254740993',
+    end: '9007199254745089',
+    length: '4096',
+    physical: null,
+    flags: ['last', 'unwritten'],
+    refcount: 3,
+  });
   assert.deepEqual(doc.extents[0], { index: 1, offset: '0', end: '4096', length: '4096', physical: '12345', flags: ['shared'] });
   const csv = m.exportText('csv');
-  assert.equal(csv, 'index,offset,end,length,physical,flags,refcount\n1,0,4096,4096,12345,shared,\n2,9007199254740993,9007199254745089,4096,,last|unwritten,3\n');
+  assert.equal(
+    csv,
+    'index,offset,end,length,physical,flags,refcount\n1,0,4096,4096,12345,shared,\n2,9007199254740993,9007199254745089,4096,,last|unwritten,3\n',
+  );
   assert.equal([...m.exportCsvChunks({ batch: 1 })].join(''), csv);
   assert.equal([...m.exportJsonChunks({ batch: 1 })].join(''), json);
 });
@@ -233,7 +268,19 @@ test('a million extents: build, window, overview and rows (times logged; speed i
 
 test('property: the packed class of every extent equals classOf(flags, refcount)', async () => {
   const { classOf } = await import('../../src/protocol/extent-class');
-  const allFlags: Extent['flags'] = ['last', 'unknown', 'delalloc', 'encoded', 'encrypted', 'not-aligned', 'inline', 'tail', 'unwritten', 'merged', 'shared'];
+  const allFlags: Extent['flags'] = [
+    'last',
+    'unknown',
+    'delalloc',
+    'encoded',
+    'encrypted',
+    'not-aligned',
+    'inline',
+    'tail',
+    'unwritten',
+    'merged',
+    'shared',
+  ];
   fc.assert(
     fc.property(fc.subarray(allFlags), fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }), (flags, refcount) => {
       const e: Extent = { offset: 0n, length: 4096n, physical: null, flags };
@@ -255,7 +302,10 @@ test('property: bins per class match a naive bigint computation (scan and prefix
   const flagsFor: Extent['flags'][] = [[], ['shared'], ['unwritten'], ['delalloc'], ['inline'], ['encoded']];
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 1n << 14n }), fc.bigInt({ min: 1n, max: 1n << 14n }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 400 }),
+      fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 1n << 14n }), fc.bigInt({ min: 1n, max: 1n << 14n }), fc.integer({ min: 0, max: 5 })), {
+        minLength: 1,
+        maxLength: 400,
+      }),
       fc.bigInt({ min: 0n, max: 1n << 62n }),
       fc.integer({ min: 1, max: 40 }),
       fc.double({ min: 0, max: 1, noNaN: true }),
@@ -286,14 +336,22 @@ test('property: bins per class match a naive bigint computation (scan and prefix
           for (let i = 0; i < extents.length; i++) {
             const s = extents[i].offset > a ? extents[i].offset : a;
             const e = extents[i].offset + extents[i].length < b ? extents[i].offset + extents[i].length : b;
-            if (e > s) bytes[EXTENT_CLASSES.indexOf(['data', 'shared', 'unwritten', 'delalloc', 'inline', 'encoded'][specs[i][2]] as (typeof EXTENT_CLASSES)[number])] += e - s;
+            if (e > s)
+              bytes[
+                EXTENT_CLASSES.indexOf(
+                  ['data', 'shared', 'unwritten', 'delalloc', 'inline', 'encoded'][specs[i][2]] as (typeof EXTENT_CLASSES)[number],
+                )
+              ] += e - s;
           }
           for (let c = 0; c < NC; c++) {
             const want = b > a ? Number(bytes[c]) / Number(b - a) : 0;
             const got = w.bins![j * NC + c];
             // the scan path uses fractional bin edges: allow one byte per edge, plus rounding
             const tol = 2 / Number(b - a) + 1e-4;
-            assert.ok(Math.abs(got - want) <= tol, `bin ${j} class ${EXTENT_CLASSES[c]}: ${got} vs ${want} (extents ${extents.length}, bins ${bins})`);
+            assert.ok(
+              Math.abs(got - want) <= tol,
+              `bin ${j} class ${EXTENT_CLASSES[c]}: ${got} vs ${want} (extents ${extents.length}, bins ${bins})`,
+            );
           }
         }
       },
@@ -354,10 +412,21 @@ test('fromPacked: an unsorted packed map is sorted like Extent objects', () => {
 });
 
 test('property: fromPacked equals the Extent-object model', () => {
-  const flagSets: Extent['flags'][] = [[], ['shared'], ['unwritten'], ['last'], ['delalloc', 'unknown'], ['shared', 'unwritten', 'last'], ['inline', 'tail', 'not-aligned']];
+  const flagSets: Extent['flags'][] = [
+    [],
+    ['shared'],
+    ['unwritten'],
+    ['last'],
+    ['delalloc', 'unknown'],
+    ['shared', 'unwritten', 'last'],
+    ['inline', 'tail', 'not-aligned'],
+  ];
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 1n << 34n }), fc.bigInt({ min: 1n, max: 1n << 33n }), fc.nat(flagSets.length - 1), fc.boolean()), { maxLength: 40 }),
+      fc.array(
+        fc.tuple(fc.bigInt({ min: 0n, max: 1n << 34n }), fc.bigInt({ min: 1n, max: 1n << 33n }), fc.nat(flagSets.length - 1), fc.boolean()),
+        { maxLength: 40 },
+      ),
       fc.bigInt({ min: 0n, max: (1n << 63n) + (1n << 62n) }),
       fc.bigInt({ min: -(1n << 30n), max: 1n << 30n }),
       (parts, base, sizeDelta) => {
@@ -402,4 +471,20 @@ test('a million packed extents: fromPacked is exact (time logged)', () => {
   assert.equal(m.rows(999_999, 1)[0].physical, (999_999n * 4096n).toString());
   assert.equal(m.rows(999_998, 1)[0].physical, null);
   console.log(`1M packed extents: fromPacked ${build.toFixed(0)} ms`);
+});
+
+test('summary: an SMB file not marked sparse (one range, holes and all): allocated and holes from its allocation size', () => {
+  const size = (1n << 60n) + 8192n; // exact far above 2^53
+  const held = (1n << 54n) + 4096n;
+  const m = new MapModel({
+    ...mapOf([{ offset: 0n, length: size, physical: null, flags: ['last'] }], size),
+    source: 'allocated-ranges',
+    allocationSize: held,
+    notes: ['not marked sparse'],
+  });
+  const s = m.summary();
+  assert.equal(s.allocated, held.toString(), 'what the server holds, not the range');
+  assert.equal(s.sparseRatio, Number(((size - held) * 1_000_000n) / size) / 1_000_000);
+  assert.deepEqual(s.notes, ['not marked sparse']);
+  assert.equal(m.allocatedTotal, size, 'the map itself still shows the range the server gave');
 });

@@ -609,7 +609,7 @@ function showSummary(s: WireSummary): void {
           l10n.t('Map source'),
           l10n.t('allocated ranges only (FSCTL_QUERY_ALLOCATED_RANGES)'),
           l10n.t(
-            'The server reports only where data is allocated: no extents, physical offsets, flags or sharing. Holes and data are exact; Shared and Unwritten are not known.',
+            'The server reports only where data is allocated: no extents, physical offsets, flags or sharing. Holes and data are exact in a file marked sparse (one that is not is given as one range: see the note); Shared and Unwritten are not known.',
           ),
         ]
       : ['Map source', l10n.t('Map source'), s.source],

@@ -34,7 +34,8 @@ export const dedupeCommand: Command = {
     chunk: { type: 'string', value: 'SIZE', help: 'hash chunk: a multiple of the file system block size (default 128K)' },
     'min-size': { type: 'string', value: 'SIZE', help: 'skip files smaller than this (default 4K)' },
   },
-  description: `Folders are walked recursively; symbolic links are not followed; hard links are examined once.
+  description: `Folders are walked recursively; symbolic links are not followed; hard links are examined once
+(over SMB: names with one FileId, which include symbolic links the server follows).
 Only allocated data is read (never a hole), in aligned chunks; whole files are grouped first,
 then runs of equal chunks. Each group's net saving counts only bytes whose physical blocks are
 not already the source's: files that are already clones save nothing, and on btrfs data in an

@@ -98,6 +98,7 @@ export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap): void {
       ',"durationMs":' +
       num(m.durationMs) +
       (m.notes?.length ? ',"notes":' + JSON.stringify(m.notes) : '') +
+      (m.allocationSize !== undefined ? ',"allocationSize":' + dec(m.allocationSize) : '') +
       '}\n',
   );
   w.flush();

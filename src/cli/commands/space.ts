@@ -25,7 +25,8 @@ export const spaceCommand: Command = {
       help: 'where the file system cannot name who shares an extent, map every other file of it to find out (XFS without rmapbt, ext4)',
     },
   },
-  description: `Folders are walked recursively; symbolic links are not followed; hard links are counted once;
+  description: `Folders are walked recursively; symbolic links are not followed; hard links are counted once
+(over SMB: names with one FileId, which include symbolic links the server follows);
 each file system is accounted apart. Per file: size, allocated (bytes in data extents,
 unwritten included), shared (extents the file system reports shared), exclusive
 (allocated - shared, as \`btrfs filesystem du\`). For the selection: unique (the union of the

@@ -83,6 +83,30 @@ function rangesUnsupported(e: FsctlError, vol: NtVolumeInfo, path: string): Fsct
   });
 }
 
+/**
+ * A file not marked sparse is answered by FSCTL_QUERY_ALLOCATED_RANGES with one range over all of
+ * it, holes and all (Samba looks for holes only in sparse files, as Windows does; a Samba or NAS
+ * share's files made on the server are rarely marked sparse). Where its AllocationSize (what the
+ * server counts as held: st_blocks on Samba) is less than that range, the ranges overstate: the map
+ * says so and carries the allocation size, which space accounting counts instead and dedupe takes
+ * as a sign that zeros there may be holes (ExtentMap.allocationSize).
+ */
+function hiddenHoles(
+  info: NtFileInfo,
+  w: ByteRange,
+  mapped: bigint,
+  path: string,
+): Pick<ExtentMap, 'allocationSize' | 'notes'> | undefined {
+  const whole = w.offset === 0n && w.length === info.endOfFile;
+  if (info.sparse || !whole || info.allocationSize >= mapped) return undefined;
+  return {
+    allocationSize: info.allocationSize,
+    notes: [
+      `${path} is not marked sparse, so the server answers with one allocated range over the whole file (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files), but its allocation size is only ${info.allocationSize} bytes: the rest is holes (or compressed) that this map cannot place. Marking the file sparse (\`extent-lens set-sparse\`, or Set Sparse in VS Code; its data is unchanged) makes the server show where its holes are.`,
+    ],
+  };
+}
+
 /** Codes that mean "nothing at this path" (stat answers kind 'missing' instead of throwing). */
 const MISSING_CODES: ReadonlySet<string> = new Set([
   'ERROR_FILE_NOT_FOUND',
@@ -186,7 +210,15 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       const toEof = w.offset + w.length === info.endOfFile;
       r.ranges.forEach((x, i) => b.push(x.offset, x.length, -1n, toEof && i === r.ranges.length - 1 ? EXTENT_FLAG.LAST : 0));
       const calls = r.calls + (rc?.calls ?? 1);
-      const m: PackedExtentMap = { ...base, packed: b.build(), source: 'allocated-ranges', calls, durationMs: elapsed(start) };
+      const mapped = r.ranges.reduce((t, x) => t + x.length, 0n);
+      const m: PackedExtentMap = {
+        ...base,
+        packed: b.build(),
+        source: 'allocated-ranges',
+        calls,
+        durationMs: elapsed(start),
+        ...hiddenHoles(info, w, mapped, path),
+      };
       return limitPackedMap(m, limit.maxExtents);
     } catch (e) {
       throw asFsctlError(e, 'map', [path], 'map');

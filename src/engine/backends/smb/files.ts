@@ -301,7 +301,9 @@ async function mkdir(uri: string): Promise<void> {
 
 async function list(uri: string): Promise<SmbDirEntry[]> {
   const o = await open(uri, READ, Disposition.OPEN, CreateOption.DIRECTORY_FILE);
-  return using(o, uri, async () => (await o.client.listDirectory(o.fileId, uri)).map((e) => ({ name: e.name, ...statOf(e) })));
+  return using(o, uri, async () =>
+    (await o.client.listDirectory(o.fileId, uri)).map((e) => ({ name: e.name, fileId: e.fileId, ...statOf(e) })),
+  );
 }
 
 function child(uri: string, name: string): string {

@@ -46,7 +46,13 @@ export function createSmbBackend(options: NtBackendOptions = {}): ExtendedBacken
   // the folder listing space accounting walks: the file API's (QUERY_DIRECTORY, paged)
   outer.list = (p: string) =>
     withOperation('space', async () =>
-      (await smbFileApi.list(p)).map((e) => ({ name: e.name, size: e.size, directory: e.kind === 'directory', attributes: e.attributes })),
+      (await smbFileApi.list(p)).map((e) => ({
+        name: e.name,
+        size: e.size,
+        directory: e.kind === 'directory',
+        attributes: e.attributes,
+        fileId: e.fileId,
+      })),
     );
   return outer as unknown as ExtendedBackend;
 }

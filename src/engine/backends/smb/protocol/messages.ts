@@ -37,7 +37,6 @@ export const InfoType = { FILE: 1, FILESYSTEM: 2, SECURITY: 3 } as const;
 export const SecurityInformation = { OWNER: 0x1, GROUP: 0x2, DACL: 0x4 } as const;
 
 export const FileInfoClass = {
-  FileDirectoryInformation: 1,
   FileBasicInformation: 4,
   FileStandardInformation: 5,
   FileRenameInformation: 10,
@@ -45,6 +44,7 @@ export const FileInfoClass = {
   FileAllInformation: 18,
   FileEndOfFileInformation: 20,
   FileNetworkOpenInformation: 34,
+  FileIdFullDirectoryInformation: 38,
 } as const;
 
 export const FsInfoClass = {
@@ -227,7 +227,7 @@ export function queryDirectoryBody(fileId: FileId, pattern: string, restart: boo
   const name = Buffer.from(pattern, 'utf16le');
   const b = Buffer.alloc(32);
   b.writeUInt16LE(33, 0);
-  b.writeUInt8(FileInfoClass.FileDirectoryInformation, 2);
+  b.writeUInt8(FileInfoClass.FileIdFullDirectoryInformation, 2);
   b.writeUInt8(restart ? 1 : 0, 3);
   fileId.copy(b, 8);
   b.writeUInt16LE(64 + 32, 24);
@@ -243,27 +243,38 @@ export interface DirEntry {
   attributes: number;
   creationTime: bigint;
   lastWriteTime: bigint;
+  /**
+   * The server's number for the file (MS-FSCC 2.4.23 FileId: NTFS's file reference, the inode
+   * on Samba): equal for two names of one file (a hard link; a symbolic link the server follows).
+   * 0 where the server has none to give.
+   */
+  fileId: bigint;
 }
 
-/** SMB2 QUERY_DIRECTORY Response (StructureSize 9) holding FILE_DIRECTORY_INFORMATION entries. */
+/**
+ * SMB2 QUERY_DIRECTORY Response (StructureSize 9) holding FILE_ID_FULL_DIR_INFORMATION entries
+ * (MS-FSCC 2.4.23: FILE_DIRECTORY_INFORMATION's fields, then EaSize, Reserved, FileId, FileName).
+ */
 export function parseDirectory(b: Buffer, maxOutput: number): DirEntry[] {
   const data = new Wire(parseQueryInfo(b, maxOutput), 'output buffer'); // same OutputBufferOffset/Length layout
   const out: DirEntry[] = [];
   for (let at = 0; at < data.length;) {
-    const next = data.u32(at, `FILE_DIRECTORY_INFORMATION[${out.length}].NextEntryOffset`);
-    const nameLen = data.u32(at + 60, `FILE_DIRECTORY_INFORMATION[${out.length}].FileNameLength`);
-    const name = data.bytes(at + 64, nameLen, `FILE_DIRECTORY_INFORMATION[${out.length}].FileName`);
+    const what = `FILE_ID_FULL_DIR_INFORMATION[${out.length}]`;
+    const next = data.u32(at, `${what}.NextEntryOffset`);
+    const nameLen = data.u32(at + 60, `${what}.FileNameLength`);
+    const name = data.bytes(at + 80, nameLen, `${what}.FileName`);
     out.push({
       creationTime: data.u64(at + 8, 'CreationTime'),
       lastWriteTime: data.u64(at + 24, 'LastWriteTime'),
       endOfFile: data.u64(at + 40, 'EndOfFile'),
       allocationSize: data.u64(at + 48, 'AllocationSize'),
       attributes: data.u32(at + 56, 'FileAttributes'),
+      fileId: data.u64(at + 72, 'FileId'),
       name: name.toString('utf16le'),
     });
     if (!next) break;
-    if (next < 64 + nameLen) {
-      throw new Malformed(`FILE_DIRECTORY_INFORMATION[${out.length - 1}].NextEntryOffset`, `(${next}) points inside the entry`);
+    if (next < 80 + nameLen) {
+      throw new Malformed(`${what}.NextEntryOffset`, `(${next}) points inside the entry`);
     }
     at += next;
   }
