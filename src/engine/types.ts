@@ -50,6 +50,10 @@ export interface RangesResult {
   method: string;
   calls: number;
   durationMs: number;
+  /** What the ranges cannot show, one sentence each (as ExtentMap.notes). */
+  notes?: string[];
+  /** As ExtentMap.allocationSize: what the file holds where its ranges say more (an SMB file not marked sparse). */
+  allocationSize?: bigint;
 }
 
 export interface ExtentMap {

@@ -150,6 +150,14 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.equal(JSON.parse(j.stdout).allocationSize, String(held));
     const t = cli(['map', uri], { env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD } });
     assert.match(t.stdout, /^note: .*is not marked sparse/m);
+    // ranges says the same
+    const rj = cli(['ranges', uri, '--json'], { env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD } });
+    assert.equal(rj.code, 0, rj.stderr);
+    const rdoc = JSON.parse(rj.stdout);
+    assert.equal(rdoc.allocationSize, String(held));
+    assert.match(rdoc.notes[0], /is not marked sparse/);
+    const rt = cli(['ranges', uri], { env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD } });
+    assert.match(rt.stdout, /^note: .*is not marked sparse/m);
   });
 
   test('names of one file (a hard link, a symbolic link Samba follows) are counted once, by FileId', async () => {

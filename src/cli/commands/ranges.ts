@@ -3,7 +3,8 @@
 
 import type { ByteRange, RangesResult } from '../../engine';
 import type { Command } from '../command';
-import { escapeControls, exactAndHuman, formatMs, humanUnit, percent, renderTable } from '../format';
+import { withHumanSizes } from '../../protocol/format';
+import { escapeControls, exactAndHuman, formatMs, humanUnit, noteLine, percent, renderTable } from '../format';
 import { dec, num, str, writeObjectWithArray } from '../json';
 import { ChunkWriter, writeOut } from '../output';
 import { WINDOW_OPTIONS, windowFrom } from '../window';
@@ -18,8 +19,11 @@ export const rangesCommand: Command = {
 FSCTL_QUERY_ALLOCATED_RANGES. XFS reports preallocated (unwritten) extents as holes here;
 \`extent-lens map\` shows them with the "unwritten" flag.
 
+SMB: a file not marked sparse is given as one range over all of it; where its allocation size
+is less, a note says so and "allocationSize" gives it (set-sparse makes the server show holes).
+
 JSON: {"path","size":"N","ranges":[{"offset":"N","length":"N"},...],"window":{...},
-       "method","calls","durationMs"}`,
+       "method","calls","durationMs","notes":[...],"allocationSize":"N"}  (the last two only where they apply)`,
   async run(ctx) {
     const window = windowFrom(ctx.values); // usage errors before the engine loads
     const engine = await ctx.engine();
@@ -46,6 +50,8 @@ export function writeRangesJson(r: RangesResult): void {
       ['method', str(r.method)],
       ['calls', String(r.calls)],
       ['durationMs', num(r.durationMs)],
+      ['notes', r.notes?.length ? JSON.stringify(r.notes) : undefined],
+      ['allocationSize', r.allocationSize !== undefined ? dec(r.allocationSize) : undefined],
     ],
   );
 }
@@ -78,7 +84,8 @@ export function rangesHuman(r: RangesResult): string {
     `${r.ranges.length} data range${r.ranges.length === 1 ? '' : 's'}, ${exactAndHuman(data)} allocated` +
     ` (${percent(data, scanned)} of ${exactAndHuman(scanned)} scanned); ` +
     `${r.method}, ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}\n`;
-  return head + table + summary;
+  const notes = (r.notes ?? []).map((n) => noteLine(escapeControls(withHumanSizes(n, ''))) + '\n').join('');
+  return head + table + summary + notes;
 }
 
 const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);

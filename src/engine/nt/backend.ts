@@ -133,6 +133,12 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
           method: 'FSCTL_QUERY_ALLOCATED_RANGES',
           calls: r.calls,
           durationMs: elapsed(start),
+          ...hiddenHoles(
+            info,
+            w,
+            r.ranges.reduce((t, x) => t + x.length, 0n),
+            path,
+          ),
         };
       } catch (e) {
         if (!isUnsupported(e)) throw e;
