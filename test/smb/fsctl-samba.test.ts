@@ -63,7 +63,11 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
 
   test('allocated ranges of a sparse file match SEEK_DATA on the server; non-sparse gives one range', async () => {
     const p = join(xfs.mnt, 'sparse.bin');
-    makeSparseFile(p, 8 * MiB, [[0, 64 * KiB], [1 * MiB, 128 * KiB], [5 * MiB, 4 * KiB]]);
+    makeSparseFile(p, 8 * MiB, [
+      [0, 64 * KiB],
+      [1 * MiB, 128 * KiB],
+      [5 * MiB, 4 * KiB],
+    ]);
     const uri = smb.uri('xfs', 'sparse.bin');
     // Samba reports holes only for files marked sparse: before SET_SPARSE, one range for all.
     const before = await smbBackend().allocatedRanges(uri, undefined, ctx);
@@ -103,7 +107,10 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     const r = await small.allocatedRanges(uri, undefined, ctx);
     const qar = client.ioctlLog.filter((x) => x.code === 0x940cf);
     // Samba answers a too-small buffer with STATUS_BUFFER_TOO_SMALL and no data; the loop grew it.
-    assert.ok(qar.some((x) => x.status === 0xc0000023), JSON.stringify(qar));
+    assert.ok(
+      qar.some((x) => x.status === 0xc0000023),
+      JSON.stringify(qar),
+    );
     assert.equal(qar[qar.length - 1].status, 0);
     assert.ok(qar[qar.length - 1].maxOutput >= 40 * 16);
     const server = await local().allocatedRanges(p, undefined, ctx);
@@ -159,7 +166,10 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     const rep = await b.copyFile(smb.uri('xfs', 'big.bin'), smb.uri('xfs', 'big-copy.bin'), ctx);
     assert.equal(rep.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
     assert.equal(rep.bytes, BigInt(40 * MiB + 12345));
-    assert.ok(rep.notes?.some((n) => /renegotiated/.test(n)), JSON.stringify(rep.notes));
+    assert.ok(
+      rep.notes?.some((n) => /renegotiated/.test(n)),
+      JSON.stringify(rep.notes),
+    );
     assert.ok(rep.calls >= 4, `40 MiB needs at least 3 requests of 16 MiB plus the resume key, got ${rep.calls}`);
     assert.equal(sha256File(join(xfs.mnt, 'big-copy.bin')), sha256File(p));
   });
@@ -179,7 +189,10 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     execFileSync('sync');
     const map = await local().extentMap(q, undefined, ctx);
     assert.ok(map.extents.length > 0);
-    assert.ok(map.extents.every((e) => e.flags.includes('shared')), JSON.stringify(map.extents.map((e) => e.flags)));
+    assert.ok(
+      map.extents.every((e) => e.flags.includes('shared')),
+      JSON.stringify(map.extents.map((e) => e.flags)),
+    );
     assert.match(execFileSync('filefrag', ['-v', q]).toString(), /shared/);
   });
 
@@ -188,7 +201,10 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     makeDenseFile(p, 1 * MiB);
     await assert.rejects(
       smbBackend().cloneFile(smb.uri('xfs', 'noclone.bin'), smb.uri('xfs', 'noclone-clone.bin'), ctx),
-      (e: FsctlError) => e.code === 'E_UNSUPPORTED' && /BLOCK_REFCOUNTING/.test(e.message) && e.operation === 'clone',
+      (e: FsctlError) =>
+        e.code === 'E_UNSUPPORTED' &&
+        /BLOCK_REFCOUNTING.*"vfs objects = btrfs" \(Samba\), or allow a copy\.$/.test(e.message) &&
+        e.operation === 'clone',
     );
     assert.equal(existsSync(join(xfs.mnt, 'noclone-clone.bin')), false);
     const { createEngine } = await import('../../src/engine/engine');
@@ -203,6 +219,33 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     }
   });
 
+  test('dedupe on a share without block refcounting: refused before any change, with what would make it work', async () => {
+    for (const n of ['dup-a.bin', 'dup-b.bin']) makeDenseFile(join(xfs.mnt, n), 512 * 1024, 5);
+    const sums = ['dup-a.bin', 'dup-b.bin'].map((n) => sha256File(join(xfs.mnt, n)));
+    const { createEngine } = await import('../../src/engine/engine');
+    const engine = createEngine();
+    try {
+      const plan = await engine.findDuplicates([smb.uri('xfs', 'dup-a.bin'), smb.uri('xfs', 'dup-b.bin')]);
+      assert.equal(plan.groups.length, 1);
+      await assert.rejects(engine.dedupe(plan), (e: FsctlError) => {
+        assert.equal(e.code, 'E_UNSUPPORTED');
+        assert.match(e.message, /cannot block-clone \(E_UNSUPPORTED\): nothing can be shared there, and nothing was changed; /);
+        assert.match(
+          e.message,
+          /over SMB block cloning needs a share on ReFS or a Dev Drive \(Windows\), or on btrfs with "vfs objects = btrfs" \(Samba\)\.$/,
+        );
+        assert.doesNotMatch(e.message, /allow a copy/, 'a copy is no answer to dedupe');
+        return true;
+      });
+    } finally {
+      await engine.dispose();
+    }
+    assert.deepEqual(
+      ['dup-a.bin', 'dup-b.bin'].map((n) => sha256File(join(xfs.mnt, n))),
+      sums,
+    );
+  });
+
   test('misaligned clone range: a named error and the destination unchanged', async () => {
     const p = join(btrfs.mnt, 'a.bin');
     makeDenseFile(p, 1 * MiB);
@@ -212,7 +255,8 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     await assert.rejects(
       smbBackend().cloneRange(smb.uri('btrfs', 'a.bin'), 100n, smb.uri('btrfs', 'b.bin'), 0n, 8192n, {}, ctx),
       // btrfs refuses the unaligned clone (EINVAL), Samba answers STATUS_INVALID_PARAMETER.
-      (e: FsctlError) => /^(E_MISALIGNED|STATUS_INVALID_PARAMETER)$/.test(e.code) && /misaligned/.test(e.message) && e.operation === 'clone-range',
+      (e: FsctlError) =>
+        /^(E_MISALIGNED|STATUS_INVALID_PARAMETER)$/.test(e.code) && /misaligned/.test(e.message) && e.operation === 'clone-range',
     );
     assert.equal(sha256File(q), before);
   });
@@ -220,7 +264,8 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
   test('missing file: STATUS_OBJECT_NAME_NOT_FOUND with a sentence', async () => {
     await assert.rejects(
       smbBackend().allocatedRanges(smb.uri('xfs', 'no/such/file.bin'), undefined, ctx),
-      (e: FsctlError) => /^STATUS_OBJECT_(PATH|NAME)_NOT_FOUND$/.test(e.code) && /does not exist/.test(e.message) && e.operation === 'ranges',
+      (e: FsctlError) =>
+        /^STATUS_OBJECT_(PATH|NAME)_NOT_FOUND$/.test(e.code) && /does not exist/.test(e.message) && e.operation === 'ranges',
     );
     const leftovers = readdirSync(xfs.mnt).filter((n) => /tmp|partial|~/.test(n));
     assert.deepEqual(leftovers, []);
@@ -230,7 +275,10 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     ensureBuilt();
     assert.ok(existsSync(CLI), 'dist/cli.js was built');
     const p = join(xfs.mnt, 'cli.bin');
-    makeSparseFile(p, 3 * MiB, [[0, 8 * KiB], [2 * MiB, 12 * KiB]]);
+    makeSparseFile(p, 3 * MiB, [
+      [0, 8 * KiB],
+      [2 * MiB, 12 * KiB],
+    ]);
     const uri = smb.uri('xfs', 'cli.bin');
     await smbBackend().setSparse(uri, true, ctx);
     const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD };

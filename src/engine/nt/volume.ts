@@ -4,6 +4,7 @@
 
 import type { Operation, VolumeInfo } from '../types';
 import { FILE_SUPPORTS_BLOCK_REFCOUNTING, FILE_SUPPORTS_SPARSE_FILES } from './codec/fsctl-codes';
+import { isSmbPath } from '../smb-path';
 import { engineError } from './outcome';
 import type { NtHandle, NtTransport, NtVolumeInfo } from './transport';
 
@@ -48,7 +49,12 @@ export function requireBlockClone(v: NtVolumeInfo, operation: Operation, paths: 
     operation,
     'E_UNSUPPORTED',
     paths,
-    `The volume of ${paths[0]} (${v.fileSystemName}, flags ${hex32(v.attributes)}) does not report FILE_SUPPORTS_BLOCK_REFCOUNTING, so it cannot block-clone (E_UNSUPPORTED); use a ReFS volume or Dev Drive, or allow a copy instead.`,
+    `The volume of ${paths[0]} (${v.fileSystemName}, flags ${hex32(v.attributes)}) does not report FILE_SUPPORTS_BLOCK_REFCOUNTING, so it cannot block-clone (E_UNSUPPORTED)` +
+      (operation === 'dedupe' ? ': nothing can be shared there, and nothing was changed; ' : '; ') +
+      (isSmbPath(paths[0])
+        ? 'over SMB block cloning needs a share on ReFS or a Dev Drive (Windows), or on btrfs with "vfs objects = btrfs" (Samba)'
+        : 'block cloning needs ReFS or a Dev Drive') +
+      (operation === 'dedupe' ? '.' : ', or allow a copy.'),
   );
 }
 
