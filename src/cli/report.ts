@@ -6,6 +6,7 @@ import type { OperationReport } from '../engine';
 import { escapeControls, exactAndHuman, formatMs, noteLine } from './format';
 import { dec, num, obj, str, type JsonValue } from './json';
 import { writeOut } from './output';
+import { withoutCopyAdvice } from '../protocol/format';
 
 export interface ReportExtras {
   /** Members placed right after "method" (path/offset/length for punch, ...). */
@@ -65,7 +66,7 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
       : `${verb} ${target}: ${exactAndHuman(r.bytes)} by ${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`,
   ].map(escapeControls);
   if (r.fellBack) {
-    const reason = r.fallbackReason?.replace(/^(clone|clone-range): /, '');
+    const reason = r.fallbackReason === undefined ? undefined : withoutCopyAdvice(r.fallbackReason.replace(/^(clone|clone-range): /, ''));
     lines.push(noteLine(escapeControls(`the data was COPIED, not shared${reason ? `; clone failed: ${reason}` : ''}`)));
   }
   for (const n of r.notes ?? []) lines.push(noteLine(escapeControls(n)));

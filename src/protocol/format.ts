@@ -64,3 +64,8 @@ export function withHumanSizes(text: string, sep = ','): string {
     return v < 1024n ? m : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
   });
 }
+
+/** A clone refusal without its advice to "allow a copy", for where the copy was made (CLI --fallback, Copy instead). */
+export function withoutCopyAdvice(reason: string): string {
+  return reason.replace(/,? or allow a copy(?= \(|\.?$)/, '');
+}

@@ -4,6 +4,7 @@
 import type { Extent, ExtentMap, OperationReport } from '../../engine';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../protocol/messages';
 import { toWire } from '../../protocol/messages';
+import { withoutCopyAdvice } from '../../protocol/format';
 
 /** Bytes of extents flagged shared (or with a refcount above 1) inside [from, from + len). */
 export function sharedBytes(extents: readonly Extent[], from = 0n, len?: bigint): bigint {
@@ -92,7 +93,7 @@ export function refusalDetail(reason: string, source: string, destinations: read
     const head = heads.find((h) => rest.startsWith(h));
     if (head) r = rest.slice(head.length);
   }
-  return r.replace(/,? or allow a copy(?= \(|\.?$)/, '').replace(/\.$/, '');
+  return withoutCopyAdvice(r).replace(/\.$/, '');
 }
 
 const parentOf = (p: string): string => p.slice(0, Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'))) || p;
