@@ -148,6 +148,8 @@ export function benchSpace(cli: string[], small = 20_000, large = 200_000, clone
         { warmup: 1, runs: 3 },
       );
       const [b, c] = timings;
+      // memory grows with the shared ranges (2 million here): recorded, not a target
+      const r = peakRss([...cli, 'space', dir, '--json']);
       runs.push({
         fs: 'xfs',
         files: clones + 1,
@@ -156,6 +158,9 @@ export function benchSpace(cli: string[], small = 20_000, large = 200_000, clone
         process: timings,
         baseline,
         ratio: { wall: c.mean / b.mean, cpu: c.cpu / b.cpu },
+        peakRssKiB: r.kib,
+        wallSeconds: r.seconds,
+        outputBytes: r.bytes,
       });
     } finally {
       l.cleanup();

@@ -24,22 +24,23 @@ export function diskFreed(
   // Where each file's shared bytes lie (FIEMAP; the group's shared ranges by file, counting
   // sort): an extent none of them falls in is the file's alone. Typed arrays: 200,000 files.
   const first = new Uint32Array(table.count + 1);
-  for (let r = 0; r < g.file.length; r++) first[g.file[r] + 1]++;
+  const rs = g.ranges;
+  for (let r = 0; r < rs.count; r++) first[rs.file[r] + 1]++;
   for (let i = 0; i < table.count; i++) first[i + 1] += first[i];
   const fill = first.slice(0, table.count);
-  const rangesOf = new Uint32Array(g.file.length);
-  for (let r = 0; r < g.file.length; r++) rangesOf[fill[g.file[r]]++] = r;
+  const rangesOf = new Uint32Array(rs.count);
+  for (let r = 0; r < rs.count; r++) rangesOf[fill[rs.file[r]]++] = r;
   /** File i's shared bytes all have a place in its map (shared compressed extents have none). */
   const placed = (i: number): boolean => {
     let sum = 0n;
-    for (let k = first[i]; k < first[i + 1]; k++) sum += g.end[rangesOf[k]] - g.start[rangesOf[k]];
+    for (let k = first[i]; k < first[i + 1]; k++) sum += rs.end[rangesOf[k]] - rs.start[rangesOf[k]];
     return sum === table.shared[i];
   };
   /** The current file's shared range starts, in order (a clone of a 1,000-extent file asks 1,000 times). */
   let starts: BigInt64Array = new BigInt64Array(0);
   const startsOf = (i: number): BigInt64Array => {
     const out = new BigInt64Array(first[i + 1] - first[i]);
-    for (let k = first[i]; k < first[i + 1]; k++) out[k - first[i]] = g.start[rangesOf[k]];
+    for (let k = first[i]; k < first[i + 1]; k++) out[k - first[i]] = rs.start[rangesOf[k]];
     return out.sort();
   };
   /** Whether one of the current file's shared ranges starts in [bytenr, bytenr + bytes). */

@@ -21,7 +21,7 @@ export interface OutsideScan {
 }
 
 /** Sort and merge half-open ranges. */
-export function mergeRanges(start: bigint[], end: bigint[]): { start: bigint[]; end: bigint[] } {
+export function mergeRanges(start: ArrayLike<bigint>, end: ArrayLike<bigint>): { start: bigint[]; end: bigint[] } {
   const idx = Array.from({ length: start.length }, (_, i) => i).sort((a, b) => (start[a] < start[b] ? -1 : start[a] > start[b] ? 1 : 0));
   const s: bigint[] = [];
   const e: bigint[] = [];

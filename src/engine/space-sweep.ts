@@ -24,9 +24,9 @@ export interface OwnerSet {
  * Memory: the ranges, the ranges open at one point, and the distinct sets.
  */
 export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: bigint; reclaimableShared: bigint; refUnknown: bigint } {
-  const n = g.start.length;
-  const byStart = sortedIndices(g.start);
-  const byEnd = sortedIndices(g.end);
+  const { count: n, start, end, file, ref } = g.ranges;
+  const byStart = sortedIndices(start, n);
+  const byEnd = sortedIndices(end, n);
   const open = new Set<number>();
   /** The distinct files of the open ranges at one stretch (reused), and which are in it. */
   const ids: number[] = [];
@@ -41,7 +41,10 @@ export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: b
   let j = 0;
   let prev = 0n;
   while (j < n) {
-    const next = i < n && g.start[byStart[i]] < g.end[byEnd[j]] ? g.start[byStart[i]] : g.end[byEnd[j]];
+    // (each read of a BigInt64Array makes a BigInt: read once per step)
+    const s = i < n ? start[byStart[i]] : 0n;
+    const e = end[byEnd[j]];
+    const next = i < n && s < e ? s : e;
     if (open.size > 0 && next > prev) {
       const len = next - prev;
       union += len;
@@ -50,14 +53,14 @@ export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: b
       let unknownRef = false;
       let inside = false;
       for (const r of open) {
-        const f = g.file[r];
+        const f = file[r];
         if (inIds[f] === 0) {
           inIds[f] = 1;
           ids.push(f);
         }
         if (g.inside?.[r]) inside = true;
-        if (g.ref[r] === 0) unknownRef = true;
-        else if (g.ref[r] > maxRef) maxRef = g.ref[r];
+        if (ref[r] === 0) unknownRef = true;
+        else if (ref[r] > maxRef) maxRef = ref[r];
       }
       for (const f of ids) inIds[f] = 0;
       // Owners known: every range over this stretch has the same owners (btrfs: one extent), freed or not.
@@ -80,8 +83,8 @@ export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: b
         last.bytes += len;
       }
     }
-    while (j < n && g.end[byEnd[j]] === next) open.delete(byEnd[j++]);
-    while (i < n && g.start[byStart[i]] === next) open.add(byStart[i++]);
+    while (j < n && end[byEnd[j]] === next) open.delete(byEnd[j++]);
+    while (i < n && start[byStart[i]] === next) open.add(byStart[i++]);
     prev = next;
   }
   return { union, reclaimableShared, refUnknown };
@@ -175,13 +178,16 @@ export function partnersOf(
 }
 
 /**
- * The indices of `v` in ascending order of its values (stable among equal ones). Compared as
- * doubles first (Number() rounds monotonically, so a smaller double means a smaller value) and
- * exactly only where the doubles are equal: a BigInt comparison for every step of the sort was
- * most of the sweep's time.
+ * The indices of the first `n` values of `v` in ascending order of them (stable among equal
+ * ones). Compared as doubles first (Number() rounds monotonically, so a smaller double means a
+ * smaller value) and exactly only where the doubles are equal and may round (from 2^53): a
+ * BigInt comparison, or a read of the column (which makes a BigInt), for every step of the sort
+ * was most of the sweep's time.
  */
-function sortedIndices(v: readonly bigint[]): number[] {
-  const approx = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) approx[i] = Number(v[i]);
-  return Array.from({ length: v.length }, (_, i) => i).sort((x, y) => approx[x] - approx[y] || (v[x] < v[y] ? -1 : v[x] > v[y] ? 1 : 0));
+function sortedIndices(v: BigInt64Array, n: number): Uint32Array {
+  const approx = new Float64Array(n);
+  for (let i = 0; i < n; i++) approx[i] = Number(v[i]);
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  return idx.sort((x, y) => approx[x] - approx[y] || (approx[x] < 2 ** 53 ? x - y : v[x] < v[y] ? -1 : v[x] > v[y] ? 1 : x - y));
 }

@@ -26,7 +26,7 @@ import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
 import { partnersOf, sweep, type OwnerSet } from './space-sweep';
-import { emptyTotals, FileTable, type Group } from './space-table';
+import { emptyTotals, FileTable, SharedRanges, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
 import {
   backendFolderWalk,
@@ -102,10 +102,7 @@ export async function spaceOf(
         heldOutsideFiles: 0,
         hiddenHoles: 0n,
         hiddenHolesFiles: 0,
-        start: [],
-        end: [],
-        file: [],
-        ref: [],
+        ranges: new SharedRanges(),
         kept: 0n,
       });
       unnamed.push({ g: groups[g], path: p });
@@ -159,12 +156,8 @@ export async function spaceOf(
         const ref = k.refcounts?.[i] ?? 0;
         if ((flags & EXTENT_FLAG.SHARED) !== 0 || ref > 1) {
           shared += len;
-          if (phys >= 0n) {
-            g.start.push(phys);
-            g.end.push(phys + len);
-            g.file.push(index);
-            g.ref.push(ref);
-          } else g.unplaced += len;
+          if (phys >= 0n) g.ranges.push(phys, phys + len, index, ref);
+          else g.unplaced += len;
         } else if (phys >= 0n) g.own += len;
         else {
           g.unplaced += len;
@@ -269,8 +262,9 @@ export async function spaceOf(
   const ownerNotes = new Map<Group, string>();
   for (const [gi, g] of groups.entries()) {
     // btrfs: asked even with nothing shared (an extent a file references only in part frees whole)
-    if (g.start.length === 0 && g.filesystem !== 'btrfs') continue;
-    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${g.start.length} shared ranges` });
+    const rs = g.ranges;
+    if (rs.count === 0 && g.filesystem !== 'btrfs') continue;
+    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${rs.count} shared ranges` });
     let firstFile = 0;
     while (table.fileSystem[firstFile] !== gi) firstFile++;
     const first = table.path[firstFile];
@@ -293,35 +287,33 @@ export async function spaceOf(
         continue;
       }
       if (!q.owners) continue;
-      const split = { start: [] as bigint[], end: [] as bigint[], file: [] as number[], ref: [] as number[], inside: [] as boolean[] };
+      const split = new SharedRanges();
+      const inside: boolean[] = [];
       // In physical order, equal ranges together: k clones of a file bring each of its ranges k
       // times, asked once.
-      const order = Array.from({ length: g.start.length }, (_, r) => r).sort((x, y) =>
-        g.start[x] !== g.start[y] ? (g.start[x] < g.start[y] ? -1 : 1) : g.end[x] < g.end[y] ? -1 : g.end[x] > g.end[y] ? 1 : 0,
+      const order = Array.from({ length: rs.count }, (_, r) => r).sort((x, y) =>
+        rs.start[x] !== rs.start[y] ? (rs.start[x] < rs.start[y] ? -1 : 1) : rs.end[x] < rs.end[y] ? -1 : rs.end[x] > rs.end[y] ? 1 : 0,
       );
       let asked: { start: bigint; end: bigint; owners: ReadonlySet<string>; inside: boolean }[] = [];
       let askedStart = -1n;
       let askedEnd = -1n;
       for (const r of order) {
         ctx.checkCancelled();
-        if (g.start[r] !== askedStart || g.end[r] !== askedEnd) {
-          askedStart = g.start[r];
-          askedEnd = g.end[r];
+        if (rs.start[r] !== askedStart || rs.end[r] !== askedEnd) {
+          askedStart = rs.start[r];
+          askedEnd = rs.end[r];
           asked = Array.from(q.owners(askedStart, askedEnd), (s) => ({ ...s, inside: [...s.owners].every((o) => selected.has(o)) }));
         }
         for (const s of asked) {
-          if (!s.owners.has(key[g.file[r]]))
+          if (!s.owners.has(key[rs.file[r]]))
             throw new Error(
-              `${q.method} did not name ${table.path[g.file[r]]} among the owners of its bytes at ${s.start}..${s.end} (did it change during the scan?).`,
+              `${q.method} did not name ${table.path[rs.file[r]]} among the owners of its bytes at ${s.start}..${s.end} (did it change during the scan?).`,
             );
-          split.start.push(s.start);
-          split.end.push(s.end);
-          split.file.push(g.file[r]);
-          split.ref.push(g.ref[r]);
-          split.inside.push(s.inside);
+          split.push(s.start, s.end, rs.file[r], rs.ref[r]);
+          inside.push(s.inside);
         }
       }
-      Object.assign(g, split, { ownersBy: q.method });
+      Object.assign(g, { ranges: split, inside, ownersBy: q.method });
     } catch (e) {
       if (isCancelled(e)) throw e;
       ownerNotes.set(
@@ -335,7 +327,7 @@ export async function spaceOf(
 
   // The exact scan: every other file of the file system, for references outside the selection.
   /** Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole extents). */
-  const scanApplies = (g: Group): boolean => g.start.length > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n;
+  const scanApplies = (g: Group): boolean => g.ranges.count > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n;
   if (opts.exactScan)
     for (const g of groups) {
       if (!scanApplies(g)) continue;
@@ -348,16 +340,19 @@ export async function spaceOf(
       const keptStart: bigint[] = [];
       const keptEnd: bigint[] = [];
       for (let i = 0; i < table.count; i++) if (groups[table.fileSystem[i]] === g && !keptFiles.has(i)) selected.add(table.ino[i]);
-      for (let r = 0; r < g.start.length; r++)
-        if (keptFiles.has(g.file[r])) {
-          keptStart.push(g.start[r]);
-          keptEnd.push(g.end[r]);
+      const rs = g.ranges;
+      for (let r = 0; r < rs.count; r++)
+        if (keptFiles.has(rs.file[r])) {
+          keptStart.push(rs.start[r]);
+          keptEnd.push(rs.end[r]);
         }
       const out = await scanOutside(resolve, root, g.dev, selected, ctx, (n) =>
         ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `exact scan of ${root}: ${n} other files` }),
       );
       const outside = mergeRanges([...out.start, ...keptStart], [...out.end, ...keptEnd]);
-      g.scan = { reclaimableShared: bytesNotCovered(mergeRanges(g.start, g.end), outside), files: out.files, unreadable: out.unreadable };
+      const n = g.ranges.count;
+      const mine = mergeRanges(g.ranges.start.subarray(0, n), g.ranges.end.subarray(0, n));
+      g.scan = { reclaimableShared: bytesNotCovered(mine, outside), files: out.files, unreadable: out.unreadable };
     }
 
   // The sweep, one file system at a time.
