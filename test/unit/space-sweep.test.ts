@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import type { ExtendedBackend } from '../../src/engine/backend-ext';
 import { createEngine, EXTENT_FLAG, type PackedExtentMap } from '../../src/engine';
 import { bytesNotCovered, mergeRanges } from '../../src/engine/space-scan';
-import { partnersOf, type OwnerSet } from '../../src/engine/space-sweep';
+import { partnersOf, sweep, type OwnerSet } from '../../src/engine/space-sweep';
+import { SharedRanges, type Group } from '../../src/engine/space-table';
 
 type Row = [offset: number, length: number, physical: number, flags: number, refcount?: number];
 
@@ -270,4 +271,29 @@ test('partners: sums over the sets, most bytes first, exact above 2^53, at most 
     [3, [0, 1], [5n, 1n], 2],
     [4, [], [], 0],
   ]);
+});
+
+test('shared ranges in typed columns: they grow, stay exact near 2^63, and sort exactly where doubles tie', () => {
+  const rs = new SharedRanges();
+  const top = (1n << 63n) - 4096n;
+  // 40 ranges (the columns start at 16): pairs of files on stretches 1 byte apart above 2^53,
+  // where Number() gives the same double for neighbouring offsets
+  const base = (1n << 60n) + 1n;
+  for (let k = 0; k < 20; k++) {
+    const at = base + BigInt(k) * 3n;
+    rs.push(at + 1n, at + 3n, 100 + k, 0); // pushed before the lower one: index order is not value order
+    rs.push(at, at + 2n, k, 0);
+  }
+  rs.push(top, top + 4095n, 7, 2);
+  assert.equal(rs.count, 41);
+  assert.equal(rs.start[40], top);
+  assert.equal(rs.end[40], top + 4095n);
+  assert.equal(rs.ref[40], 2);
+  const g = { ranges: rs } as unknown as Group;
+  const sets: OwnerSet[] = [];
+  const s = sweep(g, sets, 200);
+  // each pair [at, at+2) and [at+1, at+3) covers 3 bytes, 1 of them by both files
+  assert.equal(s.union, 20n * 3n + 4095n);
+  assert.equal(sets.length, 20);
+  assert.ok(sets.every((x, k) => x.bytes === 1n && x.files.join() === `${k},${100 + k}`));
 });
