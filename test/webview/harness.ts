@@ -107,7 +107,9 @@ export function buildWebviews(): void {
   try {
     execFileSync(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    throw new Error(`building the webview bundles failed: ${String((e as { stderr?: Buffer }).stderr ?? e)}; full build: ${String((fullError as { stderr?: Buffer })?.stderr ?? '')}`);
+    throw new Error(
+      `building the webview bundles failed: ${String((e as { stderr?: Buffer }).stderr ?? e)}; full build: ${String((fullError as { stderr?: Buffer })?.stderr ?? '')}`,
+    );
   }
 }
 
@@ -125,7 +127,17 @@ function newest(dir: string, exts: string[]): number {
 
 /** The webview bundles exist and are newer than every source they are built from. */
 function bundlesAreFresh(): boolean {
-  const outs = ['webview/inspector.js', 'webview/cloneResults.js', 'webview/space.js', 'webview/dedupe.js', 'webview/inspector.css', 'webview/cloneResults.css', 'webview/space.css', 'webview/dedupe.css', 'media/codicon.css'].map((f) => path.join(DIST, f));
+  const outs = [
+    'webview/inspector.js',
+    'webview/cloneResults.js',
+    'webview/space.js',
+    'webview/dedupe.js',
+    'webview/inspector.css',
+    'webview/cloneResults.css',
+    'webview/space.css',
+    'webview/dedupe.css',
+    'media/codicon.css',
+  ].map((f) => path.join(DIST, f));
   if (!outs.every((f) => fs.existsSync(f))) return false;
   const built = Math.min(...outs.map((f) => fs.statSync(f).mtimeMs));
   const src = Math.max(
@@ -172,7 +184,21 @@ export async function installBridge(page: Page, opts: BridgeOptions): Promise<Ho
     exports: [],
     copies: [],
     async post(m) {
-      await page.evaluate((msg) => window.postMessage(msg, '*'), m as object);
+      // Resolved once the page has handled it: a listener added now runs after the view's own
+      // (added at start) for the same message event, so a test reads the page only after the
+      // view has seen the message (window.postMessage dispatches later, in a task of its own).
+      await page.evaluate(
+        (msg) =>
+          new Promise<void>((resolve) => {
+            const handled = (): void => {
+              window.removeEventListener('message', handled);
+              resolve();
+            };
+            window.addEventListener('message', handled);
+            window.postMessage(msg, '*');
+          }),
+        m as object,
+      );
     },
     waitFor(pred, timeoutMs = 10_000) {
       const hit = bridge.received.find(pred);
@@ -268,15 +294,23 @@ export async function pixel(page: Page, selector: string, x: number, y: number):
   );
 }
 
-export const hexToRgb = (h: string): [number, number, number] => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
+export const hexToRgb = (h: string): [number, number, number] => [
+  parseInt(h.slice(1, 3), 16),
+  parseInt(h.slice(3, 5), 16),
+  parseInt(h.slice(5, 7), 16),
+];
 
 /** Wait for the next two animation frames (the map redraws on requestAnimationFrame). */
 export async function frames(page: Page, n = 2): Promise<void> {
-  await page.evaluate((k) => new Promise<void>((resolve) => {
-    let left = k;
-    const step = () => (--left <= 0 ? resolve() : requestAnimationFrame(step));
-    requestAnimationFrame(step);
-  }), n);
+  await page.evaluate(
+    (k) =>
+      new Promise<void>((resolve) => {
+        let left = k;
+        const step = () => (--left <= 0 ? resolve() : requestAnimationFrame(step));
+        requestAnimationFrame(step);
+      }),
+    n,
+  );
 }
 
 /** VS Code-like theme variables (a subset of Dark Modern / Light Modern / High Contrast). */
