@@ -5,9 +5,12 @@
 // applyBatch) and over the calling thread itself, which would otherwise only wait (one thread fewer
 // to start: each costs ~0.1-0.2 s of CPU on a busy machine, more than it saves there). Items go in
 // batches of about BATCH_BYTES (a message each way costs a thread switch: per 1 MiB file that was
-// a sixth of the time), at most two batches outstanding per thread. Cancel (or an error) ends the
-// threads at once: hashing only reads, and a FIDEDUPERANGE call is atomic (a thread stops between
-// calls, never inside one).
+// a sixth of the time), at most two batches outstanding per thread. Cancel (or an error) stops the
+// threads between calls: a shared flag their loops read (as the engine worker's), then each
+// thread's batches in hand come back cancelled and the thread ends. It is not ended inside a
+// native call: a thread torn down in a koffi call can take the process with it (koffi#190), and
+// the call in hand is short (a read of at most 1 MiB, or one FIDEDUPERANGE of at most 16 MiB,
+// which is atomic). A thread that does not answer within STOP_WAIT_MS is ended anyway.
 
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -26,6 +29,8 @@ export interface PoolCall {
   items: unknown[];
   /** The find's chunk size (job 'hash'). */
   chunk?: bigint;
+  /** Int32[1]: the pool stores 1 to stop; the thread's loops read it between native calls. */
+  cancel: SharedArrayBuffer;
 }
 
 /** The outcomes of a PoolCall's items, in its order; or why the batch as a whole failed. */
@@ -35,6 +40,9 @@ export interface PoolReply {
   outcomes?: unknown[];
   failure?: SerializedFsctlError | { name: string; message: string };
 }
+
+/** How long a stopping pool waits for a thread to hand back its batches before ending it regardless. */
+const STOP_WAIT_MS = 5000;
 
 /** Data per message: large enough that messages cost little, small enough to share the work out evenly. */
 const BATCH_BYTES = 8n << 20n;
@@ -83,7 +91,8 @@ export interface PoolOptions<I, O> {
 export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
   const { ctx } = o;
   const items: I[] = [];
-  const workers: { w: Worker; outstanding: number }[] = [];
+  const workers: { w: Worker; outstanding: number; idle?: () => void }[] = [];
+  const cancel = new SharedArrayBuffer(4);
   let next = 0; // first item not yet handed out
   let queued = 0n; // bytes of items[next..]
   let left = 0; // items added and not yet done
@@ -115,23 +124,25 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
       while (t.outstanding < 2 && failure === undefined) {
         const b = take();
         if (!b) return;
-        const call: PoolCall = { kind: 'pool', job: o.job, first: b.first, items: items.slice(b.first, b.end), chunk: o.chunk };
+        const call: PoolCall = { kind: 'pool', job: o.job, first: b.first, items: items.slice(b.first, b.end), chunk: o.chunk, cancel };
         t.w.postMessage(call);
         t.outstanding++;
       }
   };
   const listeners: { w: Worker; message: (m: PoolReply) => void; exit: (code: number) => void }[] = [];
   for (let i = 1; i < o.threads; i++) {
-    const t = { w: takeThread(), outstanding: 0 };
+    const t: (typeof workers)[number] = { w: takeThread(), outstanding: 0 };
     workers.push(t);
     const message = (m: PoolReply): void => {
-      t.outstanding--;
+      if (--t.outstanding === 0) t.idle?.();
       const f = m.failure;
       if (f) return fail(f.name === 'FsctlError' ? FsctlError.fromJSON(f as SerializedFsctlError) : new Error(f.message));
       settle(m.first, m.outcomes as O[]);
       pump();
     };
     const exit = (code: number): void => {
+      t.outstanding = 0;
+      t.idle?.();
       if (left > 0) fail(new Error(`a dedupe ${o.job === 'hash' ? 'hashing' : 'sharing'} thread stopped (exit code ${code})`));
     };
     t.w.on('message', message);
@@ -150,6 +161,23 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
       // After a clean finish the threads wait for the next pool (the CLI's --apply right after its
       // find); after a failure or a cancel they end.
       const clean = closed && left === 0 && failure === undefined;
+      if (!clean) {
+        // Stop the threads between calls and let each hand back what it holds (see the top).
+        Atomics.store(new Int32Array(cancel), 0, 1);
+        await Promise.all(
+          workers.map((t) =>
+            t.outstanding === 0
+              ? undefined
+              : new Promise<void>((resolve) => {
+                  const timer = setTimeout(resolve, STOP_WAIT_MS);
+                  t.idle = () => {
+                    clearTimeout(timer);
+                    resolve();
+                  };
+                }),
+          ),
+        );
+      }
       for (const l of listeners) l.w.off('message', l.message).off('error', fail).off('exit', l.exit);
       await Promise.all(workers.map((t) => (clean ? keepThread(t.w) : t.w.terminate())));
     },

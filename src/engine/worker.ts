@@ -27,8 +27,8 @@ port.on('message', (msg: WorkerCall | PoolCall) => {
 
 /** A dedupe pool thread's batch (dedupe-pool.ts): local files' chunk keys, or local groups shared. */
 async function pooled(msg: PoolCall): Promise<void> {
-  // The pool ends the thread on cancel: nothing here needs to see it.
-  const ctx = new SharedFlagContext('dedupe', [], new SharedArrayBuffer(4));
+  // The pool's stop flag: the loops stop between native calls, and the batch comes back cancelled.
+  const ctx = new SharedFlagContext('dedupe', [], msg.cancel);
   let reply: PoolReply;
   try {
     const outcomes =

@@ -85,15 +85,16 @@ function freeAfterSync(mountPoint: string): bigint {
 
 /**
  * XFS frees exactly the data blocks. btrfs frees the data extents and, with them, metadata (their
- * checksums, 4 bytes per 4 KiB block, and extent items, in 16 KiB tree nodes): at least the
- * estimate, and at most 1% more or a few nodes (64 KiB), whichever is larger (a 3 MiB test once
- * freed 32 KiB more).
+ * checksums, 4 bytes per 4 KiB block, and extent items, in 16 KiB tree nodes): at most 1% more or
+ * a few nodes (64 KiB), whichever is larger (a 3 MiB test once freed 32 KiB more); and at least
+ * the estimate less one tree node written twice (DUP metadata: 32 KiB), which the same commit may
+ * allocate (a 256 KiB test once freed 229,376 bytes).
  */
 function freedMatches(kind: FsKind, freed: bigint, estimated: bigint): void {
   if (kind === 'xfs') assert.equal(freed, estimated);
   else {
     const slack = estimated / 100n > 65536n ? estimated / 100n : 65536n;
-    assert.ok(freed >= estimated && freed <= estimated + slack, `btrfs freed ${freed}, estimated ${estimated}`);
+    assert.ok(freed >= estimated - 32768n && freed <= estimated + slack, `btrfs freed ${freed}, estimated ${estimated}`);
   }
 }
 
