@@ -7,7 +7,7 @@
 // of a 1,000-extent file took 2.3 s of sweep that way, 3,000 clones would take minutes and
 // gigabytes). The pairs are formed one file at a time when the rows are written (partnersOf).
 
-import type { Group } from './space-table';
+import { sortedBy, type Group } from './space-table';
 
 /** Files present together on some stretches of shared ranges, and those stretches' bytes. */
 export interface OwnerSet {
@@ -25,8 +25,8 @@ export interface OwnerSet {
  */
 export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: bigint; reclaimableShared: bigint; refUnknown: bigint } {
   const { count: n, start, end, file, ref } = g.ranges;
-  const byStart = sortedIndices(start, n);
-  const byEnd = sortedIndices(end, n);
+  const byStart = sortedBy([start], n);
+  const byEnd = sortedBy([end], n);
   const open = new Set<number>();
   /** The distinct files of the open ranges at one stretch (reused), and which are in it. */
   const ids: number[] = [];
@@ -175,19 +175,4 @@ export function partnersOf(
     }
     each(f, top, topBytes, met.length);
   }
-}
-
-/**
- * The indices of the first `n` values of `v` in ascending order of them (stable among equal
- * ones). Compared as doubles first (Number() rounds monotonically, so a smaller double means a
- * smaller value) and exactly only where the doubles are equal and may round (from 2^53): a
- * BigInt comparison, or a read of the column (which makes a BigInt), for every step of the sort
- * was most of the sweep's time.
- */
-function sortedIndices(v: BigInt64Array, n: number): Uint32Array {
-  const approx = new Float64Array(n);
-  for (let i = 0; i < n; i++) approx[i] = Number(v[i]);
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  return idx.sort((x, y) => approx[x] - approx[y] || (approx[x] < 2 ** 53 ? x - y : v[x] < v[y] ? -1 : v[x] > v[y] ? 1 : x - y));
 }

@@ -26,7 +26,7 @@ import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
 import { partnersOf, sweep, type OwnerSet } from './space-sweep';
-import { emptyTotals, FileTable, SharedRanges, type Group } from './space-table';
+import { emptyTotals, FileTable, SharedRanges, sortedBy, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
 import {
   backendFolderWalk,
@@ -291,9 +291,7 @@ export async function spaceOf(
       const inside: boolean[] = [];
       // In physical order, equal ranges together: k clones of a file bring each of its ranges k
       // times, asked once.
-      const order = Array.from({ length: rs.count }, (_, r) => r).sort((x, y) =>
-        rs.start[x] !== rs.start[y] ? (rs.start[x] < rs.start[y] ? -1 : 1) : rs.end[x] < rs.end[y] ? -1 : rs.end[x] > rs.end[y] ? 1 : 0,
-      );
+      const order = sortedBy([rs.start, rs.end], rs.count);
       let asked: { start: bigint; end: bigint; owners: ReadonlySet<string>; inside: boolean }[] = [];
       let askedStart = -1n;
       let askedEnd = -1n;
