@@ -47,6 +47,9 @@ const STOP_WAIT_MS = 5000;
 /** Data per message: large enough that messages cost little, small enough to share the work out evenly. */
 const BATCH_BYTES = 8n << 20n;
 
+/** The calling thread's batches: it answers the threads only between them. */
+const HERE_BATCH_BYTES = 2n << 20n;
+
 /** Below this much data the threads' start (~50 ms of CPU each) costs more than it saves. */
 export const POOL_MIN_BYTES = 64n << 20n;
 
@@ -103,12 +106,19 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
     failure ??= e;
     wake?.();
   };
-  /** The next batch, [first, end): a full one, or (once closed) whatever is left. */
-  const take = (): { first: number; end: number } | undefined => {
+  /**
+   * The next batch, [first, end): a full one, or once closed a share of what is left that
+   * shrinks with it, so the threads run out together rather than one finishing a full batch
+   * while the others wait (per item at the very end). The caller's own batches are smaller
+   * (HERE_BATCH_BYTES): the threads' replies are taken only between them.
+   */
+  const take = (limit: bigint): { first: number; end: number } | undefined => {
     if (next >= items.length || (!closed && queued < BATCH_BYTES)) return undefined;
+    const fair = closed ? queued / BigInt(2 * o.threads) : limit;
+    const most = fair < limit ? fair : limit;
     const first = next;
     let bytes = 0n;
-    while (next < items.length && (next === first || bytes + o.bytesOf(items[next]) <= BATCH_BYTES)) bytes += o.bytesOf(items[next++]);
+    while (next < items.length && (next === first || bytes + o.bytesOf(items[next]) <= most)) bytes += o.bytesOf(items[next++]);
     queued -= bytes;
     return { first, end: next };
   };
@@ -122,7 +132,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
   const pump = (): void => {
     for (const t of workers)
       while (t.outstanding < 2 && failure === undefined) {
-        const b = take();
+        const b = take(BATCH_BYTES);
         if (!b) return;
         const call: PoolCall = { kind: 'pool', job: o.job, first: b.first, items: items.slice(b.first, b.end), chunk: o.chunk, cancel };
         t.w.postMessage(call);
@@ -191,7 +201,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
       try {
         // The caller's share, a batch at a time; between batches its event loop turns, so the
         // threads' replies are taken and answered.
-        for (let b = take(); b && failure === undefined; b = take()) {
+        for (let b = take(HERE_BATCH_BYTES); b && failure === undefined; b = take(HERE_BATCH_BYTES)) {
           settle(b.first, await o.here(items.slice(b.first, b.end)));
           await new Promise((r) => setImmediate(r));
         }

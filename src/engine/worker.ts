@@ -20,8 +20,15 @@ import type { DedupeGroup } from './dedupe-types';
 if (!parentPort) throw new Error('src/engine/worker.ts must run in a worker thread');
 const port = parentPort;
 
+/**
+ * Pool batches run one after another, not interleaved: the pool keeps two in hand here so the
+ * first's reply travels (and the next batch is sent) while the second runs. Run side by side
+ * (their awaits interleave) both would end together and the thread would wait out the round trip.
+ */
+let poolQueue = Promise.resolve();
+
 port.on('message', (msg: WorkerCall | PoolCall) => {
-  if (msg?.kind === 'pool') void pooled(msg);
+  if (msg?.kind === 'pool') poolQueue = poolQueue.then(() => pooled(msg));
   else if (msg?.kind === 'call') void handle(msg);
 });
 
