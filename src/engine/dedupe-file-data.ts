@@ -50,3 +50,10 @@ export function fileDataOf(
   }
   return f;
 }
+
+/** The bytes of a file's data extents (what reading it costs). */
+export function dataBytesOf(f: FileData): bigint {
+  let n = 0n;
+  for (const len of f.len) n += len;
+  return n;
+}

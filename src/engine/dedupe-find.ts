@@ -14,7 +14,7 @@ import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe-saving';
-import type { FileData } from './dedupe-file-data';
+import { dataBytesOf, type FileData } from './dedupe-file-data';
 import { partialExtentWarnings } from './dedupe-extents';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
@@ -72,12 +72,13 @@ export async function findDuplicates(
       threads,
       ctx,
       chunk,
-      bytesOf: (f) => f.size,
+      bytesOf: dataBytesOf, // what is read: a sparse image's size is no measure of its work
       here: (batch) => hashBatch(batch, chunk, ctx),
       done: (f, r) => {
         done++;
         if ('read' in r) {
           // the keys made in another thread come back with its reply
+          f.chunkAt = r.chunkAt;
           f.chunkKeys = r.chunkKeys;
           f.wholeKey = r.wholeKey;
           f.zeroChunks = r.zeroChunks;
@@ -96,12 +97,12 @@ export async function findDuplicates(
   const twins = new ChunkTwins(chunk);
   const queue = (f: Hashed): void => {
     files.push(f);
-    for (const len of f.len) dataBytes += len;
+    dataBytes += dataBytesOf(f);
     dataBytes -= twins.note(f);
     if (threads < 2 || isSmbPath(f.path)) return;
     if (pool) return pool.add(f);
     unpooled.push(f);
-    if ((localBytes += f.size) < POOL_MIN_BYTES) return;
+    if ((localBytes += dataBytesOf(f)) < POOL_MIN_BYTES) return;
     pool = startHashing();
     for (const u of unpooled.splice(0)) pool.add(u);
   };
@@ -208,7 +209,7 @@ export async function findDuplicates(
       if (key === undefined) return;
       const k = `${f.fsKey}/${key}`;
       const list = byChunk.get(k);
-      const entry = { file: f, offset: BigInt(i) * chunk };
+      const entry = { file: f, offset: BigInt(f.chunkAt[i]) * chunk };
       if (list) list.push(entry);
       else byChunk.set(k, [entry]);
     });

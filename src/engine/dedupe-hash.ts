@@ -35,8 +35,14 @@ const ZEROS = Buffer.alloc(READ_SIZE);
 /** Extents whose data cannot be shared (kept in metadata, or encrypted). */
 const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
 
-/** One file's chunk keys (undefined: a hole chunk), and the whole file's key when it may match whole. */
+/**
+ * One file's chunk keys and the whole file's key when it may match whole. Chunk i covers
+ * [i·chunk, (i+1)·chunk); only chunks that hold data are listed (a sparse image of many TiB has
+ * few), in order: chunkAt their indexes, chunkKeys their keys (undefined: no key, as data that
+ * cannot be shared, or a twin's not yet copied).
+ */
 export interface Hashed extends FileData {
+  chunkAt: number[];
   chunkKeys: (string | undefined)[];
   wholeKey?: string;
   /**
@@ -160,14 +166,14 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
     runEnd[i] = i + 1 < f.off.length && f.off[i + 1] === e ? runEnd[i + 1] : e < f.size ? e : f.size;
   }
   try {
-    const chunks = Number((f.size + chunk - 1n) / chunk);
     const skipped = f.skipChunks && f.skipChunks.length > 0 ? new Set(f.skipChunks) : undefined;
     let e = 0; // first extent that may reach the current chunk
-    for (let c = 0; c < chunks; c++) {
+    for (let c = dataChunkFrom(f, 0, 0, chunk); c >= 0; c = dataChunkFrom(f, e, c + 1, chunk)) {
       const start = BigInt(c) * chunk;
       const end = start + chunk < f.size ? start + chunk : f.size;
       while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
       if (skipped?.has(c)) {
+        f.chunkAt.push(c);
         f.chunkKeys.push(undefined); // filled in from its twin
         continue;
       }
@@ -213,9 +219,11 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
         }
       }
       ctx.checkCancelled();
-      if (zeros && runs.length > 0) (f.zeroChunks ??= []).push(c);
-      f.chunkKeys.push(runs.length > 0 && !skip && !zeros ? keyOf(h) : undefined);
-      if ((c & 63) === 63) {
+      if (runs.length === 0) continue;
+      if (zeros) (f.zeroChunks ??= []).push(c);
+      f.chunkAt.push(c);
+      f.chunkKeys.push(!skip && !zeros ? keyOf(h) : undefined);
+      if ((f.chunkAt.length & 63) === 0) {
         tick();
         await ctx.maybeYield(); // in-thread (the CLI), Ctrl-C is seen only when the event loop turns
       }
@@ -237,8 +245,36 @@ export function setWholeKey(f: Hashed, h: Xxh128Hasher): void {
   for (let i = 0; i < f.off.length; i++) if (f.off[i] < f.size && (f.flags[i] & UNSHAREABLE) !== 0) return;
   if (!f.chunkKeys.some((k) => k !== undefined)) return;
   h.init().update(`${f.size}:`);
-  for (const k of f.chunkKeys) h.update(k ?? '-');
+  f.chunkKeys.forEach((k, i) => {
+    if (k !== undefined) h.update(`${f.chunkAt[i]}=${k};`);
+  });
   f.wholeKey = `${f.fsKey}/${keyOf(h)}`;
+}
+
+/**
+ * The first chunk at or after chunk `c` that holds data of `f` (extents from `e` on; -1: none):
+ * loops over chunks jump over holes, so a file's logical size (up to 2^63) never costs time.
+ */
+export function dataChunkFrom(f: FileData, e: number, c: number, chunk: bigint): number {
+  const start = BigInt(c) * chunk;
+  while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
+  if (e >= f.off.length || f.off[e] >= f.size) return -1;
+  const first = Number(f.off[e] / chunk);
+  return first > c ? first : c;
+}
+
+/** Where chunk `c` is in f.chunkAt (-1: not listed, no data there). */
+export function chunkPosition(f: Hashed, c: number): number {
+  let lo = 0;
+  let hi = f.chunkAt.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = f.chunkAt[mid];
+    if (at === c) return mid;
+    if (at < c) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /**
@@ -279,16 +315,18 @@ export function dropZeroChunks(f: Hashed, chunk: bigint): void {
 
 /** One file's hashing outcome, as it crosses back from a pool thread. */
 export type HashOutcome =
-  { chunkKeys: (string | undefined)[]; wholeKey?: string; zeroChunks?: number[]; read: bigint } | { code: string; message: string };
+  | { chunkAt: number[]; chunkKeys: (string | undefined)[]; wholeKey?: string; zeroChunks?: number[]; read: bigint }
+  | { code: string; message: string };
 
 /** Hash local files in order (a file that cannot be read gets its error); stops only on cancel. A pool batch (dedupe-pool.ts). */
 export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineContext): Promise<HashOutcome[]> {
   const outcomes: HashOutcome[] = [];
   for (const f of files) {
+    f.chunkAt = [];
     f.chunkKeys = [];
     try {
       const read = await hashFile(f, localReader(f), chunk, ctx, () => undefined);
-      outcomes.push({ chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, zeroChunks: f.zeroChunks, read });
+      outcomes.push({ chunkAt: f.chunkAt, chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, zeroChunks: f.zeroChunks, read });
     } catch (e) {
       if (isCancelled(e)) throw e;
       const x = isFsctlError(e) ? e : nodeFsError('dedupe', e, [f.path]);

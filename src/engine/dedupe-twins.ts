@@ -8,7 +8,7 @@
 // every change is, by the kernel's compare before sharing.
 
 import type { Hashed } from './dedupe-hash';
-import { newXxh128, setWholeKey } from './dedupe-hash';
+import { chunkPosition, dataChunkFrom, newXxh128, setWholeKey } from './dedupe-hash';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 
 /** Extents that are never stood in for: no blocks of their own, or not shareable. */
@@ -36,13 +36,11 @@ export class ChunkTwins {
   note(f: Hashed): bigint {
     const skip: number[] = [];
     let saved = 0n;
-    const chunks = Number((f.size + this.chunk - 1n) / this.chunk);
     let e = 0;
-    for (let c = 0; c < chunks; c++) {
+    for (let c = dataChunkFrom(f, 0, 0, this.chunk); c >= 0; c = dataChunkFrom(f, e, c + 1, this.chunk)) {
       const start = BigInt(c) * this.chunk;
       const end = start + this.chunk < f.size ? start + this.chunk : f.size;
       while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
-      if (e >= f.off.length || f.off[e] >= end) continue; // a hole
       /** Runs as [start, end, at] relative to the chunk; at: where the chunk's start would lie on disk. */
       const runs: bigint[] = [];
       let bytes = 0n;
@@ -85,7 +83,9 @@ export class ChunkTwins {
     const again = new Set<Hashed>();
     for (const b of this.borrowed) {
       if (!ok.has(b.file)) continue;
-      if (ok.has(b.from)) b.file.chunkKeys[b.chunk] = b.from.chunkKeys[b.fromChunk];
+      const at = chunkPosition(b.file, b.chunk);
+      const from = ok.has(b.from) ? chunkPosition(b.from, b.fromChunk) : -1;
+      if (at >= 0 && from >= 0) b.file.chunkKeys[at] = b.from.chunkKeys[from];
       else again.add(b.file);
     }
     const h = this.borrowed.length > 0 ? await newXxh128() : undefined;
@@ -97,6 +97,7 @@ export class ChunkTwins {
     }
     for (const f of again) {
       f.skipChunks = undefined;
+      f.chunkAt = [];
       f.chunkKeys = [];
     }
     this.first.clear();

@@ -113,7 +113,7 @@ export async function walkAndMap(
     },
     file(p, dev, ino, size, packed) {
       // the columns are the walk's, reused: fileDataOf copies what it keeps
-      mapped.push({ f: { ...fileDataOf(p, { size, packed }, unknownFacts, { dev, ino }), chunkKeys: [] }, dev });
+      mapped.push({ f: { ...fileDataOf(p, { size, packed }, unknownFacts, { dev, ino }), chunkAt: [], chunkKeys: [] }, dev });
     },
     changed(p, before, after) {
       const i = mapped.findIndex((m) => m.f.path === p);
@@ -147,7 +147,8 @@ export async function walkAndMap(
           return;
         }
         if (m.size !== st.size) errors.push(changedError(p, st.size, m.size));
-        else mapped.push({ f: { ...fileDataOf(p, m, unknownFacts, { dev: st.dev, ino: st.ino }), chunkKeys: [] }, dev: st.dev });
+        else
+          mapped.push({ f: { ...fileDataOf(p, m, unknownFacts, { dev: st.dev, ino: st.ino }), chunkAt: [], chunkKeys: [] }, dev: st.dev });
         await settleMapped();
       },
       error: (e) => errors.push(e),

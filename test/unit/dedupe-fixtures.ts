@@ -13,6 +13,7 @@ export function hashedFile(path: string, size: bigint, extents: [bigint, bigint,
     len: extents.map((e) => e[1]),
     phys: extents.map((e) => e[2]),
     flags: extents.map((e) => e[3]),
+    chunkAt: [],
     chunkKeys: [],
   };
 }

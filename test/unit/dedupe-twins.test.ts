@@ -75,6 +75,7 @@ test('extents split differently over the same blocks still stand in; keys are co
   assert.equal(twins.note(split), 256n * K);
   assert.equal(twins.note(split2), 256n * K);
   assert.deepEqual(split2.skipChunks, [0, 1]);
+  one.chunkAt = split.chunkAt = [0, 1];
   one.chunkKeys = ['k0', 'k1'];
   split.chunkKeys = [undefined, undefined];
   assert.deepEqual(await twins.fill(new Set([one, split])), []);
@@ -89,8 +90,10 @@ test('a twin that could not be read: the file is to be read in full', async () =
   const b = sparse('b', 1000n * K);
   twins.note(a);
   twins.note(b);
+  b.chunkAt = [0, 1, 2, 3];
   b.chunkKeys = [undefined, undefined, undefined, undefined];
   assert.deepEqual(await twins.fill(new Set([b])), [b]);
   assert.equal(b.skipChunks, undefined);
   assert.deepEqual(b.chunkKeys, []);
+  assert.deepEqual(b.chunkAt, []);
 });

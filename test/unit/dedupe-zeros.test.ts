@@ -27,6 +27,7 @@ function file(zerosMayBeHoles: boolean): { f: Hashed; reader: Reader } {
     len: [BigInt(bytes.length)],
     phys: [-1n],
     flags: [0],
+    chunkAt: [],
     chunkKeys: [],
     ...(zerosMayBeHoles ? { zerosMayBeHoles } : {}),
   };
