@@ -15,6 +15,8 @@ import type { ByteRange, Operation, OperationReport } from './types';
 const CHUNK = 1 << 20;
 /** copy_file_range chunk: big enough to be cheap, small enough to cancel and report progress. */
 const KERNEL_CHUNK = 64n * 1024n * 1024n;
+/** The largest file offset (2^63 - 1): where the largest possible file ends. */
+const MAX_END = (1n << 63n) - 1n;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** node:fs positional I/O; refuses offsets above 2^53 instead of rounding them. */
@@ -116,10 +118,14 @@ export async function copyUntilEof(c: CopyUntilEofInput): Promise<{ bytes: bigin
   }
   if (eof === undefined) {
     // Past the expected end: read() says where the file really ends (one call for most files).
+    // No read may reach past 2^63 - 1 (the kernel refuses it, EINVAL): a file that ends there
+    // has nothing after it.
     let pos = c.start.size;
     for (;;) {
       ctx.checkCancelled();
-      const n = readWrite(pos, CHUNK);
+      const room = MAX_END - pos;
+      if (room <= 0n) break;
+      const n = readWrite(pos, room < BigInt(CHUNK) ? Number(room) : CHUNK);
       if (n === 0) break;
       pos += BigInt(n);
       done += BigInt(n);
