@@ -195,6 +195,8 @@ export async function applyDedupe(
     });
   }
   for (const [id, f] of probeByFs) report.freed += (await f.backend.freeBytesSynced(f.path)) - before.get(id)!;
+  const later = [...probeByFs].filter(([, f]) => f.backend.name !== 'linux');
+  if (later.length > 0) report.freeBefore = later.map(([id, f]) => ({ path: f.path, bytes: before.get(id)! }));
   if ([...backendOf.values()].some((b) => b.name !== 'linux'))
     report.notes.push(
       'NT / SMB: every range was read and compared with the handles open without FILE_SHARE_WRITE, then cloned (FSCTL_DUPLICATE_EXTENTS_TO_FILE); the server may count the space freed only once its file system commits (btrfs: up to 30 s).',

@@ -107,6 +107,13 @@ export interface DedupeReport {
   calls: number;
   /** Free space gained, measured from the file system's own accounting (statfs) before and after, after sync. */
   freed: bigint;
+  /**
+   * Where the file system may count the space freed only later (SMB and Windows volumes: the
+   * server's file system commits on its own schedule, btrfs behind Samba up to 30 s later): per
+   * file system, a path on it and its free bytes before the run, so `freed` can be measured again
+   * (engine.volume(path).freeBytes − bytes). Absent on Linux, where syncfs makes it final.
+   */
+  freeBefore?: { path: string; bytes: bigint }[];
   /** The plan's netSaving, for comparison. */
   estimated: bigint;
   /** The plan's netSavingMin (bytes shared with files that may lie outside the selection not counted); absent: estimated. */

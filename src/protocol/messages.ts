@@ -15,6 +15,9 @@ export type ExtentClass = (typeof EXTENT_CLASSES)[number];
 /** Decimal string of a non-negative 64-bit integer. */
 export type U64String = string;
 
+/** Decimal string of a signed 64-bit integer (a change that can go either way). */
+export type I64String = string;
+
 export interface WireExtent {
   offset: U64String;
   length: U64String;
@@ -202,7 +205,14 @@ export interface DedupeWireReport {
   differed: number;
   skipped: Array<{ path: string; offset: U64String; length: U64String; reason: string; message: string }>;
   calls: number;
-  freed: U64String;
+  /** The change in free space, measured: below zero when the file system grew its own metadata more than it freed (or others wrote). */
+  freed: I64String;
+  /**
+   * `freed` measured again after the run, where the file system counts freed space only when it
+   * commits (DedupeReport.freeBefore: SMB, Windows): seconds after the run of the figure shown,
+   * and whether it is still being measured.
+   */
+  remeasured?: { afterS: number; pending: boolean };
   estimated: U64String;
   /** The least the search said it would free; absent: estimated. */
   estimatedMin?: U64String;
@@ -353,6 +363,14 @@ export const U64_MAX = (1n << 64n) - 1n;
 
 export function isU64String(v: unknown): v is U64String {
   return typeof v === 'string' && U64_RE.test(v) && BigInt(v) <= U64_MAX;
+}
+
+const I64_RE = /^-?(0|[1-9][0-9]{0,18})$/;
+
+export function isI64String(v: unknown): v is I64String {
+  if (typeof v !== 'string' || !I64_RE.test(v)) return false;
+  const n = BigInt(v);
+  return n >= -(1n << 63n) && n < 1n << 63n;
 }
 
 export function isInt(v: unknown, min: number, max: number): v is number {
@@ -654,7 +672,11 @@ export function isDedupeWireReport(v: unknown): v is DedupeWireReport {
   if (!isInt(v.groups, 0, MAX_DEDUPE_GROUPS) || !isInt(v.files, 0, MAX_SPACE_FILES) || !isU64String(v.deduped)) return false;
   if (!isU64String(v.alreadyShared)) return false;
   if (!isInt(v.differed, 0, Number.MAX_SAFE_INTEGER) || !isInt(v.calls, 0, Number.MAX_SAFE_INTEGER)) return false;
-  if (!isU64String(v.freed) || !isU64String(v.estimated) || !isStr(v.method, 256) || !isNotes(v.notes)) return false;
+  if (!isI64String(v.freed) || !isU64String(v.estimated) || !isStr(v.method, 256) || !isNotes(v.notes)) return false;
+  if (v.remeasured !== undefined) {
+    const m = v.remeasured;
+    if (!isObj(m) || !isInt(m.afterS, 0, 86_400) || typeof m.pending !== 'boolean') return false;
+  }
   if (v.estimatedMin !== undefined && !isU64String(v.estimatedMin)) return false;
   if (!Array.isArray(v.skipped) || v.skipped.length > MAX_DEDUPE_RANGES) return false;
   for (const k of v.skipped as unknown[]) {

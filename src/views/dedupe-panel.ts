@@ -8,7 +8,7 @@
 // anything else.
 
 import * as vscode from 'vscode';
-import type { DedupePlan, Progress } from '../engine';
+import type { DedupePlan, DedupeReport, Progress } from '../engine';
 import { parseWebviewMessage, type DedupeWirePlan, type DedupeWireReport, type HostMessage } from '../protocol/messages';
 import { humanBytes, withHumanSizes } from '../protocol/format';
 import type { Services } from '../host/services';
@@ -24,6 +24,14 @@ const t = vscode.l10n.t;
 
 /** Least time between two progress messages to the view. */
 const PROGRESS_MS = 100;
+
+/**
+ * Where the file system counts freed space only when it commits (DedupeReport.freeBefore: an SMB
+ * share, a Windows volume), `freed` is measured again this often, for this long, or until it
+ * reaches the estimate: btrfs behind Samba commits every 30 s by default, and neither SMB2 FLUSH
+ * nor anything else a client can send makes it commit sooner (tried).
+ */
+export const REMEASURE = { everyMs: 5_000, forMs: 65_000 }; // (tests shorten them)
 
 export interface DedupeFindSettings {
   chunk: bigint;
@@ -286,6 +294,7 @@ export class DedupePanel implements vscode.Disposable {
           : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
       );
       this.postState();
+      void this.measureAgain(r);
       const refreshed = SpacePanel.refreshCovering([...new Set(chosen.groups.flatMap((g) => g.ranges.map((x) => x.path)))]);
       if (refreshed) this.s.log.info(`dedupe: analysing ${refreshed} open Space view(s) again`);
       return this.report;
@@ -294,6 +303,44 @@ export class DedupePanel implements vscode.Disposable {
       this.failed('apply', e);
       return undefined;
     }
+  }
+
+  /** `freed` measured again from the volumes' free space while the server may still be freeing (see REMEASURE). */
+  private async measureAgain(r: DedupeReport): Promise<void> {
+    const report = this.report;
+    const before = r.freeBefore;
+    if (!report || !before?.length) return;
+    const goal = r.estimatedMin ?? r.estimated;
+    const start = performance.now();
+    const current = (): boolean => !this.disposed && this.report === report; // not replaced by a new search or run
+    let freed = r.freed;
+    report.remeasured = { afterS: 0, pending: true };
+    this.postState();
+    try {
+      const engine = await this.s.engine();
+      while (current() && freed < goal && performance.now() - start < REMEASURE.forMs) {
+        await new Promise((resolve) => setTimeout(resolve, REMEASURE.everyMs));
+        if (!current()) return;
+        let now = 0n;
+        for (const b of before) {
+          const free = (await engine.volume(b.path)).freeBytes;
+          if (free === undefined) throw new Error(`the volume of ${b.path} no longer reports its free space`);
+          now += free - b.bytes;
+        }
+        if (!current()) return;
+        const afterS = Math.round((performance.now() - start) / 1000);
+        if (now !== freed) this.s.log.info(`dedupe: freed ${now} (measured again ${afterS} s after the run; was ${freed})`);
+        freed = now;
+        report.freed = freed.toString();
+        report.remeasured = { afterS, pending: true };
+        this.postState();
+      }
+    } catch (e) {
+      this.s.log.warn(errorLogLine('dedupe: measuring the freed space again', e));
+    }
+    if (!current()) return;
+    report.remeasured = { afterS: report.remeasured.afterS, pending: false };
+    this.postState();
   }
 
   private async onMessage(raw: unknown): Promise<void> {

@@ -92,6 +92,8 @@ interface StandIn {
   hang: boolean;
   /** What the next plans say about file systems that cannot dedupe. */
   cannotApply?: DedupePlan['cannotApply'];
+  /** A server that frees at its commit (SMB): the reports carry freeBefore and freed 0; engine.volume answers freeNow. */
+  server?: { before: bigint; freeNow: bigint; asked: number };
 }
 
 describe('Find Duplicate Data (host side)', () => {
@@ -168,12 +170,19 @@ describe('Find Duplicate Data (host side)', () => {
           differed: 0,
           skipped: [],
           calls: plan.groups.length,
-          freed: plan.total.netSaving - 4096n,
+          freed: standIn.server ? 0n : plan.total.netSaving - 4096n,
           estimated: plan.total.netSaving,
-          method: 'FIDEDUPERANGE',
+          method: standIn.server ? 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)' : 'FIDEDUPERANGE',
           notes: [],
           durationMs: 5,
+          ...(standIn.server ? { freeBefore: [{ path: dir, bytes: standIn.server.before }] } : {}),
         };
+      },
+      async volume(p: string) {
+        const v = await real.volume(p);
+        if (!standIn.server) return v;
+        standIn.server.asked++;
+        return { ...v, freeBytes: standIn.server.freeNow };
       },
     });
     s.engine = async () => engine;
@@ -370,6 +379,44 @@ describe('Find Duplicate Data (host side)', () => {
     assert.equal(standIn.applied.length, 1);
     await waitUntil(() => spaceResults() === 2, 'the Space view analysed again');
     assert.ok(logged(/dedupe: analysing 1 open Space view\(s\) again/));
+  });
+
+  test('a server that frees at its commit (SMB): freed is measured again until it reaches the estimate', async () => {
+    const { REMEASURE } = await import('../../src/views/dedupe-panel');
+    const saved = { ...REMEASURE };
+    REMEASURE.everyMs = 50;
+    const server = { before: 100n * MiB, freeNow: 100n * MiB, asked: 0 };
+    standIn.server = server;
+    try {
+      const found = panel.posted.length;
+      panel.send({ type: 'dedupeFind' }); // a fresh plan: the last one was applied
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
+      state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+      const n = panel.posted.length;
+      panel.send({ type: 'dedupeApply', groups: [0] });
+      const first = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
+      assert.equal((first.report as DedupeWireReport).freed, '0', 'nothing counted yet by the server');
+      // nothing yet on the next looks; then the commit: 8 MiB free more
+      await waitUntil(() => server.asked >= 3, 'measured again');
+      server.freeNow += 8n * MiB;
+      const last = await panel.waitFor(
+        (m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured?.pending === false,
+      );
+      const report = last.report as DedupeWireReport;
+      assert.equal(report.freed, String(8n * MiB), 'the estimate of the group applied');
+      assert.ok(report.remeasured!.afterS >= 0);
+      assert.ok(
+        (panel.posted.slice(n) as Posted[]).some((m) => m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured?.pending === true),
+        'the view is told it is being measured again',
+      );
+      const asked = server.asked;
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(server.asked, asked, 'it stops once the estimate is reached');
+      assert.ok(logged(/dedupe: freed 8388608 \(measured again \d+ s after the run; was 0\)/));
+    } finally {
+      Object.assign(REMEASURE, saved);
+      standIn.server = undefined;
+    }
   });
 
   test('Cancel in the view stops a search; the view says so, no error notification', async () => {

@@ -349,6 +349,45 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.close();
   });
 
+  test('a server that frees later: "measuring again", then the figure measured again; less free space than before reads as such', async () => {
+    const { page, bridge } = await open(1000);
+    const chosen = choosePlanGroups(plan, [0])!;
+    const base: DedupeReport = {
+      deduped: chosen.total.netSaving,
+      alreadyShared: 0n,
+      differed: 0,
+      skipped: [],
+      calls: 1,
+      freed: 0n,
+      estimated: chosen.total.netSaving,
+      method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)',
+      notes: [],
+      durationMs: 120,
+    };
+    const post = (r: DedupeReport, remeasured?: { afterS: number; pending: boolean }) =>
+      bridge.post({
+        type: 'dedupe',
+        plan: wire,
+        canApply: false,
+        cannotApplyReason: 'Deduplicate ran on these groups: Find again to see what is left.',
+        report: { ...dedupeWireReport(r, applyFacts(chosen)), ...(remeasured ? { remeasured } : {}) },
+      });
+    await post(base, { afterS: 0, pending: true });
+    await page.waitForSelector('body[data-state="done"]');
+    assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '0 B');
+    assert.match(await text(page, '.report .remeasured'), /^Measuring the freed space again every 5 s for a minute: .*commits .* Last measured 0 s after the run\.$/);
+    await post({ ...base, freed: chosen.total.netSaving }, { afterS: 31, pending: false });
+    await page.waitForFunction(() => /measured again 31 s after/.test(document.querySelector('.report .remeasured')?.textContent ?? ''));
+    assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), await text(page, '.report .kv[data-key="estimated"] dd'));
+    assert.match(await text(page, '.saving-line'), /^Deduplicating freed .* \(measured\)/);
+    // a run that freed nothing while the file system's metadata grew: a negative change, said in words
+    await post({ ...base, freed: -8192n });
+    await page.waitForFunction(() => document.querySelector('.report .remeasured') === null);
+    assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '-8 KiB');
+    assert.match(await text(page, '.saving-line'), /^Deduplicating freed nothing: the file system uses 8 KiB more than before/);
+    await page.close();
+  });
+
   test('restricted mode: Deduplicate disabled with the reason; a click sends nothing', async () => {
     const reason = 'Deduplicate changes files, so it needs a trusted workspace.';
     const { page, bridge } = await open(1000, { type: 'dedupe', plan: wire, canApply: false, cannotApplyReason: reason });

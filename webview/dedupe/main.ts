@@ -203,14 +203,20 @@ function showReport(r: DedupeWireReport | undefined): void {
   const estimatedMin = r.estimatedMin !== undefined ? BigInt(r.estimatedMin) : estimated;
   // The line under the totals spoke of what sharing would free; now it has been measured.
   savingEl.textContent =
-    estimatedMin < estimated
+    freed < 0n
       ? l10n.t(
-          'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
-          human2(freed),
-          human2(estimatedMin),
+          'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
+          human2(-freed),
           human2(estimated),
         )
-      : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
+      : estimatedMin < estimated
+        ? l10n.t(
+            'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
+            human2(freed),
+            human2(estimatedMin),
+            human2(estimated),
+          )
+        : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
   savingEl.title = exact(freed);
   reportEl.appendChild(el('h2', {}, l10n.t('Result')));
   const dl = el('dl', { class: 'totals report-totals' });
@@ -228,6 +234,22 @@ function showReport(r: DedupeWireReport | undefined): void {
   item('skipped', l10n.t('Skipped'), groupDigits(BigInt(r.skipped.length)));
   item('calls', l10n.t('Calls'), groupDigits(BigInt(r.calls)));
   reportEl.appendChild(dl);
+  if (r.remeasured)
+    reportEl.appendChild(
+      el(
+        'p',
+        { class: 'meta remeasured' },
+        r.remeasured.pending
+          ? l10n.t(
+              'Measuring the freed space again every 5 s for a minute: the server’s file system counts it when it commits (btrfs: every 30 s). Last measured {0} s after the run.',
+              r.remeasured.afterS,
+            )
+          : l10n.t(
+              'Freed space measured again {0} s after the run (the server’s file system counts it when it commits).',
+              r.remeasured.afterS,
+            ),
+      ),
+    );
   reportEl.appendChild(
     el(
       'p',

@@ -48,10 +48,13 @@ reported ("differed"). ext4, tmpfs and other file systems that cannot share are 
 before any change (EOPNOTSUPP); the search already probes them and says so ("cannotApply")
 instead of suggesting --apply. A range already sharing the source's extents when applied gets no
 call ("alreadyShared", never counted as deduped). "freed" is measured from the file system's free blocks
-(statfs after syncfs) before and after, next to the estimate. Over SMB (smb:// files and
-folders) and on Windows: verify-then-clone (both files opened without FILE_SHARE_WRITE, the
-bytes compared, then FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept). macOS
-cannot deduplicate (EOPNOTSUPP).
+(statfs after syncfs) before and after, next to the estimate (below zero when the file system's
+own metadata grew more than it freed). Over SMB (smb:// files and folders) and on Windows:
+verify-then-clone (both files opened without FILE_SHARE_WRITE, the bytes compared, then
+FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept); the server may count the space
+freed only when its file system commits (btrfs behind Samba: up to 30 s later), so the free
+space before the run is given ("freeBefore") to compare with 'extent-lens volume PATH' later.
+macOS cannot deduplicate (EOPNOTSUPP).
 
 Exit status: 0 when every path was examined (and with --apply every range was shared or had
 changed since the scan), 1 when a named path or something under it could not be (what was found
@@ -72,6 +75,7 @@ netSavingMin: the least sharing frees, if every file that already shares a desti
 blocks (FIEMAP says shared, not with whom) lies outside the selection; netSaving: the most.
        "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
+       "freeBefore":[{"path","bytes":"N"}],   (with --apply over SMB / on Windows: free space before, per volume)
        "errors":[{"path","code","message","failed":bool}],"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const size = (name: string): bigint | undefined => {
@@ -193,6 +197,21 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
             ']'
           : undefined,
       ],
+      [
+        'freeBefore',
+        report?.freeBefore
+          ? '[' +
+            report.freeBefore
+              .map((f) =>
+                obj([
+                  ['path', str(f.path)],
+                  ['bytes', dec(f.bytes)],
+                ]),
+              )
+              .join(',') +
+            ']'
+          : undefined,
+      ],
       ['notes', strings([...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])],
       ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
     ]) + '\n'
@@ -257,6 +276,15 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
   for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])
     lines.push(noteLine(escapeControls(n)) + '\n');
+  // where the server frees only at its commit: what to compare with later
+  for (const f of report?.freeBefore ?? [])
+    lines.push(
+      noteLine(
+        escapeControls(
+          `free space before the run on the volume of ${f.path}: ${exactAndHuman(f.bytes)}; 'extent-lens volume ${f.path}' shows it now (the difference is what was freed, once the server's file system has committed).`,
+        ),
+      ) + '\n',
+    );
   lines.push(problemsSummary(p, 'examined'));
   lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
   return lines.join('');
