@@ -33,10 +33,11 @@ export interface Command {
   variadic?: boolean;
   options: Record<string, OptionSpec>;
   /**
-   * True for commands that only read: Ctrl-C then keeps its default meaning (stop at once),
-   * since there is nothing to clean up and a synchronous native loop could not see an abort.
+   * True for commands that only read (or a function of the options saying so: dedupe without
+   * --apply): Ctrl-C then keeps its default meaning (stop at once), since there is nothing to
+   * clean up and a synchronous native loop could not see an abort.
    */
-  readOnly?: boolean;
+  readOnly?: boolean | ((values: Record<string, string | boolean | undefined>) => boolean);
   /**
    * True when this call may move data for a long time (copy, dig-holes, a copy fallback): the
    * engine then runs in its worker thread, so that Ctrl-C reaches it through the shared

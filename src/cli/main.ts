@@ -85,11 +85,11 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     const code = signalExitCode(signalled);
     void (engine ? engine.dispose() : Promise.resolve()).finally(() => process.exit(code));
   };
-  // Read-only commands keep the default signal handling (die at once): nothing to clean up.
-  if (!cmd.readOnly) for (const sig of CANCEL_SIGNALS) process.on(sig, onSignal);
-
   try {
     const { positionals, values } = parseCommandArgs(cmd, argv);
+    // Read-only commands keep the default signal handling (die at once): nothing to clean up.
+    const readOnly = typeof cmd.readOnly === 'function' ? cmd.readOnly(values) : cmd.readOnly === true;
+    if (!readOnly) for (const sig of CANCEL_SIGNALS) process.on(sig, onSignal);
     if (values.help) {
       writeOut(helpText(cmd));
       return EXIT_OK;

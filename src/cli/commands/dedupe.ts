@@ -25,7 +25,9 @@ export const dedupeCommand: Command = {
   variadic: true,
   // In this thread (no engine worker to start): the find and the apply yield every ~20 ms
   // (ctx.maybeYield), so Ctrl-C stops them between reads or calls; large selections are hashed
-  // and shared on dedupe-pool.ts's threads as well.
+  // and shared on dedupe-pool.ts's threads as well. Without --apply nothing changes, so a signal
+  // ends it at once (it need not wait for a loop to yield).
+  readOnly: (v) => v.apply !== true,
   options: {
     apply: {
       type: 'boolean',
