@@ -11,7 +11,12 @@ export function humanUnit(bytes: bigint): string {
 
 /** "1073741824 (1 GiB)": the exact value people can paste back, and a unit they can read. */
 export function exactAndHuman(bytes: bigint): string {
-  return bytes < 1024n ? humanUnit(bytes) : `${bytes} (${humanUnit(bytes)})`;
+  return bytes > -1024n && bytes < 1024n ? humanUnit(bytes) : `${bytes} (${humanUnit(bytes)})`;
+}
+
+/** `s` as one word for a POSIX shell: as it is when nothing in it is special, else in single quotes. */
+export function shellQuoted(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A ratio as a percentage with one decimal, computed exactly. */

@@ -194,9 +194,16 @@ export async function applyDedupe(
       message: `dedupe: cancelled after ${pooled.size > 0 ? 'at least ' : ''}${report.calls} calls (${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
     });
   }
-  for (const [id, f] of probeByFs) report.freed += (await f.backend.freeBytesSynced(f.path)) - before.get(id)!;
-  const later = [...probeByFs].filter(([, f]) => f.backend.name !== 'linux');
-  if (later.length > 0) report.freeBefore = later.map(([id, f]) => ({ path: f.path, bytes: before.get(id)! }));
+  const later: { path: string; freeBefore: bigint }[] = [];
+  let settled = 0n;
+  for (const [id, f] of probeByFs) {
+    const freed = (await f.backend.freeBytesSynced(f.path)) - before.get(id)!;
+    report.freed += freed;
+    // Linux: final after syncfs; elsewhere the server may count it at its next commit
+    if (f.backend.name === 'linux') settled += freed;
+    else later.push({ path: f.path, freeBefore: before.get(id)! });
+  }
+  if (later.length > 0) report.remeasure = { settled, volumes: later };
   if ([...backendOf.values()].some((b) => b.name !== 'linux'))
     report.notes.push(
       'NT / SMB: every range was read and compared with the handles open without FILE_SHARE_WRITE, then cloned (FSCTL_DUPLICATE_EXTENTS_TO_FILE); the server may count the space freed only once its file system commits (btrfs: up to 30 s).',

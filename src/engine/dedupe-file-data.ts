@@ -51,9 +51,12 @@ export function fileDataOf(
   return f;
 }
 
-/** The bytes of a file's data extents (what reading it costs). */
+/** The bytes of a file's data extents before its end (what reading it costs). */
 export function dataBytesOf(f: FileData): bigint {
   let n = 0n;
-  for (const len of f.len) n += len;
+  for (let i = 0; i < f.off.length; i++) {
+    const end = f.off[i] + f.len[i] < f.size ? f.off[i] + f.len[i] : f.size;
+    if (end > f.off[i]) n += end - f.off[i];
+  }
   return n;
 }

@@ -30,6 +30,8 @@ import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
+/** The smallest hash chunk. */
+export const MIN_DEDUPE_CHUNK = 4096n;
 export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
 
 export async function findDuplicates(
@@ -41,12 +43,14 @@ export async function findDuplicates(
   const t0 = performance.now();
   const chunk = opts.chunk ?? DEFAULT_DEDUPE_CHUNK;
   const minSize = opts.minSize ?? DEFAULT_DEDUPE_MIN_SIZE;
-  if (typeof chunk !== 'bigint' || chunk <= 0n || chunk > 1n << 30n)
+  // At least 4 KiB (as duperemove): chunk indexes then stay below 2^53 for any offset up to 2^63,
+  // exact as numbers (dedupe-hash.ts lists chunks by index).
+  if (typeof chunk !== 'bigint' || chunk < MIN_DEDUPE_CHUNK || chunk > 1n << 30n)
     throw new FsctlError({
       operation: 'dedupe',
       code: 'E_BAD_INPUT',
       paths,
-      message: `dedupe: the chunk size ${String(chunk)} must be between 1 byte and 1 GiB (a multiple of the block size) (E_BAD_INPUT).`,
+      message: `dedupe: the chunk size ${String(chunk)} must be between 4 KiB and 1 GiB (a multiple of the block size) (E_BAD_INPUT).`,
     });
   const errors: DedupeError[] = [];
   const notes: string[] = [];

@@ -149,8 +149,8 @@ export async function backendReader(b: ExtendedBackend, f: FileData): Promise<Re
 }
 
 /**
- * Read and hash every chunk of `f` that holds data, only its data runs; sets f.chunkKeys and
- * f.wholeKey. Returns the bytes read.
+ * Read and hash every chunk of `f` that holds data, only its data runs; sets f.chunkAt,
+ * f.chunkKeys, f.zeroChunks and f.wholeKey. Returns the bytes read.
  */
 export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: EngineContext, tick: () => void): Promise<bigint> {
   let read = 0n;
@@ -167,6 +167,7 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
   }
   try {
     const skipped = f.skipChunks && f.skipChunks.length > 0 ? new Set(f.skipChunks) : undefined;
+    let chunksRead = 0; // progress and a chance to yield every 64
     let e = 0; // first extent that may reach the current chunk
     for (let c = dataChunkFrom(f, 0, 0, chunk); c >= 0; c = dataChunkFrom(f, e, c + 1, chunk)) {
       const start = BigInt(c) * chunk;
@@ -223,7 +224,7 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
       if (zeros) (f.zeroChunks ??= []).push(c);
       f.chunkAt.push(c);
       f.chunkKeys.push(!skip && !zeros ? keyOf(h) : undefined);
-      if ((f.chunkAt.length & 63) === 0) {
+      if ((++chunksRead & 63) === 0) {
         tick();
         await ctx.maybeYield(); // in-thread (the CLI), Ctrl-C is seen only when the event loop turns
       }
@@ -237,9 +238,9 @@ export async function hashFile(f: Hashed, reader: Reader, chunk: bigint, ctx: En
 }
 
 /**
- * The whole file's key, once every chunk has its key: the size and every chunk's key (or '-' for
- * a hole chunk), in order. A file with no data, or with data that cannot be shared, has none: it
- * is never a whole-file match.
+ * The whole file's key, once every chunk has its key: the size, then each keyed chunk's index and
+ * key, in order (a chunk without a key counts as a hole). A file with no data, or with data that
+ * cannot be shared, has none: it is never a whole-file match.
  */
 export function setWholeKey(f: Hashed, h: Xxh128Hasher): void {
   for (let i = 0; i < f.off.length; i++) if (f.off[i] < f.size && (f.flags[i] & UNSHAREABLE) !== 0) return;
@@ -252,11 +253,15 @@ export function setWholeKey(f: Hashed, h: Xxh128Hasher): void {
 }
 
 /**
- * The first chunk at or after chunk `c` that holds data of `f` (extents from `e` on; -1: none):
- * loops over chunks jump over holes, so a file's logical size (up to 2^63) never costs time.
+ * The first chunk at or after chunk `c` that holds data of `f` before its end (extents from `e`
+ * on; -1: none): loops over chunks jump over holes, so a file's logical size (up to 2^63) never
+ * costs time. An extent may run past the end of the file (btrfs keeps a truncated file's extent
+ * whole); chunks past the end are none. Chunk indexes are exact numbers: a chunk is at least
+ * 4 KiB (dedupe-find.ts), so an index stays below 2^51.
  */
 export function dataChunkFrom(f: FileData, e: number, c: number, chunk: bigint): number {
   const start = BigInt(c) * chunk;
+  if (start >= f.size) return -1;
   while (e < f.off.length && f.off[e] + f.len[e] <= start) e++;
   if (e >= f.off.length || f.off[e] >= f.size) return -1;
   const first = Number(f.off[e] / chunk);

@@ -108,12 +108,13 @@ export interface DedupeReport {
   /** Free space gained, measured from the file system's own accounting (statfs) before and after, after sync. */
   freed: bigint;
   /**
-   * Where the file system may count the space freed only later (SMB and Windows volumes: the
-   * server's file system commits on its own schedule, btrfs behind Samba up to 30 s later): per
-   * file system, a path on it and its free bytes before the run, so `freed` can be measured again
-   * (engine.volume(path).freeBytes − bytes). Absent on Linux, where syncfs makes it final.
+   * Where a file system may count the space freed only later (SMB shares and Windows volumes: a
+   * server's file system commits on its own schedule, btrfs behind Samba up to 30 s later), how
+   * to measure `freed` again: `settled` (what the volumes whose count is final gave: Linux, after
+   * syncfs) plus, per other volume, engine.volume(path).freeBytes − freeBefore. Absent where
+   * every volume's count is final.
    */
-  freeBefore?: { path: string; bytes: bigint }[];
+  remeasure?: { settled: bigint; volumes: { path: string; freeBefore: bigint }[] };
   /** The plan's netSaving, for comparison. */
   estimated: bigint;
   /** The plan's netSavingMin (bytes shared with files that may lie outside the selection not counted); absent: estimated. */

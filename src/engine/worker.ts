@@ -28,7 +28,8 @@ const port = parentPort;
 let poolQueue = Promise.resolve();
 
 port.on('message', (msg: WorkerCall | PoolCall) => {
-  if (msg?.kind === 'pool') poolQueue = poolQueue.then(() => pooled(msg));
+  if (msg?.kind === 'pool')
+    poolQueue = poolQueue.then(() => pooled(msg)).catch(() => undefined); // pooled() always answers
   else if (msg?.kind === 'call') void handle(msg);
 });
 
@@ -44,7 +45,12 @@ async function pooled(msg: PoolCall): Promise<void> {
   } catch (e) {
     reply = { kind: 'pooled', first: msg.first, failure: errorJson(e) };
   }
-  port.postMessage(reply);
+  try {
+    port.postMessage(reply);
+  } catch (e) {
+    // an outcome that cannot cross (the pool then fails the run, naming it, rather than wait for ever)
+    port.postMessage({ kind: 'pooled', first: msg.first, failure: errorJson(e) } satisfies PoolReply);
+  }
 }
 
 /** An error as it crosses back: an FsctlError whole (FsctlError.fromJSON), anything else by name, message and stack. */

@@ -141,7 +141,15 @@ export type HostMessage =
    * The Dedupe view's whole state: the plan, whether Deduplicate may run (trusted workspace,
    * the platform can, nothing running) and, after it ran, the measured report.
    */
-  | { type: 'dedupe'; plan: DedupeWirePlan; canApply: boolean; cannotApplyReason?: string; report?: DedupeWireReport };
+  | {
+      type: 'dedupe';
+      plan: DedupeWirePlan;
+      canApply: boolean;
+      cannotApplyReason?: string;
+      report?: DedupeWireReport;
+      /** What the host is running now (a search again, or a deduplication); absent: nothing. */
+      running?: 'find' | 'apply';
+    };
 
 // ---- the Dedupe view (engine.findDuplicates / engine.dedupe, issue 14) -----------------------
 // Byte counts and offsets are decimal strings. Ranges name their file by index into `files`,
@@ -209,7 +217,7 @@ export interface DedupeWireReport {
   freed: I64String;
   /**
    * `freed` measured again after the run, where the file system counts freed space only when it
-   * commits (DedupeReport.freeBefore: SMB, Windows): seconds after the run of the figure shown,
+   * commits (DedupeReport.remeasure: SMB, Windows): seconds after the run of the figure shown,
    * and whether it is still being measured.
    */
   remeasured?: { afterS: number; pending: boolean };
@@ -758,7 +766,8 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
       return isDedupeWirePlan(m.plan) &&
         typeof m.canApply === 'boolean' &&
         (m.cannotApplyReason === undefined || isStr(m.cannotApplyReason, 4096)) &&
-        (m.report === undefined || isDedupeWireReport(m.report))
+        (m.report === undefined || isDedupeWireReport(m.report)) &&
+        (m.running === undefined || m.running === 'find' || m.running === 'apply')
         ? (m as HostMessage)
         : undefined;
     default:

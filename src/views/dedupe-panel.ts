@@ -26,7 +26,7 @@ const t = vscode.l10n.t;
 const PROGRESS_MS = 100;
 
 /**
- * Where the file system counts freed space only when it commits (DedupeReport.freeBefore: an SMB
+ * Where the file system counts freed space only when it commits (DedupeReport.remeasure: an SMB
  * share, a Windows volume), `freed` is measured again this often, for this long, or until it
  * reaches the estimate: btrfs behind Samba commits every 30 s by default, and neither SMB2 FLUSH
  * nor anything else a client can send makes it commit sooner (tried).
@@ -109,6 +109,7 @@ export class DedupePanel implements vscode.Disposable {
       canApply: why === undefined && this.running === undefined,
       ...(why !== undefined ? { cannotApplyReason: why } : {}),
       ...(this.report ? { report: this.report } : {}),
+      ...(this.running ? { running: this.running.phase } : {}),
     });
   }
 
@@ -305,14 +306,18 @@ export class DedupePanel implements vscode.Disposable {
     }
   }
 
-  /** `freed` measured again from the volumes' free space while the server may still be freeing (see REMEASURE). */
+  /**
+   * `freed` measured again from the volumes' free space while a server may still be freeing (see
+   * REMEASURE). It stops when the estimate is reached, after REMEASURE.forMs, when the view
+   * closes, and when a search or run starts (the report then belongs to the past).
+   */
   private async measureAgain(r: DedupeReport): Promise<void> {
     const report = this.report;
-    const before = r.freeBefore;
-    if (!report || !before?.length) return;
+    const again = r.remeasure;
     const goal = r.estimatedMin ?? r.estimated;
+    if (!report || !again || r.freed >= goal) return;
     const start = performance.now();
-    const current = (): boolean => !this.disposed && this.report === report; // not replaced by a new search or run
+    const current = (): boolean => !this.disposed && this.report === report && this.running === undefined;
     let freed = r.freed;
     report.remeasured = { afterS: 0, pending: true };
     this.postState();
@@ -321,11 +326,11 @@ export class DedupePanel implements vscode.Disposable {
       while (current() && freed < goal && performance.now() - start < REMEASURE.forMs) {
         await new Promise((resolve) => setTimeout(resolve, REMEASURE.everyMs));
         if (!current()) return;
-        let now = 0n;
-        for (const b of before) {
-          const free = (await engine.volume(b.path)).freeBytes;
-          if (free === undefined) throw new Error(`the volume of ${b.path} no longer reports its free space`);
-          now += free - b.bytes;
+        let now = again.settled;
+        for (const v of again.volumes) {
+          const free = (await engine.volume(v.path)).freeBytes;
+          if (free === undefined) throw new Error(`the volume of ${v.path} no longer reports its free space`);
+          now += free - v.freeBefore;
         }
         if (!current()) return;
         const afterS = Math.round((performance.now() - start) / 1000);

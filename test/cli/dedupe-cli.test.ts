@@ -101,12 +101,12 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
   after(() => fsys?.cleanup());
 
   test('a --chunk that is not a multiple of the block size (4096 here) is a usage error, known once the file system is open', () => {
-    const r = cli(['dedupe', d, '--chunk', '2k', '--apply']);
+    const r = cli(['dedupe', d, '--chunk', '6k', '--apply']);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^extent-lens dedupe: --chunk: the chunk size 2048 is not a multiple of the block size of xfs \(4096 bytes\)/m);
+    assert.match(r.stderr, /^extent-lens dedupe: --chunk: the chunk size 6144 is not a multiple of the block size of xfs \(4096 bytes\)/m);
     assert.match(r.stderr, /\nusage: extent-lens dedupe .*\nRun 'extent-lens dedupe --help' for its options\.\n$/);
-    const j = cli(['dedupe', d, '--chunk', '2k', '--json']);
+    const j = cli(['dedupe', d, '--chunk', '6k', '--json']);
     assert.equal(j.code, 2);
     assert.equal(JSON.parse(j.stdout).error.code, 'E_USAGE');
   });

@@ -69,12 +69,12 @@ describe("usage errors in the tool's own words", () => {
   });
 
   test('a wrong option value is a usage error (exit 2) before any work, or once the file system says so', () => {
-    for (const v of ['1000', '0', '2G'])
+    for (const v of ['1000', '0', '2G', '2K'])
       assert.match(usageError(['dedupe', dir, '--chunk', v]), new RegExp(`^extent-lens dedupe: --chunk: ${v} is not a chunk size`, 'm'));
     // the block size of the file system under dir (4096 on ext4 and tmpfs) is known only once it is open
     assert.match(
-      usageError(['dedupe', dir, '--chunk', '512']),
-      /^extent-lens dedupe: --chunk: the chunk size 512 is not a multiple of the block size/m,
+      usageError(['dedupe', dir, '--chunk', '4608']),
+      /^extent-lens dedupe: --chunk: the chunk size 4608 is not a multiple of the block size/m,
     );
     assert.match(
       usageError(['dig-holes', file, '--block-size', '1k']),

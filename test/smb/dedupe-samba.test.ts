@@ -117,10 +117,11 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     // bring forward: the report gives the volume's free space before, to measure again with
     // engine.volume (what the Dedupe view does); after the server's commit the difference is the
     // destination's data (within btrfs's own metadata changes).
-    assert.equal(r.freeBefore?.length, 1);
+    assert.equal(r.remeasure?.volumes.length, 1);
+    assert.equal(r.remeasure.settled, 0n, 'no local volume');
     execFileSync('btrfs', ['filesystem', 'sync', fs.mnt]);
-    const now = (await engine.volume(r.freeBefore![0].path)).freeBytes!;
-    const freed = now - r.freeBefore![0].bytes;
+    const v = r.remeasure.volumes[0];
+    const freed = (await engine.volume(v.path)).freeBytes! - v.freeBefore;
     assert.ok(freed >= BigInt(MiB) && freed <= BigInt(MiB) + 64n * BigInt(KiB), `freed ${freed} measured again`);
   });
 

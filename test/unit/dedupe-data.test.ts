@@ -182,7 +182,9 @@ test('settings: defaults, the byte-size grammar, plain numbers; wrong values nam
   const e = readDedupeOptions('big', undefined);
   assert.ok('error' in e && e.setting === 'extentLens.dedupe.chunkSize');
   const z = readDedupeOptions(0, undefined);
-  assert.ok('error' in z && /larger than 0/.test(z.error));
+  assert.ok('error' in z && /at least 4 KiB/.test(z.error));
+  const small = readDedupeOptions('2K', undefined);
+  assert.ok('error' in small && /at least 4 KiB/.test(small.error));
   const m = readDedupeOptions(undefined, -5);
   assert.ok('error' in m && m.setting === 'extentLens.dedupe.minSize');
   assert.ok('error' in readDedupeOptions(undefined, 1.5));

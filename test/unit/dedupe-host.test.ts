@@ -92,8 +92,11 @@ interface StandIn {
   hang: boolean;
   /** What the next plans say about file systems that cannot dedupe. */
   cannotApply?: DedupePlan['cannotApply'];
-  /** A server that frees at its commit (SMB): the reports carry freeBefore and freed 0; engine.volume answers freeNow. */
-  server?: { before: bigint; freeNow: bigint; asked: number };
+  /**
+   * A server that frees at its commit (SMB) beside a local volume that freed `settled` at once:
+   * the reports carry remeasure and freed = settled; engine.volume answers freeNow.
+   */
+  server?: { before: bigint; freeNow: bigint; asked: number; settled: bigint };
 }
 
 describe('Find Duplicate Data (host side)', () => {
@@ -170,12 +173,12 @@ describe('Find Duplicate Data (host side)', () => {
           differed: 0,
           skipped: [],
           calls: plan.groups.length,
-          freed: standIn.server ? 0n : plan.total.netSaving - 4096n,
+          freed: standIn.server ? standIn.server.settled : plan.total.netSaving - 4096n,
           estimated: plan.total.netSaving,
           method: standIn.server ? 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)' : 'FIDEDUPERANGE',
           notes: [],
           durationMs: 5,
-          ...(standIn.server ? { freeBefore: [{ path: dir, bytes: standIn.server.before }] } : {}),
+          ...(standIn.server ? { remeasure: { settled: standIn.server.settled, volumes: [{ path: dir, freeBefore: standIn.server.before }] } } : {}),
         };
       },
       async volume(p: string) {
@@ -234,7 +237,7 @@ describe('Find Duplicate Data (host side)', () => {
     );
     fake.setConfig('extentLens.dedupe.chunkSize', '0');
     assert.equal(await exec('extentLens.findDuplicates', Uri.file(dir)), undefined);
-    assert.ok(state.messages.some((m) => /chunk size must be larger than 0/.test(m.text)));
+    assert.ok(state.messages.some((m) => /chunk size must be at least 4 KiB/.test(m.text)));
     assert.equal(state.panels.length, panels, 'no view opened');
     assert.equal(standIn.finds.length, finds, 'the engine was not asked');
     fake.setConfig('extentLens.dedupe.chunkSize', undefined);
@@ -385,7 +388,8 @@ describe('Find Duplicate Data (host side)', () => {
     const { REMEASURE } = await import('../../src/views/dedupe-panel');
     const saved = { ...REMEASURE };
     REMEASURE.everyMs = 50;
-    const server = { before: 100n * MiB, freeNow: 100n * MiB, asked: 0 };
+    // 3 MiB freed at once on a local volume, the server's 5 MiB only at its commit
+    const server = { before: 100n * MiB, freeNow: 100n * MiB, asked: 0, settled: 3n * MiB };
     standIn.server = server;
     try {
       const found = panel.posted.length;
@@ -395,10 +399,11 @@ describe('Find Duplicate Data (host side)', () => {
       const n = panel.posted.length;
       panel.send({ type: 'dedupeApply', groups: [0] });
       const first = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
-      assert.equal((first.report as DedupeWireReport).freed, '0', 'nothing counted yet by the server');
-      // nothing yet on the next looks; then the commit: 8 MiB free more
+      assert.equal((first.report as DedupeWireReport).freed, String(3n * MiB), 'the local volume only: nothing counted yet by the server');
+      // nothing yet on the next looks; then the commit: 5 MiB free more on the server
       await waitUntil(() => server.asked >= 3, 'measured again');
-      server.freeNow += 8n * MiB;
+      assert.equal((lastOf(panel, 'dedupe')!.report as DedupeWireReport).freed, String(3n * MiB), 'the local part kept');
+      server.freeNow += 5n * MiB;
       const last = await panel.waitFor(
         (m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured?.pending === false,
       );
@@ -412,7 +417,47 @@ describe('Find Duplicate Data (host side)', () => {
       const asked = server.asked;
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(server.asked, asked, 'it stops once the estimate is reached');
-      assert.ok(logged(/dedupe: freed 8388608 \(measured again \d+ s after the run; was 0\)/));
+      assert.ok(logged(/dedupe: freed 8388608 \(measured again \d+ s after the run; was 3145728\)/));
+
+      // Find again while it is measured again: the measuring stops (the report is of the past),
+      // and the view is told a search runs (not shown idle by the measuring's messages)
+      const found2 = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= found2 && m.type === 'dedupe' && m.canApply === true);
+      state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+      server.freeNow = server.before; // this time the server does not commit
+      const n2 = panel.posted.length;
+      panel.send({ type: 'dedupeApply', groups: [0] });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= n2 && m.type === 'dedupe' && m.report !== undefined);
+      await waitUntil(() => server.asked >= asked + 2, 'measuring again');
+      standIn.hang = true;
+      const n3 = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= n3 && m.type === 'dedupeProgress' && m.phase === 'find');
+      const during = server.asked;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(server.asked <= during + 1, 'no more measuring once a search runs');
+      assert.ok(
+        (panel.posted.slice(n3) as Posted[]).every((m) => m.type !== 'dedupe' || m.running === 'find'),
+        'every state sent during the search says it runs',
+      );
+      panel.send({ type: 'dedupeCancel' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= n3 && m.type === 'error');
+      standIn.hang = false;
+
+      // A report that already reaches the estimate: nothing to measure again, nothing claimed
+      server.settled = 8n * MiB;
+      const found4 = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= found4 && m.type === 'dedupe' && m.canApply === true);
+      state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+      const n4 = panel.posted.length;
+      const asked4 = server.asked;
+      panel.send({ type: 'dedupeApply', groups: [0] });
+      const done4 = await panel.waitFor((m) => panel.posted.indexOf(m) >= n4 && m.type === 'dedupe' && m.report !== undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((done4.report as DedupeWireReport).remeasured, undefined);
+      assert.equal(server.asked, asked4);
     } finally {
       Object.assign(REMEASURE, saved);
       standIn.server = undefined;

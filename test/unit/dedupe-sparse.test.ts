@@ -17,14 +17,14 @@ const CHUNK = 128n * K;
 const MAX = (1n << 63n) - 1n;
 const S = EXTENT_FLAG.SHARED;
 
-/** Data readable anywhere: byte i of the file is a function of i (so two files given the same places read the same). */
+/** Data readable anywhere, a function of where a read starts (so two files read at the same places read the same). */
 const reader = (seed: number): Reader & { reads: bigint[] } => {
   const reads: bigint[] = [];
   return {
     reads,
     read: (buf, length, position) => {
       reads.push(position);
-      for (let i = 0; i < length; i++) buf[i] = (Number(BigInt.asUintN(32, position + BigInt(i))) * 31 + seed) & 0xff;
+      buf.fill((Number(position % 251n) + seed) & 0xff, 0, length);
       return length;
     },
     close: () => undefined,
@@ -97,4 +97,31 @@ test('the whole key counts where each keyed chunk is, not only the keys in order
   setWholeKey(b, h);
   assert.ok(a.wholeKey && b.wholeKey);
   assert.notEqual(a.wholeKey, b.wholeKey);
+});
+
+test('an extent running past the end of the file (btrfs keeps a truncated file’s extent whole): only chunks before the end', async () => {
+  // two clones of a 200 KiB file whose one extent is 1 MiB long on disk
+  const size = 200n * K;
+  const a = hashedFile('/a', size, [[0n, 1024n * K, 1n << 30n, S]]);
+  const b = hashedFile('/b', size, [[0n, 1024n * K, 1n << 30n, S]]);
+  const twins = new ChunkTwins(CHUNK);
+  assert.equal(twins.note(a), 0n);
+  assert.equal(twins.note(b), size, 'the clone reads nothing: its 200 KiB stand in');
+  assert.deepEqual(b.skipChunks, [0, 1]);
+  await hashFile(a, reader(3), CHUNK, new SignalContext('dedupe', []), () => undefined);
+  await hashFile(b, reader(3), CHUNK, new SignalContext('dedupe', []), () => undefined);
+  assert.deepEqual(a.chunkAt, [0, 1]);
+  assert.deepEqual(await twins.fill(new Set([a, b])), [], 'every twin found');
+  assert.deepEqual(b.chunkKeys, a.chunkKeys);
+  assert.equal(b.wholeKey, a.wholeKey);
+});
+
+test('progress and a chance to yield every 64 chunks read, however many chunks stand in for twins', async () => {
+  // 4,096 chunks of data, every other one a twin (not read): 2,048 read, 32 ticks
+  const f = hashedFile('/f', 4096n * CHUNK, [[0n, 4096n * CHUNK, 1n << 40n, 0]]);
+  f.skipChunks = Array.from({ length: 2048 }, (_, i) => 2 * i + 1);
+  let ticks = 0;
+  await hashFile(f, reader(5), CHUNK, new SignalContext('dedupe', []), () => ticks++);
+  assert.equal(f.chunkAt.length, 4096);
+  assert.equal(ticks, 32);
 });

@@ -241,13 +241,10 @@ function showReport(r: DedupeWireReport | undefined): void {
         { class: 'meta remeasured' },
         r.remeasured.pending
           ? l10n.t(
-              'Measuring the freed space again every 5 s for a minute: the server’s file system counts it when it commits (btrfs: every 30 s). Last measured {0} s after the run.',
+              'Measuring the freed space again for a minute: this file system counts it when it commits (btrfs behind Samba: every 30 s). Last measured {0} s after the run.',
               r.remeasured.afterS,
             )
-          : l10n.t(
-              'Freed space measured again {0} s after the run (the server’s file system counts it when it commits).',
-              r.remeasured.afterS,
-            ),
+          : l10n.t('Freed space measured again {0} s after the run (this file system counts it when it commits).', r.remeasured.afterS),
       ),
     );
   reportEl.appendChild(
@@ -430,8 +427,8 @@ function onMessage(m: HostMessage): void {
       cannotApplyReason = m.cannotApplyReason;
       showPlan(m.plan);
       showReport(m.report);
-      // canApply is false while the host runs something; the progress messages say what
-      setRunning(m.canApply || m.cannotApplyReason !== undefined ? undefined : running);
+      // the host says whether it runs something (the progress messages say how far it got)
+      setRunning(m.running);
       break;
     case 'error':
       showBanner(banner, bannerCode, bannerText, m);

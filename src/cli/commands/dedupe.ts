@@ -5,7 +5,7 @@
 
 import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
 import type { Command } from '../command';
-import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable } from '../format';
+import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
 import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK, asFsctlError } from '../errors';
 import { parseSize } from '../numbers';
@@ -15,8 +15,9 @@ import { UsageError } from '../usage-error';
 
 /** No file system has blocks smaller than this: a --chunk that is not a multiple of it fits none. */
 const SMALLEST_BLOCK = 512n;
-/** The engine's limit on a hash chunk. */
+/** The engine's limits on a hash chunk (at least 4 KiB, as duperemove). */
 const LARGEST_CHUNK = 1n << 30n;
+const SMALLEST_CHUNK = 4096n;
 
 export const dedupeCommand: Command = {
   name: 'dedupe',
@@ -33,7 +34,7 @@ export const dedupeCommand: Command = {
       type: 'boolean',
       help: 'share the duplicate ranges (the bytes are compared first: FIDEDUPERANGE, or verify-then-clone on SMB)',
     },
-    chunk: { type: 'string', value: 'SIZE', help: 'hash chunk: a multiple of the file system block size (default 128K)' },
+    chunk: { type: 'string', value: 'SIZE', help: 'hash chunk: a multiple of the file system block size, 4K to 1G (default 128K)' },
     'min-size': { type: 'string', value: 'SIZE', help: 'skip files smaller than this (default 4K)' },
   },
   description: `Folders are walked recursively; symbolic links are not followed; hard links are examined once
@@ -85,9 +86,9 @@ blocks (FIEMAP says shared, not with whom) lies outside the selection; netSaving
       return typeof v === 'string' ? parseSize(v, `--${name}`) : undefined;
     };
     const chunk = size('chunk');
-    if (chunk !== undefined && (chunk === 0n || chunk > LARGEST_CHUNK || chunk % SMALLEST_BLOCK !== 0n))
+    if (chunk !== undefined && (chunk < SMALLEST_CHUNK || chunk > LARGEST_CHUNK || chunk % SMALLEST_BLOCK !== 0n))
       throw new UsageError(
-        `--chunk: ${ctx.values.chunk} is not a chunk size; use a multiple of the file system's block size up to 1 GiB, such as 128K.`,
+        `--chunk: ${ctx.values.chunk} is not a chunk size; use a multiple of the file system's block size from 4K up to 1 GiB, such as 128K.`,
       );
     const minSize = size('min-size');
     const engine = await ctx.engine();
@@ -201,13 +202,13 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
       ],
       [
         'freeBefore',
-        report?.freeBefore
+        report?.remeasure
           ? '[' +
-            report.freeBefore
+            report.remeasure.volumes
               .map((f) =>
                 obj([
                   ['path', str(f.path)],
-                  ['bytes', dec(f.bytes)],
+                  ['bytes', dec(f.freeBefore)],
                 ]),
               )
               .join(',') +
@@ -279,11 +280,11 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])
     lines.push(noteLine(escapeControls(n)) + '\n');
   // where the server frees only at its commit: what to compare with later
-  for (const f of report?.freeBefore ?? [])
+  for (const f of report?.remeasure?.volumes ?? [])
     lines.push(
       noteLine(
         escapeControls(
-          `free space before the run on the volume of ${f.path}: ${exactAndHuman(f.bytes)}; 'extent-lens volume ${f.path}' shows it now (the difference is what was freed, once the server's file system has committed).`,
+          `free space before the run on the volume of ${f.path}: ${exactAndHuman(f.freeBefore)}; 'extent-lens volume ${shellQuoted(f.path)}' shows it now (the difference is what was freed, once that file system has committed).`,
         ),
       ) + '\n',
     );

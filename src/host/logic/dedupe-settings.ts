@@ -21,11 +21,11 @@ function readSize(v: unknown, fallback: bigint, t: Translate): { value: bigint }
   return parseByteInput(v, t);
 }
 
-/** Both settings as bigints (chunk > 0), or the first that is wrong and why. */
+/** Both settings as bigints (chunk at least 4 KiB), or the first that is wrong and why. */
 export function readDedupeOptions(chunkSetting: unknown, minSizeSetting: unknown, t: Translate = plainT): DedupeOptionsOrError {
   const chunk = readSize(chunkSetting, DEDUPE_CHUNK_DEFAULT, t);
   if ('error' in chunk) return { error: chunk.error, setting: DEDUPE_CHUNK_SETTING };
-  if (chunk.value === 0n) return { error: t('The chunk size must be larger than 0.'), setting: DEDUPE_CHUNK_SETTING };
+  if (chunk.value < 4096n) return { error: t('The chunk size must be at least 4 KiB.'), setting: DEDUPE_CHUNK_SETTING };
   const minSize = readSize(minSizeSetting, DEDUPE_MIN_SIZE_DEFAULT, t);
   if ('error' in minSize) return { error: minSize.error, setting: DEDUPE_MIN_SIZE_SETTING };
   return { chunk: chunk.value, minSize: minSize.value };
