@@ -19,7 +19,7 @@ import { partialExtentWarnings } from './dedupe-extents';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
-import { backendReader, dropZeroChunks, hashBatch, hashFile, localReader, type Hashed, type HashOutcome } from './dedupe-hash';
+import { backendReader, dropZeroChunks, hashBatch, hashFile, localReader, UNSHAREABLE, type Hashed, type HashOutcome } from './dedupe-hash';
 import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
 import { isSmbPath } from './smb-path';
 import { SMB_LINKS } from './walk';
@@ -188,6 +188,8 @@ export async function findDuplicates(
   const covered = new Set<string>();
   /** A whole-file group's source -> its destinations (they move with it in a group of ranges where they share its blocks). */
   const copies = new Map<string, Hashed[]>();
+  /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
+  const lockedIn = { groups: 0, bytes: 0n, wholeFiles: new Set<string>() };
   for (const list of members.values()) {
     if (list.length < 2) continue;
     const g = groupSaving(
@@ -198,6 +200,12 @@ export async function findDuplicates(
       readOnly,
     );
     if (g.ranges.length > 1) groups.push(g);
+    else {
+      lockedIn.groups++;
+      lockedIn.bytes += dataBytesOf(list[0]) * BigInt(list.length - 1);
+    }
+    // said here (the note, or the group's warning): not again for their chunks
+    for (const f of list) if (readOnly.has(f.path)) lockedIn.wholeFiles.add(f.path);
     const byPath = new Map(list.map((f) => [f.path, f]));
     for (const r of g.ranges.slice(1)) covered.add(r.path);
     if (g.ranges.length > 1)
@@ -232,6 +240,10 @@ export async function findDuplicates(
   for (const r of chunkRanges) {
     const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly, (f) => copies.get(f.path));
     if (g.ranges.length > 1) groups.push(g);
+    else if (r.files.some((f) => !lockedIn.wholeFiles.has(f.path))) {
+      lockedIn.groups++;
+      lockedIn.bytes += r.length * BigInt(r.files.length - 1);
+    }
   }
   const byPath = new Map(usable.map((f) => [f.path, f]));
   const owners = await ownerLookups(groups, byPath, resolve);
@@ -255,20 +267,36 @@ export async function findDuplicates(
     netSavingMin += g.netSavingMin ?? g.netSaving;
   }
   // Notes are read in the view as well as the CLI: no flag names, no raw byte counts (the totals have them).
-  const { small, unmatched, symlinks } = walked;
+  const { small, empty, unmatched, symlinks } = walked;
   if (small > 0) notes.push(`${small} file${small === 1 ? ' was' : 's were'} smaller than the minimum size and not examined.`);
+  if (empty > 0) notes.push(`${empty} empty file${empty === 1 ? ' was' : 's were'} not examined.`);
   if (unmatched > 0)
     notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
+  if (lockedIn.groups > 0)
+    notes.push(
+      `${lockedIn.groups} more set${lockedIn.groups === 1 ? '' : 's'} of identical data (${lockedIn.bytes} bytes in the copies) ` +
+        `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
+        "immutable files, other users' files without write permission): nothing can be shared there, so they are not listed.",
+    );
   if (walked.hardLinks > 0)
     notes.push(
       `${walked.hardLinks} hard link${walked.hardLinks === 1 ? '' : 's'} to files already examined ${walked.hardLinks === 1 ? 'was' : 'were'} skipped.` +
         (paths.some(isSmbPath) ? SMB_LINKS : ''),
     );
-  if (usable.some((f) => f.phys.some((p, i) => !linearPhysical(p, f.flags[i]))))
+  // (data kept in metadata or encrypted is never grouped: it has its own note)
+  const placeless = (f: Hashed): boolean => f.phys.some((p, i) => (f.flags[i] & UNSHAREABLE) === 0 && !linearPhysical(p, f.flags[i]));
+  if (usable.some(placeless))
     notes.push(
       'Some files are compressed (btrfs) or have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full ' +
-        "where they do not already share the source's extent, an upper bound (a compressed extent takes less on disk than the bytes it holds).",
+        "where they do not already share the source's extent, an upper bound (a compressed extent takes less on disk than the bytes " +
+        'it holds, so the lower bound counts none of it).',
+    );
+  const unshareable = usable.filter((f) => f.flags.some((x) => (x & UNSHAREABLE) !== 0)).length;
+  if (unshareable > 0)
+    notes.push(
+      `${unshareable} file${unshareable === 1 ? ' keeps' : 's keep'} data inline in the file system's metadata (small btrfs files) or ` +
+        'encrypted: that data cannot be shared, so it is in no group.',
     );
   const hiddenHoles = usable.filter((f) => f.zerosMayBeHoles).length;
   if (hiddenHoles > 0)
@@ -352,13 +380,16 @@ function mergeAdjacent(sets: RangeSet[], chunk: bigint): RangeSet[] {
 }
 
 /**
- * Which local files the kernel will not change: on a read-only file system or btrfs snapshot
- * (EROFS) or immutable (EPERM), as access(W_OK) says. They can be a group's source, never a
- * destination. (EACCES is not one of them: an owner may dedupe a file without write permission.)
- * Asked only of files in a group, once each.
+ * Which local files the kernel will not change for this user: on a read-only file system or
+ * btrfs snapshot (EROFS), immutable (EPERM), as access(W_OK) says; and, where access says EACCES,
+ * a file this user neither owns nor runs as root for (FIDEDUPERANGE takes a destination that is
+ * open for writing, owned by the caller, or the caller has CAP_SYS_ADMIN: an owner may dedupe a
+ * file without write permission, another user may not). They can be a group's source, never a
+ * destination. Asked only of files in a group, once each.
  */
 function readOnlyFiles(): { has(path: string): boolean } {
   const known = new Map<string, boolean>();
+  const euid = process.geteuid?.();
   return {
     has(p) {
       let ro = known.get(p);
@@ -370,6 +401,12 @@ function readOnlyFiles(): { has(path: string): boolean } {
           } catch (e) {
             const code = (e as { code?: string }).code;
             ro = code === 'EROFS' || code === 'EPERM';
+            if (code === 'EACCES' && euid !== undefined && euid !== 0)
+              try {
+                ro = fs.statSync(osPath(p)).uid !== euid;
+              } catch {
+                // gone since: the apply reports it
+              }
           }
         known.set(p, ro);
       }

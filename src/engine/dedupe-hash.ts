@@ -33,7 +33,7 @@ const READ_SIZE = 1 << 20;
 const ZEROS = Buffer.alloc(READ_SIZE);
 
 /** Extents whose data cannot be shared (kept in metadata, or encrypted). */
-const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
+export const UNSHAREABLE = EXTENT_FLAG.INLINE | EXTENT_FLAG.ENCRYPTED;
 
 /**
  * One file's chunk keys and the whole file's key when it may match whole. Chunk i covers

@@ -42,6 +42,8 @@ export interface WalkAndMapOptions {
 export interface MappedSelection {
   /** Files below minSize, not examined. */
   small: number;
+  /** Empty files (nothing to share), not examined. */
+  empty: number;
   /** Files smaller than one chunk with no other file of their size: not read. */
   unmatched: number;
   symlinks: number;
@@ -59,6 +61,7 @@ export async function walkAndMap(
   const { chunk, minSize, errors } = o;
   const met = new FilesMet(paths.length > 1);
   let small = 0;
+  let empty = 0;
   let symlinks = 0;
   let count = 0;
   const fsByDev = new Map<bigint, FsFacts>();
@@ -108,7 +111,8 @@ export async function walkAndMap(
     meet(dev, ino, nlink, size) {
       if (!met.meet(dev, ino, nlink)) return false;
       if (size >= minSize && size > 0n) return true;
-      small++;
+      if (size === 0n) empty++;
+      else small++;
       return false;
     },
     file(p, dev, ino, size, packed) {
@@ -134,7 +138,8 @@ export async function walkAndMap(
     {
       file: async (p, st) => {
         if (st.size < minSize || st.size === 0n) {
-          small++;
+          if (st.size === 0n) empty++;
+          else small++;
           return;
         }
         let m: PackedExtentMap;
@@ -160,5 +165,5 @@ export async function walkAndMap(
   for (const f of held)
     if (sizeCount.get(`${f.fsKey}/${f.size}`)! > 1) o.queue(f);
     else unmatched++;
-  return { small, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, sizeCount };
+  return { small, empty, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, sizeCount };
 }

@@ -528,7 +528,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
             g.ranges.slice(1).every((r) => !r.path.includes('/ro/')),
             'no destination in it',
           );
-          assert.ok(g.warnings.some((w) => /1 more range is in read-only files/.test(w)));
+          assert.ok(g.warnings.some((w) => /1 more range is in files the kernel will not change for this user/.test(w)));
           // sv/f and sv/g still share the snapshot's blocks: only n's own MiB can be freed
           assert.equal(g.netSaving, BigInt(MiB));
           const r = await engine.dedupe(plan);
@@ -605,9 +605,11 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         assert.equal(byName.get(path.basename(plan.groups[0].ranges[0].path) === 'c1' ? 'c3' : 'c1')?.alreadyShared, true);
         assert.equal(byName.get('c2')?.alreadyShared, undefined);
         assert.equal(plan.groups[0].netSaving, BigInt(text.length), 'c2 counted in full: an upper bound for compressed data');
+        assert.equal(plan.groups[0].netSavingMin, 0n, 'and none of it in the lower bound: its size on disk is not known');
         const first = await engine.dedupe(plan);
         assert.ok(first.calls > 0);
         assert.ok(first.freed > 0n && first.freed <= first.estimated, `freed ${first.freed} of at most ${first.estimated}`);
+        assert.ok(first.freed >= (first.estimatedMin ?? 0n), 'between the bounds');
         assert.deepEqual(shas(d), before);
         const again = await engine.findDuplicates([d]);
         assert.equal(again.total.netSaving, 0n, 'everything already shares one set of extents');
@@ -802,16 +804,59 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       assert.equal(plan.groups.length, 3);
       for (const g of plan.groups) {
         assert.deepEqual(g.warnings, [], g.warnings.join(' '));
-        assert.equal(g.netSaving, g.length);
+        // whole blocks, the partly used last one included: what deleting the copy frees, as space says
+        assert.equal(g.netSaving, ((g.length + 4095n) / 4096n) * 4096n);
       }
       const r = await engine.dedupe(plan);
       assert.deepEqual(r.skipped, []);
-      // whole blocks, the partly used last one of each file included
       const blocks = sizes.reduce((t, n) => t + BigInt(Math.ceil(n / 4096) * 4096), 0n);
-      assert.equal(r.freed, blocks);
+      assert.equal(r.estimated, blocks);
+      freedMatches(kind, r.freed, blocks);
       assert.deepEqual(shas(d), before);
       for (const [i] of sizes.entries()) assert.ok(frags(path.join(d, `y${i}`)).every((e) => /shared/.test(e.flags)));
     });
+
+    test('identical files none of which may change (immutable): no group, and a note says they exist', async () => {
+      const d = freshDir(t, 'locked');
+      const data = randomBytes(256 * 1024);
+      for (const n of ['p', 'q']) fs.writeFileSync(path.join(d, n), data);
+      const locked = ['p', 'q'].map((n) => path.join(d, n));
+      execFileSync('chattr', ['+i', ...locked]);
+      try {
+        execFileSync('sync');
+        const plan = await createEngine().findDuplicates([d]);
+        assert.deepEqual(plan.groups, []);
+        assert.ok(
+          plan.notes.some((n) =>
+            /^1 more set of identical data \(262144 bytes in the copies\) lies only in files the kernel will not change/.test(n),
+          ),
+          plan.notes.join('\n'),
+        );
+      } finally {
+        execFileSync('chattr', ['-i', ...locked]);
+      }
+    });
+
+    test(
+      'data kept inline in metadata (btrfs small files) is in no group, and a note says why; empty files are named as such',
+      { skip: kind !== 'btrfs' },
+      async () => {
+        const d = freshDir(t, 'inline');
+        for (const n of ['o1', 'o2']) fs.writeFileSync(path.join(d, n), 'x');
+        for (const n of ['e1', 'e2']) fs.writeFileSync(path.join(d, n), '');
+        execFileSync('sync');
+        assert.match(frags(path.join(d, 'o1'))[0].flags, /inline/);
+        const plan = await createEngine().findDuplicates([d], { minSize: 0n });
+        assert.deepEqual(plan.groups, []);
+        assert.ok(
+          plan.notes.some((n) => /^2 files keep data inline in the file system's metadata/.test(n)),
+          plan.notes.join('\n'),
+        );
+        assert.ok(!plan.notes.some((n) => /compressed/.test(n)), 'nothing here is compressed');
+        assert.ok(plan.notes.includes('2 empty files were not examined.'), plan.notes.join('\n'));
+        assert.ok(!plan.notes.some((n) => /smaller than the minimum size/.test(n)));
+      },
+    );
 
     test('unwritten (preallocated) extents read as zeros: never hashed, never grouped', async () => {
       const d = freshDir(t, 'prealloc');
