@@ -50,12 +50,12 @@ describe('extent-lens dedupe: exit status, special files and paths that cannot b
     const r = cli(['dedupe', d]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^extent-lens dedupe: note: .*pipe is a FIFO \(named pipe\), not a regular file; skipped \(E_NOT_REGULAR\)\.$/m);
-    assert.match(r.stdout, /^total: 1 group in 2 files/m);
+    assert.match(r.stdout, /^total: 1 group \(2 files examined\)/m);
     assert.match(r.stdout, /^1 special file \(FIFO, socket, device\) skipped \(noted on stderr\)$/m);
     const gone = path.join(d, 'gone');
     const m = cli(['dedupe', d, gone]);
     assert.equal(m.code, 1, m.stderr);
-    assert.match(m.stdout, /^total: 1 group in 2 files/m);
+    assert.match(m.stdout, /^total: 1 group \(2 files examined\)/m);
     assert.match(m.stdout, /^1 path could not be examined \(listed on stderr\)$/m);
     assert.match(m.stderr, /^extent-lens dedupe: .*gone.*\(ENOENT\)\.$/m);
     const j = cli(['dedupe', d, gone, '--json']);
@@ -145,7 +145,7 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     const table = cli(['dedupe', d]);
     assert.equal(table.code, 0);
     assert.match(table.stdout, /already shared/);
-    assert.match(table.stdout, /^total: 1 group in 2 files, duplicate 307200 \(300 KiB\), net saving 0 /m);
+    assert.match(table.stdout, /^total: 1 group \(2 files examined\), duplicate 307200 \(300 KiB\), net saving 0 /m);
     assert.doesNotMatch(table.stdout, /--apply/, 'nothing to free: --apply not suggested');
     // applied again: the range already shares a's blocks; no call, nothing claimed as deduplicated
     const again = JSON.parse(cli(['dedupe', d, '--apply', '--json']).stdout);
@@ -281,6 +281,12 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
     const j = JSON.parse(cli(['dedupe', fsys.mnt, '--json']).stdout);
     assert.equal(j.cannotApply.length, 1);
     assert.equal(j.cannotApply[0].code, 'EOPNOTSUPP');
+    // --apply: refused before any change, exit 1, the groups still shown with why
+    const applied = cli(['dedupe', fsys.mnt, '--apply']);
+    assert.equal(applied.code, 1, applied.stderr);
+    assert.match(applied.stderr, /^extent-lens dedupe: ext4 cannot share blocks \(EOPNOTSUPP\)/m);
+    assert.match(applied.stdout, /^total: 1 group \(2 files examined\)/m);
+    assert.match(applied.stdout, /^nothing was changed; --apply cannot share these here: ext4 cannot share blocks/m);
   });
 });
 

@@ -101,10 +101,16 @@ blocks (FIEMAP says shared, not with whom) lies outside the selection; netSaving
     writeProblems('dedupe', plan.errors, p);
     // Nothing could be read (a wrong password, a missing share or path): the errors say it all.
     if (p.nothingExamined && !ctx.json) return EXIT_FAILURE;
-    const report = ctx.values.apply === true && !p.nothingExamined ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
+    // --apply where the search found a file system that cannot share (ext4, tmpfs): the whole plan
+    // is refused before any change; the groups are still shown, with why.
+    const refusedHere = ctx.values.apply === true && (plan.cannotApply?.length ?? 0) > 0;
+    if (refusedHere)
+      for (const e of plan.cannotApply!) writeErr(`extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}\n`);
+    const report =
+      ctx.values.apply === true && !p.nothingExamined && !refusedHere ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
     if (report) for (const s of report.skipped) writeErr(`extent-lens dedupe: ${escapeControls(s.message.replace(/^dedupe: /, ''))}\n`);
     writeOut(ctx.json ? dedupeJson(plan, p, report) : dedupeHuman(plan, p, report));
-    return p.failures.length > 0 || (report && refused(report) > 0) ? EXIT_FAILURE : EXIT_OK;
+    return p.failures.length > 0 || refusedHere || (report && refused(report) > 0) ? EXIT_FAILURE : EXIT_OK;
   },
 };
 
@@ -259,7 +265,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   if (warnings.length > MAX_WARNING_LINES)
     lines.push(`warning: ${warnings.length - MAX_WARNING_LINES} more warnings on the groups above (--json lists them all)\n`);
   lines.push(
-    `total: ${t.groups} group${t.groups === 1 ? '' : 's'} in ${t.files} file${t.files === 1 ? '' : 's'}, ` +
+    `total: ${t.groups} group${t.groups === 1 ? '' : 's'} (${t.files} file${t.files === 1 ? '' : 's'} examined), ` +
       `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)}` +
       (atLeast(t.netSavingMin, t.netSaving) ? `, at least ${exactAndHuman(t.netSavingMin!)} (see the warnings)` : '') +
       ` (hashed ${exactAndHuman(t.hashedBytes)})\n`,
