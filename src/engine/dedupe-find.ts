@@ -9,7 +9,6 @@
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
 // never allocate a hole). The chunk keys and the choice of xxHash128: dedupe-hash.ts.
 
-import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
@@ -24,10 +23,10 @@ import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-poo
 import { isSmbPath } from './smb-path';
 import { SMB_LINKS } from './walk';
 import { linearPhysical } from './map-format';
-import { osPath } from './os-path';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
+import { readOnlyFiles } from './dedupe-read-only';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 /** The smallest hash chunk. */
@@ -377,40 +376,4 @@ function mergeAdjacent(sets: RangeSet[], chunk: bigint): RangeSet[] {
     }
   }
   return sets.filter((s) => !gone.has(s));
-}
-
-/**
- * Which local files the kernel will not change for this user: on a read-only file system or
- * btrfs snapshot (EROFS), immutable (EPERM), as access(W_OK) says; and, where access says EACCES,
- * a file this user neither owns nor runs as root for (FIDEDUPERANGE takes a destination that is
- * open for writing, owned by the caller, or the caller has CAP_SYS_ADMIN: an owner may dedupe a
- * file without write permission, another user may not). They can be a group's source, never a
- * destination. Asked only of files in a group, once each.
- */
-function readOnlyFiles(): { has(path: string): boolean } {
-  const known = new Map<string, boolean>();
-  const euid = process.geteuid?.();
-  return {
-    has(p) {
-      let ro = known.get(p);
-      if (ro === undefined) {
-        ro = false;
-        if (!isSmbPath(p))
-          try {
-            fs.accessSync(osPath(p), fs.constants.W_OK);
-          } catch (e) {
-            const code = (e as { code?: string }).code;
-            ro = code === 'EROFS' || code === 'EPERM';
-            if (code === 'EACCES' && euid !== undefined && euid !== 0)
-              try {
-                ro = fs.statSync(osPath(p)).uid !== euid;
-              } catch {
-                // gone since: the apply reports it
-              }
-          }
-        known.set(p, ro);
-      }
-      return ro;
-    },
-  };
 }

@@ -19,19 +19,12 @@ import { requireTrust, showFailure, uriOfPath, withCancellableProgress } from '.
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
 import { SpacePanel } from './space-panel';
+import { measureFreedAgain } from './dedupe-remeasure';
 
 const t = vscode.l10n.t;
 
 /** Least time between two progress messages to the view. */
 const PROGRESS_MS = 100;
-
-/**
- * Where the file system counts freed space only when it commits (DedupeReport.remeasure: an SMB
- * share, a Windows volume), `freed` is measured again this often, for this long, or until it
- * reaches the estimate: btrfs behind Samba commits every 30 s by default, and neither SMB2 FLUSH
- * nor anything else a client can send makes it commit sooner (tried).
- */
-export const REMEASURE = { everyMs: 5_000, forMs: 65_000 }; // (tests shorten them)
 
 export interface DedupeFindSettings {
   chunk: bigint;
@@ -306,46 +299,21 @@ export class DedupePanel implements vscode.Disposable {
     }
   }
 
-  /**
-   * `freed` measured again from the volumes' free space while a server may still be freeing (see
-   * REMEASURE). It stops when the estimate is reached, after REMEASURE.forMs, when the view
-   * closes, and when a search or run starts (the report then belongs to the past).
-   */
+  /** `freed` measured again while the file system may still be freeing (dedupe-remeasure.ts), shown as it comes. */
   private async measureAgain(r: DedupeReport): Promise<void> {
     const report = this.report;
-    const again = r.remeasure;
-    const goal = r.estimatedMin ?? r.estimated;
-    if (!report || !again || r.freed >= goal) return;
-    const start = performance.now();
-    const current = (): boolean => !this.disposed && this.report === report && this.running === undefined;
-    let freed = r.freed;
-    report.remeasured = { afterS: 0, pending: true };
-    this.postState();
-    try {
-      const engine = await this.s.engine();
-      while (current() && freed < goal && performance.now() - start < REMEASURE.forMs) {
-        await new Promise((resolve) => setTimeout(resolve, REMEASURE.everyMs));
-        if (!current()) return;
-        let now = again.settled;
-        for (const v of again.volumes) {
-          const free = (await engine.volume(v.path)).freeBytes;
-          if (free === undefined) throw new Error(`the volume of ${v.path} no longer reports its free space`);
-          now += free - v.freeBefore;
-        }
-        if (!current()) return;
-        const afterS = Math.round((performance.now() - start) / 1000);
-        if (now !== freed) this.s.log.info(`dedupe: freed ${now} (measured again ${afterS} s after the run; was ${freed})`);
-        freed = now;
+    if (!report) return;
+    await measureFreedAgain(r, {
+      // not once the view closes, or a search or run starts (the report then belongs to the past)
+      current: () => !this.disposed && this.report === report && this.running === undefined,
+      freeBytes: async (p) => (await (await this.s.engine()).volume(p)).freeBytes,
+      update: (freed, afterS, pending) => {
         report.freed = freed.toString();
-        report.remeasured = { afterS, pending: true };
+        report.remeasured = { afterS, pending };
         this.postState();
-      }
-    } catch (e) {
-      this.s.log.warn(errorLogLine('dedupe: measuring the freed space again', e));
-    }
-    if (!current()) return;
-    report.remeasured = { afterS: report.remeasured.afterS, pending: false };
-    this.postState();
+      },
+      log: this.s.log,
+    });
   }
 
   private async onMessage(raw: unknown): Promise<void> {

@@ -385,7 +385,7 @@ describe('Find Duplicate Data (host side)', () => {
   });
 
   test('a server that frees at its commit (SMB): freed is measured again until it reaches the estimate', async () => {
-    const { REMEASURE } = await import('../../src/views/dedupe-panel');
+    const { REMEASURE } = await import('../../src/views/dedupe-remeasure');
     const saved = { ...REMEASURE };
     REMEASURE.everyMs = 50;
     // 3 MiB freed at once on a local volume, the server's 5 MiB only at its commit

@@ -1,0 +1,53 @@
+// A deduplication's freed space measured again (the Dedupe view, dedupe-panel.ts) where the file
+// system counts it only when it commits (DedupeReport.remeasure: an SMB share, a Windows
+// volume): btrfs behind Samba commits every 30 s by default, and nothing a client can send makes
+// it commit sooner (SMB2 FLUSH makes Samba fsync the file, which btrfs logs without a commit:
+// tried). So the volumes' free space is read again every REMEASURE.everyMs, for REMEASURE.forMs
+// or until the estimate is reached.
+
+import type { DedupeReport } from '../engine';
+import { errorLogLine } from '../host/logic/errors';
+
+export const REMEASURE = { everyMs: 5_000, forMs: 65_000 }; // (tests shorten them)
+
+export interface RemeasureHooks {
+  /** Still worth measuring (the view open, its report the current one, nothing running). */
+  current(): boolean;
+  /** The free bytes of the volume holding `path` now (engine.volume). */
+  freeBytes(path: string): Promise<bigint | undefined>;
+  /** The figure now, seconds after the run, and whether more measuring follows. */
+  update(freed: bigint, afterS: number, pending: boolean): void;
+  log: { info(message: string): void; warn(message: string): void };
+}
+
+/** Nothing to do where the report needs no second look or already reaches the estimate. */
+export async function measureFreedAgain(r: DedupeReport, h: RemeasureHooks): Promise<void> {
+  const again = r.remeasure;
+  const goal = r.estimatedMin ?? r.estimated;
+  if (!again || r.freed >= goal) return;
+  const start = performance.now();
+  let freed = r.freed;
+  let afterS = 0;
+  h.update(freed, afterS, true);
+  try {
+    while (h.current() && freed < goal && performance.now() - start < REMEASURE.forMs) {
+      await new Promise((resolve) => setTimeout(resolve, REMEASURE.everyMs));
+      if (!h.current()) return;
+      // the volumes whose count was final (Linux, after syncfs) as they were, the others now
+      let now = again.settled;
+      for (const v of again.volumes) {
+        const free = await h.freeBytes(v.path);
+        if (free === undefined) throw new Error(`the volume of ${v.path} no longer reports its free space`);
+        now += free - v.freeBefore;
+      }
+      if (!h.current()) return;
+      afterS = Math.round((performance.now() - start) / 1000);
+      if (now !== freed) h.log.info(`dedupe: freed ${now} (measured again ${afterS} s after the run; was ${freed})`);
+      freed = now;
+      h.update(freed, afterS, true);
+    }
+  } catch (e) {
+    h.log.warn(errorLogLine('dedupe: measuring the freed space again', e));
+  }
+  if (h.current()) h.update(freed, afterS, false);
+}
