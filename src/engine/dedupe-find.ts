@@ -27,6 +27,7 @@ import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
 import { readOnlyFiles } from './dedupe-read-only';
+import { placeKey, segments } from './dedupe-segments';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 /** The smallest hash chunk. */
@@ -188,7 +189,7 @@ export async function findDuplicates(
   /** A whole-file group's source -> its destinations (they move with it in a group of ranges where they share its blocks). */
   const copies = new Map<string, Hashed[]>();
   /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
-  const lockedIn = { groups: 0, bytes: 0n, wholeFiles: new Set<string>() };
+  const lockedIn = { groups: 0, wholeFiles: new Set<string>() };
   for (const list of members.values()) {
     if (list.length < 2) continue;
     const g = groupSaving(
@@ -199,10 +200,14 @@ export async function findDuplicates(
       readOnly,
     );
     if (g.ranges.length > 1) groups.push(g);
-    else {
+    else if (
+      !onePlace(
+        list,
+        list.map(() => 0n),
+        list[0].size,
+      )
+    )
       lockedIn.groups++;
-      lockedIn.bytes += dataBytesOf(list[0]) * BigInt(list.length - 1);
-    }
     // said here (the note, or the group's warning): not again for their chunks
     for (const f of list) if (readOnly.has(f.path)) lockedIn.wholeFiles.add(f.path);
     const byPath = new Map(list.map((f) => [f.path, f]));
@@ -239,10 +244,8 @@ export async function findDuplicates(
   for (const r of chunkRanges) {
     const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly, (f) => copies.get(f.path));
     if (g.ranges.length > 1) groups.push(g);
-    else if (r.files.some((f) => !lockedIn.wholeFiles.has(f.path))) {
-      lockedIn.groups++;
-      lockedIn.bytes += r.length * BigInt(r.files.length - 1);
-    }
+    // (a chunk of a file whose whole copies were counted above is not counted again)
+    else if (!r.files.some((f) => lockedIn.wholeFiles.has(f.path)) && !onePlace(r.files, r.offsets, r.length)) lockedIn.groups++;
   }
   const byPath = new Map(usable.map((f) => [f.path, f]));
   const owners = await ownerLookups(groups, byPath, resolve);
@@ -274,7 +277,7 @@ export async function findDuplicates(
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (lockedIn.groups > 0)
     notes.push(
-      `${lockedIn.groups} more set${lockedIn.groups === 1 ? '' : 's'} of identical data (${lockedIn.bytes} bytes in the copies) ` +
+      `${lockedIn.groups} more set${lockedIn.groups === 1 ? '' : 's'} of identical data ` +
         `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
         "immutable files, other users' files without write permission): nothing can be shared there, so they are not listed.",
     );
@@ -376,4 +379,10 @@ function mergeAdjacent(sets: RangeSet[], chunk: bigint): RangeSet[] {
     }
   }
   return sets.filter((s) => !gone.has(s));
+}
+
+/** Ranges whose data all lies at one physical place already (clones, snapshots): not duplicates to speak of. */
+function onePlace(files: FileData[], offsets: bigint[], length: bigint): boolean {
+  const keys = files.map((f, i) => placeKey(segments(f, offsets[i], length)));
+  return keys[0] !== undefined && keys.every((k) => k === keys[0]);
 }

@@ -9,13 +9,14 @@ import { keepsExtent } from './dedupe-extents';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 import type { OwnerLookup } from './dedupe-owners';
-import { dataBytes, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
+import { dataBytes, placeKey, sameBytes, segments } from './dedupe-segments';
 
 /**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
  * the range most others already share (fewest changes), the net saving is the union of the
  * other ranges' physical bytes that are not the source's. Files in `readOnly` (a read-only
- * snapshot or file system, an immutable file: the kernel refuses to change them) can only be
+ * snapshot or file system, an immutable file, another user's file without write permission:
+ * the kernel refuses to change them; dedupe-read-only.ts) can only be
  * the source; the group leaves out any other range of theirs, and says so (a group left with
  * one range has nothing to share: the caller drops it).
  *
@@ -77,16 +78,6 @@ export function groupSaving(
       }
     }
   const s = segs[src];
-  /**
-   * The bytes a piece of range i takes on disk: its length, and at the end of the file the rest
-   * of its last block too (a 300,000-byte file holds 74 blocks, 303,104 bytes, and frees them all).
-   */
-  const onDisk = (i: number, x: Segment): bigint => {
-    const f = files[i];
-    const bs = BigInt(f.blockSize);
-    if (bs <= 0n || offsets[i] + x.rel + x.len !== f.size) return x.len;
-    return ((x.len + bs - 1n) / bs) * bs;
-  };
   const start: bigint[] = [];
   const end: bigint[] = [];
   let unknown = 0n;
@@ -107,7 +98,7 @@ export function groupSaving(
     if (same === dataBytes(d)) r.alreadyShared = true;
     for (const x of d) {
       // no place, or an encoded extent's: counted in full (an upper bound), unless the source's
-      if (x.phys < 0n) unknown += onDisk(i, x);
+      if (x.phys < 0n) unknown += x.len;
       else if (x.encoded) {
         const notSource = x.len - sameBytes(s, [x]);
         unknown += notSource;
@@ -115,10 +106,10 @@ export function groupSaving(
         if (x.shared) sharedEncoded += notSource;
       } else {
         start.push(x.phys);
-        end.push(x.phys + onDisk(i, x));
+        end.push(x.phys + x.len);
         if (x.shared) {
           sharedStart.push(x.phys);
-          sharedEnd.push(x.phys + onDisk(i, x));
+          sharedEnd.push(x.phys + x.len);
         }
       }
     }
@@ -127,7 +118,7 @@ export function groupSaving(
   const placed = s.filter((x) => x.phys >= 0n && !x.encoded);
   const source = mergeRanges(
     placed.map((x) => x.phys),
-    placed.map((x) => x.phys + onDisk(src, x)),
+    placed.map((x) => x.phys + x.len),
   );
   const netSaving = bytesNotCovered(mergeRanges(start, end), source) + unknown;
   const sharedElsewhere = bytesNotCovered(mergeRanges(sharedStart, sharedEnd), source) + sharedEncoded;
@@ -183,7 +174,8 @@ interface SharedRef {
  * a reflinked copy left as it is, or a group's source) are taken out of the saving, with a
  * warning. References from outside the selection cannot be seen in the maps: where `owners`
  * (dedupe-owners.ts) can name them, the blocks they keep are taken out too and the saving is
- * exact (netSavingMin = netSaving); elsewhere the saving assumes none, and its lower bound none freed.
+ * exact (netSavingMin = netSaving) unless a destination is compressed (its size on disk is
+ * unknown); elsewhere the saving assumes none, and its lower bound none freed.
  */
 export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, FileData>, owners = new Map<string, OwnerLookup>()): void {
   // Where the plan moves data: every destination range, per file, merged. Not a range that
@@ -322,7 +314,7 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
     // flagged shared, so already out of the lower bound: it only has to stay below the saving
     if (g.netSavingMin !== undefined && g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
     if (named) {
-      // every reference is known: the saving is exact, and the unnamed warning says too little
+      // every reference is known and nothing is compressed: the saving is exact, and the unnamed warning says too little
       g.netSavingMin = g.netSaving;
       const w = elsewhereWarning.get(g);
       if (w) g.warnings = g.warnings.filter((x) => x !== w);

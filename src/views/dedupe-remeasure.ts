@@ -3,7 +3,7 @@
 // volume): btrfs behind Samba commits every 30 s by default, and nothing a client can send makes
 // it commit sooner (SMB2 FLUSH makes Samba fsync the file, which btrfs logs without a commit:
 // tried). So the volumes' free space is read again every REMEASURE.everyMs, for REMEASURE.forMs
-// or until the estimate is reached.
+// or until the estimate (its upper figure) is reached.
 
 import type { DedupeReport } from '../engine';
 import { errorLogLine } from '../host/logic/errors';
@@ -23,7 +23,8 @@ export interface RemeasureHooks {
 /** Nothing to do where the report needs no second look or already reaches the estimate. */
 export async function measureFreedAgain(r: DedupeReport, h: RemeasureHooks): Promise<void> {
   const again = r.remeasure;
-  const goal = r.estimatedMin ?? r.estimated;
+  // the estimate's upper figure: its lower one may be reached by volumes already final (compressed data counts 0 there)
+  const goal = r.estimated;
   if (!again || r.freed >= goal) return;
   const start = performance.now();
   let freed = r.freed;

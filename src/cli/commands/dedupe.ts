@@ -62,7 +62,8 @@ macOS cannot deduplicate (EOPNOTSUPP).
 Exit status: 0 when every path was examined (and with --apply every range was shared or had
 changed since the scan), 1 when a named path or something under it could not be (what was found
 is still printed; with --apply, still shared) or --apply could not share a range (EPERM on an
-immutable file, EROFS, a file gone: each on stderr and in "skipped"), 2 on a usage error,
+immutable file, EROFS, a file gone: each on stderr and in "skipped") or was refused as a whole (a
+file system that cannot share: the groups printed, nothing changed), 2 on a usage error,
 including a --chunk that is not a multiple of the block size (checked when the file system is
 opened). Not failures, only notes on stderr ("failed":false in "errors"): a FIFO, socket or
 device met in a folder, a file that changed during the scan (left out). A special file or
@@ -75,7 +76,8 @@ JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bo
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N",
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N},   (the last five with --apply)
 netSavingMin: the least sharing frees, if every file that already shares a destination's
-blocks (FIEMAP says shared, not with whom) lies outside the selection; netSaving: the most.
+blocks (FIEMAP says shared, not with whom) lies outside the selection and compressed data
+takes nothing on disk; netSaving: the most.
        "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "freeBefore":[{"path","bytes":"N"}],   (with --apply over SMB / on Windows: free space before, per volume)
@@ -103,9 +105,10 @@ blocks (FIEMAP says shared, not with whom) lies outside the selection; netSaving
     if (p.nothingExamined && !ctx.json) return EXIT_FAILURE;
     // --apply where the search found a file system that cannot share (ext4, tmpfs): the whole plan
     // is refused before any change; the groups are still shown, with why.
-    const refusedHere = ctx.values.apply === true && (plan.cannotApply?.length ?? 0) > 0;
-    if (refusedHere)
-      for (const e of plan.cannotApply!) writeErr(`extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}\n`);
+    // (a probe file gone since the search is no verdict: the engine skips it and applies the rest)
+    const cannot = plan.cannotApply?.filter((e) => CANNOT_SHARE.has(e.code)) ?? [];
+    const refusedHere = ctx.values.apply === true && cannot.length > 0;
+    if (refusedHere) for (const e of cannot) writeErr(`extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}\n`);
     const report =
       ctx.values.apply === true && !p.nothingExamined && !refusedHere ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
     if (report) for (const s of report.skipped) writeErr(`extent-lens dedupe: ${escapeControls(s.message.replace(/^dedupe: /, ''))}\n`);
@@ -113,6 +116,9 @@ blocks (FIEMAP says shared, not with whom) lies outside the selection; netSaving
     return p.failures.length > 0 || refusedHere || (report && refused(report) > 0) ? EXIT_FAILURE : EXIT_OK;
   },
 };
+
+/** The search's verdicts that a file system cannot share blocks at all (dedupe-probe.ts). */
+const CANNOT_SHARE = new Set(['EOPNOTSUPP', 'EINVAL', 'ENOTTY', 'E_UNSUPPORTED']);
 
 /** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
 const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs' && s.reason !== 'E_CHANGED').length;
