@@ -183,7 +183,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     const { page, bridge } = await open(1000, { type: 'dedupe', plan: bounded, canApply: true });
     assert.equal(
       await text(page, '.saving-line'),
-      'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection.',
+      'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
     );
     // and the result: the measured figure next to that range
     const report: DedupeReport = {

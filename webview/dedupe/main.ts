@@ -129,7 +129,7 @@ function showTotals(p: DedupeWirePlan): void {
   savingEl.textContent =
     min < net
       ? l10n.t(
-          'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection.',
+          'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
           human2(min),
           human2(net),
           human2(net - min),
