@@ -203,14 +203,32 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
       const dups = path.join(share!.mnt, 'dups');
       const sums = () => execFileSync('sha256sum', ['a.img', 'b.img'], { cwd: dups, encoding: 'utf8' });
       const before = sums();
+      await runCommand(page, 'View: Show Explorer'); // the focus was in the Clone Results view
       await expandFolder(page, 'data on 127.0.0.1', 1);
-      await extentLensMenu(page, 'dups', 2, /^Find Duplicate Data/);
-      const { frame } = await pollFrames(
+      await extentLensMenu(page, 'dups', 2, /^Find Duplicate Data/, { screenshot: shot('find-duplicates-menu.png') });
+      await page.locator('.tabs-container .tab', { hasText: 'Duplicates: dups' }).first().waitFor({ timeout: 60_000 });
+      const { frame, value } = await pollFrames(
         page,
         'the Dedupe view',
-        (f) => f.evaluate(() => (document.querySelector('.dedupe') && document.body?.dataset.state === 'done' ? true : undefined)),
+        (f) =>
+          f.evaluate(() => {
+            const state = document.body?.dataset.state;
+            return document.querySelector('.dedupe') && (state === 'done' || state === 'error')
+              ? { state, text: document.body.innerText }
+              : undefined;
+          }),
         90_000,
-      );
+      ).catch(async (e: Error) => {
+        // say what the frames held, for the log
+        await page.screenshot({ path: shot('dedupe-failed.png') });
+        const bodies = await Promise.all(
+          page
+            .frames()
+            .map((f) => f.evaluate(() => `${document.body?.dataset.state} ${document.body?.innerText.slice(0, 300)}`).catch(() => '')),
+        );
+        throw new Error(`${e.message}\n${bodies.filter(Boolean).join('\n')}`);
+      });
+      assert.equal(value.state, 'done', value.text);
       await frame.locator('#btn-dedupe').click();
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 30_000 });
