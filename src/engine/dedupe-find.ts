@@ -31,7 +31,7 @@ import { placeKey, segments } from './dedupe-segments';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 /** The smallest hash chunk. */
-export const MIN_DEDUPE_CHUNK = 4096n;
+const MIN_DEDUPE_CHUNK = 4096n;
 export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
 
 export async function findDuplicates(

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI_ARGV, cli, ensureBuilt } from './run-cli';
 import { makeLoopFs, skipReason, type LoopFs } from './loop';
 
@@ -181,10 +181,7 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     fs.rmSync(path.join(e, 'mine'));
     const t = cli(['dedupe', e, '--apply'], { uid: 65534, gid: 65534 });
     assert.equal(t.code, 0, t.stdout + t.stderr);
-    assert.match(
-      t.stdout,
-      /note: 1 more set of identical data lies only in files the kernel will not change for this user/,
-    );
+    assert.match(t.stdout, /note: 1 more set of identical data lies only in files the kernel will not change for this user/);
   });
 
   test('an immutable copy is the source, not a refused destination: exit 0', (t) => {
@@ -290,6 +287,18 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
   });
 });
 
+/** Until `child` has read 32 MiB (its hashing is under way), or has ended. */
+async function readingUnderWay(child: ChildProcess): Promise<void> {
+  const readSoFar = (): number => {
+    try {
+      return Number(/^rchar: (\d+)$/m.exec(fs.readFileSync(`/proc/${child.pid}/io`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+  while (child.exitCode === null && readSoFar() < 32 * 1024 * 1024) await new Promise((r) => setTimeout(r, 1));
+}
+
 describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () => {
   let fsys: LoopFs;
   const digests = (dir: string): Map<string, string> =>
@@ -322,15 +331,7 @@ describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () =
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    // Ctrl-C once the process has read 32 MiB (its hashing is under way).
-    const readSoFar = (): number => {
-      try {
-        return Number(/^rchar: (\d+)$/m.exec(fs.readFileSync(`/proc/${child.pid}/io`, 'utf8'))?.[1] ?? 0);
-      } catch {
-        return 0;
-      }
-    };
-    while (child.exitCode === null && readSoFar() < 32 * 1024 * 1024) await new Promise((r) => setTimeout(r, 1));
+    await readingUnderWay(child); // then Ctrl-C
     child.kill('SIGINT');
     const code = await exited;
     if (code === 0) {
@@ -348,14 +349,7 @@ describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () =
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('exit', (code, signal) => resolve({ code, signal })),
     );
-    const readSoFar = (): number => {
-      try {
-        return Number(/^rchar: (\d+)$/m.exec(fs.readFileSync(`/proc/${child.pid}/io`, 'utf8'))?.[1] ?? 0);
-      } catch {
-        return 0;
-      }
-    };
-    while (child.exitCode === null && readSoFar() < 32 * 1024 * 1024) await new Promise((r) => setTimeout(r, 1));
+    await readingUnderWay(child);
     child.kill('SIGTERM');
     const { code, signal } = await exited;
     if (code === 0) {

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { demoWorkbench, demoWorkbenchSkip } from './demo-workbench';
-import { extentLensMenu, pollFrames, sleep } from './ui-driver';
+import { dedupeViewSettled, extentLensMenu, sleep } from './ui-driver';
 
 const skip = demoWorkbenchSkip(['dist/webview/dedupe.js']);
 
@@ -27,36 +27,7 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
     const page = w.page();
     await extentLensMenu(page, 'reflink', 1, /^Find Duplicate Data/, { screenshot: path.join(shots, 'vscode-find-duplicates-menu.png') });
     await page.locator('.tabs-container .tab', { hasText: 'Duplicates: reflink' }).first().waitFor({ timeout: 60_000 });
-    const { frame, value } = await pollFrames(
-      page,
-      'the Dedupe view',
-      (f) =>
-        f.evaluate(() => {
-          const state = document.body?.dataset.state;
-          if (!document.querySelector('.dedupe') || (state !== 'done' && state !== 'error')) return undefined;
-          // (no named helpers here: tsx would wrap them in a __name() the page does not have)
-          return {
-            state,
-            code: (document.querySelector('.banner-code') as HTMLElement).innerText,
-            message: (document.querySelector('.banner-text') as HTMLElement).innerText,
-            text: document.body.innerText,
-          };
-        }),
-      90_000,
-    ).catch(async (e: Error) => {
-      // say what the frames held, for the log
-      await page.screenshot({ path: path.join(shots, 'vscode-dedupe-failed.png') });
-      const bodies = await Promise.all(
-        page
-          .frames()
-          .map((f) =>
-            f
-              .evaluate(() => `${location.href.slice(0, 80)} ${document.body?.dataset.state} ${document.body?.innerText.slice(0, 200)}`)
-              .catch(() => ''),
-          ),
-      );
-      throw new Error(`${e.message}\n${bodies.filter(Boolean).join('\n')}`);
-    });
+    const { frame, ...value } = await dedupeViewSettled(page, path.join(shots, 'vscode-dedupe-failed.png'));
     assert.equal(value.state, 'done', value.text);
     assert.match(value.text, /Net saving/);
     // groups of equal 128 KiB chunks (their ranges folded away: they are many), and the reflinked pair

@@ -33,7 +33,17 @@ import {
   type VsCodeInstall,
 } from '../support/codeserver';
 import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { expandFolder, explorerContextMenu, explorerRow, extentLensMenu, pickQuickItem, pollFrames, runCommand, sleep } from './ui-driver';
+import {
+  dedupeViewSettled,
+  expandFolder,
+  explorerContextMenu,
+  explorerRow,
+  extentLensMenu,
+  pickQuickItem,
+  pollFrames,
+  runCommand,
+  sleep,
+} from './ui-driver';
 
 const install = findVsCode();
 const distMissing = ['dist/extension.js', 'dist/webview/cloneResults.js'].find((f) => !fs.existsSync(path.join(REPO_ROOT, f)));
@@ -207,27 +217,7 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
       await expandFolder(page, 'data on 127.0.0.1', 1);
       await extentLensMenu(page, 'dups', 2, /^Find Duplicate Data/, { screenshot: shot('find-duplicates-menu.png') });
       await page.locator('.tabs-container .tab', { hasText: 'Duplicates: dups' }).first().waitFor({ timeout: 60_000 });
-      const { frame, value } = await pollFrames(
-        page,
-        'the Dedupe view',
-        (f) =>
-          f.evaluate(() => {
-            const state = document.body?.dataset.state;
-            return document.querySelector('.dedupe') && (state === 'done' || state === 'error')
-              ? { state, text: document.body.innerText }
-              : undefined;
-          }),
-        90_000,
-      ).catch(async (e: Error) => {
-        // say what the frames held, for the log
-        await page.screenshot({ path: shot('dedupe-failed.png') });
-        const bodies = await Promise.all(
-          page
-            .frames()
-            .map((f) => f.evaluate(() => `${document.body?.dataset.state} ${document.body?.innerText.slice(0, 300)}`).catch(() => '')),
-        );
-        throw new Error(`${e.message}\n${bodies.filter(Boolean).join('\n')}`);
-      });
+      const { frame, ...value } = await dedupeViewSettled(page, shot('dedupe-failed.png'));
       assert.equal(value.state, 'done', value.text);
       await frame.locator('#btn-dedupe').click();
       const dialog = page.locator('.monaco-dialog-box');

@@ -8,7 +8,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** Focus the workbench (not a webview) so keyboard shortcuts reach it. */
 async function focusWorkbench(page: Page): Promise<void> {
-  await page.locator('.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+  await page
+    .locator('.statusbar')
+    .click({ position: { x: 5, y: 5 } })
+    .catch(() => undefined);
 }
 
 /**
@@ -86,11 +89,21 @@ export async function expandFolder(page: Page, name: string, level?: number): Pr
   const row = explorerRow(page, name, level);
   await row.waitFor({ timeout: 30_000 });
   if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'true', `.explorer-folders-view .monaco-list-row[aria-label="${name}"]${level ? `[aria-level="${level}"]` : ''}`, { timeout: 10_000 });
+  await page.waitForFunction(
+    (sel) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'true',
+    `.explorer-folders-view .monaco-list-row[aria-label="${name}"]${level ? `[aria-level="${level}"]` : ''}`,
+    { timeout: 10_000 },
+  );
 }
 
 /** Right-click an explorer row, then choose `item` in the context menu (optionally via a submenu). */
-export async function explorerContextMenu(page: Page, name: string, level: number | undefined, item: string, opts: { screenshot?: string } = {}): Promise<void> {
+export async function explorerContextMenu(
+  page: Page,
+  name: string,
+  level: number | undefined,
+  item: string,
+  opts: { screenshot?: string } = {},
+): Promise<void> {
   const row = explorerRow(page, name, level);
   await row.waitFor({ timeout: 30_000 });
   await row.click({ button: 'right' });
@@ -106,7 +119,13 @@ export async function explorerContextMenu(page: Page, name: string, level: numbe
  * is there once the extension's contributions are registered, which can follow the explorer by
  * a moment: the menu is closed and asked for again until it is.
  */
-export async function extentLensMenu(page: Page, name: string, level: number | undefined, item: string | RegExp, opts: { screenshot?: string } = {}): Promise<void> {
+export async function extentLensMenu(
+  page: Page,
+  name: string,
+  level: number | undefined,
+  item: string | RegExp,
+  opts: { screenshot?: string } = {},
+): Promise<void> {
   const row = explorerRow(page, name, level);
   await row.waitFor({ timeout: 30_000 });
   const submenu = page.locator('.monaco-menu .action-item:not(.disabled) .action-label', { hasText: /^Extent Lens$/ }).first();
@@ -131,7 +150,12 @@ export async function extentLensMenu(page: Page, name: string, level: number | u
 }
 
 /** Poll every frame of the page until `probe` returns a value in one of them. */
-export async function pollFrames<T>(page: Page, what: string, probe: (frame: Frame) => Promise<T | undefined>, timeoutMs = 30_000): Promise<{ frame: Frame; value: T }> {
+export async function pollFrames<T>(
+  page: Page,
+  what: string,
+  probe: (frame: Frame) => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<{ frame: Frame; value: T }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
@@ -145,4 +169,37 @@ export async function pollFrames<T>(page: Page, what: string, probe: (frame: Fra
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} in a webview`);
     await sleep(250);
   }
+}
+
+/**
+ * The Dedupe view once its search has ended (its body's state "done" or "error", with its text);
+ * on a timeout a screenshot goes to `failShot` and the error says what every frame held.
+ */
+export async function dedupeViewSettled(page: Page, failShot: string): Promise<{ frame: Frame; state: string; text: string }> {
+  const { frame, value } = await pollFrames(
+    page,
+    'the Dedupe view',
+    (f) =>
+      f.evaluate(() => {
+        // (no named helpers here: tsx would wrap them in a __name() the page does not have)
+        const state = document.body?.dataset.state;
+        return document.querySelector('.dedupe') && (state === 'done' || state === 'error')
+          ? { state, text: document.body.innerText }
+          : undefined;
+      }),
+    90_000,
+  ).catch(async (e: Error) => {
+    await page.screenshot({ path: failShot });
+    const bodies = await Promise.all(
+      page
+        .frames()
+        .map((f) =>
+          f
+            .evaluate(() => `${location.href.slice(0, 80)} ${document.body?.dataset.state} ${document.body?.innerText.slice(0, 300)}`)
+            .catch(() => ''),
+        ),
+    );
+    throw new Error(`${e.message}\n${bodies.filter(Boolean).join('\n')}`);
+  });
+  return { frame, ...value };
 }
