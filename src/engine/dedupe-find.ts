@@ -277,7 +277,8 @@ export async function findDuplicates(
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (lockedIn.groups > 0)
     notes.push(
-      `${lockedIn.groups} more set${lockedIn.groups === 1 ? '' : 's'} of identical data ` +
+      // "more" only beside listed groups: without any, these are all the duplicates there are
+      `${lockedIn.groups}${groups.length > 0 ? ' more' : ''} set${lockedIn.groups === 1 ? '' : 's'} of identical data ` +
         `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
         "immutable files, other users' files without write permission): nothing can be shared there, so they are not listed.",
     );
@@ -321,7 +322,15 @@ export async function findDuplicates(
   const cannotApply = await probeDedupe(resolve, groups, byPath);
   return {
     groups,
-    total: { groups: groups.length, candidateBytes, netSaving, netSavingMin, files: usable.length, hashedBytes: hashed },
+    total: {
+      groups: groups.length,
+      candidateBytes,
+      netSaving,
+      netSavingMin,
+      files: usable.length,
+      hashedBytes: hashed,
+      lockedIn: lockedIn.groups,
+    },
     errors,
     ...(cannotApply.length > 0 ? { cannotApply } : {}),
     notes,

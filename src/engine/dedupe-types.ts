@@ -67,6 +67,11 @@ export interface DedupePlan {
     files: number;
     /** Bytes read and hashed (never a byte of a hole). */
     hashedBytes: bigint;
+    /**
+     * Sets of identical data found only in files this user may not change (read-only snapshots,
+     * immutable files, ...): not groups, since nothing can be shared there; a note says so. Absent: 0.
+     */
+    lockedIn?: number;
   };
   errors: DedupeError[];
   /**

@@ -195,6 +195,8 @@ export interface DedupeWirePlan {
     netSavingMin?: U64String;
     files: number;
     hashedBytes: U64String;
+    /** DedupePlan.total.lockedIn: sets of identical data in files no one here may change (not groups). */
+    lockedIn?: number;
   };
   errors: Array<{ path: string; code: string; message: string }>;
   /** File systems holding groups that cannot dedupe (DedupePlan.cannotApply): Deduplicate is disabled. */
@@ -671,6 +673,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
   if (!isObj(t) || !isInt(t.groups, 0, MAX_DEDUPE_GROUPS) || !isU64String(t.candidateBytes) || !isU64String(t.netSaving)) return false;
   if (!isInt(t.files, 0, MAX_SPACE_FILES) || !isU64String(t.hashedBytes)) return false;
   if (t.netSavingMin !== undefined && !isU64String(t.netSavingMin)) return false;
+  if (t.lockedIn !== undefined && !isInt(t.lockedIn, 0, MAX_SPACE_FILES)) return false;
   if (v.cannotApply !== undefined && !isPathErrors(v.cannotApply)) return false;
   return isPathErrors(v.errors) && isNotes(v.notes) && isNum(v.durationMs) && v.durationMs >= 0;
 }

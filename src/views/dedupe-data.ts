@@ -53,6 +53,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
       ...(p.total.netSavingMin !== undefined ? { netSavingMin: p.total.netSavingMin.toString() } : {}),
       files: p.total.files,
       hashedBytes: p.total.hashedBytes.toString(),
+      ...(p.total.lockedIn ? { lockedIn: p.total.lockedIn } : {}),
     },
     errors: p.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
     ...(p.cannotApply?.length ? { cannotApply: p.cannotApply.map((e) => ({ path: e.path, code: e.code, message: e.message })) } : {}),

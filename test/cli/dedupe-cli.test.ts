@@ -181,7 +181,13 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     fs.rmSync(path.join(e, 'mine'));
     const t = cli(['dedupe', e, '--apply'], { uid: 65534, gid: 65534 });
     assert.equal(t.code, 0, t.stdout + t.stderr);
-    assert.match(t.stdout, /note: 1 more set of identical data lies only in files the kernel will not change for this user/);
+    assert.match(
+      t.stdout,
+      /^no duplicate data that can be shared here: the 1 set of identical data found is in files that cannot be changed/m,
+    );
+    assert.doesNotMatch(t.stdout, /^no duplicate data found/m);
+    assert.match(t.stdout, /note: 1 set of identical data lies only in files the kernel will not change for this user/);
+    assert.equal(JSON.parse(cli(['dedupe', e, '--json'], { uid: 65534, gid: 65534 }).stdout).total.lockedIn, 1);
   });
 
   test('an immutable copy is the source, not a refused destination: exit 0', (t) => {

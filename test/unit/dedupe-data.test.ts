@@ -114,6 +114,14 @@ test('plan validator: out-of-plan file index, a lone range, an overflowing range
     bad((c) => ((c as unknown as { cannotApply: unknown }).cannotApply = [{ path: 1 }])),
     false,
   );
+  assert.equal(
+    bad((c) => (c.total.lockedIn = 3)),
+    true,
+  );
+  assert.equal(
+    bad((c) => (c.total.lockedIn = -1)),
+    false,
+  );
   assert.equal(parseHostMessage({ type: 'dedupe', plan: w, canApply: 'yes' }), undefined);
   assert.equal(parseHostMessage({ type: 'dedupeProgress', phase: 'apply', files: 0, bytes: '1', total: 'x', message: '' }), undefined);
 });

@@ -201,7 +201,10 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     };
     await bridge.post({ type: 'dedupe', plan: bounded, canApply: false, report: dedupeWireReport(report, { groups: 3, files: 8 }) });
     await page.waitForSelector('body[data-state="done"]');
-    assert.equal(await text(page, '.saving-line'), 'Deduplicating freed 500 MiB (measured); the search estimated between 404.13 MiB and 1.37 GiB.');
+    assert.equal(
+      await text(page, '.saving-line'),
+      'Deduplicating freed 500 MiB (measured); the search estimated between 404.13 MiB and 1.37 GiB.',
+    );
     assert.equal(await text(page, '.kv[data-key="estimated"] dd'), '404.13 MiB – 1.37 GiB');
     await page.close();
   });
@@ -375,7 +378,10 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await post(base, { afterS: 0, pending: true });
     await page.waitForSelector('body[data-state="done"]');
     assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '0 B');
-    assert.match(await text(page, '.report .remeasured'), /^Measuring the freed space again for a minute: .*commits .* Last measured 0 s after the run\.$/);
+    assert.match(
+      await text(page, '.report .remeasured'),
+      /^Measuring the freed space again for a minute: .*commits .* Last measured 0 s after the run\.$/,
+    );
     await post({ ...base, freed: chosen.total.netSaving }, { afterS: 31, pending: false });
     await page.waitForFunction(() => /measured again 31 s after/.test(document.querySelector('.report .remeasured')?.textContent ?? ''));
     assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), await text(page, '.report .kv[data-key="estimated"] dd'));
@@ -447,6 +453,20 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.waitForSelector('body[data-state="done"]');
     assert.equal(await text(page, '.empty'), 'No duplicate data found in the selection.');
     assert.equal(await text(page, '.apply-why'), 'Nothing to deduplicate.');
+    // identical data only in files that cannot be changed: not "no duplicate data found"
+    await page.click('#btn-find');
+    await bridge.waitFor((m) => m.type === 'dedupeFind');
+    const locked = dedupeWirePlan(
+      { ...plan, groups: [], total: { ...plan.total, groups: 0, candidateBytes: 0n, netSaving: 0n, lockedIn: 2 }, errors: [] },
+      [D],
+      SETTINGS,
+    );
+    await bridge.post({ type: 'dedupe', plan: locked, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.empty')?.textContent?.startsWith('No duplicate data that can be shared'));
+    assert.equal(
+      await text(page, '.empty'),
+      'No duplicate data that can be shared: the 2 sets of identical data found are in files that cannot be changed (see the notes).',
+    );
     // nothing found but paths failed: said plainly, first error shown, no claim about them
     const failed = dedupeWirePlan(
       {

@@ -88,6 +88,18 @@ if (typeof saved.filter === 'string') filterBox.value = saved.filter;
 const saveState = (): void => setState({ filter: filterBox.value, selected: list?.selected } satisfies ViewState);
 
 const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
+/** The empty list's sentence where nothing could be examined wrongly: none found, or none that can be shared. */
+const lockedInText = (sets: number): string =>
+  sets === 0
+    ? l10n.t('No duplicate data found in the selection.')
+    : sets === 1
+      ? l10n.t(
+          'No duplicate data that can be shared: the 1 set of identical data found is in files that cannot be changed (see the notes).',
+        )
+      : l10n.t(
+          'No duplicate data that can be shared: the {0} sets of identical data found are in files that cannot be changed (see the notes).',
+          groupDigits(BigInt(sets)),
+        );
 const groupsText = (n: number): string => (n === 1 ? l10n.t('1 group') : l10n.t('{0} groups', groupDigits(BigInt(n))));
 const filesText = (n: number): string => (n === 1 ? l10n.t('1 file') : l10n.t('{0} files', groupDigits(BigInt(n))));
 const isCollapsed = (g: number): boolean => plan!.groups[g].ranges.length > COLLAPSE_ABOVE !== toggled.has(g);
@@ -313,7 +325,7 @@ function refreshList(): void {
     order.length > 0
       ? l10n.t('No group has a path containing "{0}".', filterBox.value.trim())
       : errs.length === 0
-        ? l10n.t('No duplicate data found in the selection.')
+        ? lockedInText(plan.total.lockedIn ?? 0)
         : // say what was not examined first, and claim nothing about it
           (errs.length === 1
             ? l10n.t('1 path could not be examined: {0}: {1}', errs[0].code, errs[0].message)

@@ -73,11 +73,12 @@ document with the errors), exit 1.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
          "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"warnings":[...]},...],
-       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N",
+       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N},   (the last five with --apply)
 netSavingMin: the least sharing frees, if every file that already shares a destination's
 blocks (FIEMAP says shared, not with whom) lies outside the selection and compressed data
-takes nothing on disk; netSaving: the most.
+takes nothing on disk; netSaving: the most. lockedIn: sets of identical data found only in
+files this user may not change (read-only snapshots, immutable files), not listed as groups.
        "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "freeBefore":[{"path","bytes":"N"}],   (with --apply over SMB / on Windows: free space before, per volume)
@@ -164,6 +165,7 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
     ['netSavingMin', dec(t.netSavingMin ?? t.netSaving)],
     ['files', String(t.files)],
     ['hashedBytes', dec(t.hashedBytes)],
+    ['lockedIn', String(t.lockedIn ?? 0)],
   ];
   if (report)
     total.push(
@@ -260,9 +262,11 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         ],
         rows,
       )
-    : plan.errors.length > 0
-      ? `no duplicate data found in the ${plan.total.files} file${plan.total.files === 1 ? '' : 's'} examined\n`
-      : 'no duplicate data found\n';
+    : plan.total.lockedIn
+      ? `no duplicate data that can be shared here: the ${plan.total.lockedIn} set${plan.total.lockedIn === 1 ? '' : 's'} of identical data found ${plan.total.lockedIn === 1 ? 'is' : 'are'} in files that cannot be changed (see the note below)\n`
+      : plan.errors.length > 0
+        ? `no duplicate data found in the ${plan.total.files} file${plan.total.files === 1 ? '' : 's'} examined\n`
+        : 'no duplicate data found\n';
   const t = plan.total;
   const lines = [table];
   // A writer busy during the scan can leave a warning on every group: the first ones, then a count.
