@@ -9,7 +9,7 @@ import { keepsExtent } from './dedupe-extents';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 import type { OwnerLookup } from './dedupe-owners';
-import { dataBytes, placeKey, sameBytes, segments } from './dedupe-segments';
+import { dataBytes, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
 
 /**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
@@ -25,6 +25,11 @@ import { dataBytes, placeKey, sameBytes, segments } from './dedupe-segments';
  * destination's blocks over the range, it moves with it (one more destination, never the source):
  * blocks are freed only when every reference to them moves.
  */
+const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Where a range's data starts on disk (its first piece with a known place; none: last). */
+const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;
+
 export function groupSaving(
   originals: FileData[],
   originalOffsets: bigint[],
@@ -41,13 +46,23 @@ export function groupSaving(
   // anyway (btrfs: the file references them outside the range too); for both, its blocks stay
   // whatever we do, so the others should move to them. Then the range physically identical to
   // the most others; on a tie, the one with the most bytes in blocks other files also
-  // reference (a clone outside the selection keeps them allocated, likewise); then the first.
+  // reference (a clone outside the selection keeps them allocated, likewise); then the one in
+  // the fewest extents (the copy every file keeps is the least fragmented); then the one first
+  // on disk (copies are usually written after their original: the space freed is then one
+  // stretch, not a scatter: btrfs's checksum tree ends ~5% smaller, bench/NOTES.md);
+  // then the first by path and offset. The files come in the order the hashing threads finished
+  // them, so without these last rules the same tree gave a different plan from run to run.
   const rank = files.map((f, i) => (fixed[i] ? 2 : keepsExtent(f, offsets[i], length) ? 1 : 0));
   // The ranges of a group hold data at the same offsets (their keys include where the holes
   // are), so a range is physically identical to another exactly where their places are equal.
   const keys = segs.map(placeKey);
   const samePlace = new Map<string, number>();
   for (const k of keys) if (k !== undefined) samePlace.set(k, (samePlace.get(k) ?? 0) + 1);
+  /** The last rules, in order (negative: i before j): fewer extents, first on disk, path, offset. */
+  const tie = (i: number, j: number): number =>
+    segs[i].length - segs[j].length ||
+    compare(firstPlace(segs[i]), firstPlace(segs[j])) ||
+    (files[i].path < files[j].path ? -1 : files[i].path > files[j].path ? 1 : compare(offsets[i], offsets[j]));
   let src = 0;
   let best = -1;
   let bestShared = -1n;
@@ -56,7 +71,8 @@ export function groupSaving(
     const key = keys[i];
     const n = key === undefined ? 0 : samePlace.get(key)! - 1;
     const shared = segs[i].reduce((t, x) => (x.shared ? t + x.len : t), 0n);
-    if (rank[i] > rank[src] || n > best || (n === best && shared > bestShared)) {
+    const better = rank[i] > rank[src] || n > best || (n === best && (shared > bestShared || (shared === bestShared && tie(i, src) < 0)));
+    if (better) {
       best = n;
       bestShared = shared;
       src = i;

@@ -72,6 +72,31 @@ test('on a tie the source is the copy whose blocks another file (outside the sel
   assert.deepEqual(g.warnings, []);
 });
 
+test('otherwise equal copies: the source is the one in fewest extents, then first on disk, then first by path, in any order given', () => {
+  const whole = (p: string, at: bigint) => file(p, 256n * K, [[0n, 256n * K, at]]);
+  const split = (p: string, at: bigint) =>
+    file(p, 256n * K, [
+      [0n, 128n * K, at],
+      [128n * K, 128n * K, at + 1024n * K],
+    ]);
+  const sourceOf = (files: FileData[]) =>
+    groupSaving(
+      files,
+      files.map(() => 0n),
+      256n * K,
+      true,
+    ).ranges[0].path;
+  const orders = <T>(xs: T[]): T[][] =>
+    xs.length <= 1 ? [xs] : xs.flatMap((x, i) => orders([...xs.slice(0, i), ...xs.slice(i + 1)]).map((r) => [x, ...r]));
+  // the least fragmented copy is kept, wherever it lies
+  for (const o of orders([split('a', 100n * K), whole('b', 9000n * K), split('c', 50n * K)])) assert.equal(sourceOf(o), 'b');
+  // equally fragmented: the one first on disk (the original, usually: the freed space is one stretch)
+  for (const o of orders([whole('d1/later', 9000n * K), whole('d2/first', 100n * K), whole('d0/middle', 5000n * K)]))
+    assert.equal(sourceOf(o), 'd2/first');
+  // no known place: the first by path (the same plan from run to run)
+  for (const o of orders([whole('y', -1n), whole('x', -1n), whole('z', -1n)])) assert.equal(sourceOf(o), 'x');
+});
+
 test("apply order: a group that moves part of another group's source goes first; unrelated groups stay free", () => {
   const range = (path: string, offset = 0n) => ({ path, offset });
   const group = (length: bigint, ...ranges: DedupeRange[]): DedupeGroup => ({
