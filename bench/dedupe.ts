@@ -32,6 +32,8 @@ export interface DedupeRun {
 }
 
 export interface DedupeBench {
+  /** The loop devices bypassed their images' page cache (makeLoopFs directIo: the larger tree). */
+  directIo?: boolean;
   files: number;
   totalBytes: number;
   duplicateBytes: number;
@@ -74,7 +76,7 @@ function freeBytes(mnt: string): bigint {
   return s.bfree * s.bsize;
 }
 
-export function benchDedupe(cli: string[], totalMiB = 2048, files = 2000, rounds = 3): DedupeBench {
+export function benchDedupe(cli: string[], totalMiB = 2048, files = 2000, rounds = 3, directIo = false): DedupeBench {
   const fileBytes = Math.floor((totalMiB * 2 ** 20) / files / 4096) * 4096;
   const runs: DedupeRun[] = [];
   const tools: { tool: string; argv: (dir: string) => string[] }[] = [
@@ -84,7 +86,7 @@ export function benchDedupe(cli: string[], totalMiB = 2048, files = 2000, rounds
   for (const kind of ['btrfs', 'xfs'] as FsKind[])
     for (let round = 1; round <= rounds; round++)
       for (const t of round % 2 === 1 ? tools : [...tools].reverse()) {
-        const l = makeLoopFs(kind, Math.ceil(totalMiB * 1.5) + 512, 'bench-dedupe');
+        const l = makeLoopFs(kind, Math.ceil(totalMiB * 1.5) + 512, 'bench-dedupe', [], directIo);
         try {
           const dir = path.join(l.mnt, 'tree');
           process.stderr.write(
@@ -124,5 +126,5 @@ export function benchDedupe(cli: string[], totalMiB = 2048, files = 2000, rounds
         }
       }
   const half = Math.floor(files / 2);
-  return { files, totalBytes: files * fileBytes, duplicateBytes: (files - half) * fileBytes, rounds, runs };
+  return { directIo, files, totalBytes: files * fileBytes, duplicateBytes: (files - half) * fileBytes, rounds, runs };
 }

@@ -19,6 +19,8 @@ export interface Results {
   space?: SpaceBench;
   smb?: SmbBench;
   dedupe?: DedupeBench;
+  /** The same dedupe comparison on a larger tree (bench/run.ts --dedupe-large). */
+  dedupeLarge?: DedupeBench;
   loadAfter: string;
   /** When and at what load each part was measured (with --only, the other parts keep theirs). */
   measured?: Record<string, { date: string; loadAverage: string }>;
@@ -52,18 +54,19 @@ function timingRows(ts: Timing[]): string[] {
 
 export function targets(r: Results): { name: string; target: string; got: string; ok: boolean }[] {
   const out: { name: string; target: string; got: string; ok: boolean }[] = [];
-  for (const kind of ['btrfs', 'xfs'] as const) {
-    const el = r.dedupe && dedupeMedian(r.dedupe, kind, 'extent-lens');
-    const dr = r.dedupe && dedupeMedian(r.dedupe, kind, 'duperemove');
-    if (!el || !dr) continue;
-    const rounds = r.dedupe?.rounds ?? 1;
-    out.push({
-      name: `dedupe on ${kind}: bytes freed and wall time vs \`duperemove -dr -b 128k\`${rounds > 1 ? ` (medians of ${rounds} alternated runs)` : ''}`,
-      target: '>= its bytes, <= its time',
-      got: `${el.freed} vs ${dr.freed} bytes, ${el.wallSeconds.toFixed(2)} s vs ${dr.wallSeconds.toFixed(2)} s`,
-      ok: el.freed >= dr.freed && el.wallSeconds <= dr.wallSeconds,
-    });
-  }
+  for (const d of [r.dedupe, r.dedupeLarge])
+    for (const kind of ['btrfs', 'xfs'] as const) {
+      const el = d && dedupeMedian(d, kind, 'extent-lens');
+      const dr = d && dedupeMedian(d, kind, 'duperemove');
+      if (!d || !el || !dr) continue;
+      const rounds = d.rounds ?? 1;
+      out.push({
+        name: `dedupe on ${kind}, ${treeName(d)}: bytes freed and wall time vs \`duperemove -dr -b 128k\`${rounds > 1 ? ` (medians of ${rounds} alternated runs)` : ''}`,
+        target: '>= its bytes, <= its time',
+        got: `${el.freed} vs ${dr.freed} bytes, ${el.wallSeconds.toFixed(2)} s vs ${dr.wallSeconds.toFixed(2)} s`,
+        ok: el.freed >= dr.freed && el.wallSeconds <= dr.wallSeconds,
+      });
+    }
   if (r.map) {
     const call = r.map.measuredCall ?? 'engine.map()';
     out.push({
@@ -196,7 +199,7 @@ export function textTable(r: Results): string {
     lines.push(`  copy ms, copychunk: ${f(r.smb.copy.copychunkMs)}; read + write through the client: ${f(r.smb.copy.throughClientMs)}`);
     lines.push(`  list ${r.smb.list.files} files, ms: ${f(r.smb.list.ms)}`);
   }
-  for (const run of r.dedupe?.runs ?? [])
+  for (const run of [...(r.dedupe?.runs ?? []), ...(r.dedupeLarge?.runs ?? [])])
     lines.push(
       `dedupe: ${run.fs} ${run.tool.padEnd(12)} freed ${run.freed} bytes in ${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds?.toFixed(2) ?? '-'} s)${run.reported ? ` (reported ${run.reported})` : ''}`,
     );
@@ -214,7 +217,7 @@ export function markdown(r: Results, notes: string): string {
     '',
     'Mapping a file with many extents and cloning a 1 GiB file on one XFS loop-device image, and',
     'accounting the space of trees of small reflinked files on btrfs and XFS images (issue 13), and',
-    'deduplicating a 2 GiB tree against duperemove on btrfs and XFS (issue 14).',
+    'deduplicating trees of 2 GiB and 8 GiB against duperemove on btrfs and XFS (issue 14).',
     'Whole-process figures come from',
     '[hyperfine](https://github.com/sharkdp/hyperfine) (`-N`, no shell in between); in-process',
     'figures are medians of repeated calls in one Node process.',
@@ -364,35 +367,46 @@ export function markdown(r: Results, notes: string): string {
       '',
     );
   }
-  if (r.dedupe) {
-    const d = r.dedupe;
-    md.push(
-      `## (e) Deduplication: ${d.files.toLocaleString('en-US')} files, ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB, ${(d.duplicateBytes / 2 ** 20).toFixed(0)} MiB duplicate`,
-      '',
-      '`bench/dedupe.ts`: a fresh loop-mounted image per run with the same tree (the second half of the',
-      `files are copies of the first half, written again), each tool run ${d.rounds ?? 1} time${(d.rounds ?? 1) === 1 ? '' : 's'} per file system, the two alternating`,
-      '(which goes first swaps each round), whole process; freed = statfs f_bfree after sync, before and after.',
-      'The targets compare the medians (freed differs between runs of one tool by tens of blocks of btrfs metadata).',
-      '',
-      '| file system | round | tool | command | freed (bytes) | wall (with sync) | CPU (user+sys) | reported by the tool |',
-      '|---|---|---|---|---|---|---|---|',
-      ...d.runs.map(
-        (x) =>
-          `| ${x.fs} | ${x.round ?? 1} | ${x.tool} | \`${x.command}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.cpuSeconds === undefined ? '-' : `${x.cpuSeconds.toFixed(2)} s`} | ${x.reported ?? '-'} |`,
-      ),
-      '',
-      ...(['btrfs', 'xfs'] as const).flatMap((kind) => {
-        const el = dedupeMedian(d, kind, 'extent-lens');
-        const dr = dedupeMedian(d, kind, 'duperemove');
-        return el && dr
-          ? [
-              `- ${kind}, medians: extent-lens ${el.wallSeconds.toFixed(2)} s, duperemove ${dr.wallSeconds.toFixed(2)} s (ratio ${(el.wallSeconds / dr.wallSeconds).toFixed(2)}x); freed ${el.freed} vs ${dr.freed} bytes`,
-            ]
-          : [];
-      }),
-      '',
-    );
-  }
+  for (const [d, letter] of [
+    [r.dedupe, 'e'],
+    [r.dedupeLarge, 'f'],
+  ] as const)
+    if (d) md.push(...dedupeSection(d, letter));
   md.push('## Notes', '', notes.trim(), '');
   return md.join('\n');
+}
+
+/** "8,000 files, 8 GiB": a dedupe tree in a few words. */
+function treeName(d: DedupeBench): string {
+  return `${d.files.toLocaleString('en-US')} files, ${(d.totalBytes / 2 ** 30).toFixed(0)} GiB`;
+}
+
+function dedupeSection(d: DedupeBench, letter: string): string[] {
+  return [
+    `## (${letter}) Deduplication: ${d.files.toLocaleString('en-US')} files, ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB, ${(d.duplicateBytes / 2 ** 20).toFixed(0)} MiB duplicate`,
+    '',
+    '`bench/dedupe.ts`: a fresh loop-mounted image per run with the same tree (the second half of the',
+    `files are copies of the first half, written again), each tool run ${d.rounds ?? 1} time${(d.rounds ?? 1) === 1 ? '' : 's'} per file system, the two alternating`,
+    '(which goes first swaps each round), whole process; freed = statfs f_bfree after sync, before and after.',
+    'The targets compare the medians (freed differs between runs of one tool by tens of blocks of btrfs metadata).',
+    ...(d.directIo ? ["The loop devices bypass their images' page cache (`losetup --direct-io=on`), so the tree is cached once."] : []),
+    '',
+    '| file system | round | tool | command | freed (bytes) | wall (with sync) | CPU (user+sys) | reported by the tool |',
+    '|---|---|---|---|---|---|---|---|',
+    ...d.runs.map(
+      (x) =>
+        `| ${x.fs} | ${x.round ?? 1} | ${x.tool} | \`${x.command}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.cpuSeconds === undefined ? '-' : `${x.cpuSeconds.toFixed(2)} s`} | ${x.reported ?? '-'} |`,
+    ),
+    '',
+    ...(['btrfs', 'xfs'] as const).flatMap((kind) => {
+      const el = dedupeMedian(d, kind, 'extent-lens');
+      const dr = dedupeMedian(d, kind, 'duperemove');
+      return el && dr
+        ? [
+            `- ${kind}, medians: extent-lens ${el.wallSeconds.toFixed(2)} s, duperemove ${dr.wallSeconds.toFixed(2)} s (ratio ${(el.wallSeconds / dr.wallSeconds).toFixed(2)}x); freed ${el.freed} vs ${dr.freed} bytes`,
+          ]
+        : [];
+    }),
+    '',
+  ];
 }

@@ -9,6 +9,7 @@
 //   --smb-bytes N     size of the SMB read/copy file (default 1 GiB)
 //   --space-files N,M       the space benchmark's small and large trees (default 20000,200000)
 //   --dedupe-tree MIB,FILES the dedupe benchmark's tree (default 2048,2000)
+//   --dedupe-large MIB,FILES its larger tree (default 8192,8000; 0 skips it)
 //   --no-doc          do not rewrite docs/BENCHMARKS.md
 //   --doc-only        rewrite docs/BENCHMARKS.md from bench/last-results.json (after editing
 //                     bench/NOTES.md or bench/report.ts), without measuring again
@@ -95,6 +96,10 @@ async function main(): Promise<void> {
     if (only === undefined || only === 'dedupe') {
       const [mib, files] = (arg('--dedupe-tree') ?? '2048,2000').split(',').map(Number);
       results.dedupe = benchDedupe(cli, mib, files);
+      // The same comparison on a tree four times larger: what a run costs per byte and per file
+      // apart from its fixed costs (a process's start, its threads', the optimizing compiler's).
+      const [largeMib, largeFiles] = (arg('--dedupe-large') ?? '8192,8000').split(',').map(Number);
+      if (largeMib > 0) results.dedupeLarge = benchDedupe(cli, largeMib, largeFiles, 3, true);
     }
     if (process.argv.includes('--million')) {
       process.stderr.write('bench: making the 1,000,000-extent file (a few minutes)...\n');
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
   results.loadAfter = loadAverage();
   // Each part's date and load; with --only the parts not measured now keep their figures and
   // their own dates from the previous run (said in the doc).
-  const parts = ['map', 'clone', 'million', 'space', 'smb', 'dedupe'] as const;
+  const parts = ['map', 'clone', 'million', 'space', 'smb', 'dedupe', 'dedupeLarge'] as const;
   results.measured = {};
   for (const part of parts)
     if (results[part] !== undefined) results.measured[part] = { date: machine.date, loadAverage: machine.loadAverage };
