@@ -153,6 +153,7 @@ export function groupSaving(
   const notSure = sharedElsewhere + encodedBytes - sharedEncoded;
   const netSavingMin = netSaving > notSure ? netSaving - notSure : 0n;
   const g: DedupeGroup = { length, ranges, netSaving, netSavingMin, candidateBytes, wholeFiles, warnings };
+  if (encodedBytes > 0n) g.compressed = true;
   if (elsewhere) elsewhereWarning.set(g, elsewhere);
   return g;
 }

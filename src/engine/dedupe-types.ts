@@ -33,6 +33,11 @@ export interface DedupeGroup {
   wholeFiles: boolean;
   /** Why part of the saving may not materialise (e.g. sharing part of an extent frees nothing until all of it is shared). */
   warnings: string[];
+  /**
+   * Some of the other ranges' data is compressed (btrfs): what it takes on disk, so what sharing
+   * it frees, is not known, and netSavingMin counts none of it. Absent: none is.
+   */
+  compressed?: boolean;
 }
 
 export interface DedupeFindOptions {

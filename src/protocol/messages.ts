@@ -175,6 +175,8 @@ export interface DedupeWireGroup {
   candidateBytes: U64String;
   wholeFiles: boolean;
   warnings: string[];
+  /** DedupeGroup.compressed: some of the other ranges' data is compressed (its size on disk unknown). */
+  compressed?: boolean;
 }
 
 export interface DedupeWirePlan {
@@ -660,6 +662,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
   if (!Array.isArray(v.groups) || v.groups.length > MAX_DEDUPE_GROUPS) return false;
   for (const g of v.groups as unknown[]) {
     if (!isObj(g) || !isU64String(g.length) || !isU64String(g.netSaving) || typeof g.wholeFiles !== 'boolean') return false;
+    if (g.compressed !== undefined && typeof g.compressed !== 'boolean') return false;
     if (!isU64String(g.candidateBytes) || (g.netSavingMin !== undefined && !isU64String(g.netSavingMin))) return false;
     if (!Array.isArray(g.warnings) || g.warnings.length > 64 || !g.warnings.every((w) => isStr(w, 4096))) return false;
     if (!Array.isArray(g.ranges) || g.ranges.length < 2 || g.ranges.length > MAX_DEDUPE_RANGES) return false;

@@ -32,6 +32,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
     candidateBytes: g.candidateBytes.toString(),
     wholeFiles: g.wholeFiles,
     warnings: [...g.warnings],
+    ...(g.compressed ? { compressed: true } : {}),
   }));
   const sep = pathSeparator(roots);
   return {

@@ -36,4 +36,9 @@ test('at most 20 warning lines, then how many more; the lower bound said when be
   assert.match(warnings[19], /^warning: group 20: /);
   assert.equal(warnings[20], 'warning: 5 more warnings on the groups above (--json lists them all)');
   assert.match(out, /net saving 8388608 \(8 MiB\), at least 7340032 \(7 MiB\) \(see the warnings\)/);
+  // compressed data: the reason is a note, not a warning
+  const quiet = { ...plan, groups: [{ ...group(0), warnings: [], compressed: true }] };
+  assert.match(dedupeHuman(quiet, classifyProblems(['/m'], [])), /at least 7340032 \(7 MiB\) \(see the notes\)/);
+  const both = { ...plan, groups: [group(0), { ...group(1), compressed: true }] };
+  assert.match(dedupeHuman(both, classifyProblems(['/m'], [])), /at least 7340032 \(7 MiB\) \(see the warnings and notes\)/);
 });

@@ -69,6 +69,15 @@ test('plan to wire: decimal strings, files by index, the base folder', () => {
 
 test('plan validator: out-of-plan file index, a lone range, an overflowing range, a negative number are refused', () => {
   const w = dedupeWirePlan(plan, ['/m'], { chunk: 131072n, minSize: 4096n });
+  // carried: a compressed group, the sets of identical data that cannot be shared
+  const flagged = dedupeWirePlan(
+    { ...plan, groups: [{ ...plan.groups[0], compressed: true }, ...plan.groups.slice(1)], total: { ...plan.total, lockedIn: 2 } },
+    ['/m'],
+    { chunk: 131072n, minSize: 4096n },
+  );
+  assert.equal(flagged.groups[0].compressed, true);
+  assert.equal(flagged.groups[1].compressed, undefined);
+  assert.equal(flagged.total.lockedIn, 2);
   const bad = (f: (p: DedupeWirePlan) => void) => {
     const c = JSON.parse(JSON.stringify(w)) as DedupeWirePlan;
     f(c);
@@ -112,6 +121,14 @@ test('plan validator: out-of-plan file index, a lone range, an overflowing range
   );
   assert.equal(
     bad((c) => ((c as unknown as { cannotApply: unknown }).cannotApply = [{ path: 1 }])),
+    false,
+  );
+  assert.equal(
+    bad((c) => (c.groups[0].compressed = true)),
+    true,
+  );
+  assert.equal(
+    bad((c) => ((c.groups[0] as unknown as { compressed: string }).compressed = 'yes')),
     false,
   );
   assert.equal(

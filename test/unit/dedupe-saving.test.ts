@@ -164,6 +164,16 @@ test('compressed (encoded) extents: the same extent at the same place is already
     ],
   );
   assert.equal(g.netSaving, 256n * K, 'the copy in full (an upper bound), the clone not at all');
+  assert.equal(g.compressed, true, 'the saving counts compressed data (its size on disk unknown)');
+  assert.equal(
+    groupSaving([a, clone], [0n, 0n], 256n * K, true).compressed,
+    undefined,
+    'only what is already shared: nothing compressed counted',
+  );
+  assert.equal(
+    groupSaving([file('x', 4n * K, [[0n, 4n * K, 9n * K]]), file('y', 4n * K, [[0n, 4n * K, 99n * K]])], [0n, 0n], 4n * K, true).compressed,
+    undefined,
+  );
   // Not a byte-for-byte mapping: an extent at 64 KiB whose address is a's first one + 64 KiB
   // would be "the same bytes" as a's by offset arithmetic; it is another compressed extent.
   const shifted: FileData = {

@@ -181,6 +181,14 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
   test('a saving with a lower bound (blocks shared with files that may be outside) reads as a range', async () => {
     const bounded = { ...wire, total: { ...wire.total, netSavingMin: String(plan.total.netSaving - 1000n * MiB) } };
     const { page, bridge } = await open(1000, { type: 'dedupe', plan: bounded, canApply: true });
+    // no group compressed (XFS, say): compression is not named
+    assert.equal(
+      await text(page, '.saving-line'),
+      'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection.',
+    );
+    const compressed = { ...bounded, groups: bounded.groups.map((g, i) => (i === 0 ? { ...g, compressed: true } : g)) };
+    await bridge.post({ type: 'dedupe', plan: compressed, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.saving-line')?.textContent?.includes('compressed'));
     assert.equal(
       await text(page, '.saving-line'),
       'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',

@@ -138,14 +138,22 @@ function showTotals(p: DedupeWirePlan): void {
   bytesKv('net', l10n.t('Net saving'), net, l10n.t('What sharing the duplicates would free (an estimate until it is measured).'));
   bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
   const min = t.netSavingMin !== undefined ? BigInt(t.netSavingMin) : net;
+  // compression is named only where some data is compressed (btrfs), never on XFS
   savingEl.textContent =
     min < net
-      ? l10n.t(
-          'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
-          human2(min),
-          human2(net),
-          human2(net - min),
-        )
+      ? p.groups.some((g) => g.compressed)
+        ? l10n.t(
+            'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
+            human2(min),
+            human2(net),
+            human2(net - min),
+          )
+        : l10n.t(
+            'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection.',
+            human2(min),
+            human2(net),
+            human2(net - min),
+          )
       : already > 0n
         ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
         : l10n.t('Sharing these frees about {0}.', human2(net));

@@ -152,8 +152,16 @@ function groupJson(g: DedupeGroup): string {
     ['netSavingMin', dec(g.netSavingMin ?? g.netSaving)],
     ['candidateBytes', dec(g.candidateBytes)],
     ['wholeFiles', String(g.wholeFiles)],
+    ['compressed', g.compressed ? 'true' : undefined],
     ['warnings', strings(g.warnings)],
   ]);
+}
+
+/** Where the reasons for a lower bound are: blocks shared elsewhere in the groups' warnings, compression in a note. */
+function whyAtLeast(plan: DedupePlan): string {
+  const warned = plan.groups.some((g) => g.warnings.length > 0);
+  const compressed = plan.groups.some((g) => g.compressed);
+  return warned && compressed ? 'warnings and notes' : warned ? 'warnings' : 'notes';
 }
 
 export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeReport): string {
@@ -277,7 +285,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   lines.push(
     `total: ${t.groups} group${t.groups === 1 ? '' : 's'} (${t.files} file${t.files === 1 ? '' : 's'} examined), ` +
       `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)}` +
-      (atLeast(t.netSavingMin, t.netSaving) ? `, at least ${exactAndHuman(t.netSavingMin!)} (see the warnings)` : '') +
+      (atLeast(t.netSavingMin, t.netSaving) ? `, at least ${exactAndHuman(t.netSavingMin!)} (see the ${whyAtLeast(plan)})` : '') +
       ` (hashed ${exactAndHuman(t.hashedBytes)})\n`,
   );
   if (report)
