@@ -11,6 +11,11 @@ import { bytesNotCovered, mergeRanges } from './space-scan';
 import type { OwnerLookup } from './dedupe-owners';
 import { dataBytes, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
 
+const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Where a range's data starts on disk (its first piece with a known place; none: last). */
+const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;
+
 /**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
  * the range most others already share (fewest changes), the net saving is the union of the
@@ -25,11 +30,6 @@ import { dataBytes, placeKey, sameBytes, segments, type Segment } from './dedupe
  * destination's blocks over the range, it moves with it (one more destination, never the source):
  * blocks are freed only when every reference to them moves.
  */
-const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Where a range's data starts on disk (its first piece with a known place; none: last). */
-const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;
-
 export function groupSaving(
   originals: FileData[],
   originalOffsets: bigint[],

@@ -88,7 +88,7 @@ if (typeof saved.filter === 'string') filterBox.value = saved.filter;
 const saveState = (): void => setState({ filter: filterBox.value, selected: list?.selected } satisfies ViewState);
 
 const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
-/** The empty list's sentence where nothing could be examined wrongly: none found, or none that can be shared. */
+/** The empty list's sentence when every path was examined: no duplicate data, or none that can be shared. */
 const lockedInText = (sets: number): string =>
   sets === 0
     ? l10n.t('No duplicate data found in the selection.')
