@@ -180,8 +180,11 @@ export async function applyDedupe(
     for (const g of [...independent, ...chained]) {
       if (pooled.has(g)) continue;
       const t = emptyTally();
-      await applyGroup(backendOf.get(g)!, g, ctx, t, progress);
-      add(t);
+      try {
+        await applyGroup(backendOf.get(g)!, g, ctx, t, progress);
+      } finally {
+        add(t); // a cancel inside the group: its calls made so far still count
+      }
       shared++;
       progress(0n);
     }
@@ -191,7 +194,8 @@ export async function applyDedupe(
       operation: 'dedupe',
       code: 'E_CANCELLED',
       paths: plan.groups[0]?.ranges.map((r) => r.path).slice(0, 1) ?? [],
-      message: `dedupe: cancelled after ${pooled.size > 0 ? 'at least ' : ''}${report.calls} calls (${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
+      // A pool thread's group cut short by the cancel reports nothing: those counts are lower bounds.
+      message: `dedupe: cancelled after ${pooled.size > 0 ? 'at least ' : ''}${report.calls} call${report.calls === 1 ? '' : 's'} (${pooled.size > 0 ? 'at least ' : ''}${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
     });
   }
   const later: { path: string; freeBefore: bigint }[] = [];
@@ -254,9 +258,11 @@ export async function applyBatch(
 async function applyGroup(b: Dedupable, g: DedupeGroup, ctx: EngineContext, t: GroupTally, sent: (bytes: bigint) => void): Promise<void> {
   ctx.checkCancelled();
   const src = g.ranges[0];
-  let dests = g.ranges.slice(1).filter((r) => !r.alreadyShared);
   // Mapped again now: a range that already shares the source's extents (an earlier run, a
-  // clone made since the search) needs no call; FIDEDUPERANGE would report it as deduped.
+  // clone made since the search) needs no call; FIDEDUPERANGE would report it as deduped. Those
+  // the plan marks already shared are looked at too, so the report counts their bytes, and get
+  // no call whatever the maps say now (the confirmation did not count them).
+  let dests = g.ranges.slice(1);
   let srcMap: PackedExtentMap | undefined;
   try {
     ({ dests, srcMap } = await notYetShared(b, g, dests, t, ctx));
@@ -264,6 +270,7 @@ async function applyGroup(b: Dedupable, g: DedupeGroup, ctx: EngineContext, t: G
     if (isCancelled(e)) throw e;
     // the maps are only an optimisation: without them every range goes to the kernel
   }
+  dests = dests.filter((r) => !r.alreadyShared);
   if (dests.length === 0) return;
   /** Destinations still in play (one that differed or failed gets no further calls). */
   const live = new Set(dests.map((_, i) => i));

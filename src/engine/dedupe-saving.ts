@@ -316,7 +316,7 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
       const taken = stuck < g.netSaving ? stuck : g.netSaving;
       g.netSaving -= taken;
       g.warnings.push(
-        `${taken} bytes of the other ranges share their blocks with data the plan leaves in place (a clone or a group's source): ` +
+        `${taken} bytes of the other ranges share their blocks with data the plan leaves in place (a clone, a copy in a read-only snapshot, or a group's source): ` +
           'sharing them frees nothing, so they are left out of the saving.',
       );
     }

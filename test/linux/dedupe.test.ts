@@ -178,6 +178,9 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         assert.equal(r.differed, 0);
         assert.deepEqual(r.skipped, []);
         assert.equal(r.estimated, plan.total.netSaving);
+        // the clone the plan marks already shared is reported as such (not as nothing)
+        assert.equal(r.alreadyShared, BigInt(MiB));
+        assert.equal(r.deduped, BigInt(MiB + 2 * CHUNK));
         freedMatches(kind, r.freed, r.estimated);
         assert.ok(progress.length > 0);
         assert.deepEqual(shas(d), before, 'every file reads the same');
@@ -212,7 +215,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         const r2 = await engine.dedupe(plan);
         assert.equal(r2.calls, 0);
         assert.equal(r2.deduped, 0n);
-        assert.equal(r2.alreadyShared, BigInt(MiB + 2 * CHUNK), 'b (a-clone was already shared at the search) and sparse2’s data');
+        assert.equal(r2.alreadyShared, BigInt(2 * MiB + 2 * CHUNK), 'b, a-clone (already shared at the search) and sparse2’s data');
         assert.deepEqual(shas(d), before);
       } finally {
         await engine.dispose();
@@ -391,7 +394,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
-    test('a 40 MiB range goes in 16 MiB calls, three destinations in each', async () => {
+    test('a 40 MiB range goes in 16 MiB calls, three destinations in each; a cancel between them counts the calls made', async () => {
       const d = freshDir(t, 'long');
       const big = randomBytes(40 * MiB);
       for (const n of ['m', 'n', 'o', 'p']) fs.writeFileSync(path.join(d, n), big);
@@ -400,12 +403,22 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       const plan = await engine.findDuplicates([d]);
       assert.equal(plan.groups.length, 1);
       assert.equal(plan.groups[0].netSaving, BigInt(3 * 40 * MiB));
+      // Cancelled after the first call: one group, cut short, and what it already shared is said.
       const free0 = freeAfterSync(t.mountPoint);
+      const c = new AbortController();
+      await assert.rejects(engine.dedupe(plan, { signal: c.signal, onProgress: () => c.abort() }), (e: FsctlError) => {
+        assert.equal(e.code, 'E_CANCELLED');
+        assert.match(e.message, new RegExp(`cancelled after 1 call \\(${3 * 16 * MiB} bytes already shared\\)`));
+        return true;
+      });
+      const free1 = freeAfterSync(t.mountPoint);
       const r = await engine.dedupe(plan);
-      assert.equal(r.freed, freeAfterSync(t.mountPoint) - free0, 'the report says what statfs says');
+      const free2 = freeAfterSync(t.mountPoint);
+      assert.equal(r.freed, free2 - free1, 'the report says what statfs says');
+      // the whole range again (the first 16 MiB are the source's already, the kernel says them deduped too)
       assert.equal(r.calls, 3, '16 + 16 + 8 MiB, each call naming the three destinations');
       assert.equal(r.deduped, BigInt(3 * 40 * MiB));
-      freedMatches(kind, r.freed, r.estimated);
+      freedMatches(kind, free2 - free0, r.estimated); // the two runs together
       const want = createHash('sha256').update(big).digest('hex');
       for (const n of ['m', 'n', 'o', 'p']) assert.equal(sha(path.join(d, n)), want);
       fs.rmSync(d, { recursive: true });
