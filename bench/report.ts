@@ -199,10 +199,11 @@ export function textTable(r: Results): string {
     lines.push(`  copy ms, copychunk: ${f(r.smb.copy.copychunkMs)}; read + write through the client: ${f(r.smb.copy.throughClientMs)}`);
     lines.push(`  list ${r.smb.list.files} files, ms: ${f(r.smb.list.ms)}`);
   }
-  for (const run of [...(r.dedupe?.runs ?? []), ...(r.dedupeLarge?.runs ?? [])])
-    lines.push(
-      `dedupe: ${run.fs} ${run.tool.padEnd(12)} freed ${run.freed} bytes in ${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds?.toFixed(2) ?? '-'} s)${run.reported ? ` (reported ${run.reported})` : ''}`,
-    );
+  for (const d of [r.dedupe, r.dedupeLarge])
+    for (const run of d?.runs ?? [])
+      lines.push(
+        `dedupe (${treeName(d!)}): ${run.fs} ${run.tool.padEnd(12)} freed ${run.freed} bytes in ${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds?.toFixed(2) ?? '-'} s)${run.reported ? ` (reported ${run.reported})` : ''}`,
+      );
   lines.push('targets:');
   for (const t of targets(r)) lines.push(`  ${verdict(t.ok).padEnd(6)} ${t.name}: ${t.got} (target ${t.target})`);
   return lines.join('\n') + '\n';
@@ -217,7 +218,7 @@ export function markdown(r: Results, notes: string): string {
     '',
     'Mapping a file with many extents and cloning a 1 GiB file on one XFS loop-device image, and',
     'accounting the space of trees of small reflinked files on btrfs and XFS images (issue 13), and',
-    'deduplicating trees of 2 GiB and 8 GiB against duperemove on btrfs and XFS (issue 14).',
+    `deduplicating ${dedupeTrees(r)} against duperemove on btrfs and XFS (issue 14).`,
     'Whole-process figures come from',
     '[hyperfine](https://github.com/sharkdp/hyperfine) (`-N`, no shell in between); in-process',
     'figures are medians of repeated calls in one Node process.',
@@ -374,6 +375,12 @@ export function markdown(r: Results, notes: string): string {
     if (d) md.push(...dedupeSection(d, letter));
   md.push('## Notes', '', notes.trim(), '');
   return md.join('\n');
+}
+
+/** The dedupe trees measured, for the introduction: "a 2 GiB tree", "trees of 2 GiB and 8 GiB". */
+function dedupeTrees(r: Results): string {
+  const sizes = [r.dedupe, r.dedupeLarge].filter((d) => d !== undefined).map((d) => `${(d.totalBytes / 2 ** 30).toFixed(0)} GiB`);
+  return sizes.length > 1 ? `trees of ${sizes.join(' and ')}` : `a ${sizes[0] ?? '2 GiB'} tree`;
 }
 
 /** "8,000 files, 8 GiB": a dedupe tree in a few words. */

@@ -9,43 +9,58 @@ import type { FileData } from './dedupe-file-data';
 import { linearPhysical } from './map-format';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 
+/** One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped. */
+interface Piece {
+  start: bigint;
+  end: bigint;
+  len: bigint;
+}
+
 /**
- * btrfs: the pieces of `f` (indices into its extents) that reference one on-disk extent, so that
- * the extent is freed only when all of them move. FIEMAP lists a file's references, not its
- * extents: a partly overwritten extent ("bookend") shows as pieces on both sides of the new data
- * whose physical minus logical offset is the same (the extent's address), and every piece of a
- * compressed extent shows the extent's address. Pieces are grouped by that key; elsewhere each
- * piece is its own extent. Cached per file.
+ * btrfs: the pieces of `f` that reference one on-disk extent, so that the extent is freed only
+ * when all of them move. FIEMAP lists a file's references, not its extents: a partly overwritten
+ * extent ("bookend") shows as pieces on both sides of the new data whose physical minus logical
+ * offset is the same (the extent's address), a preallocated extent written in part shows its
+ * rest as unwritten pieces with that same address (they never move: dedupe never shares what
+ * reads as zeros), and every piece of a compressed extent shows the extent's address. Pieces are
+ * grouped by that key; elsewhere each data piece is its own extent. Cached per file.
  */
-function extentPieces(f: FileData): number[][] {
+function extentPieces(f: FileData): Piece[][] {
   let out = piecesCache.get(f);
   if (out) return out;
   out = [];
-  if (f.filesystem !== 'btrfs') for (let i = 0; i < f.off.length; i++) out.push([i]);
+  // The last extent's block runs past the end of the file; a range that reaches the end shares
+  // that whole block (the kernel takes an unaligned length that ends at both files' ends), so
+  // bytes past the end never count as left out.
+  const piece = (off: bigint, len: bigint): Piece => ({ start: off, end: off + len < f.size ? off + len : f.size, len });
+  if (f.filesystem !== 'btrfs') for (let i = 0; i < f.off.length; i++) out.push([piece(f.off[i], f.len[i])]);
   else {
-    const byKey = new Map<string, number[]>();
-    for (let i = 0; i < f.off.length; i++) {
-      if (f.phys[i] < 0n) {
-        out.push([i]);
-        continue;
-      }
-      const key = linearPhysical(f.phys[i], f.flags[i]) ? `l${f.phys[i] - f.off[i]}` : `e${f.phys[i]}`;
+    const byKey = new Map<string, Piece[]>();
+    const add = (key: string, p: Piece): void => {
       const list = byKey.get(key);
-      if (list) list.push(i);
+      if (list) list.push(p);
       else {
-        const fresh = [i];
+        const fresh = [p];
         byKey.set(key, fresh);
-        out.push(fresh);
+        out!.push(fresh);
       }
+    };
+    for (let i = 0; i < f.off.length; i++) {
+      if (f.phys[i] < 0n) out.push([piece(f.off[i], f.len[i])]);
+      else add(linearPhysical(f.phys[i], f.flags[i]) ? `l${f.phys[i] - f.off[i]}` : `e${f.phys[i]}`, piece(f.off[i], f.len[i]));
+    }
+    // only where they join a data piece's extent (a wholly unwritten extent holds nothing to
+    // share); not clamped: preallocated past the end (fallocate --keep-size) still keeps it
+    const u = f.unwritten;
+    for (let i = 0; u && i < u.off.length; i++) {
+      const list = byKey.get(`l${u.phys[i] - u.off[i]}`);
+      if (list) list.push({ start: u.off[i], end: u.off[i] + u.len[i], len: u.len[i] });
     }
   }
   piecesCache.set(f, out);
   return out;
 }
-const piecesCache = new WeakMap<FileData, number[][]>();
-
-/** Where extent piece `i` of `f` ends, clamped to the file's end (the last block runs past it). */
-const pieceEnd = (f: FileData, i: number): bigint => (f.off[i] + f.len[i] < f.size ? f.off[i] + f.len[i] : f.size);
+const piecesCache = new WeakMap<FileData, Piece[][]>();
 
 /**
  * btrfs: whether an extent referenced in [offset, offset + length) of `f` is also referenced
@@ -58,9 +73,7 @@ export function keepsExtent(f: FileData, offset: bigint, length: bigint): boolea
   for (const pieces of extentPieces(f)) {
     let inside = false;
     let outside = false;
-    for (const i of pieces) {
-      const a = f.off[i];
-      const b = pieceEnd(f, i);
+    for (const { start: a, end: b } of pieces) {
       if (b > offset && a < end) inside = true;
       if (a < offset || b > end) outside = true;
     }
@@ -95,23 +108,19 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
       if (!f || !cov || r.alreadyShared) continue;
       const end = r.offset + g.length;
       for (const pieces of extentPieces(f)) {
-        // The last extent's block runs past the end of the file; a range that reaches the end
-        // shares that whole block (the kernel takes an unaligned length that ends at both files'
-        // ends), so bytes past the end never count as left out (pieceEnd).
         let here = 0n;
         let rest = 0n;
-        for (const i of pieces) {
-          const eEnd = pieceEnd(f, i);
-          // The extent is freed only if every piece of it is shared by some group of the plan.
-          rest += bytesNotCovered({ start: [f.off[i]], end: [eEnd] }, cov);
-          const a = f.off[i] > r.offset ? f.off[i] : r.offset;
-          const b = eEnd < end ? eEnd : end;
+        for (const p of pieces) {
+          // The extent is freed only if every piece of it is shared by some group of the plan
+          // (an unwritten piece never is).
+          rest += bytesNotCovered({ start: [p.start], end: [p.end] }, cov);
+          const a = p.start > r.offset ? p.start : r.offset;
+          const b = p.end < end ? p.end : end;
           if (b > a) here += b - a;
         }
         if (here === 0n || rest === 0n) continue;
         partial += here;
-        const first = pieces[0];
-        example ||= `${r.path} at ${f.off[first]} (${pieces.reduce((t, i) => t + f.len[i], 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} of them not duplicated)`;
+        example ||= `${r.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} of them not duplicated)`;
       }
     }
     if (partial === 0n) continue;

@@ -25,11 +25,18 @@ export interface FileData {
    * as data (dedupe-hash.ts).
    */
   zerosMayBeHoles?: boolean;
+  /**
+   * The unwritten (preallocated) extents left out of off/len/phys, where they have a place.
+   * btrfs: writing into a preallocated extent leaves the rest of it referenced as unwritten, and
+   * btrfs frees the extent only when no reference is left (dedupe-extents.ts).
+   */
+  unwritten?: { off: bigint[]; len: bigint[]; phys: bigint[] };
 }
 
 /**
  * A file's data from its map: the extents that hold data. Unwritten (preallocated) extents read
- * as zeros, so, like holes, they are left out: never read, hashed, counted or shared.
+ * as zeros, so, like holes, they are left out: never read, hashed, counted or shared (on btrfs
+ * kept aside in `unwritten`: they can keep a written extent allocated).
  */
 export function fileDataOf(
   path: string,
@@ -42,7 +49,17 @@ export function fileDataOf(
   if (m.allocationSize !== undefined) f.zerosMayBeHoles = true;
   for (let i = 0; i < k.count; i++) {
     const len = BigInt.asUintN(64, k.length[i]);
-    if (len === 0n || (k.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue;
+    if (len === 0n) continue;
+    if ((k.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) {
+      // (the file system may be named only later, dedupe-walk.ts: kept wherever there is a place)
+      if (k.physical[i] >= 0n) {
+        const u = (f.unwritten ??= { off: [], len: [], phys: [] });
+        u.off.push(k.offset[i]);
+        u.len.push(len);
+        u.phys.push(k.physical[i]);
+      }
+      continue;
+    }
     f.off.push(k.offset[i]);
     f.len.push(len);
     f.phys.push(k.physical[i]);

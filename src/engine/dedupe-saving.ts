@@ -13,6 +13,9 @@ import { dataBytes, placeKey, sameBytes, segments, type Segment } from './dedupe
 
 const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A range's bytes in compressed (encoded) extents. */
+const compressedBytes = (segs: Segment[]): bigint => segs.reduce((t, x) => (x.encoded ? t + x.len : t), 0n);
+
 /** Where a range's data starts on disk (its first piece with a known place; none: last). */
 const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;
 
@@ -46,20 +49,22 @@ export function groupSaving(
   // anyway (btrfs: the file references them outside the range too); for both, its blocks stay
   // whatever we do, so the others should move to them. Then the range physically identical to
   // the most others; on a tie, the one with the most bytes in blocks other files also
-  // reference (a clone outside the selection keeps them allocated, likewise); then the one in
-  // the fewest extents (the copy every file keeps is the least fragmented); then the one first
-  // on disk (copies are usually written after their original: the space freed is then one
-  // stretch, not a scatter: btrfs's checksum tree ends ~5% smaller, bench/NOTES.md);
-  // then the first by path and offset. The files come in the order the hashing threads finished
-  // them, so without these last rules the same tree gave a different plan from run to run.
+  // reference (a clone outside the selection keeps them allocated, likewise); then the one with
+  // the most compressed data (btrfs: kept as the source, the other copies are freed whole and
+  // exactly; moved, a compressed copy frees only its size on disk, which is not known); then the
+  // one in the fewest pieces (FIEMAP extents, physically contiguous ones joined: the copy every
+  // file keeps is the least fragmented); then the one first on disk (copies are usually written
+  // after their original: the space freed is then one stretch, and btrfs's checksum tree ends
+  // ~5% smaller, bench/NOTES.md); then the first by path and offset.
   const rank = files.map((f, i) => (fixed[i] ? 2 : keepsExtent(f, offsets[i], length) ? 1 : 0));
   // The ranges of a group hold data at the same offsets (their keys include where the holes
   // are), so a range is physically identical to another exactly where their places are equal.
   const keys = segs.map(placeKey);
   const samePlace = new Map<string, number>();
   for (const k of keys) if (k !== undefined) samePlace.set(k, (samePlace.get(k) ?? 0) + 1);
-  /** The last rules, in order (negative: i before j): fewer extents, first on disk, path, offset. */
+  /** The last rules, in order (negative: i before j): more compressed, fewer pieces, first on disk, path, offset. */
   const tie = (i: number, j: number): number =>
+    compare(compressedBytes(segs[j]), compressedBytes(segs[i])) ||
     segs[i].length - segs[j].length ||
     compare(firstPlace(segs[i]), firstPlace(segs[j])) ||
     (files[i].path < files[j].path ? -1 : files[i].path > files[j].path ? 1 : compare(offsets[i], offsets[j]));

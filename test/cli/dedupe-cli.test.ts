@@ -183,7 +183,7 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     assert.equal(t.code, 0, t.stdout + t.stderr);
     assert.match(
       t.stdout,
-      /^no duplicate data that can be shared here: the 1 set of identical data found is in files that cannot be changed/m,
+      /^no duplicate data that can be shared here: the 1 set of identical data found is in files this user may not change/m,
     );
     assert.doesNotMatch(t.stdout, /^no duplicate data found/m);
     assert.match(t.stdout, /note: 1 set of identical data lies only in files the kernel will not change for this user/);

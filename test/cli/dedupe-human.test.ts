@@ -42,3 +42,25 @@ test('at most 20 warning lines, then how many more; the lower bound said when be
   const both = { ...plan, groups: [group(0), { ...group(1), compressed: true }] };
   assert.match(dedupeHuman(both, classifyProblems(['/m'], [])), /at least 7340032 \(7 MiB\) \(see the warnings and notes\)/);
 });
+
+test('no group: nothing found, or nothing this user can share, and only in what was examined when paths failed', () => {
+  const empty: DedupePlan = {
+    groups: [],
+    total: { groups: 0, candidateBytes: 0n, netSaving: 0n, files: 4, hashedBytes: 0n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  const first = (p: DedupePlan) => dedupeHuman(p, classifyProblems(['/m'], [])).split('\n')[0];
+  assert.equal(first(empty), 'no duplicate data found');
+  const failed = { ...empty, errors: [{ path: '/m/x', code: 'EACCES', message: 'open /m/x: permission denied (EACCES).' }] };
+  assert.equal(first(failed), 'no duplicate data found in the 4 files examined');
+  assert.equal(
+    first({ ...empty, total: { ...empty.total, lockedIn: 2 } }),
+    'no duplicate data that can be shared here: the 2 sets of identical data found are in files this user may not change (see the note below)',
+  );
+  assert.equal(
+    first({ ...failed, total: { ...failed.total, lockedIn: 1 } }),
+    'no duplicate data that can be shared in the 4 files examined: the 1 set of identical data found is in files this user may not change (see the note below)',
+  );
+});

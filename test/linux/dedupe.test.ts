@@ -450,6 +450,51 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('a preallocated extent written in part: btrfs keeps it for its unwritten rest, so it is the source or frees nothing', async () => {
+      const d = freshDir(t, 'prealloc-part');
+      /** `bytes` of preallocation (past the end with keepSize), `data` written at 0 into it. */
+      const preallocated = (name: string, bytes: number, data: Buffer, keepSize = false): void => {
+        const p = path.join(d, name);
+        fs.writeFileSync(p, ''); // fallocate -n does not create the file
+        execFileSync('fallocate', [...(keepSize ? ['-n'] : []), '-l', String(bytes), p]);
+        const fd = fs.openSync(p, 'r+');
+        fs.writeSync(fd, data, 0, data.length, 0);
+        fs.fsyncSync(fd);
+        fs.closeSync(fd);
+      };
+      // x is a file of its own; pre holds x's bytes in the first MiB of a 6 MiB preallocation
+      const x = randomBytes(MiB);
+      fs.writeFileSync(path.join(d, 'x'), x);
+      preallocated('pre', 6 * MiB, x);
+      // y's first MiB, in one 2 MiB extent, and in a preallocation past the end of pre2 (1 MiB long)
+      const y = randomBytes(2 * MiB);
+      fs.writeFileSync(path.join(d, 'y'), y);
+      preallocated('pre2', 6 * MiB, y.subarray(0, MiB), true);
+      execFileSync('sync');
+      if (kind === 'btrfs') {
+        const pieces = frags(path.join(d, 'pre'));
+        assert.ok(pieces.some((e) => /unwritten/.test(e.flags)) && pieces.some((e) => !/unwritten/.test(e.flags)), 'written and unwritten');
+      }
+      const before = shas(d);
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      const byPaths = new Map(plan.groups.map((g) => [g.ranges.map((r) => path.basename(r.path)).join(' '), g]));
+      if (kind === 'btrfs') {
+        // x moves to pre's blocks (pre keeps its extent anyway): x's own MiB is freed
+        assert.equal(byPaths.get('pre x')?.netSaving, BigInt(MiB), [...byPaths.keys()].join(', '));
+        // y and pre2 both keep their extents (y's second MiB, pre2's unwritten rest): nothing freed, said so
+        const g2 = byPaths.get('pre2 y') ?? byPaths.get('y pre2');
+        assert.equal(g2?.netSaving, 0n);
+        assert.equal(g2?.netSavingMin, 0n);
+        assert.match(g2!.warnings.join(' '), /btrfs frees an extent only when nothing references any of it/);
+        assert.equal(plan.total.netSaving, BigInt(MiB));
+      } else assert.equal(plan.total.netSaving, BigInt(2 * MiB), 'XFS frees block by block: both copies');
+      const free0 = freeAfterSync(t.mountPoint);
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(shas(d), before);
+      freedMatches(kind, freeAfterSync(t.mountPoint) - free0, r.estimated);
+    });
+
     test('a chain: w1 starts with a copy of a, w2 is a copy of w1; every copy ends on one set of blocks, freed = estimate', async () => {
       // Applied in the plan's order, w2 followed w1 to w1's blocks and only then did w1's first
       // MiB move to a's: w2 kept w1's old first MiB allocated (XFS: 2 MiB freed of 3 estimated).

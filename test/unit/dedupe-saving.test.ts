@@ -72,7 +72,7 @@ test('on a tie the source is the copy whose blocks another file (outside the sel
   assert.deepEqual(g.warnings, []);
 });
 
-test('otherwise equal copies: the source is the one in fewest extents, then first on disk, then first by path, in any order given', () => {
+test('otherwise equal copies: the source is the most compressed, then the one in fewest pieces, then first on disk, then first by path, in any order given', () => {
   const whole = (p: string, at: bigint) => file(p, 256n * K, [[0n, 256n * K, at]]);
   const split = (p: string, at: bigint) =>
     file(p, 256n * K, [
@@ -95,6 +95,22 @@ test('otherwise equal copies: the source is the one in fewest extents, then firs
     assert.equal(sourceOf(o), 'd2/first');
   // no known place: the first by path (the same plan from run to run)
   for (const o of orders([whole('y', -1n), whole('x', -1n), whole('z', -1n)])) assert.equal(sourceOf(o), 'x');
+  // a compressed copy (btrfs: never joined, one piece per 128 KiB) is kept before a plain one in
+  // one piece: the plain copy is then freed whole and exactly
+  const packed: FileData = {
+    ...file('b-compressed', 256n * K, [
+      [0n, 128n * K, 7000n * K],
+      [128n * K, 128n * K, 7040n * K],
+    ]),
+    flags: [EXTENT_FLAG.ENCODED, EXTENT_FLAG.ENCODED],
+  };
+  for (const o of orders([whole('a-plain', 100n * K), packed])) {
+    const g = groupSaving(o, [0n, 0n], 256n * K, true);
+    assert.equal(g.ranges[0].path, 'b-compressed');
+    assert.equal(g.netSaving, 256n * K);
+    assert.equal(g.netSavingMin, 256n * K, 'exact: nothing compressed is moved');
+    assert.equal(g.compressed, undefined);
+  }
 });
 
 test("apply order: a group that moves part of another group's source goes first; unrelated groups stay free", () => {

@@ -473,7 +473,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.waitForFunction(() => document.querySelector('.empty')?.textContent?.startsWith('No duplicate data that can be shared'));
     assert.equal(
       await text(page, '.empty'),
-      'No duplicate data that can be shared: the 2 sets of identical data found are in files that cannot be changed (see the notes).',
+      'No duplicate data that can be shared: the 2 sets of identical data found are in files this user may not change (see the notes).',
     );
     // nothing found but paths failed: said plainly, first error shown, no claim about them
     const failed = dedupeWirePlan(
@@ -494,6 +494,15 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(
       await text(page, '.empty'),
       `2 paths could not be examined; the first: EACCES: open ${D}/secret: permission denied (EACCES). No duplicate data found in the 3 files examined.`,
+    );
+    // and with identical data no one here may change among the files examined: said, after the errors
+    const failedLocked = { ...failed, total: { ...failed.total, lockedIn: 1 } };
+    await bridge.post({ type: 'dedupe', plan: failedLocked, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.empty')!.textContent!.includes('can be shared'));
+    assert.equal(
+      await text(page, '.empty'),
+      `2 paths could not be examined; the first: EACCES: open ${D}/secret: permission denied (EACCES). ` +
+        'No duplicate data that can be shared: the 1 set of identical data found is in files this user may not change (see the notes).',
     );
     await page.close();
   });

@@ -88,16 +88,16 @@ if (typeof saved.filter === 'string') filterBox.value = saved.filter;
 const saveState = (): void => setState({ filter: filterBox.value, selected: list?.selected } satisfies ViewState);
 
 const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
-/** The empty list's sentence when every path was examined: no duplicate data, or none that can be shared. */
+/** The empty list's sentence: no duplicate data in the selection, or none that this user can share. */
 const lockedInText = (sets: number): string =>
   sets === 0
     ? l10n.t('No duplicate data found in the selection.')
     : sets === 1
       ? l10n.t(
-          'No duplicate data that can be shared: the 1 set of identical data found is in files that cannot be changed (see the notes).',
+          'No duplicate data that can be shared: the 1 set of identical data found is in files this user may not change (see the notes).',
         )
       : l10n.t(
-          'No duplicate data that can be shared: the {0} sets of identical data found are in files that cannot be changed (see the notes).',
+          'No duplicate data that can be shared: the {0} sets of identical data found are in files this user may not change (see the notes).',
           groupDigits(BigInt(sets)),
         );
 const groupsText = (n: number): string => (n === 1 ? l10n.t('1 group') : l10n.t('{0} groups', groupDigits(BigInt(n))));
@@ -346,7 +346,9 @@ function refreshList(): void {
           ' ' +
           (plan.total.files === 0
             ? l10n.t('Nothing else was examined.')
-            : l10n.t('No duplicate data found in the {0} examined.', filesText(plan.total.files)));
+            : plan.total.lockedIn
+              ? lockedInText(plan.total.lockedIn)
+              : l10n.t('No duplicate data found in the {0} examined.', filesText(plan.total.files)));
   empty.classList.toggle('has-errors', order.length === 0 && errs.length > 0);
   setButtons();
 }

@@ -72,13 +72,15 @@ a wrong SMB password or share, a refused connection) only the errors are printed
 document with the errors), exit 1.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
-         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"warnings":[...]},...],
+         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"compressed":true?,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N},   (the last five with --apply)
 netSavingMin: the least sharing frees, if every file that already shares a destination's
 blocks (FIEMAP says shared, not with whom) lies outside the selection and compressed data
 takes nothing on disk; netSaving: the most. lockedIn: sets of identical data found only in
-files this user may not change (read-only snapshots, immutable files), not listed as groups.
+files this user may not change (read-only snapshots, immutable files, other users' files), not
+listed as groups. compressed: some of a group's other ranges are compressed (btrfs), counted in
+full in netSaving and not at all in netSavingMin.
        "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "freeBefore":[{"path","bytes":"N"}],   (with --apply over SMB / on Windows: free space before, per volume)
@@ -155,6 +157,16 @@ function groupJson(g: DedupeGroup): string {
     ['compressed', g.compressed ? 'true' : undefined],
     ['warnings', strings(g.warnings)],
   ]);
+}
+
+/** The table's place when there is no group: nothing found, or nothing this user can share; only in what was examined. */
+function nothingFound(plan: DedupePlan): string {
+  const n = plan.total.files;
+  const where = plan.errors.length > 0 ? ` in the ${n} file${n === 1 ? '' : 's'} examined` : '';
+  const sets = plan.total.lockedIn ?? 0;
+  return sets > 0
+    ? `no duplicate data that can be shared${where || ' here'}: the ${sets} set${sets === 1 ? '' : 's'} of identical data found ${sets === 1 ? 'is' : 'are'} in files this user may not change (see the note below)\n`
+    : `no duplicate data found${where}\n`;
 }
 
 /** Where the reasons for a lower bound are: blocks shared elsewhere in the groups' warnings, compression in a note. */
@@ -270,11 +282,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         ],
         rows,
       )
-    : plan.total.lockedIn
-      ? `no duplicate data that can be shared here: the ${plan.total.lockedIn} set${plan.total.lockedIn === 1 ? '' : 's'} of identical data found ${plan.total.lockedIn === 1 ? 'is' : 'are'} in files that cannot be changed (see the note below)\n`
-      : plan.errors.length > 0
-        ? `no duplicate data found in the ${plan.total.files} file${plan.total.files === 1 ? '' : 's'} examined\n`
-        : 'no duplicate data found\n';
+    : nothingFound(plan);
   const t = plan.total;
   const lines = [table];
   // A writer busy during the scan can leave a warning on every group: the first ones, then a count.
