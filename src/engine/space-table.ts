@@ -25,6 +25,14 @@ export interface Group {
   hiddenHolesFiles: number;
   /** The shared ranges: physical start and end, file index, refcount (0 = not given). */
   ranges: SharedRanges;
+  /**
+   * References to shared compressed (encoded) extents, which FIEMAP places only by the extent's
+   * address: [address·32, address·32 + length), so references to one extent overlap and to two
+   * never do (addresses 4 KiB apart, lengths at most 128 KiB). Swept apart from `ranges`, for
+   * `unique` (in uncompressed bytes, each extent once) and who shares with whom. They are not
+   * places: nothing compares them with `ranges` or with files outside the selection.
+   */
+  encoded: SharedRanges;
   /** Exclusive bytes of files with a hard link outside the selection (deleting the selection keeps them). */
   kept: bigint;
   /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */

@@ -46,6 +46,15 @@ export const SHARES_WITH_LIMIT = 100;
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
 
+/**
+ * Group.encoded: a compressed extent references at most 128 KiB (btrfs's BTRFS_MAX_UNCOMPRESSED)
+ * and starts at a block (4 KiB at least), so address·32 + length never reaches the next one's.
+ */
+const MAX_ENCODED_LENGTH = 128n * 1024n;
+const ENCODED_SCALE = 32n;
+/** Above it address·32 would not fit the columns' 64 bits (2^58: far beyond any btrfs address seen). */
+const MAX_ENCODED_ADDRESS = 1n << 58n;
+
 export interface SpaceOptions {
   /** Where owners cannot be asked, map every other file of the file system (exact on XFS). */
   exactScan?: boolean;
@@ -103,6 +112,7 @@ export async function spaceOf(
         hiddenHoles: 0n,
         hiddenHolesFiles: 0,
         ranges: new SharedRanges(),
+        encoded: new SharedRanges(),
         kept: 0n,
       });
       unnamed.push({ g: groups[g], path: p });
@@ -157,6 +167,13 @@ export async function spaceOf(
         if ((flags & EXTENT_FLAG.SHARED) !== 0 || ref > 1) {
           shared += len;
           if (phys >= 0n) g.ranges.push(phys, phys + len, index, ref);
+          else if (
+            (flags & EXTENT_FLAG.ENCODED) !== 0 &&
+            k.physical[i] >= 0n &&
+            k.physical[i] < MAX_ENCODED_ADDRESS &&
+            len <= MAX_ENCODED_LENGTH
+          )
+            g.encoded.push(k.physical[i] * ENCODED_SCALE, k.physical[i] * ENCODED_SCALE + len, index, ref);
           else g.unplaced += len;
         } else if (phys >= 0n) g.own += len;
         else {
@@ -325,7 +342,8 @@ export async function spaceOf(
 
   // The exact scan: every other file of the file system, for references outside the selection.
   /** Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole extents). */
-  const scanApplies = (g: Group): boolean => g.ranges.count > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n;
+  const scanApplies = (g: Group): boolean =>
+    g.ranges.count > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n && g.encoded.count === 0;
   if (opts.exactScan)
     for (const g of groups) {
       if (!scanApplies(g)) continue;
@@ -358,8 +376,10 @@ export async function spaceOf(
   const fileSystems: SpaceFileSystem[] = groups.map((g) => {
     ctx.checkCancelled();
     const s = sweep(g, sets, table.count);
+    // compressed extents: who shares them with whom, and each counted once (uncompressed)
+    const encodedUnion = g.encoded.count > 0 ? sweep({ ...g, ranges: g.encoded }, sets, table.count).union : 0n;
     const t = g.totals;
-    t.unique = g.own + s.union + g.unplaced;
+    t.unique = g.own + s.union + encodedUnion + g.unplaced;
     const fsNotes: string[] = [];
     const name = g.filesystem ?? 'this file system';
     // Over SMB the server may share blocks (btrfs, XFS, ReFS behind the share) and cannot say which.
@@ -412,7 +432,7 @@ export async function spaceOf(
         `exact: a scan of the ${g.scan.files} other files of ${name} found which shared bytes are also referenced outside ` +
           'the selection (as the file system was during the scan).',
       );
-    } else if (s.refUnknown === 0n && g.unplaced === 0n && t.shared > 0n) {
+    } else if (s.refUnknown === 0n && g.unplaced === 0n && g.encoded.count === 0 && t.shared > 0n) {
       t.reclaimable = g.own - g.kept + s.reclaimableShared;
       t.reclaimableMax = t.reclaimable;
       fsNotes.push(
