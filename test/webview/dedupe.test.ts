@@ -415,6 +415,14 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await bridge.post({ type: 'dedupe', plan: wire, canApply: true });
     await page.waitForFunction(() => !document.querySelector('#btn-dedupe')!.hasAttribute('disabled'));
     assert.equal(await page.locator('.apply-why[hidden]').count(), 1);
+    // nothing to deduplicate: that is the reason, not the trust it would need
+    const none = dedupeWirePlan(
+      { ...plan, groups: [], total: { ...plan.total, groups: 0, candidateBytes: 0n, netSaving: 0n } },
+      [D],
+      SETTINGS,
+    );
+    await bridge.post({ type: 'dedupe', plan: none, canApply: false, cannotApplyReason: reason });
+    await page.waitForFunction(() => document.querySelector('.apply-why-text')?.textContent === 'Nothing to deduplicate.');
     await page.close();
   });
 

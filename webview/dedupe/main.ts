@@ -188,13 +188,12 @@ function setButtons(): void {
   for (const g of groups) net += nums[g].net;
   const filtered = filterBox.value.trim() !== '';
   let why: string | undefined;
-  if (!canApply || running) why = running ? undefined : cannotApplyReason;
-  else if (groups.length === 0)
-    why = filtered
-      ? l10n.t('Nothing to free among the groups shown.')
-      : order.length > 0
-        ? l10n.t('Nothing to free: every duplicate is already shared.')
-        : l10n.t('Nothing to deduplicate.');
+  // A plan with nothing to free says so first: trust or the file system would not change that.
+  const nothing = order.length > 0 ? l10n.t('Nothing to free: every duplicate is already shared.') : l10n.t('Nothing to deduplicate.');
+  if (running) why = undefined;
+  else if (plan && groups.length === 0 && !filtered) why = nothing;
+  else if (!canApply) why = cannotApplyReason;
+  else if (groups.length === 0) why = filtered ? l10n.t('Nothing to free among the groups shown.') : nothing;
   const enabled = !!plan && canApply && !running && groups.length > 0;
   btnApply.toggleAttribute('disabled', !enabled);
   btnApply.dataset.groups = String(groups.length);
