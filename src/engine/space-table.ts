@@ -17,6 +17,8 @@ export interface Group {
   /** Bytes whose physical place is unknown (SEEK-only maps, shared extents without an offset). */
   unplaced: bigint;
   sharingUnknownFiles: number;
+  /** Files with compressed (encoded) extents: their bytes are counted uncompressed. */
+  compressedFiles: number;
   /** Bytes files' block counts hold that their SEEK-only maps cannot place (tmpfs's reserved pages), and in how many files. */
   heldOutside: bigint;
   heldOutsideFiles: number;

@@ -107,6 +107,7 @@ export async function spaceOf(
         own: 0n,
         unplaced: 0n,
         sharingUnknownFiles: 0,
+        compressedFiles: 0,
         heldOutside: 0n,
         heldOutsideFiles: 0,
         hiddenHoles: 0n,
@@ -152,6 +153,7 @@ export async function spaceOf(
       let shared = 0n;
       let inline = 0n;
       let unknown = false;
+      let compressed = false;
       for (let i = 0; i < k.count; i++) {
         const flags = k.flags[i];
         const len = BigInt.asUintN(64, k.length[i]);
@@ -178,8 +180,10 @@ export async function spaceOf(
         } else if (phys >= 0n) g.own += len;
         else {
           g.unplaced += len;
-          unknown = true;
+          // a compressed extent has an address and FIEMAP's SHARED flag: known not shared
+          if (k.physical[i] < 0n) unknown = true;
         }
+        if ((flags & EXTENT_FLAG.ENCODED) !== 0) compressed = true;
       }
       // Ranges over holes the server does not show (an SMB file not marked sparse): count what it holds.
       if (allocationSize !== undefined && allocationSize < allocated - shared) {
@@ -190,6 +194,7 @@ export async function spaceOf(
         g.hiddenHolesFiles++;
       }
       if (unknown) g.sharingUnknownFiles++;
+      if (compressed) g.compressedFiles++;
       table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
       if (opts.onFileMapped) opts.onFileMapped(table.row(index, []), index);
       if (met.last) indexOf.set(met.last, index);
@@ -395,10 +400,16 @@ export async function spaceOf(
       fsNotes.push(
         `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
           `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
-          `(compressed extents, whose address maps no byte to a place, or a SEEK-only map), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
+          `(a SEEK-only map, or extents without an address), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
           (g.disk !== undefined
             ? ' (for the columns; what deleting frees is counted from the extents themselves, below).'
             : '; what deleting them frees is counted as their allocated bytes, assuming they share nothing.'),
+      );
+    if (g.compressedFiles > 0)
+      fsNotes.push(
+        `${g.compressedFiles === 1 ? 'One file' : `${g.compressedFiles} files`} on ${name} ${g.compressedFiles === 1 ? 'holds' : 'hold'} ` +
+          'compressed data: allocated, shared, exclusive and unique count it uncompressed, as FIEMAP gives it (on disk it takes ' +
+          'less; shared compressed extents are matched by their address and counted once).',
       );
     if (g.disk !== undefined) {
       t.reclaimable = g.disk;

@@ -233,6 +233,13 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       const log = await engine.space([path.join(c, 'log')]);
       assert.ok(log.total.reclaimable > 0n && log.total.reclaimable < 4n * BigInt(MiB), String(log.total.reclaimable)); // compressed
       assert.equal(log.total.reclaimableExact, true);
+      // compressed extents carry an address and FIEMAP's SHARED flag: known not shared; a note says how they count
+      assert.notEqual(log.files[0].sharingUnknown, true);
+      assert.match(
+        log.fileSystems[0].notes.join(' '),
+        /One file on btrfs holds compressed data: allocated, shared, exclusive and unique count it uncompressed/,
+      );
+      assert.doesNotMatch(log.fileSystems[0].notes.join(' '), /sharing is not known/);
       assert.equal((await engine.space([path.join(c, 'b')])).total.reclaimable, 0n); // a still holds every extent
       // The clones of a compressed file: FIEMAP places their extents only by address, and that is
       // enough to see that a and b share all of them, and to count them once in unique
