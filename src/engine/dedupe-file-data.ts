@@ -35,8 +35,8 @@ export interface FileData {
 
 /**
  * A file's data from its map: the extents that hold data. Unwritten (preallocated) extents read
- * as zeros, so, like holes, they are left out: never read, hashed, counted or shared (on btrfs
- * kept aside in `unwritten`: they can keep a written extent allocated).
+ * as zeros, so, like holes, they are left out: never read, hashed, counted or shared (kept aside
+ * in `unwritten`: on btrfs they can keep a written extent allocated).
  */
 export function fileDataOf(
   path: string,

@@ -62,6 +62,11 @@ export async function walkAndMap(
   const met = new FilesMet(paths.length > 1);
   let small = 0;
   let empty = 0;
+  /** A file too small to examine: counted for the notes (empty files apart). */
+  const notExamined = (size: bigint): void => {
+    if (size === 0n) empty++;
+    else small++;
+  };
   let symlinks = 0;
   let count = 0;
   const fsByDev = new Map<bigint, FsFacts>();
@@ -111,8 +116,7 @@ export async function walkAndMap(
     meet(dev, ino, nlink, size) {
       if (!met.meet(dev, ino, nlink)) return false;
       if (size >= minSize && size > 0n) return true;
-      if (size === 0n) empty++;
-      else small++;
+      notExamined(size);
       return false;
     },
     file(p, dev, ino, size, packed) {
@@ -137,11 +141,7 @@ export async function walkAndMap(
     ctx,
     {
       file: async (p, st) => {
-        if (st.size < minSize || st.size === 0n) {
-          if (st.size === 0n) empty++;
-          else small++;
-          return;
-        }
+        if (st.size < minSize || st.size === 0n) return notExamined(st.size);
         let m: PackedExtentMap;
         try {
           m = await wholeMap(await resolve(p), p, ctx);
