@@ -107,7 +107,9 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
         return engine;
       },
     };
-    return (await cmd.run(ctx)) ?? EXIT_OK;
+    const code = (await cmd.run(ctx)) ?? EXIT_OK;
+    // a command that reports what it did before a cancel returns EXIT_CANCELLED itself
+    return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } catch (e) {
     const code = fail(cmd, e, jsonHint);
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;

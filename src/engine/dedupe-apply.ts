@@ -156,6 +156,7 @@ export async function applyDedupe(
   const local = independent.filter((g) => !isSmbPath(g.ranges[0].path));
   const threads = Math.min(poolSize(), local.length);
   const pooled = threads > 1 && local.reduce((t, g) => t + bytesOf(g), 0n) >= POOL_MIN_BYTES ? new Set(local) : new Set<DedupeGroup>();
+  let handedBack = true;
   try {
     if (pooled.size > 0) {
       const pool = startPool<DedupeGroup, GroupTally>({
@@ -165,7 +166,8 @@ export async function applyDedupe(
         bytesOf,
         here: (batch) => applyBatch(batch, ctx, (g) => backendOf.get(g)!),
         done: (g, t) => {
-          add(t);
+          add(t); // a group cut short by a cancel too: its calls made count
+          if (t.cut) return;
           shared++;
           progress(bytesOf(g));
         },
@@ -174,7 +176,7 @@ export async function applyDedupe(
         for (const g of pooled) pool.add(g);
         await pool.finish();
       } finally {
-        await pool.stop();
+        handedBack = await pool.stop();
       }
     }
     for (const g of [...independent, ...chained]) {
@@ -190,13 +192,9 @@ export async function applyDedupe(
     }
   } catch (e) {
     if (!isCancelled(e)) throw e;
-    throw new FsctlError({
-      operation: 'dedupe',
-      code: 'E_CANCELLED',
-      paths: plan.groups[0]?.ranges.map((r) => r.path).slice(0, 1) ?? [],
-      // A pool thread's group cut short by the cancel reports nothing: those counts are lower bounds.
-      message: `dedupe: cancelled after ${pooled.size > 0 ? 'at least ' : ''}${report.calls} call${report.calls === 1 ? '' : 's'} (${pooled.size > 0 ? 'at least ' : ''}${report.deduped} bytes already shared); every file still reads exactly as before (E_CANCELLED).`,
-    });
+    // What was shared before the cancel stays shared: the report says so, with the space
+    // measured as after a whole run, rather than an error that would hide it.
+    report.cancelled = { groupsDone: shared, groups: groups.length, countsAtLeast: !handedBack };
   }
   const later: { path: string; freeBefore: bigint }[] = [];
   let settled = 0n;
@@ -223,6 +221,8 @@ export interface GroupTally {
   differed: number;
   calls: number;
   skipped: DedupeSkipped[];
+  /** A cancel stopped the group part way: the counts are of the calls it made. */
+  cut?: boolean;
 }
 
 const emptyTally = (): GroupTally => ({ deduped: 0n, alreadyShared: 0n, differed: 0, calls: 0, skipped: [] });
@@ -244,7 +244,16 @@ export async function applyBatch(
   const out: GroupTally[] = [];
   for (const g of groups) {
     const t = emptyTally();
-    await applyGroup(backendOf(g), g, ctx, t, () => undefined);
+    try {
+      await applyGroup(backendOf(g), g, ctx, t, () => undefined);
+    } catch (e) {
+      if (!isCancelled(e)) throw e;
+      // Cancelled: the outcomes so far go back (the group in hand marked cut), so the report
+      // counts every call made; the pool sees the cancel itself and stops handing out batches.
+      t.cut = true;
+      out.push(t);
+      return out;
+    }
     out.push(t);
   }
   return out;

@@ -7,7 +7,8 @@
 // batches of about BATCH_BYTES (a message each way costs a thread switch: per 1 MiB file that was
 // a sixth of the time), at most two batches outstanding per thread. Cancel (or an error) stops the
 // threads between calls: a shared flag their loops read (as the engine worker's), then each
-// thread's batches in hand come back cancelled and the thread ends. It is not ended inside a
+// thread's batches in hand come back (the apply's with the outcomes so far, so every call made is
+// counted; the hashing's as cancelled) and the thread ends. It is not ended inside a
 // native call: a thread torn down in a koffi call can take the process with it (koffi#190), and
 // the call in hand is short (a read of at most 1 MiB, or one FIDEDUPERANGE of at most 16 MiB,
 // which is atomic). A thread that does not answer within STOP_WAIT_MS is ended anyway.
@@ -68,8 +69,11 @@ export interface WorkPool<I> {
    * batch's failure.
    */
   finish(): Promise<void>;
-  /** End the threads (always, after finish or on an error). */
-  stop(): Promise<void>;
+  /**
+   * End the threads (always, after finish or on an error). False when a thread did not hand back
+   * its batches within STOP_WAIT_MS and was ended with them (their outcomes are lost).
+   */
+  stop(): Promise<boolean>;
 }
 
 export interface PoolOptions<I, O> {
@@ -171,6 +175,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
       // After a clean finish the threads wait for the next pool (the CLI's --apply right after its
       // find); after a failure or a cancel they end.
       const clean = closed && left === 0 && failure === undefined;
+      let handedBack = true;
       if (!clean) {
         // Stop the threads between calls and let each hand back what it holds (see the top).
         Atomics.store(new Int32Array(cancel), 0, 1);
@@ -179,7 +184,10 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
             t.outstanding === 0
               ? undefined
               : new Promise<void>((resolve) => {
-                  const timer = setTimeout(resolve, STOP_WAIT_MS);
+                  const timer = setTimeout(() => {
+                    handedBack = false;
+                    resolve();
+                  }, STOP_WAIT_MS);
                   t.idle = () => {
                     clearTimeout(timer);
                     resolve();
@@ -190,6 +198,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
       }
       for (const l of listeners) l.w.off('message', l.message).off('error', fail).off('exit', l.exit);
       await Promise.all(workers.map((t) => (clean ? keepThread(t.w) : t.w.terminate())));
+      return handedBack;
     },
     async finish() {
       closed = true;

@@ -125,6 +125,15 @@ export interface DedupeReport {
    * every volume's count is final.
    */
   remeasure?: { settled: bigint; volumes: { path: string; freeBefore: bigint }[] };
+  /**
+   * The run was cancelled part way (engine.dedupe then resolves with what was done, not an
+   * E_CANCELLED error, once any group has been started): the counts are of the calls made, what
+   * they shared stays shared, `freed` is measured as after a whole run, and the groups not reached
+   * are as they were. `groupsDone` of `groups` (those with something to share) were tried to the end. `countsAtLeast`: a sharing thread did
+   * not hand back its counts in time, so the counts are lower bounds (`freed` is still measured).
+   * Absent: every group was tried.
+   */
+  cancelled?: { groupsDone: number; groups: number; countsAtLeast: boolean };
   /** The plan's netSaving, for comparison. */
   estimated: bigint;
   /** The plan's netSavingMin (bytes shared with files that may lie outside the selection not counted); absent: estimated. */

@@ -225,6 +225,8 @@ export interface DedupeWireReport {
    * and whether it is still being measured.
    */
   remeasured?: { afterS: number; pending: boolean };
+  /** DedupeReport.cancelled: the run stopped part way; the figures are what it did. */
+  cancelled?: { groupsDone: number; groups: number; countsAtLeast: boolean };
   estimated: U64String;
   /** The least the search said it would free; absent: estimated. */
   estimatedMin?: U64String;
@@ -692,6 +694,11 @@ export function isDedupeWireReport(v: unknown): v is DedupeWireReport {
     if (!isObj(m) || !isInt(m.afterS, 0, 86_400) || typeof m.pending !== 'boolean') return false;
   }
   if (v.estimatedMin !== undefined && !isU64String(v.estimatedMin)) return false;
+  if (v.cancelled !== undefined) {
+    const c = v.cancelled;
+    if (!isObj(c) || !isInt(c.groups, 0, MAX_DEDUPE_GROUPS) || !isInt(c.groupsDone, 0, c.groups as number)) return false;
+    if (typeof c.countsAtLeast !== 'boolean') return false;
+  }
   if (!Array.isArray(v.skipped) || v.skipped.length > MAX_DEDUPE_RANGES) return false;
   for (const k of v.skipped as unknown[]) {
     if (!isObj(k) || !isStr(k.path, 8192) || !isU64String(k.offset) || !isU64String(k.length)) return false;

@@ -10,7 +10,7 @@
 import * as vscode from 'vscode';
 import type { DedupePlan, DedupeReport, Progress } from '../engine';
 import { parseWebviewMessage, type DedupeWirePlan, type DedupeWireReport, type HostMessage } from '../protocol/messages';
-import { humanBytes, withHumanSizes } from '../protocol/format';
+import { humanBytes } from '../protocol/format';
 import type { Services } from '../host/services';
 import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
@@ -143,14 +143,11 @@ export class DedupePanel implements vscode.Disposable {
     const what = phase === 'find' ? 'dedupe find' : 'dedupe';
     if (f.cancelled) {
       this.s.log.info(`${what}: cancelled (${this.paths.join(', ')})`);
-      // the engine's message says how far it got (calls, bytes shared before the cancel)
-      const how = /^dedupe: cancelled after/.test(f.message)
-        ? withHumanSizes(f.message.replace(/^dedupe: cancelled/, 'Deduplicating was cancelled'))
-        : t('Deduplicating was cancelled. No file’s contents changed; ranges shared before the cancel stay shared.');
+      // once sharing has begun a cancel ends in a report (engine.dedupe resolves): this is before it
       const message =
         phase === 'find'
           ? t('The search was cancelled; nothing was changed.')
-          : t('{0} Deduplicate again continues with the rest (what is already shared is skipped); Find again shows what is left.', how);
+          : t('Deduplicating was cancelled before anything was shared; nothing was changed.');
       this.lastError = { type: 'error', code: 'E_CANCELLED', message };
       if (phase === 'apply') void vscode.window.showInformationMessage(message);
     } else {
@@ -267,7 +264,7 @@ export class DedupePanel implements vscode.Disposable {
       this.lastProgress = undefined;
       this.report = dedupeWireReport(r, facts);
       this.s.log.info(
-        `dedupe: ${r.method}: deduped ${r.deduped}, already shared ${r.alreadyShared}, freed ${r.freed} (measured) of ${r.estimated} estimated, ${r.differed} differed, ` +
+        `dedupe${r.cancelled ? ` (cancelled after ${r.cancelled.groupsDone} of ${r.cancelled.groups} groups${r.cancelled.countsAtLeast ? ', counts at least' : ''})` : ''}: ${r.method}: deduped ${r.deduped}, already shared ${r.alreadyShared}, freed ${r.freed} (measured) of ${r.estimated} estimated, ${r.differed} differed, ` +
           `${r.skipped.length} skipped, ${r.calls} calls, ${r.durationMs.toFixed(0)} ms`,
       );
       for (const k of r.skipped.slice(0, 100))
@@ -277,15 +274,23 @@ export class DedupePanel implements vscode.Disposable {
           ? `${humanBytes(r.estimatedMin)}–${humanBytes(r.estimated)}`
           : humanBytes(r.estimated);
       void vscode.window.showInformationMessage(
-        r.alreadyShared > 0n
+        r.cancelled
           ? t(
-              'Deduplicated {0} ({1} was already shared): {2} freed (measured), {3} estimated.',
-              humanBytes(r.deduped),
-              humanBytes(r.alreadyShared),
+              'Deduplicating was cancelled after {0} of {1} groups: {2} shared, {3} freed (measured). Every file still reads as before; Deduplicate again continues with the rest.',
+              groupNumber(r.cancelled.groupsDone),
+              groupNumber(r.cancelled.groups),
+              r.cancelled.countsAtLeast ? t('at least {0}', humanBytes(r.deduped)) : humanBytes(r.deduped),
               humanBytes(r.freed),
-              estimate,
             )
-          : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
+          : r.alreadyShared > 0n
+            ? t(
+                'Deduplicated {0} ({1} was already shared): {2} freed (measured), {3} estimated.',
+                humanBytes(r.deduped),
+                humanBytes(r.alreadyShared),
+                humanBytes(r.freed),
+                estimate,
+              )
+            : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
       );
       this.postState();
       void this.measureAgain(r);

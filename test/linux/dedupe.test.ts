@@ -25,6 +25,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, FsctlError, type DedupePlan, type DedupeReport, type Engine } from '../../src/engine';
+import { applyBatch } from '../../src/engine/dedupe-apply';
+import { SharedFlagContext } from '../../src/engine/context';
+import { localBackend } from '../../src/engine/select-backend';
+import type { ExtendedBackend } from '../../src/engine/backend-ext';
 import { freshDir, makeFs, skipReason, type FsKind, type TestFs } from '../support/loopfs';
 
 const KiB = 1024;
@@ -64,17 +68,27 @@ function sparseFile(p: string, size: number, data: Buffer[], at: number[]): void
   fs.closeSync(fd);
 }
 
-/** Apply `plan`, cancelled at its first progress event: E_CANCELLED, and every file of `dir` reads as `before`. */
-async function applyCancelledAtOnce(engine: Engine, plan: DedupePlan, dir: string, before: Map<string, string>): Promise<void> {
+/**
+ * Apply `plan`, cancelled at its first progress event: a report of what was done (not an error,
+ * since sharing had begun), its `freed` what statfs says, and every file of `dir` reads as `before`.
+ */
+async function applyCancelledAtOnce(
+  engine: Engine,
+  plan: DedupePlan,
+  dir: string,
+  before: Map<string, string>,
+  mountPoint: string,
+): Promise<DedupeReport> {
   const c = new AbortController();
-  let outcome = 'finished';
-  await engine.dedupe(plan, { signal: c.signal, onProgress: () => c.abort() }).catch((e: FsctlError) => {
-    assert.equal(e.code, 'E_CANCELLED');
-    assert.match(e.message, /every file still reads exactly as before/);
-    outcome = 'cancelled';
-  });
-  assert.equal(outcome, 'cancelled');
+  const free0 = freeAfterSync(mountPoint);
+  const r = await engine.dedupe(plan, { signal: c.signal, onProgress: () => c.abort() });
+  assert.ok(r.cancelled, 'cancelled');
+  assert.equal(r.cancelled.groups, plan.groups.length);
+  assert.ok(r.cancelled.groupsDone < r.cancelled.groups, JSON.stringify(r.cancelled));
+  assert.equal(r.cancelled.countsAtLeast, false, 'every thread handed back its counts');
+  assert.equal(r.freed, freeAfterSync(mountPoint) - free0, 'freed as statfs says');
   assert.deepEqual(shas(dir), before);
+  return r;
 }
 
 function freeAfterSync(mountPoint: string): bigint {
@@ -339,7 +353,7 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         const plan = await engine.findDuplicates([d]);
         assert.equal(plan.groups.length, 300);
         // The apply, cancelled at its first progress event: it stops between calls.
-        await applyCancelledAtOnce(engine, plan, d, before);
+        await applyCancelledAtOnce(engine, plan, d, before, t.mountPoint);
       } finally {
         await engine.dispose();
       }
@@ -370,8 +384,14 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         );
         const before = shas(d);
         // The apply of 96 MiB is shared out too (above POOL_MIN_BYTES): cancelled at its first
-        // progress event, every file reads as before.
-        await applyCancelledAtOnce(engine, plan, d, before);
+        // progress event, every file reads as before, and the threads' counts come back whole:
+        // what it says it shared is what a new search finds shared.
+        const cut = await applyCancelledAtOnce(engine, plan, d, before, t.mountPoint);
+        const now = await engine.findDuplicates([d]);
+        const sharedNow = now.groups.reduce((n, g) => n + g.length * BigInt(g.ranges.filter((x) => x.alreadyShared).length), 0n);
+        assert.ok(cut.deduped > 0n, 'some groups were shared before the cancel was seen');
+        assert.equal(cut.deduped, sharedNow);
+        assert.equal(cut.calls, Number(sharedNow / BigInt(2 * MiB)), 'one call per group of 2 MiB');
         // A group whose source is gone since the search: its destination is reported, the other
         // groups are shared (one failed call does not end the apply).
         fs.unlinkSync(path.join(d, 'p0'));
@@ -394,6 +414,42 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test("a batch cut by a cancel hands back the outcomes so far (a pool thread's: the report counts every call)", async () => {
+      const d = freshDir(t, 'batch-cut');
+      for (let i = 0; i < 4; i++) {
+        const b = randomBytes(256 * KiB);
+        fs.writeFileSync(path.join(d, `p${i}`), b);
+        fs.writeFileSync(path.join(d, `q${i}`), b);
+      }
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      await engine.dispose();
+      assert.equal(plan.groups.length, 4);
+      // The cancel arrives during the second group's call (as the pool's stop flag would).
+      const flag = new SharedArrayBuffer(4);
+      const local = localBackend() as ExtendedBackend;
+      let calls = 0;
+      const stopping: ExtendedBackend = Object.assign(Object.create(local) as ExtendedBackend, {
+        dedupeRange: async (...a: Parameters<NonNullable<ExtendedBackend['dedupeRange']>>) => {
+          const out = await local.dedupeRange!(...a);
+          if (++calls === 2) Atomics.store(new Int32Array(flag), 0, 1);
+          return out;
+        },
+      });
+      const out = await applyBatch(plan.groups, new SharedFlagContext('dedupe', [], flag), () => stopping as never);
+      assert.equal(out.length, 3, 'two groups done, the third cut before its call');
+      assert.deepEqual(
+        out.map((x) => [x.calls, x.deduped, x.cut === true]),
+        [
+          [1, BigInt(256 * KiB), false],
+          [1, BigInt(256 * KiB), false],
+          [0, 0n, true],
+        ],
+      );
+      fs.rmSync(d, { recursive: true });
+    });
+
     test('a 40 MiB range goes in 16 MiB calls, three destinations in each; a cancel between them counts the calls made', async () => {
       const d = freshDir(t, 'long');
       const big = randomBytes(40 * MiB);
@@ -406,12 +462,12 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       // Cancelled after the first call: one group, cut short, and what it already shared is said.
       const free0 = freeAfterSync(t.mountPoint);
       const c = new AbortController();
-      await assert.rejects(engine.dedupe(plan, { signal: c.signal, onProgress: () => c.abort() }), (e: FsctlError) => {
-        assert.equal(e.code, 'E_CANCELLED');
-        assert.match(e.message, new RegExp(`cancelled after 1 call \\(${3 * 16 * MiB} bytes already shared\\)`));
-        return true;
-      });
+      const cut = await engine.dedupe(plan, { signal: c.signal, onProgress: () => c.abort() });
+      assert.deepEqual(cut.cancelled, { groupsDone: 0, groups: 1, countsAtLeast: false });
+      assert.equal(cut.calls, 1);
+      assert.equal(cut.deduped, BigInt(3 * 16 * MiB));
       const free1 = freeAfterSync(t.mountPoint);
+      assert.equal(cut.freed, free1 - free0, 'measured after a cancel too');
       const r = await engine.dedupe(plan);
       const free2 = freeAfterSync(t.mountPoint);
       assert.equal(r.freed, free2 - free1, 'the report says what statfs says');

@@ -182,6 +182,12 @@ test('report to wire', () => {
   assert.deepEqual(r.skipped, [{ path: '/m/a', offset: '1', length: '2', reason: 'differs', message: 'm' }]);
   assert.ok(isDedupeWireReport(JSON.parse(JSON.stringify(r))));
   assert.equal(isDedupeWireReport({ ...r, freed: 5 }), false);
+  // a cancelled run's report: how far it got
+  const c = { ...r, cancelled: { groupsDone: 1, groups: 3, countsAtLeast: true } };
+  assert.ok(isDedupeWireReport(JSON.parse(JSON.stringify(c))));
+  assert.equal(isDedupeWireReport({ ...c, cancelled: { groupsDone: 4, groups: 3, countsAtLeast: true } }), false, 'more done than there were');
+  assert.equal(isDedupeWireReport({ ...c, cancelled: { groupsDone: 1, groups: 3, countsAtLeast: 'no' } }), false);
+  assert.equal(isDedupeWireReport({ ...c, cancelled: true }), false);
 });
 
 test('webview -> host: groups and ranges by index only', () => {

@@ -88,8 +88,11 @@ function samplePlan(): DedupePlan {
 interface StandIn {
   finds: Array<{ paths: string[]; opts: DedupeFindOptions }>;
   applied: DedupePlan[];
-  /** Resolve only when aborted (a long search or deduplication). */
-  hang: boolean;
+  /**
+   * Resolve only when aborted (a long search or deduplication): true, E_CANCELLED; 'part way', a
+   * deduplication resolves with a cancelled report (it had shared one group).
+   */
+  hang: boolean | 'part way';
   /** What the next plans say about file systems that cannot dedupe. */
   cannotApply?: DedupePlan['cannotApply'];
   /**
@@ -166,6 +169,15 @@ describe('Find Duplicate Data (host side)', () => {
       async dedupe(plan: DedupePlan, o: RunOptions = {}): Promise<DedupeReport> {
         standIn.applied.push(plan);
         o.onProgress?.({ done: 1n * MiB, total: plan.total.netSaving, files: 1 });
+        if (standIn.hang === 'part way') {
+          await until(o.signal).catch(() => undefined);
+          const g = plan.groups[0];
+          return {
+            ...{ deduped: g.netSaving, alreadyShared: 0n, differed: 0, skipped: [], calls: 1, freed: g.netSaving },
+            ...{ estimated: plan.total.netSaving, method: 'FIDEDUPERANGE', notes: [], durationMs: 5 },
+            cancelled: { groupsDone: 1, groups: plan.groups.length, countsAtLeast: false },
+          };
+        }
         if (standIn.hang) return until(o.signal);
         return {
           deduped: plan.total.netSaving,
@@ -178,7 +190,9 @@ describe('Find Duplicate Data (host side)', () => {
           method: standIn.server ? 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)' : 'FIDEDUPERANGE',
           notes: [],
           durationMs: 5,
-          ...(standIn.server ? { remeasure: { settled: standIn.server.settled, volumes: [{ path: dir, freeBefore: standIn.server.before }] } } : {}),
+          ...(standIn.server
+            ? { remeasure: { settled: standIn.server.settled, volumes: [{ path: dir, freeBefore: standIn.server.before }] } }
+            : {}),
         };
       },
       async volume(p: string) {
@@ -405,13 +419,16 @@ describe('Find Duplicate Data (host side)', () => {
       assert.equal((lastOf(panel, 'dedupe')!.report as DedupeWireReport).freed, String(3n * MiB), 'the local part kept');
       server.freeNow += 5n * MiB;
       const last = await panel.waitFor(
-        (m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured?.pending === false,
+        (m) =>
+          panel.posted.indexOf(m) >= n && m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured?.pending === false,
       );
       const report = last.report as DedupeWireReport;
       assert.equal(report.freed, String(8n * MiB), 'the estimate of the group applied');
       assert.ok(report.remeasured!.afterS >= 0);
       assert.ok(
-        (panel.posted.slice(n) as Posted[]).some((m) => m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured?.pending === true),
+        (panel.posted.slice(n) as Posted[]).some(
+          (m) => m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured?.pending === true,
+        ),
         'the view is told it is being measured again',
       );
       const asked = server.asked;
@@ -500,7 +517,7 @@ describe('Find Duplicate Data (host side)', () => {
     }
   });
 
-  test('Cancel on the notification stops a deduplication and says what that means', async () => {
+  test('Cancel on the notification stops a deduplication: before any sharing an error, part way the report of what was done', async () => {
     const found = panel.posted.length;
     panel.send({ type: 'dedupeFind' }); // a fresh plan: the last one was applied
     await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
@@ -512,8 +529,34 @@ describe('Find Duplicate Data (host side)', () => {
       panel.send({ type: 'dedupeApply', groups: [0] });
       const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
       assert.equal(err.code, 'E_CANCELLED');
-      assert.match(String(err.message), /No file’s contents changed.* Deduplicate again continues with the rest/);
-      assert.ok(state.messages.some((m) => m.level === 'info' && /^Deduplicating was cancelled/.test(m.text)));
+      assert.equal(err.message, 'Deduplicating was cancelled before anything was shared; nothing was changed.');
+      assert.ok(state.messages.some((m) => m.level === 'info' && m.text === err.message));
+
+      // part way: the engine resolves with what it did; the view gets it as the report
+      const found2 = panel.posted.length;
+      standIn.hang = false;
+      panel.send({ type: 'dedupeFind' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= found2 && m.type === 'dedupe' && m.canApply === true);
+      standIn.hang = 'part way';
+      const n2 = panel.posted.length;
+      const errors = state.messages.filter((m) => m.level === 'error').length;
+      panel.send({ type: 'dedupeApply', groups: [0, 1] });
+      const done = await panel.waitFor((m) => panel.posted.indexOf(m) >= n2 && m.type === 'dedupe' && m.report !== undefined);
+      const r = done.report as DedupeWireReport;
+      assert.deepEqual(r.cancelled, { groupsDone: 1, groups: 2, countsAtLeast: false });
+      assert.equal(r.calls, 1);
+      assert.ok(
+        state.messages.some(
+          (m) =>
+            m.level === 'info' &&
+            /^Deduplicating was cancelled after 1 of 2 groups: .+ shared, .+ freed \(measured\)\. Every file still reads as before; Deduplicate again continues with the rest\.$/.test(
+              m.text,
+            ),
+        ),
+        JSON.stringify(state.messages.slice(-2)),
+      );
+      assert.equal(state.messages.filter((m) => m.level === 'error').length, errors, 'no error notification');
+      assert.equal((panel.posted.slice(n2) as Posted[]).filter((m) => m.type === 'error').length, 0, 'a report, not an error banner');
     } finally {
       state.cancelProgress = undefined;
       standIn.hang = false;

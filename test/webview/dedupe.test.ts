@@ -360,6 +360,39 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.close();
   });
 
+  test('a deduplication cancelled part way: its report, saying so; counts a thread did not hand back read "at least"', async () => {
+    const { page, bridge } = await open(1000);
+    const chosen = choosePlanGroups(plan, [0, 1, 3])!;
+    const cancelled: DedupeReport = {
+      ...{ deduped: 4n * MiB, alreadyShared: 0n, differed: 0, skipped: [], calls: 1, freed: 4n * MiB },
+      ...{ estimated: chosen.total.netSaving, method: 'FIDEDUPERANGE', notes: [], durationMs: 300 },
+      cancelled: { groupsDone: 1, groups: 3, countsAtLeast: false },
+    };
+    const post = (r: DedupeReport) =>
+      bridge.post({
+        type: 'dedupe',
+        plan: wire,
+        canApply: false,
+        cannotApplyReason: 'Deduplicate ran on these groups: Find again to see what is left.',
+        report: dedupeWireReport(r, applyFacts(chosen)),
+      });
+    await post(cancelled);
+    await page.waitForSelector('body[data-state="done"]');
+    assert.equal(
+      await text(page, '.saving-line'),
+      'Deduplicating was cancelled after 1 of 3 groups: it freed 4 MiB (measured). Every file still reads as before; the groups not reached are unchanged.',
+    );
+    assert.equal(await text(page, '.report h2'), 'Result (cancelled)');
+    assert.equal(await text(page, '.report .kv[data-key="deduped"] dd'), '4 MiB');
+    assert.equal(await text(page, '.report .kv[data-key="calls"] dd'), '1');
+    await post({ ...cancelled, cancelled: { ...cancelled.cancelled!, countsAtLeast: true } });
+    await page.waitForFunction(() => /^at least/.test(document.querySelector('.report .kv[data-key="calls"] dd')?.textContent ?? ''));
+    assert.equal(await text(page, '.report .kv[data-key="deduped"] dd'), 'at least 4 MiB');
+    assert.equal(await text(page, '.report .kv[data-key="calls"] dd'), 'at least 1');
+    assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '4 MiB', 'freed is measured all the same');
+    await page.close();
+  });
+
   test('a server that frees later: "measuring again", then the figure measured again; less free space than before reads as such', async () => {
     const { page, bridge } = await open(1000);
     const chosen = choosePlanGroups(plan, [0])!;
@@ -469,6 +502,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.waitForSelector('body[data-state="done"]');
     assert.equal(await text(page, '.empty'), 'No duplicate data found in the selection.');
     assert.equal(await text(page, '.apply-why'), 'Nothing to deduplicate.');
+    assert.equal(await text(page, '.saving-line'), '', 'no "frees about 0 B" beside the empty list');
     // identical data only in files that cannot be changed: not "no duplicate data found"
     await page.click('#btn-find');
     await bridge.waitFor((m) => m.type === 'dedupeFind');

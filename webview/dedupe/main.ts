@@ -139,25 +139,28 @@ function showTotals(p: DedupeWirePlan): void {
   bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
   const min = t.netSavingMin !== undefined ? BigInt(t.netSavingMin) : net;
   // compression is named only where some data is compressed (btrfs), never on XFS
+  // with no groups the list's own sentence says why; "frees about 0 B" would only repeat it
   savingEl.textContent =
-    min < net
-      ? p.groups.some((g) => g.compressed)
-        ? l10n.t(
-            'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
-            human2(min),
-            human2(net),
-            human2(net - min),
-          )
-        : l10n.t(
-            'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection.',
-            human2(min),
-            human2(net),
-            human2(net - min),
-          )
-      : already > 0n
-        ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
-        : l10n.t('Sharing these frees about {0}.', human2(net));
-  savingEl.title = span(min, net, exact);
+    p.groups.length === 0
+      ? ''
+      : min < net
+        ? p.groups.some((g) => g.compressed)
+          ? l10n.t(
+              'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
+              human2(min),
+              human2(net),
+              human2(net - min),
+            )
+          : l10n.t(
+              'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection.',
+              human2(min),
+              human2(net),
+              human2(net - min),
+            )
+        : already > 0n
+          ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
+          : l10n.t('Sharing these frees about {0}.', human2(net));
+  savingEl.title = p.groups.length === 0 ? '' : span(min, net, exact);
 
   detailsEl.replaceChildren();
   const bits = [
@@ -221,8 +224,15 @@ function showReport(r: DedupeWireReport | undefined): void {
   const estimated = BigInt(r.estimated);
   const estimatedMin = r.estimatedMin !== undefined ? BigInt(r.estimatedMin) : estimated;
   // The line under the totals spoke of what sharing would free; now it has been measured.
-  savingEl.textContent =
-    freed < 0n
+  const c = r.cancelled;
+  savingEl.textContent = c
+    ? l10n.t(
+        'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; the groups not reached are unchanged.',
+        groupDigits(BigInt(c.groupsDone)),
+        groupsText(c.groups),
+        human2(freed),
+      )
+    : freed < 0n
       ? l10n.t(
           'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
           human2(-freed),
@@ -237,7 +247,7 @@ function showReport(r: DedupeWireReport | undefined): void {
           )
         : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
   savingEl.title = exact(freed);
-  reportEl.appendChild(el('h2', {}, l10n.t('Result')));
+  reportEl.appendChild(el('h2', {}, c ? l10n.t('Result (cancelled)') : l10n.t('Result')));
   const dl = el('dl', { class: 'totals report-totals' });
   const item = (key: string, label: string, value: string, title?: string): void => {
     const pair = el('div', { class: 'kv', 'data-key': key });
@@ -246,12 +256,14 @@ function showReport(r: DedupeWireReport | undefined): void {
   };
   item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
   item('estimated', l10n.t('Estimated'), span(estimatedMin, estimated, human2), span(estimatedMin, estimated, exact));
-  item('deduped', l10n.t('Shared by the file system'), human2(BigInt(r.deduped)), exact(BigInt(r.deduped)));
+  // counts a sharing thread could not hand back after a cancel are lower bounds
+  const most = (v: string): string => (c?.countsAtLeast ? l10n.t('at least {0}', v) : v);
+  item('deduped', l10n.t('Shared by the file system'), most(human2(BigInt(r.deduped))), exact(BigInt(r.deduped)));
   if (BigInt(r.alreadyShared) > 0n)
     item('already', l10n.t('Already shared before'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
   item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
   item('skipped', l10n.t('Skipped'), groupDigits(BigInt(r.skipped.length)));
-  item('calls', l10n.t('Calls'), groupDigits(BigInt(r.calls)));
+  item('calls', l10n.t('Calls'), most(groupDigits(BigInt(r.calls))));
   reportEl.appendChild(dl);
   if (r.remeasured)
     reportEl.appendChild(

@@ -7,7 +7,7 @@ import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
 import type { Command } from '../command';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
 import { dec, num, obj, str } from '../json';
-import { EXIT_FAILURE, EXIT_OK, asFsctlError } from '../errors';
+import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, asFsctlError } from '../errors';
 import { parseSize } from '../numbers';
 import { writeErr, writeOut } from '../output';
 import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
@@ -69,12 +69,16 @@ opened). Not failures, only notes on stderr ("failed":false in "errors"): a FIFO
 device met in a folder, a file that changed during the scan (left out). A special file or
 symbolic link named directly is a failure. When no named path could be read at all (missing,
 a wrong SMB password or share, a refused connection) only the errors are printed (--json: the
-document with the errors), exit 1.
+document with the errors), exit 1. Ctrl-C (SIGINT, SIGTERM, SIGHUP) during --apply stops it
+between calls: once sharing has begun the report of what was done is printed (its "cancelled"
+says how far it got; "freed" is measured as usual) and the exit status is 130 (143, 129);
+before, only the error.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
          "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"compressed":true?,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
-                "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N},   (the last five with --apply)
+                "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N,   (these five with --apply)
+                "cancelled":{"groupsDone":N,"groups":N,"countsAtLeast":bool}},   (an --apply cancelled part way)
 netSavingMin: the least sharing frees, if every file that already shares a destination's
 blocks (FIEMAP says shared, not with whom) lies outside the selection and compressed data
 takes nothing on disk; netSaving: the most. lockedIn: sets of identical data found only in
@@ -116,9 +120,24 @@ full in netSaving and not at all in netSavingMin.
       ctx.values.apply === true && !p.nothingExamined && !refusedHere ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
     if (report) for (const s of report.skipped) writeErr(`extent-lens dedupe: ${escapeControls(s.message.replace(/^dedupe: /, ''))}\n`);
     writeOut(ctx.json ? dedupeJson(plan, p, report) : dedupeHuman(plan, p, report));
+    // Cancelled part way: what was done is printed above as a report; the exit status says cancelled.
+    if (report?.cancelled) {
+      writeErr(`extent-lens dedupe: ${cancelledLine(report)}\n`);
+      return EXIT_CANCELLED;
+    }
     return p.failures.length > 0 || refusedHere || (report && refused(report) > 0) ? EXIT_FAILURE : EXIT_OK;
   },
 };
+
+/** The stderr sentence of a cancelled apply (the report on stdout has the figures too). */
+export function cancelledLine(r: DedupeReport): string {
+  const c = r.cancelled!;
+  const most = c.countsAtLeast ? 'at least ' : '';
+  return (
+    `cancelled after ${c.groupsDone} of ${c.groups} group${c.groups === 1 ? '' : 's'}: ${most}${exactAndHuman(r.deduped)} shared in ${most}${r.calls} call${r.calls === 1 ? '' : 's'}, ` +
+    `freed ${exactAndHuman(r.freed)} measured. Every file still reads exactly as before; what was shared stays shared, and running it again continues with the rest (E_CANCELLED).`
+  );
+}
 
 /** The search's verdicts that a file system cannot share blocks at all (dedupe-probe.ts). */
 const CANNOT_SHARE = new Set(['EOPNOTSUPP', 'EINVAL', 'ENOTTY', 'E_UNSUPPORTED']);
@@ -195,6 +214,15 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
       ['freed', dec(report.freed)],
       ['calls', String(report.calls)],
     );
+  if (report?.cancelled)
+    total.push([
+      'cancelled',
+      obj([
+        ['groupsDone', String(report.cancelled.groupsDone)],
+        ['groups', String(report.cancelled.groups)],
+        ['countsAtLeast', String(report.cancelled.countsAtLeast)],
+      ]),
+    ]);
   return (
     obj([
       ['groups', '[' + plan.groups.map(groupJson).join(',') + ']'],
@@ -298,7 +326,11 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   );
   if (report)
     lines.push(
-      `applied (${report.method}): shared ${exactAndHuman(report.deduped)} in ${report.calls} call${report.calls === 1 ? '' : 's'}, ` +
+      (report.cancelled
+        ? `applied until cancelled (${report.method}), ${report.cancelled.groupsDone} of ${report.cancelled.groups} groups done: ` +
+          `shared ${report.cancelled.countsAtLeast ? 'at least ' : ''}`
+        : `applied (${report.method}): shared `) +
+        `${exactAndHuman(report.deduped)} in ${report.calls} call${report.calls === 1 ? '' : 's'}, ` +
         (report.alreadyShared > 0n ? `already shared before: ${exactAndHuman(report.alreadyShared)}, ` : '') +
         `${report.differed} range${report.differed === 1 ? '' : 's'} differed` +
         (refused(report) > 0 ? `, ${refused(report)} refused (see the messages above)` : '') +
