@@ -114,8 +114,11 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     const code = fail(cmd, e, jsonHint);
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } finally {
-    for (const sig of CANCEL_SIGNALS) process.off(sig, onSignal);
+    // The handlers stay while the engine ends its threads: a signal then (the work done and
+    // reported) must not kill the process with the signal's default action, which would turn
+    // a complete run's exit status into 130.
     if (engine) await engine.dispose().catch(() => undefined);
+    for (const sig of CANCEL_SIGNALS) process.off(sig, onSignal);
   }
 }
 
@@ -152,6 +155,9 @@ if (require.main === module) {
   main(commandLineArgs()).then(
     (code) => {
       settled = true;
+      // The work is done and reported: a signal now (while Node ends its threads) must not kill
+      // the process with the signal's default action and turn this status into 130 or 143.
+      for (const sig of CANCEL_SIGNALS) process.on(sig, () => undefined);
       process.exit(code);
     },
     (e) => {

@@ -194,7 +194,7 @@ export async function applyDedupe(
     if (!isCancelled(e)) throw e;
     // What was shared before the cancel stays shared: the report says so, with the space
     // measured as after a whole run, rather than an error that would hide it.
-    report.cancelled = { groupsDone: shared, groups: groups.length, countsAtLeast: !handedBack };
+    if (shared < groups.length) report.cancelled = { groupsDone: shared, groups: groups.length, countsAtLeast: !handedBack };
   }
   const later: { path: string; freeBefore: bigint }[] = [];
   let settled = 0n;

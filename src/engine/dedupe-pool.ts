@@ -129,8 +129,9 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
   const settle = (first: number, outcomes: O[]): void => {
     outcomes.forEach((out, k) => o.done(items[first + k], out));
     left -= outcomes.length;
-    if (ctx.isCancelled()) fail(ctxCancelled(ctx));
-    else if (closed && left === 0) wake?.();
+    // every item done: a cancel that arrives now has nothing left to stop
+    if (closed && left === 0) wake?.();
+    else if (ctx.isCancelled()) fail(ctxCancelled(ctx));
   };
   /** Keep every thread two batches ahead. */
   const pump = (): void => {
@@ -205,7 +206,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
       pump();
       // Cancel is seen between replies (and in the caller's own batches, between items).
       const poll = setInterval(() => {
-        if (ctx.isCancelled()) fail(ctxCancelled(ctx));
+        if (ctx.isCancelled() && left > 0) fail(ctxCancelled(ctx));
       }, 50);
       try {
         // The caller's share, a batch at a time; between batches its event loop turns, so the

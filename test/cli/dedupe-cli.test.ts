@@ -400,4 +400,31 @@ describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () =
     );
     assert.deepEqual(digests(fsys.mnt), before);
   });
+
+  test('a signal that arrives once the report is out does not change the exit status (the work is done)', async () => {
+    // the rest of the groups (the test above cancelled part way): runs to the end
+    const child = spawn(process.execPath, [...CLI_ARGV, 'dedupe', fsys.mnt, '--apply', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    const complete = (): boolean => {
+      try {
+        return JSON.parse(stdout).total?.freed !== undefined;
+      } catch {
+        return false;
+      }
+    };
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // at once, while the process ends its threads and exits
+      if (!signalled && complete()) signalled = child.kill('SIGINT');
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (c, sig) => resolve({ code: c, signal: sig })),
+    );
+    assert.ok(complete(), stdout);
+    assert.equal(JSON.parse(stdout).total.cancelled, undefined);
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr);
+  });
 });

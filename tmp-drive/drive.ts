@@ -1,0 +1,28 @@
+import { launchBrowser } from '../test/support/codeserver';
+import { expandFolder, extentLensMenu, dedupeViewSettled, pollFrames, sleep } from '../test/vscode/ui-driver';
+(async () => {
+  const b = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+  const page = b.page;
+  await page.goto(process.argv[2]);
+  await page.waitForSelector('.explorer-folders-view', { timeout: 60000 });
+  await sleep(3000);
+  await extentLensMenu(page, 'pairs', 1, /Find Duplicate Data/);
+  const { frame, text } = await dedupeViewSettled(page, '/work/tmp/h29/fail.png');
+  console.log(text.slice(0, 400));
+  await frame.click('#btn-dedupe');
+  const go = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Deduplicate$/ }).first();
+  await go.waitFor({ timeout: 10000 });
+  await page.screenshot({ path: '/work/tmp/h29/confirm.png' });
+  await go.click();
+  await frame.waitForSelector('body[data-state="applying"]', { timeout: 10000 });
+  await sleep(150);
+  await frame.click('#btn-cancel');
+  await frame.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 30000 });
+  await sleep(1500);
+  await page.screenshot({ path: '/work/tmp/h29/cancelled-wide.png' });
+  console.log('---', await frame.evaluate(() => document.body.innerText.slice(0, 1200)));
+  await page.setViewportSize({ width: 700, height: 900 });
+  await sleep(1500);
+  await page.screenshot({ path: '/work/tmp/h29/cancelled-narrow.png' });
+  await b.close();
+})().catch((e) => { console.error(e); process.exit(1); });
