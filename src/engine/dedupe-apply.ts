@@ -273,8 +273,9 @@ async function applyGroup(b: Dedupable, g: DedupeGroup, ctx: EngineContext, t: G
   // no call whatever the maps say now (the confirmation did not count them).
   let dests = g.ranges.slice(1);
   let srcMap: PackedExtentMap | undefined;
+  let sizeOf: Map<string, bigint> | undefined;
   try {
-    ({ dests, srcMap } = await notYetShared(b, g, dests, t, ctx));
+    ({ dests, srcMap, sizeOf } = await notYetShared(b, g, dests, t, ctx));
   } catch (e) {
     if (isCancelled(e)) throw e;
     // the maps are only an optimisation: without them every range goes to the kernel
@@ -291,6 +292,31 @@ async function applyGroup(b: Dedupable, g: DedupeGroup, ctx: EngineContext, t: G
     t.skipped.push(s);
     if (s.reason === 'differs' || s.reason === 'E_CHANGED') t.differed++; // changed since the scan either way
   };
+  if (srcMap && sizeOf) {
+    // Sizes changed since the scan: a source cut short has nothing (or less) to share, and a
+    // range that ended in a partial block at the files' end can no longer be shared whole (the
+    // kernel would share it up to its last whole block yet report every byte as deduped).
+    const bs = BigInt(srcMap.blockSize > 0 ? srcMap.blockSize : 4096);
+    const changed = (size: bigint, offset: bigint): string | undefined =>
+      size < offset + g.length
+        ? `it is shorter than when it was scanned (${size} bytes now; it shrank)`
+        : (offset + g.length) % bs !== 0n && size !== offset + g.length
+          ? `it grew since the scan (${size} bytes now), so the range's last, partial block can no longer be shared`
+          : undefined;
+    const srcWhy = changed(srcMap.size, src.offset);
+    for (let i = 0; i < dests.length; i++) {
+      const why = srcWhy ? `${src.path}, the source: ${srcWhy}` : changed(sizeOf.get(dests[i].path) ?? 0n, dests[i].offset);
+      if (why)
+        note(i, {
+          path: dests[i].path,
+          offset: dests[i].offset,
+          length: g.length,
+          reason: 'E_CHANGED',
+          message: `dedupe: ${srcWhy ? why : `${dests[i].path}: ${why}`}; left alone (E_CHANGED).`,
+        });
+    }
+    if (live.size === 0) return;
+  }
   let spans: ByteRange[];
   try {
     spans = await dataSpans(b, g, srcMap, ctx);
@@ -352,12 +378,17 @@ async function notYetShared(
   dests: DedupeRange[],
   t: GroupTally,
   ctx: EngineContext,
-): Promise<{ dests: DedupeRange[]; srcMap: PackedExtentMap }> {
+): Promise<{ dests: DedupeRange[]; srcMap: PackedExtentMap; sizeOf: Map<string, bigint> }> {
   const facts = { filesystem: '', fsKey: '', blockSize: 0 };
   const maps = new Map<string, FileData>();
-  const dataOf = async (p: string, m?: PackedExtentMap): Promise<FileData> => {
+  const sizeOf = new Map<string, bigint>();
+  const dataOf = async (p: string, given?: PackedExtentMap): Promise<FileData> => {
     let f = maps.get(p);
-    if (!f) maps.set(p, (f = fileDataOf(p, m ?? (await wholeMap(b, p, ctx)), facts)));
+    if (!f) {
+      const m = given ?? (await wholeMap(b, p, ctx));
+      sizeOf.set(p, m.size);
+      maps.set(p, (f = fileDataOf(p, m, facts)));
+    }
     return f;
   };
   const srcMap = await wholeMap(b, g.ranges[0].path, ctx);
@@ -368,7 +399,7 @@ async function notYetShared(
     if (data > 0n && same === data) t.alreadyShared += data;
     else out.push(d);
   }
-  return { dests: out, srcMap };
+  return { dests: out, srcMap, sizeOf };
 }
 
 function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {

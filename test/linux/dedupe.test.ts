@@ -333,6 +333,44 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       assert.equal(fs.statSync(dest).size, 100000);
     });
 
+    test('a source that shrank (to nothing, or to a partial block) and a copy that grew: left alone and reported, not a refusal', async () => {
+      const d = freshDir(t, 'resized');
+      // 1,000,000 bytes: the last block is partial, so a range to the end must end at both files' ends
+      for (const n of ['a', 'b', 'c']) {
+        const x = randomBytes(1_000_000);
+        fs.writeFileSync(path.join(d, `${n}1`), x);
+        fs.writeFileSync(path.join(d, `${n}2`), x);
+      }
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 3);
+      const group = (n: string) => plan.groups.find((g) => path.basename(g.ranges[0].path).startsWith(n))!;
+      const [a, b, c] = ['a', 'b', 'c'].map((n) => group(n).ranges.map((r) => r.path));
+      fs.truncateSync(a[0], 0); // a's source: nothing left to share
+      fs.truncateSync(b[0], 100_000); // b's source: cut inside a block
+      fs.appendFileSync(c[1], 'nine more'); // c's copy: its tail is no longer at the end
+      const before = shas(d);
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(
+        r.skipped.map((k) => [k.path, k.reason]).sort(),
+        [
+          [a[1], 'E_CHANGED'],
+          [b[1], 'E_CHANGED'],
+          [c[1], 'E_CHANGED'],
+        ].sort(),
+      );
+      const msg = (p: string) => r.skipped.find((k) => k.path === p)!.message;
+      assert.match(msg(a[1]), new RegExp(`${path.basename(a[0])}, the source: it is shorter than when it was scanned \\(0 bytes now`));
+      assert.match(msg(b[1]), /the source: it is shorter than when it was scanned \(100000 bytes now/);
+      assert.match(msg(c[1]), /it grew since the scan \(1000009 bytes now\), so the range's last, partial block can no longer be shared/);
+      assert.equal(r.differed, 3, 'changed since the scan, all three');
+      assert.equal(r.deduped, 0n);
+      assert.equal(r.calls, 0);
+      assert.deepEqual(shas(d), before);
+      fs.rmSync(d, { recursive: true });
+    });
+
     test('cancel leaves every file intact', async () => {
       const d = freshDir(t, 'cancel');
       for (let i = 0; i < 300; i++) {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import type { DedupeOutcome } from '../../backend-ext';
 import { errnoError, errnoName, nodeFsError } from '../../errno';
+import { FsctlError } from '../../errors';
 import { osPath } from '../../os-path';
 import {
   decodeFileDedupeInfos,
@@ -63,8 +64,18 @@ export class LinuxDedupe extends LinuxIo {
       });
       if (open.length > 0) {
         const arg = encodeFileDedupeRange(srcOffset, length, open);
-        if (this.libc.ioctlPtr(src.fd, FIDEDUPERANGE, arg) !== 0)
-          throw this.fail('dedupe', 'ioctl(FIDEDUPERANGE)', [source, ...open.map((o) => dests[o.index].path)], src.fd);
+        if (this.libc.ioctlPtr(src.fd, FIDEDUPERANGE, arg) !== 0) {
+          const e = this.fail('dedupe', 'ioctl(FIDEDUPERANGE)', [source, ...open.map((o) => dests[o.index].path)], src.fd);
+          // the source's range now runs past its end: it shrank since the scan, not a refusal
+          if (e.code === 'EINVAL' && ends(src.fd) < srcOffset + length)
+            throw new FsctlError({
+              operation: 'dedupe',
+              code: 'E_CHANGED',
+              paths: [source],
+              message: `dedupe: ${source}, the source, is shorter than when it was scanned (it shrank); left alone (E_CHANGED).`,
+            });
+          throw e;
+        }
         decodeFileDedupeInfos(arg, open.length).forEach((r, k) => {
           const i = open[k].index;
           if (r.status === FILE_DEDUPE_RANGE_SAME) out[i] = { status: 'same', bytes: r.bytes };
