@@ -292,8 +292,8 @@ export async function findDuplicates(
   if (usable.some(placeless))
     notes.push(
       'Some files are compressed (btrfs) or have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full ' +
-        "where they do not already share the source's extent, an upper bound (a compressed extent takes less on disk than the bytes " +
-        'it holds, so the lower bound counts none of it).',
+        "where they do not already share the source's extent, an upper bound. The lower bound counts none of it: a compressed extent " +
+        "takes less on disk than the bytes it holds, and data with no known place may already be the source's (a clone on the share).",
     );
   const unshareable = usable.filter((f) => f.flags.some((x) => (x & UNSHAREABLE) !== 0)).length;
   if (unshareable > 0)

@@ -102,6 +102,9 @@ export function groupSaving(
   const start: bigint[] = [];
   const end: bigint[] = [];
   let unknown = 0n;
+  // bytes with no physical place at all (smb://: only allocated ranges are known): whether they
+  // are already shared is unknown, so they may free nothing
+  let unplaced = 0n;
   // compressed bytes (not the source's): what they free on disk is unknown, at most their length
   let encodedBytes = 0n;
   // destination bytes flagged shared, not at the source's place: by place (destinations that
@@ -119,8 +122,10 @@ export function groupSaving(
     if (same === dataBytes(d)) r.alreadyShared = true;
     for (const x of d) {
       // no place, or an encoded extent's: counted in full (an upper bound), unless the source's
-      if (x.phys < 0n) unknown += x.len;
-      else if (x.encoded) {
+      if (x.phys < 0n) {
+        unknown += x.len;
+        unplaced += x.len;
+      } else if (x.encoded) {
         const notSource = x.len - sameBytes(s, [x]);
         unknown += notSource;
         encodedBytes += notSource;
@@ -153,12 +158,14 @@ export function groupSaving(
       ? `${sharedElsewhere} bytes of the other ranges are already shared with other files: they are freed only once nothing else references them.`
       : undefined;
   if (elsewhere) warnings.push(elsewhere);
-  // The lower bound: those shared bytes may all be held by files outside the selection, and
-  // compressed data may take next to nothing on disk.
-  const notSure = sharedElsewhere + encodedBytes - sharedEncoded;
+  // The lower bound: those shared bytes may all be held by files outside the selection,
+  // compressed data may take next to nothing on disk, and data with no known place may already
+  // be the source's (a clone on an SMB share).
+  const notSure = sharedElsewhere + encodedBytes - sharedEncoded + unplaced;
   const netSavingMin = netSaving > notSure ? netSaving - notSure : 0n;
   const g: DedupeGroup = { length, ranges, netSaving, netSavingMin, candidateBytes, wholeFiles, warnings };
   if (encodedBytes > 0n) g.compressed = true;
+  if (unplaced > 0n) g.placeUnknown = true;
   if (elsewhere) elsewhereWarning.set(g, elsewhere);
   return g;
 }
@@ -254,6 +261,7 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
       const lookup = owners.get(f.fsKey);
       for (const x of segments(f, r.offset, g.length)) {
         if (x.encoded) named = false; // compressed: what it takes on disk is not known, so neither is the saving
+        if (x.phys < 0n) named = false; // no place (smb://): whether it is shared at all is not known
         if (!x.shared) continue;
         if (x.phys < 0n || x.encoded || !list) {
           named = false;

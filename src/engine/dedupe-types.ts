@@ -38,6 +38,11 @@ export interface DedupeGroup {
    * it frees, is not known, and netSavingMin counts none of it. Absent: none is.
    */
   compressed?: boolean;
+  /**
+   * Some of the other ranges' data has no known physical place (smb://: only allocated ranges
+   * are known): it may already be the source's (a clone), so netSavingMin counts none of it.
+   */
+  placeUnknown?: boolean;
 }
 
 export interface DedupeFindOptions {

@@ -177,6 +177,8 @@ export interface DedupeWireGroup {
   warnings: string[];
   /** DedupeGroup.compressed: some of the other ranges' data is compressed (its size on disk unknown). */
   compressed?: boolean;
+  /** DedupeGroup.placeUnknown: some of the other ranges' data has no known place (SMB): it may already be shared. */
+  placeUnknown?: boolean;
 }
 
 export interface DedupeWirePlan {
@@ -665,6 +667,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
   for (const g of v.groups as unknown[]) {
     if (!isObj(g) || !isU64String(g.length) || !isU64String(g.netSaving) || typeof g.wholeFiles !== 'boolean') return false;
     if (g.compressed !== undefined && typeof g.compressed !== 'boolean') return false;
+    if (g.placeUnknown !== undefined && typeof g.placeUnknown !== 'boolean') return false;
     if (!isU64String(g.candidateBytes) || (g.netSavingMin !== undefined && !isU64String(g.netSavingMin))) return false;
     if (!Array.isArray(g.warnings) || g.warnings.length > 64 || !g.warnings.every((w) => isStr(w, 4096))) return false;
     if (!Array.isArray(g.ranges) || g.ranges.length < 2 || g.ranges.length > MAX_DEDUPE_RANGES) return false;

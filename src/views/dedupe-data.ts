@@ -33,6 +33,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
     wholeFiles: g.wholeFiles,
     warnings: [...g.warnings],
     ...(g.compressed ? { compressed: true } : {}),
+    ...(g.placeUnknown ? { placeUnknown: true } : {}),
   }));
   const sep = pathSeparator(roots);
   return {

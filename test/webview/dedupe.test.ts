@@ -193,6 +193,14 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       await text(page, '.saving-line'),
       'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
     );
+    // an SMB share: where the data lies is not known, so it may free nothing (not "already shared")
+    const smb = { ...bounded, groups: bounded.groups.map((g) => ({ ...g, placeUnknown: true })) };
+    await bridge.post({ type: 'dedupe', plan: smb, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.saving-line')?.textContent?.includes('SMB'));
+    assert.equal(
+      await text(page, '.saving-line'),
+      'Sharing these frees between 404.13 MiB and 1.37 GiB: where 1000 MiB of their data lies on disk is not known here (an SMB share), so it may already be shared and free nothing.',
+    );
     // and the result: the measured figure next to that range
     const report: DedupeReport = {
       deduped: 1404n * MiB,

@@ -138,28 +138,7 @@ function showTotals(p: DedupeWirePlan): void {
   bytesKv('net', l10n.t('Net saving'), net, l10n.t('What sharing the duplicates would free (an estimate until it is measured).'));
   bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
   const min = t.netSavingMin !== undefined ? BigInt(t.netSavingMin) : net;
-  // compression is named only where some data is compressed (btrfs), never on XFS
-  // with no groups the list's own sentence says why; "frees about 0 B" would only repeat it
-  savingEl.textContent =
-    p.groups.length === 0
-      ? ''
-      : min < net
-        ? p.groups.some((g) => g.compressed)
-          ? l10n.t(
-              'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
-              human2(min),
-              human2(net),
-              human2(net - min),
-            )
-          : l10n.t(
-              'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection.',
-              human2(min),
-              human2(net),
-              human2(net - min),
-            )
-        : already > 0n
-          ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', human2(net), human2(candidate), human2(already))
-          : l10n.t('Sharing these frees about {0}.', human2(net));
+  savingEl.textContent = savingLine(p, min, net, candidate, already);
   savingEl.title = p.groups.length === 0 ? '' : span(min, net, exact);
 
   detailsEl.replaceChildren();
@@ -214,6 +193,42 @@ function setButtons(): void {
   applyWhy.toggleAttribute('hidden', !why);
   if (why) btnApply.title = why;
   else btnApply.removeAttribute('title');
+}
+
+/**
+ * The sentence under the totals: what sharing frees. Nothing with no groups (the list's own
+ * sentence says why). A range names why it is one: data whose place is unknown (SMB), then
+ * compression (only where some data is compressed: btrfs, never XFS), else blocks shared with
+ * files that may lie outside the selection.
+ */
+function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigint, already: bigint): string {
+  if (p.groups.length === 0) return '';
+  const [a, b, c] = [human2(min), human2(net), human2(net - min)];
+  if (min < net) {
+    if (p.groups.some((g) => g.placeUnknown))
+      return l10n.t(
+        'Sharing these frees between {0} and {1}: where {2} of their data lies on disk is not known here (an SMB share), so it may already be shared and free nothing.',
+        a,
+        b,
+        c,
+      );
+    if (p.groups.some((g) => g.compressed))
+      return l10n.t(
+        'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
+        a,
+        b,
+        c,
+      );
+    return l10n.t(
+      'Sharing these frees between {0} and {1}: {2} of their blocks are already shared with other files, which may lie outside the selection.',
+      a,
+      b,
+      c,
+    );
+  }
+  return already > 0n
+    ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already))
+    : l10n.t('Sharing these frees about {0}.', b);
 }
 
 function showReport(r: DedupeWireReport | undefined): void {

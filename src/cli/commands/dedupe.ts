@@ -75,7 +75,7 @@ says how far it got; "freed" is measured as usual) and the exit status is 130 (1
 before, only the error.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
-         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"compressed":true?,"warnings":[...]},...],
+         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N,   (these five with --apply)
                 "cancelled":{"groupsDone":N,"groups":N,"countsAtLeast":bool}},   (an --apply cancelled part way)
@@ -84,6 +84,8 @@ blocks (FIEMAP says shared, not with whom) lies outside the selection and compre
 takes nothing on disk; netSaving: the most. lockedIn: sets of identical data found only in
 files this user may not change (read-only snapshots, immutable files, other users' files), not
 listed as groups. compressed: some of a group's other ranges are compressed (btrfs), counted in
+full in netSaving and not at all in netSavingMin. placeUnknown: some of a group's other ranges
+have no known place on disk (smb://), so they may already share the source's blocks: counted in
 full in netSaving and not at all in netSavingMin.
        "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
@@ -174,6 +176,7 @@ function groupJson(g: DedupeGroup): string {
     ['candidateBytes', dec(g.candidateBytes)],
     ['wholeFiles', String(g.wholeFiles)],
     ['compressed', g.compressed ? 'true' : undefined],
+    ['placeUnknown', g.placeUnknown ? 'true' : undefined],
     ['warnings', strings(g.warnings)],
   ]);
 }
