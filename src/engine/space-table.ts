@@ -22,6 +22,12 @@ export interface Group {
   /** Bytes files' block counts hold that their SEEK-only maps cannot place (tmpfs's reserved pages), and in how many files. */
   heldOutside: bigint;
   heldOutsideFiles: number;
+  /**
+   * XFS: bytes files' block counts hold beyond their FIEMAP extents (copy-on-write staging,
+   * extent-tree and attribute blocks), each file's alone, so freed with it: in reclaimable.
+   */
+  beyondExtents: bigint;
+  beyondExtentsFiles: number;
   /** Bytes files' ranges claim beyond their allocation size (SMB files not marked sparse: holes not shown), and in how many files. */
   hiddenHoles: bigint;
   hiddenHolesFiles: number;

@@ -87,6 +87,8 @@ export async function spaceOf(
   /** Hard links once (walk.ts), for both walks; and the index of each file remembered there, once mapped. */
   const met = new FilesMet(paths.length > 1);
   const indexOf = new Map<FileMet, number>();
+  /** Files whose block count holds more than their FIEMAP extents (Group.beyondExtents), by index: few, so a Map. */
+  const beyondOf = new Map<number, bigint>();
   /** Links met by the backend's own walk (walk.ts counts its own). */
   let symlinks = 0;
   let mappedBytes = 0n;
@@ -110,6 +112,8 @@ export async function spaceOf(
         compressedFiles: 0,
         heldOutside: 0n,
         heldOutsideFiles: 0,
+        beyondExtents: 0n,
+        beyondExtentsFiles: 0,
         hiddenHoles: 0n,
         hiddenHolesFiles: 0,
         ranges: new SharedRanges(),
@@ -144,11 +148,11 @@ export async function spaceOf(
     file(p, dev, ino, size, k, source, held, allocationSize) {
       const gi = groupFor(p, dev);
       const g = groups[gi];
-      if (held) {
+      const index = table.count;
+      if (held && source === 'seek') {
         g.heldOutside += held;
         g.heldOutsideFiles++;
-      }
-      const index = table.count;
+      } else if (held) beyondOf.set(index, held); // counted once the file system is named (XFS only)
       let allocated = 0n;
       let shared = 0n;
       let inline = 0n;
@@ -269,6 +273,15 @@ export async function spaceOf(
       keptFiles.add(index);
       groups[table.fileSystem[index]].kept += table.exclusive(index);
     }
+  }
+  // XFS's blocks beyond the extents (elsewhere the block count means other things: btrfs counts
+  // referenced bytes, ext4 shares attribute blocks between files)
+  for (const [index, held] of beyondOf) {
+    const g = groups[table.fileSystem[index]];
+    if (g.filesystem !== 'xfs') continue;
+    g.beyondExtents += held;
+    g.beyondExtentsFiles++;
+    if (keptFiles.has(index)) g.kept += held;
   }
   if (keptFiles.size > 0)
     notes.push(
@@ -478,6 +491,18 @@ export async function spaceOf(
             '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root) ' +
             'or an exact scan of every file of the file system (--exact-scan).',
         );
+    }
+    if (g.beyondExtentsFiles > 0) {
+      // every branch above took the kept files' share out with g.kept
+      t.reclaimable += g.beyondExtents;
+      t.reclaimableMax += g.beyondExtents;
+      fsNotes.push(
+        `${g.beyondExtentsFiles === 1 ? 'One file holds' : `${g.beyondExtentsFiles} files hold`} ${g.beyondExtents} bytes beyond ` +
+          `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (XFS counts them in the block count, du too): ` +
+          'copy-on-write staging blocks reserved after writes into shared data, or extent-tree and attribute blocks. No map ' +
+          "shows them and they are no file's data, so allocated, shared, exclusive and unique leave them out; they are each " +
+          "file's alone, so what deleting frees counts them.",
+      );
     }
     if (g.heldOutsideFiles > 0)
       fsNotes.push(

@@ -77,8 +77,9 @@ export interface ExtentMap {
    */
   notes?: string[];
   /**
-   * A SEEK_DATA-only map of a whole file: bytes its block count holds beyond the blocks of its
-   * data ranges, which no map can place (tmpfs: pages fallocate reserved; see `notes`).
+   * A whole file's bytes its block count holds beyond the blocks of its map's ranges, which no
+   * map can place (see `notes`): a SEEK_DATA-only map (tmpfs: pages fallocate reserved), or an
+   * XFS file's copy-on-write staging, extent-tree and attribute blocks.
    */
   heldOutsideExtents?: bigint;
   /**

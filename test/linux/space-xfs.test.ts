@@ -137,8 +137,9 @@ describe('space on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skipR
   test("FS_IOC_GETFSMAP's owners equal xfs_io fsmap for every shared range", async () => {
     const { sel } = await makeSelection(t);
     // p's one block referenced 600 times more by q and once by r: 602 records, more than one call returns.
-    // (Not in the freed-space selection: q's 600 extents need an extent btree, whose 3 blocks
-    // deleting q frees too; reclaimable counts data blocks only.)
+    // (Not in the freed-space selection, which counts data blocks in its fixed figure: q's 600
+    // extents need an extent btree, whose blocks deleting q frees too; reclaimable counts them
+    // from the block count, as the copy-on-write test below shows.)
     randomFile(path.join(sel, 'p'), 4096);
     const reflinks: string[] = [];
     for (let i = 0; i < 600; i++) reflinks.push('-c', `reflink ${path.join(sel, 'p')} 0 ${i * 4096} 4096`);
@@ -252,6 +253,39 @@ os.fsync(fd)
     // Two records per block, and XFS's unwritten preallocation in f's holes: at most ~9,000
     // records in calls of 512 (18 here), not one call per range (3,000)
     assert.ok(calls > 0 && calls <= 40, `${calls} calls`);
+    fs.rmSync(d, { recursive: true });
+  });
+
+  test('copy-on-write staging blocks (a clone written 4 KiB at a time): in what deleting frees, exactly, and named in the map', async () => {
+    const d = freshDir(t, 'cow');
+    randomFile(path.join(d, 'p'), 8 * 1024 * 1024);
+    execFileSync('cp', ['--reflink=always', path.join(d, 'p'), path.join(d, 'q')]);
+    // each write into shared data reserves a whole CoW extent (cowextsize, 128 KiB by default);
+    // FIEMAP shows only the block written, the block count (and du) the rest too
+    for (const block of [100, 300, 700, 1200, 1900]) overwrite(path.join(d, 'q'), block * 4096, 4096);
+    execFileSync('sync');
+    const q = path.join(d, 'q');
+    const r = await spaceOf(q);
+    assert.deepEqual(r.errors, []);
+    const row = r.files[0];
+    assert.equal(row.exclusive, 5n * 4096n, 'the five blocks written');
+    const beyond = fs.statSync(q, { bigint: true }).blocks * 512n - row.allocated;
+    assert.ok(beyond > 0n, 'XFS holds staging blocks beyond the extents');
+    assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
+    assert.equal(r.total.reclaimable, row.exclusive + beyond);
+    assert.match(r.fileSystems[0].notes.join(' '), new RegExp(`One file holds ${beyond} bytes beyond the blocks of its extents`));
+    // the folder walk (the backend's own) counts them the same
+    const both = await spaceOf(d);
+    assert.equal(both.total.reclaimable, 8n * MiB + 5n * 4096n + beyond);
+    const engine = createEngine();
+    try {
+      const m = await engine.map(q);
+      assert.equal(m.heldOutsideExtents, beyond);
+      assert.match(m.notes!.join(' '), new RegExp(`XFS holds ${beyond} bytes for this file beyond the blocks of its extents`));
+    } finally {
+      await engine.dispose();
+    }
+    assert.equal(await freedByDeleting(t, r), r.total.reclaimable, 'reclaimable = freed');
     fs.rmSync(d, { recursive: true });
   });
 

@@ -131,6 +131,15 @@ export class LinuxMaps extends LinuxBase {
       durationMs: elapsed(t0),
     };
     if (fiemap.truncatedAt !== undefined) m.truncatedAt = fiemap.truncatedAt;
+    else if (!window && info.filesystem === 'xfs') {
+      // XFS counts blocks no FIEMAP extent shows (copy-on-write staging, extent-tree and
+      // attribute blocks) in the block count; they are the file's alone, freed with it
+      const held = heldOutsideExtents(f.stat.blocks * 512n, m.packed, info.blockSize);
+      if (held > 0n) {
+        m.heldOutsideExtents = held;
+        m.notes = [xfsHeldNote(held)];
+      }
+    }
     return m;
   }
 
@@ -263,6 +272,15 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
  * huge pages whole) in the block count; the unwritten ones read as zeros and SEEK_DATA reports
  * them as holes, so no map shows where they are.
  */
+/** The note on an XFS file's blocks outside its extents (map-format.ts heldOutsideExtents). */
+export function xfsHeldNote(more: bigint): string {
+  return (
+    `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
+    'copy-on-write staging blocks reserved after a write into shared data (freed after a while, or when the file is ' +
+    'deleted), or blocks of its extent tree or attributes. No map shows them; deleting the file frees them.'
+  );
+}
+
 function heldNote(blockBytes: bigint, more: bigint, filesystem: string): string {
   const dataBlockBytes = blockBytes - more;
   return (

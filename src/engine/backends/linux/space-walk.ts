@@ -48,7 +48,7 @@ const STATX_CTIME = 0x80;
 /** stx_ctime.tv_sec (s64). */
 const STATX_CTIME_OFFSET = 96;
 const STATX_BLOCKS = 0x400;
-/** stx_blksize (u32) and stx_blocks (u64, 512-byte units): for a SEEK-only map, what it cannot place. */
+/** stx_blksize (u32) and stx_blocks (u64, 512-byte units): what a file holds that its map does not show. */
 const STATX_BLKSIZE_OFFSET = 4;
 const STATX_BLOCKS_OFFSET = 48;
 const STATX_MASK = STATX_TYPE | STATX_NLINK | STATX_INO | STATX_SIZE | STATX_CTIME | STATX_BLOCKS;
@@ -251,11 +251,9 @@ export class LinuxSpaceWalk implements SpaceWalk {
         return;
       }
       const k = out.peek();
-      // SEEK_DATA shows no reserved-but-unwritten space (tmpfs): the block count does
-      const held =
-        source === 'seek'
-          ? heldOutsideExtents(v.getBigUint64(STATX_BLOCKS_OFFSET, true) * 512n, k, v.getUint32(STATX_BLKSIZE_OFFSET, true))
-          : 0n;
+      // The block count holds what no map shows: reserved-but-unwritten space (tmpfs: SEEK_DATA),
+      // XFS's copy-on-write staging blocks (FIEMAP); the accounting decides what to make of it
+      const held = heldOutsideExtents(v.getBigUint64(STATX_BLOCKS_OFFSET, true) * 512n, k, v.getUint32(STATX_BLKSIZE_OFFSET, true));
       this.sink.file(p, dev, ino, size, k, source, held);
       // Changed in the last seconds (or dated in the future): maybe being written; look again.
       const ctime = v.getUint32(STATX_CTIME_OFFSET, true) + v.getInt32(STATX_CTIME_OFFSET + 4, true) * 2 ** 32;
