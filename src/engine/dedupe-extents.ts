@@ -6,14 +6,20 @@
 
 import type { DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
-import { linearPhysical } from './map-format';
+import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 
-/** One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped. */
+/**
+ * One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped;
+ * `phys` where it has a linear place, `shared` as FIEMAP flags it, `unwritten` for a preallocated piece.
+ */
 interface Piece {
   start: bigint;
   end: bigint;
   len: bigint;
+  phys?: bigint;
+  shared?: boolean;
+  unwritten?: boolean;
 }
 
 /**
@@ -47,14 +53,20 @@ function extentPieces(f: FileData): Piece[][] {
     };
     for (let i = 0; i < f.off.length; i++) {
       if (f.phys[i] < 0n) out.push([piece(f.off[i], f.len[i])]);
-      else add(linearPhysical(f.phys[i], f.flags[i]) ? `l${f.phys[i] - f.off[i]}` : `e${f.phys[i]}`, piece(f.off[i], f.len[i]));
+      else if (!linearPhysical(f.phys[i], f.flags[i])) add(`e${f.phys[i]}`, piece(f.off[i], f.len[i]));
+      else
+        add(`l${f.phys[i] - f.off[i]}`, {
+          ...piece(f.off[i], f.len[i]),
+          phys: f.phys[i],
+          shared: (f.flags[i] & EXTENT_FLAG.SHARED) !== 0,
+        });
     }
     // only where they join a data piece's extent (a wholly unwritten extent holds nothing to
     // share); not clamped: preallocated past the end (fallocate --keep-size) still keeps it
     const u = f.unwritten;
     for (let i = 0; u && i < u.off.length; i++) {
       const list = byKey.get(`l${u.phys[i] - u.off[i]}`);
-      if (list) list.push({ start: u.off[i], end: u.off[i] + u.len[i], len: u.len[i] });
+      if (list) list.push({ start: u.off[i], end: u.off[i] + u.len[i], len: u.len[i], unwritten: true });
     }
   }
   piecesCache.set(f, out);
@@ -88,17 +100,7 @@ export function keepsExtent(f: FileData, offset: bigint, length: bigint): boolea
  * bytes are taken out of the group's saving and the group says why.
  */
 export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>): void {
-  // Every destination range of the plan, per file, merged.
-  const starts = new Map<string, bigint[]>();
-  const ends = new Map<string, bigint[]>();
-  for (const g of groups)
-    for (const r of g.ranges.slice(1)) {
-      if (files.get(r.path)?.filesystem !== 'btrfs') continue;
-      (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
-      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
-    }
-  const covered = new Map<string, { start: bigint[]; end: bigint[] }>();
-  for (const [p, s] of starts) covered.set(p, mergeRanges(s, ends.get(p)!));
+  const covered = destinationCover(groups, files);
   for (const g of groups) {
     let partial = 0n;
     let example = '';
@@ -139,4 +141,63 @@ function takeFromMin(g: DedupeGroup, taken: bigint): void {
   if (g.netSavingMin === undefined) return;
   g.netSavingMin = g.netSavingMin > taken ? g.netSavingMin - taken : 0n;
   if (g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
+}
+
+/**
+ * btrfs: a partly overwritten extent ("bookend") keeps its overwritten part on disk, referenced by
+ * nothing, until its last reference goes; then all of it is freed. Where a plan moves every piece
+ * of a destination's extent and no other file references it (no piece flagged shared), the bytes
+ * between its pieces that no piece references are freed too: added to the group of the range
+ * holding its first piece, with a line that says so. (What lies past the extent's last piece
+ * cannot be seen in FIEMAP, so the saving may still be below what is freed.)
+ */
+export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>): void {
+  const covered = destinationCover(groups, files);
+  for (const g of groups) {
+    if (g.netSaving === 0n) continue;
+    let gained = 0n;
+    let example = '';
+    for (const r of g.ranges.slice(1)) {
+      const f = files.get(r.path);
+      const cov = covered.get(r.path);
+      if (!f || !cov || r.alreadyShared) continue;
+      for (const pieces of extentPieces(f)) {
+        const first = pieces[0];
+        if (pieces.length < 2 || first.start < r.offset || first.start >= r.offset + g.length) continue;
+        if (pieces.some((p) => p.phys === undefined || p.shared || p.unwritten)) continue;
+        if (pieces.some((p) => bytesNotCovered({ start: [p.start], end: [p.end] }, cov) > 0n)) continue;
+        const held = mergeRanges(
+          pieces.map((p) => p.phys!),
+          pieces.map((p) => p.phys! + p.len),
+        );
+        const span = held.end[held.end.length - 1] - held.start[0];
+        const referenced = held.start.reduce((t, a, i) => t + held.end[i] - a, 0n);
+        if (span <= referenced) continue;
+        gained += span - referenced;
+        example ||= `${r.path} at ${first.start}`;
+      }
+    }
+    if (gained === 0n) continue;
+    g.netSaving += gained;
+    if (g.netSavingMin !== undefined) g.netSavingMin += gained;
+    g.warnings.push(
+      `${gained} bytes more are freed: extents of the other ranges were partly overwritten (e.g. ${example}), and btrfs keeps ` +
+        'an overwritten part on disk, referenced by nothing, until the whole extent goes, which this group makes happen.',
+    );
+  }
+}
+
+/** Every destination range of the plan on btrfs, per file, merged. */
+function destinationCover(groups: DedupeGroup[], files: Map<string, FileData>): Map<string, { start: bigint[]; end: bigint[] }> {
+  const starts = new Map<string, bigint[]>();
+  const ends = new Map<string, bigint[]>();
+  for (const g of groups)
+    for (const r of g.ranges.slice(1)) {
+      if (files.get(r.path)?.filesystem !== 'btrfs') continue;
+      (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
+      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
+    }
+  const covered = new Map<string, { start: bigint[]; end: bigint[] }>();
+  for (const [p, s] of starts) covered.set(p, mergeRanges(s, ends.get(p)!));
+  return covered;
 }

@@ -14,7 +14,7 @@ import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf, type FileData } from './dedupe-file-data';
-import { partialExtentWarnings } from './dedupe-extents';
+import { bookendGains, partialExtentWarnings } from './dedupe-extents';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
@@ -255,6 +255,7 @@ export async function findDuplicates(
     owners.close();
   }
   partialExtentWarnings(groups, byPath);
+  bookendGains(groups, byPath);
   fragmentationWarnings(groups);
 
   groups.sort((a, b) =>

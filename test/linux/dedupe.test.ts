@@ -908,6 +908,44 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       },
     );
 
+    test('a partly overwritten file and its copy: the copy stays, and on btrfs the overwritten part of the old extent is freed too (estimated)', async () => {
+      // f: a 4 MiB extent whose second MiB was overwritten (btrfs keeps that MiB, referenced
+      // by nothing, until the extent goes) and the new MiB; g: a copy in one extent. g, in one
+      // piece, stays; f moves: btrfs frees the old extent whole (4 MiB) and the new one (1 MiB).
+      const d = freshDir(t, 'overwritten');
+      const f = path.join(d, 'f');
+      fs.writeFileSync(f, randomBytes(4 * MiB));
+      execFileSync('sync');
+      const fd = fs.openSync(f, 'r+');
+      fs.writeSync(fd, randomBytes(MiB), 0, MiB, MiB);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.writeFileSync(path.join(d, 'g'), fs.readFileSync(f));
+      execFileSync('sync');
+      const before = shas(d);
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      const g = plan.groups[0];
+      // (XFS overwrote f in place: one piece each, and f, first on disk, stays)
+      if (kind === 'btrfs')
+        assert.deepEqual(
+          g.ranges.map((x) => path.basename(x.path)),
+          ['g', 'f'],
+        );
+      const extra = kind === 'btrfs' ? BigInt(MiB) : 0n; // XFS frees block by block: the overwritten MiB went at once
+      assert.equal(g.netSaving, BigInt(4 * MiB) + extra);
+      assert.equal(g.netSavingMin, g.netSaving);
+      if (kind === 'btrfs')
+        assert.ok(
+          g.warnings.some((w) => new RegExp(`^${MiB} bytes more are freed: extents of the other ranges were partly overwritten`).test(w)),
+          g.warnings.join('\n'),
+        );
+      const r = await engine.dedupe(plan);
+      freedMatches(kind, r.freed, r.estimated);
+      assert.deepEqual(shas(d), before);
+    });
+
     test(
       kind === 'btrfs'
         ? 'blocks also shared with files outside the selection: as root, LOGICAL_INO_V2 names them, the saving is exact and freed equals it'
