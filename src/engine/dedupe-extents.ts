@@ -7,6 +7,7 @@
 import type { DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
+import type { ExtentRef, OwnerLookup } from './dedupe-owners';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 
 /**
@@ -144,15 +145,26 @@ function takeFromMin(g: DedupeGroup, taken: bigint): void {
 }
 
 /**
- * btrfs: a partly overwritten extent ("bookend") keeps its overwritten part on disk, referenced by
- * nothing, until its last reference goes; then all of it is freed. Where a plan moves every piece
- * of a destination's extent and no other file references it (no piece flagged shared), the bytes
- * between its pieces that no piece references are freed too: added to the group of the range
- * holding its first piece, with a line that says so. (What lies past the extent's last piece
- * cannot be seen in FIEMAP, so the saving may still be below what is freed.)
+ * btrfs: whether `f` references some extent in more than one piece (a partly overwritten
+ * "bookend" extent looks so): then its extent items, as root, say how big the extent is on disk.
  */
-export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>): void {
+export function mayHoldBookend(f: FileData): boolean {
+  return f.filesystem === 'btrfs' && extentPieces(f).some((pieces) => pieces.length > 1 && pieces.every((p) => p.phys !== undefined));
+}
+
+/**
+ * btrfs: a partly overwritten extent ("bookend") keeps its overwritten part on disk, referenced by
+ * nothing, until its last reference goes; then all of it is freed. Where a plan moves every
+ * reference of a destination to one of its extents, no other file references it (no piece flagged
+ * shared) and nothing of it is unwritten or compressed, the extent's bytes on disk that no piece
+ * of the file references are freed too: added to the group of the range holding its first
+ * reference, with a line that says so. The extent's size on disk comes from the file's extent
+ * items (`OwnerLookup.extentsOf`, root only); without them nothing is added (FIEMAP lists
+ * references, not extents, and two extents can look like one there).
+ */
+export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>, owners: Map<string, OwnerLookup>): void {
   const covered = destinationCover(groups, files);
+  const counted = new Set<string>();
   for (const g of groups) {
     if (g.netSaving === 0n) continue;
     let gained = 0n;
@@ -160,21 +172,33 @@ export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       const cov = covered.get(r.path);
-      if (!f || !cov || r.alreadyShared) continue;
-      for (const pieces of extentPieces(f)) {
-        const first = pieces[0];
-        if (pieces.length < 2 || first.start < r.offset || first.start >= r.offset + g.length) continue;
-        if (pieces.some((p) => p.phys === undefined || p.shared || p.unwritten)) continue;
-        if (pieces.some((p) => bytesNotCovered({ start: [p.start], end: [p.end] }, cov) > 0n)) continue;
-        const held = mergeRanges(
-          pieces.map((p) => p.phys!),
-          pieces.map((p) => p.phys! + p.len),
-        );
-        const span = held.end[held.end.length - 1] - held.start[0];
-        const referenced = held.start.reduce((t, a, i) => t + held.end[i] - a, 0n);
-        if (span <= referenced) continue;
-        gained += span - referenced;
-        example ||= `${r.path} at ${first.start}`;
+      if (!f || !cov || r.alreadyShared || f.unwritten) continue;
+      const refs = owners.get(f.fsKey)?.extentsOf?.(f);
+      if (!refs) continue;
+      const byExtent = new Map<bigint, ExtentRef[]>();
+      for (const x of refs) (byExtent.get(x.bytenr) ?? byExtent.set(x.bytenr, []).get(x.bytenr)!).push(x);
+      for (const [bytenr, list] of byExtent) {
+        const first = list.reduce((m, x) => (x.off < m ? x.off : m), list[0].off);
+        if (first < r.offset || first >= r.offset + g.length || counted.has(`${f.path}\0${bytenr}`)) continue;
+        if (list.some((x) => bytesNotCovered({ start: [x.off], end: [x.end < f.size ? x.end : f.size] }, cov) > 0n)) continue;
+        const end = bytenr + list[0].bytes;
+        // the file's pieces on this extent: their places (none shared, compressed or without one)
+        const start: bigint[] = [];
+        const stop: bigint[] = [];
+        let plain = true;
+        for (let i = 0; i < f.off.length && plain; i++) {
+          if (f.phys[i] < 0n || f.phys[i] + f.len[i] <= bytenr || f.phys[i] >= end) continue;
+          if ((f.flags[i] & (EXTENT_FLAG.SHARED | EXTENT_FLAG.ENCODED)) !== 0) plain = false;
+          start.push(f.phys[i] > bytenr ? f.phys[i] : bytenr);
+          stop.push(f.phys[i] + f.len[i] < end ? f.phys[i] + f.len[i] : end);
+        }
+        if (!plain || start.length === 0) continue;
+        const held = mergeRanges(start, stop);
+        const referenced = held.start.reduce((t, a, k) => t + held.end[k] - a, 0n);
+        if (list[0].bytes <= referenced) continue;
+        counted.add(`${f.path}\0${bytenr}`);
+        gained += list[0].bytes - referenced;
+        example ||= `${r.path} at ${first}`;
       }
     }
     if (gained === 0n) continue;

@@ -14,7 +14,7 @@ import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf, type FileData } from './dedupe-file-data';
-import { bookendGains, partialExtentWarnings } from './dedupe-extents';
+import { bookendGains, mayHoldBookend, partialExtentWarnings } from './dedupe-extents';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
@@ -248,14 +248,14 @@ export async function findDuplicates(
     else if (!r.files.some((f) => lockedIn.wholeFiles.has(f.path)) && !onePlace(r.files, r.offsets, r.length)) lockedIn.groups++;
   }
   const byPath = new Map(usable.map((f) => [f.path, f]));
-  const owners = await ownerLookups(groups, byPath, resolve);
+  const owners = await ownerLookups(groups, byPath, resolve, mayHoldBookend);
   try {
     sharedBlockSavings(groups, byPath, owners.byFs);
+    bookendGains(groups, byPath, owners.byFs);
   } finally {
     owners.close();
   }
   partialExtentWarnings(groups, byPath);
-  bookendGains(groups, byPath);
   fragmentationWarnings(groups);
 
   groups.sort((a, b) =>
@@ -309,7 +309,7 @@ export async function findDuplicates(
         `hold${hiddenHoles === 1 ? 's' : ''} less than ${hiddenHoles === 1 ? 'its' : 'their'} size, so the server gives holes there as data: ` +
         'all-zero chunks in them were taken as holes (not grouped, not counted in the saving). Marking a file sparse makes the server show its holes.',
     );
-  const asked = [...owners.byFs.values()].map((o) => o.method);
+  const asked = [...owners.byFs.values()].filter((o) => o.forShared).map((o) => o.method);
   if (asked.length > 0 && owners.failures().length === 0)
     notes.push(
       `Who else references the shared blocks was asked of the file system (${[...new Set(asked)].join(', ')}): ` +

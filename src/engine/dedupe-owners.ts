@@ -24,12 +24,27 @@ export interface KeptStretch {
 export interface OwnerLookup {
   /** 'BTRFS_IOC_LOGICAL_INO_V2', 'FS_IOC_GETFSMAP'. */
   readonly method: string;
+  /** Asked because a destination has shared blocks (else only for btrfs extent sizes: extentsOf). */
+  readonly forShared: boolean;
   /**
    * The parts of [offset, offset + length) of `f` (data at physical `phys` onward, contiguous)
    * that some file other than the plan's also references; undefined when the owners could not
    * be named (the query failed: `failure` says why).
    */
   keptOutside(f: FileData, offset: bigint, length: bigint, phys: bigint): KeptStretch[] | undefined;
+  /**
+   * btrfs: the file's references to its data extents (its extent items), each with the extent's
+   * address and size on disk; undefined where they cannot be read (not root) or elsewhere.
+   */
+  extentsOf?(f: FileData): ExtentRef[] | undefined;
+}
+
+/** A reference of a file to a btrfs data extent: file offsets [off, end), the extent's address and size on disk. */
+export interface ExtentRef {
+  off: bigint;
+  end: bigint;
+  bytenr: bigint;
+  bytes: bigint;
 }
 
 export interface OwnerLookups {
@@ -40,23 +55,31 @@ export interface OwnerLookups {
 }
 
 /**
- * Owner lookups for each file system holding a destination with shared blocks (none is asked
- * otherwise: most plans share nothing yet). `files` are the plan's files: their references are in
- * their maps, so only others count as outside. Queries fail where the file system cannot name
- * owners or the caller is not root; the lookup then answers undefined and the range stays.
+ * Owner lookups for each file system holding a destination with shared blocks, or (btrfs) with an
+ * extent that may be partly overwritten (`mayHoldBookend`: its extent items say how big it is on
+ * disk); none is asked otherwise: most plans share nothing yet. `files` are the plan's files:
+ * their references are in their maps, so only others count as outside. Queries fail where the
+ * file system cannot name owners or the caller is not root; the lookup then answers undefined and
+ * the range stays (a failure is said in the notes only where shared blocks needed the owners).
  */
 export async function ownerLookups(
   groups: DedupeGroup[],
   files: Map<string, FileData>,
   resolve: (p: string) => Promise<ExtendedBackend>,
+  mayHoldBookend: (f: FileData) => boolean = () => false,
 ): Promise<OwnerLookups> {
   const wanted = new Map<string, FileData>();
+  /** File systems asked because of shared blocks (their failures are notes). */
+  const forShared = new Set<string>();
   for (const g of groups)
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
-      if (!f || r.alreadyShared || wanted.has(f.fsKey) || f.dev === undefined || f.ino === undefined) continue;
+      if (!f || r.alreadyShared || forShared.has(f.fsKey) || f.dev === undefined || f.ino === undefined) continue;
       if (f.filesystem !== 'btrfs' && f.filesystem !== 'xfs') continue;
-      if (f.flags.some((fl, i) => (fl & EXTENT_FLAG.SHARED) !== 0 && linearPhysical(f.phys[i], fl))) wanted.set(f.fsKey, f);
+      if (f.flags.some((fl, i) => (fl & EXTENT_FLAG.SHARED) !== 0 && linearPhysical(f.phys[i], fl))) {
+        wanted.set(f.fsKey, f);
+        forShared.add(f.fsKey);
+      } else if (!wanted.has(f.fsKey) && f.filesystem === 'btrfs' && mayHoldBookend(f)) wanted.set(f.fsKey, f);
     }
   const byFs = new Map<string, OwnerLookup>();
   const failed = new Map<string, string>();
@@ -67,7 +90,7 @@ export async function ownerLookups(
       q = (await resolve(first.path)).extentOwners?.(first.path);
     } catch (e) {
       if (isCancelled(e)) throw e;
-      failed.set(fsKey, reason(first, e));
+      if (forShared.has(fsKey)) failed.set(fsKey, reason(first, e));
       continue;
     }
     if (!q) continue;
@@ -77,7 +100,7 @@ export async function ownerLookups(
     let broken = false;
     const fail = (e: unknown): undefined => {
       broken = true;
-      failed.set(fsKey, reason(first, e));
+      if (forShared.has(fsKey)) failed.set(fsKey, reason(first, e));
       return undefined;
     };
     try {
@@ -87,11 +110,12 @@ export async function ownerLookups(
       fail(e);
       continue;
     }
-    const lookup =
-      query.diskExtents && query.referencesTo ? btrfsLookup(query, inside) : query.owners ? xfsLookup(query, inside) : undefined;
+    const btrfs = query.diskExtents && query.referencesTo ? btrfsLookup(query, inside) : undefined;
+    const lookup = btrfs?.kept ?? (query.owners ? xfsLookup(query, inside) : undefined);
     if (!lookup) continue;
     byFs.set(fsKey, {
       method: query.method,
+      forShared: forShared.has(fsKey),
       keptOutside: (f, offset, length, phys) => {
         if (broken) return undefined;
         try {
@@ -100,6 +124,16 @@ export async function ownerLookups(
           return fail(e);
         }
       },
+      extentsOf: btrfs
+        ? (f) => {
+            if (broken) return undefined;
+            try {
+              return btrfs.extentsOf(f);
+            } catch (e) {
+              return fail(e);
+            }
+          }
+        : undefined,
     });
   }
   return {
@@ -112,22 +146,26 @@ export async function ownerLookups(
 type Lookup = (f: FileData, offset: bigint, length: bigint, phys: bigint) => KeptStretch[];
 
 /**
- * btrfs: the file's extent items (read once per file) give each reference's extent; one
- * LOGICAL_INO_V2 per extent names every file referencing any part of it (an extent is freed only
- * whole, so an outside reference anywhere in it keeps all of it).
+ * btrfs: the file's extent items (read once per file) give each reference's extent and its size
+ * on disk; one LOGICAL_INO_V2 per extent names every file referencing any part of it (an extent is
+ * freed only whole, so an outside reference anywhere in it keeps all of it).
  */
-function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
-  const items = new Map<string, { off: bigint; end: bigint; bytenr: bigint }[]>();
+function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): { kept: Lookup; extentsOf: (f: FileData) => ExtentRef[] } {
+  const items = new Map<string, ExtentRef[]>();
   const owners = new Map<bigint, string | null>();
-  return (f, offset, length) => {
+  const extentsOf = (f: FileData): ExtentRef[] => {
     let list = items.get(f.path);
     if (!list) {
-      const got: { off: bigint; end: bigint; bytenr: bigint }[] = [];
-      q.diskExtents!(f.path, f.dev!, BigUint64Array.of(f.ino!), (ino, bytenr, _bytes, fileOffset, fileBytes) => {
-        if (ino === f.ino) got.push({ off: fileOffset, end: fileOffset + fileBytes, bytenr });
+      const got: ExtentRef[] = [];
+      q.diskExtents!(f.path, f.dev!, BigUint64Array.of(f.ino!), (ino, bytenr, bytes, fileOffset, fileBytes) => {
+        if (ino === f.ino) got.push({ off: fileOffset, end: fileOffset + fileBytes, bytenr, bytes });
       });
       items.set(f.path, (list = got));
     }
+    return list;
+  };
+  const kept: Lookup = (f, offset, length) => {
+    const list = extentsOf(f);
     const end = offset + length;
     const out: KeptStretch[] = [];
     // the items are in file order, apart: start at the first that ends after `offset`
@@ -157,6 +195,7 @@ function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
     }
     return out;
   };
+  return { kept, extentsOf };
 }
 
 /** XFS: the reverse-mapping btree names the owners of each block of the physical range. */

@@ -384,6 +384,7 @@ test('owners named (dedupe-owners.ts): blocks kept outside the plan leave the sa
   const asked: [string, bigint, bigint, bigint][] = [];
   const lookup: OwnerLookup = {
     method: 'TEST',
+    forShared: true,
     keptOutside: (f, offset, length, phys) => {
       asked.push([f.path, offset, length, phys]);
       return [{ start: offset, end: offset + 64n * K, owner: 'inode 7' }];
@@ -412,7 +413,7 @@ test('owners named (dedupe-owners.ts): blocks kept outside the plan leave the sa
     /^65536 bytes of the other ranges share their blocks with files outside the selection \(e\.g\. inode 7\)/,
   );
   // a query that fails (not root, no rmapbt) answers undefined: the range stays
-  const failing: OwnerLookup = { method: 'TEST', keptOutside: () => undefined };
+  const failing: OwnerLookup = { method: 'TEST', forShared: true, keptOutside: () => undefined };
   sharedBlockSavings([unnamed], files, new Map([['fs', failing]]));
   assert.equal(unnamed.netSaving, 256n * K);
   assert.equal(unnamed.netSavingMin, 0n);

@@ -1,0 +1,219 @@
+// Sharing one group of a dedupe plan (dedupe-apply.ts runs the groups, here or on dedupe-pool.ts's
+// threads): each destination is mapped again just before its calls, so one already at the source's
+// physical place is not sent (the kernel would answer SAME with bytes_deduped = its length although
+// nothing changes) and is reported as alreadyShared; a file whose size changed since the scan is
+// left alone; the rest goes to the backend's compare-and-share call (Linux FIDEDUPERANGE, NT
+// verify-then-clone) within the kernel's limits (docs/facts/linux.md#fideduperange): at most
+// DEDUPE_MAX_LENGTH bytes per call (btrfs's BTRFS_MAX_DEDUPE_LEN; the VFS caps a call at 1 GiB),
+// and at most DEDUPE_MAX_DESTS destinations per call (the argument must fit in one page).
+
+import type { DedupeOutcome, ExtendedBackend } from './backend-ext';
+import type { EngineContext } from './context';
+import type { DedupeGroup, DedupeRange, DedupeSkipped } from './dedupe-types';
+import { sharedWithSource } from './dedupe-saving';
+import { fileDataOf, type FileData } from './dedupe-file-data';
+import { isCancelled } from './errors';
+import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
+import { wholeMap } from './walk';
+import type { ByteRange } from './types';
+
+export const DEDUPE_MAX_LENGTH = 16n << 20n;
+export const DEDUPE_MAX_DESTS = 120;
+
+export type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
+
+/** What sharing one group did (summed into the report; crosses back from a pool thread). */
+export interface GroupTally {
+  deduped: bigint;
+  alreadyShared: bigint;
+  differed: number;
+  calls: number;
+  skipped: DedupeSkipped[];
+  /** A cancel stopped the group part way: the counts are of the calls it made. */
+  cut?: boolean;
+}
+
+export const emptyTally = (): GroupTally => ({ deduped: 0n, alreadyShared: 0n, differed: 0, calls: 0, skipped: [] });
+
+/**
+ * The parts of a whole-file group worth sending: the source's data runs, widened to whole
+ * blocks (holes are equal in every member by construction and sharing them gains nothing).
+ */
+async function dataSpans(
+  b: ExtendedBackend,
+  g: DedupeGroup,
+  srcMap: PackedExtentMap | undefined,
+  ctx: EngineContext,
+): Promise<ByteRange[]> {
+  if (!g.wholeFiles) return [{ offset: g.ranges[0].offset, length: g.length }];
+  const m = srcMap ?? (await wholeMap(b, g.ranges[0].path, ctx));
+  const bs = BigInt(m.blockSize > 0 ? m.blockSize : 4096);
+  const spans: ByteRange[] = [];
+  for (let i = 0; i < m.packed.count; i++) {
+    if ((m.packed.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) continue; // reads as zeros, like a hole: never hashed, never shared
+    let a = (m.packed.offset[i] / bs) * bs;
+    let e = ((m.packed.offset[i] + BigInt.asUintN(64, m.packed.length[i]) + bs - 1n) / bs) * bs;
+    if (e > g.length) e = g.length;
+    const last = spans[spans.length - 1];
+    if (last && a <= last.offset + last.length) {
+      a = last.offset;
+      spans.pop();
+    }
+    if (e > a) spans.push({ offset: a, length: e - a });
+  }
+  return spans;
+}
+
+/**
+ * Share one group's destinations with its source, in calls within the kernel's limits; each
+ * destination that differs or fails is noted once and gets no further calls. `sent(bytes)` after
+ * each call (progress).
+ */
+export async function applyGroup(
+  b: Dedupable,
+  g: DedupeGroup,
+  ctx: EngineContext,
+  t: GroupTally,
+  sent: (bytes: bigint) => void,
+): Promise<void> {
+  ctx.checkCancelled();
+  const src = g.ranges[0];
+  // Mapped again now: a range that already shares the source's extents (an earlier run, a
+  // clone made since the search) needs no call; FIDEDUPERANGE would report it as deduped. Those
+  // the plan marks already shared are looked at too, so the report counts their bytes, and get
+  // no call whatever the maps say now (the confirmation did not count them).
+  let dests = g.ranges.slice(1);
+  let srcMap: PackedExtentMap | undefined;
+  let sizeOf: Map<string, bigint> | undefined;
+  try {
+    ({ dests, srcMap, sizeOf } = await notYetShared(b, g, dests, t, ctx));
+  } catch (e) {
+    if (isCancelled(e)) throw e;
+    // the maps are only an optimisation: without them every range goes to the kernel
+  }
+  dests = dests.filter((r) => !r.alreadyShared);
+  if (dests.length === 0) return;
+  /** Destinations still in play (one that differed or failed gets no further calls). */
+  const live = new Set(dests.map((_, i) => i));
+  const noted = new Set<number>();
+  const note = (i: number, s: DedupeSkipped): void => {
+    live.delete(i);
+    if (noted.has(i)) return;
+    noted.add(i);
+    t.skipped.push(s);
+    if (s.reason === 'differs' || s.reason === 'E_CHANGED') t.differed++; // changed since the scan either way
+  };
+  if (srcMap && sizeOf) {
+    // Sizes changed since the scan: a source cut short has nothing (or less) to share, and a
+    // range that ended in a partial block at the files' end can no longer be shared whole (the
+    // kernel would share it up to its last whole block yet report every byte as deduped).
+    const bs = BigInt(srcMap.blockSize > 0 ? srcMap.blockSize : 4096);
+    const changed = (size: bigint, offset: bigint): string | undefined =>
+      size < offset + g.length
+        ? `it is shorter than when it was scanned (${size} bytes now; it shrank)`
+        : (offset + g.length) % bs !== 0n && size !== offset + g.length
+          ? `it grew since the scan (${size} bytes now), so the range's last, partial block can no longer be shared`
+          : undefined;
+    const srcWhy = changed(srcMap.size, src.offset);
+    for (let i = 0; i < dests.length; i++) {
+      const why = srcWhy ? `${src.path}, the source: ${srcWhy}` : changed(sizeOf.get(dests[i].path) ?? 0n, dests[i].offset);
+      if (why)
+        note(i, {
+          path: dests[i].path,
+          offset: dests[i].offset,
+          length: g.length,
+          reason: 'E_CHANGED',
+          message: `dedupe: ${srcWhy ? why : `${dests[i].path}: ${why}`}; left alone (E_CHANGED).`,
+        });
+    }
+    if (live.size === 0) return;
+  }
+  let spans: ByteRange[];
+  try {
+    spans = await dataSpans(b, g, srcMap, ctx);
+  } catch (e) {
+    if (isCancelled(e)) throw e;
+    for (let i = 0; i < dests.length; i++) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
+    return;
+  }
+  for (const span of spans)
+    for (let at = span.offset; at < span.offset + span.length; at += DEDUPE_MAX_LENGTH) {
+      const rest = span.offset + span.length - at;
+      const len = rest < DEDUPE_MAX_LENGTH ? rest : DEDUPE_MAX_LENGTH;
+      const idx = [...live];
+      for (let k = 0; k < idx.length; k += DEDUPE_MAX_DESTS) {
+        await ctx.maybeYield(); // in-thread (the CLI), Ctrl-C is seen only when the event loop turns
+        ctx.checkCancelled();
+        const batch = idx.slice(k, k + DEDUPE_MAX_DESTS);
+        let out: DedupeOutcome[];
+        try {
+          out = await b.dedupeRange(
+            src.path,
+            src.offset + (at - g.ranges[0].offset),
+            len,
+            batch.map((i) => ({ path: dests[i].path, offset: dests[i].offset + (at - src.offset) })),
+            ctx,
+          );
+        } catch (e) {
+          // The call as a whole failed (the source is gone or unreadable since the scan): this
+          // group's destinations are left alone and reported; the other groups go on.
+          if (isCancelled(e)) throw e;
+          for (const i of batch) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
+          continue;
+        }
+        t.calls++;
+        out.forEach((o, j) => {
+          const i = batch[j];
+          t.deduped += o.bytes;
+          if (o.status === 'same') return;
+          note(i, {
+            path: dests[i].path,
+            offset: dests[i].offset,
+            length: g.length,
+            reason: o.status,
+            message:
+              o.status === 'differs'
+                ? `${dests[i].path} at ${dests[i].offset + (at - src.offset)}: the bytes differ from ${src.path}'s (changed since the scan); left alone (FILE_DEDUPE_RANGE_DIFFERS).`
+                : (o.message ?? o.status),
+          });
+        });
+        sent(len * BigInt(batch.length));
+      }
+    }
+}
+
+/** The ranges of `dests` whose data is not already at the source's physical place; the others' data bytes go to report.alreadyShared. */
+async function notYetShared(
+  b: ExtendedBackend,
+  g: DedupeGroup,
+  dests: DedupeRange[],
+  t: GroupTally,
+  ctx: EngineContext,
+): Promise<{ dests: DedupeRange[]; srcMap: PackedExtentMap; sizeOf: Map<string, bigint> }> {
+  const facts = { filesystem: '', fsKey: '', blockSize: 0 };
+  const maps = new Map<string, FileData>();
+  const sizeOf = new Map<string, bigint>();
+  const dataOf = async (p: string, given?: PackedExtentMap): Promise<FileData> => {
+    let f = maps.get(p);
+    if (!f) {
+      const m = given ?? (await wholeMap(b, p, ctx));
+      sizeOf.set(p, m.size);
+      maps.set(p, (f = fileDataOf(p, m, facts)));
+    }
+    return f;
+  };
+  const srcMap = await wholeMap(b, g.ranges[0].path, ctx);
+  const src = await dataOf(g.ranges[0].path, srcMap);
+  const out: DedupeRange[] = [];
+  for (const d of dests) {
+    const { data, same } = sharedWithSource(src, g.ranges[0].offset, await dataOf(d.path), d.offset, g.length);
+    if (data > 0n && same === data) t.alreadyShared += data;
+    else out.push(d);
+  }
+  return { dests: out, srcMap, sizeOf };
+}
+
+function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {
+  const code = (e as { code?: string }).code ?? 'EIO';
+  return { path, offset, length, reason: code, message: (e as Error).message };
+}
