@@ -276,8 +276,8 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
 export function xfsHeldNote(more: bigint): string {
   return (
     `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
-    'copy-on-write staging blocks reserved after a write into shared data (freed after a while, or when the file is ' +
-    'deleted), or blocks of its extent tree or attributes. No map shows them; deleting the file frees them.'
+    'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks (reserved ' +
+    'by writes into shared data, released after a while). No map shows them; deleting the file frees them.'
   );
 }
 
