@@ -276,7 +276,7 @@ export class DedupePanel implements vscode.Disposable {
       void vscode.window.showInformationMessage(
         r.cancelled
           ? t(
-              'Deduplicating was cancelled after {0} of {1} groups: {2} shared, {3} freed (measured). Every file still reads as before; Deduplicate again continues with the rest.',
+              'Deduplicating was cancelled after {0} of {1} groups: {2} shared, {3} freed (measured). Every file still reads as before; Find again shows what is left to share.',
               groupNumber(r.cancelled.groupsDone),
               groupNumber(r.cancelled.groups),
               r.cancelled.countsAtLeast ? t('at least {0}', humanBytes(r.deduped)) : humanBytes(r.deduped),

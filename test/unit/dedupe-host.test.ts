@@ -549,7 +549,7 @@ describe('Find Duplicate Data (host side)', () => {
         state.messages.some(
           (m) =>
             m.level === 'info' &&
-            /^Deduplicating was cancelled after 1 of 2 groups: .+ shared, .+ freed \(measured\)\. Every file still reads as before; Deduplicate again continues with the rest\.$/.test(
+            /^Deduplicating was cancelled after 1 of 2 groups: .+ shared, .+ freed \(measured\)\. Every file still reads as before; Find again shows what is left to share\.$/.test(
               m.text,
             ),
         ),

@@ -347,6 +347,13 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(await page.isVisible('#btn-find-again'), 'Find again shown where Deduplicate was');
     assert.equal(await page.getAttribute('#btn-dedupe', 'secondary'), '');
     assert.equal(await text(page, '.report .kv[data-key="already"] dd'), '35 MiB');
+    // the search's totals stay, dimmed, saying what they are: the result is what happened
+    assert.equal(await page.getAttribute('.results > .totals', 'class'), 'totals spent');
+    assert.equal(
+      await page.getAttribute('.results > .totals', 'title'),
+      'What the search found before deduplicating: Find again to see what is left.',
+    );
+    assert.equal(await page.$eval('.results > .totals', (e) => getComputedStyle(e).opacity), '0.6');
     // the line under the totals no longer says what sharing "frees": it was measured
     assert.equal(await text(page, '.saving-line'), 'Deduplicating freed 1.37 GiB (measured); the search estimated about 1.37 GiB.');
     assert.equal(await page.getAttribute('.saving-line', 'title'), exact(report.freed));

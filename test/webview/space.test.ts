@@ -388,6 +388,31 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     });
   }
 
+  test('narrow columns keep the one the rows are sorted by', async () => {
+    const { page } = await open(1400, 800);
+    const visible = () =>
+      page.$$eval('.space-grid .thead .td', (els) =>
+        els.filter((e) => getComputedStyle(e).display !== 'none').map((e) => (e as HTMLElement).dataset.key),
+      );
+    await page.click('.space-grid .thead .td[data-key="shared"]');
+    for (const [width, want] of [
+      [600, ['path', 'allocated', 'shared', 'sharesWith']],
+      [400, ['path', 'allocated', 'shared']],
+    ] as const) {
+      await page.setViewportSize({ width, height: 800 });
+      await frames(page, 2);
+      assert.deepEqual(await visible(), want, `${width} px, sorted by shared`);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
+    }
+    // sorted by a column that is there anyway: the usual columns
+    await page.setViewportSize({ width: 1400, height: 800 });
+    await page.click('.space-grid .thead .td[data-key="allocated"]');
+    await page.setViewportSize({ width: 400, height: 800 });
+    await frames(page, 2);
+    assert.deepEqual(await visible(), ['path', 'allocated', 'sharesWith']);
+    await page.close();
+  });
+
   test('export text: CLI-shaped JSON and CSV from the same data', () => {
     const j = JSON.parse(spaceExportText(data, 'json')) as {
       files: Array<{ path: string; sharesWith: Array<{ path: string }> }>;
@@ -526,6 +551,30 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await bridge.post(rowsMsg(0, mappedRows.slice(0, 1)));
     await page.waitForSelector('body[data-shown="streaming"][data-files="1"]');
     assert.equal(await page.isVisible('.banner'), false);
+    await page.close();
+  });
+
+  test("streaming: 38,480 rows in messages of 10,000 (the host's most per message), then a cancel: every row stays", async () => {
+    const { page, bridge } = await openStreaming(1000);
+    const row = (i: number): SpaceWireRow => ({
+      ...mappedRows[0],
+      path: `${data.base}${data.sep}t${i % 40}${data.sep}f${i}`,
+    });
+    const total = 38_480;
+    await bridge.post(rowsMsg(0, [row(0)]));
+    for (let start = 1; start < total; start += 10_000)
+      await bridge.post(
+        rowsMsg(
+          start,
+          Array.from({ length: Math.min(10_000, total - start) }, (_, k) => row(start + k)),
+        ),
+      );
+    await page.waitForSelector(`body[data-files="${total}"]`, { timeout: 20_000 });
+    const message = `Cancelled after ${total.toLocaleString('en-US')} files: the files shown are those mapped until then, and the totals are incomplete.`;
+    await bridge.post({ type: 'error', code: 'E_CANCELLED', message });
+    await page.waitForSelector('body[data-state="cancelled"]');
+    assert.equal(await page.getAttribute('body', 'data-files'), String(total));
+    assert.equal(await page.textContent('.kv[data-key="files"] dd'), total.toLocaleString('en-US'));
     await page.close();
   });
 

@@ -234,6 +234,10 @@ function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigi
 function showReport(r: DedupeWireReport | undefined): void {
   reportEl.replaceChildren();
   reportEl.toggleAttribute('hidden', !r);
+  // the search's totals stay for reference, dimmed: the result below is what happened
+  totalsEl.classList.toggle('spent', !!r);
+  if (r) totalsEl.title = l10n.t('What the search found before deduplicating: Find again to see what is left.');
+  else totalsEl.removeAttribute('title');
   if (!r) return setButtons();
   const freed = BigInt(r.freed);
   const estimated = BigInt(r.estimated);

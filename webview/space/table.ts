@@ -152,6 +152,8 @@ export class SpaceTable {
     });
     this.order = idx;
     this.grid.setAttribute('aria-rowcount', String(idx.length + 1));
+    // narrow columns (space.css) keep the one the rows are sorted by
+    this.grid.dataset.sort = k;
     for (const [key, th] of this.headCells) {
       th.setAttribute('aria-sort', key === k ? (this.descending ? 'descending' : 'ascending') : 'none');
       th.classList.toggle('sorted', key === k);
