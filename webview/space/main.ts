@@ -268,10 +268,19 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
       reclaimEl.appendChild(b);
     }
   }
-  const bits: string[] = [l10n.t('Analyzed in {0} s', (d.durationMs / 1000).toFixed(2))];
+  const bits: string[] = [
+    d.durationMs < 10 ? l10n.t('Analyzed in under 0.01 s') : l10n.t('Analyzed in {0} s', (d.durationMs / 1000).toFixed(2)),
+  ];
   if (d.exactScan) bits.push(l10n.t('exact scan'));
-  if (d.symlinks) bits.push(l10n.t('{0} symbolic links not followed', d.symlinks));
-  if (d.hardLinks) bits.push(l10n.t('{0} hard links counted once', d.hardLinks));
+  if (d.symlinks)
+    bits.push(d.symlinks === 1 ? l10n.t('1 symbolic link not followed') : l10n.t('{0} symbolic links not followed', d.symlinks));
+  // a file with several names is one file: listed under the first name met, its other names counted here
+  if (d.hardLinks)
+    bits.push(
+      d.hardLinks === 1
+        ? l10n.t('1 more name of a file listed under another (a hard link)')
+        : l10n.t('{0} more names of files listed under another (hard links)', d.hardLinks),
+    );
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
   if (d.errors.length)
     detailsEl.appendChild(
