@@ -20,6 +20,7 @@ import { buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEME
 
 const skip = skipReason('xfs') ?? chromiumSkipReason();
 const KiB = 1024;
+const MiB = 1024n * 1024n;
 
 type Rect = { x0: number; y0: number; x1: number; y1: number };
 
@@ -242,6 +243,24 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.match(await text('.reclaim-line'), /^Deleting this frees [^ ]+ [KMG]?i?B\.$/);
     assert.equal(await page.locator('#btn-exact-scan').count(), 0);
     assert.match(await text('.details .meta'), / · exact scan/, 'an exact scan ran');
+    assert.equal(await page.locator('.reclaim-parts').count(), 0, 'one file system: no parts');
+    // two file systems: each one's part of the figure, named
+    const xfsPart = { ...data.fileSystems[0], mountPoint: '/mnt/x', reclaimable: String(MiB), reclaimableMax: String(3n * MiB) };
+    const btrfsPart = {
+      ...data.fileSystems[0],
+      filesystem: 'btrfs',
+      mountPoint: '/mnt/b',
+      reclaimable: String(64n * MiB),
+      reclaimableMax: String(64n * MiB),
+      reclaimableExact: true,
+      notes: [],
+    };
+    await bridge.post({ type: 'space', data: { ...data, fileSystems: [xfsPart, btrfsPart] } });
+    await page.waitForSelector('.reclaim-parts');
+    assert.deepEqual(await page.locator('.reclaim-parts li').allTextContents(), [
+      'On xfs (/mnt/x): frees between 1 MiB and 3 MiB.',
+      'On btrfs (/mnt/b): frees 64 MiB.',
+    ]);
     await page.close();
   });
 

@@ -243,6 +243,26 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
     line.title = `${exact(lo)} – ${exact(hi)}`;
   }
   reclaimEl.appendChild(line);
+  // several file systems: each one's part of the figure (their notes below say why a part is a range)
+  if (d.fileSystems.length > 1) {
+    const parts = el('ul', { class: 'reclaim-parts' });
+    for (const fs of d.fileSystems) {
+      const a = BigInt(fs.reclaimable);
+      const b = BigInt(fs.reclaimableMax);
+      const name = fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem;
+      const li = el(
+        'li',
+        { title: a === b ? exact(a) : `${exact(a)} – ${exact(b)}` },
+        fs.reclaimableExact
+          ? l10n.t('On {0}: frees {1}.', name, bytes(a))
+          : a === b
+            ? l10n.t('On {0}: frees {1}, not proven.', name, bytes(a))
+            : l10n.t('On {0}: frees between {1} and {2}.', name, bytes(a), bytes(b)),
+      );
+      parts.appendChild(li);
+    }
+    reclaimEl.appendChild(parts);
+  }
   if (!t.reclaimableExact) {
     const why = el('ul', { class: 'reclaim-why' });
     for (const fs of d.fileSystems)
