@@ -407,8 +407,8 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     });
   }
 
-  test('narrow columns keep the one the rows are sorted by', async () => {
-    const { page } = await open(1400, 800);
+  test('narrow columns keep the one the rows are sorted by, and paths their file names', async () => {
+    const { page, bridge } = await open(1400, 800);
     const visible = () =>
       page.$$eval('.space-grid .thead .td', (els) =>
         els.filter((e) => getComputedStyle(e).display !== 'none').map((e) => (e as HTMLElement).dataset.key),
@@ -429,6 +429,28 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.setViewportSize({ width: 400, height: 800 });
     await frames(page, 2);
     assert.deepEqual(await visible(), ['path', 'allocated', 'sharesWith']);
+    // a long folder name gives way: each file's own name stays whole
+    const deep = `${dir}/a very long folder name that will surely not fit in a narrow editor column at all`;
+    await bridge.post({ type: 'space', data: { ...data, files: data.files.map((f) => ({ ...f, path: f.path.replace(dir, deep) })) } });
+    await page.waitForFunction(() => document.querySelector('.space-grid .tscroll .c-path .p-dir')?.textContent?.startsWith('a very long'));
+    const cells = await page.$$eval('.space-grid .tscroll .c-path', (els) =>
+      els.map((e) => {
+        const [d, n] = [e.querySelector('.p-dir') as HTMLElement, e.querySelector('.p-name') as HTMLElement];
+        return {
+          name: n.textContent,
+          whole: n.scrollWidth <= n.clientWidth,
+          dirCut: d.scrollWidth > d.clientWidth,
+          title: e.getAttribute('title'),
+        };
+      }),
+    );
+    assert.equal(cells.length, data.files.length);
+    for (const c of cells) {
+      assert.ok(c.whole && c.dirCut, JSON.stringify(c));
+      assert.ok(c.title!.startsWith('a very long folder') && c.title!.endsWith(`/${c.name}`), JSON.stringify(c));
+    }
+    await page.$eval('.space-grid', (e) => e.scrollIntoView());
+    await page.screenshot({ path: screenshotPath('space-long-paths-400px.png') });
     await page.close();
   });
 

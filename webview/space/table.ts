@@ -204,7 +204,8 @@ export class SpaceTable {
         if (title) td.title = title;
         tr.appendChild(td);
       };
-      cell('path', n.rel, n.rel);
+      cell('path', '', n.rel);
+      pathParts(tr.lastElementChild as HTMLElement, n.rel, n.nameAt);
       for (const k of ['size', 'allocated', 'shared', 'exclusive'] as const) {
         if (n.sharingUnknown && (k === 'shared' || k === 'exclusive'))
           cell(k, l10n.t('unknown'), l10n.t('Sharing unknown: the map has no physical offsets (SMB, tmpfs)'));
@@ -245,4 +246,18 @@ export class SpaceTable {
     e.preventDefault();
     this.cb.onSelect(this.order[next]);
   }
+}
+
+/**
+ * A path in a cell too narrow for it: the folders give way first (cut with an ellipsis), so the
+ * file's own name stays readable; a name longer than the cell is cut at its end.
+ */
+function pathParts(td: HTMLElement, rel: string, cut: number): void {
+  const dir = document.createElement('span');
+  dir.className = 'p-dir';
+  dir.textContent = rel.slice(0, cut);
+  const name = document.createElement('span');
+  name.className = 'p-name';
+  name.textContent = rel.slice(cut);
+  td.replaceChildren(dir, name);
 }
