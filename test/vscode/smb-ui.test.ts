@@ -235,11 +235,10 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
         { timeout: 30_000 },
       );
       const freed = await frame.locator('.report .kv[data-key="freed"] dd').innerText();
-      assert.equal(
-        freed,
-        await frame.locator('.report .kv[data-key="estimated"] dd').innerText(),
-        'freed, measured again, equals the estimate',
-      );
+      // over SMB where the data lies is not known: the estimate is a range from nothing (a copy
+      // may already be a clone) to every byte; freed, measured again, is its top
+      assert.equal(await frame.locator('.report .kv[data-key="estimated"] dd').innerText(), '0 B – 4 MiB');
+      assert.equal(freed, '4 MiB', 'freed, measured again, is the whole copy');
       await sleep(300);
       await page.screenshot({ path: shot('dedupe.png') });
       // on the server's disk: the same bytes, b.img on a.img's blocks
