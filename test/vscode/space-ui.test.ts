@@ -71,7 +71,7 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
     assert.ok(value.rows.includes('original.img') && value.rows.includes('reflinked-copy.img'), JSON.stringify(value.rows));
     assert.match(value.reclaim, /^Deleting this frees /);
     // select the original: its reflinked copy is marked as sharing extents with it
-    await frame.click('.space-grid .tscroll .tr:has(.c-path:text-is("original.img"))');
+    await frame.click('.space-grid .tscroll .tr:has(.c-path[title="original.img"])');
     const partner = await frame.evaluate(
       () => (document.querySelector('.space-grid .tr.partner .c-path') as HTMLElement | null)?.innerText,
     );

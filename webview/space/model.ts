@@ -22,8 +22,6 @@ export interface FileNums {
   /** Shared bytes not accounted for by overlaps with selected files: shared with files outside. */
   outside: bigint;
   rel: string;
-  /** Where the file's own name starts in `rel` (after the last separator). */
-  nameAt: number;
   /** No physical offsets (SMB, tmpfs): shared and exclusive are not known (src/protocol/space-sharing.ts). */
   sharingUnknown: boolean;
 }
@@ -56,15 +54,10 @@ export function fileNums(d: SpaceData): FileNums[] {
       exclusive: BigInt(f.exclusive),
       inside,
       outside,
-      ...relAndName(d, f.path),
+      rel: relPath(d, f.path),
       sharingUnknown: f.sharingUnknown === true,
     };
   });
-}
-
-function relAndName(d: SpaceData, path: string): { rel: string; nameAt: number } {
-  const rel = relPath(d, path);
-  return { rel, nameAt: rel.lastIndexOf(d.sep) + 1 };
 }
 
 /** The folder tree: one node per folder met on the way from the base to each file. */

@@ -205,7 +205,7 @@ export class SpaceTable {
         tr.appendChild(td);
       };
       cell('path', '', n.rel);
-      pathParts(tr.lastElementChild as HTMLElement, n.rel, n.nameAt);
+      pathText(tr.lastElementChild as HTMLElement, n.rel);
       for (const k of ['size', 'allocated', 'shared', 'exclusive'] as const) {
         if (n.sharingUnknown && (k === 'shared' || k === 'exclusive'))
           cell(k, l10n.t('unknown'), l10n.t('Sharing unknown: the map has no physical offsets (SMB, tmpfs)'));
@@ -249,15 +249,12 @@ export class SpaceTable {
 }
 
 /**
- * A path in a cell too narrow for it: the folders give way first (cut with an ellipsis), so the
- * file's own name stays readable; a name longer than the cell is cut at its end.
+ * A path in a cell too narrow for it: cut at its start (the cell is right-to-left, the path in it
+ * left-to-right), so the folders give way and the file's own name stays readable.
  */
-function pathParts(td: HTMLElement, rel: string, cut: number): void {
-  const dir = document.createElement('span');
-  dir.className = 'p-dir';
-  dir.textContent = rel.slice(0, cut);
-  const name = document.createElement('span');
-  name.className = 'p-name';
-  name.textContent = rel.slice(cut);
-  td.replaceChildren(dir, name);
+function pathText(td: HTMLElement, rel: string): void {
+  const span = document.createElement('span');
+  span.className = 'p-ltr';
+  span.textContent = rel;
+  td.replaceChildren(span);
 }
