@@ -295,7 +295,10 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     const chosen = choosePlanGroups(plan, m.groups)!;
     // ranges that need sharing: one of the five is already shared
     assert.deepEqual(applyFacts(chosen), { bytes: 1400n * MiB + 4n * MiB + 128n * KiB, files: 8, groups: 3, ranges: 4 });
-    // the host confirmed: it says it is running and the button goes
+    // the host confirmed: it says it is running and the button goes; before the first group
+    // (the engine checks the files first) there is nothing to count yet
+    await bridge.post({ type: 'dedupeProgress', phase: 'apply', files: 0, bytes: '0', message: '' });
+    await page.waitForFunction(() => document.querySelector('.progress-text')?.textContent === 'Deduplicating: checking the files first…');
     await bridge.post({
       type: 'dedupeProgress',
       phase: 'apply',

@@ -469,7 +469,9 @@ function onMessage(m: HostMessage): void {
           ? l10n.t('Finding duplicates: {0} files, {1} hashed', groupDigits(BigInt(m.files)), done)
           : m.total !== undefined
             ? l10n.t('Deduplicating: {0} of {1}', done, humanBytes(BigInt(m.total)))
-            : l10n.t('Deduplicating: {0}', done);
+            : BigInt(m.bytes) === 0n
+              ? l10n.t('Deduplicating: checking the files first…') // before the first group: "0 B" said nothing
+              : l10n.t('Deduplicating: {0}', done);
       progressText.title = m.message;
       setRunning(m.phase);
       break;
