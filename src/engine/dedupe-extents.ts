@@ -10,17 +10,12 @@ import { EXTENT_FLAG, linearPhysical } from './map-format';
 import type { ExtentRef, OwnerLookup } from './dedupe-owners';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 
-/**
- * One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped;
- * `phys` where it has a linear place, `shared` as FIEMAP flags it, `unwritten` for a preallocated piece.
- */
+/** One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped; `phys` where it has a linear place. */
 interface Piece {
   start: bigint;
   end: bigint;
   len: bigint;
   phys?: bigint;
-  shared?: boolean;
-  unwritten?: boolean;
 }
 
 /**
@@ -55,19 +50,14 @@ function extentPieces(f: FileData): Piece[][] {
     for (let i = 0; i < f.off.length; i++) {
       if (f.phys[i] < 0n) out.push([piece(f.off[i], f.len[i])]);
       else if (!linearPhysical(f.phys[i], f.flags[i])) add(`e${f.phys[i]}`, piece(f.off[i], f.len[i]));
-      else
-        add(`l${f.phys[i] - f.off[i]}`, {
-          ...piece(f.off[i], f.len[i]),
-          phys: f.phys[i],
-          shared: (f.flags[i] & EXTENT_FLAG.SHARED) !== 0,
-        });
+      else add(`l${f.phys[i] - f.off[i]}`, { ...piece(f.off[i], f.len[i]), phys: f.phys[i] });
     }
     // only where they join a data piece's extent (a wholly unwritten extent holds nothing to
     // share); not clamped: preallocated past the end (fallocate --keep-size) still keeps it
     const u = f.unwritten;
     for (let i = 0; u && i < u.off.length; i++) {
       const list = byKey.get(`l${u.phys[i] - u.off[i]}`);
-      if (list) list.push({ start: u.off[i], end: u.off[i] + u.len[i], len: u.len[i], unwritten: true });
+      if (list) list.push({ start: u.off[i], end: u.off[i] + u.len[i], len: u.len[i] });
     }
   }
   piecesCache.set(f, out);

@@ -500,9 +500,8 @@ export async function spaceOf(
         `${g.beyondExtentsFiles === 1 ? 'One file holds' : `${g.beyondExtentsFiles} files hold`} ${g.beyondExtents} bytes beyond ` +
           `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (XFS counts them in the block count, du too): ` +
           'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks (reserved by writes ' +
-          'into shared data, released after a while). No map ' +
-          "shows them and they are no file's data, so allocated, shared, exclusive and unique leave them out; they are each " +
-          "file's alone, so what deleting frees counts them.",
+          "into shared data, released after a while). No map shows them and they are no file's data, so allocated, shared, " +
+          "exclusive and unique leave them out; they are each file's alone, so what deleting frees counts them.",
       );
     }
     if (g.heldOutsideFiles > 0)

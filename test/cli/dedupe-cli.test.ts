@@ -329,32 +329,36 @@ describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () =
   });
   after(() => fsys?.cleanup());
 
+  /** `extent-lens dedupe fsys.mnt ARGS...`, its output gathered as it comes, and how it ended. */
+  const running = (...args: string[]) => {
+    const child = spawn(process.execPath, [...CLI_ARGV, 'dedupe', fsys.mnt, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => (out.stdout += d));
+    child.stderr.on('data', (d) => (out.stderr += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    return { child, out, exited };
+  };
+
   test('exit 130 with E_CANCELLED, every file reads as before, nothing else printed', async (t) => {
     const before = digests(fsys.mnt);
-    const child = spawn(process.execPath, [...CLI_ARGV, 'dedupe', fsys.mnt, '--apply', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { child, out, exited } = running('--apply', '--json');
     await readingUnderWay(child); // then Ctrl-C
     child.kill('SIGINT');
-    const code = await exited;
+    const { code } = await exited;
     if (code === 0) {
       t.skip('the run finished before Ctrl-C arrived; cannot test it on this machine');
       return;
     }
-    assert.equal(code, 130, stderr);
-    assert.equal(JSON.parse(stdout).error.code, 'E_CANCELLED');
-    assert.match(stderr, /E_CANCELLED/);
+    assert.equal(code, 130, out.stderr);
+    assert.equal(JSON.parse(out.stdout).error.code, 'E_CANCELLED');
+    assert.match(out.stderr, /E_CANCELLED/);
     assert.deepEqual(digests(fsys.mnt), before);
   });
 
   test('without --apply nothing changes, so SIGTERM ends it at once (the default action, not a cancel)', async (t) => {
-    const child = spawn(process.execPath, [...CLI_ARGV, 'dedupe', fsys.mnt, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const { child, exited } = running('--json');
     await readingUnderWay(child);
     child.kill('SIGTERM');
     const { code, signal } = await exited;
@@ -370,32 +374,27 @@ describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () =
     const before = digests(fsys.mnt);
     const bfree = (): bigint => fs.statfsSync(fsys.mnt, { bigint: true }).bfree;
     const free0 = bfree();
-    const child = spawn(process.execPath, [...CLI_ARGV, 'dedupe', fsys.mnt, '--apply', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { child, out, exited } = running('--apply', '--json');
     // XFS counts blocks freed by a dedupe at once: the first group has been shared
     while (child.exitCode === null && bfree() === free0) await new Promise((r) => setTimeout(r, 1));
     child.kill('SIGINT');
-    const code = await exited;
+    const { code } = await exited;
     if (code === 0) {
       t.skip('the run finished before Ctrl-C arrived; cannot test it on this machine');
       return;
     }
-    assert.equal(code, 130, stderr);
-    const out = JSON.parse(stdout) as { total: Record<string, unknown> };
-    const c = out.total.cancelled as { groupsDone: number; groups: number; countsAtLeast: boolean };
+    assert.equal(code, 130, out.stderr);
+    const report = JSON.parse(out.stdout) as { total: Record<string, unknown> };
+    const c = report.total.cancelled as { groupsDone: number; groups: number; countsAtLeast: boolean };
     assert.equal(c.groups, 48);
     assert.ok(c.groupsDone < 48, JSON.stringify(c));
     assert.equal(c.countsAtLeast, false);
-    const deduped = BigInt(out.total.deduped as string);
+    const deduped = BigInt(report.total.deduped as string);
     assert.ok(deduped > 0n && deduped % BigInt(4 * MiB) === 0n, `whole groups of 4 MiB: ${deduped}`);
-    assert.equal(out.total.calls, Number(deduped / BigInt(4 * MiB)));
-    assert.equal(BigInt(out.total.freed as string), deduped, 'XFS frees exactly the data shared');
+    assert.equal(report.total.calls, Number(deduped / BigInt(4 * MiB)));
+    assert.equal(BigInt(report.total.freed as string), deduped, 'XFS frees exactly the data shared');
     assert.match(
-      stderr,
+      out.stderr,
       /^extent-lens dedupe: cancelled after \d+ of 48 groups: .* freed .* measured\. Every file still reads exactly as before;.*\(E_CANCELLED\)\.$/m,
     );
     assert.deepEqual(digests(fsys.mnt), before);
@@ -403,28 +402,22 @@ describe('extent-lens dedupe --apply: Ctrl-C', { skip: skipReason('xfs') }, () =
 
   test('a signal that arrives once the report is out does not change the exit status (the work is done)', async () => {
     // the rest of the groups (the test above cancelled part way): runs to the end
-    const child = spawn(process.execPath, [...CLI_ARGV, 'dedupe', fsys.mnt, '--apply', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
+    const { child, out, exited } = running('--apply', '--json');
     const complete = (): boolean => {
       try {
-        return JSON.parse(stdout).total?.freed !== undefined;
+        return JSON.parse(out.stdout).total?.freed !== undefined;
       } catch {
         return false;
       }
     };
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      // at once, while the process ends its threads and exits
+    let signalled = false;
+    // at once, while the process ends its threads and exits (after the listener that gathers the output)
+    child.stdout.on('data', () => {
       if (!signalled && complete()) signalled = child.kill('SIGINT');
     });
-    child.stderr.on('data', (d) => (stderr += d));
-    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (c, sig) => resolve({ code: c, signal: sig })),
-    );
-    assert.ok(complete(), stdout);
-    assert.equal(JSON.parse(stdout).total.cancelled, undefined);
-    assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr);
+    const { code, signal } = await exited;
+    assert.ok(complete(), out.stdout);
+    assert.equal(JSON.parse(out.stdout).total.cancelled, undefined);
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, out.stderr);
   });
 });

@@ -196,16 +196,15 @@ export class SpaceTable {
         tr.classList.add('selected');
         tr.setAttribute('aria-selected', 'true');
       } else if (this.partners.has(i)) tr.classList.add('partner');
-      const cell = (key: SortKey, text: string, title?: string): void => {
+      const cell = (key: SortKey, text: string, title?: string): HTMLElement => {
         const td = document.createElement('div');
         td.className = `td c-${key}`;
         td.setAttribute('role', 'gridcell');
         td.textContent = text;
         if (title) td.title = title;
-        tr.appendChild(td);
+        return tr.appendChild(td);
       };
-      cell('path', '', n.rel);
-      pathText(tr.lastElementChild as HTMLElement, n.rel);
+      pathText(cell('path', '', n.rel), n.rel);
       for (const k of ['size', 'allocated', 'shared', 'exclusive'] as const) {
         if (n.sharingUnknown && (k === 'shared' || k === 'exclusive'))
           cell(k, l10n.t('unknown'), l10n.t('Sharing unknown: the map has no physical offsets (SMB, tmpfs)'));

@@ -132,7 +132,7 @@ full in netSaving and not at all in netSavingMin.
 };
 
 /** The stderr sentence of a cancelled apply (the report on stdout has the figures too). */
-export function cancelledLine(r: DedupeReport): string {
+function cancelledLine(r: DedupeReport): string {
   const c = r.cancelled!;
   const most = c.countsAtLeast ? 'at least ' : '';
   return (

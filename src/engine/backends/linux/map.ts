@@ -272,15 +272,6 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
  * huge pages whole) in the block count; the unwritten ones read as zeros and SEEK_DATA reports
  * them as holes, so no map shows where they are.
  */
-/** The note on an XFS file's blocks outside its extents (map-format.ts heldOutsideExtents). */
-export function xfsHeldNote(more: bigint): string {
-  return (
-    `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
-    'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks (reserved ' +
-    'by writes into shared data, released after a while). No map shows them; deleting the file frees them.'
-  );
-}
-
 function heldNote(blockBytes: bigint, more: bigint, filesystem: string): string {
   const dataBlockBytes = blockBytes - more;
   return (
@@ -288,5 +279,14 @@ function heldNote(blockBytes: bigint, more: bigint, filesystem: string): string 
     `${dataBlockBytes} bytes of blocks: the other ${more} bytes are held for it outside its data ranges (on tmpfs: pages ` +
     `fallocate reserved that nothing has written yet, or the rest of a huge page), which read as zeros and which SEEK_DATA ` +
     `reports as holes, so the map cannot place them; du counts them.`
+  );
+}
+
+/** The note on an XFS file's blocks outside its extents (map-format.ts heldOutsideExtents). */
+function xfsHeldNote(more: bigint): string {
+  return (
+    `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
+    'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks (reserved ' +
+    'by writes into shared data, released after a while). No map shows them; deleting the file frees them.'
   );
 }
