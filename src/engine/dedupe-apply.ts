@@ -152,10 +152,11 @@ export async function applyDedupe(
     }
   } catch (e) {
     if (!isCancelled(e)) throw e;
-    // What was shared before the cancel stays shared: the report says so, with the space
-    // measured as after a whole run, rather than an error that would hide it.
-    if (shared < groups.length) report.cancelled = { groupsDone: shared, groups: groups.length, countsAtLeast: !handedBack };
   }
+  // Only a cancel leaves a group untried (a pool thread's last group cut short ends the pool
+  // without an error). What was shared before it stays shared: the report says so, with the
+  // space measured as after a whole run, rather than an error that would hide it.
+  if (shared < groups.length) report.cancelled = { groupsDone: shared, groups: groups.length, countsAtLeast: !handedBack };
   const later: { path: string; freeBefore: bigint }[] = [];
   let settled = 0n;
   for (const [id, f] of probeByFs) {
