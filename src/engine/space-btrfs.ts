@@ -5,13 +5,15 @@
 
 import type { ExtentOwnerQuery } from './backend-ext';
 import type { EngineContext } from './context';
-import type { FileTable, Group } from './space-table';
+import { mergeRanges } from './space-scan';
+import type { FileTable, Group, Intervals } from './space-table';
 
 /**
  * btrfs (as root): the bytes deleting the selection frees, whole extents at their size on disk.
  * A file FIEMAP shows sharing nothing owns each of its extents alone; the others' extents are
  * freed when every reference to them (LOGICAL_INO_V2) is a file of the selection (`selected`).
- * Files kept by a hard link outside the selection free nothing.
+ * Files kept by a hard link outside the selection free nothing. Also the shared extents some
+ * reference outside the selection holds (`outside`, by disk address), for the split per file.
  */
 export function diskFreed(
   table: FileTable,
@@ -20,7 +22,7 @@ export function diskFreed(
   key: string[],
   selected: ReadonlySet<string>,
   ctx: EngineContext,
-): bigint {
+): { freed: bigint; outside: Intervals } {
   // Where each file's shared bytes lie (FIEMAP; the group's shared ranges by file, counting
   // sort): an extent none of them falls in is the file's alone. Typed arrays: 200,000 files.
   const first = new Uint32Array(table.count + 1);
@@ -55,6 +57,9 @@ export function diskFreed(
     return lo < starts.length && starts[lo] < bytenr + bytes;
   };
   let freed = 0n;
+  /** The shared extents a reference outside the selection holds (the Space view's split per file). */
+  const outsideStart: bigint[] = [];
+  const outsideEnd: bigint[] = [];
   let met = 0;
   const decided = new Set<bigint>();
   // the selected files by subvolume (st_dev), each subvolume's extent items read in inode order
@@ -99,9 +104,14 @@ export function diskFreed(
         throw new Error(
           `${q.method} did not name ${table.path[i]} among the owners of its extent at ${bytenr} (did it change during the scan?).`,
         );
-      for (const o of owners) if (!selected.has(o)) return;
+      for (const o of owners)
+        if (!selected.has(o)) {
+          outsideStart.push(bytenr);
+          outsideEnd.push(bytenr + bytes);
+          return;
+        }
       freed += bytes;
     });
   }
-  return freed;
+  return { freed, outside: mergeRanges(outsideStart, outsideEnd) };
 }

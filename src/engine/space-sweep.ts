@@ -7,7 +7,7 @@
 // of a 1,000-extent file took 2.3 s of sweep that way, 3,000 clones would take minutes and
 // gigabytes). The pairs are formed one file at a time when the rows are written (partnersOf).
 
-import { sortedBy, type Group } from './space-table';
+import { sortedBy, type Group, type Intervals, type SharedRanges } from './space-table';
 
 /** Files present together on some stretches of shared ranges, and those stretches' bytes. */
 export interface OwnerSet {
@@ -23,7 +23,11 @@ export interface OwnerSet {
  * given, the bytes all of whose references are in the selection.
  * Memory: the ranges, the ranges open at one point, and the distinct sets.
  */
-export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: bigint; reclaimableShared: bigint; refUnknown: bigint } {
+export function sweep(
+  g: Group,
+  sets: OwnerSet[],
+  fileCount: number,
+): { union: bigint; reclaimableShared: bigint; refUnknown: bigint; outside: Intervals } {
   const { count: n, start, end, file, ref } = g.ranges;
   const byStart = sortedBy([start], n);
   const byEnd = sortedBy([end], n);
@@ -37,6 +41,7 @@ export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: b
   let union = 0n;
   let reclaimableShared = 0n;
   let refUnknown = 0n;
+  const outside: Intervals = { start: [], end: [] };
   let i = 0;
   let j = 0;
   let prev = 0n;
@@ -66,8 +71,10 @@ export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: b
       // Owners known: every range over this stretch has the same owners (btrfs: one extent), freed or not.
       if (g.inside) {
         if (inside) reclaimableShared += len;
+        else pushMerged(outside, prev, next);
       } else if (unknownRef) refUnknown += len;
       else if (open.size >= maxRef) reclaimableShared += len;
+      else pushMerged(outside, prev, next);
       if (ids.length > 1) {
         ids.sort((a, b) => a - b);
         // Stretches in a row with the same files (a clone's extents one after another) need no lookup.
@@ -87,7 +94,61 @@ export function sweep(g: Group, sets: OwnerSet[], fileCount: number): { union: b
     while (i < n && start[byStart[i]] === next) open.add(byStart[i++]);
     prev = next;
   }
-  return { union, reclaimableShared, refUnknown };
+  return { union, reclaimableShared, refUnknown, outside };
+}
+
+/** Append [s, e) to intervals met in physical order, merged with the last where they touch. */
+function pushMerged(iv: Intervals, s: bigint, e: bigint): void {
+  const n = iv.start.length;
+  if (n > 0 && s <= iv.end[n - 1]) {
+    if (e > iv.end[n - 1]) iv.end[n - 1] = e;
+  } else {
+    iv.start.push(s);
+    iv.end.push(e);
+  }
+}
+
+/** Bytes of [s, e) that the intervals cover. */
+function covered(iv: Intervals, s: bigint, e: bigint): bigint {
+  let lo = 0;
+  let hi = iv.start.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (iv.end[mid] <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  let sum = 0n;
+  for (let k = lo; k < iv.start.length && iv.start[k] < e; k++) {
+    const a = iv.start[k] > s ? iv.start[k] : s;
+    const b = iv.end[k] < e ? iv.end[k] : e;
+    sum += b - a;
+  }
+  return sum;
+}
+
+/**
+ * Each file's shared bytes that deleting the selection frees (every reference to them is in
+ * the selection), added to `out` by file index: the bytes of its shared ranges that `outside`
+ * (the places some reference outside the selection still holds) does not cover. `encoded`
+ * ranges (btrfs compressed extents, placed by address·scale) are the extent's whole or nothing.
+ */
+export function sharedInsideOf(
+  ranges: SharedRanges,
+  outside: Intervals,
+  out: BigUint64Array,
+  encoded?: { ranges: SharedRanges; scale: bigint },
+): void {
+  for (let r = 0; r < ranges.count; r++) {
+    const s = ranges.start[r];
+    const e = ranges.end[r];
+    out[ranges.file[r]] += e - s - covered(outside, s, e);
+  }
+  if (!encoded) return;
+  const { ranges: enc, scale } = encoded;
+  for (let r = 0; r < enc.count; r++) {
+    const address = enc.start[r] / scale;
+    if (covered(outside, address, address + 1n) === 0n) out[enc.file[r]] += enc.end[r] - enc.start[r];
+  }
 }
 
 function sameFiles(a: Uint32Array, b: readonly number[]): boolean {

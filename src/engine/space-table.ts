@@ -47,10 +47,18 @@ export interface Group {
   inside?: boolean[];
   /** btrfs as root: what deleting the selection frees, whole extents at their size on disk (space-btrfs.ts diskFreed). */
   disk?: bigint;
+  /** btrfs as root: the shared extents a reference outside the selection holds, by disk address. */
+  diskOutside?: Intervals;
   /** The owner query that gave `inside` or `disk` (ExtentOwnerQuery.method). */
   ownersBy?: string;
   /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
-  scan?: { reclaimableShared: bigint; files: number; unreadable: number };
+  scan?: { reclaimableShared: bigint; files: number; unreadable: number; outside: Intervals };
+}
+
+/** Physical intervals, merged and in order. */
+export interface Intervals {
+  start: bigint[];
+  end: bigint[];
 }
 
 /**
@@ -186,9 +194,8 @@ export class FileTable {
     return this.allocated[i] - this.shared[i];
   }
 
-  /** File i's row. */
   /** Row i; `sharesWithCount` is given once the sweep has run (rows streamed while mapping have none). */
-  row(i: number, sharesWith: SpaceOverlap[], sharesWithCount?: number): SpaceFile {
+  row(i: number, sharesWith: SpaceOverlap[], sharesWithCount?: number, sharedInside?: bigint): SpaceFile {
     const f: SpaceFile = {
       path: this.path[i],
       size: this.size[i],
@@ -199,6 +206,7 @@ export class FileTable {
       sharesWith,
     };
     if (sharesWithCount !== undefined) f.sharesWithCount = sharesWithCount;
+    if (sharedInside !== undefined) f.sharedInside = sharedInside < f.shared ? sharedInside : f.shared;
     if (this.bits[i] & 1) f.sharingUnknown = true;
     if (this.bits[i] & 2) f.inline = this.inline[i];
     return f;

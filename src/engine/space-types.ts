@@ -34,6 +34,12 @@ export interface SpaceFile {
   sharesWith: SpaceOverlap[];
   /** How many other files of the selection it shares physical ranges with (all of them, also past the limit). */
   sharesWithCount?: number;
+  /**
+   * Of `shared`, the bytes every reference to which is in the selection, so deleting the
+   * selection frees them (the rest some file, snapshot or part of an extent outside it still
+   * holds). Given where the file system's reclaimable figure is exact; absent with bounds.
+   */
+  sharedInside?: bigint;
 }
 
 /** Sums over a set of files, with the selection-wide figures. */

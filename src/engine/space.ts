@@ -25,8 +25,8 @@ import { fileSystemKey, mountPointOf } from './space-fs';
 import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
-import { partnersOf, sweep, type OwnerSet } from './space-sweep';
-import { emptyTotals, FileTable, SharedRanges, sortedBy, type Group } from './space-table';
+import { partnersOf, sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
+import { emptyTotals, FileTable, SharedRanges, sortedBy, type Group, type Intervals } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
 import {
   backendFolderWalk,
@@ -317,7 +317,9 @@ export async function spaceOf(
         if (!keptFiles.has(i)) selected.add(key[i]);
       }
       if (q.diskExtents && q.referencesTo) {
-        g.disk = diskFreed(table, g, q, key, selected, ctx);
+        const d = diskFreed(table, g, q, key, selected, ctx);
+        g.disk = d.freed;
+        g.diskOutside = d.outside;
         g.ownersBy = `${q.method} and BTRFS_IOC_TREE_SEARCH_V2`;
         continue;
       }
@@ -386,14 +388,19 @@ export async function spaceOf(
       const outside = mergeRanges([...out.start, ...keptStart], [...out.end, ...keptEnd]);
       const n = g.ranges.count;
       const mine = mergeRanges(g.ranges.start.subarray(0, n), g.ranges.end.subarray(0, n));
-      g.scan = { reclaimableShared: bytesNotCovered(mine, outside), files: out.files, unreadable: out.unreadable };
+      g.scan = { reclaimableShared: bytesNotCovered(mine, outside), files: out.files, unreadable: out.unreadable, outside };
     }
 
   // The sweep, one file system at a time.
   const sets: OwnerSet[] = [];
-  const fileSystems: SpaceFileSystem[] = groups.map((g) => {
+  /** Per file, of its shared bytes those deleting the selection frees, where its file system's figure is exact. */
+  const insideOf = new BigUint64Array(table.count);
+  const insideKnown = new Uint8Array(groups.length);
+  const fileSystems: SpaceFileSystem[] = groups.map((g, gi) => {
     ctx.checkCancelled();
     const s = sweep(g, sets, table.count);
+    /** Where the figure is exact: the shared places some reference outside the selection holds. */
+    let outside: Intervals | undefined;
     // compressed extents: who shares them with whom, and each counted once (uncompressed)
     const encodedUnion = g.encoded.count > 0 ? sweep({ ...g, ranges: g.encoded }, sets, table.count).union : 0n;
     const t = g.totals;
@@ -427,6 +434,7 @@ export async function spaceOf(
     if (g.disk !== undefined) {
       t.reclaimable = g.disk;
       t.reclaimableMax = g.disk;
+      outside = g.diskOutside;
       fsNotes.push(
         `exact: ${g.ownersBy} gave the size on disk of every extent of the selection (whole, however little of it is ` +
           'still referenced, and compressed where it is) and every reference to the shared ones; an extent is counted as ' +
@@ -448,10 +456,12 @@ export async function spaceOf(
     } else if (t.shared === 0n && g.sharingUnknownFiles === 0) {
       t.reclaimable = t.exclusive - g.kept;
       t.reclaimableMax = t.reclaimable;
+      outside = { start: [], end: [] };
       fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees its exclusive bytes.`);
     } else if (g.scan && g.scan.unreadable === 0) {
       t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
       t.reclaimableMax = t.reclaimable;
+      outside = g.scan.outside;
       fsNotes.push(
         `exact: a scan of the ${g.scan.files} other files of ${name} found which shared bytes are also referenced outside ` +
           'the selection (as the file system was during the scan).',
@@ -459,6 +469,7 @@ export async function spaceOf(
     } else if (s.refUnknown === 0n && g.unplaced === 0n && g.encoded.count === 0 && t.shared > 0n) {
       t.reclaimable = g.own - g.kept + s.reclaimableShared;
       t.reclaimableMax = t.reclaimable;
+      outside = s.outside;
       fsNotes.push(
         g.inside
           ? `exact: ${g.ownersBy} named every file referencing each shared extent; ` +
@@ -519,6 +530,20 @@ export async function spaceOf(
           'so allocated counts the allocation size (what the server counts as held) and the rest as holes. Marking a file sparse ' +
           '(`extent-lens set-sparse`, or Set Sparse in VS Code) makes the server show where its holes are.',
       );
+    if (outside) {
+      // a file kept by a hard link outside the selection holds its shared ranges too
+      const rs = g.ranges;
+      const keptStart: bigint[] = [...outside.start];
+      const keptEnd: bigint[] = [...outside.end];
+      for (let r = 0; r < rs.count; r++)
+        if (keptFiles.has(rs.file[r])) {
+          keptStart.push(rs.start[r]);
+          keptEnd.push(rs.end[r]);
+        }
+      const held = keptStart.length > outside.start.length ? mergeRanges(keptStart, keptEnd) : outside;
+      sharedInsideOf(rs, held, insideOf, g.disk !== undefined ? { ranges: g.encoded, scale: ENCODED_SCALE } : undefined);
+      insideKnown[gi] = 1;
+    }
     const exactScan = g.scan
       ? ('ran' as const)
       : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
@@ -540,7 +565,7 @@ export async function spaceOf(
   partnersOf(sets, table.count, SHARES_WITH_LIMIT, (i, partners, bytes, count) => {
     const sharesWith: SpaceOverlap[] = [];
     for (let k = 0; k < partners.length; k++) sharesWith.push({ path: table.path[partners[k]], bytes: bytes[k] });
-    emit(table.row(i, sharesWith, count));
+    emit(table.row(i, sharesWith, count, insideKnown[table.fileSystem[i]] === 1 ? insideOf[i] : undefined));
   });
   sets.length = 0;
 

@@ -260,6 +260,8 @@ export interface SpaceWireFile {
   allocated: U64String;
   shared: U64String;
   exclusive: U64String;
+  /** Of shared, what deleting the selection frees (SpaceFile.sharedInside): where that is exact. */
+  sharedInside?: U64String;
   fileSystem: number;
   sharingUnknown?: boolean;
   /** [index into SpaceData.files, physical bytes in common], most bytes first (at most 100). */
@@ -618,6 +620,7 @@ const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1
 function isSpaceRow(f: unknown, nfs = 4096): f is SpaceWireRow {
   if (!isObj(f) || !isStr(f.path, 8192) || !isU64String(f.size) || !isU64String(f.allocated)) return false;
   if (!isU64String(f.shared) || !isU64String(f.exclusive) || !isInt(f.fileSystem, 0, Math.max(0, nfs - 1))) return false;
+  if (f.sharedInside !== undefined && !isU64String(f.sharedInside)) return false;
   return f.sharingUnknown === undefined || typeof f.sharingUnknown === 'boolean';
 }
 

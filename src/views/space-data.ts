@@ -53,6 +53,7 @@ export function spaceRow(f: SpaceFile): SpaceWireRow {
     allocated: f.allocated.toString(),
     shared: f.shared.toString(),
     exclusive: f.exclusive.toString(),
+    ...(f.sharedInside !== undefined ? { sharedInside: f.sharedInside.toString() } : {}),
     fileSystem: f.fileSystem,
     ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
   };
@@ -152,6 +153,7 @@ export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Genera
       allocated: f.allocated,
       shared: f.shared,
       exclusive: f.exclusive,
+      ...(f.sharedInside !== undefined ? { sharedInside: f.sharedInside } : {}),
       fileSystem: f.fileSystem,
       ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
       sharesWith: f.sharesWith.map(([j, bytes]) => ({ path: d.files[j].path, bytes })),

@@ -269,22 +269,30 @@ export class SpacePanel implements vscode.Disposable {
       defaultUri: workspaceDir ? vscode.Uri.joinPath(workspaceDir, name) : undefined,
       title: shown
         ? folder !== undefined && !filter
-          ? t('Export the {0} files shown (in {1}) of {2}', n.toLocaleString(lang), folder, d.files.length.toLocaleString(lang))
+          ? n === 1
+            ? t('Export the one file shown (in {0}) of {1}', folder, d.files.length.toLocaleString(lang))
+            : t('Export the {0} files shown (in {1}) of {2}', n.toLocaleString(lang), folder, d.files.length.toLocaleString(lang))
           : folder !== undefined
-            ? t(
-                'Export the {0} files shown (in {1}, filter “{2}”) of {3}',
-                n.toLocaleString(lang),
-                folder,
-                filter ?? '',
-                d.files.length.toLocaleString(lang),
-              )
-            : t(
-                'Export the {0} files shown (filter “{1}”) of {2}',
-                n.toLocaleString(lang),
-                filter ?? '',
-                d.files.length.toLocaleString(lang),
-              )
-        : t('Export the space analysis ({0} files)', n.toLocaleString(lang)),
+            ? n === 1
+              ? t('Export the one file shown (in {0}, filter “{1}”) of {2}', folder, filter ?? '', d.files.length.toLocaleString(lang))
+              : t(
+                  'Export the {0} files shown (in {1}, filter “{2}”) of {3}',
+                  n.toLocaleString(lang),
+                  folder,
+                  filter ?? '',
+                  d.files.length.toLocaleString(lang),
+                )
+            : n === 1
+              ? t('Export the one file shown (filter “{0}”) of {1}', filter ?? '', d.files.length.toLocaleString(lang))
+              : t(
+                  'Export the {0} files shown (filter “{1}”) of {2}',
+                  n.toLocaleString(lang),
+                  filter ?? '',
+                  d.files.length.toLocaleString(lang),
+                )
+        : n === 1
+          ? t('Export the space analysis (one file)')
+          : t('Export the space analysis ({0} files)', n.toLocaleString(lang)),
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
     });
     if (!target) return;
@@ -310,8 +318,12 @@ export class SpacePanel implements vscode.Disposable {
     );
     void vscode.window.showInformationMessage(
       shown
-        ? t('Exported the {0} files shown (of {1}) to {2}.', n.toLocaleString(lang), d.files.length.toLocaleString(lang), target.fsPath)
-        : t('Exported {0} files to {1}.', n.toLocaleString(lang), target.fsPath),
+        ? n === 1
+          ? t('Exported the one file shown (of {0}) to {1}.', d.files.length.toLocaleString(lang), target.fsPath)
+          : t('Exported the {0} files shown (of {1}) to {2}.', n.toLocaleString(lang), d.files.length.toLocaleString(lang), target.fsPath)
+        : n === 1
+          ? t('Exported one file to {0}.', target.fsPath)
+          : t('Exported {0} files to {1}.', n.toLocaleString(lang), target.fsPath),
     );
   }
 

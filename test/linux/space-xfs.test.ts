@@ -8,7 +8,7 @@
 //   gives for every shared range equal `xfs_io -c 'fsmap -m'` (the peer decoding of the same
 //   ioctl), and one call answers for many ranges;
 // - with rmapbt as root: exact, and equal to the space statfs shows freed after deleting the
-//   selection and sync; as uid 65534: bounds, the note says CAP_SYS_ADMIN is missing, and they
+//   selection and sync, and per file the shared bytes deleting frees (sharedInside); as uid 65534: bounds, the note says CAP_SYS_ADMIN is missing, and they
 //   hold the freed figure; without rmapbt: bounds, the note says why, the exact scan gives the
 //   freed figure.
 
@@ -98,6 +98,16 @@ function checkPerFile(r: SpaceResult): void {
     assert.equal(f.shared, shared, `${f.path}: shared = xfs_io fiemap`);
     assert.equal(f.exclusive, allocated - shared, f.path);
   }
+}
+
+/**
+ * Per file, of its shared bytes those deleting the selection frees (sharedInside): given where
+ * the figure is exact, absent with bounds. a and b share 3 MiB with each other only; c and c2
+ * 2 MiB, of which outside/o holds 1 MiB; w's name outside keeps w and x, its clone.
+ */
+function checkInside(r: SpaceResult, exact: boolean): void {
+  const want: Record<string, bigint> = { a: 3n * MiB, b: 3n * MiB, c: MiB, c2: MiB, w: 0n, x: 0n, own: 0n };
+  for (const f of r.files) assert.equal(f.sharedInside, exact ? want[path.basename(f.path)] : undefined, f.path);
 }
 
 async function spaceAsNobody(sel: string): Promise<SpaceResult> {
@@ -313,8 +323,13 @@ os.fsync(fd)
     assert.match(r.notes.join(' '), /hard links outside the selection/);
     assert.equal(r.total.reclaimable, FREED);
     assert.equal(r.total.reclaimableMax, FREED);
-    // the same per-file numbers and the same bounds either way
-    assert.deepEqual(nobody.files, r.files);
+    checkInside(r, true);
+    checkInside(nobody, false);
+    // the same per-file numbers and the same bounds either way (but for what only the owners tell)
+    assert.deepEqual(
+      nobody.files,
+      r.files.map(({ sharedInside: _, ...f }) => f),
+    );
     assert.equal(nobody.total.unique, r.total.unique);
     assert.equal(nobody.total.reclaimable, r.total.exclusive); // no exclusive bytes are w's
 
@@ -340,12 +355,14 @@ describe('space on XFS without the reverse-mapping btree (rmapbt=0)', { skip: sk
     assert.deepEqual(r.errors, []);
     checkPerFile(r);
     assert.equal(r.total.reclaimableExact, false);
+    checkInside(r, false);
     const notes = r.fileSystems[0].notes.join(' ');
     assert.match(notes, /no reverse-mapping btree \(rmapbt=0; mkfs\.xfs -m rmapbt=1 makes one\).*\(EOPNOTSUPP\)/);
     assert.match(notes, /Deleting these files frees between/);
     const scan = await spaceOf(sel, true);
     assert.equal(scan.total.reclaimableExact, true, scan.fileSystems[0].notes.join(' '));
     assert.equal(scan.total.reclaimable, FREED);
+    checkInside(scan, true);
     const freed = await freedByDeleting(t, r);
     assert.equal(freed, FREED);
     assert.ok(

@@ -187,6 +187,11 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
       // x (2 MiB, shared with y only) + y's own 256 KiB; not z (o holds it), not w (linked outside)
       assert.equal(r.total.reclaimable, 2n * BigInt(MiB) + 256n * 1024n);
+      // per file, of its shared bytes those deleting frees: x's extent whole (btrfs flags it all
+      // shared), y's part of it; none of z's (o holds its extent); w shares nothing
+      const inside = Object.fromEntries(r.files.map((f) => [path.basename(f.path), f.sharedInside]));
+      assert.deepEqual(inside, { w: 0n, x: 2n * BigInt(MiB), y: 2n * BigInt(MiB) - 256n * 1024n, z: 0n });
+      assert.ok(bounded.files.every((f) => f.sharedInside === undefined));
       const before = await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint]);
       for (const f of r.files) fs.rmSync(f.path);
       const freed = (await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint])) - before;

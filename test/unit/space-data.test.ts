@@ -87,7 +87,14 @@ test('spaceData: decimal strings, sharesWith by index, exports in the CLI shape'
   );
 });
 
-test('sharedSplit: inside is the overlaps with selected files, at most shared; the rest is outside', () => {
+test("sharedSplit: the engine's sharedInside where it gives it (exact), whatever the overlaps", () => {
+  // two clones in the selection that a third file outside also references: nothing inside
+  assert.deepEqual(sharedSplit(100n, [[1, '100']], '0'), { inside: 0n, outside: 100n });
+  assert.deepEqual(sharedSplit(100n, [[1, '100']], '40'), { inside: 40n, outside: 60n });
+  assert.deepEqual(sharedSplit(100n, [], '100'), { inside: 100n, outside: 0n });
+});
+
+test('sharedSplit with bounds: inside is the overlaps with selected files, at most shared; the rest is outside', () => {
   assert.deepEqual(sharedSplit(100n, []), { inside: 0n, outside: 100n });
   assert.deepEqual(sharedSplit(100n, [[1, '30']]), { inside: 30n, outside: 70n });
   assert.deepEqual(

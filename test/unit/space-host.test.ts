@@ -151,8 +151,8 @@ describe('Analyze Space Usage', { skip }, () => {
     const part = path.join(xfs!.mountPoint, 'part.json');
     state.saveDialogAnswer = Uri.file(part);
     panel.send({ type: 'export', format: 'json', shown: [c], filter: 'c.i' });
-    await waitFor(() => fs.existsSync(part) && state.messages.some((m) => /Exported the 1 files shown \(of 3\)/.test(m.text)));
-    assert.equal(state.saveDialogOptions?.title, 'Export the 1 files shown (filter “c.i”) of 3');
+    await waitFor(() => fs.existsSync(part) && state.messages.some((m) => /Exported the one file shown \(of 3\)/.test(m.text)));
+    assert.equal(state.saveDialogOptions?.title, 'Export the one file shown (filter “c.i”) of 3');
     assert.match(state.saveDialogOptions?.defaultUri?.fsPath ?? 'space-proj-filtered.json', /space-[^/]+-filtered\.json$/);
     const pj = JSON.parse(fs.readFileSync(part, 'utf8')) as {
       files: Array<{ path: string }>;
@@ -168,7 +168,7 @@ describe('Analyze Space Usage', { skip }, () => {
     state.saveDialogAnswer = Uri.file(zoomedPart);
     panel.send({ type: 'export', format: 'json', shown: [c], filter: '', folder: 'sub' });
     await waitFor(() => fs.existsSync(zoomedPart) && fs.statSync(zoomedPart).size > 0);
-    assert.equal(state.saveDialogOptions?.title, 'Export the 1 files shown (in sub) of 3');
+    assert.equal(state.saveDialogOptions?.title, 'Export the one file shown (in sub) of 3');
     const zj = JSON.parse(fs.readFileSync(zoomedPart, 'utf8')) as { filter: { text: string; folder: string } };
     assert.deepEqual(zj.filter.folder, path.join(data.base, 'sub'));
     // an index outside the result exports nothing

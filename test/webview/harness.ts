@@ -381,6 +381,7 @@ export const THEMES = {
       '--vscode-descriptionForeground': '#ffffffb3',
       '--vscode-editor-background': '#000000',
       '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-contrastActiveBorder': '#f38518',
       '--vscode-panel-border': '#6fc3df',
       '--vscode-focusBorder': '#f38518',
       '--vscode-charts-blue': '#3794ff',

@@ -16,7 +16,7 @@ import type { HostMessage, SpaceData, SpaceWireRow, WebviewMessage } from '../..
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import { buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
+import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
 
 const skip = skipReason('xfs') ?? chromiumSkipReason();
 const KiB = 1024;
@@ -131,14 +131,24 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.equal(exactResult.total.reclaimableExact, true, 'the exact scan makes it exact');
   });
 
-  for (const dpr of [1, 2])
-    test(`treemap pixels at DPR ${dpr}: each file split exclusive / inside / outside as the engine counts, area by allocated`, async () => {
+  for (const [dpr, exact] of [
+    [1, false],
+    [2, false],
+    [1, true],
+  ] as const)
+    test(`treemap pixels at DPR ${dpr}${exact ? ', exact' : ''}: each file split exclusive / inside / outside as the engine counts, area by allocated`, async () => {
       const hi = dpr === 2 ? await launchChromium('space-dpr2', { deviceScaleFactor: 2 }) : undefined;
-      const { page } = await open(dpr === 2 ? 700 : 1400, 900, data, hi ?? chromium);
+      // exact (the scan): the engine says per file what deleting frees of its shared bytes (sharedInside)
+      const d = exact ? spaceData(exactResult, [dir]) : data;
+      assert.equal(
+        d.files.every((f) => f.sharedInside !== undefined),
+        exact,
+      );
+      const { page } = await open(dpr === 2 ? 700 : 1400, 900, d, hi ?? chromium);
       const areas = new Map<string, number>();
       for (const name of ['a.img', 'b.img', 'sub/c.img', 'sub/d.img', 'sub/e.txt']) {
         const i = idx(name);
-        const f = data.files[i];
+        const f = d.files[i];
         const r = await rectOf(page, i);
         assert.ok(r, `${name} is drawn`);
         const w = r.x1 - r.x0;
@@ -151,7 +161,8 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
         const shared = BigInt(f.shared);
         let overlap = 0n;
         for (const [, b] of f.sharesWith) overlap += BigInt(b);
-        const inside = overlap < shared ? overlap : shared;
+        const inside = f.sharedInside !== undefined ? BigInt(f.sharedInside) : overlap < shared ? overlap : shared;
+        if (exact) assert.equal(BigInt(f.sharedInside!), name === 'a.img' || name === 'b.img' ? shared : 0n, name);
         const cut1 = Math.round(Number((BigInt(len) * excl * 1000n) / alloc) / 1000);
         const cut2 = Math.round(Number((BigInt(len) * (excl + inside) * 1000n) / alloc) / 1000);
         // along the long side: the bottom row (or right column), which the name never covers
@@ -174,7 +185,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
         await page.evaluate(() => (document.querySelector('canvas.treemap') as HTMLCanvasElement).width),
         Math.round((await page.evaluate(() => document.querySelector('canvas.treemap')!.clientWidth)) * dpr),
       );
-      if (dpr === 1) await page.screenshot({ path: screenshotPath('space-1400px.png'), fullPage: true });
+      if (dpr === 1 && !exact) await page.screenshot({ path: screenshotPath('space-1400px.png'), fullPage: true });
       await page.close();
       await hi?.close();
     });
@@ -303,6 +314,15 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       (await rows()).map((x) => x[0]),
       ['sub/e.txt', 'sub/d.img', 'sub/c.img'],
     );
+    // from the keyboard: a header is a tab stop, Enter or Space sorts by it
+    await page.focus('.space-grid .thead .c-path');
+    await page.keyboard.press('Enter');
+    assert.equal((await rows())[0][0], 'sub/c.img', 'Enter on the header: reversed again');
+    await page.keyboard.press(' ');
+    await page.keyboard.press(' ');
+    assert.equal((await rows())[0][0], 'sub/c.img', 'Space twice: the same order');
+    await page.fill('input.filter', 'no such name');
+    assert.equal(await page.textContent('.filter-count'), 'No file matches (of 5)');
     await page.close();
   });
 
@@ -329,6 +349,16 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.equal(await at(rb), key(THEMES.dark.vars['--vscode-foreground']));
     assert.equal(await at(ra), key(THEMES.dark.vars['--vscode-focusBorder']));
     await page.screenshot({ path: screenshotPath('space-selected.png'), fullPage: true });
+    // high contrast gives the selected row no background: it has an outline there, none here
+    const outline = () =>
+      page.$eval('.space-grid .tr.selected', (tr) => {
+        const cs = getComputedStyle(tr);
+        return `${cs.outlineStyle} ${cs.outlineColor}`;
+      });
+    assert.equal(await outline(), 'solid rgba(0, 0, 0, 0)');
+    await applyTheme(page, 'highContrast');
+    assert.equal(await outline(), 'solid rgb(243, 133, 24)');
+    await applyTheme(page, 'dark');
     // a click in the treemap selects there too
     const rc = (await rectOf(page, idx('sub/c.img')))!;
     await page.click('canvas.treemap', { position: { x: (rc.x0 + rc.x1) / 2, y: (rc.y0 + rc.y1) / 2 } });

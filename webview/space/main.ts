@@ -459,7 +459,9 @@ function updateFilterCount(): void {
     for (const x of rows) if (tableShows(relPath(at, x.path), table.scope, filterBox.value)) matching++;
   }
   filterCount.textContent = narrowed
-    ? l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), groupDigits(BigInt(rows.length)))
+    ? matching === 0 && rows.length > 0
+      ? l10n.t('No file matches (of {0})', groupDigits(BigInt(rows.length)))
+      : l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), groupDigits(BigInt(rows.length)))
     : l10n.t('{0} files', groupDigits(BigInt(rows.length)));
 }
 

@@ -17,7 +17,7 @@ export interface FileNums {
   allocated: bigint;
   shared: bigint;
   exclusive: bigint;
-  /** Shared bytes whose other references are inside the selection (at most the overlaps' sum). */
+  /** Shared bytes whose other references are inside the selection (sharedSplit). */
   inside: bigint;
   /** Shared bytes not accounted for by overlaps with selected files: shared with files outside. */
   outside: bigint;
@@ -28,10 +28,21 @@ export interface FileNums {
 
 /**
  * The shared bytes of a file split by where the other references are: inside the selection
- * (the sum of its overlaps with selected files, at most `shared`; a range shared with several
- * selected files counts once per file there, so this leans to "inside") and the rest.
+ * (every reference in it, so deleting the selection frees them) and the rest. Exact where the
+ * engine says (`sharedInside`, given where what deleting frees is exact). Elsewhere who else
+ * references a block is not known, and inside is the sum of its overlaps with selected files,
+ * at most `shared` (a range shared with several selected files counts once per file there, and
+ * one also shared outside counts too, so this leans to "inside", as the bounds' upper one does).
  */
-export function sharedSplit(shared: bigint, overlaps: readonly [number, string][]): { inside: bigint; outside: bigint } {
+export function sharedSplit(
+  shared: bigint,
+  overlaps: readonly [number, string][],
+  sharedInside?: string,
+): { inside: bigint; outside: bigint } {
+  if (sharedInside !== undefined) {
+    const inside = BigInt(sharedInside) < shared ? BigInt(sharedInside) : shared;
+    return { inside, outside: shared - inside };
+  }
   let sum = 0n;
   for (const [, b] of overlaps) sum += BigInt(b);
   const inside = sum < shared ? sum : shared;
@@ -46,7 +57,7 @@ export function relPath(d: SpaceData, p: string): string {
 export function fileNums(d: SpaceData): FileNums[] {
   return d.files.map((f) => {
     const shared = BigInt(f.shared);
-    const { inside, outside } = sharedSplit(shared, f.sharesWith);
+    const { inside, outside } = sharedSplit(shared, f.sharesWith, f.sharedInside);
     return {
       size: BigInt(f.size),
       allocated: BigInt(f.allocated),

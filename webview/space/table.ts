@@ -74,7 +74,7 @@ export class SpaceTable {
       th.className = `td c-${c.key}`;
       th.setAttribute('role', 'columnheader');
       th.dataset.key = c.key;
-      th.tabIndex = -1;
+      th.tabIndex = 0;
       th.title = c.label;
       th.setAttribute('aria-label', c.label);
       const full = document.createElement('span');
@@ -85,11 +85,19 @@ export class SpaceTable {
       short.textContent = c.short;
       th.append(full, short);
       th.addEventListener('click', () => this.sortBy(c.key));
+      th.addEventListener('keydown', (e) => {
+        if (e.key !== 'Enter' && e.key !== ' ') return;
+        e.preventDefault();
+        e.stopPropagation(); // not the rows' keys (onKey)
+        this.sortBy(c.key);
+      });
       this.headCells.set(c.key, th);
       hr.appendChild(th);
     }
     this.scroller = document.createElement('div');
     this.scroller.className = 'tscroll';
+    // the grid takes the keys (onKey); the scroller is no tab stop of its own (Chromium makes scrollers one)
+    this.scroller.tabIndex = -1;
     this.spacer = document.createElement('div');
     this.spacer.className = 'tspacer';
     this.scroller.appendChild(this.spacer);

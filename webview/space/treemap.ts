@@ -139,6 +139,11 @@ export class Treemap {
         ctx.beginPath();
         ctx.rect(r.x0 + 2 * k, r.y0 + 2 * k, w - 4 * k, Math.min(HEADER * k, h - 4 * k));
         ctx.clip();
+        // a dark halo under the white name: light themes' chart colours are translucent and pale
+        ctx.lineJoin = 'round';
+        ctx.lineWidth = 3 * k;
+        ctx.strokeStyle = 'rgba(0, 0, 0, 0.6)';
+        ctx.strokeText(n.data.name, r.x0 + 4 * k, r.y0 + 2 * k + (HEADER * k) / 2);
         ctx.fillStyle = c.fileLabel;
         ctx.fillText(n.data.name, r.x0 + 4 * k, r.y0 + 2 * k + (HEADER * k) / 2);
         ctx.restore();

@@ -49,7 +49,7 @@ is a failure (it cannot be accounted). When no named path could be read at all (
 wrong SMB password or share, a refused connection) only the errors are printed (--json: the
 document with the errors), exit 1.
 
-JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
+JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N","sharedInside":"N",
         "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,...},...],
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N"},
@@ -117,6 +117,7 @@ function fileJson(f: SpaceFile): string {
     f.shared +
     '","exclusive":"' +
     f.exclusive +
+    (f.sharedInside === undefined ? '' : '","sharedInside":"' + f.sharedInside) +
     '","sharesWith":[' +
     shares +
     '],"sharesWithCount":' +
