@@ -16,7 +16,17 @@ import type { HostMessage, SpaceData, SpaceWireRow, WebviewMessage } from '../..
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
+import {
+  applyTheme,
+  buildWebviews,
+  frames,
+  hexToRgb,
+  installBridge,
+  startShellServer,
+  THEMES,
+  type HostBridge,
+  type ShellServer,
+} from './harness';
 
 const skip = skipReason('xfs') ?? chromiumSkipReason();
 const KiB = 1024;
@@ -379,9 +389,14 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     const rows = () => page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => (e as HTMLElement).innerText).sort());
     const zoomed = () => page.evaluate(() => (window as unknown as { __extentLensSpace: { zoomed(): string } }).__extentLensSpace.zoomed());
     const rc = (await rectOf(page, idx('sub/c.img')))!;
+    // a.img selected, then zoomed away from: no selection is left out of sight (Inspect, Reveal)
+    await page.click(`.space-grid .tr[data-file="${idx('a.img')}"]`);
+    assert.equal(await page.getAttribute('body', 'data-selected'), String(idx('a.img')));
     // the folder's title strip lies just above its first file
     await page.click('canvas.treemap', { position: { x: rc.x0 + 6, y: rc.y0 - 6 } });
     assert.equal(await zoomed(), 'sub');
+    assert.equal(await page.getAttribute('body', 'data-selected'), '');
+    assert.equal(await page.getAttribute('#btn-reveal', 'disabled'), '');
     assert.equal(await rectOf(page, idx('a.img')), undefined, 'files outside the folder are not drawn');
     const rc2 = (await rectOf(page, idx('sub/c.img')))!;
     assert.ok((rc2.x1 - rc2.x0) * (rc2.y1 - rc2.y0) > (rc.x1 - rc.x0) * (rc.y1 - rc.y0), 'bigger when zoomed');

@@ -357,6 +357,8 @@ function zoomTo(n: import('./model').TreeNode): void {
   showCrumbs();
   drawMap();
   table?.setScope(scope());
+  // a selected file outside the folder is neither drawn nor listed: Inspect and Reveal would act on a file out of sight
+  if (selected !== undefined && !tableShows(nums[selected].rel, scope(), '')) select(undefined);
   updateFilterCount();
   saveState();
 }
