@@ -198,6 +198,11 @@ export interface BackendExtensions {
     dests: { path: string; offset: bigint }[],
     ctx: OpContext,
   ): DedupeOutcome[] | Promise<DedupeOutcome[]>;
+  /**
+   * Whether the file `path` is nodatacow (btrfs, chattr +C): btrfs shares extents only between
+   * files alike in that, so dedupe groups them apart. Absent where there is no such flag.
+   */
+  noCow?(path: string): boolean;
   /** Throws a named FsctlError (EOPNOTSUPP, E_UNSUPPORTED, ...) when the file system of the file `path` cannot dedupe. */
   dedupeSupport?(path: string): void | Promise<void>;
   /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */

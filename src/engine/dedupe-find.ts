@@ -26,6 +26,8 @@ import { linearPhysical } from './map-format';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
+import { mergeAdjacent } from './dedupe-merge';
+import { NoCowSplit } from './dedupe-nocow';
 import { readOnlyFiles } from './dedupe-read-only';
 import { placeKey, segments } from './dedupe-segments';
 
@@ -190,7 +192,10 @@ export async function findDuplicates(
   const copies = new Map<string, Hashed[]>();
   /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
   const lockedIn = { groups: 0, wholeFiles: new Set<string>() };
-  for (const list of members.values()) {
+  const noCow = new NoCowSplit(resolve);
+  await noCow.learn(members.values());
+  const wholeLists = [...members.values()].flatMap((l) => (l.length < 2 ? [] : noCow.parts(l, l).map((p) => p.files)));
+  for (const list of wholeLists) {
     if (list.length < 2) continue;
     const g = groupSaving(
       list,
@@ -241,7 +246,9 @@ export async function findDuplicates(
       })),
     chunk,
   );
-  for (const r of chunkRanges) {
+  await noCow.learn(chunkRanges.map((r) => r.files));
+  for (const r of chunkRanges.flatMap((c) => noCow.parts(c.files, c.offsets).map((p) => ({ ...c, ...p })))) {
+    if (r.files.length < 2) continue;
     const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly, (f) => copies.get(f.path));
     if (g.ranges.length > 1) groups.push(g);
     // (a chunk of a file whose whole copies were counted above is not counted again)
@@ -276,6 +283,16 @@ export async function findDuplicates(
   if (unmatched > 0)
     notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
+  if (noCow.split.size > 0)
+    notes.push(
+      `${noCow.split.size} files hold identical data, some of them nodatacow (chattr +C) and some not: btrfs shares extents ` +
+        'only between files alike in that, so each kind was grouped apart (a file of one kind is not shared with the other).',
+    );
+  if (walked.swapFiles > 0)
+    notes.push(
+      `${walked.swapFiles === 1 ? 'One active swap file was' : `${walked.swapFiles} active swap files were`} left out: the kernel ` +
+        'shares no blocks of a swap file in use, either way (ETXTBSY); swapoff it first to include it.',
+    );
   if (lockedIn.groups > 0)
     notes.push(
       // "more" only beside listed groups: without any, these are all the duplicates there are
@@ -342,53 +359,6 @@ export async function findDuplicates(
 /** The length of the chunk at `offset` of `f` (the last one may be short). */
 function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
   return f.size - offset < chunk ? f.size - offset : chunk;
-}
-
-interface RangeSet {
-  files: Hashed[];
-  offsets: bigint[];
-  length: bigint;
-  whole: boolean;
-}
-
-/**
- * Join chunk groups that continue one another in every file (the same files, each next range
- * right after the previous one), so a run of equal chunks becomes one range: fewer calls, and
- * whole extents shared rather than pieces of them.
- */
-function mergeAdjacent(sets: RangeSet[], chunk: bigint): RangeSet[] {
-  const at = (f: Hashed, o: bigint): string => `${f.path}\0${o}`;
-  for (const s of sets) {
-    const order = s.files
-      .map((_, i) => i)
-      .sort((a, b) =>
-        s.files[a].path < s.files[b].path ? -1 : s.files[a].path > s.files[b].path ? 1 : s.offsets[a] < s.offsets[b] ? -1 : 1,
-      );
-    s.files = order.map((i) => s.files[i]);
-    s.offsets = order.map((i) => s.offsets[i]);
-  }
-  const byFirst = new Map<string, RangeSet>();
-  for (const s of sets) byFirst.set(at(s.files[0], s.offsets[0]), s);
-  const gone = new Set<RangeSet>();
-  const ordered = [...sets].sort((a, b) =>
-    a.files[0].path < b.files[0].path ? -1 : a.files[0].path > b.files[0].path ? 1 : a.offsets[0] < b.offsets[0] ? -1 : 1,
-  );
-  for (const s of ordered) {
-    if (gone.has(s)) continue;
-    for (;;) {
-      if (s.length % chunk !== 0n) break; // a file's short last chunk ends the run
-      const next = byFirst.get(at(s.files[0], s.offsets[0] + s.length));
-      if (!next || next === s || gone.has(next) || next.files.length !== s.files.length) break;
-      const fits = next.files.every((f, i) => f === s.files[i] && next.offsets[i] === s.offsets[i] + s.length);
-      // Ranges of one file must not come to overlap.
-      const grown = s.length + next.length;
-      const overlaps = s.files.some((f, i) => i > 0 && f === s.files[i - 1] && s.offsets[i - 1] + grown > s.offsets[i]);
-      if (!fits || overlaps) break;
-      s.length = grown;
-      gone.add(next);
-    }
-  }
-  return sets.filter((s) => !gone.has(s));
 }
 
 /** Ranges whose data all lies at one physical place already (clones, snapshots): not duplicates to speak of. */

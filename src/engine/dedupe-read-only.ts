@@ -1,5 +1,6 @@
 // Which files dedupe may only read (dedupe-find.ts): the kernel will not change them for this
-// user, so they can be a group's source and never a destination (dedupe-saving.ts).
+// user, so they can be a group's source and never a destination (dedupe-saving.ts). And which
+// it may not touch at all: active swap files (dedupe-walk.ts leaves them out).
 
 import * as fs from 'node:fs';
 import { isSmbPath } from './smb-path';
@@ -39,4 +40,31 @@ export function readOnlyFiles(): { has(path: string): boolean } {
       return ro;
     },
   };
+}
+
+/**
+ * The active swap files (Linux, /proc/swaps), as `${st_dev}:${st_ino}`: the kernel refuses to
+ * share a swap file's blocks either way (ETXTBSY), so dedupe leaves them out of its groups. Empty
+ * where there is no /proc/swaps. Names there escape space, tab, newline and backslash in octal.
+ */
+export function activeSwapFiles(): Set<string> {
+  const out = new Set<string>();
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/swaps', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n').slice(1)) {
+    const [name, type] = line.split(/\s+/);
+    if (type !== 'file' || !name) continue;
+    const p = name.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    try {
+      const st = fs.statSync(p, { bigint: true });
+      out.add(`${st.dev}:${st.ino}`);
+    } catch {
+      // swapped off since, or not visible from here
+    }
+  }
+  return out;
 }

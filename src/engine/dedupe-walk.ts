@@ -12,6 +12,7 @@
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import type { Hashed } from './dedupe-hash';
+import { activeSwapFiles } from './dedupe-read-only';
 import { fileDataOf } from './dedupe-file-data';
 import type { DedupeError } from './dedupe-types';
 import { nodeFsError } from './errno';
@@ -48,6 +49,8 @@ export interface MappedSelection {
   unmatched: number;
   symlinks: number;
   hardLinks: number;
+  /** Active swap files met (activeSwapFiles), left out: the kernel changes none while in use. */
+  swapFiles: number;
   /** Files per `${fsKey}/${size}`. */
   sizeCount: Map<string, number>;
 }
@@ -68,6 +71,14 @@ export async function walkAndMap(
     else small++;
   };
   let symlinks = 0;
+  const swaps = activeSwapFiles();
+  let swapFiles = 0;
+  /** An active swap file: counted for the notes, never read or grouped. */
+  const isSwap = (dev: bigint, ino: bigint): boolean => {
+    if (swaps.size === 0 || !swaps.has(`${dev}:${ino}`)) return false;
+    swapFiles++;
+    return true;
+  };
   let count = 0;
   const fsByDev = new Map<bigint, FsFacts>();
   /** Mapped; its file system's facts are read between the walk's steps (they are async). */
@@ -114,7 +125,7 @@ export async function walkAndMap(
   });
   const sink: SpaceSink = {
     meet(dev, ino, nlink, size) {
-      if (!met.meet(dev, ino, nlink)) return false;
+      if (!met.meet(dev, ino, nlink) || isSwap(dev, ino)) return false;
       if (size >= minSize && size > 0n) return true;
       notExamined(size);
       return false;
@@ -141,6 +152,7 @@ export async function walkAndMap(
     ctx,
     {
       file: async (p, st) => {
+        if (isSwap(st.dev, st.ino)) return;
         if (st.size < minSize || st.size === 0n) return notExamined(st.size);
         let m: PackedExtentMap;
         try {
@@ -165,5 +177,5 @@ export async function walkAndMap(
   for (const f of held)
     if (sizeCount.get(`${f.fsKey}/${f.size}`)! > 1) o.queue(f);
     else unmatched++;
-  return { small, empty, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, sizeCount };
+  return { small, empty, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, swapFiles, sizeCount };
 }

@@ -16,7 +16,7 @@ import {
   FILE_DEDUPE_RANGE_SAME,
   STATFS_SIZE,
 } from './codec';
-import { FIDEDUPERANGE } from './libc';
+import { FIDEDUPERANGE, FS_IOC_GETFLAGS, FS_NOCOW_FL } from './libc';
 import { closeQuietly, openRegular } from './files';
 import { LinuxIo } from './io';
 
@@ -87,6 +87,14 @@ export class LinuxDedupe extends LinuxIo {
               bytes: r.bytes,
               message: `dedupe: ${dests[i].path} or ${source} is shorter than when it was scanned (it shrank); left alone (E_CHANGED).`,
             };
+          else if (errnoName(-r.status) === 'EINVAL' && this.noCowOf(src.fd) !== this.noCowOf(open[k].fd))
+            out[i] = {
+              status: 'EINVAL',
+              bytes: r.bytes,
+              message:
+                `dedupe: ${source} and ${dests[i].path} cannot share blocks: one is nodatacow (chattr +C) and the other is not, ` +
+                'and btrfs shares extents only between files alike in that (EINVAL); left alone.',
+            };
           else {
             const e = errnoError('dedupe', -r.status, 'ioctl(FIDEDUPERANGE)', [source, dests[i].path]);
             out[i] = { status: e.code, bytes: r.bytes, message: e.message };
@@ -98,6 +106,27 @@ export class LinuxDedupe extends LinuxIo {
       for (const fd of fds) closeQuietly(fd);
     }
     return out as DedupeOutcome[];
+  }
+
+  /** Whether `p` is nodatacow (btrfs, chattr +C: FS_NOCOW_FL); false where that cannot be read. */
+  noCow(p: string): boolean {
+    let f;
+    try {
+      f = openRegular('dedupe', p, 'read');
+    } catch {
+      return false; // the search or the apply reports why it cannot be opened
+    }
+    try {
+      return this.noCowOf(f.fd);
+    } finally {
+      closeQuietly(f);
+    }
+  }
+
+  private noCowOf(fd: number): boolean {
+    const flags = new Uint8Array(8);
+    if (this.libc.ioctlPtr(fd, FS_IOC_GETFLAGS, flags) !== 0) return false;
+    return (new DataView(flags.buffer).getUint32(0, true) & FS_NOCOW_FL) !== 0;
   }
 
   freeBytesSynced(p: string): bigint {

@@ -58,6 +58,10 @@ export const FICLONE = 0x40049409;
 export const FICLONERANGE = 0x4020940d;
 /** _IOWR(0x94, 54, struct file_dedupe_range): compare ranges and share them when equal (docs/facts/linux.md#fideduperange). */
 export const FIDEDUPERANGE = 0xc0189436;
+/** _IOR('f', 1, long): the inode's flags (chattr); the kernel reads and writes an int. */
+export const FS_IOC_GETFLAGS = 0x80086601;
+/** btrfs nodatacow (chattr +C): such files share extents only with files that are so too. */
+export const FS_NOCOW_FL = 0x00800000;
 export const FALLOC_FL_KEEP_SIZE = 0x1;
 export const FALLOC_FL_PUNCH_HOLE = 0x2;
 export const FALLOC_FL_ZERO_RANGE = 0x10;

@@ -1,0 +1,142 @@
+// What the kernel refuses to share, on real file systems, and what the search and the report say:
+// - an active swap file (XFS, swapon): FIDEDUPERANGE answers ETXTBSY for it as source or
+//   destination, so the search leaves it out with a note (it had been picked as the source of its
+//   copies, and the whole group failed); its copies are still shared with each other;
+// - btrfs nodatacow (chattr +C) beside normal files: btrfs shares extents only between files alike
+//   in that (EINVAL), so the search groups each kind apart with a note; a file made nodatacow
+//   between the search and the apply is left alone with a sentence naming the reason, not the
+//   alignment rules EINVAL usually means.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../../src/engine';
+import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
+
+const MiB = 1024 * 1024;
+
+describe(
+  'dedupe leaves out an active swap file (XFS)',
+  { skip: skipReason('xfs') ?? (hasTool('swapon') ? undefined : 'no swapon') },
+  () => {
+    let t: TestFs;
+    before(() => {
+      t = makeFs('xfs', 300);
+    });
+    after(() => t?.cleanup());
+
+    test('the swap file is neither source nor destination; its copies are shared; a note says why', async () => {
+      const d = freshDir(t, 'swap');
+      const swap = path.join(d, 'swap');
+      fs.writeFileSync(swap, randomBytes(16 * MiB)); // mkswap writes its header page only
+      fs.chmodSync(swap, 0o600);
+      execFileSync('mkswap', [swap], { stdio: 'ignore' });
+      // plain copies (their own blocks), sorted before and after the swap file's name
+      for (const n of ['a-copy', 'z-copy']) execFileSync('cp', ['--reflink=never', swap, path.join(d, n)]);
+      execFileSync('sync');
+      execFileSync('swapon', [swap]);
+      const engine = createEngine();
+      try {
+        const plan = await engine.findDuplicates([d]);
+        assert.deepEqual(plan.errors, []);
+        assert.ok(
+          plan.notes.some((n) => /^One active swap file was left out: .*\(ETXTBSY\); swapoff it first/.test(n)),
+          plan.notes.join('\n'),
+        );
+        assert.ok(
+          plan.groups.every((g) => g.ranges.every((r) => r.path !== swap)),
+          JSON.stringify(plan.groups.map((g) => g.ranges.map((r) => r.path))),
+        );
+        const whole = plan.groups.find((g) => g.wholeFiles)!;
+        assert.deepEqual(whole.ranges.map((r) => path.basename(r.path)).sort(), ['a-copy', 'z-copy']);
+        const r = await engine.dedupe(plan);
+        assert.deepEqual(r.skipped, []);
+        assert.equal(r.estimated, BigInt(16 * MiB));
+        assert.equal(r.freed, r.estimated);
+      } finally {
+        execFileSync('swapoff', [swap]);
+        await engine.dispose();
+      }
+    });
+  },
+);
+
+describe('dedupe and btrfs nodatacow (chattr +C)', { skip: skipReason('btrfs') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('btrfs', 300);
+  });
+  after(() => t?.cleanup());
+
+  test('nodatacow and normal files with the same data are grouped apart, with a note; alike ones are shared', async () => {
+    const d = freshDir(t, 'mixed');
+    const nc = path.join(d, 'nc');
+    const cw = path.join(d, 'cw');
+    fs.mkdirSync(nc);
+    fs.mkdirSync(cw);
+    execFileSync('chattr', ['+C', nc]); // new files in it are nodatacow
+    const data = randomBytes(4 * MiB);
+    fs.writeFileSync(path.join(nc, 'n1'), data);
+    fs.writeFileSync(path.join(nc, 'n2'), data);
+    fs.writeFileSync(path.join(cw, 'c1'), data);
+    fs.writeFileSync(path.join(cw, 'c2'), data);
+    execFileSync('sync');
+    assert.match(execFileSync('lsattr', [path.join(nc, 'n1')], { encoding: 'utf8' }), /^\S*C\S* /);
+    const engine = createEngine();
+    try {
+      const plan = await engine.findDuplicates([d]);
+      assert.deepEqual(plan.errors, []);
+      const groups = plan.groups.map((g) => g.ranges.map((r) => path.relative(d, r.path)).sort());
+      assert.deepEqual(groups.sort(), [
+        ['cw/c1', 'cw/c2'],
+        ['nc/n1', 'nc/n2'],
+      ]);
+      assert.ok(
+        plan.notes.some((n) => /^4 files hold identical data, some of them nodatacow \(chattr \+C\)/.test(n)),
+        plan.notes.join('\n'),
+      );
+      assert.equal(plan.total.netSaving, BigInt(8 * MiB));
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(r.skipped, []);
+      assert.equal(r.deduped, BigInt(8 * MiB));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('a file made nodatacow after the search is left alone, and the report says why', async () => {
+    const d = freshDir(t, 'changed');
+    const data = randomBytes(2 * MiB);
+    const a = path.join(d, 'a');
+    const b = path.join(d, 'b');
+    fs.writeFileSync(a, data);
+    fs.writeFileSync(b, data);
+    execFileSync('sync');
+    const engine = createEngine();
+    try {
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      const dest = plan.groups[0].ranges[1].path;
+      // the same bytes written again into an empty file made nodatacow (chattr +C takes only on empty files)
+      fs.rmSync(dest);
+      fs.writeFileSync(dest, '');
+      execFileSync('chattr', ['+C', dest]);
+      fs.writeFileSync(dest, data);
+      execFileSync('sync');
+      const r = await engine.dedupe(plan);
+      assert.equal(r.deduped, 0n);
+      assert.equal(r.skipped.length, 1);
+      assert.equal(r.skipped[0].reason, 'EINVAL');
+      assert.match(
+        r.skipped[0].message ?? '',
+        /cannot share blocks: one is nodatacow \(chattr \+C\) and the other is not, and btrfs shares extents only between files alike in that \(EINVAL\); left alone\.$/,
+      );
+      assert.equal(fs.readFileSync(dest).equals(data), true);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
