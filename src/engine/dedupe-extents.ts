@@ -16,6 +16,8 @@ interface Piece {
   end: bigint;
   len: bigint;
   phys?: bigint;
+  /** A preallocated piece: it reads as zeros and never moves (dedupe shares data only), so its extent stays. */
+  unwritten?: true;
 }
 
 /**
@@ -57,7 +59,7 @@ function extentPieces(f: FileData): Piece[][] {
     const u = f.unwritten;
     for (let i = 0; u && i < u.off.length; i++) {
       const list = byKey.get(`l${u.phys[i] - u.off[i]}`);
-      if (list) list.push({ start: u.off[i], end: u.off[i] + u.len[i], len: u.len[i] });
+      if (list) list.push({ start: u.off[i], end: u.off[i] + u.len[i], len: u.len[i], unwritten: true });
     }
   }
   piecesCache.set(f, out);
@@ -76,8 +78,10 @@ export function keepsExtent(f: FileData, offset: bigint, length: bigint): boolea
   for (const pieces of extentPieces(f)) {
     let inside = false;
     let outside = false;
-    for (const { start: a, end: b } of pieces) {
-      if (b > offset && a < end) inside = true;
+    for (const { start: a, end: b, unwritten } of pieces) {
+      if (unwritten)
+        outside = true; // stays wherever it lies
+      else if (b > offset && a < end) inside = true;
       if (a < offset || b > end) outside = true;
     }
     if (inside && outside) return true;
@@ -105,8 +109,9 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
         let rest = 0n;
         for (const p of pieces) {
           // The extent is freed only if every piece of it is shared by some group of the plan
-          // (an unwritten piece never is).
-          rest += bytesNotCovered({ start: [p.start], end: [p.end] }, cov);
+          // (an unwritten piece never is, even inside a whole-file group's range: only data moves).
+          rest += p.unwritten ? p.end - p.start : bytesNotCovered({ start: [p.start], end: [p.end] }, cov);
+          if (p.unwritten) continue;
           const a = p.start > r.offset ? p.start : r.offset;
           const b = p.end < end ? p.end : end;
           if (b > a) here += b - a;
