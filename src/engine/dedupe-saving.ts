@@ -16,6 +16,18 @@ const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 /** A range's bytes in compressed (encoded) extents. */
 const compressedBytes = (segs: Segment[]): bigint => segs.reduce((t, x) => (x.encoded ? t + x.len : t), 0n);
 
+/**
+ * Where a piece of the range at `offset` of `f` ends on disk: a piece that ends the file inside a
+ * block holds that whole block (what sharing frees, and what deleting frees), so its end is
+ * rounded up to the file system's block.
+ */
+function physEnd(f: FileData, offset: bigint, x: Segment): bigint {
+  const e = x.phys + x.len;
+  if (offset + x.rel + x.len !== f.size || f.blockSize <= 0) return e;
+  const bs = BigInt(f.blockSize);
+  return ((e + bs - 1n) / bs) * bs;
+}
+
 /** Where a range's data starts on disk (its first piece with a known place; none: last). */
 const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;
 
@@ -131,11 +143,12 @@ export function groupSaving(
         encodedBytes += notSource;
         if (x.shared) sharedEncoded += notSource;
       } else {
+        const e = physEnd(files[i], offsets[i], x);
         start.push(x.phys);
-        end.push(x.phys + x.len);
+        end.push(e);
         if (x.shared) {
           sharedStart.push(x.phys);
-          sharedEnd.push(x.phys + x.len);
+          sharedEnd.push(e);
         }
       }
     }
@@ -144,7 +157,7 @@ export function groupSaving(
   const placed = s.filter((x) => x.phys >= 0n && !x.encoded);
   const source = mergeRanges(
     placed.map((x) => x.phys),
-    placed.map((x) => x.phys + x.len),
+    placed.map((x) => physEnd(files[src], offsets[src], x)),
   );
   const netSaving = bytesNotCovered(mergeRanges(start, end), source) + unknown;
   const sharedElsewhere = bytesNotCovered(mergeRanges(sharedStart, sharedEnd), source) + sharedEncoded;
