@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dedupeHuman } from '../../src/cli/commands/dedupe';
+import { dedupeHuman, skippedLines } from '../../src/cli/commands/dedupe';
 import { classifyProblems } from '../../src/cli/path-problems';
-import type { DedupeGroup, DedupePlan } from '../../src/engine';
+import type { DedupeGroup, DedupePlan, DedupeReport } from '../../src/engine';
 
 const group = (i: number): DedupeGroup => ({
   length: 4096n,
@@ -63,4 +63,25 @@ test('no group: nothing found, or nothing this user can share, and only in what 
     first({ ...failed, total: { ...failed.total, lockedIn: 1 } }),
     'no duplicate data that can be shared in the 4 files examined: the 1 set of identical data found is in files this user may not change (see the note below)',
   );
+});
+
+test('skipped ranges on stderr: one line per message, with how many ranges when more than one', () => {
+  const skipped = (path: string, offset: bigint, message: string) => ({ path, offset, length: 4096n, reason: 'EPERM', message });
+  const refused = 'dedupe: ioctl(FIDEDUPERANGE) failed on /m/a -> /m/b: the file is immutable (EPERM).';
+  const report: DedupeReport = {
+    method: 'FIDEDUPERANGE',
+    deduped: 0n,
+    alreadyShared: 0n,
+    differed: 0,
+    skipped: [skipped('/m/b', 0n, refused), skipped('/m/b', 4096n, refused), skipped('/m/c', 0n, 'dedupe: /m/c is gone (ENOENT).')],
+    calls: 2,
+    freed: 0n,
+    estimated: 8192n,
+    notes: [],
+    durationMs: 1,
+  };
+  assert.deepEqual(skippedLines(report), [
+    'extent-lens dedupe: ioctl(FIDEDUPERANGE) failed on /m/a -> /m/b: the file is immutable (EPERM). (2 ranges)\n',
+    'extent-lens dedupe: /m/c is gone (ENOENT).\n',
+  ]);
 });

@@ -62,7 +62,7 @@ macOS cannot deduplicate (EOPNOTSUPP).
 Exit status: 0 when every path was examined (and with --apply every range was shared or had
 changed since the scan), 1 when a named path or something under it could not be (what was found
 is still printed; with --apply, still shared) or --apply could not share a range (EPERM on an
-immutable file, EROFS, a file gone: each on stderr and in "skipped") or was refused as a whole (a
+immutable file, EROFS, a file gone: on stderr, one line per message with its count, and each in "skipped") or was refused as a whole (a
 file system that cannot share: the groups printed, nothing changed), 2 on a usage error,
 including a --chunk that is not a multiple of the block size (checked when the file system is
 opened). Not failures, only notes on stderr ("failed":false in "errors"): a FIFO, socket or
@@ -120,7 +120,7 @@ full in netSaving and not at all in netSavingMin.
     if (refusedHere) for (const e of cannot) writeErr(`extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}\n`);
     const report =
       ctx.values.apply === true && !p.nothingExamined && !refusedHere ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
-    if (report) for (const s of report.skipped) writeErr(`extent-lens dedupe: ${escapeControls(s.message.replace(/^dedupe: /, ''))}\n`);
+    if (report) for (const line of skippedLines(report)) writeErr(line);
     writeOut(ctx.json ? dedupeJson(plan, p, report) : dedupeHuman(plan, p, report));
     // Cancelled part way: what was done is printed above as a report; the exit status says cancelled.
     if (report?.cancelled) {
@@ -145,6 +145,16 @@ function cancelledLine(r: DedupeReport): string {
 const CANNOT_SHARE = new Set(['EOPNOTSUPP', 'EINVAL', 'ENOTTY', 'E_UNSUPPORTED']);
 
 /** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
+/**
+ * One stderr line per distinct message of the skipped ranges, with how many ranges it stands for
+ * when more than one (a refused file in many ranges of one group said it once per range).
+ */
+export function skippedLines(r: DedupeReport): string[] {
+  const count = new Map<string, number>();
+  for (const s of r.skipped) count.set(s.message, (count.get(s.message) ?? 0) + 1);
+  return [...count].map(([m, n]) => `extent-lens dedupe: ${escapeControls(m.replace(/^dedupe: /, ''))}${n > 1 ? ` (${n} ranges)` : ''}\n`);
+}
+
 const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs' && s.reason !== 'E_CHANGED').length;
 
 /** What "freed" is (the view says it in its own words). */
