@@ -159,7 +159,19 @@ export class Treemap {
       ctx.strokeRect(r.x0 + lw / 2, r.y0 + lw / 2, r.x1 - r.x0 - lw, r.y1 - r.y0 - lw);
     };
     for (const p of this.partners) outline(p, c.partner);
-    if (this.selected !== undefined) outline(this.selected, c.selection);
+    if (this.selected !== undefined) {
+      outline(this.selected, c.selection);
+      // and a line of the background inside it: the selection colour can be a band's (high
+      // contrast's orange is the "shared outside" orange's neighbour), the double frame is not
+      const r = this.fileRect(this.selected);
+      const lw = Math.max(1, Math.round(2 * k));
+      const inner = Math.max(1, Math.round(k));
+      if (r && r.x1 - r.x0 > 2 * (lw + inner) && r.y1 - r.y0 > 2 * (lw + inner)) {
+        ctx.strokeStyle = c.background;
+        ctx.lineWidth = inner;
+        ctx.strokeRect(r.x0 + lw + inner / 2, r.y0 + lw + inner / 2, r.x1 - r.x0 - 2 * lw - inner, r.y1 - r.y0 - 2 * lw - inner);
+      }
+    }
   }
 
   /** The deepest node under a point in CSS pixels. */
