@@ -293,6 +293,8 @@ export interface SpaceData {
   symlinks: number;
   hardLinks: number;
   durationMs: number;
+  /** When the analysis finished (ms since the epoch), for the view's "Analyzed at": a refresh shows as a new time. */
+  finishedAt?: number;
 }
 
 export interface CloneSide {
@@ -655,7 +657,8 @@ export function isSpaceData(v: unknown): v is SpaceData {
     isInt(v.symlinks, 0, Number.MAX_SAFE_INTEGER) &&
     isInt(v.hardLinks, 0, Number.MAX_SAFE_INTEGER) &&
     isNum(v.durationMs) &&
-    v.durationMs >= 0
+    v.durationMs >= 0 &&
+    (v.finishedAt === undefined || (isNum(v.finishedAt) && v.finishedAt >= 0))
   );
 }
 

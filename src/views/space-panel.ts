@@ -169,7 +169,7 @@ export class SpacePanel implements vscode.Disposable {
         }),
       );
       if (this.running !== own || this.disposed) return undefined;
-      const d = spaceData(r, paths);
+      const d: SpaceData = { ...spaceData(r, paths), finishedAt: Date.now() };
       this.data = d;
       clearTimeout(this.streamed?.timer);
       this.streamed = undefined;

@@ -245,6 +245,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.match(await text('.reclaim-line'), /^Deleting this frees between .+ and .+\.$/);
     assert.equal(data.fileSystems[0].exactScan, 'possible', 'XFS without rmapbt: an exact scan can run');
     assert.doesNotMatch(await text('.details .meta'), /exact scan/, 'no exact scan ran');
+    assert.match(await text('.details .meta'), /^Analyzed in /, 'no time given, none shown');
     // the notes as sentences, with human sizes beside the exact bytes
     const why = await text('.reclaim-why');
     assert.match(why, /Deleting these files frees between [\d,]+ bytes \([\d.]+ [KM]iB\) \(their exclusive bytes/);
@@ -257,8 +258,10 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     const exactData = spaceData(exactResult, [dir]);
     await bridge.post({ type: 'spaceProgress', files: 7, bytes: '1000', message: '', exactScan: true });
     assert.match(await text('.progress-text'), /^Exact scan: 7 files/);
-    await bridge.post({ type: 'space', data: exactData });
+    await bridge.post({ type: 'space', data: { ...exactData, finishedAt: Date.UTC(2026, 11, 4, 13, 5, 9) } });
     await page.waitForSelector('.reclaim-line[data-exact="true"]');
+    // when it finished, so a refresh (after Deduplicate) shows as a new time
+    assert.match(await text('.details .meta'), /^Analyzed at \d{1,2}:05:09\s?(AM|PM)? in /);
     const lo = BigInt(exactData.total.reclaimable);
     assert.equal(await page.getAttribute('.reclaim-line', 'title'), `${lo.toLocaleString('en-US')} bytes`);
     assert.match(await text('.reclaim-line'), /^Deleting this frees [^ ]+ [KMG]?i?B\.$/);

@@ -288,8 +288,12 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
       reclaimEl.appendChild(b);
     }
   }
+  // the time of day it finished: a refresh (after Deduplicate, Analyze again) shows as a new time
+  const took = d.durationMs < 10 ? l10n.t('under 0.01 s') : l10n.t('{0} s', (d.durationMs / 1000).toFixed(2));
   const bits: string[] = [
-    d.durationMs < 10 ? l10n.t('Analyzed in under 0.01 s') : l10n.t('Analyzed in {0} s', (d.durationMs / 1000).toFixed(2)),
+    d.finishedAt === undefined
+      ? l10n.t('Analyzed in {0}', took)
+      : l10n.t('Analyzed at {0} in {1}', new Date(d.finishedAt).toLocaleTimeString(document.documentElement.lang || undefined), took),
   ];
   if (d.exactScan) bits.push(l10n.t('exact scan'));
   if (d.symlinks)
