@@ -37,6 +37,34 @@ export function mergeRanges(start: ArrayLike<bigint>, end: ArrayLike<bigint>): {
   return { start: s, end: e };
 }
 
+/**
+ * Where exactly one of the ranges lies (merged, in order): for the exact scan, a block the file
+ * system flags shared but that only one reference of the selection holds has another owner
+ * somewhere, which the scan must have found.
+ */
+export function heldOnce(start: ArrayLike<bigint>, end: ArrayLike<bigint>, n: number): { start: bigint[]; end: bigint[] } {
+  const at: bigint[] = [];
+  const step: number[] = [];
+  for (let i = 0; i < n; i++) {
+    at.push(start[i], end[i]);
+    step.push(1, -1);
+  }
+  const order = at.map((_, i) => i).sort((x, y) => (at[x] < at[y] ? -1 : at[x] > at[y] ? 1 : 0));
+  const out = { start: [] as bigint[], end: [] as bigint[] };
+  let depth = 0;
+  for (let k = 0; k < order.length;) {
+    const pos = at[order[k]];
+    const was = depth;
+    for (; k < order.length && at[order[k]] === pos; k++) depth += step[order[k]];
+    if (was !== 1 && depth === 1) {
+      out.start.push(pos);
+      out.end.push(pos);
+    } else if (was === 1 && depth !== 1) out.end[out.end.length - 1] = pos;
+  }
+  // join stretches that touch (a range ending where the next begins)
+  return mergeRanges(out.start, out.end);
+}
+
 /** Bytes of the merged ranges `a` not covered by the merged ranges `b`. */
 export function bytesNotCovered(a: { start: bigint[]; end: bigint[] }, b: { start: bigint[]; end: bigint[] }): bigint {
   let total = 0n;

@@ -52,7 +52,12 @@ export interface Group {
   /** The owner query that gave `inside` or `disk` (ExtentOwnerQuery.method). */
   ownersBy?: string;
   /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
-  scan?: { reclaimableShared: bigint; files: number; unreadable: number; outside: Intervals };
+  /**
+   * `hidden`: shared bytes only one reference of the selection holds and the scan found no other
+   * for: their other owner is out of its reach (a folder under another mount, a deleted file
+   * still open), so the scan is not exact.
+   */
+  scan?: { reclaimableShared: bigint; files: number; unreadable: number; outside: Intervals; hidden: bigint };
 }
 
 /** Physical intervals, merged and in order. */

@@ -22,7 +22,7 @@ import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
 import { fileSystemKey, mountPointOf } from './space-fs';
-import { bytesNotCovered, mergeRanges, mountRootOf, scanOutside } from './space-scan';
+import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
 import { partnersOf, sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
@@ -388,7 +388,8 @@ export async function spaceOf(
       const outside = mergeRanges([...out.start, ...keptStart], [...out.end, ...keptEnd]);
       const n = g.ranges.count;
       const mine = mergeRanges(g.ranges.start.subarray(0, n), g.ranges.end.subarray(0, n));
-      g.scan = { reclaimableShared: bytesNotCovered(mine, outside), files: out.files, unreadable: out.unreadable, outside };
+      const hidden = bytesNotCovered(heldOnce(g.ranges.start, g.ranges.end, n), outside);
+      g.scan = { reclaimableShared: bytesNotCovered(mine, outside), files: out.files, unreadable: out.unreadable, outside, hidden };
     }
 
   // The sweep, one file system at a time.
@@ -458,7 +459,7 @@ export async function spaceOf(
       t.reclaimableMax = t.reclaimable;
       outside = { start: [], end: [] };
       fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees its exclusive bytes.`);
-    } else if (g.scan && g.scan.unreadable === 0) {
+    } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n) {
       t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
       t.reclaimableMax = t.reclaimable;
       outside = g.scan.outside;
@@ -489,6 +490,12 @@ export async function spaceOf(
           `Deleting these files frees between ${t.reclaimable} bytes and ${t.reclaimableMax} bytes: ` +
             'the SMB server does not say which of their blocks are shared.',
         );
+      else if (g.scan?.hidden)
+        fsNotes.push(
+          `The exact scan is not exact here: ${g.scan.hidden} bytes that ${name} flags shared are held by one file of the ` +
+            'selection and by nothing the scan could reach, so another owner is out of its sight (a folder hidden under ' +
+            'another mount, or a deleted file a program still holds open).',
+        );
       else if (g.scan)
         fsNotes.push(`The exact scan could not read ${g.scan.unreadable} paths of ${name}, so it is not exact; run it as root.`);
       if (!smb && t.shared === 0n)
@@ -499,8 +506,8 @@ export async function spaceOf(
           `Deleting these files frees between ${t.reclaimable} bytes (their exclusive bytes, which nothing else references) and ` +
             `${t.reclaimableMax} bytes (their unique bytes, if nothing outside the selection references the shared ones): ` +
             `${name} does not say here who else references a shared extent. An exact answer needs its owners ` +
-            '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root) ' +
-            'or an exact scan of every file of the file system (--exact-scan).',
+            '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root)' +
+            (g.scan ? '.' : ' or an exact scan of every file of the file system (--exact-scan).'),
         );
     }
     if (g.beyondExtentsFiles > 0) {

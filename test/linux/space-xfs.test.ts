@@ -349,6 +349,49 @@ describe('space on XFS without the reverse-mapping btree (rmapbt=0)', { skip: sk
   });
   after(() => t?.cleanup());
 
+  test('the exact scan is not called exact where a shared block has an owner it cannot reach (under a mount, deleted but open)', async () => {
+    const sel = freshDir(t, 'hidden-sel');
+    const hidden = freshDir(t, 'hidden-dir');
+    randomFile(path.join(sel, 'n'), 2 * 1024 * 1024);
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'n'), path.join(hidden, 'n-clone')]);
+    randomFile(path.join(sel, 'p'), 1024 * 1024);
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'p'), path.join(sel, 'p2')]); // shared inside only
+    execFileSync('sync');
+    const seen = await spaceOf(sel, true);
+    assert.equal(seen.total.reclaimableExact, true, seen.fileSystems[0].notes.join(' '));
+    assert.equal(seen.total.reclaimable, MiB, "p's blocks; n's clone holds n's");
+    // a mount over the clone's folder hides it from the scan: n's blocks, flagged shared, have no
+    // owner the scan can see besides n itself
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', hidden]);
+    let over: SpaceResult;
+    try {
+      over = await spaceOf(sel, true);
+    } finally {
+      execFileSync('umount', [hidden]);
+    }
+    assert.equal(over.total.reclaimableExact, false);
+    assert.match(
+      over.fileSystems[0].notes.join(' '),
+      /The exact scan is not exact here: 2097152 bytes .* held by one file of the selection/,
+    );
+    assert.ok(over.files.every((f) => f.sharedInside === undefined));
+    // a clone deleted while this process holds it open: the same
+    fs.rmSync(path.join(hidden, 'n-clone'));
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'n'), path.join(hidden, 'n-open')]);
+    const fd = fs.openSync(path.join(hidden, 'n-open'), 'r');
+    try {
+      fs.rmSync(path.join(hidden, 'n-open'));
+      const open = await spaceOf(sel, true);
+      assert.equal(open.total.reclaimableExact, false);
+      assert.ok(
+        open.total.reclaimable <= 0n + MiB && open.total.reclaimableMax >= MiB,
+        JSON.stringify(open.total, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+      );
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   test('bounds, a note that names the missing rmapbt, and the exact scan equal to the space freed', async () => {
     const { sel } = await makeSelection(t);
     const r = await spaceOf(sel);

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExtendedBackend } from '../../src/engine/backend-ext';
 import { createEngine, EXTENT_FLAG, type PackedExtentMap } from '../../src/engine';
-import { bytesNotCovered, mergeRanges } from '../../src/engine/space-scan';
+import { bytesNotCovered, heldOnce, mergeRanges } from '../../src/engine/space-scan';
 import { partnersOf, sweep, type OwnerSet } from '../../src/engine/space-sweep';
 import { SharedRanges, type Group } from '../../src/engine/space-table';
 
@@ -296,4 +296,16 @@ test('shared ranges in typed columns: they grow, stay exact near 2^63, and sort 
   assert.equal(s.union, 20n * 3n + 4095n);
   assert.equal(sets.length, 20);
   assert.ok(sets.every((x, k) => x.bytes === 1n && x.files.join() === `${k},${100 + k}`));
+});
+
+test('heldOnce: where exactly one range lies, touching stretches joined', () => {
+  // a [0,20), b [10,30), c [20,40): once in [0,10), twice in [10,30) (b with a, then with c), once
+  // in [30,40); d [40,45) touches c: [30,45) once; [50,60) twice (one file referencing a block twice)
+  const start = [0n, 10n, 20n, 40n, 50n, 50n];
+  const end = [20n, 30n, 40n, 45n, 60n, 60n];
+  assert.deepEqual(heldOnce(start, end, 6), { start: [0n, 30n], end: [10n, 45n] });
+  assert.deepEqual(heldOnce([], [], 0), { start: [], end: [] });
+  // exact above 2^53
+  const big = 1n << 60n;
+  assert.deepEqual(heldOnce([big, big + 1n], [big + 3n, big + 2n], 2), { start: [big, big + 2n], end: [big + 1n, big + 3n] });
 });
