@@ -402,6 +402,8 @@ export async function spaceOf(
     const s = sweep(g, sets, table.count);
     /** Where the figure is exact: the shared places some reference outside the selection holds. */
     let outside: Intervals | undefined;
+    /** Shared bytes only files kept by a hard link outside the selection hold: in no upper bound. */
+    const keptOnly = keptFiles.size === 0 ? 0n : sharedHeldOnlyBy(g.ranges, keptFiles);
     // compressed extents: who shares them with whom, and each counted once (uncompressed)
     const encodedUnion = g.encoded.count > 0 ? sweep({ ...g, ranges: g.encoded }, sets, table.count).union : 0n;
     const t = g.totals;
@@ -445,7 +447,7 @@ export async function spaceOf(
       // Not root: FIEMAP gives only the bytes each file references, uncompressed.
       t.reclaimableExact = false;
       t.reclaimable = g.own > g.kept ? g.own - g.kept : 0n;
-      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
+      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
       fsNotes.push(
@@ -482,7 +484,7 @@ export async function spaceOf(
       // over SMB nothing is proven unshared: the lower bound leaves out the bytes of unknown place
       t.reclaimable = t.exclusive - g.kept - (smb ? g.unplaced : 0n);
       if (t.reclaimable < 0n) t.reclaimable = 0n;
-      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept;
+      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
       if (smb)
@@ -597,4 +599,18 @@ export async function spaceOf(
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return { files, total, fileSystems, errors, symlinks, hardLinks, notes, durationMs };
+}
+
+/** Bytes of the shared ranges that only files in `kept` cover (deleting the rest cannot free them). */
+function sharedHeldOnlyBy(rs: SharedRanges, kept: ReadonlySet<number>): bigint {
+  const ks: bigint[] = [];
+  const ke: bigint[] = [];
+  const os: bigint[] = [];
+  const oe: bigint[] = [];
+  for (let r = 0; r < rs.count; r++) {
+    const mine = kept.has(rs.file[r]);
+    (mine ? ks : os).push(rs.start[r]);
+    (mine ? ke : oe).push(rs.end[r]);
+  }
+  return ks.length === 0 ? 0n : bytesNotCovered(mergeRanges(ks, ke), mergeRanges(os, oe));
 }

@@ -373,6 +373,24 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(freed, exact.total.reclaimable);
   });
 
+  test('XFS bounds: shared bytes only a file with a hard link outside holds are in no upper bound', async () => {
+    const sel = freshDir(xfs, 'kept-sel');
+    const outside = freshDir(xfs, 'kept-out');
+    randomFile(path.join(sel, 'd'), 4 * MiB);
+    fs.linkSync(path.join(sel, 'd'), path.join(outside, 'd-link')); // d stays when the selection goes
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'd'), path.join(outside, 'd-clone')]); // and is shared
+    randomFile(path.join(sel, 'e'), MiB);
+    execFileSync('sync');
+    const r = await createEngine().space([sel]);
+    assert.equal(r.total.reclaimableExact, false);
+    assert.equal(r.total.unique, 5n * BigInt(MiB));
+    assert.equal(r.total.reclaimable, BigInt(MiB));
+    assert.equal(r.total.reclaimableMax, BigInt(MiB), 'not d: its name outside keeps it, shared or not');
+    const before = await settledFree(xfs.mountPoint, ['sync']);
+    for (const f of r.files) fs.rmSync(f.path);
+    assert.equal((await settledFree(xfs.mountPoint, ['sync'])) - before, BigInt(MiB));
+  });
+
   test('300 clones of one file: sharesWith capped at the 100 with most bytes in common, sharesWithCount counts all', async () => {
     const d = freshDir(xfs, 'clones');
     randomFile(path.join(d, 'a-orig'), 16 * 1024);
