@@ -479,6 +479,16 @@ export async function spaceOf(
               `${g.filesystem === 'btrfs' ? 'an extent' : 'a block'} is counted as freed when all of its references are in the selection.`
           : `exact: every shared extent on ${name} carries its reference count, compared with the references in the selection.`,
       );
+    } else if (!smb && g.sharingUnknownFiles === 0 && g.unplaced === 0n && g.encoded.count === 0 && t.unique - t.exclusive === keptOnly) {
+      // the bounds meet: every shared byte is a kept file's (it stays), the rest is exclusive
+      t.reclaimable = t.exclusive - g.kept;
+      t.reclaimableMax = t.reclaimable;
+      const rs = g.ranges;
+      outside = mergeRanges(rs.start.subarray(0, rs.count), rs.end.subarray(0, rs.count));
+      fsNotes.push(
+        `exact: every shared extent of the selection on ${name} is held by files with hard links outside it, which ` +
+          'deleting the selection leaves; it frees the exclusive bytes of the other files.',
+      );
     } else {
       t.reclaimableExact = false;
       // over SMB nothing is proven unshared: the lower bound leaves out the bytes of unknown place

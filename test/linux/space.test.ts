@@ -373,7 +373,7 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(freed, exact.total.reclaimable);
   });
 
-  test('XFS bounds: shared bytes only a file with a hard link outside holds are in no upper bound', async () => {
+  test('XFS: shared bytes only a file with a hard link outside holds are in no upper bound (here the bounds meet: exact)', async () => {
     const sel = freshDir(xfs, 'kept-sel');
     const outside = freshDir(xfs, 'kept-out');
     randomFile(path.join(sel, 'd'), 4 * MiB);
@@ -382,10 +382,23 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     randomFile(path.join(sel, 'e'), MiB);
     execFileSync('sync');
     const r = await createEngine().space([sel]);
-    assert.equal(r.total.reclaimableExact, false);
     assert.equal(r.total.unique, 5n * BigInt(MiB));
     assert.equal(r.total.reclaimable, BigInt(MiB));
     assert.equal(r.total.reclaimableMax, BigInt(MiB), 'not d: its name outside keeps it, shared or not');
+    // the bounds meet, so the figure is exact without owners or a scan
+    assert.equal(r.total.reclaimableExact, true);
+    assert.match(
+      r.fileSystems[0].notes.join(' '),
+      /exact: every shared extent of the selection on xfs is held by files with hard links outside it/,
+    );
+    assert.equal(r.fileSystems[0].exactScan, undefined, 'no exact scan offered');
+    assert.deepEqual(
+      r.files.map((f) => [path.basename(f.path), f.sharedInside]),
+      [
+        ['d', 0n],
+        ['e', 0n],
+      ],
+    );
     const before = await settledFree(xfs.mountPoint, ['sync']);
     for (const f of r.files) fs.rmSync(f.path);
     assert.equal((await settledFree(xfs.mountPoint, ['sync'])) - before, BigInt(MiB));
