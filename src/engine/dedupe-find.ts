@@ -194,7 +194,7 @@ export async function findDuplicates(
   const lockedIn = { groups: 0, wholeFiles: new Set<string>() };
   const noCow = new NoCowSplit(resolve);
   await noCow.learn(members.values());
-  const wholeLists = [...members.values()].flatMap((l) => (l.length < 2 ? [] : noCow.parts(l, l).map((p) => p.files)));
+  const wholeLists = [...members.values()].flatMap((l) => (l.length < 2 ? [] : noCow.parts(l).map((p) => p.files)));
   for (const list of wholeLists) {
     if (list.length < 2) continue;
     const g = groupSaving(

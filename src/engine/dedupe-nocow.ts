@@ -24,14 +24,14 @@ export class NoCowSplit {
     }
   }
 
-  /** `files` (with their `offsets`, index for index) in parts alike in nodatacow: one part where they all are. */
-  parts<T>(files: Hashed[], offsets: T[]): { files: Hashed[]; offsets: T[] }[] {
+  /** `files` (with their `offsets`, index for index, where given) in parts alike in nodatacow: one part where they all are. */
+  parts(files: Hashed[], offsets: bigint[] = []): { files: Hashed[]; offsets: bigint[] }[] {
     const noCow = files.map((f) => this.known.get(f.path) === true);
     if (noCow.every((x) => x === noCow[0])) return [{ files, offsets }];
     for (const f of files) this.split.add(f.path);
     return [true, false].map((kind) => ({
       files: files.filter((_, i) => noCow[i] === kind),
-      offsets: offsets.filter((_, i) => noCow[i] === kind),
+      offsets: offsets.filter((_, i) => noCow[i] === kind), // (none where none were given)
     }));
   }
 }

@@ -10,6 +10,7 @@ import type { EngineContext } from './context';
 import { isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, packExtents, type PackedExtentMap } from './map-format';
 import { childPath, fromOsBytes, osPath } from './os-path';
+import type { Intervals } from './space-table';
 
 export interface OutsideScan {
   /** Shared physical ranges referenced by files outside the selection, merged, in order. */
@@ -21,7 +22,7 @@ export interface OutsideScan {
 }
 
 /** Sort and merge half-open ranges. */
-export function mergeRanges(start: ArrayLike<bigint>, end: ArrayLike<bigint>): { start: bigint[]; end: bigint[] } {
+export function mergeRanges(start: ArrayLike<bigint>, end: ArrayLike<bigint>): Intervals {
   const idx = Array.from({ length: start.length }, (_, i) => i).sort((a, b) => (start[a] < start[b] ? -1 : start[a] > start[b] ? 1 : 0));
   const s: bigint[] = [];
   const e: bigint[] = [];
@@ -42,7 +43,7 @@ export function mergeRanges(start: ArrayLike<bigint>, end: ArrayLike<bigint>): {
  * system flags shared but that only one reference of the selection holds has another owner
  * somewhere, which the scan must have found.
  */
-export function heldOnce(start: ArrayLike<bigint>, end: ArrayLike<bigint>, n: number): { start: bigint[]; end: bigint[] } {
+export function heldOnce(start: ArrayLike<bigint>, end: ArrayLike<bigint>, n: number): Intervals {
   const at: bigint[] = [];
   const step: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -50,7 +51,7 @@ export function heldOnce(start: ArrayLike<bigint>, end: ArrayLike<bigint>, n: nu
     step.push(1, -1);
   }
   const order = at.map((_, i) => i).sort((x, y) => (at[x] < at[y] ? -1 : at[x] > at[y] ? 1 : 0));
-  const out = { start: [] as bigint[], end: [] as bigint[] };
+  const out: Intervals = { start: [], end: [] };
   let depth = 0;
   for (let k = 0; k < order.length;) {
     const pos = at[order[k]];
@@ -66,7 +67,7 @@ export function heldOnce(start: ArrayLike<bigint>, end: ArrayLike<bigint>, n: nu
 }
 
 /** Bytes of the merged ranges `a` not covered by the merged ranges `b`. */
-export function bytesNotCovered(a: { start: bigint[]; end: bigint[] }, b: { start: bigint[]; end: bigint[] }): bigint {
+export function bytesNotCovered(a: Intervals, b: Intervals): bigint {
   let total = 0n;
   let j = 0;
   for (let i = 0; i < a.start.length; i++) {

@@ -51,11 +51,12 @@ export interface Group {
   diskOutside?: Intervals;
   /** The owner query that gave `inside` or `disk` (ExtentOwnerQuery.method). */
   ownersBy?: string;
-  /** With exactScan: shared bytes of the selection no file outside references, and how the scan went. */
   /**
-   * `hidden`: shared bytes only one reference of the selection holds and the scan found no other
-   * for: their other owner is out of its reach (a folder under another mount, a deleted file
-   * still open), so the scan is not exact.
+   * With exactScan: shared bytes of the selection no file outside references, how the scan went,
+   * and the places files outside (and files kept by a hard link outside) hold. `hidden`: shared
+   * bytes only one reference of the selection holds and the scan found no other for: their other
+   * owner is out of its reach (a folder under another mount, a deleted file still open), so the
+   * scan is not exact.
    */
   scan?: { reclaimableShared: bigint; files: number; unreadable: number; outside: Intervals; hidden: bigint };
 }

@@ -373,19 +373,14 @@ export async function spaceOf(
         continue;
       }
       const selected = new Set<bigint>();
-      const keptStart: bigint[] = [];
-      const keptEnd: bigint[] = [];
       for (let i = 0; i < table.count; i++) if (groups[table.fileSystem[i]] === g && !keptFiles.has(i)) selected.add(table.ino[i]);
-      const rs = g.ranges;
-      for (let r = 0; r < rs.count; r++)
-        if (keptFiles.has(rs.file[r])) {
-          keptStart.push(rs.start[r]);
-          keptEnd.push(rs.end[r]);
-        }
       const out = await scanOutside(resolve, root, g.dev, selected, ctx, (n) =>
         ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `exact scan of ${root}: ${n} other files` }),
       );
-      const outside = mergeRanges([...out.start, ...keptStart], [...out.end, ...keptEnd]);
+      const outside = union(
+        out,
+        placesOf(g.ranges, (f) => keptFiles.has(f)),
+      );
       const n = g.ranges.count;
       const mine = mergeRanges(g.ranges.start.subarray(0, n), g.ranges.end.subarray(0, n));
       const hidden = bytesNotCovered(heldOnce(g.ranges.start, g.ranges.end, n), outside);
@@ -551,16 +546,14 @@ export async function spaceOf(
       );
     if (outside) {
       // a file kept by a hard link outside the selection holds its shared ranges too
-      const rs = g.ranges;
-      const keptStart: bigint[] = [...outside.start];
-      const keptEnd: bigint[] = [...outside.end];
-      for (let r = 0; r < rs.count; r++)
-        if (keptFiles.has(rs.file[r])) {
-          keptStart.push(rs.start[r]);
-          keptEnd.push(rs.end[r]);
-        }
-      const held = keptStart.length > outside.start.length ? mergeRanges(keptStart, keptEnd) : outside;
-      sharedInsideOf(rs, held, insideOf, g.disk !== undefined ? { ranges: g.encoded, scale: ENCODED_SCALE } : undefined);
+      const held =
+        keptFiles.size === 0
+          ? outside
+          : union(
+              outside,
+              placesOf(g.ranges, (f) => keptFiles.has(f)),
+            );
+      sharedInsideOf(g.ranges, held, insideOf, g.disk !== undefined ? { ranges: g.encoded, scale: ENCODED_SCALE } : undefined);
       insideKnown[gi] = 1;
     }
     const exactScan = g.scan
@@ -613,14 +606,23 @@ export async function spaceOf(
 
 /** Bytes of the shared ranges that only files in `kept` cover (deleting the rest cannot free them). */
 function sharedHeldOnlyBy(rs: SharedRanges, kept: ReadonlySet<number>): bigint {
-  const ks: bigint[] = [];
-  const ke: bigint[] = [];
-  const os: bigint[] = [];
-  const oe: bigint[] = [];
-  for (let r = 0; r < rs.count; r++) {
-    const mine = kept.has(rs.file[r]);
-    (mine ? ks : os).push(rs.start[r]);
-    (mine ? ke : oe).push(rs.end[r]);
-  }
-  return ks.length === 0 ? 0n : bytesNotCovered(mergeRanges(ks, ke), mergeRanges(os, oe));
+  return bytesNotCovered(
+    placesOf(rs, (f) => kept.has(f)),
+    placesOf(rs, (f) => !kept.has(f)),
+  );
 }
+
+/** The places of the shared ranges of the files `which` picks, merged. */
+function placesOf(rs: SharedRanges, which: (file: number) => boolean): Intervals {
+  const start: bigint[] = [];
+  const end: bigint[] = [];
+  for (let r = 0; r < rs.count; r++)
+    if (which(rs.file[r])) {
+      start.push(rs.start[r]);
+      end.push(rs.end[r]);
+    }
+  return mergeRanges(start, end);
+}
+
+/** The places of both, merged (they need not be merged or in order). */
+const union = (a: Intervals, b: Intervals): Intervals => mergeRanges([...a.start, ...b.start], [...a.end, ...b.end]);

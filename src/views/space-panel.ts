@@ -267,32 +267,7 @@ export class SpacePanel implements vscode.Disposable {
     const name = `space-${stem}${shown ? '-filtered' : ''}.${format}`;
     const target = await vscode.window.showSaveDialog({
       defaultUri: workspaceDir ? vscode.Uri.joinPath(workspaceDir, name) : undefined,
-      title: shown
-        ? folder !== undefined && !filter
-          ? n === 1
-            ? t('Export the one file shown (in {0}) of {1}', folder, d.files.length.toLocaleString(lang))
-            : t('Export the {0} files shown (in {1}) of {2}', n.toLocaleString(lang), folder, d.files.length.toLocaleString(lang))
-          : folder !== undefined
-            ? n === 1
-              ? t('Export the one file shown (in {0}, filter “{1}”) of {2}', folder, filter ?? '', d.files.length.toLocaleString(lang))
-              : t(
-                  'Export the {0} files shown (in {1}, filter “{2}”) of {3}',
-                  n.toLocaleString(lang),
-                  folder,
-                  filter ?? '',
-                  d.files.length.toLocaleString(lang),
-                )
-            : n === 1
-              ? t('Export the one file shown (filter “{0}”) of {1}', filter ?? '', d.files.length.toLocaleString(lang))
-              : t(
-                  'Export the {0} files shown (filter “{1}”) of {2}',
-                  n.toLocaleString(lang),
-                  filter ?? '',
-                  d.files.length.toLocaleString(lang),
-                )
-        : n === 1
-          ? t('Export the space analysis (one file)')
-          : t('Export the space analysis ({0} files)', n.toLocaleString(lang)),
+      title: exportTitle(d.files.length, shown?.length, folder, filter, lang),
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
     });
     if (!target) return;
@@ -316,15 +291,14 @@ export class SpacePanel implements vscode.Disposable {
     this.s.log.info(
       `exported the space analysis of ${n} files${shown ? ` (${folder !== undefined ? `in ${JSON.stringify(folder)}, ` : ''}filter ${JSON.stringify(filter)}, of ${d.files.length})` : ''} as ${format.toUpperCase()} to ${target.fsPath}`,
     );
-    void vscode.window.showInformationMessage(
-      shown
-        ? n === 1
-          ? t('Exported the one file shown (of {0}) to {1}.', d.files.length.toLocaleString(lang), target.fsPath)
-          : t('Exported the {0} files shown (of {1}) to {2}.', n.toLocaleString(lang), d.files.length.toLocaleString(lang), target.fsPath)
-        : n === 1
-          ? t('Exported one file to {0}.', target.fsPath)
-          : t('Exported {0} files to {1}.', n.toLocaleString(lang), target.fsPath),
-    );
+    const all = d.files.length.toLocaleString(lang);
+    let done: string;
+    if (!shown)
+      done =
+        n === 1 ? t('Exported one file to {0}.', target.fsPath) : t('Exported {0} files to {1}.', n.toLocaleString(lang), target.fsPath);
+    else if (n === 1) done = t('Exported the one file shown (of {0}) to {1}.', all, target.fsPath);
+    else done = t('Exported the {0} files shown (of {1}) to {2}.', n.toLocaleString(lang), all, target.fsPath);
+    void vscode.window.showInformationMessage(done);
   }
 
   dispose(): void {
@@ -340,3 +314,31 @@ export class SpacePanel implements vscode.Disposable {
 }
 
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
+
+/**
+ * The export's save-dialog title: every file (`shown` undefined), or the `shown` files of `total`
+ * in the zoomed `folder` and/or with the `filter` (whole sentences, for translation).
+ */
+function exportTitle(
+  total: number,
+  shown: number | undefined,
+  folder: string | undefined,
+  filter: string | undefined,
+  lang: string,
+): string {
+  const all = total.toLocaleString(lang);
+  if (shown === undefined) return total === 1 ? t('Export the space analysis (one file)') : t('Export the space analysis ({0} files)', all);
+  const n = shown.toLocaleString(lang);
+  const one = shown === 1;
+  if (folder !== undefined && !filter)
+    return one
+      ? t('Export the one file shown (in {0}) of {1}', folder, all)
+      : t('Export the {0} files shown (in {1}) of {2}', n, folder, all);
+  if (folder !== undefined)
+    return one
+      ? t('Export the one file shown (in {0}, filter “{1}”) of {2}', folder, filter ?? '', all)
+      : t('Export the {0} files shown (in {1}, filter “{2}”) of {3}', n, folder, filter ?? '', all);
+  return one
+    ? t('Export the one file shown (filter “{0}”) of {1}', filter ?? '', all)
+    : t('Export the {0} files shown (filter “{1}”) of {2}', n, filter ?? '', all);
+}

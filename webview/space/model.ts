@@ -19,7 +19,7 @@ export interface FileNums {
   exclusive: bigint;
   /** Shared bytes whose other references are inside the selection (sharedSplit). */
   inside: bigint;
-  /** Shared bytes not accounted for by overlaps with selected files: shared with files outside. */
+  /** The rest of the shared bytes: some reference outside the selection holds them (sharedSplit). */
   outside: bigint;
   rel: string;
   /** No physical offsets (SMB, tmpfs): shared and exclusive are not known (src/protocol/space-sharing.ts). */

@@ -150,28 +150,24 @@ export class Treemap {
       }
     }
     // outlines last, on top: the partners, then the selected file
-    const outline = (file: number, colour: string): void => {
+    const lw = Math.max(1, Math.round(2 * k));
+    const inner = Math.max(1, Math.round(k));
+    /** A frame in `colour`; with `lining`, a line of it inside the frame where the tile has room. */
+    const outline = (file: number, colour: string, lining?: string): void => {
       const r = this.fileRect(file);
       if (!r) return;
-      const lw = Math.max(1, Math.round(2 * k));
       ctx.strokeStyle = colour;
       ctx.lineWidth = lw;
       ctx.strokeRect(r.x0 + lw / 2, r.y0 + lw / 2, r.x1 - r.x0 - lw, r.y1 - r.y0 - lw);
+      if (!lining || r.x1 - r.x0 <= 2 * (lw + inner) || r.y1 - r.y0 <= 2 * (lw + inner)) return;
+      ctx.strokeStyle = lining;
+      ctx.lineWidth = inner;
+      ctx.strokeRect(r.x0 + lw + inner / 2, r.y0 + lw + inner / 2, r.x1 - r.x0 - 2 * lw - inner, r.y1 - r.y0 - 2 * lw - inner);
     };
     for (const p of this.partners) outline(p, c.partner);
-    if (this.selected !== undefined) {
-      outline(this.selected, c.selection);
-      // and a line of the background inside it: the selection colour can be a band's (high
-      // contrast's orange is the "shared outside" orange's neighbour), the double frame is not
-      const r = this.fileRect(this.selected);
-      const lw = Math.max(1, Math.round(2 * k));
-      const inner = Math.max(1, Math.round(k));
-      if (r && r.x1 - r.x0 > 2 * (lw + inner) && r.y1 - r.y0 > 2 * (lw + inner)) {
-        ctx.strokeStyle = c.background;
-        ctx.lineWidth = inner;
-        ctx.strokeRect(r.x0 + lw + inner / 2, r.y0 + lw + inner / 2, r.x1 - r.x0 - 2 * lw - inner, r.y1 - r.y0 - 2 * lw - inner);
-      }
-    }
+    // lined with the background: the selection colour can be a band's (high contrast's orange is
+    // the "shared outside" orange's neighbour), the double frame is not
+    if (this.selected !== undefined) outline(this.selected, c.selection, c.background);
   }
 
   /** The deepest node under a point in CSS pixels. */

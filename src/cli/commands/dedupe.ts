@@ -144,7 +144,6 @@ function cancelledLine(r: DedupeReport): string {
 /** The search's verdicts that a file system cannot share blocks at all (dedupe-probe.ts). */
 const CANNOT_SHARE = new Set(['EOPNOTSUPP', 'EINVAL', 'ENOTTY', 'E_UNSUPPORTED']);
 
-/** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
 /**
  * One stderr line per distinct message of the skipped ranges, with how many ranges it stands for
  * when more than one (a refused file in many ranges of one group said it once per range).
@@ -155,6 +154,7 @@ export function skippedLines(r: DedupeReport): string[] {
   return [...count].map(([m, n]) => `extent-lens dedupe: ${escapeControls(m.replace(/^dedupe: /, ''))}${n > 1 ? ` (${n} ranges)` : ''}\n`);
 }
 
+/** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
 const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs' && s.reason !== 'E_CHANGED').length;
 
 /** What "freed" is (the view says it in its own words). */
