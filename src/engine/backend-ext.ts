@@ -117,8 +117,9 @@ export interface SpaceSink {
   /**
    * A regular file met, before it is mapped: false when it is not wanted (met already: a hard
    * link, walk.ts's FilesMet; or, for the dedupe search, too small), then it is not mapped.
+   * `path`: the name it was met by.
    */
-  meet(dev: bigint, ino: bigint, nlink: number, size: bigint): boolean;
+  meet(dev: bigint, ino: bigint, nlink: number, size: bigint, path: string): boolean;
   /**
    * The file met last, mapped (the map is read at once and not kept: its columns may be reused).
    * `heldOutside`: bytes its block count holds that a SEEK-only map cannot place (map-format.ts

@@ -181,6 +181,7 @@ export async function findDuplicates(
     members.set(f.wholeKey, list);
   }
   const readOnly = readOnlyFiles();
+  writableNames(usable, walked.otherNames, readOnly);
   /**
    * Files whose every chunk is already in a whole-file group as a destination. The group's
    * source stays available to the chunk groups, as the one copy that keeps its blocks (were
@@ -365,4 +366,19 @@ function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
 function onePlace(files: FileData[], offsets: bigint[], length: bigint): boolean {
   const keys = files.map((f, i) => placeKey(segments(f, offsets[i], length)));
   return keys[0] !== undefined && keys.every((k) => k === keys[0]);
+}
+
+/**
+ * A file the walk met first by a name the kernel will not change (a read-only bind mount of a
+ * writable folder) takes another name of it that can be changed, where the walk met one: which
+ * name a file is shared by must not depend on the order of the selection.
+ */
+function writableNames(files: FileData[], otherNames: Map<string, string[]>, readOnly: { has(path: string): boolean }): void {
+  if (otherNames.size === 0) return;
+  for (const f of files) {
+    const names = f.dev === undefined ? undefined : otherNames.get(`${f.dev}:${f.ino}`);
+    if (!names || !readOnly.has(f.path)) continue;
+    const writable = names.find((n) => n !== f.path && !readOnly.has(n));
+    if (writable !== undefined) f.path = writable;
+  }
 }

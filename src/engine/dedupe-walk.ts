@@ -53,6 +53,11 @@ export interface MappedSelection {
   swapFiles: number;
   /** Files per `${fsKey}/${size}`. */
   sizeCount: Map<string, number>;
+  /**
+   * The other names met of files handed on, by `${dev}:${ino}` (hard links, a bind mount, a
+   * path named twice): a read-only mount's name may have a writable twin (dedupe-find.ts).
+   */
+  otherNames: Map<string, string[]>;
 }
 
 export async function walkAndMap(
@@ -62,7 +67,14 @@ export async function walkAndMap(
   o: WalkAndMapOptions,
 ): Promise<MappedSelection> {
   const { chunk, minSize, errors } = o;
-  const met = new FilesMet(paths.length > 1);
+  const otherNames = new Map<string, string[]>();
+  // Every file remembered, not only those with several links: a bind mount inside the selection
+  // shows a file again under another name, and a file counted twice would be its own duplicate.
+  const met = new FilesMet(true, (key, p) => {
+    const names = otherNames.get(key);
+    if (!names) otherNames.set(key, [p]);
+    else if (!names.includes(p)) names.push(p);
+  });
   let small = 0;
   let empty = 0;
   /** A file too small to examine: counted for the notes (empty files apart). */
@@ -124,8 +136,8 @@ export async function walkAndMap(
     message: `dedupe: ${p} changed during the scan (size ${before}, then ${after}); it was skipped (E_CHANGED).`,
   });
   const sink: SpaceSink = {
-    meet(dev, ino, nlink, size) {
-      if (!met.meet(dev, ino, nlink) || isSwap(dev, ino)) return false;
+    meet(dev, ino, nlink, size, p) {
+      if (!met.meet(dev, ino, nlink, p) || isSwap(dev, ino)) return false;
       if (size >= minSize && size > 0n) return true;
       notExamined(size);
       return false;
@@ -177,5 +189,5 @@ export async function walkAndMap(
   for (const f of held)
     if (sizeCount.get(`${f.fsKey}/${f.size}`)! > 1) o.queue(f);
     else unmatched++;
-  return { small, empty, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, swapFiles, sizeCount };
+  return { small, empty, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, swapFiles, sizeCount, otherNames };
 }

@@ -73,13 +73,21 @@ export class FilesMet {
   /** The record of the file met last, when it was remembered. */
   last: FileMet | undefined;
 
-  /** @param overlapping the selection names several paths, which may contain one another */
-  constructor(private readonly overlapping: boolean) {}
+  /**
+   * @param overlapping the selection names several paths, which may contain one another
+   * @param again told of each name met again of a remembered file (`${dev}:${ino}`), where the
+   *   walk gives names
+   */
+  constructor(
+    private readonly overlapping: boolean,
+    private readonly again?: (key: string, path: string) => void,
+  ) {}
 
   /**
-   * True the first time a file is met; false for a name of a file met before. `nlink` 0: its
-   * link count is not known (SMB), so it is remembered, with `path` to tell a link from the same
-   * name met again (an smb:// file named and inside a named folder).
+   * True the first time a file is met; false for a name of a file met before (`path`, where
+   * given, is then told to `again`). `nlink` 0: its link count is not known (SMB), so it is
+   * remembered, with `path` to tell a link from the same name met again (an smb:// file named and
+   * inside a named folder).
    */
   meet(dev: bigint, ino: bigint, nlink: number, path?: string): boolean {
     this.last = undefined;
@@ -88,6 +96,7 @@ export class FilesMet {
     const key = `${dev}:${ino}`;
     const seen = this.all.get(key);
     if (seen) {
+      if (path !== undefined) this.again?.(key, path);
       if (nlink > 1) this.hardLinks++;
       else if (nlink === 0 && path !== undefined && !seen.paths?.includes(path)) {
         this.hardLinks++;
@@ -193,7 +202,7 @@ export async function walkSelection(
   const op = ctx.operation;
   let symlinks = 0;
   const file = (p: string, f: WalkedFile): void | Promise<void> => {
-    if (met.meet(f.dev, f.ino, Number(f.nlink), f.nlink === 0n ? p : undefined)) return visitor.file(p, f);
+    if (met.meet(f.dev, f.ino, Number(f.nlink), p)) return visitor.file(p, f);
   };
 
   const visit = async (p: string, top: boolean): Promise<void> => {

@@ -5,7 +5,10 @@
 // - btrfs nodatacow (chattr +C) beside normal files: btrfs shares extents only between files alike
 //   in that (EINVAL), so the search groups each kind apart with a note; a file made nodatacow
 //   between the search and the apply is left alone with a sentence naming the reason, not the
-//   alignment rules EINVAL usually means.
+//   alignment rules EINVAL usually means;
+// - a read-only bind mount (EROFS) of a writable folder: a file met there is shared through its
+//   writable name wherever the selection has one, whatever the order of the paths, and a file met
+//   under both names is one file, not its own duplicate.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,6 +140,55 @@ describe('dedupe and btrfs nodatacow (chattr +C)', { skip: skipReason('btrfs') }
       assert.equal(fs.readFileSync(dest).equals(data), true);
     } finally {
       await engine.dispose();
+    }
+  });
+});
+
+describe('dedupe and a read-only bind mount of a writable folder (XFS)', { skip: skipReason('xfs') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('xfs', 300);
+  });
+  after(() => t?.cleanup());
+
+  test('the files are shared by their writable names, named in either order; each is met once', async () => {
+    const d = freshDir(t, 'bind');
+    const rw = path.join(d, 'rw');
+    const ro = path.join(d, 'ro'); // sorts before rw: the walk meets the read-only names first
+    fs.mkdirSync(rw);
+    fs.mkdirSync(ro);
+    const data = randomBytes(4 * MiB);
+    fs.writeFileSync(path.join(rw, 'a'), data);
+    fs.writeFileSync(path.join(rw, 'b'), data);
+    execFileSync('sync');
+    execFileSync('mount', ['--bind', rw, ro]);
+    const engine = createEngine();
+    try {
+      execFileSync('mount', ['-o', 'remount,ro,bind', ro]);
+      assert.throws(() => fs.writeFileSync(path.join(ro, 'x'), ''), /EROFS/);
+      const expected = [path.join(rw, 'a'), path.join(rw, 'b')];
+      // one folder holding both names
+      const inFolder = await engine.findDuplicates([d]);
+      assert.deepEqual(inFolder.errors, []);
+      assert.equal(inFolder.total.files, 2, 'each file once, not once per name');
+      assert.deepEqual(
+        inFolder.groups.map((g) => g.ranges.map((r) => r.path).sort()),
+        [expected],
+      );
+      assert.equal(inFolder.total.netSaving, BigInt(4 * MiB));
+      // the read-only names first on the command line
+      const named = await engine.findDuplicates([path.join(ro, 'a'), path.join(ro, 'b'), rw]);
+      assert.deepEqual(
+        named.groups.map((g) => g.ranges.map((r) => r.path).sort()),
+        [expected],
+      );
+      const r = await engine.dedupe(named);
+      assert.deepEqual(r.skipped, []);
+      assert.equal(r.freed, BigInt(4 * MiB));
+      assert.equal(fs.readFileSync(path.join(rw, 'b')).equals(data), true);
+    } finally {
+      await engine.dispose();
+      execFileSync('umount', [ro]);
     }
   });
 });

@@ -239,7 +239,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
       const dev = this.lastDev;
       const ino = v.getBigUint64(STATX_INO_OFFSET, true);
       const size = v.getBigUint64(STATX_SIZE_OFFSET, true);
-      if (!this.sink.meet(dev, ino, v.getUint32(STATX_NLINK_OFFSET, true), size)) return;
+      if (!this.sink.meet(dev, ino, v.getUint32(STATX_NLINK_OFFSET, true), size, p)) return;
       const out = this.map;
       out.clear();
       let source: 'fiemap' | 'seek';
