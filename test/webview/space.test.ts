@@ -387,6 +387,64 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.close();
   });
 
+  test('from the keyboard: arrow keys move the selection to the tile that way, every file reachable; Space zooms, Backspace back, Enter opens', async () => {
+    const { page, bridge } = await open(1400);
+    const selectedNow = async (): Promise<number> => {
+      const v = (await page.getAttribute('body', 'data-selected')) ?? '';
+      assert.match(v, /^\d+$/, 'a file is selected');
+      return Number(v);
+    };
+    await page.focus('canvas.treemap');
+    await page.keyboard.press('ArrowRight');
+    const largest = Math.max(...data.files.map((f) => Number(f.allocated)));
+    assert.equal(Number(data.files[await selectedNow()].allocated), largest, 'nothing selected: the largest file first');
+    const drawn = new Set<number>();
+    for (let i = 0; i < data.files.length; i++) if (await rectOf(page, i)) drawn.add(i);
+    assert.ok(drawn.size >= 4, `files drawn: ${drawn.size}`);
+    // from every file reached, each arrow: the file it selects lies wholly that way (device pixels, snapped), or it stays
+    const reached = new Set([await selectedNow()]);
+    const todo = [...reached];
+    const ways: Array<[string, (from: Rect, to: Rect) => boolean]> = [
+      ['ArrowRight', (f, t) => t.x0 >= f.x1 - 2],
+      ['ArrowLeft', (f, t) => t.x1 <= f.x0 + 2],
+      ['ArrowDown', (f, t) => t.y0 >= f.y1 - 2],
+      ['ArrowUp', (f, t) => t.y1 <= f.y0 + 2],
+    ];
+    while (todo.length > 0) {
+      const from = todo.pop()!;
+      const fromRect = (await rectOf(page, from))!;
+      for (const [key, lies] of ways) {
+        await page.click(`.space-grid .tr[data-file="${from}"]`);
+        await page.focus('canvas.treemap');
+        await page.keyboard.press(key);
+        const to = await selectedNow();
+        if (to === from) continue;
+        assert.ok(lies(fromRect, (await rectOf(page, to))!), `${key} from ${data.files[from].path} to ${data.files[to].path}`);
+        if (!reached.has(to)) {
+          reached.add(to);
+          todo.push(to);
+        }
+      }
+    }
+    assert.deepEqual([...reached].sort(), [...drawn].sort(), 'every file drawn can be reached with the arrow keys');
+    // Space zooms into the selected file's folder, keeping it selected; Backspace goes back; Enter opens
+    const zoomed = () => page.evaluate(() => (window as unknown as { __extentLensSpace: { zoomed(): string } }).__extentLensSpace.zoomed());
+    const c = idx('sub/c.img');
+    await page.click(`.space-grid .tr[data-file="${c}"]`);
+    await page.focus('canvas.treemap');
+    await page.keyboard.press(' ');
+    assert.equal(await zoomed(), 'sub');
+    assert.equal(await selectedNow(), c);
+    await page.keyboard.press(' ');
+    assert.equal(await zoomed(), 'sub', 'already in its folder: stays');
+    await page.keyboard.press('Backspace');
+    assert.equal(await zoomed(), '');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'spaceOpen'), { type: 'spaceOpen', index: c });
+    assert.deepEqual(bridge.rejected, []);
+    await page.close();
+  });
+
   test('zoom into a folder by its frame, back by the breadcrumb; the table lists that folder', async () => {
     const { page, bridge } = await open(1400);
     const rows = () => page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => (e as HTMLElement).innerText).sort());

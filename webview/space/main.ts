@@ -80,7 +80,9 @@ const mapCanvas = el('canvas', {
   class: 'treemap',
   role: 'img',
   tabindex: '0',
-  'aria-label': l10n.t('Treemap of the selection: area is allocated bytes'),
+  'aria-label': l10n.t(
+    'Treemap of the selection: area is allocated bytes. Arrow keys select a file, Space zooms into its folder, Backspace zooms out, Enter opens the file in the inspector.',
+  ),
 }) as HTMLCanvasElement;
 const filterBox = el('input', {
   type: 'search',
@@ -503,8 +505,20 @@ mapCanvas.addEventListener('mousemove', (e) => {
     l10n.t('Shared, not within the selection {0}', bytes(f.outside)),
   ].join('\n');
 });
+/** Arrow keys: the direction they move the treemap's selection. */
+const ARROWS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 mapCanvas.addEventListener('keydown', (e) => {
-  if ((e.key === 'Backspace' || e.key === 'Escape') && map) {
+  if (!map) return;
+  const arrow = ARROWS[e.key];
+  if (arrow) {
+    e.preventDefault(); // not the page's scroll
+    const next = map.nextFile(selected, arrow[0], arrow[1]);
+    if (next !== undefined && next !== selected) select(next);
+  } else if (e.key === ' ' && selected !== undefined) {
+    e.preventDefault();
+    const folder = map.folderOf(selected);
+    if (folder) zoomTo(folder);
+  } else if (e.key === 'Backspace' || e.key === 'Escape') {
     const trail = map.trail();
     if (trail.length > 1) zoomTo(trail[trail.length - 2]);
   } else if (e.key === 'Enter' && selected !== undefined) post({ type: 'spaceOpen', index: selected });

@@ -3,7 +3,8 @@
 // file is split along its longer side into exclusive / shared inside the selection / shared with
 // files outside, snapped to device pixels so the areas can be measured. Click a file to select
 // it (the files it shares extents with are outlined too), click a folder's frame or title to
-// zoom into it, double-click a file to open the inspector; the breadcrumb goes back. A file's
+// zoom into it, double-click a file to open the inspector; the breadcrumb goes back. From the
+// keyboard, the arrow keys move the selection to the neighbouring tile (nextFile). A file's
 // name is drawn in its top-left corner; its bottom row and right column are only band colours.
 import { hierarchy, treemap, treemapSquarify, type HierarchyRectangularNode } from 'd3-hierarchy';
 import type { FileNums, TreeNode } from './model';
@@ -168,6 +169,41 @@ export class Treemap {
     // lined with the background: the selection colour can be a band's (high contrast's orange is
     // the "shared outside" orange's neighbour), the double frame is not
     if (this.selected !== undefined) outline(this.selected, c.selection, c.background);
+  }
+
+  /**
+   * The file tile next to `file`'s in a direction (the arrow keys): of the tiles drawn wholly that
+   * way, the nearest, a sideways offset counting double. The largest file drawn when `file` is not
+   * drawn; `file` itself when nothing lies that way.
+   */
+  nextFile(file: number | undefined, dx: number, dy: number): number | undefined {
+    const tiles = this.nodes.filter((n) => n.data.file !== undefined && this.fileRect(n.data.file));
+    const from = tiles.find((n) => n.data.file === file);
+    if (!from) return tiles.reduce<LaidOut | undefined>((a, n) => (a && (a.value ?? 0) >= (n.value ?? 0) ? a : n), undefined)?.data.file;
+    /** How far apart two intervals are (0 where they overlap). */
+    const gap = (a0: number, a1: number, b0: number, b1: number): number => Math.max(0, b0 - a1, a0 - b1);
+    let best: LaidOut | undefined;
+    let bestScore = Infinity;
+    for (const n of tiles) {
+      if (n === from) continue;
+      // ahead: how far the tile's near edge lies beyond ours (it must not start behind it)
+      const ahead = dx > 0 ? n.x0 - from.x1 : dx < 0 ? from.x0 - n.x1 : dy > 0 ? n.y0 - from.y1 : from.y0 - n.y1;
+      if (ahead < -0.5) continue;
+      const side = dx !== 0 ? gap(from.y0, from.y1, n.y0, n.y1) : gap(from.x0, from.x1, n.x0, n.x1);
+      const score = Math.max(0, ahead) + 2 * side;
+      if (score < bestScore) {
+        bestScore = score;
+        best = n;
+      }
+    }
+    return (best ?? from).data.file;
+  }
+
+  /** The folder drawn right below the zoomed one that holds `file` (undefined when the file lies in the zoomed folder itself). */
+  folderOf(file: number): TreeNode | undefined {
+    let n = this.nodes.find((d) => d.data.file === file);
+    while (n && n.depth > 1) n = n.parent ?? undefined;
+    return n && n.data.file === undefined ? n.data : undefined;
   }
 
   /** The deepest node under a point in CSS pixels. */
