@@ -2,13 +2,16 @@
 // FIEMAP lists a file's references, not its extents, so the pieces of one extent are found here
 // (dedupe-saving.ts picks sources with keepsExtent; dedupe-find.ts runs partialExtentWarnings
 // over the plan): a range whose extent stays anyway is a good source, and bytes in an extent a
-// plan would share only in part are taken out of the saving, with a warning.
+// plan would share only in part are taken out of the saving, with a warning. As root, the
+// extents' sizes on disk add what a partly overwritten extent frees (bookendGains) and size what
+// compressed data frees (compressedSavings).
 
 import type { DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 import type { ExtentRef, OwnerLookup } from './dedupe-owners';
 import { bytesNotCovered, mergeRanges } from './space-scan';
+import { sameBytes, segments } from './dedupe-segments';
 
 /** One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped; `phys` where it has a linear place. */
 interface Piece {
@@ -204,6 +207,91 @@ export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>
         'an overwritten part on disk, referenced by nothing, until the whole extent goes, which this group makes happen.',
     );
   }
+}
+
+/**
+ * btrfs: whether the file's extent items (root only) can make its saving exact: it references an
+ * extent in several pieces (mayHoldBookend) or holds compressed data (compressedSavings).
+ */
+export function wantsExtentItems(f: FileData): boolean {
+  return mayHoldBookend(f) || (f.filesystem === 'btrfs' && f.flags.some((x, i) => (x & EXTENT_FLAG.ENCODED) !== 0 && f.phys[i] >= 0n));
+}
+
+/**
+ * btrfs: a compressed extent takes less on disk than the bytes it holds, so groupSaving counted
+ * compressed destination data in full (an upper bound) and the lower bound none of it. Where a
+ * plan moves every reference of a destination to a compressed extent that no other file
+ * references (no piece flagged shared), the extent is freed whole: its size on disk, from the
+ * file's extent items (`OwnerLookup.extentsOf`, root only), replaces the bytes counted. An extent
+ * moved by several groups is shared out among them by the bytes each moves (each group's saving
+ * stays above 0: the apply leaves a group that frees nothing alone, and the extent needs them
+ * all). An extent moved only in part frees nothing (partialExtentWarnings took its bytes out). A
+ * group whose every other byte is known (`onlyCompression`, from sharedBlockSavings) and whose
+ * compressed extents are all sized gets one figure. Returns how many groups were sized.
+ */
+export function compressedSavings(
+  groups: DedupeGroup[],
+  files: Map<string, FileData>,
+  owners: Map<string, OwnerLookup>,
+  onlyCompression: ReadonlySet<DedupeGroup>,
+): number {
+  const covered = destinationCover(groups, files);
+  /** Per extent (fsKey, address): its size on disk and the bytes each group moves of it. */
+  const extents = new Map<string, { disk: bigint; moves: { g: DedupeGroup; bytes: bigint }[] }>();
+  /** Per group: the compressed bytes it counted in full that are now sized, and whether all were. */
+  const sized = new Map<DedupeGroup, { inFull: bigint; onDisk: bigint; all: boolean }>();
+  for (const g of groups) {
+    if (!g.compressed || g.netSaving === 0n) continue;
+    const srcFile = files.get(g.ranges[0].path);
+    const src = srcFile ? segments(srcFile, g.ranges[0].offset, g.length) : [];
+    const mine = { inFull: 0n, onDisk: 0n, all: true };
+    for (const r of g.ranges.slice(1)) {
+      const f = files.get(r.path);
+      const cov = covered.get(r.path);
+      if (!f || r.alreadyShared) continue;
+      for (const x of segments(f, r.offset, g.length)) {
+        if (!x.encoded) continue;
+        const notSource = x.len - sameBytes(src, [x]); // what groupSaving counted for it
+        if (notSource === 0n) continue;
+        const refs =
+          cov && !x.shared
+            ? owners
+                .get(f.fsKey)
+                ?.extentsOf?.(f)
+                ?.filter((e) => e.bytenr === x.phys)
+            : undefined;
+        if (!refs || refs.length === 0) {
+          mine.all = false;
+          continue;
+        }
+        if (refs.some((e) => bytesNotCovered({ start: [e.off], end: [e.end < f.size ? e.end : f.size] }, cov!) > 0n)) continue;
+        mine.inFull += notSource;
+        const key = `${f.fsKey}\0${x.phys}`;
+        const e = extents.get(key) ?? extents.set(key, { disk: refs[0].bytes, moves: [] }).get(key)!;
+        const same = e.moves.find((m) => m.g === g);
+        if (same) same.bytes += notSource;
+        else e.moves.push({ g, bytes: notSource });
+      }
+    }
+    if (mine.inFull > 0n) sized.set(g, mine);
+  }
+  for (const { disk, moves } of extents.values()) {
+    const total = moves.reduce((t, m) => t + m.bytes, 0n);
+    let left = disk;
+    for (const m of moves) {
+      const share = (disk * m.bytes) / total;
+      sized.get(m.g)!.onDisk += share;
+      left -= share;
+    }
+    // what rounding left: to the group moving the most of it
+    sized.get(moves.reduce((a, m) => (m.bytes > a.bytes ? m : a)).g)!.onDisk += left;
+  }
+  for (const [g, { inFull, onDisk, all }] of sized) {
+    g.netSaving = g.netSaving > inFull ? g.netSaving - inFull + onDisk : onDisk;
+    if (all && onlyCompression.has(g)) g.netSavingMin = g.netSaving;
+    else if (g.netSavingMin !== undefined) g.netSavingMin = g.netSavingMin + onDisk < g.netSaving ? g.netSavingMin + onDisk : g.netSaving;
+  }
+  return sized.size;
 }
 
 /** Every destination range of the plan on btrfs, per file, merged. */

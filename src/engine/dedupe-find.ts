@@ -14,7 +14,7 @@ import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf, type FileData } from './dedupe-file-data';
-import { bookendGains, mayHoldBookend, partialExtentWarnings } from './dedupe-extents';
+import { bookendGains, compressedSavings, partialExtentWarnings, wantsExtentItems } from './dedupe-extents';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
@@ -256,10 +256,12 @@ export async function findDuplicates(
     else if (!r.files.some((f) => lockedIn.wholeFiles.has(f.path)) && !onePlace(r.files, r.offsets, r.length)) lockedIn.groups++;
   }
   const byPath = new Map(usable.map((f) => [f.path, f]));
-  const owners = await ownerLookups(groups, byPath, resolve, mayHoldBookend);
+  const owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
+  let compressedSized = 0;
   try {
-    sharedBlockSavings(groups, byPath, owners.byFs);
+    const onlyCompression = sharedBlockSavings(groups, byPath, owners.byFs);
     bookendGains(groups, byPath, owners.byFs);
+    compressedSized = compressedSavings(groups, byPath, owners.byFs, onlyCompression);
   } finally {
     owners.close();
   }
@@ -308,11 +310,18 @@ export async function findDuplicates(
     );
   // (data kept in metadata or encrypted is never grouped: it has its own note)
   const placeless = (f: Hashed): boolean => f.phys.some((p, i) => (f.flags[i] & UNSHAREABLE) === 0 && !linearPhysical(p, f.flags[i]));
-  if (usable.some(placeless))
+  // (only where some group still has two figures because of them: as root, btrfs sizes compressed data)
+  if (usable.some(placeless) && groups.some((g) => (g.compressed || g.placeUnknown) && (g.netSavingMin ?? g.netSaving) < g.netSaving))
     notes.push(
       'Some files are compressed (btrfs) or have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full ' +
         "where they do not already share the source's extent, an upper bound. The lower bound counts none of it: a compressed extent " +
-        "takes less on disk than the bytes it holds, and data with no known place may already be the source's (a clone on the share).",
+        "takes less on disk than the bytes it holds, and data with no known place may already be the source's (a clone on the share)." +
+        (groups.some((g) => g.compressed) ? ' As root, btrfs extent items give compressed data its size on disk.' : ''),
+    );
+  if (compressedSized > 0)
+    notes.push(
+      `Compressed data is counted at its size on disk (btrfs extent items, read as root) in ${compressedSized === 1 ? 'one group' : `${compressedSized} groups`}: ` +
+        'an extent is freed whole once every reference to it moves.',
     );
   const unshareable = usable.filter((f) => f.flags.some((x) => (x & UNSHAREABLE) !== 0)).length;
   if (unshareable > 0)

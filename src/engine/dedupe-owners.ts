@@ -56,8 +56,8 @@ export interface OwnerLookups {
 
 /**
  * Owner lookups for each file system holding a destination with shared blocks, or (btrfs) with an
- * extent that may be partly overwritten (`mayHoldBookend`: its extent items say how big it is on
- * disk); none is asked otherwise: most plans share nothing yet. `files` are the plan's files:
+ * extent that may be partly overwritten or compressed (`wantsExtentItems`: its extent items say
+ * how big it is on disk); none is asked otherwise: most plans share nothing yet. `files` are the plan's files:
  * their references are in their maps, so only others count as outside. Queries fail where the
  * file system cannot name owners or the caller is not root; the lookup then answers undefined and
  * the range stays (a failure is said in the notes only where shared blocks needed the owners).
@@ -66,7 +66,7 @@ export async function ownerLookups(
   groups: DedupeGroup[],
   files: Map<string, FileData>,
   resolve: (p: string) => Promise<ExtendedBackend>,
-  mayHoldBookend: (f: FileData) => boolean = () => false,
+  wantsExtentItems: (f: FileData) => boolean = () => false,
 ): Promise<OwnerLookups> {
   const wanted = new Map<string, FileData>();
   /** File systems asked because of shared blocks (their failures are notes). */
@@ -79,7 +79,7 @@ export async function ownerLookups(
       if (f.flags.some((fl, i) => (fl & EXTENT_FLAG.SHARED) !== 0 && linearPhysical(f.phys[i], fl))) {
         wanted.set(f.fsKey, f);
         forShared.add(f.fsKey);
-      } else if (!wanted.has(f.fsKey) && f.filesystem === 'btrfs' && mayHoldBookend(f)) wanted.set(f.fsKey, f);
+      } else if (!wanted.has(f.fsKey) && f.filesystem === 'btrfs' && wantsExtentItems(f)) wanted.set(f.fsKey, f);
     }
   const byFs = new Map<string, OwnerLookup>();
   const failed = new Map<string, string>();

@@ -217,9 +217,16 @@ interface SharedRef {
  * warning. References from outside the selection cannot be seen in the maps: where `owners`
  * (dedupe-owners.ts) can name them, the blocks they keep are taken out too and the saving is
  * exact (netSavingMin = netSaving) unless a destination is compressed (its size on disk is
- * unknown); elsewhere the saving assumes none, and its lower bound none freed.
+ * unknown: returned, for compressedSavings); elsewhere the saving assumes none, and its lower
+ * bound none freed.
  */
-export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, FileData>, owners = new Map<string, OwnerLookup>()): void {
+export function sharedBlockSavings(
+  groups: DedupeGroup[],
+  files: Map<string, FileData>,
+  owners = new Map<string, OwnerLookup>(),
+): ReadonlySet<DedupeGroup> {
+  /** Groups whose only unknown is how much their compressed data takes on disk (dedupe-extents.ts compressedSavings). */
+  const onlyCompression = new Set<DedupeGroup>();
   // Where the plan moves data: every destination range, per file, merged. Not a range that
   // already shares its source's blocks, nor a group that frees nothing: apply leaves both alone.
   const starts = new Map<string, bigint[]>();
@@ -267,13 +274,15 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
     const seenPieces = new Set<string>();
     // every shared destination byte's owners named (none shared: nothing to name)
     let named = true;
+    // some destination data compressed: what it takes on disk is not known here
+    let compressed = false;
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       if (!f || r.alreadyShared) continue;
       const list = refs.get(f.fsKey);
       const lookup = owners.get(f.fsKey);
       for (const x of segments(f, r.offset, g.length)) {
-        if (x.encoded) named = false; // compressed: what it takes on disk is not known, so neither is the saving
+        if (x.encoded) compressed = true;
         if (x.phys < 0n) named = false; // no place (smb://): whether it is shared at all is not known
         if (!x.shared) continue;
         if (x.phys < 0n || x.encoded || !list) {
@@ -357,12 +366,14 @@ export function sharedBlockSavings(groups: DedupeGroup[], files: Map<string, Fil
     // flagged shared, so already out of the lower bound: it only has to stay below the saving
     if (g.netSavingMin !== undefined && g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
     if (named) {
-      // every reference is known and nothing is compressed: the saving is exact, and the unnamed warning says too little
-      g.netSavingMin = g.netSaving;
+      // every reference is known: the unnamed warning says too little; with nothing compressed the saving is exact
       const w = elsewhereWarning.get(g);
       if (w) g.warnings = g.warnings.filter((x) => x !== w);
+      if (compressed) onlyCompression.add(g);
+      else g.netSavingMin = g.netSaving;
     }
   }
+  return onlyCompression;
 }
 
 /**

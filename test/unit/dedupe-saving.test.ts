@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupSaving, sharedBlockSavings, sharedWithSource } from '../../src/engine/dedupe-saving';
 import { fileDataOf, type FileData } from '../../src/engine/dedupe-file-data';
-import { partialExtentWarnings } from '../../src/engine/dedupe-extents';
+import { compressedSavings, partialExtentWarnings } from '../../src/engine/dedupe-extents';
 import { decodeFileDedupeInfos, encodeFileDedupeRange } from '../../src/engine/backends/linux/codec';
 import { EXTENT_FLAG, packExtents } from '../../src/engine/map-format';
 import { hashFile, type Hashed, type Reader } from '../../src/engine/dedupe-hash';
@@ -20,7 +20,7 @@ import { SignalContext } from '../../src/engine/context';
 import { applyDedupe } from '../../src/engine/dedupe-apply';
 import type { DedupeGroup, DedupePlan, DedupeRange } from '../../src/engine/dedupe-types';
 import { applyOrder } from '../../src/engine/dedupe-order';
-import type { OwnerLookup } from '../../src/engine/dedupe-owners';
+import type { ExtentRef, OwnerLookup } from '../../src/engine/dedupe-owners';
 import type { FsctlError } from '../../src/engine/errors';
 
 const K = 1024n;
@@ -417,6 +417,69 @@ test('owners named (dedupe-owners.ts): blocks kept outside the plan leave the sa
   sharedBlockSavings([unnamed], files, new Map([['fs', failing]]));
   assert.equal(unnamed.netSaving, 256n * K);
   assert.equal(unnamed.netSavingMin, 0n);
+});
+
+test("btrfs as root: compressed data at its extents' size on disk, one figure; an extent moved by two groups shared out between them", () => {
+  const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]], 'btrfs');
+  const enc = (path: string, extents: [bigint, bigint, bigint][], shared = false): FileData => ({
+    ...file(path, 256n * K, extents, 'btrfs'),
+    flags: extents.map(() => EXTENT_FLAG.ENCODED | (shared ? EXTENT_FLAG.SHARED : 0)),
+  });
+  // c: two compressed extents of 128 KiB, 40 and 30 KiB on disk
+  const c = enc('c', [
+    [0n, 128n * K, 2000n * K],
+    [128n * K, 128n * K, 2040n * K],
+  ]);
+  const items = new Map<string, ExtentRef[]>([
+    [
+      'c',
+      [
+        { off: 0n, end: 128n * K, bytenr: 2000n * K, bytes: 40n * K },
+        { off: 128n * K, end: 256n * K, bytenr: 2040n * K, bytes: 30n * K },
+      ],
+    ],
+    // d: one compressed extent over the whole file (50 KiB on disk)
+    ['d', [{ off: 0n, end: 256n * K, bytenr: 3000n * K, bytes: 50n * K }]],
+    ['s', [{ off: 0n, end: 256n * K, bytenr: 4000n * K, bytes: 50n * K }]],
+  ]);
+  const asRoot: OwnerLookup = { method: 'TEST', forShared: false, keptOutside: () => [], extentsOf: (f) => items.get(f.path) };
+  const notRoot: OwnerLookup = { method: 'TEST', forShared: false, keptOutside: () => undefined };
+  // a cannot change (read-only), so it is every group's source and the compressed copies move
+  const ro = new Set(['a']);
+  const run = (gs: DedupeGroup[], files: FileData[], lookup: OwnerLookup): number => {
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    const owners = new Map([['fs', lookup]]);
+    const only = sharedBlockSavings(gs, byPath, owners);
+    partialExtentWarnings(gs, byPath);
+    return compressedSavings(gs, byPath, owners, only);
+  };
+  const g = groupSaving([a, c], [0n, 0n], 256n * K, true, ro);
+  assert.deepEqual([g.netSaving, g.netSavingMin, g.compressed], [256n * K, 0n, true], 'before: c in full, a range');
+  assert.equal(run([g], [a, c], asRoot), 1);
+  assert.deepEqual([g.netSaving, g.netSavingMin], [70n * K, 70n * K], 'its two extents on disk: one figure');
+  const unsized = groupSaving([a, c], [0n, 0n], 256n * K, true, ro);
+  assert.equal(run([unsized], [a, c], notRoot), 0, 'without the extent items');
+  assert.deepEqual([unsized.netSaving, unsized.netSavingMin], [256n * K, 0n]);
+  // d's one extent is moved by two groups of 128 KiB: 50 KiB shared out, each group above 0
+  const d = enc('d', [[0n, 256n * K, 3000n * K]]);
+  const halves = [0n, 128n * K].map((o) => groupSaving([a, d], [o, o], 128n * K, false, ro));
+  assert.equal(run(halves, [a, d], asRoot), 2);
+  assert.deepEqual(
+    halves.map((h) => [h.netSaving, h.netSavingMin]),
+    [
+      [25n * K, 25n * K],
+      [25n * K, 25n * K],
+    ],
+  );
+  // moved in part: frees nothing (the partial-extent rule), and nothing is added for it
+  const half = groupSaving([a, d], [0n, 0n], 128n * K, false, ro);
+  run([half], [a, d], asRoot);
+  assert.equal(half.netSaving, 0n);
+  // flagged shared (another file references it): its owners are not asked here, so it stays a range
+  const s2 = enc('s', [[0n, 256n * K, 4000n * K]], true);
+  const shared = groupSaving([a, s2], [0n, 0n], 256n * K, true, ro);
+  assert.equal(run([shared], [a, s2], asRoot), 0);
+  assert.equal(shared.netSavingMin, 0n);
 });
 
 test('a map as dedupe data: unwritten (preallocated) extents are left out like holes; already-shared bytes measured', () => {
