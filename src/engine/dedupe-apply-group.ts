@@ -172,9 +172,10 @@ export async function applyGroup(
             length: g.length,
             reason: o.status,
             message:
-              o.status === 'differs'
+              o.message ??
+              (o.status === 'differs'
                 ? `${dests[i].path} at ${dests[i].offset + (at - src.offset)}: the bytes differ from ${src.path}'s (changed since the scan); left alone (FILE_DEDUPE_RANGE_DIFFERS).`
-                : (o.message ?? o.status),
+                : o.status),
           });
         });
         sent(len * BigInt(batch.length));

@@ -494,8 +494,10 @@ export async function spaceOf(
       if (why) fsNotes.push(why);
       if (smb)
         fsNotes.push(
-          `Deleting these files frees between ${t.reclaimable} bytes and ${t.reclaimableMax} bytes: ` +
-            'the SMB server does not say which of their blocks are shared.',
+          `Deleting these files frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes they hold: the SMB ` +
+            'server does not say which of their blocks are shared, nor how the file system behind it frees them (btrfs frees ' +
+            'an extent only whole, so a partly overwritten file frees more than it holds, and compressed data less). ' +
+            "Run 'extent-lens space' on the server itself for the exact figure.",
         );
       else if (g.scan?.hidden)
         fsNotes.push(

@@ -16,7 +16,9 @@ import {
   closeSync,
   ftruncateSync,
   mkdirSync,
+  fsyncSync,
   openSync,
+  readFileSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -27,6 +29,9 @@ import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { closeSmbConnections } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
+import { dedupeRangeNt } from '../../src/engine/nt/dedupe';
+import type { NtHandle, NtTransport } from '../../src/engine/nt/transport';
+import { SignalContext } from '../../src/engine/context';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { makeDenseFile, sha256File, smbUid } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
@@ -157,6 +162,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
       t.stdout,
       /note: free space before the run on the volume of smb:\/\/\S+: \d+ \([^)]*\); 'extent-lens volume smb:\/\/\S+' shows it now/,
     );
+    assert.match(t.stdout, /; freed -?\d+ .*measured so far \(the server may count more at its next commit: see below\) \(estimated /);
   });
 
   test('a folder on the share: walked over SMB, groups found, applied by verify-then-clone, shared on the server disk', async () => {
@@ -299,6 +305,111 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     assert.equal(r.deduped, 0n);
     assert.equal(sha256File(join(fs.mnt, victim)), sum);
     assert.ok(frags(join(fs.mnt, victim)).every((x) => !x.flags.includes('shared')));
+  });
+
+  test('a folder this user may not write in: files that are theirs are still shared and punched (no DELETE access asked for)', async () => {
+    const dir = join(fs.mnt, 'nowrite');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755); // root's: the SMB user may not create, rename or delete in it
+    for (const n of ['f1.bin', 'f2.bin', 'f3.bin']) {
+      makeDenseFile(join(dir, n), 512 * KiB, 31);
+      chownSync(join(dir, n), smbUid(), 0);
+    }
+    execFileSync('sync');
+    const sum = sha256File(join(dir, 'f1.bin'));
+    const plan = await engine.findDuplicates([smb.uri('data', 'nowrite')]);
+    assert.equal(plan.groups.length, 1);
+    const r = await engine.dedupe(plan);
+    assert.deepEqual(r.skipped, []);
+    assert.equal(r.deduped, BigInt(2 * 512 * KiB));
+    for (const n of ['f1.bin', 'f2.bin', 'f3.bin']) assert.equal(sha256File(join(dir, n)), sum);
+    assert.ok(frags(join(dir, 'f2.bin')).every((x) => x.flags.includes('shared')));
+    // punching a hole is a write to the file, not to the folder
+    await engine.punch(smb.uri('data', 'nowrite/f3.bin'), { offset: 0n, length: 128n * BigInt(KiB) });
+    assert.ok(
+      frags(join(dir, 'f3.bin')).every((x) => x.logical >= 32),
+      JSON.stringify(frags(join(dir, 'f3.bin'))),
+    );
+  });
+
+  test('a program on the server writing during the apply (Samba does not hold it off): caught, undone, reported', async () => {
+    const dir = join(fs.mnt, 'race');
+    mkdirSync(dir);
+    chownSync(dir, smbUid(), 0);
+    for (const n of ['s.bin', 'd.bin']) {
+      makeDenseFile(join(dir, n), 8 * MiB, 41);
+      chownSync(join(dir, n), smbUid(), 0);
+    }
+    execFileSync('sync');
+    const sum = sha256File(join(dir, 's.bin'));
+    const [s, d] = ['s.bin', 'd.bin'].map((n) => smb.uri('data', `race/${n}`));
+    /** The transport, with `before` run (on the server's disk) ahead of its `nth` call of `method` on `path`'s handle. */
+    const writingBefore = (method: 'fsctl' | 'queryInfo', path: string, nth: number, before: () => void): NtTransport => {
+      const t = smbTransport();
+      let calls = 0;
+      return new Proxy(t, {
+        get(target, prop, receiver) {
+          const real = Reflect.get(target, prop, receiver) as unknown;
+          if (prop !== method || typeof real !== 'function') return real;
+          return (h: NtHandle, ...rest: unknown[]) => {
+            if (h.path === path && ++calls === nth) before();
+            return (real as (...a: unknown[]) => unknown).call(target, h, ...rest);
+          };
+        },
+      });
+    };
+    /** A local write, as a program on the server makes it. */
+    const scribble = (name: string, at: number) => () => {
+      const fd = openSync(join(dir, name), 'r+');
+      writeSync(fd, Buffer.from('YYYY'), 0, 4, at);
+      fsyncSync(fd);
+      closeSync(fd);
+    };
+    const ctx = new SignalContext('dedupe', []);
+    // the source written between the compare and the clone: the destination would take its new bytes
+    // (the clone is asked on the destination's handle)
+    const [o] = await dedupeRangeNt(
+      writingBefore('fsctl', d, 1, scribble('s.bin', 100)),
+      s,
+      0n,
+      BigInt(8 * MiB),
+      [{ path: d, offset: 0n }],
+      ctx,
+    );
+    assert.equal(o.status, 'E_CHANGED');
+    assert.match(
+      o.message ?? '',
+      /s\.bin was written to between the compare and the clone, so 4 bytes of it reached this file; they were written back as they were/,
+    );
+    assert.equal(sha256File(join(dir, 'd.bin')), sum, 'the destination reads as before');
+    assert.equal(o.bytes, 0n, 'the first piece was not left shared');
+    // the destination written by the program while the first piece is cloned: the next piece's
+    // compare finds it different; what was shared before stays shared (it was equal), the write stands
+    makeDenseFile(join(dir, 's.bin'), 8 * MiB, 41);
+    chownSync(join(dir, 's.bin'), smbUid(), 0);
+    execFileSync('sync');
+    const [o2] = await dedupeRangeNt(
+      writingBefore('fsctl', d, 1, scribble('d.bin', 5 * MiB)),
+      s,
+      0n,
+      BigInt(8 * MiB),
+      [{ path: d, offset: 0n }],
+      ctx,
+    );
+    assert.equal(o2.status, 'differs');
+    assert.match(
+      o2.message ?? '',
+      /d\.bin at 4194304: the bytes differ from .*s\.bin's \(changed since the scan\); left alone \(compared before cloning\)\.$/,
+    );
+    assert.equal(o2.bytes, BigInt(4 * MiB), 'the first piece was shared');
+    const written = readFileSync(join(dir, 'd.bin'));
+    assert.equal(written.subarray(5 * MiB, 5 * MiB + 4).toString(), 'YYYY', "the program's write stands");
+    const shared = frags(join(dir, 'd.bin')).filter((x) => x.flags.includes('shared'));
+    assert.equal(
+      shared.reduce((t, x) => t + x.length, 0),
+      1024,
+      'the first 4 MiB shared (1,024 blocks)',
+    );
   });
 
   test('a destination open for writing elsewhere cannot be opened without FILE_SHARE_WRITE: left alone, named', async () => {

@@ -54,7 +54,9 @@ call ("alreadyShared", never counted as deduped). "freed" is measured from the f
 (statfs after syncfs) before and after, next to the estimate (below zero when the file system's
 own metadata grew more than it freed). Over SMB (smb:// files and folders) and on Windows:
 verify-then-clone (both files opened without FILE_SHARE_WRITE, the bytes compared, then
-FSCTL_DUPLICATE_EXTENTS_TO_FILE; the destination's times kept); the server may count the space
+FSCTL_DUPLICATE_EXTENTS_TO_FILE and read back, 4 MiB at a time; the destination's times kept).
+Samba holds off other SMB clients, not programs on the server itself: run it when nothing there
+writes to these files (a changed source is caught and undone; docs/ENGINE.md). The server may count the space
 freed only when its file system commits (btrfs behind Samba: up to 30 s later), so the free
 space before the run is given ("freeBefore") to compare with 'extent-lens volume PATH' later.
 macOS cannot deduplicate (EOPNOTSUPP).
@@ -137,7 +139,9 @@ function cancelledLine(r: DedupeReport): string {
   const most = c.countsAtLeast ? 'at least ' : '';
   return (
     `cancelled after ${c.groupsDone} of ${c.groups} group${c.groups === 1 ? '' : 's'}: ${most}${exactAndHuman(r.deduped)} shared in ${most}${r.calls} call${r.calls === 1 ? '' : 's'}, ` +
-    `freed ${exactAndHuman(r.freed)} measured. Every file still reads exactly as before; what was shared stays shared, and running it again continues with the rest (E_CANCELLED).`
+    `freed ${exactAndHuman(r.freed)} measured. Every file still reads exactly as before; what was shared stays shared, and running it again ` +
+    // over SMB what is already shared cannot be seen: the next run compares and clones it again (a no-op on the disk)
+    `${r.method.includes('verified') ? 'shares the rest (over SMB it compares and clones again what was shared: the server does not say what is)' : 'continues with the rest'} (E_CANCELLED).`
   );
 }
 
@@ -347,7 +351,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         (report.alreadyShared > 0n ? `already shared before: ${exactAndHuman(report.alreadyShared)}, ` : '') +
         `${report.differed} range${report.differed === 1 ? '' : 's'} differed` +
         (refused(report) > 0 ? `, ${refused(report)} refused (see the messages above)` : '') +
-        `; freed ${exactAndHuman(report.freed)} measured (estimated ` +
+        `; freed ${exactAndHuman(report.freed)} measured${report.remeasure ? ' so far (the server may count more at its next commit: see below)' : ''} (estimated ` +
         (atLeast(report.estimatedMin, report.estimated) ? `${exactAndHuman(report.estimatedMin!)} to ` : '') +
         `${exactAndHuman(report.estimated)})\n`,
     );

@@ -1,10 +1,17 @@
 // Deduplication on NT (Windows and SMB): there is no compare-and-share FSCTL, so it is
-// verify-then-clone. The source and each destination are opened WITHOUT FILE_SHARE_WRITE (while
-// the handles are open nobody else can open either for writing, so the bytes compared are the
-// bytes cloned), the ranges are read and compared, and only equal ranges are cloned with
-// FSCTL_DUPLICATE_EXTENTS_TO_FILE on cluster-aligned ranges (docs/facts/windows-fsctl.md#block-cloning-rules).
-// The clone counts as a write, so the destination's timestamps are set back afterwards
-// (FileBasicInformation with the values read before). Written once over NtTransport.
+// verify-then-clone. The source and each destination are opened WITHOUT FILE_SHARE_WRITE, so no
+// other opener may write either while the handles are open (Windows enforces that for every
+// program; Samba only among its SMB clients: a program on the Samba server itself can still
+// write). Piece by piece (VERIFY_PIECE): the destination's bytes are read and compared with the
+// source's, FSCTL_DUPLICATE_EXTENTS_TO_FILE clones the piece, and the piece is read back. A
+// source written on the server between the compare and the clone shows there, as bytes in the
+// destination that it never had: they are written back as they were, and the range is reported
+// as changed. (A write to the destination in the milliseconds between its compare and the clone
+// would be lost: no SMB request can hold off a program on a Samba server, and Samba's answers to
+// QUERY_INFO on an open handle do not show such writes' times; docs/SMB.md.) Clones are on cluster-aligned
+// ranges (docs/facts/windows-fsctl.md#block-cloning-rules). The clone counts as a write, so the
+// destination's timestamps are set back afterwards (FileBasicInformation with the values read
+// before). Written once over NtTransport.
 
 import type { OpContext } from '../backend';
 import type { DedupeOutcome } from '../backend-ext';
@@ -60,9 +67,13 @@ export async function freeBytesNt(t: NtTransport, path: string): Promise<bigint>
   }
 }
 
+/** Bytes compared, cloned and read back at a time: what a write on a Samba server can slip between. */
+const VERIFY_PIECE = 4 << 20;
+
 /**
  * `length` bytes at `srcOffset` of `source` compared with each destination's and cloned where
- * equal. The last range of a file may end at both files' EOF without a whole cluster.
+ * equal, piece by piece (the header says how a write during it is caught). The last range of a
+ * file may end at both files' EOF without a whole cluster.
  */
 export async function dedupeRangeNt(
   t: NtTransport,
@@ -86,6 +97,7 @@ export async function dedupeRangeNt(
     for (const d of dests) {
       ctx.checkCancelled();
       let dst: NtHandle | undefined;
+      let cloned = 0n;
       try {
         dst = d.path === source ? src : await t.open(d.path, { access: 'read-write', disposition: 'open', denyWrite: true });
         const info = await t.queryInfo(dst);
@@ -98,19 +110,35 @@ export async function dedupeRangeNt(
           });
           continue;
         }
-        const theirs = await readAll(t, dst, d.offset, Number(length));
-        if (bytes.byteLength !== Number(length) || !equalBytes(bytes, theirs)) {
-          out.push({ status: 'differs', bytes: 0n });
+        if (bytes.byteLength !== Number(length)) {
+          out.push(differs(d.path, d.offset, source));
           continue;
         }
-        await duplicateExtents(t, src, dst, srcOffset, d.offset, length, vol.clusterSize, 'dedupe', {}, ctx);
+        let outcome: DedupeOutcome | undefined;
+        for (let at = 0; at < bytes.byteLength && !outcome; at += VERIFY_PIECE) {
+          ctx.checkCancelled();
+          const n = Math.min(VERIFY_PIECE, bytes.byteLength - at);
+          const mine = bytes.subarray(at, at + n);
+          const offset = d.offset + BigInt(at);
+          if (!equalBytes(mine, await readAll(t, dst, offset, n))) {
+            outcome = differs(d.path, offset, source);
+            break;
+          }
+          await duplicateExtents(t, src, dst, srcOffset + BigInt(at), offset, BigInt(n), vol.clusterSize, 'dedupe', {}, ctx);
+          const after = await readAll(t, dst, offset, n);
+          if (!equalBytes(mine, after)) {
+            outcome = await undoForeignBytes(t, src, dst, source, srcOffset + BigInt(at), offset, mine, after, d.path);
+            break;
+          }
+          cloned += BigInt(n);
+        }
         // Cloning into the destination is a write to it: its times go back to what they were.
-        await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 });
-        out.push({ status: 'same', bytes: length });
+        if (cloned > 0n || outcome) await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 });
+        out.push(outcome ? { ...outcome, bytes: cloned } : { status: 'same', bytes: cloned });
       } catch (e) {
         if (isCancelled(e)) throw e;
         const f = e instanceof FsctlError ? e : asFsctlError(e, 'dedupe', [source, d.path], 'dedupe');
-        out.push({ status: f.code, bytes: 0n, message: f.message });
+        out.push({ status: f.code, bytes: cloned, message: f.message });
       } finally {
         if (dst && dst !== src) await t.close(dst).catch(() => undefined);
       }
@@ -119,4 +147,57 @@ export async function dedupeRangeNt(
     await t.close(src).catch(() => undefined);
   }
   return out;
+}
+
+function differs(path: string, offset: bigint, source: string): DedupeOutcome {
+  return {
+    status: 'differs',
+    bytes: 0n,
+    message: `${path} at ${offset}: the bytes differ from ${source}'s (changed since the scan); left alone (compared before cloning).`,
+  };
+}
+
+function changed(path: string, offset: bigint, how: string): DedupeOutcome {
+  return {
+    status: 'E_CHANGED',
+    bytes: 0n,
+    message: `dedupe: ${path} at ${offset}: ${how}, by a program on the server (Samba holds off only other SMB clients); the rest of this range was left alone (E_CHANGED). Run dedupe again when nothing writes to these files.`,
+  };
+}
+
+/**
+ * The piece read back after the clone is not what was compared: the source was written between
+ * the compare and the clone (on a Samba server), and the destination took bytes it never had.
+ * Those bytes (where the destination now holds the source's current bytes) are written back as
+ * they were; bytes that match neither were written to the destination since, and stay.
+ */
+async function undoForeignBytes(
+  t: NtTransport,
+  src: NtHandle,
+  dst: NtHandle,
+  source: string,
+  srcAt: bigint,
+  dstAt: bigint,
+  mine: Uint8Array,
+  after: Uint8Array,
+  path: string,
+): Promise<DedupeOutcome> {
+  const now = await readAll(t, src, srcAt, mine.byteLength);
+  let restored = 0;
+  for (let i = 0; i < mine.byteLength;) {
+    if (after[i] === mine[i] || i >= now.byteLength || after[i] !== now[i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < mine.byteLength && after[j] !== mine[j] && j < now.byteLength && after[j] === now[j]) j++;
+    await t.write(dst, dstAt + BigInt(i), mine.subarray(i, j));
+    restored += j - i;
+    i = j;
+  }
+  return changed(
+    path,
+    dstAt,
+    `${source} was written to between the compare and the clone, so ${restored} byte${restored === 1 ? '' : 's'} of it reached this file; they were written back as they were`,
+  );
 }

@@ -39,7 +39,10 @@ export interface SmbHandle extends NtHandle {
 }
 
 const READ_ACCESS = Access.FILE_READ_DATA | Access.FILE_READ_EA | Access.FILE_READ_ATTRIBUTES | Access.READ_CONTROL | Access.SYNCHRONIZE;
-// DELETE is included with write access: delete-on-close and rename need it.
+// Not DELETE: an open for writing asks for it only where it is needed (delete-on-close, rename:
+// opts.deleteOnClose / opts.delete). Samba grants DELETE only where the folder is writable too,
+// so asking for it always refused dedupe and punch on a file the user may write in a folder
+// they may not.
 const WRITE_ACCESS =
   Access.FILE_WRITE_DATA |
   Access.FILE_APPEND_DATA |
@@ -47,8 +50,7 @@ const WRITE_ACCESS =
   Access.FILE_WRITE_ATTRIBUTES |
   Access.FILE_READ_ATTRIBUTES |
   Access.READ_CONTROL |
-  Access.SYNCHRONIZE |
-  Access.DELETE;
+  Access.SYNCHRONIZE;
 
 function asSmb(h: NtHandle): SmbHandle {
   const s = h as SmbHandle;
