@@ -44,6 +44,10 @@ export async function applyDedupe(
     notes: [],
     durationMs: 0,
   };
+  // a group left alone because every copy already shares the source's blocks: its bytes are already shared too
+  for (const g of plan.groups)
+    if (!groups.includes(g) && g.ranges.length > 1 && g.ranges.slice(1).every((r) => r.alreadyShared))
+      report.alreadyShared += g.candidateBytes;
   if (idle > 0)
     report.notes.push(
       `${idle} group${idle === 1 ? '' : 's'} with no net saving (already shared, or parts of extents) ${idle === 1 ? 'was' : 'were'} left alone.`,

@@ -221,6 +221,11 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
         // Found again: nothing left to save.
         const again = await engine.findDuplicates([d]);
         assert.equal(again.total.netSaving, 0n);
+        // applied, it is left alone, and its bytes are reported as already shared
+        const r3 = await engine.dedupe(again);
+        assert.equal(r3.calls, 0);
+        assert.equal(r3.alreadyShared, again.total.candidateBytes);
+        assert.equal(r3.alreadyShared, BigInt(2 * MiB + 2 * CHUNK), 'b, a-clone and sparse2’s data');
         // What the kernel says for a range already sharing the source's blocks (xfs_io, the peer
         // tool): FIDEDUPERANGE "dedupes" all of it again, so counting bytes_deduped would claim it.
         const io = execFileSync('xfs_io', ['-c', `dedupe ${path.join(d, 'a')} 0 0 ${MiB}`, path.join(d, 'b')], { encoding: 'utf8' });
