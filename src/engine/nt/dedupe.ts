@@ -6,12 +6,12 @@
 // source's, FSCTL_DUPLICATE_EXTENTS_TO_FILE clones the piece, and the piece is read back. A
 // source written on the server between the compare and the clone shows there, as bytes in the
 // destination that it never had: they are written back as they were, and the range is reported
-// as changed. (A write to the destination in the milliseconds between its compare and the clone
-// would be lost: no SMB request can hold off a program on a Samba server, and Samba's answers to
-// QUERY_INFO on an open handle do not show such writes' times; docs/SMB.md.) Clones are on cluster-aligned
-// ranges (docs/facts/windows-fsctl.md#block-cloning-rules). The clone counts as a write, so the
-// destination's timestamps are set back afterwards (FileBasicInformation with the values read
-// before). Written once over NtTransport.
+// as changed. (A write to the destination in the milliseconds between its compare and the
+// clone would be lost: no SMB request can hold off a program on a Samba server, and Samba's
+// answers to QUERY_INFO on an open handle do not show such writes' times; docs/SMB.md.) Clones
+// are on cluster-aligned ranges (docs/facts/windows-fsctl.md#block-cloning-rules). The clone
+// counts as a write, so the destination's timestamps are set back afterwards
+// (FileBasicInformation with the values read before). Written once over NtTransport.
 
 import type { OpContext } from '../backend';
 import type { DedupeOutcome } from '../backend-ext';
@@ -115,7 +115,7 @@ export async function dedupeRangeNt(
           continue;
         }
         let outcome: DedupeOutcome | undefined;
-        for (let at = 0; at < bytes.byteLength && !outcome; at += VERIFY_PIECE) {
+        for (let at = 0; at < bytes.byteLength; at += VERIFY_PIECE) {
           ctx.checkCancelled();
           const n = Math.min(VERIFY_PIECE, bytes.byteLength - at);
           const mine = bytes.subarray(at, at + n);
@@ -133,7 +133,7 @@ export async function dedupeRangeNt(
           cloned += BigInt(n);
         }
         // Cloning into the destination is a write to it: its times go back to what they were.
-        if (cloned > 0n || outcome) await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 });
+        if (cloned > 0n || outcome?.status === 'E_CHANGED') await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 });
         out.push(outcome ? { ...outcome, bytes: cloned } : { status: 'same', bytes: cloned });
       } catch (e) {
         if (isCancelled(e)) throw e;
