@@ -16,6 +16,13 @@ const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 /** A range's bytes in compressed (encoded) extents. */
 const compressedBytes = (segs: Segment[]): bigint => segs.reduce((t, x) => (x.encoded ? t + x.len : t), 0n);
 
+/** `v` rounded up to a multiple of the file system's block (as it is where there is none). */
+function toBlockEnd(v: bigint, blockSize: number): bigint {
+  if (blockSize <= 0) return v;
+  const bs = BigInt(blockSize);
+  return ((v + bs - 1n) / bs) * bs;
+}
+
 /**
  * Where a piece of the range at `offset` of `f` ends on disk: a piece that ends the file inside a
  * block holds that whole block (what sharing frees, and what deleting frees), so its end is
@@ -23,9 +30,12 @@ const compressedBytes = (segs: Segment[]): bigint => segs.reduce((t, x) => (x.en
  */
 function physEnd(f: FileData, offset: bigint, x: Segment): bigint {
   const e = x.phys + x.len;
-  if (offset + x.rel + x.len !== f.size || f.blockSize <= 0) return e;
-  const bs = BigInt(f.blockSize);
-  return ((e + bs - 1n) / bs) * bs;
+  return offset + x.rel + x.len === f.size ? toBlockEnd(e, f.blockSize) : e;
+}
+
+/** A range's end in `f`, where it ends the file: the end of its last block (the block moves with it). */
+function blockEndAtEof(f: FileData | undefined, end: bigint): bigint {
+  return f && end >= f.size ? toBlockEnd(end, f.blockSize) : end;
 }
 
 /** Where a range's data starts on disk (its first piece with a known place; none: last). */
@@ -235,7 +245,7 @@ export function sharedBlockSavings(
     for (const r of g.ranges.slice(1)) {
       if (r.alreadyShared || g.netSaving === 0n) continue;
       (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
-      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
+      (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(blockEndAtEof(files.get(r.path), r.offset + g.length));
     }
   const moved = new Map<string, { start: bigint[]; end: bigint[] }>();
   for (const [p, s] of starts) moved.set(p, mergeRanges(s, ends.get(p)!));
@@ -262,9 +272,10 @@ export function sharedBlockSavings(
     const srcFile = files.get(g.ranges[0].path);
     if (!srcFile) continue;
     const src = segments(srcFile, g.ranges[0].offset, g.length).filter((x) => x.phys >= 0n);
+    // (a piece that ends the file holds its whole last block, as groupSaving counted it)
     const source = mergeRanges(
       src.map((x) => x.phys),
-      src.map((x) => x.phys + x.len),
+      src.map((x) => (x.encoded ? x.phys + x.len : physEnd(srcFile, g.ranges[0].offset, x))),
     );
     const stuckStart: bigint[] = [];
     const stuckEnd: bigint[] = [];
@@ -289,12 +300,14 @@ export function sharedBlockSavings(
           named = false;
           continue;
         }
+        // where it ends the file, its whole last block (the saving counted it so)
+        const xEnd = physEnd(f, r.offset, x);
         const kept = lookup?.keptOutside(f, r.offset + x.rel, x.len, x.phys);
         if (!kept) named = false;
         else
           for (const k of kept) {
             keptStart.push(x.phys + (k.start - r.offset - x.rel));
-            keptEnd.push(x.phys + (k.end - r.offset - x.rel));
+            keptEnd.push(k.end - r.offset - x.rel === x.len ? xEnd : x.phys + (k.end - r.offset - x.rel));
             keptBy ||= k.owner;
           }
         // What keeps these blocks depends only on where they are: clones of one file moving
@@ -303,7 +316,6 @@ export function sharedBlockSavings(
         if (seenPieces.has(piece)) continue;
         seenPieces.add(piece);
         const ends = reach.get(f.fsKey)!;
-        const xEnd = x.phys + x.len;
         // the first reference that can reach x: none before the running end passes x.phys
         let lo = 0;
         let hi = list.length;

@@ -1140,6 +1140,33 @@ describe('dedupe on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skip
     assert.equal(r.estimated, BigInt(7 * MiB));
     assert.equal(r.freed, r.estimated);
   });
+
+  test('copies of 100,000 bytes each cloned outside: their whole last blocks are kept too, so the saving is 0, as freed', async () => {
+    const d = freshDir(t, 'unaligned-kept');
+    const sel = path.join(d, 'sel');
+    const out = path.join(d, 'out');
+    fs.mkdirSync(sel);
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(sel, 'x'), randomBytes(100000));
+    execFileSync('cp', ['--reflink=never', path.join(sel, 'x'), path.join(sel, 'y')]);
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'x'), path.join(out, 'w')]);
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'y'), path.join(out, 'z')]);
+    execFileSync('sync');
+    const engine = createEngine();
+    try {
+      const plan = await engine.findDuplicates([sel]);
+      assert.equal(plan.groups.length, 1);
+      assert.equal(plan.total.netSaving, 0n, plan.groups[0].warnings.join('\n'));
+      assert.equal(plan.total.netSavingMin, 0n);
+      assert.ok(plan.groups[0].warnings.some((w) => /^102400 bytes of the other ranges share their blocks with files outside/.test(w)));
+      const free0 = freeAfterSync(t.mountPoint);
+      const r = await engine.dedupe(plan);
+      assert.equal(r.calls, 0, 'a group that frees nothing is left alone');
+      assert.equal(freeAfterSync(t.mountPoint) - free0, 0n);
+    } finally {
+      await engine.dispose();
+    }
+  });
 });
 
 for (const kind of ['ext4', 'tmpfs'] as FsKind[]) {

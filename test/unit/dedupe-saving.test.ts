@@ -482,6 +482,28 @@ test("btrfs as root: compressed data at its extents' size on disk, one figure; a
   assert.equal(shared.netSavingMin, 0n);
 });
 
+test('a copy of 100,000 bytes whose blocks a file outside keeps: its whole last block is kept too, so the saving is 0 (not 2,400)', () => {
+  // x and y: copies with their own blocks, each also cloned by a file outside the selection
+  const x = file('x', 100000n, [[0n, 102400n, 1000n * K]], 'xfs', true);
+  const y = file('y', 100000n, [[0n, 102400n, 5000n * K]], 'xfs', true);
+  const files = new Map([x, y].map((f) => [f.path, f]));
+  const g = groupSaving([x, y], [0n, 0n], 100000n, true);
+  assert.equal(g.netSaving, 102400n, 'counted whole blocks');
+  const keptAll: OwnerLookup = {
+    method: 'TEST',
+    forShared: true,
+    keptOutside: (_f, offset, length) => [{ start: offset, end: offset + length, owner: 'inode 9' }],
+  };
+  sharedBlockSavings([g], files, new Map([['fs', keptAll]]));
+  assert.equal(g.netSaving, 0n);
+  assert.equal(g.netSavingMin, 0n);
+  // kept by the source only (a clone of it that the plan leaves in place): the same, through the plan's own references
+  const z = file('z', 100000n, [[0n, 102400n, 5000n * K]], 'xfs', true); // y's clone, not moved
+  const h = groupSaving([x, y], [0n, 0n], 100000n, true, new Set(['x']));
+  sharedBlockSavings([h], new Map([x, y, z].map((f) => [f.path, f])), new Map([['fs', { ...keptAll, keptOutside: () => [] }]]));
+  assert.equal(h.netSaving, 0n, 'z keeps all of y');
+});
+
 test('a map as dedupe data: unwritten (preallocated) extents are left out like holes; already-shared bytes measured', () => {
   const packed = packExtents([
     { offset: 0n, length: 64n * K, physical: 1000n * K, flags: [] },
