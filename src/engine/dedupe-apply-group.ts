@@ -85,8 +85,9 @@ export async function applyGroup(
   let dests = g.ranges.slice(1);
   let srcMap: PackedExtentMap | undefined;
   let sizeOf: Map<string, bigint> | undefined;
+  let partly = new Map<DedupeRange, bigint>();
   try {
-    ({ dests, srcMap, sizeOf } = await notYetShared(b, g, dests, t, ctx));
+    ({ dests, srcMap, sizeOf, partly } = await notYetShared(b, g, dests, t, ctx));
   } catch (e) {
     if (isCancelled(e)) throw e;
     // the maps are only an optimisation: without them every range goes to the kernel
@@ -181,16 +182,27 @@ export async function applyGroup(
         sent(len * BigInt(batch.length));
       }
     }
+  // A destination shared in full whose range already shared some of the source's blocks: the
+  // kernel counts those bytes as deduped again; they were shared before.
+  dests.forEach((d, i) => {
+    const same = partly.get(d);
+    if (same === undefined || noted.has(i)) return;
+    t.deduped -= same;
+    t.alreadyShared += same;
+  });
 }
 
-/** The ranges of `dests` whose data is not already at the source's physical place; the others' data bytes go to report.alreadyShared. */
+/**
+ * The ranges of `dests` whose data is not already at the source's physical place (the others'
+ * data bytes go to report.alreadyShared), and of those, how many bytes of each already are.
+ */
 async function notYetShared(
   b: ExtendedBackend,
   g: DedupeGroup,
   dests: DedupeRange[],
   t: GroupTally,
   ctx: EngineContext,
-): Promise<{ dests: DedupeRange[]; srcMap: PackedExtentMap; sizeOf: Map<string, bigint> }> {
+): Promise<{ dests: DedupeRange[]; srcMap: PackedExtentMap; sizeOf: Map<string, bigint>; partly: Map<DedupeRange, bigint> }> {
   const facts = { filesystem: '', fsKey: '', blockSize: 0 };
   const maps = new Map<string, FileData>();
   const sizeOf = new Map<string, bigint>();
@@ -206,12 +218,17 @@ async function notYetShared(
   const srcMap = await wholeMap(b, g.ranges[0].path, ctx);
   const src = await dataOf(g.ranges[0].path, srcMap);
   const out: DedupeRange[] = [];
+  /** Ranges of which some data bytes already sit at the source's place: how many. */
+  const partly = new Map<DedupeRange, bigint>();
   for (const d of dests) {
     const { data, same } = sharedWithSource(src, g.ranges[0].offset, await dataOf(d.path), d.offset, g.length);
     if (data > 0n && same === data) t.alreadyShared += data;
-    else out.push(d);
+    else {
+      out.push(d);
+      if (same > 0n) partly.set(d, same);
+    }
   }
-  return { dests: out, srcMap, sizeOf };
+  return { dests: out, srcMap, sizeOf, partly };
 }
 
 function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {

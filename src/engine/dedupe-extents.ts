@@ -121,7 +121,7 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
         }
         if (here === 0n || rest === 0n) continue;
         partial += here;
-        example ||= `${r.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} of them not duplicated)`;
+        example ||= `${r.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not duplicated)`;
       }
     }
     if (partial === 0n) continue;

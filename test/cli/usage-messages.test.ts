@@ -69,8 +69,17 @@ describe("usage errors in the tool's own words", () => {
   });
 
   test('a wrong option value is a usage error (exit 2) before any work, or once the file system says so', () => {
-    for (const v of ['1000', '0', '2G', '2K'])
-      assert.match(usageError(['dedupe', dir, '--chunk', v]), new RegExp(`^extent-lens dedupe: --chunk: ${v} is not a chunk size`, 'm'));
+    for (const [v, why] of [
+      ['1000', '1000 bytes, less than 4K'],
+      ['0', '0 bytes, less than 4K'],
+      ['2G', '2147483648 bytes, more than 1 GiB'],
+      ['2K', '2048 bytes, less than 4K'],
+      ['1MB', '1000000 bytes, not a multiple of 512, the smallest block'],
+    ])
+      assert.match(
+        usageError(['dedupe', dir, '--chunk', v]),
+        new RegExp(`^extent-lens dedupe: --chunk: ${v} is ${why}; .*1MB in 1000s\\)\\.$`, 'm'),
+      );
     // the block size of the file system under dir (4096 on ext4 and tmpfs) is known only once it is open
     assert.match(
       usageError(['dedupe', dir, '--chunk', '4608']),

@@ -242,6 +242,30 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('a copy half cloned from its source already: only the other half is counted as deduplicated, the first as already shared', async () => {
+      const d = freshDir(t, 'half-shared');
+      const data = randomBytes(8 * MiB);
+      fs.writeFileSync(path.join(d, 'a'), data);
+      fs.writeFileSync(path.join(d, 'b'), data);
+      execFileSync('sync');
+      execFileSync('xfs_io', ['-c', `reflink ${path.join(d, 'a')} 0 0 ${4 * MiB}`, path.join(d, 'b')]);
+      execFileSync('sync');
+      const before = shas(d);
+      const engine = createEngine();
+      try {
+        const plan = await engine.findDuplicates([d]);
+        assert.equal(plan.groups.length, 1);
+        assert.equal(plan.groups[0].ranges[0].path, path.join(d, 'a'), 'the source: the one the other half-shares');
+        const r = await engine.dedupe(plan);
+        assert.deepEqual(r.skipped, []);
+        assert.equal(r.deduped, BigInt(4 * MiB), 'the kernel was given 8 MiB; 4 MiB of it was shared already');
+        assert.equal(r.alreadyShared, BigInt(4 * MiB));
+        assert.deepEqual(shas(d), before);
+      } finally {
+        await engine.dispose();
+      }
+    });
+
     test('the search leaves access times alone (O_NOATIME, as the owner or root)', async () => {
       const d = freshDir(t, 'atime');
       const x = randomBytes(256 * KiB);

@@ -99,10 +99,17 @@ full in netSaving and not at all in netSavingMin.
       return typeof v === 'string' ? parseSize(v, `--${name}`) : undefined;
     };
     const chunk = size('chunk');
-    if (chunk !== undefined && (chunk < SMALLEST_CHUNK || chunk > LARGEST_CHUNK || chunk % SMALLEST_BLOCK !== 0n))
+    if (chunk !== undefined && (chunk < SMALLEST_CHUNK || chunk > LARGEST_CHUNK || chunk % SMALLEST_BLOCK !== 0n)) {
+      const why =
+        chunk < SMALLEST_CHUNK
+          ? 'less than 4K'
+          : chunk > LARGEST_CHUNK
+            ? 'more than 1 GiB'
+            : `not a multiple of ${SMALLEST_BLOCK}, the smallest block`;
       throw new UsageError(
-        `--chunk: ${ctx.values.chunk} is not a chunk size; use a multiple of the file system's block size from 4K up to 1 GiB, such as 128K.`,
+        `--chunk: ${ctx.values.chunk} is ${chunk} bytes, ${why}; use a multiple of the file system's block size from 4K up to 1 GiB, such as 128K (4k, 1M and 1MiB count in 1024s; 1MB in 1000s).`,
       );
+    }
     const minSize = size('min-size');
     const engine = await ctx.engine();
     const plan = await engine.findDuplicates(ctx.positionals, { signal: ctx.signal, chunk, minSize }).catch((e: unknown) => {
