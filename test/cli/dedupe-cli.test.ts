@@ -290,6 +290,30 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
     assert.match(applied.stderr, /^extent-lens dedupe: ext4 cannot share blocks \(EOPNOTSUPP\)/m);
     assert.match(applied.stdout, /^total: 1 group \(2 files examined\)/m);
     assert.match(applied.stdout, /^nothing was changed; --apply cannot share these here: ext4 cannot share blocks/m);
+    assert.doesNotMatch(table.stdout, /--apply refuses the whole plan/, 'every group is on ext4: nothing else to share');
+  });
+
+  test('with groups on XFS too, the preview says how to share those (name only paths that can share)', { skip: skipReason('xfs') }, () => {
+    const xfs = makeLoopFs('xfs');
+    try {
+      const a = randomBytes(256 * 1024);
+      fs.writeFileSync(path.join(xfs.mnt, 'x1'), a);
+      fs.writeFileSync(path.join(xfs.mnt, 'x2'), a);
+      execFileSync('sync');
+      const both = cli(['dedupe', fsys.mnt, xfs.mnt]);
+      assert.equal(both.code, 0, both.stderr);
+      assert.match(both.stdout, /^total: 2 groups/m);
+      assert.match(
+        both.stdout,
+        new RegExp(
+          `^--apply refuses the whole plan while it holds files there \\(e\\.g\\. ${fsys.mnt}/[ab]\\); name only paths on file systems that can share to share the rest$`,
+          'm',
+        ),
+      );
+      assert.match(cli(['dedupe', xfs.mnt]).stdout, /^nothing was changed; run again with --apply/m);
+    } finally {
+      xfs.cleanup();
+    }
   });
 });
 

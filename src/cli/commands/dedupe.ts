@@ -3,6 +3,7 @@
 // share it (Linux FIDEDUPERANGE: the kernel compares the bytes first) and measure the space
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication".
 
+import * as fs from 'node:fs';
 import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
 import type { Command } from '../command';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
@@ -362,9 +363,21 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         (atLeast(report.estimatedMin, report.estimated) ? `${exactAndHuman(report.estimatedMin!)} to ` : '') +
         `${exactAndHuman(report.estimated)})\n`,
     );
-  else if (plan.cannotApply?.length)
+  else if (plan.cannotApply?.length) {
     for (const e of plan.cannotApply) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
-  else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
+    // the refusal is of the whole plan: where some groups lie on file systems that can share, say how to share them
+    const refused = new Set(plan.cannotApply.map((e) => deviceOf(e.path)));
+    if (
+      plan.groups.some((g) => {
+        const dev = deviceOf(g.ranges[0].path);
+        return dev !== undefined && !refused.has(dev);
+      })
+    )
+      lines.push(
+        `--apply refuses the whole plan while it holds files there (e.g. ${escapeControls(plan.cannotApply[0].path)}); ` +
+          'name only paths on file systems that can share to share the rest\n',
+      );
+  } else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
   for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])
     lines.push(noteLine(escapeControls(n)) + '\n');
   // where the server frees only at its commit: what to compare with later
@@ -385,3 +398,12 @@ const MAX_WARNING_LINES = 20;
 
 /** A lower bound worth saying: known and below the estimate. */
 const atLeast = (min: bigint | undefined, most: bigint): boolean => min !== undefined && min < most;
+
+/** The device a local path lies on (undefined for smb://, or where it cannot be asked). */
+function deviceOf(p: string): number | undefined {
+  try {
+    return fs.statSync(p).dev;
+  } catch {
+    return undefined;
+  }
+}
