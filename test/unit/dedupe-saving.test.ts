@@ -258,7 +258,7 @@ test('btrfs: a partly overwritten extent (pieces on both sides of new data) is o
   assert.equal(forced.ranges[1].path, 'b');
   partialExtentWarnings([forced], new Map([a, b].map((f) => [f.path, f])));
   assert.equal(forced.netSaving, 0n);
-  assert.match(forced.warnings.join(' '), /b at 0 \(3145728 bytes in 2 pieces, 2097152 of them not duplicated\)/);
+  assert.match(forced.warnings.join(' '), /b at 0 \(3145728 bytes in 2 pieces, 2097152 bytes of them not duplicated\)/);
 });
 
 test('FIDEDUPERANGE argument: 24-byte header, 32 bytes per destination, status and bytes read back', () => {
