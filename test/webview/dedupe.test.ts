@@ -159,13 +159,19 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
         }),
     );
 
-  test('totals: groups, duplicate bytes, already shared (the difference), net saving, exact bytes as tooltips', async () => {
+  test('totals: groups, duplicate bytes, already shared (the ranges marked so), net saving, exact bytes as tooltips', async () => {
     const { page, bridge } = await open(1000);
     const t = plan.total;
     assert.equal(await text(page, '.kv[data-key="groups"] dd'), '4');
     assert.equal(await page.getAttribute('.kv[data-key="candidate"] dd', 'title'), exact(t.candidateBytes));
     assert.equal(await page.getAttribute('.kv[data-key="net"] dd', 'title'), exact(t.netSaving));
-    assert.equal(await page.getAttribute('.kv[data-key="shared"] dd', 'title'), exact(t.candidateBytes - t.netSaving));
+    // each destination of a group holds an equal share of its candidate bytes (same data layout)
+    const marked = plan.groups.reduce(
+      (sum, g) => sum + (g.candidateBytes * BigInt(g.ranges.filter((r) => r.alreadyShared).length)) / BigInt(g.ranges.length - 1),
+      0n,
+    );
+    assert.equal(marked, t.candidateBytes - t.netSaving, 'here all that is not freed is already shared');
+    assert.equal(await page.getAttribute('.kv[data-key="shared"] dd', 'title'), exact(marked));
     assert.equal(await text(page, '.kv[data-key="net"] dd'), '1.37 GiB'); // 1,404.125 MiB
     assert.equal(await text(page, '.kv[data-key="candidate"] dd'), '1.43 GiB'); // 1,468.25 MiB
     assert.equal(await text(page, '.kv[data-key="shared"] dd'), '64.13 MiB'); // 64 MiB of sqlite + one 128 KiB chunk
@@ -193,6 +199,20 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       await text(page, '.saving-line'),
       'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',
     );
+    // compressed data sized on disk (btrfs as root): one figure below the duplicate bytes, nothing already shared
+    const sized = {
+      ...wire,
+      total: { ...wire.total, netSaving: String(500n * MiB), netSavingMin: String(500n * MiB) },
+      groups: wire.groups.map((g) => ({
+        ...g,
+        compressed: true,
+        ranges: g.ranges.map((r) => ({ file: r.file, offset: r.offset })),
+      })),
+    };
+    await bridge.post({ type: 'dedupe', plan: sized, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.saving-line')?.textContent?.includes('compressed on disk'));
+    assert.equal(await text(page, '.saving-line'), 'Sharing these frees about 500 MiB: 1.43 GiB duplicate, compressed on disk.');
+    assert.equal(await text(page, '.kv[data-key="shared"] dd'), '0 B', 'not the difference: nothing is already shared');
     // an SMB share: where the data lies is not known, so it may free nothing (not "already shared")
     const smb = { ...bounded, groups: bounded.groups.map((g) => ({ ...g, placeUnknown: true })) };
     await bridge.post({ type: 'dedupe', plan: smb, canApply: true });

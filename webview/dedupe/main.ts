@@ -119,7 +119,12 @@ function showTotals(p: DedupeWirePlan): void {
   const t = p.total;
   const candidate = BigInt(t.candidateBytes);
   const net = BigInt(t.netSaving);
-  const already = candidate > net ? candidate - net : 0n;
+  // The ranges of a group hold data at the same offsets, so each destination holds an equal share of its candidate bytes.
+  const already = p.groups.reduce((sum, g) => {
+    const dests = BigInt(g.ranges.length - 1);
+    const shared = BigInt(g.ranges.filter((r, i) => i > 0 && r.alreadyShared).length);
+    return dests > 0n ? sum + (BigInt(g.candidateBytes) * shared) / dests : sum;
+  }, 0n);
   totalsEl.replaceChildren();
   kv('groups', l10n.t('Groups'), groupDigits(BigInt(t.groups)));
   kv('files', l10n.t('Files'), groupDigits(BigInt(t.files)), undefined, l10n.t('Files examined.'));
@@ -226,9 +231,12 @@ function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigi
       c,
     );
   }
-  return already > 0n
-    ? l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already))
-    : l10n.t('Sharing these frees about {0}.', b);
+  if (already > 0n)
+    return l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already));
+  // sized on disk (btrfs as root): less than the duplicate bytes, and not because anything is shared
+  if (p.groups.some((g) => g.compressed) && net < candidate)
+    return l10n.t('Sharing these frees about {0}: {1} duplicate, compressed on disk.', b, human2(candidate));
+  return l10n.t('Sharing these frees about {0}.', b);
 }
 
 function showReport(r: DedupeWireReport | undefined): void {
