@@ -156,7 +156,10 @@ export interface SpaceWalk {
 
 /** One destination's outcome of a compare-and-share call (BackendExtensions.dedupeRange). */
 export interface DedupeOutcome {
-  /** 'same' (equal, now shared), 'differs' (left alone), or the OS error by name. */
+  /**
+   * 'same' (equal, now shared), 'differs' (left alone), 'E_CANCELLED' (a cancel stopped the call:
+   * `bytes` says what it shared first), or the OS error by name.
+   */
   status: string;
   /** Bytes the file system shared for this destination. */
   bytes: bigint;

@@ -166,7 +166,8 @@ export async function applyGroup(
         out.forEach((o, j) => {
           const i = batch[j];
           t.deduped += o.bytes;
-          if (o.status === 'same') return;
+          // (E_CANCELLED: what the call shared before it stopped; the cancel is seen below)
+          if (o.status === 'same' || o.status === 'E_CANCELLED') return;
           note(i, {
             path: dests[i].path,
             offset: dests[i].offset,
@@ -180,6 +181,7 @@ export async function applyGroup(
           });
         });
         sent(len * BigInt(batch.length));
+        if (out.some((o) => o.status === 'E_CANCELLED')) ctx.checkCancelled();
       }
     }
   // A destination shared in full whose range already shared some of the source's blocks: the

@@ -173,7 +173,7 @@ export async function applyDedupe(
   if (later.length > 0) report.remeasure = { settled, volumes: later };
   if ([...backendOf.values()].some((b) => b.name !== 'linux'))
     report.notes.push(
-      'NT / SMB: every range was compared with the handles open without FILE_SHARE_WRITE, then cloned (FSCTL_DUPLICATE_EXTENTS_TO_FILE) and read back, 4 MiB at a time (Samba holds off other SMB clients that way, not programs on the server itself); the server may count the space freed only once its file system commits (btrfs: up to 30 s).',
+      'NT / SMB: every range was compared with the handles open without FILE_SHARE_WRITE, then cloned (FSCTL_DUPLICATE_EXTENTS_TO_FILE) and read back, 1 MiB at a time (Samba holds off other SMB clients that way, not programs on the server itself); the server may count the space freed only once its file system commits (btrfs: up to 30 s).',
     );
   report.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return report;

@@ -388,6 +388,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     makeDenseFile(join(dir, 's.bin'), 8 * MiB, 41);
     chownSync(join(dir, 's.bin'), smbUid(), 0);
     execFileSync('sync');
+    utimesSync(join(dir, 'd.bin'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
     const [o2] = await dedupeRangeNt(
       writingBefore('fsctl', d, 1, scribble('d.bin', 5 * MiB)),
       s,
@@ -399,17 +400,41 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     assert.equal(o2.status, 'differs');
     assert.match(
       o2.message ?? '',
-      /d\.bin at 4194304: the bytes differ from .*s\.bin's \(changed since the scan\); left alone \(compared before cloning\)\.$/,
+      /d\.bin at 5242880: the bytes differ from .*s\.bin's \(changed since the scan\); left alone \(compared before cloning\)\.$/,
     );
-    assert.equal(o2.bytes, BigInt(4 * MiB), 'the first piece was shared');
+    assert.equal(o2.bytes, BigInt(5 * MiB), 'the pieces before the write were shared');
     const written = readFileSync(join(dir, 'd.bin'));
     assert.equal(written.subarray(5 * MiB, 5 * MiB + 4).toString(), 'YYYY', "the program's write stands");
     const shared = frags(join(dir, 'd.bin')).filter((x) => x.flags.includes('shared'));
     assert.equal(
       shared.reduce((t, x) => t + x.length, 0),
-      1024,
-      'the first 4 MiB shared (1,024 blocks)',
+      1280,
+      'the first 5 MiB shared (1,280 blocks)',
     );
+    // and its times say it changed: not set back to those of before the run
+    assert.ok(statSync(join(dir, 'd.bin')).mtimeMs > Date.now() - 60_000, 'a recent modification time, not 2020');
+    // a cancel between pieces: what was shared is said, and the destination's times are its own again
+    makeDenseFile(join(dir, 'd.bin'), 8 * MiB, 41);
+    chownSync(join(dir, 'd.bin'), smbUid(), 0);
+    const y2020 = new Date('2020-01-02T03:04:05Z');
+    utimesSync(join(dir, 'd.bin'), y2020, y2020);
+    execFileSync('sync');
+    const stop = new AbortController();
+    const [o3, o4] = await dedupeRangeNt(
+      writingBefore('fsctl', d, 3, () => stop.abort()),
+      s,
+      0n,
+      BigInt(8 * MiB),
+      [
+        { path: d, offset: 0n },
+        { path: s, offset: 0n },
+      ],
+      new SignalContext('dedupe', [], stop.signal),
+    );
+    assert.deepEqual(o3, { status: 'E_CANCELLED', bytes: BigInt(3 * MiB) }, 'three pieces shared before the cancel was seen');
+    assert.deepEqual(o4, { status: 'E_CANCELLED', bytes: 0n }, 'the next destination untouched');
+    assert.equal(statSync(join(dir, 'd.bin')).mtime.getTime(), y2020.getTime());
+    assert.equal(sha256File(join(dir, 'd.bin')), sum);
   });
 
   test('a destination open for writing elsewhere cannot be opened without FILE_SHARE_WRITE: left alone, named', async () => {

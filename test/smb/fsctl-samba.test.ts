@@ -174,6 +174,23 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     assert.equal(sha256File(join(xfs.mnt, 'big-copy.bin')), sha256File(p));
   });
 
+  test('copy to another share of the server: no resume key across connections (Samba crashed on one); copied through the client', async () => {
+    const p = join(btrfs.mnt, 'across.bin');
+    makeDenseFile(p, 3 * MiB + 7);
+    const b = createSmbBackend();
+    const rep = await b.copyFile(smb.uri('btrfs', 'across.bin'), smb.uri('xfs', 'across-copy.bin'), ctx);
+    assert.equal(rep.fellBack, true);
+    assert.match(
+      rep.fallbackReason ?? '',
+      /is on another share than .*: server-side copy works within one share, so the data is copied through this client \(E_UNSUPPORTED\)\.$/,
+    );
+    assert.equal(sha256File(join(xfs.mnt, 'across-copy.bin')), sha256File(p));
+    // the server is still there for the next request
+    const again = await b.copyFile(smb.uri('xfs', 'across-copy.bin'), smb.uri('xfs', 'across-copy2.bin'), ctx);
+    assert.equal(again.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
+    assert.equal(sha256File(join(xfs.mnt, 'across-copy2.bin')), sha256File(p));
+  });
+
   test('duplicate extents on the btrfs share: the clone shares physical extents with the source', async () => {
     const p = join(btrfs.mnt, 'orig.bin');
     makeDenseFile(p, 6 * MiB + 4096 + 100);

@@ -55,7 +55,8 @@ call ("alreadyShared", never counted as deduped). "freed" is measured from the f
 (statfs after syncfs) before and after, next to the estimate (below zero when the file system's
 own metadata grew more than it freed). Over SMB (smb:// files and folders) and on Windows:
 verify-then-clone (both files opened without FILE_SHARE_WRITE, the bytes compared, then
-FSCTL_DUPLICATE_EXTENTS_TO_FILE and read back, 4 MiB at a time; the destination's times kept).
+FSCTL_DUPLICATE_EXTENTS_TO_FILE and read back, 1 MiB at a time; the destination's times are
+kept unless something else wrote to it).
 Samba holds off other SMB clients, not programs on the server itself: run it when nothing there
 writes to these files (a changed source is caught and undone; docs/ENGINE.md). The server may count the space
 freed only when its file system commits (btrfs behind Samba: up to 30 s later), so the free

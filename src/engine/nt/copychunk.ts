@@ -114,6 +114,17 @@ export async function copyChunkNt(
       return decodeResumeKey(o.output).key;
     },
     async fill(src, info, dst, key) {
+      // The resume key names an open of the source's connection; another share is another
+      // connection here, where Samba 4.17 crashed on it (a segmentation fault in
+      // vfs_offload_token_db_fetch_fsp): the data goes through this client instead (the caller's fallback).
+      const [from, to] = [(await t.queryVolume(src)).volumeId, (await t.queryVolume(dst)).volumeId];
+      if (from !== to)
+        throw engineError(
+          'copy',
+          'E_UNSUPPORTED',
+          paths,
+          `${target} is on another share than ${source}: server-side copy works within one share, so the data is copied through this client (E_UNSUPPORTED).`,
+        );
       let segments: ByteRange[] = info.endOfFile > 0n ? [{ offset: 0n, length: info.endOfFile }] : [];
       if (info.sparse && info.endOfFile > 0n) {
         try {

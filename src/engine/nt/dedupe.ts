@@ -6,19 +6,20 @@
 // source's, FSCTL_DUPLICATE_EXTENTS_TO_FILE clones the piece, and the piece is read back. A
 // source written on the server between the compare and the clone shows there, as bytes in the
 // destination that it never had: they are written back as they were, and the range is reported
-// as changed. (A write to the destination in the milliseconds between its compare and the
-// clone would be lost: no SMB request can hold off a program on a Samba server, and Samba's
-// answers to QUERY_INFO on an open handle do not show such writes' times; docs/SMB.md.) Clones
+// as changed. (A write to the destination while its piece is read and cloned would be lost: no
+// SMB request can hold off a program on a Samba server, and Samba's answers to QUERY_INFO on an
+// open handle do not show such writes' times; docs/SMB.md.) Clones
 // are on cluster-aligned ranges (docs/facts/windows-fsctl.md#block-cloning-rules). The clone
 // counts as a write, so the destination's timestamps are set back afterwards
-// (FileBasicInformation with the values read before). Written once over NtTransport.
+// (FileBasicInformation with the values read before), where this run alone wrote to it: one
+// found changed keeps the times the change gave it. Written once over NtTransport.
 
 import type { OpContext } from '../backend';
 import type { DedupeOutcome } from '../backend-ext';
 import { FsctlError, isCancelled } from '../errors';
 import { duplicateExtents } from './clone';
 import { asFsctlError, engineError } from './outcome';
-import type { NtHandle, NtTransport } from './transport';
+import type { NtFileInfo, NtHandle, NtTransport } from './transport';
 import { requireBlockClone } from './volume';
 
 /** Bytes read per call while comparing. */
@@ -68,7 +69,7 @@ export async function freeBytesNt(t: NtTransport, path: string): Promise<bigint>
 }
 
 /** Bytes compared, cloned and read back at a time: what a write on a Samba server can slip between. */
-const VERIFY_PIECE = 4 << 20;
+const VERIFY_PIECE = 1 << 20;
 
 /**
  * `length` bytes at `srcOffset` of `source` compared with each destination's and cloned where
@@ -95,12 +96,15 @@ export async function dedupeRangeNt(
     const srcEof = (await t.queryInfo(src)).endOfFile;
     const bytes = await readAll(t, src, srcOffset, Number(length));
     for (const d of dests) {
-      ctx.checkCancelled();
       let dst: NtHandle | undefined;
+      let info: NtFileInfo | undefined;
       let cloned = 0n;
+      /** Written by this run alone (its clones): its times go back to what they were. */
+      let onlyOurs = false;
       try {
+        ctx.checkCancelled();
         dst = d.path === source ? src : await t.open(d.path, { access: 'read-write', disposition: 'open', denyWrite: true });
-        const info = await t.queryInfo(dst);
+        info = await t.queryInfo(dst);
         const atEnds = srcOffset + length === srcEof && d.offset + length === info.endOfFile;
         if (srcOffset % cluster !== 0n || d.offset % cluster !== 0n || (length % cluster !== 0n && !atEnds)) {
           out.push({
@@ -132,14 +136,22 @@ export async function dedupeRangeNt(
           }
           cloned += BigInt(n);
         }
-        // Cloning into the destination is a write to it: its times go back to what they were.
-        if (cloned > 0n || outcome?.status === 'E_CHANGED') await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 });
+        // A destination someone else wrote to meanwhile keeps the times that says so.
+        onlyOurs = cloned > 0n && !outcome;
         out.push(outcome ? { ...outcome, bytes: cloned } : { status: 'same', bytes: cloned });
       } catch (e) {
-        if (isCancelled(e)) throw e;
+        if (isCancelled(e)) {
+          // what was shared is said (E_CANCELLED carries it; the caller then stops), the rest untouched
+          onlyOurs = cloned > 0n;
+          out.push({ status: 'E_CANCELLED', bytes: cloned });
+          while (out.length < dests.length) out.push({ status: 'E_CANCELLED', bytes: 0n });
+          break;
+        }
         const f = e instanceof FsctlError ? e : asFsctlError(e, 'dedupe', [source, d.path], 'dedupe');
         out.push({ status: f.code, bytes: cloned, message: f.message });
       } finally {
+        // Cloning into the destination is a write to it: its times go back to what they were.
+        if (dst && info && onlyOurs) await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 }).catch(() => undefined);
         if (dst && dst !== src) await t.close(dst).catch(() => undefined);
       }
     }
@@ -198,6 +210,8 @@ async function undoForeignBytes(
   return changed(
     path,
     dstAt,
-    `${source} was written to between the compare and the clone, so ${restored} byte${restored === 1 ? '' : 's'} of it reached this file; they were written back as they were`,
+    restored > 0
+      ? `${source} was written to between the compare and the clone, so ${restored} byte${restored === 1 ? '' : 's'} of it reached this file; they were written back as they were`
+      : 'it was written to while it was being shared; what was written stands',
   );
 }
