@@ -192,7 +192,10 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
         rows,
       )
     : '';
-  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files))];
+  // btrfs without root and SMB count what the files reference: btrfs frees extents only whole and compressed ones take less
+  const notBounds = (x: { filesystem: string; reclaimableExact: boolean }): boolean =>
+    !x.reclaimableExact && (x.filesystem === 'smb' || x.filesystem === 'btrfs');
+  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(notBounds))];
   if (r.fileSystems.length > 1)
     r.fileSystems.forEach((s, k) =>
       lines.push(
@@ -200,6 +203,7 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
           s.mountPoint === undefined ? `${s.filesystem} ${s.id}` : `${s.filesystem} on ${s.mountPoint}`,
           s,
           sharingSums(r.files.filter((f) => f.fileSystem === k)),
+          notBounds(s),
         ),
       ),
     );
@@ -228,12 +232,15 @@ function sharingHuman(t: SpaceTotals, sums: SharingSums): string {
   );
 }
 
-function totalsHuman(label: string, t: SpaceTotals, sums: SharingSums): string {
+/** `notBounds`: the two figures count the bytes the files reference, not what the file system frees (see the notes). */
+function totalsHuman(label: string, t: SpaceTotals, sums: SharingSums, notBounds: boolean): string {
   const frees = t.reclaimableExact
     ? `deleting it frees ${exactAndHuman(t.reclaimable)}`
     : t.reclaimable === t.reclaimableMax
       ? `deleting it frees about ${exactAndHuman(t.reclaimable)} (not exact: see the notes)`
-      : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
+      : notBounds
+        ? `deleting it frees about ${exactAndHuman(t.reclaimable)} to ${exactAndHuman(t.reclaimableMax)} (by the bytes referenced, not bounds: see the notes)`
+        : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
   return (
     `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${exactAndHuman(t.size)}\n` +
     `  allocated ${exactAndHuman(t.allocated)}, ${sharingHuman(t, sums)}\n  ${frees}\n`
