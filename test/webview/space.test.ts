@@ -285,6 +285,15 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
       'On xfs (/mnt/x): frees between 1 MiB and 3 MiB.',
       'On btrfs (/mnt/b): frees 64 MiB.',
     ]);
+    // btrfs without root (or SMB): the figures count the bytes referenced, not bounds
+    const smbPart = { ...xfsPart, filesystem: 'smb', mountPoint: undefined, id: 'smb://h/s' };
+    await bridge.post({ type: 'space', data: { ...data, fileSystems: [xfsPart, smbPart] } });
+    await page.waitForFunction(() => document.querySelector('.reclaim-line')?.textContent?.includes('not bounds'));
+    assert.match(await text('.reclaim-line'), /^Deleting this frees about .+ to .+, by the bytes referenced: not bounds \(see below\)\.$/);
+    assert.deepEqual(await page.locator('.reclaim-parts li').allTextContents(), [
+      'On xfs (/mnt/x): frees between 1 MiB and 3 MiB.',
+      'On smb: frees about 1 MiB to 3 MiB, not bounds.',
+    ]);
     await page.close();
   });
 

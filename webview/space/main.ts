@@ -232,6 +232,9 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
 
   const lo = BigInt(t.reclaimable);
   const hi = BigInt(t.reclaimableMax);
+  // btrfs without root and SMB count the bytes the files reference: btrfs frees extents only whole, compressed ones take less
+  const notBounds = (fs: SpaceData['fileSystems'][number]): boolean =>
+    !fs.reclaimableExact && (fs.filesystem === 'smb' || fs.filesystem === 'btrfs');
   const line = el('p', { class: 'reclaim-line', 'data-exact': String(t.reclaimableExact) });
   if (t.reclaimableExact) {
     line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
@@ -240,6 +243,13 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
     // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
     line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
     line.title = exact(lo);
+  } else if (d.fileSystems.some(notBounds)) {
+    line.textContent = l10n.t(
+      'Deleting this frees about {0} to {1}, by the bytes referenced: not bounds (see below).',
+      bytes(lo),
+      bytes(hi),
+    );
+    line.title = `${exact(lo)} – ${exact(hi)}`;
   } else {
     line.textContent = l10n.t('Deleting this frees between {0} and {1}.', bytes(lo), bytes(hi));
     line.title = `${exact(lo)} – ${exact(hi)}`;
@@ -259,7 +269,9 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
           ? l10n.t('On {0}: frees {1}.', name, bytes(a))
           : a === b
             ? l10n.t('On {0}: frees {1}, not proven.', name, bytes(a))
-            : l10n.t('On {0}: frees between {1} and {2}.', name, bytes(a), bytes(b)),
+            : notBounds(fs)
+              ? l10n.t('On {0}: frees about {1} to {2}, not bounds.', name, bytes(a), bytes(b))
+              : l10n.t('On {0}: frees between {1} and {2}.', name, bytes(a), bytes(b)),
       );
       parts.appendChild(li);
     }
