@@ -165,6 +165,8 @@ export interface DedupeOutcome {
   bytes: bigint;
   /** For an error: the sentence to show. */
   message?: string;
+  /** Where in the destination the part left alone starts (NT: pieces before it were shared); absent: the call's start. */
+  from?: bigint;
 }
 
 /** A streaming XXH3-128 (seed 0) hasher: the dedupe find's chunk keys (dedupe-hash.ts). */

@@ -168,10 +168,12 @@ export async function applyGroup(
           t.deduped += o.bytes;
           // (E_CANCELLED: what the call shared before it stopped; the cancel is seen below)
           if (o.status === 'same' || o.status === 'E_CANCELLED') return;
+          // the part left alone: from this call's start (or where the backend says), to the range's end
+          const from = o.from ?? dests[i].offset + (at - src.offset);
           note(i, {
             path: dests[i].path,
-            offset: dests[i].offset,
-            length: g.length,
+            offset: from,
+            length: dests[i].offset + g.length - from,
             reason: o.status,
             message:
               o.message ??

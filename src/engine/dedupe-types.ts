@@ -96,6 +96,7 @@ export interface DedupePlan {
 /** One range that was not shared when applying, and why. */
 export interface DedupeSkipped {
   path: string;
+  /** The part of the destination range left alone (parts before it may have been shared). */
   offset: bigint;
   length: bigint;
   /** 'differs' (changed since the scan: FILE_DEDUPE_RANGE_DIFFERS or the byte compare), or an errno / NT status name. */

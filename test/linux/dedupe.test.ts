@@ -550,6 +550,35 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       fs.rmSync(d, { recursive: true });
     });
 
+    test('a copy changed at 20 MiB after the search: the first 16 MiB call shares, the rest is left alone and named so', async () => {
+      const d = freshDir(t, 'changed-late');
+      const big = randomBytes(40 * MiB);
+      fs.writeFileSync(path.join(d, 'm'), big);
+      fs.writeFileSync(path.join(d, 'n'), big);
+      execFileSync('sync');
+      const engine = createEngine();
+      try {
+        const plan = await engine.findDuplicates([d]);
+        assert.equal(plan.groups.length, 1);
+        const dest = plan.groups[0].ranges[1].path;
+        const fd = fs.openSync(dest, 'r+');
+        fs.writeSync(fd, Buffer.from('changed'), 0, 7, 20 * MiB);
+        fs.closeSync(fd);
+        execFileSync('sync');
+        const r = await engine.dedupe(plan);
+        assert.equal(r.deduped, BigInt(16 * MiB));
+        assert.equal(r.differed, 1);
+        assert.deepEqual(
+          r.skipped.map((k) => [k.path, k.reason, k.offset, k.length]),
+          [[dest, 'differs', BigInt(16 * MiB), BigInt(24 * MiB)]],
+          'the part left alone, not the whole range',
+        );
+        assert.match(r.skipped[0].message, new RegExp(`at ${16 * MiB}: the bytes differ`));
+      } finally {
+        await engine.dispose();
+      }
+    });
+
     test('part of an extent: btrfs would free nothing (warned, left alone); XFS frees those blocks', async () => {
       const d = freshDir(t, 'part');
       const a = randomBytes(MiB);

@@ -403,6 +403,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
       /d\.bin at 5242880: the bytes differ from .*s\.bin's \(changed since the scan\); left alone \(compared before cloning\)\.$/,
     );
     assert.equal(o2.bytes, BigInt(5 * MiB), 'the pieces before the write were shared');
+    assert.equal(o2.from, BigInt(5 * MiB), 'what was left alone starts there');
     const written = readFileSync(join(dir, 'd.bin'));
     assert.equal(written.subarray(5 * MiB, 5 * MiB + 4).toString(), 'YYYY', "the program's write stands");
     const shared = frags(join(dir, 'd.bin')).filter((x) => x.flags.includes('shared'));

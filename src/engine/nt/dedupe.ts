@@ -165,6 +165,7 @@ function differs(path: string, offset: bigint, source: string): DedupeOutcome {
   return {
     status: 'differs',
     bytes: 0n,
+    from: offset,
     message: `${path} at ${offset}: the bytes differ from ${source}'s (changed since the scan); left alone (compared before cloning).`,
   };
 }
@@ -173,6 +174,7 @@ function changed(path: string, offset: bigint, how: string): DedupeOutcome {
   return {
     status: 'E_CHANGED',
     bytes: 0n,
+    from: offset,
     message: `dedupe: ${path} at ${offset}: ${how}, by a program on the server (Samba holds off only other SMB clients); the rest of this range was left alone (E_CHANGED). Run dedupe again when nothing writes to these files.`,
   };
 }
