@@ -171,10 +171,8 @@ export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>
       const f = files.get(r.path);
       const cov = covered.get(r.path);
       if (!f || !cov || r.alreadyShared || f.unwritten) continue;
-      const refs = owners.get(f.fsKey)?.extentsOf?.(f);
-      if (!refs) continue;
-      const byExtent = new Map<bigint, ExtentRef[]>();
-      for (const x of refs) (byExtent.get(x.bytenr) ?? byExtent.set(x.bytenr, []).get(x.bytenr)!).push(x);
+      const byExtent = refsByExtent(f, owners);
+      if (!byExtent) continue;
       for (const [bytenr, list] of byExtent) {
         const first = list.reduce((m, x) => (x.off < m ? x.off : m), list[0].off);
         if (first < r.offset || first >= r.offset + g.length || counted.has(`${f.path}\0${bytenr}`)) continue;
@@ -253,13 +251,7 @@ export function compressedSavings(
         if (!x.encoded) continue;
         const notSource = x.len - sameBytes(src, [x]); // what groupSaving counted for it
         if (notSource === 0n) continue;
-        const refs =
-          cov && !x.shared
-            ? owners
-                .get(f.fsKey)
-                ?.extentsOf?.(f)
-                ?.filter((e) => e.bytenr === x.phys)
-            : undefined;
+        const refs = cov && !x.shared ? refsByExtent(f, owners)?.get(x.phys) : undefined;
         if (!refs || refs.length === 0) {
           mine.all = false;
           continue;
@@ -293,6 +285,27 @@ export function compressedSavings(
   }
   return sized.size;
 }
+
+/**
+ * btrfs as root: the file's references to its data extents (its extent items), by extent address;
+ * undefined where they cannot be read. Made once per file (a compressed file has an extent per
+ * 128 KiB, asked about once per piece).
+ */
+function refsByExtent(f: FileData, owners: Map<string, OwnerLookup>): Map<bigint, ExtentRef[]> | undefined {
+  let cache = refsCaches.get(owners);
+  if (!cache) refsCaches.set(owners, (cache = new WeakMap()));
+  if (cache.has(f)) return cache.get(f);
+  const refs = owners.get(f.fsKey)?.extentsOf?.(f);
+  let byExtent: Map<bigint, ExtentRef[]> | undefined;
+  if (refs) {
+    byExtent = new Map();
+    for (const x of refs) (byExtent.get(x.bytenr) ?? byExtent.set(x.bytenr, []).get(x.bytenr)!).push(x);
+  }
+  cache.set(f, byExtent);
+  return byExtent;
+}
+/** Per owner lookups (one search's), per file. */
+const refsCaches = new WeakMap<Map<string, OwnerLookup>, WeakMap<FileData, Map<bigint, ExtentRef[]> | undefined>>();
 
 /** Every destination range of the plan on btrfs, per file, merged. */
 function destinationCover(groups: DedupeGroup[], files: Map<string, FileData>): Map<string, { start: bigint[]; end: bigint[] }> {

@@ -9,34 +9,12 @@ import { keepsExtent } from './dedupe-extents';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 import type { OwnerLookup } from './dedupe-owners';
-import { dataBytes, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
+import { blockEndAtEof, dataBytes, physEnd, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
 
 const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A range's bytes in compressed (encoded) extents. */
 const compressedBytes = (segs: Segment[]): bigint => segs.reduce((t, x) => (x.encoded ? t + x.len : t), 0n);
-
-/** `v` rounded up to a multiple of the file system's block (as it is where there is none). */
-function toBlockEnd(v: bigint, blockSize: number): bigint {
-  if (blockSize <= 0) return v;
-  const bs = BigInt(blockSize);
-  return ((v + bs - 1n) / bs) * bs;
-}
-
-/**
- * Where a piece of the range at `offset` of `f` ends on disk: a piece that ends the file inside a
- * block holds that whole block (what sharing frees, and what deleting frees), so its end is
- * rounded up to the file system's block.
- */
-function physEnd(f: FileData, offset: bigint, x: Segment): bigint {
-  const e = x.phys + x.len;
-  return offset + x.rel + x.len === f.size ? toBlockEnd(e, f.blockSize) : e;
-}
-
-/** A range's end in `f`, where it ends the file: the end of its last block (the block moves with it). */
-function blockEndAtEof(f: FileData | undefined, end: bigint): bigint {
-  return f && end >= f.size ? toBlockEnd(end, f.blockSize) : end;
-}
 
 /** Where a range's data starts on disk (its first piece with a known place; none: last). */
 const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;

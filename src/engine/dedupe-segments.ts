@@ -1,6 +1,7 @@
 // A range of a file as dedupe's saving rules see it (dedupe-saving.ts): its data as pieces with
 // their physical places, and the comparisons of places those rules make (which bytes of two
-// ranges already sit on the same blocks; a key equal for ranges whose data lies in one place).
+// ranges already sit on the same blocks; a key equal for ranges whose data lies in one place;
+// where a piece ends on disk, a file's last partial block counted whole).
 
 import { EXTENT_FLAG } from './map-format';
 import type { FileData } from './dedupe-file-data';
@@ -105,4 +106,26 @@ export function placeKey(s: Segment[]): string | undefined {
   }
   flush();
   return parts.join(' ');
+}
+
+/** `v` rounded up to a multiple of the file system's block (as it is where there is none). */
+function toBlockEnd(v: bigint, blockSize: number): bigint {
+  if (blockSize <= 0) return v;
+  const bs = BigInt(blockSize);
+  return ((v + bs - 1n) / bs) * bs;
+}
+
+/**
+ * Where a piece of the range at `offset` of `f` ends on disk: a piece that ends the file inside a
+ * block holds that whole block (what sharing frees, and what deleting frees), so its end is
+ * rounded up to the file system's block.
+ */
+export function physEnd(f: FileData, offset: bigint, x: Segment): bigint {
+  const e = x.phys + x.len;
+  return offset + x.rel + x.len === f.size ? toBlockEnd(e, f.blockSize) : e;
+}
+
+/** A range's end in `f`, where it ends the file: the end of its last block (the block moves with it). */
+export function blockEndAtEof(f: FileData | undefined, end: bigint): bigint {
+  return f && end >= f.size ? toBlockEnd(end, f.blockSize) : end;
 }

@@ -16,7 +16,7 @@ import '../shared/report-view.css';
 import './space.css';
 import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
-import { sharingKnown, sharingSums, type SharingSums } from '../../src/protocol/space-sharing';
+import { referencedNotBounds, sharingKnown, sharingSums, type SharingSums } from '../../src/protocol/space-sharing';
 import { showBanner } from '../shared/banner';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
@@ -232,9 +232,6 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
 
   const lo = BigInt(t.reclaimable);
   const hi = BigInt(t.reclaimableMax);
-  // btrfs without root and SMB count the bytes the files reference: btrfs frees extents only whole, compressed ones take less
-  const notBounds = (fs: SpaceData['fileSystems'][number]): boolean =>
-    !fs.reclaimableExact && (fs.filesystem === 'smb' || fs.filesystem === 'btrfs');
   const line = el('p', { class: 'reclaim-line', 'data-exact': String(t.reclaimableExact) });
   if (t.reclaimableExact) {
     line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
@@ -243,7 +240,7 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
     // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
     line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
     line.title = exact(lo);
-  } else if (d.fileSystems.some(notBounds)) {
+  } else if (d.fileSystems.some(referencedNotBounds)) {
     line.textContent = l10n.t(
       'Deleting this frees about {0} to {1}, by the bytes referenced: not bounds (see below).',
       bytes(lo),
@@ -269,7 +266,7 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
           ? l10n.t('On {0}: frees {1}.', name, bytes(a))
           : a === b
             ? l10n.t('On {0}: frees {1}, not proven.', name, bytes(a))
-            : notBounds(fs)
+            : referencedNotBounds(fs)
               ? l10n.t('On {0}: frees about {1} to {2}, not bounds.', name, bytes(a), bytes(b))
               : l10n.t('On {0}: frees between {1} and {2}.', name, bytes(a), bytes(b)),
       );

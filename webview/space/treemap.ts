@@ -55,9 +55,13 @@ export class Treemap {
   /** The file's rectangle in device pixels as drawn (undefined when it is not visible). */
   fileRect(file: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
     const n = this.nodes.find((d) => d.data.file === file);
-    if (!n) return undefined;
+    return n && this.drawn(n) ? this.snap(n) : undefined;
+  }
+
+  /** Whether a node covers at least a device pixel each way (smaller ones are not drawn). */
+  private drawn(n: LaidOut): boolean {
     const r = this.snap(n);
-    return r.x1 > r.x0 && r.y1 > r.y0 ? r : undefined;
+    return r.x1 > r.x0 && r.y1 > r.y0;
   }
 
   private snap(n: LaidOut): { x0: number; y0: number; x1: number; y1: number } {
@@ -177,7 +181,7 @@ export class Treemap {
    * drawn; `file` itself when nothing lies that way.
    */
   nextFile(file: number | undefined, dx: number, dy: number): number | undefined {
-    const tiles = this.nodes.filter((n) => n.data.file !== undefined && this.fileRect(n.data.file));
+    const tiles = this.nodes.filter((n) => n.data.file !== undefined && this.drawn(n));
     const from = tiles.find((n) => n.data.file === file);
     if (!from) return tiles.reduce<LaidOut | undefined>((a, n) => (a && (a.value ?? 0) >= (n.value ?? 0) ? a : n), undefined)?.data.file;
     /** How far apart two intervals are (0 where they overlap). */

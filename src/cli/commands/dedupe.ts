@@ -4,14 +4,14 @@
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication".
 
 import * as fs from 'node:fs';
-import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
+import type { DedupePlan, DedupeReport } from '../../engine';
 import type { Command } from '../command';
+import { dedupeJson, FREED_NOTE } from './dedupe-json';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
-import { dec, num, obj, str } from '../json';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, asFsctlError } from '../errors';
 import { parseSize } from '../numbers';
 import { writeErr, writeOut } from '../output';
-import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
+import { classifyProblems, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 import { UsageError } from '../usage-error';
 
 /** No file system has blocks smaller than this: a --chunk that is not a multiple of it fits none. */
@@ -170,40 +170,6 @@ export function skippedLines(r: DedupeReport): string[] {
 /** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
 const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs' && s.reason !== 'E_CHANGED').length;
 
-/** What "freed" is (the view says it in its own words). */
-const FREED_NOTE =
-  "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too, " +
-  "and so does the file system's own metadata (remapping many small extents can grow a file's extent tree by a block on XFS; btrfs frees checksums and extent items).";
-
-const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
-
-function groupJson(g: DedupeGroup): string {
-  return obj([
-    ['length', dec(g.length)],
-    [
-      'ranges',
-      '[' +
-        g.ranges
-          .map((r) =>
-            obj([
-              ['path', str(r.path)],
-              ['offset', dec(r.offset)],
-              ['alreadyShared', r.alreadyShared ? 'true' : undefined],
-            ]),
-          )
-          .join(',') +
-        ']',
-    ],
-    ['netSaving', dec(g.netSaving)],
-    ['netSavingMin', dec(g.netSavingMin ?? g.netSaving)],
-    ['candidateBytes', dec(g.candidateBytes)],
-    ['wholeFiles', String(g.wholeFiles)],
-    ['compressed', g.compressed ? 'true' : undefined],
-    ['placeUnknown', g.placeUnknown ? 'true' : undefined],
-    ['warnings', strings(g.warnings)],
-  ]);
-}
-
 /** The table's place when there is no group: nothing found, or nothing this user can share; only in what was examined. */
 function nothingFound(plan: DedupePlan): string {
   const n = plan.total.files;
@@ -219,94 +185,6 @@ function whyAtLeast(plan: DedupePlan): string {
   const warned = plan.groups.some((g) => g.warnings.length > 0);
   const compressed = plan.groups.some((g) => g.compressed);
   return warned && compressed ? 'warnings and notes' : warned ? 'warnings' : 'notes';
-}
-
-export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeReport): string {
-  const t = plan.total;
-  const total: [string, string | undefined][] = [
-    ['groups', String(t.groups)],
-    ['candidateBytes', dec(t.candidateBytes)],
-    ['netSaving', dec(t.netSaving)],
-    ['netSavingMin', dec(t.netSavingMin ?? t.netSaving)],
-    ['files', String(t.files)],
-    ['hashedBytes', dec(t.hashedBytes)],
-    ['lockedIn', String(t.lockedIn ?? 0)],
-  ];
-  if (report)
-    total.push(
-      ['deduped', dec(report.deduped)],
-      ['alreadyShared', dec(report.alreadyShared)],
-      ['differed', String(report.differed)],
-      ['freed', dec(report.freed)],
-      ['calls', String(report.calls)],
-    );
-  if (report?.cancelled)
-    total.push([
-      'cancelled',
-      obj([
-        ['groupsDone', String(report.cancelled.groupsDone)],
-        ['groups', String(report.cancelled.groups)],
-        ['countsAtLeast', String(report.cancelled.countsAtLeast)],
-      ]),
-    ]);
-  return (
-    obj([
-      ['groups', '[' + plan.groups.map(groupJson).join(',') + ']'],
-      ['total', obj(total)],
-      [
-        'skipped',
-        report
-          ? '[' +
-            report.skipped
-              .map((s) =>
-                obj([
-                  ['path', str(s.path)],
-                  ['offset', dec(s.offset)],
-                  ['length', dec(s.length)],
-                  ['reason', str(s.reason)],
-                  ['message', str(s.message)],
-                ]),
-              )
-              .join(',') +
-            ']'
-          : undefined,
-      ],
-      ['errors', problemsJson(plan.errors, p)],
-      [
-        'cannotApply',
-        plan.cannotApply
-          ? '[' +
-            plan.cannotApply
-              .map((e) =>
-                obj([
-                  ['path', str(e.path)],
-                  ['code', str(e.code)],
-                  ['message', str(e.message)],
-                ]),
-              )
-              .join(',') +
-            ']'
-          : undefined,
-      ],
-      [
-        'freeBefore',
-        report?.remeasure
-          ? '[' +
-            report.remeasure.volumes
-              .map((f) =>
-                obj([
-                  ['path', str(f.path)],
-                  ['bytes', dec(f.freeBefore)],
-                ]),
-              )
-              .join(',') +
-            ']'
-          : undefined,
-      ],
-      ['notes', strings([...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])],
-      ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
-    ]) + '\n'
-  );
 }
 
 /** One row per range: its group, the group's saving on the group's first row, the source first. */

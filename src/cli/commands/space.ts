@@ -9,7 +9,7 @@ import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK } from '../errors';
 import { ChunkWriter, writeOut } from '../output';
 import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
-import { sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
+import { referencedNotBounds, sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
 import { withHumanSizes } from '../../protocol/format';
 
 export const spaceCommand: Command = {
@@ -192,10 +192,7 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
         rows,
       )
     : '';
-  // btrfs without root and SMB count what the files reference: btrfs frees extents only whole and compressed ones take less
-  const notBounds = (x: { filesystem: string; reclaimableExact: boolean }): boolean =>
-    !x.reclaimableExact && (x.filesystem === 'smb' || x.filesystem === 'btrfs');
-  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(notBounds))];
+  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(referencedNotBounds))];
   if (r.fileSystems.length > 1)
     r.fileSystems.forEach((s, k) =>
       lines.push(
@@ -203,7 +200,7 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
           s.mountPoint === undefined ? `${s.filesystem} ${s.id}` : `${s.filesystem} on ${s.mountPoint}`,
           s,
           sharingSums(r.files.filter((f) => f.fileSystem === k)),
-          notBounds(s),
+          referencedNotBounds(s),
         ),
       ),
     );

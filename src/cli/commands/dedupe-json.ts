@@ -1,0 +1,128 @@
+// extent-lens dedupe --json: the plan, and with --apply the report, as JSON (docs/CLI.md has the
+// shape; every byte count a decimal string). The table is dedupe.ts's.
+
+import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
+import { dec, num, obj, str } from '../json';
+import { problemsJson, type PathProblems } from '../path-problems';
+
+/** What "freed" is (the view says it in its own words). */
+export const FREED_NOTE =
+  "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too, " +
+  "and so does the file system's own metadata (remapping many small extents can grow a file's extent tree by a block on XFS; btrfs frees checksums and extent items).";
+
+const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
+
+function groupJson(g: DedupeGroup): string {
+  return obj([
+    ['length', dec(g.length)],
+    [
+      'ranges',
+      '[' +
+        g.ranges
+          .map((r) =>
+            obj([
+              ['path', str(r.path)],
+              ['offset', dec(r.offset)],
+              ['alreadyShared', r.alreadyShared ? 'true' : undefined],
+            ]),
+          )
+          .join(',') +
+        ']',
+    ],
+    ['netSaving', dec(g.netSaving)],
+    ['netSavingMin', dec(g.netSavingMin ?? g.netSaving)],
+    ['candidateBytes', dec(g.candidateBytes)],
+    ['wholeFiles', String(g.wholeFiles)],
+    ['compressed', g.compressed ? 'true' : undefined],
+    ['placeUnknown', g.placeUnknown ? 'true' : undefined],
+    ['warnings', strings(g.warnings)],
+  ]);
+}
+
+export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeReport): string {
+  const t = plan.total;
+  const total: [string, string | undefined][] = [
+    ['groups', String(t.groups)],
+    ['candidateBytes', dec(t.candidateBytes)],
+    ['netSaving', dec(t.netSaving)],
+    ['netSavingMin', dec(t.netSavingMin ?? t.netSaving)],
+    ['files', String(t.files)],
+    ['hashedBytes', dec(t.hashedBytes)],
+    ['lockedIn', String(t.lockedIn ?? 0)],
+  ];
+  if (report)
+    total.push(
+      ['deduped', dec(report.deduped)],
+      ['alreadyShared', dec(report.alreadyShared)],
+      ['differed', String(report.differed)],
+      ['freed', dec(report.freed)],
+      ['calls', String(report.calls)],
+    );
+  if (report?.cancelled)
+    total.push([
+      'cancelled',
+      obj([
+        ['groupsDone', String(report.cancelled.groupsDone)],
+        ['groups', String(report.cancelled.groups)],
+        ['countsAtLeast', String(report.cancelled.countsAtLeast)],
+      ]),
+    ]);
+  return (
+    obj([
+      ['groups', '[' + plan.groups.map(groupJson).join(',') + ']'],
+      ['total', obj(total)],
+      [
+        'skipped',
+        report
+          ? '[' +
+            report.skipped
+              .map((s) =>
+                obj([
+                  ['path', str(s.path)],
+                  ['offset', dec(s.offset)],
+                  ['length', dec(s.length)],
+                  ['reason', str(s.reason)],
+                  ['message', str(s.message)],
+                ]),
+              )
+              .join(',') +
+            ']'
+          : undefined,
+      ],
+      ['errors', problemsJson(plan.errors, p)],
+      [
+        'cannotApply',
+        plan.cannotApply
+          ? '[' +
+            plan.cannotApply
+              .map((e) =>
+                obj([
+                  ['path', str(e.path)],
+                  ['code', str(e.code)],
+                  ['message', str(e.message)],
+                ]),
+              )
+              .join(',') +
+            ']'
+          : undefined,
+      ],
+      [
+        'freeBefore',
+        report?.remeasure
+          ? '[' +
+            report.remeasure.volumes
+              .map((f) =>
+                obj([
+                  ['path', str(f.path)],
+                  ['bytes', dec(f.freeBefore)],
+                ]),
+              )
+              .join(',') +
+            ']'
+          : undefined,
+      ],
+      ['notes', strings([...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])],
+      ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
+    ]) + '\n'
+  );
+}
