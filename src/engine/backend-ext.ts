@@ -167,6 +167,11 @@ export interface DedupeOutcome {
   message?: string;
   /** Where in the destination the part left alone starts (NT: pieces before it were shared); absent: the call's start. */
   from?: bigint;
+  /**
+   * Share requests made for this destination (NT: one FSCTL_DUPLICATE_EXTENTS_TO_FILE per piece
+   * it cloned). Absent: the call itself was one request for all its destinations (FIDEDUPERANGE).
+   */
+  requests?: number;
 }
 
 /** A streaming XXH3-128 (seed 0) hasher: the dedupe find's chunk keys (dedupe-hash.ts). */

@@ -162,7 +162,8 @@ export async function applyGroup(
           for (const i of batch) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
           continue;
         }
-        t.calls++;
+        // FIDEDUPERANGE: one request for the batch; NT: each destination's clone FSCTLs
+        t.calls += out.some((o) => o.requests !== undefined) ? out.reduce((n, o) => n + (o.requests ?? 0), 0) : 1;
         out.forEach((o, j) => {
           const i = batch[j];
           t.deduped += o.bytes;

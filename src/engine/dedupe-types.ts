@@ -119,7 +119,7 @@ export interface DedupeReport {
   /** Ranges left alone because their bytes differed from the source's. */
   differed: number;
   skipped: DedupeSkipped[];
-  /** Dedupe / clone calls made. */
+  /** Share requests made: FIDEDUPERANGE calls (Linux), FSCTL_DUPLICATE_EXTENTS_TO_FILE requests (Windows, SMB: one per piece cloned). */
   calls: number;
   /** Free space gained, measured from the file system's own accounting (statfs) before and after, after sync. */
   freed: bigint;

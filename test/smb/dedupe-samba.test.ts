@@ -104,6 +104,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     assert.equal(r.method, 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)');
     assert.deepEqual(r.skipped, []);
     assert.equal(r.deduped, BigInt(MiB + 1000));
+    assert.equal(r.calls, 2, 'calls counts the clone FSCTLs: one per piece (1 MiB, then the 1,000-byte tail)');
     assert.deepEqual(
       ['a.bin', 'b.bin', 'c.bin'].map((n) => sha256File(join(fs.mnt, n))),
       sums,
@@ -383,6 +384,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     );
     assert.equal(sha256File(join(dir, 'd.bin')), sum, 'the destination reads as before');
     assert.equal(o.bytes, 0n, 'the first piece was not left shared');
+    assert.equal(o.requests, 1, 'one clone FSCTL was sent (then undone)');
     // the destination written by the program while the first piece is cloned: the next piece's
     // compare finds it different; what was shared before stays shared (it was equal), the write stands
     makeDenseFile(join(dir, 's.bin'), 8 * MiB, 41);
@@ -404,6 +406,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     );
     assert.equal(o2.bytes, BigInt(5 * MiB), 'the pieces before the write were shared');
     assert.equal(o2.from, BigInt(5 * MiB), 'what was left alone starts there');
+    assert.equal(o2.requests, 5, 'one clone FSCTL per piece shared');
     const written = readFileSync(join(dir, 'd.bin'));
     assert.equal(written.subarray(5 * MiB, 5 * MiB + 4).toString(), 'YYYY', "the program's write stands");
     const shared = frags(join(dir, 'd.bin')).filter((x) => x.flags.includes('shared'));
@@ -432,8 +435,8 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
       ],
       new SignalContext('dedupe', [], stop.signal),
     );
-    assert.deepEqual(o3, { status: 'E_CANCELLED', bytes: BigInt(3 * MiB) }, 'three pieces shared before the cancel was seen');
-    assert.deepEqual(o4, { status: 'E_CANCELLED', bytes: 0n }, 'the next destination untouched');
+    assert.deepEqual(o3, { status: 'E_CANCELLED', bytes: BigInt(3 * MiB), requests: 3 }, 'three pieces shared before the cancel was seen');
+    assert.deepEqual(o4, { status: 'E_CANCELLED', bytes: 0n, requests: 0 }, 'the next destination untouched');
     assert.equal(statSync(join(dir, 'd.bin')).mtime.getTime(), y2020.getTime());
     assert.equal(sha256File(join(dir, 'd.bin')), sum);
   });

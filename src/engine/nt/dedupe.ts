@@ -99,6 +99,7 @@ export async function dedupeRangeNt(
       let dst: NtHandle | undefined;
       let info: NtFileInfo | undefined;
       let cloned = 0n;
+      let requests = 0;
       /** Written by this run alone (its clones): its times go back to what they were. */
       let onlyOurs = false;
       try {
@@ -110,12 +111,13 @@ export async function dedupeRangeNt(
           out.push({
             status: 'E_MISALIGNED',
             bytes: 0n,
+            requests: 0,
             message: `dedupe: ${d.path} at ${d.offset}, ${length} bytes: not aligned to the volume's ${cluster}-byte clusters; left alone (E_MISALIGNED).`,
           });
           continue;
         }
         if (bytes.byteLength !== Number(length)) {
-          out.push(differs(d.path, d.offset, source));
+          out.push({ ...differs(d.path, d.offset, source), requests: 0 });
           continue;
         }
         let outcome: DedupeOutcome | undefined;
@@ -128,6 +130,7 @@ export async function dedupeRangeNt(
             outcome = differs(d.path, offset, source);
             break;
           }
+          requests++;
           await duplicateExtents(t, src, dst, srcOffset + BigInt(at), offset, BigInt(n), vol.clusterSize, 'dedupe', {}, ctx);
           const after = await readAll(t, dst, offset, n);
           if (!equalBytes(mine, after)) {
@@ -138,17 +141,17 @@ export async function dedupeRangeNt(
         }
         // A destination someone else wrote to meanwhile keeps the times that says so.
         onlyOurs = cloned > 0n && !outcome;
-        out.push(outcome ? { ...outcome, bytes: cloned } : { status: 'same', bytes: cloned });
+        out.push(outcome ? { ...outcome, bytes: cloned, requests } : { status: 'same', bytes: cloned, requests });
       } catch (e) {
         if (isCancelled(e)) {
           // what was shared is said (E_CANCELLED carries it; the caller then stops), the rest untouched
           onlyOurs = cloned > 0n;
-          out.push({ status: 'E_CANCELLED', bytes: cloned });
-          while (out.length < dests.length) out.push({ status: 'E_CANCELLED', bytes: 0n });
+          out.push({ status: 'E_CANCELLED', bytes: cloned, requests });
+          while (out.length < dests.length) out.push({ status: 'E_CANCELLED', bytes: 0n, requests: 0 });
           break;
         }
         const f = e instanceof FsctlError ? e : asFsctlError(e, 'dedupe', [source, d.path], 'dedupe');
-        out.push({ status: f.code, bytes: cloned, message: f.message });
+        out.push({ status: f.code, bytes: cloned, message: f.message, requests });
       } finally {
         // Cloning into the destination is a write to it: its times go back to what they were.
         if (dst && info && onlyOurs) await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 }).catch(() => undefined);
