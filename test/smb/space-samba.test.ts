@@ -168,6 +168,39 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.match(rt.stdout, /^note: .*is not marked sparse/m);
   });
 
+  test("a file ending inside a cluster holds that cluster whole: allocated as the server's own FIEMAP and du say", async () => {
+    // Samba's allocated ranges end at end-of-file; the file's last 4 KiB block is held whole.
+    const tails = join(btrfs.mnt, 'tails');
+    mkdirSync(tails, { recursive: true });
+    chownSync(tails, smbUid(), 0);
+    makeDenseFile(join(tails, 'dense.bin'), 100_000); // 25 blocks: 102,400 bytes held
+    makeSparseFile(join(tails, 'sparse.img'), 4 * MiB + 100, [
+      [0, 4 * KiB],
+      [4 * MiB, 100],
+    ]); // data at the start and in the last, partial block
+    makeDenseFile(join(tails, 'tiny.txt'), 1000); // kept inline in btrfs metadata, yet counted as a block
+    execFileSync('sync');
+    await smbBackend().setSparse(smb.uri('b', 'tails/sparse.img'), true, ctx);
+    const engine = createEngine();
+    const overSmb = await engine.space([smb.uri('b', 'tails')]);
+    const local = await engine.space([tails]);
+    await engine.dispose();
+    assert.deepEqual(overSmb.errors, []);
+    const allocated = (r: typeof local) => Object.fromEntries(r.files.map((f) => [f.path.slice(f.path.lastIndexOf('/') + 1), f.allocated]));
+    assert.deepEqual(allocated(overSmb), { 'dense.bin': 102_400n, 'sparse.img': 8_192n, 'tiny.txt': 4_096n });
+    // the server's own view: FIEMAP through the local engine, and du's block count
+    assert.equal(allocated(local)['dense.bin'], 102_400n);
+    assert.equal(allocated(local)['sparse.img'], 8_192n);
+    assert.equal(BigInt(statSync(join(tails, 'dense.bin')).blocks * 512), 102_400n);
+    // an inline file: btrfs counts it as a block (st_blocks, so du and Samba's AllocationSize say
+    // 4096), which SMB cannot tell from a block; locally FIEMAP says inline (not allocated)
+    assert.equal(statSync(join(tails, 'tiny.txt')).blocks * 512, 4096);
+    assert.equal(allocated(local)['tiny.txt'], 0n);
+    // the map shows the cluster's tail as FIEMAP does; `ranges` stays the server's answer
+    const m = await createEngine().mapPacked(smb.uri('b', 'tails/dense.bin'));
+    assert.deepEqual([m.packed.count, m.packed.length[0]], [1, 102_400n]);
+  });
+
   test('names of one file (a hard link, a symbolic link Samba follows) are counted once, by FileId', async () => {
     const links = join(btrfs.mnt, 'links');
     mkdirSync(links, { recursive: true });

@@ -107,6 +107,22 @@ function hiddenHoles(
   };
 }
 
+/**
+ * The allocated ranges end at end-of-file, but a file's last cluster is held whole (what a local
+ * FIEMAP shows, and what `du` counts on the server): where the ranges end at an end-of-file inside
+ * a cluster, and the server's AllocationSize holds that cluster's tail too, the bytes from
+ * end-of-file to the cluster's end; 0 otherwise. AllocationSize is st_blocks on Samba, and btrfs
+ * counts a file kept inline in its metadata as one block: such a file reads as that block, as `du`
+ * counts it (SMB cannot tell the two apart).
+ */
+function clusterTail(ranges: ByteRange[], info: NtFileInfo, clusterSize: number, mapped: bigint): bigint {
+  const last = ranges[ranges.length - 1];
+  const cluster = BigInt(clusterSize);
+  if (!last || cluster <= 1n || last.offset + last.length !== info.endOfFile || info.endOfFile % cluster === 0n) return 0n;
+  const tail = cluster - (info.endOfFile % cluster);
+  return info.allocationSize >= mapped + tail ? tail : 0n;
+}
+
 /** Codes that mean "nothing at this path" (stat answers kind 'missing' instead of throwing). */
 const MISSING_CODES: ReadonlySet<string> = new Set([
   'ERROR_FILE_NOT_FOUND',
@@ -214,9 +230,13 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       );
       const b = new PackedExtentsBuilder();
       const toEof = w.offset + w.length === info.endOfFile;
-      r.ranges.forEach((x, i) => b.push(x.offset, x.length, -1n, toEof && i === r.ranges.length - 1 ? EXTENT_FLAG.LAST : 0));
-      const calls = r.calls + (rc?.calls ?? 1);
       const mapped = r.ranges.reduce((t, x) => t + x.length, 0n);
+      const tail = clusterTail(r.ranges, info, vol.clusterSize, mapped);
+      r.ranges.forEach((x, i) => {
+        const last = i === r.ranges.length - 1;
+        b.push(x.offset, last ? x.length + tail : x.length, -1n, toEof && last ? EXTENT_FLAG.LAST : 0);
+      });
+      const calls = r.calls + (rc?.calls ?? 1);
       const m: PackedExtentMap = {
         ...base,
         packed: b.build(),
