@@ -358,6 +358,8 @@ export type WebviewMessage =
   | { type: 'spaceScan'; exactScan: boolean }
   /** Space view: stop the running analysis. */
   | { type: 'spaceCancel' }
+  /** Space view: the rows before `upTo` arrived and are drawn (the host sends more only then: flow control). */
+  | { type: 'spaceRowsSeen'; upTo: number }
   /** Space view: open the inspector on, or reveal in the explorer, files[index]. */
   | { type: 'spaceOpen'; index: number }
   | { type: 'spaceReveal'; index: number }
@@ -467,6 +469,8 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       return typeof o.exactScan === 'boolean' ? { type: 'spaceScan', exactScan: o.exactScan } : undefined;
     case 'spaceCancel':
       return { type: 'spaceCancel' };
+    case 'spaceRowsSeen':
+      return isInt(o.upTo, 0, MAX_SPACE_FILES) ? { type: 'spaceRowsSeen', upTo: o.upTo } : undefined;
     case 'spaceOpen':
     case 'spaceReveal':
       return isInt(o.index, 0, MAX_SPACE_FILES - 1) ? { type: o.type, index: o.index } : undefined;

@@ -21,11 +21,21 @@ const t = vscode.l10n.t;
 /** Least time between two progress (and rows) messages to the view. */
 const PROGRESS_MS = 100;
 
+/**
+ * Rows sent at a time, before the view says it has them (spaceRowsSeen). The worker maps files
+ * faster than a webview takes them in (in code-server they cross a websocket): without this the
+ * messages queued up, the view fell seconds behind the scan, and a Cancel clicked then took
+ * effect only when the queue had drained.
+ */
+const ROWS_IN_FLIGHT = 2 * MAX_SPACE_ROWS_MESSAGE;
+
 /** The rows of a running analysis, as streamed to the view (its places in the result to come). */
 interface Streamed {
   rows: SpaceWireRow[];
   /** Rows not yet posted start here. */
   posted: number;
+  /** The view has the rows before this (its spaceRowsSeen); posted > seen: rows in flight. */
+  seen: number;
   base: StreamingBase;
   exactScan: boolean;
   timer?: NodeJS.Timeout;
@@ -65,7 +75,9 @@ export class SpacePanel implements vscode.Disposable {
       SPACE_PANEL_TYPE,
       title,
       { viewColumn: vscode.ViewColumn.Active },
-      { ...webviewOptions(s.context.extensionUri), retainContextWhenHidden: false },
+      // Kept while hidden: a large result (100,000 files: tens of MB) takes seconds to send and draw
+      // again, which a rebuilt view would pay at every switch back to its tab.
+      { ...webviewOptions(s.context.extensionUri), retainContextWhenHidden: true },
     );
     const view = new SpacePanel(panel, s, paths);
     return view.scan(false);
@@ -96,17 +108,24 @@ export class SpacePanel implements vscode.Disposable {
     if (!this.disposed) void this.panel.webview.postMessage(m);
   }
 
-  /** Send the rows mapped since the last post (all of them from `from`: a reloaded view). */
-  private postRows(from?: number): void {
+  /**
+   * Send rows mapped since the last post, unless rows are still in flight (the view's
+   * spaceRowsSeen calls this again): at most ROWS_IN_FLIGHT at a time, or every row (`all`: the
+   * analysis ended in an error). `from`: a reloaded view, which has none.
+   */
+  private postRows(opts: { from?: number; all?: boolean } = {}): void {
     const st = this.streamed;
     if (!st) return;
     clearTimeout(st.timer);
     st.timer = undefined;
-    for (let start = from ?? st.posted; start < st.rows.length; start += MAX_SPACE_ROWS_MESSAGE) {
-      const rows = st.rows.slice(start, start + MAX_SPACE_ROWS_MESSAGE);
+    if (opts.from !== undefined) st.posted = st.seen = opts.from;
+    if (st.posted > st.seen && !opts.all) return;
+    const end = opts.all ? st.rows.length : Math.min(st.rows.length, st.posted + ROWS_IN_FLIGHT);
+    for (let start = st.posted; start < end; start += MAX_SPACE_ROWS_MESSAGE) {
+      const rows = st.rows.slice(start, Math.min(end, start + MAX_SPACE_ROWS_MESSAGE));
       this.post({ type: 'spaceRows', start, rows, base: st.base.base, sep: st.base.sep, exactScan: st.exactScan });
     }
-    st.posted = st.rows.length;
+    st.posted = end;
   }
 
   /** Run (or re-run, e.g. with exactScan) the analysis; a running one is cancelled first. */
@@ -136,7 +155,7 @@ export class SpacePanel implements vscode.Disposable {
     clearTimeout(this.streamed?.timer);
     const st: Streamed | undefined = this.data
       ? undefined
-      : { rows: [], posted: 0, base: new StreamingBase(paths, pathSeparator(paths)), exactScan };
+      : { rows: [], posted: 0, seen: 0, base: new StreamingBase(paths, pathSeparator(paths)), exactScan };
     this.streamed = st;
     const onFileMapped = (f: SpaceFile, index: number): void => {
       if (this.streamed !== st || !st) return;
@@ -144,7 +163,8 @@ export class SpacePanel implements vscode.Disposable {
       if (index !== st.rows.length) return void (this.streamed = undefined);
       st.rows.push(spaceRow(f));
       st.base.add([f.path]);
-      // the first files at once, then at most every PROGRESS_MS
+      // the first files at once, then at most every PROGRESS_MS, and none while rows are in flight
+      if (st.posted > st.seen) return;
       if (st.posted === 0 || st.rows.length - st.posted >= MAX_SPACE_ROWS_MESSAGE) this.postRows();
       else st.timer ??= setTimeout(() => this.postRows(), PROGRESS_MS);
     };
@@ -185,18 +205,22 @@ export class SpacePanel implements vscode.Disposable {
       if (this.running !== own) return undefined; // replaced by a newer scan
       this.lastProgress = undefined;
       const f = errorFacts(e);
-      // What was mapped before it stopped stays on show, said to be incomplete.
-      this.postRows();
+      // What was mapped before it stopped stays on show, said to be incomplete. After a cancel,
+      // the rows the view has or that are on their way: the person asked it to stop.
+      if (f.cancelled && this.streamed) this.streamed.rows.length = this.streamed.posted;
+      else this.postRows({ all: true });
       const mapped = this.streamed?.rows.length ?? 0;
       if (f.cancelled) {
         this.s.log.info(`space: cancelled after ${mapped} files (${paths.join(', ')})`);
         const message =
-          mapped > 0
-            ? t(
-                'Cancelled after {0} files: the files shown are those mapped until then, and the totals are incomplete.',
-                mapped.toLocaleString(vscode.env.language),
-              )
-            : t('Cancelled before any file was mapped.');
+          mapped === 1
+            ? t('Cancelled after 1 file: the files shown are those mapped until then, and the totals are incomplete.')
+            : mapped > 0
+              ? t(
+                  'Cancelled after {0} files: the files shown are those mapped until then, and the totals are incomplete.',
+                  mapped.toLocaleString(vscode.env.language),
+                )
+              : t('Cancelled before any file was mapped.');
         this.lastError = { type: 'error', code: 'E_CANCELLED', message };
       } else {
         this.s.log.error(errorLogLine('space', e));
@@ -225,7 +249,7 @@ export class SpacePanel implements vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         if (this.data) this.post({ type: 'space', data: this.data });
-        else this.postRows(0); // the files mapped so far, to a view VS Code reloaded
+        else this.postRows({ from: 0 }); // the files mapped so far, to a view VS Code reloaded
         if (this.lastProgress) this.post(this.lastProgress);
         if (this.lastError) this.post(this.lastError);
         return;
@@ -235,6 +259,13 @@ export class SpacePanel implements vscode.Disposable {
       case 'spaceCancel':
         this.running?.abort();
         return;
+      case 'spaceRowsSeen': {
+        const st = this.streamed;
+        if (!st || msg.upTo > st.posted) return; // an earlier analysis's, or not sent
+        if (msg.upTo > st.seen) st.seen = msg.upTo;
+        if (st.seen === st.posted && st.rows.length > st.posted) this.postRows();
+        return;
+      }
       case 'spaceOpen': {
         const p = file(msg.index);
         if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, uriOfPath(p));

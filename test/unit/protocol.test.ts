@@ -254,11 +254,15 @@ const spaceData = () => ({
 test('space view: webview messages name files by index only', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'spaceScan', exactScan: true }), { type: 'spaceScan', exactScan: true });
   assert.deepEqual(parseWebviewMessage({ type: 'spaceCancel', extra: 1 }), { type: 'spaceCancel' });
+  assert.deepEqual(parseWebviewMessage({ type: 'spaceRowsSeen', upTo: 20_000 }), { type: 'spaceRowsSeen', upTo: 20_000 });
   assert.deepEqual(parseWebviewMessage({ type: 'spaceOpen', index: 3 }), { type: 'spaceOpen', index: 3 });
   assert.deepEqual(parseWebviewMessage({ type: 'spaceReveal', index: 0, path: '/etc/shadow' }), { type: 'spaceReveal', index: 0 });
   for (const bad of [
     { type: 'spaceScan' },
     { type: 'spaceScan', exactScan: 'yes' },
+    { type: 'spaceRowsSeen' },
+    { type: 'spaceRowsSeen', upTo: -1 },
+    { type: 'spaceRowsSeen', upTo: 1.5 },
     { type: 'spaceOpen' },
     { type: 'spaceOpen', index: -1 },
     { type: 'spaceOpen', index: 1.5 },

@@ -60,7 +60,7 @@ describe('Analyze Space Usage', { skip }, () => {
     const r = (await exec('extentLens.analyzeSpace', Uri.file(dir), [Uri.file(dir)])) as SpaceData;
     assert.ok(r, 'the command resolves with the result');
     panel = spacePanels().at(-1)!;
-    assert.equal(panel.options.retainContextWhenHidden, false);
+    assert.equal(panel.options.retainContextWhenHidden, true, 'a large result is not sent and drawn again at every tab switch');
     assert.equal(panel.webview.options.enableScripts, true);
     assert.deepEqual(
       panel.webview.options.localResourceRoots!.map((u) => u.fsPath),
@@ -249,6 +249,69 @@ describe('Analyze Space Usage', { skip }, () => {
     assert.equal(await pr, undefined);
     assert.equal((await p.waitFor((m) => m.type === 'error')).code, 'E_CANCELLED');
     assert.ok(logged(/space: cancelled/));
+  });
+
+  test('flow control: rows go only as fast as the view says it takes them in; a Cancel keeps those sent', async () => {
+    const flow = path.join(xfs!.mountPoint, 'flow');
+    fs.mkdirSync(flow);
+    for (let i = 0; i < 30_000; i++) fs.closeSync(fs.openSync(path.join(flow, `f${i}`), 'w'));
+    type Rows = { type: string; start: number; rows: unknown[] };
+    const rowsOf = (p: FakeWebviewPanel) => (p.posted as Rows[]).filter((m) => m.type === 'spaceRows');
+    // a view that never answers: the first row, then nothing until the result
+    const before = spacePanels().length;
+    const r = (await exec('extentLens.analyzeSpace', Uri.file(flow))) as SpaceData;
+    assert.equal(r.files.length, 30_000);
+    const silent = spacePanels()[before];
+    assert.deepEqual(
+      rowsOf(silent).map((m) => [m.start, m.rows.length]),
+      [[0, 1]],
+    );
+    // a view that answers each message: every row streamed, in order, 10,000 at most per message,
+    // never more than 20,000 past what the view has said it holds
+    const n = spacePanels().length;
+    const pr = exec('extentLens.analyzeSpace', Uri.file(flow));
+    await waitFor(() => spacePanels().length > n);
+    const p = spacePanels().at(-1)!;
+    let seen = 0;
+    let acked = 0;
+    let done = false;
+    void pr.then(() => (done = true));
+    while (!done) {
+      const got = rowsOf(p);
+      for (; seen < got.length; seen++) {
+        const m = got[seen];
+        assert.equal(m.start, seen === 0 ? 0 : got[seen - 1].start + got[seen - 1].rows.length, 'contiguous');
+        assert.ok(m.rows.length <= 10_000);
+        assert.ok(m.start + m.rows.length - acked <= 20_000, `in flight ${m.start + m.rows.length - acked}`);
+      }
+      // the view answers after the messages it has taken in
+      const last = got.at(-1);
+      if (last && last.start + last.rows.length > acked) {
+        acked = last.start + last.rows.length;
+        p.send({ type: 'spaceRowsSeen', upTo: acked });
+      }
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    assert.ok(acked > 1, `rows streamed while the analysis ran: ${acked}`);
+    // out of range or stale answers change nothing
+    p.send({ type: 'spaceRowsSeen', upTo: 10_000_000 });
+    p.send({ type: 'spaceRowsSeen', upTo: -1 });
+    // Cancel with rows waiting on a silent view: the rows sent stay, the message counts them
+    const m = spacePanels().length;
+    const pc = exec('extentLens.analyzeSpace', Uri.file(flow));
+    await waitFor(() => spacePanels().length > m);
+    const c = spacePanels().at(-1)!;
+    await c.waitFor((x) => x.type === 'spaceRows');
+    c.send({ type: 'spaceCancel' });
+    assert.equal(await pc, undefined);
+    const err = await c.waitFor((x) => x.type === 'error');
+    assert.equal(err.code, 'E_CANCELLED');
+    assert.equal(err.message, 'Cancelled after 1 file: the files shown are those mapped until then, and the totals are incomplete.');
+    assert.deepEqual(
+      rowsOf(c).map((x) => [x.start, x.rows.length]),
+      [[0, 1]],
+      'no rows flushed after the cancel',
+    );
   });
 
   test('closing the panel keeps nothing', async () => {

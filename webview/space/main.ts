@@ -478,8 +478,12 @@ function updateFilterCount(): void {
   filterCount.textContent = narrowed
     ? matching === 0 && rows.length > 0
       ? l10n.t('No file matches (of {0})', groupDigits(BigInt(rows.length)))
-      : l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), groupDigits(BigInt(rows.length)))
-    : l10n.t('{0} files', groupDigits(BigInt(rows.length)));
+      : rows.length === 1
+        ? l10n.t('{0} of 1 file', groupDigits(BigInt(matching)))
+        : l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), groupDigits(BigInt(rows.length)))
+    : rows.length === 1
+      ? l10n.t('1 file')
+      : l10n.t('{0} files', groupDigits(BigInt(rows.length)));
 }
 
 // ---- input ------------------------------------------------------------------------------------
@@ -553,7 +557,19 @@ function exportShown(format: 'json' | 'csv'): void {
 }
 btnJson.addEventListener('click', () => exportShown('json'));
 btnCsv.addEventListener('click', () => exportShown('csv'));
-btnCancel.addEventListener('click', () => post({ type: 'spaceCancel' }));
+/** Cancel was clicked and the analysis has not ended yet. */
+let cancelling = false;
+btnCancel.addEventListener('click', () => {
+  post({ type: 'spaceCancel' });
+  // said at once: the host's answer follows the rows already on their way
+  cancelling = true;
+  progressText.textContent = l10n.t('Cancelling…');
+  btnCancel.setAttribute('disabled', '');
+});
+function endCancelling(): void {
+  cancelling = false;
+  btnCancel.removeAttribute('disabled');
+}
 btnRetry.addEventListener('click', () => post({ type: 'spaceScan', exactScan: false }));
 
 let resizeQueued = false;
@@ -569,21 +585,35 @@ onThemeChange(() => drawMap());
 
 onHostMessage((m) => {
   switch (m.type) {
-    case 'spaceProgress':
+    case 'spaceProgress': {
       scanning = true;
       banner.setAttribute('hidden', '');
       progress.removeAttribute('hidden');
-      progressText.textContent = m.exactScan
-        ? l10n.t('Exact scan: {0} files, {1} mapped', groupDigits(BigInt(m.files)), humanBytes(BigInt(m.bytes)))
-        : l10n.t('Analyzing: {0} files, {1} allocated so far', groupDigits(BigInt(m.files)), humanBytes(BigInt(m.bytes)));
-      if (m.message) progressText.title = m.message;
+      btnCancel.removeAttribute('hidden');
+      if (m.files === 0) endCancelling(); // a new analysis
       document.body.dataset.state = 'scanning';
+      if (cancelling) break; // "Cancelling…" stays until the analysis ends
+      const n = groupDigits(BigInt(m.files));
+      const b = humanBytes(BigInt(m.bytes));
+      const one = m.files === 1;
+      progressText.textContent = m.exactScan
+        ? one
+          ? l10n.t('Exact scan: {0} file, {1} mapped', n, b)
+          : l10n.t('Exact scan: {0} files, {1} mapped', n, b)
+        : one
+          ? l10n.t('Analyzing: {0} file, {1} allocated so far', n, b)
+          : l10n.t('Analyzing: {0} files, {1} allocated so far', n, b);
+      if (m.message) progressText.title = m.message;
       break;
+    }
     case 'spaceRows':
       onRows(m);
+      // the host sends more once these are in (flow control: the view never falls far behind)
+      post({ type: 'spaceRowsSeen', upTo: m.start + m.rows.length });
       break;
     case 'space':
       scanning = false;
+      endCancelling();
       progress.setAttribute('hidden', '');
       redraw.cancel();
       stream = undefined;
@@ -591,6 +621,7 @@ onHostMessage((m) => {
       break;
     case 'error':
       scanning = false;
+      endCancelling();
       progress.setAttribute('hidden', '');
       // the files mapped before it stopped stay on show, said to be incomplete
       if (stream) {
@@ -605,6 +636,10 @@ onHostMessage((m) => {
   }
 });
 setButtons();
+// Until the host answers 'ready' (a large result takes a moment to arrive): not a blank page.
+progress.removeAttribute('hidden');
+progressText.textContent = l10n.t('Loading…');
+btnCancel.setAttribute('hidden', '');
 // Read-only, for the Chromium suite (test/webview/space.test.ts): where each file is drawn.
 (window as unknown as Record<string, unknown>).__extentLensSpace = {
   fileRect: (i: number) => map?.fileRect(i),
