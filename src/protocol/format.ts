@@ -56,13 +56,19 @@ export function percentOf(part: bigint, whole: bigint): string {
 
 /**
  * A sentence with "N bytes" (the engine's notes give exact byte counts) with digit groups and
- * the binary size beside each count from 1 KiB: "83886128 bytes" -> "83,886,128 bytes (80 MiB)".
+ * the binary size beside each count from 1 KiB: "83886128 bytes" -> "83,886,128 bytes (80 MiB)";
+ * counts of files, ranges and the like get digit groups too ("87371 files" -> "87,371 files").
  */
 export function withHumanSizes(text: string, sep = ','): string {
-  return text.replace(/\b(\d+) bytes\b/g, (m, d: string) => {
-    const v = BigInt(d);
-    return v < 1024n ? m : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
-  });
+  return text
+    .replace(/\b(\d+) bytes\b/g, (m, d: string) => {
+      const v = BigInt(d);
+      return v < 1024n ? m : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
+    })
+    .replace(
+      /\b(\d{4,}) (files?|ranges?|groups?|hard links?|folders?|extents?)\b/g,
+      (_, d: string, what: string) => `${groupDigits(BigInt(d), sep)} ${what}`,
+    );
 }
 
 /** A clone refusal without its advice to "allow a copy", for where the copy was made (CLI --fallback, Copy instead). */

@@ -195,6 +195,10 @@ test('withHumanSizes: digit groups and the binary size beside byte counts from 1
     'Deleting these files frees between 0 bytes and 83,886,128 bytes (80 MiB): x.',
   );
   assert.equal(withHumanSizes('1023 bytes, 9007199254740993 bytes', ''), '1023 bytes, 9007199254740993 bytes (8 PiB)');
+  assert.equal(
+    withHumanSizes('87371 files were smaller; 1 file, 999 files, 1000 ranges, 12345 hard links; f20000.bin'),
+    '87,371 files were smaller; 1 file, 999 files, 1,000 ranges, 12,345 hard links; f20000.bin',
+  );
 });
 
 test('export message: with a filter, the files shown (ascending, in range) and the filter text', () => {

@@ -212,6 +212,23 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await bridge.post({ type: 'dedupe', plan: sized, canApply: true });
     await page.waitForFunction(() => document.querySelector('.saving-line')?.textContent?.includes('compressed on disk'));
     assert.equal(await text(page, '.saving-line'), 'Sharing these frees about 500 MiB: 1.43 GiB duplicate, compressed on disk.');
+    // files ending in part of a block: more is freed than the duplicate bytes, and the line says why
+    const tails = {
+      ...wire,
+      total: {
+        ...wire.total,
+        candidateBytes: String(1000n * 4201n),
+        netSaving: String(1000n * 8192n),
+        netSavingMin: String(1000n * 8192n),
+      },
+      groups: wire.groups.map((g) => ({ ...g, ranges: g.ranges.map((r) => ({ file: r.file, offset: r.offset })) })),
+    };
+    await bridge.post({ type: 'dedupe', plan: tails, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.saving-line')?.textContent?.includes('partial block'));
+    assert.equal(
+      await text(page, '.saving-line'),
+      'Sharing these frees about 7.81 MiB, more than the 4.01 MiB duplicate: each file’s last, partial block is freed whole.',
+    );
     assert.equal(await text(page, '.kv[data-key="shared"] dd'), '0 B', 'not the difference: nothing is already shared');
     // an SMB share: where the data lies is not known, so it may free nothing (not "already shared")
     const smb = { ...bounded, groups: bounded.groups.map((g) => ({ ...g, placeUnknown: true })) };
@@ -418,7 +435,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.waitForSelector('body[data-state="done"]');
     assert.equal(
       await text(page, '.saving-line'),
-      'Deduplicating was cancelled after 1 of 3 groups: it freed 4 MiB (measured). Every file still reads as before; the groups not reached are unchanged.',
+      'Deduplicating was cancelled after 1 of 3 groups: it freed 4 MiB (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
     );
     assert.equal(await text(page, '.report h2'), 'Result (cancelled)');
     assert.equal(await text(page, '.report .kv[data-key="deduped"] dd'), '4 MiB');
@@ -667,12 +684,16 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
           netRight: net.getBoundingClientRect().right,
           netVisible: net.getBoundingClientRect().width > 20,
           pathW: pathCell.getBoundingClientRect().width,
+          // cut at its start: the file's own name (the end of the path) stays in view
+          pathEndShown:
+            (pathCell.querySelector('.p-ltr') as HTMLElement).getBoundingClientRect().right <= pathCell.getBoundingClientRect().right + 0.5,
           gridRight: document.querySelector('.dedupe-grid')!.getBoundingClientRect().right,
         };
       });
       assert.ok(m.scrollW <= m.clientW, `no horizontal overflow (${m.scrollW} > ${m.clientW})`);
       assert.ok(m.netVisible && m.netRight <= m.gridRight + 0.5, 'the net saving stays visible');
       assert.ok(m.pathW > 60, `the path keeps room (${m.pathW} px)`);
+      assert.ok(m.pathEndShown, 'a long path gives way at its start, not its end');
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
       if (width === 320) await page.screenshot({ path: screenshotPath('dedupe-320px.png'), fullPage: true });
       await page.close();

@@ -268,6 +268,14 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.equal(await page.locator('#btn-exact-scan').count(), 0);
     assert.match(await text('.details .meta'), / · exact scan/, 'an exact scan ran');
     assert.equal(await page.locator('.reclaim-parts').count(), 0, 'one file system: no parts');
+    // an exact figure's notes are shown too (how it was found, what it counts: compressed data)
+    const compressedNote = '2 files on btrfs hold compressed data: allocated, shared, exclusive and unique count it uncompressed.';
+    await bridge.post({
+      type: 'space',
+      data: { ...exactData, fileSystems: [{ ...exactData.fileSystems[0], notes: [compressedNote] }] },
+    });
+    await page.waitForFunction(() => document.querySelector('.reclaim-why')?.textContent?.includes('compressed'));
+    assert.deepEqual(await page.locator('.reclaim-why li').allTextContents(), [compressedNote]);
     // two file systems: each one's part of the figure, named
     const xfsPart = { ...data.fileSystems[0], mountPoint: '/mnt/x', reclaimable: String(MiB), reclaimableMax: String(3n * MiB) };
     const btrfsPart = {
@@ -474,9 +482,14 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.deepEqual(await rows(), ['sub/c.img', 'sub/d.img', 'sub/e.txt']);
     assert.equal(await page.textContent('.filter-count'), '3 of 5 files');
     // the filter applies within the folder (a.img matches "img" but is outside it)
+    // a file the filter hides is no longer selected (Reveal would act on a file not shown)
+    await page.click(`.space-grid .tr[data-file="${idx('sub/e.txt')}"]`);
+    assert.equal(await page.getAttribute('body', 'data-selected'), String(idx('sub/e.txt')));
     await page.fill('input.filter', 'img');
     await page.waitForFunction(() => document.querySelector('.filter-count')!.textContent === '2 of 5 files');
     assert.deepEqual(await rows(), ['sub/c.img', 'sub/d.img']);
+    assert.equal(await page.getAttribute('body', 'data-selected'), '');
+    assert.equal(await page.getAttribute('#btn-reveal', 'disabled'), '');
     await page.click('#btn-export-json');
     const shown = ['sub/c.img', 'sub/d.img'].map(idx).sort((x, y) => x - y);
     assert.deepEqual(await bridge.waitFor((m) => m.type === 'export'), {

@@ -5,6 +5,7 @@
 // or Enter.
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
+import { pathText } from '../shared/view-parts';
 import { groupDigits, hex, humanBytes, withHumanSizes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import type { GroupNums, Row } from './model';
@@ -132,11 +133,11 @@ export class DedupeList {
     chevron.setAttribute('aria-hidden', 'true');
     const count = grp.ranges.length;
     const what = grp.wholeFiles
-      ? l10n.t('#{0} · {1} identical files of {2}', this.rank.get(g) ?? 0, count, humanBytes(n.length))
-      : l10n.t('#{0} · {1} × {2}', this.rank.get(g) ?? 0, count, humanBytes(n.length));
+      ? l10n.t('#{0} · {1} identical files of {2}', this.rank.get(g) ?? 0, groupDigits(BigInt(count)), humanBytes(n.length))
+      : l10n.t('#{0} · {1} × {2}', this.rank.get(g) ?? 0, groupDigits(BigInt(count)), humanBytes(n.length));
     const bits = [what];
-    if (n.shared) bits.push(l10n.t('{0} already shared', n.shared));
-    if (!open && count > 0) bits.push(l10n.t('{0} ranges (show)', count)); // a group has at least two ranges
+    if (n.shared) bits.push(l10n.t('{0} already shared', groupDigits(BigInt(n.shared))));
+    if (!open && count > 0) bits.push(l10n.t('{0} ranges (show)', groupDigits(BigInt(count)))); // a group has at least two ranges
     const summary = this.cell(
       tr,
       'c-summary',
@@ -201,7 +202,7 @@ export class DedupeList {
           ? l10n.t('Already shares the source’s extents: frees nothing')
           : l10n.t('Duplicate: will share the source’s data');
     const rel = this.rel[range.file];
-    this.cell(tr, 'c-path', rel, this.plan.files[range.file]);
+    pathText(this.cell(tr, 'c-path', '', this.plan.files[range.file]), rel);
     const offset = BigInt(range.offset);
     const len = BigInt(grp.length);
     const badge = r === 0 ? l10n.t('source') : range.alreadyShared ? l10n.t('shared') : '';

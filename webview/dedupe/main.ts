@@ -176,7 +176,10 @@ function setButtons(): void {
   const filtered = filterBox.value.trim() !== '';
   let why: string | undefined;
   // A plan with nothing to free says so first: trust or the file system would not change that.
-  const nothing = order.length > 0 ? l10n.t('Nothing to free: every duplicate is already shared.') : l10n.t('Nothing to deduplicate.');
+  const nothing =
+    order.length > 0
+      ? l10n.t('Nothing to free: every duplicate is already shared, or sharing it would free nothing (each group says why).')
+      : l10n.t('Nothing to deduplicate.');
   if (running) why = undefined;
   else if (plan && groups.length === 0 && !filtered) why = nothing;
   else if (!canApply) why = cannotApplyReason;
@@ -231,6 +234,20 @@ function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigi
       c,
     );
   }
+  // files ending in part of a block: the duplicate bytes stop at end-of-file, the block is freed whole
+  if (net > candidate - already)
+    return already > 0n
+      ? l10n.t(
+          'Sharing these frees about {0}: {1} duplicate, already shared: {2}; more than the difference, as each file’s last, partial block is freed whole.',
+          b,
+          human2(candidate),
+          human2(already),
+        )
+      : l10n.t(
+          'Sharing these frees about {0}, more than the {1} duplicate: each file’s last, partial block is freed whole.',
+          b,
+          human2(candidate),
+        );
   if (already > 0n)
     return l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already));
   // sized on disk (btrfs as root): less than the duplicate bytes, and not because anything is shared
@@ -254,7 +271,7 @@ function showReport(r: DedupeWireReport | undefined): void {
   const c = r.cancelled;
   savingEl.textContent = c
     ? l10n.t(
-        'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; the groups not reached are unchanged.',
+        'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
         groupDigits(BigInt(c.groupsDone)),
         groupsText(c.groups),
         human2(freed),

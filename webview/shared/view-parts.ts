@@ -39,3 +39,16 @@ export function pathErrors(summary: string, errors: { path: string; code: string
   det.appendChild(ul);
   return det;
 }
+
+/**
+ * A path in a cell too narrow for it: cut at its start (the cell is right-to-left, the path in it
+ * left-to-right; report-view.css `.path-cell`), so the folders give way and the file's own name
+ * stays readable.
+ */
+export function pathText(td: HTMLElement, rel: string): void {
+  const span = document.createElement('span');
+  span.className = 'p-ltr';
+  span.textContent = rel;
+  td.classList.add('path-cell');
+  td.replaceChildren(span);
+}

@@ -274,21 +274,24 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
     }
     reclaimEl.appendChild(parts);
   }
-  if (!t.reclaimableExact) {
+  // Every file system's notes: why a figure is a range, and also how an exact one was found and
+  // what it counts (compressed btrfs data: unique counts it uncompressed, the figure on disk).
+  {
     const why = el('ul', { class: 'reclaim-why' });
     for (const fs of d.fileSystems)
-      if (!fs.reclaimableExact)
-        for (const n of fs.notes)
-          why.appendChild(
-            el(
-              'li',
-              {},
-              d.fileSystems.length > 1
-                ? l10n.t('On {0}: {1}', fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem, withHumanSizes(n))
-                : withHumanSizes(n),
-            ),
-          );
+      for (const n of fs.notes)
+        why.appendChild(
+          el(
+            'li',
+            {},
+            d.fileSystems.length > 1
+              ? l10n.t('On {0}: {1}', fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem, withHumanSizes(n))
+              : withHumanSizes(n),
+          ),
+        );
     if (why.childElementCount) reclaimEl.appendChild(why);
+  }
+  if (!t.reclaimableExact) {
     if (d.fileSystems.some((fs) => fs.exactScan === 'possible')) {
       const b = el(
         'vscode-button',
@@ -538,6 +541,8 @@ mapCanvas.addEventListener('keydown', (e) => {
 });
 filterBox.addEventListener('input', () => {
   table?.setFilter(filterBox.value);
+  // a file the filter hides is no longer selected (Open and Reveal would act on a file not shown)
+  if (table && selected !== undefined && !table.order.includes(selected)) select(undefined);
   updateFilterCount();
   saveState();
 });

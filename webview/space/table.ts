@@ -3,6 +3,7 @@
 // to reverse), limited to the folder the treemap is zoomed into and filtered by a path
 // substring. The selected file's row is marked, and so are the
 // rows of the files it shares extents with.
+import { pathText } from '../shared/view-parts';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
 import type { FileNums } from './model';
@@ -253,15 +254,4 @@ export class SpaceTable {
     e.preventDefault();
     this.cb.onSelect(this.order[next]);
   }
-}
-
-/**
- * A path in a cell too narrow for it: cut at its start (the cell is right-to-left, the path in it
- * left-to-right), so the folders give way and the file's own name stays readable.
- */
-function pathText(td: HTMLElement, rel: string): void {
-  const span = document.createElement('span');
-  span.className = 'p-ltr';
-  span.textContent = rel;
-  td.replaceChildren(span);
 }
