@@ -19,6 +19,10 @@ export interface OutsideScan {
   files: number;
   /** Paths the scan could not read (then the answer cannot be exact). */
   unreadable: number;
+  /** Inodes of the file system it reached (folders, files, links and the rest; hard links once). */
+  inodes: number;
+  /** Folders of the file system it could not look into: another file system is mounted on them. */
+  mountedOver: string[];
 }
 
 /** Sort and merge half-open ranges. */
@@ -121,6 +125,8 @@ export async function scanOutside(
   const end: bigint[] = [];
   let files = 0;
   let unreadable = 0;
+  let inodes = 0;
+  const mountedOver: string[] = [];
   const seen = new Set<bigint>();
   const stack = [root];
   while (stack.length > 0) {
@@ -134,7 +140,16 @@ export async function scanOutside(
       unreadable++;
       continue;
     }
-    if (st.dev !== dev) continue;
+    if (st.dev !== dev) {
+      // (the folder under it holds what the walk cannot see)
+      if (st.isDirectory()) mountedOver.push(p);
+      continue;
+    }
+    if (st.nlink > 1n && !st.isDirectory()) {
+      if (seen.has(st.ino)) continue;
+      seen.add(st.ino);
+    }
+    inodes++;
     if (st.isDirectory()) {
       let names: string[];
       try {
@@ -146,8 +161,7 @@ export async function scanOutside(
       for (const n of names) stack.push(childPath(p, n));
       continue;
     }
-    if (!st.isFile() || selected.has(st.ino) || seen.has(st.ino)) continue;
-    if (st.nlink > 1n) seen.add(st.ino);
+    if (!st.isFile() || selected.has(st.ino)) continue;
     let m: PackedExtentMap;
     try {
       const b = await resolve(p);
@@ -171,5 +185,41 @@ export async function scanOutside(
     progress(files);
   }
   const merged = mergeRanges(start, end);
-  return { ...merged, files, unreadable };
+  return { ...merged, files, unreadable, inodes, mountedOver };
+}
+
+/**
+ * Inodes of the file system at `root` that the scan did not reach: what a folder hidden under
+ * another mount holds, a deleted file a program still holds open, or a file made during the scan.
+ * XFS counts its inodes in use exactly (statfs f_files - f_ffree), and two of them are its own
+ * (the realtime bitmap and summary, always allocated); the rest must be ones the walk met.
+ * Elsewhere, or with quotas (their inodes count too), only folders mounted over are known: then
+ * undefined where there are some, 0n where there are none.
+ */
+export function unreachedInodes(root: string, filesystem: string | undefined, scan: OutsideScan): bigint | undefined {
+  if (filesystem === 'xfs' && !mountOptionsOf(root).some((o) => o !== 'noquota' && /quota$|^[ugp]qnoenforce$/.test(o))) {
+    try {
+      const st = fs.statfsSync(osPath(root), { bigint: true });
+      const missing = st.files - st.ffree - 2n - BigInt(scan.inodes);
+      return missing > 0n ? missing : 0n;
+    } catch {
+      // fall through to what the walk saw
+    }
+  }
+  return scan.mountedOver.length > 0 ? undefined : 0n;
+}
+
+/** The mount and super-block options of the mount at `mountPoint` (/proc/self/mountinfo), or none. */
+function mountOptionsOf(mountPoint: string): string[] {
+  try {
+    for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const f = line.split(' ');
+      if (f.length < 6 || f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) !== mountPoint) continue;
+      const dash = f.indexOf('-');
+      return [...f[5].split(','), ...(dash > 0 && f[dash + 3] ? f[dash + 3].split(',') : [])];
+    }
+  } catch {
+    // no mountinfo: no options known
+  }
+  return [];
 }

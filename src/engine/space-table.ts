@@ -58,7 +58,16 @@ export interface Group {
    * owner is out of its reach (a folder under another mount, a deleted file still open), so the
    * scan is not exact.
    */
-  scan?: { reclaimableShared: bigint; files: number; unreadable: number; outside: Intervals; hidden: bigint };
+  scan?: {
+    reclaimableShared: bigint;
+    files: number;
+    unreadable: number;
+    outside: Intervals;
+    hidden: bigint;
+    /** Inodes out of the scan's reach (space-scan.ts unreachedInodes); undefined: not known, but folders were mounted over. */
+    unreached: bigint | undefined;
+    mountedOver: string[];
+  };
 }
 
 /** Physical intervals, merged and in order. */

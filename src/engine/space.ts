@@ -22,7 +22,7 @@ import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
 import { fileSystemKey, mountPointOf } from './space-fs';
-import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside } from './space-scan';
+import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside, unreachedInodes } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
 import { partnersOf, sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
@@ -384,7 +384,15 @@ export async function spaceOf(
       const n = g.ranges.count;
       const mine = mergeRanges(g.ranges.start.subarray(0, n), g.ranges.end.subarray(0, n));
       const hidden = bytesNotCovered(heldOnce(g.ranges.start, g.ranges.end, n), outside);
-      g.scan = { reclaimableShared: bytesNotCovered(mine, outside), files: out.files, unreadable: out.unreadable, outside, hidden };
+      g.scan = {
+        reclaimableShared: bytesNotCovered(mine, outside),
+        files: out.files,
+        unreadable: out.unreadable,
+        outside,
+        hidden,
+        unreached: unreachedInodes(root, g.filesystem, out),
+        mountedOver: out.mountedOver,
+      };
     }
 
   // The sweep, one file system at a time.
@@ -456,7 +464,7 @@ export async function spaceOf(
       t.reclaimableMax = t.reclaimable;
       outside = { start: [], end: [] };
       fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees its exclusive bytes.`);
-    } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n) {
+    } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n) {
       t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
       t.reclaimableMax = t.reclaimable;
       outside = g.scan.outside;
@@ -505,7 +513,22 @@ export async function spaceOf(
             'selection and by nothing the scan could reach, so another owner is out of its sight (a folder hidden under ' +
             'another mount, or a deleted file a program still holds open).',
         );
-      else if (g.scan)
+      else if (g.scan && g.scan.unreached !== 0n) {
+        const over = g.scan.mountedOver;
+        const folders = `${over.slice(0, 3).join(', ')}${over.length > 3 ? ` and ${over.length - 3} more` : ''}`;
+        const n = g.scan.unreached;
+        fsNotes.push(
+          'The exact scan is not exact here: ' +
+            (n === undefined
+              ? `it cannot see under folders of ${name} that other file systems are mounted on (${folders}), where files may reference shared blocks.`
+              : `${n} inode${n === 1n ? '' : 's'} of ${name} ${n === 1n ? 'was' : 'were'} out of its reach and may reference shared blocks: ` +
+                (over.length > 0
+                  ? `under folders that other file systems are mounted on (${folders}), or `
+                  : 'under a folder another mount hides, ') +
+                'deleted files that programs still hold open, or files made during the scan.') +
+            ' For the exact figure, unmount what hides them, or scan again when nothing holds deleted files open.',
+        );
+      } else if (g.scan)
         fsNotes.push(`The exact scan could not read ${g.scan.unreadable} paths of ${name}, so it is not exact; run it as root.`);
       if (!smb && t.shared === 0n)
         // nothing reported shared: only files with no physical offsets keep it from being exact
