@@ -149,6 +149,7 @@ export async function spaceOf(
       const gi = groupFor(p, dev);
       const g = groups[gi];
       const index = table.count;
+      // (seek maps: pages held outside the data ranges are counted as the file's below)
       if (held && source === 'seek') {
         g.heldOutside += held;
         g.heldOutsideFiles++;
@@ -188,6 +189,12 @@ export async function spaceOf(
           if (k.physical[i] < 0n) unknown = true;
         }
         if ((flags & EXTENT_FLAG.ENCODED) !== 0) compressed = true;
+      }
+      // Pages tmpfs holds for the file that SEEK_DATA calls holes (fallocate reserved them):
+      // preallocated, so allocated (its own, with no place: tmpfs shares nothing), as du counts them.
+      if (held && source === 'seek') {
+        allocated += held;
+        g.unplaced += held;
       }
       // Ranges over holes the server does not show (an SMB file not marked sparse): count what it holds.
       if (allocationSize !== undefined && allocationSize < allocated - shared) {
@@ -559,7 +566,7 @@ export async function spaceOf(
         `${g.heldOutsideFiles === 1 ? 'One file holds' : `${g.heldOutsideFiles} files hold`} ${g.heldOutside} bytes more than ` +
           `${g.heldOutsideFiles === 1 ? 'its map shows' : 'their maps show'}: ${name} counts them in the block count (du too), ` +
           'but SEEK_DATA reports them as holes (pages fallocate reserved that nothing has written yet, or the rest of a huge ' +
-          'page). Allocated and the figures above leave them out; deleting the files frees them too.',
+          'page). They are counted as allocated, as preallocated data is; no map shows where they are.',
       );
     if (g.hiddenHolesFiles > 0)
       fsNotes.push(

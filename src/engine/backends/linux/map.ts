@@ -78,15 +78,22 @@ export class LinuxMaps extends LinuxBase {
    */
   spaceWalk(dir: string, sink: SpaceSink, ctx: OpContext): SpaceWalk | undefined {
     if (!this.libc.getdents64 || !this.libc.statx) return undefined;
-    return new LinuxSpaceWalk(this.libc, (fd, p, size, out, c) => this.mapFdInto(fd, p, size, out, c), dir, sink, ctx);
+    return new LinuxSpaceWalk(this.libc, (fd, p, size, out, c, held) => this.mapFdInto(fd, p, size, out, c, held), dir, sink, ctx);
   }
 
   /** The whole map of a file open as `fd` into `out`: FIEMAP, or SEEK_DATA/SEEK_HOLE where there is none. */
-  mapFdInto(fd: number, p: string, size: bigint, out: PackedExtentsBuilder, ctx: OpContext): 'fiemap' | 'seek' {
+  mapFdInto(
+    fd: number,
+    p: string,
+    size: bigint,
+    out: PackedExtentsBuilder,
+    ctx: OpContext,
+    held: { bytes: bigint; blockSize: number },
+  ): 'fiemap' | 'seek' {
     const fiemap = fiemapPages(this.libc, fd, p, size, (this.fiemapBuf ??= newFiemapBuffer()), undefined, out, ctx);
     if (!fiemap.unsupported) return 'fiemap';
     const f = { fd, path: p, stat: { size } } as OpenFile;
-    for (const r of this.seekRanges(f, 0n, size, 'map', ctx).ranges) out.push(r.offset, r.length, -1n, 0);
+    pushSeekRanges(out, this.seekRanges(f, 0n, size, 'map', ctx).ranges, size, held.blockSize, held.bytes);
     return 'seek';
   }
 
@@ -102,7 +109,7 @@ export class LinuxMaps extends LinuxBase {
       // tmpfs and others: no FIEMAP, but SEEK_DATA/SEEK_HOLE works. Data ranges, no flags.
       const seek = this.seekRanges(f, w.start, w.end, 'map', ctx);
       const b = new PackedExtentsBuilder();
-      for (const r of seek.ranges) b.push(r.offset, r.length, -1n, 0);
+      pushSeekRanges(b, seek.ranges, size, info.blockSize, f.stat.blocks * 512n);
       const seekMap: PackedExtentMap = {
         path: p,
         size,
@@ -264,6 +271,31 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
     kept.push(o, e - o, phys, flags);
   }
   b.replaceWith(kept);
+}
+
+/**
+ * SEEK_DATA/SEEK_HOLE's data ranges into `out`. SEEK_HOLE answers end-of-file for the last range,
+ * but a file's last block is held whole (du counts it): where the last range ends at an
+ * end-of-file inside a block and the block count (`heldBytes`) holds that block, the range runs
+ * to the block's end, as a FIEMAP extent would.
+ */
+function pushSeekRanges(
+  out: PackedExtentsBuilder,
+  ranges: readonly { offset: bigint; length: bigint }[],
+  size: bigint,
+  blockSize: number,
+  heldBytes: bigint,
+): void {
+  const block = BigInt(blockSize);
+  let tail = 0n;
+  const last = ranges[ranges.length - 1];
+  if (last && block > 1n && last.offset + last.length === size && size % block !== 0n) {
+    let data = 0n;
+    for (const r of ranges) data += r.length;
+    tail = block - (size % block);
+    if (heldBytes < data + tail) tail = 0n;
+  }
+  ranges.forEach((r, i) => out.push(r.offset, i === ranges.length - 1 ? r.length + tail : r.length, -1n, 0));
 }
 
 /**

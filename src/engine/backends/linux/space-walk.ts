@@ -69,7 +69,14 @@ const DT_KIND: Record<number, PathKind> = { 1: 'fifo', 2: 'char-device', 6: 'blo
 const CHECK_EVERY = 64;
 
 /** How a file open as `fd` is mapped whole into `out` (LinuxMaps.mapFdInto). */
-export type MapFd = (fd: number, path: string, size: bigint, out: PackedExtentsBuilder, ctx: OpContext) => 'fiemap' | 'seek';
+export type MapFd = (
+  fd: number,
+  path: string,
+  size: bigint,
+  out: PackedExtentsBuilder,
+  ctx: OpContext,
+  held: { bytes: bigint; blockSize: number },
+) => 'fiemap' | 'seek';
 
 /** One folder being visited: its descriptor, its path with a '/' to put names after, its names sorted. */
 interface Frame {
@@ -242,9 +249,11 @@ export class LinuxSpaceWalk implements SpaceWalk {
       if (!this.sink.meet(dev, ino, v.getUint32(STATX_NLINK_OFFSET, true), size, p)) return;
       const out = this.map;
       out.clear();
+      const blockBytes = v.getBigUint64(STATX_BLOCKS_OFFSET, true) * 512n;
+      const blockSize = v.getUint32(STATX_BLKSIZE_OFFSET, true);
       let source: 'fiemap' | 'seek';
       try {
-        source = this.mapFd(fd, p, size, out, this.ctx);
+        source = this.mapFd(fd, p, size, out, this.ctx, { bytes: blockBytes, blockSize });
       } catch (e) {
         if (isCancelled(e)) throw e;
         this.sink.error(p, e);
@@ -253,7 +262,7 @@ export class LinuxSpaceWalk implements SpaceWalk {
       const k = out.peek();
       // The block count holds what no map shows: reserved-but-unwritten space (tmpfs: SEEK_DATA),
       // XFS's copy-on-write staging blocks (FIEMAP); the accounting decides what to make of it
-      const held = heldOutsideExtents(v.getBigUint64(STATX_BLOCKS_OFFSET, true) * 512n, k, v.getUint32(STATX_BLKSIZE_OFFSET, true));
+      const held = heldOutsideExtents(blockBytes, k, blockSize);
       this.sink.file(p, dev, ino, size, k, source, held);
       // Changed in the last seconds (or dated in the future): maybe being written; look again.
       const ctime = v.getUint32(STATX_CTIME_OFFSET, true) + v.getInt32(STATX_CTIME_OFFSET + 4, true) * 2 ** 32;
