@@ -144,7 +144,7 @@ export async function spaceOf(
 
   // The accounting of each file, fed by either walk (the backend's spaceWalk or walk.ts).
   const sink: SpaceSink = {
-    meet: (dev, ino, nlink) => met.meet(dev, ino, nlink),
+    meet: (dev, ino, nlink, _size, path) => met.meet(dev, ino, nlink, path),
     file(p, dev, ino, size, k, source, held, allocationSize) {
       const gi = groupFor(p, dev);
       const g = groups[gi];

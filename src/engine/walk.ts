@@ -60,7 +60,7 @@ export interface WalkVisitor {
 export interface FileMet {
   names: number;
   nlink: number;
-  /** The names it was met by, where its link count is not known (a name met again is not a link). */
+  /** The names it was met by (where given): the same name met again is not another link. */
   paths?: string[];
 }
 
@@ -85,9 +85,10 @@ export class FilesMet {
 
   /**
    * True the first time a file is met; false for a name of a file met before (`path`, where
-   * given, is then told to `again`). `nlink` 0: its link count is not known (SMB), so it is
-   * remembered, with `path` to tell a link from the same name met again (an smb:// file named and
-   * inside a named folder).
+   * given, is then told to `again`). The same name met again (a path named twice, or named and
+   * inside a named folder, or spelt another way: `d/../d/f`) is neither another link nor another
+   * of its names: a file with a link outside the selection stays kept. `nlink` 0: its link count
+   * is not known (SMB).
    */
   meet(dev: bigint, ino: bigint, nlink: number, path?: string): boolean {
     this.last = undefined;
@@ -96,18 +97,43 @@ export class FilesMet {
     const key = `${dev}:${ino}`;
     const seen = this.all.get(key);
     if (seen) {
-      if (path !== undefined) this.again?.(key, path);
-      if (nlink > 1) this.hardLinks++;
-      else if (nlink === 0 && path !== undefined && !seen.paths?.includes(path)) {
-        this.hardLinks++;
+      if (path !== undefined) {
+        this.again?.(key, path);
+        if (seen.paths && this.named(seen.paths, path)) return false;
         seen.paths?.push(path);
       }
+      if (nlink !== 1) this.hardLinks++;
       seen.names++;
       return false;
     }
-    this.last = nlink === 0 && path !== undefined ? { names: 1, nlink, paths: [path] } : { names: 1, nlink };
+    this.last = path !== undefined ? { names: 1, nlink, paths: [path] } : { names: 1, nlink };
     this.all.set(key, this.last);
     return true;
+  }
+
+  /** Real folders by the path they were named by (a name is compared by its folder's real path and its own). */
+  private readonly realDirs = new Map<string, string>();
+
+  /** Whether `path` names the same directory entry as one of `paths`: the folder resolved by the file system, not as text. */
+  private named(paths: string[], path: string): boolean {
+    if (paths.includes(path)) return true;
+    if (isSmbPath(path)) return false; // (the server resolves its names; a different text is another name)
+    const entry = (p: string): string => {
+      const cut = process.platform === 'win32' ? Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) : p.lastIndexOf('/');
+      const dir = cut <= 0 ? (cut === 0 ? '/' : '.') : p.slice(0, cut);
+      let real = this.realDirs.get(dir);
+      if (real === undefined) {
+        try {
+          real = fromOsBytes(fs.realpathSync(osPath(dir), { encoding: 'buffer' }));
+        } catch {
+          real = dir; // gone since: compared as given
+        }
+        this.realDirs.set(dir, real);
+      }
+      return `${real}\0${p.slice(cut + 1)}`;
+    };
+    const mine = entry(path);
+    return paths.some((p) => entry(p) === mine);
   }
 }
 

@@ -279,4 +279,48 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
       [[missing, 'ENOENT']],
     );
   });
+
+  test('data that runs to 2^63 - 1: ranges gives it (btrfs answers SEEK_HOLE there with -2^63), map and space agree', () => {
+    const f = path.join(fsys.mnt, 'edge63');
+    const at = 2n ** 63n - 4096n;
+    execFileSync('xfs_io', ['-f', '-c', `pwrite -q ${at} 4095`, f]);
+    try {
+      const r = JSON.parse(cli(['ranges', f, '--json']).stdout);
+      assert.equal(r.size, String(2n ** 63n - 1n));
+      assert.deepEqual(r.ranges, [{ offset: String(at), length: '4095' }]);
+      const m = JSON.parse(cli(['map', f, '--json']).stdout);
+      assert.deepEqual(
+        m.extents.map((x: { offset: string }) => x.offset),
+        [String(at)],
+      );
+    } finally {
+      fs.rmSync(f);
+    }
+  });
+
+  test('a name given twice (or spelt d/../d/f) is one name: a file with a link outside stays kept, no hard link counted', () => {
+    const dir = path.join(fsys.mnt, 'twice');
+    fs.mkdirSync(dir);
+    try {
+      fs.writeFileSync(path.join(dir, 'a'), Buffer.alloc(256 * 1024, 5));
+      fs.linkSync(path.join(dir, 'a'), path.join(fsys.mnt, 'a-link-outside'));
+      execFileSync('sync');
+      for (const args of [
+        [path.join(dir, 'a'), path.join(dir, 'a')],
+        [path.join(dir, 'a'), path.join(dir, '..', 'twice', 'a'), dir],
+      ]) {
+        const j = JSON.parse(cli(['space', ...args, '--json']).stdout);
+        assert.equal(j.total.files, 1, args.join(' '));
+        assert.equal(j.total.reclaimable, '0', 'the link outside keeps it');
+        assert.equal(j.hardLinks ?? 0, 0, 'the same name met again is not a hard link');
+      }
+      // the link itself named too: then both names are in the selection
+      const both = JSON.parse(cli(['space', path.join(dir, 'a'), path.join(fsys.mnt, 'a-link-outside'), '--json']).stdout);
+      assert.equal(both.total.reclaimable, String(256 * 1024));
+      assert.equal(both.hardLinks, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(path.join(fsys.mnt, 'a-link-outside'), { force: true });
+    }
+  });
 });

@@ -131,7 +131,9 @@ export class LinuxBase {
         // ENXIO here means the file shrank under us; the data runs to the (old) end.
         if (e !== ENXIO) throw errnoError(operation, e, 'lseek(SEEK_HOLE)', [f.path]);
       }
-      const holeStart = h === -1 || h === -1n ? stop : big(h);
+      // btrfs answers SEEK_HOLE for data that runs to 2^63 - 1 with -2^63 (its end overflows an
+      // off_t; `xfs_io seek` calls it an invalid result): the only hole after it is end-of-file.
+      const holeStart = h === -1 || h === -1n || big(h) < dataStart ? stop : big(h);
       const rangeEnd = holeStart < stop ? holeStart : stop;
       if (rangeEnd > dataStart) ranges.push({ offset: dataStart, length: rangeEnd - dataStart });
       if (holeStart <= pos) break; // no progress: never loop forever on a confused file system
