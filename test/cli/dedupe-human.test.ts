@@ -84,4 +84,13 @@ test('skipped ranges on stderr: one line per message, with how many ranges when 
     'extent-lens dedupe: ioctl(FIDEDUPERANGE) failed on /m/a -> /m/b: the file is immutable (EPERM). (2 ranges)\n',
     'extent-lens dedupe: /m/c is gone (ENOENT).\n',
   ]);
+  // a changed tree: hundreds of ranges, each its own message; 20 lines, then one for the rest
+  const many = {
+    ...report,
+    skipped: Array.from({ length: 232 }, (_, i) => skipped('/m/d', BigInt(i) * 4096n, `/m/d at ${i * 4096}: differs.`)),
+  };
+  const lines = skippedLines(many);
+  assert.equal(lines.length, 21);
+  assert.equal(lines[19], 'extent-lens dedupe: /m/d at 77824: differs.\n');
+  assert.equal(lines[20], 'extent-lens dedupe: and 212 more skipped ranges (--json lists each in "skipped")\n');
 });

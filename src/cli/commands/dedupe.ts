@@ -91,10 +91,11 @@ listed as groups. compressed: some of a group's other ranges are compressed (btr
 full in netSaving and not at all in netSavingMin. placeUnknown: some of a group's other ranges
 have no known place on disk (smb://), so they may already share the source's blocks: counted in
 full in netSaving and not at all in netSavingMin.
-       "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
+       "errors":[{"path","code","message","failed":bool}],
+       "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
        "freeBefore":[{"path","bytes":"N"}],   (with --apply over SMB / on Windows: free space before, per volume)
-       "errors":[{"path","code","message","failed":bool}],"notes":[...],"durationMs":N}`,
+       "notes":[...],"durationMs":N}`,
   async run(ctx) {
     const size = (name: string): bigint | undefined => {
       const v = ctx.values[name];
@@ -109,7 +110,7 @@ full in netSaving and not at all in netSavingMin.
             ? 'more than 1 GiB'
             : `not a multiple of ${SMALLEST_BLOCK}, the smallest block`;
       throw new UsageError(
-        `--chunk: ${ctx.values.chunk} is ${chunk} bytes, ${why}; use a multiple of the file system's block size from 4K up to 1 GiB, such as 128K (4k, 1M and 1MiB count in 1024s; 1MB in 1000s).`,
+        `--chunk: ${ctx.values.chunk} is ${chunk} byte${chunk === 1n ? '' : 's'}, ${why}; use a multiple of the file system's block size from 4K up to 1 GiB, such as 128K (4k, 1M and 1MiB count in 1024s; 1MB in 1000s).`,
       );
     }
     const minSize = size('min-size');
@@ -164,8 +165,20 @@ const CANNOT_SHARE = new Set(['EOPNOTSUPP', 'EINVAL', 'ENOTTY', 'E_UNSUPPORTED']
 export function skippedLines(r: DedupeReport): string[] {
   const count = new Map<string, number>();
   for (const s of r.skipped) count.set(s.message, (count.get(s.message) ?? 0) + 1);
-  return [...count].map(([m, n]) => `extent-lens dedupe: ${escapeControls(m.replace(/^dedupe: /, ''))}${n > 1 ? ` (${n} ranges)` : ''}\n`);
+  const lines = [...count].map(
+    ([m, n]) => `extent-lens dedupe: ${escapeControls(m.replace(/^dedupe: /, ''))}${n > 1 ? ` (${n} ranges)` : ''}\n`,
+  );
+  // a tree that changed since the search can skip thousands of ranges, each named by its offset
+  if (lines.length <= MAX_SKIPPED_LINES) return lines;
+  const rest = [...count.values()].slice(MAX_SKIPPED_LINES).reduce((t, n) => t + n, 0);
+  return [
+    ...lines.slice(0, MAX_SKIPPED_LINES),
+    `extent-lens dedupe: and ${rest} more skipped range${rest === 1 ? '' : 's'} (--json lists each in "skipped")\n`,
+  ];
 }
+
+/** Skipped-range messages printed on stderr before the rest are summed up in one line. */
+const MAX_SKIPPED_LINES = 20;
 
 /** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
 const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs' && s.reason !== 'E_CHANGED').length;
