@@ -11,10 +11,17 @@ import { isSmbPath, smbShareOf } from './smb-path';
 /** statfs f_type of btrfs (linux/magic.h BTRFS_SUPER_MAGIC). */
 const BTRFS_SUPER_MAGIC = 0x9123683en;
 
-interface Mount {
+/** One line of /proc/self/mountinfo. */
+export interface Mount {
+  /** The device as major:minor. */
+  dev: string;
+  /** The folder of the file system mounted here ('/': its own root). */
+  root: string;
   mountPoint: string;
   fsType: string;
   source: string;
+  /** The mount's options and its file system's (super) options. */
+  options: string[];
 }
 
 /** Decode the octal escapes mountinfo uses for space, tab, newline and backslash. */
@@ -22,7 +29,8 @@ function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-function readMounts(): Mount[] {
+/** Every mount this process sees (none where /proc/self/mountinfo cannot be read). */
+export function readMounts(): Mount[] {
   let text: string;
   try {
     text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
@@ -37,7 +45,14 @@ function readMounts(): Mount[] {
     const left = line.slice(0, dash).split(' ');
     const right = line.slice(dash + 3).split(' ');
     if (left.length < 5 || right.length < 2) continue;
-    out.push({ mountPoint: unescapeMount(left[4]), fsType: right[0], source: unescapeMount(right[1]) });
+    out.push({
+      dev: left[2],
+      root: unescapeMount(left[3]),
+      mountPoint: unescapeMount(left[4]),
+      fsType: right[0],
+      source: unescapeMount(right[1]),
+      options: [...left[5].split(','), ...(right[2] ?? '').split(',')],
+    });
   }
   return out;
 }

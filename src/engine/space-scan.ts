@@ -10,6 +10,7 @@ import type { EngineContext } from './context';
 import { isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, packExtents, type PackedExtentMap } from './map-format';
 import { childPath, fromOsBytes, osPath } from './os-path';
+import { readMounts } from './space-fs';
 import type { Intervals } from './space-table';
 
 export interface OutsideScan {
@@ -91,21 +92,10 @@ export function bytesNotCovered(a: Intervals, b: Intervals): bigint {
 
 /** The folder a file system of st_dev `dev` is mounted at with its own root ('/' in mountinfo), or undefined. */
 export function mountRootOf(dev: bigint): string | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return undefined;
-  }
   // Linux's encoding of dev_t (glibc gnu_dev_major / gnu_dev_minor).
   const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
   const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 5 || f[2] !== `${major}:${minor}` || f[3] !== '/') continue;
-    return f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  }
-  return undefined;
+  return readMounts().find((m) => m.dev === `${major}:${minor}` && m.root === '/')?.mountPoint;
 }
 
 /**
@@ -197,7 +187,10 @@ export async function scanOutside(
  * undefined where there are some, 0n where there are none.
  */
 export function unreachedInodes(root: string, filesystem: string | undefined, scan: OutsideScan): bigint | undefined {
-  if (filesystem === 'xfs' && !mountOptionsOf(root).some((o) => o !== 'noquota' && /quota$|^[ugp]qnoenforce$/.test(o))) {
+  if (
+    filesystem === 'xfs' &&
+    !(readMounts().find((m) => m.mountPoint === root)?.options ?? []).some((o) => o !== 'noquota' && /quota$|^[ugp]qnoenforce$/.test(o))
+  ) {
     try {
       const st = fs.statfsSync(osPath(root), { bigint: true });
       const missing = st.files - st.ffree - 2n - BigInt(scan.inodes);
@@ -207,19 +200,4 @@ export function unreachedInodes(root: string, filesystem: string | undefined, sc
     }
   }
   return scan.mountedOver.length > 0 ? undefined : 0n;
-}
-
-/** The mount and super-block options of the mount at `mountPoint` (/proc/self/mountinfo), or none. */
-function mountOptionsOf(mountPoint: string): string[] {
-  try {
-    for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-      const f = line.split(' ');
-      if (f.length < 6 || f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) !== mountPoint) continue;
-      const dash = f.indexOf('-');
-      return [...f[5].split(','), ...(dash > 0 && f[dash + 3] ? f[dash + 3].split(',') : [])];
-    }
-  } catch {
-    // no mountinfo: no options known
-  }
-  return [];
 }
