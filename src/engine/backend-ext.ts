@@ -218,6 +218,8 @@ export interface BackendExtensions {
   dedupeSupport?(path: string): void | Promise<void>;
   /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */
   freeBytesSynced?(path: string): bigint | Promise<bigint>;
+  /** Inodes in use on the file system holding `path`, after syncfs (Linux: statfs f_files - f_ffree): the exact scan's check. */
+  inodesInUseSynced?(path: string): bigint | Promise<bigint>;
   /**
    * Owner queries on the file system of `path`, or undefined where it cannot name owners; throws
    * where it could but cannot here (an FsctlError saying why: no rmapbt on XFS).

@@ -181,23 +181,24 @@ export async function scanOutside(
 /**
  * Inodes of the file system at `root` that the scan did not reach: what a folder hidden under
  * another mount holds, a deleted file a program still holds open, or a file made during the scan.
- * XFS counts its inodes in use exactly (statfs f_files - f_ffree), and two of them are its own
+ * XFS counts its inodes in use exactly (`inodesInUse`: statfs f_files - f_ffree after syncfs, which
+ * finishes inactivating inodes deleted a moment before; without it statfs still counts them), and two of them are its own
  * (the realtime bitmap and summary, always allocated); the rest must be ones the walk met.
  * Elsewhere, or with quotas (their inodes count too), only folders mounted over are known: then
  * undefined where there are some, 0n where there are none.
  */
-export function unreachedInodes(root: string, filesystem: string | undefined, scan: OutsideScan): bigint | undefined {
-  if (
-    filesystem === 'xfs' &&
-    !(readMounts().find((m) => m.mountPoint === root)?.options ?? []).some((o) => o !== 'noquota' && /quota$|^[ugp]qnoenforce$/.test(o))
-  ) {
-    try {
-      const st = fs.statfsSync(osPath(root), { bigint: true });
-      const missing = st.files - st.ffree - 2n - BigInt(scan.inodes);
-      return missing > 0n ? missing : 0n;
-    } catch {
-      // fall through to what the walk saw
-    }
+export function unreachedInodes(
+  root: string,
+  filesystem: string | undefined,
+  scan: OutsideScan,
+  inodesInUse: bigint | undefined,
+): bigint | undefined {
+  const quotas = (readMounts().find((m) => m.mountPoint === root)?.options ?? []).some(
+    (o) => o !== 'noquota' && /quota$|^[ugp]qnoenforce$/.test(o),
+  );
+  if (filesystem === 'xfs' && !quotas && inodesInUse !== undefined) {
+    const missing = inodesInUse - 2n - BigInt(scan.inodes);
+    return missing > 0n ? missing : 0n;
   }
   return scan.mountedOver.length > 0 ? undefined : 0n;
 }

@@ -367,6 +367,14 @@ export async function spaceOf(
     }
   }
 
+  /** The file system's own count of inodes in use (after syncfs), where its backend gives one. */
+  const inodesInUse = async (resolve: (p: string) => Promise<ExtendedBackend>, root: string): Promise<bigint | undefined> => {
+    try {
+      return await (await resolve(root)).inodesInUseSynced?.(root);
+    } catch {
+      return undefined; // then only folders mounted over are known
+    }
+  };
   // The exact scan: every other file of the file system, for references outside the selection.
   /** Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole extents). */
   const scanApplies = (g: Group): boolean =>
@@ -397,7 +405,7 @@ export async function spaceOf(
         unreadable: out.unreadable,
         outside,
         hidden,
-        unreached: unreachedInodes(root, g.filesystem, out),
+        unreached: unreachedInodes(root, g.filesystem, out, await inodesInUse(resolve, root)),
         mountedOver: out.mountedOver,
       };
     }

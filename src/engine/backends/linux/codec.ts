@@ -222,6 +222,9 @@ export interface StatfsInfo {
   blocks: bigint;
   bfree: bigint;
   bavail: bigint;
+  /** Inodes: the most there can be, and those free. */
+  files: bigint;
+  ffree: bigint;
   frsize: bigint;
 }
 
@@ -235,6 +238,8 @@ export function decodeStatfs(buf: Uint8Array): StatfsInfo {
     blocks: dv.getBigUint64(16, true),
     bfree: dv.getBigUint64(24, true),
     bavail: dv.getBigUint64(32, true),
+    files: dv.getBigUint64(40, true),
+    ffree: dv.getBigUint64(48, true),
     frsize: dv.getBigInt64(72, true),
   };
 }

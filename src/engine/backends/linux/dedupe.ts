@@ -15,6 +15,7 @@ import {
   FILE_DEDUPE_RANGE_DIFFERS,
   FILE_DEDUPE_RANGE_SAME,
   STATFS_SIZE,
+  type StatfsInfo,
 } from './codec';
 import { FIDEDUPERANGE, FS_IOC_GETFLAGS, FS_NOCOW_FL, O_CLOEXEC } from './libc';
 import { closeQuietly, openRegular } from './files';
@@ -133,18 +134,31 @@ export class LinuxDedupe extends LinuxIo {
   }
 
   freeBytesSynced(p: string): bigint {
+    const s = this.statfsSynced(p, 'dedupe');
+    return s.bfree * (s.frsize > 0n ? s.frsize : s.bsize);
+  }
+
+  /**
+   * Inodes in use on the file system of `p` after syncfs (XFS: which also finishes inactivating
+   * inodes deleted a moment ago, which statfs would otherwise still count).
+   */
+  inodesInUseSynced(p: string): bigint {
+    const s = this.statfsSynced(p, 'space');
+    return s.files - s.ffree;
+  }
+
+  private statfsSynced(p: string, operation: 'dedupe' | 'space'): StatfsInfo {
     let fd: number;
     try {
       fd = fs.openSync(osPath(p), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
-      throw nodeFsError('dedupe', e, [p]);
+      throw nodeFsError(operation, e, [p]);
     }
     try {
-      if (this.libc.syncfs(fd) !== 0) throw this.fail('dedupe', 'syncfs', [p], fd);
+      if (this.libc.syncfs(fd) !== 0) throw this.fail(operation, 'syncfs', [p], fd);
       const buf = new Uint8Array(STATFS_SIZE + 8);
-      if (this.libc.fstatfs(fd, buf) !== 0) throw this.fail('dedupe', 'fstatfs', [p], fd);
-      const s = decodeStatfs(buf);
-      return s.bfree * (s.frsize > 0n ? s.frsize : s.bsize);
+      if (this.libc.fstatfs(fd, buf) !== 0) throw this.fail(operation, 'fstatfs', [p], fd);
+      return decodeStatfs(buf);
     } finally {
       closeQuietly(fd);
     }
