@@ -84,6 +84,18 @@ test('skipped ranges on stderr: one line per message, with how many ranges when 
     'extent-lens dedupe: ioctl(FIDEDUPERANGE) failed on /m/a -> /m/b: the file is immutable (EPERM). (2 ranges)\n',
     'extent-lens dedupe: /m/c is gone (ENOENT).\n',
   ]);
+  // the apply line: the estimate was the whole plan's, and says what of it was left alone
+  const plan1: DedupePlan = {
+    groups: [group(0)],
+    total: { groups: 1, candidateBytes: 8192n, netSaving: 8192n, netSavingMin: 8192n, files: 3, hashedBytes: 0n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  assert.match(
+    dedupeHuman(plan1, classifyProblems(['/m'], []), report),
+    /freed 0 bytes measured \(estimated 8192 \(8 KiB\) for the whole plan, of which 3 ranges \(12288 \(12 KiB\)\) were left alone\)/,
+  );
   // a changed tree: hundreds of ranges, each its own message; 20 lines, then one for the rest
   const many = {
     ...report,

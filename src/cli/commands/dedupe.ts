@@ -177,6 +177,14 @@ export function skippedLines(r: DedupeReport): string[] {
   ];
 }
 
+/** The estimate was the whole plan's: the ranges left alone and their bytes, after it (none: nothing). */
+function skippedPart(r: DedupeReport): string {
+  if (r.skipped.length === 0) return '';
+  const bytes = r.skipped.reduce((t, x) => t + x.length, 0n);
+  const n = r.skipped.length;
+  return ` for the whole plan, of which ${n} range${n === 1 ? '' : 's'} (${exactAndHuman(bytes)}) ${n === 1 ? 'was' : 'were'} left alone`;
+}
+
 /** Skipped-range messages printed on stderr before the rest are summed up in one line. */
 const MAX_SKIPPED_LINES = 20;
 
@@ -253,7 +261,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         (refused(report) > 0 ? `, ${refused(report)} refused (see the messages above)` : '') +
         `; freed ${exactAndHuman(report.freed)} measured${report.remeasure ? ' so far (the server may count more at its next commit: see below)' : ''} (estimated ` +
         (atLeast(report.estimatedMin, report.estimated) ? `${exactAndHuman(report.estimatedMin!)} to ` : '') +
-        `${exactAndHuman(report.estimated)})\n`,
+        `${exactAndHuman(report.estimated)}${skippedPart(report)})\n`,
     );
   else if (plan.cannotApply?.length) {
     for (const e of plan.cannotApply) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
