@@ -32,6 +32,16 @@ function randomFile(p: string, bytes: number): void {
   fs.writeFileSync(p, crypto.randomBytes(bytes));
 }
 
+/** The exact scan of `sel` while a tmpfs is mounted over `hidden` (what is under it out of sight). */
+async function exactScanWithMountOver(sel: string, hidden: string): Promise<SpaceResult> {
+  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', hidden]);
+  try {
+    return await spaceOf(sel, true);
+  } finally {
+    execFileSync('umount', [hidden]);
+  }
+}
+
 function overwrite(p: string, offset: number, bytes: number): void {
   const fd = fs.openSync(p, 'r+');
   fs.writeSync(fd, crypto.randomBytes(bytes), 0, bytes, offset);
@@ -362,13 +372,7 @@ describe('space on XFS without the reverse-mapping btree (rmapbt=0)', { skip: sk
     assert.equal(seen.total.reclaimable, MiB, "p's blocks; n's clone holds n's");
     // a mount over the clone's folder hides it from the scan: n's blocks, flagged shared, have no
     // owner the scan can see besides n itself
-    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', hidden]);
-    let over: SpaceResult;
-    try {
-      over = await spaceOf(sel, true);
-    } finally {
-      execFileSync('umount', [hidden]);
-    }
+    const over = await exactScanWithMountOver(sel, hidden);
     assert.equal(over.total.reclaimableExact, false);
     assert.match(
       over.fileSystems[0].notes.join(' '),
@@ -403,13 +407,7 @@ describe('space on XFS without the reverse-mapping btree (rmapbt=0)', { skip: sk
     const seen = await spaceOf(sel, true);
     assert.equal(seen.total.reclaimableExact, true, seen.fileSystems[0].notes.join(' '));
     assert.equal(seen.total.reclaimable, 0n, 'the clone outside keeps the blocks');
-    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', hidden]);
-    let over: SpaceResult;
-    try {
-      over = await spaceOf(sel, true);
-    } finally {
-      execFileSync('umount', [hidden]);
-    }
+    const over = await exactScanWithMountOver(sel, hidden);
     assert.equal(over.total.reclaimableExact, false);
     assert.ok(over.total.reclaimable === 0n && over.total.reclaimableMax === MiB);
     assert.match(
