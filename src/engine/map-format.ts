@@ -389,6 +389,27 @@ export function limitPackedMap(m: PackedExtentMap, maxExtents: number | undefine
 }
 
 /**
+ * Data ranges (SEEK_DATA, SMB's allocated ranges) end at end-of-file, but a file's last block is
+ * held whole (what FIEMAP shows and `du` counts): the bytes from end-of-file to its block's end,
+ * where the last range ends at an end-of-file inside a block and `heldBytes` (the block count,
+ * SMB's AllocationSize) holds that block beyond the ranges' bytes; 0n otherwise.
+ */
+export function lastBlockTail(
+  ranges: readonly { offset: bigint; length: bigint }[],
+  size: bigint,
+  blockSize: number,
+  heldBytes: bigint,
+): bigint {
+  const last = ranges[ranges.length - 1];
+  const block = BigInt(blockSize);
+  if (!last || block <= 1n || last.offset + last.length !== size || size % block === 0n) return 0n;
+  const tail = block - (size % block);
+  let data = 0n;
+  for (const r of ranges) data += r.length;
+  return heldBytes >= data + tail ? tail : 0n;
+}
+
+/**
  * What a file holds (`blockBytes`: its block count x 512) beyond the whole blocks its extents
  * touch: for a SEEK_DATA-only map, space the map cannot place (tmpfs counts pages fallocate
  * reserved, and huge pages whole, but SEEK_DATA reports unwritten pages as holes). 0n when none.

@@ -149,11 +149,7 @@ export async function spaceOf(
       const gi = groupFor(p, dev);
       const g = groups[gi];
       const index = table.count;
-      // (seek maps: pages held outside the data ranges are counted as the file's below)
-      if (held && source === 'seek') {
-        g.heldOutside += held;
-        g.heldOutsideFiles++;
-      } else if (held) beyondOf.set(index, held); // counted once the file system is named (XFS only)
+      if (held && source !== 'seek') beyondOf.set(index, held); // counted once the file system is named (XFS only)
       let allocated = 0n;
       let shared = 0n;
       let inline = 0n;
@@ -195,6 +191,8 @@ export async function spaceOf(
       if (held && source === 'seek') {
         allocated += held;
         g.unplaced += held;
+        g.heldOutside += held;
+        g.heldOutsideFiles++;
       }
       // Ranges over holes the server does not show (an SMB file not marked sparse): count what it holds.
       if (allocationSize !== undefined && allocationSize < allocated - shared) {
@@ -368,7 +366,7 @@ export async function spaceOf(
   }
 
   /** The file system's own count of inodes in use (after syncfs), where its backend gives one. */
-  const inodesInUse = async (resolve: (p: string) => Promise<ExtendedBackend>, root: string): Promise<bigint | undefined> => {
+  const inodesInUse = async (root: string): Promise<bigint | undefined> => {
     try {
       return await (await resolve(root)).inodesInUseSynced?.(root);
     } catch {
@@ -405,7 +403,7 @@ export async function spaceOf(
         unreadable: out.unreadable,
         outside,
         hidden,
-        unreached: unreachedInodes(root, g.filesystem, out, await inodesInUse(resolve, root)),
+        unreached: unreachedInodes(root, g.filesystem, out, await inodesInUse(root)),
         mountedOver: out.mountedOver,
       };
     }

@@ -263,7 +263,7 @@ export class SpacePanel implements vscode.Disposable {
         const st = this.streamed;
         if (!st || msg.upTo > st.posted) return; // an earlier analysis's, or not sent
         if (msg.upTo > st.seen) st.seen = msg.upTo;
-        if (st.seen === st.posted && st.rows.length > st.posted) this.postRows();
+        this.postRows(); // (sends nothing while rows are still in flight, or when none wait)
         return;
       }
       case 'spaceOpen': {

@@ -276,21 +276,19 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
   }
   // Every file system's notes: why a figure is a range, and also how an exact one was found and
   // what it counts (compressed btrfs data: unique counts it uncompressed, the figure on disk).
-  {
-    const why = el('ul', { class: 'reclaim-why' });
-    for (const fs of d.fileSystems)
-      for (const n of fs.notes)
-        why.appendChild(
-          el(
-            'li',
-            {},
-            d.fileSystems.length > 1
-              ? l10n.t('On {0}: {1}', fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem, withHumanSizes(n))
-              : withHumanSizes(n),
-          ),
-        );
-    if (why.childElementCount) reclaimEl.appendChild(why);
-  }
+  const notes = el('ul', { class: 'reclaim-why' });
+  for (const fs of d.fileSystems)
+    for (const n of fs.notes)
+      notes.appendChild(
+        el(
+          'li',
+          {},
+          d.fileSystems.length > 1
+            ? l10n.t('On {0}: {1}', fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem, withHumanSizes(n))
+            : withHumanSizes(n),
+        ),
+      );
+  if (notes.childElementCount) reclaimEl.appendChild(notes);
   if (!t.reclaimableExact) {
     if (d.fileSystems.some((fs) => fs.exactScan === 'possible')) {
       const b = el(

@@ -5,7 +5,7 @@
 import type { OpContext } from '../backend';
 import type { ExtendedBackend, MapLimit, PathInfo } from '../backend-ext';
 import { FsctlError, isCancelled } from '../errors';
-import { EXTENT_FLAG, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
+import { EXTENT_FLAG, lastBlockTail, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
 import type { ByteRange, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
 import { cloneFileNt, cloneRangeNt } from './clone';
 import { dedupeRangeNt, dedupeSupportNt, freeBytesNt } from './dedupe';
@@ -105,22 +105,6 @@ function hiddenHoles(
       `${path} is not marked sparse, so the server answers with one allocated range over the whole file (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files), but its allocation size is only ${info.allocationSize} bytes: the rest is holes (or compressed) that the server does not show. Marking the file sparse (\`extent-lens set-sparse\`, or Set Sparse in VS Code; its data is unchanged) makes the server show where its holes are.`,
     ],
   };
-}
-
-/**
- * The allocated ranges end at end-of-file, but a file's last cluster is held whole (what a local
- * FIEMAP shows, and what `du` counts on the server): where the ranges end at an end-of-file inside
- * a cluster, and the server's AllocationSize holds that cluster's tail too, the bytes from
- * end-of-file to the cluster's end; 0 otherwise. AllocationSize is st_blocks on Samba, and btrfs
- * counts a file kept inline in its metadata as one block: such a file reads as that block, as `du`
- * counts it (SMB cannot tell the two apart).
- */
-function clusterTail(ranges: ByteRange[], info: NtFileInfo, clusterSize: number, mapped: bigint): bigint {
-  const last = ranges[ranges.length - 1];
-  const cluster = BigInt(clusterSize);
-  if (!last || cluster <= 1n || last.offset + last.length !== info.endOfFile || info.endOfFile % cluster === 0n) return 0n;
-  const tail = cluster - (info.endOfFile % cluster);
-  return info.allocationSize >= mapped + tail ? tail : 0n;
 }
 
 /** Codes that mean "nothing at this path" (stat answers kind 'missing' instead of throwing). */
@@ -231,7 +215,9 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       const b = new PackedExtentsBuilder();
       const toEof = w.offset + w.length === info.endOfFile;
       const mapped = r.ranges.reduce((t, x) => t + x.length, 0n);
-      const tail = clusterTail(r.ranges, info, vol.clusterSize, mapped);
+      // the last cluster held whole, as FIEMAP shows it (AllocationSize is st_blocks on Samba; btrfs
+      // counts a file kept inline in its metadata as one block, which SMB cannot tell apart)
+      const tail = lastBlockTail(r.ranges, info.endOfFile, vol.clusterSize, info.allocationSize);
       r.ranges.forEach((x, i) => {
         const last = i === r.ranges.length - 1;
         b.push(x.offset, last ? x.length + tail : x.length, -1n, toEof && last ? EXTENT_FLAG.LAST : 0);

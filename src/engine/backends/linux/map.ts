@@ -8,6 +8,7 @@ import { LinuxSpaceWalk } from './space-walk';
 import {
   EXTENT_FLAG,
   heldOutsideExtents,
+  lastBlockTail,
   limitPackedMap,
   linearPhysical,
   PackedExtentsBuilder,
@@ -78,7 +79,13 @@ export class LinuxMaps extends LinuxBase {
    */
   spaceWalk(dir: string, sink: SpaceSink, ctx: OpContext): SpaceWalk | undefined {
     if (!this.libc.getdents64 || !this.libc.statx) return undefined;
-    return new LinuxSpaceWalk(this.libc, (fd, p, size, out, c, held) => this.mapFdInto(fd, p, size, out, c, held), dir, sink, ctx);
+    return new LinuxSpaceWalk(
+      this.libc,
+      (fd, p, size, out, c, blockCount) => this.mapFdInto(fd, p, size, out, c, blockCount),
+      dir,
+      sink,
+      ctx,
+    );
   }
 
   /** The whole map of a file open as `fd` into `out`: FIEMAP, or SEEK_DATA/SEEK_HOLE where there is none. */
@@ -88,12 +95,12 @@ export class LinuxMaps extends LinuxBase {
     size: bigint,
     out: PackedExtentsBuilder,
     ctx: OpContext,
-    held: { bytes: bigint; blockSize: number },
+    blockCount: { bytes: bigint; blockSize: number },
   ): 'fiemap' | 'seek' {
     const fiemap = fiemapPages(this.libc, fd, p, size, (this.fiemapBuf ??= newFiemapBuffer()), undefined, out, ctx);
     if (!fiemap.unsupported) return 'fiemap';
     const f = { fd, path: p, stat: { size } } as OpenFile;
-    pushSeekRanges(out, this.seekRanges(f, 0n, size, 'map', ctx).ranges, size, held.blockSize, held.bytes);
+    pushSeekRanges(out, this.seekRanges(f, 0n, size, 'map', ctx).ranges, size, blockCount);
     return 'seek';
   }
 
@@ -109,7 +116,7 @@ export class LinuxMaps extends LinuxBase {
       // tmpfs and others: no FIEMAP, but SEEK_DATA/SEEK_HOLE works. Data ranges, no flags.
       const seek = this.seekRanges(f, w.start, w.end, 'map', ctx);
       const b = new PackedExtentsBuilder();
-      pushSeekRanges(b, seek.ranges, size, info.blockSize, f.stat.blocks * 512n);
+      pushSeekRanges(b, seek.ranges, size, { bytes: f.stat.blocks * 512n, blockSize: info.blockSize });
       const seekMap: PackedExtentMap = {
         path: p,
         size,
@@ -273,28 +280,14 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
   b.replaceWith(kept);
 }
 
-/**
- * SEEK_DATA/SEEK_HOLE's data ranges into `out`. SEEK_HOLE answers end-of-file for the last range,
- * but a file's last block is held whole (du counts it): where the last range ends at an
- * end-of-file inside a block and the block count (`heldBytes`) holds that block, the range runs
- * to the block's end, as a FIEMAP extent would.
- */
+/** SEEK_DATA/SEEK_HOLE's data ranges into `out`, the last one to its block's end where the block count holds it. */
 function pushSeekRanges(
   out: PackedExtentsBuilder,
   ranges: readonly { offset: bigint; length: bigint }[],
   size: bigint,
-  blockSize: number,
-  heldBytes: bigint,
+  blockCount: { bytes: bigint; blockSize: number },
 ): void {
-  const block = BigInt(blockSize);
-  let tail = 0n;
-  const last = ranges[ranges.length - 1];
-  if (last && block > 1n && last.offset + last.length === size && size % block !== 0n) {
-    let data = 0n;
-    for (const r of ranges) data += r.length;
-    tail = block - (size % block);
-    if (heldBytes < data + tail) tail = 0n;
-  }
+  const tail = lastBlockTail(ranges, size, blockCount.blockSize, blockCount.bytes);
   ranges.forEach((r, i) => out.push(r.offset, i === ranges.length - 1 ? r.length + tail : r.length, -1n, 0));
 }
 

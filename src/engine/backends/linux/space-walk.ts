@@ -75,7 +75,7 @@ export type MapFd = (
   size: bigint,
   out: PackedExtentsBuilder,
   ctx: OpContext,
-  held: { bytes: bigint; blockSize: number },
+  blockCount: { bytes: bigint; blockSize: number },
 ) => 'fiemap' | 'seek';
 
 /** One folder being visited: its descriptor, its path with a '/' to put names after, its names sorted. */
