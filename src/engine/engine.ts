@@ -27,28 +27,17 @@ import type {
   RunOptions,
   VolumeInfo,
 } from './types';
-import type { SpaceFile, SpaceResult } from './space-types';
+import type { SpaceResult } from './space-types';
+import type { SpaceOptions } from './space';
 import type { DedupeFindOptions, DedupePlan, DedupeReport } from './dedupe-types';
 import type { WorkerCall, WorkerReply } from './worker-protocol';
 
-/** engine.space's own options. */
-export interface SpaceRunOptions {
-  /** Where owners cannot be asked, map every other file of the file system (exact on XFS). */
-  exactScan?: boolean;
-  /**
-   * Streaming: every file's row is given here instead of being kept in the result (whose
-   * `files` is then empty), so memory does not grow with the rows. The rows come as they are
-   * made (after the walk and the sweep, in the walk's order), before the result; from the
-   * worker in batches (src/engine/worker-protocol.ts ROW_BATCH).
-   */
-  onFile?: (f: SpaceFile) => void;
-  /**
-   * Streaming while the walk runs: each file's numbers as soon as it is mapped, and its place
-   * among the rows (`index`: where onFile's row, or `files[index]`, comes later). `sharesWith`
-   * is empty here; the final row has it. From the worker in batches, like onFile.
-   */
-  onFileMapped?: (f: SpaceFile, index: number) => void;
-}
+/**
+ * engine.space's own options (src/engine/space.ts SpaceOptions): exactScan, and the streaming
+ * callbacks onFileMapped, onFile and onFileShared; from the worker, their rows come in batches
+ * (src/engine/worker-protocol.ts ROW_BATCH), before the result.
+ */
+export type SpaceRunOptions = SpaceOptions;
 
 export interface EngineOptions {
   /** Run local native work in a worker thread (the extension host); default false (CLI, tests). */
@@ -236,7 +225,14 @@ class EngineImpl implements Engine {
     return this.run({ op: 'set-sparse', path: p, sparse }, o) as Promise<OperationReport>;
   }
   space(paths: string[], o: RunOptions & SpaceRunOptions = {}): Promise<SpaceResult> {
-    const req: Request = { op: 'space', paths: [...paths], exactScan: o.exactScan, onFile: o.onFile, onFileMapped: o.onFileMapped };
+    const req: Request = {
+      op: 'space',
+      paths: [...paths],
+      exactScan: o.exactScan,
+      onFile: o.onFile,
+      onFileMapped: o.onFileMapped,
+      onFileShared: o.onFileShared,
+    };
     return this.run(req, o) as Promise<SpaceResult>;
   }
 
@@ -347,14 +343,15 @@ class EngineImpl implements Engine {
     // worker sends the rows back in batches ('rows' replies) as it makes them.
     let onRows: Pending['onRows'];
     let wantRows: WorkerCall['wantRows'];
-    if (req.op === 'space' && (req.onFile || req.onFileMapped)) {
-      const { onFile, onFileMapped } = req;
-      wantRows = { mapped: onFileMapped !== undefined, final: onFile !== undefined };
+    if (req.op === 'space' && (req.onFile || req.onFileMapped || req.onFileShared)) {
+      const { onFile, onFileMapped, onFileShared } = req;
+      wantRows = { mapped: onFileMapped !== undefined, final: onFile !== undefined, shared: onFileShared !== undefined };
       onRows = (m) => {
         if (m.stage === 'final') m.rows.forEach((f) => onFile?.(f));
+        else if (m.stage === 'shared') m.rows.forEach((s, i) => onFileShared?.(m.indices[i], s));
         else m.rows.forEach((f, i) => onFileMapped?.(f, m.indices?.[i] ?? -1));
       };
-      req = { ...req, onFile: undefined, onFileMapped: undefined };
+      req = { ...req, onFile: undefined, onFileMapped: undefined, onFileShared: undefined };
     }
     const lane = laneOf(req);
     const w = this.getWorker(lane);

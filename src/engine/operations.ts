@@ -22,11 +22,11 @@ import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { notRegularError } from './file-kind';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
-import { spaceOf } from './space';
+import { spaceOf, type SpaceOptions } from './space';
 import { findDuplicates } from './dedupe-find';
 import { applyDedupe } from './dedupe-apply';
 import type { DedupePlan, DedupeReport } from './dedupe-types';
-import type { SpaceFile, SpaceResult } from './space-types';
+import type { SpaceResult } from './space-types';
 import type { ByteRange, ExistingPolicy, Operation, OperationReport, RangesResult, VolumeInfo } from './types';
 
 export type Request =
@@ -52,15 +52,9 @@ export type Request =
   | { op: 'zero'; path: string; range: ByteRange }
   | { op: 'dig-holes'; path: string; blockSize?: number }
   | { op: 'set-sparse'; path: string; sparse: boolean }
-  // onFile, onFileMapped: functions, so in the caller's thread only (engine.ts strips them before a
-  // request goes to the worker, which sets its own that send the rows back in batches)
-  | {
-      op: 'space';
-      paths: string[];
-      exactScan?: boolean;
-      onFile?: (f: SpaceFile) => void;
-      onFileMapped?: (f: SpaceFile, index: number) => void;
-    }
+  // onFile, onFileMapped, onFileShared: functions, so in the caller's thread only (engine.ts strips
+  // them before a request goes to the worker, which sets its own that send the rows back in batches)
+  | ({ op: 'space'; paths: string[] } & SpaceOptions)
   | { op: 'dedupe-find'; paths: string[]; chunk?: bigint; minSize?: bigint }
   | { op: 'dedupe'; plan: DedupePlan };
 
@@ -278,7 +272,7 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       return b.setSparse(r.path, r.sparse, ctx);
     }
     case 'space':
-      return spaceOf(resolve, r.paths, ctx, { exactScan: r.exactScan, onFile: r.onFile, onFileMapped: r.onFileMapped });
+      return spaceOf(resolve, r.paths, ctx, r);
     case 'dedupe-find':
       return findDuplicates(resolve, r.paths, ctx, { chunk: r.chunk, minSize: r.minSize });
     case 'dedupe':

@@ -209,6 +209,11 @@ export class FileTable {
     return this.allocated[i] - this.shared[i];
   }
 
+  /** File i's share of what deleting frees, at most its shared bytes (`inside`: the sweep's figure). */
+  sharedInside(i: number, inside: bigint): bigint {
+    return inside < this.shared[i] ? inside : this.shared[i];
+  }
+
   /** Row i; `sharesWithCount` is given once the sweep has run (rows streamed while mapping have none). */
   row(i: number, sharesWith: SpaceOverlap[], sharesWithCount?: number, sharedInside?: bigint): SpaceFile {
     const f: SpaceFile = {
@@ -221,7 +226,7 @@ export class FileTable {
       sharesWith,
     };
     if (sharesWithCount !== undefined) f.sharesWithCount = sharesWithCount;
-    if (sharedInside !== undefined) f.sharedInside = sharedInside < f.shared ? sharedInside : f.shared;
+    if (sharedInside !== undefined) f.sharedInside = sharedInside;
     if (this.bits[i] & 1) f.sharingUnknown = true;
     if (this.bits[i] & 2) f.inline = this.inline[i];
     return f;

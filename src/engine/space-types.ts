@@ -5,8 +5,24 @@
 /** Another file of the selection whose physical ranges overlap this one's. */
 export interface SpaceOverlap {
   path: string;
+  /**
+   * Its place among the rows (`files[index]`, or the index'th onFile row): a consumer that keeps
+   * the rows by place names the other file without looking its path up.
+   */
+  index: number;
   /** Physical bytes the two files have in common. */
   bytes: bigint;
+}
+
+/**
+ * What the sweep adds to a file's row, for a consumer that keeps the rows onFileMapped gave
+ * (SpaceOptions.onFileShared): sharesWith, sharesWithCount and sharedInside as in SpaceFile,
+ * the other files named by their places only.
+ */
+export interface SpaceSharing {
+  sharesWith: Array<{ index: number; bytes: bigint }>;
+  sharesWithCount: number;
+  sharedInside?: bigint;
 }
 
 /** One regular file of the selection (hard links once, under the first name met). */

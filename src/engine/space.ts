@@ -27,7 +27,7 @@ import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
 import { partnersOf, sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
 import { emptyTotals, FileTable, SharedRanges, sortedBy, type Group, type Intervals } from './space-table';
-import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult } from './space-types';
+import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceSharing } from './space-types';
 import {
   backendFolderWalk,
   FilesMet,
@@ -70,6 +70,13 @@ export interface SpaceOptions {
    * is empty there: who shares with whom is known only after the sweep, in the final row.
    */
   onFileMapped?: (f: SpaceFile, index: number) => void;
+  /**
+   * Streaming after the sweep, for a consumer that keeps onFileMapped's rows: what the sweep adds
+   * to the row at `index` (who it shares with, by place; sharedInside), in the walk's order. The
+   * result's `files` is then empty (onFile, if given too, still gets the whole rows). Much less
+   * than the whole rows to carry from the worker: no paths again.
+   */
+  onFileShared?: (index: number, s: SpaceSharing) => void;
 }
 
 export async function spaceOf(
@@ -611,11 +618,20 @@ export async function spaceOf(
 
   // The rows, in the walk's order, each with who it shares with (most bytes first).
   const files: SpaceFile[] = [];
-  const emit = opts.onFile ?? ((f: SpaceFile) => void files.push(f));
+  const { onFileShared } = opts;
+  const emit = opts.onFile ?? (onFileShared ? undefined : (f: SpaceFile) => void files.push(f));
   partnersOf(sets, table.count, SHARES_WITH_LIMIT, (i, partners, bytes, count) => {
-    const sharesWith: SpaceOverlap[] = [];
-    for (let k = 0; k < partners.length; k++) sharesWith.push({ path: table.path[partners[k]], bytes: bytes[k] });
-    emit(table.row(i, sharesWith, count, insideKnown[table.fileSystem[i]] === 1 ? insideOf[i] : undefined));
+    const inside = insideKnown[table.fileSystem[i]] === 1 ? table.sharedInside(i, insideOf[i]) : undefined;
+    if (emit) {
+      const sharesWith: SpaceOverlap[] = [];
+      for (let k = 0; k < partners.length; k++) sharesWith.push({ path: table.path[partners[k]], index: partners[k], bytes: bytes[k] });
+      emit(table.row(i, sharesWith, count, inside));
+    }
+    if (onFileShared) {
+      const s: SpaceSharing = { sharesWith: partners.map((index, k) => ({ index, bytes: bytes[k] })), sharesWithCount: count };
+      if (inside !== undefined) s.sharedInside = inside;
+      onFileShared(i, s);
+    }
   });
   sets.length = 0;
 

@@ -5,7 +5,7 @@
 
 import type { SerializedFsctlError } from './errors';
 import type { Request, Response } from './operations';
-import type { SpaceFile } from './space-types';
+import type { SpaceFile, SpaceSharing } from './space-types';
 import type { Progress } from './types';
 import type { PoolCall, PoolReply } from './dedupe-pool';
 
@@ -19,8 +19,8 @@ export interface WorkerCall {
   /** Int32[1]: the host stores 1 to cancel; native loops read it between calls. */
   cancel: SharedArrayBuffer;
   wantProgress: boolean;
-  /** space: send the rows back as they are made ('rows' replies): as mapped, and/or final. */
-  wantRows?: { mapped: boolean; final: boolean };
+  /** space: send the rows back as they are made ('rows' replies): as mapped, final, and/or what the sweep adds. */
+  wantRows?: { mapped: boolean; final: boolean; shared: boolean };
 }
 
 /** Most rows in one 'rows' reply, and the longest a made row waits for its batch (ms); the first row goes alone at once. */
@@ -30,8 +30,10 @@ export type WorkerReply =
   | { kind: 'progress'; id: number; progress: Progress }
   /**
    * space rows, in the order made. 'mapped': onFileMapped's rows (sharesWith empty), `indices`
-   * their places; 'final': onFile's rows (with sharesWith), in the rows' order.
+   * their places; 'final': onFile's rows (with sharesWith), in the rows' order; 'shared':
+   * onFileShared's, `indices` their places.
    */
   | { kind: 'rows'; id: number; stage: 'mapped' | 'final'; rows: SpaceFile[]; indices?: number[] }
+  | { kind: 'rows'; id: number; stage: 'shared'; rows: SpaceSharing[]; indices: number[] }
   | { kind: 'result'; id: number; value: Response }
   | { kind: 'error'; id: number; error: SerializedFsctlError | { name: string; message: string; stack?: string } };

@@ -11,7 +11,7 @@ import { packedBuffers, type PackedExtentMap } from './map-format';
 import { SharedFlagContext } from './context';
 import { isFsctlError, type SerializedFsctlError } from './errors';
 import { requestOperation, requestPaths, runRequest } from './operations';
-import type { SpaceFile } from './space-types';
+import type { SpaceFile, SpaceSharing } from './space-types';
 import { ROW_BATCH, type PoolCall, type PoolReply, type WorkerCall, type WorkerReply } from './worker-protocol';
 import { hashBatch, type Hashed } from './dedupe-hash';
 import { applyBatch } from './dedupe-apply';
@@ -76,6 +76,7 @@ async function handle(msg: WorkerCall): Promise<void> {
         ...request,
         onFileMapped: msg.wantRows?.mapped ? (f, i) => batches.push('mapped', f, i) : undefined,
         onFile: msg.wantRows?.final ? (f) => batches.push('final', f) : undefined,
+        onFileShared: msg.wantRows?.shared ? (i, s) => batches.push('shared', s, i) : undefined,
       };
     const value = await runRequest(async () => localBackend() as ExtendedBackend, request, ctx);
     batches?.flush(); // the last rows before the result
@@ -98,8 +99,8 @@ async function handle(msg: WorkerCall): Promise<void> {
  * when the walk pauses).
  */
 class RowBatches {
-  private stage: 'mapped' | 'final' = 'mapped';
-  private rows: SpaceFile[] = [];
+  private stage: 'mapped' | 'final' | 'shared' = 'mapped';
+  private rows: Array<SpaceFile | SpaceSharing> = [];
   private indices: number[] = [];
   private since = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -110,7 +111,9 @@ class RowBatches {
     private readonly send: (r: WorkerReply) => void,
   ) {}
 
-  push(stage: 'mapped' | 'final', f: SpaceFile, index?: number): void {
+  push(stage: 'mapped' | 'final', f: SpaceFile, index?: number): void;
+  push(stage: 'shared', s: SpaceSharing, index: number): void;
+  push(stage: 'mapped' | 'final' | 'shared', f: SpaceFile | SpaceSharing, index?: number): void {
     if (stage !== this.stage) this.flush();
     this.stage = stage;
     if (this.rows.length === 0) {
@@ -127,8 +130,17 @@ class RowBatches {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.rows.length === 0) return;
-    const reply: WorkerReply = { kind: 'rows', id: this.id, stage: this.stage, rows: this.rows };
-    if (this.stage === 'mapped') reply.indices = this.indices;
+    // (push's overloads keep each stage's rows of its own kind)
+    const reply =
+      this.stage === 'shared'
+        ? { kind: 'rows' as const, id: this.id, stage: this.stage, rows: this.rows as SpaceSharing[], indices: this.indices }
+        : {
+            kind: 'rows' as const,
+            id: this.id,
+            stage: this.stage,
+            rows: this.rows as SpaceFile[],
+            ...(this.stage === 'mapped' ? { indices: this.indices } : {}),
+          };
     this.rows = [];
     this.indices = [];
     this.sent = true;

@@ -2,8 +2,8 @@
 // naming each other by index), the folder the treemap starts from, and the JSON/CSV exports.
 // Pure: no `vscode`, no Node APIs.
 
-import type { SpaceFile, SpaceResult, SpaceTotals } from '../engine';
-import type { SpaceData, SpaceWireRow, SpaceWireTotals } from '../protocol/messages';
+import type { SpaceFile, SpaceResult, SpaceSharing, SpaceTotals } from '../engine';
+import type { SpaceData, SpaceWireFile, SpaceWireRow, SpaceWireTotals } from '../protocol/messages';
 
 const totals = (t: SpaceTotals): SpaceWireTotals => ({
   files: t.files,
@@ -89,24 +89,48 @@ export class StreamingBase {
   }
 }
 
-/** The `space` message's data from the engine's result. */
-export function spaceData(r: SpaceResult, roots: readonly string[]): SpaceData {
+/**
+ * A file's final row on the wire: its row as mapped, completed by what the sweep adds (a
+ * SpaceSharing, or the SpaceFile itself): the files it shares with by their places.
+ */
+export function spaceWireFile(
+  row: SpaceWireRow,
+  s: Pick<SpaceSharing, 'sharesWith' | 'sharedInside'> & { sharesWithCount?: number },
+): SpaceWireFile {
+  // Field by field: an object spread of the row measured ~4 µs a file (0.45 s for 100,000).
+  const w: SpaceWireFile = {
+    path: row.path,
+    size: row.size,
+    allocated: row.allocated,
+    shared: row.shared,
+    exclusive: row.exclusive,
+    fileSystem: row.fileSystem,
+    sharesWith: s.sharesWith.map((o): [number, string] => [o.index, o.bytes.toString()]),
+  };
+  const inside = s.sharedInside?.toString() ?? row.sharedInside;
+  if (inside !== undefined) w.sharedInside = inside;
+  if (row.sharingUnknown) w.sharingUnknown = true;
+  if (s.sharesWithCount !== undefined) w.sharesWithCount = s.sharesWithCount;
+  return w;
+}
+
+/**
+ * The `space` message's data from the engine's result, with its rows: `files` when they were
+ * streamed (onFileMapped and onFileShared, made into wire rows as they came; the result's own
+ * `files` is then empty).
+ */
+export function spaceData(
+  r: SpaceResult,
+  roots: readonly string[],
+  files: SpaceWireFile[] = r.files.map((f) => spaceWireFile(spaceRow(f), f)),
+): SpaceData {
   const sep = pathSeparator(roots);
-  const index = new Map<string, number>();
-  r.files.forEach((f, i) => index.set(f.path, i));
   return {
     roots: [...roots],
-    base: commonBase(roots, r.files, sep),
+    base: commonBase(roots, files, sep),
     sep,
     exactScan: r.fileSystems.some((s) => s.exactScan === 'ran'),
-    files: r.files.map((f) => ({
-      ...spaceRow(f),
-      sharesWith: f.sharesWith.flatMap((o): Array<[number, string]> => {
-        const j = index.get(o.path);
-        return j === undefined ? [] : [[j, o.bytes.toString()]];
-      }),
-      ...(f.sharesWithCount !== undefined ? { sharesWithCount: f.sharesWithCount } : {}),
-    })),
+    files,
     total: totals(r.total),
     fileSystems: r.fileSystems.map((s) => ({
       ...totals(s),

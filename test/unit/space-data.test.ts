@@ -11,7 +11,7 @@ import { withHumanSizes } from '../../src/protocol/format';
 import { buildTree, fileNums, sharedSplit } from '../../webview/space/model';
 import { addRows, rowsData } from '../../webview/space/stream';
 
-const f = (p: string, allocated: bigint, shared: bigint, sharesWith: Array<{ path: string; bytes: bigint }> = []) => ({
+const f = (p: string, allocated: bigint, shared: bigint, sharesWith: Array<{ path: string; index: number; bytes: bigint }> = []) => ({
   path: p,
   size: allocated,
   allocated,
@@ -49,8 +49,8 @@ test('spaceData: decimal strings, sharesWith by index, exports in the CLI shape'
   const big = (1n << 60n) + 1n;
   const r: SpaceResult = {
     files: [
-      f('/m/d/a', big, 4096n, [{ path: '/m/d/s/b', bytes: 4096n }]),
-      f('/m/d/s/b', 8192n, 4096n, [{ path: '/m/d/a', bytes: 4096n }]),
+      f('/m/d/a', big, 4096n, [{ path: '/m/d/s/b', index: 1, bytes: 4096n }]),
+      f('/m/d/s/b', 8192n, 4096n, [{ path: '/m/d/a', index: 0, bytes: 4096n }]),
       f('/m/d/c,"q"', 0n, 0n),
     ],
     total: totals,

@@ -1,7 +1,8 @@
-// engine.space(paths, { onFile, onFileMapped }): the rows are handed over one by one, in the walk's
-// order, and not kept (files: []); they are the same rows, and the same totals, as without onFile.
-// onFileMapped gets each row while the walk runs (sharesWith to come); from the worker both
-// cross in batches before the result.
+// engine.space(paths, { onFile, onFileMapped, onFileShared }): the rows are handed over one by
+// one, in the walk's order, and not kept (files: []); they are the same rows, and the same
+// totals, as without onFile.
+// onFileMapped gets each row while the walk runs (sharesWith to come), onFileShared what the sweep
+// adds to it; from the worker they cross in batches before the result.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,10 +87,13 @@ test('onFile gets the same rows in the same order, and the result keeps none', a
   assert.deepEqual(streamed.total, whole.total);
   assert.deepEqual(streamed.fileSystems, whole.fileSystems);
   const c = rows.find((f) => path.basename(f.path) === 'c')!;
+  const at = (name: string): number => rows.findIndex((f) => f.path === path.join(dir, name));
   assert.deepEqual(c.sharesWith, [
-    { path: path.join(dir, 'a'), bytes: 10n },
-    { path: path.join(dir, 'b'), bytes: 10n },
+    { path: path.join(dir, 'a'), index: at('a'), bytes: 10n },
+    { path: path.join(dir, 'b'), index: at('b'), bytes: 10n },
   ]);
+  // every partner's index is its place among the rows
+  for (const f of rows) for (const o of f.sharesWith) assert.equal(rows[o.index].path, o.path);
   assert.equal(rows.find((f) => path.basename(f.path) === 'e')!.inline, 20n);
 });
 
@@ -117,6 +121,28 @@ test('onFileMapped gets each row as it is mapped, with its place; the final rows
     const { sharesWithCount: _count, ...row } = whole.files[i];
     assert.deepEqual(f, { ...row, sharesWith: [] });
   }
+});
+
+test('onFileShared gives what the sweep adds, by place: with the mapped rows, the whole rows', async () => {
+  const engine = createEngine({ backend: backend() });
+  const whole = await engine.space([dir]);
+  const mapped: SpaceFile[] = [];
+  const rebuilt: SpaceFile[] = [];
+  const r = await engine.space([dir], {
+    onFileMapped: (f, i) => void (mapped[i] = f),
+    onFileShared: (i, s) => {
+      assert.equal(mapped.length, 5, 'after every file was mapped');
+      rebuilt[i] = {
+        ...mapped[i],
+        sharesWith: s.sharesWith.map((o) => ({ path: mapped[o.index].path, ...o })),
+        sharesWithCount: s.sharesWithCount,
+        ...(s.sharedInside !== undefined ? { sharedInside: s.sharedInside } : {}),
+      };
+    },
+  });
+  assert.deepEqual(r.files, [], 'the result keeps none');
+  assert.ok(whole.files.some((f) => f.sharesWith.length > 0));
+  assert.deepEqual(rebuilt, whole.files);
 });
 
 // The worker: the rows cross while the walk runs (in batches), not with the result.
@@ -164,6 +190,25 @@ describe('from the worker', () => {
     assert.deepEqual(
       mapped.map((f) => [f.path, f.allocated, f.sharesWith.length]),
       whole.files.map((f) => [f.path, f.allocated, 0]),
+    );
+  });
+
+  test('what the sweep adds crosses after the mapped rows, with their places', async () => {
+    const order: string[] = [];
+    const places: number[] = [];
+    const r = await engine.space([tree], {
+      onFileMapped: () => void (order.at(-1) !== 'mapped' && order.push('mapped')),
+      onFileShared: (i, s) => {
+        if (order.at(-1) !== 'shared') order.push('shared');
+        places.push(i);
+        assert.equal(s.sharesWithCount, 0);
+      },
+    });
+    assert.deepEqual(order, ['mapped', 'shared']);
+    assert.deepEqual(r.files, []);
+    assert.deepEqual(
+      places,
+      Array.from({ length: N }, (_, i) => i),
     );
   });
 

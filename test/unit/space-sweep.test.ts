@@ -97,7 +97,8 @@ describe('space arithmetic (stand-in backend)', () => {
     assert.equal(r.total.reclaimableExact, true);
     assert.equal(r.total.reclaimable, 150n); // a's own 50 + the range a and b hold together
     assert.equal(r.total.reclaimableMax, 150n);
-    assert.deepEqual(r.files[0].sharesWith, [{ path: path.join(d, 'b'), bytes: 100n }]);
+    assert.deepEqual(r.files[0].sharesWith, [{ path: path.join(d, 'b'), index: 1, bytes: 100n }]);
+    assert.equal(r.files[1].path, path.join(d, 'b'));
   });
 
   test('without reference counts: bounds, exclusive to unique, and the reason', async () => {
