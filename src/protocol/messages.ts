@@ -135,6 +135,14 @@ export type HostMessage =
   | { type: 'spaceRows'; start: number; rows: SpaceWireRow[]; base: string; sep: '/' | '\\'; exactScan: boolean }
   /** The Space view: the whole result of one analysis (see SpaceData). */
   | { type: 'space'; data: SpaceData }
+  /**
+   * The Space view, at the end of an analysis whose rows it was sent (spaceRows, from 0 up to
+   * `start`): the rows not sent yet, what the sweep adds to every row (`sharing[i]`: file i's),
+   * and the rest of the result (`data`, whose `files` is empty). The same result as a `space`
+   * message without the rows crossing twice (100,000 files: ~7 MB instead of ~25 MB). A view
+   * that lacks those rows asks for the whole result ('ready').
+   */
+  | { type: 'spaceDone'; start: number; rows: SpaceWireRow[]; sharing: SpaceWireSharing[]; data: SpaceData }
   /** The Dedupe view: finding (files and bytes hashed) or deduplicating (bytes done of total), while it runs. */
   | { type: 'dedupeProgress'; phase: 'find' | 'apply'; files: number; bytes: U64String; total?: U64String; message: string }
   /**
@@ -272,6 +280,9 @@ export interface SpaceWireFile {
 
 /** A file's row while the analysis runs: its numbers, without whom it shares with (known at the end). */
 export type SpaceWireRow = Omit<SpaceWireFile, 'sharesWith'>;
+
+/** What the sweep adds to a row (spaceDone), as in SpaceWireFile; a tuple, as it comes once per file. */
+export type SpaceWireSharing = [sharesWith: Array<[number, U64String]>, sharesWithCount: number, sharedInside?: U64String];
 
 /** Most rows in one spaceRows message. */
 export const MAX_SPACE_ROWS_MESSAGE = 10_000;
@@ -630,6 +641,31 @@ function isSpaceRow(f: unknown, nfs = 4096): f is SpaceWireRow {
   return f.sharingUnknown === undefined || typeof f.sharingUnknown === 'boolean';
 }
 
+/** A file's partners (sharesWith pairs, and their count) with indices below `n`. */
+function isSharesWith(sharesWith: unknown, count: unknown, n: number): boolean {
+  if (!Array.isArray(sharesWith)) return false;
+  if (count !== undefined && !isInt(count, sharesWith.length, Number.MAX_SAFE_INTEGER)) return false;
+  for (const p of sharesWith as unknown[]) {
+    if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0], 0, n - 1) || !isU64String(p[1])) return false;
+  }
+  return true;
+}
+
+/** A spaceDone message: the rest of the result, a sharing entry for every file, every index inside them. */
+function isSpaceDone(m: Record<string, unknown>): boolean {
+  if (!isSpaceData(m.data) || m.data.files.length !== 0 || !isInt(m.start, 0, MAX_SPACE_FILES)) return false;
+  if (!Array.isArray(m.rows) || !Array.isArray(m.sharing)) return false;
+  const n = m.sharing.length;
+  if (n !== m.start + m.rows.length || n > MAX_SPACE_FILES) return false;
+  const nfs = m.data.fileSystems.length;
+  if (!m.rows.every((r) => isSpaceRow(r, nfs))) return false;
+  for (const s of m.sharing as unknown[]) {
+    if (!Array.isArray(s) || s.length < 2 || s.length > 3 || !isSharesWith(s[0], s[1], n)) return false;
+    if (s[1] === undefined || (s[2] !== undefined && !isU64String(s[2]))) return false;
+  }
+  return true;
+}
+
 /** A Space view result: every field typed, every sharesWith index inside `files`. */
 export function isSpaceData(v: unknown): v is SpaceData {
   if (!isObj(v)) return false;
@@ -650,11 +686,7 @@ export function isSpaceData(v: unknown): v is SpaceData {
   for (const f of v.files as unknown[]) {
     if (!isSpaceRow(f, nfs)) return false;
     const { sharesWith, sharesWithCount } = f as { sharesWith?: unknown; sharesWithCount?: unknown };
-    if (!Array.isArray(sharesWith)) return false;
-    if (sharesWithCount !== undefined && !isInt(sharesWithCount, sharesWith.length, Number.MAX_SAFE_INTEGER)) return false;
-    for (const p of sharesWith as unknown[]) {
-      if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0], 0, n - 1) || !isU64String(p[1])) return false;
-    }
+    if (!isSharesWith(sharesWith, sharesWithCount, n)) return false;
   }
   if (!isPathErrors(v.errors) || !isStrArr(v.notes, 1000)) return false;
   return (
@@ -780,6 +812,8 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
         : undefined;
     case 'space':
       return isSpaceData(m.data) ? (m as HostMessage) : undefined;
+    case 'spaceDone':
+      return isSpaceDone(m) ? (m as HostMessage) : undefined;
     case 'dedupeProgress':
       return (m.phase === 'find' || m.phase === 'apply') &&
         isInt(m.files, 0, Number.MAX_SAFE_INTEGER) &&

@@ -16,6 +16,7 @@ import {
   type SpaceData,
   type SpaceWireFile,
   type SpaceWireRow,
+  type SpaceWireSharing,
 } from '../protocol/messages';
 import type { Services } from '../host/services';
 import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
@@ -209,6 +210,8 @@ export class SpacePanel implements vscode.Disposable {
       if (files.length !== rows.length) throw new Error(`the engine sent the sharing of ${files.length} of ${rows.length} files`);
       const d: SpaceData = { ...spaceData(r, paths, files), finishedAt: Date.now() };
       this.data = d;
+      // A view that was sent the rows gets only the rest (spaceDone); else the whole result.
+      const sentRows = this.streamed === st && st ? st.posted : undefined;
       clearTimeout(this.streamed?.timer);
       this.streamed = undefined;
       this.lastProgress = undefined;
@@ -217,7 +220,18 @@ export class SpacePanel implements vscode.Disposable {
           (r.total.reclaimableExact ? `${r.total.reclaimable} (exact)` : `${r.total.reclaimable}..${r.total.reclaimableMax}`) +
           `, ${r.errors.length} errors, ${r.durationMs.toFixed(0)} ms`,
       );
-      this.post({ type: 'space', data: d });
+      if (sentRows === undefined) this.post({ type: 'space', data: d });
+      else
+        this.post({
+          type: 'spaceDone',
+          start: sentRows,
+          rows: rows.slice(sentRows),
+          sharing: files.map(({ sharesWith, sharesWithCount, sharedInside }): SpaceWireSharing => {
+            const n = sharesWithCount ?? sharesWith.length;
+            return sharedInside === undefined ? [sharesWith, n] : [sharesWith, n, sharedInside];
+          }),
+          data: { ...d, files: [] },
+        });
       return d;
     } catch (e) {
       if (this.running !== own) return undefined; // replaced by a newer scan

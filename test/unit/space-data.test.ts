@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpaceResult } from '../../src/engine';
-import { commonBase, pathSeparator, spaceData, spaceExportText, StreamingBase } from '../../src/views/space-data';
+import { commonBase, pathSeparator, spaceData, spaceExportText, spaceRow, StreamingBase } from '../../src/views/space-data';
 import { parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
 import { sharingKnown, sharingSums } from '../../src/protocol/space-sharing';
 import { withHumanSizes } from '../../src/protocol/format';
 import { buildTree, fileNums, sharedSplit } from '../../webview/space/model';
-import { addRows, rowsData } from '../../webview/space/stream';
+import { addRows, completeRows, rowsData } from '../../webview/space/stream';
 
 const f = (p: string, allocated: bigint, shared: bigint, sharesWith: Array<{ path: string; index: number; bytes: bigint }> = []) => ({
   path: p,
@@ -261,4 +261,56 @@ test('addRows keeps the streamed sums with every message (a row sent again repla
   assert.equal(so!.sums.allocated, 116n);
   assert.equal(rowsData(so!).total.files, 3);
   assert.equal(rowsData(so!).total.exclusive, '76');
+});
+
+test('spaceDone: the rows the view was sent, the rest and what the sweep adds make the same result as a space message', () => {
+  const r: SpaceResult = {
+    files: [
+      { ...f('/m/a', 8192n, 4096n, [{ path: '/m/c', index: 2, bytes: 4096n }]), sharedInside: 4096n },
+      f('/m/b', 4096n, 0n),
+      { ...f('/m/c', 4096n, 4096n, [{ path: '/m/a', index: 0, bytes: 4096n }]), sharedInside: 4096n },
+    ],
+    total: totals,
+    fileSystems: [{ ...totals, filesystem: 'btrfs', id: '0:1', notes: [] }],
+    errors: [],
+    symlinks: 0,
+    hardLinks: 0,
+    notes: [],
+    durationMs: 1,
+  };
+  const whole = spaceData(r, ['/m']);
+  const rows = r.files.map(spaceRow).map(({ sharedInside: _, ...row }) => row); // as mapped: before the sweep
+  const sent = addRows(undefined, { type: 'spaceRows', start: 0, rows: rows.slice(0, 2), base: '/m', sep: '/', exactScan: false });
+  const done = {
+    type: 'spaceDone',
+    start: 2,
+    rows: rows.slice(2),
+    sharing: whole.files.map((x) =>
+      x.sharedInside ? [x.sharesWith, x.sharesWithCount, x.sharedInside] : [x.sharesWith, x.sharesWithCount],
+    ),
+    data: { ...whole, files: [] },
+  };
+  const m = parseHostMessage(JSON.parse(JSON.stringify(done)));
+  assert.ok(m && m.type === 'spaceDone', 'valid on the wire');
+  assert.deepEqual(completeRows(sent, m), whole);
+  // a view that lacks rows before `start` (none, or fewer) cannot complete them: it asks for the whole result
+  assert.equal(completeRows(undefined, m), undefined);
+  assert.equal(
+    completeRows(addRows(undefined, { type: 'spaceRows', start: 0, rows: rows.slice(0, 1), base: '/m', sep: '/', exactScan: false }), m),
+    undefined,
+  );
+
+  // malformed: every sharesWith index inside the files, one sharing entry per file, no rows in data
+  const bad: Array<(d: typeof done) => unknown> = [
+    (d) => ({ ...d, sharing: [[[[3, '4096']], 1], ...d.sharing.slice(1)] }),
+    (d) => ({ ...d, sharing: d.sharing.slice(1) }),
+    (d) => ({ ...d, start: 1 }),
+    (d) => ({ ...d, sharing: [[[], 0, null], ...d.sharing.slice(1)] }),
+    (d) => ({ ...d, sharing: [[[], -1], ...d.sharing.slice(1)] }),
+    (d) => ({ ...d, sharing: [[[[2, '4096']], 0], ...d.sharing.slice(1)] }), // count below the pairs listed
+    (d) => ({ ...d, data: whole }),
+    (d) => ({ ...d, rows: [{ ...d.rows[0], size: 1 }] }),
+  ];
+  for (const b of bad)
+    assert.equal(parseHostMessage(JSON.parse(JSON.stringify(b(done)))), undefined, JSON.stringify(b(done)).slice(0, 200));
 });

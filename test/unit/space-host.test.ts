@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { fakeContext, installFakeVscode, makeFakeVscode, Uri, type FakeWebviewPanel } from './commands-fake-vscode';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { xfsIo } from '../support/xfs-fixture';
-import type { SpaceData } from '../../src/protocol/messages';
+import type { HostMessage, SpaceData } from '../../src/protocol/messages';
+import { addRows, completeRows, type RowsSoFar } from '../../webview/space/stream';
 import type { SpaceResult, SpaceRunOptions } from '../../src/engine';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -49,8 +50,24 @@ after(async () => {
 });
 
 const spacePanels = () => state.panels.filter((p) => p.viewType === 'extentLens.space');
-const lastSpace = (p: FakeWebviewPanel) =>
-  [...p.posted].reverse().find((m) => (m as { type: string }).type === 'space') as { data: SpaceData } | undefined;
+/**
+ * The last result the view was given, as the view takes it (its own code): a `space` message, or
+ * the rows it was sent completed by a `spaceDone`.
+ */
+function lastSpace(p: FakeWebviewPanel): { data: SpaceData; type: 'space' | 'spaceDone' } | undefined {
+  let rows: RowsSoFar | undefined;
+  let last: { data: SpaceData; type: 'space' | 'spaceDone' } | undefined;
+  for (const m of p.posted as HostMessage[]) {
+    if (m.type === 'spaceRows') rows = addRows(rows, m);
+    else if (m.type === 'space') last = { data: m.data, type: m.type };
+    else if (m.type === 'spaceDone') {
+      const data = completeRows(rows, m);
+      assert.ok(data, 'the view has the rows spaceDone completes');
+      last = { data, type: m.type };
+    }
+  }
+  return last;
+}
 
 describe('Analyze Space Usage', { skip }, () => {
   let panel: FakeWebviewPanel;
@@ -75,19 +92,27 @@ describe('Analyze Space Usage', { skip }, () => {
       'progress mirrored into the view',
     );
     assert.ok(state.progressReports.length > 0, 'a progress notification');
-    data = lastSpace(panel)!.data;
-    assert.deepEqual(data, JSON.parse(JSON.stringify(r)));
-    // the files streamed into the view before the result, at the places the result gives them
+    const last = lastSpace(panel)!;
+    data = last.data;
+    assert.deepEqual(data, JSON.parse(JSON.stringify(r)), 'the view has the whole result');
+    // the files streamed into the view before the result, at the places the result gives them;
+    // then only the rest of it (spaceDone), not the rows again
+    assert.equal(last.type, 'spaceDone');
     const types = panel.posted.map((m) => (m as { type: string }).type);
-    assert.ok(types.indexOf('spaceRows') >= 0 && types.indexOf('spaceRows') < types.lastIndexOf('space'), types.join());
+    assert.ok(types.indexOf('spaceRows') >= 0 && types.indexOf('spaceRows') < types.lastIndexOf('spaceDone'), types.join());
+    assert.ok(!types.includes('space'), types.join());
     const streamed: unknown[] = [];
     for (const m of panel.posted as Array<{ type: string; start: number; rows: unknown[]; base: string }>)
       if (m.type === 'spaceRows') {
         m.rows.forEach((row, i) => (streamed[m.start + i] = row));
         assert.equal(m.base, dir);
       }
-    // (rows still waiting for their batch when the result comes are not sent: the result has them)
+    // (rows still waiting for their batch when the result comes go with it)
     assert.ok(streamed.length >= 1);
+    const done = panel.posted.find((m) => (m as HostMessage).type === 'spaceDone') as Extract<HostMessage, { type: 'spaceDone' }>;
+    assert.equal(done.start, streamed.length);
+    assert.equal(done.start + done.rows.length, data.files.length);
+    assert.deepEqual(done.data.files, []);
     assert.deepEqual(
       streamed,
       data.files.slice(0, streamed.length).map(({ sharesWith: _, sharesWithCount: _count, ...row }) => row),

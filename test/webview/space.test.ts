@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type SpaceResult } from '../../src/engine';
 import { spaceData, spaceExportText, spaceRow } from '../../src/views/space-data';
-import type { HostMessage, SpaceData, SpaceWireRow, WebviewMessage } from '../../src/protocol/messages';
+import type { HostMessage, SpaceData, SpaceWireRow, SpaceWireSharing, WebviewMessage } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
@@ -619,6 +619,17 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     sep: data.sep,
     exactScan: false,
   });
+  /** The end of the analysis as the host sends it to a view it sent rows 0..start-1: the rest of the result. */
+  const doneMsg = (start: number): HostMessage => ({
+    type: 'spaceDone',
+    start,
+    rows: mappedRows.slice(start),
+    sharing: data.files.map((f): SpaceWireSharing => {
+      const n = f.sharesWithCount ?? f.sharesWith.length;
+      return f.sharedInside === undefined ? [f.sharesWith, n] : [f.sharesWith, n, f.sharedInside];
+    }),
+    data: { ...data, files: [] },
+  });
   const disabled = (page: Page, sel: string): Promise<boolean> => page.$eval(sel, (e) => e.hasAttribute('disabled'));
   const tableRows = (page: Page): Promise<string[]> =>
     page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => (e as HTMLElement).innerText).sort());
@@ -668,7 +679,7 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.setViewportSize({ width: 1000, height: 900 });
     // select a row while streaming; the result keeps the selection (same places) and marks its partners
     await page.click('.space-grid .tscroll .tr:has(.c-path[title="b.img"])');
-    await bridge.post({ type: 'space', data });
+    await bridge.post(doneMsg(5));
     await page.waitForSelector('body[data-state="done"][data-shown="done"]');
     assert.equal(await page.getAttribute('body', 'data-selected'), String(idx('b.img')));
     assert.equal(await page.textContent('.space-grid .tr.partner .c-path'), 'a.img');
@@ -679,6 +690,28 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     assert.equal(await disabled(page, '#btn-export-json'), false);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
     await page.close();
+  });
+
+  test('streaming: the end completes the rows sent; a view without them asks for the whole result', async () => {
+    // the host sent three rows when the analysis ended: the other two come with the sharing
+    const { page, bridge } = await openStreaming(800);
+    await bridge.post(rowsMsg(0, mappedRows.slice(0, 3)));
+    await page.waitForSelector('body[data-shown="streaming"][data-files="3"]');
+    await bridge.post(doneMsg(3));
+    await page.waitForSelector('body[data-state="done"][data-shown="done"][data-files="5"]');
+    assert.deepEqual(await tableRows(page), ['a.img', 'b.img', 'sub/c.img', 'sub/d.img', 'sub/e.txt']);
+    await page.click('.space-grid .tscroll .tr:has(.c-path[title="b.img"])');
+    assert.equal(await page.textContent('.space-grid .tr.partner .c-path'), 'a.img', 'the sharing filled in');
+    await page.close();
+    // a view that was not sent the rows (reloaded in between): it asks, and the whole result comes
+    const again = await openStreaming(800);
+    const asked = again.bridge.received.length;
+    await again.bridge.post(doneMsg(3));
+    await again.bridge.waitFor((m) => m.type === 'ready' && again.bridge.received.indexOf(m) >= asked);
+    assert.equal(await again.page.getAttribute('body', 'data-state'), 'scanning', 'nothing shown from a result it cannot complete');
+    await again.bridge.post({ type: 'space', data });
+    await again.page.waitForSelector('body[data-state="done"][data-files="5"]');
+    await again.page.close();
   });
 
   test('streaming: Cancel mid-stream leaves the rows so far, said to be incomplete', async () => {

@@ -25,7 +25,7 @@ import { l10n } from '../shared/l10n';
 import { buildTree, fileNums, relPath, type FileNums } from './model';
 import { Treemap, type TreemapColors } from './treemap';
 import { SpaceTable, tableShows, type SortKey } from './table';
-import { addRows, Pacer, rowsData, type RowsSoFar } from './stream';
+import { addRows, completeRows, Pacer, rowsData, type RowsSoFar } from './stream';
 import { bannerBox, pathErrors, spinnerLine, toolbarButton } from '../shared/view-parts';
 
 const app = document.getElementById('app')!;
@@ -615,13 +615,21 @@ onHostMessage((m) => {
       post({ type: 'spaceRowsSeen', upTo: m.start + m.rows.length });
       break;
     case 'space':
+    case 'spaceDone': {
+      // (spaceDone: the rows this view has, completed; without them, the whole result is asked for)
+      const d = m.type === 'space' ? m.data : completeRows(stream, m);
+      if (!d) {
+        post({ type: 'ready' });
+        break;
+      }
       scanning = false;
       endCancelling();
       progress.setAttribute('hidden', '');
       redraw.cancel();
       stream = undefined;
-      showData(m.data);
+      showData(d);
       break;
+    }
     case 'error':
       scanning = false;
       endCancelling();

@@ -5,6 +5,7 @@ import type { HostMessage, SpaceData, SpaceWireFile } from '../../src/protocol/m
 import type { SharingSums } from '../../src/protocol/space-sharing';
 
 type RowsMessage = Extract<HostMessage, { type: 'spaceRows' }>;
+type DoneMessage = Extract<HostMessage, { type: 'spaceDone' }>;
 
 export interface RowsSoFar {
   base: string;
@@ -66,6 +67,25 @@ export function addRows(so: RowsSoFar | undefined, m: RowsMessage): RowsSoFar | 
   });
   so.base = m.base;
   return so;
+}
+
+/**
+ * The whole result from the rows so far and the analysis's spaceDone message: its first
+ * `m.start` rows are those the view was sent, completed with what the sweep adds; undefined when
+ * the view lacks some of them (it then asks for the whole result). Takes the rows over: the
+ * RowsSoFar is done with.
+ */
+export function completeRows(so: RowsSoFar | undefined, m: DoneMessage): SpaceData | undefined {
+  if (!so || so.files.length < m.start) return undefined;
+  const files = so.files.slice(0, m.start);
+  for (const r of m.rows) files.push({ ...r, sharesWith: [] });
+  m.sharing.forEach(([sharesWith, count, inside], i) => {
+    const f = files[i];
+    f.sharesWith = sharesWith;
+    f.sharesWithCount = count;
+    if (inside !== undefined) f.sharedInside = inside;
+  });
+  return { ...m.data, files };
 }
 
 /** The rows so far as a SpaceData: the sums that add up file by file; the rest waits for the end. */
