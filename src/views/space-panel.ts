@@ -216,7 +216,7 @@ export class SpacePanel implements vscode.Disposable {
       this.streamed = undefined;
       this.lastProgress = undefined;
       this.s.log.info(
-        `space: ${r.files.length} files, allocated ${r.total.allocated}, unique ${r.total.unique}, reclaimable ` +
+        `space: ${d.files.length} files, allocated ${r.total.allocated}, unique ${r.total.unique}, reclaimable ` +
           (r.total.reclaimableExact ? `${r.total.reclaimable} (exact)` : `${r.total.reclaimable}..${r.total.reclaimableMax}`) +
           `, ${r.errors.length} errors, ${r.durationMs.toFixed(0)} ms`,
       );

@@ -359,6 +359,7 @@ describe('Analyze Space Usage', { skip }, () => {
       proto.space = space;
     }
     assert.deepEqual(calls, [{ mapped: true, shared: true, rows: false, resultFiles: 0 }]);
+    assert.ok(logged(/space: 3 files, allocated /), "the log counts the files the view has, not the result's (empty) files");
     // the same rows as from the engine's whole result
     const { spaceData } = require('../../src/views/space-data') as typeof import('../../src/views/space-data');
     assert.deepEqual(r.files, spaceData(await space.call(createEngine({ worker: false }), [dir]), [dir]).files);
