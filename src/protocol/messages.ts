@@ -139,7 +139,7 @@ export type HostMessage =
    * The Space view, at the end of an analysis whose rows it was sent (spaceRows, from 0 up to
    * `start`): the rows not sent yet, what the sweep adds to every row (`sharing[i]`: file i's),
    * and the rest of the result (`data`, whose `files` is empty). The same result as a `space`
-   * message without the rows crossing twice (100,000 files: ~7 MB instead of ~25 MB). A view
+   * message without the rows crossing twice (100,000 files: ~6 MB instead of ~25 MB). A view
    * that lacks those rows asks for the whole result ('ready').
    */
   | { type: 'spaceDone'; start: number; rows: SpaceWireRow[]; sharing: SpaceWireSharing[]; data: SpaceData }
