@@ -390,6 +390,8 @@ export const MAX_DEDUPE_RANGES = 10_000_000;
 
 /** Most files one Space view message names (an index into SpaceData.files is below this). */
 export const MAX_SPACE_FILES = 50_000_000;
+/** Most file systems one Space analysis spans. */
+const MAX_SPACE_FILE_SYSTEMS = 4096;
 
 export const U64_RE = /^(0|[1-9][0-9]{0,19})$/;
 export const U64_MAX = (1n << 64n) - 1n;
@@ -634,7 +636,7 @@ const isPathErrors = (v: unknown): boolean =>
 const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
 
 /** A file's numbers (a SpaceWireFile but for sharesWith), on a file system index below `nfs`. */
-function isSpaceRow(f: unknown, nfs = 4096): f is SpaceWireRow {
+function isSpaceRow(f: unknown, nfs: number): f is SpaceWireRow {
   if (!isObj(f) || !isStr(f.path, 8192) || !isU64String(f.size) || !isU64String(f.allocated)) return false;
   if (!isU64String(f.shared) || !isU64String(f.exclusive) || !isInt(f.fileSystem, 0, Math.max(0, nfs - 1))) return false;
   if (f.sharedInside !== undefined && !isU64String(f.sharedInside)) return false;
@@ -671,7 +673,7 @@ export function isSpaceData(v: unknown): v is SpaceData {
   if (!isObj(v)) return false;
   if (!Array.isArray(v.roots) || v.roots.length > 100_000 || !v.roots.every((r) => isStr(r, 8192))) return false;
   if (!isStr(v.base, 8192) || (v.sep !== '/' && v.sep !== '\\') || typeof v.exactScan !== 'boolean') return false;
-  if (!isSpaceTotals(v.total) || !Array.isArray(v.fileSystems) || v.fileSystems.length > 4096) return false;
+  if (!isSpaceTotals(v.total) || !Array.isArray(v.fileSystems) || v.fileSystems.length > MAX_SPACE_FILE_SYSTEMS) return false;
   const nfs = v.fileSystems.length;
   const isFs = (f: unknown): boolean =>
     isSpaceTotals(f) &&
@@ -804,7 +806,8 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
         Array.isArray(m.rows) &&
         m.rows.length <= MAX_SPACE_ROWS_MESSAGE &&
         m.start + m.rows.length <= MAX_SPACE_FILES &&
-        m.rows.every(isSpaceRow) &&
+        // (how many file systems the analysis spans is known only at its end)
+        m.rows.every((r) => isSpaceRow(r, MAX_SPACE_FILE_SYSTEMS)) &&
         isStr(m.base, 8192) &&
         (m.sep === '/' || m.sep === '\\') &&
         typeof m.exactScan === 'boolean'
