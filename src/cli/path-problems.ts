@@ -9,6 +9,7 @@
 //   folder: du does not fail on them either), and a file that changed during the scan
 //   (E_CHANGED: space counts it as mapped, dedupe leaves it out).
 
+import { isPathFailure } from '../protocol/error-codes';
 import { escapeControls } from './format';
 import { obj, str } from './json';
 import { writeErr } from './output';
@@ -32,7 +33,7 @@ export interface PathProblems {
 
 export function classifyProblems(named: string[], problems: PathProblem[]): PathProblems {
   const names = new Set(named);
-  const failed = (e: PathProblem): boolean => e.code !== 'E_CHANGED' && (e.code !== 'E_NOT_REGULAR' || names.has(e.path));
+  const failed = (e: PathProblem): boolean => isPathFailure(e, names);
   const failures = problems.filter(failed);
   const failedNames = new Set(failures.map((e) => e.path));
   return {

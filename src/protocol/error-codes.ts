@@ -30,3 +30,14 @@ export const NAME_TAKEN_CODES: ReadonlySet<string> = new Set([
   'ERROR_ALREADY_EXISTS',
   'STATUS_OBJECT_NAME_COLLISION',
 ]);
+
+/**
+ * Whether a path a whole-tree command (space, dedupe) could not use is a failure (the CLI's exit
+ * 1 and `"failed": true`, the Space view's export likewise) or a note: a FIFO, socket or device
+ * met in a folder walk (E_NOT_REGULAR under a named folder: du does not fail on them either) and
+ * a file that changed during the scan (E_CHANGED) are notes; anything else, and a special file
+ * named directly (`named`: the paths as given), is a failure.
+ */
+export function isPathFailure(e: { path: string; code: string }, named: ReadonlySet<string>): boolean {
+  return e.code !== 'E_CHANGED' && (e.code !== 'E_NOT_REGULAR' || named.has(e.path));
+}

@@ -3,6 +3,7 @@
 // Pure: no `vscode`, no Node APIs.
 
 import type { SpaceFile, SpaceResult, SpaceSharing, SpaceTotals } from '../engine';
+import { isPathFailure } from '../protocol/error-codes';
 import type { SpaceData, SpaceWireFile, SpaceWireRow, SpaceWireTotals } from '../protocol/messages';
 
 const totals = (t: SpaceTotals): SpaceWireTotals => ({
@@ -186,6 +187,7 @@ export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Genera
     yield (first ? '' : ',') + JSON.stringify(row);
     first = false;
   }
+  const named = new Set(d.roots);
   const tail = JSON.stringify({
     ...(sel.shown
       ? {
@@ -200,7 +202,7 @@ export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Genera
       : {}),
     total: d.total,
     fileSystems: d.fileSystems.map(({ exactScan: _, ...s }) => s),
-    errors: d.errors,
+    errors: d.errors.map((e) => ({ ...e, failed: isPathFailure(e, named) })),
     symlinks: d.symlinks,
     hardLinks: d.hardLinks,
     notes: d.notes,

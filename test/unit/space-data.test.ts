@@ -314,3 +314,41 @@ test('spaceDone: the rows the view was sent, the rest and what the sweep adds ma
   for (const b of bad)
     assert.equal(parseHostMessage(JSON.parse(JSON.stringify(b(done)))), undefined, JSON.stringify(b(done)).slice(0, 200));
 });
+
+test('spaceRows: rows of any file system of the analysis are accepted, whatever their place in the message', () => {
+  // (a selection spanning file systems: its later rows are on file system 1, 2, ...; a check
+  // once read each row's place in the message as the count of file systems, and dropped them)
+  const row = (p: string, fileSystem: number) => ({ path: p, size: '1', allocated: '4096', shared: '0', exclusive: '4096', fileSystem });
+  const m = { type: 'spaceRows', start: 5, rows: [row('/x/a', 1), row('/x/b', 1), row('/y/c', 2)], base: '/', sep: '/', exactScan: false };
+  assert.ok(parseHostMessage(m), 'rows on file systems 1 and 2');
+  assert.equal(parseHostMessage({ ...m, rows: [row('/x/a', -1)] }), undefined);
+  assert.equal(parseHostMessage({ ...m, rows: [row('/x/a', 4096)] }), undefined, 'at most 4,096 file systems');
+});
+
+test('export JSON: each error says whether it is a failure, as the CLI’s "failed" does', () => {
+  const r: SpaceResult = {
+    files: [],
+    total: totals,
+    fileSystems: [],
+    errors: [
+      { path: '/m/gone', code: 'ENOENT', message: 'gone' },
+      { path: '/m/d/fifo', code: 'E_NOT_REGULAR', message: 'a FIFO in a folder' },
+      { path: '/m/fifo', code: 'E_NOT_REGULAR', message: 'a FIFO named directly' },
+      { path: '/m/d/grew', code: 'E_CHANGED', message: 'changed during the scan' },
+    ],
+    symlinks: 0,
+    hardLinks: 0,
+    notes: [],
+    durationMs: 1,
+  };
+  const j = JSON.parse(spaceExportText(spaceData(r, ['/m/gone', '/m/d', '/m/fifo']), 'json'));
+  assert.deepEqual(
+    j.errors.map((e: { path: string; failed: boolean }) => [e.path, e.failed]),
+    [
+      ['/m/gone', true],
+      ['/m/d/fifo', false],
+      ['/m/fifo', true],
+      ['/m/d/grew', false],
+    ],
+  );
+});
