@@ -8,7 +8,7 @@
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import type { DedupeGroup, DedupePlan, DedupeReport } from './dedupe-types';
+import { isApplied, type DedupeGroup, type DedupePlan, type DedupeReport } from './dedupe-types';
 import { applyGroup, emptyTally, type Dedupable, type GroupTally } from './dedupe-apply-group';
 import { applyOrder } from './dedupe-order';
 import { FsctlError, isCancelled } from './errors';
@@ -29,8 +29,7 @@ export async function applyDedupe(
   checkPlan(plan);
   // Groups that would free nothing are not applied: already shared, or (btrfs) only parts of
   // extents, whose sharing leaves the rest of each extent allocated (it could only fragment).
-  const applied = (g: DedupeGroup): boolean => g.netSaving > 0n && g.ranges.length > 1 && g.ranges.slice(1).some((r) => !r.alreadyShared);
-  const groups = plan.groups.filter(applied);
+  const groups = plan.groups.filter(isApplied);
   const idle = plan.groups.length - groups.length;
   const report: DedupeReport = {
     deduped: 0n,
@@ -47,7 +46,7 @@ export async function applyDedupe(
   };
   // a group left alone because every copy already shares the source's blocks: its bytes are already shared too
   for (const g of plan.groups)
-    if (!applied(g) && g.ranges.length > 1 && g.ranges.slice(1).every((r) => r.alreadyShared)) report.alreadyShared += g.candidateBytes;
+    if (!isApplied(g) && g.ranges.length > 1 && g.ranges.slice(1).every((r) => r.alreadyShared)) report.alreadyShared += g.candidateBytes;
   if (idle > 0)
     report.notes.push(
       `${idle} group${idle === 1 ? '' : 's'} with no net saving (already shared, or parts of extents) ${idle === 1 ? 'was' : 'were'} left alone.`,

@@ -6,7 +6,7 @@
 // extents' sizes on disk add what a partly overwritten extent frees (bookendGains) and size what
 // compressed data frees (compressedSavings).
 
-import type { DedupeGroup } from './dedupe-types';
+import { isApplied, type DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 import type { ExtentRef, OwnerLookup } from './dedupe-owners';
@@ -94,17 +94,45 @@ export function keepsExtent(f: FileData, offset: bigint, length: bigint): boolea
 
 /**
  * btrfs frees a data extent only when no file references any part of it: where a group would
- * share only part of a destination's extent (and no other group covers the rest of it), those
- * bytes are taken out of the group's saving and the group says why.
+ * share only part of a destination's extent (and no group that is applied covers the rest of
+ * it), those bytes are taken out of the group's saving and the group says why. Taking them out
+ * can leave a group with no saving, which is then not applied, so the rest of its extents is
+ * not covered either: the rule runs again, from the savings it was given, until the groups it
+ * counts on are those it leaves applied (each pass leaves fewer; a plan of hundreds of groups
+ * settles in one or two).
  */
 export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>): void {
-  const covered = destinationCover(groups, files);
+  const given = groups.map((g) => ({ netSaving: g.netSaving, netSavingMin: g.netSavingMin, warnings: g.warnings.length }));
+  let covering = groups.filter(isApplied);
+  for (;;) {
+    groups.forEach((g, i) => {
+      g.netSaving = given[i].netSaving;
+      if (given[i].netSavingMin === undefined) delete g.netSavingMin;
+      else g.netSavingMin = given[i].netSavingMin;
+      g.warnings.length = given[i].warnings;
+    });
+    takePartialExtents(groups, new Set(covering), files);
+    const still = covering.filter(isApplied);
+    if (still.length === covering.length) return;
+    covering = still;
+  }
+}
+
+/**
+ * partialExtentWarnings's one pass: each group's destinations against those the `covering`
+ * groups share, with its own (it is judged as if applied).
+ */
+function takePartialExtents(groups: DedupeGroup[], covering: Set<DedupeGroup>, files: Map<string, FileData>): void {
+  const covered = destinationCover([...covering], files);
   for (const g of groups) {
+    // (a group with nothing to take says nothing: "0 bytes left out" of a saving already 0)
+    if (g.netSaving === 0n) continue;
+    const own = covering.has(g) ? covered : destinationCover([g, ...covering], files);
     let partial = 0n;
     let example = '';
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
-      const cov = covered.get(r.path);
+      const cov = own.get(r.path);
       if (!f || !cov || r.alreadyShared) continue;
       const end = r.offset + g.length;
       for (const pieces of extentPieces(f)) {
@@ -161,7 +189,8 @@ export function mayHoldBookend(f: FileData): boolean {
  * references, not extents, and two extents can look like one there).
  */
 export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>, owners: Map<string, OwnerLookup>): void {
-  const covered = destinationCover(groups, files);
+  // (only the groups that are applied move references)
+  const covered = destinationCover(groups.filter(isApplied), files);
   const counted = new Set<string>();
   for (const g of groups) {
     if (g.netSaving === 0n) continue;

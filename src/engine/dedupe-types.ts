@@ -45,6 +45,15 @@ export interface DedupeGroup {
   placeUnknown?: boolean;
 }
 
+/**
+ * Whether engine.dedupe shares the group: it frees something and some copy does not share the
+ * source's blocks yet. The others are left alone (already shared, or btrfs parts of extents whose
+ * sharing could only fragment), so the saving rules count on no range of theirs.
+ */
+export function isApplied(g: DedupeGroup): boolean {
+  return g.netSaving > 0n && g.ranges.length > 1 && g.ranges.slice(1).some((r) => !r.alreadyShared);
+}
+
 export interface DedupeFindOptions {
   /** Hash chunk size in bytes (default 128 KiB; a multiple of the block size). */
   chunk?: bigint;

@@ -229,6 +229,33 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   partialExtentWarnings([g1, g2], new Map([a, c].map((f) => [f.path, f])));
   assert.equal(g1.netSaving + g2.netSaving, 256n * K);
   assert.deepEqual([...g1.warnings, ...g2.warnings], []);
+  // ... but only by groups that are applied: one left with no saving by an earlier rule is left
+  // alone, so the other half of c's extent stays referenced and sharing the first frees nothing
+  const h1 = groupSaving([a, c], [0n, 0n], 128n * K, false);
+  const h2 = groupSaving([a, c], [128n * K, 128n * K], 128n * K, false);
+  h2.netSaving = 0n; // (e.g. its blocks are kept by a file outside the selection)
+  partialExtentWarnings([h1, h2], new Map([a, c].map((f) => [f.path, f])));
+  assert.equal(h1.netSaving, 0n);
+  assert.match(h1.warnings.join(' '), /shared only in part \(e\.g\. c at 0 /);
+  assert.deepEqual(h2.warnings, [], 'no "0 bytes are left out" on a saving already 0');
+  // and in a chain: k1 counts on k2, which counts on k3, which an earlier rule left at no saving
+  const d = file('d', 384n * K, [[0n, 384n * K, 7000n * K]], 'btrfs');
+  const e = file('e', 384n * K, [[0n, 384n * K, 9000n * K]], 'btrfs');
+  const k = [0n, 128n * K, 256n * K].map((at) => groupSaving([d, e], [at, at], 128n * K, false));
+  partialExtentWarnings(k, new Map([d, e].map((f) => [f.path, f])));
+  assert.deepEqual(
+    k.map((g) => g.netSaving),
+    [128n * K, 128n * K, 128n * K],
+    'all three together free the whole extent',
+  );
+  const j = [0n, 128n * K, 256n * K].map((at) => groupSaving([d, e], [at, at], 128n * K, false));
+  j[2].netSaving = 0n;
+  partialExtentWarnings(j, new Map([d, e].map((f) => [f.path, f])));
+  assert.deepEqual(
+    j.map((g) => g.netSaving),
+    [0n, 0n, 0n],
+    'without the third, the extent stays whatever the other two do',
+  );
 });
 
 test('btrfs: a partly overwritten extent (pieces on both sides of new data) is one extent; its range is the source', () => {
