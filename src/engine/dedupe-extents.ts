@@ -11,7 +11,7 @@ import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 import type { ExtentRef, OwnerLookup } from './dedupe-owners';
 import { bytesNotCovered, mergeRanges } from './space-scan';
-import { sameBytes, segments } from './dedupe-segments';
+import { blockEndAtEof, sameBytes, segments } from './dedupe-segments';
 
 /** One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped; `phys` where it has a linear place. */
 interface Piece {
@@ -148,6 +148,9 @@ function takePartialExtents(groups: DedupeGroup[], covering: Set<DedupeGroup>, f
           if (b > a) here += b - a;
         }
         if (here === 0n || rest === 0n) continue;
+        // a range that ends the file moves its last block whole, and the saving counted all of
+        // it: the part past the end is not freed either
+        if (end >= f.size && pieces.some((p) => !p.unwritten && p.end === f.size)) here += blockEndAtEof(f, f.size) - f.size;
         partial += here;
         example ||= `${r.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not duplicated)`;
       }

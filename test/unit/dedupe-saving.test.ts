@@ -258,6 +258,17 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   );
 });
 
+test('btrfs: a range that ends the file in an extent shared only in part frees nothing, its last block either', () => {
+  // c's one extent holds all of it (260 KiB on disk); only its last 1,000 bytes have a copy in a
+  const size = 256n * K + 1000n;
+  const a = file('a', size, [[0n, 260n * K, 1000n * K]], 'btrfs');
+  const c = file('c', size, [[0n, 260n * K, 3000n * K]], 'btrfs');
+  const g = groupSaving([a, c], [256n * K, 256n * K], 1000n, false);
+  assert.equal(g.netSaving, 4096n, 'the last block moves whole');
+  partialExtentWarnings([g], new Map([a, c].map((f) => [f.path, f])));
+  assert.equal(g.netSaving, 0n, 'the extent stays: nothing of it is freed, not even the block past the end');
+});
+
 test('btrfs: a partly overwritten extent (pieces on both sides of new data) is one extent; its range is the source', () => {
   const M = 1024n * K;
   // b: a 4 MiB extent at 10 MiB whose second MiB was overwritten (new data at 50 MiB)
