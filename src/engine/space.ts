@@ -489,8 +489,10 @@ export async function spaceOf(
       t.reclaimableMax = t.reclaimable;
       outside = g.scan.outside;
       fsNotes.push(
-        `exact: a scan of the ${g.scan.files} other files of ${name} found which shared bytes are also referenced outside ` +
-          'the selection (as the file system was during the scan).',
+        g.scan.files === 0
+          ? `exact: the selection holds every file of ${name}, so nothing outside it references its shared bytes (as the file system was during the scan).`
+          : `exact: a scan of the ${g.scan.files === 1 ? 'one other file' : `${g.scan.files} other files`} of ${name} found which shared bytes are also ` +
+              'referenced outside the selection (as the file system was during the scan).',
       );
     } else if (s.refUnknown === 0n && g.unplaced === 0n && g.encoded.count === 0 && t.shared > 0n) {
       t.reclaimable = g.own - g.kept + s.reclaimableShared;

@@ -361,8 +361,12 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     const exact = await createEngine().space([sel], { exactScan: true });
     assert.equal(exact.total.reclaimableExact, true, exact.fileSystems[0].notes.join(' '));
     assert.equal(exact.total.reclaimable, 6n * BigInt(MiB));
-    assert.match(exact.fileSystems[0].notes.join(' '), /exact: a scan of the 1 other files of xfs/);
+    assert.match(exact.fileSystems[0].notes.join(' '), /exact: a scan of the one other file of xfs/);
     assert.equal(exact.fileSystems[0].exactScan, 'ran');
+    // the whole file system selected: no other file to scan, and the note says so
+    const whole = await createEngine().space([xfs.mountPoint], { exactScan: true });
+    assert.equal(whole.total.reclaimableExact, true, whole.fileSystems[0].notes.join(' '));
+    assert.match(whole.fileSystems[0].notes.join(' '), /exact: the selection holds every file of xfs, so nothing outside it/);
     const before = await settledFree(xfs.mountPoint, ['sync']);
     for (const f of r.files) fs.rmSync(f.path);
     const freed = (await settledFree(xfs.mountPoint, ['sync'])) - before;
