@@ -1,10 +1,11 @@
 // The Space view (issue 13): one panel per analysis of a selection (files and folders). It runs
 // engine.space in the engine's worker with a cancellable progress notification, streams the
 // files into the view as they are mapped (spaceRows, with the progress in files and bytes), then
-// sends the whole result (who shares with whom, the totals; the final rows are taken in as the
-// engine makes them). The webview names files only by their index in the result, so it can
-// open, reveal or export only what was analysed. Nothing is kept after the panel closes (the
-// scan is cancelled, the rows and the result dropped).
+// completes them with who shares with whom (the engine's onFileShared) and sends the view the
+// rest of the result (spaceDone; a view without the rows gets the whole result, space). The
+// webview names files only by their index in the result, so it can open, reveal or export only
+// what was analysed. Nothing is kept after the panel closes (the scan is cancelled, the rows and
+// the result dropped).
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
