@@ -234,6 +234,46 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.close();
   });
 
+  test('many small files: folders whose files are below a pixel show their files’ bands, not a grey folder', async () => {
+    // 500 folders of 100 files of 4 KiB at 600 px: even files exclusive, odd ones shared with the file before
+    const n = 50_000;
+    const files = Array.from({ length: n }, (_, i) => ({
+      path: `/big/d${Math.floor(i / 100)}/f${i}.bin`,
+      size: '4096',
+      allocated: '4096',
+      shared: i % 2 ? '4096' : '0',
+      exclusive: i % 2 ? '0' : '4096',
+      fileSystem: 0,
+      sharesWith: i % 2 ? ([[i - 1, '4096']] as Array<[number, string]>) : [],
+    }));
+    const big: SpaceData = { ...data, roots: ['/big'], base: '/big', files, fileSystems: [data.fileSystems[0]], errors: [] };
+    const page = await chromium.context.newPage();
+    await page.setViewportSize({ width: 600, height: 900 });
+    await installBridge(page, {});
+    await page.goto(server.url('space'));
+    await page.evaluate(
+      (vars) => {
+        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      },
+      THEMES.dark.vars as unknown as Record<string, string>,
+    );
+    await page.waitForFunction(() => document.querySelector('.toolbar'));
+    await page.evaluate((d) => window.postMessage({ type: 'space', data: d }, '*'), big);
+    await page.waitForSelector('body[data-state="done"]');
+    await frames(page, 3);
+    const size = await page.$eval('canvas.treemap', (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+    const counts = await colourCounts(page, { x0: 0, y0: 0, x1: size[0], y1: size[1] });
+    const all = size[0] * size[1];
+    const share = (colour: string): number => (counts.get(colour) ?? 0) / all;
+    // half the bytes each way: each colour takes a good part of the picture (was ~7% each, the rest grey)
+    assert.ok(share(BLUE) > 0.25, `exclusive ${(100 * share(BLUE)).toFixed(1)}%`);
+    assert.ok(share(PURPLE) > 0.25, `shared inside ${(100 * share(PURPLE)).toFixed(1)}%`);
+    assert.ok(Math.abs(share(BLUE) - share(PURPLE)) < 0.1, 'in proportion to the bytes');
+    assert.equal(counts.get(ORANGE) ?? 0, 0, 'nothing is shared outside');
+    await page.screenshot({ path: screenshotPath('space-small-files-600px.png') });
+    await page.close();
+  });
+
   test('totals and the bounds wording, then the exact wording after an Exact scan', async () => {
     const { page, bridge } = await open(1000);
     const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';

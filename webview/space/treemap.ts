@@ -6,6 +6,10 @@
 // zoom into it, double-click a file to open the inspector; the breadcrumb goes back. From the
 // keyboard, the arrow keys move the selection to the neighbouring tile (nextFile). A file's
 // name is drawn in its top-left corner; its bottom row and right column are only band colours.
+// A folder whose files, as drawn, cover less than half of it (100,000 small files: most are
+// smaller than a device pixel) is painted with the bands of all its files together, under the
+// files that are drawn, so a large tree still shows where its exclusive and shared bytes are
+// rather than a grey folder.
 import { hierarchy, treemap, treemapSquarify, type HierarchyRectangularNode } from 'd3-hierarchy';
 import type { FileNums, TreeNode } from './model';
 
@@ -36,6 +40,8 @@ export class Treemap {
   /** While the analysis runs: whom the shared bytes are shared with is not known yet (drawn as unknown). */
   sharingPending = false;
   private nodes: LaidOut[] = [];
+  /** Folders painted with their files' bands (their files as drawn cover less than half of them). */
+  private summaries = new Map<LaidOut, Array<[bigint, keyof TreemapColors]>>();
   private dpr = 1;
 
   constructor(
@@ -56,6 +62,12 @@ export class Treemap {
   fileRect(file: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
     const n = this.nodes.find((d) => d.data.file === file);
     return n && this.drawn(n) ? this.snap(n) : undefined;
+  }
+
+  /** A node's device pixels as drawn (0: not drawn). */
+  private area(n: LaidOut): number {
+    const r = this.snap(n);
+    return r.x1 > r.x0 && r.y1 > r.y0 ? (r.x1 - r.x0) * (r.y1 - r.y0) : 0;
   }
 
   /** Whether a node covers at least a device pixel each way (smaller ones are not drawn). */
@@ -88,6 +100,68 @@ export class Treemap {
       .paddingTop((n) => (n.depth === 0 ? 0 : big(n as LaidOut) ? HEADER : 1))(root)
       .descendants()
       .filter((n) => n.depth > 0 && (n.value ?? 0) > 0);
+    // the device pixels of each folder's files as drawn, up every folder above them: a folder
+    // they cover less than half of shows its files' bands too
+    const covered = new Map<LaidOut, number>();
+    for (const n of this.nodes) {
+      if (n.data.file === undefined) continue;
+      const area = this.area(n);
+      for (let p = n.parent; p && p.depth > 0; p = p.parent) covered.set(p, (covered.get(p) ?? 0) + area);
+    }
+    this.summaries = new Map();
+    for (const n of this.nodes)
+      if (n.data.file === undefined && 2 * (covered.get(n) ?? 0) < this.area(n)) this.summaries.set(n, this.bandsOf(n.leaves()));
+  }
+
+  /** The bands of some files together: exclusive, shared inside, shared outside, unknown (in draw order). */
+  private bandsOf(files: readonly LaidOut[]): Array<[bigint, keyof TreemapColors]> {
+    let exclusive = 0n;
+    let inside = 0n;
+    let outside = 0n;
+    let unknown = 0n;
+    for (const n of files) {
+      if (n.data.file === undefined) continue;
+      const f = this.nums[n.data.file];
+      if (this.unknown.has(n.data.file)) unknown += f.allocated;
+      else {
+        exclusive += f.exclusive;
+        inside += f.inside;
+        outside += f.allocated - f.exclusive - f.inside;
+      }
+    }
+    return [
+      [exclusive, 'exclusive'],
+      [inside, 'inside'],
+      [outside, 'outside'],
+      [unknown, 'unknown'],
+    ];
+  }
+
+  /** Bands of `parts` (bytes, colour) across a rectangle in device pixels, along its longer side, snapped to pixels. */
+  private paintBands(
+    ctx: CanvasRenderingContext2D,
+    c: TreemapColors,
+    x0: number,
+    y0: number,
+    w: number,
+    h: number,
+    parts: Array<[bigint, keyof TreemapColors]>,
+  ): void {
+    const total = parts.reduce((t, [b]) => t + b, 0n);
+    if (total === 0n || w <= 0 || h <= 0) return;
+    const horizontal = w >= h;
+    const len = horizontal ? w : h;
+    let sum = 0n;
+    let a = 0;
+    for (const [bytes, colour] of parts) {
+      sum += bytes;
+      const b = Math.round(Number((BigInt(len) * sum * 1000n) / total) / 1000);
+      if (b <= a) continue;
+      ctx.fillStyle = colour === 'outside' && this.sharingPending ? c.unknown : c[colour];
+      if (horizontal) ctx.fillRect(x0 + a, y0, b - a, h);
+      else ctx.fillRect(x0, y0 + a, w, b - a);
+      a = b;
+    }
   }
 
   draw(c: TreemapColors): void {
@@ -105,7 +179,15 @@ export class Treemap {
       if (n.data.file === undefined) {
         ctx.fillStyle = c.folder;
         ctx.fillRect(r.x0, r.y0, w, h);
-        if (n.x1 - n.x0 > 48 && n.y1 - n.y0 > 2 * HEADER) {
+        const titled = n.x1 - n.x0 > 48 && n.y1 - n.y0 > 2 * HEADER;
+        // its files' bands inside its frame, below its title (the files drawn go on top)
+        const summary = this.summaries.get(n);
+        if (summary) {
+          const top = Math.round((titled ? HEADER : 1) * k);
+          const side = Math.round(k);
+          this.paintBands(ctx, c, r.x0 + side, r.y0 + top, w - 2 * side, h - top - side, summary);
+        }
+        if (titled) {
           ctx.save();
           ctx.beginPath();
           ctx.rect(r.x0, r.y0, w, HEADER * k);
@@ -123,21 +205,11 @@ export class Treemap {
         continue;
       }
       // exclusive, then shared inside, then shared outside, cut along the longer side
-      const horizontal = w >= h;
-      const len = horizontal ? w : h;
-      const cut1 = Math.round(Number((BigInt(len) * f.exclusive * 1000n) / f.allocated) / 1000);
-      const cut2 = Math.round(Number((BigInt(len) * (f.exclusive + f.inside) * 1000n) / f.allocated) / 1000);
-      const bands: Array<[number, number, string]> = [
-        [0, cut1, c.exclusive],
-        [cut1, cut2, c.inside],
-        [cut2, len, this.sharingPending ? c.unknown : c.outside],
-      ];
-      for (const [a, b, colour] of bands) {
-        if (b <= a) continue;
-        ctx.fillStyle = colour;
-        if (horizontal) ctx.fillRect(r.x0 + a, r.y0, b - a, h);
-        else ctx.fillRect(r.x0, r.y0 + a, w, b - a);
-      }
+      this.paintBands(ctx, c, r.x0, r.y0, w, h, [
+        [f.exclusive, 'exclusive'],
+        [f.inside, 'inside'],
+        [f.allocated - f.exclusive - f.inside, 'outside'],
+      ]);
       // the name, top left, clipped so the bottom row and right column stay pure band colours
       if (w > 40 * k && h > 18 * k) {
         ctx.save();
