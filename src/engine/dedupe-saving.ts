@@ -19,6 +19,9 @@ const compressedBytes = (segs: Segment[]): bigint => segs.reduce((t, x) => (x.en
 /** Where a range's data starts on disk (its first piece with a known place; none: last). */
 const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;
 
+/** File systems with no way to share a block between files (no reflink, no dedupe). */
+const SHARES_NO_BLOCKS: ReadonlySet<string> = new Set(['tmpfs', 'ramfs']);
+
 /**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
  * the range most others already share (fewest changes), the net saving is the union of the
@@ -124,7 +127,8 @@ export function groupSaving(
       // no place, or an encoded extent's: counted in full (an upper bound), unless the source's
       if (x.phys < 0n) {
         unknown += x.len;
-        unplaced += x.len;
+        // (tmpfs and ramfs share no blocks at all: their data cannot already be the source's)
+        if (!SHARES_NO_BLOCKS.has(files[i].filesystem)) unplaced += x.len;
       } else if (x.encoded) {
         const notSource = x.len - sameBytes(s, [x]);
         unknown += notSource;

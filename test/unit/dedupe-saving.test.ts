@@ -614,3 +614,16 @@ test('the source is the range most others sit at the same place as, however thei
   const g = groupSaving([ranges[0], ranges[3], ranges[6]], [0n, 0n, 0n], 64n * K, true);
   assert.match(g.ranges[0].path, /^e/);
 });
+
+test('tmpfs: data with no physical place cannot already be shared there, so the saving is one figure (SMB: a range)', () => {
+  const tm = (p: string) => file(p, 256n * K, [[0n, 256n * K, -1n]], 'tmpfs');
+  const g = groupSaving([tm('a'), tm('b')], [0n, 0n], 256n * K, true);
+  assert.equal(g.netSaving, 256n * K);
+  assert.equal(g.netSavingMin, 256n * K, 'tmpfs shares no blocks: nothing is already the source’s');
+  assert.equal(g.placeUnknown, undefined);
+  // on an SMB share the same data may be a server-side clone: the lower bound counts none of it
+  const smb = (p: string) => file(p, 256n * K, [[0n, 256n * K, -1n]], 'smb2');
+  const s = groupSaving([smb('c'), smb('d')], [0n, 0n], 256n * K, true);
+  assert.equal(s.netSavingMin, 0n);
+  assert.equal(s.placeUnknown, true);
+});
