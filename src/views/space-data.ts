@@ -18,6 +18,9 @@ const totals = (t: SpaceTotals): SpaceWireTotals => ({
   reclaimableMax: t.reclaimableMax.toString(),
 });
 
+/** The last name of a path ('/' or '\\' separated): the path itself when it has none. */
+export const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
+
 /** The separator the paths use: '\' when a root is a Windows path (C:\..., \\server\...). */
 export function pathSeparator(roots: readonly string[]): '/' | '\\' {
   return roots.some((r) => /^[A-Za-z]:\\/.test(r) || r.startsWith('\\\\')) ? '\\' : '/';

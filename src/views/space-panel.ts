@@ -8,7 +8,6 @@
 // the result dropped).
 
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import type { Progress, SpaceFile } from '../engine';
 import {
   MAX_SPACE_ROWS_MESSAGE,
@@ -24,7 +23,8 @@ import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
-import { pathSeparator, spaceCsvChunks, spaceData, spaceJsonChunks, spaceRow, spaceWireFile, StreamingBase } from './space-data';
+import { baseName, pathSeparator, spaceData, spaceRow, spaceWireFile, StreamingBase } from './space-data';
+import { exportSpace } from './space-export';
 
 const t = vscode.l10n.t;
 
@@ -310,59 +310,11 @@ export class SpacePanel implements vscode.Disposable {
         return;
       }
       case 'export':
-        return this.export(msg.format, msg.shown, msg.filter, msg.folder);
+        if (this.data) await exportSpace(this.s, this.data, msg.format, { shown: msg.shown, filter: msg.filter, folder: msg.folder });
+        return;
       default:
         this.s.log.warn(`space view: ignored ${msg.type} (not served by this view)`);
     }
-  }
-
-  /** Export every file, or with a filter set or a folder zoomed into the files the view shows (`shown`), saying which. */
-  private async export(format: 'json' | 'csv', shown?: number[], filter?: string, folder?: string): Promise<void> {
-    const d = this.data;
-    if (!d) return;
-    if (shown?.some((i) => i >= d.files.length)) {
-      this.s.log.warn(`space view: ignored an export of files not in the result`);
-      return;
-    }
-    const lang = vscode.env.language;
-    const n = shown?.length ?? d.files.length;
-    const workspaceDir = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
-    const stem = (baseName(d.base) || 'space').replace(/[\\/:*?"<>|\x00-\x1f]/g, '_');
-    const name = `space-${stem}${shown ? '-filtered' : ''}.${format}`;
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: workspaceDir ? vscode.Uri.joinPath(workspaceDir, name) : undefined,
-      title: exportTitle(d.files.length, shown?.length, folder, filter, lang),
-      filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
-    });
-    if (!target) return;
-    const sel = { shown, filter, folder };
-    const chunks = format === 'json' ? spaceJsonChunks(d, sel) : spaceCsvChunks(d, sel);
-    try {
-      if (target.scheme !== 'file') {
-        await vscode.workspace.fs.writeFile(target, Buffer.from([...chunks].join(''), 'utf8'));
-      } else {
-        const fh = await fs.promises.open(target.fsPath, 'w');
-        try {
-          for (const c of chunks) await fh.write(c);
-        } finally {
-          await fh.close();
-        }
-      }
-    } catch (e) {
-      showFailure(this.s, t('Export the space analysis'), e);
-      return;
-    }
-    this.s.log.info(
-      `exported the space analysis of ${n} files${shown ? ` (${folder !== undefined ? `in ${JSON.stringify(folder)}, ` : ''}filter ${JSON.stringify(filter)}, of ${d.files.length})` : ''} as ${format.toUpperCase()} to ${target.fsPath}`,
-    );
-    const all = d.files.length.toLocaleString(lang);
-    let done: string;
-    if (!shown)
-      done =
-        n === 1 ? t('Exported one file to {0}.', target.fsPath) : t('Exported {0} files to {1}.', n.toLocaleString(lang), target.fsPath);
-    else if (n === 1) done = t('Exported the one file shown (of {0}) to {1}.', all, target.fsPath);
-    else done = t('Exported the {0} files shown (of {1}) to {2}.', n.toLocaleString(lang), all, target.fsPath);
-    void vscode.window.showInformationMessage(done);
   }
 
   dispose(): void {
@@ -375,34 +327,4 @@ export class SpacePanel implements vscode.Disposable {
     SpacePanel.open.delete(this);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
-
-/**
- * The export's save-dialog title: every file (`shown` undefined), or the `shown` files of `total`
- * in the zoomed `folder` and/or with the `filter` (whole sentences, for translation).
- */
-function exportTitle(
-  total: number,
-  shown: number | undefined,
-  folder: string | undefined,
-  filter: string | undefined,
-  lang: string,
-): string {
-  const all = total.toLocaleString(lang);
-  if (shown === undefined) return total === 1 ? t('Export the space analysis (one file)') : t('Export the space analysis ({0} files)', all);
-  const n = shown.toLocaleString(lang);
-  const one = shown === 1;
-  if (folder !== undefined && !filter)
-    return one
-      ? t('Export the one file shown (in {0}) of {1}', folder, all)
-      : t('Export the {0} files shown (in {1}) of {2}', n, folder, all);
-  if (folder !== undefined)
-    return one
-      ? t('Export the one file shown (in {0}, filter “{1}”) of {2}', folder, filter ?? '', all)
-      : t('Export the {0} files shown (in {1}, filter “{2}”) of {3}', n, folder, filter ?? '', all);
-  return one
-    ? t('Export the one file shown (filter “{0}”) of {1}', filter ?? '', all)
-    : t('Export the {0} files shown (filter “{1}”) of {2}', n, filter ?? '', all);
 }
