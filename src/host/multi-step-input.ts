@@ -123,6 +123,7 @@ export class InputFlow implements vscode.Disposable {
   async input(o: InputStepOptions): Promise<string> {
     if (this.cancelled || this.disposed) throw CANCEL;
     this.shownInStep = true;
+    const sameBox = this.box !== undefined && this.current === this.box;
     const ahead = this.takeTypedAhead();
     const box = this.ensureBox();
     box.step = o.step;
@@ -146,8 +147,11 @@ export class InputFlow implements vscode.Disposable {
         if (mine === seq && this.box === box) box.validationMessage = msg;
       });
     };
+    // The previous answer's text, if this step replaced it: keys typed onto it can still arrive.
+    const replaced = sameBox && ahead.text === '' ? this.carryBase : undefined;
     const answer = this.ask<string>(box, (resolve) => [
       box.onDidChangeValue(check),
+      ...(replaced ? [lateKeysOnSameBox(box, replaced, check)] : []),
       box.onDidAccept(async () => {
         const v = box.value;
         const msg = await validate(v);
@@ -371,6 +375,30 @@ export class InputFlow implements vscode.Disposable {
   private finish(v: unknown): void {
     this.waiting?.resolve(v);
   }
+}
+
+/**
+ * The box carries on from the previous step, whose answer was `answered`: keys typed after that
+ * step's Enter reach the extension host after this step set its value when the host was busy
+ * (seen in code-server under load). The renderer had them on the old answer ("65536" + "6");
+ * this step's value then replaced them there, so the person's next keys go on from the new value.
+ * Such a change (the old answer plus more) is turned into those keys alone, as if typed on the new
+ * value, until the person types on the new value (`swap` does the same for a replaced widget).
+ * Values this box was given by us (coming back from the renderer) are not the person's.
+ */
+function lateKeysOnSameBox(box: vscode.InputBox, answered: string, changed: (v: string) => void): vscode.Disposable {
+  const ours = new Set([box.value]);
+  let open = true;
+  return box.onDidChangeValue((v) => {
+    if (!open || ours.has(v)) return;
+    if (v.length <= answered.length || !v.startsWith(answered)) {
+      open = false;
+      return;
+    }
+    box.value = v.slice(answered.length);
+    ours.add(box.value);
+    changed(box.value);
+  });
 }
 
 /** The part of `now` typed after `accepted` (all of it if the person replaced the text). */

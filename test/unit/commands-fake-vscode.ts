@@ -268,6 +268,13 @@ export interface FakeState {
 export const QuickInputButtons = { Back: { iconPath: new ThemeIcon('arrow-left'), tooltip: 'Back' } };
 /** Put this in inputAnswers / quickPickAnswers to press the Back button at that step. */
 export const PRESS_BACK = '\u0000back';
+/**
+ * Put this in inputAnswers to model keys typed ahead that reach the extension host late: after
+ * the previous answer's Enter the person typed `late` onto that answer, and the host heard of it
+ * only after it had set this step's value (which the renderer then showed, replacing those keys
+ * unless the host put them back); then the person types `then` onto what the renderer shows.
+ */
+export const typedLate = (late: string, then: string): string => `\u0000late\u0000${late}\u0000${then}`;
 
 /** Let the code under test run its pending promise callbacks (async validation, ...). */
 const settle = async (): Promise<void> => {
@@ -286,7 +293,16 @@ abstract class FakeQuickInput {
   ignoreFocusOut = false;
   enabled = true;
   buttons: unknown[] = [];
-  value = '';
+  /** The text in the widget; `value` set by the code under test counts as a push to the renderer. */
+  protected text = '';
+  protected pushes = 0;
+  get value(): string {
+    return this.text;
+  }
+  set value(v: string) {
+    this.text = v;
+    this.pushes++;
+  }
   visible = false;
   disposed = false;
   private _busy = false;
@@ -364,6 +380,8 @@ class FakeInputBox extends FakeQuickInput {
   password = false;
   valueSelection?: readonly [number, number];
   validationMessage?: string;
+  /** The last answer accepted in this box. */
+  private answered = '';
   protected async answer(): Promise<void> {
     const shown = {
       title: this.shownTitle,
@@ -384,13 +402,25 @@ class FakeInputBox extends FakeQuickInput {
         this.pressBack();
         return;
       }
-      // type it (replacing the selected text), let validation run, then Enter if it is valid
-      this.value = value;
-      this.valueEmitter.fire(value);
+      if (value.startsWith('\u0000late\u0000')) {
+        const [late, then] = value.split('\u0000').slice(2);
+        const pushes = this.pushes;
+        this.text = this.answered + late; // what the renderer reports, late
+        this.valueEmitter.fire(this.text);
+        await settle();
+        // the renderer shows what the host pushed since, or else this step's value, selected
+        this.text = this.pushes > pushes ? this.text + then : then;
+      } else {
+        // type it (replacing the selected text)
+        this.text = value;
+      }
+      // let validation run, then Enter if it is valid
+      this.valueEmitter.fire(this.text);
       await settle();
       const error = this.validationMessage || undefined;
-      this.state.inputBoxes.push({ ...shown, value, error });
+      this.state.inputBoxes.push({ ...shown, value: this.text, error });
       if (error === undefined) {
+        this.answered = this.text;
         this.acceptEmitter.fire();
         return;
       }

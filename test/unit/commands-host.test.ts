@@ -11,7 +11,18 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fakeContext, installFakeVscode, makeFakeVscode, FakeWebviewPanel, PRESS_BACK, TabInputCustom, TabInputText, Uri, waitUntil } from './commands-fake-vscode';
+import {
+  fakeContext,
+  installFakeVscode,
+  makeFakeVscode,
+  FakeWebviewPanel,
+  PRESS_BACK,
+  typedLate,
+  TabInputCustom,
+  TabInputText,
+  Uri,
+  waitUntil,
+} from './commands-fake-vscode';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 
@@ -22,7 +33,18 @@ const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCom
 
 type Api = {
   openInspectors(): Array<{ path: string; summary?: { size: string; allocated: string; extentCount: number; filesystem: string } }>;
-  lastCloneResults(): undefined | { method: string; fellBack: boolean; fallbackReason?: string; spaceSaved: string; bytes: string; source: { path: string; before?: unknown; after: unknown }; destination: { path: string; before?: unknown; after: unknown; sharedBytes: string }; comparison?: { copyMs: number; copyBytes: string } };
+  lastCloneResults():
+    | undefined
+    | {
+        method: string;
+        fellBack: boolean;
+        fallbackReason?: string;
+        spaceSaved: string;
+        bytes: string;
+        source: { path: string; before?: unknown; after: unknown };
+        destination: { path: string; before?: unknown; after: unknown; sharedBytes: string };
+        comparison?: { copyMs: number; copyBytes: string };
+      };
   cloneSelection(): string[];
   activationMs: number;
 };
@@ -139,7 +161,10 @@ describe('inspector host', { skip: fsSkip }, () => {
     const p = state.panels.at(-1)!;
     try {
       // no 'ready' sent: the controller reads the map on its own (the webview boots meanwhile)
-      const early = await waitUntil(() => api.openInspectors().find((x) => x.path === other)?.summary, 'the map of early.bin, read before ready');
+      const early = await waitUntil(
+        () => api.openInspectors().find((x) => x.path === other)?.summary,
+        'the map of early.bin, read before ready',
+      );
       assert.equal(early.allocated, String(64 * 1024), 'read before ready');
       assert.deepEqual(p.posted, [], 'nothing is posted to a webview that has not said ready');
       p.send({ type: 'ready' });
@@ -180,7 +205,13 @@ describe('inspector host', { skip: fsSkip }, () => {
     assert.equal(rows.total, 2);
     assert.equal((rows.rows as unknown[]).length, 1);
 
-    const bad = [{ type: 'requestWindow', requestId: 10, offset: 12, length: '1', maxExtents: 1 }, { type: 'deleteEverything' }, 'hello', null, { type: 'export', format: 'exe' }];
+    const bad = [
+      { type: 'requestWindow', requestId: 10, offset: 12, length: '1', maxExtents: 1 },
+      { type: 'deleteEverything' },
+      'hello',
+      null,
+      { type: 'export', format: 'exe' },
+    ];
     const ignored = () => state.log.filter((l) => l.level === 'warn' && /ignored malformed or unknown webview message/.test(l.text)).length;
     const ignoredBefore = ignored();
     for (const b of bad) {
@@ -216,7 +247,10 @@ describe('inspector host', { skip: fsSkip }, () => {
     }
     // The host logs "exported N extents of <file> as JSON to <target>" once the file is written and closed.
     const exported = (format: string, target: string) =>
-      waitUntil(() => state.log.some((l) => l.text.startsWith('exported ') && l.text.endsWith(` as ${format} to ${target}`)), `the ${format} export to ${target}`);
+      waitUntil(
+        () => state.log.some((l) => l.text.startsWith('exported ') && l.text.endsWith(` as ${format} to ${target}`)),
+        `the ${format} export to ${target}`,
+      );
     const out = path.join(ext4!.mountPoint, 'export.json');
     state.saveDialogAnswer = Uri.file(out);
     panel.send({ type: 'export', format: 'json' });
@@ -262,7 +296,11 @@ describe('inspector host', { skip: fsSkip }, () => {
     const before = summaries();
     panel.send({ type: 'refresh' });
     panel.send({ type: 'requestWindow', requestId: 21, offset: String(4 * MiB), length: String(MiB), maxExtents: 100 });
-    const w = (await panel.waitFor((x) => x.type === 'window' && x.requestId === 21)).window as { firstIndex?: number; extents: Array<{ offset: string; length: string; index?: number }>; extentCount: number };
+    const w = (await panel.waitFor((x) => x.type === 'window' && x.requestId === 21)).window as {
+      firstIndex?: number;
+      extents: Array<{ offset: string; length: string; index?: number }>;
+      extentCount: number;
+    };
     assert.equal(w.firstIndex, undefined, 'a partial map has no table indices');
     assert.deepEqual(
       w.extents.map((e) => [e.offset, e.length, e.index]),
@@ -317,7 +355,15 @@ describe('clone flow', { skip: fsSkip }, () => {
       assert.deepEqual(r, []);
       assert.ok(state.messages.some((m) => m.level === 'error' && /trusted workspace/.test(m.text)));
       assert.deepEqual(fs.readdirSync(destDir), []);
-      for (const id of ['extentLens.punchHole', 'extentLens.digHoles', 'extentLens.setSparse', 'extentLens.clearSparse', 'extentLens.cloneTo', 'extentLens.cloneRange', 'extentLens.serverSideCopy']) {
+      for (const id of [
+        'extentLens.punchHole',
+        'extentLens.digHoles',
+        'extentLens.setSparse',
+        'extentLens.clearSparse',
+        'extentLens.cloneTo',
+        'extentLens.cloneRange',
+        'extentLens.serverSideCopy',
+      ]) {
         assert.equal(await exec(id, Uri.file(src), { offset: '0', length: '4096' }), undefined, id);
       }
       assert.equal(fs.statSync(src).blocks * 512, 3 * MiB, 'punchHole did not run');
@@ -328,7 +374,11 @@ describe('clone flow', { skip: fsSkip }, () => {
 
   test('Block Clone Here on reflink XFS: FICLONE, shared extents, results view with maps', async () => {
     await exec('extentLens.selectForClone', Uri.file(src), [Uri.file(src)]);
-    const reports = (await exec('extentLens.cloneHere', Uri.file(destDir))) as Array<{ method: string; bytes: bigint; destination: string }>;
+    const reports = (await exec('extentLens.cloneHere', Uri.file(destDir))) as Array<{
+      method: string;
+      bytes: bigint;
+      destination: string;
+    }>;
     assert.equal(reports.length, 1);
     assert.equal(reports[0].method, 'FICLONE');
     const dest = path.join(destDir, 'disk.img');
@@ -389,9 +439,21 @@ describe('clone flow', { skip: fsSkip }, () => {
     const sent = p.posted.slice(p === panel ? postedBefore : 0).filter((m) => (m as { type: string }).type === 'cloneResults');
     assert.equal(sent.length, 1, 'one results message for the operation');
     const msg = sent[0] as { items?: Array<{ destination: { path: string; before?: unknown }; method: string; bytes: string }> };
-    assert.deepEqual(msg.items?.map((d) => d.destination.path), r.map((x) => x.destination));
-    assert.deepEqual(msg.items?.map((d) => [d.method, d.bytes]), [['FICLONE', String(16 * MiB)], ['FICLONE', String(4 * MiB)]]);
-    assert.ok(msg.items!.every((d) => d.destination.before === undefined), 'new files: no before maps');
+    assert.deepEqual(
+      msg.items?.map((d) => d.destination.path),
+      r.map((x) => x.destination),
+    );
+    assert.deepEqual(
+      msg.items?.map((d) => [d.method, d.bytes]),
+      [
+        ['FICLONE', String(16 * MiB)],
+        ['FICLONE', String(4 * MiB)],
+      ],
+    );
+    assert.ok(
+      msg.items!.every((d) => d.destination.before === undefined),
+      'new files: no before maps',
+    );
     assert.ok(parseWebviewMessage({ type: 'compareWithCopy', item: 1 }), 'compare one file of the list');
   });
 
@@ -432,7 +494,10 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.ok(/EXDEV|E_CROSS_VOLUME|volume|file system/i.test(offer.text), `one sentence says why: ${offer.text}`);
     assert.deepEqual(fs.readdirSync(target), []);
     state.answers = [{ match: /.*/, answer: 'Copy instead (keeps holes)' }];
-    const r = (await exec('extentLens.cloneHere', Uri.file(target), undefined, { sources: [src] })) as Array<{ fellBack: boolean; destination: string }>;
+    const r = (await exec('extentLens.cloneHere', Uri.file(target), undefined, { sources: [src] })) as Array<{
+      fellBack: boolean;
+      destination: string;
+    }>;
     state.answers = [];
     assert.equal(r.length, 1);
     assert.equal(r[0].fellBack, true);
@@ -445,7 +510,10 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(res.destination.path, dest);
     assert.match(res.fallbackReason ?? '', /^source and destination are on different file systems; .*\(EXDEV\)$/);
     const toast = state.messages.filter((m) => m.level === 'info').at(-1)!;
-    assert.equal(toast.text, `Copied 3,145,728 bytes (3 MiB) of disk.img to ${dest}, holes kept (cloning was refused: ${res.fallbackReason}).`);
+    assert.equal(
+      toast.text,
+      `Copied 3,145,728 bytes (3 MiB) of disk.img to ${dest}, holes kept (cloning was refused: ${res.fallbackReason}).`,
+    );
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
@@ -484,7 +552,13 @@ describe('clone flow', { skip: fsSkip }, () => {
   test('clone range (same file) and punch hole, programmatic', async () => {
     const f = path.join(xfs!.mountPoint, 'range.img');
     writeSparse(f, 4 * MiB, [[0, 64 * 1024]]);
-    const r = (await exec('extentLens.cloneRange', undefined, { source: f, sourceOffset: '0', targetOffset: '1MiB', length: '64k', showResults: false })) as { method: string };
+    const r = (await exec('extentLens.cloneRange', undefined, {
+      source: f,
+      sourceOffset: '0',
+      targetOffset: '1MiB',
+      length: '64k',
+      showResults: false,
+    })) as { method: string };
     assert.equal(r.method, 'FICLONERANGE');
     const buf = Buffer.alloc(64 * 1024);
     const fd = fs.openSync(f, 'r');
@@ -518,7 +592,10 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(boxes[1].error, undefined);
     assert.match(boxes[2].error!, /not a multiple/);
     assert.equal(boxes[3].value, '256k');
-    assert.match(boxes[4].error!, /100,000 is not a multiple of the block size 4,096, and the range does not end at the source's end of file/);
+    assert.match(
+      boxes[4].error!,
+      /100,000 is not a multiple of the block size 4,096, and the range does not end at the source's end of file/,
+    );
     assert.equal(boxes[5].error, undefined);
     // every box opens with a valid value: the length box's default already fits the chosen
     // offsets (64 KiB, from 64k to the destination at 256k... within one file: no overlap)
@@ -545,7 +622,10 @@ describe('clone flow', { skip: fsSkip }, () => {
     } finally {
       state.answers = [];
     }
-    assert.ok(state.messages.some((m) => /from offset 131,072\?/.test(m.text)), `the modal asks about the offset typed after Back: ${JSON.stringify(state.messages.slice(-2))}`);
+    assert.ok(
+      state.messages.some((m) => /from offset 131,072\?/.test(m.text)),
+      `the modal asks about the offset typed after Back: ${JSON.stringify(state.messages.slice(-2))}`,
+    );
     assert.deepEqual(
       state.inputBoxes.map((b) => [b.title, b.value]),
       [
@@ -609,6 +689,29 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(state.quickInputs.visible, 0);
   });
 
+  test('Punch Hole, interactive: keys typed after an Enter that reach the host after the next question was set are kept', async () => {
+    // Seen in code-server under load: "65536⏎65536⏎" typed ahead became a length of 5536 (the
+    // first "6" was typed onto the offset's answer, and the length's suggestion replaced it).
+    const f = path.join(xfs!.mountPoint, 'punch-late.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    state.inputBoxes = [];
+    state.inputAnswers = ['65536', typedLate('6', '5536')];
+    state.answers = [{ match: /^Deallocate/, answer: undefined }];
+    try {
+      assert.equal(await exec('extentLens.punchHole', Uri.file(f)), undefined);
+    } finally {
+      state.answers = [];
+    }
+    assert.deepEqual(
+      state.inputBoxes.map((b) => [b.title, b.value]),
+      [
+        ['Punch Hole (1/2)', '65536'],
+        ['Punch Hole (2/2)', '65536'],
+      ],
+    );
+    assert.match(state.messages.at(-1)!.text, /^Deallocate 64 KiB \(65,536 bytes\) of punch-late\.img from offset 65,536\?/);
+  });
+
   test('Punch Hole, interactive: nothing happens unless confirmed', async () => {
     const f = path.join(xfs!.mountPoint, 'punch.img');
     writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
@@ -657,7 +760,14 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(r.method, 'dig-holes');
     assert.equal(r.bytes, 4n * BigInt(MiB));
     assert.equal(before - fs.statSync(f).blocks * 512, 4 * MiB);
-    assert.equal(fs.readFileSync(f).subarray(0, MiB).every((b) => b === 0x11), true, 'content unchanged');
+    assert.equal(
+      fs
+        .readFileSync(f)
+        .subarray(0, MiB)
+        .every((b) => b === 0x11),
+      true,
+      'content unchanged',
+    );
   });
 
   test('Dig Holes on a file open in an editor asks first (modal); nothing is punched unless confirmed', async () => {
@@ -752,7 +862,10 @@ describe('clone flow', { skip: fsSkip }, () => {
           'Another 32,505,856 bytes (31 MiB) is preallocated but unwritten: it reads as zeros but is not data, so Dig Holes does not scan it.',
       );
       assert.deepEqual(said!.items, ['Deallocate Unwritten…']);
-      const done = await waitUntil(() => state.messages.find((m) => /^Deallocated .* of unwritten space in prealloc\.img\.$/.test(m.text)), 'the deallocation');
+      const done = await waitUntil(
+        () => state.messages.find((m) => /^Deallocated .* of unwritten space in prealloc\.img\.$/.test(m.text)),
+        'the deallocation',
+      );
       assert.match(done.text, /^Deallocated 32,505,856 bytes \(31 MiB\)/);
       assert.equal(state.messageOptions.find((o) => /^Deallocate 32,505,856 bytes/.test(o.text))?.options.modal, true, 'confirmed first');
     } finally {
@@ -779,7 +892,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     }
   });
 
-  test('Show Volume Capabilities from the palette asks for the path, suggesting the active file\'s folder', async () => {
+  test("Show Volume Capabilities from the palette asks for the path, suggesting the active file's folder", async () => {
     const f = path.join(xfs!.mountPoint, 'out', 'disk.img');
     const win = fake.vscode.window as { activeTextEditor: undefined | { document: { uri: Uri } } };
     win.activeTextEditor = { document: { uri: Uri.file(f) } };
