@@ -106,6 +106,11 @@ export interface ExtentOwnerQuery {
   ): void;
   /** btrfs: every file (fileKey names) referencing the extent at logical address `bytenr`. */
   referencesTo?(bytenr: bigint): ReadonlySet<string>;
+  /**
+   * btrfs: a path that leads to the file `key` (a fileKey, e.g. one of referencesTo's, in a
+   * snapshot outside the selection), checked; undefined where none can be found. Never throws.
+   */
+  pathOf?(key: string): string | undefined;
   close(): void;
 }
 

@@ -17,6 +17,7 @@ export interface KeptStretch {
   /** File offsets of the destination. */
   start: bigint;
   end: bigint;
+  /** The owner as the query names files (ExtentOwnerQuery.fileKey): for a person, OwnerLookup.ownerName. */
   owner: string;
 }
 
@@ -32,6 +33,8 @@ export interface OwnerLookup {
    * be named (the query failed: `failure` says why).
    */
   keptOutside(f: FileData, offset: bigint, length: bigint, phys: bigint): KeptStretch[] | undefined;
+  /** A KeptStretch's owner for a person: its path where the file system can name one, else its inode (and subvolume). */
+  ownerName(owner: string): string;
   /**
    * btrfs: the file's references to its data extents (its extent items), each with the extent's
    * address and size on disk; undefined where they cannot be read (not root) or elsewhere.
@@ -116,6 +119,7 @@ export async function ownerLookups(
     byFs.set(fsKey, {
       method: query.method,
       forShared: forShared.has(fsKey),
+      ownerName: btrfs ? (o) => query.pathOf?.(o) ?? `subvolume ${o.replace(':', ', inode ')}` : (o) => `inode ${o}`,
       keptOutside: (f, offset, length, phys) => {
         if (broken) return undefined;
         try {
@@ -191,7 +195,7 @@ function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): { kept: Lookup; 
           }
         owners.set(it.bytenr, outside);
       }
-      if (outside !== null) out.push({ start: a, end: b, owner: `subvolume ${outside.replace(':', ', inode ')}` });
+      if (outside !== null) out.push({ start: a, end: b, owner: outside });
     }
     return out;
   };
@@ -209,7 +213,7 @@ function xfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
       kept = [];
       for (const s of q.owners!(phys, phys + length)) {
         const o = [...s.owners].find((x) => !inside.has(x));
-        if (o !== undefined) kept.push({ start: s.start - phys, end: s.end - phys, owner: `inode ${o}` });
+        if (o !== undefined) kept.push({ start: s.start - phys, end: s.end - phys, owner: o });
       }
       asked.set(key, kept);
     }

@@ -290,7 +290,7 @@ export function sharedBlockSavings(
           for (const k of kept) {
             keptStart.push(x.phys + (k.start - r.offset - x.rel));
             keptEnd.push(k.end - r.offset - x.rel === x.len ? xEnd : x.phys + (k.end - r.offset - x.rel));
-            keptBy ||= k.owner;
+            keptBy ||= lookup!.ownerName(k.owner);
           }
         // What keeps these blocks depends only on where they are: clones of one file moving
         // together bring the same blocks once per clone, and are looked at once.

@@ -423,6 +423,7 @@ test('owners named (dedupe-owners.ts): blocks kept outside the plan leave the sa
   const lookup: OwnerLookup = {
     method: 'TEST',
     forShared: true,
+    ownerName: (o) => o,
     keptOutside: (f, offset, length, phys) => {
       asked.push([f.path, offset, length, phys]);
       return [{ start: offset, end: offset + 64n * K, owner: 'inode 7' }];
@@ -451,7 +452,7 @@ test('owners named (dedupe-owners.ts): blocks kept outside the plan leave the sa
     /^65536 bytes of the other ranges share their blocks with files outside the selection \(e\.g\. inode 7\)/,
   );
   // a query that fails (not root, no rmapbt) answers undefined: the range stays
-  const failing: OwnerLookup = { method: 'TEST', forShared: true, keptOutside: () => undefined };
+  const failing: OwnerLookup = { method: 'TEST', forShared: true, keptOutside: () => undefined, ownerName: (o) => o };
   sharedBlockSavings([unnamed], files, new Map([['fs', failing]]));
   assert.equal(unnamed.netSaving, 256n * K);
   assert.equal(unnamed.netSavingMin, 0n);
@@ -480,8 +481,14 @@ test("btrfs as root: compressed data at its extents' size on disk, one figure; a
     ['d', [{ off: 0n, end: 256n * K, bytenr: 3000n * K, bytes: 50n * K }]],
     ['s', [{ off: 0n, end: 256n * K, bytenr: 4000n * K, bytes: 50n * K }]],
   ]);
-  const asRoot: OwnerLookup = { method: 'TEST', forShared: false, keptOutside: () => [], extentsOf: (f) => items.get(f.path) };
-  const notRoot: OwnerLookup = { method: 'TEST', forShared: false, keptOutside: () => undefined };
+  const asRoot: OwnerLookup = {
+    method: 'TEST',
+    forShared: false,
+    ownerName: (o) => o,
+    keptOutside: () => [],
+    extentsOf: (f) => items.get(f.path),
+  };
+  const notRoot: OwnerLookup = { method: 'TEST', forShared: false, keptOutside: () => undefined, ownerName: (o) => o };
   // a cannot change (read-only), so it is every group's source and the compressed copies move
   const ro = new Set(['a']);
   const run = (gs: DedupeGroup[], files: FileData[], lookup: OwnerLookup): number => {
@@ -530,6 +537,7 @@ test('a copy of 100,000 bytes whose blocks a file outside keeps: its whole last 
   const keptAll: OwnerLookup = {
     method: 'TEST',
     forShared: true,
+    ownerName: (o) => o,
     keptOutside: (_f, offset, length) => [{ start: offset, end: offset + length, owner: 'inode 9' }],
   };
   sharedBlockSavings([g], files, new Map([['fs', keptAll]]));

@@ -15,13 +15,20 @@
 //     disk_num_bytes, offset, num_bytes; } (disk_bytenr at 21; 0 = a hole)
 // BTRFS_IOC_TREE_SEARCH_V2 (CAP_SYS_ADMIN) reads a file's extent items from its subvolume's tree:
 // what compsize reads. FIEMAP gives only the bytes a file references, uncompressed.
+// A reference found outside the selection is named by a path where one leads to it (`pathOf`,
+// what `btrfs inspect-internal subvolid-resolve` and `inode-resolve` do): the subvolume's
+// ROOT_BACKREF in the tree of trees (tree 1) gives its parent, the folder and its name there,
+//   struct btrfs_root_ref { u64 dirid, sequence; u16 name_len; } then the name,
+// BTRFS_IOC_INO_LOOKUP with a treeid (CAP_SYS_ADMIN) the path of an inode inside a subvolume,
+// and /proc/self/mountinfo where that part of the file system is mounted.
 
 import * as fs from 'node:fs';
 import type { ExtentOwnerQuery } from '../../backend-ext';
 import { errnoError, errnoName, nodeFsError } from '../../errno';
 import { FsctlError } from '../../errors';
 import type { Libc } from './libc';
-import { osPath } from '../../os-path';
+import { fromOsBytes, osPath } from '../../os-path';
+import { readMounts, type Mount } from '../../space-fs';
 
 /** _IOWR(0x94, 59, struct btrfs_ioctl_logical_ino_args) */
 export const BTRFS_IOC_LOGICAL_INO_V2 = 0xc038943b;
@@ -40,6 +47,11 @@ const ROOM_FOR_ANY_ITEM = 32 + 21 + 65536;
 const RUN_GAP = 64n;
 const IGNORE_OFFSET = 1n;
 const FIRST_FREE_OBJECTID = 256n;
+/** The tree of trees, where each subvolume's ROOT_BACKREF item (key type 144) names its parent. */
+const ROOT_TREE_OBJECTID = 1n;
+const ROOT_BACKREF_KEY = 144;
+/** The top-level subvolume. */
+const FS_TREE_OBJECTID = 5n;
 /** The kernel's cap for the V2 container. */
 const MAX_CONTAINER = 16 * 1024 * 1024;
 
@@ -218,6 +230,88 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     }
   };
 
+  /** The path of inode `ino` inside subvolume `root` ('' for the subvolume's own root); undefined when btrfs cannot say. */
+  const inSubvolume = (root: bigint, ino: bigint): string | undefined => {
+    lookup.fill(0);
+    lookupv.setBigUint64(0, root, true);
+    lookupv.setBigUint64(8, ino, true);
+    if (libc.ioctlPtr(fd, BTRFS_IOC_INO_LOOKUP, lookup) !== 0) return undefined;
+    const end = lookup.indexOf(0, 16);
+    // "folder/file/" (each name followed by a slash)
+    return fromOsBytes(lookup.subarray(16, end < 0 ? lookup.length : end)).replace(/\/$/, '');
+  };
+
+  /** Where subvolume `root` lies below the top-level subvolume ('' for that one); undefined when btrfs cannot say. */
+  const subvolumePath = (root: bigint): string | undefined => {
+    const parts: string[] = [];
+    for (let r = root, depth = 0; r !== FS_TREE_OBJECTID; depth++) {
+      if (depth > 4096) return undefined;
+      search.fill(0, 0, 112);
+      searchv.setBigUint64(0, ROOT_TREE_OBJECTID, true);
+      searchv.setBigUint64(8, r, true);
+      searchv.setBigUint64(16, r, true);
+      searchv.setBigUint64(32, U64_MAX, true);
+      searchv.setBigUint64(48, U64_MAX, true);
+      searchv.setUint32(56, ROOT_BACKREF_KEY, true);
+      searchv.setUint32(60, ROOT_BACKREF_KEY, true);
+      searchv.setUint32(64, 1, true);
+      searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
+      if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0 || searchv.getUint32(64, true) === 0) return undefined;
+      const parent = searchv.getBigUint64(112 + 16, true);
+      const item = 112 + 32;
+      const dirid = searchv.getBigUint64(item, true);
+      const nameLen = searchv.getUint16(item + 16, true);
+      const folder = inSubvolume(parent, dirid);
+      if (folder === undefined) return undefined;
+      const name = fromOsBytes(search.subarray(item + 18, item + 18 + nameLen));
+      parts.unshift(folder === '' ? name : `${folder}/${name}`);
+      r = parent;
+    }
+    return parts.join('/');
+  };
+
+  /** The mounts of this file system, the one holding `anyPath` first. */
+  const mountsOfThisFs = (): Mount[] => {
+    const mounts = readMounts().filter((m) => m.fsType === 'btrfs');
+    let real: string;
+    try {
+      real = fromOsBytes(fs.realpathSync.native(osPath(anyPath), { encoding: 'buffer' }));
+    } catch {
+      return [];
+    }
+    const holding = mounts
+      .filter((m) => real === m.mountPoint || m.mountPoint === '/' || real.startsWith(m.mountPoint + '/'))
+      .reduce<Mount | undefined>((best, m) => (!best || m.mountPoint.length >= best.mountPoint.length ? m : best), undefined);
+    if (!holding) return [];
+    return [holding, ...mounts.filter((m) => m !== holding && m.source === holding.source)];
+  };
+
+  /**
+   * A path that leads to the file `key` (a fileKey: subvolume:inode) through a mount of this file
+   * system, checked (the same inode of the same subvolume, nothing mounted over it); undefined
+   * where none does (not root, a subvolume not mounted anywhere, ...).
+   */
+  const pathOf = (key: string): string | undefined => {
+    const colon = key.indexOf(':');
+    const root = BigInt(key.slice(0, colon));
+    const ino = BigInt(key.slice(colon + 1));
+    const sub = subvolumePath(root);
+    const inside = sub === undefined ? undefined : inSubvolume(root, ino);
+    if (sub === undefined || inside === undefined) return undefined;
+    const full = `/${[sub, inside].filter((x) => x !== '').join('/')}`;
+    for (const m of mountsOfThisFs()) {
+      const rel = m.root === '/' ? full : full === m.root ? '' : full.startsWith(`${m.root}/`) ? full.slice(m.root.length) : undefined;
+      if (rel === undefined) continue;
+      const p = m.mountPoint === '/' ? rel || '/' : m.mountPoint + rel;
+      try {
+        if (fs.lstatSync(osPath(p), { bigint: true }).ino === ino && rootOf(p) === root) return p;
+      } catch {
+        /* not this way */
+      }
+    }
+    return undefined;
+  };
+
   // The root per st_dev (each subvolume has its own). The caller asks about each extent once.
   const rootByDev = new Map<bigint, bigint>();
   const rootFor = (path: string, dev: bigint): bigint => {
@@ -230,6 +324,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     fileKey: (path, dev, ino) => `${rootFor(path, dev)}:${ino}`,
     diskExtents: (path, dev, inos, each) => diskExtents(path, rootFor(path, dev), inos, each),
     referencesTo: referencing,
+    pathOf,
     close: () => {
       container.free();
       fs.closeSync(fd);
