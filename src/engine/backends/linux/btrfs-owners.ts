@@ -153,6 +153,33 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   const search = new Uint8Array(112 + SEARCH_BUF);
   const searchv = new DataView(search.buffer);
   /**
+   * TREE_SEARCH_V2 in tree `tree` from key (minObj, minType, minOff) to (maxObj, maxType, any
+   * offset), at most `items` items: into `search` (the count at 64, the items from 112). False
+   * when the kernel refused (errno says why).
+   */
+  const searchTree = (
+    tree: bigint,
+    minObj: bigint,
+    minType: number,
+    minOff: bigint,
+    maxObj: bigint,
+    maxType: number,
+    items: number,
+  ): boolean => {
+    search.fill(0, 0, 112);
+    searchv.setBigUint64(0, tree, true);
+    searchv.setBigUint64(8, minObj, true);
+    searchv.setBigUint64(16, maxObj, true);
+    searchv.setBigUint64(24, minOff, true);
+    searchv.setBigUint64(32, U64_MAX, true);
+    searchv.setBigUint64(48, U64_MAX, true);
+    searchv.setUint32(56, minType, true);
+    searchv.setUint32(60, maxType, true);
+    searchv.setUint32(64, items, true);
+    searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
+    return libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) === 0;
+  };
+  /**
    * The data extents of the inodes `inos` (ascending) of subvolume `root`, item by item in key
    * order (by inode, then file offset): `each(ino, logical address, size on disk, file offset,
    * bytes of the extent the file references there)`, also for the
@@ -174,18 +201,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
       let type = EXTENT_DATA_KEY;
       let off = 0n;
       for (;;) {
-        search.fill(0, 0, 112);
-        searchv.setBigUint64(0, root, true);
-        searchv.setBigUint64(8, obj, true);
-        searchv.setBigUint64(16, inos[end], true);
-        searchv.setBigUint64(24, off, true);
-        searchv.setBigUint64(32, U64_MAX, true);
-        searchv.setBigUint64(48, U64_MAX, true);
-        searchv.setUint32(56, type, true);
-        searchv.setUint32(60, EXTENT_DATA_KEY, true);
-        searchv.setUint32(64, 0xffffffff, true);
-        searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
-        if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0)
+        if (!searchTree(root, obj, type, off, inos[end], EXTENT_DATA_KEY, 0xffffffff))
           failed('BTRFS_IOC_TREE_SEARCH_V2', path, 'the extents of each file and their size on disk');
         const n = searchv.getUint32(64, true);
         if (n === 0) break;
@@ -246,17 +262,8 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     const parts: string[] = [];
     for (let r = root, depth = 0; r !== FS_TREE_OBJECTID; depth++) {
       if (depth > 4096) return undefined;
-      search.fill(0, 0, 112);
-      searchv.setBigUint64(0, ROOT_TREE_OBJECTID, true);
-      searchv.setBigUint64(8, r, true);
-      searchv.setBigUint64(16, r, true);
-      searchv.setBigUint64(32, U64_MAX, true);
-      searchv.setBigUint64(48, U64_MAX, true);
-      searchv.setUint32(56, ROOT_BACKREF_KEY, true);
-      searchv.setUint32(60, ROOT_BACKREF_KEY, true);
-      searchv.setUint32(64, 1, true);
-      searchv.setBigUint64(104, BigInt(SEARCH_BUF), true);
-      if (libc.ioctlPtr(fd, BTRFS_IOC_TREE_SEARCH_V2, search) !== 0 || searchv.getUint32(64, true) === 0) return undefined;
+      if (!searchTree(ROOT_TREE_OBJECTID, r, ROOT_BACKREF_KEY, 0n, r, ROOT_BACKREF_KEY, 1) || searchv.getUint32(64, true) === 0)
+        return undefined;
       const parent = searchv.getBigUint64(112 + 16, true);
       const item = 112 + 32;
       const dirid = searchv.getBigUint64(item, true);
