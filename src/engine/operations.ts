@@ -359,7 +359,7 @@ async function intoDestination(
   let staged: Staged | undefined;
   try {
     staged = await work(d, dfs);
-    ctx.checkCancelled(); // a cancel that arrives before the name is given still leaves nothing
+    await ctx.checkCancelledBeforeCommit(); // a cancel that arrives before the name is given still leaves nothing
     const s = staged;
     const final = await commitDestinationWith(operation, d, dfs, (to) => s.place(to, d.overwrite));
     // The report is the staged work's own object: completed in place (a spread copy of it
