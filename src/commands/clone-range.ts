@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { alignmentRule, checkLength, checkOffset, maxLength } from './logic/clone-range-input';
+import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength } from './logic/clone-range-input';
 import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
@@ -144,9 +144,12 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
         targetOffset = checkOffset(text, blockSize, dstOpts, t).value!;
       },
       async () => {
-        const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset };
-        // the longest length valid for these offsets: to the source's end, never overlapping
-        const longest = maxLength(ctx);
+        const destinationSize = sameFile ? sourceSize : await fileSize(s, target);
+        const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset, destinationSize };
+        // the longest length valid for these offsets: to the source's end, never overlapping;
+        // where none is (a partial block that would land inside the destination), the length
+        // to the source's end, so that the box says at once why it cannot be cloned there
+        const longest = maxLength(ctx) || lengthToEof(sourceSize, sourceOffset);
         const text = await flow.input({
           step: 4,
           prompt: t('Length in bytes (at most {0}). {1}', groupNumber(longest), rule),

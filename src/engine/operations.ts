@@ -529,14 +529,15 @@ async function cloneRange(
   // The kernel shares the partial last block only when it also lands at the destination's end:
   // a partial block cannot be placed in the middle of a file (Linux generic_remap_checks).
   const tailInside = bad.length === 0 && length % bs !== 0n && r.targetOffset + length < dst.size;
-  if (tailInside) bad.push(`length ${length} (a partial last block can only be cloned to the destination's end, ${dst.size} bytes)`);
   const misaligned =
-    bad.length > 0
+    bad.length > 0 || tailInside
       ? new FsctlError({
           operation: op,
           code: 'E_MISALIGNED',
           paths,
-          message: `clone-range: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a multiple of the ${vol.filesystem} block size ${vol.blockSize} bytes (E_MISALIGNED); block cloning shares whole blocks, so offsets must be multiples of ${vol.blockSize} and so must the length unless the range ends at the source's end (${src.size} bytes).`,
+          message: tailInside
+            ? `clone-range: the range ends at the source's end (${src.size} bytes) in a partial ${vol.filesystem} block (length ${length} is not a multiple of ${vol.blockSize} bytes), and a partial block can only be cloned to the destination's end: the destination range would end at ${r.targetOffset + length}, inside the destination (${dst.size} bytes) (E_MISALIGNED); clone ${length - (length % bs)} bytes (whole blocks), or a range ending at or past the destination's end.`
+            : `clone-range: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a multiple of the ${vol.filesystem} block size ${vol.blockSize} bytes (E_MISALIGNED); block cloning shares whole blocks, so offsets must be multiples of ${vol.blockSize} and so must the length unless the range ends at the source's end (${src.size} bytes).`,
         })
       : undefined;
   if (misaligned && r.fallback !== 'copy') throw misaligned;

@@ -28,7 +28,11 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       assert.match(v.cloneEvidence, /FICLONE probe/);
       assert.equal(v.blockSize, 4096);
       assert.equal(v.volumeId, fs.statSync(tfs.mountPoint).dev.toString());
-      assert.deepEqual(listing(tfs.mountPoint).filter((n) => n.includes('extent-lens')), [], 'probe files removed');
+      assert.deepEqual(
+        listing(tfs.mountPoint).filter((n) => n.includes('extent-lens')),
+        [],
+        'probe files removed',
+      );
     });
 
     test('FIEMAP reports unwritten extents from falloc; SEEK_DATA does not count them as data', async () => {
@@ -39,7 +43,11 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       const map = await engine.map(f);
       assert.equal(map.source, 'fiemap');
       const unwritten = map.extents.filter((e) => e.flags.includes('unwritten'));
-      assert.equal(unwritten.length, 1, JSON.stringify(map.extents, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+      assert.equal(
+        unwritten.length,
+        1,
+        JSON.stringify(map.extents, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      );
       assert.equal(unwritten[0].offset, 524288n);
       assert.equal(unwritten[0].length, 131072n);
       assert.ok(map.extents[map.extents.length - 1].flags.includes('last'));
@@ -71,11 +79,7 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       assert.ok(m.extents.length > 0 && m.extents.every((e) => e.flags.includes('shared')), 'every extent shared');
       const ms = await engine.map(src);
       assert.ok(ms.extents.every((e) => e.flags.includes('shared')));
-      assert.deepEqual(
-        (await engine.ranges(rep.destination!)).ranges,
-        (await engine.ranges(src)).ranges,
-        'holes kept',
-      );
+      assert.deepEqual((await engine.ranges(rep.destination!)).ranges, (await engine.ranges(src)).ranges, 'holes kept');
       assert.deepEqual(listing(out), ['src.bin'], 'no temp files left');
     });
 
@@ -107,7 +111,10 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       reflinkPair(a, path.join(d, 'b.bin'));
       const [ma, mb] = [await engine.map(a), await engine.map(path.join(d, 'b.bin'))];
       assert.ok(ma.extents.every((e) => e.flags.includes('shared')));
-      assert.deepEqual(ma.extents.map((e) => e.physical), mb.extents.map((e) => e.physical));
+      assert.deepEqual(
+        ma.extents.map((e) => e.physical),
+        mb.extents.map((e) => e.physical),
+      );
     });
 
     test('range clone: shared blocks, same bytes, extends the destination', async () => {
@@ -130,7 +137,14 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       // unaligned length allowed when the range ends at the source's end
       const tail = path.join(d, 'tail.bin');
       writeData(tail, 4096 * 3 + 123, 5);
-      await assert.rejects(engine.cloneRange(tail, 4096n, dst, 0n, 0n), (e: FsctlError) => e.code === 'E_MISALIGNED' && /destination's end/.test(e.message));
+      await assert.rejects(
+        engine.cloneRange(tail, 4096n, dst, 0n, 0n),
+        (e: FsctlError) =>
+          e.code === 'E_MISALIGNED' &&
+          /ends at the source's end \(12411 bytes\) in a partial .* would end at 8315, inside the destination .*; clone 8192 bytes \(whole blocks\)/.test(
+            e.message,
+          ),
+      );
       const tailDst = path.join(d, 'tail-dst.bin');
       fs.writeFileSync(tailDst, '');
       const r2 = await engine.cloneRange(tail, 4096n, tailDst, 0n, 0n /* to EOF */);
@@ -139,7 +153,12 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       // same file, non-overlapping
       const r3 = await engine.cloneRange(src, 0n, src, 524288n, 65536n);
       assert.equal(r3.bytes, 65536n);
-      assert.ok(fs.readFileSync(src).subarray(0, 65536).equals(fs.readFileSync(src).subarray(524288, 524288 + 65536)));
+      assert.ok(
+        fs
+          .readFileSync(src)
+          .subarray(0, 65536)
+          .equals(fs.readFileSync(src).subarray(524288, 524288 + 65536)),
+      );
     });
 
     test('range clone checks before any call: misaligned, overlap, past EOF, extend:false', async () => {
@@ -155,12 +174,24 @@ for (const kind of ['xfs', 'btrfs'] as const) {
         assert.match(e.message, /source offset 100/);
         return true;
       });
-      await assert.rejects(engine.cloneRange(src, 0n, dst, 0n, 5000n), (e: FsctlError) => e.code === 'E_MISALIGNED' && /length 5000/.test(e.message));
+      await assert.rejects(
+        engine.cloneRange(src, 0n, dst, 0n, 5000n),
+        (e: FsctlError) => e.code === 'E_MISALIGNED' && /length 5000/.test(e.message),
+      );
       await assert.rejects(engine.cloneRange(src, 0n, src, 4096n, 8192n), (e: FsctlError) => e.code === 'E_OVERLAP');
-      await assert.rejects(engine.cloneRange(src, 61440n, dst, 0n, 8192n), (e: FsctlError) => e.code === 'E_RANGE' && /past the source's end/.test(e.message));
+      await assert.rejects(
+        engine.cloneRange(src, 61440n, dst, 0n, 8192n),
+        (e: FsctlError) => e.code === 'E_RANGE' && /past the source's end/.test(e.message),
+      );
       await assert.rejects(engine.cloneRange(src, 0n, dst, 8192n, 4096n, { extend: false }), (e: FsctlError) => e.code === 'E_RANGE');
-      await assert.rejects(engine.cloneRange(src, -4096n, dst, 0n, 4096n), (e: FsctlError) => e.code === 'E_RANGE' && /negative/.test(e.message));
-      await assert.rejects(engine.cloneRange(src, 0n, dst, (1n << 63n) - 4096n, 8192n), (e: FsctlError) => e.code === 'E_RANGE' && /2\^63-1/.test(e.message));
+      await assert.rejects(
+        engine.cloneRange(src, -4096n, dst, 0n, 4096n),
+        (e: FsctlError) => e.code === 'E_RANGE' && /negative/.test(e.message),
+      );
+      await assert.rejects(
+        engine.cloneRange(src, 0n, dst, (1n << 63n) - 4096n, 8192n),
+        (e: FsctlError) => e.code === 'E_RANGE' && /2\^63-1/.test(e.message),
+      );
       assert.equal(sha256(dst), h0, 'destination untouched');
       // with fallback:'copy' a misaligned range is copied and the report says so
       const r = await engine.cloneRange(src, 100n, dst, 0n, 4096n, { fallback: 'copy' });
@@ -173,7 +204,10 @@ for (const kind of ['xfs', 'btrfs'] as const) {
     test('copy: copy_file_range keeps holes (and shares blocks here)', async () => {
       const d = freshDir(tfs, 'copy');
       const src = path.join(d, 's.bin');
-      writeSparse(src, 4194304n, [{ offset: 0n, length: 4096 }, { offset: 2097152n, length: 8192 }]);
+      writeSparse(src, 4194304n, [
+        { offset: 0n, length: 4096 },
+        { offset: 2097152n, length: 8192 },
+      ]);
       const rep = await engine.copy(src, path.join(d, 'c.bin'));
       assert.equal(rep.method, 'copy_file_range');
       assert.equal(rep.bytes, 12288n);

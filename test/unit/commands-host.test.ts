@@ -840,6 +840,44 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.match(len.prompt!, /at most 65,536\)/);
   });
 
+  test('Clone Range, interactive, into another file: a partial last block that would land inside it is refused as typed, whole blocks suggested', async () => {
+    // The trial's case: 10,000 bytes from 8192 (a 1,808-byte tail) into a 5 MiB file at 4096
+    // was offered, confirmed, then refused by the engine (E_MISALIGNED).
+    const u = path.join(xfs!.mountPoint, 'tail-src.bin');
+    const d = path.join(xfs!.mountPoint, 'tail-dst.bin');
+    fs.writeFileSync(u, Buffer.alloc(10_000, 0x41));
+    writeSparse(d, 5 * MiB, [[0, 64 * 1024]]);
+    state.inputBoxes = [];
+    state.openDialogAnswer = [Uri.file(d)];
+    state.inputAnswers = ['8192', '4096']; // then Escape on the length box
+    state.quickPickAnswers = ['Another file…'];
+    try {
+      assert.equal(await exec('extentLens.cloneRange', Uri.file(u)), undefined);
+    } finally {
+      state.openDialogAnswer = undefined;
+    }
+    const len = state.inputBoxes.at(-1)!;
+    assert.equal(len.initial, '1808', 'no whole block fits: the box shows the length to the end, and why it cannot be cloned there');
+    assert.match(
+      len.initialError!,
+      /partial last block can only be cloned to the destination's end \(5,242,880\); this range would end at 5,904, inside it/,
+    );
+
+    // from 0 the whole blocks fit: the box opens with them, valid
+    state.inputBoxes = [];
+    state.openDialogAnswer = [Uri.file(d)];
+    state.inputAnswers = ['0', '4096'];
+    state.quickPickAnswers = ['Another file…'];
+    try {
+      assert.equal(await exec('extentLens.cloneRange', Uri.file(u)), undefined);
+    } finally {
+      state.openDialogAnswer = undefined;
+    }
+    const whole = state.inputBoxes.at(-1)!;
+    assert.equal(whole.initial, '8192');
+    assert.equal(whole.initialError, undefined);
+  });
+
   test('Dig Holes on a preallocated file says what it scanned and why nothing was freed; Deallocate Unwritten punches the rest', async () => {
     const f = path.join(xfs!.mountPoint, 'prealloc.img');
     execFileSync('fallocate', ['-l', String(32 * MiB), f]);

@@ -111,7 +111,14 @@ test('clone range suggestions are valid answers: never past the source end, neve
     '9,000 is not a multiple of the block size 4,096; try 12,288.',
   );
   // the length box's default: the longest valid length for the chosen offsets
-  const same = { sourceSize: 1n << 20n, sourceOffset: 0n, sameFile: true, destinationOffset: 65536n };
+  const same = {
+    blockSize: 4096,
+    sourceSize: 1n << 20n,
+    sourceOffset: 0n,
+    sameFile: true,
+    destinationOffset: 65536n,
+    destinationSize: 1n << 20n,
+  };
   assert.equal(maxLength(same), 65536n);
   assert.equal(checkLength(String(maxLength(same)), { ...same, blockSize: 4096 }).error, undefined);
   assert.equal(maxLength({ ...same, sourceOffset: 131072n }), 65536n, 'destination before the source');
@@ -184,7 +191,7 @@ test('clone range offsets: the block size rule, with suggestions, shown in the p
 });
 
 test('clone range length: aligned unless it ends at the source EOF; same file may not overlap', () => {
-  const base = { blockSize: 4096, sourceSize: 10_000n, sourceOffset: 0n, sameFile: false, destinationOffset: 0n };
+  const base = { blockSize: 4096, sourceSize: 10_000n, sourceOffset: 0n, sameFile: false, destinationOffset: 0n, destinationSize: 0n };
   assert.equal(checkLength('8192', base).value, 8192n);
   assert.equal(checkLength('10000', base).value, 10000n, 'a tail ending at EOF may be unaligned');
   assert.match(checkLength('5000', base).error!, /not a multiple/);
@@ -197,8 +204,38 @@ test('clone range length: aligned unless it ends at the source EOF; same file ma
   assert.equal(rangesOverlap(0n, 4096n, 4096n), false);
   assert.equal(rangesOverlap(0n, 4095n, 4096n), true);
   // huge offsets
-  const huge = { blockSize: 4096, sourceSize: (1n << 60n) + 8192n, sourceOffset: 1n << 60n, sameFile: false, destinationOffset: 0n };
+  const huge = {
+    blockSize: 4096,
+    sourceSize: (1n << 60n) + 8192n,
+    sourceOffset: 1n << 60n,
+    sameFile: false,
+    destinationOffset: 0n,
+    destinationSize: 0n,
+  };
   assert.equal(checkLength('8192', huge).value, 8192n);
+  // the trial's case: 10,000-byte source from 8192 (a 1,808-byte tail) into a 5 MiB file at 4096
+  const inside = {
+    blockSize: 4096,
+    sourceSize: 10_000n,
+    sourceOffset: 8192n,
+    sameFile: false,
+    destinationOffset: 4096n,
+    destinationSize: 5n << 20n,
+  };
+  assert.equal(maxLength(inside), 0n, 'no whole block fits: no length is valid here');
+  assert.match(
+    checkLength('1808', inside).error!,
+    /partial last block can only be cloned to the destination's end \(5,242,880\); this range would end at 5,904, inside it\. Go back/,
+  );
+  const longer = { ...inside, sourceOffset: 0n };
+  assert.equal(maxLength(longer), 8192n, 'the tail would land inside: whole blocks only');
+  assert.equal(checkLength(String(maxLength(longer)), longer).error, undefined);
+  assert.match(checkLength('10000', longer).error!, /inside it\. Try 8,192 \(whole blocks\)\./);
+  assert.equal(checkLength('8192', longer).value, 8192n);
+  // ending at or past the destination's end, the tail is fine
+  const atEnd = { ...longer, destinationOffset: (5n << 20n) - 8192n };
+  assert.equal(maxLength(atEnd), 10_000n);
+  assert.equal(checkLength('10000', atEnd).value, 10_000n);
 });
 
 test('punch hole inputs', () => {

@@ -1,8 +1,11 @@
 // Validation of the Clone Range inputs, run on every keystroke (showInputBox validateInput).
 // The rule shown to the person is the kernel's / NTFS-ReFS's: offsets are multiples of the
 // volume's block (cluster) size; the length too, unless the range ends exactly at the
-// source's end of file. Within one file the two ranges must not overlap. Every suggestion a
-// message makes (an aligned offset, a length) is itself a valid answer.
+// source's end of file, and then that partial last block must land at (or past) the
+// destination's end: a partial block cannot be placed inside a file (Linux
+// generic_remap_checks; the engine refuses it with E_MISALIGNED). Within one file the two
+// ranges must not overlap. Every suggestion a message makes (an aligned offset, a length) is
+// itself a valid answer.
 
 import { bytesText, formatBytes, groupNumber, parseByteInput } from '../../host/logic/bytes';
 import { plainT, type Translate } from '../../host/logic/translate';
@@ -75,6 +78,8 @@ export interface LengthContext {
   /** Same file: the destination range may not overlap the source range. */
   sameFile: boolean;
   destinationOffset: bigint;
+  /** The destination file's size (the source's within one file): a partial last block must end at or past it. */
+  destinationSize: bigint;
 }
 
 export function checkLength(text: string, c: LengthContext, t: Translate = plainT): Checked {
@@ -102,6 +107,23 @@ export function checkLength(text: string, c: LengthContext, t: Translate = plain
       ),
     };
   }
+  if (bs > 0n && len % bs !== 0n && c.destinationOffset + len < c.destinationSize) {
+    const whole = (len / bs) * bs;
+    const args = [groupNumber(c.destinationSize), groupNumber(c.destinationOffset + len)];
+    return {
+      error:
+        whole > 0n
+          ? t(
+              "A partial last block can only be cloned to the destination's end ({0}); this range would end at {1}, inside it. Try {2} (whole blocks).",
+              ...args,
+              groupNumber(whole),
+            )
+          : t(
+              "A partial last block can only be cloned to the destination's end ({0}); this range would end at {1}, inside it. Go back and choose a destination offset nearer the end.",
+              ...args,
+            ),
+    };
+  }
   if (c.destinationOffset + len > INT64_MAX) return { error: t('The destination range would end above 2^63 − 1.') };
   if (c.sameFile && rangesOverlap(c.sourceOffset, c.destinationOffset, len)) {
     return {
@@ -125,11 +147,14 @@ export function lengthToEof(sourceSize: bigint, sourceOffset: bigint): bigint {
 
 /**
  * The longest valid length for these offsets (the length box's default): to the source's end
- * of file, and within one file no further than the distance between the two offsets (both are
+ * of file, in whole blocks where that end's partial block would land inside the destination,
+ * and within one file no further than the distance between the two offsets (both are
  * block-aligned, so that length is too). 0 when no length is valid.
  */
-export function maxLength(c: Omit<LengthContext, 'blockSize'>): bigint {
-  const toEof = lengthToEof(c.sourceSize, c.sourceOffset);
+export function maxLength(c: LengthContext): bigint {
+  let toEof = lengthToEof(c.sourceSize, c.sourceOffset);
+  const bs = BigInt(c.blockSize);
+  if (bs > 0n && toEof % bs !== 0n && c.destinationOffset + toEof < c.destinationSize) toEof = (toEof / bs) * bs;
   if (!c.sameFile) return toEof;
   const gap = c.destinationOffset > c.sourceOffset ? c.destinationOffset - c.sourceOffset : c.sourceOffset - c.destinationOffset;
   return gap < toEof ? gap : toEof;
