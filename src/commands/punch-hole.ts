@@ -43,7 +43,15 @@ export function registerPunchHole(s: Services): vscode.Disposable {
         );
         logReport(s, report);
         void vscode.window.showInformationMessage(
-          t('Punched {0} in {1} with {2}.', bytesText(report.bytes, t), path.basename(file), report.method),
+          report.bytes === range.length
+            ? t('Punched {0} in {1} with {2}.', bytesText(report.bytes, t), path.basename(file), report.method)
+            : t(
+                'Punched a hole in {0} with {1}: {2} deallocated (measured) of the {3} asked for. Partial blocks at the ends of the range are zeroed, not deallocated, and holes free nothing.',
+                path.basename(file),
+                report.method,
+                bytesText(report.bytes, t),
+                bytesText(range.length, t),
+              ),
         );
         return report;
       } catch (e) {
@@ -91,20 +99,48 @@ async function askForRange(s: Services, file: string): Promise<{ offset: bigint;
     ]);
     if (!ok) return undefined;
     const go = t('Punch Hole');
+    // A range with partial blocks at its ends does not free all it covers: say what it does.
+    // (The engine is loaded by now; imported here, not at the top, so activation stays without it.)
+    const { punchParts } = await import('../engine');
+    const parts = punchParts(offset, length, size, blockSize);
+    const discarded = t('The data in that range is discarded; it will read as zeros.');
+    const question =
+      parts.zeroed === 0n
+        ? {
+            text: t(
+              'Deallocate {0} ({1} bytes) of {2} from offset {3}?',
+              formatBytes(length),
+              groupNumber(length),
+              path.basename(file),
+              groupNumber(offset),
+            ),
+            detail: discarded,
+          }
+        : {
+            text: t(
+              'Punch a hole of {0} ({1} bytes) in {2} from offset {3}?',
+              formatBytes(length),
+              groupNumber(length),
+              path.basename(file),
+              groupNumber(offset),
+            ),
+            detail:
+              parts.whole > 0n
+                ? t(
+                    '{0} bytes of it lie in partial {1}-byte blocks at its ends: they are zeroed and stay allocated; the {2} bytes in whole blocks are deallocated. {3}',
+                    groupNumber(parts.zeroed),
+                    groupNumber(blockSize),
+                    groupNumber(parts.whole),
+                    discarded,
+                  )
+                : t(
+                    'It lies within partial {0}-byte blocks: it is zeroed and nothing is deallocated. {1}',
+                    groupNumber(blockSize),
+                    discarded,
+                  ),
+          };
     // the modal opens before the flow's last input closes: the keyboard goes straight to it
-    const answer = await flow.handOver(() =>
-      vscode.window.showWarningMessage(
-        t(
-          'Deallocate {0} ({1} bytes) of {2} from offset {3}?',
-          formatBytes(length),
-          groupNumber(length),
-          path.basename(file),
-          groupNumber(offset),
-        ),
-        { modal: true, detail: t('The data in that range is discarded; it will read as zeros.') },
-        go,
-      ),
-    );
+    const answer = await flow.handOver(() => vscode.window.showWarningMessage(question.text, { modal: true, detail: question.detail }, go));
     return answer === go ? { offset, length } : undefined;
   } finally {
     flow.dispose();

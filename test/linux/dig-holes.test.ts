@@ -187,10 +187,29 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
     execFileSync('sync');
     const r = await engine.punch(f, { offset: 4096n, length: BigInt(MiB) });
     assert.equal(r.bytes, 4096n);
-    assert.match(r.notes!.join(' '), /1048576 bytes asked for; 4096 bytes were allocated there/);
+    assert.deepEqual(r.notes, [
+      '1048576 bytes asked for; 4096 bytes deallocated (measured with st_blocks)',
+      `${MiB - 4096} bytes lie past the end of the file (8192 bytes)`,
+      `of the ${MiB} bytes in whole blocks, ${MiB - 4096} were not allocated (holes already, or past the end)`,
+    ]);
     assert.equal(fs.statSync(f).size, 8192);
     const again = await engine.punch(f, { offset: 4096n, length: 4096n });
     assert.equal(again.bytes, 0n, 'a hole frees nothing');
+    assert.deepEqual(again.notes, [
+      '4096 bytes asked for; 0 bytes deallocated (measured with st_blocks)',
+      'of the 4096 bytes in whole blocks, 4096 were not allocated (holes already)',
+    ]);
+    // the trial's case: an unaligned range inside data zeroes its partial blocks and frees nothing
+    const u = path.join(path.dirname(f), 'u.bin');
+    fs.writeFileSync(u, pattern(10_000));
+    execFileSync('sync');
+    const partial = await engine.punch(u, { offset: 100n, length: 4096n });
+    assert.equal(partial.bytes, 0n);
+    assert.deepEqual(partial.notes, [
+      '4096 bytes asked for; 0 bytes deallocated (measured with st_blocks)',
+      '4096 bytes lie in partial 4096-byte blocks at the ends of the range: zeroed, not deallocated',
+    ]);
+    assert.ok(fs.readFileSync(u).subarray(100, 4196).equals(Buffer.alloc(4096)), 'zeroed');
     const whole = await engine.punch(f, { offset: 0n, length: 4096n });
     assert.equal(whole.bytes, 4096n);
     assert.equal(whole.notes, undefined);

@@ -712,6 +712,46 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.match(state.messages.at(-1)!.text, /^Deallocate 64 KiB \(65,536 bytes\) of punch-late\.img from offset 65,536\?/);
   });
 
+  test('Punch Hole, interactive, unaligned: the confirmation says what is zeroed and what is freed; the result what was measured', async () => {
+    // The trial's case: offset 100, length 4096 asked "Deallocate 4 KiB?" and then said "Punched 0 bytes".
+    const f = path.join(xfs!.mountPoint, 'punch-unaligned.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    state.inputAnswers = ['100', '4096'];
+    state.answers = [{ match: /^Punch a hole of 4 KiB \(4,096 bytes\) in punch-unaligned\.img from offset 100\?$/, answer: 'Punch Hole' }];
+    try {
+      const r = (await exec('extentLens.punchHole', Uri.file(f))) as { bytes: bigint };
+      assert.equal(r.bytes, 0n);
+    } finally {
+      state.answers = [];
+    }
+    const asked = state.messageOptions.find((m) => m.text.startsWith('Punch a hole of 4 KiB'));
+    assert.match(String(asked?.options.detail), /^It lies within partial 4,096-byte blocks: it is zeroed and nothing is deallocated\./);
+    assert.ok(
+      state.messages.some((m) =>
+        /^Punched a hole in punch-unaligned\.img with FALLOC_FL_PUNCH_HOLE: 0 bytes deallocated \(measured\) of the 4,096 bytes \(4 KiB\) asked for\./.test(
+          m.text,
+        ),
+      ),
+      JSON.stringify(state.messages.slice(-2)),
+    );
+    assert.ok(fs.readFileSync(f).subarray(100, 4196).equals(Buffer.alloc(4096)), 'zeroed');
+    assert.equal(fs.statSync(f).blocks * 512, 256 * 1024, 'nothing deallocated');
+
+    // a range with whole blocks inside: both parts named
+    state.inputAnswers = ['100', '12288'];
+    state.answers = [{ match: /^Punch a hole of 12 KiB/, answer: undefined }];
+    try {
+      assert.equal(await exec('extentLens.punchHole', Uri.file(f)), undefined);
+    } finally {
+      state.answers = [];
+    }
+    const both = state.messageOptions.find((m) => m.text.startsWith('Punch a hole of 12 KiB'));
+    assert.match(
+      String(both?.options.detail),
+      /^4,096 bytes of it lie in partial 4,096-byte blocks at its ends: they are zeroed and stay allocated; the 8,192 bytes in whole blocks are deallocated\./,
+    );
+  });
+
   test('Punch Hole, interactive: nothing happens unless confirmed', async () => {
     const f = path.join(xfs!.mountPoint, 'punch.img');
     writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);

@@ -308,7 +308,9 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       }
       const bytes = before.bytes > after.bytes ? before.bytes - after.bytes : 0n;
       if (bytes !== range.length)
-        notes.push(`${range.length} bytes asked for; ${bytes} bytes were allocated there and are deallocated now (measured)`);
+        notes.push(
+          `${range.length} bytes asked for; ${bytes} bytes deallocated (measured with the allocated ranges): holes, partial clusters at the ends of the range (zeroed) and bytes past the end of the file free nothing`,
+        );
       return { ...rep, bytes, calls: rep.calls + before.calls + after.calls, notes };
     },
     setSparse: (path, sparse, ctx) => setSparseNt(t, path, sparse, ctx),

@@ -10,6 +10,7 @@ import { closeQuietly, openRegular } from './files';
 import type { ByteRange, OperationReport, RangesResult } from '../../types';
 import { EINVAL, elapsed, EOPNOTSUPP, now } from './base';
 import { LinuxMaps } from './map';
+import { punchNotes } from '../../punch-parts';
 
 export class LinuxHoles extends LinuxMaps {
   async allocatedRanges(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<RangesResult> {
@@ -47,7 +48,7 @@ export class LinuxHoles extends LinuxMaps {
       const notes =
         bytes === range.length
           ? undefined
-          : [`${range.length} bytes asked for; ${bytes} bytes were allocated there and are deallocated now (measured with st_blocks)`];
+          : punchNotes(range.offset, range.length, f.stat.size, this.tryStatfs(f.fd)?.blockSize ?? 0, bytes, 'st_blocks');
       return { operation: 'punch', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes, calls: 1, durationMs: elapsed(t0), notes };
     } finally {
       closeQuietly(f);
