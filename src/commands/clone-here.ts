@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { destinationInFolder } from '../host/logic/destination';
+import { destinationInFolder, samePath } from '../host/logic/destination';
 import { isFolder, presentResults, readFlowOptions, runCloneFlow, type FlowResult } from './clone-flow';
 import { pickFiles, pickFolder, requireTrust } from '../host/ui';
 
@@ -36,6 +36,10 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       const done: FlowResult[] = [];
       for (const source of sources) {
         const destination = destinationInFolder(source, folder);
+        // Two selected files with one name (a/r2, b/r2): the second lands on the clone this
+        // command made a moment ago. That is not an existing file the person may choose to
+        // overwrite: it is always renamed, without asking.
+        const madeNow = done.some((d) => samePath(d.report.destination ?? '', destination));
         const r = await runCloneFlow(
           s,
           {
@@ -46,7 +50,7 @@ export function registerCloneHere(s: Services): vscode.Disposable {
             run: (engine, fallback, onExisting, signal, onProgress) =>
               engine.clone(source, folder, { fallback, onExisting, signal, onProgress }),
           },
-          opts,
+          madeNow ? { ...opts, onExisting: 'rename' } : opts,
         );
         if (!r) break; // cancelled or failed (already shown): do not go on with the rest
         done.push(r);

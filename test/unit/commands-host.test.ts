@@ -421,6 +421,32 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal((res.destination as { existedBefore?: boolean }).existedBefore, false);
   });
 
+  test('Block Clone Here of two files with one name: the second is renamed, never offered to overwrite the first clone', async () => {
+    const a = path.join(xfs!.mountPoint, 'same-a');
+    const b = path.join(xfs!.mountPoint, 'same-b');
+    const into = path.join(xfs!.mountPoint, 'same-into');
+    for (const d of [a, b, into]) fs.mkdirSync(d);
+    writeSparse(path.join(a, 'r2'), 64 * 1024, [[0, 64 * 1024]]);
+    writeSparse(path.join(b, 'r2'), 128 * 1024, [[0, 128 * 1024]]);
+    const asked = state.messages.length;
+    // the setting asks about existing names; any question here would fail the test
+    state.answers = [{ match: /already exists/, answer: 'Overwrite' }];
+    try {
+      const r = (await exec('extentLens.cloneHere', Uri.file(into), undefined, {
+        sources: [path.join(a, 'r2'), path.join(b, 'r2')],
+      })) as Array<{
+        destination: string;
+      }>;
+      assert.equal(r.length, 2);
+    } finally {
+      state.answers = [];
+    }
+    assert.ok(!state.messages.slice(asked).some((m) => /already exists/.test(m.text)), 'no question about the clone just made');
+    assert.deepEqual(fs.readdirSync(into).sort(), ['r2', 'r2 (clone)']);
+    assert.equal(fs.statSync(path.join(into, 'r2')).size, 64 * 1024, 'the first clone is kept');
+    assert.equal(fs.statSync(path.join(into, 'r2 (clone)')).size, 128 * 1024);
+  });
+
   test('Block Clone Here of several files: one results view listing every file, one notification', async () => {
     const src2 = path.join(xfs!.mountPoint, 'second.img');
     writeSparse(src2, 4 * MiB, [[0, MiB]]);
