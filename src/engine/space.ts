@@ -455,7 +455,8 @@ export async function spaceOf(
       fsNotes.push(
         `${g.compressedFiles === 1 ? 'One file' : `${g.compressedFiles} files`} on ${name} ${g.compressedFiles === 1 ? 'holds' : 'hold'} ` +
           'compressed data: allocated, shared, exclusive and unique count it uncompressed, as FIEMAP gives it (on disk it takes ' +
-          'less; shared compressed extents are matched by their address and counted once).',
+          'less; shared compressed extents are matched by their address and counted once)' +
+          (g.disk !== undefined ? '; what deleting the selection frees counts it compressed, as it is on disk.' : '.'),
       );
     if (g.disk !== undefined) {
       t.reclaimable = g.disk;
