@@ -64,7 +64,9 @@ export function hintFor(command: string | undefined, f: Pick<FsctlError, 'code' 
     const renamed = command === 'clone' ? '"name (clone).ext"' : '"name (copy).ext"';
     return /dangling symbolic link/.test(f.message)
       ? `add --on-existing rename to keep the link and write ${renamed}.`
-      : `add --on-existing rename to keep both (the new file gets ${renamed}), or --on-existing overwrite to replace it.`;
+      : /is an existing folder|is the source itself/.test(f.message)
+        ? `add --on-existing rename to keep both (the new file gets ${renamed}).`
+        : `add --on-existing rename to keep both (the new file gets ${renamed}), or --on-existing overwrite to replace it.`;
   }
   if (CLONE_IMPOSSIBLE_CODES.has(f.code) && (command === 'clone' || command === 'clone-range')) {
     return 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';

@@ -24,3 +24,14 @@ export const WINDOW_OPTIONS = {
   offset: { type: 'string' as const, value: 'N', help: 'start of the window to scan (default 0); 4k, 1MiB, 0x1000 ...' },
   length: { type: 'string' as const, value: 'N', help: 'length of the window (default: to end of file)' },
 };
+
+/**
+ * The window for a header line: '' for the whole file, ", window A..B", or ", window A..end of
+ * file" for one given by --offset alone (it runs to the largest offset: to the file's end,
+ * whatever its size when it is read).
+ */
+export function windowText(w: ByteRange | undefined, size: bigint): string {
+  if (!w || (w.offset === 0n && w.offset + w.length >= size)) return '';
+  const end = w.offset + w.length;
+  return `, window ${w.offset}..${end === INT64_MAX ? 'end of file' : end}`;
+}

@@ -212,15 +212,31 @@ export function isTempName(name: string): boolean {
 }
 
 /** `code`: E_EXISTS when the engine's own check found the name taken, the OS's name (EEXIST, ...) when the OS refused it. */
-function existsError(operation: Operation, final: string, dangling = false, code = 'E_EXISTS'): FsctlError {
+function existsError(operation: Operation, final: string, taken?: 'dangling link' | 'folder' | 'source', code = 'E_EXISTS'): FsctlError {
   return new FsctlError({
     operation,
     code,
     paths: [final],
-    message: dangling
-      ? `${operation}: ${final} is taken by a dangling symbolic link (${code}); choose another name, ask to rename, or remove the link.`
-      : `${operation}: ${final} already exists (${code}); choose another name, or ask to rename or overwrite.`,
+    message:
+      taken === 'dangling link'
+        ? `${operation}: ${final} is taken by a dangling symbolic link (${code}); choose another name, ask to rename, or remove the link.`
+        : // neither can be overwritten: only a rename keeps both
+          taken === 'folder'
+          ? `${operation}: ${final} is an existing folder (${code}); choose another name, or ask to rename.`
+          : taken === 'source'
+            ? `${operation}: ${final} is the source itself (${code}); choose another name, or ask to rename.`
+            : `${operation}: ${final} already exists (${code}); choose another name, or ask to rename or overwrite.`,
   });
+}
+
+/** Whether an existing destination is the source itself (where both can be identified). */
+async function isTheSource(source: string, existing: PathInfo, sourceInfo: PathInfo | undefined, dfs: DestinationFs): Promise<boolean> {
+  if (!existing.fileId) return false;
+  try {
+    return (sourceInfo ?? (await dfs.stat(source))).fileId === existing.fileId;
+  } catch {
+    return false;
+  }
 }
 
 /** A trailing "/" (or "\\") means "into this folder". */
@@ -293,7 +309,18 @@ export async function resolveDestination(
   let existing = info.kind === 'directory' ? await dfs.stat(final) : info;
   const link = local?.isLink(final) ?? false;
   if (existing.kind !== 'missing' || link) {
-    if (policy === 'fail') throw existsError(operation, final, link && existing.kind === 'missing');
+    if (policy === 'fail')
+      throw existsError(
+        operation,
+        final,
+        link && existing.kind === 'missing'
+          ? 'dangling link'
+          : existing.kind === 'directory'
+            ? 'folder'
+            : existing.kind === 'file' && (await isTheSource(source, existing, sourceInfo, dfs))
+              ? 'source'
+              : undefined,
+      );
     if (policy === 'overwrite') {
       if (link && existing.kind === 'missing') throw danglingError(operation, final);
       if (link) {
@@ -406,7 +433,7 @@ export async function commitDestinationWith(
     } catch (e) {
       const code = (e as NodeJS.ErrnoException)?.code;
       if (!NAME_TAKEN.has(code ?? '')) throw nodeFsError(operation, e, [final]);
-      if (d.policy !== 'rename') throw existsError(operation, final, false, code ?? 'EEXIST'); // the OS said it: its code
+      if (d.policy !== 'rename') throw existsError(operation, final, undefined, code ?? 'EEXIST'); // the OS said it: its code
       final = await freeRenamedPath(d.dir, dfs.path.basename(d.final).replace(/ \((clone|copy)( \d+)?\)(?=\.[^.]*$|$)/, ''), d.label, dfs);
     }
   }

@@ -99,6 +99,10 @@ export interface ErrnoContext {
 }
 
 const CLONE_OPS: ReadonlySet<Operation> = new Set<Operation>(['clone', 'clone-range']);
+/** Operations that only read what they are given (dedupe's writes are refused with EPERM, not EACCES). */
+const READ_ONLY_OPS: ReadonlySet<Operation> = new Set<Operation>(['ranges', 'map', 'volume', 'space']);
+/** Operations that change the one file they are given, in place. */
+const IN_PLACE_OPS: ReadonlySet<Operation> = new Set<Operation>(['punch', 'zero', 'dig-holes', 'set-sparse']);
 
 /** One sentence for `code` in the context of `operation`; it names what to do. */
 export function errnoSentence(code: string, operation: Operation, ctx: ErrnoContext = {}): string {
@@ -107,7 +111,11 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'ENOENT':
       return 'no such file or directory; check the path';
     case 'EACCES':
-      return 'permission denied; you need read access to the source and write access to the destination and its folder';
+      return READ_ONLY_OPS.has(operation)
+        ? 'permission denied; you need read access to the file and search (x) access to every folder on its path'
+        : IN_PLACE_OPS.has(operation)
+          ? 'permission denied; you need write access to the file'
+          : 'permission denied; you need read access to the source and write access to the destination and its folder';
     case 'EPERM':
       return operation === 'dedupe'
         ? 'operation not permitted; only the file’s owner, a user who may write it, or root may deduplicate it, and not when it is immutable (see lsattr)'

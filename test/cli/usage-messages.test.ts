@@ -119,6 +119,21 @@ describe('refusals name the flag that gets past them', () => {
       );
       assert.equal(fs.readFileSync(b, 'utf8'), 'b', 'nothing overwritten');
     }
+    // the source itself, or a folder of that name: overwrite cannot help, so only rename is offered
+    const folder = path.join(dir, 'into');
+    fs.mkdirSync(path.join(folder, 'a.bin'), { recursive: true });
+    for (const [dest, said] of [
+      [a, /a\.bin is the source itself \(E_EXISTS\)/],
+      [folder, /a\.bin is an existing folder \(E_EXISTS\)/],
+    ] as const) {
+      const r = cli(['clone', a, dest]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, said);
+      assert.match(
+        r.stderr,
+        /^extent-lens clone: hint: add --on-existing rename to keep both \(the new file gets "name \(clone\)\.ext"\)\.$/m,
+      );
+    }
   });
 
   test('cloning impossible here (EOPNOTSUPP on ext4/tmpfs, no reflink): --fallback copy', (t) => {

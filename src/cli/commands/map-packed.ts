@@ -18,6 +18,7 @@ import { withHumanSizes } from '../../protocol/format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';
 import { decimalLength, SAFE_HIGH, TWO32, writeAscii, writeDigits, writeSpaces } from '../digits';
+import { windowText } from '../window';
 
 const u64 = (v: bigint): bigint => (v < 0n ? BigInt.asUintN(64, v) : v);
 
@@ -231,7 +232,9 @@ export function writePackedMapHuman(m: PackedExtentMap): void {
 /** The human table into `w`: a header line, column headings, one row per extent, a summary. */
 export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void {
   const { count, offset, length, physical } = m.packed;
-  w.push(`${escapeControls(m.path)}: size ${exactAndHuman(m.size)}, block size ${m.blockSize}, source ${m.source}\n`);
+  w.push(
+    `${escapeControls(m.path)}: size ${exactAndHuman(m.size)}${windowText(m.window, m.size)}, block size ${m.blockSize}, source ${m.source}\n`,
+  );
 
   // Column widths from the largest values, so that streamed rows line up with the header.
   const maxEnd = count ? u64(offset[count - 1]) + u64(length[count - 1]) : 0n; // sorted by offset
@@ -253,7 +256,11 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
   const scanned = stop - (m.window ? m.window.offset : 0n);
   w.push(
     `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
-      `mapped ${exactAndHuman(mapped)} (${percent(mapped, scanned > 0n ? scanned : 0n)})` +
+      `mapped ${exactAndHuman(mapped)} ` +
+      // a file's last block is allocated whole: a small file maps more bytes than it has
+      (mapped > scanned
+        ? `(more than the ${scanned} bytes shown: blocks are allocated whole)`
+        : `(${percent(mapped, scanned > 0n ? scanned : 0n)})`) +
       (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
       (shared ? `, shared ${exactAndHuman(shared)}` : '') +
       `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,

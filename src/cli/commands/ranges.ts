@@ -7,7 +7,7 @@ import { withHumanSizes } from '../../protocol/format';
 import { escapeControls, exactAndHuman, formatMs, humanUnit, noteLine, percent, renderTable } from '../format';
 import { dec, num, str, writeObjectWithArray } from '../json';
 import { ChunkWriter, writeOut } from '../output';
-import { WINDOW_OPTIONS, windowFrom } from '../window';
+import { WINDOW_OPTIONS, windowFrom, windowText } from '../window';
 
 export const rangesCommand: Command = {
   name: 'ranges',
@@ -74,10 +74,7 @@ export function rangesHuman(r: RangesResult): string {
         rows,
       )
     : '';
-  const win =
-    r.window && (r.window.offset !== 0n || r.window.offset + r.window.length < r.size)
-      ? `, window ${r.window.offset}..${r.window.offset + r.window.length}`
-      : '';
+  const win = windowText(r.window, r.size);
   const scanned = r.window ? minBig(r.window.length, r.size > r.window.offset ? r.size - r.window.offset : 0n) : r.size;
   const head = `${escapeControls(r.path)}: size ${exactAndHuman(r.size)}${win}\n`;
   const summary =
