@@ -101,12 +101,19 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 url="http://127.0.0.1:$port/?folder=$(node -p 'encodeURIComponent(process.argv[1])' "$folder")"
+# the demo's files, or (your own folder) the commands in general
+if [ -n "${demo:-}" ]; then
+  try="right-click sparse-disk.img > Extent Lens > Inspect Allocated Ranges
+         right-click reflink/clone-me.bin > Select for Block Clone, then reflink/clone-target > Block Clone Here"
+else
+  try="right-click a file > Extent Lens > Inspect Allocated Ranges; a folder > Extent Lens > Analyze Space Usage
+         (your folder opens untrusted: trust it for the commands that change files)"
+fi
 cat <<MSG
 
   Extent Lens is running in VS Code (code-server $(json codeServerVersion)).
   Open:  $url
-  Try:   right-click sparse-disk.img > Extent Lens > Inspect Allocated Ranges
-         right-click reflink/clone-me.bin > Select for Block Clone, then reflink/clone-target > Block Clone Here
+  Try:   $try
   Log:   $run/code-server.log
   Ctrl-C stops everything.
 
