@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Engine, SmbFileApi } from '../engine';
 import type { CloneResultsData, WireSummary } from '../protocol/messages';
 import { CloneSelection } from './logic/clone-selection';
+import { followInspectors } from './active-inspector';
 import { setNumberLocale } from './logic/bytes';
 import { HAS_CLONE_SELECTION } from './logic/contributions';
 import { readMapDetail, readMaxExtents, type MapDetail } from './logic/map-detail';
@@ -15,6 +16,8 @@ import { closeSmbConnectionsIfUsed, installSmbPasswordProvider } from './smb-sec
 /** An open inspector (panel or custom editor), as the test API and the commands see it. */
 export interface InspectorHandle {
   readonly path: string;
+  /** The inspector is the active editor (tab) of the window. */
+  readonly active: boolean;
   summary(): WireSummary | undefined;
   reveal(): void;
 }
@@ -32,6 +35,7 @@ export class Services implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     setNumberLocale(vscode.env.language); // numbers in messages grouped as the display language does
+    followInspectors(this.inspectors); // a command run from the palette acts on the inspected file
     this.selection = new CloneSelection((paths) => {
       void vscode.commands.executeCommand('setContext', HAS_CLONE_SELECTION, paths.length > 0);
     });

@@ -10,6 +10,7 @@ import { ProgressTracker } from './logic/progress';
 import { reportLogLine } from './logic/report-log';
 import { enginePathOfUri, pathsFromArgs } from './logic/clone-selection';
 import { uriPartsOf } from './logic/smb-uri';
+import { activeInspectedPath } from './active-inspector';
 import type { Services } from './services';
 
 const t = vscode.l10n.t;
@@ -76,7 +77,8 @@ export function activeFileUri(): vscode.Uri | undefined {
   if (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) {
     if (usable(input.uri)) return input.uri;
   }
-  return undefined;
+  const inspected = activeInspectedPath();
+  return inspected === undefined ? undefined : uriOfPath(inspected);
 }
 
 /** The exact size of a file on this computer or a share (VS Code's FileStat.size is a number). */

@@ -87,6 +87,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     return this.model?.summary();
   }
 
+  get active(): boolean {
+    return this.panel.active;
+  }
+
   reveal(): void {
     this.panel.reveal();
   }

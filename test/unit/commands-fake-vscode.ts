@@ -149,6 +149,8 @@ export class FakeWebviewPanel {
   private readonly disposeEmitter = new EventEmitter<void>();
   private readonly viewState = new EventEmitter<unknown>();
   visible = true;
+  /** The active editor of the window (a test sets it). */
+  active = false;
   disposed = false;
   revealed = 0;
   readonly webview = {

@@ -778,6 +778,26 @@ describe('clone flow', { skip: fsSkip }, () => {
     );
   });
 
+  test('Punch Hole from the palette while an inspector panel is the active editor: it acts on the inspected file', async () => {
+    const f = path.join(xfs!.mountPoint, 'inspected.img');
+    writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
+    await exec('extentLens.inspect', Uri.file(f));
+    const panel = state.panels.filter((p) => p.viewType === 'extentLens.inspectorPanel').at(-1)!;
+    panel.active = true;
+    state.inputAnswers = ['64k', '64k'];
+    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of inspected\.img from offset 65,536\?/, answer: undefined }];
+    try {
+      assert.equal(await exec('extentLens.punchHole'), undefined);
+    } finally {
+      state.answers = [];
+      panel.active = false;
+    }
+    assert.ok(
+      state.messages.some((m) => /of inspected\.img from offset 65,536\?/.test(m.text)),
+      'asked about the inspected file, no file dialog',
+    );
+  });
+
   test('Punch Hole, interactive: nothing happens unless confirmed', async () => {
     const f = path.join(xfs!.mountPoint, 'punch.img');
     writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
