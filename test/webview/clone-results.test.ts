@@ -16,7 +16,18 @@ import type { CloneResultsData } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, pixel, ROOT, startShellServer, THEMES, type ShellServer } from './harness';
+import {
+  applyTheme,
+  buildWebviews,
+  frames,
+  hexToRgb,
+  installBridge,
+  pixel,
+  ROOT,
+  startShellServer,
+  THEMES,
+  type ShellServer,
+} from './harness';
 
 const MiB = 1n << 20n;
 const skip = skipReason('xfs') ?? chromiumSkipReason();
@@ -80,7 +91,10 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     assert.equal(data.fellBack, false);
     assert.equal(data.spaceSaved, String(2n * MiB), 'both 1 MiB extents are shared now');
     assert.equal(data.destination.sharedBytes, String(2n * MiB));
-    assert.equal(data.source.before!.extents!.every((e) => !e.flags.includes('shared')), true);
+    assert.equal(
+      data.source.before!.extents!.every((e) => !e.flags.includes('shared')),
+      true,
+    );
   });
 
   test('renders both sides, shared extents highlighted, and the comparison on request', async () => {
@@ -94,14 +108,19 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
         if (m.type !== 'compareWithCopy') return;
         compared++;
         const copy = physicalCopy(src, path.join(xfs!.mountPoint, `physical-copy-${compared}.img`));
-        await b.post({ type: 'cloneResults', data: { ...data, comparison: { copyMs: copy.ms, copyBytes: copy.bytes.toString(), cloneMs: data.durationMs } } });
+        await b.post({
+          type: 'cloneResults',
+          data: { ...data, comparison: { copyMs: copy.ms, copyBytes: copy.bytes.toString(), cloneMs: data.durationMs } },
+        });
       },
     });
     await page.goto(server.url('cloneResults'));
     await applyTheme(page, 'dark');
     await page.waitForFunction(() => document.body.dataset.rendered === '1');
     await frames(page, 3);
-    const facts = await page.$$eval('.facts .kv', (kvs) => Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])));
+    const facts = await page.$$eval('.facts .kv', (kvs) =>
+      Object.fromEntries(kvs.map((k) => [k.getAttribute('data-key'), k.querySelector('dd')!.textContent])),
+    );
     assert.equal(facts.method, 'FICLONE (reflink of the whole file)');
     assert.equal(facts.saved, '2,097,152 bytes (2 MiB)');
     assert.equal(facts.calls, String(data.calls));
@@ -129,6 +148,38 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
     assert.deepEqual(errors, []);
     await page.screenshot({ path: screenshotPath('clone-results.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('a destination that grew: its before and after maps share one scale, so its old data lines up', async () => {
+    // 2 MiB with data at [0, 1M); Clone Range puts the source's [4M, 5M) at 5M: it grows to 6 MiB
+    const dst = path.join(xfs!.mountPoint, 'grows.img');
+    xfsIo(dst, 'truncate 2m', 'pwrite -S 0x33 0 1m', 'fsync');
+    const dstBefore = await engine.map(dst);
+    const srcBefore = await engine.map(src);
+    const report = await engine.cloneRange(src, 4n * MiB, dst, 5n * MiB, MiB);
+    const grown = cloneResultsData(report, {
+      source: { before: srcBefore, after: await engine.map(src) },
+      destination: { before: dstBefore, after: await engine.map(dst) },
+    });
+    assert.equal(grown.destination.size, String(6n * MiB));
+    const page = await chromium.context.newPage();
+    await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: grown }) });
+    await page.goto(server.url('cloneResults'));
+    await applyTheme(page, 'dark');
+    await page.waitForFunction(() => document.body.dataset.rendered === '1');
+    await frames(page, 3);
+    const at = async (sel: string, fraction: number) => {
+      const { w, h } = await page.$eval(sel, (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
+      return (await pixel(page, sel, Math.floor(w * fraction), h / 2)).slice(0, 3);
+    };
+    const blue = hexToRgb(THEMES.dark.vars['--vscode-charts-blue']);
+    const bg = hexToRgb(THEMES.dark.vars['--vscode-editor-background']);
+    // 0.6 MiB of 6: data in both maps; 2.4 MiB of 6: past the old end, nothing before and a hole after
+    // (drawn at the file's own 2 MiB, 0.4 of the width was 0.8 MiB: data)
+    for (const which of ['before', 'after']) assert.deepEqual(await at(`.side.destination .${which} canvas`, 0.1), blue, which);
+    assert.deepEqual(await at('.side.destination .before canvas', 0.4), bg);
+    assert.deepEqual(await at('.side.destination .after canvas', 0.4), bg);
     await page.close();
   });
 });

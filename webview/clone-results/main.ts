@@ -67,15 +67,16 @@ const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', grou
 const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
 
-function mapBlock(label: string, w: WireWindow, size: string, cls: string): HTMLElement {
+/** `scale`: the bytes the map's width stands for, the same for a file's before and after maps. */
+function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string): HTMLElement {
   const fig = el('figure', { class: `side-map ${cls}` });
   const cap = el('figcaption', {}, label);
-  const span = { offset: 0n, length: BigInt(w.length) > 0n ? BigInt(w.length) : BigInt(size) || 1n };
+  const span = { offset: 0n, length: scale > 0n ? scale : 1n };
   const canvas = el('canvas', {
     class: 'map',
     role: 'img',
     tabindex: '0',
-    'aria-label': l10n.t('{0}: {1} extents over {2}', label, groupDigits(BigInt(w.extentCount)), humanBytes(BigInt(size))),
+    'aria-label': l10n.t('{0}: {1} extents over {2}', label, groupDigits(BigInt(w.extentCount)), humanBytes(BigInt(w.length))),
   }) as HTMLCanvasElement;
   const tip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
   fig.append(cap, canvas, tip);
@@ -120,10 +121,14 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   // A file the operation created (a new name, a rename after a collision, a copy) has no
   // "before"; one that existed but could not be mapped says that instead.
   const existed = s.existedBefore ?? s.before !== undefined;
-  if (existed && s.before) sec.appendChild(mapBlock(l10n.t('{0} before', title), s.before, s.size, 'before'));
+  // One scale for before and after, so that an extent is drawn at the same place in both (a
+  // destination that grew from 2 to 6 MiB: its old part fills the first third of both maps).
+  const lengths = [s.after.length, s.before?.length ?? '0', s.size].map((v) => BigInt(v));
+  const scale = lengths.reduce((a, b) => (a > b ? a : b));
+  if (existed && s.before) sec.appendChild(mapBlock(l10n.t('{0} before', title), s.before, scale, 'before'));
   else if (existed) sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} before: could not be mapped.', title)));
   else sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} did not exist before.', title)));
-  sec.appendChild(mapBlock(l10n.t('{0} after', title), s.after, s.size, 'after'));
+  sec.appendChild(mapBlock(l10n.t('{0} after', title), s.after, scale, 'after'));
   return sec;
 }
 
