@@ -112,6 +112,35 @@ describe('copy and clone safety (xfs + ext4)', { skip: skipReason('xfs') ?? skip
     }
   });
 
+  test('overwrite: the replaced file keeps its owner and permission bits, as cp writing into it leaves them; cp agrees', async () => {
+    const d = freshDir(xfs, 'overwrite-modes');
+    const src = path.join(d, 'src');
+    writeData(src, 20_000);
+    fs.chmodSync(src, 0o600);
+    for (const [destMode, uid] of [
+      [0o644, 65534],
+      [0o4755, 0],
+      [0o640, 1000],
+    ] as const) {
+      const tag = destMode.toString(8);
+      const dests = ['clone', 'copy', 'cp'].map((k) => path.join(d, `${k}-${tag}`));
+      for (const dst of dests) {
+        fs.writeFileSync(dst, 'old');
+        fs.chownSync(dst, uid, uid);
+        fs.chmodSync(dst, destMode);
+      }
+      await engine.clone(src, dests[0], { onExisting: 'overwrite' });
+      await engine.copy(src, dests[1], { onExisting: 'overwrite' });
+      execFileSync('cp', [src, dests[2]]);
+      for (const dst of dests) {
+        const st = fs.statSync(dst);
+        assert.equal((st.mode & 0o7777).toString(8), destMode.toString(8), `${path.basename(dst)}: the mode it had`);
+        assert.deepEqual([st.uid, st.gid], [uid, uid], `${path.basename(dst)}: the owner it had`);
+        assert.equal(sha256(dst), sha256(src));
+      }
+    }
+  });
+
   test('a copy has no name until it is complete, and a cancel leaves nothing (in the kernel and read/write)', async () => {
     for (const [fsys, eng] of [
       [ext4, engine],

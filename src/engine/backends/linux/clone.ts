@@ -51,6 +51,27 @@ import { EINVAL, elapsed, ENOENT, ENOSYS, EOPNOTSUPP, now, yieldIfInThread } fro
 import { LinuxVolumes } from './volume';
 
 /**
+ * An overwrite puts the new file (`fd`) in the place of the file named `to`. cp writes into the
+ * existing file, which keeps its owner and permission bits: the new file takes them on (the
+ * owner where this process may give it, as root; set-id bits only then, as a write by root
+ * keeps them and the kernel drops them on anyone else's write). Hard links to the old file still
+ * see the old data (a new inode; docs/ENGINE.md rule 2). A file gone meanwhile leaves the new
+ * file's own mode.
+ */
+function takeOnReplaced(fd: number, to: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(osPath(to));
+  } catch {
+    return;
+  }
+  const root = process.geteuid?.() === 0;
+  // the owner first: a chown clears set-id bits
+  if (root) fs.fchownSync(fd, st.uid, st.gid);
+  fs.fchmodSync(fd, st.mode & (root ? 0o7777 : 0o777));
+}
+
+/**
  * The mode of a new file made from a source of mode `mode`, as cp (without --preserve) makes
  * it: the permission bits only (S_ISUID, S_ISGID and S_ISVTX dropped); passed to open() so the
  * kernel takes the umask away, or applies the folder's default ACL instead.
@@ -154,6 +175,7 @@ export class LinuxClones extends LinuxVolumes {
           if (e === -1) fd = this.cloneUnder(fd, target.temp, perm, to);
           named = true;
         }
+        if (replace) takeOnReplaced(fd, to);
         const e = replace ? this.renameReplacing(target.temp, to) : this.renameNoReplace(target.temp, to);
         if (e !== 0) throw errnoError(operation, e, replace ? 'rename' : 'renameat2(RENAME_NOREPLACE)', [to]);
         placed = true;
