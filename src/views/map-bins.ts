@@ -25,9 +25,11 @@ export class Binner {
     const acc = byPrefix ? this.binsByPrefix(offset, length, binCount) : this.binsByScan(offset, length, i0, i1, binCount);
     const out = new Array<number>(acc.length);
     for (let j = 0; j < acc.length; j++) {
-      // round to 4 decimals: fractions only shade pixels, and short numbers keep messages small
+      // round to 4 decimals: fractions only shade pixels, and short numbers keep messages small;
+      // any allocation stays above 0, so that the view draws it (its minimum mark)
       const v = acc[j] > 1 ? 1 : acc[j] < 0 ? 0 : acc[j];
-      out[j] = Math.round(v * 10000) / 10000;
+      const r = Math.round(v * 10000) / 10000;
+      out[j] = r === 0 && v > 0 ? 0.0001 : r;
     }
     return out;
   }

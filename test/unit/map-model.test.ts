@@ -107,6 +107,21 @@ test('bins stay exact for small extents at offsets above 2^60', () => {
   for (let b = 0; b < 128; b++) assert.equal(w.bins![b * EXTENT_CLASSES.length], b % 2 === 0 ? 1 : 0, `bin ${b}`);
 });
 
+test('bins: any allocation stays above 0 after rounding (4 KiB extents in a 2^60-byte file)', () => {
+  const size = 1n << 60n;
+  const extents: Extent[] = [];
+  for (let i = 0; i < 20; i++) extents.push(ext(BigInt(i) * (size / 20n), 4096n));
+  const m = new MapModel(mapOf(extents, size), vol);
+  const w = m.window(0n, size, 10, 1000); // 20 extents > 10: bins of ~1.15e15 bytes each
+  const data = EXTENT_CLASSES.indexOf('data');
+  const withData = [...Array(1000).keys()].filter((b) => w.bins![b * EXTENT_CLASSES.length + data] > 0);
+  assert.deepEqual(
+    withData,
+    [...Array(20).keys()].map((i) => i * 50),
+    'each extent shades its bin (0.0001, not rounded to 0)',
+  );
+});
+
 test('property: window extents = naive filter; bins sum to covered fraction', () => {
   fc.assert(
     fc.property(

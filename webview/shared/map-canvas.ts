@@ -128,11 +128,20 @@ export class MapCanvas {
     if (data.extents) {
       for (const e of data.extents) {
         const off = BigInt(e.offset);
+        const len = BigInt(e.length);
         const x0 = pixelOfOffset(view, W, off);
-        const x1 = pixelOfOffset(view, W, off + BigInt(e.length));
+        const x1 = pixelOfOffset(view, W, off + len);
         // refcount shading: the more references, the darker the band (ReFS gives counts)
         const sh = e.refcount !== undefined && e.refcount > 2 ? Math.min(0.5, 0.08 * (e.refcount - 2)) : 0;
-        add(x0, x1, classIndex(classOf(e.flags, e.refcount)), 1, sh);
+        const c = classIndex(classOf(e.flags, e.refcount));
+        if (x1 > x0 || len === 0n) add(x0, x1, c, 1, sh);
+        else if (x0 >= 0 && x0 < W) {
+          // Narrower than pixelOfOffset's sub-pixel step (2^-20 px: a 4 KiB extent in a file of
+          // 16 TiB or more): its share of the column in floating point, so that it is drawn.
+          const k = Math.floor(x0);
+          cov[k * NCLASS + c] += (Number(len) * W) / Number(view.length);
+          if (sh > shade[k]) shade[k] = sh;
+        }
       }
     } else if (data.bins && data.binCount) {
       const B = data.binCount;
@@ -178,7 +187,8 @@ export class MapCanvas {
         total += cov[x * NCLASS + c];
         cum[c] = total;
       }
-      if (total <= 1e-9) continue;
+      // any allocation at all is drawn (a 4 KiB extent of a 2^63-byte file covers ~1e-12 of a column)
+      if (total <= 0) continue;
       const t = Math.min(1, total);
       const hTotal = Math.min(H, Math.max(minMark, Math.round(t * H)));
       let prev = 0;

@@ -1,0 +1,72 @@
+// The inspector's map in real Chromium: a thin extent stays visible at any file size. One 4 KiB
+// extent in the middle of files of 2^36 to 2^63 − 1 bytes (real XFS files, mapped by the
+// engine): the map must show at least one coloured column where it lies. Before the fix files
+// of 2^44 bytes and more showed none (the extent fell below pixelOfOffset's 2^-20 px step, and
+// columns under 1e-9 coverage were skipped), although the table listed the extent.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { createEngine, type Engine } from '../../src/engine';
+import { MapModel } from '../../src/views/map-model';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
+import { xfsIo } from '../support/xfs-fixture';
+import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type ShellServer } from './harness';
+
+const skip = skipReason('xfs') ?? chromiumSkipReason();
+const SIZES = [36n, 40n, 44n, 48n, 52n, 56n, 60n].map((b) => 1n << b).concat([(1n << 63n) - 1n]);
+
+describe('inspector map: a 4 KiB extent is drawn in files of 2^36 to 2^63 − 1 bytes', { skip, timeout: 120_000 }, () => {
+  let xfs: TestFs | undefined;
+  let engine: Engine;
+  let server: ShellServer;
+  let chromium: Chromium;
+
+  before(async () => {
+    buildWebviews();
+    xfs = makeFs('xfs', 300);
+    engine = createEngine();
+    server = await startShellServer();
+    chromium = await launchChromium('webview');
+  });
+
+  after(async () => {
+    await chromium?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await engine?.dispose().catch(() => undefined);
+    xfs?.cleanup();
+  });
+
+  for (const size of SIZES) {
+    test(`${size} bytes: the extent at the middle shows, in the data colour, where it lies`, async () => {
+      const file = path.join(xfs!.mountPoint, `thin-${size}.img`);
+      const mid = (size / 2n / 4096n) * 4096n;
+      xfsIo(file, `truncate ${size}`, `pwrite -S 0x5a ${mid} 4096`, 'fsync');
+      const page = await chromium.context.newPage();
+      await page.setViewportSize({ width: 1400, height: 800 });
+      await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
+      await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+      await applyTheme(page, 'dark');
+      await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+      await frames(page);
+      const blue = hexToRgb(THEMES.dark.vars['--vscode-charts-blue']);
+      // the columns of the bottom row that hold the data colour (a thin extent is a mark of one CSS pixel there)
+      const cols = await page.$eval(
+        'canvas.map',
+        (c, rgb) => {
+          const cv = c as HTMLCanvasElement;
+          const row = cv.getContext('2d')!.getImageData(0, cv.height - 1, cv.width, 1).data;
+          const out: number[] = [];
+          for (let x = 0; x < cv.width; x++)
+            if (row[4 * x] === rgb[0] && row[4 * x + 1] === rgb[1] && row[4 * x + 2] === rgb[2]) out.push(x);
+          return { out, w: cv.width };
+        },
+        blue,
+      );
+      const expected = Number((mid * BigInt(cols.w)) / size);
+      assert.ok(cols.out.length > 0 && cols.out.length <= 2, `${size}: data columns ${JSON.stringify(cols.out)}`);
+      assert.ok(Math.abs(cols.out[0] - expected) <= 1, `${size}: at x ${cols.out[0]}, expected ${expected}`);
+      await page.close();
+    });
+  }
+});
