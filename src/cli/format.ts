@@ -20,14 +20,6 @@ export function shellQuoted(s: string): string {
 }
 
 /** A ratio as a percentage with one decimal, computed exactly. */
-/** `part` of `whole` to a tenth of a percent; never 100.0% or 0.0% unless it is exactly that. */
-export function percent(part: bigint, whole: bigint): string {
-  if (whole === 0n) return '0%';
-  const tenths = Number((part * 1000n + whole / 2n) / whole);
-  if (tenths >= 1000 && part < whole) return '>99.9%';
-  if (tenths === 0 && part > 0n) return '<0.1%';
-  return `${Math.floor(tenths / 10)}.${tenths % 10}%`;
-}
 
 export function formatMs(ms: number): string {
   if (ms < 1) return `${ms.toFixed(3)} ms`;

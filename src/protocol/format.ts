@@ -48,10 +48,21 @@ export function exactBytes(v: bigint): string {
 }
 
 /** part/whole as "12.5%", exact in bigint. */
+/** `part` of `whole` to a tenth of a percent; never 100.0% or 0.0% unless it is exactly that (>99.9%, <0.1%). */
 export function percentOf(part: bigint, whole: bigint): string {
   if (whole <= 0n) return '0%';
   const tenths = (part * 1000n + whole / 2n) / whole;
+  if (tenths >= 1000n && part < whole) return '>99.9%';
+  if (tenths === 0n && part > 0n) return '<0.1%';
   return `${tenths / 10n}.${tenths % 10n}%`;
+}
+
+/** A fraction (0..1) as percent digits without the sign, by percentOf's rule: "12.5", ">99.9", "<0.1". */
+export function fractionPercent(f: number): string {
+  const tenths = Math.round(f * 1000);
+  if (tenths >= 1000 && f < 1) return '>99.9';
+  if (tenths === 0 && f > 0) return '<0.1';
+  return (tenths / 10).toFixed(1);
 }
 
 /**

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dec, writeObjectWithArray } from '../../src/cli/json';
-import { exactAndHuman, humanUnit, noteLine, percent } from '../../src/cli/format';
+import { exactAndHuman, humanUnit, noteLine } from '../../src/cli/format';
+import { fractionPercent, percentOf } from '../../src/protocol/format';
 import { INT64_MAX, parseCount, parseSize } from '../../src/cli/numbers';
 import { ChunkWriter } from '../../src/cli/output';
 import { UsageError } from '../../src/cli/usage-error';
@@ -52,7 +53,7 @@ test('parseCount: small positive integers only', () => {
   assert.throws(() => parseCount('1E', '--block-size'), UsageError);
 });
 
-test('humanUnit / exactAndHuman / percent are computed on bigints', () => {
+test('humanUnit / exactAndHuman / percentOf are computed on bigints', () => {
   assert.equal(humanUnit(0n), '0 bytes');
   assert.equal(humanUnit(1n), '1 byte');
   assert.equal(humanUnit(1023n), '1023 bytes');
@@ -63,8 +64,18 @@ test('humanUnit / exactAndHuman / percent are computed on bigints', () => {
   assert.equal(humanUnit(INT64_MAX), '8 EiB');
   assert.equal(exactAndHuman(1073741824n), '1073741824 (1 GiB)');
   assert.equal(exactAndHuman(1152921504606846977n), '1152921504606846977 (1 EiB)');
-  assert.equal(percent(1n, 3n), '33.3%');
-  assert.equal(percent(0n, 0n), '0%');
+  assert.equal(percentOf(1n, 3n), '33.3%');
+  assert.equal(percentOf(0n, 0n), '0%');
+  // never 100.0% or 0.0% unless exactly so (the trial's 8,388,608 of 8,392,704 shared)
+  assert.equal(percentOf(8388608n, 8392704n), '>99.9%');
+  assert.equal(percentOf(8392704n, 8392704n), '100.0%');
+  assert.equal(percentOf(4097n, 1n << 53n), '<0.1%');
+  assert.equal(percentOf(0n, 5n), '0.0%');
+  assert.equal(fractionPercent(1 - 1e-12), '>99.9');
+  assert.equal(fractionPercent(1), '100.0');
+  assert.equal(fractionPercent(1e-12), '<0.1');
+  assert.equal(fractionPercent(0), '0.0');
+  assert.equal(fractionPercent(0.125), '12.5');
 });
 
 test('JSON: bigints become decimal strings, arrays stream in batches', () => {

@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '../shared/theme.css';
 import './inspector.css';
 import { type HostMessage, type WireExtent, type WireSummary, type WireWindow } from '../../src/protocol/messages';
-import { groupDigits, humanBytes, percentOf, withHumanSizes } from '../../src/protocol/format';
+import { groupDigits, humanBytes, fractionPercent, percentOf, withHumanSizes } from '../../src/protocol/format';
 import { classOf } from '../../src/protocol/extent-class';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
@@ -314,7 +314,7 @@ function hitLabel(h: Hit): string {
           ? l10n.t(
               'One pixel with {0} extents, {1}% allocated,',
               groupDigits(BigInt(h.extents)),
-              (h.fractions.reduce((x, f) => x + f, 0) * 100).toFixed(1),
+              fractionPercent(h.fractions.reduce((x, f) => x + f, 0)),
             )
           : l10n.t('One pixel (sampled)');
   return l10n.t('{0} from {1} to {2}, {3}', what, groupDigits(h.offset), groupDigits(h.offset + h.length), humanBytes(h.length));
@@ -564,7 +564,7 @@ function showSummary(s: WireSummary): void {
     [
       'Sparse',
       l10n.t('Sparse'),
-      s.pending ? l10n.t('about {0}% holes', (s.sparseRatio * 100).toFixed(1)) : l10n.t('{0}% holes', (s.sparseRatio * 100).toFixed(1)),
+      s.pending ? l10n.t('about {0}% holes', fractionPercent(s.sparseRatio)) : l10n.t('{0}% holes', fractionPercent(s.sparseRatio)),
     ],
     s.pending
       ? ['Extents', l10n.t('Extents'), l10n.t('{0} read so far, {1}', groupDigits(BigInt(s.extentCount)), counting)]

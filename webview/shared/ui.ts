@@ -3,7 +3,7 @@
 // content for a hit on the map.
 import { EXTENT_CLASSES, type ExtentClass } from '../../src/protocol/messages';
 import { classOf } from '../../src/protocol/extent-class';
-import { groupDigits, hex, humanBytes } from '../../src/protocol/format';
+import { fractionPercent, groupDigits, hex, humanBytes } from '../../src/protocol/format';
 import type { Hit } from './map-canvas';
 import { l10n } from './l10n';
 
@@ -121,13 +121,12 @@ export function describeHit(h: Hit): HTMLElement[] {
  */
 function describeBin(h: Extract<Hit, { kind: 'bin' }>): HTMLElement[] {
   const total = h.fractions.reduce((a, f) => a + f, 0);
-  const pct = (f: number): string => (f * 100 >= 0.1 || f === 0 ? (f * 100).toFixed(1) : '<0.1');
   const title =
     h.extents === undefined
-      ? l10n.t('One pixel: about {0}% allocated (sampled)', pct(total))
+      ? l10n.t('One pixel: about {0}% allocated (sampled)', fractionPercent(total))
       : h.extents === 1
-        ? l10n.t('One pixel: 1 extent, {0}% allocated', pct(total))
-        : l10n.t('One pixel: {0} extents, {1}% allocated', groupDigits(BigInt(h.extents)), pct(total));
+        ? l10n.t('One pixel: 1 extent, {0}% allocated', fractionPercent(total))
+        : l10n.t('One pixel: {0} extents, {1}% allocated', groupDigits(BigInt(h.extents)), fractionPercent(total));
   const out = [el('div', { class: 'tt-title' }, title)];
   if (h.allocated !== undefined) out.push(line(l10n.t('Allocated'), BigInt(Math.round(h.allocated)), 'tt-allocated'));
   out.push(
@@ -137,7 +136,7 @@ function describeBin(h: Extract<Hit, { kind: 'bin' }>): HTMLElement[] {
   );
   const parts = EXTENT_CLASSES.map((c, i) => [c, h.fractions[i]] as const)
     .filter(([, f]) => f > 0)
-    .map(([c, f]) => l10n.t('{0} {1}%', CLASS_LABELS[c], pct(f)));
+    .map(([c, f]) => l10n.t('{0} {1}%', CLASS_LABELS[c], fractionPercent(f)));
   out.push(el('div', { class: 'tt-flags' }, parts.length ? parts.join(', ') : l10n.t('All holes')));
   out.push(el('div', { class: 'tt-note' }, l10n.t('Pixel edges are not block boundaries; zoom in for exact extents.')));
   return out;

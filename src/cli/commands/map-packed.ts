@@ -13,8 +13,8 @@
 // whole engine at start-up for every command (~6 ms), not only when it is used; map-format.ts
 // is dependency-free.
 import { EXTENT_FLAG, extentFlagNames, type PackedExtentMap } from '../../engine/map-format';
-import { escapeControls, exactAndHuman, formatMs, noteLine, percent } from '../format';
-import { withHumanSizes } from '../../protocol/format';
+import { escapeControls, exactAndHuman, formatMs, noteLine } from '../format';
+import { percentOf, withHumanSizes } from '../../protocol/format';
 import { dec, num, str } from '../json';
 import { ChunkWriter } from '../output';
 import { decimalLength, SAFE_HIGH, TWO32, writeAscii, writeDigits, writeSpaces } from '../digits';
@@ -260,7 +260,7 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
       // a file's last block is allocated whole: a small file maps more bytes than it has
       (mapped > scanned
         ? `(more than the ${scanned} bytes shown: blocks are allocated whole)`
-        : `(${percent(mapped, scanned > 0n ? scanned : 0n)})`) +
+        : `(${percentOf(mapped, scanned > 0n ? scanned : 0n)})`) +
       (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
       (shared ? `, shared ${exactAndHuman(shared)}` : '') +
       `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,

@@ -3,8 +3,8 @@
 
 import type { ByteRange, RangesResult } from '../../engine';
 import type { Command } from '../command';
-import { withHumanSizes } from '../../protocol/format';
-import { escapeControls, exactAndHuman, formatMs, humanUnit, noteLine, percent, renderTable } from '../format';
+import { percentOf, withHumanSizes } from '../../protocol/format';
+import { escapeControls, exactAndHuman, formatMs, humanUnit, noteLine, renderTable } from '../format';
 import { dec, num, str, writeObjectWithArray } from '../json';
 import { ChunkWriter, writeOut } from '../output';
 import { WINDOW_OPTIONS, windowFrom, windowText } from '../window';
@@ -79,7 +79,7 @@ export function rangesHuman(r: RangesResult): string {
   const head = `${escapeControls(r.path)}: size ${exactAndHuman(r.size)}${win}\n`;
   const summary =
     `${r.ranges.length} data range${r.ranges.length === 1 ? '' : 's'}, ${exactAndHuman(data)} allocated` +
-    ` (${percent(data, scanned)} of ${exactAndHuman(scanned)} scanned); ` +
+    ` (${percentOf(data, scanned)} of ${exactAndHuman(scanned)} scanned); ` +
     `${r.method}, ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}\n`;
   const notes = (r.notes ?? []).map((n) => noteLine(escapeControls(withHumanSizes(n, ''))) + '\n').join('');
   return head + table + summary + notes;
