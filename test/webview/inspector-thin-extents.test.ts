@@ -2,7 +2,8 @@
 // extent in the middle of files of 2^36 to 2^63 − 1 bytes (real XFS files, mapped by the
 // engine): the map must show at least one coloured column where it lies. Before the fix files
 // of 2^44 bytes and more showed none (the extent fell below pixelOfOffset's 2^-20 px step, and
-// columns under 1e-9 coverage were skipped), although the table listed the extent.
+// columns under 1e-9 coverage were skipped), although the table listed the extent. And an
+// empty file's axis says it is empty.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -35,6 +36,18 @@ describe('inspector map: a 4 KiB extent is drawn in files of 2^36 to 2^63 − 1 
     await server?.close().catch(() => undefined);
     await engine?.dispose().catch(() => undefined);
     xfs?.cleanup();
+  });
+
+  test('an empty file: the axis says so, not "1 B shown"', async () => {
+    const file = path.join(xfs!.mountPoint, 'empty.img');
+    xfsIo(file, 'truncate 0');
+    const page = await chromium.context.newPage();
+    await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+    await frames(page);
+    assert.equal(await page.$eval('.axis-len', (e) => e.textContent), 'empty file');
+    await page.close();
   });
 
   for (const size of SIZES) {

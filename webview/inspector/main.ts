@@ -178,7 +178,9 @@ function drawNow(): void {
   strip.ctx.strokeRect(x0 + lw / 2, lw / 2, Math.max(lw, x1 - x0 - lw), strip.height - lw);
   axisStart.textContent = groupDigits(view.offset);
   axisEnd.textContent = groupDigits(view.offset + view.length);
-  axisLen.textContent = l10n.t('{0} shown', humanBytes(view.length));
+  // an empty file has nothing to show (the map spans one byte only so that it can be drawn)
+  axisLen.textContent =
+    summary && BigInt(summary.size) === 0n && span <= 1n ? l10n.t('empty file') : l10n.t('{0} shown', humanBytes(view.length));
   mapCanvas.setAttribute('aria-label', mapLabel());
   document.body.dataset.view = `${view.offset}:${view.length}`;
 }
@@ -524,7 +526,9 @@ onThemeChange(() => {
 
 /** What each summary term means (its tooltip): one vocabulary for the map, the table and the CLI. */
 const VOCABULARY: Record<string, string | undefined> = {
-  Allocated: l10n.t('Allocated: bytes in all extents, unwritten (preallocated) ones included; what the file takes on disk.'),
+  Allocated: l10n.t(
+    'Allocated: bytes in all extents, unwritten (preallocated) ones included; what the file takes on disk, uncompressed (compressed extents, flagged encoded, take less).',
+  ),
   Data: l10n.t('Data: bytes in written extents, the ranges SEEK_DATA reports (allocated minus unwritten).'),
   Unwritten: l10n.t('Unwritten: allocated but never written (preallocated); reads as zeros; SEEK_DATA skips it.'),
   Sparse: l10n.t('Sparse: the part of the logical size that is holes (no extent at all).'),
