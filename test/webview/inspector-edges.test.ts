@@ -1,9 +1,10 @@
-// The inspector's map in real Chromium: a thin extent stays visible at any file size. One 4 KiB
+// Edge cases of the inspector in real Chromium. A thin extent stays visible at any file size: one 4 KiB
 // extent in the middle of files of 2^36 to 2^63 − 1 bytes (real XFS files, mapped by the
 // engine): the map must show at least one coloured column where it lies. Before the fix files
 // of 2^44 bytes and more showed none (the extent fell below pixelOfOffset's 2^-20 px step, and
 // columns under 1e-9 coverage were skipped), although the table listed the extent. And an
-// empty file's axis says it is empty.
+// empty file's axis says it is empty. The summary never drops to one column (it did at
+// 422-462 px, pushing the map below the fold).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -17,7 +18,7 @@ import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, startShellS
 const skip = skipReason('xfs') ?? chromiumSkipReason();
 const SIZES = [36n, 40n, 44n, 48n, 52n, 56n, 60n].map((b) => 1n << b).concat([(1n << 63n) - 1n]);
 
-describe('inspector map: a 4 KiB extent is drawn in files of 2^36 to 2^63 − 1 bytes', { skip, timeout: 120_000 }, () => {
+describe('inspector edge cases: thin extents in huge files, an empty file, the summary at every width', { skip, timeout: 120_000 }, () => {
   let xfs: TestFs | undefined;
   let engine: Engine;
   let server: ShellServer;
@@ -47,6 +48,24 @@ describe('inspector map: a 4 KiB extent is drawn in files of 2^36 to 2^63 − 1 
     await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
     await frames(page);
     assert.equal(await page.$eval('.axis-len', (e) => e.textContent), 'empty file');
+    await page.close();
+  });
+
+  test('the summary has at least two columns at every width from 320 to 900 px', async () => {
+    const file = path.join(xfs!.mountPoint, 'cols.img');
+    xfsIo(file, 'truncate 16m', 'pwrite 0 1m');
+    const page = await chromium.context.newPage();
+    await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+    const one: number[] = [];
+    for (let width = 320; width <= 900; width += 10) {
+      await page.setViewportSize({ width, height: 800 });
+      await frames(page);
+      const columns = await page.$eval('.summary', (e) => getComputedStyle(e).gridTemplateColumns.split(' ').length);
+      if (columns < 2) one.push(width);
+    }
+    assert.deepEqual(one, [], 'widths with a one-column summary');
     await page.close();
   });
 
