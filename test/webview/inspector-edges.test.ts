@@ -69,6 +69,35 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     await page.close();
   });
 
+  test('an error after a read dims what that read showed and says so; an error before any read shows no empty map', async () => {
+    const file = path.join(xfs!.mountPoint, 'gone.img');
+    xfsIo(file, 'truncate 16m', 'pwrite 0 1m');
+    const page = await chromium.context.newPage();
+    const bridge = await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+    // the file deleted: the host's next read fails
+    await bridge.post({
+      type: 'error',
+      code: 'ENOENT',
+      message: 'map failed on gone.img: no such file or directory; check the path (ENOENT).',
+    });
+    await page.waitForSelector('.banner:not([hidden])');
+    assert.match((await page.$eval('.banner', (b) => b.textContent))!, /\(ENOENT\)\. The figures below are from the last read\./);
+    assert.equal(await page.$eval('.map-wrap', (e) => getComputedStyle(e).opacity), '0.45');
+    await page.close();
+
+    // nothing read yet (a FIFO): the banner alone, no map, axis, summary or table
+    const fresh = await chromium.context.newPage();
+    const b2 = await installBridge(fresh, { model: async () => undefined as unknown as MapModel });
+    await fresh.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await b2.post({ type: 'error', code: 'E_NOT_REGULAR', message: 'map: fifo is not a regular file (E_NOT_REGULAR).' });
+    await fresh.waitForSelector('.banner:not([hidden])');
+    for (const sel of ['.map-wrap', '.table-wrap', '.summary'])
+      assert.equal(await fresh.$eval(sel, (e) => getComputedStyle(e).display), 'none', sel);
+    await fresh.close();
+  });
+
   for (const size of SIZES) {
     test(`${size} bytes: the extent at the middle shows, in the data colour, where it lies`, async () => {
       const file = path.join(xfs!.mountPoint, `thin-${size}.img`);

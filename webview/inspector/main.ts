@@ -670,6 +670,7 @@ onHostMessage((m: HostMessage) => {
             : '',
       );
       banner.setAttribute('hidden', '');
+      delete document.body.dataset.stale;
       if (!m.summary.pending) {
         progressText.textContent = '';
         progress.setAttribute('hidden', '');
@@ -729,7 +730,11 @@ onHostMessage((m: HostMessage) => {
       break;
     case 'error':
       bannerCode.textContent = m.code;
-      bannerText.textContent = m.message;
+      // After a read that worked (the file deleted since, say), what is below is from that read:
+      // dimmed, and the banner says so. Before any (a FIFO, a missing file) there is nothing to
+      // show: no empty map, axis or table under the banner.
+      bannerText.textContent = summary ? `${m.message} ${l10n.t('The figures below are from the last read.')}` : m.message;
+      document.body.dataset.stale = summary ? 'last-read' : 'nothing-read';
       banner.removeAttribute('hidden');
       progressText.textContent = '';
       busy(false);
