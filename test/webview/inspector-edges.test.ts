@@ -13,7 +13,18 @@ import { MapModel } from '../../src/views/map-model';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type ShellServer } from './harness';
+import type { Page } from 'playwright-core';
+import {
+  applyTheme,
+  buildWebviews,
+  frames,
+  hexToRgb,
+  installBridge,
+  startShellServer,
+  THEMES,
+  type HostBridge,
+  type ShellServer,
+} from './harness';
 
 const skip = skipReason('xfs') ?? chromiumSkipReason();
 const SIZES = [36n, 40n, 44n, 48n, 52n, 56n, 60n].map((b) => 1n << b).concat([(1n << 63n) - 1n]);
@@ -39,14 +50,22 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     xfs?.cleanup();
   });
 
+  /** A page showing the inspector of `file` (mapped by the engine), once it has settled. */
+  async function openInspector(file: string, width = 1280): Promise<{ page: Page; bridge: HostBridge }> {
+    const page = await chromium.context.newPage();
+    await page.setViewportSize({ width, height: 800 });
+    const bridge = await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await applyTheme(page, 'dark');
+    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+    await frames(page);
+    return { page, bridge };
+  }
+
   test('an empty file: the axis says so, not "1 B shown"', async () => {
     const file = path.join(xfs!.mountPoint, 'empty.img');
     xfsIo(file, 'truncate 0');
-    const page = await chromium.context.newPage();
-    await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
-    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
-    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
-    await frames(page);
+    const { page } = await openInspector(file);
     assert.equal(await page.$eval('.axis-len', (e) => e.textContent), 'empty file');
     await page.close();
   });
@@ -54,10 +73,7 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
   test('the summary has at least two columns at every width from 320 to 900 px', async () => {
     const file = path.join(xfs!.mountPoint, 'cols.img');
     xfsIo(file, 'truncate 16m', 'pwrite 0 1m');
-    const page = await chromium.context.newPage();
-    await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
-    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
-    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+    const { page } = await openInspector(file);
     const one: number[] = [];
     for (let width = 320; width <= 900; width += 10) {
       await page.setViewportSize({ width, height: 800 });
@@ -72,10 +88,7 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
   test('an error after a read dims what that read showed and says so; an error before any read shows no empty map', async () => {
     const file = path.join(xfs!.mountPoint, 'gone.img');
     xfsIo(file, 'truncate 16m', 'pwrite 0 1m');
-    const page = await chromium.context.newPage();
-    const bridge = await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
-    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
-    await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
+    const { page, bridge } = await openInspector(file);
     // the file deleted: the host's next read fails
     await bridge.post({
       type: 'error',
@@ -103,13 +116,7 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
       const file = path.join(xfs!.mountPoint, `thin-${size}.img`);
       const mid = (size / 2n / 4096n) * 4096n;
       xfsIo(file, `truncate ${size}`, `pwrite -S 0x5a ${mid} 4096`, 'fsync');
-      const page = await chromium.context.newPage();
-      await page.setViewportSize({ width: 1400, height: 800 });
-      await installBridge(page, { model: async () => new MapModel(await engine.map(file), await engine.volume(file)) });
-      await page.goto(server.url('inspector', { body: THEMES.dark.body }));
-      await applyTheme(page, 'dark');
-      await page.waitForFunction(() => document.body.dataset.windowMode !== undefined && document.body.dataset.busy === '0');
-      await frames(page);
+      const { page } = await openInspector(file, 1400);
       const blue = hexToRgb(THEMES.dark.vars['--vscode-charts-blue']);
       // the columns of the bottom row that hold the data colour (a thin extent is a mark of one CSS pixel there)
       const cols = await page.$eval(
