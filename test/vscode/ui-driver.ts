@@ -112,6 +112,18 @@ export async function explorerContextMenu(
   await action.hover();
   if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
   await action.click();
+  // Seen in CI (a loaded machine): the click on the item was lost and the menu stayed open with
+  // the item highlighted, so the command never ran. The menu closes when an item runs: while it
+  // is still open, the item is clicked again.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
+      return;
+    } catch {
+      if (!(await action.isVisible())) return;
+      await action.click();
+    }
+  }
 }
 
 /**
@@ -147,6 +159,18 @@ export async function extentLensMenu(
   await action.hover();
   if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
   await action.click();
+  // Seen in CI (a loaded machine): the click on the item was lost and the menu stayed open with
+  // the item highlighted, so the command never ran. The menu closes when an item runs: while it
+  // is still open, the item is clicked again.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
+      return;
+    } catch {
+      if (!(await action.isVisible())) return;
+      await action.click();
+    }
+  }
 }
 
 /** Poll every frame of the page until `probe` returns a value in one of them. */
