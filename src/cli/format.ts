@@ -19,8 +19,6 @@ export function shellQuoted(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A ratio as a percentage with one decimal, computed exactly. */
-
 export function formatMs(ms: number): string {
   if (ms < 1) return `${ms.toFixed(3)} ms`;
   if (ms < 1000) return `${ms.toFixed(1)} ms`;

@@ -104,26 +104,12 @@ async function askForRange(s: Services, file: string): Promise<{ offset: bigint;
     const { punchParts } = await import('../engine');
     const parts = punchParts(offset, length, size, blockSize);
     const discarded = t('The data in that range is discarded; it will read as zeros.');
+    const what = [formatBytes(length), groupNumber(length), path.basename(file), groupNumber(offset)] as const;
     const question =
       parts.zeroed === 0n
-        ? {
-            text: t(
-              'Deallocate {0} ({1} bytes) of {2} from offset {3}?',
-              formatBytes(length),
-              groupNumber(length),
-              path.basename(file),
-              groupNumber(offset),
-            ),
-            detail: discarded,
-          }
+        ? { text: t('Deallocate {0} ({1} bytes) of {2} from offset {3}?', ...what), detail: discarded }
         : {
-            text: t(
-              'Punch a hole of {0} ({1} bytes) in {2} from offset {3}?',
-              formatBytes(length),
-              groupNumber(length),
-              path.basename(file),
-              groupNumber(offset),
-            ),
+            text: t('Punch a hole of {0} ({1} bytes) in {2} from offset {3}?', ...what),
             detail:
               parts.whole > 0n
                 ? t(

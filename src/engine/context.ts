@@ -56,12 +56,9 @@ abstract class BaseContext implements EngineContext {
   }
 
   async checkCancelledBeforeCommit(): Promise<void> {
-    if (this.deliversOnTurns && performance.now() - this.startedAt >= 20) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (performance.now() - this.startedAt >= 20) await new Promise<void>((resolve) => setImmediate(resolve));
     this.checkCancelled();
   }
-
-  /** True where a cancel arrives as an event (an AbortSignal), false where a flag is read directly. */
-  protected deliversOnTurns = true;
 
   async maybeYield(): Promise<void> {
     const now = Date.now();
@@ -92,12 +89,14 @@ export class SharedFlagContext extends BaseContext {
   constructor(operation: Operation, paths: string[], cancelBuffer: SharedArrayBuffer, onProgress?: (p: Progress) => void) {
     super(operation, paths, onProgress);
     this.flag = new Int32Array(cancelBuffer);
-    this.deliversOnTurns = false;
   }
   isCancelled(): boolean {
     return Atomics.load(this.flag, 0) !== 0;
   }
   override async maybeYield(): Promise<void> {
     // The worker's event loop has nothing to deliver mid-operation; the flag is read directly.
+  }
+  override async checkCancelledBeforeCommit(): Promise<void> {
+    this.checkCancelled(); // the flag, directly: no event to wait for
   }
 }

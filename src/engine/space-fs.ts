@@ -58,7 +58,7 @@ export function readMounts(): Mount[] {
 }
 
 /** The mount holding `real` (a resolved path): the longest mount point that contains it; the last mounted wins. */
-function mountOf(real: string, mounts: Mount[]): Mount | undefined {
+export function mountOf(real: string, mounts: Mount[]): Mount | undefined {
   let best: Mount | undefined;
   for (const m of mounts) {
     const mp = m.mountPoint;

@@ -47,7 +47,6 @@ export function exactBytes(v: bigint): string {
   return `${groupDigits(v)} (${humanBytes(v)}, ${hex(v)})`;
 }
 
-/** part/whole as "12.5%", exact in bigint. */
 /** `part` of `whole` to a tenth of a percent; never 100.0% or 0.0% unless it is exactly that (>99.9%, <0.1%). */
 export function percentOf(part: bigint, whole: bigint): string {
   if (whole <= 0n) return '0%';

@@ -2,7 +2,7 @@
 // the command palette, Quick Open, explorer context menus, and reading inside webviews.
 // Webviews live two iframes deep (iframe.webview.ready > iframe#active-frame); the tests find
 // them by polling every frame of the page for the content they expect (robust to nesting).
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -111,10 +111,16 @@ export async function explorerContextMenu(
   await action.waitFor({ timeout: 10_000 });
   await action.hover();
   if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
+  await clickMenuItem(page, action);
+}
+
+/**
+ * Click a context menu's item. Seen in CI (a loaded machine): the click was lost and the menu
+ * stayed open with the item highlighted, so the command never ran. The menu closes when an item
+ * runs: while it is still open, the item is clicked again.
+ */
+async function clickMenuItem(page: Page, action: Locator): Promise<void> {
   await action.click();
-  // Seen in CI (a loaded machine): the click on the item was lost and the menu stayed open with
-  // the item highlighted, so the command never ran. The menu closes when an item runs: while it
-  // is still open, the item is clicked again.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
@@ -158,19 +164,7 @@ export async function extentLensMenu(
   await action.waitFor({ timeout: 10_000 });
   await action.hover();
   if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
-  await action.click();
-  // Seen in CI (a loaded machine): the click on the item was lost and the menu stayed open with
-  // the item highlighted, so the command never ran. The menu closes when an item runs: while it
-  // is still open, the item is clicked again.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
-      return;
-    } catch {
-      if (!(await action.isVisible())) return;
-      await action.click();
-    }
-  }
+  await clickMenuItem(page, action);
 }
 
 /** Poll every frame of the page until `probe` returns a value in one of them. */

@@ -102,7 +102,7 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
 
     // nothing read yet (a FIFO): the banner alone, no map, axis, summary or table
     const fresh = await chromium.context.newPage();
-    const b2 = await installBridge(fresh, { model: async () => undefined as unknown as MapModel });
+    const b2 = await installBridge(fresh, {}); // no model: the host has read nothing
     await fresh.goto(server.url('inspector', { body: THEMES.dark.body }));
     await b2.post({ type: 'error', code: 'E_NOT_REGULAR', message: 'map: fifo is not a regular file (E_NOT_REGULAR).' });
     await fresh.waitForSelector('.banner:not([hidden])');

@@ -28,7 +28,7 @@ import { errnoError, errnoName, nodeFsError } from '../../errno';
 import { FsctlError } from '../../errors';
 import type { Libc } from './libc';
 import { fromOsBytes, osPath } from '../../os-path';
-import { readMounts, type Mount } from '../../space-fs';
+import { mountOf, readMounts, type Mount } from '../../space-fs';
 
 /** _IOWR(0x94, 59, struct btrfs_ioctl_logical_ino_args) */
 export const BTRFS_IOC_LOGICAL_INO_V2 = 0xc038943b;
@@ -277,28 +277,34 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     return parts.join('/');
   };
 
-  /** The mounts of this file system, the one holding `anyPath` first. */
+  /** The mounts of this file system, the one holding `anyPath` first (read once per query). */
+  let fsMounts: Mount[] | undefined;
   const mountsOfThisFs = (): Mount[] => {
-    const mounts = readMounts().filter((m) => m.fsType === 'btrfs');
-    let real: string;
+    if (fsMounts) return fsMounts;
+    fsMounts = [];
     try {
-      real = fromOsBytes(fs.realpathSync.native(osPath(anyPath), { encoding: 'buffer' }));
+      const mounts = readMounts();
+      const holding = mountOf(fromOsBytes(fs.realpathSync.native(osPath(anyPath), { encoding: 'buffer' })), mounts);
+      if (holding?.fsType === 'btrfs')
+        fsMounts = [holding, ...mounts.filter((m) => m !== holding && m.fsType === 'btrfs' && m.source === holding.source)];
     } catch {
-      return [];
+      /* no path then */
     }
-    const holding = mounts
-      .filter((m) => real === m.mountPoint || m.mountPoint === '/' || real.startsWith(m.mountPoint + '/'))
-      .reduce<Mount | undefined>((best, m) => (!best || m.mountPoint.length >= best.mountPoint.length ? m : best), undefined);
-    if (!holding) return [];
-    return [holding, ...mounts.filter((m) => m !== holding && m.source === holding.source)];
+    return fsMounts;
   };
 
   /**
    * A path that leads to the file `key` (a fileKey: subvolume:inode) through a mount of this file
    * system, checked (the same inode of the same subvolume, nothing mounted over it); undefined
-   * where none does (not root, a subvolume not mounted anywhere, ...).
+   * where none does (not root, a subvolume not mounted anywhere, ...). Each file is looked for
+   * once (many groups can be kept by the same snapshot file).
    */
+  const named = new Map<string, string | undefined>();
   const pathOf = (key: string): string | undefined => {
+    if (!named.has(key)) named.set(key, findPath(key));
+    return named.get(key);
+  };
+  const findPath = (key: string): string | undefined => {
     const colon = key.indexOf(':');
     const root = BigInt(key.slice(0, colon));
     const ino = BigInt(key.slice(colon + 1));
