@@ -38,23 +38,31 @@ export function diskFreed(
     for (let k = first[i]; k < first[i + 1]; k++) sum += rs.end[rangesOf[k]] - rs.start[rangesOf[k]];
     return sum === table.shared[i];
   };
-  /** The current file's shared range starts, in order (a clone of a 1,000-extent file asks 1,000 times). */
+  /**
+   * The current file's shared ranges by start, with the furthest end reached so far (a clone of
+   * a 1,000-extent file asks 1,000 times). FIEMAP merges extents that lie next to each other on
+   * disk into one record, so a shared range can start before an extent item and cover it.
+   */
   let starts: BigInt64Array = new BigInt64Array(0);
-  const startsOf = (i: number): BigInt64Array => {
-    const out = new BigInt64Array(first[i + 1] - first[i]);
-    for (let k = first[i]; k < first[i + 1]; k++) out[k - first[i]] = rs.start[rangesOf[k]];
-    return out.sort();
+  let reach: BigInt64Array = new BigInt64Array(0);
+  const rangesByStart = (i: number): void => {
+    const ks = Uint32Array.from({ length: first[i + 1] - first[i] }, (_, k) => rangesOf[first[i] + k]);
+    ks.sort((a, b) => (rs.start[a] < rs.start[b] ? -1 : rs.start[a] > rs.start[b] ? 1 : 0));
+    starts = BigInt64Array.from(ks, (r) => rs.start[r]);
+    reach = BigInt64Array.from(ks, (r) => rs.end[r]);
+    for (let k = 1; k < reach.length; k++) if (reach[k] < reach[k - 1]) reach[k] = reach[k - 1];
   };
-  /** Whether one of the current file's shared ranges starts in [bytenr, bytenr + bytes). */
+  /** Whether one of the current file's shared ranges overlaps [bytenr, bytenr + bytes). */
   const sharedIn = (bytenr: bigint, bytes: bigint): boolean => {
+    // the ranges starting before the extent's end; one of them overlaps if its end is past bytenr
     let lo = 0;
     let hi = starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (starts[mid] < bytenr) lo = mid + 1;
+      if (starts[mid] < bytenr + bytes) lo = mid + 1;
       else hi = mid;
     }
-    return lo < starts.length && starts[lo] < bytenr + bytes;
+    return lo > 0 && reach[lo - 1] > bytenr;
   };
   let freed = 0n;
   /** The shared extents a reference outside the selection holds (the Space view's split per file). */
@@ -89,7 +97,7 @@ export function diskFreed(
         current = i;
         seen = new Set();
         allPlaced = placed(i);
-        starts = table.shared[i] === 0n ? new BigInt64Array(0) : startsOf(i);
+        if (table.shared[i] !== 0n) rangesByStart(i);
       }
       if (seen.has(bytenr)) return; // one more reference of the file to an extent already counted
       seen.add(bytenr);

@@ -273,6 +273,39 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
     }
   });
 
+  test('exact as root: extents next to each other on disk, which FIEMAP merges into one record, each counted once', async () => {
+    // D clones A's 2 MiB then B's: A and B written together lie side by side, so D's FIEMAP is
+    // one 4 MiB shared record over two extent items. Counting D's second item as its own (no
+    // shared record starts in it) said 6 MiB for 4 MiB of data.
+    // a file system of its own: on a fresh one the allocator lays A and B down in order
+    const own = makeFs('btrfs');
+    const d = freshDir(own, 'adjacent');
+    const [a, b, dd] = ['A', 'B', 'D'].map((n) => path.join(d, n));
+    randomFile(a, 2 * MiB);
+    randomFile(b, 2 * MiB);
+    execFileSync('btrfs', ['filesystem', 'sync', own.mountPoint]);
+    execFileSync('xfs_io', ['-f', '-c', `reflink ${a} 0 0 ${2 * MiB}`, '-c', `reflink ${b} 0 ${2 * MiB} ${2 * MiB}`, dd]);
+    execFileSync('btrfs', ['filesystem', 'sync', own.mountPoint]);
+    assert.match(execFileSync('filefrag', [dd], { encoding: 'utf8' }), /: 1 extent found/, 'A and B lie side by side');
+    const engine = createEngine();
+    try {
+      const r = await engine.space([d]);
+      assert.equal(r.total.reclaimableExact, true);
+      assert.equal(r.total.unique, 4n * BigInt(MiB));
+      assert.equal(r.total.reclaimable, 4n * BigInt(MiB), r.fileSystems[0].notes.join(' '));
+      // D and A: A's extent goes; D's second half is B's, which stays
+      assert.equal((await engine.space([dd, a])).total.reclaimable, 2n * BigInt(MiB));
+      assert.equal((await engine.space([dd])).total.reclaimable, 0n);
+      const before = dataUsed(own.mountPoint);
+      fs.rmSync(d, { recursive: true });
+      execFileSync('btrfs', ['filesystem', 'sync', own.mountPoint]);
+      assert.equal(before - dataUsed(own.mountPoint), r.total.reclaimable);
+    } finally {
+      await engine.dispose();
+      own.cleanup();
+    }
+  });
+
   test('a folder named through a link and ..: the kernel resolves it, the rows keep the path as given', async () => {
     const d = freshDir(t, 'dotdot');
     fs.mkdirSync(path.join(d, 'x', 'y'), { recursive: true });
