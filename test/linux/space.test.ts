@@ -78,6 +78,13 @@ function dataUsed(mountPoint: string): bigint {
   return BigInt(m[1]);
 }
 
+/** The data deleting `dir` frees, as btrfs counts its data (dataUsed before and after). */
+function dataFreedByDeleting(mountPoint: string, dir: string): bigint {
+  const before = dataUsed(mountPoint);
+  fs.rmSync(dir, { recursive: true });
+  return before - dataUsed(mountPoint);
+}
+
 const byPath = (r: SpaceResult): Map<string, SpaceResult['files'][number]> => new Map(r.files.map((f) => [f.path, f]));
 
 describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
@@ -264,10 +271,7 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       // Measured as btrfs counts its data ("Data ... used=" of `btrfs filesystem df -b`): statfs's
       // free blocks also move with the metadata reservation (128 KiB more here, for the extent
       // items of the compressed files).
-      const before = dataUsed(t.mountPoint);
-      fs.rmSync(d, { recursive: true });
-      execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
-      assert.equal(before - dataUsed(t.mountPoint), r.total.reclaimable);
+      assert.equal(dataFreedByDeleting(t.mountPoint, d), r.total.reclaimable);
     } finally {
       await engine.dispose();
     }
@@ -276,8 +280,8 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
   test('exact as root: extents next to each other on disk, which FIEMAP merges into one record, each counted once', async () => {
     // D clones A's 2 MiB then B's: A and B written together lie side by side, so D's FIEMAP is
     // one 4 MiB shared record over two extent items. Counting D's second item as its own (no
-    // shared record starts in it) said 6 MiB for 4 MiB of data.
-    // a file system of its own: on a fresh one the allocator lays A and B down in order
+    // shared record starts in it) said 6 MiB for 4 MiB of data. A file system of its own: on a
+    // fresh one the allocator lays A and B down in order.
     const own = makeFs('btrfs');
     const d = freshDir(own, 'adjacent');
     const [a, b, dd] = ['A', 'B', 'D'].map((n) => path.join(d, n));
@@ -296,10 +300,7 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       // D and A: A's extent goes; D's second half is B's, which stays
       assert.equal((await engine.space([dd, a])).total.reclaimable, 2n * BigInt(MiB));
       assert.equal((await engine.space([dd])).total.reclaimable, 0n);
-      const before = dataUsed(own.mountPoint);
-      fs.rmSync(d, { recursive: true });
-      execFileSync('btrfs', ['filesystem', 'sync', own.mountPoint]);
-      assert.equal(before - dataUsed(own.mountPoint), r.total.reclaimable);
+      assert.equal(dataFreedByDeleting(own.mountPoint, d), r.total.reclaimable);
     } finally {
       await engine.dispose();
       own.cleanup();
