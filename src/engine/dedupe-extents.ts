@@ -71,6 +71,26 @@ function extentPieces(f: FileData): Piece[][] {
 const piecesCache = new WeakMap<FileData, Piece[][]>();
 
 /**
+ * btrfs as root: the pieces of `f` per on-disk extent, from its extent items. FIEMAP cannot tell
+ * them apart where extents lie side by side on disk: it joins them into one record (a file
+ * written in pieces, every file over btrfs's 128 MiB extent limit), and extentPieces would take
+ * them for one extent. An item is all preallocated or all written: one inside the file's
+ * unwritten ranges is preallocated (not clamped, as above). Cached per file.
+ */
+function itemPieces(f: FileData, byExtent: Map<bigint, ExtentRef[]>): Piece[][] {
+  let out = itemPiecesCache.get(f);
+  if (out) return out;
+  const u = f.unwritten;
+  const piece = (x: ExtentRef): Piece =>
+    u?.off.some((o, i) => o < x.end && o + u.len[i] > x.off)
+      ? { start: x.off, end: x.end, len: x.end - x.off, unwritten: true }
+      : { start: x.off, end: x.end < f.size ? x.end : f.size, len: x.end - x.off };
+  itemPiecesCache.set(f, (out = [...byExtent.values()].map((refs) => refs.map(piece))));
+  return out;
+}
+const itemPiecesCache = new WeakMap<FileData, Piece[][]>();
+
+/**
  * btrfs: whether an extent referenced in [offset, offset + length) of `f` is also referenced
  * outside that range by `f` itself: sharing the range then frees nothing of that extent, so the
  * range had better be the group's source (its blocks stay whatever happens).
@@ -100,8 +120,12 @@ export function keepsExtent(f: FileData, offset: bigint, length: bigint): boolea
  * not covered either: the rule runs again, from the savings it was given, until the groups it
  * counts on are those it leaves applied (each pass leaves fewer; a plan of hundreds of groups
  * settles in one or two).
+ *
+ * The extents are the files' extent items where `owners` can read them (as root). Elsewhere
+ * FIEMAP's records stand in, and a record may be several extents side by side on disk: bytes
+ * that would be shared with only part of a record are then left out of the lower bound only.
  */
-export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>): void {
+export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>, owners?: Map<string, OwnerLookup>): void {
   const given = groups.map((g) => ({ netSaving: g.netSaving, netSavingMin: g.netSavingMin, warnings: g.warnings.length }));
   let covering = groups.filter(isApplied);
   for (;;) {
@@ -111,7 +135,7 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
       else g.netSavingMin = given[i].netSavingMin;
       g.warnings.length = given[i].warnings;
     });
-    takePartialExtents(groups, new Set(covering), files);
+    takePartialExtents(groups, new Set(covering), files, owners);
     const still = covering.filter(isApplied);
     if (still.length === covering.length) return;
     covering = still;
@@ -122,48 +146,86 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
  * partialExtentWarnings's one pass: each group's destinations against those the `covering`
  * groups share, with its own (it is judged as if applied).
  */
-function takePartialExtents(groups: DedupeGroup[], covering: Set<DedupeGroup>, files: Map<string, FileData>): void {
+function takePartialExtents(
+  groups: DedupeGroup[],
+  covering: Set<DedupeGroup>,
+  files: Map<string, FileData>,
+  owners: Map<string, OwnerLookup> | undefined,
+): void {
   const covered = destinationCover([...covering], files);
   for (const g of groups) {
     // (a group with nothing to take says nothing: "0 bytes left out" of a saving already 0)
     if (g.netSaving === 0n) continue;
     const own = covering.has(g) ? covered : destinationCover([g, ...covering], files);
-    let partial = 0n;
-    let example = '';
+    const known = { bytes: 0n, example: '' };
+    const maybe = { bytes: 0n, example: '' };
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       const cov = own.get(r.path);
       if (!f || !cov || r.alreadyShared) continue;
-      const end = r.offset + g.length;
-      for (const pieces of extentPieces(f)) {
-        let here = 0n;
-        let rest = 0n;
-        for (const p of pieces) {
-          // The extent is freed only if every piece of it is shared by some group of the plan
-          // (an unwritten piece never is, even inside a whole-file group's range: only data moves).
-          rest += p.unwritten ? p.end - p.start : bytesNotCovered({ start: [p.start], end: [p.end] }, cov);
-          if (p.unwritten) continue;
-          const a = p.start > r.offset ? p.start : r.offset;
-          const b = p.end < end ? p.end : end;
-          if (b > a) here += b - a;
-        }
-        if (here === 0n || rest === 0n) continue;
-        // a range that ends the file moves its last block whole, and the saving counted all of
-        // it: the part past the end is not freed either
-        if (end >= f.size && pieces.some((p) => !p.unwritten && p.end === f.size)) here += blockEndAtEof(f, f.size) - f.size;
-        partial += here;
-        example ||= `${r.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not duplicated)`;
-      }
+      const fromFiemap = partOfExtents(f, extentPieces(f), r.offset, g.length, cov);
+      // (items are read only for a file FIEMAP suggests a partial extent in: they can only split records)
+      if (fromFiemap.bytes === 0n) continue;
+      const refs = f.filesystem === 'btrfs' && owners ? refsByExtent(f, owners) : undefined;
+      const found = refs ? partOfExtents(f, itemPieces(f, refs), r.offset, g.length, cov) : fromFiemap;
+      const to = refs ? known : maybe;
+      to.bytes += found.bytes;
+      to.example ||= found.example;
     }
-    if (partial === 0n) continue;
-    const taken = partial < g.netSaving ? partial : g.netSaving;
-    g.netSaving -= taken;
-    takeFromMin(g, taken);
-    g.warnings.push(
-      `${partial} bytes lie in extents that would be shared only in part (e.g. ${example}): btrfs frees an extent only when ` +
-        `nothing references any of it, so sharing them frees nothing; ${taken} bytes are left out of the saving.`,
-    );
+    if (known.bytes > 0n) {
+      const taken = known.bytes < g.netSaving ? known.bytes : g.netSaving;
+      g.netSaving -= taken;
+      takeFromMin(g, taken);
+      g.warnings.push(
+        `${known.bytes} bytes lie in extents that would be shared only in part (e.g. ${known.example}): btrfs frees an extent only when ` +
+          `nothing references any of it, so sharing them frees nothing; ${taken} bytes are left out of the saving.`,
+      );
+    }
+    if (maybe.bytes > 0n && g.netSaving > 0n) {
+      takeFromMin(g, maybe.bytes);
+      g.warnings.push(
+        `${maybe.bytes} bytes lie in what FIEMAP shows as extents that would be shared only in part (e.g. ${maybe.example}): btrfs ` +
+          'frees an extent only when nothing references any of it, but FIEMAP also joins extents that lie side by side on disk, and ' +
+          'only their extent items, readable as root, tell the two apart. These bytes may free nothing: the lower bound leaves them out.',
+      );
+    }
   }
+}
+
+/**
+ * The bytes of [offset, offset + length) of `f` in extents (`extents`: each extent's pieces) that
+ * the plan's destination ranges `cov` would share only in part, with an example for a person.
+ */
+function partOfExtents(
+  f: FileData,
+  extents: Piece[][],
+  offset: bigint,
+  length: bigint,
+  cov: { start: bigint[]; end: bigint[] },
+): { bytes: bigint; example: string } {
+  const end = offset + length;
+  let bytes = 0n;
+  let example = '';
+  for (const pieces of extents) {
+    let here = 0n;
+    let rest = 0n;
+    for (const p of pieces) {
+      // The extent is freed only if every piece of it is shared by some group of the plan
+      // (an unwritten piece never is, even inside a whole-file group's range: only data moves).
+      rest += p.unwritten ? p.end - p.start : bytesNotCovered({ start: [p.start], end: [p.end] }, cov);
+      if (p.unwritten) continue;
+      const a = p.start > offset ? p.start : offset;
+      const b = p.end < end ? p.end : end;
+      if (b > a) here += b - a;
+    }
+    if (here === 0n || rest === 0n) continue;
+    // a range that ends the file moves its last block whole, and the saving counted all of
+    // it: the part past the end is not freed either
+    if (end >= f.size && pieces.some((p) => !p.unwritten && p.end === f.size)) here += blockEndAtEof(f, f.size) - f.size;
+    bytes += here;
+    example ||= `${f.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not duplicated)`;
+  }
+  return { bytes, example };
 }
 
 /** Bytes known not to be freed, out of the lower bound too (it may count them twice: still a lower bound). */
@@ -171,14 +233,6 @@ function takeFromMin(g: DedupeGroup, taken: bigint): void {
   if (g.netSavingMin === undefined) return;
   g.netSavingMin = g.netSavingMin > taken ? g.netSavingMin - taken : 0n;
   if (g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
-}
-
-/**
- * btrfs: whether `f` references some extent in more than one piece (a partly overwritten
- * "bookend" extent looks so): then its extent items, as root, say how big the extent is on disk.
- */
-export function mayHoldBookend(f: FileData): boolean {
-  return f.filesystem === 'btrfs' && extentPieces(f).some((pieces) => pieces.length > 1 && pieces.every((p) => p.phys !== undefined));
 }
 
 /**
@@ -240,11 +294,13 @@ export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>
 }
 
 /**
- * btrfs: whether the file's extent items (root only) can make its saving exact: it references an
- * extent in several pieces (mayHoldBookend) or holds compressed data (compressedSavings).
+ * btrfs: whether the file's extent items (root only) can make its saving exact: any file with
+ * data, since a FIEMAP record may be several extents side by side (partialExtentWarnings), an
+ * extent may be partly overwritten (bookendGains) and compressed data is smaller on disk
+ * (compressedSavings). They are read only for the files those rules ask about.
  */
 export function wantsExtentItems(f: FileData): boolean {
-  return mayHoldBookend(f) || (f.filesystem === 'btrfs' && f.flags.some((x, i) => (x & EXTENT_FLAG.ENCODED) !== 0 && f.phys[i] >= 0n));
+  return f.filesystem === 'btrfs' && f.off.length > 0;
 }
 
 /**

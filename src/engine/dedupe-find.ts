@@ -262,10 +262,10 @@ export async function findDuplicates(
     const onlyCompression = sharedBlockSavings(groups, byPath, owners.byFs);
     bookendGains(groups, byPath, owners.byFs);
     compressedSized = compressedSavings(groups, byPath, owners.byFs, onlyCompression);
+    partialExtentWarnings(groups, byPath, owners.byFs);
   } finally {
     owners.close();
   }
-  partialExtentWarnings(groups, byPath);
   fragmentationWarnings(groups);
 
   groups.sort((a, b) =>

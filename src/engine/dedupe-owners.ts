@@ -58,9 +58,9 @@ export interface OwnerLookups {
 }
 
 /**
- * Owner lookups for each file system holding a destination with shared blocks, or (btrfs) with an
- * extent that may be partly overwritten or compressed (`wantsExtentItems`: its extent items say
- * how big it is on disk); none is asked otherwise: most plans share nothing yet. `files` are the plan's files:
+ * Owner lookups for each file system holding a destination with shared blocks, or (btrfs) whose
+ * extent items may make a saving exact (`wantsExtentItems`: where FIEMAP's records are extents,
+ * and how big an extent is on disk); none is asked otherwise. `files` are the plan's files:
  * their references are in their maps, so only others count as outside. Queries fail where the
  * file system cannot name owners or the caller is not root; the lookup then answers undefined and
  * the range stays (a failure is said in the notes only where shared blocks needed the owners).

@@ -1024,6 +1024,50 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       },
     );
 
+    test(
+      'btrfs as root: a file written in two pieces side by side on disk (one FIEMAP record, two extents) frees the piece shared',
+      { skip: kind !== 'btrfs' },
+      async () => {
+        // D: two fsynced 2 MiB writes, two extents that a fresh allocator lays side by side, so
+        // FIEMAP shows one 4 MiB record. A holds D's first 2 MiB and is immutable (only the
+        // source). Taking the record for one extent said "net saving 0" (sharing part of an
+        // extent frees nothing); the extent items say D's first extent goes whole.
+        const own = makeFs('btrfs');
+        const d = freshDir(own, 'pieces');
+        const [a, dd] = ['A', 'D'].map((n) => path.join(d, n));
+        const data = randomBytes(4 * MiB);
+        const fd = fs.openSync(dd, 'w');
+        for (const at of [0, 2 * MiB]) {
+          fs.writeSync(fd, data, at, 2 * MiB, at);
+          fs.fsyncSync(fd);
+        }
+        fs.closeSync(fd);
+        fs.writeFileSync(a, data.subarray(0, 2 * MiB));
+        execFileSync('chattr', ['+i', a]);
+        const engine = createEngine();
+        try {
+          execFileSync('btrfs', ['filesystem', 'sync', own.mountPoint]);
+          assert.match(execFileSync('filefrag', [dd], { encoding: 'utf8' }), /: 1 extent found/, "D's two extents lie side by side");
+          const before = shas(d);
+          const plan = await engine.findDuplicates([d]);
+          assert.equal(plan.groups.length, 1);
+          const g = plan.groups[0];
+          assert.deepEqual(
+            g.ranges.map((x) => path.basename(x.path)),
+            ['A', 'D'],
+          );
+          assert.deepEqual([g.netSaving, g.netSavingMin, g.warnings], [BigInt(2 * MiB), BigInt(2 * MiB), []]);
+          const r = await engine.dedupe(plan);
+          freedMatches(kind, r.freed, r.estimated);
+          assert.deepEqual(shas(d), before);
+        } finally {
+          execFileSync('chattr', ['-i', a]);
+          await engine.dispose();
+          own.cleanup();
+        }
+      },
+    );
+
     test('a partly overwritten file and its copy: the copy stays, and on btrfs the overwritten part of the old extent is freed too (estimated)', async () => {
       // f: a 4 MiB extent whose second MiB was overwritten (btrfs keeps that MiB, referenced
       // by nothing, until the extent goes) and the new MiB; g: a copy in one extent. g, in one

@@ -40,6 +40,17 @@ function file(path: string, size: bigint, extents: [bigint, bigint, bigint][], f
   };
 }
 
+/**
+ * As root on btrfs: owner lookups whose extent items are the files' FIEMAP records, one extent
+ * each (a partly overwritten one by its address less its offset, as FIEMAP shows it), or `items`
+ * where given.
+ */
+function asRoot(items = new Map<string, ExtentRef[]>()): Map<string, OwnerLookup> {
+  const extentsOf = (f: FileData): ExtentRef[] =>
+    items.get(f.path) ?? f.off.map((o, i) => ({ off: o, end: o + f.len[i], bytenr: f.phys[i] - o, bytes: f.len[i] }));
+  return new Map([['fs', { method: 'TEST', forShared: false, ownerName: (o) => o, keptOutside: () => [], extentsOf }]]);
+}
+
 test('a clone counts zero and becomes the source side; a copy counts its bytes', () => {
   const a = file('a', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
   const clone = file('clone', 256n * K, [[0n, 256n * K, 1000n * K]], 'xfs', true);
@@ -214,9 +225,14 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   const c = file('c', 256n * K, [[0n, 256n * K, 3000n * K]], 'btrfs');
   const first = groupSaving([a, c], [0n, 0n], 128n * K, false);
   assert.equal(first.netSaving, 128n * K);
-  partialExtentWarnings([first], new Map([a, c].map((f) => [f.path, f])));
+  partialExtentWarnings([first], new Map([a, c].map((f) => [f.path, f])), asRoot());
   assert.equal(first.netSaving, 0n);
   assert.match(first.warnings[0], /btrfs frees an extent only when nothing references any of it/);
+  // Not root: FIEMAP's one record may be two extents side by side, so the saving is a range.
+  const guessed = groupSaving([a, c], [0n, 0n], 128n * K, false);
+  partialExtentWarnings([guessed], new Map([a, c].map((f) => [f.path, f])));
+  assert.deepEqual([guessed.netSaving, guessed.netSavingMin], [128n * K, 0n]);
+  assert.match(guessed.warnings[0], /c at 0 \(262144 bytes in one piece.*FIEMAP also joins extents that lie side by side on disk/);
   // The same on XFS (per-block reference counts): no warning, the saving stands.
   const ax = { ...a, filesystem: 'xfs' };
   const cx = { ...c, filesystem: 'xfs' };
@@ -226,7 +242,7 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   // Both halves of c's extent covered by two groups: nothing is left out.
   const g1 = groupSaving([a, c], [0n, 0n], 128n * K, false);
   const g2 = groupSaving([a, c], [128n * K, 128n * K], 128n * K, false);
-  partialExtentWarnings([g1, g2], new Map([a, c].map((f) => [f.path, f])));
+  partialExtentWarnings([g1, g2], new Map([a, c].map((f) => [f.path, f])), asRoot());
   assert.equal(g1.netSaving + g2.netSaving, 256n * K);
   assert.deepEqual([...g1.warnings, ...g2.warnings], []);
   // ... but only by groups that are applied: one left with no saving by an earlier rule is left
@@ -234,7 +250,7 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   const h1 = groupSaving([a, c], [0n, 0n], 128n * K, false);
   const h2 = groupSaving([a, c], [128n * K, 128n * K], 128n * K, false);
   h2.netSaving = 0n; // (e.g. its blocks are kept by a file outside the selection)
-  partialExtentWarnings([h1, h2], new Map([a, c].map((f) => [f.path, f])));
+  partialExtentWarnings([h1, h2], new Map([a, c].map((f) => [f.path, f])), asRoot());
   assert.equal(h1.netSaving, 0n);
   assert.match(h1.warnings.join(' '), /shared only in part \(e\.g\. c at 0 /);
   assert.deepEqual(h2.warnings, [], 'no "0 bytes are left out" on a saving already 0');
@@ -242,7 +258,7 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   const d = file('d', 384n * K, [[0n, 384n * K, 7000n * K]], 'btrfs');
   const e = file('e', 384n * K, [[0n, 384n * K, 9000n * K]], 'btrfs');
   const k = [0n, 128n * K, 256n * K].map((at) => groupSaving([d, e], [at, at], 128n * K, false));
-  partialExtentWarnings(k, new Map([d, e].map((f) => [f.path, f])));
+  partialExtentWarnings(k, new Map([d, e].map((f) => [f.path, f])), asRoot());
   assert.deepEqual(
     k.map((g) => g.netSaving),
     [128n * K, 128n * K, 128n * K],
@@ -250,12 +266,40 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   );
   const j = [0n, 128n * K, 256n * K].map((at) => groupSaving([d, e], [at, at], 128n * K, false));
   j[2].netSaving = 0n;
-  partialExtentWarnings(j, new Map([d, e].map((f) => [f.path, f])));
+  partialExtentWarnings(j, new Map([d, e].map((f) => [f.path, f])), asRoot());
   assert.deepEqual(
     j.map((g) => g.netSaving),
     [0n, 0n, 0n],
     'without the third, the extent stays whatever the other two do',
   );
+});
+
+test('btrfs as root: a FIEMAP record that is two extents side by side (a file written in two pieces) frees the one shared whole', () => {
+  const a = file('a', 128n * K, [[0n, 128n * K, 1000n * K]], 'btrfs');
+  // c's two extents lie next to each other on disk: FIEMAP shows one record
+  const c = file('c', 256n * K, [[0n, 256n * K, 3000n * K]], 'btrfs');
+  const items = new Map([
+    [
+      'c',
+      [
+        { off: 0n, end: 128n * K, bytenr: 3000n * K, bytes: 128n * K },
+        { off: 128n * K, end: 256n * K, bytenr: 3128n * K, bytes: 128n * K },
+      ],
+    ],
+  ]);
+  const files = new Map([a, c].map((f) => [f.path, f]));
+  const g = groupSaving([a, c], [0n, 0n], 128n * K, false, new Set(['a']));
+  partialExtentWarnings([g], files, asRoot(items));
+  assert.deepEqual([g.netSaving, g.netSavingMin, g.warnings], [128n * K, 128n * K, []], "c's first extent goes whole: one figure");
+  // c's second half on its own: the same, from the other extent
+  const h = groupSaving([a, c], [0n, 128n * K], 128n * K, false, new Set(['a']));
+  partialExtentWarnings([h], files, asRoot(items));
+  assert.equal(h.netSaving, 128n * K);
+  // a third of c in one of its extents is still a part of an extent: it frees nothing
+  const third = groupSaving([a, c], [0n, 64n * K], 64n * K, false, new Set(['a']));
+  partialExtentWarnings([third], files, asRoot(items));
+  assert.equal(third.netSaving, 0n);
+  assert.match(third.warnings[0], /c at 0 \(131072 bytes in one piece, 65536 bytes of them not duplicated\)/);
 });
 
 test('btrfs: a range that ends the file in an extent shared only in part frees nothing, its last block either', () => {
@@ -265,7 +309,7 @@ test('btrfs: a range that ends the file in an extent shared only in part frees n
   const c = file('c', size, [[0n, 260n * K, 3000n * K]], 'btrfs');
   const g = groupSaving([a, c], [256n * K, 256n * K], 1000n, false);
   assert.equal(g.netSaving, 4096n, 'the last block moves whole');
-  partialExtentWarnings([g], new Map([a, c].map((f) => [f.path, f])));
+  partialExtentWarnings([g], new Map([a, c].map((f) => [f.path, f])), asRoot());
   assert.equal(g.netSaving, 0n, 'the extent stays: nothing of it is freed, not even the block past the end');
 });
 
@@ -289,12 +333,12 @@ test('btrfs: a partly overwritten extent (pieces on both sides of new data) is o
     ['b', 'a'],
     'b keeps its extent whatever happens: a moves to it',
   );
-  partialExtentWarnings([g], new Map([a, b].map((f) => [f.path, f])));
+  partialExtentWarnings([g], new Map([a, b].map((f) => [f.path, f])), asRoot());
   assert.equal(g.netSaving, M);
   // Made the destination, b's first MiB frees nothing: the extent's last 2 MiB stay referenced.
   const forced = groupSaving([a, b], [0n, 0n], M, false, new Set(['a']));
   assert.equal(forced.ranges[1].path, 'b');
-  partialExtentWarnings([forced], new Map([a, b].map((f) => [f.path, f])));
+  partialExtentWarnings([forced], new Map([a, b].map((f) => [f.path, f])), asRoot());
   assert.equal(forced.netSaving, 0n);
   assert.match(forced.warnings.join(' '), /b at 0 \(3145728 bytes in 2 pieces, 2097152 bytes of them not duplicated\)/);
 });
@@ -491,12 +535,14 @@ test("btrfs as root: compressed data at its extents' size on disk, one figure; a
   const notRoot: OwnerLookup = { method: 'TEST', forShared: false, keptOutside: () => undefined, ownerName: (o) => o };
   // a cannot change (read-only), so it is every group's source and the compressed copies move
   const ro = new Set(['a']);
+  // (in dedupe-find.ts's order)
   const run = (gs: DedupeGroup[], files: FileData[], lookup: OwnerLookup): number => {
     const byPath = new Map(files.map((f) => [f.path, f]));
     const owners = new Map([['fs', lookup]]);
     const only = sharedBlockSavings(gs, byPath, owners);
-    partialExtentWarnings(gs, byPath);
-    return compressedSavings(gs, byPath, owners, only);
+    const sized = compressedSavings(gs, byPath, owners, only);
+    partialExtentWarnings(gs, byPath, owners);
+    return sized;
   };
   const g = groupSaving([a, c], [0n, 0n], 256n * K, true, ro);
   assert.deepEqual([g.netSaving, g.netSavingMin, g.compressed], [256n * K, 0n, true], 'before: c in full, a range');
