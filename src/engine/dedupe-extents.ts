@@ -4,7 +4,9 @@
 // over the plan): a range whose extent stays anyway is a good source, and bytes in an extent a
 // plan would share only in part are taken out of the saving, with a warning. As root, the
 // extents' sizes on disk add what a partly overwritten extent frees (bookendGains) and size what
-// compressed data frees (compressedSavings).
+// compressed data frees (compressedSavings), and the extent items tell extents FIEMAP joins apart.
+// Past 400 lines on purpose: the four rules are one question (which extents a plan frees whole)
+// over the same per-file pieces, item cache and plan cover; apart, each would export them.
 
 import { isApplied, type DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
