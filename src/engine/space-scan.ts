@@ -20,6 +20,8 @@ export interface OutsideScan {
   files: number;
   /** Paths the scan could not read (then the answer cannot be exact). */
   unreadable: number;
+  /** The first few of them, each with the OS error ("/a/b (EACCES)"), for a person. */
+  unreadableExamples: string[];
   /** Inodes of the file system it reached (folders, files, links and the rest; hard links once). */
   inodes: number;
   /** Folders of the file system it could not look into: another file system is mounted on them. */
@@ -115,6 +117,12 @@ export async function scanOutside(
   const end: bigint[] = [];
   let files = 0;
   let unreadable = 0;
+  const unreadableExamples: string[] = [];
+  const cannotRead = (p: string, e: unknown): void => {
+    unreadable++;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (unreadableExamples.length < 3) unreadableExamples.push(code ? `${p} (${code})` : p);
+  };
   let inodes = 0;
   const mountedOver: string[] = [];
   const seen = new Set<bigint>();
@@ -126,8 +134,8 @@ export async function scanOutside(
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(osPath(p), { bigint: true });
-    } catch {
-      unreadable++;
+    } catch (e) {
+      cannotRead(p, e);
       continue;
     }
     if (st.dev !== dev) {
@@ -144,8 +152,8 @@ export async function scanOutside(
       let names: string[];
       try {
         names = fs.readdirSync(osPath(p), { encoding: 'buffer' }).map(fromOsBytes);
-      } catch {
-        unreadable++;
+      } catch (e) {
+        cannotRead(p, e);
         continue;
       }
       for (const n of names) stack.push(childPath(p, n));
@@ -162,7 +170,7 @@ export async function scanOutside(
       }
     } catch (e) {
       if (isCancelled(e)) throw e;
-      unreadable++;
+      cannotRead(p, e);
       continue;
     }
     files++;
@@ -175,7 +183,7 @@ export async function scanOutside(
     progress(files);
   }
   const merged = mergeRanges(start, end);
-  return { ...merged, files, unreadable, inodes, mountedOver };
+  return { ...merged, files, unreadable, unreadableExamples, inodes, mountedOver };
 }
 
 /**

@@ -62,6 +62,8 @@ export interface Group {
     reclaimableShared: bigint;
     files: number;
     unreadable: number;
+    /** A few of them with the OS error (space-scan.ts OutsideScan). */
+    unreadableExamples: string[];
     outside: Intervals;
     hidden: bigint;
     /** Inodes out of the scan's reach (space-scan.ts unreachedInodes); undefined: not known, but folders were mounted over. */

@@ -408,6 +408,7 @@ export async function spaceOf(
         reclaimableShared: bytesNotCovered(mine, outside),
         files: out.files,
         unreadable: out.unreadable,
+        unreadableExamples: out.unreadableExamples,
         outside,
         hidden,
         unreached: unreachedInodes(root, g.filesystem, out, await inodesInUse(root)),
@@ -530,7 +531,16 @@ export async function spaceOf(
             'an extent only whole, so a partly overwritten file frees more than it holds, and compressed data less). ' +
             "Run 'extent-lens space' on the server itself for the exact figure.",
         );
-      else if (g.scan?.hidden)
+      else if (g.scan?.unreadable) {
+        // (what it could not read may hold the owners it missed: this comes before the other reasons)
+        const n = g.scan.unreadable;
+        const more = n > g.scan.unreadableExamples.length ? ` and ${n - g.scan.unreadableExamples.length} more` : '';
+        fsNotes.push(
+          `The exact scan is not exact here: it could not read ${n} path${n === 1 ? '' : 's'} of ${name} ` +
+            `(${g.scan.unreadableExamples.join(', ')}${more}), where files may reference shared blocks. ` +
+            'Run it as root, or as a user who can read them, for the exact figure.',
+        );
+      } else if (g.scan?.hidden)
         fsNotes.push(
           `The exact scan is not exact here: ${g.scan.hidden} bytes that ${name} flags shared are held by one file of the ` +
             'selection and by nothing the scan could reach, so another owner is out of its sight (a folder hidden under ' +
@@ -551,8 +561,7 @@ export async function spaceOf(
                 'deleted files that programs still hold open, or files made during the scan.') +
             ' For the exact figure, unmount what hides them, or scan again when nothing holds deleted files open.',
         );
-      } else if (g.scan)
-        fsNotes.push(`The exact scan could not read ${g.scan.unreadable} paths of ${name}, so it is not exact; run it as root.`);
+      }
       if (!smb && t.shared === 0n)
         // nothing reported shared: only files with no physical offsets keep it from being exact
         fsNotes.push(`Deleting these files frees ${t.reclaimableMax} bytes if, as assumed, they share no blocks.`);

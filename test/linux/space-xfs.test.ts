@@ -120,11 +120,11 @@ function checkInside(r: SpaceResult, exact: boolean): void {
   for (const f of r.files) assert.equal(f.sharedInside, exact ? want[path.basename(f.path)] : undefined, f.path);
 }
 
-async function spaceAsNobody(sel: string): Promise<SpaceResult> {
+async function spaceAsNobody(sel: string, exactScan = false): Promise<SpaceResult> {
   const engine = createEngine();
   process.seteuid!(65534);
   try {
-    return await engine.space([sel]);
+    return await engine.space([sel], { exactScan });
   } finally {
     process.seteuid!(0);
     await engine.dispose();
@@ -394,6 +394,24 @@ describe('space on XFS without the reverse-mapping btree (rmapbt=0)', { skip: sk
     } finally {
       fs.closeSync(fd);
     }
+  });
+
+  test('the exact scan as a user who cannot read a folder: bounds, and the note names the folder and EACCES', async () => {
+    // (a new-user trial: the note blamed "a folder hidden under another mount")
+    const sel = freshDir(t, 'unreadable-sel');
+    const closed = freshDir(t, 'unreadable-dir');
+    randomFile(path.join(sel, 'u'), Number(MiB));
+    execFileSync('cp', ['--reflink=always', path.join(sel, 'u'), path.join(closed, 'u-clone')]);
+    execFileSync('sync');
+    for (const p of [path.dirname(t.mountPoint), t.mountPoint, sel]) fs.chmodSync(p, 0o755);
+    fs.chmodSync(closed, 0o700);
+    const r = await spaceAsNobody(sel, true);
+    assert.deepEqual(r.errors, [], 'the selection itself was read');
+    assert.equal(r.total.reclaimableExact, false);
+    assert.ok(r.total.reclaimable === 0n && r.total.reclaimableMax === MiB);
+    const notes = r.fileSystems[0].notes.join(' ');
+    assert.match(notes, new RegExp(`it could not read 1 path of xfs \\(${closed} \\(EACCES\\)\\).*Run it as root`));
+    assert.doesNotMatch(notes, /hidden under another mount/);
   });
 
   test('data two selected files share with a third under a mount: the inodes out of reach keep the bounds', async () => {
