@@ -8,6 +8,7 @@ import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { keepsExtent } from './dedupe-extents';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
+import { sharesNoBlocks } from './space-fs';
 import type { OwnerLookup } from './dedupe-owners';
 import { blockEndAtEof, dataBytes, physEnd, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
 
@@ -18,9 +19,6 @@ const compressedBytes = (segs: Segment[]): bigint => segs.reduce((t, x) => (x.en
 
 /** Where a range's data starts on disk (its first piece with a known place; none: last). */
 const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.phys ?? 1n << 64n;
-
-/** File systems with no way to share a block between files (no reflink, no dedupe). */
-const SHARES_NO_BLOCKS: ReadonlySet<string> = new Set(['tmpfs', 'ramfs']);
 
 /**
  * The group for identical ranges (`length` bytes at `offsets[i]` of `files[i]`): the source is
@@ -128,7 +126,7 @@ export function groupSaving(
       if (x.phys < 0n) {
         unknown += x.len;
         // (tmpfs and ramfs share no blocks at all: their data cannot already be the source's)
-        if (!SHARES_NO_BLOCKS.has(files[i].filesystem)) unplaced += x.len;
+        if (!sharesNoBlocks(files[i].filesystem)) unplaced += x.len;
       } else if (x.encoded) {
         const notSource = x.len - sameBytes(s, [x]);
         unknown += notSource;

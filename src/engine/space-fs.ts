@@ -8,6 +8,14 @@ import * as fs from 'node:fs';
 import { fromOsBytes, osPath } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
 
+/**
+ * File systems with no way to share a block between files (no reflink, no dedupe): their maps
+ * carry no physical offsets, yet what a file holds is known to be its own.
+ */
+export function sharesNoBlocks(filesystem: string | undefined): boolean {
+  return filesystem === 'tmpfs' || filesystem === 'ramfs';
+}
+
 /** statfs f_type of btrfs (linux/magic.h BTRFS_SUPER_MAGIC). */
 const BTRFS_SUPER_MAGIC = 0x9123683en;
 

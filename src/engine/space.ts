@@ -21,7 +21,7 @@ import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
-import { fileSystemKey, mountPointOf } from './space-fs';
+import { fileSystemKey, mountPointOf, sharesNoBlocks } from './space-fs';
 import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside, unreachedInodes } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { diskFreed } from './space-btrfs';
@@ -146,6 +146,12 @@ export async function spaceOf(
             )
           : undefined;
       g.mountPoint = mountPointOf(p);
+      // the files mapped before the name was known: nothing on tmpfs is shared after all
+      if (sharesNoBlocks(g.filesystem) && g.sharingUnknownFiles > 0) {
+        const gi = groups.indexOf(g);
+        for (let i = 0; i < table.count; i++) if (table.fileSystem[i] === gi) table.bits[i] &= ~1;
+        g.sharingUnknownFiles = 0;
+      }
     }
   };
 
@@ -188,8 +194,9 @@ export async function spaceOf(
         } else if (phys >= 0n) g.own += len;
         else {
           g.unplaced += len;
-          // a compressed extent has an address and FIEMAP's SHARED flag: known not shared
-          if (k.physical[i] < 0n) unknown = true;
+          // a compressed extent has an address and FIEMAP's SHARED flag: known not shared; so
+          // is everything on tmpfs, which cannot share
+          if (k.physical[i] < 0n && !sharesNoBlocks(g.filesystem)) unknown = true;
         }
         if ((flags & EXTENT_FLAG.ENCODED) !== 0) compressed = true;
       }
@@ -485,7 +492,11 @@ export async function spaceOf(
       t.reclaimable = t.exclusive - g.kept;
       t.reclaimableMax = t.reclaimable;
       outside = { start: [], end: [] };
-      fsNotes.push(`exact: no extent on ${name} is shared, so deleting the selection frees its exclusive bytes.`);
+      fsNotes.push(
+        sharesNoBlocks(g.filesystem)
+          ? `exact: ${name} cannot share blocks between files, so deleting the selection frees what it holds.`
+          : `exact: no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes.`,
+      );
     } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n) {
       t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
       t.reclaimableMax = t.reclaimable;

@@ -510,6 +510,39 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(freed, r.total.reclaimable);
   });
 
+  test('tmpfs: it cannot share blocks, so its SEEK_DATA maps (no physical offsets) give an exact answer, equal to the space freed', async () => {
+    // (a new-user trial: bounds, "sharing unknown" on every file)
+    const tmp = makeFs('tmpfs');
+    const engine = createEngine();
+    try {
+      const d = freshDir(tmp, 'plain');
+      randomFile(path.join(d, 'a'), 3 * MiB);
+      execFileSync('fallocate', ['-l', String(MiB), path.join(d, 'reserved')]);
+      fs.writeFileSync(path.join(d, 'sparse'), '');
+      fs.truncateSync(path.join(d, 'sparse'), 64 * MiB);
+      overwrite(path.join(d, 'sparse'), 32 * MiB, 8192);
+      const r = await engine.space([d]);
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.fileSystems[0].filesystem, 'tmpfs');
+      for (const f of r.files) {
+        assert.equal(f.allocated, fs.statSync(f.path, { bigint: true }).blocks * 512n, f.path);
+        assert.equal(f.sharingUnknown, undefined, f.path);
+        assert.equal(f.exclusive, f.allocated, f.path);
+      }
+      assert.deepEqual(
+        [r.total.reclaimableExact, r.total.reclaimable, r.total.reclaimableMax, r.total.unique],
+        [true, r.total.allocated, r.total.allocated, r.total.allocated],
+      );
+      assert.match(r.fileSystems[0].notes.join(' '), /exact: tmpfs cannot share blocks between files/);
+      const before = await settledFree(tmp.mountPoint, ['sync']);
+      for (const f of r.files) fs.rmSync(f.path);
+      assert.equal((await settledFree(tmp.mountPoint, ['sync'])) - before, r.total.reclaimable);
+    } finally {
+      await engine.dispose();
+      tmp.cleanup();
+    }
+  });
+
   test('hard links once, symlinks not followed, two file systems apart', async () => {
     const d = freshDir(xfs, 'links');
     randomFile(path.join(d, 'f'), 256 * 1024);
