@@ -172,7 +172,13 @@ export function pathError(op: Operation, p: string, e: unknown): WalkError {
   const f = nodeFsError(op, e, [p]);
   if (f.code === 'EACCES')
     return { path: p, code: f.code, message: `${op}: cannot read ${p}: permission denied; it was skipped (EACCES).` };
-  return { path: p, code: f.code, message: f.message };
+  // an error of the step that failed (reading the map) is named by the command the person ran
+  const step = `${f.operation}: `;
+  return {
+    path: p,
+    code: f.code,
+    message: f.operation !== op && f.message.startsWith(step) ? `${op}: ${f.message.slice(step.length)}` : f.message,
+  };
 }
 
 /** The error for a FIFO, socket or device: reported, never opened. */

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignalContext } from '../../src/engine/context';
 import { backendFor } from '../../src/engine/select-backend';
-import { outermost, walkSelection, type WalkError, type WalkSummary } from '../../src/engine/walk';
+import { outermost, pathError, walkSelection, type WalkError, type WalkSummary } from '../../src/engine/walk';
+import { nodeFsError } from '../../src/engine/errno';
 
 const skip = process.platform === 'win32' ? 'POSIX names, links and FIFOs' : undefined;
 
@@ -118,4 +119,14 @@ describe('walk.ts: the selection walk', { skip }, () => {
     const ac = new AbortController();
     await assert.rejects(walk([dir], { signal: ac.signal, onFile: () => ac.abort() }), (e: { code?: string }) => e.code === 'E_CANCELLED');
   });
+});
+
+test("a path's error is named by the command, not by the step inside it that failed (the map read)", () => {
+  const p = '/x/y';
+  const failed = nodeFsError('map', Object.assign(new Error('x'), { code: 'EIO', errno: 5, syscall: 'open' }), [p]);
+  assert.match(failed.message, /^map: /);
+  const e = pathError('dedupe', p, failed);
+  assert.equal(e.code, 'EIO');
+  assert.equal(e.message, failed.message.replace(/^map: /, 'dedupe: '));
+  assert.match(pathError('space', p, failed).message, /^space: open failed on \/x\/y: .*\(EIO\)\.$/);
 });
