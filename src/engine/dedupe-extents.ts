@@ -225,7 +225,7 @@ function partOfExtents(
     // it: the part past the end is not freed either
     if (end >= f.size && pieces.some((p) => !p.unwritten && p.end === f.size)) here += blockEndAtEof(f, f.size) - f.size;
     bytes += here;
-    example ||= `${f.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not duplicated)`;
+    example ||= `${f.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not shared by the plan)`;
   }
   return { bytes, example };
 }

@@ -299,7 +299,7 @@ test('btrfs as root: a FIEMAP record that is two extents side by side (a file wr
   const third = groupSaving([a, c], [0n, 64n * K], 64n * K, false, new Set(['a']));
   partialExtentWarnings([third], files, asRoot(items));
   assert.equal(third.netSaving, 0n);
-  assert.match(third.warnings[0], /c at 0 \(131072 bytes in one piece, 65536 bytes of them not duplicated\)/);
+  assert.match(third.warnings[0], /c at 0 \(131072 bytes in one piece, 65536 bytes of them not shared by the plan\)/);
 });
 
 test('btrfs: a range that ends the file in an extent shared only in part frees nothing, its last block either', () => {
@@ -340,7 +340,7 @@ test('btrfs: a partly overwritten extent (pieces on both sides of new data) is o
   assert.equal(forced.ranges[1].path, 'b');
   partialExtentWarnings([forced], new Map([a, b].map((f) => [f.path, f])), asRoot());
   assert.equal(forced.netSaving, 0n);
-  assert.match(forced.warnings.join(' '), /b at 0 \(3145728 bytes in 2 pieces, 2097152 bytes of them not duplicated\)/);
+  assert.match(forced.warnings.join(' '), /b at 0 \(3145728 bytes in 2 pieces, 2097152 bytes of them not shared by the plan\)/);
 });
 
 test('FIDEDUPERANGE argument: 24-byte header, 32 bytes per destination, status and bytes read back', () => {
