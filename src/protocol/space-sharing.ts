@@ -1,5 +1,5 @@
 // What the Space figures say where some files' sharing is unknown (no physical offsets: SMB's
-// allocated ranges, tmpfs). The engine counts such a file as allocated and not shared (its
+// allocated ranges). The engine counts such a file as allocated and not shared (its
 // `shared` 0, `exclusive` its allocated bytes, its bytes added to `unique` as they are), which
 // is a definition, not a measurement: the Space view, the CLI table and the CSV show these
 // figures as unknown, or, when only some files are unknown, over the files whose sharing is

@@ -100,26 +100,25 @@ describe('extent-lens space: special files and paths that cannot be read (as du)
   });
 });
 
-describe('extent-lens space: files whose sharing is unknown (real tmpfs: SEEK-only maps, as over SMB)', () => {
+// (files whose sharing is unknown, shown as "unknown": over SMB, test/smb/space-samba.test.ts)
+describe('extent-lens space on tmpfs (real tmpfs: SEEK-only maps, no physical offsets)', () => {
   before(() => ensureBuilt());
 
-  test('the table shows shared and exclusive as unknown, per row and in the totals; the JSON keeps the numbers with the flag', () => {
+  test('tmpfs cannot share blocks: exclusive is what each file holds, and the answer is exact', () => {
     const d = fs.mkdtempSync('/dev/shm/el-space-cli-');
     try {
       fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(8192, 1));
       const t = cli(['space', d]);
       assert.equal(t.code, 0, t.stderr);
-      assert.match(t.stdout, /^ *8192 +8192 +unknown +unknown +\? +\/dev\/shm\/.*\/f$/m);
-      assert.match(
-        t.stdout,
-        /^ {2}allocated 8192 \(8 KiB\), shared unknown, exclusive unknown, unique unknown \(sharing unknown for every file\)$/m,
-      );
-      assert.match(t.stdout, /^note: tmpfs: One file on tmpfs has no physical offsets in its map/m);
-      assert.doesNotMatch(t.stdout, /exclusive 8192|bounds: /);
+      assert.match(t.stdout, /^ *8192 +8192 +0 +8192 +0 +\/dev\/shm\/.*\/f$/m);
+      assert.match(t.stdout, /^ {2}allocated 8192 \(8 KiB\), shared 0 bytes, exclusive 8192 \(8 KiB\), unique 8192 \(8 KiB\)$/m);
+      assert.match(t.stdout, /^ {2}deleting it frees 8192 \(8 KiB\)$/m);
+      assert.match(t.stdout, /^note: tmpfs: exact: tmpfs cannot share blocks between files/m);
+      assert.doesNotMatch(t.stdout, /unknown|no physical offsets/);
       const j = JSON.parse(cli(['space', d, '--json']).stdout);
-      assert.equal(j.files[0].sharingUnknown, true);
-      assert.equal(j.files[0].exclusive, '8192', 'JSON: the numbers as defined, with the flag');
-      assert.equal(j.total.exclusive, '8192');
+      assert.equal(j.files[0].sharingUnknown, undefined);
+      assert.equal(j.files[0].exclusive, '8192');
+      assert.deepEqual([j.total.exclusive, j.total.reclaimable, j.total.reclaimableExact], ['8192', '8192', true]);
       assert.ok(
         !j.fileSystems[0].notes.some((n: string) => /more than (its|their) maps? shows?/.test(n)),
         'data blocks only: no such note',
@@ -175,7 +174,7 @@ describe('extent-lens space: files whose sharing is unknown (real tmpfs: SEEK-on
         const t = cli(['space', ...args]);
         assert.equal(t.code, 0, t.stderr);
         // preallocated, so allocated (as du counts them)
-        assert.match(t.stdout, /^ *4194304 +4194304 +unknown +unknown +\? +\/dev\/shm\/.*\/reserved\.bin$/m);
+        assert.match(t.stdout, /^ *4194304 +4194304 +0 +4194304 +0 +\/dev\/shm\/.*\/reserved\.bin$/m);
         assert.match(
           t.stdout,
           /^note: tmpfs: One file holds 3145728 bytes \(3 MiB\) more than its map shows: tmpfs counts them in the block count \(du too\), but SEEK_DATA reports them as holes .* They are counted as allocated, as preallocated data is; no map shows where they are\.$/m,

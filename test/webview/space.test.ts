@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type SpaceResult } from '../../src/engine';
@@ -16,6 +17,8 @@ import type { HostMessage, SpaceData, SpaceWireRow, SpaceWireSharing, WebviewMes
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
+import { SMB_PASSWORD, sambaSkipReason, startSamba, type SambaServer } from '../support/samba';
+import { closeSmbConnections } from '../../src/engine/backends/smb';
 import {
   applyTheme,
   buildWebviews,
@@ -827,29 +830,45 @@ describe('Space webview in Chromium with a real XFS analysis', { skip, timeout: 
     await page.close();
   });
 
-  describe('files whose sharing is unknown (tmpfs: SEEK-only maps, as SMB gives allocated ranges only)', () => {
-    let shm = '';
+  describe('files whose sharing is unknown (over SMB: the server gives allocated ranges only)', { skip: sambaSkipReason() }, () => {
+    let shareDir = '';
+    let smb: SambaServer;
     let unknownData: SpaceData;
     let mixedData: SpaceData;
+    const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
     before(async () => {
-      // real tmpfs, real engine: every file sharingUnknown (the case of every file over SMB)
-      shm = fs.mkdtempSync('/dev/shm/el-space-webview-');
-      fs.writeFileSync(path.join(shm, 'x.bin'), Buffer.alloc(80 * KiB, 7));
-      fs.writeFileSync(path.join(shm, 'y.bin'), Buffer.alloc(16 * KiB, 8));
-      unknownData = spaceData(await engine.space([shm]), [shm]);
-      mixedData = spaceData(await engine.space([dir, shm]), [dir, shm]);
+      // a real Samba, the real engine: every file on the share sharingUnknown
+      shareDir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-webview-smb-'));
+      fs.writeFileSync(path.join(shareDir, 'x.bin'), Buffer.alloc(80 * KiB, 7));
+      fs.writeFileSync(path.join(shareDir, 'y.bin'), Buffer.alloc(16 * KiB, 8));
+      fs.chmodSync(shareDir, 0o755);
+      smb = await startSamba({ shares: [{ name: 'w', path: shareDir }] });
+      process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
+      const top = smb.uri('w');
+      unknownData = spaceData(await engine.space([top]), [top]);
+      mixedData = spaceData(await engine.space([dir, top]), [dir, top]);
     });
-    after(() => fs.rmSync(shm, { recursive: true, force: true }));
+    after(async () => {
+      await closeSmbConnections();
+      await smb?.stop();
+      fs.rmSync(shareDir, { recursive: true, force: true });
+      if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
+      else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
+    });
 
     test('every file unknown: shared, exclusive and unique read "unknown"; no Exact scan; grey in the legend; tile tooltips', async () => {
+      assert.equal(unknownData.files.length, 2, JSON.stringify(unknownData.errors));
       assert.ok(unknownData.files.every((f) => f.sharingUnknown));
       const { page, bridge } = await open(1000, 900, unknownData);
       const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';
       for (const k of ['shared', 'exclusive', 'unique']) assert.equal(await text(`.kv[data-key="${k}"] dd`), 'unknown', k);
       assert.match(await text('.kv[data-key="allocated"] dd'), /96 KiB/);
       assert.equal(await page.locator('#btn-exact-scan').count(), 0, 'no exact scan can run here');
-      assert.equal(await text('.reclaim-line'), 'Deleting this frees 96 KiB, not proven (see below).');
-      assert.match(await text('.reclaim-why'), /Deleting these files frees 98,304 bytes \(96 KiB\) if, as assumed, they share no blocks\./);
+      assert.equal(
+        await text('.reclaim-line'),
+        'Deleting this frees about 0 B to 96 KiB, by the bytes referenced: not bounds (see below).',
+      );
+      assert.match(await text('.reclaim-why'), /the SMB server does not say which of their blocks are shared/);
       assert.doesNotMatch(await text('.details .meta'), /exact scan/);
       assert.equal(await page.isVisible('.legend-unknown'), true, 'grey tiles have a legend entry');
       const cells = await page.$$eval('.space-grid .tscroll .tr', (rows) =>

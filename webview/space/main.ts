@@ -68,7 +68,7 @@ for (const [cls, label, tip] of [
   [
     'unknown',
     l10n.t('Sharing unknown'),
-    l10n.t('Files whose maps have no physical offsets (SMB, tmpfs): whether their bytes are shared is not known.'),
+    l10n.t('Files whose maps have no physical offsets (SMB): whether their bytes are shared is not known.'),
   ],
 ] as const) {
   const li = el('li', { title: tip, class: `legend-${cls}` });
@@ -191,7 +191,7 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
     fact(l10n.t('Shared'), BigInt(t.shared), 'shared', sharedTip);
     fact(l10n.t('Exclusive'), BigInt(t.exclusive), 'exclusive', exclusiveTip);
   } else if (known.kind === 'unknown') {
-    const why = l10n.t('Not known: no file here has physical offsets in its map (SMB, tmpfs), so what is shared cannot be told.');
+    const why = l10n.t('Not known: no file here has physical offsets in its map (SMB), so what is shared cannot be told.');
     unknownFact(l10n.t('Shared'), 'shared', why);
     unknownFact(l10n.t('Exclusive'), 'exclusive', why);
   } else {
@@ -331,9 +331,9 @@ function showTotals(d: SpaceData, sums: SharingSums): void {
         'p',
         { class: 'meta' },
         known.kind === 'unknown'
-          ? l10n.t('No file here has physical offsets in its map (SMB, tmpfs): whether they share blocks is unknown (grey).')
+          ? l10n.t('No file here has physical offsets in its map (SMB): whether they share blocks is unknown (grey).')
           : l10n.t(
-              '{0} files have no physical offsets in their maps (SMB, tmpfs): their sharing is unknown (grey).',
+              '{0} files have no physical offsets in their maps (SMB): their sharing is unknown (grey).',
               groupDigits(BigInt(known.unknownFiles)),
             ),
       ),

@@ -22,7 +22,7 @@ export interface FileNums {
   /** The rest of the shared bytes: some reference outside the selection holds them (sharedSplit). */
   outside: bigint;
   rel: string;
-  /** No physical offsets (SMB, tmpfs): shared and exclusive are not known (src/protocol/space-sharing.ts). */
+  /** No physical offsets (SMB): shared and exclusive are not known (src/protocol/space-sharing.ts). */
   sharingUnknown: boolean;
 }
 

@@ -216,7 +216,7 @@ export class SpaceTable {
       pathText(cell('path', '', n.rel), n.rel);
       for (const k of ['size', 'allocated', 'shared', 'exclusive'] as const) {
         if (n.sharingUnknown && (k === 'shared' || k === 'exclusive'))
-          cell(k, l10n.t('unknown'), l10n.t('Sharing unknown: the map has no physical offsets (SMB, tmpfs)'));
+          cell(k, l10n.t('unknown'), l10n.t('Sharing unknown: the map has no physical offsets (SMB)'));
         else cell(k, humanBytes(n[k]), l10n.t('{0} bytes', groupDigits(n[k])));
       }
       const sc = this.shareCount[i];
