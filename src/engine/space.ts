@@ -101,6 +101,8 @@ export async function spaceOf(
   let mappedBytes = 0n;
   /** Groups whose file system is still to be named (fsInfo is async; the walks are not). */
   const unnamed: { g: Group; path: string }[] = [];
+  /** Rows mapped while a file system was still to be named, streamed (in order) once it is. */
+  const unstreamed: number[] = [];
 
   const groupFor = (p: string, dev: bigint): number => {
     const known = groupByDev.get(dev);
@@ -153,6 +155,7 @@ export async function spaceOf(
         g.sharingUnknownFiles = 0;
       }
     }
+    for (const i of unstreamed.splice(0)) opts.onFileMapped?.(table.row(i, []), i);
   };
 
   // The accounting of each file, fed by either walk (the backend's spaceWalk or walk.ts).
@@ -219,7 +222,11 @@ export async function spaceOf(
       if (unknown) g.sharingUnknownFiles++;
       if (compressed) g.compressedFiles++;
       table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
-      if (opts.onFileMapped) opts.onFileMapped(table.row(index, []), index);
+      // (a row streams once its file system is named: whether its sharing is known depends on it)
+      if (opts.onFileMapped) {
+        if (unnamed.length > 0 || unstreamed.length > 0) unstreamed.push(index);
+        else opts.onFileMapped(table.row(index, []), index);
+      }
       if (met.last) indexOf.set(met.last, index);
       const t = g.totals;
       t.files++;
@@ -280,6 +287,7 @@ export async function spaceOf(
     { file: accountFile, error: (e) => void errors.push(e), folder: backendWalk },
     met,
   );
+  await nameFileSystems(); // (the last files' rows stream, if any waited)
   symlinks += walked.symlinks;
   const hardLinks = walked.hardLinks;
   progress();

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, type SpaceResult } from '../../src/engine';
+import { createEngine, type SpaceFile, type SpaceResult } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { fromOsBytes, osPath, osPathBytes } from '../../src/engine/os-path';
 
@@ -521,9 +521,15 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
       fs.writeFileSync(path.join(d, 'sparse'), '');
       fs.truncateSync(path.join(d, 'sparse'), 64 * MiB);
       overwrite(path.join(d, 'sparse'), 32 * MiB, 8192);
-      const r = await engine.space([d]);
+      const streamed: SpaceFile[] = [];
+      const r = await engine.space([d], { onFileMapped: (f, i) => (streamed[i] = f) });
       assert.deepEqual(r.errors, []);
       assert.equal(r.fileSystems[0].filesystem, 'tmpfs');
+      // the rows streamed while it ran say the same (the first was mapped before tmpfs was named)
+      assert.deepEqual(
+        streamed.map((f) => [f.path, f.sharingUnknown]),
+        r.files.map((f) => [f.path, undefined]),
+      );
       for (const f of r.files) {
         assert.equal(f.allocated, fs.statSync(f.path, { bigint: true }).blocks * 512n, f.path);
         assert.equal(f.sharingUnknown, undefined, f.path);
