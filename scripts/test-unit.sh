@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t files < <(find test/unit -name '*.test.ts' | sort)
 files+=(test/cli/digits.test.ts test/cli/numbers.test.ts test/cli/dedupe-human.test.ts test/smb/primitives.test.ts)
-exec node --import tsx --import ./test/support/assert-ok-message.ts --test --test-reporter=spec "${files[@]}"
+exec node --import tsx --import "$PWD/test/support/assert-ok-message.mjs" --test --test-reporter=spec "${files[@]}"

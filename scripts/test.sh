@@ -9,5 +9,5 @@ npm run --silent build
 if [ $# -gt 0 ]; then roots=("$@"); else roots=(test); fi
 mapfile -t files < <(find "${roots[@]}" -name '*.test.ts' -not -path 'test/extension/*' | sort)
 echo "== running ${#files[@]} test files"
-# (assert-ok-message.ts: a failing bare assert.ok fails at once; node 20's own message can take minutes under tsx)
-exec node --import tsx --import ./test/support/assert-ok-message.ts --test --test-reporter=spec "${files[@]}"
+# (assert-ok-message.mjs: a failing bare assert.ok fails at once; node 20's own message can take minutes under tsx)
+exec node --import tsx --import "$PWD/test/support/assert-ok-message.mjs" --test --test-reporter=spec "${files[@]}"

@@ -4,14 +4,16 @@
 // 1,000-line test), not the .ts file's, and node 20 then reads and re-parses the file in a
 // recursion that took more than five minutes (one failing check held up a CI run). With a
 // message given it reads nothing: the value is named instead, and the stack (source-mapped by
-// tsx) says which line it was.
+// tsx) says which line it was. Plain JavaScript: node loads it into the engine's worker threads
+// too (they inherit --import), where tsx does not load .ts files.
 
 import assert from 'node:assert';
 import { inspect } from 'node:util';
 
 // assert.strict copied ok from assert when node made it: both are replaced
 for (const target of [assert, assert.strict]) {
-  const ok = function ok(value: unknown, message?: string | Error): asserts value {
+  /** @type {(value: unknown, message?: string | Error) => asserts value} */
+  const ok = function ok(value, message) {
     if (value) return;
     if (message instanceof Error) throw message;
     throw new assert.AssertionError({
