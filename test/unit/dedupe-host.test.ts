@@ -9,7 +9,7 @@
 // view shows its plan. STAND-IN after that: findDuplicates and dedupe of a small object that
 // answers with plans and reports built here in the engine's types, so each step of the flow
 // (declines, cancels, skipped ranges) can be given exactly; the real apply is tested on real
-// file systems in test/linux/dedupe.test.ts and in code-server (test/vscode/dedupe-ui.test.ts).
+// file systems in test/linux/dedupe*.test.ts and in code-server (test/vscode/dedupe-ui.test.ts).
 // Everything else is real: the commands, the panel, the Services, the Space view's engine.space.
 //
 // Run: node --import tsx --test test/unit/dedupe-host.test.ts

@@ -1,6 +1,6 @@
 // Chunks on the same blocks as another file's chunk are read once (src/engine/dedupe-twins.ts):
 // which chunks stand in for which, on maps written out by hand. The loop-device test
-// (test/linux/dedupe.test.ts, "clones are read once") checks the same on XFS and btrfs.
+// (test/linux/dedupe-clones.test.ts, "clones are read once") checks the same on XFS and btrfs.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
