@@ -651,7 +651,7 @@ setButtons();
 progress.removeAttribute('hidden');
 progressText.textContent = l10n.t('Loading…');
 btnCancel.setAttribute('hidden', '');
-// Read-only, for the Chromium suite (test/webview/space.test.ts): where each file is drawn.
+// Read-only, for the Chromium suites (test/webview/space*.test.ts): where each file is drawn.
 (window as unknown as Record<string, unknown>).__extentLensSpace = {
   fileRect: (i: number) => map?.fileRect(i),
   zoomed: () => map?.zoom.rel,
