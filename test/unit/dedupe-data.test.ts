@@ -185,7 +185,11 @@ test('report to wire', () => {
   // a cancelled run's report: how far it got
   const c = { ...r, cancelled: { groupsDone: 1, groups: 3, countsAtLeast: true } };
   assert.ok(isDedupeWireReport(JSON.parse(JSON.stringify(c))));
-  assert.equal(isDedupeWireReport({ ...c, cancelled: { groupsDone: 4, groups: 3, countsAtLeast: true } }), false, 'more done than there were');
+  assert.equal(
+    isDedupeWireReport({ ...c, cancelled: { groupsDone: 4, groups: 3, countsAtLeast: true } }),
+    false,
+    'more done than there were',
+  );
   assert.equal(isDedupeWireReport({ ...c, cancelled: { groupsDone: 1, groups: 3, countsAtLeast: 'no' } }), false);
   assert.equal(isDedupeWireReport({ ...c, cancelled: true }), false);
 });
