@@ -1,0 +1,39 @@
+// Helpers of the space tests on loop-mounted file systems (test/linux/space*.test.ts): files of
+// random data, overwriting part of one, and free space once a file system has settled.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+
+export const MiB = 1024 * 1024;
+
+export function randomFile(p: string, bytes: number): void {
+  const buf = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 65536) buf.set(randomBytes(Math.min(65536, bytes - i)), i);
+  fs.writeFileSync(p, buf);
+}
+
+/** Overwrite `bytes` at `offset` with new random data (unsharing those blocks). */
+export function overwrite(p: string, offset: number, bytes: number): void {
+  const fd = fs.openSync(p, 'r+');
+  fs.writeSync(fd, randomBytes(bytes), 0, bytes, offset);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+}
+
+export function freeBytes(mountPoint: string): bigint {
+  const s = fs.statfsSync(mountPoint, { bigint: true });
+  return s.bfree * s.bsize;
+}
+
+/** Free space once the file system has settled after deletes (XFS frees inodes in the background). */
+export async function settledFree(mountPoint: string, syncCmd: string[]): Promise<bigint> {
+  let last = -1n;
+  for (let i = 0; i < 40; i++) {
+    execFileSync(syncCmd[0], syncCmd.slice(1));
+    const now = freeBytes(mountPoint);
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}
