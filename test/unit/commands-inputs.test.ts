@@ -1,0 +1,205 @@
+// What the extension's commands accept, without VS Code: byte inputs (suffixes, hex, exact above
+// 2^53, and why a refusal), clone range offsets and lengths (the block size rule, suggestions that
+// are valid answers, overlap in one file), punch hole inputs, the existing-destination policy and
+// error classification.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength, rangesOverlap } from '../../src/commands/logic/clone-range-input';
+import { parseByteInput } from '../../src/host/logic/bytes';
+import { errorFacts } from '../../src/host/logic/errors';
+import { policyFor, readOnExistingSetting } from '../../src/host/logic/existing-policy';
+import { cloneName, comparisonCopyPath, destinationInFolder, mustRename } from '../../src/host/logic/destination';
+import { checkPunchRange } from '../../src/commands/logic/punch-input';
+
+const TWO_53 = 1n << 53n;
+
+test('byte inputs: suffixes, hex, exact above 2^53, refusals', () => {
+  assert.deepEqual(parseByteInput('4k'), { value: 4096n });
+  assert.deepEqual(parseByteInput('1MiB'), { value: 1048576n });
+  assert.deepEqual(parseByteInput('1MB'), { value: 1000000n });
+  assert.deepEqual(parseByteInput('0x1000'), { value: 4096n });
+  assert.deepEqual(parseByteInput('9007199254740993'), { value: TWO_53 + 1n });
+  assert.ok('error' in parseByteInput(''));
+  assert.ok('error' in parseByteInput('12 apples'));
+  assert.ok('error' in parseByteInput('-4096'));
+  assert.ok('error' in parseByteInput('9223372036854775808')); // 2^63
+});
+
+test('byte inputs say why (issue 12): too large as the CLI says it, negative, "4 KiB" with a space', () => {
+  const huge = parseByteInput('99999999999999999999999');
+  assert.ok('error' in huge);
+  assert.equal(huge.error, '99999999999999999999999 is larger than the largest file offset, 2^63 − 1 (9,223,372,036,854,775,807).');
+  const neg = parseByteInput('-4096');
+  assert.ok('error' in neg);
+  assert.equal(neg.error, '-4096 is negative; byte counts and offsets start at 0.');
+  assert.deepEqual(parseByteInput('4 KiB'), { value: 4096n });
+  assert.deepEqual(parseByteInput('1 MiB'), { value: 1n << 20n });
+  assert.match((parseByteInput('4 apples') as { error: string }).error, /is not a byte count/);
+});
+
+test('clone range suggestions are valid answers: never past the source end, never the source offset itself', () => {
+  const MiB16 = 16n * 1024n * 1024n;
+  // the issue's case: 20,000,000 in a 16 MiB file; "try 19996672 or 20000768" were both past EOF
+  const past = checkOffset('20000000', 4096, { what: 'source', limit: MiB16 });
+  assert.equal(
+    past.error,
+    'The source file is 16,777,216 bytes (16 MiB) long; the source offset must be below that (the last block starts at 16,773,120).',
+  );
+  // just below EOF, misaligned: only the block below is offered (the one above is EOF itself)
+  assert.equal(
+    checkOffset('16775000', 4096, { what: 'source', limit: MiB16 }).error,
+    '16,775,000 is not a multiple of the block size 4,096; try 16,773,120.',
+  );
+  for (const text of ['5000', '16775000', '20000000']) {
+    const e = checkOffset(text, 4096, { what: 'source', limit: MiB16 }).error!;
+    for (const m of e.matchAll(/try ([\d,]+)(?: or ([\d,]+))?/g)) {
+      for (const n of [m[1], m[2]].filter(Boolean)) {
+        assert.equal(
+          checkOffset(n!.replace(/,/g, ''), 4096, { what: 'source', limit: MiB16 }).error,
+          undefined,
+          `${text}: suggestion ${n}`,
+        );
+      }
+    }
+  }
+  // within one file the destination offset may not equal the source's, and no suggestion is it
+  assert.match(
+    checkOffset('8k', 4096, { what: 'destination', sourceOffset: 8192n }).error!,
+    /must differ from the source offset \(8,192\)/,
+  );
+  assert.equal(
+    checkOffset('9000', 4096, { what: 'destination', sourceOffset: 8192n }).error,
+    '9,000 is not a multiple of the block size 4,096; try 12,288.',
+  );
+  // the length box's default: the longest valid length for the chosen offsets
+  const same = {
+    blockSize: 4096,
+    sourceSize: 1n << 20n,
+    sourceOffset: 0n,
+    sameFile: true,
+    destinationOffset: 65536n,
+    destinationSize: 1n << 20n,
+  };
+  assert.equal(maxLength(same), 65536n);
+  assert.equal(checkLength(String(maxLength(same)), { ...same, blockSize: 4096 }).error, undefined);
+  assert.equal(maxLength({ ...same, sourceOffset: 131072n }), 65536n, 'destination before the source');
+  assert.equal(maxLength({ ...same, sameFile: false }), 1n << 20n);
+  assert.equal(maxLength({ ...same, destinationOffset: 4n << 20n }), 1n << 20n, 'far apart: to the source EOF');
+  assert.match(checkLength('128k', { ...same, blockSize: 4096 }).error!, /must not overlap: at most 65,536 bytes \(64 KiB\) fit/);
+});
+
+test('clone range offsets: the block size rule, with suggestions, shown in the prompt', () => {
+  assert.match(alignmentRule(4096), /multiples of 4 KiB \(4,096 bytes/);
+  assert.deepEqual(checkOffset('8k', 4096, { what: 'destination' }), { value: 8192n });
+  const bad = checkOffset('5000', 4096, { what: 'source', limit: 1n << 20n });
+  assert.match(bad.error!, /not a multiple of the block size 4,096; try 4,096 or 8,192/);
+  assert.match(checkOffset('1MiB', 4096, { what: 'source', limit: 1n << 20n }).error!, /below that/);
+  // 64 KiB ReFS clusters
+  assert.ok(checkOffset('4k', 65536, { what: 'source' }).error);
+  assert.equal(checkOffset('64k', 65536, { what: 'source' }).value, 65536n);
+  // exact above 2^53: 2^60 is a multiple of 4096 and must survive unrounded
+  assert.equal(checkOffset(String(1n << 60n), 4096, { what: 'destination' }).value, 1n << 60n);
+  assert.ok(checkOffset(String((1n << 60n) + 1n), 4096, { what: 'destination' }).error);
+});
+
+test('clone range length: aligned unless it ends at the source EOF; same file may not overlap', () => {
+  const base = { blockSize: 4096, sourceSize: 10_000n, sourceOffset: 0n, sameFile: false, destinationOffset: 0n, destinationSize: 0n };
+  assert.equal(checkLength('8192', base).value, 8192n);
+  assert.equal(checkLength('10000', base).value, 10000n, 'a tail ending at EOF may be unaligned');
+  assert.match(checkLength('5000', base).error!, /not a multiple/);
+  assert.match(checkLength('12288', base).error!, /past the source's end of file; at most 10,000 bytes \(9\.77 KiB\) fit/);
+  assert.match(checkLength('0', base).error!, /more than 0/);
+  const same = { ...base, sourceSize: 1n << 20n, sameFile: true, destinationOffset: 4096n };
+  assert.match(checkLength('8192', same).error!, /must not overlap/);
+  assert.equal(checkLength('4096', same).value, 4096n);
+  assert.equal(lengthToEof(10_000n, 4096n), 5904n);
+  assert.equal(rangesOverlap(0n, 4096n, 4096n), false);
+  assert.equal(rangesOverlap(0n, 4095n, 4096n), true);
+  // huge offsets
+  const huge = {
+    blockSize: 4096,
+    sourceSize: (1n << 60n) + 8192n,
+    sourceOffset: 1n << 60n,
+    sameFile: false,
+    destinationOffset: 0n,
+    destinationSize: 0n,
+  };
+  assert.equal(checkLength('8192', huge).value, 8192n);
+  // the trial's case: 10,000-byte source from 8192 (a 1,808-byte tail) into a 5 MiB file at 4096
+  const inside = {
+    blockSize: 4096,
+    sourceSize: 10_000n,
+    sourceOffset: 8192n,
+    sameFile: false,
+    destinationOffset: 4096n,
+    destinationSize: 5n << 20n,
+  };
+  assert.equal(maxLength(inside), 0n, 'no whole block fits: no length is valid here');
+  assert.match(
+    checkLength('1808', inside).error!,
+    /partial last block can only be cloned to the destination's end \(5,242,880\); this range would end at 5,904, inside it\. Go back/,
+  );
+  const longer = { ...inside, sourceOffset: 0n };
+  assert.equal(maxLength(longer), 8192n, 'the tail would land inside: whole blocks only');
+  assert.equal(checkLength(String(maxLength(longer)), longer).error, undefined);
+  assert.match(checkLength('10000', longer).error!, /inside it\. Try 8,192 \(whole blocks\)\./);
+  assert.equal(checkLength('8192', longer).value, 8192n);
+  // ending at or past the destination's end, the tail is fine
+  const atEnd = { ...longer, destinationOffset: (5n << 20n) - 8192n };
+  assert.equal(maxLength(atEnd), 10_000n);
+  assert.equal(checkLength('10000', atEnd).value, 10_000n);
+});
+
+test('punch hole inputs', () => {
+  assert.deepEqual(checkPunchRange('4k', '4k', 16384n), { offset: 4096n, length: 4096n });
+  assert.match(checkPunchRange('16k', '1', 16384n).offsetError!, /below that/);
+  assert.match(checkPunchRange('8k', '12k', 16384n).lengthError!, /at most 8,192 bytes \(8 KiB\) fit/);
+  assert.match(checkPunchRange('0', '0', 16384n).lengthError!, /more than 0/);
+});
+
+test('existing destination policy: never overwrite unless chosen', () => {
+  assert.equal(readOnExistingSetting('rename'), 'rename');
+  assert.equal(readOnExistingSetting('overwrite'), 'overwrite');
+  assert.equal(readOnExistingSetting('bogus'), 'ask');
+  assert.equal(readOnExistingSetting(undefined), 'ask');
+  assert.equal(policyFor('ask', false), 'fail', 'a free name is still protected against a racing writer');
+  assert.equal(policyFor('ask', true), 'ask');
+  assert.equal(policyFor('rename', true), 'rename');
+  assert.equal(policyFor('overwrite', true), 'overwrite');
+  assert.equal(mustRename('/a/x.img', '/a/x.img'), true, 'cloning a file into its own folder must never overwrite it');
+  assert.equal(mustRename('/a/x.img', '/b/x.img'), false);
+  assert.equal(destinationInFolder('/src/disk.img', '/dst'), path.join('/dst', 'disk.img'));
+  assert.equal(cloneName('/a/disk.img'), 'disk (clone).img');
+  const tmp = comparisonCopyPath('/d/out.img', 42);
+  assert.equal(path.dirname(tmp), '/d', 'the comparison copy lands in the destination folder');
+  assert.equal(path.basename(tmp), '.el-compare-42.tmp');
+  assert.equal(path.basename(comparisonCopyPath('/d/' + 'n'.repeat(254), 42)), '.el-compare-42.tmp', 'short whatever the name');
+  assert.equal(destinationInFolder('/src/disk.img', '/d/link/..'), '/d/link/../disk.img', 'never simplified as text');
+  assert.equal(destinationInFolder('/src/disk.img', '/dst/'), '/dst/disk.img');
+});
+
+test('error classification: clone impossible, exists, cancelled', () => {
+  for (const code of [
+    'E_CROSS_VOLUME',
+    'EXDEV',
+    'EOPNOTSUPP',
+    'ERROR_NOT_SUPPORTED',
+    'ERROR_INVALID_FUNCTION',
+    'E_UNSUPPORTED',
+    'ETXTBSY',
+  ]) {
+    assert.equal(errorFacts({ name: 'FsctlError', code, message: 'm' }).cloneImpossible, true, code);
+  }
+  for (const code of ['EINVAL', 'E_MISALIGNED', 'EACCES', 'ERROR_DISK_FULL']) {
+    assert.equal(errorFacts({ code, message: 'm' }).cloneImpossible, false, code);
+  }
+  assert.equal(errorFacts({ code: 'E_EXISTS', message: 'x' }).exists, true);
+  assert.equal(errorFacts({ code: 'EEXIST', message: 'x' }).exists, true, 'the OS refused the name (a race)');
+  assert.equal(errorFacts({ code: 'STATUS_OBJECT_NAME_COLLISION', message: 'x' }).exists, true);
+  assert.equal(errorFacts({ code: 'E_CANCELLED', message: 'x' }).cancelled, true);
+  const f = errorFacts(new Error('plain'));
+  assert.equal(f.code, 'UNKNOWN');
+  assert.equal(f.message, 'plain');
+});
