@@ -1,5 +1,5 @@
 // Launch the Debian Chromium (/usr/bin/chromium) through playwright-core, headless, in a
-// throwaway profile under /tmp/el-<area>-XXXX. No browser download: playwright-core only
+// throwaway profile under /tmp/el-<area>-chromium-XXXX. No browser download: playwright-core only
 // drives the system browser. The flags keep it quiet on a shared machine (no GPU, no
 // background network, no component updates) and let it run as root (--no-sandbox).
 import * as fs from 'node:fs';
@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-export const CHROMIUM_PATH = process.env.EXTENT_LENS_CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's Chromium, or any build named by $CHROMIUM (scripts/setup.d/40-vscode.sh checks it). */
+export const CHROMIUM_PATH = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -30,6 +31,11 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
+/**
+ * Chromium with a fresh profile. launchPersistentContext, because chromium.launch refuses a
+ * --user-data-dir argument; HOME points into the profile so Chromium's crash-report and dconf
+ * folders stay out of the real home.
+ */
 export async function launchChromium(area: string, opts: { width?: number; height?: number; deviceScaleFactor?: number } = {}): Promise<Chromium> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), `el-${area}-chromium-`));
   let context: BrowserContext;
@@ -38,6 +44,7 @@ export async function launchChromium(area: string, opts: { width?: number; heigh
       executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_ARGS,
+      env: { ...process.env, HOME: profile } as Record<string, string>,
       viewport: { width: opts.width ?? 1200, height: opts.height ?? 900 },
       deviceScaleFactor: opts.deviceScaleFactor ?? 1,
     });

@@ -17,7 +17,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumSkipReason, launchChromium } from './chromium';
 
 export interface VsCodeInstall {
   codeServerVersion: string;
@@ -31,7 +32,6 @@ export interface VsCodeInstall {
 }
 
 export const CACHE_DIR = process.env.EXTENT_LENS_CACHE ?? path.join(os.homedir(), '.cache', 'extent-lens');
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 /** The repository root (this file is test/support/codeserver.ts). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -41,7 +41,8 @@ export function findVsCode(): VsCodeInstall | string {
   if (!fs.existsSync(ready)) return `code-server is not installed (${ready} missing): run bash scripts/setup.d/40-vscode.sh`;
   const install = JSON.parse(fs.readFileSync(ready, 'utf8')) as VsCodeInstall;
   for (const f of [install.node, install.codeServer]) if (!fs.existsSync(f)) return `code-server install is incomplete (${f} missing): rerun scripts/setup.d/40-vscode.sh`;
-  if (!fs.existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
+  const noChromium = chromiumSkipReason();
+  if (noChromium) return noChromium;
   return install;
 }
 
@@ -307,29 +308,12 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/**
- * Chromium with a fresh profile. launchPersistentContext, because chromium.launch refuses a
- * --user-data-dir argument; HOME points into the profile so Chromium's crash-report and dconf
- * folders stay out of the real home.
- */
+/** Chromium (test/support/chromium.ts) with its first page, as the code-server tests drive it. */
 export async function launchBrowser(opts: { viewport?: { width: number; height: number } } = {}): Promise<Browser> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'el-vscode-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: opts.viewport ?? { width: 1400, height: 900 },
-    env: { ...process.env, HOME: profile } as Record<string, string>,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  return {
-    context,
-    page,
-    async close() {
-      await context.close().catch(() => undefined);
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  const viewport = opts.viewport ?? { width: 1400, height: 900 };
+  const b = await launchChromium('vscode', { width: viewport.width, height: viewport.height });
+  const page = b.context.pages()[0] ?? (await b.context.newPage());
+  return { context: b.context, page, close: () => b.close().catch(() => undefined) };
 }
 
 export interface ExtensionTestRun {
