@@ -36,7 +36,8 @@ import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow } from '../
 import { makeFs, skipReason } from '../test/support/loopfs';
 import { chromiumSkipReason, launchChromium } from '../test/support/chromium';
 import { preallocateMany } from '../test/support/xfs-fixture';
-import { applyTheme, buildWebviews, frames, installBridge, startShellServer } from '../test/webview/harness';
+import { buildWebviews, frames, installBridge, startShellServer } from '../test/webview/harness';
+import { applyTheme } from '../test/webview/themes';
 
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--extents') + 1] || 0) || 1_000_000;

@@ -22,18 +22,8 @@ import type { CloneResultsData } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import {
-  applyTheme,
-  buildWebviews,
-  frames,
-  hexToRgb,
-  installBridge,
-  pixel,
-  startShellServer,
-  THEMES,
-  type HostBridge,
-  type ShellServer,
-} from './harness';
+import { buildWebviews, frames, installBridge, pixel, startShellServer, type HostBridge, type ShellServer } from './harness';
+import { applyTheme, hexToRgb, THEMES } from './themes';
 
 const MiB = 1n << 20n;
 const skip = skipReason('xfs') ?? chromiumSkipReason();

@@ -16,18 +16,8 @@ import type { CloneResultsData } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import {
-  applyTheme,
-  buildWebviews,
-  frames,
-  hexToRgb,
-  installBridge,
-  pixel,
-  ROOT,
-  startShellServer,
-  THEMES,
-  type ShellServer,
-} from './harness';
+import { buildWebviews, frames, installBridge, pixel, ROOT, startShellServer, type ShellServer } from './harness';
+import { applyTheme, hexToRgb, THEMES } from './themes';
 
 const MiB = 1n << 20n;
 const skip = skipReason('xfs') ?? chromiumSkipReason();

@@ -18,7 +18,8 @@ import type { DedupePlan, DedupeReport } from '../../src/engine';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '../../src/views/dedupe-data';
 import type { DedupeWirePlan, HostMessage, WebviewMessage } from '../../src/protocol/messages';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
-import { buildWebviews, frames, installBridge, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
+import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
+import { THEMES } from './themes';
 
 const skip = chromiumSkipReason();
 const KiB = 1024n;

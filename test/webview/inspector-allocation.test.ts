@@ -20,7 +20,8 @@ import { MapModel } from '../../src/views/map-model';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import { applyTheme, buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type ShellServer } from './harness';
+import { buildWebviews, frames, installBridge, startShellServer, type ShellServer } from './harness';
+import { applyTheme, hexToRgb, THEMES } from './themes';
 
 const MiB = 1n << 20n;
 const skip = skipReason('xfs') ?? chromiumSkipReason();

@@ -14,17 +14,8 @@ import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
 import type { Page } from 'playwright-core';
-import {
-  applyTheme,
-  buildWebviews,
-  frames,
-  hexToRgb,
-  installBridge,
-  startShellServer,
-  THEMES,
-  type HostBridge,
-  type ShellServer,
-} from './harness';
+import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
+import { applyTheme, hexToRgb, THEMES } from './themes';
 
 const skip = skipReason('xfs') ?? chromiumSkipReason();
 const SIZES = [36n, 40n, 44n, 48n, 52n, 56n, 60n].map((b) => 1n << b).concat([(1n << 63n) - 1n]);

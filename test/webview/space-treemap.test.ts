@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { spaceData } from '../../src/views/space-data';
 import type { SpaceData } from '../../src/protocol/messages';
 import { launchChromium, screenshotPath } from '../support/chromium';
-import { applyTheme, frames, installBridge, THEMES } from './harness';
+import { frames, installBridge } from './harness';
+import { applyTheme, THEMES } from './themes';
 import {
   skip,
   spaceViewHooks,

@@ -18,7 +18,8 @@ import type { HostMessage, SpaceData, SpaceWireRow, SpaceWireSharing } from '../
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import { buildWebviews, frames, hexToRgb, installBridge, startShellServer, THEMES, type HostBridge, type ShellServer } from './harness';
+import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
+import { hexToRgb, THEMES } from './themes';
 
 export const skip = skipReason('xfs') ?? chromiumSkipReason();
 export const KiB = 1024;
