@@ -26,7 +26,8 @@ import { execFileSync } from 'node:child_process';
 import { smbSkipReason, type SmbBench } from './smb';
 import { benchSpace } from './space';
 import { benchDedupe } from './dedupe';
-import { markdown, textTable, type Results } from './report';
+import { markdown, textTable } from './report';
+import type { Results } from './targets';
 
 const ROOT = path.resolve(__dirname, '..');
 
