@@ -201,8 +201,8 @@ export function markdown(r: Results, notes: string): string {
         md.push(
           run.clonesOfExtents !== undefined
             ? `${n} files on ${run.fs}, one file of ${run.clonesOfExtents.toLocaleString('en-US')} extents and its whole-file clones ` +
-                `(made in ${run.makeSeconds.toFixed(1)} s; not a target: the case where counting pairs of files per extent was ` +
-                `quadratic), baseline \`${run.baseline}\`:`
+                `(made in ${run.makeSeconds.toFixed(1)} s; not a target: the cases once quadratic, pairs of files counted per extent ` +
+                `or per partner), baseline \`${run.baseline}\`:`
             : `${n} files on ${run.fs} (made in ${run.makeSeconds.toFixed(1)} s), baseline \`${run.baseline}\`:`,
           '',
           '| whole process | command | mean ± σ | median | CPU (user+sys) | runs |',

@@ -161,8 +161,9 @@ function sameFiles(a: Uint32Array, b: readonly number[]): boolean {
  * Who each file shares with, one file at a time: `each(i, partners, bytes, count)` for every
  * file index in 0..fileCount-1, in order, with at most `limit` partners (most bytes in common
  * first; equal ones in the physical order the sweep met them) and the count of all of them.
- * The arrays are reused between calls. Work: the sum over the sets of their size squared, and
- * per file its partners times at most `limit`; memory: one slot per file and set membership.
+ * The arrays are reused between calls. Work: for a file in one set, at most `limit` steps; for
+ * the others, the sizes of their sets, and their partners times at most `limit`; memory: one
+ * slot per file and set membership.
  */
 export function partnersOf(
   sets: readonly OwnerSet[],
@@ -195,6 +196,21 @@ export function partnersOf(
   /** Does partner x come before y: more bytes (exact: the halves are normalised), or as many and met earlier. */
   const before = (x: number, y: number): boolean => (hi[x] !== hi[y] ? hi[x] > hi[y] : lo[x] > lo[y]);
   for (let f = 0; f < fileCount; f++) {
+    if (first[f + 1] - first[f] === 1) {
+      // In one set only (a clone of a file, or one of k clones of it): every partner has the
+      // set's bytes, so the first `limit` of the set are the answer, without a step per partner
+      // (k clones of one file would otherwise cost k² steps: 20,000 clones took 17 s).
+      const { files, bytes } = sets[member[first[f]]];
+      top.length = 0;
+      topBytes.length = 0;
+      for (let k = 0; k < files.length && top.length < limit; k++) {
+        if (files[k] === f) continue;
+        top.push(files[k]);
+        topBytes.push(bytes);
+      }
+      each(f, top, topBytes, files.length - 1);
+      continue;
+    }
     met.length = 0;
     for (let m = first[f]; m < first[f + 1]; m++) {
       const s = member[m];

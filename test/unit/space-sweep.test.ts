@@ -274,6 +274,53 @@ test('partners: sums over the sets, most bytes first, exact above 2^53, at most 
   ]);
 });
 
+/** The partners by their definition: bytes summed over the sets with both, most first, then in the order met. */
+function partnersByDefinition(sets: OwnerSet[], fileCount: number, limit: number): [number, number[], bigint[], number][] {
+  const out: [number, number[], bigint[], number][] = [];
+  for (let f = 0; f < fileCount; f++) {
+    const bytes = new Map<number, bigint>(); // in the order met: the file's sets in order, their files ascending
+    for (const s of sets) if (s.files.includes(f)) for (const p of s.files) if (p !== f) bytes.set(p, (bytes.get(p) ?? 0n) + s.bytes);
+    const order = [...bytes.keys()];
+    const ranked = order.map((p, i) => ({ p, b: bytes.get(p)!, i })).sort((x, y) => (x.b !== y.b ? (x.b > y.b ? -1 : 1) : x.i - y.i));
+    const top = ranked.slice(0, limit);
+    out.push([f, top.map((t) => t.p), top.map((t) => t.b), order.length]);
+  }
+  return out;
+}
+
+test("partners of files in one set (clones of one file): the set's first files, as the definition gives", () => {
+  // 3,000 clones of file 0 (one set), files 3,001–3,004 sharing with each other in two sets, and
+  // file 3,005 in one small set with 3,001: a mix of files in one set and in several
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const clones = Uint32Array.from({ length: 3001 }, (_, i) => i);
+  const sets: OwnerSet[] = [
+    { files: clones, bytes: 8192n },
+    { files: Uint32Array.from([3001, 3002, 3003]), bytes: 4096n },
+    { files: Uint32Array.from([3001, 3004]), bytes: 2n ** 60n },
+    { files: Uint32Array.from([3001, 3005]), bytes: 4096n },
+  ];
+  for (const limit of [1, 2, 100, 5000]) {
+    const got: [number, number[], bigint[], number][] = [];
+    partnersOf(sets, 3006, limit, (f, partners, bytes, count) => got.push([f, [...partners], [...bytes], count]));
+    const want = partnersByDefinition(sets, 3006, limit);
+    for (const f of [0, 1, 2, 1500, 2999, 3000, 3001, 3002, 3003, 3004, 3005, rnd(3000)]) assert.deepEqual(got[f], want[f], `file ${f}, limit ${limit}`);
+  }
+  // random small sets, some files in one of them only
+  for (let round = 0; round < 50; round++) {
+    const n = 2 + rnd(12);
+    const random: OwnerSet[] = [];
+    for (let k = rnd(6); k >= 0; k--) {
+      const members = [...new Set(Array.from({ length: 2 + rnd(n - 1) }, () => rnd(n)))].sort((a, b) => a - b);
+      if (members.length > 1) random.push({ files: Uint32Array.from(members), bytes: BigInt(1 + rnd(3)) * 4096n });
+    }
+    const got: [number, number[], bigint[], number][] = [];
+    const limit = 1 + rnd(4);
+    partnersOf(random, n, limit, (f, partners, bytes, count) => got.push([f, [...partners], [...bytes], count]));
+    assert.deepEqual(got, partnersByDefinition(random, n, limit), JSON.stringify(random.map((x) => [...x.files])));
+  }
+});
+
 test('shared ranges in typed columns: they grow, stay exact near 2^63, and sort exactly where doubles tie', () => {
   const rs = new SharedRanges();
   const top = (1n << 63n) - 4096n;
