@@ -515,6 +515,24 @@ export async function spaceOf(
           : `exact: a scan of the ${g.scan.files === 1 ? 'one other file' : `${g.scan.files} other files`} of ${name} found which shared bytes are also ` +
               'referenced outside the selection (as the file system was during the scan).',
       );
+    } else if (
+      g.scan &&
+      !smb &&
+      g.sharingUnknownFiles === 0 &&
+      g.unplaced === 0n &&
+      g.encoded.count === 0 &&
+      g.scan.reclaimableShared === 0n
+    ) {
+      // The scan missed something, but what it missed can only add references: it found every
+      // shared byte of the selection referenced outside it, so only the exclusive bytes are freed.
+      t.reclaimable = t.exclusive - g.kept;
+      t.reclaimableMax = t.reclaimable;
+      const rs = g.ranges;
+      outside = mergeRanges(rs.start.subarray(0, rs.count), rs.end.subarray(0, rs.count));
+      fsNotes.push(
+        `exact: the scan found every shared byte of the selection on ${name} referenced outside it as well, so deleting the ` +
+          'selection frees its exclusive bytes. What the scan could not see could only add references.',
+      );
     } else if (s.refUnknown === 0n && g.unplaced === 0n && g.encoded.count === 0 && t.shared > 0n) {
       t.reclaimable = g.own - g.kept + s.reclaimableShared;
       t.reclaimableMax = t.reclaimable;
@@ -541,6 +559,9 @@ export async function spaceOf(
       t.reclaimable = t.exclusive - g.kept - (smb ? g.unplaced : 0n);
       if (t.reclaimable < 0n) t.reclaimable = 0n;
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
+      // an incomplete scan still bounds it: what it could not see can only add references
+      const scanMax = g.scan && !smb ? g.own + g.unplaced - g.kept + g.scan.reclaimableShared : undefined;
+      if (scanMax !== undefined && scanMax < t.reclaimableMax) t.reclaimableMax = scanMax;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
       if (smb)
@@ -587,7 +608,9 @@ export async function spaceOf(
       else if (!smb)
         fsNotes.push(
           `Deleting these files frees between ${t.reclaimable} bytes (their exclusive bytes, which nothing else references) and ` +
-            `${t.reclaimableMax} bytes (their unique bytes, if nothing outside the selection references the shared ones): ` +
+            (scanMax !== undefined && t.reclaimableMax === scanMax
+              ? `${t.reclaimableMax} bytes (adding the shared bytes the scan found no other reference to; what it could not see may hold some): `
+              : `${t.reclaimableMax} bytes (their unique bytes, if nothing outside the selection references the shared ones): `) +
             `${name} does not say here who else references a shared extent. An exact answer needs its owners ` +
             '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root)' +
             (g.scan ? '.' : ' or an exact scan of every file of the file system (--exact-scan).'),
