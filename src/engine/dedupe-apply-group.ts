@@ -65,9 +65,11 @@ async function dataSpans(
 }
 
 /**
- * Share one group's destinations with its source, in calls within the kernel's limits; each
- * destination that differs or fails is noted once and gets no further calls. `sent(bytes)` after
- * each call (progress).
+ * Share one group's destinations with its source, in calls within the kernel's limits. A piece
+ * whose bytes differ now (changed since the scan) is left alone and noted, and the destination's
+ * other pieces are still sent (the kernel compares each call's bytes; pieces in a row that differ
+ * are noted as one range); a destination whose call fails otherwise is noted once and gets no
+ * further calls. `sent(bytes)` after each call (progress).
  */
 export async function applyGroup(
   b: Dedupable,
@@ -103,6 +105,29 @@ export async function applyGroup(
     noted.add(i);
     t.skipped.push(s);
     if (s.reason === 'differs' || s.reason === 'E_CHANGED') t.differed++; // changed since the scan either way
+  };
+  /** The last piece that differed, per destination: a next one right after it extends it. */
+  const lastDiffer = new Map<number, { s: DedupeSkipped; how: string }>();
+  const differs = (i: number, from: bigint, end: bigint, message?: string): void => {
+    noted.add(i);
+    const last = lastDiffer.get(i);
+    if (last && last.s.offset + last.s.length === from) {
+      last.s.length = end - last.s.offset;
+      last.s.message = differsMessage(dests[i].path, last.s.offset, last.s.length, src.path, last.how);
+      return;
+    }
+    // how it was found: the kernel's answer, or the backend's own compare (its message says so)
+    const how = /\(([^()]*)\)\.$/.exec(message ?? '')?.[1] ?? 'FILE_DEDUPE_RANGE_DIFFERS';
+    const s: DedupeSkipped = {
+      path: dests[i].path,
+      offset: from,
+      length: end - from,
+      reason: 'differs',
+      message: differsMessage(dests[i].path, from, end - from, src.path, how),
+    };
+    lastDiffer.set(i, { s, how });
+    t.skipped.push(s);
+    t.differed++;
   };
   if (srcMap && sizeOf) {
     // Sizes changed since the scan: a source cut short has nothing (or less) to share, and a
@@ -169,18 +194,19 @@ export async function applyGroup(
           t.deduped += o.bytes;
           // (E_CANCELLED: what the call shared before it stopped; the cancel is seen below)
           if (o.status === 'same' || o.status === 'E_CANCELLED') return;
-          // the part left alone: from this call's start (or where the backend says), to the range's end
+          // the part left alone: from this call's start (or where the backend says)
           const from = o.from ?? dests[i].offset + (at - src.offset);
+          const callEnd = dests[i].offset + (at - src.offset) + len;
+          if (o.status === 'differs') {
+            differs(i, from, callEnd, o.message);
+            return;
+          }
           note(i, {
             path: dests[i].path,
             offset: from,
             length: dests[i].offset + g.length - from,
             reason: o.status,
-            message:
-              o.message ??
-              (o.status === 'differs'
-                ? `${dests[i].path} at ${dests[i].offset + (at - src.offset)}: the bytes differ from ${src.path}'s (changed since the scan); left alone (FILE_DEDUPE_RANGE_DIFFERS).`
-                : o.status),
+            message: o.message ?? o.status,
           });
         });
         sent(len * BigInt(batch.length));
@@ -234,6 +260,10 @@ async function notYetShared(
     }
   }
   return { dests: out, srcMap, sizeOf, partly };
+}
+
+function differsMessage(path: string, offset: bigint, length: bigint, source: string, how: string): string {
+  return `${path} at ${offset} (${length} bytes): the bytes differ from ${source}'s (changed since the scan); left alone (${how}).`;
 }
 
 function skippedOf(path: string, offset: bigint, length: bigint, e: unknown): DedupeSkipped {

@@ -150,30 +150,47 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       fs.rmSync(d, { recursive: true });
     });
 
-    test('a copy changed at 20 MiB after the search: the first 16 MiB call shares, the rest is left alone and named so', async () => {
+    test('copies changed after the search: the pieces that differ are left alone and named, the others shared', async () => {
+      // 40 MiB in calls of 16 MiB: [0, 16), [16, 32), [32, 40). One copy changed at 20 MiB (the
+      // second call differs, the third still shares); another at 20 and 36 MiB (the second and
+      // third differ: named as one range). A trial found the rest of a range left alone after the
+      // first piece that differed (124 MiB of identical data never tried).
       const d = freshDir(t, 'changed-late');
       const big = randomBytes(40 * MiB);
-      fs.writeFileSync(path.join(d, 'm'), big);
-      fs.writeFileSync(path.join(d, 'n'), big);
+      for (const n of ['m', 'n', 'o']) fs.writeFileSync(path.join(d, n), big);
       execFileSync('sync');
       const engine = createEngine();
       try {
         const plan = await engine.findDuplicates([d]);
         assert.equal(plan.groups.length, 1);
-        const dest = plan.groups[0].ranges[1].path;
-        const fd = fs.openSync(dest, 'r+');
-        fs.writeSync(fd, Buffer.from('changed'), 0, 7, 20 * MiB);
-        fs.closeSync(fd);
+        const [, one, two] = plan.groups[0].ranges.map((r) => r.path);
+        const change = (p: string, at: number[]): Buffer => {
+          const fd = fs.openSync(p, 'r+');
+          for (const a of at) fs.writeSync(fd, Buffer.from('changed'), 0, 7, a);
+          fs.closeSync(fd);
+          return fs.readFileSync(p);
+        };
+        const oneNow = change(one, [20 * MiB]);
+        const twoNow = change(two, [20 * MiB, 36 * MiB]);
         execFileSync('sync');
         const r = await engine.dedupe(plan);
-        assert.equal(r.deduped, BigInt(16 * MiB));
-        assert.equal(r.differed, 1);
+        assert.equal(r.deduped, BigInt(24 * MiB + 16 * MiB));
+        assert.equal(r.differed, 2);
         assert.deepEqual(
           r.skipped.map((k) => [k.path, k.reason, k.offset, k.length]),
-          [[dest, 'differs', BigInt(16 * MiB), BigInt(24 * MiB)]],
-          'the part left alone, not the whole range',
+          [
+            [one, 'differs', BigInt(16 * MiB), BigInt(16 * MiB)],
+            [two, 'differs', BigInt(16 * MiB), BigInt(24 * MiB)],
+          ],
+          'the pieces left alone, not the rest of the range',
         );
-        assert.match(r.skipped[0].message, new RegExp(`at ${16 * MiB}: the bytes differ`));
+        assert.match(r.skipped[0].message, new RegExp(`at ${16 * MiB} \\(${16 * MiB} bytes\\): the bytes differ`));
+        assert.match(r.skipped[1].message, new RegExp(`at ${16 * MiB} \\(${24 * MiB} bytes\\): the bytes differ`));
+        assert.ok(fs.readFileSync(one).equals(oneNow) && fs.readFileSync(two).equals(twoNow), 'the changed copies read as they were written');
+        // the pieces that were the same now share the source's blocks
+        const shared = (p: string): number => frags(p).filter((e) => /shared/.test(e.flags)).reduce((n, e) => n + e.length, 0) * 4096;
+        assert.equal(shared(one), 24 * MiB);
+        assert.equal(shared(two), 16 * MiB);
       } finally {
         await engine.dispose();
       }

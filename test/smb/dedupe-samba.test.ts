@@ -303,6 +303,8 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     const r = await engine.dedupe(plan);
     assert.equal(r.differed, 1);
     assert.equal(r.skipped[0].reason, 'differs');
+    assert.equal(r.skipped[0].length, BigInt(256 * KiB));
+    assert.match(r.skipped[0].message, /at 0 \(262144 bytes\): the bytes differ from .*; left alone \(compared before cloning\)\.$/);
     assert.equal(r.deduped, 0n);
     assert.equal(sha256File(join(fs.mnt, victim)), sum);
     assert.ok(frags(join(fs.mnt, victim)).every((x) => !x.flags.includes('shared')));
