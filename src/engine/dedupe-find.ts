@@ -21,7 +21,7 @@ import { FsctlError, isCancelled } from './errors';
 import { backendReader, dropZeroChunks, hashBatch, hashFile, localReader, UNSHAREABLE, type Hashed, type HashOutcome } from './dedupe-hash';
 import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
 import { isSmbPath } from './smb-path';
-import { SMB_LINKS } from './walk';
+import { removedError, SMB_LINKS } from './walk';
 import { linearPhysical } from './map-format';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
@@ -63,7 +63,8 @@ export async function findDuplicates(
   let done = 0;
   const ok = new Set<Hashed>();
   const failed = (f: Hashed, code: string, message: string): void => {
-    errors.push({ path: f.path, code, message });
+    // (the walk met it: gone now means removed during the scan, not a wrong path)
+    errors.push(code === 'ENOENT' ? removedError('dedupe', f.path) : { path: f.path, code, message });
   };
   const report = (): void =>
     ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });

@@ -155,7 +155,7 @@ export async function walkAndMap(
     notRegular: (p, kind) => void errors.push(notRegularPathError('dedupe', p, kind)),
     error(p, e) {
       if (isCancelled(e)) throw e;
-      errors.push(pathError('dedupe', p, e));
+      errors.push(pathError('dedupe', p, e, true)); // (met already: ENOENT means removed since)
     },
   };
   const walked = await walkSelection(

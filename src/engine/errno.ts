@@ -150,13 +150,15 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EISDIR':
       return 'is a directory; a regular file is needed';
     case 'ENOTDIR':
-      return 'a part of the path is not a directory';
+      return 'a part of the path is not a directory (a file named where a folder is needed); check each folder on the path';
     case 'ENOSPC':
       return 'no space left on the device; free space or choose another destination';
     case 'EDQUOT':
-      return 'the disk quota is exhausted';
+      return 'the disk quota is exhausted; free space under the quota or ask for a larger one';
     case 'EFBIG':
-      return 'the result would be larger than the file system allows';
+      return fs === 'ext4' || fs === 'ext3' || fs === 'ext2'
+        ? `the result would be larger than ${fs} allows (16 TiB per file with 4 KiB blocks); choose a destination on XFS or btrfs`
+        : `the result would be larger than ${fs ?? 'the file system'} allows for one file (or than the process's file size limit, ulimit -f); choose another destination`;
     case 'ETXTBSY':
       return 'the file is busy (a running program or an active swap file); stop using it first';
     case 'EBADF':
@@ -164,7 +166,7 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EAGAIN':
       return 'the file is locked or busy; try again later';
     case 'EBUSY':
-      return 'the file or device is busy';
+      return 'the file or device is busy; try again when nothing else is using it';
     case 'EEXIST':
       return 'the destination already exists';
     case 'ENXIO':
@@ -174,11 +176,11 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EOVERFLOW':
       return 'an offset or size is too large for this call';
     case 'ENAMETOOLONG':
-      return 'the file name is too long';
+      return 'a name is too long (at most 255 bytes per name, 4096 per path); choose a shorter name';
     case 'ELOOP':
-      return 'too many symbolic links in the path';
+      return 'too many symbolic links in the path (a loop of links, or more than 40 in a row); check the links on it with readlink -f';
     case 'EMLINK':
-      return 'too many links';
+      return 'too many links (the file or folder has as many hard links or subfolders as its file system allows)';
     case 'EINTR':
       return 'the call was interrupted; try again';
     default:

@@ -253,7 +253,7 @@ export async function spaceOf(
     },
     error(p, e) {
       if (isCancelled(e)) throw e;
-      errors.push(pathError('space', p, e));
+      errors.push(pathError('space', p, e, true)); // (met already: ENOENT means removed since)
     },
   };
   const progress = (): void =>

@@ -167,11 +167,19 @@ export async function backendFolderWalk(
   return true;
 }
 
-/** The error for a path that could not be read locally (the OS error named; EACCES says it was skipped). */
-export function pathError(op: Operation, p: string, e: unknown): WalkError {
+/**
+ * The error for a path that could not be read locally (the OS error named; EACCES says it was
+ * skipped). `listed`: the walk met it in its folder, so ENOENT means it was removed since.
+ */
+export function pathError(op: Operation, p: string, e: unknown, listed = false): WalkError {
   const f = nodeFsError(op, e, [p]);
   if (f.code === 'EACCES')
-    return { path: p, code: f.code, message: `${op}: cannot read ${p}: permission denied; it was skipped (EACCES).` };
+    return {
+      path: p,
+      code: f.code,
+      message: `${op}: cannot read ${p}: permission denied; it was skipped (EACCES). Run as root, or as a user who may read it.`,
+    };
+  if (f.code === 'ENOENT' && listed) return removedError(op, p);
   // an error of the step that failed (reading the map) is named by the command the person ran
   const step = `${f.operation}: `;
   return {
@@ -179,6 +187,11 @@ export function pathError(op: Operation, p: string, e: unknown): WalkError {
     code: f.code,
     message: f.operation !== op && f.message.startsWith(step) ? `${op}: ${f.message.slice(step.length)}` : f.message,
   };
+}
+
+/** The error for a path the walk listed that was gone when it came to it. */
+export function removedError(op: Operation, p: string): WalkError {
+  return { path: p, code: 'ENOENT', message: `${op}: ${p} was removed during the scan; it was skipped (ENOENT).` };
 }
 
 /** The error for a FIFO, socket or device: reported, never opened. */
@@ -244,7 +257,7 @@ export async function walkSelection(
     try {
       st = fs.lstatSync(osPath(p), { bigint: true });
     } catch (e) {
-      visitor.error(pathError(op, p, e));
+      visitor.error(pathError(op, p, e, !top));
       return;
     }
     if (st.isSymbolicLink()) {
@@ -267,7 +280,7 @@ export async function walkSelection(
     try {
       names = fs.readdirSync(osPath(p), { encoding: 'buffer' }).map(fromOsBytes);
     } catch (e) {
-      visitor.error(pathError(op, p, e));
+      visitor.error(pathError(op, p, e, !top));
       return;
     }
     names.sort();

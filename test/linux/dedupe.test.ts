@@ -159,6 +159,31 @@ for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
       }
     });
 
+    test('files removed during the search are named as removed, not as a wrong path', async () => {
+      // (a trial: thousands of "no such file or directory; check the path" for files deleted mid-run)
+      const d = freshDir(t, 'removed');
+      const data = randomBytes(8 * KiB);
+      for (let i = 0; i < 100; i++) fs.writeFileSync(path.join(d, `f${String(i).padStart(3, '0')}`), data);
+      const engine = createEngine();
+      try {
+        let removed = false;
+        const plan = await engine.findDuplicates([d], {
+          onProgress: () => {
+            if (removed) return;
+            removed = true;
+            for (const n of fs.readdirSync(d)) fs.rmSync(path.join(d, n));
+          },
+        });
+        assert.ok(plan.errors.length > 0, 'some files were gone when the search came to them');
+        for (const e of plan.errors) {
+          assert.equal(e.code, 'ENOENT');
+          assert.equal(e.message, `dedupe: ${e.path} was removed during the scan; it was skipped (ENOENT).`);
+        }
+      } finally {
+        await engine.dispose();
+      }
+    });
+
     test('the search leaves access times alone (O_NOATIME, as the owner or root)', async () => {
       const d = freshDir(t, 'atime');
       const x = randomBytes(256 * KiB);

@@ -1,0 +1,39 @@
+// The sentence each OS error gets (src/engine/errno.ts): it says what happened and what the
+// person can do, for the errors a new-user trial met without advice (a name too long, a link
+// loop, a file where a folder is needed, a file too large for ext4, a path removed mid-scan).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { errnoSentence } from '../../src/engine/errno';
+import { pathError } from '../../src/engine/walk';
+
+test('every common OS error says what to do after what happened', () => {
+  const advice: [code: string, what: RegExp, todo: RegExp][] = [
+    ['ENAMETOOLONG', /name is too long \(at most 255 bytes per name/, /choose a shorter name$/],
+    ['ELOOP', /too many symbolic links/, /check the links on it with readlink -f$/],
+    ['ENOTDIR', /not a directory/, /check each folder on the path$/],
+    ['EDQUOT', /quota is exhausted/, /ask for a larger one$/],
+    ['EBUSY', /busy/, /try again when nothing else is using it$/],
+    ['EFBIG', /larger than the file system allows/, /choose another destination$/],
+    ['ENOSPC', /no space left/, /choose another destination$/],
+    ['EROFS', /read-only/, /choose another destination$/],
+  ];
+  for (const [code, what, todo] of advice) {
+    const s = errnoSentence(code, 'copy');
+    assert.match(s, what, code);
+    assert.match(s, todo, code);
+  }
+  assert.equal(
+    errnoSentence('EFBIG', 'copy', { filesystem: 'ext4' }),
+    'the result would be larger than ext4 allows (16 TiB per file with 4 KiB blocks); choose a destination on XFS or btrfs',
+  );
+});
+
+test('a path the walk listed and then did not find was removed during the scan; a path named by the person does not exist', () => {
+  const gone = Object.assign(new Error('ENOENT'), { code: 'ENOENT', errno: -2, syscall: 'lstat' });
+  assert.deepEqual(pathError('space', '/d/x', gone, true), {
+    path: '/d/x',
+    code: 'ENOENT',
+    message: 'space: /d/x was removed during the scan; it was skipped (ENOENT).',
+  });
+  assert.match(pathError('dedupe', '/d/x', gone).message, /no such file or directory; check the path \(ENOENT\)/);
+});
