@@ -16,8 +16,9 @@ export const rangesCommand: Command = {
   readOnly: true,
   options: { ...WINDOW_OPTIONS },
   description: `Linux and macOS ask lseek(SEEK_DATA/SEEK_HOLE); Windows and SMB shares ask
-FSCTL_QUERY_ALLOCATED_RANGES. XFS reports preallocated (unwritten) extents as holes here;
-\`extent-lens map\` shows them with the "unwritten" flag.
+FSCTL_QUERY_ALLOCATED_RANGES. XFS reports preallocated (unwritten) extents as holes here
+until their pages are in the page cache (one read of them is enough), then as data;
+\`extent-lens map\` always shows them, with the "unwritten" flag.
 
 SMB: a file not marked sparse is given as one range over all of it; where its allocation size
 is less, a note says so and "allocationSize" gives it (set-sparse makes the server show holes).

@@ -21,6 +21,8 @@ import { closeQuietly, openRegular } from './files';
 import type { ByteRange, OperationReport } from '../../types';
 import { elapsed, now, yieldIfInThread } from './base';
 import { LinuxClones, newFileMode } from './clone';
+import { fiemapPages, newFiemapBuffer } from './map';
+import { EXTENT_FLAG, PackedExtentsBuilder } from '../../map-format';
 
 export class LinuxCopies extends LinuxClones {
   /** Positional I/O with exact 64-bit offsets (io.ts). */
@@ -50,6 +52,11 @@ export class LinuxCopies extends LinuxClones {
       } catch (e) {
         // Pseudo files (procfs, sysfs) may not seek by data and holes: they are read whole.
         if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
+      }
+      if (ranges) {
+        const u = this.unwrittenOf(src, ctx);
+        seekCalls += u.calls;
+        ranges = withoutRanges(ranges, u.ranges);
       }
       const offIn = new BigInt64Array(1);
       const offOut = new BigInt64Array(1);
@@ -95,6 +102,27 @@ export class LinuxCopies extends LinuxClones {
     }
   }
 
+  /**
+   * The source's unwritten (preallocated) extents, which read as zeros: SEEK_DATA calls them data
+   * once their pages are cached (a read of them is enough on XFS), and copying them would write
+   * zeros where cp leaves holes. Only from a FIEMAP that wrote the file's dirty data first
+   * (FIEMAP_FLAG_SYNC), so none of them holds data not yet written back; none otherwise.
+   */
+  private unwrittenOf(src: { fd: number; path: string; stat: { size: bigint } }, ctx: OpContext): { ranges: ByteRange[]; calls: number } {
+    const out = new PackedExtentsBuilder();
+    // (the map's progress is not the copy's)
+    const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+    const r = fiemapPages(this.libc, src.fd, src.path, src.stat.size, (this.copyFiemapBuf ??= newFiemapBuffer()), undefined, out, quiet);
+    if (r.unsupported || !r.synced) return { ranges: [], calls: r.calls };
+    const p = out.build();
+    const ranges: ByteRange[] = [];
+    for (let i = 0; i < p.count; i++)
+      if ((p.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) ranges.push({ offset: p.offset[i], length: BigInt.asUintN(64, p.length[i]) });
+    return { ranges, calls: r.calls };
+  }
+
+  private copyFiemapBuf: Uint8Array | undefined;
+
   /** Backend.copyFile: `source` copied to `target`, a path that must not exist (through copyNew). */
   async copyFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {
     const dir = path.dirname(target);
@@ -106,4 +134,25 @@ export class LinuxCopies extends LinuxClones {
     }
     return p.report;
   }
+}
+
+/** `ranges` (in order, not overlapping) less `cut` (in order): what is left of each, in order. */
+export function withoutRanges(ranges: ByteRange[], cut: ByteRange[]): ByteRange[] {
+  if (cut.length === 0) return ranges;
+  const out: ByteRange[] = [];
+  let k = 0;
+  for (const r of ranges) {
+    let at = r.offset;
+    const end = r.offset + r.length;
+    while (k < cut.length && cut[k].offset + cut[k].length <= at) k++;
+    for (let j = k; j < cut.length && cut[j].offset < end; j++) {
+      const cs = cut[j].offset;
+      const ce = cut[j].offset + cut[j].length;
+      if (cs > at) out.push({ offset: at, length: cs - at });
+      if (ce > at) at = ce;
+      if (at >= end) break;
+    }
+    if (end > at) out.push({ offset: at, length: end - at });
+  }
+  return out;
 }

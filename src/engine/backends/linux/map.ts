@@ -179,6 +179,11 @@ export interface FiemapPagesResult {
   /** No FIEMAP here (tmpfs, ...): nothing was read. */
   unsupported: boolean;
   truncatedAt?: bigint;
+  /**
+   * The first page was asked with FIEMAP_FLAG_SYNC (the file's dirty data written first), so an
+   * extent flagged unwritten held no data then; false where the file system refused the flag.
+   */
+  synced: boolean;
 }
 
 /**
@@ -221,7 +226,7 @@ export function fiemapPages(
     calls++;
     if (rc !== 0) {
       const e = libc.errno();
-      if (pages === 0 && (e === EOPNOTSUPP || e === ENOTTY || e === ENOSYS)) return { calls, unsupported: true };
+      if (pages === 0 && (e === EOPNOTSUPP || e === ENOTTY || e === ENOSYS)) return { calls, unsupported: true, synced: false };
       // EBADR: the file system does not accept FIEMAP_FLAG_SYNC; ask again without it.
       if (pages === 0 && e === EBADR && sync !== 0) {
         sync = 0;
@@ -251,7 +256,7 @@ export function fiemapPages(
     ctx.progress({ done: done < total ? done : total, total: total > 0n ? total : 0n, message: `${out.count - firstIndex} extents` });
   }
   if (window) clipPacked(out, firstIndex, window.start, window.end);
-  return { calls, unsupported: false, truncatedAt };
+  return { calls, unsupported: false, truncatedAt, synced: sync !== 0 };
 }
 
 /** Clip extents [from, count) of `b` to [start, end), in place, adjusting physical offsets. */
