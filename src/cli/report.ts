@@ -33,6 +33,7 @@ export function reportJson(r: OperationReport, x: ReportExtras = {}): string {
       ['operation', str(r.operation)],
       ['fellBack', r.fellBack ? 'true' : 'false'],
       ['copied', isCopy(r) ? 'true' : 'false'],
+      ['sharedBytes', r.sharedBytes === undefined ? undefined : dec(r.sharedBytes)],
       ['fallbackReason', r.fallbackReason === undefined ? undefined : str(r.fallbackReason)],
       ['notes', r.notes && r.notes.length ? '[' + r.notes.map(str).join(',') + ']' : undefined],
     ]) + '\n'

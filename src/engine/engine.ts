@@ -210,7 +210,7 @@ class EngineImpl implements Engine {
     ) as Promise<OperationReport>;
   }
   copy(source: string, destination: string, o: CopyOptions = {}): Promise<OperationReport> {
-    return this.run({ op: 'copy', source, destination, onExisting: o.onExisting }, o) as Promise<OperationReport>;
+    return this.run({ op: 'copy', source, destination, onExisting: o.onExisting, reflink: o.reflink }, o) as Promise<OperationReport>;
   }
   punch(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'punch', path: p, range }, o) as Promise<OperationReport>;

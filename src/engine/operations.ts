@@ -47,7 +47,7 @@ export type Request =
       fallback?: 'none' | 'copy';
       extend?: boolean;
     }
-  | { op: 'copy'; source: string; destination: string; onExisting?: ExistingPolicy }
+  | { op: 'copy'; source: string; destination: string; onExisting?: ExistingPolicy; reflink?: 'auto' | 'never' }
   | { op: 'punch'; path: string; range: ByteRange }
   | { op: 'zero'; path: string; range: ByteRange }
   | { op: 'dig-holes'; path: string; blockSize?: number }
@@ -418,25 +418,31 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
   });
 }
 
-/** The in-kernel/server copy, then the portable hole-keeping copy when that cannot run. */
+/**
+ * The in-kernel/server copy, then the portable hole-keeping copy when that cannot run; with
+ * `portable`, only the latter (the copy's own blocks: no sharing by the kernel or server).
+ */
 async function copyWithFallback(
   b: ExtendedBackend,
   operation: Operation,
   source: string,
   temp: string,
   ctx: EngineContext,
+  portable = false,
 ): Promise<OperationReport> {
+  const readWrite = (): Promise<OperationReport> =>
+    isSmbPath(source) && b.sparseCopy ? b.sparseCopy(source, temp, ctx) : sparseCopyFile(b, b.io ?? nodeIo, operation, source, temp, ctx);
+  if (portable) return readWrite();
   try {
     return await b.copyFile(source, temp, ctx);
   } catch (e) {
     if (isCancelled(e) || !fallbackAllowed(e, COPY_IMPOSSIBLE)) throw e;
-    if (isSmbPath(source)) {
-      if (b.sparseCopy) return b.sparseCopy(source, temp, ctx);
-      throw e;
-    }
-    await (b.remove?.(temp) ?? Promise.resolve()).catch(() => undefined);
-    const rep = await sparseCopyFile(b, b.io ?? nodeIo, operation, source, temp, ctx);
-    return { ...rep, notes: [...(rep.notes ?? []), `${e.code}: the in-kernel copy could not run, so a hole-keeping copy was made`] };
+    if (isSmbPath(source) && !b.sparseCopy) throw e;
+    if (!isSmbPath(source)) await (b.remove?.(temp) ?? Promise.resolve()).catch(() => undefined);
+    const rep = await readWrite();
+    return isSmbPath(source)
+      ? rep
+      : { ...rep, notes: [...(rep.notes ?? []), `${e.code}: the in-kernel copy could not run, so a hole-keeping copy was made`] };
   }
 }
 
@@ -452,9 +458,11 @@ async function stagedCopy(
   d: ResolvedDestination,
   dfs: DestinationFs,
   ctx: EngineContext,
+  portable = false,
 ): Promise<Staged> {
-  if (!b.copyNew) return stagedAtTemp(await copyWithFallback(b, operation, source, d.temp, ctx), d, dfs);
+  if (!b.copyNew) return stagedAtTemp(await copyWithFallback(b, operation, source, d.temp, ctx, portable), d, dfs);
   const staged = (p: PendingFile): Staged => ({ report: p.report, place: async (to, r) => p.place(to, r), close: async () => p.close() });
+  if (portable) return staged(await b.copyNew(source, d, ctx, { portable: true }));
   try {
     return staged(await b.copyNew(source, d, ctx));
   } catch (e) {
@@ -475,7 +483,7 @@ async function copyFile(resolve: BackendResolver, r: Extract<Request, { op: 'cop
     });
   const b = await resolve(r.source);
   return intoDestination('copy', b, r.source, r.destination, r.onExisting ?? 'fail', ctx, (d, dfs) =>
-    stagedCopy(b, 'copy', r.source, d, dfs, ctx),
+    stagedCopy(b, 'copy', r.source, d, dfs, ctx, r.reflink === 'never'),
   );
 }
 

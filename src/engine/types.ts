@@ -165,6 +165,8 @@ export interface OperationReport {
   fallbackReason?: string;
   /** Free-form detail for people ("renegotiated chunk limits to 256 x 1 MiB"). */
   notes?: string[];
+  /** A copy: bytes of it that share the source's blocks (the kernel reflinked them), measured. */
+  sharedBytes?: bigint;
 }
 
 /** What to do when the destination name already exists. */
@@ -202,6 +204,12 @@ export interface CloneRangeOptions extends RunOptions {
 
 export interface CopyOptions extends RunOptions {
   onExisting?: ExistingPolicy;
+  /**
+   * 'auto' (default): the kernel or server copies as it likes, and may share the source's
+   * blocks instead of writing new ones (copy_file_range on XFS and btrfs; the report says how
+   * many). 'never': read and write, so the copy has blocks of its own (cp --reflink=never).
+   */
+  reflink?: 'auto' | 'never';
 }
 
 export interface DigHolesOptions extends RunOptions {

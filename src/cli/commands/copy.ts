@@ -12,19 +12,30 @@ export const copyCommand: Command = {
   summary: 'Copy a file server-side or in the kernel (copy_file_range, SMB copychunk), keeping holes.',
   args: ['SRC', 'DEST'],
   longRunning: () => true,
-  options: { 'on-existing': ON_EXISTING },
+  options: {
+    'on-existing': ON_EXISTING,
+    reflink: {
+      type: 'string',
+      value: 'auto|never',
+      help: "auto (default): the kernel may share SRC's blocks (copy_file_range on XFS/btrfs; the report says how many); never: write blocks of its own, as cp --reflink=never",
+    },
+  },
   description: `DEST is an existing folder or a new file path. The copy has no name until it is
 complete (Linux: O_TMPFILE; elsewhere a hidden temporary name, renamed at the end): after an
 error or a cancel (Ctrl-C, SIGTERM, SIGHUP) nothing of it is left behind. It reads SRC until
 EOF (files in /proc and /sys copy exactly); if SRC changes size or is written meanwhile the
 copy fails with E_CHANGED. The new file gets cp's mode (SRC's permission bits less the umask).
+Unwritten (preallocated) extents of SRC stay holes. On XFS and btrfs copy_file_range may share
+SRC's blocks rather than write new ones: the report says how many bytes it shared
+("sharedBytes"); --reflink never reads and writes, so the copy has blocks of its own.
 
-JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"operation",...}`,
+JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"operation",...,"sharedBytes":"N"}`,
   async run(ctx) {
     const [source, destination] = ctx.positionals;
     const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');
+    const reflink = choice<'auto' | 'never'>(ctx.values, 'reflink', ['auto', 'never'], 'auto');
     const engine = await ctx.engine();
-    const r = await engine.copy(source, destination, { signal: ctx.signal, onExisting });
+    const r = await engine.copy(source, destination, { signal: ctx.signal, onExisting, reflink });
     writeReport(ctx.json, r, { source, destination });
   },
 };

@@ -91,6 +91,17 @@ export class LinuxCopies extends LinuxClones {
       };
       if (r.note) report.notes = [r.note];
       else if (r.bytes === 0n && r.size > 0n) report.notes = ['the source is all hole; only its size was set'];
+      if (!opts.portable) {
+        // copy_file_range may share the source's blocks (XFS, btrfs): say so, measured
+        const shared = this.sharedBytesOf(fd, destination, ctx);
+        if (shared > 0n) {
+          report.sharedBytes = shared;
+          (report.notes ??= []).push(
+            `the file system shared ${shared} bytes of the source's blocks with the copy instead of writing new ones ` +
+              '(copy_file_range does that on XFS and btrfs); --reflink never makes a copy with blocks of its own',
+          );
+        }
+      }
       const p = this.pending('copy', fd, named, to, perm, r.size);
       return { report, place: (name, replace) => p.place(name, replace), close: () => p.close() };
     } catch (e) {
@@ -119,6 +130,18 @@ export class LinuxCopies extends LinuxClones {
     for (let i = 0; i < p.count; i++)
       if ((p.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) ranges.push({ offset: p.offset[i], length: BigInt.asUintN(64, p.length[i]) });
     return { ranges, calls: r.calls };
+  }
+
+  /** Bytes of the open file `fd` in extents flagged shared (no flush: a copy's delayed data is its own). */
+  private sharedBytesOf(fd: number, p: string, ctx: OpContext): bigint {
+    const out = new PackedExtentsBuilder();
+    const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+    const r = fiemapPages(this.libc, fd, p, 0n, (this.copyFiemapBuf ??= newFiemapBuffer()), undefined, out, quiet, undefined, false);
+    if (r.unsupported) return 0n;
+    const m = out.build();
+    let shared = 0n;
+    for (let i = 0; i < m.count; i++) if ((m.flags[i] & EXTENT_FLAG.SHARED) !== 0) shared += BigInt.asUintN(64, m.length[i]);
+    return shared;
   }
 
   private copyFiemapBuf: Uint8Array | undefined;

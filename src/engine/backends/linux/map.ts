@@ -206,14 +206,16 @@ export function fiemapPages(
   out: PackedExtentsBuilder,
   ctx: OpContext,
   maxExtents?: number,
+  firstSync = true,
 ): FiemapPagesResult {
   const start = window ? window.start : 0n;
   const end = window ? window.end : FIEMAP_MAX_OFFSET;
   let pos = start;
   let calls = 0;
   let pages = 0;
-  // SYNC only on the first page: it flushes delayed allocation so the map is real.
-  let sync = FIEMAP_FLAG_SYNC;
+  // SYNC only on the first page: it flushes delayed allocation so the map is real (`firstSync`
+  // false: no flush, where only shared extents are counted and delayed ones may stay so).
+  let sync = firstSync ? FIEMAP_FLAG_SYNC : 0;
   const firstIndex = out.count;
   const progressEnd = window ? end : size;
   let truncatedAt: bigint | undefined;

@@ -1,9 +1,11 @@
-// A copy of a file with preallocated (unwritten) extents, on real loop-mounted XFS and ext4:
-// they read as zeros and stay holes in the copy, as cp leaves them, also once their pages are in
-// the page cache (XFS's SEEK_DATA then calls them data; a new-user trial found the copy 1 MiB of
-// written zeros after one read of the source). Same file system (copy_file_range) and across
-// (read/write), against cp's copy of the same file; the bytes are the same.
-
+// Whose blocks a copy has, on real loop-mounted XFS and ext4:
+// - preallocated (unwritten) extents read as zeros and stay holes in the copy, as cp leaves
+//   them, also once their pages are in the page cache (XFS's SEEK_DATA then calls them data; a
+//   new-user trial found the copy 1 MiB of written zeros after one read of the source), on the
+//   same file system (copy_file_range) and across (read/write), against cp's copy;
+// - copy_file_range on XFS shares the source's blocks: the report says how many (measured with
+//   FIEMAP, as filefrag shows them), and --reflink never (engine: reflink 'never') writes blocks
+//   of the copy's own, as cp --reflink=never.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +15,7 @@ import { createEngine } from '../../src/engine';
 import { withoutRanges } from '../../src/engine/backends/linux/copy';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { sha256 } from '../support/sparse-files';
+import { cli, ensureBuilt } from '../cli/run-cli';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -28,7 +31,7 @@ test('withoutRanges: what is left of ranges less others, in order, exact above 2
   assert.deepEqual(withoutRanges([r(big, 4096n)], [r(big + 1n, 1n)]), [r(big, 1n), r(big + 2n, 4094n)]);
 });
 
-describe('copies keep unwritten extents as holes (xfs + ext4)', { skip: skipReason('xfs') ?? skipReason('ext4') }, () => {
+describe('whose blocks a copy has (xfs + ext4)', { skip: skipReason('xfs') ?? skipReason('ext4') }, () => {
   let xfs: TestFs;
   let ext4: TestFs;
   before(() => {
@@ -69,5 +72,35 @@ describe('copies keep unwritten extents as holes (xfs + ext4)', { skip: skipReas
       assert.equal(dataAndHoles(ours), dataAndHoles(theirs), `${name}: as cp's copy`);
       assert.equal(fs.statSync(ours).size, 4 * MiB);
     }
+  });
+
+  test("copy_file_range on XFS shares the source's blocks and says so; reflink 'never' writes its own (engine and CLI)", async () => {
+    ensureBuilt();
+    const d = freshDir(xfs, 'blocks');
+    const src = path.join(d, 'src');
+    execFileSync('xfs_io', ['-f', '-c', 'pwrite -S 0x42 0 8m', '-c', 'fsync', src]);
+    const auto = await engine.copy(src, path.join(d, 'auto'));
+    assert.equal(auto.method, 'copy_file_range');
+    assert.equal(auto.sharedBytes, BigInt(8 * MiB));
+    assert.match(auto.notes?.join(' ') ?? '', /shared 8388608 bytes of the source's blocks .*--reflink never/);
+    assert.ok(/shared/.test(execFileSync('filefrag', ['-v', path.join(d, 'auto')], { encoding: 'utf8' })), 'filefrag shows it shared');
+    const own = await engine.copy(src, path.join(d, 'own'), { reflink: 'never' });
+    assert.equal(own.method, 'sparse-copy');
+    assert.equal(own.sharedBytes, undefined);
+    assert.equal(sha256(path.join(d, 'own')), sha256(src));
+    execFileSync('sync');
+    assert.doesNotMatch(execFileSync('filefrag', ['-v', path.join(d, 'own')], { encoding: 'utf8' }), /shared/);
+    // across file systems nothing can be shared: no such field, no such note
+    const across = await engine.copy(src, path.join(freshDir(ext4, 'blocks-copy'), 'x'));
+    assert.equal(across.sharedBytes, undefined);
+    // the CLI: the option and the JSON field
+    const j = JSON.parse(cli(['copy', src, path.join(d, 'cli-own'), '--reflink', 'never', '--json']).stdout);
+    assert.equal(j.method, 'sparse-copy');
+    assert.equal(j.sharedBytes, undefined);
+    const k = JSON.parse(cli(['copy', src, path.join(d, 'cli-auto'), '--json']).stdout);
+    assert.equal(k.sharedBytes, String(8 * MiB));
+    const bad = cli(['copy', src, path.join(d, 'cli-bad'), '--reflink', 'sometimes']);
+    assert.equal(bad.code, 2);
+    assert.equal(fs.existsSync(path.join(d, 'cli-bad')), false);
   });
 });
