@@ -140,6 +140,10 @@ describe('SMB copies of a source that changes meanwhile: E_CHANGED, nothing kept
       assert.equal(rep.bytes, BigInt(41 * MiB + 12345 + 123));
       assert.equal(statSync(join(dir, 'grow-copy.bin')).size, 41 * MiB + 12345 + 123);
       assert.equal(sha256File(join(dir, 'grow-copy.bin')), sha256File(join(dir, 'grow.bin')));
+      // reflink 'never': READ and WRITE through the client, not copychunk (blocks of its own)
+      const own = await engine.copy(src, smb.uri('data', 'grow-own.bin'), { reflink: 'never' });
+      assert.equal(own.method, 'sparse-copy');
+      assert.equal(sha256File(join(dir, 'grow-own.bin')), sha256File(join(dir, 'grow.bin')));
     } finally {
       await engine.dispose();
     }
