@@ -401,6 +401,13 @@ export async function spaceOf(
     g.ranges.count > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n && g.encoded.count === 0;
   if (opts.exactScan)
     for (const g of groups) {
+      if (g.filesystem === 'btrfs' && g.disk === undefined && g.ranges.count > 0) {
+        // (asked for, and not run: say so rather than leave the option without effect)
+        const why =
+          'The exact scan does not run on btrfs: btrfs frees an extent only whole, and only its extent items (as root) say ' +
+          'which extents that is; run as root for the exact figure.';
+        ownerNotes.set(g, ownerNotes.has(g) ? `${ownerNotes.get(g)} ${why}` : why);
+      }
       if (!scanApplies(g)) continue;
       const root = mountRootOf(g.dev);
       if (root === undefined) {

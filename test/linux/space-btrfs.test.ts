@@ -141,11 +141,17 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
     try {
       process.seteuid!(65534);
       let bounded: SpaceResult;
+      let scanAsked: SpaceResult;
       try {
         bounded = await engine.space([d]);
+        scanAsked = await engine.space([d], { exactScan: true });
       } finally {
         process.seteuid!(0);
       }
+      // --exact-scan asked for on btrfs without root: said not to run, not silently ignored (a trial)
+      assert.equal(scanAsked.total.reclaimableMax, bounded.total.reclaimableMax);
+      assert.match(scanAsked.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\).*The exact scan does not run on btrfs: .*run as root/);
+      assert.doesNotMatch(bounded.fileSystems[0].notes.join(' '), /exact scan does not run/);
       assert.equal(bounded.total.reclaimableExact, false);
       assert.match(bounded.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\)/);
       assert.deepEqual(bounded.errors, []);
