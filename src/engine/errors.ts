@@ -88,12 +88,15 @@ export function isCancelled(e: unknown): boolean {
   return isFsctlError(e) && e.code === 'E_CANCELLED';
 }
 
+/** Operations that only read (dedupe's search too; its sharing reports what it did instead). */
+const CHANGES_NOTHING: ReadonlySet<Operation> = new Set<Operation>(['map', 'ranges', 'volume', 'space', 'dedupe']);
+
 /** The error to throw when an AbortSignal fires; callers clean up before rethrowing. */
 export function cancelledError(operation: Operation, paths: string[]): FsctlError {
   return new FsctlError({
     operation,
     code: 'E_CANCELLED',
     paths,
-    message: `${operation} was cancelled (E_CANCELLED); nothing was left behind.`,
+    message: `${operation} was cancelled (E_CANCELLED); nothing was ${CHANGES_NOTHING.has(operation) ? 'changed' : 'left behind'}.`,
   });
 }

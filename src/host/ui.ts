@@ -136,7 +136,8 @@ export function showFailure(s: Services, operation: string, e: unknown): void {
   if (f.cancelled) {
     // A cancelled range operation may have changed part of an existing file: the engine's
     // sentence then says which bytes, and is shown as it is.
-    const engineSays = (e as { name?: unknown } | undefined)?.name === 'FsctlError' && !/nothing was left behind/.test(f.message);
+    const engineSays =
+      (e as { name?: unknown } | undefined)?.name === 'FsctlError' && !/nothing was (left behind|changed)\.$/.test(f.message);
     if (engineSays) void vscode.window.showInformationMessage(f.message);
     else void vscode.window.showInformationMessage(t('{0} was cancelled; nothing was left behind.', operation));
     return;

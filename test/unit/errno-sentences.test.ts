@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errnoSentence } from '../../src/engine/errno';
 import { pathError } from '../../src/engine/walk';
+import { cancelledError } from '../../src/engine/errors';
 
 test('every common OS error says what to do after what happened', () => {
   const advice: [code: string, what: RegExp, todo: RegExp][] = [
@@ -36,4 +37,10 @@ test('a path the walk listed and then did not find was removed during the scan; 
     message: 'space: /d/x was removed during the scan; it was skipped (ENOENT).',
   });
   assert.match(pathError('dedupe', '/d/x', gone).message, /no such file or directory; check the path \(ENOENT\)/);
+});
+
+test('a cancel says nothing was changed where the operation only reads, nothing was left behind where it makes files', () => {
+  assert.equal(cancelledError('space', []).message, 'space was cancelled (E_CANCELLED); nothing was changed.');
+  assert.equal(cancelledError('dedupe', []).message, 'dedupe was cancelled (E_CANCELLED); nothing was changed.');
+  assert.equal(cancelledError('copy', []).message, 'copy was cancelled (E_CANCELLED); nothing was left behind.');
 });
