@@ -163,6 +163,16 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
       h.stdout,
       /^2 extents, 2 holes; mapped 131072 \(128 KiB\) \(12\.5%\), unwritten 65536 \(64 KiB\), shared 65536 \(64 KiB\)/m,
     );
+
+    // preallocated past the end of the file: said so, and not counted in the file's share (a
+    // trial: "mapped 2101248 (50.1%)" of a 1 MiB file, "more than the 0 bytes shown" for a window)
+    const pre = path.join(xfs.mnt, 'map-pre.bin');
+    execFileSync('xfs_io', ['-f', '-c', 'pwrite 0 1m', '-c', 'falloc -k 1m 1m', '-c', 'fsync', pre]);
+    assert.match(
+      cli(['map', pre]).stdout,
+      /^\d+ extents?, 0 holes; mapped 2097152 \(2 MiB\): 1048576 \(1 MiB\) within the file \(100\.0%\) and 1048576 \(1 MiB\) past its end \(preallocated, as fallocate --keep-size does\)/m,
+    );
+    assert.match(cli(['map', pre, '--offset', '4M']).stdout, /^0 extents, 0 holes; mapped 0 bytes \(the window starts past the end of the file\)/m);
   });
 
   test('volume: XFS can clone, ext4 cannot (JSON and human)', () => {

@@ -254,19 +254,43 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
   const { holes, mapped, unwritten, shared, stop } = stats(m, maxEnd);
   writeRows(w, m, wIdx, wOff, wEnd, wLen, wPhys);
   const scanned = stop - (m.window ? m.window.offset : 0n);
+  const past = pastEndOfFile(m);
+  const inFile = mapped - past;
+  // (a file's last block is allocated whole: a small file maps more bytes than it has)
+  const share =
+    m.window !== undefined && m.window.offset >= m.size
+      ? 'the window starts past the end of the file'
+      : inFile > scanned
+        ? `more than the ${scanned} bytes shown: blocks are allocated whole`
+        : percentOf(inFile, scanned > 0n ? scanned : 0n);
   w.push(
     `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
-      `mapped ${exactAndHuman(mapped)} ` +
-      // a file's last block is allocated whole: a small file maps more bytes than it has
-      (mapped > scanned
-        ? `(more than the ${scanned} bytes shown: blocks are allocated whole)`
-        : `(${percentOf(mapped, scanned > 0n ? scanned : 0n)})`) +
+      (past > 0n
+        ? `mapped ${exactAndHuman(mapped)}: ${exactAndHuman(inFile)} within the file (${share}) and ${exactAndHuman(past)} past its end ` +
+          '(preallocated, as fallocate --keep-size does)'
+        : `mapped ${exactAndHuman(mapped)} (${share})`) +
       (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
       (shared ? `, shared ${exactAndHuman(shared)}` : '') +
       `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,
   );
   for (const n of m.notes ?? []) w.push(noteLine(escapeControls(withHumanSizes(n, ''))) + '\n');
   w.flush();
+}
+
+/** Bytes of the map's extents past the end of the file's last block (preallocated beyond EOF). */
+function pastEndOfFile(m: PackedExtentMap): bigint {
+  const bs = BigInt(m.blockSize > 0 ? m.blockSize : 1);
+  const eof = ((m.size + bs - 1n) / bs) * bs;
+  const { count, offset, length } = m.packed;
+  let past = 0n;
+  // sorted by offset: only the last extents can reach past it
+  for (let i = count - 1; i >= 0; i--) {
+    const o = u64(offset[i]);
+    const end = o + u64(length[i]);
+    if (end <= eof) break;
+    past += end - (o > eof ? o : eof);
+  }
+  return past;
 }
 
 /** The rows: each row's cells as bytes straight into the output buffer; ` xN` after the flags for a refcount above 1. */
