@@ -14,327 +14,316 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type DedupePlan } from '../../src/engine';
-import { freshDir, makeFs, skipReason, type FsKind, type TestFs } from '../support/loopfs';
-import { KiB, MiB, shas, frags, freeAfterSync, freedMatches, outsideSharedLayout } from '../support/dedupe-files';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { KiB, MiB, shas, frags, freeAfterSync, freedMatches, outsideSharedLayout, onReflinkFileSystems } from '../support/dedupe-files';
 
-for (const kind of ['btrfs', 'xfs'] as FsKind[]) {
-  describe(`dedupe on ${kind}`, { skip: skipReason(kind) }, () => {
-    let t: TestFs;
-    before(() => {
-      // Room for every test's files at once (a sparse image: only what is written costs disk).
-      t = makeFs(kind, 1024);
-    });
-    after(() => t?.cleanup());
-
-    test('part of an extent: btrfs would free nothing (warned, left alone); XFS frees those blocks', async () => {
-      const d = freshDir(t, 'part');
-      const a = randomBytes(MiB);
-      fs.writeFileSync(path.join(d, 'a'), a);
-      // The first half is a's, the second its own: one extent of 1 MiB on both file systems.
-      fs.writeFileSync(path.join(d, 'c'), Buffer.concat([a.subarray(0, MiB / 2), randomBytes(MiB / 2)]));
-      execFileSync('sync');
-      const engine = createEngine();
-      const plan = await engine.findDuplicates([d]);
-      assert.equal(plan.groups.length, 1);
-      const g = plan.groups[0];
-      assert.equal(g.wholeFiles, false);
-      assert.equal(g.length, BigInt(MiB / 2));
-      const r = await engine.dedupe(plan);
-      if (kind === 'btrfs') {
-        assert.equal(g.netSaving, 0n);
-        assert.match(g.warnings[0], /btrfs frees an extent only when nothing references any of it/);
-        assert.equal(r.calls, 0);
-        assert.ok(r.notes.some((n) => /1 group with no net saving .* was left alone/.test(n)));
-      } else {
-        assert.equal(g.netSaving, BigInt(MiB / 2));
-        assert.deepEqual(g.warnings, []);
-        assert.equal(r.freed, BigInt(MiB / 2));
-      }
-    });
-
-    test('a preallocated extent written in part: btrfs keeps it for its unwritten rest, so it is the source or frees nothing', async () => {
-      const d = freshDir(t, 'prealloc-part');
-      /** `bytes` of preallocation (past the end with keepSize), `data` written at `at` into it. */
-      const preallocated = (name: string, bytes: number, data: Buffer, keepSize = false, at = 0): void => {
-        const p = path.join(d, name);
-        fs.writeFileSync(p, ''); // fallocate -n does not create the file
-        execFileSync('fallocate', [...(keepSize ? ['-n'] : []), '-l', String(bytes), p]);
-        const fd = fs.openSync(p, 'r+');
-        fs.writeSync(fd, data, 0, data.length, at);
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-      };
-      // x is a file of its own; pre holds x's bytes in the first MiB of a 6 MiB preallocation
-      const x = randomBytes(MiB);
-      fs.writeFileSync(path.join(d, 'x'), x);
-      preallocated('pre', 6 * MiB, x);
-      // y's first MiB, in one 2 MiB extent, and in a preallocation past the end of pre2 (1 MiB long)
-      const y = randomBytes(2 * MiB);
-      fs.writeFileSync(path.join(d, 'y'), y);
-      preallocated('pre2', 6 * MiB, y.subarray(0, MiB), true);
-      // two preallocations alike, the same MiB written into the middle of each: equal whole files,
-      // but only the written MiB would move (a whole-file group shares data only)
-      const z = randomBytes(MiB);
-      preallocated('w-pre3', 6 * MiB, z, false, 2 * MiB);
-      preallocated('w-pre4', 6 * MiB, z, false, 2 * MiB);
-      execFileSync('sync');
-      if (kind === 'btrfs') {
-        const pieces = frags(path.join(d, 'pre'));
-        assert.ok(pieces.some((e) => /unwritten/.test(e.flags)) && pieces.some((e) => !/unwritten/.test(e.flags)), 'written and unwritten');
-      }
-      const before = shas(d);
-      const engine = createEngine();
-      const plan = await engine.findDuplicates([d]);
-      const byPaths = new Map(plan.groups.map((g) => [g.ranges.map((r) => path.basename(r.path)).join(' '), g]));
-      if (kind === 'btrfs') {
-        // x moves to pre's blocks (pre keeps its extent anyway): x's own MiB is freed
-        assert.equal(byPaths.get('pre x')?.netSaving, BigInt(MiB), [...byPaths.keys()].join(', '));
-        // y and pre2 both keep their extents (y's second MiB, pre2's unwritten rest): nothing freed, said so
-        const g2 = byPaths.get('pre2 y') ?? byPaths.get('y pre2');
-        assert.equal(g2?.netSaving, 0n);
-        assert.equal(g2?.netSavingMin, 0n);
-        assert.match(g2!.warnings.join(' '), /btrfs frees an extent only when nothing references any of it/);
-        // w-pre4's preallocation stays for its unwritten rest: sharing its written MiB frees nothing
-        const g3 = byPaths.get('w-pre3 w-pre4');
-        assert.equal(g3?.wholeFiles, true);
-        assert.equal(g3?.netSaving, 0n);
-        assert.match(g3!.warnings.join(' '), /btrfs frees an extent only when nothing references any of it/);
-        assert.equal(plan.total.netSaving, BigInt(MiB));
-      } else assert.equal(plan.total.netSaving, BigInt(3 * MiB), 'XFS frees block by block: both copies and the written MiB');
-      const free0 = freeAfterSync(t.mountPoint);
-      const r = await engine.dedupe(plan);
-      assert.deepEqual(shas(d), before);
-      freedMatches(kind, freeAfterSync(t.mountPoint) - free0, r.estimated);
-    });
-
-    test('a chain: w1 starts with a copy of a, w2 is a copy of w1; every copy ends on one set of blocks, freed = estimate', async () => {
-      // Applied in the plan's order, w2 followed w1 to w1's blocks and only then did w1's first
-      // MiB move to a's: w2 kept w1's old first MiB allocated (XFS: 2 MiB freed of 3 estimated).
-      const d = freshDir(t, 'chain');
-      const a = randomBytes(MiB);
-      fs.writeFileSync(path.join(d, 'a'), a);
-      const w1 = Buffer.concat([a, randomBytes(MiB)]);
-      fs.writeFileSync(path.join(d, 'w1'), w1);
-      fs.writeFileSync(path.join(d, 'w2'), w1);
-      const free0 = freeAfterSync(t.mountPoint);
-      const before = shas(d);
-      const engine = createEngine();
-      const plan = await engine.findDuplicates([d]);
-      const r = await engine.dedupe(plan);
-      assert.deepEqual(r.skipped, []);
-      assert.deepEqual(shas(d), before);
-      freedMatches(kind, r.freed, r.estimated);
-      freedMatches(kind, freeAfterSync(t.mountPoint) - free0, r.estimated); // the file system's own count
-      if (kind === 'xfs') {
-        assert.equal(r.estimated, BigInt(3 * MiB));
-        const first = (n: string): number => frags(path.join(d, n))[0].physical;
-        assert.equal(first('w1'), first('a'));
-        assert.equal(first('w2'), first('a'));
-      }
-    });
-
-    test('a copy that a file outside the selection clones becomes the source: the other copy is the one freed', async () => {
-      const d = freshDir(t, 'outside');
-      fs.mkdirSync(path.join(d, 'sel'));
-      const data = randomBytes(MiB);
-      fs.writeFileSync(path.join(d, 'sel', 'a'), data);
-      fs.writeFileSync(path.join(d, 'sel', 'b'), data);
-      execFileSync('cp', ['--reflink=always', path.join(d, 'sel', 'b'), path.join(d, 'out')]);
-      execFileSync('sync');
-      const engine = createEngine();
-      const plan = await engine.findDuplicates([path.join(d, 'sel')]);
-      assert.equal(plan.groups.length, 1);
-      assert.equal(path.basename(plan.groups[0].ranges[0].path), 'b');
-      const r = await engine.dedupe(plan);
-      assert.equal(r.estimated, BigInt(MiB));
-      freedMatches(kind, r.freed, r.estimated);
-      assert.ok(frags(path.join(d, 'sel', 'a')).every((e) => /shared/.test(e.flags)));
-    });
-
-    test('an immutable copy can only be the source: the other copy moves to it, nothing is refused', async () => {
-      const d = freshDir(t, 'immutable');
-      const data = randomBytes(MiB);
-      fs.writeFileSync(path.join(d, 'a'), data);
-      fs.writeFileSync(path.join(d, 'b'), data);
-      execFileSync('chattr', ['+i', path.join(d, 'b')]);
-      try {
-        execFileSync('sync');
-        const engine = createEngine();
-        const plan = await engine.findDuplicates([d]);
-        assert.equal(plan.groups.length, 1);
-        assert.deepEqual(
-          plan.groups[0].ranges.map((r) => path.basename(r.path)),
-          ['b', 'a'],
-        );
-        const r = await engine.dedupe(plan);
-        assert.deepEqual(r.skipped, [], 'before, a was the source and b was refused (EPERM)');
-        freedMatches(kind, r.freed, BigInt(MiB));
-      } finally {
-        execFileSync('chattr', ['-i', path.join(d, 'b')]);
-      }
-    });
-
-    test(
-      'btrfs read-only snapshot: its files are only sources, their blocks kept; a new copy moves to them',
-      { skip: kind !== 'btrfs' },
-      async () => {
-        const d = freshDir(t, 'snapshots');
-        const sv = path.join(d, 'sv');
-        execFileSync('btrfs', ['subvolume', 'create', sv]);
-        const data = randomBytes(MiB);
-        for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
-        execFileSync('sync');
-        execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(d, 'ro')]);
-        fs.writeFileSync(path.join(sv, 'n'), data); // after the snapshot: blocks of its own
-        execFileSync('sync');
-        try {
-          const before = shas(path.join(d, 'ro'));
-          const engine = createEngine();
-          const plan = await engine.findDuplicates([d]);
-          assert.equal(plan.groups.length, 1);
-          const g = plan.groups[0];
-          assert.match(g.ranges[0].path, /\/ro\//, 'the source is in the read-only snapshot');
-          assert.ok(
-            g.ranges.slice(1).every((r) => !r.path.includes('/ro/')),
-            'no destination in it',
-          );
-          assert.ok(g.warnings.some((w) => /1 more range is in files the kernel will not change for this user/.test(w)));
-          // sv/f and sv/g still share the snapshot's blocks: only n's own MiB can be freed
-          assert.equal(g.netSaving, BigInt(MiB));
-          const r = await engine.dedupe(plan);
-          assert.deepEqual(r.skipped, []);
-          freedMatches(kind, r.freed, BigInt(MiB));
-          assert.deepEqual(shas(path.join(d, 'ro')), before);
-        } finally {
-          execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'ro'), sv], { stdio: 'ignore' });
-        }
-      },
-    );
-
-    test(
-      'btrfs: copies a read-write snapshot outside the selection still holds: as root the saving is 0, exactly, and nothing is shared',
-      { skip: kind !== 'btrfs' },
-      async () => {
-        const d = freshDir(t, 'rw-snapshot');
-        const sv = path.join(d, 'sv');
-        execFileSync('btrfs', ['subvolume', 'create', sv]);
-        const data = randomBytes(2 * MiB);
-        for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
-        execFileSync('sync');
-        execFileSync('btrfs', ['subvolume', 'snapshot', sv, path.join(d, 'snap')]);
-        execFileSync('sync');
-        const snapId = execFileSync('btrfs', ['inspect-internal', 'rootid', path.join(d, 'snap')], { encoding: 'utf8' }).trim();
-        try {
-          const engine = createEngine();
-          const plan = await engine.findDuplicates([sv]);
-          assert.equal(plan.groups.length, 1);
-          const g = plan.groups[0];
-          // without the owners this was "between 0 and 2 MiB"; the snapshot keeps both copies' blocks
-          assert.equal(g.netSaving, 0n);
-          assert.equal(g.netSavingMin, 0n);
-          // named by its path in the snapshot (btrfs names the subvolume and the inode)
-          const snap = path.join(d, 'snap');
-          assert.ok(
-            g.warnings.some((w) => w.startsWith(`${2 * MiB} bytes `) && (w.includes(`(e.g. ${snap}/f)`) || w.includes(`(e.g. ${snap}/g)`))),
-            g.warnings.join('\n'),
-          );
-          // where no path leads to it (something mounted over the snapshot), by subvolume and inode
-          execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', snap]);
-          try {
-            const hidden = await engine.findDuplicates([sv]);
-            assert.ok(
-              hidden.groups[0].warnings.some((w) =>
-                new RegExp(`outside the selection \\(e\\.g\\. subvolume ${snapId}, inode \\d+\\)`).test(w),
-              ),
-              hidden.groups[0].warnings.join('\n'),
-            );
-          } finally {
-            execFileSync('umount', [snap]);
-          }
-          const r = await engine.dedupe(plan);
-          assert.equal(r.calls, 0);
-          assert.equal(r.deduped, 0n);
-          // the whole snapshot is in the selection too: now both of sv's copies can go to the snapshot's blocks
-          const both = await engine.findDuplicates([d]);
-          assert.equal(both.total.netSaving, BigInt(2 * MiB));
-          assert.equal(both.total.netSavingMin, both.total.netSaving);
-        } finally {
-          execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'snap'), sv], { stdio: 'ignore' });
-        }
-      },
-    );
-
-    test(
-      'btrfs compressed: a clone is already shared, and a plan applied twice makes no call the second time',
-      { skip: kind !== 'btrfs' },
-      async () => {
-        const d = freshDir(t, 'compressed');
-        execFileSync('btrfs', ['property', 'set', d, 'compression', 'zstd']);
-        const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
-        for (const n of ['c1', 'c2']) fs.writeFileSync(path.join(d, n), text);
-        execFileSync('cp', ['--reflink=always', path.join(d, 'c1'), path.join(d, 'c3')]);
-        execFileSync('sync');
-        const engine = createEngine();
-        // The map keeps an encoded extent's address, as filefrag shows it.
-        const m = await engine.map(path.join(d, 'c1'));
-        const ff = frags(path.join(d, 'c1'));
-        assert.match(ff[0].flags, /encoded/);
-        assert.equal(m.extents[0].physical, BigInt(ff[0].physical) * 4096n);
-        const before = shas(d);
-        // Not root (the files theirs, so they may share them): the extent items cannot be read, so the saving is a range
-        for (const p of [path.dirname(t.mountPoint), t.mountPoint]) fs.chmodSync(p, 0o755);
-        for (const n of ['', ...fs.readdirSync(d)]) fs.chownSync(path.join(d, n), 65534, 65534);
-        process.seteuid!(65534);
-        let unprivileged: DedupePlan;
-        try {
-          unprivileged = await engine.findDuplicates([d]);
-        } finally {
-          process.seteuid!(0);
-        }
-        assert.equal(unprivileged.groups.length, 1, JSON.stringify(unprivileged.errors));
-        assert.equal(unprivileged.groups[0].netSaving, BigInt(text.length), 'c2 counted in full: an upper bound for compressed data');
-        assert.equal(unprivileged.groups[0].netSavingMin, 0n, 'and none of it in the lower bound: its size on disk is not known');
-        assert.ok(
-          unprivileged.notes.some((n) => /upper bound.*As root, btrfs extent items give compressed data its size on disk\.$/.test(n)),
-        );
-        // As root: c2's compressed extents at their size on disk, as compsize measures them
-        const plan = await engine.findDuplicates([d]);
-        assert.equal(plan.groups.length, 1);
-        const byName = new Map(plan.groups[0].ranges.map((r) => [path.basename(r.path), r]));
-        // c1 and its clone c3 share every extent: one is the source, the other already shared
-        assert.equal(byName.get(path.basename(plan.groups[0].ranges[0].path) === 'c1' ? 'c3' : 'c1')?.alreadyShared, true);
-        assert.equal(byName.get('c2')?.alreadyShared, undefined);
-        /** compsize's Disk Usage of a file or folder: its data's bytes on disk, compressed. */
-        const onDisk = (p: string): bigint =>
-          BigInt(/^TOTAL\s+\d+%\s+(\d+)/m.exec(execFileSync('compsize', ['-b', p], { encoding: 'utf8' }))![1]);
-        const disk = onDisk(path.join(d, 'c2'));
-        assert.ok(disk < BigInt(text.length), `compressed: ${disk} bytes on disk`);
-        assert.equal(plan.groups[0].netSaving, disk, "c2's size on disk (compsize)");
-        assert.equal(plan.groups[0].netSavingMin, disk, 'one figure');
-        assert.ok(
-          plan.notes.some((n) =>
-            /^Compressed data is counted at its size on disk \(btrfs extent items, read as root\) in one group/.test(n),
-          ),
-        );
-        assert.ok(!plan.notes.some((n) => /upper bound/.test(n)), plan.notes.join('\n'));
-        const usedBefore = onDisk(d);
-        const first = await engine.dedupe(plan);
-        assert.ok(first.calls > 0);
-        // the data freed, as compsize counts it: exactly c2's compressed extents
-        assert.equal(usedBefore - onDisk(d), disk);
-        // statfs counts btrfs's metadata too (checksums, extent items, its chunks): within 64 KiB either way
-        const off = first.freed > disk ? first.freed - disk : disk - first.freed;
-        assert.ok(off <= 64n * BigInt(KiB), `freed ${first.freed} (statfs), estimated ${disk}`);
-        assert.deepEqual(shas(d), before);
-        const again = await engine.findDuplicates([d]);
-        assert.equal(again.total.netSaving, 0n, 'everything already shares one set of extents');
-        const second = await engine.dedupe(again);
-        assert.equal(second.calls, 0);
-        assert.equal(second.deduped, 0n);
-      },
-    );
+onReflinkFileSystems((kind, t) => {
+  test('part of an extent: btrfs would free nothing (warned, left alone); XFS frees those blocks', async () => {
+    const d = freshDir(t, 'part');
+    const a = randomBytes(MiB);
+    fs.writeFileSync(path.join(d, 'a'), a);
+    // The first half is a's, the second its own: one extent of 1 MiB on both file systems.
+    fs.writeFileSync(path.join(d, 'c'), Buffer.concat([a.subarray(0, MiB / 2), randomBytes(MiB / 2)]));
+    execFileSync('sync');
+    const engine = createEngine();
+    const plan = await engine.findDuplicates([d]);
+    assert.equal(plan.groups.length, 1);
+    const g = plan.groups[0];
+    assert.equal(g.wholeFiles, false);
+    assert.equal(g.length, BigInt(MiB / 2));
+    const r = await engine.dedupe(plan);
+    if (kind === 'btrfs') {
+      assert.equal(g.netSaving, 0n);
+      assert.match(g.warnings[0], /btrfs frees an extent only when nothing references any of it/);
+      assert.equal(r.calls, 0);
+      assert.ok(r.notes.some((n) => /1 group with no net saving .* was left alone/.test(n)));
+    } else {
+      assert.equal(g.netSaving, BigInt(MiB / 2));
+      assert.deepEqual(g.warnings, []);
+      assert.equal(r.freed, BigInt(MiB / 2));
+    }
   });
-}
+
+  test('a preallocated extent written in part: btrfs keeps it for its unwritten rest, so it is the source or frees nothing', async () => {
+    const d = freshDir(t, 'prealloc-part');
+    /** `bytes` of preallocation (past the end with keepSize), `data` written at `at` into it. */
+    const preallocated = (name: string, bytes: number, data: Buffer, keepSize = false, at = 0): void => {
+      const p = path.join(d, name);
+      fs.writeFileSync(p, ''); // fallocate -n does not create the file
+      execFileSync('fallocate', [...(keepSize ? ['-n'] : []), '-l', String(bytes), p]);
+      const fd = fs.openSync(p, 'r+');
+      fs.writeSync(fd, data, 0, data.length, at);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    };
+    // x is a file of its own; pre holds x's bytes in the first MiB of a 6 MiB preallocation
+    const x = randomBytes(MiB);
+    fs.writeFileSync(path.join(d, 'x'), x);
+    preallocated('pre', 6 * MiB, x);
+    // y's first MiB, in one 2 MiB extent, and in a preallocation past the end of pre2 (1 MiB long)
+    const y = randomBytes(2 * MiB);
+    fs.writeFileSync(path.join(d, 'y'), y);
+    preallocated('pre2', 6 * MiB, y.subarray(0, MiB), true);
+    // two preallocations alike, the same MiB written into the middle of each: equal whole files,
+    // but only the written MiB would move (a whole-file group shares data only)
+    const z = randomBytes(MiB);
+    preallocated('w-pre3', 6 * MiB, z, false, 2 * MiB);
+    preallocated('w-pre4', 6 * MiB, z, false, 2 * MiB);
+    execFileSync('sync');
+    if (kind === 'btrfs') {
+      const pieces = frags(path.join(d, 'pre'));
+      assert.ok(pieces.some((e) => /unwritten/.test(e.flags)) && pieces.some((e) => !/unwritten/.test(e.flags)), 'written and unwritten');
+    }
+    const before = shas(d);
+    const engine = createEngine();
+    const plan = await engine.findDuplicates([d]);
+    const byPaths = new Map(plan.groups.map((g) => [g.ranges.map((r) => path.basename(r.path)).join(' '), g]));
+    if (kind === 'btrfs') {
+      // x moves to pre's blocks (pre keeps its extent anyway): x's own MiB is freed
+      assert.equal(byPaths.get('pre x')?.netSaving, BigInt(MiB), [...byPaths.keys()].join(', '));
+      // y and pre2 both keep their extents (y's second MiB, pre2's unwritten rest): nothing freed, said so
+      const g2 = byPaths.get('pre2 y') ?? byPaths.get('y pre2');
+      assert.equal(g2?.netSaving, 0n);
+      assert.equal(g2?.netSavingMin, 0n);
+      assert.match(g2!.warnings.join(' '), /btrfs frees an extent only when nothing references any of it/);
+      // w-pre4's preallocation stays for its unwritten rest: sharing its written MiB frees nothing
+      const g3 = byPaths.get('w-pre3 w-pre4');
+      assert.equal(g3?.wholeFiles, true);
+      assert.equal(g3?.netSaving, 0n);
+      assert.match(g3!.warnings.join(' '), /btrfs frees an extent only when nothing references any of it/);
+      assert.equal(plan.total.netSaving, BigInt(MiB));
+    } else assert.equal(plan.total.netSaving, BigInt(3 * MiB), 'XFS frees block by block: both copies and the written MiB');
+    const free0 = freeAfterSync(t.mountPoint);
+    const r = await engine.dedupe(plan);
+    assert.deepEqual(shas(d), before);
+    freedMatches(kind, freeAfterSync(t.mountPoint) - free0, r.estimated);
+  });
+
+  test('a chain: w1 starts with a copy of a, w2 is a copy of w1; every copy ends on one set of blocks, freed = estimate', async () => {
+    // Applied in the plan's order, w2 followed w1 to w1's blocks and only then did w1's first
+    // MiB move to a's: w2 kept w1's old first MiB allocated (XFS: 2 MiB freed of 3 estimated).
+    const d = freshDir(t, 'chain');
+    const a = randomBytes(MiB);
+    fs.writeFileSync(path.join(d, 'a'), a);
+    const w1 = Buffer.concat([a, randomBytes(MiB)]);
+    fs.writeFileSync(path.join(d, 'w1'), w1);
+    fs.writeFileSync(path.join(d, 'w2'), w1);
+    const free0 = freeAfterSync(t.mountPoint);
+    const before = shas(d);
+    const engine = createEngine();
+    const plan = await engine.findDuplicates([d]);
+    const r = await engine.dedupe(plan);
+    assert.deepEqual(r.skipped, []);
+    assert.deepEqual(shas(d), before);
+    freedMatches(kind, r.freed, r.estimated);
+    freedMatches(kind, freeAfterSync(t.mountPoint) - free0, r.estimated); // the file system's own count
+    if (kind === 'xfs') {
+      assert.equal(r.estimated, BigInt(3 * MiB));
+      const first = (n: string): number => frags(path.join(d, n))[0].physical;
+      assert.equal(first('w1'), first('a'));
+      assert.equal(first('w2'), first('a'));
+    }
+  });
+
+  test('a copy that a file outside the selection clones becomes the source: the other copy is the one freed', async () => {
+    const d = freshDir(t, 'outside');
+    fs.mkdirSync(path.join(d, 'sel'));
+    const data = randomBytes(MiB);
+    fs.writeFileSync(path.join(d, 'sel', 'a'), data);
+    fs.writeFileSync(path.join(d, 'sel', 'b'), data);
+    execFileSync('cp', ['--reflink=always', path.join(d, 'sel', 'b'), path.join(d, 'out')]);
+    execFileSync('sync');
+    const engine = createEngine();
+    const plan = await engine.findDuplicates([path.join(d, 'sel')]);
+    assert.equal(plan.groups.length, 1);
+    assert.equal(path.basename(plan.groups[0].ranges[0].path), 'b');
+    const r = await engine.dedupe(plan);
+    assert.equal(r.estimated, BigInt(MiB));
+    freedMatches(kind, r.freed, r.estimated);
+    assert.ok(frags(path.join(d, 'sel', 'a')).every((e) => /shared/.test(e.flags)));
+  });
+
+  test('an immutable copy can only be the source: the other copy moves to it, nothing is refused', async () => {
+    const d = freshDir(t, 'immutable');
+    const data = randomBytes(MiB);
+    fs.writeFileSync(path.join(d, 'a'), data);
+    fs.writeFileSync(path.join(d, 'b'), data);
+    execFileSync('chattr', ['+i', path.join(d, 'b')]);
+    try {
+      execFileSync('sync');
+      const engine = createEngine();
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      assert.deepEqual(
+        plan.groups[0].ranges.map((r) => path.basename(r.path)),
+        ['b', 'a'],
+      );
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(r.skipped, [], 'before, a was the source and b was refused (EPERM)');
+      freedMatches(kind, r.freed, BigInt(MiB));
+    } finally {
+      execFileSync('chattr', ['-i', path.join(d, 'b')]);
+    }
+  });
+
+  test(
+    'btrfs read-only snapshot: its files are only sources, their blocks kept; a new copy moves to them',
+    { skip: kind !== 'btrfs' },
+    async () => {
+      const d = freshDir(t, 'snapshots');
+      const sv = path.join(d, 'sv');
+      execFileSync('btrfs', ['subvolume', 'create', sv]);
+      const data = randomBytes(MiB);
+      for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
+      execFileSync('sync');
+      execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(d, 'ro')]);
+      fs.writeFileSync(path.join(sv, 'n'), data); // after the snapshot: blocks of its own
+      execFileSync('sync');
+      try {
+        const before = shas(path.join(d, 'ro'));
+        const engine = createEngine();
+        const plan = await engine.findDuplicates([d]);
+        assert.equal(plan.groups.length, 1);
+        const g = plan.groups[0];
+        assert.match(g.ranges[0].path, /\/ro\//, 'the source is in the read-only snapshot');
+        assert.ok(
+          g.ranges.slice(1).every((r) => !r.path.includes('/ro/')),
+          'no destination in it',
+        );
+        assert.ok(g.warnings.some((w) => /1 more range is in files the kernel will not change for this user/.test(w)));
+        // sv/f and sv/g still share the snapshot's blocks: only n's own MiB can be freed
+        assert.equal(g.netSaving, BigInt(MiB));
+        const r = await engine.dedupe(plan);
+        assert.deepEqual(r.skipped, []);
+        freedMatches(kind, r.freed, BigInt(MiB));
+        assert.deepEqual(shas(path.join(d, 'ro')), before);
+      } finally {
+        execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'ro'), sv], { stdio: 'ignore' });
+      }
+    },
+  );
+
+  test(
+    'btrfs: copies a read-write snapshot outside the selection still holds: as root the saving is 0, exactly, and nothing is shared',
+    { skip: kind !== 'btrfs' },
+    async () => {
+      const d = freshDir(t, 'rw-snapshot');
+      const sv = path.join(d, 'sv');
+      execFileSync('btrfs', ['subvolume', 'create', sv]);
+      const data = randomBytes(2 * MiB);
+      for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), data);
+      execFileSync('sync');
+      execFileSync('btrfs', ['subvolume', 'snapshot', sv, path.join(d, 'snap')]);
+      execFileSync('sync');
+      const snapId = execFileSync('btrfs', ['inspect-internal', 'rootid', path.join(d, 'snap')], { encoding: 'utf8' }).trim();
+      try {
+        const engine = createEngine();
+        const plan = await engine.findDuplicates([sv]);
+        assert.equal(plan.groups.length, 1);
+        const g = plan.groups[0];
+        // without the owners this was "between 0 and 2 MiB"; the snapshot keeps both copies' blocks
+        assert.equal(g.netSaving, 0n);
+        assert.equal(g.netSavingMin, 0n);
+        // named by its path in the snapshot (btrfs names the subvolume and the inode)
+        const snap = path.join(d, 'snap');
+        assert.ok(
+          g.warnings.some((w) => w.startsWith(`${2 * MiB} bytes `) && (w.includes(`(e.g. ${snap}/f)`) || w.includes(`(e.g. ${snap}/g)`))),
+          g.warnings.join('\n'),
+        );
+        // where no path leads to it (something mounted over the snapshot), by subvolume and inode
+        execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', snap]);
+        try {
+          const hidden = await engine.findDuplicates([sv]);
+          assert.ok(
+            hidden.groups[0].warnings.some((w) =>
+              new RegExp(`outside the selection \\(e\\.g\\. subvolume ${snapId}, inode \\d+\\)`).test(w),
+            ),
+            hidden.groups[0].warnings.join('\n'),
+          );
+        } finally {
+          execFileSync('umount', [snap]);
+        }
+        const r = await engine.dedupe(plan);
+        assert.equal(r.calls, 0);
+        assert.equal(r.deduped, 0n);
+        // the whole snapshot is in the selection too: now both of sv's copies can go to the snapshot's blocks
+        const both = await engine.findDuplicates([d]);
+        assert.equal(both.total.netSaving, BigInt(2 * MiB));
+        assert.equal(both.total.netSavingMin, both.total.netSaving);
+      } finally {
+        execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'snap'), sv], { stdio: 'ignore' });
+      }
+    },
+  );
+
+  test(
+    'btrfs compressed: a clone is already shared, and a plan applied twice makes no call the second time',
+    { skip: kind !== 'btrfs' },
+    async () => {
+      const d = freshDir(t, 'compressed');
+      execFileSync('btrfs', ['property', 'set', d, 'compression', 'zstd']);
+      const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
+      for (const n of ['c1', 'c2']) fs.writeFileSync(path.join(d, n), text);
+      execFileSync('cp', ['--reflink=always', path.join(d, 'c1'), path.join(d, 'c3')]);
+      execFileSync('sync');
+      const engine = createEngine();
+      // The map keeps an encoded extent's address, as filefrag shows it.
+      const m = await engine.map(path.join(d, 'c1'));
+      const ff = frags(path.join(d, 'c1'));
+      assert.match(ff[0].flags, /encoded/);
+      assert.equal(m.extents[0].physical, BigInt(ff[0].physical) * 4096n);
+      const before = shas(d);
+      // Not root (the files theirs, so they may share them): the extent items cannot be read, so the saving is a range
+      for (const p of [path.dirname(t.mountPoint), t.mountPoint]) fs.chmodSync(p, 0o755);
+      for (const n of ['', ...fs.readdirSync(d)]) fs.chownSync(path.join(d, n), 65534, 65534);
+      process.seteuid!(65534);
+      let unprivileged: DedupePlan;
+      try {
+        unprivileged = await engine.findDuplicates([d]);
+      } finally {
+        process.seteuid!(0);
+      }
+      assert.equal(unprivileged.groups.length, 1, JSON.stringify(unprivileged.errors));
+      assert.equal(unprivileged.groups[0].netSaving, BigInt(text.length), 'c2 counted in full: an upper bound for compressed data');
+      assert.equal(unprivileged.groups[0].netSavingMin, 0n, 'and none of it in the lower bound: its size on disk is not known');
+      assert.ok(
+        unprivileged.notes.some((n) => /upper bound.*As root, btrfs extent items give compressed data its size on disk\.$/.test(n)),
+      );
+      // As root: c2's compressed extents at their size on disk, as compsize measures them
+      const plan = await engine.findDuplicates([d]);
+      assert.equal(plan.groups.length, 1);
+      const byName = new Map(plan.groups[0].ranges.map((r) => [path.basename(r.path), r]));
+      // c1 and its clone c3 share every extent: one is the source, the other already shared
+      assert.equal(byName.get(path.basename(plan.groups[0].ranges[0].path) === 'c1' ? 'c3' : 'c1')?.alreadyShared, true);
+      assert.equal(byName.get('c2')?.alreadyShared, undefined);
+      /** compsize's Disk Usage of a file or folder: its data's bytes on disk, compressed. */
+      const onDisk = (p: string): bigint =>
+        BigInt(/^TOTAL\s+\d+%\s+(\d+)/m.exec(execFileSync('compsize', ['-b', p], { encoding: 'utf8' }))![1]);
+      const disk = onDisk(path.join(d, 'c2'));
+      assert.ok(disk < BigInt(text.length), `compressed: ${disk} bytes on disk`);
+      assert.equal(plan.groups[0].netSaving, disk, "c2's size on disk (compsize)");
+      assert.equal(plan.groups[0].netSavingMin, disk, 'one figure');
+      assert.ok(
+        plan.notes.some((n) => /^Compressed data is counted at its size on disk \(btrfs extent items, read as root\) in one group/.test(n)),
+      );
+      assert.ok(!plan.notes.some((n) => /upper bound/.test(n)), plan.notes.join('\n'));
+      const usedBefore = onDisk(d);
+      const first = await engine.dedupe(plan);
+      assert.ok(first.calls > 0);
+      // the data freed, as compsize counts it: exactly c2's compressed extents
+      assert.equal(usedBefore - onDisk(d), disk);
+      // statfs counts btrfs's metadata too (checksums, extent items, its chunks): within 64 KiB either way
+      const off = first.freed > disk ? first.freed - disk : disk - first.freed;
+      assert.ok(off <= 64n * BigInt(KiB), `freed ${first.freed} (statfs), estimated ${disk}`);
+      assert.deepEqual(shas(d), before);
+      const again = await engine.findDuplicates([d]);
+      assert.equal(again.total.netSaving, 0n, 'everything already shares one set of extents');
+      const second = await engine.dedupe(again);
+      assert.equal(second.calls, 0);
+      assert.equal(second.deduped, 0n);
+    },
+  );
+});
 
 describe('dedupe on XFS with the reverse-mapping btree (rmapbt=1)', { skip: skipReason('xfs') }, () => {
   let t: TestFs;

@@ -35,21 +35,16 @@ import { SignalContext } from '../../src/engine/context';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { makeDenseFile, sha256File, smbUid } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
+import { frags as filefragExtents } from '../support/dedupe-files';
 
 const skip = sambaSkipReason();
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** filefrag -v on the server's disk: [logical, physical, length, flags] per extent. */
-function frags(p: string): { logical: number; physical: number; length: number; flags: string }[] {
+/** filefrag -v on the server's disk, after a sync: [logical, physical, length, flags] per extent. */
+function frags(p: string): ReturnType<typeof filefragExtents> {
   execFileSync('sync');
-  const out = execFileSync('filefrag', ['-v', p], { encoding: 'utf8' });
-  const rows: { logical: number; physical: number; length: number; flags: string }[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^\s*\d+:\s+(\d+)\.\.\s*\d+:\s+(\d+)\.\.\s*\d+:\s+(\d+):\s*(?:\d+:)?\s*(\S*)/.exec(line);
-    if (m) rows.push({ logical: Number(m[1]), physical: Number(m[2]), length: Number(m[3]), flags: m[4] });
-  }
-  return rows;
+  return filefragExtents(p);
 }
 
 describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { skip, timeout: 180000 }, () => {

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type DedupePlan, type DedupeReport, type Engine } from '../../src/engine';
-import type { FsKind } from './loopfs';
+import { after, before, describe } from 'node:test';
+import { makeFs, skipReason, type FsKind, type TestFs } from './loopfs';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -116,4 +117,20 @@ export async function outsideSharedLayout(d: string, kind: FsKind): Promise<{ pl
   // flags whole extents, b's is shared too, and either frees the same
   assert.match(path.basename(plan.groups[0].ranges[0].path), kind === 'xfs' ? /^c$/ : /^[bc]$/);
   return { plan, r: await engine.dedupe(plan) };
+}
+
+/**
+ * The dedupe suites that run on both file systems that share blocks: `body` once per kind,
+ * inside `describe('dedupe on <kind>')`, with the file system its before() makes (filled in
+ * then: read it inside tests). Room for every test's files at once (a sparse image: only what is
+ * written costs disk).
+ */
+export function onReflinkFileSystems(body: (kind: FsKind, t: TestFs) => void): void {
+  for (const kind of ['btrfs', 'xfs'] as FsKind[])
+    describe(`dedupe on ${kind}`, { skip: skipReason(kind) }, () => {
+      const t = {} as TestFs;
+      before(() => Object.assign(t, makeFs(kind, 1024)));
+      after(() => t.cleanup?.());
+      body(kind, t);
+    });
 }
