@@ -10,6 +10,7 @@
 // note under the summary says how many bytes, and fits 320 px.
 //
 // Run: node --import tsx --test test/webview/inspector-allocation.test.ts   (root; ~40 s)
+// (Just over 400 lines: one Chromium and one set of XFS maps for every case, made once.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
