@@ -20,5 +20,5 @@ test('a failing assert.ok with no message fails at once and names the value', ()
   assert.equal(r.signal, null, 'it did not hang');
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /assert\.ok got false, a falsy value/);
-  assert.match(r.stdout, /bare-assert-ok\.ts:910:/, 'the stack names the line');
+  assert.match(r.stdout, /bare-assert-ok\.ts:911:/, 'the stack names the line');
 });
