@@ -200,7 +200,7 @@ export function markdown(r: Results, notes: string): string {
       if (run.process)
         md.push(
           run.clonesOfExtents !== undefined
-            ? `${n} files on ${run.fs}, one file of ${run.clonesOfExtents.toLocaleString('en-US')} extents and its whole-file clones ` +
+            ? `${n} files on ${run.fs}, one file of ${run.clonesOfExtents.toLocaleString('en-US')} extent${run.clonesOfExtents === 1 ? '' : 's'} and its whole-file clones ` +
                 `(made in ${run.makeSeconds.toFixed(1)} s; not a target: the cases once quadratic, pairs of files counted per extent ` +
                 `or per partner), baseline \`${run.baseline}\`:`
             : `${n} files on ${run.fs} (made in ${run.makeSeconds.toFixed(1)} s), baseline \`${run.baseline}\`:`,
