@@ -54,9 +54,12 @@ export class LinuxCopies extends LinuxClones {
         if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
       }
       if (ranges) {
-        const u = this.unwrittenOf(src, ctx);
+        // Unwritten (preallocated) extents read as zeros and stay holes, as cp leaves them: XFS's
+        // SEEK_DATA calls them data once their pages are cached. Only from a FIEMAP that wrote the
+        // file's dirty data first (FIEMAP_FLAG_SYNC), so none holds data not yet written back.
+        const u = this.flaggedRanges(src.fd, source, EXTENT_FLAG.UNWRITTEN, true, ctx);
         seekCalls += u.calls;
-        ranges = withoutRanges(ranges, u.ranges);
+        if (u.ranges) ranges = withoutRanges(ranges, u.ranges);
       }
       const offIn = new BigInt64Array(1);
       const offOut = new BigInt64Array(1);
@@ -93,7 +96,11 @@ export class LinuxCopies extends LinuxClones {
       else if (r.bytes === 0n && r.size > 0n) report.notes = ['the source is all hole; only its size was set'];
       if (!opts.portable) {
         // copy_file_range may share the source's blocks (XFS, btrfs): say so, measured
-        const shared = this.sharedBytesOf(fd, destination, ctx);
+        // (no flush: the copy's delayed data is its own)
+        const shared = (this.flaggedRanges(fd, destination, EXTENT_FLAG.SHARED, false, ctx).ranges ?? []).reduce(
+          (n, x) => n + x.length,
+          0n,
+        );
         if (shared > 0n) {
           report.sharedBytes = shared;
           (report.notes ??= []).push(
@@ -114,37 +121,21 @@ export class LinuxCopies extends LinuxClones {
   }
 
   /**
-   * The source's unwritten (preallocated) extents, which read as zeros: SEEK_DATA calls them data
-   * once their pages are cached (a read of them is enough on XFS), and copying them would write
-   * zeros where cp leaves holes. Only from a FIEMAP that wrote the file's dirty data first
-   * (FIEMAP_FLAG_SYNC), so none of them holds data not yet written back; none otherwise.
+   * The ranges of the open file `fd` in extents with `flag`, from FIEMAP (its progress is not the
+   * copy's); undefined where there is no FIEMAP, or where `sync` was asked and the file system
+   * refused FIEMAP_FLAG_SYNC.
    */
-  private unwrittenOf(src: { fd: number; path: string; stat: { size: bigint } }, ctx: OpContext): { ranges: ByteRange[]; calls: number } {
+  private flaggedRanges(fd: number, p: string, flag: number, sync: boolean, ctx: OpContext): { ranges?: ByteRange[]; calls: number } {
     const out = new PackedExtentsBuilder();
-    // (the map's progress is not the copy's)
     const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
-    const r = fiemapPages(this.libc, src.fd, src.path, src.stat.size, (this.copyFiemapBuf ??= newFiemapBuffer()), undefined, out, quiet);
-    if (r.unsupported || !r.synced) return { ranges: [], calls: r.calls };
-    const p = out.build();
+    const r = fiemapPages(this.libc, fd, p, 0n, (this.fiemapBuf ??= newFiemapBuffer()), undefined, out, quiet, undefined, sync);
+    if (r.unsupported || (sync && !r.synced)) return { calls: r.calls };
+    const m = out.build();
     const ranges: ByteRange[] = [];
-    for (let i = 0; i < p.count; i++)
-      if ((p.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) ranges.push({ offset: p.offset[i], length: BigInt.asUintN(64, p.length[i]) });
+    for (let i = 0; i < m.count; i++)
+      if ((m.flags[i] & flag) !== 0) ranges.push({ offset: m.offset[i], length: BigInt.asUintN(64, m.length[i]) });
     return { ranges, calls: r.calls };
   }
-
-  /** Bytes of the open file `fd` in extents flagged shared (no flush: a copy's delayed data is its own). */
-  private sharedBytesOf(fd: number, p: string, ctx: OpContext): bigint {
-    const out = new PackedExtentsBuilder();
-    const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
-    const r = fiemapPages(this.libc, fd, p, 0n, (this.copyFiemapBuf ??= newFiemapBuffer()), undefined, out, quiet, undefined, false);
-    if (r.unsupported) return 0n;
-    const m = out.build();
-    let shared = 0n;
-    for (let i = 0; i < m.count; i++) if ((m.flags[i] & EXTENT_FLAG.SHARED) !== 0) shared += BigInt.asUintN(64, m.length[i]);
-    return shared;
-  }
-
-  private copyFiemapBuf: Uint8Array | undefined;
 
   /** Backend.copyFile: `source` copied to `target`, a path that must not exist (through copyNew). */
   async copyFile(source: string, target: string, ctx: OpContext): Promise<OperationReport> {

@@ -36,7 +36,8 @@ import { EBADR, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type Statfs
 const FIEMAP_PAGE_EXTENTS = 4096;
 
 export class LinuxMaps extends LinuxBase {
-  private fiemapBuf: Uint8Array | undefined;
+  /** The FIEMAP request buffer, reused by every map this backend reads (copies' included). */
+  protected fiemapBuf: Uint8Array | undefined;
 
   async extentMap(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<ExtentMap> {
     const { packed, ...rest } = await this.extentMapPacked(p, window, ctx);
