@@ -8,10 +8,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine';
 import type { CloneResultsData } from '../protocol/messages';
-import { MapModel } from '../views/map-model';
 import { CloneResultsPanel } from '../views/clone-results-panel';
 import { resultTotals } from '../protocol/clone-totals';
-import { buildCloneResults, destinationExistedBefore } from './logic/clone-results';
+import { cloneResults, destinationExistedBefore } from './logic/clone-results';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { bytesText, callsText } from '../host/logic/bytes';
 import { policyFor } from '../host/logic/existing-policy';
@@ -161,39 +160,6 @@ async function mapOrUndefined(s: Services, engine: Engine, file: string, signal:
     s.log.warn(errorLogLine(`map ${file} (before)`, e));
     return undefined;
   }
-}
-
-export function cloneResults(
-  report: OperationReport,
-  source: string,
-  destination: string,
-  sourceBefore: ExtentMap | undefined,
-  sourceAfter: ExtentMap,
-  destBefore: ExtentMap | undefined,
-  destAfter: ExtentMap,
-  destExistedBefore?: boolean,
-  requested?: string,
-): CloneResultsData {
-  const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
-  return buildCloneResults(
-    report,
-    {
-      path: source,
-      before: sourceBefore,
-      after: sourceAfter,
-      beforeWindow: sourceBefore && overview(sourceBefore),
-      afterWindow: overview(sourceAfter),
-    },
-    {
-      path: destination,
-      existedBefore: destExistedBefore ?? destBefore !== undefined,
-      before: destBefore,
-      after: destAfter,
-      beforeWindow: destBefore && overview(destBefore),
-      afterWindow: overview(destAfter),
-    },
-    requested,
-  );
 }
 
 /**

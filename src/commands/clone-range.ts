@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength } from './logic/clone-range-input';
+import { alignmentRule, checkLength, checkOffset, growthNote, lengthToEof, maxLength } from './logic/clone-range-input';
 import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
@@ -29,6 +29,8 @@ interface RangeSpec {
   targetOffset: bigint;
   length: bigint;
   atomic: boolean;
+  /** The person chose, up front, to copy the range (the volume cannot share blocks). */
+  copy?: boolean;
 }
 
 export function registerCloneRange(s: Services): vscode.Disposable {
@@ -46,6 +48,7 @@ export function registerCloneRange(s: Services): vscode.Disposable {
       }
       if (!r) return undefined;
       const range = r;
+      if (range.copy) opts.fallback = 'copy';
       const result = await runCloneFlow(
         s,
         {
@@ -95,12 +98,34 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     const blockSize = volume.blockSize;
     const sourceSize = await fileSize(s, source);
     const rule = alignmentRule(blockSize, t);
+    // A volume known to be unable to share blocks (ext4, tmpfs) is said now, not after every
+    // question and the confirmation: the person may copy the range instead, or stop here.
+    let copy = false;
+    if (volume.supportsClone === false) {
+      const copyInstead = t('Copy the Range Instead');
+      const choice = await flow.away(() =>
+        vscode.window.showWarningMessage(
+          t('{0} cannot share blocks, so a range of {1} cannot be cloned.', volume.filesystem, path.basename(source)),
+          {
+            modal: true,
+            detail: t(
+              '{0} Clone Range can copy the bytes into place instead: the destination gets its own blocks (nothing is shared).',
+              volume.cloneEvidence,
+            ),
+          },
+          copyInstead,
+        ),
+      );
+      if (choice !== copyInstead) return undefined;
+      copy = true;
+    }
 
     let sourceOffset = 0n;
     let target = source;
     let sameFile = true;
     let targetOffset = 0n;
     let length = 0n;
+    let destinationSize = sourceSize;
     let atomic = false;
     const same = { label: t('Same file'), description: path.basename(source) };
     const other = { label: t('Another file…'), description: t('an existing file on the same volume') };
@@ -130,13 +155,14 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
           target = enginePathOfUri(chosen[0]) ?? chosen[0].fsPath;
         }
         sameFile = samePath(source, target);
+        destinationSize = sameFile ? sourceSize : await fileSize(s, target);
       },
       async () => {
         // within one file the destination offset may not equal the source's (said as it is typed)
         const dstOpts = { what: 'destination' as const, sourceOffset: sameFile ? sourceOffset : undefined };
         const text = await flow.input({
           step: 3,
-          prompt: t('Destination offset in {0}. {1}', path.basename(target), rule),
+          prompt: t('Destination offset in {0} ({1}). {2}', path.basename(target), bytesText(destinationSize, t), rule),
           // within one file, suggest the first block past the end (no overlap, the file grows)
           value: sameFile ? alignUp(sourceSize, blockSize).toString() : '0',
           validate: (v) => checkOffset(v, blockSize, dstOpts, t).error,
@@ -144,7 +170,6 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
         targetOffset = checkOffset(text, blockSize, dstOpts, t).value!;
       },
       async () => {
-        const destinationSize = sameFile ? sourceSize : await fileSize(s, target);
         const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset, destinationSize };
         // the longest length valid for these offsets: to the source's end, never overlapping;
         // where none is (a partial block that would land inside the destination), the length
@@ -160,7 +185,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       },
       async () => {
         atomic = false;
-        if (process.platform !== 'win32') return;
+        if (process.platform !== 'win32' || copy) return;
         const yes = { label: t('Atomic'), description: t('FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC: all or nothing (ReFS)') };
         const no = { label: t('Not atomic'), description: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE' };
         atomic = (await flow.pick({ step: 5, items: [no, yes] })) === yes;
@@ -168,28 +193,33 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     ];
     if (!(await flow.run(steps))) return undefined;
 
-    const go = t('Clone Range');
+    const go = copy ? t('Copy the Range') : t('Clone Range');
+    const question = t(
+      'Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?',
+      groupNumber(targetOffset),
+      groupNumber(targetOffset + length),
+      target,
+      groupNumber(sourceOffset),
+      groupNumber(sourceOffset + length),
+      source,
+    );
+    // a range ending past the destination's end makes the file longer: said in the question
+    const growth = growthNote(path.basename(target), destinationSize, targetOffset, length, t);
     // the modal opens before the flow's last input closes: the keyboard goes straight to it
     const ok = await flow.handOver(() =>
       vscode.window.showWarningMessage(
-        t(
-          'Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?',
-          groupNumber(targetOffset),
-          groupNumber(targetOffset + length),
-          target,
-          groupNumber(sourceOffset),
-          groupNumber(sourceOffset + length),
-          source,
-        ),
+        growth ? `${question} ${growth}` : question,
         {
           modal: true,
-          detail: t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', bytesText(length, t)),
+          detail: copy
+            ? t('{0}. The destination range is overwritten in place by a copy (its own blocks, nothing shared).', bytesText(length, t))
+            : t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', bytesText(length, t)),
         },
         go,
       ),
     );
     if (ok !== go) return undefined;
-    return { source, target, sourceOffset, targetOffset, length, atomic };
+    return { source, target, sourceOffset, targetOffset, length, atomic, copy };
   } finally {
     flow.dispose();
   }

@@ -27,7 +27,7 @@ export function registerDigHoles(s: Services): vscode.Disposable {
       const answer = await vscode.window.showWarningMessage(
         t(
           '{0} is open in an editor. If it is saved (or written by anything else) while holes are dug, data can be lost. Dig holes anyway?',
-          path.basename(file),
+          file,
         ),
         { modal: true, detail: t('Close the file, or make sure nothing writes to it until Dig Holes has finished.') },
         go,
@@ -80,7 +80,7 @@ async function deallocateUnwritten(s: Services, file: string): Promise<void> {
     const offered = totalLength(await unwrittenOf(s, engine, file));
     const go = t('Deallocate');
     const answer = await vscode.window.showWarningMessage(
-      t('Deallocate {0} of preallocated, unwritten space in {1}?', bytesText(offered, t), name),
+      t('Deallocate {0} of preallocated, unwritten space in {1}?', bytesText(offered, t), file),
       {
         modal: true,
         detail: t(

@@ -104,7 +104,8 @@ async function askForRange(s: Services, file: string): Promise<{ offset: bigint;
     const { punchParts } = await import('../engine');
     const parts = punchParts(offset, length, size, blockSize);
     const discarded = t('The data in that range is discarded; it will read as zeros.');
-    const what = [formatBytes(length), groupNumber(length), path.basename(file), groupNumber(offset)] as const;
+    // the whole path: a name alone does not say which of several same-named files loses data
+    const what = [formatBytes(length), groupNumber(length), file, groupNumber(offset)] as const;
     const question =
       parts.zeroed === 0n
         ? { text: t('Deallocate {0} ({1} bytes) of {2} from offset {3}?', ...what), detail: discarded }

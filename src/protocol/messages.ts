@@ -311,6 +311,8 @@ export interface SpaceData {
 export interface CloneSide {
   path: string;
   size: U64String;
+  /** The size before the operation, where it existed and the operation changed it. */
+  sizeBefore?: U64String;
   before?: WireWindow;
   after: WireWindow;
   sharedBytes: U64String;
@@ -589,6 +591,7 @@ function isCloneSide(v: unknown): v is CloneSide {
     isObj(v) &&
     isStr(v.path, 8192) &&
     isU64String(v.size) &&
+    (v.sizeBefore === undefined || isU64String(v.sizeBefore)) &&
     (v.before === undefined || isWireWindow(v.before)) &&
     isWireWindow(v.after) &&
     isU64String(v.sharedBytes) &&

@@ -631,6 +631,11 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.ok(boxes.every((b) => b.ignoreFocusOut === true));
     assert.ok(state.quickPicks.at(-1)!.ignoreFocusOut);
     assert.equal(fs.statSync(f).size, 320 * 1024, 'the same file grew by the cloned range');
+    // ...and the confirmation said so before it happened
+    assert.ok(
+      state.messages.some((m) => /^Replace bytes 262,144–327,680 .* interactive\.img grows from 262,144 to 327,680 bytes\.$/.test(m.text)),
+      JSON.stringify(state.messages.slice(-2)),
+    );
     const fiemap = execFileSync('xfs_io', ['-c', 'fiemap -v', f], { encoding: 'utf8' });
     assert.match(fiemap, /0x2000|0x2001/, 'the cloned blocks are shared');
   });
@@ -642,7 +647,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     state.quickInputs = { visible: 0, gaps: 0, shown: 0 };
     // offset 64k, Back from the length, offset 128k, length 64k; decline the modal
     state.inputAnswers = ['64k', PRESS_BACK, '128k', '64k'];
-    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of punch-steps\.img from offset 131,072\?/, answer: undefined }];
+    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of \/\S*\/punch-steps\.img from offset 131,072\?/, answer: undefined }];
     try {
       assert.equal(await exec('extentLens.punchHole', Uri.file(f)), undefined);
     } finally {
@@ -715,6 +720,43 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(state.quickInputs.visible, 0);
   });
 
+  test('Clone Range, interactive, on ext4: said at once (before any question); Copy the Range Instead copies in place', async () => {
+    const f = path.join(ext4!.mountPoint, 'range-ext4.img');
+    fs.writeFileSync(f, Buffer.concat([Buffer.alloc(64 * 1024, 0x11), Buffer.alloc(64 * 1024, 0x22)]));
+    state.inputBoxes = [];
+    state.quickPicks = [];
+    const before = state.messages.length;
+    // stopping at the notice: no question was asked, nothing written
+    assert.equal(await exec('extentLens.cloneRange', Uri.file(f)), undefined);
+    const notice = state.messages.slice(before).find((m) => /cannot share blocks/.test(m.text));
+    assert.ok(notice, JSON.stringify(state.messages.slice(before)));
+    assert.match(notice.text, /^ext4 cannot share blocks, so a range of range-ext4\.img cannot be cloned\.$/);
+    assert.deepEqual(notice.items, ['Copy the Range Instead']);
+    assert.equal(state.inputBoxes.length, 0, 'no question before the notice');
+    assert.equal(state.quickPicks.length, 0);
+
+    // choosing the copy: the questions, a confirmation that says "copy", the bytes in place
+    state.inputAnswers = ['64k', '0', '64k'];
+    state.quickPickAnswers = ['Same file'];
+    state.answers = [
+      { match: /cannot share blocks/, answer: 'Copy the Range Instead' },
+      { match: /^Replace bytes 0–65,536 of .*range-ext4\.img with bytes 65,536–131,072 of /, answer: 'Copy the Range' },
+    ];
+    try {
+      const r = (await exec('extentLens.cloneRange', Uri.file(f))) as { fellBack?: boolean; bytes: bigint } | undefined;
+      assert.ok(r, JSON.stringify(state.messages.slice(before)));
+      assert.equal(r.fellBack, true);
+      assert.equal(r.bytes, 64n * 1024n);
+    } finally {
+      state.answers = [];
+    }
+    const confirm = state.messageOptions.filter((m) => /^Replace bytes 0–65,536/.test(m.text)).at(-1);
+    assert.match(String(confirm?.options.detail), /by a copy \(its own blocks, nothing shared\)/);
+    const data = fs.readFileSync(f);
+    assert.ok(data.subarray(0, 64 * 1024).every((b) => b === 0x22), 'the range was copied into place');
+    assert.equal(data.length, 128 * 1024);
+  });
+
   test('Punch Hole, interactive: keys typed after an Enter that reach the host after the next question was set are kept', async () => {
     // Seen in code-server under load: "65536⏎65536⏎" typed ahead became a length of 5536 (the
     // first "6" was typed onto the offset's answer, and the length's suggestion replaced it).
@@ -735,7 +777,7 @@ describe('clone flow', { skip: fsSkip }, () => {
         ['Punch Hole (2/2)', '65536'],
       ],
     );
-    assert.match(state.messages.at(-1)!.text, /^Deallocate 64 KiB \(65,536 bytes\) of punch-late\.img from offset 65,536\?/);
+    assert.match(state.messages.at(-1)!.text, /^Deallocate 64 KiB \(65,536 bytes\) of \/\S*\/punch-late\.img from offset 65,536\?/);
   });
 
   test('Punch Hole, interactive, unaligned: the confirmation says what is zeroed and what is freed; the result what was measured', async () => {
@@ -743,7 +785,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     const f = path.join(xfs!.mountPoint, 'punch-unaligned.img');
     writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
     state.inputAnswers = ['100', '4096'];
-    state.answers = [{ match: /^Punch a hole of 4 KiB \(4,096 bytes\) in punch-unaligned\.img from offset 100\?$/, answer: 'Punch Hole' }];
+    state.answers = [{ match: /^Punch a hole of 4 KiB \(4,096 bytes\) in \/\S*\/punch-unaligned\.img from offset 100\?$/, answer: 'Punch Hole' }];
     try {
       const r = (await exec('extentLens.punchHole', Uri.file(f))) as { bytes: bigint };
       assert.equal(r.bytes, 0n);
@@ -785,7 +827,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     const panel = state.panels.filter((p) => p.viewType === 'extentLens.inspectorPanel').at(-1)!;
     panel.active = true;
     state.inputAnswers = ['64k', '64k'];
-    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of inspected\.img from offset 65,536\?/, answer: undefined }];
+    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of \/\S*\/inspected\.img from offset 65,536\?/, answer: undefined }];
     try {
       assert.equal(await exec('extentLens.punchHole'), undefined);
     } finally {
@@ -793,7 +835,7 @@ describe('clone flow', { skip: fsSkip }, () => {
       panel.active = false;
     }
     assert.ok(
-      state.messages.some((m) => /of inspected\.img from offset 65,536\?/.test(m.text)),
+      state.messages.some((m) => /of \/\S*\/inspected\.img from offset 65,536\?/.test(m.text)),
       'asked about the inspected file, no file dialog',
     );
   });
@@ -807,7 +849,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.match(state.inputBoxes.at(-3)!.error!, /offset must be below that/);
     assert.equal(fs.statSync(f).blocks * 512, 256 * 1024, 'declined: nothing punched');
     state.inputAnswers = ['64k', '64k'];
-    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of punch\.img from offset 65,536\?/, answer: 'Punch Hole' }];
+    state.answers = [{ match: /^Deallocate 64 KiB \(65,536 bytes\) of \/\S*\/punch\.img from offset 65,536\?/, answer: 'Punch Hole' }];
     try {
       const r = (await exec('extentLens.punchHole', Uri.file(f))) as { bytes: bigint };
       assert.equal(r.bytes, 65536n);
@@ -860,7 +902,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     const f = path.join(xfs!.mountPoint, 'open-in-editor.img');
     fs.writeFileSync(f, Buffer.alloc(MiB));
     const before = fs.statSync(f).blocks;
-    const warned = () => state.messages.filter((m) => m.level === 'warning' && /open-in-editor\.img is open in an editor/.test(m.text));
+    const warned = () => state.messages.filter((m) => m.level === 'warning' && /^\/\S+\/open-in-editor\.img is open in an editor/.test(m.text));
     try {
       for (const open of ['text', 'tab'] as const) {
         if (open === 'text') state.textDocuments = [{ uri: Uri.file(f) }];

@@ -6,7 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength, rangesOverlap } from '../../src/commands/logic/clone-range-input';
+import {
+  alignmentRule,
+  checkLength,
+  checkOffset,
+  growthNote,
+  lengthToEof,
+  maxLength,
+  rangesOverlap,
+} from '../../src/commands/logic/clone-range-input';
 import { parseByteInput } from '../../src/host/logic/bytes';
 import { errorFacts } from '../../src/host/logic/errors';
 import { policyFor, readOnExistingSetting } from '../../src/host/logic/existing-policy';
@@ -150,6 +158,15 @@ test('clone range length: aligned unless it ends at the source EOF; same file ma
   const atEnd = { ...longer, destinationOffset: (5n << 20n) - 8192n };
   assert.equal(maxLength(atEnd), 10_000n);
   assert.equal(checkLength('10000', atEnd).value, 10_000n);
+});
+
+test('clone range past the destination end: the confirmation says how the file grows, exact above 2^53', () => {
+  assert.equal(growthNote('d.img', 1000n, 0n, 1000n), undefined, 'within the file: no growth');
+  assert.equal(growthNote('d.img', 8192n, 4096n, 8192n), 'd.img grows from 8,192 to 12,288 bytes.');
+  assert.equal(
+    growthNote('d.img', 4096n, 1n << 60n, 4096n),
+    'd.img grows from 4,096 to 1,152,921,504,606,851,072 bytes; bytes 4,096–1,152,921,504,606,846,976, past its old end, become a hole.',
+  );
 });
 
 test('punch hole inputs', () => {

@@ -95,6 +95,15 @@ test('manifest: mutating commands need a trusted workspace wherever they are sho
   assert.match(menus.commandPalette.find((i) => i.command === COMMANDS.clearCloneSelection)!.when!, /extentLens\.hasCloneSelection/);
 });
 
+test('manifest: Set / Clear Sparse are offered where a sparse attribute exists: Windows files and SMB shares, not Linux or macOS files', () => {
+  const menus = pkg.contributes.menus as Record<string, Array<{ command?: string; when?: string }>>;
+  for (const id of [COMMANDS.setSparse, COMMANDS.clearSparse]) {
+    const ex = menus['extentLens.explorer'].find((i) => i.command === id)!.when!;
+    assert.match(ex, /\(resourceScheme == smb \|\| isWindows && resourceScheme == file\)/, `${id}: ${ex}`);
+    assert.match(menus.commandPalette.find((i) => i.command === id)!.when!, /\bisWindows\b/, `${id} in the palette`);
+  }
+});
+
 test('manifest: read-only custom editor offered for any file, never by default', () => {
   const ed = pkg.contributes.customEditors.find((e: { viewType: string }) => e.viewType === INSPECTOR_VIEW_TYPE);
   assert.ok(ed);

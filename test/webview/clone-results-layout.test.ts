@@ -196,9 +196,13 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     );
     assert.equal(facts.files, '3');
     assert.match(facts.bytes!, new RegExp(`^${total.toLocaleString('en-US')} bytes`));
+    // no legend without maps: it comes with a file's maps, when that file is expanded
+    assert.equal(await page.$$eval('.legend', (l) => l.length), 0, 'no legend while every file is folded');
     // expand the second file: its maps are drawn (shared = purple at its data, 2-4 MiB of 16 MiB)
     await page.click('.files details.file[data-item="1"] > summary');
     await page.waitForSelector('.files details.file[data-item="1"] .side.destination .after canvas');
+    assert.equal(await page.$$eval('.legend', (l) => l.length), 1);
+    assert.ok(await page.$('.files details.file[data-item="1"] .legend'), "the legend sits with that file's maps");
     await frames(page, 3);
     const sel = '.files details.file[data-item="1"] .side.destination .after canvas';
     const { w, h } = await page.$eval(sel, (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));

@@ -1,6 +1,7 @@
 // The clone-results webview in real Chromium, fed a real clone: the engine clones a sparse file
 // on a loop-mounted reflink XFS, maps before and after come from FIEMAP, and
-// cloneResultsData (src/views/clone-results-data.ts) turns them into the view's message.
+// cloneResults (src/commands/logic/clone-results.ts, what the clone flow uses) turns them into
+// the view's message.
 //
 // Real: the bundle (dist/webview/cloneResults.js), the CSP shell, the engine, XFS, Chromium.
 // Replaced: the VS Code host, by the postMessage bridge in ./harness.ts (the next issue's suite
@@ -11,7 +12,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine';
-import { cloneResultsData } from '../../src/views/clone-results-data';
+import { cloneResults } from '../../src/commands/logic/clone-results';
 import type { CloneResultsData } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
@@ -64,7 +65,7 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     const report = await engine.clone(src, dst);
     const srcAfter = await engine.map(src);
     const dstAfter = await engine.map(report.destination ?? dst);
-    data = cloneResultsData(report, { source: { before: srcBefore, after: srcAfter }, destination: { after: dstAfter } });
+    data = cloneResults(report, src, report.destination ?? dst, srcBefore, srcAfter, undefined, dstAfter, false);
     server = await startShellServer();
     chromium = await launchChromium('webview');
   });
@@ -113,6 +114,10 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     );
     assert.equal(facts.method, 'FICLONE (reflink of the whole file)');
     assert.equal(facts.saved, '2,097,152 bytes (2 MiB)');
+    // counted from the maps, not measured: the label and its tooltip say what it is
+    const saved = await page.$eval('.facts [data-key=saved]', (k) => [k.querySelector('dt')!.textContent, k.getAttribute('title')]);
+    assert.equal(saved[0], 'Shared, not copied');
+    assert.match(saved[1]!, /a copy would have taken, read from the extent maps\. Not a measured change of free space/);
     assert.equal(facts.calls, String(data.calls));
     assert.equal(await page.$eval('.head .method', (m) => m.textContent), 'FICLONE');
     // pixels: source before = plain data (blue), source after and destination after = shared (purple)
@@ -148,17 +153,21 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     const dstBefore = await engine.map(dst);
     const srcBefore = await engine.map(src);
     const report = await engine.cloneRange(src, 4n * MiB, dst, 5n * MiB, MiB);
-    const grown = cloneResultsData(report, {
-      source: { before: srcBefore, after: await engine.map(src) },
-      destination: { before: dstBefore, after: await engine.map(dst) },
-    });
+    const grown = cloneResults(report, src, dst, srcBefore, await engine.map(src), dstBefore, await engine.map(dst), true);
     assert.equal(grown.destination.size, String(6n * MiB));
+    assert.equal(grown.destination.sizeBefore, String(2n * MiB));
     const page = await chromium.context.newPage();
     await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: grown }) });
     await page.goto(server.url('cloneResults'));
     await applyTheme(page, 'dark');
     await page.waitForFunction(() => document.body.dataset.rendered === '1');
     await frames(page, 3);
+    // the size the clone changed is shown as before → after
+    assert.equal(
+      await page.$eval('.side.destination [data-key=size] dd', (d) => d.textContent),
+      '2,097,152 bytes (2 MiB) → 6,291,456 bytes (6 MiB)',
+    );
+    assert.equal(await page.$('.side.source [data-key=size][title]'), null, "the source's size did not change: one figure");
     const at = async (sel: string, fraction: number) => {
       const { w, h } = await page.$eval(sel, (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
       return (await pixel(page, sel, Math.floor(w * fraction), h / 2)).slice(0, 3);

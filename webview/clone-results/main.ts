@@ -41,13 +41,20 @@ let comparing: number | undefined;
 /** Items the person expanded (kept when the host sends the results again). */
 const expanded = new Set<number>();
 
-function fact(dl: HTMLElement, k: string, v: string, key: string): void {
+function fact(dl: HTMLElement, k: string, v: string, key: string, title?: string): void {
   const pair = el('div', { class: 'kv', 'data-key': key });
+  if (title) pair.title = title;
   const dd = el('dd');
   dd.appendChild(breakable(v));
   pair.append(el('dt', {}, k), dd);
   dl.appendChild(pair);
 }
+
+/** What "Shared, not copied" counts (its tooltip). */
+const SAVED_TIP = (): string =>
+  l10n.t(
+    'Bytes the destination now shares with the source instead of holding a copy: the extra space a copy would have taken, read from the extent maps. Not a measured change of free space; Compare with a physical copy measures one.',
+  );
 
 /** The method (or operation) badge: a long FSCTL_… name wraps at its underscores. */
 function methodBadge(name: string): HTMLElement {
@@ -110,7 +117,15 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   sec.appendChild(el('div', { class: 'name', title: s.path }, baseName(s.path)));
   sec.appendChild(el('div', { class: 'path', title: s.path }, s.path));
   const dl = el('dl', { class: 'facts small' });
-  fact(dl, l10n.t('Size'), bytesText(s.size), 'size');
+  if (s.sizeBefore !== undefined) {
+    fact(
+      dl,
+      l10n.t('Size'),
+      l10n.t('{0} → {1}', bytesText(s.sizeBefore), bytesText(s.size)),
+      'size',
+      l10n.t('The operation changed the size of this file.'),
+    );
+  } else fact(dl, l10n.t('Size'), bytesText(s.size), 'size');
   fact(
     dl,
     l10n.t('Shared after'),
@@ -140,10 +155,11 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   fact(dl, d.fellBack ? l10n.t('Bytes copied') : l10n.t('Bytes cloned'), bytesText(d.bytes), 'bytes');
   fact(dl, l10n.t('Calls'), groupDigits(BigInt(d.calls)), 'calls');
   fact(dl, l10n.t('Duration'), ms(d.durationMs), 'duration');
-  // A copy shares nothing, so "Space saved: 0 bytes" would only be noise; a server-side copy
-  // that the file system did by sharing (copy_file_range on XFS/btrfs) still shows its saving.
+  // A copy shares nothing, so "0 bytes shared" would only be noise; a server-side copy that the
+  // file system did by sharing (copy_file_range on XFS/btrfs) still shows it. The figure is what
+  // a copy would have needed, read from the maps, not a change of free space: it says so.
   if (!d.fellBack && (d.operation !== 'copy' || BigInt(d.spaceSaved) > 0n)) {
-    fact(dl, l10n.t('Space saved'), bytesText(d.spaceSaved), 'saved');
+    fact(dl, l10n.t('Shared, not copied'), bytesText(d.spaceSaved), 'saved', SAVED_TIP());
   }
 
   const sides = el('div', { class: 'sides' });
@@ -255,7 +271,7 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
   fact(dl, l10n.t('Files'), groupDigits(BigInt(items.length)), 'files');
   fact(dl, l10n.t('Bytes in total'), bytesText(bytes), 'bytes');
   fact(dl, l10n.t('Time in total'), ms(time), 'duration');
-  if (copied < items.length || saved > 0n) fact(dl, l10n.t('Space saved'), bytesText(saved), 'saved');
+  if (copied < items.length || saved > 0n) fact(dl, l10n.t('Shared, not copied'), bytesText(saved), 'saved', SAVED_TIP());
 
   const list = el('div', { class: 'files', role: 'list', 'aria-label': l10n.t('Files of this operation') });
   const header = el('div', { class: 'file-row file-head', 'aria-hidden': 'true' });
@@ -282,7 +298,8 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
       if (built) return;
       built = true;
       const body = el('div', { class: 'file-body' });
-      body.append(...[fallbackNotice(d)].filter((x): x is HTMLElement => !!x), ...details(d, i));
+      const [facts, ...rest] = details(d, i);
+      body.append(...[fallbackNotice(d)].filter((x): x is HTMLElement => !!x), facts, legend(), ...rest);
       det.appendChild(body);
     };
     det.addEventListener('toggle', () => {
@@ -306,7 +323,8 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
     el('span', { class: 'f-time' }, ms(time)),
   );
   list.appendChild(total);
-  return [head, dl, list, legend()];
+  // no legend here: the maps (and their legend) are inside each file, shown when it is expanded
+  return [head, dl, list];
 }
 
 function render(d: CloneResultsData, items?: CloneResultsData[]): void {

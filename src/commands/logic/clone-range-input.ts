@@ -159,3 +159,28 @@ export function maxLength(c: LengthContext): bigint {
   const gap = c.destinationOffset > c.sourceOffset ? c.destinationOffset - c.sourceOffset : c.sourceOffset - c.destinationOffset;
   return gap < toEof ? gap : toEof;
 }
+
+/**
+ * What the confirmation adds when the destination range ends past the destination's end of
+ * file: the file grows (and a gap before the range becomes a hole). undefined when it does not.
+ */
+export function growthNote(
+  name: string,
+  destinationSize: bigint,
+  destinationOffset: bigint,
+  length: bigint,
+  t: Translate = plainT,
+): string | undefined {
+  const end = destinationOffset + length;
+  if (end <= destinationSize) return undefined;
+  if (destinationOffset > destinationSize) {
+    return t(
+      '{0} grows from {1} to {2} bytes; bytes {1}–{3}, past its old end, become a hole.',
+      name,
+      groupNumber(destinationSize),
+      groupNumber(end),
+      groupNumber(destinationOffset),
+    );
+  }
+  return t('{0} grows from {1} to {2} bytes.', name, groupNumber(destinationSize), groupNumber(end));
+}

@@ -5,6 +5,7 @@ import type { Extent, ExtentMap, OperationReport } from '../../engine';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../protocol/messages';
 import { toWire } from '../../protocol/messages';
 import { withoutCopyAdvice } from '../../protocol/format';
+import { MapModel } from '../../views/map-model';
 
 /** Bytes of extents flagged shared (or with a refcount above 1) inside [from, from + len). */
 export function sharedBytes(extents: readonly Extent[], from = 0n, len?: bigint): bigint {
@@ -74,6 +75,8 @@ function side(s: SideMaps): CloneSide {
   if (s.after.source === 'allocated-ranges') out.sharingUnknown = true;
   if (s.existedBefore !== undefined) out.existedBefore = s.existedBefore;
   if (s.existedBefore !== false && s.beforeWindow) out.before = s.beforeWindow;
+  // a size the operation changed (Clone Range past the end grows the file) is shown as before → after
+  if (s.existedBefore !== false && s.before && s.before.size !== s.after.size) out.sizeBefore = toWire(s.before.size);
   return out;
 }
 
@@ -117,4 +120,41 @@ export function buildCloneResults(report: OperationReport, source: SideMaps, des
     destination: side(destination),
     notes: report.notes ?? [],
   };
+}
+
+/**
+ * The view's data for one clone-like operation from its report and the maps read before and
+ * after it: each map sent whole or as 1,024 bins (MapModel.overview).
+ */
+export function cloneResults(
+  report: OperationReport,
+  source: string,
+  destination: string,
+  sourceBefore: ExtentMap | undefined,
+  sourceAfter: ExtentMap,
+  destBefore: ExtentMap | undefined,
+  destAfter: ExtentMap,
+  destExistedBefore?: boolean,
+  requested?: string,
+): CloneResultsData {
+  const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
+  return buildCloneResults(
+    report,
+    {
+      path: source,
+      before: sourceBefore,
+      after: sourceAfter,
+      beforeWindow: sourceBefore && overview(sourceBefore),
+      afterWindow: overview(sourceAfter),
+    },
+    {
+      path: destination,
+      existedBefore: destExistedBefore ?? destBefore !== undefined,
+      before: destBefore,
+      after: destAfter,
+      beforeWindow: destBefore && overview(destBefore),
+      afterWindow: overview(destAfter),
+    },
+    requested,
+  );
 }
