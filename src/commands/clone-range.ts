@@ -109,8 +109,8 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
           {
             modal: true,
             detail: t(
-              '{0} Clone Range can copy the bytes into place instead: the destination gets its own blocks (nothing is shared).',
-              volume.cloneEvidence,
+              'Clone support: {0}. Clone Range can copy the bytes into place instead: the destination gets its own blocks (nothing is shared).',
+              volume.cloneEvidence.replace(/\.$/, ''),
             ),
           },
           copyInstead,
