@@ -170,6 +170,13 @@ export interface DedupeOutcome {
   bytes: bigint;
   /** For an error: the sentence to show. */
   message?: string;
+  /**
+   * For 'differs': how the difference was found. 'kernel': the file system's own compare
+   * (FIDEDUPERANGE answered FILE_DEDUPE_RANGE_DIFFERS); 'compare': the backend's byte compare
+   * before cloning (NT verify-then-clone). Absent: 'kernel'. The report names it; nothing reads
+   * it from `message`.
+   */
+  differedBy?: 'kernel' | 'compare';
   /** Where in the destination the part left alone starts (NT: pieces before it were shared); absent: the call's start. */
   from?: bigint;
   /**

@@ -108,7 +108,7 @@ export async function applyGroup(
   };
   /** The last piece that differed, per destination: a next one right after it extends it. */
   const lastDiffer = new Map<number, { s: DedupeSkipped; how: string }>();
-  const differs = (i: number, from: bigint, end: bigint, message?: string): void => {
+  const differs = (i: number, from: bigint, end: bigint, by: DedupeOutcome['differedBy']): void => {
     noted.add(i);
     const last = lastDiffer.get(i);
     if (last && last.s.offset + last.s.length === from) {
@@ -116,8 +116,8 @@ export async function applyGroup(
       last.s.message = differsMessage(dests[i].path, last.s.offset, last.s.length, src.path, last.how);
       return;
     }
-    // how it was found: the kernel's answer, or the backend's own compare (its message says so)
-    const how = /\(([^()]*)\)\.$/.exec(message ?? '')?.[1] ?? 'FILE_DEDUPE_RANGE_DIFFERS';
+    // how it was found: the kernel's answer, or the backend's own compare (the outcome says which)
+    const how = DIFFERED_BY[by ?? 'kernel'];
     const s: DedupeSkipped = {
       path: dests[i].path,
       offset: from,
@@ -198,7 +198,7 @@ export async function applyGroup(
           const from = o.from ?? dests[i].offset + (at - src.offset);
           const callEnd = dests[i].offset + (at - src.offset) + len;
           if (o.status === 'differs') {
-            differs(i, from, callEnd, o.message);
+            differs(i, from, callEnd, o.differedBy);
             return;
           }
           note(i, {
@@ -261,6 +261,12 @@ async function notYetShared(
   }
   return { dests: out, srcMap, sizeOf, partly };
 }
+
+/** How a difference was found, as the skipped range's message names it. */
+const DIFFERED_BY: Record<NonNullable<DedupeOutcome['differedBy']>, string> = {
+  kernel: 'FILE_DEDUPE_RANGE_DIFFERS',
+  compare: 'compared before cloning',
+};
 
 function differsMessage(path: string, offset: bigint, length: bigint, source: string, how: string): string {
   return `${path} at ${offset} (${length} bytes): the bytes differ from ${source}'s (changed since the scan); left alone (${how}).`;

@@ -51,7 +51,10 @@ export async function applyDedupe(
     report.notes.push(
       `${idle} group${idle === 1 ? '' : 's'} with no net saving (already shared, or parts of extents) ${idle === 1 ? 'was' : 'were'} left alone.`,
     );
-  if (groups.length === 0) {
+  // Groups the search found on a file system that cannot share (their saving is 0, so none is
+  // applied) are probed as well: such a plan is refused by name, not run as having nothing to do.
+  const unshareable = plan.groups.filter((g) => g.cannotShare !== undefined && !isApplied(g));
+  if (groups.length === 0 && unshareable.length === 0) {
     report.durationMs = Math.round(performance.now() - t0);
     return report;
   }
@@ -59,7 +62,7 @@ export async function applyDedupe(
   const backendOf = new Map<DedupeGroup, Dedupable>();
   const probeByFs = new Map<string, { path: string; backend: Dedupable }>();
   const keyOfVolume = new Map<string, string>();
-  for (const g of groups) {
+  for (const g of [...groups, ...unshareable]) {
     const p = g.ranges[0].path;
     const b = await resolve(p);
     if (!b.dedupeRange || !b.dedupeSupport || !b.freeBytesSynced)
@@ -72,7 +75,7 @@ export async function applyDedupe(
             ? 'dedupe: macOS has no call that compares and shares ranges of existing files (APFS clones only whole new files); nothing was changed (EOPNOTSUPP).'
             : `dedupe: this system (${b.name}) has no compare-and-share call; nothing was changed (EOPNOTSUPP).`,
       });
-    backendOf.set(g, b as Dedupable);
+    if (isApplied(g)) backendOf.set(g, b as Dedupable);
     const info = await b.stat?.(p);
     // A source gone or replaced since the search cannot probe: its group reports that when it
     // is applied, and another group's source probes the file system.
@@ -89,6 +92,11 @@ export async function applyDedupe(
       throw e;
     }
     probeByFs.set(fsId, { path: p, backend: b as Dedupable });
+  }
+  if (groups.length === 0) {
+    // (the file systems the search found unable to share can, now: nothing of theirs is applied all the same)
+    report.durationMs = Math.round(performance.now() - t0);
+    return report;
   }
   const methods = new Set(
     [...backendOf.values()].map((b) => (b.name === 'linux' ? 'FIDEDUPERANGE' : 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)')),

@@ -267,6 +267,8 @@ export async function findDuplicates(
   } finally {
     owners.close();
   }
+  // Before the warnings on what sharing costs and the totals: a file system that cannot share frees nothing.
+  const cannotApply = await probeDedupe(resolve, groups, byPath);
   fragmentationWarnings(groups);
 
   groups.sort((a, b) =>
@@ -348,7 +350,6 @@ export async function findDuplicates(
     'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not' +
       (hiddenHoles > 0 ? ', except holes a server gave as data (above).' : '.'),
   );
-  const cannotApply = await probeDedupe(resolve, groups, byPath);
   return {
     groups,
     total: {

@@ -84,7 +84,7 @@ export function groupSaving(
       src = i;
     }
   }
-  const leftOut = fixed.filter((x, i) => x && i !== src).length;
+  const leftOut = files.map((_, i) => i).filter((i) => fixed[i] && i !== src);
   const order = [src, ...files.map((_, i) => i).filter((i) => i !== src && !fixed[i])];
   if (copiesOf)
     for (const i of order.slice(1)) {
@@ -116,7 +116,10 @@ export function groupSaving(
   let candidateBytes = 0n;
   const ranges: DedupeRange[] = order.map((i, k) => {
     const r: DedupeRange = { path: files[i].path, offset: offsets[i] };
-    if (k === 0) return r;
+    if (k === 0) {
+      if (fixed[i]) r.readOnly = true;
+      return r;
+    }
     const d = segs[i];
     candidateBytes += dataBytes(d);
     const same = sameBytes(s, d);
@@ -152,9 +155,9 @@ export function groupSaving(
   const netSaving = bytesNotCovered(mergeRanges(start, end), source) + unknown;
   const sharedElsewhere = bytesNotCovered(mergeRanges(sharedStart, sharedEnd), source) + sharedEncoded;
   const warnings: string[] = [];
-  if (leftOut > 0)
+  if (leftOut.length > 0)
     warnings.push(
-      `${leftOut} more ${leftOut === 1 ? 'range is' : 'ranges are'} in files the kernel will not change for this user (a read-only snapshot or file system, an immutable file, another user's file without write permission): left as they are, and their blocks stay allocated.`,
+      `${leftOut.length} more ${leftOut.length === 1 ? 'range is' : 'ranges are'} in files the kernel will not change for this user (a read-only snapshot or file system, an immutable file, another user's file without write permission): listed as read-only, left as they are, and their blocks stay allocated.`,
     );
   const elsewhere =
     sharedElsewhere > 0n && netSaving > 0n
@@ -167,6 +170,8 @@ export function groupSaving(
   const notSure = sharedElsewhere + encodedBytes - sharedEncoded + unplaced;
   const netSavingMin = netSaving > notSure ? netSaving - notSure : 0n;
   const g: DedupeGroup = { length, ranges, netSaving, netSavingMin, candidateBytes, wholeFiles, warnings };
+  // every file holding the data is named: those that cannot change too (never shared, never counted)
+  if (leftOut.length > 0) g.readOnly = leftOut.map((i) => ({ path: files[i].path, offset: offsets[i], readOnly: true }));
   if (encodedBytes > 0n) g.compressed = true;
   if (unplaced > 0n) g.placeUnknown = true;
   if (elsewhere) elsewhereWarning.set(g, elsewhere);

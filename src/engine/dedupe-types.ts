@@ -11,6 +11,12 @@ export interface DedupeRange {
   offset: bigint;
   /** True when this range's physical extents are already the group's first range's (a clone). */
   alreadyShared?: boolean;
+  /**
+   * True when the kernel will not change this range's file for this user (a read-only snapshot or
+   * file system, an immutable file, another user's file without write permission): only the
+   * source can be one (it stays as it is), or a range of DedupeGroup.readOnly.
+   */
+  readOnly?: boolean;
 }
 
 /** Ranges with identical bytes (compared by hash when found; by the kernel or a byte compare when applied). */
@@ -19,6 +25,12 @@ export interface DedupeGroup {
   length: bigint;
   /** The first range is the one the others will share (the source). */
   ranges: DedupeRange[];
+  /**
+   * More ranges holding the same data in files the kernel will not change for this user (each
+   * marked readOnly): left as they are, never shared, listed so that every file holding the data
+   * is named. Absent: none.
+   */
+  readOnly?: DedupeRange[];
   /** Bytes that sharing would free: physical bytes not already the source's (already-shared data counts zero). */
   netSaving: bigint;
   /**
@@ -43,6 +55,13 @@ export interface DedupeGroup {
    * are known): it may already be the source's (a clone), so netSavingMin counts none of it.
    */
   placeUnknown?: boolean;
+  /**
+   * Why the file system holding the group cannot share blocks at all (ext4, tmpfs, XFS without
+   * reflink: the sentence of DedupePlan.cannotApply, naming what to do). Such a group's
+   * netSaving (and netSavingMin) is 0: the identical data is there (candidateBytes), but sharing
+   * it cannot free anything here. Absent: it can, as far as the search's probe knows.
+   */
+  cannotShare?: string;
 }
 
 /**

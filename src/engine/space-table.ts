@@ -19,6 +19,8 @@ export interface Group {
   sharingUnknownFiles: number;
   /** Files with compressed (encoded) extents: their bytes are counted uncompressed. */
   compressedFiles: number;
+  /** Of the files' allocated bytes, those in compressed (encoded) extents (uncompressed lengths, as FIEMAP gives them). */
+  encodedBytes: bigint;
   /** Bytes files' block counts hold that their SEEK-only maps cannot place (tmpfs's reserved pages), and in how many files. */
   heldOutside: bigint;
   heldOutsideFiles: number;
@@ -168,8 +170,15 @@ export class FileTable {
   ino = new BigUint64Array(1024);
   dev = new BigUint64Array(1024);
   fileSystem = new Int32Array(1024);
-  /** 1: sharing unknown (no physical offsets); 2: inline bytes present. */
+  /** 1: sharing unknown (no physical offsets); 2: inline bytes present; 4: encoded bytes present (in `encoded`). */
   bits = new Uint8Array(1024);
+  /** Bytes in compressed (encoded) extents, of files with bit 4 only (few files have any). */
+  private readonly encoded = new Map<number, bigint>();
+
+  setEncoded(i: number, bytes: bigint): void {
+    this.encoded.set(i, bytes);
+    this.bits[i] |= 4;
+  }
 
   add(
     p: string,
@@ -231,6 +240,7 @@ export class FileTable {
     if (sharedInside !== undefined) f.sharedInside = sharedInside;
     if (this.bits[i] & 1) f.sharingUnknown = true;
     if (this.bits[i] & 2) f.inline = this.inline[i];
+    if (this.bits[i] & 4) f.encoded = this.encoded.get(i);
     return f;
   }
 }

@@ -43,6 +43,12 @@ export interface SpaceFile {
   /** Bytes in extents with no data blocks of their own (btrfs inline data), not in `allocated`. */
   inline?: bigint;
   /**
+   * Of `allocated`, bytes in compressed (encoded) extents (btrfs compression), counted at their
+   * uncompressed length as FIEMAP gives them (as `btrfs filesystem du` counts them): on disk they
+   * take less. Absent when none.
+   */
+  encoded?: bigint;
+  /**
    * The other files of the selection it shares physical ranges with, most bytes first (equal
    * ones in physical order): at most SHARES_WITH_LIMIT (100; src/engine/space.ts), so k clones
    * of one file do not make k² entries of output.
@@ -91,6 +97,8 @@ export interface SpaceFileSystem extends SpaceTotals {
    * Absent otherwise (exact already, btrfs, SMB, no physical offsets). Not in the CLI's JSON.
    */
   exactScan?: 'ran' | 'possible';
+  /** Of `allocated`, bytes in compressed (encoded) extents, counted uncompressed (SpaceFile.encoded). Absent when none. */
+  encoded?: bigint;
 }
 
 /** A path that could not be accounted (the scan went on without it). */

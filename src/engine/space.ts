@@ -119,6 +119,7 @@ export async function spaceOf(
         unplaced: 0n,
         sharingUnknownFiles: 0,
         compressedFiles: 0,
+        encodedBytes: 0n,
         heldOutside: 0n,
         heldOutsideFiles: 0,
         beyondExtents: 0n,
@@ -171,6 +172,7 @@ export async function spaceOf(
       let inline = 0n;
       let unknown = false;
       let compressed = false;
+      let encoded = 0n;
       for (let i = 0; i < k.count; i++) {
         const flags = k.flags[i];
         const len = BigInt.asUintN(64, k.length[i]);
@@ -201,7 +203,10 @@ export async function spaceOf(
           // is everything on tmpfs, which cannot share
           if (k.physical[i] < 0n && !sharesNoBlocks(g.filesystem)) unknown = true;
         }
-        if ((flags & EXTENT_FLAG.ENCODED) !== 0) compressed = true;
+        if ((flags & EXTENT_FLAG.ENCODED) !== 0) {
+          compressed = true;
+          encoded += len;
+        }
       }
       // Pages tmpfs holds for the file that SEEK_DATA calls holes (fallocate reserved them):
       // preallocated, so allocated (its own, with no place: tmpfs shares nothing), as du counts them.
@@ -221,7 +226,9 @@ export async function spaceOf(
       }
       if (unknown) g.sharingUnknownFiles++;
       if (compressed) g.compressedFiles++;
-      table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
+      g.encodedBytes += encoded;
+      const at = table.add(p, size, allocated, shared, inline, ino, dev, gi, (unknown ? 1 : 0) | (inline > 0n ? 2 : 0));
+      if (encoded > 0n) table.setEncoded(at, encoded);
       // (a row streams once its file system is named: whether its sharing is known depends on it)
       if (opts.onFileMapped) {
         if (unnamed.length > 0 || unstreamed.length > 0) unstreamed.push(index);
@@ -674,6 +681,7 @@ export async function spaceOf(
       ...(g.mountPoint ? { mountPoint: g.mountPoint } : {}),
       notes: fsNotes,
       ...(exactScan ? { exactScan } : {}),
+      ...(g.encodedBytes > 0n ? { encoded: g.encodedBytes } : {}),
     };
   });
 

@@ -105,11 +105,14 @@ export async function exists(p: string): Promise<boolean> {
 
 /**
  * Run `work` under a cancellable progress notification. Cancel aborts the engine call through
- * its AbortSignal; the engine then removes anything it had started.
+ * its AbortSignal; the engine then removes anything it had started. `words`: the caller's
+ * sentence for an update (else the engine's message with the bytes); `shown`: told each
+ * sentence as the notification shows it (a view that mirrors the progress).
  */
 export function withCancellableProgress<T>(
   title: string,
   work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>,
+  opts: { words?: (p: Progress) => string; shown?: (p: Progress, message: string) => void } = {},
 ): Promise<T> {
   return Promise.resolve(
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
@@ -117,7 +120,11 @@ export function withCancellableProgress<T>(
       const sub = token.onCancellationRequested(() => abort.abort());
       const tracker = new ProgressTracker();
       try {
-        return await work(abort.signal, (p) => progress.report(tracker.next(p)));
+        return await work(abort.signal, (p) => {
+          const r = tracker.next(p, opts.words?.(p));
+          progress.report(r);
+          opts.shown?.(p, r.message);
+        });
       } finally {
         sub.dispose();
       }

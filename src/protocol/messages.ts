@@ -143,7 +143,18 @@ export type HostMessage =
    * that lacks those rows asks for the whole result ('ready').
    */
   | { type: 'spaceDone'; start: number; rows: SpaceWireRow[]; sharing: SpaceWireSharing[]; data: SpaceData }
-  /** The Dedupe view: finding (files and bytes hashed) or deduplicating (bytes done of total), while it runs. */
+  /**
+   * The Space view: the answer to its `spacePartners` (file `index` of the result on show): the
+   * files of the selection it shares physical ranges with, [index, bytes in common], most bytes
+   * first (at most 100), and how many there are in all. Asked for when a file is selected, so the
+   * rows need not carry them (20,000 clones of one file: 2 million pairs).
+   */
+  | { type: 'spacePartners'; index: number; partners: Array<[number, U64String]>; count: number }
+  /**
+   * The Dedupe view: finding (files and bytes hashed) or deduplicating (bytes done of total), while
+   * it runs. `message` is the sentence the host's progress notification shows for the same update
+   * (src/views/dedupe-progress.ts): the view shows it as it is, so the two always agree.
+   */
   | { type: 'dedupeProgress'; phase: 'find' | 'apply'; files: number; bytes: U64String; total?: U64String; message: string }
   /**
    * The Dedupe view's whole state: the plan, whether Deduplicate may run (trusted workspace,
@@ -170,6 +181,8 @@ export interface DedupeWireRange {
   offset: U64String;
   /** Its physical extents are already the group's first range's (a clone): it frees nothing. */
   alreadyShared?: boolean;
+  /** DedupeRange.readOnly: the kernel will not change its file for this user (the source, or one of DedupeWireGroup.readOnly). */
+  readOnly?: boolean;
 }
 
 export interface DedupeWireGroup {
@@ -187,6 +200,10 @@ export interface DedupeWireGroup {
   compressed?: boolean;
   /** DedupeGroup.placeUnknown: some of the other ranges' data has no known place (SMB): it may already be shared. */
   placeUnknown?: boolean;
+  /** DedupeGroup.readOnly: more ranges with the data, in files no one here may change (listed, never shared). */
+  readOnly?: DedupeWireRange[];
+  /** DedupeGroup.cannotShare: its file system cannot share blocks (the sentence); its saving is 0. */
+  cannotShare?: string;
 }
 
 export interface DedupeWirePlan {
@@ -246,7 +263,7 @@ export interface DedupeWireReport {
 }
 
 // ---- the Space view (engine.space, issue 13) ------------------------------------------------
-// Byte counts are decimal strings. Files name each other by index into `files` (sharesWith),
+// Byte counts are decimal strings. Files name each other by index into `files` (spacePartners),
 // and the webview names a file to the host only by that index, so it cannot make the host act
 // on a path outside the analysis.
 
@@ -262,7 +279,8 @@ export interface SpaceWireTotals {
   reclaimableMax: U64String;
 }
 
-export interface SpaceWireFile {
+/** A file's numbers, as mapped (while the analysis runs, spaceRows) and in the result. */
+export interface SpaceWireRow {
   path: string;
   size: U64String;
   allocated: U64String;
@@ -272,17 +290,25 @@ export interface SpaceWireFile {
   sharedInside?: U64String;
   fileSystem: number;
   sharingUnknown?: boolean;
-  /** [index into SpaceData.files, physical bytes in common], most bytes first (at most 100). */
-  sharesWith: Array<[number, U64String]>;
-  /** How many files it shares with in all (sharesWith lists at most 100); absent while the scan runs. */
-  sharesWithCount?: number;
+  /** Bytes of its allocated in compressed (encoded) extents, counted at their uncompressed length (SpaceFile.encoded). */
+  encoded?: U64String;
 }
 
-/** A file's row while the analysis runs: its numbers, without whom it shares with (known at the end). */
-export type SpaceWireRow = Omit<SpaceWireFile, 'sharesWith'>;
+/**
+ * A file of the result as the view gets it: its row, how many files of the selection it shares
+ * physical ranges with, and the sum of the bytes it has in common with them (`overlap`, the
+ * treemap's "shared inside" where `sharedInside` is not given). Who they are is asked for
+ * (spacePartners) when the file is selected; the host keeps them while the view is open.
+ */
+export interface SpaceWireFile extends SpaceWireRow {
+  /** How many other files of the selection it shares physical ranges with; absent while the scan runs. */
+  sharesWithCount?: number;
+  /** Physical bytes in common with those files, summed over the first 100 (most bytes first); absent: 0. */
+  overlap?: U64String;
+}
 
 /** What the sweep adds to a row (spaceDone), as in SpaceWireFile; a tuple, as it comes once per file. */
-export type SpaceWireSharing = [sharesWith: Array<[number, U64String]>, sharesWithCount: number, sharedInside?: U64String];
+export type SpaceWireSharing = [sharesWithCount: number, overlap: U64String, sharedInside?: U64String];
 
 /** Most rows in one spaceRows message. */
 export const MAX_SPACE_ROWS_MESSAGE = 10_000;
@@ -298,7 +324,16 @@ export interface SpaceData {
   files: SpaceWireFile[];
   total: SpaceWireTotals;
   /** exactScan as the engine gives it (SpaceFileSystem): 'possible' is where the view offers Exact scan. */
-  fileSystems: Array<SpaceWireTotals & { filesystem: string; mountPoint?: string; notes: string[]; exactScan?: 'ran' | 'possible' }>;
+  fileSystems: Array<
+    SpaceWireTotals & {
+      filesystem: string;
+      mountPoint?: string;
+      notes: string[];
+      exactScan?: 'ran' | 'possible';
+      /** Of allocated, bytes in compressed (encoded) extents, counted uncompressed (SpaceFileSystem.encoded). */
+      encoded?: U64String;
+    }
+  >;
   errors: Array<{ path: string; code: string; message: string }>;
   notes: string[];
   symlinks: number;
@@ -358,9 +393,10 @@ export type WebviewMessage =
   | { type: 'requestRows'; requestId: number; start: number; count: number }
   | { type: 'refresh' }
   /**
-   * Export the view's data. The Space view with a filter set or zoomed into a folder sends the
-   * files shown (`shown`: indices into its files, ascending), the filter text and the folder
-   * (relative to the analysis's base), for the save dialog and the export's own note.
+   * Export the view's data. The Space view sends the files it shows in the table's order
+   * (`shown`: indices into its files, each once) and, with a filter set or zoomed into a
+   * folder, the filter text and the folder (relative to the analysis's base), for the save
+   * dialog and the export's own note; `shown` without `filter` is every file, in that order.
    */
   | { type: 'export'; format: 'json' | 'csv'; shown?: number[]; filter?: string; folder?: string }
   /** `requestId` (optional): the host answers with `copied` (did the clipboard write work). */
@@ -376,6 +412,10 @@ export type WebviewMessage =
   /** Space view: open the inspector on, or reveal in the explorer, files[index]. */
   | { type: 'spaceOpen'; index: number }
   | { type: 'spaceReveal'; index: number }
+  /** Space view: which files of the selection files[index] shares with (answered by a spacePartners message). */
+  | { type: 'spacePartners'; index: number }
+  /** Space view: analyse the same selection again, the way it last ran (files deleted or changed since). */
+  | { type: 'spaceRefresh' }
   /** Dedupe view: search again with the same settings. */
   | { type: 'dedupeFind' }
   /** Dedupe view: stop the search or the deduplication running. */
@@ -466,17 +506,18 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       return undefined;
     case 'export':
       if (o.format !== 'json' && o.format !== 'csv') return undefined;
-      if (o.shown === undefined && o.filter === undefined) return { type: 'export', format: o.format };
+      if (o.shown === undefined && o.filter === undefined && o.folder === undefined) return { type: 'export', format: o.format };
       return Array.isArray(o.shown) &&
         o.shown.length <= MAX_SPACE_FILES &&
-        o.shown.every((i, k, a) => isInt(i, 0, MAX_SPACE_FILES - 1) && (k === 0 || i > a[k - 1])) &&
-        isStr(o.filter, 4096) &&
+        o.shown.every((i) => isInt(i, 0, MAX_SPACE_FILES - 1)) &&
+        new Set(o.shown).size === o.shown.length &&
+        (o.filter === undefined || isStr(o.filter, 4096)) &&
         (o.folder === undefined || isStr(o.folder, 4096))
         ? {
             type: 'export',
             format: o.format,
             shown: o.shown as number[],
-            filter: o.filter,
+            ...(o.filter !== undefined ? { filter: o.filter } : {}),
             ...(o.folder !== undefined ? { folder: o.folder } : {}),
           }
         : undefined;
@@ -488,7 +529,10 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
       return isInt(o.upTo, 0, MAX_SPACE_FILES) ? { type: 'spaceRowsSeen', upTo: o.upTo } : undefined;
     case 'spaceOpen':
     case 'spaceReveal':
+    case 'spacePartners':
       return isInt(o.index, 0, MAX_SPACE_FILES - 1) ? { type: o.type, index: o.index } : undefined;
+    case 'spaceRefresh':
+      return { type: 'spaceRefresh' };
     case 'dedupeFind':
     case 'dedupeCancel':
       return { type: o.type };
@@ -638,19 +682,19 @@ const isPathErrors = (v: unknown): boolean =>
 /** Sentences (notes): up to 1,000 of up to 8,192 characters. */
 const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
 
-/** A file's numbers (a SpaceWireFile but for sharesWith), on a file system index below `nfs`. */
+/** A file's numbers (a SpaceWireFile but for its sharing), on a file system index below `nfs`. */
 function isSpaceRow(f: unknown, nfs: number): f is SpaceWireRow {
   if (!isObj(f) || !isStr(f.path, 8192) || !isU64String(f.size) || !isU64String(f.allocated)) return false;
   if (!isU64String(f.shared) || !isU64String(f.exclusive) || !isInt(f.fileSystem, 0, Math.max(0, nfs - 1))) return false;
   if (f.sharedInside !== undefined && !isU64String(f.sharedInside)) return false;
+  if (f.encoded !== undefined && !isU64String(f.encoded)) return false;
   return f.sharingUnknown === undefined || typeof f.sharingUnknown === 'boolean';
 }
 
-/** A file's partners (sharesWith pairs, and their count) with indices below `n`. */
-function isSharesWith(sharesWith: unknown, count: unknown, n: number): boolean {
-  if (!Array.isArray(sharesWith)) return false;
-  if (count !== undefined && !isInt(count, sharesWith.length, Number.MAX_SAFE_INTEGER)) return false;
-  for (const p of sharesWith as unknown[]) {
+/** A file's partners ([index, bytes] pairs, each index below `n`, at most 100) and their count. */
+function isPartners(partners: unknown, count: unknown, n: number): boolean {
+  if (!Array.isArray(partners) || partners.length > 100 || !isInt(count, partners.length, Number.MAX_SAFE_INTEGER)) return false;
+  for (const p of partners as unknown[]) {
     if (!Array.isArray(p) || p.length !== 2 || !isInt(p[0], 0, n - 1) || !isU64String(p[1])) return false;
   }
   return true;
@@ -665,13 +709,13 @@ function isSpaceDone(m: Record<string, unknown>): boolean {
   const nfs = m.data.fileSystems.length;
   if (!m.rows.every((r) => isSpaceRow(r, nfs))) return false;
   for (const s of m.sharing as unknown[]) {
-    if (!Array.isArray(s) || s.length < 2 || s.length > 3 || !isSharesWith(s[0], s[1], n)) return false;
-    if (s[1] === undefined || (s[2] !== undefined && !isU64String(s[2]))) return false;
+    if (!Array.isArray(s) || s.length < 2 || s.length > 3 || !isInt(s[0], 0, Math.max(0, n - 1)) || !isU64String(s[1])) return false;
+    if (s[2] !== undefined && !isU64String(s[2])) return false;
   }
   return true;
 }
 
-/** A Space view result: every field typed, every sharesWith index inside `files`. */
+/** A Space view result: every field typed. */
 export function isSpaceData(v: unknown): v is SpaceData {
   if (!isObj(v)) return false;
   if (!Array.isArray(v.roots) || v.roots.length > 100_000 || !v.roots.every((r) => isStr(r, 8192))) return false;
@@ -684,14 +728,16 @@ export function isSpaceData(v: unknown): v is SpaceData {
     isStr(f.filesystem, 256) &&
     (f.mountPoint === undefined || isStr(f.mountPoint, 8192)) &&
     isNotes(f.notes) &&
-    (f.exactScan === undefined || f.exactScan === 'ran' || f.exactScan === 'possible');
+    (f.exactScan === undefined || f.exactScan === 'ran' || f.exactScan === 'possible') &&
+    (f.encoded === undefined || isU64String(f.encoded));
   if (!v.fileSystems.every(isFs)) return false;
   if (!Array.isArray(v.files) || v.files.length > MAX_SPACE_FILES) return false;
   const n = v.files.length;
   for (const f of v.files as unknown[]) {
     if (!isSpaceRow(f, nfs)) return false;
-    const { sharesWith, sharesWithCount } = f as { sharesWith?: unknown; sharesWithCount?: unknown };
-    if (!isSharesWith(sharesWith, sharesWithCount, n)) return false;
+    const { sharesWithCount, overlap } = f as { sharesWithCount?: unknown; overlap?: unknown };
+    if (sharesWithCount !== undefined && !isInt(sharesWithCount, 0, Math.max(0, n - 1))) return false;
+    if (overlap !== undefined && !isU64String(overlap)) return false;
   }
   if (!isPathErrors(v.errors) || !isStrArr(v.notes, 1000)) return false;
   return (
@@ -718,9 +764,12 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
     if (!isU64String(g.candidateBytes) || (g.netSavingMin !== undefined && !isU64String(g.netSavingMin))) return false;
     if (!Array.isArray(g.warnings) || g.warnings.length > 64 || !g.warnings.every((w) => isStr(w, 4096))) return false;
     if (!Array.isArray(g.ranges) || g.ranges.length < 2 || g.ranges.length > MAX_DEDUPE_RANGES) return false;
-    for (const r of g.ranges as unknown[]) {
+    if (g.readOnly !== undefined && (!Array.isArray(g.readOnly) || g.readOnly.length > MAX_DEDUPE_RANGES)) return false;
+    if (g.cannotShare !== undefined && !isStr(g.cannotShare, 4096)) return false;
+    for (const r of [...g.ranges, ...((g.readOnly as unknown[] | undefined) ?? [])] as unknown[]) {
       if (!isObj(r) || !isInt(r.file, 0, n - 1) || !isU64String(r.offset)) return false;
       if (r.alreadyShared !== undefined && typeof r.alreadyShared !== 'boolean') return false;
+      if (r.readOnly !== undefined && typeof r.readOnly !== 'boolean') return false;
       if (BigInt(r.offset) + BigInt(g.length) > U64_MAX) return false;
     }
   }
@@ -820,6 +869,9 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
       return isSpaceData(m.data) ? (m as HostMessage) : undefined;
     case 'spaceDone':
       return isSpaceDone(m) ? (m as HostMessage) : undefined;
+    case 'spacePartners':
+      // (the view checks the indices against the files it has)
+      return isInt(m.index, 0, MAX_SPACE_FILES - 1) && isPartners(m.partners, m.count, MAX_SPACE_FILES) ? (m as HostMessage) : undefined;
     case 'dedupeProgress':
       return (m.phase === 'find' || m.phase === 'apply') &&
         isInt(m.files, 0, Number.MAX_SAFE_INTEGER) &&

@@ -3,8 +3,8 @@
 // person chose to apply (totals added up again), and what the confirmation names.
 // Pure: no `vscode`, no Node APIs.
 
-import type { DedupePlan, DedupeReport } from '../engine';
-import type { DedupeWirePlan, DedupeWireReport } from '../protocol/messages';
+import type { DedupePlan, DedupeRange, DedupeReport } from '../engine';
+import type { DedupeWirePlan, DedupeWireRange, DedupeWireReport } from '../protocol/messages';
 import { commonBase, pathSeparator } from './space-data';
 
 /** The `dedupe` message's plan from the engine's, with the options the search ran with. */
@@ -20,13 +20,17 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
     }
     return i;
   };
+  const wireRange = (r: DedupeRange): DedupeWireRange => ({
+    file: fileOf(r.path),
+    offset: r.offset.toString(),
+    ...(r.alreadyShared ? { alreadyShared: true } : {}),
+    ...(r.readOnly ? { readOnly: true } : {}),
+  });
   const groups = p.groups.map((g) => ({
     length: g.length.toString(),
-    ranges: g.ranges.map((r) => ({
-      file: fileOf(r.path),
-      offset: r.offset.toString(),
-      ...(r.alreadyShared ? { alreadyShared: true } : {}),
-    })),
+    ranges: g.ranges.map(wireRange),
+    ...(g.readOnly?.length ? { readOnly: g.readOnly.map(wireRange) } : {}),
+    ...(g.cannotShare !== undefined ? { cannotShare: g.cannotShare } : {}),
     netSaving: g.netSaving.toString(),
     ...(g.netSavingMin !== undefined ? { netSavingMin: g.netSavingMin.toString() } : {}),
     candidateBytes: g.candidateBytes.toString(),

@@ -1,5 +1,7 @@
-// The Dedupe view (issue 14): one panel per search. It runs engine.findDuplicates in the
-// engine's worker with a cancellable progress notification (mirrored into the view), shows the
+// The Dedupe view (issue 14): one panel per selection (Find Duplicate Data again on the same
+// paths reveals it and searches again, as VS Code reuses an editor). It runs
+// engine.findDuplicates in the engine's worker with a cancellable progress notification whose
+// words the view shows too (dedupe-progress.ts: one source, so they agree), shows the
 // plan, and on the webview's Deduplicate (groups by index) asks for a modal confirmation naming
 // the bytes and files, then runs engine.dedupe with progress and cancel and shows the measured
 // report; open Space views over those files are analysed again. Deduplicate needs a trusted
@@ -20,6 +22,7 @@ import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
 import { SpacePanel } from './space-panel';
 import { measureFreedAgain } from './dedupe-remeasure';
+import { applyTitle, findTitle, progressLine, progressMessage } from './dedupe-progress';
 
 const t = vscode.l10n.t;
 
@@ -34,6 +37,8 @@ export interface DedupeFindSettings {
 export class DedupePanel implements vscode.Disposable {
   /** Open Dedupe views (for tests). */
   static readonly open = new Set<DedupePanel>();
+  /** The open view of each selection (selectionKey): a search of the same paths reuses it. */
+  private static readonly bySelection = new Map<string, DedupePanel>();
   private readonly disposables: vscode.Disposable[] = [];
   /** The engine's plan (bigints), kept to apply; its wire form and the last report. */
   private plan: DedupePlan | undefined;
@@ -43,12 +48,14 @@ export class DedupePanel implements vscode.Disposable {
   private lastError: HostMessage | undefined;
   private running: { phase: 'find' | 'apply'; abort: AbortController } | undefined;
   private disposed = false;
+  /** The next progress message for the view, held back while the last went less than PROGRESS_MS ago. */
+  private progressTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
-    private readonly s: Services,
+    private s: Services,
     readonly paths: readonly string[],
-    private readonly settings: DedupeFindSettings,
+    private settings: DedupeFindSettings,
   ) {
     setWebviewHtml(panel.webview, s.context.extensionUri, 'dedupe', t('Duplicate Data'));
     this.disposables.push(
@@ -57,10 +64,23 @@ export class DedupePanel implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.postState()),
     );
     DedupePanel.open.add(this);
+    DedupePanel.bySelection.set(selectionKey(paths), this);
   }
 
-  /** Open a new Dedupe view on `paths` and start the search; resolves with the plan shown when it ends. */
+  /**
+   * Search `paths` in a Dedupe view: the one already open on the same selection (revealed, with
+   * the settings now in force; a search under way there starts again), else a new one. Resolves
+   * with the plan shown when the search ends.
+   */
   static async find(s: Services, paths: readonly string[], settings: DedupeFindSettings): Promise<DedupeWirePlan | undefined> {
+    const open = DedupePanel.bySelection.get(selectionKey(paths));
+    if (open && !open.disposed) {
+      open.s = s;
+      open.settings = settings;
+      open.panel.reveal();
+      s.log.info(`dedupe find: the view of this selection is open: revealed and searched again`);
+      return open.search();
+    }
     const title = paths.length === 1 ? t('Duplicates: {0}', baseName(paths[0])) : t('Duplicates: {0} items', paths.length);
     const panel = vscode.window.createWebviewPanel(
       DEDUPE_PANEL_TYPE,
@@ -106,32 +126,53 @@ export class DedupePanel implements vscode.Disposable {
     });
   }
 
-  /** The engine's progress, to the view at most every PROGRESS_MS (the last one is kept for a reloaded view). */
-  private progressSink(phase: 'find' | 'apply'): (p: Progress) => void {
+  /**
+   * Run `work` under the cancellable progress notification titled `title`, worded by
+   * dedupe-progress.ts; the view shows each sentence as the notification does, at most every
+   * PROGRESS_MS (and the last one always; kept for a reloaded view).
+   */
+  private withProgress<T>(
+    phase: 'find' | 'apply',
+    title: string,
+    groups: number,
+    work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>,
+  ): Promise<T> {
     let lastPost = 0;
-    return (p) => {
-      const m: HostMessage = {
+    const shown = (p: Progress, message: string): void => {
+      this.lastProgress = {
         type: 'dedupeProgress',
         phase,
         files: p.files ?? 0,
         bytes: p.done.toString(),
         ...(p.total > 0n ? { total: p.total.toString() } : {}),
-        message: p.message ?? '',
+        message: progressLine(title, message),
       };
-      this.lastProgress = m;
-      const now = performance.now();
-      if (now - lastPost >= PROGRESS_MS) {
-        lastPost = now;
-        this.post(m);
-      }
+      const wait = lastPost + PROGRESS_MS - performance.now();
+      if (wait <= 0) {
+        clearTimeout(this.progressTimer);
+        this.progressTimer = undefined;
+        lastPost = performance.now();
+        this.post(this.lastProgress);
+      } else
+        this.progressTimer ??= setTimeout(() => {
+          this.progressTimer = undefined;
+          lastPost = performance.now();
+          if (this.lastProgress && this.running) this.post(this.lastProgress);
+        }, wait);
     };
+    return withCancellableProgress(title, work, { words: (p) => progressMessage(phase, p, t, groups), shown }).finally(() => {
+      clearTimeout(this.progressTimer);
+      this.progressTimer = undefined;
+    });
   }
 
-  private startRun(phase: 'find' | 'apply'): AbortController {
+  /** A run starts: the view shows `title` and the first words (nothing counted yet) at once. */
+  private startRun(phase: 'find' | 'apply', title: string, groups = 0): AbortController {
     const abort = new AbortController();
     this.running = { phase, abort };
     this.lastError = undefined;
-    this.lastProgress = { type: 'dedupeProgress', phase, files: 0, bytes: '0', message: '' };
+    const message = progressLine(title, progressMessage(phase, { done: 0n, total: 0n, files: 0 }, t, groups));
+    this.lastProgress = { type: 'dedupeProgress', phase, files: 0, bytes: '0', message };
     this.post(this.lastProgress);
     return abort;
   }
@@ -163,24 +204,15 @@ export class DedupePanel implements vscode.Disposable {
   async search(): Promise<DedupeWirePlan | undefined> {
     if (this.running?.phase === 'apply') return undefined; // never under a running deduplication
     this.running?.abort.abort();
-    const own = this.startRun('find');
     const paths = [...this.paths];
-    const what = paths.length === 1 ? paths[0] : t('{0} items', paths.length);
+    const title = findTitle(paths.length === 1 ? paths[0] : t('{0} items', paths.length), t);
+    const own = this.startRun('find', title);
     const { chunk, minSize } = this.settings;
     this.s.log.info(`dedupe find (chunk ${chunk}, min size ${minSize}): ${paths.join(', ')}`);
-    const toView = this.progressSink('find');
     try {
       const engine = await this.s.engine();
-      const plan = await withCancellableProgress(t('Finding duplicate data in {0}…', what), (signal, onProgress) =>
-        engine.findDuplicates(paths, {
-          signal: AbortSignal.any([signal, own.signal]),
-          chunk,
-          minSize,
-          onProgress: (p) => {
-            onProgress(p);
-            toView(p);
-          },
-        }),
+      const plan = await this.withProgress('find', title, 0, (signal, onProgress) =>
+        engine.findDuplicates(paths, { signal: AbortSignal.any([signal, own.signal]), chunk, minSize, onProgress }),
       );
       if (this.running?.abort !== own || this.disposed) return undefined;
       this.running = undefined;
@@ -241,24 +273,14 @@ export class DedupePanel implements vscode.Disposable {
       this.s.log.info('dedupe: not confirmed; nothing was changed');
       return undefined;
     }
-    const own = this.startRun('apply');
+    const title = applyTitle(facts.groups, facts.files, t);
+    const own = this.startRun('apply', title, facts.groups);
     this.postState(); // the button goes disabled while it runs
     this.s.log.info(`dedupe: ${facts.groups} groups, ${facts.ranges} ranges in ${facts.files} files, estimated ${facts.bytes}`);
-    const toView = this.progressSink('apply');
     try {
       const engine = await this.s.engine();
-      const r = await withCancellableProgress(
-        facts.files === 1
-          ? t('Deduplicating {0} in 1 file…', humanBytes(facts.bytes))
-          : t('Deduplicating {0} in {1} files…', humanBytes(facts.bytes), groupNumber(facts.files)),
-        (signal, onProgress) =>
-          engine.dedupe(chosen, {
-            signal: AbortSignal.any([signal, own.signal]),
-            onProgress: (p) => {
-              onProgress(p);
-              toView(p);
-            },
-          }),
+      const r = await this.withProgress('apply', title, facts.groups, (signal, onProgress) =>
+        engine.dedupe(chosen, { signal: AbortSignal.any([signal, own.signal]), onProgress }),
       );
       this.running = undefined;
       this.lastProgress = undefined;
@@ -328,7 +350,9 @@ export class DedupePanel implements vscode.Disposable {
       return;
     }
     const pathOf = (group: number, range: number): string | undefined => {
-      const i = this.wire?.groups[group]?.ranges[range]?.file;
+      // (the view numbers a group's read-only ranges after its others)
+      const g = this.wire?.groups[group];
+      const i = g ? (g.ranges[range] ?? g.readOnly?.[range - g.ranges.length])?.file : undefined;
       const p = i === undefined ? undefined : this.wire?.files[i];
       if (p === undefined) this.s.log.warn(`dedupe view: ignored ${msg.type} for range ${range} of group ${group} (not in the plan)`);
       return p;
@@ -369,8 +393,14 @@ export class DedupePanel implements vscode.Disposable {
     this.disposed = true;
     if (this.running?.phase === 'find') this.running.abort.abort();
     DedupePanel.open.delete(this);
+    const key = selectionKey(this.paths);
+    if (DedupePanel.bySelection.get(key) === this) DedupePanel.bySelection.delete(key);
+    clearTimeout(this.progressTimer);
     for (const d of this.disposables) d.dispose();
   }
 }
+
+/** The same selection whatever the order it was given in (an explorer multi-selection, the palette). */
+const selectionKey = (paths: readonly string[]): string => [...new Set(paths)].sort().join('\0');
 
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;

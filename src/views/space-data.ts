@@ -1,10 +1,14 @@
-// The Space view's data: engine.space's SpaceResult as the wire message (decimal strings, files
-// naming each other by index), the folder the treemap starts from, and the JSON/CSV exports.
+// The Space view's data: engine.space's SpaceResult as the wire message (decimal strings), the
+// files each file shares with (kept by the host, sent for one file when the view asks: they are
+// most of a result's bytes), the folder the treemap starts from, and the JSON/CSV exports.
 // Pure: no `vscode`, no Node APIs.
 
 import type { SpaceFile, SpaceResult, SpaceSharing, SpaceTotals } from '../engine';
 import { isPathFailure } from '../protocol/error-codes';
-import type { SpaceData, SpaceWireFile, SpaceWireRow, SpaceWireTotals } from '../protocol/messages';
+import type { SpaceData, SpaceWireFile, SpaceWireRow, SpaceWireTotals, U64String } from '../protocol/messages';
+
+/** Per file of a SpaceData (same places): the files it shares with, [index, bytes], most bytes first (at most 100). */
+export type SpacePartnerLists = ReadonlyArray<ReadonlyArray<readonly [number, U64String]>>;
 
 const totals = (t: SpaceTotals): SpaceWireTotals => ({
   files: t.files,
@@ -60,6 +64,7 @@ export function spaceRow(f: SpaceFile): SpaceWireRow {
     ...(f.sharedInside !== undefined ? { sharedInside: f.sharedInside.toString() } : {}),
     fileSystem: f.fileSystem,
     ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
+    ...(f.encoded !== undefined ? { encoded: f.encoded.toString() } : {}),
   };
 }
 
@@ -93,9 +98,14 @@ export class StreamingBase {
   }
 }
 
+/** The files a file shares with, by their places ([index, bytes]: what a spacePartners message carries). */
+export const partnerList = (s: Pick<SpaceSharing, 'sharesWith'>): Array<[number, U64String]> =>
+  s.sharesWith.map((o): [number, U64String] => [o.index, o.bytes.toString()]);
+
 /**
  * A file's final row on the wire: its row as mapped, completed by what the sweep adds (a
- * SpaceSharing, or the SpaceFile itself): the files it shares with by their places.
+ * SpaceSharing, or the SpaceFile itself): how many files it shares with and the bytes in common
+ * with them (not who they are: partnerList, asked for by the view when the file is selected).
  */
 export function spaceWireFile(
   row: SpaceWireRow,
@@ -109,19 +119,25 @@ export function spaceWireFile(
     shared: row.shared,
     exclusive: row.exclusive,
     fileSystem: row.fileSystem,
-    sharesWith: s.sharesWith.map((o): [number, string] => [o.index, o.bytes.toString()]),
+    sharesWithCount: s.sharesWithCount ?? s.sharesWith.length,
   };
+  let overlap = 0n;
+  for (const o of s.sharesWith) overlap += o.bytes;
+  if (overlap > 0n) w.overlap = overlap.toString();
   const inside = s.sharedInside?.toString() ?? row.sharedInside;
   if (inside !== undefined) w.sharedInside = inside;
   if (row.sharingUnknown) w.sharingUnknown = true;
-  if (s.sharesWithCount !== undefined) w.sharesWithCount = s.sharesWithCount;
+  if (row.encoded !== undefined) w.encoded = row.encoded;
   return w;
 }
+
+/** The files each file of `r` shares with (the result's own files, not streamed ones). */
+export const spacePartners = (r: SpaceResult): SpacePartnerLists => r.files.map(partnerList);
 
 /**
  * The `space` message's data from the engine's result, with its rows: `files` when they were
  * streamed (onFileMapped and onFileShared, made into wire rows as they came; the result's own
- * `files` is then empty).
+ * `files` is then empty). Who each file shares with is apart: spacePartners.
  */
 export function spaceData(
   r: SpaceResult,
@@ -142,6 +158,7 @@ export function spaceData(
       ...(s.mountPoint !== undefined ? { mountPoint: s.mountPoint } : {}),
       notes: [...s.notes],
       ...(s.exactScan ? { exactScan: s.exactScan } : {}),
+      ...(s.encoded !== undefined ? { encoded: s.encoded.toString() } : {}),
     })),
     errors: r.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
     notes: [...r.notes],
@@ -151,7 +168,11 @@ export function spaceData(
   };
 }
 
-/** The files an export writes: all, or those the view shows (indices into d.files, ascending). */
+/**
+ * The files an export writes, in that order: all (by the result's order), or those the view
+ * shows in the table's order (indices into d.files); `filter` or `folder` given: those the filter
+ * and the zoom leave, else every file.
+ */
 export interface SpaceExportSel {
   shown?: readonly number[];
   filter?: string;
@@ -164,13 +185,17 @@ const joinRel = (d: SpaceData, rel: string): string => (d.base.endsWith(d.sep) ?
 
 const exported = (d: SpaceData, sel: SpaceExportSel): Iterable<number> => sel.shown ?? d.files.keys();
 
+/** Whether an export is of the files a filter or a zoom leaves (not every file). */
+export const exportNarrowed = (sel: SpaceExportSel): boolean =>
+  sel.shown !== undefined && (sel.filter !== undefined || sel.folder !== undefined);
+
 /**
- * JSON in the shape of `extent-lens space --json` (sharesWith by path), as chunks. With a
- * filter, only the files shown, and a "filter" member saying so (the totals stay the whole
- * analysis's). A file whose sharing is unknown keeps the engine's numbers with its
+ * JSON in the shape of `extent-lens space --json` (sharesWith by path, from `partners`), as
+ * chunks. With a filter, only the files shown, and a "filter" member saying so (the totals stay
+ * the whole analysis's). A file whose sharing is unknown keeps the engine's numbers with its
  * sharingUnknown flag, as in the CLI's JSON.
  */
-export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Generator<string> {
+export function* spaceJsonChunks(d: SpaceData, partners: SpacePartnerLists, sel: SpaceExportSel = {}): Generator<string> {
   yield '{"files":[';
   let first = true;
   for (const i of exported(d, sel)) {
@@ -184,7 +209,7 @@ export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Genera
       ...(f.sharedInside !== undefined ? { sharedInside: f.sharedInside } : {}),
       fileSystem: f.fileSystem,
       ...(f.sharingUnknown ? { sharingUnknown: true } : {}),
-      sharesWith: f.sharesWith.map(([j, bytes]) => ({ path: d.files[j].path, bytes })),
+      sharesWith: (partners[i] ?? []).map(([j, bytes]) => ({ path: d.files[j].path, bytes })),
       ...(f.sharesWithCount !== undefined ? { sharesWithCount: f.sharesWithCount } : {}),
     };
     yield (first ? '' : ',') + JSON.stringify(row);
@@ -192,7 +217,7 @@ export function* spaceJsonChunks(d: SpaceData, sel: SpaceExportSel = {}): Genera
   }
   const named = new Set(d.roots);
   const tail = JSON.stringify({
-    ...(sel.shown
+    ...(sel.shown && exportNarrowed(sel)
       ? {
           filter: {
             text: sel.filter ?? '',
@@ -219,8 +244,8 @@ const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g
 
 /**
  * CSV: path,size,allocated,shared,exclusive,sharesWith (the count), one row per file (those
- * shown, with a filter); "unknown" in shared, exclusive and sharesWith where the file's
- * sharing is unknown (src/protocol/space-sharing.ts).
+ * shown, with a filter; in the table's order when the view gives it); "unknown" in shared,
+ * exclusive and sharesWith where the file's sharing is unknown (src/protocol/space-sharing.ts).
  */
 export function* spaceCsvChunks(d: SpaceData, sel: SpaceExportSel = {}): Generator<string> {
   yield 'path,size,allocated,shared,exclusive,sharesWith\n';
@@ -229,7 +254,7 @@ export function* spaceCsvChunks(d: SpaceData, sel: SpaceExportSel = {}): Generat
     const f = d.files[i];
     chunk += f.sharingUnknown
       ? `${csvField(f.path)},${f.size},${f.allocated},unknown,unknown,unknown\n`
-      : `${csvField(f.path)},${f.size},${f.allocated},${f.shared},${f.exclusive},${f.sharesWithCount ?? f.sharesWith.length}\n`;
+      : `${csvField(f.path)},${f.size},${f.allocated},${f.shared},${f.exclusive},${f.sharesWithCount ?? 0}\n`;
     if (chunk.length > 1 << 20) {
       yield chunk;
       chunk = '';
@@ -238,5 +263,5 @@ export function* spaceCsvChunks(d: SpaceData, sel: SpaceExportSel = {}): Generat
   if (chunk) yield chunk;
 }
 
-export const spaceExportText = (d: SpaceData, format: 'json' | 'csv', sel: SpaceExportSel = {}): string =>
-  [...(format === 'json' ? spaceJsonChunks(d, sel) : spaceCsvChunks(d, sel))].join('');
+export const spaceExportText = (d: SpaceData, partners: SpacePartnerLists, format: 'json' | 'csv', sel: SpaceExportSel = {}): string =>
+  [...(format === 'json' ? spaceJsonChunks(d, partners, sel) : spaceCsvChunks(d, sel))].join('');

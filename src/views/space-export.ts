@@ -7,14 +7,25 @@ import * as fs from 'node:fs';
 import type { SpaceData } from '../protocol/messages';
 import type { Services } from '../host/services';
 import { showFailure } from '../host/ui';
-import { baseName, spaceCsvChunks, spaceJsonChunks, type SpaceExportSel } from './space-data';
+import { baseName, exportNarrowed, spaceCsvChunks, spaceJsonChunks, type SpaceExportSel, type SpacePartnerLists } from './space-data';
 
 const t = vscode.l10n.t;
 
-/** Export every file of `d`, or the files the view shows (`sel.shown`, with its filter and folder), saying which. */
-export async function exportSpace(s: Services, d: SpaceData, format: 'json' | 'csv', sel: SpaceExportSel): Promise<void> {
-  const { shown, filter, folder } = sel;
-  if (shown?.some((i) => i >= d.files.length)) {
+/**
+ * Export every file of `d`, or the files the view shows (`sel.shown`, with its filter and folder),
+ * saying which; in the table's order when the view gives it (`shown`).
+ */
+export async function exportSpace(
+  s: Services,
+  d: SpaceData,
+  partners: SpacePartnerLists,
+  format: 'json' | 'csv',
+  sel: SpaceExportSel,
+): Promise<void> {
+  const { filter, folder } = sel;
+  // every file, in the view's order: said as every file
+  const shown = exportNarrowed(sel) ? sel.shown : undefined;
+  if (sel.shown?.some((i) => i >= d.files.length) || (sel.shown && !shown && sel.shown.length !== d.files.length)) {
     s.log.warn(`space view: ignored an export of files not in the result`);
     return;
   }
@@ -29,7 +40,7 @@ export async function exportSpace(s: Services, d: SpaceData, format: 'json' | 'c
     filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
   });
   if (!target) return;
-  const chunks = format === 'json' ? spaceJsonChunks(d, sel) : spaceCsvChunks(d, sel);
+  const chunks = format === 'json' ? spaceJsonChunks(d, partners, sel) : spaceCsvChunks(d, sel);
   try {
     if (target.scheme !== 'file') {
       await vscode.workspace.fs.writeFile(target, Buffer.from([...chunks].join(''), 'utf8'));

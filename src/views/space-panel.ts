@@ -2,12 +2,16 @@
 // engine.space in the engine's worker with a cancellable progress notification, streams the
 // files into the view as they are mapped (spaceRows, with the progress in files and bytes), then
 // completes them with who shares with whom (the engine's onFileShared) and sends the view the
-// rest of the result (spaceDone; a view without the rows gets the whole result, space). The
-// webview names files only by their index in the result, so it can open, reveal or export only
-// what was analysed. Nothing is kept after the panel closes (the scan is cancelled, the rows and
-// the result dropped).
+// rest of the result (spaceDone; a view without the rows gets the whole result, space). Who each
+// file shares with stays here: the view asks for one file's partners when it is selected
+// (spacePartners), as they are most of a result's bytes (20,000 clones of one file: 2 million
+// pairs, ~30 MB, seconds across code-server's websocket). The webview names files only by their
+// index in the result, so it can open, reveal or export only what was analysed. Refresh runs the
+// same analysis again. Nothing is kept after the panel closes (the scan is cancelled, the rows
+// and the result dropped).
 
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import type { Progress, SpaceFile } from '../engine';
 import {
   MAX_SPACE_ROWS_MESSAGE,
@@ -17,13 +21,23 @@ import {
   type SpaceWireFile,
   type SpaceWireRow,
   type SpaceWireSharing,
+  type U64String,
 } from '../protocol/messages';
 import type { Services } from '../host/services';
 import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
-import { baseName, pathSeparator, spaceData, spaceRow, spaceWireFile, StreamingBase } from './space-data';
+import {
+  baseName,
+  partnerList,
+  pathSeparator,
+  spaceData,
+  spaceRow,
+  spaceWireFile,
+  StreamingBase,
+  type SpacePartnerLists,
+} from './space-data';
 import { exportSpace } from './space-export';
 
 const t = vscode.l10n.t;
@@ -56,6 +70,8 @@ export class SpacePanel implements vscode.Disposable {
   static readonly open = new Set<SpacePanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private data: SpaceData | undefined;
+  /** Per file of `data`: the files it shares with (sent for one file at a time: spacePartners). */
+  private partners: SpacePartnerLists = [];
   /** The files mapped so far, while an analysis with no result yet runs (or after it was cancelled). */
   private streamed: Streamed | undefined;
   private lastProgress: HostMessage | undefined;
@@ -149,7 +165,10 @@ export class SpacePanel implements vscode.Disposable {
     const what = paths.length === 1 ? paths[0] : t('{0} items', paths.length);
     this.s.log.info(`space${exactScan ? ' (exact scan)' : ''}: ${paths.join(', ')}`);
     let lastPost = 0;
+    /** Files mapped so far, as the progress said (an exact scan counts the other files it maps too). */
+    let mappedSoFar = 0;
     const progress = (p: Progress): void => {
+      mappedSoFar = Math.max(mappedSoFar, p.files ?? 0);
       const m: HostMessage = { type: 'spaceProgress', files: p.files ?? 0, bytes: p.done.toString(), message: p.message ?? '', exactScan };
       this.lastProgress = m;
       const now = performance.now();
@@ -172,6 +191,7 @@ export class SpacePanel implements vscode.Disposable {
     // from the worker, ~0.6 s of the extension host's thread in one go).
     const rows: SpaceWireRow[] = st?.rows ?? [];
     const files: SpaceWireFile[] = [];
+    const partners: Array<Array<[number, U64String]>> = [];
     const onFileMapped = (f: SpaceFile, index: number): void => {
       // the places are the walk's, in order (a throw here fails the analysis)
       if (index !== rows.length) throw new Error(`the engine sent file ${index} after ${rows.length} files (out of order)`);
@@ -204,6 +224,7 @@ export class SpacePanel implements vscode.Disposable {
           onFileShared: (index, sharing) => {
             if (index >= rows.length) throw new Error(`the engine sent the sharing of file ${index} of ${rows.length} (out of order)`);
             files[index] = spaceWireFile(rows[index], sharing);
+            partners[index] = partnerList(sharing);
           },
         }),
       );
@@ -211,6 +232,7 @@ export class SpacePanel implements vscode.Disposable {
       if (files.length !== rows.length) throw new Error(`the engine sent the sharing of ${files.length} of ${rows.length} files`);
       const d: SpaceData = { ...spaceData(r, paths, files), finishedAt: Date.now() };
       this.data = d;
+      this.partners = partners;
       // A view that was sent the rows gets only the rest (spaceDone); else the whole result.
       const sentRows = this.streamed === st && st ? st.posted : undefined;
       clearTimeout(this.streamed?.timer);
@@ -227,9 +249,9 @@ export class SpacePanel implements vscode.Disposable {
           type: 'spaceDone',
           start: sentRows,
           rows: rows.slice(sentRows),
-          sharing: files.map(({ sharesWith, sharesWithCount, sharedInside }): SpaceWireSharing => {
-            const n = sharesWithCount ?? sharesWith.length;
-            return sharedInside === undefined ? [sharesWith, n] : [sharesWith, n, sharedInside];
+          sharing: files.map(({ sharesWithCount, overlap, sharedInside }): SpaceWireSharing => {
+            const n = sharesWithCount ?? 0;
+            return sharedInside === undefined ? [n, overlap ?? '0'] : [n, overlap ?? '0', sharedInside];
           }),
           data: { ...d, files: [] },
         });
@@ -242,19 +264,16 @@ export class SpacePanel implements vscode.Disposable {
       // the rows the view has or that are on their way: the person asked it to stop.
       if (f.cancelled && this.streamed) this.streamed.rows.length = this.streamed.posted;
       else this.postRows({ all: true });
-      const mapped = this.streamed?.rows.length ?? 0;
+      // the files on show (streamed), else those mapped as the progress said (rows kept: the
+      // selection's files; an exact scan of a shown result maps others too)
+      const mapped = this.streamed ? this.streamed.rows.length : Math.max(rows.length, mappedSoFar);
       if (f.cancelled) {
         this.s.log.info(`space: cancelled after ${mapped} files (${paths.join(', ')})`);
-        const message =
-          mapped === 1
-            ? t('Cancelled after 1 file: the files shown are those mapped until then, and the totals are incomplete.')
-            : mapped > 0
-              ? t(
-                  'Cancelled after {0} files: the files shown are those mapped until then, and the totals are incomplete.',
-                  mapped.toLocaleString(vscode.env.language),
-                )
-              : t('Cancelled before any file was mapped.');
-        this.lastError = { type: 'error', code: 'E_CANCELLED', message };
+        this.lastError = {
+          type: 'error',
+          code: 'E_CANCELLED',
+          message: cancelledMessage(mapped, this.streamed !== undefined, this.data !== undefined),
+        };
       } else {
         this.s.log.error(errorLogLine('space', e));
         this.lastError = { type: 'error', code: f.code, message: f.message };
@@ -277,6 +296,14 @@ export class SpacePanel implements vscode.Disposable {
     const file = (i: number): string | undefined => {
       const f = (this.data?.files ?? this.streamed?.rows)?.[i]?.path;
       if (f === undefined) this.s.log.warn(`space view: ignored ${msg.type} for file ${i} (not in the result)`);
+      // deleted or moved since the analysis: said, rather than an inspector on nothing
+      else if (!f.startsWith('smb://') && !fs.existsSync(f)) {
+        this.s.log.info(`space view: ${f} is no longer there`);
+        void vscode.window.showWarningMessage(
+          t('{0} is no longer there (deleted or moved since the analysis). Refresh the Space view to analyze the selection again.', f),
+        );
+        return undefined;
+      }
       return f;
     };
     switch (msg.type) {
@@ -289,6 +316,24 @@ export class SpacePanel implements vscode.Disposable {
       case 'spaceScan':
         await this.scan(msg.exactScan);
         return;
+      case 'spaceRefresh':
+        await this.scan(this.exactScan);
+        return;
+      case 'spacePartners': {
+        // the result on show (rows streamed so far have none yet: an empty answer)
+        if (!this.data || msg.index >= this.data.files.length) {
+          if (this.data) this.s.log.warn(`space view: ignored spacePartners for file ${msg.index} (not in the result)`);
+          return;
+        }
+        const list = this.partners[msg.index] ?? [];
+        this.post({
+          type: 'spacePartners',
+          index: msg.index,
+          partners: list.map(([i, b]): [number, U64String] => [i, b]),
+          count: this.data.files[msg.index].sharesWithCount ?? list.length,
+        });
+        return;
+      }
       case 'spaceCancel':
         this.running?.abort();
         return;
@@ -310,7 +355,8 @@ export class SpacePanel implements vscode.Disposable {
         return;
       }
       case 'export':
-        if (this.data) await exportSpace(this.s, this.data, msg.format, { shown: msg.shown, filter: msg.filter, folder: msg.folder });
+        if (this.data)
+          await exportSpace(this.s, this.data, this.partners, msg.format, { shown: msg.shown, filter: msg.filter, folder: msg.folder });
         return;
       default:
         this.s.log.warn(`space view: ignored ${msg.type} (not served by this view)`);
@@ -322,9 +368,29 @@ export class SpacePanel implements vscode.Disposable {
     this.disposed = true;
     this.running?.abort();
     this.data = undefined;
+    this.partners = [];
     clearTimeout(this.streamed?.timer);
     this.streamed = undefined;
     SpacePanel.open.delete(this);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * What a Cancel leaves, in words: `mapped` files (those on show when `streamed`), and whether an
+ * earlier result stays on show (an Exact scan or a Refresh of a shown result does not stream).
+ */
+function cancelledMessage(mapped: number, streamed: boolean, earlier: boolean): string {
+  const n = mapped.toLocaleString(vscode.env.language);
+  if (earlier && !streamed)
+    return mapped === 0
+      ? t('Cancelled before any file was mapped: the result shown is the one from before.')
+      : mapped === 1
+        ? t('Cancelled after 1 file was mapped: the result shown is the one from before.')
+        : t('Cancelled after {0} files were mapped: the result shown is the one from before.', n);
+  return mapped === 1
+    ? t('Cancelled after 1 file: the files shown are those mapped until then, and the totals are incomplete.')
+    : mapped > 0
+      ? t('Cancelled after {0} files: the files shown are those mapped until then, and the totals are incomplete.', n)
+      : t('Cancelled before any file was mapped.');
 }

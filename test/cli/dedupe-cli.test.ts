@@ -173,6 +173,15 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     assert.deepEqual(j.skipped, []);
     assert.equal(j.total.deduped, String(64 * 1024));
     assert.match(j.groups[0].warnings.join(' '), /1 more range is in files the kernel will not change for this user/);
+    // ... and listed, read-only, so every file holding the data is named (the source is root's too)
+    assert.equal(j.groups[0].ranges[0].readOnly, true);
+    assert.deepEqual(
+      j.groups[0].readOnly.map((x: { path: string; readOnly: boolean }) => [path.basename(x.path), x.readOnly]),
+      [[names[0] === 'a' ? 'b' : 'a', true]],
+    );
+    const table = cli(['dedupe', e], { uid: 65534, gid: 65534 });
+    assert.match(table.stdout, /\s0\s+source \(file\), read-only\s+\S+\/[ab]$/m);
+    assert.match(table.stdout, /^\s+0\s+read-only \(left as is\)\s+\S+\/[ab]$/m);
     assert.ok(!j.notes.some((n: string) => /more set of identical data/.test(n)), 'said once, in the group (not again for its chunks)');
     // copies only among root's files: nothing to do, said so (not "no duplicate data found" alone)
     fs.rmSync(path.join(e, 'mine'));
@@ -202,7 +211,7 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     try {
       const r = cli(['dedupe', e, '--apply']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /source \(file\) +\S*immutable\/a$/m);
+      assert.match(r.stdout, /source \(file\), read-only +\S*immutable\/a$/m); // it stays as it is
       assert.match(r.stdout, /shared 65536 \(64 KiB\) in 1 call, 0 ranges differed; freed /);
     } finally {
       execFileSync('chattr', ['-i', path.join(e, 'a')]);
@@ -274,23 +283,36 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
   });
   after(() => fsys?.cleanup());
 
-  test('the preview says why --apply cannot share them here instead of suggesting it', () => {
+  test('the preview says up front that ext4 cannot deduplicate, lists the identical data, claims no saving', () => {
+    const why = 'ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).';
     const table = cli(['dedupe', fsys.mnt]);
     assert.equal(table.code, 0, table.stderr);
     assert.doesNotMatch(table.stdout, /run again with --apply/);
+    const lines = table.stdout.split('\n');
+    assert.equal(lines[0], `cannot deduplicate here: ${why} The identical data below is listed, but sharing it frees nothing there.`);
+    // the group, its saving 0 and why; the total says no saving, and why, next to the duplicate bytes
+    assert.match(table.stdout, /^\s+1\s+0 \(cannot share\)\s+65536\s+0\s+source \(file\)\s+\S+\/[ab]$/m);
     assert.match(
       table.stdout,
-      /^nothing was changed; --apply cannot share these here: ext4 cannot share blocks \(EOPNOTSUPP\): use btrfs, or XFS made with reflink=1/m,
+      /^total: 1 group \(2 files examined\), duplicate 65536 \(64 KiB\), net saving 0 bytes \(this file system cannot share blocks: see the first line\)/m,
     );
+    assert.doesNotMatch(table.stdout, /net saving 65536|frees about/);
+    assert.match(table.stdout, /^nothing was changed; --apply cannot share the groups there \(see the first line\)$/m);
     const j = JSON.parse(cli(['dedupe', fsys.mnt, '--json']).stdout);
     assert.equal(j.cannotApply.length, 1);
     assert.equal(j.cannotApply[0].code, 'EOPNOTSUPP');
+    assert.equal(j.cannotApply[0].message, why);
+    assert.equal(j.groups[0].cannotShare, why);
+    assert.equal(j.groups[0].netSaving, '0');
+    assert.equal(j.groups[0].candidateBytes, '65536');
+    assert.equal(j.total.netSaving, '0');
+    assert.equal(j.total.candidateBytes, '65536');
     // --apply: refused before any change, exit 1, the groups still shown with why
     const applied = cli(['dedupe', fsys.mnt, '--apply']);
     assert.equal(applied.code, 1, applied.stderr);
     assert.match(applied.stderr, /^extent-lens dedupe: ext4 cannot share blocks \(EOPNOTSUPP\)/m);
     assert.match(applied.stdout, /^total: 1 group \(2 files examined\)/m);
-    assert.match(applied.stdout, /^nothing was changed; --apply cannot share these here: ext4 cannot share blocks/m);
+    assert.match(applied.stdout, /^cannot deduplicate here: ext4 cannot share blocks/);
     assert.doesNotMatch(table.stdout, /--apply refuses the whole plan/, 'every group is on ext4: nothing else to share');
   });
 

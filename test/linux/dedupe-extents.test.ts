@@ -191,6 +191,15 @@ onReflinkFileSystems((kind, t) => {
           'no destination in it',
         );
         assert.ok(g.warnings.some((w) => /1 more range is in files the kernel will not change for this user/.test(w)));
+        // every file holding the data is named, those that cannot change marked so: the source and the other snapshot copy
+        assert.equal(g.ranges[0].readOnly, true, 'the source is read-only');
+        assert.ok(g.ranges.slice(1).every((r) => r.readOnly === undefined));
+        assert.deepEqual(
+          g.readOnly?.map((r) => [path.relative(d, r.path), r.offset, r.readOnly]),
+          [[g.ranges[0].path.endsWith('/f') ? 'ro/g' : 'ro/f', 0n, true]],
+        );
+        const holders = [...g.ranges, ...(g.readOnly ?? [])].map((r) => path.relative(d, r.path)).sort();
+        assert.deepEqual(holders, ['ro/f', 'ro/g', 'sv/f', 'sv/g', 'sv/n'], 'five files hold the data: all five are in the group');
         // sv/f and sv/g still share the snapshot's blocks: only n's own MiB can be freed
         assert.equal(g.netSaving, BigInt(MiB));
         const r = await engine.dedupe(plan);

@@ -7,7 +7,8 @@
 //   left alone; repeated data inside one file is shared on XFS with a warning that it fragments
 //   the file (and it does), and left alone on btrfs (it frees nothing); a file changed, shrunk or
 //   grown between find and apply is left alone and reported; cancel leaves every file intact;
-// - ext4 and tmpfs: apply is refused with EOPNOTSUPP before any change.
+// - ext4 and tmpfs: the search lists the identical data but claims no saving (cannotShare, with
+//   what to do); apply is refused with EOPNOTSUPP before any change.
 // Threads and kernel call limits: dedupe-threads.test.ts; extent rules: dedupe-extents.test.ts;
 // clones, partial overwrites and odd sizes: dedupe-clones.test.ts.
 
@@ -347,7 +348,7 @@ for (const kind of ['ext4', 'tmpfs'] as FsKind[]) {
     });
     after(() => t?.cleanup());
 
-    test('apply is refused with EOPNOTSUPP, and nothing changes', async () => {
+    test('the search lists the identical data and claims no saving; apply is refused with EOPNOTSUPP, and nothing changes', async () => {
       const d = freshDir(t, 'tree');
       const a = randomBytes(256 * KiB);
       fs.writeFileSync(path.join(d, 'a'), a);
@@ -357,14 +358,20 @@ for (const kind of ['ext4', 'tmpfs'] as FsKind[]) {
       const engine = createEngine();
       const plan = await engine.findDuplicates([d]);
       assert.equal(plan.groups.length, 1);
-      assert.equal(plan.groups[0].netSaving, BigInt(256 * KiB));
       // the search probed it already: one sentence, errno and what to do
+      const why = `${kind} cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).`;
       assert.equal(plan.cannotApply?.length, 1);
       assert.equal(plan.cannotApply[0].code, 'EOPNOTSUPP');
-      assert.equal(
-        plan.cannotApply[0].message,
-        `${kind} cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).`,
-      );
+      assert.equal(plan.cannotApply[0].message, why);
+      // the identical data is found and listed, but no saving is claimed that cannot be made here
+      const g = plan.groups[0];
+      assert.equal(g.candidateBytes, BigInt(256 * KiB), 'the identical data found');
+      assert.equal(g.cannotShare, why);
+      assert.equal(g.netSaving, 0n);
+      assert.equal(g.netSavingMin, 0n);
+      assert.equal(plan.total.netSaving, 0n);
+      assert.equal(plan.total.netSavingMin, 0n);
+      assert.equal(plan.total.candidateBytes, BigInt(256 * KiB));
       const free = fs.statfsSync(t.mountPoint, { bigint: true }).bfree;
       await assert.rejects(engine.dedupe(plan), (e: FsctlError) => {
         assert.equal(e.code, 'EOPNOTSUPP');

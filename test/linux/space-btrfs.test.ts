@@ -215,6 +215,10 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.equal(log.total.reclaimableExact, true);
       // compressed extents carry an address and FIEMAP's SHARED flag: known not shared; a note says how they count
       assert.notEqual(log.files[0].sharingUnknown, true);
+      // and how many bytes are compressed (counted uncompressed, as FIEMAP gives them): the view says so in its totals
+      assert.equal(log.files[0].encoded, 32n * BigInt(MiB));
+      assert.equal(log.fileSystems[0].encoded, 32n * BigInt(MiB));
+      assert.equal((await engine.space([path.join(d, 'vm.img')])).fileSystems[0].encoded, undefined, 'none: absent');
       assert.match(
         log.fileSystems[0].notes.join(' '),
         /One file on btrfs holds compressed data: allocated, shared, exclusive and unique count it uncompressed.*; what deleting the selection frees counts it compressed, as it is on disk\./,

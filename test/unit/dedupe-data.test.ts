@@ -143,6 +143,57 @@ test('plan validator: out-of-plan file index, a lone range, an overflowing range
   assert.equal(parseHostMessage({ type: 'dedupeProgress', phase: 'apply', files: 0, bytes: '1', total: 'x', message: '' }), undefined);
 });
 
+test('read-only ranges and a file system that cannot share: carried to the wire (files by index), checked like the rest', () => {
+  const why = 'ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).';
+  const g = plan.groups[0];
+  const w = dedupeWirePlan(
+    {
+      ...plan,
+      groups: [
+        {
+          ...g,
+          ranges: [{ ...g.ranges[0], readOnly: true }, ...g.ranges.slice(1)],
+          readOnly: [{ path: '/m/snap/ro-copy', offset: 0n, readOnly: true }],
+          cannotShare: why,
+        },
+        ...plan.groups.slice(1),
+      ],
+    },
+    ['/m'],
+    { chunk: 131072n, minSize: 4096n },
+  );
+  const ro = w.groups[0].readOnly!;
+  assert.equal(w.files[ro[0].file], '/m/snap/ro-copy', 'the read-only file is in the plan’s files');
+  assert.deepEqual(ro, [{ file: ro[0].file, offset: '0', readOnly: true }]);
+  assert.equal(w.groups[0].ranges[0].readOnly, true);
+  assert.equal(w.groups[0].ranges[1].readOnly, undefined);
+  assert.equal(w.groups[0].cannotShare, why);
+  assert.equal(w.groups[1].readOnly, undefined);
+  assert.equal(w.groups[1].cannotShare, undefined);
+  assert.ok(isDedupeWirePlan(JSON.parse(JSON.stringify(w))));
+  const bad = (f: (p: DedupeWirePlan) => void) => {
+    const c = JSON.parse(JSON.stringify(w)) as DedupeWirePlan;
+    f(c);
+    return isDedupeWirePlan(c);
+  };
+  assert.equal(
+    bad((c) => (c.groups[0].readOnly![0].file = 99)),
+    false,
+  );
+  assert.equal(
+    bad((c) => ((c.groups[0].readOnly![0] as unknown as { readOnly: string }).readOnly = 'yes')),
+    false,
+  );
+  assert.equal(
+    bad((c) => ((c.groups[0] as unknown as { readOnly: unknown }).readOnly = 'all')),
+    false,
+  );
+  assert.equal(
+    bad((c) => ((c.groups[0] as unknown as { cannotShare: unknown }).cannotShare = 1)),
+    false,
+  );
+});
+
 test('the chosen groups: totals over them; bad indexes refused; what the confirmation names', () => {
   assert.equal(choosePlanGroups(plan, [2]), undefined);
   assert.equal(choosePlanGroups(plan, [0, 0]), undefined);

@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fakeContext, installFakeVscode, makeFakeVscode, Uri, waitUntil, type FakeWebviewPanel } from './commands-fake-vscode';
-import type { DedupeFindOptions, DedupePlan, DedupeReport, Engine, RunOptions } from '../../src/engine';
+import type { DedupeFindOptions, DedupePlan, DedupeReport, Engine, Progress, RunOptions } from '../../src/engine';
 import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -49,6 +49,8 @@ function samplePlan(): DedupePlan {
           { path: path.join(dir, 'b.img'), offset: 0n },
           { path: path.join(dir, 'sub', 'c.img'), offset: 0n },
         ],
+        // a copy in a file no one here may change: listed, never shared
+        readOnly: [{ path: path.join(dir, 'sub', 'ro.img'), offset: 0n, readOnly: true }],
         netSaving: 8n * MiB,
         candidateBytes: 2n * 4n * MiB,
         wholeFiles: true,
@@ -93,6 +95,8 @@ interface StandIn {
    * deduplication resolves with a cancelled report (it had shared one group).
    */
   hang: boolean | 'part way';
+  /** More progress updates, sent at once after the first (a burst, as the engine's threads give them). */
+  updates?: Progress[];
   /** What the next plans say about file systems that cannot dedupe. */
   cannotApply?: DedupePlan['cannotApply'];
   /**
@@ -163,12 +167,14 @@ describe('Find Duplicate Data (host side)', () => {
       async findDuplicates(paths: string[], o: RunOptions & DedupeFindOptions = {}): Promise<DedupePlan> {
         standIn.finds.push({ paths, opts: { chunk: o.chunk, minSize: o.minSize } });
         o.onProgress?.({ done: 20n * MiB, total: 0n, files: 6, message: 'hashing' });
+        for (const p of standIn.updates ?? []) o.onProgress?.(p);
         if (standIn.hang) return until(o.signal);
         return { ...samplePlan(), ...(standIn.cannotApply ? { cannotApply: standIn.cannotApply } : {}) };
       },
       async dedupe(plan: DedupePlan, o: RunOptions = {}): Promise<DedupeReport> {
         standIn.applied.push(plan);
         o.onProgress?.({ done: 1n * MiB, total: plan.total.netSaving, files: 1 });
+        for (const p of standIn.updates ?? []) o.onProgress?.(p);
         if (standIn.hang === 'part way') {
           await until(o.signal).catch(() => undefined);
           const g = plan.groups[0];
@@ -221,8 +227,16 @@ describe('Find Duplicate Data (host side)', () => {
     panel = dedupePanels().at(-1)!;
     assert.equal(panel.title, 'Duplicates: 2 items');
     const progress = panel.posted.find((m) => (m as Posted).type === 'dedupeProgress' && (m as Posted).files === 6) as Posted;
-    assert.deepEqual(progress, { type: 'dedupeProgress', phase: 'find', files: 6, bytes: String(20n * MiB), message: 'hashing' });
-    assert.ok(state.progressReports.length > 0, 'a progress notification');
+    // the view's line is the notification's title and message, word for word
+    assert.equal(state.progressTitles.at(-1), 'Finding duplicate data in 2 items');
+    assert.deepEqual(state.progressReports.at(-1), { increment: 0, message: '6 files found' });
+    assert.deepEqual(progress, {
+      type: 'dedupeProgress',
+      phase: 'find',
+      files: 6,
+      bytes: String(20n * MiB),
+      message: 'Finding duplicate data in 2 items: 6 files found',
+    });
     const m = lastOf(panel, 'dedupe')!;
     assert.equal(m.canApply, true);
     assert.equal(m.report, undefined);
@@ -272,7 +286,7 @@ describe('Find Duplicate Data (host side)', () => {
     const modals = state.messageOptions.length;
     panel.send({ type: 'dedupeOpen', path: '/etc/passwd' });
     panel.send({ type: 'dedupeOpen', group: 9, range: 0 });
-    panel.send({ type: 'dedupeReveal', group: 0, range: 3 });
+    panel.send({ type: 'dedupeReveal', group: 0, range: 4 }); // 3 to share, 1 read-only
     panel.send({ type: 'dedupeApply', groups: [0, 0] });
     panel.send({ type: 'dedupeApply', groups: [] });
     panel.send({ type: 'dedupeApply', groups: [7] });
@@ -284,7 +298,7 @@ describe('Find Duplicate Data (host side)', () => {
     assert.equal(standIn.applied.length, 0);
     assert.ok(logged(/dedupe view: ignored malformed or unknown webview message .*\/etc\/passwd/));
     assert.ok(logged(/dedupe view: ignored dedupeOpen for range 0 of group 9 \(not in the plan\)/));
-    assert.ok(logged(/dedupe view: ignored dedupeReveal for range 3 of group 0/));
+    assert.ok(logged(/dedupe view: ignored dedupeReveal for range 4 of group 0/));
     assert.ok(logged(/dedupe view: ignored dedupeApply for groups not in the plan \(7/));
   });
 
@@ -292,6 +306,12 @@ describe('Find Duplicate Data (host side)', () => {
     panel.send({ type: 'dedupeOpen', group: 1, range: 1 });
     await waitUntil(() => opened.length > 0, 'the inspector');
     assert.deepEqual(opened, [path.join(dir, 'd.img')]);
+    // a group's read-only ranges are numbered after its others
+    panel.send({ type: 'dedupeOpen', group: 0, range: 3 });
+    await waitUntil(() => opened.length > 1, 'the inspector on the read-only copy');
+    assert.equal(opened[1], path.join(dir, 'sub', 'ro.img'));
+    panel.send({ type: 'dedupeOpen', group: 0, range: 4 });
+    await waitUntil(() => logged(/dedupe view: ignored dedupeOpen for range 4 of group 0/), 'one past them: ignored');
     panel.send({ type: 'dedupeReveal', group: 0, range: 2 });
     await waitUntil(() => revealed.length > 0, 'the reveal');
     assert.deepEqual(revealed, [path.join(dir, 'sub', 'c.img')]);
@@ -564,11 +584,99 @@ describe('Find Duplicate Data (host side)', () => {
     }
   });
 
+  test('progress: the view shows word for word what the notification shows, the last of a burst of updates too', async () => {
+    const lastLine = (p: FakeWebviewPanel) => lastOf(p, 'dedupeProgress')?.message;
+    /** The notification's line as VS Code shows it ("title: message"): its title and its last report (other notifications may run too). */
+    const toast = (title: string, re: RegExp) =>
+      `${title}: ${(state.progressReports as { message: string }[]).filter((r) => re.test(r.message)).at(-1)?.message}`;
+    // a search: files found, then bytes hashed; three updates within a millisecond, then it runs on
+    standIn.hang = true;
+    standIn.updates = [
+      { done: 0n, total: 0n, files: 40 },
+      { done: 1n * MiB, total: 300n * MiB, files: 2 },
+      { done: 2125n * KiB, total: 300n * MiB, files: 3 },
+    ];
+    const finds = standIn.finds.length;
+    const b = path.join(dir, 'b.img');
+    const pr = exec('extentLens.findDuplicates', Uri.file(b));
+    try {
+      await waitUntil(() => standIn.finds.length > finds, 'the search started');
+      const p = dedupePanels().at(-1)!;
+      const title = `Finding duplicate data in ${b}`;
+      assert.ok(state.progressTitles.includes(title));
+      const line = `${title}: 2.08 MiB of 300 MiB hashed, 3 files done`;
+      assert.equal(toast(title, /hashed/), line);
+      // the view's throttle holds the burst back, then shows its last update: the same line
+      await waitUntil(() => lastLine(p) === line, "the view's line is the notification's");
+      const lines = (p.posted as Posted[]).filter((m) => m.type === 'dedupeProgress').map((m) => m.message as string);
+      const toasts = (state.progressReports as { message: string }[]).map((r) => `${title}: ${r.message}`);
+      for (const l of lines.slice(1)) assert.ok(toasts.includes(l), `"${l}" was in the notification`);
+      p.send({ type: 'dedupeCancel' });
+      assert.equal(await pr, undefined);
+    } finally {
+      standIn.hang = false;
+    }
+    // a deduplication: groups done and bytes compared, in the notification and the view alike
+    const p = dedupePanels().at(-1)!;
+    const found = p.posted.length;
+    p.send({ type: 'dedupeFind' });
+    await p.waitFor((m) => p.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
+    standIn.updates = [{ done: 9n * MiB, total: 9n * MiB, files: 2 }];
+    standIn.hang = true;
+    state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+    try {
+      p.send({ type: 'dedupeApply', groups: [2, 0] });
+      const title = 'Deduplicating 2 groups in 5 files';
+      await waitUntil(() => state.progressTitles.includes(title), 'the notification');
+      const line = `${title}: 2 of 2 groups done, 9 MiB of 9 MiB compared`;
+      await waitUntil(() => toast(title, /compared/) === line, 'the last update in the notification');
+      await waitUntil(() => lastLine(p) === line, "the view's line is the notification's");
+      const n = p.posted.length;
+      p.send({ type: 'dedupeCancel' });
+      await p.waitFor((m) => p.posted.indexOf(m) >= n && m.type === 'error');
+    } finally {
+      standIn.hang = false;
+      standIn.updates = undefined;
+    }
+  });
+
+  test('Find Duplicate Data again on the same selection reveals its view and searches again; another selection opens another', async () => {
+    const a = Uri.file(path.join(dir, 'a.img'));
+    const sub = Uri.file(path.join(dir, 'sub'));
+    await exec('extentLens.findDuplicates', a, [a, sub]);
+    const views = dedupePanels().filter((p) => !p.disposed).length;
+    const first = dedupePanels().find((p) => !p.disposed && p.title === 'Duplicates: 2 items')!;
+    const revealed = first.revealed;
+    const finds = standIn.finds.length;
+    fake.setConfig('extentLens.dedupe.minSize', '64K');
+    try {
+      // the same paths, in another order: the same view, brought forward, searched with the settings now in force
+      const again = (await exec('extentLens.findDuplicates', sub, [sub, a])) as DedupeWirePlan;
+      assert.equal(dedupePanels().filter((p) => !p.disposed).length, views, 'no new view');
+      assert.equal(first.revealed, revealed + 1, 'revealed');
+      assert.equal(standIn.finds.length, finds + 1, 'searched again');
+      assert.deepEqual(standIn.finds.at(-1), { paths: [a.fsPath, sub.fsPath], opts: { chunk: 128n * KiB, minSize: 64n * KiB } });
+      assert.deepEqual(lastOf(first, 'dedupe')!.plan, JSON.parse(JSON.stringify(again)));
+    } finally {
+      fake.setConfig('extentLens.dedupe.minSize', undefined);
+    }
+    // another selection: a view of its own
+    await exec('extentLens.findDuplicates', a);
+    assert.equal(dedupePanels().filter((p) => !p.disposed).length, views + 1);
+    const other = dedupePanels().at(-1)!;
+    assert.notEqual(other, first);
+    // closed: the next search of that selection opens a new view
+    first.dispose();
+    await exec('extentLens.findDuplicates', a, [a, sub]);
+    assert.notEqual(dedupePanels().at(-1), first);
+    assert.equal(dedupePanels().filter((p) => !p.disposed).length, views + 1);
+  });
+
   test('closing the view stops a search and keeps nothing', async () => {
     standIn.hang = true;
     const before = dedupePanels().length;
     const finds = standIn.finds.length;
-    const pr = exec('extentLens.findDuplicates', Uri.file(dir));
+    const pr = exec('extentLens.findDuplicates', Uri.file(path.join(dir, 'e.img'))); // a selection with no view yet
     await waitUntil(() => standIn.finds.length > finds, 'the search started');
     assert.equal(dedupePanels().length, before + 1);
     const p = dedupePanels().at(-1)!;

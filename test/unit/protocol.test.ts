@@ -239,8 +239,17 @@ const spaceData = () => ({
   sep: '/',
   exactScan: false,
   files: [
-    { path: '/m/d/a', size: '8192', allocated: '8192', shared: '4096', exclusive: '4096', fileSystem: 0, sharesWith: [[1, '4096']] },
-    { path: '/m/d/b', size: '4096', allocated: '4096', shared: '4096', exclusive: '0', fileSystem: 0, sharesWith: [[0, '4096']] },
+    {
+      path: '/m/d/a',
+      size: '8192',
+      allocated: '8192',
+      shared: '4096',
+      exclusive: '4096',
+      fileSystem: 0,
+      sharesWithCount: 1,
+      overlap: '4096',
+    },
+    { path: '/m/d/b', size: '4096', allocated: '4096', shared: '4096', exclusive: '0', fileSystem: 0, sharesWithCount: 1, overlap: '4096' },
   ],
   total: spaceTotals,
   fileSystems: [{ ...spaceTotals, filesystem: 'xfs', notes: ['a bound'] }],
@@ -280,8 +289,8 @@ test('space view: host messages are validated on the webview side', () => {
   assert.equal(parseHostMessage({ type: 'spaceProgress', files: -1, bytes: '0', message: '', exactScan: false }), undefined);
   assert.equal(parseHostMessage({ type: 'spaceProgress', files: 1, bytes: 12, message: '', exactScan: false }), undefined);
   const broken: Array<(d: ReturnType<typeof spaceData>) => unknown> = [
-    (d) => ((d.files[0].sharesWith[0][0] = 2), d), // index outside files
-    (d) => ((d.files[0].sharesWith[0][1] = 4096 as unknown as string), d),
+    (d) => ((d.files[0].sharesWithCount = 2), d), // more partners than other files
+    (d) => ((d.files[0].overlap = 4096 as unknown as string), d),
     (d) => ((d.files[0].size = '-1'), d),
     (d) => ((d.files[1].fileSystem = 1), d), // no such file system
     (d) => ((d.total.reclaimableExact = 'no' as unknown as boolean), d),

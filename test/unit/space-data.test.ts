@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpaceResult } from '../../src/engine';
-import { commonBase, pathSeparator, spaceData, spaceExportText, spaceRow, StreamingBase } from '../../src/views/space-data';
+import { commonBase, pathSeparator, spaceData, spaceExportText, spacePartners, spaceRow, StreamingBase } from '../../src/views/space-data';
 import { parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
 import { sharingKnown, sharingSums } from '../../src/protocol/space-sharing';
 import { withHumanSizes } from '../../src/protocol/format';
@@ -45,7 +45,7 @@ test('commonBase: a folder root is its own base, a file root its folder, several
   assert.equal(commonBase(['C:\\data\\a', 'C:\\data\\b'], [{ path: 'C:\\data\\a\\1' }], '\\'), 'C:\\data');
 });
 
-test('spaceData: decimal strings, sharesWith by index, exports in the CLI shape', () => {
+test('spaceData: decimal strings, partners apart (by index), exports in the CLI shape', () => {
   const big = (1n << 60n) + 1n;
   const r: SpaceResult = {
     files: [
@@ -62,13 +62,17 @@ test('spaceData: decimal strings, sharesWith by index, exports in the CLI shape'
     durationMs: 2,
   };
   const d = spaceData(r, ['/m/d']);
+  const p = spacePartners(r);
   assert.equal(d.files[0].allocated, big.toString(), 'exact above 2^53');
-  assert.deepEqual(d.files[0].sharesWith, [[1, '4096']]);
+  assert.deepEqual(p[0], [[1, '4096']]);
+  assert.equal(d.files[0].sharesWithCount, 1);
+  assert.equal(d.files[0].overlap, '4096', 'the bytes in common, for the treemap');
+  assert.equal('sharesWith' in d.files[0], false, 'who: asked for when selected');
   assert.ok(parseHostMessage({ type: 'space', data: JSON.parse(JSON.stringify(d)) }), 'valid on the wire');
-  const j = JSON.parse(spaceExportText(d, 'json'));
+  const j = JSON.parse(spaceExportText(d, p, 'json'));
   assert.deepEqual(j.files[0].sharesWith, [{ path: '/m/d/s/b', bytes: '4096' }]);
   assert.equal(j.total.reclaimable, '0');
-  const csv = spaceExportText(d, 'csv').split('\n');
+  const csv = spaceExportText(d, p, 'csv').split('\n');
   assert.equal(csv[3], '"/m/d/c,""q""",0,0,0,0,0', 'quoted as RFC 4180 says');
 
   const nums = fileNums(d);
@@ -89,22 +93,16 @@ test('spaceData: decimal strings, sharesWith by index, exports in the CLI shape'
 
 test("sharedSplit: the engine's sharedInside where it gives it (exact), whatever the overlaps", () => {
   // two clones in the selection that a third file outside also references: nothing inside
-  assert.deepEqual(sharedSplit(100n, [[1, '100']], '0'), { inside: 0n, outside: 100n });
-  assert.deepEqual(sharedSplit(100n, [[1, '100']], '40'), { inside: 40n, outside: 60n });
-  assert.deepEqual(sharedSplit(100n, [], '100'), { inside: 100n, outside: 0n });
+  assert.deepEqual(sharedSplit(100n, '100', '0'), { inside: 0n, outside: 100n });
+  assert.deepEqual(sharedSplit(100n, '100', '40'), { inside: 40n, outside: 60n });
+  assert.deepEqual(sharedSplit(100n, undefined, '100'), { inside: 100n, outside: 0n });
 });
 
 test('sharedSplit with bounds: inside is the overlaps with selected files, at most shared; the rest is outside', () => {
-  assert.deepEqual(sharedSplit(100n, []), { inside: 0n, outside: 100n });
-  assert.deepEqual(sharedSplit(100n, [[1, '30']]), { inside: 30n, outside: 70n });
-  assert.deepEqual(
-    sharedSplit(100n, [
-      [1, '80'],
-      [2, '80'],
-    ]),
-    { inside: 100n, outside: 0n },
-  );
-  assert.deepEqual(sharedSplit(0n, []), { inside: 0n, outside: 0n });
+  assert.deepEqual(sharedSplit(100n, undefined), { inside: 0n, outside: 100n });
+  assert.deepEqual(sharedSplit(100n, '30'), { inside: 30n, outside: 70n });
+  assert.deepEqual(sharedSplit(100n, '160'), { inside: 100n, outside: 0n }, 'two partners of 80 each: at most shared');
+  assert.deepEqual(sharedSplit(0n, undefined), { inside: 0n, outside: 0n });
 });
 
 test('StreamingBase: commonBase as the rows come in, from the first file met under each root', () => {
@@ -148,27 +146,28 @@ test('sharing unknown: the CSV says unknown, the JSON keeps the numbers and the 
     durationMs: 2,
   };
   const d = spaceData(r, ['/m/d', 'smb://h/s']);
+  const p = spacePartners(r);
   assert.equal(d.exactScan, false, 'no exact scan ran');
   assert.equal(d.fileSystems[0].exactScan, 'possible');
   assert.ok(parseHostMessage({ type: 'space', data: JSON.parse(JSON.stringify(d)) }));
-  const csv = spaceExportText(d, 'csv').split('\n');
+  const csv = spaceExportText(d, p, 'csv').split('\n');
   assert.equal(csv[2], 'smb://h/s/u,8192,8192,unknown,unknown,unknown');
   assert.equal(csv[1], '/m/d/a,4096,4096,0,4096,0');
-  const j = JSON.parse(spaceExportText(d, 'json'));
+  const j = JSON.parse(spaceExportText(d, p, 'json'));
   assert.equal(j.files[1].exclusive, '8192', 'JSON: the numbers as defined');
   assert.equal(j.files[1].sharingUnknown, true, 'JSON: with the flag to check');
   assert.equal(j.fileSystems[0].exactScan, undefined, 'the CLI shape');
   assert.equal(j.filter, undefined);
-  const part = JSON.parse(spaceExportText(d, 'json', { shown: [0, 2], filter: '/m/d' }));
+  const part = JSON.parse(spaceExportText(d, p, 'json', { shown: [0, 2], filter: '/m/d' }));
   assert.deepEqual(
     part.files.map((x: { path: string }) => x.path),
     ['/m/d/a', '/m/d/b'],
   );
   assert.deepEqual(part.filter, { text: '/m/d', files: 2, of: 3, note: 'the totals are those of every file analysed' });
-  const inFolder = JSON.parse(spaceExportText(d, 'json', { shown: [0], filter: '', folder: 'd' }));
+  const inFolder = JSON.parse(spaceExportText(d, p, 'json', { shown: [0], filter: '', folder: 'd' }));
   assert.equal(inFolder.filter.folder, `${d.base}${d.base.endsWith('/') ? '' : '/'}d`, 'the zoomed folder, whole');
   assert.deepEqual(
-    spaceExportText(d, 'csv', { shown: [1], filter: 'u' })
+    spaceExportText(d, p, 'csv', { shown: [1], filter: 'u' })
       .split('\n')
       .slice(1, -1),
     ['smb://h/s/u,8192,8192,unknown,unknown,unknown'],
@@ -201,7 +200,7 @@ test('withHumanSizes: digit groups and the binary size beside byte counts from 1
   );
 });
 
-test('export message: with a filter, the files shown (ascending, in range) and the filter text', () => {
+test('export message: the files shown in the table’s order (each once, in range), with a filter the filter text', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'csv' }), { type: 'export', format: 'csv' });
   assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'json', shown: [0, 3], filter: 'a' }), {
     type: 'export',
@@ -216,14 +215,56 @@ test('export message: with a filter, the files shown (ascending, in range) and t
     filter: '',
     folder: 'sub',
   });
+  // every file, in the table's order (sorted by exclusive, say): no filter
+  assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'csv', shown: [3, 0, 2, 1] }), {
+    type: 'export',
+    format: 'csv',
+    shown: [3, 0, 2, 1],
+  });
   for (const bad of [
     { shown: [1], filter: '', folder: 3 },
-    { shown: [3, 0], filter: 'a' },
+    { shown: [3, 3], filter: 'a' },
     { shown: [-1], filter: 'a' },
-    { shown: [0] },
     { shown: 'x', filter: 'a' },
+    { filter: 'a' },
   ])
     assert.equal(parseWebviewMessage({ type: 'export', format: 'json', ...bad }), undefined, JSON.stringify(bad));
+});
+
+test('export follows the table’s order: CSV and JSON rows as the view sorted them; with no filter it is every file, not "filtered"', () => {
+  const r: SpaceResult = {
+    files: [f('/m/a', 4096n, 0n), f('/m/b', 3n * 4096n, 0n), f('/m/c', 2n * 4096n, 4096n)],
+    total: totals,
+    fileSystems: [{ ...totals, filesystem: 'xfs', id: '8:1', notes: [] }],
+    errors: [],
+    symlinks: 0,
+    hardLinks: 0,
+    notes: [],
+    durationMs: 1,
+  };
+  const d = spaceData(r, ['/m']);
+  const p = spacePartners(r);
+  // sorted by allocated, largest first: b, c, a
+  const csv = spaceExportText(d, p, 'csv', { shown: [1, 2, 0] })
+    .trim()
+    .split('\n');
+  assert.deepEqual(
+    csv.slice(1).map((l) => l.split(',')[0]),
+    ['/m/b', '/m/c', '/m/a'],
+  );
+  const j = JSON.parse(spaceExportText(d, p, 'json', { shown: [1, 2, 0] }));
+  assert.deepEqual(
+    j.files.map((x: { path: string }) => x.path),
+    ['/m/b', '/m/c', '/m/a'],
+  );
+  assert.equal(j.filter, undefined, 'every file: no filter member');
+  // filtered: the files shown, in the table's order, said so
+  const part = JSON.parse(spaceExportText(d, p, 'json', { shown: [2, 0], filter: '/m' }));
+  assert.deepEqual(
+    part.files.map((x: { path: string }) => x.path),
+    ['/m/c', '/m/a'],
+  );
+  assert.equal(part.filter.files, 2);
 });
 
 test('addRows keeps the streamed sums with every message (a row sent again replaces its numbers)', () => {
@@ -286,7 +327,7 @@ test('spaceDone: the rows the view was sent, the rest and what the sweep adds ma
     start: 2,
     rows: rows.slice(2),
     sharing: whole.files.map((x) =>
-      x.sharedInside ? [x.sharesWith, x.sharesWithCount, x.sharedInside] : [x.sharesWith, x.sharesWithCount],
+      x.sharedInside ? [x.sharesWithCount, x.overlap ?? '0', x.sharedInside] : [x.sharesWithCount, x.overlap ?? '0'],
     ),
     data: { ...whole, files: [] },
   };
@@ -300,14 +341,15 @@ test('spaceDone: the rows the view was sent, the rest and what the sweep adds ma
     undefined,
   );
 
-  // malformed: every sharesWith index inside the files, one sharing entry per file, no rows in data
+  // malformed: a count and bytes per file, one sharing entry per file, no rows in data
   const bad: Array<(d: typeof done) => unknown> = [
-    (d) => ({ ...d, sharing: [[[[3, '4096']], 1], ...d.sharing.slice(1)] }),
+    (d) => ({ ...d, sharing: [[4, '4096'], ...d.sharing.slice(1)] }), // more partners than other files
     (d) => ({ ...d, sharing: d.sharing.slice(1) }),
     (d) => ({ ...d, start: 1 }),
-    (d) => ({ ...d, sharing: [[[], 0, null], ...d.sharing.slice(1)] }),
-    (d) => ({ ...d, sharing: [[[], -1], ...d.sharing.slice(1)] }),
-    (d) => ({ ...d, sharing: [[[[2, '4096']], 0], ...d.sharing.slice(1)] }), // count below the pairs listed
+    (d) => ({ ...d, sharing: [[0, '0', null], ...d.sharing.slice(1)] }),
+    (d) => ({ ...d, sharing: [[-1, '0'], ...d.sharing.slice(1)] }),
+    (d) => ({ ...d, sharing: [[[[2, '4096']], 1], ...d.sharing.slice(1)] }), // the old form: pairs
+    (d) => ({ ...d, sharing: [[1, 4096], ...d.sharing.slice(1)] }),
     (d) => ({ ...d, data: whole }),
     (d) => ({ ...d, rows: [{ ...d.rows[0], size: 1 }] }),
   ];
@@ -341,7 +383,7 @@ test('export JSON: each error says whether it is a failure, as the CLI’s "fail
     notes: [],
     durationMs: 1,
   };
-  const j = JSON.parse(spaceExportText(spaceData(r, ['/m/gone', '/m/d', '/m/fifo']), 'json'));
+  const j = JSON.parse(spaceExportText(spaceData(r, ['/m/gone', '/m/d', '/m/fifo']), [], 'json'));
   assert.deepEqual(
     j.errors.map((e: { path: string; failed: boolean }) => [e.path, e.failed]),
     [
@@ -351,4 +393,58 @@ test('export JSON: each error says whether it is a failure, as the CLI’s "fail
       ['/m/d/grew', false],
     ],
   );
+});
+
+test('20,000 clones of one file: the rows carry counts, not partners (message bytes measured), who is asked for per file', () => {
+  // engine.space on k clones of one file: each file shares with all k-1 others, listed up to 100
+  const k = 20_000;
+  const files = Array.from({ length: k }, (_, i) => ({
+    ...f(`/m/clones/c${i}.img`, 1n << 20n, 1n << 20n),
+    sharesWith: Array.from({ length: 100 }, (_, j) => {
+      const o = j < i ? j : j + 1;
+      return { path: `/m/clones/c${o}.img`, index: o, bytes: 1n << 20n };
+    }),
+    sharesWithCount: k - 1,
+  }));
+  const r: SpaceResult = {
+    files,
+    total: { ...totals, files: k },
+    fileSystems: [{ ...totals, files: k, filesystem: 'xfs', id: '8:1', notes: [] }],
+    errors: [],
+    symlinks: 0,
+    hardLinks: 0,
+    notes: [],
+    durationMs: 1,
+  };
+  const d = spaceData(r, ['/m/clones']);
+  const p = spacePartners(r);
+  const bytes = JSON.stringify({ type: 'space', data: d }).length;
+  // what the rows carried before: every file's partners as [index, bytes] pairs
+  const before = JSON.stringify({ type: 'space', data: { ...d, files: d.files.map((x, i) => ({ ...x, sharesWith: p[i] })) } }).length;
+  console.log(`space message for ${k} clones: ${(bytes / 1e6).toFixed(2)} MB (with partners in the rows: ${(before / 1e6).toFixed(2)} MB)`);
+  assert.ok(bytes < 4_000_000, `${bytes} bytes`);
+  assert.ok(before > 8 * bytes, `${before} vs ${bytes}`);
+  assert.equal(d.files[5].sharesWithCount, k - 1);
+  // the treemap's "inside" from the rows alone: every shared byte is in common with a selected file
+  assert.deepEqual(fileNums(d)[5].inside, 1n << 20n);
+  // one file's partners, both ways on the wire
+  assert.deepEqual(parseWebviewMessage({ type: 'spacePartners', index: 5 }), { type: 'spacePartners', index: 5 });
+  for (const bad of [{ index: -1 }, { index: 1.5 }, {}, { index: '5' }])
+    assert.equal(parseWebviewMessage({ type: 'spacePartners', ...bad }), undefined, JSON.stringify(bad));
+  const answer = { type: 'spacePartners', index: 5, partners: p[5], count: k - 1 };
+  assert.ok(parseHostMessage(JSON.parse(JSON.stringify(answer))));
+  assert.ok(JSON.stringify(answer).length < 3000);
+  for (const bad of [
+    { ...answer, count: 99 }, // fewer than listed
+    { ...answer, partners: [[-1, '1']] },
+    { ...answer, partners: [[1, 1]] },
+    { ...answer, partners: Array.from({ length: 101 }, (_, j) => [j, '1']) }, // at most 100
+    { ...answer, index: undefined },
+  ])
+    assert.equal(parseHostMessage(JSON.parse(JSON.stringify(bad))), undefined);
+  // the export still names every file's partners by path
+  const j = JSON.parse(spaceExportText(d, p, 'json', { shown: [5], filter: 'c5.img' }));
+  assert.equal(j.files[0].sharesWith.length, 100);
+  assert.equal(j.files[0].sharesWith[0].path, '/m/clones/c0.img');
+  assert.equal(j.files[0].sharesWithCount, k - 1);
 });

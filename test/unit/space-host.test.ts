@@ -115,15 +115,39 @@ describe('Analyze Space Usage', { skip }, () => {
     assert.deepEqual(done.data.files, []);
     assert.deepEqual(
       streamed,
-      data.files.slice(0, streamed.length).map(({ sharesWith: _, sharesWithCount: _count, ...row }) => row),
+      data.files.slice(0, streamed.length).map(({ sharesWithCount: _count, overlap: _overlap, ...row }) => row),
     );
     assert.equal(data.base, dir);
     assert.deepEqual(data.files.map((f) => path.relative(dir, f.path)).sort(), ['a.img', 'b.img', 'sub/c.img']);
     const a = data.files.findIndex((f) => f.path.endsWith('/a.img'));
     const b = data.files.findIndex((f) => f.path.endsWith('/b.img'));
-    assert.deepEqual(data.files[a].sharesWith, [[b, String(1024 * 1024)]]);
+    assert.equal(data.files[a].sharesWithCount, 1);
+    assert.equal(data.files[a].overlap, String(1024 * 1024));
+    assert.ok(!('sharesWith' in data.files[a]), 'who: asked for per file (spacePartners)');
     assert.equal(data.total.allocated, String(2 * 1024 * 1024 + 256 * 1024));
     assert.equal(data.total.reclaimableExact, false);
+  });
+
+  test('spacePartners: who a file shares with, from the result the host keeps; out of range: no answer', async () => {
+    const a = data.files.findIndex((f) => f.path.endsWith('/a.img'));
+    const b = data.files.findIndex((f) => f.path.endsWith('/b.img'));
+    const c = data.files.findIndex((f) => f.path.endsWith('/c.img'));
+    const answer = async (index: number) => {
+      const n = panel.posted.length;
+      panel.send({ type: 'spacePartners', index });
+      return (await panel.waitFor((m) => m.type === 'spacePartners' && m.index === index && panel.posted.indexOf(m) >= n)) as Extract<
+        HostMessage,
+        { type: 'spacePartners' }
+      >;
+    };
+    assert.deepEqual(await answer(a), { type: 'spacePartners', index: a, partners: [[b, String(1024 * 1024)]], count: 1 });
+    assert.deepEqual(await answer(c), { type: 'spacePartners', index: c, partners: [], count: 0 });
+    const n = panel.posted.length;
+    panel.send({ type: 'spacePartners', index: 3 });
+    panel.send({ type: 'spacePartners', index: -1 });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(panel.posted.length, n);
+    assert.ok(logged(/space view: ignored spacePartners for file 3/));
   });
 
   test('ready re-sends the result (a webview reloaded while hidden)', async () => {
@@ -235,7 +259,7 @@ describe('Analyze Space Usage', { skip }, () => {
     assert.deepEqual(r.roots, [a.fsPath, sub.fsPath]);
     assert.equal(r.base, dir);
     assert.deepEqual(r.files.map((f) => path.relative(dir, f.path)).sort(), ['a.img', 'sub/c.img']);
-    assert.equal(r.files.find((f) => f.path.endsWith('a.img'))!.sharesWith.length, 0, 'b.img is outside this selection');
+    assert.equal(r.files.find((f) => f.path.endsWith('a.img'))!.sharesWithCount, 0, 'b.img is outside this selection');
     assert.equal(spacePanels().length, 2, 'one panel per analysis');
   });
 
@@ -337,6 +361,61 @@ describe('Analyze Space Usage', { skip }, () => {
       rowsOf(c).map((x) => [x.start, x.rows.length]),
       [[0, 1]],
       'no rows flushed after the cancel',
+    );
+  });
+
+  test('Refresh analyses the same selection again; a file deleted since is said to be gone, not opened', async () => {
+    const ref = path.join(xfs!.mountPoint, 'ref');
+    fs.mkdirSync(ref);
+    xfsIo(path.join(ref, 'x.img'), 'pwrite -S 0x66 0 128k', 'fsync');
+    xfsIo(path.join(ref, 'y.img'), `reflink ${path.join(ref, 'x.img')} 0 0 128k`, 'fsync');
+    const r = (await exec('extentLens.analyzeSpace', Uri.file(ref))) as SpaceData;
+    const p = spacePanels().at(-1)!;
+    const y = r.files.findIndex((f) => f.path.endsWith('/y.img'));
+    fs.rmSync(path.join(ref, 'y.img'));
+    const panels = state.panels.length;
+    p.send({ type: 'spaceOpen', index: y });
+    await waitFor(() =>
+      state.messages.some((m) => /y\.img is no longer there \(deleted or moved since the analysis\)\. Refresh/.test(m.text)),
+    );
+    assert.equal(state.panels.length, panels, 'no inspector on a file that is gone');
+    const n = p.posted.length;
+    p.send({ type: 'spaceRefresh' });
+    const m = (await p.waitFor((x) => x.type === 'space' && p.posted.indexOf(x) >= n, 30_000)) as { data: SpaceData };
+    assert.deepEqual(
+      m.data.files.map((f) => path.basename(f.path)),
+      ['x.img'],
+    );
+    // the result shown stayed until the new one replaced it (no rows streamed over it)
+    assert.ok(!p.posted.slice(n).some((x) => (x as { type: string }).type === 'spaceRows'));
+    assert.equal(m.data.files[0].sharesWithCount, 0);
+  });
+
+  test('an Exact scan cancelled after files were mapped says how many, and that the result shown is the earlier one', async () => {
+    // 2,000 files (the cancel tests'), their result on show
+    await exec('extentLens.analyzeSpace', Uri.file(path.join(xfs!.mountPoint, 'many')));
+    const p = spacePanels().at(-1)!;
+    assert.ok(lastSpace(p), 'a result on show');
+    const n = p.posted.length;
+    // cancelled (the notification's Cancel) when the scan first reports: after its first file
+    state.cancelProgress = 'onFirstReport';
+    try {
+      p.send({ type: 'spaceScan', exactScan: true });
+      await p.waitFor((x) => x.type === 'error' && p.posted.indexOf(x) >= n, 30_000);
+    } finally {
+      state.cancelProgress = undefined;
+    }
+    const shownFiles = (p.posted as HostMessage[]).slice(n).filter((x) => x.type === 'spaceProgress' && x.files > 0);
+    assert.ok(shownFiles.length > 0, 'the view was told files were mapped');
+    const err = await p.waitFor((x) => x.type === 'error' && p.posted.indexOf(x) >= n, 30_000);
+    assert.equal(err.code, 'E_CANCELLED');
+    const message = err.message as string;
+    assert.doesNotMatch(message, /before any file was mapped/);
+    assert.match(message, /^Cancelled after (1 file was|[\d,]+ files were) mapped: the result shown is the one from before\.$/);
+    const after = p.posted.slice(p.posted.indexOf(err));
+    assert.ok(
+      after.some((x) => (x as { type: string }).type === 'space'),
+      'the earlier result, again',
     );
   });
 

@@ -72,6 +72,8 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
     assert.match(value.reclaim, /^Deleting this frees /);
     // select the original: its reflinked copy is marked as sharing extents with it
     await frame.click('.space-grid .tscroll .tr:has(.c-path[title="original.img"])');
+    // (whom it shares with is asked of the host when it is selected)
+    await frame.waitForSelector('.space-grid .tr.partner', { timeout: 30_000 });
     const partner = await frame.evaluate(
       () => (document.querySelector('.space-grid .tr.partner .c-path') as HTMLElement | null)?.innerText,
     );

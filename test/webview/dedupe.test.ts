@@ -20,6 +20,11 @@ import type { DedupeWirePlan, HostMessage, WebviewMessage } from '../../src/prot
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
 import { THEMES } from './themes';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../../src/engine';
+import { freshDir, makeFs, skipReason } from '../support/loopfs';
 
 const skip = chromiumSkipReason();
 const KiB = 1024n;
@@ -333,21 +338,23 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     const chosen = choosePlanGroups(plan, m.groups)!;
     // ranges that need sharing: one of the five is already shared
     assert.deepEqual(applyFacts(chosen), { bytes: 1400n * MiB + 4n * MiB + 128n * KiB, files: 8, groups: 3, ranges: 4 });
-    // the host confirmed: it says it is running and the button goes; before the first group
-    // (the engine checks the files first) there is nothing to count yet
-    await bridge.post({ type: 'dedupeProgress', phase: 'apply', files: 0, bytes: '0', message: '' });
-    await page.waitForFunction(() => document.querySelector('.progress-text')?.textContent === 'Deduplicating: checking the files first…');
+    // the host confirmed: it says it is running and the button goes. The progress line is the
+    // host's sentence, word for word the one its notification shows (src/views/dedupe-progress.ts)
+    const first = 'Deduplicating 3 groups in 8 files: checking the files first…';
+    await bridge.post({ type: 'dedupeProgress', phase: 'apply', files: 0, bytes: '0', message: first });
+    await page.waitForFunction((t) => document.querySelector('.progress-text')?.textContent === t, first);
+    const line = 'Deduplicating 3 groups in 8 files: 1 of 3 groups done, 2 MiB of 1.37 GiB compared';
     await bridge.post({
       type: 'dedupeProgress',
       phase: 'apply',
-      files: 0,
+      files: 1,
       bytes: String(2n * MiB),
       total: String(1404n * MiB),
-      message: '',
+      message: line,
     });
     await bridge.post({ type: 'dedupe', plan: wire, canApply: false, running: 'apply' });
     await page.waitForSelector('body[data-state="applying"]');
-    assert.equal(await text(page, '.progress-text'), 'Deduplicating: 2 MiB of 1.4 GiB');
+    assert.equal(await text(page, '.progress-text'), line, 'as the host said it: no numbers of its own');
     assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
     assert.equal(await page.locator('.apply-why[hidden]').count(), 1, 'no reason shown while it runs');
     await page.click('#btn-cancel');
@@ -512,6 +519,147 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     );
     await bridge.post({ type: 'dedupe', plan: none, canApply: false, cannotApplyReason: reason });
     await page.waitForFunction(() => document.querySelector('.apply-why-text')?.textContent === 'Nothing to deduplicate.');
+    await page.close();
+  });
+
+  test(
+    'ext4 (the real engine on a loop-mounted ext4): says up front it cannot deduplicate, why and what to do; claims no saving',
+    {
+      skip: skipReason('ext4'),
+    },
+    async () => {
+      const t = makeFs('ext4');
+      let real: DedupePlan;
+      const d = freshDir(t, 'tree');
+      try {
+        const data = randomBytes(4 * 1024 * 1024);
+        fs.writeFileSync(path.join(d, 'data.bin'), data);
+        fs.writeFileSync(path.join(d, 'data-copy.bin'), data);
+        const engine = createEngine();
+        try {
+          real = await engine.findDuplicates([d]);
+        } finally {
+          await engine.dispose();
+        }
+      } finally {
+        t.cleanup();
+      }
+      const why = 'ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).';
+      assert.equal(real.cannotApply?.[0].message, why);
+      const ext4 = dedupeWirePlan(real, [d], SETTINGS);
+      // as the host sends it: Deduplicate not allowed, the engine's sentence as the reason
+      const { page, bridge } = await open(1000, { type: 'dedupe', plan: ext4, canApply: false, cannotApplyReason: why });
+      assert.equal(
+        await text(page, '.saving-line'),
+        'This file system cannot deduplicate: 4 MiB of identical data found, but it cannot be shared here, so nothing would be freed.',
+      );
+      assert.doesNotMatch(await text(page, '.results'), /frees about|frees 4 MiB/);
+      assert.equal(await text(page, '.kv[data-key="candidate"] dd'), '4 MiB', 'the identical data found');
+      assert.equal(await text(page, '.kv[data-key="net"] dd'), '0 B', 'no saving claimed');
+      // why, with what to do, right under the disabled button; nothing about scope
+      assert.equal(await text(page, '.apply-why'), why);
+      assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
+      assert.equal(await text(page, '.apply-scope'), '');
+      // the group is listed, its files named, and it says it cannot be shared (its tooltip: why)
+      const header = (await rows(page)).find((r) => r.kind === 'group')!;
+      assert.match(header.text, /#1 · 2 identical files of 4 MiB.*cannot share here$/);
+      assert.equal(header.titles.at(-1), why);
+      assert.deepEqual(
+        (await rows(page))
+          .filter((r) => r.kind === 'range')
+          .map((r) => r.text.replace(/source$/, '').trim())
+          .sort(),
+        ['data-copy.bin', 'data.bin'],
+      );
+      // even were the host to allow it, the view does not offer to share what cannot be shared
+      await bridge.post({ type: 'dedupe', plan: ext4, canApply: true });
+      await frames(page, 2);
+      assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
+      assert.equal(await text(page, '.apply-why'), why);
+      await page.screenshot({ path: screenshotPath('dedupe-ext4.png'), fullPage: true });
+      await page.close();
+    },
+  );
+
+  test('btrfs: every file holding the data is counted and named, the read-only ones marked; warnings read in full, wrapped', async () => {
+    const S = '/mnt/btrfs';
+    const warnings = [
+      "1 more range is in files the kernel will not change for this user (a read-only snapshot or file system, an immutable file, another user's file without write permission): listed as read-only, left as they are, and their blocks stay allocated.",
+      "50331648 bytes of the other ranges share their blocks with data the plan leaves in place (a clone, a copy in a read-only snapshot, or a group's source): sharing them frees nothing, so they are left out of the saving.",
+    ];
+    const snap: DedupePlan = {
+      ...plan,
+      groups: [
+        {
+          length: 48n * MiB,
+          ranges: [
+            { path: `${S}/snap-ro/db.dat`, offset: 0n, readOnly: true },
+            { path: `${S}/snap-rw/db-copy.dat`, offset: 0n },
+            { path: `${S}/snap-rw/db.dat`, offset: 0n, alreadyShared: true },
+            { path: `${S}/vol/db-copy.dat`, offset: 0n },
+            { path: `${S}/vol/db.dat`, offset: 0n, alreadyShared: true },
+          ],
+          readOnly: [{ path: `${S}/snap-ro/db-copy.dat`, offset: 0n, readOnly: true }],
+          netSaving: 0n,
+          candidateBytes: 4n * 48n * MiB,
+          wholeFiles: true,
+          warnings,
+        },
+      ],
+      total: { ...plan.total, groups: 1, candidateBytes: 4n * 48n * MiB, netSaving: 0n },
+      errors: [],
+    };
+    const wire6 = dedupeWirePlan(snap, [S], SETTINGS);
+    const { page, bridge } = await open(700, { type: 'dedupe', plan: wire6, canApply: true });
+    const r = await rows(page);
+    const header = r.find((x) => x.kind === 'group')!;
+    assert.match(header.text, /#1 · 6 identical files of 48 MiB · 2 already shared · 2 read-only/, 'six files hold the data');
+    const ranges = r.filter((x) => x.kind === 'range');
+    assert.equal(ranges.length, 6, 'a row for each');
+    assert.match(ranges[0].text, /snap-ro\/db\.datsource · read-only$/);
+    assert.match(ranges[5].text, /snap-ro\/db-copy\.datread-only$/);
+    assert.equal(await page.locator('.range-row[data-group="0"][data-range="5"] .codicon-lock').count(), 1);
+    // the read-only copy is a range like the others: selected, opened, revealed by index
+    await page.dblclick('.range-row[data-group="0"][data-range="5"]');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeOpen'), { type: 'dedupeOpen', group: 0, range: 5 });
+    // the warnings: every word on screen, wrapped over more than one line, nothing cut off
+    const shown = await page.$$eval('.warning-row', (trs) =>
+      trs.map((tr) => {
+        const c = tr.querySelector('.c-warning') as HTMLElement;
+        const box = c.getBoundingClientRect();
+        return {
+          text: c.textContent ?? '',
+          height: (tr as HTMLElement).getBoundingClientRect().height,
+          cut: c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1 || getComputedStyle(c).textOverflow === 'ellipsis',
+          inside: box.bottom <= (tr as HTMLElement).getBoundingClientRect().bottom + 0.5,
+        };
+      }),
+    );
+    assert.deepEqual(
+      shown.map((w) => w.text),
+      [warnings[0], warnings[1].replace('50331648 bytes', '50,331,648 bytes (48 MiB)')],
+    );
+    for (const w of shown) {
+      assert.ok(w.height > 22 * 1.5, `wrapped: ${w.height} px`);
+      assert.ok(!w.cut && w.inside, `not cut: ${JSON.stringify(w)}`);
+    }
+    // the rows below start where the warnings end: none overlaps another
+    const tops = await page.$$eval('.dedupe-grid .tscroll .tr', (trs) =>
+      trs
+        .map((tr) => (tr as HTMLElement).getBoundingClientRect())
+        .sort((a, b) => a.top - b.top)
+        .map((b) => [b.top, b.bottom]),
+    );
+    for (let i = 1; i < tops.length; i++) assert.ok(tops[i][0] >= tops[i - 1][1] - 0.5, `row ${i} overlaps the one above`);
+    // narrower: still in full (measured again at the new width)
+    await page.setViewportSize({ width: 360, height: 900 });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.warning-row')].every((tr) => {
+        const c = tr.querySelector('.c-warning') as HTMLElement;
+        return c.scrollHeight <= c.clientHeight + 1 && tr.getBoundingClientRect().height > 22 * 3;
+      }),
+    );
+    await page.screenshot({ path: screenshotPath('dedupe-read-only.png'), fullPage: true });
     await page.close();
   });
 

@@ -13,8 +13,8 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type SpaceResult } from '../../src/engine';
-import { spaceData, spaceRow } from '../../src/views/space-data';
-import type { HostMessage, SpaceData, SpaceWireRow, SpaceWireSharing } from '../../src/protocol/messages';
+import { spaceData, spacePartners, spaceRow, type SpacePartnerLists } from '../../src/views/space-data';
+import type { HostMessage, SpaceData, SpaceWireRow, SpaceWireSharing, WebviewMessage } from '../../src/protocol/messages';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
@@ -34,6 +34,8 @@ export let chromium: Chromium;
 export let result: SpaceResult;
 export let exactResult: SpaceResult;
 export let data: SpaceData;
+/** Who each file of `data` shares with, as the panel keeps it (answered to spacePartners). */
+export let partners: SpacePartnerLists;
 /** The rows as engine.space's onFileMapped gave them while it walked (what the panel streams). */
 export let mappedRows: SpaceWireRow[] = [];
 export let dir = '';
@@ -57,6 +59,7 @@ export function spaceViewHooks(): void {
     result = await engine.space([dir], { onFileMapped: (f, i) => (mappedRows[i] = spaceRow(f)) });
     exactResult = await engine.space([dir], { exactScan: true });
     data = spaceData(result, [dir]);
+    partners = spacePartners(result);
     server = await startShellServer();
     chromium = await launchChromium('space');
   });
@@ -69,11 +72,21 @@ export function spaceViewHooks(): void {
   });
 }
 
+/** The panel's answer to spacePartners: from `parts` (the result on show's), as space-panel.ts gives it. */
+export const answerPartners =
+  (parts: () => SpacePartnerLists) =>
+  async (m: WebviewMessage, b: HostBridge): Promise<void> => {
+    if (m.type !== 'spacePartners') return;
+    const list = parts()[m.index];
+    if (list) await b.post({ type: 'spacePartners', index: m.index, partners: list, count: list.length });
+  };
+
 export async function open(
   width: number,
   height = 900,
   d: SpaceData = data,
   browser: Chromium = chromium,
+  parts: SpacePartnerLists = partners,
 ): Promise<{ page: Page; bridge: HostBridge }> {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width, height });
@@ -82,6 +95,7 @@ export async function open(
       await b.post({ type: 'spaceProgress', files: 3, bytes: String(3 * 1024 * 1024), message: 'walking', exactScan: false });
       await b.post({ type: 'space', data: d });
     },
+    onMessage: answerPartners(() => parts),
   });
   await page.goto(server.url('space'));
   await page.evaluate(
@@ -128,6 +142,7 @@ export async function openStreaming(width: number): Promise<{ page: Page; bridge
   await page.setViewportSize({ width, height: 900 });
   const bridge = await installBridge(page, {
     onReady: (b) => b.post({ type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan: false }),
+    onMessage: answerPartners(() => partners),
   });
   await page.goto(server.url('space'));
   await page.evaluate(
@@ -153,8 +168,8 @@ export const doneMsg = (start: number): HostMessage => ({
   start,
   rows: mappedRows.slice(start),
   sharing: data.files.map((f): SpaceWireSharing => {
-    const n = f.sharesWithCount ?? f.sharesWith.length;
-    return f.sharedInside === undefined ? [f.sharesWith, n] : [f.sharesWith, n, f.sharedInside];
+    const n = f.sharesWithCount ?? 0;
+    return f.sharedInside === undefined ? [n, f.overlap ?? '0'] : [n, f.overlap ?? '0', f.sharedInside];
   }),
   data: { ...data, files: [] },
 });

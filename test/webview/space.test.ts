@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spaceData, spaceExportText } from '../../src/views/space-data';
-import type { WebviewMessage } from '../../src/protocol/messages';
+import type { SpaceData, WebviewMessage } from '../../src/protocol/messages';
 import { screenshotPath } from '../support/chromium';
 import { frames } from './harness';
 import {
@@ -24,6 +24,7 @@ import {
   open,
   key,
   rowsMsg,
+  partners,
 } from './space-view-fixture';
 
 describe('Space webview in Chromium with a real XFS analysis: totals, table, layout, export', { skip, timeout: 120_000 }, () => {
@@ -119,7 +120,10 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     const first = byAlloc[0];
     assert.equal(r[0][0], first.path.slice(dir.length + 1));
     assert.equal(r[0][4], `${BigInt(first.exclusive).toLocaleString('en-US')} bytes`);
-    assert.equal(r[0][5], String(first.sharesWith.length));
+    assert.equal(
+      await page.textContent(`.space-grid .tr[data-file="${data.files.indexOf(first)}"] .c-sharesWith`),
+      String(first.sharesWithCount),
+    );
     await page.click('.space-grid .thead .c-path');
     r = await rows();
     assert.deepEqual(
@@ -179,28 +183,50 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     });
   }
 
-  test('narrow columns keep the one the rows are sorted by, and paths their file names', async () => {
+  test('narrow widths lose no column: path, exclusive and shared first, whole; the rest by scrolling the table sideways', async () => {
     const { page, bridge } = await open(1400, 800);
-    const visible = () =>
-      page.$$eval('.space-grid .thead .td', (els) =>
-        els.filter((e) => getComputedStyle(e).display !== 'none').map((e) => (e as HTMLElement).dataset.key),
-      );
-    await page.click('.space-grid .thead .td[data-key="shared"]');
-    for (const [width, want] of [
-      [600, ['path', 'allocated', 'shared', 'sharesWith']],
-      [400, ['path', 'allocated', 'shared']],
-    ] as const) {
+    for (const width of [400, 320]) {
       await page.setViewportSize({ width, height: 800 });
       await frames(page, 2);
-      assert.deepEqual(await visible(), want, `${width} px, sorted by shared`);
-      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
+      const m = await page.evaluate(() => {
+        const vw = document.documentElement.clientWidth;
+        const head = [...document.querySelectorAll('.space-grid .thead .td')] as HTMLElement[];
+        const shownCols = head.filter((e) => getComputedStyle(e).display !== 'none');
+        // the columns left to right as laid out
+        const order = [...shownCols]
+          .sort((a, b) => a.getBoundingClientRect().left - b.getBoundingClientRect().left)
+          .map((e) => e.dataset.key);
+        const inView = shownCols.filter((e) => e.getBoundingClientRect().right <= vw + 0.5).map((e) => e.dataset.key);
+        // number cells: one line, never cut (the widest figure fits its column)
+        const cells = [...document.querySelectorAll('.space-grid .tscroll .tr .td:not(.c-path)')] as HTMLElement[];
+        const cut = cells
+          .filter((c) => c.scrollWidth > c.clientWidth + 0.5 || c.getBoundingClientRect().height > 23)
+          .map((c) => c.textContent);
+        const host = document.querySelector('.rows-host')!;
+        return {
+          columns: shownCols.length,
+          order,
+          inView,
+          cut,
+          pageOverflow: document.documentElement.scrollWidth > vw,
+          scrollsSideways: host.scrollWidth > host.clientWidth,
+        };
+      });
+      assert.equal(m.columns, 6, `${width} px: every column is there`);
+      assert.deepEqual(m.order.slice(0, 3), ['path', 'exclusive', 'shared'], `${width} px: ${m.order.join()}`);
+      for (const k of ['path', 'exclusive', 'shared']) assert.ok(m.inView.includes(k), `${width} px: ${k} in view (${m.inView.join()})`);
+      assert.deepEqual(m.cut, [], `${width} px: no number cut or wrapped`);
+      assert.equal(m.pageOverflow, false, `${width} px: the page does not overflow`);
+      assert.equal(m.scrollsSideways, true, `${width} px: the table scrolls sideways for the rest`);
+      await page.$eval('.space-grid', (e) => e.scrollIntoView());
+      await page.screenshot({ path: screenshotPath(`space-table-${width}px.png`) });
     }
-    // sorted by a column that is there anyway: the usual columns
-    await page.setViewportSize({ width: 1400, height: 800 });
-    await page.click('.space-grid .thead .td[data-key="allocated"]');
+    // scrolled sideways: the other columns come into view
+    await page.$eval('.rows-host', (e) => (e.scrollLeft = e.scrollWidth));
+    const right = await page.$eval('.space-grid .thead .td[data-key="sharesWith"]', (e) => e.getBoundingClientRect().right);
+    assert.ok(right <= (await page.evaluate(() => document.documentElement.clientWidth)) + 0.5);
+    await page.$eval('.rows-host', (e) => (e.scrollLeft = 0));
     await page.setViewportSize({ width: 400, height: 800 });
-    await frames(page, 2);
-    assert.deepEqual(await visible(), ['path', 'allocated', 'sharesWith']);
     // a long folder name gives way: each file's own name stays whole
     const deep = `${dir}/a very long folder name that will surely not fit in a narrow editor column at all`;
     await bridge.post({ type: 'space', data: { ...data, files: data.files.map((f) => ({ ...f, path: f.path.replace(dir, deep) })) } });
@@ -234,7 +260,7 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
   });
 
   test('export text: CLI-shaped JSON and CSV from the same data', () => {
-    const j = JSON.parse(spaceExportText(data, 'json')) as {
+    const j = JSON.parse(spaceExportText(data, partners, 'json')) as {
       files: Array<{ path: string; sharesWith: Array<{ path: string }> }>;
       total: unknown;
     };
@@ -242,30 +268,112 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     assert.deepEqual(j.total, data.total);
     const b = j.files.find((f) => f.path.endsWith('/b.img'))!;
     assert.equal(b.sharesWith[0].path, path.join(dir, 'a.img'));
-    const csv = spaceExportText(data, 'csv').trim().split('\n');
+    const csv = spaceExportText(data, partners, 'csv').trim().split('\n');
     assert.equal(csv[0], 'path,size,allocated,shared,exclusive,sharesWith');
     assert.equal(csv.length, 6);
   });
 
-  test('export with a filter set: the files shown, and the filter, go to the host', async () => {
+  test('export follows the table: its sort, and with a filter set the files shown (the buttons say which)', async () => {
     const { page, bridge } = await open(1000);
+    const order = () =>
+      page.$$eval('.space-grid .tscroll .tr', (trs) =>
+        trs
+          .sort((a, b) => parseFloat((a as HTMLElement).style.top) - parseFloat((b as HTMLElement).style.top))
+          .map((tr) => Number((tr as HTMLElement).dataset.file)),
+      );
+    // sorted by exclusive, smallest first
+    await page.click('.space-grid .thead .td[data-key="exclusive"]');
+    await page.click('.space-grid .thead .td[data-key="exclusive"]');
+    const all = await order();
+    assert.equal(all.length, 5);
+    assert.match((await page.getAttribute('#btn-export-csv', 'title')) ?? '', /^Export CSV of all 5 files, in the table’s order…$/);
+    await page.click('#btn-export-csv');
+    assert.deepEqual(await bridge.waitFor((x) => x.type === 'export' && x.format === 'csv'), { type: 'export', format: 'csv', shown: all });
+    // what the host writes from it: the rows in that order
+    const csv = spaceExportText(data, partners, 'csv', { shown: all }).trim().split('\n').slice(1);
+    assert.deepEqual(
+      csv.map((l) => l.split(',')[0]),
+      all.map((i) => data.files[i].path),
+    );
     await page.fill('input.filter', 'sub/');
     await page.waitForFunction(() => document.querySelector('.filter-count')!.textContent === '3 of 5 files');
+    assert.equal(await page.getAttribute('#btn-export-json', 'title'), 'Export JSON of the 3 files shown, in the table’s order…');
+    const shown = await order();
     await page.click('#btn-export-json');
-    const m = await bridge.waitFor((x) => x.type === 'export');
-    const shown = ['sub/c.img', 'sub/d.img', 'sub/e.txt']
-      .map((n) => data.files.findIndex((f) => f.path.endsWith('/' + n)))
-      .sort((a, b) => a - b);
+    const m = await bridge.waitFor((x) => x.type === 'export' && x.format === 'json');
     assert.deepEqual(m, { type: 'export', format: 'json', shown, filter: 'sub/' });
-    await page.fill('input.filter', '');
-    await page.click('#btn-export-csv');
-    assert.deepEqual(await bridge.waitFor((x) => x.type === 'export' && x.format === 'csv'), { type: 'export', format: 'csv' });
+    assert.deepEqual(shown.map((i) => data.files[i].path.slice(dir.length + 1)).sort(), ['sub/c.img', 'sub/d.img', 'sub/e.txt']);
+    await page.close();
+  });
+
+  test('"Shares with" counts files of the selection; one sharing bytes with files outside it says so (a mark and its words)', async () => {
+    const { page } = await open(1000);
+    const cell = (name: string) => `.space-grid .tr[data-file="${data.files.findIndex((f) => f.path.endsWith('/' + name))}"] .c-sharesWith`;
+    // d.img: half of it is a clone of outside.img, not in the selection: 0 files of the selection, and a mark
+    assert.equal((await page.textContent(cell('d.img')))?.trim(), '0');
+    assert.equal(await page.locator(`${cell('d.img')} .out-mark`).count(), 1);
+    assert.match(
+      (await page.getAttribute(cell('d.img'), 'title')) ?? '',
+      /^Shares bytes with 0 other files of the selection\. Also 256 KiB shared with files outside the selection \(other files, snapshots\), not counted here\.$/,
+    );
+    assert.equal(await page.getAttribute(cell('d.img'), 'aria-label'), await page.getAttribute(cell('d.img'), 'title'));
+    // a.img shares with b.img only (inside): its count, no mark
+    assert.equal((await page.textContent(cell('a.img')))?.trim(), '1');
+    assert.equal(await page.locator(`${cell('a.img')} .out-mark`).count(), 0);
+    assert.equal(await page.getAttribute(cell('a.img'), 'title'), 'Shares bytes with 1 other file of the selection.');
+    // the header says what it counts
+    assert.match(
+      (await page.getAttribute('.space-grid .thead .td[data-key="sharesWith"]', 'title')) ?? '',
+      /outside the selection .* are not counted/,
+    );
+    await page.close();
+  });
+
+  test('Refresh: the same selection again; sort, filter and the selected file (by its path) kept; files gone since are said', async () => {
+    const { page, bridge } = await open(1000);
+    const b = data.files.findIndex((f) => f.path.endsWith('/b.img'));
+    await page.click('.space-grid .thead .td[data-key="path"]');
+    await page.fill('input.filter', 'img');
+    await page.click(`.space-grid .tr[data-file="${b}"]`);
+    assert.equal(await page.getAttribute('#btn-refresh', 'disabled'), null);
+    await page.click('#btn-refresh');
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'spaceRefresh'), { type: 'spaceRefresh' });
+    await bridge.post({ type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan: false });
+    assert.equal(await page.getAttribute('#btn-refresh', 'disabled'), '', 'not while it runs');
+    // a.img was deleted meanwhile: the result has one file fewer, b.img at another place
+    const after: SpaceData = {
+      ...data,
+      files: data.files.filter((f) => !f.path.endsWith('/a.img')).map((f) => ({ ...f, sharesWithCount: 0 })),
+    };
+    await bridge.post({ type: 'space', data: after });
+    const nb = after.files.findIndex((f) => f.path.endsWith('/b.img'));
+    assert.notEqual(nb, b);
+    assert.equal(await page.getAttribute('body', 'data-selected'), String(nb), 'b.img still selected');
+    assert.equal(await page.inputValue('input.filter'), 'img');
+    assert.equal(await page.getAttribute('.space-grid .thead .td[data-key="path"]', 'aria-sort'), 'ascending');
+    assert.match((await page.textContent('.details .meta')) ?? '', / · 1 file shown before is no longer there/);
+    assert.equal(await page.getAttribute('#btn-refresh', 'disabled'), null);
+    await page.close();
+  });
+
+  test('compressed data: the totals say it is counted uncompressed, and how much', async () => {
+    const { page, bridge } = await open(1000);
+    assert.equal(await page.locator('.kv[data-key="encoded"]').count(), 0, 'none: nothing said');
+    await bridge.post({ type: 'space', data: { ...data, fileSystems: [{ ...data.fileSystems[0], encoded: String(64n * MiB) }] } });
+    await page.waitForSelector('.kv[data-key="encoded"]');
+    assert.equal(await page.textContent('.kv[data-key="encoded"] dt'), 'Compressed, counted uncompressed');
+    assert.equal(await page.textContent('.kv[data-key="encoded"] dd'), '64 MiB');
+    for (const k of ['allocated', 'exclusive'])
+      assert.match(
+        (await page.getAttribute(`.kv[data-key="${k}"]`, 'title')) ?? '',
+        /Compressed data \(64 MiB\) is counted at its uncompressed size/,
+      );
     await page.close();
   });
 
   test('malformed host messages are ignored', async () => {
     const { page, bridge } = await open(800);
-    await bridge.post({ type: 'space', data: { ...data, files: [{ ...data.files[0], sharesWith: [[99, '1']] }] } });
+    await bridge.post({ type: 'space', data: { ...data, files: [{ ...data.files[0], sharesWithCount: 99 }] } });
     await bridge.post({ type: 'spaceProgress', files: 'x' });
     await bridge.post({ ...rowsMsg(0, mappedRows), rows: [{ ...mappedRows[0], size: 12 }] });
     await bridge.post({ ...rowsMsg(0, mappedRows), start: -1 });

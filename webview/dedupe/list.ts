@@ -1,16 +1,17 @@
-// The Dedupe view's list of groups, virtualised: every row (a group's header, its warnings, its
-// ranges) is 22 px high and only the rows in view (plus a margin) exist in the DOM, so thousands
-// of groups scroll smoothly. A header toggles its group open or closed; a range row is selected
-// by a click (the toolbar's Open and Reveal act on it) and opens the inspector on a double-click
-// or Enter.
+// The Dedupe view's list of groups, virtualised: only the rows in view (plus a margin) exist in
+// the DOM, so thousands of groups scroll smoothly. A group's header and its ranges are 22 px
+// high; its warnings are shown in full, wrapped, as high as they need (row-layout.ts). A header
+// toggles its group open or closed; a range row (those to share, then those in files no one
+// here may change, marked read-only) is selected by a click (the toolbar's Open and Reveal act
+// on it) and opens the inspector on a double-click or Enter.
 import type { DedupeWirePlan } from '../../src/protocol/messages';
-import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
 import { pathText } from '../shared/view-parts';
 import { groupDigits, hex, humanBytes, withHumanSizes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
-import type { GroupNums, Row } from './model';
+import { rangeAt, rangeCount, type GroupNums, type Row } from './model';
+import { ROW_H, RowLayout, WarningHeights } from './row-layout';
 
-export const ROW_H = 22;
+export { ROW_H } from './row-layout';
 const MARGIN = 8;
 
 export interface Selected {
@@ -31,6 +32,8 @@ export class DedupeList {
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private rendered: HTMLElement[] = [];
+  private readonly layout = new RowLayout();
+  private readonly warningHeights: WarningHeights;
   rows: Row[] = [];
   /** Position in `order` of each group (its number as shown, from 1). */
   rank = new Map<number, number>();
@@ -56,9 +59,11 @@ export class DedupeList {
     this.scroller.appendChild(this.spacer);
     this.grid.appendChild(this.scroller);
     root.appendChild(this.grid);
+    this.warningHeights = new WarningHeights(this.scroller, (text) => this.warningRowOf(text));
     this.scroller.addEventListener('scroll', () => this.render());
     this.grid.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.render()).observe(this.scroller);
+    // a new width wraps the warnings anew: their heights are measured again
+    new ResizeObserver(() => (this.warningHeights.stale() ? this.place() : this.render())).observe(this.scroller);
   }
 
   /** The list's scroll position (kept across a new state message for the same plan). */
@@ -74,7 +79,17 @@ export class DedupeList {
     this.rows = rows;
     this.rank = new Map(order.map((g, i) => [g, i + 1]));
     this.grid.setAttribute('aria-rowcount', String(rows.length));
-    this.spacer.style.height = `${rows.length * ROW_H}px`;
+    this.place();
+  }
+
+  /** Every row's height (warnings measured at the list's width), then draw. */
+  private place(): void {
+    const texts: string[] = [];
+    for (const r of this.rows) if (r.kind === 'warning') texts.push(this.warningText(r.group, r.warning));
+    const measured = this.warningHeights.heights(texts);
+    let w = 0;
+    this.layout.set(this.rows.map((r) => (r.kind === 'warning' ? measured[w++] : ROW_H)));
+    this.spacer.style.height = `${this.layout.total}px`;
     this.render();
   }
 
@@ -84,12 +99,12 @@ export class DedupeList {
     if (!s) return;
     const pos = this.rows.findIndex((r) => r.kind === 'range' && r.group === s.group && r.range === s.range);
     if (pos < 0) return;
-    scrollRowIntoView(this.scroller, ROW_H, pos);
+    this.layout.scrollIntoView(this.scroller, pos);
     this.render();
   }
 
   render(): void {
-    const [first, last] = visibleRows(this.scroller, ROW_H, MARGIN, this.rows.length);
+    const [first, last] = this.layout.visible(this.scroller, MARGIN);
     for (const r of this.rendered) r.remove();
     this.rendered = [];
     for (let pos = first; pos < last; pos++) {
@@ -101,7 +116,8 @@ export class DedupeList {
             ? this.warningRow(row.group, row.warning)
             : this.rangeRow(row.group, row.range);
       tr.setAttribute('aria-rowindex', String(pos + 1));
-      tr.style.top = `${pos * ROW_H}px`;
+      tr.style.top = `${this.layout.top(pos)}px`;
+      if (row.kind === 'warning') tr.style.height = `${this.layout.height(pos)}px`;
       this.scroller.appendChild(tr);
       this.rendered.push(tr);
     }
@@ -131,12 +147,14 @@ export class DedupeList {
     const chevron = this.cell(tr, 'c-chevron', '');
     chevron.classList.add('codicon', open ? 'codicon-chevron-down' : 'codicon-chevron-right');
     chevron.setAttribute('aria-hidden', 'true');
-    const count = grp.ranges.length;
+    // every range holding the data, those no one here may change too (a whole-file group counts its files)
+    const count = rangeCount(grp);
     const what = grp.wholeFiles
-      ? l10n.t('#{0} · {1} identical files of {2}', this.rank.get(g) ?? 0, groupDigits(BigInt(count)), humanBytes(n.length))
+      ? l10n.t('#{0} · {1} identical files of {2}', this.rank.get(g) ?? 0, groupDigits(BigInt(n.files)), humanBytes(n.length))
       : l10n.t('#{0} · {1} × {2}', this.rank.get(g) ?? 0, groupDigits(BigInt(count)), humanBytes(n.length));
     const bits = [what];
     if (n.shared) bits.push(l10n.t('{0} already shared', groupDigits(BigInt(n.shared))));
+    if (n.readOnly) bits.push(l10n.t('{0} read-only', groupDigits(BigInt(n.readOnly))));
     if (!open && count > 0) bits.push(l10n.t('{0} ranges (show)', groupDigits(BigInt(count)))); // a group has at least two ranges
     const summary = this.cell(
       tr,
@@ -156,21 +174,28 @@ export class DedupeList {
       w.setAttribute('aria-label', l10n.t('Warnings: {0}', warnings.join(' ')));
       summary.prepend(w);
     }
-    const net = this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
+    // on a file system that cannot share blocks: not "frees 0 B" as if it were already shared
+    const net =
+      grp.cannotShare !== undefined
+        ? this.cell(tr, 'c-net', l10n.t('cannot share here'), grp.cannotShare)
+        : this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
     net.classList.toggle('zero', n.net === 0n);
     tr.addEventListener('click', () => this.cb.onToggle(g));
     return tr;
   }
 
-  private warningRow(g: number, w: number): HTMLElement {
-    const text = withHumanSizes(this.plan.groups[g].warnings[w]);
+  private warningText(g: number, w: number): string {
+    return withHumanSizes(this.plan.groups[g].warnings[w]); // "4194304 bytes" -> "4,194,304 bytes (4 MiB)"
+  }
+
+  /** A warning's row: its whole text, wrapped (never cut short). */
+  private warningRowOf(text: string): HTMLElement {
     const tr = document.createElement('div');
     tr.className = 'tr warning-row';
     tr.setAttribute('role', 'row');
     tr.setAttribute('aria-level', '2');
-    tr.dataset.group = String(g);
     this.cell(tr, 'c-indent', '');
-    const c = this.cell(tr, 'c-warning', text, text);
+    const c = this.cell(tr, 'c-warning', text);
     const icon = document.createElement('span');
     icon.className = 'codicon codicon-warning';
     icon.setAttribute('aria-hidden', 'true');
@@ -178,9 +203,15 @@ export class DedupeList {
     return tr;
   }
 
+  private warningRow(g: number, w: number): HTMLElement {
+    const tr = this.warningRowOf(this.warningText(g, w));
+    tr.dataset.group = String(g);
+    return tr;
+  }
+
   private rangeRow(g: number, r: number): HTMLElement {
     const grp = this.plan.groups[g];
-    const range = grp.ranges[r];
+    const range = rangeAt(grp, r)!;
     const tr = document.createElement('div');
     tr.className = 'tr range-row';
     tr.setAttribute('role', 'row');
@@ -194,18 +225,28 @@ export class DedupeList {
     }
     this.cell(tr, 'c-indent', '');
     const role = this.cell(tr, 'c-role', '');
-    role.classList.add('codicon', r === 0 ? 'codicon-circle-filled' : range.alreadyShared ? 'codicon-link' : 'codicon-circle-outline');
+    const locked = r >= grp.ranges.length;
+    role.classList.add(
+      'codicon',
+      r === 0 ? 'codicon-circle-filled' : locked ? 'codicon-lock' : range.alreadyShared ? 'codicon-link' : 'codicon-circle-outline',
+    );
     role.title =
       r === 0
-        ? l10n.t('Source: the others will share its data')
-        : range.alreadyShared
-          ? l10n.t('Already shares the source’s extents: frees nothing')
-          : l10n.t('Duplicate: will share the source’s data');
+        ? range.readOnly
+          ? l10n.t('Source, read-only: the others will share its data; it stays as it is')
+          : l10n.t('Source: the others will share its data')
+        : locked
+          ? l10n.t('Read-only: the kernel will not change this file for this user (a read-only snapshot, an immutable file); left as it is')
+          : range.alreadyShared
+            ? l10n.t('Already shares the source’s extents: frees nothing')
+            : l10n.t('Duplicate: will share the source’s data');
     const rel = this.rel[range.file];
     pathText(this.cell(tr, 'c-path', '', this.plan.files[range.file]), rel);
     const offset = BigInt(range.offset);
     const len = BigInt(grp.length);
-    const badge = r === 0 ? l10n.t('source') : range.alreadyShared ? l10n.t('shared') : '';
+    const badge = [r === 0 ? l10n.t('source') : range.alreadyShared ? l10n.t('shared') : '', range.readOnly ? l10n.t('read-only') : '']
+      .filter(Boolean)
+      .join(' · ');
     const at = grp.wholeFiles ? '' : l10n.t('@ {0}', offset === 0n ? '0' : humanBytes(offset));
     const tail = this.cell(
       tr,
@@ -214,6 +255,7 @@ export class DedupeList {
       l10n.t('Bytes {0} to {1} (exclusive), {2}', groupDigits(offset), groupDigits(offset + len), hex(offset)),
     );
     if (range.alreadyShared) tail.classList.add('is-shared');
+    if (range.readOnly) tail.classList.add('is-read-only');
     if (r === 0) tail.classList.add('is-source');
     tr.addEventListener('click', () => this.cb.onSelect({ group: g, range: r }));
     tr.addEventListener('dblclick', () => this.cb.onOpen({ group: g, range: r }));
@@ -227,7 +269,7 @@ export class DedupeList {
     const s = this.selected;
     const cur = s ? this.rows.findIndex((row) => row.kind === 'range' && row.group === s.group && row.range === s.range) : -1;
     const at = ranges.indexOf(cur);
-    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1); // (in ranges: all ROW_H high)
     let next: number | undefined;
     if (e.key === 'ArrowDown') next = Math.min(ranges.length - 1, at + 1);
     else if (e.key === 'ArrowUp') next = Math.max(0, at - 1);

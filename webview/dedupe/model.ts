@@ -1,7 +1,9 @@
 // The Dedupe view's model in the webview: the plan's groups in the order shown (largest net
 // saving first, whatever order they arrived in), the filter, and the flat list of rows the
-// virtualised list draws (a group's header, its warnings, then its ranges unless collapsed).
-import type { DedupeWirePlan } from '../../src/protocol/messages';
+// virtualised list draws (a group's header, its warnings, then its ranges unless collapsed). A
+// group's ranges as shown are its ranges to share, then those in files no one here may change
+// (read-only): numbered in that order, so (group, range) names either kind to the host.
+import type { DedupeWireGroup, DedupeWirePlan, DedupeWireRange } from '../../src/protocol/messages';
 
 export interface GroupNums {
   length: bigint;
@@ -10,7 +12,17 @@ export interface GroupNums {
   candidate: bigint;
   /** Ranges already sharing the source's extents. */
   shared: number;
+  /** Ranges in files the kernel will not change for this user (the source among them, if it is one). */
+  readOnly: number;
+  /** Files holding the data: every range's, the read-only ones too. */
+  files: number;
 }
+
+/** Every range of a group as shown: those to share, then the read-only ones. */
+export const rangeCount = (g: DedupeWireGroup): number => g.ranges.length + (g.readOnly?.length ?? 0);
+export const rangeAt = (g: DedupeWireGroup, r: number): DedupeWireRange | undefined =>
+  r < g.ranges.length ? g.ranges[r] : g.readOnly?.[r - g.ranges.length];
+const allRanges = (g: DedupeWireGroup): DedupeWireRange[] => (g.readOnly ? [...g.ranges, ...g.readOnly] : g.ranges);
 
 export type Row =
   { kind: 'group'; group: number } | { kind: 'warning'; group: number; warning: number } | { kind: 'range'; group: number; range: number };
@@ -26,6 +38,8 @@ export function groupNums(plan: DedupeWirePlan): GroupNums[] {
       net: BigInt(g.netSaving),
       candidate: BigInt(g.candidateBytes),
       shared: g.ranges.reduce((n, r) => n + (r.alreadyShared ? 1 : 0), 0),
+      readOnly: allRanges(g).reduce((n, r) => n + (r.readOnly ? 1 : 0), 0),
+      files: new Set(allRanges(g).map((r) => r.file)).size,
     };
   });
 }
@@ -48,7 +62,7 @@ export function filterGroups(plan: DedupeWirePlan, rel: readonly string[], order
   const f = text.trim().toLowerCase();
   if (!f) return [...order];
   const hit = rel.map((r) => r.toLowerCase().includes(f));
-  return order.filter((g) => plan.groups[g].ranges.some((r) => hit[r.file]));
+  return order.filter((g) => allRanges(plan.groups[g]).some((r) => hit[r.file]));
 }
 
 /** The rows to draw: each group's header, its warnings and (unless collapsed) its ranges. */
@@ -58,7 +72,7 @@ export function flatten(plan: DedupeWirePlan, groups: readonly number[], isColla
     rows.push({ kind: 'group', group: g });
     if (isCollapsed(g)) continue;
     plan.groups[g].warnings.forEach((_, w) => rows.push({ kind: 'warning', group: g, warning: w }));
-    for (let r = 0; r < plan.groups[g].ranges.length; r++) rows.push({ kind: 'range', group: g, range: r });
+    for (let r = 0, n = rangeCount(plan.groups[g]); r < n; r++) rows.push({ kind: 'range', group: g, range: r });
   }
   return rows;
 }

@@ -30,22 +30,14 @@ export interface FileNums {
  * The shared bytes of a file split by where the other references are: inside the selection
  * (every reference in it, so deleting the selection frees them) and the rest. Exact where the
  * engine says (`sharedInside`, given where what deleting frees is exact). Elsewhere who else
- * references a block is not known, and inside is the sum of its overlaps with selected files,
- * at most `shared` (a range shared with several selected files counts once per file there, and
- * one also shared outside counts too, so this leans to "inside", as the bounds' upper one does).
+ * references a block is not known, and inside is the sum of its overlaps with selected files
+ * (`overlap`, SpaceWireFile), at most `shared` (a range shared with several selected files
+ * counts once per file there, and one also shared outside counts too, so this leans to
+ * "inside", as the bounds' upper one does).
  */
-export function sharedSplit(
-  shared: bigint,
-  overlaps: readonly [number, string][],
-  sharedInside?: string,
-): { inside: bigint; outside: bigint } {
-  if (sharedInside !== undefined) {
-    const inside = BigInt(sharedInside) < shared ? BigInt(sharedInside) : shared;
-    return { inside, outside: shared - inside };
-  }
-  let sum = 0n;
-  for (const [, b] of overlaps) sum += BigInt(b);
-  const inside = sum < shared ? sum : shared;
+export function sharedSplit(shared: bigint, overlap: string | undefined, sharedInside?: string): { inside: bigint; outside: bigint } {
+  const given = BigInt(sharedInside ?? overlap ?? '0');
+  const inside = given < shared ? given : shared;
   return { inside, outside: shared - inside };
 }
 
@@ -57,7 +49,7 @@ export function relPath(d: SpaceData, p: string): string {
 export function fileNums(d: SpaceData): FileNums[] {
   return d.files.map((f) => {
     const shared = BigInt(f.shared);
-    const { inside, outside } = sharedSplit(shared, f.sharesWith, f.sharedInside);
+    const { inside, outside } = sharedSplit(shared, f.overlap, f.sharedInside);
     return {
       size: BigInt(f.size),
       allocated: BigInt(f.allocated),

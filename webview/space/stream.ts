@@ -61,7 +61,7 @@ export function addRows(so: RowsSoFar | undefined, m: RowsMessage): RowsSoFar | 
   m.rows.forEach((r, i) => {
     const old = so.files[m.start + i];
     if (old) count(so.sums, old, -1n);
-    const f = { ...r, sharesWith: [] };
+    const f: SpaceWireFile = { ...r };
     count(so.sums, f, 1n);
     so.files[m.start + i] = f;
   });
@@ -78,11 +78,11 @@ export function addRows(so: RowsSoFar | undefined, m: RowsMessage): RowsSoFar | 
 export function completeRows(so: RowsSoFar | undefined, m: DoneMessage): SpaceData | undefined {
   if (!so || so.files.length < m.start) return undefined;
   const files = so.files.slice(0, m.start);
-  for (const r of m.rows) files.push({ ...r, sharesWith: [] });
-  m.sharing.forEach(([sharesWith, count, inside], i) => {
+  for (const r of m.rows) files.push({ ...r });
+  m.sharing.forEach(([count, overlap, inside], i) => {
     const f = files[i];
-    f.sharesWith = sharesWith;
     f.sharesWithCount = count;
+    if (overlap !== '0') f.overlap = overlap;
     if (inside !== undefined) f.sharedInside = inside;
   });
   return { ...m.data, files };

@@ -2,27 +2,48 @@
 // rows in view (plus a margin) exist in the DOM. Sortable by every column (click a header; again
 // to reverse), limited to the folder the treemap is zoomed into and filtered by a path
 // substring. The selected file's row is marked, and so are the
-// rows of the files it shares extents with.
+// rows of the files it shares extents with. "Shares with" counts the files of the selection it
+// shares with (issue 13's definition); a mark beside the count says it also shares bytes with
+// files outside the selection (snapshots, files not selected), which the count leaves out.
 import { pathText } from '../shared/view-parts';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
 import type { FileNums } from './model';
 import { l10n } from '../shared/l10n';
+import { el } from '../shared/ui';
 
 export const ROW_H = 22;
 const MARGIN = 6;
 
 export type SortKey = 'path' | 'size' | 'allocated' | 'shared' | 'exclusive' | 'sharesWith';
 
-/** Headers, with a short form for narrow columns (the full one is the tooltip). */
-const COLS: Array<{ key: SortKey; label: string; short: string }> = [
+/** Headers, with a short form for narrow columns (and a tooltip: the full one, or what it counts). */
+const COLS: Array<{ key: SortKey; label: string; short: string; tip?: string }> = [
   { key: 'path', label: l10n.t('Path'), short: l10n.t('Path') },
   { key: 'size', label: l10n.t('Size'), short: l10n.t('Size') },
   { key: 'allocated', label: l10n.t('Allocated'), short: l10n.t('Alloc.') },
   { key: 'shared', label: l10n.t('Shared'), short: l10n.t('Shared') },
   { key: 'exclusive', label: l10n.t('Exclusive'), short: l10n.t('Excl.') },
-  { key: 'sharesWith', label: l10n.t('Shares with'), short: l10n.t('With') },
+  {
+    key: 'sharesWith',
+    label: l10n.t('Shares with'),
+    short: l10n.t('With'),
+    tip: l10n.t(
+      'Shares with: how many other files of the selection share physical bytes with it. Files outside the selection (snapshots, files not selected) are not counted: a mark beside the number says it shares bytes with some.',
+    ),
+  },
 ];
+
+/** The "shares with" cell's words: the files of the selection, and bytes shared outside it (not counted). */
+export function sharesWithTip(count: number, outside: bigint): string {
+  const inSel =
+    count === 1
+      ? l10n.t('Shares bytes with 1 other file of the selection.')
+      : l10n.t('Shares bytes with {0} other files of the selection.', groupDigits(BigInt(count)));
+  return outside > 0n
+    ? `${inSel} ${l10n.t('Also {0} shared with files outside the selection (other files, snapshots), not counted here.', humanBytes(outside))}`
+    : inSel;
+}
 
 /** Whether a file's row is shown: under the zoomed folder (`scope`) and matching the filter text. */
 export function tableShows(rel: string, scope: string, filter: string): boolean {
@@ -76,7 +97,7 @@ export class SpaceTable {
       th.setAttribute('role', 'columnheader');
       th.dataset.key = c.key;
       th.tabIndex = 0;
-      th.title = c.label;
+      th.title = c.tip ?? c.label;
       th.setAttribute('aria-label', c.label);
       const full = document.createElement('span');
       full.className = 'h-full';
@@ -221,12 +242,16 @@ export class SpaceTable {
       }
       const sc = this.shareCount[i];
       if (sc !== undefined && this.sharingPending) cell('sharesWith', '…', l10n.t('Known when every file is mapped'));
-      else
-        cell(
-          'sharesWith',
-          sc === undefined ? '?' : String(sc),
-          sc === undefined ? l10n.t('Sharing unknown (no physical offsets)') : undefined,
-        );
+      else if (sc === undefined) cell('sharesWith', '?', l10n.t('Sharing unknown (no physical offsets)'));
+      else {
+        const td = cell('sharesWith', groupDigits(BigInt(sc)), sharesWithTip(sc, n.outside));
+        if (n.outside > 0n) {
+          // shares with files outside the selection too: a mark in the "shared, not within" colour
+          td.dataset.outside = '';
+          td.setAttribute('aria-label', td.title);
+          td.prepend(el('span', { class: 'out-mark', 'aria-hidden': 'true' }));
+        }
+      }
       tr.addEventListener('click', () => this.cb.onSelect(i));
       tr.addEventListener('dblclick', () => this.cb.onOpen(i));
       this.scroller.appendChild(tr);

@@ -9,7 +9,9 @@
 // A folder whose files, as drawn, cover less than half of it (100,000 small files: most are
 // smaller than a device pixel) is painted with the bands of all its files together, under the
 // files that are drawn, so a large tree still shows where its exclusive and shared bytes are
-// rather than a grey folder.
+// rather than a grey folder. A folder is labelled in a title strip along its top where it is wide
+// enough, else, where it is tall and narrow, in a strip down its left side (the name read upwards);
+// one too small for either is named by the tooltip (map-input.ts).
 import { hierarchy, treemap, treemapSquarify, type HierarchyRectangularNode } from 'd3-hierarchy';
 import type { FileNums, TreeNode } from './model';
 
@@ -33,6 +35,26 @@ export type LaidOut = HierarchyRectangularNode<TreeNode>;
 
 const HEADER = 15;
 
+/** Where a folder's name goes: a strip along its top, one down its left side, or none (too small). */
+type Title = 'top' | 'side' | undefined;
+function titleOf(n: { x0: number; y0: number; x1: number; y1: number }): Title {
+  const w = n.x1 - n.x0;
+  const h = n.y1 - n.y0;
+  if (w > 48 && h > 2 * HEADER) return 'top';
+  if (h > 48 && h > w && w > 2 * HEADER) return 'side';
+  return undefined;
+}
+
+/** A folder's name as drawn (for the tests): its path, the strip's side, the strip in CSS pixels. */
+export interface FolderLabel {
+  rel: string;
+  side: 'top' | 'side';
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 export class Treemap {
   zoom: TreeNode;
   selected: number | undefined;
@@ -43,6 +65,7 @@ export class Treemap {
   /** Folders painted with their files' bands (their files as drawn cover less than half of them). */
   private summaries = new Map<LaidOut, Array<[bigint, keyof TreemapColors]>>();
   private dpr = 1;
+  private labelled: FolderLabel[] = [];
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -51,6 +74,11 @@ export class Treemap {
     readonly unknown: ReadonlySet<number>,
   ) {
     this.zoom = root;
+  }
+
+  /** The folder names drawn by the last draw. */
+  labels(): readonly FolderLabel[] {
+    return this.labelled;
   }
 
   /** Nodes of the current layout (depth relative to the zoomed folder), for tests and hits. */
@@ -91,13 +119,13 @@ export class Treemap {
     const root = hierarchy(this.zoom, (n) => n.children)
       .sum((n) => (n.file !== undefined ? Number(nums[n.file].allocated) : 0))
       .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
-    const big = (n: LaidOut): boolean => n.x1 - n.x0 > 48 && n.y1 - n.y0 > 2 * HEADER;
     this.nodes = treemap<TreeNode>()
       .tile(treemapSquarify)
       .size([w, h])
       .paddingInner(1)
       .paddingOuter((n) => (n.depth === 0 ? 0 : 1))
-      .paddingTop((n) => (n.depth === 0 ? 0 : big(n as LaidOut) ? HEADER : 1))(root)
+      .paddingTop((n) => (n.depth === 0 ? 0 : titleOf(n as LaidOut) === 'top' ? HEADER : 1))
+      .paddingLeft((n) => (n.depth === 0 ? 0 : titleOf(n as LaidOut) === 'side' ? HEADER : 1))(root)
       .descendants()
       .filter((n) => n.depth > 0 && (n.value ?? 0) > 0);
     // the device pixels of each folder's files as drawn, up every folder above them: a folder
@@ -171,6 +199,7 @@ export class Treemap {
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.font = `${11 * k}px sans-serif`;
     ctx.textBaseline = 'middle';
+    this.labelled = [];
     for (const n of this.nodes) {
       const r = this.snap(n);
       const w = r.x1 - r.x0;
@@ -179,22 +208,32 @@ export class Treemap {
       if (n.data.file === undefined) {
         ctx.fillStyle = c.folder;
         ctx.fillRect(r.x0, r.y0, w, h);
-        const titled = n.x1 - n.x0 > 48 && n.y1 - n.y0 > 2 * HEADER;
-        // its files' bands inside its frame, below its title (the files drawn go on top)
+        const title = titleOf(n);
+        // its files' bands inside its frame, beside its title (the files drawn go on top)
         const summary = this.summaries.get(n);
         if (summary) {
-          const top = Math.round((titled ? HEADER : 1) * k);
+          const top = Math.round((title === 'top' ? HEADER : 1) * k);
+          const left = Math.round((title === 'side' ? HEADER : 1) * k);
           const side = Math.round(k);
-          this.paintBands(ctx, c, r.x0 + side, r.y0 + top, w - 2 * side, h - top - side, summary);
+          this.paintBands(ctx, c, r.x0 + left, r.y0 + top, w - left - side, h - top - side, summary);
         }
-        if (titled) {
+        if (title) {
           ctx.save();
           ctx.beginPath();
-          ctx.rect(r.x0, r.y0, w, HEADER * k);
+          if (title === 'top') ctx.rect(r.x0, r.y0, w, HEADER * k);
+          else ctx.rect(r.x0, r.y0, HEADER * k, h);
           ctx.clip();
           ctx.fillStyle = c.label;
-          ctx.fillText(n.data.name, r.x0 + 4 * k, r.y0 + (HEADER * k) / 2);
+          if (title === 'top') ctx.fillText(n.data.name, r.x0 + 4 * k, r.y0 + (HEADER * k) / 2);
+          else {
+            // down the left side, read upwards from its bottom corner
+            ctx.translate(r.x0 + (HEADER * k) / 2, r.y1 - 4 * k);
+            ctx.rotate(-Math.PI / 2);
+            ctx.fillText(n.data.name, 0, 0);
+          }
           ctx.restore();
+          const strip = title === 'top' ? { x1: n.x1, y1: n.y0 + HEADER } : { x1: n.x0 + HEADER, y1: n.y1 };
+          this.labelled.push({ rel: n.data.rel, side: title, x0: n.x0, y0: n.y0, ...strip });
         }
         continue;
       }

@@ -1,7 +1,7 @@
 // extent-lens dedupe --json: the plan, and with --apply the report, as JSON (docs/CLI.md has the
 // shape; every byte count a decimal string). The table is dedupe.ts's.
 
-import type { DedupeGroup, DedupePlan, DedupeReport } from '../../engine';
+import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport } from '../../engine';
 import { dec, num, obj, str } from '../json';
 import { problemsJson, type PathProblems } from '../path-problems';
 
@@ -12,29 +12,32 @@ export const FREED_NOTE =
 
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
+const rangesJson = (rs: DedupeRange[]): string =>
+  '[' +
+  rs
+    .map((r) =>
+      obj([
+        ['path', str(r.path)],
+        ['offset', dec(r.offset)],
+        ['alreadyShared', r.alreadyShared ? 'true' : undefined],
+        ['readOnly', r.readOnly ? 'true' : undefined],
+      ]),
+    )
+    .join(',') +
+  ']';
+
 function groupJson(g: DedupeGroup): string {
   return obj([
     ['length', dec(g.length)],
-    [
-      'ranges',
-      '[' +
-        g.ranges
-          .map((r) =>
-            obj([
-              ['path', str(r.path)],
-              ['offset', dec(r.offset)],
-              ['alreadyShared', r.alreadyShared ? 'true' : undefined],
-            ]),
-          )
-          .join(',') +
-        ']',
-    ],
+    ['ranges', rangesJson(g.ranges)],
+    ['readOnly', g.readOnly?.length ? rangesJson(g.readOnly) : undefined],
     ['netSaving', dec(g.netSaving)],
     ['netSavingMin', dec(g.netSavingMin ?? g.netSaving)],
     ['candidateBytes', dec(g.candidateBytes)],
     ['wholeFiles', String(g.wholeFiles)],
     ['compressed', g.compressed ? 'true' : undefined],
     ['placeUnknown', g.placeUnknown ? 'true' : undefined],
+    ['cannotShare', g.cannotShare !== undefined ? str(g.cannotShare) : undefined],
     ['warnings', strings(g.warnings)],
   ]);
 }

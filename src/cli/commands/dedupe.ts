@@ -4,7 +4,7 @@
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication".
 
 import * as fs from 'node:fs';
-import type { DedupePlan, DedupeReport } from '../../engine';
+import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport } from '../../engine';
 import type { Command } from '../command';
 import { dedupeJson, FREED_NOTE } from './dedupe-json';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
@@ -78,8 +78,10 @@ between calls: once sharing has begun the report of what was done is printed (it
 says how far it got; "freed" is measured as usual) and the exit status is 130 (143, 129);
 before, only the error.
 
-JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?},...],
-         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,"warnings":[...]},...],
+JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?,"readOnly":true?},...],
+         "readOnly":[{"path","offset":"N","readOnly":true},...]?,
+         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,
+         "cannotShare":"sentence"?,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N,   (these five with --apply)
                 "cancelled":{"groupsDone":N,"groups":N,"countsAtLeast":bool}},   (an --apply cancelled part way)
@@ -90,7 +92,11 @@ files this user may not change (read-only snapshots, immutable files, other user
 listed as groups. compressed: some of a group's other ranges are compressed (btrfs), counted in
 full in netSaving and not at all in netSavingMin. placeUnknown: some of a group's other ranges
 have no known place on disk (smb://), so they may already share the source's blocks: counted in
-full in netSaving and not at all in netSavingMin.
+full in netSaving and not at all in netSavingMin. readOnly (a group's): more ranges with the same
+data in files the kernel will not change for this user (a read-only snapshot, an immutable file),
+left as they are and never counted; a source marked readOnly stays as it is too. cannotShare: the
+group's file system cannot share blocks (ext4, tmpfs: the sentence says what to do), so its
+netSaving is 0; the table's first line says so.
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "errors":[{"path","code","message","failed":bool}],
        "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
@@ -211,14 +217,23 @@ function whyAtLeast(plan: DedupePlan): string {
 /** One row per range: its group, the group's saving on the group's first row, the source first. */
 export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeReport): string {
   const rows: string[][] = [];
+  // every file holding the data: the ranges to share, then those no one here may change (left as they are)
+  const role = (g: DedupeGroup, r: DedupeRange, k: number): string =>
+    k === 0
+      ? `${g.wholeFiles ? 'source (file)' : 'source'}${r.readOnly ? ', read-only' : ''}`
+      : r.readOnly
+        ? 'read-only (left as is)'
+        : r.alreadyShared
+          ? 'already shared'
+          : 'duplicate';
   plan.groups.forEach((g, i) =>
-    g.ranges.forEach((r, k) =>
+    [...g.ranges, ...(g.readOnly ?? [])].forEach((r, k) =>
       rows.push([
         k === 0 ? String(i + 1) : '',
-        k === 0 ? g.netSaving.toString() : '',
+        k === 0 ? (g.cannotShare !== undefined ? '0 (cannot share)' : g.netSaving.toString()) : '',
         k === 0 ? g.length.toString() : '',
         r.offset.toString(),
-        k === 0 ? (g.wholeFiles ? 'source (file)' : 'source') : r.alreadyShared ? 'already shared' : 'duplicate',
+        role(g, r, k),
         escapeControls(r.path),
       ]),
     ),
@@ -237,7 +252,13 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
       )
     : nothingFound(plan);
   const t = plan.total;
-  const lines = [table];
+  // Up front: a file system that cannot share blocks frees nothing, whatever identical data it holds.
+  const cannot = plan.groups.filter((g) => g.cannotShare !== undefined);
+  const lines = [...new Set(cannot.map((g) => g.cannotShare!))].map(
+    (why) =>
+      `cannot deduplicate here: ${escapeControls(why)} The identical data below ${cannot.length === plan.groups.length ? 'is' : 'on that file system is'} listed, but sharing it frees nothing there.\n`,
+  );
+  lines.push(table);
   // A writer busy during the scan can leave a warning on every group: the first ones, then a count.
   const warnings = plan.groups.flatMap((g, i) => g.warnings.map((w) => `warning: group ${i + 1}: ${escapeControls(w)}\n`));
   lines.push(...warnings.slice(0, MAX_WARNING_LINES));
@@ -246,6 +267,11 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   lines.push(
     `total: ${t.groups} group${t.groups === 1 ? '' : 's'} (${t.files} file${t.files === 1 ? '' : 's'} examined), ` +
       `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)}` +
+      (cannot.length > 0
+        ? cannot.length === plan.groups.length
+          ? ' (this file system cannot share blocks: see the first line)'
+          : ` (not counting ${cannot.length} group${cannot.length === 1 ? '' : 's'} on a file system that cannot share blocks: see the first line)`
+        : '') +
       (atLeast(t.netSavingMin, t.netSaving) ? `, at least ${exactAndHuman(t.netSavingMin!)} (see the ${whyAtLeast(plan)})` : '') +
       ` (hashed ${exactAndHuman(t.hashedBytes)})\n`,
   );
@@ -264,7 +290,12 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         `${exactAndHuman(report.estimated)}${skippedPart(report)})\n`,
     );
   else if (plan.cannotApply?.length) {
-    for (const e of plan.cannotApply) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
+    // (a file system that cannot share at all was said up front; a probe that failed otherwise is said here)
+    const said = new Set(cannot.map((g) => g.cannotShare));
+    if (plan.cannotApply.some((e) => said.has(e.message)))
+      lines.push('nothing was changed; --apply cannot share the groups there (see the first line)\n');
+    for (const e of plan.cannotApply)
+      if (!said.has(e.message)) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
     // the refusal is of the whole plan: where some groups lie on file systems that can share, say how to share them
     const refused = new Set(plan.cannotApply.map((e) => deviceOf(e.path)));
     if (

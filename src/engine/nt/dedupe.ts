@@ -169,6 +169,7 @@ function differs(path: string, offset: bigint, source: string): DedupeOutcome {
     status: 'differs',
     bytes: 0n,
     from: offset,
+    differedBy: 'compare',
     message: `${path} at ${offset}: the bytes differ from ${source}'s (changed since the scan); left alone (compared before cloning).`,
   };
 }

@@ -7,8 +7,11 @@ import { formatBytes } from './bytes';
 export class ProgressTracker {
   private reported = 0;
 
-  /** The increment to report for this update (0..100 overall), and a message. */
-  next(p: Progress): { increment: number; message: string } {
+  /**
+   * The increment to report for this update (0..100 overall), and a message: `message` when the
+   * caller words it (the Dedupe view shows the same sentence), else the engine's with the bytes.
+   */
+  next(p: Progress, message?: string): { increment: number; message: string } {
     let increment = 0;
     if (p.total > 0n) {
       const done = p.done > p.total ? p.total : p.done;
@@ -18,6 +21,7 @@ export class ProgressTracker {
         this.reported = pct;
       }
     }
+    if (message !== undefined) return { increment, message };
     const amounts = p.total > 0n ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : formatBytes(p.done);
     return { increment, message: p.message ? `${p.message} (${amounts})` : amounts };
   }

@@ -83,7 +83,7 @@ export class LinuxDedupe extends LinuxIo {
         decodeFileDedupeInfos(arg, open.length).forEach((r, k) => {
           const i = open[k].index;
           if (r.status === FILE_DEDUPE_RANGE_SAME) out[i] = { status: 'same', bytes: r.bytes };
-          else if (r.status === FILE_DEDUPE_RANGE_DIFFERS) out[i] = { status: 'differs', bytes: r.bytes };
+          else if (r.status === FILE_DEDUPE_RANGE_DIFFERS) out[i] = { status: 'differs', bytes: r.bytes, differedBy: 'kernel' };
           else if (errnoName(-r.status) === 'EINVAL' && (ends(src.fd) < srcOffset + length || ends(open[k].fd) < open[k].offset + length))
             // the range now runs past the end of one of the files: it shrank since the scan
             out[i] = {

@@ -1,0 +1,60 @@
+// Whether the Dedupe view's Deduplicate can run, why not, and what it would apply: decided here
+// from the view's state (the groups shown that free something, the host's verdict, a run under
+// way, a spent plan), and drawn by main.ts. Order of the reasons: a file system that cannot
+// share at all, then nothing to free, then what the host says (trust, platform, a spent plan).
+import type { DedupeWirePlan } from '../../src/protocol/messages';
+import { l10n } from '../shared/l10n';
+import { groupsText, human2 } from './texts';
+
+export interface ApplyInput {
+  plan: DedupeWirePlan | undefined;
+  /** Groups Deduplicate would apply (those shown that free something) and what they free. */
+  groups: readonly number[];
+  net: bigint;
+  /** Groups in the plan (before the filter). */
+  all: number;
+  filtered: boolean;
+  canApply: boolean;
+  cannotApplyReason: string | undefined;
+  running: boolean;
+  /** Deduplicate ran on this plan (its report is shown). */
+  spent: boolean;
+}
+
+export interface ApplyState {
+  enabled: boolean;
+  /** Why it is disabled (none while something runs). */
+  why: string | undefined;
+  /** What it would apply ("3 groups, about 1.2 GiB"). */
+  scope: string;
+}
+
+/** The sentences of the file systems that cannot share blocks, when no group of the plan is on one that can. */
+export function cannotShareAtAll(plan: DedupeWirePlan | undefined): string[] | undefined {
+  if (!plan || plan.groups.length === 0 || !plan.groups.every((g) => g.cannotShare !== undefined)) return undefined;
+  return [...new Set(plan.groups.map((g) => g.cannotShare!))];
+}
+
+export function applyState(i: ApplyInput): ApplyState {
+  const { plan, groups, filtered } = i;
+  const nothing =
+    i.all > 0
+      ? l10n.t('Nothing to free: every duplicate is already shared, or sharing it would free nothing (each group says why).')
+      : l10n.t('Nothing to deduplicate.');
+  const cannot = cannotShareAtAll(plan);
+  let why: string | undefined;
+  if (i.running) why = undefined;
+  // the file system's own reason, naming what to do (the host says it too: not trust, not "already shared")
+  else if (cannot) why = cannot.join(' ');
+  // a plan with nothing to free says so first: trust or the file system would not change that
+  else if (plan && groups.length === 0 && !filtered) why = nothing;
+  else if (!i.canApply) why = i.cannotApplyReason;
+  else if (groups.length === 0) why = filtered ? l10n.t('Nothing to free among the groups shown.') : nothing;
+  const scope =
+    !plan || i.spent || cannot
+      ? ''
+      : filtered
+        ? l10n.t('{0} shown, about {1}', groupsText(groups.length), human2(i.net))
+        : l10n.t('{0}, about {1}', groupsText(groups.length), human2(i.net));
+  return { enabled: !!plan && i.canApply && !i.running && groups.length > 0 && !cannot, why, scope };
+}

@@ -1,0 +1,130 @@
+// The Dedupe view's result after Deduplicate ran: the sentence in place of the saving line
+// (freed, measured, next to the estimate; or how far a cancelled run got), the figures, the
+// second measurement where a server frees later, the notes, and the ranges left alone.
+import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
+import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
+import { el } from '../shared/ui';
+import { l10n } from '../shared/l10n';
+import type { Page } from './page';
+import { relPath } from './model';
+import { exact, filesText, groupsText, human2, span } from './texts';
+
+/** Show the report `r` (none: the search's state, nothing ran on this plan). */
+export function showReport(page: Page, r: DedupeWireReport | undefined, plan: DedupeWirePlan): void {
+  const { report, totals, saving } = page;
+  report.replaceChildren();
+  report.toggleAttribute('hidden', !r);
+  // the search's totals stay for reference, dimmed: the result below is what happened
+  totals.classList.toggle('spent', !!r);
+  if (r) totals.title = l10n.t('What the search found before deduplicating: Find again to see what is left.');
+  else totals.removeAttribute('title');
+  if (!r) return;
+  const freed = BigInt(r.freed);
+  const estimated = BigInt(r.estimated);
+  const estimatedMin = r.estimatedMin !== undefined ? BigInt(r.estimatedMin) : estimated;
+  // The line under the totals spoke of what sharing would free; now it has been measured.
+  const c = r.cancelled;
+  saving.textContent = c
+    ? l10n.t(
+        'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
+        groupDigits(BigInt(c.groupsDone)),
+        groupsText(c.groups),
+        human2(freed),
+      )
+    : freed < 0n
+      ? l10n.t(
+          'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
+          human2(-freed),
+          human2(estimated),
+        )
+      : estimatedMin < estimated
+        ? l10n.t(
+            'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
+            human2(freed),
+            human2(estimatedMin),
+            human2(estimated),
+          )
+        : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
+  saving.title = exact(freed);
+  report.appendChild(el('h2', {}, c ? l10n.t('Result (cancelled)') : l10n.t('Result')));
+  const dl = el('dl', { class: 'totals report-totals' });
+  const item = (key: string, label: string, value: string, title?: string): void => {
+    const pair = el('div', { class: 'kv', 'data-key': key });
+    pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
+    dl.appendChild(pair);
+  };
+  item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
+  item('estimated', l10n.t('Estimated'), span(estimatedMin, estimated, human2), span(estimatedMin, estimated, exact));
+  // counts a sharing thread could not hand back after a cancel are lower bounds
+  const most = (v: string): string => (c?.countsAtLeast ? l10n.t('at least {0}', v) : v);
+  item('deduped', l10n.t('Shared by the file system'), most(human2(BigInt(r.deduped))), exact(BigInt(r.deduped)));
+  if (BigInt(r.alreadyShared) > 0n)
+    item('already', l10n.t('Already shared before'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
+  item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
+  item('skipped', l10n.t('Skipped'), groupDigits(BigInt(r.skipped.length)));
+  item('calls', l10n.t('Calls'), most(groupDigits(BigInt(r.calls))));
+  report.appendChild(dl);
+  if (r.remeasured)
+    report.appendChild(
+      el(
+        'p',
+        { class: 'meta remeasured' },
+        r.remeasured.pending
+          ? l10n.t(
+              'Measuring the freed space again for a minute: this file system counts it when it commits (btrfs behind Samba: every 30 s). Last measured {0} s after the run.',
+              r.remeasured.afterS,
+            )
+          : l10n.t('Freed space measured again {0} s after the run (this file system counts it when it commits).', r.remeasured.afterS),
+      ),
+    );
+  report.appendChild(
+    el(
+      'p',
+      { class: 'meta' },
+      [r.method, l10n.t('{0} in {1}', groupsText(r.groups), filesText(r.files)), l10n.t('{0} s', (r.durationMs / 1000).toFixed(2))].join(
+        ' · ',
+      ),
+    ),
+  );
+  // the one note on what freed means (the engine's notes do not repeat it)
+  if (freed !== estimated)
+    report.appendChild(
+      el(
+        'p',
+        { class: 'meta note' },
+        l10n.t(
+          'Freed is measured from the file system’s free space before and after; other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
+        ),
+      ),
+    );
+  for (const n of r.notes) report.appendChild(el('p', { class: 'meta note' }, withHumanSizes(n)));
+  report.appendChild(
+    el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating: Find again to see what is left.')),
+  );
+  if (r.skipped.length) report.appendChild(skippedList(r, plan));
+}
+
+/** The ranges left alone, and why (at most 1,000 listed). */
+function skippedList(r: DedupeWireReport, plan: DedupeWirePlan): HTMLElement {
+  const det = el('details', { class: 'errors skipped', open: '' });
+  det.appendChild(
+    el(
+      'summary',
+      {},
+      r.skipped.length === 1 ? l10n.t('1 range left alone') : l10n.t('{0} ranges left alone', groupDigits(BigInt(r.skipped.length))),
+    ),
+  );
+  const ul = el('ul');
+  for (const k of r.skipped.slice(0, 1000)) {
+    const what = k.reason === 'differs' ? l10n.t('changed since the search') : k.reason;
+    ul.appendChild(
+      el(
+        'li',
+        { title: `${k.path} @ ${groupDigits(BigInt(k.offset))} + ${groupDigits(BigInt(k.length))}` },
+        `${relPath(plan, k.path)} @ ${humanBytes(BigInt(k.offset))}: ${what}${k.message ? ` \u2014 ${k.message}` : ''}`,
+      ),
+    );
+  }
+  det.appendChild(ul);
+  return det;
+}

@@ -1,0 +1,73 @@
+// The treemap's mouse and keys: click a file to select it, a folder (its title strip or frame)
+// to zoom in, double-click a file to open it; the tooltip names what is under the pointer (a
+// folder by its path and size, also one too small for a label; a file by its path, so its folder
+// too, and its bytes). Arrow keys select the neighbouring tile, Space zooms into the selected
+// file's folder, Backspace/Escape zoom out, Enter opens.
+import { l10n } from '../shared/l10n';
+import type { FileNums, TreeNode } from './model';
+import type { Treemap } from './treemap';
+import { bytes } from './totals';
+
+export interface TreemapView {
+  map(): Treemap | undefined;
+  nums(): readonly FileNums[];
+  selected(): number | undefined;
+  select(file: number): void;
+  zoomTo(folder: TreeNode): void;
+  open(file: number): void;
+}
+
+/** Arrow keys: the direction they move the treemap's selection. */
+const ARROWS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+/** The tooltip for a node of the treemap. */
+export function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly FileNums[]): string {
+  if (n.data.file === undefined)
+    return l10n.t('{0}: {1} allocated (click to zoom in)', n.data.rel || n.data.name, bytes(BigInt(Math.round(n.value ?? 0))));
+  const f = nums[n.data.file];
+  if (f.sharingUnknown)
+    return [f.rel, l10n.t('Allocated {0}', bytes(f.allocated)), l10n.t('Sharing unknown (no physical offsets)')].join('\n');
+  return [
+    f.rel,
+    l10n.t('Allocated {0}', bytes(f.allocated)),
+    l10n.t('Exclusive {0}', bytes(f.exclusive)),
+    l10n.t('Shared inside the selection {0}', bytes(f.inside)),
+    l10n.t('Shared, not within the selection {0}', bytes(f.outside)),
+  ].join('\n');
+}
+
+export function bindTreemapInput(canvas: HTMLCanvasElement, v: TreemapView): void {
+  canvas.addEventListener('click', (e) => {
+    const n = v.map()?.hit(e.offsetX, e.offsetY);
+    if (!n) return;
+    if (n.data.file !== undefined) v.select(n.data.file);
+    else if (n.data.children) v.zoomTo(n.data);
+  });
+  canvas.addEventListener('dblclick', (e) => {
+    const n = v.map()?.hit(e.offsetX, e.offsetY);
+    if (n?.data.file !== undefined) v.open(n.data.file);
+  });
+  canvas.addEventListener('mousemove', (e) => {
+    const n = v.map()?.hit(e.offsetX, e.offsetY);
+    if (!n) canvas.removeAttribute('title');
+    else canvas.title = tileTitle(n, v.nums());
+  });
+  canvas.addEventListener('keydown', (e) => {
+    const map = v.map();
+    if (!map) return;
+    const selected = v.selected();
+    const arrow = ARROWS[e.key];
+    if (arrow) {
+      e.preventDefault(); // not the page's scroll
+      const next = map.nextFile(selected, arrow[0], arrow[1]);
+      if (next !== undefined && next !== selected) v.select(next);
+    } else if (e.key === ' ' && selected !== undefined) {
+      e.preventDefault();
+      const folder = map.folderOf(selected);
+      if (folder) v.zoomTo(folder);
+    } else if (e.key === 'Backspace' || e.key === 'Escape') {
+      const trail = map.trail();
+      if (trail.length > 1) v.zoomTo(trail[trail.length - 2]);
+    } else if (e.key === 'Enter' && selected !== undefined) v.open(selected);
+  });
+}

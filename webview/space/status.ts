@@ -1,0 +1,28 @@
+// The Space view's status words: the progress line while an analysis or an Exact scan runs, and
+// the count of files the table shows ("3 of 5 files", "No file matches (of 5)").
+import type { HostMessage } from '../../src/protocol/messages';
+import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { l10n } from '../shared/l10n';
+
+export function progressLine(m: Extract<HostMessage, { type: 'spaceProgress' }>): string {
+  const n = groupDigits(BigInt(m.files));
+  const b = humanBytes(BigInt(m.bytes));
+  const one = m.files === 1;
+  return m.exactScan
+    ? one
+      ? l10n.t('Exact scan: {0} file, {1} mapped', n, b)
+      : l10n.t('Exact scan: {0} files, {1} mapped', n, b)
+    : one
+      ? l10n.t('Analyzing: {0} file, {1} allocated so far', n, b)
+      : l10n.t('Analyzing: {0} files, {1} allocated so far', n, b);
+}
+
+/** `matching` of `total` files shown (`narrowed`: a filter or a zoom leaves some out). */
+export function filterCountText(matching: number, total: number, narrowed: boolean): string {
+  const of = groupDigits(BigInt(total));
+  if (!narrowed) return total === 1 ? l10n.t('1 file') : l10n.t('{0} files', of);
+  if (matching === 0 && total > 0) return l10n.t('No file matches (of {0})', of);
+  return total === 1
+    ? l10n.t('{0} of 1 file', groupDigits(BigInt(matching)))
+    : l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), of);
+}

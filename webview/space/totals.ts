@@ -1,0 +1,234 @@
+// The Space view's figures: the totals (files, apparent size, allocated, shared, exclusive,
+// unique; "unknown" where no file's sharing is known), what deleting the selection frees (exact,
+// a range, or "about", with each file system's part and notes, and Exact scan where it can make
+// it exact), compressed data counted uncompressed, and the line of details (when, how, links,
+// errors, files gone since the last analysis).
+import type { SpaceData } from '../../src/protocol/messages';
+import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
+import { referencedNotBounds, sharingKnown, type SharingSums } from '../../src/protocol/space-sharing';
+import { el } from '../shared/ui';
+import { l10n } from '../shared/l10n';
+import { pathErrors } from '../shared/view-parts';
+import { detailsEl, reclaimEl, totalsEl } from './page';
+
+/** What the shown data is: a finished result, the files of a running analysis, or of one that stopped. */
+export type Shown = 'done' | 'streaming' | 'stopped';
+
+export interface TotalsContext {
+  shown: Shown;
+  /** Exact scan was clicked (the host runs it). */
+  onExactScan(): void;
+  /** Files of the result shown before this one (a Refresh) that are not in it: deleted or moved since. */
+  gone?: number;
+}
+
+export const bytes = (v: bigint): string => `${humanBytes(v)}`;
+export const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
+
+function fact(k: string, v: bigint, key: string, tip: string): void {
+  const pair = el('div', { class: 'kv', 'data-key': key, title: tip });
+  pair.append(el('dt', {}, k), el('dd', { title: exact(v) }, bytes(v)));
+  totalsEl.appendChild(pair);
+}
+
+/** A figure that depends on sharing: unknown where no file's sharing is known. */
+function unknownFact(k: string, key: string, tip: string): void {
+  const pair = el('div', { class: 'kv', 'data-key': key, 'data-sharing': 'unknown', title: tip });
+  pair.append(el('dt', {}, k), el('dd', {}, l10n.t('unknown')));
+  totalsEl.appendChild(pair);
+}
+
+export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext): void {
+  const { shown } = ctx;
+  const t = d.total;
+  const known = sharingKnown(sums);
+  totalsEl.replaceChildren();
+  totalsEl.dataset.shown = shown;
+  const files = el('div', { class: 'kv', 'data-key': 'files' });
+  files.append(el('dt', {}, l10n.t('Files')), el('dd', {}, groupDigits(BigInt(t.files))));
+  totalsEl.appendChild(files);
+  fact(l10n.t('Apparent size'), BigInt(t.size), 'size', l10n.t('The sum of the files\u2019 logical sizes.'));
+  // compressed (btrfs) data: FIEMAP gives an encoded extent's uncompressed length, and so do
+  // allocated, shared and exclusive (as `btrfs filesystem du` counts it); said, with how much
+  let encoded = 0n;
+  for (const fs of d.fileSystems) if (fs.encoded !== undefined) encoded += BigInt(fs.encoded);
+  const uncompressed =
+    encoded > 0n
+      ? ' ' +
+        l10n.t(
+          'Compressed data ({0}) is counted at its uncompressed size, as FIEMAP and btrfs filesystem du give it: on disk it takes less.',
+          bytes(encoded),
+        )
+      : '';
+  fact(
+    l10n.t('Allocated'),
+    BigInt(t.allocated),
+    'allocated',
+    l10n.t('Bytes in the files\u2019 extents, counted once per file.') + uncompressed,
+  );
+  const sharedTip = l10n.t('Allocated bytes the file system reports as shared.') + uncompressed;
+  const exclusiveTip = l10n.t('Allocated minus shared: bytes only one file uses.') + uncompressed;
+  if (known.kind === 'known') {
+    fact(l10n.t('Shared'), BigInt(t.shared), 'shared', sharedTip);
+    fact(l10n.t('Exclusive'), BigInt(t.exclusive), 'exclusive', exclusiveTip);
+  } else if (known.kind === 'unknown') {
+    const why = l10n.t('Not known: no file here has physical offsets in its map (SMB), so what is shared cannot be told.');
+    unknownFact(l10n.t('Shared'), 'shared', why);
+    unknownFact(l10n.t('Exclusive'), 'exclusive', why);
+  } else {
+    // only the files whose sharing is known: said beside the figures
+    const of = l10n.t(
+      'Of the {0} files whose sharing is known; unknown for {1} (no physical offsets).',
+      groupDigits(BigInt(known.knownFiles)),
+      groupDigits(BigInt(known.unknownFiles)),
+    );
+    fact(l10n.t('Shared (known files)'), sums.knownShared, 'shared', `${sharedTip} ${of}`);
+    fact(l10n.t('Exclusive (known files)'), sums.knownExclusive, 'exclusive', `${exclusiveTip} ${of}`);
+  }
+  if (encoded > 0n) {
+    // in the totals, not only in a tooltip: allocated and exclusive are not what the disk holds
+    const pair = el('div', { class: 'kv kv-encoded', 'data-key': 'encoded', title: uncompressed.trim() });
+    pair.append(el('dt', {}, l10n.t('Compressed, counted uncompressed')), el('dd', { title: exact(encoded) }, bytes(encoded)));
+    totalsEl.appendChild(pair);
+  }
+  reclaimEl.replaceChildren();
+  detailsEl.replaceChildren();
+  if (shown !== 'done') {
+    // Unique and what deleting frees need every file's ranges (the sweep at the end).
+    const line = el('p', { class: 'reclaim-line', 'data-exact': 'unknown' });
+    line.textContent =
+      shown === 'streaming'
+        ? l10n.t('So far. Unique bytes and what deleting this frees: when every file is mapped.')
+        : l10n.t(
+            'Incomplete: the analysis stopped before every file was mapped, so unique bytes and what deleting this frees are not known.',
+          );
+    reclaimEl.appendChild(line);
+    return;
+  }
+  const uniqueTip = l10n.t('Physical bytes of the selection, bytes shared inside it counted once.');
+  if (known.kind === 'known') fact(l10n.t('Unique'), BigInt(t.unique), 'unique', uniqueTip);
+  else if (known.kind === 'unknown')
+    unknownFact(l10n.t('Unique'), 'unique', l10n.t('Not known: which bytes are shared is not known here.'));
+  else
+    fact(
+      l10n.t('Unique (at most)'),
+      BigInt(t.unique),
+      'unique',
+      `${uniqueTip} ${l10n.t('An upper bound: files whose sharing is unknown are counted as sharing nothing.')}`,
+    );
+
+  const lo = BigInt(t.reclaimable);
+  const hi = BigInt(t.reclaimableMax);
+  const line = el('p', { class: 'reclaim-line', 'data-exact': String(t.reclaimableExact) });
+  if (t.reclaimableExact) {
+    line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
+    line.title = exact(lo);
+  } else if (lo === hi) {
+    // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
+    line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
+    line.title = exact(lo);
+  } else if (d.fileSystems.some(referencedNotBounds)) {
+    line.textContent = l10n.t(
+      'Deleting this frees about {0} to {1}, by the bytes referenced: not bounds (see below).',
+      bytes(lo),
+      bytes(hi),
+    );
+    line.title = `${exact(lo)} – ${exact(hi)}`;
+  } else {
+    line.textContent = l10n.t('Deleting this frees between {0} and {1}.', bytes(lo), bytes(hi));
+    line.title = `${exact(lo)} – ${exact(hi)}`;
+  }
+  reclaimEl.appendChild(line);
+  // several file systems: each one's part of the figure (their notes below say why a part is a range)
+  if (d.fileSystems.length > 1) {
+    const parts = el('ul', { class: 'reclaim-parts' });
+    for (const fs of d.fileSystems) {
+      const a = BigInt(fs.reclaimable);
+      const b = BigInt(fs.reclaimableMax);
+      const name = fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem;
+      const li = el(
+        'li',
+        { title: a === b ? exact(a) : `${exact(a)} – ${exact(b)}` },
+        fs.reclaimableExact
+          ? l10n.t('On {0}: frees {1}.', name, bytes(a))
+          : a === b
+            ? l10n.t('On {0}: frees {1}, not proven.', name, bytes(a))
+            : referencedNotBounds(fs)
+              ? l10n.t('On {0}: frees about {1} to {2}, not bounds.', name, bytes(a), bytes(b))
+              : l10n.t('On {0}: frees between {1} and {2}.', name, bytes(a), bytes(b)),
+      );
+      parts.appendChild(li);
+    }
+    reclaimEl.appendChild(parts);
+  }
+  // Every file system's notes: why a figure is a range, and also how an exact one was found and
+  // what it counts (compressed btrfs data: unique counts it uncompressed, the figure on disk).
+  const notes = el('ul', { class: 'reclaim-why' });
+  for (const fs of d.fileSystems)
+    for (const n of fs.notes)
+      notes.appendChild(
+        el(
+          'li',
+          {},
+          d.fileSystems.length > 1
+            ? l10n.t('On {0}: {1}', fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem, withHumanSizes(n))
+            : withHumanSizes(n),
+        ),
+      );
+  if (notes.childElementCount) reclaimEl.appendChild(notes);
+  if (!t.reclaimableExact) {
+    if (d.fileSystems.some((fs) => fs.exactScan === 'possible')) {
+      const b = el(
+        'vscode-button',
+        { id: 'btn-exact-scan', title: l10n.t('Map every other file of the file system to find the exact figure (reads only).') },
+        l10n.t('Exact scan'),
+      );
+      b.addEventListener('click', () => ctx.onExactScan());
+      reclaimEl.appendChild(b);
+    }
+  }
+  // the time of day it finished: a refresh (after Deduplicate, Analyze again) shows as a new time
+  const took = d.durationMs < 10 ? l10n.t('under 0.01 s') : l10n.t('{0} s', (d.durationMs / 1000).toFixed(2));
+  const bits: string[] = [
+    d.finishedAt === undefined
+      ? l10n.t('Analyzed in {0}', took)
+      : l10n.t('Analyzed at {0} in {1}', new Date(d.finishedAt).toLocaleTimeString(document.documentElement.lang || undefined), took),
+  ];
+  if (d.exactScan) bits.push(l10n.t('exact scan'));
+  if (ctx.gone)
+    bits.push(
+      ctx.gone === 1
+        ? l10n.t('1 file shown before is no longer there')
+        : l10n.t('{0} files shown before are no longer there', groupDigits(BigInt(ctx.gone))),
+    );
+  if (d.symlinks)
+    bits.push(d.symlinks === 1 ? l10n.t('1 symbolic link not followed') : l10n.t('{0} symbolic links not followed', d.symlinks));
+  // a file with several names is one file: listed under the first name met, its other names counted here
+  if (d.hardLinks)
+    bits.push(
+      d.hardLinks === 1
+        ? l10n.t('1 more name of a file listed under another (a hard link)')
+        : l10n.t('{0} more names of files listed under another (hard links)', d.hardLinks),
+    );
+  detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
+  if (d.errors.length)
+    detailsEl.appendChild(
+      pathErrors(
+        d.errors.length === 1 ? l10n.t('1 path could not be accounted') : l10n.t('{0} paths could not be accounted', d.errors.length),
+        d.errors,
+      ),
+    );
+  if (known.kind !== 'known')
+    detailsEl.appendChild(
+      el(
+        'p',
+        { class: 'meta' },
+        known.kind === 'unknown'
+          ? l10n.t('No file here has physical offsets in its map (SMB): whether they share blocks is unknown (grey).')
+          : l10n.t(
+              '{0} files have no physical offsets in their maps (SMB): their sharing is unknown (grey).',
+              groupDigits(BigInt(known.unknownFiles)),
+            ),
+      ),
+    );
+}
