@@ -18,7 +18,7 @@ import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { bytesText, groupNumber } from '../host/logic/bytes';
 import { requireTrust, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
-import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
+import { describeUntrusted, selectionKey, setWebviewHtml, webviewOptions } from './panel-setup';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
 import { SpacePanel } from './space-panel';
 import { measureFreedAgain } from './dedupe-remeasure';
@@ -399,8 +399,5 @@ export class DedupePanel implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 }
-
-/** The same selection whatever the order it was given in (an explorer multi-selection, the palette). */
-const selectionKey = (paths: readonly string[]): string => [...new Set(paths)].sort().join('\0');
 
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;

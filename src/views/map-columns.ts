@@ -35,6 +35,10 @@ export interface Columns {
   allocated: bigint;
   sharedBytes: bigint;
   unwrittenBytes: bigint;
+  /** Bytes in encoded (compressed) extents, at the length FIEMAP gives: before compression. */
+  encodedBytes: bigint;
+  /** Extents flagged encoded. */
+  encodedCount: number;
   /** Bytes of extents inside [0, size): for the sparse ratio. */
   inFile: bigint;
 }
@@ -108,6 +112,8 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
   let allocated = 0n;
   let shared = 0n;
   let unwritten = 0n;
+  let encoded = 0n;
+  let encodedCount = 0;
   let inFile = 0n;
   const fold = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) + BigInt(lo);
   let prevF = -1;
@@ -123,6 +129,8 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
       shL = 0,
       uH = 0,
       uL = 0,
+      eH2 = 0,
+      eL2 = 0,
       fH = 0,
       fL = 0;
     for (let i = c0; i < c1; i++) {
@@ -168,6 +176,11 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
         uH += lH;
         uL += lL;
       }
+      if (f & EXTENT_FLAG.ENCODED) {
+        eH2 += lH;
+        eL2 += lL;
+        encodedCount++;
+      }
       if (eH < sH || (eH === sH && eL <= sL)) {
         fH += lH;
         fL += lL;
@@ -176,6 +189,7 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
     allocated += fold(aH, aL);
     shared += fold(shH, shL);
     unwritten += fold(uH, uL);
+    encoded += fold(eH2, eL2);
     inFile += fold(fH, fL);
   }
   const refcounts = rc ? rc.slice(0, n) : null;
@@ -194,6 +208,8 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
     allocated,
     sharedBytes: shared,
     unwrittenBytes: unwritten,
+    encodedBytes: encoded,
+    encodedCount,
     inFile,
   };
 }

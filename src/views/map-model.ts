@@ -196,7 +196,10 @@ export class MapModel implements ExportSource {
       cloneEvidence: v?.cloneEvidence ?? 'The volume was not queried.',
     };
     if (this.truncatedAt !== undefined) s.truncatedAt = toWire(this.truncatedAt);
-    if (this.notes.length) s.notes = [...this.notes];
+    const notes = [...this.notes];
+    const enc = encodedNote(this.col.encodedBytes, this.col.encodedCount);
+    if (enc) notes.push(enc);
+    if (notes.length) s.notes = notes;
     return s;
   }
 
@@ -324,3 +327,16 @@ function baseName(p: string): string {
 
 const clampBig = (v: bigint, lo: bigint, hi: bigint): bigint => (v < lo ? lo : v > hi ? hi : v);
 const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/**
+ * What the map cannot say about encoded (compressed) extents: FIEMAP gives their length before
+ * compression (the logical length), not what they take on disk, so the inspector's sizes count
+ * them uncompressed. One sentence for the summary's notes (exact bytes; the webview adds sizes).
+ */
+export function encodedNote(bytes: bigint, extents: number): string | undefined {
+  if (bytes <= 0n) return undefined;
+  return (
+    `${bytes} bytes in ${extents} ${extents === 1 ? 'extent are' : 'extents are'} encoded (compressed): ` +
+    'sizes here are before compression, so on disk they may take less; FIEMAP does not report how much.'
+  );
+}

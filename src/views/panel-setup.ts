@@ -45,3 +45,11 @@ export function describeUntrusted(raw: unknown): string {
   }
   return text.length > 300 ? `${text.slice(0, 300)}... (${text.length} chars)` : text;
 }
+
+/**
+ * One key for a selection whatever the order its paths came in (an explorer multi-selection,
+ * the palette): a command run again on the same selection reuses its view.
+ */
+export function selectionKey(paths: readonly string[]): string {
+  return [...new Set(paths)].sort().join('\0');
+}

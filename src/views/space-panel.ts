@@ -27,7 +27,7 @@ import type { Services } from '../host/services';
 import { COMMANDS, SPACE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
-import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
+import { describeUntrusted, selectionKey, setWebviewHtml, webviewOptions } from './panel-setup';
 import {
   baseName,
   partnerList,
@@ -94,8 +94,18 @@ export class SpacePanel implements vscode.Disposable {
     SpacePanel.open.add(this);
   }
 
-  /** Open a new Space view on `paths` and start the analysis; resolves when it ends. */
+  /**
+   * Analyse `paths` in a Space view: the one already open on the same selection (revealed and
+   * analysed again, as its Refresh does), else a new one. Resolves when the analysis ends.
+   */
   static async analyze(s: Services, paths: readonly string[]): Promise<SpaceData | undefined> {
+    const key = selectionKey(paths);
+    const open = [...SpacePanel.open].find((v) => !v.disposed && selectionKey(v.paths) === key);
+    if (open) {
+      open.panel.reveal();
+      s.log.info('space: the view of this selection is open: revealed and analysed again');
+      return open.scan(open.exactScan);
+    }
     const title = paths.length === 1 ? t('Space: {0}', baseName(paths[0])) : t('Space: {0} items', paths.length);
     const panel = vscode.window.createWebviewPanel(
       SPACE_PANEL_TYPE,

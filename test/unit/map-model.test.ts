@@ -26,6 +26,25 @@ test('summary: sizes, ratio, shared and unwritten bytes, volume facts', () => {
   assert.ok(parseHostMessage({ type: 'summary', summary: s }), 'summary passes the webview-side validator');
 });
 
+test('summary: encoded (compressed) extents are counted before compression, and a note says so', () => {
+  // btrfs compression: FIEMAP flags the extents encoded and gives their length before compression
+  const m = new MapModel(
+    mapOf([ext(0n, 131072n, ['encoded']), ext(131072n, 4096n), ext(262144n, 131072n, ['encoded', 'last'])], 393216n),
+    vol,
+  );
+  const s = m.summary();
+  assert.equal(s.allocated, '266240', 'allocated counts the encoded extents at their FIEMAP (uncompressed) length');
+  assert.deepEqual(s.notes, [
+    '262144 bytes in 2 extents are encoded (compressed): sizes here are before compression, so on disk they may take less; FIEMAP does not report how much.',
+  ]);
+  assert.ok(parseHostMessage({ type: 'summary', summary: s }), 'the note passes the webview-side validator');
+  // the engine's own notes come first; a map with no encoded extent gets no note
+  const withNote = new MapModel({ ...mapOf([ext(0n, 4096n, ['encoded', 'last'])], 4096n), notes: ['tmpfs note.'] });
+  assert.deepEqual(withNote.summary().notes?.[0], 'tmpfs note.');
+  assert.match(withNote.summary().notes?.[1] ?? '', /^4096 bytes in 1 extent are encoded/);
+  assert.equal(new MapModel(mapOf([ext(0n, 4096n, ['last'])], 4096n)).summary().notes, undefined);
+});
+
 test('window: exact extents, hole bounds and first index; exact above 2^53', () => {
   const far = P53 + 4096n;
   const m = new MapModel(mapOf([ext(0n, 4096n), ext(far, 4096n, ['last'], null)], far + 4096n));

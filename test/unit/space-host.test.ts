@@ -50,6 +50,10 @@ after(async () => {
 });
 
 const spacePanels = () => state.panels.filter((p) => p.viewType === 'extentLens.space');
+/** Close every Space view: the next Analyze Space Usage opens a new one (a view open on the same selection is reused). */
+const closeSpaceViews = () => {
+  for (const p of spacePanels()) if (!p.disposed) p.dispose();
+};
 /**
  * The last result the view was given, as the view takes it (its own code): a `space` message, or
  * the rows it was sent completed by a `spaceDone`.
@@ -273,6 +277,7 @@ describe('Analyze Space Usage', { skip }, () => {
   });
 
   test('cancel: the view says so, nothing else happens', async () => {
+    closeSpaceViews();
     const many = path.join(xfs!.mountPoint, 'many');
     fs.mkdirSync(many);
     for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(many, `f${i}`), Buffer.alloc(4096, i & 0xff));
@@ -290,7 +295,28 @@ describe('Analyze Space Usage', { skip }, () => {
     assert.ok(!state.messages.some((m) => m.level === 'error'), 'no error notification for a cancel');
   });
 
+  test('Analyze Space Usage again on the same selection reveals its view and analyses again; another selection opens another', async () => {
+    closeSpaceViews();
+    const a = Uri.file(path.join(dir, 'a.img'));
+    const b = Uri.file(dir);
+    await exec('extentLens.analyzeSpace', a, [a, b]);
+    const first = spacePanels().at(-1)!;
+    const revealed = first.revealed;
+    const results = (first.posted as HostMessage[]).filter((m) => m.type === 'space' || m.type === 'spaceDone').length;
+    // the same items in another order: no new view; the same one, brought forward, analysed again
+    const again = (await exec('extentLens.analyzeSpace', b, [b, a])) as SpaceData;
+    assert.ok(again, 'a result');
+    assert.equal(spacePanels().filter((p) => !p.disposed).length, 1, 'no new view');
+    assert.equal(first.revealed, revealed + 1, 'revealed');
+    assert.ok((first.posted as HostMessage[]).filter((m) => m.type === 'space' || m.type === 'spaceDone').length > results, 'analysed again');
+    // another selection: a view of its own
+    await exec('extentLens.analyzeSpace', a);
+    assert.equal(spacePanels().filter((p) => !p.disposed).length, 2);
+    closeSpaceViews();
+  });
+
   test('Cancel in the view stops the analysis', async () => {
+    closeSpaceViews();
     const before = spacePanels().length;
     const pr = exec('extentLens.analyzeSpace', Uri.file(path.join(xfs!.mountPoint, 'many')));
     await waitFor(() => spacePanels().length > before);
@@ -302,6 +328,7 @@ describe('Analyze Space Usage', { skip }, () => {
   });
 
   test('flow control: rows go only as fast as the view says it takes them in; a Cancel keeps those sent', async () => {
+    closeSpaceViews();
     const flow = path.join(xfs!.mountPoint, 'flow');
     fs.mkdirSync(flow);
     for (let i = 0; i < 30_000; i++) fs.closeSync(fs.openSync(path.join(flow, `f${i}`), 'w'));
@@ -318,6 +345,7 @@ describe('Analyze Space Usage', { skip }, () => {
     );
     // a view that answers each message: every row streamed, in order, 10,000 at most per message,
     // never more than 20,000 past what the view has said it holds
+    closeSpaceViews(); // each run here needs a view of its own (one on the same folder would be reused)
     const n = spacePanels().length;
     const pr = exec('extentLens.analyzeSpace', Uri.file(flow));
     await waitFor(() => spacePanels().length > n);
@@ -347,6 +375,7 @@ describe('Analyze Space Usage', { skip }, () => {
     p.send({ type: 'spaceRowsSeen', upTo: 10_000_000 });
     p.send({ type: 'spaceRowsSeen', upTo: -1 });
     // Cancel with rows waiting on a silent view: the rows sent stay, the message counts them
+    closeSpaceViews();
     const m = spacePanels().length;
     const pc = exec('extentLens.analyzeSpace', Uri.file(flow));
     await waitFor(() => spacePanels().length > m);
@@ -392,6 +421,7 @@ describe('Analyze Space Usage', { skip }, () => {
   });
 
   test('an Exact scan cancelled after files were mapped says how many, and that the result shown is the earlier one', async () => {
+    closeSpaceViews();
     // 2,000 files (the cancel tests'), their result on show
     await exec('extentLens.analyzeSpace', Uri.file(path.join(xfs!.mountPoint, 'many')));
     const p = spacePanels().at(-1)!;
@@ -420,6 +450,7 @@ describe('Analyze Space Usage', { skip }, () => {
   });
 
   test('after the sweep only what it adds crosses from the worker, not the whole rows again', async () => {
+    closeSpaceViews();
     // The whole rows of 100,000 files took the host's thread ~0.6 s to take in, in one go.
     const { createEngine } = require('../../src/engine') as typeof import('../../src/engine');
     type Space = (paths: string[], o?: SpaceRunOptions) => Promise<SpaceResult>;

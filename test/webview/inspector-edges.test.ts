@@ -3,8 +3,9 @@
 // engine): the map must show at least one coloured column where it lies. Before the fix files
 // of 2^44 bytes and more showed none (the extent fell below pixelOfOffset's 2^-20 px step, and
 // columns under 1e-9 coverage were skipped), although the table listed the extent. And an
-// empty file's axis says it is empty. The summary never drops to one column (it did at
-// 422-462 px, pushing the map below the fold).
+// empty file's axis says it is empty ("0", "empty file", no end byte: it said "… 1"). An error
+// disables zoom, copy and export until a summary comes (they stayed enabled with no map). The
+// summary never drops to one column (it did at 422-462 px, pushing the map below the fold).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -18,6 +19,18 @@ import { buildWebviews, frames, installBridge, startShellServer, type HostBridge
 import { applyTheme, hexToRgb, THEMES } from './themes';
 
 const skip = skipReason('xfs') ?? chromiumSkipReason();
+/** The toolbar's buttons and whether each is disabled after an error: all but Refresh. */
+const DISABLED_ON_ERROR: [string, boolean][] = [
+  ['btn-refresh', false],
+  ['btn-zoom-in', true],
+  ['btn-zoom-out', true],
+  ['btn-reset', true],
+  ['btn-copy', true],
+  ['btn-export-json', true],
+  ['btn-export-csv', true],
+];
+const buttons = (page: Page): Promise<[string, boolean][]> =>
+  page.$$eval('.toolbar vscode-toolbar-button', (bs) => bs.map((b) => [b.id, b.hasAttribute('disabled')] as [string, boolean]));
 const SIZES = [36n, 40n, 44n, 48n, 52n, 56n, 60n].map((b) => 1n << b).concat([(1n << 63n) - 1n]);
 
 describe('inspector edge cases: thin extents in huge files, an empty file, the summary at every width', { skip, timeout: 120_000 }, () => {
@@ -53,11 +66,19 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     return { page, bridge };
   }
 
-  test('an empty file: the axis says so, not "1 B shown"', async () => {
+  test('an empty file: the axis says so, not "1 B shown", and names no end byte', async () => {
     const file = path.join(xfs!.mountPoint, 'empty.img');
     xfsIo(file, 'truncate 0');
     const { page } = await openInspector(file);
-    assert.equal(await page.$eval('.axis-len', (e) => e.textContent), 'empty file');
+    const axis = await page.$$eval('.axis span', (ss) =>
+      ss.map((e) => [e.className, e.textContent, (e as HTMLElement).offsetParent !== null]),
+    );
+    // "0 … empty file … 1" said the file had a byte 0 to 1: it has none
+    assert.deepEqual(axis, [
+      ['axis-start', '0', true],
+      ['axis-len', 'empty file', true],
+      ['axis-end', '', false],
+    ]);
     await page.close();
   });
 
@@ -89,6 +110,25 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     await page.waitForSelector('.banner:not([hidden])');
     assert.match((await page.$eval('.banner', (b) => b.textContent))!, /\(ENOENT\)\. The figures below are from the last read\./);
     assert.equal(await page.$eval('.map-wrap', (e) => getComputedStyle(e).opacity), '0.45');
+    // nothing to zoom or export any more: those buttons are disabled (and do nothing); Refresh works
+    assert.deepEqual(await buttons(page), DISABLED_ON_ERROR);
+    const before = bridge.received.length;
+    await page.click('#btn-export-json', { force: true });
+    await page.focus('canvas.map');
+    await page.keyboard.press('+');
+    await frames(page);
+    assert.deepEqual(
+      bridge.received.slice(before).map((m) => m.type),
+      [],
+      'no export and no window asked for after the error',
+    );
+    // a fresh summary (a Refresh that worked) brings them back
+    const model = new MapModel(await engine.map(file), await engine.volume(file));
+    await bridge.post({ type: 'summary', summary: model.summary() });
+    assert.deepEqual(
+      await buttons(page),
+      DISABLED_ON_ERROR.map(([id]) => [id, false]),
+    );
     await page.close();
 
     // nothing read yet (a FIFO): the banner alone, no map, axis, summary or table
@@ -99,6 +139,9 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     await fresh.waitForSelector('.banner:not([hidden])');
     for (const sel of ['.map-wrap', '.table-wrap', '.summary'])
       assert.equal(await fresh.$eval(sel, (e) => getComputedStyle(e).display), 'none', sel);
+    // no map: zoom, whole file, copy and export are disabled (the trial found them enabled); Refresh is not
+    assert.deepEqual(await buttons(fresh), DISABLED_ON_ERROR);
+    assert.equal(await fresh.$eval('#btn-zoom-in', (b) => getComputedStyle(b).opacity), '0.4', 'and look it');
     await fresh.close();
   });
 
@@ -109,7 +152,7 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
       xfsIo(file, `truncate ${size}`, `pwrite -S 0x5a ${mid} 4096`, 'fsync');
       const { page } = await openInspector(file, 1400);
       const blue = hexToRgb(THEMES.dark.vars['--vscode-charts-blue']);
-      // the columns of the bottom row that hold the data colour (a thin extent is a mark of one CSS pixel there)
+      // the columns of the bottom row that hold the data colour (a thin extent is a mark of 2 CSS px there)
       const cols = await page.$eval(
         'canvas.map',
         (c, rgb) => {

@@ -5,12 +5,12 @@
 // proportionally onto the row index instead of 1:1.
 // Exact numbers are never cut: each number column is as wide as the longest value it can hold
 // (in `ch` of the monospace table font, set as --w1…--w4 on the grid), and the table scrolls
-// sideways when a narrow editor column cannot hold them; the header follows that scroll.
-// (Just over 400 lines: one virtualised table class whose scrolling, sizing and keyboard
-// handling share its scroll state.)
+// sideways when a narrow editor column cannot hold them (every column stays); the header
+// follows that scroll. What a row says (cells, tooltip, copied text) is in row-text.ts.
 import type { WireExtent } from '../../src/protocol/messages';
-import { groupDigits, hex } from '../../src/protocol/format';
+import { groupDigits } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
+import { rowText, rowsAsTsv } from './row-text';
 
 const ROW_H = 22;
 const PAGE = 256;
@@ -275,28 +275,11 @@ export class RangeTable {
         for (let c = 1; c < COLS.length; c++) cells[c].textContent = c === 1 ? '…' : '';
         continue;
       }
-      const off = BigInt(r.offset);
-      const end = off + BigInt(r.length);
-      const flags = r.flags.join(', ') + (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
-      const physical = r.physical === null ? '—' : groupDigits(BigInt(r.physical));
-      cells[0].textContent = String(i + 1);
-      cells[1].textContent = groupDigits(off);
-      cells[1].title = hex(off);
-      cells[2].textContent = groupDigits(end);
-      cells[2].title = hex(end);
-      cells[3].textContent = groupDigits(BigInt(r.length));
-      cells[4].textContent = physical;
-      cells[5].textContent = flags;
-      // the whole row in its tooltip: a narrow column hides End, Physical and Flags
-      tr.title = l10n.t(
-        'Extent {0}: bytes {1} to {2} (exclusive), {3} bytes, physical {4}, {5}',
-        i + 1,
-        cells[1].textContent,
-        cells[2].textContent,
-        cells[3].textContent,
-        physical,
-        flags || '—',
-      );
+      const t = rowText(r, i);
+      t.cells.forEach((text, c) => (cells[c].textContent = text));
+      cells[1].title = t.startHex;
+      cells[2].title = t.endHex;
+      tr.title = t.title;
     }
     if (this.active >= first && this.active < first + count) this.grid.setAttribute('aria-activedescendant', `row-${this.active}`);
     else this.grid.removeAttribute('aria-activedescendant');
@@ -400,12 +383,7 @@ export class RangeTable {
         if (!r) return false;
         rows.push(r);
       }
-      let text = '#\tstart\tend (exclusive)\tlength\tphysical\tflags\n';
-      for (const r of rows) {
-        const end = BigInt(r.offset) + BigInt(r.length);
-        const num = r.index !== undefined ? r.index + 1 : '';
-        text += `${num}\t${r.offset}\t${end}\t${r.length}\t${r.physical ?? ''}\t${r.flags.join(',')}\n`;
-      }
+      const text = rowsAsTsv(rows);
       this.cb.onCopy(text, { rows: rows.length, visible, selected });
       return true;
     };

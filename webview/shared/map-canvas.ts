@@ -6,6 +6,7 @@ import { EXTENT_CLASSES, type WireExtent, type WireWindow } from '../../src/prot
 import { classIndex, classOf } from '../../src/protocol/extent-class';
 import { offsetAtPixel, pixelOfOffset, type ViewWindow } from './bigview';
 import type { Palette } from './palette';
+import { MIN_RUN_CSS, layoutMarks, type ColumnMarks } from './map-marks';
 
 export interface Marks {
   selection?: ViewWindow;
@@ -37,12 +38,16 @@ export type Hit =
     };
 
 const NCLASS = EXTENT_CLASSES.length;
+/** Opacity of the band above a raised mark (map-marks.ts). */
+const RAISED_BAND_ALPHA = 0.3;
 
 export class MapCanvas {
   readonly ctx: CanvasRenderingContext2D;
   width = 1;
   height = 1;
   dpr = 1;
+  /** The marks last drawn (hitAt reads them). */
+  private marks: ColumnMarks | undefined;
 
   constructor(readonly canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext('2d', { alpha: false });
@@ -81,6 +86,7 @@ export class MapCanvas {
     ctx.globalAlpha = 1;
     ctx.fillStyle = p.hole;
     ctx.fillRect(0, 0, W, H);
+    this.marks = undefined;
     if (data) this.drawWindow(view, data, p, marks.inset ?? 0);
     if (marks.highlightShared && data?.extents) {
       for (const e of data.extents) {
@@ -172,25 +178,35 @@ export class MapCanvas {
   /**
    * Draw the columns as bars from the bottom: a column's filled height is its allocated
    * fraction, stacked by class, so a file that is 6% allocated looks 6% allocated at every
-   * zoom. Any allocation at all gets at least a minimum mark (one CSS pixel), never a full bar.
+   * zoom; data is never invisible: narrow runs are widened and small ones raised to a minimum
+   * mark (layoutMarks in map-marks.ts), never a full bar.
    */
   private drawWindow(view: ViewWindow, data: WireWindow, p: Palette, inset: number): void {
     const { ctx, width: W } = this;
     const H = Math.max(1, this.height - 2 * inset);
     const bottom = this.height - inset;
-    const { cov, shade } = this.columns(view, data);
-    const minMark = Math.max(1, Math.round(this.dpr));
+    const c0 = this.columns(view, data);
+    const marks = layoutMarks(c0.cov, c0.shade, W, H, this.dpr, inset);
+    this.marks = marks;
+    const { cov, shade, height, raised } = marks;
     const cum = new Float64Array(NCLASS);
     for (let x = 0; x < W; x++) {
+      const hTotal = height[x];
+      if (hTotal <= 0) continue;
       let total = 0;
+      let top = 0;
       for (let c = 0; c < NCLASS; c++) {
+        if (cov[x * NCLASS + c] > cov[x * NCLASS + top]) top = c;
         total += cov[x * NCLASS + c];
         cum[c] = total;
       }
-      // any allocation at all is drawn (a 4 KiB extent of a 2^63-byte file covers ~1e-12 of a column)
-      if (total <= 0) continue;
-      const t = Math.min(1, total);
-      const hTotal = Math.min(H, Math.max(minMark, Math.round(t * H)));
+      if (raised[x]) {
+        // a small run raised to the minimum mark: a faint band of its colour marks the place
+        ctx.globalAlpha = RAISED_BAND_ALPHA;
+        ctx.fillStyle = p.classes[top];
+        ctx.fillRect(x, bottom - H, 1, H - hTotal);
+        ctx.globalAlpha = 1;
+      }
       let prev = 0;
       for (let c = 0; c < NCLASS; c++) {
         const b = Math.round((cum[c] / total) * hTotal);
@@ -209,6 +225,33 @@ export class MapCanvas {
     }
   }
 
+  /**
+   * What is under device pixel x, as drawn: the byte there, except over a widened or raised
+   * mark (map-marks.ts), where it is the data the mark stands for (its first extent, or its
+   * bin), with that extent's exact offsets. Elsewhere the same as hitTest at the pixel's byte.
+   */
+  hitAt(view: ViewWindow, data: WireWindow | undefined, x: number): Hit | undefined {
+    const at = hitTest(data, this.offsetAt(view, x));
+    const col = Math.max(0, Math.min(this.width - 1, Math.floor(x)));
+    const m = this.marks;
+    if (!data || !m || m.runStart.length !== this.width || m.runStart[col] < 0) return at;
+    const r0 = m.runStart[col];
+    const r1 = m.runEnd[col];
+    // the bytes of the run's columns
+    const a = this.offsetAt(view, r0);
+    const b = r1 >= this.width ? view.offset + view.length : this.offsetAt(view, r1);
+    if (!data.extents) return hitTest(data, this.offsetAt(view, Math.max(r0, Math.min(r1 - 1, col)) + 0.5)) ?? at;
+    // exact extents: the first one that meets [a, b)
+    const inRun = (h: Hit | undefined): boolean => h?.kind === 'extent' && h.offset < b && h.offset + h.length > a;
+    const first = hitTest(data, a);
+    if (first?.kind === 'extent') return first;
+    if (first?.kind === 'hole') {
+      const next = hitTest(data, first.offset + first.length);
+      if (inRun(next)) return next;
+    }
+    return at;
+  }
+
   fillRange(view: ViewWindow, r: ViewWindow, color: string): void {
     const s = this.span(view, r.offset, r.length);
     if (!s) return;
@@ -217,9 +260,19 @@ export class MapCanvas {
   }
 
   strokeRange(view: ViewWindow, r: ViewWindow, color: string, widthCss = 2): void {
-    const s = this.span(view, r.offset, r.length);
+    let s = this.span(view, r.offset, r.length);
     if (!s) return;
     const lw = Math.max(1, Math.round(widthCss * this.dpr));
+    // a range inside a mark drawn wider than its bytes (map-marks.ts): outline around the mark,
+    // so that the outline does not cover it
+    const m = this.marks;
+    const run = m && m.runStart.length === this.width && s[0] < this.width ? m.runStart[s[0]] : -1;
+    if (m && run >= 0 && s[1] - s[0] <= Math.round(MIN_RUN_CSS * this.dpr)) {
+      let [a, b] = s;
+      while (a > 0 && m.runStart[a - 1] === run) a--;
+      while (b < this.width && m.runStart[b] === run) b++;
+      s = [a - lw, b + lw];
+    }
     this.ctx.strokeStyle = color;
     this.ctx.lineWidth = lw;
     this.ctx.strokeRect(s[0] + lw / 2, lw / 2, Math.max(1, s[1] - s[0] - lw), this.height - lw);
