@@ -340,6 +340,14 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     assert.deepEqual(await bridge.waitFor((m) => m.type === 'spaceRefresh'), { type: 'spaceRefresh' });
     await bridge.post({ type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan: false });
     assert.equal(await page.getAttribute('#btn-refresh', 'disabled'), '', 'not while it runs');
+    // ...and disabled means it: neither a click nor Enter on it asks again
+    const asked = bridge.received.filter((m) => m.type === 'spaceRefresh').length;
+    await page.click('#btn-refresh', { force: true });
+    await page.focus('#btn-refresh');
+    await page.keyboard.press('Enter');
+    await frames(page, 2);
+    assert.equal(bridge.received.filter((m) => m.type === 'spaceRefresh').length, asked, 'a disabled Refresh does nothing');
+    assert.equal(await page.$eval('#btn-refresh', (b) => getComputedStyle(b).opacity), '0.4', 'and looks disabled');
     // a.img was deleted meanwhile: the result has one file fewer, b.img at another place
     const after: SpaceData = {
       ...data,
