@@ -623,6 +623,9 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.dblclick('.range-row[data-group="0"][data-range="5"]');
     assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeOpen'), { type: 'dedupeOpen', group: 0, range: 5 });
     // the warnings: every word on screen, wrapped over more than one line, nothing cut off
+    // (with the page's fonts: a font arriving later makes the view measure them again)
+    await page.evaluate(() => document.fonts.ready);
+    await frames(page, 2);
     const shown = await page.$$eval('.warning-row', (trs) =>
       trs.map((tr) => {
         const c = tr.querySelector('.c-warning') as HTMLElement;
@@ -660,6 +663,16 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       }),
     );
     await page.screenshot({ path: screenshotPath('dedupe-read-only.png'), fullPage: true });
+    // a larger editor font (a theme variable; the width stays): measured again, still in full
+    await page.evaluate(() => document.documentElement.style.setProperty('--vscode-font-size', '19px'));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.warning-row')].every((tr) => {
+        const c = tr.querySelector('.c-warning') as HTMLElement;
+        return c.scrollHeight <= c.clientHeight + 1 && c.getBoundingClientRect().bottom <= tr.getBoundingClientRect().bottom + 0.5;
+      }),
+      undefined,
+      { timeout: 5_000 },
+    );
     await page.close();
   });
 

@@ -10,6 +10,7 @@ import { groupDigits, hex, humanBytes, withHumanSizes } from '../../src/protocol
 import { l10n } from '../shared/l10n';
 import { rangeAt, rangeCount, type GroupNums, type Row } from './model';
 import { ROW_H, RowLayout, WarningHeights } from './row-layout';
+import { onThemeChange } from '../shared/palette';
 
 export { ROW_H } from './row-layout';
 const MARGIN = 8;
@@ -64,6 +65,14 @@ export class DedupeList {
     this.grid.addEventListener('keydown', (e) => this.onKey(e));
     // a new width wraps the warnings anew: their heights are measured again
     new ResizeObserver(() => (this.warningHeights.stale() ? this.place() : this.render())).observe(this.scroller);
+    // ...and so does a theme change (VS Code's font size and family are theme variables) or a
+    // font that arrives after they were measured: the same text at the same width, more lines
+    const remeasure = (): void => {
+      this.warningHeights.forget();
+      this.place();
+    };
+    onThemeChange(remeasure);
+    document.fonts.addEventListener('loadingdone', remeasure);
   }
 
   /** The list's scroll position (kept across a new state message for the same plan). */

@@ -93,6 +93,11 @@ export class WarningHeights {
     return texts.map((t) => this.cache.get(t)!);
   }
 
+  /** Measure every text again (a font arrived: the same text may take more lines). */
+  forget(): void {
+    this.cache.clear();
+  }
+
   /** The width they were measured at differs from the list's now. */
   stale(): boolean {
     return this.scroller.clientWidth !== this.width;
