@@ -202,6 +202,22 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
   });
   after(() => fsys?.cleanup());
 
+  test('--json: compressed (zstd) data is counted uncompressed, and how much of it is said (encoded)', () => {
+    const comp = path.join(fsys.mnt, 'comp');
+    fs.mkdirSync(comp);
+    execFileSync('btrfs', ['property', 'set', comp, 'compression', 'zstd']);
+    fs.writeFileSync(path.join(comp, 'z'), Buffer.alloc(1024 * 1024, 0x61));
+    execFileSync('sync');
+    const j = JSON.parse(cli(['space', comp, '--json']).stdout);
+    assert.equal(j.files[0].allocated, String(1024 * 1024), 'counted at its uncompressed length, as btrfs filesystem du does');
+    assert.equal(j.files[0].encoded, String(1024 * 1024));
+    assert.equal(j.fileSystems[0].encoded, String(1024 * 1024));
+    // uncompressed data says nothing of it
+    const plain = JSON.parse(cli(['space', path.join(d, 'own'), '--json']).stdout);
+    assert.equal(plain.files[0].encoded, undefined);
+    assert.equal(plain.fileSystems[0].encoded, undefined);
+  });
+
   test('--json: exactly the issue shape, decimal strings, members in order', () => {
     const r = cli(['space', d, '--json']);
     assert.equal(r.code, 0, r.stderr);

@@ -50,10 +50,10 @@ wrong SMB password or share, a refused connection) only the errors are printed (
 document with the errors), exit 1.
 
 JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N","sharedInside":"N",
-        "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,...},...],
+        "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,"encoded":"N",...},...],
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N"},
-       "fileSystems":[{...the total's members,"filesystem","id","notes":[...]}],
+       "fileSystems":[{...the total's members,"filesystem","id","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const engine = await ctx.engine();
@@ -125,6 +125,7 @@ function fileJson(f: SpaceFile): string {
     ',"fileSystem":' +
     f.fileSystem +
     (f.sharingUnknown ? ',"sharingUnknown":true' : '') +
+    (f.encoded === undefined ? '' : ',"encoded":"' + f.encoded + '"') +
     (f.inline === undefined ? '' : ',"inline":"' + f.inline + '"') +
     '}'
   );
@@ -151,6 +152,7 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: Path
               ['filesystem', str(s.filesystem)],
               ['id', str(s.id)],
               ['mountPoint', s.mountPoint === undefined ? undefined : str(s.mountPoint)],
+              ['encoded', s.encoded === undefined ? undefined : '"' + s.encoded + '"'],
               ['notes', strings(s.notes)],
             ]),
           )
