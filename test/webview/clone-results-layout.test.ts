@@ -142,6 +142,34 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     }
   });
 
+  test('a small extent in a huge file: hovering its widened mark names the extent, not a hole', async () => {
+    const size = 1n << 40n;
+    const at = size / 2n;
+    const huge: CloneResultsData = {
+      ...renamed,
+      destination: {
+        ...renamed.destination,
+        size: String(size),
+        after: {
+          offset: '0',
+          length: String(size),
+          extents: [{ offset: String(at), length: '4096', physical: '8192', flags: ['shared'], index: 0 }],
+          extentCount: 1,
+        },
+      },
+    };
+    const { page } = await open((b) => b.post({ type: 'cloneResults', data: huge }));
+    const sel = '.side.destination figure.after canvas';
+    const box = (await page.locator(sel).boundingBox())!;
+    // one CSS px right of the extent's own pixel: inside its 2 px mark, where the bytes are a hole
+    await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height - 2);
+    const tip = page.locator('.side.destination figure.after .tooltip');
+    await tip.waitFor({ state: 'visible' });
+    assert.match((await tip.textContent())!, /Shared \(cloned\) · extent #1/);
+    assert.match((await tip.textContent())!, /549,755,813,888/);
+    await page.close();
+  });
+
   test('after "Copy instead": what happened (copied, holes kept) names the file made; the refusal is a detail, not an error', async () => {
     const final = copied.destination.path;
     assert.equal(copied.fellBack, true);

@@ -13,7 +13,7 @@ import { resultTotals } from '../../src/protocol/clone-totals';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { onHostMessage, post } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
-import { MapCanvas, hitTest } from '../shared/map-canvas';
+import { MapCanvas } from '../shared/map-canvas';
 import { breakable, el, describeHit, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { ViewWindow } from '../shared/bigview';
@@ -92,7 +92,8 @@ function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string): HTM
     maps.push({ canvas: mc, data: w, span });
     draw();
     canvas.addEventListener('pointermove', (e) => {
-      const h = hitTest(w, mc.offsetAt(span, mc.eventX(e)));
+      // as drawn: over a widened small mark, the extent it stands for (MapCanvas.hitAt)
+      const h = mc.hitAt(span, w, mc.eventX(e));
       if (!h) return tip.setAttribute('hidden', '');
       tip.replaceChildren(...describeHit(h));
       tip.removeAttribute('hidden');
