@@ -7,7 +7,8 @@
 // report; open Space views over those files are analysed again. Deduplicate needs a trusted
 // workspace: the view says why it is disabled and the host refuses it again here. The webview
 // names files only as (group, range) indexes into the plan, so it cannot make the host act on
-// anything else.
+// anything else. (Just over 400 lines: one panel's life, its two runs and their messages; the
+// data, the progress words and the re-measure are beside it in dedupe-*.ts.)
 
 import * as vscode from 'vscode';
 import type { DedupePlan, DedupeReport, Progress } from '../engine';
@@ -37,8 +38,6 @@ export interface DedupeFindSettings {
 export class DedupePanel implements vscode.Disposable {
   /** Open Dedupe views (for tests). */
   static readonly open = new Set<DedupePanel>();
-  /** The open view of each selection (selectionKey): a search of the same paths reuses it. */
-  private static readonly bySelection = new Map<string, DedupePanel>();
   private readonly disposables: vscode.Disposable[] = [];
   /** The engine's plan (bigints), kept to apply; its wire form and the last report. */
   private plan: DedupePlan | undefined;
@@ -64,7 +63,6 @@ export class DedupePanel implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.postState()),
     );
     DedupePanel.open.add(this);
-    DedupePanel.bySelection.set(selectionKey(paths), this);
   }
 
   /**
@@ -73,8 +71,9 @@ export class DedupePanel implements vscode.Disposable {
    * with the plan shown when the search ends.
    */
   static async find(s: Services, paths: readonly string[], settings: DedupeFindSettings): Promise<DedupeWirePlan | undefined> {
-    const open = DedupePanel.bySelection.get(selectionKey(paths));
-    if (open && !open.disposed) {
+    const key = selectionKey(paths);
+    const open = [...DedupePanel.open].find((v) => !v.disposed && selectionKey(v.paths) === key);
+    if (open) {
       open.s = s;
       open.settings = settings;
       open.panel.reveal();
@@ -393,8 +392,6 @@ export class DedupePanel implements vscode.Disposable {
     this.disposed = true;
     if (this.running?.phase === 'find') this.running.abort.abort();
     DedupePanel.open.delete(this);
-    const key = selectionKey(this.paths);
-    if (DedupePanel.bySelection.get(key) === this) DedupePanel.bySelection.delete(key);
     clearTimeout(this.progressTimer);
     for (const d of this.disposables) d.dispose();
   }

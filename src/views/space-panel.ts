@@ -1,4 +1,5 @@
-// The Space view (issue 13): one panel per analysis of a selection (files and folders). It runs
+// The Space view (issue 13): one panel per selection (files and folders; Analyze Space Usage
+// again on the same selection reveals it and analyses again, as its Refresh does). It runs
 // engine.space in the engine's worker with a cancellable progress notification, streams the
 // files into the view as they are mapped (spaceRows, with the progress in files and bytes), then
 // completes them with who shares with whom (the engine's onFileShared) and sends the view the
@@ -8,7 +9,8 @@
 // pairs, ~30 MB, seconds across code-server's websocket). The webview names files only by their
 // index in the result, so it can open, reveal or export only what was analysed. Refresh runs the
 // same analysis again. Nothing is kept after the panel closes (the scan is cancelled, the rows
-// and the result dropped).
+// and the result dropped). (Just over 400 lines: one panel's life, its streaming and its
+// messages; the wire data and the exports are beside it in space-data.ts / space-export.ts.)
 
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
