@@ -1,9 +1,10 @@
 // Applying a dedupe plan (engine.dedupe). Linux: FIDEDUPERANGE through the backend's dedupeRange,
 // where the kernel compares the bytes and shares them only if equal, atomically per call; a range
 // that changed since the scan comes back "differs" and is left alone (one group's sharing:
-// dedupe-apply-group.ts). Where the file system cannot dedupe at all (ext4, tmpfs) the whole plan
-// is refused before any change. Large plans are shared on dedupe-pool.ts's threads; a cancel
-// stops them between calls and the report says what was done. The space freed is measured from
+// dedupe-apply-group.ts). Groups on a file system that cannot dedupe at all (ext4, tmpfs) are left
+// alone, with a note; a plan with nothing else to share is refused by name before any change.
+// Large plans are shared on dedupe-pool.ts's threads; a cancel stops them between calls and the
+// report says what was done. The space freed is measured from
 // the file systems' own free-block counts, after syncfs, before and after.
 
 import type { ExtendedBackend } from './backend-ext';
@@ -52,8 +53,16 @@ export async function applyDedupe(
       `${idle} group${idle === 1 ? '' : 's'} with no net saving (already shared, or parts of extents) ${idle === 1 ? 'was' : 'were'} left alone.`,
     );
   // Groups the search found on a file system that cannot share (their saving is 0, so none is
-  // applied) are probed as well: such a plan is refused by name, not run as having nothing to do.
+  // applied): next to groups that can be shared, a note; alone, they are probed again, so such a
+  // plan is refused by name rather than run as having nothing to do.
   const unshareable = plan.groups.filter((g) => g.cannotShare !== undefined && !isApplied(g));
+  if (groups.length > 0 && unshareable.length > 0)
+    for (const why of new Set(unshareable.map((g) => g.cannotShare!))) {
+      const n = unshareable.filter((g) => g.cannotShare === why).length;
+      report.notes.push(
+        `${n} group${n === 1 ? '' : 's'} on a file system that cannot share blocks ${n === 1 ? 'was' : 'were'} left alone: ${why}`,
+      );
+    }
   if (groups.length === 0 && unshareable.length === 0) {
     report.durationMs = Math.round(performance.now() - t0);
     return report;
@@ -62,7 +71,7 @@ export async function applyDedupe(
   const backendOf = new Map<DedupeGroup, Dedupable>();
   const probeByFs = new Map<string, { path: string; backend: Dedupable }>();
   const keyOfVolume = new Map<string, string>();
-  for (const g of [...groups, ...unshareable]) {
+  for (const g of groups.length > 0 ? groups : unshareable) {
     const p = g.ranges[0].path;
     const b = await resolve(p);
     if (!b.dedupeRange || !b.dedupeSupport || !b.freeBytesSynced)

@@ -62,6 +62,7 @@ export async function probeDedupe(
     out.push(no);
     // a verdict on the file system (not a probe file that could not be opened): its groups free nothing
     if (!CANNOT_SHARE.has(no.code)) continue;
+    no.cannotShare = true;
     refused.set(f.fsKey, no.message);
     cannotShare(g, no.message);
   }

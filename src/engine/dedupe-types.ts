@@ -86,6 +86,13 @@ export interface DedupeError {
   /** ENOENT, EACCES, E_NOT_REGULAR, E_CHANGED, EOPNOTSUPP, ... */
   code: string;
   message: string;
+  /**
+   * In DedupePlan.cannotApply only: the probe's verdict that this file system cannot share blocks
+   * at all (ext4, tmpfs, XFS without reflink): its groups carry DedupeGroup.cannotShare and are
+   * left alone by engine.dedupe. Absent: the probe failed otherwise (a permission, say), and
+   * engine.dedupe would refuse the plan.
+   */
+  cannotShare?: true;
 }
 
 export interface DedupePlan {
@@ -114,7 +121,9 @@ export interface DedupePlan {
   errors: DedupeError[];
   /**
    * File systems holding groups that cannot dedupe (ext4, tmpfs, XFS without reflink, macOS): one
-   * entry each, from the same probe engine.dedupe makes; engine.dedupe would refuse the plan.
+   * entry each, from the same probe engine.dedupe makes. engine.dedupe shares the groups on the
+   * other file systems and leaves those with cannotShare alone (a note says so); a plan with
+   * nothing else to share it refuses by name, as it does an entry without cannotShare.
    */
   cannotApply?: DedupeError[];
   notes: string[];

@@ -228,7 +228,7 @@ export interface DedupeWirePlan {
     lockedIn?: number;
   };
   errors: Array<{ path: string; code: string; message: string }>;
-  /** File systems holding groups that cannot dedupe (DedupePlan.cannotApply): Deduplicate is disabled. */
+  /** File systems holding groups that cannot dedupe (DedupePlan.cannotApply; Deduplicate leaves their groups alone). */
   cannotApply?: Array<{ path: string; code: string; message: string }>;
   notes: string[];
   durationMs: number;

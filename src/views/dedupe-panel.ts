@@ -104,8 +104,10 @@ export class DedupePanel implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return t('Deduplicate changes files, so it needs a trusted workspace.');
     if (process.platform === 'darwin')
       return t('macOS has no call that compares and shares data (no deduplication), so nothing can be shared here.');
-    // the search's own probe (engine.dedupe makes it again and would refuse the whole plan)
-    const no = this.plan?.cannotApply?.[0];
+    // the search's own probe, failed other than by a verdict that the file system cannot share
+    // (engine.dedupe makes it again and would refuse the plan); groups on a file system that
+    // cannot share free nothing, so the view never asks for them (no group at all: the view says so)
+    const no = this.plan?.cannotApply?.find((e) => e.cannotShare !== true);
     if (no) return no.message;
     // after a run the groups and estimate are from before it: applying them again would only repeat it
     if (this.report) return t('Deduplicate ran on these groups: Find again to see what is left.');

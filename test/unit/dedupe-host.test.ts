@@ -538,6 +538,20 @@ describe('Find Duplicate Data (host side)', () => {
     }
   });
 
+  test('a verdict that one file system cannot share (cannotShare) leaves Deduplicate on for the groups elsewhere', async () => {
+    const message = 'ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).';
+    standIn.cannotApply = [{ path: path.join(dir, 'a.img'), code: 'EOPNOTSUPP', message, cannotShare: true }];
+    try {
+      const n = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      const m = await panel.waitFor((x) => panel.posted.indexOf(x) >= n && x.type === 'dedupe' && x.report === undefined);
+      assert.equal(m.canApply, true, String(m.cannotApplyReason));
+      assert.equal(m.cannotApplyReason, undefined);
+    } finally {
+      standIn.cannotApply = undefined;
+    }
+  });
+
   test('Cancel on the notification stops a deduplication: before any sharing an error, part way the report of what was done', async () => {
     const found = panel.posted.length;
     panel.send({ type: 'dedupeFind' }); // a fresh plan: the last one was applied

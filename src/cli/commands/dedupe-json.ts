@@ -103,6 +103,7 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
                   ['path', str(e.path)],
                   ['code', str(e.code)],
                   ['message', str(e.message)],
+                  ['cannotShare', e.cannotShare ? 'true' : undefined],
                 ]),
               )
               .join(',') +

@@ -3,7 +3,6 @@
 // share it (Linux FIDEDUPERANGE: the kernel compares the bytes first) and measure the space
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication".
 
-import * as fs from 'node:fs';
 import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport } from '../../engine';
 import type { Command } from '../command';
 import { dedupeJson, FREED_NOTE } from './dedupe-json';
@@ -48,9 +47,10 @@ extent only when nothing references any of it. Without --apply nothing changes.
 
 --apply (Linux, btrfs or XFS with reflink=1): FIDEDUPERANGE, at most 16 MiB per range and
 up to 120 destinations per call; a range that changed since the scan is left alone and
-reported ("differed"). ext4, tmpfs and other file systems that cannot share are refused
-before any change (EOPNOTSUPP); the search already probes them and says so ("cannotApply")
-instead of suggesting --apply. A range already sharing the source's extents when applied gets no
+reported ("differed"). ext4, tmpfs and other file systems that cannot share: the search
+probes them and says so ("cannotApply") instead of suggesting --apply; --apply leaves their
+groups alone and shares the rest (a note says so, exit 1), or, with nothing else to share,
+refuses before any change (EOPNOTSUPP, exit 1). A range already sharing the source's extents when applied gets no
 call ("alreadyShared", never counted as deduped). "freed" is measured from the file system's free blocks
 (statfs after syncfs) before and after, next to the estimate (below zero when the file system's
 own metadata grew more than it freed). Over SMB (smb:// files and folders) and on Windows:
@@ -99,7 +99,8 @@ group's file system cannot share blocks (ext4, tmpfs: the sentence says what to 
 netSaving is 0; the table's first line says so.
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "errors":[{"path","code","message","failed":bool}],
-       "cannotApply":[{"path","code","message"}],   (file systems that cannot dedupe, if any)
+       "cannotApply":[{"path","code","message","cannotShare":true?}],   (file systems that cannot dedupe, if any;
+                   cannotShare: it cannot share blocks at all, and --apply leaves its groups alone)
        "freeBefore":[{"path","bytes":"N"}],   (with --apply over SMB / on Windows: free space before, per volume)
        "notes":[...],"durationMs":N}`,
   async run(ctx) {
@@ -130,12 +131,18 @@ netSaving is 0; the table's first line says so.
     writeProblems('dedupe', plan.errors, p);
     // Nothing could be read (a wrong password, a missing share or path): the errors say it all.
     if (p.nothingExamined && !ctx.json) return EXIT_FAILURE;
-    // --apply where the search found a file system that cannot share (ext4, tmpfs): the whole plan
-    // is refused before any change; the groups are still shown, with why.
+    // --apply where the search found a file system that cannot share (ext4, tmpfs): its groups
+    // are left alone and the rest shared; with no other group, refused before any change. Either
+    // way stderr names it and the exit status is 1; the groups are still shown, with why.
     // (a probe file gone since the search is no verdict: the engine skips it and applies the rest)
-    const cannot = plan.cannotApply?.filter((e) => CANNOT_SHARE.has(e.code)) ?? [];
-    const refusedHere = ctx.values.apply === true && cannot.length > 0;
-    if (refusedHere) for (const e of cannot) writeErr(`extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}\n`);
+    const cannot = plan.cannotApply?.filter((e) => e.cannotShare === true) ?? [];
+    const refusedHere = ctx.values.apply === true && cannot.length > 0 && plan.groups.every((g) => g.cannotShare !== undefined);
+    if (ctx.values.apply === true)
+      for (const e of cannot)
+        writeErr(
+          `extent-lens dedupe: ${escapeControls(e.message.replace(/^dedupe: /, ''))}` +
+            (refusedHere ? '\n' : ` Its groups were left alone; the others were shared.\n`),
+        );
     const report =
       ctx.values.apply === true && !p.nothingExamined && !refusedHere ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
     if (report) for (const line of skippedLines(report)) writeErr(line);
@@ -145,7 +152,9 @@ netSaving is 0; the table's first line says so.
       writeErr(`extent-lens dedupe: ${cancelledLine(report)}\n`);
       return EXIT_CANCELLED;
     }
-    return p.failures.length > 0 || refusedHere || (report && refused(report) > 0) ? EXIT_FAILURE : EXIT_OK;
+    return p.failures.length > 0 || (ctx.values.apply === true && cannot.length > 0) || (report && refused(report) > 0)
+      ? EXIT_FAILURE
+      : EXIT_OK;
   },
 };
 
@@ -160,9 +169,6 @@ function cancelledLine(r: DedupeReport): string {
     `${r.method.includes('verified') ? 'shares the rest (over SMB it compares and clones again what was shared: the server does not say what is)' : 'continues with the rest'} (E_CANCELLED).`
   );
 }
-
-/** The search's verdicts that a file system cannot share blocks at all (dedupe-probe.ts). */
-const CANNOT_SHARE = new Set(['EOPNOTSUPP', 'EINVAL', 'ENOTTY', 'E_UNSUPPORTED']);
 
 /**
  * One stderr line per distinct message of the skipped ranges, with how many ranges it stands for
@@ -289,6 +295,11 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         (atLeast(report.estimatedMin, report.estimated) ? `${exactAndHuman(report.estimatedMin!)} to ` : '') +
         `${exactAndHuman(report.estimated)}${skippedPart(report)})\n`,
     );
+  else if (plan.cannotApply?.every((e) => e.cannotShare === true) && cannot.length < plan.groups.length && t.netSaving > 0n)
+    // groups on file systems that can share, next to ones that cannot: --apply shares the former
+    lines.push(
+      'nothing was changed; run again with --apply to share the groups on the other file systems (it leaves those named in the first line alone)\n',
+    );
   else if (plan.cannotApply?.length) {
     // (a file system that cannot share at all was said up front; a probe that failed otherwise is said here)
     const said = new Set(cannot.map((g) => g.cannotShare));
@@ -296,18 +307,6 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
       lines.push('nothing was changed; --apply cannot share the groups there (see the first line)\n');
     for (const e of plan.cannotApply)
       if (!said.has(e.message)) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
-    // the refusal is of the whole plan: where some groups lie on file systems that can share, say how to share them
-    const refused = new Set(plan.cannotApply.map((e) => deviceOf(e.path)));
-    if (
-      plan.groups.some((g) => {
-        const dev = deviceOf(g.ranges[0].path);
-        return dev !== undefined && !refused.has(dev);
-      })
-    )
-      lines.push(
-        `--apply refuses the whole plan while it holds files there (e.g. ${escapeControls(plan.cannotApply[0].path)}); ` +
-          'name only paths on file systems that can share to share the rest\n',
-      );
   } else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
   for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])
     lines.push(noteLine(escapeControls(n)) + '\n');
@@ -329,12 +328,3 @@ const MAX_WARNING_LINES = 20;
 
 /** A lower bound worth saying: known and below the estimate. */
 const atLeast = (min: bigint | undefined, most: bigint): boolean => min !== undefined && min < most;
-
-/** The device a local path lies on (undefined for smb://, or where it cannot be asked). */
-function deviceOf(p: string): number | undefined {
-  try {
-    return fs.statSync(p).dev;
-  } catch {
-    return undefined;
-  }
-}
