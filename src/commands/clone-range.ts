@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { alignmentRule, checkLength, checkOffset, growthNote, lengthToEof, maxLength } from './logic/clone-range-input';
+import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength, rangeConfirmation } from './logic/clone-range-input';
 import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
@@ -118,6 +118,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       );
       if (choice !== copyInstead) return undefined;
       copy = true;
+      flow.totalSteps = 4; // a copy has no atomic question (Windows' fifth step)
     }
 
     let sourceOffset = 0n;
@@ -194,30 +195,10 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     if (!(await flow.run(steps))) return undefined;
 
     const go = copy ? t('Copy the Range') : t('Clone Range');
-    const question = t(
-      'Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?',
-      groupNumber(targetOffset),
-      groupNumber(targetOffset + length),
-      target,
-      groupNumber(sourceOffset),
-      groupNumber(sourceOffset + length),
-      source,
-    );
-    // a range ending past the destination's end makes the file longer: said in the question
-    const growth = growthNote(path.basename(target), destinationSize, targetOffset, length, t);
+    // a range past the destination's end replaces nothing; one ending past it says how the file grows
+    const { question, detail } = rangeConfirmation({ source, target, sourceOffset, targetOffset, length, destinationSize, copy }, t);
     // the modal opens before the flow's last input closes: the keyboard goes straight to it
-    const ok = await flow.handOver(() =>
-      vscode.window.showWarningMessage(
-        growth ? `${question} ${growth}` : question,
-        {
-          modal: true,
-          detail: copy
-            ? t('{0}. The destination range is overwritten in place by a copy (its own blocks, nothing shared).', bytesText(length, t))
-            : t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', bytesText(length, t)),
-        },
-        go,
-      ),
-    );
+    const ok = await flow.handOver(() => vscode.window.showWarningMessage(question, { modal: true, detail }, go));
     if (ok !== go) return undefined;
     return { source, target, sourceOffset, targetOffset, length, atomic, copy };
   } finally {

@@ -185,6 +185,45 @@ describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, (
     assert.equal(r.method, 'FICLONERANGE');
   });
 
+  test('win32, a volume that cannot share (ext4), Copy the Range Instead: four steps, no atomic question', { skip: skipReason('ext4') }, async () => {
+    const ext4 = makeFs('ext4');
+    try {
+      const a = path.join(ext4.mountPoint, 'a.bin');
+      const b = path.join(ext4.mountPoint, 'b.bin');
+      writeFile(a, 512 * KiB, 6);
+      writeFile(b, 512 * KiB, 7);
+      engineCalls.length = 0;
+      picks.length = 0;
+      state.inputBoxes = [];
+      state.inputAnswers = ['64k', '128k', '64k'];
+      state.quickPickAnswers = ['Another file…', 'Atomic']; // the second must stay unused
+      state.openDialogAnswer = [Uri.file(b)];
+      state.answers = [
+        { match: /cannot share blocks, so a range of a\.bin cannot be cloned/, answer: 'Copy the Range Instead' },
+        { match: /^Replace bytes 131,072–196,608 of .* with bytes 65,536–131,072 of /, answer: 'Copy the Range' },
+      ];
+      let r: unknown;
+      try {
+        r = await asPlatform('win32', () => exec('extentLens.cloneRange', Uri.file(a)));
+      } finally {
+        state.answers = [];
+      }
+      assert.ok(r, JSON.stringify(state.messages.slice(-3)));
+      assert.deepEqual(state.quickPickAnswers, ['Atomic'], 'no atomic question for a copy');
+      assert.deepEqual(
+        [...(state.inputBoxes as Array<{ title?: string }>).map((x) => x.title), ...picks.map((x) => x.title)],
+        ['Clone Range (1/4)', 'Clone Range (3/4)', 'Clone Range (4/4)', 'Clone Range (2/4)'],
+      );
+      // one engine call, the copy asked for up front (the one clone path, its copy fallback), not atomic
+      assert.equal(engineCalls.length, 1);
+      assert.equal(engineCalls[0][5]?.fallback, 'copy');
+      assert.equal(engineCalls[0][5]?.atomic, false);
+      assert.ok(readAt(b, 128 * KiB, 64 * KiB).equals(readAt(a, 64 * KiB, 64 * KiB)));
+    } finally {
+      ext4.cleanup();
+    }
+  });
+
   test('programmatic: { atomic: true } in the spec reaches the engine on any platform, without questions', async () => {
     writeFile(dst, 512 * KiB, 5);
     engineCalls.length = 0;

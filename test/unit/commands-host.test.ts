@@ -602,7 +602,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     state.inputBoxes = [];
     state.inputAnswers = ['5000', '64k', '1000', '256k', '100000', '64k'];
     state.quickPickAnswers = ['Same file'];
-    state.answers = [{ match: /^Replace bytes 262,144–327,680 of .* with bytes 65,536–131,072 of /, answer: 'Clone Range' }];
+    state.answers = [{ match: /^Clone bytes 65,536–131,072 of .* to bytes 262,144–327,680 of .*, past its end\? /, answer: 'Clone Range' }];
     try {
       const r = (await exec('extentLens.cloneRange', Uri.file(f))) as { method: string; bytes: bigint } | undefined;
       assert.ok(r, `a report; input boxes: ${JSON.stringify(state.inputBoxes)}`);
@@ -631,10 +631,15 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.ok(boxes.every((b) => b.ignoreFocusOut === true));
     assert.ok(state.quickPicks.at(-1)!.ignoreFocusOut);
     assert.equal(fs.statSync(f).size, 320 * 1024, 'the same file grew by the cloned range');
-    // ...and the confirmation said so before it happened
+    // ...and the confirmation said so before it happened, not as a replacement (nothing was there)
     assert.ok(
-      state.messages.some((m) => /^Replace bytes 262,144–327,680 .* interactive\.img grows from 262,144 to 327,680 bytes\.$/.test(m.text)),
-      JSON.stringify(state.messages.slice(-2)),
+      state.messageOptions.some(
+        (m) =>
+          /^Clone bytes 65,536–131,072 of .* past its end\? interactive\.img grows from 262,144 to 327,680 bytes\.$/.test(m.text) &&
+          m.options.detail ===
+            '65,536 bytes (64 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end.',
+      ),
+      JSON.stringify(state.messageOptions.slice(-2)),
     );
     const fiemap = execFileSync('xfs_io', ['-c', 'fiemap -v', f], { encoding: 'utf8' });
     assert.match(fiemap, /0x2000|0x2001/, 'the cloned blocks are shared');
@@ -692,7 +697,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     state.quickInputs = { visible: 0, gaps: 0, shown: 0 };
     state.inputAnswers = ['64k', '256k', PRESS_BACK, '320k', '64k'];
     state.quickPickAnswers = ['Same file', 'Same file'];
-    state.answers = [{ match: /^Replace bytes/, answer: undefined }];
+    state.answers = [{ match: /^Clone bytes .* past its end\?/, answer: undefined }];
     try {
       assert.equal(await exec('extentLens.cloneRange', Uri.file(f)), undefined);
     } finally {
@@ -713,7 +718,7 @@ describe('clone flow', { skip: fsSkip }, () => {
       state.quickPicks.map((p) => p.title),
       ['Clone Range (2/4)'],
     );
-    assert.ok(state.messages.some((m) => /^Replace bytes 327,680–393,216 of .* with bytes 65,536–131,072 of /.test(m.text)));
+    assert.ok(state.messages.some((m) => /^Clone bytes 65,536–131,072 of .* to bytes 327,680–393,216 of .*, past its end\? /.test(m.text)));
     // box, pick, box: each shown before the previous one went; closed once, at the end
     assert.equal(state.quickInputs.shown, 3);
     assert.equal(state.quickInputs.gaps, 1);

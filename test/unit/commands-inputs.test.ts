@@ -11,6 +11,7 @@ import {
   checkLength,
   checkOffset,
   growthNote,
+  rangeConfirmation,
   lengthToEof,
   maxLength,
   rangesOverlap,
@@ -167,6 +168,30 @@ test('clone range past the destination end: the confirmation says how the file g
     growthNote('d.img', 4096n, 1n << 60n, 4096n),
     'd.img grows from 4,096 to 1,152,921,504,606,851,072 bytes; bytes 4,096–1,152,921,504,606,846,976, past its old end, become a hole.',
   );
+});
+
+test('clone range confirmation: a replacement inside the file, not past its end; copy or clone said', () => {
+  const r = { source: '/m/s.img', target: '/m/d.img', sourceOffset: 0n, length: 8192n, destinationSize: 8192n, copy: false };
+  assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 0n }), {
+    question: 'Replace bytes 0–8,192 of /m/d.img with bytes 0–8,192 of /m/s.img?',
+    detail: '8,192 bytes (8 KiB). The destination range is overwritten in place by shared (cloned) blocks.',
+  });
+  // partly past the end: some bytes are replaced, and the file grows
+  assert.equal(
+    rangeConfirmation({ ...r, targetOffset: 4096n }).question,
+    'Replace bytes 4,096–12,288 of /m/d.img with bytes 0–8,192 of /m/s.img? d.img grows from 8,192 to 12,288 bytes.',
+  );
+  // wholly past the end (at it, or beyond with a hole between): nothing is replaced
+  assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 8192n }), {
+    question: 'Clone bytes 0–8,192 of /m/s.img to bytes 8,192–16,384 of /m/d.img, past its end? d.img grows from 8,192 to 16,384 bytes.',
+    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end.',
+  });
+  assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 1n << 60n, copy: true }), {
+    question:
+      'Copy bytes 0–8,192 of /m/s.img to bytes 1,152,921,504,606,846,976–1,152,921,504,606,855,168 of /m/d.img, past its end? ' +
+      'd.img grows from 8,192 to 1,152,921,504,606,855,168 bytes; bytes 8,192–1,152,921,504,606,846,976, past its old end, become a hole.',
+    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets a copy (its own blocks, nothing shared) past its old end.',
+  });
 });
 
 test('punch hole inputs', () => {

@@ -7,6 +7,7 @@
 // ranges must not overlap. Every suggestion a message makes (an aligned offset, a length) is
 // itself a valid answer.
 
+import * as path from 'node:path';
 import { bytesText, formatBytes, groupNumber, parseByteInput } from '../../host/logic/bytes';
 import { plainT, type Translate } from '../../host/logic/translate';
 
@@ -183,4 +184,45 @@ export function growthNote(
     );
   }
   return t('{0} grows from {1} to {2} bytes.', name, groupNumber(destinationSize), groupNumber(end));
+}
+
+/** What Clone Range asks before it runs: the question (with how the file grows) and the modal's detail. */
+export interface RangeConfirmation {
+  question: string;
+  detail: string;
+}
+
+/**
+ * The confirmation of a Clone Range (or its copy). A destination range that starts at or past the
+ * destination's end replaces nothing, so it is not worded as a replacement; one that ends past
+ * it says how the file grows (growthNote).
+ */
+export function rangeConfirmation(
+  r: { source: string; target: string; sourceOffset: bigint; targetOffset: bigint; length: bigint; destinationSize: bigint; copy: boolean },
+  t: Translate = plainT,
+): RangeConfirmation {
+  const pastEnd = r.targetOffset >= r.destinationSize;
+  const nums = [
+    groupNumber(r.targetOffset),
+    groupNumber(r.targetOffset + r.length),
+    r.target,
+    groupNumber(r.sourceOffset),
+    groupNumber(r.sourceOffset + r.length),
+    r.source,
+  ] as const;
+  const question = !pastEnd
+    ? t('Replace bytes {0}–{1} of {2} with bytes {3}–{4} of {5}?', ...nums)
+    : r.copy
+      ? t('Copy bytes {3}–{4} of {5} to bytes {0}–{1} of {2}, past its end?', ...nums)
+      : t('Clone bytes {3}–{4} of {5} to bytes {0}–{1} of {2}, past its end?', ...nums);
+  const growth = growthNote(path.basename(r.target), r.destinationSize, r.targetOffset, r.length, t);
+  const size = bytesText(r.length, t);
+  const detail = pastEnd
+    ? r.copy
+      ? t('{0}. Nothing in the destination is overwritten: it gets a copy (its own blocks, nothing shared) past its old end.', size)
+      : t('{0}. Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end.', size)
+    : r.copy
+      ? t('{0}. The destination range is overwritten in place by a copy (its own blocks, nothing shared).', size)
+      : t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', size);
+  return { question: growth ? `${question} ${growth}` : question, detail };
 }
