@@ -28,6 +28,8 @@ import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { windowBudget } from '../host/logic/map-detail';
 import { uriPartsOf } from '../host/logic/smb-uri';
 import { describeUntrusted, setWebviewHtml } from './panel-setup';
+import { writeExport } from './export-file';
+import { showFailure } from '../host/ui';
 import { readMap } from './read-map';
 import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow, type BoundedReads } from './map-sampler';
 
@@ -368,11 +370,12 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
     });
     if (!target) return;
-    if (target.scheme !== 'file') {
-      // Writing through the workspace file system keeps remote and virtual targets working.
-      await vscode.workspace.fs.writeFile(target, Buffer.from(model.exportText(format), 'utf8'));
-    } else {
-      await writeChunks(target.fsPath, format === 'json' ? model.exportJsonChunks() : model.exportCsvChunks());
+    try {
+      await writeExport(target, format === 'json' ? model.exportJsonChunks() : model.exportCsvChunks());
+    } catch (e) {
+      // the export failed, not the map: a notification (the OS error), the view stays as it is
+      showFailure(this.s, t('Export the extent map'), e);
+      return;
     }
     this.s.log.info(`exported ${model.count} extents of ${this.path} as ${format.toUpperCase()} to ${target.fsPath}`);
     void vscode.window.showInformationMessage(
@@ -395,15 +398,5 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     this.watcher?.dispose();
     for (const d of this.disposables) d.dispose();
     this.s.inspectors.delete(this);
-  }
-}
-
-/** Write generated text chunks without holding the whole export (100 MB for 1M extents) twice. */
-async function writeChunks(file: string, chunks: Iterable<string>): Promise<void> {
-  const fh = await fs.promises.open(file, 'w');
-  try {
-    for (const c of chunks) await fh.write(c);
-  } finally {
-    await fh.close();
   }
 }

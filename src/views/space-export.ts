@@ -3,10 +3,10 @@
 // space-data.ts's, in the shape of `extent-lens space --json` or CSV.
 
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import type { SpaceData } from '../protocol/messages';
 import type { Services } from '../host/services';
 import { showFailure } from '../host/ui';
+import { writeExport } from './export-file';
 import { baseName, exportNarrowed, spaceCsvChunks, spaceJsonChunks, type SpaceExportSel, type SpacePartnerLists } from './space-data';
 
 const t = vscode.l10n.t;
@@ -42,16 +42,7 @@ export async function exportSpace(
   if (!target) return;
   const chunks = format === 'json' ? spaceJsonChunks(d, partners, sel) : spaceCsvChunks(d, sel);
   try {
-    if (target.scheme !== 'file') {
-      await vscode.workspace.fs.writeFile(target, Buffer.from([...chunks].join(''), 'utf8'));
-    } else {
-      const fh = await fs.promises.open(target.fsPath, 'w');
-      try {
-        for (const c of chunks) await fh.write(c);
-      } finally {
-        await fh.close();
-      }
-    }
+    await writeExport(target, chunks);
   } catch (e) {
     showFailure(s, t('Export the space analysis'), e);
     return;

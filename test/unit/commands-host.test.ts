@@ -266,6 +266,30 @@ describe('inspector host', { skip: fsSkip }, () => {
     state.saveDialogAnswer = undefined;
   });
 
+  test('a failed export: a notification with the OS error; the chosen file as it was, no part-written file, the view untouched', async () => {
+    // a 4 KiB tmpfs already full with the file the person chose to replace: the export runs out of space
+    const tiny = fs.mkdtempSync(path.join(ext4!.mountPoint, 'tiny-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', tiny]);
+    try {
+      const target = path.join(tiny, 'old.csv');
+      fs.writeFileSync(target, Buffer.alloc(4096, 0x41));
+      const posted = panel.posted.length;
+      const errors = state.messages.filter((m) => m.level === 'error').length;
+      state.saveDialogAnswer = Uri.file(target);
+      panel.send({ type: 'export', format: 'csv' });
+      await waitUntil(() => state.messages.filter((m) => m.level === 'error').length > errors, 'an error notification');
+      const said = state.messages.filter((m) => m.level === 'error').at(-1)!.text;
+      assert.match(said, /ENOSPC/, said);
+      assert.deepEqual(fs.readdirSync(tiny), ['old.csv'], 'no part-written file left');
+      assert.ok(fs.readFileSync(target).equals(Buffer.alloc(4096, 0x41)), 'the chosen file as it was');
+      assert.ok(!panel.posted.slice(posted).some((m) => m.type === 'error'), 'the map is fine: no error in the view');
+    } finally {
+      state.saveDialogAnswer = undefined;
+      execFileSync('umount', [tiny]);
+      fs.rmdirSync(tiny);
+    }
+  });
+
   test('auto-refresh: a change to the file sends a new summary (debounced)', async () => {
     const w = state.watchers.find((x) => !x.disposed && x.pattern.pattern === path.basename(file));
     assert.ok(w, 'a watcher on the file');

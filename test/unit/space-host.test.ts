@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fakeContext, installFakeVscode, makeFakeVscode, Uri, type FakeWebviewPanel } from './commands-fake-vscode';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { xfsIo } from '../support/xfs-fixture';
@@ -233,6 +234,26 @@ describe('Analyze Space Usage', { skip }, () => {
     state.saveDialogAnswer = undefined;
   });
 
+  test('a failed export: the OS error said, the chosen file as it was, no part-written file', async () => {
+    const tiny = fs.mkdtempSync(path.join(xfs!.mountPoint, 'tiny-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', tiny]);
+    try {
+      const target = path.join(tiny, 'old.json');
+      fs.writeFileSync(target, Buffer.alloc(4096, 0x41)); // the tmpfs is full with it
+      const errors = state.messages.filter((m) => m.level === 'error').length;
+      state.saveDialogAnswer = Uri.file(target);
+      panel.send({ type: 'export', format: 'json' });
+      await waitFor(() => state.messages.filter((m) => m.level === 'error').length > errors);
+      assert.match(state.messages.filter((m) => m.level === 'error').at(-1)!.text, /ENOSPC/);
+      assert.deepEqual(fs.readdirSync(tiny), ['old.json'], 'no part-written file left');
+      assert.ok(fs.readFileSync(target).equals(Buffer.alloc(4096, 0x41)), 'the chosen file as it was');
+    } finally {
+      state.saveDialogAnswer = undefined;
+      execFileSync('umount', [tiny]);
+      fs.rmdirSync(tiny);
+    }
+  });
+
   test('the progress notification is short: the folder’s name, then files and a human size', () => {
     const title = state.progressTitles.find((x) => x.startsWith('Analyzing space usage of '));
     assert.ok(title, state.progressTitles.join(' | '));
@@ -282,6 +303,7 @@ describe('Analyze Space Usage', { skip }, () => {
     fs.mkdirSync(many);
     for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(many, `f${i}`), Buffer.alloc(4096, i & 0xff));
     state.cancelProgress = 'onFirstReport';
+    const errors = state.messages.filter((m) => m.level === 'error').length;
     try {
       const r = await exec('extentLens.analyzeSpace', Uri.file(many));
       assert.equal(r, undefined);
@@ -292,7 +314,7 @@ describe('Analyze Space Usage', { skip }, () => {
     const err = await p.waitFor((m) => m.type === 'error');
     assert.equal(err.code, 'E_CANCELLED');
     assert.equal(lastSpace(p), undefined);
-    assert.ok(!state.messages.some((m) => m.level === 'error'), 'no error notification for a cancel');
+    assert.equal(state.messages.filter((m) => m.level === 'error').length, errors, 'no error notification for a cancel');
   });
 
   test('Analyze Space Usage again on the same selection reveals its view and analyses again; another selection opens another', async () => {
