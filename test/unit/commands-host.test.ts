@@ -282,7 +282,7 @@ describe('inspector host', { skip: fsSkip }, () => {
       assert.match(said, /ENOSPC/, said);
       assert.deepEqual(fs.readdirSync(tiny), ['old.csv'], 'no part-written file left');
       assert.ok(fs.readFileSync(target).equals(Buffer.alloc(4096, 0x41)), 'the chosen file as it was');
-      assert.ok(!panel.posted.slice(posted).some((m) => m.type === 'error'), 'the map is fine: no error in the view');
+      assert.ok(!panel.posted.slice(posted).some((m) => (m as { type: string }).type === 'error'), 'the map is fine: no error in the view');
     } finally {
       state.saveDialogAnswer = undefined;
       execFileSync('umount', [tiny]);
