@@ -11,7 +11,7 @@
 import { isApplied, type DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
-import type { ExtentRef, OwnerLookup } from './dedupe-owners';
+import { keptWhole, type ExtentRef, type OwnerLookup } from './dedupe-owners';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 import { blockEndAtEof, sameBytes, segments } from './dedupe-segments';
 
@@ -313,7 +313,9 @@ export function wantsExtentItems(f: FileData): boolean {
  * file's extent items (`OwnerLookup.extentsOf`, root only), replaces the bytes counted. An extent
  * moved by several groups is shared out among them by the bytes each moves (each group's saving
  * stays above 0: the apply leaves a group that frees nothing alone, and the extent needs them
- * all). An extent moved only in part frees nothing (partialExtentWarnings took its bytes out). A
+ * all). An extent moved only in part frees nothing (partialExtentWarnings took its bytes out), nor
+ * does one that a file outside the plan also references (a snapshot's copy, as root: the owners
+ * name it), whatever its size: its bytes come out of the saving, with a warning. A
  * group whose every other byte is known (`onlyCompression`, from sharedBlockSavings) and whose
  * compressed extents are all sized gets one figure. Returns how many groups were sized.
  */
@@ -327,12 +329,12 @@ export function compressedSavings(
   /** Per extent (fsKey, address): its size on disk and the bytes each group moves of it. */
   const extents = new Map<string, { disk: bigint; moves: { g: DedupeGroup; bytes: bigint }[] }>();
   /** Per group: the compressed bytes it counted in full that are now sized, and whether all were. */
-  const sized = new Map<DedupeGroup, { inFull: bigint; onDisk: bigint; all: boolean }>();
+  const sized = new Map<DedupeGroup, { inFull: bigint; onDisk: bigint; all: boolean; kept: bigint; keptBy: string }>();
   for (const g of groups) {
     if (!g.compressed || g.netSaving === 0n) continue;
     const srcFile = files.get(g.ranges[0].path);
     const src = srcFile ? segments(srcFile, g.ranges[0].offset, g.length) : [];
-    const mine = { inFull: 0n, onDisk: 0n, all: true };
+    const mine = { inFull: 0n, onDisk: 0n, all: true, kept: 0n, keptBy: '' };
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       const cov = covered.get(r.path);
@@ -341,7 +343,18 @@ export function compressedSavings(
         if (!x.encoded) continue;
         const notSource = x.len - sameBytes(src, [x]); // what groupSaving counted for it
         if (notSource === 0n) continue;
-        const refs = cov && !x.shared ? refsByExtent(f, owners)?.get(x.phys) : undefined;
+        if (x.shared) {
+          // kept whole by a file outside the plan: counted in full, frees nothing
+          const by = keptWhole(owners.get(f.fsKey), f, r.offset + x.rel, x.len, x.phys);
+          if (by === undefined) mine.all = false;
+          else {
+            mine.inFull += notSource;
+            mine.kept += notSource;
+            mine.keptBy ||= by;
+          }
+          continue;
+        }
+        const refs = cov ? refsByExtent(f, owners)?.get(x.phys) : undefined;
         if (!refs || refs.length === 0) {
           mine.all = false;
           continue;
@@ -368,12 +381,18 @@ export function compressedSavings(
     // what rounding left: to the group moving the most of it
     sized.get(moves.reduce((a, m) => (m.bytes > a.bytes ? m : a)).g)!.onDisk += left;
   }
-  for (const [g, { inFull, onDisk, all }] of sized) {
+  for (const [g, { inFull, onDisk, all, kept, keptBy }] of sized) {
     g.netSaving = g.netSaving > inFull ? g.netSaving - inFull + onDisk : onDisk;
+    if (kept > 0n)
+      g.warnings.push(
+        `${kept} bytes of the other ranges are in compressed extents that files outside the selection also reference (e.g. ${keptBy}): ` +
+          'btrfs frees an extent only once nothing references it, so they are left out of the saving.',
+      );
     if (all && onlyCompression.has(g)) g.netSavingMin = g.netSaving;
     else if (g.netSavingMin !== undefined) g.netSavingMin = g.netSavingMin + onDisk < g.netSaving ? g.netSavingMin + onDisk : g.netSaving;
   }
-  return sized.size;
+  // (a group whose compressed data is all kept by other files was not sized by its size on disk)
+  return [...sized.values()].filter((m) => m.inFull > m.kept).length;
 }
 
 /**

@@ -147,6 +147,21 @@ export async function ownerLookups(
   };
 }
 
+/**
+ * Whether a file outside the plan references every byte of [offset, offset + length) of `f`
+ * (data at `phys`): its owner for a person, else undefined (not known, or not all of it). A
+ * compressed btrfs extent has no physical range to weigh part by part, but any outside reference
+ * keeps all of it: so a piece kept whole frees nothing, which is all that needs knowing.
+ */
+export function keptWhole(lookup: OwnerLookup | undefined, f: FileData, offset: bigint, length: bigint, phys: bigint): string | undefined {
+  const kept = lookup?.keptOutside(f, offset, length, phys);
+  if (!kept || kept.length === 0) return undefined;
+  const end = offset + length;
+  let covered = 0n; // the stretches are apart (one per extent item)
+  for (const k of kept) covered += (k.end < end ? k.end : end) - (k.start > offset ? k.start : offset);
+  return covered >= length ? lookup!.ownerName(kept[0].owner) : undefined;
+}
+
 type Lookup = (f: FileData, offset: bigint, length: bigint, phys: bigint) => KeptStretch[];
 
 /**

@@ -9,7 +9,7 @@ import { keepsExtent } from './dedupe-extents';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 import { sharesNoBlocks } from './space-fs';
-import type { OwnerLookup } from './dedupe-owners';
+import { keptWhole, type OwnerLookup } from './dedupe-owners';
 import { blockEndAtEof, dataBytes, physEnd, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
 
 const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -281,7 +281,13 @@ export function sharedBlockSavings(
         if (x.encoded) compressed = true;
         if (x.phys < 0n) named = false; // no place (smb://): whether it is shared at all is not known
         if (!x.shared) continue;
-        if (x.phys < 0n || x.encoded || !list) {
+        // compressed: no physical range to weigh here; kept whole by a file outside the plan it
+        // frees nothing, which compressedSavings takes out; otherwise what keeps it is not known
+        if (x.encoded) {
+          if (keptWhole(lookup, f, r.offset + x.rel, x.len, x.phys) === undefined) named = false;
+          continue;
+        }
+        if (x.phys < 0n || !list) {
           named = false;
           continue;
         }

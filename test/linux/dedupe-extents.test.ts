@@ -266,6 +266,44 @@ onReflinkFileSystems((kind, t) => {
   );
 
   test(
+    'btrfs compressed copies a snapshot outside the selection still holds: as root the saving is 0, exactly (not their uncompressed size)',
+    { skip: kind !== 'btrfs' },
+    async () => {
+      const d = freshDir(t, 'compressed-snapshot');
+      const sv = path.join(d, 'sv');
+      execFileSync('btrfs', ['subvolume', 'create', sv]);
+      execFileSync('btrfs', ['property', 'set', sv, 'compression', 'zstd']);
+      const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
+      for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), text);
+      execFileSync('sync');
+      execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(d, 'snap')]);
+      execFileSync('sync');
+      try {
+        assert.match(frags(path.join(sv, 'g'))[0].flags, /encoded/);
+        const engine = createEngine();
+        const plan = await engine.findDuplicates([sv]);
+        assert.equal(plan.groups.length, 1);
+        const g = plan.groups[0];
+        // the snapshot references every compressed extent of both copies: sharing them frees nothing
+        assert.equal(g.netSaving, 0n, g.warnings.join('\n'));
+        assert.equal(g.netSavingMin, 0n);
+        const snap = path.join(d, 'snap');
+        assert.ok(
+          g.warnings.some((w) => /compressed/.test(w) && (w.includes(`(e.g. ${snap}/f)`) || w.includes(`(e.g. ${snap}/g)`))),
+          g.warnings.join('\n'),
+        );
+        const r = await engine.dedupe(plan);
+        assert.equal(r.calls, 0, 'a group that frees nothing is left alone');
+        // with the snapshot in the selection, its files keep their blocks and the copies move to them
+        const both = await engine.findDuplicates([d]);
+        assert.ok(both.total.netSaving > 0n && both.total.netSaving < BigInt(2 * text.length), String(both.total.netSaving));
+      } finally {
+        execFileSync('btrfs', ['subvolume', 'delete', path.join(d, 'snap'), sv], { stdio: 'ignore' });
+      }
+    },
+  );
+
+  test(
     'btrfs compressed: a clone is already shared, and a plan applied twice makes no call the second time',
     { skip: kind !== 'btrfs' },
     async () => {

@@ -198,9 +198,18 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       await text(page, '.saving-line'),
       'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection.',
     );
-    const compressed = { ...bounded, groups: bounded.groups.map((g, i) => (i === 0 ? { ...g, compressed: true } : g)) };
+    // a group not known to the byte: its header gives the most, as such ("up to"), the range exact in the tooltip
+    const compressed = {
+      ...bounded,
+      groups: bounded.groups.map((g, i) => (i === 0 ? { ...g, compressed: true, netSavingMin: '0' } : g)),
+    };
     await bridge.post({ type: 'dedupe', plan: compressed, canApply: true });
     await page.waitForFunction(() => document.querySelector('.saving-line')?.textContent?.includes('compressed'));
+    const g0 = (await rows(page)).find((x) => x.kind === 'group' && x.group === 0)!;
+    assert.match(g0.text, /frees up to 128 KiB$/);
+    assert.equal(g0.titles.at(-1), `Between 0 bytes and ${BigInt(compressed.groups[0].netSaving).toLocaleString('en-US')} bytes`);
+    const g1 = (await rows(page)).find((x) => x.kind === 'group' && x.group === 1)!;
+    assert.match(g1.text, /frees 1\.37 GiB$|frees 1\.4 GiB$/, 'exact: one figure');
     assert.equal(
       await text(page, '.saving-line'),
       'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection, or compressed, whose size on disk is not known.',

@@ -10,6 +10,7 @@ import { groupDigits, hex, humanBytes, withHumanSizes } from '../../src/protocol
 import { l10n } from '../shared/l10n';
 import { rangeAt, rangeCount, type GroupNums, type Row } from './model';
 import { ROW_H, RowLayout, WarningHeights } from './row-layout';
+import { exact } from './texts';
 import { onThemeChange } from '../shared/palette';
 
 export { ROW_H } from './row-layout';
@@ -25,8 +26,6 @@ export interface DedupeListCallbacks {
   onSelect(s: Selected): void;
   onOpen(s: Selected): void;
 }
-
-const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
 
 export class DedupeList {
   readonly grid: HTMLElement;
@@ -187,7 +186,10 @@ export class DedupeList {
     const net =
       grp.cannotShare !== undefined
         ? this.cell(tr, 'c-net', l10n.t('cannot share here'), grp.cannotShare)
-        : this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
+        : n.min < n.net
+          ? // not known to the byte (compressed, shared with files not named): the most, as the totals' range says
+            this.cell(tr, 'c-net', l10n.t('frees up to {0}', humanBytes(n.net)), l10n.t('Between {0} and {1}', exact(n.min), exact(n.net)))
+          : this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
     net.classList.toggle('zero', n.net === 0n);
     tr.addEventListener('click', () => this.cb.onToggle(g));
     return tr;

@@ -8,6 +8,8 @@ import type { DedupeWireGroup, DedupeWirePlan, DedupeWireRange } from '../../src
 export interface GroupNums {
   length: bigint;
   net: bigint;
+  /** The least it frees (netSavingMin; netSaving where it is exact). */
+  min: bigint;
   /** Data bytes in the ranges beyond the first (holes count zero): what a tool that ignores sharing would claim. */
   candidate: bigint;
   /** Ranges already sharing the source's extents. */
@@ -36,6 +38,7 @@ export function groupNums(plan: DedupeWirePlan): GroupNums[] {
     return {
       length,
       net: BigInt(g.netSaving),
+      min: g.netSavingMin !== undefined ? BigInt(g.netSavingMin) : BigInt(g.netSaving),
       candidate: BigInt(g.candidateBytes),
       shared: g.ranges.reduce((n, r) => n + (r.alreadyShared ? 1 : 0), 0),
       readOnly: allRanges(g).reduce((n, r) => n + (r.readOnly ? 1 : 0), 0),
