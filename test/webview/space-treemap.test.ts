@@ -345,9 +345,17 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     // a.img selected, then zoomed away from: no selection is left out of sight (Inspect, Reveal)
     await page.click(`.space-grid .tr[data-file="${idx('a.img')}"]`);
     assert.equal(await page.getAttribute('body', 'data-selected'), String(idx('a.img')));
-    // the folder's title strip lies just above its first file
-    await page.click('canvas.treemap', { position: { x: rc.x0 + 6, y: rc.y0 - 6 } });
+    // the folder's title strip lies just above its first file; a double-click there only zooms:
+    // the first click zooms, and the second lands on whatever file is drawn there now, which is
+    // neither selected nor opened
+    await page.dblclick('canvas.treemap', { position: { x: rc.x0 + 6, y: rc.y0 - 6 } });
     assert.equal(await zoomed(), 'sub');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      bridge.received.filter((m) => m.type === 'spaceOpen'),
+      [],
+      'a double-click on a folder opens no file',
+    );
     assert.equal(await page.getAttribute('body', 'data-selected'), '');
     assert.equal(await page.getAttribute('#btn-reveal', 'disabled'), '');
     assert.equal(await rectOf(page, idx('a.img')), undefined, 'files outside the folder are not drawn');
@@ -356,6 +364,9 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     assert.match((await page.textContent('.crumbs')) ?? '', /sub$/);
     assert.deepEqual(await rows(), ['sub/c.img', 'sub/d.img', 'sub/e.txt']);
     assert.equal(await page.textContent('.filter-count'), '3 of 5 files');
+    // a double-click on a file's tile opens that file
+    await page.dblclick('canvas.treemap', { position: { x: (rc2.x0 + rc2.x1) / 2, y: (rc2.y0 + rc2.y1) / 2 } });
+    assert.deepEqual(await bridge.waitFor((m) => m.type === 'spaceOpen'), { type: 'spaceOpen', index: idx('sub/c.img') });
     // the filter applies within the folder (a.img matches "img" but is outside it)
     // a file the filter hides is no longer selected (Reveal would act on a file not shown)
     await page.click(`.space-grid .tr[data-file="${idx('sub/e.txt')}"]`);

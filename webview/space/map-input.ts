@@ -1,5 +1,5 @@
 // The treemap's mouse and keys: click a file to select it, a folder (its title strip or frame)
-// to zoom in, double-click a file to open it; the tooltip names what is under the pointer (a
+// to zoom in (a double-click there only zooms), double-click a file to open it; the tooltip names what is under the pointer (a
 // folder by its path and size, also one too small for a label; a file by its path, so its folder
 // too, and its bytes). Arrow keys select the neighbouring tile, Space zooms into the selected
 // file's folder, Backspace/Escape zoom out, Enter opens.
@@ -37,15 +37,25 @@ export function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly 
 }
 
 export function bindTreemapInput(canvas: HTMLCanvasElement, v: TreemapView): void {
+  // What the first click of a (double-)click acted on. A click that zooms redraws the map under
+  // the pointer: the clicks after it in the same burst (e.detail > 1) and the dblclick belong to
+  // the folder, not to the file now drawn there.
+  let first: { zoomed: boolean; file?: number } = { zoomed: false };
   canvas.addEventListener('click', (e) => {
+    if (e.detail > 1 && first.zoomed) return;
     const n = v.map()?.hit(e.offsetX, e.offsetY);
+    first = { zoomed: false, file: n?.data.file };
     if (!n) return;
     if (n.data.file !== undefined) v.select(n.data.file);
-    else if (n.data.children) v.zoomTo(n.data);
+    else if (n.data.children) {
+      first.zoomed = true;
+      v.zoomTo(n.data);
+    }
   });
   canvas.addEventListener('dblclick', (e) => {
+    if (first.zoomed) return;
     const n = v.map()?.hit(e.offsetX, e.offsetY);
-    if (n?.data.file !== undefined) v.open(n.data.file);
+    if (n?.data.file !== undefined && n.data.file === first.file) v.open(n.data.file);
   });
   canvas.addEventListener('mousemove', (e) => {
     const n = v.map()?.hit(e.offsetX, e.offsetY);
