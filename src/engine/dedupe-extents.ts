@@ -329,12 +329,15 @@ export function compressedSavings(
   /** Per extent (fsKey, address): its size on disk and the bytes each group moves of it. */
   const extents = new Map<string, { disk: bigint; moves: { g: DedupeGroup; bytes: bigint }[] }>();
   /** Per group: the compressed bytes it counted in full that are now sized, and whether all were. */
-  const sized = new Map<DedupeGroup, { inFull: bigint; onDisk: bigint; all: boolean; kept: bigint; keptBy: string }>();
+  const sized = new Map<
+    DedupeGroup,
+    { inFull: bigint; onDisk: bigint; all: boolean; kept: bigint; keptBy: string; stuck: bigint; stuckBy: string }
+  >();
   for (const g of groups) {
     if (!g.compressed || g.netSaving === 0n) continue;
     const srcFile = files.get(g.ranges[0].path);
     const src = srcFile ? segments(srcFile, g.ranges[0].offset, g.length) : [];
-    const mine = { inFull: 0n, onDisk: 0n, all: true, kept: 0n, keptBy: '' };
+    const mine = { inFull: 0n, onDisk: 0n, all: true, kept: 0n, keptBy: '', stuck: 0n, stuckBy: '' };
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       const cov = covered.get(r.path);
@@ -345,14 +348,28 @@ export function compressedSavings(
         if (notSource === 0n) continue;
         if (x.shared) {
           // kept whole by a file outside the plan: counted in full, frees nothing
-          const by = keptWhole(owners.get(f.fsKey), f, r.offset + x.rel, x.len, x.phys);
-          if (by === undefined) mine.all = false;
-          else {
+          const lookup = owners.get(f.fsKey);
+          const by = keptWhole(lookup, f, r.offset + x.rel, x.len, x.phys);
+          if (by !== undefined) {
             mine.inFull += notSource;
             mine.kept += notSource;
             mine.keptBy ||= by;
+            continue;
           }
-          continue;
+          // shared only with the plan's files: freed whole (sized below, once however many of
+          // them move it) if every reference of theirs to it moves; else it frees nothing
+          const sharers = cov ? lookup?.referencingFiles?.(x.phys) : undefined;
+          if (!sharers) {
+            mine.all = false;
+            continue;
+          }
+          const staying = sharers.find((s) => !allMoved(refsByExtent(s, owners)?.get(x.phys), s, covered.get(s.path)));
+          if (staying) {
+            mine.inFull += notSource;
+            mine.stuck += notSource;
+            mine.stuckBy ||= staying.path;
+            continue;
+          }
         }
         const refs = cov ? refsByExtent(f, owners)?.get(x.phys) : undefined;
         if (!refs || refs.length === 0) {
@@ -381,8 +398,13 @@ export function compressedSavings(
     // what rounding left: to the group moving the most of it
     sized.get(moves.reduce((a, m) => (m.bytes > a.bytes ? m : a)).g)!.onDisk += left;
   }
-  for (const [g, { inFull, onDisk, all, kept, keptBy }] of sized) {
+  for (const [g, { inFull, onDisk, all, kept, keptBy, stuck, stuckBy }] of sized) {
     g.netSaving = g.netSaving > inFull ? g.netSaving - inFull + onDisk : onDisk;
+    if (stuck > 0n)
+      g.warnings.push(
+        `${stuck} bytes of the other ranges are in compressed extents that files the plan leaves in place also reference (e.g. ${stuckBy}): ` +
+          'btrfs frees an extent only once nothing references it, so they are left out of the saving.',
+      );
     if (kept > 0n)
       g.warnings.push(
         `${kept} bytes of the other ranges are in compressed extents that files outside the selection also reference (e.g. ${keptBy}): ` +
@@ -392,7 +414,13 @@ export function compressedSavings(
     else if (g.netSavingMin !== undefined) g.netSavingMin = g.netSavingMin + onDisk < g.netSaving ? g.netSavingMin + onDisk : g.netSaving;
   }
   // (a group whose compressed data is all kept by other files was not sized by its size on disk)
-  return [...sized.values()].filter((m) => m.inFull > m.kept).length;
+  return [...sized.values()].filter((m) => m.inFull > m.kept + m.stuck).length;
+}
+
+/** Whether the plan moves every one of `f`'s references `refs` to an extent (`cover`: its destination ranges). */
+function allMoved(refs: ExtentRef[] | undefined, f: FileData, cover: { start: bigint[]; end: bigint[] } | undefined): boolean {
+  if (!refs || refs.length === 0 || !cover) return false;
+  return !refs.some((e) => bytesNotCovered({ start: [e.off], end: [e.end < f.size ? e.end : f.size] }, cover) > 0n);
 }
 
 /**

@@ -40,6 +40,12 @@ export interface OwnerLookup {
    * address and size on disk; undefined where they cannot be read (not root) or elsewhere.
    */
   extentsOf?(f: FileData): ExtentRef[] | undefined;
+  /**
+   * btrfs: the plan's files that reference the data extent at `bytenr` (an encoded extent's
+   * address), when no other file does; undefined where some file outside the plan references it
+   * or the owners cannot be named.
+   */
+  referencingFiles?(bytenr: bigint): FileData[] | undefined;
 }
 
 /** A reference of a file to a btrfs data extent: file offsets [off, end), the extent's address and size on disk. */
@@ -99,7 +105,7 @@ export async function ownerLookups(
     if (!q) continue;
     queries.push(q);
     const query = q;
-    const inside = new Set<string>();
+    const inside = new Map<string, FileData>();
     let broken = false;
     const fail = (e: unknown): undefined => {
       broken = true;
@@ -108,7 +114,7 @@ export async function ownerLookups(
     };
     try {
       for (const f of files.values())
-        if (f.fsKey === fsKey && f.dev !== undefined && f.ino !== undefined) inside.add(query.fileKey(f.path, f.dev, f.ino));
+        if (f.fsKey === fsKey && f.dev !== undefined && f.ino !== undefined) inside.set(query.fileKey(f.path, f.dev, f.ino), f);
     } catch (e) {
       fail(e);
       continue;
@@ -133,6 +139,16 @@ export async function ownerLookups(
             if (broken) return undefined;
             try {
               return btrfs.extentsOf(f);
+            } catch (e) {
+              return fail(e);
+            }
+          }
+        : undefined,
+      referencingFiles: btrfs
+        ? (bytenr) => {
+            if (broken) return undefined;
+            try {
+              return btrfs.referencingFiles(bytenr);
             } catch (e) {
               return fail(e);
             }
@@ -169,9 +185,20 @@ type Lookup = (f: FileData, offset: bigint, length: bigint, phys: bigint) => Kep
  * on disk; one LOGICAL_INO_V2 per extent names every file referencing any part of it (an extent is
  * freed only whole, so an outside reference anywhere in it keeps all of it).
  */
-function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): { kept: Lookup; extentsOf: (f: FileData) => ExtentRef[] } {
+function btrfsLookup(
+  q: ExtentOwnerQuery,
+  inside: Map<string, FileData>,
+): { kept: Lookup; extentsOf: (f: FileData) => ExtentRef[]; referencingFiles: (bytenr: bigint) => FileData[] | undefined } {
   const items = new Map<string, ExtentRef[]>();
+  /** Per extent: a file outside the plan referencing it (null: none). */
   const owners = new Map<bigint, string | null>();
+  /** Per extent: every file referencing it (one LOGICAL_INO_V2 each). */
+  const referrers = new Map<bigint, ReadonlySet<string>>();
+  const referencesTo = (bytenr: bigint): ReadonlySet<string> => {
+    let set = referrers.get(bytenr);
+    if (!set) referrers.set(bytenr, (set = q.referencesTo!(bytenr)));
+    return set;
+  };
   const extentsOf = (f: FileData): ExtentRef[] => {
     let list = items.get(f.path);
     if (!list) {
@@ -203,7 +230,7 @@ function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): { kept: Lookup; 
       let outside = owners.get(it.bytenr);
       if (outside === undefined) {
         outside = null;
-        for (const o of q.referencesTo!(it.bytenr))
+        for (const o of referencesTo(it.bytenr))
           if (!inside.has(o)) {
             outside = o;
             break;
@@ -214,11 +241,20 @@ function btrfsLookup(q: ExtentOwnerQuery, inside: Set<string>): { kept: Lookup; 
     }
     return out;
   };
-  return { kept, extentsOf };
+  const referencingFiles = (bytenr: bigint): FileData[] | undefined => {
+    const out: FileData[] = [];
+    for (const o of referencesTo(bytenr)) {
+      const f = inside.get(o);
+      if (!f) return undefined;
+      out.push(f);
+    }
+    return out;
+  };
+  return { kept, extentsOf, referencingFiles };
 }
 
 /** XFS: the reverse-mapping btree names the owners of each block of the physical range. */
-function xfsLookup(q: ExtentOwnerQuery, inside: Set<string>): Lookup {
+function xfsLookup(q: ExtentOwnerQuery, inside: ReadonlyMap<string, FileData>): Lookup {
   // By physical range: the clones of a file moving together ask about the same blocks, once each.
   const asked = new Map<string, { start: bigint; end: bigint; owner: string }[]>();
   return (_f, offset, length, phys) => {

@@ -284,7 +284,7 @@ export function sharedBlockSavings(
         // compressed: no physical range to weigh here; kept whole by a file outside the plan it
         // frees nothing, which compressedSavings takes out; otherwise what keeps it is not known
         if (x.encoded) {
-          if (keptWhole(lookup, f, r.offset + x.rel, x.len, x.phys) === undefined) named = false;
+          if (keptWhole(lookup, f, r.offset + x.rel, x.len, x.phys) === undefined && !lookup?.referencingFiles?.(x.phys)) named = false;
           continue;
         }
         if (x.phys < 0n || !list) {
