@@ -31,7 +31,8 @@ export async function applyDedupe(
   // Groups that would free nothing are not applied: already shared, or (btrfs) only parts of
   // extents, whose sharing leaves the rest of each extent allocated (it could only fragment).
   const groups = plan.groups.filter(isApplied);
-  const idle = plan.groups.length - groups.length;
+  // (those on a file system that cannot share have a note of their own below)
+  const idle = plan.groups.filter((g) => !isApplied(g) && g.cannotShare === undefined).length;
   const report: DedupeReport = {
     deduped: 0n,
     alreadyShared: 0n,

@@ -66,8 +66,9 @@ macOS cannot deduplicate (EOPNOTSUPP).
 Exit status: 0 when every path was examined (and with --apply every range was shared or had
 changed since the scan), 1 when a named path or something under it could not be (what was found
 is still printed; with --apply, still shared) or --apply could not share a range (EPERM on an
-immutable file, EROFS, a file gone: on stderr, one line per message with its count, and each in "skipped") or was refused as a whole (a
-file system that cannot share: the groups printed, nothing changed), 2 on a usage error,
+immutable file, EROFS, a file gone: on stderr, one line per message with its count, and each in
+"skipped") or met a file system that cannot share (its groups left alone and the others shared;
+with no other group, nothing changed), 2 on a usage error,
 including a --chunk that is not a multiple of the block size (checked when the file system is
 opened). Not failures, only notes on stderr ("failed":false in "errors"): a FIFO, socket or
 device met in a folder, a file that changed during the scan (left out). A special file or
