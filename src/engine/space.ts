@@ -504,20 +504,28 @@ export async function spaceOf(
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
+      // not root (the query's EPERM), or root and the query failed otherwise (files removed during the scan, say)
+      const denied = why === undefined || /\((EPERM|EACCES)\)/.test(why);
       fsNotes.push(
-        `Deleting these files frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes they reference: btrfs ` +
-          'frees an extent only whole (a partly overwritten or partly cloned one frees more than is referenced) and a ' +
-          'compressed one takes less than its length, and only root can read extent sizes and owners ' +
-          '(BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2). Run as root for the exact figure.',
+        `Deleting these files frees about ${t.reclaimable} bytes` +
+          (t.reclaimableMax !== t.reclaimable ? ` to ${t.reclaimableMax} bytes` : '') +
+          ', by the bytes they reference: btrfs frees an extent only whole (a partly overwritten or partly cloned one frees ' +
+          'more than is referenced) and a compressed one takes less than its length, ' +
+          (denied
+            ? 'and only root can read extent sizes and owners (BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2). Run as root for the exact figure.'
+            : 'and extent sizes and owners (BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2) could not be read (above). ' +
+              'Run it again once nothing is changing the files for the exact figure.'),
       );
     } else if (t.shared === 0n && g.sharingUnknownFiles === 0) {
       t.reclaimable = t.exclusive - g.kept;
       t.reclaimableMax = t.reclaimable;
       outside = { start: [], end: [] };
+      // (a file with a hard link outside the selection stays: said in its own note)
+      const linked = g.kept > 0n ? ', less the files that keep a hard link outside it' : '';
       fsNotes.push(
         sharesNoBlocks(g.filesystem)
-          ? `exact: ${name} cannot share blocks between files, so deleting the selection frees what it holds.`
-          : `exact: no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes.`,
+          ? `exact: ${name} cannot share blocks between files, so deleting the selection frees what it holds${linked}.`
+          : `exact: no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes${linked}.`,
       );
     } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n) {
       t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;

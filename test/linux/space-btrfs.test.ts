@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type SpaceResult } from '../../src/engine';
+import { createLinuxBackend } from '../../src/engine/backends/linux';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { MiB, overwrite, randomFile, settledFree } from '../support/space-files';
 
@@ -155,6 +156,7 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.equal(bounded.total.reclaimableExact, false);
       assert.match(bounded.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\)/);
       assert.deepEqual(bounded.errors, []);
+      assert.match(bounded.fileSystems[0].notes.join(' '), /only root can read extent sizes and owners .*Run as root for the exact figure\.$/);
       // y's own 256 KiB (btrfs flags x's whole extent shared; w is kept by its outside link) .. unique without w
       assert.equal(bounded.total.reclaimable, 256n * 1024n);
       assert.equal(bounded.total.reclaimableMax, 3n * BigInt(MiB) + 256n * 1024n);
@@ -167,6 +169,27 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       const inside = Object.fromEntries(r.files.map((f) => [path.basename(f.path), f.sharedInside]));
       assert.deepEqual(inside, { w: 0n, x: 2n * BigInt(MiB), y: 2n * BigInt(MiB) - 256n * 1024n, z: 0n });
       assert.ok(bounded.files.every((f) => f.sharedInside === undefined));
+      // as root, an owner query that no longer names a file (it changed during the scan): the bounds,
+      // and not the advice to run as root
+      const real = createLinuxBackend();
+      const losing = new Proxy(real, {
+        get(target, prop, receiver) {
+          if (prop !== 'extentOwners') {
+            const v = Reflect.get(target, prop, receiver);
+            return typeof v === 'function' ? v.bind(target) : v;
+          }
+          return (p: string) => {
+            const q = target.extentOwners(p);
+            return q && { ...q, referencesTo: () => new Set<string>(), close: () => q.close() };
+          };
+        },
+      });
+      const changed = await createEngine({ backend: losing }).space([d]);
+      const said = changed.fileSystems[0].notes.join(' ');
+      assert.equal(changed.total.reclaimableExact, false);
+      assert.match(said, /did it change during the scan\?/);
+      assert.match(said, /could not be read \(above\)\. Run it again once nothing is changing the files for the exact figure\./);
+      assert.doesNotMatch(said, /Run as root/);
       const before = await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint]);
       for (const f of r.files) fs.rmSync(f.path);
       const freed = (await settledFree(t.mountPoint, ['btrfs', 'filesystem', 'sync', t.mountPoint])) - before;

@@ -77,6 +77,21 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(freed, exact.total.reclaimable);
   });
 
+  test('ext4: a file with a hard link outside frees nothing, and the note beside the figure says so', async () => {
+    const sel = freshDir(ext4, 'linked-sel');
+    const outside = freshDir(ext4, 'linked-out');
+    randomFile(path.join(sel, 'a'), MiB);
+    fs.linkSync(path.join(sel, 'a'), path.join(outside, 'a-link'));
+    execFileSync('sync');
+    const r = await createEngine().space([sel]);
+    assert.equal(r.total.reclaimable, 0n);
+    assert.equal(r.total.reclaimableExact, true);
+    assert.match(
+      r.fileSystems[0].notes.join(' '),
+      /exact: no extent of the selection on ext4 is shared, so deleting the selection frees its exclusive bytes, less the files that keep a hard link outside it\./,
+    );
+  });
+
   test('XFS: shared bytes only a file with a hard link outside holds are in no upper bound (here the bounds meet: exact)', async () => {
     const sel = freshDir(xfs, 'kept-sel');
     const outside = freshDir(xfs, 'kept-out');

@@ -41,11 +41,14 @@ sharing is unknown (sharingUnknown, a note, and bounds from 0): the table shows 
 exclusive as "unknown" (and the totals over the files whose sharing is known). In JSON such
 a file keeps the numbers as defined (shared 0, exclusive = allocated, its bytes in unique):
 check "sharingUnknown" and the notes before reading them as measured.
+The table's "shares" column: how many other files of the selection share extents with the file
+(sharesWithCount). Files outside the selection (a snapshot, a clone elsewhere) are not counted,
+so a file can show shared bytes and 0 here.
 Exit status (as du): 0 when every path was accounted, 1 when some could not be (the rows and
 totals of the rest are still printed), 2 on a usage error. Not failures, only notes on stderr
 ("failed":false in "errors"): a FIFO, socket or device met in a folder (skipped), a file that
-changed during the scan (counted as mapped). A special file or symbolic link named directly
-is a failure (it cannot be accounted). When no named path could be read at all (missing, a
+changed during the scan (counted as mapped). A file removed during the scan is a failure (it
+cannot be accounted; as du), and so is a special file or symbolic link named directly. When no named path could be read at all (missing, a
 wrong SMB password or share, a refused connection) only the errors are printed (--json: the
 document with the errors), exit 1.
 
