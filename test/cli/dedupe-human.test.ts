@@ -43,6 +43,22 @@ test('at most 20 warning lines, then how many more; the lower bound said when be
   assert.match(dedupeHuman(both, classifyProblems(['/m'], [])), /at least 7340032 \(7 MiB\) \(see the warnings and notes\)/);
 });
 
+test("a group's net saving: one figure where exact, its bounds where not (as the total line)", () => {
+  const g = (netSaving: bigint, netSavingMin?: bigint): DedupeGroup => ({ ...group(0), warnings: [], netSaving, netSavingMin });
+  const plan = (groups: DedupeGroup[]): DedupePlan => ({
+    groups,
+    total: { groups: groups.length, candidateBytes: 4096n, netSaving: 0n, files: 2, hashedBytes: 0n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  });
+  const firstRow = (x: DedupeGroup) => dedupeHuman(plan([x]), classifyProblems(['/m'], [])).split('\n')[1];
+  assert.match(firstRow(g(8388608n, 8388608n)), /^\s+1\s+8388608\s+4096\s+0\s+source \(file\)/);
+  assert.match(firstRow(g(8388608n)), /^\s+1\s+8388608\s/, 'no lower bound: exact');
+  assert.match(firstRow(g(8388608n, 0n)), /^\s+1\s+up to 8388608\s/);
+  assert.match(firstRow(g(8388608n, 4096n)), /^\s+1\s+4096 to 8388608\s/);
+});
+
 test('no group: nothing found, or nothing this user can share, and only in what was examined when paths failed', () => {
   const empty: DedupePlan = {
     groups: [],
@@ -96,6 +112,9 @@ test('skipped ranges on stderr: one line per message, with how many ranges when 
     dedupeHuman(plan1, classifyProblems(['/m'], []), report),
     /freed 0 bytes measured \(estimated 8192 \(8 KiB\) for the whole plan, of which 3 ranges \(12288 \(12 KiB\)\) were left alone\)/,
   );
+  // cancelled part way, nothing skipped: the estimate beside the freed figure is still the whole plan's
+  const cut: DedupeReport = { ...report, skipped: [], freed: 4096n, cancelled: { groupsDone: 1, groups: 2, countsAtLeast: false } };
+  assert.match(dedupeHuman(plan1, classifyProblems(['/m'], []), cut), /freed 4096 \(4 KiB\) measured \(estimated 8192 \(8 KiB\) for the whole plan\)$/m);
   // a changed tree: hundreds of ranges, each its own message; 20 lines, then one for the rest
   const many = {
     ...report,

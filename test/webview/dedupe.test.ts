@@ -455,6 +455,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       'Deduplicating was cancelled after 1 of 3 groups: it freed 4 MiB (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
     );
     assert.equal(await text(page, '.report h2'), 'Result (cancelled)');
+    assert.equal(await text(page, '.report .kv[data-key="estimated"] dt'), 'Estimated (all groups)', 'the estimate is the whole plan’s');
     assert.equal(await text(page, '.report .kv[data-key="deduped"] dd'), '4 MiB');
     assert.equal(await text(page, '.report .kv[data-key="calls"] dd'), '1');
     await post({ ...cancelled, cancelled: { ...cancelled.cancelled!, countsAtLeast: true } });

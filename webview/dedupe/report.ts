@@ -54,7 +54,13 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
     dl.appendChild(pair);
   };
   item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
-  item('estimated', l10n.t('Estimated'), span(estimatedMin, estimated, human2), span(estimatedMin, estimated, exact));
+  // a cancelled run freed what the groups it did freed; the estimate stays the whole plan's
+  item(
+    'estimated',
+    c ? l10n.t('Estimated (all groups)') : l10n.t('Estimated'),
+    span(estimatedMin, estimated, human2),
+    span(estimatedMin, estimated, exact),
+  );
   // counts a sharing thread could not hand back after a cancel are lower bounds
   const most = (v: string): string => (c?.countsAtLeast ? l10n.t('at least {0}', v) : v);
   item('deduped', l10n.t('Shared by the file system'), most(human2(BigInt(r.deduped))), exact(BigInt(r.deduped)));

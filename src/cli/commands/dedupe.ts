@@ -192,7 +192,8 @@ export function skippedLines(r: DedupeReport): string[] {
 
 /** The estimate was the whole plan's: the ranges left alone and their bytes, after it (none: nothing). */
 function skippedPart(r: DedupeReport): string {
-  if (r.skipped.length === 0) return '';
+  // a cancelled run freed what its groups done freed; the estimate is still the whole plan's
+  if (r.skipped.length === 0) return r.cancelled ? ' for the whole plan' : '';
   const bytes = r.skipped.reduce((t, x) => t + x.length, 0n);
   const n = r.skipped.length;
   return ` for the whole plan, of which ${n} range${n === 1 ? '' : 's'} (${exactAndHuman(bytes)}) ${n === 1 ? 'was' : 'were'} left alone`;
@@ -237,7 +238,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
     [...g.ranges, ...(g.readOnly ?? [])].forEach((r, k) =>
       rows.push([
         k === 0 ? String(i + 1) : '',
-        k === 0 ? (g.cannotShare !== undefined ? '0 (cannot share)' : g.netSaving.toString()) : '',
+        k === 0 ? netCell(g) : '',
         k === 0 ? g.length.toString() : '',
         r.offset.toString(),
         role(g, r, k),
@@ -326,6 +327,14 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
 }
 
 const MAX_WARNING_LINES = 20;
+
+/** A group's net saving in the table: one figure where it is exact, else its bounds (as the total line). */
+function netCell(g: DedupeGroup): string {
+  if (g.cannotShare !== undefined) return '0 (cannot share)';
+  const min = g.netSavingMin ?? g.netSaving;
+  if (min >= g.netSaving) return g.netSaving.toString();
+  return min === 0n ? `up to ${g.netSaving}` : `${min} to ${g.netSaving}`;
+}
 
 /** A lower bound worth saying: known and below the estimate. */
 const atLeast = (min: bigint | undefined, most: bigint): boolean => min !== undefined && min < most;
