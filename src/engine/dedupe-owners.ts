@@ -11,6 +11,7 @@ import type { DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { isCancelled } from './errors';
+import { mountPointOf } from './space-fs';
 
 /** Stretches of a destination's data that a file outside the plan also references, with one such owner. */
 export interface KeptStretch {
@@ -122,10 +123,14 @@ export async function ownerLookups(
     const btrfs = query.diskExtents && query.referencesTo ? btrfsLookup(query, inside) : undefined;
     const lookup = btrfs?.kept ?? (query.owners ? xfsLookup(query, inside) : undefined);
     if (!lookup) continue;
+    // XFS names owners by inode only (no parent pointers to walk back): the mount and the command that finds it
+    const mount = btrfs ? undefined : mountPointOf(first.path);
     byFs.set(fsKey, {
       method: query.method,
       forShared: forShared.has(fsKey),
-      ownerName: btrfs ? (o) => query.pathOf?.(o) ?? `subvolume ${o.replace(':', ', inode ')}` : (o) => `inode ${o}`,
+      ownerName: btrfs
+        ? (o) => query.pathOf?.(o) ?? `subvolume ${o.replace(':', ', inode ')}`
+        : (o) => (mount ? `inode ${o} of ${mount}, which \`find ${mount} -xdev -inum ${o}\` names` : `inode ${o}`),
       keptOutside: (f, offset, length, phys) => {
         if (broken) return undefined;
         try {
