@@ -175,12 +175,15 @@ function takePartialExtents(
       to.example ||= found.example;
     }
     if (known.bytes > 0n) {
+      // (the ranges' bytes and the saving's differ where ranges point at the same blocks: said
+      // as what the group still frees, not as a second byte count)
       const taken = known.bytes < g.netSaving ? known.bytes : g.netSaving;
       g.netSaving -= taken;
       takeFromMin(g, taken);
       g.warnings.push(
-        `${known.bytes} bytes lie in extents that would be shared only in part (e.g. ${known.example}): btrfs frees an extent only when ` +
-          `nothing references any of it, so sharing them frees nothing; ${taken} bytes are left out of the saving.`,
+        `${known.bytes} bytes of these ranges lie in extents that would be shared only in part (e.g. ${known.example}): btrfs frees ` +
+          'an extent only when nothing references any of it, so sharing them frees nothing' +
+          (g.netSaving === 0n ? ': this group frees nothing, and is left alone.' : `; the saving is ${taken} bytes less for it.`),
       );
     }
     if (maybe.bytes > 0n && g.netSaving > 0n) {
