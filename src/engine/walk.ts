@@ -261,13 +261,14 @@ export async function walkSelection(
       return;
     }
     if (st.isSymbolicLink()) {
-      symlinks++;
+      // named: an error of its own; met in a folder: counted for the "not followed" note (once each way)
       if (top)
         visitor.error({
           path: p,
           code: 'E_NOT_REGULAR',
           message: `${op}: ${p} is a symbolic link; links are not followed, name what it points to instead (E_NOT_REGULAR).`,
         });
+      else symlinks++;
       return;
     }
     if (st.isFile()) return file(p, st);

@@ -83,7 +83,8 @@ describe('walk.ts: the selection walk', { skip }, () => {
       ],
     );
     assert.match(r.errors[0].message, /is a symbolic link; links are not followed, name what it points to instead \(E_NOT_REGULAR\)/);
-    assert.deepEqual(r.summary, { symlinks: 3, hardLinks: 1 });
+    // the links met in dir (the one named is an error of its own, not counted again as named)
+    assert.deepEqual(r.summary, { symlinks: 2, hardLinks: 1 });
   });
 
   test('outermost: containment as the kernel resolves the paths, never by their text', () => {
