@@ -173,6 +173,8 @@ export async function offerCopyInstead(s: Services, e: unknown): Promise<boolean
   const f = errorFacts(e);
   s.log.warn(errorLogLine('clone', e));
   const copy = t('Copy instead (keeps holes)');
-  const choice = await vscode.window.showWarningMessage(f.message, copy);
+  // an error (what was asked did not happen): VS Code keeps an error with an action on screen
+  // until it is answered, where a warning's toast hides after a few seconds
+  const choice = await vscode.window.showErrorMessage(f.message, copy);
   return choice === copy;
 }

@@ -541,6 +541,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.deepEqual(await exec('extentLens.cloneHere', Uri.file(target), undefined, { sources: [src] }), []);
     const offer = state.messages.filter((m) => m.items.includes('Copy instead (keeps holes)')).at(-1);
     assert.ok(offer, 'the copy is offered');
+    assert.equal(offer.level, 'error', 'as an error: VS Code keeps it on screen until it is answered');
     assert.ok(/EXDEV|E_CROSS_VOLUME|volume|file system/i.test(offer.text), `one sentence says why: ${offer.text}`);
     assert.deepEqual(fs.readdirSync(target), []);
     state.answers = [{ match: /.*/, answer: 'Copy instead (keeps holes)' }];
