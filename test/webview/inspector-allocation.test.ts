@@ -284,6 +284,31 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     await page.close();
   });
 
+  test('+ after N/P zooms around the extent chosen, not a pointer resting elsewhere; after the pointer moves, around it', async () => {
+    const page = await open(files.holes);
+    const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+    const at = (off: bigint) => bb.x + (Number(off) / Number(16n * MiB)) * bb.width;
+    const view = async (): Promise<[bigint, bigint]> => {
+      const [o, l] = (await page.evaluate(() => document.body.dataset.view!)).split(':').map(BigInt);
+      return [o, o + l];
+    };
+    await page.mouse.click(at(6n * MiB), bb.y + bb.height / 2); // the hole [5M, 8M), and the keyboard in the map
+    await page.mouse.move(at(15n * MiB), bb.y + bb.height / 2); // the pointer then rests far to the right
+    await page.keyboard.press('p');
+    await page.waitForFunction((s) => document.body.dataset.selection === s, `${4n * MiB}:${MiB}`);
+    for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+    const [a, b] = await view();
+    assert.equal(b - a, 2n * MiB, 'zoomed in 8x');
+    assert.ok(a <= 4n * MiB && b >= 5n * MiB, `the chosen extent [4M, 5M) stays in view: ${a}..${b}`);
+    // the pointer moves: + zooms around it again
+    await page.keyboard.press('0');
+    await page.mouse.move(at(15n * MiB) + 2, bb.y + bb.height / 2);
+    await page.keyboard.press('+');
+    const [c, d] = await view();
+    assert.ok(c <= 15n * MiB && d >= 15n * MiB && c > 5n * MiB, `around the pointer at 15M: ${c}..${d}`);
+    await page.close();
+  });
+
   test('extents count from 1, End says exclusive, and the summary says data / allocated / unwritten', async () => {
     const page = await open(files.prealloc);
     const head = await page.$$eval('.thead .td', (c) => c.map((x) => x.textContent));

@@ -22,12 +22,18 @@ export interface MapActions {
   pointerAt(x: number | undefined): void;
   /** Where the pointer rests, if on the map. */
   pointerX(): number | undefined;
+  /** Device pixel x of the middle of the selection's visible part (undefined: none in view). */
+  selectionX(): number | undefined;
   /** Keyboard zoom and pan move the map under a resting pointer: hide the tooltip until it moves. */
   hideTooltip(): void;
 }
 
 export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: MapActions): void {
   let drag: { x: number; offset: bigint; moved: boolean } | undefined;
+  // +/- zoom around what the person last pointed at: the extent chosen from the keyboard (N/P,
+  // Enter), or the pointer once it moves again
+  let keyChosen = false;
+  const zoomAnchor = (): number | undefined => (keyChosen ? (a.selectionX() ?? a.pointerX()) : a.pointerX());
   mapCanvas.addEventListener('pointerdown', (e) => {
     mapCanvas.setPointerCapture(e.pointerId);
     drag = { x: main.eventX(e), offset: a.view().offset, moved: false };
@@ -44,6 +50,7 @@ export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: M
       }
     }
     a.pointerAt(x);
+    keyChosen = false;
   });
   mapCanvas.addEventListener('pointerup', (e) => {
     const wasDrag = drag?.moved;
@@ -78,11 +85,11 @@ export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: M
     switch (e.key) {
       case '+':
       case '=':
-        a.zoom(0.5, a.pointerX());
+        a.zoom(0.5, zoomAnchor());
         break;
       case '-':
       case '_':
-        a.zoom(2, a.pointerX());
+        a.zoom(2, zoomAnchor());
         break;
       case 'ArrowLeft':
         a.pan(-maxBig(1n, step));
@@ -102,15 +109,18 @@ export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: M
       case 'n':
       case 'N':
         a.step(1);
+        keyChosen = true;
         break;
       case 'p':
       case 'P':
         a.step(-1);
+        keyChosen = true;
         break;
       case 'Enter':
       case ' ': {
         const h = a.hitAt(a.pointerX() ?? main.width / 2);
         if (h) a.select(h);
+        keyChosen = true;
         break;
       }
       case 'Escape':

@@ -4,7 +4,7 @@
 // This file holds the view state (window, hover, selection, pending requests), the drawing and
 // the host messages; the parts with one job each are beside it: controls.ts (toolbar),
 // status.ts (progress, error banner), summary.ts, axis.ts, tooltip.ts, input.ts (pointer,
-// wheel, keys) and table.ts. (Just at 400 lines: what is left is the one state they all share.)
+// wheel, keys) and table.ts. (Just over 400 lines: what is left is the one state they all share.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
@@ -14,7 +14,7 @@ import { type HostMessage, type WireExtent, type WireSummary, type WireWindow } 
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas, type Hit } from '../shared/map-canvas';
-import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/bigview';
+import { clampView, maxBig, minBig, pixelOfOffset, scaleBig, type ViewWindow } from '../shared/bigview';
 import { el, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { RangeTable } from './table';
@@ -279,6 +279,12 @@ const actions = {
     updateHover();
   },
   pointerX: () => lastHoverX,
+  selectionX: () => {
+    if (!selection) return undefined;
+    const a = maxBig(selection.offset, view.offset);
+    const b = minBig(selection.offset + selection.length, view.offset + view.length);
+    return b > a ? pixelOfOffset(view, main.width, a + (b - a) / 2n) : undefined;
+  },
   hideTooltip,
 };
 bindMapInput(mapCanvas, main, actions);
