@@ -867,6 +867,19 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       assert.ok(m.pathW > 60, `the path keeps room (${m.pathW} px)`);
       assert.ok(m.pathEndShown, 'a long path gives way at its start, not its end');
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      // every group header reads in full: one line when wide, two when narrow (what it is; then
+      // what is already shared beside what it frees)
+      const headers = await page.$$eval('.group-row', (rows) =>
+        rows.map((r) => ({
+          h: (r as HTMLElement).getBoundingClientRect().height,
+          cut: [...r.querySelectorAll('.g-what, .g-more, .c-net')].filter((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth + 1).map((c) => c.textContent),
+        })),
+      );
+      assert.ok(headers.length >= 4);
+      for (const x of headers) {
+        assert.deepEqual(x.cut, [], `nothing cut at ${width} px`);
+        assert.equal(x.h, width === 320 ? 40 : 22);
+      }
       if (width === 320) await page.screenshot({ path: screenshotPath('dedupe-320px.png'), fullPage: true });
       await page.close();
     });

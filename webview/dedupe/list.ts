@@ -1,6 +1,8 @@
 // The Dedupe view's list of groups, virtualised: only the rows in view (plus a margin) exist in
 // the DOM, so thousands of groups scroll smoothly. A group's header and its ranges are 22 px
-// high; its warnings are shown in full, wrapped, as high as they need (row-layout.ts). A header
+// high (a header two lines in a narrow column: what the group is, then what is already shared
+// and what it frees, so neither is cut); its warnings are shown in full, wrapped, as high as
+// they need (row-layout.ts). A header
 // toggles its group open or closed; a range row (those to share, then those in files no one
 // here may change, marked read-only) is selected by a click (the toolbar's Open and Reveal act
 // on it) and opens the inspector on a double-click or Enter.
@@ -12,8 +14,12 @@ import { rangeAt, rangeCount, type GroupNums, type Row } from './model';
 import { ROW_H, RowLayout, WarningHeights } from './row-layout';
 import { exact } from './texts';
 import { onThemeChange } from '../shared/palette';
+import { el } from '../shared/ui';
 
 export { ROW_H } from './row-layout';
+/** The width below which a group's header takes two lines (as dedupe.css's media query). */
+const NARROW = '(max-width: 480px)';
+const HEADER_H_NARROW = 40;
 const MARGIN = 8;
 
 export interface Selected {
@@ -34,6 +40,8 @@ export class DedupeList {
   private rendered: HTMLElement[] = [];
   private readonly layout = new RowLayout();
   private readonly warningHeights: WarningHeights;
+  /** A narrow column (dedupe.css's breakpoint): group headers take two lines. */
+  private readonly narrow = window.matchMedia(NARROW);
   rows: Row[] = [];
   /** Position in `order` of each group (its number as shown, from 1). */
   rank = new Map<number, number>();
@@ -72,6 +80,7 @@ export class DedupeList {
     };
     onThemeChange(remeasure);
     document.fonts.addEventListener('loadingdone', remeasure);
+    this.narrow.addEventListener('change', () => this.place());
   }
 
   /** The list's scroll position (kept across a new state message for the same plan). */
@@ -96,7 +105,8 @@ export class DedupeList {
     for (const r of this.rows) if (r.kind === 'warning') texts.push(this.warningText(r.group, r.warning));
     const measured = this.warningHeights.heights(texts);
     let w = 0;
-    this.layout.set(this.rows.map((r) => (r.kind === 'warning' ? measured[w++] : ROW_H)));
+    const header = this.narrow.matches ? HEADER_H_NARROW : ROW_H;
+    this.layout.set(this.rows.map((r) => (r.kind === 'warning' ? measured[w++] : r.kind === 'group' ? header : ROW_H)));
     this.spacer.style.height = `${this.layout.total}px`;
     this.render();
   }
@@ -125,7 +135,7 @@ export class DedupeList {
             : this.rangeRow(row.group, row.range);
       tr.setAttribute('aria-rowindex', String(pos + 1));
       tr.style.top = `${this.layout.top(pos)}px`;
-      if (row.kind === 'warning') tr.style.height = `${this.layout.height(pos)}px`;
+      if (row.kind !== 'range') tr.style.height = `${this.layout.height(pos)}px`;
       this.scroller.appendChild(tr);
       this.rendered.push(tr);
     }
@@ -160,14 +170,15 @@ export class DedupeList {
     const what = grp.wholeFiles
       ? l10n.t('#{0} · {1} identical files of {2}', this.rank.get(g) ?? 0, groupDigits(BigInt(n.files)), humanBytes(n.length))
       : l10n.t('#{0} · {1} × {2}', this.rank.get(g) ?? 0, groupDigits(BigInt(count)), humanBytes(n.length));
-    const bits = [what];
-    if (n.shared) bits.push(l10n.t('{0} already shared', groupDigits(BigInt(n.shared))));
-    if (n.readOnly) bits.push(l10n.t('{0} read-only', groupDigits(BigInt(n.readOnly))));
-    if (!open && count > 0) bits.push(l10n.t('{0} ranges (show)', groupDigits(BigInt(count)))); // a group has at least two ranges
+    const more: string[] = [];
+    if (n.shared) more.push(l10n.t('{0} already shared', groupDigits(BigInt(n.shared))));
+    if (n.readOnly) more.push(l10n.t('{0} read-only', groupDigits(BigInt(n.readOnly))));
+    if (!open && count > 0) more.push(l10n.t('{0} ranges (show)', groupDigits(BigInt(count)))); // a group has at least two ranges
+    // what it is, then the rest: one line, or (narrow: dedupe.css) the rest on the second beside the saving
     const summary = this.cell(
       tr,
       'c-summary',
-      bits.join(' · '),
+      '',
       [
         l10n.t('Length of each range: {0}', exact(n.length)),
         l10n.t('Duplicate bytes: {0}', exact(n.candidate)),
@@ -175,12 +186,15 @@ export class DedupeList {
         ...warnings,
       ].join('\n'),
     );
+    const whatEl = el('span', { class: 'g-what' }, what);
+    summary.append(whatEl);
+    if (more.length) summary.append(el('span', { class: 'g-sep' }, ' · '), el('span', { class: 'g-more' }, more.join(' · ')));
     if (warnings.length) {
       const w = document.createElement('span');
       w.className = 'codicon codicon-warning group-warning';
       w.title = warnings.join('\n');
       w.setAttribute('aria-label', l10n.t('Warnings: {0}', warnings.join(' ')));
-      summary.prepend(w);
+      whatEl.prepend(w);
     }
     // on a file system that cannot share blocks: not "frees 0 B" as if it were already shared
     const net =
