@@ -25,6 +25,7 @@ import {
   key,
   rowsMsg,
   partners,
+  rectOf,
 } from './space-view-fixture';
 
 describe('Space webview in Chromium with a real XFS analysis: totals, table, layout, export', { skip, timeout: 120_000 }, () => {
@@ -376,6 +377,15 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
         (await page.getAttribute(`.kv[data-key="${k}"]`, 'title')) ?? '',
         /Compressed data \(64 MiB\) is counted at its uncompressed size/,
       );
+    // a compressed file's tile says its area counts that data uncompressed
+    const files = data.files.map((f, i) => (i === 0 ? { ...f, encoded: String(MiB) } : f));
+    await bridge.post({ type: 'space', data: { ...data, files } });
+    await page.waitForFunction(() => document.body.dataset.state === 'done');
+    const r = (await rectOf(page, 0))!;
+    const box = await page.$eval('canvas.treemap', (c) => c.getBoundingClientRect().toJSON() as { x: number; y: number });
+    await page.mouse.move(box.x + (r.x0 + r.x1) / 2, box.y + (r.y0 + r.y1) / 2);
+    await page.waitForFunction(() => /Compressed/.test(document.querySelector('canvas.treemap')?.getAttribute('title') ?? ''));
+    assert.match((await page.getAttribute('canvas.treemap', 'title')) ?? '', /\nCompressed, counted uncompressed 1 MiB \(less on disk\)$/);
     await page.close();
   });
 

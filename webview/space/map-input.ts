@@ -33,6 +33,8 @@ export function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly 
     l10n.t('Exclusive {0}', bytes(f.exclusive)),
     l10n.t('Shared inside the selection {0}', bytes(f.inside)),
     l10n.t('Shared, not within the selection {0}', bytes(f.outside)),
+    // the tile's area counts compressed data at its uncompressed length, as allocated does
+    ...(f.encoded > 0n ? [l10n.t('Compressed, counted uncompressed {0} (less on disk)', bytes(f.encoded))] : []),
   ].join('\n');
 }
 

@@ -24,6 +24,8 @@ export interface FileNums {
   rel: string;
   /** No physical offsets (SMB): shared and exclusive are not known (src/protocol/space-sharing.ts). */
   sharingUnknown: boolean;
+  /** Of allocated, bytes in compressed extents, counted uncompressed (smaller on disk). */
+  encoded: bigint;
 }
 
 /**
@@ -59,6 +61,7 @@ export function fileNums(d: SpaceData): FileNums[] {
       outside,
       rel: relPath(d, f.path),
       sharingUnknown: f.sharingUnknown === true,
+      encoded: f.encoded !== undefined ? BigInt(f.encoded) : 0n,
     };
   });
 }
