@@ -59,6 +59,21 @@ test("a group's net saving: one figure where exact, its bounds where not (as the
   assert.match(firstRow(g(8388608n, 4096n)), /^\s+1\s+4096 to 8388608\s/);
 });
 
+test('a group of many ranges shows its first 19 and how many more (--json lists them)', () => {
+  const ranges = Array.from({ length: 64 }, (_, k) => ({ path: '/m/zeros', offset: BigInt(k) * 131072n }));
+  const g: DedupeGroup = { ...group(0), warnings: [], ranges, wholeFiles: false };
+  const plan: DedupePlan = {
+    groups: [g],
+    total: { groups: 1, candidateBytes: 0n, netSaving: 0n, files: 1, hashedBytes: 0n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  const lines = dedupeHuman(plan, classifyProblems(['/m'], [])).split('\n');
+  assert.equal(lines.filter((l) => l.endsWith('/m/zeros')).length, 19);
+  assert.match(lines[20], /^\s+… and 45 more ranges \(--json lists them\)$/);
+});
+
 test('no group: nothing found, or nothing this user can share, and only in what was examined when paths failed', () => {
   const empty: DedupePlan = {
     groups: [],

@@ -234,8 +234,12 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         : r.alreadyShared
           ? 'already shared'
           : 'duplicate';
-  plan.groups.forEach((g, i) =>
-    [...g.ranges, ...(g.readOnly ?? [])].forEach((r, k) =>
+  plan.groups.forEach((g, i) => {
+    const all = [...g.ranges, ...(g.readOnly ?? [])];
+    // a group of many ranges (repeated data, zeros written as data) shows its first ones, as the
+    // view shows such a group collapsed; --json lists every range
+    const shown = all.length > MAX_GROUP_ROWS ? all.slice(0, MAX_GROUP_ROWS - 1) : all;
+    shown.forEach((r, k) =>
       rows.push([
         k === 0 ? String(i + 1) : '',
         k === 0 ? netCell(g) : '',
@@ -244,8 +248,9 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
         role(g, r, k),
         escapeControls(r.path),
       ]),
-    ),
-  );
+    );
+    if (shown.length < all.length) rows.push(['', '', '', '', '', `… and ${all.length - shown.length} more ranges (--json lists them)`]);
+  });
   const table = rows.length
     ? renderTable(
         [
@@ -327,6 +332,8 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
 }
 
 const MAX_WARNING_LINES = 20;
+/** Table rows per group at most (the view collapses groups of more than 20 ranges too). */
+const MAX_GROUP_ROWS = 20;
 
 /** A group's net saving in the table: one figure where it is exact, else its bounds (as the total line). */
 function netCell(g: DedupeGroup): string {
