@@ -125,40 +125,26 @@ export async function ownerLookups(
     if (!lookup) continue;
     // XFS names owners by inode only (no parent pointers to walk back): the mount and the command that finds it
     const mount = btrfs ? undefined : mountPointOf(first.path);
+    // every answer: undefined once a query has failed (the failure is noted once)
+    const guarded =
+      <A extends unknown[], R>(ask: (...a: A) => R) =>
+      (...a: A): R | undefined => {
+        if (broken) return undefined;
+        try {
+          return ask(...a);
+        } catch (e) {
+          return fail(e);
+        }
+      };
     byFs.set(fsKey, {
       method: query.method,
       forShared: forShared.has(fsKey),
       ownerName: btrfs
         ? (o) => query.pathOf?.(o) ?? `subvolume ${o.replace(':', ', inode ')}`
         : (o) => (mount ? `inode ${o} of ${mount}, which \`find ${mount} -xdev -inum ${o}\` names` : `inode ${o}`),
-      keptOutside: (f, offset, length, phys) => {
-        if (broken) return undefined;
-        try {
-          return lookup(f, offset, length, phys);
-        } catch (e) {
-          return fail(e);
-        }
-      },
-      extentsOf: btrfs
-        ? (f) => {
-            if (broken) return undefined;
-            try {
-              return btrfs.extentsOf(f);
-            } catch (e) {
-              return fail(e);
-            }
-          }
-        : undefined,
-      referencingFiles: btrfs
-        ? (bytenr) => {
-            if (broken) return undefined;
-            try {
-              return btrfs.referencingFiles(bytenr);
-            } catch (e) {
-              return fail(e);
-            }
-          }
-        : undefined,
+      keptOutside: guarded(lookup),
+      extentsOf: btrfs ? guarded(btrfs.extentsOf) : undefined,
+      referencingFiles: btrfs ? guarded(btrfs.referencingFiles) : undefined,
     });
   }
   return {
