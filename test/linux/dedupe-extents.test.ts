@@ -17,6 +17,20 @@ import { createEngine, type DedupePlan } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { KiB, MiB, shas, frags, freeAfterSync, freedMatches, outsideSharedLayout, onReflinkFileSystems } from '../support/dedupe-files';
 
+/** compsize's Disk Usage of a file or folder: its data's bytes on disk, compressed. */
+const onDisk = (p: string): bigint =>
+  BigInt(/^TOTAL\s+\d+%\s+(\d+)/m.exec(execFileSync('compsize', ['-b', p], { encoding: 'utf8' }))![1]);
+
+/** A btrfs subvolume `sv` compressing with zstd, holding `names`: each the same 4 MiB of text that zstd packs. */
+function compressedCopies(sv: string, names: string[]): Buffer {
+  execFileSync('btrfs', ['subvolume', 'create', sv]);
+  execFileSync('btrfs', ['property', 'set', sv, 'compression', 'zstd']);
+  const text = Buffer.from(randomBytes(3 * MiB).toString('base64'));
+  for (const n of names) fs.writeFileSync(path.join(sv, n), text);
+  execFileSync('sync');
+  return text;
+}
+
 onReflinkFileSystems((kind, t) => {
   test('part of an extent: btrfs would free nothing (warned, left alone); XFS frees those blocks', async () => {
     const d = freshDir(t, 'part');
@@ -271,11 +285,7 @@ onReflinkFileSystems((kind, t) => {
     async () => {
       const d = freshDir(t, 'compressed-snapshot');
       const sv = path.join(d, 'sv');
-      execFileSync('btrfs', ['subvolume', 'create', sv]);
-      execFileSync('btrfs', ['property', 'set', sv, 'compression', 'zstd']);
-      const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
-      for (const n of ['f', 'g']) fs.writeFileSync(path.join(sv, n), text);
-      execFileSync('sync');
+      compressedCopies(sv, ['f', 'g']);
       execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(d, 'snap')]);
       execFileSync('sync');
       try {
@@ -315,17 +325,11 @@ onReflinkFileSystems((kind, t) => {
     async () => {
       const d = freshDir(t, 'compressed-inside');
       const sv = path.join(d, 'w');
-      execFileSync('btrfs', ['subvolume', 'create', sv]);
-      execFileSync('btrfs', ['property', 'set', sv, 'compression', 'zstd']);
-      const text = Buffer.from(randomBytes(3 * MiB).toString('base64')); // 4 MiB that zstd packs
-      for (const n of ['t1', 't2']) fs.writeFileSync(path.join(sv, n), text);
-      execFileSync('sync');
+      const text = compressedCopies(sv, ['t1', 't2']);
       // t2's extents are shared, but only with files of the selection: its clone, and the snapshot's t2
       execFileSync('cp', ['--reflink=always', path.join(sv, 't2'), path.join(sv, 't2c')]);
       execFileSync('btrfs', ['subvolume', 'snapshot', sv, path.join(d, 'wsnap')]);
       execFileSync('sync');
-      const onDisk = (p: string): bigint =>
-        BigInt(/^TOTAL\s+\d+%\s+(\d+)/m.exec(execFileSync('compsize', ['-b', p], { encoding: 'utf8' }))![1]);
       try {
         const engine = createEngine();
         const disk = onDisk(path.join(sv, 't2'));
@@ -389,9 +393,6 @@ onReflinkFileSystems((kind, t) => {
       // c1 and its clone c3 share every extent: one is the source, the other already shared
       assert.equal(byName.get(path.basename(plan.groups[0].ranges[0].path) === 'c1' ? 'c3' : 'c1')?.alreadyShared, true);
       assert.equal(byName.get('c2')?.alreadyShared, undefined);
-      /** compsize's Disk Usage of a file or folder: its data's bytes on disk, compressed. */
-      const onDisk = (p: string): bigint =>
-        BigInt(/^TOTAL\s+\d+%\s+(\d+)/m.exec(execFileSync('compsize', ['-b', p], { encoding: 'utf8' }))![1]);
       const disk = onDisk(path.join(d, 'c2'));
       assert.ok(disk < BigInt(text.length), `compressed: ${disk} bytes on disk`);
       assert.equal(plan.groups[0].netSaving, disk, "c2's size on disk (compsize)");
