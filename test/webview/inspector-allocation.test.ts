@@ -297,13 +297,18 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     await page.keyboard.press('p');
     await page.waitForFunction((s) => document.body.dataset.selection === s, `${4n * MiB}:${MiB}`);
     for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+    // (the view is drawn, and said in the page, on the next frame)
+    const viewIs = (len: bigint) => page.waitForFunction((l) => document.body.dataset.view?.endsWith(`:${l}`), String(len));
+    await viewIs(2n * MiB);
     const [a, b] = await view();
     assert.equal(b - a, 2n * MiB, 'zoomed in 8x');
     assert.ok(a <= 4n * MiB && b >= 5n * MiB, `the chosen extent [4M, 5M) stays in view: ${a}..${b}`);
     // the pointer moves: + zooms around it again
     await page.keyboard.press('0');
+    await viewIs(16n * MiB);
     await page.mouse.move(at(15n * MiB) + 2, bb.y + bb.height / 2);
     await page.keyboard.press('+');
+    await viewIs(8n * MiB);
     const [c, d] = await view();
     assert.ok(c <= 15n * MiB && d >= 15n * MiB && c > 5n * MiB, `around the pointer at 15M: ${c}..${d}`);
     await page.close();
