@@ -296,6 +296,14 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     await page.mouse.move(at(15n * MiB), bb.y + bb.height / 2); // the pointer then rests far to the right
     await page.keyboard.press('p');
     await page.waitForFunction((s) => document.body.dataset.selection === s, `${4n * MiB}:${MiB}`);
+    // the selection is outlined in the focus colour with a line in the foreground colour inside
+    // it, so it shows on data drawn in a blue much like the focus colour
+    await frames(page, 2);
+    const fg = (await page.evaluate(() => getComputedStyle(document.body).color)).match(/\d+/g)!.map(Number) as [number, number, number];
+    const inner = await fillOf(page, 'canvas.map', fg);
+    const x0 = Math.ceil((4 / 16) * inner.w) + 1;
+    const x1 = Math.floor((5 / 16) * inner.w) - 1;
+    assert.ok(inner.heights.slice(x0, x1).some((h) => h > 0), `a foreground line inside the selection (${fg})`);
     for (let i = 0; i < 3; i++) await page.keyboard.press('+');
     // (the view is drawn, and said in the page, on the next frame)
     const viewIs = (len: bigint) => page.waitForFunction((l) => document.body.dataset.view?.endsWith(`:${l}`), String(len));

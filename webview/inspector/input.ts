@@ -22,8 +22,8 @@ export interface MapActions {
   pointerAt(x: number | undefined): void;
   /** Where the pointer rests, if on the map. */
   pointerX(): number | undefined;
-  /** Device pixel x of the middle of the selection's visible part (undefined: none in view). */
-  selectionX(): number | undefined;
+  /** Zoom by `factor` centred on the selection; false when nothing is selected. */
+  zoomOnSelection(factor: number): boolean;
   /** Keyboard zoom and pan move the map under a resting pointer: hide the tooltip until it moves. */
   hideTooltip(): void;
 }
@@ -33,7 +33,9 @@ export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: M
   // +/- zoom around what the person last pointed at: the extent chosen from the keyboard (N/P,
   // Enter), or the pointer once it moves again
   let keyChosen = false;
-  const zoomAnchor = (): number | undefined => (keyChosen ? (a.selectionX() ?? a.pointerX()) : a.pointerX());
+  const keyZoom = (factor: number): void => {
+    if (!(keyChosen && a.zoomOnSelection(factor))) a.zoom(factor, a.pointerX());
+  };
   mapCanvas.addEventListener('pointerdown', (e) => {
     mapCanvas.setPointerCapture(e.pointerId);
     drag = { x: main.eventX(e), offset: a.view().offset, moved: false };
@@ -85,11 +87,11 @@ export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: M
     switch (e.key) {
       case '+':
       case '=':
-        a.zoom(0.5, zoomAnchor());
+        keyZoom(0.5);
         break;
       case '-':
       case '_':
-        a.zoom(2, zoomAnchor());
+        keyZoom(2);
         break;
       case 'ArrowLeft':
         a.pan(-maxBig(1n, step));

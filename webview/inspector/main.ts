@@ -14,7 +14,7 @@ import { type HostMessage, type WireExtent, type WireSummary, type WireWindow } 
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas, type Hit } from '../shared/map-canvas';
-import { clampView, maxBig, minBig, pixelOfOffset, scaleBig, type ViewWindow } from '../shared/bigview';
+import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/bigview';
 import { el, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { RangeTable } from './table';
@@ -279,11 +279,12 @@ const actions = {
     updateHover();
   },
   pointerX: () => lastHoverX,
-  selectionX: () => {
-    if (!selection) return undefined;
-    const a = maxBig(selection.offset, view.offset);
-    const b = minBig(selection.offset + selection.length, view.offset + view.length);
-    return b > a ? pixelOfOffset(view, main.width, a + (b - a) / 2n) : undefined;
+  zoomOnSelection: (factor: number) => {
+    if (!selection) return false;
+    // centred on it, so that it stays whole in view while it fits
+    const len = maxBig(1n, minBig(scaleBig(view.length, factor), span));
+    setView({ offset: selection.offset + selection.length / 2n - len / 2n, length: len });
+    return true;
   },
   hideTooltip,
 };

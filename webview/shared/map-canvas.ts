@@ -96,7 +96,12 @@ export class MapCanvas {
     }
     // hover is an outline, not a fill: the colour under the cursor must stay readable
     if (marks.hover) this.strokeRange(view, marks.hover, p.hover, 1);
-    if (marks.selection) this.strokeRange(view, marks.selection, p.selection);
+    if (marks.selection) {
+      // the focus colour is often a blue much like data's: a line in the foreground colour just
+      // inside it keeps the selection visible on any extent, in any theme
+      this.strokeRange(view, marks.selection, p.selection);
+      this.strokeRange(view, marks.selection, p.foreground, 1, Math.max(1, Math.round(2 * this.dpr)));
+    }
   }
 
   private span(view: ViewWindow, offset: bigint, length: bigint): [number, number] | undefined {
@@ -259,7 +264,8 @@ export class MapCanvas {
     this.ctx.fillRect(s[0], 0, s[1] - s[0], this.height);
   }
 
-  strokeRange(view: ViewWindow, r: ViewWindow, color: string, widthCss = 2): void {
+  /** Outline the range `r` (`insetPx`: that many device pixels inside its edges). */
+  strokeRange(view: ViewWindow, r: ViewWindow, color: string, widthCss = 2, insetPx = 0): void {
     let s = this.span(view, r.offset, r.length);
     if (!s) return;
     const lw = Math.max(1, Math.round(widthCss * this.dpr));
@@ -275,7 +281,9 @@ export class MapCanvas {
     }
     this.ctx.strokeStyle = color;
     this.ctx.lineWidth = lw;
-    this.ctx.strokeRect(s[0] + lw / 2, lw / 2, Math.max(1, s[1] - s[0] - lw), this.height - lw);
+    if (insetPx > 0 && s[1] - s[0] <= 2 * insetPx + lw) return; // too narrow for a line inside
+    const i = insetPx;
+    this.ctx.strokeRect(s[0] + i + lw / 2, i + lw / 2, Math.max(1, s[1] - s[0] - 2 * i - lw), this.height - 2 * i - lw);
   }
 }
 
