@@ -80,6 +80,11 @@ describe("usage errors in the tool's own words", () => {
         usageError(['dedupe', dir, '--chunk', v]),
         new RegExp(`^extent-lens dedupe: --chunk: ${v} is ${why}; .*1MB in 1000s\\)\\.$`, 'm'),
       );
+    // past 2^63 - 1: a chunk's limit, not the largest file offset
+    assert.match(
+      usageError(['dedupe', dir, '--chunk', '9999999999999999999999']),
+      /^extent-lens dedupe: --chunk: 9999999999999999999999 is more than 1 GiB; /m,
+    );
     // the block size of the file system under dir (4096 on ext4 and tmpfs) is known only once it is open
     assert.match(
       usageError(['dedupe', dir, '--chunk', '4608']),

@@ -9,6 +9,7 @@ import { dedupeJson, FREED_NOTE } from './dedupe-json';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, asFsctlError } from '../errors';
 import { parseSize } from '../numbers';
+import { parseByteSize } from '../../protocol/byte-size';
 import { writeErr, writeOut } from '../output';
 import { classifyProblems, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 import { UsageError } from '../usage-error';
@@ -109,16 +110,19 @@ netSaving is 0; the table's first line says so.
       const v = ctx.values[name];
       return typeof v === 'string' ? parseSize(v, `--${name}`) : undefined;
     };
-    const chunk = size('chunk');
-    if (chunk !== undefined && (chunk < SMALLEST_CHUNK || chunk > LARGEST_CHUNK || chunk % SMALLEST_BLOCK !== 0n)) {
+    const chunkText = typeof ctx.values.chunk === 'string' ? ctx.values.chunk : undefined;
+    // past 2^63 - 1 it is still "more than 1 GiB" (a chunk's limit), not past the largest file offset
+    const tooLarge = chunkText !== undefined && (parseByteSize(chunkText) as { error?: string }).error === 'too-large';
+    const chunk = tooLarge ? undefined : size('chunk');
+    if (tooLarge || (chunk !== undefined && (chunk < SMALLEST_CHUNK || chunk > LARGEST_CHUNK || chunk % SMALLEST_BLOCK !== 0n))) {
       const why =
-        chunk < SMALLEST_CHUNK
-          ? 'less than 4K'
-          : chunk > LARGEST_CHUNK
-            ? 'more than 1 GiB'
+        chunk === undefined || chunk > LARGEST_CHUNK
+          ? 'more than 1 GiB'
+          : chunk < SMALLEST_CHUNK
+            ? 'less than 4K'
             : `not a multiple of ${SMALLEST_BLOCK}, the smallest block`;
       throw new UsageError(
-        `--chunk: ${ctx.values.chunk} is ${chunk} byte${chunk === 1n ? '' : 's'}, ${why}; use a multiple of the file system's block size from 4K up to 1 GiB, such as 128K (4k, 1M and 1MiB count in 1024s; 1MB in 1000s).`,
+        `--chunk: ${chunkText} is ${chunk === undefined ? '' : `${chunk} byte${chunk === 1n ? '' : 's'}, `}${why}; use a multiple of the file system's block size from 4K up to 1 GiB, such as 128K (4k, 1M and 1MiB count in 1024s; 1MB in 1000s).`,
       );
     }
     const minSize = size('min-size');
