@@ -4,8 +4,8 @@
 // dedupe-apply-group.ts). Groups on a file system that cannot dedupe at all (ext4, tmpfs) are left
 // alone, with a note; a plan with nothing else to share is refused by name before any change.
 // Large plans are shared on dedupe-pool.ts's threads; a cancel stops them between calls and the
-// report says what was done. The space freed is measured from
-// the file systems' own free-block counts, after syncfs, before and after.
+// report says what was done. The space freed is measured from the file systems' own free-block
+// counts, after syncfs, before and after.
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';

@@ -129,8 +129,8 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
       shL = 0,
       uH = 0,
       uL = 0,
-      eH2 = 0,
-      eL2 = 0,
+      encH = 0,
+      encL = 0,
       fH = 0,
       fL = 0;
     for (let i = c0; i < c1; i++) {
@@ -177,8 +177,8 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
         uL += lL;
       }
       if (f & EXTENT_FLAG.ENCODED) {
-        eH2 += lH;
-        eL2 += lL;
+        encH += lH;
+        encL += lL;
         encodedCount++;
       }
       if (eH < sH || (eH === sH && eL <= sL)) {
@@ -189,7 +189,7 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
     allocated += fold(aH, aL);
     shared += fold(shH, shL);
     unwritten += fold(uH, uL);
-    encoded += fold(eH2, eL2);
+    encoded += fold(encH, encL);
     inFile += fold(fH, fL);
   }
   const refcounts = rc ? rc.slice(0, n) : null;

@@ -310,10 +310,6 @@ export class MapModel implements ExportSource {
     yield* exportCsvChunks(this, opts);
   }
 
-  exportText(format: 'json' | 'csv'): string {
-    return [...(format === 'json' ? this.exportJsonChunks() : this.exportCsvChunks())].join('');
-  }
-
   /** Rows [start, start+count) as tab-separated text with a header (for copyText). */
   rowsAsText(start: number, count: number): string {
     return rowsToText(this.rows(start, count));

@@ -124,8 +124,8 @@ function observe(m: MapModel): unknown {
     overview: m.overview(64),
     exact: m.window(0n, span, 1_000_000),
     binned: m.window(span / 3n, span / 2n + 1n, 0, 32),
-    json: m.exportText('json'),
-    csv: m.exportText('csv'),
+    json: [...m.exportJsonChunks()].join(''),
+    csv: [...m.exportCsvChunks()].join(''),
   };
 }
 

@@ -242,7 +242,7 @@ export async function installBridge(page: Page, opts: BridgeOptions): Promise<Ho
         break;
       }
       case 'export':
-        if (model) bridge.exports.push({ format: m.format, text: model.exportText(m.format) });
+        if (model) bridge.exports.push({ format: m.format, text: [...(m.format === 'json' ? model.exportJsonChunks() : model.exportCsvChunks())].join('') });
         break;
       case 'copyText':
         // as the inspector host does: write, then say whether it worked
