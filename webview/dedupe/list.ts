@@ -18,7 +18,7 @@ import { el } from '../shared/ui';
 
 export { ROW_H } from './row-layout';
 /** The width below which a group's header takes two lines (as dedupe.css's media query). */
-const NARROW = '(max-width: 480px)';
+const NARROW = '(max-width: 640px)';
 const HEADER_H_NARROW = 40;
 const MARGIN = 8;
 
