@@ -1,6 +1,7 @@
 // The Space view's pure host-side data (src/views/space-data.ts) and the webview's model
 // (webview/space/model.ts): the treemap's base folder, the wire form, the exports, the folder
 // tree and the exclusive / inside / outside split.
+// (Over 400 lines: the host's wire data and the view's model are the two sides of one format, tested together.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpaceResult } from '../../src/engine';

@@ -3,6 +3,7 @@
 // Space Usage on a folder (the files streamed before the result), on an explorer multi-selection
 // and from the palette; cancel; the panel's lockdown; message validation (files by index only);
 // open, reveal, export, Exact scan.
+// (Over 400 lines: one activation and one loop-mounted XFS for every step of the view's flow.)
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,6 +3,7 @@
 // layout from 320 px up and narrow columns; export (JSON and CSV, with a filter); malformed host
 // messages. The treemap: space-treemap.test.ts; streaming: space-streaming.test.ts; sharing
 // unknown over SMB: space-unknown.test.ts.
+// (Just over 400 lines: one Chromium and one real result for the view's layout, table and export.)
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
