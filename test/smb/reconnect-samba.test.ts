@@ -1,8 +1,9 @@
 // Reconnect against a real Samba: smbd is killed (SIGKILL of its whole process group, as a
 // crash would) while an operation is in flight, then started again on the same port. The
 // operation in flight fails with a sentence that says the connection was dropped and how
-// (ECONNRESET), nothing half-written is left on the share, and the next operation in the same
-// process reconnects (new TCP connection, NTLM sign-in, tree connect) and succeeds.
+// (ECONNRESET) and names the partial temporary file the killed server could not delete, which
+// the next operation in the same process deletes as it reconnects (new TCP connection, NTLM
+// sign-in, tree connect) and succeeds.
 // The share is a plain folder (not btrfs), so Samba's copychunk copies bytes and takes long
 // enough to be killed in the middle.
 
@@ -64,18 +65,27 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     copying.catch(() => undefined);
     // Kill smbd once the temporary destination holds some of the bytes (the copy is under way).
     const until = Date.now() + 60000;
+    let temp = '';
     for (;;) {
       const t = temps();
-      if (t.length && statSync(join(dir, t[0])).size > 0) break;
+      if (t.length && statSync(join(dir, t[0])).size > 0) {
+        temp = t[0];
+        break;
+      }
       if (Date.now() > until) assert.fail('the copy never started writing its temporary file');
       await new Promise((r) => setTimeout(r, 5));
     }
     await smb.kill();
     await assert.rejects(copying, (e: FsctlError) => {
       assert.ok(dropped(e), e.message);
+      // The killed server never ran the delete-on-close: the error names the partial file that holds space.
+      assert.ok(e.message.includes(`unfinished file ${temp} in ${smb.uri('data', '')}`), e.message);
+      assert.match(e.message, /may still be on the share/);
+      assert.match(e.message, /once the server is back, delete it if it is there\.$/);
       return true;
     });
     assert.equal(existsSync(join(dir, 'copy.bin')), false, 'no file under the final name');
+    assert.deepEqual(temps(), [temp], 'the killed server left the partial temporary file, as the error says');
 
     await smb.restart();
     const r = await engine.copy(src, dst);

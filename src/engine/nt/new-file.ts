@@ -6,6 +6,7 @@
 
 import type { OpContext } from '../backend';
 import type { Operation, OperationReport } from '../types';
+import { FsctlError } from '../errors';
 import { asFsctlError, elapsed, engineError, now } from './outcome';
 import type { NtFileInfo, NtHandle, NtTransport } from './transport';
 
@@ -52,7 +53,24 @@ export async function intoNewFile<P = undefined>(
     await t.close(d);
     return { ...report, durationMs: elapsed(start) };
   } catch (e) {
-    throw asFsctlError(e, operation, paths, operation);
+    const err = asFsctlError(e, operation, paths, operation);
+    if (!dst) throw err;
+    const d = dst;
+    dst = undefined;
+    await closeQuietly(t, d); // still delete-on-close: removes the partial destination
+    if (!t.mayBeLeft?.(d)) throw err;
+    // A server that stopped never ran the delete: say where the partial file is, as it holds space.
+    // Its name and folder apart: a caller's relabelling of the temporary path must not hide it.
+    const cut = Math.max(d.path.lastIndexOf('/'), d.path.lastIndexOf('\\')) + 1;
+    throw new FsctlError({
+      operation: err.operation,
+      code: err.code,
+      errno: err.errno,
+      paths: err.paths,
+      syscall: err.syscall,
+      message: `${err.message} The unfinished file ${d.path.slice(cut)} in ${d.path.slice(0, cut)} may still be on the share (the server was to delete it when the connection closed, and may have stopped first): once the server is back, delete it if it is there.`,
+      cause: err,
+    });
   } finally {
     await closeQuietly(t, dst); // still delete-on-close: removes the partial destination
     await closeQuietly(t, src);

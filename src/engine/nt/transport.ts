@@ -84,6 +84,11 @@ export interface NtTransport {
   readonly kind: 'win32' | 'smb';
   open(path: string, opts: NtOpenOptions): Promise<NtHandle>;
   close(h: NtHandle): Promise<void>;
+  /**
+   * After close: `h` was still delete-on-close, but its connection had dropped, so the server may
+   * never have deleted it (a server that stopped). Only SMB can say yes; a local close always deletes.
+   */
+  mayBeLeft?(h: NtHandle): boolean;
 
   /** Send one FSCTL on `h`. Never throws for an FSCTL failure: the outcome says what happened. */
   fsctl(h: NtHandle, code: number, input: Uint8Array | null, maxOutput: number): Promise<FsctlOutcome>;

@@ -36,6 +36,8 @@ export interface SmbHandle extends NtHandle {
   created?: boolean;
   /** Delete-on-close is set (a temporary or unfinished destination). */
   deleteOnClose?: boolean;
+  /** Closed delete-on-close after its connection dropped: the server may not have deleted it. */
+  orphaned?: boolean;
 }
 
 const READ_ACCESS = Access.FILE_READ_DATA | Access.FILE_READ_EA | Access.FILE_READ_ATTRIBUTES | Access.READ_CONTROL | Access.SYNCHRONIZE;
@@ -110,11 +112,16 @@ export class SmbTransport implements NtTransport {
     if (s.client.conn.closed) {
       // The server closed it with the connection, but may not have run its delete-on-close.
       if (s.created && s.deleteOnClose) {
+        s.orphaned = true;
         rememberOrphan(s.target, s.path);
       }
       return;
     }
     await s.client.close(s.fileId, s.path);
+  }
+
+  mayBeLeft(h: NtHandle): boolean {
+    return asSmb(h).orphaned === true;
   }
 
   /** The pooled client for `target`, after deleting what a dropped connection left behind there (orphans.ts). */
