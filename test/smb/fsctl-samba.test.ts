@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { localBackend } from '../../src/engine/select-backend';
@@ -25,16 +26,19 @@ const MiB = 1024 * 1024;
 describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
   let btrfs: LoopFs;
   let xfs: LoopFs;
+  let ext4: LoopFs;
   let smb: SambaServer;
   const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
 
   before(async () => {
     btrfs = makeLoopFs('btrfs', 320);
     xfs = makeLoopFs('xfs', 320);
+    ext4 = makeLoopFs('ext4', 64);
     smb = await startSamba({
       shares: [
         { name: 'btrfs', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
         { name: 'xfs', path: xfs.mnt, options: { 'block size': '4096' } },
+        { name: 'ext4', path: ext4.mnt },
       ],
     });
     process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
@@ -45,6 +49,7 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     await smb?.stop();
     btrfs?.cleanup();
     xfs?.cleanup();
+    ext4?.cleanup();
     if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
     else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
   });
@@ -175,6 +180,34 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     );
     assert.ok(rep.calls >= 4, `40 MiB needs at least 3 requests of 16 MiB plus the resume key, got ${rep.calls}`);
     assert.equal(sha256File(join(xfs.mnt, 'big-copy.bin')), sha256File(p));
+  });
+
+  test('server-side copy of a file with holes not marked sparse: where the server copies them as data (ext4) a note says so, and how to keep them', async () => {
+    const b = createSmbBackend();
+    for (const share of ['ext4', 'xfs'] as const) {
+      const dir = share === 'ext4' ? ext4.mnt : xfs.mnt;
+      const p = join(dir, 'holey.bin');
+      writeFileSync(p, randomBytes(MiB));
+      truncateSync(p, 16 * MiB); // 15 MiB of holes on the server's disk, no sparse attribute over SMB
+      const rep = await b.copyFile(smb.uri(share, 'holey.bin'), smb.uri(share, 'holey-copy.bin'), ctx);
+      assert.equal(rep.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
+      assert.equal(sha256File(join(dir, 'holey-copy.bin')), sha256File(p));
+      const held = statSync(join(dir, 'holey-copy.bin')).blocks * 512;
+      const note = rep.notes?.find((n) => /is not marked sparse/.test(n));
+      if (share === 'ext4') {
+        // Samba's copy on ext4 writes the zeros: the copy holds every byte, as the note says.
+        assert.equal(held, 16 * MiB);
+        assert.match(
+          note ?? '',
+          new RegExp(`copied all ${16 * MiB} bytes as data: the copy holds ${16 * MiB} bytes on disk where the source holds ${MiB}`),
+        );
+        assert.match(note ?? '', /mark the source sparse first .*set-sparse/);
+      } else {
+        // XFS with reflink: the server's copy_file_range shares the extents and keeps the holes.
+        assert.equal(held, MiB);
+        assert.equal(note, undefined, JSON.stringify(rep.notes));
+      }
+    }
   });
 
   test('copy to another share of the server: no resume key across connections (Samba crashed on one); copied through the client', async () => {

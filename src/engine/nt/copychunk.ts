@@ -202,6 +202,16 @@ export async function copyChunkNt(
       // Copied up to the size seen at the start: that is the file only if it still has that size and was not written meanwhile.
       const changed = await sourceChanged(t, src, info, 'copy', paths);
       if (changed) throw changed;
+      // Holes the server does not show (it looks for them only in sparse files) go as zeros in
+      // the whole-file range; a server that copies them as data (no reflink underneath) makes the
+      // copy hold them on disk. Measured, not assumed: say so, with the way to keep them.
+      if (!info.sparse && info.allocationSize < info.endOfFile) {
+        const held = (await t.queryInfo(dst)).allocationSize;
+        if (held > info.allocationSize)
+          notes.push(
+            `${source} is not marked sparse, so the server copied all ${info.endOfFile} bytes as data: the copy holds ${held} bytes on disk where the source holds ${info.allocationSize} (the rest of it is holes or compressed, which the server does not show). To keep its holes, mark the source sparse first (\`extent-lens set-sparse\`, or Set Sparse in VS Code; its data is unchanged) and copy again.`,
+          );
+      }
       return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, notes };
     },
   });
