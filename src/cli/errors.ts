@@ -39,14 +39,14 @@ export function exitCodeFor(e: unknown): number {
  * The stderr line: "extent-lens clone: <sentence>". The sentence should already name the OS
  * code; when it does not, the code is appended in brackets so it is always there to grep.
  */
-export function errorLine(command: string | undefined, e: unknown): string {
+export function errorLine(command: string | undefined, e: unknown, given: Readonly<Record<string, unknown>> = {}): string {
   const prefix = command ? `extent-lens ${command}: ` : 'extent-lens: ';
   const f = asFsctlError(e);
   if (f) {
     const hasCode = f.message.includes(f.code);
     // Engine sentences may start with their operation ("clone: ..."); the prefix already says it.
     const sentence = f.message.startsWith(`${f.operation}: `) ? f.message.slice(f.operation.length + 2) : f.message;
-    const hint = hintFor(command, f);
+    const hint = hintFor(command, f, given);
     return escapeControls(prefix + sentence + (hasCode ? '' : ` [${f.code}]`)) + '\n' + (hint ? `${prefix}hint: ${hint}\n` : '');
   }
   // Names in sentences are escaped: a control character in a file name never reaches the terminal.
@@ -57,9 +57,14 @@ export function errorLine(command: string | undefined, e: unknown): string {
 /**
  * The flag that gets past an engine refusal, for the commands that have it. The engine's
  * sentence is shared with the extension (where the same choice is a button), so it cannot name
- * CLI flags itself; this line does.
+ * CLI flags itself; this line does. `given`: the options of the run (a flag already given is
+ * not suggested).
  */
-export function hintFor(command: string | undefined, f: Pick<FsctlError, 'code' | 'message'>): string | undefined {
+export function hintFor(
+  command: string | undefined,
+  f: Pick<FsctlError, 'code' | 'message'>,
+  given: Readonly<Record<string, unknown>> = {},
+): string | undefined {
   if (NAME_TAKEN_CODES.has(f.code) && (command === 'clone' || command === 'copy')) {
     const renamed = command === 'clone' ? '"name (clone).ext"' : '"name (copy).ext"';
     return /dangling symbolic link/.test(f.message)
@@ -68,7 +73,7 @@ export function hintFor(command: string | undefined, f: Pick<FsctlError, 'code' 
         ? `add --on-existing rename to keep both (the new file gets ${renamed}).`
         : `add --on-existing rename to keep both (the new file gets ${renamed}), or --on-existing overwrite to replace it.`;
   }
-  if (CLONE_IMPOSSIBLE_CODES.has(f.code) && (command === 'clone' || command === 'clone-range')) {
+  if (CLONE_IMPOSSIBLE_CODES.has(f.code) && (command === 'clone' || command === 'clone-range') && given.fallback !== 'copy') {
     return 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
   }
   return undefined;

@@ -85,8 +85,10 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     const code = signalExitCode(signalled);
     void (engine ? engine.dispose() : Promise.resolve()).finally(() => process.exit(code));
   };
+  let given: Readonly<Record<string, unknown>> = {};
   try {
     const { positionals, values } = parseCommandArgs(cmd, argv);
+    given = values;
     // Read-only commands keep the default signal handling (die at once): nothing to clean up.
     const readOnly = typeof cmd.readOnly === 'function' ? cmd.readOnly(values) : cmd.readOnly === true;
     if (!readOnly) for (const sig of CANCEL_SIGNALS) process.on(sig, onSignal);
@@ -111,7 +113,7 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     // a command that reports what it did before a cancel returns EXIT_CANCELLED itself
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } catch (e) {
-    const code = fail(cmd, e, jsonHint);
+    const code = fail(cmd, e, jsonHint, given);
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } finally {
     // The handlers stay while the engine ends its threads: a signal then (the work done and
@@ -130,8 +132,8 @@ function signalExitCode(sig: NodeJS.Signals): number {
   return 128 + (osConstants.signals[sig] ?? 2);
 }
 
-function fail(cmd: Command | undefined, e: unknown, json: boolean): number {
-  writeErr(errorLine(cmd?.name, e));
+function fail(cmd: Command | undefined, e: unknown, json: boolean, given: Readonly<Record<string, unknown>> = {}): number {
+  writeErr(errorLine(cmd?.name, e, given));
   if (e instanceof UsageError) {
     const c = e.command ? findCommand(e.command) : cmd;
     writeErr(c ? `${helpText(c).split('\n')[0]}\nRun 'extent-lens ${c.name} --help' for its options.\n` : '');

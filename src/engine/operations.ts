@@ -378,19 +378,34 @@ async function intoDestination(
 }
 
 /**
+ * A clone between an SMB share and a local path: nothing can be shared, and the copy a fallback
+ * would make is not supported between them either (as `copy` says), so a fallback asked for is
+ * refused as such rather than as a clone a fallback would get past.
+ */
+function acrossShareAndLocal(operation: 'clone' | 'clone-range', paths: string[], fallback: 'none' | 'copy' | undefined): FsctlError {
+  return fallback === 'copy'
+    ? new FsctlError({
+        operation,
+        code: 'E_UNSUPPORTED',
+        paths,
+        message: `${operation}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either (E_UNSUPPORTED); copy within one share or locally.`,
+      })
+    : new FsctlError({
+        operation,
+        code: 'E_CROSS_VOLUME',
+        paths,
+        message: `${operation}: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume.`,
+      });
+}
+
+/**
  * A whole-file clone. Where the backend has the synchronous clone core (Linux: cloneNew) it is
  * the one way; elsewhere the backend clones into the temporary name. Either way the engine
  * places the result by its policy, and a copy is made instead only when asked and only when
  * the file system cannot clone.
  */
 async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'clone' }>, ctx: EngineContext): Promise<OperationReport> {
-  if (!sameBackendKind(r.source, r.destination))
-    throw new FsctlError({
-      operation: 'clone',
-      code: 'E_CROSS_VOLUME',
-      paths: [r.source, r.destination],
-      message: 'clone: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume.',
-    });
+  if (!sameBackendKind(r.source, r.destination)) throw acrossShareAndLocal('clone', [r.source, r.destination], r.fallback);
   const b = await resolve(r.source);
   return intoDestination('clone', b, r.source, r.destination, r.onExisting ?? 'fail', ctx, async (d, dfs) => {
     try {
@@ -496,13 +511,7 @@ async function cloneRange(
   const paths = r.source === r.target ? [r.source] : [r.source, r.target];
   checkRange(op, paths, 'source', r.sourceOffset, r.length);
   checkRange(op, paths, 'destination', r.targetOffset, r.length);
-  if (!sameBackendKind(r.source, r.target))
-    throw new FsctlError({
-      operation: op,
-      code: 'E_CROSS_VOLUME',
-      paths,
-      message: 'clone-range: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume.',
-    });
+  if (!sameBackendKind(r.source, r.target)) throw acrossShareAndLocal(op, paths, r.fallback);
   const b = await resolve(r.source);
   const src = await statRegular(b, op, r.source);
   const dst = await statRegular(b, op, r.target);

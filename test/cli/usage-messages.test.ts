@@ -154,6 +154,28 @@ describe('refusals name the flag that gets past them', () => {
     assert.match(JSON.parse(j.stdout).error.code, /^(EOPNOTSUPP|EXDEV|ENOTTY|E_UNSUPPORTED)$/);
     assert.match(j.stderr, /hint: add --fallback copy/);
   });
+
+  test('between an SMB share and a local path: no clone, and with --fallback copy no hint to add it (the copy is refused as such)', () => {
+    // Refused before any connection: no server needed.
+    const share = 'smb://someone@127.0.0.1:1/share/a.bin';
+    const plain = cli(['clone', share, path.join(dir, 'x.bin')]);
+    assert.equal(plain.code, 1);
+    assert.match(plain.stderr, /^extent-lens clone: source and destination are on different machines or volumes \(E_CROSS_VOLUME\)/m);
+    assert.match(plain.stderr, /hint: add --fallback copy/);
+    for (const args of [
+      ['clone', share, path.join(dir, 'x.bin'), '--fallback', 'copy'],
+      ['clone-range', file, '0', share, '0', '4096', '--fallback', 'copy'],
+    ]) {
+      const r = cli(args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`^extent-lens ${args[0]}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either \\(E_UNSUPPORTED\\); copy within one share or locally\\.$`, 'm'),
+      );
+      assert.doesNotMatch(r.stderr, /hint/, 'the flag given is not suggested again');
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'x.bin')), false);
+  });
 });
 
 test('hints: the same flag whoever refused the name or the clone (engine check, OS, Windows, SMB)', () => {
@@ -164,6 +186,7 @@ test('hints: the same flag whoever refused the name or the clone (engine check, 
   for (const code of ['EOPNOTSUPP', 'EXDEV', 'ERROR_NOT_SUPPORTED', 'STATUS_NOT_SUPPORTED']) {
     assert.match(hintFor('clone-range', { code, message: 'm' })!, /--fallback copy/, code);
   }
+  assert.equal(hintFor('clone', { code: 'EOPNOTSUPP', message: 'm' }, { fallback: 'copy' }), undefined, 'not when given');
   assert.equal(hintFor('copy', { code: 'EOPNOTSUPP', message: 'm' }), undefined, 'copy has no --fallback');
   assert.equal(hintFor('punch', { code: 'E_EXISTS', message: 'm' }), undefined);
 });
