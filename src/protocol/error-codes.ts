@@ -12,6 +12,7 @@ export const CLONE_IMPOSSIBLE_CODES: ReadonlySet<string> = new Set([
   'ENOTTY', // an ioctl the file system does not know
   'ENOSYS',
   'ETXTBSY', // an active swap file: it cannot be shared, but it can be copied (as cp does)
+  'E_NODATACOW', // btrfs: one file nodatacow (chattr +C), the other not
   'ERROR_NOT_SUPPORTED',
   'ERROR_INVALID_FUNCTION',
   'ERROR_NOT_SAME_DEVICE',

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createEngine, FsctlError } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { falloc, listing, reflinkPair, sha256, writeData, writeSparse } from '../support/sparse-files';
@@ -213,6 +214,32 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       assert.equal(rep.bytes, 12288n);
       assert.equal(sha256(rep.destination!), sha256(src));
       assert.deepEqual((await engine.ranges(rep.destination!)).ranges, (await engine.ranges(src)).ranges);
+    });
+
+    test('btrfs: into a nodatacow (chattr +C) folder or file, E_NODATACOW names it (not alignment); --fallback copy copies', async (t) => {
+      if (kind !== 'btrfs') return t.skip('nodatacow is btrfs');
+      const d = freshDir(tfs, 'nocow');
+      const src = path.join(d, 's.bin');
+      writeData(src, 65536);
+      const nc = path.join(d, 'nc');
+      fs.mkdirSync(nc);
+      execFileSync('chattr', ['+C', nc]);
+      const said = (e: FsctlError) =>
+        e.code === 'E_NODATACOW' &&
+        e.errno === 22 &&
+        /is nodatacow \(chattr \+C.*\) and .* is not, and btrfs shares blocks only between files alike in that \(EINVAL from ioctl\(FICLONE(RANGE)?\), E_NODATACOW\); clone where both are alike \(lsattr shows C\), or allow a copy\.$/.test(e.message) &&
+        !/multiples of the block size/.test(e.message);
+      await assert.rejects(engine.clone(src, nc), said);
+      assert.deepEqual(fs.readdirSync(nc), [], 'nothing left behind');
+      // an existing nodatacow file (empty, as chattr +C takes effect only on empty files)
+      const e = path.join(nc, 'e.bin');
+      fs.writeFileSync(e, '');
+      await assert.rejects(engine.cloneRange(src, 0n, e, 0n, 65536n), said);
+      // a copy stands in when asked, as for a file system that cannot share blocks
+      const r = await engine.clone(src, nc, { fallback: 'copy' });
+      assert.equal(r.fellBack, true);
+      assert.match(r.fallbackReason!, /E_NODATACOW/);
+      assert.equal(sha256(path.join(nc, 's.bin')), sha256(src));
     });
   });
 }

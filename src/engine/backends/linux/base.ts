@@ -16,7 +16,7 @@ import type { EngineContext } from '../../context';
 import { decodeStatfs, filesystemName, STATFS_SIZE } from './codec';
 import { errnoError } from '../../errno';
 import { FsctlError } from '../../errors';
-import { big, loadLibc, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
+import { big, FS_IOC_GETFLAGS, FS_NOCOW_FL, loadLibc, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
 import type { OpenFile } from './files';
 import type { ByteRange, Operation } from '../../types';
 
@@ -62,6 +62,37 @@ export class LinuxBase {
     const errno = this.libc.errno();
     const info = fd !== undefined ? this.tryStatfs(fd) : undefined;
     return errnoError(operation, errno, syscall, paths, { filesystem: info?.filesystem, blockSize: info?.blockSize });
+  }
+
+  /** Whether the open file is nodatacow (btrfs, chattr +C: FS_NOCOW_FL); false where that cannot be read. */
+  protected noCowOf(fd: number): boolean {
+    const flags = new Uint8Array(8);
+    if (this.libc.ioctlPtr(fd, FS_IOC_GETFLAGS, flags) !== 0) return false;
+    return (new DataView(flags.buffer).getUint32(0, true) & FS_NOCOW_FL) !== 0;
+  }
+
+  /**
+   * A failed FICLONE / FICLONERANGE from `srcFd` into `dstFd`. btrfs answers EINVAL, as for a
+   * misaligned range, when one file is nodatacow and the other is not (a new file inherits +C
+   * from its folder): that is named (E_NODATACOW), so the person is not sent to check offsets,
+   * and a copy may stand in for it as for any file system that cannot share the blocks.
+   */
+  protected cloneFail(operation: Operation, syscall: string, paths: string[], srcFd: number, dstFd: number): FsctlError {
+    const err = this.fail(operation, syscall, paths, srcFd);
+    if (err.code !== 'EINVAL' || this.noCowOf(srcFd) === this.noCowOf(dstFd)) return err;
+    const [source, destination] = paths.length > 1 ? paths : [paths[0], paths[0]];
+    const which = this.noCowOf(srcFd)
+      ? `${source} is nodatacow (chattr +C) and ${destination} is not`
+      : `${destination} is nodatacow (chattr +C, as a file made in a +C folder is) and ${source} is not`;
+    return new FsctlError({
+      operation,
+      code: 'E_NODATACOW',
+      errno: err.errno,
+      paths,
+      syscall,
+      message: `${operation}: ${which}, and btrfs shares blocks only between files alike in that (EINVAL from ${syscall}, E_NODATACOW); clone where both are alike (lsattr shows C), or allow a copy.`,
+      cause: err,
+    });
   }
 
   protected statfsFd(operation: Operation, fd: number, p: string): StatfsResult {

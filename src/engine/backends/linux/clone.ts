@@ -122,7 +122,7 @@ export class LinuxClones extends LinuxVolumes {
     let size: bigint;
     try {
       ({ fd, named } = this.createNew('clone', to, perm, true));
-      if (libc.ioctlInt(fd, FICLONE, src) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [source, destination], src);
+      if (libc.ioctlInt(fd, FICLONE, src) !== 0) throw this.cloneFail('clone', 'ioctl(FICLONE)', [source, destination], src, fd);
       size = this.newFileSize(fd, destination);
     } catch (e) {
       if (fd >= 0) libc.close(fd);
@@ -223,7 +223,7 @@ export class LinuxClones extends LinuxVolumes {
     const t = libc.open(temp, OPEN_TEMP, perm);
     if (t < 0) throw this.fail('clone', 'open', [destination]);
     try {
-      if (libc.ioctlInt(t, FICLONE, fd) !== 0) throw this.fail('clone', 'ioctl(FICLONE)', [destination], fd);
+      if (libc.ioctlInt(t, FICLONE, fd) !== 0) throw this.cloneFail('clone', 'ioctl(FICLONE)', [destination], fd, t);
     } catch (e) {
       libc.close(t);
       unlinkQuietly(temp);
@@ -329,7 +329,7 @@ export class LinuxClones extends LinuxVolumes {
         const rc = this.libc.ioctlPtr(dst.fd, FICLONERANGE, arg);
         calls++;
         if (rc !== 0) {
-          const err = this.fail('clone-range', 'ioctl(FICLONERANGE)', [source, target], src.fd);
+          const err = this.cloneFail('clone-range', 'ioctl(FICLONERANGE)', [source, target], src.fd, dst.fd);
           // Refusals (EXDEV, EOPNOTSUPP, EINVAL, ETXTBSY, ...) are decided before anything is shared.
           if (!REMAP_PARTIAL.has(err.code)) touchedEnd = targetOffset + done;
           throw err;

@@ -17,7 +17,7 @@ import {
   STATFS_SIZE,
   type StatfsInfo,
 } from './codec';
-import { FIDEDUPERANGE, FS_IOC_GETFLAGS, FS_NOCOW_FL, O_CLOEXEC } from './libc';
+import { FIDEDUPERANGE, O_CLOEXEC } from './libc';
 import { closeQuietly, openRegular } from './files';
 import { LinuxIo } from './io';
 
@@ -125,12 +125,6 @@ export class LinuxDedupe extends LinuxIo {
     } finally {
       this.libc.close(fd);
     }
-  }
-
-  private noCowOf(fd: number): boolean {
-    const flags = new Uint8Array(8);
-    if (this.libc.ioctlPtr(fd, FS_IOC_GETFLAGS, flags) !== 0) return false;
-    return (new DataView(flags.buffer).getUint32(0, true) & FS_NOCOW_FL) !== 0;
   }
 
   freeBytesSynced(p: string): bigint {
