@@ -21,7 +21,7 @@
 import * as fs from 'node:fs';
 import type { Backend, OpContext } from './backend';
 import type { ExtendedBackend } from './backend-ext';
-import { FsctlError } from './errors';
+import { FsctlError, isCancelled } from './errors';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 
@@ -150,42 +150,59 @@ export async function digHoles(
       if (start >= 0) await flush(span);
     };
 
-    for (const r of ranges.ranges) {
-      // Whole blocks, and the partial last block of the file.
-      const rEnd = r.offset + r.length < size ? r.offset + r.length : size;
-      const start = ((r.offset + B - 1n) / B) * B;
-      const end = rEnd === size ? rEnd : (rEnd / B) * B;
-      let pos = start;
-      while (pos < end) {
-        ctx.checkCancelled();
-        const want = end - pos > BigInt(CHUNK) ? CHUNK : Number(end - pos);
-        const n = await read(buf, pos, want);
-        if (n <= 0) break;
-        // Whole blocks, or up to the end of the file for its partial last block.
-        const usable = pos + BigInt(n) === size ? n : n - (n % bs);
-        if (usable === CHUNK && view.equals(zeroChunk)) {
-          await verifyAndPunch(pos, CHUNK);
-        } else {
-          let runStart = -1;
-          for (let i = 0; i < usable; i += bs) {
-            const len = Math.min(bs, usable - i);
-            const zero = view.subarray(i, i + len).equals(zeroBlock.subarray(0, len));
-            if (zero && runStart < 0) runStart = i;
-            if (!zero && runStart >= 0) {
-              await verifyAndPunch(pos + BigInt(runStart), i - runStart);
-              runStart = -1;
+    /** Every data range, block by block: zeros found are verified and punched as they come. */
+    const scanRanges = async (): Promise<void> => {
+      for (const r of ranges.ranges) {
+        // Whole blocks, and the partial last block of the file.
+        const rEnd = r.offset + r.length < size ? r.offset + r.length : size;
+        const start = ((r.offset + B - 1n) / B) * B;
+        const end = rEnd === size ? rEnd : (rEnd / B) * B;
+        let pos = start;
+        while (pos < end) {
+          ctx.checkCancelled();
+          const want = end - pos > BigInt(CHUNK) ? CHUNK : Number(end - pos);
+          const n = await read(buf, pos, want);
+          if (n <= 0) break;
+          // Whole blocks, or up to the end of the file for its partial last block.
+          const usable = pos + BigInt(n) === size ? n : n - (n % bs);
+          if (usable === CHUNK && view.equals(zeroChunk)) {
+            await verifyAndPunch(pos, CHUNK);
+          } else {
+            let runStart = -1;
+            for (let i = 0; i < usable; i += bs) {
+              const len = Math.min(bs, usable - i);
+              const zero = view.subarray(i, i + len).equals(zeroBlock.subarray(0, len));
+              if (zero && runStart < 0) runStart = i;
+              if (!zero && runStart >= 0) {
+                await verifyAndPunch(pos + BigInt(runStart), i - runStart);
+                runStart = -1;
+              }
+            }
+            if (runStart >= 0) {
+              await verifyAndPunch(pos + BigInt(runStart), usable - runStart);
             }
           }
-          if (runStart >= 0) {
-            await verifyAndPunch(pos + BigInt(runStart), usable - runStart);
-          }
+          pos += BigInt(usable);
+          scanned += BigInt(usable);
+          ctx.progress({ done: scanned, total, message: `${freed} bytes deallocated` });
+          if (ctx.maybeYield) await ctx.maybeYield();
+          if (usable < want) break;
         }
-        pos += BigInt(usable);
-        scanned += BigInt(usable);
-        ctx.progress({ done: scanned, total, message: `${freed} bytes deallocated` });
-        if (ctx.maybeYield) await ctx.maybeYield();
-        if (usable < want) break;
       }
+    };
+
+    try {
+      await scanRanges();
+    } catch (e) {
+      // Runs punched before the cancel stay punched: say so, not "nothing was left behind".
+      if (!isCancelled(e) || freed === 0n) throw e;
+      throw new FsctlError({
+        operation: 'dig-holes',
+        code: 'E_CANCELLED',
+        paths: [path],
+        message: `dig-holes was cancelled (E_CANCELLED) after deallocating ${freed} bytes (measured), ${scanned} of ${total} bytes scanned; the file reads as before (only blocks of zeros became holes). Run it again to finish.`,
+        cause: e,
+      });
     }
     return {
       operation: 'dig-holes',

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine } from '../../src/engine';
+import { createEngine, type FsctlError } from '../../src/engine';
 import { LinuxBackend } from '../../src/engine/backends/linux';
 import { digHoles } from '../../src/engine/dig-holes';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
@@ -136,6 +136,29 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       assert.ok(wrote);
       const got = fs.readFileSync(f).subarray(512 * 1024, 512 * 1024 + 4096);
       assert.ok(got.equals(record), 'the record written after the scan survived');
+    });
+
+    test('cancelled part way: the error says how much was already deallocated (measured), and the file reads as before', async () => {
+      const d = freshDir(tfs, 'cancel');
+      const f = path.join(d, 'f.bin');
+      fs.writeFileSync(f, Buffer.alloc(8 * MiB)); // written zeros: every block a candidate
+      execFileSync('sync');
+      const before = allocated(f);
+      const ac = new AbortController();
+      // The first progress event comes after the first 1 MiB was scanned and punched.
+      await assert.rejects(engine.digHoles(f, { signal: ac.signal, onProgress: () => ac.abort() }), (e: FsctlError) => {
+        execFileSync('sync');
+        const freed = before - allocated(f);
+        assert.ok(freed > 0n, 'part of the file was deallocated before the cancel');
+        assert.equal(e.code, 'E_CANCELLED');
+        assert.match(
+          e.message,
+          new RegExp(`^dig-holes was cancelled \\(E_CANCELLED\\) after deallocating ${freed} bytes \\(measured\\), ${MiB} of ${8 * MiB} bytes scanned; the file reads as before \\(only blocks of zeros became holes\\)\\. Run it again to finish\\.$`),
+        );
+        assert.doesNotMatch(e.message, /nothing was left behind/);
+        return true;
+      });
+      assert.ok(fs.readFileSync(f).equals(Buffer.alloc(8 * MiB)));
     });
 
     test('each run is read again just before it is punched: only blocks still zero are punched', async () => {
