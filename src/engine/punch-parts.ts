@@ -1,7 +1,7 @@
 // What punching a byte range can free. File systems deallocate whole blocks only: a partial
 // block at either end of the range is zeroed and stays allocated, and past the end of the file
 // there is nothing to free. The engine's note on a measured punch says so, and the Punch Hole
-// confirmation asks with the same parts.
+// confirmation asks with the same parts. Zeroing counts only what lies inside the file.
 
 export interface PunchParts {
   /** Bytes of the range in whole blocks: what can be deallocated, where it is allocated. */
@@ -56,4 +56,21 @@ export function punchNotes(
       `of the ${whole} bytes in whole blocks, ${whole - freed} were not allocated (holes already${pastEnd > 0n ? ', or past the end' : ''})`,
     );
   return notes;
+}
+
+/**
+ * What zeroing `length` bytes at `offset` of a file of `size` bytes zeroes: the part inside the
+ * file (zeroing never extends it), and a note for the part past its end, which is not counted.
+ */
+export function zeroedWithin(offset: bigint, length: bigint, size: bigint): { bytes: bigint; notes: string[] } {
+  const end = offset + length < size ? offset + length : size;
+  const bytes = end > offset ? end - offset : 0n;
+  const pastEnd = length - bytes;
+  return {
+    bytes,
+    notes:
+      pastEnd > 0n
+        ? [`${pastEnd} bytes of the range lie past the end of the file (${size} bytes): nothing there to zero, and the size is unchanged`]
+        : [],
+  };
 }

@@ -61,6 +61,33 @@ describe('zero fallbacks', { skip: skipReason('ext4') }, () => {
     assert.equal(data.length, 10000, 'zeroing never extends the file');
     assert.ok(data.subarray(5000).equals(Buffer.alloc(5000)));
     assert.equal(data[4999], 9);
+    assert.deepEqual(r.notes?.slice(-1), ['95000 bytes of the range lie past the end of the file (10000 bytes): nothing there to zero, and the size is unchanged']);
+  });
+
+  test('a range past the end: bytes counts only what lies inside the file, with a note, whichever way it is zeroed', async () => {
+    for (const [name, refused] of [
+      ['FALLOC_FL_PUNCH_HOLE', 0],
+      ['FALLOC_FL_ZERO_RANGE', FALLOC_FL_PUNCH_HOLE],
+      ['write-zeros', FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE],
+    ] as const) {
+      const f = path.join(freshDir(ext4, `pe-${refused}`), 'f.bin');
+      fs.writeFileSync(f, Buffer.alloc(4199304, 9));
+      const b = new LinuxBackend(refused ? refusing(refused) : loadLibc());
+      const r = await b.zeroRange(f, { offset: 4194304n, length: 1048576n }, ctx);
+      assert.equal(r.method, name);
+      assert.equal(r.bytes, 5000n, `${name}: the 5,000 bytes inside the file, not the 1 MiB asked for`);
+      assert.ok(
+        r.notes?.includes('1043576 bytes of the range lie past the end of the file (4199304 bytes): nothing there to zero, and the size is unchanged'),
+        `${name}: ${JSON.stringify(r.notes)}`,
+      );
+      const data = fs.readFileSync(f);
+      assert.equal(data.length, 4199304);
+      assert.ok(data.subarray(4194304).equals(Buffer.alloc(5000)));
+      assert.equal(data[4194303], 9);
+      // wholly past the end: nothing zeroed, and said so
+      const none = await b.zeroRange(f, { offset: 8388608n, length: 4096n }, ctx);
+      assert.equal(none.bytes, 0n, name);
+    }
   });
 
   test('punch refused: EOPNOTSUPP named with the file system', async () => {

@@ -148,6 +148,11 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     assert.deepEqual(server.ranges, r.ranges);
     const seekOut = execFileSync('xfs_io', ['-c', 'seek -h 0', p]).toString();
     assert.match(seekOut, /HOLE\s+1048576/);
+    // zero across the end of the file: only the part inside it is counted, the rest noted
+    const z = await smbBackend().zeroRange!(uri, { offset: 4n * BigInt(MiB) - 5000n, length: 1n * BigInt(MiB) }, ctx);
+    assert.equal(z.bytes, 5000n);
+    assert.ok(z.notes?.includes(`${MiB - 5000} bytes of the range lie past the end of the file (${4 * MiB} bytes): nothing there to zero, and the size is unchanged`), JSON.stringify(z.notes));
+    assert.equal(statSync(p).size, 4 * MiB);
   });
 
   test('dig-holes over SMB: zero blocks punched, bytes measured from the allocated ranges, content unchanged', async () => {

@@ -2,6 +2,7 @@
 // and FSCTL_SET_ZERO_DATA (deallocates the range on a sparse file, writes zeros otherwise).
 
 import type { OpContext } from '../backend';
+import { zeroedWithin } from '../punch-parts';
 import type { ByteRange, OperationReport } from '../types';
 import { FSCTL } from './codec/fsctl-codes';
 import { encodeSetSparse, encodeZeroData } from './codec/windows';
@@ -87,11 +88,14 @@ export async function zeroDataNt(
       if (o.kind !== 'ok') throw fsctlFailure(t, op, FSCTL.FSCTL_SET_ZERO_DATA, o, [path]);
     }
     ctx.progress({ done: range.length, total: range.length });
+    // zero: what lies inside the file (the part past its end changes nothing)
+    const zeroed = op === 'zero' ? zeroedWithin(range.offset, range.length, info.endOfFile) : { bytes: range.length, notes: [] };
+    notes.push(...zeroed.notes);
     return {
       operation: op,
       method: 'FSCTL_SET_ZERO_DATA',
       destination: path,
-      bytes: range.length,
+      bytes: zeroed.bytes,
       calls,
       durationMs: elapsed(start),
       notes,

@@ -10,7 +10,7 @@ import { closeQuietly, openRegular } from './files';
 import type { ByteRange, OperationReport, RangesResult } from '../../types';
 import { EINVAL, elapsed, EOPNOTSUPP, now } from './base';
 import { LinuxMaps } from './map';
-import { punchNotes } from '../../punch-parts';
+import { punchNotes, zeroedWithin } from '../../punch-parts';
 
 export class LinuxHoles extends LinuxMaps {
   async allocatedRanges(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<RangesResult> {
@@ -61,11 +61,22 @@ export class LinuxHoles extends LinuxMaps {
     ctx.checkCancelled();
     const f = openRegular('zero', p, 'read-write');
     try {
+      // bytes: what lies inside the file (KEEP_SIZE: the part past its end changes nothing)
+      const within = zeroedWithin(range.offset, range.length, f.stat.size);
+      const inside = within.bytes;
       const notes: string[] = [];
       if (range.length === 0n)
         return { operation: 'zero', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: 0n, calls: 0, durationMs: elapsed(t0) };
       if (this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0)
-        return { operation: 'zero', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: range.length, calls: 1, durationMs: elapsed(t0) };
+        return {
+          operation: 'zero',
+          method: 'FALLOC_FL_PUNCH_HOLE',
+          source: p,
+          bytes: inside,
+          calls: 1,
+          durationMs: elapsed(t0),
+          notes: within.notes,
+        };
       let e = this.libc.errno();
       if (e !== EOPNOTSUPP) throw errnoError('zero', e, 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p]);
       notes.push('the file system cannot punch holes');
@@ -74,10 +85,10 @@ export class LinuxHoles extends LinuxMaps {
           operation: 'zero',
           method: 'FALLOC_FL_ZERO_RANGE',
           source: p,
-          bytes: range.length,
+          bytes: inside,
           calls: 2,
           durationMs: elapsed(t0),
-          notes,
+          notes: [...notes, ...within.notes],
         };
       e = this.libc.errno();
       if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
@@ -96,8 +107,15 @@ export class LinuxHoles extends LinuxMaps {
         pos += w;
         ctx.progress({ done: pos - range.offset, total: end - range.offset });
       }
-      const bytes = end > range.offset ? end - range.offset : 0n;
-      return { operation: 'zero', method: 'write-zeros', source: p, bytes, calls, durationMs: elapsed(t0), notes };
+      return {
+        operation: 'zero',
+        method: 'write-zeros',
+        source: p,
+        bytes: inside,
+        calls,
+        durationMs: elapsed(t0),
+        notes: [...notes, ...within.notes],
+      };
     } finally {
       closeQuietly(f);
     }
