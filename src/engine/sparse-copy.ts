@@ -77,14 +77,18 @@ export interface CopyUntilEofInput {
  * A source whose size or modification time changed meanwhile is E_CHANGED: a mix of old and
  * new bytes is not a copy of anything. Returns the data bytes copied, the size and the calls.
  */
-export async function copyUntilEof(c: CopyUntilEofInput): Promise<{ bytes: bigint; size: bigint; calls: number; note?: string }> {
+export async function copyUntilEof(
+  c: CopyUntilEofInput,
+): Promise<{ bytes: bigint; size: bigint; calls: number; readBytes: bigint; note?: string }> {
   const { io, src, dst, ctx } = c;
   const ranges = c.ranges ?? (c.start.size > 0n ? [{ offset: 0n, length: c.start.size }] : []);
   const total = ranges.reduce((a, r) => a + r.length, 0n);
   const buf = new Uint8Array(CHUNK);
+  let readBytes = 0n; // of `done`, the bytes read and written here (not by the kernel's copy)
   const readWrite = (pos: bigint, want: number): number => {
     const n = io.pread(src.fd, buf, want, pos, src.path);
     calls++;
+    readBytes += BigInt(n);
     let written = 0;
     while (written < n) {
       written += io.pwrite(dst.fd, written === 0 ? buf : buf.subarray(written), n - written, pos + BigInt(written), dst.path);
@@ -151,7 +155,7 @@ export async function copyUntilEof(c: CopyUntilEofInput): Promise<{ bytes: bigin
     eof === c.start.size
       ? undefined
       : `the file system gave ${src.path} a size of ${c.start.size} bytes, but reading it ended at ${eof} bytes (a pseudo file, as in /proc or /sys): copied what reading gave`;
-  return { bytes: done, size: eof, calls, note };
+  return { bytes: done, size: eof, calls, readBytes, note };
 }
 
 /** Copy all of `source` into `target` (which must not exist), keeping holes. */
