@@ -59,14 +59,23 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
   const source = r.source ?? x.source;
   const destination = r.destination ?? x.destination;
   const target = x.what ?? (destination ? `${source} -> ${destination}` : (source ?? ''));
-  const verb = r.fellBack ? `copied (fallback, no clone was made)` : (VERB[r.operation] ?? r.operation);
+  // A copy that fell back was read and written instead of copied by the server (or the kernel);
+  // a clone that fell back is a copy, not a clone.
+  const copyFellBack = r.fellBack === true && r.operation === 'copy';
+  const verb = copyFellBack
+    ? 'copied (read and written: no server-side copy)'
+    : r.fellBack
+      ? `copied (fallback, no clone was made)`
+      : (VERB[r.operation] ?? r.operation);
   // Paths and notes may hold control characters: each piece is escaped for the terminal.
   const lines = [
     r.calls === 0 && r.bytes === 0n
       ? `${verb} ${target}: nothing to do, ${formatMs(r.durationMs)}`
       : `${verb} ${target}: ${exactAndHuman(r.bytes)} by ${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`,
   ].map(escapeControls);
-  if (r.fellBack) {
+  if (copyFellBack) {
+    if (r.fallbackReason) lines.push(noteLine(escapeControls(r.fallbackReason.replace(/^copy: /, ''))));
+  } else if (r.fellBack) {
     const reason = r.fallbackReason === undefined ? undefined : withoutCopyAdvice(r.fallbackReason.replace(/^(clone|clone-range): /, ''));
     lines.push(noteLine(escapeControls(`the data was COPIED, not shared${reason ? `; clone failed: ${reason}` : ''}`)));
   }

@@ -369,6 +369,8 @@ async function intoDestination(
     report.operation = operation;
     report.source = source;
     report.destination = final;
+    // a fallback's reason may name the temporary file, which the person never chose
+    if (report.fallbackReason) report.fallbackReason = report.fallbackReason.split(d.temp).join(final);
     report.durationMs = since(t0);
     return report;
   } catch (e) {

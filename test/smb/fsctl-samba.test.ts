@@ -230,6 +230,15 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     const again = await b.copyFile(smb.uri('xfs', 'across-copy.bin'), smb.uri('xfs', 'across-copy2.bin'), ctx);
     assert.equal(again.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
     assert.equal(sha256File(join(xfs.mnt, 'across-copy2.bin')), sha256File(p));
+    // The CLI's line says what happened to a copy (no clone was asked for), naming the final file, never the temporary one.
+    ensureBuilt();
+    const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD };
+    const r = cli(['copy', smb.uri('btrfs', 'across.bin'), smb.uri('xfs', 'across-cli.bin')], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^copied \(read and written: no server-side copy\) smb:\/\/.*across\.bin -> smb:\/\/.*\/xfs\/across-cli\.bin: /);
+    assert.match(r.stdout, /^note: smb:\/\/.*\/xfs\/across-cli\.bin is on another share than .*: server-side copy works within one share/m);
+    assert.doesNotMatch(r.stdout, /clone|\.el-[0-9a-f]+\.tmp/);
+    assert.equal(sha256File(join(xfs.mnt, 'across-cli.bin')), sha256File(p));
   });
 
   test('duplicate extents on the btrfs share: the clone shares physical extents with the source', async () => {
