@@ -146,6 +146,12 @@ for (const kind of ['xfs', 'btrfs'] as const) {
             e.message,
           ),
       );
+      // less than one block: no "clone 0 bytes" (a length of 0 means "to the source's end")
+      await assert.rejects(
+        engine.cloneRange(tail, 12288n, dst, 0n, 0n),
+        (e: FsctlError) =>
+          e.code === 'E_MISALIGNED' && /\(E_MISALIGNED\); clone a range ending at or past the destination's end\.$/.test(e.message),
+      );
       const tailDst = path.join(d, 'tail-dst.bin');
       fs.writeFileSync(tailDst, '');
       const r2 = await engine.cloneRange(tail, 4096n, tailDst, 0n, 0n /* to EOF */);
