@@ -9,6 +9,7 @@ import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from '
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { localBackend } from '../../src/engine/select-backend';
+import { createEngine } from '../../src/engine/engine';
 import type { FsctlError } from '../../src/engine/errors';
 import { createSmbBackend, closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
@@ -39,6 +40,7 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
         { name: 'btrfs', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
         { name: 'xfs', path: xfs.mnt, options: { 'block size': '4096' } },
         { name: 'ext4', path: ext4.mnt },
+        { name: 'btrfs1k', path: btrfs.mnt, options: { 'vfs objects': 'btrfs' } },
       ],
     });
     process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
@@ -326,6 +328,27 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
         /^(E_MISALIGNED|STATUS_INVALID_PARAMETER)$/.test(e.code) && /misaligned/.test(e.message) && e.operation === 'clone-range',
     );
     assert.equal(sha256File(q), before);
+  });
+
+  test("Samba's default 1 KiB clusters: a range aligned to them, refused by btrfs, is explained (use 4 KiB multiples)", async () => {
+    // The same btrfs folder through a share without "block size": Samba reports 1,024-byte clusters.
+    const p = join(btrfs.mnt, 'k1.bin');
+    makeDenseFile(p, 1 * MiB);
+    const q = join(btrfs.mnt, 'k2.bin');
+    makeDenseFile(q, 1 * MiB, 99);
+    const before = sha256File(q);
+    const engine = createEngine();
+    assert.equal((await engine.volume(smb.uri('btrfs1k', 'k1.bin'))).blockSize, 1024);
+    await assert.rejects(engine.cloneRange(smb.uri('btrfs1k', 'k1.bin'), 1024n, smb.uri('btrfs1k', 'k2.bin'), 0n, 1024n), (e: FsctlError) => {
+      assert.equal(e.code, 'STATUS_INVALID_PARAMETER');
+      assert.match(e.message, /refused a range aligned to the 1024-byte clusters it reports; .*Samba reports 1,024 bytes unless smb\.conf sets "block size".*use offsets and a length in multiples of 4 KiB\.$/);
+      return true;
+    });
+    assert.equal(sha256File(q), before);
+    // at 4 KiB multiples it shares
+    const r = await engine.cloneRange(smb.uri('btrfs1k', 'k1.bin'), 4096n, smb.uri('btrfs1k', 'k2.bin'), 0n, 8192n);
+    assert.equal(r.bytes, 8192n);
+    await engine.dispose();
   });
 
   test('missing file: STATUS_OBJECT_NAME_NOT_FOUND with a sentence', async () => {

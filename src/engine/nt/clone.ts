@@ -98,6 +98,16 @@ export async function duplicateExtents(
       if (o.kind === 'not-supported' && opts.atomic)
         advice =
           'this file system or server does not support FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC (ReFS on Windows 10 1803 / Server 2019 or later); clone without the atomic option';
+      // A server may report clusters smaller than the blocks its file system shares: Samba says
+      // 1,024 bytes unless smb.conf sets "block size", while btrfs and XFS share whole 4 KiB
+      // blocks. The range was aligned to what the server reported, so say what it may need.
+      else if (
+        o.kind === 'invalid-parameter' &&
+        t.kind === 'smb' &&
+        clusterSize < 4096 &&
+        (c.sourceOffset % 4096n !== 0n || c.targetOffset % 4096n !== 0n || c.byteCount % 4096n !== 0n)
+      )
+        advice = `the server refused a range aligned to the ${clusterSize}-byte clusters it reports; its file system may share only larger blocks (Samba reports 1,024 bytes unless smb.conf sets "block size", and btrfs and XFS share whole 4 KiB blocks): use offsets and a length in multiples of 4 KiB`;
       throw fsctlFailure(t, operation, code, o, [src.path, dst.path], advice);
     }
     done += c.byteCount;
