@@ -95,6 +95,12 @@ describe("usage errors in the tool's own words", () => {
       /^extent-lens dig-holes: --block-size: block size 1024 is smaller than the file system's block size/m,
     );
     assert.equal(fs.statSync(file).blocks * 512, 64 * 1024, 'nothing punched');
+    // cp's --reflink=always: the word is refused, with the subcommand that does it
+    assert.match(
+      usageError(['copy', file, path.join(dir, 'never-made.bin'), '--reflink', 'always']),
+      /^extent-lens copy: --reflink must be one of auto, never \(got "always"\); for a copy that must share blocks, as cp --reflink=always, run extent-lens clone SRC DEST$/m,
+    );
+    assert.equal(fs.existsSync(path.join(dir, 'never-made.bin')), false);
   });
 
   test('sizes: "4 KiB" with a space is accepted; 2^63 and beyond is "larger than the largest file offset"', () => {

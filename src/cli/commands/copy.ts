@@ -5,6 +5,7 @@ import type { ExistingPolicy } from '../../engine';
 import { choice } from '../args';
 import type { Command } from '../command';
 import { writeReport } from '../report';
+import { UsageError } from '../usage-error';
 import { ON_EXISTING } from './clone';
 
 export const copyCommand: Command = {
@@ -33,6 +34,11 @@ JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"ope
   async run(ctx) {
     const [source, destination] = ctx.positionals;
     const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');
+    // cp's --reflink=always is this tool's `clone`: say so rather than only listing the words
+    if (ctx.values.reflink === 'always')
+      throw new UsageError(
+        '--reflink must be one of auto, never (got "always"); for a copy that must share blocks, as cp --reflink=always, run extent-lens clone SRC DEST',
+      );
     const reflink = choice<'auto' | 'never'>(ctx.values, 'reflink', ['auto', 'never'], 'auto');
     const engine = await ctx.engine();
     const r = await engine.copy(source, destination, { signal: ctx.signal, onExisting, reflink });
