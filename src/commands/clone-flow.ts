@@ -200,13 +200,21 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
     ? t('{0} finished with {1}: {2} in {3}.', rep.operation, rep.method, bytesText(rep.bytes, t), callsText(rep.calls, t))
     : rep.operation === 'clone-range'
       ? t('Copied {0} into {1} in place, not shared (cloning was refused: {2}).', bytesText(rep.bytes, t), dest, why)
-      : t(
-          'Copied {0} of {1} to {2}, holes kept (cloning was refused: {3}).',
-          bytesText(rep.bytes, t),
-          path.basename(rep.source ?? r.results.source.path),
-          dest,
-          why,
-        );
+      : rep.operation === 'copy'
+        ? t(
+            'Copied {0} of {1} to {2} by reading and writing it, holes kept (no server-side copy: {3}).',
+            bytesText(rep.bytes, t),
+            path.basename(rep.source ?? r.results.source.path),
+            dest,
+            why,
+          )
+        : t(
+            'Copied {0} of {1} to {2}, holes kept (cloning was refused: {3}).',
+            bytesText(rep.bytes, t),
+            path.basename(rep.source ?? r.results.source.path),
+            dest,
+            why,
+          );
   void vscode.window.showInformationMessage(msg);
 }
 

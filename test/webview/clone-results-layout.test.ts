@@ -202,6 +202,25 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     await page.close();
   });
 
+  test('a Server-Side Copy the server could not do: "read and written", the server\'s reason, no word of a refused clone', async () => {
+    // What the host sends after a Server-Side Copy between two shares (the engine's report there:
+    // fellBack with copychunk's reason, test/smb/fsctl-samba.test.ts, its final stop dropped by
+    // refusalDetail as for every reason); the maps are the copy above.
+    const reason =
+      'smb://u@host/b/vm-disk (copy).img is on another share than smb://u@host/a/vm-disk.img: server-side copy works within one share, so the data is copied through this client (E_UNSUPPORTED)';
+    const data: CloneResultsData = { ...copied, operation: 'copy', fallbackReason: reason };
+    const { page } = await open((b) => b.post({ type: 'cloneResults', data }));
+    assert.equal(await page.$eval('.head h1', (h) => h.textContent), 'Copied (read and written)');
+    const notice = await page.$eval('.notice', (n) => ({
+      text: n.querySelector('.notice-text')!.textContent,
+      detail: n.querySelector('.notice-detail')!.textContent,
+    }));
+    assert.equal(notice.text, `Copied vm-disk.img to ${path.basename(copied.destination.path)} by reading and writing it, holes kept.`);
+    assert.equal(notice.detail, `No server-side copy: ${reason}.`);
+    assert.doesNotMatch((await page.$eval('#app', (a) => a.textContent))!, /[Cc]lon(e|ing) was refused/);
+    await page.close();
+  });
+
   test('several files of one operation: a list with method, bytes, time and a total; each expands to its maps', async () => {
     const { page, bridge } = await open((b) => b.post({ type: 'cloneResults', data: batch[0], items: batch }));
     assert.match((await page.$eval('.head h1', (h) => h.textContent))!, /^Cloned 3 files$/);

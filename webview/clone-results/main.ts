@@ -208,6 +208,8 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
 function fallbackNotice(d: CloneResultsData): HTMLElement | undefined {
   if (!d.fellBack) return undefined;
   const range = d.operation === 'clone-range';
+  // a Server-Side Copy the server could not do (e.g. between two shares): no clone was asked for
+  const copy = d.operation === 'copy';
   const dest = d.destination.path;
   const box = el('div', { class: 'notice', role: 'status' });
   const body = el('div', { class: 'notice-body' });
@@ -217,17 +219,21 @@ function fallbackNotice(d: CloneResultsData): HTMLElement | undefined {
       { class: 'notice-text', title: dest },
       range
         ? l10n.t('Copied {0} into {1} in place (not shared).', bytesText(d.bytes), baseName(dest))
-        : l10n.t('Copied {0} to {1}, holes kept.', baseName(d.source.path), baseName(dest)),
+        : copy
+          ? l10n.t('Copied {0} to {1} by reading and writing it, holes kept.', baseName(d.source.path), baseName(dest))
+          : l10n.t('Copied {0} to {1}, holes kept.', baseName(d.source.path), baseName(dest)),
     ),
   );
-  const why = d.fallbackReason ?? l10n.t('the file system cannot clone here');
+  const why = d.fallbackReason ?? (copy ? l10n.t('the server cannot copy it') : l10n.t('the file system cannot clone here'));
   body.append(
     el(
       'p',
       { class: 'notice-detail muted' },
       range
         ? l10n.t('Cloning was refused: {0}; the bytes were copied instead.', why)
-        : l10n.t('Cloning was refused: {0}; a hole-keeping copy was made instead.', why),
+        : copy
+          ? l10n.t('No server-side copy: {0}.', why)
+          : l10n.t('Cloning was refused: {0}; a hole-keeping copy was made instead.', why),
     ),
   );
   box.append(el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }), body);
@@ -244,7 +250,9 @@ function renderOne(d: CloneResultsData): HTMLElement[] {
         ? l10n.t('Cloned')
         : d.operation === 'clone-range'
           ? l10n.t('Copied in place (not shared)')
-          : l10n.t('Copied, holes kept'),
+          : d.operation === 'copy'
+            ? l10n.t('Copied (read and written)')
+            : l10n.t('Copied, holes kept'),
     ),
     methodBadge(d.method),
   );

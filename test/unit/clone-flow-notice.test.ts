@@ -1,0 +1,54 @@
+// The notification after a clone-like flow (src/commands/clone-flow.ts presentResult), in node with
+// the stand-in `vscode`: a Server-Side Copy that the server could not do (the engine's report
+// between two shares: fellBack, with copychunk's reason) says it was read and written, not that a
+// clone was refused; a clone that fell back still says cloning was refused.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OperationReport } from '../../src/engine';
+import type { CloneResultsData } from '../../src/protocol/messages';
+import type { Services } from '../../src/host/services';
+import { installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
+
+const fake = makeFakeVscode();
+let undo: () => void;
+let presentResult: typeof import('../../src/commands/clone-flow').presentResult;
+
+before(() => {
+  undo = installFakeVscode(fake.vscode);
+  ({ presentResult } = require('../../src/commands/clone-flow'));
+});
+after(() => undo());
+
+const reason =
+  'smb://u@h/b/x.img is on another share than smb://u@h/a/x.img: server-side copy works within one share, so the data is copied through this client (E_UNSUPPORTED).';
+const report = (operation: 'copy' | 'clone'): OperationReport => ({
+  operation,
+  method: 'sparse-copy',
+  source: 'smb://u@h/a/x.img',
+  destination: 'smb://u@h/b/x.img',
+  bytes: 1048576n,
+  calls: 3,
+  durationMs: 5,
+  fellBack: true,
+  fallbackReason: reason,
+});
+// as buildCloneResults gives it (refusalDetail: without the final stop)
+const results = {
+  source: { path: 'smb://u@h/a/x.img' },
+  destination: { path: 'smb://u@h/b/x.img' },
+  fallbackReason: reason.replace(/\.$/, ''),
+} as CloneResultsData;
+
+test("a Server-Side Copy read and written: says so, with the server's reason; a fallen-back clone says cloning was refused", () => {
+  const s = {} as Services;
+  presentResult(s, { report: report('copy'), results }, { showResults: false });
+  const last = () => fake.state.messages[fake.state.messages.length - 1];
+  assert.equal(last().level, 'info');
+  assert.equal(
+    last().text,
+    `Copied 1,048,576 bytes (1 MiB) of x.img to smb://u@h/b/x.img by reading and writing it, holes kept (no server-side copy: ${reason.replace(/\.$/, '')}).`,
+  );
+  assert.doesNotMatch(last().text, /clon/i);
+  presentResult(s, { report: report('clone'), results }, { showResults: false });
+  assert.match(last().text, /\(cloning was refused: /);
+});
