@@ -3,7 +3,7 @@
 // on the server's disk with plain fs calls, never with the client itself.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -141,7 +141,7 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
       'setmode kept.txt +h',
     ]);
     assert.ok(((await api.stat(uri('kept.txt'))).attributes & 0x2) !== 0, 'smbclient set FILE_ATTRIBUTE_HIDDEN');
-    chownSync(file, 0, 0); // as in the trial (the user may still replace it: the folder is its own)
+    chownSync(file, smbUid(), 0); // the user's file (it may write it), the group root's
     const r = await api.writeFile(uri('kept.txt'), Buffer.from('after\n'), { create: false, overwrite: true });
     assert.equal(readFileSync(file, 'utf8'), 'after\n');
     assert.ok(((await api.stat(uri('kept.txt'))).attributes & 0x2) !== 0, 'the new file is hidden too');
@@ -149,13 +149,44 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     const after = statSync(file);
     assert.deepEqual([after.uid, after.gid, after.mode & 0o777], [smbUid(), SMB_GID, 0o744]);
     assert.equal(r.notKept.length, 1, r.notKept.join('\n'));
-    assert.match(r.notKept[0], /its own owner, group, permissions \(DACL\) for a new file instead of the original's/);
+    assert.match(r.notKept[0], /its own group, permissions \(DACL\) for a new file instead of the original's/);
     // A file that already has the server's defaults for a new file: nothing to report.
     const again = await api.writeFile(uri('kept.txt'), Buffer.from('again\n'), { create: false, overwrite: true });
     assert.deepEqual(again.notKept, []);
     assert.deepEqual(
       readdirSync(root).filter((n) => n.includes('extent-lens')),
       [],
+    );
+  });
+
+  test('a save over a file this user may not write (another owner\'s, or read-only) is refused, as smbclient\'s put is: nothing changes', async () => {
+    // The trial: root's 0644 file and the user's own 0444 file were both replaced by a save
+    // (a new file renamed over them, which the user's writable folder allowed), and became 0744.
+    const SMB_GID = Number(execFileSync('id', ['-g', 'el-smbtest']).toString().trim());
+    const cases: Array<[string, number, number, number]> = [
+      ['rootonly.txt', 0, 0, 0o644],
+      ['readonly.txt', smbUid(), SMB_GID, 0o444],
+    ];
+    for (const [name, uid, gid, mode] of cases) {
+      const file = join(root, name);
+      writeFileSync(file, 'protected\n');
+      chownSync(file, uid, gid);
+      chmodSync(file, mode);
+      const put = spawnSync('smbclient', ['//127.0.0.1/data', '-p', String(smb.port), '-U', `el-smbtest%${SMB_PASSWORD}`, '-c', `put /etc/hostname ${name}`]);
+      assert.match(put.stdout.toString() + put.stderr.toString(), /NT_STATUS_ACCESS_DENIED/, `${name}: smbclient's put is refused`);
+      await assert.rejects(api.writeFile(uri(name), Buffer.from('overwritten\n'), { create: false, overwrite: true }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'STATUS_ACCESS_DENIED', e.message);
+        assert.match(e.message, /^Saving .* was refused \(STATUS_ACCESS_DENIED\): the server does not let this user write it .*; nothing was written\./);
+        return true;
+      });
+      const st = statSync(file);
+      assert.equal(readFileSync(file, 'utf8'), 'protected\n', `${name} unchanged`);
+      assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [uid, gid, mode], `${name}: owner and mode unchanged`);
+    }
+    assert.deepEqual(
+      readdirSync(root).filter((n) => n.includes('extent-lens')),
+      [],
+      'no temporary file',
     );
   });
 

@@ -255,6 +255,24 @@ async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Arra
   if (existing?.kind === 'directory') throw statusError(STATUS.STATUS_FILE_IS_A_DIRECTORY, 'CREATE', uri);
   if (existing && !opts.overwrite) throw statusError(STATUS.STATUS_OBJECT_NAME_COLLISION, 'CREATE', uri);
   if (!existing && !opts.create) throw statusError(STATUS.STATUS_OBJECT_NAME_NOT_FOUND, 'CREATE', uri);
+  // The save renames a new file over the original, which a server allows wherever the folder is
+  // writable, even over a file this user may not write (read-only, another owner's). Ask the
+  // server first, as writing the file in place would (a local save, smbclient's put): its
+  // STATUS_ACCESS_DENIED refuses the save before anything is written.
+  if (existing) {
+    const w = await open(uri, Access.FILE_WRITE_DATA | Access.SYNCHRONIZE, Disposition.OPEN, CreateOption.NON_DIRECTORY_FILE).catch(
+      (e: unknown) => {
+        if ((e as { code?: string }).code !== 'STATUS_ACCESS_DENIED') throw e;
+        throw smbError(
+          'STATUS_ACCESS_DENIED',
+          [uri],
+          `Saving ${uri} was refused (STATUS_ACCESS_DENIED): the server does not let this user write it (a read-only file, or another owner's); nothing was written. Make it writable on the server, or save it under another name.`,
+          e,
+        );
+      },
+    );
+    await using(w, uri, async () => undefined);
+  }
   const temp = temporaryBeside(uri);
   const o = await open(temp, WRITE | Access.READ_CONTROL, Disposition.CREATE, CreateOption.NON_DIRECTORY_FILE);
   let keep = false;
