@@ -9,6 +9,7 @@ import { parseWebviewMessage, toWire } from '../protocol/messages';
 import type { Services } from '../host/services';
 import { CLONE_RESULTS_PANEL_TYPE } from '../host/logic/contributions';
 import { comparisonCopyPath } from '../host/logic/destination';
+import { uriPartsOf } from '../host/logic/smb-uri';
 import { errorLogLine } from '../host/logic/errors';
 import { requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
@@ -92,7 +93,8 @@ export class CloneResultsPanel implements vscode.Disposable {
 
   /**
    * Copy the source byte by byte (read/write: no reflink, no copy_file_range, which may clone)
-   * to a hidden temporary file in the destination's folder, time it, delete it.
+   * to a hidden temporary file in the destination's folder, time it, delete it. On a share the
+   * bytes go through this client (the SMB file API), as a copy without the server would.
    */
   private async compare(item: number): Promise<void> {
     if (this.comparing) return;
@@ -102,8 +104,9 @@ export class CloneResultsPanel implements vscode.Disposable {
     const data = items[item];
     const tmp = comparisonCopyPath(data.destination.path);
     try {
+      const smb = uriPartsOf(data.source.path) ? await this.s.smbFiles() : undefined;
       const result = await withCancellableProgress(t('Measuring a physical copy of {0}…', data.source.path), (signal, onProgress) =>
-        physicalCopy(data.source.path, tmp, { signal, onProgress }),
+        physicalCopy(data.source.path, tmp, { signal, onProgress }, smb),
       );
       const comparison = { copyMs: result.durationMs, copyBytes: toWire(result.bytes), cloneMs: data.durationMs };
       this.s.log.info(
@@ -119,6 +122,8 @@ export class CloneResultsPanel implements vscode.Disposable {
     } catch (e) {
       this.s.log.error(errorLogLine('compare with copy', e));
       showFailure(this.s, t('Compare with a copy'), e);
+      // the view shows "Measuring…" with its buttons disabled until it hears back
+      if (this.items === items) this.postResults();
     } finally {
       this.comparing = false;
     }

@@ -1,14 +1,22 @@
 // A plain read/write copy, for the clone-results comparison: it moves every byte through user
 // space (holes become written zeros), which is what a "normal" copy tool costs. Node's
 // fs.copyFile is not used: libuv may use copy_file_range, which can itself clone on XFS/btrfs.
-// The temporary file is always deleted, on success, failure and cancel.
+// The temporary file is always deleted, on success, failure and cancel. On an SMB share (`smb`
+// given) the bytes go through this client: read from the server and written back, which is
+// what copying a file on a share costs without a server-side copy or a clone.
 
 import * as fs from 'node:fs/promises';
-import type { RunOptions } from '../engine';
+import type { RunOptions, SmbFileApi } from '../engine';
 
 const CHUNK = 4 * 1024 * 1024;
 
-export async function physicalCopy(source: string, tmp: string, opts: RunOptions = {}): Promise<{ bytes: bigint; durationMs: number }> {
+export async function physicalCopy(
+  source: string,
+  tmp: string,
+  opts: RunOptions = {},
+  smb?: SmbFileApi,
+): Promise<{ bytes: bigint; durationMs: number }> {
+  if (smb) return smbCopy(smb, source, tmp, opts);
   const t0 = performance.now();
   const src = await fs.open(source, 'r');
   let dst: fs.FileHandle | undefined;
@@ -38,5 +46,25 @@ export async function physicalCopy(source: string, tmp: string, opts: RunOptions
       await dst.close();
       await fs.rm(tmp, { force: true });
     }
+  }
+}
+
+async function smbCopy(smb: SmbFileApi, source: string, tmp: string, opts: RunOptions): Promise<{ bytes: bigint; durationMs: number }> {
+  const t0 = performance.now();
+  const total = (await smb.stat(source)).size;
+  let bytes = 0n;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const c of smb.readChunks(source, { signal: opts.signal })) {
+      yield c;
+      bytes += BigInt(c.length);
+      opts.onProgress?.({ done: bytes, total });
+    }
+  }
+  // writeFile deletes its own temporary name on a failure or cancel; the finished copy is deleted here
+  await smb.writeFile(tmp, counted(), { create: true, overwrite: false, signal: opts.signal });
+  try {
+    return { bytes, durationMs: performance.now() - t0 };
+  } finally {
+    await smb.remove(tmp, { recursive: false });
   }
 }

@@ -4,6 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { comparisonCopyPath } from '../../src/host/logic/destination';
+import { physicalCopy } from '../../src/views/physical-copy';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -187,6 +190,24 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
       readdirSync(root).filter((n) => n.includes('extent-lens')),
       [],
       'no temporary file',
+    );
+  });
+
+  test('Compare with a physical copy on a share: the bytes go through this client, measured, and the copy is deleted', async () => {
+    // The trial: the clone-results comparison opened the smb:// source with node:fs (ENOENT).
+    const file = join(root, 'cmp-src.bin');
+    writeFileSync(file, randomBytes(3 * 1024 * 1024 + 5));
+    const tmp = comparisonCopyPath(uri('cmp-dst.bin'), 42);
+    assert.equal(tmp, uri('.el-compare-42.tmp'), 'the URI keeps its two slashes');
+    const seen: bigint[] = [];
+    const r = await physicalCopy(uri('cmp-src.bin'), tmp, { onProgress: (p) => seen.push(p.done) }, api);
+    assert.equal(r.bytes, BigInt(3 * 1024 * 1024 + 5));
+    assert.ok(r.durationMs > 0);
+    assert.equal(seen.at(-1), r.bytes, 'progress up to the whole file');
+    assert.deepEqual(
+      readdirSync(root).filter((n) => n.startsWith('.')),
+      [],
+      'the measured copy (and its temporary name) deleted',
     );
   });
 

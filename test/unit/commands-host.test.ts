@@ -534,6 +534,22 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.deepEqual(fs.readdirSync(path.dirname(api.lastCloneResults()!.destination.path)).sort(), listing, 'no temporary copy left');
   });
 
+  test('compare with a physical copy that fails: the error is shown and the view hears back (its buttons work again)', async () => {
+    const resultsPanel = state.panels.find((p) => p.viewType === 'extentLens.cloneResults')!;
+    const source = api.lastCloneResults()!.source.path;
+    fs.renameSync(source, `${source}.away`); // the source is gone: the copy cannot open it
+    try {
+      const posted = resultsPanel.posted.length;
+      const errors = state.messages.filter((m) => m.level === 'error').length;
+      resultsPanel.send({ type: 'compareWithCopy' });
+      await waitUntil(() => state.messages.filter((m) => m.level === 'error').length > errors, 'an error notification');
+      assert.match(state.messages.filter((m) => m.level === 'error').at(-1)!.text, /ENOENT/);
+      await waitUntil(() => resultsPanel.posted.slice(posted).some((x) => (x as { type?: string }).type === 'cloneResults'), 'the results posted again');
+    } finally {
+      fs.renameSync(`${source}.away`, source);
+    }
+  });
+
   test('cross-volume: says why, "Copy instead (keeps holes)" copies with holes; declining leaves nothing', async () => {
     const target = path.join(ext4!.mountPoint, 'cross');
     fs.mkdirSync(target);

@@ -265,6 +265,13 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     await page.click('.files details.file[data-item="1"] .btn-compare');
     const m = await bridge.waitFor((x) => x.type === 'compareWithCopy');
     assert.deepEqual(m, { type: 'compareWithCopy', item: 1 });
+    const waiting = await page.$$eval('.btn-compare', (bs) => bs.filter((b) => b.hasAttribute('disabled')).length);
+    assert.ok(waiting >= 1 && waiting === (await page.$$eval('.btn-compare', (bs) => bs.length)), 'every compare button shown waits');
+    // the host answers a failed (or cancelled) comparison with the results as they were: the view is usable again
+    await bridge.post({ type: 'cloneResults', data: batch[0], items: batch });
+    await page.waitForFunction(() => !document.querySelector('.btn-compare[disabled]'));
+    assert.ok((await page.$$eval('.btn-compare', (bs) => bs.length)) >= 1, 'the buttons work again');
+    assert.doesNotMatch((await page.$eval('#app', (a) => a.textContent))!, /Measuring a physical copy/);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
     await page.close();
   });

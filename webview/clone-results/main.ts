@@ -360,8 +360,11 @@ onThemeChange(() => {
 new ResizeObserver(() => draw()).observe(app);
 
 onHostMessage((m) => {
-  if (m.type === 'cloneResults') render(m.data, m.items);
-  else if (m.type === 'error') {
+  if (m.type === 'cloneResults') {
+    // results from the host end any comparison under way (done, failed or cancelled)
+    comparing = undefined;
+    render(m.data, m.items);
+  } else if (m.type === 'error') {
     comparing = undefined;
     const b = el('div', { class: 'banner', role: 'alert' });
     b.append(el('span', { class: 'banner-code' }, m.code), el('span', { class: 'banner-text' }, m.message));

@@ -30,7 +30,9 @@ export function mustRename(source: string, destination: string): boolean {
  * whatever `dest`'s name (a name of up to 255 bytes must leave room for it).
  */
 export function comparisonCopyPath(dest: string, stamp: number = Date.now()): string {
-  return path.join(path.dirname(dest), `.el-compare-${stamp}.tmp`);
+  const name = `.el-compare-${stamp}.tmp`;
+  // an smb:// URI keeps its two slashes (path.join would make them one)
+  return /^smb:\/\//i.test(dest) ? dest.slice(0, dest.lastIndexOf('/') + 1) + name : path.join(path.dirname(dest), name);
 }
 
 /** "disk.img" -> "disk (clone).img": the save dialog's suggestion for Block Clone To. */
