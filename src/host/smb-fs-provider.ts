@@ -76,6 +76,8 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
     let stopped = false;
     let watcher: { dispose(): void } | undefined;
     const path = enginePathOf(uri);
+    // A watch retries while its folder is unreachable: the same failure is a warning once, not each retry.
+    let lastError: string | undefined;
     void this.files().then(
       (api) => {
         if (stopped) return;
@@ -86,9 +88,15 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
             if (events.length) this.changes.fire(events);
           },
           onState: (s) => {
-            if (s.error) this.log.warn(`smb watch ${path}: ${s.error instanceof Error ? s.error.message : String(s.error)}`);
-            else
-              this.log.info(`smb watch ${path}: ${s.mode === 'notify' ? 'CHANGE_NOTIFY' : 'polling (the server refuses CHANGE_NOTIFY)'}`);
+            if (s.error) {
+              const text = `smb watch ${path}: ${s.error instanceof Error ? s.error.message : String(s.error)}`;
+              if (text === lastError) this.log.debug(`${text} (again)`);
+              else this.log.warn(text);
+              lastError = text;
+              return;
+            }
+            lastError = undefined;
+            this.log.info(`smb watch ${path}: ${s.mode === 'notify' ? 'CHANGE_NOTIFY' : 'polling (the server refuses CHANGE_NOTIFY)'}`);
           },
         });
       },

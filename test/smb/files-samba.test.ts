@@ -320,6 +320,35 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     }
   });
 
+  test('watching a file, or a name not there yet (VS Code watches .vscode/settings.json): through its folder, for that name only, no errors', async () => {
+    // The trial: such watches failed every few seconds ("does not exist on the server") for ever.
+    mkdirSync(join(root, 'wf'));
+    chownSync(join(root, 'wf'), smbUid(), 0);
+    writeFileSync(join(root, 'wf/there.txt'), 'a');
+    const seen: SmbChange[] = [];
+    const errors: unknown[] = [];
+    const watch = (name: string) =>
+      api.watch(uri(`wf/${name}`), { recursive: false, onChange: (c) => seen.push(...c), onState: (s) => s.error && errors.push(s.error) });
+    const watchers = [watch('there.txt'), watch('later.json')];
+    try {
+      await new Promise((r) => setTimeout(r, 700)); // armed
+      writeFileSync(join(root, 'wf/there.txt'), 'changed');
+      writeFileSync(join(root, 'wf/later.json'), '{}');
+      writeFileSync(join(root, 'wf/other.txt'), 'not watched');
+      await until('both names reported', () =>
+        seen.some((c) => c.path === uri('wf/there.txt')) && seen.some((c) => c.type === 'created' && c.path === uri('wf/later.json')),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(
+        seen.every((c) => c.path === uri('wf/there.txt') || c.path === uri('wf/later.json')),
+        `only the watched names: ${JSON.stringify(seen)}`,
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      for (const w of watchers) w.dispose();
+    }
+  });
+
   test('a missing share and a wrong password are named by their NT status', async () => {
     const files = await smbFiles();
     await rejectsWith(files.connect(smb.uri('no-such-share')), 'STATUS_BAD_NETWORK_NAME');

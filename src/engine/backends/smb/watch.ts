@@ -4,14 +4,15 @@
 // few seconds and compared with the last listing (that folder only, not its subfolders). A
 // dropped connection ends the request in flight; the watch reconnects, with a growing pause
 // while the server stays away, and reports the folder as changed once it is back (what
-// happened meanwhile is unknown).
+// happened meanwhile is unknown). A path that is not a folder (a file, or nothing yet: VS Code
+// watches .vscode/settings.json and the like) is watched through its folder, for its name only.
 
 import type { SmbChange, SmbDirEntry, SmbWatchOptions } from '../../smb-files-types';
 import { SmbStatusError, withOperation } from './protocol/errors';
 import { Access, CreateOption, Disposition, NotifyAction, NotifyFilter, type NotifyEntry } from './protocol/messages';
 import { clientFor } from './protocol/pool';
 import { STATUS } from './protocol/status';
-import { parseSmbUri, smbPath } from './protocol/uri';
+import { formatSmbUri, parseSmbUri, smbPath } from './protocol/uri';
 
 export interface WatchHelpers {
   list(uri: string): Promise<SmbDirEntry[]>;
@@ -28,6 +29,9 @@ const FILTER =
 
 /** Statuses that mean "this server (or share) does not do change notification": poll instead. */
 const REFUSED: number[] = [STATUS.STATUS_NOT_SUPPORTED, STATUS.STATUS_NOT_IMPLEMENTED, STATUS.STATUS_INVALID_DEVICE_REQUEST];
+
+/** Opening the path as a folder failed because it is a file or does not exist (yet). */
+const NOT_A_FOLDER: number[] = [STATUS.STATUS_OBJECT_NAME_NOT_FOUND, STATUS.STATUS_NOT_A_DIRECTORY];
 
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30000;
@@ -48,8 +52,35 @@ function changesOf(uri: string, entries: NotifyEntry[], child: WatchHelpers['chi
   });
 }
 
-export function watchSmbFolder(uri: string, opts: SmbWatchOptions, helpers: WatchHelpers): { dispose(): void } {
+/**
+ * Watch `uri` through its folder, passing on only the changes to `uri` itself (and a change of
+ * the whole folder, as after a lost connection, as a change of it). The folder is watched as
+ * any folder is, without going further up if it too is missing.
+ */
+function watchThroughFolder(uri: string, opts: SmbWatchOptions, helpers: WatchHelpers): { dispose(): void } | undefined {
+  const t = parseSmbUri(uri);
+  if (!t.path) return undefined; // the share itself
+  const folder = formatSmbUri({ ...t, path: t.path.split('/').slice(0, -1).join('/') });
+  const same = (p: string, q: string): boolean => parseSmbUri(p).path === parseSmbUri(q).path;
+  return watchSmbFolder(
+    folder,
+    {
+      ...opts,
+      recursive: false,
+      onChange: (changes) => {
+        const mine = changes.filter((c) => same(c.path, uri));
+        if (changes.some((c) => c.type === 'changed' && same(c.path, folder))) mine.push({ type: 'changed', path: uri });
+        if (mine.length) opts.onChange(mine);
+      },
+    },
+    helpers,
+    false,
+  );
+}
+
+export function watchSmbFolder(uri: string, opts: SmbWatchOptions, helpers: WatchHelpers, throughFolder = true): { dispose(): void } {
   const stop = new AbortController();
+  let inner: { dispose(): void } | undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
@@ -85,6 +116,10 @@ export function watchSmbFolder(uri: string, opts: SmbWatchOptions, helpers: Watc
       } catch (e) {
         if (stop.signal.aborted) return true;
         if (e instanceof SmbStatusError && REFUSED.includes(e.status)) return false;
+        if (throughFolder && e instanceof SmbStatusError && NOT_A_FOLDER.includes(e.status)) {
+          inner = watchThroughFolder(uri, opts, helpers);
+          if (inner) return true;
+        }
         opts.onState?.({ mode: 'notify', error: e });
         lost = true;
         await sleep(pause);
@@ -122,5 +157,10 @@ export function watchSmbFolder(uri: string, opts: SmbWatchOptions, helpers: Watc
   void withOperation('files', async () => {
     if (!(await notify())) await poll();
   });
-  return { dispose: () => stop.abort() };
+  return {
+    dispose: () => {
+      stop.abort();
+      inner?.dispose();
+    },
+  };
 }

@@ -1,0 +1,53 @@
+// The SMB file system provider's watch (src/host/smb-fs-provider.ts), in node with the stand-in
+// `vscode`: a watch that keeps failing the same way while it retries (a folder that is not
+// there) logs one warning, then its repeats as debug lines only; a new failure, or the watch
+// working again, is said once each. (The trial's Output channel had ~20 such warnings a minute.)
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as vscode from 'vscode';
+import type { SmbFileApi, SmbWatchOptions } from '../../src/engine';
+import { installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
+
+const fake = makeFakeVscode();
+let undo: () => void;
+let Provider: typeof import('../../src/host/smb-fs-provider').SmbFileSystemProvider;
+
+before(() => {
+  undo = installFakeVscode(fake.vscode);
+  ({ SmbFileSystemProvider: Provider } = require('../../src/host/smb-fs-provider'));
+});
+after(() => undo());
+
+test('one warning per distinct watch failure, repeats as debug lines', async () => {
+  const lines: Array<[string, string]> = [];
+  const log = {
+    warn: (t: string) => lines.push(['warn', t]),
+    info: (t: string) => lines.push(['info', t]),
+    debug: (t: string) => lines.push(['debug', t]),
+    error: (t: string) => lines.push(['error', t]),
+  } as unknown as vscode.LogOutputChannel;
+  let opts: SmbWatchOptions | undefined;
+  const api = { watch: (_uri: string, o: SmbWatchOptions) => ((opts = o), { dispose() {} }) } as unknown as SmbFileApi;
+  const provider = new Provider(async () => api, log);
+  const uri = { scheme: 'smb', authority: 'u@h', path: '/s/.github/copilot', query: '', fragment: '' } as unknown as vscode.Uri;
+  const w = provider.watch(uri, { recursive: true, excludes: [] });
+  await new Promise((r) => setImmediate(r));
+  assert.ok(opts, 'the watch started');
+  const gone = new Error('smb://u@h/s/.github does not exist on the server (STATUS_OBJECT_NAME_NOT_FOUND); check the path.');
+  for (let i = 0; i < 3; i++) opts.onState!({ mode: 'notify', error: gone });
+  opts.onState!({ mode: 'notify', error: new Error('The connection to the SMB server h:445 was dropped') });
+  opts.onState!({ mode: 'notify' });
+  opts.onState!({ mode: 'notify', error: gone });
+  w.dispose();
+  assert.deepEqual(
+    lines.map(([level, text]) => [level, text.replace(/: .*?( \(again\))?$/, '$1')]),
+    [
+      ['warn', 'smb watch smb://u@h/s/.github/copilot'],
+      ['debug', 'smb watch smb://u@h/s/.github/copilot (again)'],
+      ['debug', 'smb watch smb://u@h/s/.github/copilot (again)'],
+      ['warn', 'smb watch smb://u@h/s/.github/copilot'],
+      ['info', 'smb watch smb://u@h/s/.github/copilot'],
+      ['warn', 'smb watch smb://u@h/s/.github/copilot'],
+    ],
+  );
+});
