@@ -313,7 +313,15 @@ export class DedupePanel implements vscode.Disposable {
                 humanBytes(r.freed),
                 estimate,
               )
-            : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
+            : r.remeasure && r.freed < r.estimated
+              ? // the file system counts what it frees when it commits: this figure is not the last one
+                t(
+                  'Deduplicated {0}: {1} freed so far (measured), {2} estimated. This file system counts freed space when it commits: the Dedupe view measures it again for a minute and then says what was freed.',
+                  humanBytes(r.deduped),
+                  humanBytes(r.freed),
+                  estimate,
+                )
+              : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
       );
       this.postState();
       void this.measureAgain(r);
@@ -339,6 +347,16 @@ export class DedupePanel implements vscode.Disposable {
         report.freed = freed.toString();
         report.remeasured = { afterS, pending };
         this.postState();
+        // the last figure, in place of the first one's "so far" (that notification stays in the list)
+        if (!pending)
+          void vscode.window.showInformationMessage(
+            t(
+              'Deduplicating freed {0} (measured again {1} s after the run), {2} estimated.',
+              humanBytes(freed),
+              afterS,
+              humanBytes(r.estimated),
+            ),
+          );
       },
       log: this.s.log,
     });

@@ -435,6 +435,11 @@ describe('Find Duplicate Data (host side)', () => {
       panel.send({ type: 'dedupeApply', groups: [0] });
       const first = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
       assert.equal((first.report as DedupeWireReport).freed, String(3n * MiB), 'the local volume only: nothing counted yet by the server');
+      // the notification says the figure is not the last one (the trial's "0 B freed" stayed in the list)
+      assert.match(
+        state.messages.filter((m) => m.level === 'info').at(-1)!.text,
+        /^Deduplicated .*: 3 MiB freed so far \(measured\), .* estimated\. This file system counts freed space when it commits: the Dedupe view measures it again/,
+      );
       // nothing yet on the next looks; then the commit: 5 MiB free more on the server
       await waitUntil(() => server.asked >= 3, 'measured again');
       assert.equal((lastOf(panel, 'dedupe')!.report as DedupeWireReport).freed, String(3n * MiB), 'the local part kept');
@@ -445,6 +450,7 @@ describe('Find Duplicate Data (host side)', () => {
       );
       const report = last.report as DedupeWireReport;
       assert.equal(report.freed, String(8n * MiB), 'the estimate of the group applied');
+      await waitUntil(() => state.messages.some((m) => /^Deduplicating freed 8 MiB \(measured again \d+ s after the run\), .* estimated\.$/.test(m.text)), 'the last figure notified');
       assert.ok(report.remeasured!.afterS >= 0);
       assert.ok(
         (panel.posted.slice(n) as Posted[]).some(
