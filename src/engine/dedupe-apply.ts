@@ -138,6 +138,7 @@ export async function applyDedupe(
   const threads = Math.min(poolSize(), local.length);
   const pooled = threads > 1 && local.reduce((t, g) => t + bytesOf(g), 0n) >= POOL_MIN_BYTES ? new Set(local) : new Set<DedupeGroup>();
   let handedBack = true;
+  let inFlightUnknown = false;
   try {
     if (pooled.size > 0) {
       const pool = startPool<DedupeGroup, GroupTally>({
@@ -165,6 +166,11 @@ export async function applyDedupe(
       const t = emptyTally();
       try {
         await applyGroup(backendOf.get(g)!, g, ctx, t, progress);
+      } catch (e) {
+        // Over SMB a cancel stops the request in flight (SMB2 CANCEL), which the server may have
+        // done already: what it shared then is not in the tally, so the counts are lower bounds.
+        if (isCancelled(e) && isSmbPath(g.ranges[0].path)) inFlightUnknown = true;
+        throw e;
       } finally {
         add(t); // a cancel inside the group: its calls made so far still count
       }
@@ -177,7 +183,8 @@ export async function applyDedupe(
   // Only a cancel leaves a group untried (a pool thread's last group cut short ends the pool
   // without an error). What was shared before it stays shared: the report says so, with the
   // space measured as after a whole run, rather than an error that would hide it.
-  if (shared < groups.length) report.cancelled = { groupsDone: shared, groups: groups.length, countsAtLeast: !handedBack };
+  if (shared < groups.length)
+    report.cancelled = { groupsDone: shared, groups: groups.length, countsAtLeast: !handedBack || inFlightUnknown };
   const later: { path: string; freeBefore: bigint }[] = [];
   let settled = 0n;
   for (const [id, f] of probeByFs) {

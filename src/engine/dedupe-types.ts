@@ -173,7 +173,8 @@ export interface DedupeReport {
    * E_CANCELLED error, once any group has been started): the counts are of the calls made, what
    * they shared stays shared, `freed` is measured as after a whole run, and the groups not reached
    * are as they were. `groupsDone` of `groups` (those with something to share) were tried to the end. `countsAtLeast`: a sharing thread did
-   * not hand back its counts in time, so the counts are lower bounds (`freed` is still measured).
+   * not hand back its counts in time, or an SMB request was at the server when the cancel came
+   * (the server may have shared it), so the counts are lower bounds (`freed` is still measured).
    * Absent: every group was tried.
    */
   cancelled?: { groupsDone: number; groups: number; countsAtLeast: boolean };

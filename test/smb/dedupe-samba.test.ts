@@ -131,6 +131,26 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     assert.ok(freed >= BigInt(MiB) && freed <= BigInt(MiB) + 64n * BigInt(KiB), `freed ${freed} measured again`);
   });
 
+  test('cancelled while a clone request is at the server: the counts are said to be lower bounds (what it shared may not be in them)', async () => {
+    // The trial: "107 MiB shared" after a cancel where the server's disk showed 108 MiB.
+    makeDenseFile(join(fs.mnt, 'k1.bin'), 24 * MiB, 61);
+    makeDenseFile(join(fs.mnt, 'k2.bin'), 24 * MiB, 61);
+    execFileSync('sync');
+    const sum = sha256File(join(fs.mnt, 'k2.bin'));
+    const plan = await engine.findDuplicates([smb.uri('data', 'k1.bin'), smb.uri('data', 'k2.bin')]);
+    assert.equal(plan.groups.length, 1);
+    const stop = new AbortController();
+    // once sharing has begun (progress after the first piece), cancel: the next request is in flight or about to be
+    const r = await engine.dedupe(plan, { signal: stop.signal, onProgress: (p) => p.done > 0n && stop.abort() });
+    assert.ok(r.cancelled, 'cancelled part way');
+    assert.equal(r.cancelled.countsAtLeast, true);
+    const onDisk = filefragExtents(join(fs.mnt, plan.groups[0].ranges[1].path.endsWith('k1.bin') ? 'k1.bin' : 'k2.bin'))
+      .filter((x) => x.flags.includes('shared'))
+      .reduce((t, x) => t + x.length * 4096, 0);
+    assert.ok(r.deduped <= BigInt(onDisk), `the counts (${r.deduped}) do not exceed what the server's disk shares (${onDisk})`);
+    assert.equal(sha256File(join(fs.mnt, 'k2.bin')), sum);
+  });
+
   test('CLI dedupe --apply over SMB: the free space before is given to measure again (JSON and text)', () => {
     ensureBuilt();
     mkdirSync(join(fs.mnt, 'cli'));
