@@ -663,7 +663,7 @@ export async function spaceOf(
           `${g.hiddenHolesFiles === 1 ? 'it' : 'each'} as allocated throughout (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files); ` +
           `${g.hiddenHolesFiles === 1 ? 'its allocation size says it holds' : 'their allocation sizes say they hold'} ${g.hiddenHoles} bytes less, ` +
           'so allocated counts the allocation size (what the server counts as held) and the rest as holes. Marking a file sparse ' +
-          '(`extent-lens set-sparse`, or Set Sparse in VS Code) makes the server show where its holes are.',
+          '(extent-lens set-sparse, or Set Sparse in VS Code) makes the server show where its holes are.',
       );
     if (outside) {
       // a file kept by a hard link outside the selection holds its shared ranges too

@@ -202,6 +202,16 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     await page.close();
   });
 
+  test('a Server-Side Copy that the server did: "Copied" and "Bytes copied", not "Cloned"', async () => {
+    // Stand-in: the XFS clone's result relabelled as the copy it would be (the real one over Samba: test/vscode's SMB suites).
+    const data: CloneResultsData = { ...renamed, operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE' };
+    const { page } = await open((b) => b.post({ type: 'cloneResults', data }));
+    assert.equal(await page.$eval('.head h1', (h) => h.textContent), 'Copied');
+    assert.equal(await page.$eval('[data-key=bytes] dt', (d) => d.textContent), 'Bytes copied');
+    assert.doesNotMatch((await page.$eval('#app', (a) => a.textContent))!, /Cloned|Bytes cloned/);
+    await page.close();
+  });
+
   test('a Server-Side Copy the server could not do: "read and written", the server\'s reason, no word of a refused clone', async () => {
     // What the host sends after a Server-Side Copy between two shares (the engine's report there:
     // fellBack with copychunk's reason, test/smb/fsctl-samba.test.ts, its final stop dropped by

@@ -153,7 +153,7 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   const dl = el('dl', { class: 'facts' });
   fact(dl, l10n.t('Method'), METHOD_TEXT[d.method] ?? d.method, 'method');
   fact(dl, l10n.t('Operation'), d.operation, 'operation');
-  fact(dl, d.fellBack ? l10n.t('Bytes copied') : l10n.t('Bytes cloned'), bytesText(d.bytes), 'bytes');
+  fact(dl, d.fellBack || d.operation === 'copy' ? l10n.t('Bytes copied') : l10n.t('Bytes cloned'), bytesText(d.bytes), 'bytes');
   fact(dl, l10n.t('Calls'), groupDigits(BigInt(d.calls)), 'calls');
   fact(dl, l10n.t('Duration'), ms(d.durationMs), 'duration');
   // A copy shares nothing, so "0 bytes shared" would only be noise; a server-side copy that the
@@ -247,7 +247,9 @@ function renderOne(d: CloneResultsData): HTMLElement[] {
       'h1',
       {},
       !d.fellBack
-        ? l10n.t('Cloned')
+        ? d.operation === 'copy'
+          ? l10n.t('Copied')
+          : l10n.t('Cloned')
         : d.operation === 'clone-range'
           ? l10n.t('Copied in place (not shared)')
           : d.operation === 'copy'

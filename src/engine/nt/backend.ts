@@ -102,7 +102,7 @@ function hiddenHoles(
   return {
     allocationSize: info.allocationSize,
     notes: [
-      `${path} is not marked sparse, so the server answers with one allocated range over the whole file (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files), but its allocation size is only ${info.allocationSize} bytes: the rest is holes (or compressed) that the server does not show. Marking the file sparse (\`extent-lens set-sparse\`, or Set Sparse in VS Code; its data is unchanged) makes the server show where its holes are.`,
+      `${path} is not marked sparse, so the server answers with one allocated range over the whole file (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files), but its allocation size is only ${info.allocationSize} bytes: the rest is holes (or compressed) that the server does not show. Marking the file sparse (extent-lens set-sparse, or Set Sparse in VS Code; its data is unchanged) makes the server show where its holes are.`,
     ],
   };
 }

@@ -209,7 +209,7 @@ export async function copyChunkNt(
         const held = (await t.queryInfo(dst)).allocationSize;
         if (held > info.allocationSize)
           notes.push(
-            `${source} is not marked sparse, so the server copied all ${info.endOfFile} bytes as data: the copy holds ${held} bytes on disk where the source holds ${info.allocationSize} (the rest of it is holes or compressed, which the server does not show). To keep its holes, mark the source sparse first (\`extent-lens set-sparse\`, or Set Sparse in VS Code; its data is unchanged) and copy again.`,
+            `${source} is not marked sparse, so the server copied all ${info.endOfFile} bytes as data: the copy holds ${held} bytes on disk where the source holds ${info.allocationSize} (the rest of it is holes or compressed, which the server does not show). To keep its holes, mark the source sparse first (extent-lens set-sparse, or Set Sparse in VS Code; its data is unchanged) and copy again.`,
           );
       }
       return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, notes };
