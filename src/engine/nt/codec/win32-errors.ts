@@ -48,7 +48,8 @@ export const WIN32_ERRORS: Readonly<Record<number, Win32ErrorInfo>> = {
   },
   112: {
     name: 'ERROR_DISK_FULL',
-    sentence: 'the volume is full; free space on it (after a clone, which reserves no space, writes to the shared data need room of their own too)',
+    sentence:
+      'the volume is full; free space on it (after a clone, which reserves no space, writes to the shared data need room of their own too)',
   },
   122: { name: 'ERROR_INSUFFICIENT_BUFFER', sentence: 'the output buffer was too small for even one entry' },
   123: { name: 'ERROR_INVALID_NAME', sentence: 'the file name is not valid on Windows; remove characters such as < > : " | ? *' },
