@@ -23,6 +23,12 @@ export interface TotalsContext {
 }
 
 export const bytes = (v: bigint): string => `${humanBytes(v)}`;
+
+/** Two bounds in words that tell them apart: where both round to one size, their exact byte counts. */
+function boundsText(lo: bigint, hi: bigint): [string, string] {
+  if (bytes(lo) !== bytes(hi)) return [bytes(lo), bytes(hi)];
+  return [l10n.t('{0} bytes', groupDigits(lo)), l10n.t('{0} bytes ({1})', groupDigits(hi), bytes(hi))];
+}
 export const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
 
 function fact(k: string, v: bigint, key: string, tip: string): void {
@@ -130,12 +136,11 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
   } else if (d.fileSystems.some(referencedNotBounds)) {
     line.textContent = l10n.t(
       'Deleting this frees about {0} to {1}, by the bytes referenced: not bounds (see below).',
-      bytes(lo),
-      bytes(hi),
+      ...boundsText(lo, hi),
     );
     line.title = `${exact(lo)} – ${exact(hi)}`;
   } else {
-    line.textContent = l10n.t('Deleting this frees between {0} and {1}.', bytes(lo), bytes(hi));
+    line.textContent = l10n.t('Deleting this frees between {0} and {1}.', ...boundsText(lo, hi));
     line.title = `${exact(lo)} – ${exact(hi)}`;
   }
   reclaimEl.appendChild(line);
@@ -154,8 +159,8 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
           : a === b
             ? l10n.t('On {0}: frees {1}, not proven.', name, bytes(a))
             : referencedNotBounds(fs)
-              ? l10n.t('On {0}: frees about {1} to {2}, not bounds.', name, bytes(a), bytes(b))
-              : l10n.t('On {0}: frees between {1} and {2}.', name, bytes(a), bytes(b)),
+              ? l10n.t('On {0}: frees about {1} to {2}, not bounds.', name, ...boundsText(a, b))
+              : l10n.t('On {0}: frees between {1} and {2}.', name, ...boundsText(a, b)),
       );
       parts.appendChild(li);
     }
