@@ -389,7 +389,28 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
         await apfsLike.$eval('.summary .kv[data-key="Shared"] dd', (d) => d.textContent),
         'not reported (SEEK_DATA gives data ranges only)',
       );
+      // nor does it flag preallocated (unwritten) ranges: not "0 bytes"
+      assert.equal(
+        await apfsLike.$eval('.summary .kv[data-key="Unwritten"] dd', (d) => d.textContent),
+        'not reported (SEEK_DATA gives data ranges only)',
+      );
       await apfsLike.close();
+      // Stand-in for an SMB file (the server's FSCTL_QUERY_ALLOCATED_RANGES; real over Samba in
+      // test/vscode's SMB suites): the same map given as allocated ranges only. The trial saw
+      // "Unwritten 0 bytes" where the server's disk held a preallocated extent.
+      const smbLike = await chromium.context.newPage();
+      await installBridge(smbLike, {
+        model: async () => new MapModel({ ...(await engine.map(f)), source: 'allocated-ranges' }, await engine.volume(f)),
+      });
+      await smbLike.goto(server.url('inspector', { body: THEMES.dark.body }));
+      await smbLike.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelector('.summary .kv[data-key="Unwritten"]'));
+      for (const key of ['Shared', 'Unwritten'])
+        assert.equal(
+          await smbLike.$eval(`.summary .kv[data-key="${key}"] dd`, (d) => d.textContent),
+          'not reported (allocated ranges only)',
+          key,
+        );
+      await smbLike.close();
     },
   );
 

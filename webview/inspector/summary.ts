@@ -84,7 +84,14 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
                 percentOf(BigInt(s.sharedBytes), maxBig(1n, alloc)),
               ),
             ],
-    ['Unwritten', l10n.t('Unwritten'), s.pending ? counting : bytes(unwritten)],
+    // only FIEMAP (and Windows' retrieval pointers) flag preallocated extents: the others cannot say
+    s.pending
+      ? ['Unwritten', l10n.t('Unwritten'), counting]
+      : rangesOnly
+        ? ['Unwritten', l10n.t('Unwritten'), l10n.t('not reported (allocated ranges only)')]
+        : s.source === 'seek'
+          ? ['Unwritten', l10n.t('Unwritten'), l10n.t('not reported (SEEK_DATA gives data ranges only)')]
+          : ['Unwritten', l10n.t('Unwritten'), bytes(unwritten)],
     ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
     [
       'Block cloning',
