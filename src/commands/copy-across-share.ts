@@ -53,7 +53,8 @@ export async function copyAcrossShare(
   s.log.warn(`${title}: ${why}`);
   if (!copyWithoutAsking) {
     const copy = t('Copy instead (holes are not kept)');
-    if ((await vscode.window.showWarningMessage(why, copy)) !== copy) return false;
+    // an error notification: VS Code keeps it until it is answered (a warning hides in seconds)
+    if ((await vscode.window.showErrorMessage(why, copy)) !== copy) return false;
   }
   try {
     await withCancellableProgress(t('Copying {0} to {1}', path.basename(source), destination), async (signal, onProgress) => {

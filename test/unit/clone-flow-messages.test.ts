@@ -1,7 +1,9 @@
-// The notification after a clone-like flow (src/commands/clone-flow.ts presentResult), in node with
-// the stand-in `vscode`: a Server-Side Copy that the server could not do (the engine's report
-// between two shares: fellBack, with copychunk's reason) says it was read and written, not that a
-// clone was refused; a clone that fell back still says cloning was refused.
+// The notifications of clone-like flows, in node with the stand-in `vscode`: after one
+// (src/commands/clone-flow.ts presentResult), a Server-Side Copy that the server could not do (the
+// engine's report between two shares: fellBack, with copychunk's reason) says it was read and
+// written, not that a clone was refused, and a clone that fell back still says cloning was
+// refused; before a clone between a share and elsewhere (copy-across-share.ts), the offer of a
+// copy stays on screen until it is answered.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OperationReport } from '../../src/engine';
@@ -12,10 +14,12 @@ import { installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
 const fake = makeFakeVscode();
 let undo: () => void;
 let presentResult: typeof import('../../src/commands/clone-flow').presentResult;
+let copyAcrossShare: typeof import('../../src/commands/copy-across-share').copyAcrossShare;
 
 before(() => {
   undo = installFakeVscode(fake.vscode);
   ({ presentResult } = require('../../src/commands/clone-flow'));
+  ({ copyAcrossShare } = require('../../src/commands/copy-across-share'));
 });
 after(() => undo());
 
@@ -51,4 +55,16 @@ test("a Server-Side Copy read and written: says so, with the server's reason; a 
   assert.doesNotMatch(last().text, /clon/i);
   presentResult(s, { report: report('clone'), results }, { showResults: false });
   assert.match(last().text, /\(cloning was refused: /);
+});
+
+test('the offer to copy between a share and elsewhere is an error notification (kept until answered); declined, nothing is copied', async () => {
+  const logged: string[] = [];
+  const s = { log: { warn: (m: string) => logged.push(m), info() {}, error() {} } } as unknown as Services;
+  fake.state.answers = [{ match: /different machines or shares/, answer: undefined }];
+  const made = await copyAcrossShare(s, 'Block Clone Here', '/tmp/a.img', 'smb://u@h/s/a.img', 'fail', false);
+  assert.equal(made, false);
+  const offer = fake.state.messages.filter((m) => m.items.includes('Copy instead (holes are not kept)')).at(-1);
+  assert.ok(offer, 'the copy is offered');
+  assert.equal(offer.level, 'error', 'VS Code keeps an error notification with actions on screen; a warning hid within seconds');
+  assert.match(offer.text, /are on different machines or shares \(E_CROSS_VOLUME\)/);
 });
