@@ -200,7 +200,7 @@ export async function digHoles(
         operation: 'dig-holes',
         code: 'E_CANCELLED',
         paths: [path],
-        message: `dig-holes was cancelled (E_CANCELLED) after deallocating ${freed} bytes (measured), ${scanned} of ${total} bytes scanned; the file reads as before (only blocks of zeros became holes). Run it again to finish.`,
+        message: `dig-holes was cancelled (E_CANCELLED) after deallocating ${freed} bytes (measured); the file reads as before (only blocks of zeros became holes). Run it again to finish.`,
         cause: e,
       });
     }
