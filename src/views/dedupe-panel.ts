@@ -292,10 +292,7 @@ export class DedupePanel implements vscode.Disposable {
       );
       for (const k of r.skipped.slice(0, 100))
         this.s.log.warn(`dedupe: skipped ${k.path} @${k.offset}+${k.length}: ${k.reason}: ${k.message}`);
-      const estimate =
-        r.estimatedMin !== undefined && r.estimatedMin < r.estimated
-          ? `${humanBytes(r.estimatedMin)}–${humanBytes(r.estimated)}`
-          : humanBytes(r.estimated);
+      const estimate = estimateText(r);
       void vscode.window.showInformationMessage(
         r.cancelled
           ? t(
@@ -350,12 +347,7 @@ export class DedupePanel implements vscode.Disposable {
         // the last figure, in place of the first one's "so far" (that notification stays in the list)
         if (!pending)
           void vscode.window.showInformationMessage(
-            t(
-              'Deduplicating freed {0} (measured again {1} s after the run), {2} estimated.',
-              humanBytes(freed),
-              afterS,
-              humanBytes(r.estimated),
-            ),
+            t('Deduplicating freed {0} (measured again {1} s after the run), {2} estimated.', humanBytes(freed), afterS, estimateText(r)),
           );
       },
       log: this.s.log,
@@ -418,3 +410,10 @@ export class DedupePanel implements vscode.Disposable {
 }
 
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
+
+/** The estimate as the notifications give it: its bounds where they differ. */
+function estimateText(r: DedupeReport): string {
+  return r.estimatedMin !== undefined && r.estimatedMin < r.estimated
+    ? `${humanBytes(r.estimatedMin)}–${humanBytes(r.estimated)}`
+    : humanBytes(r.estimated);
+}
