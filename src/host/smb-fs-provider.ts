@@ -37,6 +37,8 @@ const CHANGE: Record<SmbChange['type'], vscode.FileChangeType> = {
 
 export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  /** Servers (URI authorities) on which a save's lost owner, group or mode has been said on screen. */
+  private readonly toldNotKept = new Set<string>();
   readonly onDidChangeFile = this.changes.event;
 
   constructor(
@@ -139,8 +141,19 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
         uri,
       },
     );
-    // what the save could not keep of the original (its owner, group, permissions)
+    // what the save could not keep of the original (its owner, group, permissions): logged each
+    // time, and said on screen the first time on each server, where a plain Ctrl+S changing a
+    // file's owner or mode would otherwise go unseen
     for (const line of r.notKept) this.log.warn(line);
+    if (r.notKept.length && !this.toldNotKept.has(uri.authority)) {
+      this.toldNotKept.add(uri.authority);
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          '{0} Later saves on this server that change such things are logged only (Output › Extent Lens).',
+          r.notKept.join(' '),
+        ),
+      );
+    }
   }
 
   async delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {

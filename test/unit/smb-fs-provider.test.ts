@@ -1,7 +1,10 @@
-// The SMB file system provider's watch (src/host/smb-fs-provider.ts), in node with the stand-in
-// `vscode`: a watch that keeps failing the same way while it retries (a folder that is not
-// there) logs one warning, then its repeats as debug lines only; a new failure, or the watch
-// working again, is said once each. (The trial's Output channel had ~20 such warnings a minute.)
+// The SMB file system provider (src/host/smb-fs-provider.ts), in node with the stand-in `vscode`
+// and a stand-in SMB file API (the real one against Samba: test/smb/files-samba.test.ts):
+// - a watch that keeps failing the same way while it retries (a folder that is not there) logs
+//   one warning, then its repeats as debug lines only; a new failure, or the watch working
+//   again, is said once each (the trial's Output channel had ~20 such warnings a minute);
+// - a save that could not keep the original's owner, group or mode is logged each time and
+//   said on screen the first time on each server (the trial: a Ctrl+S made a 0644 file 0744).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
@@ -50,4 +53,26 @@ test('one warning per distinct watch failure, repeats as debug lines', async () 
       ['warn', 'smb watch smb://u@h/s/.github/copilot'],
     ],
   );
+});
+
+test("a save that changed a file's owner or mode: a warning on screen the first time on a server, the log every time", async () => {
+  const logged: string[] = [];
+  const log = { warn: (t: string) => logged.push(t), info() {}, debug() {}, error() {} } as unknown as vscode.LogOutputChannel;
+  const lost = "Saving smb://u@h/s/a.txt replaced it with a new file, which the server gave its own group, permissions (DACL) for a new file instead of the original's.";
+  const api = { writeFile: async () => ({ notKept: [lost] }) } as unknown as SmbFileApi;
+  const provider = new Provider(async () => api, log);
+  const at = (authority: string, p: string) => ({ scheme: 'smb', authority, path: p, query: '', fragment: '' }) as unknown as vscode.Uri;
+  const warnings = () => fake.state.messages.filter((m) => m.level === 'warning').length;
+  const before = warnings();
+  await provider.writeFile(at('u@h', '/s/a.txt'), Buffer.from('x'), { create: false, overwrite: true });
+  assert.equal(warnings(), before + 1);
+  assert.equal(
+    fake.state.messages.at(-1)!.text,
+    `${lost} Later saves on this server that change such things are logged only (Output › Extent Lens).`,
+  );
+  await provider.writeFile(at('u@h', '/s/b.txt'), Buffer.from('x'), { create: false, overwrite: true });
+  assert.equal(warnings(), before + 1, 'said once per server');
+  await provider.writeFile(at('u@other', '/s/a.txt'), Buffer.from('x'), { create: false, overwrite: true });
+  assert.equal(warnings(), before + 2, 'another server: said again');
+  assert.equal(logged.filter((l) => l === lost).length, 3, 'logged every time');
 });
