@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import type { ExistingPolicy } from '../engine';
 import { isSmbUri, uriPartsOf } from '../host/logic/smb-uri';
 import { errorLogLine } from '../host/logic/errors';
+import { countedChunks } from '../host/logic/progress';
 import type { Services } from '../host/services';
 import { showFailure, withCancellableProgress } from '../host/ui';
 
@@ -60,15 +61,7 @@ export async function copyAcrossShare(
     await withCancellableProgress(t('Copying {0} to {1}', path.basename(source), destination), async (signal, onProgress) => {
       const api = await s.smbFiles();
       const total = uriPartsOf(source) ? (await api.stat(source)).size : (await fs.stat(source, { bigint: true })).size;
-      let done = 0n;
-      async function* counted(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-        for await (const c of chunks) {
-          yield c;
-          done += BigInt(c.length);
-          onProgress({ done, total });
-        }
-      }
-      const chunks = counted(uriPartsOf(source) ? api.readChunks(source, { signal }) : localChunks(source));
+      const chunks = countedChunks(uriPartsOf(source) ? api.readChunks(source, { signal }) : localChunks(source), total, onProgress);
       if (uriPartsOf(destination)) {
         const r = await api.writeFile(destination, chunks, { create: true, overwrite: policy === 'overwrite', signal });
         for (const line of r.notKept) s.log.warn(line);

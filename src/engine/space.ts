@@ -329,6 +329,8 @@ export async function spaceOf(
   // btree; as root): each shared range, split where its owners change, is inside when every owner
   // is a file of the selection. The file's own name among them checks the answer.
   const ownerNotes = new Map<Group, string>();
+  /** Groups whose owner query failed for a reason other than privilege (a file removed during the scan, say). */
+  const ownersFailed = new Set<Group>();
   for (const [gi, g] of groups.entries()) {
     // btrfs: asked even with nothing shared (an extent a file references only in part frees whole)
     const rs = g.ranges;
@@ -389,6 +391,7 @@ export async function spaceOf(
         g,
         e instanceof FsctlError ? e.message : `the owners of the shared extents could not be read: ${(e as Error).message}`,
       );
+      if (!(e instanceof FsctlError && (e.code === 'EPERM' || e.code === 'EACCES'))) ownersFailed.add(g);
     } finally {
       q?.close();
     }
@@ -505,7 +508,7 @@ export async function spaceOf(
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
       // not root (the query's EPERM), or root and the query failed otherwise (files removed during the scan, say)
-      const denied = why === undefined || /\((EPERM|EACCES)\)/.test(why);
+      const denied = !ownersFailed.has(g);
       fsNotes.push(
         `Deleting these files frees about ${t.reclaimable} bytes` +
           (t.reclaimableMax !== t.reclaimable ? ` to ${t.reclaimableMax} bytes` : '') +

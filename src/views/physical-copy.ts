@@ -7,6 +7,7 @@
 
 import * as fs from 'node:fs/promises';
 import type { RunOptions, SmbFileApi } from '../engine';
+import { countedChunks } from '../host/logic/progress';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -53,18 +54,13 @@ async function smbCopy(smb: SmbFileApi, source: string, tmp: string, opts: RunOp
   const t0 = performance.now();
   const total = (await smb.stat(source)).size;
   let bytes = 0n;
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const c of smb.readChunks(source, { signal: opts.signal })) {
-      yield c;
-      bytes += BigInt(c.length);
-      opts.onProgress?.({ done: bytes, total });
-    }
-  }
+  const chunks = countedChunks(smb.readChunks(source, { signal: opts.signal }), total, (p) => {
+    bytes = p.done;
+    opts.onProgress?.(p);
+  });
   // writeFile deletes its own temporary name on a failure or cancel; the finished copy is deleted here
-  await smb.writeFile(tmp, counted(), { create: true, overwrite: false, signal: opts.signal });
-  try {
-    return { bytes, durationMs: performance.now() - t0 };
-  } finally {
-    await smb.remove(tmp, { recursive: false });
-  }
+  await smb.writeFile(tmp, chunks, { create: true, overwrite: false, signal: opts.signal });
+  const durationMs = performance.now() - t0;
+  await smb.remove(tmp, { recursive: false });
+  return { bytes, durationMs };
 }

@@ -1,5 +1,6 @@
 // Engine progress (bigint done/total) as VS Code's progress increments (percent, number).
-// Percentages are small numbers, so converting them is safe; the byte counts stay bigint.
+// Percentages are small numbers, so converting them is safe; the byte counts stay bigint. And
+// the progress of a copy the host streams itself (countedChunks).
 
 import type { Progress } from '../../engine';
 import { formatBytes } from './bytes';
@@ -24,5 +25,19 @@ export class ProgressTracker {
     if (message !== undefined) return { increment, message };
     const amounts = p.total > 0n ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : formatBytes(p.done);
     return { increment, message: p.message ? `${p.message} (${amounts})` : amounts };
+  }
+}
+
+/** `chunks` as they come, each counted into `onProgress` (bytes so far of `total`) once taken. */
+export async function* countedChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  total: bigint,
+  onProgress: ((p: Progress) => void) | undefined,
+): AsyncGenerator<Uint8Array> {
+  let done = 0n;
+  for await (const c of chunks) {
+    yield c;
+    done += BigInt(c.length);
+    onProgress?.({ done, total });
   }
 }

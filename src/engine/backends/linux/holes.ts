@@ -63,7 +63,6 @@ export class LinuxHoles extends LinuxMaps {
     try {
       // bytes: what lies inside the file (KEEP_SIZE: the part past its end changes nothing)
       const within = zeroedWithin(range.offset, range.length, f.stat.size);
-      const inside = within.bytes;
       const notes: string[] = [];
       if (range.length === 0n)
         return { operation: 'zero', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: 0n, calls: 0, durationMs: elapsed(t0) };
@@ -72,7 +71,7 @@ export class LinuxHoles extends LinuxMaps {
           operation: 'zero',
           method: 'FALLOC_FL_PUNCH_HOLE',
           source: p,
-          bytes: inside,
+          bytes: within.bytes,
           calls: 1,
           durationMs: elapsed(t0),
           notes: within.notes,
@@ -85,7 +84,7 @@ export class LinuxHoles extends LinuxMaps {
           operation: 'zero',
           method: 'FALLOC_FL_ZERO_RANGE',
           source: p,
-          bytes: inside,
+          bytes: within.bytes,
           calls: 2,
           durationMs: elapsed(t0),
           notes: [...notes, ...within.notes],
@@ -94,7 +93,7 @@ export class LinuxHoles extends LinuxMaps {
       if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
       notes.push('nor zero ranges; zeros were written');
       // Write zeros only inside the file: zeroing never extends it.
-      const end = range.offset + range.length < f.stat.size ? range.offset + range.length : f.stat.size;
+      const end = range.offset + within.bytes;
       const zeros = new Uint8Array(1 << 20);
       let pos = range.offset;
       let calls = 2;
@@ -111,7 +110,7 @@ export class LinuxHoles extends LinuxMaps {
         operation: 'zero',
         method: 'write-zeros',
         source: p,
-        bytes: inside,
+        bytes: within.bytes,
         calls,
         durationMs: elapsed(t0),
         notes: [...notes, ...within.notes],
