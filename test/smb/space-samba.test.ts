@@ -168,6 +168,42 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.match(rt.stdout, /^note: .*is not marked sparse/m);
   });
 
+  test('a sparse-marked file with preallocated space: the server calls it holes, the map says what it holds beyond its ranges', async () => {
+    // fallocate's unwritten extents: SEEK_DATA (Samba's allocated ranges) reports them as holes,
+    // st_blocks (Samba's AllocationSize) counts them.
+    const pre = join(btrfs.mnt, 'prealloc');
+    mkdirSync(pre, { recursive: true });
+    chownSync(pre, smbUid(), 0);
+    const file = join(pre, 'disk.vhdx');
+    makeSparseFile(file, 16 * MiB, [[0, 256 * KiB]]);
+    execFileSync('fallocate', ['-o', String(4 * MiB), '-l', String(8 * MiB), file]);
+    chownSync(file, smbUid(), 0);
+    execFileSync('sync');
+    assert.equal(statSync(file).blocks * 512, 256 * KiB + 8 * MiB, 'the server holds the data and the preallocated 8 MiB');
+    await smbBackend().setSparse(smb.uri('b', 'prealloc/disk.vhdx'), true, ctx);
+    const engine = createEngine();
+    const m = await engine.mapPacked(smb.uri('b', 'prealloc/disk.vhdx'));
+    await engine.dispose();
+    assert.deepEqual([m.packed.count, m.packed.offset[0], m.packed.length[0]], [1, 0n, BigInt(256 * KiB)], 'the ranges: the data only');
+    assert.equal(m.allocationSize, undefined, 'the ranges stay the answer');
+    const more = 8 * MiB;
+    assert.ok(
+      m.notes?.some(
+        (n) =>
+          n.includes(`its allocated ranges cover ${256 * KiB}: the other ${more} bytes are held outside them`) && /preallocated/.test(n),
+      ),
+      String(m.notes),
+    );
+    const t = cli(['map', smb.uri('b', 'prealloc/disk.vhdx')], { env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD } });
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /^note: The server counts 8650752 bytes \(8\.3 MiB\) on disk for .*disk\.vhdx/m);
+    const r = cli(['ranges', smb.uri('b', 'prealloc/disk.vhdx'), '--json'], {
+      env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(JSON.parse(r.stdout).notes[0], /held outside them/);
+  });
+
   test("a file ending inside a cluster holds that cluster whole: allocated as the server's own FIEMAP and du say", async () => {
     // Samba's allocated ranges end at end-of-file; the file's last 4 KiB block is held whole.
     const tails = join(btrfs.mnt, 'tails');

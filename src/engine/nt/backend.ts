@@ -89,20 +89,47 @@ function rangesUnsupported(e: FsctlError, vol: NtVolumeInfo, path: string): Fsct
  * share's files made on the server are rarely marked sparse). Where its AllocationSize (what the
  * server counts as held: st_blocks on Samba) is less than that range, the ranges overstate: the map
  * says so and carries the allocation size, which space accounting counts instead and dedupe takes
- * as a sign that zeros there may be holes (ExtentMap.allocationSize).
+ * as a sign that zeros there may be holes (ExtentMap.allocationSize). A file marked sparse whose
+ * AllocationSize is more than its ranges: heldBeyondRanges.
  */
-function hiddenHoles(
+function allocationNotes(
   info: NtFileInfo,
   w: ByteRange,
   mapped: bigint,
   path: string,
 ): Pick<ExtentMap, 'allocationSize' | 'notes'> | undefined {
   const whole = w.offset === 0n && w.length === info.endOfFile;
-  if (info.sparse || !whole || info.allocationSize >= mapped) return undefined;
+  if (!whole) return undefined;
+  if (info.sparse) return heldBeyondRanges(info, mapped, path);
+  if (info.allocationSize >= mapped) return undefined;
   return {
     allocationSize: info.allocationSize,
     notes: [
       `${path} is not marked sparse, so the server answers with one allocated range over the whole file (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files), but its allocation size is only ${info.allocationSize} bytes: the rest is holes (or compressed) that the server does not show. Marking the file sparse (extent-lens set-sparse, or Set Sparse in VS Code; its data is unchanged) makes the server show where its holes are.`,
+    ],
+  };
+}
+
+/**
+ * The most a file's allocation size may exceed its ranges for no other reason than its last block:
+ * a range ends at end-of-file, the server's file system holds that block whole, and over SMB its
+ * real block size is not known (Samba reports smb.conf's `block size`, 1 KiB by default).
+ */
+const LAST_BLOCK_SLACK = 64n * 1024n;
+
+/**
+ * A file marked sparse whose AllocationSize (st_blocks on Samba) is more than its allocated ranges
+ * show: the server's file system holds space the ranges call holes. Samba answers from SEEK_DATA,
+ * which reports preallocated (fallocate, a fixed-size VHDX) extents nothing has written yet as
+ * holes. The map can place nothing there, so it says so (as the Linux SEEK_DATA map does for
+ * tmpfs) and counts nothing more: the ranges stay the server's answer.
+ */
+function heldBeyondRanges(info: NtFileInfo, mapped: bigint, path: string): Pick<ExtentMap, 'notes'> | undefined {
+  const more = info.allocationSize - mapped;
+  if (more <= LAST_BLOCK_SLACK) return undefined;
+  return {
+    notes: [
+      `The server counts ${info.allocationSize} bytes on disk for ${path} (its allocation size) but its allocated ranges cover ${mapped}: the other ${more} bytes are held outside them, most likely space reserved and not yet written (preallocated, as by fallocate or a fixed-size disk image), which a Samba server reports as holes, or blocks held past the end of the file. No allocated-ranges map can place them; the file's size on disk counts them.`,
     ],
   };
 }
@@ -133,7 +160,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
           method: 'FSCTL_QUERY_ALLOCATED_RANGES',
           calls: r.calls,
           durationMs: elapsed(start),
-          ...hiddenHoles(
+          ...allocationNotes(
             info,
             w,
             r.ranges.reduce((t, x) => t + x.length, 0n),
@@ -229,7 +256,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         source: 'allocated-ranges',
         calls,
         durationMs: elapsed(start),
-        ...hiddenHoles(info, w, mapped, path),
+        ...allocationNotes(info, w, mapped, path),
       };
       return limitPackedMap(m, limit.maxExtents);
     } catch (e) {
