@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { localBackend } from '../../src/engine/select-backend';
@@ -16,7 +16,7 @@ import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { ctx, makeDenseFile, makeSparseFile, sha256File } from './helpers';
+import { ctx, makeDenseFile, makeSparseFile, sha256File, smbUid } from './helpers';
 import { digHoles } from '../../src/engine/dig-holes';
 import { CLI, cli, ensureBuilt } from '../cli/run-cli';
 
@@ -155,6 +155,26 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     assert.equal(z.bytes, 5000n);
     assert.ok(z.notes?.includes(`${MiB - 5000} bytes of the range lie past the end of the file (${4 * MiB} bytes): nothing there to zero, and the size is unchanged`), JSON.stringify(z.notes));
     assert.equal(statSync(p).size, 4 * MiB);
+  });
+
+  test('punch on a file with holes not yet marked sparse: what was deallocated, measured once it is sparse', async () => {
+    // Made on the server with holes; over SMB it is not sparse, so the server answers its ranges
+    // with the whole file until the punch marks it sparse.
+    const p = join(xfs.mnt, 'holey-plain.bin');
+    makeSparseFile(p, 8 * MiB, [[1 * MiB, 64 * KiB]]);
+    const empty = join(xfs.mnt, 'empty-plain.bin');
+    writeFileSync(empty, '');
+    truncateSync(empty, 8 * MiB);
+    chownSync(empty, smbUid(), 0);
+    const before = statSync(p).blocks * 512;
+    const rep = await smbBackend().punchHole(smb.uri('xfs', 'holey-plain.bin'), { offset: 0n, length: 8n * BigInt(MiB) }, ctx);
+    assert.equal(rep.bytes, BigInt(64 * KiB), 'the data that was there, not the range');
+    assert.ok(rep.notes?.some((n) => /marked the file sparse first/.test(n)), JSON.stringify(rep.notes));
+    execFileSync('sync');
+    assert.equal(before - statSync(p).blocks * 512, 64 * KiB, "the server's block count fell by as much");
+    const none = await smbBackend().punchHole(smb.uri('xfs', 'empty-plain.bin'), { offset: 0n, length: 8n * BigInt(MiB) }, ctx);
+    assert.equal(none.bytes, 0n, 'a file holding nothing frees nothing');
+    assert.equal(statSync(empty).blocks, 0);
   });
 
   test('dig-holes over SMB: zero blocks punched, bytes measured from the allocated ranges, content unchanged', async () => {

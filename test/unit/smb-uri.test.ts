@@ -22,6 +22,21 @@ test('addresses: user, domain, port, share and folder; the mistakes named', () =
   assert.match(parse('smb://alice@nas.local/x/../y') as string, /"\." and "\.\." are not allowed/);
 });
 
+test('the engine refuses a password in an smb:// path, and its message and paths never show it', () => {
+  for (const uri of ['smb://alice:s3cret@nas.local/x/f.bin', 'smb://alice%3As3cret@nas.local/x', 'smb:/CORP;alice:s3cr%40t@nas.local:1445/x']) {
+    assert.throws(
+      () => parseSmbUri(uri),
+      (e: Error & { code?: string; paths?: string[] }) =>
+        e.code === 'E_BAD_INPUT' &&
+        /holds a password \(E_BAD_INPUT\).*EXTENT_LENS_SMB_PASSWORD/.test(e.message) &&
+        !/s3cr/.test(e.message + JSON.stringify(e.paths)) &&
+        /alice:\*\*\*@nas\.local/.test(e.message),
+      uri,
+    );
+  }
+  assert.equal(parseSmbUri('smb://CORP;alice@nas.local/x').user, 'alice');
+});
+
 test('smb: resources map to engine paths the engine parses back to the same target', () => {
   for (const text of ['smb://alice@nas.local/projects', 'smb://CORP;bob@10.0.0.5:1445/data/a b/c#1/%x', 'smb://bob@[fe80::1]/s/ünï']) {
     const a = parse(text) as ShareAddress;

@@ -156,6 +156,9 @@ async function main(): Promise<void> {
   await step('copyExisting', async () => json(await b.copyFile(src, `${dir}\\renamed.bin`, ctx)));
   await step('punchHole', async () => json(await b.punchHole(`${dir}\\renamed.bin`, { offset: 0n, length: 4096n }, ctx)));
   await step('setSparse', async () => json(await b.setSparse(`${dir}\\renamed.bin`, true, ctx)));
+  // zero where SET_ZERO_DATA is not supported: zeros written, inside the file only
+  await step('zeroRange', async () => json(await b.zeroRange!(`${dir}\\zero.bin`, { offset: 4096n, length: 8192n }, ctx)));
+  await step('zeroPastEnd', async () => json(await b.zeroRange!(`${dir}\\zero.bin`, { offset: 61440n, length: 1048576n }, ctx)));
 }
 
 main()

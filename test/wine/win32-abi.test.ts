@@ -10,8 +10,8 @@
 // FileDispositionInfo and rename work on real files; the volume flags (wine reports NTFS without
 // FILE_SUPPORTS_SPARSE_FILES or FILE_SUPPORTS_BLOCK_REFCOUNTING) route clone requests to a clear
 // E_UNSUPPORTED before any FSCTL, and ERROR_NOT_SUPPORTED from QUERY_ALLOCATED_RANGES,
-// SET_ZERO_DATA and REQUEST_RESUME_KEY reaches the person by name (or, for copy, runs the
-// hole-keeping read/write fallback, whose output is compared byte for byte here).
+// SET_ZERO_DATA and REQUEST_RESUME_KEY reaches the person by name (or, for copy and zero, runs the
+// hole-keeping read/write fallback or writes zeros, whose output is compared byte for byte here).
 // The success paths are proven over SMB2 against Samba (test/smb/) and on ReFS in GitHub Actions
 // (.github/workflows/windows.yml, test/windows/).
 
@@ -67,6 +67,7 @@ before(async () => {
   // 1 MiB random, 1 MiB zeros (left unwritten by the fallback copy), 1 MiB + 123 bytes random.
   source = Buffer.concat([crypto.randomBytes(1 << 20), Buffer.alloc(1 << 20), crypto.randomBytes((1 << 20) + 123)]);
   fs.writeFileSync(path.join(dir, 'source.bin'), source);
+  fs.writeFileSync(path.join(dir, 'zero.bin'), Buffer.alloc(64 * 1024, 0xab));
   const bundle = await bundleForWine(path.join(__dirname, 'driver.ts'), path.join(dir, 'driver.js'));
   const res = await runWineNode(bundle, dir, { EL_DIR: toWinePath(dir), EL_RESULT: toWinePath(path.join(dir, 'result.json')) });
   const resultPath = path.join(dir, 'result.json');
@@ -218,6 +219,20 @@ test('punch: SET_SPARSE is faked, SET_ZERO_DATA gives ERROR_NOT_SUPPORTED by nam
   const s = ok('setSparse');
   assert.equal(s.method, 'FSCTL_SET_SPARSE');
   assert.equal(s.calls, 1);
+});
+
+test('zero where SET_ZERO_DATA is not supported: zeros written inside the file, its size unchanged', opts, () => {
+  const z = ok('zeroRange');
+  assert.equal(z.method, 'write-zeros');
+  assert.equal(z.bytes, '8192n');
+  assert.ok(z.notes.some((n: string) => /cannot zero ranges \(FSCTL_SET_ZERO_DATA: ERROR_NOT_SUPPORTED\); zeros were written/.test(n)), z.notes);
+  const past = ok('zeroPastEnd');
+  assert.equal(past.method, 'write-zeros');
+  assert.equal(past.bytes, '4096n', 'only the part inside the file');
+  const want = Buffer.alloc(64 * 1024, 0xab);
+  want.fill(0, 4096, 4096 + 8192);
+  want.fill(0, 61440);
+  assert.ok(fs.readFileSync(path.join(dir, 'zero.bin')).equals(want), 'zeros where asked, inside the file; the rest as it was; 64 KiB long');
 });
 
 // The whole stack on the Windows ABI: the built CLI (dist/cli.js: engine + win32 backend + koffi)

@@ -4,7 +4,7 @@
 
 import type { OpContext } from '../backend';
 import type { ExtendedBackend, MapLimit, PathInfo } from '../backend-ext';
-import { FsctlError, isCancelled } from '../errors';
+import { FsctlError } from '../errors';
 import { EXTENT_FLAG, lastBlockTail, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
 import type { ByteRange, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
 import { cloneFileNt, cloneRangeNt } from './clone';
@@ -312,34 +312,8 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         ctx,
       ),
     copyFile,
-    // `bytes` is what was deallocated: the allocated bytes inside the range before and after
-    // (FSCTL_QUERY_ALLOCATED_RANGES), not the length asked for (holes, past the end). Where the
-    // ranges cannot be read, the punch still runs and says that `bytes` was not measured.
-    punchHole: async (path, range, ctx) => {
-      const inside = async (): Promise<{ bytes: bigint; calls: number } | undefined> => {
-        try {
-          const r = await ranges(path, range, ctx);
-          return { bytes: r.ranges.reduce((a, x) => a + x.length, 0n), calls: r.calls };
-        } catch (e) {
-          if (isCancelled(e)) throw e;
-          return undefined;
-        }
-      };
-      const before = await inside();
-      const rep = await zeroDataNt(t, path, range, { makeSparse: true, operation: 'punch' }, ctx);
-      const after = before && (await inside());
-      const notes = [...(rep.notes ?? [])];
-      if (!before || !after) {
-        notes.push('the allocated ranges cannot be read here, so bytes is the length asked for, not a measured deallocation');
-        return { ...rep, notes };
-      }
-      const bytes = before.bytes > after.bytes ? before.bytes - after.bytes : 0n;
-      if (bytes !== range.length)
-        notes.push(
-          `${range.length} bytes asked for; ${bytes} bytes deallocated (measured with the allocated ranges): holes, partial clusters at the ends of the range (zeroed) and bytes past the end of the file free nothing`,
-        );
-      return { ...rep, bytes, calls: rep.calls + before.calls + after.calls, notes };
-    },
+    // `bytes` is what was deallocated, measured (zeroDataNt), not the length asked for.
+    punchHole: (path, range, ctx) => zeroDataNt(t, path, range, { makeSparse: true, operation: 'punch' }, ctx),
     setSparse: (path, sparse, ctx) => setSparseNt(t, path, sparse, ctx),
 
     // Extensions (src/engine/backend-ext.ts): what the engine needs for its temp-name-then-rename

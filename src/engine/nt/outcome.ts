@@ -21,7 +21,8 @@ export function outcomeSentence(o: Pick<FsctlOutcome, 'code' | 'codeName'>): str
 /** What "not supported" means for each FSCTL (the generic Win32 sentence is about cloning). */
 const NOT_SUPPORTED_ADVICE: Record<number, string> = {
   [FSCTL.FSCTL_QUERY_ALLOCATED_RANGES]: 'this file system or server does not implement allocated-range queries',
-  [FSCTL.FSCTL_SET_ZERO_DATA]: 'this file system or server cannot zero or deallocate ranges; write zeros instead',
+  [FSCTL.FSCTL_SET_ZERO_DATA]:
+    'this file system or server cannot zero or deallocate ranges, so no hole can be made here (extent-lens zero writes zeros over a range instead)',
   [FSCTL.FSCTL_SET_SPARSE]: 'this file system or server does not support sparse files',
   [FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY]:
     'this file system or server has no server-side copy (resume keys exist only on SMB shares); use a regular copy',

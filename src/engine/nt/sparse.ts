@@ -3,11 +3,12 @@
 
 import type { OpContext } from '../backend';
 import { zeroedWithin } from '../punch-parts';
-import type { ByteRange, OperationReport } from '../types';
+import { isCancelled } from '../errors';
+import type { ByteRange, Method, OperationReport } from '../types';
 import { FSCTL } from './codec/fsctl-codes';
 import { encodeSetSparse, encodeZeroData } from './codec/windows';
 import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
-import { INT64_MAX } from './ranges';
+import { INT64_MAX, queryAllocatedRanges } from './ranges';
 import type { NtHandle, NtTransport } from './transport';
 
 /** FSCTL_SET_SPARSE on an open handle; returns the FSCTL count (1). */
@@ -46,7 +47,12 @@ export async function setSparseNt(t: NtTransport, path: string, sparse: boolean,
 
 /**
  * FSCTL_SET_ZERO_DATA over `range`. With `makeSparse` (punching holes) a non-sparse file is marked
- * sparse first, because NTFS/ReFS only deallocate zeroed ranges of sparse files.
+ * sparse first, because NTFS/ReFS only deallocate zeroed ranges of sparse files. A punch reports
+ * what it deallocated: the allocated bytes inside the range (FSCTL_QUERY_ALLOCATED_RANGES on the
+ * same handle) before and after, measured once the file is sparse, since a file that is not is
+ * answered with one range over all of it, holes and all. Where the ranges cannot be read the
+ * punch still runs and says `bytes` was not measured. A zero on a volume that cannot zero ranges
+ * (FAT, exFAT: not-supported) writes zeros inside the file instead, as the Linux zero does.
  */
 export async function zeroDataNt(
   t: NtTransport,
@@ -57,7 +63,7 @@ export async function zeroDataNt(
 ): Promise<OperationReport> {
   const start = now();
   const op = opts.operation;
-  if (range.offset < 0n || range.length < 0n || range.offset + range.length > INT64_MAX) {
+  if (range.offset < 0n || range.offset + range.length > INT64_MAX || range.length < 0n) {
     throw engineError(
       op,
       'E_RANGE',
@@ -71,12 +77,27 @@ export async function zeroDataNt(
   try {
     ctx.checkCancelled();
     h = await t.open(path, { access: 'read-write', disposition: 'open' });
+    const handle = h;
     const info = await t.queryInfo(h);
     if (info.isDirectory) throw engineError(op, 'E_NOT_REGULAR', [path], `${path} is a folder (E_NOT_REGULAR); choose a file.`);
     if (opts.makeSparse && !info.sparse) {
       calls += await setSparseOnHandle(t, h, true, op);
       notes.push('marked the file sparse first, so the zeroed range is deallocated');
     }
+    // the part of the range inside the file (the query's window cannot pass its end)
+    const window = { offset: range.offset, length: zeroedWithin(range.offset, range.length, info.endOfFile).bytes };
+    const inside = async (): Promise<bigint | undefined> => {
+      try {
+        const r = await queryAllocatedRanges(t, handle, window, { operation: op }, ctx);
+        calls += r.calls;
+        return r.ranges.reduce((a, x) => a + x.length, 0n);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        return undefined;
+      }
+    };
+    const before = op === 'punch' && range.length > 0n ? await inside() : undefined;
+    let method: Method = 'FSCTL_SET_ZERO_DATA';
     if (range.length > 0n) {
       const o = await t.fsctl(
         h,
@@ -85,24 +106,51 @@ export async function zeroDataNt(
         0,
       );
       calls++;
-      if (o.kind !== 'ok') throw fsctlFailure(t, op, FSCTL.FSCTL_SET_ZERO_DATA, o, [path]);
+      if (o.kind === 'not-supported' && op === 'zero') {
+        calls += await writeZeros(t, h, range, info.endOfFile, ctx);
+        method = 'write-zeros';
+        notes.push(`the volume cannot zero ranges (FSCTL_SET_ZERO_DATA: ${o.codeName}); zeros were written`);
+      } else if (o.kind !== 'ok') throw fsctlFailure(t, op, FSCTL.FSCTL_SET_ZERO_DATA, o, [path]);
     }
     ctx.progress({ done: range.length, total: range.length });
-    // zero: what lies inside the file (the part past its end changes nothing)
-    const zeroed = op === 'zero' ? zeroedWithin(range.offset, range.length, info.endOfFile) : { bytes: range.length, notes: [] };
-    notes.push(...zeroed.notes);
-    return {
-      operation: op,
-      method: 'FSCTL_SET_ZERO_DATA',
-      destination: path,
-      bytes: zeroed.bytes,
-      calls,
-      durationMs: elapsed(start),
-      notes,
-    };
+    if (op === 'zero') {
+      // what lies inside the file (the part past its end changes nothing)
+      const zeroed = zeroedWithin(range.offset, range.length, info.endOfFile);
+      notes.push(...zeroed.notes);
+      return { operation: op, method, destination: path, bytes: zeroed.bytes, calls, durationMs: elapsed(start), notes };
+    }
+    const after = before === undefined ? undefined : await inside();
+    let bytes = range.length;
+    if (before === undefined || after === undefined) {
+      if (range.length > 0n)
+        notes.push('the allocated ranges cannot be read here, so bytes is the length asked for, not a measured deallocation');
+    } else {
+      bytes = before > after ? before - after : 0n;
+      if (bytes !== range.length)
+        notes.push(
+          `${range.length} bytes asked for; ${bytes} bytes deallocated (measured with the allocated ranges): holes, partial clusters at the ends of the range (zeroed) and bytes past the end of the file free nothing`,
+        );
+    }
+    return { operation: op, method, destination: path, bytes, calls, durationMs: elapsed(start), notes };
   } catch (e) {
     throw asFsctlError(e, op, [path], op);
   } finally {
     if (h) await t.close(h).catch(() => undefined);
   }
+}
+
+/** Zeros written over `range`, inside the file only (zeroing never extends it); returns the writes made. */
+async function writeZeros(t: NtTransport, h: NtHandle, range: ByteRange, endOfFile: bigint, ctx: OpContext): Promise<number> {
+  const end = range.offset + zeroedWithin(range.offset, range.length, endOfFile).bytes;
+  const zeros = new Uint8Array(1 << 20);
+  let calls = 0;
+  for (let pos = range.offset; pos < end;) {
+    ctx.checkCancelled();
+    const n = end - pos > BigInt(zeros.length) ? zeros.length : Number(end - pos);
+    await t.write(h, pos, zeros.subarray(0, n));
+    calls++;
+    pos += BigInt(n);
+    ctx.progress({ done: pos - range.offset, total: end - range.offset });
+  }
+  return calls;
 }

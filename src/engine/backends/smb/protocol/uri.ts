@@ -33,8 +33,18 @@ export function parseSmbUri(uri: string): SmbTarget {
   if (!m) throw bad('it does not look like smb://user@host/share/path');
   const userinfo = dec(m[1] ?? '');
   if (!userinfo) throw bad('it names no user');
+  // A password in the URI is refused, not used: it would be echoed in every report, JSON path and
+  // log line, and kept in shell history. The message shows the URI without it.
+  if (userinfo.includes(':')) {
+    const shown = uri.replace(/^(smb:\/\/?)([^@/]*)@/i, (_all, scheme: string, raw: string) => `${scheme}${raw.split(/:|%3a/i)[0]}:***@`);
+    throw smbError(
+      'E_BAD_INPUT',
+      [shown],
+      `${shown} holds a password (E_BAD_INPUT): passwords are not taken from smb:// paths, where they would show in reports, logs and shell history; leave it out and set EXTENT_LENS_SMB_PASSWORD (the CLI), or give it when VS Code asks.`,
+    );
+  }
   let domain = '';
-  let user = userinfo.split(':')[0]; // a password in the URI is ignored on purpose: never put one there
+  let user = userinfo;
   const sep = user.search(/[;\\]/);
   if (sep >= 0) {
     domain = user.slice(0, sep);
