@@ -62,7 +62,7 @@ export function errorLine(command: string | undefined, e: unknown, given: Readon
  */
 export function hintFor(
   command: string | undefined,
-  f: Pick<FsctlError, 'code' | 'message'>,
+  f: Pick<FsctlError, 'code' | 'message'> & { paths?: readonly string[] },
   given: Readonly<Record<string, unknown>> = {},
 ): string | undefined {
   if (NAME_TAKEN_CODES.has(f.code) && (command === 'clone' || command === 'copy')) {
@@ -73,10 +73,26 @@ export function hintFor(
         ? `add --on-existing rename to keep both (the new file gets ${renamed}).`
         : `add --on-existing rename to keep both (the new file gets ${renamed}), or --on-existing overwrite to replace it.`;
   }
-  if (CLONE_IMPOSSIBLE_CODES.has(f.code) && (command === 'clone' || command === 'clone-range') && given.fallback !== 'copy') {
+  if (
+    CLONE_IMPOSSIBLE_CODES.has(f.code) &&
+    (command === 'clone' || command === 'clone-range') &&
+    given.fallback !== 'copy' &&
+    copyCanFollow(command, f.paths)
+  ) {
     return 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
   }
   return undefined;
+}
+
+/**
+ * Whether `--fallback copy` could do what the clone could not: no range copy runs on SMB paths
+ * (clone-range), and nothing is copied between a share and a local path (either command); the
+ * engine refuses both (operations.ts rangeFallback, acrossShareAndLocal), so no hint leads there.
+ */
+function copyCanFollow(command: 'clone' | 'clone-range', paths: readonly string[] = []): boolean {
+  const onShare = paths.filter((p) => /^smb:\/\//i.test(p)).length;
+  if (onShare === 0) return true;
+  return command === 'clone' && onShare === paths.length;
 }
 
 export function errorJson(e: unknown): string {

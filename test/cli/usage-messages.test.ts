@@ -193,6 +193,12 @@ test('hints: the same flag whoever refused the name or the clone (engine check, 
     assert.match(hintFor('clone-range', { code, message: 'm' })!, /--fallback copy/, code);
   }
   assert.equal(hintFor('clone', { code: 'EOPNOTSUPP', message: 'm' }, { fallback: 'copy' }), undefined, 'not when given');
+  // not where the engine would refuse the copy too: a range on a share, a share and a local path
+  const share = 'smb://u@h/s/a.bin';
+  assert.match(hintFor('clone', { code: 'STATUS_NOT_SUPPORTED', message: 'm', paths: [share, 'smb://u@h/s/b.bin'] })!, /--fallback copy/);
+  assert.equal(hintFor('clone-range', { code: 'STATUS_NOT_SUPPORTED', message: 'm', paths: [share, share] }), undefined);
+  assert.equal(hintFor('clone', { code: 'E_CROSS_VOLUME', message: 'm', paths: [share, '/tmp/b.bin'] }), undefined);
+  assert.equal(hintFor('clone-range', { code: 'E_CROSS_VOLUME', message: 'm', paths: ['/tmp/a', share] }), undefined);
   assert.equal(hintFor('copy', { code: 'EOPNOTSUPP', message: 'm' }), undefined, 'copy has no --fallback');
   assert.equal(hintFor('punch', { code: 'E_EXISTS', message: 'm' }), undefined);
 });

@@ -14,7 +14,7 @@ export const copyCommand: Command = {
   args: ['SRC', 'DEST'],
   longRunning: () => true,
   options: {
-    'on-existing': ON_EXISTING,
+    'on-existing': { ...ON_EXISTING, help: 'when DEST exists: fail (default), rename to "name (copy).ext", or overwrite' },
     reflink: {
       type: 'string',
       value: 'auto|never',
