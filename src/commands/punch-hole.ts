@@ -10,6 +10,7 @@ import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { byteArgument, bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
+import { notAllFreed } from './logic/dig-holes-text';
 import { fileSize, logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { InputFlow } from '../host/multi-step-input';
 
@@ -42,16 +43,19 @@ export function registerPunchHole(s: Services): vscode.Disposable {
           engine.punch(file, range, { signal }),
         );
         logReport(s, report);
+        const name = path.basename(file);
         void vscode.window.showInformationMessage(
-          report.bytes === range.length
-            ? t('Punched {0} in {1} with {2}.', bytesText(report.bytes, t), path.basename(file), report.method)
-            : t(
-                'Punched a hole in {0} with {1}: {2} deallocated (measured) of the {3} asked for. Partial blocks at the ends of the range are zeroed, not deallocated, and holes free nothing.',
-                path.basename(file),
-                report.method,
-                bytesText(report.bytes, t),
-                bytesText(range.length, t),
-              ),
+          report.fsFreed !== undefined && report.fsFreed < report.bytes
+            ? notAllFreed(report.bytes, report.fsFreed, name, t)
+            : report.bytes === range.length
+              ? t('Punched {0} in {1} with {2}.', bytesText(report.bytes, t), name, report.method)
+              : t(
+                  'Punched a hole in {0} with {1}: {2} deallocated (measured) of the {3} asked for. Partial blocks at the ends of the range are zeroed, not deallocated, and holes free nothing.',
+                  name,
+                  report.method,
+                  bytesText(report.bytes, t),
+                  bytesText(range.length, t),
+                ),
         );
         return report;
       } catch (e) {

@@ -18,6 +18,7 @@ import {
   type ResolvedDestination,
 } from './destination';
 import { digHoles } from './dig-holes';
+import { withFsFreed } from './fs-freed';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { notRegularError } from './file-kind';
@@ -259,13 +260,13 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       checkRange(r.op, [r.path], 'range', r.range.offset, r.range.length);
       await statRegular(b, r.op, r.path);
       if (r.op === 'zero' && b.zeroRange) return b.zeroRange(r.path, r.range, ctx);
-      const rep = await b.punchHole(r.path, r.range, ctx);
-      return { ...rep, operation: r.op };
+      const punch = async () => ({ ...(await b.punchHole(r.path, r.range, ctx)), operation: r.op });
+      return r.op === 'zero' ? punch() : withFsFreed(b, r.path, punch);
     }
     case 'dig-holes': {
       const b = await resolve(r.path);
       await statRegular(b, 'dig-holes', r.path);
-      return digHoles(b, r.path, r.blockSize, ctx);
+      return withFsFreed(b, r.path, () => digHoles(b, r.path, r.blockSize, ctx));
     }
     case 'set-sparse': {
       const b = await resolve(r.path);

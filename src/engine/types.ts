@@ -167,6 +167,12 @@ export interface OperationReport {
   notes?: string[];
   /** A copy: bytes of it that share the source's blocks (the kernel reflinked them), measured. */
   sharedBytes?: bigint;
+  /**
+   * Punch, dig-holes: the free space the file system gained, measured (Linux: statfs after
+   * syncfs, before and after; fs-freed.ts). Less than `bytes` where the blocks are still used
+   * elsewhere (shared, or the rest of a btrfs extent). Absent where not measured (SMB, Windows).
+   */
+  fsFreed?: bigint;
 }
 
 /** What to do when the destination name already exists. */

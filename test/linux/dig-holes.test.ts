@@ -1,6 +1,7 @@
 // dig-holes on real XFS (reflink), btrfs and ext4: a block size below the file system's block is
 // refused (it freed nothing and unshared cloned blocks), `bytes` is what was deallocated
-// (measured with st_blocks), an all-zero partial last block is freed as `fallocate --dig-holes`
+// (measured with st_blocks) and `fsFreed` what the file system got back (statfs after syncfs: none
+// on btrfs for part of an extent, none for a punch in a clone), an all-zero partial last block is freed as `fallocate --dig-holes`
 // frees it, and a run of zeros is punched as soon as it is found and read again first, so data
 // written into it after the scan survives (the deterministic part of "concurrent writers").
 
@@ -14,6 +15,7 @@ import { LinuxBackend } from '../../src/engine/backends/linux';
 import { digHoles } from '../../src/engine/dig-holes';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { sha256 } from '../support/sparse-files';
+import { cli, ensureBuilt } from '../cli/run-cli';
 
 const engine = createEngine();
 const MiB = 1 << 20;
@@ -90,6 +92,19 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       assert.equal(r.bytes, before - after);
       assert.equal(r.bytes, 2n * BigInt(MiB));
       assert.match(r.notes!.join(' '), /deallocated \(measured\)/);
+      // what the file system got back (statfs after syncfs): all of it where the blocks were the
+      // file's alone; on btrfs nothing, since the rest of the file's one extent still uses it
+      if (kind === 'btrfs') {
+        assert.equal(r.fsFreed, 0n);
+        assert.ok(
+          r.notes!.some((n) =>
+            /^the file system's free space grew by 0 bytes \(measured after sync\), less than the 2097152 bytes deallocated from the file/.test(
+              n,
+            ),
+          ),
+          JSON.stringify(r.notes),
+        );
+      } else assert.equal(r.fsFreed, r.bytes);
     });
 
     test('an all-zero partial last block is freed, like fallocate --dig-holes', async () => {
@@ -153,7 +168,9 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
         assert.equal(e.code, 'E_CANCELLED');
         assert.match(
           e.message,
-          new RegExp(`^dig-holes was cancelled \\(E_CANCELLED\\) after deallocating ${freed} bytes \\(measured\\); the file reads as before \\(only blocks of zeros became holes\\)\\. Run it again to finish\\.$`),
+          new RegExp(
+            `^dig-holes was cancelled \\(E_CANCELLED\\) after deallocating ${freed} bytes \\(measured\\); the file reads as before \\(only blocks of zeros became holes\\)\\. Run it again to finish\\.$`,
+          ),
         );
         assert.doesNotMatch(e.message, /nothing was left behind/);
         return true;
@@ -236,5 +253,28 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
     const whole = await engine.punch(f, { offset: 0n, length: 4096n });
     assert.equal(whole.bytes, 4096n);
     assert.equal(whole.notes, undefined);
+    assert.equal(whole.fsFreed, 4096n, "the file system's own count");
+  });
+
+  test('punch in a clone: deallocated from the file, nothing freed on the file system, and the report says so', async () => {
+    const d = freshDir(xfs, 'punch-shared');
+    const a = path.join(d, 'a.bin');
+    fs.writeFileSync(a, pattern(4 * MiB));
+    const b = path.join(d, 'b.bin');
+    await engine.clone(a, b);
+    execFileSync('sync');
+    const free = freeBytes(d);
+    const r = await engine.punch(b, { offset: BigInt(MiB), length: BigInt(MiB) });
+    assert.equal(r.bytes, BigInt(MiB), "the clone's own block count fell by 1 MiB");
+    assert.equal(r.fsFreed, 0n);
+    assert.equal(freeBytes(d), free, 'df agrees: nothing was freed');
+    assert.ok(
+      r.notes?.some((n) => /less than the 1048576 bytes deallocated from the file: .*sharing those blocks/.test(n)),
+      JSON.stringify(r.notes),
+    );
+    ensureBuilt();
+    const c = cli(['punch', a, String(2 * MiB), String(MiB), '--json']);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(JSON.parse(c.stdout).fsFreed, '0', 'the source shares its blocks with the clone too');
   });
 });

@@ -1,0 +1,31 @@
+// What a punch or dig-holes freed on the file system itself, next to what it deallocated from
+// the file. The two differ where the blocks are still used elsewhere: other files sharing them
+// (reflinks, snapshots), or, on btrfs, the rest of an extent, which btrfs frees only whole. A
+// report that said "freed" from the file's own block count would claim space nobody got back.
+//
+// Measured only where the file system's count is final once synced (Linux: statfs after syncfs,
+// as dedupe measures). An SMB server or a Windows volume commits on its own schedule, so there
+// the report keeps the file's figure alone and says nothing of the file system.
+
+import type { ExtendedBackend } from './backend-ext';
+import type { OperationReport } from './types';
+
+export async function withFsFreed(b: ExtendedBackend, path: string, run: () => Promise<OperationReport>): Promise<OperationReport> {
+  const measure = b.name === 'linux' && b.freeBytesSynced ? b.freeBytesSynced.bind(b) : undefined;
+  const before = measure ? await measure(path) : undefined;
+  const rep = await run();
+  if (before === undefined || rep.bytes === 0n) return rep;
+  let after: bigint;
+  try {
+    after = await measure!(path);
+  } catch {
+    return rep; // the work is done; the file's figure stands without the file system's
+  }
+  const fsFreed = after > before ? after - before : 0n;
+  if (fsFreed >= rep.bytes) return { ...rep, fsFreed };
+  const notes = [...(rep.notes ?? [])];
+  notes.push(
+    `the file system's free space grew by ${fsFreed} bytes (measured after sync), less than the ${rep.bytes} bytes deallocated from the file: the rest is still in use, most likely by other files sharing those blocks (reflinks, snapshots) or, on btrfs, by the rest of their extents (btrfs frees an extent only whole)`,
+  );
+  return { ...rep, fsFreed, notes };
+}
