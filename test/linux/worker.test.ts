@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { createEngine, FsctlError, type Progress } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { listing, sha256 } from '../support/sparse-files';
+import { findVsCode, REPO_ROOT } from '../support/codeserver';
+import { spawnSync } from 'node:child_process';
 
 const skip = skipReason('ext4');
 
@@ -49,6 +51,25 @@ describe('engine in a worker thread', { skip }, () => {
     assert.ok(packed.packed.offset instanceof BigInt64Array);
     assert.equal(typeof ma.extents[0].offset, 'bigint');
     assert.deepEqual((await worker.volume(f)).filesystem, 'ext4');
+  });
+
+  test("the clone probe in a worker closes its descriptors as it opened them: no Node warning (Node 24, VS Code's extension host)", (t) => {
+    // Node >= 22 warns "File descriptor N closed but not opened in unmanaged mode" when a worker
+    // closes with fs.closeSync a descriptor fs did not open (the probe's O_TMPFILE ones, by libc).
+    const vs = findVsCode();
+    if (typeof vs === 'string') return t.skip(vs);
+    const script = path.join(freshDir(ext4, 'probe-warning'), 'probe.mts');
+    fs.writeFileSync(
+      script,
+      `import { createEngine } from ${JSON.stringify(path.join(REPO_ROOT, 'src/engine/index.ts'))};\n` +
+        'const e = createEngine({ worker: true });\n' +
+        `console.log(String((await e.volume(${JSON.stringify(ext4.mountPoint)})).supportsClone));\n` +
+        'await e.dispose();\n',
+    );
+    const r = spawnSync(vs.node, ['--import', 'tsx', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'false', 'ext4 cannot clone: the probe ran (O_TMPFILE files)');
+    assert.doesNotMatch(r.stderr, /closed but not opened/);
   });
 
   test('errors cross as FsctlError', async () => {
@@ -131,22 +152,29 @@ describe('engine in a worker thread', { skip }, () => {
     fs.rmSync(d, { recursive: true });
   });
 
-  test('the bundled dist/worker.js (npm run build) runs the same engine', { skip: fs.existsSync(path.resolve(__dirname, '../../dist/worker.js')) ? undefined : 'dist/worker.js not built (npm run build)' }, async () => {
-    const bundled = createEngine({ worker: true, workerScript: path.resolve(__dirname, '../../dist/worker.js') });
-    try {
-      const f = path.join(freshDir(ext4, 'bundled'), 'f.bin');
-      manyRanges(f, 10);
-      assert.deepEqual((await bundled.map(f)).extents, (await local.map(f)).extents);
-      await assert.rejects(bundled.ranges('/nonexistent'), (e: unknown) => e instanceof FsctlError && e.code === 'ENOENT');
-    } finally {
-      await bundled.dispose();
-    }
-  });
+  test(
+    'the bundled dist/worker.js (npm run build) runs the same engine',
+    { skip: fs.existsSync(path.resolve(__dirname, '../../dist/worker.js')) ? undefined : 'dist/worker.js not built (npm run build)' },
+    async () => {
+      const bundled = createEngine({ worker: true, workerScript: path.resolve(__dirname, '../../dist/worker.js') });
+      try {
+        const f = path.join(freshDir(ext4, 'bundled'), 'f.bin');
+        manyRanges(f, 10);
+        assert.deepEqual((await bundled.map(f)).extents, (await local.map(f)).extents);
+        await assert.rejects(bundled.ranges('/nonexistent'), (e: unknown) => e instanceof FsctlError && e.code === 'ENOENT');
+      } finally {
+        await bundled.dispose();
+      }
+    },
+  );
 
   test('an already aborted signal rejects at once', async () => {
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(worker.ranges('/etc/hostname', { signal: ac.signal }), (e: unknown) => e instanceof FsctlError && e.code === 'E_CANCELLED');
+    await assert.rejects(
+      worker.ranges('/etc/hostname', { signal: ac.signal }),
+      (e: unknown) => e instanceof FsctlError && e.code === 'E_CANCELLED',
+    );
   });
 });
 

@@ -142,8 +142,10 @@ export class LinuxVolumes extends LinuxHoles {
       if (!CANNOT_CLONE.has(code)) return unknown('a FICLONE probe', code);
       return { supportsClone: false, evidence: `a FICLONE probe in ${dir} failed with ${code}: ${filesystem} cannot share blocks here` };
     } finally {
-      if (fa >= 0) closeQuietly(fa);
-      if (fb >= 0) closeQuietly(fb);
+      // closed by libc, whichever opened them: Node warns ("closed but not opened in unmanaged
+      // mode") when fs.closeSync closes a descriptor it did not open (the O_TMPFILE ones)
+      if (fa >= 0) this.libc.close(fa);
+      if (fb >= 0) this.libc.close(fb);
       for (const name of made) unlinkQuietly(name);
     }
   }
