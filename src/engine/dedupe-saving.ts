@@ -114,6 +114,7 @@ export function groupSaving(
   const sharedEnd: bigint[] = [];
   let sharedEncoded = 0n;
   let candidateBytes = 0n;
+  let alreadySharedBytes = 0n;
   const ranges: DedupeRange[] = order.map((i, k) => {
     const r: DedupeRange = { path: files[i].path, offset: offsets[i] };
     if (k === 0) {
@@ -123,6 +124,7 @@ export function groupSaving(
     const d = segs[i];
     candidateBytes += dataBytes(d);
     const same = sameBytes(s, d);
+    alreadySharedBytes += same;
     if (same === dataBytes(d)) r.alreadyShared = true;
     for (const x of d) {
       // no place, or an encoded extent's: counted in full (an upper bound), unless the source's
@@ -169,7 +171,7 @@ export function groupSaving(
   // be the source's (a clone on an SMB share).
   const notSure = sharedElsewhere + encodedBytes - sharedEncoded + unplaced;
   const netSavingMin = netSaving > notSure ? netSaving - notSure : 0n;
-  const g: DedupeGroup = { length, ranges, netSaving, netSavingMin, candidateBytes, wholeFiles, warnings };
+  const g: DedupeGroup = { length, ranges, netSaving, netSavingMin, candidateBytes, alreadySharedBytes, wholeFiles, warnings };
   // every file holding the data is named: those that cannot change too (never shared, never counted)
   if (leftOut.length > 0) g.readOnly = leftOut.map((i) => ({ path: files[i].path, offset: offsets[i], readOnly: true }));
   if (encodedBytes > 0n) g.compressed = true;

@@ -41,6 +41,12 @@ export interface DedupeGroup {
   netSavingMin?: bigint;
   /** Allocated (data) bytes in the ranges beyond the first: holes and unwritten extents count zero. */
   candidateBytes: bigint;
+  /**
+   * Of candidateBytes, those already at the source's physical place (clones of it, or ranges a
+   * dedupe shared in part before): they free nothing. Counts parts of ranges, where
+   * DedupeRange.alreadyShared marks only ranges shared whole. Absent from plans made before it existed.
+   */
+  alreadySharedBytes?: bigint;
   /** True when the group is whole files (every range offset 0 and length = file size). */
   wholeFiles: boolean;
   /** Why part of the saving may not materialise (e.g. sharing part of an extent frees nothing until all of it is shared). */

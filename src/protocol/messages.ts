@@ -194,6 +194,8 @@ export interface DedupeWireGroup {
   netSavingMin?: U64String;
   /** Data bytes in the ranges beyond the first (holes count zero). */
   candidateBytes: U64String;
+  /** DedupeGroup.alreadySharedBytes: of those, the bytes already at the source's place. */
+  alreadySharedBytes?: U64String;
   wholeFiles: boolean;
   warnings: string[];
   /** DedupeGroup.compressed: some of the other ranges' data is compressed (its size on disk unknown). */
@@ -762,6 +764,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
     if (g.compressed !== undefined && typeof g.compressed !== 'boolean') return false;
     if (g.placeUnknown !== undefined && typeof g.placeUnknown !== 'boolean') return false;
     if (!isU64String(g.candidateBytes) || (g.netSavingMin !== undefined && !isU64String(g.netSavingMin))) return false;
+    if (g.alreadySharedBytes !== undefined && !isU64String(g.alreadySharedBytes)) return false;
     if (!Array.isArray(g.warnings) || g.warnings.length > 64 || !g.warnings.every((w) => isStr(w, 4096))) return false;
     if (!Array.isArray(g.ranges) || g.ranges.length < 2 || g.ranges.length > MAX_DEDUPE_RANGES) return false;
     if (g.readOnly !== undefined && (!Array.isArray(g.readOnly) || g.readOnly.length > MAX_DEDUPE_RANGES)) return false;

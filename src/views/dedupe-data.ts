@@ -34,6 +34,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
     netSaving: g.netSaving.toString(),
     ...(g.netSavingMin !== undefined ? { netSavingMin: g.netSavingMin.toString() } : {}),
     candidateBytes: g.candidateBytes.toString(),
+    ...(g.alreadySharedBytes !== undefined ? { alreadySharedBytes: g.alreadySharedBytes.toString() } : {}),
     wholeFiles: g.wholeFiles,
     warnings: [...g.warnings],
     ...(g.compressed ? { compressed: true } : {}),
@@ -87,16 +88,18 @@ export function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): Ded
 }
 
 /** What the confirmation names: the bytes sharing would free (the estimate) and the files it touches. */
-export function applyFacts(p: DedupePlan): { bytes: bigint; files: number; groups: number; ranges: number } {
+export function applyFacts(p: DedupePlan): { bytes: bigint; minBytes: bigint; files: number; groups: number; ranges: number } {
   const files = new Set<string>();
   let ranges = 0;
   let bytes = 0n;
+  let minBytes = 0n;
   for (const g of p.groups) {
     bytes += g.netSaving;
+    minBytes += g.netSavingMin ?? g.netSaving;
     ranges += g.ranges.slice(1).filter((r) => !r.alreadyShared).length; // those already shared need nothing
     for (const r of g.ranges) files.add(r.path);
   }
-  return { bytes, files: files.size, groups: p.groups.length, ranges };
+  return { bytes, minBytes, files: files.size, groups: p.groups.length, ranges };
 }
 
 /** The `dedupe` message's report: what applying did, measured, next to the estimate. */

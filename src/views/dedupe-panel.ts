@@ -17,10 +17,11 @@ import { humanBytes } from '../protocol/format';
 import type { Services } from '../host/services';
 import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
-import { bytesText, groupNumber } from '../host/logic/bytes';
+import { groupNumber } from '../host/logic/bytes';
 import { requireTrust, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { describeUntrusted, selectionKey, setWebviewHtml, webviewOptions } from './panel-setup';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
+import { applyQuestion } from './dedupe-confirm';
 import { SpacePanel } from './space-panel';
 import { measureFreedAgain } from './dedupe-remeasure';
 import { applyTitle, findTitle, progressLine, progressMessage } from './dedupe-progress';
@@ -255,21 +256,8 @@ export class DedupePanel implements vscode.Disposable {
     }
     const facts = applyFacts(chosen);
     const go = t('Deduplicate');
-    const answer = await vscode.window.showWarningMessage(
-      facts.files === 1
-        ? t('Deduplicate {0} in 1 file?', humanBytes(facts.bytes))
-        : t('Deduplicate {0} in {1} files?', humanBytes(facts.bytes), groupNumber(facts.files)),
-      {
-        modal: true,
-        detail: t(
-          '{0} in {1} will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
-          facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges)),
-          facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups)),
-          bytesText(facts.bytes, t),
-        ),
-      },
-      go,
-    );
+    const q = applyQuestion(facts, t);
+    const answer = await vscode.window.showWarningMessage(q.message, { modal: true, detail: q.detail }, go);
     if (answer !== go || this.disposed) {
       this.s.log.info('dedupe: not confirmed; nothing was changed');
       return undefined;

@@ -53,6 +53,27 @@ onReflinkFileSystems((kind, t) => {
     assert.equal((await engine.findDuplicates([d])).total.netSaving, 0n, 'nothing is left stored twice');
   });
 
+  test('a copy sharing part of its data already (a dedupe cut short): alreadySharedBytes counts that part', async () => {
+    // b is a copy of a whose first MiB was cloned from a since: the range is not shared whole
+    // (no alreadyShared mark), but that MiB frees nothing, and the plan says how much it is.
+    const d = freshDir(t, 'part-shared');
+    const data = randomBytes(4 * MiB);
+    fs.writeFileSync(path.join(d, 'a'), data);
+    fs.writeFileSync(path.join(d, 'b'), data);
+    execFileSync('sync');
+    const engine = createEngine();
+    await engine.cloneRange(path.join(d, 'a'), 0n, path.join(d, 'b'), 0n, BigInt(MiB));
+    execFileSync('sync');
+    const plan = await engine.findDuplicates([d]);
+    assert.equal(plan.groups.length, 1);
+    const g = plan.groups[0];
+    assert.equal(g.candidateBytes, BigInt(4 * MiB));
+    assert.equal(g.alreadySharedBytes, BigInt(MiB));
+    // btrfs frees b's old extent only whole: its first MiB, no longer referenced, goes with the rest
+    assert.equal(g.netSaving, BigInt((kind === 'btrfs' ? 4 : 3) * MiB));
+    assert.equal(g.ranges[1].alreadyShared, undefined, 'not shared whole');
+  });
+
   test('clones are read once: chunks on blocks already hashed take their keys; a changed block is read', async () => {
     // golden: 64 blocks of 4 KiB, one every 8 KiB (four chunks); c1-c3 clone it, c3 then gets
     // a new block in its second chunk; copy holds the same bytes in blocks of its own.

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DedupePlan } from '../../src/engine';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '../../src/views/dedupe-data';
+import { applyQuestion } from '../../src/views/dedupe-confirm';
+import { plainT } from '../../src/host/logic/translate';
 import {
   isDedupeWirePlan,
   isDedupeWireReport,
@@ -210,7 +212,14 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
     hashedBytes: 123n,
   });
   assert.equal(choosePlanGroups(plan, [0])!.total.netSavingMin, 4096n, 'a group without the bound: its saving');
-  assert.deepEqual(applyFacts(c), { bytes: 4096n + (1n << 40n), files: 4, groups: 2, ranges: 2 }, 'b is already shared: no range to share');
+  const facts = applyFacts(c);
+  assert.deepEqual(facts, { bytes: 4096n + (1n << 40n), minBytes: 1n << 40n, files: 4, groups: 2, ranges: 2 }, 'b is already shared: no range to share');
+  // the confirmation asks about the range, never the top alone (a trial saw "200 MiB" asked and 100 MiB freed)
+  const q = applyQuestion(facts, plainT);
+  assert.equal(q.message, 'Deduplicate 1 TiB – 1 TiB in 4 files?');
+  assert.match(q.detail, /^2 identical ranges in 2 groups will share one copy of their data, which should free between 1,099,511,627,776 bytes \(1 TiB\) and 1,099,511,631,872 bytes \(1 TiB\) \(the estimate: the lower figure if/);
+  const exact = applyQuestion({ ...facts, minBytes: facts.bytes }, plainT);
+  assert.match(exact.detail, /which should free about 1,099,511,631,872 bytes \(1 TiB\) \(the estimate; the result is measured\)/);
 });
 
 test('report to wire', () => {

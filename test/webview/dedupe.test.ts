@@ -198,6 +198,16 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       await text(page, '.saving-line'),
       'Sharing these frees between 404.13 MiB and 1.37 GiB: 1000 MiB of their blocks are already shared with other files, which may lie outside the selection.',
     );
+    // the tile and the button's scope say the range too, never the top alone
+    assert.equal(await text(page, '.kv[data-key="net"] dd'), '404.13 MiB – 1.37 GiB');
+    const big = bounded.groups.reduce((a, g, i) => (BigInt(g.netSaving) > BigInt(bounded.groups[a].netSaving) ? i : a), 0);
+    const perGroup = {
+      ...bounded,
+      groups: bounded.groups.map((g, i) => (i === big ? { ...g, netSavingMin: String(BigInt(g.netSaving) - 1000n * MiB) } : g)),
+    };
+    await bridge.post({ type: 'dedupe', plan: perGroup, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.apply-scope')?.textContent?.includes('between'));
+    assert.equal(await text(page, '.apply-scope'), '3 groups, between 404.13 MiB and 1.37 GiB');
     // a group not known to the byte: its header gives the most, as such ("up to"), the range exact in the tooltip
     const compressed = {
       ...bounded,
@@ -245,6 +255,10 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       'Sharing these frees about 7.81 MiB, more than the 4.01 MiB duplicate: each file’s last, partial block is freed whole.',
     );
     assert.equal(await text(page, '.kv[data-key="shared"] dd'), '0 B', 'not the difference: nothing is already shared');
+    // parts of ranges already at the source's place (a dedupe cut short): the engine's count
+    const part = { ...tails, groups: tails.groups.map((g, i) => ({ ...g, alreadySharedBytes: i === 0 ? String(224n * MiB) : '0' })) };
+    await bridge.post({ type: 'dedupe', plan: part, canApply: true });
+    await page.waitForFunction(() => document.querySelector('.kv[data-key="shared"] dd')?.textContent === '224 MiB');
     // an SMB share: where the data lies is not known, so it may free nothing (not "already shared")
     const smb = { ...bounded, groups: bounded.groups.map((g) => ({ ...g, placeUnknown: true })) };
     await bridge.post({ type: 'dedupe', plan: smb, canApply: true });
@@ -351,7 +365,8 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     // what the host's confirmation names, from those indexes
     const chosen = choosePlanGroups(plan, m.groups)!;
     // ranges that need sharing: one of the five is already shared
-    assert.deepEqual(applyFacts(chosen), { bytes: 1400n * MiB + 4n * MiB + 128n * KiB, files: 8, groups: 3, ranges: 4 });
+    const facts = applyFacts(chosen);
+    assert.deepEqual(facts, { bytes: 1400n * MiB + 4n * MiB + 128n * KiB, minBytes: facts.minBytes, files: 8, groups: 3, ranges: 4 });
     // the host confirmed: it says it is running and the button goes. The progress line is the
     // host's sentence, word for word the one its notification shows (src/views/dedupe-progress.ts)
     const first = 'Deduplicating 3 groups in 8 files: checking the files first…';

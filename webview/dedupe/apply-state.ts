@@ -11,6 +11,8 @@ export interface ApplyInput {
   /** Groups Deduplicate would apply (those shown that free something) and what they free. */
   groups: readonly number[];
   net: bigint;
+  /** The least those groups free (their netSavingMin); `net` where it is exact. */
+  min: bigint;
   /** Groups in the plan (before the filter). */
   all: number;
   filtered: boolean;
@@ -53,8 +55,12 @@ export function applyState(i: ApplyInput): ApplyState {
   const scope =
     !plan || i.spent || cannot
       ? ''
-      : filtered
-        ? l10n.t('{0} shown, about {1}', groupsText(groups.length), human2(i.net))
-        : l10n.t('{0}, about {1}', groupsText(groups.length), human2(i.net));
+      : i.min < i.net
+        ? filtered
+          ? l10n.t('{0} shown, between {1} and {2}', groupsText(groups.length), human2(i.min), human2(i.net))
+          : l10n.t('{0}, between {1} and {2}', groupsText(groups.length), human2(i.min), human2(i.net))
+        : filtered
+          ? l10n.t('{0} shown, about {1}', groupsText(groups.length), human2(i.net))
+          : l10n.t('{0}, about {1}', groupsText(groups.length), human2(i.net));
   return { enabled: !!plan && i.canApply && !i.running && groups.length > 0 && !cannot, why, scope };
 }

@@ -59,10 +59,14 @@ function setButtons(): void {
   page.btnFind.toggleAttribute('disabled', running !== undefined); // also after a failed first search
   const groups = plan ? applicable() : [];
   let net = 0n;
-  for (const g of groups) net += nums[g].net;
+  let min = 0n;
+  for (const g of groups) {
+    net += nums[g].net;
+    min += nums[g].min;
+  }
   const spent = plan !== undefined && !page.report.hasAttribute('hidden');
   const s = applyState({
-    ...{ plan, groups, net, all: order.length, filtered: filterBox.value.trim() !== '' },
+    ...{ plan, groups, net, min, all: order.length, filtered: filterBox.value.trim() !== '' },
     ...{ canApply, cannotApplyReason, running: running !== undefined, spent },
   });
   btnApply.toggleAttribute('disabled', !s.enabled);

@@ -13,8 +13,11 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
   const t = p.total;
   const candidate = BigInt(t.candidateBytes);
   const net = BigInt(t.netSaving);
-  // The ranges of a group hold data at the same offsets, so each destination holds an equal share of its candidate bytes.
+  // Bytes already at the source's place (parts of ranges too); from a plan without that figure,
+  // the ranges shared whole: a group's ranges hold data at the same offsets, so each destination
+  // holds an equal share of its candidate bytes.
   const already = p.groups.reduce((sum, g) => {
+    if (g.alreadySharedBytes !== undefined) return sum + BigInt(g.alreadySharedBytes);
     const dests = BigInt(g.ranges.length - 1);
     const shared = BigInt(g.ranges.filter((r, i) => i > 0 && r.alreadyShared).length);
     return dests > 0n ? sum + (BigInt(g.candidateBytes) * shared) / dests : sum;
@@ -41,9 +44,16 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
     already,
     l10n.t('Duplicate bytes that already share the source’s extents: they free nothing.'),
   );
-  bytesKv('net', l10n.t('Net saving'), net, l10n.t('What sharing the duplicates would free (an estimate until it is measured).'));
-  bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
   const min = t.netSavingMin !== undefined ? BigInt(t.netSavingMin) : net;
+  // a saving known only between bounds reads as the range (the sentence below says why)
+  kv(
+    'net',
+    l10n.t('Net saving'),
+    span(min, net, human2),
+    span(min, net, exact),
+    l10n.t('What sharing the duplicates would free (an estimate until it is measured).'),
+  );
+  bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
   // groups on a file system that cannot share blocks free nothing: said first, and their bytes are not "duplicate" below
   const cannot = p.groups.filter((g) => g.cannotShare !== undefined);
   const stuck = cannot.reduce((s, g) => s + BigInt(g.candidateBytes), 0n);

@@ -34,6 +34,7 @@ function groupJson(g: DedupeGroup): string {
     ['netSaving', dec(g.netSaving)],
     ['netSavingMin', dec(g.netSavingMin ?? g.netSaving)],
     ['candidateBytes', dec(g.candidateBytes)],
+    ['alreadySharedBytes', g.alreadySharedBytes === undefined ? undefined : dec(g.alreadySharedBytes)],
     ['wholeFiles', String(g.wholeFiles)],
     ['compressed', g.compressed ? 'true' : undefined],
     ['placeUnknown', g.placeUnknown ? 'true' : undefined],

@@ -82,11 +82,13 @@ before, only the error.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?,"readOnly":true?},...],
          "readOnly":[{"path","offset":"N","readOnly":true},...]?,
-         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,
+         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","alreadySharedBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,
          "cannotShare":"sentence"?,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N,   (these five with --apply)
                 "cancelled":{"groupsDone":N,"groups":N,"countsAtLeast":bool}},   (an --apply cancelled part way)
+alreadySharedBytes: of candidateBytes, those already at the source's place on disk (clones of it,
+or parts a dedupe shared before, which "alreadyShared" on a range does not mark): they free nothing.
 netSavingMin: the least sharing frees, if every file that already shares a destination's
 blocks (FIEMAP says shared, not with whom) lies outside the selection and compressed data
 takes nothing on disk; netSaving: the most. lockedIn: sets of identical data found only in

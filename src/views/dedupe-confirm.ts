@@ -1,0 +1,34 @@
+// The words of Deduplicate's modal confirmation (dedupe-panel.ts), from applyFacts: the bytes and
+// files it names, and what it should free. A saving known only between bounds (blocks shared with
+// files that may lie outside the selection) is asked about as the range, never its top alone.
+// Pure: no `vscode`; the caller passes its l10n.
+
+import { humanBytes } from '../protocol/format';
+import { bytesText, groupNumber } from '../host/logic/bytes';
+import type { applyFacts } from './dedupe-data';
+
+type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
+
+export function applyQuestion(facts: ReturnType<typeof applyFacts>, t: Translate): { message: string; detail: string } {
+  const bounded = facts.minBytes < facts.bytes;
+  const amount = bounded ? `${humanBytes(facts.minBytes)} – ${humanBytes(facts.bytes)}` : humanBytes(facts.bytes);
+  const what = facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges));
+  const where = facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups));
+  const message =
+    facts.files === 1 ? t('Deduplicate {0} in 1 file?', amount) : t('Deduplicate {0} in {1} files?', amount, groupNumber(facts.files));
+  const detail = bounded
+    ? t(
+        '{0} in {1} will share one copy of their data, which should free between {2} and {3} (the estimate: the lower figure if the other files that already share some of these blocks lie outside the selection; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
+        what,
+        where,
+        bytesText(facts.minBytes, t),
+        bytesText(facts.bytes, t),
+      )
+    : t(
+        '{0} in {1} will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
+        what,
+        where,
+        bytesText(facts.bytes, t),
+      );
+  return { message, detail };
+}
