@@ -12,7 +12,10 @@ export type PathKind = 'file' | 'directory' | 'fifo' | 'char-device' | 'block-de
 export interface PathInfo {
   kind: PathKind;
   size: bigint;
-  /** Identity of the file (dev:ino locally); equal ids = the same file. */
+  /**
+   * Identity of the file (dev:ino on Linux; volume id + file index on Windows and SMB, see
+   * NtTransport.queryFileIndex); equal ids = the same file. Absent where it cannot be known.
+   */
   fileId?: string;
   /** Identity of the volume (st_dev locally). */
   volumeId?: string;

@@ -123,6 +123,13 @@ test('Windows structs encode byte for byte', () => {
   assert.equal(Buffer.from(s.encodeOverlappedOffset(0x123456789an)).toString('hex'), '00'.repeat(16) + '9a785634' + '12000000' + '00'.repeat(8));
   assert.equal(Buffer.from(s.encodeEndOfFileInfo((1n << 40n) + 1n)).toString('hex'), '0100000000010000');
   assert.equal(s.utf16z(Uint16Array.from([0x4e, 0x54, 0x46, 0x53, 0, 0x41])), 'NTFS');
+  // FILE_ID_INFO {ULONGLONG VolumeSerialNumber; FILE_ID_128 FileId}: 24 bytes, the id as one 128-bit number
+  assert.equal(koffi.sizeof(koffi.struct({ VolumeSerialNumber: 'uint64', FileId: koffi.array('uint8', 16) })), s.FILE_ID_INFO_SIZE);
+  const id = Buffer.from('ffeeddccbbaa9988' + '0201000000000000' + '00000000000000' + '10', 'hex');
+  assert.equal(s.decodeFileIdInfo(id), '10000000000000000000000000000102');
+  assert.equal(s.decodeFileIdInfo(Buffer.from('ffeeddccbbaa9988' + '2a' + '00'.repeat(15), 'hex')), '2a');
+  assert.equal(s.decodeFileIdInfo(new Uint8Array(24)), undefined, 'all zeros: no id');
+  assert.equal(s.decodeFileIdInfo(Buffer.from('00'.repeat(8) + 'ff'.repeat(16), 'hex')), undefined, 'all ones: no id');
 });
 
 test('macOS structs: struct statfs (64-bit inode) and struct fpunchhole', () => {

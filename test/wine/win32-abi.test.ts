@@ -268,6 +268,27 @@ test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy,
   assert.match(ranges.stderr, /ERROR_NOT_SUPPORTED/);
 });
 
+// The trial: on Z:\ the win32 stat gave no file identity, so clone-range over overlapping ranges
+// of one file ran the copy fallback front to back over itself (exit 0, a corrupted file), and
+// copy SRC SRC --on-existing overwrite replaced the source with itself. FILE_ID_INFO gives it.
+test('CLI under wine: one file by two names (also a case alias) is one file: E_OVERLAP, E_BAD_INPUT; the file is unchanged', cliSkip ? { skip: cliSkip } : {}, async () => {
+  const w = (name: string) => `${toWinePath(dir)}\\${name}`;
+  const run = (...args: string[]) => runWineNode(cli, dir, {}, 60_000, args);
+  const p = path.join(dir, 'ov.bin');
+  const data = crypto.randomBytes(4 << 20);
+  fs.writeFileSync(p, data);
+  for (const target of ['ov.bin', 'OV.BIN']) {
+    const r = await run('clone-range', w('ov.bin'), '0', w(target), '1M', '3M', '--fallback', 'copy');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /overlap in the same file \(E_OVERLAP\)/);
+  }
+  const same = await run('copy', w('ov.bin'), w('OV.BIN'), '--on-existing', 'overwrite');
+  assert.equal(same.code, 1, same.stdout + same.stderr);
+  assert.match(same.stderr, /is the source itself \(E_BAD_INPUT\)/);
+  assert.ok(fs.readFileSync(p).equals(data), 'ov.bin unchanged');
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.el-')), [], 'no temporary file');
+});
+
 // The ReFS suite that GitHub Actions runs (test/windows/refs.test.ts) cannot pass vacuously: run
 // on win32 under wine against a folder that is NOT ReFS, its success paths must fail, each for
 // the right reason, while the copy fallback passes.

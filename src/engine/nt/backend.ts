@@ -324,7 +324,11 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         h = await t.open(path, { access: 'read', disposition: 'open' });
         const info = await t.queryInfo(h);
         const vol = await t.queryVolume(h).catch(() => undefined);
-        return { kind: info.isDirectory ? 'directory' : 'file', size: info.endOfFile, volumeId: vol?.volumeId };
+        // The file's identity (as dev:ino on Linux): what refuses a clone-range over overlapping
+        // ranges of one file and an overwrite of the source with itself (also by a case alias).
+        const index = vol && (await t.queryFileIndex?.(h).catch(() => undefined));
+        const fileId = vol && index ? `${vol.volumeId}:${index}` : undefined;
+        return { kind: info.isDirectory ? 'directory' : 'file', size: info.endOfFile, volumeId: vol?.volumeId, fileId };
       } catch (e) {
         if (e instanceof FsctlError && MISSING_CODES.has(e.code)) return { kind: 'missing', size: 0n };
         throw asFsctlError(e, 'volume', [path], 'stat');

@@ -97,6 +97,14 @@ export interface NtTransport {
   sourceReference(h: NtHandle): Uint8Array;
 
   queryInfo(h: NtHandle): Promise<NtFileInfo>;
+  /**
+   * The file's number on its volume, as hex (FILE_ID_INFO.FileId locally, FileInternalInformation's
+   * IndexNumber over SMB: Samba's inode); undefined where none is given (0 or all ones). With the
+   * volume's id it is the file's identity (PathInfo.fileId), as dev:ino is on Linux: a hard link or
+   * a case alias of a name gives the same. Optional: without it the engine cannot tell that two
+   * names are one file (and refuses nothing because of it).
+   */
+  queryFileIndex?(h: NtHandle): Promise<string | undefined>;
   queryVolume(h: NtHandle): Promise<NtVolumeInfo>;
   setEndOfFile(h: NtHandle, size: bigint): Promise<void>;
   setBasicInfo(h: NtHandle, info: NtBasicInfo): Promise<void>;

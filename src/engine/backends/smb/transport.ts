@@ -186,6 +186,16 @@ export class SmbTransport implements NtTransport {
     });
   }
 
+  /** FileInternalInformation (MS-FSCC 2.4.22): IndexNumber, the inode on Samba; 0 and all ones name no file. */
+  async queryFileIndex(h: NtHandle): Promise<string | undefined> {
+    const s = asSmb(h);
+    const out = await s.client.queryInfo(s.fileId, InfoType.FILE, FileInfoClass.FileInternalInformation, s.path, 8);
+    const index = decodeReply(s.client.conn.where, 'QUERY_INFO FileInternalInformation', [s.path], () =>
+      new Wire(out, 'FILE_INTERNAL_INFORMATION').u64(0, 'IndexNumber'),
+    );
+    return index === 0n || index === 0xffffffffffffffffn ? undefined : index.toString(16);
+  }
+
   async queryVolume(h: NtHandle): Promise<NtVolumeInfo> {
     const s = asSmb(h);
     const c = s.client;

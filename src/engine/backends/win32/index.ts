@@ -29,6 +29,7 @@ import {
   FileBasicInfo,
   FileDispositionInfo,
   FileEndOfFileInfo,
+  FileIdInfo,
   FileRenameInfo,
   FileStandardInfo,
   GENERIC_READ,
@@ -42,6 +43,7 @@ import {
 
 import {
   decodeBasicInfo,
+  decodeFileIdInfo,
   decodeStandardInfo,
   encodeBasicInfo,
   encodeDispositionInfo,
@@ -49,6 +51,7 @@ import {
   encodeOverlappedOffset,
   encodeRenameInfo,
   FILE_BASIC_INFO_SIZE,
+  FILE_ID_INFO_SIZE,
   FILE_STANDARD_INFO_SIZE,
   utf16z,
 } from './structs';
@@ -179,6 +182,15 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
         isDirectory: s.directory || (b.fileAttributes & FILE_ATTRIBUTE_DIRECTORY) !== 0,
         sparse: (b.fileAttributes & FILE_ATTRIBUTE_SPARSE_FILE) !== 0,
       };
+    },
+
+    // FILE_ID_INFO (Windows 8 and later; NTFS, ReFS: its 128-bit id; Wine: the inode). Its own
+    // VolumeSerialNumber is not used: queryVolume's volumeId qualifies the index (nt/backend.ts stat).
+    async queryFileIndex(h: NtHandle): Promise<string | undefined> {
+      const b = new Uint8Array(new ArrayBuffer(FILE_ID_INFO_SIZE));
+      if (!k.GetFileInformationByHandleEx(handleOf(h).value, FileIdInfo, b, b.byteLength))
+        fail('GetFileInformationByHandleEx(FileIdInfo)', [h.path]);
+      return decodeFileIdInfo(b);
     },
 
     async queryVolume(h: NtHandle): Promise<NtVolumeInfo> {

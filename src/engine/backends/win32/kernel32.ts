@@ -132,3 +132,4 @@ export const FileStandardInfo = 1;
 export const FileRenameInfo = 3;
 export const FileDispositionInfo = 4;
 export const FileEndOfFileInfo = 6;
+export const FileIdInfo = 18;

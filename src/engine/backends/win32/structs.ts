@@ -49,6 +49,19 @@ export function decodeStandardInfo(b: Uint8Array): StandardInfo {
   };
 }
 
+/** FILE_ID_INFO: ULONGLONG VolumeSerialNumber @0, FILE_ID_128 FileId @8 (16 bytes); 24. */
+export const FILE_ID_INFO_SIZE = 24;
+
+/** FILE_ID_INFO's FileId as hex (most significant byte first); undefined for all zeros or all ones (no id). */
+export function decodeFileIdInfo(b: Uint8Array): string | undefined {
+  const id = Array.from(b.subarray(8, 24)).reverse();
+  if (id.every((x) => x === 0) || id.every((x) => x === 0xff)) return undefined;
+  return id
+    .map((x) => x.toString(16).padStart(2, '0'))
+    .join('')
+    .replace(/^0+(?=.)/, '');
+}
+
 /** FILE_END_OF_FILE_INFO {LARGE_INTEGER EndOfFile}: 8 bytes. */
 export function encodeEndOfFileInfo(size: bigint): Uint8Array {
   const b = new Uint8Array(new ArrayBuffer(8));

@@ -39,6 +39,7 @@ export const SecurityInformation = { OWNER: 0x1, GROUP: 0x2, DACL: 0x4 } as cons
 export const FileInfoClass = {
   FileBasicInformation: 4,
   FileStandardInformation: 5,
+  FileInternalInformation: 6,
   FileRenameInformation: 10,
   FileDispositionInformation: 13,
   FileAllInformation: 18,
