@@ -248,6 +248,13 @@ export interface BackendExtensions {
   list?(path: string): Promise<Array<{ name: string; size: bigint; directory: boolean; attributes: number; fileId?: bigint }>>;
   /** What is at `path` (never throws for a missing path: kind 'missing'). */
   stat?(path: string): Promise<PathInfo>;
+  /**
+   * Throws the OS's refusal (ERROR_ACCESS_DENIED, STATUS_ACCESS_DENIED, ...) when `path`, an
+   * existing file, cannot be opened for writing (NT: opened for writing and closed again). Overwrite
+   * asks it first, where node's access(2) cannot answer (SMB) or answers less than the open would
+   * (Windows: access() sees the read-only attribute, not the ACL).
+   */
+  checkWritable?(path: string): Promise<void>;
   /** Rename; when `replace` is false it must fail with EEXIST rather than replace (no race). */
   rename?(from: string, to: string, replace: boolean): Promise<void>;
   /** Delete a file (best effort cleanup of temporaries). */

@@ -31,6 +31,11 @@ export interface DestinationFs {
   rename(from: string, to: string, replace: boolean): Promise<void>;
   remove(path: string): Promise<void>;
   readonly path: Pick<typeof nodePath.posix, 'join' | 'dirname' | 'basename' | 'extname'>;
+  /**
+   * The backend's own "may this existing file be opened for writing" (NT backends: Windows and SMB
+   * open it for writing); throws the OS's refusal. Where absent, local names use access(2).
+   */
+  checkWritable?(path: string): Promise<void>;
   /** Local file systems: names resolved as the kernel resolves them (absent on SMB). */
   readonly local?: LocalNames;
 }
@@ -118,6 +123,7 @@ export function destinationFsFor(backend: ExtendedBackend, forPath: string): Des
         stat: (p) => backend.stat!(p),
         rename: (a, b, r) => backend.rename!(a, b, r),
         remove: (p) => backend.remove!(p),
+        checkWritable: backend.checkWritable && ((p) => backend.checkWritable!(p)),
         path: smb ? smbPathOps : nodePath,
         local: smb ? undefined : localNames,
       };
@@ -337,7 +343,8 @@ export async function resolveDestination(
           paths: [source, final],
           message: `${operation}: the destination ${final} is the source itself (E_BAD_INPUT); overwriting it would destroy the data.`,
         });
-      if (local) checkWritable(operation, final, local);
+      if (dfs.checkWritable) await openableForWriting(operation, final, dfs.checkWritable);
+      else if (local) checkWritable(operation, final, local);
       return new ResolvedDestination(dir, final, true, policy, label, p);
     }
     final = await freeRenamedPath(dir, name, label, dfs);
@@ -380,6 +387,35 @@ function checkWritable(operation: Operation, final: string, local: LocalNames): 
       syscall: 'access',
       paths: [final],
       message: `${operation}: you cannot open the existing file ${final} for writing (EACCES), so it is not overwritten; make it writable (chmod u+w), or choose another name or ask to rename.`,
+    });
+  }
+}
+
+/** How Windows and SMB servers say "you may not open this for writing". */
+const ACCESS_DENIED = new Set(['ERROR_ACCESS_DENIED', 'STATUS_ACCESS_DENIED']);
+
+/**
+ * checkWritable where the backend opens the file itself (Windows, SMB): a rename over the file is
+ * allowed wherever the folder is writable, and access(2) cannot ask an SMB server (nor see a
+ * Windows ACL), so the file is opened for writing as cp or a save in place would open it.
+ */
+async function openableForWriting(operation: Operation, final: string, open: (p: string) => Promise<void>): Promise<void> {
+  try {
+    await open(final);
+  } catch (e) {
+    const code = (e as { code?: string })?.code ?? '';
+    if (!ACCESS_DENIED.has(code)) throw nodeFsError(operation, e, [final]);
+    const how = isSmbPath(final)
+      ? 'make it writable on the server (clear its read-only attribute, or have its owner give you write access)'
+      : "make it writable (clear its read-only attribute: attrib -r, or get write permission in its Properties' Security tab)";
+    throw new FsctlError({
+      operation,
+      code,
+      errno: (e as { errno?: number }).errno,
+      syscall: (e as { syscall?: string }).syscall,
+      paths: [final],
+      message: `${operation}: you cannot open the existing file ${final} for writing (${code}: a read-only file, or another owner's), so it is not overwritten and nothing was written; ${how}, or choose another name or ask to rename.`,
+      cause: e,
     });
   }
 }

@@ -6,10 +6,12 @@
 // same file, overlapping ranges) was not refused with E_OVERLAP (a vague STATUS_NOT_SUPPORTED
 // instead; the copy fallback would have copied front to back over itself); `copy SRC SRC
 // --on-existing overwrite` (also as C.BIN for c.bin) replaced the source by a copy of itself (new
-// inode, owner, mode).
+// inode, owner, mode); and overwrite replaced a read-only file and root's 0644 file, which
+// smbclient's put refuses with NT_STATUS_ACCESS_DENIED.
 
 import assert from 'node:assert/strict';
-import { chownSync, linkSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, linkSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
@@ -38,7 +40,7 @@ async function refused(p: Promise<unknown>, code: string, message: RegExp): Prom
   });
 }
 
-describe('SMB file identity against Samba (btrfs share)', { skip }, () => {
+describe('SMB file identity and overwrite checks against Samba (btrfs share)', { skip }, () => {
   let fs: LoopFs;
   let smb: SambaServer;
   let engine: Engine;
@@ -138,5 +140,52 @@ describe('SMB file identity against Samba (btrfs share)', { skip }, () => {
       [],
       'no temporary file',
     );
+  });
+
+  test('overwrite of a file this user may not write (DOS read-only; root-owned 0644) is refused with STATUS_ACCESS_DENIED, as smbclient put is; a writable one is replaced', async () => {
+    makeDenseFile(join(root, 'src.bin'), 1 * MiB + 3, 11);
+    const ro = join(root, 'ro.bin');
+    writeFileSync(ro, 'protected\n');
+    chownSync(ro, smbUid(), 0);
+    const smbclient = (cmd: string) =>
+      spawnSync('smbclient', ['//127.0.0.1/data', '-p', String(smb.port), '-U', `el-smbtest%${SMB_PASSWORD}`, '-c', cmd]);
+    const setmode = smbclient('setmode ro.bin +r');
+    assert.equal(setmode.status, 0, setmode.stdout.toString() + setmode.stderr.toString());
+    const rootOnly = join(root, 'root.bin');
+    writeFileSync(rootOnly, 'root\n');
+    chownSync(rootOnly, 0, 0);
+    chmodSync(rootOnly, 0o644);
+    for (const name of ['ro.bin', 'root.bin']) {
+      const put = smbclient(`put /etc/hostname ${name}`);
+      assert.match(put.stdout.toString() + put.stderr.toString(), /NT_STATUS_ACCESS_DENIED/, `${name}: smbclient's put is refused`);
+      const before = onDisk(join(root, name));
+      const sentence = new RegExp(
+        `you cannot open the existing file smb://.*/${name} for writing \\(STATUS_ACCESS_DENIED: .*\\), so it is not overwritten and nothing was written; make it writable on the server .*, or choose another name or ask to rename\\.$`,
+      );
+      await refused(engine.copy(uri('src.bin'), uri(name), { onExisting: 'overwrite' }), 'STATUS_ACCESS_DENIED', sentence);
+      await refused(
+        engine.clone(uri('src.bin'), uri(name), { onExisting: 'overwrite', fallback: 'copy' }),
+        'STATUS_ACCESS_DENIED',
+        sentence,
+      );
+      assert.deepEqual(onDisk(join(root, name)), before, `${name}: bytes, inode, owner and mode unchanged`);
+    }
+    const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD };
+    ensureBuilt();
+    const r = cli(['copy', uri('src.bin'), uri('root.bin'), '--on-existing', 'overwrite'], { env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /STATUS_ACCESS_DENIED/);
+    assert.deepEqual(
+      readdirSync(root).filter((n) => n.startsWith('.el-')),
+      [],
+      'no temporary file',
+    );
+    // the user's own writable file is still overwritten when asked
+    const mine = join(root, 'mine.bin');
+    writeFileSync(mine, 'old\n');
+    chownSync(mine, smbUid(), 0);
+    await engine.copy(uri('src.bin'), uri('mine.bin'), { onExisting: 'overwrite' });
+    assert.equal(sha256File(mine), sha256File(join(root, 'src.bin')));
+    execFileSync('sync');
   });
 });

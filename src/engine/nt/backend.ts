@@ -336,6 +336,12 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         if (h) await t.close(h).catch(() => undefined);
       }
     },
+    // What a save in place (or smbclient's put) would try first: a rename replaces a file wherever
+    // the folder is writable, even one this user may not write (read-only, another owner's).
+    async checkWritable(path: string): Promise<void> {
+      const h = await t.open(path, { access: 'write', disposition: 'open' });
+      await t.close(h);
+    },
     async rename(from: string, to: string, replace: boolean): Promise<void> {
       const h = await t.open(from, { access: 'read', disposition: 'open', delete: true });
       try {
