@@ -336,7 +336,9 @@ export async function resolveDestination(
         existing = await dfs.stat(final);
       }
       if (existing.kind !== 'file') throw notRegularError(operation, final, existing.kind);
-      if (sourceInfo?.fileId && existing.fileId === sourceInfo.fileId)
+      // by identity; where there is none (a server without file indexes), at least the same path
+      const itself = sourceInfo?.fileId && existing.fileId ? existing.fileId === sourceInfo.fileId : source === destination;
+      if (itself)
         throw new FsctlError({
           operation,
           code: 'E_BAD_INPUT',

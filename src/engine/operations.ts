@@ -531,7 +531,9 @@ async function cloneRange(
       paths,
       `the destination range ${r.targetOffset}+${length} ends past the destination's end (${dst.size} bytes) and extending was not allowed`,
     );
-  const same = src.fileId !== undefined && src.fileId === dst.fileId;
+  // One file by its identity (dev:ino; volume + file index on Windows and SMB), so also by a case
+  // alias or a hard link; where a backend cannot tell (no index), the same path is still one file.
+  const same = src.fileId !== undefined && dst.fileId !== undefined ? src.fileId === dst.fileId : r.source === r.target;
   if (same && r.sourceOffset < r.targetOffset + length && r.targetOffset < r.sourceOffset + length)
     throw new FsctlError({
       operation: op,

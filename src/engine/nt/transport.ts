@@ -101,8 +101,8 @@ export interface NtTransport {
    * The file's number on its volume, as hex (FILE_ID_INFO.FileId locally, FileInternalInformation's
    * IndexNumber over SMB: Samba's inode); undefined where none is given (0 or all ones). With the
    * volume's id it is the file's identity (PathInfo.fileId), as dev:ino is on Linux: a hard link or
-   * a case alias of a name gives the same. Optional: without it the engine cannot tell that two
-   * names are one file (and refuses nothing because of it).
+   * a case alias of a name gives the same. Optional: without it only the same path counts as one
+   * file (operations.ts clone-range, destination.ts overwrite).
    */
   queryFileIndex?(h: NtHandle): Promise<string | undefined>;
   queryVolume(h: NtHandle): Promise<NtVolumeInfo>;

@@ -99,3 +99,27 @@ test('overwrite of a file the OS will not open for writing: ERROR_ACCESS_DENIED 
     await engine.dispose();
   }
 });
+
+// A backend that cannot name a file's index (an SMB server answering IndexNumber 0, a volume
+// without FILE_ID_INFO) gives no identity; the same path is still one file, so the corrupting
+// front-to-back copy of overlapping ranges and the overwrite of the source by itself stay refused.
+test('without a file index: the same path is one file (E_OVERLAP, E_BAD_INPUT), before any FSCTL', async () => {
+  const p = path.join(dir, 'noindex.bin');
+  const data = Buffer.alloc(4 << 20, 7);
+  fs.writeFileSync(p, data);
+  const t = Object.assign(new DiskTransport(new Set()), { queryFileIndex: undefined });
+  const engine = createEngine({ backend: createNtBackend(t, 'win32') });
+  try {
+    await assert.rejects(
+      engine.cloneRange(p, 0n, p, 1n << 20n, 3n << 20n, { fallback: 'copy' }),
+      (e: unknown) => e instanceof FsctlError && e.code === 'E_OVERLAP',
+    );
+    await assert.rejects(
+      engine.copy(p, p, { onExisting: 'overwrite' }),
+      (e: unknown) => e instanceof FsctlError && e.code === 'E_BAD_INPUT' && /is the source itself/.test(e.message),
+    );
+    assert.ok(fs.readFileSync(p).equals(data));
+  } finally {
+    await engine.dispose();
+  }
+});
