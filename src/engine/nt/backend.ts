@@ -11,6 +11,7 @@ import { cloneFileNt, cloneRangeNt } from './clone';
 import { dedupeRangeNt, dedupeSupportNt, freeBytesNt } from './dedupe';
 import { copyChunkNt, type CopyChunkLimits } from './copychunk';
 import { queryRetrievalPointers } from './extents';
+import { finishPlaced, takeFinalAttributes } from './new-file';
 import { asFsctlError, elapsed, engineError, now } from './outcome';
 import { INT64_MAX, queryAllocatedRanges } from './ranges';
 import { setSparseNt, zeroDataNt } from './sparse';
@@ -343,14 +344,18 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       await t.close(h);
     },
     async rename(from: string, to: string, replace: boolean): Promise<void> {
-      const h = await t.open(from, { access: 'read', disposition: 'open', delete: true });
+      // A new file made by a clone or copy gets its attributes here, under its final name (new-file.ts says why).
+      const final = takeFinalAttributes(from);
+      const h = await t.open(from, { access: final ? 'read-write' : 'read', disposition: 'open', delete: true });
       try {
         await t.rename(h, to, replace);
+        if (final) await finishPlaced(t, h, final);
       } finally {
         await t.close(h).catch(() => undefined);
       }
     },
     async remove(path: string): Promise<void> {
+      takeFinalAttributes(path);
       const h = await t.open(path, { access: 'read', disposition: 'open', deleteOnClose: true, delete: true });
       await t.close(h);
     },

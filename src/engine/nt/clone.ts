@@ -9,7 +9,7 @@
 import type { OpContext } from '../backend';
 import type { FsctlError } from '../errors';
 import type { Method, OperationReport } from '../types';
-import { DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC, FILE_ATTRIBUTE_READONLY, FILE_ATTRIBUTE_SPARSE_FILE, FSCTL } from './codec/fsctl-codes';
+import { DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC, FSCTL } from './codec/fsctl-codes';
 import {
   decodeIntegrityInfo,
   encodeDuplicateExtents,
@@ -19,7 +19,7 @@ import {
   INTEGRITY_INFORMATION_SIZE,
 } from './codec/windows';
 import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
-import type { NtBasicInfo, NtHandle, NtTransport } from './transport';
+import type { NtHandle, NtTransport } from './transport';
 import { requireBlockClone, requireSameVolume } from './volume';
 import { closeQuietly, intoNewFile } from './new-file';
 
@@ -116,21 +116,13 @@ export async function duplicateExtents(
   return calls;
 }
 
-/** FILE_ATTRIBUTE_VALID_SET_FLAGS: the attributes FileBasicInfo may set (sparse, reparse, compressed... may not). */
-const VALID_SET_ATTRIBUTES = 0x000031a7;
-
-function basicWithout(b: NtBasicInfo, mask: number): NtBasicInfo {
-  // FileAttributes 0 means "leave unchanged"; FILE_ATTRIBUTE_NORMAL (0x80) means "none".
-  const attrs = b.fileAttributes & VALID_SET_ATTRIBUTES & ~mask;
-  return { ...b, fileAttributes: attrs === 0 ? 0x80 : attrs };
-}
-
 /**
  * The whole-file clone sequence (docs/facts/windows-fsctl.md#whole-file-clone-sequence) into
  * `target` (must not exist): checks -> create with
  * delete-on-close -> set sparse -> copy integrity settings -> EOF -> duplicate in chunks -> clear
- * sparse if the source was not -> timestamps/attributes -> flush -> keep. On any failure the
- * destination handle closes with delete-on-close still set, so nothing is left behind.
+ * sparse if the source was not -> timestamps -> flush -> keep; the source's attributes (read-only
+ * among them) are set once the file has its final name (new-file.ts, finishPlaced). On any failure
+ * the destination handle closes with delete-on-close still set, so nothing is left behind.
  */
 export async function cloneFileNt(
   t: NtTransport,
@@ -142,8 +134,6 @@ export async function cloneFileNt(
   const paths = [source, target];
   const notes: string[] = [];
   let calls = 0;
-  // The source's basic info to re-apply once the file is kept, when it carries read-only.
-  let keptBasic: NtBasicInfo | undefined;
   return intoNewFile(t, 'clone', source, target, ctx, {
     async prepare(src) {
       const vol = await t.queryVolume(src);
@@ -191,9 +181,8 @@ export async function cloneFileNt(
           );
       }
 
-      // Read-only would block clearing delete-on-close; it is applied once the file is kept.
-      if (info.basic.fileAttributes & FILE_ATTRIBUTE_READONLY) keptBasic = basicWithout(info.basic, FILE_ATTRIBUTE_SPARSE_FILE);
-      await t.setBasicInfo(dst, basicWithout(info.basic, FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_SPARSE_FILE));
+      // The times now (attributes 0: unchanged); the attributes once placed (new-file.ts says why).
+      await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 });
       notes.push(
         `cluster size ${clusterSize}; ${info.sparse ? 'sparse source, destination kept sparse' : 'destination made non-sparse like the source'}`,
       );
@@ -207,9 +196,9 @@ export async function cloneFileNt(
         notes,
       };
     },
-    async kept(dst) {
-      if (keptBasic) await t.setBasicInfo(dst, keptBasic);
-    },
+    // Samba drops a stored sparse flag when the times are set (it rewrites its DOS attributes
+    // without it), so the flag comes from the source, not from a query of the destination.
+    final: (info) => ({ fileAttributes: info.basic.fileAttributes, sparse: info.sparse }),
   });
 }
 

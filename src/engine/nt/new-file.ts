@@ -3,11 +3,20 @@
 // it must before anything exists, create the destination with delete-on-close, fill it, flush,
 // and only then clear delete-on-close. On any failure or cancel the destination handle closes
 // with delete-on-close still set, so nothing is left behind (docs/facts/windows-fsctl.md#delete-on-close).
+//
+// The file's DOS attributes are set only once it has its final name (`finishPlaced`, called by
+// the NT backend's rename): Samba (`hide dot files = yes`, its default) reports the temporary
+// ".el-….tmp" name as HIDDEN and stores that H in its DOS attributes (user.DOSATTRIB) whenever it
+// writes them while the name is dotted (SET_SPARSE, setting the times), and any
+// FileBasicInformation attributes it is sent replace its stored sparse flag (it keeps only R, H,
+// S, A). So attributes set before the rename came out hidden, and a sparse clone lost its sparse
+// flag (docs/SMB.md, "Samba, as a peer"). Windows adds no H and keeps sparse; the step is harmless there.
 
 import type { OpContext } from '../backend';
 import type { Operation, OperationReport } from '../types';
 import { FsctlError } from '../errors';
-import { asFsctlError, elapsed, engineError, now } from './outcome';
+import { FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_NORMAL, FSCTL } from './codec/fsctl-codes';
+import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
 import type { NtFileInfo, NtHandle, NtTransport } from './transport';
 
 export async function closeQuietly(t: NtTransport, h: NtHandle | undefined): Promise<void> {
@@ -19,8 +28,58 @@ export interface NewFileSteps<P> {
   prepare?(src: NtHandle, info: NtFileInfo): Promise<P>;
   /** Fill the (delete-on-close) destination; the report's durationMs is set by the frame. */
   fill(src: NtHandle, info: NtFileInfo, dst: NtHandle, prepared: P): Promise<Omit<OperationReport, 'durationMs'>>;
-  /** Runs once the destination is kept (e.g. apply read-only, which would block clearing delete-on-close). */
-  kept?(dst: NtHandle): Promise<void>;
+  /**
+   * The attributes the file is to have (a clone: the source's) and whether it stays sparse;
+   * default: what the server reports for the filled file. Either way the source's HIDDEN decides
+   * H, never the temporary name.
+   */
+  final?(info: NtFileInfo): FinalAttributes;
+}
+
+/** FILE_ATTRIBUTE_VALID_SET_FLAGS: the attributes FileBasicInfo may set (sparse, reparse, compressed... may not). */
+const VALID_SET_ATTRIBUTES = 0x000031a7;
+
+/** What a kept new file is to look like once placed; FILE_BASIC_INFORMATION's attributes and FSCTL_SET_SPARSE's flag. */
+export interface FinalAttributes {
+  fileAttributes: number;
+  sparse: boolean;
+}
+
+/** Complete temporary files by path, waiting for their rename (nt/backend.ts) or removal. */
+const pending = new Map<string, FinalAttributes>();
+
+/** The final attributes recorded for the temporary file `path` (and forget them). */
+export function takeFinalAttributes(path: string): FinalAttributes | undefined {
+  const f = pending.get(path);
+  pending.delete(path);
+  return f;
+}
+
+/**
+ * Give a just renamed file (`h`, opened read-write) its final attributes: FileBasicInformation
+ * (times 0 = unchanged), then SET_SPARSE again where setting them cleared it (Samba) — on Windows
+ * it is still sparse and no FSCTL is sent.
+ */
+export async function finishPlaced(t: NtTransport, h: NtHandle, f: FinalAttributes): Promise<void> {
+  await t.setBasicInfo(h, { creationTime: 0n, lastAccessTime: 0n, lastWriteTime: 0n, changeTime: 0n, fileAttributes: f.fileAttributes });
+  if (f.sparse && !(await t.queryInfo(h)).sparse) {
+    const o = await t.fsctl(h, FSCTL.FSCTL_SET_SPARSE, null, 0);
+    if (o.kind !== 'ok')
+      throw fsctlFailure(
+        t,
+        'clone',
+        FSCTL.FSCTL_SET_SPARSE,
+        o,
+        [h.path],
+        'the file is complete and placed, but could not be marked sparse again',
+      );
+  }
+}
+
+function finalAttributes(wanted: number, source: number): number {
+  // FileAttributes 0 means "leave unchanged"; FILE_ATTRIBUTE_NORMAL (0x80) means "none".
+  const attrs = ((wanted & ~FILE_ATTRIBUTE_HIDDEN) | (source & FILE_ATTRIBUTE_HIDDEN)) & VALID_SET_ATTRIBUTES;
+  return attrs === 0 ? FILE_ATTRIBUTE_NORMAL : attrs;
 }
 
 export async function intoNewFile<P = undefined>(
@@ -46,8 +105,13 @@ export async function intoNewFile<P = undefined>(
     const report = await steps.fill(src, info, dst, prepared);
     await t.flush(dst);
     ctx.checkCancelled();
+    let made = steps.final?.(info);
+    if (!made) {
+      const d = await t.queryInfo(dst);
+      made = { fileAttributes: d.basic.fileAttributes, sparse: d.sparse };
+    }
     await t.setDeleteOnClose(dst, false);
-    await steps.kept?.(dst);
+    pending.set(target, { fileAttributes: finalAttributes(made.fileAttributes, info.basic.fileAttributes), sparse: made.sparse });
     const d = dst;
     dst = undefined;
     await t.close(d);

@@ -44,6 +44,7 @@ export const FILE_SUPPORTS_INTEGRITY_STREAMS = 0x04000000;
 
 /** FILE_ATTRIBUTE_* values the algorithms look at. */
 export const FILE_ATTRIBUTE_READONLY = 0x1;
+export const FILE_ATTRIBUTE_HIDDEN = 0x2;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
 export const FILE_ATTRIBUTE_SPARSE_FILE = 0x200;
