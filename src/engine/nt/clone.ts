@@ -8,7 +8,7 @@
 
 import type { OpContext } from '../backend';
 import type { FsctlError } from '../errors';
-import type { Method, OperationReport } from '../types';
+import type { ByteRange, Method, OperationReport } from '../types';
 import { DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC, FSCTL } from './codec/fsctl-codes';
 import {
   decodeIntegrityInfo,
@@ -22,6 +22,7 @@ import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome
 import type { NtHandle, NtTransport } from './transport';
 import { requireBlockClone, requireSameVolume } from './volume';
 import { closeQuietly, intoNewFile } from './new-file';
+import { queryAllocatedRanges } from './ranges';
 
 /** Largest cluster-aligned byte count below 4 GiB: (1 << 32) - clusterSize. */
 export function cloneChunkSize(clusterSize: number): bigint {
@@ -41,24 +42,48 @@ export interface CloneChunk {
 /**
  * Split a clone into calls below 4 GiB. The last chunk's byte count is rounded up to the cluster
  * (allowed when the range ends at the source's EOF; the engine checks alignment before this).
+ * A generator: a range of 2^60 bytes is 2^28 calls, planned one at a time as they are sent, so
+ * memory does not grow with the length and the event loop (a cancel, a second Ctrl-C) runs between calls.
  */
-export function planCloneChunks(
+export function* planCloneChunks(
   sourceOffset: bigint,
   targetOffset: bigint,
   length: bigint,
   clusterSize: number,
   maxChunk?: bigint,
-): CloneChunk[] {
+): Generator<CloneChunk> {
   const cluster = BigInt(clusterSize);
   // An override may shrink the chunk but never reach 4 GiB: every call must stay below it.
   const limit = cloneChunkSize(clusterSize);
   let chunk = maxChunk !== undefined && maxChunk < limit ? maxChunk : limit;
   chunk -= chunk % cluster;
   if (chunk <= 0n) chunk = cluster;
-  const out: CloneChunk[] = [];
   for (let done = 0n; done < length; done += chunk) {
     const n = length - done < chunk ? length - done : chunk;
-    out.push({ sourceOffset: sourceOffset + done, targetOffset: targetOffset + done, byteCount: roundUp(n, cluster) });
+    yield { sourceOffset: sourceOffset + done, targetOffset: targetOffset + done, byteCount: roundUp(n, cluster) };
+  }
+}
+
+/**
+ * The parts of [offset, offset + length) that `allocated` (sorted, as QUERY_ALLOCATED_RANGES
+ * gives them) touches, widened to whole clusters (a clone moves whole clusters) and merged; the
+ * last one ends at offset + length at most (planCloneChunks rounds that tail up).
+ */
+export function clusterPieces(allocated: readonly ByteRange[], offset: bigint, length: bigint, clusterSize: number): ByteRange[] {
+  const cluster = BigInt(clusterSize);
+  const end = offset + length;
+  const out: ByteRange[] = [];
+  for (const r of allocated) {
+    let a = r.offset > offset ? r.offset : offset;
+    let b = r.offset + r.length < end ? r.offset + r.length : end;
+    if (b <= a) continue;
+    a -= (a - offset) % cluster;
+    b = roundUp(b - offset, cluster) + offset;
+    if (b > end) b = end;
+    const last = out[out.length - 1];
+    if (last && a <= last.offset + last.length) {
+      if (b > last.offset + last.length) last.length = b - last.offset;
+    } else out.push({ offset: a, length: b - a });
   }
   return out;
 }
@@ -69,7 +94,22 @@ export interface DuplicateOptions {
   maxChunkBytes?: bigint;
 }
 
-/** Send the DUPLICATE_EXTENTS calls for one range; returns the number of FSCTLs sent. */
+/** The calls for `pieces` (source ranges inside [sourceOffset, +length)), each piece in chunks, lazily. */
+function* piecesInChunks(
+  pieces: readonly ByteRange[],
+  sourceOffset: bigint,
+  targetOffset: bigint,
+  clusterSize: number,
+  maxChunk?: bigint,
+): Generator<CloneChunk> {
+  for (const p of pieces) yield* planCloneChunks(p.offset, p.offset - sourceOffset + targetOffset, p.length, clusterSize, maxChunk);
+}
+
+/**
+ * Send the DUPLICATE_EXTENTS calls for one range; returns the number of FSCTLs sent. `pieces`:
+ * only these parts of the source range (cluster-aligned, sorted: clusterPieces), the rest left
+ * as it is in the destination (holes of a sparse destination).
+ */
 export async function duplicateExtents(
   t: NtTransport,
   src: NtHandle,
@@ -81,12 +121,12 @@ export async function duplicateExtents(
   operation: 'clone' | 'clone-range' | 'dedupe',
   opts: DuplicateOptions,
   ctx: OpContext,
+  pieces: readonly ByteRange[] = [{ offset: sourceOffset, length }],
 ): Promise<number> {
   const ref = t.sourceReference(src);
   const code = opts.atomic ? FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX : FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE;
   let calls = 0;
-  let done = 0n;
-  for (const c of planCloneChunks(sourceOffset, targetOffset, length, clusterSize, opts.maxChunkBytes)) {
+  for (const c of piecesInChunks(pieces, sourceOffset, targetOffset, clusterSize, opts.maxChunkBytes)) {
     ctx.checkCancelled();
     const input = opts.atomic
       ? encodeDuplicateExtentsEx({ sourceRef: ref, ...c, flags: DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC })
@@ -110,7 +150,7 @@ export async function duplicateExtents(
         advice = `the server refused a range aligned to the ${clusterSize}-byte clusters it reports; its file system may share only larger blocks (Samba reports 1,024 bytes unless smb.conf sets "block size", and btrfs and XFS share whole 4 KiB blocks): use offsets and a length in multiples of 4 KiB`;
       throw fsctlFailure(t, operation, code, o, [src.path, dst.path], advice);
     }
-    done += c.byteCount;
+    const done = c.sourceOffset + c.byteCount - sourceOffset;
     ctx.progress({ done: done < length ? done : length, total: length });
   }
   return calls;
@@ -165,7 +205,16 @@ export async function cloneFileNt(
       }
 
       await t.setEndOfFile(dst, info.endOfFile);
-      calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx);
+      // A sparse source: only its allocated ranges, since the destination is sparse and its holes
+      // stay holes. Cloning the holes too cost a call per 4 GiB of them (2^28 for 2^60 bytes).
+      let pieces: ByteRange[] | undefined;
+      if (info.sparse && info.endOfFile > 0n) {
+        const r = await queryAllocatedRanges(t, src, { offset: 0n, length: info.endOfFile }, { operation: 'clone' }, ctx);
+        calls += r.calls;
+        pieces = clusterPieces(r.ranges, 0n, info.endOfFile, clusterSize);
+        notes.push(`sparse source: cloned ${pieces.length} allocated range(s), holes kept`);
+      }
+      calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx, pieces);
 
       if (!info.sparse) {
         o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, encodeSetSparse(false), 0);

@@ -24,8 +24,9 @@
 //     queryRetrievalPointers(t, h, window, size, clusterSize, withRefcount) -> {packed, source, calls} | null
 //         packed: the engine's map format (src/engine/map-format.ts): SHARED when refcount > 1, LAST
 //         at EOF, and the refcounts column with the refcount FSCTL.
-//     duplicateExtents(t, src, dst, srcOff, dstOff, len, clusterSize, op, {atomic, maxChunkBytes}, ctx) -> FSCTLs sent
-//     planCloneChunks(srcOff, dstOff, len, clusterSize) -> the calls a clone is cut into (< 4 GiB each)
+//     duplicateExtents(t, src, dst, srcOff, dstOff, len, clusterSize, op, {atomic, maxChunkBytes}, ctx, pieces?) -> FSCTLs sent
+//         pieces: only these parts of the range (a sparse source's allocated ranges: clusterPieces)
+//     planCloneChunks(srcOff, dstOff, len, clusterSize) -> the calls a clone is cut into (< 4 GiB each), lazily (a generator)
 //   Path-level algorithms (each returns an OperationReport: method, bytes, calls, durationMs, notes):
 //     cloneFileNt(t, source, target, ctx)      the whole-file clone sequence
 //       (docs/facts/windows-fsctl.md#whole-file-clone-sequence); target must not exist; nothing left on failure
@@ -54,7 +55,16 @@
 export { createNtBackend, isUnsupported, UNSUPPORTED_CODES, type NtBackendOptions } from './backend';
 export { queryAllocatedRanges, INT64_MAX, type AllocatedRangesOptions, type AllocatedRangesRaw } from './ranges';
 export { queryRetrievalPointers, type RetrievalOptions, type RetrievalResult } from './extents';
-export { cloneFileNt, cloneRangeNt, duplicateExtents, planCloneChunks, cloneChunkSize, roundUp, type CloneChunk } from './clone';
+export {
+  cloneFileNt,
+  cloneRangeNt,
+  clusterPieces,
+  duplicateExtents,
+  planCloneChunks,
+  cloneChunkSize,
+  roundUp,
+  type CloneChunk,
+} from './clone';
 export { copyChunkNt, CopyCursor, DEFAULT_COPYCHUNK_LIMITS, type CopyChunkLimits, type CopyChunkOptions } from './copychunk';
 export { sparseCopyNt } from './sparse-copy';
 export { setSparseNt, setSparseOnHandle, zeroDataNt } from './sparse';
