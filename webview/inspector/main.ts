@@ -264,7 +264,12 @@ const actions = {
   select,
   step: stepExtent,
   clearSelection: () => {
+    // the map, the table and the live region say the same: nothing is selected
     selection = undefined;
+    mapCursor = undefined;
+    delete document.body.dataset.selection;
+    table.clearSelection();
+    announce(l10n.t('Selection cleared'));
     redraw();
   },
   pointerAt: (x: number | undefined) => {

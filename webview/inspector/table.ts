@@ -314,6 +314,12 @@ export class RangeTable {
     }
   }
 
+  /** No row selected (Esc on the map): the next arrow key starts from the first visible row. */
+  clearSelection(): void {
+    this.active = this.anchor = -1;
+    this.render();
+  }
+
   get activeIndex(): number {
     return this.active;
   }
