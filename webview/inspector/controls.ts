@@ -21,8 +21,12 @@ export interface Toolbar {
   copySent(requestId: number, what: CopiedRows): void;
   /** The host answered copy `requestId`: say what was copied (or why not) beside the button, for a while. */
   copied(requestId: number, ok: boolean, error?: string): void;
-  /** Zoom, whole file, copy and export work only while there is a map to act on; Refresh always. */
-  enableMapControls(on: boolean): void;
+  /**
+   * Zoom, whole file, copy and export work only while there is a map to act on; Refresh always.
+   * A map with no extents (an empty file, or one all holes) has nothing to zoom into or copy:
+   * `extents` false leaves only export (a header-only file) and Refresh.
+   */
+  enableMapControls(on: boolean, extents?: boolean): void;
   /** Run `f` on a click of `b`, unless `b` is disabled (a keyboard Enter on it, say). */
   onClick(b: HTMLElement, f: () => void): void;
 }
@@ -84,10 +88,12 @@ export function createToolbar(): Toolbar {
     showCopied(what, ok, error);
   };
 
-  const enableMapControls = (on: boolean): void => {
+  const needExtents = new Set([btnZoomIn, btnZoomOut, btnReset, btnCopy]);
+  const enableMapControls = (on: boolean, extents = true): void => {
     for (const b of mapButtons) {
-      b.toggleAttribute('disabled', !on);
-      b.setAttribute('aria-disabled', String(!on));
+      const off = !on || (!extents && needExtents.has(b));
+      b.toggleAttribute('disabled', off);
+      b.setAttribute('aria-disabled', String(off));
     }
   };
 

@@ -69,6 +69,8 @@ let overview: WireWindow | undefined;
 let selection: ViewWindow | undefined;
 /** No map to act on (an error): zoom, copy and export wait for the next summary. */
 let failed = false;
+/** The map has no extents (an empty file, or all holes): nothing to zoom into, from keys or buttons. */
+let noExtents = false;
 let hover: ViewWindow | undefined;
 let lastHoverX: number | undefined;
 /** The tooltip stays hidden after keyboard zoom or pan until the pointer moves again. */
@@ -177,6 +179,7 @@ interface SavedView {
 }
 
 function zoom(factor: number, anchorX?: number): void {
+  if (noExtents) return;
   const x = anchorX ?? main.width / 2;
   const anchor = main.offsetAt(view, x);
   let len = scaleBig(view.length, factor);
@@ -331,7 +334,9 @@ onHostMessage((m: HostMessage) => {
       controls.title.textContent = m.summary.name;
       controls.title.title = m.summary.path;
       failed = false;
-      controls.enableMapControls(true);
+      // pending: the extent count is not known yet, so zoom stays on for the preview
+      noExtents = !m.summary.pending && m.summary.extentCount === 0;
+      controls.enableMapControls(true, !noExtents);
       span = maxBig(1n, BigInt(m.summary.size));
       if (first || span !== prevSpan) {
         view = { offset: 0n, length: span };

@@ -132,11 +132,17 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
 export function tableNote(s: WireSummary): string {
   return s.pending
     ? l10n.t('The table fills in when every extent has been read.')
-    : s.truncatedAt !== undefined
-      ? l10n.t(
-          'The table holds the first {0} extents, up to byte {1} (the extentLens.inspector.maxExtents setting).',
-          groupDigits(BigInt(s.extentCount)),
-          groupDigits(BigInt(s.truncatedAt)),
-        )
-      : '';
+    : s.extentCount === 0
+      ? BigInt(s.size) === 0n
+        ? l10n.t('No extents: the file is empty.')
+        : s.source === 'seek' || s.source === 'allocated-ranges'
+          ? l10n.t('No data ranges: the file reads as holes throughout (preallocated space, if any, is not shown here).')
+          : l10n.t('No extents: the file is all holes (nothing allocated in it).')
+      : s.truncatedAt !== undefined
+        ? l10n.t(
+            'The table holds the first {0} extents, up to byte {1} (the extentLens.inspector.maxExtents setting).',
+            groupDigits(BigInt(s.extentCount)),
+            groupDigits(BigInt(s.truncatedAt)),
+          )
+        : '';
 }
