@@ -380,7 +380,9 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     this.s.log.info(`exported ${model.count} extents of ${this.path} as ${format.toUpperCase()} to ${target.fsPath}`);
     void vscode.window.showInformationMessage(
       model.truncatedAt === undefined
-        ? t('Exported {0} extents to {1}.', model.count, target.fsPath)
+        ? model.count === 1
+          ? t('Exported 1 extent to {0}.', target.fsPath)
+          : t('Exported {0} extents to {1}.', model.count, target.fsPath)
         : t(
             'Exported the first {0} extents (up to byte {1}; extentLens.inspector.maxExtents) to {2}.',
             model.count,

@@ -18,11 +18,13 @@ export function hitLabel(h: Hit): string {
       : h.kind === 'hole'
         ? l10n.t('Hole')
         : h.extents !== undefined
-          ? l10n.t(
-              'One pixel with {0} extents, {1}% allocated,',
-              groupDigits(BigInt(h.extents)),
-              fractionPercent(h.fractions.reduce((x, f) => x + f, 0)),
-            )
+          ? h.extents === 1
+            ? l10n.t('One pixel with 1 extent, {0}% allocated,', fractionPercent(h.fractions.reduce((x, f) => x + f, 0)))
+            : l10n.t(
+                'One pixel with {0} extents, {1}% allocated,',
+                groupDigits(BigInt(h.extents)),
+                fractionPercent(h.fractions.reduce((x, f) => x + f, 0)),
+              )
           : l10n.t('One pixel (sampled)');
   return l10n.t('{0} from {1} to {2}, {3}', what, groupDigits(h.offset), groupDigits(h.offset + h.length), humanBytes(h.length));
 }
