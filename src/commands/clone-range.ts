@@ -16,7 +16,7 @@ import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength, rangeC
 import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { fileSize, pickFile, requireTrust, showFailure, uriOfPath } from '../host/ui';
+import { fileSize, pickFile, regularFileSize, requireTrust, showFailure, uriOfPath } from '../host/ui';
 import { FlowCancelled, InputFlow } from '../host/multi-step-input';
 import { enginePathOfUri } from '../host/logic/clone-selection';
 
@@ -89,6 +89,11 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
   const title = t('Clone Range');
   const source = await pickFile(uri, t('Clone Range: source file'));
   if (!source) return undefined;
+  // a FIFO or an empty file has no offset to ask for: say so before asking (as Punch Hole does)
+  if ((await regularFileSize(s, source, 'clone-range')) === 0n) {
+    void vscode.window.showInformationMessage(t('{0} is empty (0 bytes): there is no range to clone.', path.basename(source)));
+    return undefined;
+  }
   // One quick-input session for every question, shown at once (busy while the volume is read):
   // the keyboard stays in the flow until its end, never falling into the editor or a webview.
   const flow = new InputFlow(title, process.platform === 'win32' ? 5 : 4).start(t('Reading the volume of {0}…', path.basename(source)));

@@ -11,7 +11,7 @@ import { COMMANDS } from '../host/logic/contributions';
 import { byteArgument, bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
 import { checkPunchRange } from './logic/punch-input';
 import { notAllFreed } from './logic/dig-holes-text';
-import { fileSize, logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { fileSize, logReport, pickFile, regularFileSize, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { InputFlow } from '../host/multi-step-input';
 
 const t = vscode.l10n.t;
@@ -33,6 +33,12 @@ export function registerPunchHole(s: Services): vscode.Disposable {
       const interactive = offset === undefined || length === undefined;
       try {
         if (interactive) {
+          // no offset can be asked for in a FIFO or an empty file: say so before asking
+          const size = await regularFileSize(s, file, 'punch');
+          if (size === 0n) {
+            void vscode.window.showInformationMessage(t('{0} is empty (0 bytes): there is nothing to punch.', path.basename(file)));
+            return undefined;
+          }
           const asked = await askForRange(s, file);
           if (!asked) return undefined;
           ({ offset, length } = asked);

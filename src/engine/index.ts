@@ -16,6 +16,7 @@ export type * from './space-types';
 export type * from './dedupe-types';
 export { createEngine } from './engine';
 export { punchParts } from './punch-parts';
+export { kindOf, notRegularError } from './file-kind';
 export type { Engine, EngineOptions, MapOptions, SpaceRunOptions } from './engine';
 // The one map format (engine.mapPacked): columns, engine flag bits and their names, the
 // optional refcount column, and the converters to and from Extent objects. The same module is

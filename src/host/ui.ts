@@ -87,6 +87,21 @@ export async function fileSize(s: Services, p: string): Promise<bigint> {
   return (await fs.stat(p, { bigint: true })).size;
 }
 
+/**
+ * The size of a file the command will ask offsets in, refusing up front what is not a regular
+ * file (a FIFO, a device, a folder) with the engine's E_NOT_REGULAR sentence, as Inspect and Dig
+ * Holes refuse it: otherwise the offset question could never be answered ("the file is 0 bytes").
+ * A share's path is its size only (the server refuses what is not a file when it is opened).
+ */
+export async function regularFileSize(s: Services, p: string, operation: 'punch' | 'clone-range'): Promise<bigint> {
+  if (uriPartsOf(p)) return fileSize(s, p);
+  const st = await fs.stat(p, { bigint: true });
+  if (st.isFile()) return st.size;
+  // (the engine is loaded by now or soon: imported here, not at the top, so activation stays without it)
+  const { kindOf, notRegularError } = await import('../engine');
+  throw notRegularError(operation, p, kindOf(st));
+}
+
 /** The vscode.Uri for an engine path: a file: Uri, or an smb: Uri for an smb:// path (for dialogs, editors, reveal). */
 export function uriOfPath(p: string): vscode.Uri {
   const smb = uriPartsOf(p);
