@@ -54,6 +54,8 @@ export interface RangesResult {
   notes?: string[];
   /** As ExtentMap.allocationSize: what the file holds where its ranges say more (an SMB file not marked sparse). */
   allocationSize?: bigint;
+  /** As ExtentMap.heldOutsideExtents: what a whole file's block count holds beyond its ranges (Linux: unwritten extents). */
+  heldOutsideExtents?: bigint;
 }
 
 export interface ExtentMap {

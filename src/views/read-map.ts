@@ -21,7 +21,7 @@ export async function readMap(
   if (detail !== 'ranges') return engine.mapPacked(file, opts);
   const r = await engine.ranges(file, opts);
   const source: MapSource = r.method === 'allocated-ranges' || r.method.includes('ALLOCATED') ? 'allocated-ranges' : 'seek';
-  return {
+  const m: ExtentMap = {
     path: r.path,
     size: r.size,
     blockSize: (await volume)?.blockSize ?? 0,
@@ -31,4 +31,10 @@ export async function readMap(
     calls: r.calls,
     durationMs: r.durationMs,
   };
+  // what the ranges cannot show (the block count's bytes beyond them: preallocated space that
+  // SEEK_DATA reads as holes; an SMB file not marked sparse): the summary's notes and figures
+  if (r.notes?.length) m.notes = r.notes;
+  if (r.allocationSize !== undefined) m.allocationSize = r.allocationSize;
+  if (r.heldOutsideExtents !== undefined) m.heldOutsideExtents = r.heldOutsideExtents;
+  return m;
 }

@@ -13,6 +13,13 @@ const VOCABULARY: Record<string, string | undefined> = {
   Allocated: l10n.t(
     'Allocated: bytes in all extents, unwritten (preallocated) ones included; what the file takes on disk, uncompressed (compressed extents, flagged encoded, take less).',
   ),
+  // SEEK_DATA maps (the "ranges" detail, tmpfs): what Allocated and Sparse can count there
+  AllocatedSeek: l10n.t(
+    'Allocated, as SEEK_DATA sees it: bytes in the data ranges it finds. Unwritten (preallocated) extents read as holes there, so the file can take more on disk than this: see the note (du counts the block count).',
+  ),
+  SparseSeek: l10n.t(
+    'Sparse: the part of the logical size SEEK_HOLE reports as holes; unwritten (preallocated) extents count as holes here.',
+  ),
   Data: l10n.t('Data: bytes in written extents, the ranges SEEK_DATA reports (allocated minus unwritten).'),
   Unwritten: l10n.t('Unwritten: allocated but never written (preallocated); reads as zeros; SEEK_DATA skips it.'),
   Sparse: l10n.t('Sparse: the part of the logical size that is holes (no extent at all).'),
@@ -44,16 +51,24 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
   // nothing can be shared (tmpfs) 0 is the truth.
   const seekOnly = s.source === 'seek' && s.supportsClone !== false;
   // [stable key (tests, CSS), label, value, tooltip]
-  const rows: [string, string, string, string?][] = [
+  const rows: [string, string, string, (string | undefined)?][] = [
     ['Logical size', l10n.t('Logical size'), bytes(size)],
     s.pending
       ? ['Allocated', l10n.t('Allocated'), l10n.t('{0} bytes ({1}), from the block count', groupDigits(alloc), humanBytes(alloc))]
-      : ['Allocated', l10n.t('Allocated'), bytes(alloc)],
+      : s.source === 'seek'
+        ? [
+            'Allocated',
+            l10n.t('Allocated (SEEK_DATA)'),
+            l10n.t('{0} bytes ({1}) of data ranges', groupDigits(alloc), humanBytes(alloc)),
+            VOCABULARY.AllocatedSeek,
+          ]
+        : ['Allocated', l10n.t('Allocated'), bytes(alloc)],
     ['Data', l10n.t('Data'), s.pending ? counting : bytes(dataBytes)],
     [
       'Sparse',
       l10n.t('Sparse'),
       s.pending ? l10n.t('about {0}% holes', fractionPercent(s.sparseRatio)) : l10n.t('{0}% holes', fractionPercent(s.sparseRatio)),
+      s.source === 'seek' ? VOCABULARY.SparseSeek : undefined,
     ],
     s.pending
       ? ['Extents', l10n.t('Extents'), l10n.t('{0} read so far, {1}', groupDigits(BigInt(s.extentCount)), counting)]

@@ -7,10 +7,13 @@ import type { OpContext } from '../../backend';
 import { errnoError } from '../../errno';
 import { big, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from './libc';
 import { closeQuietly, openRegular } from './files';
-import type { ByteRange, OperationReport, RangesResult } from '../../types';
+import type { ByteRange, Extent, OperationReport, RangesResult } from '../../types';
 import { EINVAL, elapsed, EOPNOTSUPP, now } from './base';
-import { LinuxMaps } from './map';
+import { heldNote, LinuxMaps } from './map';
+import { heldOutsideExtents, packExtents } from '../../map-format';
 import { punchNotes, zeroedWithin } from '../../punch-parts';
+
+const asExtent = (r: ByteRange): Extent => ({ offset: r.offset, length: r.length, physical: null, flags: [] });
 
 export class LinuxHoles extends LinuxMaps {
   async allocatedRanges(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<RangesResult> {
@@ -19,7 +22,7 @@ export class LinuxHoles extends LinuxMaps {
     try {
       const w = this.resolveWindow(window, f.stat.size, 'ranges', p);
       const { ranges, calls } = this.seekRanges(f, w.start, w.end, 'ranges', ctx);
-      return {
+      const r: RangesResult = {
         path: p,
         size: f.stat.size,
         window: { offset: w.start, length: w.end - w.start },
@@ -28,6 +31,15 @@ export class LinuxHoles extends LinuxMaps {
         calls,
         durationMs: elapsed(t0),
       };
+      // The whole file: what its block count holds beyond its data ranges (unwritten, preallocated
+      // extents read as holes to SEEK_DATA), as a whole-file SEEK_DATA map says it (map.ts)
+      const info = window ? undefined : this.tryStatfs(f.fd);
+      const held = info ? heldOutsideExtents(f.stat.blocks * 512n, packExtents(ranges.map(asExtent)), info.blockSize) : 0n;
+      if (info && held > 0n) {
+        r.heldOutsideExtents = held;
+        r.notes = [heldNote(f.stat.blocks * 512n, held, info.filesystem)];
+      }
+      return r;
     } finally {
       closeQuietly(f);
     }

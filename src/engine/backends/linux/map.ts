@@ -300,18 +300,22 @@ function pushSeekRanges(
 }
 
 /**
- * The sentence for a whole-file SEEK_DATA map whose file holds `more` bytes beyond the blocks of
- * its data ranges (map-format.ts heldOutsideExtents): tmpfs counts pages fallocate reserved (and
- * huge pages whole) in the block count; the unwritten ones read as zeros and SEEK_DATA reports
- * them as holes, so no map shows where they are.
+ * The sentence for a whole-file SEEK_DATA map (or allocated ranges) whose file holds `more` bytes
+ * beyond the blocks of its data ranges (map-format.ts heldOutsideExtents): tmpfs counts pages
+ * fallocate reserved (and huge pages whole) in the block count, and XFS, ext4 and btrfs their
+ * unwritten (preallocated) extents; those read as zeros and SEEK_DATA reports them as holes, so no
+ * SEEK_DATA map shows where they are.
  */
-function heldNote(blockBytes: bigint, more: bigint, filesystem: string): string {
+export function heldNote(blockBytes: bigint, more: bigint, filesystem: string): string {
   const dataBlockBytes = blockBytes - more;
+  const what =
+    filesystem === 'tmpfs'
+      ? 'pages fallocate reserved that nothing has written yet, or the rest of a huge page'
+      : `unwritten (preallocated) extents${filesystem === 'xfs' ? ', or the blocks of its extent tree' : ''}`;
   return (
     `${filesystem} counts ${blockBytes} bytes in use for this file (its block count) but SEEK_DATA finds data in ` +
-    `${dataBlockBytes} bytes of blocks: the other ${more} bytes are held for it outside its data ranges (on tmpfs: pages ` +
-    `fallocate reserved that nothing has written yet, or the rest of a huge page), which read as zeros and which SEEK_DATA ` +
-    `reports as holes, so the map cannot place them; du counts them.`
+    `${dataBlockBytes} bytes of blocks: the other ${more} bytes are held for it outside its data ranges (${what}), which ` +
+    `read as zeros and which SEEK_DATA reports as holes, so the map cannot place them; du counts them.`
   );
 }
 
