@@ -61,6 +61,12 @@ export interface WireSummary {
   truncatedAt?: U64String;
   /** What the map cannot show, one sentence each (ExtentMap.notes: tmpfs's reserved pages). */
   notes?: string[];
+  /**
+   * Bytes of extents past the end of the file's last block (preallocated beyond EOF: fallocate
+   * --keep-size, XFS speculative preallocation). `allocated` and `unwrittenBytes` include them,
+   * as du does; the sparse ratio covers the logical size only. Absent when none.
+   */
+  pastEof?: U64String;
 }
 
 /**
@@ -628,6 +634,7 @@ export function isWireSummary(v: unknown): v is WireSummary {
     isStr(v.cloneEvidence, 4096) &&
     (v.pending === undefined || typeof v.pending === 'boolean') &&
     (v.truncatedAt === undefined || isU64String(v.truncatedAt)) &&
+    (v.pastEof === undefined || isU64String(v.pastEof)) &&
     (v.notes === undefined || (Array.isArray(v.notes) && v.notes.length <= 16 && v.notes.every((n) => isStr(n, 4096))))
   );
 }

@@ -196,11 +196,32 @@ export class MapModel implements ExportSource {
       cloneEvidence: v?.cloneEvidence ?? 'The volume was not queried.',
     };
     if (this.truncatedAt !== undefined) s.truncatedAt = toWire(this.truncatedAt);
+    const past = this.pastEofBytes();
+    if (past > 0n) s.pastEof = toWire(past);
     const notes = [...this.notes];
+    if (past > 0n) notes.push(pastEofNote(past, this.size));
     const enc = encodedNote(this.col.encodedBytes, this.col.encodedCount);
     if (enc) notes.push(enc);
     if (notes.length) s.notes = notes;
     return s;
+  }
+
+  /**
+   * Bytes of extents past the end of the file's last block (it is allocated whole), as the CLI's
+   * map counts them (src/cli/commands/map-packed.ts, pastEndOfFile): preallocated beyond EOF.
+   */
+  pastEofBytes(): bigint {
+    const bs = BigInt(this.blockSize > 0 ? this.blockSize : 1);
+    const eof = ((this.size + bs - 1n) / bs) * bs;
+    let past = 0n;
+    // sorted by offset: only the last extents can reach past it
+    for (let i = this.count - 1; i >= 0; i--) {
+      const o = this.offsetAt(i);
+      const end = this.endAt(i);
+      if (end <= eof) break;
+      past += end - (o > eof ? o : eof);
+    }
+    return past;
   }
 
   /** The span the map should show: the whole file, or past EOF when extents reach beyond it. */
@@ -323,6 +344,18 @@ function baseName(p: string): string {
 
 const clampBig = (v: bigint, lo: bigint, hi: bigint): bigint => (v < lo ? lo : v > hi ? hi : v);
 const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/**
+ * The note on extents past the end of the file (the CLI's map says the same in its summary line):
+ * they are drawn after the end-of-file marker, and Allocated counts them, as du does.
+ */
+export function pastEofNote(past: bigint, size: bigint): string {
+  return (
+    `The file is ${size} bytes long and ${past} bytes of its extents lie past that end (preallocated, as fallocate ` +
+    "--keep-size or XFS's speculative preallocation does): the map shows them after the end-of-file line and the table " +
+    'flags them "past EOF"; Allocated counts them, as du does; Sparse covers only the logical size.'
+  );
+}
 
 /**
  * What the map cannot say about encoded (compressed) extents: FIEMAP gives their length before

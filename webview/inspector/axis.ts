@@ -42,16 +42,32 @@ export function mapLabel(summary: WireSummary | undefined, view: ViewWindow): st
       groupDigits(view.offset),
       groupDigits(view.offset + view.length),
     );
+  const alloc = humanBytes(BigInt(summary.allocated));
+  const size = humanBytes(BigInt(summary.size));
+  const from = groupDigits(view.offset);
+  const to = groupDigits(view.offset + view.length);
+  const past = BigInt(summary.pastEof ?? '0');
   return (
-    l10n.t(
-      'Range map of {0}: {1} extents, {2} allocated of {3}; showing bytes {4} to {5}.',
-      summary.name,
-      groupDigits(BigInt(summary.extentCount)),
-      humanBytes(BigInt(summary.allocated)),
-      humanBytes(BigInt(summary.size)),
-      groupDigits(view.offset),
-      groupDigits(view.offset + view.length),
-    ) +
+    (summary.extentCount === 1
+      ? l10n.t(
+          'Range map of {0}: 1 extent, {1} allocated for a file of {2}; showing bytes {3} to {4}.',
+          summary.name,
+          alloc,
+          size,
+          from,
+          to,
+        )
+      : l10n.t(
+          'Range map of {0}: {1} extents, {2} allocated for a file of {3}; showing bytes {4} to {5}.',
+          summary.name,
+          groupDigits(BigInt(summary.extentCount)),
+          alloc,
+          size,
+          from,
+          to,
+        )) +
+    // "7.2 MiB allocated of 6.4 MiB" read as a contradiction: say where the rest lies
+    (past > 0n ? ' ' + l10n.t('{0} of it past the end of the file (preallocated).', humanBytes(past)) : '') +
     ' ' +
     l10n.t('Plus and minus zoom, arrow keys pan, 0 shows the whole file, N and P select the next or previous extent.')
   );

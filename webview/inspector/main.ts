@@ -115,12 +115,16 @@ function redraw(): void {
 function drawNow(): void {
   main.resize();
   strip.resize();
-  main.draw(view, data, palette, { selection, hover });
+  // extents past the end of the file (preallocated): a line where the file ends
+  const eof = summary?.pastEof !== undefined ? { offset: BigInt(summary.size), label: l10n.t('EOF') } : undefined;
+  main.draw(view, data, palette, { selection, hover, eof });
+  if (main.eofX !== undefined) document.body.dataset.eofX = String(main.eofX);
+  else delete document.body.dataset.eofX;
   // when a map was first on screen (ms after navigation start; the benchmark reads it)
   if (data) document.body.dataset.mapShownMs ??= String(Math.round(performance.now()));
   const whole = { offset: 0n, length: span };
   // the fill stays inside the viewport outline drawn below, so the outline never hides it
-  strip.draw(whole, overview, palette, { selection, inset: Math.max(1, Math.round(strip.dpr)) });
+  strip.draw(whole, overview, palette, { selection, inset: Math.max(1, Math.round(strip.dpr)), eof: eof && { offset: eof.offset } });
   // the visible window as a rectangle on the overview strip
   const x0 = Math.floor(Number((view.offset * BigInt(strip.width)) / span));
   const x1 = Math.ceil(Number(((view.offset + view.length) * BigInt(strip.width)) / span));
@@ -236,6 +240,13 @@ function selectExtent(row: WireExtent, zoomTo: boolean, fromMap: boolean): void 
   redraw();
 }
 
+/** Where rows start to be "past EOF": the end of the file's last block (allocated whole), when extents run past it. */
+function pastEofFrom(s: WireSummary): bigint | undefined {
+  if (s.pastEof === undefined) return undefined;
+  const bs = BigInt(s.blockSize > 0 ? s.blockSize : 1);
+  return ((BigInt(s.size) + bs - 1n) / bs) * bs;
+}
+
 // ---- input ---------------------------------------------------------------------------------
 
 function stepExtent(dir: 1 | -1): void {
@@ -349,7 +360,7 @@ onHostMessage((m: HostMessage) => {
       document.body.dataset.pending = m.summary.pending ? '1' : '0';
       // The table needs every extent: while the summary is pending it stays empty and the
       // progress of the full read stays on screen.
-      table.reset(m.summary.pending ? 0 : m.summary.extentCount, span);
+      table.reset(m.summary.pending ? 0 : m.summary.extentCount, span, pastEofFrom(m.summary));
       table.setNote(tableNote(m.summary));
       status.clearError();
       if (!m.summary.pending) status.doneReading();

@@ -13,13 +13,21 @@ export interface RowText {
   endHex: string;
   /** The whole row, and a note on an encoded (compressed) extent. */
   title: string;
+  /** The extent runs past the end of the file (preallocated beyond EOF). */
+  pastEof: boolean;
 }
 
-/** The text of row `i` (0-based; people see i + 1). */
-export function rowText(r: WireExtent, i: number): RowText {
+/**
+ * The text of row `i` (0-based; people see i + 1). `eof`: the end of the file's last block, when
+ * extents run past it: a row reaching beyond it says "past EOF" (preallocated beyond the end).
+ */
+export function rowText(r: WireExtent, i: number, eof?: bigint): RowText {
   const off = BigInt(r.offset);
   const end = off + BigInt(r.length);
-  const flags = r.flags.join(', ') + (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
+  const pastEof = eof !== undefined && end > eof;
+  const flags =
+    [...r.flags, ...(pastEof ? [l10n.t('past EOF')] : [])].join(', ') +
+    (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
   const physical = r.physical === null ? '—' : groupDigits(BigInt(r.physical));
   const cells = [String(i + 1), groupDigits(off), groupDigits(end), groupDigits(BigInt(r.length)), physical, flags];
   const title =
@@ -32,10 +40,11 @@ export function rowText(r: WireExtent, i: number): RowText {
       physical,
       flags || '—',
     ) +
+    (pastEof ? ' ' + l10n.t('It runs past the end of the file: space preallocated beyond EOF.') : '') +
     (r.flags.includes('encoded')
       ? ' ' + l10n.t('Encoded (compressed): the length is before compression (FIEMAP does not report the size on disk).')
       : '');
-  return { cells, startHex: hex(off), endHex: hex(end), title };
+  return { cells, startHex: hex(off), endHex: hex(end), title, pastEof };
 }
 
 /** Rows as tab-separated text with a header line: exact decimal numbers, flags joined by ','. */

@@ -43,6 +43,7 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
   // and the volume; the figures that need every extent say they are still being counted.
   const counting = l10n.t('counting…');
   const unwritten = BigInt(s.unwrittenBytes);
+  const pastEof = BigInt(s.pastEof ?? '0');
   const dataBytes = alloc > unwritten ? alloc - unwritten : 0n;
   const bytes = (v: bigint): string => l10n.t('{0} bytes ({1})', groupDigits(v), humanBytes(v));
   // An SMB server (and Windows without retrieval pointers) reports allocated ranges only.
@@ -62,7 +63,14 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
             l10n.t('{0} bytes ({1}) of data ranges', groupDigits(alloc), humanBytes(alloc)),
             VOCABULARY.AllocatedSeek,
           ]
-        : ['Allocated', l10n.t('Allocated'), bytes(alloc)],
+        : pastEof > 0n
+          ? [
+              'Allocated',
+              l10n.t('Allocated'),
+              l10n.t('{0}, {1} of it past the end of the file', bytes(alloc), humanBytes(pastEof)),
+              VOCABULARY.Allocated + ' ' + l10n.t('Extents past the end of the file (preallocated) are included, as du counts them.'),
+            ]
+          : ['Allocated', l10n.t('Allocated'), bytes(alloc)],
     ['Data', l10n.t('Data'), s.pending ? counting : bytes(dataBytes)],
     [
       'Sparse',

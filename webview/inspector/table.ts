@@ -45,6 +45,7 @@ export class RangeTable {
   private readonly body: HTMLElement;
   private readonly note: HTMLElement;
   private total = 0;
+  private eof: bigint | undefined;
   private pages = new Map<number, WireExtent[]>();
   private pending = new Set<number>();
   private active = -1;
@@ -128,10 +129,11 @@ export class RangeTable {
   /**
    * Forget every row (a refresh): the host will be asked again. `span` (the file's size, or the
    * last extent's end) bounds every start, end and length: their columns are sized for it now,
-   * so they do not widen while scrolling.
+   * so they do not widen while scrolling. `eof`: where rows are flagged "past EOF" (row-text.ts).
    */
-  reset(total: number, span = 0n): void {
+  reset(total: number, span = 0n, eof?: bigint): void {
     this.total = total;
+    this.eof = eof;
     this.widths = [0, 0, 0, 0, 0];
     const spanChars = groupDigits(span).length;
     this.widen([String(total).length, spanChars, spanChars, spanChars, 0]);
@@ -148,7 +150,7 @@ export class RangeTable {
 
   /** Rows the host sent (a 'rows' message). */
   receive(start: number, total: number, rows: WireExtent[]): void {
-    if (total !== this.total) this.reset(total);
+    if (total !== this.total) this.reset(total, 0n, this.eof);
     // physical addresses (and extents past EOF) are not bounded by the file size: columns grow
     // to the widest value received
     for (const r of rows) {
@@ -275,7 +277,8 @@ export class RangeTable {
         for (let c = 1; c < COLS.length; c++) cells[c].textContent = c === 1 ? '…' : '';
         continue;
       }
-      const t = rowText(r, i);
+      const t = rowText(r, i, this.eof);
+      tr.classList.toggle('past-eof', t.pastEof);
       t.cells.forEach((text, c) => (cells[c].textContent = text));
       cells[1].title = t.startHex;
       cells[2].title = t.endHex;

@@ -15,6 +15,11 @@ export interface Marks {
   highlightShared?: boolean;
   /** Device pixels kept free at the top and bottom (the overview strip's viewport outline). */
   inset?: number;
+  /**
+   * The end of the file, where extents run past it (preallocated beyond EOF): a line there, so
+   * that what lies after it does not read as part of the file. `label`: text beside the line.
+   */
+  eof?: { offset: bigint; label?: string };
 }
 
 /** What lies at one byte of the map. */
@@ -46,6 +51,8 @@ export class MapCanvas {
   width = 1;
   height = 1;
   dpr = 1;
+  /** Device pixel x of the end-of-file line last drawn (Marks.eof), if one is in view. */
+  eofX: number | undefined;
   /** The marks last drawn (hitAt reads them). */
   private marks: ColumnMarks | undefined;
 
@@ -94,6 +101,7 @@ export class MapCanvas {
           this.strokeRange(view, { offset: BigInt(e.offset), length: BigInt(e.length) }, p.selection, 1);
       }
     }
+    this.eofX = marks.eof ? this.drawEof(view, marks.eof.offset, p, marks.eof.label) : undefined;
     // hover is an outline, not a fill: the colour under the cursor must stay readable
     if (marks.hover) this.strokeRange(view, marks.hover, p.hover, 1);
     if (marks.selection) {
@@ -255,6 +263,33 @@ export class MapCanvas {
       if (inRun(next)) return next;
     }
     return at;
+  }
+
+  /**
+   * The end-of-file line at `eof` (device pixel x returned; undefined when out of view): in the
+   * foreground colour over a hole-coloured edge, so it reads on any extent colour and theme.
+   */
+  drawEof(view: ViewWindow, eof: bigint, p: Palette, label?: string): number | undefined {
+    const x = Math.round(pixelOfOffset(view, this.width, eof));
+    if (x <= 0 || x >= this.width) return undefined;
+    const { ctx, height: H } = this;
+    const lw = Math.max(1, Math.round(this.dpr));
+    ctx.fillStyle = p.hole;
+    ctx.fillRect(x - 2 * lw, 0, 4 * lw, H);
+    ctx.fillStyle = p.foreground;
+    ctx.fillRect(x - lw, 0, 2 * lw, H);
+    if (label) {
+      ctx.font = `${Math.round(10 * this.dpr)}px sans-serif`;
+      const tw = ctx.measureText(label).width;
+      const pad = Math.round(2 * this.dpr);
+      // on the side with room: after the line, or before it near the right edge
+      const lx = x + lw + pad + tw + pad <= this.width ? x + lw : x - lw - tw - 2 * pad;
+      ctx.fillRect(lx, 0, tw + 2 * pad, Math.round(13 * this.dpr));
+      ctx.fillStyle = p.hole;
+      ctx.textBaseline = 'top';
+      ctx.fillText(label, lx + pad, Math.round(1.5 * this.dpr));
+    }
+    return x;
   }
 
   fillRange(view: ViewWindow, r: ViewWindow, color: string): void {
