@@ -4,7 +4,7 @@
 // This file holds the view state (window, hover, selection, pending requests), the drawing and
 // the host messages; the parts with one job each are beside it: controls.ts (toolbar),
 // status.ts (progress, error banner), summary.ts, axis.ts, tooltip.ts, input.ts (pointer,
-// wheel, keys) and table.ts. (Just over 400 lines: what is left is the one state they all share.)
+// wheel, keys) and table.ts. (About 430 lines: what is left is the one state they all share.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';

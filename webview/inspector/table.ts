@@ -7,6 +7,7 @@
 // (in `ch` of the monospace table font, set as --w1…--w4 on the grid), and the table scrolls
 // sideways when a narrow editor column cannot hold them (every column stays); the header
 // follows that scroll. What a row says (cells, tooltip, copied text) is in row-text.ts.
+// (Just over 400 lines: one virtualised grid's scrolling, selection and keys share its state.)
 import type { WireExtent } from '../../src/protocol/messages';
 import { groupDigits } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
