@@ -303,7 +303,10 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     const inner = await fillOf(page, 'canvas.map', fg);
     const x0 = Math.ceil((4 / 16) * inner.w) + 1;
     const x1 = Math.floor((5 / 16) * inner.w) - 1;
-    assert.ok(inner.heights.slice(x0, x1).some((h) => h > 0), `a foreground line inside the selection (${fg})`);
+    assert.ok(
+      inner.heights.slice(x0, x1).some((h) => h > 0),
+      `a foreground line inside the selection (${fg})`,
+    );
     for (let i = 0; i < 3; i++) await page.keyboard.press('+');
     // (the view is drawn, and said in the page, on the next frame)
     const viewIs = (len: bigint) => page.waitForFunction((l) => document.body.dataset.view?.endsWith(`:${l}`), String(len));
@@ -365,7 +368,12 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
           notes[0],
           /^tmpfs counts 4,194,304 bytes \(4 MiB\) in use for this file .* finds data in 1,048,576 bytes \(1 MiB\) of blocks: the other 3,145,728 bytes \(3 MiB\) /,
         );
-        assert.equal(await page.$eval('.summary .kv[data-key="Allocated"] dd', (d) => d.textContent), '1,048,576 bytes (1 MiB)');
+        // a SEEK_DATA map: the figure is what SEEK_DATA finds, and says so (the note gives the rest)
+        assert.equal(await page.$eval('.summary .kv[data-key="Allocated"] dt', (d) => d.textContent), 'Allocated (SEEK_DATA)');
+        assert.equal(
+          await page.$eval('.summary .kv[data-key="Allocated"] dd', (d) => d.textContent),
+          '1,048,576 bytes (1 MiB) of data ranges',
+        );
         // tmpfs cannot clone, so nothing is shared: 0 is the truth there
         assert.equal(await page.$eval('.summary .kv[data-key="Shared"] dd', (d) => d.textContent), '0 bytes (0.0% of allocated)');
         const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -403,7 +411,9 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
         model: async () => new MapModel({ ...(await engine.map(f)), source: 'allocated-ranges' }, await engine.volume(f)),
       });
       await smbLike.goto(server.url('inspector', { body: THEMES.dark.body }));
-      await smbLike.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelector('.summary .kv[data-key="Unwritten"]'));
+      await smbLike.waitForFunction(
+        () => document.body.dataset.busy === '0' && document.querySelector('.summary .kv[data-key="Unwritten"]'),
+      );
       for (const key of ['Shared', 'Unwritten'])
         assert.equal(
           await smbLike.$eval(`.summary .kv[data-key="${key}"] dd`, (d) => d.textContent),
