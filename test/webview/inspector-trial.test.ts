@@ -10,6 +10,7 @@
 //   zoom stayed on).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine';
 import { MapModel } from '../../src/views/map-model';
@@ -153,6 +154,11 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
         const s = getComputedStyle(c);
         return { visible: c.matches(':focus-visible'), style: s.outlineStyle, color: s.outlineColor, width: s.outlineWidth };
       });
+      // (and its label counts in words: "1 extent")
+      assert.match(
+        (await page.$eval('canvas.map', (c) => c.getAttribute('aria-label')))!,
+        /^Range map of focus\.bin: 1 extent, 64 KiB allocated for a file of 64 KiB;/,
+      );
       const [r, g, b] = hexToRgb(THEMES[theme].vars['--vscode-focusBorder']);
       assert.deepEqual(ring, { visible: true, style: 'solid', color: `rgb(${r}, ${g}, ${b})`, width: '1px' }, theme);
       if (theme === 'dark') {
@@ -169,6 +175,23 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
       }
       await page.close();
     }
+  });
+
+  test('a zoomed-out pixel holding one extent is announced as "1 extent", not "1 extents"', async () => {
+    // 3,000 extents at the start (more than the view draws exactly: bins), one alone at the end
+    const f = path.join(xfs!.mountPoint, 'one-in-a-pixel.bin');
+    const fd = fs.openSync(f, 'w');
+    for (let i = 0; i < 3000; i++) fs.writeSync(fd, Buffer.alloc(4096, 1), 0, 4096, i * 8192);
+    fs.writeSync(fd, Buffer.alloc(4096, 1), 0, 4096, 1024 * MiB);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    const page = await open(full(f));
+    assert.equal(await page.evaluate(() => document.body.dataset.windowMode), 'bins');
+    const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+    await page.mouse.click(bb.x + bb.width - 1, bb.y + bb.height / 2);
+    await frames(page);
+    assert.match((await page.$eval('#live', (e) => e.textContent))!, /^Selected: One pixel with 1 extent, 0\.\d% allocated, from /);
+    await page.close();
   });
 
   test('an empty file and an all-hole file: a line under the table says so; zoom is off, export on', async () => {
