@@ -212,8 +212,8 @@ export async function digHoles(
       calls,
       durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
       notes: [
-        `scanned ${scanned} bytes in ${ranges.ranges.length} data ranges at ${bs}-byte blocks; found ${found} bytes of zeros; ` +
-          `punched ${runs} runs; ${freed} bytes deallocated (measured)`,
+        `scanned ${scanned} bytes in ${plural(ranges.ranges.length, 'data range')} at ${bs}-byte blocks; found ${found} bytes of zeros; ` +
+          `punched ${plural(runs, 'run')}; ${freed} bytes deallocated (measured)`,
       ],
     };
   } finally {
@@ -222,3 +222,6 @@ export async function digHoles(
 }
 
 export type { Backend };
+
+/** "1 run", "2 runs": the report's note reads as a sentence. */
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -92,6 +92,7 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       assert.equal(r.bytes, before - after);
       assert.equal(r.bytes, 2n * BigInt(MiB));
       assert.match(r.notes!.join(' '), /deallocated \(measured\)/);
+      assert.match(r.notes![0], /^scanned 4194304 bytes in 1 data range at \d+-byte blocks; found 2097152 bytes of zeros; punched \d+ runs; /);
       // what the file system got back (statfs after syncfs): all of it where the blocks were the
       // file's alone; on btrfs nothing, since the rest of the file's one extent still uses it
       if (kind === 'btrfs') {

@@ -49,7 +49,7 @@ test('set/clear sparse where there is no sparse attribute: said once, no change 
 
 test('dig holes: what was scanned, what was freed, the unwritten space it does not scan', () => {
   const note =
-    'scanned 1048576 bytes in 1 data ranges at 4096-byte blocks; found 0 bytes of zeros; punched 0 runs; 0 bytes deallocated (measured)';
+    'scanned 1048576 bytes in 1 data range at 4096-byte blocks; found 0 bytes of zeros; punched 0 runs; 0 bytes deallocated (measured)';
   assert.deepEqual(scannedFromNotes([note]), { bytes: 1048576n, ranges: 1 });
   assert.equal(
     digHolesMessage({ bytes: 0n, notes: [note] }, 'zeros.img', 32505856n),
@@ -57,7 +57,7 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
       'Another 32,505,856 bytes (31 MiB) is preallocated but unwritten: it reads as zeros but is not data, so Dig Holes does not scan it.',
   );
   assert.equal(
-    digHolesMessage({ bytes: 4096n * 1024n, notes: [note.replace('1 data ranges', '3 data ranges')] }, 'a.img', 0n),
+    digHolesMessage({ bytes: 4096n * 1024n, notes: [note.replace('1 data range', '3 data ranges')] }, 'a.img', 0n),
     'Freed 4,194,304 bytes (4 MiB) of zero blocks in a.img. Scanned 1,048,576 bytes (1 MiB) of data in 3 data ranges.',
   );
   assert.equal(
