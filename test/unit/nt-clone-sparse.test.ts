@@ -115,7 +115,7 @@ for (const size of [(1n << 60n) + 1n, 1n << 46n]) {
       assert.ok(t.calls.some((c) => c.code === FSCTL.FSCTL_QUERY_ALLOCATED_RANGES && c.path === 'S:\\huge.bin'));
       assert.equal(rep.bytes, size);
       assert.ok(
-        rep.notes?.some((n) => /cloned 1 allocated range\(s\), holes kept/.test(n)),
+        rep.notes?.some((n) => /cloned 1 allocated range, holes kept/.test(n)),
         String(rep.notes),
       );
       assert.deepEqual(progress, [(1n << 40n) + 16n * KiB]);

@@ -212,7 +212,7 @@ export async function cloneFileNt(
         const r = await queryAllocatedRanges(t, src, { offset: 0n, length: info.endOfFile }, { operation: 'clone' }, ctx);
         calls += r.calls;
         pieces = clusterPieces(r.ranges, 0n, info.endOfFile, clusterSize);
-        notes.push(`sparse source: cloned ${pieces.length} allocated range(s), holes kept`);
+        notes.push(`sparse source: cloned ${pieces.length} allocated range${pieces.length === 1 ? '' : 's'}, holes kept`);
       }
       calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx, pieces);
 

@@ -135,7 +135,7 @@ export async function copyChunkNt(
           if (so.kind === 'ok') {
             segments = r.ranges;
             await t.setEndOfFile(dst, info.endOfFile);
-            notes.push(`sparse source: copied ${r.ranges.length} allocated range(s), holes kept`);
+            notes.push(`sparse source: copied ${r.ranges.length} allocated range${r.ranges.length === 1 ? '' : 's'}, holes kept`);
           }
         } catch (e) {
           notes.push(`holes not kept (${(e as Error).message})`);
