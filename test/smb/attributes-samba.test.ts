@@ -14,7 +14,7 @@ import { createEngine } from '../../src/engine/engine';
 import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { ctx, makeDenseFile, makeSparseFile, sha256File } from './helpers';
+import { ctx, makeDenseFile, makeSparseFile, sha256File, useSmbPassword } from './helpers';
 
 const skip = sambaSkipReason();
 const MiB = 1024 * 1024;
@@ -24,7 +24,7 @@ describe('attributes of clones and copies on a Samba share with hide dot files',
   let btrfs: LoopFs;
   let xfs: LoopFs;
   let smb: SambaServer;
-  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+  useSmbPassword();
 
   before(async () => {
     btrfs = makeLoopFs('btrfs', 320);
@@ -35,7 +35,6 @@ describe('attributes of clones and copies on a Samba share with hide dot files',
         { name: 'xfs', path: xfs.mnt, options: { 'block size': '4096' } },
       ],
     });
-    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
   });
 
   after(async () => {
@@ -43,8 +42,6 @@ describe('attributes of clones and copies on a Samba share with hide dot files',
     await smb?.stop();
     btrfs?.cleanup();
     xfs?.cleanup();
-    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
-    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
   });
 
   /** The attributes smbclient's allinfo shows (its own SMB client, a fresh connection). */

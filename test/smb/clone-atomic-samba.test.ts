@@ -23,7 +23,7 @@ import { createEngine, type Engine } from '../../src/engine/engine';
 import { FsctlError } from '../../src/engine/errors';
 import { closeSmbConnections, configureSmb } from '../../src/engine/backends/smb';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { ctx, makeDenseFile, makeSparseFile, sha256File } from './helpers';
+import { ctx, makeDenseFile, makeSparseFile, sha256File, useSmbPassword } from './helpers';
 import { command, createdFileIds, decodeIoctlRequest, isResponse, messageId, ntStatus, readSmb2, startCapture, tsharkSkipReason, type Capture, type IoctlRequest, type Smb2Pdu } from './tshark';
 
 const skip = sambaSkipReason() ?? tsharkSkipReason();
@@ -86,7 +86,7 @@ describe('Clone Range with the atomic option over SMB2 against Samba (btrfs shar
   let dir: string;
   let cap: Capture;
   let engine: Engine;
-  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+  useSmbPassword();
   let pdus: Smb2Pdu[] | undefined;
   /** The wire, read once after the operations: every SMB2 PDU of the session. */
   const wire = async () => {
@@ -102,7 +102,6 @@ describe('Clone Range with the atomic option over SMB2 against Samba (btrfs shar
     fs = makeLoopFs('btrfs', 200);
     // log level 2 makes vfswrap_fsctl say which code it did not implement.
     smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }], global: { 'log level': '2' } });
-    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
     dir = mkdtempSync(join(tmpdir(), 'el-smb-atomic-'));
     makeDenseFile(join(fs.mnt, 'a.bin'), 1 * MiB, 7);
     makeDenseFile(join(fs.mnt, 'b.bin'), 1 * MiB, 99);
@@ -128,8 +127,6 @@ describe('Clone Range with the atomic option over SMB2 against Samba (btrfs shar
     await smb?.stop();
     fs?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
-    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
   });
 
   test('atomic: Samba refuses FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with STATUS_INVALID_DEVICE_REQUEST, by name, destination unchanged', async () => {

@@ -34,7 +34,7 @@ import { dedupeRangeNt } from '../../src/engine/nt/dedupe';
 import type { NtHandle, NtTransport } from '../../src/engine/nt/transport';
 import { SignalContext } from '../../src/engine/context';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { makeDenseFile, sha256File, smbUid } from './helpers';
+import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 import { frags as filefragExtents } from '../support/dedupe-files';
 
@@ -52,12 +52,11 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
   let fs: LoopFs;
   let smb: SambaServer;
   let engine: Engine;
-  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+  useSmbPassword();
 
   before(async () => {
     fs = makeLoopFs('btrfs', 200);
     smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
-    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
     engine = createEngine();
   });
 
@@ -66,8 +65,6 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     await closeSmbConnections();
     await smb?.stop();
     fs?.cleanup();
-    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
-    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
   });
 
   test('equal files are shared on the server disk; contents and the destination mtime unchanged', async () => {

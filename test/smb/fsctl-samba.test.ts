@@ -16,7 +16,7 @@ import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { ctx, makeDenseFile, makeSparseFile, sha256File, smbUid } from './helpers';
+import { ctx, makeDenseFile, makeSparseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { digHoles } from '../../src/engine/dig-holes';
 import { CLI, cli, ensureBuilt } from '../cli/run-cli';
 
@@ -29,7 +29,7 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
   let xfs: LoopFs;
   let ext4: LoopFs;
   let smb: SambaServer;
-  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+  useSmbPassword();
 
   before(async () => {
     btrfs = makeLoopFs('btrfs', 320);
@@ -43,7 +43,6 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
         { name: 'btrfs1k', path: btrfs.mnt, options: { 'vfs objects': 'btrfs' } },
       ],
     });
-    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
   });
 
   after(async () => {
@@ -52,8 +51,6 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     btrfs?.cleanup();
     xfs?.cleanup();
     ext4?.cleanup();
-    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
-    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
   });
 
   const local = () => localBackend();

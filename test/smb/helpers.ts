@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { chownSync, closeSync, openSync, readFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { OpContext } from '../../src/engine/backend';
-import { SMB_USER } from '../support/samba';
+import { after, before } from 'node:test';
+import { SMB_PASSWORD, SMB_USER } from '../support/samba';
 
 export const ctx: OpContext = { checkCancelled() {}, progress() {} };
 
@@ -48,4 +49,19 @@ export function makeDenseFile(path: string, size: number, seed = 7): void {
 
 export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/**
+ * The test user's password in EXTENT_LENS_SMB_PASSWORD (what the CLI and the engine read) for the
+ * calling describe's tests, and the variable as it was after them: call at the describe's top.
+ */
+export function useSmbPassword(): void {
+  const saved = process.env.EXTENT_LENS_SMB_PASSWORD;
+  before(() => {
+    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
+    else process.env.EXTENT_LENS_SMB_PASSWORD = saved;
+  });
 }

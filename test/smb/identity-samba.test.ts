@@ -19,7 +19,7 @@ import { createEngine, type Engine } from '../../src/engine/engine';
 import { FsctlError } from '../../src/engine/errors';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { cli, ensureBuilt } from '../cli/run-cli';
-import { makeDenseFile, sha256File, smbUid } from './helpers';
+import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 
 const skip = sambaSkipReason();
 const MiB = 1024 * 1024;
@@ -45,7 +45,7 @@ describe('SMB file identity and overwrite checks against Samba (btrfs share)', {
   let smb: SambaServer;
   let engine: Engine;
   let root: string;
-  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+  useSmbPassword();
   const uri = (p: string, share = 'data') => smb.uri(share, p);
 
   before(async () => {
@@ -58,7 +58,6 @@ describe('SMB file identity and overwrite checks against Samba (btrfs share)', {
         { name: 'again', path: root },
       ],
     });
-    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
     engine = createEngine();
   });
 
@@ -67,8 +66,6 @@ describe('SMB file identity and overwrite checks against Samba (btrfs share)', {
     await closeSmbConnections();
     await smb?.stop();
     fs?.cleanup();
-    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
-    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
   });
 
   test('stat gives a fileId: equal for a case alias and a hard link, different for another file and on another share', async () => {

@@ -14,7 +14,7 @@ import { createEngine, type SpaceFile } from '../../src/engine';
 import { localBackend } from '../../src/engine/select-backend';
 import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { ctx, makeDenseFile, makeSparseFile, smbUid } from './helpers';
+import { ctx, makeDenseFile, makeSparseFile, smbUid, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
 const skip = sambaSkipReason();
@@ -25,13 +25,12 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
   let btrfs: LoopFs;
   let smb: SambaServer;
   let dir: string;
-  const savedPw = process.env.EXTENT_LENS_SMB_PASSWORD;
+  useSmbPassword();
 
   before(async () => {
     ensureBuilt();
     btrfs = makeLoopFs('btrfs', 320);
     smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
-    process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
     dir = join(btrfs.mnt, 'proj');
     mkdirSync(join(dir, 'sub'), { recursive: true });
     makeDenseFile(join(dir, 'a.img'), 256 * KiB);
@@ -51,8 +50,6 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     await closeSmbConnections();
     await smb?.stop();
     btrfs?.cleanup();
-    if (savedPw === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
-    else process.env.EXTENT_LENS_SMB_PASSWORD = savedPw;
   });
 
   /** The server's allocated bytes of a file in the share (SEEK_DATA/SEEK_HOLE on the btrfs itself). */
