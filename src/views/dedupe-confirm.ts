@@ -11,14 +11,16 @@ type Translate = (message: string, ...args: Array<string | number | boolean>) =>
 
 export function applyQuestion(facts: ReturnType<typeof applyFacts>, t: Translate): { message: string; detail: string } {
   const bounded = facts.minBytes < facts.bytes;
-  const amount = bounded ? `${humanBytes(facts.minBytes)} – ${humanBytes(facts.bytes)}` : humanBytes(facts.bytes);
+  // (bounds that round alike read as one figure in the title; the detail gives both exactly)
+  const [low, high] = [humanBytes(facts.minBytes), humanBytes(facts.bytes)];
+  const amount = bounded && low !== high ? `${low} – ${high}` : high;
   const what = facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges));
   const where = facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups));
   const message =
     facts.files === 1 ? t('Deduplicate {0} in 1 file?', amount) : t('Deduplicate {0} in {1} files?', amount, groupNumber(facts.files));
   const detail = bounded
     ? t(
-        '{0} in {1} will share one copy of their data, which should free between {2} and {3} (the estimate: the lower figure if the other files that already share some of these blocks lie outside the selection; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
+        '{0} in {1} will share one copy of their data, which should free between {2} and {3} (the estimate: whether some of these blocks are already shared, with files outside the selection or where a share does not say, is not known; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
         what,
         where,
         bytesText(facts.minBytes, t),

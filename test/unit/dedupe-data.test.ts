@@ -216,8 +216,9 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
   assert.deepEqual(facts, { bytes: 4096n + (1n << 40n), minBytes: 1n << 40n, files: 4, groups: 2, ranges: 2 }, 'b is already shared: no range to share');
   // the confirmation asks about the range, never the top alone (a trial saw "200 MiB" asked and 100 MiB freed)
   const q = applyQuestion(facts, plainT);
-  assert.equal(q.message, 'Deduplicate 1 TiB – 1 TiB in 4 files?');
-  assert.match(q.detail, /^2 identical ranges in 2 groups will share one copy of their data, which should free between 1,099,511,627,776 bytes \(1 TiB\) and 1,099,511,631,872 bytes \(1 TiB\) \(the estimate: the lower figure if/);
+  assert.equal(q.message, 'Deduplicate 1 TiB in 4 files?', 'bounds that round alike: one figure in the title');
+  assert.match(q.detail, /^2 identical ranges in 2 groups will share one copy of their data, which should free between 1,099,511,627,776 bytes \(1 TiB\) and 1,099,511,631,872 bytes \(1 TiB\) \(the estimate: whether some/);
+  assert.equal(applyQuestion({ ...facts, minBytes: 0n, bytes: 4n << 20n }, plainT).message, 'Deduplicate 0 B – 4 MiB in 4 files?');
   const exact = applyQuestion({ ...facts, minBytes: facts.bytes }, plainT);
   assert.match(exact.detail, /which should free about 1,099,511,631,872 bytes \(1 TiB\) \(the estimate; the result is measured\)/);
 });
