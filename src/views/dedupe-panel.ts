@@ -284,7 +284,7 @@ export class DedupePanel implements vscode.Disposable {
       void vscode.window.showInformationMessage(
         r.cancelled
           ? t(
-              'Deduplicating was cancelled after {0} of {1} groups: {2} shared, {3} freed (measured). Every file still reads as before; Find again shows what is left to share.',
+              'Deduplicating was cancelled with {0} of {1} groups finished (one under way may be shared in part): {2} shared, {3} freed (measured). Every file still reads as before; Find again shows what is left to share.',
               groupNumber(r.cancelled.groupsDone),
               groupNumber(r.cancelled.groups),
               r.cancelled.countsAtLeast ? t('at least {0}', humanBytes(r.deduped)) : humanBytes(r.deduped),

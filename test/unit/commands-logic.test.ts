@@ -67,7 +67,7 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
   // the file system got less back than the file gave up (shared blocks, a btrfs extent in part)
   assert.equal(
     digHolesMessage({ bytes: 2n * 1048576n, notes: [], fsFreed: 0n }, 'c.img', 0n),
-    'Deallocated 2,097,152 bytes (2 MiB) from c.img, but the file system gained only 0 bytes of free space (measured): the rest is still used by files sharing those blocks (clones, snapshots), or by the rest of their btrfs extents, which btrfs frees only whole.',
+    'Deallocated 2,097,152 bytes (2 MiB) from c.img, but the file system gained only 0 bytes of free space (measured): the rest is still used by files sharing those blocks (clones, snapshots), or, on btrfs, by the rest of their extents, which btrfs frees only whole.',
   );
   assert.match(digHolesMessage({ bytes: 4096n, notes: [], fsFreed: 4096n }, 'd.img', 0n), /^Freed 4,096 bytes/);
   const U = EXTENT_FLAG.UNWRITTEN;

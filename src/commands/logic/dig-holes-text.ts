@@ -84,7 +84,7 @@ export function digHolesMessage(
  */
 export function notAllFreed(deallocated: bigint, fsFreed: bigint, name: string, t: Translate = plainT): string {
   return t(
-    'Deallocated {0} from {1}, but the file system gained only {2} of free space (measured): the rest is still used by files sharing those blocks (clones, snapshots), or by the rest of their btrfs extents, which btrfs frees only whole.',
+    'Deallocated {0} from {1}, but the file system gained only {2} of free space (measured): the rest is still used by files sharing those blocks (clones, snapshots), or, on btrfs, by the rest of their extents, which btrfs frees only whole.',
     bytesText(deallocated, t),
     name,
     bytesText(fsFreed, t),
