@@ -189,7 +189,10 @@ export class DedupePanel implements vscode.Disposable {
       // once sharing has begun a cancel ends in a report (engine.dedupe resolves): this is before it
       const message =
         phase === 'find'
-          ? t('The search was cancelled; nothing was changed.')
+          ? this.plan
+            ? // the earlier search's groups stay on show: said, so they are not taken for this one's
+              t('The search was cancelled; nothing was changed. The groups shown are from the search before it.')
+            : t('The search was cancelled; nothing was changed.')
           : t('Deduplicating was cancelled before anything was shared; nothing was changed.');
       this.lastError = { type: 'error', code: 'E_CANCELLED', message };
       if (phase === 'apply') void vscode.window.showInformationMessage(message);

@@ -521,7 +521,7 @@ describe('Find Duplicate Data (host side)', () => {
     panel.send({ type: 'dedupeCancel' });
     const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
     assert.equal(err.code, 'E_CANCELLED');
-    assert.equal(err.message, 'The search was cancelled; nothing was changed.');
+    assert.equal(err.message, 'The search was cancelled; nothing was changed. The groups shown are from the search before it.');
     assert.equal(state.messages.filter((m) => m.level === 'error').length, errors);
     const last = lastOf(panel, 'dedupe')!;
     assert.ok(last.plan && last.report, 'the previous plan and its report stay');
