@@ -7,7 +7,7 @@
 // Dependency-free on purpose (it imports only types): the CLI and the extension's views import
 // it directly instead of through src/engine/index.ts, whose value import would evaluate the
 // whole engine (operations, destination, context, ...) at start-up or activation, before any
-// map is read. Everything here is also exported from index.ts. (Just over 400 lines: the
+// map is read. Everything here is also exported from index.ts. (About 450 lines: the
 // format, its flag bits and the few functions every layer reads it with, kept as the one file
 // those layers import.)
 
@@ -423,4 +423,30 @@ export function heldOutsideExtents(blockBytes: bigint, p: PackedExtents, blockSi
     touched += ((end + block - 1n) / block) * block - (start / block) * block;
   }
   return blockBytes > touched ? blockBytes - touched : 0n;
+}
+
+/**
+ * Bytes of extents past the end of the file's last block (it is allocated whole): space
+ * preallocated beyond EOF (fallocate --keep-size, XFS speculative preallocation). Extents in
+ * offset order, read through `offsetAt`/`endAt` so the CLI's packed columns and the inspector's
+ * model count them the same way.
+ */
+export function bytesPastEof(
+  size: bigint,
+  blockSize: number,
+  count: number,
+  offsetAt: (i: number) => bigint,
+  endAt: (i: number) => bigint,
+): bigint {
+  const bs = BigInt(blockSize > 0 ? blockSize : 1);
+  const eof = ((size + bs - 1n) / bs) * bs;
+  let past = 0n;
+  // sorted by offset: only the last extents can reach past it
+  for (let i = count - 1; i >= 0; i--) {
+    const o = offsetAt(i);
+    const end = endAt(i);
+    if (end <= eof) break;
+    past += end - (o > eof ? o : eof);
+  }
+  return past;
 }

@@ -16,7 +16,7 @@
 // Exports are in src/views/map-export.ts, the clone-results data in src/views/clone-results-data.ts.
 
 // map-format.ts directly: see the note in src/views/map-columns.ts.
-import { extentFlagNames } from '../engine/map-format';
+import { bytesPastEof, extentFlagNames } from '../engine/map-format';
 import type { Extent, ExtentFlag, ExtentMap, VolumeInfo } from '../engine';
 import { MAX_BINS, toWire } from '../protocol/messages';
 import type { HostMessage, WebviewMessage, WireExtent, WireSummary, WireWindow } from '../protocol/messages';
@@ -211,17 +211,13 @@ export class MapModel implements ExportSource {
    * map counts them (src/cli/commands/map-packed.ts, pastEndOfFile): preallocated beyond EOF.
    */
   pastEofBytes(): bigint {
-    const bs = BigInt(this.blockSize > 0 ? this.blockSize : 1);
-    const eof = ((this.size + bs - 1n) / bs) * bs;
-    let past = 0n;
-    // sorted by offset: only the last extents can reach past it
-    for (let i = this.count - 1; i >= 0; i--) {
-      const o = this.offsetAt(i);
-      const end = this.endAt(i);
-      if (end <= eof) break;
-      past += end - (o > eof ? o : eof);
-    }
-    return past;
+    return bytesPastEof(
+      this.size,
+      this.blockSize,
+      this.count,
+      (i) => this.offsetAt(i),
+      (i) => this.endAt(i),
+    );
   }
 
   /** The span the map should show: the whole file, or past EOF when extents reach beyond it. */

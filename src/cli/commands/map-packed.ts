@@ -12,7 +12,7 @@
 // From map-format.ts, not ../../engine/index: a value import of the index would evaluate the
 // whole engine at start-up for every command (~6 ms), not only when it is used; map-format.ts
 // is dependency-free.
-import { EXTENT_FLAG, extentFlagNames, type PackedExtentMap } from '../../engine/map-format';
+import { bytesPastEof, EXTENT_FLAG, extentFlagNames, type PackedExtentMap } from '../../engine/map-format';
 import { escapeControls, exactAndHuman, formatMs, noteLine } from '../format';
 import { percentOf, withHumanSizes } from '../../protocol/format';
 import { dec, num, str } from '../json';
@@ -279,18 +279,14 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
 
 /** Bytes of the map's extents past the end of the file's last block (preallocated beyond EOF). */
 function pastEndOfFile(m: PackedExtentMap): bigint {
-  const bs = BigInt(m.blockSize > 0 ? m.blockSize : 1);
-  const eof = ((m.size + bs - 1n) / bs) * bs;
   const { count, offset, length } = m.packed;
-  let past = 0n;
-  // sorted by offset: only the last extents can reach past it
-  for (let i = count - 1; i >= 0; i--) {
-    const o = u64(offset[i]);
-    const end = o + u64(length[i]);
-    if (end <= eof) break;
-    past += end - (o > eof ? o : eof);
-  }
-  return past;
+  return bytesPastEof(
+    m.size,
+    m.blockSize,
+    count,
+    (i) => u64(offset[i]),
+    (i) => u64(offset[i]) + u64(length[i]),
+  );
 }
 
 /** The rows: each row's cells as bytes straight into the output buffer; ` xN` after the flags for a refcount above 1. */
