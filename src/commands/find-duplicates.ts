@@ -12,6 +12,7 @@ import { COMMANDS } from '../host/logic/contributions';
 import { pathsFromArgs } from '../host/logic/clone-selection';
 import { readDedupeOptions } from '../host/logic/dedupe-settings';
 import { DedupePanel } from '../views/dedupe-panel';
+import { showSettingError } from '../host/ui';
 
 const t = vscode.l10n.t;
 
@@ -23,10 +24,7 @@ export function registerFindDuplicates(s: Services): vscode.Disposable {
       const opts = readDedupeOptions(cfg.get('dedupe.chunkSize'), cfg.get('dedupe.minSize'), t);
       if ('error' in opts) {
         s.log.error(`find duplicates: the setting ${opts.setting} is not usable: ${opts.error}`);
-        const open = t('Open Settings');
-        void vscode.window
-          .showErrorMessage(t('The setting {0} is not a byte size: {1}', opts.setting, opts.error), open)
-          .then((c) => c === open && vscode.commands.executeCommand('workbench.action.openSettings', opts.setting));
+        showSettingError(t('The setting {0} is not a byte size: {1}', opts.setting, opts.error), opts.setting);
         return undefined;
       }
       let paths = pathsFromArgs(uri, uris);

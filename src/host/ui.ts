@@ -26,6 +26,14 @@ export function requireTrust(s: Services, what: string): boolean {
   return false;
 }
 
+/** A setting's value cannot be used: say which and why, with Open Settings on that setting. */
+export function showSettingError(message: string, setting: string): void {
+  const open = t('Open Settings');
+  void vscode.window
+    .showErrorMessage(message, open)
+    .then((c) => c === open && vscode.commands.executeCommand('workbench.action.openSettings', setting));
+}
+
 /** The file a command acts on: its argument, else the active editor's file, else a dialog. */
 export async function pickFile(arg: unknown, title: string, opts: { useActiveEditor?: boolean } = {}): Promise<string | undefined> {
   const fromArg = pathsFromArgs(arg, undefined)[0];

@@ -18,7 +18,8 @@ import type { Services } from '../host/services';
 import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { groupNumber } from '../host/logic/bytes';
-import { requireTrust, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
+import { requireTrust, showFailure, showSettingError, uriOfPath, withCancellableProgress } from '../host/ui';
+import { DEDUPE_CHUNK_SETTING } from '../host/logic/dedupe-settings';
 import { describeUntrusted, selectionKey, setWebviewHtml, webviewOptions } from './panel-setup';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
 import { applyQuestion } from './dedupe-confirm';
@@ -198,8 +199,16 @@ export class DedupePanel implements vscode.Disposable {
       if (phase === 'apply') void vscode.window.showInformationMessage(message);
     } else {
       this.s.log.error(errorLogLine(what, e));
-      this.lastError = { type: 'error', code: f.code, message: f.message };
-      showFailure(this.s, phase === 'find' ? t('Find Duplicate Data') : t('Deduplicate'), e);
+      if (phase === 'find' && f.code === 'E_MISALIGNED') {
+        // the chunk size that does not fit this file system came from a setting, not from the
+        // person's hand here: name it, and open it
+        const message = t('{0} The chunk size is the setting {1}.', f.message, DEDUPE_CHUNK_SETTING);
+        this.lastError = { type: 'error', code: f.code, message };
+        showSettingError(message, DEDUPE_CHUNK_SETTING);
+      } else {
+        this.lastError = { type: 'error', code: f.code, message: f.message };
+        showFailure(this.s, phase === 'find' ? t('Find Duplicate Data') : t('Deduplicate'), e);
+      }
     }
     this.post(this.lastError);
     this.postState();

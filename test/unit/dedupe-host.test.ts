@@ -147,6 +147,31 @@ describe('Find Duplicate Data (host side)', () => {
     assert.deepEqual(lastOf(panel, 'dedupe')!.plan, JSON.parse(JSON.stringify(r)));
   });
 
+  test('with the real engine: a chunk size the file system cannot use names the setting, offers to open it', async () => {
+    // 6 KiB is a byte size (the setting parses) but not a multiple of the 4 KiB blocks here:
+    // the engine refuses it (E_MISALIGNED) once it meets the file system
+    fake.setConfig('extentLens.dedupe.chunkSize', '6 KiB');
+    state.answers.push({ match: /extentLens\.dedupe\.chunkSize/, answer: 'Open Settings' });
+    const openedSettings: unknown[] = [];
+    const reg = fake.vscode.commands.registerCommand('workbench.action.openSettings', (q: unknown) => void openedSettings.push(q));
+    try {
+      assert.equal(await exec('extentLens.findDuplicates', Uri.file(dir), [Uri.file(dir)]), undefined);
+      const said = /^dedupe: the chunk size 6144 is not a multiple of the block size .*\(E_MISALIGNED\)\. The chunk size is the setting extentLens\.dedupe\.chunkSize\.$/;
+      assert.ok(
+        state.messages.some((m) => m.level === 'error' && said.test(m.text) && m.items.includes('Open Settings')),
+        JSON.stringify(state.messages.at(-1)),
+      );
+      const panel = dedupePanels().at(-1)!;
+      await panel.waitFor((m) => m.type === 'error' && said.test(String(m.message)));
+      await waitUntil(() => openedSettings.length > 0, 'Open Settings ran');
+      assert.deepEqual(openedSettings, ['extentLens.dedupe.chunkSize']);
+    } finally {
+      reg.dispose();
+      state.answers.pop();
+      fake.setConfig('extentLens.dedupe.chunkSize', undefined);
+    }
+  });
+
   // From here on the commands are registered again over Services whose engine is the stand-in.
   test('set-up: the stand-in engine', async () => {
     for (const d of ctx.subscriptions) d.dispose();
