@@ -20,7 +20,9 @@ export async function readMap(
 ): Promise<ExtentMap | PackedExtentMap> {
   if (detail !== 'ranges') return engine.mapPacked(file, opts);
   const r = await engine.ranges(file, opts);
-  const source: MapSource = r.method === 'allocated-ranges' || r.method.includes('ALLOCATED') ? 'allocated-ranges' : 'seek';
+  // Linux and macOS find ranges with SEEK_DATA; every other method (Windows and SMB: allocated
+  // ranges, retrieval pointers, a volume without sparse files) gives ranges without flags likewise
+  const source: MapSource = r.method === 'seek' ? 'seek' : 'allocated-ranges';
   const m: ExtentMap = {
     path: r.path,
     size: r.size,

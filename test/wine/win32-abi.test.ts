@@ -68,6 +68,12 @@ before(async () => {
   source = Buffer.concat([crypto.randomBytes(1 << 20), Buffer.alloc(1 << 20), crypto.randomBytes((1 << 20) + 123)]);
   fs.writeFileSync(path.join(dir, 'source.bin'), source);
   fs.writeFileSync(path.join(dir, 'zero.bin'), Buffer.alloc(64 * 1024, 0xab));
+  // 64 KiB of data at 8 MiB in a 16 MiB file: holes Wine cannot show
+  fs.writeFileSync(path.join(dir, 'holes.bin'), '');
+  fs.truncateSync(path.join(dir, 'holes.bin'), 16 << 20);
+  const fd = fs.openSync(path.join(dir, 'holes.bin'), 'r+');
+  fs.writeSync(fd, Buffer.alloc(64 * 1024, 0xcd), 0, 64 * 1024, 8 << 20);
+  fs.closeSync(fd);
   const bundle = await bundleForWine(path.join(__dirname, 'driver.ts'), path.join(dir, 'driver.js'));
   const res = await runWineNode(bundle, dir, { EL_DIR: toWinePath(dir), EL_RESULT: toWinePath(path.join(dir, 'result.json')) });
   const resultPath = path.join(dir, 'result.json');
@@ -156,19 +162,30 @@ test('Wine answers the FSCTLs with ERROR_NOT_SUPPORTED (and fakes SET_SPARSE)', 
   assert.ok(raw.GET_RETRIEVAL_POINTERS, JSON.stringify(raw));
 });
 
-test('allocated ranges and maps: ERROR_NOT_SUPPORTED from QUERY_ALLOCATED_RANGES becomes a clear named error', opts, (t) => {
+test('allocated ranges and maps: QUERY_ALLOCATED_RANGES refused on a volume without sparse files: the whole file, or a named error where the volume counts it short', opts, (t) => {
   const loop = failed('qarLoop');
   assert.equal(loop.code, 'ERROR_NOT_SUPPORTED');
   assert.equal(loop.errno, 50);
   assert.equal(loop.syscall, 'DeviceIoControl(FSCTL_QUERY_ALLOCATED_RANGES)');
-  const e = failed('ranges');
-  assert.equal(e.code, 'ERROR_NOT_SUPPORTED');
-  assert.equal(e.operation, 'ranges');
-  assert.match(e.message, /does not report FILE_SUPPORTS_SPARSE_FILES/);
-  const m = failed('map');
-  t.diagnostic(`map error: ${m.code}: ${m.message}`);
-  assert.equal(m.operation, 'map');
-  assert.match(m.code, /^ERROR_(NOT_SUPPORTED|INVALID_FUNCTION|INVALID_PARAMETER)$/);
+  // source.bin is written through: Wine's volume (no FILE_SUPPORTS_SPARSE_FILES) keeps no holes,
+  // and its allocation size covers the file, so every byte is allocated
+  const size = BigInt(source.length);
+  const r = ok('ranges');
+  assert.equal(r.method, 'no sparse files');
+  assert.deepEqual(r.ranges, [{ offset: '0n', length: `${size}n` }]); // the driver's json() writes bigints as '123n'
+  assert.match(r.notes.join(' '), /keeps no sparse files \(it does not report FILE_SUPPORTS_SPARSE_FILES\) and refused FSCTL_QUERY_ALLOCATED_RANGES \(ERROR_NOT_SUPPORTED\)/);
+  const m = ok('map');
+  t.diagnostic(`map: ${JSON.stringify(m).slice(0, 400)}`);
+  assert.equal(m.source, 'allocated-ranges');
+  assert.equal(m.extents.length, 1);
+  assert.equal(m.extents[0].offset, '0n');
+  assert.ok(BigInt(m.extents[0].length.slice(0, -1)) >= size);
+  // holes.bin has holes on the Linux side, which Wine counts short: neither answer holds
+  for (const name of ['rangesHoles', 'mapHoles']) {
+    const e = failed(name);
+    assert.equal(e.code, 'ERROR_NOT_SUPPORTED', e.message);
+    assert.match(e.message, /does not report FILE_SUPPORTS_SPARSE_FILES, so it should keep no holes, yet it counts only \d+ bytes on disk for this file of 16777216 bytes/);
+  }
 });
 
 test('clone requests stop at the volume flags with E_UNSUPPORTED, leaving nothing behind', opts, () => {
@@ -240,7 +257,7 @@ test('zero where SET_ZERO_DATA is not supported: zeros written inside the file, 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const cliSkip = skip ?? (fs.existsSync(cli) ? undefined : 'dist/cli.js is not built; run npm run build');
 
-test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy, ranges error by name', cliSkip ? { skip: cliSkip } : {}, async () => {
+test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy, ranges of a file without holes and of one with', cliSkip ? { skip: cliSkip } : {}, async () => {
   const w = (name: string) => `${toWinePath(dir)}\\${name}`;
   const run = (...args: string[]) => runWineNode(cli, dir, {}, 60_000, args);
 
@@ -263,9 +280,17 @@ test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy,
   assert.equal(rep.bytes, String(source.length));
   assert.ok(fs.readFileSync(path.join(dir, 'cli-clone.bin')).equals(source));
 
-  const ranges = await run('ranges', w('source.bin'), '--json');
-  assert.notEqual(ranges.code, 0);
-  assert.match(ranges.stderr, /ERROR_NOT_SUPPORTED/);
+  // Wine's volume keeps no sparse files: a written-through file is one allocated range, said so
+  const ranges = await run('ranges', w('source.bin'));
+  assert.equal(ranges.code, 0, ranges.stderr);
+  assert.match(ranges.stdout, /keeps no sparse files/);
+  const json = JSON.parse((await run('ranges', w('source.bin'), '--json')).stdout);
+  assert.deepEqual(json.ranges, [{ offset: '0', length: String(source.length) }]);
+  // a Linux file with holes, which Wine counts short: refused, by name
+  const holes = await run('ranges', w('holes.bin'));
+  assert.equal(holes.code, 1);
+  assert.match(holes.stderr, /ERROR_NOT_SUPPORTED/);
+  assert.match(holes.stderr, /counts only \d+ bytes on disk for this file of 16777216 bytes/);
 });
 
 // The trial: on Z:\ the win32 stat gave no file identity, so clone-range over overlapping ranges

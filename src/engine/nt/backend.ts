@@ -16,8 +16,9 @@ import { asFsctlError, elapsed, engineError, now } from './outcome';
 import { INT64_MAX, queryAllocatedRanges } from './ranges';
 import { setSparseNt, zeroDataNt } from './sparse';
 import { sparseCopyNt } from './sparse-copy';
-import type { NtFileInfo, NtHandle, NtTransport, NtVolumeInfo } from './transport';
-import { hex32, supportsSparseFiles, toVolumeInfo } from './volume';
+import { rangesWhereQarRefused } from './ranges-refused';
+import type { NtFileInfo, NtHandle, NtTransport } from './transport';
+import { toVolumeInfo } from './volume';
 
 export interface NtBackendOptions {
   /** First FSCTL_QUERY_ALLOCATED_RANGES output buffer (bytes); small values force paging. Default 64 KiB. */
@@ -68,20 +69,6 @@ async function openRegular(t: NtTransport, path: string, operation: 'ranges' | '
     await t.close(h).catch(() => undefined);
     throw e;
   }
-}
-
-/** The QAR error, made specific when the volume flags already say why (Wine, FAT, Samba shares). */
-function rangesUnsupported(e: FsctlError, vol: NtVolumeInfo, path: string): FsctlError {
-  if (supportsSparseFiles(vol)) return e;
-  return new FsctlError({
-    operation: e.operation,
-    code: e.code,
-    errno: e.errno,
-    paths: e.paths,
-    syscall: e.syscall,
-    message: `FSCTL_QUERY_ALLOCATED_RANGES on ${path} failed with ${e.code}: the volume (${vol.fileSystemName}, flags ${hex32(vol.attributes)}) does not report FILE_SUPPORTS_SPARSE_FILES, so it keeps no allocation map and every byte of the file is allocated (there are no holes to show); holes need a volume with sparse-file support.`,
-    cause: e,
-  });
 }
 
 /**
@@ -170,38 +157,16 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         };
       } catch (e) {
         if (!isUnsupported(e)) throw e;
-        // docs/facts/windows-fsctl.md#when-qar-is-refused: where QAR is refused (ReFS has been listed as "No"), the retrieval pointers
-        // still show holes (Lcn = -1).
-        const vol = await t.queryVolume(h);
-        const rp = await queryRetrievalPointers(
-          t,
-          h,
-          w,
-          info.endOfFile,
-          vol.clusterSize,
-          false,
-          { initialEntries: options.retrievalInitialEntries, operation: 'ranges' },
-          ctx,
-        ).catch(() => null);
-        // No runs for a window with data in it is not believable unless nothing is allocated
-        // (Wine answers GET_RETRIEVAL_POINTERS with end-of-file for every file).
-        if (!rp || (rp.packed.count === 0 && w.length > 0n && info.allocationSize !== 0n))
-          throw rangesUnsupported(e as FsctlError, vol, path);
-        const out: ByteRange[] = [];
-        for (let i = 0; i < rp.packed.count; i++) {
-          const x = { offset: rp.packed.offset[i], length: rp.packed.length[i] };
-          const last = out[out.length - 1];
-          if (last && last.offset + last.length === x.offset) last.length += x.length;
-          else out.push(x);
-        }
+        const r = await rangesWhereQarRefused(t, h, w, info, e as FsctlError, 'ranges', options.retrievalInitialEntries, ctx);
         return {
           path,
           size: info.endOfFile,
           window: w,
-          ranges: out,
-          method: 'FSCTL_GET_RETRIEVAL_POINTERS',
-          calls: rp.calls + 1,
+          ranges: r.ranges,
+          method: r.method,
+          calls: r.calls + 1,
           durationMs: elapsed(start),
+          ...(r.notes ? { notes: r.notes } : {}),
         };
       }
     } catch (e) {
@@ -237,9 +202,11 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         return limitPackedMap(m, limit.maxExtents);
       }
       const qarOptions = { initialOutputBytes: options.rangesInitialOutputBytes, operation: 'map' as const };
-      const r = await queryAllocatedRanges(t, h, w, qarOptions, ctx).catch((e) =>
-        Promise.reject(isUnsupported(e) ? rangesUnsupported(e as FsctlError, vol, path) : e),
-      );
+      const r = await queryAllocatedRanges(t, h, w, qarOptions, ctx).catch(async (e) => {
+        if (!isUnsupported(e)) throw e;
+        const o = await rangesWhereQarRefused(t, h, w, info, e as FsctlError, 'map', options.retrievalInitialEntries, ctx);
+        return { ranges: o.ranges, calls: o.calls + 1, notes: o.notes };
+      });
       const b = new PackedExtentsBuilder();
       const toEof = w.offset + w.length === info.endOfFile;
       const mapped = r.ranges.reduce((t, x) => t + x.length, 0n);
@@ -259,6 +226,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         durationMs: elapsed(start),
         ...allocationNotes(info, w, mapped, path),
       };
+      if ('notes' in r && r.notes) m.notes = [...r.notes, ...(m.notes ?? [])];
       return limitPackedMap(m, limit.maxExtents);
     } catch (e) {
       throw asFsctlError(e, 'map', [path], 'map');
