@@ -40,7 +40,10 @@ function topHelp(): string {
     'Sizes and offsets: decimal, 0x hex, or with a suffix (4k, 1MiB, 2G; 1MB = 10^6).',
     'Paths: local paths or smb://user@host[:port]/share/path (password from',
     'EXTENT_LENS_SMB_PASSWORD; EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY=1 accepts an',
-    'SMB 2.0.2 server that does not require signing, refused otherwise).',
+    'SMB 2.0.2 server that does not require signing, refused otherwise;',
+    'EXTENT_LENS_SMB_DIALECT=3.1.1 (or 2.0.2, 2.1, 3.0, 3.0.2, comma-separated) pins the',
+    'dialects offered; EXTENT_LENS_SMB_TIMEOUT_MS (default 30000) is the wait for an answer,',
+    'EXTENT_LENS_SMB_MAX_WAIT_MS (default 4 x that) the most after the server said "pending").',
     '--json: machine-readable output; every offset and size is a decimal string.',
     'Exit codes: 0 ok, 1 the operation failed (space, dedupe: a path could not be read;',
     'a FIFO, socket or device in a folder is only a note), 2 usage error or a wrong option',
@@ -55,6 +58,9 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const sub = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
+    // as git help: help for a command that does not exist is a usage error, not the list
+    if (name === 'help' && rest[0] && !sub)
+      return fail(undefined, new UsageError(`unknown command "${rest[0]}"; run 'extent-lens --help' for the list.`), false);
     writeOut(sub ? helpText(sub) : topHelp());
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }

@@ -96,6 +96,8 @@ export function errnoNumber(name: string, platform?: string): number | undefined
 export interface ErrnoContext {
   filesystem?: string;
   blockSize?: number;
+  /** Whose advice (Node's libuv gives Windows errors errno names too); process.platform by default. */
+  platform?: string;
 }
 
 const CLONE_OPS: ReadonlySet<Operation> = new Set<Operation>(['clone', 'clone-range']);
@@ -119,7 +121,10 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EPERM':
       return operation === 'dedupe'
         ? 'operation not permitted; only the file’s owner, a user who may write it, or root may deduplicate it, and not when it is immutable (see lsattr)'
-        : 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
+        : (ctx.platform ?? process.platform) === 'win32'
+          ? // libuv's EPERM on Windows: ERROR_ACCESS_DENIED and kin (a read-only file, one in use)
+            'operation not permitted; the file may be read-only (clear it with attrib -r) or open in another program, or you lack the permission'
+          : 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
     case 'EROFS':
       return 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); remount it read-write, make the snapshot writable (btrfs property set PATH ro false) or choose another destination';
     case 'EXDEV':

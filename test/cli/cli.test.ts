@@ -56,6 +56,7 @@ describe('extent-lens usage', () => {
   test('usage errors exit 2 with the reason and the usage line on stderr', () => {
     const cases: [string[], RegExp][] = [
       [['frobnicate'], /unknown command "frobnicate"/],
+      [['help', 'frob'], /unknown command "frob"/],
       [['clone', 'a'], /missing DEST/],
       [['ranges', 'a', 'b'], /unexpected argument "b"/],
       [['ranges', 'f', '--offset', '4q'], /--offset: "4q" is not a byte count/],
@@ -76,6 +77,26 @@ describe('extent-lens usage', () => {
     const j = cli(['ranges', 'f', '--offset', 'x', '--json']);
     assert.equal(j.code, 2);
     assert.equal(JSON.parse(j.stdout).error.code, 'E_USAGE');
+  });
+
+  test('SMB settings from the environment that cannot be used are refused by name, before any connection', () => {
+    const env = (extra: NodeJS.ProcessEnv) => ({ env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: 'x', ...extra } });
+    // port 9 (discard): nothing is listening; a refusal that names the variable came before connecting
+    const target = 'smb://u@127.0.0.1:9/share/f';
+    const cases: [NodeJS.ProcessEnv, RegExp][] = [
+      [
+        { EXTENT_LENS_SMB_DIALECT: '3.1.1, 4' },
+        /EXTENT_LENS_SMB_DIALECT="3\.1\.1, 4": "4" names no SMB dialect \(E_BAD_INPUT\); give one or more of 2\.0\.2, 2\.1, 3\.0, 3\.0\.2, 3\.1\.1 separated by commas/,
+      ],
+      [{ EXTENT_LENS_SMB_TIMEOUT_MS: '30s' }, /EXTENT_LENS_SMB_TIMEOUT_MS="30s" is not a time in milliseconds \(E_BAD_INPUT\); give a whole number above 0/],
+      [{ EXTENT_LENS_SMB_MAX_WAIT_MS: '0' }, /EXTENT_LENS_SMB_MAX_WAIT_MS="0" is not a time in milliseconds/],
+    ];
+    for (const [extra, re] of cases) {
+      const r = cli(['volume', target], env(extra));
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /ECONNREFUSED/);
+    }
   });
 
   test('--version prints the package version', () => {

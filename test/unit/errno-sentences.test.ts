@@ -29,6 +29,13 @@ test('every common OS error says what to do after what happened', () => {
   );
 });
 
+test('EPERM gives the advice of the OS it happened on (Windows has no chattr)', () => {
+  assert.match(errnoSentence('EPERM', 'copy', { platform: 'linux' }), /immutable or append-only \(see lsattr, chattr -i\)/);
+  const win = errnoSentence('EPERM', 'copy', { platform: 'win32' });
+  assert.match(win, /read-only \(clear it with attrib -r\) or open in another program/);
+  assert.doesNotMatch(win, /chattr|lsattr/);
+});
+
 test('a path the walk listed and then did not find was removed during the scan; a path named by the person does not exist', () => {
   const gone = Object.assign(new Error('ENOENT'), { code: 'ENOENT', errno: -2, syscall: 'lstat' });
   assert.deepEqual(pathError('space', '/d/x', gone, true), {

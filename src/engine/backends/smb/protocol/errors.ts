@@ -81,7 +81,7 @@ export function protocolError(where: string, command: string, paths: string[], f
     paths,
     `The SMB server ${where} sent a malformed ${command} response (EPROTO): ${field} ${detail}. ` +
       'Nothing was read past the message; the server (or a device between it and this machine) does not follow SMB2. ' +
-      'Retry, and if it repeats, check the server or pin another dialect with EXTENT_LENS_SMB_DIALECT.',
+      'Retry, and if it repeats, check the server or pin another dialect with EXTENT_LENS_SMB_DIALECT (e.g. EXTENT_LENS_SMB_DIALECT=3.0.2 or 2.1).',
     cause,
     `SMB2 ${command}`,
   );

@@ -343,7 +343,7 @@ export async function sessionSetup(conn: SmbConnection, neg: NegotiateResult, cr
 /** Samba and Windows answer STATUS_ACCESS_DENIED when encryption is required but the dialect has none. */
 function encryptionHint(conn: SmbConnection, status: number, where: string): string | undefined {
   if (status !== STATUS.STATUS_ACCESS_DENIED || conn.dialect >= 0x0300) return undefined;
-  return `The server denied access to ${where} over SMB ${conn.dialect === 0x0210 ? '2.1' : '2.x'} (STATUS_ACCESS_DENIED); if the share requires encryption, allow SMB 3.x (EXTENT_LENS_SMB_DIALECT), otherwise check the share's permissions for this user.`;
+  return `The server denied access to ${where} over SMB ${conn.dialect === 0x0210 ? '2.1' : '2.x'} (STATUS_ACCESS_DENIED); if the share requires encryption, allow SMB 3.x (unset EXTENT_LENS_SMB_DIALECT, or include 3.1.1 in it), otherwise check the share's permissions for this user.`;
 }
 
 export interface TreeResult {

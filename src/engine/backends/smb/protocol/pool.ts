@@ -6,7 +6,7 @@
 import { SmbClient, type SmbConnectOptions } from './client';
 import type { Smb3Cipher } from './crypto';
 import { smbError } from './errors';
-import type { DialectName } from './handshake';
+import { DIALECTS, type DialectName } from './handshake';
 import type { SigningAlgorithm } from './signing';
 import { poolKey, type SmbTarget } from './uri';
 
@@ -61,14 +61,38 @@ export async function setSmbAllowUnsignedLegacy(allow: boolean | undefined): Pro
   await closeSmbConnections();
 }
 
+/** A positive whole number of milliseconds from the variable `name`, else undefined (unset); anything else is refused. */
+function envMs(name: string): number | undefined {
+  const v = process.env[name]?.trim();
+  if (!v) return undefined;
+  const n = Number(v);
+  if (/^[0-9]+$/.test(v) && n > 0 && Number.isSafeInteger(n)) return n;
+  throw smbError(
+    'E_BAD_INPUT',
+    [],
+    `${name}="${v}" is not a time in milliseconds (E_BAD_INPUT); give a whole number above 0, such as 60000, or unset it.`,
+  );
+}
+
+/** The connection settings the environment gives (docs/SMB.md); a value that cannot be used is refused, never ignored. */
 function envSettings(): SmbClientSettings {
   const out: SmbClientSettings = {};
-  const d = process.env.EXTENT_LENS_SMB_DIALECT;
-  if (d) out.dialects = d.split(',').map((x) => x.trim()) as DialectName[];
-  const t = Number(process.env.EXTENT_LENS_SMB_TIMEOUT_MS);
-  if (t > 0) out.timeoutMs = t;
-  const w = Number(process.env.EXTENT_LENS_SMB_MAX_WAIT_MS);
-  if (w > 0) out.maxWaitMs = w;
+  const d = process.env.EXTENT_LENS_SMB_DIALECT?.trim();
+  if (d) {
+    const names = d.split(',').map((x) => x.trim());
+    const wrong = names.filter((x) => !Object.hasOwn(DIALECTS, x));
+    if (wrong.length > 0)
+      throw smbError(
+        'E_BAD_INPUT',
+        [],
+        `EXTENT_LENS_SMB_DIALECT="${d}": ${wrong.map((x) => `"${x}"`).join(', ')} names no SMB dialect (E_BAD_INPUT); give one or more of ${Object.keys(DIALECTS).join(', ')} separated by commas, or unset it to offer them all.`,
+      );
+    out.dialects = names as DialectName[];
+  }
+  const t = envMs('EXTENT_LENS_SMB_TIMEOUT_MS');
+  if (t !== undefined) out.timeoutMs = t;
+  const w = envMs('EXTENT_LENS_SMB_MAX_WAIT_MS');
+  if (w !== undefined) out.maxWaitMs = w;
   const legacy = process.env.EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY;
   if (legacy) out.allowUnsignedLegacy = /^(1|true|yes)$/i.test(legacy.trim());
   return out;
