@@ -103,4 +103,30 @@ describe('whose blocks a copy has (xfs + ext4)', { skip: skipReason('xfs') ?? sk
     assert.equal(bad.code, 2);
     assert.equal(fs.existsSync(path.join(d, 'cli-bad')), false);
   });
+
+  // A trial found "shared 1003520 bytes" for a 1,000,000-byte copy whose last block filefrag
+  // showed as its own, and 4096 shared for a 17-byte copy that shared nothing: XFS shares the
+  // last block whole, then setting the copy's size zeroes its tail, which unshares it once
+  // written back. The report counts what filefrag shows after sync.
+  test('copy_file_range on XFS of sizes that are not whole blocks: the shared bytes are those filefrag shows after sync', async () => {
+    const d = freshDir(xfs, 'tail');
+    for (const [name, size, shared] of [
+      ['m2', 1_000_000, 244 * 4096],
+      ['small', 17, 0],
+    ] as const) {
+      const src = path.join(d, name);
+      execFileSync('xfs_io', ['-f', '-c', `pwrite -S 0x42 0 ${size}`, '-c', 'fsync', src]);
+      const r = await engine.copy(src, path.join(d, `${name}.copy`));
+      assert.equal(r.method, 'copy_file_range');
+      assert.equal(sha256(path.join(d, `${name}.copy`)), sha256(src));
+      execFileSync('sync');
+      const frag = execFileSync('filefrag', ['-v', '-b4096', path.join(d, `${name}.copy`)], { encoding: 'utf8' });
+      const sharedBlocks = frag
+        .split('\n')
+        .filter((l) => /shared/.test(l))
+        .reduce((n, l) => n + Number(/^\s*\d+:\s+\d+\.\.\s*\d+:\s+\d+\.\.\s*\d+:\s+(\d+):/.exec(l)![1]), 0);
+      assert.equal(sharedBlocks * 4096, shared, `${name}: filefrag ${frag}`);
+      assert.equal(r.sharedBytes ?? 0n, BigInt(shared), name);
+    }
+  });
 });

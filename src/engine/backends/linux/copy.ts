@@ -96,12 +96,15 @@ export class LinuxCopies extends LinuxClones {
       if (r.note) report.notes = [r.note];
       else if (r.bytes === 0n && r.size > 0n) report.notes = ['the source is all hole; only its size was set'];
       if (!opts.portable) {
-        // copy_file_range may share the source's blocks (XFS, btrfs): say so, measured
-        // (no flush: the copy's delayed data is its own)
-        const shared = (this.flaggedRanges(fd, destination, EXTENT_FLAG.SHARED, false, ctx).ranges ?? []).reduce(
-          (n, x) => n + x.length,
-          0n,
-        );
+        // copy_file_range may share the source's blocks (XFS, btrfs): say so, measured. First
+        // without a flush (the copy's delayed data is its own, never shared); where that shows
+        // sharing, again after one: XFS shares the source's last block whole and the copy's
+        // size, set after, zeroes its tail past the end, a write that gives the copy a block of
+        // its own once written back, until which the map still shows the shared one.
+        const sharedIn = (sync: boolean): bigint | undefined =>
+          this.flaggedRanges(fd, destination, EXTENT_FLAG.SHARED, sync, ctx).ranges?.reduce((n, x) => n + x.length, 0n);
+        let shared = sharedIn(false) ?? 0n;
+        if (shared > 0n) shared = sharedIn(true) ?? shared;
         if (shared > 0n) {
           report.sharedBytes = shared;
           (report.notes ??= []).push(
