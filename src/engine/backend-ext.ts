@@ -36,6 +36,11 @@ export interface PositionalIo {
   punch?(fd: number, offset: bigint, length: bigint, path: string): void;
   /** File system block size of the file behind `fd`. */
   blockSize?(fd: number, path: string): number;
+  /**
+   * Bytes of the file's extents in [offset, offset+length) and how many are shared (FIEMAP: never
+   * the file system's records of them, which st_blocks counts too); undefined without FIEMAP.
+   */
+  extentBytes?(fd: number, offset: bigint, length: bigint, path: string): { allocated: bigint; shared: bigint } | undefined;
 }
 
 /**

@@ -14,9 +14,10 @@
 //   only blocks that still read as zeros are punched. This narrows, but cannot close, the
 //   window in which a concurrent writer's data can be lost: no system call punches "only if
 //   still zero".
-// - `bytes` is what was deallocated, measured: locally the drop in the file's allocated size
-//   (st_blocks × 512) across each punch; elsewhere what the backend's allocated ranges no
-//   longer show inside each punched run.
+// - `bytes` is what was deallocated, measured: locally the drop in the bytes of the file's
+//   extents inside each punched run (FIEMAP; where there is none, the drop in st_blocks × 512,
+//   which also counts XFS's extent tree); elsewhere what the backend's allocated ranges no
+//   longer show inside each punched run. `sharedBytes`: of those, the ones other files share.
 
 import * as fs from 'node:fs';
 import type { Backend, OpContext } from './backend';
@@ -92,15 +93,29 @@ export async function digHoles(
       });
     };
     const allocatedBytes = (): bigint => (f ? fs.fstatSync(f.fd, { bigint: true }).blocks * 512n : 0n);
+    /** Of `freed`, bytes that were shared with other files (FIEMAP); undefined where not known. */
+    let sharedFreed: bigint | undefined = io?.extentBytes && f ? 0n : undefined;
+    /** Where the last punch ended: a punch that starts there continues its run. */
+    let lastEnd = -1n;
 
     /** Punch [offset, offset+length) (its last block may end past EOF), counting what was freed. */
     const punch = async (offset: bigint, length: bigint): Promise<void> => {
       ctx.checkCancelled();
       if (f && io?.punch) {
-        const before = allocatedBytes();
+        // the file's extents in the run before and after (st_blocks would also count XFS's
+        // extent tree, which grows as holes split the file's extents)
+        const before = io.extentBytes?.(f.fd, offset, length, path);
+        const blocksBefore = before ? 0n : allocatedBytes();
         io.punch(f.fd, offset, length, path);
-        const after = allocatedBytes();
-        if (before > after) freed += before - after;
+        const after = before ? io.extentBytes!(f.fd, offset, length, path) : undefined;
+        if (before && after) {
+          if (before.allocated > after.allocated) freed += before.allocated - after.allocated;
+          if (before.shared > after.shared && sharedFreed !== undefined) sharedFreed += before.shared - after.shared;
+        } else {
+          sharedFreed = undefined;
+          const blocksAfter = allocatedBytes();
+          if (blocksBefore > blocksAfter) freed += blocksBefore - blocksAfter;
+        }
       } else {
         // Remote or foreign backends: never past EOF; measured by what is still allocated.
         const end = offset + length < size ? offset + length : size;
@@ -111,7 +126,9 @@ export async function digHoles(
         if (end - offset > still) freed += end - offset - still;
       }
       calls++;
-      runs++;
+      // a run punched in pieces (read again 64 KiB at a time) is one run
+      if (offset !== lastEnd) runs++;
+      lastEnd = offset + length;
     };
 
     /**
@@ -213,8 +230,9 @@ export async function digHoles(
       durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
       notes: [
         `scanned ${scanned} bytes in ${plural(ranges.ranges.length, 'data range')} at ${bs}-byte blocks; found ${found} bytes of zeros; ` +
-          `punched ${plural(runs, 'run')}; ${freed} bytes deallocated (measured)`,
+          `punched ${plural(runs, 'run')} of zero blocks; ${freed} bytes deallocated (measured)`,
       ],
+      ...(sharedFreed !== undefined ? { sharedBytes: sharedFreed } : {}),
     };
   } finally {
     closeQuietly(f);

@@ -1,7 +1,8 @@
 // What a punch or dig-holes freed on the file system itself, next to what it deallocated from
 // the file. The two differ where the blocks are still used elsewhere: other files sharing them
-// (reflinks, snapshots), or, on btrfs, the rest of an extent, which btrfs frees only whole. A
-// report that said "freed" from the file's own block count would claim space nobody got back.
+// (reflinks, snapshots), or, on btrfs, the rest of an extent, which btrfs frees only whole; and
+// the file system's own records, which grow as holes split extents. A report that said "freed"
+// from the file's own block count would claim space nobody got back.
 //
 // Measured only where the file system's count is final once synced (Linux: statfs after syncfs,
 // as dedupe measures). An SMB server or a Windows volume commits on its own schedule, so there
@@ -23,9 +24,19 @@ export async function withFsFreed(b: ExtendedBackend, path: string, run: () => P
   }
   const fsFreed = after > before ? after - before : 0n;
   if (fsFreed >= rep.bytes) return { ...rep, fsFreed };
+  const btrfs = (await b.fsInfo?.(path).catch(() => undefined))?.filesystem === 'btrfs';
+  const whole = 'by the rest of their extents (btrfs frees an extent only whole)';
+  // The backend says how much of what it deallocated was shared (FIEMAP): none shared rules
+  // other files out, and what is left is the file system's own records
+  const why =
+    rep.sharedBytes === 0n
+      ? `none of those blocks were shared with other files, so the rest is ${btrfs ? `still in use ${whole}, or ` : ''}the file system's own bookkeeping: holes split the file's extents, and the records of the pieces take blocks too`
+      : rep.sharedBytes !== undefined && rep.sharedBytes > 0n
+        ? `${rep.sharedBytes} of those bytes were shared with other files (reflinks, snapshots), which still hold them${btrfs ? `; the rest is still in use ${whole}` : ''}, or the file system's own bookkeeping`
+        : `the rest is still in use, most likely by other files sharing those blocks (reflinks, snapshots)${btrfs ? ` or ${whole}` : ''}`;
   const notes = [...(rep.notes ?? [])];
   notes.push(
-    `the file system's free space grew by ${fsFreed} bytes (measured after sync), less than the ${rep.bytes} bytes deallocated from the file: the rest is still in use, most likely by other files sharing those blocks (reflinks, snapshots) or, on btrfs, by the rest of their extents (btrfs frees an extent only whole)`,
+    `the file system's free space grew by ${fsFreed} bytes (measured after sync), less than the ${rep.bytes} bytes deallocated from the file: ${why}`,
   );
   return { ...rep, fsFreed, notes };
 }

@@ -1,6 +1,6 @@
 // dig-holes on real XFS (reflink), btrfs and ext4: a block size below the file system's block is
 // refused (it freed nothing and unshared cloned blocks), `bytes` is what was deallocated
-// (measured with st_blocks) and `fsFreed` what the file system got back (statfs after syncfs: none
+// (measured with FIEMAP) and `fsFreed` what the file system got back (statfs after syncfs: none
 // on btrfs for part of an extent, none for a punch in a clone), an all-zero partial last block is freed as `fallocate --dig-holes`
 // frees it, and a run of zeros is punched as soon as it is found and read again first, so data
 // written into it after the scan survives (the deterministic part of "concurrent writers").
@@ -77,7 +77,7 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
         );
       });
 
-    test('bytes is what was deallocated (st_blocks), for whole blocks of zeros', async () => {
+    test('bytes is what was deallocated (FIEMAP in each run), for whole blocks of zeros; one run punched in pieces counts once', async () => {
       const d = freshDir(tfs, 'measured');
       const f = path.join(d, 'f.bin');
       const buf = pattern(4 * MiB);
@@ -92,7 +92,9 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       assert.equal(r.bytes, before - after);
       assert.equal(r.bytes, 2n * BigInt(MiB));
       assert.match(r.notes!.join(' '), /deallocated \(measured\)/);
-      assert.match(r.notes![0], /^scanned 4194304 bytes in 1 data range at \d+-byte blocks; found 2097152 bytes of zeros; punched \d+ runs; /);
+      // one run of zeros, punched in 64 KiB pieces (each read again first): one run, not 32
+      assert.match(r.notes![0], /^scanned 4194304 bytes in 1 data range at \d+-byte blocks; found 2097152 bytes of zeros; punched 1 run of zero blocks; /);
+      assert.equal(r.sharedBytes, 0n, 'none of it was shared');
       // what the file system got back (statfs after syncfs): all of it where the blocks were the
       // file's alone; on btrfs nothing, since the rest of the file's one extent still uses it
       if (kind === 'btrfs') {
@@ -229,7 +231,7 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
     const r = await engine.punch(f, { offset: 4096n, length: BigInt(MiB) });
     assert.equal(r.bytes, 4096n);
     assert.deepEqual(r.notes, [
-      '1048576 bytes asked for; 4096 bytes deallocated (measured with st_blocks)',
+      '1048576 bytes asked for; 4096 bytes deallocated (measured with FIEMAP)',
       `${MiB - 4096} bytes lie past the end of the file (8192 bytes)`,
       `of the ${MiB} bytes in whole blocks, ${MiB - 4096} were not allocated (holes already, or past the end)`,
     ]);
@@ -237,7 +239,7 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
     const again = await engine.punch(f, { offset: 4096n, length: 4096n });
     assert.equal(again.bytes, 0n, 'a hole frees nothing');
     assert.deepEqual(again.notes, [
-      '4096 bytes asked for; 0 bytes deallocated (measured with st_blocks)',
+      '4096 bytes asked for; 0 bytes deallocated (measured with FIEMAP)',
       'of the 4096 bytes in whole blocks, 4096 were not allocated (holes already)',
     ]);
     // the trial's case: an unaligned range inside data zeroes its partial blocks and frees nothing
@@ -247,7 +249,7 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
     const partial = await engine.punch(u, { offset: 100n, length: 4096n });
     assert.equal(partial.bytes, 0n);
     assert.deepEqual(partial.notes, [
-      '4096 bytes asked for; 0 bytes deallocated (measured with st_blocks)',
+      '4096 bytes asked for; 0 bytes deallocated (measured with FIEMAP)',
       '4096 bytes lie in partial 4096-byte blocks at the ends of the range: zeroed, not deallocated',
     ]);
     assert.ok(fs.readFileSync(u).subarray(100, 4196).equals(Buffer.alloc(4096)), 'zeroed');
@@ -255,6 +257,60 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
     assert.equal(whole.bytes, 4096n);
     assert.equal(whole.notes, undefined);
     assert.equal(whole.fsFreed, 4096n, "the file system's own count");
+  });
+
+  // A trial punched [0, 1 GiB) of a file fragmented by a 4 KiB hole every 16 KiB and was told
+  // 806383616 bytes were deallocated where the range held 805306368: st_blocks also counts XFS's
+  // extent tree, whose blocks the punch freed too. And dig-holes on a file shared with nothing
+  // blamed "other files sharing those blocks" for the extent tree's growth.
+  test("on a fragmented XFS file: bytes are the data's alone (as filefrag counts them), not the extent tree's", async () => {
+    const d = freshDir(xfs, 'fragmented');
+    const f = path.join(d, 'frag.bin');
+    const size = 64 * MiB;
+    // 4096 holes of 4 KiB, one every 16 KiB: 4096 extents, far more than the inode holds
+    execFileSync('xfs_io', ['-f', '-c', `pwrite -S 0x61 -b 1m 0 ${size}`, '-c', 'fsync', f]);
+    const holes: string[] = [];
+    for (let o = 0; o < size; o += 16384) holes.push('-c', `fpunch ${o + 8192} 4096`);
+    execFileSync('xfs_io', [...holes, f]);
+    execFileSync('sync');
+    const dataIn = (from: number, to: number): bigint => {
+      // filefrag -v -b1: extents in bytes; the peer tool's count of the data in [from, to)
+      let n = 0n;
+      for (const m of execFileSync('filefrag', ['-v', '-b1', f], { encoding: 'utf8' }).matchAll(/^\s*\d+:\s+(\d+)\.\.\s*(\d+):/gm)) {
+        const s = BigInt(m[1]);
+        const e = BigInt(m[2]) + 1n;
+        const lo = s > BigInt(from) ? s : BigInt(from);
+        const hi = e < BigInt(to) ? e : BigInt(to);
+        if (hi > lo) n += hi - lo;
+      }
+      return n;
+    };
+    const half = size / 2;
+    const expected = dataIn(0, half);
+    assert.equal(expected, BigInt((half / 4) * 3), 'three quarters of the range is data');
+    const blocksBefore = allocated(f);
+    const r = await engine.punch(f, { offset: 0n, length: BigInt(half) });
+    const blocksAfter = allocated(f);
+    assert.ok(blocksBefore - blocksAfter > expected, `st_blocks fell by more (${blocksBefore - blocksAfter}): the extent tree shrank too`);
+    assert.equal(r.bytes, expected);
+    assert.ok(
+      r.notes?.includes(`of the ${half} bytes in whole blocks, ${half / 4} were not allocated (holes already)`),
+      JSON.stringify(r.notes),
+    );
+    assert.equal(dataIn(0, half), 0n);
+
+    // dig-holes on a file shared with nothing: the file system's gain is short by its own records
+    const z = path.join(d, 'zeros.bin');
+    const buf = pattern(64 * MiB);
+    for (let o = 0; o < buf.length; o += 2 * 65536) buf.fill(0, o, o + 65536); // 512 runs of 64 KiB zeros
+    fs.writeFileSync(z, buf);
+    execFileSync('sync');
+    const dug = await engine.digHoles(z);
+    assert.equal(dug.bytes, 32n * BigInt(MiB), 'exactly the zeros');
+    assert.match(dug.notes![0], /found 33554432 bytes of zeros; punched 512 runs of zero blocks; 33554432 bytes deallocated/);
+    assert.equal(dug.sharedBytes, 0n);
+    const short = dug.notes!.find((n) => /less than the 33554432 bytes deallocated/.test(n));
+    if (short) assert.match(short, /none of those blocks were shared with other files, so the rest is the file system's own bookkeeping/);
   });
 
   test('punch in a clone: deallocated from the file, nothing freed on the file system, and the report says so', async () => {
@@ -267,10 +323,13 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
     const free = freeBytes(d);
     const r = await engine.punch(b, { offset: BigInt(MiB), length: BigInt(MiB) });
     assert.equal(r.bytes, BigInt(MiB), "the clone's own block count fell by 1 MiB");
+    assert.equal(r.sharedBytes, BigInt(MiB), 'all of it shared with a.bin');
     assert.equal(r.fsFreed, 0n);
     assert.equal(freeBytes(d), free, 'df agrees: nothing was freed');
     assert.ok(
-      r.notes?.some((n) => /less than the 1048576 bytes deallocated from the file: .*sharing those blocks/.test(n)),
+      r.notes?.some((n) =>
+        /less than the 1048576 bytes deallocated from the file: 1048576 of those bytes were shared with other files \(reflinks, snapshots\), which still hold them/.test(n),
+      ),
       JSON.stringify(r.notes),
     );
     ensureBuilt();

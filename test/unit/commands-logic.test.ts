@@ -69,6 +69,11 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
     digHolesMessage({ bytes: 2n * 1048576n, notes: [], fsFreed: 0n }, 'c.img', 0n),
     'Deallocated 2,097,152 bytes (2 MiB) from c.img, but the file system gained only 0 bytes of free space (measured): the rest is still used by files sharing those blocks (clones, snapshots), or, on btrfs, by the rest of their extents, which btrfs frees only whole.',
   );
+  // nothing of it was shared (the engine's FIEMAP said so): the file system's own records, not other files
+  assert.equal(
+    digHolesMessage({ bytes: 1048576n, notes: [], fsFreed: 1048576n - 24576n, sharedBytes: 0n }, 'e.img', 0n),
+    "Deallocated 1,048,576 bytes (1 MiB) from e.img, but the file system gained only 1,024,000 bytes (1000 KiB) of free space (measured). None of those blocks were shared with other files: the rest is the file system's own bookkeeping (holes split the file's extents, and the records of the pieces take blocks too), or, on btrfs, the rest of their extents, which btrfs frees only whole.",
+  );
   assert.match(digHolesMessage({ bytes: 4096n, notes: [], fsFreed: 4096n }, 'd.img', 0n), /^Freed 4,096 bytes/);
   const U = EXTENT_FLAG.UNWRITTEN;
   const cols = {

@@ -25,7 +25,8 @@ block size is refused as a usage error (exit 2), like any other wrong option val
 again just before it is punched; still, no tool can make dig-holes safe against another program
 writing to the file at the same time: stop writers first.
 
-JSON: {"method":"dig-holes","path","bytes":"N" (bytes deallocated, measured),"calls":N,"durationMs":N,...}`,
+JSON: {"method":"dig-holes","path","bytes":"N" (bytes deallocated, measured),"calls":N,"durationMs":N,
+       "sharedBytes":"N" (of those, shared with other files; Linux),"fsFreed":"N" (the file system's gain; Linux),...}`,
   async run(ctx) {
     const [path] = ctx.positionals;
     const bs = ctx.values['block-size'];

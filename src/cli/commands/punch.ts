@@ -37,9 +37,11 @@ export const punchCommand: Command = {
   description: `Linux: fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE). Windows/SMB:
 FSCTL_SET_ZERO_DATA on a sparse file. macOS: fcntl(F_PUNCHHOLE). "bytes" is what was
 deallocated (measured on Linux, Windows and SMB), not LENGTH: holes and bytes past the end of
-the file free nothing.
+the file free nothing. On Linux also "sharedBytes" (of those bytes, the ones other files
+shared: their blocks stay in use) and "fsFreed" (what the file system gained, after sync).
 
-JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,...}`,
+JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,
+       "sharedBytes":"N","fsFreed":"N",...}`,
   run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.punch(p, r, o)),
 };
 

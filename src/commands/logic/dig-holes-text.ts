@@ -46,7 +46,7 @@ export function scannedFromNotes(notes: readonly string[] | undefined): { bytes:
 }
 
 export function digHolesMessage(
-  report: Pick<OperationReport, 'bytes' | 'notes' | 'fsFreed'>,
+  report: Pick<OperationReport, 'bytes' | 'notes' | 'fsFreed' | 'sharedBytes'>,
   name: string,
   unwrittenBytes: bigint,
   t: Translate = plainT,
@@ -55,7 +55,8 @@ export function digHolesMessage(
   const scanned = scannedFromNotes(report.notes);
   const ranges = scanned && (scanned.ranges === 1 ? t('1 data range') : t('{0} data ranges', groupNumber(scanned.ranges)));
   if (report.bytes > 0n) {
-    if (report.fsFreed !== undefined && report.fsFreed < report.bytes) parts.push(notAllFreed(report.bytes, report.fsFreed, name, t));
+    if (report.fsFreed !== undefined && report.fsFreed < report.bytes)
+      parts.push(notAllFreed(report.bytes, report.fsFreed, name, t, report.sharedBytes));
     else parts.push(t('Freed {0} of zero blocks in {1}.', bytesText(report.bytes, t), name));
     if (scanned) parts.push(t('Scanned {0} of data in {1}.', bytesText(scanned.bytes, t), ranges!));
   } else if (scanned && scanned.bytes === 0n) {
@@ -82,7 +83,15 @@ export function digHolesMessage(
  * Deallocated from the file, but the file system got less back (OperationReport.fsFreed): the
  * blocks are still used by files sharing them, or by the rest of their btrfs extents.
  */
-export function notAllFreed(deallocated: bigint, fsFreed: bigint, name: string, t: Translate = plainT): string {
+export function notAllFreed(deallocated: bigint, fsFreed: bigint, name: string, t: Translate = plainT, shared?: bigint): string {
+  // none of it shared (FIEMAP said so): other files cannot be holding it
+  if (shared === 0n)
+    return t(
+      "Deallocated {0} from {1}, but the file system gained only {2} of free space (measured). None of those blocks were shared with other files: the rest is the file system's own bookkeeping (holes split the file's extents, and the records of the pieces take blocks too), or, on btrfs, the rest of their extents, which btrfs frees only whole.",
+      bytesText(deallocated, t),
+      name,
+      bytesText(fsFreed, t),
+    );
   return t(
     'Deallocated {0} from {1}, but the file system gained only {2} of free space (measured): the rest is still used by files sharing those blocks (clones, snapshots), or, on btrfs, by the rest of their extents, which btrfs frees only whole.',
     bytesText(deallocated, t),

@@ -50,18 +50,40 @@ export class LinuxHoles extends LinuxMaps {
     ctx.checkCancelled();
     const f = openRegular('punch', p, 'read-write');
     try {
-      // `bytes` is what was deallocated, measured: the drop in the file's allocated size
-      // (st_blocks), not the length asked for (which may cover holes or run past the end).
-      const before = f.stat.blocks * 512n;
+      // `bytes` is what was deallocated, measured, not the length asked for (which may cover
+      // holes or run past the end): the drop in the bytes of the file's extents in the range
+      // (FIEMAP), else in its block count (st_blocks, which also counts XFS's extent tree)
+      const end = range.offset + range.length;
+      const before = this.extentBytesIn(f.fd, p, range.offset, end, ctx);
+      const blocksBefore = f.stat.blocks * 512n;
       if (range.length > 0n && this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) !== 0)
         throw this.fail('punch', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd);
-      const after = fs.fstatSync(f.fd, { bigint: true }).blocks * 512n;
-      const bytes = before > after ? before - after : 0n;
+      const after = before ? this.extentBytesIn(f.fd, p, range.offset, end, ctx) : undefined;
+      const [from, to] =
+        before && after ? [before.allocated, after.allocated] : [blocksBefore, fs.fstatSync(f.fd, { bigint: true }).blocks * 512n];
+      const bytes = from > to ? from - to : 0n;
       const notes =
         bytes === range.length
           ? undefined
-          : punchNotes(range.offset, range.length, f.stat.size, this.tryStatfs(f.fd)?.blockSize ?? 0, bytes, 'st_blocks');
-      return { operation: 'punch', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes, calls: 1, durationMs: elapsed(t0), notes };
+          : punchNotes(
+              range.offset,
+              range.length,
+              f.stat.size,
+              this.tryStatfs(f.fd)?.blockSize ?? 0,
+              bytes,
+              before && after ? 'FIEMAP' : 'st_blocks',
+            );
+      return {
+        operation: 'punch',
+        method: 'FALLOC_FL_PUNCH_HOLE',
+        source: p,
+        bytes,
+        calls: 1,
+        durationMs: elapsed(t0),
+        notes,
+        // what of it other files still hold (fs-freed.ts says why the file system gained less)
+        ...(before && after ? { sharedBytes: before.shared - after.shared > 0n ? before.shared - after.shared : 0n } : {}),
+      };
     } finally {
       closeQuietly(f);
     }

@@ -3,6 +3,7 @@
 // LinuxBackend (see base.ts).
 
 import * as fs from 'node:fs';
+import type { OpContext } from '../../backend';
 import type { PathInfo, PositionalIo } from '../../backend-ext';
 import { errnoName } from '../../errno';
 import {
@@ -41,6 +42,8 @@ function u64String(v: DataView, offset: number): string {
   return hi < 0x200000 ? (hi * 0x100000000 + v.getUint32(offset, true)).toString() : v.getBigUint64(offset, true).toString();
 }
 
+const UNCANCELLED: OpContext = { checkCancelled: () => undefined, progress: () => undefined };
+
 export class LinuxIo extends LinuxCopies {
   /** pread/pwrite/ftruncate/punch with exact 64-bit offsets, for sparse-copy and dig-holes. */
   override readonly io: PositionalIo = {
@@ -59,6 +62,8 @@ export class LinuxIo extends LinuxCopies {
     },
     punch: (fd, offset, length, p) => this.punchFd(fd, offset, length, p),
     blockSize: (fd, p) => this.blockSizeOf(fd, p),
+    // between a caller's own cancel checks: one FIEMAP over one punched run
+    extentBytes: (fd, offset, length, p) => this.extentBytesIn(fd, p, offset, offset + length, UNCANCELLED),
   };
 
   /**

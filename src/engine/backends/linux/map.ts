@@ -39,6 +39,37 @@ export class LinuxMaps extends LinuxBase {
   /** The FIEMAP request buffer, reused by every map this backend reads (copies' included). */
   protected fiemapBuf: Uint8Array | undefined;
 
+  /**
+   * Bytes of the open file's extents inside [start, end) (data, unwritten and delayed: what a
+   * punch there can deallocate) and how many of them are shared, from FIEMAP without a flush;
+   * undefined where the file system has no FIEMAP. Unlike the block count (st_blocks) it never
+   * counts the file system's records of the extents (XFS's extent tree), which a punch that
+   * splits extents makes grow and one that removes them makes shrink.
+   */
+  protected extentBytesIn(
+    fd: number,
+    p: string,
+    start: bigint,
+    end: bigint,
+    ctx: OpContext,
+  ): { allocated: bigint; shared: bigint } | undefined {
+    if (end <= start) return { allocated: 0n, shared: 0n };
+    const out = new PackedExtentsBuilder();
+    const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+    const buf = (this.fiemapBuf ??= newFiemapBuffer());
+    const r = fiemapPages(this.libc, fd, p, 0n, buf, { start, end }, out, quiet, undefined, false);
+    if (r.unsupported) return undefined;
+    const m = out.build();
+    let allocated = 0n;
+    let shared = 0n;
+    for (let i = 0; i < m.count; i++) {
+      const len = BigInt.asUintN(64, m.length[i]);
+      allocated += len;
+      if ((m.flags[i] & EXTENT_FLAG.SHARED) !== 0) shared += len;
+    }
+    return { allocated, shared };
+  }
+
   async extentMap(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<ExtentMap> {
     const { packed, ...rest } = await this.extentMapPacked(p, window, ctx);
     const t0 = now();
