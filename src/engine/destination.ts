@@ -48,6 +48,12 @@ export interface LocalNames {
   isLink(p: string): boolean;
   /** Throws the OS error (EACCES, EROFS, EPERM, ...) when this process could not open `p` for writing. */
   checkWritable(p: string): void;
+  /**
+   * Where the folder of `p` is sticky (mode +t, as /tmp) and this process may not replace the
+   * file there (it owns neither the file nor the folder, and is not root, the kernel's rule for
+   * renaming over a file), the uid of the file's owner; else undefined.
+   */
+  stickyOwner?(p: string): number | undefined;
 }
 
 /**
@@ -61,6 +67,14 @@ export const localNames: LocalNames = {
   realpath: (p) => fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })),
   isLink: (p) => fs.lstatSync(osPath(p), { throwIfNoEntry: false })?.isSymbolicLink() ?? false,
   checkWritable: (p) => fs.accessSync(osPath(p), fs.constants.W_OK),
+  stickyOwner: (p) => {
+    const me = process.geteuid?.();
+    if (me === undefined || me === 0) return undefined; // Windows; root may (CAP_FOWNER)
+    const dir = fs.statSync(osPath(nodePath.dirname(p)));
+    if ((dir.mode & 0o1000) === 0 || dir.uid === me) return undefined; // S_ISVTX
+    const owner = fs.lstatSync(osPath(p)).uid;
+    return owner === me ? undefined : owner;
+  },
 };
 
 /** Local files through node:fs (link()+unlink() gives a rename that never replaces). */
@@ -346,7 +360,10 @@ export async function resolveDestination(
           message: `${operation}: the destination ${final} is the source itself (E_BAD_INPUT); overwriting it would destroy the data.`,
         });
       if (dfs.checkWritable) await openableForWriting(operation, final, dfs.checkWritable);
-      else if (local) checkWritable(operation, final, local);
+      else if (local) {
+        checkWritable(operation, final, local);
+        checkReplaceable(operation, final, local);
+      }
       return new ResolvedDestination(dir, final, true, policy, label, p);
     }
     final = await freeRenamedPath(dir, name, label, dfs);
@@ -391,6 +408,30 @@ function checkWritable(operation: Operation, final: string, local: LocalNames): 
       message: `${operation}: you cannot open the existing file ${final} for writing (EACCES), so it is not overwritten; make it writable (chmod u+w), or choose another name or ask to rename.`,
     });
   }
+}
+
+/**
+ * Overwrite renames over the file; in a sticky folder the kernel lets only the file's owner, the
+ * folder's owner or root do that (EPERM), which cp, writing into the file in place, never meets.
+ * Refused first with that reason, not the rename's bare EPERM (whose usual advice, an immutable
+ * file, would send the person to chattr).
+ */
+function checkReplaceable(operation: Operation, final: string, local: LocalNames): void {
+  let owner: number | undefined;
+  try {
+    owner = local.stickyOwner?.(final);
+  } catch (e) {
+    throw nodeFsError(operation, e, [final]);
+  }
+  if (owner === undefined) return;
+  throw new FsctlError({
+    operation,
+    code: 'EPERM',
+    errno: 1,
+    syscall: 'rename',
+    paths: [final],
+    message: `${operation}: ${final} belongs to another user (uid ${owner}) in a sticky folder (mode +t, as /tmp), where only the file's owner, the folder's owner or root may replace it (EPERM), so it is not overwritten and nothing was written. Overwrite replaces the file with a new one under its name (so a failure never leaves it half-written), where cp would write into it in place; choose another name or ask to rename, or ask its owner.`,
+  });
 }
 
 /** How Windows and SMB servers say "you may not open this for writing". */

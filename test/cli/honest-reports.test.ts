@@ -149,6 +149,42 @@ describe('extent-lens reports what happened', { skip }, () => {
     }
     assert.ok(fs.readFileSync(a).equals(pattern(4096)));
   });
+
+  // A trial: as nobody, overwriting root's 0666 file in a sticky folder failed at the rename with
+  // EPERM and advice to look for an immutable file (chattr -i); the sticky folder was the reason.
+  test("overwrite of another user's file in a sticky folder: refused first with that reason, nothing written; its owner may", () => {
+    const d = path.join(xfs.mnt, 'pub');
+    fs.mkdirSync(d);
+    for (const p of [path.dirname(xfs.mnt), xfs.mnt]) fs.chmodSync(p, 0o755);
+    fs.chmodSync(d, 0o1777);
+    const theirs = path.join(d, 'rootfile');
+    fs.writeFileSync(theirs, 'over\n');
+    fs.chmodSync(theirs, 0o666);
+    const src = path.join(d, 'src');
+    fs.writeFileSync(src, 'data\n');
+    fs.chownSync(src, 65534, 65534);
+    for (const op of ['copy', 'clone']) {
+      const r = cli([op, src, theirs, '--on-existing', 'overwrite', ...(op === 'clone' ? ['--fallback', 'copy'] : [])], {
+        uid: 65534,
+        gid: 65534,
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /belongs to another user \(uid 0\) in a sticky folder \(mode \+t, as \/tmp\), where only the file's owner, the folder's owner or root may replace it \(EPERM\), so it is not overwritten/,
+      );
+      assert.doesNotMatch(r.stderr, /chattr/);
+    }
+    assert.equal(fs.readFileSync(theirs, 'utf8'), 'over\n');
+    assert.deepEqual(fs.readdirSync(d).sort(), ['rootfile', 'src'], 'no temporary file');
+    // nobody's own file there: replaced as asked
+    const mine = path.join(d, 'mine');
+    fs.writeFileSync(mine, 'old\n');
+    fs.chownSync(mine, 65534, 65534);
+    const ok = cli(['copy', src, mine, '--on-existing', 'overwrite'], { uid: 65534, gid: 65534 });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(fs.readFileSync(mine, 'utf8'), 'data\n');
+  });
 });
 
 describe('extent-lens map on tmpfs: reserved pages the map cannot place are named', { skip: fsSkipReason('tmpfs') }, () => {
