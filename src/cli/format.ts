@@ -63,8 +63,12 @@ export function renderTable(columns: Column[], rows: string[][]): string {
  * A byte of a name that is not UTF-8 (carried as U+DC80..U+DCFF, src/engine/os-path.ts) is shown
  * as `\xNN`, the byte; any other lone surrogate as `\uNNNN` (UTF-8 output would make it U+FFFD).
  */
-export function escapeControls(s: string): string {
-  return s.replace(CONTROLS, (c) => {
+export function escapeControls(s: string, platform: string = process.platform): string {
+  // A backslash is escaped too (`\\`, as ls -b), so a name holding "\n" as two characters reads
+  // apart from one holding a newline; not on Windows, where it is the path separator and a name
+  // can hold no control character to be confused with.
+  return s.replace(platform === 'win32' ? CONTROLS : CONTROLS_AND_BACKSLASH, (c) => {
+    if (c === '\\') return '\\\\';
     if (c === '\n') return '\\n';
     if (c === '\t') return '\\t';
     if (c === '\r') return '\\r';
@@ -76,6 +80,7 @@ export function escapeControls(s: string): string {
 
 const CONTROLS =
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const CONTROLS_AND_BACKSLASH = new RegExp(`\\\\|${CONTROLS.source}`, 'g');
 
 /**
  * "note: " + `text` as one line when stdout is not a terminal (scripts read one note per line);

@@ -73,7 +73,7 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
     r.calls === 0 && r.bytes === 0n
       ? `${verb} ${target}: nothing to do, ${formatMs(r.durationMs)}`
       : `${verb} ${target}: ${exactAndHuman(r.bytes)} by ${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`,
-  ].map(escapeControls);
+  ].map((x) => escapeControls(x));
   if (copyFellBack) {
     if (r.fallbackReason) lines.push(noteLine(escapeControls(r.fallbackReason.replace(/^copy: /, ''))));
   } else if (r.fellBack) {

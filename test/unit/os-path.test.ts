@@ -68,6 +68,15 @@ test('osPath and cPath: the string when it is plain Unicode, else the exact byte
   assert.equal(osByteLength('é'), 2);
 });
 
+// A trial: files named lit\nname (a backslash and an n) and lit<newline>name both printed as
+// lit\nname. A backslash is escaped as ls -b escapes it; on Windows it is the path separator.
+test('escapeControls: a backslash as \\\\, so a name with "\\n" reads apart from one with a newline; not on Windows', () => {
+  assert.equal(escapeControls('/d/lit\\nname', 'linux'), '/d/lit\\\\nname');
+  assert.equal(escapeControls('/d/lit\nname', 'linux'), '/d/lit\\nname');
+  assert.notEqual(escapeControls('/d/lit\\nname', 'linux'), escapeControls('/d/lit\nname', 'linux'));
+  assert.equal(escapeControls('Z:\\tmp\\a.bin', 'win32'), 'Z:\\tmp\\a.bin');
+});
+
 test('escapeControls: a carried byte as \\xNN, other lone surrogates as \\uNNNN, pairs and U+FFFD as they are', () => {
   assert.equal(escapeControls('/mnt/bad\udcff.bin'), '/mnt/bad\\xff.bin');
   assert.equal(escapeControls('s\udced\udca0\udc80x'), 's\\xed\\xa0\\x80x');
