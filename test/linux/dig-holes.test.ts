@@ -332,6 +332,12 @@ describe('punch reports what was deallocated', { skip: skipReason('xfs') }, () =
       ),
       JSON.stringify(r.notes),
     );
+    // A trial: an unaligned punch in a clone said "0 bytes deallocated": zeroing the partial
+    // blocks at its ends unshares them (new blocks, st_blocks up), hiding the whole block freed
+    const u = await engine.punch(b, { offset: 1000n, length: 10_000n });
+    assert.equal(u.bytes, 4096n, 'the one whole block in the range');
+    assert.equal(u.sharedBytes, 4096n);
+    assert.match(u.notes!.join(' '), /5904 bytes lie in partial 4096-byte blocks at the ends of the range/);
     ensureBuilt();
     const c = cli(['punch', a, String(2 * MiB), String(MiB), '--json']);
     assert.equal(c.code, 0, c.stderr);
