@@ -171,6 +171,7 @@ export function presentResults(s: Services, rs: readonly FlowResult[], opts: Flo
   if (rs.length === 0) return;
   if (rs.length === 1) return presentResult(s, rs[0], opts);
   const items = rs.map((r) => r.results);
+  s.filesChanged(items.flatMap((r) => [r.source.path, r.destination.path]));
   s.lastCloneResults = items[items.length - 1];
   if (opts.showResults !== false) CloneResultsPanel.show(s, items);
   const tot = resultTotals(items);
@@ -190,6 +191,8 @@ export function presentResults(s: Services, rs: readonly FlowResult[], opts: Flo
 
 /** After a successful flow: results view (unless asked not to) and a short notification. */
 export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): void {
+  // the source now shares its blocks (its modification time unchanged: no watcher sees it)
+  s.filesChanged([r.results.source.path, r.results.destination.path]);
   s.lastCloneResults = r.results;
   if (opts.showResults !== false) CloneResultsPanel.show(s, r.results);
   const rep = r.report;

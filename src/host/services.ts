@@ -20,6 +20,8 @@ export interface InspectorHandle {
   readonly active: boolean;
   summary(): WireSummary | undefined;
   reveal(): void;
+  /** Its file changed in a way its watcher may not see: read the map again. */
+  changed(): void;
 }
 
 export class Services implements vscode.Disposable {
@@ -39,6 +41,16 @@ export class Services implements vscode.Disposable {
     this.selection = new CloneSelection((paths) => {
       void vscode.commands.executeCommand('setContext', HAS_CLONE_SELECTION, paths.length > 0);
     });
+  }
+
+  /**
+   * Files Extent Lens itself changed: their open inspectors read their maps again. A clone or a
+   * dedupe makes a file's blocks shared without touching its modification time, which is all a
+   * file watcher sees, so the inspector of a clone's source would go on saying "Shared 0 bytes".
+   */
+  filesChanged(paths: Iterable<string>): void {
+    const changed = new Set(paths);
+    for (const h of this.inspectors) if (changed.has(h.path)) h.changed();
   }
 
   /**

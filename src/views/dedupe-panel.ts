@@ -322,7 +322,9 @@ export class DedupePanel implements vscode.Disposable {
       );
       this.postState();
       void this.measureAgain(r);
-      const refreshed = SpacePanel.refreshCovering([...new Set(chosen.groups.flatMap((g) => g.ranges.map((x) => x.path)))]);
+      const touched = [...new Set(chosen.groups.flatMap((g) => g.ranges.map((x) => x.path)))];
+      this.s.filesChanged(touched);
+      const refreshed = SpacePanel.refreshCovering(touched);
       if (refreshed) this.s.log.info(`dedupe: analysing ${refreshed} open Space view(s) again`);
       return this.report;
     } catch (e) {

@@ -97,6 +97,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     this.panel.reveal();
   }
 
+  changed(): void {
+    this.onFileChanged();
+  }
+
   // ---- file watching ------------------------------------------------------------------------
 
   private setupWatcher(): void {

@@ -397,6 +397,13 @@ describe('clone flow', { skip: fsSkip }, () => {
   });
 
   test('Block Clone Here on reflink XFS: FICLONE, shared extents, results view with maps', async () => {
+    // the source's inspector is open: it must show the sharing after the clone, which leaves the
+    // source's modification time alone (a trial saw "Shared 0 bytes" there until Refresh)
+    await exec('extentLens.inspect', Uri.file(src));
+    const srcPanel = state.panels.at(-1)!;
+    srcPanel.send({ type: 'ready' });
+    const shared = (x: Record<string, unknown>) => x.type === 'summary' && (x.summary as { sharedBytes: string }).sharedBytes;
+    assert.equal(shared(await srcPanel.waitFor((x) => x.type === 'summary')), '0');
     await exec('extentLens.selectForClone', Uri.file(src), [Uri.file(src)]);
     const reports = (await exec('extentLens.cloneHere', Uri.file(destDir))) as Array<{
       method: string;
@@ -425,6 +432,8 @@ describe('clone flow', { skip: fsSkip }, () => {
     // the toast: grouped digits, a unit on the byte figure, "1 call" (not "1 calls")
     const toast = state.messages.filter((m) => m.level === 'info' && /finished with FICLONE/.test(m.text)).at(-1);
     assert.equal(toast?.text, 'clone finished with FICLONE: 16,777,216 bytes (16 MiB) in 1 call.');
+    await srcPanel.waitFor((x) => shared(x) === String(3 * MiB));
+    srcPanel.dispose();
   });
 
   test('existing destination: ask -> Rename keeps both, Cancel leaves everything', async () => {

@@ -112,6 +112,8 @@ describe('Find Duplicate Data (host side)', () => {
   const standIn: StandIn = { finds: [], applied: [], hang: false };
   const opened: string[] = [];
   const revealed: string[] = [];
+  /** Inspectors told their file changed (a dedupe leaves modification times alone). */
+  const inspectorsRead: string[] = [];
 
   before(() => {
     undo = installFakeVscode(fake.vscode);
@@ -238,6 +240,9 @@ describe('Find Duplicate Data (host side)', () => {
       },
     });
     s.engine = async () => engine;
+    // an open inspector of a.img (a file of the groups) and of one outside them
+    for (const f of ['a.img', 'elsewhere.img'])
+      s.inspectors.add({ path: path.join(dir, f), active: false, summary: () => undefined, reveal() {}, changed: () => inspectorsRead.push(f) });
     ctx.subscriptions.push(registerFindDuplicates(s), registerAnalyzeSpace(s), { dispose: () => void real.dispose() });
     fake.vscode.commands.registerCommand('extentLens.inspect', (u: unknown) => void opened.push((u as Uri).fsPath));
     fake.vscode.commands.registerCommand('revealInExplorer', (u: unknown) => void revealed.push((u as Uri).fsPath));
@@ -446,6 +451,7 @@ describe('Find Duplicate Data (host side)', () => {
     assert.equal(standIn.applied.length, 1);
     await waitUntil(() => spaceResults() === 2, 'the Space view analysed again');
     assert.ok(logged(/dedupe: analysing 1 open Space view\(s\) again/));
+    assert.deepEqual(inspectorsRead, ['a.img'], "the open inspector of a deduplicated file reads its map again; the other's does not");
   });
 
   test('a server that frees at its commit (SMB): freed is measured again until it reaches the estimate', async () => {
