@@ -627,15 +627,18 @@ export async function spaceOf(
             ' For the exact figure, unmount what hides them, or scan again when nothing holds deleted files open.',
         );
       }
+      // the figures as the totals give them: with the blocks beyond the extents (XFS), added below
+      const beyond = g.beyondExtentsFiles > 0 ? g.beyondExtents : 0n;
+      const andBeyond = beyond > 0n ? `, with the ${beyond} bytes beyond their extents (below)` : '';
       if (!smb && t.shared === 0n)
         // nothing reported shared: only files with no physical offsets keep it from being exact
-        fsNotes.push(`Deleting these files frees ${t.reclaimableMax} bytes if, as assumed, they share no blocks.`);
+        fsNotes.push(`Deleting these files frees ${t.reclaimableMax + beyond} bytes${andBeyond} if, as assumed, they share no blocks.`);
       else if (!smb)
         fsNotes.push(
-          `Deleting these files frees between ${t.reclaimable} bytes (their exclusive bytes, which nothing else references) and ` +
+          `Deleting these files frees between ${t.reclaimable + beyond} bytes (their exclusive bytes, which nothing else references${andBeyond}) and ` +
             (scanMax !== undefined && t.reclaimableMax === scanMax
-              ? `${t.reclaimableMax} bytes (adding the shared bytes the scan found no other reference to; what it could not see may hold some): `
-              : `${t.reclaimableMax} bytes (their unique bytes, if nothing outside the selection references the shared ones): `) +
+              ? `${t.reclaimableMax + beyond} bytes (adding the shared bytes the scan found no other reference to; what it could not see may hold some): `
+              : `${t.reclaimableMax + beyond} bytes (their unique bytes, if nothing outside the selection references the shared ones): `) +
             `${name} does not say here who else references a shared extent. An exact answer needs its owners ` +
             '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root)' +
             (g.scan ? '.' : ' or an exact scan of every file of the file system (--exact-scan).'),
