@@ -105,8 +105,14 @@ export class CloneResultsPanel implements vscode.Disposable {
     const tmp = comparisonCopyPath(data.destination.path);
     try {
       const smb = uriPartsOf(data.source.path) ? await this.s.smbFiles() : undefined;
+      // the room the copy needs, checked before it writes (the destination exists: its volume)
+      const engine = await this.s.engine();
+      const freeBytes = await engine.volume(data.destination.path).then(
+        (v) => v.freeBytes,
+        () => undefined,
+      );
       const result = await withCancellableProgress(t('Measuring a physical copy of {0}…', data.source.path), (signal, onProgress) =>
-        physicalCopy(data.source.path, tmp, { signal, onProgress }, smb),
+        physicalCopy(data.source.path, tmp, { signal, onProgress, freeBytes }, smb),
       );
       const comparison = { copyMs: result.durationMs, copyBytes: toWire(result.bytes), cloneMs: data.durationMs };
       this.s.log.info(

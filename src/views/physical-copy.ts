@@ -11,10 +11,27 @@ import { countedChunks } from '../host/logic/progress';
 
 const CHUNK = 4 * 1024 * 1024;
 
+/**
+ * The copy writes every byte of the source, holes as zeros: refused before anything is written
+ * where the volume has less free space than that (a sparse 1 TiB image would otherwise fill it,
+ * running every other writer there out of space until the copy is deleted).
+ */
+function checkRoom(source: string, size: bigint, freeBytes: bigint | undefined): void {
+  if (freeBytes === undefined || size <= freeBytes) return;
+  throw Object.assign(
+    new Error(
+      `Comparing needs a physical copy of all ${size} bytes of ${source} (holes written as zeros), ` +
+        `but its destination's volume has only ${freeBytes} bytes free (ENOSPC): nothing was written. ` +
+        'Free space there, or compare a smaller file.',
+    ),
+    { code: 'ENOSPC' },
+  );
+}
+
 export async function physicalCopy(
   source: string,
   tmp: string,
-  opts: RunOptions = {},
+  opts: RunOptions & { freeBytes?: bigint } = {},
   smb?: SmbFileApi,
 ): Promise<{ bytes: bigint; durationMs: number }> {
   if (smb) return smbCopy(smb, source, tmp, opts);
@@ -24,6 +41,7 @@ export async function physicalCopy(
   let bytes = 0n;
   try {
     const total = BigInt((await src.stat({ bigint: true })).size);
+    checkRoom(source, total, opts.freeBytes);
     dst = await fs.open(tmp, 'wx'); // never overwrite: the name is new and hidden
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0n;
@@ -50,9 +68,15 @@ export async function physicalCopy(
   }
 }
 
-async function smbCopy(smb: SmbFileApi, source: string, tmp: string, opts: RunOptions): Promise<{ bytes: bigint; durationMs: number }> {
+async function smbCopy(
+  smb: SmbFileApi,
+  source: string,
+  tmp: string,
+  opts: RunOptions & { freeBytes?: bigint },
+): Promise<{ bytes: bigint; durationMs: number }> {
   const t0 = performance.now();
   const total = (await smb.stat(source)).size;
+  checkRoom(source, total, opts.freeBytes);
   let bytes = 0n;
   const chunks = countedChunks(smb.readChunks(source, { signal: opts.signal }), total, (p) => {
     bytes = p.done;

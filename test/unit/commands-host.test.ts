@@ -559,6 +559,30 @@ describe('clone flow', { skip: fsSkip }, () => {
     }
   });
 
+  // A trial: the comparison copy of a sparse 1 GiB file wrote zeros for its holes until its
+  // volume was full ("ENOSPC: no space left on device, write"), running other writers out too.
+  test('compare with a physical copy larger than the free space: refused before anything is written, saying why', async () => {
+    const resultsPanel = state.panels.find((p) => p.viewType === 'extentLens.cloneResults')!;
+    const source = api.lastCloneResults()!.source.path;
+    const dir = path.dirname(api.lastCloneResults()!.destination.path);
+    const size = fs.statSync(source).size;
+    const listing = fs.readdirSync(dir).sort();
+    const free = fs.statfsSync(dir).bavail * fs.statfsSync(dir).bsize;
+    fs.truncateSync(source, size + 2 * free); // holes: the copy would write them all
+    try {
+      const errors = state.messages.filter((m) => m.level === 'error').length;
+      resultsPanel.send({ type: 'compareWithCopy' });
+      await waitUntil(() => state.messages.filter((m) => m.level === 'error').length > errors, 'an error notification');
+      assert.match(
+        state.messages.filter((m) => m.level === 'error').at(-1)!.text,
+        /^Comparing needs a physical copy of all \d+ bytes of .* \(holes written as zeros\), but its destination's volume has only \d+ bytes free \(ENOSPC\): nothing was written\./,
+      );
+      assert.deepEqual(fs.readdirSync(dir).sort(), listing, 'no temporary copy');
+    } finally {
+      fs.truncateSync(source, size);
+    }
+  });
+
   test('cross-volume: says why, "Copy instead (keeps holes)" copies with holes; declining leaves nothing', async () => {
     const target = path.join(ext4!.mountPoint, 'cross');
     fs.mkdirSync(target);
