@@ -50,6 +50,8 @@ export interface PositionalIo {
 export interface PendingClone {
   /** The size of the new file, as read back from it. */
   readonly bytes: bigint;
+  /** What the clone did not carry over (preallocated space), one sentence each; the report's notes. */
+  readonly notes?: string[];
   /**
    * Give the clone the name `to`. Unless `replace`, an existing `to` is never replaced: this
    * throws a FsctlError with code EEXIST instead. Throws on failure, leaving the clone unplaced.

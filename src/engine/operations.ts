@@ -422,6 +422,7 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
           bytes: p.bytes,
           calls: 1,
           durationMs: 0, // intoDestination sets it
+          ...(p.notes ? { notes: p.notes } : {}),
         };
         return { report, place: async (to, replace) => p.place(to, replace), close: async () => p.close() };
       }

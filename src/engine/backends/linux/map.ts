@@ -41,7 +41,8 @@ export class LinuxMaps extends LinuxBase {
 
   /**
    * Bytes of the open file's extents inside [start, end) (data, unwritten and delayed: what a
-   * punch there can deallocate) and how many of them are shared, from FIEMAP without a flush;
+   * punch there can deallocate), how many of them are shared and how many unwritten, from
+   * FIEMAP without a flush;
    * undefined where the file system has no FIEMAP. Unlike the block count (st_blocks) it never
    * counts the file system's records of the extents (XFS's extent tree), which a punch that
    * splits extents makes grow and one that removes them makes shrink.
@@ -52,8 +53,8 @@ export class LinuxMaps extends LinuxBase {
     start: bigint,
     end: bigint,
     ctx: OpContext,
-  ): { allocated: bigint; shared: bigint } | undefined {
-    if (end <= start) return { allocated: 0n, shared: 0n };
+  ): { allocated: bigint; shared: bigint; unwritten: bigint } | undefined {
+    if (end <= start) return { allocated: 0n, shared: 0n, unwritten: 0n };
     const out = new PackedExtentsBuilder();
     const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
     const buf = (this.fiemapBuf ??= newFiemapBuffer());
@@ -62,12 +63,14 @@ export class LinuxMaps extends LinuxBase {
     const m = out.build();
     let allocated = 0n;
     let shared = 0n;
+    let unwritten = 0n;
     for (let i = 0; i < m.count; i++) {
       const len = BigInt.asUintN(64, m.length[i]);
       allocated += len;
       if ((m.flags[i] & EXTENT_FLAG.SHARED) !== 0) shared += len;
+      if ((m.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) unwritten += len;
     }
-    return { allocated, shared };
+    return { allocated, shared, unwritten };
   }
 
   async extentMap(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<ExtentMap> {
