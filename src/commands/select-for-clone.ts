@@ -1,6 +1,8 @@
-// extentLens.selectForClone: remember the explorer's selected files as clone sources.
+// extentLens.selectForClone: remember the explorer's selected files as clone sources (folders
+// and special files left out; restricted mode says that Block Clone Here needs trust).
 
 import * as vscode from 'vscode';
+import * as fs from 'node:fs/promises';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
@@ -12,9 +14,19 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
     let paths = pathsFromArgs(uri, uris);
     // Folders in a mixed explorer selection are not clone sources: leave them out, say so.
     const kept: string[] = [];
+    const notFiles: string[] = [];
     for (const p of paths) {
       if (await isFolder(p)) s.log.info(`select for block clone: skipped folder ${p}`);
+      else if (await isSpecial(p)) notFiles.push(p);
       else kept.push(p);
+    }
+    // a FIFO, socket or device has no blocks to share: said now, not at Block Clone Here
+    if (notFiles.length > 0) {
+      s.log.info(`select for block clone: skipped ${notFiles.join(', ')} (not regular files)`);
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('Skipped {0}: not a regular file (a FIFO, socket or device has no blocks to clone).', notFiles.join(', ')),
+      );
+      if (kept.length === 0) return s.selection.get();
     }
     paths = kept;
     if (paths.length === 0) {
@@ -28,11 +40,27 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
     }
     s.selection.set(paths);
     s.log.info(`selected for block clone: ${paths.join(', ')}`);
-    void vscode.window.showInformationMessage(
+    const selected =
       paths.length === 1
-        ? vscode.l10n.t('Selected {0} for block clone. Right-click a folder and choose Block Clone Here.', paths[0])
-        : vscode.l10n.t('Selected {0} files for block clone. Right-click a folder and choose Block Clone Here.', paths.length),
+        ? vscode.l10n.t('Selected {0} for block clone.', paths[0])
+        : vscode.l10n.t('Selected {0} files for block clone.', paths.length);
+    // Block Clone Here changes files: restricted mode hides it, so the next step is trusting
+    void vscode.window.showInformationMessage(
+      vscode.workspace.isTrusted
+        ? `${selected} ${vscode.l10n.t('Right-click a folder and choose Block Clone Here.')}`
+        : `${selected} ${vscode.l10n.t("Block Clone Here changes files, so it is in a folder's menu once this workspace is trusted (Manage Workspace Trust).")}`,
     );
     return s.selection.get();
   });
+}
+
+/** A FIFO, socket or device (local; on a share the server has regular files and folders only). */
+async function isSpecial(p: string): Promise<boolean> {
+  if (/^smb:\/\//i.test(p)) return false;
+  try {
+    const st = await fs.stat(p);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false; // missing: Block Clone Here says so with the OS error
+  }
 }

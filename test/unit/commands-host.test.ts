@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
@@ -112,6 +113,31 @@ describe('selection', () => {
     await exec('extentLens.clearCloneSelection');
     assert.deepEqual(api.cloneSelection(), []);
     assert.equal(state.contextKeys.get('extentLens.hasCloneSelection'), false);
+  });
+
+  // A trial: a FIFO could be selected (refused only at Block Clone Here), and in restricted mode
+  // the message pointed at Block Clone Here, which restricted mode hides.
+  test('select for clone: a FIFO is left out and said; restricted mode says Block Clone Here needs trust', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'el-select-'));
+    try {
+      const fifo = path.join(d, 'pipe');
+      execFileSync('mkfifo', [fifo]);
+      const file = path.join(d, 'f.img');
+      fs.writeFileSync(file, 'x');
+      assert.deepEqual(await exec('extentLens.selectForClone', Uri.file(fifo), [Uri.file(fifo), Uri.file(file)]), [file]);
+      assert.ok(state.messages.some((m) => m.level === 'warning' && m.text.startsWith(`Skipped ${fifo}: not a regular file`)));
+      assert.equal(state.messages.at(-1)!.text, `Selected ${file} for block clone. Right-click a folder and choose Block Clone Here.`);
+      state.trusted = false;
+      try {
+        await exec('extentLens.selectForClone', Uri.file(file), [Uri.file(file)]);
+        assert.match(state.messages.at(-1)!.text, /^Selected .* for block clone\. Block Clone Here changes files, so it is in a folder's menu once this workspace is trusted/);
+      } finally {
+        state.trusted = true;
+      }
+      await exec('extentLens.clearCloneSelection');
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 
