@@ -73,6 +73,8 @@ export interface Attempt {
   destination: string;
   /** Ask about the destination before starting (false for Clone Range: it writes in place). */
   checkExisting: boolean;
+  /** A whole-file clone: source and destination folder must be on one file system (checked first). */
+  clone?: boolean;
 }
 
 export interface FlowResult {
@@ -83,6 +85,19 @@ export interface FlowResult {
 /** Run one clone-like operation end to end. undefined: cancelled or failed (already shown). */
 export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): Promise<FlowResult | undefined> {
   let policy: ExistingPolicy = 'fail';
+  let fallback: 'none' | 'copy' = opts.fallback ?? 'none';
+  // Across file systems no name can be cloned into: said (with the copy offer) before the
+  // question about an existing name, which would otherwise come first and for nothing.
+  if (a.clone && fallback === 'none' && !crossesShare(a.source, a.destination)) {
+    const across = await acrossFileSystems(s, a.source, a.destination);
+    if (across) {
+      if (!(await offerCopyInstead(s, across))) {
+        s.log.info(`${a.title}: another file system; the copy was declined, nothing was written`);
+        return undefined;
+      }
+      fallback = 'copy';
+    }
+  }
   if (a.checkExisting) {
     const p = await decideExisting(s, a.source, a.destination, opts);
     if (!p) {
@@ -97,7 +112,6 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
     return undefined;
   }
   const engine = await s.engine();
-  let fallback: 'none' | 'copy' = opts.fallback ?? 'none';
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       return await withCancellableProgress(a.title, async (signal, onProgress) => {
@@ -150,6 +164,30 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
     }
   }
   return undefined;
+}
+
+/**
+ * The refusal a clone of `source` into `destination`'s folder would meet (EXDEV) where the two
+ * are on different file systems; undefined where they are on one, or where that cannot be told
+ * (the engine then says what it meets).
+ */
+async function acrossFileSystems(s: Services, source: string, destination: string): Promise<Error | undefined> {
+  const engine = await s.engine();
+  const folder = /^smb:\/\//i.test(destination) ? path.posix.dirname(destination) : path.dirname(destination);
+  const [from, into] = await Promise.all([engine.volume(source), engine.volume(folder)].map((v) => v.catch(() => undefined)));
+  if (!from || !into || from.volumeId === into.volumeId) return undefined;
+  return Object.assign(
+    new Error(
+      t(
+        '{0} ({1}) and {2} ({3}) are on different file systems: block cloning shares blocks only within one file system (EXDEV).',
+        path.basename(source),
+        from.filesystem,
+        folder,
+        into.filesystem,
+      ),
+    ),
+    { code: 'EXDEV' },
+  );
 }
 
 async function mapOrUndefined(s: Services, engine: Engine, file: string, signal: AbortSignal): Promise<ExtentMap | undefined> {

@@ -47,6 +47,7 @@ export function registerCloneHere(s: Services): vscode.Disposable {
             source,
             destination,
             checkExisting: true,
+            clone: true,
             run: (engine, fallback, onExisting, signal, onProgress) =>
               engine.clone(source, folder, { fallback, onExisting, signal, onProgress }),
           },

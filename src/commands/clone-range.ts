@@ -126,6 +126,8 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       flow.totalSteps = 4; // a copy has no atomic question (Windows' fifth step)
     }
 
+    /** The volume cannot share blocks: a copy whatever the destination. */
+    const copyOnly = copy;
     let sourceOffset = 0n;
     let target = source;
     let sameFile = true;
@@ -149,6 +151,9 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       async () => {
         const pick = await flow.pick({ step: 2, items: [same, other], placeholder: t('Destination file') });
         target = source;
+        // (again after Back: a destination chosen before on another file system is forgotten)
+        copy = copyOnly;
+        flow.totalSteps = process.platform === 'win32' && !copy ? 5 : 4;
         if (pick === other) {
           const chosen = await flow.away(() =>
             vscode.window.showOpenDialog({
@@ -159,6 +164,29 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
           );
           if (!chosen?.[0]) throw new FlowCancelled();
           target = enginePathOfUri(chosen[0]) ?? chosen[0].fsPath;
+          // on another file system nothing can be shared: said now, not after the offsets and
+          // the confirmation (the offer is the one the engine's EXDEV would lead to)
+          const there = copy ? undefined : await engine.volume(target).catch(() => undefined);
+          if (there && there.volumeId !== volume.volumeId) {
+            const copyInstead = t('Copy the Range Instead');
+            const choice = await flow.away(() =>
+              vscode.window.showWarningMessage(
+                t(
+                  '{0} is on another file system than {1}, so a range cannot be cloned into it: blocks are shared only within one file system.',
+                  path.basename(target),
+                  path.basename(source),
+                ),
+                {
+                  modal: true,
+                  detail: t('Clone Range can copy the bytes into place instead: the destination gets its own blocks (nothing is shared).'),
+                },
+                copyInstead,
+              ),
+            );
+            if (choice !== copyInstead) throw new FlowCancelled();
+            copy = true;
+            flow.totalSteps = 4;
+          }
         }
         sameFile = samePath(source, target);
         destinationSize = sameFile ? sourceSize : await fileSize(s, target);

@@ -42,6 +42,7 @@ export function registerCloneTo(s: Services): vscode.Disposable {
           source,
           destination: destFile,
           checkExisting: true,
+          clone: true,
           run: (engine, fallback, onExisting, signal, onProgress) =>
             engine.clone(source, engineTarget, { fallback, onExisting, signal, onProgress }),
         },

@@ -640,6 +640,16 @@ describe('clone flow', { skip: fsSkip }, () => {
       toast.text,
       `Copied 3,145,728 bytes (3 MiB) of disk.img to ${dest}, holes kept (cloning was refused: ${res.fallbackReason}).`,
     );
+    // A trial: with the name taken there, "already exists: Overwrite / Rename" came first, then
+    // EXDEV. The file system is said first; declined, nothing else is asked.
+    const asked = state.messages.length;
+    state.answers = [{ match: /.*/, answer: undefined }];
+    assert.deepEqual(await exec('extentLens.cloneHere', Uri.file(target), undefined, { sources: [src] }), []);
+    state.answers = [];
+    const since = state.messages.slice(asked);
+    assert.equal(since.length, 1, JSON.stringify(since));
+    assert.match(since[0].text, /^disk\.img \(xfs\) and .*cross \(ext4\) are on different file systems: block cloning shares blocks only within one file system \(EXDEV\)\.$/);
+    assert.deepEqual(fs.readdirSync(target), ['disk.img']);
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
@@ -860,6 +870,47 @@ describe('clone flow', { skip: fsSkip }, () => {
     const data = fs.readFileSync(f);
     assert.ok(data.subarray(0, 64 * 1024).every((b) => b === 0x22), 'the range was copied into place');
     assert.equal(data.length, 128 * 1024);
+  });
+
+  // A trial: a destination on another file system was taken at step 2, then came the offsets,
+  // the length and the confirmation, and only then EXDEV.
+  test('Clone Range, interactive, into a file on another file system: said when it is chosen; Copy the Range Instead copies in place', async () => {
+    const src = path.join(xfs!.mountPoint, 'range-across.img');
+    fs.writeFileSync(src, Buffer.alloc(64 * 1024, 0x33));
+    const dst = path.join(ext4!.mountPoint, 'range-across-dst.img');
+    fs.writeFileSync(dst, Buffer.alloc(64 * 1024, 0x44));
+    state.inputBoxes = [];
+    state.quickPicks = [];
+    state.inputAnswers = ['0'];
+    state.quickPickAnswers = ['Another file…'];
+    state.openDialogAnswer = [Uri.file(dst)];
+    const before = state.messages.length;
+    try {
+      // declined: the flow ends at the notice, before any offset in the destination
+      assert.equal(await exec('extentLens.cloneRange', Uri.file(src)), undefined);
+      const notice = state.messages.slice(before).find((m) => /another file system/.test(m.text));
+      assert.equal(
+        notice?.text,
+        'range-across-dst.img is on another file system than range-across.img, so a range cannot be cloned into it: blocks are shared only within one file system.',
+      );
+      assert.deepEqual(notice.items, ['Copy the Range Instead']);
+      assert.equal(state.inputBoxes.length, 1, 'only the source offset was asked');
+      assert.ok(fs.readFileSync(dst).every((b) => b === 0x44), 'nothing written');
+      // accepted: the rest of the questions, then the bytes copied in place
+      state.inputAnswers = ['0', '0', '64k'];
+      state.quickPickAnswers = ['Another file…'];
+      state.answers = [
+        { match: /another file system/, answer: 'Copy the Range Instead' },
+        { match: /^Replace bytes 0–65,536 of .*range-across-dst\.img/, answer: 'Copy the Range' },
+      ];
+      const r = (await exec('extentLens.cloneRange', Uri.file(src))) as { fellBack?: boolean; bytes: bigint } | undefined;
+      assert.ok(r, JSON.stringify(state.messages.slice(before)));
+      assert.equal(r.fellBack, true);
+      assert.ok(fs.readFileSync(dst).every((b) => b === 0x33), 'the range was copied into place');
+    } finally {
+      state.answers = [];
+      state.openDialogAnswer = undefined;
+    }
   });
 
   test('Punch Hole, interactive: keys typed after an Enter that reach the host after the next question was set are kept', async () => {
