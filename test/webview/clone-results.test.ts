@@ -146,6 +146,37 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     await page.close();
   });
 
+  // A trial: in the clone of a 1 GiB sparse image, each shared 1 MiB extent (a 2-pixel mark) was
+  // outlined in the focus blue over the map's height, and the map read as unshared data.
+  test('a narrow shared extent in a big sparse file: drawn in the shared colour, no outline hiding it', async () => {
+    const big = path.join(xfs!.mountPoint, 'big-sparse.img');
+    xfsIo(big, 'truncate 1g', 'pwrite -S 0x77 512m 1m', 'fsync');
+    const before = await engine.map(big);
+    const report = await engine.clone(big, path.join(xfs!.mountPoint, 'big-clone.img'));
+    const dst = report.destination!;
+    const d = cloneResults(report, big, dst, before, await engine.map(big), undefined, await engine.map(dst), false);
+    const page = await chromium.context.newPage();
+    await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: d }) });
+    await page.goto(server.url('cloneResults'));
+    await applyTheme(page, 'dark');
+    await page.waitForFunction(() => document.body.dataset.rendered === '1');
+    await frames(page, 3);
+    const focus = hexToRgb(THEMES.dark.vars['--vscode-focusBorder']);
+    const purple = hexToRgb(THEMES.dark.vars['--vscode-charts-purple']);
+    for (const sel of ['.side.source .after canvas', '.side.destination .after canvas']) {
+      const colours = await page.$eval(sel, (c) => {
+        const cv = c as HTMLCanvasElement;
+        const px = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+        const seen = new Set<string>();
+        for (let i = 0; i < px.length; i += 4) seen.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
+        return [...seen];
+      });
+      assert.ok(colours.includes(purple.join(',')), `${sel}: the shared colour is drawn (${colours.length} colours)`);
+      assert.ok(!colours.includes(focus.join(',')), `${sel}: no focus-blue outline over the narrow mark`);
+    }
+    await page.close();
+  });
+
   test('a destination that grew: its before and after maps share one scale, so its old data lines up', async () => {
     // 2 MiB with data at [0, 1M); Clone Range puts the source's [4M, 5M) at 5M: it grows to 6 MiB
     const dst = path.join(xfs!.mountPoint, 'grows.img');

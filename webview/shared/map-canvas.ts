@@ -8,6 +8,9 @@ import { offsetAtPixel, pixelOfOffset, type ViewWindow } from './bigview';
 import type { Palette } from './palette';
 import { MIN_RUN_CSS, layoutMarks, type ColumnMarks } from './map-marks';
 
+/** Narrowest shared extent (CSS pixels) the clone-results maps outline (highlightShared). */
+const HIGHLIGHT_MIN_CSS = 8;
+
 export interface Marks {
   selection?: ViewWindow;
   hover?: ViewWindow;
@@ -96,9 +99,14 @@ export class MapCanvas {
     this.marks = undefined;
     if (data) this.drawWindow(view, data, p, marks.inset ?? 0);
     if (marks.highlightShared && data?.extents) {
+      // An outline only around a shared extent wide enough to show its own colour inside it: a
+      // narrow one's outline (two full-height lines in the focus blue) would hide the few pixels
+      // of shared colour between them, and a trial read such a map as unshared data.
+      const minPx = HIGHLIGHT_MIN_CSS * this.dpr;
       for (const e of data.extents) {
-        if (classOf(e.flags, e.refcount) === 'shared')
-          this.strokeRange(view, { offset: BigInt(e.offset), length: BigInt(e.length) }, p.selection, 1);
+        const r = { offset: BigInt(e.offset), length: BigInt(e.length) };
+        const s = classOf(e.flags, e.refcount) === 'shared' ? this.span(view, r.offset, r.length) : undefined;
+        if (s && s[1] - s[0] >= minPx) this.strokeRange(view, r, p.selection, 1);
       }
     }
     this.eofX = marks.eof ? this.drawEof(view, marks.eof.offset, p, marks.eof.label) : undefined;
