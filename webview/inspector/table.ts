@@ -287,6 +287,18 @@ export class RangeTable {
     }
     if (this.active >= first && this.active < first + count) this.grid.setAttribute('aria-activedescendant', `row-${this.active}`);
     else this.grid.removeAttribute('aria-activedescendant');
+    this.markMoreColumns();
+  }
+
+  /**
+   * In a column too narrow for every column the rows scroll sideways, which a thin or hidden
+   * scroll bar does not show: a fade at the right edge says that more (Physical, Flags) lies
+   * there, until the person has scrolled to it.
+   */
+  private markMoreColumns(): void {
+    // the rows show under the vertical scroll bar's gutter too: more lies past the table's width
+    const s = this.scroller;
+    this.grid.classList.toggle('more-right', s.scrollWidth - s.scrollLeft > s.offsetWidth + 1);
   }
 
   private selectionBounds(): [number, number] {
