@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { LinuxBackend } from '../../src/engine/backends/linux';
@@ -78,6 +79,22 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
       [],
     );
     assert.deepEqual(fs.readdirSync(d), []);
+  });
+
+  // A trial: Show Volume Capabilities on a FIFO said "block cloning: unknown" on a volume that
+  // clones; its file system is its folder's, and so is the answer (ext4's no, XFS's yes).
+  test("a FIFO in a folder: the folder's file system is probed and the evidence says so", async () => {
+    for (const [t, yes] of [
+      [xfs, true],
+      [ext4, false],
+    ] as const) {
+      const d = freshDir(t, 'fifo-volume');
+      const fifo = path.join(d, 'pipe');
+      execFileSync('mkfifo', [fifo]);
+      const v = await fresh().volume(fifo);
+      assert.equal(v.supportsClone, yes, v.cloneEvidence);
+      assert.match(v.cloneEvidence, new RegExp(`\\(the file system of ${d}, the folder holding this fifo: it has no blocks of its own to clone\\)$`));
+    }
   });
 
   test('a device, and anything under /dev, is never probed', async () => {

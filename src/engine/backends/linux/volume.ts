@@ -58,14 +58,15 @@ export class LinuxVolumes extends LinuxHoles {
       closeQuietly(fd);
     }
     let probe: Probe;
-    if (kind !== 'file' && kind !== 'directory') {
-      const what = kind.replace('-', ' ');
-      probe = {
-        supportsClone: undefined,
-        evidence: `not probed: ${p} is a ${what}, not a file or folder; name a folder on the file system to probe it`,
-      };
-    } else if (dir === '/dev' || dir.startsWith('/dev/')) {
-      probe = { supportsClone: undefined, evidence: `not probed: ${dir} is under /dev, where no probe file is ever made` };
+    const special = kind !== 'file' && kind !== 'directory';
+    const what = kind.replace('-', ' ');
+    if (dir === '/dev' || dir.startsWith('/dev/')) {
+      probe = special
+        ? {
+            supportsClone: undefined,
+            evidence: `not probed: ${p} is a ${what}, not a file or folder; name a folder on the file system to probe it`,
+          }
+        : { supportsClone: undefined, evidence: `not probed: ${dir} is under /dev, where no probe file is ever made` };
     } else {
       const dirStat = kind === 'directory' ? st : statPath('volume', dir);
       const key = `${dirStat.dev}:${info.rawType}:${info.fsid}`;
@@ -75,6 +76,12 @@ export class LinuxVolumes extends LinuxHoles {
         probe = this.probeClone(dir, info.filesystem);
         if (probe.supportsClone !== undefined) this.probeCache.set(key, probe);
       }
+      // a FIFO or socket in a folder: its file system is the folder's, and so is the answer
+      if (special)
+        probe = {
+          ...probe,
+          evidence: `${probe.evidence} (the file system of ${dir}, the folder holding this ${what}: it has no blocks of its own to clone)`,
+        };
     }
     return {
       path: p,
