@@ -237,8 +237,18 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   // after "Copy instead": what happened, naming the file made; why cloning was refused after it
   const why = r.results.fallbackReason ?? '';
   const dest = rep.destination ?? r.results.destination.path;
+  const src = path.basename(rep.source ?? r.results.source.path);
+  // what was done, to which file (a clone into its own folder gets a new name: said here)
+  const done =
+    rep.operation === 'clone-range'
+      ? t('Cloned {0} of {1} into {2}', bytesText(rep.bytes, t), src, dest)
+      : rep.operation === 'copy'
+        ? t('Copied {0} to {1}', src, dest)
+        : t('Cloned {0} to {1}', src, dest);
   const msg = !rep.fellBack
-    ? t('{0} finished with {1}: {2} in {3}.', rep.operation, rep.method, bytesText(rep.bytes, t), callsText(rep.calls, t))
+    ? rep.operation === 'clone-range'
+      ? t('{0} with {1} in {2}.', done, rep.method, callsText(rep.calls, t))
+      : t('{0} with {1}: {2} in {3}.', done, rep.method, bytesText(rep.bytes, t), callsText(rep.calls, t))
     : rep.operation === 'clone-range'
       ? t('Copied {0} into {1} in place, not shared (cloning was refused: {2}).', bytesText(rep.bytes, t), dest, why)
       : rep.operation === 'copy'
