@@ -177,6 +177,18 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     await page.close();
   });
 
+  // A trial: after "Copy instead" the results said "Operation: clone" beside "Bytes copied".
+  test('after Copy instead the operation says it was done as a copy', async () => {
+    const page = await chromium.context.newPage();
+    const copied = { ...data, method: 'sparse-copy', fellBack: true, fallbackReason: 'EXDEV' };
+    await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: copied }) });
+    await page.goto(server.url('cloneResults'));
+    await page.waitForFunction(() => document.body.dataset.rendered === '1');
+    const op = () => page.$eval('.facts [data-key=operation] dd', (d) => d.textContent);
+    assert.equal(await op(), 'clone, done as a copy (cloning was refused)');
+    await page.close();
+  });
+
   test('a destination that grew: its before and after maps share one scale, so its old data lines up', async () => {
     // 2 MiB with data at [0, 1M); Clone Range puts the source's [4M, 5M) at 5M: it grows to 6 MiB
     const dst = path.join(xfs!.mountPoint, 'grows.img');

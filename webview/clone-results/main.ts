@@ -152,7 +152,10 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
 function details(d: CloneResultsData, item: number): HTMLElement[] {
   const dl = el('dl', { class: 'facts' });
   fact(dl, l10n.t('Method'), METHOD_TEXT[d.method] ?? d.method, 'method');
-  fact(dl, l10n.t('Operation'), d.operation, 'operation');
+  // the operation asked for, and, after "Copy instead", what was done in its place
+  const asked: Record<string, string> = { clone: l10n.t('clone'), 'clone-range': l10n.t('clone range'), copy: l10n.t('copy') };
+  const op = asked[d.operation] ?? d.operation;
+  fact(dl, l10n.t('Operation'), d.fellBack ? l10n.t('{0}, done as a copy (cloning was refused)', op) : op, 'operation');
   fact(dl, d.fellBack || d.operation === 'copy' ? l10n.t('Bytes copied') : l10n.t('Bytes cloned'), bytesText(d.bytes), 'bytes');
   fact(dl, l10n.t('Calls'), groupDigits(BigInt(d.calls)), 'calls');
   fact(dl, l10n.t('Duration'), ms(d.durationMs), 'duration');
