@@ -124,6 +124,26 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     );
   }
 
+  // A trial at ~490 px saw the Flags cell cut to "last, share": the flags column is now as wide
+  // as its longest text (the rows scroll sideways where the column is narrower than that)
+  test('flags are never cut, at any width', async () => {
+    for (const width of [1280, 520, 400]) {
+      const { page } = await open(files.layout);
+      await page.setViewportSize({ width, height: 800 });
+      await frames(page, 3);
+      const cells = await page.$$eval('.tbody .tr .td.c5', (cs) =>
+        cs.map((c) => ({ text: c.textContent, cut: c.scrollWidth > c.clientWidth + 1 })),
+      );
+      assert.ok(cells.some((c) => /shared/.test(c.text ?? '')) && cells.some((c) => /unwritten/.test(c.text ?? '')), JSON.stringify(cells));
+      assert.deepEqual(
+        cells.filter((c) => c.cut),
+        [],
+        `${width} px`,
+      );
+      await page.close();
+    }
+  });
+
   test('colours at known pixel positions, summary, legend, table and a clean CSP', async () => {
     const { page, bridge } = await open(files.layout);
     const map = maps.get(files.layout)!;

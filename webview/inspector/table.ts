@@ -54,7 +54,7 @@ export class RangeTable {
   private rendered: HTMLElement[] = [];
   private first = 0;
   /** Characters the widest value of each number column (#, start, end, length, physical) needs. */
-  private widths = [0, 0, 0, 0, 0];
+  private widths = [0, 0, 0, 0, 0, 0];
   /** Work waiting for rows (select or copy of rows not loaded yet); true when done. */
   private waiters: (() => boolean)[] = [];
 
@@ -135,9 +135,9 @@ export class RangeTable {
   reset(total: number, span = 0n, eof?: bigint): void {
     this.total = total;
     this.eof = eof;
-    this.widths = [0, 0, 0, 0, 0];
+    this.widths = [0, 0, 0, 0, 0, 0];
     const spanChars = groupDigits(span).length;
-    this.widen([String(total).length, spanChars, spanChars, spanChars, 0]);
+    this.widen([String(total).length, spanChars, spanChars, spanChars, 0, 0]);
     this.pages.clear();
     this.pending.clear();
     if (this.active >= total) this.active = this.anchor = -1;
@@ -154,13 +154,14 @@ export class RangeTable {
     if (total !== this.total) this.reset(total, 0n, this.eof);
     // physical addresses (and extents past EOF) are not bounded by the file size: columns grow
     // to the widest value received
-    for (const r of rows) {
+    rows.forEach((r, k) => {
       const off = BigInt(r.offset);
       const len = BigInt(r.length);
       const phys = r.physical === null ? 1 : groupDigits(BigInt(r.physical)).length;
       const end = groupDigits(off + len).length; // start <= end
-      this.widen([0, end, end, groupDigits(len).length, phys]);
-    }
+      // the flags too ("last, shared", "unwritten, past EOF"): a trial saw "last, share" cut
+      this.widen([0, end, end, groupDigits(len).length, phys, rowText(r, start + k, this.eof).cells[5].length]);
+    });
     // rows may come in any page-aligned block; store them page by page
     for (let k = 0; k < rows.length; k += PAGE) {
       const p = Math.floor((start + k) / PAGE);
@@ -173,7 +174,7 @@ export class RangeTable {
     this.waiters = this.waiters.filter((w) => !w());
   }
 
-  /** Make the number columns at least `chars` characters wide (they never shrink until reset). */
+  /** Make the columns at least `chars` characters wide (they never shrink until reset). */
   private widen(chars: number[]): void {
     chars.forEach((n, c) => {
       if (n <= this.widths[c]) return;
