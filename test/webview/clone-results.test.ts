@@ -178,14 +178,22 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
   });
 
   // A trial: after "Copy instead" the results said "Operation: clone" beside "Bytes copied".
-  test('after Copy instead the operation says it was done as a copy', async () => {
+  test('after Copy instead the operation says it was done as a copy; notes give sizes grouped and in units', async () => {
     const page = await chromium.context.newPage();
-    const copied = { ...data, method: 'sparse-copy', fellBack: true, fallbackReason: 'EXDEV' };
+    const copied = {
+      ...data,
+      method: 'sparse-copy',
+      fellBack: true,
+      fallbackReason: 'EXDEV',
+      notes: ['2097152 bytes of the source are preallocated'],
+    };
     await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: copied }) });
     await page.goto(server.url('cloneResults'));
     await page.waitForFunction(() => document.body.dataset.rendered === '1');
     const op = () => page.$eval('.facts [data-key=operation] dd', (d) => d.textContent);
     assert.equal(await op(), 'clone, done as a copy (cloning was refused)');
+    // the engine's notes with their sizes grouped and in human units, as the other views show them
+    assert.equal(await page.$eval('ul.notes li', (li) => li.textContent), '2,097,152 bytes (2 MiB) of the source are preallocated');
     await page.close();
   });
 

@@ -10,7 +10,7 @@ import '../shared/theme.css';
 import './clone-results.css';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../src/protocol/messages';
 import { resultTotals } from '../../src/protocol/clone-totals';
-import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
 import { onHostMessage, post } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas } from '../shared/map-canvas';
@@ -170,7 +170,8 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   sides.append(sideBlock(l10n.t('Source'), d.source, 'source'), sideBlock(l10n.t('Destination'), d.destination, 'destination'));
 
   const notes = el('ul', { class: 'notes', 'aria-label': l10n.t('Notes') });
-  for (const n of d.notes) notes.appendChild(el('li', {}, n));
+  // the engine's byte counts with their human size beside them, as the other views show notes
+  for (const n of d.notes) notes.appendChild(el('li', {}, withHumanSizes(n)));
 
   const compare = el('section', { class: 'compare', 'aria-label': l10n.t('Comparison with a physical copy') });
   const btn = el('vscode-button', { class: 'btn-compare', icon: 'beaker' }, l10n.t('Compare with a physical copy'));
