@@ -105,9 +105,14 @@ export async function digHoles(
         // the file's extents in the run before and after (st_blocks would also count XFS's
         // extent tree, which grows as holes split the file's extents)
         const before = io.extentBytes?.(f.fd, offset, length, path);
-        const blocksBefore = before ? 0n : allocatedBytes();
+        const blocksBefore = allocatedBytes();
         io.punch(f.fd, offset, length, path);
-        const after = before ? io.extentBytes!(f.fd, offset, length, path) : undefined;
+        let after: ReturnType<NonNullable<typeof io.extentBytes>>;
+        try {
+          after = before ? io.extentBytes!(f.fd, offset, length, path) : undefined;
+        } catch {
+          after = undefined; // punched: counted by the block count below instead
+        }
         if (before && after) {
           if (before.allocated > after.allocated) freed += before.allocated - after.allocated;
           if (before.shared > after.shared && sharedFreed !== undefined) sharedFreed += before.shared - after.shared;

@@ -25,6 +25,7 @@ import * as path from 'node:path';
 import type { OpContext } from '../../backend';
 import type { NewFileTarget, PendingClone } from '../../backend-ext';
 import { tempName } from '../../destination';
+import { isCancelled } from '../../errors';
 import { inPlaceError } from '../../sparse-copy';
 import { encodeFileCloneRange } from './codec';
 import { errnoError, nodeFsError } from '../../errno';
@@ -148,8 +149,15 @@ export class LinuxClones extends LinuxVolumes {
     const blocks = (fd: number): bigint => fs.fstatSync(fd, { bigint: true }).blocks;
     if (blocks(dst) >= blocks(src)) return undefined;
     const max = (1n << 63n) - 1n;
-    const from = this.extentBytesIn(src, source, 0n, max, ctx);
-    const into = this.extentBytesIn(dst, source, 0n, max, ctx);
+    let from: { unwritten: bigint } | undefined;
+    let into: { unwritten: bigint } | undefined;
+    try {
+      from = this.extentBytesIn(src, source, 0n, max, ctx);
+      into = this.extentBytesIn(dst, source, 0n, max, ctx);
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      return undefined; // the clone is made: a map that cannot be read leaves only the note out
+    }
     if (!from || !into || into.unwritten >= from.unwritten) return undefined;
     const lost = from.unwritten - into.unwritten;
     return [

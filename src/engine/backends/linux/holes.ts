@@ -58,7 +58,13 @@ export class LinuxHoles extends LinuxMaps {
       const blocksBefore = f.stat.blocks * 512n;
       if (range.length > 0n && this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) !== 0)
         throw this.fail('punch', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd);
-      const after = before ? this.extentBytesIn(f.fd, p, range.offset, end, ctx) : undefined;
+      // (the punch is done: a map that cannot be read now falls back to the block count)
+      let after: ReturnType<typeof this.extentBytesIn>;
+      try {
+        after = before ? this.extentBytesIn(f.fd, p, range.offset, end, ctx) : undefined;
+      } catch {
+        after = undefined;
+      }
       const [from, to] =
         before && after ? [before.allocated, after.allocated] : [blocksBefore, fs.fstatSync(f.fd, { bigint: true }).blocks * 512n];
       const bytes = from > to ? from - to : 0n;
