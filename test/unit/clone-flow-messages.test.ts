@@ -44,8 +44,11 @@ const results = {
 } as CloneResultsData;
 
 test("a Server-Side Copy read and written: says so, with the server's reason; a fallen-back clone says cloning was refused", () => {
-  const s = {} as Services;
+  const changed: string[] = [];
+  const s = { filesChanged: (p: Iterable<string>) => changed.push(...p) } as unknown as Services;
   presentResult(s, { report: report('copy'), results }, { showResults: false });
+  // open inspectors of both files read their maps again (sharing changes no modification time)
+  assert.deepEqual(changed, ['smb://u@h/a/x.img', 'smb://u@h/b/x.img']);
   const last = () => fake.state.messages[fake.state.messages.length - 1];
   assert.equal(last().level, 'info');
   assert.equal(
