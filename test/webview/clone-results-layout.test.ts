@@ -228,6 +228,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     assert.equal(notice.text, `Copied vm-disk.img to ${path.basename(copied.destination.path)} by reading and writing it, holes kept.`);
     assert.equal(notice.detail, `No server-side copy: ${reason}.`);
     assert.doesNotMatch((await page.$eval('#app', (a) => a.textContent))!, /[Cc]lon(e|ing) was refused/);
+    assert.equal(await page.$eval('.facts [data-key=operation] dd', (d) => d.textContent), 'copy, read and written (no server-side copy)');
     await page.close();
   });
 

@@ -155,7 +155,11 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   // the operation asked for, and, after "Copy instead", what was done in its place
   const asked: Record<string, string> = { clone: l10n.t('clone'), 'clone-range': l10n.t('clone range'), copy: l10n.t('copy') };
   const op = asked[d.operation] ?? d.operation;
-  fact(dl, l10n.t('Operation'), d.fellBack ? l10n.t('{0}, done as a copy (cloning was refused)', op) : op, 'operation');
+  const instead =
+    d.operation === 'copy'
+      ? l10n.t('{0}, read and written (no server-side copy)', op)
+      : l10n.t('{0}, done as a copy (cloning was refused)', op);
+  fact(dl, l10n.t('Operation'), d.fellBack ? instead : op, 'operation');
   fact(dl, d.fellBack || d.operation === 'copy' ? l10n.t('Bytes copied') : l10n.t('Bytes cloned'), bytesText(d.bytes), 'bytes');
   fact(dl, l10n.t('Calls'), groupDigits(BigInt(d.calls)), 'calls');
   fact(dl, l10n.t('Duration'), ms(d.durationMs), 'duration');
