@@ -16,8 +16,9 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
     const kept: string[] = [];
     const notFiles: string[] = [];
     for (const p of paths) {
-      if (await isFolder(p)) s.log.info(`select for block clone: skipped folder ${p}`);
-      else if (await isSpecial(p)) notFiles.push(p);
+      const kind = await kindOf(p);
+      if (kind === 'folder') s.log.info(`select for block clone: skipped folder ${p}`);
+      else if (kind === 'special') notFiles.push(p);
       else kept.push(p);
     }
     // a FIFO, socket or device has no blocks to share: said now, not at Block Clone Here
@@ -54,13 +55,17 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
   });
 }
 
-/** A FIFO, socket or device (local; on a share the server has regular files and folders only). */
-async function isSpecial(p: string): Promise<boolean> {
-  if (/^smb:\/\//i.test(p)) return false;
+/**
+ * A folder, a FIFO, socket or device ('special'), or anything else ('file': a missing path too,
+ * which Block Clone Here names with the OS error). One stat locally; on a share the server has
+ * regular files and folders only.
+ */
+async function kindOf(p: string): Promise<'folder' | 'special' | 'file'> {
+  if (/^smb:\/\//i.test(p)) return (await isFolder(p)) ? 'folder' : 'file';
   try {
     const st = await fs.stat(p);
-    return !st.isFile() && !st.isDirectory();
+    return st.isDirectory() ? 'folder' : st.isFile() ? 'file' : 'special';
   } catch {
-    return false; // missing: Block Clone Here says so with the OS error
+    return 'file';
   }
 }

@@ -2,6 +2,7 @@
 // offsets of the files' extent maps, so data that is already shared counts zero (a clone of a
 // file gives nothing), destinations that share blocks with one another count once, and blocks
 // that other files keep are left out. btrfs's whole-extent rule is in dedupe-extents.ts.
+// (Just over 400 lines: one question, what a group frees, with its lower and upper bounds.)
 
 import type { DedupeGroup, DedupeRange } from './dedupe-types';
 import { EXTENT_FLAG, linearPhysical } from './map-format';

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { createEngine, type Engine } from '../../src/engine';
 import { cloneResults } from '../../src/commands/logic/clone-results';
 import type { CloneResultsData } from '../../src/protocol/messages';
+import type { Page } from 'playwright-core';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
@@ -148,6 +149,17 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
 
   // A trial: in the clone of a 1 GiB sparse image, each shared 1 MiB extent (a 2-pixel mark) was
   // outlined in the focus blue over the map's height, and the map read as unshared data.
+  /** A page showing `d` as the host sends it, dark theme, once its maps are drawn. */
+  async function showResults(d: CloneResultsData): Promise<Page> {
+    const page = await chromium.context.newPage();
+    await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: d }) });
+    await page.goto(server.url('cloneResults'));
+    await applyTheme(page, 'dark');
+    await page.waitForFunction(() => document.body.dataset.rendered === '1');
+    await frames(page, 3);
+    return page;
+  }
+
   test('a narrow shared extent in a big sparse file: drawn in the shared colour, no outline hiding it', async () => {
     const big = path.join(xfs!.mountPoint, 'big-sparse.img');
     xfsIo(big, 'truncate 1g', 'pwrite -S 0x77 512m 1m', 'fsync');
@@ -155,12 +167,7 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     const report = await engine.clone(big, path.join(xfs!.mountPoint, 'big-clone.img'));
     const dst = report.destination!;
     const d = cloneResults(report, big, dst, before, await engine.map(big), undefined, await engine.map(dst), false);
-    const page = await chromium.context.newPage();
-    await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: d }) });
-    await page.goto(server.url('cloneResults'));
-    await applyTheme(page, 'dark');
-    await page.waitForFunction(() => document.body.dataset.rendered === '1');
-    await frames(page, 3);
+    const page = await showResults(d);
     const focus = hexToRgb(THEMES.dark.vars['--vscode-focusBorder']);
     const purple = hexToRgb(THEMES.dark.vars['--vscode-charts-purple']);
     for (const sel of ['.side.source .after canvas', '.side.destination .after canvas']) {
@@ -179,7 +186,6 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
 
   // A trial: after "Copy instead" the results said "Operation: clone" beside "Bytes copied".
   test('after Copy instead the operation says it was done as a copy; notes give sizes grouped and in units', async () => {
-    const page = await chromium.context.newPage();
     const copied = {
       ...data,
       method: 'sparse-copy',
@@ -187,9 +193,7 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
       fallbackReason: 'EXDEV',
       notes: ['2097152 bytes of the source are preallocated'],
     };
-    await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: copied }) });
-    await page.goto(server.url('cloneResults'));
-    await page.waitForFunction(() => document.body.dataset.rendered === '1');
+    const page = await showResults(copied);
     const op = () => page.$eval('.facts [data-key=operation] dd', (d) => d.textContent);
     assert.equal(await op(), 'clone, done as a copy (cloning was refused)');
     // the engine's notes with their sizes grouped and in human units, as the other views show them
@@ -207,12 +211,7 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     const grown = cloneResults(report, src, dst, srcBefore, await engine.map(src), dstBefore, await engine.map(dst), true);
     assert.equal(grown.destination.size, String(6n * MiB));
     assert.equal(grown.destination.sizeBefore, String(2n * MiB));
-    const page = await chromium.context.newPage();
-    await installBridge(page, { onReady: (b) => b.post({ type: 'cloneResults', data: grown }) });
-    await page.goto(server.url('cloneResults'));
-    await applyTheme(page, 'dark');
-    await page.waitForFunction(() => document.body.dataset.rendered === '1');
-    await frames(page, 3);
+    const page = await showResults(grown);
     // the size the clone changed is shown as before → after
     assert.equal(
       await page.$eval('.side.destination [data-key=size] dd', (d) => d.textContent),
