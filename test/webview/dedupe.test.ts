@@ -171,6 +171,12 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await text(page, '.kv[data-key="groups"] dd'), '4');
     assert.equal(await page.getAttribute('.kv[data-key="candidate"] dd', 'title'), exact(t.candidateBytes));
     assert.equal(await page.getAttribute('.kv[data-key="net"] dd', 'title'), exact(t.netSaving));
+    // and for the keyboard and screen readers (a title reaches neither): a tab stop described so
+    assert.equal(
+      await page.getAttribute('.kv[data-key="net"]', 'aria-description'),
+      `${exact(t.netSaving)} What sharing the duplicates would free (an estimate until it is measured).`,
+    );
+    assert.equal(await page.getAttribute('.kv[data-key="net"]', 'tabindex'), '0');
     // each destination of a group holds an equal share of its candidate bytes (same data layout)
     const marked = plan.groups.reduce(
       (sum, g) => sum + (g.candidateBytes * BigInt(g.ranges.filter((r) => r.alreadyShared).length)) / BigInt(g.ranges.length - 1),

@@ -7,7 +7,8 @@
 // - Esc on the map clears the table's selection and the live region too (only the map's went);
 // - the map's keyboard focus ring shows in every theme (a later `outline` rule hid it);
 // - an empty or all-hole file says so under the table and disables zoom (the table was blank and
-//   zoom stayed on).
+//   zoom stayed on);
+// - a summary figure's meaning reaches the keyboard and screen readers (it was a tooltip only).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -233,5 +234,25 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
       assert.equal(await page.evaluate(() => document.body.dataset.view), before);
       await page.close();
     }
+  });
+
+  test('what a summary figure means reaches the keyboard: Tab to it shows it, and it is its description (320 px)', async () => {
+    const f = path.join(xfs!.mountPoint, 'explained.bin');
+    xfsIo(f, 'pwrite 0 64k', 'fsync');
+    const page = await open(full(f), 320);
+    const shared = '.summary .kv[data-key="Shared"]';
+    let reached = false;
+    for (let i = 0; i < 40 && !(reached = await page.evaluate((s) => !!document.activeElement?.matches(s), shared)); i++)
+      await page.keyboard.press('Tab');
+    assert.ok(reached, 'Tab reaches Shared (before, only a mouse could read its meaning)');
+    const seen = await page.$eval(shared, (e) => ({
+      shown: getComputedStyle(e, '::after').content,
+      description: e.getAttribute('aria-description'),
+      icon: e.querySelector('.codicon-info')?.getAttribute('aria-hidden'),
+      scrollWidth: document.documentElement.scrollWidth,
+    }));
+    const meaning = 'Shared: allocated bytes that another file (a clone) also uses.';
+    assert.deepEqual(seen, { shown: `"${meaning}"`, description: meaning, icon: 'true', scrollWidth: 320 });
+    await page.close();
   });
 });

@@ -3,7 +3,7 @@
 // blocks, that it frees nothing there), and the search's details (time, chunk, notes, errors).
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
-import { el } from '../shared/ui';
+import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { pathErrors } from '../shared/view-parts';
 import type { Page } from './page';
@@ -26,6 +26,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
   totals.replaceChildren();
   const kv = (key: string, label: string, value: string, title?: string, tip?: string): void => {
     const pair = el('div', { class: 'kv', 'data-key': key, ...(tip ? { title: tip } : {}) });
+    if (title || tip) explained(pair, [title, tip].filter(Boolean).join('\n'));
     pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
     totals.appendChild(pair);
   };

@@ -5,7 +5,7 @@
 import type { WireSummary } from '../../src/protocol/messages';
 import { fractionPercent, groupDigits, humanBytes, percentOf, withHumanSizes } from '../../src/protocol/format';
 import { maxBig } from '../shared/bigview';
-import { breakable, el } from '../shared/ui';
+import { breakable, el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 
 /** What each summary term means (its tooltip): one vocabulary for the map, the table and the CLI. */
@@ -143,7 +143,10 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
     const pair = el('div', { class: 'kv', 'data-key': key });
     const dd = el('dd', tip ? { title: tip } : {});
     dd.appendChild(breakable(v));
-    if (tip) dd.appendChild(el('span', { class: 'codicon codicon-info', 'aria-label': tip }));
+    if (tip) {
+      explained(pair, tip);
+      dd.appendChild(el('span', { class: 'codicon codicon-info', 'aria-hidden': 'true' }));
+    }
     pair.append(el('dt', {}, k), dd);
     summaryEl.append(pair);
   }

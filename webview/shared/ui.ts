@@ -24,6 +24,20 @@ export function el(tag: string, attrs: Record<string, string> = {}, text?: strin
 }
 
 /**
+ * Makes `node` (a figure, a legend entry) a tab stop that explains itself: `text` (what its
+ * `title` tells a mouse, and exact byte counts where the figure shows a rounded size; lines
+ * apart by '\n') shows under it while it has the keyboard focus (theme.css `.explained`), and is
+ * its accessible description. A `title` alone reaches neither the keyboard nor a screen reader.
+ */
+export function explained(node: HTMLElement, text: string): HTMLElement {
+  node.tabIndex = 0;
+  node.classList.add('explained');
+  node.dataset.explain = text;
+  node.setAttribute('aria-description', text.replace(/\n/g, ' '));
+  return node;
+}
+
+/**
  * `text` with a line-break opportunity (<wbr>) after each '_' and ',': a long identifier
  * (FSCTL_DUPLICATE_EXTENTS_TO_FILE) or exact number (9,223,372,036,…) that must wrap in a
  * narrow column wraps between its parts, not mid-word. textContent stays `text`.
@@ -57,6 +71,7 @@ export function legend(): HTMLElement {
   const item = (cls: string, label: string) => {
     const tip = CLASS_TIPS[cls as ExtentClass | 'hole'];
     const li = el('li', tip ? { title: tip } : {});
+    if (tip) explained(li, tip);
     li.append(el('span', { class: `swatch swatch-${cls}`, 'aria-hidden': 'true' }), document.createTextNode(label));
     ul.appendChild(li);
   };

@@ -3,7 +3,7 @@
 // Behaviour is elsewhere (main.ts wires it).
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
-import { el } from '../shared/ui';
+import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { bannerBox, spinnerLine, toolbarButton } from '../shared/view-parts';
 import type { TreemapColors } from './treemap';
@@ -50,7 +50,7 @@ for (const [cls, label, tip] of [
     l10n.t('Files whose maps have no physical offsets (SMB): whether their bytes are shared is not known.'),
   ],
 ] as const) {
-  const li = el('li', { title: tip, class: `legend-${cls}` });
+  const li = explained(el('li', { title: tip, class: `legend-${cls}` }), tip);
   li.append(el('span', { class: `swatch swatch-${cls}`, 'aria-hidden': 'true' }), document.createTextNode(label));
   legendEl.appendChild(li);
 }

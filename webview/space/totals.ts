@@ -6,7 +6,7 @@
 import type { SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
 import { referencedNotBounds, sharingKnown, type SharingSums } from '../../src/protocol/space-sharing';
-import { el } from '../shared/ui';
+import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { pathErrors } from '../shared/view-parts';
 import { detailsEl, reclaimEl, totalsEl } from './page';
@@ -32,14 +32,14 @@ function boundsText(lo: bigint, hi: bigint): [string, string] {
 export const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
 
 function fact(k: string, v: bigint, key: string, tip: string): void {
-  const pair = el('div', { class: 'kv', 'data-key': key, title: tip });
+  const pair = explained(el('div', { class: 'kv', 'data-key': key, title: tip }), `${exact(v)}\n${tip}`);
   pair.append(el('dt', {}, k), el('dd', { title: exact(v) }, bytes(v)));
   totalsEl.appendChild(pair);
 }
 
 /** A figure that depends on sharing: unknown where no file's sharing is known. */
 function unknownFact(k: string, key: string, tip: string): void {
-  const pair = el('div', { class: 'kv', 'data-key': key, 'data-sharing': 'unknown', title: tip });
+  const pair = explained(el('div', { class: 'kv', 'data-key': key, 'data-sharing': 'unknown', title: tip }), tip);
   pair.append(el('dt', {}, k), el('dd', {}, l10n.t('unknown')));
   totalsEl.appendChild(pair);
 }
@@ -93,7 +93,10 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
   }
   if (encoded > 0n) {
     // in the totals, not only in a tooltip: allocated and exclusive are not what the disk holds
-    const pair = el('div', { class: 'kv kv-encoded', 'data-key': 'encoded', title: uncompressed.trim() });
+    const pair = explained(
+      el('div', { class: 'kv kv-encoded', 'data-key': 'encoded', title: uncompressed.trim() }),
+      `${exact(encoded)}\n${uncompressed.trim()}`,
+    );
     pair.append(el('dt', {}, l10n.t('Compressed, counted uncompressed')), el('dd', { title: exact(encoded) }, bytes(encoded)));
     totalsEl.appendChild(pair);
   }
@@ -143,6 +146,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
     line.textContent = l10n.t('Deleting this frees between {0} and {1}.', ...boundsText(lo, hi));
     line.title = `${exact(lo)} – ${exact(hi)}`;
   }
+  explained(line, line.title);
   reclaimEl.appendChild(line);
   // several file systems: each one's part of the figure (their notes below say why a part is a range)
   if (d.fileSystems.length > 1) {
@@ -162,7 +166,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
               ? l10n.t('On {0}: frees about {1} to {2}, not bounds.', name, ...boundsText(a, b))
               : l10n.t('On {0}: frees between {1} and {2}.', name, ...boundsText(a, b)),
       );
-      parts.appendChild(li);
+      parts.appendChild(explained(li, li.title));
     }
     reclaimEl.appendChild(parts);
   }
