@@ -361,7 +361,17 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     assert.equal(await rectOf(page, idx('a.img')), undefined, 'files outside the folder are not drawn');
     const rc2 = (await rectOf(page, idx('sub/c.img')))!;
     assert.ok((rc2.x1 - rc2.x0) * (rc2.y1 - rc2.y0) > (rc.x1 - rc.x0) * (rc.y1 - rc.y0), 'bigger when zoomed');
-    assert.match((await page.textContent('.crumbs')) ?? '', /sub$/);
+    assert.equal(await page.textContent('.crumbs .crumb.current'), 'sub');
+    // the folder's own figures under the trail (the totals above stay the selection's): the sums
+    // of its files' rows, exact bytes when focused
+    const under = data.files.filter((f) => f.path.startsWith(`${dir}/sub/`));
+    const sum = (k: 'allocated' | 'exclusive' | 'shared') => under.reduce((a, f) => a + BigInt(f[k]), 0n);
+    assert.deepEqual([sum('allocated'), sum('exclusive'), sum('shared')], [1376256n, 1114112n, 262144n], 'c, d and e on XFS');
+    assert.equal(await page.textContent('.folder-sums'), 'In this folder: 3 files, 1.3 MiB allocated, 1.1 MiB exclusive and 256 KiB shared.');
+    assert.equal(
+      await page.getAttribute('.folder-sums', 'aria-description'),
+      'Allocated: 1,376,256 bytes Exclusive: 1,114,112 bytes Shared: 262,144 bytes',
+    );
     assert.deepEqual(await rows(), ['sub/c.img', 'sub/d.img', 'sub/e.txt']);
     assert.equal(await page.textContent('.filter-count'), '3 of 5 files');
     // a double-click on a file's tile opens that file
@@ -388,6 +398,7 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     await page.fill('input.filter', '');
     await page.click('.crumbs button.crumb');
     assert.equal(await zoomed(), '');
+    assert.equal(await page.locator('.folder-sums').count(), 0, 'the base: the totals are its figures');
     assert.equal(await page.textContent('.filter-count'), '5 files');
     assert.equal((await rows()).length, 5);
     await page.close();

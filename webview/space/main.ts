@@ -27,6 +27,7 @@ import { Partners } from './partners';
 import { bindTreemapInput } from './map-input';
 import { exportMessage, labelExportButtons, type Shown as ExportShown } from './export-buttons';
 import { filterCountText, progressLine } from './status';
+import { folderSums } from './folder-sums';
 import * as page from './page';
 
 const { btnRefresh, btnInspect, btnReveal, btnJson, btnCsv, progress, progressText, btnCancel, btnRetry } = page;
@@ -104,6 +105,8 @@ function showCrumbs(): void {
       crumbs.appendChild(a);
     }
   });
+  const sums = folderSums(nums, scope());
+  if (sums) crumbs.appendChild(sums);
 }
 
 function drawMap(): void {

@@ -1,0 +1,57 @@
+// The line under the breadcrumb while the treemap is zoomed into a folder: that folder's own
+// figures (the totals above stay the whole selection's). Sums of the per-file figures, exact;
+// what deleting the folder alone would free is not among them: that needs the sweep over every
+// file's ranges, which runs for the whole selection only (Analyze the folder for it).
+import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { l10n } from '../shared/l10n';
+import { el, explained } from '../shared/ui';
+import type { FileNums } from './model';
+
+const bytesExact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
+
+/** The figures of the files under `scope` (a folder's path relative to the base, with its separator), or none at the base. */
+export function folderSums(nums: readonly FileNums[], scope: string): HTMLElement | undefined {
+  if (!scope) return undefined;
+  let files = 0;
+  let unknown = 0;
+  let allocated = 0n;
+  let exclusive = 0n;
+  let shared = 0n;
+  for (const n of nums) {
+    if (!n.rel.startsWith(scope)) continue;
+    files++;
+    allocated += n.allocated;
+    if (n.sharingUnknown) unknown++;
+    else {
+      exclusive += n.exclusive;
+      shared += n.shared;
+    }
+  }
+  const filesText = files === 1 ? l10n.t('1 file') : l10n.t('{0} files', groupDigits(BigInt(files)));
+  const text =
+    unknown === files && files > 0
+      ? l10n.t('In this folder: {0}, {1} allocated (sharing unknown).', filesText, humanBytes(allocated))
+      : unknown > 0
+        ? l10n.t(
+            'In this folder: {0}, {1} allocated; of the {2} whose sharing is known, {3} exclusive and {4} shared.',
+            filesText,
+            humanBytes(allocated),
+            groupDigits(BigInt(files - unknown)),
+            humanBytes(exclusive),
+            humanBytes(shared),
+          )
+        : l10n.t(
+            'In this folder: {0}, {1} allocated, {2} exclusive and {3} shared.',
+            filesText,
+            humanBytes(allocated),
+            humanBytes(exclusive),
+            humanBytes(shared),
+          );
+  const line = el('p', { class: 'folder-sums', 'data-files': String(files) }, text);
+  const exact = [
+    l10n.t('Allocated: {0}', bytesExact(allocated)),
+    ...(unknown === files ? [] : [l10n.t('Exclusive: {0}', bytesExact(exclusive)), l10n.t('Shared: {0}', bytesExact(shared))]),
+  ].join('\n');
+  line.title = exact;
+  return explained(line, exact);
+}
