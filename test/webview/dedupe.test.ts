@@ -448,6 +448,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       'one note on what freed means',
     );
     assert.equal(await page.getAttribute('.report .kv[data-key="freed"] dd', 'title'), exact(report.freed));
+    assert.equal(await page.getAttribute('.report .kv[data-key="freed"]', 'aria-description'), exact(report.freed), 'for the keyboard too');
     assert.equal(await page.getAttribute('.report .kv[data-key="estimated"] dd', 'title'), exact(report.estimated));
     assert.equal(await text(page, '.report .kv[data-key="differed"] dd'), '1');
     assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '1.37 GiB');

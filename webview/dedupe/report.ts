@@ -3,7 +3,7 @@
 // second measurement where a server frees later, the notes, and the ranges left alone.
 import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
 import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
-import { el } from '../shared/ui';
+import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { Page } from './page';
 import { relPath } from './model';
@@ -50,6 +50,7 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
   const dl = el('dl', { class: 'totals report-totals' });
   const item = (key: string, label: string, value: string, title?: string): void => {
     const pair = el('div', { class: 'kv', 'data-key': key });
+    if (title) explained(pair, title);
     pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
     dl.appendChild(pair);
   };
