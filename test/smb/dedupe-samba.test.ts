@@ -28,7 +28,7 @@ import {
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
+import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { dedupeRangeNt } from '../../src/engine/nt/dedupe';
 import type { NtHandle, NtTransport } from '../../src/engine/nt/transport';
@@ -41,6 +41,13 @@ import { frags as filefragExtents } from '../support/dedupe-files';
 const skip = sambaSkipReason();
 const KiB = 1024;
 const MiB = 1024 * KiB;
+
+/** `n` bytes the same for the same `seed` and unlike any other seed's. */
+function randomFill(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i + 4 <= n; i += 4) b.writeUInt32LE((Math.imul(i + 1, 2654435761) ^ (seed * 40503)) >>> 0, i);
+  return b;
+}
 
 /** filefrag -v on the server's disk, after a sync: [logical, physical, length, flags] per extent. */
 function frags(p: string): ReturnType<typeof filefragExtents> {
@@ -454,6 +461,57 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     assert.deepEqual(o4, { status: 'E_CANCELLED', bytes: 0n, requests: 0 }, 'the next destination untouched');
     assert.equal(statSync(join(dir, 'd.bin')).mtime.getTime(), y2020.getTime());
     assert.equal(sha256File(join(dir, 'd.bin')), sum);
+  });
+
+  test('sparse files with data ranges far apart: every range shared, both still sparse and dated as before', async () => {
+    // The trial: setting the destination's times back after its first range (FileBasicInformation)
+    // made Samba drop its sparse flag, and the next range's clone from the sparse source was
+    // refused (STATUS_NOT_SUPPORTED): half the data left unshared and the file no longer sparse.
+    const names = ['sp1.bin', 'sp2.bin'];
+    const y2020 = new Date('2020-01-02T03:04:05Z');
+    for (const n of names) {
+      const p = join(fs.mnt, n);
+      const fd = openSync(p, 'w');
+      ftruncateSync(fd, 64 * MiB);
+      writeSync(fd, randomFill(MiB, 1), 0, MiB, 8 * MiB);
+      writeSync(fd, randomFill(MiB, 2), 0, MiB, 40 * MiB);
+      fsyncSync(fd);
+      closeSync(fd);
+      chownSync(p, smbUid(), 0);
+    }
+    const ctx = { checkCancelled() {}, progress() {} };
+    for (const n of names) await smbBackend().setSparse(smb.uri('data', n), true, ctx);
+    for (const n of names) utimesSync(join(fs.mnt, n), y2020, y2020);
+    execFileSync('sync');
+    const sums = names.map((n) => sha256File(join(fs.mnt, n)));
+    const uris = names.map((n) => smb.uri('data', n));
+    const plan = await engine.findDuplicates(uris);
+    assert.deepEqual(plan.errors, []);
+    assert.equal(plan.total.candidateBytes, BigInt(2 * MiB), 'the two data ranges, never the holes');
+    const r = await engine.dedupe(plan);
+    assert.deepEqual(r.skipped, []);
+    assert.equal(r.deduped, BigInt(2 * MiB), 'both ranges shared');
+    assert.deepEqual(
+      names.map((n) => sha256File(join(fs.mnt, n))),
+      sums,
+    );
+    const t = smbTransport();
+    for (const u of uris) {
+      const h = await t.open(u, { access: 'read', disposition: 'open' });
+      try {
+        assert.equal((await t.queryInfo(h)).sparse, true, `${u} is still sparse`);
+      } finally {
+        await t.close(h);
+      }
+    }
+    for (const n of names) assert.equal(statSync(join(fs.mnt, n)).mtime.getTime(), y2020.getTime(), `${n} keeps its modification time`);
+    const dst = plan.groups[0].ranges[1].path.endsWith('sp1.bin') ? 'sp1.bin' : 'sp2.bin';
+    const shared = frags(join(fs.mnt, dst)).filter((x) => x.flags.includes('shared'));
+    assert.equal(
+      shared.reduce((sum, x) => sum + x.length, 0),
+      512,
+      'both 1 MiB ranges shared on the server disk (512 blocks)',
+    );
   });
 
   test('a destination open for writing elsewhere cannot be opened without FILE_SHARE_WRITE: left alone, named', async () => {

@@ -12,12 +12,14 @@
 // are on cluster-aligned ranges (docs/facts/windows-fsctl.md#block-cloning-rules). The clone
 // counts as a write, so the destination's timestamps are set back afterwards
 // (FileBasicInformation with the values read before), where this run alone wrote to it: one
-// found changed keeps the times the change gave it. Written once over NtTransport.
+// found changed keeps the times the change gave it; a sparse one is marked sparse again after
+// (Samba drops the flag there). Written once over NtTransport.
 
 import type { OpContext } from '../backend';
 import type { DedupeOutcome } from '../backend-ext';
 import { FsctlError, isCancelled } from '../errors';
 import { duplicateExtents } from './clone';
+import { FSCTL } from './codec/fsctl-codes';
 import { asFsctlError, engineError } from './outcome';
 import type { NtFileInfo, NtHandle, NtTransport } from './transport';
 import { requireBlockClone } from './volume';
@@ -154,7 +156,7 @@ export async function dedupeRangeNt(
         out.push({ status: f.code, bytes: cloned, message: f.message, requests });
       } finally {
         // Cloning into the destination is a write to it: its times go back to what they were.
-        if (dst && info && onlyOurs) await t.setBasicInfo(dst, { ...info.basic, fileAttributes: 0 }).catch(() => undefined);
+        if (dst && info && onlyOurs) await restoreTimes(t, dst, info).catch(() => undefined);
         if (dst && dst !== src) await t.close(dst).catch(() => undefined);
       }
     }
@@ -162,6 +164,18 @@ export async function dedupeRangeNt(
     await t.close(src).catch(() => undefined);
   }
   return out;
+}
+
+/**
+ * The destination's times set back to `info`'s. Samba drops a file's stored sparse flag on any
+ * FileBasicInformation, "unchanged" attributes (0) included (docs/SMB.md, "Samba, as a peer"),
+ * so a sparse destination is marked sparse again: else it would read as not sparse, and the
+ * next range's clone from a sparse source would be refused (STATUS_NOT_SUPPORTED). Windows
+ * keeps the flag; no FSCTL is sent there.
+ */
+async function restoreTimes(t: NtTransport, h: NtHandle, info: NtFileInfo): Promise<void> {
+  await t.setBasicInfo(h, { ...info.basic, fileAttributes: 0 });
+  if (info.sparse && !(await t.queryInfo(h)).sparse) await t.fsctl(h, FSCTL.FSCTL_SET_SPARSE, null, 0);
 }
 
 function differs(path: string, offset: bigint, source: string): DedupeOutcome {
