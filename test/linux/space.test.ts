@@ -5,7 +5,7 @@
 // - ext4: nothing shared, exact, and the freed space equals it; tmpfs likewise (it cannot share);
 // - hard links once, symlinks not followed, names that are not UTF-8, and per-path errors
 //   (EACCES, a FIFO, a symlink loop, a file vanishing mid-scan, a file being written) that never
-//   abort the scan.
+//   abort the scan; a readable file named under a named folder that cannot be listed is counted.
 // btrfs: space-btrfs.test.ts; XFS with and without rmapbt as root: space-xfs.test.ts.
 
 import { after, before, describe, test } from 'node:test';
@@ -346,5 +346,55 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(r.symlinks, 10);
     const names = r.files.map((f) => path.basename(f.path));
     assert.ok(names.includes('a-first') && names.includes('w-growing'), names.join(','));
+  });
+
+  test('a readable file named under a named folder that cannot be listed is still counted (as du counts it); so in dedupe', async () => {
+    // The trial: `space xonly xonly/y` (xonly mode 0311) said "total: 0 files": y was left to the
+    // walk of xonly, which cannot read xonly's names.
+    const d = freshDir(xfs, 'xonly-top');
+    for (const p of [path.dirname(xfs.mountPoint), xfs.mountPoint, d]) fs.chmodSync(p, 0o755);
+    const xonly = path.join(d, 'xonly');
+    fs.mkdirSync(path.join(xonly, 'sub'), { recursive: true });
+    randomFile(path.join(xonly, 'y'), MiB);
+    fs.copyFileSync(path.join(xonly, 'y'), path.join(xonly, 'sub', 'y2'));
+    for (const f of ['y', 'sub/y2', 'sub']) fs.chmodSync(path.join(xonly, f), f === 'sub' ? 0o755 : 0o644);
+    fs.chmodSync(xonly, 0o311);
+    const y = path.join(xonly, 'y');
+    const y2 = path.join(xonly, 'sub', 'y2');
+    const engine = createEngine();
+    process.seteuid!(65534);
+    try {
+      for (const sel of [
+        [xonly, y],
+        [y, xonly],
+      ]) {
+        const r = await engine.space(sel);
+        assert.deepEqual(
+          r.files.map((f) => f.path),
+          [y],
+          JSON.stringify(sel),
+        );
+        assert.equal(r.total.allocated, BigInt(MiB));
+        assert.deepEqual(
+          r.errors.map((e) => [e.path, e.code]),
+          [[xonly, 'EACCES']],
+        );
+      }
+      // a folder on the way inside the named one: sub can be listed, but the walk never gets there
+      const plan = await engine.findDuplicates([xonly, y, path.join(xonly, 'sub')]);
+      assert.equal(plan.groups.length, 1, JSON.stringify(plan.errors));
+      assert.deepEqual(plan.groups[0].ranges.map((x) => x.path).sort(), [y2, y]);
+    } finally {
+      process.seteuid!(0);
+      await engine.dispose();
+    }
+    // as root the walk of xonly reaches y: it is counted once
+    const asRoot = createEngine();
+    try {
+      const r = await asRoot.space([xonly, y]);
+      assert.deepEqual(r.files.map((f) => f.path).sort(), [y2, y].sort());
+    } finally {
+      await asRoot.dispose();
+    }
   });
 });
