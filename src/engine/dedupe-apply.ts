@@ -188,7 +188,13 @@ export async function applyDedupe(
   const later: { path: string; freeBefore: bigint }[] = [];
   let settled = 0n;
   for (const [id, f] of probeByFs) {
-    const freed = (await f.backend.freeBytesSynced(f.path)) - before.get(id)!;
+    let after: bigint;
+    try {
+      after = await f.backend.freeBytesSynced(f.path);
+    } catch (e) {
+      throw unmeasured(e, report);
+    }
+    const freed = after - before.get(id)!;
     report.freed += freed;
     // Linux: final after syncfs; elsewhere the server may count it at its next commit
     if (f.backend.name === 'linux') settled += freed;
@@ -201,6 +207,26 @@ export async function applyDedupe(
     );
   report.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return report;
+}
+
+/**
+ * The free space could not be measured after sharing (an SMB server that went away mid-run: each
+ * group left after it failed and was noted, then so did the measurement). The error says so, and
+ * what was shared before it, which stays shared: the report itself cannot be given without the
+ * figure it exists for.
+ */
+function unmeasured(e: unknown, report: DedupeReport): unknown {
+  if (isCancelled(e) || !(e instanceof FsctlError) || report.deduped === 0n) return e;
+  const calls = `${report.calls} call${report.calls === 1 ? '' : 's'}`;
+  return new FsctlError({
+    operation: e.operation,
+    code: e.code,
+    errno: e.errno,
+    paths: e.paths,
+    syscall: e.syscall,
+    cause: e,
+    message: `${e.message} Before that, ${report.deduped} bytes were shared in ${calls}; what was shared stays shared and every file reads as before. The space freed was not measured. Run dedupe again to share the rest.`,
+  });
 }
 
 /** The bytes a group's calls cover: its length once per destination not already sharing the source's blocks. */
