@@ -152,6 +152,28 @@ describe('SMB2 client against Samba', { skip, timeout: 120000 }, () => {
     );
   });
 
+  test('a server that allows none of the pinned dialects: STATUS_NOT_SUPPORTED naming them and EXTENT_LENS_SMB_DIALECT', async () => {
+    // The trial: EXTENT_LENS_SMB_DIALECT=2.0.2 against "server min protocol = SMB2_10" said only
+    // "The server answered SMB2 NEGOTIATE … with STATUS_NOT_SUPPORTED."
+    const smb3 = await startSamba({ shares: [{ name: 'plain', path: join(root, 'plain') }], global: { 'server min protocol': 'SMB3_11' } });
+    try {
+      await assert.rejects(SmbClient.connect(opts(smb3, 'plain', { dialects: ['2.0.2', '2.1'] })), (e: FsctlError) => {
+        assert.equal(e.code, 'STATUS_NOT_SUPPORTED');
+        assert.match(
+          e.message,
+          /^The server on 127\.0\.0\.1:\d+ accepts none of the SMB dialects offered \(2\.0\.2, 2\.1, as EXTENT_LENS_SMB_DIALECT asks\) \(STATUS_NOT_SUPPORTED\); unset EXTENT_LENS_SMB_DIALECT, or include a dialect the server allows\.$/,
+        );
+        return true;
+      });
+      // every dialect offered (the default): it picks 3.1.1
+      const c = await SmbClient.connect(opts(smb3, 'plain'));
+      assert.equal(c.conn.dialect, 0x0311);
+      await c.disconnect();
+    } finally {
+      await smb3.stop();
+    }
+  });
+
   test('server signing = mandatory and only AES-128-CCM offered by the server', async () => {
     const c = await SmbClient.connect(opts(strict, 'enc', { dialects: ['3.1.1'], sign: false }));
     try {

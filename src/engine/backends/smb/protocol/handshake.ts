@@ -125,6 +125,19 @@ export async function negotiate(conn: SmbConnection, opts: NegotiateOptions): Pr
   }
   let reqRaw = Buffer.alloc(0);
   const r = await conn.send(Command.NEGOTIATE, Buffer.concat(parts), { onRaw: (raw) => (reqRaw = Buffer.from(raw)) });
+  if (r.header.status === STATUS.STATUS_NOT_SUPPORTED) {
+    // Samba (server min protocol above what was offered) answers so: say which were offered and why
+    const offered = (opts.dialects ?? DEFAULT_DIALECTS).join(', ');
+    throw new SmbStatusError(
+      r.header.status,
+      'NEGOTIATE',
+      [],
+      conn.where,
+      opts.dialects
+        ? `The server on ${conn.where} accepts none of the SMB dialects offered (${offered}, as EXTENT_LENS_SMB_DIALECT asks) (STATUS_NOT_SUPPORTED); unset EXTENT_LENS_SMB_DIALECT, or include a dialect the server allows.`
+        : `The server on ${conn.where} accepts none of the SMB dialects offered (${offered}) (STATUS_NOT_SUPPORTED); it may allow only SMB1, which Extent Lens does not speak: allow SMB 2 or later on the server (Samba: server min protocol).`,
+    );
+  }
   if (r.header.status !== STATUS.STATUS_SUCCESS) {
     throw new SmbStatusError(r.header.status, 'NEGOTIATE', [], conn.where);
   }
