@@ -5,7 +5,10 @@
 // they need (row-layout.ts). A header
 // toggles its group open or closed; a range row (those to share, then those in files no one
 // here may change, marked read-only) is selected by a click (the toolbar's Open and Reveal act
-// on it) and opens the inspector on a double-click or Enter.
+// on it) and opens the inspector on a double-click or Enter. From the keyboard the arrows, Page
+// keys, Home and End move over headers and ranges alike (the row reached is scrolled into view);
+// on a header Enter or Space opens or closes its group, Right opens and Left closes it; Left on
+// a range goes to its group's header.
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 import { pathText } from '../shared/view-parts';
 import { groupDigits, hex, humanBytes, withHumanSizes } from '../../src/protocol/format';
@@ -29,7 +32,8 @@ export interface Selected {
 
 export interface DedupeListCallbacks {
   onToggle(group: number): void;
-  onSelect(s: Selected): void;
+  /** A range selected, or none (the keyboard went to a group's header). */
+  onSelect(s: Selected | undefined): void;
   onOpen(s: Selected): void;
 }
 
@@ -46,6 +50,8 @@ export class DedupeList {
   /** Position in `order` of each group (its number as shown, from 1). */
   rank = new Map<number, number>();
   selected: Selected | undefined;
+  /** The group whose header has the keyboard's place (then no range is selected). */
+  private activeGroup: number | undefined;
 
   constructor(
     root: HTMLElement,
@@ -62,6 +68,7 @@ export class DedupeList {
     this.grid.tabIndex = 0;
     this.scroller = document.createElement('div');
     this.scroller.className = 'tscroll';
+    this.scroller.tabIndex = -1; // the grid is the tab stop (Chromium makes a scroller one of its own)
     this.spacer = document.createElement('div');
     this.spacer.className = 'tspacer';
     this.scroller.appendChild(this.spacer);
@@ -111,11 +118,17 @@ export class DedupeList {
     this.render();
   }
 
-  /** Scroll the selected range's row into view. */
-  reveal(): void {
+  /** The row with the keyboard's place: the active header, else the selected range's row (-1: none shown). */
+  private cursorRow(): number {
     const s = this.selected;
-    if (!s) return;
-    const pos = this.rows.findIndex((r) => r.kind === 'range' && r.group === s.group && r.range === s.range);
+    const g = this.activeGroup;
+    if (g !== undefined) return this.rows.findIndex((r) => r.kind === 'group' && r.group === g);
+    return s ? this.rows.findIndex((r) => r.kind === 'range' && r.group === s.group && r.range === s.range) : -1;
+  }
+
+  /** Scroll the row with the keyboard's place (the selected range, or the active header) into view. */
+  reveal(): void {
+    const pos = this.cursorRow();
     if (pos < 0) return;
     this.layout.scrollIntoView(this.scroller, pos);
     this.render();
@@ -162,6 +175,10 @@ export class DedupeList {
     tr.setAttribute('aria-level', '1');
     tr.setAttribute('aria-expanded', String(open));
     tr.dataset.group = String(g);
+    if (this.activeGroup === g) {
+      tr.classList.add('selected');
+      tr.setAttribute('aria-selected', 'true');
+    }
     const chevron = this.cell(tr, 'c-chevron', '');
     chevron.classList.add('codicon', open ? 'codicon-chevron-down' : 'codicon-chevron-right');
     chevron.setAttribute('aria-hidden', 'true');
@@ -205,7 +222,11 @@ export class DedupeList {
             this.cell(tr, 'c-net', l10n.t('frees up to {0}', humanBytes(n.net)), l10n.t('Between {0} and {1}', exact(n.min), exact(n.net)))
           : this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
     net.classList.toggle('zero', n.net === 0n);
-    tr.addEventListener('click', () => this.cb.onToggle(g));
+    tr.addEventListener('click', () => {
+      this.activeGroup = g;
+      this.cb.onSelect(undefined);
+      this.cb.onToggle(g);
+    });
     return tr;
   }
 
@@ -282,34 +303,64 @@ export class DedupeList {
     if (range.alreadyShared) tail.classList.add('is-shared');
     if (range.readOnly) tail.classList.add('is-read-only');
     if (r === 0) tail.classList.add('is-source');
-    tr.addEventListener('click', () => this.cb.onSelect({ group: g, range: r }));
+    tr.addEventListener('click', () => {
+      this.activeGroup = undefined;
+      this.cb.onSelect({ group: g, range: r });
+    });
     tr.addEventListener('dblclick', () => this.cb.onOpen({ group: g, range: r }));
     return tr;
   }
 
   private onKey(e: KeyboardEvent): void {
-    const ranges: number[] = [];
-    this.rows.forEach((row, i) => row.kind === 'range' && ranges.push(i));
-    if (ranges.length === 0) return;
-    const s = this.selected;
-    const cur = s ? this.rows.findIndex((row) => row.kind === 'range' && row.group === s.group && row.range === s.range) : -1;
-    const at = ranges.indexOf(cur);
-    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1); // (in ranges: all ROW_H high)
+    // the rows the keyboard stops at: headers and ranges (a warning is read with its group)
+    const stops: number[] = [];
+    this.rows.forEach((row, i) => row.kind !== 'warning' && stops.push(i));
+    if (stops.length === 0) return;
+    const cur = this.cursorRow();
+    const at = stops.indexOf(cur);
+    const row = at < 0 ? undefined : this.rows[cur];
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
     let next: number | undefined;
-    if (e.key === 'ArrowDown') next = Math.min(ranges.length - 1, at + 1);
+    if (e.key === 'ArrowDown') next = at < 0 ? 0 : Math.min(stops.length - 1, at + 1);
     else if (e.key === 'ArrowUp') next = Math.max(0, at - 1);
-    else if (e.key === 'PageDown') next = Math.min(ranges.length - 1, at + page);
+    else if (e.key === 'PageDown') next = Math.min(stops.length - 1, Math.max(0, at) + page);
     else if (e.key === 'PageUp') next = Math.max(0, at - page);
     else if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = ranges.length - 1;
-    else if (e.key === 'Enter' && s) {
-      this.cb.onOpen(s);
-      e.preventDefault();
+    else if (e.key === 'End') next = stops.length - 1;
+    else if (row?.kind === 'group') {
+      const open = !this.isCollapsed(row.group);
+      if (e.key === 'Enter' || e.key === ' ' || (e.key === 'ArrowRight' && !open) || (e.key === 'ArrowLeft' && open)) {
+        e.preventDefault();
+        this.cb.onToggle(row.group);
+        this.reveal();
+      }
+      return;
+    } else if (row?.kind === 'range') {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        this.cb.onOpen({ group: row.group, range: row.range });
+      } else if (e.key === 'ArrowLeft') {
+        e.preventDefault();
+        this.goTo(this.rows.findIndex((r) => r.kind === 'group' && r.group === row.group));
+      }
       return;
     }
     if (next === undefined) return;
     e.preventDefault();
-    const row = this.rows[ranges[next]] as Extract<Row, { kind: 'range' }>;
-    this.cb.onSelect({ group: row.group, range: row.range });
+    this.goTo(stops[next]);
+  }
+
+  /** Put the keyboard's place on row `pos` (a header or a range), select accordingly and scroll to it. */
+  private goTo(pos: number): void {
+    const row = this.rows[pos];
+    if (!row) return;
+    if (row.kind === 'group') {
+      this.activeGroup = row.group;
+      this.cb.onSelect(undefined);
+    } else if (row.kind === 'range') {
+      this.activeGroup = undefined;
+      this.cb.onSelect({ group: row.group, range: row.range });
+    }
+    this.reveal();
   }
 }
