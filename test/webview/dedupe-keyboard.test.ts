@@ -2,7 +2,8 @@
 // move over group headers and ranges alike and scroll the row reached into view; Enter, Space,
 // Right and Left open and close a group (a group of more than 20 ranges starts closed, and was
 // out of reach of the keyboard: its header took only a click); Left on a range goes to its
-// header; Enter on a range opens it; the list is one tab stop (its scroller is not another).
+// header; Enter on a range opens it; the list is one tab stop (its scroller is not another), and
+// toolbar buttons that are off are none.
 // STAND-IN: the plan is built here in the engine's types (as dedupe.test.ts does); the view, the
 // CSP shell and Chromium are real.
 import { after, before, describe, test } from 'node:test';
@@ -88,9 +89,15 @@ describe('Dedupe view: the list from the keyboard', { skip, timeout: 60_000 }, (
     await page.waitForSelector('body[data-state="done"]');
     await frames(page, 2);
     assert.equal(await page.getAttribute('.dedupe-grid .tscroll', 'tabindex'), '-1', 'the list is one tab stop, not two');
-    for (let i = 0; i < 30 && !(await page.evaluate(() => document.activeElement?.matches('.dedupe-grid'))); i++)
+    const visited: string[] = [];
+    for (let i = 0; i < 30 && !(await page.evaluate(() => document.activeElement?.matches('.dedupe-grid'))); i++) {
       await page.keyboard.press('Tab');
+      visited.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.className || ''));
+    }
     assert.ok(await page.evaluate(() => document.activeElement?.matches('.dedupe-grid')), 'Tab reaches the list');
+    // toolbar buttons that are off are not tab stops (they were, and Enter did nothing)
+    assert.ok(visited.includes('btn-find'), visited.join(' '));
+    assert.ok(!visited.includes('btn-inspect') && !visited.includes('btn-reveal'), visited.join(' '));
     let s = await state(page);
     assert.equal(s.open, 'false', 'the 25 copies start closed');
     assert.equal(await page.getAttribute('.group-row[data-group="1"]', 'aria-expanded'), 'true');
@@ -129,8 +136,10 @@ describe('Dedupe view: the list from the keyboard', { skip, timeout: 60_000 }, (
     s = await state(page);
     assert.deepEqual([s.at, s.inView], ['header 0/', true]);
     assert.equal(await page.$eval('.dedupe-grid .tscroll', (e) => e.scrollTop), 0);
-    // Enter on a range opens it
+    // Enter on a range opens it; with a range selected, Open in the inspector is on again
     await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#btn-inspect', 'inert'), null);
+    assert.equal(await page.getAttribute('#btn-inspect', 'disabled'), null);
     await page.keyboard.press('Enter');
     assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeOpen'), { type: 'dedupeOpen', group: 0, range: 0 });
     assert.deepEqual(bridge.rejected, []);

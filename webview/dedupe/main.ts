@@ -14,6 +14,7 @@ import { groupDigits } from '../../src/protocol/format';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { showBanner } from '../shared/banner';
 import { l10n } from '../shared/l10n';
+import { setButtonEnabled } from '../shared/view-parts';
 import { COLLAPSE_ABOVE, filterGroups, flatten, groupNums, rangeCount, relPath, sortedGroups, type GroupNums } from './model';
 import { DedupeList, type Selected } from './list';
 import { buildPage } from './page';
@@ -55,8 +56,8 @@ const applicable = (): number[] => shown.filter((g) => nums[g].net > 0n);
 
 function setButtons(): void {
   const has = list?.selected !== undefined;
-  for (const b of [page.btnInspect, page.btnReveal]) b.toggleAttribute('disabled', !has);
-  page.btnFind.toggleAttribute('disabled', running !== undefined); // also after a failed first search
+  for (const b of [page.btnInspect, page.btnReveal]) setButtonEnabled(b, has);
+  setButtonEnabled(page.btnFind, running === undefined); // also after a failed first search
   const groups = plan ? applicable() : [];
   let net = 0n;
   let min = 0n;

@@ -4,7 +4,7 @@
 import { groupDigits } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import { el } from '../shared/ui';
-import { toolbarButton } from '../shared/view-parts';
+import { setButtonEnabled, toolbarButton } from '../shared/view-parts';
 import type { CopiedRows } from './table';
 
 export interface Toolbar {
@@ -92,8 +92,7 @@ export function createToolbar(): Toolbar {
   const enableMapControls = (on: boolean, extents = true): void => {
     for (const b of mapButtons) {
       const off = !on || (!extents && needExtents.has(b));
-      b.toggleAttribute('disabled', off);
-      b.setAttribute('aria-disabled', String(off));
+      setButtonEnabled(b, !off);
     }
   };
 

@@ -12,6 +12,17 @@ export function toolbarButton(toolbar: HTMLElement, icon: string, label: string,
   return b;
 }
 
+/**
+ * Turn a toolbar button off or on. vscode-toolbar-button (2.5.1) has no `disabled` of its own:
+ * the attribute greys it (theme.css), and `inert` takes its inner button out of the tab order and
+ * out of reach of clicks and Enter (before, a greyed button was still a tab stop that did nothing).
+ */
+export function setButtonEnabled(b: HTMLElement, on: boolean): void {
+  b.toggleAttribute('disabled', !on);
+  b.toggleAttribute('inert', !on);
+  b.setAttribute('aria-disabled', String(!on));
+}
+
 /** A hidden status line: a spinner, its text, and Cancel (`#btn-cancel`). */
 export function spinnerLine(): { progress: HTMLElement; progressText: HTMLElement; btnCancel: HTMLElement } {
   const progress = el('div', { class: 'progress', role: 'status', hidden: '' });

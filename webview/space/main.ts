@@ -17,6 +17,7 @@ import { showBanner } from '../shared/banner';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
 import { el } from '../shared/ui';
+import { setButtonEnabled } from '../shared/view-parts';
 import { l10n } from '../shared/l10n';
 import { buildTree, fileNums, relPath, type FileNums, type TreeNode } from './model';
 import { Treemap } from './treemap';
@@ -80,9 +81,9 @@ function shownFiles(): ExportShown {
 
 function setButtons(): void {
   const has = selected !== undefined;
-  for (const b of [btnInspect, btnReveal]) b.toggleAttribute('disabled', !has);
-  for (const b of [btnJson, btnCsv]) b.toggleAttribute('disabled', !data || shown !== 'done');
-  btnRefresh.toggleAttribute('disabled', scanning);
+  for (const b of [btnInspect, btnReveal]) setButtonEnabled(b, has);
+  for (const b of [btnJson, btnCsv]) setButtonEnabled(b, !!data && shown === 'done');
+  setButtonEnabled(btnRefresh, !scanning);
   labelExportButtons(
     [
       [btnJson, 'JSON'],
