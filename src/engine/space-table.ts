@@ -45,6 +45,8 @@ export interface Group {
   encoded: SharedRanges;
   /** Exclusive bytes of files with a hard link outside the selection (deleting the selection keeps them). */
   kept: bigint;
+  /** How many such files (said in this file system's notes). */
+  keptFiles: number;
   /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
   inside?: boolean[];
   /** btrfs as root: what deleting the selection frees, whole extents at their size on disk (space-btrfs.ts diskFreed). */

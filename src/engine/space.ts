@@ -129,6 +129,7 @@ export async function spaceOf(
         ranges: new SharedRanges(),
         encoded: new SharedRanges(),
         kept: 0n,
+        keptFiles: 0,
       });
       unnamed.push({ g: groups[g], path: p });
     }
@@ -305,7 +306,9 @@ export async function spaceOf(
     const index = indexOf.get(l);
     if (index !== undefined && l.names < l.nlink) {
       keptFiles.add(index);
-      groups[table.fileSystem[index]].kept += table.exclusive(index);
+      const g = groups[table.fileSystem[index]];
+      g.kept += table.exclusive(index);
+      g.keptFiles++;
     }
   }
   // XFS's blocks beyond the extents (elsewhere the block count means other things: btrfs counts
@@ -317,13 +320,6 @@ export async function spaceOf(
     g.beyondExtentsFiles++;
     if (keptFiles.has(index)) g.kept += held;
   }
-  if (keptFiles.size > 0)
-    notes.push(
-      `${keptFiles.size} file${keptFiles.size === 1 ? ' has' : 's have'} hard links outside the selection: deleting the selection ` +
-        'would not free ' +
-        (keptFiles.size === 1 ? 'it' : 'them') +
-        ', so reclaimable leaves them out.',
-    );
 
   // Who owns the shared extents, where the file system can say (btrfs; XFS with the reverse-mapping
   // btree; as root): each shared range, split where its owners change, is inside when every owner
@@ -688,6 +684,13 @@ export async function spaceOf(
       : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
         ? ('possible' as const)
         : undefined;
+    // beside the figure it explains (a hard link outside keeps the data, though the file's bytes read as exclusive)
+    if (g.keptFiles > 0 && !fsNotes.some((n) => n.includes('hard link')))
+      fsNotes.push(
+        `${g.keptFiles === 1 ? 'One file' : `${g.keptFiles} files`} of the selection on ${name} ` +
+          `${g.keptFiles === 1 ? 'has a hard link' : 'have hard links'} outside it: deleting the selection would not free ` +
+          `${g.keptFiles === 1 ? 'it' : 'them'} (the other name keeps the data, though its bytes count as exclusive), so what deleting frees leaves ${g.keptFiles === 1 ? 'it' : 'them'} out.`,
+      );
     return {
       ...t,
       filesystem: g.filesystem ?? 'unknown',
