@@ -101,7 +101,7 @@ export interface SpaceFileSystem extends SpaceTotals {
   encoded?: bigint;
 }
 
-/** A path that could not be accounted (the scan went on without it). */
+/** A path that could not be accounted for (the scan went on without it). */
 export interface SpaceError {
   path: string;
   /** ENOENT, EACCES, ELOOP, E_NOT_REGULAR, E_CHANGED, ... */

@@ -23,10 +23,10 @@ describe('extent-lens space: usage', () => {
     const r = cli(['space']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /missing PATH/);
-    assert.match(h.stdout, /Exit status \(as du\): 0 when every path was accounted, 1 when some could not be/);
+    assert.match(h.stdout, /Exit status \(as du\): 0 when every path was accounted for, 1 when some could not be/);
   });
 
-  test('exit status: 0 when every path was accounted; 1 when one was not, the rest still printed (table and JSON)', () => {
+  test('exit status: 0 when every path was accounted for; 1 when one was not, the rest still printed (table and JSON)', () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-exit-'));
     try {
       fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(8192, 1));
@@ -37,7 +37,7 @@ describe('extent-lens space: usage', () => {
       const bad = cli(['space', d, missing]);
       assert.equal(bad.code, 1);
       assert.match(bad.stdout, /^total: 1 file, size 8192 /m);
-      assert.match(bad.stdout, /1 path could not be accounted \(listed on stderr\)/);
+      assert.match(bad.stdout, /1 path could not be accounted for \(listed on stderr\)/);
       assert.match(bad.stderr, /^extent-lens space: .*gone.*\(ENOENT\)\.$/m);
       const j = cli(['space', missing, d, '--json']);
       assert.equal(j.code, 1);
@@ -70,7 +70,7 @@ describe('extent-lens space: special files and paths that cannot be read (as du)
     assert.match(r.stderr, /^extent-lens space: note: .*pipe is a FIFO \(named pipe\), not a regular file; skipped \(E_NOT_REGULAR\)\.$/m);
     assert.match(r.stdout, /^total: 1 file, size 8192 /m);
     assert.match(r.stdout, /^1 special file \(FIFO, socket, device\) skipped \(noted on stderr\)$/m);
-    assert.doesNotMatch(r.stdout, /could not be accounted/);
+    assert.doesNotMatch(r.stdout, /could not be accounted for/);
     const j = cli(['space', d, '--json']);
     assert.equal(j.code, 0, j.stderr);
     assert.deepEqual(
@@ -96,7 +96,7 @@ describe('extent-lens space: special files and paths that cannot be read (as du)
     // a named path that fails beside one that is read: the report of the rest, exit 1
     const mixed = cli(['space', path.join(d, 'pipe'), path.join(d, 'f')]);
     assert.equal(mixed.code, 1);
-    assert.match(mixed.stdout, /^1 path could not be accounted \(listed on stderr\)$/m);
+    assert.match(mixed.stdout, /^1 path could not be accounted for \(listed on stderr\)$/m);
   });
 });
 
@@ -282,7 +282,7 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
   test('the table, and a missing path reported on stderr while the rest is accounted', () => {
     const missing = path.join(d, 'nope');
     const r = cli(['space', d, missing]);
-    assert.equal(r.code, 1, 'a path that could not be accounted: exit 1, as du');
+    assert.equal(r.code, 1, 'a path that could not be accounted for: exit 1, as du');
     assert.match(r.stdout, /^ *size +allocated +shared +exclusive +shares +path$/m);
     assert.match(r.stdout, /^total: 3 files, size 1179648 \(1\.1 MiB\)\n {2}allocated .*, unique 655360 \(640 KiB\)\n/m);
     assert.match(r.stdout, /^ {2}deleting it frees 655360 \(640 KiB\)$/m);

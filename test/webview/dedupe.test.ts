@@ -191,6 +191,22 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.match(await text(page, '.details'), /Searched in 2\.35 s · chunks of 128 KiB · files from 4 KiB/);
     assert.match(await text(page, '.details'), /btrfs: physical offsets/);
     assert.match(await text(page, '.errors summary'), /^1 path could not be examined$/);
+    // a FIFO is skipped on purpose, not a failure (a trial: "1 path could not be examined" and its
+    // code twice, "E_NOT_REGULAR: dedupe: … skipped (E_NOT_REGULAR)"); a message naming its code
+    // is shown as it is
+    const fifo = `${D}/pipe`;
+    const fifoMessage = `dedupe: ${fifo} is a FIFO (named pipe), not a regular file; skipped (E_NOT_REGULAR).`;
+    const errors = [...plan.errors, { path: fifo, code: 'E_NOT_REGULAR', message: fifoMessage }];
+    await bridge.post({ type: 'dedupe', plan: dedupeWirePlan({ ...plan, errors }, [D], SETTINGS), canApply: true });
+    await page.waitForFunction(() => document.querySelectorAll('.details details').length === 2);
+    assert.deepEqual(
+      await page.$$eval('.details details summary', (x) => x.map((e) => e.textContent)),
+      ['1 path could not be examined', '1 special file (FIFO, socket, device) skipped'],
+    );
+    assert.deepEqual(
+      await page.$$eval('.details details li', (x) => x.map((e) => e.textContent)),
+      ['open: permission denied (EACCES); nothing in it was examined.', fifoMessage],
+    );
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'no CSP violation');
     assert.deepEqual(bridge.rejected, []);
     await page.close();
@@ -402,10 +418,10 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       skipped: [
         {
           path: `${D}/logs/b.log`,
-          offset: 0n,
-          length: 4n * MiB,
+          offset: 1048576n,
+          length: 3n * MiB,
           reason: 'differs',
-          message: 'FILE_DEDUPE_RANGE_DIFFERS: its bytes changed since the search.',
+          message: 'FILE_DEDUPE_RANGE_DIFFERS: its 3145728 bytes changed since the search.',
         },
       ],
       calls: 90,
@@ -453,7 +469,11 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await text(page, '.report .kv[data-key="differed"] dd'), '1');
     assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '1.37 GiB');
     assert.match(await text(page, '.report'), /FIDEDUPERANGE · 3 groups in 8 files · 1\.50 s/);
-    assert.match(await text(page, '.report .skipped li'), /^logs\/b\.log @ 0 B: changed since the search — FILE_DEDUPE_RANGE_DIFFERS/);
+    // the offset exact (not a size: it read "@ 0 B"), the message's bytes grouped with their unit
+    assert.equal(
+      await text(page, '.report .skipped li'),
+      'logs/b.log @ 1,048,576: changed since the search — FILE_DEDUPE_RANGE_DIFFERS: its 3,145,728 bytes (3 MiB) changed since the search.',
+    );
     assert.match(await text(page, '.report'), /Freed is measured from the file system’s free space/);
     await page.screenshot({ path: screenshotPath('dedupe-result.png'), fullPage: true });
     await page.close();

@@ -2,7 +2,7 @@
 // (freed, measured, next to the estimate; or how far a cancelled run got), the figures, the
 // second measurement where a server frees later, the notes, and the ranges left alone.
 import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
-import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
+import { groupDigits, withHumanSizes } from '../../src/protocol/format';
 import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { Page } from './page';
@@ -128,7 +128,8 @@ function skippedList(r: DedupeWireReport, plan: DedupeWirePlan): HTMLElement {
       el(
         'li',
         { title: `${k.path} @ ${groupDigits(BigInt(k.offset))} + ${groupDigits(BigInt(k.length))}` },
-        `${relPath(plan, k.path)} @ ${humanBytes(BigInt(k.offset))}: ${what}${k.message ? ` \u2014 ${k.message}` : ''}`,
+        // an offset, exact (not a size: "@ 0 B" read as one); the engine's message with grouped bytes
+        `${relPath(plan, k.path)} @ ${groupDigits(BigInt(k.offset))}: ${what}${k.message ? ` \u2014 ${withHumanSizes(k.message)}` : ''}`,
       ),
     );
   }

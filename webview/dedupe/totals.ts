@@ -88,13 +88,9 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
   ];
   details.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
   for (const n of p.notes) details.appendChild(el('p', { class: 'meta note' }, withHumanSizes(n)));
-  if (p.errors.length)
-    details.appendChild(
-      pathErrors(
-        p.errors.length === 1 ? l10n.t('1 path could not be examined') : l10n.t('{0} paths could not be examined', p.errors.length),
-        p.errors,
-      ),
-    );
+  details.append(
+    ...pathErrors((n) => (n === 1 ? l10n.t('1 path could not be examined') : l10n.t('{0} paths could not be examined', n)), p.errors),
+  );
 }
 
 /**

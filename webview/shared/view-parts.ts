@@ -41,14 +41,49 @@ export function bannerBox(...extra: HTMLElement[]): { banner: HTMLElement; banne
   return { banner, bannerCode, bannerText };
 }
 
-/** Paths a scan could not take, folded under `summary`: "CODE: message" each (the first 1,000), the path as tooltip. */
-export function pathErrors(summary: string, errors: { path: string; code: string; message: string }[]): HTMLElement {
-  const det = el('details', { class: 'errors' });
-  det.appendChild(el('summary', {}, summary));
-  const ul = el('ul');
-  for (const e of errors.slice(0, 1000)) ul.appendChild(el('li', { title: e.path }, `${e.code}: ${e.message}`));
-  det.appendChild(ul);
-  return det;
+type PathError = { path: string; code: string; message: string };
+
+/**
+ * Paths a scan could not take, folded under `failed(n)`'s summary, and apart from them (as the
+ * CLI's path-problems.ts does) what was skipped on purpose: FIFOs, sockets and devices
+ * (E_NOT_REGULAR), and files that changed while they were read (E_CHANGED), each folded under a
+ * summary of its own. Each entry is its message (which names its code; the code goes before a
+ * message that does not), the first 1,000, the path as tooltip.
+ */
+export function pathErrors(failed: (n: number) => string, errors: PathError[]): HTMLElement[] {
+  const fold = (summary: string, list: PathError[], cls: string): HTMLElement => {
+    const det = el('details', { class: cls });
+    det.appendChild(el('summary', {}, summary));
+    const ul = el('ul');
+    for (const e of list.slice(0, 1000))
+      ul.appendChild(el('li', { title: e.path }, e.message.includes(`(${e.code})`) ? e.message : `${e.code}: ${e.message}`));
+    det.appendChild(ul);
+    return det;
+  };
+  const special = errors.filter((e) => e.code === 'E_NOT_REGULAR');
+  const changed = errors.filter((e) => e.code === 'E_CHANGED');
+  const failures = errors.filter((e) => e.code !== 'E_NOT_REGULAR' && e.code !== 'E_CHANGED');
+  const out: HTMLElement[] = [];
+  if (failures.length) out.push(fold(failed(failures.length), failures, 'errors'));
+  if (special.length)
+    out.push(
+      fold(
+        special.length === 1
+          ? l10n.t('1 special file (FIFO, socket, device) skipped')
+          : l10n.t('{0} special files (FIFO, socket, device) skipped', special.length),
+        special,
+        'errors skipped-notes',
+      ),
+    );
+  if (changed.length)
+    out.push(
+      fold(
+        changed.length === 1 ? l10n.t('1 file changed while it was read') : l10n.t('{0} files changed while they were read', changed.length),
+        changed,
+        'errors skipped-notes',
+      ),
+    );
+  return out;
 }
 
 /**

@@ -220,13 +220,9 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
         : l10n.t('{0} more names of files listed under another (hard links)', d.hardLinks),
     );
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
-  if (d.errors.length)
-    detailsEl.appendChild(
-      pathErrors(
-        d.errors.length === 1 ? l10n.t('1 path could not be accounted') : l10n.t('{0} paths could not be accounted', d.errors.length),
-        d.errors,
-      ),
-    );
+  detailsEl.append(
+    ...pathErrors((n) => (n === 1 ? l10n.t('1 path could not be accounted for') : l10n.t('{0} paths could not be accounted for', n)), d.errors),
+  );
   if (known.kind !== 'known')
     detailsEl.appendChild(
       el(

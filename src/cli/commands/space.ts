@@ -44,7 +44,7 @@ check "sharingUnknown" and the notes before reading them as measured.
 The table's "shares" column: how many other files of the selection share extents with the file
 (sharesWithCount). Files outside the selection (a snapshot, a clone elsewhere) are not counted,
 so a file can show shared bytes and 0 here.
-Exit status (as du): 0 when every path was accounted, 1 when some could not be (the rows and
+Exit status (as du): 0 when every path was accounted for, 1 when some could not be (the rows and
 totals of the rest are still printed), 2 on a usage error. Not failures, only notes on stderr
 ("failed":false in "errors"): a FIFO, socket or device met in a folder (skipped), a file that
 changed during the scan (counted as mapped). A file removed during the scan is a failure (it
@@ -90,7 +90,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
   },
 };
 
-/** 1 (like du) when some path could not be accounted, else 0 (notes are not failures: path-problems.ts). */
+/** 1 (like du) when some path could not be accounted for, else 0 (notes are not failures: path-problems.ts). */
 const exitStatus = (p: PathProblems): number => (p.failures.length > 0 ? EXIT_FAILURE : EXIT_OK);
 
 const totalsMembers = (t: SpaceTotals): [string, string][] => [
@@ -212,7 +212,7 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
   for (const s of r.fileSystems)
     for (const n of s.notes) lines.push(noteLine(escapeControls(`${s.filesystem}: ${withHumanSizes(n, '')}`)) + '\n');
   for (const n of r.notes) lines.push(noteLine(escapeControls(withHumanSizes(n, ''))) + '\n');
-  lines.push(problemsSummary(p, 'accounted'));
+  lines.push(problemsSummary(p, 'accounted for'));
   lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
   return lines.join('');
 }
