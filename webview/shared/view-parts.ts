@@ -78,7 +78,9 @@ export function pathErrors(failed: (n: number) => string, errors: PathError[]): 
   if (changed.length)
     out.push(
       fold(
-        changed.length === 1 ? l10n.t('1 file changed while it was read') : l10n.t('{0} files changed while they were read', changed.length),
+        changed.length === 1
+          ? l10n.t('1 file changed while it was read')
+          : l10n.t('{0} files changed while they were read', changed.length),
         changed,
         'errors skipped-notes',
       ),

@@ -221,7 +221,10 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
     );
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
   detailsEl.append(
-    ...pathErrors((n) => (n === 1 ? l10n.t('1 path could not be accounted for') : l10n.t('{0} paths could not be accounted for', n)), d.errors),
+    ...pathErrors(
+      (n) => (n === 1 ? l10n.t('1 path could not be accounted for') : l10n.t('{0} paths could not be accounted for', n)),
+      d.errors,
+    ),
   );
   if (known.kind !== 'known')
     detailsEl.appendChild(
