@@ -629,16 +629,18 @@ export async function spaceOf(
       if (!smb && t.shared === 0n)
         // nothing reported shared: only files with no physical offsets keep it from being exact
         fsNotes.push(`Deleting these files frees ${t.reclaimableMax + beyond} bytes${andBeyond} if, as assumed, they share no blocks.`);
-      else if (!smb)
+      else if (!smb) {
+        const one = t.files === 1;
         fsNotes.push(
-          `Deleting these files frees between ${t.reclaimable + beyond} bytes (their exclusive bytes, which nothing else references${andBeyond}) and ` +
+          `Deleting ${one ? 'this file' : 'these files'} frees between ${t.reclaimable + beyond} bytes (${one ? 'its' : 'their'} exclusive bytes, which nothing else references${andBeyond}) and ` +
             (scanMax !== undefined && t.reclaimableMax === scanMax
               ? `${t.reclaimableMax + beyond} bytes (adding the shared bytes the scan found no other reference to; what it could not see may hold some): `
-              : `${t.reclaimableMax + beyond} bytes (their unique bytes, if nothing outside the selection references the shared ones): `) +
-            `${name} does not say here who else references a shared extent. An exact answer needs its owners ` +
+              : `${t.reclaimableMax + beyond} bytes (${one ? 'its' : 'their'} unique bytes, if nothing outside the selection references the shared ones): `) +
+            `here ${name} does not say who else references a shared extent. An exact answer needs its owners ` +
             '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root)' +
-            (g.scan ? '.' : ' or an exact scan of every file of the file system (--exact-scan).'),
+            (g.scan ? '.' : ' or an exact scan of every file of the file system (Exact scan in VS Code, --exact-scan in the CLI).'),
         );
+      }
     }
     if (g.beyondExtentsFiles > 0) {
       // every branch above took the kept files' share out with g.kept

@@ -119,6 +119,13 @@ describe('space arithmetic (stand-in backend)', () => {
     assert.equal(r.total.reclaimable, 50n);
     assert.equal(r.total.reclaimableMax, 250n);
     assert.match(r.fileSystems[0].notes.join(' '), /^Deleting these files frees between 50 bytes .* and 250 bytes /);
+    // one file: said of it (a trial read "Deleting these files frees between 0 bytes …" for one),
+    // and the exact scan named as each place offers it
+    const one = await createEngine({ backend: fakeBackend(maps) }).space([path.join(d, 'a')]);
+    assert.match(
+      one.fileSystems[0].notes.join(' '),
+      /^Deleting this file frees between 50 bytes \(its exclusive bytes, .*\) and 250 bytes \(its unique bytes, .*\): here .* does not say who else references a shared extent\. .*\(Exact scan in VS Code, --exact-scan in the CLI\)\.$/,
+    );
   });
 
   test('the sweep: overlapping ranges of three files, union and every pair', async () => {
