@@ -227,9 +227,23 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
       assert.deepEqual(m.cut, [], `${width} px: no number cut or wrapped`);
       assert.equal(m.pageOverflow, false, `${width} px: the page does not overflow`);
       assert.equal(m.scrollsSideways, true, `${width} px: the table scrolls sideways for the rest`);
+      // sorted by Allocated (out of view here): the sort is said in words above the rows (a trial:
+      // the rows looked unsorted, 0 B, 8 MiB, 0 B, 4 MiB, with the sorted column off to the right)
+      assert.equal(await page.textContent('.sort-note'), 'Sorted by Allocated, largest first');
+      assert.ok(await page.isVisible('.sort-note'), `${width} px: the sort is said`);
       await page.$eval('.space-grid', (e) => e.scrollIntoView());
       await page.screenshot({ path: screenshotPath(`space-table-${width}px.png`) });
     }
+    // sorted by a column in view (Exclusive) it is not said; wide, never
+    await page.click('.space-grid .thead .td[data-key="exclusive"]');
+    assert.equal(await page.textContent('.sort-note'), 'Sorted by Exclusive, largest first');
+    assert.equal(await page.isVisible('.sort-note'), false);
+    await page.click('.space-grid .thead .td[data-key="allocated"]');
+    await page.click('.space-grid .thead .td[data-key="allocated"]');
+    assert.equal(await page.textContent('.sort-note'), 'Sorted by Allocated, smallest first');
+    await page.setViewportSize({ width: 1000, height: 800 });
+    assert.equal(await page.isVisible('.sort-note'), false);
+    await page.setViewportSize({ width: 320, height: 800 });
     // scrolled sideways: the other columns come into view
     await page.$eval('.rows-host', (e) => (e.scrollLeft = e.scrollWidth));
     const right = await page.$eval('.space-grid .thead .td[data-key="sharesWith"]', (e) => e.getBoundingClientRect().right);

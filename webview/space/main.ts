@@ -16,7 +16,6 @@ import { sharingSums } from '../../src/protocol/space-sharing';
 import { showBanner } from '../shared/banner';
 import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
-import { el } from '../shared/ui';
 import { setButtonEnabled } from '../shared/view-parts';
 import { l10n } from '../shared/l10n';
 import { buildTree, fileNums, relPath, type FileNums, type TreeNode } from './model';
@@ -28,7 +27,7 @@ import { Partners } from './partners';
 import { bindTreemapInput } from './map-input';
 import { exportMessage, labelExportButtons, type Shown as ExportShown } from './export-buttons';
 import { filterCountText, progressLine } from './status';
-import { folderSums } from './folder-sums';
+import { showCrumbs } from './breadcrumb';
 import * as page from './page';
 
 const { btnRefresh, btnInspect, btnReveal, btnJson, btnCsv, progress, progressText, btnCancel, btnRetry } = page;
@@ -93,21 +92,9 @@ function setButtons(): void {
   );
 }
 
-function showCrumbs(): void {
-  crumbs.replaceChildren();
-  if (!map || !data) return;
-  const trail = map.trail();
-  trail.forEach((n, i) => {
-    if (i > 0) crumbs.appendChild(el('span', { class: 'sep', 'aria-hidden': 'true' }, data!.sep));
-    if (i === trail.length - 1) crumbs.appendChild(el('span', { class: 'crumb current', 'aria-current': 'location' }, n.name));
-    else {
-      const a = el('button', { class: 'crumb', type: 'button' }, n.name);
-      a.addEventListener('click', () => zoomTo(n));
-      crumbs.appendChild(a);
-    }
-  });
-  const sums = folderSums(nums, scope());
-  if (sums) crumbs.appendChild(sums);
+function crumbsNow(): void {
+  if (map && data) showCrumbs(crumbs, map.trail(), data.sep, zoomTo, nums, scope());
+  else crumbs.replaceChildren();
 }
 
 function drawMap(): void {
@@ -124,7 +111,7 @@ function scope(): string {
 function zoomTo(n: TreeNode): void {
   if (!map) return;
   map.zoom = n;
-  showCrumbs();
+  crumbsNow();
   drawMap();
   table?.setScope(scope());
   // a selected file outside the folder is neither drawn nor listed: Inspect and Reveal would act on a file out of sight
@@ -214,7 +201,14 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
     tableHost,
     nums,
     d.files.map((f) => (f.sharingUnknown ? undefined : (f.sharesWithCount ?? 0))),
-    { onSelect: (i) => select(i), onOpen: (i) => post({ type: 'spaceOpen', index: i }), onSort: () => saveState() },
+    {
+      onSelect: (i) => select(i),
+      onOpen: (i) => post({ type: 'spaceOpen', index: i }),
+      onSort: () => {
+        showSortNote();
+        saveState();
+      },
+    },
     how !== 'done',
   );
   if (sortKey !== undefined && ['path', 'size', 'allocated', 'shared', 'exclusive', 'sharesWith'].includes(sortKey)) {
@@ -223,6 +217,7 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   }
   table.scope = scope();
   table.setFilter(filterBox.value);
+  showSortNote();
   if (how !== 'done' || before === undefined || before.files.length === d.files.length) table.scrollTop = scrollTop;
   updateFilterCount();
   results.removeAttribute('hidden');
@@ -231,7 +226,7 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
     onExactScan: () => !scanning && post({ type: 'spaceScan', exactScan: true }),
     gone: how === 'done' ? gone : 0,
   });
-  showCrumbs();
+  crumbsNow();
   drawMap();
   select(selected !== undefined && selected < d.files.length ? selected : undefined, { scroll: false });
   if (how === 'done') document.body.dataset.state = 'done';
@@ -254,6 +249,12 @@ function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {
     updateFilterCount();
   }
   redraw.schedule();
+}
+
+/** The sort in words, for a narrow column where the sorted column may lie out of view (space.css). */
+function showSortNote(): void {
+  page.sortNote.textContent = table ? table.sortWords() : '';
+  page.sortNote.dataset.key = table?.sortKey ?? '';
 }
 
 function updateFilterCount(): void {

@@ -73,8 +73,10 @@ export const filterCount = el('span', { class: 'filter-count', role: 'status' })
 const filterRow = el('div', { class: 'filter-row' });
 filterRow.append(filterBox, filterCount);
 export const tableHost = el('div', { class: 'rows-host' });
+/** What the rows are sorted by, in a narrow column where that column may be out of view (space.css). */
+export const sortNote = el('p', { class: 'sort-note' });
 export const results = el('div', { class: 'results', hidden: '' });
-results.append(totalsEl, reclaimEl, detailsEl, legendEl, crumbs, mapCanvas, filterRow, tableHost);
+results.append(totalsEl, reclaimEl, detailsEl, legendEl, crumbs, mapCanvas, filterRow, sortNote, tableHost);
 app.append(toolbar, progress, banner, results);
 
 export function colors(): TreemapColors {

@@ -156,6 +156,13 @@ export class SpaceTable {
     this.cb.onSort?.();
   }
 
+  /** What the rows are sorted by, in words (a narrow column can keep that column out of view). */
+  sortWords(): string {
+    const label = COLS.find((c) => c.key === this.sortKey)?.label ?? this.sortKey;
+    if (this.sortKey === 'path') return this.descending ? l10n.t('Sorted by path, Z to A') : l10n.t('Sorted by path, A to Z');
+    return this.descending ? l10n.t('Sorted by {0}, largest first', label) : l10n.t('Sorted by {0}, smallest first', label);
+  }
+
   setFilter(text: string): void {
     this.filter = text;
     this.refresh();

@@ -1,16 +1,40 @@
-// The line under the breadcrumb while the treemap is zoomed into a folder: that folder's own
-// figures (the totals above stay the whole selection's). Sums of the per-file figures, exact;
-// what deleting the folder alone would free is not among them: that needs the sweep over every
-// file's ranges, which runs for the whole selection only (Analyze the folder for it).
+// The Space view's breadcrumb: the folders from the base to the one the treemap is zoomed into
+// (each a button back to it), and under it, while zoomed, that folder's own figures (the totals
+// above stay the whole selection's). Those are sums of the per-file figures, exact; what deleting
+// the folder alone would free is not among them: that needs the sweep over every file's ranges,
+// which runs for the whole selection only (Analyze the folder for it).
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import { el, explained } from '../shared/ui';
-import type { FileNums } from './model';
+import type { FileNums, TreeNode } from './model';
+
+/** Fill `crumbs` with `trail` (base first), `sep` between, and the zoomed folder's figures. */
+export function showCrumbs(
+  crumbs: HTMLElement,
+  trail: readonly TreeNode[],
+  sep: string,
+  zoomTo: (n: TreeNode) => void,
+  nums: readonly FileNums[],
+  scope: string,
+): void {
+  crumbs.replaceChildren();
+  trail.forEach((n, i) => {
+    if (i > 0) crumbs.appendChild(el('span', { class: 'sep', 'aria-hidden': 'true' }, sep));
+    if (i === trail.length - 1) crumbs.appendChild(el('span', { class: 'crumb current', 'aria-current': 'location' }, n.name));
+    else {
+      const a = el('button', { class: 'crumb', type: 'button' }, n.name);
+      a.addEventListener('click', () => zoomTo(n));
+      crumbs.appendChild(a);
+    }
+  });
+  const sums = folderSums(nums, scope);
+  if (sums) crumbs.appendChild(sums);
+}
 
 const bytesExact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
 
 /** The figures of the files under `scope` (a folder's path relative to the base, with its separator), or none at the base. */
-export function folderSums(nums: readonly FileNums[], scope: string): HTMLElement | undefined {
+function folderSums(nums: readonly FileNums[], scope: string): HTMLElement | undefined {
   if (!scope) return undefined;
   let files = 0;
   let unknown = 0;
