@@ -420,6 +420,8 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     const vol = cli(['volume', smb.uri('btrfs'), '--json'], { env });
     assert.equal(vol.code, 0, vol.stderr);
     assert.equal((JSON.parse(vol.stdout) as { supportsClone: boolean }).supportsClone, true);
+    // the name is the server's (Samba says NTFS for a btrfs share), and the table says so
+    assert.match(cli(['volume', smb.uri('btrfs')], { env }).stdout, /^file system +NTFS \(0x[0-9a-f]+\), as the server reports it$/m);
 
     const bad = cli(['ranges', uri, '--json'], { env: { ...env, EXTENT_LENS_SMB_PASSWORD: 'wrong' } });
     assert.equal(bad.code, 1);

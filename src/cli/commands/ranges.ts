@@ -80,7 +80,8 @@ export function rangesHuman(r: RangesResult): string {
   const head = `${escapeControls(r.path)}: size ${exactAndHuman(r.size)}${win}\n`;
   const summary =
     `${r.ranges.length} data range${r.ranges.length === 1 ? '' : 's'}, ${exactAndHuman(data)} allocated` +
-    ` (${percentOf(data, scanned)} of ${exactAndHuman(scanned)} scanned); ` +
+    // of what: "(<0.1% of 1 TiB scanned)" read as if less than 0.1% had been scanned
+    ` (${percentOf(data, scanned)} of the ${win ? `${exactAndHuman(scanned)} read` : `file's ${exactAndHuman(scanned)}`}); ` +
     `${r.method}, ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}\n`;
   const notes = (r.notes ?? []).map((n) => noteLine(escapeControls(withHumanSizes(n, ''))) + '\n').join('');
   return head + table + summary + notes;

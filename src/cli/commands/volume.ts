@@ -47,7 +47,8 @@ export function volumeJson(v: VolumeInfo): string {
 export function volumeHuman(v: VolumeInfo): string {
   const rows: [string, string][] = [
     ['path', v.path],
-    ['file system', v.filesystem + (v.rawType ? ` (${v.rawType})` : '')],
+    // over SMB the name is the server's answer (Samba says NTFS for btrfs and XFS), as VS Code marks it
+    ['file system', v.filesystem + (v.rawType ? ` (${v.rawType})` : '') + (/^smb:\/\//i.test(v.path) ? ', as the server reports it' : '')],
     ['block size', exactAndHuman(BigInt(v.blockSize))],
     ['sparse files', v.supportsSparse ? 'yes' : 'no'],
     ['block cloning', cloneWord(v)],
