@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import * as w from '../../src/engine/nt/codec/windows';
 import { FSCTL, fsctlName, ctlCode, ctlCodeParts } from '../../src/engine/nt/codec/fsctl-codes';
 import { win32ErrorName, win32ErrorCode, win32ErrorSentence, win32OutcomeKind, WIN32_ERRORS } from '../../src/engine/nt/codec/win32-errors';
+import { win32Error } from '../../src/engine/backends/win32';
 import { ntStatusName, ntStatusCode, ntStatusOutcomeKind, ntStatusSentence, ntStatusToWin32, ntStatusIsError } from '../../src/engine/nt/codec/ntstatus';
 
 /** "01 02 ..." (spaces/newlines ignored) -> bytes. */
@@ -214,6 +215,12 @@ test('Win32 error table: names, codes, sentences, outcome kinds', () => {
   assert.equal(win32OutcomeKind(50), 'not-supported');
   assert.equal(win32OutcomeKind(1), 'not-supported');
   assert.equal(win32OutcomeKind(5), 'error');
+  // ERROR_INVALID_FUNCTION from a call that sends no control code (a trial: GetVolumeInformationByHandleW
+  // on a Linux mount under Wine said "does not implement this control code")
+  const vol = win32Error('volume', 1, 'GetVolumeInformationByHandleW', ['Z:\\mnt\\f']).message;
+  assert.doesNotMatch(vol, /control code/);
+  assert.match(vol, /ERROR_INVALID_FUNCTION: the file system \(or its driver\) does not answer this request; .*NTFS or ReFS volume\.$/);
+  assert.match(win32Error('clone', 1, 'DeviceIoControl(FSCTL_DUPLICATE_EXTENTS_TO_FILE)', ['C:\\a']).message, /control code/);
 });
 
 test('NTSTATUS table: names, Win32 equivalents, outcome kinds', () => {

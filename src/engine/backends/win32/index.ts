@@ -82,13 +82,19 @@ function aligned(b: Uint8Array): Uint8Array {
 /** The FsctlError for a failed kernel32 call, code by name plus what to do. */
 export function win32Error(operation: Operation, code: number, call: string, paths: string[]): FsctlError {
   const name = win32ErrorName(code);
+  // ERROR_INVALID_FUNCTION's sentence is about control codes (FSCTLs); from a call that sends none
+  // (GetVolumeInformationByHandleW on a Linux mount under Wine, a third-party driver) it misleads
+  const sentence =
+    code === 1 /* ERROR_INVALID_FUNCTION */ && !call.startsWith('DeviceIoControl')
+      ? 'the file system (or its driver) does not answer this request; the operation cannot run on this volume: use a path on an NTFS or ReFS volume'
+      : win32ErrorSentence(code);
   return new FsctlError({
     operation,
     code: name,
     errno: code,
     paths,
     syscall: call,
-    message: `${call} on ${paths.join(' -> ')} failed with ${name}: ${win32ErrorSentence(code)}.`,
+    message: `${call} on ${paths.join(' -> ')} failed with ${name}: ${sentence}.`,
   });
 }
 
