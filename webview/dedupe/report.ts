@@ -24,27 +24,35 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
   const estimatedMin = r.estimatedMin !== undefined ? BigInt(r.estimatedMin) : estimated;
   // The line under the totals spoke of what sharing would free; now it has been measured.
   const c = r.cancelled;
-  saving.textContent = c
+  // a server that counts freed space at its next commit (btrfs behind Samba): "freed 0 B
+  // (measured)" for half a minute read as if nothing was freed
+  const waiting = r.remeasured?.pending === true && freed <= 0n;
+  saving.textContent = waiting
     ? l10n.t(
-        'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
-        groupDigits(BigInt(c.groupsDone)),
-        groupsText(c.groups),
-        human2(freed),
+        'Deduplicating shared {0}; the server has not counted any space freed yet (its file system counts it when it commits, up to 30 s). Measuring again…',
+        human2(BigInt(r.deduped)),
       )
-    : freed < 0n
+    : c
       ? l10n.t(
-          'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
-          human2(-freed),
-          human2(estimated),
+          'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
+          groupDigits(BigInt(c.groupsDone)),
+          groupsText(c.groups),
+          human2(freed),
         )
-      : estimatedMin < estimated
+      : freed < 0n
         ? l10n.t(
-            'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
-            human2(freed),
-            human2(estimatedMin),
+            'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
+            human2(-freed),
             human2(estimated),
           )
-        : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
+        : estimatedMin < estimated
+          ? l10n.t(
+              'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
+              human2(freed),
+              human2(estimatedMin),
+              human2(estimated),
+            )
+          : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
   saving.title = exact(freed);
   report.appendChild(el('h2', {}, c ? l10n.t('Result (cancelled)') : l10n.t('Result')));
   const dl = el('dl', { class: 'totals report-totals' });
