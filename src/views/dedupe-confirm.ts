@@ -3,21 +3,28 @@
 // files that may lie outside the selection) is asked about as the range, never its top alone.
 // Pure: no `vscode`; the caller passes its l10n.
 
-import { humanBytes } from '../protocol/format';
-import { bytesText, groupNumber } from '../host/logic/bytes';
+import { bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
 import type { applyFacts } from './dedupe-data';
 
 type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
 
 export function applyQuestion(facts: ReturnType<typeof applyFacts>, t: Translate): { message: string; detail: string } {
   const bounded = facts.minBytes < facts.bytes;
-  // (bounds that round alike read as one figure in the title; the detail gives both exactly)
-  const [low, high] = [humanBytes(facts.minBytes), humanBytes(facts.bytes)];
+  // (bounds that round alike read as one figure in the title; the detail gives both exactly). The
+  // title names what it frees as the detail does, rounded alike (it read "Deduplicate 10.1 MiB"
+  // over "about 10,616,832 bytes (10.13 MiB)", while 14 MiB of data was to be shared)
+  const [low, high] = [formatBytes(facts.minBytes), formatBytes(facts.bytes)];
   const amount = bounded && low !== high ? `${low} – ${high}` : high;
   const what = facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges));
   const where = facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups));
   const message =
-    facts.files === 1 ? t('Deduplicate {0} in 1 file?', amount) : t('Deduplicate {0} in {1} files?', amount, groupNumber(facts.files));
+    facts.files === 1
+      ? bounded && low !== high
+        ? t('Deduplicate 1 file to free {0}?', amount)
+        : t('Deduplicate 1 file to free about {0}?', amount)
+      : bounded && low !== high
+        ? t('Deduplicate {0} files to free {1}?', groupNumber(facts.files), amount)
+        : t('Deduplicate {0} files to free about {1}?', groupNumber(facts.files), amount);
   const detail = bounded
     ? t(
         '{0} in {1} will share one copy of their data, which should free between {2} and {3} (the estimate: whether some of these blocks are already shared, with files outside the selection or where a share does not say, is not known; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',

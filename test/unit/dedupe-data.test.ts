@@ -216,9 +216,13 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
   assert.deepEqual(facts, { bytes: 4096n + (1n << 40n), minBytes: 1n << 40n, files: 4, groups: 2, ranges: 2 }, 'b is already shared: no range to share');
   // the confirmation asks about the range, never the top alone (a trial saw "200 MiB" asked and 100 MiB freed)
   const q = applyQuestion(facts, plainT);
-  assert.equal(q.message, 'Deduplicate 1 TiB in 4 files?', 'bounds that round alike: one figure in the title');
+  assert.equal(q.message, 'Deduplicate 4 files to free about 1 TiB?', 'bounds that round alike: one figure in the title');
   assert.match(q.detail, /^2 identical ranges in 2 groups will share one copy of their data, which should free between 1,099,511,627,776 bytes \(1 TiB\) and 1,099,511,631,872 bytes \(1 TiB\) \(the estimate: whether some/);
-  assert.equal(applyQuestion({ ...facts, minBytes: 0n, bytes: 4n << 20n }, plainT).message, 'Deduplicate 0 B – 4 MiB in 4 files?');
+  assert.equal(applyQuestion({ ...facts, minBytes: 0n, bytes: 4n << 20n }, plainT).message, 'Deduplicate 4 files to free 0 B – 4 MiB?');
+  // rounded as the detail rounds it (a trial: "Deduplicate 10.1 MiB" over "about … (10.13 MiB)")
+  const odd = applyQuestion({ ...facts, minBytes: 10616832n, bytes: 10616832n }, plainT);
+  assert.equal(odd.message, 'Deduplicate 4 files to free about 10.13 MiB?');
+  assert.match(odd.detail, /should free about 10,616,832 bytes \(10\.13 MiB\)/);
   const exact = applyQuestion({ ...facts, minBytes: facts.bytes }, plainT);
   assert.match(exact.detail, /which should free about 1,099,511,631,872 bytes \(1 TiB\) \(the estimate; the result is measured\)/);
 });

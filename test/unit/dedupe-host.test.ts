@@ -384,7 +384,7 @@ describe('Find Duplicate Data (host side)', () => {
     await waitUntil(() => logged(/dedupe: not confirmed; nothing was changed/), 'declined');
     const asked = state.messageOptions.at(-1)!;
     // groups 0 and 2: 8 MiB + 1 MiB in a, b, c, d, e
-    assert.equal(asked.text, 'Deduplicate 9 MiB in 5 files?');
+    assert.equal(asked.text, 'Deduplicate 5 files to free about 9 MiB?');
     assert.equal(asked.options.modal, true);
     assert.match(
       String(asked.options.detail),

@@ -223,7 +223,7 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 30_000 });
       // where the data lies on the server's disk is not known over SMB: the saving is a range from 0
-      assert.match(await dialog.innerText(), /Deduplicate 0 B – 4 MiB in 2 files\?/);
+      assert.match(await dialog.innerText(), /Deduplicate 2 files to free 0 B – 4 MiB\?/);
       await dialog.locator('.monaco-button', { hasText: /^Deduplicate$/ }).click();
       await frame.locator('section.report:not([hidden])').waitFor({ timeout: 60_000 });
       assert.match(await frame.locator('section.report').innerText(), /FSCTL_DUPLICATE_EXTENTS_TO_FILE \(verified\)/);
