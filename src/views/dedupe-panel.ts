@@ -303,12 +303,13 @@ export class DedupePanel implements vscode.Disposable {
               humanBytes(r.freed),
             )
           : r.alreadyShared > 0n
-            ? t(
-                'Deduplicated {0} ({1} was already shared): {2} freed (measured), {3} estimated.',
+            ? // besides what was deduplicated, not part of it ("14 MiB (6 MiB was already shared)" read as 6 of the 14)
+              t(
+                'Deduplicated {0}: {1} freed (measured), {2} estimated. Another {3} was already shared and needed nothing.',
                 humanBytes(r.deduped),
-                humanBytes(r.alreadyShared),
                 humanBytes(r.freed),
                 estimate,
+                humanBytes(r.alreadyShared),
               )
             : r.remeasure && r.freed < r.estimated
               ? // the file system counts what it frees when it commits: this figure is not the last one

@@ -104,6 +104,8 @@ interface StandIn {
    * the reports carry remeasure and freed = settled; engine.volume answers freeNow.
    */
   server?: { before: bigint; freeNow: bigint; asked: number; settled: bigint };
+  /** The next report's alreadyShared (ranges found sharing the source's blocks when applied). */
+  alreadyShared?: bigint;
 }
 
 describe('Find Duplicate Data (host side)', () => {
@@ -214,7 +216,7 @@ describe('Find Duplicate Data (host side)', () => {
         if (standIn.hang) return until(o.signal);
         return {
           deduped: plan.total.netSaving,
-          alreadyShared: 0n,
+          alreadyShared: standIn.alreadyShared ?? 0n,
           differed: 0,
           skipped: [],
           calls: plan.groups.length,
@@ -452,6 +454,29 @@ describe('Find Duplicate Data (host side)', () => {
     await waitUntil(() => spaceResults() === 2, 'the Space view analysed again');
     assert.ok(logged(/dedupe: analysing 1 open Space view\(s\) again/));
     assert.deepEqual(inspectorsRead, ['a.img'], "the open inspector of a deduplicated file reads its map again; the other's does not");
+  });
+
+  test('bytes already shared when applied: the notification says they were besides what was deduplicated', async () => {
+    // a trial read "Deduplicated 14 MiB (6 MiB was already shared)" as 6 MiB of the 14
+    standIn.alreadyShared = 6n * MiB;
+    try {
+      const found = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
+      state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+      const n = panel.posted.length;
+      panel.send({ type: 'dedupeApply', groups: [0] });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
+      await waitUntil(() => state.messages.some((m) => /^Deduplicated 8 MiB/.test(m.text)), 'the notification');
+      assert.ok(
+        state.messages.some(
+          (m) => m.text === 'Deduplicated 8 MiB: 8 MiB freed (measured), 8 MiB estimated. Another 6 MiB was already shared and needed nothing.',
+        ),
+        state.messages.map((m) => m.text).join('\n'),
+      );
+    } finally {
+      standIn.alreadyShared = undefined;
+    }
   });
 
   test('a server that frees at its commit (SMB): freed is measured again until it reaches the estimate', async () => {
