@@ -17,6 +17,7 @@
 // the walk's state: the sink the walks feed, the owner queries, the totals and notes per file
 // system, and the rows; split further it would pass that state around in a dozen parameters.)
 
+import * as fs from 'node:fs';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
@@ -24,6 +25,7 @@ import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format'
 import { fileSystemKey, mountPointOf, sharesNoBlocks } from './space-fs';
 import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside, unreachedInodes } from './space-scan';
 import { isSmbPath } from './smb-path';
+import { osPath } from './os-path';
 import { diskFreed } from './space-btrfs';
 import { partnersOf, sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
 import { emptyTotals, FileTable, SharedRanges, sortedBy, type Group, type Intervals } from './space-table';
@@ -96,6 +98,10 @@ export async function spaceOf(
   const indexOf = new Map<FileMet, number>();
   /** Files whose block count holds more than their FIEMAP extents (Group.beyondExtents), by index: few, so a Map. */
   const beyondOf = new Map<number, bigint>();
+  /** Per st_dev (a btrfs subvolume has its own): a file there, its group and how many files (readOnlyDevs). */
+  const devs = new Map<bigint, { path: string; group: number; files: number }>();
+  let lastDev: { path: string; group: number; files: number } | undefined;
+  let lastDevId = -1n;
   /** Links met by the backend's own walk (walk.ts counts its own). */
   let symlinks = 0;
   let mappedBytes = 0n;
@@ -166,6 +172,12 @@ export async function spaceOf(
     file(p, dev, ino, size, k, source, held, allocationSize) {
       const gi = groupFor(p, dev);
       const g = groups[gi];
+      if (dev !== lastDevId || !lastDev) {
+        lastDevId = dev;
+        lastDev = devs.get(dev);
+        if (!lastDev) devs.set(dev, (lastDev = { path: p, group: gi, files: 0 }));
+      }
+      lastDev.files++;
       const index = table.count;
       if (held && source !== 'seek') beyondOf.set(index, held); // counted once the file system is named (XFS only)
       let allocated = 0n;
@@ -296,6 +308,7 @@ export async function spaceOf(
     met,
   );
   await nameFileSystems(); // (the last files' rows stream, if any waited)
+  const readOnly = readOnlyDevs(devs);
   symlinks += walked.symlinks;
   const hardLinks = walked.hardLinks;
   progress();
@@ -686,6 +699,14 @@ export async function spaceOf(
       : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
         ? ('possible' as const)
         : undefined;
+    // deleting frees this only once the snapshot goes or the file system is writable (a trial: "frees 12 MiB", and rm said EROFS)
+    const ro = readOnly.get(gi) ?? 0;
+    if (ro > 0)
+      fsNotes.push(
+        `${ro === 1 ? 'One file' : `${ro} files`} of the selection on ${name} ${ro === 1 ? 'lies' : 'lie'} on a read-only snapshot or file system ` +
+          `(EROFS): ${ro === 1 ? 'it cannot be deleted' : 'they cannot be deleted'} as ${ro === 1 ? 'it is' : 'they are'}; what deleting frees counts ${ro === 1 ? 'it' : 'them'} ` +
+          'as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.',
+      );
     // beside the figure it explains (a hard link outside keeps the data, though the file's bytes read as exclusive)
     if (g.keptFiles > 0 && !fsNotes.some((n) => n.includes('hard link')))
       fsNotes.push(
@@ -744,6 +765,23 @@ export async function spaceOf(
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return { files, total, fileSystems, errors, symlinks, hardLinks, notes, durationMs };
+}
+
+/**
+ * Per group, how many files lie where nothing can be deleted (a read-only btrfs snapshot, a file
+ * system mounted read-only): one access(W_OK) per st_dev, on a file there, which says EROFS.
+ */
+function readOnlyDevs(devs: ReadonlyMap<bigint, { path: string; group: number; files: number }>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const d of devs.values()) {
+    if (isSmbPath(d.path)) continue;
+    try {
+      fs.accessSync(osPath(d.path), fs.constants.W_OK);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EROFS') out.set(d.group, (out.get(d.group) ?? 0) + d.files);
+    }
+  }
+  return out;
 }
 
 /** Bytes of the shared ranges that only files in `kept` cover (deleting the rest cannot free them). */

@@ -116,6 +116,18 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.equal(share(a, path.join(d, 'own')), undefined);
       assert.equal(r.get(path.join(d, 'tiny'))!.allocated, 0n);
       assert.ok(r.get(path.join(d, 'tiny'))!.inline! > 0n);
+      // a read-only snapshot: its files cannot be deleted as they are, and the note says so (a
+      // trial: "Deleting this frees 12 MiB", and rm said "Read-only file system")
+      execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(root, 'ro-snap')]);
+      const ro = await engine.space([d, path.join(root, 'ro-snap', 'data')]);
+      const roNote = ro.fileSystems[0].notes.find((n) => /read-only snapshot/.test(n));
+      assert.equal(
+        roNote,
+        '6 files of the selection on btrfs lie on a read-only snapshot or file system (EROFS): they cannot be deleted as they are; what deleting frees counts them as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.',
+        ro.fileSystems[0].notes.join('\n'),
+      );
+      assert.ok(!(await engine.space([d])).fileSystems[0].notes.some((n) => /read-only/.test(n)), 'a writable subvolume: no note');
+      execFileSync('btrfs', ['subvolume', 'delete', path.join(root, 'ro-snap')], { stdio: 'ignore' });
       // as root, the owners of every shared extent are known: exact (all of d is also in the snapshot: nothing is freed)
       const whole = await engine.space([d]);
       assert.equal(whole.total.reclaimableExact, true);
