@@ -145,4 +145,36 @@ describe('Dedupe view: the list from the keyboard', { skip, timeout: 60_000 }, (
     assert.deepEqual(bridge.rejected, []);
     await page.close();
   });
+
+  test('the keyboard keeps its place across a run: Deduplicate, then Cancel, then the sentence that says what happened', async () => {
+    // a trial: after Deduplicate the focus fell to the page, and Cancel was six Shift+Tabs away
+    const page = await chromium.context.newPage();
+    await page.setViewportSize({ width: 700, height: 520 });
+    const plan = dedupeWirePlan(keyboardPlan(), [D], { chunk: 128n * 1024n, minSize: 4096n });
+    const bridge = await installBridge(page, { onReady: (b) => b.post({ type: 'dedupe', plan, canApply: true }) });
+    await page.goto(server.url('dedupe'));
+    await page.waitForSelector('body[data-state="done"]');
+    await page.focus('#btn-dedupe');
+    await page.keyboard.press('Enter');
+    await bridge.waitFor((m) => m.type === 'dedupeApply');
+    // (the host asks, then runs it)
+    await bridge.post({ type: 'dedupeProgress', phase: 'apply', files: 1, bytes: '0', total: '100', message: 'Deduplicating…' });
+    await page.waitForSelector('body[data-state="applying"]');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'btn-cancel');
+    await bridge.post({
+      type: 'dedupe',
+      plan,
+      canApply: false,
+      cannotApplyReason: 'Deduplicate ran on these groups: Find again to see what is left.',
+      report: {
+        ...{ deduped: '1024', alreadyShared: '0', differed: 0, skipped: [], calls: 1, freed: '1024', estimated: '1024' },
+        ...{ method: 'FIDEDUPERANGE', notes: [], durationMs: 5, groups: 1, files: 2 },
+      },
+    });
+    await page.waitForSelector('body[data-state="done"]');
+    assert.equal(await page.evaluate(() => document.activeElement?.className), 'saving-line');
+    assert.match((await page.textContent('.saving-line')) ?? '', /^Deduplicating freed 1 KiB \(measured\)/);
+    assert.deepEqual(bridge.rejected, []);
+    await page.close();
+  });
 });

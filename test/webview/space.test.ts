@@ -65,6 +65,8 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     assert.match(await text('.progress-text'), /^Exact scan: 7 files/);
     await bridge.post({ type: 'space', data: { ...exactData, finishedAt: Date.UTC(2026, 11, 4, 13, 5, 9) } });
     await page.waitForSelector('.reclaim-line[data-exact="true"]');
+    // the button pressed is gone with the bounds: the keyboard's place is the figure it made (it fell to the page)
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('reclaim-line')), true);
     // when it finished, so a refresh (after Deduplicate) shows as a new time
     assert.match(await text('.details .meta'), /^Analyzed at \d{1,2}:05:09\s?(AM|PM)? in /);
     const lo = BigInt(exactData.total.reclaimable);

@@ -140,7 +140,22 @@ function showPlan(p: DedupeWirePlan): void {
   if (prevScroll) list.scrollTop = prevScroll; // a trust change or a report keeps the place in the list
 }
 
+/**
+ * Keep the keyboard's place across a run: the button pressed (Deduplicate, Find again) turns off
+ * as it starts, which drops the focus to the page, so it goes to Cancel; when the run ends and
+ * Cancel hides, to the sentence that says what happened. Only where the view has the focus and
+ * the page holds it (never taken from where the person went).
+ */
+function keepFocus(was: typeof running, now: typeof running): void {
+  if (!document.hasFocus()) return;
+  const a = document.activeElement;
+  const lost = !a || a === document.body;
+  if (!was && now && (lost || a === btnApply || a === btnFindAgain || a === page.btnFind)) page.btnCancel.focus();
+  else if (was && !now && (lost || a === page.btnCancel)) page.saving.focus();
+}
+
 function setRunning(r: 'find' | 'apply' | undefined): void {
+  const was = running;
   running = r;
   progress.toggleAttribute('hidden', !r);
   document.body.dataset.state =
@@ -156,6 +171,7 @@ function setRunning(r: 'find' | 'apply' | undefined): void {
             ? 'done'
             : 'idle';
   setButtons();
+  keepFocus(was, r);
 }
 
 // ---- input ------------------------------------------------------------------------------------

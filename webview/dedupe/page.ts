@@ -21,7 +21,8 @@ export function buildPage(app: HTMLElement) {
   const { banner, bannerCode, bannerText } = bannerBox();
 
   const totals = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });
-  const saving = el('p', { class: 'saving-line' });
+  // focusable from script (main.ts keepFocus): the keyboard's place after a run, which the run's own buttons left
+  const saving = el('p', { class: 'saving-line', tabindex: '-1' });
   const applyRow = el('div', { class: 'apply-row' });
   const btnApply = el('vscode-button', { id: 'btn-dedupe' }, l10n.t('Deduplicate'));
   /** Shown after Deduplicate ran (the plan is spent): the next step, where Deduplicate was. */

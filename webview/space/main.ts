@@ -18,7 +18,7 @@ import { getState, onHostMessage, post, setState } from '../shared/host';
 import { onThemeChange } from '../shared/palette';
 import { setButtonEnabled } from '../shared/view-parts';
 import { l10n } from '../shared/l10n';
-import { buildTree, fileNums, relPath, type FileNums, type TreeNode } from './model';
+import { buildTree, fileNums, goneSince, relPath, type FileNums, type TreeNode } from './model';
 import { Treemap } from './treemap';
 import { SpaceTable, tableShows, type SortKey } from './table';
 import { addRows, completeRows, Pacer, rowsData, type RowsSoFar } from './stream';
@@ -41,6 +41,7 @@ let map: Treemap | undefined;
 let table: SpaceTable | undefined;
 let selected: number | undefined;
 let scanning = false;
+let scanFromKeys = false; // Exact scan pressed while the view had the focus: its result takes the keyboard's place
 let shown: Shown = 'done';
 /** Files of the result before this one (a Refresh, an Exact scan) that it no longer has. */
 let gone = 0;
@@ -152,14 +153,6 @@ function select(file: number | undefined, opts: { scroll?: boolean } = {}): void
   saveState();
 }
 
-/** Files of `before` not in `after` (by path): gone since. */
-function goneSince(before: SpaceData, after: SpaceData): number {
-  const now = new Set(after.files.map((f) => f.path));
-  let n = 0;
-  for (const f of before.files) if (!now.has(f.path)) n++;
-  return n;
-}
-
 function showData(d: SpaceData, how: Shown = 'done'): void {
   const before = data;
   const wasDone = shown === 'done';
@@ -223,9 +216,18 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   results.removeAttribute('hidden');
   showTotals(d, how !== 'done' && stream ? stream.sums : sharingSums(nums), {
     shown: how,
-    onExactScan: () => !scanning && post({ type: 'spaceScan', exactScan: true }),
+    onExactScan: () => {
+      if (scanning) return;
+      scanFromKeys = document.hasFocus();
+      post({ type: 'spaceScan', exactScan: true });
+    },
     gone: how === 'done' ? gone : 0,
   });
+  // the Exact scan button is gone with the bounds: the keyboard's place goes to the figure it made
+  if (how === 'done' && scanFromKeys && (!document.activeElement || document.activeElement === document.body)) {
+    scanFromKeys = false;
+    (document.querySelector('.reclaim-line') as HTMLElement | null)?.focus();
+  }
   crumbsNow();
   drawMap();
   select(selected !== undefined && selected < d.files.length ? selected : undefined, { scroll: false });

@@ -88,3 +88,11 @@ export function buildTree(d: SpaceData, nums: readonly FileNums[]): TreeNode {
   });
   return root;
 }
+
+/** Files of `before` not in `after` (by path): gone since (a Refresh says how many). */
+export function goneSince(before: SpaceData, after: SpaceData): number {
+  const now = new Set(after.files.map((f) => f.path));
+  let n = 0;
+  for (const f of before.files) if (!now.has(f.path)) n++;
+  return n;
+}
