@@ -505,6 +505,8 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await text(page, '.report .kv[data-key="estimated"] dt'), 'Estimated (all groups)', 'the estimate is the whole plan’s');
     assert.equal(await text(page, '.report .kv[data-key="deduped"] dd'), '4 MiB');
     assert.equal(await text(page, '.report .kv[data-key="calls"] dd'), '1');
+    // the line under the figures: how many groups ran of how many (it said "3 groups" as if all had)
+    assert.match(await text(page, '.report .meta'), /^FIDEDUPERANGE · 1 of 3 groups in \d+ files · 0\.30 s$/);
     await post({ ...cancelled, cancelled: { ...cancelled.cancelled!, countsAtLeast: true } });
     await page.waitForFunction(() => /^at least/.test(document.querySelector('.report .kv[data-key="calls"] dd')?.textContent ?? ''));
     assert.equal(await text(page, '.report .kv[data-key="deduped"] dd'), 'at least 4 MiB');

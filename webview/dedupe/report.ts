@@ -96,9 +96,14 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
     el(
       'p',
       { class: 'meta' },
-      [r.method, l10n.t('{0} in {1}', groupsText(r.groups), filesText(r.files)), l10n.t('{0} s', (r.durationMs / 1000).toFixed(2))].join(
-        ' · ',
-      ),
+      [
+        r.method,
+        // a cancelled run did not run them all ("200 groups" read as done after 27)
+        c
+          ? l10n.t('{0} of {1} in {2}', groupDigits(BigInt(c.groupsDone)), groupsText(c.groups), filesText(r.files))
+          : l10n.t('{0} in {1}', groupsText(r.groups), filesText(r.files)),
+        l10n.t('{0} s', (r.durationMs / 1000).toFixed(2)),
+      ].join(' · '),
     ),
   );
   // the one note on what freed means (the engine's notes do not repeat it)
