@@ -52,7 +52,7 @@ describe(
       assert.equal(await page.locator('#btn-exact-scan').count(), 0, 'no exact scan can run here');
       assert.equal(
         await text('.reclaim-line'),
-        'Deleting this frees about 0 B to 96 KiB, by the bytes referenced: not bounds (see below).',
+        'Deleting this frees roughly 0 B to 96 KiB: an estimate from the bytes the files reference, which the true figure can fall outside (see below).',
       );
       assert.match(await text('.reclaim-why'), /the SMB server does not say which of their blocks are shared/);
       assert.doesNotMatch(await text('.details .meta'), /exact scan/);

@@ -138,7 +138,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
     line.title = exact(lo);
   } else if (d.fileSystems.some(referencedNotBounds)) {
     line.textContent = l10n.t(
-      'Deleting this frees about {0} to {1}, by the bytes referenced: not bounds (see below).',
+      'Deleting this frees roughly {0} to {1}: an estimate from the bytes the files reference, which the true figure can fall outside (see below).',
       ...boundsText(lo, hi),
     );
     line.title = `${exact(lo)} – ${exact(hi)}`;
@@ -163,7 +163,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
           : a === b
             ? l10n.t('On {0}: frees {1}, not proven.', name, bytes(a))
             : referencedNotBounds(fs)
-              ? l10n.t('On {0}: frees about {1} to {2}, not bounds.', name, ...boundsText(a, b))
+              ? l10n.t('On {0}: frees roughly {1} to {2} (an estimate, not bounds).', name, ...boundsText(a, b))
               : l10n.t('On {0}: frees between {1} and {2}.', name, ...boundsText(a, b)),
       );
       parts.appendChild(explained(li, li.title));
