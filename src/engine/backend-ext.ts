@@ -236,6 +236,12 @@ export interface BackendExtensions {
    * files alike in that, so dedupe groups them apart. Absent where there is no such flag.
    */
   noCow?(path: string): boolean;
+  /**
+   * Whether this user may change the file `path` (NT and SMB: it opens for writing; false on
+   * STATUS_ACCESS_DENIED: a read-only share, a read-only file). Dedupe asks it of files on a share
+   * (locally access(2) says: dedupe-read-only.ts); such a file is a group's source, never a destination.
+   */
+  writable?(path: string): Promise<boolean>;
   /** Throws a named FsctlError (EOPNOTSUPP, E_UNSUPPORTED, ...) when the file system of the file `path` cannot dedupe. */
   dedupeSupport?(path: string): void | Promise<void>;
   /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */

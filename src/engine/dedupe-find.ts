@@ -28,7 +28,7 @@ import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
 import { mergeAdjacent } from './dedupe-merge';
 import { NoCowSplit } from './dedupe-nocow';
-import { readOnlyFiles } from './dedupe-read-only';
+import { readOnlyFiles, sharesReadOnly } from './dedupe-read-only';
 import { placeKey, segments } from './dedupe-segments';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
@@ -181,7 +181,7 @@ export async function findDuplicates(
     list.push(f);
     members.set(f.wholeKey, list);
   }
-  const readOnly = readOnlyFiles();
+  const readOnly = readOnlyFiles(await sharesReadOnly(usable, resolve));
   writableNames(usable, walked.otherNames, readOnly);
   /**
    * Files whose every chunk is already in a whole-file group as a destination. The group's
@@ -304,7 +304,9 @@ export async function findDuplicates(
       // "more" only beside listed groups: without any, these are all the duplicates there are
       `${lockedIn.groups}${groups.length > 0 ? ' more' : ''} set${lockedIn.groups === 1 ? '' : 's'} of identical data ` +
         `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
-        "immutable files, other users' files without write permission): nothing can be shared there, so they are not listed.",
+        "immutable files, other users' files without write permission" +
+        (paths.some(isSmbPath) ? '; on a share: a read-only share or files marked read-only' : '') +
+        '): nothing can be shared there, so they are not listed.',
     );
   if (walked.hardLinks > 0)
     notes.push(

@@ -3,6 +3,7 @@
 // it may not touch at all: active swap files (dedupe-walk.ts leaves them out).
 
 import * as fs from 'node:fs';
+import type { ExtendedBackend } from './backend-ext';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
 
@@ -12,13 +13,15 @@ import { osPath } from './os-path';
  * a file this user neither owns nor runs as root for (FIDEDUPERANGE takes a destination that is
  * open for writing, owned by the caller, or the caller has CAP_SYS_ADMIN: an owner may dedupe a
  * file without write permission, another user may not). They can be a group's source, never a
- * destination. Asked only of files in a group, once each.
+ * destination. Asked only of files in a group, once each. Files on a share: `onShares`, those
+ * the server would not let this user change (sharesReadOnly).
  */
-export function readOnlyFiles(): { has(path: string): boolean } {
+export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): { has(path: string): boolean } {
   const known = new Map<string, boolean>();
   const euid = process.geteuid?.();
   return {
     has(p) {
+      if (onShares.has(p)) return true;
       let ro = known.get(p);
       if (ro === undefined) {
         ro = false;
@@ -40,6 +43,33 @@ export function readOnlyFiles(): { has(path: string): boolean } {
       return ro;
     },
   };
+}
+
+/**
+ * Of the files on a share (smb://) that hold data another file holds too (so they may land in a
+ * group), those the server would not let this user change (ExtendedBackend.writable): one open
+ * for writing each. A read-only share, or a file marked read-only, was counted as a saving that
+ * Deduplicate then could not make (STATUS_ACCESS_DENIED).
+ */
+export async function sharesReadOnly(
+  files: readonly { path: string; fsKey: string; size: bigint; wholeKey?: string; chunkKeys: (string | undefined)[] }[],
+  resolve: (p: string) => Promise<ExtendedBackend>,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  const onShares = files.filter((f) => isSmbPath(f.path));
+  if (onShares.length < 2) return out;
+  const keysOf = (f: (typeof onShares)[number]): string[] => [
+    ...(f.wholeKey ? [`w/${f.fsKey}/${f.size}/${f.wholeKey}`] : []),
+    ...f.chunkKeys.flatMap((k) => (k === undefined ? [] : [`c/${f.fsKey}/${k}`])),
+  ];
+  const seen = new Map<string, number>();
+  for (const f of onShares) for (const k of new Set(keysOf(f))) seen.set(k, (seen.get(k) ?? 0) + 1);
+  for (const f of onShares) {
+    if (!keysOf(f).some((k) => seen.get(k)! > 1)) continue;
+    const b = await resolve(f.path);
+    if (b.writable && !(await b.writable(f.path))) out.add(f.path);
+  }
+  return out;
 }
 
 /**

@@ -63,7 +63,14 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
 
   before(async () => {
     fs = makeLoopFs('btrfs', 200);
-    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    mkdirSync(join(fs.mnt, 'ro'));
+    chownSync(join(fs.mnt, 'ro'), smbUid(), 0);
+    smb = await startSamba({
+      shares: [
+        { name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+        { name: 'ro', path: join(fs.mnt, 'ro'), options: { 'vfs objects': 'btrfs', 'block size': '4096', 'read only': 'yes' } },
+      ],
+    });
     engine = createEngine();
   });
 
@@ -546,6 +553,40 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
       x.flags.includes('shared'),
     );
     assert.ok(shared.length > 0, 'some of it was shared before smbd went');
+  });
+
+  test('files the server will not let this user change (a read-only share, a file marked read-only) are never destinations', async () => {
+    // The trial: a read-only share's copies were counted as a saving and --apply was suggested,
+    // then refused (STATUS_ACCESS_DENIED); a file marked read-only likewise ("1 refused").
+    makeDenseFile(join(fs.mnt, 'ro', 'r1.bin'), 256 * KiB, 61);
+    makeDenseFile(join(fs.mnt, 'ro', 'r2.bin'), 256 * KiB, 61);
+    const onRo = await engine.findDuplicates([smb.uri('ro', 'r1.bin'), smb.uri('ro', 'r2.bin')]);
+    assert.equal(onRo.total.netSaving, 0n, 'nothing can be shared on a read-only share');
+    assert.deepEqual(onRo.groups, []);
+    assert.match(onRo.notes.join(' '), /1 set of identical data lies only in files .*on a share: a read-only share or files marked read-only/);
+    // a file marked read-only (smbclient setmode +r) is the source, the other one the destination
+    makeDenseFile(join(fs.mnt, 'm1.bin'), 256 * KiB, 62);
+    makeDenseFile(join(fs.mnt, 'm2.bin'), 256 * KiB, 62);
+    for (const n of ['m1.bin', 'm2.bin']) {
+      const src = join(fs.mnt, n);
+      utimesSync(src, new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
+    }
+    execFileSync('smbclient', [`//127.0.0.1/data`, '-p', String(smb.port), '-U', `el-smbtest%${SMB_PASSWORD}`, '-c', 'setmode m2.bin +r'], {
+      stdio: 'ignore',
+    });
+    const plan = await engine.findDuplicates([smb.uri('data', 'm1.bin'), smb.uri('data', 'm2.bin')]);
+    assert.equal(plan.groups.length, 1);
+    assert.deepEqual(
+      plan.groups[0].ranges.map((r) => [r.path.split('/').pop(), r.readOnly === true]),
+      [
+        ['m2.bin', true],
+        ['m1.bin', false],
+      ],
+    );
+    const r = await engine.dedupe(plan);
+    assert.deepEqual(r.skipped, [], 'nothing refused');
+    assert.equal(r.deduped, BigInt(256 * KiB));
+    assert.ok(frags(join(fs.mnt, 'm1.bin')).every((x) => x.flags.includes('shared')));
   });
 
   test('a destination open for writing elsewhere cannot be opened without FILE_SHARE_WRITE: left alone, named', async () => {

@@ -8,7 +8,7 @@ import { FsctlError } from '../errors';
 import { EXTENT_FLAG, lastBlockTail, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
 import type { ByteRange, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
 import { cloneFileNt, cloneRangeNt } from './clone';
-import { dedupeRangeNt, dedupeSupportNt, freeBytesNt } from './dedupe';
+import { dedupeRangeNt, dedupeSupportNt, freeBytesNt, writableNt } from './dedupe';
 import { copyChunkNt, type CopyChunkLimits } from './copychunk';
 import { queryRetrievalPointers } from './extents';
 import { finishPlaced, takeFinalAttributes } from './new-file';
@@ -342,6 +342,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     // Deduplication by verify-then-clone (nt/dedupe.ts).
     dedupeRange: (source, srcOffset, length, dests, ctx) => dedupeRangeNt(t, source, srcOffset, length, dests, ctx),
     dedupeSupport: (path) => dedupeSupportNt(t, path),
+    writable: (path) => writableNt(t, path),
     freeBytesSynced: (path) => freeBytesNt(t, path),
   };
 }

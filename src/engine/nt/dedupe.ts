@@ -57,6 +57,23 @@ export async function dedupeSupportNt(t: NtTransport, path: string): Promise<voi
   }
 }
 
+/**
+ * Whether the file `path` opens for writing: not on a read-only share, nor a file marked
+ * read-only (both answer STATUS_ACCESS_DENIED, ERROR_ACCESS_DENIED on Windows). Nothing is
+ * written. Any other answer (a sharing violation, say) is left to the apply, which names it.
+ */
+export async function writableNt(t: NtTransport, path: string): Promise<boolean> {
+  let h: NtHandle;
+  try {
+    h = await t.open(path, { access: 'read-write', disposition: 'open' });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return !(code === 'STATUS_ACCESS_DENIED' || code === 'ERROR_ACCESS_DENIED' || code === 'STATUS_MEDIA_WRITE_PROTECTED');
+  }
+  await t.close(h).catch(() => undefined);
+  return true;
+}
+
 /** The volume's free bytes as it reports them (FileFsFullSizeInformation over SMB). */
 export async function freeBytesNt(t: NtTransport, path: string): Promise<bigint> {
   const h = await t.open(path, { access: 'read', disposition: 'open' });
