@@ -63,28 +63,22 @@ export function pathErrors(failed: (n: number) => string, errors: PathError[]): 
   const special = errors.filter((e) => e.code === 'E_NOT_REGULAR');
   const changed = errors.filter((e) => e.code === 'E_CHANGED');
   const failures = errors.filter((e) => e.code !== 'E_NOT_REGULAR' && e.code !== 'E_CHANGED');
+  const parts: [PathError[], (n: number) => string, string][] = [
+    [failures, failed, 'errors'],
+    [
+      special,
+      (n) =>
+        n === 1 ? l10n.t('1 special file (FIFO, socket, device) skipped') : l10n.t('{0} special files (FIFO, socket, device) skipped', n),
+      'errors skipped-notes',
+    ],
+    [
+      changed,
+      (n) => (n === 1 ? l10n.t('1 file changed while it was read') : l10n.t('{0} files changed while they were read', n)),
+      'errors skipped-notes',
+    ],
+  ];
   const out: HTMLElement[] = [];
-  if (failures.length) out.push(fold(failed(failures.length), failures, 'errors'));
-  if (special.length)
-    out.push(
-      fold(
-        special.length === 1
-          ? l10n.t('1 special file (FIFO, socket, device) skipped')
-          : l10n.t('{0} special files (FIFO, socket, device) skipped', special.length),
-        special,
-        'errors skipped-notes',
-      ),
-    );
-  if (changed.length)
-    out.push(
-      fold(
-        changed.length === 1
-          ? l10n.t('1 file changed while it was read')
-          : l10n.t('{0} files changed while they were read', changed.length),
-        changed,
-        'errors skipped-notes',
-      ),
-    );
+  for (const [list, summary, cls] of parts) if (list.length) out.push(fold(summary(list.length), list, cls));
   return out;
 }
 
