@@ -475,6 +475,9 @@ export async function spaceOf(
     t.unique = g.own + s.union + encodedUnion + g.unplaced;
     const fsNotes: string[] = [];
     const name = g.filesystem ?? 'this file system';
+    /** One file is spoken of as one ("Deleting these files frees between 0 bytes …" for one, a trial). */
+    const one = t.files === 1;
+    const deleting = one ? 'Deleting this file' : 'Deleting these files';
     // Over SMB the server may share blocks (btrfs, XFS, ReFS behind the share) and cannot say which.
     const smb = g.filesystem === 'smb';
     if (smb && g.sharingUnknownFiles > 0)
@@ -519,9 +522,9 @@ export async function spaceOf(
       // not root (the query's EPERM), or root and the query failed otherwise (files removed during the scan, say)
       const denied = !ownersFailed.has(g);
       fsNotes.push(
-        `Deleting these files frees about ${t.reclaimable} bytes` +
+        `${deleting} frees about ${t.reclaimable} bytes` +
           (t.reclaimableMax !== t.reclaimable ? ` to ${t.reclaimableMax} bytes` : '') +
-          ', by the bytes they reference: btrfs frees an extent only whole (a partly overwritten or partly cloned one frees ' +
+          `, by the bytes ${one ? 'it references' : 'they reference'}: btrfs frees an extent only whole (a partly overwritten or partly cloned one frees ` +
           'more than is referenced) and a compressed one takes less than its length, ' +
           (denied
             ? 'and only root can read extent sizes and owners (BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2). Run as root for the exact figure.'
@@ -600,8 +603,8 @@ export async function spaceOf(
       if (why) fsNotes.push(why);
       if (smb)
         fsNotes.push(
-          `Deleting these files frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes they hold: the SMB ` +
-            'server does not say which of their blocks are shared, nor how the file system behind it frees them (btrfs frees ' +
+          `${deleting} frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes ${one ? 'it holds' : 'they hold'}: the SMB ` +
+            `server does not say which of ${one ? 'its' : 'their'} blocks are shared, nor how the file system behind it frees them (btrfs frees ` +
             'an extent only whole, so a partly overwritten file frees more than it holds, and compressed data less). ' +
             "Run 'extent-lens space' on the server itself for the exact figure.",
         );
@@ -641,11 +644,12 @@ export async function spaceOf(
       const andBeyond = beyond > 0n ? `, with the ${beyond} bytes beyond their extents (below)` : '';
       if (!smb && t.shared === 0n)
         // nothing reported shared: only files with no physical offsets keep it from being exact
-        fsNotes.push(`Deleting these files frees ${t.reclaimableMax + beyond} bytes${andBeyond} if, as assumed, they share no blocks.`);
-      else if (!smb) {
-        const one = t.files === 1;
         fsNotes.push(
-          `Deleting ${one ? 'this file' : 'these files'} frees between ${t.reclaimable + beyond} bytes (${one ? 'its' : 'their'} exclusive bytes, which nothing else references${andBeyond}) and ` +
+          `${deleting} frees ${t.reclaimableMax + beyond} bytes${andBeyond} if, as assumed, ${one ? 'it shares' : 'they share'} no blocks.`,
+        );
+      else if (!smb) {
+        fsNotes.push(
+          `${deleting} frees between ${t.reclaimable + beyond} bytes (${one ? 'its' : 'their'} exclusive bytes, which nothing else references${andBeyond}) and ` +
             (scanMax !== undefined && t.reclaimableMax === scanMax
               ? `${t.reclaimableMax + beyond} bytes (adding the shared bytes the scan found no other reference to; what it could not see may hold some): `
               : `${t.reclaimableMax + beyond} bytes (${one ? 'its' : 'their'} unique bytes, if nothing outside the selection references the shared ones): `) +

@@ -155,12 +155,16 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       process.seteuid!(65534);
       let bounded: SpaceResult;
       let scanAsked: SpaceResult;
+      let one: SpaceResult;
       try {
         bounded = await engine.space([d]);
         scanAsked = await engine.space([d], { exactScan: true });
+        one = await engine.space([path.join(d, 'x')]);
       } finally {
         process.seteuid!(0);
       }
+      // one file is spoken of as one (it read "Deleting these files frees about …")
+      assert.match(one.fileSystems[0].notes.join(' '), /Deleting this file frees about \d+ bytes.*, by the bytes it references: btrfs/);
       // --exact-scan asked for on btrfs without root: said not to run, not silently ignored (a trial)
       assert.equal(scanAsked.total.reclaimableMax, bounded.total.reclaimableMax);
       assert.match(scanAsked.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\).*The exact scan does not run on btrfs: .*run as root/);
