@@ -43,7 +43,7 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
     await frame.locator('#btn-dedupe').click();
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30_000 });
-    assert.match(await dialog.innerText(), /Deduplicate .* in \d+ files\?/);
+    assert.match(await dialog.innerText(), /Deduplicate \d+ files to free .+\?/);
     await page.screenshot({ path: path.join(shots, 'vscode-dedupe-confirm.png') });
     await dialog.locator('.monaco-button', { hasText: /^Deduplicate$/ }).click();
     const report = frame.locator('section.report:not([hidden])');
