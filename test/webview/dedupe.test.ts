@@ -467,6 +467,9 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await page.getAttribute('.report .kv[data-key="freed"]', 'aria-description'), exact(report.freed), 'for the keyboard too');
     assert.equal(await page.getAttribute('.report .kv[data-key="estimated"] dd', 'title'), exact(report.estimated));
     assert.equal(await text(page, '.report .kv[data-key="differed"] dd'), '1');
+    // the range that differed is not counted again as refused ("Skipped 1" beside "differed 1", a trial)
+    assert.equal(await text(page, '.report .kv[data-key="skipped"] dt'), 'Refused');
+    assert.equal(await text(page, '.report .kv[data-key="skipped"] dd'), '0');
     assert.equal(await text(page, '.report .kv[data-key="freed"] dd'), '1.37 GiB');
     assert.match(await text(page, '.report'), /FIDEDUPERANGE · 3 groups in 8 files · 1\.50 s/);
     // the offset exact (not a size: it read "@ 0 B"), the message's bytes grouped with their unit

@@ -76,7 +76,9 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
   if (BigInt(r.alreadyShared) > 0n)
     item('already', l10n.t('Already shared before'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
   item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
-  item('skipped', l10n.t('Skipped'), groupDigits(BigInt(r.skipped.length)));
+  // left alone for a reason other than a change since the search (counted above): as the CLI's "refused"
+  const refused = r.skipped.filter((k) => k.reason !== 'differs' && k.reason !== 'E_CHANGED').length;
+  item('skipped', l10n.t('Refused'), groupDigits(BigInt(refused)));
   item('calls', l10n.t('Calls'), most(groupDigits(BigInt(r.calls))));
   report.appendChild(dl);
   if (r.remeasured)
