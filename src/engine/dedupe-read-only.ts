@@ -62,10 +62,11 @@ export async function sharesReadOnly(
     ...(f.wholeKey ? [`w/${f.fsKey}/${f.size}/${f.wholeKey}`] : []),
     ...f.chunkKeys.flatMap((k) => (k === undefined ? [] : [`c/${f.fsKey}/${k}`])),
   ];
+  const keys = onShares.map((f) => new Set(keysOf(f)));
   const seen = new Map<string, number>();
-  for (const f of onShares) for (const k of new Set(keysOf(f))) seen.set(k, (seen.get(k) ?? 0) + 1);
-  for (const f of onShares) {
-    if (!keysOf(f).some((k) => seen.get(k)! > 1)) continue;
+  for (const ks of keys) for (const k of ks) seen.set(k, (seen.get(k) ?? 0) + 1);
+  for (const [i, f] of onShares.entries()) {
+    if (![...keys[i]].some((k) => seen.get(k)! > 1)) continue;
     const b = await resolve(f.path);
     if (b.writable && !(await b.writable(f.path))) out.add(f.path);
   }

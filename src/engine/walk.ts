@@ -15,7 +15,6 @@
 // wholeMap maps a file the general walk met, through any backend.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ExtendedBackend, PathKind, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { nodeFsError } from './errno';
@@ -24,6 +23,7 @@ import { kindOf, kindWord } from './file-kind';
 import { packExtents, type PackedExtentMap } from './map-format';
 import { childPath, fromOsBytes, osPath } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
+import { outermost } from './selection-paths';
 import type { Operation } from './types';
 
 /** A path the walk could not use (the walk went on without it). */
@@ -358,53 +358,4 @@ export async function walkSelection(
 
   for (const p of outermost(paths)) await (isSmbPath(p) ? visitSmb(p) : visit(p, true));
   return { symlinks, hardLinks: met.hardLinks };
-}
-
-/**
- * The local paths of a selection that no other named folder contains (and each named once): a
- * folder inside another named one, or one file or folder named twice, would be walked twice, and
- * while its files count once (FilesMet) its links, FIFOs and hard links would be noted twice.
- * Containment is judged on the paths as the kernel resolves them (realpath), never on the text;
- * a path that cannot be resolved, a link (never followed) and smb:// paths are kept as named, and
- * so is one the walk of its named folder would not reach (a folder on the way cannot be listed).
- */
-export function outermost(paths: string[]): string[] {
-  if (paths.length < 2) return paths;
-  const real = paths.map((p): { at: string; folder: boolean } | undefined => {
-    if (isSmbPath(p)) return undefined;
-    try {
-      const st = fs.lstatSync(osPath(p));
-      if (st.isSymbolicLink()) return undefined;
-      return { at: fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), folder: st.isDirectory() };
-    } catch {
-      return undefined;
-    }
-  });
-  return paths.filter((_, i) => {
-    const r = real[i];
-    if (!r) return true;
-    return !real.some(
-      (o, j) =>
-        j !== i &&
-        o?.folder === true &&
-        (o.at === r.at ? j < i : r.at.startsWith(o.at.endsWith('/') ? o.at : `${o.at}/`) && reaches(o.at, r.at)),
-    );
-  });
-}
-
-/**
- * Whether the walk from the folder `top` reaches `inner`, a path below it: every folder on the
- * way can be listed by this process (as du does, a named path under a folder it cannot read is
- * still counted: `space d d/f` with d not readable counts f).
- */
-function reaches(top: string, inner: string): boolean {
-  for (let d = path.dirname(inner); d.length >= top.length; d = path.dirname(d)) {
-    try {
-      fs.opendirSync(osPath(d)).closeSync();
-    } catch {
-      return false;
-    }
-    if (d === top) break;
-  }
-  return true;
 }

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignalContext } from '../../src/engine/context';
 import { backendFor } from '../../src/engine/select-backend';
-import { outermost, pathError, walkSelection, type WalkError, type WalkSummary } from '../../src/engine/walk';
+import { pathError, walkSelection, type WalkError, type WalkSummary } from '../../src/engine/walk';
+import { outermost } from '../../src/engine/selection-paths';
 import { nodeFsError } from '../../src/engine/errno';
 
 const skip = process.platform === 'win32' ? 'POSIX names, links and FIFOs' : undefined;

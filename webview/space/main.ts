@@ -41,7 +41,7 @@ let map: Treemap | undefined;
 let table: SpaceTable | undefined;
 let selected: number | undefined;
 let scanning = false;
-let scanFromKeys = false; // Exact scan pressed while the view had the focus: its result takes the keyboard's place
+let scanAskedHere = false; // Exact scan pressed while the view had the focus: its result takes that place
 let shown: Shown = 'done';
 /** Files of the result before this one (a Refresh, an Exact scan) that it no longer has. */
 let gone = 0;
@@ -218,14 +218,14 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
     shown: how,
     onExactScan: () => {
       if (scanning) return;
-      scanFromKeys = document.hasFocus();
+      scanAskedHere = document.hasFocus();
       post({ type: 'spaceScan', exactScan: true });
     },
     gone: how === 'done' ? gone : 0,
   });
   // the Exact scan button is gone with the bounds: the keyboard's place goes to the figure it made
-  if (how === 'done' && scanFromKeys && (!document.activeElement || document.activeElement === document.body)) {
-    scanFromKeys = false;
+  if (how === 'done' && scanAskedHere && (!document.activeElement || document.activeElement === document.body)) {
+    scanAskedHere = false;
     (document.querySelector('.reclaim-line') as HTMLElement | null)?.focus();
   }
   crumbsNow();
