@@ -1,7 +1,8 @@
 // What a subcommand is: its name, its usage text, the options it accepts, and a run function.
 // main.ts parses the arguments against `options`, checks the positional count, and calls run.
 
-import type { Engine } from '../engine';
+import type { Engine, Progress } from '../engine';
+import type { DescribeProgress } from './status-line';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -19,6 +20,11 @@ export interface CommandContext {
   json: boolean;
   /** Aborted by Ctrl-C (SIGINT), SIGTERM or SIGHUP; passed to every engine call so nothing is left behind. */
   signal: AbortSignal;
+  /**
+   * The engine's onProgress for a call that can take long: a line on stderr in `describe`'s
+   * words while it runs, when stderr is a terminal (status-line.ts); else undefined.
+   */
+  progress(describe: DescribeProgress): ((p: Progress) => void) | undefined;
 }
 
 export interface Command {

@@ -24,6 +24,7 @@ import { helpText, type Command, type CommandContext } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { EXIT_CANCELLED, EXIT_OK, EXIT_USAGE, errorJson, errorLine, exitCodeFor } from './errors';
 import { writeErr, writeOut } from './output';
+import { endProgress, progressOnStderr } from './status-line';
 import { UsageError } from './usage-error';
 import type { Engine } from '../engine';
 
@@ -107,6 +108,7 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
       values,
       json: values.json === true,
       signal: controller.signal,
+      progress: (describe) => progressOnStderr(cmd.name, describe),
       async engine() {
         if (!engine) {
           const { createEngine } = await import('../engine');
@@ -122,6 +124,7 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     const code = fail(cmd, e, jsonHint, given);
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } finally {
+    endProgress();
     // The handlers stay while the engine ends its threads: a signal then (the work done and
     // reported) must not kill the process with the signal's default action, which would turn
     // a complete run's exit status into 130.

@@ -18,6 +18,7 @@ function writeAll(fd: number, text: string): void {
 
 function writeBuffer(fd: number, data: Uint8Array): void {
   if (closed) return;
+  if (statusWidth > 0) clearStatus();
   let buf = data;
   while (buf.length > 0) {
     try {
@@ -36,6 +37,29 @@ function writeBuffer(fd: number, data: Uint8Array): void {
       throw e;
     }
   }
+}
+
+/**
+ * Width of the progress line now on stderr (status-line.ts), 0 when there is none. Anything
+ * written to stdout or stderr erases it first, so the output is exactly what it would be
+ * without it. Erased with spaces and \r, no escape sequence, so a dumb terminal shows it too.
+ */
+let statusWidth = 0;
+
+/** Put `line` (ASCII, shorter than the terminal's width) on stderr in place of the last one. */
+export function showStatus(line: string): void {
+  const pad = statusWidth > line.length ? ' '.repeat(statusWidth - line.length) : '';
+  statusWidth = 0;
+  writeBuffer(2, Buffer.from(`\r${line}${pad}`, 'latin1'));
+  statusWidth = line.length;
+}
+
+/** Erase the progress line, if there is one (and leave the cursor where it began). */
+export function clearStatus(): void {
+  if (statusWidth === 0) return;
+  const blank = `\r${' '.repeat(statusWidth)}\r`;
+  statusWidth = 0;
+  writeBuffer(2, Buffer.from(blank, 'latin1'));
 }
 
 export function writeOut(text: string): void {

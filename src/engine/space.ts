@@ -276,8 +276,8 @@ export async function spaceOf(
       errors.push(pathError('space', p, e, true)); // (met already: ENOENT means removed since)
     },
   };
-  const progress = (): void =>
-    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `${table.count} files, ${mappedBytes} bytes allocated` });
+  // (no message while mapping: files and bytes say it; one names the later steps)
+  const progress = (): void => ctx.progress({ done: mappedBytes, total: 0n, files: table.count });
 
   /** One regular file met by walk.ts (met once): mapped through its Backend and accounted. */
   const accountFile = async (p: string, st: WalkedFile): Promise<void> => {
@@ -436,7 +436,7 @@ export async function spaceOf(
       const selected = new Set<bigint>();
       for (let i = 0; i < table.count; i++) if (groups[table.fileSystem[i]] === g && !keptFiles.has(i)) selected.add(table.ino[i]);
       const out = await scanOutside(resolve, root, g.dev, selected, ctx, (n) =>
-        ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `exact scan of ${root}: ${n} other files` }),
+        ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `exact scan: ${n} other files of ${root}` }),
       );
       const outside = union(
         out,

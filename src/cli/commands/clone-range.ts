@@ -9,6 +9,7 @@ import { dec, str } from '../json';
 import { parseSize } from '../numbers';
 import { writeReport } from '../report';
 import { FALLBACK } from './clone';
+import { amountOf } from '../status-line';
 
 export const cloneRangeCommand: Command = {
   name: 'clone-range',
@@ -37,6 +38,7 @@ JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N
       atomic: ctx.values.atomic === true,
       extend: ctx.values['no-extend'] !== true,
       fallback,
+      onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} done`),
     });
     writeReport(ctx.json, r, {
       source,

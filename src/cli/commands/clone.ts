@@ -6,6 +6,7 @@ import type { ExistingPolicy } from '../../engine';
 import { choice } from '../args';
 import type { Command, OptionSpec } from '../command';
 import { writeReport } from '../report';
+import { amountOf } from '../status-line';
 
 export const ON_EXISTING: OptionSpec = {
   type: 'string',
@@ -37,7 +38,12 @@ JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,
     const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');
     const fallback = choice(ctx.values, 'fallback', ['none', 'copy'] as const, 'none');
     const engine = await ctx.engine();
-    const r = await engine.clone(source, destination, { signal: ctx.signal, onExisting, fallback });
+    const r = await engine.clone(source, destination, {
+      signal: ctx.signal,
+      onExisting,
+      fallback,
+      onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} done`),
+    });
     writeReport(ctx.json, r, { source, destination });
   },
 };

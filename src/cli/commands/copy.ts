@@ -7,6 +7,7 @@ import type { Command } from '../command';
 import { writeReport } from '../report';
 import { UsageError } from '../usage-error';
 import { ON_EXISTING } from './clone';
+import { amountOf } from '../status-line';
 
 export const copyCommand: Command = {
   name: 'copy',
@@ -41,7 +42,12 @@ JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"ope
       );
     const reflink = choice<'auto' | 'never'>(ctx.values, 'reflink', ['auto', 'never'], 'auto');
     const engine = await ctx.engine();
-    const r = await engine.copy(source, destination, { signal: ctx.signal, onExisting, reflink });
+    const r = await engine.copy(source, destination, {
+      signal: ctx.signal,
+      onExisting,
+      reflink,
+      onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} copied`),
+    });
     writeReport(ctx.json, r, { source, destination });
   },
 };

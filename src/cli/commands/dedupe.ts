@@ -3,7 +3,7 @@
 // share it (Linux FIDEDUPERANGE: the kernel compares the bytes first) and measure the space
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication".
 
-import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport } from '../../engine';
+import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport, Progress } from '../../engine';
 import type { Command } from '../command';
 import { dedupeJson, FREED_NOTE } from './dedupe-json';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
@@ -13,6 +13,8 @@ import { parseByteSize } from '../../protocol/byte-size';
 import { writeErr, writeOut } from '../output';
 import { classifyProblems, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 import { UsageError } from '../usage-error';
+import { amountOf } from '../status-line';
+import { groupDigits } from '../../protocol/format';
 
 /** No file system has blocks smaller than this: a --chunk that is not a multiple of it fits none. */
 const SMALLEST_BLOCK = 512n;
@@ -129,11 +131,13 @@ netSaving is 0; the table's first line says so.
     }
     const minSize = size('min-size');
     const engine = await ctx.engine();
-    const plan = await engine.findDuplicates(ctx.positionals, { signal: ctx.signal, chunk, minSize }).catch((e: unknown) => {
-      // The block size is known only once the file system is open: still a wrong --chunk (exit 2).
-      const f = asFsctlError(e);
-      throw f?.code === 'E_MISALIGNED' ? new UsageError(`--chunk: ${f.message.replace(/^dedupe: /, '')}`) : e;
-    });
+    const plan = await engine
+      .findDuplicates(ctx.positionals, { signal: ctx.signal, chunk, minSize, onProgress: ctx.progress(findProgress) })
+      .catch((e: unknown) => {
+        // The block size is known only once the file system is open: still a wrong --chunk (exit 2).
+        const f = asFsctlError(e);
+        throw f?.code === 'E_MISALIGNED' ? new UsageError(`--chunk: ${f.message.replace(/^dedupe: /, '')}`) : e;
+      });
     const p = classifyProblems(ctx.positionals, plan.errors);
     writeProblems('dedupe', plan.errors, p);
     // Nothing could be read (a wrong password, a missing share or path): the errors say it all.
@@ -151,7 +155,9 @@ netSaving is 0; the table's first line says so.
             (refusedHere ? '\n' : ` Its groups were left alone; the others were shared.\n`),
         );
     const report =
-      ctx.values.apply === true && !p.nothingExamined && !refusedHere ? await engine.dedupe(plan, { signal: ctx.signal }) : undefined;
+      ctx.values.apply === true && !p.nothingExamined && !refusedHere
+        ? await engine.dedupe(plan, { signal: ctx.signal, onProgress: ctx.progress(applyProgress(plan.groups.length)) })
+        : undefined;
     if (report) for (const line of skippedLines(report)) writeErr(line);
     writeOut(ctx.json ? dedupeJson(plan, p, report) : dedupeHuman(plan, p, report));
     // Cancelled part way: what was done is printed above as a report; the exit status says cancelled.
@@ -351,3 +357,15 @@ function netCell(g: DedupeGroup): string {
 
 /** A lower bound worth saying: known and below the estimate. */
 const atLeast = (min: bigint | undefined, most: bigint): boolean => min !== undefined && min < most;
+
+/** The search's progress line: files found while the walk goes on, then bytes hashed of the data to hash. */
+function findProgress(p: Progress): string {
+  const files = `${groupDigits(BigInt(p.files ?? 0))} file${p.files === 1 ? '' : 's'}`;
+  return p.total > 0n ? `${amountOf(p.done, p.total)} hashed, ${files} done` : `${files} found`;
+}
+
+/** The apply's progress line: groups done (the engine counts them in `files`) and bytes compared. */
+const applyProgress =
+  (groups: number) =>
+  (p: Progress): string =>
+    `${groupDigits(BigInt(p.files ?? 0))} of ${groupDigits(BigInt(groups))} group${groups === 1 ? '' : 's'} done, ${amountOf(p.done, p.total)} compared`;

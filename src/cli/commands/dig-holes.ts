@@ -7,6 +7,7 @@ import { str } from '../json';
 import { parseCount } from '../numbers';
 import { writeReport } from '../report';
 import { UsageError } from '../usage-error';
+import { amountOf } from '../status-line';
 
 export const digHolesCommand: Command = {
   name: 'dig-holes',
@@ -34,13 +35,15 @@ JSON: {"method":"dig-holes","path","bytes":"N" (bytes deallocated, measured),"ca
     if (blockSize !== undefined && (blockSize & (blockSize - 1)) !== 0)
       throw new UsageError(`--block-size: ${bs} is not a power of two (512, 4k, 64k, ...).`);
     const engine = await ctx.engine();
-    const r = await engine.digHoles(path, { signal: ctx.signal, blockSize }).catch((e: unknown) => {
-      // The file system's block size is known only once the file is open: still a wrong --block-size (exit 2).
-      const f = asFsctlError(e);
-      throw blockSize !== undefined && f?.code === 'E_BAD_INPUT' && /block size/.test(f.message)
-        ? new UsageError(`--block-size: ${f.message.replace(/^dig-holes: /, '')}`)
-        : e;
-    });
+    const r = await engine
+      .digHoles(path, { signal: ctx.signal, blockSize, onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} scanned`) })
+      .catch((e: unknown) => {
+        // The file system's block size is known only once the file is open: still a wrong --block-size (exit 2).
+        const f = asFsctlError(e);
+        throw blockSize !== undefined && f?.code === 'E_BAD_INPUT' && /block size/.test(f.message)
+          ? new UsageError(`--block-size: ${f.message.replace(/^dig-holes: /, '')}`)
+          : e;
+      });
     writeReport(ctx.json, r, { head: [['path', str(path)]], what: path });
   },
 };

@@ -4,6 +4,7 @@
 import { writePackedMapHuman, writePackedMapJson } from './map-packed';
 import type { Command } from '../command';
 import { WINDOW_OPTIONS, windowFrom } from '../window';
+import { amountOf } from '../status-line';
 
 export const mapCommand: Command = {
   name: 'map',
@@ -27,7 +28,11 @@ JSON: {"path","size":"N","blockSize":N,"extents":[{"offset":"N","length":"N",
     const path = ctx.positionals[0];
     // The packed (columnar) map on every OS: no object and four BigInts per extent, which is
     // most of the cost of printing 10^5..10^6 extents; ReFS reference counts travel with it.
-    const p = await engine.mapPacked(path, { signal: ctx.signal, window });
+    const p = await engine.mapPacked(path, {
+      signal: ctx.signal,
+      window,
+      onProgress: ctx.progress((e) => `${amountOf(e.done, e.total)} read${e.message ? `, ${e.message}` : ''}`),
+    });
     if (ctx.json) writePackedMapJson(p);
     else writePackedMapHuman(p);
   },

@@ -8,6 +8,7 @@ import { dec, str } from '../json';
 import { INT64_MAX, parseSize } from '../numbers';
 import { writeReport } from '../report';
 import { UsageError } from '../usage-error';
+import { amountOf } from '../status-line';
 
 async function runRangeOp(
   ctx: CommandContext,
@@ -18,7 +19,12 @@ async function runRangeOp(
   const length = parseSize(l, 'LENGTH');
   if (offset + length > INT64_MAX) throw new UsageError(`OFFSET + LENGTH passes the largest file offset, 2^63 - 1.`);
   const engine = await ctx.engine();
-  const r = await op(engine, path, { offset, length }, { signal: ctx.signal });
+  const r = await op(
+    engine,
+    path,
+    { offset, length },
+    { signal: ctx.signal, onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} done`) },
+  );
   writeReport(ctx.json, r, {
     head: [
       ['path', str(path)],

@@ -8,6 +8,7 @@ import { escapeControls, exactAndHuman, formatMs, humanUnit, noteLine, renderTab
 import { dec, num, str, writeObjectWithArray } from '../json';
 import { ChunkWriter, writeOut } from '../output';
 import { WINDOW_OPTIONS, windowFrom, windowText } from '../window';
+import { amountOf } from '../status-line';
 
 export const rangesCommand: Command = {
   name: 'ranges',
@@ -28,7 +29,11 @@ JSON: {"path","size":"N","ranges":[{"offset":"N","length":"N"},...],"window":{..
   async run(ctx) {
     const window = windowFrom(ctx.values); // usage errors before the engine loads
     const engine = await ctx.engine();
-    const r = await engine.ranges(ctx.positionals[0], { signal: ctx.signal, window });
+    const r = await engine.ranges(ctx.positionals[0], {
+      signal: ctx.signal,
+      window,
+      onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} scanned`),
+    });
     if (ctx.json) writeRangesJson(r);
     else writeOut(rangesHuman(r));
   },

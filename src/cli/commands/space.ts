@@ -4,13 +4,13 @@
 
 import type { SpaceFile, SpaceResult, SpaceTotals } from '../../engine';
 import type { Command } from '../command';
-import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable } from '../format';
+import { escapeControls, exactAndHuman, formatMs, humanUnit, noteLine, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK } from '../errors';
 import { ChunkWriter, writeOut } from '../output';
 import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 import { referencedNotBounds, sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
-import { withHumanSizes } from '../../protocol/format';
+import { groupDigits, withHumanSizes } from '../../protocol/format';
 
 export const spaceCommand: Command = {
   name: 'space',
@@ -60,7 +60,15 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const engine = await ctx.engine();
-    const opts = { signal: ctx.signal, exactScan: ctx.values['exact-scan'] === true };
+    const opts = {
+      signal: ctx.signal,
+      exactScan: ctx.values['exact-scan'] === true,
+      // files and bytes while mapping; the engine's message names a later step (owners, exact scan)
+      onProgress: ctx.progress((p) => {
+        const files = `${groupDigits(BigInt(p.files ?? 0))} file${p.files === 1 ? '' : 's'}, ${humanUnit(p.done)} allocated`;
+        return p.message ? `${files}; ${p.message}` : files;
+      }),
+    };
     if (ctx.json) {
       // The rows are written as the engine makes them, never all held (issue 13: memory).
       // Rows gathered into ~64 KiB of text per write: one UTF-8 encode per batch, not per row.
