@@ -41,9 +41,18 @@ export function reportJson(r: OperationReport, x: ReportExtras = {}): string {
   );
 }
 
-/** True when data was copied rather than shared (a fallback, or a copy method). */
+/**
+ * True when data was copied rather than cloned (a fallback, or a copy method: copychunk as much
+ * as copy_file_range, though either may share blocks underneath; sharedBytes says where measured).
+ */
 export function isCopy(r: OperationReport): boolean {
-  return r.fellBack === true || r.method === 'sparse-copy' || r.method === 'copy_file_range' || r.method === 'fcopyfile';
+  return (
+    r.fellBack === true ||
+    r.method === 'sparse-copy' ||
+    r.method === 'copy_file_range' ||
+    r.method === 'fcopyfile' ||
+    r.method === 'FSCTL_SRV_COPYCHUNK_WRITE'
+  );
 }
 
 const VERB: Record<string, string> = {

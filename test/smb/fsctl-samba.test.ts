@@ -411,8 +411,17 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     execFileSync('install', ['-d', '-o', 'el-smbtest', join(btrfs.mnt, 'sub')]);
     const cp2 = cli(['copy', smb.uri('btrfs', 'cli-src.bin'), smb.uri('btrfs', 'sub'), '--json'], { env });
     assert.equal(cp2.code, 0, cp2.stderr);
-    const cj = JSON.parse(cp2.stdout) as { method: string; bytes: string; destination: string };
+    const cj = JSON.parse(cp2.stdout) as { method: string; bytes: string; destination: string; copied: boolean; fellBack: boolean };
     assert.equal(cj.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
+    assert.equal(cj.copied, true, 'copychunk copies (on the server): "copied" as for copy_file_range');
+    assert.equal(cj.fellBack, false);
+    // Samba with vfs_btrfs clones the chunks (every extent of the copy shared on the server):
+    // the report says it may have, since SMB does not show it
+    assert.match(execFileSync('filefrag', ['-v', join(btrfs.mnt, 'sub', 'cli-src.bin')], { encoding: 'utf8' }), /shared/);
+    assert.ok(
+      ((cj as { notes?: string[] }).notes ?? []).some((n) => /may share the source's blocks .*--reflink never/.test(n)),
+      cp2.stdout,
+    );
     assert.equal(cj.destination, smb.uri('btrfs', 'sub/cli-src.bin'), 'the report keeps the smb:// URI intact');
     assert.equal(cj.bytes, String(3 * MiB + 77));
     assert.equal(sha256File(join(btrfs.mnt, 'sub', 'cli-src.bin')), sha256File(join(btrfs.mnt, 'cli-src.bin')));

@@ -19,6 +19,7 @@ import { engineError, fsctlFailure } from './outcome';
 import { intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
 import type { NtTransport } from './transport';
+import { supportsBlockClone } from './volume';
 
 export interface CopyChunkLimits {
   maxChunks: number;
@@ -117,7 +118,8 @@ export async function copyChunkNt(
       // The resume key names an open of the source's connection; another share is another
       // connection here, where Samba 4.17 crashed on it (a segmentation fault in
       // vfs_offload_token_db_fetch_fsp): the data goes through this client instead (the caller's fallback).
-      const [from, to] = [(await t.queryVolume(src)).volumeId, (await t.queryVolume(dst)).volumeId];
+      const volume = await t.queryVolume(src);
+      const [from, to] = [volume.volumeId, (await t.queryVolume(dst)).volumeId];
       if (from !== to)
         throw engineError(
           'copy',
@@ -212,6 +214,12 @@ export async function copyChunkNt(
             `${source} is not marked sparse, so the server copied all ${info.endOfFile} bytes as data: the copy holds ${held} bytes on disk where the source holds ${info.allocationSize} (the rest of it is holes or compressed, which the server does not show). To keep its holes, mark the source sparse first (extent-lens set-sparse, or Set Sparse in VS Code; its data is unchanged) and copy again.`,
           );
       }
+      // A volume that can share blocks may do so for a copychunk as well (Samba with vfs_btrfs
+      // clones the chunks: every extent of the copy shared), which SMB does not show the client.
+      if (copied > 0n && supportsBlockClone(volume))
+        notes.push(
+          `the volume can share blocks (FILE_SUPPORTS_BLOCK_REFCOUNTING), and a server may share the source's blocks for a server-side copy rather than write new ones (Samba with vfs_btrfs does), which SMB does not show: see it on the server (filefrag -v, or fsutil file queryExtentsAndRefCounts on Windows). For a copy with blocks of its own: extent-lens copy --reflink never (read and written through this client).`,
+        );
       return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, notes };
     },
   });
