@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI_ARGV, cli, cliJson, ensureBuilt } from './run-cli';
 import { makeLoopFs, skipReason, tempDir, type LoopFs } from './loop';
+import { parseXfsIoFiemap } from './tool-output';
 
 const K = 1024;
 const skipXfs = skipReason('xfs', ['xfs_io']) ?? skipReason('ext4');
@@ -88,7 +89,10 @@ describe('extent-lens usage', () => {
         { EXTENT_LENS_SMB_DIALECT: '3.1.1, 4' },
         /EXTENT_LENS_SMB_DIALECT="3\.1\.1, 4": "4" names no SMB dialect \(E_BAD_INPUT\); give one or more of 2\.0\.2, 2\.1, 3\.0, 3\.0\.2, 3\.1\.1 separated by commas/,
       ],
-      [{ EXTENT_LENS_SMB_TIMEOUT_MS: '30s' }, /EXTENT_LENS_SMB_TIMEOUT_MS="30s" is not a time in milliseconds \(E_BAD_INPUT\); give a whole number above 0/],
+      [
+        { EXTENT_LENS_SMB_TIMEOUT_MS: '30s' },
+        /EXTENT_LENS_SMB_TIMEOUT_MS="30s" is not a time in milliseconds \(E_BAD_INPUT\); give a whole number above 0/,
+      ],
       [{ EXTENT_LENS_SMB_MAX_WAIT_MS: '0' }, /EXTENT_LENS_SMB_MAX_WAIT_MS="0" is not a time in milliseconds/],
     ];
     for (const [extra, re] of cases) {
@@ -195,7 +199,44 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
       cli(['map', pre]).stdout,
       /^\d+ extents?, 0 holes; mapped 2097152 \(2 MiB\): 1048576 \(1 MiB\) within the file \(100\.0%\) and 1048576 \(1 MiB\) past its end \(preallocated, as fallocate --keep-size does\)/m,
     );
-    assert.match(cli(['map', pre, '--offset', '4M']).stdout, /^0 extents, 0 holes; mapped 0 bytes \(the window starts past the end of the file\)/m);
+    assert.match(
+      cli(['map', pre, '--offset', '4M']).stdout,
+      /^0 extents, 0 holes; mapped 0 bytes \(the window starts past the end of the file\)/m,
+    );
+
+    // windows not on block boundaries: the flags are the kernel's for that window, as xfs_io shows
+    // them, but `last` only on the file's last extent (map-format.ts): XFS marks the last extent
+    // of every range asked for, which mid-file is not the file's last (a trial found `last`
+    // dropped from a window cut at its end and kept for an aligned one mid-file)
+    const flagsOf = (file: string, o: number, l: number): { ours: string[][]; tool: string[][] } => ({
+      ours: (cliJson(['map', file, '--offset', String(o), '--length', String(l)]).extents as Array<{ flags: string[] }>).map((x) =>
+        [...x.flags].sort(),
+      ),
+      tool: parseXfsIoFiemap(execFileSync('xfs_io', ['-c', `fiemap -v ${o} ${l}`, file], { encoding: 'utf8' })).map((x) =>
+        [...x.flags].sort(),
+      ),
+    });
+    for (const [o, l] of [
+      [4096 + 7, 8192],
+      [0, 65536 + 1],
+      [4096, 4096],
+      [256 * K + 5, 100],
+    ]) {
+      const { ours, tool } = flagsOf(f, o, l);
+      assert.ok(
+        tool.some((x) => x.includes('last')),
+        `xfs_io marks the range's last extent at ${o}+${l}`,
+      );
+      assert.deepEqual(
+        ours,
+        tool.map((x) => x.filter((n) => n !== 'last')),
+        `${o}+${l}: mid-file, no extent is the file's last`,
+      );
+    }
+    // a window that reaches the file's end: the kernel's flags as they are, `last` included
+    const toEnd = flagsOf(f, 256 * K + 5, 1024 * K - 256 * K - 5);
+    assert.deepEqual(toEnd.ours, toEnd.tool);
+    assert.ok(toEnd.ours.at(-1)?.includes('last'), JSON.stringify(toEnd));
   });
 
   test('volume: XFS can clone, ext4 cannot (JSON and human)', () => {

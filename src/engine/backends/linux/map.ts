@@ -292,12 +292,17 @@ export function fiemapPages(
     const total = progressEnd - start;
     ctx.progress({ done: done < total ? done : total, total: total > 0n ? total : 0n, message: `${out.count - firstIndex} extents` });
   }
-  if (window) clipPacked(out, firstIndex, window.start, window.end);
+  if (window) clipPacked(out, firstIndex, window.start, window.end, window.end >= size);
   return { calls, unsupported: false, truncatedAt, synced: sync !== 0 };
 }
 
-/** Clip extents [from, count) of `b` to [start, end), in place, adjusting physical offsets. */
-function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: bigint): void {
+/**
+ * Clip extents [from, count) of `b` to [start, end), in place, adjusting physical offsets.
+ * LAST is the file's last extent (map-format.ts): XFS marks the last extent of any range asked
+ * for, ext4 and btrfs the file's last, so it is kept only where the window reaches the file's
+ * end (`toEnd`).
+ */
+function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: bigint, toEnd: boolean): void {
   const p = b.build();
   const kept = new PackedExtentsBuilder();
   for (let i = 0; i < from; i++) kept.push(p.offset[i], p.length[i], p.physical[i], p.flags[i]);
@@ -311,12 +316,8 @@ function clipPacked(b: PackedExtentsBuilder, from: number, start: bigint, end: b
       if (linearPhysical(phys, flags)) phys += start - o;
       o = start;
     }
-    if (e > end) {
-      e = end;
-      // The kernel marks the last extent of the requested range LAST; one that goes on past
-      // the window is not the file's last.
-      flags &= ~EXTENT_FLAG.LAST;
-    }
+    if (e > end) e = end;
+    if (!toEnd) flags &= ~EXTENT_FLAG.LAST;
     kept.push(o, e - o, phys, flags);
   }
   b.replaceWith(kept);
