@@ -276,6 +276,16 @@ export async function resolveDestination(
 ): Promise<ResolvedDestination> {
   const p = dfs.path;
   const local = dfs.local;
+  // An empty name names no file (open("") is ENOENT, as cp says); resolved, it would be the
+  // current folder, and the file would land in it under the source's name.
+  if (destination === '')
+    throw new FsctlError({
+      operation,
+      code: 'ENOENT',
+      errno: 2,
+      paths: [destination],
+      message: `${operation}: the destination is an empty name, which names no file (ENOENT); give a file or folder name ('.' for the current folder).`,
+    });
   let info: PathInfo;
   try {
     info = await dfs.stat(destination); // follows links: a link to a folder is that folder, as for cp

@@ -223,7 +223,12 @@ function osError(
     errno,
     paths,
     syscall,
-    message: `${operation}: ${syscall} failed on ${paths.join(' -> ')}: ${errnoSentence(code, operation, ctx)} (${code}).`,
+    message: `${operation}: ${syscall} failed on ${paths.map(shownPath).join(' -> ')}: ${errnoSentence(code, operation, ctx)} (${code}).`,
     cause,
   });
+}
+
+/** A path as a sentence shows it: an empty one (an argument '') as such, not as nothing. */
+export function shownPath(p: string): string {
+  return p === '' ? "'' (an empty name)" : p;
 }

@@ -2,6 +2,7 @@
 // backend and by destination handling; no native code.
 
 import type * as fs from 'node:fs';
+import { shownPath } from './errno';
 import { FsctlError } from './errors';
 import type { Operation } from './types';
 import type { PathKind } from './backend-ext';
@@ -60,7 +61,7 @@ export function notRegularError(operation: Operation, path: string, kind: PathKi
       code: 'ENOENT',
       errno: 2,
       paths: [path],
-      message: `${operation}: ${path} does not exist (ENOENT); check the path.`,
+      message: `${operation}: ${shownPath(path)} does not exist (ENOENT); check the path.`,
     });
   const code = kind === 'directory' ? 'EISDIR' : 'E_NOT_REGULAR';
   return new FsctlError({

@@ -645,3 +645,27 @@ describe('extent-lens copy under signals: nothing left behind, hidden or not', {
     });
   }
 });
+
+describe('extent-lens: an empty name', () => {
+  test("'' as a destination names no file (ENOENT, as cp), and nothing lands in the current folder; as a source it is shown", () => {
+    ensureBuilt();
+    const cwd = tempDir('empty-name');
+    try {
+      const src = path.join(cwd, 'src.bin');
+      fs.writeFileSync(src, 'data');
+      for (const args of [
+        ['copy', src, ''],
+        ['clone', src, '', '--on-existing', 'rename'],
+        ['copy', src, '', '--on-existing', 'overwrite'],
+      ]) {
+        const r = cli(args, { cwd });
+        assert.equal(r.code, 1, args.join(' '));
+        assert.match(r.stderr, /the destination is an empty name, which names no file \(ENOENT\)/, args.join(' '));
+      }
+      assert.deepEqual(fs.readdirSync(cwd), ['src.bin'], 'nothing made in the current folder');
+      assert.match(cli(['map', ''], { cwd }).stderr, /failed on '' \(an empty name\): no such file or directory/);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
