@@ -50,10 +50,12 @@ export async function digHoles(
   ctx: DigContext,
 ): Promise<OperationReport> {
   const t0 = performance.now();
-  const ranges = await backend.allocatedRanges(path, undefined, ctx);
-  let calls = ranges.calls;
+  const allocated = await backend.allocatedRanges(path, undefined, ctx);
+  let calls = allocated.calls;
   const io = backend.io;
   const local = io?.punch !== undefined && !path.startsWith('smb:');
+  const ranges = local ? await withoutUnwritten(backend, path, allocated, ctx) : allocated;
+  calls += ranges.calls - allocated.calls;
   const f = local ? openRegular('dig-holes', path, 'read-write') : undefined;
   try {
     const fsBlock = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;
@@ -245,6 +247,40 @@ export async function digHoles(
 }
 
 export type { Backend };
+
+/**
+ * The data ranges less the file's unwritten (preallocated) extents, which read as zeros but are
+ * space the file reserved: XFS's SEEK_DATA reports an unwritten extent as data once its pages
+ * are in the page cache (after the file was read once), and digging would then free that
+ * reservation unasked. Deallocating it is a separate, confirmed step (VS Code's Deallocate
+ * Unwritten, or punch). Where FIEMAP gives no flags (tmpfs, other backends) the ranges stand.
+ */
+async function withoutUnwritten(
+  backend: ExtendedBackend,
+  path: string,
+  r: Awaited<ReturnType<Backend['allocatedRanges']>>,
+  ctx: OpContext,
+): Promise<typeof r> {
+  if (r.ranges.length === 0) return r;
+  const map = await backend.extentMap(path, undefined, ctx);
+  const unwritten = map.extents.filter((e) => e.flags.includes('unwritten'));
+  if (unwritten.length === 0) return { ...r, calls: r.calls + map.calls };
+  const out: ByteRange[] = [];
+  let u = 0;
+  for (const range of r.ranges) {
+    let at = range.offset;
+    const end = range.offset + range.length;
+    while (u < unwritten.length && unwritten[u].offset + unwritten[u].length <= at) u++;
+    for (let k = u; k < unwritten.length && unwritten[k].offset < end; k++) {
+      const x = unwritten[k];
+      if (x.offset > at) out.push({ offset: at, length: x.offset - at });
+      const xEnd = x.offset + x.length;
+      if (xEnd > at) at = xEnd;
+    }
+    if (at < end) out.push({ offset: at, length: end - at });
+  }
+  return { ...r, ranges: out, calls: r.calls + map.calls };
+}
 
 /** "1 run", "2 runs": the report's note reads as a sentence. */
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -77,6 +77,27 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
         );
       });
 
+    if (kind !== 'btrfs')
+      test('unwritten (preallocated) extents are never dug, even once read into the page cache (XFS then calls them data)', async () => {
+        const d = freshDir(tfs, 'unwritten');
+        const f = path.join(d, 'f.bin');
+        // data, 1 MiB preallocated, then 1 MiB of written zeros (those are dug)
+        execFileSync('xfs_io', ['-f', '-c', 'pwrite -S 0x41 0 64k', '-c', 'falloc 64k 1m', '-c', 'pwrite -S 0 1088k 1m', '-c', 'fsync', f]);
+        fs.readFileSync(f); // the unwritten extent's pages now cached: XFS's SEEK_DATA reports them as data
+        // (within the file: XFS may also preallocate past its end)
+        const unwritten = async (): Promise<bigint> =>
+          (await engine.map(f, { window: { offset: 0n, length: BigInt(fs.statSync(f).size) } })).extents
+            .filter((e) => e.flags.includes('unwritten'))
+            .reduce((a, e) => a + e.length, 0n);
+        assert.equal(await unwritten(), BigInt(MiB));
+        const h = sha256(f);
+        const r = await engine.digHoles(f);
+        assert.equal(sha256(f), h);
+        assert.equal(await unwritten(), BigInt(MiB), 'the preallocation is kept');
+        assert.equal(r.bytes, BigInt(MiB), 'only the written zeros were deallocated');
+        assert.match(r.notes![0], /^scanned 1114112 bytes in 2 data ranges /);
+      });
+
     test('bytes is what was deallocated (FIEMAP in each run), for whole blocks of zeros; one run punched in pieces counts once', async () => {
       const d = freshDir(tfs, 'measured');
       const f = path.join(d, 'f.bin');
