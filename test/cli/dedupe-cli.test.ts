@@ -356,6 +356,16 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
       assert.match(execFileSync('filefrag', ['-v', path.join(xfs.mnt, 'x2')], { encoding: 'utf8' }), /shared/);
       assert.deepEqual(['a', 'b'].map((n) => extentLines(path.join(fsys.mnt, n))), ext4Before);
       assert.match(cli(['dedupe', xfs.mnt]).stdout, /^total: 1 group .*net saving 0 bytes/m);
+      // again: the XFS group is shared now, so nothing would be applied but the ext4 group: refused
+      // as ext4 alone is, with the groups shown (a trial: "the others were shared", then an
+      // EOPNOTSUPP "nothing was changed", and no report)
+      const again = cli(['dedupe', fsys.mnt, xfs.mnt, '--apply']);
+      assert.equal(again.code, 1);
+      assert.deepEqual(
+        again.stderr.trim().split('\n'),
+        ['extent-lens dedupe: ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).'],
+      );
+      assert.match(again.stdout, /^total: 2 groups/m);
     } finally {
       xfs.cleanup();
     }

@@ -3,7 +3,7 @@
 // share it (Linux FIDEDUPERANGE: the kernel compares the bytes first) and measure the space
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication".
 
-import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport, Progress } from '../../engine';
+import { isApplied, type DedupeGroup, type DedupePlan, type DedupeRange, type DedupeReport, type Progress } from '../../engine';
 import type { Command } from '../command';
 import { dedupeJson, FREED_NOTE } from './dedupe-json';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
@@ -147,7 +147,9 @@ netSaving is 0; the table's first line says so.
     // way stderr names it and the exit status is 1; the groups are still shown, with why.
     // (a probe file gone since the search is no verdict: the engine skips it and applies the rest)
     const cannot = plan.cannotApply?.filter((e) => e.cannotShare === true) ?? [];
-    const refusedHere = ctx.values.apply === true && cannot.length > 0 && plan.groups.every((g) => g.cannotShare !== undefined);
+    // (refused when no other group would be applied: those already shared free nothing either)
+    const refusedHere =
+      ctx.values.apply === true && cannot.length > 0 && !plan.groups.some((g) => g.cannotShare === undefined && isApplied(g));
     if (ctx.values.apply === true)
       for (const e of cannot)
         writeErr(
