@@ -22,8 +22,8 @@ import { parseCommandArgs } from './args';
 import { commandLineArgs } from './argv';
 import { helpText, type Command, type CommandContext } from './command';
 import { COMMANDS, findCommand } from './commands';
-import { EXIT_CANCELLED, EXIT_OK, EXIT_USAGE, errorJson, errorLine, exitCodeFor } from './errors';
-import { writeErr, writeOut } from './output';
+import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorJson, errorLine, exitCodeFor } from './errors';
+import { OutputError, outputFailed, writeErr, writeOut } from './output';
 import { endProgress, progressOnStderr } from './status-line';
 import { UsageError } from './usage-error';
 import type { Engine } from '../engine';
@@ -56,6 +56,16 @@ function topHelp(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    writeErr(`extent-lens: ${e.message}.\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const sub = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
@@ -93,11 +103,12 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     void (engine ? engine.dispose() : Promise.resolve()).finally(() => process.exit(code));
   };
   let given: Readonly<Record<string, unknown>> = {};
+  let readOnly = true;
   try {
     const { positionals, values } = parseCommandArgs(cmd, argv);
     given = values;
     // Read-only commands keep the default signal handling (die at once): nothing to clean up.
-    const readOnly = typeof cmd.readOnly === 'function' ? cmd.readOnly(values) : cmd.readOnly === true;
+    readOnly = typeof cmd.readOnly === 'function' ? cmd.readOnly(values) : cmd.readOnly === true;
     if (!readOnly) for (const sig of CANCEL_SIGNALS) process.on(sig, onSignal);
     if (values.help) {
       writeOut(helpText(cmd));
@@ -121,6 +132,12 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     // a command that reports what it did before a cancel returns EXIT_CANCELLED itself
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } catch (e) {
+    if (e instanceof OutputError) {
+      // A command that changes files writes its report after the work: the work stands.
+      const done = readOnly ? '' : `; the ${cmd.name} itself completed, only its report was lost`;
+      writeErr(`extent-lens ${cmd.name}: ${e.message}${done}.\n`);
+      return EXIT_FAILURE;
+    }
     const code = fail(cmd, e, jsonHint, given);
     return code === EXIT_CANCELLED && signalled ? signalExitCode(signalled) : code;
   } finally {
@@ -169,7 +186,8 @@ if (require.main === module) {
       // The work is done and reported: a signal now (while Node ends its threads) must not kill
       // the process with the signal's default action and turn this status into 130 or 143.
       for (const sig of CANCEL_SIGNALS) process.on(sig, () => undefined);
-      process.exit(code);
+      // (a write that failed where it could not be said, stderr itself: never exit 0)
+      process.exit(code === EXIT_OK && outputFailed() ? EXIT_FAILURE : code);
     },
     (e) => {
       writeErr(`extent-lens: internal error: ${String((e as Error)?.stack ?? e)}\n`);

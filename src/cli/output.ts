@@ -10,6 +10,22 @@ import * as fs from 'node:fs';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let closed = false;
+/** Descriptors a write failed on (ENOSPC on /dev/full, EIO, ...): nothing more goes there. */
+const failed = new Set<number>();
+
+/**
+ * Writing to stdout failed for a reason other than a closed pipe: main.ts says so in one line
+ * (as coreutils' "write error"), and that a command which changes files had completed: its
+ * report is written only after the work, so only the report was lost.
+ */
+export class OutputError extends Error {
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(`writing to standard output failed: ${reason} (${code})`);
+  }
+}
 
 function writeAll(fd: number, text: string): void {
   if (text.length === 0) return;
@@ -17,7 +33,7 @@ function writeAll(fd: number, text: string): void {
 }
 
 function writeBuffer(fd: number, data: Uint8Array): void {
-  if (closed) return;
+  if (closed || failed.has(fd)) return;
   if (statusWidth > 0) clearStatus();
   let buf = data;
   while (buf.length > 0) {
@@ -34,7 +50,14 @@ function writeBuffer(fd: number, data: Uint8Array): void {
         closed = true;
         return;
       }
-      throw e;
+      failed.add(fd);
+      // stderr failing too leaves nowhere to say it: the exit status does (main.ts)
+      if (fd !== 1) return;
+      // "ENOSPC: no space left on device, write" -> "no space left on device"
+      const reason = String((e as Error).message)
+        .replace(/^[A-Z0-9_]+: /, '')
+        .replace(/, write$/, '');
+      throw new OutputError(code ?? 'EIO', reason);
     }
   }
 }
@@ -153,4 +176,9 @@ export class ChunkWriter {
     this.drainAscii();
     this.flushBuffer();
   }
+}
+
+/** True once a write to stdout or stderr failed (not a closed pipe): the exit status must not be 0. */
+export function outputFailed(): boolean {
+  return failed.size > 0;
 }

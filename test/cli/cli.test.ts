@@ -669,3 +669,40 @@ describe('extent-lens: an empty name', () => {
     }
   });
 });
+
+describe('extent-lens: stdout that cannot be written (/dev/full)', () => {
+  /** Run with stdout on /dev/full: the exit status and stderr. */
+  const toFull = (args: string[]): { code: number | null; stderr: string } => {
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [...CLI_ARGV, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      return { code: r.status, stderr: r.stderr };
+    } finally {
+      fs.closeSync(full);
+    }
+  };
+
+  test('one line naming ENOSPC, exit 1 (as coreutils), never an internal error; a clone that was made says so', () => {
+    ensureBuilt();
+    for (const args of [['--help'], ['--version'], ['help', 'map'], ['map', '--help']]) {
+      const r = toFull(args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, /^extent-lens( map)?: writing to standard output failed: no space left on device \(ENOSPC\)\.\n$/, args.join(' '));
+    }
+    const d = tempDir('full');
+    try {
+      const src = path.join(d, 'src.bin');
+      fs.writeFileSync(src, 'data');
+      const r = toFull(['copy', src, path.join(d, 'dst.bin')]);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        'extent-lens copy: writing to standard output failed: no space left on device (ENOSPC); the copy itself completed, only its report was lost.\n',
+      );
+      assert.equal(fs.readFileSync(path.join(d, 'dst.bin'), 'utf8'), 'data');
+      assert.match(toFull(['ranges', src]).stderr, /^extent-lens ranges: writing to standard output failed: .*\(ENOSPC\)\.\n$/);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
