@@ -142,6 +142,14 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     }
   });
 
+  test('a map of one extent is named "1 extent", not "1 extents" (what a screen reader says)', async () => {
+    const before = renamed.source.before!;
+    const one: CloneResultsData = { ...renamed, source: { ...renamed.source, before: { ...before, extentCount: 1 } } };
+    const { page } = await open((b) => b.post({ type: 'cloneResults', data: one }));
+    assert.match((await page.$eval('.side.source figure.before canvas', (c) => c.getAttribute('aria-label')))!, /^Source before: 1 extent over /);
+    await page.close();
+  });
+
   test('a small extent in a huge file: hovering its widened mark names the extent, not a hole', async () => {
     const size = 1n << 40n;
     const at = size / 2n;

@@ -349,6 +349,13 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     assert.match(kv['Unwritten']![1]!, /reads as zeros/);
     const legendTips = await page.$$eval('.legend li', (li) => li.map((l) => l.getAttribute('title') ?? ''));
     assert.ok(legendTips.some((t) => /SEEK_DATA/.test(t)) && legendTips.some((t) => /reads as zeros/.test(t)));
+    // every entry explains itself to the keyboard and a screen reader, not only by a tooltip
+    // (a trial found Delayed allocation, Inline / tail and Encoded / encrypted with neither)
+    const entries = await page.$$eval('.legend li', (li) =>
+      li.map((l) => ({ text: l.textContent, tab: (l as HTMLElement).tabIndex, described: l.getAttribute('aria-description') ?? '' })),
+    );
+    assert.equal(entries.length, 7);
+    for (const e of entries) assert.ok(e.tab === 0 && e.described.startsWith(`${e.text!.split(' ')[0]}`), JSON.stringify(e));
     await page.close();
   });
 

@@ -143,13 +143,46 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
     await page.close();
   });
 
+  test('N past the last extent says so, each time; Enter on a hole leaves no table row selected (one selection, not two)', async () => {
+    const f = path.join(xfs!.mountPoint, 'three-again.bin');
+    xfsIo(f, 'truncate 8m', 'pwrite 0 64k', 'pwrite 2m 64k', 'pwrite 4m 64k', 'fsync');
+    const page = await open(full(f));
+    await page.focus('canvas.map');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('n');
+    await frames(page);
+    assert.match((await page.$eval('#live', (e) => e.textContent))!, /^Selected extent 3: /);
+    await page.keyboard.press('n');
+    await frames(page);
+    const first = (await page.$eval('#live', (e) => e.textContent))!;
+    assert.match(first, /^No extent after this one: it is the last/);
+    await page.keyboard.press('n');
+    await frames(page);
+    const second = (await page.$eval('#live', (e) => e.textContent))!;
+    assert.match(second, /^No extent after this one: it is the last/);
+    assert.notEqual(second, first, 'changed, so a screen reader speaks it again');
+    assert.deepEqual(await page.$$eval('.tbody .tr[aria-selected="true"]', (r) => r.map((x) => x.getAttribute('aria-rowindex'))), ['4']);
+    // zoomed in and moved right: the centre lies in the hole after 4 MiB + 64 KiB
+    await page.keyboard.press('0');
+    await page.keyboard.press('+');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await frames(page);
+    assert.match((await page.$eval('#live', (e) => e.textContent))!, /^Selected: Hole from /);
+    assert.equal(await page.$$eval('.tbody .tr[aria-selected="true"]', (r) => r.length), 0, 'no row selected beside the hole');
+    // P goes on from the hole: the extent before it
+    await page.keyboard.press('p');
+    await frames(page);
+    assert.match((await page.$eval('#live', (e) => e.textContent))!, /^Selected extent 3: /);
+    await page.close();
+  });
+
   test('the map shows a keyboard focus ring in the focus colour, in every theme', async () => {
     const f = path.join(xfs!.mountPoint, 'focus.bin');
     xfsIo(f, 'pwrite 0 64k', 'fsync');
     for (const theme of Object.keys(THEMES) as ThemeName[]) {
       const page = await open(full(f), 1000, theme);
       // Tab until the map has the focus (keyboard focus: :focus-visible applies)
-      for (let i = 0; i < 20 && !(await page.evaluate(() => document.activeElement?.matches('canvas.map'))); i++)
+      for (let i = 0; i < 40 && !(await page.evaluate(() => document.activeElement?.matches('canvas.map'))); i++)
         await page.keyboard.press('Tab');
       const ring = await page.$eval('canvas.map', (c) => {
         const s = getComputedStyle(c);

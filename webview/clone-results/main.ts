@@ -83,7 +83,10 @@ function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string): HTM
     class: 'map',
     role: 'img',
     tabindex: '0',
-    'aria-label': l10n.t('{0}: {1} extents over {2}', label, groupDigits(BigInt(w.extentCount)), humanBytes(BigInt(w.length))),
+    'aria-label':
+      w.extentCount === 1
+        ? l10n.t('{0}: 1 extent over {1}', label, humanBytes(BigInt(w.length)))
+        : l10n.t('{0}: {1} extents over {2}', label, groupDigits(BigInt(w.extentCount)), humanBytes(BigInt(w.length))),
   }) as HTMLCanvasElement;
   const tip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
   fig.append(cap, canvas, tip);

@@ -4,7 +4,7 @@
 // This file holds the view state (window, hover, selection, pending requests), the drawing and
 // the host messages; the parts with one job each are beside it: controls.ts (toolbar),
 // status.ts (progress, error banner), summary.ts, axis.ts, tooltip.ts, input.ts (pointer,
-// wheel, keys) and table.ts. (About 430 lines: what is left is the one state they all share.)
+// wheel, keys) and table.ts. (About 440 lines: what is left is the one state they all share.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
@@ -49,7 +49,8 @@ const mapCanvas = el('canvas', { class: 'map', role: 'img', tabindex: '0', 'aria
 const { axis, update: updateAxis } = createAxis();
 const live = el('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', id: 'live' });
 const announce = (text: string): void => {
-  live.textContent = text;
+  // the same words again (N at the last extent twice) are a change too, so they are spoken again
+  live.textContent = live.textContent === text ? `${text}\u00a0` : text;
 };
 const mapWrap = el('div', { class: 'map-wrap' });
 const tooltip = createTooltip(mapWrap, mapCanvas, announce);
@@ -216,6 +217,8 @@ function select(h: Hit): void {
   selection = { offset: h.offset, length: h.length };
   mapCursor = h.kind === 'hole' ? h.nextIndex : h.kind === 'bin' ? h.firstIndex : undefined;
   if (h.kind === 'extent' && h.extent.index !== undefined) table.select(h.extent.index, false, false, false);
+  // a hole or a bin is no row: the table's row is no longer what is selected (N/P go on from here)
+  else table.clearSelection();
   announce(l10n.t('Selected: {0}', hitLabel(h)));
   document.body.dataset.selection = `${h.offset}:${h.length}`;
   redraw();
@@ -256,7 +259,11 @@ function stepExtent(dir: 1 | -1): void {
   else if (cur >= 0) next = cur + dir;
   else if (data?.firstIndex !== undefined) next = data.firstIndex;
   else next = 0;
-  if (next < 0 || next >= table.rowCount) return;
+  if (next < 0 || next >= table.rowCount) {
+    if (table.rowCount > 0)
+      announce(dir > 0 ? l10n.t('No extent after this one: it is the last') : l10n.t('No extent before this one: it is the first'));
+    return;
+  }
   table.select(next, false, false, true);
 }
 
