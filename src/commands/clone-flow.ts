@@ -68,6 +68,8 @@ export interface Attempt {
   ): Promise<OperationReport>;
   /** For messages: "Cloning a.img". */
   title: string;
+  /** The same once the person chose to copy instead ("Copying a.img"): the progress and a cancel say that. */
+  copyTitle?: string;
   source: string;
   /** The destination file (not a folder), for maps and the existing-name check. */
   destination: string;
@@ -86,6 +88,8 @@ export interface FlowResult {
 export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): Promise<FlowResult | undefined> {
   let policy: ExistingPolicy = 'fail';
   let fallback: 'none' | 'copy' = opts.fallback ?? 'none';
+  /** "Cloning …", or "Copying …" once the person chose a copy instead. */
+  let title = a.title;
   // Across file systems no name can be cloned into: said (with the copy offer) before the
   // question about an existing name, which would otherwise come first and for nothing.
   if (a.clone && fallback === 'none' && !crossesShare(a.source, a.destination)) {
@@ -96,6 +100,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
         return undefined;
       }
       fallback = 'copy';
+      title = a.copyTitle ?? a.title;
     }
   }
   if (a.checkExisting) {
@@ -114,7 +119,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
   const engine = await s.engine();
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await withCancellableProgress(a.title, async (signal, onProgress) => {
+      return await withCancellableProgress(title, async (signal, onProgress) => {
         const sourceBefore = await mapOrUndefined(s, engine, a.source, signal);
         const destExisted = await exists(a.destination);
         const destBefore = destExisted ? await mapOrUndefined(s, engine, a.destination, signal) : undefined;
@@ -157,9 +162,10 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
           return undefined;
         }
         fallback = 'copy';
+        title = a.copyTitle ?? a.title;
         continue;
       }
-      showFailure(s, a.title, e);
+      showFailure(s, title, e);
       return undefined;
     }
   }

@@ -44,6 +44,7 @@ export function registerCloneHere(s: Services): vscode.Disposable {
           s,
           {
             title: t('Cloning {0} into {1}', path.basename(source), folder),
+            copyTitle: t('Copying {0} into {1}', path.basename(source), folder),
             source,
             destination,
             checkExisting: true,

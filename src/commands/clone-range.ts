@@ -53,6 +53,7 @@ export function registerCloneRange(s: Services): vscode.Disposable {
         s,
         {
           title: t('Cloning {0} of {1}', bytesText(range.length, t), path.basename(range.source)),
+          copyTitle: t('Copying {0} of {1}', bytesText(range.length, t), path.basename(range.source)),
           source: range.source,
           destination: range.target,
           checkExisting: false,

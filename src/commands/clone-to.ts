@@ -39,6 +39,7 @@ export function registerCloneTo(s: Services): vscode.Disposable {
         s,
         {
           title: t('Cloning {0} to {1}', path.basename(source), destFile),
+          copyTitle: t('Copying {0} to {1}', path.basename(source), destFile),
           source,
           destination: destFile,
           checkExisting: true,

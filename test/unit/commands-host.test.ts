@@ -628,6 +628,8 @@ describe('clone flow', { skip: fsSkip }, () => {
     state.answers = [];
     assert.equal(r.length, 1);
     assert.equal(r[0].fellBack, true);
+    // the progress says what runs: a copy, once the person chose it (a trial saw "Cloning …")
+    assert.match(state.progressTitles.at(-1) ?? '', /^Copying disk\.img into /);
     const dest = path.join(target, 'disk.img');
     assert.equal(execFileSync('cmp', [src, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, 3 * MiB, 'the copy keeps the holes');

@@ -198,6 +198,14 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     assert.equal(notice.role, 'status');
     assert.equal(notice.text, `Copied vm-disk.img to ${path.basename(final)}, holes kept.`);
     assert.equal(notice.title, final, 'the full path of the file made as tooltip');
+    // the same name in another folder: the folder's name too (a trial read "Copied a to a")
+    const same = path.join(copyFolder, 'vm-disk.img');
+    const { page: samePage } = await open((b) => b.post({ type: 'cloneResults', data: { ...copied, destination: { ...copied.destination, path: same } } }));
+    assert.equal(
+      await samePage.$eval('.notice-text', (n) => n.textContent),
+      `Copied vm-disk.img to ${path.basename(copyFolder)}/vm-disk.img, holes kept.`,
+    );
+    await samePage.close();
     assert.equal(
       notice.detail,
       'Cloning was refused: ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs (EOPNOTSUPP); ' +

@@ -73,6 +73,12 @@ function methodCell(d: CloneResultsData): HTMLElement {
 const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), humanBytes(BigInt(v)));
 const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
+/** `dest`'s name, with its folder's name too where it is `source`'s name ("ext4/disk.img", not "disk.img to disk.img"). */
+const destName = (dest: string, source: string): string => {
+  if (baseName(dest) !== baseName(source)) return baseName(dest);
+  const dir = dest.slice(0, Math.max(dest.lastIndexOf('/'), dest.lastIndexOf('\\')));
+  return dir ? `${baseName(dir)}${dest.charAt(dir.length)}${baseName(dest)}` : baseName(dest);
+};
 
 /** `scale`: the bytes the map's width stands for, the same for a file's before and after maps. */
 function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string): HTMLElement {
@@ -231,8 +237,8 @@ function fallbackNotice(d: CloneResultsData): HTMLElement | undefined {
       range
         ? l10n.t('Copied {0} into {1} in place (not shared).', bytesText(d.bytes), baseName(dest))
         : copy
-          ? l10n.t('Copied {0} to {1} by reading and writing it, holes kept.', baseName(d.source.path), baseName(dest))
-          : l10n.t('Copied {0} to {1}, holes kept.', baseName(d.source.path), baseName(dest)),
+          ? l10n.t('Copied {0} to {1} by reading and writing it, holes kept.', baseName(d.source.path), destName(dest, d.source.path))
+          : l10n.t('Copied {0} to {1}, holes kept.', baseName(d.source.path), destName(dest, d.source.path)),
     ),
   );
   const why = d.fallbackReason ?? (copy ? l10n.t('the server cannot copy it') : l10n.t('the file system cannot clone here'));
