@@ -142,7 +142,10 @@ export class LinuxVolumes extends LinuxHoles {
       }
       const rc = this.libc.ioctlInt(fb, FICLONE, fa);
       if (rc === 0) {
-        const evidence = `a FICLONE probe in ${dir} cloned a 4 KiB temporary file on ${filesystem}`;
+        // (said, since the probe is the one write an inspection makes: unnamed, it never shows in the folder)
+        const file =
+          made.length === 0 ? 'an unnamed (O_TMPFILE) 4 KiB temporary file, never seen in the folder,' : 'a 4 KiB temporary file';
+        const evidence = `a FICLONE probe in ${dir} cloned ${file} on ${filesystem}`;
         return { supportsClone: true, evidence };
       }
       const code = errnoName(this.libc.errno());
