@@ -269,6 +269,9 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.match(r.stdout, new RegExp(`^btrfs on ${fsys.mnt}: 3 files, `, 'm'));
       assert.match(r.stdout, new RegExp(`^\\S+ on ${mp}: 1 file, size 8192 `, 'm'));
       assert.doesNotMatch(r.stdout, /dev:\d/, 'no st_dev keys for people');
+      // a file system's notes name it the same way (two XFS mounts' notes read alike otherwise)
+      assert.match(r.stdout, new RegExp(`^note: btrfs on ${fsys.mnt}: exact: BTRFS_IOC_LOGICAL_INO_V2`, 'm'));
+      assert.doesNotMatch(r.stdout, /^note: btrfs: /m);
       const j = JSON.parse(cli(['space', d, other, '--json']).stdout);
       assert.deepEqual(
         j.fileSystems.map((f: { mountPoint: string }) => f.mountPoint),

@@ -206,19 +206,19 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
       )
     : '';
   const lines = [table + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(referencedNotBounds))];
+  // each file system by its mount point where there are several (two XFS mounts read alike)
+  const label = (s: SpaceResult['fileSystems'][number]): string =>
+    r.fileSystems.length === 1
+      ? s.filesystem
+      : s.mountPoint === undefined
+        ? `${s.filesystem} ${s.id}`
+        : `${s.filesystem} on ${s.mountPoint}`;
   if (r.fileSystems.length > 1)
     r.fileSystems.forEach((s, k) =>
-      lines.push(
-        totalsHuman(
-          s.mountPoint === undefined ? `${s.filesystem} ${s.id}` : `${s.filesystem} on ${s.mountPoint}`,
-          s,
-          sharingSums(r.files.filter((f) => f.fileSystem === k)),
-          referencedNotBounds(s),
-        ),
-      ),
+      lines.push(totalsHuman(label(s), s, sharingSums(r.files.filter((f) => f.fileSystem === k)), referencedNotBounds(s))),
     );
   for (const s of r.fileSystems)
-    for (const n of s.notes) lines.push(noteLine(escapeControls(`${s.filesystem}: ${withHumanSizes(n, '')}`)) + '\n');
+    for (const n of s.notes) lines.push(noteLine(escapeControls(`${label(s)}: ${withHumanSizes(n, '')}`)) + '\n');
   for (const n of r.notes) lines.push(noteLine(escapeControls(withHumanSizes(n, ''))) + '\n');
   lines.push(problemsSummary(p, 'accounted for'));
   lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
