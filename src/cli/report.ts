@@ -65,7 +65,8 @@ const VERB: Record<string, string> = {
   'set-sparse': 'set sparse flag on',
 };
 
-export function reportHuman(r: OperationReport, x: ReportExtras & { what?: string } = {}): string {
+/** `what`: the target as the line names it; `verb`: in place of the operation's ("cleared sparse flag on"). */
+export function reportHuman(r: OperationReport, x: ReportExtras & { what?: string; verb?: string } = {}): string {
   const source = r.source ?? x.source;
   const destination = r.destination ?? x.destination;
   const target = x.what ?? (destination ? `${source} -> ${destination}` : (source ?? ''));
@@ -76,7 +77,7 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
     ? 'copied (read and written: no server-side copy)'
     : r.fellBack
       ? `copied (fallback, no clone was made)`
-      : (VERB[r.operation] ?? r.operation);
+      : (x.verb ?? VERB[r.operation] ?? r.operation);
   // Paths and notes may hold control characters: each piece is escaped for the terminal.
   const lines = [
     r.calls === 0 && r.bytes === 0n
@@ -93,6 +94,6 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
   return lines.join('\n') + '\n';
 }
 
-export function writeReport(json: boolean, r: OperationReport, x: ReportExtras & { what?: string } = {}): void {
+export function writeReport(json: boolean, r: OperationReport, x: ReportExtras & { what?: string; verb?: string } = {}): void {
   writeOut(json ? reportJson(r, x) : reportHuman(r, x));
 }

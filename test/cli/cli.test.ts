@@ -203,6 +203,10 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
       cli(['map', pre, '--offset', '4M']).stdout,
       /^0 extents, 0 holes; mapped 0 bytes \(the window starts past the end of the file\)/m,
     );
+    // no window asked for: an empty file says its size, not a window (a trial)
+    const empty = path.join(xfs.mnt, 'map-empty.bin');
+    fs.writeFileSync(empty, '');
+    assert.match(cli(['map', empty]).stdout, /^0 extents, 0 holes; mapped 0 bytes \(the file's size is 0\); /m);
 
     // windows not on block boundaries: the flags are the kernel's for that window, as xfs_io shows
     // them, but `last` only on the file's last extent (map-format.ts): XFS marks the last extent
@@ -516,6 +520,9 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
 
     const s = cli(['set-sparse', g]);
     assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /^set sparse flag on .*zeros\.bin: nothing to do/);
+    // --clear says "cleared", not "set sparse flag on … (not sparse)" (a trial)
+    assert.match(cli(['set-sparse', g, '--clear']).stdout, /^cleared sparse flag on .*zeros\.bin: nothing to do/);
     const sj = cliJson(['set-sparse', g, '--clear']);
     assert.equal(sj.sparse, false);
     assert.equal(sj.path, g);

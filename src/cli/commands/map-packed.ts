@@ -258,11 +258,13 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
   const inFile = mapped - past;
   // (a file's last block is allocated whole: a small file maps more bytes than it has)
   const share =
-    m.window !== undefined && m.window.offset >= m.size
-      ? 'the window starts past the end of the file'
-      : inFile > scanned
-        ? `more than the ${scanned} bytes shown: blocks are allocated whole`
-        : percentOf(inFile, scanned > 0n ? scanned : 0n);
+    m.size === 0n
+      ? "the file's size is 0" // (an empty file, or one of /proc, whose size says nothing)
+      : m.window !== undefined && m.window.offset >= m.size
+        ? 'the window starts past the end of the file'
+        : inFile > scanned
+          ? `more than the ${scanned} bytes shown: blocks are allocated whole`
+          : percentOf(inFile, scanned > 0n ? scanned : 0n);
   w.push(
     `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
       (past > 0n

@@ -21,7 +21,8 @@ export const setSparseCommand: Command = {
         ['path', str(path)],
         ['sparse', String(sparse)],
       ],
-      what: `${path} (${sparse ? 'sparse' : 'not sparse'})`,
+      what: path,
+      verb: sparse ? 'set sparse flag on' : 'cleared sparse flag on',
     });
   },
 };
