@@ -246,6 +246,12 @@ export interface BackendExtensions {
   dedupeSupport?(path: string): void | Promise<void>;
   /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */
   freeBytesSynced?(path: string): bigint | Promise<bigint>;
+  /**
+   * The file's attribute blocks on disk (Linux: FIEMAP_FLAG_XATTR), bytes and where each lies;
+   * undefined where the file system does not say. Space accounting asks it of ext4 files whose
+   * block count holds more than their extents (the rest is their extent tree).
+   */
+  attributeBlocks?(path: string): { bytes: bigint; places: bigint[] } | undefined;
   /** Inodes in use on the file system holding `path`, after syncfs (Linux: statfs f_files - f_ffree): the exact scan's check. */
   inodesInUseSynced?(path: string): bigint | Promise<bigint>;
   /**

@@ -30,6 +30,13 @@ export interface Group {
    */
   beyondExtents: bigint;
   beyondExtentsFiles: number;
+  /**
+   * ext4: the files' attribute blocks, by where each lies (bytes), and how many files have one.
+   * A block may be shared with files outside the selection (ext4 keeps its count where userspace
+   * cannot read it), so only the upper bound of what deleting frees counts them.
+   */
+  attrBlocks: Map<bigint, bigint>;
+  attrBlocksFiles: number;
   /** Bytes files' ranges claim beyond their allocation size (SMB files not marked sparse: holes not shown), and in how many files. */
   hiddenHoles: bigint;
   hiddenHolesFiles: number;

@@ -130,6 +130,8 @@ export async function spaceOf(
         heldOutsideFiles: 0,
         beyondExtents: 0n,
         beyondExtentsFiles: 0,
+        attrBlocks: new Map(),
+        attrBlocksFiles: 0,
         hiddenHoles: 0n,
         hiddenHolesFiles: 0,
         ranges: new SharedRanges(),
@@ -324,11 +326,23 @@ export async function spaceOf(
       g.keptFiles++;
     }
   }
-  // XFS's blocks beyond the extents (elsewhere the block count means other things: btrfs counts
-  // referenced bytes, ext4 shares attribute blocks between files)
-  for (const [index, held] of beyondOf) {
+  // XFS's and ext4's blocks beyond the extents (elsewhere the block count means other things:
+  // btrfs counts referenced bytes). ext4's include an attribute block that files may share: that
+  // is asked for (FIEMAP_FLAG_XATTR) and kept apart; the rest is the file's extent tree, its own.
+  for (const [index, all] of beyondOf) {
     const g = groups[table.fileSystem[index]];
-    if (g.filesystem !== 'xfs') continue;
+    let held = all;
+    if (g.filesystem === 'ext4') {
+      const p = table.path[index];
+      const attr = (await resolve(p)).attributeBlocks?.(p);
+      if (attr === undefined) continue; // (cannot tell them apart: left out, as before)
+      held = all > attr.bytes ? all - attr.bytes : 0n;
+      if (attr.bytes > 0n) {
+        g.attrBlocksFiles++;
+        attr.places.forEach((at) => g.attrBlocks.set(at, attr.bytes / BigInt(attr.places.length)));
+      }
+      if (held === 0n) continue;
+    } else if (g.filesystem !== 'xfs') continue;
     g.beyondExtents += held;
     g.beyondExtentsFiles++;
     if (keptFiles.has(index)) g.kept += held;
@@ -537,10 +551,13 @@ export async function spaceOf(
       outside = { start: [], end: [] };
       // (a file with a hard link outside the selection stays: said in its own note)
       const linked = g.kept > 0n ? ', less the files that keep a hard link outside it' : '';
+      // (attribute blocks, which ext4 may share, make it a range: their own note, below)
+      const exact = g.attrBlocksFiles > 0 ? '' : 'exact: ';
       fsNotes.push(
         sharesNoBlocks(g.filesystem)
-          ? `exact: ${name} cannot share blocks between files, so deleting the selection frees what it holds${linked}.`
-          : `exact: no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes${linked}.`,
+          ? `${exact}${name} cannot share blocks between files, so deleting the selection frees what it holds${linked}.`
+          : `${exact}no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes${linked}` +
+              (g.attrBlocksFiles > 0 ? ', and its attribute blocks where no other file uses them (below).' : '.'),
       );
     } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n) {
       t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
@@ -665,10 +682,26 @@ export async function spaceOf(
       t.reclaimableMax += g.beyondExtents;
       fsNotes.push(
         `${g.beyondExtentsFiles === 1 ? 'One file holds' : `${g.beyondExtentsFiles} files hold`} ${g.beyondExtents} bytes beyond ` +
-          `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (XFS counts them in the block count, du too): ` +
-          'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks (reserved by writes ' +
-          "into shared data, released after a while). No map shows them and they are no file's data, so allocated, shared, " +
+          `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (${name} counts them in the block count, du too): ` +
+          (g.filesystem === 'ext4'
+            ? 'extent-tree blocks (files in many extents). '
+            : 'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks (reserved by writes ' +
+              'into shared data, released after a while). ') +
+          "No map shows them and they are no file's data, so allocated, shared, " +
           "exclusive and unique leave them out; they are each file's alone, so what deleting frees counts them.",
+      );
+    }
+    if (g.attrBlocksFiles > 0) {
+      let attr = 0n;
+      for (const b of g.attrBlocks.values()) attr += b;
+      t.reclaimableMax += attr;
+      t.reclaimableExact = false;
+      fsNotes.push(
+        `${g.attrBlocksFiles === 1 ? 'One file keeps' : `${g.attrBlocksFiles} files keep`} extended attributes in ` +
+          `${g.attrBlocks.size === 1 ? 'a block' : `${g.attrBlocks.size} blocks`} of their own (${attr} bytes; ${name} counts ` +
+          'them in the block count, du too). ext4 shares such a block between files whose attributes are the same, and ' +
+          'keeps its count of them where no program can read it: deleting frees it only if no file outside the selection ' +
+          'uses it, so only the higher figure counts it.',
       );
     }
     if (g.heldOutsideFiles > 0)

@@ -191,6 +191,53 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(freed, r.total.reclaimable);
   });
 
+  test('ext4: extent-tree blocks are counted in what deleting frees (exact); an attribute block files may share is in the upper figure only', async () => {
+    const d = freshDir(ext4, 'beyond');
+    // 40 separate blocks: more extents than the inode holds, so an extent-tree block (du counts it)
+    const frag = path.join(d, 'frag');
+    const fd = fs.openSync(frag, 'w');
+    for (let i = 0; i < 40; i++) fs.writeSync(fd, Buffer.alloc(4096, i + 1), 0, 4096, i * 8192);
+    fs.closeSync(fd);
+    // three files with the same 900-byte attribute: ext4 keeps it in one block they share
+    const attr = ['attr1', 'attr2', 'attr3'].map((n) => path.join(d, n));
+    for (const [i, p] of attr.entries()) {
+      randomFile(p, 8192 + i);
+      execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.big", b"a" * 900)', p]);
+    }
+    execFileSync('sync');
+    const blocks = (p: string): bigint => fs.statSync(p, { bigint: true }).blocks * 512n;
+    const space = async (paths: string[]): Promise<SpaceResult> => {
+      const engine = createEngine();
+      try {
+        return await engine.space(paths);
+      } finally {
+        await engine.dispose();
+      }
+    };
+    const freedBy = async (paths: string[]): Promise<bigint> => {
+      const before = await settledFree(ext4.mountPoint, ['sync']);
+      for (const p of paths) fs.rmSync(p);
+      return (await settledFree(ext4.mountPoint, ['sync'])) - before;
+    };
+    const f = await space([frag]);
+    assert.ok(blocks(frag) > f.total.allocated, 'the block count holds more than the extents');
+    assert.equal(f.total.reclaimableExact, true);
+    assert.equal(f.total.reclaimable, blocks(frag), 'the extent tree is counted: as du, as the file system frees it');
+    assert.ok(f.fileSystems[0].notes.some((n) => /beyond the blocks of its extents .*extent-tree blocks/.test(n)), JSON.stringify(f.fileSystems[0].notes));
+    assert.equal(await freedBy([frag]), f.total.reclaimable);
+    // two of the three sharers: their data for sure, the attribute block only if nothing else uses it
+    const two = await space(attr.slice(0, 2));
+    const block = blocks(attr[0]) - two.files[0].allocated;
+    assert.ok(block > 0n, 'an attribute block');
+    assert.equal(two.total.reclaimableExact, false);
+    assert.equal(two.total.reclaimable, two.total.allocated);
+    assert.equal(two.total.reclaimableMax, two.total.allocated + block, 'one block for both: counted once');
+    assert.ok(two.fileSystems[0].notes.some((n) => /keep extended attributes in a block of their own/.test(n)));
+    assert.equal(await freedBy(attr.slice(0, 2)), two.total.reclaimable, 'the third file still uses the block');
+    const last = await space([attr[2]]);
+    assert.equal(await freedBy([attr[2]]), last.total.reclaimableMax, 'the last user frees the block too');
+  });
+
   test('tmpfs: it cannot share blocks, so its SEEK_DATA maps (no physical offsets) give an exact answer, equal to the space freed', async () => {
     // (a new-user trial: bounds, "sharing unknown" on every file)
     const tmp = makeFs('tmpfs');

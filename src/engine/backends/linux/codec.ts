@@ -18,6 +18,8 @@ import { EXTENT_FLAG_ALL, type PackedExtentsBuilder } from '../../map-format';
 export const FIEMAP_HEADER_SIZE = 32;
 export const FIEMAP_EXTENT_SIZE = 56;
 export const FIEMAP_FLAG_SYNC = 0x1;
+/** Map the file's extended attributes instead of its data. */
+export const FIEMAP_FLAG_XATTR = 0x2;
 export const FIEMAP_MAX_OFFSET = 0xffffffffffffffffn;
 export const FILE_CLONE_RANGE_SIZE = 32;
 

@@ -19,6 +19,7 @@ import {
   appendFiemapExtents,
   encodeFiemapRequest,
   FIEMAP_FLAG_SYNC,
+  FIEMAP_FLAG_XATTR,
   FIEMAP_MAX_OFFSET,
   fiemapMappedExtents,
   writeFiemapHeader,
@@ -71,6 +72,40 @@ export class LinuxMaps extends LinuxBase {
       if ((m.flags[i] & EXTENT_FLAG.UNWRITTEN) !== 0) unwritten += len;
     }
     return { allocated, shared, unwritten };
+  }
+
+  /**
+   * The file's attribute blocks (FIEMAP_FLAG_XATTR): the extents that are not inline in the
+   * inode, with where they lie. ext4 keeps attributes that do not fit in the inode in a block of
+   * their own, counted in the file's block count, which files with the same attributes may
+   * share. undefined where the file system does not map attributes (btrfs: EBADR) or the file
+   * cannot be opened now.
+   */
+  attributeBlocks(p: string): { bytes: bigint; places: bigint[] } | undefined {
+    let f: OpenFile;
+    try {
+      f = openRegular('space', p, 'read');
+    } catch {
+      return undefined;
+    }
+    try {
+      const buf = (this.fiemapBuf ??= newFiemapBuffer());
+      writeFiemapHeader(buf, 0n, FIEMAP_MAX_OFFSET, FIEMAP_FLAG_XATTR, 16);
+      if (this.libc.ioctlPtr(f.fd, FS_IOC_FIEMAP, buf) !== 0) return undefined;
+      const out = new PackedExtentsBuilder();
+      appendFiemapExtents(buf, fiemapMappedExtents(buf), out);
+      const m = out.build();
+      let bytes = 0n;
+      const places: bigint[] = [];
+      for (let i = 0; i < m.count; i++) {
+        if ((m.flags[i] & EXTENT_FLAG.INLINE) !== 0) continue; // in the inode: no block of its own
+        bytes += BigInt.asUintN(64, m.length[i]);
+        places.push(m.physical[i]);
+      }
+      return { bytes, places };
+    } finally {
+      closeQuietly(f);
+    }
   }
 
   async extentMap(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<ExtentMap> {
@@ -180,13 +215,14 @@ export class LinuxMaps extends LinuxBase {
       durationMs: elapsed(t0),
     };
     if (fiemap.truncatedAt !== undefined) m.truncatedAt = fiemap.truncatedAt;
-    else if (!window && info.filesystem === 'xfs') {
-      // XFS counts blocks no FIEMAP extent shows (copy-on-write staging, extent-tree and
-      // attribute blocks) in the block count; they are the file's alone, freed with it
+    else if (!window && (info.filesystem === 'xfs' || info.filesystem === 'ext4')) {
+      // XFS and ext4 count blocks no FIEMAP extent shows (extent-tree and attribute blocks; XFS's
+      // copy-on-write staging) in the block count (space accounting tells ext4's shared
+      // attribute blocks apart: space.ts)
       const held = heldOutsideExtents(f.stat.blocks * 512n, m.packed, info.blockSize);
       if (held > 0n) {
         m.heldOutsideExtents = held;
-        m.notes = [xfsHeldNote(held)];
+        m.notes = [beyondExtentsNote(info.filesystem, held)];
       }
     }
     return m;
@@ -354,11 +390,14 @@ export function heldNote(blockBytes: bigint, more: bigint, filesystem: string): 
   );
 }
 
-/** The note on an XFS file's blocks outside its extents (map-format.ts heldOutsideExtents). */
-function xfsHeldNote(more: bigint): string {
-  return (
-    `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
-    'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks (reserved ' +
-    'by writes into shared data, released after a while). No map shows them; deleting the file frees them.'
-  );
+/** The note on an XFS or ext4 file's blocks outside its extents (map-format.ts heldOutsideExtents). */
+function beyondExtentsNote(filesystem: 'xfs' | 'ext4', more: bigint): string {
+  return filesystem === 'xfs'
+    ? `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
+        'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks (reserved ' +
+        'by writes into shared data, released after a while). No map shows them; deleting the file frees them.'
+    : `ext4 holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
+        'the blocks of its extent tree (a file in many extents), or a block of extended attributes, which files with the same ' +
+        'attributes may share. No map shows them; deleting the file frees its extent tree, and the attribute block when no ' +
+        'other file uses it.';
 }
