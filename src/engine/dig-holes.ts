@@ -50,12 +50,26 @@ export async function digHoles(
   ctx: DigContext,
 ): Promise<OperationReport> {
   const t0 = performance.now();
-  const allocated = await backend.allocatedRanges(path, undefined, ctx);
+  let allocated = await backend.allocatedRanges(path, undefined, ctx);
   let calls = allocated.calls;
   const io = backend.io;
   const local = io?.punch !== undefined && !path.startsWith('smb:');
+  const notes: string[] = [];
+  // A file the server holds with holes it does not show (not marked sparse: one allocated range
+  // over all of it, its allocation size says less): marked sparse first, which a punch does
+  // anyway, so its holes show and only its data is read, and what each punch frees is measured
+  // against ranges that are true (else every hole read as zeros counted as freed).
+  if (!local && allocated.allocationSize !== undefined) {
+    const s = await backend.setSparse(path, true, ctx);
+    calls += s.calls;
+    allocated = await backend.allocatedRanges(path, undefined, ctx);
+    calls += allocated.calls;
+    notes.push('marked the file sparse first (a server shows the holes of sparse files only), so only its data was read');
+  }
   const ranges = local ? await withoutUnwritten(backend, path, allocated, ctx) : allocated;
   calls += ranges.calls - allocated.calls;
+  // (the punches' and measurements' own progress is not this operation's: "64 KiB / 64 KiB" for each)
+  const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
   const f = local ? openRegular('dig-holes', path, 'read-write') : undefined;
   try {
     const fsBlock = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;
@@ -126,8 +140,8 @@ export async function digHoles(
       } else {
         // Remote or foreign backends: never past EOF; measured by what is still allocated.
         const end = offset + length < size ? offset + length : size;
-        await backend.punchHole(path, { offset, length: end - offset }, ctx);
-        const left = await backend.allocatedRanges(path, { offset, length: end - offset }, ctx);
+        await backend.punchHole(path, { offset, length: end - offset }, quiet);
+        const left = await backend.allocatedRanges(path, { offset, length: end - offset }, quiet);
         calls += left.calls;
         const still = left.ranges.reduce((a, r) => a + r.length, 0n);
         if (end - offset > still) freed += end - offset - still;
@@ -238,6 +252,7 @@ export async function digHoles(
       notes: [
         `scanned ${scanned} bytes in ${plural(ranges.ranges.length, 'data range')} at ${bs}-byte blocks; found ${found} bytes of zeros; ` +
           `punched ${plural(runs, 'run')} of zero blocks; ${freed} bytes deallocated (measured)`,
+        ...notes,
       ],
       ...(sharedFreed !== undefined ? { sharedBytes: sharedFreed } : {}),
     };

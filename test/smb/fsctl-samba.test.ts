@@ -191,6 +191,29 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     ]);
   });
 
+  test('dig-holes over SMB of a file not marked sparse: its holes are not counted as freed nor read, and progress is its own', async () => {
+    // 64 MiB with 1 MiB of data and 1 MiB of written zeros; the rest holes the server does not show
+    const p = join(xfs.mnt, 'not-sparse-holes.bin');
+    makeDenseFile(p, 1 * MiB);
+    execFileSync('dd', ['if=/dev/zero', `of=${p}`, 'bs=1M', 'seek=8', 'count=1', 'conv=notrunc', 'status=none']);
+    execFileSync('truncate', ['-s', '64M', p]);
+    execFileSync('sync');
+    const h = sha256File(p);
+    const blocks = (): bigint => statSync(p, { bigint: true }).blocks * 512n;
+    const before = blocks();
+    const events: Array<{ done: bigint; total: bigint }> = [];
+    const progressCtx = Object.assign(Object.create(ctx) as typeof ctx, { progress: (e: { done: bigint; total: bigint }) => events.push(e) });
+    const rep = await digHoles(smbBackend(), smb.uri('xfs', 'not-sparse-holes.bin'), undefined, progressCtx);
+    execFileSync('sync');
+    assert.equal(sha256File(p), h);
+    assert.equal(rep.bytes, before - blocks(), 'what the server freed, not the holes read as zeros');
+    assert.equal(rep.bytes, 1n * BigInt(MiB));
+    assert.match(rep.notes![0], /^scanned 2097152 bytes in 2 data ranges /, 'only the data was read');
+    assert.ok(rep.notes!.some((n) => /^marked the file sparse first/.test(n)), JSON.stringify(rep.notes));
+    // (a trial saw the punches' own "64 KiB / 64 KiB" stand for the whole run)
+    assert.ok(events.every((e) => e.total === 2n * BigInt(MiB)), JSON.stringify(events.map((e) => String(e.total))));
+  });
+
   test('server-side copy of 40 MiB: resume key + COPYCHUNK_WRITE, limits renegotiated, identical content', async () => {
     const p = join(xfs.mnt, 'big.bin');
     makeDenseFile(p, 40 * MiB + 12345);
