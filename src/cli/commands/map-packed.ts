@@ -271,6 +271,10 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
         ? `mapped ${exactAndHuman(mapped)}: ${exactAndHuman(inFile)} within the file (${share}) and ${exactAndHuman(past)} past its end ` +
           '(preallocated, as fallocate --keep-size does)'
         : `mapped ${exactAndHuman(mapped)} (${share})`) +
+      // (SMB, not marked sparse: the one range claims more than the server holds; the note says why)
+      (m.allocationSize !== undefined && m.allocationSize < mapped
+        ? ` as the server gives them, ${exactAndHuman(m.allocationSize)} allocated (its allocation size: see the note)`
+        : '') +
       (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
       (shared ? `, shared ${exactAndHuman(shared)}` : '') +
       `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,

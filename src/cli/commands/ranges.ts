@@ -82,11 +82,17 @@ export function rangesHuman(r: RangesResult): string {
     : '';
   const win = windowText(r.window, r.size);
   const scanned = r.window ? minBig(r.window.length, r.size > r.window.offset ? r.size - r.window.offset : 0n) : r.size;
+  // A file the server holds with holes it does not show (SMB, not marked sparse): the ranges
+  // claim more than its allocation size, which is what it holds (the note says why)
+  const held = r.allocationSize !== undefined && r.allocationSize < data && !win ? r.allocationSize : undefined;
   const head = `${escapeControls(r.path)}: size ${exactAndHuman(r.size)}${win}\n`;
   const summary =
-    `${r.ranges.length} data range${r.ranges.length === 1 ? '' : 's'}, ${exactAndHuman(data)} allocated` +
+    `${r.ranges.length} data range${r.ranges.length === 1 ? '' : 's'}, ` +
+    (held !== undefined
+      ? `${exactAndHuman(data)} as the server gives them, ${exactAndHuman(held)} allocated (its allocation size: see the note)`
+      : `${exactAndHuman(data)} allocated`) +
     // of what: "(<0.1% of 1 TiB scanned)" read as if less than 0.1% had been scanned
-    ` (${percentOf(data, scanned)} of the ${win ? `${exactAndHuman(scanned)} read` : `file's ${exactAndHuman(scanned)}`}); ` +
+    ` (${percentOf(held ?? data, scanned)} of the ${win ? `${exactAndHuman(scanned)} read` : `file's ${exactAndHuman(scanned)}`}); ` +
     `${r.method}, ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}\n`;
   const notes = (r.notes ?? []).map((n) => noteLine(escapeControls(withHumanSizes(n, ''))) + '\n').join('');
   return head + table + summary + notes;
