@@ -23,6 +23,7 @@ import { commandLineArgs } from './argv';
 import { helpText, type Command, type CommandContext } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorJson, errorLine, exitCodeFor } from './errors';
+import { escapeControls } from './format';
 import { OutputError, outputFailed, writeErr, writeOut } from './output';
 import { endProgress, progressOnStderr } from './status-line';
 import { UsageError } from './usage-error';
@@ -114,6 +115,7 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
       writeOut(helpText(cmd));
       return EXIT_OK;
     }
+    for (const p of positionals) writeErr(escapedUriNote(p));
     const ctx: CommandContext = {
       positionals,
       values,
@@ -148,6 +150,25 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
     if (engine) await engine.dispose().catch(() => undefined);
     for (const sig of CANCEL_SIGNALS) process.off(sig, onSignal);
   }
+}
+
+/**
+ * A note when an smb:// argument holds %XX escapes: in a URI they stand for bytes, so
+ * `x%41.bin` names the file `xA.bin`, and the report (which prints the URI as given) would not
+ * show that another file than the one that seemed named was read or changed. '' otherwise.
+ */
+export function escapedUriNote(arg: string): string {
+  if (!/^smb:\/\//i.test(arg) || !/%[0-9a-f]{2}/i.test(arg)) return '';
+  const decoded = arg.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run; // not UTF-8: the engine's error says so
+    }
+  });
+  return decoded === arg
+    ? ''
+    : `extent-lens: note: ${escapeControls(arg)} names ${escapeControls(decoded)} (in a URI %XX stands for that byte; a name holding % is written %25)\n`;
 }
 
 /** Signals that cancel a command that changes files (cleanly: its temporary files are removed). */

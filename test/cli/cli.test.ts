@@ -713,3 +713,18 @@ describe('extent-lens: stdout that cannot be written (/dev/full)', () => {
     }
   });
 });
+
+describe('extent-lens: smb:// arguments with %XX escapes', () => {
+  test('a note names the file the URI stands for (x%41.bin is xA.bin), before anything runs; none without escapes', () => {
+    ensureBuilt();
+    const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: 'x' };
+    const r = cli(['ranges', 'smb://u@127.0.0.1:1/s/x%41.bin'], { env });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr.split('\n')[0],
+      'extent-lens: note: smb://u@127.0.0.1:1/s/x%41.bin names smb://u@127.0.0.1:1/s/xA.bin (in a URI %XX stands for that byte; a name holding % is written %25)',
+    );
+    assert.match(cli(['ranges', 'smb://u@127.0.0.1:1/s/a%20b%C3%A9.img'], { env }).stderr, /names smb:\/\/u@127\.0\.0\.1:1\/s\/a bé\.img /);
+    assert.doesNotMatch(cli(['ranges', 'smb://u@127.0.0.1:1/s/plain.img'], { env }).stderr, /note:/);
+  });
+});
