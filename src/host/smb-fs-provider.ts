@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
+import { inVsCodeWords } from './logic/errors';
 import { fileSystemErrorKind } from './logic/smb-errors';
 import { enginePathOf } from './logic/smb-uri';
 import { uriOfPath } from './ui';
@@ -14,7 +15,7 @@ export const SMB_SCHEME = 'smb';
 function toFileSystemError(e: unknown): vscode.FileSystemError {
   if (e instanceof vscode.FileSystemError) return e;
   const f = e as Partial<FsctlError> | undefined;
-  const message = typeof f?.message === 'string' ? f.message : String(e);
+  const message = typeof f?.message === 'string' ? inVsCodeWords(f.message) : String(e);
   const kind = fileSystemErrorKind(typeof f?.code === 'string' ? f.code : undefined);
   return kind ? vscode.FileSystemError[kind](message) : new vscode.FileSystemError(message);
 }

@@ -17,7 +17,7 @@ import {
   rangesOverlap,
 } from '../../src/commands/logic/clone-range-input';
 import { parseByteInput } from '../../src/host/logic/bytes';
-import { errorFacts } from '../../src/host/logic/errors';
+import { errorFacts, inVsCodeWords } from '../../src/host/logic/errors';
 import { policyFor, readOnExistingSetting } from '../../src/host/logic/existing-policy';
 import { cloneName, comparisonCopyPath, destinationInFolder, mustRename } from '../../src/host/logic/destination';
 import { checkPunchRange } from '../../src/commands/logic/punch-input';
@@ -244,4 +244,13 @@ test('error classification: clone impossible, exists, cancelled', () => {
   const f = errorFacts(new Error('plain'));
   assert.equal(f.code, 'UNKNOWN');
   assert.equal(f.message, 'plain');
+});
+
+test("the engine's CLI password advice reads as VS Code's own way in the extension (a changed password)", () => {
+  const engineSays =
+    'smb: the server rejected the user name or password for u@h/s (STATUS_LOGON_FAILURE); check the user in the smb:// URI and the password (EXTENT_LENS_SMB_PASSWORD).';
+  const shown = errorFacts({ name: 'FsctlError', code: 'STATUS_LOGON_FAILURE', message: engineSays }).message;
+  assert.doesNotMatch(shown, /EXTENT_LENS_SMB_PASSWORD/);
+  assert.match(shown, /\(STATUS_LOGON_FAILURE\); check the user in the smb:\/\/ address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one\.$/);
+  assert.doesNotMatch(inVsCodeWords('the user name or password is wrong; check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI'), /EXTENT_LENS/);
 });

@@ -24,7 +24,7 @@ export function errorFacts(e: unknown): ErrorFacts {
   if (typeof e === 'object' && e !== null) {
     const o = e as { code?: unknown; message?: unknown; name?: unknown };
     if (typeof o.code === 'string') code = o.code;
-    if (typeof o.message === 'string' && o.message !== '') message = o.message;
+    if (typeof o.message === 'string' && o.message !== '') message = inVsCodeWords(o.message);
     if (o.name === 'AbortError') code = 'E_CANCELLED';
   }
   return {
@@ -44,4 +44,21 @@ export function errorLogLine(operation: string, e: unknown): string {
       ? ` [${(e as { paths: unknown[] }).paths.join(', ')}]`
       : '';
   return `${operation} failed: ${f.code}: ${f.message}${paths}`;
+}
+
+/**
+ * The engine's sentences serve the CLI and VS Code alike; where one names the CLI's way to give a
+ * password (EXTENT_LENS_SMB_PASSWORD), VS Code says its own: the stored password was refused
+ * (changed on the server, say), and Open SMB Share… with the address asks for it again.
+ */
+export function inVsCodeWords(message: string): string {
+  return message
+    .replace(
+      'check the user in the smb:// URI and the password (EXTENT_LENS_SMB_PASSWORD).',
+      'check the user in the smb:// address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one.',
+    )
+    .replace(
+      'check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI',
+      'check the user in the smb:// address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one',
+    );
 }
