@@ -89,9 +89,14 @@ export function buildTree(d: SpaceData, nums: readonly FileNums[]): TreeNode {
   return root;
 }
 
-/** Files of `before` not in `after` (by path): gone since (a Refresh says how many). */
+/**
+ * Files of `before` not in `after` (by path): gone since (a Refresh says how many). One the new
+ * analysis could not read (locked by another SMB client, unreadable now) is in its errors, not
+ * gone: it is not counted.
+ */
 export function goneSince(before: SpaceData, after: SpaceData): number {
   const now = new Set(after.files.map((f) => f.path));
+  for (const e of after.errors) now.add(e.path);
   let n = 0;
   for (const f of before.files) if (!now.has(f.path)) n++;
   return n;
