@@ -18,6 +18,7 @@ import { mustRename } from '../host/logic/destination';
 import type { Services } from '../host/services';
 import { askExisting, exists, logReport, offerCopyInstead, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { copyAcrossShare, crossesShare } from './copy-across-share';
+import { shownName, shownText } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -186,7 +187,7 @@ async function acrossFileSystems(s: Services, source: string, destination: strin
     new Error(
       t(
         '{0} ({1}) and {2} ({3}) are on different file systems: block cloning shares blocks only within one file system (EXDEV).',
-        path.basename(source),
+        shownName(source),
         from.filesystem,
         folder,
         into.filesystem,
@@ -230,7 +231,7 @@ export function presentResults(s: Services, rs: readonly FlowResult[], opts: Flo
           tot.bytes.toLocaleString(),
           tot.durationMs.toFixed(1),
         );
-  void vscode.window.showInformationMessage(msg);
+  void vscode.window.showInformationMessage(shownText(msg));
 }
 
 /** After a successful flow: results view (unless asked not to) and a short notification. */
@@ -243,7 +244,7 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   // after "Copy instead": what happened, naming the file made; why cloning was refused after it
   const why = r.results.fallbackReason ?? '';
   const dest = rep.destination ?? r.results.destination.path;
-  const src = path.basename(rep.source ?? r.results.source.path);
+  const src = shownName(rep.source ?? r.results.source.path);
   // what was done, to which file (a clone into its own folder gets a new name: said here)
   const done =
     rep.operation === 'clone-range'
@@ -261,14 +262,14 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
         ? t(
             'Copied {0} of {1} to {2} by reading and writing it, holes kept (no server-side copy: {3}).',
             bytesText(rep.bytes, t),
-            path.basename(rep.source ?? r.results.source.path),
+            shownName(rep.source ?? r.results.source.path),
             dest,
             why,
           )
         : t(
             'Copied {0} of {1} to {2}, holes kept (cloning was refused: {3}).',
             bytesText(rep.bytes, t),
-            path.basename(rep.source ?? r.results.source.path),
+            shownName(rep.source ?? r.results.source.path),
             dest,
             why,
           );

@@ -4,13 +4,13 @@
 //   executeCommand('extentLens.cloneHere', folderUri, undefined, { sources: [...], onExisting, fallback, showResults })
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { destinationInFolder, samePath } from '../host/logic/destination';
 import { isFolder, presentResults, readFlowOptions, runCloneFlow, type FlowResult } from './clone-flow';
 import { pickFiles, pickFolder, requireTrust } from '../host/ui';
+import { shownName, shownPath } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -43,8 +43,8 @@ export function registerCloneHere(s: Services): vscode.Disposable {
         const r = await runCloneFlow(
           s,
           {
-            title: t('Cloning {0} into {1}', path.basename(source), folder),
-            copyTitle: t('Copying {0} into {1}', path.basename(source), folder),
+            title: t('Cloning {0} into {1}', shownName(source), shownPath(folder)),
+            copyTitle: t('Copying {0} into {1}', shownName(source), shownPath(folder)),
             source,
             destination,
             checkExisting: true,

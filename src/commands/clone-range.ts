@@ -19,6 +19,7 @@ import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { fileSize, pickFile, regularFileSize, requireTrust, showFailure, uriOfPath } from '../host/ui';
 import { FlowCancelled, InputFlow } from '../host/multi-step-input';
 import { enginePathOfUri } from '../host/logic/clone-selection';
+import { shownName } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -52,8 +53,8 @@ export function registerCloneRange(s: Services): vscode.Disposable {
       const result = await runCloneFlow(
         s,
         {
-          title: t('Cloning {0} of {1}', bytesText(range.length, t), path.basename(range.source)),
-          copyTitle: t('Copying {0} of {1}', bytesText(range.length, t), path.basename(range.source)),
+          title: t('Cloning {0} of {1}', bytesText(range.length, t), shownName(range.source)),
+          copyTitle: t('Copying {0} of {1}', bytesText(range.length, t), shownName(range.source)),
           source: range.source,
           destination: range.target,
           checkExisting: false,
@@ -92,12 +93,12 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
   if (!source) return undefined;
   // a FIFO or an empty file has no offset to ask for: say so before asking (as Punch Hole does)
   if ((await regularFileSize(s, source, 'clone-range')) === 0n) {
-    void vscode.window.showInformationMessage(t('{0} is empty (0 bytes): there is no range to clone.', path.basename(source)));
+    void vscode.window.showInformationMessage(t('{0} is empty (0 bytes): there is no range to clone.', shownName(source)));
     return undefined;
   }
   // One quick-input session for every question, shown at once (busy while the volume is read):
   // the keyboard stays in the flow until its end, never falling into the editor or a webview.
-  const flow = new InputFlow(title, process.platform === 'win32' ? 5 : 4).start(t('Reading the volume of {0}…', path.basename(source)));
+  const flow = new InputFlow(title, process.platform === 'win32' ? 5 : 4).start(t('Reading the volume of {0}…', shownName(source)));
   try {
     const engine = await s.engine();
     const volume = await engine.volume(source);
@@ -111,7 +112,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       const copyInstead = t('Copy the Range Instead');
       const choice = await flow.away(() =>
         vscode.window.showWarningMessage(
-          t('{0} cannot share blocks, so a range of {1} cannot be cloned.', volume.filesystem, path.basename(source)),
+          t('{0} cannot share blocks, so a range of {1} cannot be cloned.', volume.filesystem, shownName(source)),
           {
             modal: true,
             detail: t(
@@ -136,14 +137,14 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     let length = 0n;
     let destinationSize = sourceSize;
     let atomic = false;
-    const same = { label: t('Same file'), description: path.basename(source) };
+    const same = { label: t('Same file'), description: shownName(source) };
     const other = { label: t('Another file…'), description: t('an existing file on the same volume') };
 
     const steps = [
       async () => {
         const text = await flow.input({
           step: 1,
-          prompt: t('Source offset in {0} ({1}). {2}', path.basename(source), bytesText(sourceSize, t), rule),
+          prompt: t('Source offset in {0} ({1}). {2}', shownName(source), bytesText(sourceSize, t), rule),
           value: '0',
           validate: (v) => checkOffset(v, blockSize, { limit: sourceSize, what: 'source' }, t).error,
         });
@@ -174,8 +175,8 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
               vscode.window.showWarningMessage(
                 t(
                   '{0} is on another file system than {1}, so a range cannot be cloned into it: blocks are shared only within one file system.',
-                  path.basename(target),
-                  path.basename(source),
+                  shownName(target),
+                  shownName(source),
                 ),
                 {
                   modal: true,
@@ -197,7 +198,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
         const dstOpts = { what: 'destination' as const, sourceOffset: sameFile ? sourceOffset : undefined };
         const text = await flow.input({
           step: 3,
-          prompt: t('Destination offset in {0} ({1}). {2}', path.basename(target), bytesText(destinationSize, t), rule),
+          prompt: t('Destination offset in {0} ({1}). {2}', shownName(target), bytesText(destinationSize, t), rule),
           // within one file, suggest the first block past the end (no overlap, the file grows)
           value: sameFile ? alignUp(sourceSize, blockSize).toString() : '0',
           validate: (v) => checkOffset(v, blockSize, dstOpts, t).error,

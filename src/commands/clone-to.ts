@@ -10,6 +10,7 @@ import { cloneName, destinationInFolder } from '../host/logic/destination';
 import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { exists, pickFile, requireTrust, uriOfPath } from '../host/ui';
+import { shownName, shownPath } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -38,8 +39,8 @@ export function registerCloneTo(s: Services): vscode.Disposable {
       const r = await runCloneFlow(
         s,
         {
-          title: t('Cloning {0} to {1}', path.basename(source), destFile),
-          copyTitle: t('Copying {0} to {1}', path.basename(source), destFile),
+          title: t('Cloning {0} to {1}', shownName(source), shownPath(destFile)),
+          copyTitle: t('Copying {0} to {1}', shownName(source), shownPath(destFile)),
           source,
           destination: destFile,
           checkExisting: true,

@@ -17,6 +17,7 @@ import { errorLogLine } from '../host/logic/errors';
 import { countedChunks } from '../host/logic/progress';
 import type { Services } from '../host/services';
 import { showFailure, withCancellableProgress } from '../host/ui';
+import { shownName, shownPath } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -58,7 +59,7 @@ export async function copyAcrossShare(
     if ((await vscode.window.showErrorMessage(why, copy)) !== copy) return false;
   }
   try {
-    await withCancellableProgress(t('Copying {0} to {1}', path.basename(source), destination), async (signal, onProgress) => {
+    await withCancellableProgress(t('Copying {0} to {1}', shownName(source), shownPath(destination)), async (signal, onProgress) => {
       const api = await s.smbFiles();
       const total = uriPartsOf(source) ? (await api.stat(source)).size : (await fs.stat(source, { bigint: true })).size;
       const chunks = countedChunks(uriPartsOf(source) ? api.readChunks(source, { signal }) : localChunks(source), total, onProgress);
@@ -74,7 +75,7 @@ export async function copyAcrossShare(
   }
   s.log.info(`copied ${source} to ${destination} through VS Code's file system (not cloned: another machine or share)`);
   void vscode.window.showInformationMessage(
-    t('Copied {0} to {1} (not cloned: another machine or share).', path.basename(source), destination),
+    t('Copied {0} to {1} (not cloned: another machine or share).', shownName(source), shownPath(destination)),
   );
   return true;
 }

@@ -14,6 +14,7 @@ import { errorLogLine } from '../host/logic/errors';
 import { digHolesMessage, totalLength, unwrittenRanges, type Range } from './logic/dig-holes-text';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { enginePathOfUri } from '../host/logic/clone-selection';
+import { shownName } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -36,14 +37,14 @@ export function registerDigHoles(s: Services): vscode.Disposable {
     }
     try {
       const engine = await s.engine();
-      const report = await withCancellableProgress(t('Digging holes in {0}', path.basename(file)), (signal, onProgress) =>
+      const report = await withCancellableProgress(t('Digging holes in {0}', shownName(file)), (signal, onProgress) =>
         engine.digHoles(file, { signal, onProgress }),
       );
       logReport(s, report);
       // Dig Holes reads data ranges only: say what it scanned, and name the preallocated
       // (unwritten) space it did not, with an offer to deallocate that too.
       const unwritten = await unwrittenOf(s, engine, file);
-      const msg = digHolesMessage(report, path.basename(file), totalLength(unwritten), t);
+      const msg = digHolesMessage(report, shownName(file), totalLength(unwritten), t);
       if (unwritten.length === 0) void vscode.window.showInformationMessage(msg);
       else {
         const dealloc = t('Deallocate Unwritten…');
@@ -74,7 +75,7 @@ async function unwrittenOf(s: Services, engine: Engine, file: string): Promise<R
  * before punching, so a range written since the offer is left alone.
  */
 async function deallocateUnwritten(s: Services, file: string): Promise<void> {
-  const name = path.basename(file);
+  const name = shownName(file);
   try {
     const engine = await s.engine();
     const offered = totalLength(await unwrittenOf(s, engine, file));

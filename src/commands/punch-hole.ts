@@ -4,7 +4,6 @@
 //   executeCommand('extentLens.punchHole', fileUri, { offset: '4096', length: '1MiB' })
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
@@ -13,6 +12,7 @@ import { checkPunchRange } from './logic/punch-input';
 import { notAllFreed } from './logic/dig-holes-text';
 import { fileSize, logReport, pickFile, regularFileSize, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { InputFlow } from '../host/multi-step-input';
+import { shownName } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -36,7 +36,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
           // no offset can be asked for in a FIFO or an empty file: say so before asking
           const size = await regularFileSize(s, file, 'punch');
           if (size === 0n) {
-            void vscode.window.showInformationMessage(t('{0} is empty (0 bytes): there is nothing to punch.', path.basename(file)));
+            void vscode.window.showInformationMessage(t('{0} is empty (0 bytes): there is nothing to punch.', shownName(file)));
             return undefined;
           }
           const asked = await askForRange(s, file);
@@ -45,11 +45,11 @@ export function registerPunchHole(s: Services): vscode.Disposable {
         }
         const range = { offset: offset!, length: length! };
         const engine = await s.engine();
-        const report = await withCancellableProgress(t('Punching a hole in {0}', path.basename(file)), (signal) =>
+        const report = await withCancellableProgress(t('Punching a hole in {0}', shownName(file)), (signal) =>
           engine.punch(file, range, { signal }),
         );
         logReport(s, report);
-        const name = path.basename(file);
+        const name = shownName(file);
         void vscode.window.showInformationMessage(
           report.fsFreed !== undefined && report.fsFreed < report.bytes
             ? notAllFreed(report.bytes, report.fsFreed, name, t, report.sharedBytes)
@@ -74,7 +74,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
 
 /** The interactive questions, one quick-input session (the keyboard stays in it), then the modal. */
 async function askForRange(s: Services, file: string): Promise<{ offset: bigint; length: bigint } | undefined> {
-  const flow = new InputFlow(t('Punch Hole'), 2).start(t('Reading the volume of {0}…', path.basename(file)));
+  const flow = new InputFlow(t('Punch Hole'), 2).start(t('Reading the volume of {0}…', shownName(file)));
   try {
     const size = await fileSize(s, file);
     const engine = await s.engine();

@@ -12,6 +12,7 @@ import { copyName, destinationInFolder } from '../host/logic/destination';
 import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
 import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { exists, pickFile, requireTrust, uriOfPath } from '../host/ui';
+import { shownName, shownPath } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -40,7 +41,7 @@ export function registerServerSideCopy(s: Services): vscode.Disposable {
       const r = await runCloneFlow(
         s,
         {
-          title: t('Copying {0} to {1}', path.basename(source), destFile),
+          title: t('Copying {0} to {1}', shownName(source), shownPath(destFile)),
           source,
           destination: destFile,
           checkExisting: true,

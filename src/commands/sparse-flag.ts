@@ -2,11 +2,11 @@
 // and macOS every file can hold holes: the engine changes nothing, and the message says so).
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { logReport, pickFile, requireTrust, showFailure } from '../host/ui';
 import { sparseFlagMessage } from './logic/sparse-text';
+import { shownName } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -19,7 +19,7 @@ export async function runSetSparse(s: Services, uri: unknown, sparse: boolean): 
     const engine = await s.engine();
     const report = await engine.setSparse(file, sparse);
     logReport(s, report);
-    void vscode.window.showInformationMessage(sparseFlagMessage(report, path.basename(file), sparse, t));
+    void vscode.window.showInformationMessage(sparseFlagMessage(report, shownName(file), sparse, t));
     return report;
   } catch (e) {
     showFailure(s, what, e);

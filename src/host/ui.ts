@@ -12,6 +12,7 @@ import { enginePathOfUri, pathsFromArgs } from './logic/clone-selection';
 import { uriPartsOf } from './logic/smb-uri';
 import { activeInspectedPath } from './active-inspector';
 import type { Services } from './services';
+import { shownPath, shownText } from './logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -138,20 +139,23 @@ export function withCancellableProgress<T>(
   opts: { words?: (p: Progress) => string; shown?: (p: Progress, message: string) => void } = {},
 ): Promise<T> {
   return Promise.resolve(
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      const tracker = new ProgressTracker();
-      try {
-        return await work(abort.signal, (p) => {
-          const r = tracker.next(p, opts.words?.(p));
-          progress.report(r);
-          opts.shown?.(p, r.message);
-        });
-      } finally {
-        sub.dispose();
-      }
-    }),
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: shownText(title), cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        const tracker = new ProgressTracker();
+        try {
+          return await work(abort.signal, (p) => {
+            const r = tracker.next(p, opts.words?.(p));
+            progress.report(r);
+            opts.shown?.(p, r.message);
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    ),
   );
 }
 
@@ -168,11 +172,11 @@ export function showFailure(s: Services, operation: string, e: unknown): void {
     // sentence then says which bytes, and is shown as it is.
     const engineSays =
       (e as { name?: unknown } | undefined)?.name === 'FsctlError' && !/nothing was (left behind|changed)\.$/.test(f.message);
-    if (engineSays) void vscode.window.showInformationMessage(f.message);
-    else void vscode.window.showInformationMessage(t('{0} was cancelled; nothing was left behind.', operation));
+    if (engineSays) void vscode.window.showInformationMessage(shownText(f.message));
+    else void vscode.window.showInformationMessage(shownText(t('{0} was cancelled; nothing was left behind.', operation)));
     return;
   }
-  void vscode.window.showErrorMessage(f.message);
+  void vscode.window.showErrorMessage(shownText(f.message));
 }
 
 /** The modal for an existing destination: Rename / Overwrite (Cancel is the modal's own). */
@@ -180,7 +184,7 @@ export async function askExisting(destination: string): Promise<AskAnswer> {
   const rename = t('Rename');
   const overwrite = t('Overwrite');
   const answer = await vscode.window.showWarningMessage(
-    t('"{0}" already exists.', destination),
+    t('"{0}" already exists.', shownPath(destination)),
     { modal: true, detail: t('Rename keeps both files (the new one gets a "(clone)" name); Overwrite replaces the existing file.') },
     rename,
     overwrite,

@@ -142,6 +142,23 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     }
   });
 
+  test('smb:// names are shown decoded ("big sparse.img", not "big%20sparse.img"), the full path as the tooltip', async () => {
+    const src = 'smb://u@h/data/dir%20%C3%BC/big%20sparse.img';
+    const dst = 'smb://u@h/data/dir%20%C3%BC/big%20sparse%20(clone).img';
+    const smbData: CloneResultsData = {
+      ...renamed,
+      source: { ...renamed.source, path: src },
+      destination: { ...renamed.destination, path: dst },
+    };
+    const { page } = await open((b) => b.post({ type: 'cloneResults', data: smbData }));
+    const names = await page.$$eval('.side .name', (n) => n.map((x) => [x.textContent, x.getAttribute('title')]));
+    assert.deepEqual(names, [
+      ['big sparse.img', 'smb://u@h/data/dir ü/big sparse.img'],
+      ['big sparse (clone).img', 'smb://u@h/data/dir ü/big sparse (clone).img'],
+    ]);
+    await page.close();
+  });
+
   test('a map of one extent is named "1 extent", not "1 extents" (what a screen reader says)', async () => {
     const before = renamed.source.before!;
     const one: CloneResultsData = { ...renamed, source: { ...renamed.source, before: { ...before, extentCount: 1 } } };

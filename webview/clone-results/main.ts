@@ -17,6 +17,7 @@ import { MapCanvas } from '../shared/map-canvas';
 import { breakable, el, describeHit, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { ViewWindow } from '../shared/bigview';
+import { isSmbUri, shownPath, shownSmbName } from '../../src/protocol/shown-path';
 
 const METHOD_TEXT: Record<string, string> = {
   FICLONE: l10n.t('FICLONE (reflink of the whole file)'),
@@ -72,7 +73,9 @@ function methodCell(d: CloneResultsData): HTMLElement {
 
 const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), humanBytes(BigInt(v)));
 const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
-const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
+/** A file's name as shown (an smb:// one decoded: "big sparse.img", not "big%20sparse.img"). */
+const baseName = (p: string): string =>
+  isSmbUri(p) ? shownSmbName(p) : p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
 /** `dest`'s name, with its folder's name too where it is `source`'s name ("ext4/disk.img", not "disk.img to disk.img"). */
 const destName = (dest: string, source: string): string => {
   if (baseName(dest) !== baseName(source)) return baseName(dest);
@@ -124,7 +127,7 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   const sec = el('section', { class: `side ${cls}`, 'aria-label': title });
   sec.appendChild(el('h2', {}, title));
   // long paths are ellipsized; the full path is the tooltip (and what screen readers hear)
-  sec.appendChild(el('div', { class: 'name', title: s.path }, baseName(s.path)));
+  sec.appendChild(el('div', { class: 'name', title: shownPath(s.path) }, baseName(s.path)));
   sec.appendChild(el('div', { class: 'path', title: s.path }, s.path));
   const dl = el('dl', { class: 'facts small' });
   if (s.sizeBefore !== undefined) {
@@ -233,7 +236,7 @@ function fallbackNotice(d: CloneResultsData): HTMLElement | undefined {
   body.append(
     el(
       'p',
-      { class: 'notice-text', title: dest },
+      { class: 'notice-text', title: shownPath(dest) },
       range
         ? l10n.t('Copied {0} into {1} in place (not shared).', bytesText(d.bytes), baseName(dest))
         : copy
@@ -315,7 +318,7 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
     const sum = el('summary', { class: 'file-row' });
     const dest = d.destination.path;
     sum.append(
-      el('span', { class: 'f-name', title: l10n.t('{0} → {1}', d.source.path, dest) }, baseName(dest)),
+      el('span', { class: 'f-name', title: l10n.t('{0} → {1}', shownPath(d.source.path), shownPath(dest)) }, baseName(dest)),
       methodCell(d),
       el('span', { class: 'f-bytes', title: bytesText(d.bytes) }, groupDigits(BigInt(d.bytes))),
       el('span', { class: 'f-time' }, ms(d.durationMs)),
