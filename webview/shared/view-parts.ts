@@ -4,6 +4,7 @@
 
 import { l10n } from './l10n';
 import { el } from './ui';
+import { shownPath, shownText } from '../../src/protocol/shown-path';
 
 /** A toolbar button (a codicon; the label is its accessible name and tooltip), appended to `toolbar`. */
 export function toolbarButton(toolbar: HTMLElement, icon: string, label: string, id: string): HTMLElement {
@@ -55,8 +56,13 @@ export function pathErrors(failed: (n: number) => string, errors: PathError[]): 
     const det = el('details', { class: cls });
     det.appendChild(el('summary', {}, summary));
     const ul = el('ul');
-    for (const e of list.slice(0, 1000))
-      ul.appendChild(el('li', { title: e.path }, e.message.includes(`(${e.code})`) ? e.message : `${e.code}: ${e.message}`));
+    for (const e of list.slice(0, 1000)) {
+      const said = e.message.includes(`(${e.code})`) ? e.message : `${e.code}: ${e.message}`;
+      // each line names its path (a server gone mid-search: ten "Nothing accepts SMB
+      // connections …" alike), smb:// ones decoded
+      const line = e.path !== '' && !e.message.includes(e.path) ? `${e.path}: ${said}` : said;
+      ul.appendChild(el('li', { title: shownPath(e.path) }, shownText(line)));
+    }
     det.appendChild(ul);
     return det;
   };
