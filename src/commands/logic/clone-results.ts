@@ -30,7 +30,8 @@ export function allocatedBytes(extents: readonly Extent[]): bigint {
 /**
  * Space the operation did not need: for a clone, the cloned bytes that are now shared by the
  * destination (the after-map says so where the file system reports sharing; where it cannot
- * (no FIEMAP), a successful clone method shares every byte it reports). A copy saves nothing.
+ * (no FIEMAP: SMB), a successful clone shares every byte of data it cloned, holes not counted).
+ * A copy saves nothing.
  */
 export function spaceSaved(report: OperationReport, destAfter: ExtentMap | undefined): bigint {
   if (report.fellBack || report.method === 'sparse-copy') return 0n;
@@ -43,7 +44,14 @@ export function spaceSaved(report: OperationReport, destAfter: ExtentMap | undef
     const shared = sharedBytes(destAfter.extents);
     return shared < report.bytes ? shared : report.bytes;
   }
-  return cloneMethods.includes(report.method) ? report.bytes : 0n;
+  if (!cloneMethods.includes(report.method)) return 0n;
+  // No sharing flags (SMB: allocated ranges only): a whole-file clone shares at most the data the
+  // copy holds, not its holes (a 1 TiB sparse file with 3 MiB of data shares 3 MiB, not 1 TiB)
+  if (destAfter && report.operation === 'clone') {
+    const data = allocatedBytes(destAfter.extents);
+    return data < report.bytes ? data : report.bytes;
+  }
+  return report.bytes;
 }
 
 /**
