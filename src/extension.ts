@@ -63,7 +63,12 @@ export function activate(context: vscode.ExtensionContext): ExtentLensApi {
     registerForgetSmbPassword(s),
     InspectorEditorProvider.register(s),
     // smb: resources (shares opened with Open SMB Share…); the SMB client loads on first use.
-    SmbFileSystemProvider.register(() => s.smbFiles(), log),
+    SmbFileSystemProvider.register(
+      () => s.smbFiles(),
+      log,
+      // the Explorer's copies, on the server (copychunk; across shares through this client)
+      async (from, to, overwrite) => void (await (await s.engine()).copy(from, to, { onExisting: overwrite ? 'overwrite' : 'fail' })),
+    ),
     // Deleted or renamed files leave the clone selection.
     vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((u) => s.selection.remove(enginePathOfUri(u) ?? u.fsPath))),
     vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => s.selection.remove(enginePathOfUri(f.oldUri) ?? f.oldUri.fsPath))),

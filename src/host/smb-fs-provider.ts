@@ -1,7 +1,10 @@
 // The smb: file system provider: the Explorer browses a share and the editors open its files
 // through the engine's SMB file API (src/engine/smb-files.ts, over the project's own SMB2
 // client). Registered at activation; the SMB client loads on the first call. Errors become
-// vscode.FileSystemErrors carrying the engine's sentence, which names the NT status.
+// vscode.FileSystemErrors carrying the engine's sentence, which names the NT status. A copy in
+// the Explorer (copy and paste, Ctrl+drag) is the engine's server-side copy (`copy`, so VS Code
+// never reads a file into memory to write it back: a 6 GiB one failed with EFBIG), folders by
+// copying each file in them.
 
 import * as vscode from 'vscode';
 import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
@@ -45,10 +48,16 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   constructor(
     private readonly files: () => Promise<SmbFileApi>,
     private readonly log: vscode.LogOutputChannel,
+    /** One file copied on the server (the engine's copy: copychunk, holes kept), replacing `to` when `overwrite`. */
+    private readonly copyFile: (from: string, to: string, overwrite: boolean) => Promise<void>,
   ) {}
 
-  static register(files: () => Promise<SmbFileApi>, log: vscode.LogOutputChannel): vscode.Disposable {
-    const provider = new SmbFileSystemProvider(files, log);
+  static register(
+    files: () => Promise<SmbFileApi>,
+    log: vscode.LogOutputChannel,
+    copyFile: (from: string, to: string, overwrite: boolean) => Promise<void>,
+  ): vscode.Disposable {
+    const provider = new SmbFileSystemProvider(files, log, copyFile);
     // Windows servers and Samba's default compare names without case.
     return vscode.Disposable.from(
       provider.changes,
@@ -162,6 +171,30 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
       type: vscode.FileChangeType.Deleted,
       uri,
     });
+  }
+
+  /** Server-side: a file by the engine's copy, a folder made anew with each of its files copied so. */
+  async copy(source: vscode.Uri, destination: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
+    const to = enginePathOf(destination);
+    await this.run(source, 'copy', (api, from) => this.copyTree(api, from, to, options.overwrite), {
+      type: vscode.FileChangeType.Created,
+      uri: destination,
+    });
+  }
+
+  private async copyTree(api: SmbFileApi, from: string, to: string, overwrite: boolean): Promise<void> {
+    if ((await api.stat(from)).kind !== 'directory') return this.copyFile(from, to, overwrite);
+    const there = await api.stat(to).then(
+      (s) => s.kind,
+      () => undefined,
+    );
+    if (there !== undefined) {
+      if (!overwrite) throw vscode.FileSystemError.FileExists(to);
+      await api.remove(to, { recursive: true }); // VS Code asked first: the folder is replaced
+    }
+    await api.mkdir(to);
+    const join = (dir: string, name: string): string => `${dir.replace(/\/+$/, '')}/${encodeURIComponent(name)}`;
+    for (const e of await api.list(from)) await this.copyTree(api, join(from, e.name), join(to, e.name), false);
   }
 
   async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {

@@ -31,7 +31,7 @@ test('one warning per distinct watch failure, repeats as debug lines', async () 
   } as unknown as vscode.LogOutputChannel;
   let opts: SmbWatchOptions | undefined;
   const api = { watch: (_uri: string, o: SmbWatchOptions) => ((opts = o), { dispose() {} }) } as unknown as SmbFileApi;
-  const provider = new Provider(async () => api, log);
+  const provider = new Provider(async () => api, log, async () => undefined);
   const uri = { scheme: 'smb', authority: 'u@h', path: '/s/.github/copilot', query: '', fragment: '' } as unknown as vscode.Uri;
   const w = provider.watch(uri, { recursive: true, excludes: [] });
   await new Promise((r) => setImmediate(r));
@@ -60,7 +60,7 @@ test("a save that changed a file's owner or mode: a warning on screen the first 
   const log = { warn: (t: string) => logged.push(t), info() {}, debug() {}, error() {} } as unknown as vscode.LogOutputChannel;
   const lost = "Saving smb://u@h/s/a.txt replaced it with a new file, which the server gave its own group, permissions (DACL) for a new file instead of the original's.";
   const api = { writeFile: async () => ({ notKept: [lost] }) } as unknown as SmbFileApi;
-  const provider = new Provider(async () => api, log);
+  const provider = new Provider(async () => api, log, async () => undefined);
   const at = (authority: string, p: string) => ({ scheme: 'smb', authority, path: p, query: '', fragment: '' }) as unknown as vscode.Uri;
   const warnings = () => fake.state.messages.filter((m) => m.level === 'warning').length;
   const before = warnings();
@@ -75,4 +75,50 @@ test("a save that changed a file's owner or mode: a warning on screen the first 
   await provider.writeFile(at('u@other', '/s/a.txt'), Buffer.from('x'), { create: false, overwrite: true });
   assert.equal(warnings(), before + 2, 'another server: said again');
   assert.equal(logged.filter((l) => l === lost).length, 3, 'logged every time');
+});
+
+test("the Explorer's copy is server-side: a file through the engine's copy, a folder made anew with each file copied so", async () => {
+  const log = { warn() {}, info() {}, debug() {}, error() {} } as unknown as vscode.LogOutputChannel;
+  // the share: folders and files by engine path
+  const tree = new Map<string, 'file' | 'directory'>([
+    ['smb://u@h/s/d', 'directory'],
+    ['smb://u@h/s/d/a%20b.img', 'file'],
+    ['smb://u@h/s/d/sub', 'directory'],
+    ['smb://u@h/s/d/sub/c', 'file'],
+    ['smb://u@h/s/taken', 'directory'],
+  ]);
+  const ops: string[] = [];
+  const api = {
+    stat: async (p: string) => {
+      const kind = tree.get(p);
+      if (!kind) throw Object.assign(new Error(`${p} not found (STATUS_OBJECT_NAME_NOT_FOUND)`), { code: 'STATUS_OBJECT_NAME_NOT_FOUND' });
+      return { kind, size: 0n, ctimeMs: 0, mtimeMs: 0 };
+    },
+    list: async (p: string) =>
+      [...tree.keys()]
+        .filter((k) => k.startsWith(`${p}/`) && !k.slice(p.length + 1).includes('/'))
+        .map((k) => ({ name: decodeURIComponent(k.slice(p.length + 1)), kind: tree.get(k)! })),
+    mkdir: async (p: string) => void (ops.push(`mkdir ${p}`), tree.set(p, 'directory')),
+    remove: async (p: string) => void ops.push(`remove ${p}`),
+  } as unknown as SmbFileApi;
+  const provider = new Provider(async () => api, log, async (from, to, overwrite) => void ops.push(`copy ${from} -> ${to}${overwrite ? ' (overwrite)' : ''}`));
+  const uri = (p: string) => ({ scheme: 'smb', authority: 'u@h', path: p, query: '', fragment: '' }) as unknown as vscode.Uri;
+
+  await provider.copy(uri('/s/d/a b.img'), uri('/s/d/a b copy.img'), { overwrite: false });
+  assert.deepEqual(ops.splice(0), ['copy smb://u@h/s/d/a%20b.img -> smb://u@h/s/d/a%20b%20copy.img']);
+  await provider.copy(uri('/s/d/a b.img'), uri('/s/d/x'), { overwrite: true });
+  assert.deepEqual(ops.splice(0), ['copy smb://u@h/s/d/a%20b.img -> smb://u@h/s/d/x (overwrite)']);
+
+  await provider.copy(uri('/s/d'), uri('/s/e'), { overwrite: false });
+  assert.deepEqual(ops.splice(0), [
+    'mkdir smb://u@h/s/e',
+    'copy smb://u@h/s/d/a%20b.img -> smb://u@h/s/e/a%20b.img',
+    'mkdir smb://u@h/s/e/sub',
+    'copy smb://u@h/s/d/sub/c -> smb://u@h/s/e/sub/c',
+  ]);
+  // onto an existing folder: refused unless VS Code asked to overwrite, then replaced
+  await assert.rejects(provider.copy(uri('/s/d'), uri('/s/taken'), { overwrite: false }), (e: { code?: string }) => e.code === 'FileExists');
+  assert.deepEqual(ops.splice(0), []);
+  await provider.copy(uri('/s/d/sub'), uri('/s/taken'), { overwrite: true });
+  assert.deepEqual(ops.splice(0), ['remove smb://u@h/s/taken', 'mkdir smb://u@h/s/taken', 'copy smb://u@h/s/d/sub/c -> smb://u@h/s/taken/c']);
 });

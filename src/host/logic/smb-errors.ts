@@ -14,6 +14,7 @@ const KIND: Record<string, FileSystemErrorKind> = {
   STATUS_NO_SUCH_FILE: 'FileNotFound',
   STATUS_DELETE_PENDING: 'FileNotFound',
   STATUS_OBJECT_NAME_COLLISION: 'FileExists',
+  E_EXISTS: 'FileExists',
   STATUS_ACCESS_DENIED: 'NoPermissions',
   STATUS_NETWORK_ACCESS_DENIED: 'NoPermissions',
   STATUS_MEDIA_WRITE_PROTECTED: 'NoPermissions',
