@@ -254,6 +254,33 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     },
   );
 
+  test("the Explorer's copy and paste of a file on the share is a server-side copy", { timeout: 120_000 }, async () => {
+    const page = browser!.page;
+    await runCommand(page, 'View: Show Explorer');
+    await expandFolder(page, 'data on 127.0.0.1', 1);
+    // the Explorer's own Copy and Paste, from its context menu (the workbench checks the
+    // clipboard before a paste of files: the page may read it)
+    await browser!.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server!.url).origin });
+    await explorerContextMenu(page, 'disk.img', 2, /^Copy$/);
+    await explorerContextMenu(page, 'dups', 2, /^Paste$/);
+    const copy = path.join(share!.mnt, 'dups', 'disk.img');
+    const src = path.join(share!.mnt, 'disk.img');
+    for (let end = Date.now() + 60_000; !(fs.existsSync(copy) && fs.statSync(copy).size === fs.statSync(src).size); ) {
+      if (Date.now() > end) {
+        await page.screenshot({ path: shot('paste-failed.png') });
+        assert.fail('the pasted copy did not appear on the server');
+      }
+      await sleep(200);
+    }
+    await sleep(500);
+    assert.ok(fs.readFileSync(copy).equals(fs.readFileSync(src)), 'the same bytes');
+    // copychunk on a btrfs share (vfs_btrfs) clones: the copy's extents are the source's. Had
+    // VS Code read the file and written it back through the provider, they would be its own.
+    execFileSync('sync');
+    assert.ok(extents(copy).every((e) => e.shared), JSON.stringify(extents(copy)));
+    await explorerRow(page, 'disk.img', 3).waitFor({ timeout: 30_000 });
+  });
+
   test(
     "an empty window: the Explorer offers Open SMB Share..., and the share becomes the window's only folder",
     { timeout: 120_000 },

@@ -101,7 +101,7 @@ export async function explorerContextMenu(
   page: Page,
   name: string,
   level: number | undefined,
-  item: string,
+  item: string | RegExp,
   opts: { screenshot?: string } = {},
 ): Promise<void> {
   const row = explorerRow(page, name, level);
