@@ -45,7 +45,7 @@ const EDGE: Array<[string, string, string]> = [
     'empty',
     [
       '/mnt/x/file.bin: size 0 bytes, block size 4096, source fiemap',
-      '0 extents, 0 holes; mapped 0 bytes (0%); 3 calls, 12.5 ms',
+      "0 extents, 0 holes; mapped 0 bytes (the file's size is 0); 3 calls, 12.5 ms",
       '',
     ].join('\n'),
     '{"path":"/mnt/x/file.bin","size":"0","blockSize":4096,"extents":[],"source":"fiemap","calls":3,"dura' +

@@ -60,7 +60,10 @@ test('the VSIX holds only the linux-x64 koffi binary, the bundles, and no source
   const manifest = fs.readFileSync(path.join(tmp, 'vsix', 'extension.vsixmanifest'), 'utf8');
   assert.match(manifest, /TargetPlatform="linux-x64"/);
   const size = files.reduce((n, f) => n + fs.statSync(path.join(tmp, 'vsix', f)).size, 0);
-  assert.ok(size < 4 * 1024 * 1024, `unpacked size ${size} bytes stays small`);
+  // The shipped VSIX (npm run package, minified) unpacks to ~3.1 MB; this one reuses npm test's
+  // unminified build, ~4.2 MB. The bound is against shipping sources or source maps by mistake,
+  // which would add 6 MB and more.
+  assert.ok(size < 5 * 1024 * 1024, `unpacked size ${size} bytes stays small`);
   const pkg = JSON.parse(fs.readFileSync(path.join(ext, 'package.json'), 'utf8'));
   assert.equal(pkg.main, './dist/extension.js');
   assert.deepEqual(pkg.dependencies, { '@koromix/koffi-linux-x64': JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'koffi', 'package.json'), 'utf8')).version });
