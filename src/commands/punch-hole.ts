@@ -49,6 +49,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
           engine.punch(file, range, { signal }),
         );
         logReport(s, report);
+        s.showRange(file, range); // an open inspector of the file shows what was punched
         const name = shownName(file);
         void vscode.window.showInformationMessage(
           report.fsFreed !== undefined && report.fsFreed < report.bytes

@@ -22,6 +22,8 @@ export interface InspectorHandle {
   reveal(): void;
   /** Its file changed in a way its watcher may not see: read the map again. */
   changed(): void;
+  /** Select and zoom to a range of its file (what Punch Hole just deallocated). */
+  select(range: { offset: bigint; length: bigint }): void;
 }
 
 export class Services implements vscode.Disposable {
@@ -51,6 +53,11 @@ export class Services implements vscode.Disposable {
   filesChanged(paths: Iterable<string>): void {
     const changed = new Set(paths);
     for (const h of this.inspectors) if (changed.has(h.path)) h.changed();
+  }
+
+  /** The open inspectors of `path` select and zoom to `range` (a range a command just changed). */
+  showRange(path: string, range: { offset: bigint; length: bigint }): void {
+    for (const h of this.inspectors) if (h.path === path) h.select(range);
   }
 
   /**

@@ -97,6 +97,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     this.panel.reveal();
   }
 
+  select(range: { offset: bigint; length: bigint }): void {
+    this.post({ type: 'selectRange', offset: range.offset.toString(), length: range.length.toString() });
+  }
+
   changed(): void {
     this.onFileChanged();
   }

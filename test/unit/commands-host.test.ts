@@ -708,9 +708,16 @@ describe('clone flow', { skip: fsSkip }, () => {
     fs.readSync(fd, buf, 0, buf.length, MiB);
     fs.closeSync(fd);
     assert.ok(buf.every((b) => b === 0xab));
+    // an open inspector of the file selects and zooms to what Punch Hole deallocated (a trial:
+    // it kept the whole-file view and its old selection)
+    await exec('extentLens.inspect', Uri.file(f));
+    const inspector = state.panels.at(-1)!;
+    inspector.send({ type: 'ready' });
+    await inspector.waitFor((x) => x.type === 'summary');
     const p = (await exec('extentLens.punchHole', Uri.file(f), { offset: '0', length: '64k' })) as { bytes: bigint };
     assert.equal(p.bytes, 64n * 1024n);
     assert.equal(fs.statSync(f).blocks * 512, 64 * 1024);
+    assert.deepEqual(await inspector.waitFor((x) => x.type === 'selectRange'), { type: 'selectRange', offset: '0', length: '65536' });
   });
 
   test('Clone Range, interactive: inputs validated as typed with the block-size rule, confirmed, cloned', async () => {

@@ -244,7 +244,7 @@ describe('Find Duplicate Data (host side)', () => {
     s.engine = async () => engine;
     // an open inspector of a.img (a file of the groups) and of one outside them
     for (const f of ['a.img', 'elsewhere.img'])
-      s.inspectors.add({ path: path.join(dir, f), active: false, summary: () => undefined, reveal() {}, changed: () => inspectorsRead.push(f) });
+      s.inspectors.add({ path: path.join(dir, f), active: false, summary: () => undefined, reveal() {}, changed: () => inspectorsRead.push(f), select() {} });
     ctx.subscriptions.push(registerFindDuplicates(s), registerAnalyzeSpace(s), { dispose: () => void real.dispose() });
     fake.vscode.commands.registerCommand('extentLens.inspect', (u: unknown) => void opened.push((u as Uri).fsPath));
     fake.vscode.commands.registerCommand('revealInExplorer', (u: unknown) => void revealed.push((u as Uri).fsPath));
