@@ -93,6 +93,11 @@ test('manifest: mutating commands need a trusted workspace wherever they are sho
   const tab = menus['editor/title/context'].map((i) => i.command);
   assert.ok(tab.includes(COMMANDS.inspect) && tab.includes(COMMANDS.selectForClone));
   assert.match(menus.commandPalette.find((i) => i.command === COMMANDS.clearCloneSelection)!.when!, /extentLens\.hasCloneSelection/);
+  // the palette acts on the active inspector panel's file (a panel has no resource of its own)
+  assert.match(
+    menus.commandPalette.find((i) => i.command === COMMANDS.selectForClone)!.when!,
+    /activeWebviewPanelId == 'extentLens\.inspectorPanel'/,
+  );
 });
 
 test('manifest: Set / Clear Sparse are offered where a sparse attribute exists: Windows files and SMB shares, not Linux or macOS files', () => {
