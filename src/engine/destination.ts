@@ -339,6 +339,15 @@ export async function resolveDestination(
   let existing = info.kind === 'directory' ? await dfs.stat(final) : info;
   const link = local?.isLink(final) ?? false;
   if (existing.kind !== 'missing' || link) {
+    // A folder no new name can be made in (a read-only snapshot or mount, another user's): that
+    // is the answer, before "exists", whose advice (rename, overwrite) could not work there.
+    if (policy === 'fail' && local) {
+      try {
+        local.checkWritable(dir);
+      } catch (e) {
+        throw nodeFsError(operation, e, [dir]);
+      }
+    }
     if (policy === 'fail')
       throw existsError(
         operation,

@@ -728,3 +728,28 @@ describe('extent-lens: smb:// arguments with %XX escapes', () => {
     assert.doesNotMatch(cli(['ranges', 'smb://u@127.0.0.1:1/s/plain.img'], { env }).stderr, /note:/);
   });
 });
+
+describe('extent-lens: a name taken in a folder nothing can be written to', { skip: skipReason('ext4') }, () => {
+  test('the folder is read-only (EROFS) is said, not "exists" with --on-existing advice that cannot work there', () => {
+    ensureBuilt();
+    const ro = makeLoopFs('ext4');
+    const src = path.join(tempDir('ro-src'), 'src.bin');
+    try {
+      fs.writeFileSync(src, 'data');
+      fs.writeFileSync(path.join(ro.mnt, 'taken.bin'), 'old');
+      execFileSync('mount', ['-o', 'remount,ro', ro.mnt]);
+      for (const cmd of ['clone', 'copy']) {
+        const r = cli([cmd, src, path.join(ro.mnt, 'taken.bin')]);
+        assert.equal(r.code, 1, cmd);
+        assert.match(r.stderr, /the file system is read-only .*\(EROFS\)/, cmd);
+        assert.doesNotMatch(r.stderr, /E_EXISTS|--on-existing/, cmd);
+      }
+      execFileSync('mount', ['-o', 'remount,rw', ro.mnt]);
+      // writable: the taken name is said, with its advice
+      assert.match(cli(['copy', src, path.join(ro.mnt, 'taken.bin')]).stderr, /--on-existing rename/);
+    } finally {
+      ro.cleanup();
+      fs.rmSync(path.dirname(src), { recursive: true, force: true });
+    }
+  });
+});
