@@ -45,7 +45,10 @@ export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'nega
 
 /** Read a non-negative byte count or offset written in the grammar above. */
 export function parseByteSize(text: string): ByteSize {
-  const plain = text.trim().replace(/_/g, '');
+  // underscores only between two digits (1_048_576), as in source code: "_1", "1_" and "1k_" are typos
+  const trimmed = text.trim();
+  if (/(^|[^0-9a-f])_|_($|[^0-9a-f])/i.test(trimmed)) return { error: 'form' };
+  const plain = trimmed.replace(/_/g, '');
   const m = FORM.exec(plain);
   if (!m) return /^-\s*\S/.test(plain) && FORM.test(plain.replace(/^-\s*/, '')) ? { error: 'negative' } : { error: 'form' };
   const [, digits, mult, tail, , sectorSuffix] = m;

@@ -33,6 +33,11 @@ const GOOD: [string, bigint][] = [
 
 const BAD: [string, 'form' | 'too-large' | 'negative'][] = [
   ['', 'form'],
+  // underscores only between digits (a trial: "_1", "1_" and "1k_" were taken as 1, 1 and 1024)
+  ['_1', 'form'],
+  ['1_', 'form'],
+  ['1k_', 'form'],
+  ['1__0', 'form'],
   ['4q', 'form'],
   ['1.5M', 'form'],
   ['k', 'form'],
