@@ -88,8 +88,12 @@ export function isCancelled(e: unknown): boolean {
   return isFsctlError(e) && e.code === 'E_CANCELLED';
 }
 
-/** Operations that only read (dedupe's search too; its sharing reports what it did instead). */
-const CHANGES_NOTHING: ReadonlySet<Operation> = new Set<Operation>(['map', 'ranges', 'volume', 'space', 'dedupe']);
+/**
+ * Operations that only read (dedupe's search too; its sharing reports what it did instead), and
+ * dig-holes, which works in place: cancelled before its first punch it changed nothing (after
+ * one, its own error says what it freed), where "nothing was left behind" read as a rollback.
+ */
+const CHANGES_NOTHING: ReadonlySet<Operation> = new Set<Operation>(['map', 'ranges', 'volume', 'space', 'dedupe', 'dig-holes']);
 
 /** The error to throw when an AbortSignal fires; callers clean up before rethrowing. */
 export function cancelledError(operation: Operation, paths: string[]): FsctlError {

@@ -200,6 +200,14 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
         return true;
       });
       assert.ok(fs.readFileSync(f).equals(Buffer.alloc(8 * MiB)));
+      // cancelled before its first punch: it changed nothing (it works in place: nothing is "left behind")
+      const early = new AbortController();
+      early.abort();
+      await assert.rejects(engine.digHoles(f, { signal: early.signal }), (e: FsctlError) => {
+        assert.equal(e.code, 'E_CANCELLED');
+        assert.match(e.message, /nothing was changed\.$/);
+        return true;
+      });
     });
 
     test('each run is read again just before it is punched: only blocks still zero are punched', async () => {
