@@ -325,6 +325,18 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     await page.close();
   });
 
+  test('a file ending inside its last block: Data says why it is more than the file (a trial: 12,288 beside 10,000)', async () => {
+    const f = path.join(xfs!.mountPoint, 'odd.bin');
+    xfsIo(f, 'pwrite -S 0x61 0 10000', 'fsync');
+    const page = await open(f);
+    await page.waitForSelector('.summary .kv[data-key="Data"]');
+    assert.equal(
+      await page.$eval('.summary .kv[data-key="Data"] dd', (d) => d.textContent),
+      '12,288 bytes (12 KiB): the file ends inside its last block, which is allocated whole',
+    );
+    await page.close();
+  });
+
   test('extents count from 1, End says exclusive, and the summary says data / allocated / unwritten', async () => {
     const page = await open(files.prealloc);
     const head = await page.$$eval('.thead .td', (c) => c.map((x) => x.textContent));

@@ -71,7 +71,16 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
               VOCABULARY.Allocated + ' ' + l10n.t('Extents past the end of the file (preallocated) are included, as du counts them.'),
             ]
           : ['Allocated', l10n.t('Allocated'), bytes(alloc)],
-    ['Data', l10n.t('Data'), s.pending ? counting : bytes(dataBytes)],
+    [
+      'Data',
+      l10n.t('Data'),
+      s.pending
+        ? counting
+        : dataBytes > size && size > 0n && pastEof === 0n
+          ? // (a 10,000-byte file holds 12,288 bytes of data blocks: said, or it reads as a wrong figure)
+            l10n.t('{0}: the file ends inside its last block, which is allocated whole', bytes(dataBytes))
+          : bytes(dataBytes),
+    ],
     [
       'Sparse',
       l10n.t('Sparse'),
