@@ -193,6 +193,20 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     );
   });
 
+  test('a new file in a folder this user may not write: the error names that file, not the hidden name it is written under', async () => {
+    const dir = join(root, 'locked');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755); // root's: the user may not create in it
+    await assert.rejects(api.writeFile(uri('locked/new.txt'), Buffer.from('x'), { create: true, overwrite: false }), (e: FsctlError) => {
+      assert.equal(e.code, 'STATUS_ACCESS_DENIED', e.message);
+      assert.match(e.message, /locked\/new\.txt/);
+      assert.doesNotMatch(e.message, /extent-lens-[0-9a-f]+\.tmp/, 'a trial: "denied access to …/.notes.txt.extent-lens-203576f1.tmp"');
+      assert.ok(e.paths.every((p) => !p.includes('.tmp')), JSON.stringify(e.paths));
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
   test('Compare with a physical copy on a share: the bytes go through this client, measured, and the copy is deleted', async () => {
     // The trial: the clone-results comparison opened the smb:// source with node:fs (ENOENT).
     const file = join(root, 'cmp-src.bin');

@@ -3,6 +3,7 @@
 // a write goes to a temporary name that the server deletes on close until it is complete (see
 // writeFile), so neither a failure nor a dropped connection leaves a half-written file.
 
+import { relabelError } from '../../destination';
 import { randomBytes } from 'node:crypto';
 import type { SmbConnectionInfo, SmbDirEntry, SmbFileApi, SmbFileStat, SmbWriteOptions, SmbWriteResult } from '../../smb-files-types';
 import { clientSweeping, rememberOrphan } from './orphans';
@@ -274,7 +275,10 @@ async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Arra
     await using(w, uri, async () => undefined);
   }
   const temp = temporaryBeside(uri);
-  const o = await open(temp, WRITE | Access.READ_CONTROL, Disposition.CREATE, CreateOption.NON_DIRECTORY_FILE);
+  // (an error names the file being written, not the hidden name it is written under until done)
+  const o = await open(temp, WRITE | Access.READ_CONTROL, Disposition.CREATE, CreateOption.NON_DIRECTORY_FILE).catch((e: unknown) => {
+    throw relabelError(e, temp, uri);
+  });
   let keep = false;
   let kept: { notKept: string[]; security: Array<Buffer | undefined> } = { notKept: [], security: [] };
   try {
@@ -305,7 +309,7 @@ async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Arra
     if (!o.client.conn.closed) await o.client.close(o.fileId, temp).catch(() => undefined);
     // A server that died never runs the delete-on-close: the next connection deletes the file.
     else rememberOrphan(o.target, temp);
-    throw e;
+    throw relabelError(e, temp, uri);
   }
   const changed = existing ? securityChange(uri, kept.security, await securityOf(o.client, o.fileId, uri)) : undefined;
   await o.client.close(o.fileId, uri);
