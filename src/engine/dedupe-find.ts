@@ -66,8 +66,9 @@ export async function findDuplicates(
     // (the walk met it: gone now means removed during the scan, not a wrong path)
     errors.push(code === 'ENOENT' ? removedError('dedupe', f.path) : { path: f.path, code, message });
   };
-  const report = (): void =>
-    ctx.progress({ done: hashed, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
+  /** `reading`: bytes of the file being hashed here read so far. */
+  const report = (reading = 0n): void =>
+    ctx.progress({ done: hashed + reading, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
   // Hashing threads start once the walk has found enough local data to be worth them, so they
   // start up while it goes on (~50 ms each).
   const threads = poolSize();
@@ -146,7 +147,7 @@ export async function findDuplicates(
       await ctx.maybeYield();
       try {
         const reader = isSmbPath(f.path) ? await backendReader(await resolve(f.path), f) : localReader(f);
-        hashed += await hashFile(f, reader, chunk, ctx, report);
+        hashed += await hashFile(f, reader, chunk, ctx, (now) => report(now));
         ok.add(f);
       } catch (e) {
         if (isCancelled(e)) throw e;

@@ -125,3 +125,15 @@ test('progress and a chance to yield every 64 chunks read, however many chunks s
   assert.equal(f.chunkAt.length, 4096);
   assert.equal(ticks, 32);
 });
+
+test('one big file: the bytes read so far are told as it is read (every 64 chunks), so progress moves before it ends', async () => {
+  // 1 GiB of data in one extent (a server's file not marked sparse reads like this)
+  const f = hashedFile('/big', 1n << 30n, [[0n, 1n << 30n, 1n << 32n, 0]]);
+  const told: bigint[] = [];
+  const read = await hashFile(f, reader(3), CHUNK, new SignalContext('dedupe', []), (n) => told.push(n));
+  assert.equal(read, 1n << 30n);
+  // (a trial: "3 MiB of 6.05 GiB hashed, 1 file done" for a minute while one file was read)
+  assert.ok(told.length >= 100, `${told.length} ticks`);
+  assert.ok(told.every((n, i) => n > 0n && n <= read && (i === 0 || n > told[i - 1])), 'increasing, within the file');
+  assert.ok(told[0] < read / 2n, 'the first long before the end');
+});
