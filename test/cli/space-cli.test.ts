@@ -282,6 +282,17 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     }
   });
 
+  test('map of a small file btrfs keeps inline: said so, not "blocks are allocated whole"', () => {
+    const f = path.join(fsys.mnt, 'inline.txt');
+    fs.writeFileSync(f, 'hello');
+    execFileSync('sync');
+    const r = cli(['map', f]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /inline/);
+    assert.match(r.stdout, /\(the 5 bytes are kept inline in the file system's metadata, with no block of their own\)/);
+    assert.doesNotMatch(r.stdout, /blocks are allocated whole/);
+  });
+
   test('the table, and a missing path reported on stderr while the rest is accounted', () => {
     const missing = path.join(d, 'nope');
     const r = cli(['space', d, missing]);

@@ -184,6 +184,13 @@ interface MapStats {
  * (extents do not overlap, so no partial sum exceeds the largest end), which avoids a BigInt
  * allocation per extent; otherwise they are summed as BigInt.
  */
+/** Every extent of the map is inline (FIEMAP_EXTENT_DATA_INLINE). */
+function allInline(m: PackedExtentMap): boolean {
+  const { count, flags } = m.packed;
+  for (let i = 0; i < count; i++) if ((flags[i] & EXTENT_FLAG.INLINE) === 0) return false;
+  return count > 0;
+}
+
 function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
   const { count, offset, length, flags } = m.packed;
   const start = m.window ? m.window.offset : 0n;
@@ -263,7 +270,10 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
       : m.window !== undefined && m.window.offset >= m.size
         ? 'the window starts past the end of the file'
         : inFile > scanned
-          ? `more than the ${scanned} bytes shown: blocks are allocated whole`
+          ? allInline(m)
+            ? // btrfs keeps a small file's data in its metadata: FIEMAP gives it as one block
+              `the ${scanned} bytes are kept inline in the file system's metadata, with no block of their own`
+            : `more than the ${scanned} bytes shown: blocks are allocated whole`
           : percentOf(inFile, scanned > 0n ? scanned : 0n);
   w.push(
     `${count} extent${count === 1 ? '' : 's'}, ${holes} hole${holes === 1 ? '' : 's'}; ` +
