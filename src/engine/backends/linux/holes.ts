@@ -9,7 +9,8 @@ import { big, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } 
 import { closeQuietly, openRegular } from './files';
 import type { ByteRange, Extent, OperationReport, RangesResult } from '../../types';
 import { EINVAL, elapsed, EOPNOTSUPP, now } from './base';
-import { heldNote, LinuxMaps } from './map';
+import { LinuxMaps } from './map';
+import { heldNote } from './map-notes';
 import { heldOutsideExtents, packExtents } from '../../map-format';
 import { punchNotes, zeroedWithin } from '../../punch-parts';
 

@@ -1,0 +1,35 @@
+// The notes a Linux map carries about bytes its extents do not show (the block count holds more):
+// tmpfs's reserved pages and unwritten extents under SEEK_DATA, XFS's and ext4's blocks beyond
+// their extents. Apart from map.ts so that file keeps to the reading itself.
+
+/**
+ * The sentence for a whole-file SEEK_DATA map (or allocated ranges) whose file holds `more` bytes
+ * beyond the blocks of its data ranges (map-format.ts heldOutsideExtents): tmpfs counts pages
+ * fallocate reserved (and huge pages whole) in the block count, and XFS, ext4 and btrfs their
+ * unwritten (preallocated) extents; those read as zeros and SEEK_DATA reports them as holes, so no
+ * SEEK_DATA map shows where they are.
+ */
+export function heldNote(blockBytes: bigint, more: bigint, filesystem: string): string {
+  const dataBlockBytes = blockBytes - more;
+  const what =
+    filesystem === 'tmpfs'
+      ? 'pages fallocate reserved that nothing has written yet, or the rest of a huge page'
+      : `unwritten (preallocated) extents${filesystem === 'xfs' ? ', or the blocks of its extent tree' : ''}`;
+  return (
+    `${filesystem} counts ${blockBytes} bytes in use for this file (its block count) but SEEK_DATA finds data in ` +
+    `${dataBlockBytes} bytes of blocks: the other ${more} bytes are held for it outside its data ranges (${what}), which ` +
+    `read as zeros and which SEEK_DATA reports as holes, so the map cannot place them; du counts them.`
+  );
+}
+
+/** The note on an XFS or ext4 file's blocks outside its extents (map-format.ts heldOutsideExtents). */
+export function beyondExtentsNote(filesystem: 'xfs' | 'ext4', more: bigint): string {
+  return filesystem === 'xfs'
+    ? `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
+        'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks (reserved ' +
+        'by writes into shared data, released after a while). No map shows them; deleting the file frees them.'
+    : `ext4 holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
+        'the blocks of its extent tree (a file in many extents), or a block of extended attributes, which files with the same ' +
+        'attributes may share. No map shows them; deleting the file frees its extent tree, and the attribute block when no ' +
+        'other file uses it.';
+}
