@@ -13,6 +13,7 @@ import { uriPartsOf } from './logic/smb-uri';
 import { activeInspectedPath } from './active-inspector';
 import type { Services } from './services';
 import { shownPath, shownText } from './logic/shown';
+import { withHumanSizes } from '../protocol/format';
 
 const t = vscode.l10n.t;
 
@@ -172,11 +173,12 @@ export function showFailure(s: Services, operation: string, e: unknown): void {
     // sentence then says which bytes, and is shown as it is.
     const engineSays =
       (e as { name?: unknown } | undefined)?.name === 'FsctlError' && !/nothing was (left behind|changed)\.$/.test(f.message);
-    if (engineSays) void vscode.window.showInformationMessage(shownText(f.message));
+    if (engineSays) void vscode.window.showInformationMessage(shownText(withHumanSizes(f.message)));
     else void vscode.window.showInformationMessage(shownText(t('{0} was cancelled; nothing was left behind.', operation)));
     return;
   }
-  void vscode.window.showErrorMessage(shownText(f.message));
+  // (the engine's exact byte counts read with digit groups and a unit: "150,994,944 bytes (144 MiB)")
+  void vscode.window.showErrorMessage(shownText(withHumanSizes(f.message)));
 }
 
 /** The modal for an existing destination: Rename / Overwrite (Cancel is the modal's own). */

@@ -602,7 +602,8 @@ describe('clone flow', { skip: fsSkip }, () => {
       await waitUntil(() => state.messages.filter((m) => m.level === 'error').length > errors, 'an error notification');
       assert.match(
         state.messages.filter((m) => m.level === 'error').at(-1)!.text,
-        /^Comparing needs a physical copy of all \d+ bytes of .* \(holes written as zeros\), but its destination's volume has only \d+ bytes free \(ENOSPC\): nothing was written\./,
+        // (the engine's byte counts with digit groups and a unit, as every error shown says them)
+        /^Comparing needs a physical copy of all [\d,]+ bytes \([\d.]+ [KMG]iB\) of .* \(holes written as zeros\), but its destination's volume has only [\d,]+ bytes \([\d.]+ [KMG]iB\) free \(ENOSPC\): nothing was written\./,
       );
       assert.deepEqual(fs.readdirSync(dir).sort(), listing, 'no temporary copy');
     } finally {
