@@ -25,6 +25,7 @@ import type { ExtendedBackend } from './backend-ext';
 import { FsctlError, isCancelled } from './errors';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
+import { withoutRanges } from './byte-ranges';
 
 const CHUNK = 1 << 20;
 /** Runs are read again and punched in pieces of this size (or one block, if larger). */
@@ -278,23 +279,8 @@ async function withoutUnwritten(
 ): Promise<typeof r> {
   if (r.ranges.length === 0) return r;
   const map = await backend.extentMap(path, undefined, ctx);
-  const unwritten = map.extents.filter((e) => e.flags.includes('unwritten'));
-  if (unwritten.length === 0) return { ...r, calls: r.calls + map.calls };
-  const out: ByteRange[] = [];
-  let u = 0;
-  for (const range of r.ranges) {
-    let at = range.offset;
-    const end = range.offset + range.length;
-    while (u < unwritten.length && unwritten[u].offset + unwritten[u].length <= at) u++;
-    for (let k = u; k < unwritten.length && unwritten[k].offset < end; k++) {
-      const x = unwritten[k];
-      if (x.offset > at) out.push({ offset: at, length: x.offset - at });
-      const xEnd = x.offset + x.length;
-      if (xEnd > at) at = xEnd;
-    }
-    if (at < end) out.push({ offset: at, length: end - at });
-  }
-  return { ...r, ranges: out, calls: r.calls + map.calls };
+  const unwritten = map.extents.filter((e) => e.flags.includes('unwritten')).map((e) => ({ offset: e.offset, length: e.length }));
+  return { ...r, ranges: withoutRanges(r.ranges, unwritten), calls: r.calls + map.calls };
 }
 
 /** "1 run", "2 runs": the report's note reads as a sentence. */

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
-import { withoutRanges } from '../../src/engine/backends/linux/copy';
+import { withoutRanges } from '../../src/engine/byte-ranges';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { sha256 } from '../support/sparse-files';
 import { cli, ensureBuilt } from '../cli/run-cli';

@@ -19,6 +19,7 @@ import { copyUntilEof, type SourceSnapshot } from '../../sparse-copy';
 import { big } from './libc';
 import { closeQuietly, openRegular } from './files';
 import type { ByteRange, OperationReport } from '../../types';
+import { withoutRanges } from '../../byte-ranges';
 import { elapsed, now, yieldIfInThread } from './base';
 import { LinuxClones, newFileMode } from './clone';
 import { fiemapPages, newFiemapBuffer } from './map';
@@ -152,25 +153,4 @@ export class LinuxCopies extends LinuxClones {
     }
     return p.report;
   }
-}
-
-/** `ranges` (in order, not overlapping) less `cut` (in order): what is left of each, in order. */
-export function withoutRanges(ranges: ByteRange[], cut: ByteRange[]): ByteRange[] {
-  if (cut.length === 0) return ranges;
-  const out: ByteRange[] = [];
-  let k = 0;
-  for (const r of ranges) {
-    let at = r.offset;
-    const end = r.offset + r.length;
-    while (k < cut.length && cut[k].offset + cut[k].length <= at) k++;
-    for (let j = k; j < cut.length && cut[j].offset < end; j++) {
-      const cs = cut[j].offset;
-      const ce = cut[j].offset + cut[j].length;
-      if (cs > at) out.push({ offset: at, length: cs - at });
-      if (ce > at) at = ce;
-      if (at >= end) break;
-    }
-    if (end > at) out.push({ offset: at, length: end - at });
-  }
-  return out;
 }
