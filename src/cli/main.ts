@@ -24,6 +24,7 @@ import { helpText, type Command, type CommandContext } from './command';
 import { COMMANDS, findCommand } from './commands';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorJson, errorLine, exitCodeFor } from './errors';
 import { escapeControls } from './format';
+import { shownPath } from '../protocol/shown-path';
 import { OutputError, outputFailed, writeErr, writeOut } from './output';
 import { endProgress, progressOnStderr } from './status-line';
 import { UsageError } from './usage-error';
@@ -157,15 +158,8 @@ async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Prom
  * `x%41.bin` names the file `xA.bin`, and the report (which prints the URI as given) would not
  * show that another file than the one that seemed named was read or changed. '' otherwise.
  */
-export function escapedUriNote(arg: string): string {
-  if (!/^smb:\/\//i.test(arg) || !/%[0-9a-f]{2}/i.test(arg)) return '';
-  const decoded = arg.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run; // not UTF-8: the engine's error says so
-    }
-  });
+function escapedUriNote(arg: string): string {
+  const decoded = shownPath(arg); // (an smb:// URI decoded; a local path as it is)
   return decoded === arg
     ? ''
     : `extent-lens: note: ${escapeControls(arg)} names ${escapeControls(decoded)} (in a URI %XX stands for that byte; a name holding % is written %25)\n`;
