@@ -176,25 +176,33 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   /** Server-side: a file by the engine's copy, a folder made anew with each of its files copied so. */
   async copy(source: vscode.Uri, destination: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
     const to = enginePathOf(destination);
-    await this.run(source, 'copy', (api, from) => this.copyTree(api, from, to, options.overwrite), {
-      type: vscode.FileChangeType.Created,
-      uri: destination,
-    });
+    await this.run(
+      source,
+      'copy',
+      async (api, from) => {
+        if ((await api.stat(from)).kind !== 'directory') return this.copyFile(from, to, options.overwrite);
+        const there = await api.stat(to).then(
+          () => true,
+          () => false,
+        );
+        if (there) {
+          if (!options.overwrite) throw vscode.FileSystemError.FileExists(to);
+          await api.remove(to, { recursive: true }); // VS Code asked first: the folder is replaced
+        }
+        await this.copyFolder(api, from, to);
+      },
+      { type: vscode.FileChangeType.Created, uri: destination },
+    );
   }
 
-  private async copyTree(api: SmbFileApi, from: string, to: string, overwrite: boolean): Promise<void> {
-    if ((await api.stat(from)).kind !== 'directory') return this.copyFile(from, to, overwrite);
-    const there = await api.stat(to).then(
-      (s) => s.kind,
-      () => undefined,
-    );
-    if (there !== undefined) {
-      if (!overwrite) throw vscode.FileSystemError.FileExists(to);
-      await api.remove(to, { recursive: true }); // VS Code asked first: the folder is replaced
-    }
+  /** `from`'s files and folders into the new folder `to` (its entries say their kinds: no stat each). */
+  private async copyFolder(api: SmbFileApi, from: string, to: string): Promise<void> {
     await api.mkdir(to);
     const join = (dir: string, name: string): string => `${dir.replace(/\/+$/, '')}/${encodeURIComponent(name)}`;
-    for (const e of await api.list(from)) await this.copyTree(api, join(from, e.name), join(to, e.name), false);
+    for (const e of await api.list(from)) {
+      if (e.kind === 'directory') await this.copyFolder(api, join(from, e.name), join(to, e.name));
+      else await this.copyFile(join(from, e.name), join(to, e.name), false);
+    }
   }
 
   async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
