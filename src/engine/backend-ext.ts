@@ -247,11 +247,11 @@ export interface BackendExtensions {
   /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */
   freeBytesSynced?(path: string): bigint | Promise<bigint>;
   /**
-   * The file's attribute blocks on disk (Linux: FIEMAP_FLAG_XATTR), bytes and where each lies;
+   * The file's attribute blocks on disk (Linux: FIEMAP_FLAG_XATTR): where each lies and its bytes;
    * undefined where the file system does not say. Space accounting asks it of ext4 files whose
    * block count holds more than their extents (the rest is their extent tree).
    */
-  attributeBlocks?(path: string): { bytes: bigint; places: bigint[] } | undefined;
+  attributeBlocks?(path: string): Array<{ at: bigint; bytes: bigint }> | undefined;
   /** Inodes in use on the file system holding `path`, after syncfs (Linux: statfs f_files - f_ffree): the exact scan's check. */
   inodesInUseSynced?(path: string): bigint | Promise<bigint>;
   /**

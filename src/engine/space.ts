@@ -336,11 +336,10 @@ export async function spaceOf(
       const p = table.path[index];
       const attr = (await resolve(p)).attributeBlocks?.(p);
       if (attr === undefined) continue; // (cannot tell them apart: left out, as before)
-      held = all > attr.bytes ? all - attr.bytes : 0n;
-      if (attr.bytes > 0n) {
-        g.attrBlocksFiles++;
-        attr.places.forEach((at) => g.attrBlocks.set(at, attr.bytes / BigInt(attr.places.length)));
-      }
+      const bytes = attr.reduce((a, b) => a + b.bytes, 0n);
+      held = all > bytes ? all - bytes : 0n;
+      if (attr.length > 0) g.attrBlocksFiles++;
+      for (const b of attr) g.attrBlocks.set(b.at, b.bytes); // (a block files share: once)
       if (held === 0n) continue;
     } else if (g.filesystem !== 'xfs') continue;
     g.beyondExtents += held;

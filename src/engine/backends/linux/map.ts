@@ -82,7 +82,7 @@ export class LinuxMaps extends LinuxBase {
    * share. undefined where the file system does not map attributes (btrfs: EBADR) or the file
    * cannot be opened now.
    */
-  attributeBlocks(p: string): { bytes: bigint; places: bigint[] } | undefined {
+  attributeBlocks(p: string): Array<{ at: bigint; bytes: bigint }> | undefined {
     let f: OpenFile;
     try {
       f = openRegular('space', p, 'read');
@@ -96,14 +96,11 @@ export class LinuxMaps extends LinuxBase {
       const out = new PackedExtentsBuilder();
       appendFiemapExtents(buf, fiemapMappedExtents(buf), out);
       const m = out.build();
-      let bytes = 0n;
-      const places: bigint[] = [];
-      for (let i = 0; i < m.count; i++) {
-        if ((m.flags[i] & EXTENT_FLAG.INLINE) !== 0) continue; // in the inode: no block of its own
-        bytes += BigInt.asUintN(64, m.length[i]);
-        places.push(m.physical[i]);
-      }
-      return { bytes, places };
+      const blocks: Array<{ at: bigint; bytes: bigint }> = [];
+      for (let i = 0; i < m.count; i++)
+        // (inline in the inode: no block of its own)
+        if ((m.flags[i] & EXTENT_FLAG.INLINE) === 0) blocks.push({ at: m.physical[i], bytes: BigInt.asUintN(64, m.length[i]) });
+      return blocks;
     } finally {
       closeQuietly(f);
     }
