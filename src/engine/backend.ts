@@ -19,6 +19,14 @@ export interface OpContext {
   readonly operation?: Operation;
 }
 
+/**
+ * `ctx` for a step whose own progress is not the operation's (a FIEMAP inside a copy, a punch
+ * inside dig-holes): a cancel still reaches it.
+ */
+export function quietContext(ctx: OpContext): OpContext {
+  return Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+}
+
 export interface Backend {
   /** 'linux' | 'win32' | 'darwin' | 'smb' */
   readonly name: string;

@@ -20,7 +20,7 @@
 //   longer show inside each punched run. `sharedBytes`: of those, the ones other files share.
 
 import * as fs from 'node:fs';
-import type { Backend, OpContext } from './backend';
+import { quietContext, type Backend, type OpContext } from './backend';
 import type { ExtendedBackend } from './backend-ext';
 import { FsctlError, isCancelled } from './errors';
 import { closeQuietly, openRegular } from './backends/linux/files';
@@ -70,7 +70,7 @@ export async function digHoles(
   const ranges = local ? await withoutUnwritten(backend, path, allocated, ctx) : allocated;
   calls += ranges.calls - allocated.calls;
   // (the punches' and measurements' own progress is not this operation's: "64 KiB / 64 KiB" for each)
-  const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+  const quiet = quietContext(ctx);
   const f = local ? openRegular('dig-holes', path, 'read-write') : undefined;
   try {
     const fsBlock = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;

@@ -10,7 +10,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { OpContext } from '../../backend';
+import { quietContext, type OpContext } from '../../backend';
 import type { NewFileTarget, PendingFile, PositionalIo } from '../../backend-ext';
 import { tempName } from '../../destination';
 import { FsctlError } from '../../errors';
@@ -132,7 +132,7 @@ export class LinuxCopies extends LinuxClones {
    */
   private flaggedRanges(fd: number, p: string, flag: number, sync: boolean, ctx: OpContext): { ranges?: ByteRange[]; calls: number } {
     const out = new PackedExtentsBuilder();
-    const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+    const quiet = quietContext(ctx);
     const r = fiemapPages(this.libc, fd, p, 0n, (this.fiemapBuf ??= newFiemapBuffer()), undefined, out, quiet, undefined, sync);
     if (r.unsupported || (sync && !r.synced)) return { calls: r.calls };
     const m = out.build();

@@ -2,7 +2,7 @@
 // SEEK_DATA/SEEK_HOLE view where a file system has no FIEMAP), whole-file, windowed and bounded
 // (maxExtents). One layer of LinuxBackend (see base.ts).
 
-import type { OpContext } from '../../backend';
+import { quietContext, type OpContext } from '../../backend';
 import type { MapLimit, SpaceSink, SpaceWalk } from '../../backend-ext';
 import { LinuxSpaceWalk } from './space-walk';
 import { beyondExtentsNote, heldNote } from './map-notes';
@@ -58,7 +58,7 @@ export class LinuxMaps extends LinuxBase {
   ): { allocated: bigint; shared: bigint; unwritten: bigint } | undefined {
     if (end <= start) return { allocated: 0n, shared: 0n, unwritten: 0n };
     const out = new PackedExtentsBuilder();
-    const quiet: OpContext = Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+    const quiet = quietContext(ctx);
     const buf = (this.fiemapBuf ??= newFiemapBuffer());
     const r = fiemapPages(this.libc, fd, p, 0n, buf, { start, end }, out, quiet, undefined, false);
     if (r.unsupported) return undefined;
