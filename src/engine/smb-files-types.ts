@@ -9,6 +9,8 @@ export interface SmbFileStat {
   mtimeMs: number;
   /** The FILE_ATTRIBUTE_* bits (MS-FSCC 2.6): e.g. 0x400, a reparse point (a link, not followed). */
   attributes: number;
+  /** Nothing may be written: the share is read-only for this user, or the file has FILE_ATTRIBUTE_READONLY. */
+  readOnly: boolean;
 }
 
 export interface SmbDirEntry extends SmbFileStat {

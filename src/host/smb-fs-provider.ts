@@ -30,6 +30,8 @@ function fileStat(s: SmbFileStat): vscode.FileStat {
     mtime: s.mtimeMs,
     // VS Code's FileStat.size is a number: exact to 2^53 bytes (8 PiB); the inspector reads bigints.
     size: Number(s.size),
+    // The editor opens it read-only (with the reason on hover) instead of failing on save.
+    ...(s.readOnly ? { permissions: vscode.FilePermission.Readonly } : {}),
   };
 }
 

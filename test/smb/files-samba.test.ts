@@ -57,7 +57,15 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
 
   before(async () => {
     fs = makeLoopFs('btrfs', 256);
-    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt }] });
+    mkdirSync(join(fs.mnt, 'ro'));
+    chownSync(join(fs.mnt, 'ro'), smbUid(), 0);
+    writeFileSync(join(fs.mnt, 'ro', 'f.txt'), 'x');
+    smb = await startSamba({
+      shares: [
+        { name: 'data', path: fs.mnt },
+        { name: 'ro', path: join(fs.mnt, 'ro'), options: { 'read only': 'yes' } },
+      ],
+    });
     setSmbPasswordProvider(() => SMB_PASSWORD);
     api = await smbFiles();
     root = fs.mnt;
@@ -74,6 +82,26 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     const info = await api.connect(uri());
     assert.match(info.dialect, /^SMB 3\.1\.1$/);
     assert.equal(info.stat.kind, 'directory');
+  });
+
+  test('read-only: everything on a read-only share, a file with the READONLY attribute, not a writable file or folder', async () => {
+    // The share's TREE_CONNECT MaximalAccess lacks FILE_WRITE_DATA (Samba: 0x1f00a9 against 0x1f01ff).
+    assert.equal((await api.connect(smb.uri('ro'))).stat.readOnly, true);
+    assert.equal((await api.stat(smb.uri('ro', 'f.txt'))).readOnly, true);
+    assert.deepEqual((await api.list(smb.uri('ro'))).map((e) => [e.name, e.readOnly]), [['f.txt', true]]);
+    mkdirSync(join(root, 'attr'));
+    writeFileSync(join(root, 'attr', 'marked.txt'), 'x');
+    writeFileSync(join(root, 'attr', 'plain.txt'), 'x');
+    chownSync(join(root, 'attr', 'marked.txt'), smbUid(), 0);
+    const setmode = spawnSync('smbclient', ['//127.0.0.1/data', '-p', String(smb.port), '-U', `el-smbtest%${SMB_PASSWORD}`, '-c', 'setmode attr/marked.txt +r']);
+    assert.equal(setmode.status, 0, setmode.stdout.toString() + setmode.stderr.toString());
+    assert.equal((await api.stat(uri('attr/marked.txt'))).readOnly, true);
+    assert.equal((await api.stat(uri('attr/plain.txt'))).readOnly, false);
+    assert.equal((await api.stat(uri('attr'))).readOnly, false);
+    assert.deepEqual(
+      (await api.list(uri('attr'))).map((e) => [e.name, e.readOnly]).sort(),
+      [['marked.txt', true], ['plain.txt', false]],
+    );
   });
 
   test('stat and list match the server disk, across several QUERY_DIRECTORY pages', async () => {

@@ -82,6 +82,7 @@ export class TabInputCustom {
 export const ViewColumn = { Active: -1, Beside: -2, One: 1 };
 export const FileType = { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 };
 export const FileChangeType = { Changed: 1, Created: 2, Deleted: 3 };
+export const FilePermission = { Readonly: 1, Unlocked: 2 };
 export class FileSystemError extends Error {
   constructor(
     message?: string,
@@ -510,6 +511,7 @@ export function makeFakeVscode() {
     ViewColumn,
     FileType,
     FileChangeType,
+    FilePermission,
     FileSystemError,
     ProgressLocation,
     QuickInputButtons,

@@ -122,3 +122,18 @@ test("the Explorer's copy is server-side: a file through the engine's copy, a fo
   await provider.copy(uri('/s/d/sub'), uri('/s/taken'), { overwrite: true });
   assert.deepEqual(ops.splice(0), ['remove smb://u@h/s/taken', 'mkdir smb://u@h/s/taken', 'copy smb://u@h/s/d/sub/c -> smb://u@h/s/taken/c']);
 });
+
+test('a read-only share or file is read-only in VS Code (FileStat.permissions), so the editor says so before a save fails', async () => {
+  const log = { debug() {}, info() {}, warn() {}, error() {} } as unknown as vscode.LogOutputChannel;
+  const stats: Record<string, { kind: 'file' | 'directory'; readOnly: boolean }> = {
+    'smb://u@h/ro/f.txt': { kind: 'file', readOnly: true },
+    'smb://u@h/rw/f.txt': { kind: 'file', readOnly: false },
+  };
+  const api = {
+    stat: async (p: string) => ({ size: 0n, ctimeMs: 0, mtimeMs: 0, attributes: 0, ...stats[p] }),
+  } as unknown as SmbFileApi;
+  const provider = new Provider(async () => api, log, async () => undefined);
+  const uri = (p: string) => ({ scheme: 'smb', authority: 'u@h', path: p, query: '', fragment: '' }) as unknown as vscode.Uri;
+  assert.equal((await provider.stat(uri('/ro/f.txt'))).permissions, fake.vscode.FilePermission.Readonly);
+  assert.equal((await provider.stat(uri('/rw/f.txt'))).permissions, undefined);
+});

@@ -84,9 +84,11 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     fs.mkdirSync(path.join(share.mnt, 'dups'));
     const image = randomBytes(4 * MiB);
     for (const n of ['a.img', 'b.img']) fs.writeFileSync(path.join(share.mnt, 'dups', n), image);
+    fs.writeFileSync(path.join(share.mnt, 'locked.txt'), 'marked read-only on the server\n');
     execFileSync('sync');
     execFileSync('chown', ['-R', SMB_USER, share.mnt]);
     smb = await startSamba({ shares: [{ name: 'data', path: share.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    execFileSync('smbclient', ['//127.0.0.1/data', '-p', String(smb.port), '-U', `${SMB_USER}%${SMB_PASSWORD}`, '-c', 'setmode locked.txt +r']);
     const local = path.join(runDir, 'local');
     fs.mkdirSync(local);
     fs.writeFileSync(path.join(local, 'README.txt'), 'a local folder beside the share\n');
@@ -279,6 +281,23 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     execFileSync('sync');
     assert.ok(extents(copy).every((e) => e.shared), JSON.stringify(extents(copy)));
     await explorerRow(page, 'disk.img', 3).waitFor({ timeout: 30_000 });
+  });
+
+  test('a file marked read-only on the server opens read-only: typing changes nothing, and the editor says why', { timeout: 120_000 }, async () => {
+    const page = browser!.page;
+    await runCommand(page, 'View: Show Explorer');
+    await expandFolder(page, 'data on 127.0.0.1', 1);
+    await explorerRow(page, 'locked.txt', 2).dblclick();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.waitFor({ timeout: 30_000 });
+    await editor.click();
+    await page.keyboard.type('typed');
+    // VS Code's own answer for a read-only file: a hover over the text, and no change.
+    await page.locator('.monaco-editor-overlaymessage', { hasText: /read-only/i }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: shot('read-only.png') });
+    assert.doesNotMatch(await editor.locator('.view-lines').innerText(), /typed/);
+    assert.equal(fs.readFileSync(path.join(share!.mnt, 'locked.txt'), 'utf8'), 'marked read-only on the server\n');
+    await runCommand(page, 'View: Close All Editors');
   });
 
   test(

@@ -14,6 +14,7 @@ import {
   CreateOption,
   Disposition,
   FILE_ATTRIBUTE_DIRECTORY,
+  FILE_ATTRIBUTE_READONLY,
   FileInfoClass,
   InfoType,
   SecurityInformation,
@@ -52,14 +53,21 @@ interface Opened {
   stat: SmbFileStat;
 }
 
-function statOf(r: { attributes: number; endOfFile: bigint; creationTime: bigint; lastWriteTime: bigint }): SmbFileStat {
+/**
+ * A share that grants no FILE_WRITE_DATA (Samba's `read only = yes`, a Windows share with Read
+ * permission) makes everything in it read-only; so does FILE_ATTRIBUTE_READONLY on a file (on a
+ * folder Windows uses that bit for something else, MS-FSCC 2.6).
+ */
+function statOf(client: SmbClient, r: { attributes: number; endOfFile: bigint; creationTime: bigint; lastWriteTime: bigint }): SmbFileStat {
   const directory = (r.attributes & FILE_ATTRIBUTE_DIRECTORY) !== 0;
+  const shareReadOnly = (client.maximalAccess & Access.FILE_WRITE_DATA) === 0;
   return {
     kind: directory ? 'directory' : 'file',
     size: directory ? 0n : r.endOfFile,
     ctimeMs: filetimeToMs(r.creationTime),
     mtimeMs: filetimeToMs(r.lastWriteTime),
     attributes: r.attributes,
+    readOnly: shareReadOnly || (!directory && (r.attributes & FILE_ATTRIBUTE_READONLY) !== 0),
   };
 }
 
@@ -67,7 +75,7 @@ async function open(uri: string, desiredAccess: number, disposition: number, opt
   const target = parseSmbUri(uri);
   const client = await clientSweeping(target);
   const r = await client.create({ name: smbPath(target), desiredAccess, disposition, options }, uri);
-  return { client, target, fileId: r.fileId, stat: statOf(r) };
+  return { client, target, fileId: r.fileId, stat: statOf(client, r) };
 }
 
 /** Run `fn` on the open handle, then close it (a close that fails after `fn` failed is not reported). */
@@ -324,7 +332,7 @@ async function mkdir(uri: string): Promise<void> {
 async function list(uri: string): Promise<SmbDirEntry[]> {
   const o = await open(uri, READ, Disposition.OPEN, CreateOption.DIRECTORY_FILE);
   return using(o, uri, async () =>
-    (await o.client.listDirectory(o.fileId, uri)).map((e) => ({ name: e.name, fileId: e.fileId, ...statOf(e) })),
+    (await o.client.listDirectory(o.fileId, uri)).map((e) => ({ name: e.name, fileId: e.fileId, ...statOf(o.client, e) })),
   );
 }
 

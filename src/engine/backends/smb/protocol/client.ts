@@ -61,14 +61,23 @@ export class SmbClient {
   readonly negotiated: NegotiateResult;
   readonly treeId: number;
   readonly encrypt: boolean;
+  /** What the share grants this session at most (TREE_CONNECT's MaximalAccess, MS-SMB2 2.2.10). */
+  readonly maximalAccess: number;
   /** The last IOCTLs sent and how the server answered (diagnostics and tests). */
   readonly ioctlLog: Array<{ code: number; status: number; maxOutput: number }> = [];
 
-  private constructor(conn: SmbConnection, share: string, neg: NegotiateResult, treeId: number, encrypt: boolean) {
+  private constructor(
+    conn: SmbConnection,
+    share: string,
+    neg: NegotiateResult,
+    tree: { treeId: number; maximalAccess: number },
+    encrypt: boolean,
+  ) {
     this.conn = conn;
     this.share = share;
     this.negotiated = neg;
-    this.treeId = treeId;
+    this.treeId = tree.treeId;
+    this.maximalAccess = tree.maximalAccess;
     this.encrypt = encrypt;
   }
 
@@ -85,7 +94,7 @@ export class SmbClient {
       await sessionSetup(conn, neg, { user: o.user, password: o.password, domain: o.domain ?? '' });
       const tree = await treeConnect(conn, o.share);
       const encrypt = tree.encrypt || (!!o.encrypt && !!conn.cipher);
-      return new SmbClient(conn, o.share, neg, tree.treeId, encrypt);
+      return new SmbClient(conn, o.share, neg, tree, encrypt);
     } catch (e) {
       conn.close();
       throw e;

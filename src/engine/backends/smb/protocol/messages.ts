@@ -55,6 +55,7 @@ export const FsInfoClass = {
   FileFsFullSizeInformation: 7,
 } as const;
 
+export const FILE_ATTRIBUTE_READONLY = 0x1;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
 export const FILE_ATTRIBUTE_SPARSE_FILE = 0x200;
