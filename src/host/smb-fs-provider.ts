@@ -8,6 +8,7 @@
 
 import * as vscode from 'vscode';
 import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
+import { debounce } from './logic/debounce';
 import { inVsCodeWords } from './logic/errors';
 import { fileSystemErrorKind } from './logic/smb-errors';
 import { enginePathOf } from './logic/smb-uri';
@@ -46,6 +47,17 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   /** Servers (URI authorities) on which a save's lost owner, group or mode has been said on screen. */
   private readonly toldNotKept = new Set<string>();
   readonly onDidChangeFile = this.changes.event;
+  /**
+   * The Explorer lists its open folders again. A watch that was cut off (the server down, the
+   * network gone) cannot tell what changed meanwhile, and VS Code's Explorer takes a "changed"
+   * folder as nothing to list again: files made meanwhile stayed missing. Once for several
+   * watches coming back together.
+   */
+  private readonly relistExplorer = debounce(() => {
+    vscode.commands.executeCommand('workbench.files.action.refreshFilesExplorer').then(undefined, (e: unknown) => {
+      this.log.debug(`listing the Explorer's folders again: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }, 500);
 
   constructor(
     private readonly files: () => Promise<SmbFileApi>,
@@ -109,6 +121,7 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
               lastError = text;
               return;
             }
+            if (lastError !== undefined) this.relistExplorer();
             lastError = undefined;
             this.log.info(`smb watch ${path}: ${s.mode === 'notify' ? 'CHANGE_NOTIFY' : 'polling (the server refuses CHANGE_NOTIFY)'}`);
           },

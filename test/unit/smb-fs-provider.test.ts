@@ -137,3 +137,27 @@ test('a read-only share or file is read-only in VS Code (FileStat.permissions), 
   assert.equal((await provider.stat(uri('/ro/f.txt'))).permissions, fake.vscode.FilePermission.Readonly);
   assert.equal((await provider.stat(uri('/rw/f.txt'))).permissions, undefined);
 });
+
+test('a watch back after failing has the Explorer list its folders again (once for several watches); a watch that never failed does not', async () => {
+  const log = { debug() {}, info() {}, warn() {}, error() {} } as unknown as vscode.LogOutputChannel;
+  await new Promise((r) => setTimeout(r, 700)); // the first test's watch came back too: its relist is due now
+  let relisted = 0;
+  const command = fake.vscode.commands.registerCommand('workbench.files.action.refreshFilesExplorer', () => void relisted++);
+  const states: Array<NonNullable<SmbWatchOptions['onState']>> = [];
+  const api = { watch: (_uri: string, o: SmbWatchOptions) => (states.push(o.onState!), { dispose() {} }) } as unknown as SmbFileApi;
+  const provider = new Provider(async () => api, log, async () => undefined);
+  const uri = (p: string) => ({ scheme: 'smb', authority: 'u@h', path: p, query: '', fragment: '' }) as unknown as vscode.Uri;
+  const watches = ['/s', '/s/sub', '/s/other'].map((p) => provider.watch(uri(p), { recursive: true, excludes: [] }));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(states.length, 3);
+  for (const s of states) s({ mode: 'notify' });
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(relisted, 0, 'watches that started well');
+  const dropped = new Error('The connection to the SMB server h:445 was dropped');
+  for (const s of states.slice(0, 2)) s({ mode: 'notify', error: dropped });
+  for (const s of states.slice(0, 2)) s({ mode: 'notify' });
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(relisted, 1, 'once for the two watches that came back');
+  for (const w of watches) w.dispose();
+  command.dispose();
+});

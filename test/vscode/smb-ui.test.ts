@@ -300,6 +300,26 @@ describe('SMB share in the VS Code UI (Chromium + code-server + Samba)', { skip 
     await runCommand(page, 'View: Close All Editors');
   });
 
+  test('files made on the server while it was down show in the Explorer once the share is back', { timeout: 120_000 }, async () => {
+    const page = browser!.page;
+    await runCommand(page, 'View: Show Explorer');
+    await expandFolder(page, 'data on 127.0.0.1', 1);
+    await explorerRow(page, 'disk.img', 2).waitFor({ timeout: 30_000 });
+    await smb!.kill();
+    const made = path.join(share!.mnt, 'made-while-down.txt');
+    fs.writeFileSync(made, 'x\n');
+    execFileSync('chown', [SMB_USER, made]);
+    await sleep(3000); // the watch has noticed: its retries wait 1 s, then 2 s
+    await smb!.restart();
+    // The watch reconnects; what changed meanwhile is unknown to it, so the Explorer lists again.
+    await explorerRow(page, 'made-while-down.txt', 2)
+      .waitFor({ timeout: 45_000 })
+      .catch(async (e) => {
+        await page.screenshot({ path: shot('after-restart.png') });
+        throw e;
+      });
+  });
+
   test(
     "an empty window: the Explorer offers Open SMB Share..., and the share becomes the window's only folder",
     { timeout: 120_000 },
