@@ -59,7 +59,9 @@ export async function findDuplicates(
 
   const files: Hashed[] = [];
   let dataBytes = 0n;
+  /** Bytes of the files hashed (read) in this thread outside the pool, and of those the pool hashed. */
   let hashed = 0n;
+  let hashedInPool = 0n;
   let done = 0;
   const ok = new Set<Hashed>();
   const failed = (f: Hashed, code: string, message: string): void => {
@@ -67,8 +69,18 @@ export async function findDuplicates(
     errors.push(code === 'ENOENT' ? removedError('dedupe', f.path) : { path: f.path, code, message });
   };
   /** `reading`: bytes of the file being hashed here read so far. */
-  const report = (reading = 0n): void =>
-    ctx.progress({ done: hashed + reading, total: dataBytes, files: done, message: `${done} of ${files.length} files hashed` });
+  const report = (reading = 0n): void => {
+    const read = hashed + reading + (pool?.worked() ?? 0n);
+    // (a file read again in full, its chunk's twin unreadable, can take it past the total)
+    ctx.progress({
+      done: read < dataBytes ? read : dataBytes,
+      total: dataBytes,
+      files: done,
+      message: `${done} of ${files.length} files hashed`,
+    });
+  };
+  // While the threads hash, progress is told every 250 ms too: one big file's outcome comes only at its end.
+  let ticker: ReturnType<typeof setInterval> | undefined;
   // Hashing threads start once the walk has found enough local data to be worth them, so they
   // start up while it goes on (~50 ms each).
   const threads = poolSize();
@@ -81,7 +93,7 @@ export async function findDuplicates(
       ctx,
       chunk,
       bytesOf: dataBytesOf, // what is read: a sparse image's size is no measure of its work
-      here: (batch) => hashBatch(batch, chunk, ctx),
+      here: (batch, worked) => hashBatch(batch, chunk, ctx, worked),
       done: (f, r) => {
         done++;
         if ('read' in r) {
@@ -90,7 +102,7 @@ export async function findDuplicates(
           f.chunkKeys = r.chunkKeys;
           f.wholeKey = r.wholeKey;
           f.zeroChunks = r.zeroChunks;
-          hashed += r.read;
+          hashedInPool += r.read; // (progress has them from pool.worked(), as they were read)
           ok.add(f);
         } else failed(f, r.code, r.message);
         report();
@@ -112,6 +124,7 @@ export async function findDuplicates(
     unpooled.push(f);
     if ((localBytes += dataBytesOf(f)) < POOL_MIN_BYTES) return;
     pool = startHashing();
+    ticker = setInterval(() => report(), 250);
     for (const u of unpooled.splice(0)) pool.add(u);
   };
   let lastTurn = performance.now();
@@ -133,6 +146,7 @@ export async function findDuplicates(
       },
     });
   } catch (e) {
+    clearInterval(ticker);
     await pool?.stop(); // started during the walk: a misaligned chunk or a cancel ends it
     throw e;
   }
@@ -167,6 +181,7 @@ export async function findDuplicates(
       await hashHere(f);
     }
   } finally {
+    clearInterval(ticker);
     await pool?.stop();
   }
   const usable = files.filter((f) => ok.has(f));
@@ -361,7 +376,7 @@ export async function findDuplicates(
       netSaving,
       netSavingMin,
       files: usable.length,
-      hashedBytes: hashed,
+      hashedBytes: hashed + hashedInPool,
       lockedIn: lockedIn.groups,
     },
     errors,

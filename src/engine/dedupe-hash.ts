@@ -332,13 +332,20 @@ export type HashOutcome =
   | { code: string; message: string };
 
 /** Hash local files in order (a file that cannot be read gets its error); stops only on cancel. A pool batch (dedupe-pool.ts). */
-export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineContext): Promise<HashOutcome[]> {
+/** Hash a pool batch (dedupe-pool.ts); the bytes read are added to `worked[0]` as they are read (progress). */
+export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineContext, worked: BigInt64Array): Promise<HashOutcome[]> {
   const outcomes: HashOutcome[] = [];
   for (const f of files) {
     f.chunkAt = [];
     f.chunkKeys = [];
+    let told = 0n;
+    const tell = (readSoFar: bigint): void => {
+      Atomics.add(worked, 0, readSoFar - told);
+      told = readSoFar;
+    };
     try {
-      const read = await hashFile(f, localReader(f), chunk, ctx, () => undefined);
+      const read = await hashFile(f, localReader(f), chunk, ctx, tell);
+      tell(read);
       outcomes.push({ chunkAt: f.chunkAt, chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, zeroChunks: f.zeroChunks, read });
     } catch (e) {
       if (isCancelled(e)) throw e;

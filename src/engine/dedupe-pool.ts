@@ -12,6 +12,8 @@
 // native call: a thread torn down in a koffi call can take the process with it (koffi#190), and
 // the call in hand is short (a read of at most 1 MiB, or one FIDEDUPERANGE of at most 16 MiB,
 // which is atomic). A thread that does not answer within STOP_WAIT_MS is ended anyway.
+// Progress: the threads add their work (the hashing's bytes read) to a shared counter as they go
+// (WorkPool.worked), since an item's outcome comes back only once it is done.
 
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -32,6 +34,8 @@ export interface PoolCall {
   chunk?: bigint;
   /** Int32[1]: the pool stores 1 to stop; the thread's loops read it between native calls. */
   cancel: SharedArrayBuffer;
+  /** BigInt64[1]: work done so far by every thread, added as it goes (the hashing's bytes read). */
+  worked: SharedArrayBuffer;
 }
 
 /** The outcomes of a PoolCall's items, in its order; or why the batch as a whole failed. */
@@ -74,6 +78,11 @@ export interface WorkPool<I> {
    * its batches within STOP_WAIT_MS and was ended with them (their outcomes are lost).
    */
   stop(): Promise<boolean>;
+  /**
+   * The work done so far, items in hand included (the hashing's bytes read): what progress
+   * shows while a thread is inside one big file, whose outcome comes only at its end.
+   */
+  worked(): bigint;
 }
 
 export interface PoolOptions<I, O> {
@@ -84,8 +93,8 @@ export interface PoolOptions<I, O> {
   chunk?: bigint;
   /** The bytes an item stands for (the batch size is counted in them). */
   bytesOf(item: I): bigint;
-  /** The caller's own share: the same work as a thread's, in this thread. */
-  here(items: I[]): Promise<O[]>;
+  /** The caller's own share: the same work as a thread's, in this thread (adding to `worked` alike). */
+  here(items: I[], worked: BigInt64Array): Promise<O[]>;
   /** Called once per item, in completion order, with its outcome. */
   done(item: I, outcome: O): void;
 }
@@ -100,6 +109,8 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
   const items: I[] = [];
   const workers: { w: Worker; outstanding: number; idle?: () => void }[] = [];
   const cancel = new SharedArrayBuffer(4);
+  const worked = new SharedArrayBuffer(8);
+  const workedHere = new BigInt64Array(worked);
   let next = 0; // first item not yet handed out
   let queued = 0n; // bytes of items[next..]
   let left = 0; // items added and not yet done
@@ -139,7 +150,15 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
       while (t.outstanding < 2 && failure === undefined) {
         const b = take(BATCH_BYTES);
         if (!b) return;
-        const call: PoolCall = { kind: 'pool', job: o.job, first: b.first, items: items.slice(b.first, b.end), chunk: o.chunk, cancel };
+        const call: PoolCall = {
+          kind: 'pool',
+          job: o.job,
+          first: b.first,
+          items: items.slice(b.first, b.end),
+          chunk: o.chunk,
+          cancel,
+          worked,
+        };
         t.w.postMessage(call);
         t.outstanding++;
       }
@@ -166,6 +185,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
     listeners.push({ w: t.w, message, exit });
   }
   return {
+    worked: () => Atomics.load(workedHere, 0),
     add(item) {
       items.push(item);
       left++;
@@ -212,7 +232,7 @@ export function startPool<I, O>(o: PoolOptions<I, O>): WorkPool<I> {
         // The caller's share, a batch at a time; between batches its event loop turns, so the
         // threads' replies are taken and answered.
         for (let b = take(HERE_BATCH_BYTES); b && failure === undefined; b = take(HERE_BATCH_BYTES)) {
-          settle(b.first, await o.here(items.slice(b.first, b.end)));
+          settle(b.first, await o.here(items.slice(b.first, b.end), workedHere));
           await new Promise((r) => setImmediate(r));
         }
         if (left > 0 && failure === undefined) await new Promise<void>((r) => (wake = r));

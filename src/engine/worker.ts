@@ -40,7 +40,9 @@ async function pooled(msg: PoolCall): Promise<void> {
   let reply: PoolReply;
   try {
     const outcomes =
-      msg.job === 'hash' ? await hashBatch(msg.items as Hashed[], msg.chunk!, ctx) : await applyBatch(msg.items as DedupeGroup[], ctx);
+      msg.job === 'hash'
+        ? await hashBatch(msg.items as Hashed[], msg.chunk!, ctx, new BigInt64Array(msg.worked))
+        : await applyBatch(msg.items as DedupeGroup[], ctx);
     reply = { kind: 'pooled', first: msg.first, outcomes };
   } catch (e) {
     reply = { kind: 'pooled', first: msg.first, failure: errorJson(e) };

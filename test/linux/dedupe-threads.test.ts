@@ -42,8 +42,14 @@ onReflinkFileSystems((kind, t) => {
     execFileSync('sync');
     const engine = createEngine({ worker: true });
     try {
-      const plan = await engine.findDuplicates([d]);
+      const seen: Array<{ done: bigint; total: bigint }> = [];
+      const plan = await engine.findDuplicates([d], { onProgress: (p) => void seen.push({ done: p.done, total: p.total }) });
       assert.equal(plan.total.hashedBytes, BigInt(192 * MiB));
+      // the threads' bytes as they read them (dedupe-pool-progress.test.ts): never counted twice, never going back
+      assert.ok(
+        seen.every((p, i) => p.done <= p.total && (i === 0 || p.done >= seen[i - 1].done)),
+        JSON.stringify(seen, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+      );
       assert.equal(plan.groups.length, 48);
       assert.ok(plan.groups.every((g) => g.wholeFiles && g.ranges.length === 2 && g.netSaving === BigInt(2 * MiB)));
       for (const g of plan.groups) assert.equal(path.basename(g.ranges[0].path).slice(1), path.basename(g.ranges[1].path).slice(1));
