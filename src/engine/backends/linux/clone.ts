@@ -45,11 +45,13 @@ import {
   STATX_SIZE,
   STATX_SIZE_OFFSET,
   STATX_TYPE,
+  type Libc,
 } from './libc';
 import { closeQuietly, openRegular, type OpenFile, unlinkQuietly } from './files';
 import type { Operation, OperationReport } from '../../types';
 import { EINVAL, elapsed, ENOENT, ENOSYS, EOPNOTSUPP, now, yieldIfInThread } from './base';
 import { LinuxVolumes } from './volume';
+import { carryXattrs } from './xattrs';
 
 /**
  * An overwrite puts the new file (`fd`) in the place of the file named `to`. cp writes into the
@@ -59,7 +61,7 @@ import { LinuxVolumes } from './volume';
  * see the old data (a new inode; docs/ENGINE.md rule 2). A file gone meanwhile leaves the new
  * file's own mode.
  */
-function takeOnReplaced(fd: number, to: string): void {
+function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to: string): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(osPath(to));
@@ -69,6 +71,7 @@ function takeOnReplaced(fd: number, to: string): void {
   const root = process.geteuid?.() === 0;
   // the owner first: a chown clears set-id bits
   if (root) fs.fchownSync(fd, st.uid, st.gid);
+  carryXattrs(libc, operation, to, fd, to); // its ACL too (xattrs.ts)
   fs.fchmodSync(fd, st.mode & (root ? 0o7777 : 0o777));
 }
 
@@ -195,6 +198,9 @@ export class LinuxClones extends LinuxVolumes {
       bytes,
       place: (to, replace) => {
         if (placed || fd < 0) throw new Error(`${operation}: this file was placed or closed already`);
+        // Owner, mode and attributes before the file has a name: killed after it, a complete file
+        // would be left under the temporary name (a trial forced that with strace).
+        if (replace) takeOnReplaced(this.libc, operation, fd, to);
         if (!named) {
           const e = this.linkTmpfile(fd, replace ? target.temp : to);
           if (e === 0 && !replace) {
@@ -204,10 +210,12 @@ export class LinuxClones extends LinuxVolumes {
           if (e > 0) throw errnoError(operation, e, 'linkat', [to]);
           // The temporary name, then a replacing rename; or, where this process cannot name an
           // unnamed inode at all (e = -1), a clone of the clone under the temporary name.
-          if (e === -1) fd = this.cloneUnder(fd, target.temp, perm, to);
+          if (e === -1) {
+            fd = this.cloneUnder(fd, target.temp, perm, to);
+            if (replace) takeOnReplaced(this.libc, operation, fd, to);
+          }
           named = true;
         }
-        if (replace) takeOnReplaced(fd, to);
         const e = replace ? this.renameReplacing(target.temp, to) : this.renameNoReplace(target.temp, to);
         if (e !== 0) throw errnoError(operation, e, replace ? 'rename' : 'renameat2(RENAME_NOREPLACE)', [to]);
         placed = true;

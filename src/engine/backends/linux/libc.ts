@@ -43,6 +43,15 @@ export interface Libc {
    * 0 at the end. Undefined where glibc has none (< 2.30).
    */
   getdents64?(fd: number, buf: Uint8Array, count: number): number;
+  /**
+   * listxattr(2) / getxattr(2) of a path (links followed), fsetxattr(2) / fremovexattr(2) of a
+   * descriptor: an overwrite gives the new file the replaced one's (xattrs.ts). Names are the
+   * kernel's bytes, NUL-terminated.
+   */
+  listxattr?(path: string, list: Uint8Array, size: number): number;
+  getxattr?(path: string, name: Uint8Array, value: Uint8Array, size: number): number;
+  fsetxattr?(fd: number, name: Uint8Array, value: Uint8Array, size: number, flags: number): number;
+  fremovexattr?(fd: number, name: Uint8Array): number;
   errno(): number;
   /**
    * Native memory for an ioctl argument that holds a pointer to another buffer (btrfs
@@ -127,6 +136,10 @@ export function loadLibc(): Libc {
   const open = lib.func('int open(const char *path, int flags, int mode)');
   const close = lib.func('int close(int fd)');
   const fchmod = lib.func('int fchmod(int fd, unsigned int mode)');
+  const listxattr = lib.func('int64_t listxattr(const char *path, void *list, size_t size)');
+  const getxattr = lib.func('int64_t getxattr(const char *path, const void *name, void *value, size_t size)');
+  const fsetxattr = lib.func('int fsetxattr(int fd, const void *name, const void *value, size_t size, int flags)');
+  const fremovexattr = lib.func('int fremovexattr(int fd, const void *name)');
   const openat = lib.func('int openat(int dirfd, const char *path, int flags, int mode)');
   let getdents64: Libc['getdents64'];
   try {
@@ -167,6 +180,10 @@ export function loadLibc(): Libc {
     getdents64,
     close: (fd) => c(close(fd) as number),
     fchmod: (fd, mode) => c(fchmod(fd, mode) as number),
+    listxattr: (p, list, size) => Number(c(listxattr(cPath(p), list, size) as number | bigint)),
+    getxattr: (p, name, value, size) => Number(c(getxattr(cPath(p), name, value, size) as number | bigint)),
+    fsetxattr: (fd, name, value, size, flags) => c(fsetxattr(fd, name, value, size, flags) as number),
+    fremovexattr: (fd, name) => c(fremovexattr(fd, name) as number),
     statx,
     errno: () => last,
     nativeBuffer: (length) => {

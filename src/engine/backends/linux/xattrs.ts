@@ -1,0 +1,73 @@
+// An overwrite (clone.ts takeOnReplaced) puts a new file in the place of the old one, where cp
+// writes into the old file and so keeps its extended attributes. The new file is given them
+// before it is named: above all the POSIX ACL (system.posix_acl_access). Without it the new file
+// had the old mode, whose group bits are the ACL's mask, so a group the ACL denied could read and
+// write it. A user.* or ACL attribute that cannot be set refuses the overwrite (the old file
+// stays); security.* and trusted.* are tried and left to the kernel's policy where refused, as a
+// file cp makes gets its label from the policy. Inode flags (chattr: +C, +d) are not carried:
+// docs/ENGINE.md rule 2.
+
+import type { Operation } from '../../types';
+import { errnoError } from '../../errno';
+import type { Libc } from './libc';
+
+const ACL_ACCESS = Buffer.from('system.posix_acl_access\0', 'latin1');
+const ENODATA = 61;
+const ERANGE = 34;
+const EOPNOTSUPP = 95;
+
+/** A NUL-terminated list from a size query and a read, grown while it grows (ERANGE); undefined where nothing. */
+function sized(read: (buf: Uint8Array, size: number) => number, libc: Libc, fail: (e: number) => never): Uint8Array | undefined {
+  for (let attempt = 0; ; attempt++) {
+    const n = read(new Uint8Array(0), 0);
+    if (n < 0) {
+      const e = libc.errno();
+      if (e === ENODATA || e === EOPNOTSUPP) return undefined;
+      fail(e);
+    }
+    const buf = new Uint8Array(n);
+    const got = n === 0 ? 0 : read(buf, n);
+    if (got >= 0) return buf.subarray(0, got);
+    const e = libc.errno();
+    if (e === ENODATA) return undefined;
+    if (e !== ERANGE || attempt > 4) fail(e);
+  }
+}
+
+/** Give the descriptor `fd` the extended attributes of the file at `from` (which it replaces, named `to` in errors). */
+export function carryXattrs(libc: Libc, operation: Operation, from: string, fd: number, to: string): void {
+  if (!libc.listxattr || !libc.getxattr || !libc.fsetxattr || !libc.fremovexattr) return;
+  const fail = (e: number, syscall: string): never => {
+    throw errnoError(operation, e, syscall, [to], {});
+  };
+  const list = sized(
+    (b, n) => libc.listxattr!(from, b, n),
+    libc,
+    (e) => fail(e, 'listxattr'),
+  );
+  const names: Buffer[] = [];
+  for (let i = 0; list && i < list.length;) {
+    const end = list.indexOf(0, i);
+    if (end < 0) break;
+    if (end > i) names.push(Buffer.from(list.subarray(i, end + 1)));
+    i = end + 1;
+  }
+  // A folder's default ACL gave the new file an access ACL the old one did not have.
+  if (!names.some((n) => n.equals(ACL_ACCESS)) && libc.fremovexattr(fd, ACL_ACCESS) !== 0) {
+    const e = libc.errno();
+    if (e !== ENODATA && e !== EOPNOTSUPP) fail(e, 'fremovexattr(system.posix_acl_access)');
+  }
+  for (const name of names) {
+    const label = name.toString('latin1', 0, name.length - 1);
+    const value = sized(
+      (b, n) => libc.getxattr!(from, name, b, n),
+      libc,
+      (e) => fail(e, `getxattr(${label})`),
+    );
+    if (value === undefined) continue; // removed meanwhile
+    if (libc.fsetxattr(fd, name, value, value.length, 0) === 0) continue;
+    const e = libc.errno();
+    if (label.startsWith('security.') || label.startsWith('trusted.')) continue;
+    fail(e, `fsetxattr(${label})`);
+  }
+}

@@ -1,0 +1,69 @@
+// An overwrite (--on-existing overwrite; VS Code's Overwrite) replaces the file with a new one
+// (the old one stays whole until the rename, docs/ENGINE.md rule 2), where cp writes into the
+// old file and keeps its attributes. A trial found the new file without the old one's POSIX ACL:
+// it had the old mode, whose group bits are the ACL's mask, so the group the ACL shut out could
+// read and write it. The new file now gets the old one's extended attributes (the ACL and
+// user.*) before it is named; checked with getfacl / getfattr, and the group's access with a
+// real process of that group, for a clone and for a copy, on XFS and ext4.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createEngine } from '../../src/engine';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+
+const engine = createEngine();
+const aclTools = spawnSync('setfacl', ['--version']).status === 0 ? undefined : 'setfacl is missing (Debian package acl)';
+
+for (const kind of ['xfs', 'ext4'] as const) {
+  describe(`an overwrite keeps the replaced file's ACL and extended attributes (${kind})`, { skip: skipReason(kind) ?? aclTools }, () => {
+    let t: TestFs;
+    before(() => {
+      t = makeFs(kind);
+    });
+    after(() => t?.cleanup());
+
+    const ways = kind === 'xfs' ? (['clone', 'copy'] as const) : (['copy'] as const);
+    for (const way of ways)
+      test(`${way} over a file with an ACL that shuts its group out, and a user.* attribute`, async () => {
+        const d = freshDir(t, `acl-${way}`);
+        const secret = path.join(d, 'secret');
+        fs.writeFileSync(secret, 'payroll\n');
+        execFileSync('chgrp', ['users', secret]);
+        // owner rw, nobody rw, the owning group nothing; mask rw (so the mode reads -rw-rw----)
+        execFileSync('setfacl', ['-m', 'u::rw,u:nobody:rw,g::-,m::rw,o::-', secret]);
+        execFileSync('setfattr', ['-n', 'user.note', '-v', 'keep me', secret]);
+        const aclBefore = execFileSync('getfacl', ['-c', secret], { encoding: 'utf8' });
+        const newer = path.join(d, 'newer');
+        fs.writeFileSync(newer, 'version 2\n');
+        const r =
+          way === 'clone'
+            ? await engine.clone(newer, secret, { onExisting: 'overwrite' })
+            : await engine.copy(newer, secret, { onExisting: 'overwrite' });
+        assert.equal(r.destination, secret);
+        assert.equal(fs.readFileSync(secret, 'utf8'), 'version 2\n');
+        assert.equal(execFileSync('getfacl', ['-c', secret], { encoding: 'utf8' }), aclBefore, 'the ACL as it was');
+        assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'user.note', secret], { encoding: 'utf8' }), 'keep me');
+        // a member of the group, not nobody: still shut out
+        const asGroup = spawnSync('setpriv', ['--reuid=4321', '--regid=users', '--clear-groups', 'cat', secret]);
+        assert.notEqual(asGroup.status, 0, 'the owning group cannot read it');
+        assert.deepEqual(fs.readdirSync(d).sort(), ['newer', 'secret'], 'no temporary name left');
+      });
+
+    test("a folder with a default ACL: the new file has the replaced one's access, not the default", async () => {
+      const d = freshDir(t, 'default-acl');
+      execFileSync('setfacl', ['-d', '-m', 'u:nobody:rwx', d]);
+      const plain = path.join(d, 'plain');
+      fs.writeFileSync(plain, 'old\n');
+      execFileSync('setfacl', ['-b', plain]); // no ACL of its own: 0644
+      fs.chmodSync(plain, 0o600);
+      const src = path.join(d, 'src');
+      fs.writeFileSync(src, 'new\n');
+      await engine.copy(src, plain, { onExisting: 'overwrite' });
+      assert.equal(execFileSync('getfacl', ['-c', '-s', plain], { encoding: 'utf8' }), '', 'no ACL, as the replaced file had none');
+      assert.equal(fs.statSync(plain).mode & 0o777, 0o600);
+    });
+  });
+}
