@@ -35,6 +35,7 @@ export function reportJson(r: OperationReport, x: ReportExtras = {}): string {
       ['copied', isCopy(r) ? 'true' : 'false'],
       ['sharedBytes', r.sharedBytes === undefined ? undefined : dec(r.sharedBytes)],
       ['fsFreed', r.fsFreed === undefined ? undefined : dec(r.fsFreed)],
+      ['replaced', r.replaced ? 'true' : undefined],
       ['fallbackReason', r.fallbackReason === undefined ? undefined : str(r.fallbackReason)],
       ['notes', r.notes && r.notes.length ? '[' + r.notes.map(str).join(',') + ']' : undefined],
     ]) + '\n'

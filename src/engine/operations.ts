@@ -370,6 +370,13 @@ async function intoDestination(
     report.operation = operation;
     report.source = source;
     report.destination = final;
+    if (d.overwrite) {
+      // said, not only done: the old data is gone from this name, yet not from the file's other names
+      report.replaced = true;
+      (report.notes ??= []).push(
+        `${final} existed and was replaced by the new file; other hard links to the old file, and programs that have it open, still see its old data`,
+      );
+    }
     // a fallback's reason may name the temporary file, which the person never chose
     if (report.fallbackReason) report.fallbackReason = report.fallbackReason.split(d.temp).join(final);
     report.durationMs = since(t0);

@@ -175,6 +175,8 @@ export interface OperationReport {
    * elsewhere (shared, or the rest of a btrfs extent). Absent where not measured (SMB, Windows).
    */
   fsFreed?: bigint;
+  /** Clone, copy: an existing file at the destination was replaced (onExisting 'overwrite'). */
+  replaced?: boolean;
 }
 
 /** What to do when the destination name already exists. */

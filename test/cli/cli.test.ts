@@ -298,9 +298,12 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
     const renamed2 = cliJson(['clone', src, dest, '--on-existing', 'rename']);
     assert.equal(renamed2.destination, path.join(xfs.mnt, 'exist-dest (clone 2).txt'));
     assert.equal(fs.readFileSync(dest, 'utf8'), 'keep me\n');
+    assert.equal(renamed2.replaced, undefined);
 
     const over = cliJson(['clone', src, dest, '--on-existing', 'overwrite']);
     assert.equal(over.destination, dest);
+    assert.equal(over.replaced, true, 'the report says a file was replaced');
+    assert.match(String(over.notes), /exist-dest\.txt existed and was replaced by the new file/);
     assert.equal(fs.readFileSync(dest, 'utf8'), 'new content\n');
   });
 

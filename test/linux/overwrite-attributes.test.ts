@@ -43,6 +43,11 @@ for (const kind of ['xfs', 'ext4'] as const) {
             ? await engine.clone(newer, secret, { onExisting: 'overwrite' })
             : await engine.copy(newer, secret, { onExisting: 'overwrite' });
         assert.equal(r.destination, secret);
+        assert.equal(r.replaced, true);
+        assert.ok(
+          r.notes?.some((n) => n.startsWith(`${secret} existed and was replaced by the new file; other hard links`)),
+          String(r.notes),
+        );
         assert.equal(fs.readFileSync(secret, 'utf8'), 'version 2\n');
         assert.equal(execFileSync('getfacl', ['-c', secret], { encoding: 'utf8' }), aclBefore, 'the ACL as it was');
         assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'user.note', secret], { encoding: 'utf8' }), 'keep me');
@@ -61,6 +66,11 @@ for (const kind of ['xfs', 'ext4'] as const) {
       fs.chmodSync(plain, 0o600);
       const src = path.join(d, 'src');
       fs.writeFileSync(src, 'new\n');
+      assert.equal(
+        (await engine.copy(src, path.join(d, 'fresh'), { onExisting: 'overwrite' })).replaced,
+        undefined,
+        'nothing was there to replace',
+      );
       await engine.copy(src, plain, { onExisting: 'overwrite' });
       assert.equal(execFileSync('getfacl', ['-c', '-s', plain], { encoding: 'utf8' }), '', 'no ACL, as the replaced file had none');
       assert.equal(fs.statSync(plain).mode & 0o777, 0o600);
