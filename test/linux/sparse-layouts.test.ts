@@ -162,6 +162,24 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
       assert.match(s.notes![0], /no sparse attribute/);
     });
 
+    test(
+      'zero of preallocated space punches it: the report says what was deallocated (measured), which fallocate -z keeps',
+      { skip: kind === 'tmpfs' ? 'tmpfs has no FIEMAP to measure with' : undefined },
+      async () => {
+        const d = freshDir(tfs, 'zero-prealloc');
+        const f = path.join(d, 'reserved.img');
+        execFileSync('fallocate', ['-l', '1M', f]);
+        const z = await engine.zero(f, { offset: 0n, length: 524288n });
+        assert.equal(z.bytes, 524288n);
+        assert.deepEqual(z.notes, [
+          "zeroed by punching a hole: 524288 bytes of the file's blocks in the range were deallocated (measured); the range held 524288 bytes of preallocated (unwritten) space, which `fallocate -z` keeps",
+        ]);
+        assert.equal(fs.statSync(f).blocks * 512, 524288, 'the other half stays reserved');
+        // a hole zeroed: nothing deallocated, nothing said
+        assert.equal((await engine.zero(f, { offset: 0n, length: 4096n })).notes, undefined);
+      },
+    );
+
     test('volume: name, block size, sparse, and no clone support (real probe)', async () => {
       const v = await engine.volume(tfs.mountPoint);
       assert.equal(v.filesystem, kind);
