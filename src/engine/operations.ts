@@ -572,15 +572,24 @@ async function cloneRange(
         })
       : undefined;
   if (misaligned && r.fallback !== 'copy') throw misaligned;
+  // A range ending past the destination's end makes it longer (and a gap before it a hole): said,
+  // as the size of a file the person named is not what they may expect to change.
+  const grown = (rep: OperationReport): OperationReport => {
+    const end = r.targetOffset + length;
+    if (end <= dst.size) return rep;
+    const gap = r.targetOffset > dst.size ? `; [${dst.size}, ${r.targetOffset}) before the range is a hole` : '';
+    (rep.notes ??= []).push(`${r.target} grew from ${dst.size} to ${end} bytes${gap}`);
+    return rep;
+  };
   if (!misaligned) {
     try {
-      return await b.cloneRange(r.source, r.sourceOffset, r.target, r.targetOffset, length, { atomic: r.atomic }, ctx);
+      return grown(await b.cloneRange(r.source, r.sourceOffset, r.target, r.targetOffset, length, { atomic: r.atomic }, ctx));
     } catch (e) {
       if (r.fallback !== 'copy' || isCancelled(e) || !fallbackAllowed(e, CLONE_IMPOSSIBLE)) throw e;
-      return rangeFallback(b, r, length, ctx, e.message);
+      return grown(await rangeFallback(b, r, length, ctx, e.message));
     }
   }
-  return rangeFallback(b, r, length, ctx, misaligned!.message);
+  return grown(await rangeFallback(b, r, length, ctx, misaligned!.message));
 }
 
 async function rangeFallback(
