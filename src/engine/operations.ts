@@ -382,10 +382,25 @@ async function intoDestination(
     report.durationMs = since(t0);
     return report;
   } catch (e) {
-    throw relabelError(e, d.temp, d.final);
+    const named = relabelError(e, d.temp, d.final);
+    // "pwrite failed on …/old.img: no space left" read as if the file being replaced was written
+    throw d.overwrite && named instanceof FsctlError && !isCancelled(named) ? keptOnFailure(named, d.final) : named;
   } finally {
     await (staged ? staged.close() : dfs.remove(d.temp)).catch(() => undefined);
   }
+}
+
+/** An overwrite that failed: the file it was to replace is as it was (the new data went to a new file, removed). */
+function keptOnFailure(e: FsctlError, final: string): FsctlError {
+  return new FsctlError({
+    operation: e.operation,
+    code: e.code,
+    errno: e.errno,
+    syscall: e.syscall,
+    paths: e.paths,
+    message: `${e.message} ${final} itself was not changed: the new data went to a new file, not into it.`,
+    cause: e,
+  });
 }
 
 /**

@@ -77,3 +77,31 @@ for (const kind of ['xfs', 'ext4'] as const) {
     });
   });
 }
+
+describe('an overwrite that fails for want of space says the file it was to replace is unchanged', { skip: skipReason('ext4') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('ext4', 24);
+  });
+  after(() => t?.cleanup());
+
+  test('ENOSPC: the error says so, and the old file, its name and the free space are as before', async () => {
+    const d = freshDir(t, 'full');
+    const big = path.join(d, 'big');
+    fs.writeFileSync(big, Buffer.alloc(14 << 20, 7)); // room for it once, not twice
+    const old = path.join(d, 'old');
+    fs.writeFileSync(old, 'the old data\n');
+    const free = fs.statfsSync(d).bfree;
+    await assert.rejects(engine.copy(big, old, { onExisting: 'overwrite' }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ENOSPC', e.message);
+      assert.match(
+        e.message,
+        new RegExp(`${old.replace(/[/.]/g, '\\$&')} itself was not changed: the new data went to a new file, not into it\\.$`),
+      );
+      return true;
+    });
+    assert.equal(fs.readFileSync(old, 'utf8'), 'the old data\n');
+    assert.deepEqual(fs.readdirSync(d).sort(), ['big', 'old']);
+    assert.ok(fs.statfsSync(d).bfree >= free - 16, 'no space held by a leftover');
+  });
+});
