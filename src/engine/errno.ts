@@ -117,7 +117,10 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
         ? 'permission denied; you need read access to the file and search (x) access to every folder on its path'
         : IN_PLACE_OPS.has(operation)
           ? 'permission denied; you need write access to the file'
-          : 'permission denied; you need read access to the source and write access to the destination and its folder';
+          : operation === 'clone-range'
+            ? // it writes into the destination in place: its folder does not matter
+              'permission denied; you need read access to the source and write access to the destination'
+            : 'permission denied; you need read access to the source and write access to the destination and its folder';
     case 'EPERM':
       return operation === 'dedupe'
         ? 'operation not permitted; only the file’s owner, a user who may write it, or root may deduplicate it, and not when it is immutable (see lsattr)'
@@ -126,7 +129,10 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
             'operation not permitted; the file may be read-only (clear it with attrib -r) or open in another program, or you lack the permission'
           : 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
     case 'EROFS':
-      return 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); remount it read-write, make the snapshot writable (btrfs property set PATH ro false) or choose another destination';
+      // (not "make the snapshot writable": a read-only btrfs snapshot is what incremental send/receive relies on)
+      return IN_PLACE_OPS.has(operation) || operation === 'clone-range'
+        ? 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); work on a copy on a writable file system, or remount it read-write if it is meant to be'
+        : 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); choose a destination on a writable file system, or remount it read-write if it is meant to be';
     case 'EXDEV':
       return CLONE_OPS.has(operation)
         ? 'source and destination are on different file systems; block cloning needs both on one file system'

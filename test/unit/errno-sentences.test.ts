@@ -16,7 +16,7 @@ test('every common OS error says what to do after what happened', () => {
     ['EBUSY', /busy/, /try again when nothing else is using it$/],
     ['EFBIG', /larger than the file system allows/, /choose another destination$/],
     ['ENOSPC', /no space left/, /choose another destination$/],
-    ['EROFS', /read-only/, /choose another destination$/],
+    ['EROFS', /read-only/, /choose a destination on a writable file system, or remount it read-write if it is meant to be$/],
   ];
   for (const [code, what, todo] of advice) {
     const s = errnoSentence(code, 'copy');
@@ -26,6 +26,19 @@ test('every common OS error says what to do after what happened', () => {
   assert.equal(
     errnoSentence('EFBIG', 'copy', { filesystem: 'ext4' }),
     'the result would be larger than ext4 allows (16 TiB per file with 4 KiB blocks); choose a destination on XFS or btrfs',
+  );
+});
+
+test('in-place operations are not told to choose a destination, nor to make a read-only snapshot writable (send/receive relies on it)', () => {
+  for (const op of ['punch', 'zero', 'dig-holes', 'clone-range'] as const) {
+    const s = errnoSentence('EROFS', op);
+    assert.match(s, /work on a copy on a writable file system, or remount it read-write if it is meant to be$/, op);
+    assert.doesNotMatch(s, /destination|btrfs property/, op);
+  }
+  assert.equal(
+    errnoSentence('EACCES', 'clone-range'),
+    'permission denied; you need read access to the source and write access to the destination',
+    'it writes into the destination: its folder does not matter',
   );
 });
 
