@@ -90,10 +90,22 @@ export function isCancelled(e: unknown): boolean {
 
 /**
  * Operations that only read (dedupe's search too; its sharing reports what it did instead), and
- * dig-holes, which works in place: cancelled before its first punch it changed nothing (after
- * one, its own error says what it freed), where "nothing was left behind" read as a rollback.
+ * those that work in place (dig-holes, clone-range, punch, zero, set-sparse): cancelled before
+ * they change anything they changed nothing (after that, their own errors say what changed),
+ * where "nothing was left behind" read as a rollback of a file that was never made.
  */
-const CHANGES_NOTHING: ReadonlySet<Operation> = new Set<Operation>(['map', 'ranges', 'volume', 'space', 'dedupe', 'dig-holes']);
+const CHANGES_NOTHING: ReadonlySet<Operation> = new Set<Operation>([
+  'map',
+  'ranges',
+  'volume',
+  'space',
+  'dedupe',
+  'dig-holes',
+  'clone-range',
+  'punch',
+  'zero',
+  'set-sparse',
+]);
 
 /** The error to throw when an AbortSignal fires; callers clean up before rethrowing. */
 export function cancelledError(operation: Operation, paths: string[]): FsctlError {

@@ -174,6 +174,9 @@ export function showFailure(s: Services, operation: string, e: unknown): void {
     const engineSays =
       (e as { name?: unknown } | undefined)?.name === 'FsctlError' && !/nothing was (left behind|changed)\.$/.test(f.message);
     if (engineSays) void vscode.window.showInformationMessage(shownText(withHumanSizes(f.message)));
+    // (in place, or only reading: there was no new file to leave behind)
+    else if (/nothing was changed\.$/.test(f.message))
+      void vscode.window.showInformationMessage(shownText(t('{0} was cancelled; nothing was changed.', operation)));
     else void vscode.window.showInformationMessage(shownText(t('{0} was cancelled; nothing was left behind.', operation)));
     return;
   }

@@ -1045,6 +1045,22 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.ok(logged(/E_CANCELLED/));
   });
 
+  test('Punch Hole cancelled before it punched: "nothing was changed" (it makes no file to leave behind)', async () => {
+    const f = path.join(ext4!.mountPoint, 'cancelled-punch.img');
+    fs.writeFileSync(f, Buffer.alloc(256 * 1024, 1));
+    state.cancelProgress = 'immediately';
+    try {
+      assert.equal(await exec('extentLens.punchHole', Uri.file(f), { offset: '0', length: '64k' }), undefined);
+    } finally {
+      state.cancelProgress = undefined;
+    }
+    assert.ok(
+      state.messages.some((m) => m.level === 'info' && m.text === 'Punch Hole was cancelled; nothing was changed.'),
+      JSON.stringify(state.messages.slice(-3)),
+    );
+    assert.equal(fs.statSync(f).blocks * 512, 256 * 1024, 'nothing punched');
+  });
+
   test('Dig Holes reports progress and frees zero blocks', async () => {
     const f = path.join(xfs!.mountPoint, 'zeros.img');
     const fd = fs.openSync(f, 'w');

@@ -63,4 +63,7 @@ test('a cancel says nothing was changed where the operation only reads, nothing 
   assert.equal(cancelledError('space', []).message, 'space was cancelled (E_CANCELLED); nothing was changed.');
   assert.equal(cancelledError('dedupe', []).message, 'dedupe was cancelled (E_CANCELLED); nothing was changed.');
   assert.equal(cancelledError('copy', []).message, 'copy was cancelled (E_CANCELLED); nothing was left behind.');
+  // in place, cancelled before any change: the file is as it was (there was nothing to leave behind)
+  assert.equal(cancelledError('clone-range', []).message, 'clone-range was cancelled (E_CANCELLED); nothing was changed.');
+  assert.equal(cancelledError('punch', []).message, 'punch was cancelled (E_CANCELLED); nothing was changed.');
 });
