@@ -12,7 +12,7 @@ import type { EngineContext } from './context';
 import { isApplied, type DedupeGroup, type DedupePlan, type DedupeReport } from './dedupe-types';
 import { applyGroup, emptyTally, type Dedupable, type GroupTally } from './dedupe-apply-group';
 import { applyOrder } from './dedupe-order';
-import { FsctlError, isCancelled } from './errors';
+import { FsctlError, isCancelled, resaid } from './errors';
 import { POOL_MIN_BYTES, poolSize, startPool } from './dedupe-pool';
 import { localBackend } from './select-backend';
 import { isSmbPath } from './smb-path';
@@ -218,13 +218,7 @@ export async function applyDedupe(
 function unmeasured(e: unknown, report: DedupeReport): unknown {
   if (isCancelled(e) || !(e instanceof FsctlError) || report.deduped === 0n) return e;
   const calls = `${report.calls} call${report.calls === 1 ? '' : 's'}`;
-  return new FsctlError({
-    operation: e.operation,
-    code: e.code,
-    errno: e.errno,
-    paths: e.paths,
-    syscall: e.syscall,
-    cause: e,
+  return resaid(e, {
     message: `${e.message} Before that, ${report.deduped} bytes were shared in ${calls}; what was shared stays shared and every file reads as before. The space freed was not measured. Run dedupe again to share the rest.`,
   });
 }

@@ -20,7 +20,7 @@ import * as nodePath from 'node:path';
 import type { ExtendedBackend, PathInfo } from './backend-ext';
 import { isSmbPath } from './smb-path';
 import { nodeFsError } from './errno';
-import { FsctlError } from './errors';
+import { FsctlError, resaid } from './errors';
 import type { ExistingPolicy, Operation } from './types';
 import { kindOf, notRegularError } from './file-kind';
 import { fromOsBytes, osByteLength, osPath } from './os-path';
@@ -541,13 +541,5 @@ export async function commitDestinationWith(
 /** Replace the temporary path by the final one in an error (the user never chose the temp name). */
 export function relabelError(e: unknown, temp: string, final: string): unknown {
   if (!(e instanceof FsctlError) || !e.paths.includes(temp)) return e;
-  return new FsctlError({
-    operation: e.operation,
-    code: e.code,
-    errno: e.errno,
-    syscall: e.syscall,
-    paths: e.paths.map((x) => (x === temp ? final : x)),
-    message: e.message.split(temp).join(final),
-    cause: e,
-  });
+  return resaid(e, { paths: e.paths.map((x) => (x === temp ? final : x)), message: e.message.split(temp).join(final) });
 }

@@ -80,6 +80,19 @@ export interface SerializedFsctlError {
   message: string;
 }
 
+/** The same error said again (more said, or other paths named); the original is its cause. */
+export function resaid(e: FsctlError, change: { message?: string; paths?: string[] }): FsctlError {
+  return new FsctlError({
+    operation: e.operation,
+    code: e.code,
+    errno: e.errno,
+    syscall: e.syscall,
+    paths: change.paths ?? e.paths,
+    message: change.message ?? e.message,
+    cause: e,
+  });
+}
+
 export function isFsctlError(e: unknown): e is FsctlError {
   return e instanceof FsctlError;
 }

@@ -20,7 +20,7 @@ import {
 import { digHoles } from './dig-holes';
 import { withFsFreed } from './fs-freed';
 import { nodeFsError } from './errno';
-import { FsctlError, isCancelled } from './errors';
+import { FsctlError, isCancelled, resaid } from './errors';
 import { notRegularError } from './file-kind';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
 import { spaceOf, type SpaceOptions } from './space';
@@ -186,15 +186,7 @@ export function normalizeError(r: Request, e: unknown): FsctlError {
   if (e instanceof FsctlError) {
     if (e.paths.length > 0) return e;
     // A backend that did not know the path (e.g. a connection failure): name the request's.
-    return new FsctlError({
-      operation: e.operation,
-      code: e.code,
-      errno: e.errno,
-      syscall: e.syscall,
-      paths,
-      message: e.message,
-      cause: e,
-    });
+    return resaid(e, { paths });
   }
   const code = (e as NodeJS.ErrnoException)?.code;
   const op = requestOperation(r);
@@ -390,17 +382,9 @@ async function intoDestination(
   }
 }
 
-/** An overwrite that failed: the file it was to replace is as it was (the new data went to a new file, removed). */
+/** An overwrite that failed: the file it was to replace is as it was (the new data went to a new file). */
 function keptOnFailure(e: FsctlError, final: string): FsctlError {
-  return new FsctlError({
-    operation: e.operation,
-    code: e.code,
-    errno: e.errno,
-    syscall: e.syscall,
-    paths: e.paths,
-    message: `${e.message} ${final} itself was not changed: the new data went to a new file, not into it.`,
-    cause: e,
-  });
+  return resaid(e, { message: `${e.message} ${final} itself was not changed: the new data went to a new file, not into it.` });
 }
 
 /**

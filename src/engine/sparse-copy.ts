@@ -7,7 +7,7 @@
 import type { Backend, OpContext } from './backend';
 import type { PositionalIo } from './backend-ext';
 import { nodeFsError } from './errno';
-import { FsctlError } from './errors';
+import { FsctlError, resaid } from './errors';
 import { closeQuietly, intoNewLocalFile, openRegular } from './backends/linux/files';
 import * as fs from 'node:fs';
 import type { ByteRange, Operation, OperationReport } from './types';
@@ -293,13 +293,5 @@ export function inPlaceError(
   const changed = cancelled
     ? `bytes ${start} to ${start + done} of ${target} already hold ${what} (${done} bytes); the rest of ${target} is unchanged${grew}`
     : `${target} was being changed in place: bytes ${start} to ${touchedEnd} of it may have changed${grew}; the rest is unchanged`;
-  return new FsctlError({
-    operation: e.operation,
-    code: e.code,
-    errno: e.errno,
-    syscall: e.syscall,
-    paths: e.paths,
-    message: `${head}; ${changed}.`,
-    cause: e,
-  });
+  return resaid(e, { message: `${head}; ${changed}.` });
 }
