@@ -208,6 +208,16 @@ export function errnoError(operation: Operation, errno: number, syscall: string,
 export function nodeFsError(operation: Operation, e: unknown, paths: string[], ctx: ErrnoContext = {}): FsctlError {
   if (e instanceof FsctlError) return e;
   const err = e as NodeJS.ErrnoException;
+  // Not an OS error at all (a TypeError, a RangeError): a fault of ours, never "check the device"
+  // (a trial's dedupe said EIO for a RangeError in its hashing thread; dmesg was clean).
+  if (typeof err?.code !== 'string' && typeof err?.errno !== 'number')
+    return new FsctlError({
+      operation,
+      code: 'E_INTERNAL',
+      paths,
+      message: `${operation}: ${err instanceof Error ? err.message : String(e)}, on ${paths.map(shownPath).join(' -> ')} (E_INTERNAL); this is a fault in Extent Lens, not in the file or the device: try again, and report it (Output › Extent Lens has the details) if it repeats.`,
+      cause: e,
+    });
   const code = typeof err?.code === 'string' ? err.code : 'EIO';
   const errno = typeof err?.errno === 'number' ? Math.abs(err.errno) : errnoNumber(code);
   return osError(operation, code, errno, err?.syscall ?? 'fs', paths, ctx, e);

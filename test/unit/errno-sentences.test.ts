@@ -3,7 +3,7 @@
 // loop, a file where a folder is needed, a file too large for ext4, a path removed mid-scan).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errnoSentence } from '../../src/engine/errno';
+import { errnoSentence, nodeFsError } from '../../src/engine/errno';
 import { pathError } from '../../src/engine/walk';
 import { cancelledError } from '../../src/engine/errors';
 
@@ -66,4 +66,19 @@ test('a cancel says nothing was changed where the operation only reads, nothing 
   // in place, cancelled before any change: the file is as it was (there was nothing to leave behind)
   assert.equal(cancelledError('clone-range', []).message, 'clone-range was cancelled (E_CANCELLED); nothing was changed.');
   assert.equal(cancelledError('punch', []).message, 'punch was cancelled (E_CANCELLED); nothing was changed.');
+});
+
+test('an exception that is no OS error is our fault (E_INTERNAL), never "an I/O error occurred on the device" (EIO)', () => {
+  // a trial: a RangeError in a dedupe hashing thread was said as EIO, "check the device and its kernel log"
+  const e = nodeFsError('dedupe', new RangeError('Invalid atomic access index'), ['/mnt/a/g1.bin']);
+  assert.equal(e.code, 'E_INTERNAL');
+  assert.equal(
+    e.message,
+    'dedupe: Invalid atomic access index, on /mnt/a/g1.bin (E_INTERNAL); this is a fault in Extent Lens, not in the file or the device: try again, and report it (Output › Extent Lens has the details) if it repeats.',
+  );
+  assert.doesNotMatch(e.message, /device and its kernel log|EIO/);
+  // an OS error keeps its code and advice
+  const io = nodeFsError('dedupe', Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', errno: -5, syscall: 'read' }), ['/mnt/a/g1.bin']);
+  assert.equal(io.code, 'EIO');
+  assert.match(io.message, /an I\/O error occurred on the device/);
 });
