@@ -106,6 +106,28 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
       await hi?.close();
     });
 
+  test('a theme whose chart colour is translucent (charts.orange left to its default) is drawn opaque: one colour per kind, the legend alike', async () => {
+    // VS Code's default charts.orange, in themes that do not set it (Light / Dark Modern), is the
+    // minimap's find-match colour at 33% alpha: a trial saw pale tiles whose colour changed with
+    // the folder under them.
+    const { page } = await open(1400);
+    await page.evaluate(() => document.documentElement.style.setProperty('--vscode-charts-orange', 'rgba(234, 92, 0, 0.33)'));
+    await frames(page, 3);
+    const r = (await rectOf(page, idx('sub/d.img')))!;
+    const line =
+      r.x1 - r.x0 >= r.y1 - r.y0 ? { x0: r.x0, y0: r.y1 - 1, x1: r.x1, y1: r.y1 } : { x0: r.x1 - 1, y0: r.y0, x1: r.x1, y1: r.y1 };
+    const counts = await colourCounts(page, line);
+    assert.ok((counts.get('234,92,0') ?? 0) > 0, `the outside share in the theme's orange, opaque: ${JSON.stringify([...counts])}`);
+    const swatch = await page.evaluate(() => {
+      const probe = document.createElement('div');
+      probe.style.background = 'var(--el-space-outside)';
+      document.body.append(probe);
+      return getComputedStyle(probe).backgroundColor;
+    });
+    assert.match(swatch, /^color\(srgb 0\.917647 0\.360784 0\)$|^rgb\(234, 92, 0\)$/, 'the legend: the same colour, no alpha');
+    await page.close();
+  });
+
   test('20,000 files: the whole view is drawn, with only a screenful of rows in the DOM', async () => {
     const n = 20_000;
     const files = Array.from({ length: n }, (_, i) => ({
@@ -367,7 +389,10 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     const under = data.files.filter((f) => f.path.startsWith(`${dir}/sub/`));
     const sum = (k: 'allocated' | 'exclusive' | 'shared') => under.reduce((a, f) => a + BigInt(f[k]), 0n);
     assert.deepEqual([sum('allocated'), sum('exclusive'), sum('shared')], [1376256n, 1114112n, 262144n], 'c, d and e on XFS');
-    assert.equal(await page.textContent('.folder-sums'), 'In this folder: 3 files, 1.3 MiB allocated, 1.1 MiB exclusive and 256 KiB shared.');
+    assert.equal(
+      await page.textContent('.folder-sums'),
+      'In this folder: 3 files, 1.3 MiB allocated, 1.1 MiB exclusive and 256 KiB shared.',
+    );
     assert.equal(
       await page.getAttribute('.folder-sums', 'aria-description'),
       'Allocated: 1,376,256 bytes Exclusive: 1,114,112 bytes Shared: 262,144 bytes',
