@@ -104,6 +104,13 @@ describe('Dedupe view: the list from the keyboard', { skip, timeout: 60_000 }, (
     await page.keyboard.press('ArrowDown');
     s = await state(page);
     assert.deepEqual([s.at, s.selected], ['header 0/', ''], 'the first header: no range selected (Open and Reveal off)');
+    // the keyboard stays on the list: a screen reader follows the row with its place (aria-activedescendant)
+    const active = async (): Promise<string | null> =>
+      page.evaluate(() => {
+        const id = document.querySelector('.dedupe-grid')!.getAttribute('aria-activedescendant');
+        return id ? (document.getElementById(id)?.getAttribute('aria-rowindex') ?? 'missing') : null;
+      });
+    assert.equal(await active(), await page.getAttribute('.group-row[data-group="0"]', 'aria-rowindex'));
     assert.equal(await page.getAttribute('#btn-inspect', 'disabled'), '');
     // open it from the keyboard (before, only a click could), close and open again
     await page.keyboard.press('Enter');
@@ -123,6 +130,7 @@ describe('Dedupe view: the list from the keyboard', { skip, timeout: 60_000 }, (
     s = await state(page);
     assert.deepEqual([s.at, s.selected, s.inView], ['range 2/1', '2/1', true]);
     assert.ok((await page.$eval('.dedupe-grid .tscroll', (e) => e.scrollTop)) > 0, 'the list scrolled');
+    assert.equal(await active(), await page.getAttribute('.range-row.selected', 'aria-rowindex'), 'the selected range is the active row');
     // up past a warning to its group's header, and Left from a range goes to its header
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('ArrowUp');

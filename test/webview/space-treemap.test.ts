@@ -312,6 +312,13 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     await page.keyboard.press('ArrowRight');
     const largest = Math.max(...data.files.map((f) => Number(f.allocated)));
     assert.equal(Number(data.files[await selectedNow()].allocated), largest, 'nothing selected: the largest file first');
+    // the focus stays on the canvas: what was selected is spoken (a live region), as its tooltip says it
+    const first = data.files[await selectedNow()];
+    assert.match(
+      (await page.textContent('#live')) ?? '',
+      new RegExp(`^${first.path.slice(dir.length + 1).replace(/[.]/g, '\\.')}, Allocated .+, Exclusive .+, Shared inside the selection .+, Shared, not within the selection .+$`),
+    );
+    assert.equal(await page.getAttribute('#live', 'aria-live'), 'polite');
     const drawn = new Set<number>();
     for (let i = 0; i < data.files.length; i++) if (await rectOf(page, i)) drawn.add(i);
     assert.ok(drawn.size >= 4, `files drawn: ${drawn.size}`);

@@ -165,6 +165,16 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     await page.keyboard.press(' ');
     await page.keyboard.press(' ');
     assert.equal((await rows())[0][0], 'sub/c.img', 'Space twice: the same order');
+    // arrows on the grid move the selection; the focus stays on the grid, whose active descendant a screen reader follows
+    await page.focus('.space-grid');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    const active = await page.evaluate(() => {
+      const grid = document.querySelector('.space-grid')!;
+      const row = document.getElementById(grid.getAttribute('aria-activedescendant') ?? '');
+      return { focused: document.activeElement === grid, selected: row?.getAttribute('aria-selected'), path: row?.querySelector('.c-path')?.textContent };
+    });
+    assert.deepEqual(active, { focused: true, selected: 'true', path: (await rows())[1][0] });
     await page.fill('input.filter', 'no such name');
     assert.equal(await page.textContent('.filter-count'), 'No file matches (of 5)');
     await page.close();

@@ -138,6 +138,10 @@ export class DedupeList {
     const [first, last] = this.layout.visible(this.scroller, MARGIN);
     for (const r of this.rendered) r.remove();
     this.rendered = [];
+    // The keyboard stays on the grid: a screen reader follows the row with its place through
+    // aria-activedescendant (it said nothing as the arrows moved, a trial found).
+    const cursor = this.cursorRow();
+    this.grid.removeAttribute('aria-activedescendant');
     for (let pos = first; pos < last; pos++) {
       const row = this.rows[pos];
       const tr =
@@ -147,6 +151,10 @@ export class DedupeList {
             ? this.warningRow(row.group, row.warning)
             : this.rangeRow(row.group, row.range);
       tr.setAttribute('aria-rowindex', String(pos + 1));
+      if (pos === cursor) {
+        tr.id = 'dedupe-cursor-row';
+        this.grid.setAttribute('aria-activedescendant', tr.id);
+      }
       tr.style.top = `${this.layout.top(pos)}px`;
       if (row.kind !== 'range') tr.style.height = `${this.layout.height(pos)}px`;
       this.scroller.appendChild(tr);

@@ -15,6 +15,7 @@ import { getState, onHostMessage, post, setState } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas, type Hit } from '../shared/map-canvas';
 import { clampView, maxBig, minBig, scaleBig, type ViewWindow } from '../shared/bigview';
+import { createAnnouncer } from '../shared/announcer';
 import { el, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { RangeTable } from './table';
@@ -47,17 +48,14 @@ const overviewCanvas = el('canvas', {
 }) as HTMLCanvasElement;
 const mapCanvas = el('canvas', { class: 'map', role: 'img', tabindex: '0', 'aria-label': l10n.t('Range map') }) as HTMLCanvasElement;
 const { axis, update: updateAxis } = createAxis();
-const live = el('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', id: 'live' });
-const announce = (text: string): void => {
-  // the same words again (N at the last extent twice) are a change too, so they are spoken again
-  live.textContent = live.textContent === text ? `${text}\u00a0` : text;
-};
+const live = createAnnouncer();
+const announce = live.say;
 const mapWrap = el('div', { class: 'map-wrap' });
 const tooltip = createTooltip(mapWrap, mapCanvas, announce);
 mapWrap.append(overviewCanvas, mapCanvas, axis, tooltip.el);
 const tableRoot = el('div', { class: 'table-wrap' });
 
-app.append(controls.toolbar, progress, banner, summaryEl, notesEl, legend(), mapWrap, live, tableRoot);
+app.append(controls.toolbar, progress, banner, summaryEl, notesEl, legend(), mapWrap, live.el, tableRoot);
 
 // ---- state ---------------------------------------------------------------------------------
 

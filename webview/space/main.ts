@@ -281,6 +281,7 @@ bindTreemapInput(mapCanvas, {
   nums: () => nums,
   selected: () => selected,
   select: (i) => select(i),
+  announce: page.live.say,
   zoomTo,
   open: (i) => post({ type: 'spaceOpen', index: i }),
 });

@@ -13,6 +13,8 @@ export interface TreemapView {
   nums(): readonly FileNums[];
   selected(): number | undefined;
   select(file: number): void;
+  /** Speak a line for screen readers (a live region). */
+  announce(text: string): void;
   zoomTo(folder: TreeNode): void;
   open(file: number): void;
 }
@@ -24,9 +26,12 @@ const ARROWS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRigh
 export function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly FileNums[]): string {
   if (n.data.file === undefined)
     return l10n.t('{0}: {1} allocated (click to zoom in)', n.data.rel || n.data.name, bytes(BigInt(Math.round(n.value ?? 0))));
-  const f = nums[n.data.file];
-  if (f.sharingUnknown)
-    return [f.rel, l10n.t('Allocated {0}', bytes(f.allocated)), l10n.t('Sharing unknown (no physical offsets)')].join('\n');
+  return fileTitle(nums[n.data.file]).join('\n');
+}
+
+/** A file's lines: the tooltip's (one per line), and what an arrow key selecting it says. */
+function fileTitle(f: FileNums): string[] {
+  if (f.sharingUnknown) return [f.rel, l10n.t('Allocated {0}', bytes(f.allocated)), l10n.t('Sharing unknown (no physical offsets)')];
   return [
     f.rel,
     l10n.t('Allocated {0}', bytes(f.allocated)),
@@ -35,7 +40,7 @@ export function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly 
     l10n.t('Shared, not within the selection {0}', bytes(f.outside)),
     // the tile's area counts compressed data at its uncompressed length, as allocated does
     ...(f.encoded > 0n ? [l10n.t('Compressed, counted uncompressed {0} (less on disk)', bytes(f.encoded))] : []),
-  ].join('\n');
+  ];
 }
 
 export function bindTreemapInput(canvas: HTMLCanvasElement, v: TreemapView): void {
@@ -72,7 +77,10 @@ export function bindTreemapInput(canvas: HTMLCanvasElement, v: TreemapView): voi
     if (arrow) {
       e.preventDefault(); // not the page's scroll
       const next = map.nextFile(selected, arrow[0], arrow[1]);
-      if (next !== undefined && next !== selected) v.select(next);
+      if (next !== undefined && next !== selected) {
+        v.select(next);
+        v.announce(fileTitle(v.nums()[next]).join(', '));
+      }
     } else if (e.key === ' ' && selected !== undefined) {
       e.preventDefault();
       const folder = map.folderOf(selected);

@@ -7,6 +7,7 @@ import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { bannerBox, spinnerLine, toolbarButton } from '../shared/view-parts';
 import type { TreemapColors } from './treemap';
+import { createAnnouncer } from '../shared/announcer';
 
 export const app = document.getElementById('app')!;
 app.className = 'space';
@@ -77,7 +78,9 @@ export const tableHost = el('div', { class: 'rows-host' });
 export const sortNote = el('p', { class: 'sort-note' });
 export const results = el('div', { class: 'results', hidden: '' });
 results.append(totalsEl, reclaimEl, detailsEl, legendEl, crumbs, mapCanvas, filterRow, sortNote, tableHost);
-app.append(toolbar, progress, banner, results);
+/** What an arrow key selected in the treemap, spoken (the focus stays on the canvas). */
+export const live = createAnnouncer();
+app.append(toolbar, progress, banner, results, live.el);
 
 export function colors(): TreemapColors {
   const s = getComputedStyle(document.body);

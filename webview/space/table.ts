@@ -220,6 +220,8 @@ export class SpaceTable {
     const [first, last] = visibleRows(this.scroller, ROW_H, MARGIN, this.order.length);
     for (const r of this.rendered) r.remove();
     this.rendered = [];
+    // the keyboard stays on the grid: a screen reader follows the selected row through this
+    this.grid.removeAttribute('aria-activedescendant');
     for (let pos = first; pos < last; pos++) {
       const i = this.order[pos];
       const n = this.nums[i];
@@ -232,6 +234,8 @@ export class SpaceTable {
       if (i === this.selected) {
         tr.classList.add('selected');
         tr.setAttribute('aria-selected', 'true');
+        tr.id = 'space-selected-row';
+        this.grid.setAttribute('aria-activedescendant', tr.id);
       } else if (this.partners.has(i)) tr.classList.add('partner');
       const cell = (key: SortKey, text: string, title?: string): HTMLElement => {
         const td = document.createElement('div');
