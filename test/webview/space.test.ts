@@ -264,6 +264,22 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     await page.$eval('.rows-host', (e) => (e.scrollLeft = e.scrollWidth));
     const right = await page.$eval('.space-grid .thead .td[data-key="sharesWith"]', (e) => e.getBoundingClientRect().right);
     assert.ok(right <= (await page.evaluate(() => document.documentElement.clientWidth)) + 0.5);
+    // ...while the path stays at the left, on top of what scrolls under it (a trial: sorting by
+    // Size scrolled to that column, and the rows showed numbers without names)
+    await page.locator('.space-grid .tscroll .tr[data-file]').first().click(); // selected: the translucent-selection case
+    const pinned = await page.evaluate(() => {
+      const host = document.querySelector('.rows-host')!.getBoundingClientRect();
+      const cells = [...document.querySelectorAll('.space-grid .c-path')] as HTMLElement[];
+      const rows = cells.filter((c) => c.closest('.tscroll'));
+      const hit = rows[0].getBoundingClientRect();
+      return {
+        left: cells.map((c) => Math.round(c.getBoundingClientRect().left - host.left)),
+        onTop: document.elementFromPoint(hit.left + 5, hit.top + hit.height / 2)?.closest('.c-path') === rows[0],
+      };
+    });
+    assert.ok(pinned.left.every((x) => x === pinned.left[0] && Math.abs(x) <= 4), `every path cell at the left edge: ${pinned.left.join()}`);
+    assert.ok(pinned.onTop, 'the path cell covers the figures scrolled under it');
+    await page.screenshot({ path: screenshotPath('space-table-320px-scrolled.png') });
     await page.$eval('.rows-host', (e) => (e.scrollLeft = 0));
     await page.setViewportSize({ width: 400, height: 800 });
     // a long folder name gives way: each file's own name stays whole

@@ -125,6 +125,12 @@ export class SpaceTable {
     this.scroller.appendChild(this.spacer);
     this.grid.append(hr, this.scroller);
     root.appendChild(this.grid);
+    // Narrow, the table scrolls sideways in `root`: the path column is moved along (space.css
+    // --sx), so the rows keep their names (CSS sticky cannot: the rows' own vertical scroller is
+    // the nearest scrolling box). One handler per host, the latest table's.
+    const follow = (): void => this.grid.style.setProperty('--sx', `${root.scrollLeft}px`);
+    root.onscroll = follow;
+    follow();
     this.scroller.addEventListener('scroll', () => this.render());
     this.grid.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.render()).observe(this.scroller);
