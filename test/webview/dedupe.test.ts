@@ -917,7 +917,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
           netRight: net.getBoundingClientRect().right,
           netVisible: net.getBoundingClientRect().width > 20,
           pathW: pathCell.getBoundingClientRect().width,
-          // cut at its start: the file's own name (the end of the path) stays in view
+          // cut inside: the file's own name (the end of the path) stays in view
           pathEndShown:
             (pathCell.querySelector('.p-ltr') as HTMLElement).getBoundingClientRect().right <= pathCell.getBoundingClientRect().right + 0.5,
           gridRight: document.querySelector('.dedupe-grid')!.getBoundingClientRect().right,
@@ -926,7 +926,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       assert.ok(m.scrollW <= m.clientW, `no horizontal overflow (${m.scrollW} > ${m.clientW})`);
       assert.ok(m.netVisible && m.netRight <= m.gridRight + 0.5, 'the net saving stays visible');
       assert.ok(m.pathW > 60, `the path keeps room (${m.pathW} px)`);
-      assert.ok(m.pathEndShown, 'a long path gives way at its start, not its end');
+      assert.ok(m.pathEndShown, 'a long path gives way before its end');
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
       // every group header reads in full: one line when wide, two when narrow (what it is; then
       // what is already shared beside what it frees)

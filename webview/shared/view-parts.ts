@@ -89,14 +89,21 @@ export function pathErrors(failed: (n: number) => string, errors: PathError[]): 
 }
 
 /**
- * A path in a cell too narrow for it: cut at its start (the cell is right-to-left, the path in it
- * left-to-right; report-view.css `.path-cell`), so the folders give way and the file's own name
- * stays readable.
+ * A path in a cell too narrow for it: its first folder (which gives way first, down to its first
+ * letters), then the rest cut at its start (right-to-left around a left-to-right span), so the
+ * file's own name gives way last (report-view.css `.path-cell`). Cut at its start alone, "snaps/vms-2024/db/orders.db" and
+ * "vms/db/orders.db" both read "…db/orders.db" (a trial).
  */
 export function pathText(td: HTMLElement, rel: string): void {
-  const span = document.createElement('span');
-  span.className = 'p-ltr';
-  span.textContent = rel;
+  const part = (cls: string, text: string): HTMLElement => {
+    const s = document.createElement('span');
+    s.className = cls;
+    s.textContent = text;
+    return s;
+  };
+  const first = rel.indexOf('/') + 1; // the first folder with its '/'; 0: none
+  const rest = part('p-rest', '');
+  rest.append(part('p-ltr', rel.slice(first)));
   td.classList.add('path-cell');
-  td.replaceChildren(span);
+  td.replaceChildren(...(first > 0 ? [part('p-head', rel.slice(0, first))] : []), rest);
 }
