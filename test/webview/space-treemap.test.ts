@@ -368,7 +368,7 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
 
   test('zoom into a folder by its frame, back by the breadcrumb; the table lists that folder', async () => {
     const { page, bridge } = await open(1400);
-    const rows = () => page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => (e as HTMLElement).innerText).sort());
+    const rows = () => page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => e.textContent ?? '').sort());
     const zoomed = () => page.evaluate(() => (window as unknown as { __extentLensSpace: { zoomed(): string } }).__extentLensSpace.zoomed());
     const rc = (await rectOf(page, idx('sub/c.img')))!;
     // a.img selected, then zoomed away from: no selection is left out of sight (Inspect, Reveal)

@@ -175,4 +175,4 @@ export const doneMsg = (start: number): HostMessage => ({
 });
 export const disabled = (page: Page, sel: string): Promise<boolean> => page.$eval(sel, (e) => e.hasAttribute('disabled'));
 export const tableRows = (page: Page): Promise<string[]> =>
-  page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => (e as HTMLElement).innerText).sort());
+  page.$$eval('.space-grid .tscroll .tr .c-path', (els) => els.map((e) => e.textContent ?? '').sort());

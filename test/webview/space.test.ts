@@ -449,6 +449,22 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     await bridge.post({ type: 'space', data: locked });
     await frames(page, 2);
     assert.doesNotMatch((await page.textContent('.details .meta')) ?? '', /no longer there/);
+    // the whole selection gone: a failure said as one, not totals of nothing ("Deleting this frees 0 B")
+    await page.click('#btn-refresh');
+    await bridge.waitFor((m) => m.type === 'spaceRefresh');
+    await bridge.post({ type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan: false });
+    const message = `space: lstat failed on ${dir}: no such file or directory; check the path (ENOENT).`;
+    await bridge.post({ type: 'space', data: { ...after, files: [], errors: [{ path: dir, code: 'ENOENT', message }] } });
+    await page.waitForSelector('body[data-state="error"]');
+    assert.equal(await page.textContent('.banner-code'), 'ENOENT');
+    assert.equal(await page.textContent('.banner-text'), `Nothing could be accounted for: ${message}`);
+    assert.equal(await page.isVisible('.results'), false, 'no totals, treemap or table of nothing');
+    // the next analysis that finds files shows them again
+    await bridge.post({ type: 'spaceProgress', files: 0, bytes: '0', message: '', exactScan: false });
+    await bridge.post({ type: 'space', data: after });
+    await page.waitForSelector('body[data-state="done"]');
+    assert.equal(await page.isVisible('.results'), true);
+    assert.equal(await page.isVisible('.banner'), false);
     await page.close();
   });
 

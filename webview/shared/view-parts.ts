@@ -105,5 +105,7 @@ export function pathText(td: HTMLElement, rel: string): void {
   const rest = part('p-rest', '');
   rest.append(part('p-ltr', rel.slice(first)));
   td.classList.add('path-cell');
+  // (its parts are flex items, which a screen reader may read apart: the whole path as its name)
+  td.setAttribute('aria-label', rel);
   td.replaceChildren(...(first > 0 ? [part('p-head', rel.slice(0, first))] : []), rest);
 }

@@ -6,7 +6,9 @@
 // map-input.ts), a sortable, filterable, virtualised table (table.ts). Selecting a file asks
 // the host whom it shares with (partners.ts) and marks them; double-click opens the inspector.
 // Refresh analyses the same selection again, keeping zoom, sort, filter and the selected file.
-// This file holds the view's state and wires the page (page.ts) to the host's messages.
+// This file holds the view's state and wires the page (page.ts) to the host's messages; it stays
+// one file (~400 lines) because every message and input changes that one state, and each part of
+// the page it drives is in its own module.
 import '../shared/lit-nonce';
 import '../shared/theme.css';
 import '../shared/report-view.css';
@@ -26,7 +28,7 @@ import { showTotals, type Shown } from './totals';
 import { Partners } from './partners';
 import { bindTreemapInput } from './map-input';
 import { exportMessage, labelExportButtons, type Shown as ExportShown } from './export-buttons';
-import { filterCountText, progressLine } from './status';
+import { filterCountText, nothingAccounted, progressLine } from './status';
 import { showCrumbs } from './breadcrumb';
 import * as page from './page';
 
@@ -231,7 +233,10 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   crumbsNow();
   drawMap();
   select(selected !== undefined && selected < d.files.length ? selected : undefined, { scroll: false });
-  if (how === 'done') document.body.dataset.state = 'done';
+  const nothing = how === 'done' ? nothingAccounted(d) : undefined;
+  if (nothing) results.setAttribute('hidden', '');
+  if (nothing) document.body.dataset.state = showBanner(banner, bannerCode, bannerText, nothing) ? 'cancelled' : 'error';
+  else if (how === 'done') document.body.dataset.state = 'done';
 }
 
 function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {

@@ -1,6 +1,7 @@
-// The Space view's status words: the progress line while an analysis or an Exact scan runs, and
-// the count of files the table shows ("3 of 5 files", "No file matches (of 5)").
-import type { HostMessage } from '../../src/protocol/messages';
+// The Space view's status words: the progress line while an analysis or an Exact scan runs, the
+// count of files the table shows ("3 of 5 files", "No file matches (of 5)"), and an analysis
+// that could account for nothing.
+import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 
@@ -25,4 +26,21 @@ export function filterCountText(matching: number, total: number, narrowed: boole
   return total === 1
     ? l10n.t('{0} of 1 file', groupDigits(BigInt(matching)))
     : l10n.t('{0} of {1} files', groupDigits(BigInt(matching)), of);
+}
+
+/**
+ * An analysis in which every path failed (the selection deleted since, say): a failure, said as
+ * one, not totals of nothing under "Deleting this frees 0 B" (a trial's Refresh showed that, the
+ * reason folded away below).
+ */
+export function nothingAccounted(d: SpaceData): { code: string; message: string } | undefined {
+  if (d.files.length > 0 || d.errors.length === 0) return undefined;
+  const first = d.errors[0];
+  return {
+    code: first.code,
+    message:
+      d.errors.length === 1
+        ? l10n.t('Nothing could be accounted for: {0}', first.message)
+        : l10n.t('Nothing could be accounted for ({0} paths failed). The first: {1}', d.errors.length, first.message),
+  };
 }
