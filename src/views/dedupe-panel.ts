@@ -25,6 +25,7 @@ import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '
 import { applyQuestion } from './dedupe-confirm';
 import { SpacePanel } from './space-panel';
 import { measureFreedAgain } from './dedupe-remeasure';
+import { saidGone } from './gone-file';
 import { applyTitle, findTitle, progressLine, progressMessage } from './dedupe-progress';
 
 const t = vscode.l10n.t;
@@ -369,6 +370,12 @@ export class DedupePanel implements vscode.Disposable {
       const i = g ? (g.ranges[range] ?? g.readOnly?.[range - g.ranges.length])?.file : undefined;
       const p = i === undefined ? undefined : this.wire?.files[i];
       if (p === undefined) this.s.log.warn(`dedupe view: ignored ${msg.type} for range ${range} of group ${group} (not in the plan)`);
+      else if (
+        saidGone(this.s, 'dedupe view', p, () =>
+          t('{0} is no longer there (deleted or moved since the search). Find again to search the selection again.', p),
+        )
+      )
+        return undefined;
       return p;
     };
     switch (msg.type) {

@@ -13,7 +13,6 @@
 // messages; the wire data and the exports are beside it in space-data.ts / space-export.ts.)
 
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import type { Progress, SpaceFile } from '../engine';
 import {
   MAX_SPACE_ROWS_MESSAGE,
@@ -41,6 +40,7 @@ import {
   type SpacePartnerLists,
 } from './space-data';
 import { exportSpace } from './space-export';
+import { saidGone } from './gone-file';
 
 const t = vscode.l10n.t;
 
@@ -308,14 +308,12 @@ export class SpacePanel implements vscode.Disposable {
     const file = (i: number): string | undefined => {
       const f = (this.data?.files ?? this.streamed?.rows)?.[i]?.path;
       if (f === undefined) this.s.log.warn(`space view: ignored ${msg.type} for file ${i} (not in the result)`);
-      // deleted or moved since the analysis: said, rather than an inspector on nothing
-      else if (!f.startsWith('smb://') && !fs.existsSync(f)) {
-        this.s.log.info(`space view: ${f} is no longer there`);
-        void vscode.window.showWarningMessage(
+      else if (
+        saidGone(this.s, 'space view', f, () =>
           t('{0} is no longer there (deleted or moved since the analysis). Refresh the Space view to analyze the selection again.', f),
-        );
+        )
+      )
         return undefined;
-      }
       return f;
     };
     switch (msg.type) {

@@ -121,7 +121,7 @@ describe('Find Duplicate Data (host side)', () => {
     undo = installFakeVscode(fake.vscode);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-dedupe-host-'));
     fs.mkdirSync(path.join(dir, 'sub'));
-    for (const f of ['a.img', 'b.img', 'sub/c.img', 'd.img', 'e.img']) fs.writeFileSync(path.join(dir, f), Buffer.alloc(8192, 7));
+    for (const f of ['a.img', 'b.img', 'sub/c.img', 'sub/ro.img', 'd.img', 'e.img']) fs.writeFileSync(path.join(dir, f), Buffer.alloc(8192, 7));
     ext = require('../../src/extension');
     ctx = fakeContext(ROOT);
     ext.activate(ctx);
@@ -351,6 +351,24 @@ describe('Find Duplicate Data (host side)', () => {
     panel.send({ type: 'dedupeReveal', group: 0, range: 2 });
     await waitUntil(() => revealed.length > 0, 'the reveal');
     assert.deepEqual(revealed, [path.join(dir, 'sub', 'c.img')]);
+    // deleted since the search: said, with what to do; no inspector on nothing, no Reveal that does nothing
+    const b = path.join(dir, 'b.img');
+    fs.renameSync(b, `${b}.away`);
+    try {
+      for (const type of ['dedupeOpen', 'dedupeReveal'] as const) {
+        const said = state.messages.length;
+        panel.send({ type, group: 0, range: 1 });
+        await waitUntil(() => state.messages.length > said, `${type}: said`);
+        assert.equal(
+          state.messages.at(-1)!.text,
+          `${b} is no longer there (deleted or moved since the search). Find again to search the selection again.`,
+        );
+      }
+      assert.equal(opened.length, 2);
+      assert.equal(revealed.length, 1);
+    } finally {
+      fs.renameSync(`${b}.away`, b);
+    }
   });
 
   test('ready re-sends the state (a webview reloaded while hidden)', async () => {
