@@ -94,7 +94,8 @@ export async function applyGroup(
     if (isCancelled(e)) throw e;
     // the maps are only an optimisation: without them every range goes to the kernel
   }
-  dests = dests.filter((r) => !r.alreadyShared);
+  // (a range the plan found would free nothing, its extents kept by other references: left alone)
+  dests = dests.filter((r) => !r.alreadyShared && !r.freesNothing);
   if (dests.length === 0) return;
   /** Destinations still in play (one that differed or failed gets no further calls). */
   const live = new Set(dests.map((_, i) => i));

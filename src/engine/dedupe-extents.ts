@@ -161,6 +161,7 @@ function takePartialExtents(
     const own = covering.has(g) ? covered : destinationCover([g, ...covering], files);
     const known = { bytes: 0n, example: '' };
     const maybe = { bytes: 0n, example: '' };
+    let leftAlone = 0;
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       const cov = own.get(r.path);
@@ -173,6 +174,11 @@ function takePartialExtents(
       const to = refs ? known : maybe;
       to.bytes += found.bytes;
       to.example ||= found.example;
+      // wholly in such extents: sharing it frees nothing, and would split its file's extents (a trial: fragmented for no gain)
+      if (refs && found.bytes >= g.length) {
+        r.freesNothing = true;
+        leftAlone++;
+      }
     }
     if (known.bytes > 0n) {
       // (the ranges' bytes and the saving's differ where ranges point at the same blocks: said
@@ -183,7 +189,12 @@ function takePartialExtents(
       g.warnings.push(
         `${known.bytes} bytes of these ranges lie in extents that would be shared only in part (e.g. ${known.example}): btrfs frees ` +
           'an extent only when nothing references any of it, so sharing them frees nothing' +
-          (g.netSaving === 0n ? ': this group frees nothing, and is left alone.' : `; the saving is ${taken} bytes less for it.`),
+          (g.netSaving === 0n
+            ? ': this group frees nothing, and is left alone.'
+            : `; the saving is ${taken} bytes less for it.` +
+              (leftAlone === 0
+                ? ''
+                : ` ${leftAlone === 1 ? 'The range' : `The ${leftAlone} ranges`} wholly in such extents ${leftAlone === 1 ? 'is' : 'are'} left alone: sharing ${leftAlone === 1 ? 'it' : 'them'} would only split ${leftAlone === 1 ? 'its file’s' : 'their files’'} extents.`)),
       );
     }
     if (maybe.bytes > 0n && g.netSaving > 0n) {

@@ -17,6 +17,12 @@ export interface DedupeRange {
    * source can be one (it stays as it is), or a range of DedupeGroup.readOnly.
    */
   readOnly?: boolean;
+  /**
+   * True when every byte of this destination range lies in btrfs extents that other references
+   * keep (known from the extent items, as root): sharing it would free nothing and only split its
+   * file's extents, so the apply leaves it alone (the group's warning says so).
+   */
+  freesNothing?: boolean;
 }
 
 /** Ranges with identical bytes (compared by hash when found; by the kernel or a byte compare when applied). */

@@ -96,7 +96,7 @@ export function applyFacts(p: DedupePlan): { bytes: bigint; minBytes: bigint; fi
   for (const g of p.groups) {
     bytes += g.netSaving;
     minBytes += g.netSavingMin ?? g.netSaving;
-    ranges += g.ranges.slice(1).filter((r) => !r.alreadyShared).length; // those already shared need nothing
+    ranges += g.ranges.slice(1).filter((r) => !r.alreadyShared && !r.freesNothing).length; // those already shared, or freeing nothing, get no call
     for (const r of g.ranges) files.add(r.path);
   }
   return { bytes, minBytes, files: files.size, groups: p.groups.length, ranges };

@@ -59,6 +59,37 @@ onReflinkFileSystems((kind, t) => {
     }
   });
 
+  test('a group that frees something, with one range wholly in an extent kept whole: that range is left alone (btrfs), not split', async () => {
+    // a trial: x one extent, y = x's first half (its own extent), z = x's first half and new data
+    // in one extent. The group frees y's extent; sharing z's range freed nothing and split z in two.
+    const d = freshDir(t, 'part-of-group');
+    const x = randomBytes(2 * MiB);
+    fs.writeFileSync(path.join(d, 'x'), x);
+    fs.writeFileSync(path.join(d, 'y'), x.subarray(0, MiB));
+    fs.writeFileSync(path.join(d, 'z'), Buffer.concat([x.subarray(0, MiB), randomBytes(MiB)]));
+    execFileSync('sync');
+    const before = shas(d);
+    const zBefore = frags(path.join(d, 'z'));
+    const engine = createEngine();
+    const plan = await engine.findDuplicates([d]);
+    assert.equal(plan.groups.length, 1, JSON.stringify(plan.groups.map((g) => g.ranges.map((r) => r.path))));
+    const g = plan.groups[0];
+    const free0 = freeAfterSync(t.mountPoint);
+    const r = await engine.dedupe(plan);
+    assert.deepEqual(shas(d), before);
+    if (kind === 'btrfs') {
+      const z = g.ranges.find((x) => x.path.endsWith('/z'));
+      if (z && g.ranges[0] !== z) {
+        assert.equal(z.freesNothing, true);
+        assert.match(g.warnings.join(' '), /The range wholly in such extents is left alone/);
+        assert.deepEqual(frags(path.join(d, 'z')), zBefore, 'z untouched: its one extent, not split');
+      }
+      assert.ok(frags(path.join(d, 'y')).every((e) => /shared/.test(e.flags)), 'y shares x');
+      assert.equal(r.deduped, BigInt(MiB), 'only y was shared');
+    }
+    freedMatches(kind, freeAfterSync(t.mountPoint) - free0, g.netSaving);
+  });
+
   test('a preallocated extent written in part: btrfs keeps it for its unwritten rest, so it is the source or frees nothing', async () => {
     const d = freshDir(t, 'prealloc-part');
     /** `bytes` of preallocation (past the end with keepSize), `data` written at `at` into it. */

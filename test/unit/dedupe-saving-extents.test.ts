@@ -72,6 +72,29 @@ test('btrfs: a destination extent shared only in part frees nothing; whole cover
   );
 });
 
+test('btrfs as root: a destination range wholly in an extent kept by other references is marked to be left alone; the group applies the rest', () => {
+  // a trial: X one 16 MiB extent, Y = X's first 8 MiB (its own extent), Z = X's first 8 MiB and
+  // new data, one extent. Sharing Z's range freed nothing and split Z in two.
+  const x = mappedFile('x', 256n * K, [[0n, 256n * K, 1000n * K]], 'btrfs');
+  const y = mappedFile('y', 128n * K, [[0n, 128n * K, 2000n * K]], 'btrfs');
+  const z = mappedFile('z', 256n * K, [[0n, 256n * K, 3000n * K]], 'btrfs');
+  const g = groupSaving([x, y, z], [0n, 0n, 0n], 128n * K, false);
+  partialExtentWarnings([g], new Map([x, y, z].map((f) => [f.path, f])), asRoot());
+  assert.equal(g.netSaving, 128n * K, "y's range frees its extent");
+  assert.deepEqual(
+    g.ranges.map((r) => [r.path, r.freesNothing === true]),
+    [
+      ['x', false],
+      ['y', false],
+      ['z', true],
+    ],
+  );
+  assert.match(
+    g.warnings[0],
+    /; the saving is 131072 bytes less for it\. The range wholly in such extents is left alone: sharing it would only split its file’s extents\.$/,
+  );
+});
+
 test('btrfs as root: a FIEMAP record that is two extents side by side (a file written in two pieces) frees the one shared whole', () => {
   const a = mappedFile('a', 128n * K, [[0n, 128n * K, 1000n * K]], 'btrfs');
   // c's two extents lie next to each other on disk: FIEMAP shows one record
