@@ -96,7 +96,8 @@ export function applyFacts(p: DedupePlan): { bytes: bigint; minBytes: bigint; fi
   for (const g of p.groups) {
     bytes += g.netSaving;
     minBytes += g.netSavingMin ?? g.netSaving;
-    ranges += g.ranges.slice(1).filter((r) => !r.alreadyShared && !r.freesNothing).length; // those already shared, or freeing nothing, get no call
+    // those already shared, or freeing nothing, get no call
+    ranges += g.ranges.slice(1).filter((r) => !r.alreadyShared && !r.freesNothing).length;
     for (const r of g.ranges) files.add(r.path);
   }
   return { bytes, minBytes, files: files.size, groups: p.groups.length, ranges };
