@@ -19,7 +19,7 @@ import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '
 import type { DedupeWirePlan, HostMessage, WebviewMessage } from '../../src/protocol/messages';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
-import { THEMES } from './themes';
+import { hexToRgb, THEMES } from './themes';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -691,6 +691,15 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     // the read-only copy is a range like the others: selected, opened, revealed by index
     await page.dblclick('.range-row[data-group="0"][data-range="5"]');
     assert.deepEqual(await bridge.waitFor((m) => m.type === 'dedupeOpen'), { type: 'dedupeOpen', group: 0, range: 5 });
+    // the warnings' text in the text colour (a paragraph in the warning colour read at ~3:1 on a
+    // light theme), their icon in the warning colour
+    const [text, icon, fg] = await page.$eval('.warning-row', (tr) => [
+      getComputedStyle(tr.querySelector('.c-warning')!).color,
+      getComputedStyle(tr.querySelector('.c-warning .codicon')!).color,
+      getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim(),
+    ]);
+    assert.equal(text, `rgb(${hexToRgb(fg).join(', ')})`);
+    assert.notEqual(icon, text);
     // the warnings: every word on screen, wrapped over more than one line, nothing cut off
     // (with the page's fonts: a font arriving later makes the view measure them again)
     await page.evaluate(() => document.fonts.ready);
