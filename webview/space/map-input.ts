@@ -1,8 +1,8 @@
 // The treemap's mouse and keys: click a file to select it, a folder (its title strip or frame)
 // to zoom in (a double-click there only zooms), double-click a file to open it; the tooltip names what is under the pointer (a
 // folder by its path and size, also one too small for a label; a file by its path, so its folder
-// too, and its bytes). Arrow keys select the neighbouring tile, Space zooms into the selected
-// file's folder, Backspace/Escape zoom out, Enter opens.
+// too, and its bytes). Arrow keys select the neighbouring tile, Space zooms one folder level
+// toward the selected file, Backspace/Escape zoom out, Enter opens.
 import { l10n } from '../shared/l10n';
 import type { FileNums, TreeNode } from './model';
 import type { Treemap } from './treemap';

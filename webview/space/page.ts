@@ -61,7 +61,7 @@ export const mapCanvas = el('canvas', {
   role: 'img',
   tabindex: '0',
   'aria-label': l10n.t(
-    'Treemap of the selection: area is allocated bytes. Arrow keys select a file, Space zooms into its folder, Backspace zooms out, Enter opens the file in the inspector.',
+    'Treemap of the selection: area is allocated bytes. Arrow keys select a file, Space zooms one folder level toward it, Backspace zooms out, Enter opens the file in the inspector.',
   ),
 }) as HTMLCanvasElement;
 export const filterBox = el('input', {
