@@ -89,9 +89,9 @@ export function pathErrors(failed: (n: number) => string, errors: PathError[]): 
 }
 
 /**
- * A path in a cell too narrow for it: its first folder (which gives way first, down to its first
- * letters), then the rest cut at its start (right-to-left around a left-to-right span), so the
- * file's own name gives way last (report-view.css `.path-cell`). Cut at its start alone, "snaps/vms-2024/db/orders.db" and
+ * A path in a cell too narrow for it: its first folder (at most 30% of the cell), then the rest
+ * cut at its start (right-to-left around a left-to-right span), so the file's own name gives way
+ * last (report-view.css `.path-cell`). Cut at its start alone, "snaps/vms-2024/db/orders.db" and
  * "vms/db/orders.db" both read "…db/orders.db" (a trial).
  */
 export function pathText(td: HTMLElement, rel: string): void {
