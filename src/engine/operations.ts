@@ -251,8 +251,15 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       const b = await resolve(r.path);
       checkRange(r.op, [r.path], 'range', r.range.offset, r.range.length);
       await statRegular(b, r.op, r.path);
+      // A Ctrl-C that came during the checks' (or the free-space measure's syncfs) native calls
+      // is heard on the next turn of the event loop: taken before the file is changed (a trial's
+      // punch went ahead and exited 0).
+      await ctx.checkCancelledBeforeCommit();
       if (r.op === 'zero' && b.zeroRange) return b.zeroRange(r.path, r.range, ctx);
-      const punch = async () => ({ ...(await b.punchHole(r.path, r.range, ctx)), operation: r.op });
+      const punch = async () => {
+        await ctx.checkCancelledBeforeCommit();
+        return { ...(await b.punchHole(r.path, r.range, ctx)), operation: r.op };
+      };
       return r.op === 'zero' ? punch() : withFsFreed(b, r.path, punch);
     }
     case 'dig-holes': {
@@ -580,6 +587,7 @@ async function cloneRange(
     (rep.notes ??= []).push(`${r.target} grew from ${dst.size} to ${end} bytes${gap}`);
     return rep;
   };
+  await ctx.checkCancelledBeforeCommit(); // (as punch: a Ctrl-C during the checks' native calls)
   if (!misaligned) {
     try {
       return grown(await b.cloneRange(r.source, r.sourceOffset, r.target, r.targetOffset, length, { atomic: r.atomic }, ctx));

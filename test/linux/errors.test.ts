@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, FsctlError } from '../../src/engine';
+import { LinuxBackend } from '../../src/engine/backends/linux';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { listing, sha256, writeData, writeSparse } from '../support/sparse-files';
 
@@ -153,6 +154,46 @@ describe('bad input and failures', { skip }, () => {
     } finally {
       execFileSync('chattr', ['-i', dst]);
     }
+  });
+
+  test('a Ctrl-C that comes during the native calls before a punch or a clone-range is heard before the file changes', async () => {
+    // A trial: SIGINT during punch's free-space measure (syncfs, held up by strace) was delivered
+    // only after it, and the punch went ahead and exited 0. Here the measure blocks 30 ms and the
+    // abort arrives the way a signal does, on the event loop's next turn.
+    const ac = new AbortController();
+    class SlowMeasure extends LinuxBackend {
+      override freeBytesSynced(p: string): bigint {
+        setImmediate(() => ac.abort());
+        const until = Date.now() + 30;
+        while (Date.now() < until); // a native call holds the thread
+        return super.freeBytesSynced(p);
+      }
+    }
+    const slow = createEngine({ backend: new SlowMeasure() });
+    const d = freshDir(xfs, 'late-cancel');
+    const f = path.join(d, 'f.bin');
+    writeData(f, 1 << 20);
+    const blocks = fs.statSync(f).blocks;
+    await assert.rejects(slow.punch(f, { offset: 0n, length: 1n << 20n }, { signal: ac.signal }), isErr('E_CANCELLED', /nothing was changed/));
+    assert.equal(fs.statSync(f).blocks, blocks, 'nothing punched');
+    // clone-range: the abort during its checks (the volume's statfs, here as slow)
+    const ac2 = new AbortController();
+    class SlowInfo extends LinuxBackend {
+      override async fsInfo(p: string) {
+        setImmediate(() => ac2.abort());
+        const until = Date.now() + 30;
+        while (Date.now() < until);
+        return super.fsInfo(p);
+      }
+    }
+    const g = path.join(d, 'g.bin');
+    writeData(g, 1 << 20);
+    const h = sha256(g);
+    await assert.rejects(
+      createEngine({ backend: new SlowInfo() }).cloneRange(f, 0n, g, 0n, 65536n, { signal: ac2.signal }),
+      isErr('E_CANCELLED', /nothing was changed/),
+    );
+    assert.equal(sha256(g), h);
   });
 
   test('read-only mount: EROFS, nothing left', async () => {
