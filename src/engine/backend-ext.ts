@@ -55,8 +55,10 @@ export interface PendingClone {
   /**
    * Give the clone the name `to`. Unless `replace`, an existing `to` is never replaced: this
    * throws a FsctlError with code EEXIST instead. Throws on failure, leaving the clone unplaced.
+   * Returns sentences for the report on what a replaced file had that the new one could not be
+   * given (extended attributes the kernel refused this user), if any.
    */
-  place(to: string, replace: boolean): void;
+  place(to: string, replace: boolean): string[] | void;
   /** Release it; a clone that was not placed is removed (nothing is left). Call it always. */
   close(): void;
 }

@@ -389,6 +389,11 @@ async function intoDestination(
   }
 }
 
+/** The sentences a placing step returned, in the report's notes. */
+function saidToo(report: OperationReport, said: string[] | void): void {
+  if (said && said.length > 0) (report.notes ??= []).push(...said);
+}
+
 /** An overwrite that failed: the file it was to replace is as it was (the new data went to a new file). */
 function keptOnFailure(e: FsctlError, final: string): FsctlError {
   return resaid(e, { message: `${e.message} ${final} itself was not changed: the new data went to a new file, not into it.` });
@@ -437,7 +442,7 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
           durationMs: 0, // intoDestination sets it
           ...(p.notes ? { notes: p.notes } : {}),
         };
-        return { report, place: async (to, replace) => p.place(to, replace), close: async () => p.close() };
+        return { report, place: async (to, replace) => saidToo(report, p.place(to, replace)), close: async () => p.close() };
       }
       return stagedAtTemp(await b.cloneFile(r.source, d.temp, ctx), d, dfs);
     } catch (e) {
@@ -494,7 +499,11 @@ async function stagedCopy(
   portable = false,
 ): Promise<Staged> {
   if (!b.copyNew) return stagedAtTemp(await copyWithFallback(b, operation, source, d.temp, ctx, portable), d, dfs);
-  const staged = (p: PendingFile): Staged => ({ report: p.report, place: async (to, r) => p.place(to, r), close: async () => p.close() });
+  const staged = (p: PendingFile): Staged => ({
+    report: p.report,
+    place: async (to, r) => saidToo(p.report, p.place(to, r)),
+    close: async () => p.close(),
+  });
   if (portable) return staged(await b.copyNew(source, d, ctx, { portable: true }));
   try {
     return staged(await b.copyNew(source, d, ctx));

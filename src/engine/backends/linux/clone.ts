@@ -61,18 +61,24 @@ import { carryXattrs } from './xattrs';
  * see the old data (a new inode; docs/ENGINE.md rule 2). A file gone meanwhile leaves the new
  * file's own mode.
  */
-function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to: string): void {
+function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to: string): string[] {
   let st: fs.Stats;
   try {
     st = fs.statSync(osPath(to));
   } catch {
-    return;
+    return [];
   }
   const root = process.geteuid?.() === 0;
   // the owner first: a chown clears set-id bits
   if (root) fs.fchownSync(fd, st.uid, st.gid);
-  carryXattrs(libc, operation, to, fd, to); // its ACL too (xattrs.ts)
+  const refused = carryXattrs(libc, operation, to, fd, to); // its ACL too (xattrs.ts)
   fs.fchmodSync(fd, st.mode & (root ? 0o7777 : 0o777));
+  return refused.length === 0
+    ? []
+    : [
+        `${to} had extended attributes that the kernel would not set on the new file for this user (${refused.join(', ')}): ` +
+          'it has the file system’s defaults for those',
+      ];
 }
 
 /**
@@ -201,7 +207,7 @@ export class LinuxClones extends LinuxVolumes {
         if (placed || fd < 0) throw new Error(`${operation}: this file was placed or closed already`);
         // Owner, mode and attributes before the file has a name: killed after it, a complete file
         // would be left under the temporary name (a trial forced that with strace).
-        if (replace) takeOnReplaced(this.libc, operation, fd, to);
+        let said = replace ? takeOnReplaced(this.libc, operation, fd, to) : [];
         if (!named) {
           const e = this.linkTmpfile(fd, replace ? target.temp : to);
           if (e === 0 && !replace) {
@@ -213,13 +219,14 @@ export class LinuxClones extends LinuxVolumes {
           // unnamed inode at all (e = -1), a clone of the clone under the temporary name.
           if (e === -1) {
             fd = this.cloneUnder(fd, target.temp, perm, to);
-            if (replace) takeOnReplaced(this.libc, operation, fd, to);
+            if (replace) said = takeOnReplaced(this.libc, operation, fd, to);
           }
           named = true;
         }
         const e = replace ? this.renameReplacing(target.temp, to) : this.renameNoReplace(target.temp, to);
         if (e !== 0) throw errnoError(operation, e, replace ? 'rename' : 'renameat2(RENAME_NOREPLACE)', [to]);
         placed = true;
+        return said;
       },
       close: () => {
         if (fd < 0) return;

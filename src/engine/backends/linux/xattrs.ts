@@ -34,9 +34,13 @@ function sized(read: (buf: Uint8Array, size: number) => number, libc: Libc, fail
   }
 }
 
-/** Give the descriptor `fd` the extended attributes of the file at `from` (which it replaces, named `to` in errors). */
-export function carryXattrs(libc: Libc, operation: Operation, from: string, fd: number, to: string): void {
-  if (!libc.listxattr || !libc.getxattr || !libc.fsetxattr || !libc.fremovexattr) return;
+/**
+ * Give the descriptor `fd` the extended attributes of the file at `from` (which it replaces, named
+ * `to` in errors). Returns the security.* and trusted.* names the kernel refused (said in the report).
+ */
+export function carryXattrs(libc: Libc, operation: Operation, from: string, fd: number, to: string): string[] {
+  const refused: string[] = [];
+  if (!libc.listxattr || !libc.getxattr || !libc.fsetxattr || !libc.fremovexattr) return refused;
   const fail = (e: number, syscall: string): never => {
     throw errnoError(operation, e, syscall, [to], {});
   };
@@ -67,7 +71,8 @@ export function carryXattrs(libc: Libc, operation: Operation, from: string, fd: 
     if (value === undefined) continue; // removed meanwhile
     if (libc.fsetxattr(fd, name, value, value.length, 0) === 0) continue;
     const e = libc.errno();
-    if (label.startsWith('security.') || label.startsWith('trusted.')) continue;
-    fail(e, `fsetxattr(${label})`);
+    if (label.startsWith('security.') || label.startsWith('trusted.')) refused.push(label);
+    else fail(e, `fsetxattr(${label})`);
   }
+  return refused;
 }
