@@ -189,6 +189,8 @@ export interface DedupeWireRange {
   alreadyShared?: boolean;
   /** DedupeRange.readOnly: the kernel will not change its file for this user (the source, or one of DedupeWireGroup.readOnly). */
   readOnly?: boolean;
+  /** DedupeRange.freesNothing: wholly in extents other references keep; Deduplicate leaves it alone. */
+  freesNothing?: boolean;
 }
 
 export interface DedupeWireGroup {
@@ -780,6 +782,7 @@ export function isDedupeWirePlan(v: unknown): v is DedupeWirePlan {
       if (!isObj(r) || !isInt(r.file, 0, n - 1) || !isU64String(r.offset)) return false;
       if (r.alreadyShared !== undefined && typeof r.alreadyShared !== 'boolean') return false;
       if (r.readOnly !== undefined && typeof r.readOnly !== 'boolean') return false;
+      if (r.freesNothing !== undefined && typeof r.freesNothing !== 'boolean') return false;
       if (BigInt(r.offset) + BigInt(g.length) > U64_MAX) return false;
     }
   }

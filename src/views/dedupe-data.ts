@@ -25,6 +25,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
     offset: r.offset.toString(),
     ...(r.alreadyShared ? { alreadyShared: true } : {}),
     ...(r.readOnly ? { readOnly: true } : {}),
+    ...(r.freesNothing ? { freesNothing: true } : {}),
   });
   const groups = p.groups.map((g) => ({
     length: g.length.toString(),

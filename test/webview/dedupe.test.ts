@@ -361,6 +361,20 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.close();
   });
 
+  test('a range the apply leaves alone (wholly in extents kept whole elsewhere) is marked in its row, with why', async () => {
+    const marked = {
+      ...wire,
+      groups: wire.groups.map((g) => ({ ...g, ranges: g.ranges.map((r, k) => (k === 1 ? { ...r, freesNothing: true } : r)) })),
+    };
+    const { page } = await open(1000, { type: 'dedupe', plan: marked, canApply: true });
+    const row = page.locator('.range-row[data-range="1"]').first();
+    await row.waitFor();
+    assert.match((await row.locator('.c-offset').textContent()) ?? '', /left alone$/);
+    assert.match((await row.locator('.c-role').getAttribute('class')) ?? '', /codicon-circle-slash/);
+    assert.match((await row.locator('.c-role').getAttribute('title')) ?? '', /^Left alone: its extents are kept whole by other references/);
+    await page.close();
+  });
+
   test('filter: groups with a matching path, numbered as before; Deduplicate then applies the groups shown', async () => {
     const { page, bridge } = await open(1000);
     assert.equal(await text(page, '.filter-count'), '4 groups');

@@ -282,7 +282,15 @@ export class DedupeList {
     const locked = r >= grp.ranges.length;
     role.classList.add(
       'codicon',
-      r === 0 ? 'codicon-circle-filled' : locked ? 'codicon-lock' : range.alreadyShared ? 'codicon-link' : 'codicon-circle-outline',
+      r === 0
+        ? 'codicon-circle-filled'
+        : locked
+          ? 'codicon-lock'
+          : range.alreadyShared
+            ? 'codicon-link'
+            : range.freesNothing
+              ? 'codicon-circle-slash'
+              : 'codicon-circle-outline',
     );
     role.title =
       r === 0
@@ -293,12 +301,17 @@ export class DedupeList {
           ? l10n.t('Read-only: the kernel will not change this file for this user (a read-only snapshot, an immutable file); left as it is')
           : range.alreadyShared
             ? l10n.t('Already shares the source’s extents: frees nothing')
-            : l10n.t('Duplicate: will share the source’s data');
+            : range.freesNothing
+              ? l10n.t('Left alone: its extents are kept whole by other references, so sharing it would free nothing and only split them')
+              : l10n.t('Duplicate: will share the source’s data');
     const rel = this.rel[range.file];
     pathText(this.cell(tr, 'c-path', '', this.plan.files[range.file]), rel);
     const offset = BigInt(range.offset);
     const len = BigInt(grp.length);
-    const badge = [r === 0 ? l10n.t('source') : range.alreadyShared ? l10n.t('shared') : '', range.readOnly ? l10n.t('read-only') : '']
+    const badge = [
+      r === 0 ? l10n.t('source') : range.alreadyShared ? l10n.t('shared') : range.freesNothing ? l10n.t('left alone') : '',
+      range.readOnly ? l10n.t('read-only') : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     const at = grp.wholeFiles ? '' : l10n.t('@ {0}', offset === 0n ? '0' : humanBytes(offset));
