@@ -63,15 +63,24 @@ export function carryXattrs(libc: Libc, operation: Operation, from: string, fd: 
   }
   for (const name of names) {
     const label = name.toString('latin1', 0, name.length - 1);
-    const value = sized(
-      (b, n) => libc.getxattr!(from, name, b, n),
-      libc,
-      (e) => fail(e, `getxattr(${label})`),
-    );
+    // the kernel's policy decides these, for reading as for writing: refused, said, not fatal
+    const policy = label.startsWith('security.') || label.startsWith('trusted.');
+    let value: Uint8Array | undefined;
+    try {
+      value = sized(
+        (b, n) => libc.getxattr!(from, name, b, n),
+        libc,
+        (e) => fail(e, `getxattr(${label})`),
+      );
+    } catch (e) {
+      if (!policy) throw e;
+      refused.push(label);
+      continue;
+    }
     if (value === undefined) continue; // removed meanwhile
     if (libc.fsetxattr(fd, name, value, value.length, 0) === 0) continue;
     const e = libc.errno();
-    if (label.startsWith('security.') || label.startsWith('trusted.')) refused.push(label);
+    if (policy) refused.push(label);
     else fail(e, `fsetxattr(${label})`);
   }
   return refused;
