@@ -194,7 +194,9 @@ function takePartialExtents(
             : `; the saving is ${taken} bytes less for it.` +
               (leftAlone === 0
                 ? ''
-                : ` ${leftAlone === 1 ? 'The range' : `The ${leftAlone} ranges`} wholly in such extents ${leftAlone === 1 ? 'is' : 'are'} left alone: sharing ${leftAlone === 1 ? 'it' : 'them'} would only split ${leftAlone === 1 ? 'its file’s' : 'their files’'} extents.`)),
+                : leftAlone === 1
+                  ? ' The range wholly in such extents is left alone: sharing it would only split its file’s extents.'
+                  : ` The ${leftAlone} ranges wholly in such extents are left alone: sharing them would only split their files’ extents.`)),
       );
     }
     if (maybe.bytes > 0n && g.netSaving > 0n) {

@@ -8,6 +8,8 @@
 // whose size no other file on their file system has (they can match only as whole files);
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
 // never allocate a hole). The chunk keys and the choice of xxHash128: dedupe-hash.ts.
+// (Just over 400 lines: one search's state, from the walk through the hashing threads to the
+// groups, is shared by every step; the rules each step applies are in the modules it imports.)
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';

@@ -331,8 +331,10 @@ export type HashOutcome =
   | { chunkAt: number[]; chunkKeys: (string | undefined)[]; wholeKey?: string; zeroChunks?: number[]; read: bigint }
   | { code: string; message: string };
 
-/** Hash local files in order (a file that cannot be read gets its error); stops only on cancel. A pool batch (dedupe-pool.ts). */
-/** Hash a pool batch (dedupe-pool.ts); the bytes read are added to `worked[0]` as they are read (progress). */
+/**
+ * Hash local files in order (a file that cannot be read gets its error); stops only on cancel. A
+ * pool batch (dedupe-pool.ts): the bytes read are added to `worked[0]` as they are read (progress).
+ */
 export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineContext, worked: BigInt64Array): Promise<HashOutcome[]> {
   const outcomes: HashOutcome[] = [];
   for (const f of files) {

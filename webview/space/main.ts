@@ -234,9 +234,10 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   drawMap();
   select(selected !== undefined && selected < d.files.length ? selected : undefined, { scroll: false });
   const nothing = how === 'done' ? nothingAccounted(d) : undefined;
-  if (nothing) results.setAttribute('hidden', '');
-  if (nothing) document.body.dataset.state = showBanner(banner, bannerCode, bannerText, nothing) ? 'cancelled' : 'error';
-  else if (how === 'done') document.body.dataset.state = 'done';
+  if (nothing) {
+    results.setAttribute('hidden', '');
+    document.body.dataset.state = showBanner(banner, bannerCode, bannerText, nothing) ? 'cancelled' : 'error';
+  } else if (how === 'done') document.body.dataset.state = 'done';
 }
 
 function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {

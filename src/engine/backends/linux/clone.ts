@@ -45,41 +45,12 @@ import {
   STATX_SIZE,
   STATX_SIZE_OFFSET,
   STATX_TYPE,
-  type Libc,
 } from './libc';
 import { closeQuietly, openRegular, type OpenFile, unlinkQuietly } from './files';
 import type { Operation, OperationReport } from '../../types';
 import { EINVAL, elapsed, ENOENT, ENOSYS, EOPNOTSUPP, now, yieldIfInThread } from './base';
 import { LinuxVolumes } from './volume';
-import { carryXattrs } from './xattrs';
-
-/**
- * An overwrite puts the new file (`fd`) in the place of the file named `to`. cp writes into the
- * existing file, which keeps its owner and permission bits: the new file takes them on (the
- * owner where this process may give it, as root; set-id bits only then, as a write by root
- * keeps them and the kernel drops them on anyone else's write). Hard links to the old file still
- * see the old data (a new inode; docs/ENGINE.md rule 2). A file gone meanwhile leaves the new
- * file's own mode.
- */
-function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to: string): string[] {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(osPath(to));
-  } catch {
-    return [];
-  }
-  const root = process.geteuid?.() === 0;
-  // the owner first: a chown clears set-id bits
-  if (root) fs.fchownSync(fd, st.uid, st.gid);
-  const refused = carryXattrs(libc, operation, to, fd, to); // its ACL too (xattrs.ts)
-  fs.fchmodSync(fd, st.mode & (root ? 0o7777 : 0o777));
-  return refused.length === 0
-    ? []
-    : [
-        `${to} had extended attributes that the kernel would not set on the new file for this user (${refused.join(', ')}): ` +
-          'it has the file system’s defaults for those',
-      ];
-}
+import { takeOnReplaced } from './replaced-file';
 
 /**
  * The mode of a new file made from a source of mode `mode`, as cp (without --preserve) makes

@@ -45,7 +45,7 @@ export interface Libc {
   getdents64?(fd: number, buf: Uint8Array, count: number): number;
   /**
    * listxattr(2) / getxattr(2) of a path (links followed), fsetxattr(2) / fremovexattr(2) of a
-   * descriptor: an overwrite gives the new file the replaced one's (xattrs.ts). Names are the
+   * descriptor: an overwrite gives the new file the replaced one's (replaced-file.ts). Names are the
    * kernel's bytes, NUL-terminated.
    */
   listxattr?(path: string, list: Uint8Array, size: number): number;

@@ -1,13 +1,15 @@
-// An overwrite (clone.ts takeOnReplaced) puts a new file in the place of the old one, where cp
-// writes into the old file and so keeps its extended attributes. The new file is given them
-// before it is named: above all the POSIX ACL (system.posix_acl_access). Without it the new file
-// had the old mode, whose group bits are the ACL's mask, so a group the ACL denied could read and
-// write it. A user.* or ACL attribute that cannot be set refuses the overwrite (the old file
-// stays); security.* and trusted.* are tried and left to the kernel's policy where refused, as a
-// file cp makes gets its label from the policy. Inode flags (chattr: +C, +d) are not carried:
-// docs/ENGINE.md rule 2.
+// What an overwrite gives the new file it puts in the place of the old one (clone.ts place()).
+// cp writes into the old file, so the old file's owner, permission bits and extended attributes
+// stay; the new file takes them on before it is named. Above all the POSIX ACL
+// (system.posix_acl_access): without it the new file had the old mode, whose group bits are the
+// ACL's mask, so a group the ACL denied could read and write it. A user.* or ACL attribute that
+// cannot be set refuses the overwrite (the old file stays); security.* and trusted.* are tried
+// and, where the kernel refuses them to this user, named in the report, as a file cp makes gets
+// its label from the policy. Inode flags (chattr: +C, +d) are not carried: docs/ENGINE.md rule 2.
 
+import * as fs from 'node:fs';
 import type { Operation } from '../../types';
+import { osPath } from '../../os-path';
 import { errnoError } from '../../errno';
 import type { Libc } from './libc';
 
@@ -84,4 +86,32 @@ export function carryXattrs(libc: Libc, operation: Operation, from: string, fd: 
     else fail(e, `fsetxattr(${label})`);
   }
   return refused;
+}
+
+/**
+ * An overwrite puts the new file (`fd`) in the place of the file named `to`. cp writes into the
+ * existing file, which keeps its owner and permission bits: the new file takes them on (the
+ * owner where this process may give it, as root; set-id bits only then, as a write by root
+ * keeps them and the kernel drops them on anyone else's write). Hard links to the old file still
+ * see the old data (a new inode; docs/ENGINE.md rule 2). A file gone meanwhile leaves the new
+ * file's own mode.
+ */
+export function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to: string): string[] {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(osPath(to));
+  } catch {
+    return [];
+  }
+  const root = process.geteuid?.() === 0;
+  // the owner first: a chown clears set-id bits
+  if (root) fs.fchownSync(fd, st.uid, st.gid);
+  const refused = carryXattrs(libc, operation, to, fd, to); // its ACL too
+  fs.fchmodSync(fd, st.mode & (root ? 0o7777 : 0o777));
+  return refused.length === 0
+    ? []
+    : [
+        `${to} had extended attributes that the kernel would not set on the new file for this user (${refused.join(', ')}): ` +
+          'it has the file system’s defaults for those',
+      ];
 }

@@ -1,11 +1,11 @@
-// carryXattrs (src/engine/backends/linux/xattrs.ts), what an overwrite gives the new file of the
+// carryXattrs (src/engine/backends/linux/replaced-file.ts), what an overwrite gives the new file of the
 // replaced one's extended attributes, over a stand-in libc: user.* and the ACL must come along
 // (else the overwrite is refused), while security.* and trusted.* that the kernel will not let
 // this user read or write are named, not fatal. The real thing on XFS and ext4:
 // test/linux/overwrite-attributes.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { carryXattrs } from '../../src/engine/backends/linux/xattrs';
+import { carryXattrs } from '../../src/engine/backends/linux/replaced-file';
 import type { Libc } from '../../src/engine/backends/linux/libc';
 import { FsctlError } from '../../src/engine/errors';
 
