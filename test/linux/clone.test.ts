@@ -253,30 +253,44 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       assert.deepEqual((await engine.ranges(rep.destination!)).ranges, (await engine.ranges(src)).ranges);
     });
 
-    test('btrfs: into a nodatacow (chattr +C) folder or file, E_NODATACOW names it (not alignment); --fallback copy copies', async (t) => {
+    test('btrfs: a whole-file clone is made nodatacow (chattr +C) exactly when its source is, and says so; clone-range into a file unlike its source is E_NODATACOW (not alignment)', async (t) => {
       if (kind !== 'btrfs') return t.skip('nodatacow is btrfs');
       const d = freshDir(tfs, 'nocow');
       const src = path.join(d, 's.bin');
       writeData(src, 65536);
       const nc = path.join(d, 'nc');
       fs.mkdirSync(nc);
-      execFileSync('chattr', ['+C', nc]);
-      const said = (e: FsctlError) =>
-        e.code === 'E_NODATACOW' &&
-        e.errno === 22 &&
-        /is nodatacow \(chattr \+C.*\) and .* is not, and btrfs shares blocks only between files alike in that \(EINVAL from ioctl\(FICLONE(RANGE)?\), E_NODATACOW\); clone where both are alike \(lsattr shows C\), or allow a copy\.$/.test(e.message) &&
-        !/multiples of the block size/.test(e.message);
-      await assert.rejects(engine.clone(src, nc), said);
-      assert.deepEqual(fs.readdirSync(nc), [], 'nothing left behind');
-      // an existing nodatacow file (empty, as chattr +C takes effect only on empty files)
+      execFileSync('chattr', ['+C', nc]); // new files in it are nodatacow
+      const noCow = (p: string) => /^\S*C\S* /.test(execFileSync('lsattr', ['-d', p], { encoding: 'utf8' }));
+      // a normal file cloned into the +C folder: the clone is normal, where cp --reflink=always fails (EINVAL)
+      const intoNoCow = await engine.clone(src, nc);
+      assert.equal(noCow(intoNoCow.destination!), false);
+      assert.equal(sha256(intoNoCow.destination!), sha256(src));
+      assert.deepEqual(intoNoCow.notes, [
+        `New files in this folder are nodatacow (chattr +C) but ${src} is not, so its clone is not either: btrfs shares blocks only between files alike in that.`,
+      ]);
+      assert.ok((await engine.map(intoNoCow.destination!)).extents.every((x) => x.flags.includes('shared')), 'the clone shares its blocks');
+      // a nodatacow file (chattr +C takes only on empty files) cloned out of the folder: the clone is nodatacow too
+      const vm = path.join(nc, 'vm.img');
+      writeData(vm, 65536);
+      assert.equal(noCow(vm), true);
+      const fromNoCow = await engine.clone(vm, path.join(d, 'vm-clone.img'));
+      assert.equal(noCow(fromNoCow.destination!), true);
+      assert.equal(sha256(fromNoCow.destination!), sha256(vm));
+      assert.deepEqual(fromNoCow.notes, [`${vm} is nodatacow (chattr +C), so its clone is too: btrfs shares blocks only between files alike in that.`]);
+      // alike already: no note
+      assert.equal((await engine.clone(src, path.join(d, 'plain.bin'))).notes, undefined);
+      // an existing nodatacow file keeps its flag: sharing into it is refused, named
       const e = path.join(nc, 'e.bin');
       fs.writeFileSync(e, '');
-      await assert.rejects(engine.cloneRange(src, 0n, e, 0n, 65536n), said);
-      // a copy stands in when asked, as for a file system that cannot share blocks
-      const r = await engine.clone(src, nc, { fallback: 'copy' });
-      assert.equal(r.fellBack, true);
-      assert.match(r.fallbackReason!, /E_NODATACOW/);
-      assert.equal(sha256(path.join(nc, 's.bin')), sha256(src));
+      await assert.rejects(
+        engine.cloneRange(src, 0n, e, 0n, 65536n),
+        (err: FsctlError) =>
+          err.code === 'E_NODATACOW' &&
+          err.errno === 22 &&
+          /is nodatacow \(chattr \+C.*\) and .* is not, and btrfs shares blocks only between files alike in that \(EINVAL from ioctl\(FICLONERANGE\), E_NODATACOW\); clone where both are alike \(lsattr shows C\), or allow a copy\.$/.test(err.message) &&
+          !/multiples of the block size/.test(err.message),
+      );
     });
   });
 }

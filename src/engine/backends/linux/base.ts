@@ -16,7 +16,7 @@ import type { EngineContext } from '../../context';
 import { decodeStatfs, filesystemName, STATFS_SIZE } from './codec';
 import { errnoError } from '../../errno';
 import { FsctlError } from '../../errors';
-import { big, FS_IOC_GETFLAGS, FS_NOCOW_FL, loadLibc, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
+import { big, FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_NOCOW_FL, loadLibc, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
 import type { OpenFile } from './files';
 import type { ByteRange, Operation } from '../../types';
 
@@ -69,6 +69,25 @@ export class LinuxBase {
     const flags = new Uint8Array(8);
     if (this.libc.ioctlPtr(fd, FS_IOC_GETFLAGS, flags) !== 0) return false;
     return (new DataView(flags.buffer).getUint32(0, true) & FS_NOCOW_FL) !== 0;
+  }
+
+  /**
+   * Makes the new, still empty file `dstFd` nodatacow exactly when `srcFd` is, so a whole-file
+   * clone can be made: btrfs clones only between files alike in that, and a new file takes +C
+   * from its folder, not from the file it will share blocks with (cp --reflink=always fails
+   * there, EINVAL). btrfs lets the flag change only while a file is empty. Returns the flag
+   * set, or undefined where the two were alike already or the flag cannot be set (then FICLONE
+   * fails and cloneFail names why).
+   */
+  protected matchNoCow(srcFd: number, dstFd: number): boolean | undefined {
+    const want = this.noCowOf(srcFd);
+    const flags = new Uint8Array(8);
+    if (this.libc.ioctlPtr(dstFd, FS_IOC_GETFLAGS, flags) !== 0) return undefined;
+    const view = new DataView(flags.buffer);
+    const had = view.getUint32(0, true);
+    if ((had & FS_NOCOW_FL) !== 0 ? want : !want) return undefined;
+    view.setUint32(0, want ? had | FS_NOCOW_FL : had & ~FS_NOCOW_FL, true);
+    return this.libc.ioctlPtr(dstFd, FS_IOC_SETFLAGS, flags) === 0 ? want : undefined;
   }
 
   /**

@@ -73,6 +73,13 @@ const OPEN_SOURCE = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
 const OPEN_UNNAMED = O_TMPFILE | O_RDWR | O_CLOEXEC;
 const OPEN_TEMP = O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC;
 
+/** What a clone whose nodatacow flag was made to match its source's (matchNoCow) says. */
+function noCowNote(source: string, noCow: boolean): string {
+  return noCow
+    ? `${source} is nodatacow (chattr +C), so its clone is too: btrfs shares blocks only between files alike in that.`
+    : `New files in this folder are nodatacow (chattr +C) but ${source} is not, so its clone is not either: btrfs shares blocks only between files alike in that.`;
+}
+
 export class LinuxClones extends LinuxVolumes {
   /**
    * How linkat names an O_TMPFILE inode: 'empty' = linkat(fd, "", AT_EMPTY_PATH) (root, or
@@ -104,9 +111,11 @@ export class LinuxClones extends LinuxVolumes {
     let notes: string[] | undefined;
     try {
       ({ fd, named } = this.createNew('clone', to, perm, true));
+      const noCow = this.matchNoCow(src, fd);
       if (libc.ioctlInt(fd, FICLONE, src) !== 0) throw this.cloneFail('clone', 'ioctl(FICLONE)', [source, destination], src, fd);
       size = this.newFileSize(fd, destination);
       notes = this.notCarried(src, fd, source, size, ctx);
+      if (noCow !== undefined) (notes ??= []).push(noCowNote(source, noCow));
     } catch (e) {
       if (fd >= 0) libc.close(fd);
       if (named) unlinkQuietly(to.temp);
@@ -242,6 +251,7 @@ export class LinuxClones extends LinuxVolumes {
     const t = libc.open(temp, OPEN_TEMP, perm);
     if (t < 0) throw this.fail('clone', 'open', [destination]);
     try {
+      this.matchNoCow(fd, t);
       if (libc.ioctlInt(t, FICLONE, fd) !== 0) throw this.cloneFail('clone', 'ioctl(FICLONE)', [destination], fd, t);
     } catch (e) {
       libc.close(t);

@@ -69,6 +69,8 @@ export const FICLONERANGE = 0x4020940d;
 export const FIDEDUPERANGE = 0xc0189436;
 /** _IOR('f', 1, long): the inode's flags (chattr); the kernel reads and writes an int. */
 export const FS_IOC_GETFLAGS = 0x80086601;
+/** _IOW('f', 2, long): set the inode's flags (chattr); the kernel reads an int. */
+export const FS_IOC_SETFLAGS = 0x40086602;
 /** btrfs nodatacow (chattr +C): such files share extents only with files that are so too. */
 export const FS_NOCOW_FL = 0x00800000;
 export const FALLOC_FL_KEEP_SIZE = 0x1;
