@@ -65,6 +65,13 @@ export function readMounts(): Mount[] {
   return out;
 }
 
+/** st_dev as mountinfo writes it, major:minor (Linux's encoding of dev_t: glibc gnu_dev_major / gnu_dev_minor). */
+export function devName(dev: bigint): string {
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
+}
+
 /** The mount holding `real` (a resolved path): the longest mount point that contains it; the last mounted wins. */
 export function mountOf(real: string, mounts: Mount[]): Mount | undefined {
   let best: Mount | undefined;

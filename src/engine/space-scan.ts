@@ -10,7 +10,7 @@ import type { EngineContext } from './context';
 import { isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, packExtents, type PackedExtentMap } from './map-format';
 import { childPath, fromOsBytes, osPath } from './os-path';
-import { readMounts } from './space-fs';
+import { devName, readMounts } from './space-fs';
 import type { Intervals } from './space-table';
 
 export interface OutsideScan {
@@ -94,10 +94,8 @@ export function bytesNotCovered(a: Intervals, b: Intervals): bigint {
 
 /** The folder a file system of st_dev `dev` is mounted at with its own root ('/' in mountinfo), or undefined. */
 export function mountRootOf(dev: bigint): string | undefined {
-  // Linux's encoding of dev_t (glibc gnu_dev_major / gnu_dev_minor).
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
-  return readMounts().find((m) => m.dev === `${major}:${minor}` && m.root === '/')?.mountPoint;
+  const name = devName(dev);
+  return readMounts().find((m) => m.dev === name && m.root === '/')?.mountPoint;
 }
 
 /**

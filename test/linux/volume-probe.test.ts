@@ -129,4 +129,25 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
     assert.equal(v.supportsClone, true, v.cloneEvidence);
     assert.match(v.cloneEvidence, new RegExp(`probe in ${path.dirname(target)} cloned`));
   });
+
+  test('ext2 and ext3 are named as mounted, not ext4 (one statfs magic for all three)', async () => {
+    const engine = fresh();
+    assert.equal((await engine.volume(ext4.mountPoint)).filesystem, 'ext4');
+    for (const kind of ['ext2', 'ext3']) {
+      const old = makeFs('ext4', 32, { mkfsArgs: ['-q', '-F', '-t', kind] });
+      try {
+        const file = path.join(old.mountPoint, 'f.bin');
+        fs.writeFileSync(file, 'x');
+        for (const p of [old.mountPoint, file]) {
+          const v = await engine.volume(p);
+          assert.equal(v.filesystem, kind, p);
+          assert.equal(v.rawType, '0xef53');
+          assert.equal(v.supportsClone, false);
+          assert.match(v.cloneEvidence, new RegExp(`EOPNOTSUPP: ${kind} cannot share blocks here`));
+        }
+      } finally {
+        old.cleanup();
+      }
+    }
+  });
 });

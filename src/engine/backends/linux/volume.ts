@@ -20,6 +20,7 @@ import { closeQuietly, kindOf, openRegular, statPath, unlinkQuietly } from './fi
 import type { VolumeInfo } from '../../types';
 import { EINVAL, EOPNOTSUPP, type StatfsResult } from './base';
 import { LinuxHoles } from './holes';
+import { devName, readMounts } from '../../space-fs';
 
 interface Probe {
   supportsClone: boolean | undefined;
@@ -29,6 +30,17 @@ interface Probe {
 /** FICLONE errors that mean "this file system cannot share blocks here"; any other is no evidence. */
 const CANNOT_CLONE = new Set(['EOPNOTSUPP', 'ENOTSUP', 'ENOTTY', 'ENOSYS', 'EXDEV', 'EINVAL']);
 const EISDIR = 21;
+
+/**
+ * ext2, ext3 and ext4 share one magic number (0xEF53), so statfs calls all three ext4; the
+ * mount says which the file system is (the kernel's ext4 driver mounts ext2 and ext3 under
+ * those names). A storage engineer checking a volume wants the real one: ext2 and ext3 map
+ * blocks without extents. Where the mount is not found, ext4.
+ */
+function ext4Mounted(dev: bigint): string {
+  const type = readMounts().find((m) => m.dev === devName(dev))?.fsType;
+  return type === 'ext2' || type === 'ext3' ? type : 'ext4';
+}
 
 export class LinuxVolumes extends LinuxHoles {
   /** Clone probe results per file system instance (st_dev + f_type + f_fsid); definite ones only. */
@@ -57,6 +69,7 @@ export class LinuxVolumes extends LinuxHoles {
     } finally {
       closeQuietly(fd);
     }
+    const filesystem = info.filesystem === 'ext4' ? ext4Mounted(st.dev) : info.filesystem;
     let probe: Probe;
     const special = kind !== 'file' && kind !== 'directory';
     const what = kind.replace('-', ' ');
@@ -73,7 +86,7 @@ export class LinuxVolumes extends LinuxHoles {
       const cached = this.probeCache.get(key);
       if (cached) probe = cached;
       else {
-        probe = this.probeClone(dir, info.filesystem);
+        probe = this.probeClone(dir, filesystem);
         if (probe.supportsClone !== undefined) this.probeCache.set(key, probe);
       }
       // a FIFO or socket in a folder: its file system is the folder's, and so is the answer
@@ -85,7 +98,7 @@ export class LinuxVolumes extends LinuxHoles {
     }
     return {
       path: p,
-      filesystem: info.filesystem,
+      filesystem,
       rawType: info.rawType,
       blockSize: info.blockSize,
       supportsSparse: !NON_SPARSE_FILESYSTEMS.has(info.filesystem),
