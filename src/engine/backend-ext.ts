@@ -276,6 +276,11 @@ export interface BackendExtensions {
    * (Windows: access() sees the read-only attribute, not the ACL).
    */
   checkWritable?(path: string): Promise<void>;
+  /**
+   * Whether the existing local file `path` is append-only (Linux: chattr +a), so a rename over it
+   * will be refused; overwrite asks first, before any work. False where unknown.
+   */
+  appendOnly?(path: string): boolean;
   /** Rename; when `replace` is false it must fail with EEXIST rather than replace (no race). */
   rename?(from: string, to: string, replace: boolean): Promise<void>;
   /** Delete a file (best effort cleanup of temporaries). */

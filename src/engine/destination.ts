@@ -54,6 +54,8 @@ export interface LocalNames {
    * renaming over a file), the uid of the file's owner; else undefined.
    */
   stickyOwner?(p: string): number | undefined;
+  /** Whether the existing file `p` is append-only (Linux chattr +a), which access(W_OK) passes and a rename over it does not. */
+  appendOnly?(p: string): boolean;
 }
 
 /**
@@ -126,6 +128,11 @@ export const smbPathOps: DestinationFs['path'] = {
 const localFsCache = new WeakMap<ExtendedBackend, DestinationFs>();
 const smbFsCache = new WeakMap<ExtendedBackend, DestinationFs>();
 
+/** node:fs's names, with the backend's own answers where it has them (append-only). */
+function localNamesOf(backend: ExtendedBackend): LocalNames {
+  return backend.appendOnly ? { ...localNames, appendOnly: (p) => backend.appendOnly!(p) } : localNames;
+}
+
 /** The backend's own file operations when it has them (the SMB backend), else node:fs. */
 export function destinationFsFor(backend: ExtendedBackend, forPath: string): DestinationFs {
   const smb = isSmbPath(forPath);
@@ -139,7 +146,7 @@ export function destinationFsFor(backend: ExtendedBackend, forPath: string): Des
         remove: (p) => backend.remove!(p),
         checkWritable: backend.checkWritable && ((p) => backend.checkWritable!(p)),
         path: smb ? smbPathOps : nodePath,
-        local: smb ? undefined : localNames,
+        local: smb ? undefined : localNamesOf(backend),
       };
       cache.set(backend, dfs);
     }
@@ -436,6 +443,15 @@ function checkWritable(operation: Operation, final: string, local: LocalNames): 
  * file, would send the person to chattr).
  */
 function checkReplaceable(operation: Operation, final: string, local: LocalNames): void {
+  if (local.appendOnly?.(final))
+    throw new FsctlError({
+      operation,
+      code: 'EPERM',
+      errno: 1,
+      syscall: 'rename',
+      paths: [final],
+      message: `${operation}: ${final} is append-only (chattr +a; lsattr shows a), so it cannot be replaced (EPERM) and is not overwritten; nothing was written. Clear the flag first if replacing it is meant (chattr -a, as root), or choose another name or ask to rename.`,
+    });
   let owner: number | undefined;
   try {
     owner = local.stickyOwner?.(final);

@@ -156,6 +156,42 @@ describe('bad input and failures', { skip }, () => {
     }
   });
 
+  test('append-only destination (chattr +a): overwrite refused before any work, named; nothing changed', async () => {
+    // access(W_OK) passes an append-only file and the rename over it fails (EPERM) only after the
+    // whole clone or copy (a trial: 100 MB copied, then EPERM); the flag is asked first.
+    let made = 0;
+    class Counting extends LinuxBackend {
+      override cloneNew(...a: Parameters<LinuxBackend['cloneNew']>): ReturnType<LinuxBackend['cloneNew']> {
+        made++;
+        return super.cloneNew(...a);
+      }
+      override copyNew(...a: Parameters<LinuxBackend['copyNew']>): ReturnType<LinuxBackend['copyNew']> {
+        made++;
+        return super.copyNew(...a);
+      }
+    }
+    const counting = createEngine({ backend: new Counting() });
+    const d = freshDir(xfs, 'append-only');
+    const src = path.join(d, 'src.bin');
+    writeData(src, 1 << 20);
+    const dst = path.join(d, 'log.bin');
+    writeData(dst, 8192, 99);
+    execFileSync('chattr', ['+a', dst]);
+    try {
+      const h = sha256(dst);
+      const said = isErr('EPERM', /log\.bin is append-only \(chattr \+a; lsattr shows a\), so it cannot be replaced \(EPERM\) and is not overwritten; nothing was written\. Clear the flag first/);
+      await assert.rejects(counting.clone(src, dst, { onExisting: 'overwrite' }), said);
+      await assert.rejects(counting.copy(src, dst, { onExisting: 'overwrite', reflink: 'never' }), said);
+      assert.equal(made, 0, 'no clone or copy was started');
+      assert.equal(sha256(dst), h);
+      assert.deepEqual(listing(d), ['log.bin', 'src.bin']);
+      // appending is what the flag allows: a clone or copy under another name is not refused
+      assert.equal((await counting.clone(src, dst, { onExisting: 'rename' })).destination, path.join(d, 'log (clone).bin'));
+    } finally {
+      execFileSync('chattr', ['-a', dst]);
+    }
+  });
+
   test('a Ctrl-C that comes during the native calls before a punch or a clone-range is heard before the file changes', async () => {
     // A trial: SIGINT during punch's free-space measure (syncfs, held up by strace) was delivered
     // only after it, and the punch went ahead and exited 0. Here the measure blocks 30 ms and the

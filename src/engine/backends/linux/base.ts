@@ -11,12 +11,13 @@
 // Every loop is synchronous native calls with a cancellation check between them, so it runs
 // fast in the worker thread and stops at once when the shared cancel flag is set.
 
+import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import type { EngineContext } from '../../context';
 import { decodeStatfs, filesystemName, STATFS_SIZE } from './codec';
 import { errnoError } from '../../errno';
 import { FsctlError } from '../../errors';
-import { big, FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_NOCOW_FL, loadLibc, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
+import { big, FS_APPEND_FL, FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_NOCOW_FL, loadLibc, O_CLOEXEC, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
 import type { OpenFile } from './files';
 import type { ByteRange, Operation } from '../../types';
 
@@ -64,11 +65,32 @@ export class LinuxBase {
     return errnoError(operation, errno, syscall, paths, { filesystem: info?.filesystem, blockSize: info?.blockSize });
   }
 
+  /** The open file's inode flags (chattr: FS_IOC_GETFLAGS); undefined where they cannot be read. */
+  private flagsOf(fd: number): number | undefined {
+    const flags = new Uint8Array(8);
+    if (this.libc.ioctlPtr(fd, FS_IOC_GETFLAGS, flags) !== 0) return undefined;
+    return new DataView(flags.buffer).getUint32(0, true);
+  }
+
   /** Whether the open file is nodatacow (btrfs, chattr +C: FS_NOCOW_FL); false where that cannot be read. */
   protected noCowOf(fd: number): boolean {
-    const flags = new Uint8Array(8);
-    if (this.libc.ioctlPtr(fd, FS_IOC_GETFLAGS, flags) !== 0) return false;
-    return (new DataView(flags.buffer).getUint32(0, true) & FS_NOCOW_FL) !== 0;
+    return ((this.flagsOf(fd) ?? 0) & FS_NOCOW_FL) !== 0;
+  }
+
+  /**
+   * Whether the existing file `p` is append-only (chattr +a: FS_APPEND_FL), which access(W_OK)
+   * does not tell: a rename over it fails (EPERM) only after all the work, so overwrite asks
+   * first (destination.ts). False where it cannot be told (a link, no such flag there).
+   */
+  appendOnly(p: string): boolean {
+    const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+    const fd = this.libc.open(p, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) return false;
+    try {
+      return ((this.flagsOf(fd) ?? 0) & FS_APPEND_FL) !== 0;
+    } finally {
+      this.libc.close(fd);
+    }
   }
 
   /**
@@ -81,12 +103,10 @@ export class LinuxBase {
    */
   protected matchNoCow(srcFd: number, dstFd: number): boolean | undefined {
     const want = this.noCowOf(srcFd);
+    const had = this.flagsOf(dstFd);
+    if (had === undefined || ((had & FS_NOCOW_FL) !== 0 ? want : !want)) return undefined;
     const flags = new Uint8Array(8);
-    if (this.libc.ioctlPtr(dstFd, FS_IOC_GETFLAGS, flags) !== 0) return undefined;
-    const view = new DataView(flags.buffer);
-    const had = view.getUint32(0, true);
-    if ((had & FS_NOCOW_FL) !== 0 ? want : !want) return undefined;
-    view.setUint32(0, want ? had | FS_NOCOW_FL : had & ~FS_NOCOW_FL, true);
+    new DataView(flags.buffer).setUint32(0, want ? had | FS_NOCOW_FL : had & ~FS_NOCOW_FL, true);
     return this.libc.ioctlPtr(dstFd, FS_IOC_SETFLAGS, flags) === 0 ? want : undefined;
   }
 

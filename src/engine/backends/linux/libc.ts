@@ -71,6 +71,8 @@ export const FIDEDUPERANGE = 0xc0189436;
 export const FS_IOC_GETFLAGS = 0x80086601;
 /** _IOW('f', 2, long): set the inode's flags (chattr); the kernel reads an int. */
 export const FS_IOC_SETFLAGS = 0x40086602;
+/** chattr +a: the file may only be appended to (and not renamed over, nor removed). */
+export const FS_APPEND_FL = 0x00000020;
 /** btrfs nodatacow (chattr +C): such files share extents only with files that are so too. */
 export const FS_NOCOW_FL = 0x00800000;
 export const FALLOC_FL_KEEP_SIZE = 0x1;
