@@ -17,7 +17,18 @@ import type { EngineContext } from '../../context';
 import { decodeStatfs, filesystemName, STATFS_SIZE } from './codec';
 import { errnoError } from '../../errno';
 import { FsctlError } from '../../errors';
-import { big, FS_APPEND_FL, FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_NOCOW_FL, loadLibc, O_CLOEXEC, type Libc, SEEK_DATA, SEEK_HOLE } from './libc';
+import {
+  big,
+  FS_APPEND_FL,
+  FS_IOC_GETFLAGS,
+  FS_IOC_SETFLAGS,
+  FS_NOCOW_FL,
+  loadLibc,
+  O_CLOEXEC,
+  type Libc,
+  SEEK_DATA,
+  SEEK_HOLE,
+} from './libc';
 import type { OpenFile } from './files';
 import type { ByteRange, Operation } from '../../types';
 
