@@ -41,6 +41,16 @@ export interface PositionalIo {
    * the file system's records of them, which st_blocks counts too); undefined without FIEMAP.
    */
   extentBytes?(fd: number, offset: bigint, length: bigint, path: string): { allocated: bigint; shared: bigint } | undefined;
+  /**
+   * Take a write lease on the file behind `fd` (its only opener), so no other process can open
+   * it unseen while this one changes it in place (dig-holes): the kernel makes another's open()
+   * wait and tells this one (stillAlone turns false). Returns undefined when held; otherwise
+   * why not: `inUse` when another process has the file open now (`why`: the errno and call),
+   * else (not the owner, no leases on this file system) a reason to say.
+   */
+  holdAlone?(fd: number, path: string): { inUse: boolean; why: string } | undefined;
+  /** Whether the lease holdAlone took is still unbroken: no other process has asked to open the file since. */
+  stillAlone?(fd: number): boolean;
 }
 
 /**

@@ -9,11 +9,14 @@
 //   writes zeros there instead, which unshares a cloned block and can use space).
 // - An all-zero partial last block (the file ends inside it) is punched whole, past the end of
 //   the file with KEEP_SIZE, as `fallocate --dig-holes` does, so it is freed too.
-// - Runs of zeros are punched as soon as they are found (never more than one 1 MiB chunk after
-//   they were read), and each run is read again just before it is punched, 64 KiB at a time:
-//   only blocks that still read as zeros are punched. This narrows, but cannot close, the
-//   window in which a concurrent writer's data can be lost: no system call punches "only if
-//   still zero".
+// - Another process must not write while blocks are read as zeros and punched: no system call
+//   punches "only if still zero". Locally the file is held alone with a write lease (io.holdAlone):
+//   a file another process has open is refused (E_IN_USE, nothing changed), and one it opens
+//   meanwhile (its open waits for us) stops the dig before the next read or punch. Where no lease
+//   can be had (not the owner, no leases there; SMB) a note says so, and the window is only
+//   narrowed: runs of zeros are punched as soon as they are found (never more than one 1 MiB
+//   chunk after they were read), each read again just before it is punched, 64 KiB at a time,
+//   and only blocks that still read as zeros are punched.
 // - `bytes` is what was deallocated, measured: locally the drop in the bytes of the file's
 //   extents inside each punched run (FIEMAP; where there is none, the drop in st_blocks × 512,
 //   which also counts XFS's extent tree); elsewhere what the backend's allocated ranges no
@@ -21,7 +24,7 @@
 
 import * as fs from 'node:fs';
 import { quietContext, type Backend, type OpContext } from './backend';
-import type { ExtendedBackend } from './backend-ext';
+import type { ExtendedBackend, PositionalIo } from './backend-ext';
 import { FsctlError, isCancelled } from './errors';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
@@ -88,6 +91,11 @@ export async function digHoles(
     // The size when the scan began: the end of the last block looked at.
     const size = ranges.size;
     const total = ranges.ranges.reduce((a, r) => a + r.length, 0n);
+    const alone = f && io ? holdAlone(io, f.fd, path, notes) : false;
+    /** Stops the dig once another process has asked to open the file (it waits until we let go). */
+    const checkAlone = (): void => {
+      if (alone && !io!.stillAlone!(f!.fd)) throw openedMeanwhile(path, freed);
+    };
     const buf = new Uint8Array(CHUNK);
     const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     const again = Buffer.alloc(CHUNK);
@@ -118,6 +126,7 @@ export async function digHoles(
     /** Punch [offset, offset+length) (its last block may end past EOF), counting what was freed. */
     const punch = async (offset: bigint, length: bigint): Promise<void> => {
       ctx.checkCancelled();
+      checkAlone();
       if (f && io?.punch) {
         // the file's extents in the run before and after (st_blocks would also count XFS's
         // extent tree, which grows as holes split the file's extents)
@@ -199,6 +208,7 @@ export async function digHoles(
         let pos = start;
         while (pos < end) {
           ctx.checkCancelled();
+          checkAlone();
           const want = end - pos > BigInt(CHUNK) ? CHUNK : Number(end - pos);
           const n = await read(buf, pos, want);
           if (n <= 0) break;
@@ -281,6 +291,52 @@ async function withoutUnwritten(
   const map = await backend.extentMap(path, undefined, ctx);
   const unwritten = map.extents.filter((e) => e.flags.includes('unwritten')).map((e) => ({ offset: e.offset, length: e.length }));
   return { ...r, ranges: withoutRanges(r.ranges, unwritten), calls: r.calls + map.calls };
+}
+
+/**
+ * Hold the local file `fd` alone for the dig (io.holdAlone: a write lease). True when held.
+ * Refused (E_IN_USE, before any change) when another process has the file open: it could write
+ * a block between our reading it as zeros and punching it. Where no lease can be had, the dig
+ * goes on as before and a note says what was not made sure of.
+ */
+function holdAlone(io: PositionalIo, fd: number, path: string, notes: string[]): boolean {
+  if (!io.holdAlone || !io.stillAlone) return false;
+  const refused = io.holdAlone(fd, path);
+  if (!refused) return true;
+  if (refused.inUse)
+    throw new FsctlError({
+      operation: 'dig-holes',
+      code: 'E_IN_USE',
+      errno: 11,
+      syscall: 'fcntl(F_SETLEASE)',
+      paths: [path],
+      message:
+        `dig-holes: ${path} is open in another process (${refused.why}, E_IN_USE), such as a running VM, a database, ` +
+        'a file server or a backup, which could write a block between dig-holes reading it as zeros and punching it, and ' +
+        'that block would be lost; nothing was changed. Stop it or close the file there, then run dig-holes again ' +
+        '(fuser or lsof names the process).',
+    });
+  notes.push(
+    `could not make sure that no other process opens the file while it is dug: ${refused.why}; a block written ` +
+      'meanwhile by another process could be lost, so stop writers first',
+  );
+  return false;
+}
+
+/** Another process asked to open the file during the dig: stop before the next read or punch. */
+function openedMeanwhile(path: string, freed: bigint): FsctlError {
+  return new FsctlError({
+    operation: 'dig-holes',
+    code: 'E_IN_USE',
+    paths: [path],
+    message:
+      `dig-holes stopped: another process opened ${path} while it was being dug (E_IN_USE); its open waited until ` +
+      'dig-holes let go, so it could not write meanwhile. ' +
+      (freed > 0n
+        ? `${freed} bytes were deallocated before that (measured); the file reads as before (only blocks of zeros became holes).`
+        : 'Nothing was changed.') +
+      ' Run it again when nothing else has the file open.',
+  });
 }
 
 /** "1 run", "2 runs": the report's note reads as a sentence. */

@@ -35,6 +35,8 @@ import type { ByteRange, Operation } from '../../types';
 export const MAX_OFF = (1n << 63n) - 1n;
 
 export const ENXIO = 6;
+export const EAGAIN = 11;
+export const EACCES = 13;
 export const EOPNOTSUPP = 95;
 export const ENOTTY = 25;
 export const ENOSYS = 38;

@@ -9,6 +9,11 @@ import { errnoName } from '../../errno';
 import {
   AT_FDCWD,
   big,
+  F_GETLEASE,
+  F_SETLEASE,
+  F_SETSIG,
+  F_WRLCK,
+  SIGURG,
   STATX_DEV_MAJOR_OFFSET,
   STATX_DEV_MINOR_OFFSET,
   STATX_INO,
@@ -21,7 +26,7 @@ import {
 } from './libc';
 import { kindOfMode } from '../../file-kind';
 import { osPath } from '../../os-path';
-import { ENOENT } from './base';
+import { EACCES, EAGAIN, ENOENT } from './base';
 import { closeQuietly, kindOf, openRegular, unlinkQuietly } from './files';
 import { LinuxCopies } from './copy';
 
@@ -64,7 +69,32 @@ export class LinuxIo extends LinuxCopies {
     blockSize: (fd, p) => this.blockSizeOf(fd, p),
     // between a caller's own cancel checks: one FIEMAP over one punched run
     extentBytes: (fd, offset, length, p) => this.extentBytesIn(fd, p, offset, offset + length, UNCANCELLED),
+    holdAlone: (fd) => this.holdAlone(fd),
+    stillAlone: (fd) => this.libc.fcntl?.(fd, F_GETLEASE, 0) === F_WRLCK,
   };
+
+  /**
+   * A write lease on `fd` (docs/facts/linux.md#leases): granted only while no other open file
+   * refers to the file (EAGAIN otherwise); a later open() elsewhere waits until it is let go
+   * (closing `fd`) or the kernel's lease-break-time (45 s) passes, and F_GETLEASE then no
+   * longer says F_WRLCK. The break is signalled with SIGURG, ignored by default, so a process
+   * that does not poll is never killed by it (SIGIO, the default signal, would end it).
+   */
+  private holdAlone(fd: number): { inUse: boolean; why: string } | undefined {
+    const libc = this.libc;
+    if (!libc.fcntl) return { inUse: false, why: 'this libc has no fcntl' };
+    if (libc.fcntl(fd, F_SETSIG, SIGURG) === 0 && libc.fcntl(fd, F_SETLEASE, F_WRLCK) === 0) return undefined;
+    const e = libc.errno();
+    const name = errnoName(e);
+    if (e === EAGAIN) return { inUse: true, why: `${name} from fcntl(F_SETLEASE)` };
+    return {
+      inUse: false,
+      why:
+        e === EACCES
+          ? `a lease needs the file's owner or CAP_LEASE (${name} from fcntl(F_SETLEASE))`
+          : `this file system or kernel gives no leases (${name} from fcntl(F_SETLEASE))`,
+    };
+  }
 
   /**
    * What is at `p`, following symlinks, as node:fs's stat says it; a missing name (ENOENT) is kind

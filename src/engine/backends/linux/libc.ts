@@ -52,6 +52,8 @@ export interface Libc {
   getxattr?(path: string, name: Uint8Array, value: Uint8Array, size: number): number;
   fsetxattr?(fd: number, name: Uint8Array, value: Uint8Array, size: number, flags: number): number;
   fremovexattr?(fd: number, name: Uint8Array): number;
+  /** fcntl(2) with an int argument (leases: F_SETSIG, F_SETLEASE, F_GETLEASE); undefined in stand-ins. */
+  fcntl?(fd: number, cmd: number, arg: number): number;
   errno(): number;
   /**
    * Native memory for an ioctl argument that holds a pointer to another buffer (btrfs
@@ -75,6 +77,13 @@ export const FS_IOC_SETFLAGS = 0x40086602;
 export const FS_APPEND_FL = 0x00000020;
 /** btrfs nodatacow (chattr +C): such files share extents only with files that are so too. */
 export const FS_NOCOW_FL = 0x00800000;
+/** fcntl(2) leases (docs/facts/linux.md#leases): who is told when another opens the file, and how. */
+export const F_SETSIG = 10;
+export const F_SETLEASE = 1024;
+export const F_GETLEASE = 1025;
+export const F_WRLCK = 1;
+/** Told of a lease break by SIGURG, whose default action is to ignore it: never a kill. */
+export const SIGURG = 23;
 export const FALLOC_FL_KEEP_SIZE = 0x1;
 export const FALLOC_FL_PUNCH_HOLE = 0x2;
 export const FALLOC_FL_ZERO_RANGE = 0x10;
@@ -139,6 +148,8 @@ export function loadLibc(): Libc {
   // conventions pass for it (docs/facts/koffi.md#variadic-functions).
   const open = lib.func('int open(const char *path, int flags, int mode)');
   const close = lib.func('int close(int fd)');
+  // variadic too: an int third argument, as for open
+  const fcntl = lib.func('int fcntl(int fd, int cmd, int arg)');
   const fchmod = lib.func('int fchmod(int fd, unsigned int mode)');
   const listxattr = lib.func('int64_t listxattr(const char *path, void *list, size_t size)');
   const getxattr = lib.func('int64_t getxattr(const char *path, const void *name, void *value, size_t size)');
@@ -173,6 +184,7 @@ export function loadLibc(): Libc {
     copyFileRange: (fdIn, offIn, fdOut, offOut, len, flags) => c(copyFileRange(fdIn, offIn, fdOut, offOut, len, flags) as number | bigint),
     fallocate: (fd, mode, offset, len) => c(fallocate(fd, mode, offset, len) as number),
     ftruncate: (fd, len) => c(ftruncate(fd, len) as number),
+    fcntl: (fd, cmd, arg) => c(fcntl(fd, cmd, arg) as number),
     fstatfs: (fd, buf) => c(fstatfs(fd, buf) as number),
     syncfs: (fd) => c(syncfs(fd) as number),
     pread: (fd, buf, count, offset) => c(pread(fd, buf, count, offset) as number | bigint),
