@@ -438,35 +438,36 @@ function checkWritable(operation: Operation, final: string, local: LocalNames): 
 
 /**
  * Overwrite renames over the file; in a sticky folder the kernel lets only the file's owner, the
- * folder's owner or root do that (EPERM), which cp, writing into the file in place, never meets.
- * Refused first with that reason, not the rename's bare EPERM (whose usual advice, an immutable
- * file, would send the person to chattr).
+ * folder's owner or root do that (EPERM), which cp, writing into the file in place, never meets;
+ * nor may anyone rename over an append-only file (chattr +a), which access(W_OK) passes. Both
+ * refused first with their reason, before any work, not with the rename's bare EPERM after it
+ * (whose usual advice, an immutable file, would send the person to chattr).
  */
 function checkReplaceable(operation: Operation, final: string, local: LocalNames): void {
-  if (local.appendOnly?.(final))
+  const refuse = (why: string): never => {
     throw new FsctlError({
       operation,
       code: 'EPERM',
       errno: 1,
       syscall: 'rename',
       paths: [final],
-      message: `${operation}: ${final} is append-only (chattr +a; lsattr shows a), so it cannot be replaced (EPERM) and is not overwritten; nothing was written. Clear the flag first if replacing it is meant (chattr -a, as root), or choose another name or ask to rename.`,
+      message: `${operation}: ${final} ${why}`,
     });
+  };
+  if (local.appendOnly?.(final))
+    refuse(
+      'is append-only (chattr +a; lsattr shows a), so it cannot be replaced (EPERM) and is not overwritten; nothing was written. Clear the flag first if replacing it is meant (chattr -a, as root), or choose another name or ask to rename.',
+    );
   let owner: number | undefined;
   try {
     owner = local.stickyOwner?.(final);
   } catch (e) {
     throw nodeFsError(operation, e, [final]);
   }
-  if (owner === undefined) return;
-  throw new FsctlError({
-    operation,
-    code: 'EPERM',
-    errno: 1,
-    syscall: 'rename',
-    paths: [final],
-    message: `${operation}: ${final} belongs to another user (uid ${owner}) in a sticky folder (mode +t, as /tmp), where only the file's owner, the folder's owner or root may replace it (EPERM), so it is not overwritten and nothing was written. Overwrite replaces the file with a new one under its name (so a failure never leaves it half-written), where cp would write into it in place; choose another name or ask to rename, or ask its owner.`,
-  });
+  if (owner !== undefined)
+    refuse(
+      `belongs to another user (uid ${owner}) in a sticky folder (mode +t, as /tmp), where only the file's owner, the folder's owner or root may replace it (EPERM), so it is not overwritten and nothing was written. Overwrite replaces the file with a new one under its name (so a failure never leaves it half-written), where cp would write into it in place; choose another name or ask to rename, or ask its owner.`,
+    );
 }
 
 /** How Windows and SMB servers say "you may not open this for writing". */
