@@ -91,7 +91,14 @@ export async function digHoles(
     // The size when the scan began: the end of the last block looked at.
     const size = ranges.size;
     const total = ranges.ranges.reduce((a, r) => a + r.length, 0n);
-    const alone = f && io ? holdAlone(io, f.fd, path, notes) : false;
+    let alone = false;
+    if (f && io) alone = holdAlone(io, f.fd, path, notes);
+    else
+      notes.push(
+        'could not make sure that no other program opens the file while it is dug: here (SMB, Windows) it is read and ' +
+          'punched through opens of its own, which do not hold it alone; a block written meanwhile by another program ' +
+          'could be lost, so stop writers first',
+      );
     /** Stops the dig once another process has asked to open the file (it waits until we let go). */
     const checkAlone = (): void => {
       if (alone && !io!.stillAlone!(f!.fd)) throw openedMeanwhile(path, freed);
