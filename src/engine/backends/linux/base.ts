@@ -19,6 +19,7 @@ import { errnoError } from '../../errno';
 import { FsctlError } from '../../errors';
 import {
   big,
+  FICLONE,
   FS_APPEND_FL,
   FS_IOC_GETFLAGS,
   FS_IOC_SETFLAGS,
@@ -72,8 +73,7 @@ export class LinuxBase {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  protected fail(operation: Operation, syscall: string, paths: string[], fd?: number): FsctlError {
-    const errno = this.libc.errno();
+  protected fail(operation: Operation, syscall: string, paths: string[], fd?: number, errno = this.libc.errno()): FsctlError {
     const info = fd !== undefined ? this.tryStatfs(fd) : undefined;
     return errnoError(operation, errno, syscall, paths, { filesystem: info?.filesystem, blockSize: info?.blockSize });
   }
@@ -111,10 +111,9 @@ export class LinuxBase {
    * clone can be made: btrfs clones only between files alike in that, and a new file takes +C
    * from its folder, not from the file it will share blocks with (cp --reflink=always fails
    * there, EINVAL). btrfs lets the flag change only while a file is empty. Returns the flag
-   * set, or undefined where the two were alike already or the flag cannot be set (then FICLONE
-   * fails and cloneFail names why).
+   * set, or undefined where the two were alike already or the flag cannot be set.
    */
-  protected matchNoCow(srcFd: number, dstFd: number): boolean | undefined {
+  private matchNoCow(srcFd: number, dstFd: number): boolean | undefined {
     const want = this.noCowOf(srcFd);
     const had = this.flagsOf(dstFd);
     if (had === undefined || ((had & FS_NOCOW_FL) !== 0 ? want : !want)) return undefined;
@@ -124,13 +123,27 @@ export class LinuxBase {
   }
 
   /**
+   * FICLONE of `srcFd` into the new, empty file `dstFd`. Where btrfs refuses it because the two
+   * differ in nodatacow (EINVAL), `dstFd` is made like the source (matchNoCow) and the clone is
+   * made then: asked only after that refusal, so other clones pay nothing for it. Returns the
+   * flag so set (undefined: nothing was changed); throws the named failure (cloneFail).
+   */
+  protected ficloneNew(srcFd: number, dstFd: number, paths: string[]): boolean | undefined {
+    if (this.libc.ioctlInt(dstFd, FICLONE, srcFd) === 0) return undefined;
+    const errno = this.libc.errno();
+    const noCow = errno === EINVAL ? this.matchNoCow(srcFd, dstFd) : undefined;
+    if (noCow !== undefined && this.libc.ioctlInt(dstFd, FICLONE, srcFd) === 0) return noCow;
+    throw this.cloneFail('clone', 'ioctl(FICLONE)', paths, srcFd, dstFd, noCow === undefined ? errno : undefined);
+  }
+
+  /**
    * A failed FICLONE / FICLONERANGE from `srcFd` into `dstFd`. btrfs answers EINVAL, as for a
    * misaligned range, when one file is nodatacow and the other is not (a new file inherits +C
    * from its folder): that is named (E_NODATACOW), so the person is not sent to check offsets,
    * and a copy may stand in for it as for any file system that cannot share the blocks.
    */
-  protected cloneFail(operation: Operation, syscall: string, paths: string[], srcFd: number, dstFd: number): FsctlError {
-    const err = this.fail(operation, syscall, paths, srcFd);
+  protected cloneFail(operation: Operation, syscall: string, paths: string[], srcFd: number, dstFd: number, errno?: number): FsctlError {
+    const err = this.fail(operation, syscall, paths, srcFd, errno);
     if (err.code !== 'EINVAL' || this.noCowOf(srcFd) === this.noCowOf(dstFd)) return err;
     const [source, destination] = paths.length > 1 ? paths : [paths[0], paths[0]];
     const which = this.noCowOf(srcFd)

@@ -35,7 +35,6 @@ import {
   AT_EMPTY_PATH,
   AT_FDCWD,
   AT_SYMLINK_FOLLOW,
-  FICLONE,
   FICLONERANGE,
   O_CLOEXEC,
   O_TMPFILE,
@@ -111,8 +110,7 @@ export class LinuxClones extends LinuxVolumes {
     let notes: string[] | undefined;
     try {
       ({ fd, named } = this.createNew('clone', to, perm, true));
-      const noCow = this.matchNoCow(src, fd);
-      if (libc.ioctlInt(fd, FICLONE, src) !== 0) throw this.cloneFail('clone', 'ioctl(FICLONE)', [source, destination], src, fd);
+      const noCow = this.ficloneNew(src, fd, [source, destination]);
       size = this.newFileSize(fd, destination);
       notes = this.notCarried(src, fd, source, size, ctx);
       if (noCow !== undefined) (notes ??= []).push(noCowNote(source, noCow));
@@ -251,8 +249,7 @@ export class LinuxClones extends LinuxVolumes {
     const t = libc.open(temp, OPEN_TEMP, perm);
     if (t < 0) throw this.fail('clone', 'open', [destination]);
     try {
-      this.matchNoCow(fd, t);
-      if (libc.ioctlInt(t, FICLONE, fd) !== 0) throw this.cloneFail('clone', 'ioctl(FICLONE)', [destination], fd, t);
+      this.ficloneNew(fd, t, [destination]);
     } catch (e) {
       libc.close(t);
       unlinkQuietly(temp);
