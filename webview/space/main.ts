@@ -50,6 +50,8 @@ let gone = 0;
 
 /** The files of the running analysis so far (at their places in the result to come). */
 let stream: RowsSoFar | undefined;
+/** The last progress of the analysis running (the line is said again as rows come: status.ts progressLine). */
+let lastProgress: Extract<HostMessage, { type: 'spaceProgress' }> | undefined;
 /** A streaming view is redrawn at most every 500 ms (more for big trees: see Pacer). */
 const redraw = new Pacer(() => stream && showData(rowsData(stream), shown === 'stopped' ? 'stopped' : 'streaming'), 500);
 
@@ -256,6 +258,7 @@ function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {
     showTotals(rowsData(stream), stream.sums, { shown, onExactScan: () => undefined });
     updateFilterCount();
   }
+  if (lastProgress && scanning && !cancelling) progressText.textContent = progressLine(lastProgress, stream.sums);
   redraw.schedule();
 }
 
@@ -341,7 +344,8 @@ function onProgress(m: Extract<HostMessage, { type: 'spaceProgress' }>): void {
   if (m.files === 0) endCancelling(); // a new analysis
   document.body.dataset.state = 'scanning';
   if (cancelling) return; // "Cancelling…" stays until the analysis ends
-  progressText.textContent = progressLine(m);
+  lastProgress = m;
+  progressText.textContent = progressLine(m, stream?.sums);
   if (m.message) progressText.title = m.message;
 }
 

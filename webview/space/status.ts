@@ -5,17 +5,29 @@ import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 
-export function progressLine(m: Extract<HostMessage, { type: 'spaceProgress' }>): string {
-  const n = groupDigits(BigInt(m.files));
-  const b = humanBytes(BigInt(m.bytes));
-  const one = m.files === 1;
+/**
+ * The progress line: what the engine has mapped. Rows stream in beside it and the progress
+ * messages come at their own pace, so either can be ahead (a trial read 16,064 here and 12,001
+ * in the totals, then 17,920 here and 18,703 there); with `shown`, the rows the view has, it never
+ * says fewer files mapped than are shown (not for an Exact scan, which counts other files).
+ */
+export function progressLine(m: Extract<HostMessage, { type: 'spaceProgress' }>, shown?: { files: number; allocated: bigint }): string {
+  let files = m.files;
+  let bytes = BigInt(m.bytes);
+  if (shown && !m.exactScan) {
+    if (shown.files > files) files = shown.files;
+    if (shown.allocated > bytes) bytes = shown.allocated;
+  }
+  const n = groupDigits(BigInt(files));
+  const b = humanBytes(bytes);
+  const one = files === 1;
   return m.exactScan
     ? one
       ? l10n.t('Exact scan: {0} file, {1} mapped', n, b)
       : l10n.t('Exact scan: {0} files, {1} mapped', n, b)
     : one
-      ? l10n.t('Analyzing: {0} file, {1} allocated so far', n, b)
-      : l10n.t('Analyzing: {0} files, {1} allocated so far', n, b);
+      ? l10n.t('Analyzing: {0} file mapped, {1} allocated', n, b)
+      : l10n.t('Analyzing: {0} files mapped, {1} allocated', n, b);
 }
 
 /** `matching` of `total` files shown (`narrowed`: a filter or a zoom leaves some out). */

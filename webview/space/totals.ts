@@ -107,7 +107,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
     const line = el('p', { class: 'reclaim-line', 'data-exact': 'unknown' });
     line.textContent =
       shown === 'streaming'
-        ? l10n.t('So far. Unique bytes and what deleting this frees: when every file is mapped.')
+        ? l10n.t('The files shown so far. Unique bytes and what deleting this frees: when every file is mapped.')
         : l10n.t(
             'Incomplete: the analysis stopped before every file was mapped, so unique bytes and what deleting this frees are not known.',
           );
