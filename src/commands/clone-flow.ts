@@ -17,7 +17,7 @@ import { policyFor } from '../host/logic/existing-policy';
 import { mustRename } from '../host/logic/destination';
 import type { Services } from '../host/services';
 import { askExisting, exists, logReport, offerCopyInstead, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
-import { copyAcrossShare, crossesShare } from './copy-across-share';
+import { copyAcrossShare, shareAndLocal } from './copy-across-share';
 import { shownName, shownText } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
@@ -93,7 +93,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
   let title = a.title;
   // Across file systems no name can be cloned into: said (with the copy offer) before the
   // question about an existing name, which would otherwise come first and for nothing.
-  if (a.clone && fallback === 'none' && !crossesShare(a.source, a.destination)) {
+  if (a.clone && fallback === 'none' && !shareAndLocal(a.source, a.destination)) {
     const across = await acrossFileSystems(s, a.source, a.destination);
     if (across) {
       if (!(await offerCopyInstead(s, across))) {
@@ -112,7 +112,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
     }
     policy = p;
   }
-  if (crossesShare(a.source, a.destination)) {
+  if (shareAndLocal(a.source, a.destination)) {
     // Nothing to map or report as a clone: the copy (if chosen) goes through VS Code's file system.
     await copyAcrossShare(s, a.title, a.source, a.destination, policy, opts.fallback === 'copy');
     return undefined;

@@ -1,10 +1,11 @@
-// Between this computer and a share (or two shares) nothing can be cloned: a block clone shares
-// blocks within one volume, and a server-side copy stays on one server. Say so and offer a
-// plain copy, streamed through the engine's SMB file API in chunks of about 1 MiB (never the
-// whole file in memory), with progress and cancel. The new file is written under a temporary
-// name and renamed into place (on a share: deleted by the server until complete; here: a
-// hidden temporary file, linked to its name so that an existing file is never replaced unless
-// the person chose Overwrite), so a failure or a cancel leaves nothing. Holes are not kept.
+// Between this computer and a share nothing can be cloned, and the engine copies only within
+// one of the two sides (two shares: it reads through one connection and writes through the
+// other, holes kept). Say so and offer a plain copy, streamed through the engine's SMB file API in
+// chunks of about 1 MiB (never the whole file in memory), with progress and cancel. The new file
+// is written under a temporary name and renamed into place (on a share: deleted by the server
+// until complete; here: a hidden temporary file, linked to its name so that an existing file is
+// never replaced unless the person chose Overwrite), so a failure or a cancel leaves nothing.
+// Holes are not kept.
 
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
@@ -21,18 +22,19 @@ import { shownName, shownPath } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
-/** The server a path is on ('' for this computer). */
-function machineOf(p: string): string {
-  const parts = uriPartsOf(p);
-  if (!parts || !isSmbUri(parts)) return '';
-  const host = parts.authority.slice(parts.authority.lastIndexOf('@') + 1).toLowerCase();
-  const share = parts.path.split('/')[1]?.toLowerCase() ?? '';
-  return `${host}/${share}`;
+/**
+ * True when one of `source` and `destination` is on an SMB share and the other on this computer:
+ * no clone and no engine copy joins them (between two shares, even of two servers, the engine
+ * copies itself, holes kept: a trial's Server-Side Copy between shares came here and filled a 6
+ * GiB image's 4.5 GiB of holes).
+ */
+export function shareAndLocal(source: string, destination: string): boolean {
+  return onShare(source) !== onShare(destination);
 }
 
-/** True when `source` and `destination` are not on one machine and share: no clone can join them. */
-export function crossesShare(source: string, destination: string): boolean {
-  return machineOf(source) !== machineOf(destination);
+function onShare(p: string): boolean {
+  const parts = uriPartsOf(p);
+  return parts !== undefined && isSmbUri(parts);
 }
 
 /**
@@ -48,7 +50,7 @@ export async function copyAcrossShare(
   copyWithoutAsking: boolean,
 ): Promise<boolean> {
   const why = t(
-    '{0} and {1} are on different machines or shares (E_CROSS_VOLUME): block cloning shares blocks within one volume, and a server-side copy stays on one server.',
+    '{0} and {1}: one is on an SMB share and the other on this computer (E_CROSS_VOLUME), so no clone and no server-side copy can join them: block cloning shares blocks within one volume, and a server-side copy stays on one server.',
     source,
     destination,
   );

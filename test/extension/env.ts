@@ -14,6 +14,8 @@ export const env = {
   smbPassword: process.env.EL_SMB_PASSWORD ?? '',
   /** The shared folder on the server's disk (this machine), to check every answer against. */
   smbRoot: process.env.EL_SMB_ROOT,
+  /** smb://…/other: a second share of the same server, the folder `other` of smbRoot (copies between shares). */
+  smbOtherUri: process.env.EL_SMB_OTHER_URI,
   /** A folder the runner watches: the suite writes `kill` / `restart` there and waits for `killed` / `restarted` (smbd). */
   smbControl: process.env.EL_SMB_CONTROL,
   /** "1": this run is in an untrusted (restricted mode) workspace. */

@@ -248,6 +248,24 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     assert.ok(fs.readFileSync(onServer('copy.bin')).equals(fs.readFileSync(onServer('data.bin'))));
   });
 
+  test('Server-Side Copy to another share: read and written through this client by the engine, holes kept', async () => {
+    // A trial: this went through the streamed copy for a share and this computer, which wrote
+    // every hole as zeros (6 GiB on disk for 1.5 GiB of data) and reported nothing.
+    const { data } = makeSparseFile(onServer('sparse.bin'));
+    give(onServer('sparse.bin'));
+    const to = vscode.Uri.parse(env.smbOtherUri!);
+    const report = (await vscode.commands.executeCommand('extentLens.serverSideCopy', shareUri('sparse.bin'), to.with({ path: `${to.path}/sparse-copy.bin` }), {
+      onExisting: 'fail',
+      showResults: false,
+    })) as OperationReport;
+    assert.ok(report, 'a report (the engine copied)');
+    assert.equal(report.method, 'sparse-copy');
+    assert.equal(report.bytes, BigInt(data.reduce((n, [, len]) => n + len, 0)), 'the data bytes were written, no more');
+    const copy = onServer('other/sparse-copy.bin');
+    assert.ok(fs.readFileSync(copy).equals(fs.readFileSync(onServer('sparse.bin'))), 'the same bytes');
+    assert.deepEqual(seekDataRanges(copy), data, 'the holes kept');
+  });
+
   test('from this computer to the share: not cloned (E_CROSS_VOLUME), copied when asked', async () => {
     const local = path.join(tempDir('smb-local'), 'local.bin');
     makeDataFile(local, 3 * 1024 * 1024 + 4096, 3);

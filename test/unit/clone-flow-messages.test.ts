@@ -63,11 +63,11 @@ test("a Server-Side Copy read and written: says so, with the server's reason; a 
 test('the offer to copy between a share and elsewhere is an error notification (kept until answered); declined, nothing is copied', async () => {
   const logged: string[] = [];
   const s = { log: { warn: (m: string) => logged.push(m), info() {}, error() {} } } as unknown as Services;
-  fake.state.answers = [{ match: /different machines or shares/, answer: undefined }];
+  fake.state.answers = [{ match: /one is on an SMB share and the other on this computer/, answer: undefined }];
   const made = await copyAcrossShare(s, 'Block Clone Here', '/tmp/a.img', 'smb://u@h/s/a.img', 'fail', false);
   assert.equal(made, false);
   const offer = fake.state.messages.filter((m) => m.items.includes('Copy instead (holes are not kept)')).at(-1);
   assert.ok(offer, 'the copy is offered');
   assert.equal(offer.level, 'error', 'VS Code keeps an error notification with actions on screen; a warning hid within seconds');
-  assert.match(offer.text, /are on different machines or shares \(E_CROSS_VOLUME\)/);
+  assert.match(offer.text, /one is on an SMB share and the other on this computer \(E_CROSS_VOLUME\)/);
 });

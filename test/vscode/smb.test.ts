@@ -23,7 +23,7 @@ import {
   type CodeServer,
   type VsCodeInstall,
 } from '../support/codeserver';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 
 const install = findVsCode();
 const distMissing = !fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))
@@ -82,7 +82,16 @@ describe('SMB shares inside VS Code (code-server extension host, Samba on 127.0.
     // 1 GiB: room for the ~400 MiB file of the killed copy beside the other fixtures.
     share = makeLoopFs('btrfs', 1024);
     // vfs_btrfs: Samba clones with the btrfs ioctl and reports FILE_SUPPORTS_BLOCK_REFCOUNTING.
-    smb = await startSamba({ shares: [{ name: 'data', path: share.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    // a second share of the same server (a folder of the same file system): copies between
+    // shares are read and written through the client, holes kept
+    fs.mkdirSync(path.join(share.mnt, 'other'));
+    execFileSync('chown', [SMB_USER, path.join(share.mnt, 'other')]);
+    smb = await startSamba({
+      shares: [
+        { name: 'data', path: share.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+        { name: 'other', path: path.join(share.mnt, 'other') },
+      ],
+    });
   });
 
   after(async () => {
@@ -115,6 +124,7 @@ describe('SMB shares inside VS Code (code-server extension host, Samba on 127.0.
         EL_SMB_URI: smb!.uri('data'),
         EL_SMB_PASSWORD: SMB_PASSWORD,
         EL_SMB_ROOT: share!.mnt,
+        EL_SMB_OTHER_URI: smb!.uri('other'),
         EL_SMB_CONTROL: control,
       },
       timeoutMs: 240_000,
