@@ -254,10 +254,15 @@ suite('SMB share (Samba on 127.0.0.1, btrfs)', () => {
     const { data } = makeSparseFile(onServer('sparse.bin'));
     give(onServer('sparse.bin'));
     const to = vscode.Uri.parse(env.smbOtherUri!);
-    const report = (await vscode.commands.executeCommand('extentLens.serverSideCopy', shareUri('sparse.bin'), to.with({ path: `${to.path}/sparse-copy.bin` }), {
-      onExisting: 'fail',
-      showResults: false,
-    })) as OperationReport;
+    const report = (await vscode.commands.executeCommand(
+      'extentLens.serverSideCopy',
+      shareUri('sparse.bin'),
+      to.with({ path: `${to.path}/sparse-copy.bin` }),
+      {
+        onExisting: 'fail',
+        showResults: false,
+      },
+    )) as OperationReport;
     assert.ok(report, 'a report (the engine copied)');
     assert.equal(report.method, 'sparse-copy');
     assert.equal(report.bytes, BigInt(data.reduce((n, [, len]) => n + len, 0)), 'the data bytes were written, no more');
