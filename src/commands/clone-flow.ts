@@ -18,7 +18,7 @@ import { mustRename } from '../host/logic/destination';
 import type { Services } from '../host/services';
 import { askExisting, exists, logReport, offerCopyInstead, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
 import { copyAcrossShare, shareAndLocal } from './copy-across-share';
-import { shownName, shownText } from '../host/logic/shown';
+import { shownName, shownPath, shownText } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -242,8 +242,8 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   if (opts.showResults !== false) CloneResultsPanel.show(s, r.results);
   const rep = r.report;
   // after "Copy instead": what happened, naming the file made; why cloning was refused after it
-  const why = r.results.fallbackReason ?? '';
-  const dest = rep.destination ?? r.results.destination.path;
+  const why = shownText(r.results.fallbackReason ?? '');
+  const dest = shownPath(rep.destination ?? r.results.destination.path);
   const src = shownName(rep.source ?? r.results.source.path);
   // what was done, to which file (a clone into its own folder gets a new name: said here)
   const done =

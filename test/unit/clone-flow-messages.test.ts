@@ -60,6 +60,23 @@ test("a Server-Side Copy read and written: says so, with the server's reason; a 
   assert.match(last().text, /\(cloning was refused: /);
 });
 
+test('smb:// destinations in the notification are shown decoded, as the source is ("big (copy).img", not "big%20(copy).img")', () => {
+  const s = { filesChanged: () => undefined } as unknown as Services;
+  const dst = 'smb://u@h/a/%C3%9Cber%20(copy).img';
+  const rep: OperationReport = {
+    ...report('copy'),
+    destination: dst,
+    fellBack: false,
+    fallbackReason: undefined,
+    method: 'FSCTL_SRV_COPYCHUNK_WRITE',
+  };
+  presentResult(s, { report: rep, results: { ...results, destination: { path: dst }, fallbackReason: undefined } }, { showResults: false });
+  assert.match(
+    fake.state.messages[fake.state.messages.length - 1].text,
+    /^Copied x\.img to smb:\/\/u@h\/a\/Über \(copy\)\.img with FSCTL_SRV_COPYCHUNK_WRITE: /,
+  );
+});
+
 test('the offer to copy between a share and elsewhere is an error notification (kept until answered); declined, nothing is copied', async () => {
   const logged: string[] = [];
   const s = { log: { warn: (m: string) => logged.push(m), info() {}, error() {} } } as unknown as Services;

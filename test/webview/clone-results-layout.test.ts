@@ -156,6 +156,11 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
       ['big sparse.img', 'smb://u@h/data/dir ü/big sparse.img'],
       ['big sparse (clone).img', 'smb://u@h/data/dir ü/big sparse (clone).img'],
     ]);
+    // the path line under the name too (a trial read "big%20(copy).raw" there)
+    assert.deepEqual(await page.$$eval('.side .path', (n) => n.map((x) => [x.textContent, x.getAttribute('title')])), [
+      ['smb://u@h/data/dir ü/big sparse.img', 'smb://u@h/data/dir ü/big sparse.img'],
+      ['smb://u@h/data/dir ü/big sparse (clone).img', 'smb://u@h/data/dir ü/big sparse (clone).img'],
+    ]);
     await page.close();
   });
 
@@ -163,7 +168,10 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     const before = renamed.source.before!;
     const one: CloneResultsData = { ...renamed, source: { ...renamed.source, before: { ...before, extentCount: 1 } } };
     const { page } = await open((b) => b.post({ type: 'cloneResults', data: one }));
-    assert.match((await page.$eval('.side.source figure.before canvas', (c) => c.getAttribute('aria-label')))!, /^Source before: 1 extent over /);
+    assert.match(
+      (await page.$eval('.side.source figure.before canvas', (c) => c.getAttribute('aria-label')))!,
+      /^Source before: 1 extent over /,
+    );
     await page.close();
   });
 
@@ -217,7 +225,9 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     assert.equal(notice.title, final, 'the full path of the file made as tooltip');
     // the same name in another folder: the folder's name too (a trial read "Copied a to a")
     const same = path.join(copyFolder, 'vm-disk.img');
-    const { page: samePage } = await open((b) => b.post({ type: 'cloneResults', data: { ...copied, destination: { ...copied.destination, path: same } } }));
+    const { page: samePage } = await open((b) =>
+      b.post({ type: 'cloneResults', data: { ...copied, destination: { ...copied.destination, path: same } } }),
+    );
     assert.equal(
       await samePage.$eval('.notice-text', (n) => n.textContent),
       `Copied vm-disk.img to ${path.basename(copyFolder)}/vm-disk.img, holes kept.`,

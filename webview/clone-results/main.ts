@@ -128,7 +128,7 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   sec.appendChild(el('h2', {}, title));
   // long paths are ellipsized; the full path is the tooltip (and what screen readers hear)
   sec.appendChild(el('div', { class: 'name', title: shownPath(s.path) }, baseName(s.path)));
-  sec.appendChild(el('div', { class: 'path', title: s.path }, s.path));
+  sec.appendChild(el('div', { class: 'path', title: shownPath(s.path) }, shownPath(s.path)));
   const dl = el('dl', { class: 'facts small' });
   if (s.sizeBefore !== undefined) {
     fact(
