@@ -70,7 +70,11 @@ test('smb:// destinations in the notification are shown decoded, as the source i
     fallbackReason: undefined,
     method: 'FSCTL_SRV_COPYCHUNK_WRITE',
   };
-  presentResult(s, { report: rep, results: { ...results, destination: { path: dst }, fallbackReason: undefined } }, { showResults: false });
+  presentResult(
+    s,
+    { report: rep, results: { ...results, destination: { ...results.destination, path: dst }, fallbackReason: undefined } },
+    { showResults: false },
+  );
   assert.match(
     fake.state.messages[fake.state.messages.length - 1].text,
     /^Copied x\.img to smb:\/\/u@h\/a\/Über \(copy\)\.img with FSCTL_SRV_COPYCHUNK_WRITE: /,
