@@ -164,6 +164,42 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     await page.close();
   });
 
+  test('a number never wraps at its thousands separators where the line can wrap at a space ("2,150,629," / "376 bytes")', async () => {
+    const grown: CloneResultsData = {
+      ...renamed,
+      destination: { ...renamed.destination, sizeBefore: '1073741824', size: '2150629376' },
+    };
+    for (const width of [1400, 900, 700, 520, 400]) {
+      const { page } = await open((b) => b.post({ type: 'cloneResults', data: grown }), width);
+      // every number of the facts on one line, unless it alone is wider than its cell
+      const split = await page.evaluate(() => {
+        const out: string[] = [];
+        for (const dd of document.querySelectorAll<HTMLElement>('.facts dd')) {
+          const text = dd.textContent ?? '';
+          for (const m of text.matchAll(/\d[\d,]*\d/g)) {
+            const tops = new Set<number>();
+            const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+            let at = 0;
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+              const len = n.textContent!.length;
+              for (let i = Math.max(m.index!, at); i < Math.min(m.index! + m[0].length, at + len); i++) {
+                const r = document.createRange();
+                r.setStart(n, i - at);
+                r.setEnd(n, i - at + 1);
+                tops.add(Math.round(r.getBoundingClientRect().top));
+              }
+              at += len;
+            }
+            if (tops.size > 1 && dd.getBoundingClientRect().width > m[0].length * 9) out.push(`${m[0]} in "${text}"`);
+          }
+        }
+        return out;
+      });
+      assert.deepEqual(split, [], `at ${width} px`);
+      await page.close();
+    }
+  });
+
   test('a map of one extent is named "1 extent", not "1 extents" (what a screen reader says)', async () => {
     const before = renamed.source.before!;
     const one: CloneResultsData = { ...renamed, source: { ...renamed.source, before: { ...before, extentCount: 1 } } };

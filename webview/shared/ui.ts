@@ -38,13 +38,15 @@ export function explained(node: HTMLElement, text: string): HTMLElement {
 }
 
 /**
- * `text` with a line-break opportunity (<wbr>) after each '_' and ',': a long identifier
- * (FSCTL_DUPLICATE_EXTENTS_TO_FILE) or exact number (9,223,372,036,…) that must wrap in a
- * narrow column wraps between its parts, not mid-word. textContent stays `text`.
+ * `text` with a line-break opportunity (<wbr>) after each '_': a long identifier
+ * (FSCTL_DUPLICATE_EXTENTS_TO_FILE) that must wrap in a narrow column wraps between its parts,
+ * not mid-word. textContent stays `text`. Not after the commas of a number: a line then filled
+ * up to one and went on with the rest ("2,150,629," / "376 bytes"), which reads as two numbers;
+ * a number wraps only where it alone is wider than its cell (overflow-wrap: anywhere).
  */
 export function breakable(text: string): DocumentFragment {
   const f = document.createDocumentFragment();
-  for (const part of text.split(/(?<=[_,])/)) {
+  for (const part of text.split(/(?<=_)/)) {
     if (f.childNodes.length) f.appendChild(document.createElement('wbr'));
     f.appendChild(document.createTextNode(part));
   }
