@@ -181,7 +181,7 @@ export async function spaceOf(
       }
       lastDev.files++;
       const index = table.count;
-      if (held && source !== 'seek') beyondOf.set(index, held); // counted once the file system is named (XFS only)
+      if (held && source === 'fiemap') beyondOf.set(index, held); // counted once the file system is named (XFS only)
       let allocated = 0n;
       let shared = 0n;
       let inline = 0n;
@@ -223,13 +223,16 @@ export async function spaceOf(
           encoded += len;
         }
       }
-      // Pages tmpfs holds for the file that SEEK_DATA calls holes (fallocate reserved them):
-      // preallocated, so allocated (its own, with no place: tmpfs shares nothing), as du counts them.
-      if (held && source === 'seek') {
+      // Pages tmpfs holds for the file that SEEK_DATA calls holes (fallocate reserved them), or
+      // what an SMB server's allocation size counts beyond its allocated ranges (Samba answers
+      // from SEEK_DATA: preallocated extents): allocated, as du counts them, with no place (tmpfs
+      // shares nothing; over SMB whether they are shared is not known).
+      if (held && (source === 'seek' || source === 'allocated-ranges')) {
         allocated += held;
         g.unplaced += held;
         g.heldOutside += held;
         g.heldOutsideFiles++;
+        if (!sharesNoBlocks(g.filesystem)) unknown = true;
       }
       // Ranges over holes the server does not show (an SMB file not marked sparse): count what it holds.
       if (allocationSize !== undefined && allocationSize < allocated - shared) {
@@ -706,9 +709,10 @@ export async function spaceOf(
     if (g.heldOutsideFiles > 0)
       fsNotes.push(
         `${g.heldOutsideFiles === 1 ? 'One file holds' : `${g.heldOutsideFiles} files hold`} ${g.heldOutside} bytes more than ` +
-          `${g.heldOutsideFiles === 1 ? 'its map shows' : 'their maps show'}: ${name} counts them in the block count (du too), ` +
-          'but SEEK_DATA reports them as holes (pages fallocate reserved that nothing has written yet, or the rest of a huge ' +
-          'page). They are counted as allocated, as preallocated data is; no map shows where they are.',
+          `${g.heldOutsideFiles === 1 ? 'its map shows' : 'their maps show'}: ${name} counts them on disk (the block count, du ` +
+          'too; over SMB the allocation size), but reports them as holes (space reserved that nothing has written yet, as by ' +
+          'fallocate or a fixed-size disk image, or the rest of a huge page). They are counted as allocated, as preallocated ' +
+          'data is; no map shows where they are.',
       );
     if (g.hiddenHolesFiles > 0)
       fsNotes.push(

@@ -187,10 +187,31 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     await smbBackend().setSparse(smb.uri('b', 'prealloc/disk.vhdx'), true, ctx);
     const engine = createEngine();
     const m = await engine.mapPacked(smb.uri('b', 'prealloc/disk.vhdx'));
+    // space accounting counts what the server holds: not "allocated 0 … frees 0 bytes, exact" (a trial)
+    const space = await engine.space([smb.uri('b', 'prealloc')]);
     await engine.dispose();
     assert.deepEqual([m.packed.count, m.packed.offset[0], m.packed.length[0]], [1, 0n, BigInt(256 * KiB)], 'the ranges: the data only');
     assert.equal(m.allocationSize, undefined, 'the ranges stay the answer');
     const more = 8 * MiB;
+    assert.equal(m.heldOutsideExtents, BigInt(more));
+    assert.equal(space.files[0].allocated, BigInt(256 * KiB + more), 'allocated: what the server holds (its allocation size)');
+    assert.equal(space.files[0].sharingUnknown, true);
+    assert.equal(space.total.reclaimableExact, false);
+    assert.equal(space.total.reclaimableMax, BigInt(256 * KiB + more));
+    assert.ok(!space.fileSystems[0].notes.some((n) => n.startsWith('exact')), String(space.fileSystems[0].notes));
+    // preallocated only, no data at all (fallocate -l of a thick image): no range to make its sharing unknown
+    const only = join(pre, 'thick.img');
+    execFileSync('fallocate', ['-l', String(4 * MiB), only]);
+    chownSync(only, smbUid(), 0);
+    execFileSync('sync');
+    await smbBackend().setSparse(smb.uri('b', 'prealloc/thick.img'), true, ctx);
+    const e2 = createEngine();
+    const thick = await e2.space([smb.uri('b', 'prealloc/thick.img')]);
+    await e2.dispose();
+    assert.equal(thick.files[0].allocated, BigInt(4 * MiB));
+    assert.equal(thick.files[0].sharingUnknown, true);
+    assert.equal(thick.total.reclaimableExact, false, 'not "exact: no extent of the selection is shared"');
+    assert.equal(thick.total.reclaimableMax, BigInt(4 * MiB));
     assert.ok(
       m.notes?.some(
         (n) =>

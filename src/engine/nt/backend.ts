@@ -78,14 +78,15 @@ async function openRegular(t: NtTransport, path: string, operation: 'ranges' | '
  * server counts as held: st_blocks on Samba) is less than that range, the ranges overstate: the map
  * says so and carries the allocation size, which space accounting counts instead and dedupe takes
  * as a sign that zeros there may be holes (ExtentMap.allocationSize). A file marked sparse whose
- * AllocationSize is more than its ranges: heldBeyondRanges.
+ * AllocationSize is more than its ranges: heldBeyondRanges, which carries the difference
+ * (ExtentMap.heldOutsideExtents) for space accounting to count.
  */
 function allocationNotes(
   info: NtFileInfo,
   w: ByteRange,
   mapped: bigint,
   path: string,
-): Pick<ExtentMap, 'allocationSize' | 'notes'> | undefined {
+): Pick<ExtentMap, 'allocationSize' | 'notes' | 'heldOutsideExtents'> | undefined {
   const whole = w.offset === 0n && w.length === info.endOfFile;
   if (!whole) return undefined;
   if (info.sparse) return heldBeyondRanges(info, mapped, path);
@@ -110,12 +111,15 @@ const LAST_BLOCK_SLACK = 64n * 1024n;
  * show: the server's file system holds space the ranges call holes. Samba answers from SEEK_DATA,
  * which reports preallocated (fallocate, a fixed-size VHDX) extents nothing has written yet as
  * holes. The map can place nothing there, so it says so (as the Linux SEEK_DATA map does for
- * tmpfs) and counts nothing more: the ranges stay the server's answer.
+ * tmpfs) and carries the bytes as held outside its ranges: the ranges stay the server's answer,
+ * and space accounting counts the rest as allocated, with no place (sharing unknown).
  */
-function heldBeyondRanges(info: NtFileInfo, mapped: bigint, path: string): Pick<ExtentMap, 'notes'> | undefined {
+function heldBeyondRanges(info: NtFileInfo, mapped: bigint, path: string): Pick<ExtentMap, 'notes' | 'heldOutsideExtents'> | undefined {
   const more = info.allocationSize - mapped;
   if (more <= LAST_BLOCK_SLACK) return undefined;
   return {
+    // space accounting counts them (a trial's 256 MiB fallocated file read "allocated 0, deleting it frees 0 bytes, exact")
+    heldOutsideExtents: more,
     notes: [
       `The server counts ${info.allocationSize} bytes on disk for ${path} (its allocation size) but its allocated ranges cover ${mapped}: the other ${more} bytes are held outside them, most likely space reserved and not yet written (preallocated, as by fallocate or a fixed-size disk image), which a Samba server reports as holes, or blocks held past the end of the file. No allocated-ranges map can place them; the file's size on disk counts them.`,
     ],
