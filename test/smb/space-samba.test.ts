@@ -167,9 +167,18 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     // (100.0%)" above a note saying 4096)
     assert.match(
       rt.stdout,
-      new RegExp(`^1 data range, 8388608 \\(8 MiB\\) as the server gives them, ${held} \\(.*\\) allocated \\(its allocation size: see the note\\) \\(`, 'm'),
+      new RegExp(
+        `^1 data range, 8388608 \\(8 MiB\\) as the server gives them, ${held} \\(.*\\) allocated \\(its allocation size: see the note\\) \\(`,
+        'm',
+      ),
     );
-    assert.match(t.stdout, new RegExp(`; mapped 8388608 \\(8 MiB\\) \\(100\\.0%\\) as the server gives them, ${held} \\(.*\\) allocated \\(its allocation size: see the note\\); `, 'm'));
+    assert.match(
+      t.stdout,
+      new RegExp(
+        `; mapped 8388608 \\(8 MiB\\) \\(100\\.0%\\) as the server gives them, ${held} \\(.*\\) allocated \\(its allocation size: see the note\\); `,
+        'm',
+      ),
+    );
   });
 
   test('a sparse-marked file with preallocated space: the server calls it holes, the map says what it holds beyond its ranges', async () => {
