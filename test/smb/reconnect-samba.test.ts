@@ -100,6 +100,13 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     const target = parseSmbUri(uri);
     const client = await clientFor(target);
     const f = await client.create({ name: 'big.bin', desiredAccess: 0x120089, disposition: M.Disposition.OPEN, options: 0 }, uri);
+    // the Explorer's watch of the share on the same connection, sent first: each request is told
+    // of its own loss (a trial's copy failed "while CHANGE_NOTIFY was in flight")
+    const root = await client.create({ name: '', desiredAccess: 0x100081, disposition: M.Disposition.OPEN, options: 1 }, uri);
+    const watching = client.changeNotify(root.fileId, uri, { tree: true, filter: 0x17 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     let got = 0;
     await assert.rejects(
       (async () => {
@@ -110,9 +117,11 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
       })(),
       (e: FsctlError) => {
         assert.ok(dropped(e), e.message);
+        assert.match(e.message, / while READ was in flight \(and \d+ more request\(s\)\)/);
         return true;
       },
     );
+    assert.match((await watching)?.message ?? '', / while CHANGE_NOTIFY was in flight/);
     assert.ok(got < 768 * MiB, `read ${got} bytes before the drop`);
     assert.equal(client.conn.closed, true);
 

@@ -184,7 +184,7 @@ export class SmbConnection {
         connected = true;
         clearTimeout(timer);
         // 'close' without an 'error' before it: the server ended the connection (FIN).
-        sock.on('close', () => c.fail(c.dropError('ECONNRESET', undefined, true)));
+        sock.on('close', () => c.fail(c.dropError('ECONNRESET', undefined, true), (p) => c.dropError('ECONNRESET', undefined, true, p)));
         resolve(c);
       });
       sock.on('error', (e: NodeJS.ErrnoException) => {
@@ -202,16 +202,19 @@ export class SmbConnection {
               ? smbError(code, [], `The host name ${host} could not be resolved (${code}); check the smb:// URI.`, e)
               : c.dropError(code, e);
         if (!connected) reject(err);
-        c.fail(err);
+        const dropped = code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN';
+        c.fail(err, dropped ? (p) => c.dropError(code, e, false, p) : undefined);
       });
     });
   }
 
   /**
    * A connection lost under the client: says how (the server closed it, or it was reset or
-   * broken), which request it took with it, and that the next request reconnects.
+   * broken), which request it took with it (`about`: the request this error is for; each pending
+   * one is told of its own, so a copy's WRITE does not read as the Explorer's CHANGE_NOTIFY, as
+   * a trial's did), and that the next request reconnects.
    */
-  private dropError(code: string, cause?: unknown, serverClosed = false): Error {
+  private dropError(code: string, cause?: unknown, serverClosed = false, about?: Pending): Error {
     const how = serverClosed
       ? 'the server closed the connection'
       : code === 'ECONNRESET'
@@ -219,7 +222,7 @@ export class SmbConnection {
         : code === 'EPIPE'
           ? 'the server closed the connection before a request could be written'
           : `the socket failed`;
-    const first = [...this.pending.values()][0];
+    const first = about ?? [...this.pending.values()][0];
     const inFlight = first
       ? ` while ${first.label} was in flight${this.pending.size > 1 ? ` (and ${this.pending.size - 1} more request(s))` : ''}`
       : '';
@@ -242,17 +245,18 @@ export class SmbConnection {
     this.fail(smbError('ECONNRESET', [], `The connection to ${this.where} was closed by the client.`));
   }
 
-  private fail(e: Error): void {
+  /** Fail every pending request with `e`, or with `each(p)`: an error of its own, said before they are let go. */
+  private fail(e: Error, each?: (p: Pending) => Error): void {
     if (!this.closedError) {
       this.closedError = e;
       this.socket.destroy();
       this.onClose?.();
     }
-    const all = [...this.pending.values()];
+    const all = [...this.pending.values()].map((p) => [p, each ? each(p) : e] as const);
     this.pending.clear();
-    for (const p of all) {
+    for (const [p, err] of all) {
       this.settle(p);
-      p.reject(e);
+      p.reject(err);
     }
     this.updateCancelPoll();
     for (const w of this.creditWaiters.splice(0)) w();
