@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { comparisonCopyPath } from '../../src/host/logic/destination';
 import { physicalCopy } from '../../src/views/physical-copy';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeSmbConnections, setSmbPasswordProvider } from '../../src/engine/backends/smb';
@@ -88,20 +88,31 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     // The share's TREE_CONNECT MaximalAccess lacks FILE_WRITE_DATA (Samba: 0x1f00a9 against 0x1f01ff).
     assert.equal((await api.connect(smb.uri('ro'))).stat.readOnly, true);
     assert.equal((await api.stat(smb.uri('ro', 'f.txt'))).readOnly, true);
-    assert.deepEqual((await api.list(smb.uri('ro'))).map((e) => [e.name, e.readOnly]), [['f.txt', true]]);
+    assert.deepEqual(
+      (await api.list(smb.uri('ro'))).map((e) => [e.name, e.readOnly]),
+      [['f.txt', true]],
+    );
     mkdirSync(join(root, 'attr'));
     writeFileSync(join(root, 'attr', 'marked.txt'), 'x');
     writeFileSync(join(root, 'attr', 'plain.txt'), 'x');
     chownSync(join(root, 'attr', 'marked.txt'), smbUid(), 0);
-    const setmode = spawnSync('smbclient', ['//127.0.0.1/data', '-p', String(smb.port), '-U', `el-smbtest%${SMB_PASSWORD}`, '-c', 'setmode attr/marked.txt +r']);
+    const setmode = spawnSync('smbclient', [
+      '//127.0.0.1/data',
+      '-p',
+      String(smb.port),
+      '-U',
+      `el-smbtest%${SMB_PASSWORD}`,
+      '-c',
+      'setmode attr/marked.txt +r',
+    ]);
     assert.equal(setmode.status, 0, setmode.stdout.toString() + setmode.stderr.toString());
     assert.equal((await api.stat(uri('attr/marked.txt'))).readOnly, true);
     assert.equal((await api.stat(uri('attr/plain.txt'))).readOnly, false);
     assert.equal((await api.stat(uri('attr'))).readOnly, false);
-    assert.deepEqual(
-      (await api.list(uri('attr'))).map((e) => [e.name, e.readOnly]).sort(),
-      [['marked.txt', true], ['plain.txt', false]],
-    );
+    assert.deepEqual((await api.list(uri('attr'))).map((e) => [e.name, e.readOnly]).sort(), [
+      ['marked.txt', true],
+      ['plain.txt', false],
+    ]);
   });
 
   test('stat and list match the server disk, across several QUERY_DIRECTORY pages', async () => {
@@ -129,6 +140,17 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     assert.ok(Buffer.from(got).equals(readFileSync(join(root, 'big.bin'))));
     assert.equal((await api.readFile(uri('many/00000'.replace('00000', 'ünïcødé.bin')))).length, 12345);
     await rejectsWith(api.readFile(uri('many')), 'STATUS_FILE_IS_A_DIRECTORY');
+    // over 2 GiB (a sparse 3 GiB image): refused with what to use instead, for an open and for
+    // the Explorer's paste to this computer alike (a trial's paste read "inspect it instead of opening it")
+    const huge = join(root, 'huge.img');
+    writeFileSync(huge, '');
+    truncateSync(huge, 3 * 1024 * MiB);
+    chownSync(huge, smbUid(), 0);
+    const e = await rejectsWith(api.readFile(uri('huge.img')), 'EFBIG');
+    assert.match(
+      e.message,
+      /so VS Code can neither open it nor copy it through its own file system .*; inspect it instead, or copy it with Server-Side Copy To…, which streams it\.$/,
+    );
   });
 
   test('writeFile honours create/overwrite and leaves no temporary name', async () => {
@@ -190,7 +212,7 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     );
   });
 
-  test('a save over a file this user may not write (another owner\'s, or read-only) is refused, as smbclient\'s put is: nothing changes', async () => {
+  test("a save over a file this user may not write (another owner's, or read-only) is refused, as smbclient's put is: nothing changes", async () => {
     // The trial: root's 0644 file and the user's own 0444 file were both replaced by a save
     // (a new file renamed over them, which the user's writable folder allowed), and became 0744.
     const SMB_GID = Number(execFileSync('id', ['-g', 'el-smbtest']).toString().trim());
@@ -203,13 +225,27 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
       writeFileSync(file, 'protected\n');
       chownSync(file, uid, gid);
       chmodSync(file, mode);
-      const put = spawnSync('smbclient', ['//127.0.0.1/data', '-p', String(smb.port), '-U', `el-smbtest%${SMB_PASSWORD}`, '-c', `put /etc/hostname ${name}`]);
+      const put = spawnSync('smbclient', [
+        '//127.0.0.1/data',
+        '-p',
+        String(smb.port),
+        '-U',
+        `el-smbtest%${SMB_PASSWORD}`,
+        '-c',
+        `put /etc/hostname ${name}`,
+      ]);
       assert.match(put.stdout.toString() + put.stderr.toString(), /NT_STATUS_ACCESS_DENIED/, `${name}: smbclient's put is refused`);
-      await assert.rejects(api.writeFile(uri(name), Buffer.from('overwritten\n'), { create: false, overwrite: true }), (e: Error & { code?: string }) => {
-        assert.equal(e.code, 'STATUS_ACCESS_DENIED', e.message);
-        assert.match(e.message, /^Saving .* was refused \(STATUS_ACCESS_DENIED\): the server does not let this user write it .*; nothing was written\./);
-        return true;
-      });
+      await assert.rejects(
+        api.writeFile(uri(name), Buffer.from('overwritten\n'), { create: false, overwrite: true }),
+        (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'STATUS_ACCESS_DENIED', e.message);
+          assert.match(
+            e.message,
+            /^Saving .* was refused \(STATUS_ACCESS_DENIED\): the server does not let this user write it .*; nothing was written\./,
+          );
+          return true;
+        },
+      );
       const st = statSync(file);
       assert.equal(readFileSync(file, 'utf8'), 'protected\n', `${name} unchanged`);
       assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [uid, gid, mode], `${name}: owner and mode unchanged`);
@@ -229,7 +265,10 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
       assert.equal(e.code, 'STATUS_ACCESS_DENIED', e.message);
       assert.match(e.message, /locked\/new\.txt/);
       assert.doesNotMatch(e.message, /extent-lens-[0-9a-f]+\.tmp/, 'a trial: "denied access to …/.notes.txt.extent-lens-203576f1.tmp"');
-      assert.ok(e.paths.every((p) => !p.includes('.tmp')), JSON.stringify(e.paths));
+      assert.ok(
+        e.paths.every((p) => !p.includes('.tmp')),
+        JSON.stringify(e.paths),
+      );
       return true;
     });
     assert.deepEqual(readdirSync(dir), []);
@@ -377,8 +416,9 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
       writeFileSync(join(root, 'wf/there.txt'), 'changed');
       writeFileSync(join(root, 'wf/later.json'), '{}');
       writeFileSync(join(root, 'wf/other.txt'), 'not watched');
-      await until('both names reported', () =>
-        seen.some((c) => c.path === uri('wf/there.txt')) && seen.some((c) => c.type === 'created' && c.path === uri('wf/later.json')),
+      await until(
+        'both names reported',
+        () => seen.some((c) => c.path === uri('wf/there.txt')) && seen.some((c) => c.type === 'created' && c.path === uri('wf/later.json')),
       );
       await new Promise((r) => setTimeout(r, 300));
       assert.ok(

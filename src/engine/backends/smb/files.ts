@@ -150,7 +150,9 @@ async function readFile(uri: string): Promise<Uint8Array> {
       throw smbError(
         'EFBIG',
         [uri],
-        `${uri} is ${size} bytes, more than one buffer in memory holds (EFBIG); inspect it instead of opening it.`,
+        `${uri} is ${size} bytes, more than one buffer in memory holds (EFBIG), so VS Code can neither open it nor copy ` +
+          "it through its own file system (the Explorer's copy and paste to this computer); inspect it instead, or copy it " +
+          'with Server-Side Copy To…, which streams it.',
       );
     }
     const total = Number(size);
