@@ -214,11 +214,14 @@ export async function copyChunkNt(
             `${source} is not marked sparse, so the server copied all ${info.endOfFile} bytes as data: the copy holds ${held} bytes on disk where the source holds ${info.allocationSize} (the rest of it is holes or compressed, which the server does not show). To keep its holes, mark the source sparse first (extent-lens set-sparse, or Set Sparse in VS Code; its data is unchanged) and copy again.`,
           );
       }
-      // A volume that can share blocks may do so for a copychunk as well (Samba with vfs_btrfs
-      // clones the chunks: every extent of the copy shared), which SMB does not show the client.
-      if (copied > 0n && supportsBlockClone(volume))
+      // A server may share the source's blocks for a copychunk (Samba with vfs_btrfs clones the
+      // chunks; any Samba copies them with copy_file_range, which shares blocks on XFS and btrfs
+      // though the volume reports no block refcounting: a trial saw every extent of such a copy
+      // shared), which SMB does not show the client: said for every copy that moved bytes.
+      if (copied > 0n)
         notes.push(
-          `the volume can share blocks (FILE_SUPPORTS_BLOCK_REFCOUNTING), and a server may share the source's blocks for a server-side copy rather than write new ones (Samba with vfs_btrfs does), which SMB does not show: see it on the server (filefrag -v, or fsutil file queryExtentsAndRefCounts on Windows). For a copy with blocks of its own: extent-lens copy --reflink never (read and written through this client).`,
+          (supportsBlockClone(volume) ? 'the volume can share blocks (FILE_SUPPORTS_BLOCK_REFCOUNTING), and a' : 'A') +
+            " server may share the source's blocks for a server-side copy rather than write new ones (Samba does where its file system can: vfs_btrfs clones, and its copy_file_range shares blocks on XFS and btrfs even where the volume reports no block refcounting), which SMB does not show: see it on the server (filefrag -v, or fsutil file queryExtentsAndRefCounts on Windows). For a copy with blocks of its own: extent-lens copy --reflink never (read and written through this client).",
         );
       return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, notes };
     },
