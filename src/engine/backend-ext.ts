@@ -297,8 +297,13 @@ export interface BackendExtensions {
   remove?(path: string): Promise<void>;
   /** Read up to buf.length bytes at `offset`; returns the count read (0 at EOF). */
   read?(path: string, offset: bigint, buf: Uint8Array): Promise<number>;
-  /** Make `range` read as zeros, deallocating where possible. */
-  zeroRange?(path: string, range: ByteRange, ctx: OpContext): Promise<OperationReport>;
+  /**
+   * Make `range` read as zeros, deallocating where possible; with `keepAllocated` (only where
+   * `keepsAllocated`), keeping it allocated instead.
+   */
+  zeroRange?(path: string, range: ByteRange, ctx: OpContext, opts?: { keepAllocated?: boolean }): Promise<OperationReport>;
+  /** zeroRange can keep the range allocated (Linux: FALLOC_FL_ZERO_RANGE). */
+  readonly keepsAllocated?: boolean;
   /** extentMap with the extents packed (see PackedExtentMap). */
   extentMapPacked?(path: string, window: ByteRange | undefined, ctx: OpContext, limit?: MapLimit): Promise<PackedExtentMap>;
   /** Many windows of one file, each like extentMapPacked (one open for all: the sampled views). */

@@ -26,6 +26,7 @@ import type {
   RangesResult,
   RunOptions,
   VolumeInfo,
+  ZeroOptions,
 } from './types';
 import type { SpaceResult } from './space-types';
 import type { SpaceOptions } from './space';
@@ -102,7 +103,7 @@ export interface Engine {
   copy(source: string, destination: string, opts?: CopyOptions): Promise<OperationReport>;
   punch(path: string, range: ByteRange, opts?: RunOptions): Promise<OperationReport>;
   /** Make a range read as zeros (punching where the file system can, writing zeros otherwise). */
-  zero(path: string, range: ByteRange, opts?: RunOptions): Promise<OperationReport>;
+  zero(path: string, range: ByteRange, opts?: ZeroOptions): Promise<OperationReport>;
   digHoles(path: string, opts?: DigHolesOptions): Promise<OperationReport>;
   setSparse(path: string, sparse: boolean, opts?: RunOptions): Promise<OperationReport>;
   /**
@@ -215,8 +216,8 @@ class EngineImpl implements Engine {
   punch(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'punch', path: p, range }, o) as Promise<OperationReport>;
   }
-  zero(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
-    return this.run({ op: 'zero', path: p, range }, o) as Promise<OperationReport>;
+  zero(p: string, range: ByteRange, o: ZeroOptions = {}): Promise<OperationReport> {
+    return this.run({ op: 'zero', path: p, range, keepAllocated: o.keepAllocated }, o) as Promise<OperationReport>;
   }
   digHoles(p: string, o: DigHolesOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'dig-holes', path: p, blockSize: o.blockSize }, o) as Promise<OperationReport>;

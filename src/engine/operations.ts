@@ -50,7 +50,7 @@ export type Request =
     }
   | { op: 'copy'; source: string; destination: string; onExisting?: ExistingPolicy; reflink?: 'auto' | 'never' }
   | { op: 'punch'; path: string; range: ByteRange }
-  | { op: 'zero'; path: string; range: ByteRange }
+  | { op: 'zero'; path: string; range: ByteRange; keepAllocated?: boolean }
   | { op: 'dig-holes'; path: string; blockSize?: number }
   | { op: 'set-sparse'; path: string; sparse: boolean }
   // onFile, onFileMapped, onFileShared: functions, so in the caller's thread only (engine.ts strips
@@ -255,6 +255,16 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       // is heard on the next turn of the event loop: taken before the file is changed (a trial's
       // punch went ahead and exited 0).
       await ctx.checkCancelledBeforeCommit();
+      if (r.op === 'zero' && r.keepAllocated) {
+        if (!b.keepsAllocated || !b.zeroRange)
+          throw new FsctlError({
+            operation: 'zero',
+            code: 'E_UNSUPPORTED',
+            paths: [r.path],
+            message: `zero: keeping the range allocated needs Linux's FALLOC_FL_ZERO_RANGE, which the ${b.name} backend has not (E_UNSUPPORTED); zero it without keeping it allocated, or write zeros with another tool.`,
+          });
+        return b.zeroRange(r.path, r.range, ctx, { keepAllocated: true });
+      }
       if (r.op === 'zero' && b.zeroRange) return b.zeroRange(r.path, r.range, ctx);
       const punch = async () => {
         await ctx.checkCancelledBeforeCommit();

@@ -197,6 +197,15 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
+export interface ZeroOptions extends RunOptions {
+  /**
+   * Keep the range allocated (Linux FALLOC_FL_ZERO_RANGE, as `fallocate -z`: its blocks become
+   * unwritten, holes in it are allocated) instead of punching it: a thick-provisioned image
+   * stays thick. Elsewhere E_UNSUPPORTED.
+   */
+  keepAllocated?: boolean;
+}
+
 export interface CloneFileOptions extends RunOptions {
   /** Existing destination: fail (default), auto-rename "name (clone).ext", or overwrite. */
   onExisting?: ExistingPolicy;

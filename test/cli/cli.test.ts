@@ -508,6 +508,19 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
         .every((b) => b === 0),
     );
 
+    // --keep-allocated: zeroed, still allocated (FALLOC_FL_ZERO_RANGE): nothing deallocated, and
+    // the 4 KiB hole punched above at 0 allocated again (as fallocate -z does)
+    const blocks = fs.statSync(f).blocks;
+    const zk = cliJson(['zero', f, '0', '64k', '--keep-allocated']);
+    assert.equal(zk.method, 'FALLOC_FL_ZERO_RANGE');
+    assert.equal(fs.statSync(f).blocks, blocks + 8, 'nothing deallocated; the hole in the range allocated');
+    assert.ok(
+      fs
+        .readFileSync(f)
+        .subarray(0, 64 * K)
+        .every((b) => b === 0),
+    );
+
     const g = path.join(xfs.mnt, 'zeros.bin');
     const content = Buffer.alloc(128 * K, 0);
     content.fill(0x5a, 32 * K, 36 * K);
@@ -697,7 +710,11 @@ describe('extent-lens: stdout that cannot be written (/dev/full)', () => {
     for (const args of [['--help'], ['--version'], ['help', 'map'], ['map', '--help']]) {
       const r = toFull(args);
       assert.equal(r.code, 1, args.join(' '));
-      assert.match(r.stderr, /^extent-lens( map)?: writing to standard output failed: no space left on device \(ENOSPC\)\.\n$/, args.join(' '));
+      assert.match(
+        r.stderr,
+        /^extent-lens( map)?: writing to standard output failed: no space left on device \(ENOSPC\)\.\n$/,
+        args.join(' '),
+      );
     }
     const d = tempDir('full');
     try {

@@ -172,11 +172,22 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
         const z = await engine.zero(f, { offset: 0n, length: 524288n });
         assert.equal(z.bytes, 524288n);
         assert.deepEqual(z.notes, [
-          "zeroed by punching a hole: 524288 bytes of the file's blocks in the range were deallocated (measured); the range held 524288 bytes of preallocated (unwritten) space, which `fallocate -z` keeps",
+          "zeroed by punching a hole: 524288 bytes of the file's blocks in the range were deallocated (measured); the range held 524288 bytes of preallocated (unwritten) space, which keepAllocated (the CLI's `zero --keep-allocated`, as `fallocate -z`) keeps",
         ]);
         assert.equal(fs.statSync(f).blocks * 512, 524288, 'the other half stays reserved');
         // a hole zeroed: nothing deallocated, nothing said
         assert.equal((await engine.zero(f, { offset: 0n, length: 4096n })).notes, undefined);
+        // keepAllocated: the range stays allocated (its hole too), as fallocate -z leaves it
+        const k = path.join(d, 'thick.img');
+        execFileSync('fallocate', ['-l', '1M', k]);
+        fs.writeFileSync(k, Buffer.alloc(4096, 7), { flag: 'r+' });
+        execFileSync('fallocate', ['-p', '-o', '65536', '-l', '65536', k]); // a hole inside
+        const kept = await engine.zero(k, { offset: 0n, length: 524288n }, { keepAllocated: true });
+        assert.equal(kept.method, 'FALLOC_FL_ZERO_RANGE');
+        assert.equal(kept.bytes, 524288n);
+        assert.match(kept.notes![0], /^the range stays allocated \(FALLOC_FL_ZERO_RANGE, as fallocate -z/);
+        assert.equal(fs.statSync(k).blocks * 512, 1048576, 'all of it still allocated, the hole too');
+        assert.ok(fs.readFileSync(k).subarray(0, 524288).equals(Buffer.alloc(524288)), 'reads as zeros');
       },
     );
 

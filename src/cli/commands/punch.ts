@@ -1,6 +1,7 @@
 // extent-lens punch FILE OFFSET LENGTH / extent-lens zero FILE OFFSET LENGTH.
 // punch deallocates the range (it reads as zeros; the size does not change); zero makes the
-// range read as zeros, punching where the file system can and writing zeros otherwise.
+// range read as zeros, punching where the file system can and writing zeros otherwise, or with
+// --keep-allocated keeping it allocated (FALLOC_FL_ZERO_RANGE).
 
 import type { ByteRange, Engine, OperationReport, RunOptions } from '../../engine';
 import type { Command, CommandContext } from '../command';
@@ -56,7 +57,15 @@ export const zeroCommand: Command = {
   summary: 'Make a byte range read as zeros (punching where possible, writing zeros otherwise).',
   args: ['FILE', 'OFFSET', 'LENGTH'],
   longRunning: () => true, // may write zeros where punching is impossible
-  options: {},
-  description: `JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,...}`,
-  run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.zero(p, r, o)),
+  options: {
+    'keep-allocated': {
+      type: 'boolean',
+      help: 'keep the range allocated (Linux FALLOC_FL_ZERO_RANGE, as fallocate -z; zeros written where the file system cannot): a preallocated image stays preallocated',
+    },
+  },
+  description: `Without --keep-allocated the range is punched where the file system can (its space freed,
+preallocated space too; the note says how much), as fallocate -p; with it, it stays allocated.
+
+JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,...}`,
+  run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.zero(p, r, { ...o, keepAllocated: ctx.values['keep-allocated'] === true })),
 };

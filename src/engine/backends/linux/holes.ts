@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import { errnoError } from '../../errno';
 import { big, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from './libc';
-import { closeQuietly, openRegular } from './files';
+import { closeQuietly, openRegular, type OpenFile } from './files';
 import type { ByteRange, Extent, OperationReport, RangesResult } from '../../types';
 import { EINVAL, elapsed, EOPNOTSUPP, now } from './base';
 import { LinuxMaps } from './map';
@@ -96,8 +96,15 @@ export class LinuxHoles extends LinuxMaps {
     }
   }
 
-  /** Punch where possible; else FALLOC_FL_ZERO_RANGE; else write zeros. */
-  async zeroRange(p: string, range: ByteRange, ctx: OpContext): Promise<OperationReport> {
+  /** zeroRange can keep the range allocated (FALLOC_FL_ZERO_RANGE). */
+  readonly keepsAllocated = true;
+
+  /**
+   * Punch where possible; else FALLOC_FL_ZERO_RANGE; else write zeros. With `keepAllocated`, no
+   * punch: FALLOC_FL_ZERO_RANGE (as `fallocate -z`), else zeros written, both of which leave the
+   * range allocated (a thick-provisioned image stays thick; a trial's 8 MiB image went to 4).
+   */
+  async zeroRange(p: string, range: ByteRange, ctx: OpContext, opts: { keepAllocated?: boolean } = {}): Promise<OperationReport> {
     const t0 = now();
     ctx.checkCancelled();
     const f = openRegular('zero', p, 'read-write');
@@ -110,6 +117,7 @@ export class LinuxHoles extends LinuxMaps {
       // Punching frees what the range held, preallocated (unwritten) space too, which `fallocate
       // -z` would keep: said with the measured figure (a trial saw 8 MiB of reservation go unsaid).
       const rangeEnd = range.offset + range.length;
+      if (opts.keepAllocated) return this.zeroKeepingAllocated(f, p, range, within, ctx, t0);
       const before = this.extentBytesIn(f.fd, p, range.offset, rangeEnd, ctx);
       if (this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0) {
         let after: ReturnType<typeof this.extentBytesIn>;
@@ -123,7 +131,7 @@ export class LinuxHoles extends LinuxMaps {
           said.push(
             `zeroed by punching a hole: ${before.allocated - after.allocated} bytes of the file's blocks in the range were deallocated (measured)` +
               (before.unwritten > 0n
-                ? `; the range held ${before.unwritten} bytes of preallocated (unwritten) space, which \`fallocate -z\` keeps`
+                ? `; the range held ${before.unwritten} bytes of preallocated (unwritten) space, which keepAllocated (the CLI's \`zero --keep-allocated\`, as \`fallocate -z\`) keeps`
                 : ''),
           );
         return {
@@ -152,32 +160,73 @@ export class LinuxHoles extends LinuxMaps {
       e = this.libc.errno();
       if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
       notes.push('nor zero ranges; zeros were written');
-      // Write zeros only inside the file: zeroing never extends it.
-      const end = range.offset + within.bytes;
-      const zeros = new Uint8Array(1 << 20);
-      let pos = range.offset;
-      let calls = 2;
-      while (pos < end) {
-        ctx.checkCancelled();
-        const n = end - pos > BigInt(zeros.length) ? zeros.length : Number(end - pos);
-        const w = big(this.libc.pwrite(f.fd, zeros, n, pos));
-        calls++;
-        if (w <= 0n) throw this.fail('zero', 'pwrite', [p]);
-        pos += w;
-        ctx.progress({ done: pos - range.offset, total: end - range.offset });
-      }
-      return {
-        operation: 'zero',
-        method: 'write-zeros',
-        source: p,
-        bytes: within.bytes,
-        calls,
-        durationMs: elapsed(t0),
-        notes: [...notes, ...within.notes],
-      };
+      return this.writeZeros(f, p, range, within, notes, 2, ctx, t0);
     } finally {
       closeQuietly(f);
     }
+  }
+
+  /** zero with keepAllocated: FALLOC_FL_ZERO_RANGE, else zeros written (never a punch). */
+  private zeroKeepingAllocated(
+    f: OpenFile,
+    p: string,
+    range: ByteRange,
+    within: { bytes: bigint; notes: string[] },
+    ctx: OpContext,
+    t0: number,
+  ): OperationReport {
+    if (this.libc.fallocate(f.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0)
+      return {
+        operation: 'zero',
+        method: 'FALLOC_FL_ZERO_RANGE',
+        source: p,
+        bytes: within.bytes,
+        calls: 1,
+        durationMs: elapsed(t0),
+        notes: [
+          'the range stays allocated (FALLOC_FL_ZERO_RANGE, as fallocate -z: its blocks read as zeros; holes in it were allocated)',
+          ...within.notes,
+        ],
+      };
+    const e = this.libc.errno();
+    if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
+    const said = ['the file system cannot zero a range in place (FALLOC_FL_ZERO_RANGE); zeros were written, which keeps it allocated'];
+    return this.writeZeros(f, p, range, within, said, 1, ctx, t0);
+  }
+
+  /** Zeros written over the part of `range` inside the file (zeroing never extends it). */
+  private writeZeros(
+    f: OpenFile,
+    p: string,
+    range: ByteRange,
+    within: { bytes: bigint; notes: string[] },
+    notes: string[],
+    callsBefore: number,
+    ctx: OpContext,
+    t0: number,
+  ): OperationReport {
+    const end = range.offset + within.bytes;
+    const zeros = new Uint8Array(1 << 20);
+    let pos = range.offset;
+    let calls = callsBefore;
+    while (pos < end) {
+      ctx.checkCancelled();
+      const n = end - pos > BigInt(zeros.length) ? zeros.length : Number(end - pos);
+      const w = big(this.libc.pwrite(f.fd, zeros, n, pos));
+      calls++;
+      if (w <= 0n) throw this.fail('zero', 'pwrite', [p]);
+      pos += w;
+      ctx.progress({ done: pos - range.offset, total: end - range.offset });
+    }
+    return {
+      operation: 'zero',
+      method: 'write-zeros',
+      source: p,
+      bytes: within.bytes,
+      calls,
+      durationMs: elapsed(t0),
+      notes: [...notes, ...within.notes],
+    };
   }
 
   async setSparse(p: string, sparse: boolean, ctx: OpContext): Promise<OperationReport> {
