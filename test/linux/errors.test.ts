@@ -156,6 +156,21 @@ describe('bad input and failures', { skip }, () => {
     }
   });
 
+  test('zero keepAllocated on a backend that cannot keep the range allocated: E_UNSUPPORTED, nothing changed', async () => {
+    class CannotKeep extends LinuxBackend {
+      override readonly keepsAllocated = false;
+    }
+    const d = freshDir(xfs, 'keep-allocated');
+    const f = path.join(d, 'f.bin');
+    writeData(f, 8192);
+    const h = sha256(f);
+    await assert.rejects(
+      createEngine({ backend: new CannotKeep() }).zero(f, { offset: 0n, length: 4096n }, { keepAllocated: true }),
+      isErr('E_UNSUPPORTED', /keeping the range allocated needs Linux's FALLOC_FL_ZERO_RANGE/),
+    );
+    assert.equal(sha256(f), h);
+  });
+
   test('append-only destination (chattr +a): overwrite refused before any work, named; nothing changed', async () => {
     // access(W_OK) passes an append-only file and the rename over it fails (EPERM) only after the
     // whole clone or copy (a trial: 100 MB copied, then EPERM); the flag is asked first.

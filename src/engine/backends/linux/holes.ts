@@ -97,7 +97,7 @@ export class LinuxHoles extends LinuxMaps {
   }
 
   /** zeroRange can keep the range allocated (FALLOC_FL_ZERO_RANGE). */
-  readonly keepsAllocated = true;
+  readonly keepsAllocated: boolean = true;
 
   /**
    * Punch where possible; else FALLOC_FL_ZERO_RANGE; else write zeros. With `keepAllocated`, no
