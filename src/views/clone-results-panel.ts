@@ -4,6 +4,7 @@
 // request it measures a real physical copy of one file's source next to its destination.
 
 import * as vscode from 'vscode';
+import * as fs from 'node:fs/promises';
 import type { CloneResultsData, HostMessage } from '../protocol/messages';
 import { parseWebviewMessage, toWire } from '../protocol/messages';
 import type { Services } from '../host/services';
@@ -12,6 +13,7 @@ import { comparisonCopyPath } from '../host/logic/destination';
 import { uriPartsOf } from '../host/logic/smb-uri';
 import { errorLogLine } from '../host/logic/errors';
 import { requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import { shownPath } from '../host/logic/shown';
 import { describeUntrusted, setWebviewHtml, webviewOptions } from './panel-setup';
 import { physicalCopy } from './physical-copy';
 
@@ -92,9 +94,9 @@ export class CloneResultsPanel implements vscode.Disposable {
   }
 
   /**
-   * Copy the source byte by byte (read/write: no reflink, no copy_file_range, which may clone)
-   * to a hidden temporary file in the destination's folder, time it, delete it. On a share the
-   * bytes go through this client (the SMB file API), as a copy without the server would.
+   * Copy the source with blocks of its own (the engine's copy, reflink never: its data read and
+   * written, holes kept, as cp --reflink=never) to a hidden temporary file in the destination's
+   * folder, time it, delete it (physical-copy.ts). On a share the bytes go through this client.
    */
   private async compare(item: number): Promise<void> {
     if (this.comparing) return;
@@ -104,20 +106,17 @@ export class CloneResultsPanel implements vscode.Disposable {
     const data = items[item];
     const tmp = comparisonCopyPath(data.destination.path);
     try {
-      const smb = uriPartsOf(data.source.path) ? await this.s.smbFiles() : undefined;
-      // the room the copy needs, checked before it writes (the destination exists: its volume)
+      const smb = uriPartsOf(tmp) ? await this.s.smbFiles() : undefined;
+      const remove = (p: string): Promise<void> => (smb ? smb.remove(p, { recursive: false }) : fs.rm(p, { force: true }));
       const engine = await this.s.engine();
-      const freeBytes = await engine.volume(data.destination.path).then(
-        (v) => v.freeBytes,
-        () => undefined,
-      );
-      const result = await withCancellableProgress(t('Measuring a physical copy of {0}…', data.source.path), (signal, onProgress) =>
-        physicalCopy(data.source.path, tmp, { signal, onProgress, freeBytes }, smb),
+      const result = await withCancellableProgress(
+        t('Measuring a physical copy of {0}…', shownPath(data.source.path)),
+        (signal, onProgress) => physicalCopy(engine, data.source.path, tmp, { signal, onProgress }, remove),
       );
       const comparison = { copyMs: result.durationMs, copyBytes: toWire(result.bytes), cloneMs: data.durationMs };
       this.s.log.info(
         `compare: physical copy of ${data.source.path}: ${result.bytes} bytes in ${result.durationMs.toFixed(1)} ms ` +
-          `(clone took ${data.durationMs.toFixed(1)} ms); temporary copy deleted`,
+          `written, holes kept (clone took ${data.durationMs.toFixed(1)} ms); temporary copy deleted`,
       );
       if (this.items === items) {
         const updated = { ...data, comparison };

@@ -14,6 +14,7 @@ import { closeSmbConnections, setSmbPasswordProvider } from '../../src/engine/ba
 import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
 import { FsctlError } from '../../src/engine/errors';
+import { createEngine } from '../../src/engine/engine';
 import { smbFiles, type SmbChange, type SmbFileApi } from '../../src/engine/smb-files';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { makeDenseFile, smbUid } from './helpers';
@@ -281,7 +282,11 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     const tmp = comparisonCopyPath(uri('cmp-dst.bin'), 42);
     assert.equal(tmp, uri('.el-compare-42.tmp'), 'the URI keeps its two slashes');
     const seen: bigint[] = [];
-    const r = await physicalCopy(uri('cmp-src.bin'), tmp, { onProgress: (p) => seen.push(p.done) }, api);
+    const engine = createEngine();
+    const r = await physicalCopy(engine, uri('cmp-src.bin'), tmp, { onProgress: (p) => seen.push(p.done) }, (p) =>
+      api.remove(p, { recursive: false }),
+    );
+    await engine.dispose();
     assert.equal(r.bytes, BigInt(3 * 1024 * 1024 + 5));
     assert.ok(r.durationMs > 0);
     assert.equal(seen.at(-1), r.bytes, 'progress up to the whole file');

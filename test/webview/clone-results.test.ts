@@ -140,7 +140,8 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     assert.equal(compared, 1);
     assert.ok(bridge.received.some((m) => m.type === 'compareWithCopy'));
     const row = await page.$eval('.compare-table tr[data-key="copy"] td', (td) => td.textContent);
-    assert.match(row!, /for 8,388,608 bytes \(8 MiB\)$/);
+    assert.match(row!, /, 8,388,608 bytes \(8 MiB\) written$/);
+    assert.equal(await page.$eval('.compare-table tr[data-key="copy"] th', (th) => th.textContent), 'Copy, read and written (holes kept)');
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
     assert.deepEqual(errors, []);
     await page.screenshot({ path: screenshotPath('clone-results.png'), fullPage: true });

@@ -210,7 +210,8 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
       table.appendChild(r);
     };
     tr(l10n.t('Clone'), ms(c.cloneMs), 'clone');
-    tr(l10n.t('Physical copy'), l10n.t('{0} for {1}', ms(c.copyMs), bytesText(c.copyBytes)), 'copy');
+    // the engine's copy with blocks of its own (as cp --reflink=never): data written, holes kept
+    tr(l10n.t('Copy, read and written (holes kept)'), l10n.t('{0}, {1} written', ms(c.copyMs), bytesText(c.copyBytes)), 'copy');
     tr(l10n.t('Speed-up'), c.cloneMs > 0 ? `${(c.copyMs / c.cloneMs).toFixed(1)}×` : '—', 'speedup');
     result.replaceChildren(table);
     if (comparing === item) comparing = undefined;
