@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import type { OperationReport, Progress } from '../engine';
-import { errorFacts, errorLogLine } from './logic/errors';
+import { errorFacts, errorLogLine, inVsCodeWords } from './logic/errors';
 import { type AskAnswer } from './logic/existing-policy';
 import { ProgressTracker } from './logic/progress';
 import { reportLogLine } from './logic/report-log';
@@ -207,6 +207,6 @@ export async function offerCopyInstead(s: Services, e: unknown): Promise<boolean
   const copy = t('Copy instead (keeps holes)');
   // an error (what was asked did not happen): VS Code keeps an error with an action on screen
   // until it is answered, where a warning's toast hides after a few seconds
-  const choice = await vscode.window.showErrorMessage(f.message, copy);
+  const choice = await vscode.window.showErrorMessage(shownText(inVsCodeWords(f.message)), copy);
   return choice === copy;
 }

@@ -766,7 +766,7 @@ describe('clone flow', { skip: fsSkip }, () => {
         (m) =>
           /^Clone bytes 65,536–131,072 of .* past its end\? interactive\.img grows from 262,144 to 327,680 bytes\.$/.test(m.text) &&
           m.options.detail ===
-            '65,536 bytes (64 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end.',
+            '65,536 bytes (64 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end. Each range runs from its first byte up to, not including, its end.',
       ),
       JSON.stringify(state.messageOptions.slice(-2)),
     );

@@ -174,7 +174,7 @@ test('clone range confirmation: a replacement inside the file, not past its end;
   const r = { source: '/m/s.img', target: '/m/d.img', sourceOffset: 0n, length: 8192n, destinationSize: 8192n, copy: false };
   assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 0n }), {
     question: 'Replace bytes 0–8,192 of /m/d.img with bytes 0–8,192 of /m/s.img?',
-    detail: '8,192 bytes (8 KiB). The destination range is overwritten in place by shared (cloned) blocks.',
+    detail: '8,192 bytes (8 KiB). The destination range is overwritten in place by shared (cloned) blocks. Each range runs from its first byte up to, not including, its end.',
   });
   // partly past the end: some bytes are replaced, and the file grows
   assert.equal(
@@ -184,13 +184,13 @@ test('clone range confirmation: a replacement inside the file, not past its end;
   // wholly past the end (at it, or beyond with a hole between): nothing is replaced
   assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 8192n }), {
     question: 'Clone bytes 0–8,192 of /m/s.img to bytes 8,192–16,384 of /m/d.img, past its end? d.img grows from 8,192 to 16,384 bytes.',
-    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end.',
+    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end. Each range runs from its first byte up to, not including, its end.',
   });
   assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 1n << 60n, copy: true }), {
     question:
       'Copy bytes 0–8,192 of /m/s.img to bytes 1,152,921,504,606,846,976–1,152,921,504,606,855,168 of /m/d.img, past its end? ' +
       'd.img grows from 8,192 to 1,152,921,504,606,855,168 bytes; bytes 8,192–1,152,921,504,606,846,976, past its old end, become a hole.',
-    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets a copy (its own blocks, nothing shared) past its old end.',
+    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets a copy (its own blocks, nothing shared) past its old end. Each range runs from its first byte up to, not including, its end.',
   });
 });
 
@@ -253,4 +253,9 @@ test("the engine's CLI password advice reads as VS Code's own way in the extensi
   assert.doesNotMatch(shown, /EXTENT_LENS_SMB_PASSWORD/);
   assert.match(shown, /\(STATUS_LOGON_FAILURE\); check the user in the smb:\/\/ address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one\.$/);
   assert.doesNotMatch(inVsCodeWords('the user name or password is wrong; check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI'), /EXTENT_LENS/);
+  // the CLI's "allow a copy" is the offer's button in VS Code (a trial: the two did not match)
+  assert.equal(
+    inVsCodeWords('ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy (EOPNOTSUPP).'),
+    'ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or copy the data instead (Copy instead) (EOPNOTSUPP).',
+  );
 });

@@ -224,5 +224,7 @@ export function rangeConfirmation(
     : r.copy
       ? t('{0}. The destination range is overwritten in place by a copy (its own blocks, nothing shared).', size)
       : t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', size);
-  return { question: growth ? `${question} ${growth}` : question, detail };
+  // "A–B" is half open, as the inspector's "End (exclusive)": said, not left to be read as inclusive (a trial did)
+  const halfOpen = t('Each range runs from its first byte up to, not including, its end.');
+  return { question: growth ? `${question} ${growth}` : question, detail: `${detail} ${halfOpen}` };
 }

@@ -60,5 +60,7 @@ export function inVsCodeWords(message: string): string {
     .replace(
       'check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI',
       'check the user in the smb:// address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one',
-    );
+    )
+    // the engine's "or allow a copy" (the CLI's --fallback copy) is the offer's button here
+    .replace(/, or allow a copy\b/g, ', or copy the data instead (Copy instead)');
 }
