@@ -284,7 +284,7 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
       icon: e.querySelector('.codicon-info')?.getAttribute('aria-hidden'),
       scrollWidth: document.documentElement.scrollWidth,
     }));
-    const meaning = 'Shared: allocated bytes that another file (a clone) also uses.';
+    const meaning = "Shared: allocated bytes the file system reports as shared (FIEMAP's SHARED flag): also used by another file (a clone, a snapshot) or by another place in this file (a range cloned within it).";
     assert.deepEqual(seen, { shown: `"${meaning}"`, description: meaning, icon: 'true', scrollWidth: 320 });
     await page.close();
   });

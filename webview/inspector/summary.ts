@@ -23,7 +23,13 @@ const VOCABULARY: Record<string, string | undefined> = {
   Data: l10n.t('Data: bytes in written extents, the ranges SEEK_DATA reports (allocated minus unwritten).'),
   Unwritten: l10n.t('Unwritten: allocated but never written (preallocated); reads as zeros; SEEK_DATA skips it.'),
   Sparse: l10n.t('Sparse: the part of the logical size that is holes (no extent at all).'),
-  Shared: l10n.t('Shared: allocated bytes that another file (a clone) also uses.'),
+  Shared: l10n.t(
+    "Shared: allocated bytes the file system reports as shared (FIEMAP's SHARED flag): also used by another file (a clone, a snapshot) or by another place in this file (a range cloned within it).",
+  ),
+  // filefrag's headline counts physically contiguous records as one; its -v rows are these
+  Extents: l10n.t(
+    'Extents: the records the file system gives (FIEMAP), as filefrag -v lists them row by row and xfs_io fiemap does; filefrag\'s "N extents found" counts physically contiguous ones as one, so it can be fewer.',
+  ),
 };
 
 /** Why a summary covers only the first extents of a file (extentLens.inspector.maxExtents). */
