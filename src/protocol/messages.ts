@@ -655,13 +655,17 @@ function isCloneSide(v: unknown): v is CloneSide {
   );
 }
 
+const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
+
 export function isCloneResultsData(v: unknown): v is CloneResultsData {
   if (!isObj(v)) return false;
   if (!isStr(v.operation, 64) || !isStr(v.method, 64) || typeof v.fellBack !== 'boolean') return false;
   if (v.fallbackReason !== undefined && !isStr(v.fallbackReason, 4096)) return false;
   if (!isU64String(v.bytes) || !isInt(v.calls, 0, Number.MAX_SAFE_INTEGER) || !isNum(v.durationMs) || v.durationMs < 0) return false;
   if (!isU64String(v.spaceSaved) || !isCloneSide(v.source) || !isCloneSide(v.destination)) return false;
-  if (!isStrArr(v.notes, 1000)) return false;
+  // (notes are sentences, not capped at a flag's 256 characters: a 500-character note of an SMB
+  // copy had every Clone Results panel of it blank, the message refused)
+  if (!isNotes(v.notes)) return false;
   if (v.comparison !== undefined) {
     const c = v.comparison;
     if (!isObj(c) || !isNum(c.copyMs) || c.copyMs < 0 || !isU64String(c.copyBytes) || !isNum(c.cloneMs) || c.cloneMs < 0) return false;
@@ -691,7 +695,6 @@ const isPathErrors = (v: unknown): boolean =>
   v.every((e) => isObj(e) && isStr(e.path, 8192) && isStr(e.code, 128) && isStr(e.message, 8192));
 
 /** Sentences (notes): up to 1,000 of up to 8,192 characters. */
-const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
 
 /** A file's numbers (a SpaceWireFile but for its sharing), on a file system index below `nfs`. */
 function isSpaceRow(f: unknown, nfs: number): f is SpaceWireRow {
@@ -750,7 +753,7 @@ export function isSpaceData(v: unknown): v is SpaceData {
     if (sharesWithCount !== undefined && !isInt(sharesWithCount, 0, Math.max(0, n - 1))) return false;
     if (overlap !== undefined && !isU64String(overlap)) return false;
   }
-  if (!isPathErrors(v.errors) || !isStrArr(v.notes, 1000)) return false;
+  if (!isPathErrors(v.errors) || !isNotes(v.notes)) return false;
   return (
     isInt(v.symlinks, 0, Number.MAX_SAFE_INTEGER) &&
     isInt(v.hardLinks, 0, Number.MAX_SAFE_INTEGER) &&

@@ -135,6 +135,8 @@ test('host messages: valid ones pass (webview side)', () => {
     { type: 'error', code: 'EACCES', message: 'Permission denied: open the file as its owner.' },
     { type: 'cloneResults', data: clone },
     { type: 'cloneResults', data: { ...clone, comparison: { copyMs: 12, copyBytes: '8192', cloneMs: 0.4 } } },
+    // a report's notes are sentences: an SMB copy's runs to ~550 characters (its panel was blank)
+    { type: 'cloneResults', data: { ...clone, notes: ['A server may share the source\'s blocks '.padEnd(600, 'x'), 'x'.repeat(4000)] } },
     { type: 'copied', requestId: 3, ok: true },
     { type: 'copied', requestId: 3, ok: false },
     { type: 'copied', requestId: 3, ok: false, error: 'The clipboard is not available.' },
@@ -166,6 +168,7 @@ test('host messages: malformed, unknown and out-of-range are rejected (webview s
     { type: 'selectRange', offset: '1e3', length: '1' },
     { type: 'error', code: 5, message: 'x' },
     { type: 'cloneResults', data: { ...clone, calls: -1 } },
+    { type: 'cloneResults', data: { ...clone, notes: ['x'.repeat(8193)] } },
     { type: 'cloneResults', data: { ...clone, destination: { ...side, after: 'x' } } },
     { type: 'cloneResults', data: { ...clone, comparison: { copyMs: 'fast' } } },
     { type: 'unknown' },
@@ -285,6 +288,8 @@ test('space view: webview messages name files by index only', () => {
 
 test('space view: host messages are validated on the webview side', () => {
   assert.ok(parseHostMessage({ type: 'space', data: spaceData() }));
+  // the analysis's notes are sentences, longer than a flag's 256 characters
+  assert.ok(parseHostMessage({ type: 'space', data: { ...spaceData(), notes: ['n'.repeat(1500)] } }));
   assert.ok(parseHostMessage({ type: 'spaceProgress', files: 10, bytes: '40960', message: 'x', exactScan: false }));
   assert.equal(parseHostMessage({ type: 'spaceProgress', files: -1, bytes: '0', message: '', exactScan: false }), undefined);
   assert.equal(parseHostMessage({ type: 'spaceProgress', files: 1, bytes: 12, message: '', exactScan: false }), undefined);
