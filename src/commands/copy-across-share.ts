@@ -14,11 +14,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ExistingPolicy } from '../engine';
 import { isSmbUri, uriPartsOf } from '../host/logic/smb-uri';
-import { errorLogLine } from '../host/logic/errors';
+import { errorFacts } from '../host/logic/errors';
 import { countedChunks } from '../host/logic/progress';
 import type { Services } from '../host/services';
 import { showFailure, withCancellableProgress } from '../host/ui';
-import { shownName, shownPath } from '../host/logic/shown';
+import { shownName, shownPath, shownText } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
 
@@ -71,7 +71,13 @@ export async function copyAcrossShare(
       } else await writeLocal(destination, chunks, policy === 'overwrite', signal);
     });
   } catch (e) {
-    s.log.error(errorLogLine('copy', e));
+    if (errorFacts(e).cancelled) {
+      // the temporary file is gone either way (a share deletes it on close, here it is removed):
+      // said as the copy's cancel, not as a read's (a trial read "Reading … was cancelled")
+      s.log.info(`copy of ${source} to ${destination} cancelled; nothing was left behind`);
+      void vscode.window.showInformationMessage(shownText(t('{0} was cancelled; nothing was left behind.', t('Copy'))));
+      return false;
+    }
     showFailure(s, t('Copy'), e);
     return false;
   }

@@ -167,7 +167,9 @@ export function logReport(s: Services, r: OperationReport): void {
 /** Show a failure (the engine's sentence as is), log it; cancellations are quiet. */
 export function showFailure(s: Services, operation: string, e: unknown): void {
   const f = errorFacts(e);
-  s.log.error(errorLogLine(operation, e));
+  // a cancel is what the person asked for: not logged as an error
+  if (f.cancelled) s.log.info(errorLogLine(operation, e));
+  else s.log.error(errorLogLine(operation, e));
   if (f.cancelled) {
     // A cancelled range operation may have changed part of an existing file: the engine's
     // sentence then says which bytes, and is shown as it is.

@@ -92,3 +92,26 @@ test('the offer to copy between a share and elsewhere is an error notification (
   assert.equal(offer.level, 'error', 'VS Code keeps an error notification with actions on screen; a warning hid within seconds');
   assert.match(offer.text, /one is on an SMB share and the other on this computer \(E_CROSS_VOLUME\)/);
 });
+
+test("a cancelled copy between a share and this computer is said as the copy's cancel, and not logged as an error", async () => {
+  const logged: Array<[string, string]> = [];
+  const cancelled = Object.assign(new Error('Reading smb://u@h/s/a.img was cancelled (E_CANCELLED).'), {
+    code: 'E_CANCELLED',
+    name: 'FsctlError',
+  });
+  const s = {
+    log: {
+      warn: (m: string) => logged.push(['warn', m]),
+      info: (m: string) => logged.push(['info', m]),
+      error: (m: string) => logged.push(['error', m]),
+    },
+    smbFiles: async () => ({ stat: async () => Promise.reject(cancelled) }),
+  } as unknown as Services;
+  const made = await copyAcrossShare(s, 'Copy', 'smb://u@h/s/a.img', '/tmp/a.img', 'fail', true);
+  assert.equal(made, false);
+  assert.equal(fake.state.messages.at(-1)!.text, 'Copy was cancelled; nothing was left behind.');
+  assert.deepEqual(
+    logged.filter(([level]) => level === 'error'),
+    [],
+  );
+});
