@@ -22,6 +22,9 @@ import { makeDenseFile, smbUid } from './helpers';
 const skip = sambaSkipReason();
 const MiB = 1024 * 1024;
 
+/** smbclient running `command` on the share `data` of the server under test, as the share's user. */
+let smbclient: (command: string) => ReturnType<typeof spawnSync>;
+
 function pattern(n: number, seed: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = (i * 13 + seed) & 0xff;
@@ -67,6 +70,8 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
         { name: 'ro', path: join(fs.mnt, 'ro'), options: { 'read only': 'yes' } },
       ],
     });
+    smbclient = (command) =>
+      spawnSync('smbclient', ['//127.0.0.1/data', '-p', String(smb.port), '-U', `el-smbtest%${SMB_PASSWORD}`, '-c', command]);
     setSmbPasswordProvider(() => SMB_PASSWORD);
     api = await smbFiles();
     root = fs.mnt;
@@ -97,15 +102,7 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
     writeFileSync(join(root, 'attr', 'marked.txt'), 'x');
     writeFileSync(join(root, 'attr', 'plain.txt'), 'x');
     chownSync(join(root, 'attr', 'marked.txt'), smbUid(), 0);
-    const setmode = spawnSync('smbclient', [
-      '//127.0.0.1/data',
-      '-p',
-      String(smb.port),
-      '-U',
-      `el-smbtest%${SMB_PASSWORD}`,
-      '-c',
-      'setmode attr/marked.txt +r',
-    ]);
+    const setmode = smbclient('setmode attr/marked.txt +r');
     assert.equal(setmode.status, 0, setmode.stdout.toString() + setmode.stderr.toString());
     assert.equal((await api.stat(uri('attr/marked.txt'))).readOnly, true);
     assert.equal((await api.stat(uri('attr/plain.txt'))).readOnly, false);
@@ -226,15 +223,7 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
       writeFileSync(file, 'protected\n');
       chownSync(file, uid, gid);
       chmodSync(file, mode);
-      const put = spawnSync('smbclient', [
-        '//127.0.0.1/data',
-        '-p',
-        String(smb.port),
-        '-U',
-        `el-smbtest%${SMB_PASSWORD}`,
-        '-c',
-        `put /etc/hostname ${name}`,
-      ]);
+      const put = smbclient(`put /etc/hostname ${name}`);
       assert.match(put.stdout.toString() + put.stderr.toString(), /NT_STATUS_ACCESS_DENIED/, `${name}: smbclient's put is refused`);
       await assert.rejects(
         api.writeFile(uri(name), Buffer.from('overwritten\n'), { create: false, overwrite: true }),
