@@ -303,24 +303,31 @@ export class DedupePanel implements vscode.Disposable {
               r.cancelled.countsAtLeast ? t('at least {0}', humanBytes(r.deduped)) : humanBytes(r.deduped),
               humanBytes(r.freed),
             )
-          : r.alreadyShared > 0n
-            ? // besides what was deduplicated, not part of it ("14 MiB (6 MiB was already shared)" read as 6 of the 14)
+          : r.deduped === 0n && r.alreadyShared === 0n
+            ? // every range refused or changed (a trial: another client had the files open): not "0 B freed so far … measures again"
               t(
-                'Deduplicated {0}: {1} freed (measured), {2} estimated. Another {3} was already shared and needed nothing.',
-                humanBytes(r.deduped),
-                humanBytes(r.freed),
-                estimate,
-                humanBytes(r.alreadyShared),
+                'Nothing was deduplicated: {0} range(s) had changed and {1} were refused (the report lists them, with why); nothing was freed, and every file reads as before.',
+                groupNumber(r.differed),
+                groupNumber(r.skipped.length),
               )
-            : r.remeasure && r.freed < r.estimated
-              ? // the file system counts what it frees when it commits: this figure is not the last one
+            : r.alreadyShared > 0n
+              ? // besides what was deduplicated, not part of it ("14 MiB (6 MiB was already shared)" read as 6 of the 14)
                 t(
-                  'Deduplicated {0}: {1} freed so far (measured), {2} estimated. This file system counts freed space when it commits: the Dedupe view measures it again for a minute and then says what was freed.',
+                  'Deduplicated {0}: {1} freed (measured), {2} estimated. Another {3} was already shared and needed nothing.',
                   humanBytes(r.deduped),
                   humanBytes(r.freed),
                   estimate,
+                  humanBytes(r.alreadyShared),
                 )
-              : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
+              : r.remeasure && r.freed < r.estimated
+                ? // the file system counts what it frees when it commits: this figure is not the last one
+                  t(
+                    'Deduplicated {0}: {1} freed so far (measured), {2} estimated. This file system counts freed space when it commits: the Dedupe view measures it again for a minute and then says what was freed.',
+                    humanBytes(r.deduped),
+                    humanBytes(r.freed),
+                    estimate,
+                  )
+                : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
       );
       this.postState();
       void this.measureAgain(r);

@@ -25,7 +25,7 @@ export async function measureFreedAgain(r: DedupeReport, h: RemeasureHooks): Pro
   const again = r.remeasure;
   // the estimate's upper figure: its lower one may be reached by volumes already final (compressed data counts 0 there)
   const goal = r.estimated;
-  if (!again || r.freed >= goal) return;
+  if (!again || r.deduped === 0n || r.freed >= goal) return; // (nothing shared: nothing to wait for)
   const start = performance.now();
   let freed = r.freed;
   let afterS = 0;

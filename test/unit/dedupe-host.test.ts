@@ -97,6 +97,8 @@ interface StandIn {
   hang: boolean | 'part way';
   /** More progress updates, sent at once after the first (a burst, as the engine's threads give them). */
   updates?: Progress[];
+  /** Every range refused (another client had the files open): nothing deduplicated. */
+  refusedAll?: boolean;
   /** What the next plans say about file systems that cannot dedupe. */
   cannotApply?: DedupePlan['cannotApply'];
   /**
@@ -214,6 +216,15 @@ describe('Find Duplicate Data (host side)', () => {
           };
         }
         if (standIn.hang) return until(o.signal);
+        if (standIn.refusedAll) {
+          const r = plan.groups[0].ranges[1];
+          return {
+            ...{ deduped: 0n, alreadyShared: 0n, differed: 1, calls: 2, freed: 0n, estimated: plan.total.netSaving, notes: [], durationMs: 5 },
+            skipped: [{ path: r.path, offset: r.offset, length: plan.groups[0].length, reason: 'STATUS_SHARING_VIOLATION', message: 'open elsewhere' }],
+            method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)',
+            remeasure: { settled: 0n, volumes: [{ path: dir, freeBefore: 100n * MiB }] },
+          };
+        }
         return {
           deduped: plan.total.netSaving,
           alreadyShared: standIn.alreadyShared ?? 0n,
@@ -494,6 +505,35 @@ describe('Find Duplicate Data (host side)', () => {
       );
     } finally {
       standIn.alreadyShared = undefined;
+    }
+  });
+
+  test('every range refused: the notification says nothing was deduplicated, and nothing is measured again', async () => {
+    // a trial: "Deduplicated 0 B: 0 B freed so far … the Dedupe view measures it again for a minute"
+    standIn.refusedAll = true;
+    try {
+      const found = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
+      state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+      const n = panel.posted.length;
+      panel.send({ type: 'dedupeApply', groups: [0] });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
+      await waitUntil(() => state.messages.some((m) => /^Nothing was deduplicated/.test(m.text)), 'the notification');
+      assert.ok(
+        state.messages.some(
+          (m) =>
+            m.text ===
+            'Nothing was deduplicated: 1 range(s) had changed and 1 were refused (the report lists them, with why); nothing was freed, and every file reads as before.',
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(
+        !(panel.posted.slice(n) as Posted[]).some((m) => m.type === 'dedupe' && (m.report as DedupeWireReport | undefined)?.remeasured !== undefined),
+        'not measured again',
+      );
+    } finally {
+      standIn.refusedAll = false;
     }
   });
 
