@@ -273,7 +273,8 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
             dest,
             why,
           );
-  void vscode.window.showInformationMessage(msg);
+  // an overwrite says so here too, not only in Clone Results (a trial saw only "Cloned a to b")
+  void vscode.window.showInformationMessage(rep.replaced ? `${msg} ${t('It replaced the file that had that name.')}` : msg);
 }
 
 /** Is `p` an existing folder (on this computer or a share)? */

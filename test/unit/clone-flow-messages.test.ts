@@ -115,3 +115,10 @@ test("a cancelled copy between a share and this computer is said as the copy's c
     [],
   );
 });
+
+test('an overwrite says in its notification that it replaced the file', () => {
+  const s = { filesChanged: () => undefined } as unknown as Services;
+  const rep: OperationReport = { ...report('clone'), fellBack: false, fallbackReason: undefined, method: 'FICLONE', replaced: true };
+  presentResult(s, { report: rep, results: { ...results, fallbackReason: undefined } }, { showResults: false });
+  assert.match(fake.state.messages[fake.state.messages.length - 1].text, / It replaced the file that had that name\.$/);
+});
