@@ -603,7 +603,7 @@ async function cloneRange(
     const end = r.targetOffset + length;
     if (end <= dst.size) return rep;
     const gap = r.targetOffset > dst.size ? `; [${dst.size}, ${r.targetOffset}) before the range is a hole` : '';
-    (rep.notes ??= []).push(`${r.target} grew from ${dst.size} to ${end} bytes${gap}`);
+    (rep.notes ??= []).push(`${r.target} grew from ${dst.size} bytes to ${end} bytes${gap}`);
     return rep;
   };
   await ctx.checkCancelledBeforeCommit(); // (as punch: a Ctrl-C during the checks' native calls)

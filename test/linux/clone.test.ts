@@ -153,7 +153,7 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       assert.equal(rep.method, 'FICLONERANGE');
       assert.equal(rep.bytes, 131072n);
       assert.equal(fs.statSync(dst).size, 65536 + 131072);
-      assert.deepEqual(rep.notes, [`${dst} grew from 65536 to 196608 bytes`], 'the growth is said');
+      assert.deepEqual(rep.notes, [`${dst} grew from 65536 bytes to 196608 bytes`], 'the growth is said');
       const a = fs.readFileSync(src).subarray(262144, 262144 + 131072);
       const b = fs.readFileSync(dst).subarray(65536);
       assert.ok(a.equals(b));
@@ -182,7 +182,7 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       fs.writeFileSync(tailDst, '');
       const r2 = await engine.cloneRange(tail, 4096n, tailDst, 0n, 0n /* to EOF */);
       assert.equal(r2.bytes, 8192n + 123n);
-      assert.deepEqual(r2.notes, [`${tailDst} grew from 0 to 8315 bytes`]);
+      assert.deepEqual(r2.notes, [`${tailDst} grew from 0 bytes to 8315 bytes`]);
       assert.ok(fs.readFileSync(tail).subarray(4096).equals(fs.readFileSync(tailDst)));
       // same file, non-overlapping
       const r3 = await engine.cloneRange(src, 0n, src, 524288n, 65536n);
@@ -190,7 +190,7 @@ for (const kind of ['xfs', 'btrfs'] as const) {
       assert.equal(r3.notes, undefined, 'inside the file: nothing grew');
       // past the end, a gap before the range: a hole, said
       const r4 = await engine.cloneRange(src, 0n, dst, 1048576n, 65536n);
-      assert.deepEqual(r4.notes, [`${dst} grew from 196608 to 1114112 bytes; [196608, 1048576) before the range is a hole`]);
+      assert.deepEqual(r4.notes, [`${dst} grew from 196608 bytes to 1114112 bytes; [196608, 1048576) before the range is a hole`]);
       assert.ok(
         fs
           .readFileSync(src)
