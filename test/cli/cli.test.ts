@@ -533,6 +533,10 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
     const dh = cli(['dig-holes', g]);
     assert.equal(dh.code, 0, dh.stderr);
     assert.match(dh.stdout, /^dug holes in .*zeros\.bin: /);
+    // nothing left to dig: fsFreed is still there, 0 (the help's JSON shape)
+    const again = cliJson(['dig-holes', g]);
+    assert.equal(again.bytes, '0');
+    assert.equal(again.fsFreed, '0');
 
     const s = cli(['set-sparse', g]);
     assert.equal(s.code, 0, s.stderr);
