@@ -13,7 +13,8 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ExistingPolicy } from '../engine';
-import { isSmbUri, uriPartsOf } from '../host/logic/smb-uri';
+import { uriPartsOf } from '../host/logic/smb-uri';
+import { isSmbUri } from '../protocol/shown-path';
 import { errorFacts } from '../host/logic/errors';
 import { countedChunks } from '../host/logic/progress';
 import type { Services } from '../host/services';
@@ -29,12 +30,7 @@ const t = vscode.l10n.t;
  * GiB image's 4.5 GiB of holes).
  */
 export function shareAndLocal(source: string, destination: string): boolean {
-  return onShare(source) !== onShare(destination);
-}
-
-function onShare(p: string): boolean {
-  const parts = uriPartsOf(p);
-  return parts !== undefined && isSmbUri(parts);
+  return isSmbUri(source) !== isSmbUri(destination);
 }
 
 /**

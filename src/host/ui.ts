@@ -167,10 +167,8 @@ export function logReport(s: Services, r: OperationReport): void {
 /** Show a failure (the engine's sentence as is), log it; cancellations are quiet. */
 export function showFailure(s: Services, operation: string, e: unknown): void {
   const f = errorFacts(e);
-  // a cancel is what the person asked for: not logged as an error
-  if (f.cancelled) s.log.info(errorLogLine(operation, e));
-  else s.log.error(errorLogLine(operation, e));
   if (f.cancelled) {
+    s.log.info(errorLogLine(operation, e)); // what the person asked for: not an error
     // A cancelled range operation may have changed part of an existing file: the engine's
     // sentence then says which bytes, and is shown as it is.
     const engineSays =
@@ -182,6 +180,7 @@ export function showFailure(s: Services, operation: string, e: unknown): void {
     else void vscode.window.showInformationMessage(shownText(t('{0} was cancelled; nothing was left behind.', operation)));
     return;
   }
+  s.log.error(errorLogLine(operation, e));
   // (the engine's exact byte counts read with digit groups and a unit: "150,994,944 bytes (144 MiB)")
   void vscode.window.showErrorMessage(shownText(withHumanSizes(f.message)));
 }

@@ -485,17 +485,23 @@ describe('Find Duplicate Data (host side)', () => {
     assert.deepEqual(inspectorsRead, ['a.img'], "the open inspector of a deduplicated file reads its map again; the other's does not");
   });
 
+  /** A fresh search, then Deduplicate on its first group, confirmed; resolves with the posts' count before the apply, once its report is in. */
+  async function findThenApplyFirstGroup(): Promise<number> {
+    const found = panel.posted.length;
+    panel.send({ type: 'dedupeFind' });
+    await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
+    state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
+    const n = panel.posted.length;
+    panel.send({ type: 'dedupeApply', groups: [0] });
+    await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
+    return n;
+  }
+
   test('bytes already shared when applied: the notification says they were besides what was deduplicated', async () => {
     // a trial read "Deduplicated 14 MiB (6 MiB was already shared)" as 6 MiB of the 14
     standIn.alreadyShared = 6n * MiB;
     try {
-      const found = panel.posted.length;
-      panel.send({ type: 'dedupeFind' });
-      await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
-      state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
-      const n = panel.posted.length;
-      panel.send({ type: 'dedupeApply', groups: [0] });
-      await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
+      await findThenApplyFirstGroup();
       await waitUntil(() => state.messages.some((m) => /^Deduplicated 8 MiB/.test(m.text)), 'the notification');
       assert.ok(
         state.messages.some(
@@ -512,13 +518,7 @@ describe('Find Duplicate Data (host side)', () => {
     // a trial: "Deduplicated 0 B: 0 B freed so far … the Dedupe view measures it again for a minute"
     standIn.refusedAll = true;
     try {
-      const found = panel.posted.length;
-      panel.send({ type: 'dedupeFind' });
-      await panel.waitFor((m) => panel.posted.indexOf(m) >= found && m.type === 'dedupe' && m.canApply === true);
-      state.answers = [{ match: /^Deduplicate /, answer: 'Deduplicate' }];
-      const n = panel.posted.length;
-      panel.send({ type: 'dedupeApply', groups: [0] });
-      await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupe' && m.report !== undefined);
+      const n = await findThenApplyFirstGroup();
       await waitUntil(() => state.messages.some((m) => /^Nothing was deduplicated/.test(m.text)), 'the notification');
       assert.ok(
         state.messages.some(

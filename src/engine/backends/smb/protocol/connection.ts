@@ -184,7 +184,8 @@ export class SmbConnection {
         connected = true;
         clearTimeout(timer);
         // 'close' without an 'error' before it: the server ended the connection (FIN).
-        sock.on('close', () => c.fail(c.dropError('ECONNRESET', undefined, true), (p) => c.dropError('ECONNRESET', undefined, true, p)));
+        const closed = (p?: Pending): Error => c.dropError('ECONNRESET', undefined, true, p);
+        sock.on('close', () => c.fail(closed(), closed));
         resolve(c);
       });
       sock.on('error', (e: NodeJS.ErrnoException) => {
