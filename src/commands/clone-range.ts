@@ -12,8 +12,16 @@ import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { alignmentRule, checkLength, checkOffset, lengthToEof, maxLength, rangeConfirmation } from './logic/clone-range-input';
-import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
+import {
+  alignmentRule,
+  checkLength,
+  checkOffset,
+  lengthPrompt,
+  lengthToEof,
+  maxLength,
+  rangeConfirmation,
+} from './logic/clone-range-input';
+import { byteArgument, bytesText } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { fileSize, pickFile, regularFileSize, requireTrust, showFailure, uriOfPath } from '../host/ui';
@@ -213,7 +221,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
         const longest = maxLength(ctx) || lengthToEof(sourceSize, sourceOffset);
         const text = await flow.input({
           step: 4,
-          prompt: t('Length in bytes (at most {0}). {1}', groupNumber(longest), rule),
+          prompt: lengthPrompt(ctx, rule, t),
           value: longest.toString(),
           validate: (v) => checkLength(v, ctx, t).error,
         });

@@ -14,6 +14,7 @@ import {
   rangeConfirmation,
   lengthToEof,
   maxLength,
+  lengthPrompt,
   rangesOverlap,
 } from '../../src/commands/logic/clone-range-input';
 import { parseByteInput } from '../../src/host/logic/bytes';
@@ -97,6 +98,12 @@ test('clone range suggestions are valid answers: never past the source end, neve
   assert.equal(maxLength({ ...same, sameFile: false }), 1n << 20n);
   assert.equal(maxLength({ ...same, destinationOffset: 4n << 20n }), 1n << 20n, 'far apart: to the source EOF');
   assert.match(checkLength('128k', { ...same, blockSize: 4096 }).error!, /must not overlap: at most 65,536 bytes \(64 KiB\) fit/);
+  // the length box says what sets its limit (a trial read "at most 65,536" without knowing why)
+  assert.equal(lengthPrompt(same, 'R'), 'Length in bytes (at most 65,536: within one file the two ranges may not overlap). R');
+  assert.equal(lengthPrompt({ ...same, sameFile: false }, 'R'), "Length in bytes (at most 1,048,576: to the source's end). R");
+  const partial = { ...same, sameFile: false, sourceSize: 10000n, destinationSize: 1n << 20n, destinationOffset: 0n };
+  assert.match(lengthPrompt(partial, 'R'), /at most 8,192: whole blocks to the source's end/);
+  assert.equal(lengthPrompt({ ...partial, destinationOffset: 1n << 20n }, 'R'), "Length in bytes (at most 10,000: to the source's end). R");
 });
 
 test('clone range offsets: the block size rule, with suggestions, shown in the prompt', () => {

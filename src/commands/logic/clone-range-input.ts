@@ -162,6 +162,30 @@ export function maxLength(c: LengthContext): bigint {
 }
 
 /**
+ * The length box's prompt: the longest length and what sets it (the source's end, whole blocks
+ * before a destination's end, or within one file the distance between the offsets: the two
+ * ranges may not overlap), then the block-size rule.
+ */
+export function lengthPrompt(c: LengthContext, rule: string, t: Translate = plainT): string {
+  const longest = maxLength(c);
+  const toEof = lengthToEof(c.sourceSize, c.sourceOffset);
+  const bs = BigInt(c.blockSize);
+  const wholeBlocks = bs > 0n && toEof % bs !== 0n && c.destinationOffset + toEof < c.destinationSize;
+  const why =
+    longest === 0n
+      ? t("from the source offset to the source's end: {0}", groupNumber(toEof))
+      : c.sameFile && longest < (wholeBlocks ? (toEof / bs) * bs : toEof)
+        ? t('at most {0}: within one file the two ranges may not overlap', groupNumber(longest))
+        : wholeBlocks
+          ? t(
+              "at most {0}: whole blocks to the source's end, since a partial last block may only land at the destination's end",
+              groupNumber(longest),
+            )
+          : t("at most {0}: to the source's end", groupNumber(longest));
+  return t('Length in bytes ({0}). {1}', why, rule);
+}
+
+/**
  * What the confirmation adds when the destination range ends past the destination's end of
  * file: the file grows (and a gap before the range becomes a hole). undefined when it does not.
  */
