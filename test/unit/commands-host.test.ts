@@ -1160,7 +1160,7 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(dst.error, undefined);
     assert.equal(len.initial, String(64 * 1024), 'from 0 to a destination at 64 KiB, at most 64 KiB fit without overlap');
     assert.equal(len.initialError, undefined);
-    assert.match(len.prompt!, /at most 65,536\)/);
+    assert.match(len.prompt!, /at most 65,536: within one file the two ranges may not overlap\)/);
   });
 
   test('Clone Range, interactive, into another file: a partial last block that would land inside it is refused as typed, whole blocks suggested', async () => {
