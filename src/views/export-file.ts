@@ -22,6 +22,8 @@ export async function writeExport(target: vscode.Uri, chunks: Iterable<string>):
   let done = false;
   try {
     for (const c of chunks) await fh.write(c);
+    // on the disk before it replaces the chosen file: a power loss then keeps the old or the new one
+    await fh.datasync();
     await fh.close();
     await fs.promises.rename(temp, file);
     done = true;

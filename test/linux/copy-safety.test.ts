@@ -180,6 +180,61 @@ describe('copy and clone safety (xfs + ext4)', { skip: skipReason('xfs') ?? skip
     }
   });
 
+  test("a copy's data is on the disk before it has a name (fdatasync, then linkat or rename); a failed fdatasync leaves nothing", async () => {
+    // Without it a power loss after the name was given left the name with data the disk never
+    // got (XFS: an empty file) and a writeback error (EIO) was lost after "copied".
+    const calls: string[] = [];
+    let failSync = 0;
+    let fake = 0;
+    const recording = (base: Libc): Libc => ({
+      ...base,
+      fdatasync(fd) {
+        calls.push('fdatasync');
+        fake = failSync;
+        return failSync ? -1 : base.fdatasync(fd);
+      },
+      linkat(a, b, c, d, e) {
+        calls.push('linkat');
+        return base.linkat(a, b, c, d, e);
+      },
+      renameat2(a, b, c, d, e) {
+        calls.push('renameat2');
+        return base.renameat2(a, b, c, d, e);
+      },
+      errno: () => {
+        const e = fake || base.errno();
+        fake = 0;
+        return e;
+      },
+    });
+    const d = freshDir(ext4, 'durable');
+    const src = path.join(d, 'src.bin');
+    writeData(src, 8 * MiB);
+    for (const [how, libc] of [
+      ['in the kernel', loadLibc()],
+      ['read and written', noKernelCopy()],
+    ] as const) {
+      const eng = createEngine({ backend: new LinuxBackend(recording(libc)) });
+      const dst = path.join(d, `dst-${how.replace(/ /g, '-')}.bin`);
+      for (const onExisting of ['fail', 'overwrite'] as const) {
+        calls.length = 0;
+        await eng.copy(src, dst, { onExisting });
+        const named = calls.findIndex((c) => c === 'linkat' || c === 'renameat2');
+        assert.ok(named > 0 && calls.slice(0, named).includes('fdatasync'), `${how}, ${onExisting}: ${calls.join(', ')}`);
+        // ext4 allocates written data at writeback: a copy not yet written shows delalloc extents
+        assert.doesNotMatch(execFileSync('filefrag', ['-v', dst], { encoding: 'utf8' }), /delalloc/, `${how}, ${onExisting}`);
+        assert.equal(sha256(dst), sha256(src));
+      }
+      failSync = 5; // EIO
+      const lost = path.join(d, 'lost.bin');
+      await assert.rejects(eng.copy(src, lost), (e: FsctlError) => e.code === 'EIO' && /fdatasync/.test(e.message) && e.message.includes(lost));
+      failSync = 0;
+      assert.equal(fs.existsSync(lost), false, `${how}: nothing named after a failed fdatasync`);
+    }
+    assert.deepEqual(listing(d).sort(), ['dst-in-the-kernel.bin', 'dst-read-and-written.bin', 'src.bin']);
+    fs.rmSync(d, { recursive: true });
+  });
+
   test('without O_TMPFILE: a hidden temporary name while the copy runs, cp modes, removed after a cancel', async () => {
     const eng = createEngine({ backend: new LinuxBackend(noTmpfile()) });
     const d = freshDir(ext4, 'named');

@@ -4,9 +4,11 @@
 // Every copy the engine makes goes through copyNew: like the clone core (clone.ts) the new file
 // is an unnamed O_TMPFILE inode in the destination folder until the engine places it, so a
 // failure, a cancel, SIGKILL or a crash leaves nothing (a temporary name only where the file
-// system has no O_TMPFILE). Its mode is cp's for a new file (newFileMode). The data is copied
-// until EOF is really reached (sparse-copy.ts, copyUntilEof): never past it, and a source that
-// changed size or was written meanwhile is E_CHANGED.
+// system has no O_TMPFILE); its data is written to the disk (fdatasync) before it is named,
+// so a power loss does not leave the name with data that never reached the disk. Its mode is
+// cp's for a new file (newFileMode). The data is copied until EOF is really reached
+// (sparse-copy.ts, copyUntilEof): never past it, and a source that changed size or was written
+// meanwhile is E_CHANGED.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -114,6 +116,12 @@ export class LinuxCopies extends LinuxClones {
           );
         }
       }
+      // The data on the disk before the copy has a name, as the Windows and SMB copies flush before
+      // theirs: a power loss after linkat (or a replacing rename) would otherwise leave the name
+      // with data the disk never got (XFS: an empty file), and a write error in the writeback
+      // (EIO, ENOSPC on thin storage) would be lost after "copied". cp does not wait for this;
+      // a copy that shares the source's blocks only waits for its log.
+      if (this.libc.fdatasync(fd) !== 0) throw this.fail('copy', 'fdatasync', [destination], fd);
       const p = this.pending('copy', fd, named, to, perm, r.size);
       return { report, place: (name, replace) => p.place(name, replace), close: () => p.close() };
     } catch (e) {

@@ -24,6 +24,8 @@ export interface Libc {
   fstatfs(fd: number, buf: Uint8Array): number;
   /** syncfs(2): write out the file system of `fd`, so that statfs counts what was freed (dedupe). */
   syncfs(fd: number): number;
+  /** fdatasync(2): a copy's data on the disk before the copy gets its name (copy.ts). */
+  fdatasync(fd: number): number;
   pread(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
   pwrite(fd: number, buf: Uint8Array, count: number, offset: bigint): number | bigint;
   renameat2(oldDirFd: number, oldPath: string, newDirFd: number, newPath: string, flags: number): number;
@@ -130,6 +132,7 @@ export function loadLibc(): Libc {
   const ftruncate = lib.func('int ftruncate(int fd, int64_t length)');
   const fstatfs = lib.func('int fstatfs(int fd, void *buf)');
   const syncfs = lib.func('int syncfs(int fd)');
+  const fdatasync = lib.func('int fdatasync(int fd)');
   const pread = lib.func('int64_t pread(int fd, void *buf, size_t count, int64_t offset)');
   const pwrite = lib.func('int64_t pwrite(int fd, const void *buf, size_t count, int64_t offset)');
   // glibc >= 2.28; older systems fall back to link()+unlink() in the engine.
@@ -187,6 +190,7 @@ export function loadLibc(): Libc {
     fcntl: (fd, cmd, arg) => c(fcntl(fd, cmd, arg) as number),
     fstatfs: (fd, buf) => c(fstatfs(fd, buf) as number),
     syncfs: (fd) => c(syncfs(fd) as number),
+    fdatasync: (fd) => c(fdatasync(fd) as number),
     pread: (fd, buf, count, offset) => c(pread(fd, buf, count, offset) as number | bigint),
     pwrite: (fd, buf, count, offset) => c(pwrite(fd, buf, count, offset) as number | bigint),
     renameat2: (a, b, d, e, f) => c(renameat2(a, b, d, e, f)),
