@@ -121,6 +121,7 @@ export class LinuxCopies extends LinuxClones {
       // with data the disk never got (XFS: an empty file), and a write error in the writeback
       // (EIO, ENOSPC on thin storage) would be lost after "copied". cp does not wait for this;
       // a copy that shares the source's blocks only waits for its log.
+      ctx.progress({ done: r.bytes, total: r.bytes, message: 'writing the copy to the disk' }); // a big copy's wait
       if (this.libc.fdatasync(fd) !== 0) throw this.fail('copy', 'fdatasync', [destination], fd);
       const p = this.pending('copy', fd, named, to, perm, r.size);
       return { report, place: (name, replace) => p.place(name, replace), close: () => p.close() };
