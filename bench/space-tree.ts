@@ -10,12 +10,11 @@
 // the pairs of a stretch grow with the square of the files sharing it, see bench/NOTES.md),
 // and a quarter of the data blocks are exclusive.
 
-import koffi = require('koffi');
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FICLONERANGE, loadLibc } from '../src/engine/backends/linux/libc';
 
-const FICLONERANGE = 0x4020940d;
 const BLOCK = 4096;
 
 export interface Tree {
@@ -29,8 +28,7 @@ export interface Tree {
 /** Make `files` (a multiple of 4) files under `dir` (created). */
 export function makeSpaceTree(dir: string, files: number): Tree {
   const t0 = performance.now();
-  const lib = koffi.load('libc.so.6');
-  const ioctl = lib.func('int ioctl(int fd, unsigned long request, void *arg)');
+  const libc = loadLibc();
   // struct file_clone_range { s64 src_fd; u64 src_offset, src_length, dest_offset; }
   const arg = Buffer.alloc(32);
   const rand = crypto.randomBytes(1 << 20);
@@ -65,7 +63,7 @@ export function makeSpaceTree(dir: string, files: number): Tree {
       arg.writeBigUInt64LE(0n, 8);
       arg.writeBigUInt64LE(BigInt(BLOCK), 16);
       arg.writeBigUInt64LE(BigInt(BLOCK), 24);
-      if (ioctl(d, FICLONERANGE, arg) !== 0) throw new Error(`FICLONERANGE failed (errno ${koffi.errno()})`);
+      if (libc.ioctlPtr(d, FICLONERANGE, arg) !== 0) throw new Error(`FICLONERANGE failed (errno ${libc.errno()})`);
     } finally {
       fs.closeSync(s);
       fs.closeSync(d);
