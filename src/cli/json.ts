@@ -16,9 +16,6 @@ export const str = (s: string): string => (PLAIN.test(s) ? '"' + s + '"' : JSON.
 /** A bigint as a JSON decimal string: "1152921504606846977". */
 export const dec = (b: bigint): string => '"' + b.toString() + '"';
 
-/** A bigint or null (physical offsets the OS does not give). */
-export const decOrNull = (b: bigint | null | undefined): string => (b === null || b === undefined ? 'null' : dec(b));
-
 /** A finite number (durations are rounded to microseconds to keep the text short). */
 export const num = (n: number): string => (Number.isFinite(n) ? String(Math.round(n * 1000) / 1000) : 'null');
 

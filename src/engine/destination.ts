@@ -233,11 +233,6 @@ export function tempName(dir: string, _name?: string, p: DestinationFs['path'] =
   return p.join(dir, `.el-${tag}.tmp`);
 }
 
-/** A temporary name of this version (".el-<12 hex>.tmp") or of older ones (".name.extent-lens-<12 hex>.tmp"). */
-export function isTempName(name: string): boolean {
-  return /^\.el-[0-9a-f]{12}\.tmp$/.test(name) || /^\..*\.extent-lens-[0-9a-f]{12}\.tmp$/.test(name);
-}
-
 /** `code`: E_EXISTS when the engine's own check found the name taken, the OS's name (EEXIST, ...) when the OS refused it. */
 function existsError(operation: Operation, final: string, taken?: 'dangling link' | 'folder' | 'source', code = 'E_EXISTS'): FsctlError {
   return new FsctlError({
@@ -521,18 +516,11 @@ async function freeRenamedPath(dir: string, name: string, label: string, dfs: De
 const NAME_TAKEN = new Set(['EEXIST', 'E_EXISTS', 'ERROR_FILE_EXISTS', 'ERROR_ALREADY_EXISTS', 'STATUS_OBJECT_NAME_COLLISION']);
 
 /**
- * Rename the finished temporary file to its final name. Without overwrite the rename never
- * replaces; if the name was taken meanwhile, 'rename' picks the next free name and 'fail'
- * fails. Returns the final path. The caller removes the temp file when this throws.
- */
-export async function commitDestination(operation: Operation, d: ResolvedDestination, dfs: DestinationFs): Promise<string> {
-  return commitDestinationWith(operation, d, dfs, (final) => dfs.rename(d.temp, final, d.overwrite));
-}
-
-/**
- * commitDestination with the naming step given: `place(final)` must create `final` without
- * ever replacing an existing file (fail with EEXIST instead), e.g. linkat of an O_TMPFILE
- * inode. The policy on a name taken meanwhile is the same as for the rename.
+ * Give the finished file its final name by `place(final)`, which must create `final` without
+ * ever replacing an existing file unless overwrite was chosen (fail with EEXIST instead), e.g.
+ * linkat of an O_TMPFILE inode or a rename of the temporary name that never replaces. If the
+ * name was taken meanwhile, 'rename' picks the next free name and 'fail' fails. Returns the
+ * final path. The caller removes the temp file when this throws.
  */
 export async function commitDestinationWith(
   operation: Operation,

@@ -42,11 +42,6 @@ export function humanBytes(v: bigint, decimals: 1 | 2 = 1): string {
 /** 4096n -> "0x1000". */
 export const hex = (v: bigint): string => '0x' + v.toString(16);
 
-/** "9,007,199,254,745,088 (8 PiB, 0x20000000001000)". */
-export function exactBytes(v: bigint): string {
-  return `${groupDigits(v)} (${humanBytes(v)}, ${hex(v)})`;
-}
-
 /** `part` of `whole` to a tenth of a percent; never 100.0% or 0.0% unless it is exactly that (>99.9%, <0.1%). */
 export function percentOf(part: bigint, whole: bigint): string {
   if (whole <= 0n) return '0%';

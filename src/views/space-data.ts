@@ -131,13 +131,10 @@ export function spaceWireFile(
   return w;
 }
 
-/** The files each file of `r` shares with (the result's own files, not streamed ones). */
-export const spacePartners = (r: SpaceResult): SpacePartnerLists => r.files.map(partnerList);
-
 /**
  * The `space` message's data from the engine's result, with its rows: `files` when they were
  * streamed (onFileMapped and onFileShared, made into wire rows as they came; the result's own
- * `files` is then empty). Who each file shares with is apart: spacePartners.
+ * `files` is then empty). Who each file shares with is apart: partnerList, per file.
  */
 export function spaceData(
   r: SpaceResult,
@@ -262,6 +259,3 @@ export function* spaceCsvChunks(d: SpaceData, sel: SpaceExportSel = {}): Generat
   }
   if (chunk) yield chunk;
 }
-
-export const spaceExportText = (d: SpaceData, partners: SpacePartnerLists, format: 'json' | 'csv', sel: SpaceExportSel = {}): string =>
-  [...(format === 'json' ? spaceJsonChunks(d, partners, sel) : spaceCsvChunks(d, sel))].join('');

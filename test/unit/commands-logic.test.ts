@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { bytesText, callsText, formatBytes, formatDuration, groupNumber, setNumberLocale } from '../../src/host/logic/bytes';
+import { bytesText, callsText, formatBytes, groupNumber, setNumberLocale } from '../../src/host/logic/bytes';
 import { sparseFlagMessage } from '../../src/commands/logic/sparse-text';
 import { digHolesMessage, scannedFromNotes, unwrittenRanges } from '../../src/commands/logic/dig-holes-text';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
@@ -88,13 +88,11 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
   ]);
 });
 
-test('formatBytes / formatDuration', () => {
+test('formatBytes', () => {
   assert.equal(formatBytes(0n), '0 B');
   assert.equal(formatBytes(4096n), '4 KiB');
   assert.equal(formatBytes(1536n * 1024n * 1024n), '1.5 GiB');
   assert.equal(formatBytes((1n << 60n) + 4096n), '1 EiB');
-  assert.equal(formatDuration(12.4), '12 ms');
-  assert.equal(formatDuration(2500), '2.50 s');
 });
 
 test('paths from explorer arguments: multi-select wins, non-file schemes dropped, dedupe', () => {

@@ -6,8 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  commitDestination,
-  isTempName,
+  commitDestinationWith,
   nodeDestinationFs,
   relabelError,
   renamedName,
@@ -30,7 +29,7 @@ test('renamedName: "name (clone).ext", "name (clone 2).ext", dotfiles and no ext
 test('tempName: hidden, in the folder, recognisable', () => {
   const t = tempName('/x/y', 'disk.img');
   assert.equal(path.dirname(t), '/x/y');
-  assert.ok(isTempName(path.basename(t)), t);
+  assert.match(path.basename(t), /^\.el-[0-9a-f]{12}\.tmp$/, t);
   assert.notEqual(tempName('/x', 'a'), tempName('/x', 'a'));
 });
 
@@ -108,7 +107,7 @@ test('renamedName and tempName stay within NAME_MAX (255 bytes) whatever the nam
   assert.equal(path.basename(tempName('/x', long)).length, 20);
 });
 
-test('commitDestination never replaces without overwrite; rename picks the next free name', async () => {
+test('commitDestinationWith (a rename that never replaces) never replaces without overwrite; rename picks the next free name', async () => {
   const d = fs.mkdtempSync(path.join(root, 'c-'));
   const src = path.join(d, 'a.txt');
   fs.writeFileSync(src, 'src');
@@ -117,12 +116,12 @@ test('commitDestination never replaces without overwrite; rename picks the next 
   fs.writeFileSync(res.final, 'raced in'); // someone created the name meanwhile
   // the OS refused the name (link/rename without replace): its code, EEXIST, not the engine's own E_EXISTS
   await assert.rejects(
-    commitDestination('copy', res, nodeDestinationFs),
+    commitDestinationWith('copy', res, nodeDestinationFs, (to) => nodeDestinationFs.rename(res.temp, to, res.overwrite)),
     (e: FsctlError) => e.code === 'EEXIST' && /already exists \(EEXIST\)/.test(e.message),
   );
   assert.equal(fs.readFileSync(res.final, 'utf8'), 'raced in');
   res.policy = 'rename';
-  const final = await commitDestination('copy', res, nodeDestinationFs);
+  const final = await commitDestinationWith('copy', res, nodeDestinationFs, (to) => nodeDestinationFs.rename(res.temp, to, res.overwrite));
   assert.equal(path.basename(final), 'b (copy).txt');
   assert.equal(fs.readFileSync(final, 'utf8'), 'new');
   assert.ok(!fs.existsSync(res.temp));

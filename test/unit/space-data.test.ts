@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpaceResult } from '../../src/engine';
-import { commonBase, pathSeparator, spaceData, spaceExportText, spacePartners, spaceRow, StreamingBase } from '../../src/views/space-data';
+import { commonBase, pathSeparator, spaceData, spaceRow, StreamingBase } from '../../src/views/space-data';
+import { spaceExportText, spacePartners } from '../support/space-wire';
 import { parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
 import { sharingKnown, sharingSums } from '../../src/protocol/space-sharing';
 import { withHumanSizes } from '../../src/protocol/format';

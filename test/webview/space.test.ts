@@ -7,7 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { spaceData, spaceExportText } from '../../src/views/space-data';
+import { spaceData } from '../../src/views/space-data';
+import { spaceExportText } from '../support/space-wire';
 import type { SpaceData, WebviewMessage } from '../../src/protocol/messages';
 import { screenshotPath } from '../support/chromium';
 import { frames } from './harness';

@@ -142,12 +142,6 @@ function fileJson(f: SpaceFile): string {
   );
 }
 
-/** The JSON document, the file rows written as they are encoded (~1 MiB writes). */
-export function writeSpaceJson(r: SpaceResult, p: PathProblems, w = new ChunkWriter()): void {
-  for (let i = 0; i < r.files.length; i++) w.push((i > 0 ? ',' : '{"files":[') + fileJson(r.files[i]));
-  writeSpaceTail(r, w, r.files.length === 0, p);
-}
-
 /** After the rows (`noRows`: none was written, so the document is opened here): the rest, then flush. */
 function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: PathProblems): void {
   if (noRows) w.push('{"files":[');

@@ -57,14 +57,6 @@ export function formatBytes(v: bigint): string {
   return humanBytes(v, 2);
 }
 
-/** "2 ms", "1.25 s": durations for reports. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
 /** A byte count or offset passed as a command argument (tests, other extensions): exact or undefined. */
 export function byteArgument(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;

@@ -35,8 +35,6 @@ export const MUTATING_COMMANDS: readonly CommandId[] = [
   COMMANDS.clearSparse,
 ];
 
-export const isMutating = (id: string): boolean => (MUTATING_COMMANDS as readonly string[]).includes(id);
-
 /** Context key: true while at least one file is selected for cloning. */
 export const HAS_CLONE_SELECTION = 'extentLens.hasCloneSelection';
 export const INSPECTOR_VIEW_TYPE = 'extentLens.inspector';

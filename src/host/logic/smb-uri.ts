@@ -26,8 +26,6 @@ export interface ShareAddress {
   folder: string;
 }
 
-export const isSmbUri = (u: { scheme: string }): boolean => u.scheme === 'smb';
-
 const encodeUser = (s: string): string => encodeURIComponent(s);
 
 /** The engine's smb:// path for an smb: resource. */

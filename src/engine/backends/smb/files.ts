@@ -21,6 +21,7 @@ import {
   type FileId,
 } from './protocol/messages';
 import { STATUS } from './protocol/status';
+import { FILE_ATTRIBUTE_NORMAL } from '../../nt/codec/fsctl-codes';
 import { formatSmbUri, parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
 import { watchSmbFolder } from './watch';
 
@@ -197,8 +198,6 @@ async function* readChunks(uri: string, opts: { signal?: AbortSignal } = {}): As
     if (!o.client.conn.closed) await o.client.close(o.fileId, uri).catch(() => undefined);
   }
 }
-
-const FILE_ATTRIBUTE_NORMAL = 0x80;
 
 const SECURITY_PARTS: Array<[number, string]> = [
   [SecurityInformation.OWNER, 'owner'],

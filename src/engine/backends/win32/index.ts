@@ -14,12 +14,12 @@ import type { Operation } from '../../types';
 import { FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_SPARSE_FILE } from '../../nt/codec/fsctl-codes';
 import { win32ErrorName, win32ErrorSentence, win32OutcomeKind } from '../../nt/codec/win32-errors';
 import { createNtBackend, type NtBackendOptions } from '../../nt/backend';
+import { FILE_ATTRIBUTE_NORMAL } from '../../nt/codec/fsctl-codes';
 import type { FsctlOutcome, NtBasicInfo, NtFileInfo, NtHandle, NtOpenOptions, NtTransport, NtVolumeInfo } from '../../nt/transport';
 import {
   CREATE_ALWAYS,
   CREATE_NEW,
   DELETE,
-  FILE_ATTRIBUTE_NORMAL,
   FILE_FLAG_BACKUP_SEMANTICS,
   FILE_READ_ATTRIBUTES,
   FILE_SHARE_DELETE,

@@ -48,8 +48,6 @@ export const KERNEL32_PROTOTYPES = {
     'intptr_t hFile, void *lpBuffer, uint32_t nNumberOfBytesToWrite, void *lpNumberOfBytesWritten, void *lpOverlapped)',
 } as const;
 
-export type Kernel32Name = keyof typeof KERNEL32_PROTOTYPES;
-
 type Buf = Uint8Array | Uint16Array | Uint32Array | BigUint64Array | null;
 
 /** The typed view of the bound functions (what win32.ts calls). */
@@ -122,7 +120,6 @@ export const FILE_SHARE_DELETE = 4;
 export const CREATE_NEW = 1;
 export const CREATE_ALWAYS = 2;
 export const OPEN_EXISTING = 3;
-export const FILE_ATTRIBUTE_NORMAL = 0x80;
 export const FILE_FLAG_BACKUP_SEMANTICS = 0x02000000;
 export const INVALID_HANDLE_VALUE = -1;
 export const INVALID_FILE_ATTRIBUTES = 0xffffffff;

@@ -165,7 +165,7 @@ export function decodeDuplicateExtentsEx(b: Uint8Array): DuplicateExtentsEx & { 
 // ---------------------------------------------------------------------------------------------
 // SRV_REQUEST_RESUME_KEY output: ResumeKey (24 opaque bytes), ContextLength uint32, Context[].
 
-export const SRV_RESUME_KEY_SIZE = 24;
+const SRV_RESUME_KEY_SIZE = 24;
 /** Output buffer to offer REQUEST_RESUME_KEY (docs/facts/windows-fsctl.md#srv_request_resume_key: at least 32). */
 export const SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE = 32;
 
@@ -176,11 +176,11 @@ export interface ResumeKeyResponse {
 
 export function decodeResumeKey(b: Uint8Array): ResumeKeyResponse {
   const v = need('SRV_REQUEST_RESUME_KEY', b, 28);
-  return { key: b.slice(0, 24), contextLength: v.getUint32(24, true) };
+  return { key: b.slice(0, SRV_RESUME_KEY_SIZE), contextLength: v.getUint32(SRV_RESUME_KEY_SIZE, true) };
 }
 
 export function encodeResumeKey(r: ResumeKeyResponse): Uint8Array {
-  if (r.key.byteLength !== 24) throw new RangeError(`resume key must be 24 bytes, got ${r.key.byteLength}`);
+  if (r.key.byteLength !== SRV_RESUME_KEY_SIZE) throw new RangeError(`resume key must be 24 bytes, got ${r.key.byteLength}`);
   const { bytes, view } = alloc(32);
   bytes.set(r.key, 0);
   view.setUint32(24, u32('ContextLength', r.contextLength), true);
@@ -198,7 +198,7 @@ export interface CopyChunk {
 }
 
 export function encodeCopyChunkCopy(key: Uint8Array, chunks: CopyChunk[]): Uint8Array {
-  if (key.byteLength !== 24) throw new RangeError(`resume key must be 24 bytes, got ${key.byteLength}`);
+  if (key.byteLength !== SRV_RESUME_KEY_SIZE) throw new RangeError(`resume key must be 24 bytes, got ${key.byteLength}`);
   const { bytes, view } = alloc(32 + 24 * chunks.length);
   bytes.set(key, 0);
   view.setUint32(24, u32('ChunkCount', chunks.length), true);

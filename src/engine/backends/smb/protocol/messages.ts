@@ -57,7 +57,6 @@ export const FsInfoClass = {
 
 export const FILE_ATTRIBUTE_READONLY = 0x1;
 export const FILE_ATTRIBUTE_DIRECTORY = 0x10;
-export const FILE_ATTRIBUTE_NORMAL = 0x80;
 export const FILE_ATTRIBUTE_SPARSE_FILE = 0x200;
 
 export interface CreateRequest {

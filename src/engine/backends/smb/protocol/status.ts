@@ -61,11 +61,6 @@ export function statusName(status: number): string {
   return NAMES.get(status >>> 0) ?? `STATUS_0x${(status >>> 0).toString(16).padStart(8, '0').toUpperCase()}`;
 }
 
-/** True for NT_ERROR (severity 3); warnings like STATUS_BUFFER_OVERFLOW still carry data. */
-export function isError(status: number): boolean {
-  return status >>> 30 === 3;
-}
-
 /** A sentence for statuses a person can act on; undefined for the rest. */
 export function statusAdvice(status: number, where: string): string | undefined {
   switch (status >>> 0) {

@@ -23,10 +23,6 @@ export function encryptMessage(cipher: Smb3Cipher, key: Buffer, sessionId: bigin
   return Buffer.concat([h, data]);
 }
 
-export function transformSessionId(msg: Buffer): bigint {
-  return msg.readBigUInt64LE(44);
-}
-
 export function decryptMessage(cipher: Smb3Cipher, key: Buffer, msg: Buffer): Buffer {
   if (msg.length < TRANSFORM_SIZE)
     throw new Malformed('the SMB2 TRANSFORM_HEADER', `needs ${TRANSFORM_SIZE} bytes, but the message has ${msg.length}`);
