@@ -3,7 +3,7 @@
 # against (filefrag, xfs_io, duperemove, compsize), Chromium for webview/UI tests, Samba for the SMB2 FSCTL tests,
 # libxxhash0 for the dedupe find's native XXH3-128 (without it the engine hashes in WebAssembly).
 set -euo pipefail
-pkgs=(xfsprogs btrfs-progs acl attr btrfs-compsize e2fsprogs util-linux duperemove libxxhash0 chromium samba samba-vfs-modules smbclient tshark python3-impacket libkrb5-dev build-essential python3 curl)
+pkgs=(xfsprogs btrfs-progs acl attr libcap2-bin btrfs-compsize e2fsprogs util-linux duperemove libxxhash0 chromium samba samba-vfs-modules smbclient tshark python3-impacket libkrb5-dev build-essential python3 curl)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -17,6 +17,11 @@ export interface PathInfo {
    * NtTransport.queryFileIndex); equal ids = the same file. Absent where it cannot be known.
    */
   fileId?: string;
+  /**
+   * When the file was made (birth time in ns), where the file system records it: with fileId it
+   * tells a file from a new one that reused its inode number (ext4 reuses a freed one at once).
+   */
+  born?: string;
   /** Identity of the volume (st_dev locally). */
   volumeId?: string;
 }

@@ -84,7 +84,8 @@ export const nodeDestinationFs: DestinationFs = {
   async stat(p) {
     const st = fs.statSync(osPath(p), { bigint: true, throwIfNoEntry: false });
     if (!st) return { kind: 'missing', size: 0n };
-    return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, volumeId: st.dev.toString() };
+    const born = st.birthtimeNs > 0n ? { born: st.birthtimeNs.toString() } : {};
+    return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, ...born, volumeId: st.dev.toString() };
   },
   async rename(from, to, replace) {
     if (replace) return fs.renameSync(osPath(from), osPath(to));
@@ -176,6 +177,8 @@ export class ResolvedDestination {
     /** 'clone' or 'copy': the word used in auto-renamed names. */
     readonly label: string,
     private readonly p: DestinationFs['path'] = nodePath,
+    /** An overwrite: the identity of the file agreed to be replaced, where the file system gives one. */
+    readonly replacing?: string,
   ) {}
 
   /**
@@ -385,7 +388,7 @@ export async function resolveDestination(
         checkWritable(operation, final, local);
         checkReplaceable(operation, final, local);
       }
-      return new ResolvedDestination(dir, final, true, policy, label, p);
+      return new ResolvedDestination(dir, final, true, policy, label, p, identity(existing));
     }
     final = await freeRenamedPath(dir, name, label, dfs);
   }
@@ -509,6 +512,29 @@ async function freeRenamedPath(dir: string, name: string, label: string, dfs: De
     code: 'E_EXISTS',
     paths: [dfs.path.join(dir, name)],
     message: `too many renamed copies of ${name} in ${dir} (E_EXISTS); choose a name.`,
+  });
+}
+
+/** A file's identity and, where known, its birth (an inode number alone is reused). */
+const identity = (i: PathInfo): string | undefined => (i.fileId === undefined ? undefined : `${i.fileId}@${i.born ?? ''}`);
+
+/**
+ * Just before an overwrite names the new file: is the file agreed to be replaced still there?
+ * true: replace it; false: it is gone (the new file is named without replacing anything);
+ * another file in its place (removed and made again, renamed over by another program while the
+ * data was staged) refuses, E_CHANGED, rather than replace a file nobody agreed to lose.
+ */
+export async function stillReplacing(operation: Operation, d: ResolvedDestination, dfs: DestinationFs, to: string): Promise<boolean> {
+  const now = await dfs.stat(to);
+  if (now.kind === 'missing') return false;
+  if (d.replacing === undefined || identity(now) === d.replacing) return true;
+  throw new FsctlError({
+    operation,
+    code: 'E_CHANGED',
+    paths: [to],
+    message:
+      `${operation}: ${to} is not the file that was to be replaced: another program removed or replaced it while the ` +
+      `${operation} ran (E_CHANGED). Nothing was overwritten; run it again to replace the file there now.`,
   });
 }
 

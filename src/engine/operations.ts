@@ -16,6 +16,7 @@ import {
   relabelError,
   resolveDestination,
   type ResolvedDestination,
+  stillReplacing,
 } from './destination';
 import { digHoles } from './dig-holes';
 import { withFsFreed } from './fs-freed';
@@ -368,18 +369,25 @@ async function intoDestination(
   const srcInfo = policy === 'overwrite' ? await statRegular(backend, operation, source) : undefined;
   const d = await resolveDestination(operation, source, destination, policy, operation, dfs, srcInfo);
   let staged: Staged | undefined;
+  let refusedChanged = false;
   try {
     staged = await work(d, dfs);
     await ctx.checkCancelledBeforeCommit(); // a cancel that arrives before the name is given still leaves nothing
     const s = staged;
-    const final = await commitDestinationWith(operation, d, dfs, (to) => s.place(to, d.overwrite));
+    let replaced = false;
+    const final = await commitDestinationWith(operation, d, dfs, async (to) => {
+      refusedChanged = true;
+      replaced = d.overwrite && (await stillReplacing(operation, d, dfs, to));
+      refusedChanged = false;
+      await s.place(to, replaced);
+    });
     // The report is the staged work's own object: completed in place (a spread copy of it
     // measured as a tenth of the engine's own time in a clone).
     const report = staged.report;
     report.operation = operation;
     report.source = source;
     report.destination = final;
-    if (d.overwrite) {
+    if (replaced) {
       // said, not only done: the old data is gone from this name, yet not from the file's other names
       report.replaced = true;
       (report.notes ??= []).push(
@@ -393,7 +401,8 @@ async function intoDestination(
   } catch (e) {
     const named = relabelError(e, d.temp, d.final);
     // "pwrite failed on …/old.img: no space left" read as if the file being replaced was written
-    throw d.overwrite && named instanceof FsctlError && !isCancelled(named) ? keptOnFailure(named, d.final) : named;
+    // (stillReplacing's refusal says itself that nothing was overwritten)
+    throw d.overwrite && named instanceof FsctlError && !isCancelled(named) && !refusedChanged ? keptOnFailure(named, d.final) : named;
   } finally {
     await (staged ? staged.close() : dfs.remove(d.temp)).catch(() => undefined);
   }

@@ -235,6 +235,50 @@ describe('copy and clone safety (xfs + ext4)', { skip: skipReason('xfs') ?? skip
     fs.rmSync(d, { recursive: true });
   });
 
+  test('overwrite replaces only the file agreed to: one made again meanwhile is refused (E_CHANGED), one removed is not "replaced"', async () => {
+    // A trial: a file removed and written again by another program during the copy was replaced
+    // all the same ("existed and was replaced"), and one removed meanwhile was said replaced too.
+    const d = freshDir(ext4, 'replace-race');
+    const src = path.join(d, 'src.bin');
+    writeData(src, 40 * MiB);
+    const dst = path.join(d, 'dst.bin');
+    fs.writeFileSync(dst, 'agreed to lose');
+    let once = false;
+    await assert.rejects(
+      engine.copy(src, dst, {
+        onExisting: 'overwrite',
+        onProgress: () => {
+          if (once) return;
+          once = true;
+          fs.rmSync(dst);
+          fs.writeFileSync(dst, 'made again meanwhile');
+        },
+      }),
+      (e: FsctlError) => e.code === 'E_CHANGED' && /is not the file that was to be replaced/.test(e.message) && /Nothing was overwritten/.test(e.message),
+    );
+    assert.equal(fs.readFileSync(dst, 'utf8'), 'made again meanwhile');
+    assert.deepEqual(listing(d).sort(), ['dst.bin', 'src.bin'], 'nothing else left');
+    // removed meanwhile: the copy is named, and not said to have replaced anything
+    once = false;
+    const r = await engine.copy(src, dst, {
+      onExisting: 'overwrite',
+      onProgress: () => {
+        if (once) return;
+        once = true;
+        fs.rmSync(dst);
+      },
+    });
+    assert.equal(r.replaced, undefined);
+    assert.ok(!(r.notes ?? []).some((n) => /was replaced/.test(n)), JSON.stringify(r.notes));
+    assert.equal(sha256(dst), sha256(src));
+    // the file agreed to is replaced, and said so
+    fs.writeFileSync(dst, 'agreed to lose');
+    const again = await engine.copy(src, dst, { onExisting: 'overwrite' });
+    assert.equal(again.replaced, true);
+    assert.equal(sha256(dst), sha256(src));
+    fs.rmSync(d, { recursive: true });
+  });
+
   test('without O_TMPFILE: a hidden temporary name while the copy runs, cp modes, removed after a cancel', async () => {
     const eng = createEngine({ backend: new LinuxBackend(noTmpfile()) });
     const d = freshDir(ext4, 'named');

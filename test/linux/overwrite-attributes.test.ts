@@ -105,3 +105,106 @@ describe('an overwrite that fails for want of space says the file it was to repl
     assert.ok(fs.statfsSync(d).bfree >= free - 16, 'no space held by a leftover');
   });
 });
+
+describe(
+  'an overwrite drops file capabilities, carries inode flags, and says what it could not keep',
+  { skip: skipReason('xfs') ?? skipReason('btrfs') },
+  () => {
+    let xfs: TestFs;
+    let btrfs: TestFs;
+    before(() => {
+      xfs = makeFs('xfs');
+      btrfs = makeFs('btrfs');
+    });
+    after(() => {
+      xfs?.cleanup();
+      btrfs?.cleanup();
+    });
+    const lsattr = (p: string): string => execFileSync('lsattr', [p], { encoding: 'utf8' }).split(' ')[0];
+
+    test('security.capability is never carried to the new data (cp as root loses it too), and the report says so', async () => {
+      // A trial: a binary overwritten as root kept cap_net_admin=ep on the new content.
+      const d = freshDir(xfs, 'caps');
+      for (const way of ['clone', 'copy'] as const) {
+        const target = path.join(d, `tool-${way}`);
+        fs.copyFileSync('/bin/true', target);
+        execFileSync('setcap', ['cap_net_admin+ep', target]);
+        const r =
+          way === 'clone'
+            ? await engine.clone('/bin/sleep', target, { onExisting: 'overwrite', fallback: 'copy' })
+            : await engine.copy('/bin/sleep', target, { onExisting: 'overwrite' });
+        assert.equal(execFileSync('getcap', [target], { encoding: 'utf8' }).trim(), '', `${way}: no capabilities`);
+        assert.ok(
+          r.notes?.some((n) => n.includes('had file capabilities (security.capability); the new file has none')),
+          `${way}: ${r.notes}`,
+        );
+      }
+      // cp agrees: its write into the old file loses them
+      const byCp = path.join(d, 'by-cp');
+      fs.copyFileSync('/bin/true', byCp);
+      execFileSync('setcap', ['cap_net_admin+ep', byCp]);
+      execFileSync('cp', ['/bin/sleep', byCp]);
+      assert.equal(execFileSync('getcap', [byCp], { encoding: 'utf8' }).trim(), '');
+    });
+
+    test('inode flags a write keeps (+S +d +A) are carried, as cp writing into the file keeps them; btrfs +C is named when lost', async () => {
+      const d = freshDir(xfs, 'flags');
+      const src = path.join(d, 'src');
+      fs.writeFileSync(src, 'new data\n');
+      for (const way of ['clone', 'copy'] as const) {
+        const target = path.join(d, `flagged-${way}`);
+        fs.writeFileSync(target, 'old\n');
+        execFileSync('chattr', ['+S', '+d', '+A', target]);
+        const before = lsattr(target);
+        const r =
+          way === 'clone'
+            ? await engine.clone(src, target, { onExisting: 'overwrite' })
+            : await engine.copy(src, target, { onExisting: 'overwrite' });
+        assert.equal(lsattr(target), before, `${way}: the flags as they were`);
+        assert.ok(!r.notes?.some((n) => n.includes('inode flags')), `${way}: ${r.notes}`);
+      }
+      // btrfs: +C (nodatacow) only an empty file takes, so an overwrite with data loses it, said
+      const b = freshDir(btrfs, 'nocow');
+      const image = path.join(b, 'vm.img');
+      fs.writeFileSync(image, '');
+      execFileSync('chattr', ['+C', image]);
+      fs.writeFileSync(image, 'old image\n');
+      const newer = path.join(b, 'newer');
+      fs.writeFileSync(newer, 'new image\n');
+      const r = await engine.copy(newer, image, { onExisting: 'overwrite', reflink: 'never' });
+      assert.equal(fs.readFileSync(image, 'utf8'), 'new image\n');
+      assert.ok(
+        r.notes?.some((n) =>
+          n.includes('inode flags the new file could not take (chattr +C): btrfs sets +C (nodatacow) only on an empty file'),
+        ),
+        String(r.notes),
+      );
+    });
+
+    test('not root: an owner the new file cannot keep is said (cp, writing into the file, keeps it)', async () => {
+      const d = freshDir(xfs, 'owner');
+      for (const p of [path.dirname(xfs.mountPoint), xfs.mountPoint]) fs.chmodSync(p, 0o755);
+      fs.chmodSync(d, 0o777);
+      const target = path.join(d, 'roots');
+      fs.writeFileSync(target, 'old\n');
+      fs.chmodSync(target, 0o666);
+      const src = path.join(d, 'src');
+      fs.writeFileSync(src, 'new\n');
+      fs.chmodSync(src, 0o644);
+      process.setegid!(65534);
+      process.seteuid!(65534);
+      let r;
+      try {
+        r = await createEngine().copy(src, target, { onExisting: 'overwrite' });
+      } finally {
+        process.seteuid!(0);
+        process.setegid!(0);
+      }
+      assert.equal(fs.statSync(target).uid, 65534);
+      assert.ok(
+        r.notes?.some((n) => n.includes(`${target} was owned by 0:0; the new file is owned by 65534:65534`)),
+        String(r.notes),
+      );
+    });
+  },
+);

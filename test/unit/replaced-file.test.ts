@@ -56,8 +56,17 @@ test('user.* and the ACL come along; security.* and trusted.* the kernel refuses
     { 'user.a': 'x', 'system.posix_acl_access': 'acl', 'security.unreadable': EACCES, 'trusted.t': 'v' },
     { 'trusted.t': EPERM },
   );
-  assert.deepEqual(carryXattrs(libc, 'copy', '/d/old', 3, '/d/old'), ['security.unreadable', 'trusted.t']);
+  assert.deepEqual(carryXattrs(libc, 'copy', '/d/old', 3, '/d/old'), {
+    refused: ['security.unreadable', 'trusted.t'],
+    capabilities: false,
+  });
   assert.deepEqual(set, ['user.a', 'system.posix_acl_access']);
+});
+
+test('file capabilities never come along: new data must not run with the old file’s privileges (the kernel drops them on a write)', () => {
+  const { libc, set } = standIn({ 'security.capability': 'cap_net_admin', 'user.a': 'x' });
+  assert.deepEqual(carryXattrs(libc, 'copy', '/d/old', 3, '/d/old'), { refused: [], capabilities: true });
+  assert.deepEqual(set, ['user.a']);
 });
 
 test('a user.* attribute that cannot be read or set refuses the overwrite, naming the call and the OS error', () => {

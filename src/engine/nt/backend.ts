@@ -301,7 +301,9 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         // ranges of one file and an overwrite of the source with itself (also by a case alias).
         const index = vol && (await t.queryFileIndex?.(h).catch(() => undefined));
         const fileId = vol && index ? `${vol.volumeId}:${index}` : undefined;
-        return { kind: info.isDirectory ? 'directory' : 'file', size: info.endOfFile, volumeId: vol?.volumeId, fileId };
+        // its creation time tells it from a new file that got the same index (a reused inode behind Samba)
+        const born = info.basic.creationTime > 0n ? { born: info.basic.creationTime.toString() } : {};
+        return { kind: info.isDirectory ? 'directory' : 'file', size: info.endOfFile, volumeId: vol?.volumeId, fileId, ...born };
       } catch (e) {
         if (e instanceof FsctlError && MISSING_CODES.has(e.code)) return { kind: 'missing', size: 0n };
         throw asFsctlError(e, 'volume', [path], 'stat');

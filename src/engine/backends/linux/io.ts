@@ -14,10 +14,13 @@ import {
   F_SETSIG,
   F_WRLCK,
   SIGURG,
+  STATX_BTIME,
+  STATX_BTIME_OFFSET,
   STATX_DEV_MAJOR_OFFSET,
   STATX_DEV_MINOR_OFFSET,
   STATX_INO,
   STATX_INO_OFFSET,
+  STATX_MASK_OFFSET,
   STATX_MODE,
   STATX_MODE_OFFSET,
   STATX_SIZE,
@@ -106,10 +109,11 @@ export class LinuxIo extends LinuxCopies {
     if (!this.libc.statx) {
       const st = fs.statSync(osPath(p), { bigint: true, throwIfNoEntry: false });
       if (!st) return { kind: 'missing', size: 0n };
-      return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, volumeId: st.dev.toString() };
+      const born = st.birthtimeNs > 0n ? { born: st.birthtimeNs.toString() } : {};
+      return { kind: kindOf(st), size: st.size, fileId: `${st.dev}:${st.ino}`, ...born, volumeId: st.dev.toString() };
     }
     const v = this.statxView;
-    if (this.libc.statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE, this.statxBuf) !== 0) {
+    if (this.libc.statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE | STATX_BTIME, this.statxBuf) !== 0) {
       const e = this.libc.errno();
       if (e === ENOENT) return { kind: 'missing', size: 0n };
       const err: NodeJS.ErrnoException = new Error(`stat ${p}: ${errnoName(e)}`);
@@ -119,10 +123,16 @@ export class LinuxIo extends LinuxCopies {
       throw err;
     }
     const dev = makedev(v.getUint32(STATX_DEV_MAJOR_OFFSET, true), v.getUint32(STATX_DEV_MINOR_OFFSET, true));
+    // the birth time, where the file system keeps one: an inode number alone is reused at once (ext4)
+    const born =
+      (v.getUint32(STATX_MASK_OFFSET, true) & STATX_BTIME) !== 0
+        ? { born: `${v.getBigInt64(STATX_BTIME_OFFSET, true)}.${v.getUint32(STATX_BTIME_OFFSET + 8, true)}` }
+        : {};
     return {
       kind: kindOfMode(v.getUint16(STATX_MODE_OFFSET, true)),
       size: v.getBigUint64(STATX_SIZE_OFFSET, true),
       fileId: `${dev}:${u64String(v, STATX_INO_OFFSET)}`,
+      ...born,
       volumeId: dev,
     };
   }

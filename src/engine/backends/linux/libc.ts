@@ -107,13 +107,16 @@ export const STATX_MODE = 0x2;
 export const STATX_INO = 0x100;
 export const STATX_SIZE = 0x200;
 export const STATX_NLINK = 0x4;
+export const STATX_BTIME = 0x800;
 /** struct statx is the same on every architecture (include/uapi/linux/stat.h): 256 bytes,
- * stx_nlink (u32) at 16, stx_mode (u16) at 28, stx_ino (u64) at 32, stx_size (u64) at 40, stx_dev_major and
- * stx_dev_minor (u32) at 136 and 140. */
+ * stx_mask (u32) at 0, stx_nlink (u32) at 16, stx_mode (u16) at 28, stx_ino (u64) at 32, stx_size (u64) at 40,
+ * stx_btime (s64 seconds, u32 ns) at 80, stx_dev_major and stx_dev_minor (u32) at 136 and 140. */
+export const STATX_MASK_OFFSET = 0;
 export const STATX_NLINK_OFFSET = 16;
 export const STATX_MODE_OFFSET = 28;
 export const STATX_INO_OFFSET = 32;
 export const STATX_SIZE_OFFSET = 40;
+export const STATX_BTIME_OFFSET = 80;
 export const STATX_DEV_MAJOR_OFFSET = 136;
 export const STATX_DEV_MINOR_OFFSET = 140;
 
