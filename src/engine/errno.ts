@@ -163,7 +163,10 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'ENOTDIR':
       return 'a part of the path is not a directory (a file named where a folder is needed); check each folder on the path';
     case 'ENOSPC':
-      return 'no space left on the device; free space or choose another destination';
+      // an in-place change has no destination to choose (a trial's zero --keep-allocated filled a tmpfs)
+      return IN_PLACE_OPS.has(operation)
+        ? 'no space left on the device; free space on it (writing zeros or keeping a range allocated needs blocks for the whole range)'
+        : 'no space left on the device; free space or choose another destination';
     case 'EDQUOT':
       return 'the disk quota is exhausted; free space under the quota or ask for a larger one';
     case 'EFBIG':

@@ -171,6 +171,37 @@ describe('bad input and failures', { skip }, () => {
     assert.equal(sha256(f), h);
   });
 
+  test('zero keepAllocated where zeros are written (tmpfs): a cancel or ENOSPC part way names the bytes already zeroed', async () => {
+    // A trial: Ctrl-C after 593 MiB of zeros said "nothing was changed"; ENOSPC said to choose another destination.
+    const tmp = makeFs('tmpfs', 24);
+    try {
+      const f = path.join(tmp.mountPoint, 'f.bin');
+      writeData(f, 8 * 1024 * 1024);
+      const ac = new AbortController();
+      let err: FsctlError | undefined;
+      await engine
+        .zero(f, { offset: 0n, length: 8n << 20n }, { keepAllocated: true, signal: ac.signal, onProgress: () => ac.abort() })
+        .catch((e: FsctlError) => (err = e));
+      assert.equal(err?.code, 'E_CANCELLED');
+      assert.match(err!.message, new RegExp(`bytes 0 to 1048576 of ${f} already hold zeros \\(1048576 bytes\\); the rest of ${f} is unchanged`));
+      assert.ok(fs.readFileSync(f).subarray(0, 1 << 20).every((b) => b === 0) && fs.readFileSync(f)[1 << 20] !== undefined);
+      // ENOSPC: a 20 MiB hole past 8 MiB of data on a 24 MiB tmpfs
+      const h = path.join(tmp.mountPoint, 'h.bin');
+      fs.rmSync(f);
+      writeData(h, 8 * 1024 * 1024);
+      fs.truncateSync(h, 28 * 1024 * 1024);
+      await assert.rejects(engine.zero(h, { offset: 0n, length: 28n << 20n }, { keepAllocated: true }), (e: FsctlError) => {
+        assert.equal(e.code, 'ENOSPC');
+        assert.match(e.message, /free space on it \(writing zeros or keeping a range allocated needs blocks for the whole range\)/);
+        assert.doesNotMatch(e.message, /choose another destination/);
+        assert.match(e.message, new RegExp(`${h} was being changed in place: bytes 0 to \\d+ of it may have changed`));
+        return true;
+      });
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   test('append-only destination (chattr +a): overwrite refused before any work, named; nothing changed', async () => {
     // access(W_OK) passes an append-only file and the rename over it fails (EPERM) only after the
     // whole clone or copy (a trial: 100 MB copied, then EPERM); the flag is asked first.

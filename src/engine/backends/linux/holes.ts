@@ -13,6 +13,7 @@ import { LinuxMaps } from './map';
 import { heldNote } from './map-notes';
 import { heldOutsideExtents, packExtents } from '../../map-format';
 import { punchNotes, zeroedWithin } from '../../punch-parts';
+import { inPlaceError } from '../../sparse-copy';
 
 const asExtent = (r: ByteRange): Extent => ({ offset: r.offset, length: r.length, physical: null, flags: [] });
 
@@ -209,14 +210,21 @@ export class LinuxHoles extends LinuxMaps {
     const zeros = new Uint8Array(1 << 20);
     let pos = range.offset;
     let calls = callsBefore;
-    while (pos < end) {
-      ctx.checkCancelled();
-      const n = end - pos > BigInt(zeros.length) ? zeros.length : Number(end - pos);
-      const w = big(this.libc.pwrite(f.fd, zeros, n, pos));
-      calls++;
-      if (w <= 0n) throw this.fail('zero', 'pwrite', [p]);
-      pos += w;
-      ctx.progress({ done: pos - range.offset, total: end - range.offset });
+    let n = 0;
+    try {
+      while (pos < end) {
+        ctx.checkCancelled();
+        n = end - pos > BigInt(zeros.length) ? zeros.length : Number(end - pos);
+        const w = big(this.libc.pwrite(f.fd, zeros, n, pos));
+        calls++;
+        if (w <= 0n) throw this.fail('zero', 'pwrite', [p]);
+        pos += w;
+        n = 0;
+        ctx.progress({ done: pos - range.offset, total: end - range.offset });
+      }
+    } catch (e) {
+      // a cancel or a failure part way: which bytes already read as zeros, not "nothing was changed"
+      throw inPlaceError(e, p, undefined, range.offset, pos - range.offset, pos + BigInt(n), 'zeros');
     }
     return {
       operation: 'zero',
