@@ -5,7 +5,7 @@
 
 import type { Backend, OpContext } from './backend';
 import type { PackedExtentMap, PackedExtents } from './map-format';
-import type { ByteRange, MapSource, OperationReport } from './types';
+import type { ByteRange, MapSource, Operation, OperationReport } from './types';
 
 export type PathKind = 'file' | 'directory' | 'fifo' | 'char-device' | 'block-device' | 'socket' | 'other' | 'missing';
 
@@ -37,8 +37,8 @@ export interface PositionalIo {
   pread(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string): number;
   pwrite(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string): number;
   ftruncate(fd: number, size: bigint, path: string): void;
-  /** Deallocate [offset, offset+length) keeping the size. */
-  punch?(fd: number, offset: bigint, length: bigint, path: string): void;
+  /** Deallocate [offset, offset+length) keeping the size; `operation` names a failure (dig-holes by default). */
+  punch?(fd: number, offset: bigint, length: bigint, path: string, operation?: Operation): void;
   /** File system block size of the file behind `fd`. */
   blockSize?(fd: number, path: string): number;
   /**

@@ -641,7 +641,7 @@ async function rangeFallback(
       paths: [r.source, r.target],
       message: `clone-range: ${reason} A copy fallback is not available on SMB paths (E_UNSUPPORTED).`,
     });
-  const rep = await copyRangeBytes(b.io ?? nodeIo, r.source, r.sourceOffset, r.target, r.targetOffset, length, ctx);
+  const rep = await copyRangeBytes(b, b.io ?? nodeIo, r.source, r.sourceOffset, r.target, r.targetOffset, length, ctx);
   return { ...rep, fellBack: true, fallbackReason: reason };
 }
 

@@ -208,12 +208,16 @@ export async function sparseCopyFile(
 }
 
 /**
- * Copy `length` bytes between two existing files at the given offsets (clone-range fallback).
- * The destination is written in place, so a cancel or a failure part way has changed part of
- * it: the error then says which bytes (E_CANCELLED: exactly those copied; another error: up to
- * the end of the write in flight), never "nothing was left behind".
+ * Copy `length` bytes between two existing files at the given offsets (clone-range fallback),
+ * keeping holes: the source's data ranges are read and written, its holes become holes in the
+ * destination (punched; zeros written where the file system cannot punch), so a mostly empty
+ * range does not allocate the whole of it. The destination is written in place, so a cancel or
+ * a failure part way has changed part of it: the error then says which bytes (E_CANCELLED:
+ * exactly those done; another error: up to the end of the write in flight), never "nothing was
+ * left behind".
  */
 export async function copyRangeBytes(
+  backend: Backend,
   io: PositionalIo,
   source: string,
   sourceOffset: bigint,
@@ -223,17 +227,75 @@ export async function copyRangeBytes(
   ctx: OpContext & { maybeYield?: () => Promise<void> },
 ): Promise<OperationReport> {
   const t0 = performance.now();
+  let data: ByteRange[] = [{ offset: sourceOffset, length }];
+  let calls = 0;
+  try {
+    const r = await backend.allocatedRanges(source, { offset: sourceOffset, length }, ctx);
+    data = r.ranges;
+    calls += r.calls;
+  } catch (e) {
+    // where data and holes cannot be told (pseudo files): every byte is read and written
+    if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
+  }
   const src = openRegular('clone-range', source, 'read');
   let dst: ReturnType<typeof openRegular> | undefined;
   let done = 0n;
+  let written = 0n;
+  let holes = 0n;
   let touchedEnd = targetOffset; // nothing at or after it was written to
   try {
     dst = openRegular('clone-range', target, 'read-write');
     const buf = new Uint8Array(CHUNK);
-    let calls = 0;
+    const zeros = new Uint8Array(CHUNK);
+    let canPunch = io.punch !== undefined;
+    /** The source's next data range from `at` (relative to the range), clipped to it. */
+    const nextData = (at: bigint): { start: bigint; end: bigint } | undefined => {
+      for (const d of data) {
+        const from = d.offset - sourceOffset; // (negative: the data began before the range)
+        const to = from + d.length;
+        const s = from > at ? from : at;
+        const e = to < length ? to : length;
+        if (e > s) return { start: s, end: e };
+      }
+      return undefined;
+    };
+    /** The destination's [from, to) (range-relative) made to read as zeros: punched, else zeros written. */
+    const hole = async (from: bigint, to: bigint): Promise<void> => {
+      if (to <= from) return;
+      touchedEnd = targetOffset + to;
+      if (canPunch) {
+        try {
+          io.punch!(dst!.fd, targetOffset + from, to - from, target, 'clone-range');
+          calls++;
+          holes += to - from;
+          done = to;
+          ctx.progress({ done, total: length });
+          return;
+        } catch (e) {
+          if (!(e instanceof FsctlError) || e.code !== 'EOPNOTSUPP') throw e;
+          canPunch = false;
+        }
+      }
+      for (let at = from; at < to;) {
+        ctx.checkCancelled();
+        const n = to - at > BigInt(CHUNK) ? CHUNK : Number(to - at);
+        at += BigInt(io.pwrite(dst!.fd, zeros, n, targetOffset + at, target));
+        calls++;
+        done = at;
+        ctx.progress({ done, total: length });
+      }
+    };
     while (done < length) {
       ctx.checkCancelled();
-      const want = length - done > BigInt(CHUNK) ? CHUNK : Number(length - done);
+      const d = nextData(done);
+      if (!d) {
+        await hole(done, length);
+        break;
+      }
+      await hole(done, d.start);
+      if (ctx.maybeYield) await ctx.maybeYield();
+      ctx.checkCancelled();
+      const want = d.end - d.start > BigInt(CHUNK) ? CHUNK : Number(d.end - d.start);
       const n = io.pread(src.fd, buf, want, sourceOffset + done, source);
       calls++;
       if (n <= 0)
@@ -244,24 +306,36 @@ export async function copyRangeBytes(
           message: `clone-range: ${source} ended at ${sourceOffset + done} bytes, inside the range being copied: it shrank while it was copied (E_CHANGED).`,
         });
       touchedEnd = targetOffset + done + BigInt(n);
-      let written = 0;
-      while (written < n) {
-        written += io.pwrite(dst.fd, buf.subarray(written, n), n - written, targetOffset + done + BigInt(written), target);
+      let put = 0;
+      while (put < n) {
+        put += io.pwrite(dst.fd, buf.subarray(put, n), n - put, targetOffset + done + BigInt(put), target);
         calls++;
       }
       done += BigInt(n);
+      written += BigInt(n);
       ctx.progress({ done, total: length });
-      if (ctx.maybeYield) await ctx.maybeYield();
+    }
+    // a range ending in a hole past the destination's end: the size it would have had (a punch does not extend)
+    const end = targetOffset + length;
+    if (fs.fstatSync(dst.fd, { bigint: true }).size < end) {
+      io.ftruncate(dst.fd, end, target);
+      calls++;
     }
     return {
       operation: 'clone-range',
       method: 'sparse-copy',
       source,
       destination: target,
-      bytes: done,
+      bytes: written,
       calls,
       durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
-      notes: [`copied in place: bytes ${targetOffset} to ${targetOffset + done} of ${target} were overwritten with copies (not shared)`],
+      notes: [
+        `copied in place: bytes ${targetOffset} to ${end} of ${target} were overwritten with copies (not shared)` +
+          (holes > 0n || written < length
+            ? `: ${written} bytes of the source's data written, and its holes (${length - written} bytes) made holes there` +
+              (canPunch || holes > 0n ? '' : ' (zeros written: this file system cannot punch holes)')
+            : ''),
+      ],
     };
   } catch (e) {
     throw inPlaceError(e, target, dst?.stat.size, targetOffset, done, touchedEnd, "copies of the source's bytes");

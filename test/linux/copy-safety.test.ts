@@ -18,7 +18,7 @@ import { createEngine, type FsctlError } from '../../src/engine';
 import { LinuxBackend } from '../../src/engine/backends/linux';
 import { loadLibc, O_TMPFILE, type Libc } from '../../src/engine/backends/linux/libc';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { listing, sha256, writeData } from '../support/sparse-files';
+import { listing, sha256, writeData, writeSparse } from '../support/sparse-files';
 
 const MiB = 1024 * 1024;
 const engine = createEngine();
@@ -396,6 +396,36 @@ describe('copy and clone safety (xfs + ext4)', { skip: skipReason('xfs') ?? skip
     assert.ok(now.subarray(MiB).equals(fs.readFileSync(path.join(d, 'orig.bin')).subarray(MiB)));
     const ok = await engine.cloneRange(src, 0n, dst, 0n, BigInt(2 * MiB), { fallback: 'copy' });
     assert.match(ok.notes!.join(' '), new RegExp(`bytes 0 to ${2 * MiB} of .*dst\\.bin were overwritten`));
+  });
+
+  test("clone-range --fallback copy keeps the source's holes (punched in the destination, the size grown to the range's end)", async () => {
+    // A trial: 4 KiB of data in a 1 GiB source range became 1 GiB of allocated zeros in the destination.
+    const d = freshDir(ext4, 'range-holes');
+    const src = path.join(d, 'src.bin');
+    const dst = path.join(d, 'dst.bin');
+    writeSparse(src, BigInt(24 * MiB), [
+      { offset: 0n, length: 4096 },
+      { offset: BigInt(12 * MiB), length: 8192 },
+    ]);
+    writeData(dst, 16 * MiB, 7); // data everywhere, so the source's holes must be made holes here
+    const r = await engine.cloneRange(src, 0n, dst, 0n, BigInt(24 * MiB), { fallback: 'copy' });
+    assert.equal(r.fellBack, true);
+    assert.equal(r.bytes, 12288n, 'the data written, not the range');
+    assert.match(r.notes!.join(' '), /12288 bytes of the source's data written, and its holes \(25153536 bytes\) made holes there/);
+    assert.equal(fs.statSync(dst).size, 24 * MiB, 'grown to the range end, through a trailing hole');
+    assert.ok(fs.readFileSync(dst).equals(fs.readFileSync(src)), 'reads as the source');
+    assert.ok(fs.statSync(dst).blocks * 512 <= 64 * 1024, `allocated ${fs.statSync(dst).blocks * 512} bytes`);
+    // a file system that cannot punch: zeros written, said
+    class NoPunch extends LinuxBackend {
+      constructor() {
+        super();
+        Object.assign(this, { io: { ...this.io, punch: undefined } });
+      }
+    }
+    writeData(dst, 16 * MiB, 7);
+    const z = await createEngine({ backend: new NoPunch() }).cloneRange(src, 0n, dst, 0n, BigInt(16 * MiB), { fallback: 'copy' });
+    assert.ok(fs.readFileSync(dst).subarray(0, 16 * MiB).equals(fs.readFileSync(src).subarray(0, 16 * MiB)));
+    assert.match(z.notes!.join(' '), /zeros written: this file system cannot punch holes/);
   });
 
   test('cancelled FICLONERANGE between 1 GiB chunks names the destination bytes already shared', async () => {

@@ -7,7 +7,7 @@ import type { OpContext } from '../../backend';
 import { errnoError } from '../../errno';
 import { big, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from './libc';
 import { closeQuietly, openRegular, type OpenFile } from './files';
-import type { ByteRange, Extent, OperationReport, RangesResult } from '../../types';
+import type { ByteRange, Extent, Operation, OperationReport, RangesResult } from '../../types';
 import { EINVAL, elapsed, EOPNOTSUPP, now } from './base';
 import { LinuxMaps } from './map';
 import { heldNote } from './map-notes';
@@ -258,8 +258,8 @@ export class LinuxHoles extends LinuxMaps {
   }
 
   /** Punch on an already open descriptor (dig-holes punches many runs through one open). */
-  punchFd(fd: number, offset: bigint, length: bigint, p: string): void {
+  punchFd(fd: number, offset: bigint, length: bigint, p: string, operation: Operation = 'dig-holes'): void {
     if (this.libc.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) !== 0)
-      throw this.fail('dig-holes', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], fd);
+      throw this.fail(operation, 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], fd);
   }
 }

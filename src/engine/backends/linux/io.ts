@@ -68,7 +68,7 @@ export class LinuxIo extends LinuxCopies {
     ftruncate: (fd, size, p) => {
       if (this.libc.ftruncate(fd, size) !== 0) throw this.fail('copy', 'ftruncate', [p], fd);
     },
-    punch: (fd, offset, length, p) => this.punchFd(fd, offset, length, p),
+    punch: (fd, offset, length, p, operation) => this.punchFd(fd, offset, length, p, operation),
     blockSize: (fd, p) => this.blockSizeOf(fd, p),
     // between a caller's own cancel checks: one FIEMAP over one punched run
     extentBytes: (fd, offset, length, p) => this.extentBytesIn(fd, p, offset, offset + length, UNCANCELLED),
