@@ -340,11 +340,17 @@ onReflinkFileSystems((kind, t) => {
   });
 });
 
-for (const kind of ['ext4', 'tmpfs'] as FsKind[]) {
-  describe(`dedupe on ${kind}`, { skip: skipReason(kind) }, () => {
+// XFS made without reflink has the FIDEDUPERANGE call but shares nothing: a trial's plan promised
+// 2 MiB there (the probe without destinations passed); its refusal shows only with a range.
+for (const [kind, label, mkfsArgs] of [
+  ['ext4', 'ext4', undefined],
+  ['tmpfs', 'tmpfs', undefined],
+  ['xfs', 'XFS without reflink', ['-m', 'reflink=0']],
+] as Array<[FsKind, string, string[] | undefined]>) {
+  describe(`dedupe on ${label}`, { skip: skipReason(kind) }, () => {
     let t: TestFs;
     before(() => {
-      t = makeFs(kind);
+      t = makeFs(kind, undefined, mkfsArgs ? { mkfsArgs } : {});
     });
     after(() => t?.cleanup());
 
