@@ -162,6 +162,7 @@ export function emptyTotals(): SpaceTotals {
     reclaimable: 0n,
     reclaimableExact: true,
     reclaimableMax: 0n,
+    reclaimableBounds: true,
   };
 }
 

@@ -78,6 +78,13 @@ export interface SpaceTotals {
   reclaimableExact: boolean;
   /** The upper bound (equal to `reclaimable` when exact). */
   reclaimableMax: bigint;
+  /**
+   * Whether `reclaimable` and `reclaimableMax` bound what deleting frees (true when exact). False
+   * where they are an estimate from the bytes the files reference (btrfs without root, SMB: btrfs
+   * frees an extent only whole, compressed data takes less) or where paths could not be read
+   * (then `reclaimable` is still a lower bound, and nothing bounds it from above).
+   */
+  reclaimableBounds: boolean;
 }
 
 /** One file system of the selection (folders on another file system are accounted apart). */

@@ -531,6 +531,7 @@ export async function spaceOf(
     } else if (g.filesystem === 'btrfs') {
       // Not root: FIEMAP gives only the bytes each file references, uncompressed.
       t.reclaimableExact = false;
+      t.reclaimableBounds = false;
       t.reclaimable = g.own > g.kept ? g.own - g.kept : 0n;
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
       const why = ownerNotes.get(g);
@@ -618,6 +619,7 @@ export async function spaceOf(
       // an incomplete scan still bounds it: what it could not see can only add references
       const scanMax = g.scan && !smb ? g.own + g.unplaced - g.kept + g.scan.reclaimableShared : undefined;
       if (scanMax !== undefined && scanMax < t.reclaimableMax) t.reclaimableMax = scanMax;
+      if (smb) t.reclaimableBounds = false; // (said "about", below: how the server's file system frees is not known)
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
       if (smb)
@@ -795,6 +797,20 @@ export async function spaceOf(
     total.reclaimable += s.reclaimable;
     total.reclaimableMax += s.reclaimableMax;
     total.reclaimableExact &&= s.reclaimableExact;
+    total.reclaimableBounds &&= s.reclaimableBounds;
+  }
+  // A path that could not be read (permission denied, an I/O error) may hold data the figures do
+  // not count: "deleting it frees N" cannot be exact for the selection then (a trial read "frees
+  // 0 bytes", exact, beside an EACCES). Gone, special and changed files hold nothing uncounted.
+  const unread = errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).length;
+  if (unread > 0) {
+    total.reclaimableExact = false;
+    total.reclaimableBounds = false;
+    notes.push(
+      `${unread === 1 ? 'One path' : `${unread} paths`} of the selection could not be read (errors): what ` +
+        `${unread === 1 ? 'it holds is' : 'they hold is'} in none of the figures, so what deleting the selection frees ` +
+        'is known only for the files that were read (at least that much, with them).',
+    );
   }
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (hardLinks > 0)
@@ -806,6 +822,19 @@ export async function spaceOf(
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return { files, total, fileSystems, errors, symlinks, hardLinks, notes, durationMs };
 }
+
+/** Errors of paths that hold no data the figures miss: gone, a link loop, a special file, a file that changed (counted). */
+const HOLDS_NOTHING_UNCOUNTED: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'ENOTDIR',
+  'ELOOP',
+  'E_NOT_REGULAR',
+  'E_CHANGED',
+  'STATUS_OBJECT_NAME_NOT_FOUND',
+  'STATUS_OBJECT_PATH_NOT_FOUND',
+  'STATUS_NO_SUCH_FILE',
+  'STATUS_DELETE_PENDING',
+]);
 
 /**
  * Per group, how many files lie where nothing can be deleted (a read-only btrfs snapshot, a file

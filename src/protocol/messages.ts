@@ -287,6 +287,8 @@ export interface SpaceWireTotals {
   reclaimable: U64String;
   reclaimableExact: boolean;
   reclaimableMax: U64String;
+  /** False: the two figures are an estimate, or the lower one only a floor (SpaceTotals.reclaimableBounds). */
+  reclaimableBounds: boolean;
 }
 
 /** A file's numbers, as mapped (while the analysis runs, spaceRows) and in the result. */
@@ -684,7 +686,8 @@ function isSpaceTotals(v: unknown): v is SpaceWireTotals {
     isU64String(v.unique) &&
     isU64String(v.reclaimable) &&
     typeof v.reclaimableExact === 'boolean' &&
-    isU64String(v.reclaimableMax)
+    isU64String(v.reclaimableMax) &&
+    typeof v.reclaimableBounds === 'boolean'
   );
 }
 

@@ -20,6 +20,7 @@ const totals = (t: SpaceTotals): SpaceWireTotals => ({
   reclaimable: t.reclaimable.toString(),
   reclaimableExact: t.reclaimableExact,
   reclaimableMax: t.reclaimableMax.toString(),
+  reclaimableBounds: t.reclaimableBounds,
 });
 
 /** The last name of a path ('/' or '\\' separated): the path itself when it has none. */

@@ -240,6 +240,7 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
       'reclaimable',
       'reclaimableExact',
       'reclaimableMax',
+      'reclaimableBounds',
     ]);
     assert.equal(j.total.files, 3);
     assert.equal(j.total.allocated, String(1152 * 1024));
@@ -250,6 +251,7 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     assert.equal(j.total.reclaimableExact, true);
     assert.equal(j.total.reclaimable, String(640 * 1024));
     assert.equal(j.total.reclaimableMax, String(640 * 1024));
+    assert.equal(j.total.reclaimableBounds, true);
     const a = j.files.find((f: { path: string }) => f.path === path.join(d, 'a'));
     assert.deepEqual(a.sharesWith, [{ path: path.join(d, 'sub', 'a-clone'), bytes: String(512 * 1024) }]);
     assert.equal(j.fileSystems[0].filesystem, 'btrfs');

@@ -170,6 +170,9 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.match(scanAsked.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\).*The exact scan does not run on btrfs: .*run as root/);
       assert.doesNotMatch(bounded.fileSystems[0].notes.join(' '), /exact scan does not run/);
       assert.equal(bounded.total.reclaimableExact, false);
+      // an estimate from the bytes referenced, not bounds: said in JSON too (a trial freed more than reclaimableMax)
+      assert.equal(bounded.total.reclaimableBounds, false);
+      assert.equal(bounded.fileSystems[0].reclaimableBounds, false);
       assert.match(bounded.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\)/);
       assert.deepEqual(bounded.errors, []);
       assert.ok(
@@ -181,6 +184,7 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.equal(bounded.total.reclaimableMax, 3n * BigInt(MiB) + 256n * 1024n);
       const r = await engine.space([d]);
       assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' '));
+      assert.equal(r.total.reclaimableBounds, true);
       // w's bytes count as exclusive, yet deleting frees none of them: said beside the figure (a
       // trial: "Exclusive 2 MiB", "Deleting this frees 0 B" and no word why), with or without root
       for (const x of [r, bounded])

@@ -393,6 +393,15 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(r.symlinks, 10);
     const names = r.files.map((f) => path.basename(f.path));
     assert.ok(names.includes('a-first') && names.includes('w-growing'), names.join(','));
+    // what the unread folder holds is in no figure: not exact, and no upper bound (a trial read
+    // "deleting it frees 0 bytes", exact, beside the EACCES); the vanished, FIFO and loop hold nothing
+    assert.equal(r.total.reclaimableExact, false);
+    assert.equal(r.total.reclaimableBounds, false);
+    assert.ok(r.fileSystems[0].reclaimableBounds, "each file system's figures still bound what was read");
+    assert.ok(
+      r.notes.some((n) => n.startsWith('One path of the selection could not be read (errors): what it holds is in none of the figures')),
+      r.notes.join('\n'),
+    );
   });
 
   test('a readable file named under a named folder that cannot be listed is still counted (as du counts it); so in dedupe', async () => {

@@ -234,6 +234,7 @@ const spaceTotals = {
   reclaimable: '4096',
   reclaimableExact: false,
   reclaimableMax: '8192',
+  reclaimableBounds: true,
 };
 const spaceData = () => ({
   roots: ['/m/d'],

@@ -33,6 +33,7 @@ const totals = {
   reclaimable: 0n,
   reclaimableExact: true,
   reclaimableMax: 0n,
+  reclaimableBounds: true,
 };
 
 test('commonBase: a folder root is its own base, a file root its folder, several roots their common ancestor', () => {

@@ -56,6 +56,11 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     await bridge.post({ type: 'space', data: near });
     await page.waitForFunction(() => /8,245,452,800/.test(document.querySelector('.reclaim-line')?.textContent ?? ''));
     assert.equal(await text('.reclaim-line'), 'Deleting this frees between 8,245,321,728 bytes and 8,245,452,800 bytes (7.7 GiB).');
+    // a path that could not be read: only a floor (a trial read an exact "frees 0 bytes" beside an EACCES)
+    const unread = { ...data, total: { ...data.total, reclaimable: '4096', reclaimableMax: '4096', reclaimableBounds: false } };
+    await bridge.post({ type: 'space', data: unread });
+    await page.waitForFunction(() => /at least/.test(document.querySelector('.reclaim-line')?.textContent ?? ''));
+    assert.equal(await text('.reclaim-line'), 'Deleting this frees at least 4 KiB: paths that could not be read are not counted (see below).');
     await bridge.post({ type: 'space', data });
     await page.waitForFunction(() => !/8,245,452,800/.test(document.querySelector('.reclaim-line')?.textContent ?? ''));
     await page.click('#btn-exact-scan');

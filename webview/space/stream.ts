@@ -101,6 +101,7 @@ export function rowsData(so: RowsSoFar): SpaceData {
     reclaimable: '0',
     reclaimableExact: false,
     reclaimableMax: '0',
+    reclaimableBounds: false,
   };
   return {
     roots: [],

@@ -132,6 +132,10 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
   if (t.reclaimableExact) {
     line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
     line.title = exact(lo);
+  } else if (!t.reclaimableBounds && !d.fileSystems.some(referencedNotBounds)) {
+    // paths that could not be read hold what no figure counts: only a floor
+    line.textContent = l10n.t('Deleting this frees at least {0}: paths that could not be read are not counted (see below).', bytes(lo));
+    line.title = exact(lo);
   } else if (lo === hi) {
     // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
     line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));

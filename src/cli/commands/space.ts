@@ -35,7 +35,11 @@ nothing is shared, on btrfs as root (BTRFS_IOC_LOGICAL_INO_V2 names who shares e
 on XFS with the reverse-mapping btree as root (FS_IOC_GETFSMAP names who shares each block),
 with reference counts, or with --exact-scan (every other file of the file system is mapped:
 exact on XFS); else between the exclusive total and unique (reclaimableExact false; the notes
-say why). Paths that cannot be read are reported on stderr and in "errors"; the scan goes on.
+say why). reclaimableBounds says whether the two figures bound it: false on btrfs without root
+and over SMB, where they count the bytes the files reference (btrfs frees an extent only whole,
+and compressed data takes less, so the freed space can fall outside them), and in the total when
+some path could not be read (then reclaimable is only a floor). Every figure is file data:
+folders' own blocks and the file system's metadata (inodes) are not counted. Paths that cannot be read are reported on stderr and in "errors"; the scan goes on.
 smb:// paths are walked over SMB; the server gives only allocated ranges there, so their
 sharing is unknown (sharingUnknown, a note, and bounds from 0): the table shows shared and
 exclusive as "unknown" (and the totals over the files whose sharing is known). In JSON such
@@ -55,7 +59,7 @@ document with the errors), exit 1.
 JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N","sharedInside":"N",
         "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,"encoded":"N",...},...],
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
-                "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N"},
+                "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool},
        "fileSystems":[{...the total's members,"filesystem","id","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
@@ -111,6 +115,7 @@ const totalsMembers = (t: SpaceTotals): [string, string][] => [
   ['reclaimable', dec(t.reclaimable)],
   ['reclaimableExact', String(t.reclaimableExact)],
   ['reclaimableMax', dec(t.reclaimableMax)],
+  ['reclaimableBounds', String(t.reclaimableBounds)],
 ];
 
 /** One file's row, concatenated directly (the members in this order; 200,000 rows per second matter). */
@@ -240,11 +245,13 @@ function sharingHuman(t: SpaceTotals, sums: SharingSums): string {
 function totalsHuman(label: string, t: SpaceTotals, sums: SharingSums, notBounds: boolean): string {
   const frees = t.reclaimableExact
     ? `deleting it frees ${exactAndHuman(t.reclaimable)}`
-    : t.reclaimable === t.reclaimableMax
-      ? `deleting it frees about ${exactAndHuman(t.reclaimable)} (not exact: see the notes)`
-      : notBounds
-        ? `deleting it frees about ${exactAndHuman(t.reclaimable)} to ${exactAndHuman(t.reclaimableMax)} (by the bytes referenced, not bounds: see the notes)`
-        : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
+    : !t.reclaimableBounds && !notBounds
+      ? `deleting it frees at least ${exactAndHuman(t.reclaimable)} (paths that could not be read are not counted: see the notes)`
+      : t.reclaimable === t.reclaimableMax
+        ? `deleting it frees about ${exactAndHuman(t.reclaimable)} (not exact: see the notes)`
+        : notBounds
+          ? `deleting it frees about ${exactAndHuman(t.reclaimable)} to ${exactAndHuman(t.reclaimableMax)} (by the bytes referenced, not bounds: see the notes)`
+          : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
   return (
     `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${exactAndHuman(t.size)}\n` +
     `  allocated ${exactAndHuman(t.allocated)}, ${sharingHuman(t, sums)}\n  ${frees}\n`
