@@ -381,7 +381,9 @@ export async function resolveDestination(
           operation,
           code: 'E_BAD_INPUT',
           paths: [source, final],
-          message: `${operation}: the destination ${final} is the source itself (E_BAD_INPUT); overwriting it would destroy the data.`,
+          message:
+            `${operation}: the destination ${final} is the source itself (E_BAD_INPUT)` +
+            `${source === destination ? '' : ': the same file under another name (a hard link, or a link to it)'}; overwriting it would destroy the data.`,
         });
       if (dfs.checkWritable) await openableForWriting(operation, final, dfs.checkWritable);
       else if (local) {

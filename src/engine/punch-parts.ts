@@ -48,7 +48,7 @@ export function punchNotes(
 ): string[] | undefined {
   if (freed === length) return undefined;
   const { whole, zeroed, pastEnd } = punchParts(offset, length, size, blockSize);
-  const notes = [`${length} bytes asked for; ${freed} bytes deallocated (measured with ${measuredWith})`];
+  const notes = [`${length} byte${length === 1n ? '' : 's'} asked for; ${freed} bytes deallocated (measured with ${measuredWith})`];
   if (zeroed > 0n) notes.push(`${zeroed} bytes lie in partial ${blockSize}-byte blocks at the ends of the range: zeroed, not deallocated`);
   if (pastEnd > 0n) notes.push(`${pastEnd} bytes lie past the end of the file (${size} bytes)`);
   if (freed < whole)

@@ -29,7 +29,10 @@ EOF (files in /proc and /sys copy exactly); if SRC changes size or is written me
 copy fails with E_CHANGED. The new file gets cp's mode (SRC's permission bits less the umask).
 Unwritten (preallocated) extents of SRC stay holes. On XFS and btrfs copy_file_range may share
 SRC's blocks rather than write new ones: the report says how many bytes it shared
-("sharedBytes"); --reflink never reads and writes, so the copy has blocks of its own.
+("sharedBytes", "0" when none; Linux); --reflink never reads and writes, so the copy has
+blocks of its own. "bytes" is the data copied: holes are not counted (a 10000-byte file whose
+first 4096 bytes are a hole copies 5904 bytes), where clone's "bytes" is the file's size. The
+copy's data is on the disk (fdatasync) before it gets its name.
 
 JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"operation",...,"sharedBytes":"N"}`,
   async run(ctx) {

@@ -128,7 +128,7 @@ export async function zeroDataNt(
       bytes = before > after ? before - after : 0n;
       if (bytes !== range.length)
         notes.push(
-          `${range.length} bytes asked for; ${bytes} bytes deallocated (measured with the allocated ranges): holes, partial clusters at the ends of the range (zeroed) and bytes past the end of the file free nothing`,
+          `${range.length} byte${range.length === 1n ? '' : 's'} asked for; ${bytes} bytes deallocated (measured with the allocated ranges): holes, partial clusters at the ends of the range (zeroed) and bytes past the end of the file free nothing`,
         );
     }
     return { operation: op, method, destination: path, bytes, calls, durationMs: elapsed(start), notes };

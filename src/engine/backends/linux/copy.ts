@@ -98,7 +98,9 @@ export class LinuxCopies extends LinuxClones {
       };
       if (r.note) report.notes = [r.note];
       else if (r.bytes === 0n && r.size > 0n) report.notes = ['the source is all hole; only its size was set'];
-      if (!opts.portable) {
+      // read and written: blocks of its own, by construction (the help gives sharedBytes always on Linux)
+      if (opts.portable) report.sharedBytes = 0n;
+      else {
         // copy_file_range may share the source's blocks (XFS, btrfs): say so, measured. First
         // without a flush (the copy's delayed data is its own, never shared); where that shows
         // sharing, again after one: XFS shares the source's last block whole and the copy's
@@ -106,10 +108,11 @@ export class LinuxCopies extends LinuxClones {
         // its own once written back, until which the map still shows the shared one.
         const sharedIn = (sync: boolean): bigint | undefined =>
           this.flaggedRanges(fd, destination, EXTENT_FLAG.SHARED, sync, ctx).ranges?.reduce((n, x) => n + x.length, 0n);
-        let shared = sharedIn(false) ?? 0n;
+        const measured = sharedIn(false);
+        let shared = measured ?? 0n;
         if (shared > 0n) shared = sharedIn(true) ?? shared;
+        if (measured !== undefined) report.sharedBytes = shared;
         if (shared > 0n) {
-          report.sharedBytes = shared;
           (report.notes ??= []).push(
             `the file system shared ${shared} bytes of the source's blocks with the copy instead of writing new ones ` +
               '(copy_file_range does that on XFS and btrfs); --reflink never makes a copy with blocks of its own',

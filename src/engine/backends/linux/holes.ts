@@ -86,7 +86,7 @@ export class LinuxHoles extends LinuxMaps {
         method: 'FALLOC_FL_PUNCH_HOLE',
         source: p,
         bytes,
-        calls: 1,
+        calls: range.length > 0n ? 1 : 0, // (an empty range makes no call: "nothing to do")
         durationMs: elapsed(t0),
         notes,
         // what of it other files still hold (fs-freed.ts says why the file system gained less)

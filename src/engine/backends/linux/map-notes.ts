@@ -14,7 +14,7 @@ export function heldNote(blockBytes: bigint, more: bigint, filesystem: string): 
   const what =
     filesystem === 'tmpfs'
       ? 'pages fallocate reserved that nothing has written yet, or the rest of a huge page'
-      : `unwritten (preallocated) extents${filesystem === 'xfs' ? ', or the blocks of its extent tree' : ''}`;
+      : `unwritten (preallocated) extents${filesystem === 'xfs' || filesystem === 'ext4' ? ', or the blocks of its extent tree' : ''}`;
   return (
     `${filesystem} counts ${blockBytes} bytes in use for this file (its block count) but SEEK_DATA finds data in ` +
     `${dataBlockBytes} bytes of blocks: the other ${more} bytes are held for it outside its data ranges (${what}), which ` +
