@@ -26,8 +26,11 @@ const nodeCommon = {
   logLevel: 'warning',
 };
 
-/** Entry points that exist: lets the build run while parts of the tree are still being written. */
-const existing = (entries) => Object.fromEntries(Object.entries(entries).filter(([, f]) => fs.existsSync(path.join(root, f))));
+/** The entry points, each of which must exist: a renamed one fails the build instead of leaving its bundle out. */
+const existing = (entries) => {
+  for (const f of Object.values(entries)) if (!fs.existsSync(path.join(root, f))) throw new Error(`esbuild: entry point ${f} is missing`);
+  return entries;
+};
 
 const builds = [
   { ...nodeCommon, entryPoints: existing({ extension: 'src/extension.ts' }), outdir: 'dist' },
@@ -45,24 +48,29 @@ const builds = [
     loader: { '.css': 'css' },
     logLevel: 'warning',
   },
-].filter((b) => Object.keys(b.entryPoints).length > 0);
+];
 
 /** Static assets the webviews load through asWebviewUri (codicons font + css). */
 function copyAssets() {
   const out = path.join(root, 'dist', 'media');
   fs.mkdirSync(out, { recursive: true });
   const codicons = path.join(root, 'node_modules', '@vscode', 'codicons', 'dist');
-  for (const f of ['codicon.css', 'codicon.ttf']) {
-    if (fs.existsSync(path.join(codicons, f))) fs.copyFileSync(path.join(codicons, f), path.join(out, f));
-  }
+  // (missing: the webviews would draw no icons; npm ci installs @vscode/codicons)
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(codicons, f), path.join(out, f));
 }
 
 if (watch) {
-  for (const b of builds) await (await esbuild.context(b)).watch();
+  // a first build now (so dist/cli.js exists to be made executable), then rebuilds on change
+  for (const b of builds) {
+    const ctx = await esbuild.context(b);
+    await ctx.rebuild();
+    await ctx.watch();
+  }
   copyAssets();
+  fs.chmodSync(path.join(root, 'dist', 'cli.js'), 0o755);
   console.log('esbuild: watching');
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyAssets();
-  if (fs.existsSync(path.join(root, 'dist', 'cli.js'))) fs.chmodSync(path.join(root, 'dist', 'cli.js'), 0o755);
+  fs.chmodSync(path.join(root, 'dist', 'cli.js'), 0o755);
 }

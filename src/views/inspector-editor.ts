@@ -7,6 +7,7 @@ import type { Services } from '../host/services';
 import { INSPECTOR_VIEW_TYPE } from '../host/logic/contributions';
 import { InspectorController } from './inspector-controller';
 import { enginePathOfUri } from '../host/logic/clone-selection';
+import { escapeHtml } from './webview-html';
 
 class InspectedFile implements vscode.CustomDocument {
   constructor(readonly uri: vscode.Uri) {}
@@ -39,8 +40,4 @@ export class InspectorEditorProvider implements vscode.CustomReadonlyEditorProvi
     }
     new InspectorController(panel, enginePath, this.s, 'editor');
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -14,17 +14,12 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-/** A fresh CSPRNG nonce for each HTML document (CSP script-src 'nonce-...'). */
-export function newNonce(): string {
-  return makeNonce();
-}
-
 export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, app: WebviewApp, title: string): void {
   webview.options = webviewOptions(extensionUri);
   const dist = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', ...p)).toString();
   webview.html = renderWebviewHtml({
     title,
-    nonce: newNonce(),
+    nonce: makeNonce(), // a fresh CSPRNG nonce for each HTML document (CSP script-src 'nonce-...')
     cspSource: webview.cspSource,
     scriptUri: dist('webview', `${app}.js`),
     styleUris: [dist('webview', `${app}.css`)],
