@@ -468,7 +468,22 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
       if (r.fallback !== 'copy' || isCancelled(e) || !fallbackAllowed(e, CLONE_IMPOSSIBLE)) throw e;
       const reason = (relabelError(e, d.temp, r.destination) as FsctlError).message;
       await (b.remove?.(d.temp) ?? Promise.resolve()).catch(() => undefined);
-      const s = await stagedCopy(b, 'clone', r.source, d, dfs, ctx);
+      let s: Staged;
+      try {
+        s = await stagedCopy(b, 'clone', r.source, d, dfs, ctx);
+      } catch (c) {
+        // the command was clone: its error says so, and that the copy it allowed is what failed
+        if (!(c instanceof FsctlError) || isCancelled(c)) throw c;
+        throw new FsctlError({
+          operation: 'clone',
+          code: c.code,
+          errno: c.errno,
+          syscall: c.syscall,
+          paths: c.paths,
+          message: `clone: cloning was not possible, and the copy made instead failed: ${c.message.replace(/^copy: /, '')}`,
+          cause: c,
+        });
+      }
       Object.assign(s.report, { operation: 'clone', fellBack: true, fallbackReason: reason });
       return s;
     }

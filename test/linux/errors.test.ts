@@ -125,6 +125,24 @@ describe('bad input and failures', { skip }, () => {
     assert.equal(rr.fellBack, true);
   });
 
+  test('a clone whose fallback copy fails says it was a clone, and that the copy made instead failed', async () => {
+    // A trial: `clone --fallback copy` to a full disk answered as "copy: pwrite failed …" (JSON "operation":"copy").
+    const tiny = makeFs('tmpfs', 1);
+    try {
+      const src = path.join(freshDir(xfs, 'fallback-fails'), 'big.bin');
+      writeData(src, 3 * 1024 * 1024);
+      await assert.rejects(engine.clone(src, path.join(tiny.mountPoint, 'x'), { fallback: 'copy' }), (e: FsctlError) => {
+        assert.equal(e.operation, 'clone');
+        assert.equal(e.code, 'ENOSPC');
+        assert.match(e.message, /^clone: cloning was not possible, and the copy made instead failed: pwrite failed on .*\(ENOSPC\)/);
+        return true;
+      });
+      assert.deepEqual(listing(tiny.mountPoint), [], 'nothing left');
+    } finally {
+      tiny.cleanup();
+    }
+  });
+
   test('negative and overflowing offsets: E_RANGE before any call', async () => {
     const f = path.join(freshDir(xfs, 'range'), 'f.bin');
     writeData(f, 8192);
