@@ -6,7 +6,8 @@
 import { choice } from '../args';
 import type { Command } from '../command';
 import { dec, str } from '../json';
-import { parseSize } from '../numbers';
+import { INT64_MAX, parseSize } from '../numbers';
+import { UsageError } from '../usage-error';
 import { writeReport } from '../report';
 import { FALLBACK } from './clone';
 import { amountOf } from '../status-line';
@@ -31,6 +32,9 @@ JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N
     const sourceOffset = parseSize(so, 'SRC_OFFSET');
     const destinationOffset = parseSize(dO, 'DEST_OFFSET');
     const length = parseSize(len, 'LENGTH');
+    // wrong in the arguments themselves, as for punch: a usage error (exit 2), not the engine's E_RANGE (exit 1)
+    if (sourceOffset + length > INT64_MAX) throw new UsageError('SRC_OFFSET + LENGTH passes the largest file offset, 2^63 - 1.');
+    if (destinationOffset + length > INT64_MAX) throw new UsageError('DEST_OFFSET + LENGTH passes the largest file offset, 2^63 - 1.');
     const fallback = choice(ctx.values, 'fallback', ['none', 'copy'] as const, 'none');
     const engine = await ctx.engine();
     const r = await engine.cloneRange(source, sourceOffset, destination, destinationOffset, length, {
