@@ -98,6 +98,11 @@ export class LinuxCopies extends LinuxClones {
       };
       if (r.note) report.notes = [r.note];
       else if (r.bytes === 0n && r.size > 0n) report.notes = ['the source is all hole; only its size was set'];
+      // bytes counts data: said beside a size it falls short of, which read as a truncated copy (a trial)
+      else if (r.bytes < r.size)
+        report.notes = [
+          `the file is ${r.size} bytes; the other ${r.size - r.bytes} are holes, kept as holes (bytes counts the data copied)`,
+        ];
       // read and written: blocks of its own, by construction (the help gives sharedBytes always on Linux)
       if (opts.portable) report.sharedBytes = 0n;
       else {
