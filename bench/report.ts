@@ -12,8 +12,16 @@ import { median, ms, targets, treeName, x, type Results } from './targets';
 
 const verdict = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
 
+/**
+ * A command as the doc shows it: the CLI the run started by its absolute path (node's and the
+ * checkout's, which say nothing about the project) as `node dist/cli.js`, run from the repository.
+ */
+function shownCommand(command: string): string {
+  return command.replace(/^\S*\/node(?= )/, 'node').replace(/(^|\s)\/\S*\/(dist\/cli\.js)(?=\s|$)/g, '$1$2');
+}
+
 function timingRows(ts: Timing[]): string[] {
-  return ts.map((t) => `| ${t.name} | \`${t.command}\` | ${ms(t.mean)} ± ${ms(t.stddev)} | ${ms(t.median)} | ${ms(t.cpu)} | ${t.runs} |`);
+  return ts.map((t) => `| ${t.name} | \`${shownCommand(t.command)}\` | ${ms(t.mean)} ± ${ms(t.stddev)} | ${ms(t.median)} | ${ms(t.cpu)} | ${t.runs} |`);
 }
 
 export function textTable(r: Results): string {
@@ -267,7 +275,7 @@ function dedupeSection(d: DedupeBench, letter: string): string[] {
     '|---|---|---|---|---|---|---|---|',
     ...d.runs.map(
       (x) =>
-        `| ${x.fs} | ${x.round ?? 1} | ${x.tool} | \`${x.command}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.cpuSeconds === undefined ? '-' : `${x.cpuSeconds.toFixed(2)} s`} | ${x.reported ?? '-'} |`,
+        `| ${x.fs} | ${x.round ?? 1} | ${x.tool} | \`${shownCommand(x.command)}\` | ${x.freed} | ${x.wallSeconds.toFixed(2)} s | ${x.cpuSeconds === undefined ? '-' : `${x.cpuSeconds.toFixed(2)} s`} | ${x.reported ?? '-'} |`,
     ),
     '',
     ...(['btrfs', 'xfs'] as const).flatMap((kind) => {

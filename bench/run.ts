@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     command: `npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
     env: process.env.NODE_EXTRA_CA_CERTS
       ? 'NODE_EXTRA_CA_CERTS is set (adds ~75 ms to every node start here).'
-      : 'NODE_EXTRA_CA_CERTS unset by scripts/bench.sh (this sandbox sets it; loading the extra CA file costs every node process ~75 ms before any of our code runs).',
+      : 'NODE_EXTRA_CA_CERTS unset by scripts/bench.sh (the benchmark machine sets it; loading the extra CA file costs every node process ~75 ms before any of our code runs).',
     loadAfter: '',
   };
   const [small, large] = (arg('--space-files') ?? '20000,200000').split(',').map(Number);
