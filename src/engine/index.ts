@@ -1,7 +1,9 @@
-// The engine's public surface. Everything outside src/engine (CLI, extension commands, views,
-// benchmarks) imports from here and nowhere deeper, with one exception: src/engine/map-format.ts
-// (the map format, dependency-free, all of it re-exported below) may be imported directly by
-// code that must not evaluate the whole engine at start-up (the CLI's map writer, the views).
+// The engine's public surface. The CLI and the extension (commands, views, host) import from
+// here and nowhere deeper, with two exceptions, both dependency-free: src/engine/map-format.ts
+// (the map format; part of it re-exported below) may be imported directly by code that must not
+// evaluate the whole engine at start-up (the CLI's map writer, the views, commands/dig-holes.ts),
+// and the CLI imports src/engine/os-path.ts to decode its raw arguments. Tests and benchmarks
+// may reach deeper (docs/ARCHITECTURE.md).
 //
 //   const engine = createEngine({ worker: true });   // extension host: native loops off the main thread
 //   const map = await engine.map('/mnt/xfs/disk.img', { signal, onProgress });

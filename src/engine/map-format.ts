@@ -7,9 +7,10 @@
 // Dependency-free on purpose (it imports only types): the CLI and the extension's views import
 // it directly instead of through src/engine/index.ts, whose value import would evaluate the
 // whole engine (operations, destination, context, ...) at start-up or activation, before any
-// map is read. Everything here is also exported from index.ts. (About 450 lines: the
-// format, its flag bits and the few functions every layer reads it with, kept as the one file
-// those layers import.)
+// map is read. index.ts re-exports only part of it (the PackedExtents and PackedExtentMap types,
+// EXTENT_FLAG, EXTENT_FLAG_ALL, extentFlagBits, extentFlagNames, packExtents, unpackExtents);
+// the rest is imported from here. (About 450 lines: the format, its flag bits and the few
+// functions every layer reads it with, kept as the one file those layers import.)
 
 import type { Extent, ExtentFlag, ExtentMap } from './types';
 

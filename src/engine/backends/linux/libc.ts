@@ -1,5 +1,5 @@
-// The libc functions the Linux backend calls, declared once through koffi (the only place on
-// Linux that loads native code). Every function returns the raw C result; callers read
+// The libc functions the Linux backend calls, declared once through koffi (with libxxhash.ts,
+// which loads libxxhash, the only Linux files that load native code). Every function returns the raw C result; callers read
 // `errno()` immediately after a failure (a later call may reset it, docs/facts/koffi.md#errno).
 //
 // ioctl is variadic: it is declared twice with fixed prototypes for the same symbol (one with a
