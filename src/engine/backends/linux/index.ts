@@ -1,8 +1,8 @@
 // The Linux backend: SEEK_DATA/SEEK_HOLE, FS_IOC_FIEMAP, FICLONE, FICLONERANGE,
 // copy_file_range, fallocate and fstatfs on libc through koffi (libc.ts; the only other Linux
-// file that loads koffi is libxxhash.ts, for dedupe's chunk keys). LinuxBackend is assembled from one layer per job, each in its own file:
-// base.ts (libc, errors, statfs, the SEEK_DATA walk), map.ts, holes.ts, volume.ts, clone.ts,
-// copy.ts, io.ts and dedupe.ts.
+// file that loads koffi is libxxhash.ts, for dedupe's chunk keys). LinuxBackend is assembled
+// from one layer per job, each in its own file: base.ts (libc, errors, statfs, the SEEK_DATA
+// walk), map.ts, holes.ts, volume.ts, clone.ts, copy.ts, io.ts and dedupe.ts.
 
 import type { Backend } from '../../backend';
 import type { BackendExtensions, ExtentOwnerQuery, Xxh128Hasher } from '../../backend-ext';
