@@ -1,6 +1,6 @@
-// Everything both panel kinds (inspector, clone results) do the same way when they set up a
-// webview: options limited to the extension's own dist/ and media/, and the HTML shell from
-// webview-html.ts with a fresh nonce on every render.
+// Everything the four panel kinds (inspector, clone results, Space, Dedupe) do the same way
+// when they set up a webview: options limited to the extension's own dist/ and media/, and the
+// HTML shell from webview-html.ts with a fresh nonce on every render.
 
 import * as vscode from 'vscode';
 import { makeNonce, renderWebviewHtml } from './webview-html';

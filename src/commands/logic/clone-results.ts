@@ -1,5 +1,6 @@
 // The clone-results view's numbers, computed from the engine's report and the extent maps
-// made before and after the operation. Pure: the windows are built by the caller (map-model).
+// made before and after the operation. Pure: buildCloneResults takes windows already built;
+// cloneResults builds them itself (MapModel.overview, 1,024 bins) and calls it.
 
 import type { Extent, ExtentMap, OperationReport } from '../../engine';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../protocol/messages';
