@@ -3,8 +3,10 @@
 // carry no paths, so a webview can only ever act on the file it shows.
 //
 // Data flow: the whole-file map is read once through the engine (worker thread, packed typed
-// arrays: engine.mapPacked) into a MapModel (a million extents is ~40 MB), with progress; the
-// table, the summary and every window are answered from it once it is in. The read starts
+// arrays: engine.mapPacked) into a MapModel (28 bytes per extent in its columns, plus 8 per
+// extent for each class present once the overview's prefix sums are built: a million data
+// extents is ~36 MB), with progress; the table, the summary and every window are answered from
+// it once it is in. The read starts
 // when the controller is created, so it overlaps the webview's boot (~0.3-0.7 s).
 // Until it is in (opening a big file, or after a change), the map does not wait for it: the
 // visible window is read with bounded, windowed engine queries (map-sampler.ts) on the
