@@ -1,6 +1,7 @@
 // The SMB file API (src/engine/smb-files.ts, what the extension's smb: file system provider
 // calls) against a real Samba on 127.0.0.1 sharing a btrfs loop mount: every answer is checked
 // on the server's disk with plain fs calls, never with the client itself.
+// (Over 400 lines: every test shares one Samba and its btrfs loop mount, set up once.)
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';

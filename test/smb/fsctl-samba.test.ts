@@ -1,6 +1,7 @@
 // The Windows FSCTL algorithms (src/engine/nt) over the SMB2 transport against a real Samba,
 // each result cross-checked on the server side: the Linux backend (SEEK_DATA/SEEK_HOLE, FIEMAP)
 // and filefrag on the very folder the share exports.
+// (Over 400 lines: every test shares one Samba serving btrfs, XFS and ext4 loop mounts, set up once.)
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

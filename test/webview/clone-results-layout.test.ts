@@ -8,6 +8,7 @@
 // Real: the engine (clones with FICLONE, a rename on collision), XFS, the command layer's pure
 // result builder (src/commands/logic/clone-results.ts), the bundle, the CSP shell, Chromium.
 // Replaced: the VS Code host, by the bridge in ./harness.ts.
+// (Over 400 lines: every test shares one XFS and ext4 pair, one shell server and one Chromium, set up once.)
 //
 // Run: node --import tsx --test test/webview/clone-results-layout.test.ts   (root; ~15 s)
 import { after, before, describe, test } from 'node:test';
