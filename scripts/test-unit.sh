@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run test:unit`: the tests that need no root, no apt packages, no network and no build —
-# pure logic, codecs, the fake-VS-Code command tests — in about a minute on two cores, without running setup.
+# pure logic, codecs, the fake-VS-Code command tests — in about 1–1.5 minutes on two cores, without running setup.
 # Everything else (loop-mounted file systems, Samba, Wine, Chromium, code-server) is `npm test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
