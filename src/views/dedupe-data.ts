@@ -88,7 +88,12 @@ export function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): Ded
   return { ...p, groups, total: { ...p.total, groups: groups.length, candidateBytes, netSaving, netSavingMin, files: touched.size } };
 }
 
-/** What the confirmation names: the bytes sharing would free (the estimate) and the files it touches. */
+/**
+ * What the confirmation names: the bytes sharing would free (the estimate) and the files it
+ * changes: each range that gets a call and its group's source; not a file whose range already
+ * shares the source's extents or frees nothing (a trial: "Deduplicate 4 files" where 2 ranges
+ * changed 3, the fourth a clone already).
+ */
 export function applyFacts(p: DedupePlan): { bytes: bigint; minBytes: bigint; files: number; groups: number; ranges: number } {
   const files = new Set<string>();
   let ranges = 0;
@@ -98,8 +103,10 @@ export function applyFacts(p: DedupePlan): { bytes: bigint; minBytes: bigint; fi
     bytes += g.netSaving;
     minBytes += g.netSavingMin ?? g.netSaving;
     // those already shared, or freeing nothing, get no call
-    ranges += g.ranges.slice(1).filter((r) => !r.alreadyShared && !r.freesNothing).length;
-    for (const r of g.ranges) files.add(r.path);
+    const called = g.ranges.slice(1).filter((r) => !r.alreadyShared && !r.freesNothing);
+    ranges += called.length;
+    if (called.length > 0) files.add(g.ranges[0].path);
+    for (const r of called) files.add(r.path);
   }
   return { bytes, minBytes, files: files.size, groups: p.groups.length, ranges };
 }

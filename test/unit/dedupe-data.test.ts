@@ -227,6 +227,27 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
   assert.match(exact.detail, /which should free about 1,099,511,631,872 bytes \(1 TiB\) \(the estimate; the result is measured\)/);
 });
 
+test('the confirmation counts the files that change: a range already sharing the source’s extents, or freeing nothing, is not one', () => {
+  // a trial: d1 the source, d1-clone its clone already, d2 and d3 to share: "Deduplicate 4 files" where 2 ranges changed 3
+  const MiB6 = 6n << 20n;
+  const g = (paths: string[], extra: Partial<DedupePlan['groups'][0]['ranges'][0]>[] = []) => ({
+    length: MiB6,
+    ranges: paths.map((path, i) => ({ path, offset: 0n, ...extra[i] })),
+    netSaving: 2n * MiB6,
+    netSavingMin: 2n * MiB6,
+    candidateBytes: 3n * MiB6,
+    wholeFiles: true,
+    warnings: [],
+  });
+  const fresh = g(['/f/d1', '/f/d1-clone', '/f/d2', '/f/d3'], [{}, { alreadyShared: true }]);
+  const p: DedupePlan = { ...plan, groups: [fresh] };
+  assert.deepEqual(applyFacts(p), { bytes: 2n * MiB6, minBytes: 2n * MiB6, files: 3, groups: 1, ranges: 2 });
+  assert.equal(applyQuestion(applyFacts(p), plainT).message, 'Deduplicate 3 files to free about 12 MiB?');
+  // a group whose every other range frees nothing changes no file, its source neither
+  const idle = g(['/f/x', '/f/y'], [{}, { freesNothing: true }]);
+  assert.equal(applyFacts({ ...plan, groups: [fresh, idle] }).files, 3);
+});
+
 test('report to wire', () => {
   const r = dedupeWireReport(
     {
