@@ -7,8 +7,9 @@
 // report; open Space views over those files are analysed again. Deduplicate needs a trusted
 // workspace: the view says why it is disabled and the host refuses it again here. The webview
 // names files only as (group, range) indexes into the plan, so it cannot make the host act on
-// anything else. (Just over 400 lines: one panel's life, its two runs and their messages; the
-// data, the progress words and the re-measure are beside it in dedupe-*.ts.)
+// anything else. (Near 400 lines: one panel's life, its two runs and their messages; the data,
+// the confirmation, the notification, the progress words and the re-measure are beside it in
+// dedupe-*.ts.)
 
 import * as vscode from 'vscode';
 import type { DedupePlan, DedupeReport, Progress } from '../engine';
@@ -17,12 +18,12 @@ import { humanBytes } from '../protocol/format';
 import type { Services } from '../host/services';
 import { COMMANDS, DEDUPE_PANEL_TYPE } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
-import { groupNumber } from '../host/logic/bytes';
 import { requireTrust, showFailure, showSettingError, uriOfPath, withCancellableProgress } from '../host/ui';
 import { DEDUPE_CHUNK_SETTING } from '../host/logic/dedupe-settings';
 import { describeUntrusted, selectionKey, setWebviewHtml, webviewOptions } from './panel-setup';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from './dedupe-data';
 import { applyQuestion } from './dedupe-confirm';
+import { appliedNotice, estimateText } from './dedupe-notice';
 import { SpacePanel } from './space-panel';
 import { measureFreedAgain } from './dedupe-remeasure';
 import { saidGone } from './gone-file';
@@ -293,42 +294,7 @@ export class DedupePanel implements vscode.Disposable {
       );
       for (const k of r.skipped.slice(0, 100))
         this.s.log.warn(`dedupe: skipped ${k.path} @${k.offset}+${k.length}: ${k.reason}: ${k.message}`);
-      const estimate = estimateText(r);
-      void vscode.window.showInformationMessage(
-        r.cancelled
-          ? t(
-              'Deduplicating was cancelled with {0} of {1} groups finished (one under way may be shared in part): {2} shared, {3} freed (measured). Every file still reads as before; Find again shows what is left to share.',
-              groupNumber(r.cancelled.groupsDone),
-              groupNumber(r.cancelled.groups),
-              r.cancelled.countsAtLeast ? t('at least {0}', humanBytes(r.deduped)) : humanBytes(r.deduped),
-              humanBytes(r.freed),
-            )
-          : r.deduped === 0n && r.alreadyShared === 0n
-            ? // every range refused or changed (a trial: another client had the files open): not "0 B freed so far … measures again"
-              t(
-                'Nothing was deduplicated: {0} range(s) had changed and {1} were refused (the report lists them, with why); nothing was freed, and every file reads as before.',
-                groupNumber(r.differed),
-                groupNumber(r.skipped.length),
-              )
-            : r.alreadyShared > 0n
-              ? // besides what was deduplicated, not part of it ("14 MiB (6 MiB was already shared)" read as 6 of the 14)
-                t(
-                  'Deduplicated {0}: {1} freed (measured), {2} estimated. Another {3} was already shared and needed nothing.',
-                  humanBytes(r.deduped),
-                  humanBytes(r.freed),
-                  estimate,
-                  humanBytes(r.alreadyShared),
-                )
-              : r.remeasure && r.freed < r.estimated
-                ? // the file system counts what it frees when it commits: this figure is not the last one
-                  t(
-                    'Deduplicated {0}: {1} freed so far (measured), {2} estimated. This file system counts freed space when it commits: the Dedupe view measures it again for a minute and then says what was freed.',
-                    humanBytes(r.deduped),
-                    humanBytes(r.freed),
-                    estimate,
-                  )
-                : t('Deduplicated {0}: {1} freed (measured), {2} estimated.', humanBytes(r.deduped), humanBytes(r.freed), estimate),
-      );
+      void vscode.window.showInformationMessage(appliedNotice(r, t));
       this.postState();
       void this.measureAgain(r);
       const touched = [...new Set(chosen.groups.flatMap((g) => g.ranges.map((x) => x.path)))];
@@ -427,10 +393,3 @@ export class DedupePanel implements vscode.Disposable {
 }
 
 const baseName = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
-
-/** The estimate as the notifications give it: its bounds where they differ. */
-function estimateText(r: DedupeReport): string {
-  return r.estimatedMin !== undefined && r.estimatedMin < r.estimated
-    ? `${humanBytes(r.estimatedMin)}–${humanBytes(r.estimated)}`
-    : humanBytes(r.estimated);
-}
