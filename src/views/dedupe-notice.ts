@@ -6,11 +6,9 @@
 
 import type { DedupeReport } from '../engine';
 import { humanBytes } from '../protocol/format';
+import { changedSinceSearch } from '../protocol/dedupe-skipped';
 import { groupNumber } from '../host/logic/bytes';
 import type { Translate } from '../host/logic/translate';
-
-/** A range left alone because it changed since the search (the engine counts these in `differed`); any other reason is a refusal. */
-export const changedSinceSearch = (reason: string): boolean => reason === 'differs' || reason === 'E_CHANGED';
 
 /** The estimate as one figure, or its bounds. */
 export function estimateText(r: Pick<DedupeReport, 'estimated' | 'estimatedMin'>): string {

@@ -15,6 +15,7 @@ import { classifyProblems, problemsSummary, writeProblems, type PathProblems } f
 import { UsageError } from '../usage-error';
 import { amountOf } from '../status-line';
 import { groupDigits } from '../../protocol/format';
+import { changedSinceSearch } from '../../protocol/dedupe-skipped';
 
 /** No file system has blocks smaller than this: a --chunk that is not a multiple of it fits none. */
 const SMALLEST_BLOCK = 512n;
@@ -217,7 +218,7 @@ function skippedPart(r: DedupeReport): string {
 const MAX_SKIPPED_LINES = 20;
 
 /** Ranges the system refused to share (EPERM, EROFS, a file gone...): a failure; a range that changed since the scan is not. */
-const refused = (r: DedupeReport): number => r.skipped.filter((s) => s.reason !== 'differs' && s.reason !== 'E_CHANGED').length;
+const refused = (r: DedupeReport): number => r.skipped.filter((s) => !changedSinceSearch(s.reason)).length;
 
 /** The table's place when there is no group: nothing found, or nothing this user can share; only in what was examined. */
 function nothingFound(plan: DedupePlan): string {
