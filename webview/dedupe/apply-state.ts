@@ -13,6 +13,8 @@ export interface ApplyInput {
   net: bigint;
   /** The least those groups free (their netSavingMin); `net` where it is exact. */
   min: bigint;
+  /** Every one of those groups gave its lower bound and it is its saving: the figure is not "about". */
+  exact: boolean;
   /** Groups in the plan (before the filter). */
   all: number;
   filtered: boolean;
@@ -59,8 +61,12 @@ export function applyState(i: ApplyInput): ApplyState {
         ? filtered
           ? l10n.t('{0} shown, between {1} and {2}', groupsText(groups.length), human2(i.min), human2(i.net))
           : l10n.t('{0}, between {1} and {2}', groupsText(groups.length), human2(i.min), human2(i.net))
-        : filtered
-          ? l10n.t('{0} shown, about {1}', groupsText(groups.length), human2(i.net))
-          : l10n.t('{0}, about {1}', groupsText(groups.length), human2(i.net));
+        : i.exact
+          ? filtered
+            ? l10n.t('{0} shown, {1}', groupsText(groups.length), human2(i.net))
+            : l10n.t('{0}, {1}', groupsText(groups.length), human2(i.net))
+          : filtered
+            ? l10n.t('{0} shown, about {1}', groupsText(groups.length), human2(i.net))
+            : l10n.t('{0}, about {1}', groupsText(groups.length), human2(i.net));
   return { enabled: !!plan && i.canApply && !i.running && groups.length > 0 && !cannot, why, scope };
 }

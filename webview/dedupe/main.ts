@@ -25,6 +25,11 @@ import { emptyText, groupsText } from './texts';
 
 const page = buildPage(document.getElementById('app')!);
 const { filterBox, btnApply, btnFindAgain, banner, progress, progressText } = page;
+// How the person last acted here, keys or pointer: the sentence a run ends on (keepFocus) shows
+// its focus frame only after keys (dedupe.css); Chromium's own guess for a focus from script
+// framed it after a click too.
+window.addEventListener('keydown', () => (document.body.dataset.input = 'keyboard'), true);
+window.addEventListener('pointerdown', () => (document.body.dataset.input = 'pointer'), true);
 
 // ---- state ------------------------------------------------------------------------------------
 
@@ -61,13 +66,15 @@ function setButtons(): void {
   const groups = plan ? applicable() : [];
   let net = 0n;
   let min = 0n;
+  let exact = groups.length > 0;
   for (const g of groups) {
     net += nums[g].net;
     min += nums[g].min;
+    exact &&= nums[g].exact;
   }
   const spent = plan !== undefined && !page.report.hasAttribute('hidden');
   const s = applyState({
-    ...{ plan, groups, net, min, all: order.length, filtered: filterBox.value.trim() !== '' },
+    ...{ plan, groups, net, min, exact, all: order.length, filtered: filterBox.value.trim() !== '' },
     ...{ canApply, cannotApplyReason, running: running !== undefined, spent },
   });
   btnApply.toggleAttribute('disabled', !s.enabled);

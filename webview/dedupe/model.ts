@@ -10,6 +10,8 @@ export interface GroupNums {
   net: bigint;
   /** The least it frees (netSavingMin; netSaving where it is exact). */
   min: bigint;
+  /** The search gave netSavingMin and it is netSaving: the saving is known exactly (btrfs as root). */
+  exact: boolean;
   /** Data bytes in the ranges beyond the first (holes count zero): what a tool that ignores sharing would claim. */
   candidate: bigint;
   /** Ranges already sharing the source's extents. */
@@ -39,6 +41,7 @@ export function groupNums(plan: DedupeWirePlan): GroupNums[] {
       length,
       net: BigInt(g.netSaving),
       min: g.netSavingMin !== undefined ? BigInt(g.netSavingMin) : BigInt(g.netSaving),
+      exact: g.netSavingMin !== undefined && g.netSavingMin === g.netSaving,
       candidate: BigInt(g.candidateBytes),
       shared: g.ranges.reduce((n, r) => n + (r.alreadyShared ? 1 : 0), 0),
       readOnly: allRanges(g).reduce((n, r) => n + (r.readOnly ? 1 : 0), 0),

@@ -3,6 +3,7 @@
 // second measurement where a server frees later, the notes, and the ranges left alone.
 import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
 import { groupDigits, withHumanSizes } from '../../src/protocol/format';
+import { changedSinceSearch } from '../../src/protocol/dedupe-skipped';
 import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { Page } from './page';
@@ -27,34 +28,55 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
   // a server that counts freed space at its next commit (btrfs behind Samba): "freed 0 B
   // (measured)" for half a minute read as if nothing was freed
   const waiting = r.remeasured?.pending === true && freed <= 0n;
-  saving.textContent = waiting
-    ? l10n.t(
-        'Deduplicating shared {0}; the server has not counted any space freed yet (its file system counts it when it commits, up to 30 s). Measuring again…',
-        human2(BigInt(r.deduped)),
-      )
-    : c
+  // the ranges left alone, by kind: they are why freed falls short (a trial: every range refused
+  // on XFS without reflink, and the result blamed "other activity on the volume")
+  const changed = r.skipped.filter((k) => changedSinceSearch(k.reason));
+  const refused = r.skipped.filter((k) => !changedSinceSearch(k.reason));
+  // nothing shared and nothing already shared: not a success, whatever free space did meanwhile
+  const nothing = !c && !waiting && BigInt(r.deduped) === 0n && BigInt(r.alreadyShared) === 0n && r.skipped.length > 0;
+  // an estimate the search knew exactly (its lower bound given and equal) is not "about"
+  const exactEstimate = r.estimatedMin !== undefined && estimatedMin === estimated;
+  report.dataset.outcome = nothing ? 'nothing' : r.skipped.length > 0 ? 'partial' : 'done';
+  saving.textContent = nothing
+    ? [l10n.t('Nothing was deduplicated.'), refusedText(refused.length), changedText(changed.length)].filter(Boolean).join(' ')
+    : waiting
       ? l10n.t(
-          'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
-          groupDigits(BigInt(c.groupsDone)),
-          groupsText(c.groups),
-          human2(freed),
+          'Deduplicating shared {0}; the server has not counted any space freed yet (its file system counts it when it commits, up to 30 s). Measuring again…',
+          human2(BigInt(r.deduped)),
         )
-      : freed < 0n
+      : c
         ? l10n.t(
-            'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
-            human2(-freed),
-            human2(estimated),
+            'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
+            groupDigits(BigInt(c.groupsDone)),
+            groupsText(c.groups),
+            human2(freed),
           )
-        : estimatedMin < estimated
-          ? l10n.t(
-              'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
-              human2(freed),
-              human2(estimatedMin),
-              human2(estimated),
-            )
-          : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
+        : freed < 0n
+          ? exactEstimate
+            ? l10n.t(
+                'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated {1}.',
+                human2(-freed),
+                human2(estimated),
+              )
+            : l10n.t(
+                'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
+                human2(-freed),
+                human2(estimated),
+              )
+          : estimatedMin < estimated
+            ? l10n.t(
+                'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
+                human2(freed),
+                human2(estimatedMin),
+                human2(estimated),
+              )
+            : exactEstimate
+              ? l10n.t('Deduplicating freed {0} (measured); the search estimated {1}.', human2(freed), human2(estimated))
+              : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
   saving.title = exact(freed);
-  report.appendChild(el('h2', {}, c ? l10n.t('Result (cancelled)') : l10n.t('Result')));
+  report.appendChild(
+    el('h2', {}, c ? l10n.t('Result (cancelled)') : nothing ? l10n.t('Result: nothing was deduplicated') : l10n.t('Result')),
+  );
   const dl = el('dl', { class: 'totals report-totals' });
   const item = (key: string, label: string, value: string, title?: string): void => {
     const pair = el('div', { class: 'kv', 'data-key': key });
@@ -77,9 +99,8 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
     item('already', l10n.t('Already shared before'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
   item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
   // left alone for a reason other than a change since the search (counted above): as the CLI's "refused"
-  const refused = r.skipped.filter((k) => k.reason !== 'differs' && k.reason !== 'E_CHANGED').length;
-  item('skipped', l10n.t('Refused'), groupDigits(BigInt(refused)));
-  item('calls', l10n.t('Calls'), most(groupDigits(BigInt(r.calls))));
+  item('skipped', l10n.t('Refused'), groupDigits(BigInt(refused.length)));
+  // (the calls go on the method's line below: a seventh figure took a row of its own in a wide column)
   report.appendChild(dl);
   if (r.remeasured)
     report.appendChild(
@@ -100,6 +121,7 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
       { class: 'meta' },
       [
         r.method,
+        most(r.calls === 1 ? l10n.t('1 call') : l10n.t('{0} calls', groupDigits(BigInt(r.calls)))),
         // a cancelled run did not run them all ("200 groups" read as done after 27)
         c
           ? l10n.t('{0} of {1} in {2}', groupDigits(BigInt(c.groupsDone)), groupsText(c.groups), filesText(r.files))
@@ -108,22 +130,69 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
       ].join(' · '),
     ),
   );
-  // the one note on what freed means (the engine's notes do not repeat it)
-  if (freed !== estimated)
-    report.appendChild(
-      el(
-        'p',
-        { class: 'meta note' },
-        l10n.t(
-          'Freed is measured from the file system’s free space before and after; other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
-        ),
-      ),
-    );
+  // the one note on what freed means (the engine's notes do not repeat it): the ranges left
+  // alone first, then what else makes the measurement differ
+  const why = whyFreedDiffers(freed, estimated, nothing, refused, changed);
+  if (why) report.appendChild(el('p', { class: 'meta note freed-why' }, why));
   for (const n of r.notes) report.appendChild(el('p', { class: 'meta note' }, withHumanSizes(n)));
   report.appendChild(
     el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating: Find again to see what is left.')),
   );
   if (r.skipped.length) report.appendChild(skippedList(r, plan));
+}
+
+/** The headline's sentence on refused ranges (none: ''). */
+function refusedText(n: number): string {
+  if (n === 0) return '';
+  return n === 1
+    ? l10n.t('1 range was refused (see why below).')
+    : l10n.t('{0} ranges were refused (see why below).', groupDigits(BigInt(n)));
+}
+
+/** The headline's sentence on ranges that changed since the search (none: ''). */
+function changedText(n: number): string {
+  if (n === 0) return '';
+  return n === 1
+    ? l10n.t('1 range had changed since the search and was left alone.')
+    : l10n.t('{0} ranges had changed since the search and were left alone.', groupDigits(BigInt(n)));
+}
+
+type Skipped = DedupeWireReport['skipped'];
+
+/**
+ * Why freed (measured) is not the estimate: the ranges refused, then those that changed since
+ * the search (each freed nothing; the estimate was the whole plan's, as the CLI says), then
+ * what else moves free space. Nothing when they agree.
+ */
+function whyFreedDiffers(freed: bigint, estimated: bigint, nothing: boolean, refused: Skipped, changed: Skipped): string {
+  const bytes = (ks: Skipped): string => human2(ks.reduce((t, k) => t + BigInt(k.length), 0n));
+  if (nothing)
+    return freed === 0n
+      ? ''
+      : l10n.t(
+          'Freed is measured from the file system’s free space before and after: with nothing deduplicated, the change comes from other activity on the volume.',
+        );
+  if (freed === estimated) return '';
+  if (refused.length === 0 && changed.length === 0)
+    return l10n.t(
+      'Freed is measured from the file system’s free space before and after; other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
+    );
+  return [
+    l10n.t('Freed is measured from the file system’s free space before and after; the estimate was for the whole plan.'),
+    refused.length === 0
+      ? ''
+      : refused.length === 1
+        ? l10n.t('1 range ({0}) was refused and freed nothing.', bytes(refused))
+        : l10n.t('{0} ranges ({1}) were refused and freed nothing.', groupDigits(BigInt(refused.length)), bytes(refused)),
+    changed.length === 0
+      ? ''
+      : changed.length === 1
+        ? l10n.t('1 range ({0}) had changed since the search and freed nothing.', bytes(changed))
+        : l10n.t('{0} ranges ({1}) had changed since the search and freed nothing.', groupDigits(BigInt(changed.length)), bytes(changed)),
+    l10n.t('Other activity on the volume and extents still held by files outside the selection make up the rest of the difference.'),
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The ranges left alone, and why (at most 1,000 listed). */

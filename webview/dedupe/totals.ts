@@ -65,7 +65,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
           human2(candidate),
         )
       : [
-          savingLine(p, min, net, candidate - stuck, already),
+          savingLine(p, min, net, candidate - stuck, already, t.netSavingMin !== undefined && min === net),
           cannot.length === 0
             ? ''
             : cannot.length === 1
@@ -97,9 +97,10 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
  * The sentence under the totals: what sharing frees. Nothing with no groups (the list's own
  * sentence says why). A range names why it is one: data whose place is unknown (SMB), then
  * compression (only where some data is compressed: btrfs, never XFS), else blocks shared with
- * files that may lie outside the selection.
+ * files that may lie outside the selection. `exact`: the search gave its lower bound and it is
+ * the saving (btrfs as root), so the figure is not "about" (a trial).
  */
-function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigint, already: bigint): string {
+function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigint, already: bigint, exact: boolean): string {
   if (p.groups.length === 0) return '';
   const [a, b, c] = [human2(min), human2(net), human2(net - min)];
   if (min < net) {
@@ -125,23 +126,41 @@ function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigi
     );
   }
   // files ending in part of a block: the duplicate bytes stop at end-of-file, the block is freed whole
-  if (net > candidate - already)
-    return already > 0n
+  if (net > candidate - already) {
+    if (already > 0n)
+      return exact
+        ? l10n.t(
+            'Sharing these frees {0}: {1} duplicate, already shared: {2}; more than the difference, as each file’s last, partial block is freed whole.',
+            b,
+            human2(candidate),
+            human2(already),
+          )
+        : l10n.t(
+            'Sharing these frees about {0}: {1} duplicate, already shared: {2}; more than the difference, as each file’s last, partial block is freed whole.',
+            b,
+            human2(candidate),
+            human2(already),
+          );
+    return exact
       ? l10n.t(
-          'Sharing these frees about {0}: {1} duplicate, already shared: {2}; more than the difference, as each file’s last, partial block is freed whole.',
+          'Sharing these frees {0}, more than the {1} duplicate: each file’s last, partial block is freed whole.',
           b,
           human2(candidate),
-          human2(already),
         )
       : l10n.t(
           'Sharing these frees about {0}, more than the {1} duplicate: each file’s last, partial block is freed whole.',
           b,
           human2(candidate),
         );
+  }
   if (already > 0n)
-    return l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already));
+    return exact
+      ? l10n.t('Sharing these frees {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already))
+      : l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already));
   // sized on disk (btrfs as root): less than the duplicate bytes, and not because anything is shared
   if (p.groups.some((g) => g.compressed) && net < candidate)
-    return l10n.t('Sharing these frees about {0}: {1} duplicate, compressed on disk.', b, human2(candidate));
-  return l10n.t('Sharing these frees about {0}.', b);
+    return exact
+      ? l10n.t('Sharing these frees {0}: {1} duplicate, compressed on disk.', b, human2(candidate))
+      : l10n.t('Sharing these frees about {0}: {1} duplicate, compressed on disk.', b, human2(candidate));
+  return exact ? l10n.t('Sharing these frees {0}.', b) : l10n.t('Sharing these frees about {0}.', b);
 }
