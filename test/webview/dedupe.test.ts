@@ -277,7 +277,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.waitForFunction(() => document.querySelector('.saving-line')?.textContent?.includes('partial block'));
     assert.equal(
       await text(page, '.saving-line'),
-      'Sharing these frees about 7.81 MiB, more than the 4.01 MiB duplicate: each file’s last, partial block is freed whole.',
+      'Sharing these frees 7.81 MiB, more than the 4.01 MiB duplicate: each file’s last, partial block is freed whole.',
     );
     assert.equal(await text(page, '.kv[data-key="shared"] dd'), '0 B', 'not the difference: nothing is already shared');
     // parts of ranges already at the source's place (a dedupe cut short): the engine's count
