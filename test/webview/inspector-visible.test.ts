@@ -213,7 +213,33 @@ describe(
         assert.ok(over <= 0, `no page overflow: ${over}`);
         const sc = await page.$eval('.tscroll', (e) => ({ sw: e.scrollWidth, cw: e.clientWidth }));
         assert.ok(sc.sw > sc.cw, `the rows are wider than ${width} px, so the table scrolls: ${JSON.stringify(sc)}`);
-        await page.$eval('.tscroll', (e) => (e.scrollLeft = e.scrollWidth));
+        // ...and shows it can: a scroll bar on the table's top edge, as far to scroll as the rows
+        // (a trial at 360 px: Physical cut, Flags off to the right, and nothing said they were there)
+        const bar = await page.$eval('.grid > .side-bar', (b) => {
+          b.scrollIntoView({ block: 'center' });
+          const r = b.getBoundingClientRect();
+          const grid = document.querySelector('.grid')!.getBoundingClientRect();
+          const head = document.querySelector('.thead')!.getBoundingClientRect();
+          const t = b.querySelector('.side-bar-thumb')!.getBoundingClientRect();
+          return {
+            hidden: (b as HTMLElement).hidden,
+            height: r.height,
+            atTop: Math.abs(r.top - grid.top) <= 1.5 && r.bottom <= head.top + 0.5,
+            thumb: { x: t.left + t.width / 2, y: t.top + t.height / 2, part: t.width / r.width },
+            right: r.right,
+          };
+        });
+        assert.deepEqual([bar.hidden, bar.atTop], [false, true], `the bar on the table's top edge: ${JSON.stringify(bar)}`);
+        assert.ok(bar.height >= 8 && bar.thumb.part < 0.95, `the bar is drawn, its thumb the part in view: ${JSON.stringify(bar)}`);
+        // dragging its thumb to the right end moves the rows and their header there
+        await page.mouse.move(bar.thumb.x, bar.thumb.y);
+        await page.mouse.down();
+        await page.mouse.move(bar.right + 50, bar.thumb.y, { steps: 4 });
+        await page.mouse.up();
+        await page.waitForFunction(() => {
+          const e = document.querySelector('.tscroll')!;
+          return e.scrollLeft >= 0.9 * (e.scrollWidth - e.clientWidth);
+        });
         await frames(page);
         const flags = await page.evaluate(() => {
           const inView = (sel: string) => {

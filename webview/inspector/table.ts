@@ -6,12 +6,14 @@
 // Exact numbers are never cut: each number column is as wide as the longest value it can hold
 // (in `ch` of the monospace table font, set as --w1…--w4 on the grid), and the table scrolls
 // sideways when a narrow editor column cannot hold them (every column stays); the header
-// follows that scroll. What a row says (cells, tooltip, copied text) is in row-text.ts.
+// follows that scroll, and a scroll bar on its top edge shows it can. What a row says (cells,
+// tooltip, copied text) is in row-text.ts.
 // (Just over 400 lines: one virtualised grid's scrolling, selection and keys share its state.)
 import type { WireExtent } from '../../src/protocol/messages';
 import { groupDigits } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import { rowText, rowsAsTsv } from './row-text';
+import { linkSideBar } from '../shared/side-bar';
 
 const ROW_H = 22;
 const PAGE = 256;
@@ -45,6 +47,8 @@ export class RangeTable {
   private readonly spacer: HTMLElement;
   private readonly body: HTMLElement;
   private readonly note: HTMLElement;
+  /** Measures the sideways scroll bar on the table's top edge again. */
+  private readonly sideBar: () => void;
   private total = 0;
   private eof: bigint | undefined;
   private pages = new Map<number, WireExtent[]>();
@@ -95,8 +99,11 @@ export class RangeTable {
     this.note.className = 'tnote';
     this.note.hidden = true;
     this.scroller.append(this.spacer, this.body, this.note);
-    this.grid.append(head, this.scroller);
+    // narrow, a scroll bar on the table's top edge: the rows' own is at their far bottom (side-bar.ts)
+    const bar = document.createElement('div');
+    this.grid.append(bar, head, this.scroller);
     root.appendChild(this.grid);
+    this.sideBar = linkSideBar(bar, this.scroller);
 
     this.scroller.addEventListener(
       'scroll',
@@ -297,6 +304,7 @@ export class RangeTable {
    * there, until the person has scrolled to it.
    */
   private markMoreColumns(): void {
+    this.sideBar(); // the columns' widths follow the rows received (--w0…)
     // the rows show under the vertical scroll bar's gutter too: more lies past the table's width
     const s = this.scroller;
     this.grid.classList.toggle('more-right', s.scrollWidth - s.scrollLeft > s.offsetWidth + 1);
