@@ -317,7 +317,7 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     const first = data.files[await selectedNow()];
     assert.match(
       (await page.textContent('#live')) ?? '',
-      new RegExp(`^${first.path.slice(dir.length + 1).replace(/[.]/g, '\\.')}, Allocated .+, Exclusive .+, Shared inside the selection .+, Shared, not within the selection .+$`),
+      new RegExp(`^${first.path.slice(dir.length + 1).replace(/[.]/g, '\\.')}, Allocated .+, Exclusive .+, Shared with other selected files .+, Shared, not with selected files .+$`),
     );
     assert.equal(await page.getAttribute('#live', 'aria-live'), 'polite');
     const drawn = new Set<number>();

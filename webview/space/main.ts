@@ -31,9 +31,10 @@ import { exportMessage, labelExportButtons, type Shown as ExportShown } from './
 import { filterCountText, nothingAccounted, progressLine } from './status';
 import { showCrumbs } from './breadcrumb';
 import * as page from './page';
+import { legendEl, showLegend } from './legend';
 
 const { btnRefresh, btnInspect, btnReveal, btnJson, btnCsv, progress, progressText, btnCancel, btnRetry } = page;
-const { banner, bannerCode, bannerText, legendEl, crumbs, mapCanvas, filterBox, filterCount, tableHost, results } = page;
+const { banner, bannerCode, bannerText, crumbs, mapCanvas, filterBox, filterCount, tableHost, results } = page;
 
 // ---- state ------------------------------------------------------------------------------------
 
@@ -186,6 +187,7 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   map.sharingPending = how !== 'done';
   legendEl.classList.toggle('pending', how !== 'done');
   legendEl.classList.toggle('has-unknown', unknown.size > 0);
+  showLegend(d, nums);
   if (prevZoom) {
     const find = (n: TreeNode): TreeNode | undefined =>
       n.rel === prevZoom

@@ -36,8 +36,13 @@ function fileTitle(f: FileNums): string[] {
     f.rel,
     l10n.t('Allocated {0}', bytes(f.allocated)),
     l10n.t('Exclusive {0}', bytes(f.exclusive)),
-    l10n.t('Shared inside the selection {0}', bytes(f.inside)),
-    l10n.t('Shared, not within the selection {0}', bytes(f.outside)),
+    // the legend's words for this file's split (legend.ts): exact, or by who else in the selection shares
+    f.insideExact
+      ? l10n.t('Shared only within the selection {0}', bytes(f.inside))
+      : l10n.t('Shared with other selected files {0}', bytes(f.inside)),
+    f.insideExact
+      ? l10n.t('Shared with files outside the selection {0}', bytes(f.outside))
+      : l10n.t('Shared, not with selected files {0}', bytes(f.outside)),
     // the tile's area counts compressed data at its uncompressed length, as allocated does
     ...(f.encoded > 0n ? [l10n.t('Compressed, counted uncompressed {0} (less on disk)', bytes(f.encoded))] : []),
   ];

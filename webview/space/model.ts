@@ -21,6 +21,8 @@ export interface FileNums {
   inside: bigint;
   /** The rest of the shared bytes: some reference outside the selection holds them (sharedSplit). */
   outside: bigint;
+  /** The split is exact (sharedInside given): inside is only what no file outside references; else what other selected files share. */
+  insideExact: boolean;
   rel: string;
   /** No physical offsets (SMB): shared and exclusive are not known (src/protocol/space-sharing.ts). */
   sharingUnknown: boolean;
@@ -59,6 +61,7 @@ export function fileNums(d: SpaceData): FileNums[] {
       exclusive: BigInt(f.exclusive),
       inside,
       outside,
+      insideExact: f.sharedInside !== undefined,
       rel: relPath(d, f.path),
       sharingUnknown: f.sharingUnknown === true,
       encoded: f.encoded !== undefined ? BigInt(f.encoded) : 0n,

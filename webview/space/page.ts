@@ -1,12 +1,13 @@
 // The Space view's page: its elements, built once (toolbar, progress, banner, totals, legend,
 // breadcrumb, treemap canvas, filter, the table's host), and the treemap's colours from the theme.
-// Behaviour is elsewhere (main.ts wires it).
+// Behaviour is elsewhere (main.ts wires it; legend.ts says what the colours mean).
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
-import { el, explained } from '../shared/ui';
+import { el } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { bannerBox, spinnerLine, toolbarButton } from '../shared/view-parts';
 import type { TreemapColors } from './treemap';
+import { legendEl } from './legend';
 import { createAnnouncer } from '../shared/announcer';
 
 export const app = document.getElementById('app')!;
@@ -29,32 +30,6 @@ export const { banner, bannerCode, bannerText } = bannerBox(btnRetry);
 export const totalsEl = el('dl', { class: 'totals', 'aria-label': l10n.t('Totals') });
 export const reclaimEl = el('div', { class: 'reclaim' });
 export const detailsEl = el('div', { class: 'details' });
-export const legendEl = el('ul', { class: 'legend space-legend', 'aria-label': l10n.t('Legend') });
-for (const [cls, label, tip] of [
-  ['exclusive', l10n.t('Exclusive'), l10n.t('Bytes no other file references.')],
-  ['inside', l10n.t('Shared inside the selection'), l10n.t('Shared bytes the files of the selection share with each other.')],
-  [
-    'outside',
-    l10n.t('Shared, not within the selection'),
-    l10n.t(
-      'Bytes the file system reports as shared whose other references are not in the selection: other files, snapshots, or (btrfs, which flags a whole extent) other parts of the same extent.',
-    ),
-  ],
-  [
-    'pending',
-    l10n.t('Shared (with whom: not known yet)'),
-    l10n.t('Which files share these bytes is worked out when every file is mapped.'),
-  ],
-  [
-    'unknown',
-    l10n.t('Sharing unknown'),
-    l10n.t('Files whose maps have no physical offsets (SMB): whether their bytes are shared is not known.'),
-  ],
-] as const) {
-  const li = explained(el('li', { title: tip, class: `legend-${cls}` }), tip);
-  li.append(el('span', { class: `swatch swatch-${cls}`, 'aria-hidden': 'true' }), document.createTextNode(label));
-  legendEl.appendChild(li);
-}
 export const crumbs = el('nav', { class: 'crumbs', 'aria-label': l10n.t('Folder shown') });
 export const mapCanvas = el('canvas', {
   class: 'treemap',
