@@ -1,13 +1,72 @@
 // Fixes from a user trial of the Space view, in real Chromium over the engine's real answer on a
-// loop-mounted reflink XFS (./space-view-fixture.ts): the legend says what its shared colours
-// mean with bounds (XFS before an Exact scan: who else holds a block is not known) and when exact.
+// loop-mounted reflink XFS (./space-view-fixture.ts): in a narrow column the table shows that it
+// scrolls sideways (a scroll bar on its top edge that moves header and rows), and the legend
+// says what its shared colours mean with bounds (XFS before an Exact scan: who else holds a
+// block is not known) and when exact.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spaceData } from '../../src/views/space-data';
+import { frames } from './harness';
 import { skip, spaceViewHooks, data, exactResult, dir, open } from './space-view-fixture';
 
 describe('Space view: fixes from a user trial', { skip, timeout: 120_000 }, () => {
   spaceViewHooks();
+
+  for (const width of [362, 320]) {
+    test(`${width} px: a scroll bar on the table's top edge shows the columns off to the right, and brings them into view`, async () => {
+      const { page } = await open(width, 900);
+      await page.$eval('.space-side-bar', (e) => e.scrollIntoView({ block: 'center' }));
+      const m = await page.evaluate(() => {
+        const bar = document.querySelector('.space-side-bar') as HTMLElement;
+        const r = bar.getBoundingClientRect();
+        const grid = document.querySelector('.space-grid')!.getBoundingClientRect();
+        const host = document.querySelector('.rows-host')!.getBoundingClientRect();
+        const t = bar.querySelector('.side-bar-thumb')!.getBoundingClientRect();
+        return {
+          hidden: bar.hidden,
+          height: r.height,
+          // on the table's top edge, as wide as the table, in view
+          onTop: Math.abs(r.bottom - grid.top) <= 1.5 && Math.abs(r.left - host.left) <= 1.5 && Math.abs(r.right - host.right) <= 1.5,
+          inView: r.top >= 0 && r.bottom <= innerHeight,
+          thumb: { x: t.left + t.width / 2, y: t.top + t.height / 2, part: t.width / r.width },
+          right: r.right,
+          offRight: [...document.querySelectorAll<HTMLElement>('.space-grid .thead .td')]
+            .filter((h) => h.getBoundingClientRect().right > host.right + 0.5)
+            .map((h) => h.dataset.key),
+        };
+      });
+      assert.deepEqual([m.hidden, m.onTop, m.inView], [false, true, true], JSON.stringify(m));
+      assert.ok(m.height >= 8, `drawn: ${m.height} px`);
+      assert.ok(m.thumb.part < 0.9, `its thumb is the part in view: ${m.thumb.part}`);
+      assert.ok(m.offRight.includes('sharesWith'), `columns off to the right: ${m.offRight.join()}`);
+      // drag the thumb to the end: Size and Shares-with come into view, header and rows together
+      await page.mouse.move(m.thumb.x, m.thumb.y);
+      await page.mouse.down();
+      await page.mouse.move(m.right + 40, m.thumb.y, { steps: 5 });
+      await page.mouse.up();
+      await frames(page, 2);
+      const after = await page.evaluate(() => {
+        const grid = document.querySelector('.rows-host')!.getBoundingClientRect();
+        const inView = (sel: string) => {
+          const r = document.querySelector(sel)!.getBoundingClientRect();
+          return r.left >= grid.left - 0.5 && r.right <= grid.right + 0.5;
+        };
+        return {
+          head: inView('.space-grid .thead .td[data-key="sharesWith"]') && inView('.space-grid .thead .td[data-key="size"]'),
+          row: inView('.space-grid .tscroll .tr .td.c-sharesWith'),
+          path: inView('.space-grid .tscroll .tr .td.c-path'),
+        };
+      });
+      assert.deepEqual(after, { head: true, row: true, path: true }, 'scrolled: Size and Shares-with in view, the path still at the left');
+      await page.close();
+    });
+  }
+
+  test('wide, every column fits: no scroll bar', async () => {
+    const { page } = await open(1000);
+    assert.equal(await page.$eval('.space-side-bar', (e) => (e as HTMLElement).hidden), true);
+    await page.close();
+  });
 
   test('the legend says what the shared colours mean: with bounds (XFS before an Exact scan), when exact, and mixed', async () => {
     const { page, bridge } = await open(1000);

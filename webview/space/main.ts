@@ -32,6 +32,7 @@ import { filterCountText, nothingAccounted, progressLine } from './status';
 import { showCrumbs } from './breadcrumb';
 import * as page from './page';
 import { legendEl, showLegend } from './legend';
+import { linkSideBar } from '../shared/side-bar';
 
 const { btnRefresh, btnInspect, btnReveal, btnJson, btnCsv, progress, progressText, btnCancel, btnRetry } = page;
 const { banner, bannerCode, bannerText, crumbs, mapCanvas, filterBox, filterCount, tableHost, results } = page;
@@ -220,6 +221,8 @@ function showData(d: SpaceData, how: Shown = 'done'): void {
   if (how !== 'done' || before === undefined || before.files.length === d.files.length) table.scrollTop = scrollTop;
   updateFilterCount();
   results.removeAttribute('hidden');
+  // (after the results show: the bar measures the table's room to scroll sideways)
+  linkSideBar(page.sideBar, tableHost)();
   showTotals(d, how !== 'done' && stream ? stream.sums : sharingSums(nums), {
     shown: how,
     onExactScan: () => {

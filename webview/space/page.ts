@@ -51,8 +51,10 @@ filterRow.append(filterBox, filterCount);
 export const tableHost = el('div', { class: 'rows-host' });
 /** What the rows are sorted by, in a narrow column where that column may be out of view (space.css). */
 export const sortNote = el('p', { class: 'sort-note' });
+/** The table's sideways scroll bar, on its top edge (shared/side-bar.ts; table.ts links it). */
+export const sideBar = el('div', { class: 'space-side-bar', hidden: '' });
 export const results = el('div', { class: 'results', hidden: '' });
-results.append(totalsEl, reclaimEl, detailsEl, legendEl, crumbs, mapCanvas, filterRow, sortNote, tableHost);
+results.append(totalsEl, reclaimEl, detailsEl, legendEl, crumbs, mapCanvas, filterRow, sortNote, sideBar, tableHost);
 /** What an arrow key selected in the treemap, spoken (the focus stays on the canvas). */
 export const live = createAnnouncer();
 app.append(toolbar, progress, banner, results, live.el);
