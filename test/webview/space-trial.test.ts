@@ -1,13 +1,31 @@
 // Fixes from a user trial of the Space view, in real Chromium over the engine's real answer on a
 // loop-mounted reflink XFS (./space-view-fixture.ts): in a narrow column the table shows that it
-// scrolls sideways (a scroll bar on its top edge that moves header and rows), and the legend
-// says what its shared colours mean with bounds (XFS before an Exact scan: who else holds a
-// block is not known) and when exact.
+// scrolls sideways (a scroll bar on its top edge that moves header and rows), the selected row's
+// frame starts at the path, and the legend says what its shared colours mean with bounds (XFS
+// before an Exact scan: who else holds a block is not known) and when exact.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import { spaceData } from '../../src/views/space-data';
 import { frames } from './harness';
 import { skip, spaceViewHooks, data, exactResult, dir, open } from './space-view-fixture';
+
+/** The colour Chromium drew at CSS pixel (x, y) of `page`: a 1-pixel screenshot, decoded in a blank page. */
+async function pixel(page: Page, x: number, y: number): Promise<number[]> {
+  const png = await page.screenshot({ clip: { x: Math.floor(x), y: Math.floor(y), width: 1, height: 1 } });
+  const blank = await page.context().newPage();
+  try {
+    return await blank.evaluate(async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const g = new OffscreenCanvas(1, 1).getContext('2d')!;
+      g.drawImage(bmp, 0, 0);
+      return [...g.getImageData(0, 0, 1, 1).data.slice(0, 3)];
+    }, png.toString('base64'));
+  } finally {
+    await blank.close();
+  }
+}
 
 describe('Space view: fixes from a user trial', { skip, timeout: 120_000 }, () => {
   spaceViewHooks();
@@ -65,6 +83,24 @@ describe('Space view: fixes from a user trial', { skip, timeout: 120_000 }, () =
   test('wide, every column fits: no scroll bar', async () => {
     const { page } = await open(1000);
     assert.equal(await page.$eval('.space-side-bar', (e) => (e as HTMLElement).hidden), true);
+    await page.close();
+  });
+
+  test("362 px: the selected row's frame starts at the path (it began at the first figure)", async () => {
+    const { page } = await open(362, 900);
+    // a theme whose selection has an outline (as VS Code's list.focusAndSelectionOutline, and high contrast)
+    await page.evaluate(() => document.documentElement.style.setProperty('--vscode-list-focusAndSelectionOutline', '#ff0000'));
+    await page.locator('.space-grid .tscroll .tr[data-file]').first().click();
+    await page.$eval('.space-grid', (e) => e.scrollIntoView({ block: 'center' }));
+    await frames(page, 2);
+    const r = await page.$eval('.space-grid .tscroll .tr.selected .td.c-path', (e) => {
+      const b = e.getBoundingClientRect();
+      return { left: b.left, top: b.top, bottom: b.bottom, mid: b.left + b.width / 2 };
+    });
+    const red = [255, 0, 0];
+    assert.deepEqual(await pixel(page, r.left + 0.5, (r.top + r.bottom) / 2), red, 'its left edge, on the path');
+    assert.deepEqual(await pixel(page, r.mid, r.top + 0.5), red, 'its top edge over the path');
+    assert.deepEqual(await pixel(page, r.mid, r.bottom - 0.5), red, 'its bottom edge under the path');
     await page.close();
   });
 
