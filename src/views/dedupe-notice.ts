@@ -17,10 +17,10 @@ export function estimateText(r: Pick<DedupeReport, 'estimated' | 'estimatedMin'>
     : humanBytes(r.estimated);
 }
 
-/** The sentences on the ranges left alone (none: ''). */
-export function leftAloneText(r: Pick<DedupeReport, 'skipped'>, t: Translate): string {
-  const changed = r.skipped.filter((k) => changedSinceSearch(k.reason)).length;
-  const refused = r.skipped.length - changed;
+/** The sentences on the ranges left alone (none: ''): those that changed as the engine counts them, the others refused. */
+export function leftAloneText(r: Pick<DedupeReport, 'skipped' | 'differed'>, t: Translate): string {
+  const changed = r.differed;
+  const refused = r.skipped.filter((k) => !changedSinceSearch(k.reason)).length;
   return [
     changed === 0
       ? ''

@@ -524,7 +524,7 @@ describe('Find Duplicate Data (host side)', () => {
         state.messages.some(
           (m) =>
             m.text ===
-            'Nothing was deduplicated: 1 range(s) had changed and 1 were refused (the report lists them, with why); nothing was freed, and every file reads as before.',
+            'Nothing was deduplicated, and nothing was freed; every file reads as before. 1 range had changed since the search and was left alone. 1 range was refused (the Dedupe view says why).',
         ),
       );
       await new Promise((r) => setTimeout(r, 300));
