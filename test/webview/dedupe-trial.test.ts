@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import type { DedupePlan, DedupeReport } from '../../src/engine';
 import { dedupeWirePlan, dedupeWireReport } from '../../src/views/dedupe-data';
 import type { DedupeWirePlan } from '../../src/protocol/messages';
-import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
+import { chromiumSkipReason, launchChromium, screenshotPath, type Chromium } from '../support/chromium';
 import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
 import { THEMES } from './themes';
 
@@ -134,6 +134,7 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     // freed is 0: the generic "other activity on the volume" explanation is not given as the reason
     assert.doesNotMatch(await text(page, '.report'), /other activity on the volume/);
     assert.match(await text(page, '.report .skipped li'), /^d2 @ 0: EOPNOTSUPP — /);
+    await page.screenshot({ path: screenshotPath('dedupe-nothing-deduplicated.png') });
     // one refused, one changed: each said, whole sentences per count
     await showReport(bridge, page, plan, report({ differed: 1, skipped: [change('d3'), refusal('d2')] }));
     assert.equal(
@@ -154,6 +155,7 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
       report({ deduped: 6n * MiB, alreadyShared: 6n * MiB, differed: 1, skipped: [change('d3')], freed: 6n * MiB }),
     );
     assert.equal(await page.getAttribute('.report', 'data-outcome'), 'partial');
+    await page.screenshot({ path: screenshotPath('dedupe-result-changed.png') });
     assert.equal(await text(page, '.report h2'), 'Result');
     assert.equal(
       await text(page, '.report .freed-why'),

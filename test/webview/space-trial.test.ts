@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { spaceData } from '../../src/views/space-data';
 import { frames } from './harness';
+import { screenshotPath } from '../support/chromium';
 import { skip, spaceViewHooks, data, exactResult, dir, open } from './space-view-fixture';
 
 /** The colour Chromium drew at CSS pixel (x, y) of `page`: a 1-pixel screenshot, decoded in a blank page. */
@@ -57,6 +58,7 @@ describe('Space view: fixes from a user trial', { skip, timeout: 120_000 }, () =
       assert.ok(m.height >= 8, `drawn: ${m.height} px`);
       assert.ok(m.thumb.part < 0.9, `its thumb is the part in view: ${m.thumb.part}`);
       assert.ok(m.offRight.includes('sharesWith'), `columns off to the right: ${m.offRight.join()}`);
+      await page.screenshot({ path: screenshotPath(`space-table-${width}px-side-bar.png`) });
       // drag the thumb to the end: Size and Shares-with come into view, header and rows together
       await page.mouse.move(m.thumb.x, m.thumb.y);
       await page.mouse.down();
@@ -101,6 +103,7 @@ describe('Space view: fixes from a user trial', { skip, timeout: 120_000 }, () =
     assert.deepEqual(await pixel(page, r.left + 0.5, (r.top + r.bottom) / 2), red, 'its left edge, on the path');
     assert.deepEqual(await pixel(page, r.mid, r.top + 0.5), red, 'its top edge over the path');
     assert.deepEqual(await pixel(page, r.mid, r.bottom - 0.5), red, 'its bottom edge under the path');
+    await page.screenshot({ path: screenshotPath('space-selected-362px.png') });
     await page.close();
   });
 
