@@ -40,8 +40,8 @@ legendEl.appendChild(note);
 /** How the shared colours split: exact everywhere, bounds everywhere, or some of each (by file system). */
 export type LegendMode = 'exact' | 'bounds' | 'mixed';
 
-/** The mode of a result: by the files with shared bytes whose sharing is known. */
-export function legendMode(nums: readonly FileNums[]): LegendMode {
+/** The mode of a result: by the files with shared bytes whose sharing is known; with none, by the totals. */
+export function legendMode(nums: readonly FileNums[], totalExact: boolean): LegendMode {
   let exact = 0;
   let bounds = 0;
   for (const n of nums) {
@@ -49,6 +49,7 @@ export function legendMode(nums: readonly FileNums[]): LegendMode {
     if (n.insideExact) exact++;
     else bounds++;
   }
+  if (exact === 0 && bounds === 0) return totalExact ? 'exact' : 'bounds';
   return bounds === 0 ? 'exact' : exact === 0 ? 'bounds' : 'mixed';
 }
 
@@ -60,7 +61,7 @@ function set(li: HTMLElement, label: string, tip: string): void {
 
 /** Say what the shared colours mean for `d` (its files as `nums`). */
 export function showLegend(d: SpaceData, nums: readonly FileNums[]): void {
-  const mode = legendMode(nums);
+  const mode = legendMode(nums, d.total.reclaimableExact);
   legendEl.dataset.mode = mode;
   if (mode === 'exact') {
     set(
