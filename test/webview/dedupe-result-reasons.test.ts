@@ -81,7 +81,7 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
   before(async () => {
     buildWebviews();
     server = await startShellServer();
-    chromium = await launchChromium('dedupe-trial');
+    chromium = await launchChromium('dedupe-result-reasons');
   });
 
   after(async () => {
