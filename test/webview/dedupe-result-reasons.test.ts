@@ -14,7 +14,7 @@ import { dedupeWirePlan, dedupeWireReport } from '../../src/views/dedupe-data';
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 import { chromiumSkipReason, launchChromium, screenshotPath, type Chromium } from '../support/chromium';
 import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
-import { THEMES } from './themes';
+import { applyTheme } from './themes';
 
 const skip = chromiumSkipReason();
 const MiB = 1024n * 1024n;
@@ -94,12 +94,7 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     await page.setViewportSize({ width, height: 800 });
     const bridge = await installBridge(page, { onReady: (b) => b.post({ type: 'dedupe', plan, canApply: true }) });
     await page.goto(server.url('dedupe'));
-    await page.evaluate(
-      (vars) => {
-        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-      },
-      THEMES.dark.vars as unknown as Record<string, string>,
-    );
+    await applyTheme(page, 'dark');
     await page.waitForSelector('body[data-state="done"]');
     return { page, bridge };
   }

@@ -19,7 +19,7 @@ import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '
 import type { DedupeWirePlan, HostMessage, WebviewMessage } from '../../src/protocol/messages';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
-import { hexToRgb, THEMES } from './themes';
+import { hexToRgb, applyTheme } from './themes';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -134,12 +134,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       },
     });
     await page.goto(server.url('dedupe'));
-    await page.evaluate(
-      (vars) => {
-        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-      },
-      THEMES.dark.vars as unknown as Record<string, string>,
-    );
+    await applyTheme(page, 'dark');
     await page.waitForSelector('body[data-state="done"]');
     await frames(page, 2);
     return { page, bridge };

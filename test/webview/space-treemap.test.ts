@@ -182,12 +182,7 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     await page.setViewportSize({ width: 600, height: 900 });
     await installBridge(page, {});
     await page.goto(server.url('space'));
-    await page.evaluate(
-      (vars) => {
-        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-      },
-      THEMES.dark.vars as unknown as Record<string, string>,
-    );
+    await applyTheme(page, 'dark');
     await page.waitForFunction(() => document.querySelector('.toolbar'));
     await page.evaluate((d) => window.postMessage({ type: 'space', data: d }, '*'), big);
     await page.waitForSelector('body[data-state="done"]');

@@ -20,7 +20,7 @@ import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
 import { buildWebviews, frames, installBridge, startShellServer, type HostBridge, type ShellServer } from './harness';
-import { hexToRgb, THEMES } from './themes';
+import { hexToRgb, applyTheme, THEMES } from './themes';
 
 export const skip = skipReason('xfs') ?? chromiumSkipReason();
 export const KiB = 1024;
@@ -99,12 +99,7 @@ export async function open(
     onMessage: answerPartners(() => parts),
   });
   await page.goto(server.url('space'));
-  await page.evaluate(
-    (vars) => {
-      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-    },
-    THEMES.dark.vars as unknown as Record<string, string>,
-  );
+  await applyTheme(page, 'dark');
   await page.waitForSelector('body[data-state="done"]');
   await frames(page, 3);
   return { page, bridge };
@@ -146,12 +141,7 @@ export async function openStreaming(width: number): Promise<{ page: Page; bridge
     onMessage: answerPartners(() => partners),
   });
   await page.goto(server.url('space'));
-  await page.evaluate(
-    (vars) => {
-      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-    },
-    THEMES.dark.vars as unknown as Record<string, string>,
-  );
+  await applyTheme(page, 'dark');
   await page.waitForSelector('body[data-state="scanning"]');
   return { page, bridge };
 }
