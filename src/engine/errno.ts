@@ -170,6 +170,9 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EDQUOT':
       return 'the disk quota is exhausted; free space under the quota or ask for a larger one';
     case 'EFBIG':
+      // in place (punch at 100 TiB on ext4): no destination to choose, the offset is past what the file can hold
+      if (IN_PLACE_OPS.has(operation))
+        return `the offset lies beyond the largest file ${fs ?? 'the file system'} allows${fs === 'ext4' || fs === 'ext3' || fs === 'ext2' ? ' (16 TiB with 4 KiB blocks)' : ''}, so nothing there can be changed; choose a range inside it`;
       return fs === 'ext4' || fs === 'ext3' || fs === 'ext2'
         ? `the result would be larger than ${fs} allows (16 TiB per file with 4 KiB blocks); choose a destination on XFS or btrfs`
         : `the result would be larger than ${fs ?? 'the file system'} allows for one file (or than the process's file size limit, ulimit -f); choose another destination`;

@@ -50,7 +50,7 @@ export function punchNotes(
   const { whole, zeroed, pastEnd } = punchParts(offset, length, size, blockSize);
   const notes = [`${length} byte${length === 1n ? '' : 's'} asked for; ${freed} bytes deallocated (measured with ${measuredWith})`];
   if (zeroed > 0n) notes.push(`${zeroed} bytes lie in partial ${blockSize}-byte blocks at the ends of the range: zeroed, not deallocated`);
-  if (pastEnd > 0n) notes.push(`${pastEnd} bytes lie past the end of the file (${size} bytes)`);
+  if (pastEnd > 0n) notes.push(`${pastEnd} ${pastEnd === 1n ? 'byte lies' : 'bytes lie'} past the end of the file (${size} bytes)`);
   if (freed < whole)
     notes.push(
       `of the ${whole} bytes in whole blocks, ${whole - freed} were not allocated (holes already${pastEnd > 0n ? ', or past the end' : ''})`,
@@ -70,7 +70,9 @@ export function zeroedWithin(offset: bigint, length: bigint, size: bigint): { by
     bytes,
     notes:
       pastEnd > 0n
-        ? [`${pastEnd} bytes of the range lie past the end of the file (${size} bytes): nothing there to zero, and the size is unchanged`]
+        ? [
+            `${pastEnd} ${pastEnd === 1n ? 'byte of the range lies' : 'bytes of the range lie'} past the end of the file (${size} bytes): nothing there to zero, and the size is unchanged`,
+          ]
         : [],
   };
 }

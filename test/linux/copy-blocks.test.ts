@@ -131,3 +131,28 @@ describe('whose blocks a copy has (xfs + ext4)', { skip: skipReason('xfs') ?? sk
     }
   });
 });
+
+describe('copy_file_range on btrfs: the shared bytes are never more than the data copied', { skip: skipReason('btrfs') }, () => {
+  let btrfs: TestFs;
+  before(() => {
+    btrfs = makeFs('btrfs');
+  });
+  after(() => btrfs?.cleanup());
+
+  // A trial: "shared 102400 bytes" for a 100,000-byte copy (btrfs shares the last block whole,
+  // and an extent's length is whole blocks), and 8192 for 5904 bytes of data.
+  test('a file of whole and part blocks, with a hole: sharedBytes is at most bytes', async () => {
+    const d = freshDir(btrfs, 'tail');
+    const src = path.join(d, 'src');
+    execFileSync('xfs_io', ['-f', '-c', 'pwrite -S 0x42 0 100000', '-c', 'fsync', src]);
+    const r = await engine.copy(src, path.join(d, 'copy'));
+    assert.equal(r.bytes, 100000n);
+    assert.equal(r.sharedBytes, 100000n);
+    assert.match(r.notes!.join(' '), /shared 100000 bytes of the source's blocks/);
+    const holey = path.join(d, 'holey');
+    execFileSync('xfs_io', ['-f', '-c', 'pwrite -S 0x42 4096 5904', '-c', 'fsync', holey]);
+    const h = await engine.copy(holey, path.join(d, 'holey.copy'));
+    assert.equal(h.bytes, 5904n);
+    assert.ok(h.sharedBytes! <= h.bytes, String(h.sharedBytes));
+  });
+});

@@ -30,6 +30,15 @@ test('every common OS error says what to do after what happened', () => {
 });
 
 test('in-place operations are not told to choose a destination, nor to make a read-only snapshot writable (send/receive relies on it)', () => {
+  // (a trial: punch at 100 TiB on ext4 was told to "choose another destination", EFBIG; so was ENOSPC of zero)
+  for (const op of ['punch', 'zero', 'dig-holes'] as const) {
+    assert.doesNotMatch(errnoSentence('EFBIG', op, { filesystem: 'ext4' }), /destination/, op);
+    assert.doesNotMatch(errnoSentence('ENOSPC', op), /destination/, op);
+  }
+  assert.equal(
+    errnoSentence('EFBIG', 'punch', { filesystem: 'ext4' }),
+    'the offset lies beyond the largest file ext4 allows (16 TiB with 4 KiB blocks), so nothing there can be changed; choose a range inside it',
+  );
   for (const op of ['punch', 'zero', 'dig-holes', 'clone-range'] as const) {
     const s = errnoSentence('EROFS', op);
     assert.match(s, /work on a copy on a writable file system, or remount it read-write if it is meant to be$/, op);

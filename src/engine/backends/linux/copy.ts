@@ -116,6 +116,8 @@ export class LinuxCopies extends LinuxClones {
         const measured = sharedIn(false);
         let shared = measured ?? 0n;
         if (shared > 0n) shared = sharedIn(true) ?? shared;
+        // (extents are whole blocks: no more than the data copied is said shared, as btrfs's last block would say)
+        if (shared > r.bytes) shared = r.bytes;
         if (measured !== undefined) report.sharedBytes = shared;
         if (shared > 0n) {
           (report.notes ??= []).push(

@@ -180,7 +180,9 @@ export function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to:
   if (lostFlags.length > 0)
     said.push(
       `${to} had inode flags the new file could not take (chattr +${lostFlags.join(' +')})` +
-        (lostFlags.includes('C') ? ': btrfs sets +C (nodatacow) only on an empty file; copy into an empty +C file to keep it' : ''),
+        (lostFlags.includes('C')
+          ? ': btrfs sets +C (nodatacow) only on an empty file' + (operation === 'copy' ? '; copy into an empty +C file to keep it' : '')
+          : ''),
     );
   if (!root) {
     const mine = fs.fstatSync(fd);
