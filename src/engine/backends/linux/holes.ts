@@ -112,13 +112,27 @@ export class LinuxHoles extends LinuxMaps {
     try {
       // bytes: what lies inside the file (KEEP_SIZE: the part past its end changes nothing)
       const within = zeroedWithin(range.offset, range.length, f.stat.size);
-      const notes: string[] = [];
       if (range.length === 0n)
         return { operation: 'zero', method: 'FALLOC_FL_PUNCH_HOLE', source: p, bytes: 0n, calls: 0, durationMs: elapsed(t0) };
       // Punching frees what the range held, preallocated (unwritten) space too, which `fallocate
       // -z` would keep: said with the measured figure (a trial saw 8 MiB of reservation go unsaid).
       const rangeEnd = range.offset + range.length;
-      if (opts.keepAllocated) return this.zeroKeepingAllocated(f, p, range, within, ctx, t0);
+      if (opts.keepAllocated)
+        return this.zeroInPlace(
+          f,
+          p,
+          range,
+          within,
+          {
+            zeroed: [
+              'the range stays allocated (FALLOC_FL_ZERO_RANGE, as fallocate -z: its blocks read as zeros; holes in it were allocated)',
+            ],
+            written: ['the file system cannot zero a range in place (FALLOC_FL_ZERO_RANGE); zeros were written, which keeps it allocated'],
+          },
+          0,
+          ctx,
+          t0,
+        );
       const before = this.extentBytesIn(f.fd, p, range.offset, rangeEnd, ctx);
       if (this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0) {
         let after: ReturnType<typeof this.extentBytesIn>;
@@ -145,34 +159,36 @@ export class LinuxHoles extends LinuxMaps {
           notes: said.length ? said : undefined,
         };
       }
-      let e = this.libc.errno();
+      const e = this.libc.errno();
       if (e !== EOPNOTSUPP) throw errnoError('zero', e, 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p]);
-      notes.push('the file system cannot punch holes');
-      if (this.libc.fallocate(f.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0)
-        return {
-          operation: 'zero',
-          method: 'FALLOC_FL_ZERO_RANGE',
-          source: p,
-          bytes: within.bytes,
-          calls: 2,
-          durationMs: elapsed(t0),
-          notes: [...notes, ...within.notes],
-        };
-      e = this.libc.errno();
-      if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
-      notes.push('nor zero ranges; zeros were written');
-      return this.writeZeros(f, p, range, within, notes, 2, ctx, t0);
+      const cannot = 'the file system cannot punch holes';
+      return this.zeroInPlace(
+        f,
+        p,
+        range,
+        within,
+        { zeroed: [cannot], written: [cannot, 'nor zero ranges; zeros were written'] },
+        1,
+        ctx,
+        t0,
+      );
     } finally {
       closeQuietly(f);
     }
   }
 
-  /** zero with keepAllocated: FALLOC_FL_ZERO_RANGE, else zeros written (never a punch). */
-  private zeroKeepingAllocated(
+  /**
+   * FALLOC_FL_ZERO_RANGE over `range`, else zeros written: both leave it allocated (zero with
+   * keepAllocated, and zero where no hole can be punched). `said`: the notes for either outcome;
+   * `callsBefore`: the calls already made (a refused punch).
+   */
+  private zeroInPlace(
     f: OpenFile,
     p: string,
     range: ByteRange,
     within: { bytes: bigint; notes: string[] },
+    said: { zeroed: string[]; written: string[] },
+    callsBefore: number,
     ctx: OpContext,
     t0: number,
   ): OperationReport {
@@ -182,17 +198,13 @@ export class LinuxHoles extends LinuxMaps {
         method: 'FALLOC_FL_ZERO_RANGE',
         source: p,
         bytes: within.bytes,
-        calls: 1,
+        calls: callsBefore + 1,
         durationMs: elapsed(t0),
-        notes: [
-          'the range stays allocated (FALLOC_FL_ZERO_RANGE, as fallocate -z: its blocks read as zeros; holes in it were allocated)',
-          ...within.notes,
-        ],
+        notes: [...said.zeroed, ...within.notes],
       };
     const e = this.libc.errno();
     if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
-    const said = ['the file system cannot zero a range in place (FALLOC_FL_ZERO_RANGE); zeros were written, which keeps it allocated'];
-    return this.writeZeros(f, p, range, within, said, 1, ctx, t0);
+    return this.writeZeros(f, p, range, within, said.written, callsBefore + 1, ctx, t0);
   }
 
   /** Zeros written over the part of `range` inside the file (zeroing never extends it). */
