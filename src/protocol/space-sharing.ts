@@ -3,8 +3,7 @@
 // `shared` 0, `exclusive` its allocated bytes, its bytes added to `unique` as they are), which
 // is a definition, not a measurement: the Space view, the CLI table and the CSV show these
 // figures as unknown, or, when only some files are unknown, over the files whose sharing is
-// known. One implementation for all three. Pure: no DOM, no Node. Also which reclaimable figures
-// are not bounds (referencedNotBounds).
+// known. One implementation for all three. Pure: no DOM, no Node.
 
 export interface SharingRow {
   allocated: bigint;
@@ -48,12 +47,3 @@ export function sharingKnown(s: SharingSums): SharingKnown {
   if (s.unknownFiles === s.files) return { kind: 'unknown' };
   return { kind: 'partial', knownFiles: s.files - s.unknownFiles, unknownFiles: s.unknownFiles };
 }
-
-/**
- * Whether a file system's two `reclaimable` figures count the bytes its files reference rather
- * than bound what deleting frees: btrfs without root and an SMB share (btrfs frees an extent only
- * whole, so a partly overwritten file frees more, and a compressed one less). The view and the
- * CLI table then say "about A to B", not "between".
- */
-export const referencedNotBounds = (fs: { filesystem: string; reclaimableExact: boolean }): boolean =>
-  !fs.reclaimableExact && (fs.filesystem === 'smb' || fs.filesystem === 'btrfs');

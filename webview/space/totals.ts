@@ -3,9 +3,9 @@
 // a range, or "about", with each file system's part and notes, and Exact scan where it can make
 // it exact), compressed data counted uncompressed, and the line of details (when, how, links,
 // errors, files gone since the last analysis).
-import type { SpaceData } from '../../src/protocol/messages';
+import type { SpaceData, SpaceWireTotals } from '../../src/protocol/messages';
 import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
-import { referencedNotBounds, sharingKnown, type SharingSums } from '../../src/protocol/space-sharing';
+import { sharingKnown, type SharingSums } from '../../src/protocol/space-sharing';
 import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { pathErrors } from '../shared/view-parts';
@@ -23,6 +23,9 @@ export interface TotalsContext {
 }
 
 export const bytes = (v: bigint): string => `${humanBytes(v)}`;
+
+/** A file system whose two figures are an estimate from the bytes referenced, not bounds (btrfs without root, SMB). */
+const estimated = (fs: SpaceWireTotals): boolean => !fs.reclaimableBounds;
 
 /** Two bounds in words that tell them apart: where both round to one size, their exact byte counts. */
 function boundsText(lo: bigint, hi: bigint): [string, string] {
@@ -132,7 +135,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
   if (t.reclaimableExact) {
     line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
     line.title = exact(lo);
-  } else if (!t.reclaimableBounds && !d.fileSystems.some(referencedNotBounds)) {
+  } else if (!t.reclaimableBounds && !d.fileSystems.some(estimated)) {
     // paths that could not be read hold what no figure counts: only a floor
     line.textContent = l10n.t('Deleting this frees at least {0}: paths that could not be read are not counted (see below).', bytes(lo));
     line.title = exact(lo);
@@ -140,7 +143,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
     // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
     line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
     line.title = exact(lo);
-  } else if (d.fileSystems.some(referencedNotBounds)) {
+  } else if (d.fileSystems.some(estimated)) {
     line.textContent = l10n.t(
       'Deleting this frees roughly {0} to {1}: an estimate from the bytes the files reference, which the true figure can fall outside (see below).',
       ...boundsText(lo, hi),
@@ -166,7 +169,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
           ? l10n.t('On {0}: frees {1}.', name, bytes(a))
           : a === b
             ? l10n.t('On {0}: frees {1}, not proven.', name, bytes(a))
-            : referencedNotBounds(fs)
+            : estimated(fs)
               ? l10n.t('On {0}: frees roughly {1} to {2} (an estimate, not bounds).', name, ...boundsText(a, b))
               : l10n.t('On {0}: frees between {1} and {2}.', name, ...boundsText(a, b)),
       );

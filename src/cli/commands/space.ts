@@ -9,7 +9,7 @@ import { dec, num, obj, str } from '../json';
 import { EXIT_FAILURE, EXIT_OK } from '../errors';
 import { ChunkWriter, writeOut } from '../output';
 import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
-import { referencedNotBounds, sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
+import { sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
 import { groupDigits, withHumanSizes } from '../../protocol/format';
 
 export const spaceCommand: Command = {
@@ -204,7 +204,7 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
         rows,
       )
     : '';
-  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(referencedNotBounds))];
+  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(estimated))];
   // each file system by its mount point where there are several (two XFS mounts read alike)
   const label = (s: SpaceResult['fileSystems'][number]): string =>
     r.fileSystems.length === 1
@@ -214,7 +214,7 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
         : `${s.filesystem} on ${s.mountPoint}`;
   if (r.fileSystems.length > 1)
     r.fileSystems.forEach((s, k) =>
-      lines.push(totalsHuman(label(s), s, sharingSums(r.files.filter((f) => f.fileSystem === k)), referencedNotBounds(s))),
+      lines.push(totalsHuman(label(s), s, sharingSums(r.files.filter((f) => f.fileSystem === k)), estimated(s))),
     );
   for (const s of r.fileSystems)
     for (const n of s.notes) lines.push(noteLine(escapeControls(`${label(s)}: ${withHumanSizes(n, '')}`)) + '\n');
@@ -240,6 +240,13 @@ function sharingHuman(t: SpaceTotals, sums: SharingSums): string {
     `unique at most ${exactAndHuman(t.unique)}`
   );
 }
+
+/**
+ * A file system whose two figures count the bytes its files reference rather than bound what
+ * deleting frees (btrfs without root, SMB: the engine's reclaimableBounds); the table then says
+ * "about A to B", not "between".
+ */
+const estimated = (s: SpaceTotals): boolean => !s.reclaimableBounds;
 
 /** `notBounds`: the two figures count the bytes the files reference, not what the file system frees (see the notes). */
 function totalsHuman(label: string, t: SpaceTotals, sums: SharingSums, notBounds: boolean): string {
