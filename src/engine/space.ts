@@ -478,6 +478,13 @@ export async function spaceOf(
   /** Per file, of its shared bytes those deleting the selection frees, where its file system's figure is exact. */
   const insideOf = new BigUint64Array(table.count);
   const insideKnown = new Uint8Array(groups.length);
+  // A path that could not be read (permission denied, an I/O error) may hold data the figures do
+  // not count, on any of the file systems (a folder that cannot be listed may have mounts under
+  // it): the total is then no more than a floor (below), and each file system's figures are
+  // exact, or bounds, for the files that were read, which its notes say (a trial read "exact:"
+  // beside an EACCES). Gone, special and changed files hold nothing uncounted.
+  const unread = errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).length;
+  const exact = unread > 0 ? 'exact for the files that were read: ' : 'exact: ';
   const fileSystems: SpaceFileSystem[] = groups.map((g, gi) => {
     ctx.checkCancelled();
     const s = sweep(g, sets, table.count);
@@ -524,7 +531,7 @@ export async function spaceOf(
       t.reclaimableMax = g.disk;
       outside = g.diskOutside;
       fsNotes.push(
-        `exact: ${g.ownersBy} gave the size on disk of every extent of the selection (whole, however little of it is ` +
+        `${exact}${g.ownersBy} gave the size on disk of every extent of the selection (whole, however little of it is ` +
           'still referenced, and compressed where it is) and every reference to the shared ones; an extent is counted as ' +
           'freed, whole, when all of its references are in the selection.',
       );
@@ -555,11 +562,11 @@ export async function spaceOf(
       // (a file with a hard link outside the selection stays: said in its own note)
       const linked = g.kept > 0n ? ', less the files that keep a hard link outside it' : '';
       // (attribute blocks, which ext4 may share, make it a range: their own note, below)
-      const exact = g.attrBlocksFiles > 0 ? '' : 'exact: ';
+      const exactFirst = g.attrBlocksFiles > 0 ? '' : exact;
       fsNotes.push(
         sharesNoBlocks(g.filesystem)
-          ? `${exact}${name} cannot share blocks between files, so deleting the selection frees what it holds${linked}.`
-          : `${exact}no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes${linked}` +
+          ? `${exactFirst}${name} cannot share blocks between files, so deleting the selection frees what it holds${linked}.`
+          : `${exactFirst}no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes${linked}` +
               (g.attrBlocksFiles > 0 ? ', and its attribute blocks where no other file uses them (below).' : '.'),
       );
     } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n) {
@@ -568,8 +575,8 @@ export async function spaceOf(
       outside = g.scan.outside;
       fsNotes.push(
         g.scan.files === 0
-          ? `exact: the selection holds every file of ${name}, so nothing outside it references its shared bytes (as the file system was during the scan).`
-          : `exact: a scan of the ${g.scan.files === 1 ? 'one other file' : `${g.scan.files} other files`} of ${name} found which shared bytes are also ` +
+          ? `${exact}the selection holds every file of ${name}, so nothing outside it references its shared bytes (as the file system was during the scan).`
+          : `${exact}a scan of the ${g.scan.files === 1 ? 'one other file' : `${g.scan.files} other files`} of ${name} found which shared bytes are also ` +
               'referenced outside the selection (as the file system was during the scan).',
       );
     } else if (
@@ -587,7 +594,7 @@ export async function spaceOf(
       const rs = g.ranges;
       outside = mergeRanges(rs.start.subarray(0, rs.count), rs.end.subarray(0, rs.count));
       fsNotes.push(
-        `exact: the scan found every shared byte of the selection on ${name} referenced outside it as well, so deleting the ` +
+        `${exact}the scan found every shared byte of the selection on ${name} referenced outside it as well, so deleting the ` +
           'selection frees its exclusive bytes. What the scan could not see could only add references.',
       );
     } else if (s.refUnknown === 0n && g.unplaced === 0n && g.encoded.count === 0 && t.shared > 0n) {
@@ -596,9 +603,9 @@ export async function spaceOf(
       outside = s.outside;
       fsNotes.push(
         g.inside
-          ? `exact: ${g.ownersBy} named every file referencing each shared extent; ` +
+          ? `${exact}${g.ownersBy} named every file referencing each shared extent; ` +
               `${g.filesystem === 'btrfs' ? 'an extent' : 'a block'} is counted as freed when all of its references are in the selection.`
-          : `exact: every shared extent on ${name} carries its reference count, compared with the references in the selection.`,
+          : `${exact}every shared extent on ${name} carries its reference count, compared with the references in the selection.`,
       );
     } else if (!smb && g.sharingUnknownFiles === 0 && g.unplaced === 0n && g.encoded.count === 0 && t.unique - t.exclusive === keptOnly) {
       // the bounds meet: every shared byte is a kept file's (it stays), the rest is exclusive
@@ -607,7 +614,7 @@ export async function spaceOf(
       const rs = g.ranges;
       outside = mergeRanges(rs.start.subarray(0, rs.count), rs.end.subarray(0, rs.count));
       fsNotes.push(
-        `exact: every shared extent of the selection on ${name} is held by files with hard links outside it, which ` +
+        `${exact}every shared extent of the selection on ${name} is held by files with hard links outside it, which ` +
           'deleting the selection leaves; it frees the exclusive bytes of the other files.',
       );
     } else {
@@ -799,10 +806,6 @@ export async function spaceOf(
     total.reclaimableExact &&= s.reclaimableExact;
     total.reclaimableBounds &&= s.reclaimableBounds;
   }
-  // A path that could not be read (permission denied, an I/O error) may hold data the figures do
-  // not count: "deleting it frees N" cannot be exact for the selection then (a trial read "frees
-  // 0 bytes", exact, beside an EACCES). Gone, special and changed files hold nothing uncounted.
-  const unread = errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).length;
   if (unread > 0) {
     total.reclaimableExact = false;
     total.reclaimableBounds = false;

@@ -399,6 +399,10 @@ describe('space on XFS (reflink) and ext4', { skip: skipReason('xfs') ?? skipRea
     assert.equal(r.total.reclaimableExact, false);
     assert.equal(r.total.reclaimableBounds, false);
     assert.ok(r.fileSystems[0].reclaimableBounds, "each file system's figures still bound what was read");
+    // and say so: not "exact:" beside the EACCES (a review read "exact: no extent … is shared" above "at least")
+    const fsNotes = r.fileSystems[0].notes;
+    assert.ok(!fsNotes.some((n) => n.startsWith('exact: ')), fsNotes.join('\n'));
+    assert.ok(fsNotes.some((n) => n.startsWith('exact for the files that were read: no extent of the selection on xfs is shared')), fsNotes.join('\n'));
     assert.ok(
       r.notes.some((n) => n.startsWith('One path of the selection could not be read (errors): what it holds is in none of the figures')),
       r.notes.join('\n'),
