@@ -21,18 +21,21 @@ export function reportJson(r: OperationReport, x: ReportExtras = {}): string {
   const destination = r.destination ?? x.destination;
   const head = x.head ?? [];
   const has = (k: string): boolean => head.some(([hk]) => hk === k);
+  // punch, zero, dig-holes and set-sparse change one file where it is ("path"): no source, and
+  // nothing was cloned or copied (a trial read "source", "fellBack" and "copied" in punch's JSON)
+  const inPlace = IN_PLACE.has(r.operation);
   return (
     obj([
       ['method', str(r.method)],
       ...head,
-      ['source', source === undefined || has('source') ? undefined : str(source)],
+      ['source', source === undefined || has('source') || inPlace ? undefined : str(source)],
       ['destination', destination === undefined || has('destination') ? undefined : str(destination)],
       ['bytes', dec(r.bytes)],
       ['calls', String(r.calls)],
       ['durationMs', num(r.durationMs)],
       ['operation', str(r.operation)],
-      ['fellBack', r.fellBack ? 'true' : 'false'],
-      ['copied', isCopy(r) ? 'true' : 'false'],
+      ['fellBack', inPlace ? undefined : r.fellBack ? 'true' : 'false'],
+      ['copied', inPlace ? undefined : isCopy(r) ? 'true' : 'false'],
       ['sharedBytes', r.sharedBytes === undefined ? undefined : dec(r.sharedBytes)],
       ['fsFreed', r.fsFreed === undefined ? undefined : dec(r.fsFreed)],
       ['replaced', r.replaced ? 'true' : undefined],
@@ -41,6 +44,8 @@ export function reportJson(r: OperationReport, x: ReportExtras = {}): string {
     ]) + '\n'
   );
 }
+
+const IN_PLACE: ReadonlySet<OperationReport['operation']> = new Set(['punch', 'zero', 'dig-holes', 'set-sparse']);
 
 /**
  * True when data was copied rather than cloned (a fallback, or a copy method: copychunk as much
