@@ -136,6 +136,20 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
       await text(page, '.saving-line'),
       'Nothing was deduplicated. 1 range was refused (see why below). 1 range had changed since the search and was left alone.',
     );
+    // a file that shrank (E_CHANGED, our code) reads as a change, in the engine's words alone: not
+    // "E_CHANGED — …" nor "changed since the search — … changed since the scan" (a review)
+    const shrank = {
+      path: `${D}/d4`,
+      offset: 0n,
+      length: 6n * MiB,
+      reason: 'E_CHANGED',
+      message: `dedupe: ${D}/d4: it is shorter than when it was scanned (4096 bytes now; it shrank); left alone (E_CHANGED).`,
+    };
+    await showReport(bridge, page, plan, report({ differed: 2, skipped: [change('d3'), shrank] }));
+    assert.deepEqual(await page.$$eval('.report .skipped li', (ls) => ls.map((l) => (l.textContent ?? '').trim())), [
+      `d3 @ 0: changed since the search: ${D}/d3 at 0 (6,291,456 bytes (6 MiB)): the bytes differ (FILE_DEDUPE_RANGE_DIFFERS)`,
+      `d4 @ 0: dedupe: ${D}/d4: it is shorter than when it was scanned (4,096 bytes (4 KiB) now; it shrank); left alone (E_CHANGED).`,
+    ]);
     await page.close();
   });
 

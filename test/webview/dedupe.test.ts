@@ -487,7 +487,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     // the offset exact (not a size: it read "@ 0 B"), the message's bytes grouped with their unit
     assert.equal(
       await text(page, '.report .skipped li'),
-      'logs/b.log @ 1,048,576: changed since the search — FILE_DEDUPE_RANGE_DIFFERS: its 3,145,728 bytes (3 MiB) changed since the search.',
+      'logs/b.log @ 1,048,576: FILE_DEDUPE_RANGE_DIFFERS: its 3,145,728 bytes (3 MiB) changed since the search.',
     );
     assert.match(await text(page, '.report'), /Freed is measured from the file system’s free space/);
     await page.screenshot({ path: screenshotPath('dedupe-result.png'), fullPage: true });

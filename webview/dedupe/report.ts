@@ -207,13 +207,18 @@ function skippedList(r: DedupeWireReport, plan: DedupeWirePlan): HTMLElement {
   );
   const ul = el('ul');
   for (const k of r.skipped.slice(0, 1000)) {
-    const what = k.reason === 'differs' ? l10n.t('changed since the search') : k.reason;
+    // A refusal leads with its code (EOPNOTSUPP — the engine's sentence). A change since the
+    // search is the engine's sentence alone, which says how it changed: a label before it said
+    // "changed since" twice, and E_CHANGED (our code, not the OS's) showed raw (a review).
+    const changed = changedSinceSearch(k.reason);
+    const why = k.message ? withHumanSizes(k.message) : undefined;
+    const what = changed ? (why ?? l10n.t('changed since the search')) : why ? `${k.reason} \u2014 ${why}` : k.reason;
     ul.appendChild(
       el(
         'li',
         { title: `${k.path} @ ${groupDigits(BigInt(k.offset))} + ${groupDigits(BigInt(k.length))}` },
         // an offset, exact (not a size: "@ 0 B" read as one); the engine's message with grouped bytes
-        `${relPath(plan, k.path)} @ ${groupDigits(BigInt(k.offset))}: ${what}${k.message ? ` \u2014 ${withHumanSizes(k.message)}` : ''}`,
+        `${relPath(plan, k.path)} @ ${groupDigits(BigInt(k.offset))}: ${what}`,
       ),
     );
   }
