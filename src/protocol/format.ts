@@ -33,7 +33,13 @@ export function humanBytes(v: bigint, decimals: 1 | 2 = 1): string {
     unit++;
   }
   const den = decimals === 2 ? 100n : 10n;
-  const scaled = (v * den + scale / 2n) / scale; // below 1024 x den: small
+  let scaled = (v * den + scale / 2n) / scale; // below 1024 x den: small
+  // rounded up to 1024 of a unit, it is 1 of the next ("1024 KiB" for 1,048,575 bytes, as a review saw)
+  if (scaled >= 1024n * den && unit < UNITS.length - 1) {
+    scale *= 1024n;
+    unit++;
+    scaled = (v * den + scale / 2n) / scale;
+  }
   const whole = scaled / den;
   const frac = (scaled % den).toString().padStart(decimals, '0').replace(/0+$/, '');
   return frac === '' ? `${whole} ${UNITS[unit]}` : `${whole}.${frac} ${UNITS[unit]}`;
