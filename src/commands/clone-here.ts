@@ -11,6 +11,7 @@ import { destinationInFolder, samePath } from '../host/logic/destination';
 import { isFolder, presentResults, readFlowOptions, runCloneFlow, type FlowResult } from './clone-flow';
 import { pickFiles, pickFolder, requireTrust } from '../host/ui';
 import { shownName, shownPath } from '../host/logic/shown';
+import { notClonedText } from './logic/clone-here-text';
 
 const t = vscode.l10n.t;
 
@@ -59,6 +60,9 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       }
       // one results view and one notification for the whole selection (what was done so far)
       presentResults(s, done, opts, t('Block Clone Here'));
+      // stopped part way (cancelled, a copy declined, a failure already shown): the rest is said
+      const notCloned = notClonedText(sources.map(shownName), done.length, t);
+      if (notCloned) void vscode.window.showWarningMessage(notCloned);
       return done.map((r) => r.report);
     },
   );

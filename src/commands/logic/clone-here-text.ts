@@ -1,0 +1,27 @@
+// Block Clone Here of several files stops at the first one that is cancelled, refused (the
+// copy offer declined) or fails: the files from there on were not cloned, and that is said,
+// naming them (a trial saw "Cloned part.img …" and nothing about the two files after it).
+
+import { plainT, type Translate } from '../../host/logic/translate';
+
+/** Names shown in full up to this many; more are counted. */
+const NAMED = 5;
+
+/**
+ * The sentence for the files a multi-file Block Clone Here did not clone, or undefined when
+ * every file was cloned. `names` are the selected files' shown names in order, `done` how many
+ * (from the first) were cloned.
+ */
+export function notClonedText(names: readonly string[], done: number, t: Translate = plainT): string | undefined {
+  const left = names.slice(done);
+  if (left.length === 0 || names.length < 2) return undefined;
+  const shown = left.slice(0, NAMED).join(', ');
+  const list = left.length > NAMED ? t('{0} and {1} more', shown, left.length - NAMED) : shown;
+  return t(
+    'Block Clone Here stopped at {0}: {1} of the {2} selected files were not cloned: {3}.',
+    left[0],
+    left.length,
+    names.length,
+    list,
+  );
+}
