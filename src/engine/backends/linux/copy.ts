@@ -101,7 +101,7 @@ export class LinuxCopies extends LinuxClones {
       // bytes counts data: said beside a size it falls short of, which read as a truncated copy (a trial)
       else if (r.bytes < r.size)
         report.notes = [
-          `the file is ${r.size} bytes; the other ${r.size - r.bytes} are holes, kept as holes (bytes counts the data copied)`,
+          `the file is ${r.size} bytes; the other ${r.size - r.bytes} bytes are holes, kept as holes (bytes counts the data copied)`,
         ];
       // read and written: blocks of its own, by construction (the help gives sharedBytes always on Linux)
       if (opts.portable) report.sharedBytes = 0n;
