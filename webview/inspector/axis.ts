@@ -21,6 +21,12 @@ export function createAxis(): Axis {
   return {
     axis,
     update(view, summary) {
+      // nothing read yet (the first read runs, or failed): the view's placeholder byte is no
+      // file's, so no "0 … 1 B shown … 1" (a trial saw that over an 8 GB file being read)
+      if (summary === undefined) {
+        for (const part of [axisStart, axisLen, axisEnd]) part.textContent = '';
+        return;
+      }
       // an empty file has nothing to show: the map spans one byte only so that it can be drawn,
       // and that byte is not the file's
       const empty = summary !== undefined && BigInt(summary.size) === 0n && view.offset === 0n && view.length <= 1n;
