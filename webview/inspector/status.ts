@@ -2,6 +2,7 @@
 // takes a while: shown after 200 ms), the busy flag tests and the benchmark read
 // (body[data-busy]), and the error banner.
 import type { HostMessage } from '../../src/protocol/messages';
+import { withHumanSizes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import { el } from '../shared/ui';
 import { bannerBox } from '../shared/view-parts';
@@ -52,7 +53,8 @@ export function createStatus(): Status {
     busy,
     doneReading,
     showProgress(m) {
-      progressText.textContent = m.message;
+      // the engine counts as digits ("651264 extents"): grouped as every other figure here
+      progressText.textContent = withHumanSizes(m.message);
       if (m.done !== undefined && m.total !== undefined && BigInt(m.total) > 0n) {
         progressBar.removeAttribute('indeterminate');
         progressBar.setAttribute('value', String(Number((BigInt(m.done) * 100n) / BigInt(m.total))));
