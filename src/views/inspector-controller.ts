@@ -27,6 +27,7 @@ import { MapModel } from './map-model';
 import type { InspectorHandle, Services } from '../host/services';
 import { debounce, type Debounced } from '../host/logic/debounce';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
+import { groupNumber } from '../host/logic/bytes';
 import { windowBudget } from '../host/logic/map-detail';
 import { uriPartsOf } from '../host/logic/smb-uri';
 import { describeUntrusted, setWebviewHtml } from './panel-setup';
@@ -392,11 +393,11 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       model.truncatedAt === undefined
         ? model.count === 1
           ? t('Exported 1 extent to {0}.', target.fsPath)
-          : t('Exported {0} extents to {1}.', model.count, target.fsPath)
+          : t('Exported {0} extents to {1}.', groupNumber(model.count), target.fsPath)
         : t(
             'Exported the first {0} extents (up to byte {1}; extentLens.inspector.maxExtents) to {2}.',
-            model.count,
-            model.truncatedAt.toString(),
+            groupNumber(model.count),
+            groupNumber(model.truncatedAt),
             target.fsPath,
           ),
     );

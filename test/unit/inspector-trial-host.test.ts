@@ -7,7 +7,7 @@
 //   12 MiB du counts);
 // - Punch Hole and Clone Range on a FIFO or an empty file refuse before asking for an offset
 //   (they asked, then said "the offset must be below 0");
-// - "Exported 1 extent" (it said "1 extents").
+// - "Exported 1 extent" (it said "1 extents"); "Exported 1,536 extents" (it said "1536 extents").
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -169,6 +169,28 @@ describe('inspector export: counts in words', { skip }, () => {
     assert.deepEqual(
       state.messages.slice(before).map((m) => m.text),
       [`Exported 1 extent to ${out}.`],
+    );
+    panel.dispose();
+  });
+
+  test('many extents exported: the count grouped, "Exported 1,536 extents to …"', async () => {
+    const f = path.join(xfs!.mountPoint, 'many.bin');
+    const punches = Array.from({ length: 1536 }, (_, i) => `fpunch ${i * 8192 + 4096} 4096`);
+    xfsIo(f, 'falloc 0 12m', ...punches, 'fsync');
+    const { panel, summary } = await inspect(f);
+    assert.equal(summary.extentCount, 1536);
+    const out = path.join(xfs!.mountPoint, 'many.csv');
+    state.saveDialogAnswer = Uri.file(out);
+    const before = state.messages.length;
+    try {
+      panel.send({ type: 'export', format: 'csv' });
+      await waitUntil(() => state.messages.slice(before).some((m) => /^Exported /.test(m.text)), 'the export message');
+    } finally {
+      state.saveDialogAnswer = undefined;
+    }
+    assert.deepEqual(
+      state.messages.slice(before).map((m) => m.text),
+      [`Exported 1,536 extents to ${out}.`],
     );
     panel.dispose();
   });
