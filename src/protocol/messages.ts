@@ -67,6 +67,11 @@ export interface WireSummary {
    * as du does; the sparse ratio covers the logical size only. Absent when none.
    */
   pastEof?: U64String;
+  /**
+   * Every extent is inline: the file system keeps the data in its metadata (btrfs, a small
+   * file), with no block of its own, though FIEMAP gives one block and du counts it.
+   */
+  inline?: boolean;
 }
 
 /**
@@ -639,6 +644,7 @@ export function isWireSummary(v: unknown): v is WireSummary {
     (v.pending === undefined || typeof v.pending === 'boolean') &&
     (v.truncatedAt === undefined || isU64String(v.truncatedAt)) &&
     (v.pastEof === undefined || isU64String(v.pastEof)) &&
+    (v.inline === undefined || typeof v.inline === 'boolean') &&
     (v.notes === undefined || (Array.isArray(v.notes) && v.notes.length <= 16 && v.notes.every((n) => isStr(n, 4096))))
   );
 }

@@ -16,7 +16,7 @@
 // Exports are in src/views/map-export.ts, the clone-results data in src/views/clone-results-data.ts.
 
 // map-format.ts directly: see the note in src/views/map-columns.ts.
-import { bytesPastEof, extentFlagNames } from '../engine/map-format';
+import { bytesPastEof, EXTENT_FLAG, extentFlagNames } from '../engine/map-format';
 import type { Extent, ExtentFlag, ExtentMap, VolumeInfo } from '../engine';
 import { MAX_BINS, toWire } from '../protocol/messages';
 import type { HostMessage, WebviewMessage, WireExtent, WireSummary, WireWindow } from '../protocol/messages';
@@ -198,12 +198,19 @@ export class MapModel implements ExportSource {
     if (this.truncatedAt !== undefined) s.truncatedAt = toWire(this.truncatedAt);
     const past = this.pastEofBytes();
     if (past > 0n) s.pastEof = toWire(past);
+    if (this.allInline()) s.inline = true;
     const notes = [...this.notes];
     if (past > 0n) notes.push(pastEofNote(past, this.size));
     const enc = encodedNote(this.col.encodedBytes, this.col.encodedCount);
     if (enc) notes.push(enc);
     if (notes.length) s.notes = notes;
     return s;
+  }
+
+  /** Every extent is inline (btrfs keeps a small file's data in its metadata), as the CLI's map says. */
+  private allInline(): boolean {
+    for (let i = 0; i < this.count; i++) if ((this.col.flagBits[i] & EXTENT_FLAG.INLINE) === 0) return false;
+    return this.count > 0;
   }
 
   /**

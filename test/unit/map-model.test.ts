@@ -45,6 +45,15 @@ test('summary: encoded (compressed) extents are counted before compression, and 
   assert.equal(new MapModel(mapOf([ext(0n, 4096n, ['last'])], 4096n)).summary().notes, undefined);
 });
 
+test('summary: a file whose every extent is inline (btrfs, a small file) says so; any other extent does not', () => {
+  const inline = new MapModel(mapOf([ext(0n, 4096n, ['last', 'not-aligned', 'inline'], null)], 6n));
+  assert.equal(inline.summary().inline, true);
+  assert.ok(parseHostMessage({ type: 'summary', summary: inline.summary() }), 'inline passes the webview-side validator');
+  assert.equal(new MapModel(mapOf([ext(0n, 4096n, ['last'])], 6n)).summary().inline, undefined);
+  assert.equal(new MapModel(mapOf([], 0n)).summary().inline, undefined, 'no extents: nothing is inline');
+  assert.equal(new MapModel(mapOf([ext(0n, 4096n, ['inline']), ext(4096n, 4096n, ['last'])], 8192n)).summary().inline, undefined);
+});
+
 test('window: exact extents, hole bounds and first index; exact above 2^53', () => {
   const far = P53 + 4096n;
   const m = new MapModel(mapOf([ext(0n, 4096n), ext(far, 4096n, ['last'], null)], far + 4096n));

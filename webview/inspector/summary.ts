@@ -82,10 +82,13 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
       l10n.t('Data'),
       s.pending
         ? counting
-        : dataBytes > size && size > 0n && pastEof === 0n
-          ? // (a 10,000-byte file holds 12,288 bytes of data blocks: said, or it reads as a wrong figure)
-            l10n.t('{0}: the file ends inside its last block, which is allocated whole', bytes(dataBytes))
-          : bytes(dataBytes),
+        : s.inline && size > 0n
+          ? // btrfs: a small file's data lives in its metadata; FIEMAP gives a block it does not have
+            l10n.t("{0}, kept inline in the file system's metadata, with no block of its own (FIEMAP and du count one block)", bytes(size))
+          : dataBytes > size && size > 0n && pastEof === 0n
+            ? // (a 10,000-byte file holds 12,288 bytes of data blocks: said, or it reads as a wrong figure)
+              l10n.t('{0}: the file ends inside its last block, which is allocated whole', bytes(dataBytes))
+            : bytes(dataBytes),
     ],
     [
       'Sparse',
