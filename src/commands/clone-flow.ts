@@ -85,8 +85,12 @@ export interface FlowResult {
   results: CloneResultsData;
 }
 
-/** Run one clone-like operation end to end. undefined: cancelled or failed (already shown). */
-export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): Promise<FlowResult | undefined> {
+/**
+ * Run one clone-like operation end to end. undefined: cancelled, declined or failed (already
+ * shown); 'copied': between a share and this computer, copied through VS Code's file system
+ * (said in its own notification; no report, no maps).
+ */
+export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): Promise<FlowResult | 'copied' | undefined> {
   let policy: ExistingPolicy = 'fail';
   let fallback: 'none' | 'copy' = opts.fallback ?? 'none';
   /** "Cloning …", or "Copying …" once the person chose a copy instead. */
@@ -114,8 +118,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
   }
   if (shareAndLocal(a.source, a.destination)) {
     // Nothing to map or report as a clone: the copy (if chosen) goes through VS Code's file system.
-    await copyAcrossShare(s, a.title, a.source, a.destination, policy, opts.fallback === 'copy');
-    return undefined;
+    return (await copyAcrossShare(s, a.title, a.source, a.destination, policy, opts.fallback === 'copy')) ? 'copied' : undefined;
   }
   const engine = await s.engine();
   for (let attempt = 0; attempt < 3; attempt++) {

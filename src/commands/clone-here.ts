@@ -35,12 +35,19 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       if (sources.length === 0) return [];
 
       const done: FlowResult[] = [];
+      /** Files handled so far: cloned, or copied because they could not be (listed in done or not). */
+      let handled = 0;
+      // A copy accepted for one file (another file system, or a share and this computer) is the
+      // answer for the rest of the selection: asked once, not once per file.
+      let copyChosen = false;
+      /** The files this command made (a clone's final name, a copy's). */
+      const made: string[] = [];
       for (const source of sources) {
         const destination = destinationInFolder(source, folder);
         // Two selected files with one name (a/r2, b/r2): the second lands on the clone this
         // command made a moment ago. That is not an existing file the person may choose to
         // overwrite: it is always renamed, without asking.
-        const madeNow = done.some((d) => samePath(d.report.destination ?? '', destination));
+        const madeNow = made.some((m) => samePath(m, destination));
         const r = await runCloneFlow(
           s,
           {
@@ -53,15 +60,25 @@ export function registerCloneHere(s: Services): vscode.Disposable {
             run: (engine, fallback, onExisting, signal, onProgress) =>
               engine.clone(source, folder, { fallback, onExisting, signal, onProgress }),
           },
-          madeNow ? { ...opts, onExisting: 'rename' } : opts,
+          { ...opts, ...(madeNow ? { onExisting: 'rename' as const } : {}), ...(copyChosen ? { fallback: 'copy' as const } : {}) },
         );
-        if (!r) break; // cancelled or failed (already shown): do not go on with the rest
-        done.push(r);
+        if (!r) break; // cancelled, declined or failed (already shown): do not go on with the rest
+        handled++;
+        // (a share and this computer: copied through VS Code, its own notification; it went on
+        // to the next file only since a trial saw the second of three stop it without a word)
+        if (r === 'copied') {
+          copyChosen = true;
+          made.push(destination);
+        } else {
+          copyChosen ||= r.report.fellBack === true;
+          made.push(r.report.destination ?? destination);
+          done.push(r);
+        }
       }
       // one results view and one notification for the whole selection (what was done so far)
       presentResults(s, done, opts, t('Block Clone Here'));
       // stopped part way (cancelled, a copy declined, a failure already shown): the rest is said
-      const notCloned = notClonedText(sources.map(shownName), done.length, t);
+      const notCloned = notClonedText(sources.map(shownName), handled, t);
       if (notCloned) void vscode.window.showWarningMessage(notCloned);
       return done.map((r) => r.report);
     },

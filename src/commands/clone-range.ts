@@ -76,7 +76,7 @@ export function registerCloneRange(s: Services): vscode.Disposable {
         },
         opts,
       );
-      if (!result) return undefined;
+      if (!result || result === 'copied') return undefined; // (a copy between a share and here: said by itself)
       presentResult(s, result, opts);
       return result.report;
     },

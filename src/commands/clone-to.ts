@@ -50,7 +50,7 @@ export function registerCloneTo(s: Services): vscode.Disposable {
         },
         opts,
       );
-      if (!r) return undefined;
+      if (!r || r === 'copied') return undefined; // (a copy between a share and here: said by itself)
       presentResult(s, r, opts);
       return r.report;
     },

@@ -69,4 +69,22 @@ describe('Block Clone Here stopped part way', { skip: fsSkip }, () => {
     const warning = state.messages.filter((m) => m.level === 'warning').at(-1);
     assert.equal(warning?.text, 'Block Clone Here stopped at other.img: 2 of the 3 selected files were not cloned: other.img, last.img.');
   });
+
+  test('a copy accepted for one file is the answer for the rest: asked once, every file copied or cloned', async () => {
+    const names = ['one.img', 'two.img', 'three.img'];
+    const onExt4 = names.map((n) => path.join(ext4.mountPoint, n));
+    onExt4.forEach((f, i) => fs.writeFileSync(f, Buffer.alloc(65536 + i, i + 1)));
+    const into = path.join(xfs.mountPoint, 'into-all');
+    fs.mkdirSync(into);
+    const before = state.messages.length;
+    state.answers = [{ match: /different file systems/, answer: 'Copy instead (keeps holes)' }];
+    const r = (await exec('extentLens.cloneHere', Uri.file(into), undefined, { sources: onExt4 })) as Array<{ fellBack?: boolean }>;
+    state.answers = [];
+    assert.equal(r.length, 3);
+    assert.ok(r.every((x) => x.fellBack === true));
+    assert.deepEqual(fs.readdirSync(into).sort(), [...names].sort());
+    onExt4.forEach((f) => assert.ok(fs.readFileSync(path.join(into, path.basename(f))).equals(fs.readFileSync(f))));
+    const asked = state.messages.slice(before).filter((m) => /different file systems/.test(m.text));
+    assert.equal(asked.length, 1, 'asked once for the selection');
+  });
 });

@@ -690,8 +690,15 @@ export type FakeVscode = ReturnType<typeof makeFakeVscode>;
 /** A fake ExtensionContext rooted at `extensionPath`. */
 export function fakeContext(extensionPath: string) {
   const secrets = new Map<string, string>();
+  const global = new Map<string, unknown>();
   return {
     subscriptions: [] as Array<{ dispose(): unknown }>,
+    // (the SMB password provider lists the keys it stored here)
+    globalState: {
+      get: <T>(k: string, d?: T) => (global.has(k) ? (global.get(k) as T) : d),
+      update: async (k: string, v: unknown) => void global.set(k, v),
+      keys: () => [...global.keys()],
+    },
     extensionUri: Uri.file(extensionPath),
     extensionPath,
     secrets: {
