@@ -207,6 +207,12 @@ export interface DedupeOutcome {
   /** Where in the destination the part left alone starts (NT: pieces before it were shared); absent: the call's start. */
   from?: bigint;
   /**
+   * NT: the destination was marked sparse before its first clone, because its source is sparse:
+   * a server refuses to clone a sparse file's blocks into a file that is not (STATUS_NOT_SUPPORTED,
+   * MS-FSA), as Clone Range does. Its data and size are unchanged.
+   */
+  markedSparse?: boolean;
+  /**
    * Share requests made for this destination (NT: one FSCTL_DUPLICATE_EXTENTS_TO_FILE per piece
    * it cloned). Absent: the call itself was one request for all its destinations (FIDEDUPERANGE).
    */

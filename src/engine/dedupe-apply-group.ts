@@ -31,6 +31,8 @@ export interface GroupTally {
   skipped: DedupeSkipped[];
   /** A cancel stopped the group part way: the counts are of the calls it made. */
   cut?: boolean;
+  /** NT: destinations marked sparse before their clone, like their sparse source (DedupeOutcome.markedSparse). */
+  markedSparse?: string[];
 }
 
 export const emptyTally = (): GroupTally => ({ deduped: 0n, alreadyShared: 0n, differed: 0, calls: 0, skipped: [] });
@@ -193,6 +195,7 @@ export async function applyGroup(
         out.forEach((o, j) => {
           const i = batch[j];
           t.deduped += o.bytes;
+          if (o.markedSparse) (t.markedSparse ??= []).push(dests[i].path);
           // (E_CANCELLED: what the call shared before it stopped; the cancel is seen below)
           if (o.status === 'same' || o.status === 'E_CANCELLED') return;
           // the part left alone: from this call's start (or where the backend says)

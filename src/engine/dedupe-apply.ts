@@ -124,7 +124,9 @@ export async function applyDedupe(
     report.differed += t.differed;
     report.calls += t.calls;
     report.skipped.push(...t.skipped);
+    for (const p of t.markedSparse ?? []) markedSparse.add(p);
   };
+  const markedSparse = new Set<string>();
   const progress = (sent: bigint): void => {
     done += sent;
     // groups, not bytes shared: a group's tally is known only when it ends (on a pool thread)
@@ -205,6 +207,15 @@ export async function applyDedupe(
     report.notes.push(
       'NT / SMB: every range was compared with the handles open without FILE_SHARE_WRITE, then cloned (FSCTL_DUPLICATE_EXTENTS_TO_FILE) and read back, 1 MiB at a time (Samba holds off other SMB clients that way, not programs on the server itself); the server may count the space freed only once its file system commits (btrfs: up to 30 s).',
     );
+  if (markedSparse.size > 0) {
+    const n = markedSparse.size;
+    report.notes.push(
+      `${n} destination file${n === 1 ? ' was' : 's were'} marked sparse before sharing, like ${n === 1 ? 'its' : 'their'} source ` +
+        `(a server clones a sparse file's blocks only into a sparse file; the data is unchanged): ${[...markedSparse].slice(0, 5).join(', ')}` +
+        (n > 5 ? `, and ${n - 5} more` : '') +
+        '.',
+    );
+  }
   report.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return report;
 }

@@ -13,14 +13,16 @@
 // counts as a write, so the destination's timestamps are set back afterwards
 // (FileBasicInformation with the values read before), where this run alone wrote to it: one
 // found changed keeps the times the change gave it; a sparse one is marked sparse again after
-// (Samba drops the flag there). Written once over NtTransport.
+// (Samba drops the flag there). A destination not marked sparse whose source is, is marked sparse
+// before its first clone (a sparse file's blocks clone only into a sparse file: MS-FSA, and Samba
+// refuses otherwise), as Clone Range does; its data is unchanged. Written once over NtTransport.
 
 import type { OpContext } from '../backend';
 import type { DedupeOutcome } from '../backend-ext';
 import { FsctlError, isCancelled } from '../errors';
 import { duplicateExtents } from './clone';
 import { FSCTL } from './codec/fsctl-codes';
-import { asFsctlError, engineError } from './outcome';
+import { asFsctlError, engineError, fsctlFailure } from './outcome';
 import type { NtFileInfo, NtHandle, NtTransport } from './transport';
 import { requireBlockClone } from './volume';
 
@@ -112,13 +114,14 @@ export async function dedupeRangeNt(
     const vol = await t.queryVolume(src);
     requireBlockClone(vol, 'dedupe', [source]);
     const cluster = BigInt(vol.clusterSize);
-    const srcEof = (await t.queryInfo(src)).endOfFile;
+    const { endOfFile: srcEof, sparse: srcSparse } = await t.queryInfo(src);
     const bytes = await readAll(t, src, srcOffset, Number(length));
     for (const d of dests) {
       let dst: NtHandle | undefined;
       let info: NtFileInfo | undefined;
       let cloned = 0n;
       let requests = 0;
+      let markedSparse = false;
       /** Written by this run alone (its clones): its times go back to what they were. */
       let onlyOurs = false;
       try {
@@ -149,6 +152,13 @@ export async function dedupeRangeNt(
             outcome = differs(d.path, offset, source);
             break;
           }
+          if (srcSparse && !info.sparse) {
+            // a sparse source clones only into a sparse destination (MS-FSA; Samba answers
+            // STATUS_NOT_SUPPORTED otherwise): marked so first, as Clone Range does; data unchanged
+            await markSparse(t, dst, source, d.path);
+            info = { ...info, sparse: true }; // and kept so when its times are set back
+            markedSparse = true;
+          }
           requests++;
           await duplicateExtents(t, src, dst, srcOffset + BigInt(at), offset, BigInt(n), vol.clusterSize, 'dedupe', {}, ctx);
           const after = await readAll(t, dst, offset, n);
@@ -160,7 +170,8 @@ export async function dedupeRangeNt(
         }
         // A destination someone else wrote to meanwhile keeps the times that says so.
         onlyOurs = cloned > 0n && !outcome;
-        out.push(outcome ? { ...outcome, bytes: cloned, requests } : { status: 'same', bytes: cloned, requests });
+        const marked = markedSparse ? { markedSparse } : {};
+        out.push(outcome ? { ...outcome, bytes: cloned, requests, ...marked } : { status: 'same', bytes: cloned, requests, ...marked });
       } catch (e) {
         if (isCancelled(e)) {
           // what was shared is said (E_CANCELLED carries it; the caller then stops), the rest untouched
@@ -170,7 +181,7 @@ export async function dedupeRangeNt(
           break;
         }
         const f = e instanceof FsctlError ? e : asFsctlError(e, 'dedupe', [source, d.path], 'dedupe');
-        out.push({ status: f.code, bytes: cloned, message: f.message, requests });
+        out.push({ status: f.code, bytes: cloned, message: f.message, requests, ...(markedSparse ? { markedSparse } : {}) });
       } finally {
         // Cloning into the destination is a write to it: its times go back to what they were.
         if (dst && info && onlyOurs) await restoreTimes(t, dst, info).catch(() => undefined);
@@ -193,6 +204,20 @@ export async function dedupeRangeNt(
 async function restoreTimes(t: NtTransport, h: NtHandle, info: NtFileInfo): Promise<void> {
   await t.setBasicInfo(h, { ...info.basic, fileAttributes: 0 });
   if (info.sparse && !(await t.queryInfo(h)).sparse) await t.fsctl(h, FSCTL.FSCTL_SET_SPARSE, null, 0);
+}
+
+/** FSCTL_SET_SPARSE on a destination whose source is sparse; a refusal is named. */
+async function markSparse(t: NtTransport, dst: NtHandle, source: string, path: string): Promise<void> {
+  const o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
+  if (o.kind !== 'ok')
+    throw fsctlFailure(
+      t,
+      'dedupe',
+      FSCTL.FSCTL_SET_SPARSE,
+      o,
+      [source, path],
+      'the source is sparse, so the destination must be marked sparse before its blocks can be shared, and that failed',
+    );
 }
 
 function differs(path: string, offset: bigint, source: string): DedupeOutcome {
