@@ -11,7 +11,7 @@ import type { SpaceData } from '../../src/protocol/messages';
 import { screenshotPath } from '../support/chromium';
 import { SMB_PASSWORD, sambaSkipReason, startSamba, type SambaServer } from '../support/samba';
 import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { skip, spaceViewHooks, KiB, engine, server, data, dir, open, rectOf, key } from './space-view-fixture';
+import { skip, spaceViewHooks, KiB, engine, server, data, dir, open, rectOf, key, colourCounts } from './space-view-fixture';
 
 describe(
   'Space webview in Chromium: files whose sharing is unknown (over SMB: the server gives allocated ranges only)',
@@ -79,6 +79,24 @@ describe(
       assert.ok(ex.type === 'export' && ex.format === 'csv' && ex.shown?.length === 2 && ex.filter === undefined, JSON.stringify(ex));
       assert.match(spaceExportText(unknownData, [], 'csv'), /,unknown,unknown,unknown\n/);
       await page.screenshot({ path: screenshotPath('space-sharing-unknown-1000px.png'), fullPage: true });
+      await page.close();
+    });
+
+    test('grey tiles are named like the others: each unknown file tile shows its name (white, in its top-left corner)', async () => {
+      // Found by hand: on a share every tile was plain grey, so the treemap named no file at all.
+      const { page } = await open(1000, 900, unknownData);
+      for (const name of ['x.bin', 'y.bin']) {
+        const r = (await rectOf(
+          page,
+          unknownData.files.findIndex((f) => f.path.endsWith(`/${name}`)),
+        ))!;
+        assert.ok(r.x1 - r.x0 > 60 && r.y1 - r.y0 > 30, `${name} tile has room for its name: ${JSON.stringify(r)}`);
+        // the label strip: the tile's top 20 pixels, inside its frame
+        const counts = await colourCounts(page, { x0: r.x0 + 2, y0: r.y0 + 2, x1: Math.min(r.x1 - 2, r.x0 + 60), y1: r.y0 + 20 });
+        // the name is white on a dark halo, anti-aliased: light pixels where the grey tile has none
+        const light = [...counts].filter(([k]) => Number(k.split(',')[0]) >= 200).reduce((t, [, n]) => t + n, 0);
+        assert.ok(light > 10, `${name}: light label pixels in its tile (${light}; colours ${counts.size})`);
+      }
       await page.close();
     });
 

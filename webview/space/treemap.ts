@@ -239,16 +239,16 @@ export class Treemap {
       }
       const f = this.nums[n.data.file];
       if (this.unknown.has(n.data.file) || f.allocated === 0n) {
+        // sharing unknown (SMB) or nothing allocated: one grey tile, named like the others
         ctx.fillStyle = c.unknown;
         ctx.fillRect(r.x0, r.y0, w, h);
-        continue;
-      }
-      // exclusive, then shared inside, then shared outside, cut along the longer side
-      this.paintBands(ctx, c, r.x0, r.y0, w, h, [
-        [f.exclusive, 'exclusive'],
-        [f.inside, 'inside'],
-        [f.allocated - f.exclusive - f.inside, 'outside'],
-      ]);
+      } else
+        // exclusive, then shared inside, then shared outside, cut along the longer side
+        this.paintBands(ctx, c, r.x0, r.y0, w, h, [
+          [f.exclusive, 'exclusive'],
+          [f.inside, 'inside'],
+          [f.allocated - f.exclusive - f.inside, 'outside'],
+        ]);
       // the name, top left, clipped so the bottom row and right column stay pure band colours
       if (w > 40 * k && h > 18 * k) {
         ctx.save();
