@@ -200,8 +200,9 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       const rc = await queryRetrievalPointers(t, h, w, info.endOfFile, vol.clusterSize, true, rpOptions, ctx);
       const base = { path, size: info.endOfFile, blockSize: vol.clusterSize, window: w };
       // An empty refcount map of a non-empty window may mean data kept outside clusters
-      // (resident data): only trust it when the allocated ranges agree.
-      if (rc && (rc.packed.count > 0 || w.length === 0n || info.allocationSize === 0n)) {
+      // (resident data): only trust it when the allocated ranges agree. An empty window asks
+      // nothing (0 calls): that is no answer from ReFS, so it is said as allocated ranges.
+      if (rc && rc.calls > 0 && (rc.packed.count > 0 || w.length === 0n || info.allocationSize === 0n)) {
         const m: PackedExtentMap = { ...base, packed: rc.packed, source: 'refcount', calls: rc.calls, durationMs: elapsed(start) };
         return limitPackedMap(m, limit.maxExtents);
       }
