@@ -5,8 +5,9 @@ import * as vscode from 'vscode';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { logReport, pickFile, requireTrust, showFailure } from '../host/ui';
-import { sparseFlagMessage } from './logic/sparse-text';
+import { clearSparseQuestion, sparseFlagMessage } from './logic/sparse-text';
 import { shownName } from '../host/logic/shown';
+import { bytesText } from '../host/logic/bytes';
 
 const t = vscode.l10n.t;
 
@@ -17,6 +18,16 @@ export async function runSetSparse(s: Services, uri: unknown, sparse: boolean): 
   if (!file) return undefined;
   try {
     const engine = await s.engine();
+    // Where there is a sparse attribute (SMB, Windows), clearing it can allocate the file's holes: asked first.
+    if (!sparse && (file.startsWith('smb://') || process.platform === 'win32')) {
+      const r = await engine.ranges(file);
+      const holes = r.size - r.ranges.reduce((n, x) => n + x.length, 0n);
+      if (holes > 0n) {
+        const q = clearSparseQuestion(shownName(file), bytesText(holes, t), t);
+        const go = t('Clear Sparse');
+        if ((await vscode.window.showWarningMessage(q.text, { modal: true, detail: q.detail }, go)) !== go) return undefined;
+      }
+    }
     const report = await engine.setSparse(file, sparse);
     logReport(s, report);
     void vscode.window.showInformationMessage(sparseFlagMessage(report, shownName(file), sparse, t));
