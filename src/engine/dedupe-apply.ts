@@ -42,7 +42,7 @@ export async function applyDedupe(
     freed: 0n,
     estimated: plan.total.netSaving,
     estimatedMin: plan.total.netSavingMin ?? plan.total.netSaving,
-    method: 'FIDEDUPERANGE',
+    method: 'none', // until a group is applied: nothing was sent
     notes: [],
     durationMs: 0,
   };

@@ -194,7 +194,10 @@ export interface DedupeReport {
   estimated: bigint;
   /** The plan's netSavingMin (bytes shared with files that may lie outside the selection not counted); absent: estimated. */
   estimatedMin?: bigint;
-  /** 'FIDEDUPERANGE', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)', ... */
+  /**
+   * 'FIDEDUPERANGE', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)', ...; 'none' when no group was
+   * applied (nothing sent, nothing measured).
+   */
   method: string;
   notes: string[];
   durationMs: number;

@@ -129,7 +129,10 @@ test('skipped ranges on stderr: one line per message, with how many ranges when 
   );
   // cancelled part way, nothing skipped: the estimate beside the freed figure is still the whole plan's
   const cut: DedupeReport = { ...report, skipped: [], freed: 4096n, cancelled: { groupsDone: 1, groups: 2, countsAtLeast: false } };
-  assert.match(dedupeHuman(plan1, classifyProblems(['/m'], []), cut), /freed 4096 \(4 KiB\) measured \(estimated 8192 \(8 KiB\) for the whole plan\)$/m);
+  assert.match(
+    dedupeHuman(plan1, classifyProblems(['/m'], []), cut),
+    /freed 4096 \(4 KiB\) measured \(estimated 8192 \(8 KiB\) for the whole plan\)$/m,
+  );
   // a changed tree: hundreds of ranges, each its own message; 20 lines, then one for the rest
   const many = {
     ...report,
@@ -139,4 +142,29 @@ test('skipped ranges on stderr: one line per message, with how many ranges when 
   assert.equal(lines.length, 21);
   assert.equal(lines[19], 'extent-lens dedupe: /m/d at 77824: differs.\n');
   assert.equal(lines[20], 'extent-lens dedupe: and 212 more skipped ranges (--json lists each in "skipped")\n');
+});
+
+test('--apply with nothing to apply: no method named, no "freed … measured", no note on how freed is measured', async () => {
+  // Found by hand: 'dedupe --apply smb://…/ro' (no duplicates on a share) printed
+  // "applied (FIDEDUPERANGE): shared 0 bytes in 0 calls, …; freed 0 bytes measured": the Linux
+  // call named for an SMB share, and a measurement that was never made.
+  const { createEngine } = await import('../../src/engine');
+  const engine = createEngine();
+  const empty: DedupePlan = {
+    groups: [],
+    total: { groups: 0, candidateBytes: 0n, netSaving: 0n, netSavingMin: 0n, files: 0, hashedBytes: 0n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  try {
+    const report = await engine.dedupe(empty);
+    assert.equal(report.method, 'none');
+    assert.equal(report.calls, 0);
+    const out = dedupeHuman(empty, classifyProblems(['smb://u@h/s'], []), report);
+    assert.match(out, /^nothing to apply: no duplicate data was found; nothing was changed$/m);
+    assert.doesNotMatch(out, /applied \(|FIDEDUPERANGE|measured|freed is the change/);
+  } finally {
+    await engine.dispose();
+  }
 });

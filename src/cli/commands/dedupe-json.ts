@@ -126,7 +126,7 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
             ']'
           : undefined,
       ],
-      ['notes', strings([...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])],
+      ['notes', strings([...plan.notes, ...(report?.notes ?? []), ...(report && report.method !== 'none' ? [FREED_NOTE] : [])])],
       ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
     ]) + '\n'
   );

@@ -303,7 +303,12 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
       (atLeast(t.netSavingMin, t.netSaving) ? `, at least ${exactAndHuman(t.netSavingMin!)} (see the ${whyAtLeast(plan)})` : '') +
       ` (hashed ${exactAndHuman(t.hashedBytes)})\n`,
   );
-  if (report)
+  if (report?.method === 'none')
+    // no group was applied: nothing was sent, and the free space was not measured
+    lines.push(
+      `nothing to apply: ${plan.groups.length === 0 ? 'no duplicate data was found' : 'no group frees anything'}; nothing was changed\n`,
+    );
+  else if (report)
     lines.push(
       (report.cancelled
         ? `applied until cancelled (${report.method}), ${report.cancelled.groupsDone} of ${report.cancelled.groups} groups done: ` +
@@ -330,7 +335,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
     for (const e of plan.cannotApply)
       if (!said.has(e.message)) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
   } else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
-  for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report ? [FREED_NOTE] : [])])
+  for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report && report.method !== 'none' ? [FREED_NOTE] : [])])
     lines.push(noteLine(escapeControls(n)) + '\n');
   // where the server frees only at its commit: what to compare with later
   for (const f of report?.remeasure?.volumes ?? [])
