@@ -66,7 +66,8 @@ test('AES-256-GCM (GCM test cases 13 and 14) and AES-128-GMAC (test case 1): the
 });
 
 test('AES-GMAC nonce: MessageId, then bit 0 for a response and bit 1 for CANCEL (MS-SMB2 3.1.4.1)', () => {
-  const h = (command: number, flags: number) => encodeHeader({ command, creditCharge: 1, creditRequest: 1, flags, messageId: 0x0102030405060708n, treeId: 0, sessionId: 1n });
+  const h = (command: number, flags: number) =>
+    encodeHeader({ command, creditCharge: 1, creditRequest: 1, flags, messageId: 0x0102030405060708n, treeId: 0, sessionId: 1n });
   assert.equal(gmacNonce(h(Command.READ, 0)).toString('hex'), '080706050403020100000000');
   assert.equal(gmacNonce(h(Command.READ, 1)).toString('hex'), '080706050403020101000000');
   assert.equal(gmacNonce(h(Command.CANCEL, 0)).toString('hex'), '080706050403020102000000');
@@ -114,7 +115,7 @@ test('NetBIOS framing, reading straight into the message: target() is the rest o
   const r = new FrameReader();
   const got: Buffer[] = [];
   let direct = 0;
-  for (let at = 0; at < wire.length; ) {
+  for (let at = 0; at < wire.length;) {
     const t = r.target();
     if (t.length >= 65536 && t.length <= big.length) direct++;
     const n = Math.min(t.length, 50000, wire.length - at); // a socket read returns what has arrived
@@ -146,4 +147,31 @@ test('smb:// URIs parse, key the pool and format back', () => {
   assert.throws(() => parseSmbUri('smb://h/share/x'), /E_BAD_INPUT/);
   assert.throws(() => parseSmbUri('smb://u@h'), /names no share/);
   assert.throws(() => parseSmbUri('smb://u@h/s/../x'), /not allowed/);
+});
+
+test('an IPv6 host is written in brackets in what people read: [::1]:4455, not ::1:4455', async () => {
+  // Found by hand: 'extent-lens space smb://u@[::1]:4455/data' said "Nothing accepts SMB
+  // connections at ::1:4455", which reads as host ::1:4455 or port 1:4455.
+  const { hostPort, SmbConnection } = await import('../../src/engine/backends/smb/protocol/connection');
+  const { openShareFailure } = await import('../../src/host/logic/smb-errors');
+  const { plainT } = await import('../../src/host/logic/translate');
+  assert.equal(hostPort('::1', 4455), '[::1]:4455');
+  assert.equal(hostPort('fe80::1%eth0', 445), '[fe80::1%eth0]:445');
+  assert.equal(hostPort('127.0.0.1', 445), '127.0.0.1:445');
+  const a = { domain: '', user: 'u', host: '::1', port: 4455, share: 'data', folder: '' };
+  assert.match(openShareFailure('STATUS_LOGON_FAILURE', '', a, plainT).sentence, /^\[::1\]:4455 refused the password for u /);
+  // a port nothing listens on at ::1 (where this machine has IPv6 loopback)
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = createServer().once('error', reject);
+    s.listen(0, '::1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  }).catch(() => 0);
+  if (port === 0) return; // no IPv6 loopback here
+  await assert.rejects(SmbConnection.open('::1', port, 5000), (e: Error) => {
+    assert.match(e.message, new RegExp(`^Nothing accepts SMB connections at \\[::1\\]:${port} \\(ECONNREFUSED\\)`));
+    return true;
+  });
 });

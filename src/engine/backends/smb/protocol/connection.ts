@@ -99,6 +99,11 @@ function seconds(ms: number): string {
   return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
+/** host:port as people write it: an IPv6 address in brackets ([::1]:445), as in an smb:// URI. */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export class SmbConnection {
   readonly host: string;
   readonly port: number;
@@ -143,7 +148,7 @@ export class SmbConnection {
   }
 
   get where(): string {
-    return `${this.host}:${this.port}`;
+    return hostPort(this.host, this.port);
   }
 
   get closed(): boolean {
@@ -175,7 +180,7 @@ export class SmbConnection {
           smbError(
             'ETIMEDOUT',
             [],
-            `Connecting to the SMB server ${host}:${port} timed out (ETIMEDOUT) after ${timeoutMs} ms; check the host, the port and any firewall.`,
+            `Connecting to the SMB server ${hostPort(host, port)} timed out (ETIMEDOUT) after ${timeoutMs} ms; check the host, the port and any firewall.`,
           ),
         );
       }, timeoutMs);
@@ -196,7 +201,7 @@ export class SmbConnection {
             ? smbError(
                 code,
                 [],
-                `Nothing accepts SMB connections at ${host}:${port} (ECONNREFUSED); check the host and port, and that the server runs.`,
+                `Nothing accepts SMB connections at ${hostPort(host, port)} (ECONNREFUSED); check the host and port, and that the server runs.`,
                 e,
               )
             : code === 'ENOTFOUND' || code === 'EAI_AGAIN'

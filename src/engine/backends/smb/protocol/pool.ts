@@ -5,6 +5,7 @@
 
 import { SmbClient, type SmbConnectOptions } from './client';
 import type { Smb3Cipher } from './crypto';
+import { hostPort } from './connection';
 import { smbError } from './errors';
 import { DIALECTS, type DialectName } from './handshake';
 import type { SigningAlgorithm } from './signing';
@@ -108,7 +109,7 @@ async function passwordFor(t: SmbTarget): Promise<string> {
     throw smbError(
       'E_BAD_INPUT',
       [],
-      `No password for ${t.user}@${t.host}:${t.port}/${t.share} (E_BAD_INPUT); set EXTENT_LENS_SMB_PASSWORD (CLI) or enter it when the extension asks.`,
+      `No password for ${t.user}@${hostPort(t.host, t.port)}/${t.share} (E_BAD_INPUT); set EXTENT_LENS_SMB_PASSWORD (CLI) or enter it when the extension asks.`,
     );
   }
   return pw;
