@@ -168,3 +168,31 @@ test('--apply with nothing to apply: no method named, no "freed … measured", n
     await engine.dispose();
   }
 });
+
+test('the command to measure again later is quoted once, so it can be copied: a path with a space in single quotes inside double ones', () => {
+  // Found by hand: "'extent-lens volume 'smb://…/data/dup 3 ü.bin'' shows it now": quotes in quotes.
+  const plan: DedupePlan = {
+    groups: [group(0)],
+    total: { groups: 1, candidateBytes: 4096n, netSaving: 4096n, netSavingMin: 0n, files: 2, hashedBytes: 8192n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  const report = (path: string): DedupeReport => ({
+    method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE (verified)',
+    deduped: 4096n,
+    alreadyShared: 0n,
+    differed: 0,
+    skipped: [],
+    calls: 1,
+    freed: 0n,
+    estimated: 4096n,
+    notes: [],
+    durationMs: 1,
+    remeasure: { settled: 0n, volumes: [{ path, freeBefore: 1000n }] },
+  });
+  const spaced = dedupeHuman(plan, classifyProblems(['smb://u@h/s'], []), report('smb://u@h/s/dup 3 ü.bin'));
+  assert.match(spaced, /; "extent-lens volume 'smb:\/\/u@h\/s\/dup 3 ü\.bin'" shows it now/);
+  const plain = dedupeHuman(plan, classifyProblems(['smb://u@h/s'], []), report('smb://u@h/s/a.bin'));
+  assert.match(plain, /; 'extent-lens volume smb:\/\/u@h\/s\/a\.bin' shows it now/);
+});

@@ -338,14 +338,17 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report && report.method !== 'none' ? [FREED_NOTE] : [])])
     lines.push(noteLine(escapeControls(n)) + '\n');
   // where the server frees only at its commit: what to compare with later
-  for (const f of report?.remeasure?.volumes ?? [])
+  for (const f of report?.remeasure?.volumes ?? []) {
+    // the command as it is typed, in quotes of the other kind where the path needs single quotes
+    const cmd = `extent-lens volume ${shellQuoted(f.path)}`;
     lines.push(
       noteLine(
         escapeControls(
-          `free space before the run on the volume of ${f.path}: ${exactAndHuman(f.freeBefore)}; 'extent-lens volume ${shellQuoted(f.path)}' shows it now (the difference is what was freed, once that file system has committed).`,
+          `free space before the run on the volume of ${f.path}: ${exactAndHuman(f.freeBefore)}; ${cmd.includes("'") ? `"${cmd}"` : `'${cmd}'`} shows it now (the difference is what was freed, once that file system has committed).`,
         ),
       ) + '\n',
     );
+  }
   lines.push(problemsSummary(p, 'examined'));
   lines.push(`done in ${formatMs(plan.durationMs + (report?.durationMs ?? 0))}\n`);
   return lines.join('');
