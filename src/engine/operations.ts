@@ -555,7 +555,10 @@ async function copyFile(resolve: BackendResolver, r: Extract<Request, { op: 'cop
       operation: 'copy',
       code: 'E_UNSUPPORTED',
       paths: [r.source, r.destination],
-      message: 'copy: copying between an SMB share and a local path is not supported (E_UNSUPPORTED); copy within one share or locally.',
+      message:
+        `copy: ${isSmbPath(r.source) ? `${r.source} is on an SMB share and ${r.destination} on this computer` : `${r.source} is on this computer and ${r.destination} on an SMB share`}: ` +
+        'copy works within a share, between shares and between local paths, not between a share and this computer (E_UNSUPPORTED); ' +
+        "use smbclient's get or put (or a mount of the share) for that.",
     });
   const b = await resolve(r.source);
   return intoDestination('copy', b, r.source, r.destination, r.onExisting ?? 'fail', ctx, (d, dfs) =>
