@@ -185,7 +185,10 @@ export async function spaceOf(
       let allocated = 0n;
       let shared = 0n;
       let inline = 0n;
-      let unknown = false;
+      // Over SMB no file's sharing is known, one with nothing allocated (empty, all holes) too:
+      // else a share holding an empty file said "19 files are on an SMB share" of 20, and
+      // "shared 0 bytes (of the 1 file whose sharing is known)".
+      let unknown = isSmbPath(p);
       let compressed = false;
       let encoded = 0n;
       for (let i = 0; i < k.count; i++) {

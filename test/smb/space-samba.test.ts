@@ -349,4 +349,35 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.match(bad.stderr, /STATUS_OBJECT_NAME_NOT_FOUND/);
     assert.match(bad.stdout, /^total: 3 files/m);
   });
+
+  test('a share holding an empty file: every file counted as on the share, sharing unknown for all (not "known" for the empty one)', async () => {
+    // Found by hand: with one empty file among 20 on a share, the note said "19 files are on an
+    // SMB share" and the totals "shared 0 bytes, exclusive 0 bytes (of the 1 file whose sharing
+    // is known; unknown for 19)" instead of unknown.
+    const d = join(btrfs.mnt, 'withempty');
+    mkdirSync(d);
+    makeDenseFile(join(d, 'data.img'), 64 * KiB);
+    closeSync(openSync(join(d, 'empty.bin'), 'w'));
+    for (const x of [d, join(d, 'empty.bin')]) chownSync(x, smbUid(), 0);
+    const engine = createEngine();
+    try {
+      const r = await engine.space([smb.uri('b', 'withempty')]);
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.files.length, 2);
+      assert.ok(
+        r.files.every((f) => f.sharingUnknown),
+        JSON.stringify(r.files.map((f) => [f.path, f.sharingUnknown])),
+      );
+      const notes = [...r.notes, ...r.fileSystems.flatMap((g) => g.notes)];
+      assert.ok(
+        notes.some((n) => /\b2 files are on an SMB share/.test(n)),
+        JSON.stringify(notes),
+      );
+    } finally {
+      await engine.dispose();
+    }
+    const out = cli(['space', smb.uri('b', 'withempty')], { env: { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD } });
+    assert.match(out.stdout, /shared unknown, exclusive unknown, unique unknown \(sharing unknown for every file\)/);
+    assert.doesNotMatch(out.stdout, /known files|whose sharing is known/);
+  });
 });
