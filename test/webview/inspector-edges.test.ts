@@ -82,6 +82,29 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     await page.close();
   });
 
+  test('over SMB the file system is named as the server reports it (Samba says NTFS on btrfs); locally as it is', async () => {
+    // Found by hand: an inspector of a file on a Samba share over btrfs said "File system NTFS,
+    // 4,096-byte blocks", where Show Volume Capabilities and the CLI mark the name as the server's.
+    const file = path.join(xfs!.mountPoint, 'fsname.img');
+    xfsIo(file, 'truncate 1m', 'pwrite 0 64k');
+    const url = 'smb://u@h/s/fsname.img';
+    const map = { ...(await engine.map(file)), path: url, source: 'allocated-ranges' as const };
+    const vol = { ...(await engine.volume(file)), path: url, filesystem: 'NTFS' };
+    const page = await chromium.context.newPage();
+    await installBridge(page, { model: async () => new MapModel(map, vol) });
+    await page.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await page.waitForFunction(() => document.body.dataset.busy === '0' && document.querySelector('.summary .kv[data-key="File system"]'));
+    const fsOf = (p: Page) =>
+      p.$eval('.summary .kv[data-key="File system"] dd', (d) => [d.textContent, d.getAttribute('title') ?? ''] as [string, string]);
+    const [text, tip] = await fsOf(page);
+    assert.equal(text, 'NTFS (as the server reports it), 4,096-byte blocks');
+    assert.match(tip, /Samba says NTFS whatever it is/);
+    await page.close();
+    const local = await openInspector(file);
+    assert.equal((await fsOf(local.page))[0], 'xfs, 4,096-byte blocks');
+    await local.page.close();
+  });
+
   test('the summary has at least two columns at every width from 320 to 900 px', async () => {
     const file = path.join(xfs!.mountPoint, 'cols.img');
     xfsIo(file, 'truncate 16m', 'pwrite 0 1m');

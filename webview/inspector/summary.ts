@@ -133,7 +133,17 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
         : s.source === 'seek'
           ? ['Unwritten', l10n.t('Unwritten'), l10n.t('not reported (SEEK_DATA gives data ranges only)')]
           : ['Unwritten', l10n.t('Unwritten'), bytes(unwritten)],
-    ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
+    // over SMB the name is the server's answer, not what lies under the share (Samba says NTFS on btrfs)
+    /^smb:\/\//i.test(s.path)
+      ? [
+          'File system',
+          l10n.t('File system'),
+          l10n.t('{0} (as the server reports it), {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize))),
+          l10n.t(
+            'The name the SMB server gives (FileFsAttributeInformation), not necessarily the file system under the share: Samba says NTFS whatever it is.',
+          ),
+        ]
+      : ['File system', l10n.t('File system'), l10n.t('{0}, {1}-byte blocks', s.filesystem, groupDigits(BigInt(s.blockSize)))],
     [
       'Block cloning',
       l10n.t('Block cloning'),
