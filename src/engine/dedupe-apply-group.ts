@@ -184,10 +184,15 @@ export async function applyGroup(
             ctx,
           );
         } catch (e) {
-          // The call as a whole failed (the source is gone or unreadable since the scan): this
-          // group's destinations are left alone and reported; the other groups go on.
+          // The call as a whole failed (the source is gone, unreadable or shorter since the
+          // scan): the rest of this group's destinations is left alone and reported, from this
+          // call's start (earlier calls shared what lay before it: in `deduped`); the other
+          // groups go on.
           if (isCancelled(e)) throw e;
-          for (const i of batch) note(i, skippedOf(dests[i].path, dests[i].offset, g.length, e));
+          for (const i of batch) {
+            const from = dests[i].offset + (at - src.offset);
+            note(i, skippedOf(dests[i].path, from, dests[i].offset + g.length - from, e));
+          }
           continue;
         }
         // FIDEDUPERANGE: one request for the batch; NT: each destination's clone FSCTLs
