@@ -83,6 +83,40 @@ export function mountOf(real: string, mounts: Mount[]): Mount | undefined {
   return best;
 }
 
+/**
+ * Whether a walk of `paths` (local, named by the caller) may meet one file by two names of which
+ * neither is a hard link: a mount inside a named folder that shows a file system (a btrfs
+ * subvolume: its own major:minor) also shown by another mount the selection reaches, the
+ * named paths' own included (a bind mount of a subfolder inside the folder, one file system
+ * mounted twice). Its files then have one link and two paths, so the walk must remember every
+ * file by dev:ino, not only those with several links. False where the mounts cannot be read.
+ */
+export function mountsRepeatInside(paths: string[], mounts?: Mount[]): boolean {
+  if (process.platform !== 'linux') return false;
+  const local = paths.filter((p) => !isSmbPath(p));
+  if (local.length === 0) return false;
+  const all = mounts ?? readMounts();
+  const reached = new Set<Mount>();
+  for (const p of local) {
+    let real: string;
+    try {
+      real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+    } catch {
+      continue; // (the walk reports it)
+    }
+    const holder = mountOf(real, all);
+    if (holder) reached.add(holder);
+    const under = real.endsWith('/') ? real : real + '/';
+    for (const m of all) if (m.mountPoint.startsWith(under)) reached.add(m);
+  }
+  const devs = new Set<string>();
+  for (const m of reached) {
+    if (devs.has(m.dev)) return true;
+    devs.add(m.dev);
+  }
+  return false;
+}
+
 /** Where the file system holding `p` (an existing path) is mounted, as the kernel resolves `p`; undefined where unknown. */
 export function mountPointOf(p: string): string | undefined {
   if (isSmbPath(p) || process.platform !== 'linux') return undefined;

@@ -22,7 +22,7 @@ import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
-import { fileSystemKey, mountPointOf, sharesNoBlocks } from './space-fs';
+import { fileSystemKey, mountPointOf, mountsRepeatInside, sharesNoBlocks } from './space-fs';
 import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside, unreachedInodes } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
@@ -93,8 +93,13 @@ export async function spaceOf(
   const notes: string[] = [];
   const groups: Group[] = [];
   const groupByDev = new Map<bigint, number>();
-  /** Hard links once (walk.ts), for both walks; and the index of each file remembered there, once mapped. */
-  const met = new FilesMet(paths.length > 1);
+  /**
+   * Hard links once (walk.ts), for both walks; and the index of each file remembered there, once
+   * mapped. Every file is remembered where one may be met twice with one link: several named
+   * paths, or a mount inside the selection showing a file system it reaches elsewhere too (a bind
+   * mount of a subfolder).
+   */
+  const met = new FilesMet(paths.length > 1 || mountsRepeatInside(paths));
   const indexOf = new Map<FileMet, number>();
   /** Files whose block count holds more than their FIEMAP extents (Group.beyondExtents), by index: few, so a Map. */
   const beyondOf = new Map<number, bigint>();
@@ -823,6 +828,11 @@ export async function spaceOf(
     notes.push(
       `${hardLinks} hard link${hardLinks === 1 ? '' : 's'} to files already counted ${hardLinks === 1 ? 'was' : 'were'} not counted again.` +
         (paths.some(isSmbPath) ? SMB_LINKS : ''),
+    );
+  if (met.mountedAgain > 0)
+    notes.push(
+      `${met.mountedAgain} file${met.mountedAgain === 1 ? ' was' : 's were'} met again under another name through a mount ` +
+        'inside the selection (a bind mount of a folder it holds) and counted once.',
     );
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;

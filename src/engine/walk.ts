@@ -69,6 +69,8 @@ export interface FileMet {
 export class FilesMet {
   /** Names met again of files with several names. */
   hardLinks = 0;
+  /** Other names met of files with one link: the same folder shown twice by mounts (a bind mount inside the selection). */
+  mountedAgain = 0;
   /** Every file remembered (several names, or any file when the selection's paths may overlap). */
   readonly all = new Map<string, FileMet>();
   /** The record of the file met last, when it was remembered. */
@@ -104,6 +106,7 @@ export class FilesMet {
         seen.paths?.push(path);
       }
       if (nlink !== 1) this.hardLinks++;
+      else if (path !== undefined) this.mountedAgain++;
       seen.names++;
       return false;
     }
