@@ -324,7 +324,11 @@ export async function findDuplicates(
         `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
         "immutable files, other users' files without write permission" +
         (paths.some(isSmbPath) ? '; on a share: a read-only share or files marked read-only' : '') +
-        '): nothing can be shared there, so they are not listed.',
+        '): nothing can be shared there, so they are not listed. To include them, make the snapshot or file system ' +
+        'writable (btrfs property set SNAPSHOT ro false, or mount -o remount,rw), clear the immutable flag (chattr -i), ' +
+        "or run as the files' owner or as root" +
+        (paths.some(isSmbPath) ? ' (on a share: a user the share lets write)' : '') +
+        '.',
     );
   if (walked.hardLinks > 0)
     notes.push(

@@ -335,6 +335,11 @@ onReflinkFileSystems((kind, t) => {
         plan.notes.some((n) => /^1 set of identical data lies only in files the kernel will not change/.test(n)),
         plan.notes.join('\n'),
       );
+      // and what to do about it (a trial: the note said why, not how to include them)
+      assert.ok(
+        plan.notes.some((n) => /To include them, make the snapshot or file system writable .*clear the immutable flag \(chattr -i\)/.test(n)),
+        plan.notes.join('\n'),
+      );
     } finally {
       execFileSync('chattr', ['-i', ...locked]);
     }
