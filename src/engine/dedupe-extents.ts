@@ -274,21 +274,14 @@ class PhysicalParts {
   private unplaced = 0n;
 
   add(f: FileData, a: bigint, b: bigint): void {
-    let at = a;
-    for (let i = 0; i < f.off.length && at < b; i++) {
-      const s = f.off[i];
-      const e = s + f.len[i];
-      if (e <= at || s >= b) continue;
-      if (s > at) this.unplaced += s - at; // (not mapped: counted as it is)
-      const x = s > at ? s : at;
-      const y = e < b ? e : b;
-      if (linearPhysical(f.phys[i], f.flags[i])) {
-        this.start.push(f.phys[i] + (x - s));
-        this.end.push(f.phys[i] + (y - s));
-      } else this.unplaced += y - x;
-      at = y;
+    let placed = 0n;
+    for (const x of segments(f, a, b - a)) {
+      if (x.phys < 0n || x.encoded) continue; // (no linear place: counted as it is, below)
+      this.start.push(x.phys);
+      this.end.push(x.phys + x.len);
+      placed += x.len;
     }
-    if (at < b) this.unplaced += b - at;
+    this.unplaced += b - a - placed;
   }
 
   bytes(): bigint {
