@@ -35,12 +35,10 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       if (sources.length === 0) return [];
 
       const done: FlowResult[] = [];
-      /** Files handled so far: cloned, or copied because they could not be (listed in done or not). */
-      let handled = 0;
       // A copy accepted for one file (another file system, or a share and this computer) is the
       // answer for the rest of the selection: asked once, not once per file.
       let copyChosen = false;
-      /** The files this command made (a clone's final name, a copy's). */
+      /** The files this command made, one per source handled (a clone's final name, a copy's). */
       const made: string[] = [];
       for (const source of sources) {
         const destination = destinationInFolder(source, folder);
@@ -63,7 +61,6 @@ export function registerCloneHere(s: Services): vscode.Disposable {
           { ...opts, ...(madeNow ? { onExisting: 'rename' as const } : {}), ...(copyChosen ? { fallback: 'copy' as const } : {}) },
         );
         if (!r) break; // cancelled, declined or failed (already shown): do not go on with the rest
-        handled++;
         // (a share and this computer: copied through VS Code, its own notification; it went on
         // to the next file only since a trial saw the second of three stop it without a word)
         if (r === 'copied') {
@@ -78,7 +75,7 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       // one results view and one notification for the whole selection (what was done so far)
       presentResults(s, done, opts, t('Block Clone Here'));
       // stopped part way (cancelled, a copy declined, a failure already shown): the rest is said
-      const notCloned = notClonedText(sources.map(shownName), handled, t);
+      const notCloned = notClonedText(sources.map(shownName), made.length, t);
       if (notCloned) void vscode.window.showWarningMessage(notCloned);
       return done.map((r) => r.report);
     },
