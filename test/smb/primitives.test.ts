@@ -152,7 +152,8 @@ test('smb:// URIs parse, key the pool and format back', () => {
 test('an IPv6 host is written in brackets in what people read: [::1]:4455, not ::1:4455', async () => {
   // Found by hand: 'extent-lens space smb://u@[::1]:4455/data' said "Nothing accepts SMB
   // connections at ::1:4455", which reads as host ::1:4455 or port 1:4455.
-  const { hostPort, SmbConnection } = await import('../../src/engine/backends/smb/protocol/connection');
+  const { SmbConnection } = await import('../../src/engine/backends/smb/protocol/connection');
+  const { hostPort } = await import('../../src/engine/backends/smb/protocol/uri');
   const { openShareFailure } = await import('../../src/host/logic/smb-errors');
   const { plainT } = await import('../../src/host/logic/translate');
   assert.equal(hostPort('::1', 4455), '[::1]:4455');

@@ -1,7 +1,7 @@
 // What the smb: file system provider and "Open SMB Share…" make of the engine's SMB errors
 // (FsctlError codes: NT status names, socket errors). Pure: no vscode.
 
-import type { ShareAddress } from './smb-uri';
+import { uriHostPort, type ShareAddress } from './smb-uri';
 import type { Translate } from './translate';
 
 /** The vscode.FileSystemError factory for a code; undefined: a plain FileSystemError with the engine's sentence. */
@@ -47,7 +47,7 @@ const UNREACHABLE = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHO
 
 /** Why "Open SMB Share…" could not connect, in one sentence. `engineSays` is the engine's own sentence. */
 export function openShareFailure(code: string, engineSays: string, a: ShareAddress, t: Translate): OpenFailure {
-  const where = `${a.host.includes(':') ? `[${a.host}]` : a.host}${a.port === 445 ? '' : ':' + a.port}`; // [::1]:4455, as in the URI
+  const where = uriHostPort(a);
   const user = `${a.domain ? a.domain + '\\' : ''}${a.user}`;
   if (code === 'STATUS_LOGON_FAILURE' || code === 'STATUS_WRONG_PASSWORD') {
     return { sentence: t('{0} refused the password for {1} ({2}); enter it again.', where, user, code), askPassword: true };

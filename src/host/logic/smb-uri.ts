@@ -83,10 +83,14 @@ export function parseShareAddress(text: string, t: Translate): ShareAddress | st
   return { domain: decode(m[1] ?? ''), user: decode(m[2]), host, port, share: decode(m[5]), folder: folder.join('/') };
 }
 
+/** host[:port] as in the URI: an IPv6 address in brackets, the port only when not 445 ([::1]:4455). */
+export function uriHostPort(a: { host: string; port: number }): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}${a.port === 445 ? '' : ':' + a.port}`;
+}
+
 /** The workspace folder's Uri parts for an address. */
 export function folderUriParts(a: ShareAddress): { scheme: 'smb'; authority: string; path: string } {
-  const host = a.host.includes(':') ? `[${a.host}]` : a.host;
-  const authority = `${a.domain ? a.domain + ';' : ''}${a.user}@${host}${a.port === 445 ? '' : ':' + a.port}`;
+  const authority = `${a.domain ? a.domain + ';' : ''}${a.user}@${uriHostPort(a)}`;
   return { scheme: 'smb', authority, path: `/${a.share}${a.folder ? '/' + a.folder : ''}` };
 }
 

@@ -43,6 +43,7 @@ import {
 } from './header';
 import { signInPlace, verifySignature, type SessionKeys, type SigningAlgorithm } from './signing';
 import { STATUS } from './status';
+import { hostPort } from './uri';
 import { decryptMessage, encryptMessage } from './transform';
 
 export interface Smb2Response {
@@ -97,11 +98,6 @@ const CANCEL_POLL_MS = 50;
 
 function seconds(ms: number): string {
   return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
-
-/** host:port as people write it: an IPv6 address in brackets ([::1]:445), as in an smb:// URI. */
-export function hostPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export class SmbConnection {

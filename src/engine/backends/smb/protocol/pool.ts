@@ -5,7 +5,7 @@
 
 import { SmbClient, type SmbConnectOptions } from './client';
 import type { Smb3Cipher } from './crypto';
-import { hostPort } from './connection';
+import { hostPort } from './uri';
 import { smbError } from './errors';
 import { DIALECTS, type DialectName } from './handshake';
 import type { SigningAlgorithm } from './signing';

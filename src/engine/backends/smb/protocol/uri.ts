@@ -74,9 +74,17 @@ export function smbPath(t: SmbTarget): string {
   return t.path.split('/').join('\\');
 }
 
+/** A host as written in a URI and in messages: an IPv6 address in brackets ([::1]). */
+const uriHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+
+/** host:port as people write it: [::1]:445, as in an smb:// URI. */
+export function hostPort(host: string, port: number): string {
+  return `${uriHost(host)}:${port}`;
+}
+
 export function formatSmbUri(t: SmbTarget): string {
   const user = (t.domain ? `${encodeURIComponent(t.domain)};` : '') + encodeURIComponent(t.user);
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  const host = uriHost(t.host);
   const port = t.port === 445 ? '' : `:${t.port}`;
   const rest = [t.share, ...(t.path ? t.path.split('/') : [])].map(encodeURIComponent).join('/');
   return `smb://${user}@${host}${port}/${rest}`;
