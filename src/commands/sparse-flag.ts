@@ -8,6 +8,7 @@ import { logReport, pickFile, requireTrust, showFailure } from '../host/ui';
 import { clearSparseQuestion, sparseFlagMessage } from './logic/sparse-text';
 import { shownName } from '../host/logic/shown';
 import { bytesText } from '../host/logic/bytes';
+import { isSmbUri } from '../protocol/shown-path';
 
 const t = vscode.l10n.t;
 
@@ -19,7 +20,7 @@ export async function runSetSparse(s: Services, uri: unknown, sparse: boolean): 
   try {
     const engine = await s.engine();
     // Where there is a sparse attribute (SMB, Windows), clearing it can allocate the file's holes: asked first.
-    if (!sparse && (file.startsWith('smb://') || process.platform === 'win32')) {
+    if (!sparse && (isSmbUri(file) || process.platform === 'win32')) {
       const r = await engine.ranges(file);
       const holes = r.size - r.ranges.reduce((n, x) => n + x.length, 0n);
       if (holes > 0n) {

@@ -4,6 +4,7 @@
 // when the table cannot hold every extent.
 import type { WireSummary } from '../../src/protocol/messages';
 import { fractionPercent, groupDigits, humanBytes, percentOf, withHumanSizes } from '../../src/protocol/format';
+import { isSmbUri } from '../../src/protocol/shown-path';
 import { maxBig } from '../shared/bigview';
 import { breakable, el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
@@ -134,7 +135,7 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
           ? ['Unwritten', l10n.t('Unwritten'), l10n.t('not reported (SEEK_DATA gives data ranges only)')]
           : ['Unwritten', l10n.t('Unwritten'), bytes(unwritten)],
     // over SMB the name is the server's answer, not what lies under the share (Samba says NTFS on btrfs)
-    /^smb:\/\//i.test(s.path)
+    isSmbUri(s.path)
       ? [
           'File system',
           l10n.t('File system'),
