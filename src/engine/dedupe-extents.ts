@@ -2,7 +2,8 @@
 // FIEMAP lists a file's references, not its extents, so the pieces of one extent are found here
 // (dedupe-saving.ts picks sources with keepsExtent; dedupe-find.ts runs partialExtentWarnings
 // over the plan): a range whose extent stays anyway is a good source, and bytes in an extent a
-// plan would share only in part are taken out of the saving, with a warning. As root, the
+// plan would share only in part (or that, as root, a file the plan leaves in place is seen to
+// reference too) are taken out of the saving, with a warning. As root, the
 // extents' sizes on disk add what a partly overwritten extent frees (bookendGains) and size what
 // compressed data frees (compressedSavings), and the extent items tell extents FIEMAP joins apart.
 // Past 400 lines on purpose: the four rules are one question (which extents a plan frees whole)
@@ -13,7 +14,9 @@ import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { keptWhole, type ExtentRef, type OwnerLookup } from './dedupe-owners';
 import { bytesNotCovered, mergeRanges } from './space-scan';
-import { blockEndAtEof, sameBytes, segments } from './dedupe-segments';
+import type { Intervals } from './space-table';
+import { LeftOut } from './dedupe-left-out';
+import { blockEndAtEof, physEnd, sameBytes, segments, type Segment } from './dedupe-segments';
 
 /** One reference to an extent: [start, end) of the file (clamped to its end), `len` as mapped; `phys` where it has a linear place. */
 interface Piece {
@@ -23,6 +26,8 @@ interface Piece {
   phys?: bigint;
   /** A preallocated piece: it reads as zeros and never moves (dedupe shares data only), so its extent stays. */
   unwritten?: true;
+  /** The extent's address, where its extent items were read (itemPieces). */
+  bytenr?: bigint;
 }
 
 /**
@@ -85,8 +90,8 @@ function itemPieces(f: FileData, byExtent: Map<bigint, ExtentRef[]>): Piece[][] 
   const u = f.unwritten;
   const piece = (x: ExtentRef): Piece =>
     u?.off.some((o, i) => o < x.end && o + u.len[i] > x.off)
-      ? { start: x.off, end: x.end, len: x.end - x.off, unwritten: true }
-      : { start: x.off, end: x.end < f.size ? x.end : f.size, len: x.end - x.off };
+      ? { start: x.off, end: x.end, len: x.end - x.off, unwritten: true, bytenr: x.bytenr }
+      : { start: x.off, end: x.end < f.size ? x.end : f.size, len: x.end - x.off, bytenr: x.bytenr };
   itemPiecesCache.set(f, (out = [...byExtent.values()].map((refs) => refs.map(piece))));
   return out;
 }
@@ -126,8 +131,16 @@ export function keepsExtent(f: FileData, offset: bigint, length: bigint): boolea
  * The extents are the files' extent items where `owners` can read them (as root). Elsewhere
  * FIEMAP's records stand in, and a record may be several extents side by side on disk: bytes
  * that would be shared with only part of a record are then left out of the lower bound only.
+ *
+ * What earlier rules left out of a group's saving (`leftOut`) is not taken out again; the
+ * places this rule takes out are added to it, for countPlacesOnce.
  */
-export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, FileData>, owners?: Map<string, OwnerLookup>): void {
+export function partialExtentWarnings(
+  groups: DedupeGroup[],
+  files: Map<string, FileData>,
+  owners?: Map<string, OwnerLookup>,
+  leftOut = new LeftOut(),
+): void {
   const given = groups.map((g) => ({ netSaving: g.netSaving, netSavingMin: g.netSavingMin, warnings: g.warnings.length }));
   let covering = groups.filter(isApplied);
   for (;;) {
@@ -137,23 +150,29 @@ export function partialExtentWarnings(groups: DedupeGroup[], files: Map<string, 
       else g.netSavingMin = given[i].netSavingMin;
       g.warnings.length = given[i].warnings;
     });
-    takePartialExtents(groups, new Set(covering), files, owners);
+    const taken = takePartialExtents(groups, new Set(covering), files, owners, leftOut);
     const still = covering.filter(isApplied);
-    if (still.length === covering.length) return;
+    if (still.length === covering.length) {
+      for (const [g, places] of taken) leftOut.addPlaces(g, places.start, places.end);
+      return;
+    }
     covering = still;
   }
 }
 
 /**
  * partialExtentWarnings's one pass: each group's destinations against those the `covering`
- * groups share, with its own (it is judged as if applied).
+ * groups share, with its own (it is judged as if applied). Returns the places it took out of
+ * each group's saving.
  */
 function takePartialExtents(
   groups: DedupeGroup[],
   covering: Set<DedupeGroup>,
   files: Map<string, FileData>,
   owners: Map<string, OwnerLookup> | undefined,
-): void {
+  leftOut: LeftOut,
+): Map<DedupeGroup, Intervals> {
+  const takenPlaces = new Map<DedupeGroup, Intervals>();
   const covered = destinationCover([...covering], files);
   for (const g of groups) {
     // (a group with nothing to take says nothing: "0 bytes left out" of a saving already 0)
@@ -165,17 +184,27 @@ function takePartialExtents(
     const known = { parts: new PhysicalParts(), example: '' };
     const maybe = { parts: new PhysicalParts(), example: '' };
     let leftAlone = 0;
+    const srcFile = files.get(g.ranges[0].path);
+    // (to the end of its last block where it ends the file, as the rule below counts the ranges)
+    const src = srcFile
+      ? segments(srcFile, g.ranges[0].offset, blockEndAtEof(srcFile, g.ranges[0].offset + g.length) - g.ranges[0].offset)
+      : [];
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
       const cov = own.get(r.path);
       if (!f || !cov || r.alreadyShared) continue;
       const fromFiemap = partOfExtents(f, extentPieces(f), r.offset, g.length, cov);
-      // (items are read only for a file FIEMAP suggests a partial extent in: they can only split records)
-      if (fromFiemap.bytes === 0n) continue;
+      // Items are read only for a file FIEMAP suggests a partial extent in (they can only split
+      // records), or whose data some other file references too (flagged shared): another file's
+      // reference to any part of the extent that the plan leaves in place keeps it all.
+      const shared = f.filesystem === 'btrfs' && owners !== undefined && segments(f, r.offset, g.length).some((x) => x.shared);
+      if (fromFiemap.bytes === 0n && !shared) continue;
       const refs = f.filesystem === 'btrfs' && owners ? refsByExtent(f, owners) : undefined;
-      const found = refs ? partOfExtents(f, itemPieces(f, refs), r.offset, g.length, cov) : fromFiemap;
+      const keptBy = shared ? keptByOthers(f, owners!, own) : undefined;
+      const found = refs ? partOfExtents(f, itemPieces(f, refs), r.offset, g.length, cov, keptBy) : fromFiemap;
       const to = refs ? known : maybe;
-      for (const [a, b] of found.parts) to.parts.add(f, a, b);
+      const notEncoded = encodedNotCounted(f, r.offset, g.length, src, leftOut.encodedOf(g, f.path));
+      for (const [a, b] of found.parts) to.parts.add(f, a, b, notEncoded);
       to.example ||= found.example;
       // wholly in such extents: sharing it frees nothing, and would split its file's extents (a trial: fragmented for no gain)
       if (refs && found.bytes >= g.length) {
@@ -183,12 +212,15 @@ function takePartialExtents(
         leftAlone++;
       }
     }
-    const knownBytes = known.parts.bytes();
+    // (bytes at the source's place, or already left out as shared with files the plan leaves in
+    // place, are not in the saving: they are not taken out again)
+    const knownBytes = known.parts.bytes(notInSaving(g, files, leftOut.places(g)));
     if (knownBytes > 0n) {
       // (said as what the group still frees, not as a second byte count)
       const taken = knownBytes < g.netSaving ? knownBytes : g.netSaving;
       g.netSaving -= taken;
       takeFromMin(g, taken);
+      takenPlaces.set(g, known.parts.places());
       g.warnings.push(
         `${knownBytes} bytes of these ranges lie in extents that would be shared only in part (e.g. ${known.example}): btrfs frees ` +
           'an extent only when nothing references any of it, so sharing them frees nothing' +
@@ -212,6 +244,7 @@ function takePartialExtents(
       );
     }
   }
+  return takenPlaces;
 }
 
 /**
@@ -224,6 +257,7 @@ function partOfExtents(
   offset: bigint,
   length: bigint,
   cov: { start: bigint[]; end: bigint[] },
+  keptBy?: (bytenr: bigint) => string | undefined,
 ): { bytes: bigint; parts: [bigint, bigint][]; example: string } {
   const end = offset + length;
   let bytes = 0n;
@@ -245,7 +279,9 @@ function partOfExtents(
         mine.push([a, b]);
       }
     }
-    if (here === 0n || rest === 0n) {
+    // every piece of this file moves: another file may still keep the extent
+    const other = here > 0n && rest === 0n && keptBy && pieces[0].bytenr !== undefined ? keptBy(pieces[0].bytenr) : undefined;
+    if (here === 0n || (rest === 0n && other === undefined)) {
       mine.length = 0;
       continue;
     }
@@ -258,7 +294,10 @@ function partOfExtents(
     bytes += here;
     parts.push(...mine);
     mine.length = 0;
-    example ||= `${f.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not shared by the plan)`;
+    example ||=
+      other !== undefined
+        ? `${f.path} at ${pieces[0].start}, whose extent ${other} also references where the plan leaves it in place`
+        : `${f.path} at ${pieces[0].start} (${pieces.reduce((t, p) => t + p.len, 0n)} bytes in ${pieces.length === 1 ? 'one piece' : `${pieces.length} pieces`}, ${rest} byte${rest === 1n ? '' : 's'} of them not shared by the plan)`;
   }
   return { bytes, parts, example };
 }
@@ -273,9 +312,15 @@ class PhysicalParts {
   private readonly end: bigint[] = [];
   private unplaced = 0n;
 
-  add(f: FileData, a: bigint, b: bigint): void {
+  /** [a, b) of `f`, but for compressed data at `notEncoded` (file offsets: an earlier rule took it out already). */
+  add(f: FileData, a: bigint, b: bigint, notEncoded?: Intervals): void {
     let placed = 0n;
     for (const x of segments(f, a, b - a)) {
+      if (x.encoded && notEncoded) {
+        // (counted by its file range, less what was taken out already)
+        placed += x.len - bytesNotCovered({ start: [a + x.rel], end: [a + x.rel + x.len] }, notEncoded);
+        continue;
+      }
       if (x.phys < 0n || x.encoded) continue; // (no linear place: counted as it is, below)
       this.start.push(x.phys);
       this.end.push(x.phys + x.len);
@@ -284,12 +329,84 @@ class PhysicalParts {
     this.unplaced += b - a - placed;
   }
 
-  bytes(): bigint {
-    const m = mergeRanges(this.start, this.end);
-    let n = this.unplaced;
-    for (let i = 0; i < m.start.length; i++) n += m.end[i] - m.start[i];
-    return n;
+  /** Their places on disk (those with one), merged. */
+  places(): Intervals {
+    return mergeRanges(this.start, this.end);
   }
+
+  /** Their bytes, each once, but for those at the places `except`. */
+  bytes(except: Intervals = { start: [], end: [] }): bigint {
+    return this.unplaced + bytesNotCovered(mergeRanges(this.start, this.end), except);
+  }
+}
+
+/**
+ * The compressed data of [offset, offset + length) of `f` (file offsets; where it ends the file,
+ * to the end of its last block) that a group's saving
+ * does not count: in the source's extent at the same offset in the range (groupSaving counts it
+ * as the source's: sameBytes), or taken out by an earlier rule (`out`).
+ */
+function encodedNotCounted(f: FileData, offset: bigint, length: bigint, src: Segment[], out: Intervals | undefined): Intervals {
+  const start: bigint[] = [];
+  const end: bigint[] = [];
+  for (const x of segments(f, offset, blockEndAtEof(f, offset + length) - offset)) {
+    if (!x.encoded) continue;
+    for (const y of src) {
+      if (!y.encoded || y.phys !== x.phys) continue;
+      const a = x.rel > y.rel ? x.rel : y.rel;
+      const b = x.rel + x.len < y.rel + y.len ? x.rel + x.len : y.rel + y.len;
+      if (b > a) {
+        start.push(offset + a);
+        end.push(offset + b);
+      }
+    }
+  }
+  return mergeRanges(...joined({ start, end }, out));
+}
+
+/**
+ * Where a group's other ranges lie on disk that its saving never counted: the source's own
+ * places (groupSaving) and those sharedBlockSavings left out (blocks that files the plan leaves in
+ * place keep). Taken out again, they would count twice: a group with other savings would be said
+ * to free less than it does.
+ */
+function notInSaving(g: DedupeGroup, files: Map<string, FileData>, out: Intervals | undefined): Intervals {
+  const start: bigint[] = [];
+  const end: bigint[] = [];
+  const src = files.get(g.ranges[0].path);
+  if (src)
+    for (const x of segments(src, g.ranges[0].offset, g.length))
+      if (x.phys >= 0n && !x.encoded) {
+        start.push(x.phys);
+        end.push(physEnd(src, g.ranges[0].offset, x));
+      }
+  return mergeRanges(...joined({ start, end }, out));
+}
+
+/** Two lists of places as one list's starts and ends (for mergeRanges). */
+export const joined = (a: Intervals, b: Intervals | undefined): [bigint[], bigint[]] => [
+  [...a.start, ...(b?.start ?? [])],
+  [...a.end, ...(b?.end ?? [])],
+];
+
+/**
+ * btrfs as root: for an extent of `f` whose every piece the plan moves, another file of the plan
+ * that references some part of it and keeps that reference (it is no destination there: a
+ * group's source, a clone left as it is), by path; undefined where none does, or where a file
+ * outside the plan references it (sharedBlockSavings left all of its bytes out already) or the
+ * owners cannot be named.
+ */
+function keptByOthers(
+  f: FileData,
+  owners: Map<string, OwnerLookup>,
+  cover: Map<string, { start: bigint[]; end: bigint[] }>,
+): (bytenr: bigint) => string | undefined {
+  const lookup = owners.get(f.fsKey);
+  return (bytenr) => {
+    for (const s of lookup?.referencingFiles?.(bytenr) ?? [])
+      if (s.path !== f.path && !allMoved(refsByExtent(s, owners)?.get(bytenr), s, cover.get(s.path))) return s.path;
+    return undefined;
+  };
 }
 
 /** Bytes known not to be freed, out of the lower bound too (it may count them twice: still a lower bound). */
@@ -302,12 +419,13 @@ function takeFromMin(g: DedupeGroup, taken: bigint): void {
 /**
  * btrfs: a partly overwritten extent ("bookend") keeps its overwritten part on disk, referenced by
  * nothing, until its last reference goes; then all of it is freed. Where a plan moves every
- * reference of a destination to one of its extents, no other file references it (no piece flagged
- * shared) and nothing of it is unwritten or compressed, the extent's bytes on disk that no piece
- * of the file references are freed too: added to the group of the range holding its first
- * reference, with a line that says so. The extent's size on disk comes from the file's extent
- * items (`OwnerLookup.extentsOf`, root only); without them nothing is added (FIEMAP lists
- * references, not extents, and two extents can look like one there).
+ * reference of a destination to one of its extents, and of every other file referencing it (a
+ * snapshot's copy of the file, a clone: flagged shared, named by `OwnerLookup.referencingFiles`;
+ * none outside the plan), and nothing of it is unwritten or compressed, the extent's bytes on
+ * disk that no piece of those files references are freed too: added once, to the group of the
+ * range holding the destination's first reference, with a line that says so. The extent's size
+ * on disk comes from the file's extent items (`OwnerLookup.extentsOf`, root only); without them
+ * nothing is added (FIEMAP lists references, not extents, and two extents can look like one there).
  */
 export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>, owners: Map<string, OwnerLookup>): void {
   // (only the groups that are applied move references)
@@ -325,24 +443,31 @@ export function bookendGains(groups: DedupeGroup[], files: Map<string, FileData>
       if (!byExtent) continue;
       for (const [bytenr, list] of byExtent) {
         const first = list.reduce((m, x) => (x.off < m ? x.off : m), list[0].off);
-        if (first < r.offset || first >= r.offset + g.length || counted.has(`${f.path}\0${bytenr}`)) continue;
-        if (list.some((x) => bytesNotCovered({ start: [x.off], end: [x.end < f.size ? x.end : f.size] }, cov) > 0n)) continue;
+        const key = `${f.fsKey}\0${bytenr}`;
+        if (first < r.offset || first >= r.offset + g.length || counted.has(key) || !allMoved(list, f, cov)) continue;
         const end = bytenr + list[0].bytes;
-        // the file's pieces on this extent: their places (none shared, compressed or without one)
+        // the files on this extent: this one, and where a piece is shared, every file referencing it, each moved whole
+        let holders: FileData[] | undefined = [f];
+        if (f.off.some((_, i) => (f.flags[i] & EXTENT_FLAG.SHARED) !== 0 && f.phys[i] < end && f.phys[i] + f.len[i] > bytenr)) {
+          holders = owners.get(f.fsKey)?.referencingFiles?.(bytenr);
+          if (!holders?.every((s) => allMoved(refsByExtent(s, owners)?.get(bytenr), s, covered.get(s.path)))) continue;
+        }
+        // their pieces on this extent: their places (none compressed or without one)
         const start: bigint[] = [];
         const stop: bigint[] = [];
         let plain = true;
-        for (let i = 0; i < f.off.length && plain; i++) {
-          if (f.phys[i] < 0n || f.phys[i] + f.len[i] <= bytenr || f.phys[i] >= end) continue;
-          if ((f.flags[i] & (EXTENT_FLAG.SHARED | EXTENT_FLAG.ENCODED)) !== 0) plain = false;
-          start.push(f.phys[i] > bytenr ? f.phys[i] : bytenr);
-          stop.push(f.phys[i] + f.len[i] < end ? f.phys[i] + f.len[i] : end);
-        }
+        for (const h of holders)
+          for (let i = 0; i < h.off.length && plain; i++) {
+            if (h.phys[i] < 0n || h.phys[i] + h.len[i] <= bytenr || h.phys[i] >= end) continue;
+            if ((h.flags[i] & EXTENT_FLAG.ENCODED) !== 0) plain = false;
+            start.push(h.phys[i] > bytenr ? h.phys[i] : bytenr);
+            stop.push(h.phys[i] + h.len[i] < end ? h.phys[i] + h.len[i] : end);
+          }
         if (!plain || start.length === 0) continue;
         const held = mergeRanges(start, stop);
         const referenced = held.start.reduce((t, a, k) => t + held.end[k] - a, 0n);
         if (list[0].bytes <= referenced) continue;
-        counted.add(`${f.path}\0${bytenr}`);
+        counted.add(key);
         gained += list[0].bytes - referenced;
         example ||= `${r.path} at ${first}`;
       }
@@ -386,6 +511,7 @@ export function compressedSavings(
   files: Map<string, FileData>,
   owners: Map<string, OwnerLookup>,
   onlyCompression: ReadonlySet<DedupeGroup>,
+  leftOut = new LeftOut(),
 ): number {
   const covered = destinationCover(groups, files);
   /** Per extent (fsKey, address): its size on disk and the bytes each group moves of it. */
@@ -415,6 +541,7 @@ export function compressedSavings(
           if (by !== undefined) {
             mine.inFull += notSource;
             mine.kept += notSource;
+            leftOut.addEncoded(g, f.path, r.offset + x.rel, r.offset + x.rel + x.len);
             mine.keptBy ||= by;
             continue;
           }
@@ -429,6 +556,7 @@ export function compressedSavings(
           if (staying) {
             mine.inFull += notSource;
             mine.stuck += notSource;
+            leftOut.addEncoded(g, f.path, r.offset + x.rel, r.offset + x.rel + x.len);
             mine.stuckBy ||= staying.path;
             continue;
           }
@@ -506,13 +634,18 @@ function refsByExtent(f: FileData, owners: Map<string, OwnerLookup>): Map<bigint
 /** Per owner lookups (one search's), per file. */
 const refsCaches = new WeakMap<Map<string, OwnerLookup>, WeakMap<FileData, Map<bigint, ExtentRef[]> | undefined>>();
 
-/** Every destination range of the plan on btrfs, per file, merged. */
+/**
+ * Every destination range the plan moves on btrfs, per file, merged. Not a range that already
+ * shares its source's blocks: the apply leaves it as it is, so its references stay (a trial: a
+ * file's middle already shared with the source, its two ends moved to it, "frees 32768, exact",
+ * freed 0).
+ */
 function destinationCover(groups: DedupeGroup[], files: Map<string, FileData>): Map<string, { start: bigint[]; end: bigint[] }> {
   const starts = new Map<string, bigint[]>();
   const ends = new Map<string, bigint[]>();
   for (const g of groups)
     for (const r of g.ranges.slice(1)) {
-      if (files.get(r.path)?.filesystem !== 'btrfs') continue;
+      if (r.alreadyShared || files.get(r.path)?.filesystem !== 'btrfs') continue;
       (starts.get(r.path) ?? starts.set(r.path, []).get(r.path)!).push(r.offset);
       (ends.get(r.path) ?? ends.set(r.path, []).get(r.path)!).push(r.offset + g.length);
     }

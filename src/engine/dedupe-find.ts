@@ -16,6 +16,8 @@ import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf, type FileData } from './dedupe-file-data';
+import { countPlacesOnce } from './dedupe-counted-once';
+import { LeftOut } from './dedupe-left-out';
 import { bookendGains, compressedSavings, partialExtentWarnings, wantsExtentItems } from './dedupe-extents';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
@@ -278,10 +280,13 @@ export async function findDuplicates(
   const owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
   let compressedSized = 0;
   try {
-    const onlyCompression = sharedBlockSavings(groups, byPath, owners.byFs);
+    // (each rule takes out of a group's saving only what the rules before it left in: leftOut)
+    const leftOut = new LeftOut();
+    const onlyCompression = sharedBlockSavings(groups, byPath, owners.byFs, leftOut);
     bookendGains(groups, byPath, owners.byFs);
-    compressedSized = compressedSavings(groups, byPath, owners.byFs, onlyCompression);
-    partialExtentWarnings(groups, byPath, owners.byFs);
+    compressedSized = compressedSavings(groups, byPath, owners.byFs, onlyCompression, leftOut);
+    partialExtentWarnings(groups, byPath, owners.byFs, leftOut);
+    countPlacesOnce(groups, byPath, leftOut);
   } finally {
     owners.close();
   }

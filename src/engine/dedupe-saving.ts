@@ -9,6 +9,7 @@ import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { keepsExtent } from './dedupe-extents';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
+import { LeftOut } from './dedupe-left-out';
 import { sharesNoBlocks } from './space-fs';
 import { keptWhole, type OwnerLookup } from './dedupe-owners';
 import { blockEndAtEof, dataBytes, physEnd, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
@@ -216,12 +217,13 @@ interface SharedRef {
  * (dedupe-owners.ts) can name them, the blocks they keep are taken out too and the saving is
  * exact (netSavingMin = netSaving) unless a destination is compressed (its size on disk is
  * unknown: returned, for compressedSavings); elsewhere the saving assumes none, and its lower
- * bound none freed.
+ * bound none freed. The places taken out go to `leftOut`, for the rules after it.
  */
 export function sharedBlockSavings(
   groups: DedupeGroup[],
   files: Map<string, FileData>,
   owners = new Map<string, OwnerLookup>(),
+  leftOut = new LeftOut(),
 ): ReadonlySet<DedupeGroup> {
   /** Groups whose only unknown is how much their compressed data takes on disk (dedupe-extents.ts compressedSavings). */
   const onlyCompression = new Set<DedupeGroup>();
@@ -350,6 +352,7 @@ export function sharedBlockSavings(
       }
     }
     const stuck = bytesNotCovered(mergeRanges(stuckStart, stuckEnd), source);
+    leftOut.addPlaces(g, [...stuckStart, ...keptStart], [...stuckEnd, ...keptEnd]);
     // kept by files outside the plan, beyond what the plan's own files keep
     const kept =
       keptStart.length === 0 ? 0n : bytesNotCovered(mergeRanges([...stuckStart, ...keptStart], [...stuckEnd, ...keptEnd]), source) - stuck;

@@ -40,6 +40,12 @@ export interface DedupeGroup {
   /** Bytes that sharing would free: physical bytes not already the source's (already-shared data counts zero). */
   netSaving: bigint;
   /**
+   * Bytes this group's sharing frees that an earlier group's saving counts already (a file and a
+   * copy sharing its blocks, a snapshot's, in different groups: the blocks are freed once both
+   * move, and counted once). The group is shared even where netSaving is 0. Absent: none.
+   */
+  countedElsewhere?: bigint;
+  /**
    * The least it frees: netSaving less the bytes that other files already share (FIEMAP says
    * shared, not with whom), which stay allocated if those files lie outside the selection.
    * Equal to netSaving when nothing is shared elsewhere. Absent from plans made before it existed.
@@ -82,7 +88,7 @@ export interface DedupeGroup {
  * sharing could only fragment), so the saving rules count on no range of theirs.
  */
 export function isApplied(g: DedupeGroup): boolean {
-  return g.netSaving > 0n && g.ranges.length > 1 && g.ranges.slice(1).some((r) => !r.alreadyShared);
+  return (g.netSaving > 0n || (g.countedElsewhere ?? 0n) > 0n) && g.ranges.length > 1 && g.ranges.slice(1).some((r) => !r.alreadyShared);
 }
 
 export interface DedupeFindOptions {

@@ -8,7 +8,8 @@ import { problemsJson, type PathProblems } from '../path-problems';
 /** What "freed" is (the view says it in its own words). */
 export const FREED_NOTE =
   "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too, " +
-  "and so does the file system's own metadata (remapping many small extents can grow a file's extent tree by a block on XFS; btrfs frees checksums and extent items).";
+  "and so does the file system's own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents " +
+  'in blocks of its own, so it can free a few blocks less than estimated; btrfs frees checksums and extent items).';
 
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
@@ -33,6 +34,7 @@ function groupJson(g: DedupeGroup): string {
     ['readOnly', g.readOnly?.length ? rangesJson(g.readOnly) : undefined],
     ['netSaving', dec(g.netSaving)],
     ['netSavingMin', dec(g.netSavingMin ?? g.netSaving)],
+    ['countedElsewhere', g.countedElsewhere ? dec(g.countedElsewhere) : undefined],
     ['candidateBytes', dec(g.candidateBytes)],
     ['alreadySharedBytes', g.alreadySharedBytes === undefined ? undefined : dec(g.alreadySharedBytes)],
     ['wholeFiles', String(g.wholeFiles)],

@@ -85,7 +85,7 @@ before, only the error.
 
 JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bool?,"readOnly":true?},...],
          "readOnly":[{"path","offset":"N","readOnly":true},...]?,
-         "netSaving":"N","netSavingMin":"N","candidateBytes":"N","alreadySharedBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,
+         "netSaving":"N","netSavingMin":"N","countedElsewhere":"N"?,"candidateBytes":"N","alreadySharedBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,
          "cannotShare":"sentence"?,"warnings":[...]},...],
        "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N,   (these five with --apply)
@@ -103,7 +103,9 @@ full in netSaving and not at all in netSavingMin. readOnly (a group's): more ran
 data in files the kernel will not change for this user (a read-only snapshot, an immutable file),
 left as they are and never counted; a source marked readOnly stays as it is too. cannotShare: the
 group's file system cannot share blocks (ext4, tmpfs: the sentence says what to do), so its
-netSaving is 0; the table's first line says so.
+netSaving is 0; the table's first line says so. countedElsewhere: bytes the group frees that an
+earlier group's netSaving counts already (a file and its snapshot's or reflinked copy, in
+different groups: freed once both are shared, counted once); the group is shared all the same.
        "skipped":[{"path","offset":"N","length":"N","reason","message"}],   (with --apply)
        "errors":[{"path","code","message","failed":bool}],
        "cannotApply":[{"path","code","message","cannotShare":true?}],   (file systems that cannot dedupe, if any;
