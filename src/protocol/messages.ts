@@ -205,6 +205,8 @@ export interface DedupeWireGroup {
   netSaving: U64String;
   /** The least it frees (DedupeGroup.netSavingMin); absent: netSaving. */
   netSavingMin?: U64String;
+  /** DedupeGroup.countedElsewhere: bytes it frees that an earlier group's saving counts; shared even at a saving of 0. */
+  countedElsewhere?: U64String;
   /** Data bytes in the ranges beyond the first (holes count zero). */
   candidateBytes: U64String;
   /** DedupeGroup.alreadySharedBytes: of those, the bytes already at the source's place. */

@@ -34,6 +34,7 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
     ...(g.cannotShare !== undefined ? { cannotShare: g.cannotShare } : {}),
     netSaving: g.netSaving.toString(),
     ...(g.netSavingMin !== undefined ? { netSavingMin: g.netSavingMin.toString() } : {}),
+    ...(g.countedElsewhere ? { countedElsewhere: g.countedElsewhere.toString() } : {}),
     candidateBytes: g.candidateBytes.toString(),
     ...(g.alreadySharedBytes !== undefined ? { alreadySharedBytes: g.alreadySharedBytes.toString() } : {}),
     wholeFiles: g.wholeFiles,

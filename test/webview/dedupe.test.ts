@@ -494,6 +494,23 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.close();
   });
 
+  test('a group whose blocks another group counts (a saving of 0, countedElsewhere) is shared by Deduplicate too', async () => {
+    // Found by a fuzzer: a file and its snapshot copy in different groups free their blocks once
+    // both groups move them; the later group's saving is 0, and the view left it out, so the
+    // blocks the first group counted stayed allocated.
+    const counted = samplePlan();
+    counted.groups[2] = {
+      ...counted.groups[2],
+      ranges: counted.groups[2].ranges.map((r) => ({ ...r, alreadyShared: undefined })),
+      countedElsewhere: 64n * MiB,
+    };
+    const { page, bridge } = await open(1000, { type: 'dedupe', plan: dedupeWirePlan(counted, [D], SETTINGS), canApply: true });
+    await page.click('#btn-dedupe');
+    const m = (await bridge.waitFor((x) => x.type === 'dedupeApply')) as Extract<WebviewMessage, { type: 'dedupeApply' }>;
+    assert.deepEqual([...m.groups].sort(), [0, 1, 2, 3]);
+    await page.close();
+  });
+
   test('a deduplication cancelled part way: its report, saying so; counts a thread did not hand back read "at least"', async () => {
     const { page, bridge } = await open(1000);
     const chosen = choosePlanGroups(plan, [0, 1, 3])!;

@@ -56,8 +56,8 @@ const saveState = (): void => setState({ filter: filterBox.value, selected: list
 
 const isCollapsed = (g: number): boolean => rangeCount(plan!.groups[g]) > COLLAPSE_ABOVE !== toggled.has(g);
 
-/** Groups Deduplicate would apply: those shown that free something. */
-const applicable = (): number[] => shown.filter((g) => nums[g].net > 0n);
+/** Groups Deduplicate would apply: those shown that free something (or blocks another group counts). */
+const applicable = (): number[] => shown.filter((g) => nums[g].applies);
 
 function setButtons(): void {
   const has = list?.selected !== undefined;

@@ -12,6 +12,8 @@ export interface GroupNums {
   min: bigint;
   /** The search gave netSavingMin and it is netSaving: the saving is known exactly (btrfs as root). */
   exact: boolean;
+  /** Deduplicate shares it: it frees something, or blocks an earlier group counts (DedupeGroup.countedElsewhere; engine isApplied). */
+  applies: boolean;
   /** Data bytes in the ranges beyond the first (holes count zero): what a tool that ignores sharing would claim. */
   candidate: bigint;
   /** Ranges already sharing the source's extents. */
@@ -42,6 +44,7 @@ export function groupNums(plan: DedupeWirePlan): GroupNums[] {
       net: BigInt(g.netSaving),
       min: g.netSavingMin !== undefined ? BigInt(g.netSavingMin) : BigInt(g.netSaving),
       exact: g.netSavingMin !== undefined && g.netSavingMin === g.netSaving,
+      applies: BigInt(g.netSaving) > 0n || BigInt(g.countedElsewhere ?? '0') > 0n,
       candidate: BigInt(g.candidateBytes),
       shared: g.ranges.reduce((n, r) => n + (r.alreadyShared ? 1 : 0), 0),
       readOnly: allRanges(g).reduce((n, r) => n + (r.readOnly ? 1 : 0), 0),
