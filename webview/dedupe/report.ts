@@ -175,7 +175,7 @@ function whyFreedDiffers(freed: bigint, estimated: bigint, nothing: boolean, ref
   if (freed === estimated) return '';
   if (refused.length === 0 && changed.length === 0)
     return l10n.t(
-      'Freed is measured from the file system’s free space before and after; other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
+      'Freed is measured from the file system’s free space before and after, so the file system’s own metadata counts too: sharing splits files into more extents, and XFS keeps the extent map of a file in more than about 20 extents in blocks of its own. That, other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
     );
   return [
     l10n.t('Freed is measured from the file system’s free space before and after; the estimate was for the whole plan.'),
@@ -189,7 +189,9 @@ function whyFreedDiffers(freed: bigint, estimated: bigint, nothing: boolean, ref
       : changed.length === 1
         ? l10n.t('1 range ({0}) had changed since the search and freed nothing.', bytes(changed))
         : l10n.t('{0} ranges ({1}) had changed since the search and freed nothing.', groupDigits(BigInt(changed.length)), bytes(changed)),
-    l10n.t('Other activity on the volume and extents still held by files outside the selection make up the rest of the difference.'),
+    l10n.t(
+      'The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
+    ),
   ]
     .filter(Boolean)
     .join(' ');
