@@ -50,6 +50,7 @@ export function skipReason(kind: FsKind, extraTools: string[] = []): string | un
  * A fresh image of `kind`, loop-mounted. `directIo`: the loop device bypasses the page cache of
  * its image file, so data written to the file system is cached once, not twice (trees of several
  * GiB would otherwise push each other out of memory and be read back from the disk).
+ * `mkfsOptions` go after the defaults (XFS: `-m rmapbt=1` for its reverse map).
  */
 export function makeLoopFs(
   kind: FsKind,
@@ -57,6 +58,7 @@ export function makeLoopFs(
   area = 'bench',
   mountOptions: string[] = [],
   directIo = false,
+  mkfsOptions: string[] = [],
 ): LoopFs {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `el-${area}-`));
   const image = path.join(dir, `${kind}.img`);
@@ -88,7 +90,7 @@ export function makeLoopFs(
     fs.truncateSync(image, sizeMiB * 1024 * 1024);
     dev = execFileSync('losetup', [...(directIo ? ['--direct-io=on'] : []), '-f', '--show', image], { encoding: 'utf8' }).trim();
     const [tool, ...args] = MKFS[kind];
-    execFileSync(tool, [...args, dev], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(tool, [...args, ...mkfsOptions, dev], { stdio: ['ignore', 'ignore', 'pipe'] });
     execFileSync('mount', [...(mountOptions.length ? ['-o', mountOptions.join(',')] : []), dev, mnt], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
