@@ -17,14 +17,17 @@ export function applyQuestion(facts: ReturnType<typeof applyFacts>, t: Translate
   const amount = bounded && low !== high ? `${low} – ${high}` : high;
   const what = facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges));
   const where = facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups));
+  // "about" only where the bounds round alike: a saving with no bounds is the search's one figure,
+  // which the result names as "the search estimated N" (a trial: "about 128 KiB" asked, then
+  // "estimated 128 KiB")
   const message =
     facts.files === 1
-      ? bounded && low !== high
-        ? t('Deduplicate 1 file to free {0}?', amount)
-        : t('Deduplicate 1 file to free about {0}?', amount)
-      : bounded && low !== high
-        ? t('Deduplicate {0} files to free {1}?', groupNumber(facts.files), amount)
-        : t('Deduplicate {0} files to free about {1}?', groupNumber(facts.files), amount);
+      ? bounded && low === high
+        ? t('Deduplicate 1 file to free about {0}?', amount)
+        : t('Deduplicate 1 file to free {0}?', amount)
+      : bounded && low === high
+        ? t('Deduplicate {0} files to free about {1}?', groupNumber(facts.files), amount)
+        : t('Deduplicate {0} files to free {1}?', groupNumber(facts.files), amount);
   const detail = bounded
     ? t(
         '{0} in {1} will share one copy of their data, which should free between {2} and {3} (the estimate: whether some of these blocks are already shared, with files outside the selection or where a share does not say, is not known; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
@@ -34,7 +37,7 @@ export function applyQuestion(facts: ReturnType<typeof applyFacts>, t: Translate
         bytesText(facts.bytes, t),
       )
     : t(
-        '{0} in {1} will share one copy of their data, which should free about {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
+        '{0} in {1} will share one copy of their data, which should free {2} (the estimate; the result is measured). The file system compares the bytes first and shares only identical data, so no file’s contents change; a range that changed since the search is left alone.',
         what,
         where,
         bytesText(facts.bytes, t),

@@ -221,10 +221,13 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
   assert.equal(applyQuestion({ ...facts, minBytes: 0n, bytes: 4n << 20n }, plainT).message, 'Deduplicate 4 files to free 0 B – 4 MiB?');
   // rounded as the detail rounds it (a trial: "Deduplicate 10.1 MiB" over "about … (10.13 MiB)")
   const odd = applyQuestion({ ...facts, minBytes: 10616832n, bytes: 10616832n }, plainT);
-  assert.equal(odd.message, 'Deduplicate 4 files to free about 10.13 MiB?');
-  assert.match(odd.detail, /should free about 10,616,832 bytes \(10\.13 MiB\)/);
+  assert.equal(odd.message, 'Deduplicate 4 files to free 10.13 MiB?');
+  assert.match(odd.detail, /should free 10,616,832 bytes \(10\.13 MiB\)/);
+  // one figure, no bounds: not "about" (the result then says "the search estimated" that figure)
   const exact = applyQuestion({ ...facts, minBytes: facts.bytes }, plainT);
-  assert.match(exact.detail, /which should free about 1,099,511,631,872 bytes \(1 TiB\) \(the estimate; the result is measured\)/);
+  assert.equal(exact.message, 'Deduplicate 4 files to free 1 TiB?');
+  assert.match(exact.detail, /which should free 1,099,511,631,872 bytes \(1 TiB\) \(the estimate; the result is measured\)/);
+  assert.equal(applyQuestion({ ...facts, files: 1, minBytes: facts.bytes }, plainT).message, 'Deduplicate 1 file to free 1 TiB?');
 });
 
 test('the confirmation counts the files that change: a range already sharing the source’s extents, or freeing nothing, is not one', () => {
@@ -242,7 +245,7 @@ test('the confirmation counts the files that change: a range already sharing the
   const fresh = g(['/f/d1', '/f/d1-clone', '/f/d2', '/f/d3'], [{}, { alreadyShared: true }]);
   const p: DedupePlan = { ...plan, groups: [fresh] };
   assert.deepEqual(applyFacts(p), { bytes: 2n * MiB6, minBytes: 2n * MiB6, files: 3, groups: 1, ranges: 2 });
-  assert.equal(applyQuestion(applyFacts(p), plainT).message, 'Deduplicate 3 files to free about 12 MiB?');
+  assert.equal(applyQuestion(applyFacts(p), plainT).message, 'Deduplicate 3 files to free 12 MiB?');
   // a group whose every other range frees nothing changes no file, its source neither
   const idle = g(['/f/x', '/f/y'], [{}, { freesNothing: true }]);
   assert.equal(applyFacts({ ...plan, groups: [fresh, idle] }).files, 3);

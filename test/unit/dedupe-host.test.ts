@@ -415,11 +415,11 @@ describe('Find Duplicate Data (host side)', () => {
     await waitUntil(() => logged(/dedupe: not confirmed; nothing was changed/), 'declined');
     const asked = state.messageOptions.at(-1)!;
     // groups 0 and 2: 8 MiB + 1 MiB in a, b, c, d, e
-    assert.equal(asked.text, 'Deduplicate 5 files to free about 9 MiB?');
+    assert.equal(asked.text, 'Deduplicate 5 files to free 9 MiB?');
     assert.equal(asked.options.modal, true);
     assert.match(
       String(asked.options.detail),
-      /^3 identical ranges in 2 groups will share one copy of their data, which should free about 9,437,184 bytes \(9 MiB\)/,
+      /^3 identical ranges in 2 groups will share one copy of their data, which should free 9,437,184 bytes \(9 MiB\)/,
     );
     assert.match(String(asked.options.detail), /compares the bytes first/);
     assert.equal(standIn.applied.length, 0);
