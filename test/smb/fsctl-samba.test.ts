@@ -429,6 +429,32 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     assert.deepEqual(leftovers, []);
   });
 
+  test('the built CLI: set-sparse --clear on a file with holes says how many bytes the file system may now allocate', async () => {
+    ensureBuilt();
+    const p = join(xfs.mnt, 'clear.bin');
+    makeSparseFile(p, 3 * MiB, [[MiB, 12 * KiB]]);
+    const uri = smb.uri('xfs', 'clear.bin');
+    await smbBackend().setSparse(uri, true, ctx);
+    const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD };
+    const r = cli(['set-sparse', uri, '--clear'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const holes = 3 * MiB - 12 * KiB;
+    assert.match(r.stdout, /^cleared sparse flag on smb:\/\/.*clear\.bin: /m);
+    assert.ok(
+      r.stdout.includes(`note: the file had ${holes} (3 MiB) of holes: clearing the attribute asks the file system to allocate them as zeros.`),
+      r.stdout,
+    );
+    // Samba keeps them (as the note says)
+    assert.deepEqual((await local().allocatedRanges(p, undefined, ctx)).ranges, [{ offset: BigInt(MiB), length: 12n * BigInt(KiB) }]);
+    // set again, or cleared on a file without holes: no note
+    const set = cli(['set-sparse', uri, '--json'], { env });
+    assert.deepEqual(JSON.parse(set.stdout).notes, ['the file is now sparse'], set.stdout);
+    makeDenseFile(join(xfs.mnt, 'full.bin'), MiB);
+    const dense = cli(['set-sparse', smb.uri('xfs', 'full.bin'), '--clear', '--json'], { env });
+    assert.equal(dense.code, 0, dense.stderr);
+    assert.doesNotMatch(dense.stdout, /of holes/);
+  });
+
   test('the built CLI takes smb:// paths: ranges --json matches the server; a bad password is a named error', async () => {
     ensureBuilt();
     assert.ok(existsSync(CLI), 'dist/cli.js was built');
