@@ -24,6 +24,11 @@ export interface PathInfo {
   born?: string;
   /** Identity of the volume (st_dev locally). */
   volumeId?: string;
+  /**
+   * Kind 'missing' over SMB or on Windows: the system's own code for it (STATUS_OBJECT_NAME_NOT_FOUND,
+   * STATUS_OBJECT_PATH_NOT_FOUND, ERROR_FILE_NOT_FOUND…), for the error that names it. Absent: ENOENT.
+   */
+  missingCode?: string;
 }
 
 /** A bound on how much of a map to read (the inspector's queries of huge files). */

@@ -373,7 +373,7 @@ export async function resolveDestination(
         dir = p.dirname(final);
         existing = await dfs.stat(final);
       }
-      if (existing.kind !== 'file') throw notRegularError(operation, final, existing.kind);
+      if (existing.kind !== 'file') throw notRegularError(operation, final, existing.kind, existing.missingCode);
       // by identity; where there is none (a server without file indexes), at least the same path
       const itself = sourceInfo?.fileId && existing.fileId ? existing.fileId === sourceInfo.fileId : source === destination;
       if (itself)

@@ -6,6 +6,7 @@ import { shownPath } from './errno';
 import { FsctlError } from './errors';
 import type { Operation } from './types';
 import type { PathKind } from './backend-ext';
+import { isSmbPath } from './smb-path';
 
 export function kindOf(st: fs.Stats | fs.BigIntStats): PathKind {
   if (st.isFile()) return 'file';
@@ -53,15 +54,20 @@ export function kindWord(kind: PathKind): string {
   return KIND_WORDS[kind];
 }
 
-/** The error for "this path exists but is not a regular file". Directories keep the OS name EISDIR. */
-export function notRegularError(operation: Operation, path: string, kind: PathKind): FsctlError {
+/**
+ * The error for "this path exists but is not a regular file". Directories keep the OS name EISDIR.
+ * A missing path is named by the system's own code where it gave one (`missingCode`, PathInfo):
+ * over SMB the server's status, as the other commands name it (a trial: `ranges` said
+ * STATUS_OBJECT_NAME_NOT_FOUND where `punch` on the same path said ENOENT).
+ */
+export function notRegularError(operation: Operation, path: string, kind: PathKind, missingCode?: string): FsctlError {
   if (kind === 'missing')
     return new FsctlError({
       operation,
-      code: 'ENOENT',
-      errno: 2,
+      code: missingCode ?? 'ENOENT',
+      errno: missingCode ? undefined : 2,
       paths: [path],
-      message: `${operation}: ${shownPath(path)} does not exist (ENOENT); check the path.`,
+      message: `${operation}: ${shownPath(path)} does not exist${isSmbPath(path) ? ' on the server' : ''} (${missingCode ?? 'ENOENT'}); check the path.`,
     });
   const code = kind === 'directory' ? 'EISDIR' : 'E_NOT_REGULAR';
   return new FsctlError({

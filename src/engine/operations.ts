@@ -126,7 +126,7 @@ async function statRegular(backend: ExtendedBackend, operation: Operation, p: st
           message: `${operation}: cannot read ${p}: ${(e as Error).message}.`,
         });
   });
-  if (info.kind !== 'file') throw notRegularError(operation, p, info.kind);
+  if (info.kind !== 'file') throw notRegularError(operation, p, info.kind, info.missingCode);
   return info;
 }
 

@@ -427,6 +427,23 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     );
     const leftovers = readdirSync(xfs.mnt).filter((n) => /tmp|partial|~/.test(n));
     assert.deepEqual(leftovers, []);
+    // every command names the server's status, also those that look at the path first (a trial:
+    // punch, dig-holes, set-sparse and clone-range said ENOENT where ranges and map said this)
+    makeDenseFile(join(xfs.mnt, 'here.bin'), 64 * KiB);
+    const engine = createEngine();
+    try {
+      const missing = smb.uri('xfs', 'gone.bin');
+      const named = (op: string) => (e: FsctlError) =>
+        e.code === 'STATUS_OBJECT_NAME_NOT_FOUND' &&
+        e.message === `${op}: ${missing} does not exist on the server (STATUS_OBJECT_NAME_NOT_FOUND); check the path.`;
+      await assert.rejects(engine.punch(missing, { offset: 0n, length: 4096n }), named('punch'));
+      await assert.rejects(engine.setSparse(missing, true), named('set-sparse'));
+      await assert.rejects(engine.digHoles(missing), named('dig-holes'));
+      await assert.rejects(engine.cloneRange(smb.uri('xfs', 'here.bin'), 0n, missing, 0n, 4096n), named('clone-range'));
+      await assert.rejects(engine.cloneRange(missing, 0n, smb.uri('xfs', 'here.bin'), 0n, 4096n), named('clone-range'));
+    } finally {
+      await engine.dispose();
+    }
   });
 
   test('the built CLI: set-sparse --clear on a file with holes says how many bytes the file system may now allocate', async () => {

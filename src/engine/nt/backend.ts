@@ -306,7 +306,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
         const born = info.basic.creationTime > 0n ? { born: info.basic.creationTime.toString() } : {};
         return { kind: info.isDirectory ? 'directory' : 'file', size: info.endOfFile, volumeId: vol?.volumeId, fileId, ...born };
       } catch (e) {
-        if (e instanceof FsctlError && MISSING_CODES.has(e.code)) return { kind: 'missing', size: 0n };
+        if (e instanceof FsctlError && MISSING_CODES.has(e.code)) return { kind: 'missing', size: 0n, missingCode: e.code };
         throw asFsctlError(e, 'volume', [path], 'stat');
       } finally {
         if (h) await t.close(h).catch(() => undefined);
