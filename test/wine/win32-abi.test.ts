@@ -125,6 +125,7 @@ test('real files on Z: — size, type, positional read, exact 64-bit EOF', opts,
   assert.equal(st.file.size, `${source.length}n`);
   assert.equal(st.dir.kind, 'directory');
   assert.equal(st.missing.kind, 'missing');
+  assert.equal(st.missing.missingCode, 'ERROR_FILE_NOT_FOUND', 'the error that names it says so, not ENOENT');
 });
 
 test('delete-on-close through FileDispositionInfo, cleared again for a kept file; rename', opts, () => {
