@@ -11,9 +11,8 @@ import type { Intervals } from './space-table';
 import type { LeftOut } from './dedupe-left-out';
 import { withoutRanges } from './byte-ranges';
 import type { ByteRange } from './types';
-import { mergeRanges } from './space-scan';
+import { mergeRanges, unionOf } from './space-scan';
 import { physEnd, segments } from './dedupe-segments';
-import { joined } from './dedupe-extents';
 
 const asRanges = (x: Intervals): ByteRange[] => x.start.map((s, i) => ({ offset: s, length: x.end[i] - s }));
 const asIntervals = (r: ByteRange[]): Intervals => ({ start: r.map((x) => x.offset), end: r.map((x) => x.offset + x.length) });
@@ -45,7 +44,7 @@ export function countPlacesOnce(groups: DedupeGroup[], files: Map<string, FileDa
     if (!isApplied(g)) continue;
     const src = files.get(g.ranges[0].path);
     if (!src) continue;
-    const notMine = asRanges(mergeRanges(...joined(placesOf(src, g.ranges[0].offset, g.length), leftOut.places(g))));
+    const notMine = asRanges(unionOf(placesOf(src, g.ranges[0].offset, g.length), leftOut.places(g)));
     const mine = new Map<string, { start: bigint[]; end: bigint[] }>();
     for (const r of g.ranges.slice(1)) {
       const f = files.get(r.path);
@@ -61,7 +60,7 @@ export function countPlacesOnce(groups: DedupeGroup[], files: Map<string, FileDa
       const before = counted.get(fsKey);
       // counted before: what is left of `here` less what was not counted before
       if (before) twice.push(...withoutRanges(here, withoutRanges(here, asRanges(before))));
-      counted.set(fsKey, mergeRanges(...joined(before ?? { start: [], end: [] }, asIntervals(here))));
+      counted.set(fsKey, unionOf(asIntervals(here), before));
     }
     if (twice.length === 0) continue;
     const again = asIntervals(twice);

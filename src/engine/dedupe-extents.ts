@@ -13,7 +13,7 @@ import { isApplied, type DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { keptWhole, type ExtentRef, type OwnerLookup } from './dedupe-owners';
-import { bytesNotCovered, mergeRanges } from './space-scan';
+import { bytesNotCovered, mergeRanges, unionOf } from './space-scan';
 import type { Intervals } from './space-table';
 import { LeftOut } from './dedupe-left-out';
 import { blockEndAtEof, physEnd, sameBytes, segments, type Segment } from './dedupe-segments';
@@ -361,7 +361,7 @@ function encodedNotCounted(f: FileData, offset: bigint, length: bigint, src: Seg
       }
     }
   }
-  return mergeRanges(...joined({ start, end }, out));
+  return unionOf({ start, end }, out);
 }
 
 /**
@@ -380,14 +380,8 @@ function notInSaving(g: DedupeGroup, files: Map<string, FileData>, out: Interval
         start.push(x.phys);
         end.push(physEnd(src, g.ranges[0].offset, x));
       }
-  return mergeRanges(...joined({ start, end }, out));
+  return unionOf({ start, end }, out);
 }
-
-/** Two lists of places as one list's starts and ends (for mergeRanges). */
-export const joined = (a: Intervals, b: Intervals | undefined): [bigint[], bigint[]] => [
-  [...a.start, ...(b?.start ?? [])],
-  [...a.end, ...(b?.end ?? [])],
-];
 
 /**
  * btrfs as root: for an extent of `f` whose every piece the plan moves, another file of the plan

@@ -8,7 +8,7 @@
 
 import type { DedupeGroup } from './dedupe-types';
 import type { Intervals } from './space-table';
-import { mergeRanges } from './space-scan';
+import { unionOf } from './space-scan';
 
 export class LeftOut {
   private readonly placed = new Map<DedupeGroup, Intervals>();
@@ -17,8 +17,7 @@ export class LeftOut {
   /** Places on disk [start[i], end[i]) of `g`'s other ranges that its saving does not count. */
   addPlaces(g: DedupeGroup, start: readonly bigint[], end: readonly bigint[]): void {
     if (start.length === 0) return;
-    const had = this.placed.get(g);
-    this.placed.set(g, mergeRanges([...(had?.start ?? []), ...start], [...(had?.end ?? []), ...end]));
+    this.placed.set(g, unionOf({ start: [...start], end: [...end] }, this.placed.get(g)));
   }
 
   places(g: DedupeGroup): Intervals | undefined {
@@ -28,8 +27,7 @@ export class LeftOut {
   /** Compressed data of `path` at [start, end) (file offsets), in `g`'s other ranges, that its saving does not count. */
   addEncoded(g: DedupeGroup, path: string, start: bigint, end: bigint): void {
     const byPath = this.encoded.get(g) ?? this.encoded.set(g, new Map()).get(g)!;
-    const had = byPath.get(path);
-    byPath.set(path, mergeRanges([...(had?.start ?? []), start], [...(had?.end ?? []), end]));
+    byPath.set(path, unionOf({ start: [start], end: [end] }, byPath.get(path)));
   }
 
   encodedOf(g: DedupeGroup, path: string): Intervals | undefined {

@@ -45,6 +45,11 @@ export function mergeRanges(start: ArrayLike<bigint>, end: ArrayLike<bigint>): I
   return { start: s, end: e };
 }
 
+/** The union of two sets of half-open ranges, merged (`b` absent: `a` merged). */
+export function unionOf(a: Intervals, b: Intervals | undefined): Intervals {
+  return b ? mergeRanges([...a.start, ...b.start], [...a.end, ...b.end]) : mergeRanges(a.start, a.end);
+}
+
 /**
  * Where exactly one of the ranges lies (merged, in order): for the exact scan, a block the file
  * system flags shared but that only one reference of the selection holds has another owner
