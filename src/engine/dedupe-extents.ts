@@ -535,7 +535,7 @@ export function compressedSavings(
           if (by !== undefined) {
             mine.inFull += notSource;
             mine.kept += notSource;
-            leftOut.addEncoded(g, f.path, r.offset + x.rel, r.offset + x.rel + x.len);
+            leftOut.addEncoded(g, f.path, r.offset + x.rel, blockEndAtEof(f, r.offset + x.rel + x.len));
             mine.keptBy ||= by;
             continue;
           }
@@ -550,7 +550,7 @@ export function compressedSavings(
           if (staying) {
             mine.inFull += notSource;
             mine.stuck += notSource;
-            leftOut.addEncoded(g, f.path, r.offset + x.rel, r.offset + x.rel + x.len);
+            leftOut.addEncoded(g, f.path, r.offset + x.rel, blockEndAtEof(f, r.offset + x.rel + x.len));
             mine.stuckBy ||= staying.path;
             continue;
           }
