@@ -1,4 +1,4 @@
-// A fuzzer for dedupe's saving rules (src/engine/dedupe-saving.ts, dedupe-extents.ts,
+// A fuzzer for dedupe's saving rules (src/engine/dedupe-saving.ts, dedupe-extent*.ts,
 // dedupe-counted-once.ts): random small trees on a fresh loop-mounted btrfs or XFS image per
 // seed, made the way real data gets shared and changed (files of repeated segments and blocks,
 // sizes not whole blocks, whole-file reflinks, partial reflinks at other offsets, a snapshot

@@ -1,5 +1,5 @@
 // A mapped file as dedupe sees it: its data extents, holes and unwritten extents left out
-// (dedupe-walk.ts makes them, dedupe-saving.ts and dedupe-extents.ts read them).
+// (dedupe-walk.ts makes them, dedupe-saving.ts and the dedupe-extent*.ts rules read them).
 
 import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
 
@@ -28,7 +28,7 @@ export interface FileData {
   /**
    * The unwritten (preallocated) extents left out of off/len/phys, where they have a place.
    * btrfs: writing into a preallocated extent leaves the rest of it referenced as unwritten, and
-   * btrfs frees the extent only when no reference is left (dedupe-extents.ts).
+   * btrfs frees the extent only when no reference is left (dedupe-extent-pieces.ts).
    */
   unwritten?: { off: bigint[]; len: bigint[]; phys: bigint[] };
 }

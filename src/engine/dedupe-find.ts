@@ -18,7 +18,8 @@ import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe
 import { dataBytesOf, type FileData } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
 import { LeftOut } from './dedupe-left-out';
-import { bookendGains, compressedSavings, partialExtentWarnings, wantsExtentItems } from './dedupe-extents';
+import { partialExtentWarnings } from './dedupe-extents';
+import { bookendGains, compressedSavings, wantsExtentItems } from './dedupe-extent-sizes';
 import { ownerLookups } from './dedupe-owners';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';

@@ -1,6 +1,6 @@
 // What each group's saving leaves out, as the saving rules take it out one after another
-// (dedupe-saving.ts sharedBlockSavings, dedupe-extents.ts compressedSavings and
-// partialExtentWarnings, dedupe-counted-once.ts): the places on disk of destination blocks that
+// (dedupe-saving.ts sharedBlockSavings, dedupe-extent-sizes.ts compressedSavings,
+// dedupe-extents.ts partialExtentWarnings, dedupe-counted-once.ts): the places on disk of destination blocks that
 // other references keep, and the file ranges of compressed data, which has no place of its own to
 // weigh. A later rule takes out only what an earlier one has not: taken out twice, a group with
 // other savings is said to free less than it does (a fuzzed btrfs tree with compression: a

@@ -1,12 +1,12 @@
 // What sharing a group of identical ranges would free (dedupe-find.ts): read from the physical
 // offsets of the files' extent maps, so data that is already shared counts zero (a clone of a
 // file gives nothing), destinations that share blocks with one another count once, and blocks
-// that other files keep are left out. btrfs's whole-extent rule is in dedupe-extents.ts.
+// that other files keep are left out. btrfs's whole-extent rules are in dedupe-extents.ts and dedupe-extent-sizes.ts.
 // (Just over 400 lines: one question, what a group frees, with its lower and upper bounds.)
 
 import type { DedupeGroup, DedupeRange } from './dedupe-types';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
-import { keepsExtent } from './dedupe-extents';
+import { keepsExtent } from './dedupe-extent-pieces';
 import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 import { LeftOut } from './dedupe-left-out';
@@ -225,7 +225,7 @@ export function sharedBlockSavings(
   owners = new Map<string, OwnerLookup>(),
   leftOut = new LeftOut(),
 ): ReadonlySet<DedupeGroup> {
-  /** Groups whose only unknown is how much their compressed data takes on disk (dedupe-extents.ts compressedSavings). */
+  /** Groups whose only unknown is how much their compressed data takes on disk (dedupe-extent-sizes.ts compressedSavings). */
   const onlyCompression = new Set<DedupeGroup>();
   // Where the plan moves data: every destination range, per file, merged. Not a range that
   // already shares its source's blocks, nor a group that frees nothing: apply leaves both alone.

@@ -1,5 +1,5 @@
 // The net saving of a dedupe group where extents are shared in part or held elsewhere, on maps
-// written out by hand (src/engine/dedupe-saving.ts, dedupe-extents.ts): on btrfs a destination
+// written out by hand (src/engine/dedupe-saving.ts, dedupe-extent*.ts): on btrfs a destination
 // extent shared only in part frees nothing (with a warning) unless other groups cover it whole;
 // as root, extent items tell two extents side by side from one, and compressed data counts at its
 // size on disk; a partly overwritten extent is one extent; a destination whose blocks a file the
@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupSaving, sharedBlockSavings } from '../../src/engine/dedupe-saving';
 import { type FileData } from '../../src/engine/dedupe-file-data';
-import { compressedSavings, partialExtentWarnings } from '../../src/engine/dedupe-extents';
+import { partialExtentWarnings } from '../../src/engine/dedupe-extents';
+import { compressedSavings } from '../../src/engine/dedupe-extent-sizes';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
 import type { DedupeGroup } from '../../src/engine/dedupe-types';
 import type { ExtentRef, OwnerLookup } from '../../src/engine/dedupe-owners';
