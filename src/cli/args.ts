@@ -3,6 +3,7 @@
 // `--` ends options (for file names that start with "-").
 
 import { parseArgs } from 'node:util';
+import { parseByteSize } from '../protocol/byte-size';
 import { COMMON_OPTIONS, type Command, type OptionSpec } from './command';
 import { UsageError } from './usage-error';
 
@@ -101,7 +102,9 @@ function precheck(cmd: Command, specs: Record<string, OptionSpec>, argv: string[
     if (a.startsWith('-') && a !== '-') {
       const argName = cmd.args[positionals];
       if (/^-\d/.test(a) && argName && NUMERIC_ARG.test(argName)) {
-        throw new UsageError(`${argName}: ${a} is negative; offsets and lengths start at 0.`, cmd.name);
+        const parsed = parseByteSize(a); // never a value: it has a minus sign
+        const why = 'error' in parsed && parsed.error === 'minus-zero' ? 'has a minus sign; offsets and lengths take none (write 0)' : 'is negative; offsets and lengths start at 0';
+        throw new UsageError(`${argName}: ${a} ${why}.`, cmd.name);
       }
       const shorts = Object.entries(specs).filter(([, o]) => o.short !== undefined && a === `-${o.short}`);
       if (shorts.length === 0) throw unknown(a);

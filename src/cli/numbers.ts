@@ -14,6 +14,7 @@ export function parseSize(text: string, what: string): bigint {
   const parsed = parseByteSize(text);
   if ('value' in parsed) return parsed.value;
   if (parsed.error === 'negative') throw new UsageError(`${what}: ${text} is negative; offsets and sizes start at 0.`);
+  if (parsed.error === 'minus-zero') throw new UsageError(`${what}: ${text} has a minus sign; offsets and sizes take none (write 0).`);
   if (parsed.error === 'too-large') {
     throw new UsageError(`${what}: ${text} is larger than the largest file offset, 2^63 - 1 (${INT64_MAX}).`);
   }

@@ -39,9 +39,10 @@ const FORM = /^(0x[0-9a-f]+|\d+)\s*(?:([kmgtpe])(i?b?)?|(b)|(s))?$/i;
 /**
  * The outcome of reading a byte count: its exact value, or why it is not one
  * ('form': not written in the grammar above; 'too-large': above 2^63 - 1; 'negative': a
- * number of the grammar with a minus sign).
+ * number of the grammar with a minus sign; 'minus-zero': "-0", zero with a minus sign, which
+ * is no offset a person means either).
  */
-export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' };
+export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' | 'minus-zero' };
 
 /** Read a non-negative byte count or offset written in the grammar above. */
 export function parseByteSize(text: string): ByteSize {
@@ -50,7 +51,12 @@ export function parseByteSize(text: string): ByteSize {
   if (/(^|[^0-9a-f])_|_($|[^0-9a-f])/i.test(trimmed)) return { error: 'form' };
   const plain = trimmed.replace(/_/g, '');
   const m = FORM.exec(plain);
-  if (!m) return /^-\s*\S/.test(plain) && FORM.test(plain.replace(/^-\s*/, '')) ? { error: 'negative' } : { error: 'form' };
+  if (!m) {
+    const magnitude = /^-\s*\S/.test(plain) ? plain.replace(/^-\s*/, '') : undefined;
+    if (magnitude === undefined || !FORM.test(magnitude)) return { error: 'form' };
+    const size = parseByteSize(magnitude);
+    return 'value' in size && size.value === 0n ? { error: 'minus-zero' } : { error: 'negative' };
+  }
   const [, digits, mult, tail, , sectorSuffix] = m;
   let value = BigInt(digits); // BigInt() parses "0x..." and decimal strings exactly
   if (mult) {

@@ -44,6 +44,8 @@ test('parseSize: refuses what is not a byte count, negative or above 2^63 - 1', 
     assert.throws(() => parseSize(bad, '--offset'), (e: unknown) => e instanceof UsageError && e.message.startsWith('--offset'), bad);
   }
   assert.throws(() => parseSize('-1', '--offset'), { message: '--offset: -1 is negative; offsets and sizes start at 0.' });
+  assert.throws(() => parseSize('-0', '--offset'), { message: '--offset: -0 has a minus sign; offsets and sizes take none (write 0).' });
+  assert.throws(() => parseSize('-0k', '--offset'), { message: '--offset: -0k has a minus sign; offsets and sizes take none (write 0).' });
   assert.equal(parseSize('4 k', '--offset'), 4096n, 'a space before the suffix');
 });
 

@@ -45,6 +45,9 @@ describe("usage errors in the tool's own words", () => {
     }
     const pos = usageError(['clone-range', file, '0', file, '-4k', '4k']);
     assert.match(pos, /DEST_OFFSET: -4k is negative/);
+    // "-0" is zero with a minus sign: not "negative", and still no offset a person means
+    assert.match(usageError(['map', file, '--offset', '-0']), /--offset: -0 has a minus sign; offsets and sizes take none \(write 0\)\./);
+    assert.match(usageError(['clone-range', file, '0', file, '-0x0', '4k']), /DEST_OFFSET: -0x0 has a minus sign; offsets and lengths take none \(write 0\)\./);
   });
 
   test('unknown options, missing and unwanted values', () => {

@@ -44,6 +44,7 @@ test('byte inputs say why (issue 12): too large as the CLI says it, negative, "4
   const neg = parseByteInput('-4096');
   assert.ok('error' in neg);
   assert.equal(neg.error, '-4096 is negative; byte counts and offsets start at 0.');
+  assert.deepEqual(parseByteInput(' -0 '), { error: '-0 has a minus sign; byte counts and offsets take none (write 0).' });
   assert.deepEqual(parseByteInput('4 KiB'), { value: 4096n });
   assert.deepEqual(parseByteInput('1 MiB'), { value: 1n << 20n });
   assert.match((parseByteInput('4 apples') as { error: string }).error, /is not a byte count/);

@@ -11,6 +11,7 @@ export function parseByteInput(text: string, t: Translate = plainT): { value: bi
   const parsed = parseByteSize(text);
   if ('value' in parsed) return parsed;
   if (parsed.error === 'negative') return { error: t('{0} is negative; byte counts and offsets start at 0.', text.trim()) };
+  if (parsed.error === 'minus-zero') return { error: t('{0} has a minus sign; byte counts and offsets take none (write 0).', text.trim()) };
   if (parsed.error === 'too-large') {
     return { error: t('{0} is larger than the largest file offset, 2^63 − 1 ({1}).', text.trim(), groupNumber(INT64_MAX)) };
   }
