@@ -103,7 +103,10 @@ function precheck(cmd: Command, specs: Record<string, OptionSpec>, argv: string[
       const argName = cmd.args[positionals];
       if (/^-\d/.test(a) && argName && NUMERIC_ARG.test(argName)) {
         const parsed = parseByteSize(a); // never a value: it has a minus sign
-        const why = 'error' in parsed && parsed.error === 'minus-zero' ? 'has a minus sign; offsets and lengths take none (write 0)' : 'is negative; offsets and lengths start at 0';
+        const why =
+          'error' in parsed && parsed.error === 'minus-zero'
+            ? 'has a minus sign; offsets and lengths take none (write 0)'
+            : 'is negative; offsets and lengths start at 0';
         throw new UsageError(`${argName}: ${a} ${why}.`, cmd.name);
       }
       const shorts = Object.entries(specs).filter(([, o]) => o.short !== undefined && a === `-${o.short}`);
