@@ -30,6 +30,8 @@ export interface Group {
    */
   beyondExtents: bigint;
   beyondExtentsFiles: number;
+  /** Of beyondExtents, what files with a hard link outside the selection hold (they stay). */
+  beyondKept: bigint;
   /**
    * ext4: the files' attribute blocks, by where each lies (bytes), and how many files have one.
    * A block may be shared with files outside the selection (ext4 keeps its count where userspace

@@ -135,6 +135,7 @@ export async function spaceOf(
         heldOutsideFiles: 0,
         beyondExtents: 0n,
         beyondExtentsFiles: 0,
+        beyondKept: 0n,
         attrBlocks: new Map(),
         attrBlocksFiles: 0,
         hiddenHoles: 0n,
@@ -355,7 +356,7 @@ export async function spaceOf(
     } else if (g.filesystem !== 'xfs') continue;
     g.beyondExtents += held;
     g.beyondExtentsFiles++;
-    if (keptFiles.has(index)) g.kept += held;
+    if (keptFiles.has(index)) g.beyondKept += held;
   }
 
   // Who owns the shared extents, where the file system can say (btrfs; XFS with the reverse-mapping
@@ -676,7 +677,7 @@ export async function spaceOf(
         );
       }
       // the figures as the totals give them: with the blocks beyond the extents (XFS), added below
-      const beyond = g.beyondExtentsFiles > 0 ? g.beyondExtents : 0n;
+      const beyond = g.beyondExtents - g.beyondKept;
       const andBeyond = beyond > 0n ? `, with the ${beyond} bytes beyond their extents (below)` : '';
       if (!smb && t.shared === 0n)
         // nothing reported shared: only files with no physical offsets keep it from being exact
@@ -696,9 +697,9 @@ export async function spaceOf(
       }
     }
     if (g.beyondExtentsFiles > 0) {
-      // every branch above took the kept files' share out with g.kept
-      t.reclaimable += g.beyondExtents;
-      t.reclaimableMax += g.beyondExtents;
+      // (every branch above left them out; a file kept by a hard link outside keeps its own)
+      t.reclaimable += g.beyondExtents - g.beyondKept;
+      t.reclaimableMax += g.beyondExtents - g.beyondKept;
       fsNotes.push(
         `${g.beyondExtentsFiles === 1 ? 'One file holds' : `${g.beyondExtentsFiles} files hold`} ${g.beyondExtents} bytes beyond ` +
           `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (${name} counts them in the block count, du too): ` +
@@ -707,7 +708,8 @@ export async function spaceOf(
             : 'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks (reserved by writes ' +
               'into shared data, released after a while). ') +
           "No map shows them and they are no file's data, so allocated, shared, " +
-          "exclusive and unique leave them out; they are each file's alone, so what deleting frees counts them.",
+          "exclusive and unique leave them out; they are each file's alone, so what deleting frees counts them" +
+          (g.beyondKept > 0n ? ` (not the ${g.beyondKept} bytes of files that a hard link outside the selection keeps).` : '.'),
       );
     }
     if (g.attrBlocksFiles > 0) {

@@ -478,6 +478,36 @@ describe('space on XFS without the reverse-mapping btree (rmapbt=0)', { skip: sk
     assert.deepEqual([BigInt(between[1]), BigInt(between[2])], [r.total.reclaimable, r.total.reclaimableMax]);
   });
 
+  // The space fuzzer (bench/space-fuzz.ts) found "frees between 122880 and 16384": a file kept by
+  // a hard link outside had its copy-on-write staging blocks taken out of the lower bound before
+  // it was held at 0, then added back for every file.
+  test('a file a hard link outside keeps: its copy-on-write staging blocks are not in what deleting frees', async () => {
+    const sel = freshDir(t, 'cow-kept');
+    const outside = freshDir(t, 'cow-kept-outside');
+    const at = (n: string): string => path.join(sel, n);
+    randomFile(at('kept'), 256 * 1024);
+    execFileSync('cp', ['--reflink=always', at('kept'), path.join(outside, 'kept-clone')]);
+    overwrite(at('kept'), 0, 4096); // a write into shared data: XFS reserves staging blocks for more
+    fs.linkSync(at('kept'), path.join(outside, 'kept-link'));
+    randomFile(at('own'), 64 * 1024);
+    randomFile(at('g'), 64 * 1024);
+    execFileSync('cp', ['--reflink=always', at('g'), at('g2')]); // shared inside only: bounds, not exact
+    execFileSync('sync');
+    const r = await spaceOf(sel);
+    assert.deepEqual(r.errors, []);
+    const kept = r.files.find((f) => f.path === at('kept'))!;
+    const staging = BigInt(fs.statSync(at('kept')).blocks) * 512n - kept.allocated;
+    assert.ok(staging > 0n, 'XFS holds copy-on-write staging blocks for the overwritten clone');
+    const notes = r.fileSystems[0].notes.join(' ');
+    assert.match(notes, new RegExp(`not the ${staging} bytes of files that a hard link outside the selection keeps`), notes);
+    assert.equal(r.total.reclaimableExact, false);
+    assert.deepEqual([r.total.reclaimable, r.total.reclaimableMax], [64n * KiB, 128n * KiB], 'own; own and g');
+    const scan = await spaceOf(sel, true);
+    assert.equal(scan.total.reclaimable, 128n * KiB, scan.fileSystems[0].notes.join(' '));
+    const freed = await freedByDeleting(t, r);
+    assert.equal(freed, 128n * KiB);
+  });
+
   test('bounds, a note that names the missing rmapbt, and the exact scan equal to the space freed', async () => {
     const { sel } = await makeSelection(t);
     const r = await spaceOf(sel);
