@@ -5,10 +5,11 @@
 // (`btrfs filesystem usage -b`), XFS's data blocks as its reverse map counts them (`xfs_io -c
 // 'fsmap -v'`, extent-map blocks apart: they are metadata). An exact estimate must equal it; a
 // range must hold it; every file's sha256 must be what it was. `--extras` adds hard links,
-// preallocated and punched ranges. Not a test (minutes, and it needs root): run it by hand
+// preallocated and punched ranges; `--smb` finds and applies over SMB2 through a Samba on
+// 127.0.0.1 sharing the image (verify-then-clone; the estimate there is a range). Not a test (minutes, and it needs root): run it by hand
 // after changing a saving rule. Usage:
 //
-//   node --import tsx bench/dedupe-fuzz.ts [--fs btrfs|xfs] [--compress] [--extras] [--max-files N] [--seeds A:B]
+//   node --import tsx bench/dedupe-fuzz.ts [--fs btrfs|xfs] [--compress] [--extras] [--smb] [--max-files N] [--seeds A:B]
 //
 // Each seed prints one line; the exit status is 1 when a seed is off. A seed is repeatable: the
 // layout and the bytes come from it (docs/ENGINE.md, "Deduplication", has the last results).
@@ -17,8 +18,11 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
 import { createEngine } from '../src/engine';
-import { dataUsed, makeTree, prng, type TreeOptions as Options } from './lib/fuzz-tree';
+import { closeSmbConnections } from '../src/engine/backends/smb';
+import { SMB_PASSWORD, SMB_USER, sambaSkipReason, startSamba, type SambaServer } from '../test/support/samba';
+import { dataUsed, makeTree, prng, type TreeOptions } from './lib/fuzz-tree';
 import { makeLoopFs, skipReason, type LoopFs } from './lib/loopfs';
 
 /** sha256 of every file under the mount, by path (the apply must change no byte of any). */
@@ -32,6 +36,19 @@ function contents(mnt: string): Map<string, string> {
   return out;
 }
 
+interface Options extends TreeOptions {
+  /** Find and apply over SMB2, through a Samba on 127.0.0.1 sharing the image (verify-then-clone). */
+  smb?: boolean;
+}
+
+/** Samba sharing the image as "data", its files the Samba user's (so it can write the copies). */
+async function shareOver(mnt: string): Promise<SambaServer> {
+  spawnSync('chown', ['-R', SMB_USER, mnt]); // (a read-only snapshot's files stay root's: sources only)
+  fs.chmodSync(path.dirname(mnt), 0o755); // (mkdtemp's: 0700)
+  process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
+  return startSamba({ shares: [{ name: 'data', path: mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+}
+
 /** One seed: the tree, the plan, the apply; the line to print and whether it holds. */
 async function oneSeed(seed: number, o: Options): Promise<{ line: string; ok: boolean }> {
   const rnd = prng(seed);
@@ -43,24 +60,33 @@ async function oneSeed(seed: number, o: Options): Promise<{ line: string; ok: bo
     const { targets, files } = makeTree(seed, rnd, fsys, o);
     const n = files.length;
     const chunk = BigInt(rnd.pick([4, 16, 128]) * 1024);
+    const smb = o.smb ? await shareOver(fsys.mnt) : undefined;
     const engine = createEngine();
     try {
       const sums = contents(fsys.mnt);
-      const plan = await engine.findDuplicates(targets, { chunk });
+      const where = smb ? targets.map((t) => smb.uri('data', path.relative(fsys.mnt, t))) : targets;
+      const plan = await engine.findDuplicates(where, { chunk });
       const before = dataUsed(o.kind, fsys.mnt);
       const report = await engine.dedupe(plan);
-      const freed = before - dataUsed(o.kind, fsys.mnt);
+      const freed = before - dataUsed(o.kind, fsys.mnt); // (over SMB too: Samba's writes are this file system's)
       const { netSaving: max, netSavingMin: min = max } = plan.total;
       const after = contents(fsys.mnt);
       const changed = [...sums].filter(([p, h]) => after.get(p) !== h).map(([p]) => path.relative(fsys.mnt, p));
-      const ok = (min === max ? freed === max : min <= freed && freed <= max) && changed.length === 0;
+      // (nothing changes the files meanwhile: a range that "differs" is wrong; others are named)
+      const errors = [...plan.errors.map((e) => e.code), ...report.skipped.filter((k) => k.reason === 'differs').map(() => 'differs')];
+      const skipped = report.skipped.filter((k) => k.reason !== 'differs').map((k) => k.reason);
+      const ok = (min === max ? freed === max : min <= freed && freed <= max) && changed.length === 0 && errors.length === 0;
       const said = min === max ? `exact ${max}` : `${min} to ${max}`;
       return {
         ok,
-        line: `${seed} ${ok ? 'ok ' : 'OFF'} estimated ${said}, freed ${freed} (data; statfs: ${report.freed}), chunk ${chunk / 1024n}k, ${n} files, ${targets.length} folders${changed.length ? `; CONTENT CHANGED: ${changed.join(' ')}` : ''}`,
+        line: `${seed} ${ok ? 'ok ' : 'OFF'} estimated ${said}, freed ${freed} (data; statfs: ${report.freed}), chunk ${chunk / 1024n}k, ${n} files, ${targets.length} folders${changed.length ? `; CONTENT CHANGED: ${changed.join(' ')}` : ''}${errors.length ? `; errors: ${errors.join(' ')}` : ''}${skipped.length ? `; left alone: ${skipped.join(' ')}` : ''}`,
       };
     } finally {
       await engine.dispose();
+      if (smb) {
+        await closeSmbConnections();
+        await smb.stop();
+      }
     }
   } finally {
     fsys.cleanup();
@@ -73,6 +99,7 @@ async function main(): Promise<void> {
       fs: { type: 'string', default: 'btrfs' },
       compress: { type: 'boolean', default: false },
       extras: { type: 'boolean', default: false },
+      smb: { type: 'boolean', default: false },
       'max-files': { type: 'string', default: '10' },
       seeds: { type: 'string', default: '0:50' },
     },
@@ -80,12 +107,15 @@ async function main(): Promise<void> {
   const kind = values.fs === 'xfs' ? 'xfs' : 'btrfs';
   const why = skipReason(kind, ['xfs_io', ...(kind === 'btrfs' ? ['btrfs'] : [])]);
   if (why) throw new Error(`dedupe-fuzz: ${why}`);
+  const smbWhy = values.smb ? sambaSkipReason() : undefined;
+  if (smbWhy) throw new Error(`dedupe-fuzz: ${smbWhy}`);
   const [a, b] = values.seeds!.split(':').map(Number);
   const o: Options = {
     kind,
     compress: values.compress === true && kind === 'btrfs',
     maxFiles: Math.max(3, Number(values['max-files'])),
     extras: values.extras === true,
+    smb: values.smb === true,
   };
   let off = 0;
   for (let seed = a; seed < b; seed++) {

@@ -20,6 +20,19 @@ import type { ByteRange } from './types';
 export const DEDUPE_MAX_LENGTH = 16n << 20n;
 export const DEDUPE_MAX_DESTS = 120;
 
+/**
+ * What a clone call answers for a destination on another volume than its source: SMB and
+ * Windows say the source handle is not valid there (MS-FSCC 2.3.8; Samba takes each btrfs
+ * subvolume and snapshot for a volume of its own), or not the same device; Linux EXDEV.
+ */
+const CROSS_VOLUME: ReadonlySet<string> = new Set([
+  'STATUS_INVALID_HANDLE',
+  'ERROR_INVALID_HANDLE',
+  'STATUS_NOT_SAME_DEVICE',
+  'ERROR_NOT_SAME_DEVICE',
+  'EXDEV',
+]);
+
 export type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
 
 /** What sharing one group did (summed into the report; crosses back from a pool thread). */
@@ -101,18 +114,20 @@ export async function applyGroup(
   if (dests.length === 0) return;
   /** Destinations still in play (one that differed or failed gets no further calls). */
   const live = new Set(dests.map((_, i) => i));
-  const noted = new Set<number>();
+  const noted = new Map<number, DedupeSkipped>();
+  /** Destinations on another volume than the source, as the server answered, none of whose bytes were shared. */
+  const apart: number[] = [];
   const note = (i: number, s: DedupeSkipped): void => {
     live.delete(i);
     if (noted.has(i)) return;
-    noted.add(i);
+    noted.set(i, s);
     t.skipped.push(s);
     if (s.reason === 'differs' || s.reason === 'E_CHANGED') t.differed++; // changed since the scan either way
   };
   /** The last piece that differed, per destination: a next one right after it extends it. */
   const lastDiffer = new Map<number, { s: DedupeSkipped; how: string }>();
   const differs = (i: number, from: bigint, end: bigint, by: DedupeOutcome['differedBy']): void => {
-    noted.add(i);
+    if (!noted.has(i)) noted.set(i, { path: dests[i].path, offset: from, length: end - from, reason: 'differs', message: '' });
     const last = lastDiffer.get(i);
     if (last && last.s.offset + last.s.length === from) {
       last.s.length = end - last.s.offset;
@@ -210,6 +225,7 @@ export async function applyGroup(
             differs(i, from, callEnd, o.differedBy);
             return;
           }
+          if (CROSS_VOLUME.has(o.status) && o.bytes === 0n && from === dests[i].offset && !noted.has(i)) apart.push(i);
           note(i, {
             path: dests[i].path,
             offset: from,
@@ -222,6 +238,14 @@ export async function applyGroup(
         if (out.some((o) => o.status === 'E_CANCELLED')) ctx.checkCancelled();
       }
     }
+  // Copies the server would not share with this source because they lie on another volume
+  // (Samba: another btrfs subvolume or snapshot; Windows: another drive) may share among
+  // themselves: the first of them is their source, and only it stays reported as left alone.
+  // (Each round leaves one out, so a copy on a third volume ends this in at most as many rounds.)
+  if (apart.length > 1) {
+    for (const i of apart.slice(1)) t.skipped.splice(t.skipped.indexOf(noted.get(i)!), 1);
+    await applyGroup(b, { ...g, ranges: apart.map((i) => dests[i]) }, ctx, t, () => undefined);
+  }
   // A destination shared in full whose range already shared some of the source's blocks: the
   // kernel counts those bytes as deduped again; they were shared before.
   dests.forEach((d, i) => {

@@ -149,6 +149,11 @@ const CLONE_IMPOSSIBLE = new Set([
   'STATUS_NOT_SUPPORTED',
   'STATUS_INVALID_DEVICE_REQUEST',
   'STATUS_INVALID_PARAMETER',
+  // from a clone FSCTL: the source is on another volume (Samba: another btrfs subvolume or snapshot)
+  'STATUS_INVALID_HANDLE',
+  'ERROR_INVALID_HANDLE',
+  'STATUS_NOT_SAME_DEVICE',
+  'ERROR_NOT_SAME_DEVICE',
 ]);
 // ETXTBSY: copy_file_range and FICLONE refuse an active swap file (the kernel's
 // generic_copy_file_checks), which reading and writing copies as cp does.

@@ -1,0 +1,102 @@
+// Block cloning over SMB2 across btrfs subvolumes, against a real Samba: Samba takes each
+// subvolume (and snapshot) for a volume of its own (its file_id devid is st_dev, which btrfs
+// gives each subvolume) and refuses FSCTL_DUPLICATE_EXTENTS_TO_FILE from a source on another one
+// with STATUS_INVALID_HANDLE, as Windows does for another volume (MS-FSCC 2.3.8). Found by the
+// dedupe fuzzer (`bench/dedupe-fuzz.ts --smb`): a share holding a subvolume and its snapshot,
+// every group's source in the snapshot, nothing shared, and each range reported as "a bug in
+// Extent Lens". Now:
+// - dedupe: the copies on the other subvolume are shared among themselves (the first of them
+//   their source), checked on the server's disk with filefrag; only that one is left alone, its
+//   message naming the volume rule;
+// - clone: the error names the volume rule, and `fallback: 'copy'` copies instead.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createEngine, type Engine } from '../../src/engine/engine';
+import { closeSmbConnections } from '../../src/engine/backends/smb';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
+import { frags } from '../support/dedupe-files';
+
+const MiB = 1024 * 1024;
+const VOLUME_RULE =
+  /STATUS_INVALID_HANDLE: the server does not take the source as on the destination's volume \(Samba counts each btrfs subvolume/;
+
+describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: sambaSkipReason(), timeout: 120000 }, () => {
+  let fs: LoopFs;
+  let smb: SambaServer;
+  let engine: Engine;
+  useSmbPassword();
+
+  before(async () => {
+    fs = makeLoopFs('btrfs', 200);
+    for (const sv of ['a-sub', 'b-sub']) {
+      execFileSync('btrfs', ['subvolume', 'create', join(fs.mnt, sv)], { stdio: 'ignore' });
+      chownSync(join(fs.mnt, sv), smbUid(), 0);
+    }
+    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    engine = createEngine();
+  });
+
+  after(async () => {
+    await engine?.dispose();
+    await closeSmbConnections();
+    await smb?.stop();
+    fs?.cleanup();
+  });
+
+  test('dedupe: copies on another subvolume are shared among themselves; one is left alone, named', async () => {
+    const names = ['a-sub/1.bin', 'a-sub/2.bin', 'b-sub/1.bin', 'b-sub/2.bin', 'b-sub/3.bin'];
+    for (const n of names) {
+      makeDenseFile(join(fs.mnt, n), MiB, 11);
+      chownSync(join(fs.mnt, n), smbUid(), 0);
+    }
+    execFileSync('sync');
+    const sum = sha256File(join(fs.mnt, names[0]));
+    const plan = await engine.findDuplicates([smb.uri('data', 'a-sub'), smb.uri('data', 'b-sub')]);
+    assert.deepEqual(plan.errors, []);
+    assert.equal(plan.groups.length, 1);
+    assert.deepEqual(
+      plan.groups[0].ranges.map((r) => r.path.slice(r.path.indexOf('/data/') + 6)),
+      names,
+      'a-sub/1.bin sorts first: the source',
+    );
+    const r = await engine.dedupe(plan);
+    assert.equal(r.deduped, 3n * BigInt(MiB), 'a-sub/2.bin with a-sub/1.bin; b-sub/2 and 3 with b-sub/1');
+    assert.equal(
+      r.skipped.length,
+      1,
+      JSON.stringify(r.skipped, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+    assert.match(r.skipped[0].path, /b-sub\/1\.bin$/);
+    assert.equal(r.skipped[0].reason, 'STATUS_INVALID_HANDLE');
+    assert.match(r.skipped[0].message, VOLUME_RULE);
+    assert.match(r.skipped[0].message, /copies on one other volume are shared with one another instead/);
+    for (const n of names) assert.equal(sha256File(join(fs.mnt, n)), sum, n);
+    execFileSync('sync');
+    const place = (n: string): number[] => frags(join(fs.mnt, n)).map((x) => x.physical);
+    assert.deepEqual(place('a-sub/2.bin'), place('a-sub/1.bin'));
+    assert.deepEqual(place('b-sub/2.bin'), place('b-sub/1.bin'));
+    assert.deepEqual(place('b-sub/3.bin'), place('b-sub/1.bin'));
+    assert.notDeepEqual(place('b-sub/1.bin'), place('a-sub/1.bin'));
+  });
+
+  test('clone: refused with the volume rule named, nothing left behind; with fallback copy, copied', async () => {
+    makeDenseFile(join(fs.mnt, 'a-sub/src.bin'), MiB, 12);
+    chownSync(join(fs.mnt, 'a-sub/src.bin'), smbUid(), 0);
+    const src = smb.uri('data', 'a-sub/src.bin');
+    await assert.rejects(engine.clone(src, smb.uri('data', 'b-sub/clone.bin')), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'STATUS_INVALID_HANDLE');
+      assert.match(e.message, VOLUME_RULE);
+      assert.match(e.message, /pick a source and destination on the same one, or allow a copy/);
+      return true;
+    });
+    assert.equal(existsSync(join(fs.mnt, 'b-sub/clone.bin')), false);
+    const r = await engine.clone(src, smb.uri('data', 'b-sub/copy.bin'), { fallback: 'copy' });
+    assert.equal(r.fellBack, true);
+    assert.equal(sha256File(join(fs.mnt, 'b-sub/copy.bin')), sha256File(join(fs.mnt, 'a-sub/src.bin')));
+  });
+});
