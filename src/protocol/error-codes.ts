@@ -18,6 +18,10 @@ export const CLONE_IMPOSSIBLE_CODES: ReadonlySet<string> = new Set([
   'ERROR_NOT_SAME_DEVICE',
   'STATUS_NOT_SUPPORTED',
   'STATUS_INVALID_DEVICE_REQUEST',
+  // a clone FSCTL's answer for a source on another volume (Samba: another btrfs subvolume or snapshot)
+  'STATUS_INVALID_HANDLE',
+  'ERROR_INVALID_HANDLE',
+  'STATUS_NOT_SAME_DEVICE',
 ]);
 
 /**

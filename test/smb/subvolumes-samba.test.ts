@@ -8,7 +8,8 @@
 // - dedupe: the copies on the other subvolume are shared among themselves (the first of them
 //   their source), checked on the server's disk with filefrag; only that one is left alone, its
 //   message naming the volume rule;
-// - clone: the error names the volume rule, and `fallback: 'copy'` copies instead.
+// - clone: the error names the volume rule (the CLI adds its --fallback copy hint), and
+//   `fallback: 'copy'` copies instead.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { closeSmbConnections } from '../../src/engine/backends/smb';
 import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { frags } from '../support/dedupe-files';
+import { cli, ensureBuilt } from '../cli/run-cli';
 
 const MiB = 1024 * 1024;
 const VOLUME_RULE =
@@ -98,5 +100,11 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
     const r = await engine.clone(src, smb.uri('data', 'b-sub/copy.bin'), { fallback: 'copy' });
     assert.equal(r.fellBack, true);
     assert.equal(sha256File(join(fs.mnt, 'b-sub/copy.bin')), sha256File(join(fs.mnt, 'a-sub/src.bin')));
+    // the CLI says the same and offers the copy
+    ensureBuilt();
+    const c = cli(['clone', src, smb.uri('data', 'b-sub/cli.bin')]);
+    assert.equal(c.code, 1, c.stderr);
+    assert.match(c.stderr, VOLUME_RULE);
+    assert.match(c.stderr, /hint: add --fallback copy to copy the data instead/);
   });
 });
