@@ -20,10 +20,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { spawnSync } from 'node:child_process';
 import { createEngine, isApplied, type DedupePlan } from '../src/engine';
 import { closeSmbConnections } from '../src/engine/backends/smb';
-import { SMB_PASSWORD, SMB_USER, sambaSkipReason, startSamba, type SambaServer } from '../test/support/samba';
+import { sambaSkipReason } from '../test/support/samba';
+import { runSeeds, shareOver, type SeedResult } from './lib/fuzz-run';
 import { dataUsed, makeTree, prng, type Prng, type TreeOptions } from './lib/fuzz-tree';
 import { makeLoopFs, skipReason, type LoopFs } from './lib/loopfs';
 
@@ -71,16 +71,8 @@ function changeSome(rnd: Prng, plan: DedupePlan, local: (p: string) => string): 
   return n;
 }
 
-/** Samba sharing the image as "data", its files the Samba user's (so it can write the copies). */
-async function shareOver(mnt: string): Promise<SambaServer> {
-  spawnSync('chown', ['-R', SMB_USER, mnt]); // (a read-only snapshot's files stay root's: sources only)
-  fs.chmodSync(path.dirname(mnt), 0o755); // (mkdtemp's: 0700)
-  process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
-  return startSamba({ shares: [{ name: 'data', path: mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
-}
-
 /** One seed: the tree, the plan, the apply; the line to print and whether it holds. */
-async function oneSeed(seed: number, o: Options): Promise<{ line: string; ok: boolean }> {
+async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
   const rnd = prng(seed);
   const fsys: LoopFs =
     o.kind === 'xfs'
@@ -90,7 +82,7 @@ async function oneSeed(seed: number, o: Options): Promise<{ line: string; ok: bo
     const { targets, files } = makeTree(seed, rnd, fsys, o);
     const n = files.length;
     const chunk = BigInt(rnd.pick([4, 16, 128]) * 1024);
-    const smb = o.smb ? await shareOver(fsys.mnt) : undefined;
+    const smb = o.smb ? await shareOver(fsys.mnt, o.kind) : undefined;
     const engine = createEngine();
     try {
       const sums = contents(fsys.mnt);
@@ -150,7 +142,6 @@ async function main(): Promise<void> {
   if (why) throw new Error(`dedupe-fuzz: ${why}`);
   const smbWhy = values.smb ? sambaSkipReason() : undefined;
   if (smbWhy) throw new Error(`dedupe-fuzz: ${smbWhy}`);
-  const [a, b] = values.seeds!.split(':').map(Number);
   const o: Options = {
     kind,
     compress: values.compress === true && kind === 'btrfs',
@@ -159,14 +150,7 @@ async function main(): Promise<void> {
     smb: values.smb === true,
     race: values.race === true,
   };
-  let off = 0;
-  for (let seed = a; seed < b; seed++) {
-    const r = await oneSeed(seed, o);
-    if (!r.ok) off++;
-    console.log(r.line);
-  }
-  console.log(`${b - a} seeds, ${off} off`);
-  process.exitCode = off > 0 ? 1 : 0;
+  await runSeeds(values.seeds!, (seed) => oneSeed(seed, o));
 }
 
 void main();

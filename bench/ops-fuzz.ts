@@ -17,14 +17,14 @@
 // Each seed prints one line with what succeeded and the codes of what was refused; the exit
 // status is 1 when a file's bytes are not what the model says.
 
-import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngine, type Engine } from '../src/engine';
 import { closeSmbConnections } from '../src/engine/backends/smb';
-import { SMB_PASSWORD, SMB_USER, sambaSkipReason, startSamba, type SambaServer } from '../test/support/samba';
+import { sambaSkipReason, type SambaServer } from '../test/support/samba';
+import { runSeeds, shareOver, type SeedResult } from './lib/fuzz-run';
 import { BLOCK, prng, type Prng } from './lib/fuzz-tree';
 import { makeLoopFs, skipReason, type FsKind } from './lib/loopfs';
 
@@ -113,7 +113,7 @@ function mismatches(model: Map<string, Buffer>, dir: string): string[] {
   return off;
 }
 
-async function oneSeed(seed: number, o: Options): Promise<{ line: string; ok: boolean }> {
+async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
   const rnd = prng(seed);
   const fsys = makeLoopFs(o.kind, o.kind === 'xfs' ? 300 : 256, 'ops-fuzz');
   let smb: SambaServer | undefined;
@@ -130,13 +130,7 @@ async function oneSeed(seed: number, o: Options): Promise<{ line: string; ok: bo
       fs.writeFileSync(p, b);
       model.set(p, b);
     }
-    if (o.smb) {
-      spawnSync('chown', ['-R', SMB_USER, fsys.mnt]);
-      fs.chmodSync(path.dirname(fsys.mnt), 0o755);
-      process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
-      const options: Record<string, string> = { 'block size': '4096', ...(o.kind === 'ext4' ? {} : { 'vfs objects': 'btrfs' }) };
-      smb = await startSamba({ shares: [{ name: 'data', path: fsys.mnt, options }] });
-    }
+    if (o.smb) smb = await shareOver(fsys.mnt, o.kind);
     const name = (p: string): string => (smb ? smb.uri('data', path.relative(fsys.mnt, p)) : p);
     const local = (n: string): string => (smb ? path.join(fsys.mnt, decodeURIComponent(n.slice(n.indexOf('/data/') + 6))) : n);
     const engine = createEngine();
@@ -181,16 +175,8 @@ async function main(): Promise<void> {
   const kind = (['btrfs', 'xfs', 'ext4'].includes(values.fs!) ? values.fs : 'btrfs') as FsKind;
   const why = skipReason(kind) ?? (values.smb ? sambaSkipReason() : undefined);
   if (why) throw new Error(`ops-fuzz: ${why}`);
-  const [a, b] = values.seeds!.split(':').map(Number);
   const o: Options = { kind, smb: values.smb === true, ops: Number(values.ops) };
-  let off = 0;
-  for (let seed = a; seed < b; seed++) {
-    const r = await oneSeed(seed, o);
-    if (!r.ok) off++;
-    console.log(r.line);
-  }
-  console.log(`${b - a} seeds, ${off} off`);
-  process.exitCode = off > 0 ? 1 : 0;
+  await runSeeds(values.seeds!, (seed) => oneSeed(seed, o));
 }
 
 void main();

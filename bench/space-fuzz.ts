@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../src/engine';
+import { runSeeds, type SeedResult } from './lib/fuzz-run';
 import { dataUsed, makeTree, prng, run, type FuzzTree, type Prng, type TreeOptions } from './lib/fuzz-tree';
 import { makeLoopFs, skipReason, type LoopFs } from './lib/loopfs';
 
@@ -176,7 +177,7 @@ function againstBtrfsDu(sel: string[], result: Figures): string[] {
 }
 
 /** One seed: the tree, the selection, the figures, the deletion; the line to print and whether it holds. */
-async function oneSeed(seed: number, o: Options): Promise<{ line: string; ok: boolean; moved?: boolean }> {
+async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
   const rnd = prng(seed);
   const fsys: LoopFs =
     o.kind === 'xfs'
@@ -241,7 +242,6 @@ async function main(): Promise<void> {
   const kind = values.fs === 'xfs' ? 'xfs' : 'btrfs';
   const why = skipReason(kind, ['xfs_io', 'fallocate', ...(kind === 'btrfs' ? ['btrfs'] : [])]);
   if (why) throw new Error(`space-fuzz: ${why}`);
-  const [a, b] = values.seeds!.split(':').map(Number);
   const o: Options = {
     kind,
     compress: values.compress === true && kind === 'btrfs',
@@ -250,16 +250,7 @@ async function main(): Promise<void> {
     rmap: !values['no-rmap'],
     asUser: values['as-user'] === undefined ? undefined : Number(values['as-user']),
   };
-  let off = 0;
-  let moved = 0;
-  for (let seed = a; seed < b; seed++) {
-    const r = await oneSeed(seed, o);
-    if (!r.ok) off++;
-    if (r.moved) moved++;
-    console.log(r.line);
-  }
-  console.log(`${b - a} seeds, ${off} off${moved ? `, ${moved} moved (not checked)` : ''}`);
-  process.exitCode = off > 0 ? 1 : 0;
+  await runSeeds(values.seeds!, (seed) => oneSeed(seed, o));
 }
 
 void main();
