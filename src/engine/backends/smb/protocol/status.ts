@@ -87,6 +87,10 @@ export function statusAdvice(status: number, where: string): string | undefined 
     case STATUS.STATUS_ACCESS_DENIED:
     case STATUS.STATUS_NETWORK_ACCESS_DENIED:
       return `the server denied access to ${where} (${statusName(status)}); check the share's and the file's permissions for this user, or whether the share is read-only.`;
+    // Samba's answer for EROFS: a read-only btrfs snapshot or a file system mounted read-only
+    // inside the share (a "read-only" share itself gives STATUS_ACCESS_DENIED).
+    case STATUS.STATUS_MEDIA_WRITE_PROTECTED:
+      return `the server's file system is read-only where ${where} lies (STATUS_MEDIA_WRITE_PROTECTED; Samba answers so for EROFS: a read-only btrfs snapshot, or a file system mounted read-only); nothing there can be changed: choose a file or folder outside it.`;
     case STATUS.STATUS_SHARING_VIOLATION:
       return `${where} is open elsewhere in a way that prevents this (STATUS_SHARING_VIOLATION); close it in other programs and retry.`;
     case STATUS.STATUS_DISK_FULL:
