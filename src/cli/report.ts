@@ -94,7 +94,13 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
     if (r.fallbackReason) lines.push(noteLine(escapeControls(r.fallbackReason.replace(/^copy: /, ''))));
   } else if (r.fellBack) {
     const reason = r.fallbackReason === undefined ? undefined : withoutCopyAdvice(r.fallbackReason.replace(/^(clone|clone-range): /, ''));
-    lines.push(noteLine(escapeControls(`the data was COPIED, not shared${reason ? `; clone failed: ${reason}` : ''}`)));
+    // A server's copy may share blocks underneath (Samba on btrfs or XFS clones for copychunk),
+    // which SMB does not show: only what is known is said.
+    const copied =
+      r.method === 'FSCTL_SRV_COPYCHUNK_WRITE'
+        ? 'the data was COPIED by the server, not cloned (whether its copy shares blocks underneath, as Samba on btrfs or XFS makes it, SMB does not show)'
+        : 'the data was COPIED, not shared';
+    lines.push(noteLine(escapeControls(`${copied}${reason ? `; clone failed: ${reason}` : ''}`)));
   }
   for (const n of r.notes ?? []) lines.push(noteLine(escapeControls(n)));
   return lines.join('\n') + '\n';

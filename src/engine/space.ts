@@ -728,8 +728,9 @@ export async function spaceOf(
     if (g.heldOutsideFiles > 0)
       fsNotes.push(
         `${g.heldOutsideFiles === 1 ? 'One file holds' : `${g.heldOutsideFiles} files hold`} ${g.heldOutside} bytes more than ` +
-          `${g.heldOutsideFiles === 1 ? 'its map shows' : 'their maps show'}: ${name} counts them on disk (the block count, du ` +
-          'too; over SMB the allocation size), but reports them as holes (space reserved that nothing has written yet, as by ' +
+          `${g.heldOutsideFiles === 1 ? 'its map shows' : 'their maps show'}: ${smb ? 'the server' : name} counts them on disk (` +
+          (smb ? 'the allocation size' : 'the block count, du too') +
+          '), but reports them as holes (space reserved that nothing has written yet, as by ' +
           'fallocate or a fixed-size disk image, or the rest of a huge page). They are counted as allocated, as preallocated ' +
           'data is; no map shows where they are.',
       );

@@ -177,7 +177,7 @@ describe('extent-lens space on tmpfs (real tmpfs: SEEK-only maps, no physical of
         assert.match(t.stdout, /^ *4194304 +4194304 +0 +4194304 +0 +\/dev\/shm\/.*\/reserved\.bin$/m);
         assert.match(
           t.stdout,
-          /^note: tmpfs: One file holds 3145728 bytes \(3 MiB\) more than its map shows: tmpfs counts them on disk \(the block count, du too; over SMB the allocation size\), but reports them as holes .* They are counted as allocated, as preallocated data is; no map shows where they are\.$/m,
+          /^note: tmpfs: One file holds 3145728 bytes \(3 MiB\) more than its map shows: tmpfs counts them on disk \(the block count, du too\), but reports them as holes .* They are counted as allocated, as preallocated data is; no map shows where they are\.$/m,
           args.join(' '),
         );
       }

@@ -208,6 +208,13 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.equal(space.total.reclaimableExact, false);
     assert.equal(space.total.reclaimableMax, BigInt(256 * KiB + more));
     assert.ok(!space.fileSystems[0].notes.some((n) => n.startsWith('exact')), String(space.fileSystems[0].notes));
+    // the server's word for what it holds (a trial read "smb counts them on disk (the block count…)")
+    assert.ok(
+      space.fileSystems[0].notes.some((n) =>
+        n.includes('more than its map shows: the server counts them on disk (the allocation size), but reports them as holes'),
+      ),
+      String(space.fileSystems[0].notes),
+    );
     // preallocated only, no data at all (fallocate -l of a thick image): no range to make its sharing unknown
     const only = join(pre, 'thick.img');
     execFileSync('fallocate', ['-l', String(4 * MiB), only]);
@@ -224,7 +231,8 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.ok(
       m.notes?.some(
         (n) =>
-          n.includes(`its allocated ranges cover ${256 * KiB}: the other ${more} bytes are held outside them`) && /preallocated/.test(n),
+          n.includes(`its allocated ranges cover ${256 * KiB} bytes: the other ${more} bytes are held outside them`) &&
+          /preallocated/.test(n),
       ),
       String(m.notes),
     );

@@ -9,7 +9,10 @@
 //   their source), checked on the server's disk with filefrag; only that one is left alone, its
 //   message naming the volume rule;
 // - clone: the error names the volume rule (the CLI adds its --fallback copy hint), and
-//   `fallback: 'copy'` copies instead.
+//   `fallback: 'copy'` copies instead, by copychunk, which Samba on btrfs makes by sharing the
+//   blocks all the same (checked with filefrag; the report does not say "not shared");
+// - clone-range: the rule without "or allow a copy" (no range copy runs over SMB);
+// - a clone into a read-only snapshot: STATUS_MEDIA_WRITE_PROTECTED, explained.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -25,7 +28,7 @@ import { cli, ensureBuilt } from '../cli/run-cli';
 
 const MiB = 1024 * 1024;
 const VOLUME_RULE =
-  /STATUS_INVALID_HANDLE: the server does not take the source as on the destination's volume \(Samba counts each btrfs subvolume/;
+  /STATUS_INVALID_HANDLE: the server clones only within one volume and does not take the source as on the destination's \(Samba counts each btrfs subvolume/;
 
 describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: sambaSkipReason(), timeout: 120000 }, () => {
   let fs: LoopFs;
@@ -93,18 +96,65 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
     await assert.rejects(engine.clone(src, smb.uri('data', 'b-sub/clone.bin')), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'STATUS_INVALID_HANDLE');
       assert.match(e.message, VOLUME_RULE);
-      assert.match(e.message, /pick a source and destination on the same one, or allow a copy/);
+      assert.match(
+        e.message,
+        /its server-side copy is not bound so, and on btrfs or XFS shares the blocks all the same\): pick a source and destination on the same one, or allow a copy\.$/,
+      );
       return true;
     });
     assert.equal(existsSync(join(fs.mnt, 'b-sub/clone.bin')), false);
     const r = await engine.clone(src, smb.uri('data', 'b-sub/copy.bin'), { fallback: 'copy' });
     assert.equal(r.fellBack, true);
+    assert.equal(r.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
     assert.equal(sha256File(join(fs.mnt, 'b-sub/copy.bin')), sha256File(join(fs.mnt, 'a-sub/src.bin')));
-    // the CLI says the same and offers the copy
+    // what the message says of the server's copy: on btrfs, Samba's copychunk clones across subvolumes
+    execFileSync('sync');
+    const copy = frags(join(fs.mnt, 'b-sub/copy.bin'));
+    assert.deepEqual(
+      copy.map((x) => x.physical),
+      frags(join(fs.mnt, 'a-sub/src.bin')).map((x) => x.physical),
+    );
+    assert.ok(copy.every((x) => x.flags.includes('shared')));
+    // the CLI says the same and offers the copy; the copy's note does not say "not shared"
     ensureBuilt();
     const c = cli(['clone', src, smb.uri('data', 'b-sub/cli.bin')]);
     assert.equal(c.code, 1, c.stderr);
     assert.match(c.stderr, VOLUME_RULE);
     assert.match(c.stderr, /hint: add --fallback copy to copy the data instead/);
+    const f = cli(['clone', src, smb.uri('data', 'b-sub/cli.bin'), '--fallback', 'copy']);
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(
+      f.stdout,
+      /note: the data was COPIED by the server, not cloned \(whether its copy shares blocks underneath, as Samba on btrfs or XFS makes it, SMB does not show\); clone failed: .*STATUS_INVALID_HANDLE/,
+    );
+    assert.doesNotMatch(f.stdout, /not shared|or allow a copy/);
+  });
+
+  test('clone-range: the volume rule without "allow a copy" (no range copy runs over SMB), and no --fallback hint', async () => {
+    makeDenseFile(join(fs.mnt, 'b-sub/range-dst.bin'), MiB, 13);
+    chownSync(join(fs.mnt, 'b-sub/range-dst.bin'), smbUid(), 0);
+    const before = sha256File(join(fs.mnt, 'b-sub/range-dst.bin'));
+    const c = cli(['clone-range', smb.uri('data', 'a-sub/src.bin'), '0', smb.uri('data', 'b-sub/range-dst.bin'), '0', '64k']);
+    assert.equal(c.code, 1, c.stderr);
+    assert.match(c.stderr, VOLUME_RULE);
+    assert.match(c.stderr, /as a volume of its own\): pick a source and destination on the same one\./);
+    assert.doesNotMatch(c.stderr, /allow a copy|--fallback copy/);
+    assert.equal(sha256File(join(fs.mnt, 'b-sub/range-dst.bin')), before);
+  });
+
+  test('a read-only snapshot: a clone into it names the read-only file system (STATUS_MEDIA_WRITE_PROTECTED), nothing left', async () => {
+    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', join(fs.mnt, 'a-sub'), join(fs.mnt, 'a-ro')], { stdio: 'ignore' });
+    await assert.rejects(
+      engine.clone(smb.uri('data', 'a-sub/src.bin'), smb.uri('data', 'a-ro/new.bin')),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'STATUS_MEDIA_WRITE_PROTECTED');
+        assert.match(
+          e.message,
+          /The server's file system is read-only where .* lies \(STATUS_MEDIA_WRITE_PROTECTED; Samba answers so for EROFS: a read-only btrfs snapshot/,
+        );
+        return true;
+      },
+    );
+    assert.equal(existsSync(join(fs.mnt, 'a-ro/new.bin')), false);
   });
 });

@@ -121,7 +121,7 @@ function heldBeyondRanges(info: NtFileInfo, mapped: bigint, path: string): Pick<
     // space accounting counts them (a trial's 256 MiB fallocated file read "allocated 0, deleting it frees 0 bytes, exact")
     heldOutsideExtents: more,
     notes: [
-      `The server counts ${info.allocationSize} bytes on disk for ${path} (its allocation size) but its allocated ranges cover ${mapped}: the other ${more} bytes are held outside them, most likely space reserved and not yet written (preallocated, as by fallocate or a fixed-size disk image), which a Samba server reports as holes, or blocks held past the end of the file. No allocated-ranges map can place them; the file's size on disk counts them.`,
+      `The server counts ${info.allocationSize} bytes on disk for ${path} (its allocation size) but its allocated ranges cover ${mapped} bytes: the other ${more} bytes are held outside them, most likely space reserved and not yet written (preallocated, as by fallocate or a fixed-size disk image), which a Samba server reports as holes, or blocks held past the end of the file. No allocated-ranges map can place them; the file's size on disk counts them.`,
     ],
   };
 }

@@ -149,16 +149,19 @@ export async function duplicateExtents(
       )
         advice = `the server refused a range aligned to the ${clusterSize}-byte clusters it reports; its file system may share only larger blocks (Samba reports 1,024 bytes unless smb.conf sets "block size", and btrfs and XFS share whole 4 KiB blocks): use offsets and a length in multiples of 4 KiB`;
       // Our handles are open and valid: a server answers so for a source on another volume
-      // (MS-FSCC 2.3.8), and Samba takes each btrfs subvolume and snapshot for a volume of its own.
+      // (MS-FSCC 2.3.8), and Samba takes each btrfs subvolume and snapshot for a volume of its
+      // own. Its copychunk is not bound so: on btrfs or XFS it clones across them all the same.
       else if (o.codeName === 'STATUS_INVALID_HANDLE' || o.codeName === 'ERROR_INVALID_HANDLE')
         advice =
           (t.kind === 'smb'
-            ? "the server does not take the source as on the destination's volume (Samba counts each btrfs subvolume and snapshot, and each file system mounted in the share, as a volume of its own)"
-            : "the source is not on the destination's volume") +
-          '; blocks are shared only within one volume' +
+            ? "the server clones only within one volume and does not take the source as on the destination's (Samba counts each btrfs subvolume and snapshot, and each file system mounted in the share, as a volume of its own" +
+              (operation === 'clone' ? '; its server-side copy is not bound so, and on btrfs or XFS shares the blocks all the same)' : ')')
+            : "blocks are cloned only within one volume, and the source is not on the destination's") +
           (operation === 'dedupe'
-            ? ' (copies on one other volume are shared with one another instead)'
-            : ': pick a source and destination on the same one, or allow a copy');
+            ? '; copies on one other volume are shared with one another instead'
+            : operation === 'clone-range' && t.kind === 'smb'
+              ? ': pick a source and destination on the same one' // (no range copy runs over SMB)
+              : ': pick a source and destination on the same one, or allow a copy');
       throw fsctlFailure(t, operation, code, o, [src.path, dst.path], advice);
     }
     const done = c.sourceOffset + c.byteCount - sourceOffset;
