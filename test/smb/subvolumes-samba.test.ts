@@ -12,7 +12,8 @@
 //   `fallback: 'copy'` copies instead, by copychunk, which Samba on btrfs makes by sharing the
 //   blocks all the same (checked with filefrag; the report does not say "not shared");
 // - clone-range: the rule without "or allow a copy" (no range copy runs over SMB);
-// - a clone into a read-only snapshot: STATUS_MEDIA_WRITE_PROTECTED, explained.
+// - a clone into a read-only snapshot: STATUS_MEDIA_WRITE_PROTECTED, explained;
+// - dedupe: a destination marked sparse for its sparse source, then refused, is unmarked.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -20,9 +21,10 @@ import { chownSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
+import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
-import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
+import { ctx, makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { frags } from '../support/dedupe-files';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
@@ -140,6 +142,33 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
     assert.match(c.stderr, /as a volume of its own\): pick a source and destination on the same one\./);
     assert.doesNotMatch(c.stderr, /allow a copy|--fallback copy/);
     assert.equal(sha256File(join(fs.mnt, 'b-sub/range-dst.bin')), before);
+  });
+
+  // helper-106: a destination on another volume was marked sparse (like its sparse source) before
+  // its clone was refused, and stayed so though nothing was shared into it
+  test('dedupe: a destination on another volume marked sparse for its sparse source, then refused, is unmarked again', async () => {
+    for (const n of ['a-sub/sp.bin', 'b-sub/sp.bin']) {
+      makeDenseFile(join(fs.mnt, n), MiB, 14);
+      chownSync(join(fs.mnt, n), smbUid(), 0);
+    }
+    await smbBackend().setSparse(smb.uri('data', 'a-sub/sp.bin'), true, ctx);
+    execFileSync('sync');
+    const plan = await engine.findDuplicates([smb.uri('data', 'a-sub/sp.bin'), smb.uri('data', 'b-sub/sp.bin')]);
+    assert.equal(plan.groups.length, 1);
+    const r = await engine.dedupe(plan);
+    assert.equal(r.deduped, 0n);
+    assert.deepEqual(
+      r.skipped.map((k) => k.reason),
+      ['STATUS_INVALID_HANDLE'],
+    );
+    assert.ok(!r.notes.some((n) => /marked sparse/.test(n)), `no destination is said to be marked sparse: ${JSON.stringify(r.notes)}`);
+    const t = smbTransport();
+    const h = await t.open(smb.uri('data', 'b-sub/sp.bin'), { access: 'read', disposition: 'open' });
+    try {
+      assert.equal((await t.queryInfo(h)).sparse, false, 'not left marked sparse');
+    } finally {
+      await t.close(h);
+    }
   });
 
   test('a read-only snapshot: a clone into it names the read-only file system (STATUS_MEDIA_WRITE_PROTECTED), nothing left', async () => {

@@ -22,6 +22,7 @@ import type { DedupeOutcome } from '../backend-ext';
 import { FsctlError, isCancelled } from '../errors';
 import { duplicateExtents } from './clone';
 import { FSCTL } from './codec/fsctl-codes';
+import { encodeSetSparse } from './codec/windows';
 import { asFsctlError, engineError, fsctlFailure } from './outcome';
 import type { NtFileInfo, NtHandle, NtTransport } from './transport';
 import { requireBlockClone } from './volume';
@@ -181,6 +182,8 @@ export async function dedupeRangeNt(
           break;
         }
         const f = e instanceof FsctlError ? e : asFsctlError(e, 'dedupe', [source, d.path], 'dedupe');
+        // marked sparse for a clone that then shared nothing (refused: another volume, say): as it was
+        if (markedSparse && cloned === 0n && dst) markedSparse = !(await unmarkSparse(t, dst));
         out.push({ status: f.code, bytes: cloned, message: f.message, requests, ...(markedSparse ? { markedSparse } : {}) });
       } finally {
         // Cloning into the destination is a write to it: its times go back to what they were.
@@ -204,6 +207,12 @@ export async function dedupeRangeNt(
 async function restoreTimes(t: NtTransport, h: NtHandle, info: NtFileInfo): Promise<void> {
   await t.setBasicInfo(h, { ...info.basic, fileAttributes: 0 });
   if (info.sparse && !(await t.queryInfo(h)).sparse) await t.fsctl(h, FSCTL.FSCTL_SET_SPARSE, null, 0);
+}
+
+/** The sparse attribute taken off again (a file with no holes yet, so its data is unchanged); false where that failed. */
+async function unmarkSparse(t: NtTransport, h: NtHandle): Promise<boolean> {
+  const o = await t.fsctl(h, FSCTL.FSCTL_SET_SPARSE, encodeSetSparse(false), 0).catch(() => undefined);
+  return o?.kind === 'ok';
 }
 
 /** FSCTL_SET_SPARSE on a destination whose source is sparse; a refusal is named. */
