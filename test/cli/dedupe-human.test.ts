@@ -125,7 +125,7 @@ test('skipped ranges on stderr: one line per message, with how many ranges when 
   };
   assert.match(
     dedupeHuman(plan1, classifyProblems(['/m'], []), report),
-    /freed 0 bytes measured \(estimated 8192 \(8 KiB\) for the whole plan, of which 3 ranges \(12288 \(12 KiB\)\) were left alone\)/,
+    /freed 0 bytes measured \(estimated 8192 \(8 KiB\) for the whole plan, of which 3 ranges were left alone: 12288 \(12 KiB\) long in all, holes included\)/,
   );
   // cancelled part way, nothing skipped: the estimate beside the freed figure is still the whole plan's
   const cut: DedupeReport = { ...report, skipped: [], freed: 4096n, cancelled: { groupsDone: 1, groups: 2, countsAtLeast: false } };

@@ -168,7 +168,7 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     assert.equal(await text(page, '.report h2'), 'Result');
     assert.equal(
       await text(page, '.report .freed-why'),
-      'Freed is measured from the file system’s free space before and after; the estimate was for the whole plan. 1 range (6 MiB) had changed since the search and freed nothing. The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
+      'Freed is measured from the file system’s free space before and after; the estimate was for the whole plan. 1 range had changed since the search and freed nothing (6 MiB long, holes included). The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
     );
     await showReport(
       bridge,
@@ -178,7 +178,7 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     );
     assert.equal(
       await text(page, '.report .freed-why'),
-      'Freed is measured from the file system’s free space before and after; the estimate was for the whole plan. 1 range (6 MiB) was refused and freed nothing. 1 range (6 MiB) had changed since the search and freed nothing. The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
+      'Freed is measured from the file system’s free space before and after; the estimate was for the whole plan. 1 range was refused and freed nothing (6 MiB long, holes included). 1 range had changed since the search and freed nothing (6 MiB long, holes included). The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
     );
     await page.close();
   });

@@ -182,13 +182,21 @@ function whyFreedDiffers(freed: bigint, estimated: bigint, nothing: boolean, ref
     refused.length === 0
       ? ''
       : refused.length === 1
-        ? l10n.t('1 range ({0}) was refused and freed nothing.', bytes(refused))
-        : l10n.t('{0} ranges ({1}) were refused and freed nothing.', groupDigits(BigInt(refused.length)), bytes(refused)),
+        ? l10n.t('1 range was refused and freed nothing ({0} long, holes included).', bytes(refused))
+        : l10n.t(
+            '{0} ranges were refused and freed nothing ({1} long in all, holes included).',
+            groupDigits(BigInt(refused.length)),
+            bytes(refused),
+          ),
     changed.length === 0
       ? ''
       : changed.length === 1
-        ? l10n.t('1 range ({0}) had changed since the search and freed nothing.', bytes(changed))
-        : l10n.t('{0} ranges ({1}) had changed since the search and freed nothing.', groupDigits(BigInt(changed.length)), bytes(changed)),
+        ? l10n.t('1 range had changed since the search and freed nothing ({0} long, holes included).', bytes(changed))
+        : l10n.t(
+            '{0} ranges had changed since the search and freed nothing ({1} long in all, holes included).',
+            groupDigits(BigInt(changed.length)),
+            bytes(changed),
+          ),
     l10n.t(
       'The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
     ),

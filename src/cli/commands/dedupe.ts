@@ -207,13 +207,16 @@ export function skippedLines(r: DedupeReport): string[] {
   ];
 }
 
-/** The estimate was the whole plan's: the ranges left alone and their bytes, after it (none: nothing). */
+/**
+ * The estimate was the whole plan's: the ranges left alone and how long they are, after it
+ * (none: nothing). Their length counts holes and zeros, which the estimate does not: said so.
+ */
 function skippedPart(r: DedupeReport): string {
   // a cancelled run freed what its groups done freed; the estimate is still the whole plan's
   if (r.skipped.length === 0) return r.cancelled ? ' for the whole plan' : '';
   const bytes = r.skipped.reduce((t, x) => t + x.length, 0n);
   const n = r.skipped.length;
-  return ` for the whole plan, of which ${n} range${n === 1 ? '' : 's'} (${exactAndHuman(bytes)}) ${n === 1 ? 'was' : 'were'} left alone`;
+  return ` for the whole plan, of which ${n} range${n === 1 ? '' : 's'} ${n === 1 ? 'was' : 'were'} left alone: ${exactAndHuman(bytes)} long${n === 1 ? '' : ' in all'}, holes included`;
 }
 
 /** Skipped-range messages printed on stderr before the rest are summed up in one line. */
