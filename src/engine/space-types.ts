@@ -85,6 +85,12 @@ export interface SpaceTotals {
    * (then `reclaimable` is still a lower bound, and nothing bounds it from above).
    */
   reclaimableBounds: boolean;
+  /**
+   * How many of the files have no known sharing (SpaceFile.sharingUnknown: SMB, SEEK-only maps):
+   * their shared (0) and exclusive (= allocated) bytes, and the unique bytes that include them,
+   * are a convention, not a measurement. Absent when there are none.
+   */
+  sharingUnknownFiles?: number;
 }
 
 /** One file system of the selection (folders on another file system are accounted apart). */

@@ -782,6 +782,7 @@ export async function spaceOf(
       notes: fsNotes,
       ...(exactScan ? { exactScan } : {}),
       ...(g.encodedBytes > 0n ? { encoded: g.encodedBytes } : {}),
+      ...(g.sharingUnknownFiles > 0 ? { sharingUnknownFiles: g.sharingUnknownFiles } : {}),
     };
   });
 
@@ -816,6 +817,7 @@ export async function spaceOf(
     total.reclaimableMax += s.reclaimableMax;
     total.reclaimableExact &&= s.reclaimableExact;
     total.reclaimableBounds &&= s.reclaimableBounds;
+    if (s.sharingUnknownFiles) total.sharingUnknownFiles = (total.sharingUnknownFiles ?? 0) + s.sharingUnknownFiles;
   }
   if (unread > 0) {
     total.reclaimableExact = false;

@@ -226,6 +226,9 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     await e2.dispose();
     assert.equal(thick.files[0].allocated, BigInt(4 * MiB));
     assert.equal(thick.files[0].sharingUnknown, true);
+    // the totals, which include its made-up exclusive bytes, say so too (helper-106's trial)
+    assert.equal(thick.total.sharingUnknownFiles, 1);
+    assert.equal(thick.fileSystems[0].sharingUnknownFiles, 1);
     assert.equal(thick.total.reclaimableExact, false, 'not "exact: no extent of the selection is shared"');
     assert.equal(thick.total.reclaimableMax, BigInt(4 * MiB));
     assert.ok(
@@ -350,6 +353,8 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     const doc = JSON.parse(j.stdout);
     assert.equal(doc.files.length, 3);
     assert.ok(doc.files.every((f: { sharingUnknown?: boolean }) => f.sharingUnknown === true));
+    assert.equal(doc.total.sharingUnknownFiles, 3, 'the totals say how many files their shared/exclusive figures guess for');
+    assert.equal(doc.fileSystems[0].sharingUnknownFiles, 3);
     assert.equal(doc.total.reclaimable, '0');
     assert.equal(doc.total.reclaimableExact, false);
     const bad = cli(['space', top, smb.uri('b', 'proj/nope')], { env });

@@ -44,7 +44,7 @@ smb:// paths are walked over SMB; the server gives only allocated ranges there, 
 sharing is unknown (sharingUnknown, a note, and bounds from 0): the table shows shared and
 exclusive as "unknown" (and the totals over the files whose sharing is known). In JSON such
 a file keeps the numbers as defined (shared 0, exclusive = allocated, its bytes in unique):
-check "sharingUnknown" and the notes before reading them as measured.
+check "sharingUnknown" (and the totals' "sharingUnknownFiles") before reading them as measured.
 The table's "shares" column: how many other files of the selection share extents with the file
 (sharesWithCount). Files outside the selection (a snapshot, a clone elsewhere) are not counted,
 so a file can show shared bytes and 0 here.
@@ -59,7 +59,8 @@ document with the errors), exit 1.
 JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N","sharedInside":"N",
         "sharesWith":[{"path","bytes":"N"}],"sharesWithCount":N,"fileSystem":N,"encoded":"N",...},...],
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
-                "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool},
+                "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool,
+                "sharingUnknownFiles":N (only when some file's sharing is unknown)},
        "fileSystems":[{...the total's members,"filesystem","id","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
@@ -105,7 +106,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
 /** 1 (like du) when some path could not be accounted for, else 0 (notes are not failures: path-problems.ts). */
 const exitStatus = (p: PathProblems): number => (p.failures.length > 0 ? EXIT_FAILURE : EXIT_OK);
 
-const totalsMembers = (t: SpaceTotals): [string, string][] => [
+const totalsMembers = (t: SpaceTotals): [string, string | undefined][] => [
   ['files', String(t.files)],
   ['size', dec(t.size)],
   ['allocated', dec(t.allocated)],
@@ -116,6 +117,7 @@ const totalsMembers = (t: SpaceTotals): [string, string][] => [
   ['reclaimableExact', String(t.reclaimableExact)],
   ['reclaimableMax', dec(t.reclaimableMax)],
   ['reclaimableBounds', String(t.reclaimableBounds)],
+  ['sharingUnknownFiles', t.sharingUnknownFiles === undefined ? undefined : String(t.sharingUnknownFiles)],
 ];
 
 /** One file's row, concatenated directly (the members in this order; 200,000 rows per second matter). */
