@@ -81,6 +81,33 @@ export interface SpaceOptions {
   onFileShared?: (index: number, s: SpaceSharing) => void;
 }
 
+/**
+ * Over SMB the upper figure of what deleting frees counts every byte the files hold (the server
+ * says nothing of sharing), which for a share of snapshots or clones can exceed the whole
+ * volume: per SMB file system, the bytes its volume has in use (total less free, a query that
+ * changes nothing), to cap it. Absent where the server does not say or the query fails.
+ */
+async function smbBytesInUse(
+  groups: Group[],
+  table: FileTable,
+  resolve: (p: string) => Promise<ExtendedBackend>,
+): Promise<Map<Group, bigint>> {
+  const out = new Map<Group, bigint>();
+  for (const [gi, g] of groups.entries()) {
+    if (g.filesystem !== 'smb') continue;
+    let i = 0;
+    while (i < table.count && table.fileSystem[i] !== gi) i++;
+    if (i === table.count) continue;
+    try {
+      const v = await (await resolve(table.path[i])).volume(table.path[i]);
+      if (v.totalBytes !== undefined && v.freeBytes !== undefined) out.set(g, v.totalBytes - v.freeBytes);
+    } catch {
+      /* the figure stays as the files give it */
+    }
+  }
+  return out;
+}
+
 export async function spaceOf(
   resolve: (p: string) => Promise<ExtendedBackend>,
   paths: string[],
@@ -494,6 +521,7 @@ export async function spaceOf(
   // beside an EACCES). Gone, special and changed files hold nothing uncounted.
   const unread = errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).length;
   const exact = unread > 0 ? 'exact for the files that were read: ' : 'exact: ';
+  const inUse = await smbBytesInUse(groups, table, resolve);
   const fileSystems: SpaceFileSystem[] = groups.map((g, gi) => {
     ctx.checkCancelled();
     const s = sweep(g, sets, table.count);
@@ -636,6 +664,10 @@ export async function spaceOf(
       const scanMax = g.scan && !smb ? g.own + g.unplaced - g.kept + g.scan.reclaimableShared : undefined;
       if (scanMax !== undefined && scanMax < t.reclaimableMax) t.reclaimableMax = scanMax;
       if (smb) t.reclaimableBounds = false; // (said "about", below: how the server's file system frees is not known)
+      // (a share holding snapshots counts their data once per copy: no more than the volume holds, though)
+      const used = inUse.get(g);
+      const capped = used !== undefined && used < t.reclaimableMax;
+      if (capped) t.reclaimableMax = used < t.reclaimable ? t.reclaimable : used;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
       if (smb)
@@ -643,7 +675,11 @@ export async function spaceOf(
           `${deleting} frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes ${one ? 'it holds' : 'they hold'}: the SMB ` +
             `server does not say which of ${one ? 'its' : 'their'} blocks are shared, nor how the file system behind it frees them (btrfs frees ` +
             'an extent only whole, so a partly overwritten file frees more than it holds, and compressed data less). ' +
-            "Run 'extent-lens space' on the server itself for the exact figure.",
+            "Run 'extent-lens space' on the server itself for the exact figure." +
+            (capped
+              ? ` The higher figure is the bytes the volume has in use (its size less its free space), less than what the files hold: ` +
+                'they share blocks (snapshots, clones) or are compressed on the server.'
+              : ''),
         );
       else if (g.scan?.unreadable) {
         // (what it could not read may hold the owners it missed: this comes before the other reasons)

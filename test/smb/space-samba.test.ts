@@ -393,4 +393,29 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
     assert.match(out.stdout, /shared unknown, exclusive unknown, unique unknown \(sharing unknown for every file\)/);
     assert.doesNotMatch(out.stdout, /known files|whose sharing is known/);
   });
+
+  test('clones of one file: the higher figure is no more than the volume has in use (a trial saw 218 MiB on 57 MB used)', async () => {
+    const d = join(btrfs.mnt, 'clones');
+    mkdirSync(d);
+    makeDenseFile(join(d, 'orig.img'), 16 * MiB);
+    for (let i = 0; i < 9; i++) execFileSync('cp', ['--reflink=always', join(d, 'orig.img'), join(d, `c${i}.img`)]);
+    execFileSync('chown', ['-R', String(smbUid()), d]);
+    execFileSync('sync');
+    const engine = createEngine();
+    try {
+      const r = await engine.space([smb.uri('b', 'clones')]);
+      const v = await engine.volume(smb.uri('b', 'clones'));
+      const used = v.totalBytes! - v.freeBytes!;
+      assert.equal(r.total.allocated, 160n * BigInt(MiB), 'ten files of 16 MiB as the server gives them');
+      assert.ok(used < 160n * BigInt(MiB), `the volume has less in use (${used})`);
+      assert.equal(r.total.reclaimableMax, used, 'capped at the bytes in use');
+      assert.equal(r.total.reclaimable, 0n);
+      assert.match(
+        r.fileSystems[0].notes.join(' '),
+        /The higher figure is the bytes the volume has in use \(its size less its free space\)/,
+      );
+    } finally {
+      await engine.dispose();
+    }
+  });
 });
