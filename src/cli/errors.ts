@@ -79,7 +79,10 @@ export function hintFor(
     given.fallback !== 'copy' &&
     copyCanFollow(command, f.paths)
   ) {
-    return 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
+    // (over SMB the server makes the copy, and may share blocks for it: Samba on btrfs or XFS does)
+    return f.paths?.some((p) => /^smb:\/\//i.test(p))
+      ? 'add --fallback copy to have the server copy the data instead (holes are kept; whether it shares blocks for the copy, SMB does not show).'
+      : 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
   }
   return undefined;
 }
