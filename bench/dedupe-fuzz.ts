@@ -21,7 +21,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngine, isApplied, type DedupePlan } from '../src/engine';
-import { closeSmbConnections } from '../src/engine/backends/smb';
 import { sambaSkipReason } from '../test/support/samba';
 import { runSeeds, shareOver, type SeedResult } from './lib/fuzz-run';
 import { dataUsed, makeTree, prng, type Prng, type TreeOptions } from './lib/fuzz-tree';
@@ -45,7 +44,7 @@ interface Options extends TreeOptions {
   race?: boolean;
 }
 
-/** Inverts the first block of up to three random destination ranges of `plan` (its paths under `mnt`'s share as local paths). */
+/** Inverts the first block of up to three random destination ranges of `plan` (`local`: a range's path as a path here). */
 function changeSome(rnd: Prng, plan: DedupePlan, local: (p: string) => string): number {
   // (ranges the apply will send: a range the plan leaves alone is never compared)
   const dests = plan.groups
@@ -86,11 +85,11 @@ async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
     const engine = createEngine();
     try {
       const sums = contents(fsys.mnt);
-      const where = smb ? targets.map((t) => smb.uri('data', path.relative(fsys.mnt, t))) : targets;
+      const where = smb ? targets.map((t) => smb.uri(t)) : targets;
       const plan = await engine.findDuplicates(where, { chunk });
       let raced = 0;
       if (o.race) {
-        raced = changeSome(rnd, plan, (p) => (smb ? path.join(fsys.mnt, decodeURIComponent(p.slice(p.indexOf('/data/') + 6))) : p));
+        raced = changeSome(rnd, plan, (p) => (smb ? smb.local(p) : p));
         for (const [p, h] of contents(fsys.mnt)) sums.set(p, h); // what the apply must leave
       }
       const before = dataUsed(o.kind, fsys.mnt);
@@ -115,10 +114,7 @@ async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
       };
     } finally {
       await engine.dispose();
-      if (smb) {
-        await closeSmbConnections();
-        await smb.stop();
-      }
+      await smb?.stop();
     }
   } finally {
     fsys.cleanup();

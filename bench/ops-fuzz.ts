@@ -22,9 +22,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngine, type Engine } from '../src/engine';
-import { closeSmbConnections } from '../src/engine/backends/smb';
-import { sambaSkipReason, type SambaServer } from '../test/support/samba';
-import { runSeeds, shareOver, type SeedResult } from './lib/fuzz-run';
+import { sambaSkipReason } from '../test/support/samba';
+import { runSeeds, shareOver, type SeedResult, type Share } from './lib/fuzz-run';
 import { BLOCK, prng, type Prng } from './lib/fuzz-tree';
 import { makeLoopFs, skipReason, type FsKind } from './lib/loopfs';
 
@@ -91,7 +90,6 @@ async function oneOp(
     }
     return kind;
   } catch (e) {
-    if (kind === 'onto') return `onto:${(e as { code?: string }).code ?? 'no code'}`;
     const code = (e as { code?: string }).code ?? 'no code';
     return `${kind}:${code}`;
   }
@@ -116,7 +114,7 @@ function mismatches(model: Map<string, Buffer>, dir: string): string[] {
 async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
   const rnd = prng(seed);
   const fsys = makeLoopFs(o.kind, o.kind === 'xfs' ? 300 : 256, 'ops-fuzz');
-  let smb: SambaServer | undefined;
+  let smb: Share | undefined;
   try {
     const dir = path.join(fsys.mnt, 'd');
     fs.mkdirSync(dir);
@@ -131,8 +129,8 @@ async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
       model.set(p, b);
     }
     if (o.smb) smb = await shareOver(fsys.mnt, o.kind);
-    const name = (p: string): string => (smb ? smb.uri('data', path.relative(fsys.mnt, p)) : p);
-    const local = (n: string): string => (smb ? path.join(fsys.mnt, decodeURIComponent(n.slice(n.indexOf('/data/') + 6))) : n);
+    const name = (p: string): string => (smb ? smb.uri(p) : p);
+    const local = (n: string): string => (smb ? smb.local(n) : n);
     const engine = createEngine();
     const done = new Map<string, number>();
     const problems: string[] = [];
@@ -145,10 +143,7 @@ async function oneSeed(seed: number, o: Options): Promise<SeedResult> {
       }
     } finally {
       await engine.dispose();
-      if (smb) {
-        await closeSmbConnections();
-        await smb.stop();
-      }
+      await smb?.stop();
     }
     const tally = [...done]
       .sort()
