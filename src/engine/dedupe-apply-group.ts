@@ -114,20 +114,23 @@ export async function applyGroup(
   if (dests.length === 0) return;
   /** Destinations still in play (one that differed or failed gets no further calls). */
   const live = new Set(dests.map((_, i) => i));
-  const noted = new Map<number, DedupeSkipped>();
-  /** Destinations on another volume than the source, as the server answered, none of whose bytes were shared. */
-  const apart: number[] = [];
+  const noted = new Set<number>();
+  /**
+   * Destinations on another volume than the source, as the server answered, none of whose bytes
+   * were shared: what was noted for each.
+   */
+  const apart = new Map<number, DedupeSkipped>();
   const note = (i: number, s: DedupeSkipped): void => {
     live.delete(i);
     if (noted.has(i)) return;
-    noted.set(i, s);
+    noted.add(i);
     t.skipped.push(s);
     if (s.reason === 'differs' || s.reason === 'E_CHANGED') t.differed++; // changed since the scan either way
   };
   /** The last piece that differed, per destination: a next one right after it extends it. */
   const lastDiffer = new Map<number, { s: DedupeSkipped; how: string }>();
   const differs = (i: number, from: bigint, end: bigint, by: DedupeOutcome['differedBy']): void => {
-    if (!noted.has(i)) noted.set(i, { path: dests[i].path, offset: from, length: end - from, reason: 'differs', message: '' });
+    noted.add(i);
     const last = lastDiffer.get(i);
     if (last && last.s.offset + last.s.length === from) {
       last.s.length = end - last.s.offset;
@@ -225,14 +228,15 @@ export async function applyGroup(
             differs(i, from, callEnd, o.differedBy);
             return;
           }
-          if (CROSS_VOLUME.has(o.status) && o.bytes === 0n && from === dests[i].offset && !noted.has(i)) apart.push(i);
-          note(i, {
+          const s: DedupeSkipped = {
             path: dests[i].path,
             offset: from,
             length: dests[i].offset + g.length - from,
             reason: o.status,
             message: o.message ?? o.status,
-          });
+          };
+          if (CROSS_VOLUME.has(o.status) && o.bytes === 0n && from === dests[i].offset && !noted.has(i)) apart.set(i, s);
+          note(i, s);
         });
         sent(len * BigInt(batch.length));
         if (out.some((o) => o.status === 'E_CANCELLED')) ctx.checkCancelled();
@@ -242,9 +246,10 @@ export async function applyGroup(
   // (Samba: another btrfs subvolume or snapshot; Windows: another drive) may share among
   // themselves: the first of them is their source, and only it stays reported as left alone.
   // (Each round leaves one out, so a copy on a third volume ends this in at most as many rounds.)
-  if (apart.length > 1) {
-    for (const i of apart.slice(1)) t.skipped.splice(t.skipped.indexOf(noted.get(i)!), 1);
-    await applyGroup(b, { ...g, ranges: apart.map((i) => dests[i]) }, ctx, t, () => undefined);
+  if (apart.size > 1) {
+    const [, ...others] = apart.values(); // (the first stays reported: it becomes their source)
+    for (const s of others) t.skipped.splice(t.skipped.indexOf(s), 1);
+    await applyGroup(b, { ...g, ranges: [...apart.keys()].map((i) => dests[i]) }, ctx, t, () => undefined);
   }
   // A destination shared in full whose range already shared some of the source's blocks: the
   // kernel counts those bytes as deduped again; they were shared before.
