@@ -6,6 +6,7 @@
 
 import type { FsctlError } from '../engine';
 import { CLONE_IMPOSSIBLE_CODES, NAME_TAKEN_CODES } from '../protocol/error-codes';
+import { isSmbUri } from '../protocol/shown-path';
 import { escapeControls } from './format';
 import { obj, str } from './json';
 import { UsageError } from './usage-error';
@@ -80,7 +81,7 @@ export function hintFor(
     copyCanFollow(command, f.paths)
   ) {
     // (over SMB the server makes the copy, and may share blocks for it: Samba on btrfs or XFS does)
-    return f.paths?.some((p) => /^smb:\/\//i.test(p))
+    return f.paths?.some(isSmbUri)
       ? 'add --fallback copy to have the server copy the data instead (holes are kept; whether it shares blocks for the copy, SMB does not show).'
       : 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
   }
@@ -93,7 +94,7 @@ export function hintFor(
  * engine refuses both (operations.ts rangeFallback, acrossShareAndLocal), so no hint leads there.
  */
 function copyCanFollow(command: 'clone' | 'clone-range', paths: readonly string[] = []): boolean {
-  const onShare = paths.filter((p) => /^smb:\/\//i.test(p)).length;
+  const onShare = paths.filter(isSmbUri).length;
   if (onShare === 0) return true;
   return command === 'clone' && onShare === paths.length;
 }
