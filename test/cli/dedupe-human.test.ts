@@ -196,3 +196,31 @@ test('the command to measure again later is quoted once, so it can be copied: a 
   const plain = dedupeHuman(plan, classifyProblems(['smb://u@h/s'], []), report('smb://u@h/s/a.bin'));
   assert.match(plain, /; 'extent-lens volume smb:\/\/u@h\/s\/a\.bin' shows it now/);
 });
+
+test('the total line says how much of the duplicate data is already shared (a reflinked backup chain: all of it)', () => {
+  // two days of a chain made with cp --reflink: every copy already at the source's blocks
+  const chain: DedupeGroup = {
+    ...group(0),
+    warnings: [],
+    ranges: [
+      { path: '/b/day1/vm.img', offset: 0n },
+      { path: '/b/day2/vm.img', offset: 0n, alreadyShared: true },
+    ],
+    candidateBytes: 1n << 20n,
+    alreadySharedBytes: 1n << 20n,
+  };
+  const plan: DedupePlan = {
+    groups: [chain],
+    total: { groups: 1, candidateBytes: 1n << 20n, netSaving: 0n, netSavingMin: 0n, files: 2, hashedBytes: 1n << 20n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  assert.match(
+    dedupeHuman(plan, classifyProblems(['/b'], [])),
+    /^total: 1 group \(2 files examined\), duplicate 1048576 \(1 MiB\), of which already shared 1048576 \(1 MiB\), net saving 0 bytes /m,
+  );
+  // nothing already shared: the line as before
+  const copies = { ...plan, groups: [{ ...chain, alreadySharedBytes: 0n, netSaving: 1n << 20n }] };
+  assert.match(dedupeHuman(copies, classifyProblems(['/b'], [])), /^total: 1 group \(2 files examined\), duplicate 1048576 \(1 MiB\), net saving 0 bytes /m);
+});

@@ -297,9 +297,14 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   lines.push(...warnings.slice(0, MAX_WARNING_LINES));
   if (warnings.length > MAX_WARNING_LINES)
     lines.push(`warning: ${warnings.length - MAX_WARNING_LINES} more warnings on the groups above (--json lists them all)\n`);
+  // Of the duplicate bytes, those already at the source's place (clones, a reflinked backup
+  // chain): said beside them, as the view does, so "duplicate N, net saving 0" is not left to
+  // read as data that could not be shared.
+  const already = plan.groups.reduce((sum, g) => sum + (g.alreadySharedBytes ?? 0n), 0n);
   lines.push(
     `total: ${t.groups} group${t.groups === 1 ? '' : 's'} (${t.files} file${t.files === 1 ? '' : 's'} examined), ` +
-      `duplicate ${exactAndHuman(t.candidateBytes)}, net saving ${exactAndHuman(t.netSaving)}` +
+      `duplicate ${exactAndHuman(t.candidateBytes)}${already > 0n ? `, of which already shared ${exactAndHuman(already)}` : ''}, ` +
+      `net saving ${exactAndHuman(t.netSaving)}` +
       (cannot.length > 0
         ? cannot.length === plan.groups.length
           ? ' (this file system cannot share blocks: see the first line)'
