@@ -231,6 +231,35 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
     }
   });
 
+  test('without root, compressed data a file holds alone counts in what deleting frees (the bytes referenced, as the note says)', async () => {
+    // A compressed VM image that nothing else references: its bytes are exclusive, and the
+    // estimate without root ("about A to B, by the bytes they reference") starts from them. It
+    // once left unshared compressed extents out of A: "about 568 KiB" for 30 MiB exclusive, 33 MiB freed.
+    const d = freshDir(t, 'compressed-alone');
+    execFileSync('btrfs', ['property', 'set', d, 'compression', 'zstd']);
+    fs.writeFileSync(path.join(d, 'vm.img'), Buffer.alloc(4 * MiB, 'block of a disk image\n'));
+    randomFile(path.join(d, 'plain'), 256 * 1024); // random data: btrfs stores it uncompressed
+    execFileSync('btrfs', ['filesystem', 'sync', t.mountPoint]);
+    for (const p of [path.dirname(t.mountPoint), t.mountPoint]) fs.chmodSync(p, 0o755);
+    const engine = createEngine();
+    try {
+      let r: SpaceResult;
+      process.seteuid!(65534);
+      try {
+        r = await engine.space([d]);
+      } finally {
+        process.seteuid!(0);
+      }
+      assert.equal(r.total.reclaimableExact, false);
+      assert.equal(r.total.exclusive, 4n * BigInt(MiB) + 256n * 1024n);
+      assert.ok((r.fileSystems[0].encoded ?? 0n) > 0n, 'vm.img is compressed');
+      assert.equal(r.total.reclaimable, r.total.exclusive, r.fileSystems[0].notes.join('\n'));
+      assert.equal(r.total.reclaimableMax, r.total.unique);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   test('exact as root: whole extents (a partly overwritten file) and compressed ones at their size on disk, as freed', async () => {
     const d = freshDir(t, 'whole');
     // 8 MiB in one write, then 1 MiB of it rewritten: the first extent stays whole until the
