@@ -430,7 +430,7 @@ export function heldOutsideExtents(blockBytes: bigint, p: PackedExtents, blockSi
  * Bytes of extents past the end of the file's last block (it is allocated whole): space
  * preallocated beyond EOF (fallocate --keep-size, XFS speculative preallocation). Extents in
  * offset order, read through `offsetAt`/`endAt` so the CLI's packed columns and the inspector's
- * model count them the same way.
+ * model count them the same way. `counts` picks which extents count (default: all).
  */
 export function bytesPastEof(
   size: bigint,
@@ -438,6 +438,7 @@ export function bytesPastEof(
   count: number,
   offsetAt: (i: number) => bigint,
   endAt: (i: number) => bigint,
+  counts: (i: number) => boolean = () => true,
 ): bigint {
   const bs = BigInt(blockSize > 0 ? blockSize : 1);
   const eof = ((size + bs - 1n) / bs) * bs;
@@ -447,7 +448,7 @@ export function bytesPastEof(
     const o = offsetAt(i);
     const end = endAt(i);
     if (end <= eof) break;
-    past += end - (o > eof ? o : eof);
+    if (counts(i)) past += end - (o > eof ? o : eof);
   }
   return past;
 }

@@ -68,6 +68,12 @@ export interface WireSummary {
    */
   pastEof?: U64String;
   /**
+   * The part of `pastEof` in extents that are not unwritten (XFS's speculative preallocation
+   * is delayed allocation until written back; a written extent can straddle EOF): not data,
+   * though `allocated - unwrittenBytes` includes it. Absent when none.
+   */
+  pastEofData?: U64String;
+  /**
    * Every extent is inline: the file system keeps the data in its metadata (btrfs, a small
    * file), with no block of its own, though FIEMAP gives one block and du counts it.
    */
@@ -646,6 +652,7 @@ export function isWireSummary(v: unknown): v is WireSummary {
     (v.pending === undefined || typeof v.pending === 'boolean') &&
     (v.truncatedAt === undefined || isU64String(v.truncatedAt)) &&
     (v.pastEof === undefined || isU64String(v.pastEof)) &&
+    (v.pastEofData === undefined || isU64String(v.pastEofData)) &&
     (v.inline === undefined || typeof v.inline === 'boolean') &&
     (v.notes === undefined || (Array.isArray(v.notes) && v.notes.length <= 16 && v.notes.every((n) => isStr(n, 4096))))
   );

@@ -198,6 +198,8 @@ export class MapModel implements ExportSource {
     if (this.truncatedAt !== undefined) s.truncatedAt = toWire(this.truncatedAt);
     const past = this.pastEofBytes();
     if (past > 0n) s.pastEof = toWire(past);
+    const pastData = past > 0n ? this.pastEofBytes(false) : 0n;
+    if (pastData > 0n) s.pastEofData = toWire(pastData);
     if (this.allInline()) s.inline = true;
     const notes = [...this.notes];
     if (past > 0n) notes.push(pastEofNote(past, this.size));
@@ -217,13 +219,16 @@ export class MapModel implements ExportSource {
    * Bytes of extents past the end of the file's last block (it is allocated whole), as the CLI's
    * map counts them (src/cli/commands/map-packed.ts, pastEndOfFile): preallocated beyond EOF.
    */
-  pastEofBytes(): bigint {
+  pastEofBytes(unwritten?: boolean): bigint {
     return bytesPastEof(
       this.size,
       this.blockSize,
       this.count,
       (i) => this.offsetAt(i),
       (i) => this.endAt(i),
+      // undefined: every extent; false: those not unwritten (delalloc, written), which
+      // `allocated - unwrittenBytes` would otherwise count as data
+      unwritten === undefined ? undefined : (i) => ((this.col.flagBits[i] & EXTENT_FLAG.UNWRITTEN) !== 0) === unwritten,
     );
   }
 

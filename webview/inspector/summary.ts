@@ -51,7 +51,10 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
   const counting = l10n.t('counting…');
   const unwritten = BigInt(s.unwrittenBytes);
   const pastEof = BigInt(s.pastEof ?? '0');
-  const dataBytes = alloc > unwritten ? alloc - unwritten : 0n;
+  // extents past EOF that are not unwritten (XFS's speculative delalloc) are not data either:
+  // SEEK_DATA never reports past the end of the file
+  const notData = unwritten + BigInt(s.pastEofData ?? '0');
+  const dataBytes = alloc > notData ? alloc - notData : 0n;
   const bytes = (v: bigint): string => l10n.t('{0} bytes ({1})', groupDigits(v), humanBytes(v));
   // An SMB server (and Windows without retrieval pointers) reports allocated ranges only.
   const rangesOnly = s.source === 'allocated-ranges';
