@@ -57,6 +57,18 @@ export function percentOf(part: bigint, whole: bigint): string {
   return `${tenths / 10n}.${tenths % 10n}%`;
 }
 
+/**
+ * `part / whole` as a number in 0..1 for fractionPercent: exactly 0 or 1 only when it is, so a
+ * few KiB of holes in a large image read "<0.1%", not "0.0%" (millionths alone would cut them to 0).
+ */
+export function fractionOf(part: bigint, whole: bigint): number {
+  if (whole <= 0n || part <= 0n) return 0;
+  if (part >= whole) return 1;
+  // truncated millionths stay below 1 for a part below the whole; only 0 needs the double
+  const f = Number((part * 1_000_000n) / whole) / 1_000_000;
+  return f > 0 ? f : Math.max(Number(part) / Number(whole), Number.MIN_VALUE);
+}
+
 /** A fraction (0..1) as percent digits without the sign, by percentOf's rule: "12.5", ">99.9", "<0.1". */
 export function fractionPercent(f: number): string {
   const tenths = Math.round(f * 1000);

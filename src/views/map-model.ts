@@ -19,6 +19,7 @@
 import { bytesPastEof, EXTENT_FLAG, extentFlagNames } from '../engine/map-format';
 import type { Extent, ExtentFlag, ExtentMap, VolumeInfo } from '../engine';
 import { MAX_BINS, toWire } from '../protocol/messages';
+import { fractionOf } from '../protocol/format';
 import type { HostMessage, WebviewMessage, WireExtent, WireSummary, WireWindow } from '../protocol/messages';
 import { Binner } from './map-bins';
 import { columnsOf, firstEndingAfter, firstStartingAtOrAfter, join, type Columns, type PackedMapInput } from './map-columns';
@@ -178,7 +179,7 @@ export class MapModel implements ExportSource {
   summary(): WireSummary {
     const v = this.volume;
     const span = this.truncatedAt !== undefined && this.truncatedAt < this.size ? this.truncatedAt : this.size;
-    const ratio = span > 0n ? Number((clampBig(this.holeBytes, 0n, span) * 1_000_000n) / span) / 1_000_000 : 0;
+    const ratio = fractionOf(clampBig(this.holeBytes, 0n, span), span);
     const s: WireSummary = {
       path: this.path,
       name: this.name,

@@ -17,6 +17,7 @@
 
 import type { Engine, PackedExtentMap, VolumeInfo } from '../engine';
 import { EXTENT_CLASSES, toWire, type WireSummary, type WireWindow } from '../protocol/messages';
+import { fractionOf } from '../protocol/format';
 import { MapModel } from './map-model';
 
 /** Bounded, windowed reads of one file. */
@@ -129,7 +130,7 @@ export function pendingSummary(
     name: file.name,
     size: toWire(file.size),
     allocated: toWire(allocated),
-    sparseRatio: file.size > 0n ? Number((holes * 1_000_000n) / file.size) / 1_000_000 : 0,
+    sparseRatio: fractionOf(holes, file.size),
     extentCount: overview.extentCount,
     sharedBytes: '0',
     unwrittenBytes: '0',
