@@ -30,6 +30,9 @@ import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 import { withoutRanges } from './byte-ranges';
 
+/** The largest file offset (and size): 2^63 - 1. */
+const MAX_OFF = (1n << 63n) - 1n;
+
 const CHUNK = 1 << 20;
 /** Runs are read again and punched in pieces of this size (or one block, if larger). */
 const VERIFY = 64 << 10;
@@ -186,8 +189,17 @@ export async function digHoles(
      * zeros. A partial last block counts as zero only if everything read of it is zero (the file
      * may have grown into it meanwhile); it is punched to its end, past the end of the file.
      */
-    const verifyPiece = async (offset: bigint, length: number): Promise<void> => {
-      const span = Number(((offset + BigInt(length) + B - 1n) / B) * B - offset);
+    const verifyPiece = async (offset: bigint, whole: number): Promise<void> => {
+      let length = whole;
+      let span = Number(((offset + BigInt(length) + B - 1n) / B) * B - offset);
+      // A file of the largest size (2^63 - 1) ends inside a block that ends at 2^63, past what
+      // pread and fallocate may reach (EINVAL, EFBIG): that block can never be freed (a punch
+      // stops short of its end, so it would only write zeros into it), so it is left alone.
+      if (offset + BigInt(span) > MAX_OFF) {
+        span = Number(((MAX_OFF - offset) / B) * B);
+        length = Math.min(length, span);
+        if (span === 0) return;
+      }
       const n = await read(again, offset, span);
       let start = -1;
       const flush = async (to: number): Promise<void> => {
