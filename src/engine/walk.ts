@@ -24,7 +24,7 @@ import { packExtents, type PackedExtentMap } from './map-format';
 import { childPath, fromOsBytes, osPath } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
 import { outermost } from './selection-paths';
-import type { Operation } from './types';
+import type { ByteRange, Operation } from './types';
 
 /** A path the walk could not use (the walk went on without it). */
 export interface WalkError {
@@ -142,9 +142,14 @@ export class FilesMet {
 }
 
 /** A file's whole map in the engine map format, through any backend (packed where it maps packed). */
-export async function wholeMap(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
-  if (b.extentMapPacked) return b.extentMapPacked(p, undefined, ctx);
-  const { extents, ...rest } = await b.extentMap(p, undefined, ctx);
+export function wholeMap(b: ExtendedBackend, p: string, ctx: EngineContext): Promise<PackedExtentMap> {
+  return windowMap(b, p, undefined, ctx);
+}
+
+/** The extents of `p` that meet `window` (undefined: the whole file), like wholeMap. */
+export async function windowMap(b: ExtendedBackend, p: string, window: ByteRange | undefined, ctx: EngineContext): Promise<PackedExtentMap> {
+  if (b.extentMapPacked) return b.extentMapPacked(p, window, ctx);
+  const { extents, ...rest } = await b.extentMap(p, window, ctx);
   return { ...rest, packed: packExtents(extents) };
 }
 
