@@ -138,6 +138,11 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
 
     /** The volume cannot share blocks: a copy whatever the destination. */
     const copyOnly = copy;
+    // A copy writes bytes, so it has no block-size rule (the CLI's --fallback copy neither):
+    // once the copy is chosen, offsets and the length are checked as for any byte range.
+    const copyRule = t('A copy has no block-size rule: any offset and length.');
+    const unit = (): number => (copy ? 1 : blockSize);
+    const ruleNow = (): string => (copy ? copyRule : rule);
     let sourceOffset = 0n;
     let target = source;
     let sameFile = true;
@@ -152,11 +157,13 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       async () => {
         const text = await flow.input({
           step: 1,
-          prompt: t('Source offset in {0} ({1}). {2}', shownName(source), bytesText(sourceSize, t), rule),
+          // (asked before the destination: aligned unless nothing on this volume can be cloned,
+          // so that a clone chosen after a Back never starts from an unaligned offset)
+          prompt: t('Source offset in {0} ({1}). {2}', shownName(source), bytesText(sourceSize, t), copyOnly ? copyRule : rule),
           value: '0',
-          validate: (v) => checkOffset(v, blockSize, { limit: sourceSize, what: 'source' }, t).error,
+          validate: (v) => checkOffset(v, copyOnly ? 1 : blockSize, { limit: sourceSize, what: 'source' }, t).error,
         });
-        sourceOffset = checkOffset(text, blockSize, { limit: sourceSize, what: 'source' }, t).value!;
+        sourceOffset = checkOffset(text, copyOnly ? 1 : blockSize, { limit: sourceSize, what: 'source' }, t).value!;
       },
       async () => {
         const pick = await flow.pick({ step: 2, items: [same, other], placeholder: t('Destination file') });
@@ -206,22 +213,22 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
         const dstOpts = { what: 'destination' as const, sourceOffset: sameFile ? sourceOffset : undefined };
         const text = await flow.input({
           step: 3,
-          prompt: t('Destination offset in {0} ({1}). {2}', shownName(target), bytesText(destinationSize, t), rule),
+          prompt: t('Destination offset in {0} ({1}). {2}', shownName(target), bytesText(destinationSize, t), ruleNow()),
           // within one file, suggest the first block past the end (no overlap, the file grows)
-          value: sameFile ? alignUp(sourceSize, blockSize).toString() : '0',
-          validate: (v) => checkOffset(v, blockSize, dstOpts, t).error,
+          value: sameFile ? alignUp(sourceSize, unit()).toString() : '0',
+          validate: (v) => checkOffset(v, unit(), dstOpts, t).error,
         });
-        targetOffset = checkOffset(text, blockSize, dstOpts, t).value!;
+        targetOffset = checkOffset(text, unit(), dstOpts, t).value!;
       },
       async () => {
-        const ctx = { blockSize, sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset, destinationSize };
+        const ctx = { blockSize: unit(), sourceSize, sourceOffset, sameFile, destinationOffset: targetOffset, destinationSize };
         // the longest length valid for these offsets: to the source's end, never overlapping;
         // where none is (a partial block that would land inside the destination), the length
         // to the source's end, so that the box says at once why it cannot be cloned there
         const longest = maxLength(ctx) || lengthToEof(sourceSize, sourceOffset);
         const text = await flow.input({
           step: 4,
-          prompt: lengthPrompt(ctx, rule, t),
+          prompt: lengthPrompt(ctx, ruleNow(), t),
           value: longest.toString(),
           validate: (v) => checkLength(v, ctx, t).error,
         });

@@ -889,6 +889,26 @@ describe('clone flow', { skip: fsSkip }, () => {
     const data = fs.readFileSync(f);
     assert.ok(data.subarray(0, 64 * 1024).every((b) => b === 0x22), 'the range was copied into place');
     assert.equal(data.length, 128 * 1024);
+
+    // a copy has no block-size rule: any offsets and length (a trial: "100000 is not a multiple of the block size")
+    state.inputBoxes = [];
+    state.inputAnswers = ['65637', '1000', '777'];
+    state.quickPickAnswers = ['Same file'];
+    state.answers = [
+      { match: /cannot share blocks/, answer: 'Copy the Range Instead' },
+      { match: /^Replace bytes 1,000–1,777 of .*range-ext4\.img with bytes 65,637–66,414 of /, answer: 'Copy the Range' },
+    ];
+    try {
+      const r = (await exec('extentLens.cloneRange', Uri.file(f))) as { fellBack?: boolean; bytes: bigint } | undefined;
+      assert.ok(r, JSON.stringify(state.messages.slice(before)));
+      assert.equal(r.bytes, 777n);
+    } finally {
+      state.answers = [];
+    }
+    assert.match(state.inputBoxes[0].prompt ?? '', /A copy has no block-size rule/);
+    const after = fs.readFileSync(f);
+    assert.deepEqual(after.subarray(1000, 1777), data.subarray(65637, 66414));
+    assert.ok(after.subarray(0, 1000).every((b) => b === 0x22) && after.subarray(1777, 65536).every((b) => b === 0x22));
   });
 
   // A trial: a destination on another file system was taken at step 2, then came the offsets,
@@ -926,6 +946,22 @@ describe('clone flow', { skip: fsSkip }, () => {
       assert.ok(r, JSON.stringify(state.messages.slice(before)));
       assert.equal(r.fellBack, true);
       assert.ok(fs.readFileSync(dst).every((b) => b === 0x33), 'the range was copied into place');
+      // once the copy is chosen, the destination offset and the length need no alignment
+      fs.writeFileSync(src, Buffer.concat([Buffer.alloc(32 * 1024, 0x55), Buffer.alloc(32 * 1024, 0x66)]));
+      state.inputBoxes = [];
+      state.inputAnswers = ['28k', '100', '5000'];
+      state.quickPickAnswers = ['Another file…'];
+      state.answers = [
+        { match: /another file system/, answer: 'Copy the Range Instead' },
+        { match: /^Replace bytes 100–5,100 of .*range-across-dst\.img/, answer: 'Copy the Range' },
+      ];
+      const r2 = (await exec('extentLens.cloneRange', Uri.file(src))) as { bytes: bigint } | undefined;
+      assert.ok(r2, JSON.stringify(state.messages.slice(before)));
+      assert.equal(r2.bytes, 5000n);
+      assert.match(state.inputBoxes[1].prompt ?? '', /A copy has no block-size rule/);
+      const d = fs.readFileSync(dst);
+      assert.ok(d.subarray(100, 4196).every((b) => b === 0x55) && d.subarray(4196, 5100).every((b) => b === 0x66));
+      assert.ok(d.subarray(0, 100).every((b) => b === 0x33) && d.subarray(5100).every((b) => b === 0x33));
     } finally {
       state.answers = [];
       state.openDialogAnswer = undefined;
