@@ -147,7 +147,12 @@ export function wholeMap(b: ExtendedBackend, p: string, ctx: EngineContext): Pro
 }
 
 /** The extents of `p` that meet `window` (undefined: the whole file), like wholeMap. */
-export async function windowMap(b: ExtendedBackend, p: string, window: ByteRange | undefined, ctx: EngineContext): Promise<PackedExtentMap> {
+export async function windowMap(
+  b: ExtendedBackend,
+  p: string,
+  window: ByteRange | undefined,
+  ctx: EngineContext,
+): Promise<PackedExtentMap> {
   if (b.extentMapPacked) return b.extentMapPacked(p, window, ctx);
   const { extents, ...rest } = await b.extentMap(p, window, ctx);
   return { ...rest, packed: packExtents(extents) };
