@@ -39,7 +39,8 @@ export interface MapLimit {
 
 /** Positional I/O on descriptors with exact 64-bit offsets (node's fs.writeSync ignores bigint positions). */
 export interface PositionalIo {
-  pread(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string): number;
+  /** `operation` names a failure (copy by default; dig-holes reads with it too). */
+  pread(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string, operation?: Operation): number;
   pwrite(fd: number, buf: Uint8Array, length: number, offset: bigint, path: string): number;
   ftruncate(fd: number, size: bigint, path: string): void;
   /** Deallocate [offset, offset+length) keeping the size; `operation` names a failure (dig-holes by default). */

@@ -376,15 +376,19 @@ export async function resolveDestination(
       if (existing.kind !== 'file') throw notRegularError(operation, final, existing.kind, existing.missingCode);
       // by identity; where there is none (a server without file indexes), at least the same path
       const itself = sourceInfo?.fileId && existing.fileId ? existing.fileId === sourceInfo.fileId : source === destination;
-      if (itself)
+      if (itself) {
+        // another name only where the file system says so ("./a" for "a" is the same name)
+        const named = local && entryOf(final, local);
+        const sameName = source === destination || (named !== undefined && named === entryOf(source, local!));
         throw new FsctlError({
           operation,
           code: 'E_BAD_INPUT',
           paths: [source, final],
           message:
             `${operation}: the destination ${final} is the source itself (E_BAD_INPUT)` +
-            `${source === destination ? '' : ': the same file under another name (a hard link, or a link to it)'}; overwriting it would destroy the data.`,
+            `${sameName ? '' : ': the same file under another name (a hard link, or a link to it)'}; overwriting it would destroy the data.`,
         });
+      }
       if (dfs.checkWritable) await openableForWriting(operation, final, dfs.checkWritable);
       else if (local) {
         checkWritable(operation, final, local);
@@ -402,6 +406,15 @@ function realFolder(operation: Operation, dir: string, local: LocalNames): strin
     return local.realpath(dir);
   } catch (e) {
     throw nodeFsError(operation, e, [dir]);
+  }
+}
+
+/** A name as the file system resolves its folder: the real folder and the last component. */
+function entryOf(path: string, local: LocalNames): string | undefined {
+  try {
+    return nodePath.join(local.realpath(nodePath.dirname(path)), nodePath.basename(path));
+  } catch {
+    return undefined; // (gone: compared as unknown, never equal)
   }
 }
 

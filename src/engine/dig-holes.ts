@@ -118,7 +118,7 @@ export async function digHoles(
 
     const read = async (into: Uint8Array, offset: bigint, length: number): Promise<number> => {
       calls++;
-      if (f && io) return io.pread(f.fd, into, length, offset, path);
+      if (f && io) return io.pread(f.fd, into, length, offset, path, 'dig-holes');
       if (backend.read) return backend.read(path, offset, into.subarray(0, length));
       throw new FsctlError({
         operation: 'dig-holes',

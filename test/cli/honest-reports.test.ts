@@ -150,6 +150,16 @@ describe('extent-lens reports what happened', { skip }, () => {
       if (dest === b) assert.match(r.stderr, /the same file under another name \(a hard link, or a link to it\)/);
       else assert.doesNotMatch(r.stderr, /another name/);
     }
+    // the same name written another way ("./same.bin", "sub/../same.bin" with sub a folder) is no other name (a trial)
+    fs.mkdirSync(path.join(xfs.mnt, 'sub'), { recursive: true });
+    for (const [src, dest] of [
+      ['same.bin', './same.bin'],
+      ['same.bin', 'sub/../same.bin'],
+    ]) {
+      const r = cli(['copy', src, dest, '--on-existing', 'overwrite'], { cwd: xfs.mnt });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /is the source itself \(E_BAD_INPUT\); overwriting/);
+    }
     assert.ok(fs.readFileSync(a).equals(pattern(4096)));
   });
 

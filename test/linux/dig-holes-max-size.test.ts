@@ -26,11 +26,16 @@ describe('dig-holes at the largest file size (2^63 - 1) on xfs', { skip: skipRea
     // data at 0, a zero block at 4096, and the last 4095 bytes (to 2^63 - 1) zeros
     execFileSync('xfs_io', [
       '-f',
-      '-c', `truncate ${MAX}`,
-      '-c', 'pwrite -q -S 0x5a 0 4096',
-      '-c', 'pwrite -q -S 0 4096 4096',
-      '-c', `pwrite -q -S 0 ${MAX - 4095n} 4095`,
-      '-c', 'fsync',
+      '-c',
+      `truncate ${MAX}`,
+      '-c',
+      'pwrite -q -S 0x5a 0 4096',
+      '-c',
+      'pwrite -q -S 0 4096 4096',
+      '-c',
+      `pwrite -q -S 0 ${MAX - 4095n} 4095`,
+      '-c',
+      'fsync',
       f,
     ]);
     assert.equal(fs.statSync(f, { bigint: true }).size, MAX);

@@ -146,7 +146,7 @@ export class LinuxHoles extends LinuxMaps {
           said.push(
             `zeroed by punching a hole: ${before.allocated - after.allocated} bytes of the file's blocks in the range were deallocated (measured)` +
               (before.unwritten > 0n
-                ? `; the range held ${before.unwritten} bytes of preallocated (unwritten) space, which keepAllocated (the CLI's \`zero --keep-allocated\`, as \`fallocate -z\`) keeps`
+                ? `; the range held ${before.unwritten} bytes of preallocated (unwritten) space, which zeroing that keeps the allocation (\`extent-lens zero --keep-allocated\`, as \`fallocate -z\`) keeps`
                 : ''),
           );
         return {

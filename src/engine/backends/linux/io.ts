@@ -55,9 +55,9 @@ const UNCANCELLED: OpContext = { checkCancelled: () => undefined, progress: () =
 export class LinuxIo extends LinuxCopies {
   /** pread/pwrite/ftruncate/punch with exact 64-bit offsets, for sparse-copy and dig-holes. */
   override readonly io: PositionalIo = {
-    pread: (fd, buf, length, offset, p) => {
+    pread: (fd, buf, length, offset, p, operation = 'copy') => {
       const n = big(this.libc.pread(fd, buf, length, offset));
-      if (n < 0n) throw this.fail('copy', 'pread', [p]);
+      if (n < 0n) throw this.fail(operation, 'pread', [p]);
       return Number(n);
     },
     pwrite: (fd, buf, length, offset, p) => {
