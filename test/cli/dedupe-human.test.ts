@@ -224,3 +224,35 @@ test('the total line says how much of the duplicate data is already shared (a re
   const copies = { ...plan, groups: [{ ...chain, alreadySharedBytes: 0n, netSaving: 1n << 20n }] };
   assert.match(dedupeHuman(copies, classifyProblems(['/b'], [])), /^total: 1 group \(2 files examined\), duplicate 1048576 \(1 MiB\), net saving 0 bytes /m);
 });
+
+test('groups whose copies all share the source’s blocks already: one line after the table, not a row each (a trial: 947 groups, 2,035 lines)', () => {
+  const settled = (i: number): DedupeGroup => ({
+    ...group(i),
+    warnings: [],
+    ranges: [
+      { path: `/b/day1/f${i}`, offset: 0n },
+      { path: `/b/day2/f${i}`, offset: 0n, alreadyShared: true },
+    ],
+    alreadySharedBytes: 4096n,
+  });
+  const worth: DedupeGroup = { ...group(99), warnings: [], netSaving: 4096n, netSavingMin: 4096n, alreadySharedBytes: 0n };
+  const plan: DedupePlan = {
+    groups: [worth, ...Array.from({ length: 30 }, (_, i) => settled(i))],
+    total: { groups: 31, candidateBytes: 31n * 4096n, netSaving: 4096n, netSavingMin: 4096n, files: 62, hashedBytes: 0n },
+    errors: [],
+    notes: [],
+    durationMs: 1,
+  };
+  const out = dedupeHuman(plan, classifyProblems(['/b'], []));
+  assert.doesNotMatch(out, /day2\/f/, 'no row of a settled group');
+  assert.match(out, /\/m\/b99/);
+  assert.match(
+    out,
+    /^and 30 groups of identical data whose copies already share the source's blocks \(clones, reflinked copies: 122880 \(120 KiB\)\): nothing to gain, not listed \(--json lists them\)$/m,
+  );
+  // only such groups: the line alone, never "no duplicate data found"
+  const only = { ...plan, groups: plan.groups.slice(1), total: { ...plan.total, groups: 30, netSaving: 0n, netSavingMin: 0n } };
+  const alone = dedupeHuman(only, classifyProblems(['/b'], []));
+  assert.match(alone, /^30 groups of identical data whose copies already share/m);
+  assert.doesNotMatch(alone, /no duplicate data found|^group /m);
+});
