@@ -746,8 +746,10 @@ export async function spaceOf(
           `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (${name} counts them in the block count, du too): ` +
           (g.filesystem === 'ext4'
             ? 'extent-tree blocks (files in many extents). '
-            : 'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks (reserved by writes ' +
-              'into shared data, released after a while). ') +
+            : 'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks. Staging blocks are ' +
+              'most of it after writes into shared (reflinked) data: XFS reserves them for more writes and gives them back by ' +
+              'itself (its background reclaim, every fs.xfs.speculative_prealloc_lifetime seconds, 300 by default), so a file ' +
+              'written a few minutes ago can count far more here than it will. ') +
           "No map shows them and they are no file's data, so allocated, shared, " +
           "exclusive and unique leave them out; they are each file's alone, so what deleting frees counts them" +
           (g.beyondKept > 0n ? ` (not the ${g.beyondKept} bytes of files that a hard link outside the selection keeps).` : '.'),

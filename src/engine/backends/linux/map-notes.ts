@@ -18,7 +18,11 @@ export function heldNote(blockBytes: bigint, more: bigint, filesystem: string): 
   return (
     `${filesystem} counts ${blockBytes} bytes in use for this file (its block count) but SEEK_DATA finds data in ` +
     `${dataBlockBytes} bytes of blocks: the other ${more} bytes are held for it outside its data ranges (${what}), which ` +
-    `read as zeros and which SEEK_DATA reports as holes, so the map cannot place them; du counts them.`
+    (filesystem === 'tmpfs'
+      ? 'read as zeros and which SEEK_DATA reports as holes, so no map can place them (tmpfs has no FIEMAP); du counts them.'
+      : // (a trial: "cannot place them", where the extent map does, past the end of the file too)
+        'read as zeros and which SEEK_DATA reports as holes, so data ranges cannot place them; the extent map (FIEMAP: ' +
+        '`extent-lens map`) shows the unwritten ones, past the end of the file too; du counts them.')
   );
 }
 
@@ -26,8 +30,9 @@ export function heldNote(blockBytes: bigint, more: bigint, filesystem: string): 
 export function beyondExtentsNote(filesystem: 'xfs' | 'ext4', more: bigint): string {
   return filesystem === 'xfs'
     ? `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
-        'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks (reserved ' +
-        'by writes into shared data, released after a while). No map shows them; deleting the file frees them.'
+        'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks, reserved ' +
+        'by writes into shared (reflinked) data for more writes, which XFS gives back by itself (its background reclaim, every ' +
+        'fs.xfs.speculative_prealloc_lifetime seconds, 300 by default). No map shows them; deleting the file frees them.'
     : `ext4 holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
         'the blocks of its extent tree (a file in many extents), or a block of extended attributes, which files with the same ' +
         'attributes may share. No map shows them; deleting the file frees its extent tree, and the attribute block when no ' +
