@@ -458,6 +458,8 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(await page.isVisible('#btn-find-again'), 'Find again shown where Deduplicate was');
     assert.equal(await page.getAttribute('#btn-dedupe', 'secondary'), '');
     assert.equal(await text(page, '.report .kv[data-key="already"] dd'), '35 MiB');
+    // said to be the groups run's, beside the search's own "Already shared" (the whole plan's)
+    assert.equal(await text(page, '.report .kv[data-key="already"] dt'), 'Already shared (groups run)');
     // the search's totals stay, dimmed, saying what they are: the result is what happened
     assert.equal(await page.getAttribute('.results > .totals', 'class'), 'totals spent');
     assert.equal(
