@@ -8,6 +8,9 @@ import type { EngineContext } from './context';
 import { mergeRanges } from './space-scan';
 import type { FileTable, Group, Intervals } from './space-table';
 
+/** Owners outside the selection counted per extent: enough to name the main holders. */
+const HELD_BY_PER_EXTENT = 8;
+
 /**
  * btrfs (as root): the bytes deleting the selection frees, whole extents at their size on disk.
  * A file FIEMAP shows sharing nothing owns each of its extents alone; the others' extents are
@@ -22,7 +25,7 @@ export function diskFreed(
   key: string[],
   selected: ReadonlySet<string>,
   ctx: EngineContext,
-): { freed: bigint; outside: Intervals } {
+): { freed: bigint; outside: Intervals; heldBy: Map<string, bigint> } {
   // Where each file's shared bytes lie (FIEMAP; the group's shared ranges by file, counting
   // sort): an extent none of them falls in is the file's alone. Typed arrays: 200,000 files.
   const first = new Uint32Array(table.count + 1);
@@ -65,6 +68,8 @@ export function diskFreed(
     return lo > 0 && reach[lo - 1] > bytenr;
   };
   let freed = 0n;
+  /** Files outside the selection that keep its extents, and the bytes on disk they keep (the note names the first ones). */
+  const heldBy = new Map<string, bigint>();
   /** The shared extents a reference outside the selection holds (the Space view's split per file). */
   const outsideStart: bigint[] = [];
   const outsideEnd: bigint[] = [];
@@ -112,14 +117,20 @@ export function diskFreed(
         throw new Error(
           `${q.method} did not name ${table.path[i]} among the owners of its extent at ${bytenr} (did it change during the scan?).`,
         );
+      let outside = 0;
       for (const o of owners)
         if (!selected.has(o)) {
-          outsideStart.push(bytenr);
-          outsideEnd.push(bytenr + bytes);
-          return;
+          heldBy.set(o, (heldBy.get(o) ?? 0n) + bytes);
+          // (a few owners each: 20,000 clones outside would make every extent cost 20,000 steps)
+          if (++outside === HELD_BY_PER_EXTENT) break;
         }
+      if (outside > 0) {
+        outsideStart.push(bytenr);
+        outsideEnd.push(bytenr + bytes);
+        return;
+      }
       freed += bytes;
     });
   }
-  return { freed, outside: mergeRanges(outsideStart, outsideEnd) };
+  return { freed, outside: mergeRanges(outsideStart, outsideEnd), heldBy };
 }

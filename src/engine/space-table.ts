@@ -62,6 +62,12 @@ export interface Group {
   disk?: bigint;
   /** btrfs as root: the shared extents a reference outside the selection holds, by disk address. */
   diskOutside?: Intervals;
+  /**
+   * btrfs as root: the files outside the selection that keep its extents allocated, most bytes
+   * first (at most HOLDERS_NAMED, named by a path where one leads to them), and the bytes on disk
+   * of the extents they keep.
+   */
+  heldOutsideBy?: { holders: { name: string; bytes: bigint }[]; bytes: bigint; more: number };
   /** The owner query that gave `inside` or `disk` (ExtentOwnerQuery.method). */
   ownersBy?: string;
   /**

@@ -45,6 +45,9 @@ import {
 /** The most partners a file's sharesWith lists (those with most bytes in common); sharesWithCount counts them all. */
 export const SHARES_WITH_LIMIT = 100;
 
+/** Files outside the selection named as keeping its extents (btrfs as root): the first, by bytes kept. */
+const HOLDERS_NAMED = 3;
+
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
 
@@ -422,6 +425,18 @@ export async function spaceOf(
         const d = diskFreed(table, g, q, key, selected, ctx);
         g.disk = d.freed;
         g.diskOutside = d.outside;
+        if (d.heldBy.size > 0) {
+          // named now, while the query is open: the files outside that keep the most
+          const top = [...d.heldBy].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : 0)).slice(0, HOLDERS_NAMED);
+          let held = 0n;
+          for (let k = 0; k < d.outside.start.length; k++) held += d.outside.end[k] - d.outside.start[k];
+          g.heldOutsideBy = {
+            // (as dedupe names them: a path, else the subvolume and inode, which inode-resolve finds)
+            holders: top.map(([k, bytes]) => ({ name: q!.pathOf?.(k) ?? `subvolume ${k.replace(':', ', inode ')}`, bytes })),
+            bytes: held,
+            more: d.heldBy.size - top.length,
+          };
+        }
         g.ownersBy = `${q.method} and BTRFS_IOC_TREE_SEARCH_V2`;
         continue;
       }
@@ -577,6 +592,15 @@ export async function spaceOf(
           'still referenced, and compressed where it is) and every reference to the shared ones; an extent is counted as ' +
           'freed, whole, when all of its references are in the selection.',
       );
+      // who keeps the rest: the first question after "frees 0 bytes" (a trial: which snapshot?)
+      const h = g.heldOutsideBy;
+      if (h)
+        fsNotes.push(
+          `${h.bytes} bytes of the selection's extents on ${name} stay allocated: files outside the selection reference them too, ` +
+            `most of all ${h.holders.map((x) => `${x.name} (${x.bytes} bytes)`).join(', ')}` +
+            (h.more > 0 ? ` and ${h.more} more file${h.more === 1 ? '' : 's'}` : '') +
+            ' (bytes on disk of the extents each keeps; an extent two of them reference counts for both).',
+        );
     } else if (g.filesystem === 'btrfs') {
       // Not root: FIEMAP gives only the bytes each file references, uncompressed.
       t.reclaimableExact = false;

@@ -200,6 +200,15 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       // shared), y's part of it; none of z's (o holds its extent); w shares nothing
       const inside = Object.fromEntries(r.files.map((f) => [path.basename(f.path), f.sharedInside]));
       assert.deepEqual(inside, { w: 0n, x: 2n * BigInt(MiB), y: 2n * BigInt(MiB) - 256n * 1024n, z: 0n });
+      // who keeps what is not freed is named (a trial: "frees 0 bytes", and which snapshot?)
+      assert.ok(
+        r.fileSystems[0].notes.includes(
+          `1048576 bytes of the selection's extents on btrfs stay allocated: files outside the selection reference them too, most of all ` +
+            `${path.join(out, 'o')} (1048576 bytes) (bytes on disk of the extents each keeps; an extent two of them reference counts for both).`,
+        ),
+        r.fileSystems[0].notes.join('\n'),
+      );
+      assert.doesNotMatch(bounded.fileSystems[0].notes.join(' '), /stay allocated: files outside/);
       assert.ok(bounded.files.every((f) => f.sharedInside === undefined));
       // as root, an owner query that no longer names a file (it changed during the scan): the bounds,
       // and not the advice to run as root
