@@ -261,6 +261,38 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     assert.deepEqual(scanned.total, j.total);
   });
 
+  test("several paths: each one's files summed (a line per path, as btrfs filesystem du -s), nested and with a trailing slash", () => {
+    // a trial: "which backup day costs how much" took one run per day
+    const sub = path.join(d, 'sub');
+    const own = path.join(d, 'own');
+    const args = [d + '/', sub, own];
+    const j = JSON.parse(cli(['space', ...args, '--json']).stdout);
+    const K = 1024;
+    assert.deepEqual(j.paths, [
+      { path: d + '/', files: 1, size: String(512 * K), allocated: String(512 * K), shared: String(512 * K), exclusive: '0' },
+      { path: sub, files: 1, size: String(512 * K), allocated: String(512 * K), shared: String(512 * K), exclusive: '0' },
+      { path: own, files: 1, size: String(128 * K), allocated: String(128 * K), shared: '0', exclusive: String(128 * K) },
+    ]);
+    // exclusive as btrfs filesystem du -s gives it per argument (own and sub are not nested in each other)
+    for (const [k, p] of [
+      [1, sub],
+      [2, own],
+    ] as const) {
+      const du = execFileSync('btrfs', ['filesystem', 'du', '-s', '--raw', p], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop()!
+        .trim()
+        .split(/\s+/);
+      assert.equal(j.paths[k].exclusive, du[1], `${p}: ${du.join(' ')}`);
+    }
+    const human = cli(['space', ...args]).stdout;
+    assert.match(human, /^per path given \(its files summed; a file under two of them counts under the deeper one\):$/m);
+    assert.match(human, new RegExp(`^\\s+1\\s+131072 \\(128 KiB\\)\\s+0 bytes\\s+131072 \\(128 KiB\\)\\s+${own}$`, 'm'));
+    // one path: no such table (the total says it)
+    assert.doesNotMatch(cli(['space', d]).stdout, /per path given/);
+  });
+
   test('two file systems: each accounted apart and named by its type and where it is mounted', () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-2fs-'));
     try {

@@ -11,6 +11,7 @@ import { ChunkWriter, writeOut } from '../output';
 import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 import { sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
 import { groupDigits, withHumanSizes } from '../../protocol/format';
+import { PerRoot, type RootSums } from './space-roots';
 
 export const spaceCommand: Command = {
   name: 'space',
@@ -45,6 +46,9 @@ sharing is unknown (sharingUnknown, a note, and bounds from 0): the table shows 
 exclusive as "unknown" (and the totals over the files whose sharing is known). In JSON such
 a file keeps the numbers as defined (shared 0, exclusive = allocated, its bytes in unique):
 check "sharingUnknown" (and the totals' "sharingUnknownFiles") before reading them as measured.
+With several PATHs the table is followed by each one's files summed (files, allocated, shared,
+exclusive: a line per PATH, as btrfs filesystem du -s; a file under two nested PATHs counts
+under the deeper one); unique and what deleting frees are the whole selection's.
 The table's "shares" column: how many other files of the selection share extents with the file
 (sharesWithCount). Files outside the selection (a snapshot, a clone elsewhere) are not counted,
 so a file can show shared bytes and 0 here.
@@ -61,6 +65,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool,
                 "sharingUnknownFiles":N (only when some file's sharing is unknown)},
+       "paths":[{"path","files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N"},...] (each PATH's files summed),
        "fileSystems":[{...the total's members,"filesystem","id","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
@@ -80,7 +85,9 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
       const w = new ChunkWriter();
       let rows = 0;
       let batch = '';
+      const perRoot = new PerRoot(ctx.positionals);
       const onFile = (f: SpaceFile): void => {
+        perRoot.add(f);
         batch += (rows++ === 0 ? '{"files":[' : ',') + fileJson(f);
         if (batch.length >= 65536) {
           w.push(batch);
@@ -91,14 +98,14 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
       w.push(batch);
       const p = classifyProblems(ctx.positionals, r.errors);
       writeProblems('space', r.errors, p);
-      writeSpaceTail(r, w, rows === 0, p);
+      writeSpaceTail(r, w, rows === 0, p, perRoot.sums);
       return exitStatus(p);
     }
     const r = await engine.space(ctx.positionals, opts);
     const p = classifyProblems(ctx.positionals, r.errors);
     writeProblems('space', r.errors, p);
     // Nothing could be read (a wrong password, a missing share or path): the errors say it all.
-    if (!p.nothingExamined) writeOut(spaceHuman(r, p));
+    if (!p.nothingExamined) writeOut(spaceHuman(r, p, ctx.positionals));
     return exitStatus(p);
   },
 };
@@ -150,10 +157,29 @@ function fileJson(f: SpaceFile): string {
 }
 
 /** After the rows (`noRows`: none was written, so the document is opened here): the rest, then flush. */
-function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: PathProblems): void {
+function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: PathProblems, roots: RootSums[]): void {
   if (noRows) w.push('{"files":[');
   const tail = obj([
     ['total', obj(totalsMembers(r.total))],
+    // the rows summed per path given (space-roots.ts)
+    [
+      'paths',
+      '[' +
+        roots
+          .map((x) =>
+            obj([
+              ['path', str(x.path)],
+              ['files', String(x.files)],
+              ['size', dec(x.size)],
+              ['allocated', dec(x.allocated)],
+              ['shared', dec(x.shared)],
+              ['exclusive', dec(x.exclusive)],
+              ['sharingUnknownFiles', x.sharingUnknown > 0 ? String(x.sharingUnknown) : undefined],
+            ]),
+          )
+          .join(',') +
+        ']',
+    ],
     [
       'fileSystems',
       '[' +
@@ -184,7 +210,7 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: Path
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
 /** The table (one row per file), then the totals, the bound or exact figure, and the notes. */
-export function spaceHuman(r: SpaceResult, p: PathProblems): string {
+export function spaceHuman(r: SpaceResult, p: PathProblems, given: readonly string[] = []): string {
   const rows = r.files.map((f) => [
     f.size.toString(),
     f.allocated.toString(),
@@ -206,7 +232,7 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
         rows,
       )
     : '';
-  const lines = [table + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(estimated))];
+  const lines = [table + perPathHuman(r, given) + totalsHuman('total', r.total, sharingSums(r.files), r.fileSystems.some(estimated))];
   // each file system by its mount point where there are several (two XFS mounts read alike)
   const label = (s: SpaceResult['fileSystems'][number]): string =>
     r.fileSystems.length === 1
@@ -224,6 +250,38 @@ export function spaceHuman(r: SpaceResult, p: PathProblems): string {
   lines.push(problemsSummary(p, 'accounted for'));
   lines.push(`${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${formatMs(r.durationMs)}\n`);
   return lines.join('');
+}
+
+/**
+ * With more than one path given: each one's files, allocated, shared and exclusive (the rows
+ * summed), as `btrfs filesystem du -s` gives a line per argument. Not unique nor what deleting
+ * frees: those are the selection's (each path's alone: run space on it).
+ */
+function perPathHuman(r: SpaceResult, given: readonly string[]): string {
+  if (given.length < 2) return '';
+  const per = new PerRoot(given);
+  for (const f of r.files) per.add(f);
+  const unknown = (x: RootSums, v: bigint): string => (x.sharingUnknown === x.files && x.files > 0 ? 'unknown' : exactAndHuman(v));
+  const rows = per.sums.map((x) => [
+    String(x.files),
+    exactAndHuman(x.allocated),
+    unknown(x, x.shared),
+    unknown(x, x.exclusive),
+    escapeControls(x.path),
+  ]);
+  return (
+    'per path given (its files summed; a file under two of them counts under the deeper one):\n' +
+    renderTable(
+      [
+        { header: 'files', align: 'right' },
+        { header: 'allocated', align: 'right' },
+        { header: 'shared', align: 'right' },
+        { header: 'exclusive', align: 'right' },
+        { header: 'path', align: 'left' },
+      ],
+      rows,
+    )
+  );
 }
 
 /**
