@@ -11,7 +11,7 @@ import type { Services } from '../host/services';
 import { COMMANDS, INSPECTOR_VIEW_TYPE } from '../host/logic/contributions';
 import { bytesText } from '../host/logic/bytes';
 import { errorLogLine } from '../host/logic/errors';
-import { digHolesMessage, totalLength, unwrittenRanges, type Range } from './logic/dig-holes-text';
+import { digHolesMessage, lengthPastEof, totalLength, unwrittenRanges, type Range } from './logic/dig-holes-text';
 import { logReport, pickFile, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
 import { enginePathOfUri } from '../host/logic/clone-selection';
 import { shownName } from '../host/logic/shown';
@@ -43,8 +43,8 @@ export function registerDigHoles(s: Services): vscode.Disposable {
       logReport(s, report);
       // Dig Holes reads data ranges only: say what it scanned, and name the preallocated
       // (unwritten) space it did not, with an offer to deallocate that too.
-      const unwritten = await unwrittenOf(s, engine, file);
-      const msg = digHolesMessage(report, shownName(file), totalLength(unwritten), t);
+      const { ranges: unwritten, size } = await unwrittenOf(s, engine, file);
+      const msg = digHolesMessage(report, shownName(file), totalLength(unwritten), t, lengthPastEof(unwritten, size));
       if (unwritten.length === 0) void vscode.window.showInformationMessage(msg);
       else {
         const dealloc = t('Deallocate Unwritten…');
@@ -60,12 +60,13 @@ export function registerDigHoles(s: Services): vscode.Disposable {
   });
 }
 
-async function unwrittenOf(s: Services, engine: Engine, file: string): Promise<Range[]> {
+async function unwrittenOf(s: Services, engine: Engine, file: string): Promise<{ ranges: Range[]; size: bigint }> {
   try {
-    return unwrittenRanges((await engine.mapPacked(file)).packed, EXTENT_FLAG.UNWRITTEN);
+    const m = await engine.mapPacked(file);
+    return { ranges: unwrittenRanges(m.packed, EXTENT_FLAG.UNWRITTEN), size: m.size };
   } catch (e) {
     s.log.warn(errorLogLine(`map ${file} (unwritten extents)`, e));
-    return [];
+    return { ranges: [], size: 0n };
   }
 }
 
@@ -78,7 +79,7 @@ async function deallocateUnwritten(s: Services, file: string): Promise<void> {
   const name = shownName(file);
   try {
     const engine = await s.engine();
-    const offered = totalLength(await unwrittenOf(s, engine, file));
+    const offered = totalLength((await unwrittenOf(s, engine, file)).ranges);
     const go = t('Deallocate');
     const answer = await vscode.window.showWarningMessage(
       t('Deallocate {0} of preallocated, unwritten space in {1}?', bytesText(offered, t), file),
@@ -93,7 +94,7 @@ async function deallocateUnwritten(s: Services, file: string): Promise<void> {
     if (answer !== go) return;
     const freed = await withCancellableProgress(t('Deallocating unwritten space in {0}', name), async (signal) => {
       let total = 0n;
-      for (const r of await unwrittenOf(s, engine, file)) {
+      for (const r of (await unwrittenOf(s, engine, file)).ranges) {
         const report = await engine.punch(file, r, { signal });
         logReport(s, report);
         total += report.bytes;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { bytesText, callsText, formatBytes, groupNumber, setNumberLocale } from '../../src/host/logic/bytes';
 import { sparseFlagMessage } from '../../src/commands/logic/sparse-text';
-import { digHolesMessage, scannedFromNotes, unwrittenRanges } from '../../src/commands/logic/dig-holes-text';
+import { digHolesMessage, lengthPastEof, scannedFromNotes, unwrittenRanges } from '../../src/commands/logic/dig-holes-text';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
 import { CloneSelection, pathsFromArgs } from '../../src/host/logic/clone-selection';
 import { MAX_EXTENTS_DEFAULT, readMapDetail, readMaxExtents, windowBudget } from '../../src/host/logic/map-detail';
@@ -55,6 +55,26 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
     digHolesMessage({ bytes: 0n, notes: [note] }, 'zeros.img', 32505856n),
     'Nothing was freed in zeros.img: its 1,048,576 bytes (1 MiB) of data (1 data range) hold no whole blocks of zeros. ' +
       'Another 32,505,856 bytes (31 MiB) is preallocated but unwritten: it reads as zeros but is not data, so Dig Holes does not scan it.',
+  );
+  // preallocated past the end of the file (fallocate -n, XFS's speculative preallocation) is read not even as zeros (a trial)
+  assert.equal(
+    lengthPastEof(
+      [
+        { offset: 0n, length: 4096n },
+        { offset: 8192n, length: 8192n },
+        { offset: 20480n, length: 4096n },
+      ],
+      12288n,
+    ),
+    8192n,
+  );
+  assert.match(
+    digHolesMessage({ bytes: 0n, notes: [note] }, 'zeros.img', 1048576n, undefined, 1048576n),
+    / Another 1,048,576 bytes \(1 MiB\) is preallocated past the end of the file: it holds no data, so Dig Holes does not scan it\.$/,
+  );
+  assert.match(
+    digHolesMessage({ bytes: 0n, notes: [note] }, 'zeros.img', 3145728n, undefined, 1048576n),
+    / Another 3,145,728 bytes \(3 MiB\) is preallocated but unwritten \(1,048,576 bytes \(1 MiB\) of it past the end of the file\): it is not data, so Dig Holes does not scan it\.$/,
   );
   assert.equal(
     digHolesMessage({ bytes: 4096n * 1024n, notes: [note.replace('1 data range', '3 data ranges')] }, 'a.img', 0n),

@@ -36,6 +36,10 @@ export function unwrittenRanges(p: FlagColumns, unwrittenBit: number): Range[] {
 
 export const totalLength = (rs: readonly Range[]): bigint => rs.reduce((a, r) => a + r.length, 0n);
 
+/** Of `rs`, the bytes at or past `size` (preallocated past the end of the file: fallocate -n, XFS's speculative preallocation). */
+export const lengthPastEof = (rs: readonly Range[], size: bigint): bigint =>
+  rs.reduce((a, r) => a + (r.offset + r.length <= size ? 0n : r.offset >= size ? r.length : r.offset + r.length - size), 0n);
+
 /** "scanned N bytes in M data ranges" from the engine's report note, when it is there. */
 export function scannedFromNotes(notes: readonly string[] | undefined): { bytes: bigint; ranges: number } | undefined {
   for (const n of notes ?? []) {
@@ -50,6 +54,8 @@ export function digHolesMessage(
   name: string,
   unwrittenBytes: bigint,
   t: Translate = plainT,
+  /** Of unwrittenBytes, those past the end of the file: they are not read at all, not even as zeros. */
+  pastEofBytes = 0n,
 ): string {
   const parts: string[] = [];
   const scanned = scannedFromNotes(report.notes);
@@ -68,14 +74,29 @@ export function digHolesMessage(
   } else {
     parts.push(t('Nothing was freed in {0}: its data holds no whole blocks of zeros.', name));
   }
-  if (unwrittenBytes > 0n) {
+  // (a trial: XFS's preallocation past the end of the file was said to "read as zeros")
+  if (unwrittenBytes > 0n && pastEofBytes >= unwrittenBytes)
+    parts.push(
+      t(
+        'Another {0} is preallocated past the end of the file: it holds no data, so Dig Holes does not scan it.',
+        bytesText(unwrittenBytes, t),
+      ),
+    );
+  else if (unwrittenBytes > 0n && pastEofBytes > 0n)
+    parts.push(
+      t(
+        'Another {0} is preallocated but unwritten ({1} of it past the end of the file): it is not data, so Dig Holes does not scan it.',
+        bytesText(unwrittenBytes, t),
+        bytesText(pastEofBytes, t),
+      ),
+    );
+  else if (unwrittenBytes > 0n)
     parts.push(
       t(
         'Another {0} is preallocated but unwritten: it reads as zeros but is not data, so Dig Holes does not scan it.',
         bytesText(unwrittenBytes, t),
       ),
     );
-  }
   return parts.join(' ');
 }
 
