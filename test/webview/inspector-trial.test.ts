@@ -93,6 +93,16 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
       const flags = await page.$$eval('.tbody .tr .c5', (c) => c.map((x) => x.textContent));
       assert.deepEqual(flags, ['', 'last, unwritten, past EOF']);
       assert.equal(await page.$$eval('.tbody .tr.past-eof', (r) => r.length), 1);
+      // the map's tooltip says it as the row does (a trial: "Flags: last, unwritten" there)
+      const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+      await page.mouse.move(bb.x + bb.width * 0.6, bb.y + bb.height / 2);
+      await page.waitForSelector('.tooltip:not([hidden]) .tt-flags');
+      assert.equal(await page.$eval('.tooltip .tt-flags', (x) => x.textContent), 'Flags: last, unwritten, past EOF');
+      await page.mouse.move(bb.x + bb.width * 0.1, bb.y + bb.height / 2);
+      await page.waitForFunction(
+        () => !document.querySelector('.tooltip .tt-flags') || !/past EOF/.test(document.querySelector('.tooltip')!.textContent!),
+      );
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: screenshotPath(`inspector-past-eof-${width}px.png`), fullPage: true });
       await page.close();
     }
@@ -284,7 +294,8 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
       icon: e.querySelector('.codicon-info')?.getAttribute('aria-hidden'),
       scrollWidth: document.documentElement.scrollWidth,
     }));
-    const meaning = "Shared: allocated bytes the file system reports as shared (FIEMAP's SHARED flag): also used by another file (a clone, a snapshot) or by another place in this file (a range cloned within it).";
+    const meaning =
+      "Shared: allocated bytes the file system reports as shared (FIEMAP's SHARED flag): also used by another file (a clone, a snapshot) or by another place in this file (a range cloned within it).";
     assert.deepEqual(seen, { shown: `"${meaning}"`, description: meaning, icon: 'true', scrollWidth: 320 });
     await page.close();
   });

@@ -205,7 +205,7 @@ function updateHover(): void {
 }
 
 function showHit(h: Hit | undefined, x: number): void {
-  if (h) tooltip.show(h, x / main.dpr);
+  if (h) tooltip.show(h, x / main.dpr, summary && pastEofFrom(summary));
   else tooltip.hide();
   hover = h ? { offset: h.offset, length: h.length } : undefined;
   redraw();

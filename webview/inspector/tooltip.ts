@@ -67,8 +67,8 @@ export function extentLabel(row: WireExtent): string {
 
 export interface MapTooltip {
   el: HTMLElement;
-  /** Describe `h` under the map, beside CSS x `cssX`; screen readers hear it once the pointer rests. */
-  show(h: Hit, cssX: number): void;
+  /** Describe `h` under the map, beside CSS x `cssX` (`eof`: where extents are past EOF); screen readers hear it once the pointer rests. */
+  show(h: Hit, cssX: number, eof?: bigint): void;
   hide(): void;
 }
 
@@ -77,12 +77,12 @@ export function createTooltip(mapWrap: HTMLElement, mapCanvas: HTMLElement, anno
   let hoverAnnounce: number | undefined;
   return {
     el: tooltip,
-    show(h, cssX) {
+    show(h, cssX, eof) {
       // screen readers hear the hovered range once the pointer rests (not on every move)
       if (hoverAnnounce !== undefined) clearTimeout(hoverAnnounce);
       hoverAnnounce = window.setTimeout(() => announce(hitLabel(h)), 600);
       const note = encodedNote(h);
-      tooltip.replaceChildren(...describeHit(h), ...(note ? [note] : []));
+      tooltip.replaceChildren(...describeHit(h, eof), ...(note ? [note] : []));
       tooltip.removeAttribute('hidden');
       const wrapW = mapWrap.clientWidth;
       const tw = tooltip.offsetWidth;

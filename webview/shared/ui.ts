@@ -98,7 +98,7 @@ function line(label: string, v: bigint, cls: string): HTMLElement {
 }
 
 /** Tooltip lines for a hit: kind, then start, end (exclusive) and length exactly. */
-export function describeHit(h: Hit): HTMLElement[] {
+export function describeHit(h: Hit, eof?: bigint): HTMLElement[] {
   const out: HTMLElement[] = [];
   if (h.kind === 'extent') {
     const c = classOf(h.extent.flags, h.extent.refcount);
@@ -125,12 +125,14 @@ export function describeHit(h: Hit): HTMLElement[] {
   if (h.kind === 'extent') {
     const e = h.extent;
     if (e.physical !== null) out.push(line(l10n.t('Physical'), BigInt(e.physical), 'tt-physical'));
-    if (e.flags.length)
+    // "past EOF" as the table's row says it (row-text.ts), from the same end of the last block
+    const flags = eof !== undefined && h.offset + h.length > eof ? [...e.flags, l10n.t('past EOF')] : e.flags;
+    if (flags.length)
       out.push(
         el(
           'div',
           { class: 'tt-flags' },
-          l10n.t('Flags: {0}', e.flags.join(', ')) + (e.refcount !== undefined ? ' · ' + l10n.t('{0} references', e.refcount) : ''),
+          l10n.t('Flags: {0}', flags.join(', ')) + (e.refcount !== undefined ? ' · ' + l10n.t('{0} references', e.refcount) : ''),
         ),
       );
   }
