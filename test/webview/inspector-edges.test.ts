@@ -105,6 +105,34 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     await local.page.close();
   });
 
+  // A trial: at the right edge of a wide editor the tooltip wrapped its human size and hex
+  // ("53.1 MiB ·" / "0x3518000"): it was measured at its last position, where it had less room.
+  test('the tooltip near the right edge keeps each line whole, as it is at the left', async () => {
+    // data to 60 MiB, then a hole to 64 MiB: the hole's tooltip is the narrower one
+    const file = path.join(xfs!.mountPoint, 'edge-tip.img');
+    xfsIo(file, 'truncate 64m', 'pwrite -S 1 0 60m');
+    const { page } = await openInspector(file, 1400);
+    const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+    const wrapped = (): Promise<string[]> =>
+      page.$$eval('.tooltip .tt-h, .tooltip .tt-v, .tooltip .tt-flags', (xs) =>
+        xs.filter((x) => (x as HTMLElement).offsetHeight > 20).map((x) => x.textContent ?? ''),
+      );
+    // the hole at the right edge, then the data just before it, then the start and back; each
+    // time after the last tooltip was left near the right edge with little room beside it
+    for (const at of [0.999, 0.93, 0.02, 0.999, 0.93]) {
+      await page.$eval('.tooltip', (t) => {
+        (t as HTMLElement).style.left = `${t.parentElement!.clientWidth - 40}px`;
+      });
+      await page.mouse.move(bb.x + bb.width * at, bb.y + bb.height / 2);
+      await page.waitForSelector('.tooltip:not([hidden])');
+      await frames(page);
+      assert.deepEqual(await wrapped(), [], `lines wrapped with the pointer at ${at * 100}% of the map`);
+      const box = (await (await page.$('.tooltip'))!.boundingBox())!;
+      assert.ok(box.x + box.width <= bb.x + bb.width + 1, 'inside the map');
+    }
+    await page.close();
+  });
+
   test('the summary has at least two columns at every width from 320 to 900 px', async () => {
     const file = path.join(xfs!.mountPoint, 'cols.img');
     xfsIo(file, 'truncate 16m', 'pwrite 0 1m');

@@ -85,6 +85,9 @@ export function createTooltip(mapWrap: HTMLElement, mapCanvas: HTMLElement, anno
       tooltip.replaceChildren(...describeHit(h, eof), ...(note ? [note] : []));
       tooltip.removeAttribute('hidden');
       const wrapW = mapWrap.clientWidth;
+      // measured where it has the whole width: left where the last one was (near the right
+      // edge), it shrank to the room there and wrapped its human sizes ("53.1 MiB ·" / "0x3518000")
+      tooltip.style.left = '0px';
       const tw = tooltip.offsetWidth;
       tooltip.style.left = `${Math.max(0, Math.min(wrapW - tw, cssX + 12))}px`;
       tooltip.style.top = `${mapCanvas.offsetTop + mapCanvas.offsetHeight + 4}px`;
