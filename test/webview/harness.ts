@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
+import { after, before } from 'node:test';
+import { launchChromium, type Chromium } from '../support/chromium';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol/messages';
 import { makeNonce, renderWebviewHtml } from '../../src/views/webview-html';
 import type { MapModel } from '../../src/views/map-model';
@@ -242,7 +244,11 @@ export async function installBridge(page: Page, opts: BridgeOptions): Promise<Ho
         break;
       }
       case 'export':
-        if (model) bridge.exports.push({ format: m.format, text: [...(m.format === 'json' ? model.exportJsonChunks() : model.exportCsvChunks())].join('') });
+        if (model)
+          bridge.exports.push({
+            format: m.format,
+            text: [...(m.format === 'json' ? model.exportJsonChunks() : model.exportCsvChunks())].join(''),
+          });
         break;
       case 'copyText':
         // as the inspector host does: write, then say whether it worked
@@ -305,4 +311,33 @@ export async function frames(page: Page, n = 2): Promise<void> {
       }),
     n,
   );
+}
+
+/**
+ * Inside a describe: the webviews built, then the shell server and a Chromium started before its
+ * tests and closed after them. `page(view)` opens the view in a new page of that browser with
+ * the host bridge answering for `model` (no model: the host has not answered yet).
+ */
+export function shellPages(): {
+  page(view: Parameters<ShellServer['url']>[0], opts: BridgeOptions): Promise<{ page: Page; bridge: HostBridge }>;
+} {
+  let server: ShellServer | undefined;
+  let chromium: Chromium | undefined;
+  before(async () => {
+    buildWebviews();
+    server = await startShellServer();
+    chromium = await launchChromium('webview');
+  });
+  after(async () => {
+    await chromium?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+  });
+  return {
+    async page(view, opts) {
+      const page = await chromium!.context.newPage();
+      const bridge = await installBridge(page, opts);
+      await page.goto(server!.url(view));
+      return { page, bridge };
+    },
+  };
 }

@@ -1,31 +1,18 @@
 // The inspector on a file btrfs keeps inline (its data in the metadata, no block of its own):
 // Data says so. A trial saw "4,096 bytes (4 KiB): the file ends inside its last block, which is
 // allocated whole" for a 6-byte file that has no block at all (the CLI's map said it right).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
+import { chromiumSkipReason } from '../support/chromium';
 import { MapModel } from '../../src/views/map-model';
-import { buildWebviews, installBridge, startShellServer, type ShellServer } from './harness';
+import { shellPages } from './harness';
 import { ext, mapOf } from '../unit/map-model-fixtures';
 
 describe('inspector: an inline file', { skip: chromiumSkipReason(), timeout: 120_000 }, () => {
-  let server: ShellServer;
-  let chromium: Chromium;
-
-  before(async () => {
-    buildWebviews();
-    server = await startShellServer();
-    chromium = await launchChromium('webview');
-  });
-  after(async () => {
-    await chromium?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-  });
+  const shell = shellPages();
 
   async function dataFigure(model: MapModel): Promise<string> {
-    const page = await chromium.context.newPage();
-    await installBridge(page, { model: async () => model });
-    await page.goto(server.url('inspector'));
+    const { page } = await shell.page('inspector', { model: async () => model });
     await page.waitForSelector('.summary .kv[data-key="Data"] dd');
     const text = (await page.locator('.summary .kv[data-key="Data"] dd').textContent()) ?? '';
     await page.close();

@@ -2,30 +2,17 @@
 // under the map names no bytes, since the view's placeholder window (one byte) is no file's.
 // A trial saw "0 … 1 B shown … 1" under "Reading all extents of million.img: 651264 extents…";
 // the count in that line is grouped as every other figure of the view.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
-import { buildWebviews, installBridge, startShellServer, type ShellServer } from './harness';
+import { chromiumSkipReason } from '../support/chromium';
+import { shellPages } from './harness';
 
 describe('inspector while the first map is read', { skip: chromiumSkipReason(), timeout: 120_000 }, () => {
-  let server: ShellServer;
-  let chromium: Chromium;
-
-  before(async () => {
-    buildWebviews();
-    server = await startShellServer();
-    chromium = await launchChromium('webview');
-  });
-  after(async () => {
-    await chromium?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-  });
+  const shell = shellPages();
 
   test('no summary yet: progress shown with its count grouped, the axis names no bytes', async () => {
-    const page = await chromium.context.newPage();
     // no model: the host has not answered with a summary yet, as while a big map is read
-    const bridge = await installBridge(page, {});
-    await page.goto(server.url('inspector'));
+    const { page, bridge } = await shell.page('inspector', {});
     await bridge.waitFor((m) => m.type === 'ready');
     await bridge.post({ type: 'progress', message: 'Reading all extents of million.img: 651264 extents…', done: '651264', total: '0' });
     const progress = await page.locator('.progress-text').textContent();

@@ -4,33 +4,20 @@
 // never reach past EOF: a trial saw "Data 7 MiB" for a 9 MiB file whose SEEK_DATA ranges held
 // 3 MiB (and Sparse said 66.7% holes: 6 MiB), because the 4 MiB of delalloc past EOF was
 // counted as data.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromiumSkipReason, launchChromium, type Chromium } from '../support/chromium';
+import { chromiumSkipReason } from '../support/chromium';
 import { MapModel } from '../../src/views/map-model';
-import { buildWebviews, installBridge, startShellServer, type ShellServer } from './harness';
+import { shellPages } from './harness';
 import { ext, mapOf } from '../unit/map-model-fixtures';
 
 const MiB = 1n << 20n;
 
 describe('inspector: Data of a file with extents past its end', { skip: chromiumSkipReason(), timeout: 120_000 }, () => {
-  let server: ShellServer;
-  let chromium: Chromium;
-
-  before(async () => {
-    buildWebviews();
-    server = await startShellServer();
-    chromium = await launchChromium('webview');
-  });
-  after(async () => {
-    await chromium?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-  });
+  const shell = shellPages();
 
   async function figures(model: MapModel): Promise<Record<string, string>> {
-    const page = await chromium.context.newPage();
-    await installBridge(page, { model: async () => model });
-    await page.goto(server.url('inspector'));
+    const { page } = await shell.page('inspector', { model: async () => model });
     await page.waitForSelector('.summary .kv[data-key="Data"] dd');
     const out: Record<string, string> = {};
     for (const key of ['Allocated', 'Data', 'Unwritten'])
