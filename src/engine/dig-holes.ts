@@ -57,28 +57,30 @@ export async function digHoles(
   ctx: DigContext,
 ): Promise<OperationReport> {
   const t0 = performance.now();
-  let allocated = await backend.allocatedRanges(path, undefined, ctx);
-  let calls = allocated.calls;
   const io = backend.io;
   const local = io?.punch !== undefined && !path.startsWith('smb:');
-  const notes: string[] = [];
-  // A file the server holds with holes it does not show (not marked sparse: one allocated range
-  // over all of it, its allocation size says less): marked sparse first, which a punch does
-  // anyway, so its holes show and only its data is read, and what each punch frees is measured
-  // against ranges that are true (else every hole read as zeros counted as freed).
-  if (!local && allocated.allocationSize !== undefined) {
-    const s = await backend.setSparse(path, true, ctx);
-    calls += s.calls;
-    allocated = await backend.allocatedRanges(path, undefined, ctx);
-    calls += allocated.calls;
-    notes.push('marked the file sparse first (a server shows the holes of sparse files only), so only its data was read');
-  }
-  const ranges = local ? await withoutUnwritten(backend, path, allocated, ctx) : allocated;
-  calls += ranges.calls - allocated.calls;
-  // (the punches' and measurements' own progress is not this operation's: "64 KiB / 64 KiB" for each)
-  const quiet = quietContext(ctx);
+  // Opened first: a file this user may not write is refused as dig-holes ("you need write access
+  // to the file"), not by the listing of its ranges as "ranges: … read access" (a trial)
   const f = local ? openRegular('dig-holes', path, 'read-write') : undefined;
   try {
+    let allocated = await backend.allocatedRanges(path, undefined, ctx);
+    let calls = allocated.calls;
+    const notes: string[] = [];
+    // A file the server holds with holes it does not show (not marked sparse: one allocated range
+    // over all of it, its allocation size says less): marked sparse first, which a punch does
+    // anyway, so its holes show and only its data is read, and what each punch frees is measured
+    // against ranges that are true (else every hole read as zeros counted as freed).
+    if (!local && allocated.allocationSize !== undefined) {
+      const s = await backend.setSparse(path, true, ctx);
+      calls += s.calls;
+      allocated = await backend.allocatedRanges(path, undefined, ctx);
+      calls += allocated.calls;
+      notes.push('marked the file sparse first (a server shows the holes of sparse files only), so only its data was read');
+    }
+    const ranges = local ? await withoutUnwritten(backend, path, allocated, ctx) : allocated;
+    calls += ranges.calls - allocated.calls;
+    // (the punches' and measurements' own progress is not this operation's: "64 KiB / 64 KiB" for each)
+    const quiet = quietContext(ctx);
     const fsBlock = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;
     const bs = requestedBlockSize ?? fsBlock;
     if (!Number.isInteger(bs) || bs <= 0 || CHUNK % bs !== 0)

@@ -13,7 +13,16 @@ import type { OperationReport } from './types';
 
 export async function withFsFreed(b: ExtendedBackend, path: string, run: () => Promise<OperationReport>): Promise<OperationReport> {
   const measure = b.name === 'linux' && b.freeBytesSynced ? b.freeBytesSynced.bind(b) : undefined;
-  const before = measure ? await measure(path) : undefined;
+  let before: bigint | undefined;
+  try {
+    before = measure ? await measure(path) : undefined;
+  } catch (e) {
+    // A file this user may not open fails the measurement's own open (named "dedupe", with a
+    // copy's advice: a trial's punch said "you need read access to the source and write access
+    // to the destination"): the operation's open then says what is wrong, and nothing is measured.
+    const code = (e as { code?: string }).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw e;
+  }
   const rep = await run();
   if (before === undefined) return rep;
   // nothing deallocated: nothing gained, said as 0 (the JSON keeps its shape; a trial found the key missing)

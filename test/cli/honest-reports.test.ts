@@ -210,6 +210,29 @@ describe('extent-lens reports what happened', { skip }, () => {
     );
     assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'user.u', mine], { encoding: 'utf8' }), 'kept');
   });
+
+  // A trial: as a user who may neither read nor write a file, dig-holes said "dedupe: open failed
+  // …; you need read access to the source and write access to the destination and its folder"
+  // (the free-space measurement's open), and once that was passed "ranges: … read access" (the
+  // listing of its ranges); punch said the first too. Each names its own operation and need.
+  test('dig-holes, punch, zero on a file this user may not open: the operation itself, write access to the file', () => {
+    const d = path.join(xfs.mnt, 'closed');
+    fs.mkdirSync(d);
+    for (const p of [path.dirname(xfs.mnt), xfs.mnt, d]) fs.chmodSync(p, 0o755);
+    const f = path.join(d, 'f.img');
+    fs.writeFileSync(f, Buffer.alloc(65536));
+    fs.chmodSync(f, 0o000);
+    for (const args of [['dig-holes', f], ['punch', f, '0', '4k'], ['zero', f, '0', '4k']]) {
+      const r = cli([...args, '--json'], { uid: 65534, gid: 65534 });
+      assert.equal(r.code, 1, r.stderr);
+      const e = JSON.parse(r.stdout).error;
+      assert.equal(e.operation, args[0], r.stdout);
+      assert.equal(e.code, 'EACCES');
+      assert.match(e.message, new RegExp(`^${args[0]}: open failed on .*: permission denied; you need write access to the file \\(EACCES\\)\\.$`));
+      assert.match(r.stderr, new RegExp(`^extent-lens ${args[0]}: .*you need write access to the file \\(EACCES\\)`));
+    }
+    assert.equal(allocated(f), 65536n, 'nothing was changed');
+  });
 });
 
 describe('extent-lens map on tmpfs: reserved pages the map cannot place are named', { skip: fsSkipReason('tmpfs') }, () => {
