@@ -289,6 +289,9 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     const human = cli(['space', ...args]).stdout;
     assert.match(human, /^per path given \(its files summed; a file under two of them counts under the deeper one\):$/m);
     assert.match(human, new RegExp(`^\\s+1\\s+131072 \\(128 KiB\\)\\s+0 bytes\\s+131072 \\(128 KiB\\)\\s+${own}$`, 'm'));
+    // a path that could not be read is said so, not shown as an empty folder
+    const gone = cli(['space', own, path.join(d, 'nosuch')]);
+    assert.match(gone.stdout, new RegExp(`^\\s+-\\s+not read \\(see above\\)\\s+${path.join(d, 'nosuch')}$`, 'm'));
     // one path: no such table (the total says it)
     assert.doesNotMatch(cli(['space', d]).stdout, /per path given/);
   });

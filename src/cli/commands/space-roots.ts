@@ -1,11 +1,14 @@
 // `extent-lens space A B …`: the rows summed per path given, so that "which backup day costs how
 // much" is one run, as `btrfs filesystem du -s` gives one line per argument (a trial asked for it).
-// A row belongs to the path it was walked from: the walk names every file by that path and the
-// names below it, so the given text is its prefix (a file under two nested paths goes to the
-// deeper one; the walk counts it once). unique and what deleting frees are not sums of files:
-// they are the selection's, so they are given for the whole selection only.
+// A row belongs to the deepest path given that holds it, as the file system resolves the paths
+// (realpath: links and "..", never as text: `space . day1` names day1's files "./day1/f", and
+// `a/link/..` is not `a`). The walk counts a file once, under the path it met it through first.
+// unique and what deleting frees are not sums of files: they are the selection's, so they are
+// given for the whole selection only.
 
+import * as fs from 'node:fs';
 import type { SpaceFile } from '../../engine';
+import { fromOsBytes, osPath } from '../../engine/os-path';
 
 /** The sums of one path given. */
 export interface RootSums {
@@ -19,15 +22,26 @@ export interface RootSums {
   sharingUnknown: number;
 }
 
+interface Given {
+  at: number;
+  /** As typed: the walk names the files below it with this text in front. */
+  text: string;
+  /** Where the file system says it is (undefined: smb://, or it could not be resolved). */
+  real?: string;
+}
+
 export class PerRoot {
   readonly sums: RootSums[];
-  /** The paths as prefixes, longest first, each with its index in `sums`. */
-  private readonly order: { prefix: string; at: number }[];
+  /** Longest text first: which path a file was walked through. */
+  private readonly byText: Given[];
+  /** Deepest place first; the same place given twice counts under its first spelling (a stable sort). */
+  private readonly byPlace: Given[];
 
   constructor(roots: readonly string[]) {
     this.sums = roots.map((path) => ({ path, files: 0, size: 0n, allocated: 0n, shared: 0n, exclusive: 0n, sharingUnknown: 0 }));
-    // a trailing separator is the walk's too ("day1/" walks "day1/f"): kept, matched as given
-    this.order = roots.map((prefix, at) => ({ prefix, at })).sort((a, b) => b.prefix.length - a.prefix.length);
+    const given: Given[] = roots.map((text, at) => ({ at, text, real: placeOf(text) }));
+    this.byText = [...given].sort((a, b) => b.text.length - a.text.length);
+    this.byPlace = given.filter((g) => g.real !== undefined).sort((a, b) => b.real!.length - a.real!.length);
   }
 
   add(f: SpaceFile): void {
@@ -41,15 +55,37 @@ export class PerRoot {
     if (f.sharingUnknown) s.sharingUnknown++;
   }
 
-  private rootOf(p: string): number {
-    for (const { prefix, at } of this.order) {
-      if (p === prefix) return at;
-      if (!p.startsWith(prefix)) continue;
-      const next = p.charCodeAt(prefix.length);
-      const last = prefix.charCodeAt(prefix.length - 1);
-      // "/b/day1" is not under "/b/day"; "day1/f" is under "day1/"
-      if (next === 0x2f || last === 0x2f || (process.platform === 'win32' && (next === 0x5c || last === 0x5c))) return at;
-    }
-    return -1;
+  private rootOf(name: string): number {
+    // the path it was walked through: its text is the front of the name
+    const walked = this.byText.find((g) => under(name, g.text));
+    if (!walked) return -1;
+    if (walked.real === undefined) return walked.at;
+    // where it is: the resolved path, then the names the walk read (plain names: no link or ".." among them)
+    let k = walked.text.length;
+    while (isSep(name.charCodeAt(k))) k++;
+    const rest = name.slice(k);
+    const real = walked.real;
+    const place = rest === '' ? real : isSep(real.charCodeAt(real.length - 1)) ? real + rest : real + SEP + rest;
+    return (this.byPlace.find((g) => under(place, g.real!)) ?? walked).at;
+  }
+}
+
+const SEP = process.platform === 'win32' ? '\\' : '/';
+const isSep = (c: number): boolean => c === 0x2f || (process.platform === 'win32' && c === 0x5c);
+
+/** Whether `p` is `prefix` or lies below it ("/b/day1/f" is under "/b/day1", not under "/b/day"). */
+function under(p: string, prefix: string): boolean {
+  if (p === prefix) return true;
+  if (!p.startsWith(prefix)) return false;
+  return isSep(prefix.charCodeAt(prefix.length - 1)) || isSep(p.charCodeAt(prefix.length));
+}
+
+/** realpath(3) of a local path given; undefined for smb:// and where it cannot be resolved (gone: its row says so). */
+function placeOf(p: string): string | undefined {
+  if (p.startsWith('smb://')) return undefined;
+  try {
+    return fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+  } catch {
+    return undefined;
   }
 }

@@ -262,13 +262,13 @@ function perPathHuman(r: SpaceResult, given: readonly string[]): string {
   const per = new PerRoot(given);
   for (const f of r.files) per.add(f);
   const unknown = (x: RootSums, v: bigint): string => (x.sharingUnknown === x.files && x.files > 0 ? 'unknown' : exactAndHuman(v));
-  const rows = per.sums.map((x) => [
-    String(x.files),
-    exactAndHuman(x.allocated),
-    unknown(x, x.shared),
-    unknown(x, x.exclusive),
-    escapeControls(x.path),
-  ]);
+  // a path given that could not be read is said so, not shown as an empty folder (a trial)
+  const unread = new Set(r.errors.map((e) => e.path));
+  const rows = per.sums.map((x) =>
+    x.files === 0 && unread.has(x.path)
+      ? ['-', 'not read (see above)', '', '', escapeControls(x.path)]
+      : [String(x.files), exactAndHuman(x.allocated), unknown(x, x.shared), unknown(x, x.exclusive), escapeControls(x.path)],
+  );
   return (
     'per path given (its files summed; a file under two of them counts under the deeper one):\n' +
     renderTable(
