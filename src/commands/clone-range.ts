@@ -40,6 +40,12 @@ interface RangeSpec {
   atomic: boolean;
   /** The person chose, up front, to copy the range (the volume cannot share blocks). */
   copy?: boolean;
+  /**
+   * Why no clone was possible, as the flow found it before offering the copy: the report says
+   * this, not the engine's first refusal (on ext4 the offsets' alignment, a trial: "Cloning was
+   * refused: … not a multiple of the ext4 block size", as if aligned ones would have cloned).
+   */
+  copyReason?: string;
 }
 
 export function registerCloneRange(s: Services): vscode.Disposable {
@@ -66,13 +72,16 @@ export function registerCloneRange(s: Services): vscode.Disposable {
           source: range.source,
           destination: range.target,
           checkExisting: false,
-          run: (engine, fallback, _onExisting, signal, onProgress) =>
-            engine.cloneRange(range.source, range.sourceOffset, range.target, range.targetOffset, range.length, {
+          run: async (engine, fallback, _onExisting, signal, onProgress) => {
+            const rep = await engine.cloneRange(range.source, range.sourceOffset, range.target, range.targetOffset, range.length, {
               atomic: range.atomic,
               fallback,
               signal,
               onProgress,
-            }),
+            });
+            if (rep.fellBack && range.copyReason) rep.fallbackReason = range.copyReason;
+            return rep;
+          },
         },
         opts,
       );
@@ -116,6 +125,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     // A volume known to be unable to share blocks (ext4, tmpfs) is said now, not after every
     // question and the confirmation: the person may copy the range instead, or stop here.
     let copy = false;
+    let copyReason: string | undefined;
     if (volume.supportsClone === false) {
       const copyInstead = t('Copy the Range Instead');
       const choice = await flow.away(() =>
@@ -133,11 +143,17 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       );
       if (choice !== copyInstead) return undefined;
       copy = true;
+      copyReason = t(
+        '{0} cannot share blocks ({1}), so the range was copied, as chosen.',
+        volume.filesystem,
+        volume.cloneEvidence.replace(/\.$/, ''),
+      );
       flow.totalSteps = 4; // a copy has no atomic question (Windows' fifth step)
     }
 
     /** The volume cannot share blocks: a copy whatever the destination. */
     const copyOnly = copy;
+    const copyOnlyReason = copyReason;
     // A copy writes bytes, so it has no block-size rule (the CLI's --fallback copy neither):
     // once the copy is chosen, offsets and the length are checked as for any byte range.
     const copyRule = t('A copy has no block-size rule: any offset and length.');
@@ -170,6 +186,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
         target = source;
         // (again after Back: a destination chosen before on another file system is forgotten)
         copy = copyOnly;
+        copyReason = copyOnlyReason;
         flow.totalSteps = process.platform === 'win32' && !copy ? 5 : 4;
         if (pick === other) {
           const chosen = await flow.away(() =>
@@ -202,6 +219,11 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
             );
             if (choice !== copyInstead) throw new FlowCancelled();
             copy = true;
+            copyReason = t(
+              '{0} is on another file system than {1}: blocks are shared only within one file system, so the range was copied, as chosen.',
+              target,
+              source,
+            );
             flow.totalSteps = 4;
           }
         }
@@ -250,7 +272,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     // the modal opens before the flow's last input closes: the keyboard goes straight to it
     const ok = await flow.handOver(() => vscode.window.showWarningMessage(question, { modal: true, detail }, go));
     if (ok !== go) return undefined;
-    return { source, target, sourceOffset, targetOffset, length, atomic, copy };
+    return { source, target, sourceOffset, targetOffset, length, atomic, copy, copyReason: copy ? copyReason : undefined };
   } finally {
     flow.dispose();
   }

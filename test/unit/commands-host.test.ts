@@ -130,7 +130,10 @@ describe('selection', () => {
       state.trusted = false;
       try {
         await exec('extentLens.selectForClone', Uri.file(file), [Uri.file(file)]);
-        assert.match(state.messages.at(-1)!.text, /^Selected .* for block clone\. Block Clone Here changes files, so it is in a folder's menu once this workspace is trusted/);
+        assert.match(
+          state.messages.at(-1)!.text,
+          /^Selected .* for block clone\. Block Clone Here changes files, so it is in a folder's menu once this workspace is trusted/,
+        );
       } finally {
         state.trusted = true;
       }
@@ -580,7 +583,10 @@ describe('clone flow', { skip: fsSkip }, () => {
       resultsPanel.send({ type: 'compareWithCopy' });
       await waitUntil(() => state.messages.filter((m) => m.level === 'error').length > errors, 'an error notification');
       assert.match(state.messages.filter((m) => m.level === 'error').at(-1)!.text, /ENOENT/);
-      await waitUntil(() => resultsPanel.posted.slice(posted).some((x) => (x as { type?: string }).type === 'cloneResults'), 'the results posted again');
+      await waitUntil(
+        () => resultsPanel.posted.slice(posted).some((x) => (x as { type?: string }).type === 'cloneResults'),
+        'the results posted again',
+      );
     } finally {
       fs.renameSync(`${source}.away`, source);
     }
@@ -606,7 +612,10 @@ describe('clone flow', { skip: fsSkip }, () => {
           .slice(posted)
           .map((x) => (x as { data?: { comparison?: { copyBytes: string } } }).data?.comparison)
           .find((c) => c !== undefined);
-      await waitUntil(() => measured() !== undefined || state.messages.filter((m) => m.level === 'error').length > errors, 'the comparison');
+      await waitUntil(
+        () => measured() !== undefined || state.messages.filter((m) => m.level === 'error').length > errors,
+        'the comparison',
+      );
       assert.equal(state.messages.filter((m) => m.level === 'error').length, errors, String(state.messages.at(-1)?.text));
       assert.equal(measured()!.copyBytes, String(3 * MiB), 'the data written, not the holes');
       assert.deepEqual(fs.readdirSync(dir).sort(), listing, 'no temporary copy');
@@ -656,7 +665,10 @@ describe('clone flow', { skip: fsSkip }, () => {
     state.answers = [];
     const since = state.messages.slice(asked);
     assert.equal(since.length, 1, JSON.stringify(since));
-    assert.match(since[0].text, /^disk\.img \(xfs\) and .*cross \(ext4\) are on different file systems: block cloning shares blocks only within one file system \(EXDEV\)\.$/);
+    assert.match(
+      since[0].text,
+      /^disk\.img \(xfs\) and .*cross \(ext4\) are on different file systems: block cloning shares blocks only within one file system \(EXDEV\)\.$/,
+    );
     assert.deepEqual(fs.readdirSync(target), ['disk.img']);
   });
 
@@ -887,7 +899,10 @@ describe('clone flow', { skip: fsSkip }, () => {
     const confirm = state.messageOptions.filter((m) => /^Replace bytes 0–65,536/.test(m.text)).at(-1);
     assert.match(String(confirm?.options.detail), /by a copy \(its own blocks, nothing shared\)/);
     const data = fs.readFileSync(f);
-    assert.ok(data.subarray(0, 64 * 1024).every((b) => b === 0x22), 'the range was copied into place');
+    assert.ok(
+      data.subarray(0, 64 * 1024).every((b) => b === 0x22),
+      'the range was copied into place',
+    );
     assert.equal(data.length, 128 * 1024);
 
     // a copy has no block-size rule: any offsets and length (a trial: "100000 is not a multiple of the block size")
@@ -899,9 +914,12 @@ describe('clone flow', { skip: fsSkip }, () => {
       { match: /^Replace bytes 1,000–1,777 of .*range-ext4\.img with bytes 65,637–66,414 of /, answer: 'Copy the Range' },
     ];
     try {
-      const r = (await exec('extentLens.cloneRange', Uri.file(f))) as { fellBack?: boolean; bytes: bigint } | undefined;
+      const r = (await exec('extentLens.cloneRange', Uri.file(f))) as
+        { fellBack?: boolean; bytes: bigint; fallbackReason?: string } | undefined;
       assert.ok(r, JSON.stringify(state.messages.slice(before)));
       assert.equal(r.bytes, 777n);
+      // the reason is the one the copy was chosen for, not the offsets' alignment the engine met first (a trial)
+      assert.match(r.fallbackReason ?? '', /^ext4 cannot share blocks \(.*\), so the range was copied, as chosen\.$/);
     } finally {
       state.answers = [];
     }
@@ -934,7 +952,10 @@ describe('clone flow', { skip: fsSkip }, () => {
       );
       assert.deepEqual(notice.items, ['Copy the Range Instead']);
       assert.equal(state.inputBoxes.length, 1, 'only the source offset was asked');
-      assert.ok(fs.readFileSync(dst).every((b) => b === 0x44), 'nothing written');
+      assert.ok(
+        fs.readFileSync(dst).every((b) => b === 0x44),
+        'nothing written',
+      );
       // accepted: the rest of the questions, then the bytes copied in place
       state.inputAnswers = ['0', '0', '64k'];
       state.quickPickAnswers = ['Another file…'];
@@ -945,7 +966,10 @@ describe('clone flow', { skip: fsSkip }, () => {
       const r = (await exec('extentLens.cloneRange', Uri.file(src))) as { fellBack?: boolean; bytes: bigint } | undefined;
       assert.ok(r, JSON.stringify(state.messages.slice(before)));
       assert.equal(r.fellBack, true);
-      assert.ok(fs.readFileSync(dst).every((b) => b === 0x33), 'the range was copied into place');
+      assert.ok(
+        fs.readFileSync(dst).every((b) => b === 0x33),
+        'the range was copied into place',
+      );
       // once the copy is chosen, the destination offset and the length need no alignment
       fs.writeFileSync(src, Buffer.concat([Buffer.alloc(32 * 1024, 0x55), Buffer.alloc(32 * 1024, 0x66)]));
       state.inputBoxes = [];
@@ -955,9 +979,13 @@ describe('clone flow', { skip: fsSkip }, () => {
         { match: /another file system/, answer: 'Copy the Range Instead' },
         { match: /^Replace bytes 100–5,100 of .*range-across-dst\.img/, answer: 'Copy the Range' },
       ];
-      const r2 = (await exec('extentLens.cloneRange', Uri.file(src))) as { bytes: bigint } | undefined;
+      const r2 = (await exec('extentLens.cloneRange', Uri.file(src))) as { bytes: bigint; fallbackReason?: string } | undefined;
       assert.ok(r2, JSON.stringify(state.messages.slice(before)));
       assert.equal(r2.bytes, 5000n);
+      assert.match(
+        r2.fallbackReason ?? '',
+        /is on another file system than .*: blocks are shared only within one file system, so the range was copied, as chosen\.$/,
+      );
       assert.match(state.inputBoxes[1].prompt ?? '', /A copy has no block-size rule/);
       const d = fs.readFileSync(dst);
       assert.ok(d.subarray(100, 4196).every((b) => b === 0x55) && d.subarray(4196, 5100).every((b) => b === 0x66));
@@ -996,7 +1024,9 @@ describe('clone flow', { skip: fsSkip }, () => {
     const f = path.join(xfs!.mountPoint, 'punch-unaligned.img');
     writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);
     state.inputAnswers = ['100', '4096'];
-    state.answers = [{ match: /^Punch a hole of 4 KiB \(4,096 bytes\) in \/\S*\/punch-unaligned\.img from offset 100\?$/, answer: 'Punch Hole' }];
+    state.answers = [
+      { match: /^Punch a hole of 4 KiB \(4,096 bytes\) in \/\S*\/punch-unaligned\.img from offset 100\?$/, answer: 'Punch Hole' },
+    ];
     try {
       const r = (await exec('extentLens.punchHole', Uri.file(f))) as { bytes: bigint };
       assert.equal(r.bytes, 0n);
@@ -1133,7 +1163,8 @@ describe('clone flow', { skip: fsSkip }, () => {
     const f = path.join(xfs!.mountPoint, 'open-in-editor.img');
     fs.writeFileSync(f, Buffer.alloc(MiB));
     const before = fs.statSync(f).blocks;
-    const warned = () => state.messages.filter((m) => m.level === 'warning' && /^\/\S+\/open-in-editor\.img is open in an editor/.test(m.text));
+    const warned = () =>
+      state.messages.filter((m) => m.level === 'warning' && /^\/\S+\/open-in-editor\.img is open in an editor/.test(m.text));
     try {
       for (const open of ['text', 'tab'] as const) {
         if (open === 'text') state.textDocuments = [{ uri: Uri.file(f) }];
