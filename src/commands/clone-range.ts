@@ -143,11 +143,8 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       );
       if (choice !== copyInstead) return undefined;
       copy = true;
-      copyReason = t(
-        '{0} cannot share blocks ({1}), so the range was copied, as chosen.',
-        volume.filesystem,
-        volume.cloneEvidence.replace(/\.$/, ''),
-      );
+      // (the view adds "; the bytes were copied instead")
+      copyReason = volume.cloneEvidence.replace(/\.$/, '');
       flow.totalSteps = 4; // a copy has no atomic question (Windows' fifth step)
     }
 
@@ -219,11 +216,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
             );
             if (choice !== copyInstead) throw new FlowCancelled();
             copy = true;
-            copyReason = t(
-              '{0} is on another file system than {1}: blocks are shared only within one file system, so the range was copied, as chosen.',
-              target,
-              source,
-            );
+            copyReason = t('{0} is on another file system than {1}: blocks are shared only within one file system', target, source);
             flow.totalSteps = 4;
           }
         }

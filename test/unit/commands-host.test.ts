@@ -919,7 +919,8 @@ describe('clone flow', { skip: fsSkip }, () => {
       assert.ok(r, JSON.stringify(state.messages.slice(before)));
       assert.equal(r.bytes, 777n);
       // the reason is the one the copy was chosen for, not the offsets' alignment the engine met first (a trial)
-      assert.match(r.fallbackReason ?? '', /^ext4 cannot share blocks \(.*\), so the range was copied, as chosen\.$/);
+      assert.match(r.fallbackReason ?? '', /EOPNOTSUPP: ext4 cannot share blocks/);
+      assert.doesNotMatch(r.fallbackReason ?? '', /E_MISALIGNED|multiple of/);
     } finally {
       state.answers = [];
     }
@@ -982,10 +983,7 @@ describe('clone flow', { skip: fsSkip }, () => {
       const r2 = (await exec('extentLens.cloneRange', Uri.file(src))) as { bytes: bigint; fallbackReason?: string } | undefined;
       assert.ok(r2, JSON.stringify(state.messages.slice(before)));
       assert.equal(r2.bytes, 5000n);
-      assert.match(
-        r2.fallbackReason ?? '',
-        /is on another file system than .*: blocks are shared only within one file system, so the range was copied, as chosen\.$/,
-      );
+      assert.match(r2.fallbackReason ?? '', /is on another file system than .*: blocks are shared only within one file system$/);
       assert.match(state.inputBoxes[1].prompt ?? '', /A copy has no block-size rule/);
       const d = fs.readFileSync(dst);
       assert.ok(d.subarray(100, 4196).every((b) => b === 0x55) && d.subarray(4196, 5100).every((b) => b === 0x66));
