@@ -386,7 +386,7 @@ export async function resolveDestination(
           paths: [source, final],
           message:
             `${operation}: the destination ${final} is the source itself (E_BAD_INPUT)` +
-            `${sameName ? '' : ': the same file under another name (a hard link, or a link to it)'}; overwriting it would destroy the data.`,
+            `${sameName ? '' : ': the same file under another name (a hard link, a link to it, or its folder mounted again elsewhere)'}; overwriting it would destroy the data.`,
         });
       }
       if (dfs.checkWritable) await openableForWriting(operation, final, dfs.checkWritable);
