@@ -12,26 +12,13 @@ import type { EngineContext } from './context';
 import type { DedupeGroup, DedupeRange, DedupeSkipped } from './dedupe-types';
 import { sharedWithSource } from './dedupe-saving';
 import { fileDataOf } from './dedupe-file-data';
-import { isCancelled } from './errors';
+import { CROSS_VOLUME_CODES, isCancelled } from './errors';
 import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
 import { windowMap, wholeMap } from './walk';
 import type { ByteRange } from './types';
 
 export const DEDUPE_MAX_LENGTH = 16n << 20n;
 export const DEDUPE_MAX_DESTS = 120;
-
-/**
- * What a clone call answers for a destination on another volume than its source: SMB and
- * Windows say the source handle is not valid there (MS-FSCC 2.3.8; Samba takes each btrfs
- * subvolume and snapshot for a volume of its own), or not the same device; Linux EXDEV.
- */
-const CROSS_VOLUME: ReadonlySet<string> = new Set([
-  'STATUS_INVALID_HANDLE',
-  'ERROR_INVALID_HANDLE',
-  'STATUS_NOT_SAME_DEVICE',
-  'ERROR_NOT_SAME_DEVICE',
-  'EXDEV',
-]);
 
 export type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
 
@@ -235,7 +222,7 @@ export async function applyGroup(
             reason: o.status,
             message: o.message ?? o.status,
           };
-          if (CROSS_VOLUME.has(o.status) && o.bytes === 0n && from === dests[i].offset && !noted.has(i)) apart.set(i, s);
+          if (CROSS_VOLUME_CODES.has(o.status) && o.bytes === 0n && from === dests[i].offset && !noted.has(i)) apart.set(i, s);
           note(i, s);
         });
         sent(len * BigInt(batch.length));

@@ -378,8 +378,7 @@ export async function resolveDestination(
       const itself = sourceInfo?.fileId && existing.fileId ? existing.fileId === sourceInfo.fileId : source === destination;
       if (itself) {
         // another name only where the file system says so ("./a" for "a" is the same name)
-        const named = local && entryOf(final, local);
-        const sameName = source === destination || (named !== undefined && named === entryOf(source, local!));
+        const sameName = source === destination || (local !== undefined && sameEntry(source, final, local));
         throw new FsctlError({
           operation,
           code: 'E_BAD_INPUT',
@@ -409,12 +408,13 @@ function realFolder(operation: Operation, dir: string, local: LocalNames): strin
   }
 }
 
-/** A name as the file system resolves its folder: the real folder and the last component. */
-function entryOf(path: string, local: LocalNames): string | undefined {
+/** Whether two paths name one directory entry: the same last name in the same folder, the folders resolved by the file system. */
+function sameEntry(a: string, b: string, local: LocalNames): boolean {
+  if (nodePath.basename(a) !== nodePath.basename(b)) return false;
   try {
-    return nodePath.join(local.realpath(nodePath.dirname(path)), nodePath.basename(path));
+    return local.realpath(nodePath.dirname(a)) === local.realpath(nodePath.dirname(b));
   } catch {
-    return undefined; // (gone: compared as unknown, never equal)
+    return false; // (a folder gone: not known to be the same)
   }
 }
 

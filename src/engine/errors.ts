@@ -93,6 +93,19 @@ export function resaid(e: FsctlError, change: { message?: string; paths?: string
   });
 }
 
+/**
+ * What a clone call answers for a source on another volume than its destination: Linux EXDEV;
+ * SMB and Windows say the source handle is not valid there (MS-FSCC 2.3.8; Samba takes each
+ * btrfs subvolume and snapshot for a volume of its own), or not the same device.
+ */
+export const CROSS_VOLUME_CODES: ReadonlySet<string> = new Set([
+  'EXDEV',
+  'STATUS_INVALID_HANDLE',
+  'ERROR_INVALID_HANDLE',
+  'STATUS_NOT_SAME_DEVICE',
+  'ERROR_NOT_SAME_DEVICE',
+]);
+
 export function isFsctlError(e: unknown): e is FsctlError {
   return e instanceof FsctlError;
 }

@@ -21,7 +21,7 @@ import {
 import { digHoles } from './dig-holes';
 import { withFsFreed } from './fs-freed';
 import { nodeFsError } from './errno';
-import { FsctlError, isCancelled, resaid } from './errors';
+import { CROSS_VOLUME_CODES, FsctlError, isCancelled, resaid } from './errors';
 import { notRegularError } from './file-kind';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
 import { spaceOf, type SpaceOptions } from './space';
@@ -149,11 +149,7 @@ const CLONE_IMPOSSIBLE = new Set([
   'STATUS_NOT_SUPPORTED',
   'STATUS_INVALID_DEVICE_REQUEST',
   'STATUS_INVALID_PARAMETER',
-  // from a clone FSCTL: the source is on another volume (Samba: another btrfs subvolume or snapshot)
-  'STATUS_INVALID_HANDLE',
-  'ERROR_INVALID_HANDLE',
-  'STATUS_NOT_SAME_DEVICE',
-  'ERROR_NOT_SAME_DEVICE',
+  ...CROSS_VOLUME_CODES,
 ]);
 // ETXTBSY: copy_file_range and FICLONE refuse an active swap file (the kernel's
 // generic_copy_file_checks), which reading and writing copies as cp does.

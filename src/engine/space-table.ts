@@ -198,6 +198,12 @@ export class FileTable {
     this.bits[i] |= 4;
   }
 
+  /** The first file of file-system group `gi` (-1: none), whose path names the group to its backend. */
+  firstOf(gi: number): number {
+    for (let i = 0; i < this.count; i++) if (this.fileSystem[i] === gi) return i;
+    return -1;
+  }
+
   add(
     p: string,
     size: bigint,

@@ -98,9 +98,8 @@ async function smbBytesInUse(
   const out = new Map<Group, bigint>();
   for (const [gi, g] of groups.entries()) {
     if (g.filesystem !== 'smb') continue;
-    let i = 0;
-    while (i < table.count && table.fileSystem[i] !== gi) i++;
-    if (i === table.count) continue;
+    const i = table.firstOf(gi);
+    if (i < 0) continue;
     try {
       const v = await (await resolve(table.path[i])).volume(table.path[i]);
       if (v.totalBytes !== undefined && v.freeBytes !== undefined) out.set(g, v.totalBytes - v.freeBytes);
@@ -405,9 +404,7 @@ export async function spaceOf(
     const rs = g.ranges;
     if (rs.count === 0 && g.filesystem !== 'btrfs') continue;
     ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${rs.count} shared ranges` });
-    let firstFile = 0;
-    while (table.fileSystem[firstFile] !== gi) firstFile++;
-    const first = table.path[firstFile];
+    const first = table.path[table.firstOf(gi)];
     const b = await resolve(first);
     if (!b.extentOwners) continue;
     let q;
