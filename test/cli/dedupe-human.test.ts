@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dedupeHuman, skippedLines } from '../../src/cli/commands/dedupe';
+import { dedupeHuman, skippedLines } from '../../src/cli/commands/dedupe-human';
 import { classifyProblems } from '../../src/cli/path-problems';
 import type { DedupeGroup, DedupePlan, DedupeReport } from '../../src/engine';
 
