@@ -10,16 +10,19 @@
 import { EXTENT_CLASSES, type ExtentClass } from './messages';
 
 /**
- * The most specific class wins, in this order: inline and encoded data cannot be cloned or
- * punched like ordinary blocks, delalloc has no blocks yet, shared blocks are what cloning
- * produced (a reference count above 1 counts as shared), and unwritten blocks are allocated but
- * read as zeros. An extent with none of these flags is plain 'data'.
+ * The most specific class wins, in this order: inline data lives in the metadata, not in blocks
+ * of its own, delalloc has no blocks yet, shared blocks are what cloning produced (a reference
+ * count above 1 counts as shared), encoded (compressed, encrypted) blocks hold data in another
+ * form, and unwritten blocks are allocated but read as zeros. An extent with none of these
+ * flags is plain 'data'. Shared goes before encoded: on btrfs with compression every extent
+ * is encoded, and a clone drawn "Encoded" hid what it shares (a trial); the tooltip and the
+ * table still give every flag.
  */
 export const CLASS_RULES: ReadonlyArray<{ readonly cls: ExtentClass; readonly flags: readonly string[] }> = [
   { cls: 'inline', flags: ['inline', 'tail'] },
-  { cls: 'encoded', flags: ['encoded', 'encrypted'] },
   { cls: 'delalloc', flags: ['delalloc'] },
   { cls: 'shared', flags: ['shared'] },
+  { cls: 'encoded', flags: ['encoded', 'encrypted'] },
   { cls: 'unwritten', flags: ['unwritten'] },
 ];
 

@@ -225,6 +225,10 @@ test('classOf: the most specific class wins', () => {
   assert.equal(classOf(['delalloc', 'unknown']), 'delalloc');
   assert.equal(classOf(['inline', 'not-aligned']), 'inline');
   assert.equal(classOf(['encoded']), 'encoded');
+  // btrfs with compression: every extent is encoded, and a clone's must still show as shared
+  assert.equal(classOf(['encoded', 'shared']), 'shared');
+  assert.equal(classOf(['encoded'], 2), 'shared');
+  assert.equal(classOf(['inline', 'shared']), 'inline');
 });
 
 // ---- the Space view (issue 13) ----------------------------------------------------------------

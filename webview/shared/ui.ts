@@ -62,12 +62,12 @@ export const CLASS_TIPS: Record<ExtentClass | 'hole', string> = {
   hole: l10n.t('Hole: no extent; reads as zeros and uses no space.'),
   data: l10n.t('Data: written extents, the ranges SEEK_DATA finds. Allocated.'),
   unwritten: l10n.t('Unwritten: allocated (preallocated) but never written; reads as zeros. SEEK_DATA skips it.'),
-  shared: l10n.t('Shared: allocated extents that another file (a clone) also uses.'),
+  shared: l10n.t('Shared: allocated extents that another file (a clone) also uses, compressed ones included (the flags say which).'),
   delalloc: l10n.t('Delayed allocation: written but not yet given blocks on disk (the file system places it when it writes it back).'),
   inline: l10n.t(
     'Inline / tail: data kept inside the file system metadata (btrfs inline, a tail packed with others), with no blocks of its own.',
   ),
-  encoded: l10n.t('Encoded / encrypted: stored compressed or encrypted, so its bytes on disk differ from its length here.'),
+  encoded: l10n.t('Encoded / encrypted: stored compressed or encrypted, not shared, so its bytes on disk differ from its length here.'),
 };
 
 /** Extent numbers as people see them: counting from 1, as the CLI and filefrag print them. */
