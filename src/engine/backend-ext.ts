@@ -140,10 +140,12 @@ export interface ExtentOwnerQuery {
   /** btrfs: every file (fileKey names) referencing the extent at logical address `bytenr`. */
   referencesTo?(bytenr: bigint): ReadonlySet<string>;
   /**
-   * btrfs: a path that leads to the file `key` (a fileKey, e.g. one of referencesTo's, in a
-   * snapshot outside the selection), checked; undefined where none can be found. Never throws.
+   * btrfs: what to call the file `key` (a fileKey, e.g. one of referencesTo's, in a snapshot
+   * outside the selection): a path that leads to it, checked; else its path from the file
+   * system's top level with its subvolume, where that is not mounted; else "subvolume N, inode
+   * M" (what `btrfs inspect-internal inode-resolve` takes). Never throws.
    */
-  pathOf?(key: string): string | undefined;
+  nameOf?(key: string): string;
   close(): void;
 }
 

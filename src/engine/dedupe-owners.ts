@@ -140,7 +140,7 @@ export async function ownerLookups(
       method: query.method,
       forShared: forShared.has(fsKey),
       ownerName: btrfs
-        ? (o) => query.pathOf?.(o) ?? `subvolume ${o.replace(':', ', inode ')}`
+        ? (o) => query.nameOf?.(o) ?? `subvolume ${o.replace(':', ', inode ')}`
         : (o) => (mount ? `inode ${o} of ${mount}, which \`find ${mount} -xdev -inum ${o}\` names` : `inode ${o}`),
       keptOutside: guarded(lookup),
       extentsOf: btrfs ? guarded(btrfs.extentsOf) : undefined,

@@ -428,8 +428,8 @@ export async function spaceOf(
           let held = 0n;
           for (let k = 0; k < d.outside.start.length; k++) held += d.outside.end[k] - d.outside.start[k];
           g.heldOutsideBy = {
-            // (as dedupe names them: a path, else the subvolume and inode, which inode-resolve finds)
-            holders: top.map(([k, bytes]) => ({ name: q!.pathOf?.(k) ?? `subvolume ${k.replace(':', ', inode ')}`, bytes })),
+            // (as dedupe names them: a path, else where it lies in the file system, else the subvolume and inode)
+            holders: top.map(([k, bytes]) => ({ name: q!.nameOf?.(k) ?? `subvolume ${k.replace(':', ', inode ')}`, bytes })),
             bytes: held,
             more: d.heldBy.size - top.length,
           };

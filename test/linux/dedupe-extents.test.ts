@@ -285,13 +285,17 @@ onReflinkFileSystems((kind, t) => {
           g.warnings.some((w) => w.startsWith(`${2 * MiB} bytes `) && (w.includes(`(e.g. ${snap}/f)`) || w.includes(`(e.g. ${snap}/g)`))),
           g.warnings.join('\n'),
         );
-        // where no path leads to it (something mounted over the snapshot), by subvolume and inode
+        // where no path leads to it (something mounted over the snapshot), by its path from the
+        // file system's top level and its subvolume (it was "subvolume N, inode M")
         execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', snap]);
         try {
           const hidden = await engine.findDuplicates([sv]);
+          const top = `/${path.relative(t.mountPoint, snap)}/`;
           assert.ok(
-            hidden.groups[0].warnings.some((w) =>
-              new RegExp(`outside the selection \\(e\\.g\\. subvolume ${snapId}, inode \\d+\\)`).test(w),
+            hidden.groups[0].warnings.some(
+              (w) =>
+                w.includes(`(e.g. ${top}f [subvolume ${snapId}, not mounted; the path is from the top level])`) ||
+                w.includes(`(e.g. ${top}g [subvolume ${snapId}, not mounted; the path is from the top level])`),
             ),
             hidden.groups[0].warnings.join('\n'),
           );

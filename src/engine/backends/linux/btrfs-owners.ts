@@ -15,7 +15,7 @@
 //     disk_num_bytes, offset, num_bytes; } (disk_bytenr at 21; 0 = a hole)
 // BTRFS_IOC_TREE_SEARCH_V2 (CAP_SYS_ADMIN) reads a file's extent items from its subvolume's tree:
 // what compsize reads. FIEMAP gives only the bytes a file references, uncompressed.
-// A reference found outside the selection is named by a path where one leads to it (`pathOf`,
+// A reference found outside the selection is named by a path where one leads to it (`nameOf`,
 // what `btrfs inspect-internal subvolid-resolve` and `inode-resolve` do): the subvolume's
 // ROOT_BACKREF in the tree of trees (tree 1) gives its parent, the folder and its name there,
 //   struct btrfs_root_ref { u64 dirid, sequence; u16 name_len; } then the name,
@@ -294,23 +294,27 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   };
 
   /**
-   * A path that leads to the file `key` (a fileKey: subvolume:inode) through a mount of this file
-   * system, checked (the same inode of the same subvolume, nothing mounted over it); undefined
-   * where none does (not root, a subvolume not mounted anywhere, ...). Each file is looked for
-   * once (many groups can be kept by the same snapshot file).
+   * What to call the file `key` (a fileKey: subvolume:inode): a path that leads to it through a
+   * mount of this file system, checked (the same inode of the same subvolume, nothing mounted
+   * over it); where none does (a snapshot not mounted anywhere: the file system is mounted with
+   * subvol=, or something is mounted over it), its path from the top level with its subvolume,
+   * which a storage engineer reaches with `mount -o subvolid=5`; where btrfs cannot say (a
+   * deleted file still open, not root), the subvolume and inode. Each file is looked for once
+   * (many groups can be kept by the same snapshot file).
    */
-  const named = new Map<string, string | undefined>();
-  const pathOf = (key: string): string | undefined => {
-    if (!named.has(key)) named.set(key, findPath(key));
-    return named.get(key);
+  const named = new Map<string, string>();
+  const nameOf = (key: string): string => {
+    let name = named.get(key);
+    if (name === undefined) named.set(key, (name = findName(key)));
+    return name;
   };
-  const findPath = (key: string): string | undefined => {
+  const findName = (key: string): string => {
     const colon = key.indexOf(':');
     const root = BigInt(key.slice(0, colon));
     const ino = BigInt(key.slice(colon + 1));
     const sub = subvolumePath(root);
     const inside = sub === undefined ? undefined : inSubvolume(root, ino);
-    if (sub === undefined || inside === undefined) return undefined;
+    if (sub === undefined || inside === undefined) return `subvolume ${root}, inode ${ino}`;
     const full = `/${[sub, inside].filter((x) => x !== '').join('/')}`;
     for (const m of mountsOfThisFs()) {
       const rel = m.root === '/' ? full : full === m.root ? '' : full.startsWith(`${m.root}/`) ? full.slice(m.root.length) : undefined;
@@ -322,7 +326,8 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
         /* not this way */
       }
     }
-    return undefined;
+    // (brackets: the name goes inside the notes' own parentheses and comma-separated lists)
+    return `${full} [subvolume ${root}, not mounted; the path is from the top level]`;
   };
 
   // The root per st_dev (each subvolume has its own). The caller asks about each extent once.
@@ -337,7 +342,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     fileKey: (path, dev, ino) => `${rootFor(path, dev)}:${ino}`,
     diskExtents: (path, dev, inos, each) => diskExtents(path, rootFor(path, dev), inos, each),
     referencesTo: referencing,
-    pathOf,
+    nameOf,
     close: () => {
       container.free();
       fs.closeSync(fd);
