@@ -8,19 +8,18 @@
 // whose size no other file on their file system has (they can match only as whole files);
 // holes (a chunk that is a hole is never read, and a hole never equals data, so sharing can
 // never allocate a hole). The chunk keys and the choice of xxHash128: dedupe-hash.ts.
-// (Just over 400 lines: one search's state, from the walk through the hashing threads to the
-// groups, is shared by every step; the rules each step applies are in the modules it imports.)
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
-import { fragmentationWarnings, groupSaving, sharedBlockSavings } from './dedupe-saving';
+import type { DedupeError, DedupeFindOptions, DedupePlan } from './dedupe-types';
+import { fragmentationWarnings, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf, type FileData } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
 import { LeftOut } from './dedupe-left-out';
 import { partialExtentWarnings } from './dedupe-extents';
 import { bookendGains, compressedSavings, wantsExtentItems } from './dedupe-extent-sizes';
-import { ownerLookups } from './dedupe-owners';
+import { heldOutsideOf, ownerLookups } from './dedupe-owners';
+import { formGroups, sourceNotHeld } from './dedupe-form-groups';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import { backendReader, dropZeroChunks, hashBatch, hashFile, localReader, UNSHAREABLE, type Hashed, type HashOutcome } from './dedupe-hash';
@@ -31,10 +30,8 @@ import { linearPhysical } from './map-format';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
-import { mergeAdjacent } from './dedupe-merge';
 import { NoCowSplit } from './dedupe-nocow';
 import { readOnlyFiles, sharesReadOnly } from './dedupe-read-only';
-import { placeKey, segments } from './dedupe-segments';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 /** The smallest hash chunk. */
@@ -193,92 +190,24 @@ export async function findDuplicates(
   // Zeros that may be holes the server did not show are not data (dedupe-hash.ts).
   for (const f of usable) dropZeroChunks(f, chunk);
 
-  // 4. Whole files first (same size class, same chunk keys), then the remaining chunks.
-  const groups: DedupeGroup[] = [];
-  const members = new Map<string, Hashed[]>();
-  for (const f of usable) {
-    if (!f.wholeKey || sizeCount.get(`${f.fsKey}/${f.size}`)! < 2) continue;
-    const list = members.get(f.wholeKey) ?? [];
-    list.push(f);
-    members.set(f.wholeKey, list);
-  }
+  // 4. Whole files first (same size class, same chunk keys), then the remaining chunks
+  // (dedupe-form-groups.ts).
   const readOnly = readOnlyFiles(await sharesReadOnly(usable, resolve));
   writableNames(usable, walked.otherNames, readOnly);
-  /**
-   * Files whose every chunk is already in a whole-file group as a destination. The group's
-   * source stays available to the chunk groups, as the one copy that keeps its blocks (were
-   * another copy to stand for the group there, a file that duplicates part of it would move
-   * that copy away from the source again, and keep its own blocks).
-   */
-  const covered = new Set<string>();
-  /** A whole-file group's source -> its destinations (they move with it in a group of ranges where they share its blocks). */
-  const copies = new Map<string, Hashed[]>();
-  /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
-  const lockedIn = { groups: 0, wholeFiles: new Set<string>() };
   const noCow = new NoCowSplit(resolve);
-  await noCow.learn(members.values());
-  const wholeLists = [...members.values()].flatMap((l) => (l.length < 2 ? [] : noCow.parts(l).map((p) => p.files)));
-  for (const list of wholeLists) {
-    if (list.length < 2) continue;
-    const g = groupSaving(
-      list,
-      list.map(() => 0n),
-      list[0].size,
-      true,
-      readOnly,
-    );
-    if (g.ranges.length > 1) groups.push(g);
-    else if (
-      !onePlace(
-        list,
-        list.map(() => 0n),
-        list[0].size,
-      )
-    )
-      lockedIn.groups++;
-    // said here (the note, or the group's warning): not again for their chunks
-    for (const f of list) if (readOnly.has(f.path)) lockedIn.wholeFiles.add(f.path);
-    const byPath = new Map(list.map((f) => [f.path, f]));
-    for (const r of g.ranges.slice(1)) covered.add(r.path);
-    if (g.ranges.length > 1)
-      copies.set(
-        g.ranges[0].path,
-        g.ranges.slice(1).map((r) => byPath.get(r.path)!),
-      );
-  }
-  const byChunk = new Map<string, { file: Hashed; offset: bigint }[]>();
-  for (const f of usable) {
-    if (covered.has(f.path)) continue;
-    f.chunkKeys.forEach((key, i) => {
-      if (key === undefined) return;
-      const k = `${f.fsKey}/${key}`;
-      const list = byChunk.get(k);
-      const entry = { file: f, offset: BigInt(f.chunkAt[i]) * chunk };
-      if (list) list.push(entry);
-      else byChunk.set(k, [entry]);
-    });
-  }
-  const chunkRanges = mergeAdjacent(
-    [...byChunk.values()]
-      .filter((l) => l.length > 1)
-      .map((l) => ({
-        files: l.map((e) => e.file),
-        offsets: l.map((e) => e.offset),
-        length: chunkLength(l[0].file, l[0].offset, chunk),
-        whole: false,
-      })),
-    chunk,
-  );
-  await noCow.learn(chunkRanges.map((r) => r.files));
-  for (const r of chunkRanges.flatMap((c) => noCow.parts(c.files, c.offsets).map((p) => ({ ...c, ...p })))) {
-    if (r.files.length < 2) continue;
-    const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly, (f) => copies.get(f.path));
-    if (g.ranges.length > 1) groups.push(g);
-    // (a chunk of a file whose whole copies were counted above is not counted again)
-    else if (!r.files.some((f) => lockedIn.wholeFiles.has(f.path)) && !onePlace(r.files, r.offsets, r.length)) lockedIn.groups++;
-  }
+  let { groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow);
   const byPath = new Map(usable.map((f) => [f.path, f]));
-  const owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
+  let owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
+  // A copy whose blocks files outside the selection keep (a snapshot) stays allocated whatever
+  // the plan does: it should be the source, so that the others' blocks are freed. Only the file
+  // system can say so (the owners, as root): where it does for a copy other than a group's
+  // source, the groups are formed again with that known (a trial: 8 MiB of 16 MiB were kept).
+  const held = heldOutsideOf(owners.byFs);
+  if (groups.some((g) => sourceNotHeld(g, byPath, held))) {
+    ({ groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, held));
+    owners.close();
+    owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
+  }
   let compressedSized = 0;
   try {
     // (each rule takes out of a group's saving only what the rules before it left in: leftOut)
@@ -396,17 +325,6 @@ export async function findDuplicates(
     notes,
     durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
   };
-}
-
-/** The length of the chunk at `offset` of `f` (the last one may be short). */
-function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
-  return f.size - offset < chunk ? f.size - offset : chunk;
-}
-
-/** Ranges whose data all lies at one physical place already (clones, snapshots): not duplicates to speak of. */
-function onePlace(files: FileData[], offsets: bigint[], length: bigint): boolean {
-  const keys = files.map((f, i) => placeKey(segments(f, offsets[i], length)));
-  return keys[0] !== undefined && keys.every((k) => k === keys[0]);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { FileData } from './dedupe-file-data';
 import { EXTENT_FLAG, linearPhysical } from './map-format';
 import { isCancelled } from './errors';
 import { mountPointOf } from './space-fs';
+import { segments } from './dedupe-segments';
 
 /** Stretches of a destination's data that a file outside the plan also references, with one such owner. */
 export interface KeptStretch {
@@ -151,6 +152,27 @@ export async function ownerLookups(
     byFs,
     failures: () => [...new Set(failed.values())],
     close: () => queries.forEach((q) => q.close()),
+  };
+}
+
+/** Bytes of [offset, offset + length) of `f` that some file outside the plan also references. */
+export type HeldOutside = (f: FileData, offset: bigint, length: bigint) => bigint;
+
+/**
+ * HeldOutside from the owner lookups: 0 where the data is not flagged shared (no other file
+ * references it), has no place, or the file system cannot name owners. Those bytes stay
+ * allocated whatever the plan does.
+ */
+export function heldOutsideOf(lookups: ReadonlyMap<string, OwnerLookup>): HeldOutside {
+  return (f, offset, length) => {
+    const lookup = lookups.get(f.fsKey);
+    let held = 0n;
+    if (lookup)
+      for (const x of segments(f, offset, length)) {
+        if (!x.shared || x.phys < 0n) continue;
+        for (const k of lookup.keptOutside(f, offset + x.rel, x.len, x.phys) ?? []) held += k.end - k.start;
+      }
+    return held;
   };
 }
 

@@ -11,7 +11,7 @@ import type { FileData } from './dedupe-file-data';
 import { bytesNotCovered, mergeRanges } from './space-scan';
 import { LeftOut } from './dedupe-left-out';
 import { sharesNoBlocks } from './space-fs';
-import { keptWhole, type OwnerLookup } from './dedupe-owners';
+import { keptWhole, type HeldOutside, type OwnerLookup } from './dedupe-owners';
 import { blockEndAtEof, dataBytes, physEnd, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
 
 const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -35,6 +35,10 @@ const firstPlace = (segs: Segment[]): bigint => segs.find((x) => x.phys >= 0n)?.
  * destinations of its whole-file group: dedupe-find.ts). Where such a copy already shares a
  * destination's blocks over the range, it moves with it (one more destination, never the source):
  * blocks are freed only when every reference to them moves.
+ *
+ * `held`: bytes of a range that files outside the selection keep (the file system's owners, as
+ * root: dedupe-owners.ts); such a range's blocks stay allocated anyway, so it is a source as good
+ * as a range whose file keeps its extents.
  */
 export function groupSaving(
   originals: FileData[],
@@ -43,13 +47,15 @@ export function groupSaving(
   wholeFiles: boolean,
   readOnly: { has(path: string): boolean } = new Set<string>(),
   copiesOf?: (f: FileData) => readonly FileData[] | undefined,
+  held?: HeldOutside,
 ): DedupeGroup {
   const files = [...originals];
   const offsets = [...originalOffsets];
   const segs = files.map((f, i) => segments(f, offsets[i], length));
   const fixed = files.map((f) => readOnly.has(f.path));
   // The source: a range that cannot change, if any; then one whose extents stay allocated
-  // anyway (btrfs: the file references them outside the range too); for both, its blocks stay
+  // anyway (btrfs: the file references them outside the range too; any file system that names
+  // owners: a file outside the selection references them, `held`); for both, its blocks stay
   // whatever we do, so the others should move to them. Then the range physically identical to
   // the most others; on a tie, the one with the most bytes in blocks other files also
   // reference (a clone outside the selection keeps them allocated, likewise); then the one with
@@ -59,7 +65,9 @@ export function groupSaving(
   // file keeps is the least fragmented); then the one first on disk (copies are usually written
   // after their original: the space freed is then one stretch, and btrfs's checksum tree ends
   // ~5% smaller, bench/NOTES.md); then the first by path and offset.
-  const rank = files.map((f, i) => (fixed[i] ? 2 : keepsExtent(f, offsets[i], length) ? 1 : 0));
+  const staysAnyway = (i: number): boolean =>
+    keepsExtent(files[i], offsets[i], length) || (held !== undefined && held(files[i], offsets[i], length) > 0n);
+  const rank = files.map((_, i) => (fixed[i] ? 2 : staysAnyway(i) ? 1 : 0));
   // The ranges of a group hold data at the same offsets (their keys include where the holes
   // are), so a range is physically identical to another exactly where their places are equal.
   const keys = segs.map(placeKey);
