@@ -273,6 +273,12 @@ export interface BackendExtensions {
    * (locally access(2) says: dedupe-read-only.ts); such a file is a group's source, never a destination.
    */
   writable?(path: string): Promise<boolean>;
+  /**
+   * Whether the server would refuse to delete the file `path` for this user (NT and SMB: opens that
+   * change nothing, nt/probes.ts), with the NT status it would answer; undefined where it does not
+   * say. Space accounting asks it of files on a share, where no access(2) can.
+   */
+  deletable?(path: string): Promise<{ refused: false } | { refused: true; code: string } | undefined>;
   /** Throws a named FsctlError (EOPNOTSUPP, E_UNSUPPORTED, ...) when the file system of the file `path` cannot dedupe. */
   dedupeSupport?(path: string): void | Promise<void>;
   /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */

@@ -27,6 +27,7 @@ import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside, unrea
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
 import { diskFreed } from './space-btrfs';
+import { undeletableNote, undeletableOnShares } from './space-deletable';
 import { partnersOf, sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
 import { emptyTotals, FileTable, SharedRanges, sortedBy, type Group, type Intervals } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceSharing } from './space-types';
@@ -539,6 +540,8 @@ export async function spaceOf(
   const unread = errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).length;
   const exact = unread > 0 ? 'exact for the files that were read: ' : 'exact: ';
   const inUse = await smbBytesInUse(groups, table, resolve);
+  // (files on a share the server would not delete: left out of what deleting frees, space-deletable.ts)
+  const undeletable = await undeletableOnShares(table, (gi) => groups[gi].filesystem === 'smb', resolve, ctx);
   const fileSystems: SpaceFileSystem[] = groups.map((g, gi) => {
     ctx.checkCancelled();
     const s = sweep(g, sets, table.count);
@@ -686,6 +689,9 @@ export async function spaceOf(
       t.reclaimable = t.exclusive - g.kept - (smb ? g.unplaced : 0n);
       if (t.reclaimable < 0n) t.reclaimable = 0n;
       t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
+      const refused = smb ? undeletable.get(gi) : undefined;
+      if (refused) t.reclaimableMax = t.reclaimableMax > refused.bytes ? t.reclaimableMax - refused.bytes : 0n;
+      if (t.reclaimable > t.reclaimableMax) t.reclaimable = t.reclaimableMax;
       // an incomplete scan still bounds it: what it could not see can only add references
       const scanMax = g.scan && !smb ? g.own + g.unplaced - g.kept + g.scan.reclaimableShared : undefined;
       if (scanMax !== undefined && scanMax < t.reclaimableMax) t.reclaimableMax = scanMax;
@@ -696,7 +702,12 @@ export async function spaceOf(
       if (capped) t.reclaimableMax = used < t.reclaimable ? t.reclaimable : used;
       const why = ownerNotes.get(g);
       if (why) fsNotes.push(why);
-      if (smb)
+      if (smb && refused?.files === t.files)
+        fsNotes.push(
+          `${deleting} frees nothing: the server would not let this user delete ${one ? 'it' : 'any of them'} (below).`,
+          undeletableNote(refused, one),
+        );
+      else if (smb)
         fsNotes.push(
           `${deleting} frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes ${one ? 'it holds' : 'they hold'}: the SMB ` +
             `server does not say which of ${one ? 'its' : 'their'} blocks are shared, nor how the file system behind it frees them (btrfs frees ` +
@@ -706,6 +717,7 @@ export async function spaceOf(
               ? ` The higher figure is the bytes the volume has in use (its size less its free space), less than what the files hold: ` +
                 'they share blocks (snapshots, clones) or are compressed on the server.'
               : ''),
+          ...(refused ? [undeletableNote(refused, one)] : []),
         );
       else if (g.scan?.unreadable) {
         // (what it could not read may hold the owners it missed: this comes before the other reasons)

@@ -14,6 +14,7 @@ import { queryRetrievalPointers } from './extents';
 import { finishPlaced, takeFinalAttributes } from './new-file';
 import { asFsctlError, elapsed, engineError, now } from './outcome';
 import { INT64_MAX, queryAllocatedRanges } from './ranges';
+import { deletableNt } from './probes';
 import { setSparseNt, zeroDataNt } from './sparse';
 import { sparseCopyNt } from './sparse-copy';
 import { rangesWhereQarRefused } from './ranges-refused';
@@ -350,6 +351,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     dedupeRange: (source, srcOffset, length, dests, ctx) => dedupeRangeNt(t, source, srcOffset, length, dests, ctx),
     dedupeSupport: (path) => dedupeSupportNt(t, path),
     writable: (path) => writableNt(t, path),
+    deletable: (path) => deletableNt(t, path),
     freeBytesSynced: (path) => freeBytesNt(t, path),
   };
 }
