@@ -279,6 +279,12 @@ export interface BackendExtensions {
    * say. Space accounting asks it of files on a share, where no access(2) can.
    */
   deletable?(path: string): Promise<{ refused: false } | { refused: true; code: string } | undefined>;
+  /**
+   * Whether the server clones from `source` into `target` (NT and SMB: a clone of 0 bytes):
+   * false where it takes them for two volumes (Samba: two btrfs subvolumes or snapshots of one
+   * share), undefined where it does not say. Dedupe groups files on a share by what it answers.
+   */
+  clonesBetween?(source: string, target: string): Promise<boolean | undefined>;
   /** Throws a named FsctlError (EOPNOTSUPP, E_UNSUPPORTED, ...) when the file system of the file `path` cannot dedupe. */
   dedupeSupport?(path: string): void | Promise<void>;
   /** Free bytes of the file system holding `path` (Linux: f_bfree × f_frsize after syncfs; NT: the volume's free bytes). */

@@ -13,7 +13,7 @@ import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeError, DedupeFindOptions, DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, sharedBlockSavings } from './dedupe-saving';
-import { dataBytesOf, type FileData } from './dedupe-file-data';
+import { dataBytesOf } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
 import { LeftOut } from './dedupe-left-out';
 import { partialExtentWarnings } from './dedupe-extents';
@@ -31,7 +31,8 @@ import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
 import { NoCowSplit } from './dedupe-nocow';
-import { readOnlyFiles, sharesReadOnly } from './dedupe-read-only';
+import { readOnlyFiles, sharesReadOnly, writableNames } from './dedupe-read-only';
+import { ShareVolumes } from './dedupe-volumes';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 /** The smallest hash chunk. */
@@ -195,7 +196,8 @@ export async function findDuplicates(
   const readOnly = readOnlyFiles(await sharesReadOnly(usable, resolve));
   writableNames(usable, walked.otherNames, readOnly);
   const noCow = new NoCowSplit(resolve);
-  let { groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow);
+  const volumes = new ShareVolumes(resolve, readOnly);
+  let { groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, volumes);
   const byPath = new Map(usable.map((f) => [f.path, f]));
   let owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
   // A copy whose blocks files outside the selection keep (a snapshot) stays allocated whatever
@@ -204,7 +206,7 @@ export async function findDuplicates(
   // source, the groups are formed again with that known (a trial: 8 MiB of 16 MiB were kept).
   const held = heldOutsideOf(owners.byFs);
   if (groups.some((g) => sourceNotHeld(g, byPath, held))) {
-    ({ groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, held));
+    ({ groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, volumes, held));
     owners.close();
     owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
   }
@@ -247,6 +249,7 @@ export async function findDuplicates(
       `${noCow.split.size} files hold identical data, some of them nodatacow (chattr +C) and some not: btrfs shares extents ` +
         'only between files alike in that, so each kind was grouped apart (a file of one kind is not shared with the other).',
     );
+  notes.push(...volumes.notes());
   if (walked.swapFiles > 0)
     notes.push(
       `${walked.swapFiles === 1 ? 'One active swap file was' : `${walked.swapFiles} active swap files were`} left out: the kernel ` +
@@ -325,19 +328,4 @@ export async function findDuplicates(
     notes,
     durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
   };
-}
-
-/**
- * A file the walk met first by a name the kernel will not change (a read-only bind mount of a
- * writable folder) takes another name of it that can be changed, where the walk met one: which
- * name a file is shared by must not depend on the order of the selection.
- */
-function writableNames(files: FileData[], otherNames: Map<string, string[]>, readOnly: { has(path: string): boolean }): void {
-  if (otherNames.size === 0) return;
-  for (const f of files) {
-    const names = f.dev === undefined ? undefined : otherNames.get(`${f.dev}:${f.ino}`);
-    if (!names || !readOnly.has(f.path)) continue;
-    const writable = names.find((n) => n !== f.path && !readOnly.has(n));
-    if (writable !== undefined) f.path = writable;
-  }
 }

@@ -11,7 +11,8 @@ import type { FileData } from './dedupe-file-data';
 import type { Hashed } from './dedupe-hash';
 import { mergeAdjacent } from './dedupe-merge';
 import type { NoCowSplit } from './dedupe-nocow';
-import { placeKey, segments } from './dedupe-segments';
+import { chunkLength, onePlace } from './dedupe-segments';
+import type { ShareVolumes } from './dedupe-volumes';
 
 export interface FormedGroups {
   groups: DedupeGroup[];
@@ -22,7 +23,8 @@ export interface FormedGroups {
 /**
  * The groups of identical data among `usable` (hashed in `chunk`-sized pieces; `sizeCount` counts
  * the files of each size per file system). `readOnly`: files the kernel will not change for this
- * user (only ever a source); `held`: bytes of a range that files outside the selection keep.
+ * user (only ever a source); `noCow` and `volumes` split sets of files btrfs or a share's server
+ * will not share between; `held`: bytes of a range that files outside the selection keep.
  */
 export async function formGroups(
   usable: Hashed[],
@@ -30,6 +32,7 @@ export async function formGroups(
   chunk: bigint,
   readOnly: { has(path: string): boolean },
   noCow: NoCowSplit,
+  volumes: ShareVolumes,
   held?: HeldOutside,
 ): Promise<FormedGroups> {
   const groups: DedupeGroup[] = [];
@@ -52,27 +55,17 @@ export async function formGroups(
   /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
   const lockedIn = { groups: 0, wholeFiles: new Set<string>() };
   await noCow.learn(members.values());
-  const wholeLists = [...members.values()].flatMap((l) => (l.length < 2 ? [] : noCow.parts(l).map((p) => p.files)));
+  // (and apart by the volume a share's server puts each on: it clones within one only)
+  await volumes.learn(members.values());
+  const apart = (files: Hashed[], offsets?: bigint[]): { files: Hashed[]; offsets: bigint[] }[] =>
+    noCow.parts(files, offsets).flatMap((p) => volumes.parts(p.files, p.offsets));
+  const wholeLists = [...members.values()].flatMap((l) => (l.length < 2 ? [] : apart(l).map((p) => p.files)));
   for (const list of wholeLists) {
     if (list.length < 2) continue;
-    const g = groupSaving(
-      list,
-      list.map(() => 0n),
-      list[0].size,
-      true,
-      readOnly,
-      undefined,
-      held,
-    );
+    const atStart = list.map(() => 0n);
+    const g = groupSaving(list, atStart, list[0].size, true, readOnly, undefined, held);
     if (g.ranges.length > 1) groups.push(g);
-    else if (
-      !onePlace(
-        list,
-        list.map(() => 0n),
-        list[0].size,
-      )
-    )
-      lockedIn.groups++;
+    else if (!onePlace(list, atStart, list[0].size)) lockedIn.groups++;
     // said here (the note, or the group's warning): not again for their chunks
     for (const f of list) if (readOnly.has(f.path)) lockedIn.wholeFiles.add(f.path);
     const byPath = new Map(list.map((f) => [f.path, f]));
@@ -107,7 +100,8 @@ export async function formGroups(
     chunk,
   );
   await noCow.learn(chunkRanges.map((r) => r.files));
-  for (const r of chunkRanges.flatMap((c) => noCow.parts(c.files, c.offsets).map((p) => ({ ...c, ...p })))) {
+  await volumes.learn(chunkRanges.map((r) => r.files));
+  for (const r of chunkRanges.flatMap((c) => apart(c.files, c.offsets).map((p) => ({ ...c, ...p })))) {
     if (r.files.length < 2) continue;
     const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly, (f) => copies.get(f.path), held);
     if (g.ranges.length > 1) groups.push(g);
@@ -115,17 +109,6 @@ export async function formGroups(
     else if (!r.files.some((f) => lockedIn.wholeFiles.has(f.path)) && !onePlace(r.files, r.offsets, r.length)) lockedIn.groups++;
   }
   return { groups, lockedIn };
-}
-
-/** The length of the chunk at `offset` of `f` (the last one may be short). */
-function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
-  return f.size - offset < chunk ? f.size - offset : chunk;
-}
-
-/** Ranges whose data all lies at one physical place already (clones, snapshots): not duplicates to speak of. */
-function onePlace(files: FileData[], offsets: bigint[], length: bigint): boolean {
-  const keys = files.map((f, i) => placeKey(segments(f, offsets[i], length)));
-  return keys[0] !== undefined && keys.every((k) => k === keys[0]);
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
+import type { FileData } from './dedupe-file-data';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
 
@@ -98,4 +99,19 @@ export function activeSwapFiles(): Set<string> {
     }
   }
   return out;
+}
+
+/**
+ * A file the walk met first by a name the kernel will not change (a read-only bind mount of a
+ * writable folder) takes another name of it that can be changed, where the walk met one: which
+ * name a file is shared by must not depend on the order of the selection.
+ */
+export function writableNames(files: FileData[], otherNames: Map<string, string[]>, readOnly: { has(path: string): boolean }): void {
+  if (otherNames.size === 0) return;
+  for (const f of files) {
+    const names = f.dev === undefined ? undefined : otherNames.get(`${f.dev}:${f.ino}`);
+    if (!names || !readOnly.has(f.path)) continue;
+    const writable = names.find((n) => n !== f.path && !readOnly.has(n));
+    if (writable !== undefined) f.path = writable;
+  }
 }

@@ -129,3 +129,14 @@ export function physEnd(f: FileData, offset: bigint, x: Segment): bigint {
 export function blockEndAtEof(f: FileData | undefined, end: bigint): bigint {
   return f && end >= f.size ? toBlockEnd(end, f.blockSize) : end;
 }
+
+/** The length of the chunk at `offset` of `f` (the last one may be short). */
+export function chunkLength(f: FileData, offset: bigint, chunk: bigint): bigint {
+  return f.size - offset < chunk ? f.size - offset : chunk;
+}
+
+/** Ranges whose data all lies at one physical place already (clones, snapshots): not duplicates to speak of. */
+export function onePlace(files: FileData[], offsets: bigint[], length: bigint): boolean {
+  const keys = files.map((f, i) => placeKey(segments(f, offsets[i], length)));
+  return keys[0] !== undefined && keys.every((k) => k === keys[0]);
+}

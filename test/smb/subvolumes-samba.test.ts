@@ -5,9 +5,10 @@
 // dedupe fuzzer (`bench/dedupe-fuzz.ts --smb`): a share holding a subvolume and its snapshot,
 // every group's source in the snapshot, nothing shared, and each range reported as "a bug in
 // Extent Lens". Now:
-// - dedupe: the copies on the other subvolume are shared among themselves (the first of them
-//   their source), checked on the server's disk with filefrag; only that one is left alone, its
-//   message naming the volume rule;
+// - dedupe (a plan joining both volumes: the search itself groups them apart now,
+//   dedupe-volumes-samba.test.ts): the copies on the other subvolume are shared among themselves
+//   (the first of them their source), checked on the server's disk with filefrag; only that one
+//   is left alone, its message naming the volume rule;
 // - clone: the error names the volume rule (the CLI adds its --fallback copy hint), and
 //   `fallback: 'copy'` copies instead, by copychunk, which Samba on btrfs makes by sharing the
 //   blocks all the same (checked with filefrag; the report does not say "not shared");
@@ -55,6 +56,16 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
     fs?.cleanup();
   });
 
+  /** One plan whose one group joins the groups found in each folder (every file in them alike). */
+  const joinedPlan = async (folders: string[]) => {
+    const found = await Promise.all(folders.map((d) => engine.findDuplicates([smb.uri('data', d)])));
+    for (const f of found) {
+      assert.deepEqual(f.errors, []);
+      assert.equal(f.groups.length, 1);
+    }
+    return { ...found[0], groups: [{ ...found[0].groups[0], ranges: found.flatMap((f) => f.groups[0].ranges) }] };
+  };
+
   test('dedupe: copies on another subvolume are shared among themselves; one is left alone, named', async () => {
     const names = ['a-sub/1.bin', 'a-sub/2.bin', 'b-sub/1.bin', 'b-sub/2.bin', 'b-sub/3.bin'];
     for (const n of names) {
@@ -63,8 +74,9 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
     }
     execFileSync('sync');
     const sum = sha256File(join(fs.mnt, names[0]));
-    const plan = await engine.findDuplicates([smb.uri('data', 'a-sub'), smb.uri('data', 'b-sub')]);
-    assert.deepEqual(plan.errors, []);
+    // the search groups each volume's copies apart (dedupe-volumes-samba.test.ts); a plan that
+    // joins them (one made before, or by hand) is what the apply meets here
+    const plan = await joinedPlan(['a-sub', 'b-sub']);
     assert.equal(plan.groups.length, 1);
     assert.deepEqual(
       plan.groups[0].ranges.map((r) => r.path.slice(r.path.indexOf('/data/') + 6)),
@@ -157,8 +169,13 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
     }
     await smbBackend().setSparse(smb.uri('data', 'a-sub/sp.bin'), true, ctx);
     execFileSync('sync');
-    const plan = await engine.findDuplicates([smb.uri('data', 'a-sub/sp.bin'), smb.uri('data', 'b-sub/sp.bin')]);
-    assert.equal(plan.groups.length, 1);
+    makeDenseFile(join(fs.mnt, 'a-sub/sp-twin.bin'), MiB, 14);
+    chownSync(join(fs.mnt, 'a-sub/sp-twin.bin'), smbUid(), 0);
+    const found = await engine.findDuplicates([smb.uri('data', 'a-sub/sp.bin'), smb.uri('data', 'a-sub/sp-twin.bin')]);
+    assert.equal(found.groups.length, 1);
+    // its destination on the other volume instead (the search would not put it there: dedupe-volumes-samba.test.ts)
+    const g = found.groups[0];
+    const plan = { ...found, groups: [{ ...g, ranges: [g.ranges[0], { ...g.ranges[1], path: smb.uri('data', 'b-sub/sp.bin') }] }] };
     const r = await engine.dedupe(plan);
     assert.equal(r.deduped, 0n);
     assert.deepEqual(

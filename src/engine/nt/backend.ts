@@ -14,7 +14,7 @@ import { queryRetrievalPointers } from './extents';
 import { finishPlaced, takeFinalAttributes } from './new-file';
 import { asFsctlError, elapsed, engineError, now } from './outcome';
 import { INT64_MAX, queryAllocatedRanges } from './ranges';
-import { deletableNt } from './probes';
+import { clonesBetweenNt, deletableNt } from './probes';
 import { setSparseNt, zeroDataNt } from './sparse';
 import { sparseCopyNt } from './sparse-copy';
 import { rangesWhereQarRefused } from './ranges-refused';
@@ -352,6 +352,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     dedupeSupport: (path) => dedupeSupportNt(t, path),
     writable: (path) => writableNt(t, path),
     deletable: (path) => deletableNt(t, path),
+    clonesBetween: (source, target) => clonesBetweenNt(t, source, target),
     freeBytesSynced: (path) => freeBytesNt(t, path),
   };
 }

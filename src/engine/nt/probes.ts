@@ -1,8 +1,11 @@
 // Questions put to an NT volume (a share) that change nothing: whether the server would let this
-// user delete a file (space accounting). Written once over NtTransport.
+// user delete a file (space accounting), and whether it clones from one file into another
+// (dedupe's volumes). Written once over NtTransport.
 
 import { isCancelled } from '../errors';
-import { FILE_ATTRIBUTE_READONLY } from './codec/fsctl-codes';
+import { CROSS_VOLUME_CODES } from '../errors';
+import { FILE_ATTRIBUTE_READONLY, FSCTL } from './codec/fsctl-codes';
+import { encodeDuplicateExtents } from './codec/windows';
 import type { NtHandle, NtTransport } from './transport';
 
 /** What deleting a file would meet: undefined where the server does not say (a sharing violation, say). */
@@ -49,5 +52,38 @@ export async function deletableNt(t: NtTransport, path: string): Promise<DeleteA
     return undefined;
   } finally {
     await t.close(h).catch(() => undefined);
+  }
+}
+
+/**
+ * Whether the server clones from `source` into `target`: a FSCTL_DUPLICATE_EXTENTS_TO_FILE of 0
+ * bytes, which clones nothing (Samba: "skipping zero length dup extents", after its check that both
+ * files are on one volume). false where the server answers as for another volume (STATUS_INVALID_HANDLE:
+ * Samba takes each btrfs subvolume and snapshot for a volume of its own), true where it succeeds,
+ * undefined where it answers otherwise or `target` does not open for writing (nothing to learn).
+ */
+export async function clonesBetweenNt(t: NtTransport, source: string, target: string): Promise<boolean | undefined> {
+  let src: NtHandle;
+  let dst: NtHandle;
+  try {
+    src = await t.open(source, { access: 'read', disposition: 'open' });
+  } catch (e) {
+    openCode(e);
+    return undefined;
+  }
+  try {
+    dst = await t.open(target, { access: 'read-write', disposition: 'open' });
+  } catch (e) {
+    await t.close(src).catch(() => undefined);
+    openCode(e);
+    return undefined;
+  }
+  try {
+    const input = encodeDuplicateExtents({ sourceRef: t.sourceReference(src), sourceOffset: 0n, targetOffset: 0n, byteCount: 0n });
+    const o = await t.fsctl(dst, FSCTL.FSCTL_DUPLICATE_EXTENTS_TO_FILE, input, 0);
+    return o.kind === 'ok' ? true : CROSS_VOLUME_CODES.has(o.codeName) ? false : undefined;
+  } finally {
+    await t.close(dst).catch(() => undefined);
+    await t.close(src).catch(() => undefined);
   }
 }
