@@ -605,6 +605,7 @@ async function cloneRange(
   // Only the block size matters here: no clone probe (no temporary files in the user's folder).
   const vol = b.fsInfo ? await b.fsInfo(r.source) : await b.volume(r.source);
   const bs = BigInt(vol.blockSize);
+  const block = isSmbPath(r.source) ? "share's cluster" : `${vol.filesystem} block`; // (Samba says "NTFS" over any file system)
   const endsAtEof = r.sourceOffset + length === src.size;
   const bad: string[] = [];
   if (r.sourceOffset % bs !== 0n) bad.push(`source offset ${r.sourceOffset}`);
@@ -620,8 +621,8 @@ async function cloneRange(
           code: 'E_MISALIGNED',
           paths,
           message: tailInside
-            ? `clone-range: the range ends at the source's end (${src.size} bytes) in a partial ${vol.filesystem} block (length ${length} is not a multiple of ${vol.blockSize} bytes), and a partial block can only be cloned to the destination's end: the destination range would end at ${r.targetOffset + length}, inside the destination (${dst.size} bytes) (E_MISALIGNED); clone ${length >= bs ? `${length - (length % bs)} bytes (whole blocks), or ` : ''}a range ending at or past the destination's end.`
-            : `clone-range: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a multiple of the ${vol.filesystem} block size ${vol.blockSize} bytes (E_MISALIGNED); block cloning shares whole blocks, so offsets must be multiples of ${vol.blockSize} and so must the length unless the range ends at the source's end (${src.size} bytes).`,
+            ? `clone-range: the range ends at the source's end (${src.size} bytes) in a partial ${block} (length ${length} is not a multiple of ${vol.blockSize} bytes), and a partial block can only be cloned to the destination's end: the destination range would end at ${r.targetOffset + length}, inside the destination (${dst.size} bytes) (E_MISALIGNED); clone ${length >= bs ? `${length - (length % bs)} bytes (whole blocks), or ` : ''}a range ending at or past the destination's end.`
+            : `clone-range: ${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a multiple of the ${block} size ${vol.blockSize} bytes (E_MISALIGNED); block cloning shares whole blocks, so offsets must be multiples of ${vol.blockSize} and so must the length unless the range ends at the source's end (${src.size} bytes).`,
         })
       : undefined;
   if (misaligned && r.fallback !== 'copy') throw misaligned;

@@ -148,6 +148,14 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
     assert.doesNotMatch(f.stdout, /not shared|or allow a copy/);
   });
 
+  // a trial: "not a multiple of the NTFS block size 4096 bytes" on a btrfs share (Samba says NTFS over any file system)
+  test('clone-range: a misaligned offset names the share’s cluster size, not the "NTFS" the server reports', () => {
+    const c = cli(['clone-range', smb.uri('data', 'a-sub/src.bin'), '1000', smb.uri('data', 'a-sub/src.bin'), '512k', '64k']);
+    assert.equal(c.code, 1, c.stderr);
+    assert.match(c.stderr, /source offset 1000 is not a multiple of the share's cluster size 4096 bytes \(E_MISALIGNED\)/);
+    assert.doesNotMatch(c.stderr, /NTFS/);
+  });
+
   test('clone-range: the volume rule without "allow a copy" (no range copy runs over SMB), and no --fallback hint', async () => {
     makeDenseFile(join(fs.mnt, 'b-sub/range-dst.bin'), MiB, 13);
     chownSync(join(fs.mnt, 'b-sub/range-dst.bin'), smbUid(), 0);
