@@ -85,10 +85,14 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
       ? `copied (fallback, no clone was made)`
       : (x.verb ?? VERB[r.operation] ?? r.operation);
   // Paths and notes may hold control characters: each piece is escaped for the terminal.
+  const calls = `${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`;
   const lines = [
     r.calls === 0 && r.bytes === 0n
       ? `${verb} ${target}: nothing to do, ${formatMs(r.durationMs)}`
-      : `${verb} ${target}: ${exactAndHuman(r.bytes)} by ${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`,
+      : // a flag moves no bytes: "0 bytes by FSCTL_SET_SPARSE" read as if it had failed (a trial)
+        r.operation === 'set-sparse'
+        ? `${verb} ${target} by ${calls}`
+        : `${verb} ${target}: ${exactAndHuman(r.bytes)} by ${calls}`,
   ].map((x) => escapeControls(x));
   if (copyFellBack) {
     if (r.fallbackReason) lines.push(noteLine(escapeControls(r.fallbackReason.replace(/^copy: /, ''))));

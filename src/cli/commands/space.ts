@@ -317,7 +317,9 @@ function totalsHuman(label: string, t: SpaceTotals, sums: SharingSums, notBounds
       : t.reclaimable === t.reclaimableMax
         ? `deleting it frees about ${exactAndHuman(t.reclaimable)} (not exact: see the notes)`
         : notBounds
-          ? `deleting it frees about ${exactAndHuman(t.reclaimable)} to ${exactAndHuman(t.reclaimableMax)} (by the bytes referenced, not bounds: see the notes)`
+          ? // (as the Space view says it: "about A to B (by the bytes referenced, not bounds)" was hard to follow, a trial)
+            `deleting it frees roughly ${exactAndHuman(t.reclaimable)} to ${exactAndHuman(t.reclaimableMax)}: an estimate from the bytes ` +
+            'the files reference, which the true figure can fall outside (see the notes)'
           : `deleting it frees between ${exactAndHuman(t.reclaimable)} and ${exactAndHuman(t.reclaimableMax)}`;
   return (
     `${escapeControls(label)}: ${t.files} file${t.files === 1 ? '' : 's'}, size ${exactAndHuman(t.size)}\n` +
