@@ -584,6 +584,13 @@ async function cloneRange(
   if (r.sourceOffset > src.size || length < 0n)
     throw rangeError(op, paths, `the source offset ${r.sourceOffset} is past the source's end (${src.size} bytes)`);
   if (length === 0n) throw rangeError(op, paths, 'the range is empty (nothing to clone)');
+  if (r.targetOffset + length > MAX_OFF)
+    // LENGTH 0 (to the source's end): known only now; the kernel would say EINVAL
+    throw rangeError(
+      op,
+      paths,
+      `the destination range ${r.targetOffset}+${length} (to the source's end) would end past the largest file size, 2^63 - 1 bytes; choose a lower destination offset or a shorter LENGTH`,
+    );
   if (r.sourceOffset + length > src.size)
     throw rangeError(op, paths, `the source range ${r.sourceOffset}+${length} ends past the source's end (${src.size} bytes)`);
   if (r.extend === false && r.targetOffset + length > dst.size)

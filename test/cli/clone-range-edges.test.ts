@@ -1,0 +1,52 @@
+// clone-range at the edges, through the built CLI: a LENGTH 0 (to the source's end) that would
+// carry the destination past 2^63 - 1 is refused by the engine with the reason (E_RANGE), not
+// the kernel's EINVAL with a list of guesses; the in-place copy fallback's failure says what it
+// measured. XFS (reflink) and ext4 loop images, as root.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cli, ensureBuilt } from './run-cli';
+import { makeLoopFs, skipReason, type LoopFs } from './loop';
+
+const skip = skipReason('xfs') ?? skipReason('ext4');
+
+describe('clone-range at the edges', { skip }, () => {
+  let xfs: LoopFs;
+  let ext4: LoopFs;
+  before(() => {
+    ensureBuilt();
+    xfs = makeLoopFs('xfs', 300);
+    ext4 = makeLoopFs('ext4', 64);
+  });
+  after(() => {
+    xfs?.cleanup();
+    ext4?.cleanup();
+  });
+
+  test('LENGTH 0 whose range would end past 2^63 - 1: E_RANGE naming the end, exit 1, nothing changed', () => {
+    const a = path.join(xfs.mnt, 'a.bin');
+    const b = path.join(xfs.mnt, 'b.bin');
+    fs.writeFileSync(a, Buffer.alloc(1 << 20, 7));
+    fs.writeFileSync(b, Buffer.alloc(1 << 16, 9));
+    const before = fs.readFileSync(b);
+    for (const [dest, extra] of [
+      [b, []],
+      [b, ['--fallback', 'copy']],
+      [a, []], // the same file
+    ] as const) {
+      const r = cli(['clone-range', a, '0', dest, '0x7ffffffffff00000', '0', ...extra, '--json']);
+      assert.equal(r.code, 1, r.stderr);
+      const err = JSON.parse(r.stdout).error;
+      assert.equal(err.code, 'E_RANGE', r.stdout);
+      assert.match(err.message, /9223372036853727232\+1048576 \(to the source's end\) would end past the largest file size, 2\^63 - 1/);
+      assert.doesNotMatch(r.stderr, /EINVAL|multiples of the block size/);
+    }
+    assert.deepEqual(fs.readFileSync(b), before);
+    assert.equal(fs.statSync(a).size, 1 << 20);
+    // The last place it fits is still taken (2^63 - 1 - 2^20 rounded down to a block).
+    const ok = cli(['clone-range', a, '0', b, String((1n << 63n) - (1n << 20n) - 4096n), '0']);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+});
