@@ -262,8 +262,8 @@ export async function copyRangeBytes(
     /** The destination's [from, to) (range-relative) made to read as zeros: punched, else zeros written. */
     const hole = async (from: bigint, to: bigint): Promise<void> => {
       if (to <= from) return;
-      touchedEnd = targetOffset + to;
       if (canPunch) {
+        touchedEnd = targetOffset + to; // a failed punch may have deallocated part of it
         try {
           io.punch!(dst!.fd, targetOffset + from, to - from, target, 'clone-range');
           calls++;
@@ -273,6 +273,7 @@ export async function copyRangeBytes(
           return;
         } catch (e) {
           if (!(e instanceof FsctlError) || e.code !== 'EOPNOTSUPP') throw e;
+          touchedEnd = targetOffset + from; // refused whole: nothing punched
           canPunch = false;
         }
       }
@@ -280,6 +281,7 @@ export async function copyRangeBytes(
         ctx.checkCancelled();
         const n = to - at > BigInt(CHUNK) ? CHUNK : Number(to - at);
         at += BigInt(io.pwrite(dst!.fd, zeros, n, targetOffset + at, target));
+        touchedEnd = targetOffset + at; // (a pwrite that fails has written nothing)
         calls++;
         done = at;
         ctx.progress({ done, total: length });
@@ -305,10 +307,10 @@ export async function copyRangeBytes(
           paths: [source, target],
           message: `clone-range: ${source} ended at ${sourceOffset + done} bytes, inside the range being copied: it shrank while it was copied (E_CHANGED).`,
         });
-      touchedEnd = targetOffset + done + BigInt(n);
       let put = 0;
       while (put < n) {
         put += io.pwrite(dst.fd, buf.subarray(put, n), n - put, targetOffset + done + BigInt(put), target);
+        touchedEnd = targetOffset + done + BigInt(put); // (a pwrite that fails has written nothing)
         calls++;
       }
       done += BigInt(n);
@@ -338,10 +340,20 @@ export async function copyRangeBytes(
       ],
     };
   } catch (e) {
-    throw inPlaceError(e, target, dst?.stat.size, targetOffset, done, touchedEnd, "copies of the source's bytes");
+    const sizeNow = dst ? sizeOf(dst.fd) : undefined;
+    throw inPlaceError(e, target, dst?.stat.size, targetOffset, done, touchedEnd, "copies of the source's bytes", sizeNow);
   } finally {
     closeQuietly(src);
     closeQuietly(dst);
+  }
+}
+
+/** The size of an open file now (undefined when fstat fails). */
+function sizeOf(fd: number): bigint | undefined {
+  try {
+    return fs.fstatSync(fd, { bigint: true }).size;
+  } catch {
+    return undefined;
   }
 }
 
@@ -349,7 +361,8 @@ export async function copyRangeBytes(
  * An error of a range operation that writes into an existing destination in place, rewritten to
  * say which of its bytes changed before it stopped: exactly [start, start + done) after a
  * cancel (checked between calls), up to `touchedEnd` after a failure (a write may have been in
- * flight). With nothing written the error is returned as it is.
+ * flight). With nothing written the error is returned as it is. `sizeAfter`, when measured,
+ * says whether the size grew (measured, not "may have").
  */
 export function inPlaceError(
   e: unknown,
@@ -359,9 +372,19 @@ export function inPlaceError(
   done: bigint,
   touchedEnd: bigint,
   what: string,
+  sizeAfter?: bigint,
 ): unknown {
   if (!(e instanceof FsctlError) || touchedEnd <= start) return e;
-  const grew = sizeBefore !== undefined && touchedEnd > sizeBefore ? `, and its size may have grown from ${sizeBefore} bytes` : '';
+  const grew =
+    sizeBefore === undefined
+      ? ''
+      : sizeAfter !== undefined
+        ? sizeAfter > sizeBefore
+          ? `, and its size grew from ${sizeBefore} to ${sizeAfter} bytes`
+          : ''
+        : touchedEnd > sizeBefore
+          ? `, and its size may have grown from ${sizeBefore} bytes`
+          : '';
   const cancelled = e.code === 'E_CANCELLED';
   const head = cancelled ? `${e.operation} was cancelled (E_CANCELLED)` : e.message.replace(/\.$/, '');
   const changed = cancelled

@@ -9,16 +9,17 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, ensureBuilt } from './run-cli';
 import { makeLoopFs, skipReason, type LoopFs } from './loop';
+import { makeFs, type TestFs } from '../support/loopfs';
 
 const skip = skipReason('xfs') ?? skipReason('ext4');
 
 describe('clone-range at the edges', { skip }, () => {
   let xfs: LoopFs;
-  let ext4: LoopFs;
+  let ext4: TestFs;
   before(() => {
     ensureBuilt();
     xfs = makeLoopFs('xfs', 300);
-    ext4 = makeLoopFs('ext4', 64);
+    ext4 = makeFs('ext4', 64, { mkfsArgs: ['-q', '-F', '-b', '4096'] }); // 4 KiB blocks: files up to 16 TiB - 4 KiB
   });
   after(() => {
     xfs?.cleanup();
@@ -48,5 +49,29 @@ describe('clone-range at the edges', { skip }, () => {
     // The last place it fits is still taken (2^63 - 1 - 2^20 rounded down to a block).
     const ok = cli(['clone-range', a, '0', b, String((1n << 63n) - (1n << 20n) - 4096n), '0']);
     assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  test('--fallback copy past what ext4 allows (EFBIG): what changed is what was written, the size measured', () => {
+    const a = path.join(ext4.mountPoint, 'a.bin');
+    const b = path.join(ext4.mountPoint, 'b.bin');
+    fs.writeFileSync(a, Buffer.alloc(1 << 16, 7));
+    fs.writeFileSync(b, Buffer.alloc(1 << 16, 9));
+    const before = fs.readFileSync(b);
+    // 16 TiB: the first write is refused whole, so nothing of b.bin changed and its size did not grow.
+    const none = cli(['clone-range', a, '0', b, String(1n << 44n), '4096', '--fallback', 'copy']);
+    assert.equal(none.code, 1, none.stderr);
+    assert.match(none.stderr, /\(EFBIG\)/);
+    assert.doesNotMatch(none.stderr, /may have changed|may have grown|changed in place/);
+    assert.equal(fs.statSync(b).size, 1 << 16);
+    assert.deepEqual(fs.readFileSync(b), before);
+    // Across ext4's largest size (16 TiB - 4 KiB with 4 KiB blocks): one block is written, then EFBIG.
+    const max = (1n << 44n) - 4096n;
+    const part = cli(['clone-range', a, '0', b, String(max - 4096n), '16384', '--fallback', 'copy']);
+    assert.equal(part.code, 1, part.stderr);
+    assert.equal(fs.statSync(b, { bigint: true }).size, max);
+    assert.match(
+      part.stderr,
+      new RegExp(`bytes ${max - 4096n} to ${max} of it may have changed, and its size grew from 65536 to ${max} bytes;`),
+    );
   });
 });
