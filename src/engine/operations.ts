@@ -581,9 +581,17 @@ async function cloneRange(
   const src = await statRegular(b, op, r.source);
   const dst = await statRegular(b, op, r.target);
   const length = r.length === 0n ? src.size - r.sourceOffset : r.length;
+  // Each refusal says what would fit (the offsets and lengths that the source and destination allow).
+  const below =
+    src.size === 0n ? `${r.source} is empty (0 bytes); choose a source that holds data` : `choose a source offset below ${src.size}`;
   if (r.sourceOffset > src.size || length < 0n)
-    throw rangeError(op, paths, `the source offset ${r.sourceOffset} is past the source's end (${src.size} bytes)`);
-  if (length === 0n) throw rangeError(op, paths, 'the range is empty (nothing to clone)');
+    throw rangeError(op, paths, `the source offset ${r.sourceOffset} is past the source's end (${src.size} bytes); ${below}`);
+  if (length === 0n)
+    throw rangeError(
+      op,
+      paths,
+      `the range is empty (nothing to clone): ${src.size === 0n ? below : `the source offset ${r.sourceOffset} is the source's end; ${below}`}`,
+    );
   if (r.targetOffset + length > MAX_OFF)
     // LENGTH 0 (to the source's end): known only now; the kernel would say EINVAL
     throw rangeError(
@@ -592,12 +600,16 @@ async function cloneRange(
       `the destination range ${r.targetOffset}+${length} (to the source's end) would end past the largest file size, 2^63 - 1 bytes; choose a lower destination offset or a shorter LENGTH`,
     );
   if (r.sourceOffset + length > src.size)
-    throw rangeError(op, paths, `the source range ${r.sourceOffset}+${length} ends past the source's end (${src.size} bytes)`);
+    throw rangeError(
+      op,
+      paths,
+      `the source range ${r.sourceOffset}+${length} ends past the source's end (${src.size} bytes); ${r.sourceOffset < src.size ? `at most ${src.size - r.sourceOffset} bytes fit from that offset (a length of 0 takes them all)` : below}`,
+    );
   if (r.extend === false && r.targetOffset + length > dst.size)
     throw rangeError(
       op,
       paths,
-      `the destination range ${r.targetOffset}+${length} ends past the destination's end (${dst.size} bytes) and extending was not allowed`,
+      `the destination range ${r.targetOffset}+${length} ends past the destination's end (${dst.size} bytes) and extending was not allowed; ${r.targetOffset < dst.size ? `at most ${dst.size - r.targetOffset} bytes fit there` : `the destination offset must be below ${dst.size}`}, or allow the destination to grow`,
     );
   // One file by its identity (dev:ino; volume + file index on Windows and SMB), so also by a case
   // alias or a hard link; where a backend cannot tell (no index), the same path is still one file.

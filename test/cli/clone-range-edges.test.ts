@@ -51,6 +51,35 @@ describe('clone-range at the edges', { skip }, () => {
     assert.equal(ok.code, 0, ok.stderr);
   });
 
+  test('range refusals (E_RANGE) say what fits: offsets below the end, bytes that fit, growing allowed', () => {
+    const a = path.join(xfs.mnt, 'r-a.bin');
+    const b = path.join(xfs.mnt, 'r-b.bin');
+    const empty = path.join(xfs.mnt, 'r-empty.bin');
+    fs.writeFileSync(a, Buffer.alloc(1 << 20, 7));
+    fs.writeFileSync(b, Buffer.alloc(1 << 20, 9));
+    fs.writeFileSync(empty, '');
+    const cases: [string[], RegExp][] = [
+      [[a, '2m', b, '0', '4096'], /past the source's end \(1048576 bytes\); choose a source offset below 1048576 \(E_RANGE\)/],
+      [
+        [a, '1m', b, '0', '0'],
+        /the range is empty \(nothing to clone\): the source offset 1048576 is the source's end; choose a source offset below 1048576/,
+      ],
+      [[a, '1020k', b, '0', '8192'], /ends past the source's end \(1048576 bytes\); at most 4096 bytes fit from that offset/],
+      [[a, '1m', b, '0', '8192'], /ends past the source's end \(1048576 bytes\); choose a source offset below 1048576/],
+      [[empty, '0', b, '0', '0'], /r-empty\.bin is empty \(0 bytes\); choose a source that holds data/],
+      [
+        [a, '0', b, '1020k', '8192', '--no-extend'],
+        /extending was not allowed; at most 4096 bytes fit there, or allow the destination to grow/,
+      ],
+      [[a, '0', b, '1m', '4096', '--no-extend'], /extending was not allowed; the destination offset must be below 1048576, or allow/],
+    ];
+    for (const [args, want] of cases) {
+      const r = cli(['clone-range', ...args]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, want);
+    }
+  });
+
   test('--fallback copy past what ext4 allows (EFBIG): what changed is what was written, the size measured', () => {
     const a = path.join(ext4.mountPoint, 'a.bin');
     const b = path.join(ext4.mountPoint, 'b.bin');
