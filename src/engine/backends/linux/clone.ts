@@ -26,7 +26,7 @@ import type { OpContext } from '../../backend';
 import type { NewFileTarget, PendingClone } from '../../backend-ext';
 import { tempName } from '../../destination';
 import { isCancelled } from '../../errors';
-import { inPlaceError } from '../../sparse-copy';
+import { inPlaceError } from '../../in-place-error';
 import { encodeFileCloneRange } from './codec';
 import { errnoError, nodeFsError } from '../../errno';
 import { kindOfMode, notRegularError } from '../../file-kind';

@@ -13,7 +13,7 @@ import { LinuxMaps } from './map';
 import { heldNote } from './map-notes';
 import { heldOutsideExtents, packExtents } from '../../map-format';
 import { punchNotes, zeroedWithin } from '../../punch-parts';
-import { inPlaceError } from '../../sparse-copy';
+import { inPlaceError } from '../../in-place-error';
 
 const asExtent = (r: ByteRange): Extent => ({ offset: r.offset, length: r.length, physical: null, flags: [] });
 

@@ -1,0 +1,50 @@
+// The error of a range operation that writes an existing file in place (clone-range and its
+// copy fallback, zero): which of the file's bytes changed before it stopped, and its size.
+
+import * as fs from 'node:fs';
+import { FsctlError, resaid } from './errors';
+
+/** The size of an open file now (undefined when fstat fails). */
+export function sizeOf(fd: number): bigint | undefined {
+  try {
+    return fs.fstatSync(fd, { bigint: true }).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An error of a range operation that writes into an existing destination in place, rewritten to
+ * say which of its bytes changed before it stopped: exactly [start, start + done) after a
+ * cancel (checked between calls), up to `touchedEnd` after a failure (a write may have been in
+ * flight). With nothing written the error is returned as it is. `sizeAfter`, when measured,
+ * says whether the size grew (measured, not "may have").
+ */
+export function inPlaceError(
+  e: unknown,
+  target: string,
+  sizeBefore: bigint | undefined,
+  start: bigint,
+  done: bigint,
+  touchedEnd: bigint,
+  what: string,
+  sizeAfter?: bigint,
+): unknown {
+  if (!(e instanceof FsctlError) || touchedEnd <= start) return e;
+  const grew =
+    sizeBefore === undefined
+      ? ''
+      : sizeAfter !== undefined
+        ? sizeAfter > sizeBefore
+          ? `, and its size grew from ${sizeBefore} to ${sizeAfter} bytes`
+          : ''
+        : touchedEnd > sizeBefore
+          ? `, and its size may have grown from ${sizeBefore} bytes`
+          : '';
+  const cancelled = e.code === 'E_CANCELLED';
+  const head = cancelled ? `${e.operation} was cancelled (E_CANCELLED)` : e.message.replace(/\.$/, '');
+  const changed = cancelled
+    ? `bytes ${start} to ${start + done} of ${target} already hold ${what} (${done} bytes); the rest of ${target} is unchanged${grew}`
+    : `${target} was being changed in place: bytes ${start} to ${touchedEnd} of it may have changed${grew}; the rest is unchanged`;
+  return resaid(e, { message: `${head}; ${changed}.` });
+}
