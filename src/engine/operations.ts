@@ -583,7 +583,9 @@ async function cloneRange(
   const length = r.length === 0n ? src.size - r.sourceOffset : r.length;
   // Each refusal says what would fit (the offsets and lengths that the source and destination allow).
   const below =
-    src.size === 0n ? `${r.source} is empty (0 bytes); choose a source that holds data` : `choose a source offset below ${src.size}`;
+    src.size === 0n
+      ? `${r.source} has a size of 0 bytes; choose a source that holds data (a file of /proc says 0 whatever it holds: copy it whole instead)`
+      : `choose a source offset below ${src.size}`;
   if (r.sourceOffset > src.size || length < 0n)
     throw rangeError(op, paths, `the source offset ${r.sourceOffset} is past the source's end (${src.size} bytes); ${below}`);
   if (length === 0n)

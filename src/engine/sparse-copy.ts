@@ -301,13 +301,7 @@ export async function copyRangeBytes(
       const want = d.end - d.start > BigInt(CHUNK) ? CHUNK : Number(d.end - d.start);
       const n = io.pread(src.fd, buf, want, sourceOffset + done, source);
       calls++;
-      if (n <= 0)
-        throw new FsctlError({
-          operation: 'clone-range',
-          code: 'E_CHANGED',
-          paths: [source, target],
-          message: `clone-range: ${source} ended at ${sourceOffset + done} bytes, inside the range being copied: it shrank while it was copied (E_CHANGED).`,
-        });
+      if (n <= 0) throw endedEarly(source, target, src.stat.size, sizeOf(src.fd), sourceOffset + done);
       let put = 0;
       while (put < n) {
         put += io.pwrite(dst.fd, buf.subarray(put, n), n - put, targetOffset + done + BigInt(put), target);
@@ -347,4 +341,21 @@ export async function copyRangeBytes(
     closeQuietly(src);
     closeQuietly(dst);
   }
+}
+
+/**
+ * Reading the source ended at `at`, inside the range: it shrank while it was copied (E_CHANGED),
+ * or, its size unchanged, it is a pseudo file whose size says nothing of what reading gives
+ * (sysfs: 4096): a range of it cannot be placed (E_RANGE).
+ */
+function endedEarly(source: string, target: string, sizeBefore: bigint, sizeNow: bigint | undefined, at: bigint): FsctlError {
+  const changed = sizeNow !== sizeBefore;
+  return new FsctlError({
+    operation: 'clone-range',
+    code: changed ? 'E_CHANGED' : 'E_RANGE',
+    paths: [source, target],
+    message: changed
+      ? `clone-range: ${source} ended at ${at} bytes, inside the range being copied: it shrank while it was copied (its size went from ${sizeBefore} to ${sizeNow ?? 'unknown'} bytes) (E_CHANGED).`
+      : `clone-range: reading ${source} ended at ${at} bytes, inside the range, though the file system gives it a size of ${sizeBefore} bytes (a pseudo file, as in /proc or /sys) (E_RANGE); choose a range within its first ${at} bytes, or copy the whole file (a copy reads it to its end).`,
+  });
 }

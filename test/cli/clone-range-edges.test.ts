@@ -66,7 +66,7 @@ describe('clone-range at the edges', { skip }, () => {
       ],
       [[a, '1020k', b, '0', '8192'], /ends past the source's end \(1048576 bytes\); at most 4096 bytes fit from that offset/],
       [[a, '1m', b, '0', '8192'], /ends past the source's end \(1048576 bytes\); choose a source offset below 1048576/],
-      [[empty, '0', b, '0', '0'], /r-empty\.bin is empty \(0 bytes\); choose a source that holds data/],
+      [[empty, '0', b, '0', '0'], /r-empty\.bin has a size of 0 bytes; choose a source that holds data/],
       [
         [a, '0', b, '1020k', '8192', '--no-extend'],
         /extending was not allowed; at most 4096 bytes fit there, or allow the destination to grow/,
@@ -78,6 +78,31 @@ describe('clone-range at the edges', { skip }, () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, want);
     }
+  });
+
+  test('--fallback copy from a pseudo file: /sys (size 4096, reads less) is not said to have shrunk; /proc (size 0) not said empty', () => {
+    const sysfs = '/sys/kernel/mm/transparent_hugepage/enabled';
+    const d = path.join(xfs.mnt, 'p-dst.bin');
+    fs.writeFileSync(d, '');
+    if (fs.existsSync(sysfs) && fs.statSync(sysfs).size > fs.readFileSync(sysfs).length) {
+      const got = fs.readFileSync(sysfs).length;
+      const r = cli(['clone-range', sysfs, '0', d, '0', '0', '--fallback', 'copy', '--json']);
+      assert.equal(r.code, 1, r.stderr);
+      const err = JSON.parse(r.stdout).error;
+      assert.equal(err.code, 'E_RANGE', r.stdout);
+      assert.doesNotMatch(err.message, /shrank/);
+      assert.match(
+        err.message,
+        new RegExp(
+          `reading .* ended at ${got} bytes, inside the range, though the file system gives it a size of 4096 bytes \\(a pseudo file`,
+        ),
+      );
+      assert.match(err.message, new RegExp(`its size grew from 0 to ${got} bytes`)); // measured: what was written
+    }
+    const p = cli(['clone-range', '/proc/cpuinfo', '0', d, '0', '0', '--fallback', 'copy']);
+    assert.equal(p.code, 1, p.stderr);
+    assert.doesNotMatch(p.stderr, /cpuinfo is empty/);
+    assert.match(p.stderr, /\/proc\/cpuinfo has a size of 0 bytes; .*copy it whole instead/);
   });
 
   test('--fallback copy past what ext4 allows (EFBIG): what changed is what was written, the size measured', () => {
