@@ -63,7 +63,7 @@ export function errorLine(command: string | undefined, e: unknown, given: Readon
  */
 export function hintFor(
   command: string | undefined,
-  f: Pick<FsctlError, 'code' | 'message'> & { paths?: readonly string[] },
+  f: Pick<FsctlError, 'code' | 'message'> & { paths?: readonly string[]; syscall?: string },
   given: Readonly<Record<string, unknown>> = {},
 ): string | undefined {
   if (NAME_TAKEN_CODES.has(f.code) && (command === 'clone' || command === 'copy')) {
@@ -78,7 +78,9 @@ export function hintFor(
     CLONE_IMPOSSIBLE_CODES.has(f.code) &&
     (command === 'clone' || command === 'clone-range') &&
     given.fallback !== 'copy' &&
-    copyCanFollow(command, f.paths)
+    copyCanFollow(command, f.paths) &&
+    // a file that cannot be opened (ETXTBSY: a running program as DEST) is refused to the copy too
+    !/^open\b/.test(f.syscall ?? '')
   ) {
     // (over SMB the server makes the copy, and may share blocks for it: Samba on btrfs or XFS does)
     return f.paths?.some(isSmbUri)

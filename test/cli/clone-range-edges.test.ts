@@ -4,6 +4,7 @@
 // measured. XFS (reflink) and ext4 loop images, as root.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -103,6 +104,29 @@ describe('clone-range at the edges', { skip }, () => {
     assert.equal(p.code, 1, p.stderr);
     assert.doesNotMatch(p.stderr, /cpuinfo is empty/);
     assert.match(p.stderr, /\/proc\/cpuinfo has a size of 0 bytes; .*copy it whole instead/);
+  });
+
+  test('DEST a running program (ETXTBSY from open): no hint to add --fallback copy, which would meet the same refusal', async () => {
+    const prog = path.join(xfs.mnt, 'running-sleep');
+    const a = path.join(xfs.mnt, 't-a.bin');
+    fs.writeFileSync(a, Buffer.alloc(1 << 16, 7));
+    fs.copyFileSync('/bin/sleep', prog);
+    fs.chmodSync(prog, 0o755);
+    const child = spawn(prog, ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const r = cli(['clone-range', a, '0', prog, '0', '4096']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /open failed on .*running-sleep: the file is busy .*\(ETXTBSY\)/);
+      assert.doesNotMatch(r.stderr, /hint: add --fallback copy/);
+      const f = cli(['clone-range', a, '0', prog, '0', '4096', '--fallback', 'copy']);
+      assert.equal(f.code, 1, 'the copy is refused the same way');
+      assert.match(f.stderr, /\(ETXTBSY\)/);
+    } finally {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone; // (the image is unmounted after the tests: nothing may still run from it)
+    }
   });
 
   test('--fallback copy past what ext4 allows (EFBIG): what changed is what was written, the size measured', () => {

@@ -47,7 +47,10 @@ describe("usage errors in the tool's own words", () => {
     assert.match(pos, /DEST_OFFSET: -4k is negative/);
     // "-0" is zero with a minus sign: not "negative", and still no offset a person means
     assert.match(usageError(['map', file, '--offset', '-0']), /--offset: -0 has a minus sign; offsets and sizes take none \(write 0\)\./);
-    assert.match(usageError(['clone-range', file, '0', file, '-0x0', '4k']), /DEST_OFFSET: -0x0 has a minus sign; offsets and lengths take none \(write 0\)\./);
+    assert.match(
+      usageError(['clone-range', file, '0', file, '-0x0', '4k']),
+      /DEST_OFFSET: -0x0 has a minus sign; offsets and lengths take none \(write 0\)\./,
+    );
   });
 
   test('unknown options, missing and unwanted values', () => {
@@ -180,7 +183,10 @@ describe('refusals name the flag that gets past them', () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(
         r.stderr,
-        new RegExp(`^extent-lens ${args[0]}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either \\(E_UNSUPPORTED\\); copy within one share or locally\\.$`, 'm'),
+        new RegExp(
+          `^extent-lens ${args[0]}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either \\(E_UNSUPPORTED\\); copy within one share or locally\\.$`,
+          'm',
+        ),
       );
       assert.doesNotMatch(r.stderr, /hint/, 'the flag given is not suggested again');
     }
@@ -197,6 +203,9 @@ test('hints: the same flag whoever refused the name or the clone (engine check, 
     assert.match(hintFor('clone-range', { code, message: 'm' })!, /--fallback copy/, code);
   }
   assert.equal(hintFor('clone', { code: 'EOPNOTSUPP', message: 'm' }, { fallback: 'copy' }), undefined, 'not when given');
+  // not when the file could not even be opened: the copy would open it the same way
+  assert.equal(hintFor('clone-range', { code: 'ETXTBSY', message: 'open failed on b', syscall: 'open' }), undefined);
+  assert.match(hintFor('clone', { code: 'ETXTBSY', message: 'm', syscall: 'ioctl(FICLONE)' })!, /--fallback copy/, 'a swap file as SRC');
   // not where the engine would refuse the copy too: a range on a share, a share and a local path
   const share = 'smb://u@h/s/a.bin';
   assert.match(hintFor('clone', { code: 'STATUS_NOT_SUPPORTED', message: 'm', paths: [share, 'smb://u@h/s/b.bin'] })!, /--fallback copy/);
