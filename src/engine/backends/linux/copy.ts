@@ -88,8 +88,9 @@ export class LinuxCopies extends LinuxClones {
       });
       const report: OperationReport = {
         operation: 'copy',
-        // what moved the data: a pseudo file (procfs: size 0) is read and written, not copied in the kernel
-        method: opts.portable || (r.bytes > 0n && r.readBytes === r.bytes) ? 'sparse-copy' : 'copy_file_range',
+        // what moved the data: a pseudo file (procfs: size 0) is read and written, not copied in the
+        // kernel; an empty or all-hole source gets no copy_file_range call at all (its size is set)
+        method: opts.portable || r.readBytes === r.bytes ? 'sparse-copy' : 'copy_file_range',
         source,
         destination,
         bytes: r.bytes,
