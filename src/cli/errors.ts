@@ -87,6 +87,9 @@ export function hintFor(
       ? 'add --fallback copy to have the server copy the data instead (holes are kept; whether it shares blocks for the copy, SMB does not show).'
       : 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
   }
+  // Misaligned offsets cannot share blocks, and the engine copies the range when allowed.
+  if (f.code === 'E_MISALIGNED' && command === 'clone-range' && given.fallback !== 'copy' && copyCanFollow(command, f.paths))
+    return 'add --fallback copy to copy the range as it is instead (holes are kept; nothing is shared).';
   return undefined;
 }
 

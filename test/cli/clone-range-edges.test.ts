@@ -129,6 +129,20 @@ describe('clone-range at the edges', { skip }, () => {
     }
   });
 
+  test('misaligned (E_MISALIGNED): the hint names --fallback copy, which copies the range as it is', () => {
+    const a = path.join(xfs.mnt, 'm-a.bin');
+    const b = path.join(xfs.mnt, 'm-b.bin');
+    fs.writeFileSync(a, Buffer.alloc(1 << 16, 7));
+    fs.writeFileSync(b, Buffer.alloc(1 << 16, 9));
+    const r = cli(['clone-range', a, '100', b, '0', '4096']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /\(E_MISALIGNED\)/);
+    assert.match(r.stderr, /^extent-lens clone-range: hint: add --fallback copy to copy the range as it is instead/m);
+    const f = cli(['clone-range', a, '100', b, '0', '4096', '--fallback', 'copy']);
+    assert.equal(f.code, 0, f.stderr);
+    assert.deepEqual(fs.readFileSync(b).subarray(0, 4096), fs.readFileSync(a).subarray(100, 4196));
+  });
+
   test('--fallback copy past what ext4 allows (EFBIG): what changed is what was written, the size measured', () => {
     const a = path.join(ext4.mountPoint, 'a.bin');
     const b = path.join(ext4.mountPoint, 'b.bin');

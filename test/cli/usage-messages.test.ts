@@ -203,6 +203,10 @@ test('hints: the same flag whoever refused the name or the clone (engine check, 
     assert.match(hintFor('clone-range', { code, message: 'm' })!, /--fallback copy/, code);
   }
   assert.equal(hintFor('clone', { code: 'EOPNOTSUPP', message: 'm' }, { fallback: 'copy' }), undefined, 'not when given');
+  // misaligned: the copy takes the range as it is (not over SMB, where no range copy runs)
+  assert.match(hintFor('clone-range', { code: 'E_MISALIGNED', message: 'm', paths: ['/a', '/b'] })!, /--fallback copy to copy the range/);
+  assert.equal(hintFor('clone-range', { code: 'E_MISALIGNED', message: 'm', paths: ['smb://u@h/s/a', 'smb://u@h/s/b'] }), undefined);
+  assert.equal(hintFor('clone-range', { code: 'E_MISALIGNED', message: 'm' }, { fallback: 'copy' }), undefined);
   // not when the file could not even be opened: the copy would open it the same way
   assert.equal(hintFor('clone-range', { code: 'ETXTBSY', message: 'open failed on b', syscall: 'open' }), undefined);
   assert.match(hintFor('clone', { code: 'ETXTBSY', message: 'm', syscall: 'ioctl(FICLONE)' })!, /--fallback copy/, 'a swap file as SRC');
