@@ -611,7 +611,11 @@ async function cloneRange(
     throw rangeError(
       op,
       paths,
-      `the destination range ${r.targetOffset}+${length} ends past the destination's end (${dst.size} bytes) and extending was not allowed; ${r.targetOffset < dst.size ? `at most ${dst.size - r.targetOffset} bytes fit there` : `the destination offset must be below ${dst.size}`}, or allow the destination to grow`,
+      `the destination range ${r.targetOffset}+${length} ends past the destination's end (${dst.size} bytes) and extending was not allowed; ` +
+        // (an empty destination has no offset below its end: "must be below 0" read as nonsense)
+        (dst.size === 0n
+          ? 'the destination is empty, so nothing fits in it: allow it to grow'
+          : `${r.targetOffset < dst.size ? `at most ${dst.size - r.targetOffset} bytes fit there` : `the destination offset must be below ${dst.size}`}, or allow the destination to grow`),
     );
   // One file by its identity (dev:ino; volume + file index on Windows and SMB), so also by a case
   // alias or a hard link; where a backend cannot tell (no index), the same path is still one file.

@@ -73,6 +73,11 @@ describe('clone-range at the edges', { skip }, () => {
         /extending was not allowed; at most 4096 bytes fit there, or allow the destination to grow/,
       ],
       [[a, '0', b, '1m', '4096', '--no-extend'], /extending was not allowed; the destination offset must be below 1048576, or allow/],
+      // (an empty destination: it said "the destination offset must be below 0")
+      [
+        [a, '0', empty, '0', '4096', '--no-extend'],
+        /extending was not allowed; the destination is empty, so nothing fits in it: allow it to grow/,
+      ],
     ];
     for (const [args, want] of cases) {
       const r = cli(['clone-range', ...args]);
