@@ -117,9 +117,12 @@ export async function formGroups(
  */
 export function sourceNotHeld(g: DedupeGroup, files: ReadonlyMap<string, FileData>, held: HeldOutside): boolean {
   const src = files.get(g.ranges[0].path);
-  if (!src || g.ranges[0].readOnly || held(src, g.ranges[0].offset, g.length) > 0n) return false;
-  return g.ranges.slice(1).some((r) => {
+  if (!src || g.ranges[0].readOnly) return false;
+  // the destinations first: the saving asks about their owners anyway (the answers are kept), so
+  // the source is asked about only where one of them is held
+  const someHeld = g.ranges.slice(1).some((r) => {
     const f = files.get(r.path);
     return f !== undefined && !r.alreadyShared && held(f, r.offset, g.length) > 0n;
   });
+  return someHeld && held(src, g.ranges[0].offset, g.length) === 0n;
 }
