@@ -15,7 +15,7 @@ export function windowFrom(values: Record<string, string | boolean | undefined>)
   const offset = typeof o === 'string' ? parseSize(o, '--offset') : 0n;
   const length = typeof l === 'string' ? parseSize(l, '--length') : INT64_MAX - offset;
   if (offset + length > INT64_MAX) {
-    throw new UsageError(`--offset + --length (${offset} + ${length}) passes the largest file offset, 2^63 - 1.`);
+    throw new UsageError(`--offset + --length (${offset} + ${length}) ends past the largest file size, 2^63 - 1 bytes.`);
   }
   return { offset, length };
 }

@@ -66,10 +66,10 @@ describe('extent-lens usage', () => {
       [['clone', 'a', 'b', '--fallback', 'maybe'], /--fallback must be one of none, copy/],
       [['clone-range', 'a', '0', 'b', '-4k', '4k'], /DEST_OFFSET: -4k is negative/],
       [['punch', 'f', '0', '9223372036854775808'], /LENGTH: 9223372036854775808 is larger than the largest file offset/],
-      [['punch', 'f', '9223372036854775807', '1'], /passes the largest file offset/],
+      [['punch', 'f', '9223372036854775807', '1'], /OFFSET \+ LENGTH \(9223372036854775807 \+ 1\) ends past the largest file size, 2\^63 - 1 bytes/],
       // the same arithmetic in clone-range's arguments: a usage error too (it was E_RANGE, exit 1)
-      [['clone-range', 'a', '9223372036854775807', 'b', '0', '1'], /SRC_OFFSET \+ LENGTH passes the largest file offset/],
-      [['clone-range', 'a', '0', 'b', '9223372036854775807', '1'], /DEST_OFFSET \+ LENGTH passes the largest file offset/],
+      [['clone-range', 'a', '9223372036854775807', 'b', '0', '1'], /SRC_OFFSET \+ LENGTH \(9223372036854775807 \+ 1\) ends past the largest file size/],
+      [['clone-range', 'a', '0', 'b', '9223372036854775807', '1'], /DEST_OFFSET \+ LENGTH \(9223372036854775807 \+ 1\) ends past the largest file size/],
     ];
     for (const [args, re] of cases) {
       const r = cli(args);

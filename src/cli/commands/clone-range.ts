@@ -33,8 +33,10 @@ JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N
     const destinationOffset = parseSize(dO, 'DEST_OFFSET');
     const length = parseSize(len, 'LENGTH');
     // wrong in the arguments themselves, as for punch: a usage error (exit 2), not the engine's E_RANGE (exit 1)
-    if (sourceOffset + length > INT64_MAX) throw new UsageError('SRC_OFFSET + LENGTH passes the largest file offset, 2^63 - 1.');
-    if (destinationOffset + length > INT64_MAX) throw new UsageError('DEST_OFFSET + LENGTH passes the largest file offset, 2^63 - 1.');
+    if (sourceOffset + length > INT64_MAX)
+      throw new UsageError(`SRC_OFFSET + LENGTH (${sourceOffset} + ${length}) ends past the largest file size, 2^63 - 1 bytes.`);
+    if (destinationOffset + length > INT64_MAX)
+      throw new UsageError(`DEST_OFFSET + LENGTH (${destinationOffset} + ${length}) ends past the largest file size, 2^63 - 1 bytes.`);
     const fallback = choice(ctx.values, 'fallback', ['none', 'copy'] as const, 'none');
     const engine = await ctx.engine();
     const r = await engine.cloneRange(source, sourceOffset, destination, destinationOffset, length, {

@@ -18,7 +18,8 @@ async function runRangeOp(
   const [path, o, l] = ctx.positionals;
   const offset = parseSize(o, 'OFFSET');
   const length = parseSize(l, 'LENGTH');
-  if (offset + length > INT64_MAX) throw new UsageError(`OFFSET + LENGTH passes the largest file offset, 2^63 - 1.`);
+  if (offset + length > INT64_MAX)
+    throw new UsageError(`OFFSET + LENGTH (${offset} + ${length}) ends past the largest file size, 2^63 - 1 bytes.`);
   const engine = await ctx.engine();
   const r = await op(
     engine,
