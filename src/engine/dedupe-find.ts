@@ -18,7 +18,7 @@ import { countPlacesOnce } from './dedupe-counted-once';
 import { LeftOut } from './dedupe-left-out';
 import { partialExtentWarnings } from './dedupe-extents';
 import { bookendGains, compressedSavings, wantsExtentItems } from './dedupe-extent-sizes';
-import { heldOutsideOf, ownerLookups } from './dedupe-owners';
+import { heldOutsideOf, NO_OWNERS, ownerLookups } from './dedupe-owners';
 import { formGroups, sourceNotHeld } from './dedupe-form-groups';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
@@ -200,18 +200,20 @@ export async function findDuplicates(
   let { groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, volumes);
   const byPath = new Map(usable.map((f) => [f.path, f]));
   let owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
-  // A copy whose blocks files outside the selection keep (a snapshot) stays allocated whatever
-  // the plan does: it should be the source, so that the others' blocks are freed. Only the file
-  // system can say so (the owners, as root): where it does for a copy other than a group's
-  // source, the groups are formed again with that known (a trial: 8 MiB of 16 MiB were kept).
-  const held = heldOutsideOf(owners.byFs);
-  if (groups.some((g) => sourceNotHeld(g, byPath, held))) {
-    ({ groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, volumes, held));
-    owners.close();
-    owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
-  }
   let compressedSized = 0;
   try {
+    // A copy whose blocks files outside the selection keep (a snapshot) stays allocated whatever
+    // the plan does: it should be the source, so that the others' blocks are freed. Only the file
+    // system can say so (the owners, as root): where it does for a copy other than a group's
+    // source, the groups are formed again with that known (a trial: 8 MiB of 16 MiB were kept).
+    const held = heldOutsideOf(owners.byFs);
+    if (groups.some((g) => sourceNotHeld(g, byPath, held))) {
+      ({ groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, volumes, held));
+      const first = owners;
+      owners = NO_OWNERS; // (closed once: finally closes whichever is current)
+      first.close();
+      owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
+    }
     // (each rule takes out of a group's saving only what the rules before it left in: leftOut)
     const leftOut = new LeftOut();
     const onlyCompression = sharedBlockSavings(groups, byPath, owners.byFs, leftOut);

@@ -65,6 +65,9 @@ export interface OwnerLookups {
   close(): void;
 }
 
+/** No file system asked: what stands in while lookups are replaced. */
+export const NO_OWNERS: OwnerLookups = { byFs: new Map(), failures: () => [], close: () => undefined };
+
 /**
  * Owner lookups for each file system holding a destination with shared blocks, or (btrfs) whose
  * extent items may make a saving exact (`wantsExtentItems`: where FIEMAP's records are extents,
