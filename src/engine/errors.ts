@@ -27,6 +27,7 @@ export interface FsctlErrorInit {
   code: string;
   /** Numeric OS code when there is one (errno, Win32 error, NTSTATUS). */
   errno?: number;
+  /** The paths involved, each once (a clone within one file names it once). */
   paths: string[];
   /** One sentence a person can act on; it should name `code`. */
   message: string;
@@ -48,7 +49,8 @@ export class FsctlError extends Error {
     this.operation = init.operation;
     this.code = init.code;
     this.errno = init.errno;
-    this.paths = init.paths;
+    // (a kernel error of a clone within one file gave ["a.bin", "a.bin"], the engine's own ["a.bin"]: a trial)
+    this.paths = [...new Set(init.paths)];
     this.syscall = init.syscall;
   }
 

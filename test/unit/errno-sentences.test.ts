@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errnoSentence, nodeFsError } from '../../src/engine/errno';
 import { pathError } from '../../src/engine/walk';
-import { cancelledError } from '../../src/engine/errors';
+import { cancelledError, FsctlError } from '../../src/engine/errors';
 
 test('every common OS error says what to do after what happened', () => {
   const advice: [code: string, what: RegExp, todo: RegExp][] = [
@@ -90,4 +90,10 @@ test('an exception that is no OS error is our fault (E_INTERNAL), never "an I/O 
   const io = nodeFsError('dedupe', Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', errno: -5, syscall: 'read' }), ['/mnt/a/g1.bin']);
   assert.equal(io.code, 'EIO');
   assert.match(io.message, /an I\/O error occurred on the device/);
+});
+
+test('an error names each path once: a clone within one file gave ["a.bin", "a.bin"]', () => {
+  const e = new FsctlError({ operation: 'clone-range', code: 'EINVAL', paths: ['a.bin', 'a.bin'], message: 'x (EINVAL).' });
+  assert.deepEqual(e.paths, ['a.bin']);
+  assert.deepEqual(new FsctlError({ operation: 'clone', code: 'EXDEV', paths: ['a', 'b'], message: 'x (EXDEV).' }).paths, ['a', 'b']);
 });
