@@ -5,7 +5,9 @@
 // the next operation in the same process deletes as it reconnects (new TCP connection, NTLM
 // sign-in, tree connect) and succeeds.
 // The share is a plain folder (not btrfs), so Samba's copychunk copies bytes and takes long
-// enough to be killed in the middle.
+// enough to be killed in the middle. A copy between two shares (read through this client from
+// one connection, written through another) is killed too: the read fails first, and the close of
+// the unfinished destination then meets its own connection's drop.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,6 +30,7 @@ const MiB = 2 ** 20;
 describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 180000 }, () => {
   let smb: SambaServer;
   let dir: string;
+  let other: string;
   const saved = process.env.EXTENT_LENS_SMB_PASSWORD;
 
   before(async () => {
@@ -36,7 +39,15 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     chownSync(dir, smbUid(), 0);
     execFileSync('dd', ['if=/dev/urandom', `of=${join(dir, 'big.bin')}`, 'bs=16M', 'count=48', 'status=none']);
     chownSync(join(dir, 'big.bin'), smbUid(), 0);
-    smb = await startSamba({ shares: [{ name: 'data', path: dir }] });
+    other = execFileSync('mktemp', ['-d', '/tmp/el-smb-reconnect-other-XXXX']).toString().trim();
+    execFileSync('chmod', ['755', other]);
+    chownSync(other, smbUid(), 0);
+    smb = await startSamba({
+      shares: [
+        { name: 'data', path: dir },
+        { name: 'other', path: other },
+      ],
+    });
     process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
   });
 
@@ -44,6 +55,7 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     await closeSmbConnections();
     await smb?.stop();
     if (dir) spawnSync('rm', ['-rf', dir]);
+    if (other) spawnSync('rm', ['-rf', other]);
     if (saved === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
     else process.env.EXTENT_LENS_SMB_PASSWORD = saved;
   });
@@ -54,7 +66,7 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     /was dropped: (the server closed the connection|the connection was reset)/.test(e.message) &&
     /next request reconnects/.test(e.message);
 
-  const temps = () => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+  const temps = (d = dir) => readdirSync(d).filter((n) => n.endsWith('.tmp'));
 
   test('server-side copy to a new name: killed mid-copy, nothing left under either name, the next copy reconnects', async () => {
     // The engine's copy, as the CLI and the extension run it: to a temporary name, renamed at the end.
@@ -93,6 +105,37 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     await engine.dispose();
     assert.equal(spawnSync('cmp', [join(dir, 'big.bin'), join(dir, 'copy.bin')]).status, 0, 'the copy equals the source');
     assert.deepEqual(temps(), [], 'the temporary file of the killed copy is gone too');
+  });
+
+  test('copy between two shares: killed mid-copy, the error names the unfinished file, which the next connection deletes', async () => {
+    // A trial: Server-Side Copy To from one share to another, smbd killed: the error did not name
+    // the 300 MiB temporary file left in the other share, and nothing deleted it after a restart.
+    const engine = createEngine();
+    const src = smb.uri('data', 'big.bin');
+    const copying = engine.copy(src, smb.uri('other', 'copy.bin'));
+    copying.catch(() => undefined);
+    const until = Date.now() + 60000;
+    let temp = '';
+    for (;;) {
+      const t = temps(other);
+      if (t.length && statSync(join(other, t[0])).blocks * 512 > 64 * MiB) {
+        temp = t[0];
+        break;
+      }
+      if (Date.now() > until) assert.fail('the copy never started writing its temporary file');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await smb.kill();
+    await assert.rejects(copying, (e: FsctlError) => {
+      assert.ok(dropped(e), e.message);
+      assert.ok(e.message.includes(`unfinished file ${temp} in ${smb.uri('other', '')}`), e.message);
+      return true;
+    });
+    assert.deepEqual(temps(other), [temp], 'the killed server left the partial temporary file, as the error says');
+    await smb.restart();
+    await engine.volume(smb.uri('other', '')); // any request to that share after the restart
+    await engine.dispose();
+    assert.deepEqual(temps(other), [], 'the next connection to the share deleted it');
   });
 
   test('a large read: killed mid-read, ECONNRESET or EPIPE; after a restart the next operation reconnects in the same process', async () => {

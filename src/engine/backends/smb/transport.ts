@@ -109,15 +109,22 @@ export class SmbTransport implements NtTransport {
     if (s.closed) return;
     s.closed = true;
     this.handles.delete(SmbTransport.key(s.client, s.fileId));
-    if (s.client.conn.closed) {
-      // The server closed it with the connection, but may not have run its delete-on-close.
-      if (s.created && s.deleteOnClose) {
-        s.orphaned = true;
-        rememberOrphan(s.target, s.path);
-      }
-      return;
+    // The server closed it with the connection, but may not have run its delete-on-close.
+    const orphan = () => {
+      if (!s.created || !s.deleteOnClose) return;
+      s.orphaned = true;
+      rememberOrphan(s.target, s.path);
+    };
+    if (s.client.conn.closed) return orphan();
+    try {
+      await s.client.close(s.fileId, s.path);
+    } catch (e) {
+      // The connection dropped under this CLOSE: its drop was not seen yet when the close began
+      // (smbd killed during a copy between two shares: the source's connection failed first, and
+      // the destination's, closed a moment later, took the unfinished file with it unnamed).
+      if (s.client.conn.closed) orphan();
+      throw e;
     }
-    await s.client.close(s.fileId, s.path);
   }
 
   mayBeLeft(h: NtHandle): boolean {
