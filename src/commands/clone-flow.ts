@@ -11,6 +11,7 @@ import type { CloneResultsData } from '../protocol/messages';
 import { CloneResultsPanel } from '../views/clone-results-panel';
 import { resultTotals } from '../protocol/clone-totals';
 import { cloneResults, destinationExistedBefore } from './logic/clone-results';
+import { acrossText } from './logic/across-text';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { bytesText, callsText } from '../host/logic/bytes';
 import { policyFor } from '../host/logic/existing-policy';
@@ -186,18 +187,7 @@ async function acrossFileSystems(s: Services, source: string, destination: strin
   const folder = /^smb:\/\//i.test(destination) ? path.posix.dirname(destination) : path.dirname(destination);
   const [from, into] = await Promise.all([engine.volume(source), engine.volume(folder)].map((v) => v.catch(() => undefined)));
   if (!from || !into || from.volumeId === into.volumeId) return undefined;
-  return Object.assign(
-    new Error(
-      t(
-        '{0} ({1}) and {2} ({3}) are on different file systems: block cloning shares blocks only within one file system (EXDEV).',
-        shownName(source),
-        from.filesystem,
-        folder,
-        into.filesystem,
-      ),
-    ),
-    { code: 'EXDEV' },
-  );
+  return Object.assign(new Error(acrossText(source, shownName(source), folder, from.filesystem, into.filesystem, t)), { code: 'EXDEV' });
 }
 
 async function mapOrUndefined(s: Services, engine: Engine, file: string, signal: AbortSignal): Promise<ExtentMap | undefined> {

@@ -2,6 +2,8 @@
 // XFS, the extension with the stand-in `vscode` of the unit tests): nothing can be cloned across,
 // so the copy is offered once and, accepted, every selected file is copied. A trial saw the
 // first file copied and the other two left without a word (the flow's "copied" read as a stop).
+// Between two shares of that one XFS: the refusal says they are different shares, not "x (NTFS)
+// and y (NTFS) are on different file systems" (a trial, two shares of one btrfs volume).
 
 import assert from 'node:assert/strict';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,12 @@ describe('Block Clone Here from a share into a local folder (Samba)', { skip }, 
 
   before(async () => {
     xfs = makeLoopFs('xfs', 512);
-    smb = await startSamba({ shares: [{ name: 'x', path: xfs.mnt }] });
+    smb = await startSamba({
+      shares: [
+        { name: 'x', path: xfs.mnt },
+        { name: 'y', path: xfs.mnt },
+      ],
+    });
     undo = installFakeVscode(fake.vscode);
     ext = require('../../src/extension');
     ext.activate(fakeContext(ROOT));
@@ -63,5 +70,33 @@ describe('Block Clone Here from a share into a local folder (Samba)', { skip }, 
     assert.equal(offers.length, 1, 'asked once for the selection');
     const stopped = state.messages.filter((m) => /stopped at/.test(m.text));
     assert.deepEqual(stopped, []);
+  });
+
+  test('into another share of the same file system: the refusal names the two shares; declined, nothing is made', async () => {
+    const d = path.join(xfs.mnt, 'two');
+    mkdirSync(path.join(d, 'into'), { recursive: true });
+    writeFileSync(path.join(d, 'one.bin'), Buffer.alloc(64 * 1024, 7));
+    chownSync(d, smbUid(), 0);
+    chownSync(path.join(d, 'into'), smbUid(), 0);
+    chownSync(path.join(d, 'one.bin'), smbUid(), 0);
+    const before = state.messages.length;
+    // the stand-in `vscode` has no file systems but the disk's: the share's folder is one
+    const wfs = fake.vscode.workspace.fs as unknown as Record<string, unknown>;
+    wfs.stat = async () => ({ type: 2 /* FileType.Directory */ });
+    const U = fake.vscode.Uri as unknown as Record<string, unknown>;
+    U.from = (parts: object) => parts;
+    state.answers = [{ match: /.*/, answer: undefined }];
+    state.inputAnswers = [SMB_PASSWORD, SMB_PASSWORD];
+    await exec('extentLens.cloneHere', smb.uri('y', 'two/into'), undefined, { sources: [smb.uri('x', 'two/one.bin')] });
+    state.answers = [];
+    const offer = state.messages.slice(before).find((m) => m.items.includes('Copy instead (keeps holes)'));
+    assert.ok(offer, JSON.stringify(state.messages.slice(before)));
+    assert.equal(
+      offer.text,
+      `one.bin and ${smb.uri('y', 'two/into')} are in different SMB shares (x and y): a block clone over SMB shares blocks only within one share, even where two shares lie on one file system of the server (EXDEV).`,
+    );
+    assert.deepEqual(readdirSync(path.join(d, 'into')), []);
+    delete wfs.stat;
+    delete U.from;
   });
 });
