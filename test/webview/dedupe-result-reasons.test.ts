@@ -2,7 +2,9 @@
 // deduplicated (every range refused, XFS without reflink) says so and why, not in a result's
 // green; ranges that changed since the search or were refused are the first reasons freed falls
 // short of the estimate; an exact estimate (btrfs as root) is not "about"; the result's figures
-// keep one row in a wide column; the sentence a run ends on is framed only after keys.
+// keep one row in a wide column; the sentence a run ends on is framed only after keys. An SMB
+// server stopped while deduplicating: the banner's "Before that, N bytes were shared" reads with
+// digit groups and a unit, as the notification does (it showed "75497472 bytes").
 // STAND-IN: the plans and reports are built here in the engine's types (as dedupe.test.ts does,
 // after the trial's own: a group of d1, its clone d1-clone, d2 and d3 of 6 MiB); the view, the
 // CSP shell and Chromium are real.
@@ -251,5 +253,16 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
       else assert.deepEqual([o.style, o.width], ['solid', '1px'], 'after keys: a thin focus border');
       await page.close();
     }
+  });
+
+  test("a run that failed part way: the banner's byte counts read with digit groups and a unit", async () => {
+    const { page, bridge } = await open(700, wire(false));
+    const message =
+      'Nothing accepts SMB connections at 127.0.0.1:38091 (ECONNREFUSED); check the host and port, and that the server runs. Before that, 75497472 bytes were shared in 72 calls; what was shared stays shared and every file reads as before. The space freed was not measured. Run dedupe again to share the rest.';
+    await bridge.post({ type: 'error', code: 'ECONNREFUSED', message });
+    await page.waitForSelector('body[data-state="error"]');
+    assert.equal(await text(page, '.banner-code'), 'ECONNREFUSED');
+    assert.match(await text(page, '.banner'), /Before that, 75,497,472 bytes \(72 MiB\) were shared in 72 calls;/);
+    await page.close();
   });
 });
