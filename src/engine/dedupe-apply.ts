@@ -229,10 +229,18 @@ export async function applyDedupe(
 function unmeasured(e: unknown, report: DedupeReport): unknown {
   if (isCancelled(e) || !(e instanceof FsctlError) || report.deduped === 0n) return e;
   const calls = `${report.calls} call${report.calls === 1 ? '' : 's'}`;
+  // What stopped the sharing comes first: a trial's smbd, stopped mid-run, dropped the connection
+  // under a range (noted with it), and the measurement's reconnect then met only the refusal, so
+  // the error read "Nothing accepts SMB connections … check the host and port" alone.
+  const cut = report.skipped.find((s) => DROPPED.has(s.reason) && s.reason !== e.code);
+  const first = cut ? `Sharing stopped at ${cut.path}: ${cut.message} Then measuring the free space failed: ` : '';
   return resaid(e, {
-    message: `${e.message} Before that, ${report.deduped} bytes were shared in ${calls}; what was shared stays shared and every file reads as before. The space freed was not measured. Run dedupe again to share the rest.`,
+    message: `${first}${e.message} Before that, ${report.deduped} bytes were shared in ${calls}; what was shared stays shared and every file reads as before. The space freed was not measured. Run dedupe again to share the rest.`,
   });
 }
+
+/** A connection that went away under a request (the server stopped, restarted or became unreachable). */
+const DROPPED: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 
 /** The bytes a group's calls cover: its length once per destination not already sharing the source's blocks. */
 const bytesOf = (g: DedupeGroup): bigint => g.length * BigInt(g.ranges.slice(1).filter((r) => !r.alreadyShared).length);
