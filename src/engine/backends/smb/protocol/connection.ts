@@ -27,7 +27,7 @@ import type { Smb3Cipher } from './crypto';
 import type { OpContext } from '../../../backend';
 import { FsctlError } from '../../../errors';
 import { Malformed, capitalise, contextNow, operationNow, smbError } from './errors';
-import { FrameReader, frame } from './framing';
+import { FrameReader, NotSmb, frame } from './framing';
 import {
   Command,
   FLAG_ASYNC,
@@ -502,6 +502,14 @@ export class SmbConnection {
 
   /** A frame or message that cannot be read: every request on the connection fails with EPROTO. */
   private malformed(what: string, e: unknown): Error {
+    if (e instanceof NotSmb)
+      // (a trial: an address whose port a proxy answered read "sent a malformed frame … Retry")
+      return smbError(
+        'EPROTO',
+        [],
+        `${this.where} answered with the text "${e.start}…", not SMB (EPROTO): what listens there is another service (a web server or proxy for "HTTP", SSH for "SSH-"), not an SMB server; check the host and the port (SMB's is 445).`,
+        e,
+      );
     const detail = e instanceof Malformed ? `${e.field} ${e.detail}` : (e as Error).message;
     return smbError(
       'EPROTO',

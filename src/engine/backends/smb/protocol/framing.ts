@@ -7,6 +7,13 @@ export function frame(message: Buffer): Buffer {
   return Buffer.concat([h, message]);
 }
 
+/** The peer began its answer with text (`start`, its first 4 bytes): another service than SMB listens there. */
+export class NotSmb extends Error {
+  constructor(readonly start: string) {
+    super(`the answer began with the text "${start}", not an SMB message`);
+  }
+}
+
 /** Below this many bytes still to come, a message is read through the scratch buffer. */
 const DIRECT_MIN = 64 * 1024;
 
@@ -55,8 +62,11 @@ export class FrameReader {
         at += n;
         if (this.headFill < 4) break;
         this.headFill = 0;
-        if (this.head[0] !== 0)
+        if (this.head[0] !== 0) {
+          // Four printable characters: another protocol's text ("HTTP", "SSH-", "220 "), not SMB.
+          if (this.head.every((b) => b >= 0x20 && b < 0x7f)) throw new NotSmb(this.head.toString('latin1'));
           throw new Error(`the NetBIOS session header has packet type 0x${this.head[0].toString(16)}, not 0 (a session message)`);
+        }
         this.msg = Buffer.allocUnsafe(this.head.readUInt32BE(0) & 0xffffff); // every byte is written before it is handed out
         this.msgFill = 0;
       } else {
