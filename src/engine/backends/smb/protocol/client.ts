@@ -55,6 +55,10 @@ export interface IoctlResult {
   output: Buffer;
 }
 
+/** Access rights that change a file or folder (an open asking for any of them needs a writable share). */
+const CHANGES =
+  M.Access.FILE_WRITE_DATA | M.Access.FILE_APPEND_DATA | M.Access.FILE_WRITE_EA | M.Access.FILE_WRITE_ATTRIBUTES | M.Access.DELETE;
+
 export class SmbClient {
   readonly conn: SmbConnection;
   readonly share: string;
@@ -133,6 +137,17 @@ export class SmbClient {
   /** `display` names the file in errors (the smb:// URI); `name` is the share-relative path. */
   async create(req: M.CreateRequest, display: string): Promise<M.CreateResponse> {
     const r = await this.send(Command.CREATE, M.createBody(req));
+    // An open to change something on a share that grants no writing at all: said as such (a
+    // trial's read-only share: "check the share's and the file's permissions …, or whether the share is read-only")
+    const readOnlyShare = (this.maximalAccess & M.Access.FILE_WRITE_DATA) === 0;
+    if (r.header.status === STATUS.STATUS_ACCESS_DENIED && (req.desiredAccess & CHANGES) !== 0 && readOnlyShare)
+      throw new SmbStatusError(
+        r.header.status,
+        'CREATE',
+        [display],
+        display,
+        `The share "${this.share}" on ${this.conn.where} is read-only for this user (it grants no writing: its MaximalAccess at TREE_CONNECT lacks FILE_WRITE_DATA), so ${display} cannot be changed there (STATUS_ACCESS_DENIED); use a share this user may write, or ask the server's administrator for write access.`,
+      );
     this.check(r, 'CREATE', display);
     return this.decode('CREATE', display, () => M.parseCreate(r.body));
   }
