@@ -27,7 +27,8 @@ import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { fileSize, pickFile, regularFileSize, requireTrust, showFailure, uriOfPath } from '../host/ui';
 import { FlowCancelled, InputFlow } from '../host/multi-step-input';
 import { enginePathOfUri } from '../host/logic/clone-selection';
-import { shownName } from '../host/logic/shown';
+import { shownName, shownPath } from '../host/logic/shown';
+import { isSmbUri } from '../protocol/shown-path';
 
 const t = vscode.l10n.t;
 
@@ -126,6 +127,18 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     // question and the confirmation: the person may copy the range instead, or stop here.
     let copy = false;
     let copyReason: string | undefined;
+    if (volume.supportsClone === false && isSmbUri(source)) {
+      // no copy to offer: the engine copies no range over SMB (a trial: "Copy the Range" was
+      // offered and confirmed, then refused with "A copy fallback is not available on SMB paths")
+      void vscode.window.showErrorMessage(
+        t(
+          '{0} cannot be cloned: its share cannot share blocks ({1}), and a range cannot be copied into place over SMB either. Clone ranges on a share that clones (ReFS, or Samba with "vfs objects = btrfs" on btrfs), or copy whole files with Server-Side Copy To.',
+          shownName(source),
+          volume.cloneEvidence.replace(/\.$/, ''),
+        ),
+      );
+      return undefined;
+    }
     if (volume.supportsClone === false) {
       const copyInstead = t('Copy the Range Instead');
       const choice = await flow.away(() =>
@@ -198,6 +211,17 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
           // on another file system nothing can be shared: said now, not after the offsets and
           // the confirmation (the offer is the one the engine's EXDEV would lead to)
           const there = copy ? undefined : await engine.volume(target).catch(() => undefined);
+          if (there && there.volumeId !== volume.volumeId && (isSmbUri(source) || isSmbUri(target))) {
+            // (as above: no copy to offer over SMB; the person may pick another file)
+            void vscode.window.showErrorMessage(
+              t(
+                '{0} is on another volume or share than {1}, so a range cannot be cloned into it, and a range cannot be copied into place over SMB either: choose a file in the share of {1}.',
+                shownPath(target),
+                shownPath(source),
+              ),
+            );
+            throw new FlowCancelled();
+          }
           if (there && there.volumeId !== volume.volumeId) {
             const copyInstead = t('Copy the Range Instead');
             const choice = await flow.away(() =>
