@@ -132,9 +132,10 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
       // offered and confirmed, then refused with "A copy fallback is not available on SMB paths")
       void vscode.window.showErrorMessage(
         t(
-          '{0} cannot be cloned: its share cannot share blocks ({1}), and a range cannot be copied into place over SMB either. Clone ranges on a share that clones (ReFS, or Samba with "vfs objects = btrfs" on btrfs), or copy whole files with Server-Side Copy To.',
+          // (the evidence as a sentence of its own: inside parentheses it read "(The volume (NTFS) does not …)")
+          '{0} cannot be cloned: its share cannot share blocks. {1} A range cannot be copied into place over SMB either: clone ranges on a share that clones (ReFS, or Samba with "vfs objects = btrfs" on btrfs), or copy whole files with Server-Side Copy To.',
           shownName(source),
-          volume.cloneEvidence.replace(/\.$/, ''),
+          /[.!?]$/.test(volume.cloneEvidence) ? volume.cloneEvidence : `${volume.cloneEvidence}.`,
         ),
       );
       return undefined;

@@ -59,7 +59,7 @@ describe('Clone Range on a share that cannot clone (Samba on XFS)', { skip }, ()
     );
     assert.match(
       said[0].text,
-      /^disk\.img cannot be cloned: its share cannot share blocks \(The volume \(NTFS\) does not report FILE_SUPPORTS_BLOCK_REFCOUNTING .*\), and a range cannot be copied into place over SMB either\. Clone ranges on a share that clones /,
+      /^disk\.img cannot be cloned: its share cannot share blocks\. The volume \(NTFS\) does not report FILE_SUPPORTS_BLOCK_REFCOUNTING .*\(or a server share that supports it\)\. A range cannot be copied into place over SMB either: clone ranges on a share that clones /,
     );
     assert.deepEqual(state.inputAnswers, [], 'the password was asked, nothing else');
     assert.ok(readFileSync(f).equals(data), 'unchanged');
