@@ -11,6 +11,7 @@ import type { SpaceData } from '../../src/protocol/messages';
 import { screenshotPath } from '../support/chromium';
 import { SMB_PASSWORD, sambaSkipReason, startSamba, type SambaServer } from '../support/samba';
 import { closeSmbConnections } from '../../src/engine/backends/smb';
+import { smbUid } from '../smb/helpers';
 import { skip, spaceViewHooks, KiB, engine, server, data, dir, open, rectOf, key, colourCounts } from './space-view-fixture';
 
 describe(
@@ -29,6 +30,8 @@ describe(
       fs.writeFileSync(path.join(shareDir, 'x.bin'), Buffer.alloc(80 * KiB, 7));
       fs.writeFileSync(path.join(shareDir, 'y.bin'), Buffer.alloc(16 * KiB, 8));
       fs.chmodSync(shareDir, 0o755);
+      // the share's user owns them: files it may not delete would be left out of what deleting frees
+      for (const p of [shareDir, path.join(shareDir, 'x.bin'), path.join(shareDir, 'y.bin')]) fs.chownSync(p, smbUid(), 0);
       smb = await startSamba({ shares: [{ name: 'w', path: shareDir }] });
       process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
       const top = smb.uri('w');
