@@ -88,6 +88,15 @@ test('manifest: mutating commands need a trusted workspace wherever they are sho
   const palette = menus.commandPalette.map((i) => i.command);
   for (const id of Object.values(COMMANDS)) assert.ok(palette.includes(id), `${id} has a palette entry`);
   const ex = menus['explorer/context'];
+  // what changes the file (or the folder) it is shown on is not offered where VS Code shows that
+  // resource read-only (a read-only SMB share, files.readonlyInclude): a trial met Punch Hole on
+  // a read-only share, offered and then refused
+  const explorerItems = [...ex, ...menus['extentLens.explorer']];
+  for (const id of [COMMANDS.cloneHere, COMMANDS.punchHole, COMMANDS.digHoles, COMMANDS.setSparse, COMMANDS.clearSparse])
+    assert.match(explorerItems.find((i) => i.command === id)!.when!, /&& !explorerResourceReadonly\b/, id);
+  // reading it is fine there: a clone or copy of it goes elsewhere
+  for (const id of [COMMANDS.selectForClone, COMMANDS.cloneTo, COMMANDS.cloneRange, COMMANDS.serverSideCopy, COMMANDS.inspect])
+    assert.doesNotMatch(explorerItems.find((i) => i.command === id)!.when!, /explorerResourceReadonly/, id);
   assert.match(ex.find((i) => i.command === COMMANDS.selectForClone)!.when!, /!explorerResourceIsFolder/);
   assert.match(ex.find((i) => i.command === COMMANDS.cloneHere)!.when!, /(^|[^!])explorerResourceIsFolder/);
   const tab = menus['editor/title/context'].map((i) => i.command);
