@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FsctlError } from '../../src/engine/errors';
@@ -68,6 +68,17 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
 
   const temps = (d = dir) => readdirSync(d).filter((n) => n.endsWith('.tmp'));
 
+  /** The name of the copy's temporary file in `d`, once `far` says enough of it is written. */
+  const tempWriting = async (d: string, far: (st: Stats) => boolean): Promise<string> => {
+    const until = Date.now() + 60000;
+    for (;;) {
+      const t = temps(d);
+      if (t.length && far(statSync(join(d, t[0])))) return t[0];
+      if (Date.now() > until) assert.fail('the copy never started writing its temporary file');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
   test('server-side copy to a new name: killed mid-copy, nothing left under either name, the next copy reconnects', async () => {
     // The engine's copy, as the CLI and the extension run it: to a temporary name, renamed at the end.
     const engine = createEngine();
@@ -76,17 +87,7 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     const copying = engine.copy(src, dst);
     copying.catch(() => undefined);
     // Kill smbd once the temporary destination holds some of the bytes (the copy is under way).
-    const until = Date.now() + 60000;
-    let temp = '';
-    for (;;) {
-      const t = temps();
-      if (t.length && statSync(join(dir, t[0])).size > 0) {
-        temp = t[0];
-        break;
-      }
-      if (Date.now() > until) assert.fail('the copy never started writing its temporary file');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const temp = await tempWriting(dir, (st) => st.size > 0);
     await smb.kill();
     await assert.rejects(copying, (e: FsctlError) => {
       assert.ok(dropped(e), e.message);
@@ -114,17 +115,7 @@ describe('SMB reconnect after smbd is killed mid-operation', { skip, timeout: 18
     const src = smb.uri('data', 'big.bin');
     const copying = engine.copy(src, smb.uri('other', 'copy.bin'));
     copying.catch(() => undefined);
-    const until = Date.now() + 60000;
-    let temp = '';
-    for (;;) {
-      const t = temps(other);
-      if (t.length && statSync(join(other, t[0])).blocks * 512 > 64 * MiB) {
-        temp = t[0];
-        break;
-      }
-      if (Date.now() > until) assert.fail('the copy never started writing its temporary file');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const temp = await tempWriting(other, (st) => st.blocks * 512 > 64 * MiB);
     await smb.kill();
     await assert.rejects(copying, (e: FsctlError) => {
       assert.ok(dropped(e), e.message);
