@@ -11,7 +11,7 @@ import { isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, packExtents, type PackedExtentMap } from './map-format';
 import { childPath, fromOsBytes, osPath } from './os-path';
 import { devName, readMounts } from './space-fs';
-import type { Intervals } from './space-table';
+import type { FileTable, Group, Intervals, SharedRanges } from './space-table';
 
 export interface OutsideScan {
   /** Shared physical ranges referenced by files outside the selection, merged, in order. */
@@ -212,4 +212,80 @@ export function unreachedInodes(
     return missing > 0n ? missing : 0n;
   }
   return scan.mountedOver.length > 0 ? undefined : 0n;
+}
+
+/** Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole extents). */
+export function scanApplies(g: Group): boolean {
+  return g.ranges.count > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n && g.encoded.count === 0;
+}
+
+/**
+ * The exact scans (engine.space with exactScan): for each file system where one can help, every
+ * other file of it, for references outside the selection (Group.scan). `keptFiles` (kept by a
+ * hard link outside) count as outside. Where none runs, `notes` says why. `say` reports the step.
+ */
+export async function exactScans(
+  groups: Group[],
+  table: FileTable,
+  keptFiles: ReadonlySet<number>,
+  resolve: (p: string) => Promise<ExtendedBackend>,
+  ctx: EngineContext,
+  notes: Map<Group, string>,
+  say: (message: string) => void,
+): Promise<void> {
+  /** The file system's own count of inodes in use (after syncfs), where its backend gives one. */
+  const inodesInUse = async (root: string): Promise<bigint | undefined> => {
+    try {
+      return await (await resolve(root)).inodesInUseSynced?.(root);
+    } catch {
+      return undefined; // then only folders mounted over are known
+    }
+  };
+  for (const g of groups) {
+    if (g.filesystem === 'btrfs' && g.disk === undefined && g.ranges.count > 0) {
+      // (asked for, and not run: say so rather than leave the option without effect)
+      const why =
+        'The exact scan does not run on btrfs: btrfs frees an extent only whole, and only its extent items (as root) say ' +
+        'which extents that is; run as root for the exact figure.';
+      notes.set(g, notes.has(g) ? `${notes.get(g)} ${why}` : why);
+    }
+    if (!scanApplies(g)) continue;
+    const root = mountRootOf(g.dev);
+    if (root === undefined) {
+      notes.set(g, 'the exact scan needs the file system mounted with its own root visible (none found in /proc/self/mountinfo).');
+      continue;
+    }
+    const selected = new Set<bigint>();
+    for (let i = 0; i < table.count; i++) if (groups[table.fileSystem[i]] === g && !keptFiles.has(i)) selected.add(table.ino[i]);
+    const out = await scanOutside(resolve, root, g.dev, selected, ctx, (n) => say(`exact scan: ${n} other files of ${root}`));
+    const outside = unionOf(
+      out,
+      placesOf(g.ranges, (f) => keptFiles.has(f)),
+    );
+    const n = g.ranges.count;
+    const mine = mergeRanges(g.ranges.start.subarray(0, n), g.ranges.end.subarray(0, n));
+    const hidden = bytesNotCovered(heldOnce(g.ranges.start, g.ranges.end, n), outside);
+    g.scan = {
+      reclaimableShared: bytesNotCovered(mine, outside),
+      files: out.files,
+      unreadable: out.unreadable,
+      unreadableExamples: out.unreadableExamples,
+      outside,
+      hidden,
+      unreached: unreachedInodes(root, g.filesystem, out, await inodesInUse(root)),
+      mountedOver: out.mountedOver,
+    };
+  }
+}
+
+/** The places of the shared ranges of the files `which` picks, merged. */
+export function placesOf(rs: SharedRanges, which: (file: number) => boolean): Intervals {
+  const start: bigint[] = [];
+  const end: bigint[] = [];
+  for (let r = 0; r < rs.count; r++)
+    if (which(rs.file[r])) {
+      start.push(rs.start[r]);
+      end.push(rs.end[r]);
+    }
+  return mergeRanges(start, end);
 }

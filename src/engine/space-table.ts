@@ -5,6 +5,15 @@
 
 import type { SpaceFile, SpaceOverlap, SpaceTotals } from './space-types';
 
+/**
+ * Group.encoded: a compressed extent references at most 128 KiB (btrfs's BTRFS_MAX_UNCOMPRESSED)
+ * and starts at a block (4 KiB at least), so address·32 + length never reaches the next one's.
+ */
+export const MAX_ENCODED_LENGTH = 128n * 1024n;
+export const ENCODED_SCALE = 32n;
+/** Above it address·32 would not fit the columns' 64 bits (2^58: far beyond any btrfs address seen). */
+export const MAX_ENCODED_ADDRESS = 1n << 58n;
+
 export interface Group {
   id: string;
   dev: bigint;

@@ -10,26 +10,28 @@
 // sums are kept; the physical ranges kept are the shared ones (memory grows with shared
 // extents, not with files), swept at the end for the union (`unique`) and for which files
 // overlap which.
-// Kept apart: the per-file columns and groups (space-table.ts), the sweep (space-sweep.ts), btrfs's
-// whole-extent count (space-btrfs.ts), the
-// file-system grouping (space-fs.ts), the exact scan (space-scan.ts), the walk (walk.ts) and the
-// Linux walk (backends/linux/space-walk.ts). (Over 400 lines: spaceOf is one closure over
-// the walk's state: the sink the walks feed, the owner queries, the totals and notes per file
-// system, and the rows; split further it would pass that state around in a dozen parameters.)
+// Kept apart: the per-file columns and groups (space-table.ts), the owner queries
+// (space-owners.ts), btrfs's whole-extent count (space-btrfs.ts), the exact scan (space-scan.ts),
+// each file system's figures and notes (space-figures.ts), the sweep (space-sweep.ts), the
+// file-system grouping (space-fs.ts), the walk (walk.ts) and the Linux walk
+// (backends/linux/space-walk.ts). (About 500 lines: spaceOf is one closure over the walk's state,
+// which the sink the two walks feed updates per file: the table, the groups by st_dev, the hard
+// links met, the rows still to stream. Split further, that sink would take it all as parameters.)
 
 import * as fs from 'node:fs';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
-import { FsctlError, isCancelled } from './errors';
+import { isCancelled } from './errors';
 import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
 import { fileSystemKey, mountPointOf, mountsRepeatInside, sharesNoBlocks } from './space-fs';
-import { bytesNotCovered, heldOnce, mergeRanges, mountRootOf, scanOutside, unreachedInodes } from './space-scan';
+import { exactScans } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
-import { diskFreed } from './space-btrfs';
-import { undeletableNote, undeletableOnShares } from './space-deletable';
-import { partnersOf, sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
-import { emptyTotals, FileTable, SharedRanges, sortedBy, type Group, type Intervals } from './space-table';
+import { undeletableOnShares } from './space-deletable';
+import { fileSystemFigures, type FigureInputs } from './space-figures';
+import { askOwners } from './space-owners';
+import { partnersOf, type OwnerSet } from './space-sweep';
+import { emptyTotals, ENCODED_SCALE, FileTable, MAX_ENCODED_ADDRESS, MAX_ENCODED_LENGTH, SharedRanges, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceSharing } from './space-types';
 import {
   backendFolderWalk,
@@ -46,20 +48,8 @@ import {
 /** The most partners a file's sharesWith lists (those with most bytes in common); sharesWithCount counts them all. */
 export const SHARES_WITH_LIMIT = 100;
 
-/** Files outside the selection named as keeping its extents (btrfs as root): the first, by bytes kept. */
-const HOLDERS_NAMED = 3;
-
 /** Extents with no data blocks of their own (what `btrfs filesystem du` skips too). */
 const NO_BLOCKS = EXTENT_FLAG.INLINE | EXTENT_FLAG.DELALLOC;
-
-/**
- * Group.encoded: a compressed extent references at most 128 KiB (btrfs's BTRFS_MAX_UNCOMPRESSED)
- * and starts at a block (4 KiB at least), so address·32 + length never reaches the next one's.
- */
-const MAX_ENCODED_LENGTH = 128n * 1024n;
-const ENCODED_SCALE = 32n;
-/** Above it address·32 would not fit the columns' 64 bits (2^58: far beyond any btrfs address seen). */
-const MAX_ENCODED_ADDRESS = 1n << 58n;
 
 export interface SpaceOptions {
   /** Where owners cannot be asked, map every other file of the file system (exact on XFS). */
@@ -394,138 +384,15 @@ export async function spaceOf(
     if (keptFiles.has(index)) g.beyondKept += held;
   }
 
-  // Who owns the shared extents, where the file system can say (btrfs; XFS with the reverse-mapping
-  // btree; as root): each shared range, split where its owners change, is inside when every owner
-  // is a file of the selection. The file's own name among them checks the answer.
-  const ownerNotes = new Map<Group, string>();
-  /** Groups whose owner query failed for a reason other than privilege (a file removed during the scan, say). */
-  const ownersFailed = new Set<Group>();
-  for (const [gi, g] of groups.entries()) {
-    // btrfs: asked even with nothing shared (an extent a file references only in part frees whole)
-    const rs = g.ranges;
-    if (rs.count === 0 && g.filesystem !== 'btrfs') continue;
-    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `who else references ${rs.count} shared ranges` });
-    const first = table.path[table.firstOf(gi)];
-    const b = await resolve(first);
-    if (!b.extentOwners) continue;
-    let q;
-    try {
-      q = b.extentOwners(first);
-      if (!q) continue;
-      const key: string[] = [];
-      const selected = new Set<string>();
-      for (let i = 0; i < table.count; i++) {
-        if (groups[table.fileSystem[i]] !== g) continue;
-        key[i] = q.fileKey(table.path[i], table.dev[i], table.ino[i]);
-        if (!keptFiles.has(i)) selected.add(key[i]);
-      }
-      if (q.diskExtents && q.referencesTo) {
-        const d = diskFreed(table, g, q, key, selected, ctx);
-        g.disk = d.freed;
-        g.diskOutside = d.outside;
-        if (d.heldBy.size > 0) {
-          // named now, while the query is open: the files outside that keep the most
-          const top = [...d.heldBy].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : 0)).slice(0, HOLDERS_NAMED);
-          let held = 0n;
-          for (let k = 0; k < d.outside.start.length; k++) held += d.outside.end[k] - d.outside.start[k];
-          g.heldOutsideBy = {
-            // (as dedupe names them: a path, else where it lies in the file system, else the subvolume and inode)
-            holders: top.map(([k, bytes]) => ({ name: q!.nameOf?.(k) ?? `subvolume ${k.replace(':', ', inode ')}`, bytes })),
-            bytes: held,
-            more: d.heldBy.size - top.length,
-          };
-        }
-        g.ownersBy = `${q.method} and BTRFS_IOC_TREE_SEARCH_V2`;
-        continue;
-      }
-      if (!q.owners) continue;
-      const split = new SharedRanges();
-      const inside: boolean[] = [];
-      // In physical order, equal ranges together: k clones of a file bring each of its ranges k
-      // times, asked once.
-      const order = sortedBy([rs.start, rs.end], rs.count);
-      let asked: { start: bigint; end: bigint; owners: ReadonlySet<string>; inside: boolean }[] = [];
-      let askedStart = -1n;
-      let askedEnd = -1n;
-      for (const r of order) {
-        ctx.checkCancelled();
-        if (rs.start[r] !== askedStart || rs.end[r] !== askedEnd) {
-          askedStart = rs.start[r];
-          askedEnd = rs.end[r];
-          asked = Array.from(q.owners(askedStart, askedEnd), (s) => ({ ...s, inside: [...s.owners].every((o) => selected.has(o)) }));
-        }
-        for (const s of asked) {
-          if (!s.owners.has(key[rs.file[r]]))
-            throw new Error(
-              `${q.method} did not name ${table.path[rs.file[r]]} among the owners of its bytes at ${s.start}..${s.end} (did it change during the scan?).`,
-            );
-          split.push(s.start, s.end, rs.file[r], rs.ref[r]);
-          inside.push(s.inside);
-        }
-      }
-      Object.assign(g, { ranges: split, inside, ownersBy: q.method });
-    } catch (e) {
-      if (isCancelled(e)) throw e;
-      ownerNotes.set(
-        g,
-        e instanceof FsctlError ? e.message : `the owners of the shared extents could not be read: ${(e as Error).message}`,
-      );
-      if (!(e instanceof FsctlError && (e.code === 'EPERM' || e.code === 'EACCES'))) ownersFailed.add(g);
-    } finally {
-      q?.close();
-    }
-  }
-
-  /** The file system's own count of inodes in use (after syncfs), where its backend gives one. */
-  const inodesInUse = async (root: string): Promise<bigint | undefined> => {
-    try {
-      return await (await resolve(root)).inodesInUseSynced?.(root);
-    } catch {
-      return undefined; // then only folders mounted over are known
-    }
-  };
+  // Who owns the shared extents, where the file system can say (space-owners.ts).
+  const owners = await askOwners(groups, table, keptFiles, resolve, ctx, (message) =>
+    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message }),
+  );
   // The exact scan: every other file of the file system, for references outside the selection.
-  /** Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole extents). */
-  const scanApplies = (g: Group): boolean =>
-    g.ranges.count > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n && g.encoded.count === 0;
   if (opts.exactScan)
-    for (const g of groups) {
-      if (g.filesystem === 'btrfs' && g.disk === undefined && g.ranges.count > 0) {
-        // (asked for, and not run: say so rather than leave the option without effect)
-        const why =
-          'The exact scan does not run on btrfs: btrfs frees an extent only whole, and only its extent items (as root) say ' +
-          'which extents that is; run as root for the exact figure.';
-        ownerNotes.set(g, ownerNotes.has(g) ? `${ownerNotes.get(g)} ${why}` : why);
-      }
-      if (!scanApplies(g)) continue;
-      const root = mountRootOf(g.dev);
-      if (root === undefined) {
-        ownerNotes.set(g, 'the exact scan needs the file system mounted with its own root visible (none found in /proc/self/mountinfo).');
-        continue;
-      }
-      const selected = new Set<bigint>();
-      for (let i = 0; i < table.count; i++) if (groups[table.fileSystem[i]] === g && !keptFiles.has(i)) selected.add(table.ino[i]);
-      const out = await scanOutside(resolve, root, g.dev, selected, ctx, (n) =>
-        ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `exact scan: ${n} other files of ${root}` }),
-      );
-      const outside = union(
-        out,
-        placesOf(g.ranges, (f) => keptFiles.has(f)),
-      );
-      const n = g.ranges.count;
-      const mine = mergeRanges(g.ranges.start.subarray(0, n), g.ranges.end.subarray(0, n));
-      const hidden = bytesNotCovered(heldOnce(g.ranges.start, g.ranges.end, n), outside);
-      g.scan = {
-        reclaimableShared: bytesNotCovered(mine, outside),
-        files: out.files,
-        unreadable: out.unreadable,
-        unreadableExamples: out.unreadableExamples,
-        outside,
-        hidden,
-        unreached: unreachedInodes(root, g.filesystem, out, await inodesInUse(root)),
-        mountedOver: out.mountedOver,
-      };
-    }
+    await exactScans(groups, table, keptFiles, resolve, ctx, owners.notes, (message) =>
+      ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message }),
+    );
 
   // The sweep, one file system at a time.
   const sets: OwnerSet[] = [];
@@ -542,325 +409,8 @@ export async function spaceOf(
   const inUse = await smbBytesInUse(groups, table, resolve);
   // (files on a share the server would not delete: left out of what deleting frees, space-deletable.ts)
   const undeletable = await undeletableOnShares(table, (gi) => groups[gi].filesystem === 'smb', resolve, ctx);
-  const fileSystems: SpaceFileSystem[] = groups.map((g, gi) => {
-    ctx.checkCancelled();
-    const s = sweep(g, sets, table.count);
-    /** Where the figure is exact: the shared places some reference outside the selection holds. */
-    let outside: Intervals | undefined;
-    /** Shared bytes only files kept by a hard link outside the selection hold: in no upper bound. */
-    const keptOnly = keptFiles.size === 0 ? 0n : sharedHeldOnlyBy(g.ranges, keptFiles);
-    // compressed extents: who shares them with whom, and each counted once (uncompressed)
-    const encodedUnion = g.encoded.count > 0 ? sweep({ ...g, ranges: g.encoded }, sets, table.count).union : 0n;
-    const t = g.totals;
-    t.unique = g.own + s.union + encodedUnion + g.unplaced;
-    const fsNotes: string[] = [];
-    const name = g.filesystem ?? 'this file system';
-    /** One file is spoken of as one ("Deleting these files frees between 0 bytes …" for one, a trial). */
-    const one = t.files === 1;
-    const deleting = one ? 'Deleting this file' : 'Deleting these files';
-    // Over SMB the server may share blocks (btrfs, XFS, ReFS behind the share) and cannot say which.
-    const smb = g.filesystem === 'smb';
-    if (smb && g.sharingUnknownFiles > 0)
-      fsNotes.push(
-        `${g.sharingUnknownFiles === 1 ? 'One file is' : `${g.sharingUnknownFiles} files are`} on an SMB share. The server tells ` +
-          'only which ranges are allocated (FSCTL_QUERY_ALLOCATED_RANGES), not where their blocks lie, so whether they share ' +
-          'blocks with each other or with other files on the server is not known: their shared, exclusive and unique bytes ' +
-          'are unknown.',
-      );
-    else if (g.sharingUnknownFiles > 0)
-      fsNotes.push(
-        `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
-          `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
-          `(a SEEK-only map, or extents without an address), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
-          (g.disk !== undefined
-            ? ' (for the columns; what deleting frees is counted from the extents themselves, below).'
-            : '; what deleting them frees is counted as their allocated bytes, assuming they share nothing.'),
-      );
-    if (g.compressedFiles > 0)
-      fsNotes.push(
-        `${g.compressedFiles === 1 ? 'One file' : `${g.compressedFiles} files`} on ${name} ${g.compressedFiles === 1 ? 'holds' : 'hold'} ` +
-          'compressed data: allocated, shared, exclusive and unique count it uncompressed, as FIEMAP gives it (on disk it takes ' +
-          'less; shared compressed extents are matched by their address and counted once)' +
-          (g.disk !== undefined ? '; what deleting the selection frees counts it compressed, as it is on disk.' : '.'),
-      );
-    if (g.disk !== undefined) {
-      t.reclaimable = g.disk;
-      t.reclaimableMax = g.disk;
-      outside = g.diskOutside;
-      fsNotes.push(
-        `${exact}${g.ownersBy} gave the size on disk of every extent of the selection (whole, however little of it is ` +
-          'still referenced, and compressed where it is) and every reference to the shared ones; an extent is counted as ' +
-          'freed, whole, when all of its references are in the selection.',
-      );
-      // who keeps the rest: the first question after "frees 0 bytes" (a trial: which snapshot?)
-      const h = g.heldOutsideBy;
-      if (h)
-        fsNotes.push(
-          `${h.bytes} bytes of the selection's extents on ${name} stay allocated: files outside the selection reference them too, ` +
-            `most of all ${h.holders.map((x) => `${x.name} (${x.bytes} bytes)`).join(', ')}` +
-            (h.more > 0 ? ` and ${h.more} more file${h.more === 1 ? '' : 's'}` : '') +
-            ' (bytes on disk of the extents each keeps; an extent two of them reference counts for both).',
-        );
-    } else if (g.filesystem === 'btrfs') {
-      // Not root: FIEMAP gives only the bytes each file references, uncompressed.
-      t.reclaimableExact = false;
-      t.reclaimableBounds = false;
-      t.reclaimable = g.own > g.kept ? g.own - g.kept : 0n;
-      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
-      const why = ownerNotes.get(g);
-      if (why) fsNotes.push(why);
-      // not root (the query's EPERM), or root and the query failed otherwise (files removed during the scan, say)
-      const denied = !ownersFailed.has(g);
-      fsNotes.push(
-        `${deleting} frees about ${t.reclaimable} bytes` +
-          (t.reclaimableMax !== t.reclaimable ? ` to ${t.reclaimableMax} bytes` : '') +
-          `, by the bytes ${one ? 'it references' : 'they reference'}: btrfs frees an extent only whole (a partly overwritten or partly cloned one frees ` +
-          'more than is referenced) and a compressed one takes less than its length, ' +
-          (denied
-            ? 'and only root can read extent sizes and owners (BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2). Run as root for the exact figure.'
-            : 'and extent sizes and owners (BTRFS_IOC_TREE_SEARCH_V2, BTRFS_IOC_LOGICAL_INO_V2) could not be read (above). ' +
-              'Run it again once nothing is changing the files for the exact figure.'),
-      );
-    } else if (t.shared === 0n && g.sharingUnknownFiles === 0) {
-      t.reclaimable = t.exclusive - g.kept;
-      t.reclaimableMax = t.reclaimable;
-      outside = { start: [], end: [] };
-      // (a file with a hard link outside the selection stays: said in its own note)
-      const linked = g.kept > 0n ? ', less the files that keep a hard link outside it' : '';
-      // (attribute blocks, which ext4 may share, make it a range: their own note, below)
-      const exactFirst = g.attrBlocksFiles > 0 ? '' : exact;
-      fsNotes.push(
-        sharesNoBlocks(g.filesystem)
-          ? `${exactFirst}${name} cannot share blocks between files, so deleting the selection frees what it holds${linked}.`
-          : `${exactFirst}no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes${linked}` +
-              (g.attrBlocksFiles > 0 ? ', and its attribute blocks where no other file uses them (below).' : '.'),
-      );
-    } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n) {
-      t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
-      t.reclaimableMax = t.reclaimable;
-      outside = g.scan.outside;
-      fsNotes.push(
-        g.scan.files === 0
-          ? `${exact}the selection holds every file of ${name}, so nothing outside it references its shared bytes (as the file system was during the scan).`
-          : `${exact}a scan of the ${g.scan.files === 1 ? 'one other file' : `${g.scan.files} other files`} of ${name} found which shared bytes are also ` +
-              'referenced outside the selection (as the file system was during the scan).',
-      );
-    } else if (
-      g.scan &&
-      !smb &&
-      g.sharingUnknownFiles === 0 &&
-      g.unplaced === 0n &&
-      g.encoded.count === 0 &&
-      g.scan.reclaimableShared === 0n
-    ) {
-      // The scan missed something, but what it missed can only add references: it found every
-      // shared byte of the selection referenced outside it, so only the exclusive bytes are freed.
-      t.reclaimable = t.exclusive - g.kept;
-      t.reclaimableMax = t.reclaimable;
-      const rs = g.ranges;
-      outside = mergeRanges(rs.start.subarray(0, rs.count), rs.end.subarray(0, rs.count));
-      fsNotes.push(
-        `${exact}the scan found every shared byte of the selection on ${name} referenced outside it as well, so deleting the ` +
-          'selection frees its exclusive bytes. What the scan could not see could only add references.',
-      );
-    } else if (s.refUnknown === 0n && g.unplaced === 0n && g.encoded.count === 0 && t.shared > 0n) {
-      t.reclaimable = g.own - g.kept + s.reclaimableShared;
-      t.reclaimableMax = t.reclaimable;
-      outside = s.outside;
-      fsNotes.push(
-        g.inside
-          ? `${exact}${g.ownersBy} named every file referencing each shared extent; ` +
-              `${g.filesystem === 'btrfs' ? 'an extent' : 'a block'} is counted as freed when all of its references are in the selection.`
-          : `${exact}every shared extent on ${name} carries its reference count, compared with the references in the selection.`,
-      );
-    } else if (!smb && g.sharingUnknownFiles === 0 && g.unplaced === 0n && g.encoded.count === 0 && t.unique - t.exclusive === keptOnly) {
-      // the bounds meet: every shared byte is a kept file's (it stays), the rest is exclusive
-      t.reclaimable = t.exclusive - g.kept;
-      t.reclaimableMax = t.reclaimable;
-      const rs = g.ranges;
-      outside = mergeRanges(rs.start.subarray(0, rs.count), rs.end.subarray(0, rs.count));
-      fsNotes.push(
-        `${exact}every shared extent of the selection on ${name} is held by files with hard links outside it, which ` +
-          'deleting the selection leaves; it frees the exclusive bytes of the other files.',
-      );
-    } else {
-      t.reclaimableExact = false;
-      // over SMB nothing is proven unshared: the lower bound leaves out the bytes of unknown place
-      t.reclaimable = t.exclusive - g.kept - (smb ? g.unplaced : 0n);
-      if (t.reclaimable < 0n) t.reclaimable = 0n;
-      t.reclaimableMax = (t.unique > t.exclusive ? t.unique : t.exclusive) - g.kept - keptOnly;
-      const refused = smb ? undeletable.get(gi) : undefined;
-      if (refused) t.reclaimableMax = t.reclaimableMax > refused.bytes ? t.reclaimableMax - refused.bytes : 0n;
-      if (t.reclaimable > t.reclaimableMax) t.reclaimable = t.reclaimableMax;
-      // an incomplete scan still bounds it: what it could not see can only add references
-      const scanMax = g.scan && !smb ? g.own + g.unplaced - g.kept + g.scan.reclaimableShared : undefined;
-      if (scanMax !== undefined && scanMax < t.reclaimableMax) t.reclaimableMax = scanMax;
-      if (smb) t.reclaimableBounds = false; // (said "about", below: how the server's file system frees is not known)
-      // (a share holding snapshots counts their data once per copy: no more than the volume holds, though)
-      const used = inUse.get(g);
-      const capped = used !== undefined && used < t.reclaimableMax;
-      if (capped) t.reclaimableMax = used < t.reclaimable ? t.reclaimable : used;
-      const why = ownerNotes.get(g);
-      if (why) fsNotes.push(why);
-      if (smb && refused?.files === t.files)
-        fsNotes.push(
-          `${deleting} frees nothing: the server would not let this user delete ${one ? 'it' : 'any of them'} (below).`,
-          undeletableNote(refused, one),
-        );
-      else if (smb)
-        fsNotes.push(
-          `${deleting} frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes ${one ? 'it holds' : 'they hold'}: the SMB ` +
-            `server does not say which of ${one ? 'its' : 'their'} blocks are shared, nor how the file system behind it frees them (btrfs frees ` +
-            'an extent only whole, so a partly overwritten file frees more than it holds, and compressed data less). ' +
-            "Run 'extent-lens space' on the server itself for the exact figure." +
-            (capped
-              ? ` The higher figure is the bytes the volume has in use (its size less its free space), less than what the files hold: ` +
-                'they share blocks (snapshots, clones) or are compressed on the server.'
-              : ''),
-          ...(refused ? [undeletableNote(refused, one)] : []),
-        );
-      else if (g.scan?.unreadable) {
-        // (what it could not read may hold the owners it missed: this comes before the other reasons)
-        const n = g.scan.unreadable;
-        const more = n > g.scan.unreadableExamples.length ? ` and ${n - g.scan.unreadableExamples.length} more` : '';
-        fsNotes.push(
-          `The exact scan is not exact here: it could not read ${n} path${n === 1 ? '' : 's'} of ${name} ` +
-            `(${g.scan.unreadableExamples.join(', ')}${more}), where files may reference shared blocks. ` +
-            'Run it as root, or as a user who can read them, for the exact figure.',
-        );
-      } else if (g.scan?.hidden)
-        fsNotes.push(
-          `The exact scan is not exact here: ${g.scan.hidden} bytes that ${name} flags shared are held by one file of the ` +
-            'selection and by nothing the scan could reach, so another owner is out of its sight (a folder hidden under ' +
-            'another mount, or a deleted file a program still holds open).',
-        );
-      else if (g.scan && g.scan.unreached !== 0n) {
-        const over = g.scan.mountedOver;
-        const folders = `${over.slice(0, 3).join(', ')}${over.length > 3 ? ` and ${over.length - 3} more` : ''}`;
-        const n = g.scan.unreached;
-        fsNotes.push(
-          'The exact scan is not exact here: ' +
-            (n === undefined
-              ? `it cannot see under folders of ${name} that other file systems are mounted on (${folders}), where files may reference shared blocks.`
-              : `${n} inode${n === 1n ? '' : 's'} of ${name} ${n === 1n ? 'was' : 'were'} out of its reach and may reference shared blocks: ` +
-                (over.length > 0
-                  ? `under folders that other file systems are mounted on (${folders}), or `
-                  : 'under a folder another mount hides, ') +
-                'deleted files that programs still hold open, or files made during the scan.') +
-            ' For the exact figure, unmount what hides them, or scan again when nothing holds deleted files open.',
-        );
-      }
-      // the figures as the totals give them: with the blocks beyond the extents (XFS), added below
-      const beyond = g.beyondExtents - g.beyondKept;
-      const andBeyond = beyond > 0n ? `, with the ${beyond} bytes beyond their extents (below)` : '';
-      if (!smb && t.shared === 0n)
-        // nothing reported shared: only files with no physical offsets keep it from being exact
-        fsNotes.push(
-          `${deleting} frees ${t.reclaimableMax + beyond} bytes${andBeyond} if, as assumed, ${one ? 'it shares' : 'they share'} no blocks.`,
-        );
-      else if (!smb) {
-        fsNotes.push(
-          `${deleting} frees between ${t.reclaimable + beyond} bytes (${one ? 'its' : 'their'} exclusive bytes, which nothing else references${andBeyond}) and ` +
-            (scanMax !== undefined && t.reclaimableMax === scanMax
-              ? `${t.reclaimableMax + beyond} bytes (adding the shared bytes the scan found no other reference to; what it could not see may hold some): `
-              : `${t.reclaimableMax + beyond} bytes (${one ? 'its' : 'their'} unique bytes, if nothing outside the selection references the shared ones): `) +
-            `here ${name} does not say who else references a shared extent. An exact answer needs its owners ` +
-            '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root)' +
-            (g.scan ? '.' : ' or an exact scan of every file of the file system (Exact scan in VS Code, --exact-scan in the CLI).'),
-        );
-      }
-    }
-    if (g.beyondExtentsFiles > 0) {
-      // (every branch above left them out; a file kept by a hard link outside keeps its own)
-      t.reclaimable += g.beyondExtents - g.beyondKept;
-      t.reclaimableMax += g.beyondExtents - g.beyondKept;
-      fsNotes.push(
-        `${g.beyondExtentsFiles === 1 ? 'One file holds' : `${g.beyondExtentsFiles} files hold`} ${g.beyondExtents} bytes beyond ` +
-          `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (${name} counts them in the block count, du too): ` +
-          (g.filesystem === 'ext4'
-            ? 'extent-tree blocks (files in many extents). '
-            : 'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks. Staging blocks are ' +
-              'most of it after writes into shared (reflinked) data: XFS reserves them for more writes and gives them back by ' +
-              'itself (its background reclaim, every fs.xfs.speculative_prealloc_lifetime seconds, 300 by default), so a file ' +
-              'written a few minutes ago can count far more here than it will. ') +
-          "No map shows them and they are no file's data, so allocated, shared, " +
-          "exclusive and unique leave them out; they are each file's alone, so what deleting frees counts them" +
-          (g.beyondKept > 0n ? ` (not the ${g.beyondKept} bytes of files that a hard link outside the selection keeps).` : '.'),
-      );
-    }
-    if (g.attrBlocksFiles > 0) {
-      let attr = 0n;
-      for (const b of g.attrBlocks.values()) attr += b;
-      t.reclaimableMax += attr;
-      t.reclaimableExact = false;
-      fsNotes.push(
-        `${g.attrBlocksFiles === 1 ? 'One file keeps' : `${g.attrBlocksFiles} files keep`} extended attributes in ` +
-          `${g.attrBlocks.size === 1 ? 'a block' : `${g.attrBlocks.size} blocks`} of their own (${attr} bytes; ${name} counts ` +
-          'them in the block count, du too). ext4 shares such a block between files whose attributes are the same, and ' +
-          'keeps its count of them where no program can read it: deleting frees it only if no file outside the selection ' +
-          'uses it, so only the higher figure counts it.',
-      );
-    }
-    if (g.heldOutsideFiles > 0)
-      fsNotes.push(
-        `${g.heldOutsideFiles === 1 ? 'One file holds' : `${g.heldOutsideFiles} files hold`} ${g.heldOutside} bytes more than ` +
-          `${g.heldOutsideFiles === 1 ? 'its map shows' : 'their maps show'}: ${smb ? 'the server' : name} counts them on disk (` +
-          (smb ? 'the allocation size' : 'the block count, du too') +
-          '), but reports them as holes (space reserved that nothing has written yet, as by ' +
-          'fallocate or a fixed-size disk image, or the rest of a huge page). They are counted as allocated, as preallocated ' +
-          'data is; no map shows where they are.',
-      );
-    if (g.hiddenHolesFiles > 0)
-      fsNotes.push(
-        `${g.hiddenHolesFiles === 1 ? 'One file is' : `${g.hiddenHolesFiles} files are`} not marked sparse, and the server gives ` +
-          `${g.hiddenHolesFiles === 1 ? 'it' : 'each'} as allocated throughout (FSCTL_QUERY_ALLOCATED_RANGES looks for holes only in sparse files); ` +
-          `${g.hiddenHolesFiles === 1 ? 'its allocation size says it holds' : 'their allocation sizes say they hold'} ${g.hiddenHoles} bytes less, ` +
-          'so allocated counts the allocation size (what the server counts as held) and the rest as holes. Marking a file sparse ' +
-          '(extent-lens set-sparse, or Set Sparse in VS Code) makes the server show where its holes are.',
-      );
-    if (outside) {
-      // a file kept by a hard link outside the selection holds its shared ranges too
-      const held =
-        keptFiles.size === 0
-          ? outside
-          : union(
-              outside,
-              placesOf(g.ranges, (f) => keptFiles.has(f)),
-            );
-      sharedInsideOf(g.ranges, held, insideOf, g.disk !== undefined ? { ranges: g.encoded, scale: ENCODED_SCALE } : undefined);
-      insideKnown[gi] = 1;
-    }
-    const exactScan = g.scan
-      ? ('ran' as const)
-      : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined
-        ? ('possible' as const)
-        : undefined;
-    // deleting frees this only once the snapshot goes or the file system is writable (a trial: "frees 12 MiB", and rm said EROFS)
-    const ro = readOnly.get(gi) ?? 0;
-    if (ro > 0)
-      fsNotes.push(
-        `${ro === 1 ? 'One file' : `${ro} files`} of the selection on ${name} ${ro === 1 ? 'lies' : 'lie'} on a read-only snapshot or file system ` +
-          `(EROFS): ${ro === 1 ? 'it cannot be deleted' : 'they cannot be deleted'} as ${ro === 1 ? 'it is' : 'they are'}; what deleting frees counts ${ro === 1 ? 'it' : 'them'} ` +
-          'as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.',
-      );
-    // beside the figure it explains (a hard link outside keeps the data, though the file's bytes read as exclusive)
-    if (g.keptFiles > 0 && !fsNotes.some((n) => n.includes('hard link')))
-      fsNotes.push(
-        `${g.keptFiles === 1 ? 'One file' : `${g.keptFiles} files`} of the selection on ${name} ` +
-          `${g.keptFiles === 1 ? 'has a hard link' : 'have hard links'} outside it: deleting the selection would not free ` +
-          `${g.keptFiles === 1 ? 'it' : 'them'} (the other name keeps the data, though its bytes count as exclusive), so what deleting frees leaves ${g.keptFiles === 1 ? 'it' : 'them'} out.`,
-      );
-    return {
-      ...t,
-      filesystem: g.filesystem ?? 'unknown',
-      id: g.id,
-      ...(g.mountPoint ? { mountPoint: g.mountPoint } : {}),
-      notes: fsNotes,
-      ...(exactScan ? { exactScan } : {}),
-      ...(g.encodedBytes > 0n ? { encoded: g.encodedBytes } : {}),
-      ...(g.sharingUnknownFiles > 0 ? { sharingUnknownFiles: g.sharingUnknownFiles } : {}),
-    };
-  });
+  const figures: FigureInputs = { table, sets, keptFiles, exact, owners, inUse, undeletable, readOnly, insideOf, insideKnown, ctx };
+  const fileSystems: SpaceFileSystem[] = groups.map((g, gi) => fileSystemFigures(g, gi, figures));
 
   // The rows, in the walk's order, each with who it shares with (most bytes first).
   const files: SpaceFile[] = [];
@@ -949,26 +499,3 @@ function readOnlyDevs(devs: ReadonlyMap<bigint, { path: string; group: number; f
   }
   return out;
 }
-
-/** Bytes of the shared ranges that only files in `kept` cover (deleting the rest cannot free them). */
-function sharedHeldOnlyBy(rs: SharedRanges, kept: ReadonlySet<number>): bigint {
-  return bytesNotCovered(
-    placesOf(rs, (f) => kept.has(f)),
-    placesOf(rs, (f) => !kept.has(f)),
-  );
-}
-
-/** The places of the shared ranges of the files `which` picks, merged. */
-function placesOf(rs: SharedRanges, which: (file: number) => boolean): Intervals {
-  const start: bigint[] = [];
-  const end: bigint[] = [];
-  for (let r = 0; r < rs.count; r++)
-    if (which(rs.file[r])) {
-      start.push(rs.start[r]);
-      end.push(rs.end[r]);
-    }
-  return mergeRanges(start, end);
-}
-
-/** The places of both, merged (they need not be merged or in order). */
-const union = (a: Intervals, b: Intervals): Intervals => mergeRanges([...a.start, ...b.start], [...a.end, ...b.end]);
