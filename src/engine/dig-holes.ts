@@ -177,12 +177,14 @@ export async function digHoles(
     /**
      * A run of zero blocks was found at [offset, offset+length) (at most one chunk; it may end
      * at the end of the file inside a partial block): read it again and punch at once only the
-     * blocks that still read as zeros, a piece of at most VERIFY bytes at a time, so that the
-     * time between reading a block again and punching it stays short.
+     * blocks that still read as zeros. Where the file is not held alone, a piece of at most
+     * VERIFY bytes at a time, so that the time between reading a block again and punching it
+     * stays short; held alone (no other process can open it), the run in one piece: punching
+     * 1 MiB in 64 KiB calls made dig-holes 5-9x slower than `fallocate --dig-holes`.
      */
     const verifyAndPunch = async (offset: bigint, length: number): Promise<void> => {
       if (ctx.beforeVerify) await ctx.beforeVerify({ offset, length: BigInt(length) });
-      const piece = Math.max(bs, VERIFY);
+      const piece = alone ? Math.max(bs, length) : Math.max(bs, VERIFY);
       for (let at = 0; at < length; at += piece) await verifyPiece(offset + BigInt(at), Math.min(piece, length - at));
     };
 

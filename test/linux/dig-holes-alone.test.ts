@@ -106,6 +106,27 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       assert.deepEqual((await engine.ranges(f)).ranges.map((r) => r.offset), [0n, BigInt(MiB)]);
     });
 
+    test('held alone, a run is read again and punched in one call per 1 MiB chunk, not in 64 KiB pieces', async () => {
+      const f = path.join(freshDir(tfs, 'one-piece'), 'disk.raw');
+      // 4 KiB of data, 2 MiB of zeros (two 1 MiB chunks: the first starts at 4 KiB), 4 KiB of data
+      const content = Buffer.concat([data(4096, 4), Buffer.alloc(2 * MiB), data(4096, 5)]);
+      fs.writeFileSync(f, content);
+      const b = new LinuxBackend();
+      const punches: bigint[] = [];
+      const punch = b.io.punch!.bind(b.io);
+      b.io.punch = (fd, offset, length, p) => {
+        punches.push(length);
+        return punch(fd, offset, length, p);
+      };
+      const r = await createEngine({ backend: b }).digHoles(f);
+      assert.equal(r.bytes, 2n * BigInt(MiB));
+      assert.ok(fs.readFileSync(f).equals(content), 'the file reads as before');
+      // the chunks read: [0, 1 MiB) holds a run of 1 MiB - 4 KiB, [1 MiB, 2 MiB) is all zeros,
+      // [2 MiB, 2 MiB + 8 KiB) a run of 4 KiB: three punches (64 KiB pieces made 33)
+      assert.deepEqual(punches, [BigInt(MiB - 4096), BigInt(MiB), 4096n]);
+      assert.match(r.notes![0], /punched 1 run of zero blocks; /);
+    });
+
     test('not the owner (no lease): the dig goes on, and the report says what it could not make sure of', async (t) => {
       if (kind !== 'xfs') return t.skip('once is enough: the lease is the kernel\'s, not the file system\'s');
       const d = freshDir(tfs, 'not-owner');
