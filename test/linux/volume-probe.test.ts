@@ -151,3 +151,30 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
     }
   });
 });
+
+describe('volume probe on a read-only btrfs snapshot', { skip: skipReason('btrfs') }, () => {
+  let btrfs: TestFs;
+  before(() => {
+    btrfs = makeFs('btrfs');
+  });
+  after(() => {
+    btrfs?.cleanup();
+  });
+
+  test('unknown (EROFS), saying that its files can still be cloned into a writable subvolume', async () => {
+    const d = freshDir(btrfs, 'snaps');
+    const vol = path.join(d, 'vol');
+    execFileSync('btrfs', ['subvolume', 'create', vol], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(vol, 'a.bin'), Buffer.alloc(8192, 7));
+    const snap = path.join(d, 'snap');
+    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', vol, snap], { stdio: 'ignore' });
+    const v = await fresh().volume(snap);
+    assert.equal(v.filesystem, 'btrfs');
+    assert.equal(v.supportsClone, undefined);
+    assert.match(v.cloneEvidence, /could not probe: .*\(EROFS\); clone support on btrfs is unknown\. .*snap is in a read-only btrfs snapshot/);
+    assert.match(v.cloneEvidence, /its files can be cloned into a writable subvolume of the same file system$/);
+    // and so they can: the snapshot's file, cloned into the writable subvolume
+    const r = await fresh().clone(path.join(snap, 'a.bin'), path.join(vol, 'b.bin'));
+    assert.equal(r.fellBack ?? false, false);
+  });
+});

@@ -185,7 +185,9 @@ test('statfs: f_type @0, f_bsize @8, f_blocks @16, f_bavail @32, f_frsize @72; n
   dv.setBigUint64(16, 1000n, true);
   dv.setBigUint64(32, 500n, true);
   dv.setBigInt64(72, 4096n, true);
+  dv.setBigUint64(80, 1n, true); // f_flags: ST_RDONLY
   const s = decodeStatfs(b);
+  assert.equal(s.flags, 1n);
   assert.equal(s.type, 0x58465342n);
   assert.equal(s.bsize, 4096n);
   assert.equal(s.blocks, 1000n);

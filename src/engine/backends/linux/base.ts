@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import type { EngineContext } from '../../context';
-import { decodeStatfs, filesystemName, STATFS_SIZE } from './codec';
+import { decodeStatfs, filesystemName, ST_RDONLY, STATFS_SIZE } from './codec';
 import { errnoError } from '../../errno';
 import { FsctlError } from '../../errors';
 import {
@@ -60,6 +60,8 @@ export interface StatfsResult {
   totalBytes: bigint;
   freeBytes: bigint;
   fsid: string;
+  /** Mounted read-only (ST_RDONLY); a read-only btrfs snapshot in a writable mount is not. */
+  readOnlyMount: boolean;
 }
 
 export class LinuxBase {
@@ -172,6 +174,7 @@ export class LinuxBase {
       totalBytes: s.blocks * frsize,
       freeBytes: s.bavail * frsize,
       fsid: `${dv.getUint32(56, true).toString(16)}:${dv.getUint32(60, true).toString(16)}`,
+      readOnlyMount: (s.flags & ST_RDONLY) !== 0n,
     };
   }
 

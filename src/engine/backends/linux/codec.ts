@@ -228,7 +228,12 @@ export interface StatfsInfo {
   files: bigint;
   ffree: bigint;
   frsize: bigint;
+  /** f_flags: mount flags (ST_RDONLY = 1: mounted read-only). */
+  flags: bigint;
 }
+
+/** statfs f_flags: the file system is mounted read-only. */
+export const ST_RDONLY = 1n;
 
 export const STATFS_SIZE = 120;
 
@@ -243,6 +248,7 @@ export function decodeStatfs(buf: Uint8Array): StatfsInfo {
     files: dv.getBigUint64(40, true),
     ffree: dv.getBigUint64(48, true),
     frsize: dv.getBigInt64(72, true),
+    flags: dv.getBigUint64(80, true),
   };
 }
 

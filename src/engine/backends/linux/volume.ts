@@ -86,7 +86,7 @@ export class LinuxVolumes extends LinuxHoles {
       const cached = this.probeCache.get(key);
       if (cached) probe = cached;
       else {
-        probe = this.probeClone(dir, filesystem);
+        probe = this.probeClone(dir, filesystem, info.readOnlyMount);
         if (probe.supportsClone !== undefined) this.probeCache.set(key, probe);
       }
       // a FIFO or socket in a folder: its file system is the folder's, and so is the answer
@@ -124,13 +124,22 @@ export class LinuxVolumes extends LinuxHoles {
    * Clone a small non-empty file with FICLONE in `dir`: real evidence, no guessing. Both files
    * are unnamed (O_TMPFILE) where the file system allows it.
    */
-  private probeClone(dir: string, filesystem: string): Probe {
+  private probeClone(dir: string, filesystem: string, readOnlyMount: boolean): Probe {
     const made: string[] = [];
     let fa = -1;
     let fb = -1;
     const unknown = (step: string, code: string): Probe => ({
       supportsClone: undefined,
-      evidence: `could not probe: ${step} in ${dir} failed (${code}); clone support on ${filesystem} is unknown`,
+      evidence:
+        `could not probe: ${step} in ${dir} failed (${code}); clone support on ${filesystem} is unknown` +
+        // (a trial: "unknown" on a read-only btrfs snapshot, which is a clone source like any file of btrfs)
+        (code !== 'EROFS'
+          ? ''
+          : readOnlyMount
+            ? `. ${filesystem} is mounted read-only: nothing can be cloned into it while it is`
+            : filesystem === 'btrfs'
+              ? `. ${dir} is in a read-only btrfs snapshot: nothing can be cloned into it, but its files can be cloned into a writable subvolume of the same file system`
+              : ''),
     });
     try {
       const unnamed = (): number => {
