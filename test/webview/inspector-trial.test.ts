@@ -108,6 +108,24 @@ describe('inspector: fixes from the trial (past EOF, ranges mode, Esc, focus rin
     }
   });
 
+  test('an extent across EOF reads "partly past EOF", saying how much lies beyond (a trial: a 248 MiB row flagged "past EOF")', async () => {
+    const f = path.join(xfs!.mountPoint, 'across-eof.bin');
+    // one unwritten extent of 4 MiB, of which the last 3 MiB lie past the 1 MiB file
+    xfsIo(f, 'falloc -k 0 4m', 'truncate 1m', 'fsync');
+    const m = await engine.map(f);
+    assert.equal(m.extents.length, 1, 'one extent across the end of the file');
+    const page = await open(full(f), 1280);
+    const flags = await page.$$eval('.tbody .tr .c5', (c) => c.map((x) => x.textContent));
+    assert.deepEqual(flags, ['last, unwritten, partly past EOF']);
+    const title = await page.$eval('.tbody .tr', (r) => r.getAttribute('title'));
+    assert.match(title!, /Its last 3,145,728 bytes run past the end of the file: space preallocated beyond EOF\./);
+    const bb = (await (await page.$('canvas.map'))!.boundingBox())!;
+    await page.mouse.move(bb.x + bb.width * 0.5, bb.y + bb.height / 2);
+    await page.waitForSelector('.tooltip:not([hidden]) .tt-flags');
+    assert.equal(await page.$eval('.tooltip .tt-flags', (x) => x.textContent), 'Flags: last, unwritten, partly past EOF');
+    await page.close();
+  });
+
   test('mapDetail "ranges": Allocated is SEEK_DATA\'s data, with the note on what du counts beyond it', async () => {
     const f = path.join(xfs!.mountPoint, 'prealloc.bin');
     xfsIo(f, 'falloc 0 12m', 'pwrite 0 128k', 'fsync');

@@ -4,6 +4,7 @@
 import type { WireExtent } from '../../src/protocol/messages';
 import { groupDigits, hex } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
+import { eofFlag } from '../shared/ui';
 
 export interface RowText {
   /** #, start, end (exclusive), length, physical, flags. */
@@ -19,14 +20,16 @@ export interface RowText {
 
 /**
  * The text of row `i` (0-based; people see i + 1). `eof`: the end of the file's last block, when
- * extents run past it: a row reaching beyond it says "past EOF" (preallocated beyond the end).
+ * extents run past it: a row beyond it says "past EOF", one reaching across it "partly past EOF"
+ * (preallocated beyond the end).
  */
 export function rowText(r: WireExtent, i: number, eof?: bigint): RowText {
   const off = BigInt(r.offset);
   const end = off + BigInt(r.length);
-  const pastEof = eof !== undefined && end > eof;
+  const beyond = eofFlag(off, end, eof);
+  const pastEof = beyond !== undefined;
   const flags =
-    [...r.flags, ...(pastEof ? [l10n.t('past EOF')] : [])].join(', ') +
+    [...r.flags, ...(beyond ? [beyond] : [])].join(', ') +
     (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
   const physical = r.physical === null ? '—' : groupDigits(BigInt(r.physical));
   const cells = [String(i + 1), groupDigits(off), groupDigits(end), groupDigits(BigInt(r.length)), physical, flags];
@@ -40,7 +43,11 @@ export function rowText(r: WireExtent, i: number, eof?: bigint): RowText {
       physical,
       flags || '—',
     ) +
-    (pastEof ? ' ' + l10n.t('It runs past the end of the file: space preallocated beyond EOF.') : '') +
+    (!pastEof
+      ? ''
+      : off >= eof!
+        ? ' ' + l10n.t('It runs past the end of the file: space preallocated beyond EOF.')
+        : ' ' + l10n.t('Its last {0} bytes run past the end of the file: space preallocated beyond EOF.', groupDigits(end - eof!))) +
     (r.flags.includes('encoded')
       ? ' ' + l10n.t('Encoded (compressed): the length is before compression (FIEMAP does not report the size on disk).')
       : '');
