@@ -29,8 +29,7 @@ export function rowText(r: WireExtent, i: number, eof?: bigint): RowText {
   const beyond = eofFlag(off, end, eof);
   const pastEof = beyond !== undefined;
   const flags =
-    [...r.flags, ...(beyond ? [beyond] : [])].join(', ') +
-    (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
+    [...r.flags, ...(beyond ? [beyond] : [])].join(', ') + (r.refcount !== undefined ? ' ' + l10n.t('({0} references)', r.refcount) : '');
   const physical = r.physical === null ? '—' : groupDigits(BigInt(r.physical));
   const cells = [String(i + 1), groupDigits(off), groupDigits(end), groupDigits(BigInt(r.length)), physical, flags];
   const title =
