@@ -40,7 +40,7 @@ function topHelp(): string {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
-    'Sizes and offsets: decimal, 0x hex, or with a suffix (4k, 1MiB, 2G; 1MB = 10^6).',
+    'Sizes and offsets: decimal (1048576, 1,048,576 or 1_048_576), 0x hex, or with a suffix (4k, 1MiB, 2G; 1MB = 10^6).',
     'Paths: local paths or smb://user@host[:port]/share/path (password from',
     'EXTENT_LENS_SMB_PASSWORD; EXTENT_LENS_SMB_ALLOW_UNSIGNED_LEGACY=1 accepts an',
     'SMB 2.0.2 server that does not require signing, refused otherwise;',

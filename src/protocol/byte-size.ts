@@ -5,10 +5,13 @@
 // Every value is a bigint: an offset such as 2^60 + 1 must reach the engine unchanged, so no
 // string ever passes through Number. Accepted forms (case-insensitive suffixes):
 //   1048576          plain decimal (underscores allowed as separators: 1_048_576)
+//   1,048,576        digits grouped by commas in threes, as the views show byte counts (pasted
+//                    back from a view: "1,048,576 bytes"); bytes only: "1,500k" is refused, as
+//                    a German reader means 1.5k by it; any other comma ("1,5M") is refused too
 //   0x100000         hexadecimal
 //   4k  4K  4KiB     binary multiples: k, m, g, t, p, e (with optional "i"/"iB")
 //   4KB  1MB         SI multiples (powers of 1000), as in coreutils
-//   512b  8s         "b" = bytes (explicit), "s" = 512-byte sectors
+//   512b  8s         "b" or "bytes" = bytes (explicit), "s" = 512-byte sectors
 //   4 KiB  64 k      spaces between the number and its suffix are allowed
 // The result must lie in [0, 2^63 - 1] (off_t / LARGE_INTEGER): larger values are refused
 // here rather than wrapped negative by the kernel.
@@ -34,7 +37,13 @@ const SI: Record<string, bigint> = {
   e: 1000n ** 6n,
 };
 
-const FORM = /^(0x[0-9a-f]+|\d+)\s*(?:([kmgtpe])(i?b?)?|(b)|(s))?$/i;
+const FORM = /^(0x[0-9a-f]+|\d+)\s*(?:([kmgtpe])(i?b?)?|(b|bytes?)|(s))?$/i;
+
+/** Decimal digits grouped in threes by one of `separators` (1,048,576), the first group of one to three. */
+function groupedDigits(separators: readonly string[]): RegExp {
+  const sep = separators.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`^\\d{1,3}(?:(?:${sep})\\d{3})+(?![\\d_])`);
+}
 
 /**
  * The outcome of reading a byte count: its exact value, or why it is not one
@@ -44,12 +53,22 @@ const FORM = /^(0x[0-9a-f]+|\d+)\s*(?:([kmgtpe])(i?b?)?|(b)|(s))?$/i;
  */
 export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' | 'minus-zero' };
 
-/** Read a non-negative byte count or offset written in the grammar above. */
-export function parseByteSize(text: string): ByteSize {
+/**
+ * Read a non-negative byte count or offset written in the grammar above. `groupSeparators`: the
+ * characters that may group its digits in threes (the extension adds its display language's,
+ * "12.582.912" in German, as its notifications show numbers).
+ */
+export function parseByteSize(text: string, groupSeparators: readonly string[] = [',']): ByteSize {
   // underscores only between two digits (1_048_576), as in source code: "_1", "1_" and "1k_" are typos
   const trimmed = text.trim();
   if (/(^|[^0-9a-f])_|_($|[^0-9a-f])/i.test(trimmed)) return { error: 'form' };
-  const plain = trimmed.replace(/_/g, '');
+  const unsigned = trimmed.replace(/^-\s*/, '');
+  const grouped = groupedDigits(groupSeparators).exec(unsigned);
+  // (separators only as the views group digits; the rest of the text is read as usual)
+  const ungrouped = grouped
+    ? trimmed.slice(0, trimmed.length - unsigned.length) + grouped[0].replace(/\D/g, '') + unsigned.slice(grouped[0].length)
+    : trimmed;
+  const plain = ungrouped.replace(/_/g, '');
   const m = FORM.exec(plain);
   if (!m) {
     const magnitude = /^-\s*\S/.test(plain) ? plain.replace(/^-\s*/, '') : undefined;
@@ -58,6 +77,7 @@ export function parseByteSize(text: string): ByteSize {
     return 'value' in size && size.value === 0n ? { error: 'minus-zero' } : { error: 'negative' };
   }
   const [, digits, mult, tail, , sectorSuffix] = m;
+  if (grouped && (mult || sectorSuffix)) return { error: 'form' };
   let value = BigInt(digits); // BigInt() parses "0x..." and decimal strings exactly
   if (mult) {
     // "KB"/"MB" (b without i) are SI, as coreutils reads them; "k", "ki", "kib" are binary.

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INT64_MAX, parseByteSize } from '../../src/protocol/byte-size';
 import { parseSize } from '../../src/cli/numbers';
-import { parseByteInput } from '../../src/host/logic/bytes';
+import { parseByteInput, setNumberLocale } from '../../src/host/logic/bytes';
 
 const GOOD: [string, bigint][] = [
   ['0', 0n],
@@ -29,6 +29,13 @@ const GOOD: [string, bigint][] = [
   ['9007199254740993', 9007199254740993n], // 2^53 + 1: a Number would round it to 2^53
   ['9223372036854775807', INT64_MAX],
   ['0x7fffffffffffffff', INT64_MAX],
+  // digits grouped as the views show them, pasted back (a trial: "4,096" was "not a byte count")
+  ['4,096', 4096n],
+  ['9,007,199,254,740,993', 9007199254740993n],
+  ['1,048,576 bytes', 1048576n],
+  ['1,048,576 b', 1048576n],
+  ['1 byte', 1n],
+  ['9,223,372,036,854,775,807', INT64_MAX],
 ];
 
 const BAD: [string, 'form' | 'too-large' | 'negative'][] = [
@@ -50,6 +57,20 @@ const BAD: [string, 'form' | 'too-large' | 'negative'][] = [
   ['9223372036854775808', 'too-large'],
   ['8E', 'too-large'],
   ['0x8000000000000000', 'too-large'],
+  // commas other than the views' grouping of a byte count
+  ['1,5M', 'form'],
+  ['1,500k', 'form'], // a German 1.5k: grouped digits are bytes only
+  ['1,500 KiB', 'form'],
+  ['8,192s', 'form'],
+  ['1,0485', 'form'],
+  ['10485,76', 'form'],
+  ['1,048,576,', 'form'],
+  [',4096', 'form'],
+  ['0x1,000', 'form'],
+  ['12.582.912', 'form'],
+  ['1,048_576', 'form'],
+  ['-4,096', 'negative'],
+  ['9,223,372,036,854,775,808', 'too-large'],
 ];
 
 test('parseByteSize: exact bigints for every form of the grammar', () => {
@@ -69,4 +90,21 @@ test('the CLI and the extension accept and refuse the same texts, with the same 
     assert.throws(() => parseSize(text, 'X'), Error, text);
     assert.ok('error' in parseByteInput(text), text);
   }
+});
+
+test("the extension's input boxes also take digits grouped as the display language groups them (its notifications' numbers)", () => {
+  try {
+    setNumberLocale('de');
+    assert.deepEqual(parseByteInput('12.582.912'), { value: 12582912n });
+    assert.deepEqual(parseByteInput('12.582.912 bytes'), { value: 12582912n });
+    assert.deepEqual(parseByteInput('4,096'), { value: 4096n }, "the webviews' grouping, in any language");
+    assert.ok('error' in parseByteInput('1.500k'), 'grouped digits are bytes only');
+    assert.ok('error' in parseByteInput('1.5'), 'no fractions');
+    setNumberLocale('fr');
+    assert.deepEqual(parseByteInput('12\u202f582\u202f912'), { value: 12582912n });
+  } finally {
+    setNumberLocale('en');
+  }
+  assert.ok('error' in parseByteInput('12.582.912'), 'in English a dot is no group separator');
+  assert.ok('error' in parseByteSize('12.582.912'), 'nor in the CLI');
 });

@@ -5,10 +5,14 @@ import { INT64_MAX, parseByteSize } from '../../protocol/byte-size';
 import { humanBytes } from '../../protocol/format';
 import { plainT, type Translate } from './translate';
 
-/** Parse "4096", "0x1000", "4k", "4 KiB", "1MiB", "1MB", "8s" exactly (src/protocol/byte-size.ts, as the CLI). */
+/**
+ * Parse "4096", "0x1000", "4k", "4 KiB", "1MiB", "1MB", "8s", "1,048,576 bytes" exactly
+ * (src/protocol/byte-size.ts, as the CLI), digits grouped also as the display language groups them.
+ */
 export function parseByteInput(text: string, t: Translate = plainT): { value: bigint } | { error: string } {
   if (text.trim() === '') return { error: t('Enter a byte count, for example 0, 4096, 0x1000, 64k or 1MiB.') };
-  const parsed = parseByteSize(text);
+  // grouped as the webviews show numbers (commas) or as this display language does (notifications)
+  const parsed = parseByteSize(text, [',', groupSeparator]);
   if ('value' in parsed) return parsed;
   if (parsed.error === 'negative') return { error: t('{0} is negative; byte counts and offsets start at 0.', text.trim()) };
   if (parsed.error === 'minus-zero') return { error: t('{0} has a minus sign; byte counts and offsets take none (write 0).', text.trim()) };
@@ -27,6 +31,8 @@ export function parseByteInput(text: string, t: Translate = plainT): { value: bi
 // ("12,582,912" in English, "12.582.912" in German). Services sets the language once at
 // activation (vscode.env.language); pure code and unit tests use English grouping.
 let numberFormat = new Intl.NumberFormat('en', { useGrouping: true, maximumFractionDigits: 0 });
+/** The character that groups digits in numberFormat: what a number pasted back from a notification holds. */
+let groupSeparator = ',';
 
 export function setNumberLocale(locale: string | undefined): void {
   try {
@@ -34,6 +40,7 @@ export function setNumberLocale(locale: string | undefined): void {
   } catch {
     numberFormat = new Intl.NumberFormat('en', { useGrouping: true, maximumFractionDigits: 0 });
   }
+  groupSeparator = numberFormat.formatToParts(1_000_000).find((p) => p.type === 'group')?.value ?? ',';
 }
 
 /** 12582912n -> "12,582,912" in the display language; exact for any bigint (no double in between). */
