@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cliJson, ensureBuilt } from './run-cli';
+import { cli, cliJson, ensureBuilt } from './run-cli';
 import { makeLoopFs, skipReason, type LoopFs } from './loop';
 
 const skip = skipReason('xfs') ?? skipReason('ext4');
@@ -50,5 +50,22 @@ describe('copy at the edges', { skip }, () => {
     const d = cliJson(['copy', data, path.join(xfs.mnt, 'data.copy')]);
     assert.equal(d.method, 'copy_file_range');
     assert.equal(d.bytes, String(1 << 16));
+  });
+
+  test('into /proc, which takes no new files: "cannot create", not a path to check (ENOENT)', () => {
+    const data = path.join(xfs.mnt, 'to-proc.bin');
+    fs.writeFileSync(data, Buffer.alloc(4096, 3));
+    for (const cmd of ['clone', 'copy']) {
+      const r = cli([cmd, data, '/proc/']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^extent-lens ${cmd}: cannot create /proc/to-proc\\.bin: its folder takes no new files \\(ENOENT from open with O_CREAT, as on /proc\\); choose a destination on a file system that holds files\\.$`,
+          'm',
+        ),
+      );
+      assert.equal(fs.existsSync('/proc/to-proc.bin'), false);
+    }
   });
 });

@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import type { OpContext } from '../../backend';
 import type { NewFileTarget, PendingClone } from '../../backend-ext';
 import { tempName } from '../../destination';
-import { isCancelled } from '../../errors';
+import { FsctlError, isCancelled } from '../../errors';
 import { inPlaceError } from '../../in-place-error';
 import { encodeFileCloneRange } from './codec';
 import { errnoError, nodeFsError } from '../../errno';
@@ -172,7 +172,21 @@ export class LinuxClones extends LinuxVolumes {
       if (e !== EOPNOTSUPP && e !== EISDIR && e !== EINVAL) throw errnoError(operation, e, 'open(O_TMPFILE)', [to.final]);
     }
     const fd = libc.open(to.temp, OPEN_TEMP, perm);
-    if (fd < 0) throw this.fail(operation, 'open', [to.final]);
+    if (fd < 0) {
+      const e = libc.errno();
+      // The folder was resolved, yet a new name in it "does not exist": /proc and kin take no new
+      // files ("open failed on /proc/x: … check the path" read as a wrong path: a trial).
+      if (e === ENOENT && fs.existsSync(osPath(to.dir)))
+        throw new FsctlError({
+          operation,
+          code: 'ENOENT',
+          errno: e,
+          paths: [to.final],
+          syscall: 'open(O_CREAT)',
+          message: `${operation}: cannot create ${to.final}: its folder takes no new files (ENOENT from open with O_CREAT, as on /proc); choose a destination on a file system that holds files.`,
+        });
+      throw this.fail(operation, 'open(O_CREAT)', [to.final], undefined, e);
+    }
     return { fd, named: true };
   }
 
