@@ -25,7 +25,7 @@
 import * as fs from 'node:fs';
 import { quietContext, type Backend, type OpContext } from './backend';
 import type { ExtendedBackend, PositionalIo } from './backend-ext';
-import { FsctlError, isCancelled } from './errors';
+import { FsctlError, isCancelled, resaid } from './errors';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 import { withoutRanges } from './byte-ranges';
@@ -266,8 +266,15 @@ export async function digHoles(
     try {
       await scanRanges();
     } catch (e) {
-      // Runs punched before the cancel stay punched: say so, not "nothing was left behind".
-      if (!isCancelled(e) || freed === 0n) throw e;
+      // Runs punched before the cancel or failure stay punched: say so, not "nothing was left behind".
+      if (freed === 0n) throw e;
+      if (!isCancelled(e)) {
+        // E_IN_USE (openedMeanwhile) says it already; an EIO or EROFS part way did not
+        if (!(e instanceof FsctlError) || e.code === 'E_IN_USE') throw e;
+        throw resaid(e, {
+          message: `${e.message.replace(/\.$/, '')}; before it, ${freed} bytes were deallocated (measured): the file reads as before (only blocks of zeros became holes).`,
+        });
+      }
       throw new FsctlError({
         operation: 'dig-holes',
         code: 'E_CANCELLED',

@@ -33,4 +33,30 @@ describe('dig-holes: a failed read is named as dig-holes, not copy', { skip: ski
       return true;
     });
   });
+  // A trial on btrfs with a bad sector (EIO) in the second MiB of zeros: the first MiB had been
+  // punched, the error said only "pread failed … (EIO)", as if nothing had been changed.
+  test('a read failing after runs were punched says how many bytes were deallocated', async () => {
+    const f = path.join(tfs.mountPoint, 'zeros-then-eio.img');
+    execFileSync('xfs_io', ['-f', '-c', 'pwrite -q -S 0 0 2m', '-c', 'fsync', f]);
+    const real = createLinuxBackend();
+    const io = real.io!;
+    let reads = 0;
+    // the first MiB is read, read again and punched; the read of the second MiB fails (the real
+    // pread on a descriptor that is not open: EBADF)
+    const b = Object.create(real) as typeof real;
+    Object.defineProperty(b, 'io', {
+      value: {
+        ...io,
+        pread: (...a: Parameters<typeof io.pread>) => io.pread(++reads >= 3 ? -1 : a[0], a[1], a[2], a[3], a[4], a[5]),
+      },
+    });
+    await assert.rejects(digHoles(b, f, undefined, new SignalContext('dig-holes', [f])), (e: Error) => {
+      assert.match(
+        e.message,
+        /^dig-holes: pread failed on .*\(EBADF\); before it, 1048576 bytes were deallocated \(measured\): the file reads as before/,
+      );
+      return true;
+    });
+    assert.equal(execFileSync('xfs_io', ['-c', 'stat', f], { encoding: 'utf8' }).match(/stat\.blocks = (\d+)/)?.[1], '2048');
+  });
 });
