@@ -13,6 +13,7 @@ import { isApplied, type DedupeGroup, type DedupePlan, type DedupeReport } from 
 import { applyGroup, emptyTally, type Dedupable, type GroupTally } from './dedupe-apply-group';
 import { applyOrder } from './dedupe-order';
 import { FsctlError, isCancelled, resaid } from './errors';
+import { nodeFsError } from './errno';
 import { POOL_MIN_BYTES, poolSize, startPool } from './dedupe-pool';
 import { localBackend } from './select-backend';
 import { isSmbPath } from './smb-path';
@@ -86,7 +87,9 @@ export async function applyDedupe(
             : `dedupe: this system (${b.name}) has no compare-and-share call; nothing was changed (EOPNOTSUPP).`,
       });
     if (isApplied(g)) backendOf.set(g, b as Dedupable);
-    const info = await b.stat?.(p);
+    const info = await b.stat?.(p).catch((e: unknown) => {
+      throw unchanged(e, p);
+    });
     // A source gone or replaced since the search cannot probe: its group reports that when it
     // is applied, and another group's source probes the file system.
     if (info && info.kind !== 'file') continue;
@@ -99,7 +102,7 @@ export async function applyDedupe(
       await b.dedupeSupport(p);
     } catch (e) {
       if (GONE.has((e as { code?: string }).code ?? '')) continue; // vanished just now: as above
-      throw e;
+      throw unchanged(e, p);
     }
     probeByFs.set(fsId, { path: p, backend: b as Dedupable });
   }
@@ -113,7 +116,12 @@ export async function applyDedupe(
   );
   report.method = [...methods].join(' + ');
   const before = new Map<string, bigint>();
-  for (const [id, f] of probeByFs) before.set(id, await f.backend.freeBytesSynced(f.path));
+  for (const [id, f] of probeByFs)
+    try {
+      before.set(id, await f.backend.freeBytesSynced(f.path));
+    } catch (e) {
+      throw unchanged(e, f.path);
+    }
 
   const total = groups.reduce((t, g) => t + bytesOf(g), 0n);
   let done = 0n;
@@ -292,4 +300,16 @@ function checkPlan(plan: DedupePlan): void {
       if (typeof r?.path !== 'string' || typeof r.offset !== 'bigint' || r.offset < 0n || r.offset + g.length > MAX_OFF)
         bad(`a range needs a path and a bigint offset from 0 to 2^63-1 - length`);
   }
+}
+
+/**
+ * A failure before any range was shared (the probe of a file system, the free space before):
+ * named by the one path it failed on (a raw OS error would otherwise name every group's source,
+ * thousands of them in a trial's EIO after an XFS shutdown), saying that nothing was changed.
+ */
+function unchanged(e: unknown, p: string): unknown {
+  if (isCancelled(e)) return e;
+  const f = e instanceof FsctlError ? e : nodeFsError('dedupe', e, [p]);
+  if (/nothing was (changed|shared)/i.test(f.message)) return f;
+  return resaid(f, { message: `${f.message.replace(/\.$/, '')}; nothing was shared: no file was changed.` });
 }
