@@ -117,14 +117,18 @@ export function checkRange(operation: Operation, paths: string[], name: string, 
 async function statRegular(backend: ExtendedBackend, operation: Operation, p: string): Promise<PathInfo> {
   const dfs = destinationFsFor(backend, p);
   const info = await dfs.stat(p).catch((e) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    // an OS error (EIO on a failing or shut-down disk) in the words every other command uses, with what to do
     throw e instanceof FsctlError
       ? e
-      : new FsctlError({
-          operation,
-          code: (e as NodeJS.ErrnoException).code ?? 'EIO',
-          paths: [p],
-          message: `${operation}: cannot read ${p}: ${(e as Error).message}.`,
-        });
+      : typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
+        ? nodeFsError(operation, e, [p])
+        : new FsctlError({
+            operation,
+            code: (e as NodeJS.ErrnoException).code ?? 'EIO',
+            paths: [p],
+            message: `${operation}: cannot read ${p}: ${(e as Error).message}.`,
+          });
   });
   if (info.kind !== 'file') throw notRegularError(operation, p, info.kind, info.missingCode);
   return info;
