@@ -52,11 +52,13 @@ const LINUX: Record<number, string> = {
   39: 'ENOTEMPTY',
   40: 'ELOOP',
   61: 'ENODATA',
+  74: 'EBADMSG',
   75: 'EOVERFLOW',
   95: 'EOPNOTSUPP',
   107: 'ENOTCONN',
   110: 'ETIMEDOUT',
   116: 'ESTALE',
+  117: 'EUCLEAN',
   122: 'EDQUOT',
   125: 'ECANCELED',
 };
@@ -190,6 +192,12 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
       return 'no data past this offset';
     case 'EIO':
       return 'an I/O error occurred on the device; check the device and its kernel log';
+    // XFS's EFSCORRUPTED and EFSBADCRC, ext4's and btrfs's corrupted metadata (a trial's FIEMAP
+    // of a file whose XFS extent btree block was damaged said "failed with E117")
+    case 'EUCLEAN':
+      return 'the file system found its own records damaged (structure needs cleaning); check its kernel log, then unmount it and repair it (xfs_repair, e2fsck, btrfs check)';
+    case 'EBADMSG':
+      return 'the file system found a checksum mismatch in its records (damaged on the disk); check its kernel log, then unmount it and repair it (xfs_repair, e2fsck, btrfs check)';
     case 'EOVERFLOW':
       return 'an offset or size is too large for this call';
     case 'ENAMETOOLONG':

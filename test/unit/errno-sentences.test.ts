@@ -3,7 +3,7 @@
 // loop, a file where a folder is needed, a file too large for ext4, a path removed mid-scan).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errnoSentence, nodeFsError } from '../../src/engine/errno';
+import { errnoError, errnoSentence, nodeFsError } from '../../src/engine/errno';
 import { pathError } from '../../src/engine/walk';
 import { cancelledError, FsctlError } from '../../src/engine/errors';
 
@@ -87,7 +87,9 @@ test('an exception that is no OS error is our fault (E_INTERNAL), never "an I/O 
   );
   assert.doesNotMatch(e.message, /device and its kernel log|EIO/);
   // an OS error keeps its code and advice
-  const io = nodeFsError('dedupe', Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', errno: -5, syscall: 'read' }), ['/mnt/a/g1.bin']);
+  const io = nodeFsError('dedupe', Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', errno: -5, syscall: 'read' }), [
+    '/mnt/a/g1.bin',
+  ]);
   assert.equal(io.code, 'EIO');
   assert.match(io.message, /an I\/O error occurred on the device/);
 });
@@ -96,4 +98,18 @@ test('an error names each path once: a clone within one file gave ["a.bin", "a.b
   const e = new FsctlError({ operation: 'clone-range', code: 'EINVAL', paths: ['a.bin', 'a.bin'], message: 'x (EINVAL).' });
   assert.deepEqual(e.paths, ['a.bin']);
   assert.deepEqual(new FsctlError({ operation: 'clone', code: 'EXDEV', paths: ['a', 'b'], message: 'x (EXDEV).' }).paths, ['a', 'b']);
+});
+
+// A trial: map, space, dedupe, copy and clone of a file whose XFS extent btree block was damaged
+// said "ioctl(FS_IOC_FIEMAP) failed on frag.bin: the operation failed with E117 (E117)".
+test('damaged file system records (EUCLEAN, EBADMSG) are named and say to repair the file system', () => {
+  for (const [errno, name, what] of [
+    [117, 'EUCLEAN', /structure needs cleaning/],
+    [74, 'EBADMSG', /checksum mismatch/],
+  ] as const) {
+    const f = errnoError('map', errno, 'ioctl(FS_IOC_FIEMAP)', ['frag.bin']);
+    assert.equal(f.code, name);
+    assert.match(f.message, what);
+    assert.match(f.message, /unmount it and repair it \(xfs_repair, e2fsck, btrfs check\) \((EUCLEAN|EBADMSG)\)\.$/);
+  }
 });
