@@ -43,6 +43,14 @@ const PIPELINE_DEPTH = 16;
  */
 const READ_CHUNK = 8 << 20;
 const READ_WINDOW = 32 << 20;
+/**
+ * While the connection is in foreground use (a listing, a stat: SmbConnection.foregroundSince), a
+ * read or write pipeline keeps at most this many requests of at most 1 MiB in flight: the
+ * server answers in order, and a listing's every request waited behind 32 MiB of READ data
+ * (at 40 MB/s, ~1 s each; the Explorer took seconds to list a share while a file was read).
+ */
+const YIELDING_DEPTH = 2;
+const YIELDING_CHUNK = 1 << 20;
 
 /** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
 const MAX_DIRECTORY_ROUNDS = 10000;
@@ -214,9 +222,12 @@ export class SmbClient {
     let issued = 0;
     let ended = false;
     let own = 0; // credits charged to this pipeline's requests not answered yet
+    const since = this.conn.foregroundCount;
     const fill = () => {
-      while (!ended && issued < length && queue.length < depth) {
-        const n = Math.min(this.ioSize(this.negotiated.maxReadSize, READ_CHUNK, own), length - issued);
+      for (;;) {
+        const yielding = this.conn.foregroundSince(since);
+        if (ended || issued >= length || queue.length >= (yielding ? Math.min(depth!, YIELDING_DEPTH) : depth!)) break;
+        const n = Math.min(this.ioSize(this.negotiated.maxReadSize, yielding ? YIELDING_CHUNK : READ_CHUNK, own), length - issued);
         const charge = Math.ceil(n / 65536);
         own += charge;
         const p = this.readOnce(fileId, offset + BigInt(issued), n, display);
@@ -268,6 +279,7 @@ export class SmbClient {
     let own = 0; // credits charged to requests not answered yet
     const short: Array<{ at: number; sent: number; n: number }> = [];
     let failure: unknown;
+    const since = this.conn.foregroundCount;
     const settle = async (p: Promise<{ at: number; sent: number; n: number }>) => {
       try {
         const w = await p;
@@ -277,14 +289,16 @@ export class SmbClient {
       }
     };
     for (let at = 0; at < data.length && failure === undefined;) {
-      const chunk = data.subarray(at, Math.min(data.length, at + this.ioSize(this.negotiated.maxWriteSize, 1 << 20, own)));
+      const chunk = data.subarray(at, Math.min(data.length, at + this.ioSize(this.negotiated.maxWriteSize, YIELDING_CHUNK, own)));
       const from = at;
       const charge = Math.ceil(chunk.length / 65536);
       own += charge;
       const p = this.writeOnce(fileId, offset + BigInt(from), chunk, display).finally(() => (own -= charge));
       inflight.push(p.then((n) => ({ at: from, sent: chunk.length, n })));
       at += chunk.length;
-      if (inflight.length >= depth) await settle(inflight.shift()!);
+      // (fewer outstanding while the connection is in foreground use, as for reads)
+      const most = this.conn.foregroundSince(since) ? Math.min(depth, YIELDING_DEPTH) : depth;
+      while (inflight.length >= most) await settle(inflight.shift()!);
     }
     while (inflight.length) await settle(inflight.shift()!);
     if (failure !== undefined) throw failure;

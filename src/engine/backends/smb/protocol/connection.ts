@@ -18,6 +18,11 @@
 // (MS-SMB2 3.2.4.24; async form once an interim response gave an AsyncId). Requests sent after
 // the cancel (the operation's clean-up: CLOSE, delete-on-close) are not cancelled; the
 // deadline bounds them.
+//
+// Bulk transfers give way: the server answers one connection in order, so a request sent behind
+// a read's outstanding READs waits for all their data first. While requests other than READ
+// and WRITE (a listing, a stat: foreground) are outstanding or were answered within
+// FOREGROUND_HOLD_MS, the client's read and write pipelines keep little in flight (client.ts).
 // (Over 400 lines on purpose: credits, the outstanding-request table, interim answers,
 // deadlines and cancel all change the same per-request state; split apart they would share it
 // through a wider interface than the one this file keeps.)
@@ -93,6 +98,17 @@ interface Pending {
   unlisten?: () => void;
 }
 
+/**
+ * How long after its last request other than a READ or WRITE a connection still counts as in
+ * foreground use: the requests of a listing or of the Explorer's stats follow one another with
+ * short gaps, and a bulk pipeline that filled its window in a gap would put its data ahead of
+ * the next one again.
+ */
+const FOREGROUND_HOLD_MS = 1000;
+
+/** Requests that are bulk data (READ, WRITE) or wait for an event (CHANGE_NOTIFY), not someone looking. */
+const BACKGROUND_COMMANDS: ReadonlySet<number> = new Set([Command.READ, Command.WRITE, Command.CHANGE_NOTIFY, Command.CANCEL]);
+
 /** How often a waiting request looks at its operation's cancellation flag. */
 const CANCEL_POLL_MS = 50;
 
@@ -134,6 +150,12 @@ export class SmbConnection {
   /** SMB2 CANCEL requests sent (tests read this). */
   readonly cancelsSent: Array<{ messageId: bigint; asyncId?: bigint }> = [];
   onClose: (() => void) | undefined;
+  /** Requests other than READ, WRITE and CHANGE_NOTIFY taken (credits) and not answered yet. */
+  private foregroundPending = 0;
+  /** When the last of them was sent or answered (Date.now()). */
+  private foregroundAt = -Infinity;
+  /** How many of them were ever sent (a pipeline compares it with the count when it began). */
+  private foregroundSent = 0;
   private cancelPoll: NodeJS.Timeout | undefined;
 
   private constructor(host: string, port: number, timeoutMs: number, maxWaitMs?: number) {
@@ -270,6 +292,21 @@ export class SmbConnection {
     p.unlisten?.();
   }
 
+  /**
+   * Whether requests other than bulk data are outstanding on this connection, or one sent since
+   * `count` (foregroundCount, taken when a pipeline began: not its own CREATE) was answered a
+   * moment ago (FOREGROUND_HOLD_MS): read and write pipelines then keep little in flight, so
+   * those requests are not answered only after megabytes of READ data.
+   */
+  foregroundSince(count: number): boolean {
+    return this.foregroundPending > 0 || (this.foregroundSent > count && Date.now() - this.foregroundAt < FOREGROUND_HOLD_MS);
+  }
+
+  /** The count foregroundSince compares with: requests other than bulk data sent so far. */
+  get foregroundCount(): number {
+    return this.foregroundSent;
+  }
+
   /** Credits in hand; large READ/WRITE requests size themselves to these (64 KiB each). */
   get availableCredits(): number {
     return this.credits;
@@ -325,11 +362,26 @@ export class SmbConnection {
     if (ctx && isCancelledNow(ctx)) ctx = undefined;
     if (opts.signal?.aborted) throw this.cancelled(commandName(command), false);
     const charge = this.supportsMultiCredit ? Math.max(1, Math.ceil((opts.payloadSize ?? 0) / 65536)) : 1;
-    const messageId = await this.takeCredits(charge);
+    const foreground = !BACKGROUND_COMMANDS.has(command);
+    if (foreground) {
+      this.foregroundPending++;
+      this.foregroundSent++;
+      this.foregroundAt = Date.now();
+    }
     try {
-      return this.sendNow(command, body, opts, ctx, charge, messageId);
+      const messageId = await this.takeCredits(charge);
+      let answer: Promise<Smb2Response>;
+      try {
+        answer = this.sendNow(command, body, opts, ctx, charge, messageId);
+      } finally {
+        this.reserved--; // in `pending` now, or failed before it was sent
+      }
+      return await answer;
     } finally {
-      this.reserved--; // in `pending` now, or failed before it was sent
+      if (foreground) {
+        this.foregroundPending--;
+        this.foregroundAt = Date.now();
+      }
     }
   }
 
