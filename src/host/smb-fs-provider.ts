@@ -10,17 +10,20 @@ import * as vscode from 'vscode';
 import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
 import { debounce } from './logic/debounce';
 import { inVsCodeWords } from './logic/errors';
-import { fileSystemErrorKind } from './logic/smb-errors';
+import { fileSystemErrorKind, nameTakenSentence } from './logic/smb-errors';
 import { enginePathOf } from './logic/smb-uri';
 import { uriOfPath } from './ui';
 
 export const SMB_SCHEME = 'smb';
 
-function toFileSystemError(e: unknown): vscode.FileSystemError {
+/** `target`: the name being made (a copy's or rename's destination), which a FileExists is about. */
+function toFileSystemError(e: unknown, target: string): vscode.FileSystemError {
   if (e instanceof vscode.FileSystemError) return e;
   const f = e as Partial<FsctlError> | undefined;
+  const code = typeof f?.code === 'string' ? f.code : undefined;
+  const kind = fileSystemErrorKind(code);
+  if (kind === 'FileExists') return vscode.FileSystemError.FileExists(nameTakenSentence(target, code!, vscode.l10n.t));
   const message = typeof f?.message === 'string' ? inVsCodeWords(f.message) : String(e);
-  const kind = fileSystemErrorKind(typeof f?.code === 'string' ? f.code : undefined);
   return kind ? vscode.FileSystemError[kind](message) : new vscode.FileSystemError(message);
 }
 
@@ -79,11 +82,13 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
     );
   }
 
+  /** `target`: the name a copy or rename makes (default `uri`), for what a FileExists says. */
   private async run<T>(
     uri: vscode.Uri,
     what: string,
     fn: (api: SmbFileApi, path: string) => Promise<T>,
-    ...changed: vscode.FileChangeEvent[]
+    changed: vscode.FileChangeEvent[] = [],
+    target = uri,
   ): Promise<T> {
     const path = enginePathOf(uri);
     try {
@@ -92,7 +97,7 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
       if (changed.length) this.changes.fire(changed);
       return result;
     } catch (e) {
-      const err = toFileSystemError(e);
+      const err = toFileSystemError(e, enginePathOf(target));
       this.log.debug(`smb ${what} ${path}: ${err.message}`);
       throw err;
     }
@@ -149,7 +154,7 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   }
 
   createDirectory(uri: vscode.Uri): Promise<void> {
-    return this.run(uri, 'mkdir', (api, p) => api.mkdir(p), { type: vscode.FileChangeType.Created, uri });
+    return this.run(uri, 'mkdir', (api, p) => api.mkdir(p), [{ type: vscode.FileChangeType.Created, uri }]);
   }
 
   readFile(uri: vscode.Uri): Promise<Uint8Array> {
@@ -161,10 +166,7 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
       uri,
       'write',
       (api, p) => api.writeFile(p, content, { create: options.create, overwrite: options.overwrite }),
-      {
-        type: vscode.FileChangeType.Changed,
-        uri,
-      },
+      [{ type: vscode.FileChangeType.Changed, uri }],
     );
     // what the save could not keep of the original (its owner, group, permissions): logged each
     // time, and said on screen the first time on each server, where a plain Ctrl+S changing a
@@ -182,10 +184,9 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   }
 
   async delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {
-    await this.run(uri, 'delete', (api, p) => api.remove(p, { recursive: options.recursive }), {
-      type: vscode.FileChangeType.Deleted,
-      uri,
-    });
+    await this.run(uri, 'delete', (api, p) => api.remove(p, { recursive: options.recursive }), [
+      { type: vscode.FileChangeType.Deleted, uri },
+    ]);
   }
 
   /** Server-side: a file by the engine's copy, a folder made anew with each of its files copied so. */
@@ -201,12 +202,13 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
           () => false,
         );
         if (there) {
-          if (!options.overwrite) throw vscode.FileSystemError.FileExists(to);
+          if (!options.overwrite) throw vscode.FileSystemError.FileExists(nameTakenSentence(to, 'E_EXISTS', vscode.l10n.t));
           await api.remove(to, { recursive: true }); // VS Code asked first: the folder is replaced
         }
         await this.copyFolder(api, from, to);
       },
-      { type: vscode.FileChangeType.Created, uri: destination },
+      [{ type: vscode.FileChangeType.Created, uri: destination }],
+      destination,
     );
   }
 
@@ -225,8 +227,11 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
       oldUri,
       'rename',
       (api, p) => api.rename(p, enginePathOf(newUri), { overwrite: options.overwrite }),
-      { type: vscode.FileChangeType.Deleted, uri: oldUri },
-      { type: vscode.FileChangeType.Created, uri: newUri },
+      [
+        { type: vscode.FileChangeType.Deleted, uri: oldUri },
+        { type: vscode.FileChangeType.Created, uri: newUri },
+      ],
+      newUri,
     );
   }
 }

@@ -2,12 +2,13 @@
 // against a real Samba on XFS: a file goes through the engine's server-side copy (copychunk), so a
 // sparse 1 GiB file with 1 MiB of data keeps its holes and is never read into memory (a trial:
 // pasting a 6 GiB file failed with EFBIG, VS Code reading it whole); a folder is made anew with
-// each file copied so. The provider runs with the stand-in `vscode` of the unit tests.
+// each file copied so; two pastes racing for one name leave one copy and a FileExists in VS Code's
+// words. The provider runs with the stand-in `vscode` of the unit tests.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type * as vscode from 'vscode';
@@ -86,5 +87,53 @@ describe("the smb: provider's copy against Samba: server-side, holes kept, folde
     await provider.copy!(uri('tree'), uri('tree copy'), { overwrite: false });
     assert.equal(sha(join(xfs.mnt, 'tree copy', 'a.bin')), sha(join(d, 'a.bin')));
     assert.equal(readFileSync(join(xfs.mnt, 'tree copy', 'sub ü', 'b.bin'), 'utf8'), 'b');
+  });
+
+  test('two pastes racing for one name while a big file is read: one copy, the other FileExists in VS Code words; no temporary file left', async () => {
+    // (a trial: two pastes raced while a 300 MB file streamed into an editor; VS Code chose the
+    // same name for both, and the one that lost said "… already exists (STATUS_OBJECT_NAME_COLLISION);
+    // choose another name, or ask to rename or overwrite", the CLI's advice)
+    const d = join(xfs.mnt, 'race');
+    mkdirSync(join(d, 'into'), { recursive: true });
+    writeFileSync(join(d, 'a.txt'), 'pasted twice\n');
+    const fd = openSync(join(d, 'big.bin'), 'w');
+    for (let i = 0; i < 300; i++) writeSync(fd, Buffer.alloc(MiB, i & 0xff));
+    closeSync(fd);
+    execFileSync('chown', ['-R', `${smbUid()}`, d]);
+    const big = Promise.resolve(provider.readFile(uri('race/big.bin')));
+    await new Promise((r) => setTimeout(r, 100));
+    const pastes = await Promise.allSettled(
+      [0, 1].map(() => Promise.resolve(provider.copy!(uri('race/a.txt'), uri('race/into/a.txt'), { overwrite: false }))),
+    );
+    assert.equal((await big).length, 300 * MiB);
+    assert.deepEqual(
+      pastes.map((p) => p.status),
+      pastes[0].status === 'fulfilled' ? ['fulfilled', 'rejected'] : ['rejected', 'fulfilled'],
+    );
+    const lost = (pastes.find((p) => p.status === 'rejected') as PromiseRejectedResult).reason as Error & { code?: string };
+    assert.equal(lost.code, 'FileExists', lost.message);
+    assert.doesNotMatch(lost.message, /ask to rename|allow overwriting|choose another name/, lost.message);
+    assert.match(
+      lost.message,
+      /^"a\.txt" already exists in smb:\/\/.*\/race\/into \((E_EXISTS|STATUS_OBJECT_NAME_COLLISION)\)/,
+      lost.message,
+    );
+    assert.match(lost.message, /left as it is/);
+    assert.deepEqual(readdirSync(join(d, 'into')), ['a.txt'], 'the copy and nothing else: no .el-*.tmp');
+    assert.equal(readFileSync(join(d, 'into', 'a.txt'), 'utf8'), 'pasted twice\n');
+    // A rename (a move in the Explorer) and a new file onto a taken name: FileExists, said the same way.
+    writeFileSync(join(d, 'b.txt'), 'b');
+    execFileSync('chown', [`${smbUid()}`, join(d, 'b.txt')]);
+    for (const attempt of [
+      () => provider.rename(uri('race/b.txt'), uri('race/into/a.txt'), { overwrite: false }),
+      () => provider.writeFile(uri('race/into/a.txt'), Buffer.from('x'), { create: true, overwrite: false }),
+    ])
+      await assert.rejects(Promise.resolve(attempt()), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'FileExists', e.message);
+        assert.match(e.message, /^"a\.txt" already exists in smb:\/\/.*\/race\/into \(STATUS_OBJECT_NAME_COLLISION\)/, e.message);
+        return true;
+      });
+    assert.equal(readFileSync(join(d, 'into', 'a.txt'), 'utf8'), 'pasted twice\n');
+    assert.deepEqual(readdirSync(join(d, 'into')), ['a.txt']);
   });
 });

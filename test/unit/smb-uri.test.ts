@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
-import { fileSystemErrorKind, openShareFailure } from '../../src/host/logic/smb-errors';
+import { fileSystemErrorKind, nameTakenSentence, openShareFailure } from '../../src/host/logic/smb-errors';
 import { enginePathOf, folderUriParts, parseShareAddress, passwordKey, uriPartsOf, type ShareAddress } from '../../src/host/logic/smb-uri';
 import { enginePathOfUri, pathsFromArgs } from '../../src/host/logic/clone-selection';
 import { plainT } from '../../src/host/logic/translate';
@@ -81,4 +81,18 @@ test('provider errors: NT statuses map to the FileSystemError VS Code understand
   assert.equal(fileSystemErrorKind('STATUS_FILE_IS_A_DIRECTORY'), 'FileIsADirectory');
   assert.equal(fileSystemErrorKind('ECONNRESET'), 'Unavailable');
   assert.equal(fileSystemErrorKind('STATUS_DIRECTORY_NOT_EMPTY'), undefined);
+});
+
+test("a name taken under the provider is said in VS Code's terms: the name, its folder, the code; not the CLI's options", () => {
+  const s = nameTakenSentence('smb://alice@nas:4450/data/vm%20dir/disk%20copy.img', 'STATUS_OBJECT_NAME_COLLISION', plainT);
+  assert.match(
+    s,
+    /^"disk copy\.img" already exists in smb:\/\/alice@nas:4450\/data\/vm%20dir \(STATUS_OBJECT_NAME_COLLISION\); it was left as it is\./,
+  );
+  assert.match(s, /try again, and VS Code picks a free name or asks whether to replace it\.$/);
+  assert.doesNotMatch(s, /ask to rename|overwrite|--on-existing/);
+  assert.match(
+    nameTakenSentence('smb://alice@nas/data/sub/', 'E_EXISTS', plainT),
+    /^"sub" already exists in smb:\/\/alice@nas\/data \(E_EXISTS\)/,
+  );
 });

@@ -36,6 +36,31 @@ export function fileSystemErrorKind(code: string | undefined): FileSystemErrorKi
   return code === undefined ? undefined : KIND[code];
 }
 
+/**
+ * A FileExists from the smb: provider, in VS Code's terms. VS Code checks a name before it
+ * copies, moves or creates there (and asks before replacing), so a name taken when the provider
+ * gets to it was taken since: another paste or program made it meanwhile (a trial: two pastes
+ * racing while a big file was read). The engine's own sentence advises the CLI's options ("ask
+ * to rename or overwrite", `--on-existing`), which VS Code does not have. `target` is the
+ * smb:// path of the name that was taken.
+ */
+export function nameTakenSentence(target: string, code: string, t: Translate): string {
+  const trimmed = target.replace(/\/+$/, '');
+  const cut = trimmed.lastIndexOf('/');
+  let name = trimmed.slice(cut + 1);
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // (a name with a stray %: shown as it is)
+  }
+  return t(
+    '"{0}" already exists in {1} ({2}); it was left as it is. It was made after VS Code looked (by another paste or another program): try again, and VS Code picks a free name or asks whether to replace it.',
+    name,
+    trimmed.slice(0, cut),
+    code,
+  );
+}
+
 export interface OpenFailure {
   /** One sentence naming the NT status (or socket error). */
   sentence: string;
