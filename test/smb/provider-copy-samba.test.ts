@@ -136,4 +136,29 @@ describe("the smb: provider's copy against Samba: server-side, holes kept, folde
     assert.equal(readFileSync(join(d, 'into', 'a.txt'), 'utf8'), 'pasted twice\n');
     assert.deepEqual(readdirSync(join(d, 'into')), ['a.txt']);
   });
+
+  test('a write with overwrite replaces a file made while it was written; without overwrite that file stays (FileExists)', async () => {
+    // The FileSystemProvider contract: FileExists only when `create` is set and `overwrite` is
+    // not. The provider passes its flags to the SMB file API's writeFile; chunks let the test
+    // make the file on the server between the API's check and its rename.
+    const api = await smbFiles();
+    const d = join(xfs.mnt, 'meanwhile');
+    mkdirSync(d);
+    execFileSync('chown', [`${smbUid()}`, d]);
+    async function* madeMeanwhile(name: string): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('new ');
+      writeFileSync(join(d, name), 'made by another program');
+      execFileSync('chown', [`${smbUid()}`, join(d, name)]);
+      yield Buffer.from('content');
+    }
+    const at = (name: string) => smb.uri('x', `meanwhile/${name}`);
+    await api.writeFile(at('o.txt'), madeMeanwhile('o.txt'), { create: true, overwrite: true });
+    assert.equal(readFileSync(join(d, 'o.txt'), 'utf8'), 'new content');
+    await assert.rejects(api.writeFile(at('n.txt'), madeMeanwhile('n.txt'), { create: true, overwrite: false }), (e: { code?: string }) => {
+      assert.equal(e.code, 'STATUS_OBJECT_NAME_COLLISION');
+      return true;
+    });
+    assert.equal(readFileSync(join(d, 'n.txt'), 'utf8'), 'made by another program');
+    assert.deepEqual(readdirSync(d).sort(), ['n.txt', 'o.txt'], 'no temporary file left');
+  });
 });

@@ -310,9 +310,11 @@ async function writeFile(uri: string, data: Uint8Array | AsyncIterable<Uint8Arra
     if (existing) kept = await keepAttributes(o, temp, uri);
     await setDeleteOnClose(o, temp, false);
     keep = true;
-    // No replace unless asked: a file that appeared since the check above stays, and this
-    // fails with STATUS_OBJECT_NAME_COLLISION.
-    await renameOpen(o, temp, uri, existing !== undefined && opts.overwrite);
+    // No replace unless asked: without overwrite a file that appeared since the check above
+    // stays, and this fails with STATUS_OBJECT_NAME_COLLISION. With it, that file is replaced
+    // as an existing one would be (the FileSystemProvider contract: FileExists only when
+    // overwrite is not set; a save whose name another program took meanwhile failed so).
+    await renameOpen(o, temp, uri, opts.overwrite);
   } catch (e) {
     if (keep && !o.client.conn.closed) await setDeleteOnClose(o, temp, true).catch(() => undefined);
     if (!o.client.conn.closed) await o.client.close(o.fileId, temp).catch(() => undefined);
