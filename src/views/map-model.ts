@@ -362,7 +362,8 @@ export function pastEofNote(past: bigint, size: bigint): string {
   return (
     `The file is ${size} bytes long and ${past} bytes of its extents lie past that end (preallocated, as fallocate ` +
     "--keep-size or XFS's speculative preallocation does): the map shows them after the end-of-file line and the table " +
-    'flags them "past EOF"; Allocated counts them, as du does; Sparse covers only the logical size.'
+    'flags them "past EOF" (an extent across the end "partly past EOF"); Allocated counts them, as du does; Sparse covers only the ' +
+    'logical size.'
   );
 }
 
