@@ -122,7 +122,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     t.reclaimableMax = t.reclaimable;
     outside = { start: [], end: [] };
     // (a file with a hard link outside the selection stays: said in its own note)
-    const linked = g.kept > 0n ? ', less the files that keep a hard link outside it' : '';
+    const linked = g.kept > 0n ? `, less the files that ${keptBy(g)}` : '';
     // (attribute blocks, which ext4 may share, make it a range: their own note, below)
     const exactFirst = g.attrBlocksFiles > 0 ? '' : exact;
     fsNotes.push(
@@ -176,7 +176,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     const rs = g.ranges;
     outside = mergeRanges(rs.start.subarray(0, rs.count), rs.end.subarray(0, rs.count));
     fsNotes.push(
-      `${exact}every shared extent of the selection on ${name} is held by files with hard links outside it, which ` +
+      `${exact}every shared extent of the selection on ${name} is held by files ${g.lowerOnlyFiles ? `that ${keptBy(g)}` : 'with hard links outside it'}, which ` +
         'deleting the selection leaves; it frees the exclusive bytes of the other files.',
     );
   } else {
@@ -340,11 +340,20 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
         'as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.',
     );
   // beside the figure it explains (a hard link outside keeps the data, though the file's bytes read as exclusive)
-  if (g.keptFiles > 0 && !fsNotes.some((n) => n.includes('hard link')))
+  const lower = g.lowerOnlyFiles ?? 0;
+  const linked = g.keptFiles - lower;
+  if (linked > 0 && !fsNotes.some((n) => n.includes('hard link')))
     fsNotes.push(
-      `${g.keptFiles === 1 ? 'One file' : `${g.keptFiles} files`} of the selection on ${name} ` +
-        `${g.keptFiles === 1 ? 'has a hard link' : 'have hard links'} outside it: deleting the selection would not free ` +
-        `${g.keptFiles === 1 ? 'it' : 'them'} (the other name keeps the data, though its bytes count as exclusive), so what deleting frees leaves ${g.keptFiles === 1 ? 'it' : 'them'} out.`,
+      `${linked === 1 ? 'One file' : `${linked} files`} of the selection on ${name} ` +
+        `${linked === 1 ? 'has a hard link' : 'have hard links'} outside it: deleting the selection would not free ` +
+        `${linked === 1 ? 'it' : 'them'} (the other name keeps the data, though its bytes count as exclusive), so what deleting frees leaves ${linked === 1 ? 'it' : 'them'} out.`,
+    );
+  if (lower > 0)
+    fsNotes.push(
+      `${lower === 1 ? 'One file' : `${lower} files`} of the selection on ${name} ${lower === 1 ? 'lies' : 'lie'} only in a lower ` +
+        `layer of the overlay (or ${lower === 1 ? 'has' : 'have'} only ${lower === 1 ? 'its' : 'their'} metadata copied up, metacopy=on): ` +
+        `deleting ${lower === 1 ? 'it' : 'them'} in the merged view only hides ${lower === 1 ? 'it' : 'them'} behind a whiteout and frees ` +
+        `nothing (the lower layer keeps the data, though the bytes count as exclusive), so what deleting frees leaves ${lower === 1 ? 'it' : 'them'} out.`,
     );
   return {
     ...t,
@@ -364,4 +373,13 @@ function sharedHeldOnlyBy(rs: SharedRanges, kept: ReadonlySet<number>): bigint {
     placesOf(rs, (f) => kept.has(f)),
     placesOf(rs, (f) => !kept.has(f)),
   );
+}
+
+/** What keeps the kept files of `g` when the selection is deleted: a hard link outside it, or an overlay's lower layer. */
+function keptBy(g: Group): string {
+  const lower = g.lowerOnlyFiles ?? 0;
+  if (lower === 0) return 'keep a hard link outside it';
+  return lower === g.keptFiles
+    ? "lie only in the overlay's lower layer"
+    : "keep a hard link outside it or lie only in the overlay's lower layer";
 }

@@ -65,6 +65,8 @@ export interface Group {
   kept: bigint;
   /** How many such files (said in this file system's notes). */
   keptFiles: number;
+  /** Of keptFiles, those only in an overlay's lower layer (deleting the merged name makes a whiteout). */
+  lowerOnlyFiles?: number;
   /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
   inside?: boolean[];
   /** btrfs as root: what deleting the selection frees, whole extents at their size on disk (space-btrfs.ts diskFreed). */

@@ -29,6 +29,7 @@ import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
 import { undeletableOnShares } from './space-deletable';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
+import { lowerOnlyFiles } from './space-overlay';
 import { askOwners } from './space-owners';
 import { partnersOf, type OwnerSet } from './space-sweep';
 import { emptyTotals, ENCODED_SCALE, FileTable, MAX_ENCODED_ADDRESS, MAX_ENCODED_LENGTH, SharedRanges, type Group } from './space-table';
@@ -362,6 +363,15 @@ export async function spaceOf(
       g.kept += table.exclusive(index);
       g.keptFiles++;
     }
+  }
+  // Deleting a merged name of a file only in an overlay's lower layer leaves a whiteout (space-overlay.ts).
+  for (const index of lowerOnlyFiles(table, (gi) => groups[gi].filesystem === 'overlayfs')) {
+    if (keptFiles.has(index)) continue;
+    keptFiles.add(index);
+    const g = groups[table.fileSystem[index]];
+    g.kept += table.exclusive(index);
+    g.keptFiles++;
+    g.lowerOnlyFiles = (g.lowerOnlyFiles ?? 0) + 1;
   }
   // XFS's and ext4's blocks beyond the extents (elsewhere the block count means other things:
   // btrfs counts referenced bytes). ext4's include an attribute block that files may share: that

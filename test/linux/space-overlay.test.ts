@@ -1,0 +1,51 @@
+// engine.space on an overlayfs merged view (lower and upper on one XFS, as root): a file only in
+// the lower layer is hidden by a whiteout when its merged name is deleted, and nothing is freed.
+// space once said "deleting it frees 1.3 MiB", exact, of two lower files whose rm freed 0 bytes:
+// now they are left out, with a note, and what deleting frees is what statfs says it freed.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../../src/engine';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { MiB, randomFile, settledFree } from '../support/space-files';
+
+describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('xfs') }, () => {
+  let xfs: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+  });
+  after(() => xfs?.cleanup());
+
+  test('a lower-only file frees nothing when deleted in the merged view; an upper file frees its blocks', async () => {
+    const top = freshDir(xfs, 'ov');
+    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
+    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    randomFile(path.join(lower, 'low'), MiB);
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
+    try {
+      randomFile(path.join(merged, 'up'), 2 * MiB);
+      execFileSync('sync');
+      const engine = createEngine();
+      const r = await engine.space([merged]).finally(() => engine.dispose());
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.total.files, 2);
+      assert.equal(r.total.allocated, 3n * BigInt(MiB));
+      assert.equal(r.total.reclaimableExact, true);
+      assert.equal(r.total.reclaimable, 2n * BigInt(MiB), 'only the upper file is freed');
+      assert.ok(
+        r.fileSystems[0].notes.some((n) => /lies only in a lower layer of the overlay/.test(n)),
+        r.fileSystems[0].notes.join('\n'),
+      );
+      const free0 = await settledFree(xfs.mountPoint, ['sync']);
+      fs.rmSync(path.join(merged, 'low'));
+      fs.rmSync(path.join(merged, 'up'));
+      const freed = (await settledFree(xfs.mountPoint, ['sync'])) - free0;
+      assert.ok(freed >= 2n * BigInt(MiB) && freed < 2n * BigInt(MiB) + 256n * 1024n, `freed ${freed}`);
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+  });
+});
