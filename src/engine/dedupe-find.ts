@@ -262,11 +262,12 @@ export async function findDuplicates(
       // "more" only beside listed groups: without any, these are all the duplicates there are
       `${lockedIn.groups}${groups.length > 0 ? ' more' : ''} set${lockedIn.groups === 1 ? '' : 's'} of identical data ` +
         `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
-        "immutable files, other users' files without write permission" +
+        "immutable files, other users' files without write permission, files only in an overlay's lower layer" +
         (paths.some(isSmbPath) ? '; on a share: a read-only share or files marked read-only' : '') +
         '): nothing can be shared there, so they are not listed. To include them, make the snapshot or file system ' +
         'writable (btrfs property set SNAPSHOT ro false, or mount -o remount,rw), clear the immutable flag (chattr -i), ' +
-        "or run as the files' owner or as root" +
+        "or run as the files' owner or as root; for an overlay, on its lower layer's own folder (through the merged view " +
+        'overlayfs would copy each file up, and then refuses to share it: EPERM)' +
         (paths.some(isSmbPath) ? ' (on a share: a user the share lets write)' : '') +
         '.',
     );

@@ -7,6 +7,8 @@ import type { ExtendedBackend } from './backend-ext';
 import type { FileData } from './dedupe-file-data';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
+import { readMounts, type Mount } from './space-fs';
+import { lowerOnly } from './space-overlay';
 
 /**
  * Which local files the kernel will not change for this user: on a read-only file system or
@@ -15,11 +17,15 @@ import { osPath } from './os-path';
  * open for writing, owned by the caller, or the caller has CAP_SYS_ADMIN: an owner may dedupe a
  * file without write permission, another user may not). They can be a group's source, never a
  * destination. Asked only of files in a group, once each. Files on a share: `onShares`, those
- * the server would not let this user change (sharesReadOnly).
+ * the server would not let this user change (sharesReadOnly). A file only in an overlay's lower
+ * layer too: opening it for writing copies it up (the whole file written to the upper layer), and
+ * overlayfs then refuses FIDEDUPERANGE (EPERM) all the same (a trial: "freed -2 MiB").
  */
 export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): { has(path: string): boolean } {
   const known = new Map<string, boolean>();
   const euid = process.geteuid?.();
+  let mounts: Mount[] | undefined;
+  const all = (): Mount[] => (mounts ??= readMounts());
   return {
     has(p) {
       if (onShares.has(p)) return true;
@@ -39,6 +45,7 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): { has(
                 // gone since: the apply reports it
               }
           }
+        if (!ro && !isSmbPath(p)) ro = lowerOnly(p, undefined, all);
         known.set(p, ro);
       }
       return ro;

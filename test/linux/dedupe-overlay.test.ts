@@ -1,0 +1,49 @@
+// engine.dedupe --apply on an overlayfs merged view (lower and upper on one XFS, as root): two
+// identical files only in the lower layer. Opening the duplicate for writing copied it up (the
+// whole file written to the upper layer), then overlayfs refused FIDEDUPERANGE (EPERM): a trial
+// read "freed -2 MiB". Such files are read-only to dedupe now: nothing is copied up or changed.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../../src/engine';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { MiB, randomFile } from '../support/space-files';
+
+describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('xfs') }, () => {
+  let xfs: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+  });
+  after(() => xfs?.cleanup());
+
+  test('files only in the lower layer are not copied up nor counted as a saving', async () => {
+    const top = freshDir(xfs, 'ov');
+    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
+    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    randomFile(path.join(lower, 'a'), MiB);
+    execFileSync('cp', ['--reflink=never', path.join(lower, 'a'), path.join(lower, 'b')]);
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
+    try {
+      const engine = createEngine();
+      try {
+        const plan = await engine.findDuplicates([merged]);
+        assert.equal(plan.total.netSaving, 0n, 'nothing can be shared through the merged view');
+        assert.equal(plan.total.lockedIn, 1);
+        assert.ok(
+          plan.notes.some((n) => /only in an overlay's lower layer/.test(n)),
+          plan.notes.join('\n'),
+        );
+        const r = await engine.dedupe(plan);
+        assert.deepEqual(r.skipped, []);
+      } finally {
+        await engine.dispose();
+      }
+      assert.deepEqual(fs.readdirSync(upper), [], 'nothing copied up');
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+  });
+});
