@@ -4,7 +4,9 @@
 // A file in the upper layer (made there, or copied up) is freed with its upper copy; with
 // metacopy=on a copied-up file may hold only its metadata there (no blocks), its data still the
 // lower file's. Which layer holds a file: its name under the mount's upperdir (mountinfo), the
-// merged path as the kernel resolves it (realpath), never simplified as text.
+// merged path as the kernel resolves it (realpath), never simplified as text. An overlay mounted
+// with a relative upperdir (mountinfo shows it as given) cannot be told apart this way: its files
+// count as any other's.
 
 import * as fs from 'node:fs';
 import { fromOsBytes, osPath } from './os-path';
@@ -32,6 +34,9 @@ export function lowerOnly(p: string, allocated: bigint | undefined, mounts: () =
   if (option === undefined) return false; // (no upper layer: nothing can be changed, EROFS says so)
   // (mountinfo writes a space, tab, newline, backslash or comma of a path as \ooo)
   const upper = option.slice('upperdir='.length).replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  // A path relative to where `mount` ran is what mountinfo shows of one given so, and where that
+  // was is not known: the layer cannot be told (the file is then counted as any other).
+  if (!upper.startsWith('/')) return false;
   let st: fs.BigIntStats;
   try {
     st = fs.lstatSync(osPath(upper + real.slice(m.mountPoint.length)), { bigint: true });

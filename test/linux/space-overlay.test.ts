@@ -48,4 +48,23 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
       spawnSync('umount', [merged]);
     }
   });
+
+  test("mounted with a relative upperdir (shown so in mountinfo): the layer is not guessed from this process's folder", async () => {
+    const top = freshDir(xfs, 'ov-rel');
+    for (const n of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(top, n));
+    randomFile(path.join(top, 'upper', 'up'), MiB);
+    // relative to `top`, where mount runs; this process's folder is elsewhere, and holds no "upper"
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', 'lowerdir=lower,upperdir=upper,workdir=work', 'merged'], { cwd: top });
+    try {
+      assert.match(fs.readFileSync('/proc/self/mountinfo', 'utf8'), /upperdir=upper,/);
+      execFileSync('sync');
+      const engine = createEngine();
+      const r = await engine.space([path.join(top, 'merged')]).finally(() => engine.dispose());
+      assert.equal(r.total.files, 1);
+      assert.equal(r.total.reclaimable, BigInt(MiB), 'the upper file is not taken for a lower one');
+      assert.ok(!r.fileSystems[0].notes.some((n) => /lower layer/.test(n)), r.fileSystems[0].notes.join('\n'));
+    } finally {
+      spawnSync('umount', [path.join(top, 'merged')]);
+    }
+  });
 });
