@@ -9,6 +9,8 @@
 // the report keeps the file's figure alone and says nothing of the file system.
 
 import type { ExtendedBackend } from './backend-ext';
+import { readMounts } from './space-fs';
+import { lowerOnly } from './space-overlay';
 import type { OperationReport } from './types';
 
 export async function withFsFreed(b: ExtendedBackend, path: string, run: () => Promise<OperationReport>): Promise<OperationReport> {
@@ -23,6 +25,9 @@ export async function withFsFreed(b: ExtendedBackend, path: string, run: () => P
     const code = (e as { code?: string }).code;
     if (code !== 'EACCES' && code !== 'EPERM') throw e;
   }
+  // overlayfs: the first open for writing of a file only in a lower layer copies it up whole, and
+  // the holes are made in that copy (a trial: fsFreed 0, and the note blamed reflinks)
+  const copiedUp = measure !== undefined && lowerOnly(path, undefined, readMounts);
   const rep = await run();
   if (before === undefined) return rep;
   // nothing deallocated: nothing gained, said as 0 (the JSON keeps its shape; a trial found the key missing)
@@ -39,8 +44,10 @@ export async function withFsFreed(b: ExtendedBackend, path: string, run: () => P
   const whole = 'by the rest of their extents (btrfs frees an extent only whole)';
   // The backend says how much of what it deallocated was shared (FIEMAP): none shared rules
   // other files out, and what is left is the file system's own records
-  const why =
-    rep.sharedBytes === 0n
+  const why = copiedUp
+    ? "it lay only in the overlay's lower layer: opening it for writing copied it up whole into the upper layer, and the " +
+      'holes are in that copy; the lower layer keeps all of its blocks'
+    : rep.sharedBytes === 0n
       ? `none of those blocks were shared with other files, so the rest is ${btrfs ? `still in use ${whole}, or ` : ''}the file system's own bookkeeping: holes split the file's extents, and the records of the pieces take blocks too`
       : rep.sharedBytes !== undefined && rep.sharedBytes > 0n
         ? `${rep.sharedBytes} of those bytes were shared with other files (reflinks, snapshots), which still hold them${btrfs ? `; the rest is still in use ${whole}` : ''}, or the file system's own bookkeeping`

@@ -1,0 +1,47 @@
+// punch and dig-holes through an overlayfs merged view, on a file only in the lower layer: the
+// first open for writing copies it up whole, the holes are made in that copy, and the lower
+// layer keeps its blocks. The report once blamed "other files sharing those blocks (reflinks,
+// snapshots)" for the file system gaining nothing (a trial); it says what happened now.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createEngine } from '../../src/engine';
+import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { MiB, randomFile } from '../support/space-files';
+
+describe('punch through an overlayfs merged view (XFS layers)', { skip: skipReason('xfs') }, () => {
+  let xfs: TestFs;
+  before(() => {
+    xfs = makeFs('xfs');
+  });
+  after(() => xfs?.cleanup());
+
+  test('a lower-only file: the note says it was copied up and the holes are in the copy; the lower file is unchanged', async () => {
+    const top = freshDir(xfs, 'ov');
+    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
+    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    randomFile(path.join(lower, 'disk.img'), 2 * MiB);
+    const before = fs.readFileSync(path.join(lower, 'disk.img'));
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
+    const engine = createEngine();
+    try {
+      const r = await engine.punch(path.join(merged, 'disk.img'), { offset: 0n, length: BigInt(MiB) });
+      assert.equal(r.bytes, BigInt(MiB));
+      assert.ok(
+        r.notes?.some((n) =>
+          /it lay only in the overlay's lower layer: opening it for writing copied it up whole into the upper layer/.test(n),
+        ),
+        (r.notes ?? []).join('\n'),
+      );
+      assert.ok(!(r.notes ?? []).some((n) => /reflinks, snapshots/.test(n)), (r.notes ?? []).join('\n'));
+      assert.ok(fs.existsSync(path.join(upper, 'disk.img')), 'copied up');
+      assert.ok(fs.readFileSync(path.join(lower, 'disk.img')).equals(before), 'the lower file is unchanged');
+    } finally {
+      await engine.dispose();
+      spawnSync('umount', [merged]);
+    }
+  });
+});
