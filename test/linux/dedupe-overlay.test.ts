@@ -46,4 +46,28 @@ describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('
       spawnSync('umount', [merged]);
     }
   });
+
+  test('a lower-only copy and an upper one: the refusal (EPERM) says why overlayfs will not share them, not a permission', async () => {
+    const top = freshDir(xfs, 'ov-mixed');
+    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
+    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    randomFile(path.join(lower, 'a'), MiB);
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
+    try {
+      execFileSync('cp', ['--reflink=never', path.join(merged, 'a'), path.join(merged, 'b')]); // made in the upper layer
+      const engine = createEngine();
+      try {
+        const plan = await engine.findDuplicates([merged]);
+        const r = await engine.dedupe(plan);
+        const refused = r.skipped.map((x) => x.message).join('\n');
+        assert.match(refused, /overlayfs shares blocks only between files that are both in its upper layer/);
+        assert.doesNotMatch(refused, /only the file.s owner/);
+      } finally {
+        await engine.dispose();
+      }
+      assert.deepEqual(fs.readdirSync(upper).sort(), ['b'], 'a was not copied up');
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+  });
 });

@@ -110,7 +110,8 @@ export class LinuxDedupe extends LinuxIo {
                 'and btrfs shares extents only between files alike in that (EINVAL); left alone.',
             };
           else {
-            const e = errnoError('dedupe', -r.status, 'ioctl(FIDEDUPERANGE)', [source, dests[i].path]);
+            // (the file system's name: overlayfs's EPERM has its own reason)
+            const e = errnoError('dedupe', -r.status, 'ioctl(FIDEDUPERANGE)', [source, dests[i].path], this.tryStatfs(src.fd) ?? {});
             out[i] = { status: e.code, bytes: r.bytes, message: e.message };
           }
         });
