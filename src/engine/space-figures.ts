@@ -262,7 +262,11 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
             : `${t.reclaimableMax + beyond} bytes (${one ? 'its' : 'their'} unique bytes, if nothing outside the selection references the shared ones): `) +
           `here ${name} does not say who else references a shared extent. An exact answer needs its owners ` +
           '(BTRFS_IOC_LOGICAL_INO_V2 on btrfs, FS_IOC_GETFSMAP on XFS with the reverse-mapping btree, both as root)' +
-          (g.scan ? '.' : ' or an exact scan of every file of the file system (Exact scan in VS Code, --exact-scan in the CLI).'),
+          (g.scan
+            ? '.'
+            : g.filesystem === 'overlayfs'
+              ? "; through an overlay, on the layers' own folders (an exact scan of the overlay would not see the other files of the file system beneath it)."
+              : ' or an exact scan of every file of the file system (Exact scan in VS Code, --exact-scan in the CLI).'),
       );
     }
   }

@@ -214,9 +214,20 @@ export function unreachedInodes(
   return scan.mountedOver.length > 0 ? undefined : 0n;
 }
 
-/** Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole extents). */
+/**
+ * Where an exact scan can help: shared ranges, all placed, no owner answer, not btrfs (whole
+ * extents), not overlayfs (its maps place blocks on the file system beneath it, whose other files
+ * a scan of the overlay never sees: "exact" would be a guess).
+ */
 export function scanApplies(g: Group): boolean {
-  return g.ranges.count > 0 && !g.inside && g.filesystem !== 'btrfs' && g.unplaced === 0n && g.encoded.count === 0;
+  return (
+    g.ranges.count > 0 &&
+    !g.inside &&
+    g.filesystem !== 'btrfs' &&
+    g.filesystem !== 'overlayfs' &&
+    g.unplaced === 0n &&
+    g.encoded.count === 0
+  );
 }
 
 /**
@@ -247,6 +258,11 @@ export async function exactScans(
       const why =
         'The exact scan does not run on btrfs: btrfs frees an extent only whole, and only its extent items (as root) say ' +
         'which extents that is; run as root for the exact figure.';
+      notes.set(g, notes.has(g) ? `${notes.get(g)} ${why}` : why);
+    }
+    if (g.filesystem === 'overlayfs' && g.ranges.count > 0) {
+      const why =
+        "The exact scan does not run through an overlay: its blocks lie on the file system beneath it, whose other files the overlay does not show; run space on the layers' own folders for that.";
       notes.set(g, notes.has(g) ? `${notes.get(g)} ${why}` : why);
     }
     if (!scanApplies(g)) continue;

@@ -67,4 +67,40 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
       spawnSync('umount', [path.join(top, 'merged')]);
     }
   });
+
+  test('shared blocks in the overlay: no exact scan offered or run (it would not see the files beneath the overlay)', async () => {
+    const top = freshDir(xfs, 'ov-scan');
+    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
+    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
+    try {
+      randomFile(path.join(merged, 'a'), MiB);
+      execFileSync('cp', ['--reflink=always', path.join(merged, 'a'), path.join(merged, 'b')]);
+      execFileSync('sync');
+      const engine = createEngine();
+      try {
+        const r = await engine.space([merged]);
+        const f = r.fileSystems[0];
+        assert.equal(f.filesystem, 'overlayfs');
+        assert.equal(f.reclaimableExact, false);
+        assert.equal(f.exactScan, undefined, 'not offered');
+        assert.ok(
+          f.notes.some((n) => /through an overlay, on the layers' own folders/.test(n)),
+          f.notes.join('\n'),
+        );
+        assert.ok(!f.notes.some((n) => /--exact-scan/.test(n)), f.notes.join('\n'));
+        const scanned = await engine.space([merged], { exactScan: true });
+        const g = scanned.fileSystems[0];
+        assert.equal(g.reclaimableExact, false, 'never "exact" from a scan of the overlay alone');
+        assert.ok(
+          g.notes.some((n) => /The exact scan does not run through an overlay/.test(n)),
+          g.notes.join('\n'),
+        );
+      } finally {
+        await engine.dispose();
+      }
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+  });
 });
