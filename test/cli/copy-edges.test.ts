@@ -68,4 +68,19 @@ describe('copy at the edges', { skip }, () => {
       assert.equal(fs.existsSync('/proc/to-proc.bin'), false);
     }
   });
+
+  test('into a /proc/PID or /proc/sys folder (O_TMPFILE there: EPERM, EACCES): the same "cannot create", not "immutable" or "access"', () => {
+    const data = path.join(xfs.mnt, 'to-proc-pid.bin');
+    fs.writeFileSync(data, Buffer.alloc(4096, 3));
+    for (const cmd of ['clone', 'copy']) {
+      for (const dir of ['/proc/1', '/proc/sys']) {
+        const r = cli([cmd, data, `${dir}/`]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(`^extent-lens ${cmd}: cannot create ${dir}/to-proc-pid\\.bin: its folder takes no new files \\(ENOENT`, 'm'),
+        );
+      }
+    }
+  });
 });

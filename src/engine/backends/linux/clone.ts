@@ -47,7 +47,7 @@ import {
 } from './libc';
 import { closeQuietly, openRegular, type OpenFile, unlinkQuietly } from './files';
 import type { Operation, OperationReport } from '../../types';
-import { EINVAL, elapsed, ENOENT, ENOSYS, EOPNOTSUPP, now, yieldIfInThread } from './base';
+import { EACCES, EINVAL, elapsed, ENOENT, ENOSYS, EOPNOTSUPP, now, yieldIfInThread } from './base';
 import { LinuxVolumes } from './volume';
 import { takeOnReplaced } from './replaced-file';
 
@@ -66,6 +66,7 @@ const CLONE_CHUNK = 1n << 30n;
 const REMAP_PARTIAL = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'ENOMEM', 'EINTR', 'EFBIG']);
 /** open(dir, O_TMPFILE) on a kernel (< 3.11) that does not know the flag. */
 const EISDIR = 21;
+const EPERM = 1;
 
 const { O_RDONLY, O_RDWR, O_NONBLOCK, O_CREAT, O_EXCL } = fs.constants;
 const OPEN_SOURCE = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
@@ -169,7 +170,8 @@ export class LinuxClones extends LinuxVolumes {
       const fd = libc.open(to.dir, OPEN_UNNAMED, perm);
       if (fd >= 0) return { fd, named: false };
       const e = libc.errno();
-      if (e !== EOPNOTSUPP && e !== EISDIR && e !== EINVAL) throw errnoError(operation, e, 'open(O_TMPFILE)', [to.final]);
+      // EPERM/EACCES: a named file says what the folder refuses (/proc/PID: ENOENT, below)
+      if (![EOPNOTSUPP, EISDIR, EINVAL, EPERM, EACCES].includes(e)) throw errnoError(operation, e, 'open(O_TMPFILE)', [to.final]);
     }
     const fd = libc.open(to.temp, OPEN_TEMP, perm);
     if (fd < 0) {
