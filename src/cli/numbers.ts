@@ -18,6 +18,11 @@ export function parseSize(text: string, what: string): bigint {
   if (parsed.error === 'too-large') {
     throw new UsageError(`${what}: ${text} is larger than the largest file offset, 2^63 - 1 (${INT64_MAX}).`);
   }
+  if (parsed.error === 'separator-and-suffix') {
+    throw new UsageError(
+      `${what}: "${text}" has a comma or point before its unit, read as neither a digit group nor a decimal one; write it without, in a smaller unit for a fraction (1536k for 1.5M), or the bytes in full ("1,048,576 bytes": commas group the digits of a plain byte count only).`,
+    );
+  }
   throw new UsageError(
     `${what}: "${text}" is not a byte count; use a decimal number, 0x hex, or a suffix such as 4k, 1MiB, 2G (binary) or 1MB (decimal).`,
   );

@@ -39,9 +39,11 @@ const SI: Record<string, bigint> = {
 
 const FORM = /^(0x[0-9a-f]+|\d+)\s*(?:([kmgtpe])(i?b?)?|(b|bytes?)|(s))?$/i;
 
+const escaped = (c: string): string => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Decimal digits grouped in threes by one of `separators` (1,048,576), the first group of one to three. */
 function groupedDigits(separators: readonly string[]): RegExp {
-  const sep = separators.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const sep = separators.map(escaped).join('|');
   return new RegExp(`^\\d{1,3}(?:(?:${sep})\\d{3})+(?![\\d_])`);
 }
 
@@ -49,9 +51,10 @@ function groupedDigits(separators: readonly string[]): RegExp {
  * The outcome of reading a byte count: its exact value, or why it is not one
  * ('form': not written in the grammar above; 'too-large': above 2^63 - 1; 'negative': a
  * number of the grammar with a minus sign; 'minus-zero': "-0", zero with a minus sign, which
- * is no offset a person means either).
+ * is no offset a person means either; 'separator-and-suffix': digits parted by a comma, a point or
+ * a group separator before a unit suffix ("1,500k", "1,5M", "1.5G"): a fraction, or a decimal comma).
  */
-export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' | 'minus-zero' };
+export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' | 'minus-zero' | 'separator-and-suffix' };
 
 /**
  * Read a non-negative byte count or offset written in the grammar above. `groupSeparators`: the
@@ -70,6 +73,10 @@ export function parseByteSize(text: string, groupSeparators: readonly string[] =
     : trimmed;
   const plain = ungrouped.replace(/_/g, '');
   const m = FORM.exec(plain);
+  // "1,500k", "1,5M", "1.5G": a comma or point before a unit may be a decimal one (1,5k is a German 1.5k)
+  const parts = [...new Set([',', '.', ...groupSeparators])].map(escaped).join('|');
+  if (new RegExp(`^-?\\s*\\d+(?:(?:${parts})\\d+)+\\s*(?:[kmgtpe](?:i?b?)?|s)$`, 'i').test(trimmed))
+    return { error: 'separator-and-suffix' };
   if (!m) {
     const magnitude = /^-\s*\S/.test(plain) ? plain.replace(/^-\s*/, '') : undefined;
     if (magnitude === undefined || !FORM.test(magnitude)) return { error: 'form' };
@@ -77,7 +84,6 @@ export function parseByteSize(text: string, groupSeparators: readonly string[] =
     return 'value' in size && size.value === 0n ? { error: 'minus-zero' } : { error: 'negative' };
   }
   const [, digits, mult, tail, , sectorSuffix] = m;
-  if (grouped && (mult || sectorSuffix)) return { error: 'form' };
   let value = BigInt(digits); // BigInt() parses "0x..." and decimal strings exactly
   if (mult) {
     // "KB"/"MB" (b without i) are SI, as coreutils reads them; "k", "ki", "kib" are binary.

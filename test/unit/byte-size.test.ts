@@ -38,7 +38,7 @@ const GOOD: [string, bigint][] = [
   ['9,223,372,036,854,775,807', INT64_MAX],
 ];
 
-const BAD: [string, 'form' | 'too-large' | 'negative'][] = [
+const BAD: [string, 'form' | 'too-large' | 'negative' | 'separator-and-suffix'][] = [
   ['', 'form'],
   // underscores only between digits (a trial: "_1", "1_" and "1k_" were taken as 1, 1 and 1024)
   ['_1', 'form'],
@@ -46,7 +46,7 @@ const BAD: [string, 'form' | 'too-large' | 'negative'][] = [
   ['1k_', 'form'],
   ['1__0', 'form'],
   ['4q', 'form'],
-  ['1.5M', 'form'],
+  ['1.5M', 'separator-and-suffix'], // a fraction before a unit: said so
   ['k', 'form'],
   ['0x', 'form'],
   ['1e6', 'form'],
@@ -58,10 +58,12 @@ const BAD: [string, 'form' | 'too-large' | 'negative'][] = [
   ['8E', 'too-large'],
   ['0x8000000000000000', 'too-large'],
   // commas other than the views' grouping of a byte count
-  ['1,5M', 'form'],
-  ['1,500k', 'form'], // a German 1.5k: grouped digits are bytes only
-  ['1,500 KiB', 'form'],
-  ['8,192s', 'form'],
+  ['1,5M', 'separator-and-suffix'],
+  ['1,500k', 'separator-and-suffix'], // a German 1.5k: grouped digits are bytes only
+  ['1,500 KiB', 'separator-and-suffix'],
+  ['8,192s', 'separator-and-suffix'],
+  ['1.5G', 'separator-and-suffix'], // a fraction: not read
+  ['-1,500k', 'separator-and-suffix'],
   ['1,0485', 'form'],
   ['10485,76', 'form'],
   ['1,048,576,', 'form'],
@@ -107,4 +109,25 @@ test("the extension's input boxes also take digits grouped as the display langua
   }
   assert.ok('error' in parseByteInput('12.582.912'), 'in English a dot is no group separator');
   assert.ok('error' in parseByteSize('12.582.912'), 'nor in the CLI');
+});
+
+test('"1,500k" (a comma or point before a unit) is refused as such, in the CLI and the input boxes, with what to write instead', () => {
+  for (const text of ['1,500k', '1,5M', '1.5G', '8,192 s']) {
+    assert.throws(() => parseSize(text, '--length'), {
+      message: new RegExp(
+        `^--length: "${text.replace('.', '\\.')}" has a comma or point before its unit.*write it without, in a smaller unit for a fraction \\(1536k for 1\\.5M\\), or the bytes in full`,
+      ),
+    });
+    const box = parseByteInput(text);
+    assert.ok('error' in box && box.error.startsWith(`"${text}" has a comma or point before its unit`), JSON.stringify(box));
+  }
+  try {
+    setNumberLocale('de');
+    const box = parseByteInput('1.500k');
+    assert.ok('error' in box && /has a comma or point before its unit/.test(box.error), JSON.stringify(box));
+  } finally {
+    setNumberLocale('en');
+  }
+  assert.deepEqual(parseByteInput('1,536,000 bytes'), { value: 1536000n }, 'what it suggests is read');
+  assert.deepEqual(parseByteInput('1500k'), { value: 1536000n });
 });

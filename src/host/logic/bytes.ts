@@ -19,6 +19,14 @@ export function parseByteInput(text: string, t: Translate = plainT): { value: bi
   if (parsed.error === 'too-large') {
     return { error: t('{0} is larger than the largest file offset, 2^63 − 1 ({1}).', text.trim(), groupNumber(INT64_MAX)) };
   }
+  if (parsed.error === 'separator-and-suffix') {
+    return {
+      error: t(
+        '"{0}" has a comma or point before its unit, read as neither a digit group nor a decimal one: write it without, in a smaller unit for a fraction (1536k for 1.5M), or the bytes in full ("1,048,576 bytes": commas group the digits of a plain byte count only).',
+        text.trim(),
+      ),
+    };
+  }
   return {
     error: t(
       '"{0}" is not a byte count: use a decimal number, 0x hex, or a suffix such as 4k, 1MiB, 2G (binary) or 1MB (decimal).',
