@@ -5,11 +5,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { overlayFolders, withOverlay } from '../support/overlay';
 import { MiB, randomFile } from '../support/space-files';
 
 describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('xfs') }, () => {
@@ -20,13 +21,11 @@ describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('
   after(() => xfs?.cleanup());
 
   test('files only in the lower layer are not copied up nor counted as a saving', async () => {
-    const top = freshDir(xfs, 'ov');
-    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
-    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    const o = overlayFolders(freshDir(xfs, 'ov'));
+    const { lower, upper, merged } = o;
     randomFile(path.join(lower, 'a'), MiB);
     execFileSync('cp', ['--reflink=never', path.join(lower, 'a'), path.join(lower, 'b')]);
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
-    try {
+    await withOverlay(o, async () => {
       const engine = createEngine();
       try {
         const plan = await engine.findDuplicates([merged]);
@@ -42,18 +41,14 @@ describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('
         await engine.dispose();
       }
       assert.deepEqual(fs.readdirSync(upper), [], 'nothing copied up');
-    } finally {
-      spawnSync('umount', [merged]);
-    }
+    });
   });
 
   test('a lower-only copy and an upper one: the refusal (EPERM) says why overlayfs will not share them, not a permission', async () => {
-    const top = freshDir(xfs, 'ov-mixed');
-    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
-    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    const o = overlayFolders(freshDir(xfs, 'ov-mixed'));
+    const { lower, upper, merged } = o;
     randomFile(path.join(lower, 'a'), MiB);
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
-    try {
+    await withOverlay(o, async () => {
       execFileSync('cp', ['--reflink=never', path.join(merged, 'a'), path.join(merged, 'b')]); // made in the upper layer
       const engine = createEngine();
       try {
@@ -66,8 +61,6 @@ describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('
         await engine.dispose();
       }
       assert.deepEqual(fs.readdirSync(upper).sort(), ['b'], 'a was not copied up');
-    } finally {
-      spawnSync('umount', [merged]);
-    }
+    });
   });
 });

@@ -5,11 +5,11 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { overlayFolders, withOverlay } from '../support/overlay';
 import { MiB, randomFile } from '../support/space-files';
 
 describe('punch through an overlayfs merged view (XFS layers)', { skip: skipReason('xfs') }, () => {
@@ -20,15 +20,13 @@ describe('punch through an overlayfs merged view (XFS layers)', { skip: skipReas
   after(() => xfs?.cleanup());
 
   test('a lower-only file: the note says it was copied up and the holes are in the copy; the lower file is unchanged', async () => {
-    const top = freshDir(xfs, 'ov');
-    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
-    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    const o = overlayFolders(freshDir(xfs, 'ov'));
+    const { lower, upper, merged } = o;
     randomFile(path.join(lower, 'disk.img'), 2 * MiB);
     const before = fs.readFileSync(path.join(lower, 'disk.img'));
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
-    const engine = createEngine();
-    try {
-      const r = await engine.punch(path.join(merged, 'disk.img'), { offset: 0n, length: BigInt(MiB) });
+    await withOverlay(o, async () => {
+      const engine = createEngine();
+      const r = await engine.punch(path.join(merged, 'disk.img'), { offset: 0n, length: BigInt(MiB) }).finally(() => engine.dispose());
       assert.equal(r.bytes, BigInt(MiB));
       assert.ok(
         r.notes?.some((n) =>
@@ -39,9 +37,6 @@ describe('punch through an overlayfs merged view (XFS layers)', { skip: skipReas
       assert.ok(!(r.notes ?? []).some((n) => /reflinks, snapshots/.test(n)), (r.notes ?? []).join('\n'));
       assert.ok(fs.existsSync(path.join(upper, 'disk.img')), 'copied up');
       assert.ok(fs.readFileSync(path.join(lower, 'disk.img')).equals(before), 'the lower file is unchanged');
-    } finally {
-      await engine.dispose();
-      spawnSync('umount', [merged]);
-    }
+    });
   });
 });

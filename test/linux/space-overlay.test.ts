@@ -5,11 +5,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
+import { overlayFolders, withOverlay } from '../support/overlay';
 import { MiB, randomFile, settledFree } from '../support/space-files';
 
 describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('xfs') }, () => {
@@ -20,12 +21,10 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
   after(() => xfs?.cleanup());
 
   test('a lower-only file frees nothing when deleted in the merged view; an upper file frees its blocks', async () => {
-    const top = freshDir(xfs, 'ov');
-    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
-    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
+    const o = overlayFolders(freshDir(xfs, 'ov'));
+    const { lower, upper, merged } = o;
     randomFile(path.join(lower, 'low'), MiB);
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
-    try {
+    await withOverlay(o, async () => {
       randomFile(path.join(merged, 'up'), 2 * MiB);
       execFileSync('sync');
       const engine = createEngine();
@@ -44,36 +43,32 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
       fs.rmSync(path.join(merged, 'up'));
       const freed = (await settledFree(xfs.mountPoint, ['sync'])) - free0;
       assert.ok(freed >= 2n * BigInt(MiB) && freed < 2n * BigInt(MiB) + 256n * 1024n, `freed ${freed}`);
-    } finally {
-      spawnSync('umount', [merged]);
-    }
+    });
   });
 
   test("mounted with a relative upperdir (shown so in mountinfo): the layer is not guessed from this process's folder", async () => {
-    const top = freshDir(xfs, 'ov-rel');
-    for (const n of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(top, n));
-    randomFile(path.join(top, 'upper', 'up'), MiB);
+    const o = overlayFolders(freshDir(xfs, 'ov-rel'));
+    randomFile(path.join(o.upper, 'up'), MiB);
     // relative to `top`, where mount runs; this process's folder is elsewhere, and holds no "upper"
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', 'lowerdir=lower,upperdir=upper,workdir=work', 'merged'], { cwd: top });
-    try {
-      assert.match(fs.readFileSync('/proc/self/mountinfo', 'utf8'), /upperdir=upper,/);
-      execFileSync('sync');
-      const engine = createEngine();
-      const r = await engine.space([path.join(top, 'merged')]).finally(() => engine.dispose());
-      assert.equal(r.total.files, 1);
-      assert.equal(r.total.reclaimable, BigInt(MiB), 'the upper file is not taken for a lower one');
-      assert.ok(!r.fileSystems[0].notes.some((n) => /lower layer/.test(n)), r.fileSystems[0].notes.join('\n'));
-    } finally {
-      spawnSync('umount', [path.join(top, 'merged')]);
-    }
+    await withOverlay(
+      o,
+      async () => {
+        assert.match(fs.readFileSync('/proc/self/mountinfo', 'utf8'), /upperdir=upper,/);
+        execFileSync('sync');
+        const engine = createEngine();
+        const r = await engine.space([o.merged]).finally(() => engine.dispose());
+        assert.equal(r.total.files, 1);
+        assert.equal(r.total.reclaimable, BigInt(MiB), 'the upper file is not taken for a lower one');
+        assert.ok(!r.fileSystems[0].notes.some((n) => /lower layer/.test(n)), r.fileSystems[0].notes.join('\n'));
+      },
+      { relative: true },
+    );
   });
 
   test('shared blocks in the overlay: no exact scan offered or run (it would not see the files beneath the overlay)', async () => {
-    const top = freshDir(xfs, 'ov-scan');
-    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((n) => path.join(top, n));
-    for (const d of [lower, upper, work, merged]) fs.mkdirSync(d);
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
-    try {
+    const o = overlayFolders(freshDir(xfs, 'ov-scan'));
+    const { lower, upper, merged } = o;
+    await withOverlay(o, async () => {
       randomFile(path.join(merged, 'a'), MiB);
       execFileSync('cp', ['--reflink=always', path.join(merged, 'a'), path.join(merged, 'b')]);
       execFileSync('sync');
@@ -99,8 +94,6 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
       } finally {
         await engine.dispose();
       }
-    } finally {
-      spawnSync('umount', [merged]);
-    }
+    });
   });
 });
