@@ -8,7 +8,7 @@ import type { FileData } from './dedupe-file-data';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
 import { readMounts, type Mount } from './space-fs';
-import { lowerOnly } from './space-overlay';
+import { lowerOnly } from './overlay-layers';
 
 /**
  * Which local files the kernel will not change for this user: on a read-only file system or

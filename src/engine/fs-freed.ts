@@ -10,7 +10,7 @@
 
 import type { ExtendedBackend } from './backend-ext';
 import { readMounts } from './space-fs';
-import { lowerOnly } from './space-overlay';
+import { lowerOnly } from './overlay-layers';
 import type { OperationReport } from './types';
 
 export async function withFsFreed(b: ExtendedBackend, path: string, run: () => Promise<OperationReport>): Promise<OperationReport> {
@@ -45,16 +45,20 @@ export async function withFsFreed(b: ExtendedBackend, path: string, run: () => P
   // The backend says how much of what it deallocated was shared (FIEMAP): none shared rules
   // other files out, and what is left is the file system's own records
   const why = copiedUp
-    ? "it lay only in the overlay's lower layer: opening it for writing copied it up whole into the upper layer, and the " +
-      'holes are in that copy; the lower layer keeps all of its blocks'
+    ? // (a copy-up is a clone where both layers are on one XFS or btrfs, a full copy elsewhere:
+      // the measured change says which, above)
+      "it lay only in the overlay's lower layer: opening it for writing copied it up into the upper layer, and the holes " +
+      'are in that copy; the lower layer keeps all of its blocks'
     : rep.sharedBytes === 0n
       ? `none of those blocks were shared with other files, so the rest is ${btrfs ? `still in use ${whole}, or ` : ''}the file system's own bookkeeping: holes split the file's extents, and the records of the pieces take blocks too`
       : rep.sharedBytes !== undefined && rep.sharedBytes > 0n
         ? `${rep.sharedBytes} of those bytes were shared with other files (reflinks, snapshots), which still hold them${btrfs ? `; the rest is still in use ${whole}` : ''}, or the file system's own bookkeeping`
         : `the rest is still in use, most likely by other files sharing those blocks (reflinks, snapshots)${btrfs ? ` or ${whole}` : ''}`;
   const notes = [...(rep.notes ?? [])];
+  // (a copy-up that wrote the file anew takes more than the holes give back: said as it was)
+  const change = after >= before ? `grew by ${fsFreed} bytes` : `shrank by ${before - after} bytes`;
   notes.push(
-    `the file system's free space grew by ${fsFreed} bytes (measured after sync), less than the ${rep.bytes} bytes deallocated from the file: ${why}`,
+    `the file system's free space ${change} (measured after sync), less than the ${rep.bytes} bytes deallocated from the file: ${why}`,
   );
   return { ...rep, fsFreed, notes };
 }

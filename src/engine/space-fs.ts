@@ -33,7 +33,7 @@ export interface Mount {
 }
 
 /** Decode the octal escapes mountinfo uses for space, tab, newline and backslash. */
-function unescapeMount(s: string): string {
+export function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 

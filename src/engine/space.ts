@@ -29,7 +29,7 @@ import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
 import { undeletableOnShares } from './space-deletable';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
-import { lowerOnlyFiles } from './space-overlay';
+import { lowerOnlyFiles } from './overlay-layers';
 import { askOwners } from './space-owners';
 import { partnersOf, type OwnerSet } from './space-sweep';
 import { emptyTotals, ENCODED_SCALE, FileTable, MAX_ENCODED_ADDRESS, MAX_ENCODED_LENGTH, SharedRanges, type Group } from './space-table';
@@ -364,7 +364,7 @@ export async function spaceOf(
       g.keptFiles++;
     }
   }
-  // Deleting a merged name of a file only in an overlay's lower layer leaves a whiteout (space-overlay.ts).
+  // Deleting a merged name of a file only in an overlay's lower layer leaves a whiteout (overlay-layers.ts).
   for (const index of lowerOnlyFiles(table, (gi) => groups[gi].filesystem === 'overlayfs')) {
     if (keptFiles.has(index)) continue;
     keptFiles.add(index);

@@ -96,4 +96,26 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
       }
     });
   });
+
+  test('a bind mount of a folder of the merged view: its upper files are found under that folder of the upper layer', async () => {
+    const o = overlayFolders(freshDir(xfs, 'ov-bind'));
+    fs.mkdirSync(path.join(o.lower, 'sub'));
+    randomFile(path.join(o.lower, 'sub', 'low'), MiB);
+    const bind = path.join(o.top, 'bind');
+    fs.mkdirSync(bind);
+    await withOverlay(o, async () => {
+      randomFile(path.join(o.merged, 'sub', 'up'), 2 * MiB); // copies sub up, makes up in the upper layer
+      execFileSync('mount', ['--bind', path.join(o.merged, 'sub'), bind]);
+      try {
+        assert.match(fs.readFileSync('/proc/self/mountinfo', 'utf8'), /\/sub \S*bind /);
+        execFileSync('sync');
+        const engine = createEngine();
+        const r = await engine.space([bind]).finally(() => engine.dispose());
+        assert.equal(r.total.files, 2);
+        assert.equal(r.total.reclaimable, 2n * BigInt(MiB), 'the upper file is freed, the lower one is not');
+      } finally {
+        execFileSync('umount', [bind]);
+      }
+    });
+  });
 });
