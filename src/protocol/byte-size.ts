@@ -41,10 +41,13 @@ const FORM = /^(0x[0-9a-f]+|\d+)\s*(?:([kmgtpe])(i?b?)?|(b|bytes?)|(s))?$/i;
 
 const escaped = (c: string): string => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Decimal digits grouped in threes by one of `separators` (1,048,576), the first group of one to three. */
+/**
+ * Decimal digits grouped in threes by one of `separators` (1,048,576), the same one throughout
+ * ("1.048,576" is 1048.576 to a German or Spanish reader), the first group of one to three.
+ */
 function groupedDigits(separators: readonly string[]): RegExp {
   const sep = separators.map(escaped).join('|');
-  return new RegExp(`^\\d{1,3}(?:(?:${sep})\\d{3})+(?![\\d_])`);
+  return new RegExp(`^\\d{1,3}(${sep})\\d{3}(?:\\1\\d{3})*(?![\\d_])`);
 }
 
 /**

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INT64_MAX, parseByteSize } from '../../src/protocol/byte-size';
 import { parseSize } from '../../src/cli/numbers';
-import { parseByteInput, setNumberLocale } from '../../src/host/logic/bytes';
+import { byteArgument, parseByteInput, setNumberLocale } from '../../src/host/logic/bytes';
+import { plainT } from '../../src/host/logic/translate';
 
 const GOOD: [string, bigint][] = [
   ['0', 0n],
@@ -102,6 +103,9 @@ test("the extension's input boxes also take digits grouped as the display langua
     assert.deepEqual(parseByteInput('4,096'), { value: 4096n }, "the webviews' grouping, in any language");
     assert.ok('error' in parseByteInput('1.500k'), 'grouped digits are bytes only');
     assert.ok('error' in parseByteInput('1.5'), 'no fractions');
+    assert.ok('error' in parseByteInput('1.048,576'), 'one separator throughout: to a German reader this is 1048.576');
+    assert.ok('error' in parseByteInput('12.582.912', plainT, { displayGrouping: false }), "settings and arguments: the views' commas only");
+    assert.equal(byteArgument('12.582.912'), undefined, 'a command argument reads alike in every display language');
     setNumberLocale('fr');
     assert.deepEqual(parseByteInput('12\u202f582\u202f912'), { value: 12582912n });
   } finally {

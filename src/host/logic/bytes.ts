@@ -9,10 +9,14 @@ import { plainT, type Translate } from './translate';
  * Parse "4096", "0x1000", "4k", "4 KiB", "1MiB", "1MB", "8s", "1,048,576 bytes" exactly
  * (src/protocol/byte-size.ts, as the CLI), digits grouped also as the display language groups them.
  */
-export function parseByteInput(text: string, t: Translate = plainT): { value: bigint } | { error: string } {
+export function parseByteInput(
+  text: string,
+  t: Translate = plainT,
+  opts: { displayGrouping?: boolean } = { displayGrouping: true },
+): { value: bigint } | { error: string } {
   if (text.trim() === '') return { error: t('Enter a byte count, for example 0, 4096, 0x1000, 64k or 1MiB.') };
   // grouped as the webviews show numbers (commas) or as this display language does (notifications)
-  const parsed = parseByteSize(text, [',', groupSeparator]);
+  const parsed = parseByteSize(text, opts.displayGrouping ? [',', groupSeparator] : [',']);
   if ('value' in parsed) return parsed;
   if (parsed.error === 'negative') return { error: t('{0} is negative; byte counts and offsets start at 0.', text.trim()) };
   if (parsed.error === 'minus-zero') return { error: t('{0} has a minus sign; byte counts and offsets take none (write 0).', text.trim()) };
@@ -78,7 +82,8 @@ export function byteArgument(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'string') {
-    const p = parseByteInput(v);
+    // (a command's argument reads alike in every display language)
+    const p = parseByteInput(v, plainT, { displayGrouping: false });
     return 'value' in p ? p.value : undefined;
   }
   return undefined;

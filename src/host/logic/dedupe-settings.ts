@@ -18,7 +18,8 @@ function readSize(v: unknown, fallback: bigint, t: Translate): { value: bigint }
   if (typeof v === 'number')
     return Number.isSafeInteger(v) && v >= 0 ? { value: BigInt(v) } : { error: t('{0} is not a byte count.', String(v)) };
   if (typeof v !== 'string') return { error: t('{0} is not a byte count.', JSON.stringify(v)) };
-  return parseByteInput(v, t);
+  // (a setting reads alike in every display language: Settings Sync carries it between machines)
+  return parseByteInput(v, t, { displayGrouping: false });
 }
 
 /** Both settings as bigints (chunk at least 4 KiB), or the first that is wrong and why. */
