@@ -51,6 +51,8 @@ const READ_WINDOW = 32 << 20;
  */
 const YIELDING_DEPTH = 2;
 const YIELDING_CHUNK = 1 << 20;
+/** A write pipeline's requests: 1 MiB, whether or not it gives way (its depth is what changes). */
+const WRITE_CHUNK = 1 << 20;
 
 /** QUERY_DIRECTORY rounds before a server that never says STATUS_NO_MORE_FILES is given up on. */
 const MAX_DIRECTORY_ROUNDS = 10000;
@@ -289,7 +291,7 @@ export class SmbClient {
       }
     };
     for (let at = 0; at < data.length && failure === undefined;) {
-      const chunk = data.subarray(at, Math.min(data.length, at + this.ioSize(this.negotiated.maxWriteSize, YIELDING_CHUNK, own)));
+      const chunk = data.subarray(at, Math.min(data.length, at + this.ioSize(this.negotiated.maxWriteSize, WRITE_CHUNK, own)));
       const from = at;
       const charge = Math.ceil(chunk.length / 65536);
       own += charge;

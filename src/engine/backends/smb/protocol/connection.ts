@@ -106,8 +106,19 @@ interface Pending {
  */
 const FOREGROUND_HOLD_MS = 1000;
 
-/** Requests that are bulk data (READ, WRITE) or wait for an event (CHANGE_NOTIFY), not someone looking. */
-const BACKGROUND_COMMANDS: ReadonlySet<number> = new Set([Command.READ, Command.WRITE, Command.CHANGE_NOTIFY, Command.CANCEL]);
+/**
+ * Requests that are bulk data (READ, WRITE), the server's own work (IOCTL: copychunk, clones,
+ * allocated ranges; FLUSH) or wait for an event (CHANGE_NOTIFY), not someone looking: a paste's
+ * copychunk must not hold a read down to two requests for its whole length.
+ */
+const BACKGROUND_COMMANDS: ReadonlySet<number> = new Set([
+  Command.READ,
+  Command.WRITE,
+  Command.IOCTL,
+  Command.FLUSH,
+  Command.CHANGE_NOTIFY,
+  Command.CANCEL,
+]);
 
 /** How often a waiting request looks at its operation's cancellation flag. */
 const CANCEL_POLL_MS = 50;
@@ -152,7 +163,7 @@ export class SmbConnection {
   onClose: (() => void) | undefined;
   /** Requests other than READ, WRITE and CHANGE_NOTIFY taken (credits) and not answered yet. */
   private foregroundPending = 0;
-  /** When the last of them was sent or answered (Date.now()). */
+  /** When the last of them was sent or answered (performance.now(): a clock that never steps back). */
   private foregroundAt = -Infinity;
   /** How many of them were ever sent (a pipeline compares it with the count when it began). */
   private foregroundSent = 0;
@@ -299,7 +310,7 @@ export class SmbConnection {
    * those requests are not answered only after megabytes of READ data.
    */
   foregroundSince(count: number): boolean {
-    return this.foregroundPending > 0 || (this.foregroundSent > count && Date.now() - this.foregroundAt < FOREGROUND_HOLD_MS);
+    return this.foregroundPending > 0 || (this.foregroundSent > count && performance.now() - this.foregroundAt < FOREGROUND_HOLD_MS);
   }
 
   /** The count foregroundSince compares with: requests other than bulk data sent so far. */
@@ -366,7 +377,7 @@ export class SmbConnection {
     if (foreground) {
       this.foregroundPending++;
       this.foregroundSent++;
-      this.foregroundAt = Date.now();
+      this.foregroundAt = performance.now();
     }
     try {
       const messageId = await this.takeCredits(charge);
@@ -380,7 +391,7 @@ export class SmbConnection {
     } finally {
       if (foreground) {
         this.foregroundPending--;
-        this.foregroundAt = Date.now();
+        this.foregroundAt = performance.now();
       }
     }
   }
