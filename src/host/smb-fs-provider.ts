@@ -22,7 +22,12 @@ function toFileSystemError(e: unknown, target: string): vscode.FileSystemError {
   const f = e as Partial<FsctlError> | undefined;
   const code = typeof f?.code === 'string' ? f.code : undefined;
   const kind = fileSystemErrorKind(code);
-  if (kind === 'FileExists') return vscode.FileSystemError.FileExists(nameTakenSentence(target, code!, vscode.l10n.t));
+  if (kind === 'FileExists') {
+    // the name the engine found taken (its last path: a copy's destination), which in a folder's
+    // copy is a file inside it, not the folder asked for
+    const taken = Array.isArray(f?.paths) && f.paths.length > 0 ? f.paths[f.paths.length - 1] : target;
+    return vscode.FileSystemError.FileExists(nameTakenSentence(taken, code!, vscode.l10n.t));
+  }
   const message = typeof f?.message === 'string' ? inVsCodeWords(f.message) : String(e);
   return kind ? vscode.FileSystemError[kind](message) : new vscode.FileSystemError(message);
 }

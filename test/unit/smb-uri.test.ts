@@ -87,7 +87,7 @@ test("a name taken under the provider is said in VS Code's terms: the name, its 
   const s = nameTakenSentence('smb://alice@nas:4450/data/vm%20dir/disk%20copy.img', 'STATUS_OBJECT_NAME_COLLISION', plainT);
   assert.match(
     s,
-    /^"disk copy\.img" already exists in smb:\/\/alice@nas:4450\/data\/vm%20dir \(STATUS_OBJECT_NAME_COLLISION\); it was left as it is\./,
+    /^"disk copy\.img" already exists in smb:\/\/alice@nas:4450\/data\/vm dir \(STATUS_OBJECT_NAME_COLLISION\); it was left as it is\./,
   );
   assert.match(s, /try again, and VS Code picks a free name or asks whether to replace it\.$/);
   assert.doesNotMatch(s, /ask to rename|overwrite|--on-existing/);

@@ -1,6 +1,7 @@
 // What the smb: file system provider and "Open SMB Share…" make of the engine's SMB errors
 // (FsctlError codes: NT status names, socket errors). Pure: no vscode.
 
+import { shownPath, shownSmbName } from '../../protocol/shown-path';
 import { uriHostPort, type ShareAddress } from './smb-uri';
 import type { Translate } from './translate';
 
@@ -47,16 +48,11 @@ export function fileSystemErrorKind(code: string | undefined): FileSystemErrorKi
 export function nameTakenSentence(target: string, code: string, t: Translate): string {
   const trimmed = target.replace(/\/+$/, '');
   const cut = trimmed.lastIndexOf('/');
-  let name = trimmed.slice(cut + 1);
-  try {
-    name = decodeURIComponent(name);
-  } catch {
-    // (a name with a stray %: shown as it is)
-  }
+  // (decoded as every smb:// path shown to people is: shown-path.ts)
   return t(
     '"{0}" already exists in {1} ({2}); it was left as it is. It was made after VS Code looked (by another paste or another program): try again, and VS Code picks a free name or asks whether to replace it.',
-    name,
-    trimmed.slice(0, cut),
+    shownSmbName(trimmed),
+    shownPath(trimmed.slice(0, cut)),
     code,
   );
 }
