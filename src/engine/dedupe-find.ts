@@ -31,7 +31,7 @@ import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
 import { NoCowSplit } from './dedupe-nocow';
-import { readOnlyFiles, sharesReadOnly, writableNames } from './dedupe-read-only';
+import { onlyInLowerLayers, readOnlyFiles, sharesReadOnly, writableNames } from './dedupe-read-only';
 import { ShareVolumes } from './dedupe-volumes';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
@@ -190,15 +190,18 @@ export async function findDuplicates(
   const usable = files.filter((f) => ok.has(f));
   // Zeros that may be holes the server did not show are not data (dedupe-hash.ts).
   for (const f of usable) dropZeroChunks(f, chunk);
+  // Files only in an overlay's lower layer take no part (dedupe-read-only.ts).
+  const lowerLayer = onlyInLowerLayers(usable);
+  const shareable = lowerLayer.size === 0 ? usable : usable.filter((f) => !lowerLayer.has(f));
 
   // 4. Whole files first (same size class, same chunk keys), then the remaining chunks
   // (dedupe-form-groups.ts).
-  const readOnly = readOnlyFiles(await sharesReadOnly(usable, resolve));
-  writableNames(usable, walked.otherNames, readOnly);
+  const readOnly = readOnlyFiles(await sharesReadOnly(shareable, resolve));
+  writableNames(shareable, walked.otherNames, readOnly);
   const noCow = new NoCowSplit(resolve);
   const volumes = new ShareVolumes(resolve, readOnly);
-  let { groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, volumes);
-  const byPath = new Map(usable.map((f) => [f.path, f]));
+  let { groups, lockedIn } = await formGroups(shareable, sizeCount, chunk, readOnly, noCow, volumes);
+  const byPath = new Map(shareable.map((f) => [f.path, f]));
   let owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
   let compressedSized = 0;
   try {
@@ -208,7 +211,7 @@ export async function findDuplicates(
     // source, the groups are formed again with that known (a trial: 8 MiB of 16 MiB were kept).
     const held = heldOutsideOf(owners.byFs);
     if (groups.some((g) => sourceNotHeld(g, byPath, held))) {
-      ({ groups, lockedIn } = await formGroups(usable, sizeCount, chunk, readOnly, noCow, volumes, held));
+      ({ groups, lockedIn } = await formGroups(shareable, sizeCount, chunk, readOnly, noCow, volumes, held));
       const first = owners;
       owners = NO_OWNERS; // (closed once: finally closes whichever is current)
       first.close();
@@ -257,17 +260,22 @@ export async function findDuplicates(
       `${walked.swapFiles === 1 ? 'One active swap file was' : `${walked.swapFiles} active swap files were`} left out: the kernel ` +
         'shares no blocks of a swap file in use, either way (ETXTBSY); swapoff it first to include it.',
     );
+  if (lowerLayer.size > 0)
+    notes.push(
+      `${lowerLayer.size === 1 ? 'One file lies' : `${lowerLayer.size} files lie`} only in a lower layer of an overlay: overlayfs ` +
+        "shares blocks only between files that are both in its upper layer, so they were left out. Run dedupe on the layers' " +
+        'own folders to share their data.',
+    );
   if (lockedIn.groups > 0)
     notes.push(
       // "more" only beside listed groups: without any, these are all the duplicates there are
       `${lockedIn.groups}${groups.length > 0 ? ' more' : ''} set${lockedIn.groups === 1 ? '' : 's'} of identical data ` +
         `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
-        "immutable files, other users' files without write permission, files only in an overlay's lower layer" +
+        "immutable files, other users' files without write permission" +
         (paths.some(isSmbPath) ? '; on a share: a read-only share or files marked read-only' : '') +
         '): nothing can be shared there, so they are not listed. To include them, make the snapshot or file system ' +
         'writable (btrfs property set SNAPSHOT ro false, or mount -o remount,rw), clear the immutable flag (chattr -i), ' +
-        "or run as the files' owner or as root; for an overlay, on its lower layer's own folder (through the merged view " +
-        'overlayfs would copy each file up, and then refuses to share it: EPERM)' +
+        "or run as the files' owner or as root" +
         (paths.some(isSmbPath) ? ' (on a share: a user the share lets write)' : '') +
         '.',
     );

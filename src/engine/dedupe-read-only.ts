@@ -17,15 +17,11 @@ import { lowerOnly } from './overlay-layers';
  * open for writing, owned by the caller, or the caller has CAP_SYS_ADMIN: an owner may dedupe a
  * file without write permission, another user may not). They can be a group's source, never a
  * destination. Asked only of files in a group, once each. Files on a share: `onShares`, those
- * the server would not let this user change (sharesReadOnly). A file only in an overlay's lower
- * layer too: opening it for writing copies it up (the whole file written to the upper layer), and
- * overlayfs then refuses FIDEDUPERANGE (EPERM) all the same (a trial: "freed -2 MiB").
+ * the server would not let this user change (sharesReadOnly).
  */
 export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): { has(path: string): boolean } {
   const known = new Map<string, boolean>();
   const euid = process.geteuid?.();
-  let mounts: Mount[] | undefined;
-  const all = (): Mount[] => (mounts ??= readMounts());
   return {
     has(p) {
       if (onShares.has(p)) return true;
@@ -45,7 +41,6 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): { has(
                 // gone since: the apply reports it
               }
           }
-        if (!ro && !isSmbPath(p)) ro = lowerOnly(p, undefined, all);
         known.set(p, ro);
       }
       return ro;
@@ -121,4 +116,18 @@ export function writableNames(files: FileData[], otherNames: Map<string, string[
     const writable = names.find((n) => n !== f.path && !readOnly.has(n));
     if (writable !== undefined) f.path = writable;
   }
+}
+
+/**
+ * Of `files`, those that lie only in a lower layer of an overlayfs view (overlay-layers.ts). They
+ * can take no part in a group: overlayfs shares blocks only between files that are both in its
+ * upper layer (FIDEDUPERANGE otherwise fails with EPERM, and nothing is copied up for it), and
+ * opening one for writing would copy it up whole (a trial: "freed -2 MiB").
+ */
+export function onlyInLowerLayers<F extends { path: string }>(files: readonly F[]): Set<F> {
+  const out = new Set<F>();
+  let mounts: Mount[] | undefined;
+  const all = (): Mount[] => (mounts ??= readMounts());
+  for (const f of files) if (!isSmbPath(f.path) && lowerOnly(f.path, undefined, all)) out.add(f);
+  return out;
 }

@@ -127,7 +127,7 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
       return operation === 'dedupe'
         ? fs === 'overlayfs'
           ? // (ovl_remap_file_range: no copy-up for a dedupe, which would duplicate the data instead)
-            "overlayfs shares blocks only between files that are both in its upper layer, and a file only in a lower layer is not copied up for it; run dedupe on the layers' own folders"
+            "overlayfs refuses it if either file is only in a lower layer (it shares blocks only between files both in its upper layer, and copies nothing up for it); run dedupe on the layers' own folders"
           : 'operation not permitted; only the file’s owner, a user who may write it, or root may deduplicate it, and not when it is immutable (see lsattr)'
         : (ctx.platform ?? process.platform) === 'win32'
           ? // libuv's EPERM on Windows: ERROR_ACCESS_DENIED and kin (a read-only file, one in use)

@@ -113,3 +113,9 @@ test('damaged file system records (EUCLEAN, EBADMSG) are named and say to repair
     assert.match(f.message, /unmount it and repair it \(xfs_repair, e2fsck, btrfs check\) \((EUCLEAN|EBADMSG)\)\.$/);
   }
 });
+
+test("dedupe's EPERM on overlayfs says why overlayfs refuses, not a permission", () => {
+  const e = errnoError('dedupe', 1, 'ioctl(FIDEDUPERANGE)', ['/m/a', '/m/b'], { filesystem: 'overlayfs' });
+  assert.match(e.message, /overlayfs refuses it if either file is only in a lower layer/);
+  assert.doesNotMatch(e.message, /owner/);
+});
