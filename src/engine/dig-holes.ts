@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import { quietContext, type Backend, type OpContext } from './backend';
 import type { ExtendedBackend, PositionalIo } from './backend-ext';
 import { FsctlError, isCancelled, resaid } from './errors';
+import { nodeFsError } from './errno';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 import { withoutRanges } from './byte-ranges';
@@ -270,9 +271,11 @@ export async function digHoles(
       if (freed === 0n) throw e;
       if (!isCancelled(e)) {
         // E_IN_USE (openedMeanwhile) says it already; an EIO or EROFS part way did not
-        if (!(e instanceof FsctlError) || e.code === 'E_IN_USE') throw e;
-        throw resaid(e, {
-          message: `${e.message.replace(/\.$/, '')}; before it, ${freed} bytes were deallocated (measured): the file reads as before (only blocks of zeros became holes).`,
+        // (an OS error thrown by node:fs, as fstat's, in the words of every other: errno.ts)
+        const f = e instanceof FsctlError ? e : nodeFsError('dig-holes', e, [path]);
+        if (f.code === 'E_IN_USE') throw f;
+        throw resaid(f, {
+          message: `${f.message.replace(/\.$/, '')}; before it, ${freed} bytes were deallocated (measured): the file reads as before (only blocks of zeros became holes).`,
         });
       }
       throw new FsctlError({

@@ -307,7 +307,7 @@ describe('bad input and failures', { skip }, () => {
       const v = await engine.volume(d);
       // A definite earlier probe of this file system is cached; otherwise the probe cannot write
       // and clone support is unknown (never "no" without evidence).
-      assert.match(v.cloneEvidence, /could not probe.*EROFS.*is on a read-only mount \(the ext4 file system mounted read-only, or a read-only bind mount of it\): nothing can be cloned into it there$|EOPNOTSUPP/);
+      assert.match(v.cloneEvidence, /could not probe.*EROFS.*is on a read-only mount \(the ext4 file system mounted read-only, or made read-only after an error: see the kernel log; or a read-only bind mount of it\): nothing can be cloned into it there$|EOPNOTSUPP/);
       assert.equal(v.supportsClone, /EROFS/.test(v.cloneEvidence) ? undefined : false);
       assert.deepEqual(listing(d), ['src.bin']);
     } finally {

@@ -1,4 +1,4 @@
-// punch, zero, dig-holes, set-sparse and clone-range on an XFS shut down (xfs_io -x -c shutdown)
+// punch, zero, dig-holes and set-sparse (clone-range's first stat is the same function) on an XFS shut down (xfs_io -x -c shutdown)
 // said "cannot read /mnt/x/a1: stat /mnt/x/a1: EIO.": the raw error, without what happened or what
 // to do, where map, copy and the rest said "stat failed on …: an I/O error occurred on the device;
 // check the device and its kernel log (EIO)". Their first stat now says it in those words.

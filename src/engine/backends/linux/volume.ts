@@ -136,7 +136,7 @@ export class LinuxVolumes extends LinuxHoles {
         (code !== 'EROFS'
           ? ''
           : readOnlyMount
-            ? `. ${dir} is on a read-only mount (the ${filesystem} file system mounted read-only, or a read-only bind mount of it): nothing can be cloned into it there`
+            ? `. ${dir} is on a read-only mount (the ${filesystem} file system mounted read-only, or made read-only after an error: see the kernel log; or a read-only bind mount of it): nothing can be cloned into it there`
             : filesystem === 'btrfs'
               ? `. ${dir} is in a read-only btrfs snapshot: nothing can be cloned into it, but its files can be cloned into a writable subvolume of the same file system`
               : ''),
