@@ -4,12 +4,14 @@
 // systems" (a trial, two shares of one btrfs volume) read as wrong. Over SMB the clone's source
 // handle must be in the destination's share (its tree connect), so that is what is said.
 
+import { uriPartsOf } from '../../host/logic/smb-uri';
 import { plainT, type Translate } from '../../host/logic/translate';
 
 /** `host[:port]/share` of an smb:// path (lower-cased: share names are not case-sensitive), or undefined for a local path. */
-export function shareOf(p: string): string | undefined {
-  const m = /^smb:\/\/(?:[^@/]*@)?([^/]+)\/([^/?#]+)/i.exec(p);
-  return m ? `${m[1]}/${decodeURIComponent(m[2])}`.toLowerCase() : undefined;
+function shareOf(p: string): string | undefined {
+  const u = uriPartsOf(p); // (decoded as every smb:// path is: a stray % stays as it is)
+  const share = u?.path.split('/')[1];
+  return u && share ? `${u.authority.slice(u.authority.lastIndexOf('@') + 1)}/${share}`.toLowerCase() : undefined;
 }
 
 /**
