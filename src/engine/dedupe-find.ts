@@ -31,7 +31,8 @@ import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
 import { probeDedupe } from './dedupe-probe';
 import { NoCowSplit } from './dedupe-nocow';
-import { onlyInLowerLayers, readOnlyFiles, sharesReadOnly, writableNames } from './dedupe-read-only';
+import { readOnlyFiles, sharesReadOnly, writableNames } from './dedupe-read-only';
+import { onlyInLowerLayers } from './overlay-layers';
 import { ShareVolumes } from './dedupe-volumes';
 
 export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
@@ -190,7 +191,9 @@ export async function findDuplicates(
   const usable = files.filter((f) => ok.has(f));
   // Zeros that may be holes the server did not show are not data (dedupe-hash.ts).
   for (const f of usable) dropZeroChunks(f, chunk);
-  // Files only in an overlay's lower layer take no part (dedupe-read-only.ts).
+  // Files only in an overlay's lower layer take no part: overlayfs shares blocks only between files
+  // both in its upper layer (FIDEDUPERANGE otherwise fails with EPERM, and nothing is copied up
+  // for it), and opening one for writing would copy it up whole (a trial: "freed -2 MiB").
   const lowerLayer = onlyInLowerLayers(usable);
   const shareable = lowerLayer.size === 0 ? usable : usable.filter((f) => !lowerLayer.has(f));
 

@@ -7,8 +7,6 @@ import type { ExtendedBackend } from './backend-ext';
 import type { FileData } from './dedupe-file-data';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
-import { readMounts, type Mount } from './space-fs';
-import { lowerOnly } from './overlay-layers';
 
 /**
  * Which local files the kernel will not change for this user: on a read-only file system or
@@ -116,18 +114,4 @@ export function writableNames(files: FileData[], otherNames: Map<string, string[
     const writable = names.find((n) => n !== f.path && !readOnly.has(n));
     if (writable !== undefined) f.path = writable;
   }
-}
-
-/**
- * Of `files`, those that lie only in a lower layer of an overlayfs view (overlay-layers.ts). They
- * can take no part in a group: overlayfs shares blocks only between files that are both in its
- * upper layer (FIDEDUPERANGE otherwise fails with EPERM, and nothing is copied up for it), and
- * opening one for writing would copy it up whole (a trial: "freed -2 MiB").
- */
-export function onlyInLowerLayers<F extends { path: string }>(files: readonly F[]): Set<F> {
-  const out = new Set<F>();
-  let mounts: Mount[] | undefined;
-  const all = (): Mount[] => (mounts ??= readMounts());
-  for (const f of files) if (!isSmbPath(f.path) && lowerOnly(f.path, undefined, all)) out.add(f);
-  return out;
 }

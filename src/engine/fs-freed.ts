@@ -9,8 +9,7 @@
 // the report keeps the file's figure alone and says nothing of the file system.
 
 import type { ExtendedBackend } from './backend-ext';
-import { readMounts } from './space-fs';
-import { lowerOnly } from './overlay-layers';
+import { lowerLayerLookup } from './overlay-layers';
 import type { OperationReport } from './types';
 
 export async function withFsFreed(b: ExtendedBackend, path: string, run: () => Promise<OperationReport>): Promise<OperationReport> {
@@ -25,9 +24,9 @@ export async function withFsFreed(b: ExtendedBackend, path: string, run: () => P
     const code = (e as { code?: string }).code;
     if (code !== 'EACCES' && code !== 'EPERM') throw e;
   }
-  // overlayfs: the first open for writing of a file only in a lower layer copies it up whole, and
-  // the holes are made in that copy (a trial: fsFreed 0, and the note blamed reflinks)
-  const copiedUp = measure !== undefined && lowerOnly(path, undefined, readMounts);
+  // overlayfs: the first open for writing of a file only in a lower layer copies it up, and the
+  // holes are made in that copy (a trial: fsFreed 0, and the note blamed reflinks)
+  const copiedUp = measure !== undefined && lowerLayerLookup()(path);
   const rep = await run();
   if (before === undefined) return rep;
   // nothing deallocated: nothing gained, said as 0 (the JSON keeps its shape; a trial found the key missing)

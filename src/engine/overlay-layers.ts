@@ -18,49 +18,70 @@ import type { FileTable } from './space-table';
 const OVERLAYFS_SUPER_MAGIC = 0x794c7630n;
 
 /**
- * Whether `p` (a file, `allocated` bytes by its map, or undefined when unknown) lies only in a
- * lower layer of the overlay it is seen through (false for other file systems or when unclear).
+ * A lookup of whether a file (`allocated` bytes by its map, or undefined when unknown) lies only in
+ * a lower layer of the overlay it is seen through (false for other file systems or when unclear).
+ * mountinfo is read once per lookup, and each overlay's upper layer checked once.
  */
-export function lowerOnly(p: string, allocated: bigint | undefined, mounts: () => Mount[]): boolean {
-  let real: string;
-  try {
-    if (BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) !== OVERLAYFS_SUPER_MAGIC) return false;
-    real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
-  } catch {
-    return false; // (gone since: nothing to say of it)
-  }
-  const m = mountOf(real, mounts());
-  if (!m || m.fsType !== 'overlay') return false;
+export function lowerLayerLookup(): (p: string, allocated?: bigint) => boolean {
+  let mounts: Mount[] | undefined;
+  const uppers = new Map<Mount, string | undefined>();
+  return (p, allocated) => {
+    let real: string;
+    try {
+      if (BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) !== OVERLAYFS_SUPER_MAGIC) return false;
+      real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+    } catch {
+      return false; // (gone since: nothing to say of it)
+    }
+    const m = mountOf(real, (mounts ??= readMounts()));
+    if (!m || m.fsType !== 'overlay') return false;
+    if (!uppers.has(m)) uppers.set(m, upperLayerOf(m));
+    const upper = uppers.get(m);
+    if (upper === undefined) return false;
+    // the file's place under the overlay's root, which a bind mount of one of its folders names (root)
+    const rest = m.mountPoint === '/' ? real : real.slice(m.mountPoint.length);
+    const under = (m.root === '/' ? '' : m.root) + rest;
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(osPath(upper + under), { bigint: true });
+    } catch (e) {
+      return (e as { code?: string }).code === 'ENOENT';
+    }
+    // metacopy=on: the upper file holds the metadata only, the data is the lower file's
+    return st.blocks === 0n && (allocated === undefined ? st.size > 0n : allocated > 0n);
+  };
+}
+
+/**
+ * The upper layer of overlay mount `m` to look in, or undefined where it cannot be: no upper layer
+ * (nothing can be changed, EROFS says so); a path relative to where `mount` ran, which is what
+ * mountinfo shows of one given so; layers that are not there to see (the overlay mounted from
+ * another mount namespace: a container's own root). The layer of its files cannot be told then,
+ * and they count as any other's.
+ */
+function upperLayerOf(m: Mount): string | undefined {
   const option = (key: string): string | undefined => {
     const o = m.options.find((x) => x.startsWith(`${key}=`));
     return o === undefined ? undefined : unescapeMount(o.slice(key.length + 1));
   };
   const upper = option('upperdir');
   const work = option('workdir');
-  // No upper layer: nothing can be changed (EROFS says so). A path relative to where `mount` ran
-  // is what mountinfo shows of one given so, and where that was is not known. Layers that are not
-  // there to see (the overlay mounted from another mount namespace: a container's own root) cannot
-  // be looked in. In each case the layer cannot be told, and the file counts as any other.
-  if (upper === undefined || work === undefined || !upper.startsWith('/') || !isFolder(upper) || !isFolder(work)) return false;
-  // the file's place under the overlay's root, which a bind mount of one of its folders names (root)
-  const rest = m.mountPoint === '/' ? real : real.slice(m.mountPoint.length);
-  const under = (m.root === '/' ? '' : m.root) + rest;
-  let st: fs.BigIntStats;
-  try {
-    st = fs.lstatSync(osPath(upper + under), { bigint: true });
-  } catch (e) {
-    return (e as { code?: string }).code === 'ENOENT';
-  }
-  // metacopy=on: the upper file holds the metadata only, the data is the lower file's
-  return st.blocks === 0n && (allocated === undefined ? st.size > 0n : allocated > 0n);
+  return upper !== undefined && work !== undefined && upper.startsWith('/') && isFolder(upper) && isFolder(work) ? upper : undefined;
 }
 
 /** The indices of the files of `table` on overlayfs groups (`overlay(gi)`) that lie only in a lower layer. */
 export function lowerOnlyFiles(table: FileTable, overlay: (group: number) => boolean): number[] {
+  const lower = lowerLayerLookup();
   const out: number[] = [];
-  let mounts: Mount[] | undefined;
-  const all = (): Mount[] => (mounts ??= readMounts());
-  for (let i = 0; i < table.count; i++) if (overlay(table.fileSystem[i]) && lowerOnly(table.path[i], table.allocated[i], all)) out.push(i);
+  for (let i = 0; i < table.count; i++) if (overlay(table.fileSystem[i]) && lower(table.path[i], table.allocated[i])) out.push(i);
+  return out;
+}
+
+/** Of `files`, those on overlayfs that lie only in a lower layer (no other file is looked at). */
+export function onlyInLowerLayers<F extends { path: string; filesystem: string }>(files: readonly F[]): Set<F> {
+  const lower = lowerLayerLookup();
+  const out = new Set<F>();
+  for (const f of files) if (f.filesystem === 'overlayfs' && lower(f.path)) out.add(f);
   return out;
 }
 
