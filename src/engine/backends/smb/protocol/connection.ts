@@ -20,8 +20,8 @@
 // deadline bounds them.
 //
 // Bulk transfers give way: the server answers one connection in order, so a request sent behind
-// a read's outstanding READs waits for all their data first. While requests other than READ
-// and WRITE (a listing, a stat: foreground) are outstanding or were answered within
+// a read's outstanding READs waits for all their data first. While foreground requests (a
+// listing, a stat: any but BACKGROUND_COMMANDS) are outstanding or were answered within
 // FOREGROUND_HOLD_MS, the client's read and write pipelines keep little in flight (client.ts).
 // (Over 400 lines on purpose: credits, the outstanding-request table, interim answers,
 // deadlines and cancel all change the same per-request state; split apart they would share it
@@ -99,8 +99,8 @@ interface Pending {
 }
 
 /**
- * How long after its last request other than a READ or WRITE a connection still counts as in
- * foreground use: the requests of a listing or of the Explorer's stats follow one another with
+ * How long after its last foreground request (any but BACKGROUND_COMMANDS) a connection still
+ * counts as in foreground use: the requests of a listing or of the Explorer's stats follow one another with
  * short gaps, and a bulk pipeline that filled its window in a gap would put its data ahead of
  * the next one again.
  */
@@ -161,7 +161,7 @@ export class SmbConnection {
   /** SMB2 CANCEL requests sent (tests read this). */
   readonly cancelsSent: Array<{ messageId: bigint; asyncId?: bigint }> = [];
   onClose: (() => void) | undefined;
-  /** Requests other than READ, WRITE and CHANGE_NOTIFY taken (credits) and not answered yet. */
+  /** Foreground requests (any but BACKGROUND_COMMANDS) sent or waiting for credits, not answered yet. */
   private foregroundPending = 0;
   /** When the last of them was sent or answered (performance.now(): a clock that never steps back). */
   private foregroundAt = -Infinity;
