@@ -123,12 +123,16 @@ test('"1,500k" (a comma or point before a unit) is refused as such, in the CLI a
       ),
     });
     const box = parseByteInput(text);
-    assert.ok('error' in box && box.error.startsWith(`"${text}" has a comma or point before its unit`), JSON.stringify(box));
+    assert.ok('error' in box && box.error.startsWith(`"${text}" has a separator between its digits before the unit`), JSON.stringify(box));
   }
   try {
     setNumberLocale('de');
     const box = parseByteInput('1.500k');
-    assert.ok('error' in box && /has a comma or point before its unit/.test(box.error), JSON.stringify(box));
+    assert.ok('error' in box && /has a separator between its digits before the unit/.test(box.error), JSON.stringify(box));
+    // French groups digits with a narrow no-break space: the message names no comma or point it does not hold
+    setNumberLocale('fr');
+    const fr = parseByteInput('1\u202f500k');
+    assert.ok('error' in fr && /has a separator between its digits before the unit/.test(fr.error), JSON.stringify(fr));
   } finally {
     setNumberLocale('en');
   }

@@ -26,7 +26,7 @@ export function parseByteInput(
   if (parsed.error === 'separator-and-suffix') {
     return {
       error: t(
-        '"{0}" has a comma or point before its unit, read as neither a digit group nor a decimal one: write it without, in a smaller unit for a fraction (1536k for 1.5M), or the bytes in full ("1,048,576 bytes": commas group the digits of a plain byte count only).',
+        '"{0}" has a separator between its digits before the unit, read as neither a digit group nor a decimal one: write it without, in a smaller unit for a fraction (1536k for 1.5M), or the bytes in full ("1,048,576 bytes": commas group the digits of a plain byte count only).',
         text.trim(),
       ),
     };
