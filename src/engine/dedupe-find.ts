@@ -25,7 +25,7 @@ import { FsctlError, isCancelled } from './errors';
 import { backendReader, dropZeroChunks, hashBatch, hashFile, localReader, UNSHAREABLE, type Hashed, type HashOutcome } from './dedupe-hash';
 import { POOL_MIN_BYTES, poolSize, startPool, type WorkPool } from './dedupe-pool';
 import { isSmbPath } from './smb-path';
-import { removedError, SMB_LINKS } from './walk';
+import { foldersAgainNote, removedError, SMB_LINKS } from './walk';
 import { linearPhysical } from './map-format';
 import { walkAndMap, type MappedSelection } from './dedupe-walk';
 import { ChunkTwins } from './dedupe-twins';
@@ -252,6 +252,7 @@ export async function findDuplicates(
   if (unmatched > 0)
     notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
+  if (walked.foldersAgain > 0) notes.push(foldersAgainNote(walked.foldersAgain));
   if (noCow.split.size > 0)
     notes.push(
       `${noCow.split.size} files hold identical data, some of them nodatacow (chattr +C) and some not: btrfs shares extents ` +

@@ -49,6 +49,8 @@ export interface MappedSelection {
   unmatched: number;
   symlinks: number;
   hardLinks: number;
+  /** Folders met again by another name (walk.ts WalkSummary.foldersAgain): not walked again. */
+  foldersAgain: number;
   /** Active swap files met (activeSwapFiles), left out: the kernel changes none while in use. */
   swapFiles: number;
   /** Files per `${fsKey}/${size}`. */
@@ -189,5 +191,15 @@ export async function walkAndMap(
   for (const f of held)
     if (sizeCount.get(`${f.fsKey}/${f.size}`)! > 1) o.queue(f);
     else unmatched++;
-  return { small, empty, unmatched, symlinks: symlinks + walked.symlinks, hardLinks: walked.hardLinks, swapFiles, sizeCount, otherNames };
+  return {
+    small,
+    empty,
+    unmatched,
+    symlinks: symlinks + walked.symlinks,
+    hardLinks: walked.hardLinks,
+    foldersAgain: walked.foldersAgain,
+    swapFiles,
+    sizeCount,
+    otherNames,
+  };
 }

@@ -37,6 +37,7 @@ import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult,
 import {
   backendFolderWalk,
   FilesMet,
+  foldersAgainNote,
   notRegularPathError,
   pathError,
   SMB_LINKS,
@@ -465,6 +466,7 @@ export async function spaceOf(
     );
   }
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
+  if (walked.foldersAgain > 0) notes.push(foldersAgainNote(walked.foldersAgain));
   if (hardLinks > 0)
     notes.push(
       `${hardLinks} hard link${hardLinks === 1 ? '' : 's'} to files already counted ${hardLinks === 1 ? 'was' : 'were'} not counted again.` +

@@ -9,8 +9,9 @@
 // stat and list (QUERY_DIRECTORY): a file over SMB is known by the server's number for it
 // (FILE_ID_FULL_DIR_INFORMATION's FileId: two names of one file, a hard link or a symbolic link
 // the server follows, are one file), or by its path where the server gives none, and its file
-// system by its share. The listing has no link count, so every file there is remembered. A
-// named local folder may be taken whole by its backend's faster walk (backendFolderWalk: the
+// system by its share. The listing has no link count, so every file there is remembered; a
+// folder is walked once by its FileId (a link the server follows looks like the folder itself).
+// A named local folder may be taken whole by its backend's faster walk (backendFolderWalk: the
 // Linux backend's spaceWalk, for space and dedupe), which then shares this walk's FilesMet.
 // wholeMap maps a file the general walk met, through any backend.
 
@@ -47,6 +48,16 @@ export interface WalkSummary {
   symlinks: number;
   /** Names met again of files with several names (hard links): not visited again. */
   hardLinks: number;
+  /** Folders met again by another name (over SMB: a FileId already walked): not walked again. */
+  foldersAgain: number;
+}
+
+/** The note on WalkSummary.foldersAgain, for space and dedupe. */
+export function foldersAgainNote(n: number): string {
+  return (
+    `${n} folder${n === 1 ? ' was' : 's were'} met again by another name and not walked again: over SMB a folder's name is another ` +
+    'name of one already walked when the server gives the same FileId (a symbolic link the server follows, such as one to a folder above it).'
+  );
 }
 
 export interface WalkVisitor {
@@ -260,6 +271,7 @@ export async function walkSelection(
 ): Promise<WalkSummary> {
   const op = ctx.operation;
   let symlinks = 0;
+  let foldersAgain = 0;
   const file = (p: string, f: WalkedFile): void | Promise<void> => {
     if (met.meet(f.dev, f.ino, Number(f.nlink), p)) return visitor.file(p, f);
   };
@@ -302,6 +314,8 @@ export async function walkSelection(
     for (const n of names) await visit(childPath(p, n), false);
   };
 
+  /** The smb:// folders walked, by share and FileId. */
+  const foldersIn = new Set<string>();
   /** Each folder's FileIds by name, for files named by themselves (one listing per folder). */
   const idsIn = new Map<string, Promise<Map<string, bigint | undefined>>>();
   /** A named smb:// file's FileId, from its folder's listing (stat gives none); undefined where not found. */
@@ -348,6 +362,16 @@ export async function walkSelection(
       return visitor.error({ path: top, code: 'STATUS_OBJECT_NAME_NOT_FOUND', message });
     }
     if (kind === 'file') return file(top, smbFile(top, size, await namedFileId(b, top)));
+    // Folders by FileId (none for a share's root): a link to a folder above (s/up -> ..) was walked round until Samba refused the path.
+    const share = smbShareOf(top);
+    const entered = (id: bigint | undefined): boolean => {
+      if (id === undefined || NO_FILE_ID.has(id)) return true;
+      const key = `${share}\0${id}`;
+      if (foldersIn.has(key)) return false;
+      foldersIn.add(key);
+      return true;
+    };
+    entered(await namedFileId(b, top));
     const dir = async (d: string): Promise<void> => {
       ctx.checkCancelled();
       let entries;
@@ -362,13 +386,15 @@ export async function walkSelection(
         ctx.checkCancelled();
         const p = smbChild(d, e.name);
         if ((e.attributes & FILE_ATTRIBUTE_REPARSE_POINT) !== 0) symlinks++;
-        else if (e.directory) await dir(p);
-        else await file(p, smbFile(p, e.size, e.fileId));
+        else if (e.directory) {
+          if (entered(e.fileId)) await dir(p);
+          else foldersAgain++;
+        } else await file(p, smbFile(p, e.size, e.fileId));
       }
     };
     await dir(top);
   };
 
   for (const p of outermost(paths)) await (isSmbPath(p) ? visitSmb(p) : visit(p, true));
-  return { symlinks, hardLinks: met.hardLinks };
+  return { symlinks, hardLinks: met.hardLinks, foldersAgain };
 }
