@@ -11,7 +11,7 @@
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import type { DedupeError, DedupeFindOptions, DedupePlan } from './dedupe-types';
+import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
@@ -291,12 +291,25 @@ export async function findDuplicates(
   // (data kept in metadata or encrypted is never grouped: it has its own note)
   const placeless = (f: Hashed): boolean => f.phys.some((p, i) => (f.flags[i] & UNSHAREABLE) === 0 && !linearPhysical(p, f.flags[i]));
   // (only where some group still has two figures because of them: as root, btrfs sizes compressed data)
-  if (usable.some(placeless) && groups.some((g) => (g.compressed || g.placeUnknown) && (g.netSavingMin ?? g.netSaving) < g.netSaving))
+  const twoFigures = (g: DedupeGroup): boolean => (g.netSavingMin ?? g.netSaving) < g.netSaving;
+  const unplacedOnShare = groups.some((g) => g.placeUnknown && twoFigures(g) && g.ranges.some((r) => isSmbPath(r.path)));
+  // Over SMB: copies the server already shares (a reflink copy made there, an earlier run) cannot
+  // be told apart, so the same groups come back on every search (a trial): said, and what is real.
+  if (unplacedOnShare)
     notes.push(
-      'Some files are compressed (btrfs) or have no physical offsets in their maps (tmpfs, SMB): their saving is counted in full ' +
-        "where they do not already share the source's extent, an upper bound. The lower bound counts none of it: a compressed extent " +
-        "takes less on disk than the bytes it holds, and data with no known place may already be the source's (a clone on the share)." +
-        (groups.some((g) => g.compressed) ? ' As root, btrfs extent items give compressed data its size on disk.' : ''),
+      "Over SMB the server does not say where a file's data lies on its disk (no physical offsets), so whether these copies already " +
+        'share blocks (an earlier deduplication or clone, a reflink copy made on the server) is not known: their saving is counted ' +
+        'in full, an upper bound, and may be nothing. A group already shared is found again by every search, and sharing it again ' +
+        "frees nothing. What deduplicating freed is measured from the server's free space before and after (freed): that is the real figure.",
+    );
+  const compressed = groups.some((g) => g.compressed && twoFigures(g));
+  if (usable.some(placeless) && (compressed || (!unplacedOnShare && groups.some((g) => g.placeUnknown && twoFigures(g)))))
+    notes.push(
+      (compressed ? 'Some files are compressed (btrfs)' : 'Some files have no physical offsets in their maps') +
+        ": their saving is counted in full where they do not already share the source's extent, an upper bound. The lower bound " +
+        (compressed
+          ? 'counts none of it: a compressed extent takes less on disk than the bytes it holds. As root, btrfs extent items give compressed data its size on disk.'
+          : "counts none of it: data with no known place may already be the source's."),
     );
   if (compressedSized > 0)
     notes.push(
