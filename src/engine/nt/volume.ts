@@ -54,9 +54,12 @@ export function requireBlockClone(v: NtVolumeInfo, operation: Operation, paths: 
       (isSmbPath(paths[0])
         ? 'over SMB block cloning needs a share on ReFS or a Dev Drive (Windows), or on btrfs with "vfs objects = btrfs" (Samba)'
         : 'block cloning needs ReFS or a Dev Drive') +
-      (operation === 'dedupe' ? '.' : ', or allow a copy.'),
+      (operation === 'dedupe' || noRangeCopy(operation, paths) ? '.' : ', or allow a copy.'),
   );
 }
+
+/** clone-range over SMB: no range is copied there (operations.ts rangeFallback), so no copy is advised. */
+const noRangeCopy = (operation: Operation, paths: string[]): boolean => operation === 'clone-range' && paths.some(isSmbPath);
 
 export function requireSameVolume(a: NtVolumeInfo, b: NtVolumeInfo, operation: Operation, paths: string[]): void {
   if (a.volumeId === b.volumeId) return;
@@ -64,6 +67,6 @@ export function requireSameVolume(a: NtVolumeInfo, b: NtVolumeInfo, operation: O
     operation,
     'E_CROSS_VOLUME',
     paths,
-    `Source and destination are on different volumes (${a.volumeId} vs ${b.volumeId}) (E_CROSS_VOLUME); block cloning needs one volume, so pick a destination on the source's volume or allow a copy.`,
+    `Source and destination are on different volumes (${a.volumeId} vs ${b.volumeId}) (E_CROSS_VOLUME); block cloning needs one volume, so pick a destination on the source's volume${noRangeCopy(operation, paths) ? '' : ' or allow a copy'}.`,
   );
 }
