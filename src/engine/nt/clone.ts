@@ -318,8 +318,7 @@ export async function cloneRangeNt(
     const end = targetOffset + length;
     if (end > dInfo.endOfFile) {
       await t.setEndOfFile(dst, end);
-      restoreEof = dInfo.endOfFile;
-      notes.push(`destination extended from ${dInfo.endOfFile} to ${end} bytes`);
+      restoreEof = dInfo.endOfFile; // (the growth is said by operations.ts cloneRange, once for every backend)
     }
     calls += await duplicateExtents(t, src, dst, sourceOffset, targetOffset, length, vol.clusterSize, 'clone-range', opts, ctx);
     restoreEof = undefined;
