@@ -20,7 +20,7 @@ import {
 } from './codec/windows';
 import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
 import type { NtHandle, NtTransport } from './transport';
-import { requireBlockClone, requireSameVolume } from './volume';
+import { requireBlockClone, requireOneSession, requireSameVolume } from './volume';
 import { closeQuietly, intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
 
@@ -196,6 +196,7 @@ export async function cloneFileNt(
     },
     async fill(src, info, dst, vol) {
       requireSameVolume(vol, await t.queryVolume(dst), 'clone', paths);
+      requireOneSession(t, src, dst, 'clone', paths);
 
       // Sparse first: a sparse source cannot be cloned into a non-sparse destination.
       let o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
@@ -300,6 +301,7 @@ export async function cloneRangeNt(
     if (dInfo.isDirectory)
       throw engineError('clone-range', 'E_NOT_REGULAR', paths, `${target} is a folder (E_NOT_REGULAR); choose a file.`);
     if (!same) requireSameVolume(vol, await t.queryVolume(dst), 'clone-range', paths);
+    requireOneSession(t, src, dst, 'clone-range', paths);
 
     if (sInfo.sparse && !dInfo.sparse) {
       const o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);

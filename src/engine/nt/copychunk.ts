@@ -127,6 +127,18 @@ export async function copyChunkNt(
           paths,
           `${target} is on another share than ${source}: server-side copy works within one share, so the data is copied through this client (E_UNSUPPORTED).`,
         );
+      // One share through two sessions (WORKGROUP;alice and alice): Samba 4.17's smbd crashed on
+      // the resume key of the other session the same way (the copy failed with ECONNRESET).
+      const [a, b] = [t.sessionOf?.(src), t.sessionOf?.(dst)];
+      if (a !== b)
+        throw engineError(
+          'copy',
+          'E_UNSUPPORTED',
+          paths,
+          `${target} and ${source} are on one share but reach it through two sessions (${b} and ${a}): a server takes a resume key only ` +
+            'in the session that asked for it, so the data is copied through this client (E_UNSUPPORTED); write both with the same user ' +
+            '(and domain) for a server-side copy.',
+        );
       let segments: ByteRange[] = info.endOfFile > 0n ? [{ offset: 0n, length: info.endOfFile }] : [];
       if (info.sparse && info.endOfFile > 0n) {
         try {

@@ -95,6 +95,12 @@ export interface NtTransport {
 
   /** The bytes that name `h` as a DUPLICATE_EXTENTS source: HANDLE (8) or SMB2_FILEID (16). */
   sourceReference(h: NtHandle): Uint8Array;
+  /**
+   * The session `h` was opened in, where the transport has several (SMB: one per
+   * `[domain;]user@host:port/share`): a clone's source FileId and a copychunk's resume key are
+   * good only in their own session. Absent: one session for every handle (Win32).
+   */
+  sessionOf?(h: NtHandle): string;
 
   queryInfo(h: NtHandle): Promise<NtFileInfo>;
   /**

@@ -61,6 +61,24 @@ export function requireBlockClone(v: NtVolumeInfo, operation: Operation, paths: 
 /** clone-range over SMB: no range is copied there (operations.ts rangeFallback), so no copy is advised. */
 const noRangeCopy = (operation: Operation, paths: string[]): boolean => operation === 'clone-range' && paths.some(isSmbPath);
 
+/**
+ * Source and destination opened in one session (SMB: one `[domain;]user@host:port/share`). Two
+ * spellings of the user (WORKGROUP;alice, ALICE) are two sessions to one volume: Samba answered a
+ * clone between them with STATUS_INVALID_HANDLE, which read as another volume (a subvolume).
+ */
+export function requireOneSession(t: NtTransport, src: NtHandle, dst: NtHandle, operation: Operation, paths: string[]): void {
+  const [a, b] = [t.sessionOf?.(src), t.sessionOf?.(dst)];
+  if (a === b) return;
+  throw engineError(
+    operation,
+    'E_CROSS_VOLUME',
+    paths,
+    `${paths[0]} and ${paths[1]} are on one share but reach it through two sessions (${a} and ${b}) (E_CROSS_VOLUME): ` +
+      "a server clones only from a source opened in the destination's session, so write both with the same user (and domain)" +
+      (noRangeCopy(operation, paths) ? '.' : ', or allow a copy.'),
+  );
+}
+
 export function requireSameVolume(a: NtVolumeInfo, b: NtVolumeInfo, operation: Operation, paths: string[]): void {
   if (a.volumeId === b.volumeId) return;
   throw engineError(

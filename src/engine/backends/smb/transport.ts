@@ -171,6 +171,10 @@ export class SmbTransport implements NtTransport {
     return Buffer.from(asSmb(h).fileId);
   }
 
+  sessionOf(h: NtHandle): string {
+    return poolKey(asSmb(h).target);
+  }
+
   async queryInfo(h: NtHandle): Promise<NtFileInfo> {
     const s = asSmb(h);
     const out = await s.client.queryInfo(s.fileId, InfoType.FILE, FileInfoClass.FileNetworkOpenInformation, s.path, 56);
