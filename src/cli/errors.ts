@@ -82,10 +82,13 @@ export function hintFor(
     // a file that cannot be opened (ETXTBSY: a running program as DEST) is refused to the copy too
     !/^open\b/.test(f.syscall ?? '')
   ) {
-    // (over SMB the server makes the copy, and may share blocks for it: Samba on btrfs or XFS does)
-    return f.paths?.some(isSmbUri)
-      ? 'add --fallback copy to have the server copy the data instead (holes are kept; whether it shares blocks for the copy, SMB does not show).'
-      : 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).';
+    // (over SMB the server makes the copy, and may share blocks for it: Samba on btrfs or XFS does;
+    // not between two shares or two sessions, E_CROSS_VOLUME there: the data comes through here)
+    return !f.paths?.some(isSmbUri)
+      ? 'add --fallback copy to copy the data instead (holes are kept; nothing is shared).'
+      : f.code === 'E_CROSS_VOLUME'
+        ? 'add --fallback copy to copy the data instead, read and written through this client (holes are kept; nothing is shared).'
+        : 'add --fallback copy to have the server copy the data instead (holes are kept; whether it shares blocks for the copy, SMB does not show).';
   }
   // Misaligned offsets cannot share blocks, and the engine copies the range when allowed.
   if (f.code === 'E_MISALIGNED' && command === 'clone-range' && given.fallback !== 'copy' && copyCanFollow(command, f.paths))

@@ -65,6 +65,8 @@ describe('one share through two sessions (another spelling of the user)', { skip
       /reach it through two sessions .*\(E_CROSS_VOLUME\): a server clones only from a source opened in the destination's session/,
     );
     assert.doesNotMatch(r.stderr, /subvolume|STATUS_INVALID_HANDLE/);
+    // the copy it offers comes through this client, not from the server
+    assert.match(r.stderr, /hint: add --fallback copy to copy the data instead, read and written through this client/);
     assert.equal(existsSync(join(btrfs.mnt, 'e.bin')), false);
     noTemp();
     const f = cli([...args, '--fallback', 'copy']);
