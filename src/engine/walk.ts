@@ -8,12 +8,13 @@
 // Local paths are walked with node:fs (lstat, readdir). smb:// paths with the SMB backend's
 // stat and list (QUERY_DIRECTORY): a file over SMB is known by the server's number for it
 // (FILE_ID_FULL_DIR_INFORMATION's FileId: two names of one file, a hard link or a symbolic link
-// the server follows, are one file), or by its path where the server gives none, and its file
-// system by its share. The listing has no link count, so every file there is remembered; a
-// folder is walked once by its FileId (a link the server follows looks like the folder itself).
-// A named local folder may be taken whole by its backend's faster walk (backendFolderWalk: the
-// Linux backend's spaceWalk, for space and dedupe), which then shares this walk's FilesMet.
-// wholeMap maps a file the general walk met, through any backend.
+// the server follows, are one file), or by its path where the server gives none, and its device
+// by the share's volume as the server names it. The listing has no link count, so every file
+// there is remembered; a folder is walked once by its FileId (a link the server follows looks
+// like the folder itself). A named local folder may be taken whole by its backend's faster walk
+// (backendFolderWalk: the Linux backend's spaceWalk, for space and dedupe), which then shares
+// this walk's FilesMet. wholeMap maps a file the general walk met, through any backend.
+// (Past 400 lines: the local and the SMB walk are kept side by side, the one place for the rules.)
 
 import * as fs from 'node:fs';
 import type { ExtendedBackend, PathKind, SpaceSink } from './backend-ext';
@@ -242,13 +243,11 @@ export const SMB_LINKS =
 const NO_FILE_ID = new Set([0n, 0xffffffffffffffffn]);
 
 /**
- * A file over SMB, its share as its device: known by the server's FileId (link count not known:
- * 0), or by its path where there is none (one name).
+ * A file over SMB, its share's volume as its device (`dev`): known by the server's FileId (link
+ * count not known: 0), or by its path where there is none (one name).
  */
-const smbFile = (p: string, size: bigint, fileId: bigint | undefined): WalkedFile =>
-  fileId !== undefined && !NO_FILE_ID.has(fileId)
-    ? { nlink: 0n, dev: fnv64(smbShareOf(p)), ino: fileId, size }
-    : { nlink: 1n, dev: fnv64(smbShareOf(p)), ino: fnv64(p), size };
+const smbFile = (p: string, size: bigint, fileId: bigint | undefined, dev: bigint): WalkedFile =>
+  fileId !== undefined && !NO_FILE_ID.has(fileId) ? { nlink: 0n, dev, ino: fileId, size } : { nlink: 1n, dev, ino: fnv64(p), size };
 
 const smbChild = (dir: string, name: string): string => `${dir.replace(/\/+$/, '')}/${name.replace(/%/g, '%25')}`;
 
@@ -361,12 +360,19 @@ export async function walkSelection(
       const message = `${op}: ${top} was not found on the server (STATUS_OBJECT_NAME_NOT_FOUND); check the path.`;
       return visitor.error({ path: top, code: 'STATUS_OBJECT_NAME_NOT_FOUND', message });
     }
-    if (kind === 'file') return file(top, smbFile(top, size, await namedFileId(b, top)));
+    // The share's volume as the server names it (host, port, share, serial), not the URI's text:
+    // one share named with another user (WORKGROUP;alice@, ALICE@) was walked and counted twice.
+    const dev = fnv64(
+      await b.volume(top).then(
+        (v) => v.volumeId,
+        () => smbShareOf(top),
+      ),
+    );
+    if (kind === 'file') return file(top, smbFile(top, size, await namedFileId(b, top), dev));
     // Folders by FileId (none for a share's root): a link to a folder above (s/up -> ..) was walked round until Samba refused the path.
-    const share = smbShareOf(top);
     const entered = (id: bigint | undefined): boolean => {
       if (id === undefined || NO_FILE_ID.has(id)) return true;
-      const key = `${share}\0${id}`;
+      const key = `${dev}:${id}`;
       if (foldersIn.has(key)) return false;
       foldersIn.add(key);
       return true;
@@ -389,7 +395,7 @@ export async function walkSelection(
         else if (e.directory) {
           if (entered(e.fileId)) await dir(p);
           else foldersAgain++;
-        } else await file(p, smbFile(p, e.size, e.fileId));
+        } else await file(p, smbFile(p, e.size, e.fileId, dev));
       }
     };
     await dir(top);

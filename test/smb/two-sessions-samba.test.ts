@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createEngine } from '../../src/engine';
+import { closeSmbConnections } from '../../src/engine/backends/smb';
 import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { makeDenseFile, sha256File, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
@@ -33,6 +35,7 @@ describe('one share through two sessions (another spelling of the user)', { skip
   });
 
   after(async () => {
+    await closeSmbConnections();
     await smb?.stop();
     btrfs?.cleanup();
   });
@@ -73,6 +76,15 @@ describe('one share through two sessions (another spelling of the user)', { skip
     assert.equal(f.code, 0, f.stderr);
     assert.equal(sha256File(join(btrfs.mnt, 'e.bin')), sha256File(join(btrfs.mnt, 'a.bin')));
     assert.doesNotMatch(smb.log(), /dumping core|INTERNAL ERROR/);
+  });
+
+  test('space of one folder named through both sessions: each file counted once (it was counted twice)', async () => {
+    const top = smb.uri('b', '');
+    const r = await createEngine().space([top, other(top)]);
+    assert.deepEqual(r.errors, []);
+    const names = readdirSync(btrfs.mnt).filter((n) => n.endsWith('.bin'));
+    assert.equal(r.total.files, names.length);
+    assert.deepEqual(r.files.map((f) => f.path.slice(top.length + 1)).sort(), names.sort());
   });
 
   test('clone-range: E_CROSS_VOLUME naming the two sessions, without a copy advised; the destination unchanged', () => {
