@@ -253,6 +253,17 @@ export async function findDuplicates(
     notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (walked.foldersAgain > 0) notes.push(foldersAgainNote(walked.foldersAgain));
+  // One share named with two spellings of the user: two sessions, which a server does not clone between
+  const sessions = new Map<bigint, Set<string>>();
+  for (const f of usable)
+    if (isSmbPath(f.path) && f.dev !== undefined) (sessions.get(f.dev) ?? sessions.set(f.dev, new Set()).get(f.dev)!).add(f.fsKey);
+  const twoSessions = [...sessions.values()].find((k) => k.size > 1);
+  if (twoSessions)
+    notes.push(
+      `Files on one share were named through ${twoSessions.size} sessions (${[...twoSessions].join(', ')}: the user written differently): ` +
+        'a server clones only between files opened in one session, so identical data was grouped only among files named the same way. ' +
+        'Name them all with one spelling of the user to find it across them.',
+    );
   if (noCow.split.size > 0)
     notes.push(
       `${noCow.split.size} files hold identical data, some of them nodatacow (chattr +C) and some not: btrfs shares extents ` +

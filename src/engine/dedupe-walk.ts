@@ -18,7 +18,7 @@ import type { DedupeError } from './dedupe-types';
 import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import type { PackedExtentMap } from './map-format';
-import { isSmbPath } from './smb-path';
+import { isSmbPath, smbShareOf } from './smb-path';
 import { fileSystemKey } from './space-fs';
 import { backendFolderWalk, FilesMet, notRegularPathError, pathError, walkSelection, wholeMap } from './walk';
 
@@ -94,14 +94,17 @@ export async function walkAndMap(
     return true;
   };
   let count = 0;
-  const fsByDev = new Map<bigint, FsFacts>();
+  const fsByDev = new Map<bigint | string, FsFacts>();
   /** Mapped; its file system's facts are read between the walk's steps (they are async). */
   const mapped: { f: Hashed; dev: bigint }[] = [];
   /** Smaller than one chunk: handed on after the walk if another file has their size. */
   const held: Hashed[] = [];
   const sizeCount = new Map<string, number>();
   const factsOf = async (p: string, dev: bigint): Promise<FsFacts> => {
-    let f = fsByDev.get(dev);
+    // over SMB one volume per session (user@host:port/share as written): a server clones only
+    // within one, so another spelling of the user is another file system here (a note says so)
+    const byDev = isSmbPath(p) ? `${dev}|${smbShareOf(p)}` : dev;
+    let f = fsByDev.get(byDev);
     if (f) return f;
     const b = await resolve(p);
     // over SMB the volume the server reports (its cluster size); locally statfs
@@ -114,7 +117,7 @@ export async function walkAndMap(
         paths: [p],
         message: `dedupe: the chunk size ${chunk} is not a multiple of the block size of ${f.filesystem} (${f.blockSize} bytes) holding ${p}; choose a multiple such as ${f.blockSize * 32} (E_MISALIGNED).`,
       });
-    fsByDev.set(dev, f);
+    fsByDev.set(byDev, f);
     return f;
   };
   const settleMapped = async (): Promise<void> => {

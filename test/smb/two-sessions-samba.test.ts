@@ -87,6 +87,19 @@ describe('one share through two sessions (another spelling of the user)', { skip
     assert.deepEqual(r.files.map((f) => f.path.slice(top.length + 1)).sort(), names.sort());
   });
 
+  test('dedupe of copies named through the two sessions: no group, a note naming the sessions (not "different volumes")', async () => {
+    // c.bin is the copy made above: the same bytes as a.bin
+    const plan = await createEngine().findDuplicates([smb.uri('b', 'a.bin'), other(smb.uri('b', 'c.bin'))]);
+    assert.deepEqual(plan.errors, []);
+    assert.deepEqual(plan.groups, []);
+    const notes = plan.notes.join('\n');
+    assert.match(
+      notes,
+      /Files on one share were named through 2 sessions \(.*: the user written differently\): a server clones only between files opened in one session/,
+    );
+    assert.doesNotMatch(notes, /different volumes|subvolume/);
+  });
+
   test('clone-range: E_CROSS_VOLUME naming the two sessions, without a copy advised; the destination unchanged', () => {
     const before = readFileSync(join(btrfs.mnt, 'd.bin'));
     const r = cli(['clone-range', smb.uri('b', 'a.bin'), '0', other(smb.uri('b', 'd.bin')), '0', '4096']);
