@@ -76,7 +76,8 @@ export function problemsSummary(p: PathProblems, couldNot: string): string {
   const special = p.notes.filter((e) => e.code === 'E_NOT_REGULAR').length;
   const changed = p.notes.length - special;
   let s = '';
-  if (p.failures.length > 0) s += `${plural(p.failures.length, 'path', 'paths')} could not be ${couldNot} (listed on stderr)\n`;
+  const failed = new Set(p.failures.map((e) => e.path)).size; // (paths: one may have two errors, the second the walk's stop)
+  if (failed > 0) s += `${plural(failed, 'path', 'paths')} could not be ${couldNot} (listed on stderr)\n`;
   if (special > 0) s += `${plural(special, 'special file', 'special files')} (FIFO, socket, device) skipped (noted on stderr)\n`;
   if (changed > 0) s += `${plural(changed, 'file', 'files')} changed during the scan (noted on stderr)\n`;
   return s;

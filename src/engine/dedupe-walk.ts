@@ -178,7 +178,7 @@ export async function walkAndMap(
           if (isCancelled(e)) throw e;
           const x = nodeFsError('dedupe', e, [p]);
           errors.push({ path: p, code: x.code, message: x.message });
-          return;
+          return { failed: x };
         }
         if (m.size !== st.size) errors.push(changedError(p, st.size, m.size));
         else

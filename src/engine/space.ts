@@ -321,13 +321,13 @@ export async function spaceOf(
   const progress = (): void => ctx.progress({ done: mappedBytes, total: 0n, files: table.count });
 
   /** One regular file met by walk.ts (met once): mapped through its Backend and accounted. */
-  const accountFile = async (p: string, st: WalkedFile): Promise<void> => {
+  const accountFile = async (p: string, st: WalkedFile): Promise<void | { failed: unknown }> => {
     let m: PackedExtentMap;
     try {
       m = await wholeMap(await resolve(p), p, ctx);
     } catch (e) {
       sink.error(p, e);
-      return;
+      return { failed: e };
     }
     sink.file(p, st.dev, st.ino, m.size, m.packed, m.source, m.heldOutsideExtents, m.allocationSize);
     if (m.size !== st.size) sink.changed(p, st.size, m.size);
@@ -415,7 +415,8 @@ export async function spaceOf(
   // it): the total is then no more than a floor (below), and each file system's figures are
   // exact, or bounds, for the files that were read, which its notes say (a trial read "exact:"
   // beside an EACCES). Gone, special and changed files hold nothing uncounted.
-  const unread = errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).length;
+  // (paths, not errors: a file whose map failed as its SMB server went is named again by the walk's stop)
+  const unread = new Set(errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).map((e) => e.path)).size;
   const exact = unread > 0 ? 'exact for the files that were read: ' : 'exact: ';
   const inUse = await smbBytesInUse(groups, table, resolve);
   // (files on a share the server would not delete: left out of what deleting frees, space-deletable.ts)

@@ -62,8 +62,8 @@ export function foldersAgainNote(n: number): string {
 }
 
 export interface WalkVisitor {
-  /** A regular file, the first time its identity is met. */
-  file(p: string, f: WalkedFile): void | Promise<void>;
+  /** A regular file, the first time its identity is met; gives back the error it met, if any (SERVER_GONE stops an SMB walk). */
+  file(p: string, f: WalkedFile): void | { failed: unknown } | Promise<void | { failed: unknown }>;
   error(e: WalkError): void;
   /** A named local folder: true when the caller walked it whole itself (its own walk, fed by `met`). */
   folder?(p: string): Promise<boolean>;
@@ -239,6 +239,18 @@ function fnv64(s: string): bigint {
 export const SMB_LINKS =
   ' Over SMB a link is another name with the same FileId: a hard link, or a symbolic link the server follows (Samba does by default).';
 
+/** Errors that say an SMB server is gone or unreachable, not that one path is unusable. */
+const SERVER_GONE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EPIPE']);
+
+class ServerGone extends Error {
+  constructor(
+    readonly code: string,
+    readonly at: string,
+  ) {
+    super(code);
+  }
+}
+
 /** FileIds that name no file (MS-FSCC: a server without ids answers 0; -1 is "none" for a 64-bit id). */
 const NO_FILE_ID = new Set([0n, 0xffffffffffffffffn]);
 
@@ -271,7 +283,7 @@ export async function walkSelection(
   const op = ctx.operation;
   let symlinks = 0;
   let foldersAgain = 0;
-  const file = (p: string, f: WalkedFile): void | Promise<void> => {
+  const file = (p: string, f: WalkedFile): void | { failed: unknown } | Promise<void | { failed: unknown }> => {
     if (met.meet(f.dev, f.ino, Number(f.nlink), p)) return visitor.file(p, f);
   };
 
@@ -296,7 +308,10 @@ export async function walkSelection(
       else symlinks++;
       return;
     }
-    if (st.isFile()) return file(p, st);
+    if (st.isFile()) {
+      await file(p, st);
+      return;
+    }
     if (!st.isDirectory()) {
       visitor.error(notRegularPathError(op, p, kindOf(st)));
       return;
@@ -313,6 +328,11 @@ export async function walkSelection(
     for (const n of names) await visit(childPath(p, n), false);
   };
 
+  /** Stop the SMB walk of a named path when `e` says its server is gone (`at`: where it was met). */
+  const goneWith = (e: unknown, at: string): void => {
+    const code = (e as { code?: unknown })?.code;
+    if (typeof code === 'string' && SERVER_GONE.has(code)) throw new ServerGone(code, at);
+  };
   /** The smb:// folders walked, by share and FileId. */
   const foldersIn = new Set<string>();
   /** Each folder's FileIds by name, for files named by themselves (one listing per folder). */
@@ -368,7 +388,10 @@ export async function walkSelection(
         () => smbShareOf(top),
       ),
     );
-    if (kind === 'file') return file(top, smbFile(top, size, await namedFileId(b, top), dev));
+    if (kind === 'file') {
+      await file(top, smbFile(top, size, await namedFileId(b, top), dev));
+      return;
+    }
     // Folders by FileId (none for a share's root): a link to a folder above (s/up -> ..) was walked round until Samba refused the path.
     const entered = (id: bigint | undefined): boolean => {
       if (id === undefined || NO_FILE_ID.has(id)) return true;
@@ -385,7 +408,8 @@ export async function walkSelection(
         entries = await list.call(b, d);
       } catch (e) {
         if (isCancelled(e)) throw e;
-        return visitor.error(smbError(op, d, e));
+        visitor.error(smbError(op, d, e));
+        return goneWith(e, d);
       }
       entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
       for (const e of entries) {
@@ -395,10 +419,27 @@ export async function walkSelection(
         else if (e.directory) {
           if (entered(e.fileId)) await dir(p);
           else foldersAgain++;
-        } else await file(p, smbFile(p, e.size, e.fileId, dev));
+        } else {
+          const r = await file(p, smbFile(p, e.size, e.fileId, dev));
+          if (r) goneWith(r.failed, p);
+        }
       }
     };
-    await dir(top);
+    try {
+      await dir(top);
+    } catch (e) {
+      if (!(e instanceof ServerGone)) throw e;
+      // One error for the rest, not one per file: a server gone (ECONNREFUSED, 2,446 lines) or
+      // unreachable (ETIMEDOUT: a wait of the request time-out for each file, hours in all).
+      // (by the path where it stopped: the named path itself was examined, in part)
+      visitor.error({
+        path: e.at,
+        code: e.code,
+        message:
+          `${op}: the SMB server stopped answering (${e.code}) at ${e.at}, so the rest of ${top} was not examined; ` +
+          'once the server answers again, run it again.',
+      });
+    }
   };
 
   for (const p of outermost(paths)) await (isSmbPath(p) ? visitSmb(p) : visit(p, true));
