@@ -132,6 +132,8 @@ export interface SpaceResult {
   symlinks: number;
   /** Hard links met again (counted once). */
   hardLinks: number;
+  /** Folders met again by another name and not walked again (over SMB: walk.ts WalkSummary.foldersAgain); absent when none. */
+  foldersAgain?: number;
   notes: string[];
   durationMs: number;
 }

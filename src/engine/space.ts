@@ -480,7 +480,17 @@ export async function spaceOf(
     );
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
-  return { files, total, fileSystems, errors, symlinks, hardLinks, notes, durationMs };
+  return {
+    files,
+    total,
+    fileSystems,
+    errors,
+    symlinks,
+    hardLinks,
+    ...(walked.foldersAgain > 0 ? { foldersAgain: walked.foldersAgain } : {}),
+    notes,
+    durationMs,
+  };
 }
 
 /** Errors of paths that hold no data the figures miss: gone, a link loop, a special file, a file that changed (counted). */

@@ -363,6 +363,8 @@ export interface SpaceData {
   notes: string[];
   symlinks: number;
   hardLinks: number;
+  /** Folders met again by another name, not walked again (SpaceResult.foldersAgain). */
+  foldersAgain?: number;
   durationMs: number;
   /** When the analysis finished (ms since the epoch), for the view's "Analyzed at": a refresh shows as a new time. */
   finishedAt?: number;
@@ -775,6 +777,7 @@ export function isSpaceData(v: unknown): v is SpaceData {
   return (
     isInt(v.symlinks, 0, Number.MAX_SAFE_INTEGER) &&
     isInt(v.hardLinks, 0, Number.MAX_SAFE_INTEGER) &&
+    (v.foldersAgain === undefined || isInt(v.foldersAgain, 1, Number.MAX_SAFE_INTEGER)) &&
     isNum(v.durationMs) &&
     v.durationMs >= 0 &&
     (v.finishedAt === undefined || (isNum(v.finishedAt) && v.finishedAt >= 0))

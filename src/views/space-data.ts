@@ -162,6 +162,7 @@ export function spaceData(
     notes: [...r.notes],
     symlinks: r.symlinks,
     hardLinks: r.hardLinks,
+    ...(r.foldersAgain ? { foldersAgain: r.foldersAgain } : {}),
     durationMs: r.durationMs,
   };
 }

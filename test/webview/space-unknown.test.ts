@@ -103,6 +103,23 @@ describe(
       await page.close();
     });
 
+    test('a folder the server shows again through a symbolic link (to a folder above): walked once, and the view says so', async () => {
+      // Samba follows the links: l/sub/up is l, l/alias is l/sub (test/smb/walk-links-samba.test.ts)
+      const l = path.join(shareDir, 'l');
+      fs.mkdirSync(path.join(l, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(l, 'sub', 'z.bin'), Buffer.alloc(8 * KiB, 9));
+      fs.symlinkSync('..', path.join(l, 'sub', 'up'));
+      fs.symlinkSync('sub', path.join(l, 'alias'));
+      for (const p of [l, path.join(l, 'sub'), path.join(l, 'sub', 'z.bin')]) fs.chownSync(p, smbUid(), 0);
+      const top = smb.uri('w', 'l');
+      const d = spaceData(await engine.space([top]), [top]);
+      assert.deepEqual(d.errors, []);
+      assert.equal(d.files.length, 1);
+      assert.equal(d.foldersAgain, 2);
+      const { page } = await open(1000, 700, d);
+      assert.match((await page.textContent('.details .meta')) ?? '', / · 2 folders met again by another name, not walked again$/);
+    });
+
     test('some files unknown: shared and exclusive of the known files, said so; unique an upper bound; the treemap tooltip of a known file', async () => {
       const { page } = await open(1000, 900, mixedData);
       const text = async (sel: string) => (await page.textContent(sel))?.trim() ?? '';

@@ -226,6 +226,13 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
         ? l10n.t('1 more name of a file listed under another (a hard link)')
         : l10n.t('{0} more names of files listed under another (hard links)', d.hardLinks),
     );
+  // over SMB: a folder the server showed again under another name (a symbolic link it follows)
+  if (d.foldersAgain)
+    bits.push(
+      d.foldersAgain === 1
+        ? l10n.t('1 folder met again by another name, not walked again')
+        : l10n.t('{0} folders met again by another name, not walked again', d.foldersAgain),
+    );
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
   detailsEl.append(
     ...pathErrors(
