@@ -333,6 +333,8 @@ export async function walkSelection(
     const code = (e as { code?: unknown })?.code;
     if (typeof code === 'string' && SERVER_GONE.has(code)) throw new ServerGone(code, at);
   };
+  /** Each share's volume id (as written: smbShareOf), for the files' device. */
+  const volumeOfShare = new Map<string, Promise<string>>();
   /** The smb:// folders walked, by share and FileId. */
   const foldersIn = new Set<string>();
   /** Each folder's FileIds by name, for files named by themselves (one listing per folder). */
@@ -382,12 +384,18 @@ export async function walkSelection(
     }
     // The share's volume as the server names it (host, port, share, serial), not the URI's text:
     // one share named with another user (WORKGROUP;alice@, ALICE@) was walked and counted twice.
-    const dev = fnv64(
-      await b.volume(top).then(
-        (v) => v.volumeId,
-        () => smbShareOf(top),
-      ),
-    );
+    // (asked once per share as written: many files named one by one cost one query)
+    const share = smbShareOf(top);
+    let volume = volumeOfShare.get(share);
+    if (!volume)
+      volumeOfShare.set(
+        share,
+        (volume = b.volume(top).then(
+          (v) => v.volumeId,
+          () => share,
+        )),
+      );
+    const dev = fnv64(await volume);
     if (kind === 'file') {
       await file(top, smbFile(top, size, await namedFileId(b, top), dev));
       return;
