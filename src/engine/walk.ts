@@ -340,7 +340,8 @@ export async function walkSelection(
   /** Each folder's FileIds by name, for files named by themselves (one listing per folder). */
   const idsIn = new Map<string, Promise<Map<string, bigint | undefined>>>();
   /** A named smb:// file's FileId, from its folder's listing (stat gives none); undefined where not found. */
-  const namedFileId = async (b: ExtendedBackend, top: string): Promise<bigint | undefined> => {
+  const namedFileId = async (b: ExtendedBackend, named: string): Promise<bigint | undefined> => {
+    const top = named.replace(/\/+$/, ''); // (a folder named with a trailing slash: its name is before it)
     const cut = top.lastIndexOf('/');
     if (cut <= smbShareOf(top).length - 1) return undefined;
     let name: string;

@@ -62,6 +62,18 @@ describe(
       assert.doesNotMatch(r.notes.join('\n'), /hard link/);
     });
 
+    test('space of the folder named with a trailing slash: the same, the folder known by its FileId all the same', async () => {
+      const top = smb.uri('b', 'proj');
+      const r = await createEngine().space([`${top}/`]);
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(
+        r.files.map((f) => f.path.slice(top.length + 1)),
+        ['a.bin', 'alias/b.bin'],
+      );
+      assert.match(r.notes.join('\n'), folderNote);
+      assert.doesNotMatch(r.notes.join('\n'), /hard link/);
+    });
+
     test('dedupe: the one group of the two files, no errors, the same note', async () => {
       const top = smb.uri('b', 'proj');
       const plan = await createEngine().findDuplicates([top]);
