@@ -17,7 +17,7 @@
 // (Past 400 lines: the local and the SMB walk are kept side by side, the one place for the rules.)
 
 import * as fs from 'node:fs';
-import type { ExtendedBackend, PathKind, SpaceSink } from './backend-ext';
+import type { ExtendedBackend, PathInfo, PathKind, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { nodeFsError } from './errno';
 import { isCancelled, isFsctlError } from './errors';
@@ -333,8 +333,6 @@ export async function walkSelection(
     const code = (e as { code?: unknown })?.code;
     if (typeof code === 'string' && SERVER_GONE.has(code)) throw new ServerGone(code, at);
   };
-  /** Each share's volume id (as written: smbShareOf), for the files' device. */
-  const volumeOfShare = new Map<string, Promise<string>>();
   /** The smb:// folders walked, by share and FileId. */
   const foldersIn = new Set<string>();
   /** Each folder's FileIds by name, for files named by themselves (one listing per folder). */
@@ -371,37 +369,28 @@ export async function walkSelection(
       const message = `${op}: ${top}: this SMB backend cannot list folders (E_UNSUPPORTED).`;
       return visitor.error({ path: top, code: 'E_UNSUPPORTED', message });
     }
-    let kind: string;
-    let size: bigint;
+    let info: PathInfo;
     try {
-      ({ kind, size } = await stat.call(b, top));
+      info = await stat.call(b, top);
     } catch (e) {
       if (isCancelled(e)) throw e;
       return visitor.error(smbError(op, top, e));
     }
+    const { kind, size, volumeId, fileId } = info;
     if (kind === 'missing') {
       const message = `${op}: ${top} was not found on the server (STATUS_OBJECT_NAME_NOT_FOUND); check the path.`;
       return visitor.error({ path: top, code: 'STATUS_OBJECT_NAME_NOT_FOUND', message });
     }
     // The share's volume as the server names it (host, port, share, serial), not the URI's text:
     // one share named with another user (WORKGROUP;alice@, ALICE@) was walked and counted twice.
-    // (asked once per share as written: many files named one by one cost one query)
-    const share = smbShareOf(top);
-    let volume = volumeOfShare.get(share);
-    if (!volume)
-      volumeOfShare.set(
-        share,
-        (volume = b.volume(top).then(
-          (v) => v.volumeId,
-          () => share,
-        )),
-      );
-    const dev = fnv64(await volume);
+    const dev = fnv64(volumeId ?? smbShareOf(top));
+    // its own index (stat's fileId is the volume id and it): a share's root has no listing to find it in
+    const ownIndex = volumeId && fileId?.startsWith(`${volumeId}:`) ? BigInt(`0x${fileId.slice(volumeId.length + 1)}`) : undefined;
     if (kind === 'file') {
-      await file(top, smbFile(top, size, await namedFileId(b, top), dev));
+      await file(top, smbFile(top, size, ownIndex ?? (await namedFileId(b, top)), dev));
       return;
     }
-    // Folders by FileId (none for a share's root): a link to a folder above (s/up -> ..) was walked round until Samba refused the path.
+    // Folders by FileId: a link to a folder above (s/up -> ..) was walked round until Samba refused the path.
     const entered = (id: bigint | undefined): boolean => {
       if (id === undefined || NO_FILE_ID.has(id)) return true;
       const key = `${dev}:${id}`;
@@ -409,7 +398,7 @@ export async function walkSelection(
       foldersIn.add(key);
       return true;
     };
-    entered(await namedFileId(b, top));
+    entered(ownIndex ?? (await namedFileId(b, top)));
     const dir = async (d: string): Promise<void> => {
       ctx.checkCancelled();
       let entries;

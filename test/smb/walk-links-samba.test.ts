@@ -32,7 +32,9 @@ describe(
       makeDenseFile(join(dir, 'sub', 'b.bin'), 64 * KiB, 1); // a copy of a.bin: a dedupe group
       symlinkSync('..', join(dir, 'sub', 'up')); // proj/sub/up is proj: a loop
       symlinkSync('sub', join(dir, 'alias')); // proj/alias is proj/sub: another name
-      for (const d of [dir, join(dir, 'sub')]) chownSync(d, smbUid(), 0);
+      mkdirSync(join(btrfs.mnt, 'other'));
+      symlinkSync('..', join(btrfs.mnt, 'other', 'back')); // other/back is the share's root
+      for (const d of [dir, join(dir, 'sub'), join(btrfs.mnt, 'other')]) chownSync(d, smbUid(), 0);
       // Samba's defaults: follow symlinks = yes, wide links = no (links inside the share are followed)
       smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
     });
@@ -71,6 +73,19 @@ describe(
         ['a.bin', 'alias/b.bin'],
       );
       assert.match(r.notes.join('\n'), folderNote);
+      assert.doesNotMatch(r.notes.join('\n'), /hard link/);
+    });
+
+    test("space of the share's root with a link back to it: the root is known by its FileId too (no second walk of it)", async () => {
+      const top = smb.uri('b');
+      const r = await createEngine().space([top]);
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(
+        r.files.map((f) => f.path.slice(top.length + 1)),
+        ['proj/a.bin', 'proj/alias/b.bin'],
+      );
+      // other/back (the root), proj/sub and proj/alias/up
+      assert.match(r.notes.join('\n'), /3 folders were met again by another name and not walked again/);
       assert.doesNotMatch(r.notes.join('\n'), /hard link/);
     });
 
