@@ -199,6 +199,22 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     assert.equal(await op(), 'clone, done as a copy (cloning was refused)');
     // the engine's notes with their sizes grouped and in human units, as the other views show them
     assert.equal(await page.$eval('ul.notes li', (li) => li.textContent), '2,097,152 bytes (2 MiB) of the source are preallocated');
+    // nothing was cloned, so nothing to compare: a trial's comparison of this copy with another
+    // read "Clone 33.7 ms", "Speed-up 0.9×"
+    assert.equal(await page.$('.btn-compare'), null, 'no comparison offered after Copy instead');
+    await page.close();
+  });
+
+  test('a server-side copy compared with a physical copy: its row says copy, not clone', async () => {
+    const copy = {
+      ...data,
+      operation: 'copy' as const,
+      method: 'copy_file_range',
+      comparison: { copyMs: 30, copyBytes: String(8n * MiB), cloneMs: 10 },
+    };
+    const page = await showResults(copy);
+    assert.equal(await page.$eval('.compare-table tr[data-key="clone"] th', (th) => th.textContent), 'Server-side copy');
+    assert.equal(await page.$eval('.compare-table tr[data-key="speedup"] td', (td) => td.textContent), '3.0×');
     await page.close();
   });
 
