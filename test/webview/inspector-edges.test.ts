@@ -160,6 +160,8 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     });
     await page.waitForSelector('.banner:not([hidden])');
     assert.match((await page.$eval('.banner', (b) => b.textContent))!, /\(ENOENT\)\. The figures below are from the last read\./);
+    const dismiss = (p: Page) => p.$eval('.banner vscode-toolbar-button', (b) => b.checkVisibility());
+    assert.equal(await dismiss(page), true, 'the last read is still shown: the banner can be dismissed');
     assert.equal(await page.$eval('.map-wrap', (e) => getComputedStyle(e).opacity), '0.45');
     // nothing to zoom or export any more: those buttons are disabled (and do nothing); Refresh works
     assert.deepEqual(await buttons(page), DISABLED_ON_ERROR);
@@ -188,6 +190,8 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     await fresh.goto(server.url('inspector', { body: THEMES.dark.body }));
     await b2.post({ type: 'error', code: 'E_NOT_REGULAR', message: 'map: fifo is not a regular file (E_NOT_REGULAR).' });
     await fresh.waitForSelector('.banner:not([hidden])');
+    // the banner is all there is: no Dismiss (it left a blank page under a bare "Extent Lens")
+    assert.equal(await dismiss(fresh), false, 'nothing read: the banner stays');
     for (const sel of ['.map-wrap', '.table-wrap', '.summary'])
       assert.equal(await fresh.$eval(sel, (e) => getComputedStyle(e).display), 'none', sel);
     // no map: zoom, whole file, copy and export are disabled (the trial found them enabled); Refresh is not

@@ -66,6 +66,9 @@ export function createStatus(): Status {
       bannerCode.textContent = code;
       bannerText.textContent = hadRead ? `${message} ${l10n.t('The figures below are from the last read.')}` : message;
       document.body.dataset.stale = hadRead ? 'last-read' : 'nothing-read';
+      // nothing read (a FIFO, a missing file): the banner is all the view has to say, and
+      // dismissing it left a blank page under a bare "Extent Lens" (a trial)
+      bannerClose.style.display = hadRead ? '' : 'none';
       banner.removeAttribute('hidden');
       progressText.textContent = '';
       busy(false);
