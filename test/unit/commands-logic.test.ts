@@ -172,6 +172,15 @@ test('progress: bigint amounts to monotonic percentage increments', () => {
   assert.equal(p.next({ done: total / 2n, total }).increment, 25);
   assert.equal(p.next({ done: total * 2n, total }).increment, 50, 'clamped at 100%');
   assert.match(p.next({ done: 4096n, total: 0n }).message, /4 KiB/);
+  // the engine's counts with digit groups, as every other figure in the notifications
+  assert.equal(
+    new ProgressTracker().next({ done: 1n << 20n, total: 1n << 30n, message: '350224384 bytes deallocated' }).message,
+    '350,224,384 bytes deallocated (1 MiB / 1 GiB)',
+  );
+  assert.equal(
+    new ProgressTracker().next({ done: 0n, total: 0n, message: '651264 extents in 2024' }).message,
+    '651,264 extents in 2024 (0 B)',
+  );
 });
 
 test('clone results: shared bytes, space saved, exact wire values', () => {

@@ -3,6 +3,7 @@
 // the progress of a copy the host streams itself (countedChunks).
 
 import type { Progress } from '../../engine';
+import { groupDigits } from '../../protocol/format';
 import { formatBytes } from './bytes';
 
 export class ProgressTracker {
@@ -24,7 +25,10 @@ export class ProgressTracker {
     }
     if (message !== undefined) return { increment, message };
     const amounts = p.total > 0n ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : formatBytes(p.done);
-    return { increment, message: p.message ? `${p.message} (${amounts})` : amounts };
+    // the engine counts as digits ("350224384 bytes deallocated"): grouped as every other figure
+    // in the notifications (a trial read "Digging holes in zero1g.img: 350224384 bytes deallocated")
+    const words = p.message?.replace(/\b\d{4,}(?= \w)/g, (d) => groupDigits(BigInt(d)));
+    return { increment, message: words ? `${words} (${amounts})` : amounts };
   }
 }
 
