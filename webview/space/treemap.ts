@@ -206,6 +206,10 @@ export class Treemap {
       const h = r.y1 - r.y0;
       if (w <= 0 || h <= 0) continue;
       if (n.data.file === undefined) {
+        // the folder's grey is translucent: on the background first, not on the bands its parent
+        // painted (a chain a/very/deep/… drew each strip a layer paler, its name unreadable)
+        ctx.fillStyle = c.background;
+        ctx.fillRect(r.x0, r.y0, w, h);
         ctx.fillStyle = c.folder;
         ctx.fillRect(r.x0, r.y0, w, h);
         const title = titleOf(n);
