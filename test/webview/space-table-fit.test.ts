@@ -1,14 +1,16 @@
-// A path that fits its cell is shown whole, in real Chromium over the engine's real answer on a
-// loop-mounted XFS (./space-view-fixture.ts). A trial: Analyze Space Usage of a tree of folders
-// d00..d39, in an editor column about 500 px wide, read "d… f105" for d00/f105, in a path cell
-// twice as wide as the path: the first folder was held to 30% of the cell even with room to
-// spare. (Cutting a path too long for its cell: space.test.ts.)
+// What the Space table shows fits its cells, in real Chromium over the engine's real answer on a
+// loop-mounted XFS (./space-view-fixture.ts). Trials:
+// - Analyze Space Usage of a tree of folders d00..d39, in an editor column about 500 px wide,
+//   read "d… f105" for d00/f105, in a path cell twice as wide as the path: the first folder was
+//   held to 30% of the cell even with room to spare. (A path too long for its cell: space.test.ts.)
+// - Between the narrow layout (640 px) and about 1,100 px the full column headers did not fit
+//   their columns: "Allocated ▼" read "Allocate…", "Shares with" read "Share…".
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { frames } from './harness';
 import { skip, spaceViewHooks, data, dir, open } from './space-view-fixture';
 
-describe('Space view: short paths in a narrow table (Chromium, real XFS)', { skip, timeout: 120_000 }, () => {
+describe('Space view: the table fits its cells (Chromium, real XFS)', { skip, timeout: 120_000 }, () => {
   spaceViewHooks();
 
   for (const width of [500, 420]) {
@@ -48,6 +50,23 @@ describe('Space view: short paths in a narrow table (Chromium, real XFS)', { ski
       for (const c of cells) {
         assert.ok(c.need < c.room / 1.5, `the path is well short of its cell: ${JSON.stringify(c)}`);
         for (const p of c.parts) assert.ok(p.got >= p.need - 0.01, `"${p.text}" of ${c.title} is cut: ${JSON.stringify(c)}`);
+      }
+      await page.close();
+    });
+  }
+
+  for (const width of [660, 760, 900, 1060, 1110, 1400]) {
+    test(`${width} px: every column header shows whole, sorted by any column`, async () => {
+      const { page } = await open(width);
+      for (const key of ['allocated', 'exclusive', 'sharesWith', 'size']) {
+        await page.click(`.space-grid .thead .td[data-key="${key}"]`);
+        await page.waitForSelector(`.space-grid .thead .td.sorted[data-key="${key}"]`);
+        const cut = await page.$$eval('.space-grid .thead .td', (tds) =>
+          tds
+            .filter((td) => td.scrollWidth > td.clientWidth)
+            .map((td) => `${(td as HTMLElement).innerText} (${td.scrollWidth} > ${td.clientWidth} px)`),
+        );
+        assert.deepEqual(cut, [], `sorted by ${key}: headers cut`);
       }
       await page.close();
     });
