@@ -167,18 +167,25 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
 
   private async handle(msg: WebviewMessage): Promise<void> {
     switch (msg.type) {
-      case 'ready':
+      case 'ready': {
         this.webviewReady = true;
-        if (this.model && !this.stale) for (const m of this.initial ?? this.model.initialMessages()) this.post(m);
+        // A view rebuilt after its tab was in the background gets the last read first, as a view
+        // left in front keeps it while it reads again (a file renamed meanwhile said only ENOENT)
+        const last = this.model ? (this.initial ?? this.model.initialMessages()) : [];
+        if (this.model && !this.stale) for (const m of last) this.post(m);
         else if (this.loading) {
           // The read started with the panel is still running: show the preview if there is
           // one, and progress; load() sends the summary and overview when it finishes (it sees
           // webviewReady).
-          for (const m of this.preview ?? []) this.post(m);
+          for (const m of this.preview ?? last) this.post(m);
           this.post(this.readingMessage());
           await this.loading;
-        } else await this.reload();
+        } else {
+          for (const m of last) this.post(m);
+          await this.reload();
+        }
         return;
+      }
       case 'refresh':
         this.stale = true;
         await this.reload();

@@ -184,6 +184,11 @@ export class FakeWebviewPanel {
     this.disposed = true;
     this.disposeEmitter.fire();
   }
+  /** The panel's tab goes to the background (false) or comes to the front (true), as VS Code tells it. */
+  setVisible(v: boolean): void {
+    this.visible = v;
+    this.viewState.fire({ webviewPanel: this });
+  }
   /** Send a message as the webview would. */
   send(m: unknown): void {
     this.receive.fire(m);
