@@ -89,8 +89,9 @@ export function withHumanSizes(text: string, sep = ','): string {
       return v < 1024n ? m : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
     })
     .replace(
-      /\b(\d{4,}) (files?|ranges?|groups?|hard links?|folders?|extents?)\b/g,
-      (_, d: string, what: string) => `${groupDigits(BigInt(d), sep)} ${what}`,
+      // ("5064 of these ranges": a Duplicate Data warning read so, ungrouped)
+      /\b(\d{4,})( of these)? (files?|ranges?|groups?|hard links?|folders?|extents?)\b/g,
+      (_, d: string, of: string | undefined, what: string) => `${groupDigits(BigInt(d), sep)}${of ?? ''} ${what}`,
     );
 }
 

@@ -201,6 +201,8 @@ test('withHumanSizes: digit groups and the binary size beside byte counts from 1
     withHumanSizes('87371 files were smaller; 1 file, 999 files, 1000 ranges, 12345 hard links; f20000.bin'),
     '87,371 files were smaller; 1 file, 999 files, 1,000 ranges, 12,345 hard links; f20000.bin',
   );
+  // a Duplicate Data warning (dedupe-saving.ts) read "5064 of these ranges are in one file"
+  assert.equal(withHumanSizes('5064 of these ranges are in one file (z.img)'), '5,064 of these ranges are in one file (z.img)');
 });
 
 test('export message: the files shown in the table’s order (each once, in range), with a filter the filter text', () => {
