@@ -27,7 +27,7 @@ import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
 import { fileSize, pickFile, regularFileSize, requireTrust, showFailure, uriOfPath } from '../host/ui';
 import { FlowCancelled, InputFlow } from '../host/multi-step-input';
 import { enginePathOfUri } from '../host/logic/clone-selection';
-import { shownName, shownPath } from '../host/logic/shown';
+import { shownName, shownNames, shownPath } from '../host/logic/shown';
 import { isSmbUri } from '../protocol/shown-path';
 
 const t = vscode.l10n.t;
@@ -229,8 +229,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
               vscode.window.showWarningMessage(
                 t(
                   '{0} is on another file system than {1}, so a range cannot be cloned into it: blocks are shared only within one file system.',
-                  shownName(target),
-                  shownName(source),
+                  ...shownNames(target, source),
                 ),
                 {
                   modal: true,
@@ -253,7 +252,12 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
         const dstOpts = { what: 'destination' as const, sourceOffset: sameFile ? sourceOffset : undefined };
         const text = await flow.input({
           step: 3,
-          prompt: t('Destination offset in {0} ({1}). {2}', shownName(target), bytesText(destinationSize, t), ruleNow()),
+          prompt: t(
+            'Destination offset in {0} ({1}). {2}',
+            sameFile ? shownName(target) : shownNames(target, source)[0],
+            bytesText(destinationSize, t),
+            ruleNow(),
+          ),
           // within one file, suggest the first block past the end (no overlap, the file grows)
           value: sameFile ? alignUp(sourceSize, unit()).toString() : '0',
           validate: (v) => checkOffset(v, unit(), dstOpts, t).error,

@@ -10,3 +10,12 @@ export { shownPath, shownText };
 export function shownName(p: string): string {
   return isSmbUri(p) ? shownSmbName(p) : path.basename(p);
 }
+
+/**
+ * Two files named in one sentence: their names, or their paths where the names are the same (a
+ * trial read "orig.bin is on another file system than orig.bin").
+ */
+export function shownNames(a: string, b: string): [string, string] {
+  const [x, y] = [shownName(a), shownName(b)];
+  return x === y ? [shownPath(a), shownPath(b)] : [x, y];
+}
