@@ -200,6 +200,23 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     await fresh.close();
   });
 
+  test('a table that scrolls sideways is one tab stop: Tab from it leaves it (its scroller was a second)', async () => {
+    const file = path.join(xfs!.mountPoint, 'tabs.img');
+    xfsIo(file, 'truncate 8m', 'pwrite 0 4k', 'pwrite 1m 4k', 'pwrite 2m 4k', 'fsync');
+    const { page } = await openInspector(file, 330);
+    await page.waitForFunction(() => document.querySelectorAll('.tbody .tr').length === 3);
+    const sideways = await page.$eval('.tscroll', (e) => e.scrollWidth > e.clientWidth);
+    assert.ok(sideways, 'at 330 px the table scrolls sideways');
+    await page.focus('.grid');
+    await page.keyboard.press('Tab');
+    const now = await page.evaluate(() => ({
+      cls: document.activeElement?.className ?? '',
+      inGrid: !!document.activeElement?.closest('.grid'),
+    }));
+    assert.equal(now.inGrid, false, `focus left the table: ${JSON.stringify(now)}`);
+    await page.close();
+  });
+
   for (const size of SIZES) {
     test(`${size} bytes: the extent at the middle shows, in the data colour, where it lies`, async () => {
       const file = path.join(xfs!.mountPoint, `thin-${size}.img`);

@@ -90,6 +90,9 @@ export class RangeTable {
     head.appendChild(hr);
     this.scroller = document.createElement('div');
     this.scroller.className = 'tscroll';
+    // the grid is the tab stop: Chromium makes a scroller one of its own, a second stop (with the
+    // rows' keys) for the same table wherever it scrolls sideways
+    this.scroller.tabIndex = -1;
     this.spacer = document.createElement('div');
     this.spacer.className = 'tspacer';
     this.body = document.createElement('div');
