@@ -368,7 +368,12 @@ export class DedupePanel implements vscode.Disposable {
         return;
       case 'dedupeOpen': {
         const p = pathOf(msg.group, msg.range);
-        if (p !== undefined) await vscode.commands.executeCommand(COMMANDS.inspect, uriOfPath(p));
+        if (p === undefined) return;
+        await vscode.commands.executeCommand(COMMANDS.inspect, uriOfPath(p));
+        // a range of a file: the inspector selects it (whole files: the whole file is the range)
+        const g = this.wire!.groups[msg.group];
+        const r = g.ranges[msg.range] ?? g.readOnly?.[msg.range - g.ranges.length];
+        if (r && !g.wholeFiles) this.s.showRange(p, { offset: BigInt(r.offset), length: BigInt(g.length) });
         return;
       }
       case 'dedupeReveal': {

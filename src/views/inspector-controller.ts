@@ -61,6 +61,8 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
   private preview: HostMessage[] | undefined;
   /** What opens the webview once `model` is in: its summary and overview. */
   private initial: HostMessage[] | undefined;
+  /** A range to select once the view shows the map (select()). */
+  private pendingRange: { offset: bigint; length: bigint } | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -100,8 +102,19 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     this.panel.reveal();
   }
 
+  /**
+   * Select and zoom to `range`: now if the view shows a map, else once it does (an inspector just
+   * opened on a Duplicate Data range showed the whole file, the range nowhere).
+   */
   select(range: { offset: bigint; length: bigint }): void {
-    this.post({ type: 'selectRange', offset: range.offset.toString(), length: range.length.toString() });
+    this.pendingRange = range;
+    if (this.webviewReady && this.model && !this.stale) this.postRange();
+  }
+
+  private postRange(): void {
+    const r = this.pendingRange;
+    this.pendingRange = undefined;
+    if (r) this.post({ type: 'selectRange', offset: r.offset.toString(), length: r.length.toString() });
   }
 
   changed(): void {
@@ -172,8 +185,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
         // A view rebuilt after its tab was in the background gets the last read first, as a view
         // left in front keeps it while it reads again (a file renamed meanwhile said only ENOENT)
         const last = this.model ? (this.initial ?? this.model.initialMessages()) : [];
-        if (this.model && !this.stale) for (const m of last) this.post(m);
-        else if (this.loading) {
+        if (this.model && !this.stale) {
+          for (const m of last) this.post(m);
+          this.postRange();
+        } else if (this.loading) {
           // The read started with the panel is still running: show the preview if there is
           // one, and progress; load() sends the summary and overview when it finishes (it sees
           // webviewReady).
@@ -351,7 +366,10 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
           `${map.durationMs.toFixed(1)} ms read + ${(performance.now() - t0).toFixed(1)} ms model`,
       );
       // Before 'ready' nothing is sent: the 'ready' handler sends these from the model.
-      if (this.webviewReady) for (const m of initial) this.post(m);
+      if (this.webviewReady) {
+        for (const m of initial) this.post(m);
+        this.postRange();
+      }
     } catch (e) {
       const f = errorFacts(e);
       if (f.cancelled && signal.aborted) return; // superseded by a newer reload
