@@ -69,6 +69,11 @@ describe(
         j.notes.some((n: string) => smbNote.test(`note: ${n}`)),
         j.notes.join('\n'),
       );
+      // what "freed" is here: the server's count, not a syncfs this client cannot make
+      assert.ok(
+        j.notes.some((n: string) => /^freed is .*over SMB: the free space the server reports/.test(n)),
+        j.notes.join('\n'),
+      );
       assert.deepEqual(
         ['a.bin', 'b.bin'].map((n) => sha256File(join(dir, n))),
         sums,

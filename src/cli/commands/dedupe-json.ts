@@ -7,7 +7,7 @@ import { problemsJson, type PathProblems } from '../path-problems';
 
 /** What "freed" is (the view says it in its own words). */
 export const FREED_NOTE =
-  "freed is the change in the file systems' free space (Linux: free blocks after syncfs): other writers on them during the run show in it too, " +
+  "freed is the change in the file systems' free space (local Linux file systems: free blocks after syncfs; over SMB: the free space the server reports): other writers on them during the run show in it too, " +
   "and so does the file system's own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents " +
   'in blocks of its own, so it can free a few blocks less than estimated; btrfs frees checksums and extent items).';
 
