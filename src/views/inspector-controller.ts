@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { VolumeInfo } from '../engine';
 import { fromWire, parseWebviewMessage, type HostMessage, type WebviewMessage, type WireSummary } from '../protocol/messages';
-import { MapModel } from './map-model';
+import { baseName, MapModel } from './map-model';
 import type { InspectorHandle, Services } from '../host/services';
 import { debounce, type Debounced } from '../host/logic/debounce';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
@@ -70,7 +70,7 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
     private readonly s: Services,
     readonly kind: 'panel' | 'editor',
   ) {
-    setWebviewHtml(panel.webview, s.context.extensionUri, 'inspector', t('{0} — Extent Lens', path));
+    setWebviewHtml(panel.webview, s.context.extensionUri, 'inspector', t('{0} — Extent Lens', path), { name: baseName(path), path });
     this.refreshSoon = debounce(() => this.onFileChanged(), AUTO_REFRESH_MS);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),

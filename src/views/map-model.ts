@@ -346,7 +346,8 @@ export class MapModel implements ExportSource {
   }
 }
 
-function baseName(p: string): string {
+/** The file's name as the summary's heading shows it: the last part of its path. */
+export function baseName(p: string): string {
   const parts = p.split(/[\\/]/);
   return parts[parts.length - 1] || p;
 }

@@ -14,7 +14,17 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, app: WebviewApp, title: string): void {
+/**
+ * `heading`: what the view is about, for its heading before the host's first message (an
+ * inspector of a FIFO never gets a summary: its heading stayed a bare "Extent Lens").
+ */
+export function setWebviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  app: WebviewApp,
+  title: string,
+  heading?: { name: string; path: string },
+): void {
   webview.options = webviewOptions(extensionUri);
   const dist = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', ...p)).toString();
   webview.html = renderWebviewHtml({
@@ -26,7 +36,7 @@ export function setWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri
     codiconUri: dist('media', 'codicon.css'),
     // l10n: the display language's bundle (undefined in English: JSON leaves it out), which
     // webview/shared/l10n.ts translates with, falling back to the English text.
-    initialState: { view: app, language: vscode.env.language, l10n: vscode.l10n.bundle },
+    initialState: { view: app, language: vscode.env.language, l10n: vscode.l10n.bundle, heading },
   });
 }
 

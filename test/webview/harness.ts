@@ -52,7 +52,12 @@ export async function startShellServer(): Promise<ShellServer> {
         codiconUri: `${origin}/dist/media/codicon.css`,
         title: 'Extent Lens',
         // ?l10n=<json>: a translation bundle, as the host passes vscode.l10n.bundle
-        initialState: { view, ...(u.searchParams.get('l10n') ? { l10n: JSON.parse(u.searchParams.get('l10n')!) } : {}) },
+        // ?heading=<json>: what the view is about, as the host passes it (panel-setup.ts setWebviewHtml)
+        initialState: {
+          view,
+          ...(u.searchParams.get('l10n') ? { l10n: JSON.parse(u.searchParams.get('l10n')!) } : {}),
+          ...(u.searchParams.get('heading') ? { heading: JSON.parse(u.searchParams.get('heading')!) } : {}),
+        },
         bodyClass: u.searchParams.get('body') ?? 'vscode-dark',
       });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

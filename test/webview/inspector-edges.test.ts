@@ -187,9 +187,11 @@ describe('inspector edge cases: thin extents in huge files, an empty file, the s
     // nothing read yet (a FIFO): the banner alone, no map, axis, summary or table
     const fresh = await chromium.context.newPage();
     const b2 = await installBridge(fresh, {}); // no model: the host has read nothing
-    await fresh.goto(server.url('inspector', { body: THEMES.dark.body }));
+    await fresh.goto(server.url('inspector', { body: THEMES.dark.body, heading: JSON.stringify({ name: 'fifo', path: '/srv/fifo' }) }));
     await b2.post({ type: 'error', code: 'E_NOT_REGULAR', message: 'map: fifo is not a regular file (E_NOT_REGULAR).' });
     await fresh.waitForSelector('.banner:not([hidden])');
+    // the heading names the file although no summary ever came (it said a bare "Extent Lens")
+    assert.deepEqual(await fresh.$eval('h1.title', (h) => [h.textContent, (h as HTMLElement).title]), ['fifo', '/srv/fifo']);
     // the banner is all there is: no Dismiss (it left a blank page under a bare "Extent Lens")
     assert.equal(await dismiss(fresh), false, 'nothing read: the banner stays');
     for (const sel of ['.map-wrap', '.table-wrap', '.summary'])

@@ -2,6 +2,7 @@
 // copy, export JSON and CSV), what the Copy button put on the clipboard, and which buttons work
 // now: with no map on screen (an error: a FIFO, a file gone) only Refresh does.
 import { groupDigits } from '../../src/protocol/format';
+import { initialState } from '../shared/host';
 import { l10n } from '../shared/l10n';
 import { el } from '../shared/ui';
 import { setButtonEnabled, toolbarButton } from '../shared/view-parts';
@@ -33,7 +34,10 @@ export interface Toolbar {
 
 export function createToolbar(): Toolbar {
   const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Inspector') });
-  const title = el('h1', { class: 'title' }, 'Extent Lens');
+  // the file's name from the start: a file that cannot be read (a FIFO) never gets a summary to name it
+  const heading = initialState<{ heading?: { name?: unknown; path?: unknown } }>()?.heading;
+  const title = el('h1', { class: 'title' }, typeof heading?.name === 'string' ? heading.name : 'Extent Lens');
+  if (typeof heading?.path === 'string') title.title = heading.path;
   const tb = (icon: string, label: string, id: string): HTMLElement => toolbarButton(toolbar, icon, label, id);
   toolbar.appendChild(title);
   toolbar.appendChild(el('span', { class: 'spacer' }));
