@@ -134,6 +134,8 @@ export interface SpaceResult {
   hardLinks: number;
   /** Folders met again by another name and not walked again (over SMB: walk.ts WalkSummary.foldersAgain); absent when none. */
   foldersAgain?: number;
+  /** Files met again under another name through a mount inside the selection (a bind mount), counted once; absent when none. */
+  mountedAgain?: number;
   notes: string[];
   durationMs: number;
 }

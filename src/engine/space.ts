@@ -488,6 +488,7 @@ export async function spaceOf(
     symlinks,
     hardLinks,
     ...(walked.foldersAgain > 0 ? { foldersAgain: walked.foldersAgain } : {}),
+    ...(met.mountedAgain > 0 ? { mountedAgain: met.mountedAgain } : {}),
     notes,
     durationMs,
   };

@@ -365,6 +365,8 @@ export interface SpaceData {
   hardLinks: number;
   /** Folders met again by another name, not walked again (SpaceResult.foldersAgain). */
   foldersAgain?: number;
+  /** Files met again through a mount inside the selection, counted once (SpaceResult.mountedAgain). */
+  mountedAgain?: number;
   durationMs: number;
   /** When the analysis finished (ms since the epoch), for the view's "Analyzed at": a refresh shows as a new time. */
   finishedAt?: number;
@@ -778,6 +780,7 @@ export function isSpaceData(v: unknown): v is SpaceData {
     isInt(v.symlinks, 0, Number.MAX_SAFE_INTEGER) &&
     isInt(v.hardLinks, 0, Number.MAX_SAFE_INTEGER) &&
     (v.foldersAgain === undefined || isInt(v.foldersAgain, 1, Number.MAX_SAFE_INTEGER)) &&
+    (v.mountedAgain === undefined || isInt(v.mountedAgain, 1, Number.MAX_SAFE_INTEGER)) &&
     isNum(v.durationMs) &&
     v.durationMs >= 0 &&
     (v.finishedAt === undefined || (isNum(v.finishedAt) && v.finishedAt >= 0))

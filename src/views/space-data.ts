@@ -163,6 +163,7 @@ export function spaceData(
     symlinks: r.symlinks,
     hardLinks: r.hardLinks,
     ...(r.foldersAgain ? { foldersAgain: r.foldersAgain } : {}),
+    ...(r.mountedAgain ? { mountedAgain: r.mountedAgain } : {}),
     durationMs: r.durationMs,
   };
 }

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { mountsRepeatInside } from '../../src/engine/space-fs';
+import { spaceData } from '../../src/views/space-data';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { MiB, randomFile, settledFree } from '../support/space-files';
 
@@ -45,6 +46,9 @@ describe('space with a bind mount inside the selection (XFS)', { skip: skipReaso
         r.notes.some((n) => /1 file was met again under another name through a mount/.test(n)),
         r.notes.join('\n'),
       );
+      // the Space view's message carries the count (its details line says it: test/webview/space.test.ts)
+      assert.equal(r.mountedAgain, 1);
+      assert.equal(spaceData(r, [sel]).mountedAgain, 1);
     } finally {
       spawnSync('umount', [path.join(sel, 'view')]);
     }

@@ -501,6 +501,15 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     await page.close();
   });
 
+  test('files met again through a bind mount inside the selection: the details line says they were counted once', async () => {
+    const { page, bridge } = await open(1000);
+    assert.doesNotMatch((await page.textContent('.details .meta')) ?? '', /through a mount/);
+    await bridge.post({ type: 'space', data: { ...data, mountedAgain: 1200 } });
+    await page.waitForFunction(() => /through a mount/.test(document.querySelector('.details .meta')?.textContent ?? ''));
+    assert.match((await page.textContent('.details .meta')) ?? '', / · 1,200 files met again through a mount inside the selection, counted once$/);
+    await page.close();
+  });
+
   test('malformed host messages are ignored', async () => {
     const { page, bridge } = await open(800);
     await bridge.post({ type: 'space', data: { ...data, files: [{ ...data.files[0], sharesWithCount: 99 }] } });

@@ -233,6 +233,13 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
         ? l10n.t('1 folder met again by another name, not walked again')
         : l10n.t('{0} folders met again by another name, not walked again', d.foldersAgain),
     );
+  // a bind mount of a folder of the selection inside it: its files met twice, counted once
+  if (d.mountedAgain)
+    bits.push(
+      d.mountedAgain === 1
+        ? l10n.t('1 file met again through a mount inside the selection, counted once')
+        : l10n.t('{0} files met again through a mount inside the selection, counted once', groupDigits(BigInt(d.mountedAgain))),
+    );
   detailsEl.appendChild(el('p', { class: 'meta' }, bits.join(' · ')));
   detailsEl.append(
     ...pathErrors(
