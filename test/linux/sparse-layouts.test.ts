@@ -191,6 +191,21 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
       },
     );
 
+    test('zero keepAllocated of a range past the end of the file allocates nothing there', async () => {
+      const f = path.join(freshDir(tfs, 'zero-past-end'), 'short.bin');
+      fs.writeFileSync(f, Buffer.alloc(10000, 7));
+      const blocks = fs.statSync(f).blocks;
+      const z = await engine.zero(f, { offset: 8192n, length: 1048576n }, { keepAllocated: true });
+      assert.equal(z.bytes, 1808n);
+      assert.equal(fs.statSync(f).size, 10000, 'size kept');
+      assert.equal(fs.statSync(f).blocks, blocks, 'no block allocated past the end of the file');
+      assert.ok(fs.readFileSync(f).subarray(8192).equals(Buffer.alloc(1808)), 'the part inside reads as zeros');
+      // wholly past the end: nothing to zero, nothing allocated
+      const past = await engine.zero(f, { offset: 65536n, length: 1048576n }, { keepAllocated: true });
+      assert.equal(past.bytes, 0n);
+      assert.equal(fs.statSync(f).blocks, blocks, 'still nothing past the end');
+    });
+
     test('volume: name, block size, sparse, and no clone support (real probe)', async () => {
       const v = await engine.volume(tfs.mountPoint);
       assert.equal(v.filesystem, kind);
