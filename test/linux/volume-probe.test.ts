@@ -65,6 +65,33 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
     assert.equal(again.supportsClone, true);
   });
 
+  test('a folder or file the caller may not read: the volume is still named (as df does), clone support unknown', async () => {
+    const d = freshDir(xfs, 'unreadable');
+    for (const p of [path.dirname(xfs.mountPoint), xfs.mountPoint]) fs.chmodSync(p, 0o755);
+    const secret = path.join(xfs.mountPoint, 'secret.bin');
+    fs.writeFileSync(secret, 'x');
+    fs.chmodSync(secret, 0o000);
+    fs.chmodSync(d, 0o700); // root's: nobody may not list it, nor reach into it
+    const engine = fresh();
+    process.setegid!(NOBODY);
+    process.seteuid!(NOBODY);
+    let folder;
+    let file;
+    try {
+      folder = await engine.volume(d);
+      file = await engine.volume(secret);
+    } finally {
+      process.seteuid!(0);
+      process.setegid!(0);
+    }
+    for (const v of [folder, file]) {
+      assert.equal(v.filesystem, 'xfs');
+      assert.ok(v.totalBytes! > 0n);
+      assert.equal(v.supportsClone, undefined);
+      assert.match(v.cloneEvidence, /could not probe: .*\(EACCES\)/);
+    }
+  });
+
   test('the probe leaves no name in the folder, not even for a moment (O_TMPFILE)', async () => {
     const d = freshDir(xfs, 'watched');
     const engine = fresh();

@@ -98,6 +98,12 @@ export const RENAME_NOREPLACE = 0x1;
  * See docs/facts/linux.md#o_tmpfile-and-linkat.
  */
 export const O_TMPFILE = 0o20000000 | (process.arch === 'arm64' || process.arch === 'arm' ? 0o40000 : 0o200000);
+/**
+ * open(p, O_PATH): a descriptor that names the file without opening it for reading, so it needs
+ * no read permission (only search on the folders) and never opens a device or waits on a FIFO;
+ * fstatfs accepts it (Linux 3.12+). The same value on x86_64, arm and arm64.
+ */
+export const O_PATH = 0o10000000;
 export const AT_SYMLINK_FOLLOW = 0x400;
 export const AT_EMPTY_PATH = 0x1000;
 /** x86_64 and arm64 values (node:fs does not export O_CLOEXEC; its own opens add it). */

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { NON_SPARSE_FILESYSTEMS } from './codec';
 import { errnoName, nodeFsError } from '../../errno';
 import { fromOsBytes, osPath } from '../../os-path';
-import { FICLONE, O_CLOEXEC, O_TMPFILE } from './libc';
+import { FICLONE, O_CLOEXEC, O_PATH, O_TMPFILE } from './libc';
 import { closeQuietly, kindOf, openRegular, statPath, unlinkQuietly } from './files';
 import type { VolumeInfo } from '../../types';
 import { EINVAL, EOPNOTSUPP, type StatfsResult } from './base';
@@ -59,7 +59,9 @@ export class LinuxVolumes extends LinuxHoles {
     const dir = kind === 'directory' ? real : path.dirname(real);
     let fd: number;
     try {
-      fd = fs.openSync(osPath(kind === 'file' || kind === 'directory' ? p : dir), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      // O_PATH: statfs needs no read access (`df` and `stat -f` answer for a folder only root may
+      // list, where an O_RDONLY open was refused with EACCES)
+      fd = fs.openSync(osPath(kind === 'file' || kind === 'directory' ? p : dir), O_PATH | O_CLOEXEC);
     } catch (e) {
       throw nodeFsError('volume', e, [p]);
     }
