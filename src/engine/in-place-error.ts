@@ -18,7 +18,8 @@ export function sizeOf(fd: number): bigint | undefined {
  * say which of its bytes changed before it stopped: exactly [start, start + done) after a
  * cancel (checked between calls), up to `touchedEnd` after a failure (a write may have been in
  * flight). With nothing written the error is returned as it is. `sizeAfter`, when measured,
- * says whether the size grew (measured, not "may have").
+ * says whether the size grew (measured, not "may have"). `cutBack`: bytes the file had grown by
+ * that were cut off again (its size put back to `sizeBefore`): only bytes below that changed.
  */
 export function inPlaceError(
   e: unknown,
@@ -29,8 +30,21 @@ export function inPlaceError(
   touchedEnd: bigint,
   what: string,
   sizeAfter?: bigint,
+  cutBack = 0n,
 ): unknown {
-  if (!(e instanceof FsctlError) || touchedEnd <= start) return e;
+  if (!(e instanceof FsctlError)) return e;
+  const cancelled = e.code === 'E_CANCELLED';
+  const head = cancelled ? `${e.operation} was cancelled (E_CANCELLED)` : e.message.replace(/\.$/, '');
+  const cut =
+    cutBack > 0n && sizeBefore !== undefined
+      ? `the ${cutBack} bytes written past its end were cut off again (its size is ${sizeBefore} bytes, as before)`
+      : '';
+  if (cut) {
+    if (touchedEnd > sizeBefore!) touchedEnd = sizeBefore!;
+    if (start + done > sizeBefore!) done = sizeBefore! > start ? sizeBefore! - start : 0n;
+    if (touchedEnd <= start) return resaid(e, { message: `${head}; ${target} is unchanged: ${cut}.` });
+  }
+  if (touchedEnd <= start) return e;
   const grew =
     sizeBefore === undefined
       ? ''
@@ -41,10 +55,8 @@ export function inPlaceError(
         : touchedEnd > sizeBefore
           ? `, and its size may have grown from ${sizeBefore} bytes`
           : '';
-  const cancelled = e.code === 'E_CANCELLED';
-  const head = cancelled ? `${e.operation} was cancelled (E_CANCELLED)` : e.message.replace(/\.$/, '');
   const changed = cancelled
     ? `bytes ${start} to ${start + done} of ${target} already hold ${what} (${done} bytes); the rest of ${target} is unchanged${grew}`
     : `${target} was being changed in place: bytes ${start} to ${touchedEnd} of it may have changed${grew}; the rest is unchanged`;
-  return resaid(e, { message: `${head}; ${changed}.` });
+  return resaid(e, { message: `${head}; ${changed}${cut ? `; ${cut}` : ''}.` });
 }

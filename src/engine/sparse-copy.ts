@@ -335,8 +335,23 @@ export async function copyRangeBytes(
       ],
     };
   } catch (e) {
-    const sizeNow = dst ? sizeOf(dst.fd) : undefined;
-    throw inPlaceError(e, target, dst?.stat.size, targetOffset, done, touchedEnd, "copies of the source's bytes", sizeNow);
+    let sizeNow = dst ? sizeOf(dst.fd) : undefined;
+    const sizeBefore = dst?.stat.size;
+    // What was written past the destination's old end is pure addition (no byte of it existed
+    // before): cut it off again, so a failure (ENOSPC) or a cancel does not leave the file grown
+    // by part of the range and the file system full. Only growth this copy made (up to the end
+    // of what it wrote): a file someone else extended meanwhile keeps what they wrote.
+    let cutBack = 0n;
+    if (dst && sizeBefore !== undefined && sizeNow !== undefined && sizeNow > sizeBefore && sizeNow <= touchedEnd) {
+      try {
+        io.ftruncate(dst.fd, sizeBefore, target);
+        cutBack = sizeNow - sizeBefore;
+        sizeNow = sizeBefore;
+      } catch {
+        // (not cut back: the error says how far the size grew)
+      }
+    }
+    throw inPlaceError(e, target, sizeBefore, targetOffset, done, touchedEnd, "copies of the source's bytes", sizeNow, cutBack);
   } finally {
     closeQuietly(src);
     closeQuietly(dst);

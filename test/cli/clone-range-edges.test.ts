@@ -103,7 +103,9 @@ describe('clone-range at the edges', { skip }, () => {
           `reading .* ended at ${got} bytes, inside the range, though the file system gives it a size of 4096 bytes \\(a pseudo file`,
         ),
       );
-      assert.match(err.message, new RegExp(`its size grew from 0 to ${got} bytes`)); // measured: what was written
+      // what was written, all past the destination's end, is cut off again
+      assert.match(err.message, new RegExp(`p-dst\\.bin is unchanged: the ${got} bytes written past its end were cut off again`));
+      assert.equal(fs.statSync(d).size, 0);
     }
     const p = cli(['clone-range', '/proc/cpuinfo', '0', d, '0', '0', '--fallback', 'copy']);
     assert.equal(p.code, 1, p.stderr);
@@ -148,7 +150,7 @@ describe('clone-range at the edges', { skip }, () => {
     assert.deepEqual(fs.readFileSync(b).subarray(0, 4096), fs.readFileSync(a).subarray(100, 4196));
   });
 
-  test('--fallback copy past what ext4 allows (EFBIG): what changed is what was written, the size measured', () => {
+  test('--fallback copy past what ext4 allows (EFBIG): nothing changed, the growth cut off again', () => {
     const a = path.join(ext4.mountPoint, 'a.bin');
     const b = path.join(ext4.mountPoint, 'b.bin');
     fs.writeFileSync(a, Buffer.alloc(1 << 16, 7));
@@ -163,12 +165,46 @@ describe('clone-range at the edges', { skip }, () => {
     assert.deepEqual(fs.readFileSync(b), before);
     // Across ext4's largest size (16 TiB - 4 KiB with 4 KiB blocks): one block is written, then EFBIG.
     const max = (1n << 44n) - 4096n;
+    // (all of it past b.bin's end: the growth is cut off again, and b.bin is as it was)
     const part = cli(['clone-range', a, '0', b, String(max - 4096n), '16384', '--fallback', 'copy']);
     assert.equal(part.code, 1, part.stderr);
-    assert.equal(fs.statSync(b, { bigint: true }).size, max);
+    assert.equal(fs.statSync(b, { bigint: true }).size, 65536n);
+    assert.deepEqual(fs.readFileSync(b), before);
     assert.match(
       part.stderr,
-      new RegExp(`bytes ${max - 4096n} to ${max} of it may have changed, and its size grew from 65536 to ${max} bytes;`),
+      new RegExp(`\\(EFBIG\\); .*b\\.bin is unchanged: the ${max - 65536n} bytes written past its end were cut off again \\(its size is 65536 bytes, as before\\)\\.$`, 'm'),
     );
+  });
+
+  test('--fallback copy that runs out of space (ENOSPC): what it wrote past the end is cut off again, the space given back', () => {
+    // A trial: ENOSPC part way left the destination grown by 53 MiB of a partial copy and the file system full.
+    const tiny = makeFs('tmpfs', 2);
+    try {
+      const a = path.join(xfs.mnt, 'enospc-src.bin');
+      fs.writeFileSync(a, Buffer.alloc(4 << 20, 7));
+      const b = path.join(tiny.mountPoint, 'b.bin');
+      fs.writeFileSync(b, Buffer.alloc(65536, 9));
+      const before = fs.readFileSync(b);
+      const free = fs.statfsSync(tiny.mountPoint).bfree;
+      // from the middle of b.bin on: its second half changed, the rest cut off again
+      const mid = cli(['clone-range', a, '0', b, '32768', '0', '--fallback', 'copy']);
+      assert.equal(mid.code, 1, mid.stderr);
+      assert.match(
+        mid.stderr,
+        /\(ENOSPC\); .*b\.bin was being changed in place: bytes 32768 to 65536 of it may have changed; the rest is unchanged; the \d+ bytes written past its end were cut off again \(its size is 65536 bytes, as before\)\.$/m,
+      );
+      assert.equal(fs.statSync(b).size, 65536);
+      assert.deepEqual(fs.readFileSync(b).subarray(0, 32768), before.subarray(0, 32768));
+      assert.equal(fs.statfsSync(tiny.mountPoint).bfree, free, 'the space taken is given back');
+      // wholly past its end: b.bin is as it was
+      fs.writeFileSync(b, before);
+      const past = cli(['clone-range', a, '0', b, '65536', '0', '--fallback', 'copy']);
+      assert.equal(past.code, 1, past.stderr);
+      assert.match(past.stderr, /\(ENOSPC\); .*b\.bin is unchanged: the \d+ bytes written past its end were cut off again/);
+      assert.deepEqual(fs.readFileSync(b), before);
+      assert.equal(fs.statfsSync(tiny.mountPoint).bfree, free);
+    } finally {
+      tiny.cleanup();
+    }
   });
 });
