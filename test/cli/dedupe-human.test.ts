@@ -164,6 +164,11 @@ test('--apply with nothing to apply: no method named, no "freed … measured", n
     const out = dedupeHuman(empty, classifyProblems(['smb://u@h/s'], []), report);
     assert.match(out, /^nothing to apply: no duplicate data was found; nothing was changed$/m);
     assert.doesNotMatch(out, /applied \(|FIDEDUPERANGE|measured|freed is the change/);
+    // identical data only in files this user may not change (a read-only mount): found, not "none found"
+    const locked = { ...empty, total: { ...empty.total, files: 2, lockedIn: 1 } };
+    const lockedOut = dedupeHuman(locked, classifyProblems(['/m'], []), await engine.dedupe(locked));
+    assert.match(lockedOut, /^nothing to apply: the identical data found is only in files this user may not change; nothing was changed$/m);
+    assert.doesNotMatch(lockedOut, /no duplicate data was found/);
   } finally {
     await engine.dispose();
   }

@@ -160,7 +160,14 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
   if (report?.method === 'none')
     // no group was applied: nothing was sent, and the free space was not measured
     lines.push(
-      `nothing to apply: ${plan.groups.length === 0 ? 'no duplicate data was found' : 'no group frees anything'}; nothing was changed\n`,
+      `nothing to apply: ${
+        plan.groups.length > 0
+          ? 'no group frees anything'
+          : (t.lockedIn ?? 0) > 0
+            ? // (not "no duplicate data was found": the line above says some was, in files this user may not change)
+              'the identical data found is only in files this user may not change'
+            : 'no duplicate data was found'
+      }; nothing was changed\n`,
     );
   else if (report)
     lines.push(
