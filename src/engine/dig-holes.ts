@@ -85,7 +85,11 @@ export async function digHoles(
     const fsBlock = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;
     const bs = requestedBlockSize ?? fsBlock;
     if (!Number.isInteger(bs) || bs <= 0 || CHUNK % bs !== 0)
-      throw badBlockSize(path, `block size ${bs} must be a power of two between 1 and ${CHUNK}`);
+      throw badBlockSize(
+        path,
+        `block size ${bs} is not a power of two from the file system's block size ${fsBlock} under ${path} up to ` +
+          `${CHUNK} (1 MiB, the most dig-holes reads at once); use one, such as ${fsBlock} or 64k`,
+      );
     if (bs < fsBlock)
       throw badBlockSize(
         path,

@@ -83,6 +83,14 @@ describe('extent-lens reports what happened', { skip }, () => {
     const u = cli(['dig-holes', f, '--block-size', '3000']);
     assert.equal(u.code, 2);
     assert.match(u.stderr, /--block-size: 3000 is not a power of two/);
+    // above what it reads at once: the range it takes, and what to use
+    const big = cli(['dig-holes', f, '--block-size', '1G']);
+    assert.equal(big.code, 2, big.stderr);
+    assert.match(
+      big.stderr,
+      /^extent-lens dig-holes: --block-size: block size 1073741824 is not a power of two from the file system's block size 4096 under .* up to 1048576 \(1 MiB, the most dig-holes reads at once\); use one, such as 4096 or 64k \(E_BAD_INPUT\)/m,
+    );
+    assert.equal(allocated(f), 1n << 20n, 'nothing punched');
   });
 
   test('dig-holes reports the bytes it deallocated, including a zero partial last block', () => {

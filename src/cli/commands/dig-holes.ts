@@ -18,7 +18,7 @@ export const digHolesCommand: Command = {
     'block-size': {
       type: 'string',
       value: 'N',
-      help: 'granularity of the zero scan: a power of two, at least the file system block size (the default)',
+      help: 'granularity of the zero scan: a power of two from the file system block size (the default) up to 1M',
     },
   },
   description: `Only whole file system blocks can be deallocated, so a --block-size below the file system's
