@@ -8,7 +8,7 @@ import type { Backend, OpContext } from './backend';
 import type { PositionalIo } from './backend-ext';
 import { nodeFsError } from './errno';
 import { FsctlError } from './errors';
-import { inPlaceError, sizeOf } from './in-place-error';
+import { inPlaceFailure, sizeOf } from './in-place-error';
 import { closeQuietly, intoNewLocalFile, openRegular } from './backends/linux/files';
 import * as fs from 'node:fs';
 import type { ByteRange, Operation, OperationReport } from './types';
@@ -335,23 +335,9 @@ export async function copyRangeBytes(
       ],
     };
   } catch (e) {
-    let sizeNow = dst ? sizeOf(dst.fd) : undefined;
-    const sizeBefore = dst?.stat.size;
-    // What was written past the destination's old end is pure addition (no byte of it existed
-    // before): cut it off again, so a failure (ENOSPC) or a cancel does not leave the file grown
-    // by part of the range and the file system full. Only growth this copy made (up to the end
-    // of what it wrote): a file someone else extended meanwhile keeps what they wrote.
-    let cutBack = 0n;
-    if (dst && sizeBefore !== undefined && sizeNow !== undefined && sizeNow > sizeBefore && sizeNow <= touchedEnd) {
-      try {
-        io.ftruncate(dst.fd, sizeBefore, target);
-        cutBack = sizeNow - sizeBefore;
-        sizeNow = sizeBefore;
-      } catch {
-        // (not cut back: the error says how far the size grew)
-      }
-    }
-    throw inPlaceError(e, target, sizeBefore, targetOffset, done, touchedEnd, "copies of the source's bytes", sizeNow, cutBack);
+    throw inPlaceFailure(e, target, dst, targetOffset, done, touchedEnd, "copies of the source's bytes", (fd, n) =>
+      io.ftruncate(fd, n, target),
+    );
   } finally {
     closeQuietly(src);
     closeQuietly(dst);

@@ -26,7 +26,7 @@ import type { OpContext } from '../../backend';
 import type { NewFileTarget, PendingClone } from '../../backend-ext';
 import { tempName } from '../../destination';
 import { FsctlError, isCancelled } from '../../errors';
-import { inPlaceError } from '../../in-place-error';
+import { inPlaceFailure } from '../../in-place-error';
 import { encodeFileCloneRange } from './codec';
 import { errnoError, nodeFsError } from '../../errno';
 import { kindOfMode, notRegularError } from '../../file-kind';
@@ -390,8 +390,10 @@ export class LinuxClones extends LinuxVolumes {
         durationMs: elapsed(t0),
       };
     } catch (e) {
-      // Chunks already shared stay shared: say which bytes of the destination changed.
-      throw inPlaceError(e, target, dst?.stat.size, targetOffset, done, touchedEnd, "the source's blocks (shared)");
+      // Chunks already shared stay shared (growth past the old end cut off again): say which bytes changed.
+      throw inPlaceFailure(e, target, dst, targetOffset, done, touchedEnd, "the source's blocks (shared)", (fd, n) => {
+        if (this.libc.ftruncate(fd, n) !== 0) throw this.fail('clone-range', 'ftruncate', [target]);
+      });
     } finally {
       closeQuietly(src);
       closeQuietly(dst);
