@@ -4,7 +4,7 @@
 // (EXDEV across file system types on old kernels, EOPNOTSUPP) and the clone fallback when the
 // caller allowed a copy.
 
-import type { Backend, OpContext } from './backend';
+import { quietContext, type Backend, type OpContext } from './backend';
 import type { PositionalIo } from './backend-ext';
 import { nodeFsError } from './errno';
 import { FsctlError } from './errors';
@@ -172,7 +172,8 @@ export async function sparseCopyFile(
   let ranges: ByteRange[] | undefined;
   let rangeCalls = 0;
   try {
-    const r = await backend.allocatedRanges(source, undefined, ctx);
+    // (quiet: the walk's progress is over the file's size, not the data the copy's counts)
+    const r = await backend.allocatedRanges(source, undefined, quietContext(ctx));
     ranges = r.ranges;
     rangeCalls = r.calls;
   } catch (e) {
@@ -231,7 +232,7 @@ export async function copyRangeBytes(
   let data: ByteRange[] = [{ offset: sourceOffset, length }];
   let calls = 0;
   try {
-    const r = await backend.allocatedRanges(source, { offset: sourceOffset, length }, ctx);
+    const r = await backend.allocatedRanges(source, { offset: sourceOffset, length }, quietContext(ctx)); // (quiet, as above)
     data = r.ranges;
     calls += r.calls;
   } catch (e) {

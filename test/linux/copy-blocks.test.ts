@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { withoutRanges } from '../../src/engine/byte-ranges';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { sha256 } from '../support/sparse-files';
+import { sha256, writeSparse } from '../support/sparse-files';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
 const KiB = 1024;
@@ -47,6 +47,21 @@ describe('whose blocks a copy has (xfs + ext4)', { skip: skipReason('xfs') ?? sk
   const allocated = (p: string): bigint => fs.statSync(p, { bigint: true }).blocks * 512n;
   /** Where SEEK_DATA and SEEK_HOLE find data and holes (xfs_io seek -a -r, the peer tool). */
   const dataAndHoles = (p: string): string => execFileSync('xfs_io', ['-c', 'seek -a -r 0', p], { encoding: 'utf8' });
+
+  test("progress counts the data copied of the data to copy, never the source map's reading over its size", async () => {
+    // A trial: "copy: 2 MiB of 200 MiB (0%) copied", then "31 MiB of 100 MiB (31%)": the first line was
+    // SEEK_DATA's walk of a file of 51,200 data ranges, counted over the file's size.
+    const d = freshDir(ext4, 'progress');
+    const src = path.join(d, 'many-ranges.bin');
+    const pieces = Array.from({ length: 600 }, (_, i) => ({ offset: BigInt(i * 8 * KiB), length: 4 * KiB }));
+    writeSparse(src, BigInt(600 * 8 * KiB), pieces);
+    for (const dir of [d, freshDir(xfs, 'progress-copy')]) {
+      const totals = new Set<bigint>();
+      const r = await engine.copy(src, path.join(dir, 'copy.bin'), { onProgress: (p) => totals.add(p.total) });
+      assert.equal(r.bytes, BigInt(600 * 4 * KiB));
+      assert.deepEqual([...totals], [BigInt(600 * 4 * KiB)], dir);
+    }
+  });
 
   test("1 MiB preallocated with 64 KiB written in it, 4 KiB more at 3 MiB: the copy holds 68 KiB, as cp's, after the source was read", async () => {
     const d = freshDir(xfs, 'prealloc');

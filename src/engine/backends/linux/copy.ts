@@ -51,7 +51,8 @@ export class LinuxCopies extends LinuxClones {
       let ranges: ByteRange[] | undefined;
       let seekCalls = 0;
       try {
-        ({ ranges, calls: seekCalls } = this.seekRanges(src, 0n, size, 'copy', ctx));
+        // (quiet: the walk's progress is over the file's size, not the data the copy's counts)
+        ({ ranges, calls: seekCalls } = this.seekRanges(src, 0n, size, 'copy', quietContext(ctx)));
       } catch (e) {
         // Pseudo files (procfs, sysfs) may not seek by data and holes: they are read whole.
         if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
