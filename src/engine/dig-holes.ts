@@ -64,7 +64,10 @@ export async function digHoles(
   // to the file"), not by the listing of its ranges as "ranges: … read access" (a trial)
   const f = local ? openRegular('dig-holes', path, 'read-write') : undefined;
   try {
-    let allocated = await backend.allocatedRanges(path, undefined, ctx);
+    // (the punches', measurements' and the data ranges walk's own progress is not this
+    // operation's: "64 KiB / 64 KiB" for each punch, the walk's over the file's size)
+    const quiet = quietContext(ctx);
+    let allocated = await backend.allocatedRanges(path, undefined, quiet);
     let calls = allocated.calls;
     const notes: string[] = [];
     // A file the server holds with holes it does not show (not marked sparse: one allocated range
@@ -74,14 +77,12 @@ export async function digHoles(
     if (!local && allocated.allocationSize !== undefined) {
       const s = await backend.setSparse(path, true, ctx);
       calls += s.calls;
-      allocated = await backend.allocatedRanges(path, undefined, ctx);
+      allocated = await backend.allocatedRanges(path, undefined, quiet);
       calls += allocated.calls;
       notes.push('marked the file sparse first (a server shows the holes of sparse files only), so only its data was read');
     }
-    const ranges = local ? await withoutUnwritten(backend, path, allocated, ctx) : allocated;
+    const ranges = local ? await withoutUnwritten(backend, path, allocated, quiet) : allocated;
     calls += ranges.calls - allocated.calls;
-    // (the punches' and measurements' own progress is not this operation's: "64 KiB / 64 KiB" for each)
-    const quiet = quietContext(ctx);
     const fsBlock = f && io?.blockSize ? io.blockSize(f.fd, path) : (await backend.volume(path)).blockSize;
     const bs = requestedBlockSize ?? fsBlock;
     if (!Number.isInteger(bs) || bs <= 0 || CHUNK % bs !== 0)

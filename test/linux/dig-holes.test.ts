@@ -15,7 +15,7 @@ import { createEngine, type FsctlError } from '../../src/engine';
 import { LinuxBackend } from '../../src/engine/backends/linux';
 import { digHoles } from '../../src/engine/dig-holes';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { sha256 } from '../support/sparse-files';
+import { sha256, writeSparse } from '../support/sparse-files';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
 const engine = createEngine();
@@ -142,6 +142,22 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
         );
       } else assert.equal(r.fsFreed, r.bytes);
     });
+
+    if (kind === 'ext4')
+      test("progress counts the bytes scanned of the data, never the data ranges walk's over the file's size", async () => {
+        // A trial: "dig-holes: 2 MiB of 200 MiB (0%) scanned", then "5.5 MiB of 100 MiB (5%)".
+        const f = path.join(freshDir(tfs, 'progress'), 'many-ranges.bin');
+        const pieces = Array.from({ length: 600 }, (_, i) => ({
+          offset: BigInt(i * 8192),
+          length: 4096,
+          fill: i % 2 ? 0 : undefined, // every other piece zeros, to be punched
+        }));
+        writeSparse(f, BigInt(600 * 8192), pieces);
+        const totals = new Set<bigint>();
+        const r = await engine.digHoles(f, { onProgress: (p) => totals.add(p.total) });
+        assert.equal(r.bytes, BigInt(300 * 4096), 'the zero blocks deallocated');
+        assert.deepEqual([...totals], [BigInt(600 * 4096)]);
+      });
 
     test('an all-zero partial last block is freed, like fallocate --dig-holes', async () => {
       const d = freshDir(tfs, 'tail');
