@@ -21,10 +21,15 @@ export interface OpContext {
 
 /**
  * `ctx` for a step whose own progress is not the operation's (a FIEMAP inside a copy, a punch
- * inside dig-holes): a cancel still reaches it.
+ * inside dig-holes, a file's map inside dedupe): a cancel still reaches it.
  */
-export function quietContext(ctx: OpContext): OpContext {
-  return Object.assign(Object.create(ctx) as OpContext, { progress: () => undefined });
+export function quietContext<T extends OpContext>(ctx: T): T {
+  return withProgress(ctx, () => undefined);
+}
+
+/** `ctx` with its progress told by `progress` instead (a step's progress worded as the operation's). */
+export function withProgress<T extends OpContext>(ctx: T, progress: (p: Progress) => void): T {
+  return Object.assign(Object.create(ctx) as T, { progress });
 }
 
 export interface Backend {

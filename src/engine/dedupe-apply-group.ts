@@ -7,6 +7,7 @@
 // DEDUPE_MAX_LENGTH bytes per call (btrfs's BTRFS_MAX_DEDUPE_LEN; the VFS caps a call at 1 GiB),
 // and at most DEDUPE_MAX_DESTS destinations per call (the argument must fit in one page).
 
+import { quietContext } from './backend';
 import type { DedupeOutcome, ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import type { DedupeGroup, DedupeRange, DedupeSkipped } from './dedupe-types';
@@ -48,7 +49,7 @@ async function dataSpans(
   ctx: EngineContext,
 ): Promise<ByteRange[]> {
   if (!g.wholeFiles) return [{ offset: g.ranges[0].offset, length: g.length }];
-  const m = srcMap ?? (await wholeMap(b, g.ranges[0].path, ctx));
+  const m = srcMap ?? (await wholeMap(b, g.ranges[0].path, quietContext(ctx))); // (a map's progress is not the groups')
   const bs = BigInt(m.blockSize > 0 ? m.blockSize : 4096);
   const spans: ByteRange[] = [];
   for (let i = 0; i < m.packed.count; i++) {
@@ -265,7 +266,7 @@ async function notYetShared(
   // extents, and mapping it whole for each of its groups made FIEMAP most of the run (a trial:
   // --chunk 4k on XFS, ~25 ms per map, 6,682 groups).
   const mapOf = async (r: DedupeRange): Promise<PackedExtentMap> => {
-    const m = await windowMap(b, r.path, { offset: r.offset, length: g.length }, ctx);
+    const m = await windowMap(b, r.path, { offset: r.offset, length: g.length }, quietContext(ctx));
     sizeOf.set(r.path, m.size);
     return m;
   };

@@ -9,6 +9,7 @@
 // own size on its file system, so it waits for the end of the walk and is handed on only if
 // another file of that size was met ("size classes").
 
+import { quietContext } from './backend';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import type { Hashed } from './dedupe-hash';
@@ -173,7 +174,7 @@ export async function walkAndMap(
         if (st.size < minSize || st.size === 0n) return notExamined(st.size);
         let m: PackedExtentMap;
         try {
-          m = await wholeMap(await resolve(p), p, ctx);
+          m = await wholeMap(await resolve(p), p, quietContext(ctx)); // (a map's progress is over its size: not hashing)
         } catch (e) {
           if (isCancelled(e)) throw e;
           const x = nodeFsError('dedupe', e, [p]);
@@ -186,7 +187,7 @@ export async function walkAndMap(
         await settleMapped();
       },
       error: (e) => errors.push(e),
-      folder: async (p) => backendFolderWalk(await resolve(p), p, sink, ctx, settleMapped),
+      folder: async (p) => backendFolderWalk(await resolve(p), p, sink, quietContext(ctx), settleMapped), // (as above)
     },
     met,
   );

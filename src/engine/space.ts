@@ -19,6 +19,7 @@
 // links met, the rows still to stream. Split further, that sink would take it all as parameters.)
 
 import * as fs from 'node:fs';
+import { withProgress } from './backend';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { isCancelled } from './errors';
@@ -320,11 +321,16 @@ export async function spaceOf(
   // (no message while mapping: files and bytes say it; one names the later steps)
   const progress = (): void => ctx.progress({ done: mappedBytes, total: 0n, files: table.count });
 
+  // A file of many extents: its map's progress is over its size, told as the scan's (files, bytes).
+  const mapping = withProgress(ctx, (q) =>
+    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message: `mapping a file: ${q.message ?? ''}` }),
+  );
+
   /** One regular file met by walk.ts (met once): mapped through its Backend and accounted. */
   const accountFile = async (p: string, st: WalkedFile): Promise<void | { failed: unknown }> => {
     let m: PackedExtentMap;
     try {
-      m = await wholeMap(await resolve(p), p, ctx);
+      m = await wholeMap(await resolve(p), p, mapping);
     } catch (e) {
       sink.error(p, e);
       return { failed: e };
@@ -336,7 +342,7 @@ export async function spaceOf(
 
   /** A named local folder the backend walks itself, where it has its own walk (Linux: space-walk.ts). */
   const backendWalk = async (p: string): Promise<boolean> =>
-    backendFolderWalk(await resolve(p), p, sink, ctx, async () => {
+    backendFolderWalk(await resolve(p), p, sink, mapping, async () => {
       await ctx.maybeYield();
       await nameFileSystems();
     });
