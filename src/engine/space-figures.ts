@@ -278,7 +278,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
       `${g.beyondExtentsFiles === 1 ? 'One file holds' : `${g.beyondExtentsFiles} files hold`} ${g.beyondExtents} bytes beyond ` +
         `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (${name} counts them in the block count, du too): ` +
         (g.filesystem === 'ext4'
-          ? 'extent-tree blocks (files in many extents). '
+          ? 'extent-tree blocks (files in many extents), or the indirect blocks of files without extents (ext2, ext3). '
           : 'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks. Staging blocks are ' +
             'most of it after writes into shared (reflinked) data: XFS reserves them for more writes and gives them back by ' +
             'itself (its background reclaim, every fs.xfs.speculative_prealloc_lifetime seconds, 300 by default), so a file ' +

@@ -237,3 +237,23 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
     });
   });
 }
+
+// A trial on ext3: the map's note on the blocks beyond a file's data said "ext4 holds … the blocks
+// of its extent tree"; an ext3 file has no extents, its block map is indirect blocks.
+describe('the blocks beyond a file without extents (ext3)', { skip: skipReason('ext4') }, () => {
+  let ext3: TestFs;
+  before(() => {
+    ext3 = makeFs('ext4', 64, { mkfsArgs: ['-q', '-F', '-t', 'ext3'] });
+  });
+  after(() => ext3?.cleanup());
+
+  test('are named its indirect blocks, not an extent tree', async () => {
+    assert.equal((await engine.volume(ext3.mountPoint)).filesystem, 'ext3');
+    const f = path.join(freshDir(ext3, 'indirect'), 'data.bin');
+    fs.writeFileSync(f, Buffer.alloc(1 << 20, 7)); // 1 MiB: past the 12 direct blocks
+    const m = await engine.map(f);
+    assert.ok(m.heldOutsideExtents! > 0n, 'the block count holds more than the data');
+    assert.match(m.notes![0], /^This file holds \d+ bytes beyond its data blocks .*: its indirect blocks \(it maps its blocks the ext2\/ext3 way/);
+    assert.doesNotMatch(m.notes![0], /extent tree/);
+  });
+});

@@ -23,6 +23,7 @@ import {
   FS_APPEND_FL,
   FS_IOC_GETFLAGS,
   FS_IOC_SETFLAGS,
+  FS_EXTENT_FL,
   FS_NOCOW_FL,
   loadLibc,
   O_CLOEXEC,
@@ -84,6 +85,12 @@ export class LinuxBase {
     const flags = new Uint8Array(8);
     if (this.libc.ioctlPtr(fd, FS_IOC_GETFLAGS, flags) !== 0) return undefined;
     return new DataView(flags.buffer).getUint32(0, true);
+  }
+
+  /** Whether the open ext2/3/4 file maps its blocks indirectly (no FS_EXTENT_FL); false where that cannot be read. */
+  protected indirectOf(fd: number): boolean {
+    const flags = this.flagsOf(fd);
+    return flags !== undefined && (flags & FS_EXTENT_FL) === 0;
   }
 
   /** Whether the open file is nodatacow (btrfs, chattr +C: FS_NOCOW_FL); false where that cannot be read. */

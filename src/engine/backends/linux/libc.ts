@@ -79,6 +79,8 @@ export const FS_IOC_SETFLAGS = 0x40086602;
 export const FS_APPEND_FL = 0x00000020;
 /** btrfs nodatacow (chattr +C): such files share extents only with files that are so too. */
 export const FS_NOCOW_FL = 0x00800000;
+/** ext4: the file maps its blocks with extents (lsattr 'e'); without it, with indirect blocks (ext2, ext3). */
+export const FS_EXTENT_FL = 0x00080000;
 /** fcntl(2) leases (docs/facts/linux.md#leases): who is told when another opens the file, and how. */
 export const F_SETSIG = 10;
 export const F_SETLEASE = 1024;

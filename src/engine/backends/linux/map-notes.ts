@@ -31,8 +31,19 @@ export function heldNote(blockBytes: bigint, more: bigint, filesystem: string): 
   );
 }
 
-/** The note on an XFS or ext4 file's blocks outside its extents (map-format.ts heldOutsideExtents). */
-export function beyondExtentsNote(filesystem: 'xfs' | 'ext4', more: bigint): string {
+/**
+ * The note on an XFS or ext4 file's blocks outside its extents (map-format.ts heldOutsideExtents).
+ * `indirect`: an ext2/ext3 file (no extents flag, on ext2, ext3, or an ext4 that took them over),
+ * whose block map is indirect blocks, not an extent tree (a trial on ext3 read "its extent tree").
+ */
+export function beyondExtentsNote(filesystem: 'xfs' | 'ext4', more: bigint, indirect = false): string {
+  if (indirect)
+    return (
+      `This file holds ${more} bytes beyond its data blocks (its block count says so; du counts them): its indirect ` +
+      "blocks (it maps its blocks the ext2/ext3 way, not with extents: lsattr shows no 'e'), or a block of extended " +
+      'attributes, which files with the same attributes may share. No map shows them; deleting the file frees its ' +
+      'indirect blocks, and the attribute block when no other file uses it.'
+    );
   return filesystem === 'xfs'
     ? `XFS holds ${more} bytes for this file beyond the blocks of its extents (its block count says so; du counts them): ` +
         'the blocks of its extent tree (a file in many extents), attribute blocks, or copy-on-write staging blocks, reserved ' +

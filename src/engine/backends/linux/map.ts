@@ -220,7 +220,7 @@ export class LinuxMaps extends LinuxBase {
       const held = heldOutsideExtents(f.stat.blocks * 512n, m.packed, info.blockSize);
       if (held > 0n) {
         m.heldOutsideExtents = held;
-        m.notes = [beyondExtentsNote(info.filesystem, held)];
+        m.notes = [beyondExtentsNote(info.filesystem, held, info.filesystem === 'ext4' && this.indirectOf(f.fd))];
       }
     }
     return m;
