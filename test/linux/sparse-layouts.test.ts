@@ -177,6 +177,18 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
         assert.equal(fs.statSync(f).blocks * 512, 524288, 'the other half stays reserved');
         // a hole zeroed: nothing deallocated, nothing said
         assert.equal((await engine.zero(f, { offset: 0n, length: 4096n })).notes, undefined);
+        // preallocated only past the end (fallocate --keep-size), which ext4's punch leaves: not said gone
+        const past = path.join(d, 'past.img');
+        fs.writeFileSync(past, Buffer.alloc(4096, 7));
+        execFileSync('fallocate', ['-n', '-o', '4096', '-l', '1M', past]);
+        const blocks = fs.statSync(past).blocks;
+        const zp = await engine.zero(past, { offset: 0n, length: 1048576n });
+        const gone = BigInt((blocks - fs.statSync(past).blocks) * 512);
+        assert.equal(gone, 4096n, 'ext4 punches nothing past the end of the file');
+        assert.deepEqual(zp.notes, [
+          '1044480 bytes of the range lie past the end of the file (4096 bytes): nothing there to zero, and the size is unchanged',
+          "zeroed by punching a hole: 4096 bytes of the file's blocks in the range were deallocated (measured)",
+        ]);
         // keepAllocated: the range stays allocated (its hole too), as fallocate -z leaves it
         const k = path.join(d, 'thick.img');
         execFileSync('fallocate', ['-l', '1M', k]);

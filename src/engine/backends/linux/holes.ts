@@ -142,11 +142,14 @@ export class LinuxHoles extends LinuxMaps {
           after = undefined; // (the zeroing is done; only the note is left out)
         }
         const said = [...(within.notes ?? [])];
+        // (of the preallocated space, only what the punch took: ext4 punches nothing past the end of
+        // the file, where a trial's note said 1 MiB of it was gone that was still there)
+        const unwrittenFreed = before && after && before.unwritten > after.unwritten ? before.unwritten - after.unwritten : 0n;
         if (before && after && before.allocated > after.allocated)
           said.push(
             `zeroed by punching a hole: ${before.allocated - after.allocated} bytes of the file's blocks in the range were deallocated (measured)` +
-              (before.unwritten > 0n
-                ? `; the range held ${before.unwritten} bytes of preallocated (unwritten) space, which zeroing that keeps the allocation (\`extent-lens zero --keep-allocated\`, as \`fallocate -z\`) keeps`
+              (unwrittenFreed > 0n
+                ? `; the range held ${unwrittenFreed} bytes of preallocated (unwritten) space, which zeroing that keeps the allocation (\`extent-lens zero --keep-allocated\`, as \`fallocate -z\`) keeps`
                 : ''),
           );
         return {
