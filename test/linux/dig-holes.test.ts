@@ -108,6 +108,17 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
         assert.equal(await unwritten(), BigInt(MiB), 'the preallocation is kept');
         assert.equal(r.bytes, BigInt(MiB), 'only the written zeros were deallocated');
         assert.match(r.notes![0], /^scanned 1114112 bytes in 2 data ranges /);
+        // and it says what it left: a preallocated image is not made thin
+        const left = r.notes!.map((n) => /^left (\d+) bytes of preallocated \(unwritten\) space as they are/.exec(n)).find((m) => m);
+        assert.ok(left && BigInt(left[1]) >= BigInt(MiB), JSON.stringify(r.notes));
+        const thick = path.join(d, 'thick.img');
+        execFileSync('fallocate', ['-l', '1M', thick]); // never written: no data range at all
+        const t = await engine.digHoles(thick);
+        assert.equal(t.bytes, 0n);
+        assert.ok(
+          t.notes!.some((n) => n.startsWith('left 1048576 bytes of preallocated (unwritten) space as they are')),
+          JSON.stringify(t.notes),
+        );
       });
 
     test('bytes is what was deallocated (FIEMAP in each run), for whole blocks of zeros; one run punched in pieces counts once', async () => {
