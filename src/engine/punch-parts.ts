@@ -49,7 +49,10 @@ export function punchNotes(
   if (freed === length) return undefined;
   const { whole, zeroed, pastEnd } = punchParts(offset, length, size, blockSize);
   const notes = [`${length} byte${length === 1n ? '' : 's'} asked for; ${freed} bytes deallocated (measured with ${measuredWith})`];
-  if (zeroed > 0n) notes.push(`${zeroed} bytes lie in partial ${blockSize}-byte blocks at the ends of the range: zeroed, not deallocated`);
+  if (zeroed > 0n)
+    notes.push(
+      `${zeroed} ${zeroed === 1n ? 'byte lies' : 'bytes lie'} in partial ${blockSize}-byte blocks at the ends of the range: zeroed, not deallocated`,
+    );
   if (pastEnd > 0n) notes.push(`${pastEnd} ${pastEnd === 1n ? 'byte lies' : 'bytes lie'} past the end of the file (${size} bytes)`);
   if (freed < whole)
     notes.push(
