@@ -158,6 +158,9 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
     assert.match(h.stdout, /^3 data ranges, 16384 \(16 KiB\) allocated \(0\.4% of the file's 4194304 \(4 MiB\)\)/m);
     const hw = cli(['ranges', f, '--offset', '1MiB', '--length', '2MiB']);
     assert.match(hw.stdout, /^1 data range, 8192 \(8 KiB\) allocated \(0\.4% of the 2097152 \(2 MiB\) read\)/m);
+    // a window past the end of the file: said so, as map says it (not "0% of the 0 bytes read")
+    const past = cli(['ranges', f, '--offset', '8MiB']);
+    assert.match(past.stdout, /^0 data ranges, 0 bytes allocated \(the window starts past the end of the file\); seek/m);
   });
 
   test('map: data, unwritten and shared extents with physical offsets (XFS)', () => {

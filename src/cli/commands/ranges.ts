@@ -92,7 +92,10 @@ export function rangesHuman(r: RangesResult): string {
       ? `${exactAndHuman(data)} as the server gives them, ${exactAndHuman(held)} allocated (its allocation size: see the note)`
       : `${exactAndHuman(data)} allocated`) +
     // of what: "(<0.1% of 1 TiB scanned)" read as if less than 0.1% had been scanned
-    ` (${percentOf(held ?? data, scanned)} of the ${win ? `${exactAndHuman(scanned)} read` : `file's ${exactAndHuman(scanned)}`}); ` +
+    // (a window past the end: said as map says it, not "0% of the 0 bytes read")
+    (r.window !== undefined && r.window.offset >= r.size && r.size > 0n
+      ? ' (the window starts past the end of the file); '
+      : ` (${percentOf(held ?? data, scanned)} of the ${win ? `${exactAndHuman(scanned)} read` : `file's ${exactAndHuman(scanned)}`}); `) +
     `${r.method}, ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}\n`;
   const notes = (r.notes ?? []).map((n) => noteLine(escapeControls(withHumanSizes(n, ''))) + '\n').join('');
   return head + table + summary + notes;
