@@ -1,8 +1,10 @@
-// The progress of space and dedupe while they map a file of many extents, on real ext4 and XFS: a
-// file's map reports its progress over the file's size, which is neither of theirs (space counts
-// files and bytes allocated, dedupe bytes hashed of the data to hash). A trial's progress lines
-// said "space: 0 files, 32 MiB allocated" (32 MiB was how far into the file its map had got) and
-// "dedupe: 32 MiB of 200 MiB (15%) hashed" before anything was hashed.
+// The progress of space, dedupe and dig-holes while they walk or map a file of many extents, on
+// real ext4 and XFS (copy's: copy-blocks.test.ts): a file's map, or its data ranges walk, reports
+// progress over the file's size, which is none of theirs (space counts files and bytes allocated,
+// dedupe bytes hashed of the data to hash, dig-holes bytes scanned of the data). A trial's lines
+// said "space: 0 files, 32 MiB allocated" (32 MiB was how far into the file its map had got),
+// "dedupe: 32 MiB of 200 MiB (15%) hashed" before anything was hashed, and "dig-holes: 2 MiB of
+// 200 MiB (0%) scanned" before "5.5 MiB of 100 MiB".
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +62,21 @@ describe('progress while a file of many extents is mapped', { skip: skipReason('
         assert.ok(p.done <= data, `${JSON.stringify(sel)}: ${p.done} bytes said allocated`);
       }
     }
+  });
+
+  test("dig-holes: bytes scanned of the data, never the data ranges walk's over the file's size", async () => {
+    // A trial: "dig-holes: 2 MiB of 200 MiB (0%) scanned", then "5.5 MiB of 100 MiB (5%)".
+    const f = path.join(freshDir(ext4, 'dig'), 'many-ranges.bin');
+    const pieces = Array.from({ length: 600 }, (_, i) => ({
+      offset: BigInt(i * 8192),
+      length: 4096,
+      fill: i % 2 ? 0 : undefined, // every other piece zeros, to be punched
+    }));
+    writeSparse(f, BigInt(600 * 8192), pieces);
+    const totals = new Set<bigint>();
+    const r = await engine.digHoles(f, { onProgress: (p) => totals.add(p.total) });
+    assert.equal(r.bytes, BigInt(300 * 4096), 'the zero blocks deallocated');
+    assert.deepEqual([...totals], [BigInt(600 * 4096)]);
   });
 
   test("dedupe's walk tells no map's progress: nothing is hashed yet", async () => {
