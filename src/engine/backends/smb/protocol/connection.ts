@@ -142,6 +142,11 @@ export class SmbConnection {
   private reserved = 0;
   private creditWaiters: Array<() => void> = [];
   private closedError: Error | undefined;
+  /**
+   * The error of a request made after the connection was lost, by its name: not the first lost
+   * request's (a read's next READ failed "while CHANGE_NOTIFY was in flight", the Explorer's watch).
+   */
+  private lateError: ((label: string) => Error) | undefined;
 
   dialect = 0x0202;
   supportsMultiCredit = false;
@@ -218,7 +223,7 @@ export class SmbConnection {
         connected = true;
         clearTimeout(timer);
         // 'close' without an 'error' before it: the server ended the connection (FIN).
-        const closed = (p?: Pending): Error => c.dropError('ECONNRESET', undefined, true, p);
+        const closed = (about?: Pending | string): Error => c.dropError('ECONNRESET', undefined, true, about);
         sock.on('close', () => c.fail(closed(), closed));
         resolve(c);
       });
@@ -238,7 +243,7 @@ export class SmbConnection {
               : c.dropError(code, e);
         if (!connected) reject(err);
         const dropped = code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN';
-        c.fail(err, dropped ? (p) => c.dropError(code, e, false, p) : undefined);
+        c.fail(err, dropped ? (about) => c.dropError(code, e, false, about) : undefined);
       });
     });
   }
@@ -247,9 +252,10 @@ export class SmbConnection {
    * A connection lost under the client: says how (the server closed it, or it was reset or
    * broken), which request it took with it (`about`: the request this error is for; each pending
    * one is told of its own, so a copy's WRITE does not read as the Explorer's CHANGE_NOTIFY, as
-   * a trial's did), and that the next request reconnects.
+   * a trial's did; a string: the name of a request made after the loss, which never left), and
+   * that the next request reconnects.
    */
-  private dropError(code: string, cause?: unknown, serverClosed = false, about?: Pending): Error {
+  private dropError(code: string, cause?: unknown, serverClosed = false, about?: Pending | string): Error {
     const how = serverClosed
       ? 'the server closed the connection'
       : code === 'ECONNRESET'
@@ -257,10 +263,13 @@ export class SmbConnection {
         : code === 'EPIPE'
           ? 'the server closed the connection before a request could be written'
           : `the socket failed`;
-    const first = about ?? [...this.pending.values()][0];
-    const inFlight = first
-      ? ` while ${first.label} was in flight${this.pending.size > 1 ? ` (and ${this.pending.size - 1} more request(s))` : ''}`
-      : '';
+    const first = typeof about === 'string' ? undefined : (about ?? [...this.pending.values()][0]);
+    const inFlight =
+      typeof about === 'string'
+        ? ` before ${about} could be sent`
+        : first
+          ? ` while ${first.label} was in flight${this.pending.size > 1 ? ` (and ${this.pending.size - 1} more request(s))` : ''}`
+          : '';
     return smbError(
       code,
       [],
@@ -280,10 +289,14 @@ export class SmbConnection {
     this.fail(smbError('ECONNRESET', [], `The connection to ${this.where} was closed by the client.`));
   }
 
-  /** Fail every pending request with `e`, or with `each(p)`: an error of its own, said before they are let go. */
-  private fail(e: Error, each?: (p: Pending) => Error): void {
+  /**
+   * Fail every pending request with `e`, or with `each(p)`: an error of its own, said before they
+   * are let go; a request made later is told with `each(its name)` (closedFor).
+   */
+  private fail(e: Error, each?: (about: Pending | string) => Error): void {
     if (!this.closedError) {
       this.closedError = e;
+      this.lateError = each;
       this.socket.destroy();
       this.onClose?.();
     }
@@ -323,9 +336,14 @@ export class SmbConnection {
     return this.credits;
   }
 
-  private async takeCredits(charge: number): Promise<bigint> {
+  /** Why a request named `label` cannot be sent: the connection is lost (closedError, told for it). */
+  private closedFor(label: string): Error {
+    return this.lateError?.(label) ?? this.closedError!;
+  }
+
+  private async takeCredits(charge: number, label: string): Promise<bigint> {
     while (this.credits < charge) {
-      if (this.closedError) throw this.closedError;
+      if (this.closedError) throw this.closedFor(label);
       if (this.pending.size === 0 && this.reserved === 0) {
         // Nothing outstanding can grant more: waiting would hang. Say so instead.
         throw smbError(
@@ -336,7 +354,7 @@ export class SmbConnection {
       }
       await new Promise<void>((r) => this.creditWaiters.push(r));
     }
-    if (this.closedError) throw this.closedError;
+    if (this.closedError) throw this.closedFor(label);
     this.credits -= charge;
     this.reserved++;
     const id = this.nextMessageId;
@@ -366,7 +384,7 @@ export class SmbConnection {
 
   /** Send one request and wait for its final response (any status; callers decide). */
   async send(command: Command, body: Buffer, opts: SendOptions = {}): Promise<Smb2Response> {
-    if (this.closedError) throw this.closedError;
+    if (this.closedError) throw this.closedFor(opts.label ?? commandName(command));
     // The operation's cancellation applies to requests sent before it was cancelled; the
     // clean-up an operation sends after a cancel must still reach the server.
     let ctx = contextNow();
@@ -380,7 +398,7 @@ export class SmbConnection {
       this.foregroundAt = performance.now();
     }
     try {
-      const messageId = await this.takeCredits(charge);
+      const messageId = await this.takeCredits(charge, opts.label ?? commandName(command));
       let answer: Promise<Smb2Response>;
       try {
         answer = this.sendNow(command, body, opts, ctx, charge, messageId);
@@ -404,7 +422,7 @@ export class SmbConnection {
     charge: number,
     messageId: bigint,
   ): Promise<Smb2Response> {
-    if (this.closedError) throw this.closedError; // dropped while this request waited for its turn
+    if (this.closedError) throw this.closedFor(opts.label ?? commandName(command)); // dropped while this request waited for its turn
     // Ask for enough credits to keep large reads/writes and a few requests in flight.
     const creditRequest = Math.max(charge, this.credits < 256 ? 256 : charge);
     const treeId = opts.treeId ?? 0;
