@@ -261,9 +261,10 @@ describe('extent-lens map on tmpfs: reserved pages the map cannot place are name
         h.stdout,
         /^note: tmpfs counts 4194304 bytes \(4 MiB\) in use for this file \(its block count\) but SEEK_DATA finds data in 1048576 bytes \(1 MiB\) of blocks: the other 3145728 bytes \(3 MiB\) .*du counts them\.$/m,
       );
-      const j = cliJson(['map', f]) as { notes?: string[]; extents: unknown[] };
+      const j = cliJson(['map', f]) as { notes?: string[]; heldOutsideExtents?: string; extents: unknown[] };
       assert.equal(j.extents.length, 1);
       assert.equal(j.notes?.length, 1);
+      assert.equal(j.heldOutsideExtents, '3145728');
       assert.match(j.notes![0], /counts 4194304 bytes .* the other 3145728 bytes/);
       // a file whose blocks hold its data: no note
       fs.writeFileSync(path.join(t.mountPoint, 'plain.txt'), 'hello\n');

@@ -99,6 +99,7 @@ export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap): void {
       ',"durationMs":' +
       num(m.durationMs) +
       (m.notes?.length ? ',"notes":' + JSON.stringify(m.notes) : '') +
+      (m.heldOutsideExtents ? ',"heldOutsideExtents":' + dec(m.heldOutsideExtents) : '') +
       (m.allocationSize !== undefined ? ',"allocationSize":' + dec(m.allocationSize) : '') +
       '}\n',
   );

@@ -14,14 +14,16 @@ export const mapCommand: Command = {
   options: { ...WINDOW_OPTIONS },
   description: `Linux: FS_IOC_FIEMAP, paged until the last extent (flags: unwritten, shared,
 delalloc, inline, encoded, last, ...). tmpfs and macOS have no FIEMAP: the map then holds
-the data ranges without flags (source "seek"). Windows: retrieval pointers with reference
+the data ranges without flags (source "seek"); a whole file's block count holding more than
+its map can place (tmpfs: pages fallocate reserved; XFS, ext4: metadata blocks) is given in
+"heldOutsideExtents" and a note. Windows: retrieval pointers with reference
 counts on ReFS (shared when > 1). SMB: the allocated ranges (source "allocated-ranges");
 a file not marked sparse is given as one range over all of it, and where its allocation size
 is less the map says so ("allocationSize" and a note; set-sparse makes the server show holes).
 
 JSON: {"path","size":"N","blockSize":N,"extents":[{"offset":"N","length":"N",
        "physical":"N"|null,"flags":[...]},...],"source","window","calls","durationMs",
-       "notes":[...],"allocationSize":"N"}  (the last two only where they apply)`,
+       "notes":[...],"heldOutsideExtents":"N","allocationSize":"N"}  (the last three only where they apply)`,
   async run(ctx) {
     const window = windowFrom(ctx.values); // usage errors before the engine loads
     const engine = await ctx.engine();
