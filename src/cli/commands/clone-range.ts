@@ -26,7 +26,7 @@ export const cloneRangeCommand: Command = {
 LENGTH 0 means "to the end of SRC" (from SRC_OFFSET), as for FICLONERANGE.
 
 JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N",
-       "length":"N","bytes":"N","calls":N,"durationMs":N,"operation","fellBack","copied"}`,
+       "length":"N","bytes":"N","calls":N,"durationMs":N,"operation","fellBack","copied","fallbackReason"?,"notes"?}`,
   async run(ctx) {
     const [source, so, destination, dO, len] = ctx.positionals;
     const sourceOffset = parseSize(so, 'SRC_OFFSET');

@@ -32,7 +32,7 @@ SIGTERM, SIGHUP) nothing of it is left behind. An existing DEST is never overwri
 umask; set-id bits dropped).
 
 JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,
-       "operation","fellBack":bool,"copied":bool,"replaced"?:true,"fallbackReason"?,"notes"?}`,
+       "operation","fellBack":bool,"copied":bool,"sharedBytes"?:"N","replaced"?:true,"fallbackReason"?,"notes"?}`,
   async run(ctx) {
     const [source, destination] = ctx.positionals;
     const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');

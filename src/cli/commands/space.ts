@@ -66,7 +66,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool,
                 "sharingUnknownFiles":N (only when some file's sharing is unknown)},
        "paths":[{"path","files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N"},...] (each PATH's files summed),
-       "fileSystems":[{...the total's members,"filesystem","id","encoded":"N","notes":[...]}],
+       "fileSystems":[{...the total's members,"filesystem","id","mountPoint","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
     const engine = await ctx.engine();
