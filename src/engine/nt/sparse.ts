@@ -3,13 +3,14 @@
 
 import type { OpContext } from '../backend';
 import { zeroedWithin } from '../punch-parts';
-import { isCancelled } from '../errors';
+import { FsctlError, isCancelled } from '../errors';
 import type { ByteRange, Method, OperationReport } from '../types';
 import { FSCTL } from './codec/fsctl-codes';
 import { encodeSetSparse, encodeZeroData } from './codec/windows';
 import { asFsctlError, elapsed, engineError, fsctlFailure, now } from './outcome';
 import { INT64_MAX, queryAllocatedRanges } from './ranges';
 import type { NtHandle, NtTransport } from './transport';
+import { hex32, supportsSparseFiles } from './volume';
 
 /** FSCTL_SET_SPARSE on an open handle; returns the FSCTL count (1). */
 export async function setSparseOnHandle(
@@ -32,6 +33,9 @@ export async function setSparseNt(t: NtTransport, path: string, sparse: boolean,
     const info = await t.queryInfo(h);
     if (info.isDirectory) throw engineError('set-sparse', 'E_NOT_REGULAR', [path], `${path} is a folder (E_NOT_REGULAR); choose a file.`);
     const calls = await setSparseOnHandle(t, h, sparse, 'set-sparse');
+    // A success is not the attribute: Wine's volume (no FILE_SUPPORTS_SPARSE_FILES) answers
+    // FSCTL_SET_SPARSE with success and keeps the file as it was. Read it back.
+    if (info.sparse !== sparse && (await t.queryInfo(h)).sparse !== sparse) throw await notApplied(t, h, sparse);
     const notes = [
       info.sparse === sparse
         ? `the file was already ${sparse ? 'sparse' : 'not sparse'}`
@@ -43,6 +47,22 @@ export async function setSparseNt(t: NtTransport, path: string, sparse: boolean,
   } finally {
     if (h) await t.close(h).catch(() => undefined);
   }
+}
+
+/** FSCTL_SET_SPARSE answered success, yet FILE_ATTRIBUTE_SPARSE_FILE did not change: said so, by the volume's flags. */
+async function notApplied(t: NtTransport, h: NtHandle, sparse: boolean): Promise<FsctlError> {
+  const v = await t.queryVolume(h).catch(() => undefined);
+  const named = v ? `${v.fileSystemName}, flags ${hex32(v.attributes)}` : 'its flags unknown';
+  const why =
+    v && !supportsSparseFiles(v)
+      ? `the volume (${named}) does not report FILE_SUPPORTS_SPARSE_FILES, so it keeps no sparse files: use a volume with sparse-file support (NTFS, ReFS)`
+      : `the volume (${named}) did not apply it; check the file's attributes (fsutil sparse queryflag) and try again`;
+  return engineError(
+    'set-sparse',
+    'E_UNSUPPORTED',
+    [h.path],
+    `FSCTL_SET_SPARSE on ${h.path} reported success, yet the file is still ${sparse ? 'not sparse' : 'sparse'} (FILE_ATTRIBUTE_SPARSE_FILE is ${sparse ? 'not set' : 'still set'}) (E_UNSUPPORTED): ${why}.`,
+  );
 }
 
 /**
