@@ -211,6 +211,13 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
       return 'too many links (the file or folder has as many hard links or subfolders as its file system allows)';
     case 'EINTR':
       return 'the call was interrupted; try again';
+    // libuv's UV_UNKNOWN: an OS error it has no name for, its code dropped (under Wine, Node's
+    // realpath of a folder whose path is longer than 260 characters fails so: Wine's
+    // GetFinalPathNameByHandleW answers ERROR_MORE_DATA whatever the buffer)
+    case 'UNKNOWN':
+      return (ctx.platform ?? process.platform) === 'win32'
+        ? "an error Node.js could not name (libuv's UNKNOWN: the Windows error code is not passed on); check that the path opens in Explorer or with dir, and try a shorter one if it is longer than 260 characters (Wine fails so there)"
+        : "an error Node.js could not name (libuv's UNKNOWN: the OS error code is not passed on); check that the path opens (ls -ld) and try again";
     default:
       return `the operation failed with ${code}`;
   }

@@ -119,3 +119,14 @@ test("dedupe's EPERM on overlayfs says why overlayfs refuses, not a permission",
   assert.match(e.message, /overlayfs refuses it if either file is only in a lower layer/);
   assert.doesNotMatch(e.message, /owner/);
 });
+
+// A trial under Wine: copy into a folder whose path is longer than 260 characters said
+// "realpath failed on …: the operation failed with UNKNOWN (UNKNOWN)." — no cause, nothing to do.
+test("libuv's UNKNOWN says the code was lost and what to check, not 'the operation failed with UNKNOWN'", () => {
+  const e = nodeFsError('copy', Object.assign(new Error('UNKNOWN: unknown error, realpath'), { code: 'UNKNOWN', errno: -4094, syscall: 'realpath' }), ['C:\\x']);
+  assert.equal(e.code, 'UNKNOWN');
+  assert.doesNotMatch(e.message, /the operation failed with UNKNOWN/);
+  const win = errnoSentence('UNKNOWN', 'copy', { platform: 'win32' });
+  assert.match(win, /^an error Node\.js could not name \(libuv's UNKNOWN: the Windows error code is not passed on\); check that the path opens in Explorer or with dir, and try a shorter one if it is longer than 260 characters/);
+  assert.match(errnoSentence('UNKNOWN', 'map', { platform: 'linux' }), /the OS error code is not passed on\); check that the path opens \(ls -ld\) and try again$/);
+});

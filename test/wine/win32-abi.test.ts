@@ -318,6 +318,24 @@ test('CLI under wine: one file by two names (also a case alias) is one file: E_O
   assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.el-')), [], 'no temporary file');
 });
 
+// The trial: copy into a folder whose path is longer than 260 characters stopped at Node's realpath
+// of the folder (Wine's GetFinalPathNameByHandleW cannot give a path that long) with "the
+// operation failed with UNKNOWN (UNKNOWN)": nothing named, nothing to do. Now it says what to check.
+test('CLI under wine: copy into a folder past 260 characters: the UNKNOWN from realpath says what to check; nothing left behind', cliSkip ? { skip: cliSkip } : {}, async () => {
+  const deep = path.join(dir, 'd'.repeat(120), 'd'.repeat(120));
+  fs.mkdirSync(deep, { recursive: true });
+  const r = await runWineNode(cli, dir, {}, 60_000, ['copy', `${toWinePath(dir)}\\source.bin`, toWinePath(deep)]);
+  if (r.code === 0) {
+    // a Wine whose GetFinalPathNameByHandleW reaches that far: the copy itself, then
+    assert.ok(fs.readFileSync(path.join(deep, 'source.bin')).equals(source));
+    return;
+  }
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /realpath failed on Z:\\\S+: an error Node\.js could not name \(libuv's UNKNOWN: the Windows error code is not passed on\); check that the path opens/);
+  assert.doesNotMatch(r.stderr, /the operation failed with UNKNOWN/);
+  assert.deepEqual(fs.readdirSync(deep), [], 'nothing left in the folder');
+});
+
 // The ReFS suite that GitHub Actions runs (test/windows/refs.test.ts) cannot pass vacuously: run
 // on win32 under wine against a folder that is NOT ReFS, its success paths must fail, each for
 // the right reason, while the copy fallback passes.
