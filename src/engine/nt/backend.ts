@@ -264,7 +264,9 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
     } catch (e) {
       if (!isUnsupported(e)) throw e;
       const report = await sparseCopyNt(t, source, target, ctx);
-      return { ...report, fellBack: true, fallbackReason: (e as FsctlError).message };
+      // the refusal's own advice ("use a regular copy") is what was just done: not repeated as a note
+      const reason = (e as FsctlError).message.replace(/;( so)? use a regular copy(?=\.?$)/, '');
+      return { ...report, fellBack: true, fallbackReason: reason };
     }
   }
 
