@@ -162,6 +162,7 @@ async function main(): Promise<void> {
   // zero where SET_ZERO_DATA is not supported: zeros written, inside the file only
   await step('zeroRange', async () => json(await b.zeroRange!(`${dir}\\zero.bin`, { offset: 4096n, length: 8192n }, ctx)));
   await step('zeroPastEnd', async () => json(await b.zeroRange!(`${dir}\\zero.bin`, { offset: 61440n, length: 1048576n }, ctx)));
+  await step('zeroWhollyPastEnd', async () => json(await b.zeroRange!(`${dir}\\zero.bin`, { offset: 1n << 20n, length: 4096n }, ctx)));
 }
 
 main()

@@ -252,6 +252,11 @@ test('zero where SET_ZERO_DATA is not supported: zeros written inside the file, 
   const past = ok('zeroPastEnd');
   assert.equal(past.method, 'write-zeros');
   assert.equal(past.bytes, '4096n', 'only the part inside the file');
+  // wholly past the end: it said "zeros were written" over 0 bytes
+  const beyond = ok('zeroWhollyPastEnd');
+  assert.equal(beyond.bytes, '0n');
+  assert.ok(beyond.notes.some((n: string) => /\(FSCTL_SET_ZERO_DATA: ERROR_NOT_SUPPORTED\); none of the range lies inside the file, so nothing was written$/.test(n)), beyond.notes);
+  assert.ok(!beyond.notes.some((n: string) => /zeros were written/.test(n)), beyond.notes);
   const want = Buffer.alloc(64 * 1024, 0xab);
   want.fill(0, 4096, 4096 + 8192);
   want.fill(0, 61440);

@@ -129,7 +129,11 @@ export async function zeroDataNt(
       if (o.kind === 'not-supported' && op === 'zero') {
         calls += await writeZeros(t, h, range, info.endOfFile, ctx);
         method = 'write-zeros';
-        notes.push(`the volume cannot zero ranges (FSCTL_SET_ZERO_DATA: ${o.codeName}); zeros were written`);
+        // (a range wholly past the end: nothing to write, and none was)
+        const inside = zeroedWithin(range.offset, range.length, info.endOfFile).bytes > 0n;
+        notes.push(
+          `the volume cannot zero ranges (FSCTL_SET_ZERO_DATA: ${o.codeName}); ${inside ? 'zeros were written' : 'none of the range lies inside the file, so nothing was written'}`,
+        );
       } else if (o.kind !== 'ok') throw fsctlFailure(t, op, FSCTL.FSCTL_SET_ZERO_DATA, o, [path]);
     }
     ctx.progress({ done: range.length, total: range.length });
