@@ -30,6 +30,7 @@ import { nodeFsError } from './errno';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 import { withoutRanges } from './byte-ranges';
+import { withoutZeroAdvice } from './nt/backend';
 
 /** The largest file offset (and size): 2^63 - 1. */
 const MAX_OFF = (1n << 63n) - 1n;
@@ -282,7 +283,7 @@ export async function digHoles(
       await scanRanges();
     } catch (e) {
       // Runs punched before the cancel or failure stay punched: say so, not "nothing was left behind".
-      if (freed === 0n) throw e;
+      if (freed === 0n) throw withoutZeroAdvice(e, path);
       if (!isCancelled(e)) {
         // E_IN_USE (openedMeanwhile) says it already; an EIO or EROFS part way did not
         // (an OS error thrown by node:fs, as fstat's, in the words of every other: errno.ts)

@@ -343,6 +343,19 @@ test('CLI under wine: copy into a folder past 260 characters: the UNKNOWN from r
   assert.deepEqual(fs.readdirSync(deep), [], 'nothing left in the folder');
 });
 
+// The trial: dig-holes where FSCTL_SET_ZERO_DATA is unsupported gave punch's advice, "extent-lens
+// zero writes zeros over a range instead", to blocks that were zeros already.
+test('CLI under wine: dig-holes where no hole can be made: ERROR_NOT_SUPPORTED in its own words; the file unchanged', cliSkip ? { skip: cliSkip } : {}, async () => {
+  const p = path.join(dir, 'dig.bin');
+  const data = Buffer.concat([crypto.randomBytes(65536), Buffer.alloc(262144), crypto.randomBytes(65536)]);
+  fs.writeFileSync(p, data);
+  const r = await runWineNode(cli, dir, {}, 60_000, ['dig-holes', toWinePath(p)]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /FSCTL_SET_ZERO_DATA on Z:\\\S+dig\.bin failed with ERROR_NOT_SUPPORTED: this file system or server cannot deallocate ranges, so its blocks of zeros cannot become holes; the file was not changed\./);
+  assert.doesNotMatch(r.stderr, /extent-lens zero writes zeros/);
+  assert.ok(fs.readFileSync(p).equals(data), 'dig.bin unchanged');
+});
+
 // The ReFS suite that GitHub Actions runs (test/windows/refs.test.ts) cannot pass vacuously: run
 // on win32 under wine against a folder that is NOT ReFS, its success paths must fail, each for
 // the right reason, while the copy fallback passes.
