@@ -67,7 +67,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     fsNotes.push(
       `${g.sharingUnknownFiles === 1 ? 'One file' : `${g.sharingUnknownFiles} files`} on ${name} ` +
         `${g.sharingUnknownFiles === 1 ? 'has' : 'have'} no physical offsets in ${g.sharingUnknownFiles === 1 ? 'its map' : 'their maps'} ` +
-        `(a SEEK-only map, or extents without an address), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
+        `(a map of allocated ranges only, as SEEK_DATA or FSCTL_QUERY_ALLOCATED_RANGES gives it, or extents without an address), so ${g.sharingUnknownFiles === 1 ? 'its' : 'their'} sharing is not known` +
         (g.disk !== undefined
           ? ' (for the columns; what deleting frees is counted from the extents themselves, below).'
           : '; what deleting them frees is counted as their allocated bytes, assuming they share nothing.'),

@@ -356,6 +356,15 @@ test('CLI under wine: dig-holes where no hole can be made: ERROR_NOT_SUPPORTED i
   assert.ok(fs.readFileSync(p).equals(data), 'dig.bin unchanged');
 });
 
+// The trial: space on Wine's drives said the files' maps were "SEEK-only" (Linux's lseek), where
+// Windows had answered with allocated ranges.
+test('CLI under wine: space of files without physical offsets names the Windows query, not SEEK', cliSkip ? { skip: cliSkip } : {}, async () => {
+  const r = await runWineNode(cli, dir, {}, 60_000, ['space', toWinePath(path.join(dir, 'source.bin'))]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /has no physical offsets in its map \(a map of allocated ranges only, as SEEK_DATA or FSCTL_QUERY_ALLOCATED_RANGES gives it, or extents without an address\)/);
+  assert.doesNotMatch(r.stdout, /SEEK-only/);
+});
+
 // The ReFS suite that GitHub Actions runs (test/windows/refs.test.ts) cannot pass vacuously: run
 // on win32 under wine against a folder that is NOT ReFS, its success paths must fail, each for
 // the right reason, while the copy fallback passes.
