@@ -29,7 +29,7 @@ test('every kernel32 prototype parses, with the declared name and arity', () => 
     CreateFileW: 7, CloseHandle: 1, GetLastError: 0, DeviceIoControl: 8, GetFileInformationByHandleEx: 4,
     SetFileInformationByHandle: 4, GetVolumeInformationByHandleW: 8, GetVolumePathNameW: 3,
     GetVolumeNameForVolumeMountPointW: 3, GetDiskFreeSpaceW: 5, GetDiskFreeSpaceExW: 4, GetFileAttributesW: 1,
-    FlushFileBuffers: 1, ReadFile: 5, WriteFile: 5,
+    FlushFileBuffers: 1, GetFileType: 1, ReadFile: 5, WriteFile: 5,
   };
   const parsed = new Map<string, ReturnType<typeof koffi.proto>>();
   for (const [name, proto] of Object.entries(KERNEL32_PROTOTYPES)) {

@@ -97,7 +97,7 @@ test('every declared kernel32 function resolves in a real kernel32.dll', opts, (
   const resolved: string[] = ok('resolve');
   assert.deepEqual(resolved.sort(), [
     'CloseHandle', 'CreateFileW', 'DeviceIoControl', 'FlushFileBuffers', 'GetDiskFreeSpaceExW', 'GetDiskFreeSpaceW',
-    'GetFileAttributesW', 'GetFileInformationByHandleEx', 'GetLastError', 'GetVolumeInformationByHandleW',
+    'GetFileAttributesW', 'GetFileInformationByHandleEx', 'GetFileType', 'GetLastError', 'GetVolumeInformationByHandleW',
     'GetVolumeNameForVolumeMountPointW', 'GetVolumePathNameW', 'ReadFile', 'SetFileInformationByHandle', 'WriteFile',
   ]);
 });
@@ -363,6 +363,13 @@ test('CLI under wine: space of files without physical offsets names the Windows 
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /has no physical offsets in its map \(a map of allocated ranges only, as SEEK_DATA or FSCTL_QUERY_ALLOCATED_RANGES gives it, or extents without an address\)/);
   assert.doesNotMatch(r.stdout, /SEEK-only/);
+});
+
+// The trial: `map NUL` said ERROR_INVALID_PARAMETER with a sentence about misaligned clone ranges.
+test('CLI under wine: a device name (NUL) is not a file: E_NOT_REGULAR from GetFileType', cliSkip ? { skip: cliSkip } : {}, async () => {
+  const r = await runWineNode(cli, dir, {}, 60_000, ['map', 'NUL']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /NUL is a character device \(NUL, CON, a COM port\) \(GetFileType: FILE_TYPE_CHAR\), not a file \(E_NOT_REGULAR\)/);
 });
 
 // The ReFS suite that GitHub Actions runs (test/windows/refs.test.ts) cannot pass vacuously: run

@@ -98,6 +98,28 @@ export function win32Error(operation: Operation, code: number, call: string, pat
   });
 }
 
+const FILE_TYPE_UNKNOWN = 0;
+const FILE_TYPE_DISK = 1;
+const FILE_TYPE_NAMES: Record<number, string> = {
+  0: 'FILE_TYPE_UNKNOWN',
+  2: 'FILE_TYPE_CHAR',
+  3: 'FILE_TYPE_PIPE',
+  0x8000: 'FILE_TYPE_REMOTE',
+};
+
+/** A name that opened as a device or pipe (GetFileType not FILE_TYPE_DISK). */
+function notAFile(path: string, type: number): FsctlError {
+  const kind = type === 2 ? 'a character device (NUL, CON, a COM port)' : type === 3 ? 'a pipe' : 'not a file on a volume';
+  const name = FILE_TYPE_NAMES[type] ?? `0x${type.toString(16)}`;
+  return new FsctlError({
+    operation: 'volume',
+    code: 'E_NOT_REGULAR',
+    paths: [path],
+    syscall: 'GetFileType',
+    message: `${path} is ${kind} (GetFileType: ${name}), not a file (E_NOT_REGULAR); choose a file on a disk volume.`,
+  });
+}
+
 export interface Win32TransportOptions {
   /** Bound kernel32 (tests under Wine pass their own); default: load kernel32.dll. */
   kernel32?: Kernel32;
@@ -132,6 +154,15 @@ export function createWin32Transport(opts: Win32TransportOptions = {}): NtTransp
       const share = FILE_SHARE_READ | FILE_SHARE_DELETE | (o.denyWrite ? 0 : FILE_SHARE_WRITE);
       const hv = k.CreateFileW(path, access >>> 0, share, null, disposition, flags, 0);
       if (hv === INVALID_HANDLE_VALUE) fail('CreateFileW', [path]);
+      // A device name (NUL, COM1, a pipe) opens too: not a file on a volume, said so here rather
+      // than by whichever query it fails next ("ERROR_INVALID_PARAMETER: … misaligned offset")
+      const type = k.GetFileType(hv);
+      if (type !== FILE_TYPE_DISK) {
+        const err = type === FILE_TYPE_UNKNOWN ? k.GetLastError() : 0;
+        k.CloseHandle(hv);
+        if (err !== 0) throw win32Error(op, err, 'GetFileType', [path]);
+        throw notAFile(path, type);
+      }
       const h = new Win32Handle(path, hv);
       if (o.deleteOnClose) {
         // FileDispositionInfo, not FILE_FLAG_DELETE_ON_CLOSE: only the former can be cleared again

@@ -41,6 +41,7 @@ export const KERNEL32_PROTOTYPES = {
     'const char16_t *lpDirectoryName, void *lpFreeBytesAvailableToCaller, void *lpTotalNumberOfBytes, void *lpTotalNumberOfFreeBytes)',
   GetFileAttributesW: 'uint32_t __stdcall GetFileAttributesW(const char16_t *lpFileName)',
   FlushFileBuffers: 'int __stdcall FlushFileBuffers(intptr_t hFile)',
+  GetFileType: 'uint32_t __stdcall GetFileType(intptr_t hFile)',
   ReadFile:
     'int __stdcall ReadFile(intptr_t hFile, void *lpBuffer, uint32_t nNumberOfBytesToRead, void *lpNumberOfBytesRead, void *lpOverlapped)',
   WriteFile:
@@ -83,6 +84,7 @@ export interface Kernel32 {
   GetDiskFreeSpaceExW(dir: string, availToCaller: BigUint64Array, total: BigUint64Array, totalFree: BigUint64Array): number;
   GetFileAttributesW(name: string): number;
   FlushFileBuffers(h: number): number;
+  GetFileType(h: number): number;
   ReadFile(h: number, buf: Uint8Array, n: number, read: Uint32Array, overlapped: Uint8Array | null): number;
   WriteFile(h: number, buf: Uint8Array, n: number, written: Uint32Array, overlapped: Uint8Array | null): number;
 }
