@@ -58,3 +58,16 @@ test('GetFileType failing (FILE_TYPE_UNKNOWN with an error): the Win32 error by 
     return true;
   });
 });
+
+// Under Wine `ranges CON` said "CreateFileW on CON failed with ERROR_INVALID_HANDLE: the handle is
+// not valid; this is a bug in Extent Lens, please report it" (CreateFileW takes no handle).
+test('CreateFileW failing with ERROR_INVALID_HANDLE (CON without a console): a device name, not "a bug in Extent Lens"', async () => {
+  const k = { CreateFileW: () => -1, GetLastError: () => 6 } as unknown as Kernel32;
+  const t = createWin32Transport({ kernel32: k });
+  await assert.rejects(t.open('CON', { access: 'read', disposition: 'open' }), (e: unknown) => {
+    assert.ok(e instanceof FsctlError);
+    assert.equal(e.code, 'ERROR_INVALID_HANDLE');
+    assert.equal(e.message, 'CreateFileW on CON failed with ERROR_INVALID_HANDLE: the name does not open as a file (a device such as CON, the console, which this process may not have); choose a file.');
+    return true;
+  });
+});

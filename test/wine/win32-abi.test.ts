@@ -370,6 +370,11 @@ test('CLI under wine: a device name (NUL) is not a file: E_NOT_REGULAR from GetF
   const r = await runWineNode(cli, dir, {}, 60_000, ['map', 'NUL']);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /NUL is a character device \(NUL, CON, a COM port\) \(GetFileType: FILE_TYPE_CHAR\), not a file \(E_NOT_REGULAR\)/);
+  // CON opens the console, which node.exe under wine (output to files) has not
+  const con = await runWineNode(cli, dir, {}, 60_000, ['ranges', 'CON']);
+  assert.equal(con.code, 1, con.stdout + con.stderr);
+  assert.doesNotMatch(con.stderr, /bug in Extent Lens/);
+  assert.match(con.stderr, /CON (is a character device|failed with ERROR_INVALID_HANDLE: the name does not open as a file)/);
 });
 
 // The ReFS suite that GitHub Actions runs (test/windows/refs.test.ts) cannot pass vacuously: run

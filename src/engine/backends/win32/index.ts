@@ -87,7 +87,10 @@ export function win32Error(operation: Operation, code: number, call: string, pat
   const sentence =
     code === 1 /* ERROR_INVALID_FUNCTION */ && !call.startsWith('DeviceIoControl')
       ? 'the file system (or its driver) does not answer this request; the operation cannot run on this volume: use a path on an NTFS or ReFS volume'
-      : win32ErrorSentence(code);
+      : // (no handle went in: CON, the console, opened by a process without one; not "a bug in Extent Lens")
+        code === 6 /* ERROR_INVALID_HANDLE */ && call === 'CreateFileW'
+        ? 'the name does not open as a file (a device such as CON, the console, which this process may not have); choose a file'
+        : win32ErrorSentence(code);
   return new FsctlError({
     operation,
     code: name,
