@@ -4,7 +4,9 @@
 // Only when stderr is a terminal: a pipe, a file or a CI log gets nothing, so scripts and
 // --json see exactly the bytes they saw before. Only once the command has run for a second, so
 // a quick command never flashes one (EXTENT_LENS_PROGRESS_AFTER_MS sets that wait). Redrawn in
-// place with \r at most five times a second, cut to the terminal's width (a line that wraps
+// place with \r at most five times a second, and always when the work is all done (done =
+// total: a copy's "writing the copy to the disk" came within 200 ms of its last bytes and was
+// never drawn, so the line sat at "100% copied" through that wait), cut to the terminal's width (a line that wraps
 // cannot be redrawn in place), and erased before anything else is written and when the command
 // ends (output.ts), so the terminal ends with the command's output alone.
 
@@ -29,7 +31,9 @@ export function progressOnStderr(command: string, describe: DescribeProgress): (
   let last = -Infinity;
   return (p) => {
     const now = performance.now();
-    if (now - start < after || now - last < REDRAW_MS) return;
+    // (the last step of a phase is drawn whatever the time: what follows may be a long wait)
+    const complete = p.total > 0n && p.done >= p.total;
+    if (now - start < after || (now - last < REDRAW_MS && !complete)) return;
     last = now;
     showStatus(fitLine(`extent-lens ${command}: ${describe(p)}`, (process.stderr.columns || 80) - 1));
   };

@@ -66,6 +66,21 @@ describe('CLI progress line on a terminal', { skip: hasScript ? false : 'util-li
     }
   });
 
+  test("copy: its last line says it waits for the disk, drawn however soon after the last bytes (it sat at '100% copied')", () => {
+    const src = path.join(d, '..', `${path.basename(d)}.big`);
+    const dst = path.join(d, '..', `${path.basename(d)}.copy`);
+    const out = path.join(d, '..', `${path.basename(d)}.copyout`);
+    try {
+      fs.writeFileSync(src, randomBytes(8 * 1024 * 1024));
+      const term = onTerminal(['copy', src, dst], out, { EXTENT_LENS_PROGRESS_AFTER_MS: '0' });
+      const lines = [...term.matchAll(/\r(extent-lens copy: [^\r]*?) *(?=\r)/g)].map((m) => m[1]);
+      assert.equal(lines.at(-1), 'extent-lens copy: 8 MiB of 8 MiB (100%) copied; writing the copy to the disk', JSON.stringify(lines));
+      assert.ok(fs.readFileSync(dst).equals(fs.readFileSync(src)));
+    } finally {
+      for (const f of [src, dst, out]) fs.rmSync(f, { force: true });
+    }
+  });
+
   test('space: files and bytes; never wider than the terminal', () => {
     const out = path.join(d, '..', `${path.basename(d)}.space`);
     try {

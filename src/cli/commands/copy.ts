@@ -49,7 +49,8 @@ JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"ope
       signal: ctx.signal,
       onExisting,
       reflink,
-      onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} copied`),
+      // (the engine's words where it has them: "writing the copy to the disk", its last wait)
+      onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} copied${p.message ? `; ${p.message}` : ''}`),
     });
     writeReport(ctx.json, r, { source, destination });
   },
