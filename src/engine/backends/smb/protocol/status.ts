@@ -1,6 +1,9 @@
 // NTSTATUS values the SMB client meets, by name, and the sentence a person can act on for
 // the ones that mean "fix something on your side". The FSCTL-level table (for the
-// algorithms) lives with the Windows codec; this one serves the protocol layer.
+// algorithms) lives with the Windows codec; this one serves the protocol layer, and names a
+// status it lacks by the codec's table.
+
+import { ntStatusName } from '../../../nt/codec/ntstatus';
 
 export const STATUS = {
   STATUS_SUCCESS: 0x00000000,
@@ -18,6 +21,7 @@ export const STATUS = {
   STATUS_INVALID_DEVICE_REQUEST: 0xc0000010,
   STATUS_END_OF_FILE: 0xc0000011,
   STATUS_MORE_PROCESSING_REQUIRED: 0xc0000016,
+  STATUS_NO_MEMORY: 0xc0000017,
   STATUS_INVALID_VIEW_SIZE: 0xc000001f,
   STATUS_ACCESS_DENIED: 0xc0000022,
   STATUS_BUFFER_TOO_SMALL: 0xc0000023,
@@ -57,8 +61,10 @@ export const STATUS = {
 
 const NAMES = new Map<number, string>(Object.entries(STATUS).map(([k, v]) => [v, k]));
 
+/** The status by name: this table's, else the codec's (which the FSCTL algorithms read), else its hex. */
 export function statusName(status: number): string {
-  return NAMES.get(status >>> 0) ?? `STATUS_0x${(status >>> 0).toString(16).padStart(8, '0').toUpperCase()}`;
+  // (a restarted Samba answered TREE_CONNECT with STATUS_NO_MEMORY, shown as "STATUS_0xC0000017")
+  return NAMES.get(status >>> 0) ?? ntStatusName(status);
 }
 
 /** A sentence for statuses a person can act on; undefined for the rest. */
@@ -102,6 +108,9 @@ export function statusAdvice(status: number, where: string): string | undefined 
     case STATUS.STATUS_USER_SESSION_DELETED:
     case STATUS.STATUS_NETWORK_SESSION_EXPIRED:
       return `the server ended the session for ${where} (${statusName(status)}); retry to reconnect.`;
+    case STATUS.STATUS_NO_MEMORY:
+    case STATUS.STATUS_INSUFFICIENT_RESOURCES:
+      return `the server could not find the memory or resources it needs for ${where} (${statusName(status)}); it may be overloaded or still starting: try again, and if it keeps failing, check the server's log.`;
     default:
       return undefined;
   }
