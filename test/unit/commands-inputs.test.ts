@@ -267,3 +267,28 @@ test("the engine's CLI password advice reads as VS Code's own way in the extensi
     'ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or copy the data instead (Copy instead) (EOPNOTSUPP).',
   );
 });
+
+test('clone range near 2^63: the longest length offered stops at 2^63 − 1 on the destination side, in whole blocks', () => {
+  const INT64_MAX = (1n << 63n) - 1n;
+  // an 8 EiB sparse image, cloned from 2^60 to 2^60 + 16 KiB of another 8 EiB image
+  const c = {
+    blockSize: 4096,
+    sourceSize: INT64_MAX,
+    sourceOffset: 1n << 60n,
+    sameFile: false,
+    destinationOffset: (1n << 60n) + 16384n,
+    destinationSize: INT64_MAX,
+  };
+  const longest = maxLength(c);
+  assert.equal(longest, INT64_MAX + 1n - (1n << 60n) - 16384n - 4096n);
+  assert.equal(checkLength(String(longest), c).value, longest, 'the length box default is a valid answer');
+  assert.equal(checkLength(String(longest + 4096n), c).error, 'The destination range would end above 2^63 − 1.');
+  assert.equal(
+    lengthPrompt(c, 'R'),
+    'Length in bytes (at most 8,070,450,532,247,908,352: whole blocks up to the largest file end, 2^63 − 1, from the destination offset). R',
+  );
+  // the last (partial) block to the same place in another file ends exactly at 2^63 − 1: offered whole
+  const last = { ...c, sourceOffset: INT64_MAX + 1n - 4096n, destinationOffset: INT64_MAX + 1n - 4096n };
+  assert.equal(maxLength(last), 4095n);
+  assert.equal(checkLength('4095', last).value, 4095n);
+});

@@ -156,9 +156,20 @@ export function maxLength(c: LengthContext): bigint {
   let toEof = lengthToEof(c.sourceSize, c.sourceOffset);
   const bs = BigInt(c.blockSize);
   if (bs > 0n && toEof % bs !== 0n && c.destinationOffset + toEof < c.destinationSize) toEof = (toEof / bs) * bs;
+  if (c.destinationOffset + toEof > INT64_MAX) toEof = roomBelowMax(c);
   if (!c.sameFile) return toEof;
   const gap = c.destinationOffset > c.sourceOffset ? c.destinationOffset - c.sourceOffset : c.sourceOffset - c.destinationOffset;
   return gap < toEof ? gap : toEof;
+}
+
+/**
+ * The most that fits from the destination offset up to 2^63 − 1 (the largest file end): whole
+ * blocks, since such a range stops short of the source's end (a partial block only ends there).
+ */
+function roomBelowMax(c: LengthContext): bigint {
+  const room = c.destinationOffset < INT64_MAX ? INT64_MAX - c.destinationOffset : 0n;
+  const bs = BigInt(c.blockSize);
+  return bs > 0n ? (room / bs) * bs : room;
 }
 
 /**
@@ -174,14 +185,16 @@ export function lengthPrompt(c: LengthContext, rule: string, t: Translate = plai
   const why =
     longest === 0n
       ? t("from the source offset to the source's end: {0}", groupNumber(toEof))
-      : c.sameFile && longest < (wholeBlocks ? (toEof / bs) * bs : toEof)
-        ? t('at most {0}: within one file the two ranges may not overlap', groupNumber(longest))
-        : wholeBlocks
-          ? t(
-              "at most {0}: whole blocks to the source's end, since a partial last block may only land at the destination's end",
-              groupNumber(longest),
-            )
-          : t("at most {0}: to the source's end", groupNumber(longest));
+      : c.destinationOffset + toEof > INT64_MAX && longest === roomBelowMax(c)
+        ? t('at most {0}: whole blocks up to the largest file end, 2^63 − 1, from the destination offset', groupNumber(longest))
+        : c.sameFile && longest < (wholeBlocks ? (toEof / bs) * bs : toEof)
+          ? t('at most {0}: within one file the two ranges may not overlap', groupNumber(longest))
+          : wholeBlocks
+            ? t(
+                "at most {0}: whole blocks to the source's end, since a partial last block may only land at the destination's end",
+                groupNumber(longest),
+              )
+            : t("at most {0}: to the source's end", groupNumber(longest));
   return t('Length in bytes ({0}). {1}', why, rule);
 }
 
