@@ -292,7 +292,8 @@ export interface DedupeWireReport {
 
 export interface SpaceWireTotals {
   files: number;
-  size: U64String;
+  /** The sum of the files' sizes: past 2^64 for three 8 EiB images (decimal, up to 30 digits). */
+  size: string;
   allocated: U64String;
   shared: U64String;
   exclusive: U64String;
@@ -694,11 +695,22 @@ export function isCloneResultsData(v: unknown): v is CloneResultsData {
   return true;
 }
 
+/**
+ * A sum of the sizes of up to MAX_SPACE_FILES files (a Space total's apparent size): three
+ * 8 EiB sparse images already pass 2^64, so it is bounded by the file count, not by 64 bits.
+ */
+const SIZE_SUM_MAX = U64_MAX * BigInt(MAX_SPACE_FILES);
+const SUM_RE = /^(0|[1-9][0-9]{0,29})$/;
+
+function isSizeSumString(v: unknown): v is string {
+  return typeof v === 'string' && SUM_RE.test(v) && BigInt(v) <= SIZE_SUM_MAX;
+}
+
 function isSpaceTotals(v: unknown): v is SpaceWireTotals {
   return (
     isObj(v) &&
     isInt(v.files, 0, MAX_SPACE_FILES) &&
-    isU64String(v.size) &&
+    isSizeSumString(v.size) &&
     isU64String(v.allocated) &&
     isU64String(v.shared) &&
     isU64String(v.exclusive) &&
