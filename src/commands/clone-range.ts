@@ -20,6 +20,7 @@ import {
   lengthToEof,
   maxLength,
   rangeConfirmation,
+  sameFileDestinationDefault,
 } from './logic/clone-range-input';
 import { byteArgument, bytesText } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
@@ -259,7 +260,7 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
             ruleNow(),
           ),
           // within one file, suggest the first block past the end (no overlap, the file grows)
-          value: sameFile ? alignUp(sourceSize, unit()).toString() : '0',
+          value: sameFile ? sameFileDestinationDefault(sourceSize, sourceOffset, unit()).toString() : '0',
           validate: (v) => checkOffset(v, unit(), dstOpts, t).error,
         });
         targetOffset = checkOffset(text, unit(), dstOpts, t).value!;
@@ -298,9 +299,4 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
   } finally {
     flow.dispose();
   }
-}
-
-function alignUp(v: bigint, blockSize: number): bigint {
-  const bs = BigInt(Math.max(1, blockSize));
-  return ((v + bs - 1n) / bs) * bs;
 }

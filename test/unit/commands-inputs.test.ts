@@ -14,6 +14,7 @@ import {
   rangeConfirmation,
   lengthToEof,
   maxLength,
+  sameFileDestinationDefault,
   lengthPrompt,
   rangesOverlap,
 } from '../../src/commands/logic/clone-range-input';
@@ -182,7 +183,8 @@ test('clone range confirmation: a replacement inside the file, not past its end;
   const r = { source: '/m/s.img', target: '/m/d.img', sourceOffset: 0n, length: 8192n, destinationSize: 8192n, copy: false };
   assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 0n }), {
     question: 'Replace bytes 0–8,192 of /m/d.img with bytes 0–8,192 of /m/s.img?',
-    detail: '8,192 bytes (8 KiB). The destination range is overwritten in place by shared (cloned) blocks. Each range runs from its first byte up to, not including, its end.',
+    detail:
+      '8,192 bytes (8 KiB). The destination range is overwritten in place by shared (cloned) blocks. Each range runs from its first byte up to, not including, its end.',
   });
   // partly past the end: some bytes are replaced, and the file grows
   assert.equal(
@@ -192,13 +194,15 @@ test('clone range confirmation: a replacement inside the file, not past its end;
   // wholly past the end (at it, or beyond with a hole between): nothing is replaced
   assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 8192n }), {
     question: 'Clone bytes 0–8,192 of /m/s.img to bytes 8,192–16,384 of /m/d.img, past its end? d.img grows from 8,192 to 16,384 bytes.',
-    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end. Each range runs from its first byte up to, not including, its end.',
+    detail:
+      '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end. Each range runs from its first byte up to, not including, its end.',
   });
   assert.deepEqual(rangeConfirmation({ ...r, targetOffset: 1n << 60n, copy: true }), {
     question:
       'Copy bytes 0–8,192 of /m/s.img to bytes 1,152,921,504,606,846,976–1,152,921,504,606,855,168 of /m/d.img, past its end? ' +
       'd.img grows from 8,192 to 1,152,921,504,606,855,168 bytes; bytes 8,192–1,152,921,504,606,846,976, past its old end, become a hole.',
-    detail: '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets a copy (its own blocks, nothing shared) past its old end. Each range runs from its first byte up to, not including, its end.',
+    detail:
+      '8,192 bytes (8 KiB). Nothing in the destination is overwritten: it gets a copy (its own blocks, nothing shared) past its old end. Each range runs from its first byte up to, not including, its end.',
   });
 });
 
@@ -259,8 +263,14 @@ test("the engine's CLI password advice reads as VS Code's own way in the extensi
     'smb: the server rejected the user name or password for u@h/s (STATUS_LOGON_FAILURE); check the user in the smb:// URI and the password (EXTENT_LENS_SMB_PASSWORD).';
   const shown = errorFacts({ name: 'FsctlError', code: 'STATUS_LOGON_FAILURE', message: engineSays }).message;
   assert.doesNotMatch(shown, /EXTENT_LENS_SMB_PASSWORD/);
-  assert.match(shown, /\(STATUS_LOGON_FAILURE\); check the user in the smb:\/\/ address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one\.$/);
-  assert.doesNotMatch(inVsCodeWords('the user name or password is wrong; check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI'), /EXTENT_LENS/);
+  assert.match(
+    shown,
+    /\(STATUS_LOGON_FAILURE\); check the user in the smb:\/\/ address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one\.$/,
+  );
+  assert.doesNotMatch(
+    inVsCodeWords('the user name or password is wrong; check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI'),
+    /EXTENT_LENS/,
+  );
   // the CLI's "allow a copy" is the offer's button in VS Code (a trial: the two did not match)
   assert.equal(
     inVsCodeWords('ext4 cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy (EOPNOTSUPP).'),
@@ -291,4 +301,27 @@ test('clone range near 2^63: the longest length offered stops at 2^63 − 1 on t
   const last = { ...c, sourceOffset: INT64_MAX + 1n - 4096n, destinationOffset: INT64_MAX + 1n - 4096n };
   assert.equal(maxLength(last), 4095n);
   assert.equal(checkLength('4095', last).value, 4095n);
+});
+
+test('clone range within one 8 EiB file: the destination offset offered is a valid one, with a valid length', () => {
+  const INT64_MAX = (1n << 63n) - 1n;
+  // a small file: the first block past its end
+  assert.equal(sameFileDestinationDefault(10_000n, 0n, 4096), 12288n);
+  for (const [size, srcOff, bs] of [
+    [INT64_MAX, 1n << 60n, 4096],
+    [INT64_MAX, 0n, 4096],
+    [INT64_MAX - 4095n, 1n << 53n, 4096],
+    [INT64_MAX, 1n << 60n, 1], // a copy (no block rule): any offset
+    [INT64_MAX, 0n, 1],
+  ] as const) {
+    const dst = sameFileDestinationDefault(size, srcOff, bs);
+    const checked = checkOffset(dst.toString(), bs, { what: 'destination', sourceOffset: srcOff });
+    assert.equal(checked.error, undefined, `size ${size}, source offset ${srcOff}, block ${bs}: ${dst}`);
+    const ctx = { blockSize: bs, sourceSize: size, sourceOffset: srcOff, sameFile: true, destinationOffset: dst, destinationSize: size };
+    const longest = maxLength(ctx);
+    assert.ok(longest > 0n, `a length fits at ${dst}`);
+    assert.equal(checkLength(longest.toString(), ctx).error, undefined);
+  }
+  assert.equal(sameFileDestinationDefault(INT64_MAX, 1n << 60n, 4096), 0n);
+  assert.equal(sameFileDestinationDefault(INT64_MAX, 0n, 4096), 4096n);
 });

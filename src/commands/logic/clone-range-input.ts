@@ -137,6 +137,19 @@ export function checkLength(text: string, c: LengthContext, t: Translate = plain
   return { value: len };
 }
 
+/**
+ * The destination offset first offered within one file: the first block past its end (no
+ * overlap; the file grows), or, for a file reaching up to 2^63 − 1 (an 8 EiB sparse image, no
+ * block past its end), the nearest offset that does not overlap the source offset's block: 0,
+ * or the next block when the source offset is 0. Always a valid answer, with a valid length.
+ */
+export function sameFileDestinationDefault(sourceSize: bigint, sourceOffset: bigint, blockSize: number): bigint {
+  const bs = BigInt(Math.max(1, blockSize));
+  const past = ((sourceSize + bs - 1n) / bs) * bs;
+  if (past + bs <= INT64_MAX) return past;
+  return sourceOffset >= bs ? 0n : bs;
+}
+
 export function rangesOverlap(a: bigint, b: bigint, len: bigint): boolean {
   return a < b + len && b < a + len;
 }
