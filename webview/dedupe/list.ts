@@ -277,10 +277,14 @@ export class DedupeList {
       tr.classList.add('selected');
       tr.setAttribute('aria-selected', 'true');
     }
-    this.cell(tr, 'c-indent', '');
+    this.cell(tr, 'c-indent', '').setAttribute('aria-hidden', 'true');
     const role = this.cell(tr, 'c-role', '');
     const locked = r >= grp.ranges.length;
-    role.classList.add(
+    // the icon is a glyph of the codicon font (no words): hidden from screen readers, which read
+    // the cell's label, the words of its tooltip (a tooltip reaches none of them)
+    const glyph = role.appendChild(document.createElement('span'));
+    glyph.setAttribute('aria-hidden', 'true');
+    glyph.classList.add(
       'codicon',
       r === 0
         ? 'codicon-circle-filled'
@@ -304,6 +308,7 @@ export class DedupeList {
             : range.freesNothing
               ? l10n.t('Left alone: its extents are kept whole by other references, so sharing it would free nothing and only split them')
               : l10n.t('Duplicate: will share the source’s data');
+    role.setAttribute('aria-label', role.title);
     const rel = this.rel[range.file];
     pathText(this.cell(tr, 'c-path', '', this.plan.files[range.file]), rel);
     const offset = BigInt(range.offset);
