@@ -12,6 +12,7 @@ import { CloneResultsPanel } from '../views/clone-results-panel';
 import { resultTotals } from '../protocol/clone-totals';
 import { cloneResults, destinationExistedBefore } from './logic/clone-results';
 import { acrossText } from './logic/across-text';
+import { clonedFilesText } from './logic/clone-here-text';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { bytesText, callsText } from '../host/logic/bytes';
 import { policyFor } from '../host/logic/existing-policy';
@@ -213,17 +214,7 @@ export function presentResults(s: Services, rs: readonly FlowResult[], opts: Flo
   s.lastCloneResults = items[items.length - 1];
   if (opts.showResults !== false) CloneResultsPanel.show(s, items);
   const tot = resultTotals(items);
-  const msg =
-    tot.copied === 0
-      ? t('{0}: {1} files cloned, {2} bytes in {3} ms.', what, rs.length, tot.bytes.toLocaleString(), tot.durationMs.toFixed(1))
-      : t(
-          '{0}: {1} files, {2} copied (cloning was impossible), {3} bytes in {4} ms.',
-          what,
-          rs.length,
-          tot.copied,
-          tot.bytes.toLocaleString(),
-          tot.durationMs.toFixed(1),
-        );
+  const msg = clonedFilesText(what, rs.length, tot.copied, tot.bytes, tot.durationMs, t);
   void vscode.window.showInformationMessage(shownText(msg));
 }
 

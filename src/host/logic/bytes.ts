@@ -45,6 +45,8 @@ export function parseByteInput(
 let numberFormat = new Intl.NumberFormat('en', { useGrouping: true, maximumFractionDigits: 0 });
 /** The character that groups digits in numberFormat: what a number pasted back from a notification holds. */
 let groupSeparator = ',';
+/** numberFormat with one decimal: durations ("3.2 ms", German "3,2 ms"). */
+let decimalFormat = new Intl.NumberFormat('en', { useGrouping: true, minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 export function setNumberLocale(locale: string | undefined): void {
   try {
@@ -52,12 +54,22 @@ export function setNumberLocale(locale: string | undefined): void {
   } catch {
     numberFormat = new Intl.NumberFormat('en', { useGrouping: true, maximumFractionDigits: 0 });
   }
+  decimalFormat = new Intl.NumberFormat(numberFormat.resolvedOptions().locale, {
+    useGrouping: true,
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  });
   groupSeparator = numberFormat.formatToParts(1_000_000).find((p) => p.type === 'group')?.value ?? ',';
 }
 
 /** 12582912n -> "12,582,912" in the display language; exact for any bigint (no double in between). */
 export function groupNumber(v: bigint | number): string {
   return numberFormat.format(v);
+}
+
+/** 3.25 -> "3.3" in the display language ("3,3" in German): one decimal, for durations. */
+export function decimalNumber(v: number): string {
+  return decimalFormat.format(v);
 }
 
 /** A byte figure with its unit: "12,582,912 bytes (12 MiB)", "512 bytes", "1 byte". */
