@@ -16,6 +16,7 @@ import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas } from '../shared/map-canvas';
 import { breakable, el, describeHit, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
+import { mapLabel } from './map-label';
 import type { ViewWindow } from '../shared/bigview';
 import { isSmbUri, shownPath, shownSmbName } from '../../src/protocol/shown-path';
 
@@ -84,7 +85,7 @@ const destName = (dest: string, source: string): string => {
 };
 
 /** `scale`: the bytes the map's width stands for, the same for a file's before and after maps. */
-function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string): HTMLElement {
+function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string, sharingUnknown = false): HTMLElement {
   const fig = el('figure', { class: `side-map ${cls}` });
   const cap = el('figcaption', {}, label);
   const span = { offset: 0n, length: scale > 0n ? scale : 1n };
@@ -92,10 +93,7 @@ function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string): HTM
     class: 'map',
     role: 'img',
     tabindex: '0',
-    'aria-label':
-      w.extentCount === 1
-        ? l10n.t('{0}: 1 extent over {1}', label, humanBytes(BigInt(w.length)))
-        : l10n.t('{0}: {1} extents over {2}', label, groupDigits(BigInt(w.extentCount)), humanBytes(BigInt(w.length))),
+    'aria-label': mapLabel(label, w, sharingUnknown),
   }) as HTMLCanvasElement;
   const tip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
   fig.append(cap, canvas, tip);
@@ -153,10 +151,10 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   // destination that grew from 2 to 6 MiB: its old part fills the first third of both maps).
   const lengths = [s.after.length, s.before?.length ?? '0', s.size].map((v) => BigInt(v));
   const scale = lengths.reduce((a, b) => (a > b ? a : b));
-  if (existed && s.before) sec.appendChild(mapBlock(l10n.t('{0} before', title), s.before, scale, 'before'));
+  if (existed && s.before) sec.appendChild(mapBlock(l10n.t('{0} before', title), s.before, scale, 'before', s.sharingUnknown));
   else if (existed) sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} before: could not be mapped.', title)));
   else sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} did not exist before.', title)));
-  sec.appendChild(mapBlock(l10n.t('{0} after', title), s.after, scale, 'after'));
+  sec.appendChild(mapBlock(l10n.t('{0} after', title), s.after, scale, 'after', s.sharingUnknown));
   return sec;
 }
 
