@@ -24,12 +24,49 @@ export function setButtonEnabled(b: HTMLElement, on: boolean): void {
   b.setAttribute('aria-disabled', String(!on));
 }
 
-/** A hidden status line: a spinner, its text, and Cancel (`#btn-cancel`). */
+/** The progress line is spoken at most this often (its first words at once). */
+export const SPOKEN_PROGRESS_MS = 5000;
+
+/**
+ * A hidden status line: a spinner, its text, and Cancel (`#btn-cancel`). The text changes with
+ * every progress message (the host sends one every 100 ms): the whole line was a live region,
+ * so a screen reader spoke every change, and "Cancel" with each. What is spoken is a copy of the
+ * text in a live region of its own (`.progress-spoken`), at once when the line appears, then at
+ * most every SPOKEN_PROGRESS_MS with the latest words.
+ */
 export function spinnerLine(): { progress: HTMLElement; progressText: HTMLElement; btnCancel: HTMLElement } {
-  const progress = el('div', { class: 'progress', role: 'status', hidden: '' });
-  const progressText = el('span', { class: 'progress-text' });
+  const progress = el('div', { class: 'progress', hidden: '' });
+  // shown, not spoken twice: the copy below is what screen readers read
+  const progressText = el('span', { class: 'progress-text', 'aria-hidden': 'true' });
+  const spoken = el('span', { class: 'progress-spoken sr-only', role: 'status' });
   const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
-  progress.append(el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }), progressText, btnCancel);
+  progress.append(
+    el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }),
+    progressText,
+    spoken,
+    btnCancel,
+  );
+  let last = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const speak = (): void => {
+    timer = undefined;
+    last = Date.now();
+    spoken.textContent = progressText.textContent;
+  };
+  new MutationObserver(() => {
+    if (progress.hasAttribute('hidden')) {
+      // the work ended: the next line is spoken at once
+      clearTimeout(timer);
+      timer = undefined;
+      last = -Infinity;
+      spoken.textContent = '';
+      return;
+    }
+    if (spoken.textContent === progressText.textContent) return;
+    const wait = last + SPOKEN_PROGRESS_MS - Date.now();
+    if (wait <= 0) speak();
+    else timer ??= setTimeout(speak, wait);
+  }).observe(progress, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
   return { progress, progressText, btnCancel };
 }
 
