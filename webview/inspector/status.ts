@@ -5,7 +5,7 @@ import type { HostMessage } from '../../src/protocol/messages';
 import { withHumanSizes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import { el } from '../shared/ui';
-import { bannerBox } from '../shared/view-parts';
+import { bannerBox, spokenProgress } from '../shared/view-parts';
 
 export interface Status {
   progress: HTMLElement;
@@ -28,8 +28,9 @@ export interface Status {
 export function createStatus(): Status {
   const progress = el('div', { class: 'progress', hidden: '' });
   const progressBar = el('vscode-progress-bar', { indeterminate: '' });
-  const progressText = el('span', { class: 'progress-text', role: 'status' });
-  progress.append(progressBar, progressText);
+  const progressText = el('span', { class: 'progress-text' });
+  // spoken at once, then at most every few seconds (a long read sends a message every 100 ms)
+  progress.append(progressBar, progressText, spokenProgress(progress, progressText));
 
   const bannerClose = el('vscode-toolbar-button', { icon: 'close', label: l10n.t('Dismiss') });
   const { banner, bannerCode, bannerText } = bannerBox(bannerClose);

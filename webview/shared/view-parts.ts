@@ -24,37 +24,29 @@ export function setButtonEnabled(b: HTMLElement, on: boolean): void {
   b.setAttribute('aria-disabled', String(!on));
 }
 
-/** The progress line is spoken at most this often (its first words at once). */
+/** A progress line is spoken at most this often (its first words at once). */
 export const SPOKEN_PROGRESS_MS = 5000;
 
 /**
- * A hidden status line: a spinner, its text, and Cancel (`#btn-cancel`). The text changes with
- * every progress message (the host sends one every 100 ms): the whole line was a live region,
- * so a screen reader spoke every change, and "Cancel" with each. What is spoken is a copy of the
- * text in a live region of its own (`.progress-spoken`), at once when the line appears, then at
- * most every SPOKEN_PROGRESS_MS with the latest words.
+ * What a screen reader hears of a progress line (`line`, shown by removing its `hidden`) whose
+ * `text` changes with every progress message (the hosts send one every 100 ms or so): a copy of
+ * the text in a live region of its own, returned for the caller to put in `line`, set at once
+ * when the line appears, then at most every SPOKEN_PROGRESS_MS with the latest words. `text`
+ * itself is hidden from screen readers (read once, not twice). A live line spoke every message.
  */
-export function spinnerLine(): { progress: HTMLElement; progressText: HTMLElement; btnCancel: HTMLElement } {
-  const progress = el('div', { class: 'progress', hidden: '' });
-  // shown, not spoken twice: the copy below is what screen readers read
-  const progressText = el('span', { class: 'progress-text', 'aria-hidden': 'true' });
+export function spokenProgress(line: HTMLElement, text: HTMLElement): HTMLElement {
+  text.removeAttribute('role');
+  text.setAttribute('aria-hidden', 'true');
   const spoken = el('span', { class: 'progress-spoken sr-only', role: 'status' });
-  const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
-  progress.append(
-    el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }),
-    progressText,
-    spoken,
-    btnCancel,
-  );
   let last = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const speak = (): void => {
     timer = undefined;
     last = Date.now();
-    spoken.textContent = progressText.textContent;
+    spoken.textContent = text.textContent;
   };
   new MutationObserver(() => {
-    if (progress.hasAttribute('hidden')) {
+    if (line.hasAttribute('hidden')) {
       // the work ended: the next line is spoken at once
       clearTimeout(timer);
       timer = undefined;
@@ -62,11 +54,29 @@ export function spinnerLine(): { progress: HTMLElement; progressText: HTMLElemen
       spoken.textContent = '';
       return;
     }
-    if (spoken.textContent === progressText.textContent) return;
+    if (spoken.textContent === text.textContent) return;
     const wait = last + SPOKEN_PROGRESS_MS - Date.now();
     if (wait <= 0) speak();
     else timer ??= setTimeout(speak, wait);
-  }).observe(progress, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
+  }).observe(line, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
+  return spoken;
+}
+
+/**
+ * A hidden status line: a spinner, its text, and Cancel (`#btn-cancel`). The whole line,
+ * Cancel included, was a live region: a screen reader spoke every progress message and
+ * "Cancel" with each. Its words are spoken by spokenProgress.
+ */
+export function spinnerLine(): { progress: HTMLElement; progressText: HTMLElement; btnCancel: HTMLElement } {
+  const progress = el('div', { class: 'progress', hidden: '' });
+  const progressText = el('span', { class: 'progress-text' });
+  const btnCancel = el('vscode-button', { secondary: '', id: 'btn-cancel' }, l10n.t('Cancel'));
+  progress.append(
+    el('span', { class: 'codicon codicon-loading codicon-modifier-spin', 'aria-hidden': 'true' }),
+    progressText,
+    spokenProgress(progress, progressText),
+    btnCancel,
+  );
   return { progress, progressText, btnCancel };
 }
 
