@@ -59,7 +59,8 @@ describe('Dedupe view: range rows read by a screen reader', { skip, timeout: 60_
     const page = await chromium.context.newPage();
     await page.setViewportSize({ width: 700, height: 520 });
     await installBridge(page, {
-      onReady: (b) => b.post({ type: 'dedupe', plan: dedupeWirePlan(plan(), [D], { chunk: 128n * 1024n, minSize: 4096n }), canApply: true }),
+      onReady: (b) =>
+        b.post({ type: 'dedupe', plan: dedupeWirePlan(plan(), [D], { chunk: 128n * 1024n, minSize: 4096n }), canApply: true }),
     });
     await page.goto(server.url('dedupe'));
     await page.waitForSelector('body[data-state="done"]');
@@ -74,6 +75,18 @@ describe('Dedupe view: range rows read by a screen reader', { skip, timeout: 60_
     assert.match(snaps[0], /gridcell "Source: the others will share its data"/, snaps[0]);
     assert.match(snaps[1], /gridcell "Duplicate: will share the source’s data"/, snaps[1]);
     assert.match(snaps[2], /gridcell "Already shares the source’s extents: frees nothing"/, snaps[2]);
+    // the glyph, now a span in its cell, is centred in its row as the file name is (it sat 3 px high)
+    const offCentre = await rows.evaluateAll((trs) =>
+      trs.map((tr) => {
+        const g = tr.querySelector('.c-role .codicon')!.getBoundingClientRect();
+        const p = tr.querySelector('.c-path')!.getBoundingClientRect();
+        return Math.abs(g.top + g.height / 2 - (p.top + p.height / 2));
+      }),
+    );
+    assert.ok(
+      offCentre.every((d) => d <= 1),
+      `icon centres off the name's by ${offCentre.join(', ')} px`,
+    );
     await page.close();
   });
 });
