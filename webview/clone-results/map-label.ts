@@ -4,6 +4,7 @@
 // and after the clone, the change drawn only as blue turning purple.
 
 import { EXTENT_CLASSES, type WireWindow } from '../../src/protocol/messages';
+import { classOf } from '../../src/protocol/extent-class';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 
@@ -14,7 +15,7 @@ export function sharedInWindow(w: WireWindow): { bytes: bigint; about: boolean }
   if (w.extents) {
     let bytes = 0n;
     for (const e of w.extents) {
-      if (!(e.flags.includes('shared') || (e.refcount !== undefined && e.refcount > 1))) continue;
+      if (classOf(e.flags, e.refcount) !== 'shared') continue; // (as the map draws it, and as the bins count it)
       const a = BigInt(e.offset) > start ? BigInt(e.offset) : start;
       const eEnd = BigInt(e.offset) + BigInt(e.length);
       const b = eEnd < end ? eEnd : end;

@@ -4,7 +4,7 @@
 
 import type { OpContext } from '../backend';
 import type { ExtendedBackend, MapLimit, PathInfo } from '../backend-ext';
-import { FsctlError, resaid } from '../errors';
+import { FsctlError } from '../errors';
 import { EXTENT_FLAG, lastBlockTail, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
 import type { ByteRange, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
 import { cloneFileNt, cloneRangeNt } from './clone';
@@ -44,18 +44,6 @@ export const UNSUPPORTED_CODES: ReadonlySet<string> = new Set([
 
 export function isUnsupported(e: unknown): boolean {
   return e instanceof FsctlError && UNSUPPORTED_CODES.has(e.code);
-}
-
-/**
- * A volume that cannot deallocate (FSCTL_SET_ZERO_DATA refused as unsupported) told in dig-holes'
- * terms: punch's advice ("extent-lens zero writes zeros over a range instead") is no help to
- * blocks that are zeros already (a trial under Wine).
- */
-export function withoutZeroAdvice(e: unknown, path: string): unknown {
-  if (!(e instanceof FsctlError) || !e.syscall?.endsWith('(FSCTL_SET_ZERO_DATA)') || !UNSUPPORTED_CODES.has(e.code)) return e;
-  return resaid(e, {
-    message: `FSCTL_SET_ZERO_DATA on ${path} failed with ${e.code}: this file system or server cannot deallocate ranges, so its blocks of zeros cannot become holes; the file was not changed. Holes can be made on NTFS or ReFS (or a share on a file system with holes).`,
-  });
 }
 
 function clipWindow(window: ByteRange | undefined, size: bigint, operation: 'ranges' | 'map', path: string): ByteRange {
