@@ -1,6 +1,7 @@
 // The Space view's file table, virtualised: the whole result is in the webview, but only the
 // rows in view (plus a margin) exist in the DOM. Sortable by every column (click a header; again
-// to reverse), limited to the folder the treemap is zoomed into and filtered by a path
+// to reverse; from the keyboard the header row is one tab stop, the arrow keys move along it and
+// Enter or Space sorts), limited to the folder the treemap is zoomed into and filtered by a path
 // substring. The selected file's row is marked, and so are the
 // rows of the files it shares extents with. "Shares with" counts the files of the selection it
 // shares with (issue 13's definition); a mark beside the count says it also shares bytes with
@@ -96,7 +97,8 @@ export class SpaceTable {
       th.className = `td c-${c.key}`;
       th.setAttribute('role', 'columnheader');
       th.dataset.key = c.key;
-      th.tabIndex = 0;
+      // one tab stop for the whole header row (roving tabindex): the arrow keys move along it
+      th.tabIndex = this.headCells.size === 0 ? 0 : -1;
       th.title = c.tip ?? c.label;
       th.setAttribute('aria-label', c.label);
       const full = document.createElement('span');
@@ -106,16 +108,14 @@ export class SpaceTable {
       short.className = 'h-short';
       short.textContent = c.short;
       th.append(full, short);
-      th.addEventListener('click', () => this.sortBy(c.key));
-      th.addEventListener('keydown', (e) => {
-        if (e.key !== 'Enter' && e.key !== ' ') return;
-        e.preventDefault();
-        e.stopPropagation(); // not the rows' keys (onKey)
+      th.addEventListener('click', () => {
+        this.focusHeader(c.key, false);
         this.sortBy(c.key);
       });
       this.headCells.set(c.key, th);
       hr.appendChild(th);
     }
+    hr.addEventListener('keydown', (e) => this.onHeaderKey(e));
     this.scroller = document.createElement('div');
     this.scroller.className = 'tscroll';
     // the grid takes the keys (onKey); the scroller is no tab stop of its own (Chromium makes scrollers one)
@@ -274,6 +274,34 @@ export class SpaceTable {
       this.scroller.appendChild(tr);
       this.rendered.push(tr);
     }
+  }
+
+  /** Make the header of `key` the header row's one tab stop (and focus it when `focus`). */
+  private focusHeader(key: SortKey, focus = true): void {
+    for (const [k, th] of this.headCells) th.tabIndex = k === key ? 0 : -1;
+    if (focus) this.headCells.get(key)?.focus();
+  }
+
+  /** The header row's keys: Left/Right/Home/End move between headers, Enter or Space sorts. */
+  private onHeaderKey(e: KeyboardEvent): void {
+    const key = (e.target as HTMLElement).dataset.key as SortKey | undefined;
+    const at = COLS.findIndex((c) => c.key === key);
+    if (at < 0) return;
+    const to =
+      e.key === 'ArrowRight'
+        ? Math.min(COLS.length - 1, at + 1)
+        : e.key === 'ArrowLeft'
+          ? Math.max(0, at - 1)
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? COLS.length - 1
+              : undefined;
+    if (to !== undefined) this.focusHeader(COLS[to].key);
+    else if (e.key === 'Enter' || e.key === ' ') this.sortBy(COLS[at].key);
+    else return;
+    e.preventDefault();
+    e.stopPropagation(); // not the rows' keys (onKey)
   }
 
   private onKey(e: KeyboardEvent): void {
