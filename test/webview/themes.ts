@@ -9,7 +9,7 @@ export const hexToRgb = (h: string): [number, number, number] => [
   parseInt(h.slice(5, 7), 16),
 ];
 
-/** VS Code-like theme variables (a subset of Dark Modern / Light Modern / High Contrast). */
+/** VS Code-like theme variables (a subset of Dark Modern / Light Modern / High Contrast / High Contrast Light). */
 export const THEMES = {
   dark: {
     body: 'vscode-dark',
@@ -92,6 +92,35 @@ export const THEMES = {
       '--vscode-button-foreground': '#ffffff',
     },
   },
+  /**
+   * High Contrast Light: VS Code's webviews get both body classes (vscode-high-contrast too, for
+   * backwards compatibility); charts.orange is its default there, minimap.findMatchHighlight's #0F4A85.
+   */
+  highContrastLight: {
+    body: 'vscode-high-contrast-light vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-foreground': '#292929',
+      '--vscode-descriptionForeground': '#292929b3',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-contrastBorder': '#0f4a85',
+      '--vscode-contrastActiveBorder': '#006bbd',
+      '--vscode-panel-border': '#0f4a85',
+      '--vscode-focusBorder': '#006bbd',
+      '--vscode-charts-blue': '#1a85ff',
+      '--vscode-charts-yellow': '#895503',
+      '--vscode-charts-purple': '#652d90',
+      '--vscode-charts-orange': '#0f4a85',
+      '--vscode-charts-green': '#374e06',
+      '--vscode-charts-red': '#b5200d',
+      '--vscode-editorHoverWidget-background': '#ffffff',
+      '--vscode-editorHoverWidget-border': '#0f4a85',
+      '--vscode-button-background': '#0f4a85',
+      '--vscode-button-foreground': '#ffffff',
+    },
+  },
 } as const;
 
 export type ThemeName = keyof typeof THEMES;
@@ -102,7 +131,7 @@ export async function applyTheme(page: Page, name: ThemeName): Promise<void> {
   await page.evaluate(
     ([cls, vars]) => {
       document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
-      document.body.classList.add(cls as string);
+      document.body.classList.add(...(cls as string).split(' '));
       const style = document.documentElement.style;
       for (const [k, v] of Object.entries(vars as Record<string, string>)) style.setProperty(k, v);
     },

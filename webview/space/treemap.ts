@@ -14,6 +14,7 @@
 // one too small for either is named by the tooltip (map-input.ts).
 import { hierarchy, treemap, treemapSquarify, type HierarchyRectangularNode } from 'd3-hierarchy';
 import type { FileNums, TreeNode } from './model';
+import { mostContrasting, resolveRgb } from '../shared/contrast';
 
 export interface TreemapColors {
   exclusive: string;
@@ -28,6 +29,15 @@ export interface TreemapColors {
   fileLabel: string;
   selection: string;
   partner: string;
+}
+
+/** A band of a tile as painted, in device pixels. */
+interface Band {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  fill: string;
 }
 
 /** A laid-out node, in CSS pixels. */
@@ -166,17 +176,10 @@ export class Treemap {
   }
 
   /** Bands of `parts` (bytes, colour) across a rectangle in device pixels, along its longer side, snapped to pixels. */
-  private paintBands(
-    ctx: CanvasRenderingContext2D,
-    c: TreemapColors,
-    x0: number,
-    y0: number,
-    w: number,
-    h: number,
-    parts: Array<[bigint, keyof TreemapColors]>,
-  ): void {
+  private bands(c: TreemapColors, x0: number, y0: number, w: number, h: number, parts: Array<[bigint, keyof TreemapColors]>): Band[] {
+    const out: Band[] = [];
     const total = parts.reduce((t, [b]) => t + b, 0n);
-    if (total === 0n || w <= 0 || h <= 0) return;
+    if (total === 0n || w <= 0 || h <= 0) return out;
     const horizontal = w >= h;
     const len = horizontal ? w : h;
     let sum = 0n;
@@ -185,11 +188,32 @@ export class Treemap {
       sum += bytes;
       const b = Math.round(Number((BigInt(len) * sum * 1000n) / total) / 1000);
       if (b <= a) continue;
-      ctx.fillStyle = colour === 'outside' && this.sharingPending ? c.unknown : c[colour];
-      if (horizontal) ctx.fillRect(x0 + a, y0, b - a, h);
-      else ctx.fillRect(x0, y0 + a, w, b - a);
+      const fill = colour === 'outside' && this.sharingPending ? c.unknown : c[colour];
+      out.push(horizontal ? { x: x0 + a, y: y0, w: b - a, h, fill } : { x: x0, y: y0 + a, w, h: b - a, fill });
       a = b;
     }
+    return out;
+  }
+
+  private paintBands(ctx: CanvasRenderingContext2D, bands: readonly Band[]): void {
+    for (const b of bands) {
+      ctx.fillStyle = b.fill;
+      ctx.fillRect(b.x, b.y, b.w, b.h);
+    }
+  }
+
+  /** A file tile's bands as drawn (one grey band where its sharing is unknown or it has nothing allocated). */
+  private fileBands(c: TreemapColors, file: number, r: { x0: number; y0: number; x1: number; y1: number }): Band[] {
+    const f = this.nums[file];
+    const w = r.x1 - r.x0;
+    const h = r.y1 - r.y0;
+    if (this.unknown.has(file) || f.allocated === 0n) return [{ x: r.x0, y: r.y0, w, h, fill: c.unknown }];
+    // exclusive, then shared inside, then shared outside, cut along the longer side
+    return this.bands(c, r.x0, r.y0, w, h, [
+      [f.exclusive, 'exclusive'],
+      [f.inside, 'inside'],
+      [f.allocated - f.exclusive - f.inside, 'outside'],
+    ]);
   }
 
   draw(c: TreemapColors): void {
@@ -219,7 +243,7 @@ export class Treemap {
           const top = Math.round((title === 'top' ? HEADER : 1) * k);
           const left = Math.round((title === 'side' ? HEADER : 1) * k);
           const side = Math.round(k);
-          this.paintBands(ctx, c, r.x0 + left, r.y0 + top, w - left - side, h - top - side, summary);
+          this.paintBands(ctx, this.bands(c, r.x0 + left, r.y0 + top, w - left - side, h - top - side, summary));
         }
         if (title) {
           ctx.save();
@@ -241,18 +265,8 @@ export class Treemap {
         }
         continue;
       }
-      const f = this.nums[n.data.file];
-      if (this.unknown.has(n.data.file) || f.allocated === 0n) {
-        // sharing unknown (SMB) or nothing allocated: one grey tile, named like the others
-        ctx.fillStyle = c.unknown;
-        ctx.fillRect(r.x0, r.y0, w, h);
-      } else
-        // exclusive, then shared inside, then shared outside, cut along the longer side
-        this.paintBands(ctx, c, r.x0, r.y0, w, h, [
-          [f.exclusive, 'exclusive'],
-          [f.inside, 'inside'],
-          [f.allocated - f.exclusive - f.inside, 'outside'],
-        ]);
+      // sharing unknown (SMB) or nothing allocated: one grey tile, named like the others
+      this.paintBands(ctx, this.fileBands(c, n.data.file, r));
       // the name, top left, clipped so the bottom row and right column stay pure band colours
       if (w > 40 * k && h > 18 * k) {
         ctx.save();
@@ -271,23 +285,35 @@ export class Treemap {
     }
     // outlines last, on top: the partners, then the selected file
     const lw = Math.max(1, Math.round(2 * k));
-    const inner = Math.max(1, Math.round(k));
-    /** A frame in `colour`; with `lining`, a line of it inside the frame where the tile has room. */
-    const outline = (file: number, colour: string, lining?: string): void => {
-      const r = this.fileRect(file);
-      if (!r) return;
+    const frame = (r: { x0: number; y0: number; x1: number; y1: number }, colour: string, inset: number): void => {
       ctx.strokeStyle = colour;
       ctx.lineWidth = lw;
-      ctx.strokeRect(r.x0 + lw / 2, r.y0 + lw / 2, r.x1 - r.x0 - lw, r.y1 - r.y0 - lw);
-      if (!lining || r.x1 - r.x0 <= 2 * (lw + inner) || r.y1 - r.y0 <= 2 * (lw + inner)) return;
-      ctx.strokeStyle = lining;
-      ctx.lineWidth = inner;
-      ctx.strokeRect(r.x0 + lw + inner / 2, r.y0 + lw + inner / 2, r.x1 - r.x0 - 2 * lw - inner, r.y1 - r.y0 - 2 * lw - inner);
+      ctx.strokeRect(r.x0 + inset + lw / 2, r.y0 + inset + lw / 2, r.x1 - r.x0 - 2 * inset - lw, r.y1 - r.y0 - 2 * inset - lw);
     };
-    for (const p of this.partners) outline(p, c.partner);
-    // lined with the background: the selection colour can be a band's (high contrast's orange is
-    // the "shared outside" orange's neighbour), the double frame is not
-    if (this.selected !== undefined) outline(this.selected, c.selection, c.background);
+    for (const p of this.partners) {
+      const r = this.fileRect(p);
+      if (r) frame(r, c.partner, 0);
+    }
+    const r = this.selected === undefined ? undefined : this.fileRect(this.selected);
+    if (this.selected === undefined || !r) return;
+    // A double frame: the focus colour, and inside it a lining that stands out from each band it
+    // lies on. The focus colour alone is a band's neighbour in every theme (high contrast's
+    // orange on "shared outside" orange: 1.1:1), so the selected tile was the least visible.
+    // The lining is the background or the foreground, whichever contrasts more with the band
+    // under it; the two differ by 10:1 or more in VS Code's default themes (Dark and Light
+    // Modern, both high contrast), so one of them stands out from any band by at least
+    // √10 ≈ 3.2:1 (WCAG's minimum for marks is 3:1).
+    frame(r, c.selection, 0);
+    if (r.x1 - r.x0 <= 4 * lw || r.y1 - r.y0 <= 4 * lw) return;
+    const linings = [c.background, c.label].map((colour) => ({ colour, rgb: resolveRgb(colour) }));
+    for (const b of this.fileBands(c, this.selected, r)) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(b.x, b.y, b.w, b.h);
+      ctx.clip();
+      frame(r, mostContrasting(resolveRgb(b.fill), linings).colour, lw);
+      ctx.restore();
+    }
   }
 
   /**
