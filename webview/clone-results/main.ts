@@ -111,7 +111,7 @@ function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string, shar
       live.textContent = l10n.t(
         '{0}: {1} from {2} to {3}',
         label,
-        h.kind === 'hole' ? l10n.t('hole') : h.kind === 'bin' ? l10n.t('mixed region') : l10n.t('extent'),
+        h.kind === 'hole' ? l10n.t('hole') : h.kind === 'bin' || h.kind === 'pixel' ? l10n.t('mixed region') : l10n.t('extent'),
         groupDigits(h.offset),
         groupDigits(h.offset + h.length),
       );

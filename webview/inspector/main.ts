@@ -213,7 +213,7 @@ function showHit(h: Hit | undefined, x: number): void {
 
 function select(h: Hit): void {
   selection = { offset: h.offset, length: h.length };
-  mapCursor = h.kind === 'hole' ? h.nextIndex : h.kind === 'bin' ? h.firstIndex : undefined;
+  mapCursor = h.kind === 'hole' ? h.nextIndex : h.kind === 'bin' || h.kind === 'pixel' ? h.firstIndex : undefined;
   if (h.kind === 'extent' && h.extent.index !== undefined) table.select(h.extent.index, false, false, false);
   // a hole or a bin is no row: the table's row is no longer what is selected (N/P go on from here)
   else table.clearSelection();

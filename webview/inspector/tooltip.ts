@@ -17,15 +17,17 @@ export function hitLabel(h: Hit): string {
       ? CLASS_LABELS[classOf(h.extent.flags, h.extent.refcount)]
       : h.kind === 'hole'
         ? l10n.t('Hole')
-        : h.extents !== undefined
-          ? h.extents === 1
-            ? l10n.t('One pixel with 1 extent, {0}% allocated,', fractionPercent(h.fractions.reduce((x, f) => x + f, 0)))
-            : l10n.t(
-                'One pixel with {0} extents, {1}% allocated,',
-                groupDigits(BigInt(h.extents)),
-                fractionPercent(h.fractions.reduce((x, f) => x + f, 0)),
-              )
-          : l10n.t('One pixel (sampled)');
+        : h.kind === 'pixel'
+          ? l10n.t('One pixel with {0} extents,', groupDigits(BigInt(h.extents)))
+          : h.extents !== undefined
+            ? h.extents === 1
+              ? l10n.t('One pixel with 1 extent, {0}% allocated,', fractionPercent(h.fractions.reduce((x, f) => x + f, 0)))
+              : l10n.t(
+                  'One pixel with {0} extents, {1}% allocated,',
+                  groupDigits(BigInt(h.extents)),
+                  fractionPercent(h.fractions.reduce((x, f) => x + f, 0)),
+                )
+            : l10n.t('One pixel (sampled)');
   return l10n.t('{0} from {1} to {2}, {3}', what, groupDigits(h.offset), groupDigits(h.offset + h.length), humanBytes(h.length));
 }
 
@@ -40,7 +42,7 @@ export function encodedNote(h: Hit): HTMLElement | undefined {
       { class: 'tt-note tt-encoded' },
       l10n.t('Encoded (compressed): this length is before compression; on disk it may take less (FIEMAP does not report how much).'),
     );
-  if (h.kind === 'bin' && h.fractions[ENCODED] > 0)
+  if ((h.kind === 'bin' && h.fractions[ENCODED] > 0) || (h.kind === 'pixel' && h.bytes.encoded > 0n))
     return el(
       'div',
       { class: 'tt-note tt-encoded' },

@@ -7,6 +7,7 @@ import { classIndex, classOf } from '../../src/protocol/extent-class';
 import { offsetAtPixel, pixelOfOffset, type ViewWindow } from './bigview';
 import type { Palette } from './palette';
 import { MIN_RUN_CSS, layoutMarks, type ColumnMarks } from './map-marks';
+import { summarisePixel, type PixelHit } from './pixel-summary';
 
 /** Narrowest shared extent (CSS pixels) the clone-results maps outline (highlightShared). */
 const HIGHLIGHT_MIN_CSS = 8;
@@ -43,7 +44,9 @@ export type Hit =
       allocated?: number;
       firstIndex?: number;
       sampled: boolean;
-    };
+    }
+  /** Several exact extents under one pixel (or one mark): their count and bytes by class. */
+  | PixelHit;
 
 const NCLASS = EXTENT_CLASSES.length;
 /** Opacity of the band above a raised mark (map-marks.ts). */
@@ -249,19 +252,27 @@ export class MapCanvas {
   /**
    * What is under device pixel x, as drawn: the byte there, except over a widened or raised
    * mark (map-marks.ts), where it is the data the mark stands for (its first extent, or its
-   * bin), with that extent's exact offsets. Elsewhere the same as hitTest at the pixel's byte.
+   * bin), with that extent's exact offsets; and where the pixel (or the mark) holds several
+   * exact extents, all of them summed (a PixelHit). Elsewhere the same as hitTest at the pixel's byte.
    */
   hitAt(view: ViewWindow, data: WireWindow | undefined, x: number): Hit | undefined {
     const at = hitTest(data, this.offsetAt(view, x));
     const col = Math.max(0, Math.min(this.width - 1, Math.floor(x)));
     const m = this.marks;
-    if (!data || !m || m.runStart.length !== this.width || m.runStart[col] < 0) return at;
-    const r0 = m.runStart[col];
-    const r1 = m.runEnd[col];
-    // the bytes of the run's columns
+    if (!data) return at;
+    const onMark = m !== undefined && m.runStart.length === this.width && m.runStart[col] >= 0;
+    // the columns meant: the mark's (those holding its data), or the one under the pointer
+    const r0 = onMark ? m.runStart[col] : col;
+    const r1 = onMark ? m.runEnd[col] : col + 1;
+    // their bytes, exactly
     const a = this.offsetAt(view, r0);
     const b = r1 >= this.width ? view.offset + view.length : this.offsetAt(view, r1);
-    if (!data.extents) return hitTest(data, this.offsetAt(view, Math.max(r0, Math.min(r1 - 1, col)) + 0.5)) ?? at;
+    if (!data.extents) return onMark ? (hitTest(data, this.offsetAt(view, Math.max(r0, Math.min(r1 - 1, col)) + 0.5)) ?? at) : at;
+    if (b > a) {
+      const p = summarisePixel(data.extents, a, b, r1 - r0);
+      if (p.extents > 1) return p;
+    }
+    if (!onMark) return at;
     // exact extents: the first one that meets [a, b)
     const inRun = (h: Hit | undefined): boolean => h?.kind === 'extent' && h.offset < b && h.offset + h.length > a;
     const first = hitTest(data, a);

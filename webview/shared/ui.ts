@@ -114,6 +114,8 @@ export function describeHit(h: Hit, eof?: bigint): HTMLElement[] {
     const head = el('div', { class: 'tt-title' });
     head.append(el('span', { class: 'swatch swatch-hole', 'aria-hidden': 'true' }), document.createTextNode(l10n.t('Hole')));
     out.push(head);
+  } else if (h.kind === 'pixel') {
+    return describePixel(h);
   } else {
     return describeBin(h);
   }
@@ -137,6 +139,31 @@ export function describeHit(h: Hit, eof?: bigint): HTMLElement[] {
         ),
       );
   }
+  return out;
+}
+
+/**
+ * Several exact extents under one pixel (or one mark's pixels): how many, the bytes the pixel
+ * covers and how many of them each class (and holes) takes, all exact.
+ */
+function describePixel(h: Extract<Hit, { kind: 'pixel' }>): HTMLElement[] {
+  const n = groupDigits(BigInt(h.extents));
+  const title =
+    h.columns === 1 ? l10n.t('One pixel: {0} extents', n) : l10n.t('{0} pixels: {1} extents', groupDigits(BigInt(h.columns)), n);
+  const out = [el('div', { class: 'tt-title' }, title)];
+  out.push(
+    line(l10n.t('Pixel start'), h.offset, 'tt-start'),
+    line(l10n.t('Pixel end (exclusive)'), h.offset + h.length, 'tt-end'),
+    line(l10n.t('Pixel length'), h.length, 'tt-length'),
+  );
+  for (const c of [...EXTENT_CLASSES, 'hole'] as const) {
+    if (h.bytes[c] === 0n) continue;
+    const row = line(c === 'hole' ? l10n.t('Hole') : CLASS_LABELS[c], h.bytes[c], `tt-class tt-${c}`);
+    // the swatch inside the label: the tooltip is a grid of three columns (inspector.css)
+    row.firstElementChild!.prepend(el('span', { class: `swatch swatch-${c}`, 'aria-hidden': 'true' }));
+    out.push(row);
+  }
+  out.push(el('div', { class: 'tt-note' }, l10n.t('Pixel edges are not block boundaries; zoom in for exact extents.')));
   return out;
 }
 
