@@ -7,7 +7,7 @@ import { classIndex, classOf } from '../../src/protocol/extent-class';
 import { offsetAtPixel, pixelOfOffset, type ViewWindow } from './bigview';
 import type { Palette } from './palette';
 import { MIN_RUN_CSS, layoutMarks, type ColumnMarks } from './map-marks';
-import { summarisePixel, type PixelHit } from './pixel-summary';
+import { lastStartingAtOrBefore, summarisePixel, type PixelHit } from './pixel-summary';
 
 /** Narrowest shared extent (CSS pixels) the clone-results maps outline (highlightShared). */
 const HIGHLIGHT_MIN_CSS = 8;
@@ -349,15 +349,7 @@ export function hitTest(data: WireWindow | undefined, offset: bigint): Hit | und
   if (offset < wOff || offset >= wOff + wLen) return undefined;
   if (data.extents) {
     const ex = data.extents;
-    // last extent starting at or before offset
-    let lo = 0;
-    let hi = ex.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (BigInt(ex[mid].offset) <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    const i = lo - 1;
+    const i = lastStartingAtOrBefore(ex, offset);
     if (i >= 0) {
       const s = BigInt(ex[i].offset);
       const len = BigInt(ex[i].length);

@@ -20,21 +20,26 @@ export interface PixelHit {
   firstIndex?: number;
 }
 
+/** The index of the last of `extents` (sorted by offset) starting at or before `offset`; -1 when none does. */
+export function lastStartingAtOrBefore(extents: readonly WireExtent[], offset: bigint): number {
+  let lo = 0;
+  let hi = extents.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (BigInt(extents[mid].offset) <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 /**
  * The extents of `extents` (sorted by offset, not overlapping, as a map window sends them) that
  * meet [a, b), summed by class; `columns`: the device pixels [a, b) spans.
  */
 export function summarisePixel(extents: readonly WireExtent[], a: bigint, b: bigint, columns = 1): PixelHit {
   const bytes = Object.fromEntries([...EXTENT_CLASSES, 'hole'].map((c) => [c, 0n])) as Record<ExtentClass | 'hole', bigint>;
-  // the first extent ending after a (binary search: the last one starting at or before a)
-  let lo = 0;
-  let hi = extents.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (BigInt(extents[mid].offset) <= a) lo = mid + 1;
-    else hi = mid;
-  }
-  let i = Math.max(0, lo - 1);
+  // from the last extent starting at or before a (the only earlier one that can reach into [a, b))
+  let i = Math.max(0, lastStartingAtOrBefore(extents, a));
   let count = 0;
   let firstIndex: number | undefined;
   let covered = 0n;
