@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SmbStatusError } from '../../src/engine/backends/smb/protocol/errors';
-import { STATUS } from '../../src/engine/backends/smb/protocol/status';
+import { STATUS } from '../../src/engine/nt/codec/ntstatus';
 
 test('STATUS_MEDIA_WRITE_PROTECTED says the server side is read-only (a btrfs snapshot), not just the bare status', () => {
   const where = 'smb://u@h/data/.snapshots/1/snapshot/new.bin';

@@ -20,7 +20,7 @@ import {
   SecurityInformation,
   type FileId,
 } from './protocol/messages';
-import { STATUS } from './protocol/status';
+import { STATUS } from '../../nt/codec/ntstatus';
 import { FILE_ATTRIBUTE_NORMAL } from '../../nt/codec/fsctl-codes';
 import { formatSmbUri, parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
 import { watchSmbFolder } from './watch';

@@ -5,7 +5,7 @@
 // 16-byte SMB2_FILEID (see sourceReference).
 
 import { FSCTL } from '../../nt/codec/fsctl-codes';
-import { ntStatusName, ntStatusOutcomeKind } from '../../nt/codec/ntstatus';
+import { STATUS, ntStatusName, ntStatusOutcomeKind } from '../../nt/codec/ntstatus';
 import type { FsctlOutcome, NtBasicInfo, NtFileInfo, NtHandle, NtOpenOptions, NtTransport, NtVolumeInfo } from '../../nt/transport';
 import { clientSweeping, rememberOrphan } from './orphans';
 import type { SmbClient } from './protocol/client';
@@ -21,7 +21,6 @@ import {
   InfoType,
   type FileId,
 } from './protocol/messages';
-import { STATUS } from './protocol/status';
 import { parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
 import { Wire } from './protocol/wire';
 

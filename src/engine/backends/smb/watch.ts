@@ -11,7 +11,7 @@ import type { SmbChange, SmbDirEntry, SmbWatchOptions } from '../../smb-files-ty
 import { SmbStatusError, withOperation } from './protocol/errors';
 import { Access, CreateOption, Disposition, NotifyAction, NotifyFilter, type NotifyEntry } from './protocol/messages';
 import { clientFor } from './protocol/pool';
-import { STATUS } from './protocol/status';
+import { STATUS } from '../../nt/codec/ntstatus';
 import { formatSmbUri, parseSmbUri, smbPath } from './protocol/uri';
 
 export interface WatchHelpers {

@@ -10,7 +10,7 @@ import { negotiate, sessionSetup, treeConnect, type DialectName, type NegotiateR
 import { Command } from './header';
 import type { SigningAlgorithm } from './signing';
 import * as M from './messages';
-import { STATUS } from './status';
+import { STATUS } from '../../../nt/codec/ntstatus';
 
 export interface SmbConnectOptions {
   host: string;

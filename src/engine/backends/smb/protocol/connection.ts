@@ -47,7 +47,7 @@ import {
   type Smb2Header,
 } from './header';
 import { signInPlace, verifySignature, type SessionKeys, type SigningAlgorithm } from './signing';
-import { STATUS } from './status';
+import { STATUS } from '../../../nt/codec/ntstatus';
 import { hostPort } from './uri';
 import { decryptMessage, encryptMessage } from './transform';
 

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { OpContext } from '../../../backend';
 import { FsctlError } from '../../../errors';
 import type { Operation } from '../../../types';
-import { statusAdvice, statusName } from './status';
+import { ntStatusAdvice, ntStatusName } from '../../../nt/codec/ntstatus';
 
 interface OperationScope {
   operation: Operation;
@@ -36,14 +36,14 @@ export class SmbStatusError extends FsctlError {
   readonly status: number;
   readonly command: string;
   constructor(status: number, command: string, paths: string[], where: string, message?: string) {
-    const name = statusName(status);
+    const name = ntStatusName(status);
     super({
       operation: operationNow(),
       code: name,
       errno: status >>> 0,
       paths,
       syscall: `SMB2 ${command}`,
-      message: message ?? capitalise(statusAdvice(status, where) ?? `the server answered SMB2 ${command} on ${where} with ${name}.`),
+      message: message ?? capitalise(ntStatusAdvice(status, where) ?? `the server answered SMB2 ${command} on ${where} with ${name}.`),
     });
     this.status = status >>> 0;
     this.command = command;

@@ -23,7 +23,7 @@ import { Command } from './header';
 import { authenticateMessage, negotiateMessage, parseChallenge } from './ntlm';
 import { SIGNING_IDS, defaultSigning, deriveKeys, verifySignature, type SigningAlgorithm } from './signing';
 import { negTokenInit, negTokenResp, parseNegTokenResp } from './spnego';
-import { STATUS } from './status';
+import { STATUS } from '../../../nt/codec/ntstatus';
 import { Wire, payload, structure } from './wire';
 
 export const DIALECTS = { '2.0.2': 0x0202, '2.1': 0x0210, '3.0': 0x0300, '3.0.2': 0x0302, '3.1.1': 0x0311 } as const;
