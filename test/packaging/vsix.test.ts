@@ -1,6 +1,6 @@
 // The linux-x64 VSIX as shipped: built by scripts/package.mjs (npm run package), unpacked,
 // checked to hold only the linux koffi binary, and its bundle loaded in plain node with a
-// stand-in `vscode` module (test/unit/commands-fake-vscode.ts, resolved through a
+// stand-in `vscode` module (test/support/fake-vscode.ts, resolved through a
 // Module._resolveFilename hook). The extension then activates and runs real commands on real
 // files with the koffi binary and worker from the unpacked VSIX. The run inside a real VS Code
 // (code-server) is the next issue's suite (test/extension/).
@@ -12,7 +12,7 @@ import Module from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from '../unit/commands-fake-vscode';
+import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from '../support/fake-vscode';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const skip =

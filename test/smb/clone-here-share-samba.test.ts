@@ -10,19 +10,16 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from '../unit/commands-fake-vscode';
+import { Uri } from '../support/fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { smbUid } from './helpers';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const skip = sambaSkipReason();
 
 describe('Block Clone Here from a share into a local folder (Samba)', { skip }, () => {
-  const fake = makeFakeVscode();
-  const { state } = fake;
-  const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
-  let undo: () => void;
-  let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
+  const host = new FakeExtension();
+  const { fake, state, exec } = host;
   let xfs: LoopFs;
   let smb: SambaServer;
   let local: string;
@@ -35,15 +32,11 @@ describe('Block Clone Here from a share into a local folder (Samba)', { skip }, 
         { name: 'y', path: xfs.mnt },
       ],
     });
-    undo = installFakeVscode(fake.vscode);
-    ext = require('../../src/extension');
-    ext.activate(fakeContext(ROOT));
+    host.activate();
     local = mkdtempSync(path.join(tmpdir(), 'el-clone-here-share-'));
   });
   after(async () => {
-    for (const p of state.panels) p.dispose();
-    await ext?.deactivate();
-    undo?.();
+    await host.close();
     await smb?.stop();
     xfs?.cleanup();
     if (local) rmSync(local, { recursive: true, force: true });

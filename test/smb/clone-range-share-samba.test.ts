@@ -8,33 +8,25 @@ import assert from 'node:assert/strict';
 import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fakeContext, installFakeVscode, makeFakeVscode } from '../unit/commands-fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { smbUid } from './helpers';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const skip = sambaSkipReason();
 
 describe('Clone Range on a share that cannot clone (Samba on XFS)', { skip }, () => {
-  const fake = makeFakeVscode();
-  const { state } = fake;
-  const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
-  let undo: () => void;
-  let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
+  const host = new FakeExtension();
+  const { fake, state, exec } = host;
   let xfs: LoopFs;
   let smb: SambaServer;
 
   before(async () => {
     xfs = makeLoopFs('xfs', 300);
     smb = await startSamba({ shares: [{ name: 'x', path: xfs.mnt, options: { 'block size': '4096' } }] });
-    undo = installFakeVscode(fake.vscode);
-    ext = require('../../src/extension');
-    ext.activate(fakeContext(ROOT));
+    host.activate();
   });
   after(async () => {
-    for (const p of state.panels) p.dispose();
-    await ext?.deactivate();
-    undo?.();
+    await host.close();
     await smb?.stop();
     xfs?.cleanup();
   });

@@ -15,7 +15,7 @@ import type * as vscode from 'vscode';
 import { createEngine, type Engine } from '../../src/engine';
 import { closeSmbConnections, setSmbPasswordProvider } from '../../src/engine/backends/smb';
 import { smbFiles } from '../../src/engine/smb-files';
-import { installFakeVscode, makeFakeVscode } from '../unit/commands-fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
 import { smbUid } from './helpers';
 
@@ -27,14 +27,14 @@ describe("the smb: provider's copy against Samba: server-side, holes kept, folde
   let xfs: LoopFs;
   let smb: SambaServer;
   let engine: Engine;
-  let undo: () => void;
+  const host = new FakeExtension();
   let provider: vscode.FileSystemProvider;
 
   before(async () => {
     xfs = makeLoopFs('xfs', 2048);
     smb = await startSamba({ shares: [{ name: 'x', path: xfs.mnt, options: { 'block size': '4096' } }] });
     setSmbPasswordProvider(() => SMB_PASSWORD);
-    undo = installFakeVscode(makeFakeVscode().vscode);
+    host.install();
     const { SmbFileSystemProvider } = require('../../src/host/smb-fs-provider') as typeof import('../../src/host/smb-fs-provider');
     engine = createEngine({ worker: false });
     const log = { warn() {}, info() {}, debug() {}, error() {} } as unknown as vscode.LogOutputChannel;
@@ -44,7 +44,7 @@ describe("the smb: provider's copy against Samba: server-side, holes kept, folde
   });
 
   after(async () => {
-    undo?.();
+    await host.close();
     await engine?.dispose();
     await closeSmbConnections();
     setSmbPasswordProvider(undefined);

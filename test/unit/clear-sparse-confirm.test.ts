@@ -9,17 +9,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OperationReport, RangesResult } from '../../src/engine';
 import type { Services } from '../../src/host/services';
-import { installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 
-const fake = makeFakeVscode();
-let undo: () => void;
+const host = new FakeExtension();
+const { fake } = host;
 let runSetSparse: typeof import('../../src/commands/sparse-flag').runSetSparse;
 
 before(() => {
-  undo = installFakeVscode(fake.vscode);
+  host.install();
   ({ runSetSparse } = require('../../src/commands/sparse-flag'));
 });
-after(() => undo());
+after(() => host.close());
 
 const MiB = 1024n * 1024n;
 const FILE = 'smb://u@h/s/disk.img';

@@ -9,19 +9,19 @@ import assert from 'node:assert/strict';
 import type { OperationReport } from '../../src/engine';
 import type { CloneResultsData } from '../../src/protocol/messages';
 import type { Services } from '../../src/host/services';
-import { installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 
-const fake = makeFakeVscode();
-let undo: () => void;
+const host = new FakeExtension();
+const { fake } = host;
 let presentResult: typeof import('../../src/commands/clone-flow').presentResult;
 let copyAcrossShare: typeof import('../../src/commands/copy-across-share').copyAcrossShare;
 
 before(() => {
-  undo = installFakeVscode(fake.vscode);
+  host.install();
   ({ presentResult } = require('../../src/commands/clone-flow'));
   ({ copyAcrossShare } = require('../../src/commands/copy-across-share'));
 });
-after(() => undo());
+after(() => host.close());
 
 const reason =
   'smb://u@h/b/x.img is on another share than smb://u@h/a/x.img: server-side copy works within one share, so the data is copied through this client (E_UNSUPPORTED).';

@@ -7,11 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from './commands-fake-vscode';
+import { Uri } from '../support/fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { notClonedText } from '../../src/commands/logic/clone-here-text';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('notClonedText', () => {
   test('names the files from the one it stopped at, and counts past five', () => {
@@ -31,27 +31,20 @@ describe('notClonedText', () => {
 const fsSkip = skipReason('xfs') ?? skipReason('ext4');
 
 describe('Block Clone Here stopped part way', { skip: fsSkip }, () => {
-  const fake = makeFakeVscode();
-  const { state } = fake;
-  const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
-  let undo: () => void;
-  let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
+  const host = new FakeExtension();
+  const { fake, state, exec } = host;
   let xfs: TestFs;
   let ext4: TestFs;
 
   before(() => {
-    undo = installFakeVscode(fake.vscode);
-    ext = require('../../src/extension');
-    ext.activate(fakeContext(ROOT));
+    host.activate();
     xfs = makeFs('xfs');
     ext4 = makeFs('ext4');
   });
   after(async () => {
-    for (const p of state.panels) p.dispose();
-    await ext?.deactivate();
+    await host.close();
     xfs?.cleanup();
     ext4?.cleanup();
-    undo?.();
   });
 
   test('a declined copy offer stops it; the files not cloned are named', async () => {

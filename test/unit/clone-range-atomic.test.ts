@@ -1,6 +1,6 @@
 // The Clone Range command's atomic option, from the person's answers to the engine boundary:
 // the real command (src/commands/clone-range.ts, registered by the same registerCloneRange that
-// extension.ts calls) with the stand-in `vscode` (commands-fake-vscode.ts), the real Services and
+// extension.ts calls) with the stand-in `vscode` (test/support/fake-vscode.ts), the real Services and
 // the real engine in its worker thread, on real files on a reflink XFS loop device. The engine
 // object the command receives is the real one wrapped in a Proxy that records cloneRange's
 // arguments and then lets the call run (the Linux backend ignores `atomic`: FICLONERANGE is
@@ -17,15 +17,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from './commands-fake-vscode';
+import { Uri } from '../support/fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import type { Engine } from '../../src/engine';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const KiB = 1024;
-const fake = makeFakeVscode();
-const { state } = fake;
-const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const host = new FakeExtension();
+const { fake, state, exec } = host;
 
 type CloneRangeArgs = Parameters<Engine['cloneRange']>;
 const engineCalls: CloneRangeArgs[] = [];
@@ -34,7 +33,6 @@ const picks = state.quickPicks as Array<{ title?: string; items: Array<{ label: 
 
 const skip = skipReason('xfs');
 let xfs: TestFs | undefined;
-let undo: (() => void) | undefined;
 let services: { engine(): Promise<Engine>; dispose(): Promise<void> } | undefined;
 let engine: Engine;
 
@@ -81,10 +79,10 @@ async function interactiveCloneRange(src: string, dst: string, quickPicks: Array
 
 before(async () => {
   if (skip) return;
-  undo = installFakeVscode(fake.vscode);
+  host.install();
   const { Services } = require('../../src/host/services') as typeof import('../../src/host/services');
   const { registerCloneRange } = require('../../src/commands/clone-range') as typeof import('../../src/commands/clone-range');
-  const ctx = fakeContext(ROOT);
+  const ctx = host.context;
   const log = fake.vscode.window.createOutputChannel('Extent Lens', { log: true });
   const s = new Services(ctx as never, log as never);
   // The real engine (created here, on Linux, as Services creates it: worker thread), wrapped.
@@ -108,10 +106,9 @@ before(async () => {
 });
 
 after(async () => {
-  for (const p of state.panels) p.dispose();
+  await host.close();
   await services?.dispose();
   xfs?.cleanup();
-  undo?.();
 });
 
 describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, () => {

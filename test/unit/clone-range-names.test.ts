@@ -7,24 +7,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri } from './commands-fake-vscode';
+import { Uri } from '../support/fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { shownNames } from '../../src/host/logic/shown';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const fake = makeFakeVscode();
-const { state } = fake;
-const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
-let undo: () => void;
-let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
+const host = new FakeExtension();
+const { fake, state, exec } = host;
 let xfs: TestFs | undefined;
 let ext4: TestFs | undefined;
 const skip = skipReason('xfs') ?? skipReason('ext4');
 
 before(() => {
-  undo = installFakeVscode(fake.vscode);
-  ext = require('../../src/extension');
-  ext.activate(fakeContext(ROOT));
+  host.activate();
   if (!skip) {
     xfs = makeFs('xfs');
     ext4 = makeFs('ext4');
@@ -32,11 +27,9 @@ before(() => {
 });
 
 after(async () => {
-  for (const p of state.panels) p.dispose();
-  await ext?.deactivate();
+  await host.close();
   xfs?.cleanup();
   ext4?.cleanup();
-  undo?.();
 });
 
 test('shownNames: the names, or the paths where the names are the same', () => {

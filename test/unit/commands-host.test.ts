@@ -1,4 +1,4 @@
-// The extension host side, run in node with a stand-in `vscode` (commands-fake-vscode.ts) and
+// The extension host side, run in node with a stand-in `vscode` (test/support/fake-vscode.ts) and
 // the REAL engine on REAL file systems (ext4 and reflink XFS on loop devices): activation,
 // commands, the inspector host (messages, validation, windows, rows, export, auto-refresh),
 // the custom editor, the clone flow (reflink, copy-instead offer across volumes, existing
@@ -13,9 +13,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  fakeContext,
-  installFakeVscode,
-  makeFakeVscode,
   FakeWebviewPanel,
   PRESS_BACK,
   typedLate,
@@ -23,14 +20,13 @@ import {
   TabInputText,
   Uri,
   waitUntil,
-} from './commands-fake-vscode';
+} from '../support/fake-vscode';
+import { FakeExtension, ROOT } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const fake = makeFakeVscode();
-const { state } = fake;
-const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const host = new FakeExtension<Api>();
+const { fake, state, exec, logged } = host;
 
 type Api = {
   openInspectors(): Array<{ path: string; summary?: { size: string; allocated: string; extentCount: number; filesystem: string } }>;
@@ -51,8 +47,6 @@ type Api = {
 };
 
 const fsSkip = skipReason('xfs') ?? skipReason('ext4');
-let undo: () => void;
-let ext: { activate(c: unknown): Api; deactivate(): Promise<void> };
 let api: Api;
 let xfs: TestFs | undefined;
 let ext4: TestFs | undefined;
@@ -65,13 +59,8 @@ function writeSparse(file: string, size: number, pieces: Array<[number, number]>
   fs.closeSync(fd);
 }
 
-const logged = (re: RegExp) => state.log.some((l) => re.test(l.text));
-
 before(() => {
-  undo = installFakeVscode(fake.vscode);
-  ext = require('../../src/extension');
-  const ctx = fakeContext(ROOT);
-  api = ext.activate(ctx);
+  api = host.activate();
   if (!fsSkip) {
     xfs = makeFs('xfs');
     ext4 = makeFs('ext4');
@@ -79,11 +68,9 @@ before(() => {
 });
 
 after(async () => {
-  for (const p of state.panels) p.dispose();
-  await ext?.deactivate();
+  await host.close();
   xfs?.cleanup();
   ext4?.cleanup();
-  undo?.();
 });
 
 describe('activation', () => {

@@ -1,4 +1,4 @@
-// The Dedupe view's host side, in node with the stand-in `vscode` (commands-fake-vscode.ts):
+// The Dedupe view's host side, in node with the stand-in `vscode` (test/support/fake-vscode.ts):
 // Find Duplicate Data from the explorer, the palette and with its settings; the panel's
 // lockdown; message validation (groups and ranges by index only); the Deduplicate flow
 // (restricted mode refuses, the modal names bytes and files, declining changes nothing,
@@ -20,20 +20,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri, waitUntil, type FakeWebviewPanel } from './commands-fake-vscode';
+import { Uri, waitUntil, type FakeWebviewPanel } from '../support/fake-vscode';
+import { FakeExtension, ROOT } from '../support/fake-extension';
 import type { DedupeFindOptions, DedupePlan, DedupeReport, Engine, Progress, RunOptions } from '../../src/engine';
 import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const fake = makeFakeVscode();
-const { state } = fake;
-const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const host = new FakeExtension();
+const { fake, state, exec, logged, context: ctx } = host;
 const KiB = 1024n;
 const MiB = 1024n * KiB;
 
-let undo: () => void;
 let dir = '';
-const logged = (re: RegExp) => state.log.some((l) => re.test(l.text));
 const dedupePanels = () => state.panels.filter((p) => p.viewType === 'extentLens.dedupe');
 type Posted = { type: string } & Record<string, unknown>;
 const lastOf = (p: FakeWebviewPanel, type: string) =>
@@ -111,8 +108,6 @@ interface StandIn {
 }
 
 describe('Find Duplicate Data (host side)', () => {
-  let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
-  let ctx: ReturnType<typeof fakeContext>;
   const standIn: StandIn = { finds: [], applied: [], hang: false };
   const opened: string[] = [];
   const revealed: string[] = [];
@@ -120,19 +115,14 @@ describe('Find Duplicate Data (host side)', () => {
   const inspectorsRead: string[] = [];
 
   before(() => {
-    undo = installFakeVscode(fake.vscode);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-dedupe-host-'));
     fs.mkdirSync(path.join(dir, 'sub'));
     for (const f of ['a.img', 'b.img', 'sub/c.img', 'sub/ro.img', 'd.img', 'e.img']) fs.writeFileSync(path.join(dir, f), Buffer.alloc(8192, 7));
-    ext = require('../../src/extension');
-    ctx = fakeContext(ROOT);
-    ext.activate(ctx);
+    host.activate();
   });
 
   after(async () => {
-    for (const p of state.panels) p.dispose();
-    await ext?.deactivate();
-    undo?.();
+    await host.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

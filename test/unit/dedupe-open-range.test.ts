@@ -8,33 +8,26 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri, waitUntil, type FakeWebviewPanel } from './commands-fake-vscode';
+import { Uri, waitUntil, type FakeWebviewPanel } from '../support/fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const fake = makeFakeVscode();
-const { state } = fake;
-const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const host = new FakeExtension();
+const { fake, state, exec } = host;
 const KiB = 1024;
-let undo: () => void;
-let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
 let dir = '';
 
 before(() => {
-  undo = installFakeVscode(fake.vscode);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-dedupe-open-'));
   const data = randomBytes(256 * KiB);
   fs.writeFileSync(path.join(dir, 'a.img'), data);
   // the same 256 KiB at 128 KiB in b.img, after bytes of its own
   fs.writeFileSync(path.join(dir, 'b.img'), Buffer.concat([randomBytes(128 * KiB), data]));
-  ext = require('../../src/extension');
-  ext.activate(fakeContext(ROOT));
+  host.activate();
 });
 
 after(async () => {
-  for (const p of state.panels) p.dispose();
-  await ext?.deactivate();
-  undo?.();
+  await host.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@
 // with windowed reads while the full read runs, then sends the exact map.
 //
 // The engine is the real one (worker threads, FIEMAP on a real XFS image) and the webview is
-// the stand-in panel of commands-fake-vscode.ts. One thing is staged, and only to pin down the
+// the stand-in panel of test/support/fake-vscode.ts. One thing is staged, and only to pin down the
 // order of events: the engine's unbounded (full) read is held back until the test releases it,
 // so the preview is always seen before the full map whatever the machine's speed.
 
@@ -11,13 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fakeContext, FakeWebviewPanel, installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
+import { fakeContext, FakeWebviewPanel } from '../support/fake-vscode';
+import { FakeExtension, ROOT } from '../support/fake-extension';
 import { createEngine, type Engine } from '../../src/engine';
 import { EXTENT_CLASSES, type HostMessage, type WireSummary, type WireWindow } from '../../src/protocol/messages';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { preallocateMany } from '../support/xfs-fixture';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const N = 30_000; // more than one bounded read (20,000) holds
 const STRIDE = 8192;
 const UNWRITTEN = EXTENT_CLASSES.indexOf('unwritten');
@@ -47,8 +47,7 @@ function waitForMessage(panel: FakeWebviewPanel, pred: (m: HostMessage) => boole
 }
 
 describe('inspector preview while the full map is read', { skip: skipReason('xfs') }, () => {
-  const fake = makeFakeVscode();
-  let undo: () => void;
+  const host = new FakeExtension();
   let xfs: TestFs;
   let file: string;
   let real: Engine;
@@ -60,7 +59,7 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
   let controller: { dispose(): void };
 
   before(() => {
-    undo = installFakeVscode(fake.vscode);
+    host.install();
     xfs = makeFs('xfs', 400);
     file = path.join(freshDir(xfs, 'preview'), 'many.bin');
     preallocateMany(file, N, 4096, STRIDE); // unwritten 4 KiB, hole 4 KiB, N times
@@ -90,7 +89,7 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
     controller?.dispose();
     await real?.dispose();
     xfs?.cleanup();
-    undo?.();
+    await host.close();
   });
 
   const sent = (pred: (m: HostMessage) => boolean) => waitForMessage(panel, pred);
@@ -162,10 +161,9 @@ describe('inspector preview while the full map is read', { skip: skipReason('xfs
 });
 
 describe('inspector on a file with more extents than extentLens.inspector.maxExtents', { skip: skipReason('xfs') }, () => {
-  const fake = makeFakeVscode();
+  const host = new FakeExtension();
   const LIMIT = 10_000;
   const CUT = BigInt(LIMIT - 1) * BigInt(STRIDE) + 4096n; // the end of the last extent read
-  let undo: () => void;
   let xfs: TestFs;
   let file: string;
   let engine: Engine;
@@ -173,7 +171,7 @@ describe('inspector on a file with more extents than extentLens.inspector.maxExt
   let controller: { dispose(): void };
 
   before(() => {
-    undo = installFakeVscode(fake.vscode);
+    host.install();
     xfs = makeFs('xfs', 400);
     file = path.join(freshDir(xfs, 'limit'), 'many.bin');
     preallocateMany(file, N, 4096, STRIDE);
@@ -185,7 +183,7 @@ describe('inspector on a file with more extents than extentLens.inspector.maxExt
     controller?.dispose();
     await engine?.dispose();
     xfs?.cleanup();
-    undo?.();
+    await host.close();
   });
 
   const sent = (pred: (m: HostMessage) => boolean) => waitForMessage(panel, pred);

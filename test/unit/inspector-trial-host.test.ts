@@ -17,36 +17,29 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri, waitUntil, type FakeWebviewPanel } from './commands-fake-vscode';
+import { Uri, waitUntil, type FakeWebviewPanel } from '../support/fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { xfsIo } from '../support/xfs-fixture';
 import type { WireSummary } from '../../src/protocol/messages';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const fake = makeFakeVscode();
-const { state } = fake;
-const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const host = new FakeExtension<Api>();
+const { fake, state, exec } = host;
 const MiB = 1024 * 1024;
 
 type Api = { openInspectors(): Array<{ path: string; summary?: WireSummary }> };
-let undo: () => void;
-let ext: { activate(c: unknown): Api; deactivate(): Promise<void> };
 let api: Api;
 let xfs: TestFs | undefined;
 const skip = skipReason('xfs');
 
 before(() => {
-  undo = installFakeVscode(fake.vscode);
-  ext = require('../../src/extension');
-  api = ext.activate(fakeContext(ROOT));
+  api = host.activate();
   if (!skip) xfs = makeFs('xfs');
 });
 
 after(async () => {
-  for (const p of state.panels) p.dispose();
-  await ext?.deactivate();
+  await host.close();
   xfs?.cleanup();
-  undo?.();
 });
 
 /** Inspect `file` and wait for its summary (the model read). */

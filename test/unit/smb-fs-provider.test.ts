@@ -9,17 +9,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
 import type { SmbFileApi, SmbWatchOptions } from '../../src/engine';
-import { installFakeVscode, makeFakeVscode } from './commands-fake-vscode';
+import { FakeExtension } from '../support/fake-extension';
 
-const fake = makeFakeVscode();
-let undo: () => void;
+const host = new FakeExtension();
+const { fake } = host;
 let Provider: typeof import('../../src/host/smb-fs-provider').SmbFileSystemProvider;
 
 before(() => {
-  undo = installFakeVscode(fake.vscode);
+  host.install();
   ({ SmbFileSystemProvider: Provider } = require('../../src/host/smb-fs-provider'));
 });
-after(() => undo());
+after(() => host.close());
 
 test('one warning per distinct watch failure, repeats as debug lines', async () => {
   const lines: Array<[string, string]> = [];

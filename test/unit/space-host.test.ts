@@ -1,4 +1,4 @@
-// The Space view's host side, in node with the stand-in `vscode` (commands-fake-vscode.ts) and the
+// The Space view's host side, in node with the stand-in `vscode` (test/support/fake-vscode.ts) and the
 // REAL engine (worker thread, as the extension runs it) on a loop-mounted reflink XFS: Analyze
 // Space Usage on a folder (the files streamed before the result), on an explorer multi-selection
 // and from the palette; cancel; the panel's lockdown; message validation (files by index only);
@@ -10,30 +10,24 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fakeContext, installFakeVscode, makeFakeVscode, Uri, type FakeWebviewPanel } from './commands-fake-vscode';
+import { Uri, type FakeWebviewPanel } from '../support/fake-vscode';
+import { FakeExtension, ROOT } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { xfsIo } from '../support/xfs-fixture';
 import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { addRows, completeRows, type RowsSoFar } from '../../webview/space/stream';
 import type { SpaceResult, SpaceRunOptions } from '../../src/engine';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const fake = makeFakeVscode();
-const { state } = fake;
-const exec = (id: string, ...args: unknown[]) => fake.vscode.commands.executeCommand(id, ...args) as Promise<unknown>;
+const host = new FakeExtension();
+const { fake, state, exec, logged } = host;
 const skip = skipReason('xfs');
 
-let undo: () => void;
-let ext: { activate(c: unknown): unknown; deactivate(): Promise<void> };
 let xfs: TestFs | undefined;
 let dir = '';
 const revealed: string[] = [];
-const logged = (re: RegExp) => state.log.some((l) => re.test(l.text));
 
 before(() => {
-  undo = installFakeVscode(fake.vscode);
-  ext = require('../../src/extension');
-  ext.activate(fakeContext(ROOT));
+  host.activate();
   fake.vscode.commands.registerCommand('revealInExplorer', (u: unknown) => void revealed.push((u as Uri).fsPath));
   if (skip) return;
   xfs = makeFs('xfs');
@@ -45,10 +39,8 @@ before(() => {
 });
 
 after(async () => {
-  for (const p of state.panels) p.dispose();
-  await ext?.deactivate();
+  await host.close();
   xfs?.cleanup();
-  undo?.();
 });
 
 const spacePanels = () => state.panels.filter((p) => p.viewType === 'extentLens.space');

@@ -5,6 +5,7 @@
 //
 // installFakeVscode() hooks Module._resolveFilename so `require('vscode')` from the code under
 // test (src/ through tsx, or an unpacked dist/extension.js) gets this module.
+// fake-extension.ts is the set-up the host-side tests share: the extension activated with it.
 // (Over 400 lines: each stand-in API is small, but the extension touches many of them.)
 
 import Module from 'node:module';
