@@ -214,33 +214,29 @@ function packedColumns(p: PackedExtents, size: bigint): Columns | undefined {
   };
 }
 
+/** The first index below `count` where `isPast` holds, for a test false then true along the sorted columns (count when none). */
+function firstIndexWhere(count: number, isPast: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (isPast(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** Index of the first extent whose end is after `offset` (count when none). */
 export function firstEndingAfter(c: Columns, offset: bigint): number {
   const h = hiOf(offset);
   const l = loOf(offset);
-  let lo = 0;
-  let hi = c.count;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const eh = c.endHi[mid];
-    // end > offset ?
-    if (eh > h || (eh === h && c.endLo[mid] > l)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  // end > offset ?
+  return firstIndexWhere(c.count, (i) => c.endHi[i] > h || (c.endHi[i] === h && c.endLo[i] > l));
 }
 
 /** Index of the first extent starting at or after `offset` (count when none). */
 export function firstStartingAtOrAfter(c: Columns, offset: bigint): number {
   const h = hiOf(offset);
   const l = loOf(offset);
-  let lo = 0;
-  let hi = c.count;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const oh = c.offHi[mid];
-    if (oh > h || (oh === h && c.offLo[mid] >= l)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  return firstIndexWhere(c.count, (i) => c.offHi[i] > h || (c.offHi[i] === h && c.offLo[i] >= l));
 }
