@@ -11,9 +11,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/engine/engine';
-import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
-import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile, sha256File, useSmbPassword } from './helpers';
 
 const skip = sambaSkipReason();
@@ -31,17 +31,14 @@ describe('attributes of clones and copies on a Samba share with hide dot files',
     xfs = makeLoopFs('xfs', 320);
     smb = await startSamba({
       shares: [
-        { name: 'btrfs', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+        { name: 'btrfs', path: btrfs.mnt, options: BTRFS_CLONING },
         { name: 'xfs', path: xfs.mnt, options: { 'block size': '4096' } },
       ],
     });
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    btrfs?.cleanup();
-    xfs?.cleanup();
+    await stopSamba(smb, btrfs, xfs);
   });
 
   /** The attributes smbclient's allinfo shows (its own SMB client, a fresh connection). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeSmbConnections, configureSmb, createSmbBackend } from '../../src/engine/backends/smb';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile } from './helpers';
 import { startCapture, tsharkSkipReason } from './tshark';
 
@@ -25,7 +25,7 @@ describe('tshark sees the FSCTL codes on the wire', { skip, timeout: 120000 }, (
 
   before(async () => {
     fs = makeLoopFs('btrfs', 200);
-    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: BTRFS_CLONING }] });
     dir = mkdtempSync(join(tmpdir(), 'el-smb-cap-'));
     process.env.EXTENT_LENS_SMB_PASSWORD = SMB_PASSWORD;
   });
@@ -33,8 +33,7 @@ describe('tshark sees the FSCTL codes on the wire', { skip, timeout: 120000 }, (
   after(async () => {
     await closeSmbConnections();
     configureSmb({});
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
     if (dir) rmSync(dir, { recursive: true, force: true });
     if (saved === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
     else process.env.EXTENT_LENS_SMB_PASSWORD = saved;

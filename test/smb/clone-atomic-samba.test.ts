@@ -22,7 +22,7 @@ import { localBackend } from '../../src/engine/select-backend';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { FsctlError } from '../../src/engine/errors';
 import { closeSmbConnections, configureSmb } from '../../src/engine/backends/smb';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile, sha256File, useSmbPassword } from './helpers';
 import { command, createdFileIds, decodeIoctlRequest, isResponse, messageId, ntStatus, readSmb2, startCapture, tsharkSkipReason, type Capture, type IoctlRequest, type Smb2Pdu } from './tshark';
 
@@ -101,7 +101,7 @@ describe('Clone Range with the atomic option over SMB2 against Samba (btrfs shar
   before(async () => {
     fs = makeLoopFs('btrfs', 200);
     // log level 2 makes vfswrap_fsctl say which code it did not implement.
-    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }], global: { 'log level': '2' } });
+    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: BTRFS_CLONING }], global: { 'log level': '2' } });
     dir = mkdtempSync(join(tmpdir(), 'el-smb-atomic-'));
     makeDenseFile(join(fs.mnt, 'a.bin'), 1 * MiB, 7);
     makeDenseFile(join(fs.mnt, 'b.bin'), 1 * MiB, 99);
@@ -124,8 +124,7 @@ describe('Clone Range with the atomic option over SMB2 against Samba (btrfs shar
     await closeSmbConnections();
     configureSmb({});
     await cap?.stop();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

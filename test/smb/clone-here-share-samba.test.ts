@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Uri } from '../support/fake-vscode';
 import { FakeExtension } from '../support/fake-extension';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, stopSamba } from '../support/samba';
 import { smbUid } from './helpers';
 
 const skip = sambaSkipReason();
@@ -37,8 +37,7 @@ describe('Block Clone Here from a share into a local folder (Samba)', { skip }, 
   });
   after(async () => {
     await host.close();
-    await smb?.stop();
-    xfs?.cleanup();
+    await stopSamba(smb, xfs);
     if (local) rmSync(local, { recursive: true, force: true });
   });
 

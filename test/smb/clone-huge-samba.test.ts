@@ -11,8 +11,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { localBackend } from '../../src/engine/select-backend';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, smbUid } from './helpers';
 import { CLI_ARGV, cli, ensureBuilt } from '../cli/run-cli';
 
@@ -29,7 +28,7 @@ describe('whole-file clone of a 2^60-byte sparse file over SMB (Samba, btrfs)', 
   before(async () => {
     ensureBuilt();
     btrfs = makeLoopFs('btrfs', 320);
-    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: BTRFS_CLONING }] });
     const p = join(btrfs.mnt, 'huge.bin');
     execFileSync('truncate', ['-s', String(HUGE), p]);
     execFileSync('dd', ['if=/dev/urandom', `of=${p}`, 'bs=16k', 'count=1', `seek=${DATA_AT / 16384n}`, 'conv=notrunc'], {
@@ -41,9 +40,7 @@ describe('whole-file clone of a 2^60-byte sparse file over SMB (Samba, btrfs)', 
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    btrfs?.cleanup();
+    await stopSamba(smb, btrfs);
   });
 
   function bytesAt(path: string, offset: bigint, n: number): Buffer {

@@ -9,8 +9,7 @@ import { readFileSync, statSync, writeFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, smbUid, useSmbPassword } from './helpers';
 
 const skip = sambaSkipReason();
@@ -26,13 +25,11 @@ describe('clone-range over SMB past the destination end: its growth said once', 
     makeDenseFile(join(btrfs.mnt, 'a.bin'), 64 * KiB, 1);
     writeFileSync(join(btrfs.mnt, 'd.bin'), Buffer.alloc(100, 7));
     chownSync(join(btrfs.mnt, 'd.bin'), smbUid(), 0);
-    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: BTRFS_CLONING }] });
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    btrfs?.cleanup();
+    await stopSamba(smb, btrfs);
   });
 
   test('one note on the growth, with the hole before the range; the server has the size, the bytes and the shared extent', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
@@ -31,15 +31,14 @@ describe(
       // one folder, two shares: "b" clones (vfs_btrfs), "n" reports no block refcounting
       smb = await startSamba({
         shares: [
-          { name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+          { name: 'b', path: btrfs.mnt, options: BTRFS_CLONING },
           { name: 'n', path: btrfs.mnt, options: { 'block size': '4096' } },
         ],
       });
     });
 
     after(async () => {
-      await smb?.stop();
-      btrfs?.cleanup();
+      await stopSamba(smb, btrfs);
     });
 
     for (const [what, src, code] of [

@@ -9,7 +9,7 @@ import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeExtension } from '../support/fake-extension';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, stopSamba } from '../support/samba';
 import { smbUid } from './helpers';
 
 const skip = sambaSkipReason();
@@ -27,8 +27,7 @@ describe('Clone Range on a share that cannot clone (Samba on XFS)', { skip }, ()
   });
   after(async () => {
     await host.close();
-    await smb?.stop();
-    xfs?.cleanup();
+    await stopSamba(smb, xfs);
   });
 
   test('no copy is offered: one error before any question; the file is unchanged', async () => {

@@ -10,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
@@ -37,13 +36,11 @@ describe(
       execFileSync('cp', ['--reflink=always', join(dir, 'a.bin'), join(dir, 'b.bin')]); // shared on the server
       chownSync(join(dir, 'b.bin'), smbUid(), 0);
       execFileSync('btrfs', ['filesystem', 'sync', btrfs.mnt]);
-      smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+      smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: BTRFS_CLONING }] });
     });
 
     after(async () => {
-      await closeSmbConnections();
-      await smb?.stop();
-      btrfs?.cleanup();
+      await stopSamba(smb, btrfs);
     });
 
     // the note: why the figure is a bound, that such groups come back, and what the real figure is

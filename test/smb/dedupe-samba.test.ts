@@ -28,12 +28,12 @@ import {
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
-import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { dedupeRangeNt } from '../../src/engine/nt/dedupe';
 import type { NtHandle, NtTransport } from '../../src/engine/nt/transport';
 import { SignalContext } from '../../src/engine/context';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 import { frags as filefragExtents } from '../support/dedupe-files';
@@ -67,7 +67,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
     chownSync(join(fs.mnt, 'ro'), smbUid(), 0);
     smb = await startSamba({
       shares: [
-        { name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+        { name: 'data', path: fs.mnt, options: BTRFS_CLONING },
         { name: 'ro', path: join(fs.mnt, 'ro'), options: { 'vfs objects': 'btrfs', 'block size': '4096', 'read only': 'yes' } },
       ],
     });
@@ -76,9 +76,7 @@ describe('dedupe over SMB2 against Samba (btrfs share): verify-then-clone', { sk
 
   after(async () => {
     await engine?.dispose();
-    await closeSmbConnections();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
   });
 
   test('equal files are shared on the server disk; contents and the destination mtime unchanged', async () => {

@@ -10,9 +10,9 @@ import { chownSync, mkdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
-import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { frags } from '../support/dedupe-files';
 
@@ -29,15 +29,13 @@ describe(
 
     before(async () => {
       fs = makeLoopFs('btrfs', 200);
-      smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+      smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: BTRFS_CLONING }] });
       engine = createEngine();
     });
 
     after(async () => {
       await engine?.dispose();
-      await closeSmbConnections();
-      await smb?.stop();
-      fs?.cleanup();
+      await stopSamba(smb, fs);
     });
 
     test('the destination is marked sparse first and shared; contents and its modification time unchanged', async () => {

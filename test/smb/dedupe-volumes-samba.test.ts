@@ -11,8 +11,7 @@ import { chownSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
@@ -49,15 +48,13 @@ describe(
         chownSync(join(fs.mnt, n), smbUid(), 0);
       }
       execFileSync('sync');
-      smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+      smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: BTRFS_CLONING }] });
       engine = createEngine();
     });
 
     after(async () => {
       await engine?.dispose();
-      await closeSmbConnections();
-      await smb?.stop();
-      fs?.cleanup();
+      await stopSamba(smb, fs);
     });
 
     test('the search groups each volume apart, offers no saving across them, and says why; the files are untouched', async () => {

@@ -17,7 +17,7 @@ import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
 import { FsctlError } from '../../src/engine/errors';
 import { createEngine } from '../../src/engine/engine';
 import { smbFiles, type SmbChange, type SmbFileApi } from '../../src/engine/smb-files';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, stopSamba } from '../support/samba';
 import { makeDenseFile, smbUid } from './helpers';
 
 const skip = sambaSkipReason();
@@ -80,9 +80,7 @@ describe('SMB file API against Samba (btrfs share)', { skip }, () => {
 
   after(async () => {
     setSmbPasswordProvider(undefined);
-    await closeSmbConnections();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
   });
 
   test('connect names the dialect and stats the share root', async () => {

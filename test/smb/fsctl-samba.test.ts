@@ -16,7 +16,7 @@ import { createSmbBackend, closeSmbConnections, smbBackend } from '../../src/eng
 import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { digHoles } from '../../src/engine/dig-holes';
 import { CLI, cli, ensureBuilt } from '../cli/run-cli';
@@ -38,7 +38,7 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
     ext4 = makeLoopFs('ext4', 64);
     smb = await startSamba({
       shares: [
-        { name: 'btrfs', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+        { name: 'btrfs', path: btrfs.mnt, options: BTRFS_CLONING },
         { name: 'xfs', path: xfs.mnt, options: { 'block size': '4096' } },
         { name: 'ext4', path: ext4.mnt },
         { name: 'btrfs1k', path: btrfs.mnt, options: { 'vfs objects': 'btrfs' } },
@@ -47,11 +47,7 @@ describe('FSCTL algorithms over SMB2 against Samba', { skip }, () => {
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    btrfs?.cleanup();
-    xfs?.cleanup();
-    ext4?.cleanup();
+    await stopSamba(smb, btrfs, xfs, ext4);
   });
 
   const local = () => localBackend();

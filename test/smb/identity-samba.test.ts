@@ -14,10 +14,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, linkSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { smbBackend } from '../../src/engine/backends/smb';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { FsctlError } from '../../src/engine/errors';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { cli, ensureBuilt } from '../cli/run-cli';
 import { makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 
@@ -54,7 +54,7 @@ describe('SMB file identity and overwrite checks against Samba (btrfs share)', {
     chownSync(root, smbUid(), 0);
     smb = await startSamba({
       shares: [
-        { name: 'data', path: root, options: { 'vfs objects': 'btrfs', 'block size': '4096' } },
+        { name: 'data', path: root, options: BTRFS_CLONING },
         { name: 'again', path: root },
       ],
     });
@@ -63,9 +63,7 @@ describe('SMB file identity and overwrite checks against Samba (btrfs share)', {
 
   after(async () => {
     await engine?.dispose();
-    await closeSmbConnections();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
   });
 
   test('stat gives a fileId: equal for a case alias and a hard link, different for another file and on another share', async () => {

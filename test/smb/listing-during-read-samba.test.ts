@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { closeSmbConnections, setSmbPasswordProvider } from '../../src/engine/backends/smb';
 import { smbFiles, type SmbFileApi } from '../../src/engine/smb-files';
-import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 
 const skip = sambaSkipReason();
 const MiB = 1024 * 1024;
@@ -75,7 +75,7 @@ describe('a listing while a big file is read over the same SMB connection (Samba
     for (let i = 0; i < 256; i++) writeSync(fd, Buffer.alloc(MiB, i & 0xff));
     closeSync(fd);
     execFileSync('chown', ['-R', SMB_USER, fs.mnt]);
-    smb = await startSamba({ shares: [{ name: 's', path: fs.mnt, options: { 'block size': '4096', 'vfs objects': 'btrfs' } }] });
+    smb = await startSamba({ shares: [{ name: 's', path: fs.mnt, options: BTRFS_CLONING }] });
     relay = await throttlingRelay(smb.port);
     setSmbPasswordProvider(() => SMB_PASSWORD);
     api = await smbFiles();
@@ -85,8 +85,7 @@ describe('a listing while a big file is read over the same SMB connection (Samba
     await closeSmbConnections();
     setSmbPasswordProvider(undefined);
     relay?.close();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
   });
 
   test('each listing during the read takes a moment, not the time of the read window per request; the file is read whole and right', async () => {

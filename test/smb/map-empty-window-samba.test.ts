@@ -10,8 +10,7 @@ import { chownSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { smbUid, useSmbPassword } from './helpers';
 
 const MiB = 1024n * 1024n;
@@ -31,15 +30,13 @@ describe(
       writeFileSync(join(fs.mnt, 'four.bin'), Buffer.alloc(Number(4n * MiB), 1));
       truncateSync(join(fs.mnt, 'four.bin'), Number(4n * MiB));
       for (const n of ['empty.bin', 'four.bin']) chownSync(join(fs.mnt, n), smbUid(), 0);
-      smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+      smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: BTRFS_CLONING }] });
       engine = createEngine();
     });
 
     after(async () => {
       await engine?.dispose();
-      await closeSmbConnections();
-      await smb?.stop();
-      fs?.cleanup();
+      await stopSamba(smb, fs);
     });
 
     test('an empty file, and windows at and past the end of a file: no extents, source allocated-ranges', async () => {

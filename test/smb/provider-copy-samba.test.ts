@@ -16,7 +16,7 @@ import { createEngine, type Engine } from '../../src/engine';
 import { closeSmbConnections, setSmbPasswordProvider } from '../../src/engine/backends/smb';
 import { smbFiles } from '../../src/engine/smb-files';
 import { FakeExtension } from '../support/fake-extension';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, stopSamba } from '../support/samba';
 import { smbUid } from './helpers';
 
 const skip = sambaSkipReason();
@@ -48,8 +48,7 @@ describe("the smb: provider's copy against Samba: server-side, holes kept, folde
     await engine?.dispose();
     await closeSmbConnections();
     setSmbPasswordProvider(undefined);
-    await smb?.stop();
-    xfs?.cleanup();
+    await stopSamba(smb, xfs);
   });
 
   const uri = (p: string): vscode.Uri => {

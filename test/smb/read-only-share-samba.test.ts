@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import type { FsctlError } from '../../src/engine/errors';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, stopSamba } from '../support/samba';
 import { smbUid } from './helpers';
 
 const skip = sambaSkipReason();
@@ -41,9 +40,7 @@ describe('a read-only share (Samba)', { skip, timeout: 120000 }, () => {
   });
   after(async () => {
     await engine?.dispose();
-    await closeSmbConnections();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
     if (saved === undefined) delete process.env.EXTENT_LENS_SMB_PASSWORD;
     else process.env.EXTENT_LENS_SMB_PASSWORD = saved;
   });

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type SpaceFile } from '../../src/engine';
 import { localBackend } from '../../src/engine/select-backend';
-import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
-import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { smbBackend } from '../../src/engine/backends/smb';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, makeDenseFile, makeSparseFile, smbUid, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
@@ -30,7 +30,7 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
   before(async () => {
     ensureBuilt();
     btrfs = makeLoopFs('btrfs', 320);
-    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: BTRFS_CLONING }] });
     dir = join(btrfs.mnt, 'proj');
     mkdirSync(join(dir, 'sub'), { recursive: true });
     makeDenseFile(join(dir, 'a.img'), 256 * KiB);
@@ -47,9 +47,7 @@ describe('space accounting over SMB against Samba (btrfs share)', { skip, timeou
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    btrfs?.cleanup();
+    await stopSamba(smb, btrfs);
   });
 
   /** The server's allocated bytes of a file in the share (SEEK_DATA/SEEK_HOLE on the btrfs itself). */

@@ -12,8 +12,7 @@ import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { SMB_PASSWORD, SMB_USER, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, smbUid, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
@@ -49,14 +48,12 @@ describe('space over SMB: files the server would not delete (Samba, btrfs)', { s
     makeDenseFile(join(fs.mnt, 'vol/ro.bin'), MiB, 4);
     chownSync(join(fs.mnt, 'vol/ro.bin'), smbUid(), 0);
     execFileSync('sync');
-    smb = await startSamba({ shares: [{ name: 'd', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'd', path: fs.mnt, options: BTRFS_CLONING }] });
     assert.match(smbclient('setmode vol/ro.bin +r'), /^(?![\s\S]*NT_STATUS)/);
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
   });
 
   test('the snapshot, root’s file and the read-only file are left out of what deleting frees, named with their status', async () => {

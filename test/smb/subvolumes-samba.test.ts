@@ -22,9 +22,9 @@ import { chownSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/engine/engine';
-import { closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { ctx, makeDenseFile, sha256File, smbUid, useSmbPassword } from './helpers';
 import { frags } from '../support/dedupe-files';
 import { cli, ensureBuilt } from '../cli/run-cli';
@@ -45,15 +45,13 @@ describe('block cloning over SMB2 across btrfs subvolumes (Samba)', { skip: samb
       execFileSync('btrfs', ['subvolume', 'create', join(fs.mnt, sv)], { stdio: 'ignore' });
       chownSync(join(fs.mnt, sv), smbUid(), 0);
     }
-    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'data', path: fs.mnt, options: BTRFS_CLONING }] });
     engine = createEngine();
   });
 
   after(async () => {
     await engine?.dispose();
-    await closeSmbConnections();
-    await smb?.stop();
-    fs?.cleanup();
+    await stopSamba(smb, fs);
   });
 
   /** One plan whose one group joins the groups found in each folder (every file in them alike). */

@@ -11,8 +11,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, sha256File, useSmbPassword } from './helpers';
 import { cli, ensureBuilt } from '../cli/run-cli';
 
@@ -31,13 +30,11 @@ describe('one share through two sessions (another spelling of the user)', { skip
     btrfs = makeLoopFs('btrfs', 256);
     makeDenseFile(join(btrfs.mnt, 'a.bin'), 4 * MiB, 5);
     makeDenseFile(join(btrfs.mnt, 'd.bin'), 64 * 1024, 6);
-    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: BTRFS_CLONING }] });
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    btrfs?.cleanup();
+    await stopSamba(smb, btrfs);
   });
 
   const noTemp = () =>

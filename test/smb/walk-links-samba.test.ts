@@ -9,8 +9,7 @@ import { chownSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { makeDenseFile, smbUid, useSmbPassword } from './helpers';
 
 const skip = sambaSkipReason();
@@ -36,13 +35,11 @@ describe(
       symlinkSync('..', join(btrfs.mnt, 'other', 'back')); // other/back is the share's root
       for (const d of [dir, join(dir, 'sub'), join(btrfs.mnt, 'other')]) chownSync(d, smbUid(), 0);
       // Samba's defaults: follow symlinks = yes, wide links = no (links inside the share are followed)
-      smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+      smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: BTRFS_CLONING }] });
     });
 
     after(async () => {
-      await closeSmbConnections();
-      await smb?.stop();
-      btrfs?.cleanup();
+      await stopSamba(smb, btrfs);
     });
 
     // Over SMB nothing tells the link from the folder: the first name in the walk's order (depth

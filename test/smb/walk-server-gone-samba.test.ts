@@ -9,8 +9,7 @@ import { mkdirSync, writeFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine } from '../../src/engine';
-import { closeSmbConnections } from '../../src/engine/backends/smb';
-import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer } from '../support/samba';
+import { makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { smbUid, useSmbPassword } from './helpers';
 
 const skip = sambaSkipReason();
@@ -30,13 +29,11 @@ describe('space over SMB, the server killed after the first file: one error for 
       writeFileSync(join(dir, `f${String(i).padStart(3, '0')}.txt`), `file ${i}\n`);
       chownSync(join(dir, `f${String(i).padStart(3, '0')}.txt`), smbUid(), 0);
     }
-    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: { 'vfs objects': 'btrfs', 'block size': '4096' } }] });
+    smb = await startSamba({ shares: [{ name: 'b', path: btrfs.mnt, options: BTRFS_CLONING }] });
   });
 
   after(async () => {
-    await closeSmbConnections();
-    await smb?.stop();
-    btrfs?.cleanup();
+    await stopSamba(smb, btrfs);
   });
 
   test('the first failure and one "the rest was not examined", not one error per file', async () => {

@@ -1,7 +1,8 @@
 // A real Samba for the SMB tests: smbd from Debian's packages, run in the foreground from a
 // self-contained smb.conf (every state, lock, cache, pid and log path inside a temp dir), bound
 // to 127.0.0.1 on a free high port, with one test user, and stopped by process id afterwards.
-// Also a small loop-device helper for the btrfs/XFS/ext4 folders the shares point at.
+// Also a small loop-device helper for the btrfs/XFS/ext4 folders the shares point at, and the
+// teardown of both (stopSamba).
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -226,4 +227,19 @@ export function makeLoopFs(fstype: 'btrfs' | 'xfs' | 'ext4', sizeMiB: number): L
     throw e;
   }
   return { mnt: t.mountPoint, fstype, cleanup };
+}
+
+/** Share options for a btrfs folder that clones (vfs_btrfs answers FSCTL_DUPLICATE_EXTENTS_TO_FILE), in 4 KiB blocks. */
+export const BTRFS_CLONING: Readonly<Record<string, string>> = { 'vfs objects': 'btrfs', 'block size': '4096' };
+
+/**
+ * The end of a Samba test: close this process's SMB connections, stop smbd, then remove the file
+ * systems it shared. Any may be undefined (a before() that failed part way).
+ */
+export async function stopSamba(smb: SambaServer | undefined, ...shared: Array<LoopFs | undefined>): Promise<void> {
+  // (required here, so a test that only runs the CLI does not load the SMB client before)
+  const { closeSmbConnections } = require('../../src/engine/backends/smb') as typeof import('../../src/engine/backends/smb');
+  await closeSmbConnections();
+  await smb?.stop();
+  for (const fs of shared) fs?.cleanup();
 }
