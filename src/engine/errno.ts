@@ -3,6 +3,7 @@
 // OS code reaches the user by NAME (EXDEV, EOPNOTSUPP) together with what to do about it.
 
 import { FsctlError } from './errors';
+import { isExtFamily } from './ext-family';
 import type { Operation } from './types';
 
 /** 1-34 are the same on Linux and macOS (both inherit them from V7 Unix) except 11. */
@@ -147,8 +148,7 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'ENOTTY':
     case 'ENOSYS':
       if (CLONE_OPS.has(operation)) {
-        if (fs === 'ext4' || fs === 'ext3' || fs === 'ext2')
-          return `${fs} cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy`;
+        if (isExtFamily(fs)) return `${fs} cannot share blocks; use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy`;
         return `${fs ?? 'this file system'} cannot share blocks (no reflink support); use XFS (mkfs.xfs -m reflink=1) or btrfs, or allow a copy`;
       }
       if (operation === 'dedupe')
@@ -177,8 +177,8 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EFBIG':
       // in place (punch at 100 TiB on ext4): no destination to choose, the offset is past what the file can hold
       if (IN_PLACE_OPS.has(operation))
-        return `the offset lies beyond the largest file ${fs ?? 'the file system'} allows${fs === 'ext4' || fs === 'ext3' || fs === 'ext2' ? ' (16 TiB with 4 KiB blocks)' : ''}, so nothing there can be changed; choose a range inside it`;
-      return fs === 'ext4' || fs === 'ext3' || fs === 'ext2'
+        return `the offset lies beyond the largest file ${fs ?? 'the file system'} allows${isExtFamily(fs) ? ' (16 TiB with 4 KiB blocks)' : ''}, so nothing there can be changed; choose a range inside it`;
+      return isExtFamily(fs)
         ? `the result would be larger than ${fs} allows (16 TiB per file with 4 KiB blocks); choose a destination on XFS or btrfs`
         : `the result would be larger than ${fs ?? 'the file system'} allows for one file (or than the process's file size limit, ulimit -f); choose another destination`;
     case 'ETXTBSY':

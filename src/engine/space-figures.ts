@@ -4,6 +4,7 @@
 // gathers the facts; docs/ENGINE.md, "Space accounting", defines the figures).
 
 import type { EngineContext } from './context';
+import { isExtFamily } from './ext-family';
 import { undeletableNote, type Undeletable } from './space-deletable';
 import { sharesNoBlocks } from './space-fs';
 import type { OwnerAnswers } from './space-owners';
@@ -277,7 +278,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     fsNotes.push(
       `${g.beyondExtentsFiles === 1 ? 'One file holds' : `${g.beyondExtentsFiles} files hold`} ${g.beyondExtents} bytes beyond ` +
         `the blocks of ${g.beyondExtentsFiles === 1 ? 'its extents' : 'their extents'} (${name} counts them in the block count, du too): ` +
-        (g.filesystem === 'ext4'
+        (isExtFamily(g.filesystem)
           ? 'extent-tree blocks (files in many extents), or the indirect blocks of files without extents (ext2, ext3). '
           : 'extent-tree blocks (files in many extents), attribute blocks, or copy-on-write staging blocks. Staging blocks are ' +
             'most of it after writes into shared (reflinked) data: XFS reserves them for more writes and gives them back by ' +

@@ -23,6 +23,7 @@ import { withProgress } from './backend';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import { isCancelled } from './errors';
+import { isExtFamily } from './ext-family';
 import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format';
 import { fileSystemKey, mountPointOf, mountsRepeatInside, sharesNoBlocks } from './space-fs';
 import { exactScans } from './space-scan';
@@ -386,7 +387,7 @@ export async function spaceOf(
   for (const [index, all] of beyondOf) {
     const g = groups[table.fileSystem[index]];
     let held = all;
-    if (g.filesystem === 'ext4') {
+    if (isExtFamily(g.filesystem)) {
       const p = table.path[index];
       const attr = (await resolve(p)).attributeBlocks?.(p);
       if (attr === undefined) continue; // (cannot tell them apart: left out, as before)

@@ -98,7 +98,10 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
     const created = await namesCreatedDuring(d, async () => {
       const v = await engine.volume(d);
       assert.equal(v.supportsClone, true);
-      assert.match(v.cloneEvidence, /FICLONE probe in .* cloned an unnamed \(O_TMPFILE\) 4 KiB temporary file, never seen in the folder, on xfs/);
+      assert.match(
+        v.cloneEvidence,
+        /FICLONE probe in .* cloned an unnamed \(O_TMPFILE\) 4 KiB temporary file, never seen in the folder, on xfs/,
+      );
     });
     // inotify reports an O_TMPFILE inode as "#<inode number>": an event, not a directory entry.
     assert.deepEqual(
@@ -120,7 +123,10 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
       execFileSync('mkfifo', [fifo]);
       const v = await fresh().volume(fifo);
       assert.equal(v.supportsClone, yes, v.cloneEvidence);
-      assert.match(v.cloneEvidence, new RegExp(`\\(the file system of ${d}, the folder holding this fifo: it has no blocks of its own to clone\\)$`));
+      assert.match(
+        v.cloneEvidence,
+        new RegExp(`\\(the file system of ${d}, the folder holding this fifo: it has no blocks of its own to clone\\)$`),
+      );
     }
   });
 
@@ -177,6 +183,38 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
       }
     }
   });
+  // A trial: `space --json` on ext3 said "filesystem":"ext4" (statfs's name) where `volume` said
+  // ext3 (the mount's); both name it as the mount does, and ext3 keeps ext4's rules (its indirect
+  // blocks are counted in what deleting frees).
+  test('space names ext2 and ext3 as volume does, and counts their indirect blocks as on ext4', async () => {
+    for (const kind of ['ext2', 'ext3']) {
+      const old = makeFs('ext4', 32, { mkfsArgs: ['-q', '-F', '-b', '1024', '-t', kind] });
+      const engine = createEngine();
+      try {
+        const file = path.join(old.mountPoint, 'f.bin');
+        fs.writeFileSync(file, Buffer.alloc(100_000, 7)); // past 12 direct 1 KiB blocks: one indirect block
+        const r = await engine.space([old.mountPoint]);
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.fileSystems.length, 1);
+        const g = r.fileSystems[0];
+        assert.equal(g.filesystem, (await engine.volume(old.mountPoint)).filesystem);
+        assert.equal(g.filesystem, kind);
+        assert.equal(g.mountPoint, old.mountPoint);
+        assert.ok(
+          g.notes.every((n) => !/\bext4\b/.test(n.replace('(ext2, ext3)', ''))),
+          g.notes.join('\n'),
+        );
+        assert.ok(
+          g.notes.some((n) => /^One file holds 1024 bytes beyond the blocks of its extents \(\w+ counts them/.test(n)),
+          g.notes.join('\n'),
+        );
+        assert.equal(g.reclaimable, g.exclusive + 1024n);
+      } finally {
+        await engine.dispose();
+        old.cleanup();
+      }
+    }
+  });
 });
 
 describe('volume probe on a read-only btrfs snapshot', { skip: skipReason('btrfs') }, () => {
@@ -198,7 +236,10 @@ describe('volume probe on a read-only btrfs snapshot', { skip: skipReason('btrfs
     const v = await fresh().volume(snap);
     assert.equal(v.filesystem, 'btrfs');
     assert.equal(v.supportsClone, undefined);
-    assert.match(v.cloneEvidence, /could not probe: .*\(EROFS\); clone support on btrfs is unknown\. .*snap is in a read-only btrfs snapshot/);
+    assert.match(
+      v.cloneEvidence,
+      /could not probe: .*\(EROFS\); clone support on btrfs is unknown\. .*snap is in a read-only btrfs snapshot/,
+    );
     assert.match(v.cloneEvidence, /its files can be cloned into a writable subvolume of the same file system$/);
     // and so they can: the snapshot's file, cloned into the writable subvolume
     const r = await fresh().clone(path.join(snap, 'a.bin'), path.join(vol, 'b.bin'));

@@ -32,12 +32,15 @@ const CANNOT_CLONE = new Set(['EOPNOTSUPP', 'ENOTSUP', 'ENOTTY', 'ENOSYS', 'EXDE
 const EISDIR = 21;
 
 /**
- * ext2, ext3 and ext4 share one magic number (0xEF53), so statfs calls all three ext4; the
- * mount says which the file system is (the kernel's ext4 driver mounts ext2 and ext3 under
- * those names). A storage engineer checking a volume wants the real one: ext2 and ext3 map
- * blocks without extents. Where the mount is not found, ext4.
+ * The name of a file system as its mount says it (`df -T`, `findmnt`), from its statfs name and
+ * the st_dev of a path on it: volume and space (fsInfo) name it the same way. ext2, ext3 and ext4
+ * share one magic number (0xEF53), so statfs calls all three ext4; the mount says which the file
+ * system is (the kernel's ext4 driver mounts ext2 and ext3 under those names). A storage
+ * engineer wants the real one: ext2 and ext3 map blocks without extents. Where the mount is not
+ * found, ext4. Other names are statfs's (the mount table is read only for this magic).
  */
-function ext4Mounted(dev: bigint): string {
+function mountedName(statfsName: string, dev: bigint): string {
+  if (statfsName !== 'ext4') return statfsName;
   const type = readMounts().find((m) => m.dev === devName(dev))?.fsType;
   return type === 'ext2' || type === 'ext3' ? type : 'ext4';
 }
@@ -71,7 +74,7 @@ export class LinuxVolumes extends LinuxHoles {
     } finally {
       closeQuietly(fd);
     }
-    const filesystem = info.filesystem === 'ext4' ? ext4Mounted(st.dev) : info.filesystem;
+    const filesystem = mountedName(info.filesystem, st.dev);
     let probe: Probe;
     const special = kind !== 'file' && kind !== 'directory';
     const what = kind.replace('-', ' ');
@@ -116,7 +119,7 @@ export class LinuxVolumes extends LinuxHoles {
     const f = openRegular('clone-range', p, 'read');
     try {
       const info = this.statfsFd('clone-range', f.fd, p);
-      return { filesystem: info.filesystem, blockSize: info.blockSize };
+      return { filesystem: mountedName(info.filesystem, f.stat.dev), blockSize: info.blockSize };
     } finally {
       closeQuietly(f);
     }
