@@ -65,6 +65,43 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
     assert.equal(again.supportsClone, true);
   });
 
+  // A trial: as another user, `volume` on ext4 said clone support "unknown (could not probe:
+  // EACCES)", though ext4 cannot clone at all; where Linux never clones, "no" without a probe.
+  test('ext4, tmpfs and proc: "no" with the reason, without a probe, also where none could run', async () => {
+    const tmpfs = makeFs('tmpfs', 8);
+    try {
+      const dirs = [freshDir(ext4, 'not-mine'), freshDir(tmpfs, 'not-mine')];
+      for (const d of dirs) for (const p of [path.dirname(path.dirname(d)), path.dirname(d), d]) fs.chmodSync(p, 0o755);
+      const engine = fresh();
+      process.setegid!(NOBODY);
+      process.seteuid!(NOBODY);
+      const answers = [];
+      try {
+        for (const p of [...dirs, '/proc', '/proc/self/status']) answers.push(await engine.volume(p));
+      } finally {
+        process.seteuid!(0);
+        process.setegid!(0);
+      }
+      const [e, t, proc, status] = answers;
+      assert.deepEqual([e.filesystem, e.supportsClone], ['ext4', false]);
+      assert.match(
+        e.cloneEvidence,
+        /^not probed: ext4 cannot share blocks: Linux has no block cloning \(reflink\) for ext4 \(FICLONE fails there with EOPNOTSUPP/,
+      );
+      assert.deepEqual([t.filesystem, t.supportsClone], ['tmpfs', false]);
+      assert.match(t.cloneEvidence, /^not probed: tmpfs cannot share blocks/);
+      for (const v of [proc, status]) {
+        assert.deepEqual([v.filesystem, v.supportsClone], ['proc', false]);
+        assert.match(v.cloneEvidence, /^not probed: proc is one of the kernel's own file systems: its files hold no stored data/);
+      }
+      // and as root no probe runs either: nothing is made in the folder
+      const created = await namesCreatedDuring(dirs[0], async () => assert.equal((await fresh().volume(dirs[0])).supportsClone, false));
+      assert.deepEqual(created, []);
+    } finally {
+      tmpfs.cleanup();
+    }
+  });
+
   test('a folder or file the caller may not read: the volume is still named (as df does), clone support unknown', async () => {
     const d = freshDir(xfs, 'unreadable');
     for (const p of [path.dirname(xfs.mountPoint), xfs.mountPoint]) fs.chmodSync(p, 0o755);
@@ -137,9 +174,10 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
       const z = await engine.volume('/dev/zero');
       assert.equal(z.supportsClone, undefined);
       assert.match(z.cloneEvidence, /not probed: \/dev\/zero is a char device/);
+      // devtmpfs is tmpfs (one statfs magic), which never clones: known without a probe
       const dev = await engine.volume('/dev');
-      assert.equal(dev.supportsClone, undefined);
-      assert.match(dev.cloneEvidence, /not probed: \/dev is under \/dev/);
+      assert.equal(dev.supportsClone, false);
+      assert.match(dev.cloneEvidence, /^not probed: tmpfs cannot share blocks/);
     });
     assert.deepEqual(
       created.filter((n) => n.includes('extent-lens')),
@@ -176,7 +214,10 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
           assert.equal(v.filesystem, kind, p);
           assert.equal(v.rawType, '0xef53');
           assert.equal(v.supportsClone, false);
-          assert.match(v.cloneEvidence, new RegExp(`EOPNOTSUPP: ${kind} cannot share blocks here`));
+          assert.match(
+            v.cloneEvidence,
+            new RegExp(`^not probed: ${kind} cannot share blocks: Linux has no block cloning \\(reflink\\) for ${kind}`),
+          );
         }
       } finally {
         old.cleanup();

@@ -16,7 +16,8 @@ export const volumeCommand: Command = {
   description: `Linux: fstatfs plus a real probe that clones a small non-empty unnamed temporary file
 (O_TMPFILE) in PATH, or in the folder holding PATH when it is a file (cached per device); never
 for a device or under /dev. Windows: the volume flags FILE_SUPPORTS_SPARSE_FILES and
-FILE_SUPPORTS_BLOCK_REFCOUNTING. Block cloning is "unknown" when the probe cannot run (EACCES).
+FILE_SUPPORTS_BLOCK_REFCOUNTING. Block cloning is "no" unprobed where Linux never clones
+(ext2/3/4, tmpfs, vfat, proc, ...), and "unknown" elsewhere when the probe cannot run (EACCES).
 
 JSON: {"path","filesystem","rawType","blockSize":N,"supportsSparse":bool,
        "supportsClone":bool|null (null: unknown),"cloneEvidence","volumeId","totalBytes":"N","freeBytes":"N"}`,

@@ -276,6 +276,20 @@ const FS_NAMES: Record<string, string> = {
   '73717368': 'squashfs',
   '9660': 'iso9660',
   ca451a4e: 'bcachefs',
+  // the kernel's own file systems (no stored data), so that volume names them rather than a magic number
+  '27e0eb': 'cgroup',
+  '63677270': 'cgroup2',
+  '1cd1': 'devpts',
+  '64626720': 'debugfs',
+  '74726163': 'tracefs',
+  '73636673': 'securityfs',
+  cafe4a11: 'bpf',
+  '6165676c': 'pstore',
+  de5e81e4: 'efivarfs',
+  '42494e4d': 'binfmt_misc',
+  '6e736673': 'nsfs',
+  '187': 'autofs',
+  f97cff8c: 'selinuxfs',
 };
 
 /** f_type -> file system name (ext4, xfs, btrfs, tmpfs, ...) or the magic in hex. */
@@ -283,6 +297,46 @@ export function filesystemName(fType: bigint): string {
   const hex = (fType & 0xffffffffn).toString(16);
   return FS_NAMES[hex] ?? `0x${hex}`;
 }
+
+/**
+ * The kernel's own file systems: files made by the kernel when read (their size says 0 or a
+ * page, whatever they hold), no data stored, no blocks, and no files of one's own can be made.
+ */
+export const PSEUDO_FILESYSTEMS: ReadonlySet<string> = new Set([
+  'proc',
+  'sysfs',
+  'devfs',
+  'cgroup',
+  'cgroup2',
+  'devpts',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'bpf',
+  'pstore',
+  'efivarfs',
+  'binfmt_misc',
+  'nsfs',
+  'autofs',
+  'selinuxfs',
+]);
+
+/**
+ * File systems (statfs names) whose Linux driver has no block cloning at all (no
+ * remap_file_range: FICLONE fails with EOPNOTSUPP whoever asks), so there is nothing to probe.
+ * ext4 stands for ext2 and ext3 too (one magic number); tmpfs for devtmpfs. Not here: file systems
+ * that clone on some volumes or servers only (XFS without reflink, NFS, SMB, overlayfs, FUSE, ZFS).
+ */
+export const NEVER_CLONE_FILESYSTEMS: ReadonlySet<string> = new Set([
+  'ext4',
+  'tmpfs',
+  'ramfs',
+  'vfat',
+  'exfat',
+  'iso9660',
+  'squashfs',
+  ...PSEUDO_FILESYSTEMS,
+]);
 
 /** File systems that store every byte (no holes): SEEK_HOLE reports only the implicit one at EOF. */
 export const NON_SPARSE_FILESYSTEMS: ReadonlySet<string> = new Set(['vfat', 'exfat', 'iso9660', 'squashfs']);

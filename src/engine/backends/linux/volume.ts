@@ -8,11 +8,12 @@
 // the folder, even for a moment, and a killed process leaves nothing. Only where the file system
 // has no O_TMPFILE are two named files (`.extent-lens-probe-*`) made and removed at once.
 // When the probe cannot run (EACCES, EROFS, ENOSPC, a device) clone support is unknown
-// (supportsClone undefined), never "no".
+// (supportsClone undefined), never "no"; except on file systems that Linux never clones on
+// (ext2/3/4, tmpfs, vfat, the kernel's own, …: NEVER_CLONE_FILESYSTEMS), which are "no" unprobed.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NON_SPARSE_FILESYSTEMS } from './codec';
+import { NEVER_CLONE_FILESYSTEMS, NON_SPARSE_FILESYSTEMS, PSEUDO_FILESYSTEMS } from './codec';
 import { errnoName, nodeFsError } from '../../errno';
 import { fromOsBytes, osPath } from '../../os-path';
 import { FICLONE, O_CLOEXEC, O_PATH, O_TMPFILE } from './libc';
@@ -43,6 +44,13 @@ function mountedName(statfsName: string, dev: bigint): string {
   if (statfsName !== 'ext4') return statfsName;
   const type = readMounts().find((m) => m.dev === devName(dev))?.fsType;
   return type === 'ext2' || type === 'ext3' ? type : 'ext4';
+}
+
+/** Why a file system of NEVER_CLONE_FILESYSTEMS cannot clone, named as mounted (`shown`). */
+function neverClonesEvidence(shown: string, statfsName: string): string {
+  if (PSEUDO_FILESYSTEMS.has(statfsName))
+    return `not probed: ${shown} is one of the kernel's own file systems: its files hold no stored data (the kernel makes them when read), so it has no blocks to share`;
+  return `not probed: ${shown} cannot share blocks: Linux has no block cloning (reflink) for ${shown} (FICLONE fails there with EOPNOTSUPP, whoever asks)`;
 }
 
 export class LinuxVolumes extends LinuxHoles {
@@ -78,13 +86,19 @@ export class LinuxVolumes extends LinuxHoles {
     let probe: Probe;
     const special = kind !== 'file' && kind !== 'directory';
     const what = kind.replace('-', ' ');
-    if (dir === '/dev' || dir.startsWith('/dev/')) {
-      probe = special
-        ? {
-            supportsClone: undefined,
-            evidence: `not probed: ${p} is a ${what}, not a file or folder; name a folder on the file system to probe it`,
-          }
-        : { supportsClone: undefined, evidence: `not probed: ${dir} is under /dev, where no probe file is ever made` };
+    const underDev = dir === '/dev' || dir.startsWith('/dev/');
+    if (underDev && special)
+      // (a device's own file system is not devtmpfs's: /dev/sda names a disk, whose file system is elsewhere)
+      probe = {
+        supportsClone: undefined,
+        evidence: `not probed: ${p} is a ${what}, not a file or folder; name a folder on the file system to probe it`,
+      };
+    else if (NEVER_CLONE_FILESYSTEMS.has(info.filesystem)) {
+      // known without a probe, so also where none could run (another user's folder, a read-only mount)
+      probe = { supportsClone: false, evidence: neverClonesEvidence(filesystem, info.filesystem) };
+      if (special) probe.evidence += ` (the file system of ${dir}, the folder holding this ${what}: it has no blocks of its own to clone)`;
+    } else if (underDev) {
+      probe = { supportsClone: undefined, evidence: `not probed: ${dir} is under /dev, where no probe file is ever made` };
     } else {
       const dirStat = kind === 'directory' ? st : statPath('volume', dir);
       const key = `${dirStat.dev}:${info.rawType}:${info.fsid}`;
