@@ -67,7 +67,7 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
 
   // A trial: as another user, `volume` on ext4 said clone support "unknown (could not probe:
   // EACCES)", though ext4 cannot clone at all; where Linux never clones, "no" without a probe.
-  test('ext4, tmpfs and proc: "no" with the reason, without a probe, also where none could run', async () => {
+  test('ext4, tmpfs, proc, sysfs: clone "no" with the reason, unprobed, also where none could run; sparse files only on tmpfs', async () => {
     const tmpfs = makeFs('tmpfs', 8);
     try {
       const dirs = [freshDir(ext4, 'not-mine'), freshDir(tmpfs, 'not-mine')];
@@ -77,12 +77,13 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
       process.seteuid!(NOBODY);
       const answers = [];
       try {
-        for (const p of [...dirs, '/proc', '/proc/self/status']) answers.push(await engine.volume(p));
+        for (const p of [...dirs, '/proc', '/proc/self/status', '/sys']) answers.push(await engine.volume(p));
       } finally {
         process.seteuid!(0);
         process.setegid!(0);
       }
-      const [e, t, proc, status] = answers;
+      const [e, t, proc, status, sys] = answers;
+      assert.deepEqual([sys.filesystem, sys.supportsSparse, sys.supportsClone], ['sysfs', false, false]);
       assert.deepEqual([e.filesystem, e.supportsClone], ['ext4', false]);
       assert.match(
         e.cloneEvidence,
@@ -90,8 +91,11 @@ describe('volume probe', { skip: skipReason('xfs') ?? skipReason('ext4') }, () =
       );
       assert.deepEqual([t.filesystem, t.supportsClone], ['tmpfs', false]);
       assert.match(t.cloneEvidence, /^not probed: tmpfs cannot share blocks/);
+      assert.equal(t.supportsSparse, true); // tmpfs keeps real holes
       for (const v of [proc, status]) {
         assert.deepEqual([v.filesystem, v.supportsClone], ['proc', false]);
+        // a trial: `volume /proc` said "sparse files: yes"; its files store nothing (SEEK_DATA: EINVAL)
+        assert.equal(v.supportsSparse, false);
         assert.match(v.cloneEvidence, /^not probed: proc is one of the kernel's own file systems: its files hold no stored data/);
       }
       // and as root no probe runs either: nothing is made in the folder

@@ -120,7 +120,9 @@ export class LinuxVolumes extends LinuxHoles {
       filesystem,
       rawType: info.rawType,
       blockSize: info.blockSize,
-      supportsSparse: !NON_SPARSE_FILESYSTEMS.has(info.filesystem),
+      // proc and sysfs store no data to leave holes in (SEEK_DATA fails with EINVAL on proc; sysfs
+      // calls a whole attribute data); tmpfs keeps real holes (SEEK_HOLE finds them, punching works)
+      supportsSparse: !NON_SPARSE_FILESYSTEMS.has(info.filesystem) && !PSEUDO_FILESYSTEMS.has(info.filesystem),
       supportsClone: probe.supportsClone,
       cloneEvidence: probe.evidence,
       volumeId: st.dev.toString(),
