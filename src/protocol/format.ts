@@ -80,13 +80,17 @@ export function fractionPercent(f: number): string {
 /**
  * A sentence with "N bytes" (the engine's notes give exact byte counts) with digit groups and
  * the binary size beside each count from 1 KiB: "83886128 bytes" -> "83,886,128 bytes (80 MiB)";
- * counts of files, ranges and the like get digit groups too ("87371 files" -> "87,371 files").
+ * a parenthesis that already follows the count takes the size in ("410000000 bytes (measured)"
+ * -> "410,000,000 bytes (391 MiB, measured)", not "(391 MiB) (measured)", as a cancelled
+ * dig-holes read); counts of files, ranges and the like get digit groups too ("87371 files" ->
+ * "87,371 files").
  */
 export function withHumanSizes(text: string, sep = ','): string {
   return text
-    .replace(/\b(\d+) bytes\b/g, (m, d: string) => {
+    .replace(/\b(\d+) bytes\b( \()?/g, (m, d: string, paren: string | undefined) => {
       const v = BigInt(d);
-      return v < 1024n ? m : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
+      if (v < 1024n) return m;
+      return paren ? `${groupDigits(v, sep)} bytes (${humanBytes(v)}, ` : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
     })
     .replace(
       // ("5064 of these ranges": a Duplicate Data warning read so, ungrouped)

@@ -191,6 +191,15 @@ test('sharingSums / sharingKnown: known, unknown when every file is, partial wit
   assert.deepEqual(sharingKnown(s), { kind: 'partial', knownFiles: 2, unknownFiles: 1 });
 });
 
+// A trial: a cancelled dig-holes read "… 410,000,000 bytes (391 MiB) (measured)" in VS Code.
+test('withHumanSizes: a parenthesis right after the count takes the size in, not a second one beside it', () => {
+  assert.equal(
+    withHumanSizes('dig-holes was cancelled (E_CANCELLED) after deallocating 410000000 bytes (measured); the file reads as before.'),
+    'dig-holes was cancelled (E_CANCELLED) after deallocating 410,000,000 bytes (391 MiB, measured); the file reads as before.',
+  );
+  assert.equal(withHumanSizes('512 bytes (measured), 2048 bytes (a (b) c)', ''), '512 bytes (measured), 2048 bytes (2 KiB, a (b) c)');
+});
+
 test('withHumanSizes: digit groups and the binary size beside byte counts from 1 KiB', () => {
   assert.equal(
     withHumanSizes('Deleting these files frees between 0 bytes and 83886128 bytes: x.'),
