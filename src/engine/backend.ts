@@ -53,6 +53,13 @@ export interface Backend {
   cloneFile(source: string, target: string, ctx: OpContext): Promise<OperationReport>;
 
   /**
+   * True where cloneRange honours `atomic` (all or nothing: FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX
+   * with SOURCE_ATOMIC, Windows and SMB). Elsewhere the engine refuses `atomic` before any call:
+   * Linux's FICLONERANGE has no such mode (a failure part way leaves part of the range shared).
+   */
+  readonly atomicCloneRange?: boolean;
+
+  /**
    * Clone `length` bytes at `sourceOffset` of `source` to `targetOffset` of `target` (an
    * existing file; it may be `source` itself). Alignment and overlap are checked by the engine
    * before this is called; the backend still maps OS errors to named FsctlErrors.

@@ -582,6 +582,19 @@ async function cloneRange(
   checkRange(op, paths, 'destination', r.targetOffset, r.length);
   if (!sameBackendKind(r.source, r.target)) throw acrossShareAndLocal(op, paths, r.fallback);
   const b = await resolve(r.source);
+  // (a trial: --atomic on Linux was accepted and ignored; what cannot be honoured is refused up front)
+  if (r.atomic && !b.atomicCloneRange)
+    throw new FsctlError({
+      operation: op,
+      code: 'E_UNSUPPORTED',
+      paths,
+      message:
+        `clone-range: an atomic (all or nothing) clone is not possible ${b.name === 'linux' ? 'on Linux' : b.name === 'darwin' ? 'on macOS' : `with the ${b.name} backend`} (E_UNSUPPORTED): ` +
+        (b.name === 'linux'
+          ? 'FICLONERANGE has no all-or-nothing mode (a failure part way, such as ENOSPC or EIO, leaves part of the range shared); '
+          : '') +
+        'only Windows and SMB (ReFS: FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX with SOURCE_ATOMIC) offer it; clone without it.',
+    });
   const src = await statRegular(b, op, r.source);
   const dst = await statRegular(b, op, r.target);
   const length = r.length === 0n ? src.size - r.sourceOffset : r.length;

@@ -52,6 +52,30 @@ describe('clone-range at the edges', { skip }, () => {
     assert.equal(ok.code, 0, ok.stderr);
   });
 
+  // A trial: --atomic was accepted on Linux and did nothing different; FICLONERANGE has no
+  // all-or-nothing mode, so it is refused before any call, as a wrong option (exit 2).
+  test('--atomic on Linux: a usage error (exit 2) saying why, nothing changed', () => {
+    const a = path.join(xfs.mnt, 'atomic-a.bin');
+    const b = path.join(xfs.mnt, 'atomic-b.bin');
+    fs.writeFileSync(a, Buffer.alloc(1 << 16, 7));
+    fs.writeFileSync(b, Buffer.alloc(1 << 16, 9));
+    for (const extra of [[], ['--fallback', 'copy']]) {
+      const r = cli(['clone-range', '--atomic', a, '0', b, '0', '64k', ...extra]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(
+        r.stderr,
+        /^extent-lens clone-range: --atomic: an all-or-nothing clone is not possible on Linux \(E_UNSUPPORTED\): FICLONERANGE has no all-or-nothing mode/,
+      );
+      assert.match(r.stderr, /\nusage: extent-lens clone-range /);
+      const j = cli(['clone-range', '--atomic', a, '0', b, '0', '64k', '--json', ...extra]);
+      assert.equal(j.code, 2, j.stderr);
+      assert.equal(JSON.parse(j.stdout).error.code, 'E_USAGE');
+    }
+    assert.deepEqual(fs.readFileSync(b), Buffer.alloc(1 << 16, 9));
+    assert.equal(cli(['clone-range', a, '0', b, '0', '64k']).code, 0); // and without it, it clones
+  });
+
   test('range refusals (E_RANGE) say what fits: offsets below the end, bytes that fit, growing allowed', () => {
     const a = path.join(xfs.mnt, 'r-a.bin');
     const b = path.join(xfs.mnt, 'r-b.bin');
@@ -172,7 +196,10 @@ describe('clone-range at the edges', { skip }, () => {
     assert.deepEqual(fs.readFileSync(b), before);
     assert.match(
       part.stderr,
-      new RegExp(`\\(EFBIG\\); .*b\\.bin is unchanged: the ${max - 65536n} bytes written past its end were cut off again \\(its size is 65536 bytes, as before\\)\\.$`, 'm'),
+      new RegExp(
+        `\\(EFBIG\\); .*b\\.bin is unchanged: the ${max - 65536n} bytes written past its end were cut off again \\(its size is 65536 bytes, as before\\)\\.$`,
+        'm',
+      ),
     );
   });
 

@@ -8,6 +8,7 @@ import type { Command } from '../command';
 import { dec, str } from '../json';
 import { INT64_MAX, parseSize } from '../numbers';
 import { UsageError } from '../usage-error';
+import { asFsctlError } from '../errors';
 import { writeReport } from '../report';
 import { FALLBACK } from './clone';
 import { amountOf } from '../status-line';
@@ -18,7 +19,10 @@ export const cloneRangeCommand: Command = {
   args: ['SRC', 'SRC_OFFSET', 'DEST', 'DEST_OFFSET', 'LENGTH'],
   longRunning: (v) => v.fallback === 'copy',
   options: {
-    atomic: { type: 'boolean', help: 'all or nothing (Windows/ReFS: DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC)' },
+    atomic: {
+      type: 'boolean',
+      help: 'all or nothing (Windows/ReFS and SMB: DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC); refused on Linux, whose FICLONERANGE has no such mode',
+    },
     'no-extend': { type: 'boolean', help: 'fail instead of extending DEST when the range ends past its end' },
     fallback: FALLBACK,
   },
@@ -39,13 +43,23 @@ JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N
       throw new UsageError(`DEST_OFFSET + LENGTH (${destinationOffset} + ${length}) ends past the largest file size, 2^63 - 1 bytes.`);
     const fallback = choice(ctx.values, 'fallback', ['none', 'copy'] as const, 'none');
     const engine = await ctx.engine();
-    const r = await engine.cloneRange(source, sourceOffset, destination, destinationOffset, length, {
-      signal: ctx.signal,
-      atomic: ctx.values.atomic === true,
-      extend: ctx.values['no-extend'] !== true,
-      fallback,
-      onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} done`),
-    });
+    const atomic = ctx.values.atomic === true;
+    const r = await engine
+      .cloneRange(source, sourceOffset, destination, destinationOffset, length, {
+        signal: ctx.signal,
+        atomic,
+        extend: ctx.values['no-extend'] !== true,
+        fallback,
+        onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} done`),
+      })
+      .catch((e: unknown) => {
+        // --atomic where the OS has no all-or-nothing clone (Linux): refused before any call, a
+        // wrong option here (exit 2), not a failed clone
+        const f = asFsctlError(e);
+        throw atomic && f?.code === 'E_UNSUPPORTED' && /an atomic \(all or nothing\) clone/.test(f.message)
+          ? new UsageError(`--atomic: ${f.message.replace(/^clone-range: an atomic \(all or nothing\) clone/, 'an all-or-nothing clone')}`)
+          : e;
+      });
     writeReport(ctx.json, r, {
       source,
       destination,

@@ -272,6 +272,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
 
   return {
     name,
+    atomicCloneRange: true,
     allocatedRanges: ranges,
     extentMap,
     extentMapPacked,
