@@ -11,7 +11,7 @@
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import type { DedupeError, DedupeFindOptions, DedupeGroup, DedupePlan } from './dedupe-types';
+import { readOnlyMountsSentence, type DedupeError, type DedupeFindOptions, type DedupeGroup, type DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
@@ -281,6 +281,7 @@ export async function findDuplicates(
         "shares blocks only between files that are both in its upper layer, so they were left out. Run dedupe on the layers' " +
         'own folders to share their data.',
     );
+  const readOnlyMounts = lockedIn.groups > 0 ? readOnly.readOnlyMounts() : [];
   if (lockedIn.groups > 0)
     notes.push(
       // "more" only beside listed groups: without any, these are all the duplicates there are
@@ -292,7 +293,8 @@ export async function findDuplicates(
         'writable (btrfs property set SNAPSHOT ro false, or mount -o remount,rw), clear the immutable flag (chattr -i), ' +
         "or run as the files' owner or as root" +
         (paths.some(isSmbPath) ? ' (on a share: a user the share lets write)' : '') +
-        '.',
+        '.' +
+        (readOnlyMounts.length > 0 ? ` ${readOnlyMountsSentence(readOnlyMounts)}` : ''),
     );
   if (walked.hardLinks > 0)
     notes.push(
@@ -361,6 +363,7 @@ export async function findDuplicates(
       files: usable.length,
       hashedBytes: hashed + hashedInPool,
       lockedIn: lockedIn.groups,
+      ...(readOnlyMounts.length > 0 ? { readOnlyMounts } : {}),
     },
     errors,
     ...(cannotApply.length > 0 ? { cannotApply } : {}),

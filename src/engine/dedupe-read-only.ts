@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
 import type { FileData } from './dedupe-file-data';
 import { isSmbPath } from './smb-path';
-import { osPath } from './os-path';
+import { fromOsBytes, osPath } from './os-path';
+import { mountOf, readMounts } from './space-fs';
 
 /**
  * Which local files the kernel will not change for this user: on a read-only file system or
@@ -17,10 +18,34 @@ import { osPath } from './os-path';
  * destination. Asked only of files in a group, once each. Files on a share: `onShares`, those
  * the server would not let this user change (sharesReadOnly).
  */
-export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): { has(path: string): boolean } {
+export interface ReadOnlyFiles {
+  has(path: string): boolean;
+  /**
+   * Where files were found read-only because their file system is mounted read-only (EROFS
+   * on a mount whose options say `ro`): those mounts' folders, so that a note can say
+   * "remount it read-write" by name. Read-only btrfs snapshots are not mounts and are not here.
+   */
+  readOnlyMounts(): string[];
+}
+
+export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): ReadOnlyFiles {
   const known = new Map<string, boolean>();
+  const erofs: string[] = [];
   const euid = process.geteuid?.();
   return {
+    readOnlyMounts() {
+      if (erofs.length === 0) return [];
+      const mounts = readMounts();
+      const out = new Set<string>();
+      for (const p of erofs)
+        try {
+          const m = mountOf(fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), mounts);
+          if (m?.options.includes('ro')) out.add(m.mountPoint);
+        } catch {
+          // gone since: the apply reports it
+        }
+      return [...out].sort();
+    },
     has(p) {
       if (onShares.has(p)) return true;
       let ro = known.get(p);
@@ -32,6 +57,7 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): { has(
           } catch (e) {
             const code = (e as { code?: string }).code;
             ro = code === 'EROFS' || code === 'EPERM';
+            if (code === 'EROFS') erofs.push(p);
             if (code === 'EACCES' && euid !== undefined && euid !== 0)
               try {
                 ro = fs.statSync(osPath(p)).uid !== euid;

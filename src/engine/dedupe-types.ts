@@ -135,6 +135,11 @@ export interface DedupePlan {
      * immutable files, ...): not groups, since nothing can be shared there; a note says so. Absent: 0.
      */
     lockedIn?: number;
+    /**
+     * Mounts (their folders) that are read-only, holding files of those sets (EROFS): remounting
+     * them read-write lets the data be shared. Absent: none.
+     */
+    readOnlyMounts?: string[];
   };
   errors: DedupeError[];
   /**
@@ -207,4 +212,13 @@ export interface DedupeReport {
   method: string;
   notes: string[];
   durationMs: number;
+}
+
+/** What the files on read-only mounts need, by name: the one sentence the plan's note and the CLI's refusal give. */
+export function readOnlyMountsSentence(mounts: string[]): string {
+  const list = mounts.join(', ');
+  return (
+    `${mounts.length === 1 ? `${list} is` : `${list} are`} mounted read-only (EROFS): nothing can be shared there until ` +
+    `${mounts.length === 1 ? 'it is' : 'they are'} remounted read-write (mount -o remount,rw ${mounts.length === 1 ? list : 'MOUNTPOINT'}).`
+  );
 }

@@ -194,10 +194,10 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     const errors = [...plan.errors, { path: fifo, code: 'E_NOT_REGULAR', message: fifoMessage }];
     await bridge.post({ type: 'dedupe', plan: dedupeWirePlan({ ...plan, errors }, [D], SETTINGS), canApply: true });
     await page.waitForFunction(() => document.querySelectorAll('.details details').length === 2);
-    assert.deepEqual(
-      await page.$$eval('.details details summary', (x) => x.map((e) => e.textContent)),
-      ['1 path could not be examined', '1 special file (FIFO, socket, device) skipped'],
-    );
+    assert.deepEqual(await page.$$eval('.details details summary', (x) => x.map((e) => e.textContent)), [
+      '1 path could not be examined',
+      '1 special file (FIFO, socket, device) skipped',
+    ]);
     assert.deepEqual(
       await page.$$eval('.details details li', (x) => x.map((e) => e.textContent)),
       // each line names its path where the message does not (a server gone mid-search: ten
@@ -770,11 +770,12 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.screenshot({ path: screenshotPath('dedupe-read-only.png'), fullPage: true });
     // a larger editor font (a theme variable; the width stays): measured again, still in full
     await page.evaluate(() => document.documentElement.style.setProperty('--vscode-font-size', '19px'));
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll('.warning-row')].every((tr) => {
-        const c = tr.querySelector('.c-warning') as HTMLElement;
-        return c.scrollHeight <= c.clientHeight + 1 && c.getBoundingClientRect().bottom <= tr.getBoundingClientRect().bottom + 0.5;
-      }),
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.warning-row')].every((tr) => {
+          const c = tr.querySelector('.c-warning') as HTMLElement;
+          return c.scrollHeight <= c.clientHeight + 1 && c.getBoundingClientRect().bottom <= tr.getBoundingClientRect().bottom + 0.5;
+        }),
       undefined,
       { timeout: 5_000 },
     );
@@ -840,6 +841,11 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(
       await text(page, '.empty'),
       'No duplicate data that can be shared: the 2 sets of identical data found are in files this user may not change (see the notes).',
+    );
+    // and Deduplicate does not say there is nothing (a trial: the CLI's --apply said "nothing to apply", exit 0)
+    assert.equal(
+      await text(page, '.apply-why'),
+      'Nothing can be deduplicated: the identical data found is only in files this user may not change (the notes say why and what to do).',
     );
     // nothing found but paths failed: said plainly, first error shown, no claim about them
     const failed = dedupeWirePlan(
@@ -969,7 +975,9 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
       const headers = await page.$$eval('.group-row', (rows) =>
         rows.map((r) => ({
           h: (r as HTMLElement).getBoundingClientRect().height,
-          cut: [...r.querySelectorAll('.g-what, .g-more, .c-net')].filter((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth + 1).map((c) => c.textContent),
+          cut: [...r.querySelectorAll('.g-what, .g-more, .c-net')]
+            .filter((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth + 1)
+            .map((c) => c.textContent),
         })),
       );
       assert.ok(headers.length >= 4);

@@ -44,7 +44,12 @@ export function applyState(i: ApplyInput): ApplyState {
   const nothing =
     i.all > 0
       ? l10n.t('Nothing to free: every duplicate is already shared, or sharing it would free nothing (each group says why).')
-      : l10n.t('Nothing to deduplicate.');
+      : plan?.total.lockedIn
+        ? // (not "nothing to deduplicate": some was found, in files that cannot be changed; the notes name why, e.g. a read-only mount)
+          l10n.t(
+            'Nothing can be deduplicated: the identical data found is only in files this user may not change (the notes say why and what to do).',
+          )
+        : l10n.t('Nothing to deduplicate.');
   const cannot = cannotShareAtAll(plan);
   let why: string | undefined;
   if (i.running) why = undefined;

@@ -55,6 +55,7 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
     ['files', String(t.files)],
     ['hashedBytes', dec(t.hashedBytes)],
     ['lockedIn', String(t.lockedIn ?? 0)],
+    ['readOnlyMounts', t.readOnlyMounts ? '[' + t.readOnlyMounts.map(str).join(',') + ']' : undefined],
   ];
   if (report)
     total.push(

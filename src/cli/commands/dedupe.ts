@@ -4,7 +4,7 @@
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication". What it prints:
 // dedupe-human.ts (the table and totals), dedupe-json.ts (--json).
 
-import { isApplied, type DedupeReport, type Progress } from '../../engine';
+import { isApplied, readOnlyMountsSentence, type DedupePlan, type DedupeReport, type Progress } from '../../engine';
 import type { Command } from '../command';
 import { dedupeJson } from './dedupe-json';
 import { dedupeHuman, refused, skippedLines } from './dedupe-human';
@@ -88,7 +88,7 @@ JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bo
          "readOnly":[{"path","offset":"N","readOnly":true},...]?,
          "netSaving":"N","netSavingMin":"N","countedElsewhere":"N"?,"candidateBytes":"N","alreadySharedBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,
          "cannotShare":"sentence"?,"warnings":[...]},...],
-       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,
+       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,"readOnlyMounts":[...]?,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N,   (these five with --apply)
                 "cancelled":{"groupsDone":N,"groups":N,"countsAtLeast":bool}},   (an --apply cancelled part way)
 alreadySharedBytes: of candidateBytes, those already at the source's place on disk (clones of it,
@@ -97,7 +97,8 @@ netSavingMin: the least sharing frees, if every file that already shares a desti
 blocks (FIEMAP says shared, not with whom) lies outside the selection and compressed data
 takes nothing on disk; netSaving: the most. lockedIn: sets of identical data found only in
 files this user may not change (read-only snapshots, immutable files, other users' files), not
-listed as groups. compressed: some of a group's other ranges are compressed (btrfs), counted in
+listed as groups; readOnlyMounts: the read-only mounts (EROFS) among them. With --apply, when
+they are all there is (no group), nothing is attempted: stderr says why and the exit status is 1. compressed: some of a group's other ranges are compressed (btrfs), counted in
 full in netSaving and not at all in netSavingMin. placeUnknown: some of a group's other ranges
 have no known place on disk (smb://), so they may already share the source's blocks: counted in
 full in netSaving and not at all in netSavingMin. readOnly (a group's): more ranges with the same
@@ -166,16 +167,34 @@ different groups: freed once both are shared, counted once); the group is shared
         : undefined;
     if (report) for (const line of skippedLines(report)) writeErr(line);
     writeOut(ctx.json ? dedupeJson(plan, p, report) : dedupeHuman(plan, p, report));
+    // Asked to apply, duplicates found, and every one in files the kernel will not change (a
+    // read-only mount, a read-only snapshot, immutable or other users' files): nothing could be
+    // attempted, which is a failure to do what was asked (a trial: exit 0, "nothing to apply")
+    const lockedOut = ctx.values.apply === true && !p.nothingExamined && plan.groups.length === 0 && (plan.total.lockedIn ?? 0) > 0;
+    if (lockedOut) writeErr(`extent-lens dedupe: ${escapeControls(lockedOutLine(plan))}\n`);
     // Cancelled part way: what was done is printed above as a report; the exit status says cancelled.
     if (report?.cancelled) {
       writeErr(`extent-lens dedupe: ${cancelledLine(report)}\n`);
       return EXIT_CANCELLED;
     }
-    return p.failures.length > 0 || (ctx.values.apply === true && cannot.length > 0) || (report && refused(report) > 0)
+    return p.failures.length > 0 || lockedOut || (ctx.values.apply === true && cannot.length > 0) || (report && refused(report) > 0)
       ? EXIT_FAILURE
       : EXIT_OK;
   },
 };
+
+/** Why --apply shared nothing when all the identical data found lies in files this user may not change. */
+function lockedOutLine(plan: DedupePlan): string {
+  const sets = plan.total.lockedIn ?? 0;
+  const mounts = plan.total.readOnlyMounts ?? [];
+  return (
+    `nothing was shared: the ${sets} set${sets === 1 ? '' : 's'} of identical data found ${sets === 1 ? 'is' : 'are'} only in files the kernel ` +
+    'will not change for this user. ' +
+    (mounts.length > 0
+      ? readOnlyMountsSentence(mounts)
+      : "Make the snapshot or file system writable, clear the immutable flag (chattr -i), or run as the files' owner or as root (see the note).")
+  );
+}
 
 /** The stderr sentence of a cancelled apply (the report on stdout has the figures too). */
 function cancelledLine(r: DedupeReport): string {
