@@ -183,10 +183,12 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     assert.match(table.stdout, /\s0\s+source \(file\), read-only\s+\S+\/[ab]$/m);
     assert.match(table.stdout, /^\s+0\s+read-only \(left as is\)\s+\S+\/[ab]$/m);
     assert.ok(!j.notes.some((n: string) => /more set of identical data/.test(n)), 'said once, in the group (not again for its chunks)');
-    // copies only among root's files: nothing to do, said so (not "no duplicate data found" alone)
+    // copies only among root's files: nothing could be attempted, said so (not "no duplicate data
+    // found" alone), and --apply fails (exit 1) saying what would let it
     fs.rmSync(path.join(e, 'mine'));
     const t = cli(['dedupe', e, '--apply'], { uid: 65534, gid: 65534 });
-    assert.equal(t.code, 0, t.stdout + t.stderr);
+    assert.equal(t.code, 1, t.stdout + t.stderr);
+    assert.match(t.stderr, /^extent-lens dedupe: nothing was shared: the 1 set .* run as the files' owner or as root \(see the note\)\.$/m);
     assert.match(
       t.stdout,
       /^no duplicate data that can be shared here: the 1 set of identical data found is in files this user may not change/m,
