@@ -49,8 +49,8 @@ function mountedName(statfsName: string, dev: bigint): string {
 /** Why a file system of NEVER_CLONE_FILESYSTEMS cannot clone, named as mounted (`shown`). */
 function neverClonesEvidence(shown: string, statfsName: string): string {
   if (PSEUDO_FILESYSTEMS.has(statfsName))
-    return `not probed: ${shown} is one of the kernel's own file systems: its files hold no stored data (the kernel makes them when read), so it has no blocks to share`;
-  return `not probed: ${shown} cannot share blocks: Linux has no block cloning (reflink) for ${shown} (FICLONE fails there with EOPNOTSUPP, whoever asks)`;
+    return `${shown} is one of the kernel's own file systems: its files hold no stored data (the kernel makes them when read), so it has no blocks to share (known from its type: no probe ran)`;
+  return `${shown} cannot share blocks: Linux has no block cloning (reflink) for ${shown} (FICLONE fails there with EOPNOTSUPP, whoever asks; known from its type: no probe ran)`;
 }
 
 export class LinuxVolumes extends LinuxHoles {
