@@ -3,8 +3,9 @@
 // extension.ts calls) with the stand-in `vscode` (test/support/fake-vscode.ts), the real Services and
 // the real engine in its worker thread, on real files on a reflink XFS loop device. The engine
 // object the command receives is the real one wrapped in a Proxy that records cloneRange's
-// arguments and then lets the call run (the Linux backend ignores `atomic`: FICLONERANGE is
-// atomic anyway), so what is checked is what the command hands the engine.
+// arguments and then lets the call run without `atomic` (the engine refuses it on Linux, whose
+// FICLONERANGE has no all-or-nothing mode; its refusal is tested at the end), so what is checked
+// is what the command hands the engine.
 //
 // The atomic question exists only on Windows. Here process.platform is overridden to 'win32'
 // around the command (and restored at once) to drive that branch; the engine was created before,
@@ -35,6 +36,8 @@ const skip = skipReason('xfs');
 let xfs: TestFs | undefined;
 let services: { engine(): Promise<Engine>; dispose(): Promise<void> } | undefined;
 let engine: Engine;
+/** The engine unwrapped: its own answer to atomic on Linux. */
+let realEngine: Engine;
 
 function writeFile(file: string, size: number, seed: number): void {
   const b = Buffer.alloc(size);
@@ -87,12 +90,14 @@ before(async () => {
   const s = new Services(ctx as never, log as never);
   // The real engine (created here, on Linux, as Services creates it: worker thread), wrapped.
   const real = await s.engine();
+  realEngine = real;
   engine = new Proxy(real, {
     get(target, prop, receiver) {
       if (prop === 'cloneRange') {
         return (...args: CloneRangeArgs) => {
           engineCalls.push(args);
-          return target.cloneRange(...args);
+          const [source, sourceOffset, dest, destOffset, length, opts] = args;
+          return target.cloneRange(source, sourceOffset, dest, destOffset, length, { ...opts, atomic: undefined });
         };
       }
       const v = Reflect.get(target, prop, receiver);
@@ -129,7 +134,8 @@ describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, (
       writeFile(dst, 512 * KiB, 2);
       engineCalls.length = 0;
       picks.length = 0;
-      const r = (await asPlatform('win32', () => interactiveCloneRange(src, dst, ['Another file…', label]))) as { method: string; bytes: bigint } | undefined;
+      const r = (await asPlatform('win32', () => interactiveCloneRange(src, dst, ['Another file…', label]))) as
+        { method: string; bytes: bigint } | undefined;
       assert.equal(process.platform, 'linux', 'restored');
       assert.ok(r, `a report; messages: ${JSON.stringify(state.messages.slice(-3))}`);
       assert.deepEqual(state.quickPickAnswers, [], 'both questions were asked');
@@ -182,53 +188,79 @@ describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, (
     assert.equal(r.method, 'FICLONERANGE');
   });
 
-  test('win32, a volume that cannot share (ext4), Copy the Range Instead: four steps, no atomic question', { skip: skipReason('ext4') }, async () => {
-    const ext4 = makeFs('ext4');
-    try {
-      const a = path.join(ext4.mountPoint, 'a.bin');
-      const b = path.join(ext4.mountPoint, 'b.bin');
-      writeFile(a, 512 * KiB, 6);
-      writeFile(b, 512 * KiB, 7);
-      engineCalls.length = 0;
-      picks.length = 0;
-      state.inputBoxes = [];
-      state.inputAnswers = ['64k', '128k', '64k'];
-      state.quickPickAnswers = ['Another file…', 'Atomic']; // the second must stay unused
-      state.openDialogAnswer = [Uri.file(b)];
-      state.answers = [
-        { match: /cannot share blocks, so a range of a\.bin cannot be cloned/, answer: 'Copy the Range Instead' },
-        { match: /^Replace bytes 131,072–196,608 of .* with bytes 65,536–131,072 of /, answer: 'Copy the Range' },
-      ];
-      let r: unknown;
+  test(
+    'win32, a volume that cannot share (ext4), Copy the Range Instead: four steps, no atomic question',
+    { skip: skipReason('ext4') },
+    async () => {
+      const ext4 = makeFs('ext4');
       try {
-        r = await asPlatform('win32', () => exec('extentLens.cloneRange', Uri.file(a)));
+        const a = path.join(ext4.mountPoint, 'a.bin');
+        const b = path.join(ext4.mountPoint, 'b.bin');
+        writeFile(a, 512 * KiB, 6);
+        writeFile(b, 512 * KiB, 7);
+        engineCalls.length = 0;
+        picks.length = 0;
+        state.inputBoxes = [];
+        state.inputAnswers = ['64k', '128k', '64k'];
+        state.quickPickAnswers = ['Another file…', 'Atomic']; // the second must stay unused
+        state.openDialogAnswer = [Uri.file(b)];
+        state.answers = [
+          { match: /cannot share blocks, so a range of a\.bin cannot be cloned/, answer: 'Copy the Range Instead' },
+          { match: /^Replace bytes 131,072–196,608 of .* with bytes 65,536–131,072 of /, answer: 'Copy the Range' },
+        ];
+        let r: unknown;
+        try {
+          r = await asPlatform('win32', () => exec('extentLens.cloneRange', Uri.file(a)));
+        } finally {
+          state.answers = [];
+        }
+        assert.ok(r, JSON.stringify(state.messages.slice(-3)));
+        assert.deepEqual(state.quickPickAnswers, ['Atomic'], 'no atomic question for a copy');
+        assert.deepEqual(
+          [...(state.inputBoxes as Array<{ title?: string }>).map((x) => x.title), ...picks.map((x) => x.title)],
+          ['Clone Range (1/4)', 'Clone Range (3/4)', 'Clone Range (4/4)', 'Clone Range (2/4)'],
+        );
+        // one engine call, the copy asked for up front (the one clone path, its copy fallback), not atomic
+        assert.equal(engineCalls.length, 1);
+        assert.equal(engineCalls[0][5]?.fallback, 'copy');
+        assert.equal(engineCalls[0][5]?.atomic, false);
+        assert.ok(readAt(b, 128 * KiB, 64 * KiB).equals(readAt(a, 64 * KiB, 64 * KiB)));
       } finally {
-        state.answers = [];
+        ext4.cleanup();
       }
-      assert.ok(r, JSON.stringify(state.messages.slice(-3)));
-      assert.deepEqual(state.quickPickAnswers, ['Atomic'], 'no atomic question for a copy');
-      assert.deepEqual(
-        [...(state.inputBoxes as Array<{ title?: string }>).map((x) => x.title), ...picks.map((x) => x.title)],
-        ['Clone Range (1/4)', 'Clone Range (3/4)', 'Clone Range (4/4)', 'Clone Range (2/4)'],
-      );
-      // one engine call, the copy asked for up front (the one clone path, its copy fallback), not atomic
-      assert.equal(engineCalls.length, 1);
-      assert.equal(engineCalls[0][5]?.fallback, 'copy');
-      assert.equal(engineCalls[0][5]?.atomic, false);
-      assert.ok(readAt(b, 128 * KiB, 64 * KiB).equals(readAt(a, 64 * KiB, 64 * KiB)));
-    } finally {
-      ext4.cleanup();
-    }
-  });
+    },
+  );
 
   test('programmatic: { atomic: true } in the spec reaches the engine on any platform, without questions', async () => {
     writeFile(dst, 512 * KiB, 5);
     engineCalls.length = 0;
     picks.length = 0;
-    const r = (await exec('extentLens.cloneRange', undefined, { source: src, sourceOffset: '64k', target: dst, targetOffset: '128k', length: '64k', atomic: true, showResults: false })) as { method: string };
+    const r = (await exec('extentLens.cloneRange', undefined, {
+      source: src,
+      sourceOffset: '64k',
+      target: dst,
+      targetOffset: '128k',
+      length: '64k',
+      atomic: true,
+      showResults: false,
+    })) as { method: string };
     assert.equal(picks.length, 0);
     assert.equal(engineCalls.length, 1);
     assert.equal(engineCalls[0][5]?.atomic, true);
     assert.equal(r.method, 'FICLONERANGE');
+  });
+
+  test('the real engine on Linux refuses atomic: true before any call (E_UNSUPPORTED), the destination untouched', async () => {
+    writeFile(dst, 512 * KiB, 8);
+    const before = fs.readFileSync(dst);
+    await assert.rejects(
+      realEngine.cloneRange(src, 64n * 1024n, dst, 128n * 1024n, 64n * 1024n, { atomic: true }),
+      (e: { code?: string; message?: string }) => {
+        assert.equal(e.code, 'E_UNSUPPORTED');
+        assert.match(e.message ?? '', /not possible on Linux \(E_UNSUPPORTED\): FICLONERANGE has no all-or-nothing mode/);
+        return true;
+      },
+    );
+    assert.ok(fs.readFileSync(dst).equals(before));
   });
 });
