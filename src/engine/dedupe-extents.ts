@@ -28,14 +28,15 @@ import { PhysicalParts, allMoved, destinationCover, extentPieces, itemPieces, re
  * that would be shared with only part of a record are then left out of the lower bound only.
  *
  * What earlier rules left out of a group's saving (`leftOut`) is not taken out again; the
- * places this rule takes out are added to it, for countPlacesOnce.
+ * places this rule takes out are added to it, for countPlacesOnce. Returns the bytes it took out
+ * of the savings (for the note on the chunk size: dedupe-find.ts).
  */
 export function partialExtentWarnings(
   groups: DedupeGroup[],
   files: Map<string, FileData>,
   owners?: Map<string, OwnerLookup>,
   leftOut = new LeftOut(),
-): void {
+): bigint {
   const given = groups.map((g) => ({ netSaving: g.netSaving, netSavingMin: g.netSavingMin, warnings: g.warnings.length }));
   let covering = groups.filter(isApplied);
   for (;;) {
@@ -48,8 +49,8 @@ export function partialExtentWarnings(
     const taken = takePartialExtents(groups, new Set(covering), files, owners, leftOut);
     const still = covering.filter(isApplied);
     if (still.length === covering.length) {
-      for (const [g, places] of taken) leftOut.addPlaces(g, places.start, places.end);
-      return;
+      for (const [g, places] of taken.places) leftOut.addPlaces(g, places.start, places.end);
+      return taken.bytes;
     }
     covering = still;
   }
@@ -58,7 +59,7 @@ export function partialExtentWarnings(
 /**
  * partialExtentWarnings's one pass: each group's destinations against those the `covering`
  * groups share, with its own (it is judged as if applied). Returns the places it took out of
- * each group's saving.
+ * each group's saving, and how many bytes it took out in all.
  */
 function takePartialExtents(
   groups: DedupeGroup[],
@@ -66,8 +67,9 @@ function takePartialExtents(
   files: Map<string, FileData>,
   owners: Map<string, OwnerLookup> | undefined,
   leftOut: LeftOut,
-): Map<DedupeGroup, Intervals> {
+): { places: Map<DedupeGroup, Intervals>; bytes: bigint } {
   const takenPlaces = new Map<DedupeGroup, Intervals>();
+  let takenBytes = 0n;
   const covered = destinationCover([...covering], files);
   for (const g of groups) {
     // (a group with nothing to take says nothing: "0 bytes left out" of a saving already 0)
@@ -114,6 +116,7 @@ function takePartialExtents(
       // (said as what the group still frees, not as a second byte count)
       const taken = knownBytes < g.netSaving ? knownBytes : g.netSaving;
       g.netSaving -= taken;
+      takenBytes += taken;
       takeFromMin(g, taken);
       takenPlaces.set(g, known.parts.places());
       g.warnings.push(
@@ -139,7 +142,7 @@ function takePartialExtents(
       );
     }
   }
-  return takenPlaces;
+  return { places: takenPlaces, bytes: takenBytes };
 }
 
 /**
