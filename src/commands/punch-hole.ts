@@ -53,7 +53,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
         const name = shownName(file);
         void vscode.window.showInformationMessage(
           report.fsFreed !== undefined && report.fsFreed < report.bytes
-            ? notAllFreed(report.bytes, report.fsFreed, name, t, report.sharedBytes)
+            ? notAllFreed(report.bytes, report.fsFreed, name, t, report.sharedBytes, report.fsFreedRemedy)
             : report.bytes === range.length
               ? t('Punched {0} in {1} with {2}.', bytesText(report.bytes, t), name, report.method)
               : t(

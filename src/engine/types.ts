@@ -175,6 +175,11 @@ export interface OperationReport {
    * elsewhere (shared, or the rest of a btrfs extent). Absent where not measured (SMB, Windows).
    */
   fsFreed?: bigint;
+  /**
+   * Punch, dig-holes: what frees the rest where fsFreed is less than `bytes` and something does
+   * (btrfs, none of it shared: rewriting the file; fs-freed.ts). One sentence, also in `notes`.
+   */
+  fsFreedRemedy?: string;
   /** Clone, copy: an existing file at the destination was replaced (onExisting 'overwrite'). */
   replaced?: boolean;
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { bytesText, callsText, formatBytes, groupNumber, setNumberLocale } from '../../src/host/logic/bytes';
 import { sparseFlagMessage } from '../../src/commands/logic/sparse-text';
+import { BTRFS_REWRITE_REMEDY } from '../../src/engine/fs-freed';
 import { digHolesMessage, lengthPastEof, scannedFromNotes, unwrittenRanges } from '../../src/commands/logic/dig-holes-text';
 import { EXTENT_FLAG } from '../../src/engine/map-format';
 import { CloneSelection, pathsFromArgs } from '../../src/host/logic/clone-selection';
@@ -95,6 +96,12 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
     "Deallocated 1,048,576 bytes (1 MiB) from e.img, but the file system gained only 1,024,000 bytes (1000 KiB) of free space (measured). None of those blocks were shared with other files: the rest is the file system's own bookkeeping (holes split the file's extents, and the records of the pieces take blocks too), or, on btrfs, the rest of their extents, which btrfs frees only whole.",
   );
   assert.match(digHolesMessage({ bytes: 4096n, notes: [], fsFreed: 4096n }, 'd.img', 0n), /^Freed 4,096 bytes/);
+  // btrfs, none shared: the engine's remedy (rewrite the file) ends the message, as it ends the CLI's note
+  assert.equal(
+    digHolesMessage({ bytes: 1048576n, notes: [], fsFreed: 0n, sharedBytes: 0n, fsFreedRemedy: BTRFS_REWRITE_REMEDY }, 'g.img', 0n),
+    "Deallocated 1,048,576 bytes (1 MiB) from g.img, but the file system gained only 0 bytes of free space (measured). None of those blocks were shared with other files: the rest is the file system's own bookkeeping (holes split the file's extents, and the records of the pieces take blocks too), or, on btrfs, the rest of their extents, which btrfs frees only whole. " +
+      BTRFS_REWRITE_REMEDY,
+  );
   const U = EXTENT_FLAG.UNWRITTEN;
   const cols = {
     count: 4,

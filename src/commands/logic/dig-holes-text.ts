@@ -50,7 +50,7 @@ export function scannedFromNotes(notes: readonly string[] | undefined): { bytes:
 }
 
 export function digHolesMessage(
-  report: Pick<OperationReport, 'bytes' | 'notes' | 'fsFreed' | 'sharedBytes'>,
+  report: Pick<OperationReport, 'bytes' | 'notes' | 'fsFreed' | 'sharedBytes' | 'fsFreedRemedy'>,
   name: string,
   unwrittenBytes: bigint,
   t: Translate = plainT,
@@ -62,7 +62,7 @@ export function digHolesMessage(
   const ranges = scanned && (scanned.ranges === 1 ? t('1 data range') : t('{0} data ranges', groupNumber(scanned.ranges)));
   if (report.bytes > 0n) {
     if (report.fsFreed !== undefined && report.fsFreed < report.bytes)
-      parts.push(notAllFreed(report.bytes, report.fsFreed, name, t, report.sharedBytes));
+      parts.push(notAllFreed(report.bytes, report.fsFreed, name, t, report.sharedBytes, report.fsFreedRemedy));
     else parts.push(t('Freed {0} of zero blocks in {1}.', bytesText(report.bytes, t), name));
     if (scanned) parts.push(t('Scanned {0} of data in {1}.', bytesText(scanned.bytes, t), ranges!));
   } else if (scanned && scanned.bytes === 0n) {
@@ -102,9 +102,22 @@ export function digHolesMessage(
 
 /**
  * Deallocated from the file, but the file system got less back (OperationReport.fsFreed): the
- * blocks are still used by files sharing them, or by the rest of their btrfs extents.
+ * blocks are still used by files sharing them, or by the rest of their btrfs extents. `remedy`:
+ * the engine's sentence on what frees the rest (OperationReport.fsFreedRemedy), quoted as the
+ * CLI's note quotes it.
  */
-export function notAllFreed(deallocated: bigint, fsFreed: bigint, name: string, t: Translate = plainT, shared?: bigint): string {
+export function notAllFreed(
+  deallocated: bigint,
+  fsFreed: bigint,
+  name: string,
+  t: Translate = plainT,
+  shared?: bigint,
+  remedy?: string,
+): string {
+  return remedy ? `${heldBy(deallocated, fsFreed, name, t, shared)} ${remedy}` : heldBy(deallocated, fsFreed, name, t, shared);
+}
+
+function heldBy(deallocated: bigint, fsFreed: bigint, name: string, t: Translate, shared?: bigint): string {
   // none of it shared (FIEMAP said so): other files cannot be holding it
   if (shared === 0n)
     return t(
