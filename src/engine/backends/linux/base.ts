@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import type { EngineContext } from '../../context';
 import { decodeStatfs, filesystemName, ST_RDONLY, STATFS_SIZE } from './codec';
-import { errnoError } from '../../errno';
+import { errnoError, type ErrnoContext } from '../../errno';
+import { mountedName } from './mounted-name';
 import { FsctlError } from '../../errors';
 import {
   big,
@@ -76,8 +77,26 @@ export class LinuxBase {
   // ---- helpers -------------------------------------------------------------------------------
 
   protected fail(operation: Operation, syscall: string, paths: string[], fd?: number, errno = this.libc.errno()): FsctlError {
-    const info = fd !== undefined ? this.tryStatfs(fd) : undefined;
-    return errnoError(operation, errno, syscall, paths, { filesystem: info?.filesystem, blockSize: info?.blockSize });
+    return errnoError(operation, errno, syscall, paths, fd !== undefined ? this.errnoContextOf(fd) : {});
+  }
+
+  /** What an error sentence says of the open file's file system: its name as mounted, its block size. */
+  protected errnoContextOf(fd: number): ErrnoContext {
+    const info = this.tryStatfs(fd);
+    return info ? { filesystem: this.mountedNameOf(info, fd), blockSize: info.blockSize } : {};
+  }
+
+  /**
+   * The open file's file system as its mount names it (ext2 or ext3, not statfs's ext4:
+   * mounted-name.ts), for what a person reads; rules keep statfs's name, which the family shares.
+   */
+  protected mountedNameOf(info: StatfsResult, fd: number): string {
+    if (info.filesystem !== 'ext4') return info.filesystem; // (no fstat where the mount cannot differ)
+    try {
+      return mountedName(info.filesystem, fs.fstatSync(fd, { bigint: true }).dev, info.fsid);
+    } catch {
+      return info.filesystem;
+    }
   }
 
   /** The open file's inode flags (chattr: FS_IOC_GETFLAGS); undefined where they cannot be read. */

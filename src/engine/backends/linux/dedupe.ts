@@ -49,7 +49,7 @@ export class LinuxDedupe extends LinuxIo {
       if (f.stat.size > 0n) {
         const one = encodeFileDedupeRange(0n, f.stat.size < 4096n ? f.stat.size : 4096n, [{ fd: f.fd, offset: 0n }]);
         if (this.libc.ioctlPtr(f.fd, FIDEDUPERANGE, one) === 0 && decodeFileDedupeInfos(one, 1)[0].status === -EOPNOTSUPP)
-          throw errnoError('dedupe', EOPNOTSUPP, 'ioctl(FIDEDUPERANGE)', [p], this.tryStatfs(f.fd) ?? {});
+          throw errnoError('dedupe', EOPNOTSUPP, 'ioctl(FIDEDUPERANGE)', [p], this.errnoContextOf(f.fd));
       }
     } finally {
       closeQuietly(f);
@@ -111,7 +111,7 @@ export class LinuxDedupe extends LinuxIo {
             };
           else {
             // (the file system's name: overlayfs's EPERM has its own reason)
-            const e = errnoError('dedupe', -r.status, 'ioctl(FIDEDUPERANGE)', [source, dests[i].path], this.tryStatfs(src.fd) ?? {});
+            const e = errnoError('dedupe', -r.status, 'ioctl(FIDEDUPERANGE)', [source, dests[i].path], this.errnoContextOf(src.fd));
             out[i] = { status: e.code, bytes: r.bytes, message: e.message };
           }
         });

@@ -39,7 +39,9 @@ export class LinuxHoles extends LinuxMaps {
       const held = info ? heldOutsideExtents(f.stat.blocks * 512n, packExtents(ranges.map(asExtent)), info.blockSize) : 0n;
       if (info && held > 0n) {
         r.heldOutsideExtents = held;
-        r.notes = [heldNote(f.stat.blocks * 512n, held, info.filesystem)];
+        r.notes = [
+          heldNote(f.stat.blocks * 512n, held, this.mountedNameOf(info, f.fd), info.filesystem === 'ext4' && this.indirectOf(f.fd)),
+        ];
       }
       return r;
     } finally {

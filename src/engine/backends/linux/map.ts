@@ -198,7 +198,9 @@ export class LinuxMaps extends LinuxBase {
       const held = window ? 0n : heldOutsideExtents(f.stat.blocks * 512n, seekMap.packed, info.blockSize);
       if (held > 0n) {
         seekMap.heldOutsideExtents = held;
-        seekMap.notes = [heldNote(f.stat.blocks * 512n, held, info.filesystem)];
+        seekMap.notes = [
+          heldNote(f.stat.blocks * 512n, held, this.mountedNameOf(info, f.fd), info.filesystem === 'ext4' && this.indirectOf(f.fd)),
+        ];
       }
       return limitPackedMap(seekMap, limit.maxExtents);
     }

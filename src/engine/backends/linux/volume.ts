@@ -21,7 +21,7 @@ import { closeQuietly, kindOf, openRegular, statPath, unlinkQuietly } from './fi
 import type { VolumeInfo } from '../../types';
 import { EINVAL, EOPNOTSUPP, type StatfsResult } from './base';
 import { LinuxHoles } from './holes';
-import { devName, readMounts } from '../../space-fs';
+import { mountedName } from './mounted-name';
 
 interface Probe {
   supportsClone: boolean | undefined;
@@ -31,20 +31,6 @@ interface Probe {
 /** FICLONE errors that mean "this file system cannot share blocks here"; any other is no evidence. */
 const CANNOT_CLONE = new Set(['EOPNOTSUPP', 'ENOTSUP', 'ENOTTY', 'ENOSYS', 'EXDEV', 'EINVAL']);
 const EISDIR = 21;
-
-/**
- * The name of a file system as its mount says it (`df -T`, `findmnt`), from its statfs name and
- * the st_dev of a path on it: volume and space (fsInfo) name it the same way. ext2, ext3 and ext4
- * share one magic number (0xEF53), so statfs calls all three ext4; the mount says which the file
- * system is (the kernel's ext4 driver mounts ext2 and ext3 under those names). A storage
- * engineer wants the real one: ext2 and ext3 map blocks without extents. Where the mount is not
- * found, ext4. Other names are statfs's (the mount table is read only for this magic).
- */
-function mountedName(statfsName: string, dev: bigint): string {
-  if (statfsName !== 'ext4') return statfsName;
-  const type = readMounts().find((m) => m.dev === devName(dev))?.fsType;
-  return type === 'ext2' || type === 'ext3' ? type : 'ext4';
-}
 
 /** Why a file system of NEVER_CLONE_FILESYSTEMS cannot clone, named as mounted (`shown`). */
 function neverClonesEvidence(shown: string, statfsName: string): string {
@@ -82,7 +68,7 @@ export class LinuxVolumes extends LinuxHoles {
     } finally {
       closeQuietly(fd);
     }
-    const filesystem = mountedName(info.filesystem, st.dev);
+    const filesystem = mountedName(info.filesystem, st.dev, info.fsid);
     let probe: Probe;
     const special = kind !== 'file' && kind !== 'directory';
     const what = kind.replace('-', ' ');
@@ -135,7 +121,7 @@ export class LinuxVolumes extends LinuxHoles {
     const f = openRegular('clone-range', p, 'read');
     try {
       const info = this.statfsFd('clone-range', f.fd, p);
-      return { filesystem: mountedName(info.filesystem, f.stat.dev), blockSize: info.blockSize };
+      return { filesystem: mountedName(info.filesystem, f.stat.dev, info.fsid), blockSize: info.blockSize };
     } finally {
       closeQuietly(f);
     }
