@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { byteArgument, bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
+import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
+import { humanBytes } from '../protocol/format';
 import { checkPunchRange } from './logic/punch-input';
 import { notAllFreed } from './logic/dig-holes-text';
 import { fileSize, logReport, pickFile, regularFileSize, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
@@ -116,7 +117,7 @@ async function askForRange(s: Services, file: string): Promise<{ offset: bigint;
     const parts = punchParts(offset, length, size, blockSize);
     const discarded = t('The data in that range is discarded; it will read as zeros.');
     // the whole path: a name alone does not say which of several same-named files loses data
-    const what = [formatBytes(length), groupNumber(length), file, groupNumber(offset)] as const;
+    const what = [humanBytes(length), groupNumber(length), file, groupNumber(offset)] as const;
     const question =
       parts.zeroed === 0n
         ? { text: t('Deallocate {0} ({1} bytes) of {2} from offset {3}?', ...what), detail: discarded }

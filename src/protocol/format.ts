@@ -18,13 +18,16 @@ export function groupDigits(v: bigint, sep = ','): string {
 }
 
 /**
- * 1536n -> "1.5 KiB"; 512n -> "512 B"; with `decimals` 2, 1288490189n -> "1.2 GiB" and
- * 1342177280n -> "1.25 GiB". At most `decimals` decimals (trailing zeros dropped), rounded
- * half up, computed in bigint: exact for any 64-bit value. The one binary-unit formatter of
- * the project (the CLI and the command messages use it too).
+ * A size for people, the one rule of the project: at most two decimals, trailing zeros dropped,
+ * rounded half up, computed in bigint (exact for any 64-bit value): 1536n -> "1.5 KiB", 512n ->
+ * "512 B", 1302528n -> "1.24 MiB", 1342177280n -> "1.25 GiB". Two, not one: at GiB one decimal
+ * is a step of ~100 MiB, and close totals (duplicate bytes, net saving) must still read apart;
+ * btrfs-progs shows sizes so too. Every view, the CLI and the command messages use this, so one
+ * byte count reads alike everywhere (a trial: "750.1 MiB" in Space, "748.76 MiB" in Duplicate
+ * Data). Exact counts are shown beside it or in tooltips where they matter.
  */
-export function humanBytes(v: bigint, decimals: 1 | 2 = 1): string {
-  if (v < 0n) return '-' + humanBytes(-v, decimals);
+export function humanBytes(v: bigint): string {
+  if (v < 0n) return '-' + humanBytes(-v);
   if (v < 1024n) return `${v} B`;
   let unit = 0;
   let scale = 1n;
@@ -32,7 +35,7 @@ export function humanBytes(v: bigint, decimals: 1 | 2 = 1): string {
     scale *= 1024n;
     unit++;
   }
-  const den = decimals === 2 ? 100n : 10n;
+  const den = 100n;
   let scaled = (v * den + scale / 2n) / scale; // below 1024 x den: small
   // rounded up to 1024 of a unit, it is 1 of the next ("1024 KiB" for 1,048,575 bytes, as a review saw)
   if (scaled >= 1024n * den && unit < UNITS.length - 1) {
@@ -41,7 +44,7 @@ export function humanBytes(v: bigint, decimals: 1 | 2 = 1): string {
     scaled = (v * den + scale / 2n) / scale;
   }
   const whole = scaled / den;
-  const frac = (scaled % den).toString().padStart(decimals, '0').replace(/0+$/, '');
+  const frac = (scaled % den).toString().padStart(2, '0').replace(/0+$/, '');
   return frac === '' ? `${whole} ${UNITS[unit]}` : `${whole}.${frac} ${UNITS[unit]}`;
 }
 
@@ -81,7 +84,7 @@ export function fractionPercent(f: number): string {
  * A sentence with "N bytes" (the engine's notes give exact byte counts) with digit groups and
  * the binary size beside each count from 1 KiB: "83886128 bytes" -> "83,886,128 bytes (80 MiB)";
  * a parenthesis that already follows the count takes the size in ("410000000 bytes (measured)"
- * -> "410,000,000 bytes (391 MiB, measured)", not "(391 MiB) (measured)", as a cancelled
+ * -> "410,000,000 bytes (391.01 MiB, measured)", not "(391 MiB) (measured)", as a cancelled
  * dig-holes read); counts of files, ranges and the like get digit groups too ("87371 files" ->
  * "87,371 files").
  */

@@ -3,7 +3,8 @@
 // files that may lie outside the selection) is asked about as the range, never its top alone.
 // Pure: no `vscode`; the caller passes its l10n.
 
-import { bytesText, formatBytes, groupNumber } from '../host/logic/bytes';
+import { bytesText, groupNumber } from '../host/logic/bytes';
+import { humanBytes } from '../protocol/format';
 import type { applyFacts } from './dedupe-data';
 
 type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
@@ -13,7 +14,7 @@ export function applyQuestion(facts: ReturnType<typeof applyFacts>, t: Translate
   // (bounds that round alike read as one figure in the title; the detail gives both exactly). The
   // title names what it frees as the detail does, rounded alike (it read "Deduplicate 10.1 MiB"
   // over "about 10,616,832 bytes (10.13 MiB)", while 14 MiB of data was to be shared)
-  const [low, high] = [formatBytes(facts.minBytes), formatBytes(facts.bytes)];
+  const [low, high] = [humanBytes(facts.minBytes), humanBytes(facts.bytes)];
   const amount = bounded && low !== high ? `${low} – ${high}` : high;
   const what = facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges));
   const where = facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups));

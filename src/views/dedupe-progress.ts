@@ -9,9 +9,6 @@ import { groupNumber } from '../host/logic/bytes';
 
 type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
 
-/** Figures as the totals show them: two decimals, so close numbers still read differently. */
-const human2 = (v: bigint): string => humanBytes(v, 2);
-
 /** The notification's title for a search of `what` (one path's name, or "3 items"). */
 export function findTitle(what: string, t: Translate): string {
   return t('Finding duplicate data in {0}', what);
@@ -33,14 +30,19 @@ export function progressMessage(phase: 'find' | 'apply', p: Progress, t: Transla
   const files = p.files ?? 0;
   if (phase === 'find')
     return p.total > 0n
-      ? t('{0} of {1} hashed, {2} done', human2(p.done), human2(p.total), files === 1 ? t('1 file') : t('{0} files', groupNumber(files)))
+      ? t(
+          '{0} of {1} hashed, {2} done',
+          humanBytes(p.done),
+          humanBytes(p.total),
+          files === 1 ? t('1 file') : t('{0} files', groupNumber(files)),
+        )
       : files === 1
         ? t('1 file found')
         : t('{0} files found', groupNumber(files));
   if (p.done === 0n && files === 0) return t('checking the files first…');
   return p.total > 0n
-    ? t('{0} of {1} groups done, {2} of {3} compared', groupNumber(files), groupNumber(groups), human2(p.done), human2(p.total))
-    : t('{0} of {1} groups done, {2} compared', groupNumber(files), groupNumber(groups), human2(p.done));
+    ? t('{0} of {1} groups done, {2} of {3} compared', groupNumber(files), groupNumber(groups), humanBytes(p.done), humanBytes(p.total))
+    : t('{0} of {1} groups done, {2} compared', groupNumber(files), groupNumber(groups), humanBytes(p.done));
 }
 
 /** The line as the notification shows it ("title: message"): the view's progress line. */

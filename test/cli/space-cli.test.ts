@@ -335,7 +335,7 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     const r = cli(['space', d, missing]);
     assert.equal(r.code, 1, 'a path that could not be accounted for: exit 1, as du');
     assert.match(r.stdout, /^ *size +allocated +shared +exclusive +shares +path$/m);
-    assert.match(r.stdout, /^total: 3 files, size 1179648 \(1\.1 MiB\)\n {2}allocated .*, unique 655360 \(640 KiB\)\n/m);
+    assert.match(r.stdout, /^total: 3 files, size 1179648 \(1\.13 MiB\)\n {2}allocated .*, unique 655360 \(640 KiB\)\n/m);
     assert.match(r.stdout, /^ {2}deleting it frees 655360 \(640 KiB\)$/m);
     assert.match(r.stdout, /note: btrfs: exact: BTRFS_IOC_LOGICAL_INO_V2/);
     assert.match(r.stderr, /^extent-lens space: .*nope.*\(ENOENT\)/m);

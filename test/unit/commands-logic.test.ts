@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { bytesText, callsText, formatBytes, groupNumber, setNumberLocale } from '../../src/host/logic/bytes';
+import { bytesText, callsText, groupNumber, setNumberLocale } from '../../src/host/logic/bytes';
+import { humanBytes } from '../../src/protocol/format';
 import { sparseFlagMessage } from '../../src/commands/logic/sparse-text';
 import { BTRFS_REWRITE_REMEDY } from '../../src/engine/fs-freed';
 import { digHolesMessage, lengthPastEof, scannedFromNotes, unwrittenRanges } from '../../src/commands/logic/dig-holes-text';
@@ -115,11 +116,11 @@ test('dig holes: what was scanned, what was freed, the unwritten space it does n
   ]);
 });
 
-test('formatBytes', () => {
-  assert.equal(formatBytes(0n), '0 B');
-  assert.equal(formatBytes(4096n), '4 KiB');
-  assert.equal(formatBytes(1536n * 1024n * 1024n), '1.5 GiB');
-  assert.equal(formatBytes((1n << 60n) + 4096n), '1 EiB');
+test('humanBytes in command messages', () => {
+  assert.equal(humanBytes(0n), '0 B');
+  assert.equal(humanBytes(4096n), '4 KiB');
+  assert.equal(humanBytes(1536n * 1024n * 1024n), '1.5 GiB');
+  assert.equal(humanBytes((1n << 60n) + 4096n), '1 EiB');
 });
 
 test('paths from explorer arguments: multi-select wins, non-file schemes dropped, dedupe', () => {

@@ -202,15 +202,17 @@ test('format: exact grouping, human units, hex and percentages in bigint', () =>
   assert.equal(humanBytes(1536n), '1.5 KiB');
   assert.equal(humanBytes(1n << 60n), '1 EiB');
   assert.equal(humanBytes((1n << 64n) - 1n), '16 EiB', 'exact above 2^53');
-  assert.equal(humanBytes(1342177280n, 2), '1.25 GiB');
+  assert.equal(humanBytes(1342177280n), '1.25 GiB');
   // rounded up to a whole next unit, named in it, not "1024 KiB"
   assert.equal(humanBytes(1048575n), '1 MiB');
-  assert.equal(humanBytes((1n << 30n) - 1n, 2), '1 GiB');
+  assert.equal(humanBytes((1n << 30n) - 1n), '1 GiB');
   assert.equal(humanBytes(1048063n), '1023.5 KiB', 'below the half-way point stays in KiB');
   assert.equal(humanBytes(1023n), '1023 B');
-  assert.equal(humanBytes(1288490189n, 2), '1.2 GiB', 'trailing zeros dropped');
-  assert.equal(humanBytes(1127428915n, 2), '1.05 GiB', 'an inner zero kept');
-  assert.equal(humanBytes(1342177280n), '1.3 GiB', 'one decimal, rounded half up');
+  assert.equal(humanBytes(1288490189n), '1.2 GiB', 'trailing zeros dropped');
+  assert.equal(humanBytes(1127428915n), '1.05 GiB', 'an inner zero kept');
+  // one rule for every view, the CLI and the messages: two decimals at most, rounded half up
+  assert.equal(humanBytes(1302528n), '1.24 MiB', 'not 1.2 MiB (the Space view) beside 1.24 MiB (Duplicate Data)');
+  assert.equal(humanBytes(5368709n), '5.12 MiB', 'half up');
   assert.equal(humanBytes(-1536n), '-1.5 KiB');
   assert.equal(percentOf(1n, 3n), '33.3%');
 });

@@ -195,7 +195,7 @@ test('sharingSums / sharingKnown: known, unknown when every file is, partial wit
 test('withHumanSizes: a parenthesis right after the count takes the size in, not a second one beside it', () => {
   assert.equal(
     withHumanSizes('dig-holes was cancelled (E_CANCELLED) after deallocating 410000000 bytes (measured); the file reads as before.'),
-    'dig-holes was cancelled (E_CANCELLED) after deallocating 410,000,000 bytes (391 MiB, measured); the file reads as before.',
+    'dig-holes was cancelled (E_CANCELLED) after deallocating 410,000,000 bytes (391.01 MiB, measured); the file reads as before.',
   );
   assert.equal(withHumanSizes('512 bytes (measured), 2048 bytes (a (b) c)', ''), '512 bytes (measured), 2048 bytes (2 KiB, a (b) c)');
 });

@@ -394,7 +394,7 @@ describe('Space webview in Chromium with a real XFS analysis: treemap', { skip, 
     assert.deepEqual([sum('allocated'), sum('exclusive'), sum('shared')], [1376256n, 1114112n, 262144n], 'c, d and e on XFS');
     assert.equal(
       await page.textContent('.folder-sums'),
-      'In this folder: 3 files, 1.3 MiB allocated, 1.1 MiB exclusive and 256 KiB shared.',
+      'In this folder: 3 files, 1.31 MiB allocated, 1.06 MiB exclusive and 256 KiB shared.',
     );
     assert.equal(
       await page.getAttribute('.folder-sums', 'aria-description'),

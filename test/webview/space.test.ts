@@ -51,11 +51,11 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     assert.doesNotMatch(why, /^xfs: |bounds: /);
     assert.equal(await page.getAttribute('.reclaim-line', 'data-exact'), 'false');
     assert.ok((await page.locator('.reclaim-why li').count()) >= 1, 'the reason is said');
-    // bounds that round to one size are told apart by their bytes (the trial: "between 7.7 GiB and 7.7 GiB")
+    // bounds that round to one size are told apart by their bytes (the trial: "between 7.7 GiB and 7.7 GiB"; 7.68 GiB both at two decimals)
     const near = { ...data, total: { ...data.total, reclaimable: '8245321728', reclaimableMax: '8245452800' } };
     await bridge.post({ type: 'space', data: near });
     await page.waitForFunction(() => /8,245,452,800/.test(document.querySelector('.reclaim-line')?.textContent ?? ''));
-    assert.equal(await text('.reclaim-line'), 'Deleting this frees between 8,245,321,728 bytes and 8,245,452,800 bytes (7.7 GiB).');
+    assert.equal(await text('.reclaim-line'), 'Deleting this frees between 8,245,321,728 bytes and 8,245,452,800 bytes (7.68 GiB).');
     // a path that could not be read: only a floor (a trial read an exact "frees 0 bytes" beside an EACCES)
     const unread = { ...data, total: { ...data.total, reclaimable: '4096', reclaimableMax: '4096', reclaimableBounds: false } };
     await bridge.post({ type: 'space', data: unread });

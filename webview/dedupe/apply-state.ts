@@ -4,7 +4,8 @@
 // share at all, then nothing to free, then what the host says (trust, platform, a spent plan).
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 import { l10n } from '../shared/l10n';
-import { groupsText, human2 } from './texts';
+import { groupsText } from './texts';
+import { humanBytes } from '../../src/protocol/format';
 
 export interface ApplyInput {
   plan: DedupeWirePlan | undefined;
@@ -64,14 +65,14 @@ export function applyState(i: ApplyInput): ApplyState {
       ? ''
       : i.min < i.net
         ? filtered
-          ? l10n.t('{0} shown, between {1} and {2}', groupsText(groups.length), human2(i.min), human2(i.net))
-          : l10n.t('{0}, between {1} and {2}', groupsText(groups.length), human2(i.min), human2(i.net))
+          ? l10n.t('{0} shown, between {1} and {2}', groupsText(groups.length), humanBytes(i.min), humanBytes(i.net))
+          : l10n.t('{0}, between {1} and {2}', groupsText(groups.length), humanBytes(i.min), humanBytes(i.net))
         : i.exact
           ? filtered
-            ? l10n.t('{0} shown, {1}', groupsText(groups.length), human2(i.net))
-            : l10n.t('{0}, {1}', groupsText(groups.length), human2(i.net))
+            ? l10n.t('{0} shown, {1}', groupsText(groups.length), humanBytes(i.net))
+            : l10n.t('{0}, {1}', groupsText(groups.length), humanBytes(i.net))
           : filtered
-            ? l10n.t('{0} shown, about {1}', groupsText(groups.length), human2(i.net))
-            : l10n.t('{0}, about {1}', groupsText(groups.length), human2(i.net));
+            ? l10n.t('{0} shown, about {1}', groupsText(groups.length), humanBytes(i.net))
+            : l10n.t('{0}, about {1}', groupsText(groups.length), humanBytes(i.net));
   return { enabled: !!plan && i.canApply && !i.running && groups.length > 0 && !cannot, why, scope };
 }

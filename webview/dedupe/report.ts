@@ -2,13 +2,13 @@
 // (freed, measured, next to the estimate; or how far a cancelled run got), the figures, the
 // second measurement where a server frees later, the notes, and the ranges left alone.
 import type { DedupeWirePlan, DedupeWireReport } from '../../src/protocol/messages';
-import { groupDigits, withHumanSizes } from '../../src/protocol/format';
+import { groupDigits, withHumanSizes, humanBytes } from '../../src/protocol/format';
 import { changedSinceSearch } from '../../src/protocol/dedupe-skipped';
 import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { Page } from './page';
 import { relPath } from './model';
-import { exact, filesText, groupsText, human2, span } from './texts';
+import { exact, filesText, groupsText, span } from './texts';
 
 /** Show the report `r` (none: the search's state, nothing ran on this plan). */
 export function showReport(page: Page, r: DedupeWireReport | undefined, plan: DedupeWirePlan): void {
@@ -42,37 +42,37 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
     : waiting
       ? l10n.t(
           'Deduplicating shared {0}; the server has not counted any space freed yet (its file system counts it when it commits, up to 30 s). Measuring again…',
-          human2(BigInt(r.deduped)),
+          humanBytes(BigInt(r.deduped)),
         )
       : c
         ? l10n.t(
             'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
             groupDigits(BigInt(c.groupsDone)),
             groupsText(c.groups),
-            human2(freed),
+            humanBytes(freed),
           )
         : freed < 0n
           ? exactEstimate
             ? l10n.t(
                 'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated {1}.',
-                human2(-freed),
-                human2(estimated),
+                humanBytes(-freed),
+                humanBytes(estimated),
               )
             : l10n.t(
                 'Deduplicating freed nothing: the file system uses {0} more than before (measured: its own metadata, or other writers); the search estimated about {1}.',
-                human2(-freed),
-                human2(estimated),
+                humanBytes(-freed),
+                humanBytes(estimated),
               )
           : estimatedMin < estimated
             ? l10n.t(
                 'Deduplicating freed {0} (measured); the search estimated between {1} and {2}.',
-                human2(freed),
-                human2(estimatedMin),
-                human2(estimated),
+                humanBytes(freed),
+                humanBytes(estimatedMin),
+                humanBytes(estimated),
               )
             : exactEstimate
-              ? l10n.t('Deduplicating freed {0} (measured); the search estimated {1}.', human2(freed), human2(estimated))
-              : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', human2(freed), human2(estimated));
+              ? l10n.t('Deduplicating freed {0} (measured); the search estimated {1}.', humanBytes(freed), humanBytes(estimated))
+              : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', humanBytes(freed), humanBytes(estimated));
   saving.title = exact(freed);
   report.appendChild(
     el('h2', {}, c ? l10n.t('Result (cancelled)') : nothing ? l10n.t('Result: nothing was deduplicated') : l10n.t('Result')),
@@ -84,20 +84,20 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
     pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
     dl.appendChild(pair);
   };
-  item('freed', l10n.t('Freed (measured)'), human2(freed), exact(freed));
+  item('freed', l10n.t('Freed (measured)'), humanBytes(freed), exact(freed));
   // a cancelled run freed what the groups it did freed; the estimate stays the whole plan's
   item(
     'estimated',
     c ? l10n.t('Estimated (all groups)') : l10n.t('Estimated'),
-    span(estimatedMin, estimated, human2),
+    span(estimatedMin, estimated, humanBytes),
     span(estimatedMin, estimated, exact),
   );
   // counts a sharing thread could not hand back after a cancel are lower bounds
   const most = (v: string): string => (c?.countsAtLeast ? l10n.t('at least {0}', v) : v);
-  item('deduped', l10n.t('Shared by the file system'), most(human2(BigInt(r.deduped))), exact(BigInt(r.deduped)));
+  item('deduped', l10n.t('Shared by the file system'), most(humanBytes(BigInt(r.deduped))), exact(BigInt(r.deduped)));
   if (BigInt(r.alreadyShared) > 0n)
     // of the groups run, not the search's whole figure above it (a trial saw 69 MiB here beside 130 MiB there)
-    item('already', l10n.t('Already shared (groups run)'), human2(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
+    item('already', l10n.t('Already shared (groups run)'), humanBytes(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
   item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
   // left alone for a reason other than a change since the search (counted above): as the CLI's "refused"
   item('skipped', l10n.t('Refused'), groupDigits(BigInt(refused.length)));
@@ -166,7 +166,7 @@ type Skipped = DedupeWireReport['skipped'];
  * what else moves free space. Nothing when they agree.
  */
 function whyFreedDiffers(freed: bigint, estimated: bigint, nothing: boolean, refused: Skipped, changed: Skipped): string {
-  const bytes = (ks: Skipped): string => human2(ks.reduce((t, k) => t + BigInt(k.length), 0n));
+  const bytes = (ks: Skipped): string => humanBytes(ks.reduce((t, k) => t + BigInt(k.length), 0n));
   if (nothing)
     return freed === 0n
       ? ''

@@ -7,7 +7,7 @@ import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { pathErrors } from '../shared/view-parts';
 import type { Page } from './page';
-import { exact, groupsText, human2, span } from './texts';
+import { exact, groupsText, span } from './texts';
 
 export function showTotals(page: Page, p: DedupeWirePlan): void {
   const t = p.total;
@@ -30,7 +30,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
     pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
     totals.appendChild(pair);
   };
-  const bytesKv = (key: string, label: string, v: bigint, tip: string): void => kv(key, label, human2(v), exact(v), tip);
+  const bytesKv = (key: string, label: string, v: bigint, tip: string): void => kv(key, label, humanBytes(v), exact(v), tip);
   kv('groups', l10n.t('Groups'), groupDigits(BigInt(t.groups)));
   kv('files', l10n.t('Files'), groupDigits(BigInt(t.files)), undefined, l10n.t('Files examined.'));
   bytesKv(
@@ -50,7 +50,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
   kv(
     'net',
     l10n.t('Net saving'),
-    span(min, net, human2),
+    span(min, net, humanBytes),
     span(min, net, exact),
     l10n.t('What sharing the duplicates would free (an estimate until it is measured).'),
   );
@@ -62,7 +62,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
     cannot.length > 0 && cannot.length === p.groups.length
       ? l10n.t(
           'This file system cannot deduplicate: {0} of identical data found, but it cannot be shared here, so nothing would be freed.',
-          human2(candidate),
+          humanBytes(candidate),
         )
       : [
           savingLine(p, min, net, candidate - stuck, already, t.netSavingMin !== undefined && min === net),
@@ -102,7 +102,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
  */
 function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigint, already: bigint, exact: boolean): string {
   if (p.groups.length === 0) return '';
-  const [a, b, c] = [human2(min), human2(net), human2(net - min)];
+  const [a, b, c] = [humanBytes(min), humanBytes(net), humanBytes(net - min)];
   if (min < net) {
     if (p.groups.some((g) => g.placeUnknown))
       return l10n.t(
@@ -132,35 +132,35 @@ function savingLine(p: DedupeWirePlan, min: bigint, net: bigint, candidate: bigi
         ? l10n.t(
             'Sharing these frees {0}: {1} duplicate, already shared: {2}; more than the difference, as each file’s last, partial block is freed whole.',
             b,
-            human2(candidate),
-            human2(already),
+            humanBytes(candidate),
+            humanBytes(already),
           )
         : l10n.t(
             'Sharing these frees about {0}: {1} duplicate, already shared: {2}; more than the difference, as each file’s last, partial block is freed whole.',
             b,
-            human2(candidate),
-            human2(already),
+            humanBytes(candidate),
+            humanBytes(already),
           );
     return exact
       ? l10n.t(
           'Sharing these frees {0}, more than the {1} duplicate: each file’s last, partial block is freed whole.',
           b,
-          human2(candidate),
+          humanBytes(candidate),
         )
       : l10n.t(
           'Sharing these frees about {0}, more than the {1} duplicate: each file’s last, partial block is freed whole.',
           b,
-          human2(candidate),
+          humanBytes(candidate),
         );
   }
   if (already > 0n)
     return exact
-      ? l10n.t('Sharing these frees {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already))
-      : l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, human2(candidate), human2(already));
+      ? l10n.t('Sharing these frees {0}: {1} duplicate, already shared: {2}.', b, humanBytes(candidate), humanBytes(already))
+      : l10n.t('Sharing these frees about {0}: {1} duplicate, already shared: {2}.', b, humanBytes(candidate), humanBytes(already));
   // sized on disk (btrfs as root): less than the duplicate bytes, and not because anything is shared
   if (p.groups.some((g) => g.compressed) && net < candidate)
     return exact
-      ? l10n.t('Sharing these frees {0}: {1} duplicate, compressed on disk.', b, human2(candidate))
-      : l10n.t('Sharing these frees about {0}: {1} duplicate, compressed on disk.', b, human2(candidate));
+      ? l10n.t('Sharing these frees {0}: {1} duplicate, compressed on disk.', b, humanBytes(candidate))
+      : l10n.t('Sharing these frees about {0}: {1} duplicate, compressed on disk.', b, humanBytes(candidate));
   return exact ? l10n.t('Sharing these frees {0}.', b) : l10n.t('Sharing these frees about {0}.', b);
 }

@@ -8,7 +8,8 @@
 // itself a valid answer.
 
 import * as path from 'node:path';
-import { bytesText, formatBytes, groupNumber, parseByteInput } from '../../host/logic/bytes';
+import { bytesText, groupNumber, parseByteInput } from '../../host/logic/bytes';
+import { humanBytes } from '../../protocol/format';
 import { plainT, type Translate } from '../../host/logic/translate';
 
 export const INT64_MAX = (1n << 63n) - 1n;
@@ -17,7 +18,7 @@ export const INT64_MAX = (1n << 63n) - 1n;
 export function alignmentRule(blockSize: number, t: Translate = plainT): string {
   return t(
     "Offsets must be multiples of {0} ({1} bytes, this volume's block size); so must the length, unless the range ends at the end of the source file.",
-    formatBytes(BigInt(blockSize)),
+    humanBytes(BigInt(blockSize)),
     groupNumber(blockSize),
   );
 }

@@ -1,7 +1,8 @@
 // VolumeInfo as lines for people (the notification shows the first, the log all of them).
 
 import type { VolumeInfo } from '../../engine';
-import { formatBytes, groupNumber } from '../../host/logic/bytes';
+import { groupNumber } from '../../host/logic/bytes';
+import { humanBytes } from '../../protocol/format';
 import { plainT, type Translate } from '../../host/logic/translate';
 
 export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
@@ -23,7 +24,7 @@ export function describeVolume(v: VolumeInfo, t: Translate = plainT): string[] {
     t('Volume id: {0}', v.volumeId),
   ];
   if (v.rawType) lines.push(t('Raw type: {0}', v.rawType));
-  if (v.totalBytes !== undefined) lines.push(t('Size: {0} ({1} bytes)', formatBytes(v.totalBytes), groupNumber(v.totalBytes)));
-  if (v.freeBytes !== undefined) lines.push(t('Free: {0} ({1} bytes)', formatBytes(v.freeBytes), groupNumber(v.freeBytes)));
+  if (v.totalBytes !== undefined) lines.push(t('Size: {0} ({1} bytes)', humanBytes(v.totalBytes), groupNumber(v.totalBytes)));
+  if (v.freeBytes !== undefined) lines.push(t('Free: {0} ({1} bytes)', humanBytes(v.freeBytes), groupNumber(v.freeBytes)));
   return lines;
 }

@@ -76,17 +76,12 @@ export function decimalNumber(v: number): string {
 export function bytesText(v: bigint, t: Translate = plainT): string {
   if (v === 1n) return t('1 byte');
   if (v < 1024n && v > -1024n) return t('{0} bytes', groupNumber(v));
-  return t('{0} bytes ({1})', groupNumber(v), formatBytes(v));
+  return t('{0} bytes ({1})', groupNumber(v), humanBytes(v));
 }
 
 /** "1 call", "12 calls". */
 export function callsText(n: number, t: Translate = plainT): string {
   return n === 1 ? t('1 call') : t('{0} calls', groupNumber(n));
-}
-
-/** "1.25 GiB", "4 KiB", "512 B": two decimals at most, computed in bigint (no rounding above 2^53). */
-export function formatBytes(v: bigint): string {
-  return humanBytes(v, 2);
 }
 
 /** A byte count or offset passed as a command argument (tests, other extensions): exact or undefined. */

@@ -3,8 +3,7 @@
 // the progress of a copy the host streams itself (countedChunks).
 
 import type { Progress } from '../../engine';
-import { groupDigits } from '../../protocol/format';
-import { formatBytes } from './bytes';
+import { groupDigits, humanBytes } from '../../protocol/format';
 
 export class ProgressTracker {
   private reported = 0;
@@ -24,7 +23,7 @@ export class ProgressTracker {
       }
     }
     if (message !== undefined) return { increment, message };
-    const amounts = p.total > 0n ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : formatBytes(p.done);
+    const amounts = p.total > 0n ? `${humanBytes(p.done)} / ${humanBytes(p.total)}` : humanBytes(p.done);
     // the engine counts as digits ("350224384 bytes deallocated"): grouped as every other figure
     // in the notifications (a trial read "Digging holes in zero1g.img: 350224384 bytes deallocated")
     const words = p.message?.replace(/\b\d{4,}(?= \w)/g, (d) => groupDigits(BigInt(d)));
