@@ -47,7 +47,7 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     assert.match(await text('.details .meta'), /^Analyzed in /, 'no time given, none shown');
     // the notes as sentences, with human sizes beside the exact bytes
     const why = await text('.reclaim-why');
-    assert.match(why, /Deleting these files frees between [\d,]+ bytes \([\d.]+ [KM]iB\) \(their exclusive bytes/);
+    assert.match(why, /Deleting these files frees between [\d,]+ bytes \([\d.]+ [KM]iB, their exclusive bytes/);
     assert.doesNotMatch(why, /^xfs: |bounds: /);
     assert.equal(await page.getAttribute('.reclaim-line', 'data-exact'), 'false');
     assert.ok((await page.locator('.reclaim-why li').count()) >= 1, 'the reason is said');
