@@ -26,7 +26,7 @@ export const BTRFS_REWRITE_REMEDY =
   'To free the rest of those extents, rewrite the file: copy it with blocks of its own (extent-lens copy --reflink never FILE COPY, or ' +
   'cp --sparse=always --reflink=never FILE COPY), then rename the copy over the file; the old extents are freed ' +
   "once nothing references them. The copy needs free space for the file's data meanwhile. " +
-  '(btrfs filesystem defragment does not free it: measured, it left those extents as they were.)';
+  '(btrfs filesystem defragment is no remedy here: measured on such a file, it left those extents as they were.)';
 
 export async function withFsFreed(b: ExtendedBackend, path: string, run: () => Promise<OperationReport>): Promise<OperationReport> {
   const measure = b.name === 'linux' && b.freeBytesSynced ? b.freeBytesSynced.bind(b) : undefined;

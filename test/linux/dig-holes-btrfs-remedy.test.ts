@@ -53,7 +53,7 @@ describe('dig-holes on btrfs: the remedy the report names frees the space', { sk
       const beforeDefrag = freeBytes(tfs.mountPoint);
       execFileSync('btrfs', ['filesystem', 'defragment', '-t', '256M', f]);
       const gained = freeBytes(tfs.mountPoint) - beforeDefrag;
-      assert.ok(gained < BigInt(MiB), `btrfs filesystem defragment -t 256M freed ${gained} bytes: the note says it does not free it`);
+      assert.ok(gained < BigInt(MiB), `btrfs filesystem defragment -t 256M freed ${gained} bytes: the note says it is no remedy`);
     }
 
     // what it says does: a copy with blocks of its own, renamed over the file
