@@ -1,0 +1,73 @@
+// The docs' lists stay complete: docs/EXTENSION.md's layout names every host, command and view
+// file and documents every contributed command and setting; docs/CLI.md documents every
+// subcommand, option and EXTENT_LENS_* variable the CLI reads, and names every src/cli file and
+// test/cli test. (A file or flag added without its line left the docs a step behind.)
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { COMMANDS } from '../../src/cli/commands';
+import { COMMON_OPTIONS } from '../../src/cli/command';
+
+const root = path.resolve(__dirname, '../..');
+const read = (f: string): string => fs.readFileSync(path.join(root, f), 'utf8');
+const tsFiles = (dir: string): string[] =>
+  fs
+    .readdirSync(path.join(root, dir))
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
+
+test('docs/EXTENSION.md: the layout names every file under src/host, src/commands and src/views', () => {
+  const doc = read('docs/EXTENSION.md');
+  const layout = doc.slice(doc.indexOf('## Layout'), doc.indexOf('## Commands'));
+  const dirs = ['src/host', 'src/host/logic', 'src/commands', 'src/commands/logic', 'src/views'];
+  const missing = dirs.flatMap((d) =>
+    tsFiles(d)
+      .filter((f) => !new RegExp(`(^|[\\s,])${f.replace(/\./g, '\\.')}\\b`, 'm').test(layout))
+      .map((f) => `${d}/${f}`),
+  );
+  assert.deepEqual(missing, []);
+});
+
+test('docs/EXTENSION.md: every contributed command and setting is documented', () => {
+  const doc = read('docs/EXTENSION.md');
+  const contributes = JSON.parse(read('package.json')).contributes as {
+    commands: { command: string }[];
+    configuration: { properties: Record<string, unknown> };
+  };
+  const ids = [...contributes.commands.map((c) => c.command), ...Object.keys(contributes.configuration.properties)];
+  // A pair shares a row: `extentLens.setSparse` / `clearSparse`.
+  const missing = ids.filter((id) => !doc.includes('`' + id + '`') && !doc.includes('`' + id.replace(/^extentLens\./, '') + '`'));
+  assert.deepEqual(missing, []);
+});
+
+test('docs/CLI.md: every subcommand, option and EXTENT_LENS_* variable of the CLI is documented', () => {
+  const doc = read('docs/CLI.md');
+  const missing: string[] = [];
+  for (const c of COMMANDS) {
+    if (!new RegExp(`^### .*\\b${c.name}\\b`, 'm').test(doc)) missing.push(`### ${c.name}`);
+    for (const o of Object.keys({ ...c.options, ...COMMON_OPTIONS })) if (!doc.includes(`--${o}`)) missing.push(`${c.name} --${o}`);
+  }
+  // The CLI's and the engine's variables (the engine reads the SMB ones for the CLI).
+  const sources = ['src/cli', 'src/engine'].flatMap((d) =>
+    (fs.readdirSync(path.join(root, d), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => read(`${d}/${f}`)),
+  );
+  const vars = new Set(sources.flatMap((s) => s.match(/EXTENT_LENS_[A-Z0-9_]+/g) ?? []));
+  for (const v of vars) if (!doc.includes('`' + v)) missing.push(v);
+  assert.deepEqual(missing, []);
+});
+
+test('docs/CLI.md: names every src/cli file and every test/cli test', () => {
+  const doc = read('docs/CLI.md');
+  // commands/<subcommand>.ts and commands/index.ts are the table's "one file per subcommand".
+  const subcommands = new Set(COMMANDS.map((c) => `${c.name}.ts`));
+  const files = [...tsFiles('src/cli'), ...tsFiles('src/cli/commands').filter((f) => f !== 'index.ts' && !subcommands.has(f))];
+  const tests = tsFiles('test/cli')
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `test/cli/${f}`);
+  assert.deepEqual(
+    [...files, ...tests].filter((f) => !doc.includes('`' + f + '`') && !doc.includes('`commands/' + f + '`')),
+    [],
+  );
+});
