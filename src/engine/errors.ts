@@ -5,25 +5,9 @@
 
 import type { Operation } from './types';
 
-/** Codes the engine raises itself, before or instead of an OS call. */
-export type EngineCode =
-  | 'E_MISALIGNED' // offsets/length not multiples of the block/cluster size
-  | 'E_OVERLAP' // source and destination ranges overlap within one file
-  | 'E_RANGE' // negative, overflowing or past-EOF offsets
-  | 'E_EXISTS' // destination exists and the policy is 'fail'
-  | 'E_DANGLING_LINK' // overwrite of a symbolic link to nothing (cp will not write through it)
-  | 'E_NOT_REGULAR' // a directory, FIFO, socket or device where a regular file is needed
-  | 'E_UNSUPPORTED' // this OS / file system / server cannot do the operation at all
-  | 'E_CANCELLED' // the caller cancelled; nothing was left behind
-  | 'E_CROSS_VOLUME' // source and destination on different volumes (detected up front)
-  | 'E_CHANGED' // the source changed size or was written while it was copied
-  | 'E_BAD_INPUT' // malformed arguments (not a number, unknown option, ...)
-  | 'E_INSECURE' // refused before sending credentials: the session would be unprotected (SMB 2.0.2 unsigned)
-  | 'E_INTERNAL'; // a bug or a crashed engine worker (the message says so; the cause is attached)
-
 export interface FsctlErrorInit {
   operation: Operation;
-  /** OS code name ('EXDEV', 'ERROR_NOT_SUPPORTED', 'STATUS_ACCESS_DENIED') or an EngineCode. */
+  /** OS code name ('EXDEV', 'ERROR_NOT_SUPPORTED', 'STATUS_ACCESS_DENIED') or an engine code ('E_…', docs/ENGINE.md "Errors"). */
   code: string;
   /** Numeric OS code when there is one (errno, Win32 error, NTSTATUS). */
   errno?: number;

@@ -1,7 +1,8 @@
 // The docs' lists stay complete: docs/EXTENSION.md's layout names every host, command and view
 // file and documents every contributed command and setting; docs/CLI.md documents every
 // subcommand, option and EXTENT_LENS_* variable the CLI reads, and names every src/cli file and
-// test/cli test. (A file or flag added without its line left the docs a step behind.)
+// test/cli test; docs/ENGINE.md's error table has every engine code. (A file, flag or code added
+// without its line left the docs a step behind.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,19 @@ test('docs/CLI.md: names every src/cli file and every test/cli test', () => {
     .map((f) => `test/cli/${f}`);
   assert.deepEqual(
     [...files, ...tests].filter((f) => !doc.includes('`' + f + '`') && !doc.includes('`commands/' + f + '`')),
+    [],
+  );
+});
+
+test('docs/ENGINE.md: the error table has a row for every engine code (E_…) the engine raises', () => {
+  const doc = read('docs/ENGINE.md');
+  const table = doc.slice(doc.indexOf('## Errors'), doc.indexOf('## Backends and extensions'));
+  const files = (fs.readdirSync(path.join(root, 'src/engine'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  const codes = new Set(
+    files.flatMap((f) => read(`src/engine/${f}`).match(/(?<=code: ')E_[A-Z_]+(?=')|(?<=['"])E_[A-Z_]+(?=['"],)/g) ?? []),
+  );
+  assert.deepEqual(
+    [...codes].filter((c) => !table.includes('| `' + c + '`')),
     [],
   );
 });
