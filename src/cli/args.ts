@@ -7,7 +7,7 @@ import { parseByteSize } from '../protocol/byte-size';
 import { COMMON_OPTIONS, type Command, type OptionSpec } from './command';
 import { UsageError } from './usage-error';
 
-export interface ParsedArgs {
+interface ParsedArgs {
   positionals: string[];
   values: Record<string, string | boolean | undefined>;
 }

@@ -63,7 +63,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-export function usageLine(c: Command): string {
+function usageLine(c: Command): string {
   const opt = c.optionalArgs ?? 0;
   const args = c.args.map((a, i) => (i >= c.args.length - opt ? `[${a}]` : a)).join(' ');
   const opts = Object.entries(c.options)

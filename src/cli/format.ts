@@ -25,7 +25,7 @@ export function formatMs(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-export interface Column {
+interface Column {
   header: string;
   align: 'left' | 'right';
 }

@@ -15,7 +15,7 @@ import { obj, str } from './json';
 import { writeErr } from './output';
 
 /** A path the engine could not use (SpaceError, DedupeError). */
-export interface PathProblem {
+interface PathProblem {
   path: string;
   code: string;
   message: string;

@@ -8,7 +8,7 @@ import { dec, num, obj, str, type JsonValue } from './json';
 import { writeOut } from './output';
 import { withoutCopyAdvice } from '../protocol/format';
 
-export interface ReportExtras {
+interface ReportExtras {
   /** Members placed right after "method" (path/offset/length for punch, ...). */
   head?: [string, JsonValue | undefined][];
   /** Fallbacks for source/destination when the backend's report leaves them out. */
@@ -16,7 +16,7 @@ export interface ReportExtras {
   destination?: string;
 }
 
-export function reportJson(r: OperationReport, x: ReportExtras = {}): string {
+function reportJson(r: OperationReport, x: ReportExtras = {}): string {
   const source = r.source ?? x.source;
   const destination = r.destination ?? x.destination;
   const head = x.head ?? [];
@@ -51,7 +51,7 @@ const IN_PLACE: ReadonlySet<OperationReport['operation']> = new Set(['punch', 'z
  * True when data was copied rather than cloned (a fallback, or a copy method: copychunk as much
  * as copy_file_range, though either may share blocks underneath; sharedBytes says where measured).
  */
-export function isCopy(r: OperationReport): boolean {
+function isCopy(r: OperationReport): boolean {
   return (
     r.fellBack === true ||
     r.method === 'sparse-copy' ||

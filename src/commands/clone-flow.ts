@@ -25,7 +25,7 @@ import { shownName, shownPath, shownText } from '../host/logic/shown';
 const t = vscode.l10n.t;
 
 /** Options a caller (a test, another extension) may pass to skip the questions. */
-export interface FlowOptions {
+interface FlowOptions {
   /** Overrides the setting extentLens.clone.onExisting for this call. */
   onExisting?: ExistingPolicy;
   /** 'copy': when cloning is impossible, copy (keeping holes) without asking. */
@@ -48,7 +48,7 @@ export function readFlowOptions(v: unknown): FlowOptions {
  * The policy for one destination, asking the person when the setting says so.
  * undefined = the person cancelled.
  */
-export async function decideExisting(
+async function decideExisting(
   s: Services,
   source: string | undefined,
   destPath: string,
@@ -60,7 +60,7 @@ export async function decideExisting(
   return p === 'ask' ? askExisting(destPath) : p;
 }
 
-export interface Attempt {
+interface Attempt {
   /** Run the operation once; `fallback` is 'copy' on the second try after the person agreed. */
   run(
     engine: Engine,

@@ -23,13 +23,13 @@ const LAST_ADDRESS = 'extentLens.smb.lastAddress';
 
 type Where = 'workspace' | 'window';
 
-export interface OpenSmbShareArgs {
+interface OpenSmbShareArgs {
   address: string;
   password?: string;
   where?: Where;
 }
 
-export type OpenSmbShareResult = { uri: string; dialect: string } | { error: string; code: string };
+type OpenSmbShareResult = { uri: string; dialect: string } | { error: string; code: string };
 
 function argsOf(v: unknown): OpenSmbShareArgs | undefined {
   const o = v as Partial<OpenSmbShareArgs> | undefined;

@@ -18,8 +18,8 @@ import { EXTENT_FLAG, type PackedExtentMap } from './map-format';
 import { windowMap, wholeMap } from './walk';
 import type { ByteRange } from './types';
 
-export const DEDUPE_MAX_LENGTH = 16n << 20n;
-export const DEDUPE_MAX_DESTS = 120;
+const DEDUPE_MAX_LENGTH = 16n << 20n;
+const DEDUPE_MAX_DESTS = 120;
 
 export type Dedupable = Required<Pick<ExtendedBackend, 'dedupeRange' | 'dedupeSupport' | 'freeBytesSynced'>> & ExtendedBackend;
 

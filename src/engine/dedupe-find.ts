@@ -35,10 +35,10 @@ import { readOnlyFiles, sharesReadOnly, writableNames } from './dedupe-read-only
 import { onlyInLowerLayers } from './overlay-layers';
 import { ShareVolumes } from './dedupe-volumes';
 
-export const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
+const DEFAULT_DEDUPE_CHUNK = 128n * 1024n;
 /** The smallest hash chunk. */
 const MIN_DEDUPE_CHUNK = 4096n;
-export const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
+const DEFAULT_DEDUPE_MIN_SIZE = 4096n;
 
 export async function findDuplicates(
   resolve: (p: string) => Promise<ExtendedBackend>,

@@ -14,7 +14,7 @@ import type { NoCowSplit } from './dedupe-nocow';
 import { chunkLength, onePlace } from './dedupe-segments';
 import type { ShareVolumes } from './dedupe-volumes';
 
-export interface FormedGroups {
+interface FormedGroups {
   groups: DedupeGroup[];
   /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
   lockedIn: { groups: number; wholeFiles: Set<string> };

@@ -3,7 +3,7 @@
 import type { Hashed } from './dedupe-hash';
 
 /** Files with one equal range each (offsets index for index), of one length. */
-export interface RangeSet {
+interface RangeSet {
   files: Hashed[];
   offsets: bigint[];
   length: bigint;

@@ -14,7 +14,7 @@
 
 import type { DedupeGroup } from './dedupe-types';
 
-export interface ApplyOrder {
+interface ApplyOrder {
   /** Groups no other group's change touches and that touch none: the plan's order. */
   independent: DedupeGroup[];
   /** Groups linked by overlaps, each after every group that moves part of its source. */

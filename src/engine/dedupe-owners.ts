@@ -15,7 +15,7 @@ import { mountPointOf } from './space-fs';
 import { segments } from './dedupe-segments';
 
 /** Stretches of a destination's data that a file outside the plan also references, with one such owner. */
-export interface KeptStretch {
+interface KeptStretch {
   /** File offsets of the destination. */
   start: bigint;
   end: bigint;
@@ -58,7 +58,7 @@ export interface ExtentRef {
   bytes: bigint;
 }
 
-export interface OwnerLookups {
+interface OwnerLookups {
   byFs: Map<string, OwnerLookup>;
   /** Why owners could not be named on some file system (for the plan's notes), once each. */
   failures(): string[];

@@ -22,7 +22,7 @@ import { FsctlError, isCancelled, type SerializedFsctlError } from './errors';
 import { startWorkerScript } from './worker-script';
 
 /** What a pool thread does with each item: hash a file, or share a group's ranges. */
-export type PoolJob = 'hash' | 'apply';
+type PoolJob = 'hash' | 'apply';
 
 /** A batch of items for a pool thread, `first` being the index of items[0] in the caller's list. */
 export interface PoolCall {
@@ -85,7 +85,7 @@ export interface WorkPool<I> {
   worked(): bigint;
 }
 
-export interface PoolOptions<I, O> {
+interface PoolOptions<I, O> {
   job: PoolJob;
   /** Threads, the caller's included (so threads - 1 are started). */
   threads: number;

@@ -18,7 +18,7 @@ import { mountOf, readMounts } from './space-fs';
  * destination. Asked only of files in a group, once each. Files on a share: `onShares`, those
  * the server would not let this user change (sharesReadOnly).
  */
-export interface ReadOnlyFiles {
+interface ReadOnlyFiles {
   has(path: string): boolean;
   /**
    * Where files were found read-only because their file system is mounted read-only (EROFS

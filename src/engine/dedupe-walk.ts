@@ -29,7 +29,7 @@ interface FsFacts {
   blockSize: number;
 }
 
-export interface WalkAndMapOptions {
+interface WalkAndMapOptions {
   chunk: bigint;
   minSize: bigint;
   /** Paths that could not be used go here (the walk goes on). */

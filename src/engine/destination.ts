@@ -41,7 +41,7 @@ export interface DestinationFs {
 }
 
 /** How the kernel resolves local names: never by the text of the path. */
-export interface LocalNames {
+interface LocalNames {
   /** realpath(3) of an existing path: links and ".." resolved by the file system. */
   realpath(p: string): string;
   /** True when `p` itself is a symbolic link (lstat). */
@@ -65,7 +65,7 @@ export interface LocalNames {
  * bytes (osPath) and the resolved folder comes back as bytes, so a name that is not UTF-8 keeps
  * its bytes (src/engine/os-path.ts).
  */
-export const localNames: LocalNames = {
+const localNames: LocalNames = {
   realpath: (p) => fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })),
   isLink: (p) => fs.lstatSync(osPath(p), { throwIfNoEntry: false })?.isSymbolicLink() ?? false,
   checkWritable: (p) => fs.accessSync(osPath(p), fs.constants.W_OK),
@@ -113,7 +113,7 @@ function splitSmb(p: string): [string, string] {
  * posix path operations that keep an smb:// URI's authority intact (path.posix.join would
  * collapse 'smb://' to 'smb:/').
  */
-export const smbPathOps: DestinationFs['path'] = {
+const smbPathOps: DestinationFs['path'] = {
   join: (dir: string, ...parts: string[]) => {
     const [pre, rest] = splitSmb(dir);
     return pre + nodePath.posix.join(rest, ...parts);
@@ -191,7 +191,7 @@ export class ResolvedDestination {
 }
 
 /** The longest file name (bytes) Linux, macOS and NTFS/SMB (255 UTF-16 units) all accept. */
-export const NAME_MAX = 255;
+const NAME_MAX = 255;
 
 /** `s` cut to at most `max` bytes on the OS, never inside a character (a carried byte is one byte). */
 function cutUtf8(s: string, max: number): string {

@@ -40,7 +40,7 @@ const CHUNK = 1 << 20;
 /** Runs are read again and punched in pieces of this size (or one block, if larger). */
 const VERIFY = 64 << 10;
 
-export interface DigContext extends OpContext {
+interface DigContext extends OpContext {
   maybeYield?: () => Promise<void>;
   /**
    * A test seam: called when a run of zero blocks has been found, before it is read again and

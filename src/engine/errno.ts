@@ -90,13 +90,13 @@ export function errnoName(errno: number, platform?: string): string {
 }
 
 /** name -> errno number, or undefined when this platform has no such name. */
-export function errnoNumber(name: string, platform?: string): number | undefined {
+function errnoNumber(name: string, platform?: string): number | undefined {
   for (const [n, v] of Object.entries(table(platform))) if (v === name) return Number(n);
   return undefined;
 }
 
 /** Extra facts that make a sentence precise (the file system name, the block size). */
-export interface ErrnoContext {
+interface ErrnoContext {
   filesystem?: string;
   blockSize?: number;
   /** Whose advice (Node's libuv gives Windows errors errno names too); process.platform by default. */

@@ -5,7 +5,7 @@
 
 import type { Operation } from './types';
 
-export interface FsctlErrorInit {
+interface FsctlErrorInit {
   operation: Operation;
   /** OS code name ('EXDEV', 'ERROR_NOT_SUPPORTED', 'STATUS_ACCESS_DENIED') or an engine code ('E_…', docs/ENGINE.md "Errors"). */
   code: string;

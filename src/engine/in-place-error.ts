@@ -20,7 +20,7 @@ export function sizeOf(fd: number): bigint | undefined {
  * to `touchedEnd`): a file another writer extended meanwhile keeps what they wrote. Returns the
  * bytes cut off (0n: none) and the size now (undefined when fstat fails), for inPlaceError.
  */
-export function cutBackGrowth(
+function cutBackGrowth(
   fd: number,
   sizeBefore: bigint,
   touchedEnd: bigint,

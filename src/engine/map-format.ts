@@ -117,7 +117,7 @@ export interface PackedExtentMap extends Omit<ExtentMap, 'extents'> {
 }
 
 /** The columns a builder hands out for direct writes (see PackedExtentsBuilder.appendColumns). */
-export interface PackedColumns {
+interface PackedColumns {
   /** Index of the first extent to write. */
   at: number;
   offset: BigInt64Array;
@@ -365,7 +365,7 @@ export function packedBuffers(p: PackedExtents): ArrayBuffer[] {
 }
 
 /** The first `n` extents of `p`, in columns of their own. */
-export function slicePacked(p: PackedExtents, n: number): PackedExtents {
+function slicePacked(p: PackedExtents, n: number): PackedExtents {
   const out: PackedExtents = {
     count: n,
     offset: p.offset.slice(0, n),

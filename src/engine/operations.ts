@@ -64,9 +64,9 @@ export type Response =
   RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult | DedupePlan | DedupeReport;
 
 /** Most windows one map-windows request may ask for (one per device pixel of a wide view). */
-export const MAX_MAP_WINDOWS = 32_768;
+const MAX_MAP_WINDOWS = 32_768;
 
-export type BackendResolver = (path: string) => Promise<ExtendedBackend>;
+type BackendResolver = (path: string) => Promise<ExtendedBackend>;
 
 /** The paths a request touches (for error messages and for choosing thread/backend). */
 export function requestPaths(r: Request): string[] {
@@ -100,7 +100,7 @@ function rangeError(operation: Operation, paths: string[], what: string): FsctlE
 }
 
 /** Negative, non-bigint or past-2^63 offsets are refused before any call. */
-export function checkRange(operation: Operation, paths: string[], name: string, offset: bigint, length: bigint): void {
+function checkRange(operation: Operation, paths: string[], name: string, offset: bigint, length: bigint): void {
   if (typeof offset !== 'bigint' || typeof length !== 'bigint')
     throw new FsctlError({
       operation,
@@ -187,7 +187,7 @@ function since(t0: number): number {
  * Every failure leaves the engine as an FsctlError: node:fs errors keep their code name
  * (ENOENT, EACCES, ...); anything else (a bug) becomes E_INTERNAL with the original as cause.
  */
-export function normalizeError(r: Request, e: unknown): FsctlError {
+function normalizeError(r: Request, e: unknown): FsctlError {
   const paths = requestPaths(r);
   if (e instanceof FsctlError) {
     if (e.paths.length > 0) return e;

@@ -3,7 +3,7 @@
 // there is nothing to free. The engine's note on a measured punch says so, and the Punch Hole
 // confirmation asks with the same parts. Zeroing counts only what lies inside the file.
 
-export interface PunchParts {
+interface PunchParts {
   /** Bytes of the range in whole blocks: what can be deallocated, where it is allocated. */
   whole: bigint;
   /** Bytes of the range in partial blocks at its ends, below the end of the file: zeroed, not deallocated. */

@@ -32,7 +32,7 @@ export interface SmbWriteOptions {
   signal?: AbortSignal;
 }
 
-export type SmbChangeType = 'created' | 'changed' | 'deleted';
+type SmbChangeType = 'created' | 'changed' | 'deleted';
 
 export interface SmbChange {
   type: SmbChangeType;

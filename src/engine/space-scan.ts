@@ -13,7 +13,7 @@ import { childPath, fromOsBytes, osPath } from './os-path';
 import { devName, readMounts } from './space-fs';
 import type { FileTable, Group, Intervals, SharedRanges } from './space-table';
 
-export interface OutsideScan {
+interface OutsideScan {
   /** Shared physical ranges referenced by files outside the selection, merged, in order. */
   start: bigint[];
   end: bigint[];
@@ -108,7 +108,7 @@ export function mountRootOf(dev: bigint): string | undefined {
  * collect the physical ranges of its shared extents. Does not leave the file system (folders of
  * another st_dev are skipped), follows no link, and reports progress in files.
  */
-export async function scanOutside(
+async function scanOutside(
   resolve: (p: string) => Promise<ExtendedBackend>,
   root: string,
   dev: bigint,

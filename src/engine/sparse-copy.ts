@@ -50,7 +50,7 @@ export interface SourceSnapshot {
   mtimeNs: bigint;
 }
 
-export interface CopyUntilEofInput {
+interface CopyUntilEofInput {
   operation: Operation;
   io: PositionalIo;
   src: { fd: number; path: string };

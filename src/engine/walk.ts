@@ -61,7 +61,7 @@ export function foldersAgainNote(n: number): string {
   );
 }
 
-export interface WalkVisitor {
+interface WalkVisitor {
   /** A regular file, the first time its identity is met; gives back the error it met, if any (SERVER_GONE stops an SMB walk). */
   file(p: string, f: WalkedFile): void | { failed: unknown } | Promise<void | { failed: unknown }>;
   error(e: WalkError): void;

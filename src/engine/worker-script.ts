@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 
 /** `explicit` (EngineOptions.workerScript), else worker.js or worker.ts next to this module. */
-export function workerScript(explicit?: string): { file: string; ts: boolean } {
+function workerScript(explicit?: string): { file: string; ts: boolean } {
   if (explicit) return { file: explicit, ts: explicit.endsWith('.ts') };
   const js = path.join(__dirname, 'worker.js');
   if (fs.existsSync(js)) return { file: js, ts: false };

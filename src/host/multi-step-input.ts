@@ -19,7 +19,7 @@ import { lateKeysOnSameBox, typedAhead } from './late-keys';
 const BACK = Symbol('back');
 const CANCEL = Symbol('cancel');
 
-export interface InputStepOptions {
+interface InputStepOptions {
   step: number;
   prompt: string;
   value: string;
@@ -32,7 +32,7 @@ export interface InputStepOptions {
   error?: string;
 }
 
-export interface PickStepOptions<T extends vscode.QuickPickItem> {
+interface PickStepOptions<T extends vscode.QuickPickItem> {
   step: number;
   items: readonly T[];
   placeholder?: string;

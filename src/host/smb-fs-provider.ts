@@ -14,7 +14,7 @@ import { fileSystemErrorKind, nameTakenSentence } from './logic/smb-errors';
 import { enginePathOf } from './logic/smb-uri';
 import { uriOfPath } from './ui';
 
-export const SMB_SCHEME = 'smb';
+const SMB_SCHEME = 'smb';
 
 /** `target`: the name being made (a copy's or rename's destination), which a FileExists is about. */
 function toFileSystemError(e: unknown, target: string): vscode.FileSystemError {

@@ -57,7 +57,7 @@ function groupedDigits(separators: readonly string[]): RegExp {
  * is no offset a person means either; 'separator-and-suffix': digits parted by a comma, a point or
  * a group separator before a unit suffix ("1,500k", "1,5M", "1.5G"): a fraction, or a decimal comma).
  */
-export type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' | 'minus-zero' | 'separator-and-suffix' };
+type ByteSize = { value: bigint } | { error: 'form' | 'too-large' | 'negative' | 'minus-zero' | 'separator-and-suffix' };
 
 /**
  * Read a non-negative byte count or offset written in the grammar above. `groupSeparators`: the

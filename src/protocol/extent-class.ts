@@ -18,7 +18,7 @@ import { EXTENT_CLASSES, type ExtentClass } from './messages';
  * is encoded, and a clone drawn "Encoded" hid what it shares (a trial); the tooltip and the
  * table still give every flag.
  */
-export const CLASS_RULES: ReadonlyArray<{ readonly cls: ExtentClass; readonly flags: readonly string[] }> = [
+const CLASS_RULES: ReadonlyArray<{ readonly cls: ExtentClass; readonly flags: readonly string[] }> = [
   { cls: 'inline', flags: ['inline', 'tail'] },
   { cls: 'delalloc', flags: ['delalloc'] },
   { cls: 'shared', flags: ['shared'] },

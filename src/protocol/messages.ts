@@ -16,7 +16,7 @@ export type ExtentClass = (typeof EXTENT_CLASSES)[number];
 export type U64String = string;
 
 /** Decimal string of a signed 64-bit integer (a change that can go either way). */
-export type I64String = string;
+type I64String = string;
 
 export interface WireExtent {
   offset: U64String;
@@ -457,16 +457,16 @@ export type WebviewMessage =
   | { type: 'dedupeReveal'; group: number; range: number };
 
 /** Most groups one Dedupe view shows (an index into DedupeWirePlan.groups is below this), and most ranges per group. */
-export const MAX_DEDUPE_GROUPS = 10_000_000;
-export const MAX_DEDUPE_RANGES = 10_000_000;
+const MAX_DEDUPE_GROUPS = 10_000_000;
+const MAX_DEDUPE_RANGES = 10_000_000;
 
 /** Most files one Space view message names (an index into SpaceData.files is below this). */
-export const MAX_SPACE_FILES = 50_000_000;
+const MAX_SPACE_FILES = 50_000_000;
 /** Most file systems one Space analysis spans. */
 const MAX_SPACE_FILE_SYSTEMS = 4096;
 
-export const U64_RE = /^(0|[1-9][0-9]{0,19})$/;
-export const U64_MAX = (1n << 64n) - 1n;
+const U64_RE = /^(0|[1-9][0-9]{0,19})$/;
+const U64_MAX = (1n << 64n) - 1n;
 
 export function isU64String(v: unknown): v is U64String {
   return typeof v === 'string' && U64_RE.test(v) && BigInt(v) <= U64_MAX;
@@ -474,13 +474,13 @@ export function isU64String(v: unknown): v is U64String {
 
 const I64_RE = /^-?(0|[1-9][0-9]{0,18})$/;
 
-export function isI64String(v: unknown): v is I64String {
+function isI64String(v: unknown): v is I64String {
   if (typeof v !== 'string' || !I64_RE.test(v)) return false;
   const n = BigInt(v);
   return n >= -(1n << 63n) && n < 1n << 63n;
 }
 
-export function isInt(v: unknown, min: number, max: number): v is number {
+function isInt(v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 }
 
@@ -488,7 +488,7 @@ export function isInt(v: unknown, min: number, max: number): v is number {
 export const MAX_BINS = 32_768;
 
 /** Most files one clone-results view lists. */
-export const MAX_RESULT_ITEMS = 10_000;
+const MAX_RESULT_ITEMS = 10_000;
 
 /** Largest text a webview may ask the host to put on the clipboard (64 MiB). */
 export const MAX_COPY_TEXT = 64 * 1024 * 1024;

@@ -5,7 +5,7 @@
 // figures as unknown, or, when only some files are unknown, over the files whose sharing is
 // known. One implementation for all three. Pure: no DOM, no Node.
 
-export interface SharingRow {
+interface SharingRow {
   allocated: bigint;
   shared: bigint;
   exclusive: bigint;
@@ -40,7 +40,7 @@ export function sharingSums(rows: Iterable<SharingRow>): SharingSums {
  * sharing is known: the engine's figure as is), 'unknown' (no file's is), or 'partial' (the
  * shared/exclusive sums cover only the `knownFiles`; the engine's unique is then an upper bound).
  */
-export type SharingKnown = { kind: 'known' } | { kind: 'unknown' } | { kind: 'partial'; knownFiles: number; unknownFiles: number };
+type SharingKnown = { kind: 'known' } | { kind: 'unknown' } | { kind: 'partial'; knownFiles: number; unknownFiles: number };
 
 export function sharingKnown(s: SharingSums): SharingKnown {
   if (s.unknownFiles === 0) return { kind: 'known' };

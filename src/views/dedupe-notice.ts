@@ -18,7 +18,7 @@ export function estimateText(r: Pick<DedupeReport, 'estimated' | 'estimatedMin'>
 }
 
 /** The sentences on the ranges left alone (none: ''): those that changed as the engine counts them, the others refused. */
-export function leftAloneText(r: Pick<DedupeReport, 'skipped' | 'differed'>, t: Translate): string {
+function leftAloneText(r: Pick<DedupeReport, 'skipped' | 'differed'>, t: Translate): string {
   const changed = r.differed;
   const refused = r.skipped.filter((k) => !changedSinceSearch(k.reason)).length;
   return [

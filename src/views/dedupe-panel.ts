@@ -34,7 +34,7 @@ const t = vscode.l10n.t;
 /** Least time between two progress messages to the view. */
 const PROGRESS_MS = 100;
 
-export interface DedupeFindSettings {
+interface DedupeFindSettings {
   chunk: bigint;
   minSize: bigint;
 }

@@ -10,7 +10,7 @@ import { errorLogLine } from '../host/logic/errors';
 
 export const REMEASURE = { everyMs: 5_000, forMs: 65_000 }; // (tests shorten them)
 
-export interface RemeasureHooks {
+interface RemeasureHooks {
   /** Still worth measuring (the view open, its report the current one, nothing running). */
   current(): boolean;
   /** The free bytes of the volume holding `path` now (engine.volume). */

@@ -39,7 +39,7 @@ import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow, type Bound
 const t = vscode.l10n.t;
 
 /** Debounce for auto-refresh: a file being written fires many events; refresh once. */
-export const AUTO_REFRESH_MS = 500;
+const AUTO_REFRESH_MS = 500;
 
 export class InspectorController implements InspectorHandle, vscode.Disposable {
   private model: MapModel | undefined;

@@ -29,7 +29,7 @@ export interface ExportSource {
   refcountAt(i: number): number | undefined;
 }
 
-export const CSV_HEADER = 'index,offset,end,length,physical,flags,refcount\n';
+const CSV_HEADER = 'index,offset,end,length,physical,flags,refcount\n';
 
 /**
  * The map as JSON text, in chunks (a million extents is ~100 MB of text: the host writes the

@@ -359,7 +359,7 @@ const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
  * The note on extents past the end of the file (the CLI's map says the same in its summary line):
  * they are drawn after the end-of-file marker, and Allocated counts them, as du does.
  */
-export function pastEofNote(past: bigint, size: bigint): string {
+function pastEofNote(past: bigint, size: bigint): string {
   return (
     `The file is ${size} bytes long and ${past} bytes of its extents lie past that end (preallocated, as fallocate ` +
     "--keep-size or XFS's speculative preallocation does): the map shows them after the end-of-file line and the table " +

@@ -36,7 +36,7 @@ export function engineReads(engine: Pick<Engine, 'mapPacked' | 'mapWindows'>, pa
   };
 }
 
-export interface SampleOptions {
+interface SampleOptions {
   /** Extents read for the window as a whole before sampling (and the exact-extents limit). */
   exactBudget: number;
   /** Bins wanted (one per device pixel); sampled windows use at most `maxSampleBins`. */

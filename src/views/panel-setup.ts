@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { makeNonce, renderWebviewHtml } from './webview-html';
 
-export type WebviewApp = 'inspector' | 'cloneResults' | 'space' | 'dedupe';
+type WebviewApp = 'inspector' | 'cloneResults' | 'space' | 'dedupe';
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {

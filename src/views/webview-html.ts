@@ -19,7 +19,7 @@
 //   img-src    cspSource data:        icons; data: for canvas-exported images
 // No connect-src: the webview talks to the host only through postMessage.
 
-export interface WebviewHtmlOptions {
+interface WebviewHtmlOptions {
   /** `webview.cspSource`. */
   cspSource: string;
   /** A fresh nonce per render (makeNonce()). */

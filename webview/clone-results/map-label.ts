@@ -9,7 +9,7 @@ import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 
 /** Bytes of the window in shared extents: exact from extents, estimated from bins (about: true). */
-export function sharedInWindow(w: WireWindow): { bytes: bigint; about: boolean } | undefined {
+function sharedInWindow(w: WireWindow): { bytes: bigint; about: boolean } | undefined {
   const start = BigInt(w.offset);
   const end = start + BigInt(w.length);
   if (w.extents) {

@@ -7,7 +7,7 @@ import { l10n } from '../shared/l10n';
 import { groupsText } from './texts';
 import { humanBytes } from '../../src/protocol/format';
 
-export interface ApplyInput {
+interface ApplyInput {
   plan: DedupeWirePlan | undefined;
   /** Groups Deduplicate would apply (those shown that free something) and what they free. */
   groups: readonly number[];
@@ -26,7 +26,7 @@ export interface ApplyInput {
   spent: boolean;
 }
 
-export interface ApplyState {
+interface ApplyState {
   enabled: boolean;
   /** Why it is disabled (none while something runs). */
   why: string | undefined;
@@ -35,7 +35,7 @@ export interface ApplyState {
 }
 
 /** The sentences of the file systems that cannot share blocks, when no group of the plan is on one that can. */
-export function cannotShareAtAll(plan: DedupeWirePlan | undefined): string[] | undefined {
+function cannotShareAtAll(plan: DedupeWirePlan | undefined): string[] | undefined {
   if (!plan || plan.groups.length === 0 || !plan.groups.every((g) => g.cannotShare !== undefined)) return undefined;
   return [...new Set(plan.groups.map((g) => g.cannotShare!))];
 }

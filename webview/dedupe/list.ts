@@ -30,7 +30,7 @@ export interface Selected {
   range: number;
 }
 
-export interface DedupeListCallbacks {
+interface DedupeListCallbacks {
   onToggle(group: number): void;
   /** A range selected, or none (the keyboard went to a group's header). */
   onSelect(s: Selected | undefined): void;

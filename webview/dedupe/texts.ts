@@ -12,7 +12,7 @@ export const groupsText = (n: number): string => (n === 1 ? l10n.t('1 group') : 
 export const filesText = (n: number): string => (n === 1 ? l10n.t('1 file') : l10n.t('{0} files', groupDigits(BigInt(n))));
 
 /** The empty list's sentence: no duplicate data in the selection, or none that this user can share. */
-export const lockedInText = (sets: number): string =>
+const lockedInText = (sets: number): string =>
   sets === 0
     ? l10n.t('No duplicate data found in the selection.')
     : sets === 1

@@ -6,7 +6,7 @@
 import type { Hit, MapCanvas } from '../shared/map-canvas';
 import { maxBig, type ViewWindow } from '../shared/bigview';
 
-export interface MapActions {
+interface MapActions {
   view(): ViewWindow;
   span(): bigint;
   setView(v: ViewWindow): void;

@@ -6,7 +6,7 @@ import { groupDigits, hex } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 import { eofFlag } from '../shared/ui';
 
-export interface RowText {
+interface RowText {
   /** #, start, end (exclusive), length, physical, flags. */
   cells: string[];
   /** Tooltips of the start and end cells: their hex. */

@@ -7,7 +7,7 @@ import { l10n } from '../shared/l10n';
 import { el } from '../shared/ui';
 import { bannerBox, spokenProgress } from '../shared/view-parts';
 
-export interface Status {
+interface Status {
   progress: HTMLElement;
   banner: HTMLElement;
   /** A request is out (on) or answered (off). */

@@ -21,7 +21,7 @@ const MAX_PAGES = 256; // cache ~65k rows, then evict the farthest pages
 const MAX_SCROLL_PX = 16_000_000;
 const MARGIN = 4;
 
-export interface TableCallbacks {
+interface TableCallbacks {
   requestRows(start: number, count: number): void;
   /** A row was selected (by click or keyboard); `zoom` when the person asked to zoom to it. */
   onSelect(row: WireExtent, zoom: boolean): void;

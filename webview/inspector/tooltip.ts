@@ -67,7 +67,7 @@ export function extentLabel(row: WireExtent): string {
   );
 }
 
-export interface MapTooltip {
+interface MapTooltip {
   el: HTMLElement;
   /** Describe `h` under the map, beside CSS x `cssX` (`eof`: where extents are past EOF); screen readers hear it once the pointer rests. */
   show(h: Hit, cssX: number, eof?: bigint): void;

@@ -2,7 +2,7 @@
 // on a canvas (the inspector's map, the Space treemap) and nothing else would be spoken.
 import { el } from './ui';
 
-export interface Announcer {
+interface Announcer {
   /** The region (visually hidden); put it in the page once. */
   readonly el: HTMLElement;
   say(text: string): void;

@@ -5,7 +5,7 @@
 export type Rgb = readonly [number, number, number];
 
 /** WCAG 2 relative luminance of an sRGB colour (0…255 per channel). */
-export function luminance([r, g, b]: Rgb): number {
+function luminance([r, g, b]: Rgb): number {
   const lin = (v: number): number => {
     const s = v / 255;
     return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;

@@ -26,7 +26,7 @@ export function setState(s: unknown): void {
 }
 
 /** Number of host messages dropped as malformed (shown in the DOM as data-ignored for tests). */
-export let ignoredMessages = 0;
+let ignoredMessages = 0;
 
 export function onHostMessage(handler: (m: HostMessage) => void): void {
   window.addEventListener('message', (ev: MessageEvent) => {

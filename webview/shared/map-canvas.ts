@@ -12,7 +12,7 @@ import { lastStartingAtOrBefore, summarisePixel, type PixelHit } from './pixel-s
 /** Narrowest shared extent (CSS pixels) the clone-results maps outline (highlightShared). */
 const HIGHLIGHT_MIN_CSS = 8;
 
-export interface Marks {
+interface Marks {
   selection?: ViewWindow;
   hover?: ViewWindow;
   /** Outline shared extents (the clone-results view): they are what the clone produced. */
@@ -342,7 +342,7 @@ export class MapCanvas {
 }
 
 /** What is at `offset` according to `data`; undefined when `data` does not cover it. */
-export function hitTest(data: WireWindow | undefined, offset: bigint): Hit | undefined {
+function hitTest(data: WireWindow | undefined, offset: bigint): Hit | undefined {
   if (!data) return undefined;
   const wOff = BigInt(data.offset);
   const wLen = BigInt(data.length);

@@ -22,10 +22,10 @@ const NCLASS = EXTENT_CLASSES.length;
 /** Narrowest run of data drawn, in CSS pixels. */
 export const MIN_RUN_CSS = 2;
 /** Runs narrower than this (CSS pixels) and fainter than one CSS pixel get the minimum mark. */
-export const SMALL_RUN_CSS = 8;
+const SMALL_RUN_CSS = 8;
 
 /** The minimum mark's height in device pixels for a map `height` device pixels tall. */
-export function markHeight(height: number, dpr: number): number {
+function markHeight(height: number, dpr: number): number {
   const css = Math.max(3, Math.round(height / dpr / 16));
   return Math.max(1, Math.min(height, Math.round(css * dpr)));
 }

@@ -58,7 +58,7 @@ export function breakable(text: string): DocumentFragment {
  * "allocated" is every extent, unwritten included; "data" is what SEEK_DATA finds (written
  * extents); "unwritten" is allocated but reads as zeros.
  */
-export const CLASS_TIPS: Record<ExtentClass | 'hole', string> = {
+const CLASS_TIPS: Record<ExtentClass | 'hole', string> = {
   hole: l10n.t('Hole: no extent; reads as zeros and uses no space.'),
   data: l10n.t('Data: written extents, the ranges SEEK_DATA finds. Allocated.'),
   unwritten: l10n.t('Unwritten: allocated (preallocated) but never written; reads as zeros. SEEK_DATA skips it.'),

@@ -25,7 +25,7 @@ export function setButtonEnabled(b: HTMLElement, on: boolean): void {
 }
 
 /** A progress line is spoken at most this often (its first words at once). */
-export const SPOKEN_PROGRESS_MS = 5000;
+const SPOKEN_PROGRESS_MS = 5000;
 
 /**
  * What a screen reader hears of a progress line (`line`, shown by removing its `hidden`) whose

@@ -38,10 +38,10 @@ const note = el('li', { class: 'legend-note' });
 legendEl.appendChild(note);
 
 /** How the shared colours split: exact everywhere, bounds everywhere, or some of each (by file system). */
-export type LegendMode = 'exact' | 'bounds' | 'mixed';
+type LegendMode = 'exact' | 'bounds' | 'mixed';
 
 /** The mode of a result: by the files with shared bytes whose sharing is known; with none, by the totals. */
-export function legendMode(nums: readonly FileNums[], totalExact: boolean): LegendMode {
+function legendMode(nums: readonly FileNums[], totalExact: boolean): LegendMode {
   let exact = 0;
   let bounds = 0;
   for (const n of nums) {

@@ -8,7 +8,7 @@ import type { FileNums, TreeNode } from './model';
 import type { Treemap } from './treemap';
 import { bytes } from './totals';
 
-export interface TreemapView {
+interface TreemapView {
   map(): Treemap | undefined;
   nums(): readonly FileNums[];
   selected(): number | undefined;
@@ -23,7 +23,7 @@ export interface TreemapView {
 const ARROWS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 /** The tooltip for a node of the treemap. */
-export function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly FileNums[]): string {
+function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly FileNums[]): string {
   if (n.data.file === undefined)
     return l10n.t('{0}: {1} allocated (click to zoom in)', n.data.rel || n.data.name, bytes(BigInt(Math.round(n.value ?? 0))));
   return fileTitle(nums[n.data.file]).join('\n');

@@ -10,7 +10,7 @@ import type { TreemapColors } from './treemap';
 import { legendEl } from './legend';
 import { createAnnouncer } from '../shared/announcer';
 
-export const app = document.getElementById('app')!;
+const app = document.getElementById('app')!;
 app.className = 'space';
 
 const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': l10n.t('Space usage') });

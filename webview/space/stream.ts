@@ -16,7 +16,7 @@ export interface RowsSoFar {
   sums: StreamSums;
 }
 
-export interface StreamSums extends SharingSums {
+interface StreamSums extends SharingSums {
   size: bigint;
   allocated: bigint;
   shared: bigint;

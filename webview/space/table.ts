@@ -13,7 +13,7 @@ import type { FileNums } from './model';
 import { l10n } from '../shared/l10n';
 import { el } from '../shared/ui';
 
-export const ROW_H = 22;
+const ROW_H = 22;
 const MARGIN = 6;
 
 export type SortKey = 'path' | 'size' | 'allocated' | 'shared' | 'exclusive' | 'sharesWith';
@@ -36,7 +36,7 @@ const COLS: Array<{ key: SortKey; label: string; short: string; tip?: string }> 
 ];
 
 /** The "shares with" cell's words: the files of the selection, and bytes shared outside it (not counted). */
-export function sharesWithTip(count: number, outside: bigint): string {
+function sharesWithTip(count: number, outside: bigint): string {
   const inSel =
     count === 1
       ? l10n.t('Shares bytes with 1 other file of the selection.')
@@ -51,7 +51,7 @@ export function tableShows(rel: string, scope: string, filter: string): boolean 
   return (!scope || rel.startsWith(scope)) && (!filter || rel.toLowerCase().includes(filter.toLowerCase()));
 }
 
-export interface SpaceTableCallbacks {
+interface SpaceTableCallbacks {
   onSelect(file: number): void;
   onOpen(file: number): void;
   /** The sort changed (the view keeps it while hidden). */

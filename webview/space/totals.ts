@@ -14,7 +14,7 @@ import { detailsEl, reclaimEl, totalsEl } from './page';
 /** What the shown data is: a finished result, the files of a running analysis, or of one that stopped. */
 export type Shown = 'done' | 'streaming' | 'stopped';
 
-export interface TotalsContext {
+interface TotalsContext {
   shown: Shown;
   /** Exact scan was clicked (the host runs it). */
   onExactScan(): void;

@@ -41,7 +41,7 @@ interface Band {
 }
 
 /** A laid-out node, in CSS pixels. */
-export type LaidOut = HierarchyRectangularNode<TreeNode>;
+type LaidOut = HierarchyRectangularNode<TreeNode>;
 
 const HEADER = 15;
 
@@ -56,7 +56,7 @@ function titleOf(n: { x0: number; y0: number; x1: number; y1: number }): Title {
 }
 
 /** A folder's name as drawn (for the tests): its path, the strip's side, the strip in CSS pixels. */
-export interface FolderLabel {
+interface FolderLabel {
   rel: string;
   side: 'top' | 'side';
   x0: number;

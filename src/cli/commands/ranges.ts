@@ -41,7 +41,7 @@ JSON: {"path","size":"N","ranges":[{"offset":"N","length":"N"},...],"window":{..
 
 const range = (x: ByteRange): string => '{"offset":"' + x.offset.toString() + '","length":"' + x.length.toString() + '"}';
 
-export function writeRangesJson(r: RangesResult): void {
+function writeRangesJson(r: RangesResult): void {
   writeObjectWithArray(
     new ChunkWriter(),
     [
@@ -62,7 +62,7 @@ export function writeRangesJson(r: RangesResult): void {
   );
 }
 
-export function rangesHuman(r: RangesResult): string {
+function rangesHuman(r: RangesResult): string {
   let data = 0n;
   const rows = r.ranges.map((x, i) => {
     data += x.length;

@@ -210,7 +210,7 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: Path
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
 /** The table (one row per file), then the totals, the bound or exact figure, and the notes. */
-export function spaceHuman(r: SpaceResult, p: PathProblems, given: readonly string[] = []): string {
+function spaceHuman(r: SpaceResult, p: PathProblems, given: readonly string[] = []): string {
   const rows = r.files.map((f) => [
     f.size.toString(),
     f.allocated.toString(),

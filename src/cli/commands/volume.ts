@@ -28,7 +28,7 @@ JSON: {"path","filesystem","rawType","blockSize":N,"supportsSparse":bool,
   },
 };
 
-export function volumeJson(v: VolumeInfo): string {
+function volumeJson(v: VolumeInfo): string {
   return (
     obj([
       ['path', str(v.path)],
@@ -45,7 +45,7 @@ export function volumeJson(v: VolumeInfo): string {
   );
 }
 
-export function volumeHuman(v: VolumeInfo): string {
+function volumeHuman(v: VolumeInfo): string {
   const rows: [string, string][] = [
     ['path', v.path],
     // over SMB the name is the server's answer (Samba says NTFS for btrfs and XFS), as VS Code marks it

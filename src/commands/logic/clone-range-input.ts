@@ -12,7 +12,7 @@ import { bytesText, groupNumber, parseByteInput } from '../../host/logic/bytes';
 import { humanBytes } from '../../protocol/format';
 import { plainT, type Translate } from '../../host/logic/translate';
 
-export const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MAX = (1n << 63n) - 1n;
 
 /** The rule as one sentence, shown as the input box prompt. */
 export function alignmentRule(blockSize: number, t: Translate = plainT): string {
@@ -73,7 +73,7 @@ export function checkOffset(
   return { value: p.value };
 }
 
-export interface LengthContext {
+interface LengthContext {
   blockSize: number;
   sourceSize: bigint;
   sourceOffset: bigint;
@@ -238,7 +238,7 @@ export function growthNote(
 }
 
 /** What Clone Range asks before it runs: the question (with how the file grows) and the modal's detail. */
-export interface RangeConfirmation {
+interface RangeConfirmation {
   question: string;
   detail: string;
 }

@@ -22,7 +22,7 @@ export function sharedBytes(extents: readonly Extent[], from = 0n, len?: bigint)
   return total;
 }
 
-export function allocatedBytes(extents: readonly Extent[]): bigint {
+function allocatedBytes(extents: readonly Extent[]): bigint {
   let total = 0n;
   for (const e of extents) total += e.length;
   return total;

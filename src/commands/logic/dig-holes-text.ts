@@ -13,7 +13,7 @@ export interface Range {
 }
 
 /** Columns of a packed map, as much as this module needs. */
-export interface FlagColumns {
+interface FlagColumns {
   count: number;
   offset: BigInt64Array;
   length: BigInt64Array;

@@ -4,7 +4,7 @@
 import { bytesText, parseByteInput } from '../../host/logic/bytes';
 import { plainT, type Translate } from '../../host/logic/translate';
 
-export interface PunchCheck {
+interface PunchCheck {
   offset?: bigint;
   length?: bigint;
   offsetError?: string;

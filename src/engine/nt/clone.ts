@@ -88,7 +88,7 @@ export function clusterPieces(allocated: readonly ByteRange[], offset: bigint, l
   return out;
 }
 
-export interface DuplicateOptions {
+interface DuplicateOptions {
   atomic?: boolean;
   /** Chunk size override (tests); default (1 << 32) - clusterSize. */
   maxChunkBytes?: bigint;

@@ -23,7 +23,7 @@ export async function closeQuietly(t: NtTransport, h: NtHandle | undefined): Pro
   if (h) await t.close(h).catch(() => undefined);
 }
 
-export interface NewFileSteps<P> {
+interface NewFileSteps<P> {
   /** Checks and requests that must succeed before the destination is created. */
   prepare?(src: NtHandle, info: NtFileInfo): Promise<P>;
   /** Fill the (delete-on-close) destination; the report's durationMs is set by the frame. */
@@ -40,7 +40,7 @@ export interface NewFileSteps<P> {
 const VALID_SET_ATTRIBUTES = 0x000031a7;
 
 /** What a kept new file is to look like once placed; FILE_BASIC_INFORMATION's attributes and FSCTL_SET_SPARSE's flag. */
-export interface FinalAttributes {
+interface FinalAttributes {
   fileAttributes: number;
   sparse: boolean;
 }

@@ -9,7 +9,7 @@ import { encodeDuplicateExtents } from './codec/windows';
 import type { NtHandle, NtTransport } from './transport';
 
 /** What deleting a file would meet: undefined where the server does not say (a sharing violation, say). */
-export type DeleteAnswer = { refused: false } | { refused: true; code: string } | undefined;
+type DeleteAnswer = { refused: false } | { refused: true; code: string } | undefined;
 
 const openCode = (e: unknown): string | undefined => {
   if (isCancelled(e)) throw e;

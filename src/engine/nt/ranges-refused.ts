@@ -15,7 +15,7 @@ import { queryRetrievalPointers } from './extents';
 import type { NtFileInfo, NtHandle, NtTransport } from './transport';
 import { hex32, supportsSparseFiles } from './volume';
 
-export interface RangesWithoutQar {
+interface RangesWithoutQar {
   ranges: ByteRange[];
   /** 'FSCTL_GET_RETRIEVAL_POINTERS', or 'no sparse files' for the whole window of a volume without them. */
   method: string;

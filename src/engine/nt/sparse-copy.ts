@@ -11,7 +11,7 @@ import { intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
 import type { NtTransport } from './transport';
 
-export const SPARSE_COPY_BLOCK = 1 << 20;
+const SPARSE_COPY_BLOCK = 1 << 20;
 
 function allZero(b: Uint8Array): boolean {
   // Compare 8 bytes at a time where the view allows it; this runs over every copied byte.

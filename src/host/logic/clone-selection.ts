@@ -4,7 +4,7 @@
 import { enginePathOf } from './smb-uri';
 
 /** Something that looks like a vscode.Uri (duck-typed so this module stays vscode-free). */
-export interface UriLike {
+interface UriLike {
   scheme: string;
   fsPath: string;
   authority?: string;
@@ -23,7 +23,7 @@ export function enginePathOfUri(u: UriLike): string | undefined {
   return undefined;
 }
 
-export function isUriLike(v: unknown): v is UriLike {
+function isUriLike(v: unknown): v is UriLike {
   return typeof v === 'object' && v !== null && typeof (v as UriLike).scheme === 'string' && typeof (v as UriLike).fsPath === 'string';
 }
 

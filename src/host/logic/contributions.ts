@@ -22,7 +22,7 @@ export const COMMANDS = {
   forgetSmbPassword: 'extentLens.forgetSmbPassword',
 } as const;
 
-export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
 export const MUTATING_COMMANDS: readonly CommandId[] = [
   COMMANDS.cloneHere,

@@ -7,11 +7,11 @@ import { parseByteInput } from './bytes';
 import { plainT, type Translate } from './translate';
 
 export const DEDUPE_CHUNK_SETTING = 'extentLens.dedupe.chunkSize';
-export const DEDUPE_MIN_SIZE_SETTING = 'extentLens.dedupe.minSize';
-export const DEDUPE_CHUNK_DEFAULT = 128n * 1024n;
-export const DEDUPE_MIN_SIZE_DEFAULT = 4096n;
+const DEDUPE_MIN_SIZE_SETTING = 'extentLens.dedupe.minSize';
+const DEDUPE_CHUNK_DEFAULT = 128n * 1024n;
+const DEDUPE_MIN_SIZE_DEFAULT = 4096n;
 
-export type DedupeOptionsOrError = { chunk: bigint; minSize: bigint } | { error: string; setting: string };
+type DedupeOptionsOrError = { chunk: bigint; minSize: bigint } | { error: string; setting: string };
 
 function readSize(v: unknown, fallback: bigint, t: Translate): { value: bigint } | { error: string } {
   if (v === undefined || v === null || v === '') return { value: fallback };

@@ -7,7 +7,7 @@ import { CLONE_IMPOSSIBLE_CODES, NAME_TAKEN_CODES } from '../../protocol/error-c
 /** Codes that mean "cloning cannot work here", so a hole-keeping copy is a sensible offer. */
 const CLONE_IMPOSSIBLE = CLONE_IMPOSSIBLE_CODES;
 
-export interface ErrorFacts {
+interface ErrorFacts {
   code: string;
   /** The sentence to show as is (the engine writes it for people). */
   message: string;

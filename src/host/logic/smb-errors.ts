@@ -6,8 +6,7 @@ import { uriHostPort, type ShareAddress } from './smb-uri';
 import type { Translate } from './translate';
 
 /** The vscode.FileSystemError factory for a code; undefined: a plain FileSystemError with the engine's sentence. */
-export type FileSystemErrorKind =
-  'FileNotFound' | 'FileExists' | 'NoPermissions' | 'FileIsADirectory' | 'FileNotADirectory' | 'Unavailable';
+type FileSystemErrorKind = 'FileNotFound' | 'FileExists' | 'NoPermissions' | 'FileIsADirectory' | 'FileNotADirectory' | 'Unavailable';
 
 const KIND: Record<string, FileSystemErrorKind> = {
   STATUS_OBJECT_NAME_NOT_FOUND: 'FileNotFound',

@@ -7,7 +7,7 @@
 import type { Translate } from './translate';
 
 /** The parts of a vscode.Uri this module reads (duck-typed). */
-export interface SmbUriLike {
+interface SmbUriLike {
   scheme: string;
   /** Decoded, as vscode.Uri gives it: 'DOMAIN;user@host:port'. */
   authority: string;

@@ -2,7 +2,7 @@
 // They take a `Translate` function: the extension passes vscode.l10n.t, unit tests pass
 // `plainT`, which fills the {0}, {1} placeholders the same way l10n.t does.
 
-export type TranslateArg = string | number | boolean;
+type TranslateArg = string | number | boolean;
 export type Translate = (message: string, ...args: TranslateArg[]) => string;
 
 export const plainT: Translate = (message, ...args) =>

@@ -20,12 +20,12 @@ import type { ByteRange, ExtentMap, Operation, OperationReport, RangesResult, Vo
 import { type DarwinLibc, loadDarwinLibc } from './libc';
 import { DARWIN_STATFS_SIZE, type DarwinStatfs, decodeDarwinStatfs, encodeFpunchhole } from './structs';
 
-export const DARWIN_SEEK_HOLE = 3;
-export const DARWIN_SEEK_DATA = 4;
+const DARWIN_SEEK_HOLE = 3;
+const DARWIN_SEEK_DATA = 4;
 export const F_PUNCHHOLE = 99;
-export const COPYFILE_DATA = 1 << 3;
+const COPYFILE_DATA = 1 << 3;
 export const COPYFILE_DATA_SPARSE = 1 << 27;
-export const CLONE_NOFOLLOW = 0x0001;
+const CLONE_NOFOLLOW = 0x0001;
 const ENXIO = 6;
 
 function now(): number {
@@ -74,7 +74,7 @@ function closeQuietly(fd: number | undefined): void {
 }
 
 /** SEEK_DATA/SEEK_HOLE walk over [start, end): data ranges, in order. */
-export function seekRanges(
+function seekRanges(
   c: DarwinLibc,
   fd: number,
   start: bigint,

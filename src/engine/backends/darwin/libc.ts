@@ -32,7 +32,7 @@ export interface DarwinLibc {
 
 let libc: DarwinLibc | undefined;
 
-export function bindDarwinLibc(lib: koffi.LibraryHandle, arch: string = process.arch): DarwinLibc {
+function bindDarwinLibc(lib: koffi.LibraryHandle, arch: string = process.arch): DarwinLibc {
   const out: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(DARWIN_PROTOTYPES)) {
     if (d.x64Symbol && arch === 'x64') {

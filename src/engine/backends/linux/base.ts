@@ -35,9 +35,9 @@ import {
 import type { OpenFile } from './files';
 import type { ByteRange, Operation } from '../../types';
 
-export const MAX_OFF = (1n << 63n) - 1n;
+const MAX_OFF = (1n << 63n) - 1n;
 
-export const ENXIO = 6;
+const ENXIO = 6;
 export const EAGAIN = 11;
 export const EACCES = 13;
 export const EOPNOTSUPP = 95;

@@ -15,13 +15,13 @@
 
 import { EXTENT_FLAG_ALL, type PackedExtentsBuilder } from '../../map-format';
 
-export const FIEMAP_HEADER_SIZE = 32;
-export const FIEMAP_EXTENT_SIZE = 56;
+const FIEMAP_HEADER_SIZE = 32;
+const FIEMAP_EXTENT_SIZE = 56;
 export const FIEMAP_FLAG_SYNC = 0x1;
 /** Map the file's extended attributes instead of its data. */
 export const FIEMAP_FLAG_XATTR = 0x2;
 export const FIEMAP_MAX_OFFSET = 0xffffffffffffffffn;
-export const FILE_CLONE_RANGE_SIZE = 32;
+const FILE_CLONE_RANGE_SIZE = 32;
 
 export const FIEMAP_EXTENT = {
   LAST: 0x1,
@@ -82,7 +82,7 @@ function dataView(b: ArrayBufferLike): DataView {
   return v;
 }
 
-export interface FiemapHeader {
+interface FiemapHeader {
   start: bigint;
   length: bigint;
   flags: number;
@@ -107,7 +107,7 @@ export function fiemapMappedExtents(buf: Uint8Array): number {
 }
 
 /** One raw fiemap_extent. */
-export interface RawFiemapExtent {
+interface RawFiemapExtent {
   logical: bigint;
   physical: bigint;
   length: bigint;
@@ -342,8 +342,8 @@ export const NEVER_CLONE_FILESYSTEMS: ReadonlySet<string> = new Set([
 export const NON_SPARSE_FILESYSTEMS: ReadonlySet<string> = new Set(['vfat', 'exfat', 'iso9660', 'squashfs']);
 
 /** struct file_dedupe_range (24 bytes) and file_dedupe_range_info (32 bytes each), linux/fs.h. */
-export const FILE_DEDUPE_RANGE_SIZE = 24;
-export const FILE_DEDUPE_RANGE_INFO_SIZE = 32;
+const FILE_DEDUPE_RANGE_SIZE = 24;
+const FILE_DEDUPE_RANGE_INFO_SIZE = 32;
 /** file_dedupe_range_info.status: the ranges were equal and are now shared; they differed and nothing changed. */
 export const FILE_DEDUPE_RANGE_SAME = 0;
 export const FILE_DEDUPE_RANGE_DIFFERS = 1;

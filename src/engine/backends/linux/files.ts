@@ -17,7 +17,7 @@ export interface OpenFile {
   stat: fs.BigIntStats;
 }
 
-export type OpenMode = 'read' | 'read-write' | 'create-new';
+type OpenMode = 'read' | 'read-write' | 'create-new';
 
 /** stat() that follows symlinks and maps failures to named FsctlErrors. */
 export function statPath(operation: Operation, path: string): fs.BigIntStats {

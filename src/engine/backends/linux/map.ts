@@ -245,7 +245,7 @@ export function newFiemapBuffer(): Uint8Array {
   return encodeFiemapRequest(0n, 0n, 0, FIEMAP_PAGE_EXTENTS);
 }
 
-export interface FiemapPagesResult {
+interface FiemapPagesResult {
   calls: number;
   /** No FIEMAP here (tmpfs, ...): nothing was read. */
   unsupported: boolean;

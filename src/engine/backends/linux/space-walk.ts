@@ -69,7 +69,7 @@ const DT_KIND: Record<number, PathKind> = { 1: 'fifo', 2: 'char-device', 6: 'blo
 const CHECK_EVERY = 64;
 
 /** How a file open as `fd` is mapped whole into `out` (LinuxMaps.mapFdInto). */
-export type MapFd = (
+type MapFd = (
   fd: number,
   path: string,
   size: bigint,

@@ -23,7 +23,7 @@ import { osPath } from '../../os-path';
 /** _IOWR('X', 59, struct fsmap_head) */
 export const FS_IOC_GETFSMAP = 0xc0c0583b;
 /** _IOR('X', 100, struct xfs_fsop_geom_v1) */
-export const XFS_IOC_FSGEOMETRY_V1 = 0x80705864;
+const XFS_IOC_FSGEOMETRY_V1 = 0x80705864;
 const XFS_FSOP_GEOM_FLAGS_RMAPBT = 1 << 19;
 const XFS_SUPER_MAGIC = 0x58465342n;
 

@@ -43,7 +43,7 @@ const STREAM_WINDOW = 1 << 30;
 const FILETIME_UNIX_EPOCH = 116444736000000000n;
 
 /** A FILETIME (100 ns since 1601) as milliseconds since 1970; 0 for "not given". */
-export function filetimeToMs(t: bigint): number {
+function filetimeToMs(t: bigint): number {
   return t === 0n ? 0 : Number((t - FILETIME_UNIX_EPOCH) / 10000n);
 }
 

@@ -14,7 +14,7 @@ import { clientFor } from './protocol/pool';
 import { STATUS } from '../../nt/codec/ntstatus';
 import { formatSmbUri, parseSmbUri, smbPath } from './protocol/uri';
 
-export interface WatchHelpers {
+interface WatchHelpers {
   list(uri: string): Promise<SmbDirEntry[]>;
   child(uri: string, name: string): string;
 }

@@ -123,7 +123,7 @@ function notAFile(path: string, type: number): FsctlError {
   });
 }
 
-export interface Win32TransportOptions {
+interface Win32TransportOptions {
   /** Bound kernel32 (tests under Wine pass their own); default: load kernel32.dll. */
   kernel32?: Kernel32;
 }

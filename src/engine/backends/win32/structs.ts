@@ -30,7 +30,7 @@ export function encodeBasicInfo(i: NtBasicInfo): Uint8Array {
   return b;
 }
 
-export interface StandardInfo {
+interface StandardInfo {
   allocationSize: bigint;
   endOfFile: bigint;
   numberOfLinks: number;

@@ -18,7 +18,7 @@ export const FSCTL = {
   FSCTL_SRV_COPYCHUNK_WRITE: 0x001480f2,
 } as const;
 
-export type FsctlName = keyof typeof FSCTL;
+type FsctlName = keyof typeof FSCTL;
 
 const byCode = new Map<number, FsctlName>((Object.entries(FSCTL) as [FsctlName, number][]).map(([name, code]) => [code, name]));
 
@@ -40,7 +40,6 @@ export function ctlCode(deviceType: number, fn: number, method: number, access: 
 /** Volume flags from GetVolumeInformationByHandleW / FileFsAttributeInformation. */
 export const FILE_SUPPORTS_SPARSE_FILES = 0x00000040;
 export const FILE_SUPPORTS_BLOCK_REFCOUNTING = 0x08000000;
-export const FILE_SUPPORTS_INTEGRITY_STREAMS = 0x04000000;
 
 /** FILE_ATTRIBUTE_* values the algorithms look at. */
 export const FILE_ATTRIBUTE_READONLY = 0x1;
@@ -51,4 +50,3 @@ export const FILE_ATTRIBUTE_SPARSE_FILE = 0x200;
 
 /** DUPLICATE_EXTENTS_DATA_EX.Flags */
 export const DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC = 0x1;
-export const DUPLICATE_EXTENTS_DATA_EX_ASYNC = 0x2;

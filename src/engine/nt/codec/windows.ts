@@ -77,7 +77,7 @@ export function encodeAllocatedRanges(rs: ByteRange[]): Uint8Array {
 // DUPLICATE_EXTENTS_DATA: FileHandle (source reference) @0, SourceFileOffset, TargetFileOffset,
 // ByteCount (int64 each). 32 bytes with an 8-byte HANDLE, 40 with a 16-byte SMB2_FILEID.
 
-export interface DuplicateExtents {
+interface DuplicateExtents {
   /** HANDLE (8 bytes, Windows x64) or SMB2_FILEID (16 bytes, SMB2 wire) of the SOURCE. */
   sourceRef: Uint8Array;
   sourceOffset: bigint;
@@ -117,7 +117,7 @@ export function decodeDuplicateExtents(b: Uint8Array, refSize: 8 | 16): Duplicat
 // reference @8, SourceFileOffset, TargetFileOffset, ByteCount, Flags uint32, 4 bytes padding.
 // 48 bytes with a HANDLE, 56 with an SMB2_FILEID.
 
-export interface DuplicateExtentsEx extends DuplicateExtents {
+interface DuplicateExtentsEx extends DuplicateExtents {
   /** DUPLICATE_EXTENTS_DATA_EX_SOURCE_ATOMIC (0x1), _ASYNC (0x2). */
   flags: number;
 }
@@ -131,7 +131,7 @@ export function duplicateExtentsExSize(refSize: number): number {
  * 2.3.9.2 ("This field MUST be set to 0x30"): the SMB2 form is 56 bytes long (a 16-byte
  * SMB2_FILEID instead of an 8-byte HANDLE) but still says 0x30.
  */
-export const DUPLICATE_EXTENTS_DATA_EX_SIZE_FIELD = 48n;
+const DUPLICATE_EXTENTS_DATA_EX_SIZE_FIELD = 48n;
 
 export function encodeDuplicateExtentsEx(d: DuplicateExtentsEx): Uint8Array {
   const r = checkRef(d.sourceRef);
@@ -169,7 +169,7 @@ const SRV_RESUME_KEY_SIZE = 24;
 /** Output buffer to offer REQUEST_RESUME_KEY (docs/facts/windows-fsctl.md#srv_request_resume_key: at least 32). */
 export const SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE = 32;
 
-export interface ResumeKeyResponse {
+interface ResumeKeyResponse {
   key: Uint8Array;
   contextLength: number;
 }
@@ -228,7 +228,7 @@ export function decodeCopyChunkCopy(b: Uint8Array): { key: Uint8Array; chunks: C
  * server's LIMITS: ChunksWritten = max chunks, ChunkBytesWritten = max chunk size,
  * TotalBytesWritten = max bytes per request (docs/facts/windows-fsctl.md#copychunk-limits).
  */
-export interface CopyChunkResponse {
+interface CopyChunkResponse {
   chunksWritten: number;
   chunkBytesWritten: number;
   totalBytesWritten: number;
@@ -280,7 +280,7 @@ export function decodeSetSparse(b: Uint8Array | null): boolean {
 // uint32, ChecksumChunkSizeInBytes uint32, ClusterSizeInBytes uint32 (16 bytes).
 // FSCTL_SET_INTEGRITY_INFORMATION_BUFFER: ChecksumAlgorithm uint16, Reserved uint16, Flags uint32 (8).
 
-export interface IntegrityInfo {
+interface IntegrityInfo {
   checksumAlgorithm: number;
   flags: number;
   checksumChunkSizeInBytes: number;
@@ -330,14 +330,14 @@ export function encodeStartingVcn(vcn: bigint): Uint8Array {
 // RETRIEVAL_POINTERS_AND_REFCOUNT_BUFFER: same header, extents {NextVcn, Lcn, ReferenceCount
 // uint32, 4 pad} (24 bytes each).
 
-export interface RetrievalExtent {
+interface RetrievalExtent {
   nextVcn: bigint;
   lcn: bigint;
   /** Only in the _AND_REFCOUNT form. */
   referenceCount?: number;
 }
 
-export interface RetrievalPointers {
+interface RetrievalPointers {
   startingVcn: bigint;
   extents: RetrievalExtent[];
 }

@@ -60,7 +60,7 @@ const MAX_DIRECTORY_ROUNDS = 10000;
 /** The longest timer Node keeps (about 24.8 days): "no deadline" for a CHANGE_NOTIFY once the server said STATUS_PENDING. */
 const NO_DEADLINE_AFTER_INTERIM_MS = 2 ** 31 - 1;
 
-export interface IoctlResult {
+interface IoctlResult {
   status: number;
   output: Buffer;
 }

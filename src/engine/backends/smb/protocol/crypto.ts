@@ -72,7 +72,7 @@ export function smb3Kdf(key: Uint8Array, label: Uint8Array, context: Uint8Array,
 
 export type Smb3Cipher = 'aes-128-ccm' | 'aes-128-gcm' | 'aes-256-ccm' | 'aes-256-gcm';
 
-export const isGcm = (cipher: Smb3Cipher): boolean => cipher.endsWith('-gcm');
+const isGcm = (cipher: Smb3Cipher): boolean => cipher.endsWith('-gcm');
 
 /** Key length in bits: the 256 ciphers make the KDF run with L = 256. */
 export const cipherBits = (cipher: Smb3Cipher | undefined): 128 | 256 => (cipher?.startsWith('aes-256') ? 256 : 128);

@@ -36,15 +36,15 @@ const SECURITY_SIGNING_REQUIRED = 0x2;
 const SESSION_FLAG_IS_GUEST = 0x1;
 const SESSION_FLAG_IS_NULL = 0x2;
 const SESSION_FLAG_ENCRYPT_DATA = 0x4;
-export const SHARE_FLAG_ENCRYPT_DATA = 0x8000;
+const SHARE_FLAG_ENCRYPT_DATA = 0x8000;
 
 /** SMB2_ENCRYPTION_CAPABILITIES cipher ids (MS-SMB2 2.2.3.1.2; docs/facts/smb2-security.md#cipher-ids). */
 const CIPHER_IDS: Record<Smb3Cipher, number> = { 'aes-128-ccm': 1, 'aes-128-gcm': 2, 'aes-256-ccm': 3, 'aes-256-gcm': 4 };
-export const DEFAULT_CIPHERS: Smb3Cipher[] = ['aes-128-gcm', 'aes-256-gcm', 'aes-128-ccm', 'aes-256-ccm'];
-export const DEFAULT_SIGNING: SigningAlgorithm[] = ['aes-gmac', 'aes-cmac'];
+const DEFAULT_CIPHERS: Smb3Cipher[] = ['aes-128-gcm', 'aes-256-gcm', 'aes-128-ccm', 'aes-256-ccm'];
+const DEFAULT_SIGNING: SigningAlgorithm[] = ['aes-gmac', 'aes-cmac'];
 const DEFAULT_DIALECTS: DialectName[] = ['2.0.2', '2.1', '3.0', '3.0.2', '3.1.1'];
 
-export interface NegotiateOptions {
+interface NegotiateOptions {
   dialects?: DialectName[];
   /** Ciphers to offer in 3.1.1, in order of preference. */
   ciphers?: Smb3Cipher[];
@@ -265,13 +265,13 @@ function parseSessionSetup(b: Buffer): { flags: number; token: Buffer } {
   return { flags, token };
 }
 
-export interface Credentials {
+interface Credentials {
   user: string;
   password: string;
   domain: string;
 }
 
-export interface SessionResult {
+interface SessionResult {
   guest: boolean;
   encryptData: boolean;
 }
@@ -359,7 +359,7 @@ function encryptionHint(conn: SmbConnection, status: number, where: string): str
   return `The server denied access to ${where} over SMB ${conn.dialect === 0x0210 ? '2.1' : '2.x'} (STATUS_ACCESS_DENIED); if the share requires encryption, allow SMB 3.x (unset EXTENT_LENS_SMB_DIALECT, or include 3.1.1 in it), otherwise check the share's permissions for this user.`;
 }
 
-export interface TreeResult {
+interface TreeResult {
   treeId: number;
   encrypt: boolean;
   shareType: number;

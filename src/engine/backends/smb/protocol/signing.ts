@@ -71,7 +71,7 @@ export function gmacNonce(message: Buffer): Buffer {
 }
 
 /** The 16-byte signature of `message` (its signature field must already be zero). */
-export function computeSignature(alg: SigningAlgorithm, signingKey: Buffer, message: Buffer): Buffer {
+function computeSignature(alg: SigningAlgorithm, signingKey: Buffer, message: Buffer): Buffer {
   if (alg === 'hmac-sha256') return createHmac('sha256', signingKey).update(message).digest().subarray(0, 16);
   if (alg === 'aes-gmac') return aesGmac(signingKey, gmacNonce(message), message);
   return aesCmac(signingKey, message);

@@ -55,7 +55,7 @@ function readTlv(b: Buffer, at: number, field: string): Tlv {
   return { tag, body: b.subarray(p, p + len), end: p + len };
 }
 
-export interface NegTokenRespInfo {
+interface NegTokenRespInfo {
   negState?: number; // 0 accept-completed, 1 accept-incomplete, 2 reject
   responseToken?: Buffer;
 }

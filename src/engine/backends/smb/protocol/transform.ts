@@ -7,7 +7,7 @@ import { aeadDecrypt, aeadEncrypt, nonceLength, type Smb3Cipher } from './crypto
 import { Malformed } from './errors';
 import { TRANSFORM_MAGIC } from './header';
 
-export const TRANSFORM_SIZE = 52;
+const TRANSFORM_SIZE = 52;
 
 export function encryptMessage(cipher: Smb3Cipher, key: Buffer, sessionId: bigint, message: Buffer): Buffer {
   const h = Buffer.alloc(TRANSFORM_SIZE);
