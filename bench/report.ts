@@ -1,14 +1,8 @@
 // The benchmark's results as a text table (terminal) and as docs/BENCHMARKS.md.
 
-import type { CloneBench } from './clone-file';
-import type { Machine } from './lib/machine';
 import type { Timing } from './lib/hyperfine';
-import type { MapBench } from './map-extents';
-import type { MillionBench } from './inspector-load/million';
-import type { SmbBench } from './smb';
-import type { SpaceBench } from './space';
 import { dedupeMedian, type DedupeBench } from './dedupe';
-import { median, ms, targets, treeName, x, type Results } from './targets';
+import { ms, targets, treeName, x, type Results } from './targets';
 
 const verdict = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
 

@@ -3,7 +3,6 @@
 
 import type { CloneBench } from './clone-file';
 import type { Machine } from './lib/machine';
-import type { Timing } from './lib/hyperfine';
 import type { MapBench } from './map-extents';
 import type { MillionBench } from './inspector-load/million';
 import type { SmbBench } from './smb';

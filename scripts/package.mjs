@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-export const TARGETS = ['linux-x64', 'win32-x64', 'darwin-arm64', 'darwin-x64'];
+const TARGETS = ['linux-x64', 'win32-x64', 'darwin-arm64', 'darwin-x64'];
 
 function parseArgs(argv) {
   const o = { targets: [], out: path.join(root, 'out', 'vsix'), build: true, l10nOnly: false };
@@ -69,7 +69,7 @@ export function extractL10nStrings(dirs = ['src/commands', 'src/host', 'src/view
 }
 
 /** Write the bundle into `dir` (default the repository's l10n/); returns the string count. */
-export function writeL10nBundle(dir = path.join(root, 'l10n')) {
+function writeL10nBundle(dir = path.join(root, 'l10n')) {
   const bundle = extractL10nStrings();
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'bundle.l10n.json'), JSON.stringify(bundle, null, 2) + '\n');
@@ -161,7 +161,7 @@ function vsce(stage, target, outFile) {
   });
 }
 
-export async function main(argv = process.argv.slice(2)) {
+async function main(argv = process.argv.slice(2)) {
   const o = parseArgs(argv);
   if (o.l10nOnly) {
     log(`l10n/bundle.l10n.json: ${writeL10nBundle()} strings`);

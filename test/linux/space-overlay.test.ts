@@ -22,7 +22,7 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
 
   test('a lower-only file frees nothing when deleted in the merged view; an upper file frees its blocks', async () => {
     const o = overlayFolders(freshDir(xfs, 'ov'));
-    const { lower, upper, merged } = o;
+    const { lower, merged } = o;
     randomFile(path.join(lower, 'low'), MiB);
     await withOverlay(o, async () => {
       randomFile(path.join(merged, 'up'), 2 * MiB);
@@ -67,7 +67,7 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
 
   test('shared blocks in the overlay: no exact scan offered or run (it would not see the files beneath the overlay)', async () => {
     const o = overlayFolders(freshDir(xfs, 'ov-scan'));
-    const { lower, upper, merged } = o;
+    const { merged } = o;
     await withOverlay(o, async () => {
       randomFile(path.join(merged, 'a'), MiB);
       execFileSync('cp', ['--reflink=always', path.join(merged, 'a'), path.join(merged, 'b')]);

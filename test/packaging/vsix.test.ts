@@ -82,7 +82,7 @@ test('its dist/extension.js activates lazily in node and runs commands with the 
   let extension: { activate(c: unknown): { activationMs: number; openInspectors(): Array<{ path: string; summary?: { allocated: string } }> }; deactivate(): Promise<void> } | undefined;
   try {
     extension = require(path.join(ext, 'dist', 'extension.js'));
-    const api = extension!.activate(fakeContext(ext));
+    extension!.activate(fakeContext(ext));
     assert.deepEqual(
       requested.filter((r) => /koffi|koromix/.test(r)),
       [],

@@ -16,7 +16,7 @@ const skip = sambaSkipReason();
 
 describe('Clone Range on a share that cannot clone (Samba on XFS)', { skip }, () => {
   const host = new FakeExtension();
-  const { fake, state, exec } = host;
+  const { state, exec } = host;
   let xfs: LoopFs;
   let smb: SambaServer;
 

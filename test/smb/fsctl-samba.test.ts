@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { localBackend } from '../../src/engine/select-backend';
 import { createEngine } from '../../src/engine/engine';
 import type { FsctlError } from '../../src/engine/errors';
-import { createSmbBackend, closeSmbConnections, smbBackend } from '../../src/engine/backends/smb';
+import { createSmbBackend, smbBackend } from '../../src/engine/backends/smb';
 import { smbTransport } from '../../src/engine/backends/smb/transport';
 import { clientFor } from '../../src/engine/backends/smb/protocol/pool';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';

@@ -32,7 +32,7 @@ const fsSkip = skipReason('xfs') ?? skipReason('ext4');
 
 describe('Block Clone Here stopped part way', { skip: fsSkip }, () => {
   const host = new FakeExtension();
-  const { fake, state, exec } = host;
+  const { state, exec } = host;
   let xfs: TestFs;
   let ext4: TestFs;
 

@@ -13,7 +13,7 @@ import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { shownNames } from '../../src/host/logic/shown';
 
 const host = new FakeExtension();
-const { fake, state, exec } = host;
+const { state, exec } = host;
 let xfs: TestFs | undefined;
 let ext4: TestFs | undefined;
 const skip = skipReason('xfs') ?? skipReason('ext4');

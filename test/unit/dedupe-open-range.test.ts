@@ -13,7 +13,7 @@ import { FakeExtension } from '../support/fake-extension';
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 
 const host = new FakeExtension();
-const { fake, state, exec } = host;
+const { state, exec } = host;
 const KiB = 1024;
 let dir = '';
 

@@ -24,7 +24,7 @@ import { xfsIo } from '../support/xfs-fixture';
 import type { WireSummary } from '../../src/protocol/messages';
 
 const host = new FakeExtension<Api>();
-const { fake, state, exec } = host;
+const { state, exec } = host;
 const MiB = 1024 * 1024;
 
 type Api = { openInspectors(): Array<{ path: string; summary?: WireSummary }> };

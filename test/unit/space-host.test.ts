@@ -118,7 +118,6 @@ describe('Analyze Space Usage', { skip }, () => {
     assert.equal(data.base, dir);
     assert.deepEqual(data.files.map((f) => path.relative(dir, f.path)).sort(), ['a.img', 'b.img', 'sub/c.img']);
     const a = data.files.findIndex((f) => f.path.endsWith('/a.img'));
-    const b = data.files.findIndex((f) => f.path.endsWith('/b.img'));
     assert.equal(data.files[a].sharesWithCount, 1);
     assert.equal(data.files[a].overlap, String(1024 * 1024));
     assert.ok(!('sharesWith' in data.files[a]), 'who: asked for per file (spacePartners)');

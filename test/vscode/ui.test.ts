@@ -10,7 +10,6 @@
 // Screenshots go to test-results/screenshots/vscode-*.png (and to docs/screenshots/ with
 // EL_UPDATE_SCREENSHOTS=1; the README shows those).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';

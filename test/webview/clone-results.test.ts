@@ -18,7 +18,7 @@ import type { Page } from 'playwright-core';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { xfsIo } from '../support/xfs-fixture';
-import { buildWebviews, frames, installBridge, pixel, ROOT, startShellServer, type ShellServer } from './harness';
+import { buildWebviews, frames, installBridge, pixel, startShellServer, type ShellServer } from './harness';
 import { applyTheme, hexToRgb, THEMES } from './themes';
 
 const MiB = 1n << 20n;

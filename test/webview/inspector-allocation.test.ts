@@ -157,11 +157,6 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
     return page;
   }
 
-  async function settle(page: Page, view: string): Promise<void> {
-    await page.waitForFunction((v) => document.body.dataset.view === v && document.body.dataset.busy === '0', view, { timeout: 10_000 });
-    await frames(page, 3);
-  }
-
   const viewOf = async (page: Page): Promise<[bigint, bigint]> => {
     const [o, l] = (await page.evaluate(() => document.body.dataset.view!)).split(':');
     return [BigInt(o), BigInt(l)];

@@ -20,7 +20,7 @@ import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow } from '../
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
 import { preallocateMany, xfsIo } from '../support/xfs-fixture';
-import { buildWebviews, frames, installBridge, pixel, ROOT, startShellServer, type HostBridge, type ShellServer } from './harness';
+import { buildWebviews, frames, installBridge, pixel, startShellServer, type HostBridge, type ShellServer } from './harness';
 import { applyTheme, hexToRgb, THEMES } from './themes';
 
 const MiB = 1n << 20n;

@@ -10,13 +10,11 @@ import { frames } from './harness';
 import {
   skip,
   spaceViewHooks,
-  result,
   data,
   mappedRows,
   idx,
   rectOf,
   colourCounts,
-  key,
   PURPLE,
   ORANGE,
   openStreaming,

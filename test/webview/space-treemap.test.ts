@@ -5,7 +5,6 @@
 // (Over 400 lines: every test uses the one XFS analysis, shell server and Chromium that spaceViewHooks() sets up once.)
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { spaceData } from '../../src/views/space-data';
 import type { SpaceData } from '../../src/protocol/messages';
 import { launchChromium, screenshotPath } from '../support/chromium';
@@ -14,10 +13,7 @@ import { applyTheme, THEMES } from './themes';
 import {
   skip,
   spaceViewHooks,
-  KiB,
-  MiB,
   type Rect,
-  engine,
   server,
   chromium,
   result,

@@ -12,7 +12,7 @@ import { screenshotPath } from '../support/chromium';
 import { SMB_PASSWORD, sambaSkipReason, startSamba, type SambaServer } from '../support/samba';
 import { closeSmbConnections } from '../../src/engine/backends/smb';
 import { smbUid } from '../smb/helpers';
-import { skip, spaceViewHooks, KiB, engine, server, data, dir, open, rectOf, key, colourCounts } from './space-view-fixture';
+import { skip, spaceViewHooks, KiB, engine, dir, open, rectOf, colourCounts } from './space-view-fixture';
 
 describe(
   'Space webview in Chromium: files whose sharing is unknown (over SMB: the server gives allocated ranges only)',
