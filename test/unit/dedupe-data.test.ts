@@ -7,13 +7,8 @@ import type { DedupePlan } from '../../src/engine';
 import { applyFacts, choosePlanGroups, dedupeWirePlan, dedupeWireReport } from '../../src/views/dedupe-data';
 import { applyQuestion } from '../../src/views/dedupe-confirm';
 import { plainT } from '../../src/host/logic/translate';
-import {
-  isDedupeWirePlan,
-  isDedupeWireReport,
-  parseHostMessage,
-  parseWebviewMessage,
-  type DedupeWirePlan,
-} from '../../src/protocol/messages';
+import { parseWebviewMessage, type DedupeWirePlan } from '../../src/protocol/messages';
+import { isDedupeWirePlan, isDedupeWireReport, parseHostMessage } from '../../src/protocol/host-message-check';
 import { readDedupeOptions } from '../../src/host/logic/dedupe-settings';
 
 const TOP = (1n << 64n) - 1n;

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import type { Extent } from '../../src/engine/types';
 import { MapModel } from '../../src/views/map-model';
 import { rowsToText } from '../../src/views/map-export';
-import { EXTENT_CLASSES, parseHostMessage, parseWebviewMessage } from '../../src/protocol/messages';
+import { EXTENT_CLASSES, parseWebviewMessage } from '../../src/protocol/messages';
+import { parseHostMessage } from '../../src/protocol/host-message-check';
 import { P53, ext, mapOf, vol } from './map-model-fixtures';
 
 test('summary: sizes, ratio, shared and unwritten bytes, volume facts', () => {

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fromWire, isU64String, parseHostMessage, parseWebviewMessage, toWire, MAX_COPY_TEXT } from '../../src/protocol/messages';
+import { fromWire, isU64String, parseWebviewMessage, toWire, MAX_COPY_TEXT } from '../../src/protocol/messages';
+import { parseHostMessage } from '../../src/protocol/host-message-check';
 import { groupDigits, humanBytes, percentOf } from '../../src/protocol/format';
 import { classOf } from '../../src/protocol/extent-class';
 

@@ -22,7 +22,7 @@ import { ChunkWriter } from '../../src/cli/output';
 import { createEngine, EXTENT_FLAG, FsctlError, type PackedExtentMap } from '../../src/engine';
 import { createNtBackend } from '../../src/engine/nt';
 import type { FsctlOutcome, NtFileInfo, NtHandle, NtTransport, NtVolumeInfo } from '../../src/engine/nt';
-import { parseHostMessage } from '../../src/protocol/messages';
+import { parseHostMessage } from '../../src/protocol/host-message-check';
 import { MapModel } from '../../src/views/map-model';
 import { readMap } from '../../src/views/read-map';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpaceResult } from '../../src/engine';
 import { spaceData } from '../../src/views/space-data';
-import { parseHostMessage } from '../../src/protocol/messages';
+import { parseHostMessage } from '../../src/protocol/host-message-check';
 
 const INT64_MAX = (1n << 63n) - 1n;
 

@@ -1,7 +1,8 @@
 // The webview's side of the postMessage channel. Messages out are typed by the shared
 // protocol; messages in are validated with parseHostMessage and malformed ones are dropped
 // (and counted, so tests and people can see it happened).
-import { parseHostMessage, type HostMessage, type WebviewMessage } from '../../src/protocol/messages';
+import type { HostMessage, WebviewMessage } from '../../src/protocol/messages';
+import { parseHostMessage } from '../../src/protocol/host-message-check';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
