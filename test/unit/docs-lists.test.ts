@@ -1,8 +1,8 @@
 // The docs' lists stay complete: docs/EXTENSION.md's layout names every host, command and view
 // file and documents every contributed command and setting; docs/CLI.md documents every
 // subcommand, option and EXTENT_LENS_* variable the CLI reads, and names every src/cli file and
-// test/cli test; docs/ENGINE.md's error table has every engine code. (A file, flag or code added
-// without its line left the docs a step behind.)
+// test/cli test; docs/ENGINE.md's error table has every engine code; README.md names every npm
+// script. (A file, flag, code or script added without its line left the docs a step behind.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +82,15 @@ test('docs/ENGINE.md: the error table has a row for every engine code (E_…) th
   );
   assert.deepEqual(
     [...codes].filter((c) => !table.includes('| `' + c + '`')),
+    [],
+  );
+});
+
+test('README.md: every npm script is named', () => {
+  const doc = read('README.md');
+  const scripts = Object.keys(JSON.parse(read('package.json')).scripts as Record<string, string>);
+  assert.deepEqual(
+    scripts.filter((s) => !doc.includes(`npm run ${s}`) && !((s === 'test' || s === 'start') && doc.includes(`npm ${s}`))),
     [],
   );
 });
