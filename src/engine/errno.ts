@@ -96,7 +96,7 @@ function errnoNumber(name: string, platform?: string): number | undefined {
 }
 
 /** Extra facts that make a sentence precise (the file system name, the block size). */
-interface ErrnoContext {
+export interface ErrnoContext {
   filesystem?: string;
   blockSize?: number;
   /** Whose advice (Node's libuv gives Windows errors errno names too); process.platform by default. */

@@ -5,7 +5,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { bytesText, callsText, groupNumber, setNumberLocale } from '../../src/host/logic/bytes';
 import { humanBytes } from '../../src/protocol/format';
 import { sparseFlagMessage } from '../../src/commands/logic/sparse-text';
