@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type FsctlError } from '../../src/engine';
 import { LinuxBackend } from '../../src/engine/backends/linux';
+import { execFileSync } from 'node:child_process';
 import { makeFs, skipReason } from '../support/loopfs';
 
 describe('ext2 and ext3: per-file notes and errors name the mounted file system', { skip: skipReason('ext4') }, () => {
@@ -47,4 +48,29 @@ describe('ext2 and ext3: per-file notes and errors name the mounted file system'
       }
     });
   }
+});
+
+// The mount table can change under a running extension host: an ext3 file system converted to
+// ext4 (tune2fs -O extents) and mounted again as ext4 keeps its device and UUID, so st_dev and
+// f_fsid alone kept the first name ("ext3") until the process ended.
+describe('the same file system mounted again as another of the family', { skip: skipReason('ext4') }, () => {
+  test('ext3, unmounted and mounted as ext4 on the same device: named ext4 at once', async () => {
+    const t = makeFs('ext4', 32, { mkfsArgs: ['-q', '-F', '-t', 'ext3'], mountPoint: '/mnt/h133-ext-remount' });
+    const engine = createEngine();
+    try {
+      assert.equal((await engine.volume(t.mountPoint)).filesystem, 'ext3', 'mounted as');
+      execFileSync('umount', [t.mountPoint]);
+      execFileSync('mount', ['-t', 'ext4', t.device!, t.mountPoint]);
+      assert.equal((await engine.volume(t.mountPoint)).filesystem, 'ext4', 'mounted again as');
+      const file = path.join(t.mountPoint, 'f.bin');
+      fs.writeFileSync(file, Buffer.alloc(4096, 7));
+      await assert.rejects(engine.clone(file, path.join(t.mountPoint, 'g.bin')), (e: FsctlError) => {
+        assert.match(e.message, /: ext4 cannot share blocks; /);
+        return true;
+      });
+    } finally {
+      await engine.dispose();
+      t.cleanup();
+    }
+  });
 });

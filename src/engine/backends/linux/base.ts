@@ -19,6 +19,7 @@ import { errnoError, type ErrnoContext } from '../../errno';
 import { mountedName } from './mounted-name';
 import { FsctlError } from '../../errors';
 import {
+  AT_EMPTY_PATH,
   big,
   FICLONE,
   FS_APPEND_FL,
@@ -31,6 +32,10 @@ import {
   type Libc,
   SEEK_DATA,
   SEEK_HOLE,
+  STATX_MASK_OFFSET,
+  STATX_MNT_ID,
+  STATX_MNT_ID_OFFSET,
+  STATX_MNT_ID_UNIQUE,
 } from './libc';
 import type { OpenFile } from './files';
 import type { ByteRange, Operation } from '../../types';
@@ -93,10 +98,24 @@ export class LinuxBase {
   protected mountedNameOf(info: StatfsResult, fd: number): string {
     if (info.filesystem !== 'ext4') return info.filesystem; // (no fstat where the mount cannot differ)
     try {
-      return mountedName(info.filesystem, fs.fstatSync(fd, { bigint: true }).dev, info.fsid);
+      return mountedName(info.filesystem, fs.fstatSync(fd, { bigint: true }).dev, info.fsid, this.mountIdOf(fd));
     } catch {
       return info.filesystem;
     }
+  }
+
+  /**
+   * Which mount the open file was reached through (statx): STATX_MNT_ID_UNIQUE where the kernel
+   * has it (6.8), never reused; else STATX_MNT_ID, which a later mount may reuse; undefined where
+   * statx says neither. Tells a file system mounted again (as ext3, then ext4) from its first mount.
+   */
+  private mountIdOf(fd: number): bigint | undefined {
+    const buf = new Uint8Array(256);
+    if (!this.libc.statx || this.libc.statx(fd, '', AT_EMPTY_PATH, STATX_MNT_ID | STATX_MNT_ID_UNIQUE, buf) !== 0) return undefined;
+    const v = new DataView(buf.buffer);
+    return (v.getUint32(STATX_MASK_OFFSET, true) & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) !== 0
+      ? v.getBigUint64(STATX_MNT_ID_OFFSET, true)
+      : undefined;
   }
 
   /** The open file's inode flags (chattr: FS_IOC_GETFLAGS); undefined where they cannot be read. */

@@ -116,9 +116,12 @@ export const STATX_INO = 0x100;
 export const STATX_SIZE = 0x200;
 export const STATX_NLINK = 0x4;
 export const STATX_BTIME = 0x800;
+/** The mount's ID (Linux 5.8), which a later mount may reuse; STATX_MNT_ID_UNIQUE (6.8): never reused. */
+export const STATX_MNT_ID = 0x1000;
+export const STATX_MNT_ID_UNIQUE = 0x4000;
 /** struct statx is the same on every architecture (include/uapi/linux/stat.h): 256 bytes,
  * stx_mask (u32) at 0, stx_nlink (u32) at 16, stx_mode (u16) at 28, stx_ino (u64) at 32, stx_size (u64) at 40,
- * stx_btime (s64 seconds, u32 ns) at 80, stx_dev_major and stx_dev_minor (u32) at 136 and 140. */
+ * stx_btime (s64 seconds, u32 ns) at 80, stx_dev_major and stx_dev_minor (u32) at 136 and 140, stx_mnt_id (u64) at 144. */
 export const STATX_MASK_OFFSET = 0;
 export const STATX_NLINK_OFFSET = 16;
 export const STATX_MODE_OFFSET = 28;
@@ -127,6 +130,7 @@ export const STATX_SIZE_OFFSET = 40;
 export const STATX_BTIME_OFFSET = 80;
 export const STATX_DEV_MAJOR_OFFSET = 136;
 export const STATX_DEV_MINOR_OFFSET = 140;
+export const STATX_MNT_ID_OFFSET = 144;
 
 let libc: Libc | undefined;
 

@@ -6,19 +6,21 @@
 // statfs's: the mount table is read only for this magic.
 //
 // Per-file messages (map notes, error sentences) ask for every file, so the answer is kept per
-// file system instance (st_dev and statfs's f_fsid, which ext derives from the file system's UUID:
-// a loop device reused for another file system gets a new key). The mount table is read once per
-// instance and process. (The same file system unmounted and mounted again as another type of the
-// family, keeping its UUID, keeps its first name until the process ends.)
+// file system instance and mount: st_dev, statfs's f_fsid (which ext derives from the file
+// system's UUID: a loop device reused for another file system gets a new key) and the mount's
+// statx ID (the same file system unmounted and mounted again as another of the family, ext3 then
+// ext4, keeps its device and UUID but is a new mount). The mount table is read once per key.
 
 import { devName, readMounts, type Mount } from '../../space-fs';
 
 /** `mountedName` over its own cache and mount-table reader (tests count the reads). */
-export function mountedNames(read: () => Mount[] = readMounts): (statfsName: string, dev: bigint, fsid: string) => string {
+export function mountedNames(
+  read: () => Mount[] = readMounts,
+): (statfsName: string, dev: bigint, fsid: string, mountId?: bigint) => string {
   const byInstance = new Map<string, string>();
-  return (statfsName, dev, fsid) => {
+  return (statfsName, dev, fsid, mountId) => {
     if (statfsName !== 'ext4') return statfsName;
-    const key = `${dev}:${fsid}`;
+    const key = `${dev}:${fsid}:${mountId ?? ''}`;
     let name = byInstance.get(key);
     if (name === undefined) {
       // where the mount is not found, ext4
@@ -32,7 +34,7 @@ export function mountedNames(read: () => Mount[] = readMounts): (statfsName: str
 
 /**
  * The mount's name for the file system whose statfs name is `statfsName`, on device `dev`
- * (st_dev of a path on it) with statfs f_fsid `fsid`: ext2 or ext3 where mounted so, else
- * `statfsName`. One cache for the process.
+ * (st_dev of a path on it) with statfs f_fsid `fsid`, reached through the mount with statx ID
+ * `mountId` (where known): ext2 or ext3 where mounted so, else `statfsName`. One cache for the process.
  */
 export const mountedName = mountedNames();

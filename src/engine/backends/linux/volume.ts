@@ -21,7 +21,6 @@ import { closeQuietly, kindOf, openRegular, statPath, unlinkQuietly } from './fi
 import type { VolumeInfo } from '../../types';
 import { EINVAL, EOPNOTSUPP, type StatfsResult } from './base';
 import { LinuxHoles } from './holes';
-import { mountedName } from './mounted-name';
 
 interface Probe {
   supportsClone: boolean | undefined;
@@ -63,12 +62,13 @@ export class LinuxVolumes extends LinuxHoles {
       throw nodeFsError('volume', e, [p]);
     }
     let info: StatfsResult;
+    let filesystem: string;
     try {
       info = this.statfsFd('volume', fd, p);
+      filesystem = this.mountedNameOf(info, fd);
     } finally {
       closeQuietly(fd);
     }
-    const filesystem = mountedName(info.filesystem, st.dev, info.fsid);
     let probe: Probe;
     const special = kind !== 'file' && kind !== 'directory';
     const what = kind.replace('-', ' ');
@@ -121,7 +121,7 @@ export class LinuxVolumes extends LinuxHoles {
     const f = openRegular('clone-range', p, 'read');
     try {
       const info = this.statfsFd('clone-range', f.fd, p);
-      return { filesystem: mountedName(info.filesystem, f.stat.dev, info.fsid), blockSize: info.blockSize };
+      return { filesystem: this.mountedNameOf(info, f.fd), blockSize: info.blockSize };
     } finally {
       closeQuietly(f);
     }
