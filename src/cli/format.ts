@@ -14,11 +14,6 @@ export function exactAndHuman(bytes: bigint): string {
   return bytes > -1024n && bytes < 1024n ? humanUnit(bytes) : `${bytes} (${humanUnit(bytes)})`;
 }
 
-/** `s` as one word for a POSIX shell: as it is when nothing in it is special, else in single quotes. */
-export function shellQuoted(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 export function formatMs(ms: number): string {
   if (ms < 1) return `${ms.toFixed(3)} ms`;
   if (ms < 1000) return `${ms.toFixed(1)} ms`;

@@ -5,6 +5,8 @@
 // Written before the implementation so the engine, the CLI and the view could be built side by
 // side; the engine may add fields, never change these.
 
+import { shellQuoted } from './shell-quoted';
+
 /** One place of a group: `length` bytes of `path` from `offset`. */
 export interface DedupeRange {
   path: string;
@@ -214,9 +216,12 @@ export interface DedupeReport {
   durationMs: number;
 }
 
-/** What the files on read-only mounts need, by name: the one sentence the plan's note and the CLI's refusal give. */
+/**
+ * What the files on read-only mounts need, by name: the one sentence the plan's note and the
+ * CLI's refusal give. Each folder as one shell word, as the command is pasted into a shell.
+ */
 export function readOnlyMountsSentence(mounts: string[]): string {
-  const list = mounts.join(', ');
+  const list = mounts.map(shellQuoted).join(', ');
   return (
     `${mounts.length === 1 ? `${list} is` : `${list} are`} mounted read-only (EROFS): nothing can be shared there until ` +
     `${mounts.length === 1 ? 'it is' : 'they are'} remounted read-write (mount -o remount,rw ${mounts.length === 1 ? list : 'MOUNTPOINT'}).`

@@ -17,6 +17,7 @@ export * from './errors';
 export type * from './space-types';
 export type * from './dedupe-types';
 export { isApplied, readOnlyMountsSentence } from './dedupe-types';
+export { shellQuoted } from './shell-quoted';
 export { createEngine } from './engine';
 export { punchParts } from './punch-parts';
 export { kindOf, notRegularError } from './file-kind';

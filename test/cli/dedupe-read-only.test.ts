@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, ensureBuilt } from './run-cli';
 import { makeLoopFs, skipReason, type LoopFs } from './loop';
+import { makeFs } from '../support/loopfs';
 
 describe('extent-lens dedupe --apply on a read-only mount', { skip: skipReason('xfs') }, () => {
   let xfs: LoopFs;
@@ -51,5 +52,36 @@ describe('extent-lens dedupe --apply on a read-only mount', { skip: skipReason('
     assert.deepEqual(doc.total.readOnlyMounts, [xfs.mnt]);
     assert.equal(doc.total.calls, 0); // nothing was attempted
     assert.match(j.stderr, /\(EROFS\)/);
+  });
+});
+
+// A mount point with a space (udisks mounts a drive labelled "Backup Disk" at /media/USER/Backup Disk;
+// mountinfo writes it \040): the remount command the note and stderr give is pasted into a shell,
+// so the folder is one quoted word there. A trial gave `mount -o remount,rw /mnt/x y`: two words.
+describe('extent-lens dedupe --apply on a read-only mount whose folder has a space', { skip: skipReason('xfs') }, () => {
+  test("the remount command quotes the mount's folder", () => {
+    ensureBuilt();
+    const t = makeFs('xfs', 300, { mountPoint: '/mnt/h133-ro disk' });
+    try {
+      const d = path.join(t.mountPoint, 'dups');
+      fs.mkdirSync(d);
+      const data = randomBytes(1 << 20);
+      fs.writeFileSync(path.join(d, 'a.bin'), data);
+      fs.writeFileSync(path.join(d, 'b.bin'), data);
+      t.remount('ro');
+      const r = cli(['dedupe', '--apply', d]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /'\/mnt\/h133-ro disk' is mounted read-only \(EROFS\): .*\(mount -o remount,rw '\/mnt\/h133-ro disk'\)\.\n$/);
+      assert.match(r.stdout, /note: .*'\/mnt\/h133-ro disk' is mounted read-only \(EROFS\)/);
+      assert.deepEqual(JSON.parse(cli(['dedupe', '--apply', '--json', d]).stdout).total.readOnlyMounts, ['/mnt/h133-ro disk']);
+    } finally {
+      try {
+        t.remount('rw');
+      } catch {
+        // cleanup unmounts it either way
+      }
+      t.cleanup();
+      fs.rmSync('/mnt/h133-ro disk', { recursive: true, force: true });
+    }
   });
 });

@@ -71,6 +71,7 @@ describe('the same file system mounted again as another of the family', { skip: 
     } finally {
       await engine.dispose();
       t.cleanup();
+      fs.rmSync(t.mountPoint, { recursive: true, force: true }); // (cleanup leaves a given mount point)
     }
   });
 });

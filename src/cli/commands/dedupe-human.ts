@@ -3,9 +3,9 @@
 // the total and, after --apply, what was shared and freed; and the stderr lines of the ranges
 // left alone. Apart from the command (dedupe.ts), as the JSON is (dedupe-json.ts).
 
-import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport } from '../../engine';
+import { shellQuoted, type DedupeGroup, type DedupePlan, type DedupeRange, type DedupeReport } from '../../engine';
 import { FREED_NOTE } from './dedupe-json';
-import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable, shellQuoted } from '../format';
+import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable } from '../format';
 import { problemsSummary, type PathProblems } from '../path-problems';
 import { changedSinceSearch } from '../../protocol/dedupe-skipped';
 
