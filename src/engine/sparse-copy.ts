@@ -98,11 +98,15 @@ export async function copyUntilEof(
     return n;
   };
   let calls = 0;
-  // The expected size first, so no write extends the file: XFS preallocates past the end of a
-  // file written at its end (speculative preallocation, about as much as was written), and the
-  // size set afterwards would leave those blocks inside the copy as unwritten extents for good
-  // (a trial: 193 MiB held for 97 MiB of data). The final size is still where reading ends.
-  if (ranges.length > 0 && c.start.size > 0n) {
+  // Where the data leaves holes, the expected size first, so no write extends the file: XFS
+  // preallocates past the end of a file written at its end (speculative preallocation, about as
+  // much as was written), and a later write past a hole, or the size set afterwards, would leave
+  // those blocks inside the copy as unwritten extents for good (a trial: 193 MiB held for 97 MiB
+  // of data). Not for data with no hole: written front to back, it leaves no gap to strand blocks
+  // in, and a file system that cannot hold holes (vfat, exFAT) fills a file grown by ftruncate
+  // with zeros, which the data would then write over. The final size is still where reading ends.
+  const dense = ranges.length === 1 && ranges[0].offset === 0n && ranges[0].length === c.start.size;
+  if (ranges.length > 0 && c.start.size > 0n && !dense) {
     io.ftruncate(dst.fd, c.start.size, dst.path);
     calls++;
   }
