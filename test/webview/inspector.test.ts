@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createEngine, type Engine, type ExtentMap } from '../../src/engine';
 import { MapModel } from '../../src/views/map-model';
+import { humanBytes } from '../../src/protocol/format';
 import { DEFAULT_SAMPLING, engineReads, pendingSummary, sampleWindow } from '../../src/views/map-sampler';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { chromiumSkipReason, launchChromium, type Chromium, screenshotPath } from '../support/chromium';
@@ -402,7 +403,7 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
     assert.match(kv['Extents']!, /^[\d,]+ read so far, counting…$/);
     assert.equal(kv['Shared'], 'counting…');
     assert.match(kv['Allocated']!, /from the block count$/);
-    assert.equal(kv['Logical size'], `${Number(st.size).toLocaleString('en-US')} bytes (${(Number(st.size) / 2 ** 20).toFixed(1)} MiB)`);
+    assert.equal(kv['Logical size'], `${Number(st.size).toLocaleString('en-US')} bytes (${humanBytes(st.size)})`);
     assert.equal(await page.$eval('[role=grid]', (g) => g.getAttribute('aria-rowcount')), '1', 'no rows until every extent is read');
     assert.equal(
       await page.$eval('.tnote', (n) => ((n as HTMLElement).hidden ? '' : n.textContent)),
