@@ -11,7 +11,7 @@
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import { readOnlyMountsSentence, type DedupeError, type DedupeFindOptions, type DedupeGroup, type DedupePlan } from './dedupe-types';
+import { lockedInAdvice, type DedupeError, type DedupeFindOptions, type DedupeGroup, type DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
@@ -282,7 +282,7 @@ export async function findDuplicates(
         "shares blocks only between files that are both in its upper layer, so they were left out. Run dedupe on the layers' " +
         'own folders to share their data.',
     );
-  const readOnlyMounts = lockedIn.groups > 0 ? readOnly.readOnlyMounts() : [];
+  const { lockedBy, readOnlyMounts } = readOnly.lockedBy(lockedIn.groups > 0 ? lockedIn.files : []);
   if (lockedIn.groups > 0)
     notes.push(
       // "more" only beside listed groups: without any, these are all the duplicates there are
@@ -290,12 +290,7 @@ export async function findDuplicates(
         `${lockedIn.groups === 1 ? 'lies' : 'lie'} only in files the kernel will not change for this user (read-only snapshots or file systems, ` +
         "immutable files, other users' files without write permission" +
         (paths.some(isSmbPath) ? '; on a share: a read-only share or files marked read-only' : '') +
-        '): nothing can be shared there, so they are not listed. To include them, make the snapshot or file system ' +
-        'writable (btrfs property set SNAPSHOT ro false, or mount -o remount,rw), clear the immutable flag (chattr -i), ' +
-        "or run as the files' owner or as root" +
-        (paths.some(isSmbPath) ? ' (on a share: a user the share lets write)' : '') +
-        '.' +
-        (readOnlyMounts.length > 0 ? ` ${readOnlyMountsSentence(readOnlyMounts)}` : ''),
+        `): nothing can be shared there, so they are not listed. ${lockedInAdvice(lockedBy, readOnlyMounts)}`,
     );
   if (walked.hardLinks > 0)
     notes.push(
@@ -367,6 +362,7 @@ export async function findDuplicates(
       hashedBytes: hashed + hashedInPool,
       lockedIn: lockedIn.groups,
       ...(readOnlyMounts.length > 0 ? { readOnlyMounts } : {}),
+      ...(lockedBy.length > 0 ? { lockedBy } : {}),
     },
     errors,
     ...(cannotApply.length > 0 ? { cannotApply } : {}),

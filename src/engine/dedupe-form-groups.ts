@@ -17,7 +17,7 @@ import type { ShareVolumes } from './dedupe-volumes';
 interface FormedGroups {
   groups: DedupeGroup[];
   /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
-  lockedIn: { groups: number; wholeFiles: Set<string> };
+  lockedIn: { groups: number; wholeFiles: Set<string>; files: Set<string> };
 }
 
 /**
@@ -53,7 +53,12 @@ export async function formGroups(
   /** A whole-file group's source -> its destinations (they move with it in a group of ranges where they share its blocks). */
   const copies = new Map<string, Hashed[]>();
   /** Identical data found only in files the kernel will not change for this user: said in a note, not lost. */
-  const lockedIn = { groups: 0, wholeFiles: new Set<string>() };
+  const lockedIn = { groups: 0, wholeFiles: new Set<string>(), files: new Set<string>() };
+  /** A set counted in lockedIn: its read-only files say why (the note's and the CLI's advice). */
+  const locked = (files: Hashed[]): void => {
+    lockedIn.groups++;
+    for (const f of files) if (readOnly.has(f.path)) lockedIn.files.add(f.path);
+  };
   await noCow.learn(members.values());
   // (and apart by the volume a share's server puts each on: it clones within one only)
   await volumes.learn(members.values());
@@ -65,7 +70,7 @@ export async function formGroups(
     const atStart = list.map(() => 0n);
     const g = groupSaving(list, atStart, list[0].size, true, readOnly, undefined, held);
     if (g.ranges.length > 1) groups.push(g);
-    else if (!onePlace(list, atStart, list[0].size)) lockedIn.groups++;
+    else if (!onePlace(list, atStart, list[0].size)) locked(list);
     // said here (the note, or the group's warning): not again for their chunks
     for (const f of list) if (readOnly.has(f.path)) lockedIn.wholeFiles.add(f.path);
     const byPath = new Map(list.map((f) => [f.path, f]));
@@ -106,7 +111,7 @@ export async function formGroups(
     const g = groupSaving(r.files, r.offsets, r.length, r.whole, readOnly, (f) => copies.get(f.path), held);
     if (g.ranges.length > 1) groups.push(g);
     // (a chunk of a file whose whole copies were counted above is not counted again)
-    else if (!r.files.some((f) => lockedIn.wholeFiles.has(f.path)) && !onePlace(r.files, r.offsets, r.length)) lockedIn.groups++;
+    else if (!r.files.some((f) => lockedIn.wholeFiles.has(f.path)) && !onePlace(r.files, r.offsets, r.length)) locked(r.files);
   }
   return { groups, lockedIn };
 }

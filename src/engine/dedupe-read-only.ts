@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
 import type { FileData } from './dedupe-file-data';
+import type { LockedBy } from './dedupe-types';
 import { isSmbPath } from './smb-path';
 import { fromOsBytes, osPath } from './os-path';
 import { mountOf, readMounts } from './space-fs';
@@ -21,33 +22,49 @@ import { mountOf, readMounts } from './space-fs';
 interface ReadOnlyFiles {
   has(path: string): boolean;
   /**
-   * Where files were found read-only because their file system is mounted read-only (EROFS
-   * on a mount whose options say `ro`): those mounts' folders, so that a note can say
-   * "remount it read-write" by name. Read-only btrfs snapshots are not mounts and are not here.
+   * Why those of `paths` that are read-only are (each reason once, in LockedBy's order), and
+   * the folders of the mounts among them that are mounted read-only (EROFS on a mount whose
+   * options say `ro`), so that a note can say "remount it read-write" by name. Read-only btrfs
+   * snapshots are not mounts: they are `readOnly`.
    */
-  readOnlyMounts(): string[];
+  lockedBy(paths: Iterable<string>): { lockedBy: LockedBy[]; readOnlyMounts: string[] };
 }
 
 export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): ReadOnlyFiles {
   const known = new Map<string, boolean>();
-  const erofs: string[] = [];
+  /** The read-only files' reasons as access() gave them (EROFS as `readOnly`: lockedBy asks which are mounts). */
+  const why = new Map<string, LockedBy>();
   const euid = process.geteuid?.();
   return {
-    readOnlyMounts() {
-      if (erofs.length === 0) return [];
-      const mounts = readMounts();
-      const out = new Set<string>();
-      for (const p of erofs)
-        try {
-          const m = mountOf(fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), mounts);
-          if (m?.options.includes('ro')) out.add(m.mountPoint);
-        } catch {
-          // gone since: the apply reports it
-        }
-      return [...out].sort();
+    lockedBy(paths) {
+      const by = new Set<LockedBy>();
+      const mountPoints = new Set<string>();
+      let mounts: ReturnType<typeof readMounts> | undefined;
+      for (const p of paths) {
+        const reason = why.get(p);
+        if (reason === undefined) continue;
+        if (reason === 'readOnly')
+          try {
+            mounts ??= readMounts();
+            const m = mountOf(fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), mounts);
+            if (m?.options.includes('ro')) {
+              mountPoints.add(m.mountPoint);
+              by.add('readOnlyMount');
+              continue;
+            }
+          } catch {
+            // gone since: the apply reports it
+          }
+        by.add(reason);
+      }
+      const order: LockedBy[] = ['readOnlyMount', 'readOnly', 'immutable', 'otherUser', 'share'];
+      return { lockedBy: order.filter((r) => by.has(r)), readOnlyMounts: [...mountPoints].sort() };
     },
     has(p) {
-      if (onShares.has(p)) return true;
+      if (onShares.has(p)) {
+        why.set(p, 'share');
+        return true;
+      }
       let ro = known.get(p);
       if (ro === undefined) {
         ro = false;
@@ -57,10 +74,11 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): ReadOn
           } catch (e) {
             const code = (e as { code?: string }).code;
             ro = code === 'EROFS' || code === 'EPERM';
-            if (code === 'EROFS') erofs.push(p);
+            if (ro) why.set(p, code === 'EROFS' ? 'readOnly' : 'immutable');
             if (code === 'EACCES' && euid !== undefined && euid !== 0)
               try {
                 ro = fs.statSync(osPath(p)).uid !== euid;
+                if (ro) why.set(p, 'otherUser');
               } catch {
                 // gone since: the apply reports it
               }

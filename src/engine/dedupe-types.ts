@@ -142,6 +142,8 @@ export interface DedupePlan {
      * them read-write lets the data be shared. Absent: none.
      */
     readOnlyMounts?: string[];
+    /** Why the files of those sets may not change, each reason that applies once (lockedInAdvice). Absent: none. */
+    lockedBy?: LockedBy[];
   };
   errors: DedupeError[];
   /**
@@ -214,6 +216,37 @@ export interface DedupeReport {
   method: string;
   notes: string[];
   durationMs: number;
+}
+
+/**
+ * Why the kernel will not change a file for this user: its file system is mounted read-only
+ * (EROFS; the mount is named), a read-only btrfs snapshot or other read-only file system (EROFS),
+ * immutable (EPERM), another user's without write permission (EACCES), or on a share that does
+ * not let this user write.
+ */
+export type LockedBy = 'readOnlyMount' | 'readOnly' | 'immutable' | 'otherUser' | 'share';
+
+/**
+ * What lets the sets of identical data in files this user may not change be shared: one remedy
+ * for each reason that applies (every remedy where none is known), and the read-only mounts by
+ * name. The one wording the plan's note and the CLI's refusal give.
+ */
+export function lockedInAdvice(lockedBy: readonly LockedBy[], readOnlyMounts: string[]): string {
+  const by = new Set<LockedBy>(lockedBy.length > 0 ? lockedBy : ['readOnly', 'immutable', 'otherUser']);
+  const remedies = [
+    ...(by.has('readOnly')
+      ? ['make the snapshot or file system writable (btrfs property set SNAPSHOT ro false, or mount -o remount,rw)']
+      : []),
+    ...(by.has('immutable') ? ['clear the immutable flag (chattr -i)'] : []),
+    ...(by.has('otherUser') ? ["run as the files' owner or as root"] : []),
+    ...(by.has('share') ? ['connect to the share as a user it lets write'] : []),
+  ];
+  const listed =
+    remedies.length === 0
+      ? ''
+      : `To share them, ${remedies.length === 1 ? remedies[0] : `${remedies.slice(0, -1).join(', ')}${remedies.length > 2 ? ',' : ''} or ${remedies.at(-1)}`}.`;
+  const mounts = readOnlyMounts.length > 0 ? readOnlyMountsSentence(readOnlyMounts) : '';
+  return [listed, mounts].filter((x) => x !== '').join(' ');
 }
 
 /**

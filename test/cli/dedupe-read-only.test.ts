@@ -85,3 +85,58 @@ describe('extent-lens dedupe --apply on a read-only mount whose folder has a spa
     }
   });
 });
+
+// Sets locked for different reasons at once: one on a read-only mount, one in immutable files, one
+// in another user's files (the CLI runs as nobody). stderr named only the remount, as if
+// remounting were enough (the note had every remedy): it names each reason's remedy, and the
+// note gives the same words (lockedInAdvice).
+describe('extent-lens dedupe --apply where the sets are locked for different reasons', { skip: skipReason('xfs') }, () => {
+  test('stderr and the note name the remount, the immutable flag and the owner', () => {
+    ensureBuilt();
+    const ro = makeFs('xfs', 300);
+    const rw = makeFs('xfs', 300);
+    const immutable: string[] = [];
+    try {
+      const pair = (dir: string): string[] => {
+        fs.mkdirSync(dir, { mode: 0o755 });
+        const data = randomBytes(256 * 1024);
+        const files = ['a.bin', 'b.bin'].map((n) => path.join(dir, n));
+        for (const f of files) fs.writeFileSync(f, data, { mode: 0o644 }); // root's: nobody may read, not write
+        return files;
+      };
+      for (const t of [ro, rw]) for (const dir of [path.dirname(t.mountPoint), t.mountPoint]) fs.chmodSync(dir, 0o755); // reachable by nobody
+      const onRo = path.join(ro.mountPoint, 'dups');
+      pair(onRo);
+      const roots = path.join(rw.mountPoint, 'roots');
+      pair(roots);
+      const locked = path.join(rw.mountPoint, 'immutable');
+      immutable.push(...pair(locked));
+      execFileSync('chattr', ['+i', ...immutable]);
+      execFileSync('sync');
+      ro.remount('ro');
+      const nobody = { uid: 65534, gid: 65534 };
+      const r = cli(['dedupe', '--apply', onRo, roots, locked], nobody);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const advice =
+        "To share them, clear the immutable flag (chattr -i) or run as the files' owner or as root. " +
+        `${ro.mountPoint} is mounted read-only (EROFS): nothing can be shared there until it is remounted read-write (mount -o remount,rw ${ro.mountPoint}).`;
+      assert.equal(
+        r.stderr,
+        `extent-lens dedupe: nothing was shared: the 3 sets of identical data found are only in files the kernel will not change for this user. ${advice}\n`,
+      );
+      assert.ok(r.stdout.includes(`so they are not listed. ${advice}\n`), r.stdout);
+      const j = JSON.parse(cli(['dedupe', '--apply', '--json', onRo, roots, locked], nobody).stdout);
+      assert.deepEqual(j.total.lockedBy, ['readOnlyMount', 'immutable', 'otherUser']);
+      assert.deepEqual(j.total.readOnlyMounts, [ro.mountPoint]);
+    } finally {
+      if (immutable.length > 0) execFileSync('chattr', ['-i', ...immutable]);
+      try {
+        ro.remount('rw');
+      } catch {
+        // cleanup unmounts it either way
+      }
+      ro.cleanup();
+      rw.cleanup();
+    }
+  });
+});

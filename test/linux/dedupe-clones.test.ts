@@ -337,7 +337,7 @@ onReflinkFileSystems((kind, t) => {
       );
       // and what to do about it (a trial: the note said why, not how to include them)
       assert.ok(
-        plan.notes.some((n) => /To include them, make the snapshot or file system writable .*clear the immutable flag \(chattr -i\)/.test(n)),
+        plan.notes.some((n) => /To share them, clear the immutable flag \(chattr -i\)\./.test(n)),
         plan.notes.join('\n'),
       );
     } finally {

@@ -56,6 +56,7 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
     ['hashedBytes', dec(t.hashedBytes)],
     ['lockedIn', String(t.lockedIn ?? 0)],
     ['readOnlyMounts', t.readOnlyMounts ? '[' + t.readOnlyMounts.map(str).join(',') + ']' : undefined],
+    ['lockedBy', t.lockedBy ? '[' + t.lockedBy.map(str).join(',') + ']' : undefined],
   ];
   if (report)
     total.push(

@@ -4,7 +4,7 @@
 // freed. The engine's definitions: docs/ENGINE.md, "Deduplication". What it prints:
 // dedupe-human.ts (the table and totals), dedupe-json.ts (--json).
 
-import { isApplied, readOnlyMountsSentence, type DedupePlan, type DedupeReport, type Progress } from '../../engine';
+import { isApplied, lockedInAdvice, type DedupePlan, type DedupeReport, type Progress } from '../../engine';
 import type { Command } from '../command';
 import { dedupeJson } from './dedupe-json';
 import { dedupeHuman, refused, skippedLines } from './dedupe-human';
@@ -88,7 +88,7 @@ JSON: {"groups":[{"length":"N","ranges":[{"path","offset":"N","alreadyShared":bo
          "readOnly":[{"path","offset":"N","readOnly":true},...]?,
          "netSaving":"N","netSavingMin":"N","countedElsewhere":"N"?,"candidateBytes":"N","alreadySharedBytes":"N","wholeFiles":bool,"compressed":true?,"placeUnknown":true?,
          "cannotShare":"sentence"?,"warnings":[...]},...],
-       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,"readOnlyMounts":[...]?,
+       "total":{"groups":N,"candidateBytes":"N","netSaving":"N","netSavingMin":"N","files":N,"hashedBytes":"N","lockedIn":N,"readOnlyMounts":[...]?,"lockedBy":[...]?,
                 "deduped":"N","alreadyShared":"N","differed":N,"freed":"N","calls":N,   (these five with --apply)
                 "cancelled":{"groupsDone":N,"groups":N,"countsAtLeast":bool}},   (an --apply cancelled part way)
 alreadySharedBytes: of candidateBytes, those already at the source's place on disk (clones of it,
@@ -97,7 +97,8 @@ netSavingMin: the least sharing frees, if every file that already shares a desti
 blocks (FIEMAP says shared, not with whom) lies outside the selection and compressed data
 takes nothing on disk; netSaving: the most. lockedIn: sets of identical data found only in
 files this user may not change (read-only snapshots, immutable files, other users' files), not
-listed as groups; readOnlyMounts: the read-only mounts (EROFS) among them. With --apply, when
+listed as groups; readOnlyMounts: the read-only mounts (EROFS) among them; lockedBy: why
+(readOnlyMount, readOnly, immutable, otherUser, share). With --apply, when
 they are all there is (no group), nothing is attempted: stderr says why and the exit status is 1. compressed: some of a group's other ranges are compressed (btrfs), counted in
 full in netSaving and not at all in netSavingMin. placeUnknown: some of a group's other ranges
 have no known place on disk (smb://), so they may already share the source's blocks: counted in
@@ -186,13 +187,9 @@ different groups: freed once both are shared, counted once); the group is shared
 /** Why --apply shared nothing when all the identical data found lies in files this user may not change. */
 function lockedOutLine(plan: DedupePlan): string {
   const sets = plan.total.lockedIn ?? 0;
-  const mounts = plan.total.readOnlyMounts ?? [];
   return (
     `nothing was shared: the ${sets} set${sets === 1 ? '' : 's'} of identical data found ${sets === 1 ? 'is' : 'are'} only in files the kernel ` +
-    'will not change for this user. ' +
-    (mounts.length > 0
-      ? readOnlyMountsSentence(mounts)
-      : "Make the snapshot or file system writable, clear the immutable flag (chattr -i), or run as the files' owner or as root (see the note).")
+    `will not change for this user. ${lockedInAdvice(plan.total.lockedBy ?? [], plan.total.readOnlyMounts ?? [])}`
   );
 }
 
