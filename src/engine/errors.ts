@@ -17,8 +17,13 @@ interface FsctlErrorInit {
   message: string;
   /** The native call that failed ('ioctl(FICLONE)', 'DeviceIoControl(FSCTL_QUERY_ALLOCATED_RANGES)'). */
   syscall?: string;
+  /** The request's option refused before any call (see FsctlError.refusedOption). */
+  refusedOption?: RefusedOption;
   cause?: unknown;
 }
+
+/** An option of a request that this OS or backend cannot honour: 'atomic' (an all-or-nothing clone-range). */
+export type RefusedOption = 'atomic';
 
 export class FsctlError extends Error {
   readonly operation: Operation;
@@ -26,6 +31,12 @@ export class FsctlError extends Error {
   readonly errno?: number;
   readonly paths: string[];
   readonly syscall?: string;
+  /**
+   * Set where the engine refused an option of the request before any call, since this OS or
+   * backend cannot honour it (--atomic on Linux): a caller that asked for it branches on this
+   * (the CLI: a usage error), never on the message, whose words may change.
+   */
+  readonly refusedOption?: RefusedOption;
 
   constructor(init: FsctlErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -36,6 +47,7 @@ export class FsctlError extends Error {
     // (a kernel error of a clone within one file gave ["a.bin", "a.bin"], the engine's own ["a.bin"]: a trial)
     this.paths = [...new Set(init.paths)];
     this.syscall = init.syscall;
+    if (init.refusedOption !== undefined) this.refusedOption = init.refusedOption;
   }
 
   /** Plain data, for postMessage between worker, host and webview (Error does not clone well). */
@@ -47,6 +59,7 @@ export class FsctlError extends Error {
       errno: this.errno,
       paths: this.paths,
       syscall: this.syscall,
+      ...(this.refusedOption !== undefined ? { refusedOption: this.refusedOption } : {}),
       message: this.message,
     };
   }
@@ -63,6 +76,7 @@ export interface SerializedFsctlError {
   errno?: number;
   paths: string[];
   syscall?: string;
+  refusedOption?: RefusedOption;
   message: string;
 }
 
@@ -73,6 +87,7 @@ export function resaid(e: FsctlError, change: { message?: string; paths?: string
     code: e.code,
     errno: e.errno,
     syscall: e.syscall,
+    refusedOption: e.refusedOption,
     paths: change.paths ?? e.paths,
     message: change.message ?? e.message,
     cause: e,

@@ -588,6 +588,7 @@ async function cloneRange(
       operation: op,
       code: 'E_UNSUPPORTED',
       paths,
+      refusedOption: 'atomic',
       message:
         `clone-range: an atomic (all or nothing) clone is not possible ${b.name === 'linux' ? 'on Linux' : b.name === 'darwin' ? 'on macOS' : `with the ${b.name} backend`} (E_UNSUPPORTED): ` +
         (b.name === 'linux'

@@ -13,6 +13,18 @@ import { writeReport } from '../report';
 import { FALLBACK } from './clone';
 import { amountOf } from '../status-line';
 
+/**
+ * --atomic where the OS has no all-or-nothing clone (Linux): refused by the engine before any
+ * call (FsctlError.refusedOption, not its words), a wrong option here (exit 2), not a failed
+ * clone. Anything else as it came.
+ */
+export function asUsageError(e: unknown): unknown {
+  const f = asFsctlError(e);
+  if (f?.refusedOption !== 'atomic') return e;
+  const sentence = f.message.replace(/^clone-range: /, '').replace(/^an atomic \(all or nothing\) clone/, 'an all-or-nothing clone');
+  return new UsageError(`--atomic: ${sentence}`);
+}
+
 export const cloneRangeCommand: Command = {
   name: 'clone-range',
   summary: 'Clone a byte range from one file into another (or into the same file).',
@@ -53,12 +65,7 @@ JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N
         onProgress: ctx.progress((p) => `${amountOf(p.done, p.total)} done`),
       })
       .catch((e: unknown) => {
-        // --atomic where the OS has no all-or-nothing clone (Linux): refused before any call, a
-        // wrong option here (exit 2), not a failed clone
-        const f = asFsctlError(e);
-        throw atomic && f?.code === 'E_UNSUPPORTED' && /an atomic \(all or nothing\) clone/.test(f.message)
-          ? new UsageError(`--atomic: ${f.message.replace(/^clone-range: an atomic \(all or nothing\) clone/, 'an all-or-nothing clone')}`)
-          : e;
+        throw asUsageError(e);
       });
     writeReport(ctx.json, r, {
       source,
