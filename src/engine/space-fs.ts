@@ -5,7 +5,7 @@
 // btrfs path is keyed by the device its file system was mounted from (/proc/self/mountinfo).
 
 import * as fs from 'node:fs';
-import { fromOsBytes, osPath } from './os-path';
+import { fromOsBytes, osPath, osPathBytes } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
 
 /**
@@ -32,16 +32,35 @@ export interface Mount {
   options: string[];
 }
 
-/** Decode the octal escapes mountinfo uses for space, tab, newline and backslash. */
-export function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+/**
+ * A field of mountinfo as a path: its octal escapes (space, tab, newline and backslash as \040,
+ * \011, \012, \134) decoded as the bytes they stand for, then the bytes as the engine keeps
+ * paths (fromOsBytes: a byte not part of valid UTF-8 as a lone surrogate), so that a mount
+ * folder named in any bytes matches the same folder from realpath. `latin1`: the field's bytes,
+ * one character each.
+ */
+function mountField(latin1: string): string {
+  return fromOsBytes(
+    Buffer.from(
+      latin1.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8) & 0xff)),
+      'latin1',
+    ),
+  );
 }
 
-/** Every mount this process sees (none where /proc/self/mountinfo cannot be read). */
+/** Decode the octal escapes mountinfo uses for space, tab, newline and backslash (as bytes: see mountField). */
+export function unescapeMount(s: string): string {
+  return mountField(osPathBytes(s).toString('latin1'));
+}
+
+/**
+ * Every mount this process sees (none where /proc/self/mountinfo cannot be read). Read as bytes,
+ * not UTF-8: a mount folder whose name is not valid UTF-8 read as U+FFFD and matched no path.
+ */
 export function readMounts(): Mount[] {
   let text: string;
   try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+    text = fs.readFileSync('/proc/self/mountinfo').toString('latin1'); // one character per byte: mountField decodes
   } catch {
     return [];
   }
@@ -53,13 +72,15 @@ export function readMounts(): Mount[] {
     const left = line.slice(0, dash).split(' ');
     const right = line.slice(dash + 3).split(' ');
     if (left.length < 5 || right.length < 2) continue;
+    // (options keep their escapes, as written: a value is unescaped where it is read, unescapeMount)
+    const options = (o: string): string[] => o.split(',').map((x) => fromOsBytes(Buffer.from(x, 'latin1')));
     out.push({
       dev: left[2],
-      root: unescapeMount(left[3]),
-      mountPoint: unescapeMount(left[4]),
+      root: mountField(left[3]),
+      mountPoint: mountField(left[4]),
       fsType: right[0],
-      source: unescapeMount(right[1]),
-      options: [...left[5].split(','), ...(right[2] ?? '').split(',')],
+      source: mountField(right[1]),
+      options: [...options(left[5]), ...options(right[2] ?? '')],
     });
   }
   return out;

@@ -4,11 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cli, ensureBuilt } from './run-cli';
+import { cli, CLI_ARGV, ensureBuilt } from './run-cli';
+import { fromOsBytes } from '../../src/engine/os-path';
 import { makeLoopFs, skipReason, type LoopFs } from './loop';
 import { makeFs } from '../support/loopfs';
 
@@ -137,6 +138,49 @@ describe('extent-lens dedupe --apply where the sets are locked for different rea
       }
       ro.cleanup();
       rw.cleanup();
+    }
+  });
+});
+
+// A mount folder whose name is not UTF-8 (byte 0xff): mountinfo was read as UTF-8, so its name
+// read as U+FFFD and matched no path; the note fell back to general advice, naming no mount.
+// Read as bytes (fromOsBytes, the escapes as bytes), the mount is named. child_process takes
+// strings only (UTF-8), so the raw byte reaches mount and the CLI through printf %b in sh.
+describe('extent-lens dedupe --apply on a read-only mount whose folder is not UTF-8', { skip: skipReason('xfs') }, () => {
+  test('the note, stderr and --json name the mount', () => {
+    ensureBuilt();
+    const t = makeFs('xfs', 300);
+    const folder = Buffer.concat([Buffer.from(path.dirname(t.mountPoint) + '/ro'), Buffer.of(0xff), Buffer.from(' disk')]);
+    const escaped = folder.toString('latin1').replace(/[\x80-\xff]/g, (c) => '\\0' + c.charCodeAt(0).toString(8)); // for printf %b
+    const sh = (script: string, ...args: string[]) => spawnSync('sh', ['-c', script, 'sh', ...args], { encoding: 'utf8' });
+    let mounted = false;
+    try {
+      const data = randomBytes(1 << 20);
+      fs.writeFileSync(path.join(t.mountPoint, 'a.bin'), data);
+      fs.writeFileSync(path.join(t.mountPoint, 'b.bin'), data);
+      execFileSync('umount', [t.mountPoint]);
+      fs.mkdirSync(folder);
+      const m = sh('mount -o ro "$1" "$(printf %b "$2")"', t.device!, escaped);
+      assert.equal(m.status, 0, m.stderr);
+      mounted = true;
+      const run = (...extra: string[]) =>
+        sh('d="$(printf %b "$1")"; shift; exec "$@" "$d"', escaped, process.execPath, ...CLI_ARGV, 'dedupe', '--apply', ...extra);
+      const shown = `'${path.dirname(t.mountPoint)}/ro\\xff disk'`;
+      const r = run();
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.equal(
+        r.stderr,
+        'extent-lens dedupe: nothing was shared: the 1 set of identical data found is only in files the kernel will not change for this user. ' +
+          `${shown} is mounted read-only (EROFS): nothing can be shared there until it is remounted read-write (mount -o remount,rw ${shown}).\n`,
+      );
+      assert.ok(r.stdout.includes(`${shown} is mounted read-only (EROFS)`), r.stdout);
+      const j = JSON.parse(run('--json').stdout);
+      assert.deepEqual(j.total.readOnlyMounts, [fromOsBytes(folder)]);
+      assert.deepEqual(j.total.lockedBy, ['readOnlyMount']);
+    } finally {
+      if (mounted) sh('umount "$(printf %b "$1")"', escaped);
+      fs.rmSync(folder, { recursive: true, force: true });
+      t.cleanup(); // (its own mount point is unmounted already: it detaches the device)
     }
   });
 });
