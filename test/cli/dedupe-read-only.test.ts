@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, CLI_ARGV, ensureBuilt } from './run-cli';
@@ -62,7 +63,10 @@ describe('extent-lens dedupe --apply on a read-only mount', { skip: skipReason('
 describe('extent-lens dedupe --apply on a read-only mount whose folder has a space', { skip: skipReason('xfs') }, () => {
   test("the remount command quotes the mount's folder", () => {
     ensureBuilt();
-    const t = makeFs('xfs', 300, { mountPoint: '/mnt/h133-ro disk' });
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'el-ro-space-'));
+    const mnt = path.join(parent, 'ro disk');
+    const t = makeFs('xfs', 300, { mountPoint: mnt });
+    const quoted = `'${mnt}'`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     try {
       const d = path.join(t.mountPoint, 'dups');
       fs.mkdirSync(d);
@@ -72,9 +76,9 @@ describe('extent-lens dedupe --apply on a read-only mount whose folder has a spa
       t.remount('ro');
       const r = cli(['dedupe', '--apply', d]);
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /'\/mnt\/h133-ro disk' is mounted read-only \(EROFS\): .*\(mount -o remount,rw '\/mnt\/h133-ro disk'\)\.\n$/);
-      assert.match(r.stdout, /note: .*'\/mnt\/h133-ro disk' is mounted read-only \(EROFS\)/);
-      assert.deepEqual(JSON.parse(cli(['dedupe', '--apply', '--json', d]).stdout).total.readOnlyMounts, ['/mnt/h133-ro disk']);
+      assert.match(r.stderr, new RegExp(`${quoted} is mounted read-only \\(EROFS\\): .*\\(mount -o remount,rw ${quoted}\\)\\.\\n$`));
+      assert.match(r.stdout, new RegExp(`note: .*${quoted} is mounted read-only \\(EROFS\\)`));
+      assert.deepEqual(JSON.parse(cli(['dedupe', '--apply', '--json', d]).stdout).total.readOnlyMounts, [mnt]);
     } finally {
       try {
         t.remount('rw');
@@ -82,7 +86,7 @@ describe('extent-lens dedupe --apply on a read-only mount whose folder has a spa
         // cleanup unmounts it either way
       }
       t.cleanup();
-      fs.rmSync('/mnt/h133-ro disk', { recursive: true, force: true });
+      fs.rmSync(parent, { recursive: true, force: true });
     }
   });
 });
