@@ -54,6 +54,14 @@ export function unescapeMount(s: string): string {
 }
 
 /**
+ * A mountinfo options field (one character per byte) as its options. They keep their escapes, as
+ * written: a value is unescaped where it is read (unescapeMount).
+ */
+function mountOptions(latin1: string): string[] {
+  return latin1.split(',').map((x) => fromOsBytes(Buffer.from(x, 'latin1')));
+}
+
+/**
  * Every mount this process sees (none where /proc/self/mountinfo cannot be read). Read as bytes,
  * not UTF-8: a mount folder whose name is not valid UTF-8 read as U+FFFD and matched no path.
  */
@@ -72,15 +80,13 @@ export function readMounts(): Mount[] {
     const left = line.slice(0, dash).split(' ');
     const right = line.slice(dash + 3).split(' ');
     if (left.length < 5 || right.length < 2) continue;
-    // (options keep their escapes, as written: a value is unescaped where it is read, unescapeMount)
-    const options = (o: string): string[] => o.split(',').map((x) => fromOsBytes(Buffer.from(x, 'latin1')));
     out.push({
       dev: left[2],
       root: mountField(left[3]),
       mountPoint: mountField(left[4]),
       fsType: right[0],
       source: mountField(right[1]),
-      options: [...options(left[5]), ...options(right[2] ?? '')],
+      options: [...mountOptions(left[5]), ...mountOptions(right[2] ?? '')],
     });
   }
   return out;
