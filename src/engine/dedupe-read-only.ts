@@ -8,7 +8,7 @@ import type { FileData } from './dedupe-file-data';
 import type { LockedBy } from './dedupe-types';
 import { isSmbPath } from './smb-path';
 import { fromOsBytes, osPath } from './os-path';
-import { mountOf, readMounts } from './space-fs';
+import { mountOf, procPathField, readMounts } from './space-fs';
 
 /**
  * Which local files the kernel will not change for this user: on a read-only file system or
@@ -121,22 +121,22 @@ export async function sharesReadOnly(
 /**
  * The active swap files (Linux, /proc/swaps), as `${st_dev}:${st_ino}`: the kernel refuses to
  * share a swap file's blocks either way (ETXTBSY), so dedupe leaves them out of its groups. Empty
- * where there is no /proc/swaps. Names there escape space, tab, newline and backslash in octal.
+ * where there is no /proc/swaps. Its names are bytes, with space, tab, newline and backslash in
+ * octal (procPathField): a swap file named in bytes that are not UTF-8 is still recognised.
  */
 export function activeSwapFiles(): Set<string> {
   const out = new Set<string>();
   let text: string;
   try {
-    text = fs.readFileSync('/proc/swaps', 'utf8');
+    text = fs.readFileSync('/proc/swaps').toString('latin1'); // one character per byte: procPathField decodes
   } catch {
     return out;
   }
   for (const line of text.split('\n').slice(1)) {
-    const [name, type] = line.split(/\s+/);
+    const [name, type] = line.split(/[ \t]+/);
     if (type !== 'file' || !name) continue;
-    const p = name.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
     try {
-      const st = fs.statSync(p, { bigint: true });
+      const st = fs.statSync(osPath(procPathField(name)), { bigint: true });
       out.add(`${st.dev}:${st.ino}`);
     } catch {
       // swapped off since, or not visible from here

@@ -33,13 +33,14 @@ export interface Mount {
 }
 
 /**
- * A field of mountinfo as a path: its octal escapes (space, tab, newline and backslash as \040,
- * \011, \012, \134) decoded as the bytes they stand for, then the bytes as the engine keeps
- * paths (fromOsBytes: a byte not part of valid UTF-8 as a lone surrogate), so that a mount
- * folder named in any bytes matches the same folder from realpath. `latin1`: the field's bytes,
- * one character each.
+ * A path field of /proc/self/mountinfo or /proc/swaps (the kernel writes both with the same
+ * escapes): its octal escapes (space, tab, newline and backslash as \040, \011, \012, \134)
+ * decoded as the bytes they stand for, then the bytes as the engine keeps paths (fromOsBytes: a
+ * byte not part of valid UTF-8 as a lone surrogate), so that a folder named in any bytes matches
+ * the same folder from realpath. `latin1`: the field's bytes, one character each (fields are
+ * split at ' ' and '\t' only: in latin1, \s would also split at byte 0xA0, part of "à" in UTF-8).
  */
-function mountField(latin1: string): string {
+export function procPathField(latin1: string): string {
   return fromOsBytes(
     Buffer.from(
       latin1.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8) & 0xff)),
@@ -48,9 +49,9 @@ function mountField(latin1: string): string {
   );
 }
 
-/** Decode the octal escapes mountinfo uses for space, tab, newline and backslash (as bytes: see mountField). */
+/** Decode the octal escapes mountinfo uses for space, tab, newline and backslash (as bytes: see procPathField). */
 export function unescapeMount(s: string): string {
-  return mountField(osPathBytes(s).toString('latin1'));
+  return procPathField(osPathBytes(s).toString('latin1'));
 }
 
 /**
@@ -68,7 +69,7 @@ function mountOptions(latin1: string): string[] {
 export function readMounts(): Mount[] {
   let text: string;
   try {
-    text = fs.readFileSync('/proc/self/mountinfo').toString('latin1'); // one character per byte: mountField decodes
+    text = fs.readFileSync('/proc/self/mountinfo').toString('latin1'); // one character per byte: procPathField decodes
   } catch {
     return [];
   }
@@ -82,10 +83,10 @@ export function readMounts(): Mount[] {
     if (left.length < 5 || right.length < 2) continue;
     out.push({
       dev: left[2],
-      root: mountField(left[3]),
-      mountPoint: mountField(left[4]),
+      root: procPathField(left[3]),
+      mountPoint: procPathField(left[4]),
       fsType: right[0],
-      source: mountField(right[1]),
+      source: procPathField(right[1]),
       options: [...mountOptions(left[5]), ...mountOptions(right[2] ?? '')],
     });
   }

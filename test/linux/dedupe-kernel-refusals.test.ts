@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
+import { activeSwapFiles } from '../../src/engine/dedupe-read-only';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
 
 const MiB = 1024 * 1024;
@@ -62,6 +63,23 @@ describe(
       } finally {
         execFileSync('swapoff', [swap]);
         await engine.dispose();
+      }
+    });
+
+    test('a swap file named in bytes that are not UTF-8 (with a space, and "à" whose UTF-8 holds byte 0xA0) is recognised', () => {
+      const d = freshDir(t, 'swap-bytes');
+      // /proc/swaps writes the name as bytes with a space as \040; 0xFF is no UTF-8 and 0xA0 (in "à")
+      // is whitespace to a regular expression over latin1: read as UTF-8 or split at \s, it was missed
+      const name = Buffer.concat([Buffer.from(`${d}/swap à `), Buffer.from([0xff])]);
+      fs.writeFileSync(name, Buffer.alloc(16 * MiB));
+      fs.chmodSync(name, 0o600);
+      const quoted = `$'${[...name].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}'`;
+      execFileSync('bash', ['-c', `mkswap ${quoted} && sync && swapon ${quoted}`], { stdio: 'ignore' });
+      try {
+        const st = fs.statSync(name, { bigint: true });
+        assert.ok(activeSwapFiles().has(`${st.dev}:${st.ino}`), fs.readFileSync('/proc/swaps', 'latin1'));
+      } finally {
+        execFileSync('bash', ['-c', `swapoff ${quoted}`]);
       }
     });
   },
