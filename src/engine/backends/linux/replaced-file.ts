@@ -145,13 +145,37 @@ function carryFlags(libc: Libc, from: string, fd: number): string[] {
   return want.filter(([bit]) => (after & bit) === 0).map(([, letter]) => letter);
 }
 
+const S_ISUID = 0o4000;
+const S_ISGID = 0o2000;
+const S_IXGRP = 0o010;
+
+/** The replaced file's group, where this user may give it (a member of it); else the new file keeps its own. */
+function carryGroup(fd: number, gid: number): void {
+  try {
+    fs.fchownSync(fd, -1, gid);
+  } catch {
+    // EPERM: not a member of that group; the report names the owner the new file has
+  }
+}
+
+/** The bits of `mode` a write by someone without CAP_FSETID leaves (the kernel's setattr_should_drop_suidgid). */
+function modeAfterOthersWrite(mode: number, sameGroup: boolean): number {
+  let kept = mode & 0o7777 & ~S_ISUID;
+  if ((mode & S_IXGRP) !== 0 || !sameGroup) kept &= ~S_ISGID;
+  return kept;
+}
+
 /**
  * An overwrite puts the new file (`fd`) in the place of the file named `to`. cp writes into the
- * existing file, which keeps its owner and permission bits: the new file takes them on (the
- * owner where this process may give it, as root; set-id bits only then, as a write by root
- * keeps them and the kernel drops them on anyone else's write). Hard links to the old file still
- * see the old data (a new inode; docs/ENGINE.md rule 2). A file gone meanwhile leaves the new
- * file's own mode.
+ * existing file, which keeps its owner, group and permission bits: the new file takes them on.
+ * As root all of them. Not as root the owner stays this user (only root gives a file away), but
+ * the group is carried where this user belongs to it (an owner may chgrp to such a group, and a
+ * group-shared file must not leave its group), and the mode loses only what the kernel takes
+ * from a file another user writes (setattr_should_drop_suidgid): set-user-ID, and set-group-ID
+ * where the group may execute or the file's group is not this user's; the sticky bit and a
+ * set-group-ID without group execute stay, as they stay under cp. Hard links to the old file
+ * still see the old data (a new inode; docs/ENGINE.md rule 2). A file gone meanwhile leaves the
+ * new file's own mode.
  */
 export function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to: string): string[] {
   let st: fs.Stats;
@@ -163,8 +187,9 @@ export function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to:
   const root = process.geteuid?.() === 0;
   // the owner first: a chown clears set-id bits
   if (root) fs.fchownSync(fd, st.uid, st.gid);
+  else carryGroup(fd, st.gid);
   const { refused, capabilities } = carryXattrs(libc, operation, to, fd, to); // its ACL too
-  fs.fchmodSync(fd, st.mode & (root ? 0o7777 : 0o777));
+  fs.fchmodSync(fd, st.mode & (root ? 0o7777 : modeAfterOthersWrite(st.mode, fs.fstatSync(fd).gid === st.gid)));
   const lostFlags = carryFlags(libc, to, fd);
   const said: string[] = [];
   if (refused.length > 0)
@@ -189,7 +214,7 @@ export function takeOnReplaced(libc: Libc, operation: Operation, fd: number, to:
     if (mine.uid !== st.uid || mine.gid !== st.gid)
       said.push(
         `${to} was owned by ${st.uid}:${st.gid}; the new file is owned by ${mine.uid}:${mine.gid}, as only root may give a file ` +
-          'to another owner (cp, writing into the old file, would have kept its owner)',
+          'to another owner, and its owner only to a group they belong to (cp, writing into the old file, would have kept its owner)',
       );
   }
   return said;
