@@ -24,3 +24,14 @@ export function withoutRanges(ranges: ByteRange[], cut: ByteRange[]): ByteRange[
   }
   return out;
 }
+
+/** How many bytes of `ranges` (not overlapping) lie in [start, end). */
+export function bytesWithin(ranges: ByteRange[], start: bigint, end: bigint): bigint {
+  let n = 0n;
+  for (const r of ranges) {
+    const s = r.offset > start ? r.offset : start;
+    const e = r.offset + r.length < end ? r.offset + r.length : end;
+    if (e > s) n += e - s;
+  }
+  return n;
+}

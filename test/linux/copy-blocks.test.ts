@@ -94,10 +94,14 @@ describe('whose blocks a copy has (xfs + ext4)', { skip: skipReason('xfs') ?? sk
       assert.equal(sha256(ours), sha256(src), name);
       assert.equal(r.bytes, BigInt(68 * KiB), `${name}: only the written bytes were copied`);
       assert.equal(allocated(ours), BigInt(68 * KiB), name);
-      // "N bytes", so the views give it digit groups and a human size (a trial saw "the other 10285056 are holes")
+      // "N bytes", so the views give it digit groups and a human size (a trial saw "the other 10285056 are holes");
+      // the preallocated 960 KiB said apart from the holes (a trial copying a thick raw image read
+      // "the other 16707584 bytes are holes, kept as holes": they were preallocated, and the copy is thin)
       assert.equal(
         r.notes?.[0],
-        `the file is ${4 * MiB} bytes; the other ${4 * MiB - 68 * KiB} bytes are holes, kept as holes (bytes counts the data copied)`,
+        `the file is ${4 * MiB} bytes; of the other ${4 * MiB - 68 * KiB} bytes, ${960 * KiB} bytes are preallocated (unwritten) ` +
+          'extents in the source, which read as zeros and are holes in the copy, as cp leaves them, so that space is not reserved ' +
+          `for it (fallocate the copy to reserve it again), and ${3 * MiB - 4 * KiB} bytes are holes, kept as holes (bytes counts the data copied)`,
         name,
       );
       // cp reads the data SEEK_DATA gives and punches what is all zeros: the same data and holes
@@ -106,6 +110,23 @@ describe('whose blocks a copy has (xfs + ext4)', { skip: skipReason('xfs') ?? sk
       assert.equal(dataAndHoles(ours), dataAndHoles(theirs), `${name}: as cp's copy`);
       assert.equal(fs.statSync(ours).size, 4 * MiB);
     }
+  });
+
+  // A trial: `copy` of an 8 MiB raw image made with fallocate (as qemu-img create -o
+  // preallocation=falloc makes them) said "the source is all hole": it held 8 MiB on the disk.
+  test('a file that is all preallocated, nothing written: the copy says so, not "all hole"', async () => {
+    const d = freshDir(xfs, 'thick');
+    const src = path.join(d, 'thick.raw');
+    execFileSync('xfs_io', ['-f', '-c', 'falloc 0 8m', src]);
+    const r = await engine.copy(src, path.join(d, 'copy.raw'));
+    assert.equal(r.bytes, 0n);
+    assert.equal(
+      r.notes?.[0],
+      `the file is ${8 * MiB} bytes; the other ${8 * MiB} bytes are preallocated (unwritten) extents in the source, which read as ` +
+        'zeros and are holes in the copy, as cp leaves them, so that space is not reserved for it (fallocate the copy to reserve it again) ' +
+        '(bytes counts the data copied)',
+    );
+    assert.equal(allocated(path.join(d, 'copy.raw')), 0n, 'the copy is thin, as said');
   });
 
   test("copy_file_range on XFS shares the source's blocks and says so; reflink 'never' writes its own (engine and CLI)", async () => {

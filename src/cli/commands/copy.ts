@@ -27,10 +27,10 @@ complete (Linux: O_TMPFILE; elsewhere a hidden temporary name, renamed at the en
 error or a cancel (Ctrl-C, SIGTERM, SIGHUP) nothing of it is left behind. It reads SRC until
 EOF (files in /proc and /sys copy exactly); if SRC changes size or is written meanwhile the
 copy fails with E_CHANGED. The new file gets cp's mode (SRC's permission bits less the umask).
-Unwritten (preallocated) extents of SRC stay holes. On XFS and btrfs copy_file_range may share
-SRC's blocks rather than write new ones: the report says how many bytes it shared
-("sharedBytes", "0" when none; Linux); --reflink never reads and writes, so the copy has
-blocks of its own. "bytes" is the data copied: holes are not counted (a 10000-byte file whose
+Unwritten (preallocated) extents of SRC stay holes (a note gives their bytes). On XFS and
+btrfs copy_file_range may share SRC's blocks rather than write new ones: the report says how
+many bytes it shared ("sharedBytes", "0" when none; Linux); --reflink never reads and writes,
+so the copy has blocks of its own. "bytes" is the data copied: holes are not counted (a 10000-byte file whose
 first 4096 bytes are a hole copies 5904 bytes), where clone's "bytes" is the file's size. The
 copy's data is on the disk (fdatasync) before it gets its name.
 

@@ -21,7 +21,7 @@ import { copyUntilEof, type SourceSnapshot } from '../../sparse-copy';
 import { big } from './libc';
 import { closeQuietly, openRegular } from './files';
 import type { ByteRange, OperationReport } from '../../types';
-import { withoutRanges } from '../../byte-ranges';
+import { bytesWithin, withoutRanges } from '../../byte-ranges';
 import { elapsed, now, yieldIfInThread } from './base';
 import { LinuxClones, newFileMode } from './clone';
 import { fiemapPages, newFiemapBuffer } from './map';
@@ -50,6 +50,7 @@ export class LinuxCopies extends LinuxClones {
       const size = src.stat.size;
       let ranges: ByteRange[] | undefined;
       let seekCalls = 0;
+      let unwritten: ByteRange[] | undefined; // the source's preallocated extents, where FIEMAP gave them
       try {
         // (quiet: the walk's progress is over the file's size, not the data the copy's counts)
         ({ ranges, calls: seekCalls } = this.seekRanges(src, 0n, size, 'copy', quietContext(ctx)));
@@ -63,6 +64,7 @@ export class LinuxCopies extends LinuxClones {
         // file's dirty data first (FIEMAP_FLAG_SYNC), so none holds data not yet written back.
         const u = this.flaggedRanges(src.fd, source, EXTENT_FLAG.UNWRITTEN, true, ctx);
         seekCalls += u.calls;
+        unwritten = u.ranges;
         if (u.ranges) ranges = withoutRanges(ranges, u.ranges);
       }
       const offIn = new BigInt64Array(1);
@@ -98,13 +100,11 @@ export class LinuxCopies extends LinuxClones {
         calls: r.calls + seekCalls,
         durationMs: elapsed(t0),
       };
+      const preallocated = unwritten ? bytesWithin(unwritten, 0n, r.size) : 0n;
       if (r.note) report.notes = [r.note];
-      else if (r.bytes === 0n && r.size > 0n) report.notes = ['the source is all hole; only its size was set'];
+      else if (r.bytes === 0n && r.size > 0n && preallocated === 0n) report.notes = ['the source is all hole; only its size was set'];
       // bytes counts data: said beside a size it falls short of, which read as a truncated copy (a trial)
-      else if (r.bytes < r.size)
-        report.notes = [
-          `the file is ${r.size} bytes; the other ${r.size - r.bytes} bytes are holes, kept as holes (bytes counts the data copied)`,
-        ];
+      else if (r.bytes < r.size) report.notes = [notCopiedNote(r.size, r.bytes, preallocated)];
       // read and written: blocks of its own, by construction (the help gives sharedBytes always on Linux)
       if (opts.portable) report.sharedBytes = 0n;
       else {
@@ -174,4 +174,24 @@ export class LinuxCopies extends LinuxClones {
     }
     return p.report;
   }
+}
+
+/**
+ * What a copy of `size` bytes that copied `bytes` of data left out, in words: holes, and the
+ * source's preallocated (unwritten) extents, which the copy has as holes too. Said apart: a
+ * thick image copied thin was once reported as "holes, kept as holes", which it was not.
+ */
+function notCopiedNote(size: bigint, bytes: bigint, preallocated: bigint): string {
+  const rest = size - bytes;
+  if (preallocated <= 0n)
+    return `the file is ${size} bytes; the other ${rest} bytes are holes, kept as holes (bytes counts the data copied)`;
+  const holes = rest > preallocated ? rest - preallocated : 0n;
+  return (
+    `the file is ${size} bytes; ` +
+    (holes > 0n ? `of the other ${rest} bytes, ${preallocated} bytes` : `the other ${rest} bytes`) +
+    ' are preallocated (unwritten) extents in the source, which read as zeros and are holes in the copy, as cp leaves them, ' +
+    'so that space is not reserved for it (fallocate the copy to reserve it again)' +
+    (holes > 0n ? `, and ${holes} bytes are holes, kept as holes` : '') +
+    ' (bytes counts the data copied)'
+  );
 }
