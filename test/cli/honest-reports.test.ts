@@ -116,6 +116,38 @@ describe('extent-lens reports what happened', { skip }, () => {
     assert.equal(fs.statSync(f).size, 8192);
   });
 
+  // A trial: data, a hole, data, then `fallocate -n` 192 KiB past the end of the file: map said
+  // "3 holes", counting the gap past the end before the preallocation there; the file has 1
+  // (xfs_io's SEEK_HOLE walk, which ends at the end of the file, says so too).
+  test('map counts the holes of the file, not gaps past its end before preallocation there', () => {
+    const f = path.join(xfs.mnt, 'prealloc-past-eof.bin');
+    execFileSync('xfs_io', [
+      '-f',
+      '-c',
+      'pwrite -S 0x61 0 64k',
+      '-c',
+      'pwrite -S 0x62 128k 64k',
+      '-c',
+      'falloc -k 1m 64k',
+      '-c',
+      'fsync',
+      f,
+    ]);
+    // data, one hole, data, and the end of the file at 196608 (where SEEK_HOLE always stops)
+    const seek = execFileSync('xfs_io', ['-c', 'seek -a -r 0', f], { encoding: 'utf8' });
+    assert.deepEqual(
+      seek
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/).join(' ')),
+      ['DATA 0', 'HOLE 65536', 'DATA 131072', 'HOLE 196608'],
+    );
+    const h = cli(['map', f]);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^3 extents, 1 hole; mapped 196608 \(192 KiB\): 131072 \(128 KiB\) within the file/m);
+  });
+
   test('clone-range --help documents LENGTH 0', () => {
     assert.match(cli(['clone-range', '--help']).stdout, /LENGTH 0 means "to the end of SRC"/);
   });
@@ -155,7 +187,8 @@ describe('extent-lens reports what happened', { skip }, () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /is the source itself/);
       // a hard link is named as one (a trial read "is the source itself" for another name as puzzling)
-      if (dest === b) assert.match(r.stderr, /the same file under another name \(a hard link, a link to it, or its folder mounted again elsewhere\)/);
+      if (dest === b)
+        assert.match(r.stderr, /the same file under another name \(a hard link, a link to it, or its folder mounted again elsewhere\)/);
       else assert.doesNotMatch(r.stderr, /another name/);
     }
     // the same name written another way ("./same.bin", "sub/../same.bin" with sub a folder) is no other name (a trial)
@@ -213,7 +246,11 @@ describe('extent-lens reports what happened', { skip }, () => {
     assert.equal(again.code, 0, again.stderr);
     const notes = (JSON.parse(again.stdout) as { notes: string[] }).notes;
     assert.ok(
-      notes.some((n) => n === `${mine} had extended attributes that the kernel would not set on the new file for this user (security.sx): it has the file system’s defaults for those`),
+      notes.some(
+        (n) =>
+          n ===
+          `${mine} had extended attributes that the kernel would not set on the new file for this user (security.sx): it has the file system’s defaults for those`,
+      ),
       notes.join('\n'),
     );
     assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'user.u', mine], { encoding: 'utf8' }), 'kept');
@@ -230,13 +267,20 @@ describe('extent-lens reports what happened', { skip }, () => {
     const f = path.join(d, 'f.img');
     fs.writeFileSync(f, Buffer.alloc(65536));
     fs.chmodSync(f, 0o000);
-    for (const args of [['dig-holes', f], ['punch', f, '0', '4k'], ['zero', f, '0', '4k']]) {
+    for (const args of [
+      ['dig-holes', f],
+      ['punch', f, '0', '4k'],
+      ['zero', f, '0', '4k'],
+    ]) {
       const r = cli([...args, '--json'], { uid: 65534, gid: 65534 });
       assert.equal(r.code, 1, r.stderr);
       const e = JSON.parse(r.stdout).error;
       assert.equal(e.operation, args[0], r.stdout);
       assert.equal(e.code, 'EACCES');
-      assert.match(e.message, new RegExp(`^${args[0]}: open failed on .*: permission denied; you need write access to the file \\(EACCES\\)\\.$`));
+      assert.match(
+        e.message,
+        new RegExp(`^${args[0]}: open failed on .*: permission denied; you need write access to the file \\(EACCES\\)\\.$`),
+      );
       assert.match(r.stderr, new RegExp(`^extent-lens ${args[0]}: .*you need write access to the file \\(EACCES\\)`));
     }
     assert.equal(allocated(f), 65536n, 'nothing was changed');

@@ -204,10 +204,11 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
     let unwritten = 0;
     let shared = 0;
     let prev = Number(start);
+    const end = Number(stop);
     for (let i = 0; i < count; i++) {
       const o = ow[2 * i + 1] * 4294967296 + ow[2 * i];
       const l = lw[2 * i + 1] * 4294967296 + lw[2 * i];
-      if (o > prev) holes++;
+      if (o > prev && prev < end) holes++; // (a gap past the end of the file, before preallocation there, is no hole of it)
       prev = o + l;
       mapped += l;
       if (flags[i] & EXTENT_FLAG.UNWRITTEN) unwritten += l;
@@ -223,7 +224,7 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
   for (let i = 0; i < count; i++) {
     const o = u64(offset[i]);
     const l = u64(length[i]);
-    if (o > prev) holes++;
+    if (o > prev && prev < stop) holes++;
     prev = o + l;
     mapped += l;
     if (flags[i] & EXTENT_FLAG.UNWRITTEN) unwritten += l;
