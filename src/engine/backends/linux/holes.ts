@@ -17,6 +17,27 @@ import { inPlaceError } from '../../in-place-error';
 
 const asExtent = (r: ByteRange): Extent => ({ offset: r.offset, length: r.length, physical: null, flags: [] });
 
+/** What FALLOC_FL_ZERO_RANGE allocated in a range: holes filled, and shared blocks given blocks of their own (FIEMAP, before and after). */
+interface AllocationChange {
+  filled: bigint;
+  unshared: bigint;
+}
+
+/**
+ * zero --keep-allocated's note: what it did to the range's allocation, measured. It once said
+ * "holes in it were allocated" of every range, one without holes too, and nothing of shared
+ * (reflinked) blocks, which get blocks of their own and so take free space.
+ */
+function keptAllocatedNote(change: AllocationChange | undefined): string[] {
+  const head = 'the range stays allocated (FALLOC_FL_ZERO_RANGE, as fallocate -z: its blocks read as zeros';
+  if (!change) return [`${head}; holes in it are allocated and shared blocks get blocks of their own, not measured here)`];
+  const parts: string[] = [];
+  if (change.filled > 0n) parts.push(`${change.filled} bytes of holes in it were allocated`);
+  if (change.unshared > 0n)
+    parts.push(`${change.unshared} bytes shared with other files (reflinks, snapshots) got blocks of their own, which take free space`);
+  return [`${head})` + (parts.length ? `: ${parts.join('; ')} (measured)` : '')];
+}
+
 export class LinuxHoles extends LinuxMaps {
   async allocatedRanges(p: string, window: ByteRange | undefined, ctx: OpContext): Promise<RangesResult> {
     const t0 = now();
@@ -126,9 +147,7 @@ export class LinuxHoles extends LinuxMaps {
           range,
           within,
           {
-            zeroed: [
-              'the range stays allocated (FALLOC_FL_ZERO_RANGE, as fallocate -z: its blocks read as zeros; holes in it were allocated)',
-            ],
+            zeroed: keptAllocatedNote,
             written: ['the file system cannot zero a range in place (FALLOC_FL_ZERO_RANGE); zeros were written, which keeps it allocated'],
           },
           0,
@@ -172,7 +191,7 @@ export class LinuxHoles extends LinuxMaps {
         p,
         range,
         within,
-        { zeroed: [cannot], written: [cannot, 'nor zero ranges; zeros were written'] },
+        { zeroed: () => [cannot], written: [cannot, 'nor zero ranges; zeros were written'] },
         1,
         ctx,
         t0,
@@ -184,7 +203,8 @@ export class LinuxHoles extends LinuxMaps {
 
   /**
    * FALLOC_FL_ZERO_RANGE over the part of `range` inside the file, else zeros written: both leave it allocated (zero with
-   * keepAllocated, and zero where no hole can be punched). `said`: the notes for either outcome;
+   * keepAllocated, and zero where no hole can be punched). `said`: the notes for either outcome
+   * (a zeroed range's from what its extents were before and after, measured where FIEMAP can);
    * `callsBefore`: the calls already made (a refused punch).
    */
   private zeroInPlace(
@@ -192,7 +212,7 @@ export class LinuxHoles extends LinuxMaps {
     p: string,
     range: ByteRange,
     within: { bytes: bigint; notes: string[] },
-    said: { zeroed: string[]; written: string[] },
+    said: { zeroed: (change: AllocationChange | undefined) => string[]; written: string[] },
     callsBefore: number,
     ctx: OpContext,
     t0: number,
@@ -210,7 +230,23 @@ export class LinuxHoles extends LinuxMaps {
         durationMs: elapsed(t0),
         notes: within.notes,
       };
-    if (this.libc.fallocate(f.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, range.offset, within.bytes) === 0)
+    const extents = (): ReturnType<typeof this.extentBytesIn> => {
+      try {
+        return this.extentBytesIn(f.fd, p, range.offset, range.offset + within.bytes, ctx);
+      } catch {
+        return undefined; // (only the note's figures are left out)
+      }
+    };
+    const before = extents();
+    if (this.libc.fallocate(f.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, range.offset, within.bytes) === 0) {
+      const after = before && extents();
+      const change =
+        before && after
+          ? {
+              filled: after.allocated > before.allocated ? after.allocated - before.allocated : 0n,
+              unshared: before.shared > after.shared ? before.shared - after.shared : 0n,
+            }
+          : undefined;
       return {
         operation: 'zero',
         method: 'FALLOC_FL_ZERO_RANGE',
@@ -218,8 +254,9 @@ export class LinuxHoles extends LinuxMaps {
         bytes: within.bytes,
         calls: callsBefore + 1,
         durationMs: elapsed(t0),
-        notes: [...said.zeroed, ...within.notes],
+        notes: [...said.zeroed(change), ...within.notes],
       };
+    }
     const e = this.libc.errno();
     if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
     return this.writeZeros(f, p, range, within, said.written, callsBefore + 1, ctx, t0);
