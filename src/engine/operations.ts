@@ -633,7 +633,14 @@ async function cloneRange(
         // (an empty destination has no offset below its end: "must be below 0" read as nonsense)
         (dst.size === 0n
           ? 'the destination is empty, so nothing fits in it: allow it to grow'
-          : `${r.targetOffset < dst.size ? `at most ${dst.size - r.targetOffset} bytes fit there` : `the destination offset must be below ${dst.size}`}, or allow the destination to grow`),
+          : `${
+              r.targetOffset < dst.size
+                ? `at most ${dst.size - r.targetOffset} bytes fit there`
+                : // (where the range fits, not only "below the end": 1048575 is below a 1 MiB end and a 4096-byte range still does not fit)
+                  length <= dst.size
+                  ? `the destination offset must be at most ${dst.size - length} for ${length} bytes to fit`
+                  : `the destination holds ${dst.size} bytes, fewer than the ${length} asked for`
+            }, or allow the destination to grow`),
     );
   // One file by its identity (dev:ino; volume + file index on Windows and SMB), so also by a case
   // alias or a hard link; where a backend cannot tell (no index), the same path is still one file.

@@ -96,7 +96,15 @@ describe('clone-range at the edges', { skip }, () => {
         [a, '0', b, '1020k', '8192', '--no-extend'],
         /extending was not allowed; at most 4096 bytes fit there, or allow the destination to grow/,
       ],
-      [[a, '0', b, '1m', '4096', '--no-extend'], /extending was not allowed; the destination offset must be below 1048576, or allow/],
+      // (it said "the destination offset must be below 1048576", where 1048575 does not fit either)
+      [
+        [a, '0', b, '1m', '4096', '--no-extend'],
+        /extending was not allowed; the destination offset must be at most 1044480 for 4096 bytes to fit, or allow/,
+      ],
+      [
+        [a, '0', b, '2m', '0', '--no-extend'],
+        /extending was not allowed; the destination offset must be at most 0 for 1048576 bytes to fit/,
+      ],
       // (an empty destination: it said "the destination offset must be below 0")
       [
         [a, '0', empty, '0', '4096', '--no-extend'],
