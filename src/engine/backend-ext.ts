@@ -57,9 +57,10 @@ export interface PositionalIo {
    * it unseen while this one changes it in place (dig-holes): the kernel makes another's open()
    * wait and tells this one (stillAlone turns false). Returns undefined when held; otherwise
    * why not: `inUse` when another process has the file open now (`why`: the errno and call),
-   * else (not the owner, no leases on this file system) a reason to say.
+   * else (not the owner, no leases on this file system) a reason to say; `loopDevices`: the loop
+   * devices attached to the file (the kernel holds it open for them, no process fuser names).
    */
-  holdAlone?(fd: number, path: string): { inUse: boolean; why: string } | undefined;
+  holdAlone?(fd: number, path: string): { inUse: boolean; why: string; loopDevices?: string[] } | undefined;
   /** Whether the lease holdAlone took is still unbroken: no other process has asked to open the file since. */
   stillAlone?(fd: number): boolean;
 }

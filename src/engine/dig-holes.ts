@@ -31,6 +31,7 @@ import { nodeFsError } from './errno';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
 import { withoutRanges } from './byte-ranges';
+import { inUseMessage } from './dig-holes-in-use';
 import { isUnsupported } from './nt/backend';
 
 /** The largest file offset (and size): 2^63 - 1. */
@@ -360,11 +361,7 @@ function holdAlone(io: PositionalIo, fd: number, path: string, notes: string[]):
       errno: 11,
       syscall: 'fcntl(F_SETLEASE)',
       paths: [path],
-      message:
-        `dig-holes: ${path} is open in another process (${refused.why}, E_IN_USE), such as a running VM, a database, ` +
-        'a file server or a backup, which could write a block between dig-holes reading it as zeros and punching it, and ' +
-        'that block would be lost; nothing was changed. Stop it or close the file there, then run dig-holes again ' +
-        '(fuser or lsof names the process).',
+      message: inUseMessage(path, refused.why, refused.loopDevices),
     });
   notes.push(
     `could not make sure that no other process opens the file while it is dug: ${refused.why}; a block written ` +

@@ -6,7 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type FsctlError } from '../../src/engine';
@@ -67,6 +67,36 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       assert.ok(fs.readFileSync(f).equals(content));
     });
 
+    // A trial: dig-holes of a disk image attached to a loop device was refused as "open in another
+    // process … (fuser or lsof names the process)"; fuser names none: the kernel holds it for the
+    // loop device. The refusal names the device and the remedy.
+    test('a file attached to a loop device is refused naming the device (fuser names no process): nothing changed', async () => {
+      const f = path.join(freshDir(tfs, 'loop'), 'disk.img');
+      const content = twoRuns();
+      fs.writeFileSync(f, content);
+      const ranges = (await engine.ranges(f)).ranges;
+      const dev = execFileSync('losetup', ['-f', '--show', f], { encoding: 'utf8' }).trim();
+      try {
+        assert.equal(spawnSync('fuser', [f]).stdout.toString().trim(), '', 'fuser names no process');
+        await assert.rejects(engine.digHoles(f), (e: FsctlError) => {
+          assert.equal(e.code, 'E_IN_USE');
+          assert.equal(
+            e.message,
+            `dig-holes: ${f} is attached to the loop device ${dev} (EAGAIN from fcntl(F_SETLEASE), E_IN_USE): the kernel holds it ` +
+              'open for it, and what uses it (a mounted file system) could write a block between dig-holes reading it as zeros and ' +
+              `punching it, and that block would be lost; nothing was changed. Unmount what is on ${dev} and detach it ` +
+              `(losetup -d ${dev}), then run dig-holes again.`,
+          );
+          return true;
+        });
+        assert.deepEqual((await engine.ranges(f)).ranges, ranges, 'nothing punched');
+      } finally {
+        execFileSync('losetup', ['-d', dev]);
+      }
+      assert.equal((await engine.digHoles(f)).bytes, 2n * BigInt(MiB), 'detached: dug');
+      assert.ok(fs.readFileSync(f).equals(content));
+    });
+
     test('a process that opens the file during the dig waits, and the dig stops before its next punch', async () => {
       const f = path.join(freshDir(tfs, 'meanwhile'), 'db.bin');
       const content = twoRuns();
@@ -103,7 +133,10 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       assert.equal(out.trim(), String(content.length));
       assert.ok(fs.readFileSync(f).equals(content), 'the file reads as before');
       // only the first run (the rest of the first 1 MiB chunk read) was punched
-      assert.deepEqual((await engine.ranges(f)).ranges.map((r) => r.offset), [0n, BigInt(MiB)]);
+      assert.deepEqual(
+        (await engine.ranges(f)).ranges.map((r) => r.offset),
+        [0n, BigInt(MiB)],
+      );
     });
 
     test('held alone, a run is read again and punched in one call per 1 MiB chunk, not in 64 KiB pieces', async () => {
@@ -128,7 +161,7 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
     });
 
     test('not the owner (no lease): the dig goes on, and the report says what it could not make sure of', async (t) => {
-      if (kind !== 'xfs') return t.skip('once is enough: the lease is the kernel\'s, not the file system\'s');
+      if (kind !== 'xfs') return t.skip("once is enough: the lease is the kernel's, not the file system's");
       const d = freshDir(tfs, 'not-owner');
       for (const p of [path.dirname(tfs.mountPoint), tfs.mountPoint, d]) fs.chmodSync(p, 0o755);
       const f = path.join(d, 'shared.bin');

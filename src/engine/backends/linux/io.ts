@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import type { PathInfo, PositionalIo } from '../../backend-ext';
 import { errnoName } from '../../errno';
+import { loopDevicesBacking } from './loop-holder';
 import {
   AT_FDCWD,
   big,
@@ -83,13 +84,17 @@ export class LinuxIo extends LinuxCopies {
    * longer says F_WRLCK. The break is signalled with SIGURG, ignored by default, so a process
    * that does not poll is never killed by it (SIGIO, the default signal, would end it).
    */
-  private holdAlone(fd: number): { inUse: boolean; why: string } | undefined {
+  private holdAlone(fd: number): { inUse: boolean; why: string; loopDevices?: string[] } | undefined {
     const libc = this.libc;
     if (!libc.fcntl) return { inUse: false, why: 'this libc has no fcntl' };
     if (libc.fcntl(fd, F_SETSIG, SIGURG) === 0 && libc.fcntl(fd, F_SETLEASE, F_WRLCK) === 0) return undefined;
     const e = libc.errno();
     const name = errnoName(e);
-    if (e === EAGAIN) return { inUse: true, why: `${name} from fcntl(F_SETLEASE)` };
+    if (e === EAGAIN) {
+      const st = fs.fstatSync(fd, { bigint: true });
+      const loops = loopDevicesBacking(st.dev, st.ino);
+      return { inUse: true, why: `${name} from fcntl(F_SETLEASE)`, ...(loops.length ? { loopDevices: loops } : {}) };
+    }
     return {
       inUse: false,
       why:
