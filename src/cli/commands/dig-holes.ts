@@ -25,7 +25,7 @@ export const digHolesCommand: Command = {
 block size is refused as a usage error (exit 2), like any other wrong option value. An
 all-zero partial last block is freed too. On Linux it holds the file alone while it works (a
 write lease): a file another program has open (a running VM, a database) is refused
-(E_IN_USE; fuser or lsof name who), and a program that opens it meanwhile waits while the dig
+(E_IN_USE; fuser or lsof name who, or the refusal names the loop device the file backs), and a program that opens it meanwhile waits while the dig
 stops before its next read or punch and says what it had deallocated. Where no lease can be
 had (not the file's owner; SMB, Windows) each run of zeros is read again just before it is
 punched and a note says what could not be made sure of: stop writers first there.
