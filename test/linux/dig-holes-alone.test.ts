@@ -10,6 +10,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine, type FsctlError } from '../../src/engine';
+import { fromOsBytes } from '../../src/engine/os-path';
 import { LinuxBackend } from '../../src/engine/backends/linux';
 import { digHoles } from '../../src/engine/dig-holes';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
@@ -95,6 +96,23 @@ for (const kind of ['xfs', 'btrfs', 'ext4'] as const) {
       }
       assert.equal((await engine.digHoles(f)).bytes, 2n * BigInt(MiB), 'detached: dug');
       assert.ok(fs.readFileSync(f).equals(content));
+    });
+
+    test('a file attached to a loop device whose name is not UTF-8 is refused naming the device too', async (t) => {
+      if (kind !== 'xfs') return t.skip("once is enough: the name is the kernel's, not the file system's");
+      const name = Buffer.concat([Buffer.from(`${freshDir(tfs, 'loop-bytes')}/disk `), Buffer.from([0xff]), Buffer.from('.img')]);
+      fs.writeFileSync(name, twoRuns());
+      const quoted = `$'${[...name].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}'`;
+      const dev = execFileSync('bash', ['-c', `losetup -f --show ${quoted}`], { encoding: 'utf8' }).trim();
+      try {
+        await assert.rejects(engine.digHoles(fromOsBytes(name)), (e: FsctlError) => {
+          assert.equal(e.code, 'E_IN_USE');
+          assert.ok(e.message.includes(`is attached to the loop device ${dev} `) && e.message.includes(`(losetup -d ${dev})`), e.message);
+          return true;
+        });
+      } finally {
+        execFileSync('losetup', ['-d', dev]);
+      }
     });
 
     test('a process that opens the file during the dig waits, and the dig stops before its next punch', async () => {

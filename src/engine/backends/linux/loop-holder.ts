@@ -17,9 +17,10 @@ export function loopDevicesBacking(dev: bigint, ino: bigint): string[] {
   }
   const found: string[] = [];
   for (const n of names.sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))) {
-    let backing: string;
+    let backing: Buffer; // (bytes: the kernel writes the name as it is, which need not be UTF-8)
     try {
-      backing = fs.readFileSync(`${SYS_BLOCK}/${n}/loop/backing_file`, 'utf8').replace(/\n$/, '');
+      const b = fs.readFileSync(`${SYS_BLOCK}/${n}/loop/backing_file`);
+      backing = b.subarray(0, b.at(-1) === 0x0a ? -1 : b.length);
     } catch {
       continue; // (not attached: no loop/ folder)
     }
