@@ -259,6 +259,11 @@ describe('extent-lens on real file systems', { skip: skipXfs }, () => {
     const e = cliJson(['volume', ext4.mnt]);
     assert.equal(e.filesystem, 'ext4');
     assert.equal(e.supportsClone, false);
+    // the figure is df's Avail (f_bavail), and says so: on ext4 "free" read as every free block,
+    // 5% more by default (the blocks kept for root)
+    const avail = execFileSync('df', ['-B1', '--output=avail', ext4.mnt], { encoding: 'utf8' }).split('\n')[1].trim();
+    assert.equal(e.freeBytes, avail);
+    assert.match(cli(['volume', ext4.mnt]).stdout, new RegExp(`^available\\s+${avail} \\(`, 'm'));
     const h = cli(['volume', xfs.mnt]);
     assert.match(h.stdout, /^file system\s+xfs/m);
     assert.match(h.stdout, /^block cloning\s+yes$/m);

@@ -18,6 +18,9 @@ export const volumeCommand: Command = {
 for a device or under /dev. Windows: the volume flags FILE_SUPPORTS_SPARSE_FILES and
 FILE_SUPPORTS_BLOCK_REFCOUNTING. Block cloning is "no" unprobed where Linux never clones
 (ext2/3/4, tmpfs, vfat, proc, ...), and "unknown" elsewhere when the probe cannot run (EACCES).
+"available" (freeBytes) is the space users without privilege may still write, as df's Avail
+(f_bavail; root may also write the blocks the file system reserves; over SMB and on Windows the
+caller's available space).
 
 JSON: {"path","filesystem","rawType","blockSize":N,"supportsSparse":bool,
        "supportsClone":bool|null (null: unknown),"cloneEvidence","volumeId","totalBytes":"N","freeBytes":"N"}`,
@@ -57,7 +60,8 @@ function volumeHuman(v: VolumeInfo): string {
     ['volume id', v.volumeId],
   ];
   if (v.totalBytes !== undefined) rows.push(['size', exactAndHuman(v.totalBytes)]);
-  if (v.freeBytes !== undefined) rows.push(['free', exactAndHuman(v.freeBytes)]);
+  // (freeBytes is what df calls Avail, f_bavail: "free" read as every free block, which on ext4 is 5% more)
+  if (v.freeBytes !== undefined) rows.push(['available', exactAndHuman(v.freeBytes)]);
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([k, val]) => `${k.padEnd(w)}  ${escapeControls(val)}`).join('\n') + '\n';
 }
