@@ -6,6 +6,7 @@
 import type { EngineContext } from './context';
 import { isExtFamily } from './ext-family';
 import { undeletableNote, type Undeletable } from './space-deletable';
+import { readOnlyNote, type ReadOnlyFiles } from './space-read-only';
 import { sharesNoBlocks } from './space-fs';
 import type { OwnerAnswers } from './space-owners';
 import { bytesNotCovered, mergeRanges, mountRootOf, placesOf, scanApplies, unionOf } from './space-scan';
@@ -27,8 +28,8 @@ export interface FigureInputs {
   inUse: ReadonlyMap<Group, bigint>;
   /** Per file system (index), the files on shares the server would not let this user delete. */
   undeletable: ReadonlyMap<number, Undeletable>;
-  /** Per file system (index), how many files lie where nothing can be deleted (EROFS). */
-  readOnly: ReadonlyMap<number, number>;
+  /** Per file system (index), the files that lie where nothing can be deleted (EROFS). */
+  readOnly: ReadonlyMap<number, ReadOnlyFiles>;
   /** Out: per file, of its shared bytes those deleting frees, where its file system's figure is exact. */
   insideOf: BigUint64Array;
   /** Out: per file system (index), 1 where insideOf is known. */
@@ -337,13 +338,8 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
       ? ('possible' as const)
       : undefined;
   // deleting frees this only once the snapshot goes or the file system is writable (a trial: "frees 12 MiB", and rm said EROFS)
-  const ro = readOnly.get(gi) ?? 0;
-  if (ro > 0)
-    fsNotes.push(
-      `${ro === 1 ? 'One file' : `${ro} files`} of the selection on ${name} ${ro === 1 ? 'lies' : 'lie'} on a read-only snapshot or file system ` +
-        `(EROFS): ${ro === 1 ? 'it cannot be deleted' : 'they cannot be deleted'} as ${ro === 1 ? 'it is' : 'they are'}; what deleting frees counts ${ro === 1 ? 'it' : 'them'} ` +
-        'as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.',
-    );
+  const ro = readOnly.get(gi);
+  if (ro) fsNotes.push(readOnlyNote(ro, name));
   // beside the figure it explains (a hard link outside keeps the data, though the file's bytes read as exclusive)
   const lower = g.lowerOnlyFiles ?? 0;
   const linked = g.keptFiles - lower;

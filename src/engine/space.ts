@@ -18,7 +18,6 @@
 // which the sink the two walks feed updates per file: the table, the groups by st_dev, the hard
 // links met, the rows still to stream. Split further, that sink would take it all as parameters.)
 
-import * as fs from 'node:fs';
 import { withProgress } from './backend';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
@@ -28,8 +27,8 @@ import { EXTENT_FLAG, linearPhysical, type PackedExtentMap } from './map-format'
 import { fileSystemKey, mountPointOf, mountsRepeatInside, sharesNoBlocks } from './space-fs';
 import { exactScans } from './space-scan';
 import { isSmbPath } from './smb-path';
-import { osPath } from './os-path';
 import { undeletableOnShares } from './space-deletable';
+import { readOnlyFiles } from './space-read-only';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
 import { lowerOnlyFiles } from './overlay-layers';
 import { askOwners } from './space-owners';
@@ -127,7 +126,7 @@ export async function spaceOf(
   const indexOf = new Map<FileMet, number>();
   /** Files whose block count holds more than their FIEMAP extents (Group.beyondExtents), by index: few, so a Map. */
   const beyondOf = new Map<number, bigint>();
-  /** Per st_dev (a btrfs subvolume has its own): a file there, its group and how many files (readOnlyDevs). */
+  /** Per st_dev (a btrfs subvolume has its own): a file there, its group and how many files (space-read-only.ts). */
   const devs = new Map<bigint, { path: string; group: number; files: number }>();
   let lastDev: { path: string; group: number; files: number } | undefined;
   let lastDevId = -1n;
@@ -356,7 +355,7 @@ export async function spaceOf(
     met,
   );
   await nameFileSystems(); // (the last files' rows stream, if any waited)
-  const readOnly = readOnlyDevs(devs);
+  const readOnly = readOnlyFiles(devs, paths);
   symlinks += walked.symlinks;
   const hardLinks = walked.hardLinks;
   progress();
@@ -513,20 +512,3 @@ const HOLDS_NOTHING_UNCOUNTED: ReadonlySet<string> = new Set([
   'STATUS_NO_SUCH_FILE',
   'STATUS_DELETE_PENDING',
 ]);
-
-/**
- * Per group, how many files lie where nothing can be deleted (a read-only btrfs snapshot, a file
- * system mounted read-only): one access(W_OK) per st_dev, on a file there, which says EROFS.
- */
-function readOnlyDevs(devs: ReadonlyMap<bigint, { path: string; group: number; files: number }>): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const d of devs.values()) {
-    if (isSmbPath(d.path)) continue;
-    try {
-      fs.accessSync(osPath(d.path), fs.constants.W_OK);
-    } catch (e) {
-      if ((e as { code?: string }).code === 'EROFS') out.set(d.group, (out.get(d.group) ?? 0) + d.files);
-    }
-  }
-  return out;
-}

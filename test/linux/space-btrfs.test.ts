@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { createEngine, type SpaceResult } from '../../src/engine';
 import { createLinuxBackend } from '../../src/engine/backends/linux';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { MiB, overwrite, randomFile, settledFree } from '../support/space-files';
+import { btrfsDataUsed as dataUsed, MiB, overwrite, randomFile, settledFree } from '../support/space-files';
 
 interface DuRow {
   total: bigint;
@@ -31,14 +31,6 @@ function btrfsDu(paths: string[], summarize: boolean): Map<string, DuRow> {
     if (m) rows.set(m[4], { total: BigInt(m[1]), exclusive: BigInt(m[2]), setShared: m[3] === '-' ? undefined : BigInt(m[3]) });
   }
   return rows;
-}
-
-/** The data btrfs holds on `mountPoint` (`btrfs filesystem df -b`, the Data line's used=), after a sync. */
-function dataUsed(mountPoint: string): bigint {
-  execFileSync('btrfs', ['filesystem', 'sync', mountPoint]);
-  const m = /^Data\b.*used=(\d+)/m.exec(execFileSync('btrfs', ['filesystem', 'df', '-b', mountPoint], { encoding: 'utf8' }));
-  assert.ok(m, 'btrfs filesystem df -b has a Data line');
-  return BigInt(m[1]);
 }
 
 /** The data deleting `dir` frees, as btrfs counts its data (dataUsed before and after). */
@@ -123,7 +115,9 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       const roNote = ro.fileSystems[0].notes.find((n) => /read-only snapshot/.test(n));
       assert.equal(
         roNote,
-        '6 files of the selection on btrfs lie on a read-only snapshot or file system (EROFS): they cannot be deleted as they are; what deleting frees counts them as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.',
+        '6 files of the selection on btrfs lie on a read-only snapshot or file system (EROFS): they cannot be deleted as they are; what deleting frees counts them as if they could be, once the snapshot is made writable ' +
+          `(btrfs property set ${path.join(root, 'ro-snap')} ro false) or the file system remounted read-write. The selection names files in ${path.join(root, 'ro-snap')}, ` +
+          'not the snapshot itself: deleting the whole snapshot (btrfs subvolume delete) frees what its other files hold too, if any.',
         ro.fileSystems[0].notes.join('\n'),
       );
       assert.ok(!(await engine.space([d])).fileSystems[0].notes.some((n) => /read-only/.test(n)), 'a writable subvolume: no note');
@@ -176,7 +170,9 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.match(bounded.fileSystems[0].notes.join(' '), /needs root.*\(EPERM\)/);
       assert.deepEqual(bounded.errors, []);
       assert.ok(
-        bounded.fileSystems[0].notes.some((n) => /only root can read extent sizes and owners .*Run as root for the exact figure\.$/.test(n)),
+        bounded.fileSystems[0].notes.some((n) =>
+          /only root can read extent sizes and owners .*Run as root for the exact figure\.$/.test(n),
+        ),
         bounded.fileSystems[0].notes.join('\n'),
       );
       // y's own 256 KiB (btrfs flags x's whole extent shared; w is kept by its outside link) .. unique without w

@@ -1,5 +1,7 @@
 // Helpers of the space tests on loop-mounted file systems (test/linux/space*.test.ts): files of
-// random data, overwriting part of one, and free space once a file system has settled.
+// random data, overwriting part of one, free space once a file system has settled, and the data
+// btrfs holds.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -36,4 +38,12 @@ export async function settledFree(mountPoint: string, syncCmd: string[]): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   return last;
+}
+
+/** The data btrfs holds on `mountPoint` (`btrfs filesystem df -b`, the Data line's used=), after a sync. */
+export function btrfsDataUsed(mountPoint: string): bigint {
+  execFileSync('btrfs', ['filesystem', 'sync', mountPoint]);
+  const m = /^Data\b.*used=(\d+)/m.exec(execFileSync('btrfs', ['filesystem', 'df', '-b', mountPoint], { encoding: 'utf8' }));
+  assert.ok(m, 'btrfs filesystem df -b has a Data line');
+  return BigInt(m[1]);
 }

@@ -1,0 +1,105 @@
+// Files of a space selection that lie where nothing can be deleted (space.ts): a read-only btrfs
+// snapshot or a file system mounted read-only (EROFS). What deleting frees counts them as if
+// they could be deleted; the note beside it (space-figures.ts) says what that takes. Where the
+// selection holds the snapshot itself, that is deleting the snapshot; where it names only files
+// in it, deleting the snapshot frees what its other files hold too (a trial: "frees 1 MiB" for
+// one file of a snapshot, said to count "as if the snapshot were deleted", which freed 3 MiB).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fromOsBytes, osPath } from './os-path';
+import { isSmbPath } from './smb-path';
+import { shellQuoted } from './shell-quoted';
+
+/** Per file system (index): the files that lie where nothing can be deleted. */
+export interface ReadOnlyFiles {
+  files: number;
+  /** Of those, the files in a read-only subvolume or mount whose top folder is not in the selection (only files in it are). */
+  inPart: number;
+  /** Where each such subvolume or mount begins (its top folder), as the kernel resolves it. */
+  partTops: string[];
+}
+
+/** A path as the kernel resolves it, or undefined. */
+function resolved(p: string): string | undefined {
+  try {
+    return fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The top folder of the subvolume or mount holding the file `file` (on `dev`): its folder, then
+ * each parent while it has the same st_dev (a btrfs subvolume has its own). Undefined when unsure.
+ */
+function topOf(file: string, dev: bigint): string | undefined {
+  let top = resolved(path.dirname(file));
+  if (top === undefined) return undefined;
+  try {
+    if (fs.statSync(osPath(top), { bigint: true }).dev !== dev) return undefined;
+    for (let up = path.dirname(top); up !== top; top = up, up = path.dirname(up))
+      if (fs.statSync(osPath(up), { bigint: true }).dev !== dev) break;
+  } catch {
+    return undefined;
+  }
+  return top;
+}
+
+/**
+ * Per group, how many files lie where nothing can be deleted: one access(W_OK) per st_dev, on a
+ * file there, which says EROFS; and of those, the ones whose subvolume or mount is not itself in
+ * the selection (`named`, the paths given; only files in it are). Unsure where it begins: counted so.
+ */
+export function readOnlyFiles(
+  devs: ReadonlyMap<bigint, { path: string; group: number; files: number }>,
+  named: readonly string[],
+): Map<number, ReadOnlyFiles> {
+  const out = new Map<number, ReadOnlyFiles>();
+  let roots: string[] | undefined;
+  for (const [dev, d] of devs) {
+    if (isSmbPath(d.path)) continue;
+    try {
+      fs.accessSync(osPath(d.path), fs.constants.W_OK);
+      continue;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EROFS') continue;
+    }
+    let r = out.get(d.group);
+    if (!r) out.set(d.group, (r = { files: 0, inPart: 0, partTops: [] }));
+    r.files += d.files;
+    roots ??= named.filter((p) => !isSmbPath(p)).flatMap((p) => resolved(p) ?? []);
+    const top = topOf(d.path, dev);
+    const whole = top !== undefined && roots.some((n) => top === n || top.startsWith(n.endsWith('/') ? n : `${n}/`));
+    if (whole) continue;
+    r.inPart += d.files;
+    if (top !== undefined) r.partTops.push(top);
+  }
+  return out;
+}
+
+/**
+ * What the figure assumes of files that cannot be deleted as they are: the snapshot deleted, where
+ * the selection holds it; where it names only files in a snapshot, their deletion (deleting the
+ * snapshot frees its other files' data too).
+ */
+export function readOnlyNote(ro: ReadOnlyFiles, name: string): string {
+  const n = ro.files;
+  const lie =
+    `${n === 1 ? 'One file' : `${n} files`} of the selection on ${name} ${n === 1 ? 'lies' : 'lie'} on a read-only snapshot or ` +
+    `file system (EROFS): ${n === 1 ? 'it cannot be deleted as it is' : 'they cannot be deleted as they are'}; ` +
+    `what deleting frees counts ${n === 1 ? 'it' : 'them'} `;
+  if (ro.inPart === 0) return `${lie}as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.`;
+  const tops = [...new Set(ro.partTops)];
+  const named =
+    tops.length === 0 ? 'the snapshot' : tops.length === 1 ? shellQuoted(tops[0]) : `${shellQuoted(tops[0])} and ${tops.length - 1} more`;
+  const part =
+    ro.inPart === n
+      ? `The selection names files in ${named}, not the snapshot itself`
+      : `${ro.inPart} of them ${ro.inPart === 1 ? 'lies' : 'lie'} in ${named}, whose files the selection names, not the snapshot itself`;
+  return (
+    `${lie}as if ${n === 1 ? 'it' : 'they'} could be, once the snapshot is made writable ` +
+    `(btrfs property set ${tops.length === 1 ? named : 'SNAPSHOT'} ro false) or the file system remounted read-write. ` +
+    `${part}: deleting the whole snapshot (btrfs subvolume delete) frees what its other files hold too, if any.`
+  );
+}
