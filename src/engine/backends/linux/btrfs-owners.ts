@@ -29,6 +29,7 @@ import { FsctlError } from '../../errors';
 import type { Libc } from './libc';
 import { fromOsBytes, osPath } from '../../os-path';
 import { mountOf, readMounts, type Mount } from '../../space-fs';
+import { shellQuoted } from '../../shell-quoted';
 
 /** _IOWR(0x94, 59, struct btrfs_ioctl_logical_ino_args) */
 export const BTRFS_IOC_LOGICAL_INO_V2 = 0xc038943b;
@@ -50,6 +51,9 @@ const FIRST_FREE_OBJECTID = 256n;
 /** The tree of trees, where each subvolume's ROOT_BACKREF item (key type 144) names its parent. */
 const ROOT_TREE_OBJECTID = 1n;
 const ROOT_BACKREF_KEY = 144;
+/** The objectid (-5) and key type of the orphan items a deleted subvolume leaves in the tree of trees until it is dropped. */
+const ORPHAN_OBJECTID = U64_MAX - 4n;
+const ORPHAN_ITEM_KEY = 48;
 /** The top-level subvolume. */
 const FS_TREE_OBJECTID = 5n;
 /** The kernel's cap for the V2 container. */
@@ -277,6 +281,16 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     return parts.join('/');
   };
 
+  /**
+   * Whether subvolume `root` was deleted and btrfs has yet to drop it: `btrfs subvolume delete`
+   * leaves an orphan item keyed (ORPHAN, ORPHAN_ITEM, root) in the tree of trees until the cleaner
+   * has freed the subvolume's tree and extents (what `btrfs subvolume sync` waits for).
+   */
+  const isBeingDeleted = (root: bigint): boolean =>
+    searchTree(ROOT_TREE_OBJECTID, ORPHAN_OBJECTID, ORPHAN_ITEM_KEY, root, ORPHAN_OBJECTID, ORPHAN_ITEM_KEY, 1) &&
+    searchv.getUint32(64, true) > 0 &&
+    searchv.getBigUint64(112 + 16, true) === root;
+
   /** The mounts of this file system, the one holding `anyPath` first (read once per query). */
   let fsMounts: Mount[] | undefined;
   const mountsOfThisFs = (): Mount[] => {
@@ -314,6 +328,14 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     const ino = BigInt(key.slice(colon + 1));
     const sub = subvolumePath(root);
     const inside = sub === undefined ? undefined : inSubvolume(root, ino);
+    if (sub === undefined && isBeingDeleted(root)) {
+      const mount = mountsOfThisFs()[0]?.mountPoint;
+      // (a trial: "stay allocated: … subvolume 258, inode 258 (16 MiB)", read just after deleting the oldest snapshot)
+      return (
+        `subvolume ${root}, inode ${ino} [a deleted subvolume btrfs is still cleaning up: its extents are freed in the background; ` +
+        `btrfs subvolume sync ${mount === undefined ? 'MOUNTPOINT' : shellQuoted(mount)} waits for that, then ask again]`
+      );
+    }
     if (sub === undefined || inside === undefined) return `subvolume ${root}, inode ${ino}`;
     const full = `/${[sub, inside].filter((x) => x !== '').join('/')}`;
     for (const m of mountsOfThisFs()) {
