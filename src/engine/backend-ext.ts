@@ -269,6 +269,12 @@ export interface BackendExtensions {
    */
   noCow?(path: string): boolean;
   /**
+   * Whether the btrfs subvolume holding `path` is read-only (a read-only snapshot); undefined where
+   * that cannot be told. Dedupe asks it of files on a read-only mount, which remounting read-write
+   * alone would not make writable.
+   */
+  subvolumeReadOnly?(path: string): boolean | undefined;
+  /**
    * Whether this user may change the file `path` (NT and SMB: it opens for writing; false on
    * STATUS_ACCESS_DENIED: a read-only share, a read-only file). Dedupe asks it of files on a share
    * (locally access(2) says: dedupe-read-only.ts); such a file is a group's source, never a destination.

@@ -199,7 +199,7 @@ export async function findDuplicates(
 
   // 4. Whole files first (same size class, same chunk keys), then the remaining chunks
   // (dedupe-form-groups.ts).
-  const readOnly = readOnlyFiles(await sharesReadOnly(shareable, resolve));
+  const readOnly = readOnlyFiles(await sharesReadOnly(shareable, resolve), resolve);
   writableNames(shareable, walked.otherNames, readOnly);
   const noCow = new NoCowSplit(resolve);
   const volumes = new ShareVolumes(resolve, readOnly);
@@ -282,7 +282,7 @@ export async function findDuplicates(
         "shares blocks only between files that are both in its upper layer, so they were left out. Run dedupe on the layers' " +
         'own folders to share their data.',
     );
-  const { lockedBy, readOnlyMounts } = readOnly.lockedBy(lockedIn.groups > 0 ? lockedIn.files : []);
+  const { lockedBy, readOnlyMounts } = await readOnly.lockedBy(lockedIn.groups > 0 ? lockedIn.files : []);
   if (lockedIn.groups > 0)
     notes.push(
       // "more" only beside listed groups: without any, these are all the duplicates there are

@@ -25,21 +25,33 @@ interface ReadOnlyFiles {
    * Why those of `paths` that are read-only are (each reason once, in LockedBy's order), and
    * the folders of the mounts among them that are mounted read-only (EROFS on a mount whose
    * options say `ro`), so that a note can say "remount it read-write" by name. Read-only btrfs
-   * snapshots are not mounts: they are `readOnly`.
+   * snapshots are not mounts: they are `readOnly`; one mounted read-only is both (remounting it
+   * read-write alone leaves it read-only: a trial advised only the remount).
    */
-  lockedBy(paths: Iterable<string>): { lockedBy: LockedBy[]; readOnlyMounts: string[] };
+  lockedBy(paths: Iterable<string>): Promise<{ lockedBy: LockedBy[]; readOnlyMounts: string[] }>;
 }
 
-export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): ReadOnlyFiles {
+/**
+ * `resolve` gives each path's backend, asked whether a btrfs subvolume is read-only
+ * (ExtendedBackend.subvolumeReadOnly) where its mount is too.
+ */
+export function readOnlyFiles(onShares: ReadonlySet<string> = new Set(), resolve?: (p: string) => Promise<ExtendedBackend>): ReadOnlyFiles {
   const known = new Map<string, boolean>();
   /** The read-only files' reasons as access() gave them (EROFS as `readOnly`: lockedBy asks which are mounts). */
   const why = new Map<string, LockedBy>();
   const euid = process.geteuid?.();
   return {
-    lockedBy(paths) {
+    async lockedBy(paths) {
       const by = new Set<LockedBy>();
       const mountPoints = new Set<string>();
       let mounts: ReturnType<typeof readMounts> | undefined;
+      /** Per st_dev (a btrfs subvolume has its own): whether the subvolume is read-only. */
+      const subvolumes = new Map<bigint, boolean | undefined>();
+      const subvolumeReadOnly = async (p: string): Promise<boolean | undefined> => {
+        const dev = fs.statSync(osPath(p), { bigint: true }).dev;
+        if (!subvolumes.has(dev)) subvolumes.set(dev, (await resolve?.(p))?.subvolumeReadOnly?.(p));
+        return subvolumes.get(dev);
+      };
       for (const p of paths) {
         const reason = why.get(p);
         if (reason === undefined) continue;
@@ -50,6 +62,7 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set()): ReadOn
             if (m?.options.includes('ro')) {
               mountPoints.add(m.mountPoint);
               by.add('readOnlyMount');
+              if (m.fsType === 'btrfs' && (await subvolumeReadOnly(p))) by.add('readOnly');
               continue;
             }
           } catch {

@@ -4,13 +4,16 @@
 // CLI counts the group in its one "nothing to gain" line. A trial: a subvolume and two of its
 // snapshots listed 1,466 groups of net saving 0, each with that warning. A file rewritten with
 // the same bytes between the snapshots (rsync without --inplace) keeps the warning: its copy in
-// the read-only snapshot does hold blocks of its own.
+// the read-only snapshot does hold blocks of its own. And read-only snapshots mounted read-only
+// (mount -o ro,subvol=…): remounting read-write alone would leave them read-only, so the reasons
+// given are both (a trial advised only the remount).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
@@ -55,5 +58,48 @@ describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshot
     const r = of('rewritten');
     assert.ok(r, 'a group holds the rewritten file');
     assert.match(r.warnings.join('\n'), /^1 more range is in files the kernel will not change for this user/m);
+  });
+
+  test('read-only snapshots mounted read-only: both the mount and the snapshot are named as what keeps them; a writable subvolume mounted read-only, the mount only', async () => {
+    const sv = path.join(t.mountPoint, 'sv2');
+    execFileSync('btrfs', ['subvolume', 'create', sv]);
+    const data = randomBytes(MiB);
+    fs.writeFileSync(path.join(sv, 'f'), data);
+    execFileSync('sync');
+    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'ro1')]);
+    // the next day: f written anew and a copy g, each with blocks of its own
+    fs.rmSync(path.join(sv, 'f'));
+    fs.writeFileSync(path.join(sv, 'f'), data);
+    fs.writeFileSync(path.join(sv, 'g'), data);
+    execFileSync('sync');
+    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'ro2')]);
+    const at = fs.mkdtempSync(path.join(os.tmpdir(), 'el-ro-subvol-'));
+    const mounted: string[] = [];
+    const mountRo = (subvol: string): string => {
+      const m = path.join(at, subvol);
+      fs.mkdirSync(m);
+      execFileSync('mount', ['-o', `ro,subvol=${subvol}`, t.device!, m]);
+      mounted.push(m);
+      return m;
+    };
+    try {
+      const [m1, m2, msv] = [mountRo('ro1'), mountRo('ro2'), mountRo('sv2')];
+      const engine = createEngine();
+      const snaps = await engine.findDuplicates([m1]);
+      assert.equal(snaps.total.lockedIn, 0, 'one file alone: nothing to share');
+      const both = await engine.findDuplicates([m1, m2]);
+      assert.equal(both.total.lockedIn, 1, both.notes.join('\n'));
+      assert.deepEqual(both.total.lockedBy, ['readOnlyMount', 'readOnly']);
+      assert.deepEqual(both.total.readOnlyMounts, [m1, m2].sort());
+      assert.match(both.notes.join('\n'), /btrfs property set SNAPSHOT ro false/);
+      // a writable subvolume on a read-only mount: remounting it is enough
+      const writable = await engine.findDuplicates([msv]);
+      assert.equal(writable.total.lockedIn, 1, writable.notes.join('\n'));
+      assert.deepEqual(writable.total.lockedBy, ['readOnlyMount']);
+      assert.deepEqual(writable.total.readOnlyMounts, [msv]);
+    } finally {
+      for (const m of mounted.reverse()) execFileSync('umount', [m]);
+      fs.rmSync(at, { recursive: true, force: true });
+    }
   });
 });
