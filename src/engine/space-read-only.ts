@@ -29,9 +29,14 @@ function resolved(p: string): string | undefined {
   }
 }
 
+/** statfs f_type of btrfs, and the inode of a btrfs subvolume's top folder (BTRFS_FIRST_FREE_OBJECTID). */
+const BTRFS_SUPER_MAGIC = 0x9123683en;
+const SUBVOLUME_TOP_INO = 256n;
+
 /**
  * The top folder of the subvolume or mount holding the file `file` (on `dev`): its folder, then
- * each parent while it has the same st_dev (a btrfs subvolume has its own). Undefined when unsure.
+ * each parent while it has the same st_dev (a btrfs subvolume has its own). Undefined when unsure,
+ * and on btrfs where that folder is not a subvolume's top (a bind mount of a folder inside one).
  */
 function topOf(file: string, dev: bigint): string | undefined {
   let top = resolved(path.dirname(file));
@@ -40,6 +45,8 @@ function topOf(file: string, dev: bigint): string | undefined {
     if (fs.statSync(osPath(top), { bigint: true }).dev !== dev) return undefined;
     for (let up = path.dirname(top); up !== top; top = up, up = path.dirname(up))
       if (fs.statSync(osPath(up), { bigint: true }).dev !== dev) break;
+    const btrfs = BigInt.asUintN(32, fs.statfsSync(osPath(top), { bigint: true }).type) === BTRFS_SUPER_MAGIC;
+    if (btrfs && fs.statSync(osPath(top), { bigint: true }).ino !== SUBVOLUME_TOP_INO) return undefined;
   } catch {
     return undefined;
   }

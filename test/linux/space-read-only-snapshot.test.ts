@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
@@ -27,11 +28,14 @@ describe('space on files in a read-only btrfs snapshot', { skip: skipReason('btr
     execFileSync('btrfs', ['subvolume', 'create', sv]);
     randomFile(path.join(sv, 'a'), MiB);
     randomFile(path.join(sv, 'b'), 2 * MiB);
+    fs.mkdirSync(path.join(sv, 'sub'));
+    randomFile(path.join(sv, 'sub', 'c'), MiB);
     execFileSync('sync');
     execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, snap]);
     // the next day both are gone from the subvolume: only the snapshot holds them
     fs.rmSync(path.join(sv, 'a'));
     fs.rmSync(path.join(sv, 'b'));
+    fs.rmSync(path.join(sv, 'sub'), { recursive: true });
     execFileSync('sync');
     const engine = createEngine();
 
@@ -46,8 +50,19 @@ describe('space on files in a read-only btrfs snapshot', { skip: skipReason('btr
         'whole snapshot (btrfs subvolume delete) frees what its other files hold too, if any.',
     );
 
+    // a folder of it bind-mounted elsewhere is not the snapshot either (its top folder is the mount's)
+    const bound = fs.mkdtempSync(path.join(os.tmpdir(), 'el-bound-'));
+    execFileSync('mount', ['--bind', path.join(snap, 'sub'), bound]);
+    try {
+      const sub = await engine.space([bound]);
+      assert.match(sub.fileSystems[0].notes.join('\n'), /The selection names files in the snapshot, not the snapshot itself/);
+    } finally {
+      execFileSync('umount', [bound]);
+      fs.rmdirSync(bound);
+    }
+
     const whole = await engine.space([snap]);
-    assert.equal(whole.total.reclaimable, 3n * BigInt(MiB));
+    assert.equal(whole.total.reclaimable, 4n * BigInt(MiB));
     assert.match(whole.fileSystems[0].notes.join('\n'), /counts them as if the snapshot were deleted \(btrfs subvolume delete\)/);
     const before = dataUsed(t.mountPoint);
     execFileSync('btrfs', ['subvolume', 'delete', snap]);
