@@ -269,11 +269,12 @@ export interface BackendExtensions {
    */
   noCow?(path: string): boolean;
   /**
-   * Whether the btrfs subvolume holding `path` is read-only (a read-only snapshot); undefined where
-   * that cannot be told. Dedupe asks it of files on a read-only mount, which remounting read-write
-   * alone would not make writable.
+   * Of the btrfs subvolume holding `path`: whether it is read-only (a read-only snapshot) and was
+   * made by `btrfs receive` (it has a received UUID); undefined where that cannot be told. Dedupe
+   * asks it of files it may not change: on a read-only mount, remounting read-write alone leaves
+   * such a snapshot read-only, and a received one is not to be made writable lightly.
    */
-  subvolumeReadOnly?(path: string): boolean | undefined;
+  subvolumeInfo?(path: string): { readOnly: boolean; received: boolean } | undefined;
   /**
    * Whether this user may change the file `path` (NT and SMB: it opens for writing; false on
    * STATUS_ACCESS_DENIED: a read-only share, a read-only file). Dedupe asks it of files on a share

@@ -45,11 +45,11 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set(), resolve
       const by = new Set<LockedBy>();
       const mountPoints = new Set<string>();
       let mounts: ReturnType<typeof readMounts> | undefined;
-      /** Per st_dev (a btrfs subvolume has its own): whether the subvolume is read-only. */
-      const subvolumes = new Map<bigint, boolean | undefined>();
-      const subvolumeReadOnly = async (p: string): Promise<boolean | undefined> => {
+      /** Per st_dev (a btrfs subvolume has its own): whether the subvolume is read-only, and received. */
+      const subvolumes = new Map<bigint, { readOnly: boolean; received: boolean } | undefined>();
+      const subvolume = async (p: string): Promise<{ readOnly: boolean; received: boolean } | undefined> => {
         const dev = fs.statSync(osPath(p), { bigint: true }).dev;
-        if (!subvolumes.has(dev)) subvolumes.set(dev, (await resolve?.(p))?.subvolumeReadOnly?.(p));
+        if (!subvolumes.has(dev)) subvolumes.set(dev, (await resolve?.(p))?.subvolumeInfo?.(p));
         return subvolumes.get(dev);
       };
       for (const p of paths) {
@@ -59,10 +59,12 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set(), resolve
           try {
             mounts ??= readMounts();
             const m = mountOf(fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), mounts);
+            const sub = m?.fsType === 'btrfs' ? await subvolume(p) : undefined;
+            if (sub?.received) by.add('receivedSnapshot');
             if (m?.options.includes('ro')) {
               mountPoints.add(m.mountPoint);
               by.add('readOnlyMount');
-              if (m.fsType === 'btrfs' && (await subvolumeReadOnly(p))) by.add('readOnly');
+              if (sub?.readOnly) by.add('readOnly');
               continue;
             }
           } catch {
@@ -70,7 +72,7 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set(), resolve
           }
         by.add(reason);
       }
-      const order: LockedBy[] = ['readOnlyMount', 'readOnly', 'immutable', 'otherUser', 'share'];
+      const order: LockedBy[] = ['readOnlyMount', 'readOnly', 'receivedSnapshot', 'immutable', 'otherUser', 'share'];
       return { lockedBy: order.filter((r) => by.has(r)), readOnlyMounts: [...mountPoints].sort() };
     },
     has(p) {

@@ -222,9 +222,10 @@ export interface DedupeReport {
  * Why the kernel will not change a file for this user: its file system is mounted read-only
  * (EROFS; the mount is named), a read-only btrfs snapshot or other read-only file system (EROFS),
  * immutable (EPERM), another user's without write permission (EACCES), or on a share that does
- * not let this user write.
+ * not let this user write. `receivedSnapshot` goes with `readOnly`: some of those snapshots were
+ * made by btrfs receive, which making them writable would unfit for incremental sends.
  */
-export type LockedBy = 'readOnlyMount' | 'readOnly' | 'immutable' | 'otherUser' | 'share';
+export type LockedBy = 'readOnlyMount' | 'readOnly' | 'receivedSnapshot' | 'immutable' | 'otherUser' | 'share';
 
 /**
  * What lets the sets of identical data in files this user may not change be shared: one remedy
@@ -246,7 +247,12 @@ export function lockedInAdvice(lockedBy: readonly LockedBy[], readOnlyMounts: st
       ? ''
       : `To share them, ${remedies.length === 1 ? remedies[0] : `${remedies.slice(0, -1).join(', ')}${remedies.length > 2 ? ',' : ''} or ${remedies.at(-1)}`}.`;
   const mounts = readOnlyMounts.length > 0 ? readOnlyMountsSentence(readOnlyMounts) : '';
-  return [listed, mounts].filter((x) => x !== '').join(' ');
+  // btrfs-progs: "cannot flip ro->rw with received_uuid set, use force if you really want that"
+  const received = by.has('receivedSnapshot')
+    ? 'Some are received snapshots (btrfs receive): btrfs property set refuses to make them writable without -f, ' +
+      'and -f clears the received UUID that incremental btrfs send -p onto them relies on.'
+    : '';
+  return [listed, mounts, received].filter((x) => x !== '').join(' ');
 }
 
 /**

@@ -6,7 +6,8 @@
 // the same bytes between the snapshots (rsync without --inplace) keeps the warning: its copy in
 // the read-only snapshot does hold blocks of its own. And read-only snapshots mounted read-only
 // (mount -o ro,subvol=…): remounting read-write alone would leave them read-only, so the reasons
-// given are both (a trial advised only the remount).
+// given are both (a trial advised only the remount). And received snapshots (btrfs receive, the
+// backup side of send/receive): the note says making them writable needs -f and what that ends.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,5 +102,33 @@ describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshot
       for (const m of mounted.reverse()) execFileSync('umount', [m]);
       fs.rmSync(at, { recursive: true, force: true });
     }
+  });
+
+  test('received snapshots: lockedBy says so, and the note says what making them writable ends', async () => {
+    const sv = path.join(t.mountPoint, 'sv3');
+    execFileSync('btrfs', ['subvolume', 'create', sv]);
+    const data = randomBytes(MiB);
+    fs.writeFileSync(path.join(sv, 'f'), data);
+    execFileSync('sync');
+    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'sent1')]);
+    fs.rmSync(path.join(sv, 'f'));
+    fs.writeFileSync(path.join(sv, 'f'), data); // its own blocks
+    execFileSync('sync');
+    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'sent2')]);
+    const backup = path.join(t.mountPoint, 'backup');
+    fs.mkdirSync(backup);
+    for (const n of ['sent1', 'sent2'])
+      execFileSync('sh', ['-c', 'btrfs send -q "$1" | btrfs receive -q "$2"', 'sh', path.join(t.mountPoint, n), backup]);
+    const engine = createEngine();
+    const received = await engine.findDuplicates([path.join(backup, 'sent1'), path.join(backup, 'sent2')]);
+    assert.equal(received.total.lockedIn, 1, received.notes.join('\n'));
+    assert.deepEqual(received.total.lockedBy, ['readOnly', 'receivedSnapshot']);
+    assert.match(
+      received.notes.join('\n'),
+      /Some are received snapshots \(btrfs receive\): btrfs property set refuses to make them writable without -f/,
+    );
+    // the snapshots they were sent from are read-only, not received
+    const sent = await engine.findDuplicates([path.join(t.mountPoint, 'sent1'), path.join(t.mountPoint, 'sent2')]);
+    assert.deepEqual(sent.total.lockedBy, ['readOnly']);
   });
 });

@@ -26,10 +26,11 @@ import { EOPNOTSUPP } from './base';
 const ends = (fd: number): bigint => fs.fstatSync(fd, { bigint: true }).size;
 
 /** A link or a FIFO put in a file's place since the search is neither followed nor waited on. */
-/** _IOR(0x94, 60, struct btrfs_ioctl_get_subvol_info_args): 504 bytes, the root item's flags at 288. */
+/** _IOR(0x94, 60, struct btrfs_ioctl_get_subvol_info_args): 504 bytes, the root item's flags at 288, received_uuid at 328. */
 const BTRFS_IOC_GET_SUBVOL_INFO = 0x81f8943c;
 const SUBVOL_INFO_SIZE = 504;
 const SUBVOL_INFO_FLAGS = 288;
+const SUBVOL_INFO_RECEIVED_UUID = 328;
 const BTRFS_ROOT_SUBVOL_RDONLY = 1n;
 const NOCOW_OPEN = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | O_CLOEXEC;
 
@@ -144,18 +145,21 @@ export class LinuxDedupe extends LinuxIo {
   }
 
   /**
-   * Whether the btrfs subvolume holding `p` is read-only (a read-only snapshot): the root item's
-   * BTRFS_ROOT_SUBVOL_RDONLY flag, from BTRFS_IOC_GET_SUBVOL_INFO (any user, any file in it;
-   * docs/facts/linux.md). Undefined where that cannot be read (not btrfs, a kernel before 4.18).
+   * Of the btrfs subvolume holding `p`: read-only (the root item's BTRFS_ROOT_SUBVOL_RDONLY flag)
+   * and received (a received UUID not all zero), from BTRFS_IOC_GET_SUBVOL_INFO (any user, any file
+   * in it; docs/facts/linux.md). Undefined where that cannot be read (not btrfs, a kernel before 4.18).
    */
-  subvolumeReadOnly(p: string): boolean | undefined {
+  subvolumeInfo(p: string): { readOnly: boolean; received: boolean } | undefined {
     const fd = this.libc.open(p, NOCOW_OPEN, 0);
     if (fd < 0) return undefined;
     try {
       const info = new Uint8Array(SUBVOL_INFO_SIZE);
       // (it can answer 1, not 0, for a subvolume whose name it did not look up: still filled in)
       if (this.libc.ioctlPtr(fd, BTRFS_IOC_GET_SUBVOL_INFO, info) < 0) return undefined;
-      return (new DataView(info.buffer).getBigUint64(SUBVOL_INFO_FLAGS, true) & BTRFS_ROOT_SUBVOL_RDONLY) !== 0n;
+      return {
+        readOnly: (new DataView(info.buffer).getBigUint64(SUBVOL_INFO_FLAGS, true) & BTRFS_ROOT_SUBVOL_RDONLY) !== 0n,
+        received: info.subarray(SUBVOL_INFO_RECEIVED_UUID, SUBVOL_INFO_RECEIVED_UUID + 16).some((b) => b !== 0),
+      };
     } finally {
       this.libc.close(fd);
     }
