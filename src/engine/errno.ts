@@ -136,9 +136,12 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
           : 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
     case 'EROFS':
       // (not "make the snapshot writable": a read-only btrfs snapshot is what incremental send/receive relies on)
-      return IN_PLACE_OPS.has(operation) || operation === 'clone-range'
-        ? 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); work on a copy on a writable file system, or remount it read-write if it is meant to be'
-        : 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); choose a destination on a writable file system, or remount it read-write if it is meant to be';
+      return operation === 'dedupe'
+        ? // the search reads such files only as sources: this one became read-only after it (a trial said "choose a destination")
+          'the file system is read-only (mounted read-only, or a read-only btrfs snapshot), so this file was left as it is; if it became read-only after the search, search again: files that cannot change are then only sources'
+        : IN_PLACE_OPS.has(operation) || operation === 'clone-range'
+          ? 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); work on a copy on a writable file system, or remount it read-write if it is meant to be'
+          : 'the file system is read-only (mounted read-only, or a read-only btrfs snapshot); choose a destination on a writable file system, or remount it read-write if it is meant to be';
     case 'EXDEV':
       return CLONE_OPS.has(operation)
         ? 'source and destination are on different file systems; block cloning needs both on one file system'

@@ -8,6 +8,8 @@
 // (mount -o ro,subvol=…): remounting read-write alone would leave them read-only, so the reasons
 // given are both (a trial advised only the remount). And received snapshots (btrfs receive, the
 // backup side of send/receive): the note says making them writable needs -f and what that ends.
+// And a subvolume made read-only between the search and --apply (a backup tool's snapshot flag):
+// the range is left alone, and the message says to search again, not "choose a destination".
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -130,5 +132,27 @@ describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshot
     // the snapshots they were sent from are read-only, not received
     const sent = await engine.findDuplicates([path.join(t.mountPoint, 'sent1'), path.join(t.mountPoint, 'sent2')]);
     assert.deepEqual(sent.total.lockedBy, ['readOnly']);
+  });
+
+  test('a subvolume made read-only after the search: its range is left alone (EROFS), and the message says to search again', async () => {
+    const sv = path.join(t.mountPoint, 'sv4');
+    execFileSync('btrfs', ['subvolume', 'create', sv]);
+    const data = randomBytes(MiB);
+    fs.writeFileSync(path.join(sv, 'a'), data);
+    fs.writeFileSync(path.join(sv, 'b'), data);
+    execFileSync('sync');
+    const engine = createEngine();
+    const plan = await engine.findDuplicates([sv]);
+    assert.equal(plan.groups.length, 1);
+    execFileSync('btrfs', ['property', 'set', sv, 'ro', 'true']);
+    try {
+      const r = await engine.dedupe(plan);
+      assert.equal(r.skipped.length, 1);
+      assert.equal(r.skipped[0].reason, 'EROFS');
+      assert.match(r.skipped[0].message, /left as it is; if it became read-only after the search, search again/);
+      assert.doesNotMatch(r.skipped[0].message, /destination/);
+    } finally {
+      execFileSync('btrfs', ['property', 'set', sv, 'ro', 'false']);
+    }
   });
 });

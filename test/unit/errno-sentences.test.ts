@@ -44,6 +44,10 @@ test('in-place operations are not told to choose a destination, nor to make a re
     assert.match(s, /work on a copy on a writable file system, or remount it read-write if it is meant to be$/, op);
     assert.doesNotMatch(s, /destination|btrfs property/, op);
   }
+  // dedupe changes files in place too, and has no destination to choose (a trial: "choose a destination on a writable file system")
+  const dedupe = errnoSentence('EROFS', 'dedupe');
+  assert.match(dedupe, /this file was left as it is; if it became read-only after the search, search again/);
+  assert.doesNotMatch(dedupe, /destination|btrfs property/);
   assert.equal(
     errnoSentence('EACCES', 'clone-range'),
     'permission denied; you need read access to the source and write access to the destination',
@@ -123,10 +127,20 @@ test("dedupe's EPERM on overlayfs says why overlayfs refuses, not a permission",
 // A trial under Wine: copy into a folder whose path is longer than 260 characters said
 // "realpath failed on …: the operation failed with UNKNOWN (UNKNOWN)." — no cause, nothing to do.
 test("libuv's UNKNOWN says the code was lost and what to check, not 'the operation failed with UNKNOWN'", () => {
-  const e = nodeFsError('copy', Object.assign(new Error('UNKNOWN: unknown error, realpath'), { code: 'UNKNOWN', errno: -4094, syscall: 'realpath' }), ['C:\\x']);
+  const e = nodeFsError(
+    'copy',
+    Object.assign(new Error('UNKNOWN: unknown error, realpath'), { code: 'UNKNOWN', errno: -4094, syscall: 'realpath' }),
+    ['C:\\x'],
+  );
   assert.equal(e.code, 'UNKNOWN');
   assert.doesNotMatch(e.message, /the operation failed with UNKNOWN/);
   const win = errnoSentence('UNKNOWN', 'copy', { platform: 'win32' });
-  assert.match(win, /^an error Node\.js could not name \(libuv's UNKNOWN: the Windows error code is not passed on\); check that the path opens in Explorer or with dir, and try a shorter one if it is longer than 260 characters/);
-  assert.match(errnoSentence('UNKNOWN', 'map', { platform: 'linux' }), /the OS error code is not passed on\); check that the path opens \(ls -ld\) and try again$/);
+  assert.match(
+    win,
+    /^an error Node\.js could not name \(libuv's UNKNOWN: the Windows error code is not passed on\); check that the path opens in Explorer or with dir, and try a shorter one if it is longer than 260 characters/,
+  );
+  assert.match(
+    errnoSentence('UNKNOWN', 'map', { platform: 'linux' }),
+    /the OS error code is not passed on\); check that the path opens \(ls -ld\) and try again$/,
+  );
 });
