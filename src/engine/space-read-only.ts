@@ -10,11 +10,12 @@ import * as path from 'node:path';
 import { fromOsBytes, osPath } from './os-path';
 import { isSmbPath } from './smb-path';
 import { shellQuoted } from './shell-quoted';
+import { mountOf, readMounts, type Mount } from './space-fs';
 
 /** Per file system (index): the files that lie where nothing can be deleted. */
 export interface ReadOnlyFiles {
   files: number;
-  /** Of those, the files in a read-only subvolume or mount whose top folder is not in the selection (only files in it are). */
+  /** Of those, the files in a read-only btrfs snapshot whose top folder is not in the selection (only files in it are). */
   inPart: number;
   /** Where each such subvolume or mount begins (its top folder), as the kernel resolves it. */
   partTops: string[];
@@ -53,10 +54,23 @@ function topOf(file: string, dev: bigint): string | undefined {
   return top;
 }
 
+/** Whether the file `p` (EROFS) lies on a read-only btrfs subvolume: btrfs, on a mount that is not read-only. */
+function onReadOnlySnapshot(p: string, mounts: Mount[]): boolean {
+  try {
+    if (BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) !== BTRFS_SUPER_MAGIC) return false;
+    const at = resolved(p);
+    const m = at === undefined ? undefined : mountOf(at, mounts);
+    return m !== undefined && !m.options.includes('ro');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Per group, how many files lie where nothing can be deleted: one access(W_OK) per st_dev, on a
- * file there, which says EROFS; and of those, the ones whose subvolume or mount is not itself in
- * the selection (`named`, the paths given; only files in it are). Unsure where it begins: counted so.
+ * file there, which says EROFS; and of those, the ones on a read-only btrfs snapshot that is not
+ * itself in the selection (`named`, the paths given; only files in it are). Unsure where the
+ * snapshot begins: counted so.
  */
 export function readOnlyFiles(
   devs: ReadonlyMap<bigint, { path: string; group: number; files: number }>,
@@ -64,6 +78,7 @@ export function readOnlyFiles(
 ): Map<number, ReadOnlyFiles> {
   const out = new Map<number, ReadOnlyFiles>();
   let roots: string[] | undefined;
+  let mounts: Mount[] | undefined;
   for (const [dev, d] of devs) {
     if (isSmbPath(d.path)) continue;
     try {
@@ -75,6 +90,10 @@ export function readOnlyFiles(
     let r = out.get(d.group);
     if (!r) out.set(d.group, (r = { files: 0, inPart: 0, partTops: [] }));
     r.files += d.files;
+    // a read-only mount: remounting it read-write lets each file be deleted, so the figure is theirs
+    // however many of its files are named; a read-only btrfs snapshot is deleted whole, or made writable
+    mounts ??= readMounts();
+    if (!onReadOnlySnapshot(d.path, mounts)) continue;
     roots ??= named.filter((p) => !isSmbPath(p)).flatMap((p) => resolved(p) ?? []);
     const top = topOf(d.path, dev);
     const whole = top !== undefined && roots.some((n) => top === n || top.startsWith(n.endsWith('/') ? n : `${n}/`));
@@ -96,6 +115,8 @@ export function readOnlyNote(ro: ReadOnlyFiles, name: string): string {
     `${n === 1 ? 'One file' : `${n} files`} of the selection on ${name} ${n === 1 ? 'lies' : 'lie'} on a read-only snapshot or ` +
     `file system (EROFS): ${n === 1 ? 'it cannot be deleted as it is' : 'they cannot be deleted as they are'}; ` +
     `what deleting frees counts ${n === 1 ? 'it' : 'them'} `;
+  // (only btrfs has snapshots: an XFS or ext4 mounted read-only was told of "btrfs subvolume delete")
+  if (name !== 'btrfs') return `${lie}as if the file system were remounted read-write (mount -o remount,rw).`;
   if (ro.inPart === 0) return `${lie}as if the snapshot were deleted (btrfs subvolume delete) or the file system remounted read-write.`;
   const tops = [...new Set(ro.partTops)];
   const named =
@@ -106,7 +127,7 @@ export function readOnlyNote(ro: ReadOnlyFiles, name: string): string {
       : `${ro.inPart} of them ${ro.inPart === 1 ? 'lies' : 'lie'} in ${named}, whose files the selection names, not the snapshot itself`;
   return (
     `${lie}as if ${n === 1 ? 'it' : 'they'} could be, once the snapshot is made writable ` +
-    `(btrfs property set ${tops.length === 1 ? named : 'SNAPSHOT'} ro false) or the file system remounted read-write. ` +
+    `(btrfs property set ${tops.length === 1 ? named : 'SNAPSHOT'} ro false). ` +
     `${part}: deleting the whole snapshot (btrfs subvolume delete) frees what its other files hold too, if any.`
   );
 }

@@ -116,7 +116,7 @@ describe('space on btrfs', { skip: skipReason('btrfs') }, () => {
       assert.equal(
         roNote,
         '6 files of the selection on btrfs lie on a read-only snapshot or file system (EROFS): they cannot be deleted as they are; what deleting frees counts them as if they could be, once the snapshot is made writable ' +
-          `(btrfs property set ${path.join(root, 'ro-snap')} ro false) or the file system remounted read-write. The selection names files in ${path.join(root, 'ro-snap')}, ` +
+          `(btrfs property set ${path.join(root, 'ro-snap')} ro false). The selection names files in ${path.join(root, 'ro-snap')}, ` +
           'not the snapshot itself: deleting the whole snapshot (btrfs subvolume delete) frees what its other files hold too, if any.',
         ro.fileSystems[0].notes.join('\n'),
       );

@@ -3,7 +3,9 @@
 // that file's (the note names the snapshot to make writable, and says deleting the snapshot frees
 // more); naming the snapshot, it is what deleting the snapshot frees, measured after
 // `btrfs subvolume delete` and `btrfs subvolume sync`. A trial: "frees 1 MiB" for one file, said
-// to count "as if the snapshot were deleted", and deleting the snapshot freed 3 MiB.
+// to count "as if the snapshot were deleted", and deleting the snapshot freed 3 MiB. A file system
+// mounted read-only is no snapshot: remounted read-write, each file can be deleted, so a folder of
+// it named alone gets no btrfs advice (nor does an XFS: it has no snapshots).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,8 +47,7 @@ describe('space on files in a read-only btrfs snapshot', { skip: skipReason('btr
     assert.equal(
       note,
       'One file of the selection on btrfs lies on a read-only snapshot or file system (EROFS): it cannot be deleted as it is; ' +
-        `what deleting frees counts it as if it could be, once the snapshot is made writable (btrfs property set ${snap} ro false) ` +
-        `or the file system remounted read-write. The selection names files in ${snap}, not the snapshot itself: deleting the ` +
+        `what deleting frees counts it as if it could be, once the snapshot is made writable (btrfs property set ${snap} ro false). The selection names files in ${snap}, not the snapshot itself: deleting the ` +
         'whole snapshot (btrfs subvolume delete) frees what its other files hold too, if any.',
     );
 
@@ -68,5 +69,32 @@ describe('space on files in a read-only btrfs snapshot', { skip: skipReason('btr
     execFileSync('btrfs', ['subvolume', 'delete', snap]);
     execFileSync('btrfs', ['subvolume', 'sync', t.mountPoint]);
     assert.equal(before - dataUsed(t.mountPoint), whole.total.reclaimable, 'deleting the snapshot frees its figure, not the one file');
+  });
+});
+
+describe('space on a folder of a file system mounted read-only', { skip: skipReason('xfs') }, () => {
+  let t: TestFs;
+  before(() => {
+    t = makeFs('xfs');
+  });
+  after(() => {
+    t?.remount('rw');
+    t?.cleanup();
+  });
+
+  test('the note says to remount it, and names no btrfs snapshot', async () => {
+    const sub = path.join(t.mountPoint, 'sub');
+    fs.mkdirSync(sub);
+    randomFile(path.join(sub, 'a'), MiB);
+    execFileSync('sync');
+    t.remount('ro');
+    const r = await createEngine().space([sub]);
+    assert.equal(r.total.reclaimable, BigInt(MiB));
+    const note = r.fileSystems[0].notes.find((n) => /read-only/.test(n));
+    assert.equal(
+      note,
+      'One file of the selection on xfs lies on a read-only snapshot or file system (EROFS): it cannot be deleted as it is; ' +
+        'what deleting frees counts it as if the file system were remounted read-write (mount -o remount,rw).',
+    );
   });
 });
