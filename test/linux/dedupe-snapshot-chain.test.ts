@@ -22,6 +22,24 @@ import { createEngine } from '../../src/engine';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { MiB } from '../support/dedupe-files';
 
+/**
+ * A subvolume `name` of `root` holding f, a read-only snapshot of it (`${name}-day1`), f written
+ * anew with the same bytes (blocks of its own; `also` more copies beside it), and a second
+ * read-only snapshot (`${name}-day2`): what a backup that rewrites files leaves.
+ */
+function twoDays(root: string, name: string, also: string[] = []): void {
+  const sv = path.join(root, name);
+  execFileSync('btrfs', ['subvolume', 'create', sv]);
+  const data = randomBytes(MiB);
+  fs.writeFileSync(path.join(sv, 'f'), data);
+  execFileSync('sync');
+  execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(root, `${name}-day1`)]);
+  fs.rmSync(path.join(sv, 'f'));
+  for (const n of ['f', ...also]) fs.writeFileSync(path.join(sv, n), data);
+  execFileSync('sync');
+  execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(root, `${name}-day2`)]);
+}
+
 describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshots', { skip: skipReason('btrfs') }, () => {
   let t: TestFs;
   before(() => {
@@ -64,18 +82,7 @@ describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshot
   });
 
   test('read-only snapshots mounted read-only: both the mount and the snapshot are named as what keeps them; a writable subvolume mounted read-only, the mount only', async () => {
-    const sv = path.join(t.mountPoint, 'sv2');
-    execFileSync('btrfs', ['subvolume', 'create', sv]);
-    const data = randomBytes(MiB);
-    fs.writeFileSync(path.join(sv, 'f'), data);
-    execFileSync('sync');
-    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'ro1')]);
-    // the next day: f written anew and a copy g, each with blocks of its own
-    fs.rmSync(path.join(sv, 'f'));
-    fs.writeFileSync(path.join(sv, 'f'), data);
-    fs.writeFileSync(path.join(sv, 'g'), data);
-    execFileSync('sync');
-    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'ro2')]);
+    twoDays(t.mountPoint, 'sv2', ['g']);
     const at = fs.mkdtempSync(path.join(os.tmpdir(), 'el-ro-subvol-'));
     const mounted: string[] = [];
     const mountRo = (subvol: string): string => {
@@ -86,7 +93,7 @@ describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshot
       return m;
     };
     try {
-      const [m1, m2, msv] = [mountRo('ro1'), mountRo('ro2'), mountRo('sv2')];
+      const [m1, m2, msv] = [mountRo('sv2-day1'), mountRo('sv2-day2'), mountRo('sv2')];
       const engine = createEngine();
       const snaps = await engine.findDuplicates([m1]);
       assert.equal(snaps.total.lockedIn, 0, 'one file alone: nothing to share');
@@ -107,22 +114,13 @@ describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshot
   });
 
   test('received snapshots: lockedBy says so, and the note says what making them writable ends', async () => {
-    const sv = path.join(t.mountPoint, 'sv3');
-    execFileSync('btrfs', ['subvolume', 'create', sv]);
-    const data = randomBytes(MiB);
-    fs.writeFileSync(path.join(sv, 'f'), data);
-    execFileSync('sync');
-    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'sent1')]);
-    fs.rmSync(path.join(sv, 'f'));
-    fs.writeFileSync(path.join(sv, 'f'), data); // its own blocks
-    execFileSync('sync');
-    execFileSync('btrfs', ['subvolume', 'snapshot', '-r', sv, path.join(t.mountPoint, 'sent2')]);
+    twoDays(t.mountPoint, 'sv3');
     const backup = path.join(t.mountPoint, 'backup');
     fs.mkdirSync(backup);
-    for (const n of ['sent1', 'sent2'])
+    for (const n of ['sv3-day1', 'sv3-day2'])
       execFileSync('sh', ['-c', 'btrfs send -q "$1" | btrfs receive -q "$2"', 'sh', path.join(t.mountPoint, n), backup]);
     const engine = createEngine();
-    const received = await engine.findDuplicates([path.join(backup, 'sent1'), path.join(backup, 'sent2')]);
+    const received = await engine.findDuplicates([path.join(backup, 'sv3-day1'), path.join(backup, 'sv3-day2')]);
     assert.equal(received.total.lockedIn, 1, received.notes.join('\n'));
     assert.deepEqual(received.total.lockedBy, ['readOnly', 'receivedSnapshot']);
     assert.match(
@@ -130,7 +128,7 @@ describe('dedupe on a btrfs backup chain: a subvolume and its read-only snapshot
       /Some are received snapshots \(btrfs receive\): btrfs property set refuses to make them writable without -f/,
     );
     // the snapshots they were sent from are read-only, not received
-    const sent = await engine.findDuplicates([path.join(t.mountPoint, 'sent1'), path.join(t.mountPoint, 'sent2')]);
+    const sent = await engine.findDuplicates([path.join(t.mountPoint, 'sv3-day1'), path.join(t.mountPoint, 'sv3-day2')]);
     assert.deepEqual(sent.total.lockedBy, ['readOnly']);
   });
 
