@@ -33,7 +33,7 @@ interface ReadOnlyFiles {
 
 /**
  * `resolve` gives each path's backend, asked whether a btrfs subvolume is read-only
- * (ExtendedBackend.subvolumeReadOnly) where its mount is too.
+ * (ExtendedBackend.subvolumeInfo) where its mount is too.
  */
 export function readOnlyFiles(onShares: ReadonlySet<string> = new Set(), resolve?: (p: string) => Promise<ExtendedBackend>): ReadOnlyFiles {
   const known = new Map<string, boolean>();

@@ -6,7 +6,7 @@
 import type { EngineContext } from './context';
 import { isExtFamily } from './ext-family';
 import { undeletableNote, type Undeletable } from './space-deletable';
-import { readOnlyNote, type ReadOnlyFiles } from './space-read-only';
+import { readOnlyNote, type UndeletableReadOnly } from './space-read-only';
 import { sharesNoBlocks } from './space-fs';
 import type { OwnerAnswers } from './space-owners';
 import { bytesNotCovered, mergeRanges, mountRootOf, placesOf, scanApplies, unionOf } from './space-scan';
@@ -29,7 +29,7 @@ export interface FigureInputs {
   /** Per file system (index), the files on shares the server would not let this user delete. */
   undeletable: ReadonlyMap<number, Undeletable>;
   /** Per file system (index), the files that lie where nothing can be deleted (EROFS). */
-  readOnly: ReadonlyMap<number, ReadOnlyFiles>;
+  readOnly: ReadonlyMap<number, UndeletableReadOnly>;
   /** Out: per file, of its shared bytes those deleting frees, where its file system's figure is exact. */
   insideOf: BigUint64Array;
   /** Out: per file system (index), 1 where insideOf is known. */

@@ -19,6 +19,15 @@ export function sharesNoBlocks(filesystem: string | undefined): boolean {
 /** statfs f_type of btrfs (linux/magic.h BTRFS_SUPER_MAGIC). */
 const BTRFS_SUPER_MAGIC = 0x9123683en;
 
+/** True when `p` lives on btrfs (statfs f_type BTRFS_SUPER_MAGIC); false when unsure. */
+export function isBtrfs(p: string): boolean {
+  try {
+    return BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) === BTRFS_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 /** One line of /proc/self/mountinfo. */
 export interface Mount {
   /** The device as major:minor. */

@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { fromOsBytes, osPath } from './os-path';
 import { isSmbPath } from './smb-path';
 import { shellQuoted } from './shell-quoted';
-import { mountOf, readMounts, type Mount } from './space-fs';
+import { isBtrfs, mountOf, readMounts, type Mount } from './space-fs';
 
 /** Per file system (index): the files that lie where nothing can be deleted. */
-export interface ReadOnlyFiles {
+export interface UndeletableReadOnly {
   files: number;
   /** Of those, the files in a read-only btrfs snapshot whose top folder is not in the selection (only files in it are). */
   inPart: number;
@@ -30,8 +30,7 @@ function resolved(p: string): string | undefined {
   }
 }
 
-/** statfs f_type of btrfs, and the inode of a btrfs subvolume's top folder (BTRFS_FIRST_FREE_OBJECTID). */
-const BTRFS_SUPER_MAGIC = 0x9123683en;
+/** The inode of a btrfs subvolume's top folder (BTRFS_FIRST_FREE_OBJECTID). */
 const SUBVOLUME_TOP_INO = 256n;
 
 /**
@@ -46,8 +45,7 @@ function topOf(file: string, dev: bigint): string | undefined {
     if (fs.statSync(osPath(top), { bigint: true }).dev !== dev) return undefined;
     for (let up = path.dirname(top); up !== top; top = up, up = path.dirname(up))
       if (fs.statSync(osPath(up), { bigint: true }).dev !== dev) break;
-    const btrfs = BigInt.asUintN(32, fs.statfsSync(osPath(top), { bigint: true }).type) === BTRFS_SUPER_MAGIC;
-    if (btrfs && fs.statSync(osPath(top), { bigint: true }).ino !== SUBVOLUME_TOP_INO) return undefined;
+    if (isBtrfs(top) && fs.statSync(osPath(top), { bigint: true }).ino !== SUBVOLUME_TOP_INO) return undefined;
   } catch {
     return undefined;
   }
@@ -57,7 +55,7 @@ function topOf(file: string, dev: bigint): string | undefined {
 /** Whether the file `p` (EROFS) lies on a read-only btrfs subvolume: btrfs, on a mount that is not read-only. */
 function onReadOnlySnapshot(p: string, mounts: Mount[]): boolean {
   try {
-    if (BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) !== BTRFS_SUPER_MAGIC) return false;
+    if (!isBtrfs(p)) return false;
     const at = resolved(p);
     const m = at === undefined ? undefined : mountOf(at, mounts);
     return m !== undefined && !m.options.includes('ro');
@@ -72,11 +70,11 @@ function onReadOnlySnapshot(p: string, mounts: Mount[]): boolean {
  * itself in the selection (`named`, the paths given; only files in it are). Unsure where the
  * snapshot begins: counted so.
  */
-export function readOnlyFiles(
+export function undeletableReadOnly(
   devs: ReadonlyMap<bigint, { path: string; group: number; files: number }>,
   named: readonly string[],
-): Map<number, ReadOnlyFiles> {
-  const out = new Map<number, ReadOnlyFiles>();
+): Map<number, UndeletableReadOnly> {
+  const out = new Map<number, UndeletableReadOnly>();
   let roots: string[] | undefined;
   let mounts: Mount[] | undefined;
   for (const [dev, d] of devs) {
@@ -109,7 +107,7 @@ export function readOnlyFiles(
  * the selection holds it; where it names only files in a snapshot, their deletion (deleting the
  * snapshot frees its other files' data too).
  */
-export function readOnlyNote(ro: ReadOnlyFiles, name: string): string {
+export function readOnlyNote(ro: UndeletableReadOnly, name: string): string {
   const n = ro.files;
   const lie =
     `${n === 1 ? 'One file' : `${n} files`} of the selection on ${name} ${n === 1 ? 'lies' : 'lie'} on a read-only snapshot or ` +

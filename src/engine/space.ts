@@ -28,7 +28,7 @@ import { fileSystemKey, mountPointOf, mountsRepeatInside, sharesNoBlocks } from 
 import { exactScans } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { undeletableOnShares } from './space-deletable';
-import { readOnlyFiles } from './space-read-only';
+import { undeletableReadOnly } from './space-read-only';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
 import { lowerOnlyFiles } from './overlay-layers';
 import { askOwners } from './space-owners';
@@ -355,7 +355,7 @@ export async function spaceOf(
     met,
   );
   await nameFileSystems(); // (the last files' rows stream, if any waited)
-  const readOnly = readOnlyFiles(devs, paths);
+  const readOnly = undeletableReadOnly(devs, paths);
   symlinks += walked.symlinks;
   const hardLinks = walked.hardLinks;
   progress();

@@ -59,15 +59,6 @@ const FS_TREE_OBJECTID = 5n;
 /** The kernel's cap for the V2 container. */
 const MAX_CONTAINER = 16 * 1024 * 1024;
 
-/** True when `p` lives on btrfs (statfs f_type BTRFS_SUPER_MAGIC); false when unsure. */
-export function isBtrfs(p: string): boolean {
-  try {
-    return BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) === 0x9123683en;
-  } catch {
-    return false;
-  }
-}
-
 export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
   if (!libc.nativeBuffer) throw new Error('btrfs owner queries need native buffers');
   let fd: number;

@@ -25,13 +25,13 @@ import { EOPNOTSUPP } from './base';
 /** The size of the open file `fd` now. */
 const ends = (fd: number): bigint => fs.fstatSync(fd, { bigint: true }).size;
 
-/** A link or a FIFO put in a file's place since the search is neither followed nor waited on. */
 /** _IOR(0x94, 60, struct btrfs_ioctl_get_subvol_info_args): 504 bytes, the root item's flags at 288, received_uuid at 328. */
 const BTRFS_IOC_GET_SUBVOL_INFO = 0x81f8943c;
 const SUBVOL_INFO_SIZE = 504;
 const SUBVOL_INFO_FLAGS = 288;
 const SUBVOL_INFO_RECEIVED_UUID = 328;
 const BTRFS_ROOT_SUBVOL_RDONLY = 1n;
+/** A link or a FIFO put in a file's place since the search is neither followed nor waited on. */
 const NOCOW_OPEN = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | O_CLOEXEC;
 
 /** Opening a destination read-write can fail where the kernel would still dedupe into it read-only (root, the owner). */

@@ -6,7 +6,8 @@
 
 import type { Backend } from '../../backend';
 import type { BackendExtensions, ExtentOwnerQuery, Xxh128Hasher } from '../../backend-ext';
-import { btrfsOwnerQuery, isBtrfs } from './btrfs-owners';
+import { btrfsOwnerQuery } from './btrfs-owners';
+import { isBtrfs } from '../../space-fs';
 import { LinuxDedupe } from './dedupe';
 import { nativeXxh128 } from './libxxhash';
 import { isXfs, xfsOwnerQuery } from './xfs-owners';
