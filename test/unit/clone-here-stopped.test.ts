@@ -22,6 +22,11 @@ describe('notClonedText', () => {
       'Block Clone Here stopped at a.bin: 2 of the 3 selected files were not cloned: a.bin, sp.bin.',
     );
     assert.equal(
+      notClonedText(['odd.bin', 'sparse.img'], 1),
+      'Block Clone Here stopped at sparse.img, the last of the 2 selected files: it was not cloned.',
+      'one file left: said in the singular, named once',
+    );
+    assert.equal(
       notClonedText(['1', '2', '3', '4', '5', '6', '7', '8'], 0),
       'Block Clone Here stopped at 1: 8 of the 8 selected files were not cloned: 1, 2, 3, 4, 5 and 3 more.',
     );

@@ -16,6 +16,9 @@ const NAMED = 5;
 export function notClonedText(names: readonly string[], done: number, t: Translate = plainT): string | undefined {
   const left = names.slice(done);
   if (left.length === 0 || names.length < 2) return undefined;
+  // (one file left: "1 of the 2 selected files were not cloned: b.img" read wrong, and named it twice)
+  if (left.length === 1)
+    return t('Block Clone Here stopped at {0}, the last of the {1} selected files: it was not cloned.', left[0], names.length);
   const shown = left.slice(0, NAMED).join(', ');
   const list = left.length > NAMED ? t('{0} and {1} more', shown, left.length - NAMED) : shown;
   return t(
