@@ -124,7 +124,8 @@ export class LinuxCopies extends LinuxClones {
         if (shared > 0n) {
           (report.notes ??= []).push(
             `the file system shared ${shared} bytes of the source's blocks with the copy instead of writing new ones ` +
-              '(copy_file_range does that on XFS and btrfs); --reflink never makes a copy with blocks of its own',
+              // (the command in full: the note is read in VS Code's Clone Results too, where a bare option means nothing)
+              '(copy_file_range does that on XFS and btrfs); extent-lens copy --reflink never makes a copy with blocks of its own',
           );
         }
       }
