@@ -106,6 +106,8 @@ export interface ErrnoContext {
 const CLONE_OPS: ReadonlySet<Operation> = new Set<Operation>(['clone', 'clone-range']);
 /** Operations that only read what they are given (dedupe's writes are refused with EPERM, not EACCES). */
 const READ_ONLY_OPS: ReadonlySet<Operation> = new Set<Operation>(['ranges', 'map', 'volume', 'space']);
+/** Operations that make a new file in the destination's folder (a clone or copy of a whole file). */
+const NEW_FILE_OPS: ReadonlySet<Operation> = new Set<Operation>(['clone', 'copy']);
 /** Operations that change the one file they are given, in place. */
 const IN_PLACE_OPS: ReadonlySet<Operation> = new Set<Operation>(['punch', 'zero', 'dig-holes', 'set-sparse']);
 
@@ -133,7 +135,11 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
         : (ctx.platform ?? process.platform) === 'win32'
           ? // libuv's EPERM on Windows: ERROR_ACCESS_DENIED and kin (a read-only file, one in use)
             'operation not permitted; the file may be read-only (clear it with attrib -r) or open in another program, or you lack the permission'
-          : 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
+          : NEW_FILE_OPS.has(operation)
+            ? // a new name in the destination's folder: an immutable folder refuses it (open(O_CREAT) there
+              // said "the file may be immutable" of a file that did not exist)
+              'operation not permitted; the destination folder, or a file of that name, may be immutable or append-only (see lsattr -d FOLDER, chattr -i) or you lack the privilege'
+            : 'operation not permitted; the file may be immutable or append-only (see lsattr, chattr -i) or you lack the privilege';
     case 'EROFS':
       // (not "make the snapshot writable": a read-only btrfs snapshot is what incremental send/receive relies on)
       return operation === 'dedupe'

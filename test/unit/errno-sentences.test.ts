@@ -56,7 +56,17 @@ test('in-place operations are not told to choose a destination, nor to make a re
 });
 
 test('EPERM gives the advice of the OS it happened on (Windows has no chattr)', () => {
-  assert.match(errnoSentence('EPERM', 'copy', { platform: 'linux' }), /immutable or append-only \(see lsattr, chattr -i\)/);
+  assert.match(
+    errnoSentence('EPERM', 'punch', { platform: 'linux' }),
+    /the file may be immutable or append-only \(see lsattr, chattr -i\)/,
+  );
+  // a whole-file clone or copy makes a new name: an immutable folder refuses that, and no file of that name may exist yet
+  for (const op of ['clone', 'copy'] as const)
+    assert.match(
+      errnoSentence('EPERM', op, { platform: 'linux' }),
+      /the destination folder, or a file of that name, may be immutable or append-only \(see lsattr -d FOLDER, chattr -i\)/,
+      op,
+    );
   const win = errnoSentence('EPERM', 'copy', { platform: 'win32' });
   assert.match(win, /read-only \(clear it with attrib -r\) or open in another program/);
   assert.doesNotMatch(win, /chattr|lsattr/);
