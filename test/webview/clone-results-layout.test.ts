@@ -1,9 +1,10 @@
 // Clone Results must be right and fit (issue 12), in real Chromium with real XFS clones:
 // a destination the operation created (a rename after a name collision) shows "did not exist
 // before" and no before map; the files of one multi-file operation are a list with per-file
-// method, bytes and time and a total, each expandable to its maps; and the view fits 320, 520
-// and 1400 px (no horizontal overflow, source and destination stacked when narrow, long paths
-// ellipsized with the full path as tooltip); a long method name wraps at its underscores only.
+// method, bytes and time and a total, each expandable to its maps; and the view fits 220 (a view
+// beside another editor), 320, 520 and 1400 px (no horizontal overflow, source and destination
+// stacked when narrow, long paths ellipsized with the full path as tooltip); a long method name
+// wraps at its underscores only.
 //
 // Real: the engine (clones with FICLONE, a rename on collision), XFS, the command layer's pure
 // result builder (src/commands/logic/clone-results.ts), the bundle, the CSP shell, Chromium.
@@ -424,7 +425,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     });
   }
 
-  for (const width of [320, 520, 1400]) {
+  for (const width of [220, 320, 520, 1400]) {
     test(`fits ${width} px: no horizontal overflow, sides stacked when narrow, paths ellipsized with a tooltip`, async () => {
       for (const many of [false, true]) {
         const { page } = await open(
