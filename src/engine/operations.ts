@@ -681,7 +681,8 @@ async function cloneRange(
   const grown = (rep: OperationReport): OperationReport => {
     const end = r.targetOffset + length;
     if (end <= dst.size) return rep;
-    const gap = r.targetOffset > dst.size ? `; [${dst.size}, ${r.targetOffset}) before the range is a hole` : '';
+    // ("bytes A to B", as the engine's other range sentences: VS Code's notes give those numbers digit groups)
+    const gap = r.targetOffset > dst.size ? `; bytes ${dst.size} to ${r.targetOffset}, before the range, are a hole` : '';
     (rep.notes ??= []).push(`${r.target} grew from ${dst.size} bytes to ${end} bytes${gap}`);
     return rep;
   };

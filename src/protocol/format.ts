@@ -86,7 +86,8 @@ export function fractionPercent(f: number): string {
  * a parenthesis that already follows the count takes the size in ("410000000 bytes (measured)"
  * -> "410,000,000 bytes (391.01 MiB, measured)", not "(391 MiB) (measured)", as a cancelled
  * dig-holes read); counts of files, ranges and the like get digit groups too ("87371 files" ->
- * "87,371 files").
+ * "87,371 files"), and so do the offsets of a range, "bytes 8388608 to 9223372036854710272" (a
+ * clone range's note in Clone Results read as 19 ungrouped digits).
  */
 export function withHumanSizes(text: string, sep = ','): string {
   return text
@@ -95,6 +96,10 @@ export function withHumanSizes(text: string, sep = ','): string {
       if (v < 1024n) return m;
       return paren ? `${groupDigits(v, sep)} bytes (${humanBytes(v)}, ` : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
     })
+    .replace(
+      /\bbytes (\d+) to (\d+)\b/g,
+      (_, a: string, b: string) => `bytes ${groupDigits(BigInt(a), sep)} to ${groupDigits(BigInt(b), sep)}`,
+    )
     .replace(
       // ("5064 of these ranges": a Duplicate Data warning read so, ungrouped)
       /\b(\d{4,})( of these)? (files?|ranges?|groups?|hard links?|folders?|extents?)\b/g,

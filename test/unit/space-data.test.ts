@@ -211,6 +211,13 @@ test('withHumanSizes: digit groups and the binary size beside byte counts from 1
     withHumanSizes('87371 files were smaller; 1 file, 999 files, 1000 ranges, 12345 hard links; f20000.bin'),
     '87,371 files were smaller; 1 file, 999 files, 1,000 ranges, 12,345 hard links; f20000.bin',
   );
+  // a range's offsets (a Clone Range's note in Clone Results read "[8388608, 9223372036854710272)")
+  assert.equal(
+    withHumanSizes(
+      '/d/a.img grew from 8388608 bytes to 9223372036854771712 bytes; bytes 8388608 to 9223372036854710272, before the range, are a hole',
+    ),
+    '/d/a.img grew from 8,388,608 bytes (8 MiB) to 9,223,372,036,854,771,712 bytes (8 EiB); bytes 8,388,608 to 9,223,372,036,854,710,272, before the range, are a hole',
+  );
   // a Duplicate Data warning (dedupe-saving.ts) read "5064 of these ranges are in one file"
   assert.equal(withHumanSizes('5064 of these ranges are in one file (z.img)'), '5,064 of these ranges are in one file (z.img)');
 });
