@@ -76,6 +76,8 @@ interface Attempt {
   source: string;
   /** The destination file (not a folder), for maps and the existing-name check. */
   destination: string;
+  /** Clone Range: where its bytes begin in the destination (the results count what is shared there only). */
+  destinationOffset?: bigint;
   /** Ask about the destination before starting (false for Clone Range: it writes in place). */
   checkExisting: boolean;
   /** A whole-file clone: source and destination folder must be on one file system (checked first). */
@@ -149,6 +151,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
           destAfter,
           existed,
           a.destination,
+          a.destinationOffset,
         );
         return { report, results };
       });

@@ -724,6 +724,26 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.deepEqual(await inspector.waitFor((x) => x.type === 'selectRange'), { type: 'selectRange', offset: '0', length: '65536' });
   });
 
+  test('Clone Range: "Shared, not copied" counts the cloned range only (a range of hole shares nothing)', async () => {
+    // (a trial: 4 MiB cloned from a hole into a file sharing its other half said "Shared, not copied 4 MiB")
+    const src = path.join(xfs!.mountPoint, 'range-holes.img');
+    writeSparse(src, 1 * MiB, [[512 * 1024, 512 * 1024]]); // a hole, then data
+    const base = path.join(xfs!.mountPoint, 'range-base.img');
+    writeSparse(base, 1 * MiB, [[0, 1 * MiB]]);
+    const dst = path.join(xfs!.mountPoint, 'range-shared.img');
+    execFileSync('cp', ['--reflink=always', base, dst]); // every block of it shared
+    await exec('extentLens.cloneRange', undefined, { source: src, sourceOffset: '0', target: dst, targetOffset: '0', length: '256k' });
+    let r = api.lastCloneResults()!;
+    assert.equal(r.method, 'FICLONERANGE');
+    assert.equal(r.bytes, String(256 * 1024));
+    assert.equal(fs.statSync(dst).blocks * 512, 768 * 1024, 'the range became a hole in the destination');
+    assert.equal(r.destination.sharedBytes, String(768 * 1024), 'the rest of the destination still shares its blocks');
+    assert.equal(r.spaceSaved, '0', 'nothing of the range is shared: it was a hole');
+    await exec('extentLens.cloneRange', undefined, { source: src, sourceOffset: '512k', target: dst, targetOffset: '0', length: '256k' });
+    r = api.lastCloneResults()!;
+    assert.equal(r.spaceSaved, String(256 * 1024), 'a range of data: all of it shared');
+  });
+
   test('Clone Range, interactive: inputs validated as typed with the block-size rule, confirmed, cloned', async () => {
     const f = path.join(xfs!.mountPoint, 'interactive.img');
     writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);

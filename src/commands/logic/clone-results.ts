@@ -8,12 +8,12 @@ import { toWire } from '../../protocol/messages';
 import { withoutCopyAdvice } from '../../protocol/format';
 import { MapModel } from '../../views/map-model';
 
-/** Bytes of extents flagged shared (or with a refcount above 1) inside [from, from + len). */
-export function sharedBytes(extents: readonly Extent[], from = 0n, len?: bigint): bigint {
+/** Bytes of the extents `counted` keeps inside [from, from + len) (the whole map without len). */
+function bytesIn(extents: readonly Extent[], counted: (e: Extent) => boolean, from = 0n, len?: bigint): bigint {
   const end = len === undefined ? undefined : from + len;
   let total = 0n;
   for (const e of extents) {
-    if (!(e.flags.includes('shared') || (e.refcount !== undefined && e.refcount > 1))) continue;
+    if (!counted(e)) continue;
     const s = e.offset > from ? e.offset : from;
     const eEnd = e.offset + e.length;
     const f = end !== undefined && eEnd > end ? end : eEnd;
@@ -22,36 +22,33 @@ export function sharedBytes(extents: readonly Extent[], from = 0n, len?: bigint)
   return total;
 }
 
-function allocatedBytes(extents: readonly Extent[]): bigint {
-  let total = 0n;
-  for (const e of extents) total += e.length;
-  return total;
+/** Bytes of extents flagged shared (or with a refcount above 1) inside [from, from + len). */
+export function sharedBytes(extents: readonly Extent[], from = 0n, len?: bigint): bigint {
+  return bytesIn(extents, (e) => e.flags.includes('shared') || (e.refcount !== undefined && e.refcount > 1), from, len);
 }
 
 /**
  * Space the operation did not need: for a clone, the cloned bytes that are now shared by the
  * destination (the after-map says so where the file system reports sharing; where it cannot
  * (no FIEMAP: SMB), a successful clone shares every byte of data it cloned, holes not counted).
- * A copy saves nothing.
+ * A copy saves nothing. `rangeOffset`: where a Clone Range's bytes begin in the destination;
+ * only that range is counted (a range cloned from a hole shares nothing, whatever the rest of
+ * the destination shares: a trial saw "Shared, not copied 4 MiB" for 4 MiB of hole).
  */
-export function spaceSaved(report: OperationReport, destAfter: ExtentMap | undefined): bigint {
+export function spaceSaved(report: OperationReport, destAfter: ExtentMap | undefined, rangeOffset?: bigint): bigint {
   if (report.fellBack || report.method === 'sparse-copy') return 0n;
   const cloneMethods = ['FICLONE', 'FICLONERANGE', 'clonefile', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE', 'FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX'];
-  if (destAfter && destAfter.source === 'fiemap') {
-    const shared = sharedBytes(destAfter.extents);
-    return shared < report.bytes ? shared : report.bytes;
-  }
-  if (destAfter && destAfter.source === 'refcount') {
-    const shared = sharedBytes(destAfter.extents);
-    return shared < report.bytes ? shared : report.bytes;
-  }
+  const within = (counted: (e: Extent) => boolean): bigint => {
+    const n =
+      rangeOffset === undefined ? bytesIn(destAfter!.extents, counted) : bytesIn(destAfter!.extents, counted, rangeOffset, report.bytes);
+    return n < report.bytes ? n : report.bytes;
+  };
+  if (destAfter && (destAfter.source === 'fiemap' || destAfter.source === 'refcount'))
+    return within((e) => e.flags.includes('shared') || (e.refcount !== undefined && e.refcount > 1));
   if (!cloneMethods.includes(report.method)) return 0n;
-  // No sharing flags (SMB: allocated ranges only): a whole-file clone shares at most the data the
-  // copy holds, not its holes (a 1 TiB sparse file with 3 MiB of data shares 3 MiB, not 1 TiB)
-  if (destAfter && report.operation === 'clone') {
-    const data = allocatedBytes(destAfter.extents);
-    return data < report.bytes ? data : report.bytes;
-  }
+  // No sharing flags (SMB: allocated ranges only): a clone shares at most the data the copy
+  // holds, not its holes (a 1 TiB sparse file with 3 MiB of data shares 3 MiB, not 1 TiB)
+  if (destAfter && (report.operation === 'clone' || rangeOffset !== undefined)) return within(() => true);
   return report.bytes;
 }
 
@@ -66,6 +63,8 @@ export function destinationExistedBefore(requested: string, final: string, reque
 
 export interface SideMaps {
   path: string;
+  /** Where a Clone Range's bytes begin in this file (the destination): what it shares is counted there only. */
+  rangeOffset?: bigint;
   /** false: created by the operation (no before map is shown, whatever `before` holds). */
   existedBefore?: boolean;
   before?: ExtentMap;
@@ -124,7 +123,7 @@ export function buildCloneResults(report: OperationReport, source: SideMaps, des
     bytes: toWire(report.bytes),
     calls: report.calls,
     durationMs: report.durationMs,
-    spaceSaved: toWire(spaceSaved(report, destination.after)),
+    spaceSaved: toWire(spaceSaved(report, destination.after, destination.rangeOffset)),
     source: side(source),
     destination: side(destination),
     notes: report.notes ?? [],
@@ -145,6 +144,7 @@ export function cloneResults(
   destAfter: ExtentMap,
   destExistedBefore?: boolean,
   requested?: string,
+  destRangeOffset?: bigint,
 ): CloneResultsData {
   const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
   return buildCloneResults(
@@ -158,6 +158,7 @@ export function cloneResults(
     },
     {
       path: destination,
+      rangeOffset: destRangeOffset,
       existedBefore: destExistedBefore ?? destBefore !== undefined,
       before: destBefore,
       after: destAfter,
