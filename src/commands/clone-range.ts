@@ -291,8 +291,20 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
     if (!(await flow.run(steps))) return undefined;
 
     const go = copy ? t('Copy the Range') : t('Clone Range');
+    // What of the source range holds data: cloned, a hole there makes the destination's bytes a
+    // hole too (a trial: the modal said "overwritten by shared blocks" and 4 MiB of data went).
+    // Unknown (the read failed): not said.
+    const sourceData = copy
+      ? undefined
+      : await engine
+          .ranges(source, { window: { offset: sourceOffset, length } })
+          .then((r) => r.ranges.reduce((n, x) => n + x.length, 0n))
+          .catch(() => undefined);
     // a range past the destination's end replaces nothing; one ending past it says how the file grows
-    const { question, detail } = rangeConfirmation({ source, target, sourceOffset, targetOffset, length, destinationSize, copy }, t);
+    const { question, detail } = rangeConfirmation(
+      { source, target, sourceOffset, targetOffset, length, destinationSize, copy, sourceData },
+      t,
+    );
     // the modal opens before the flow's last input closes: the keyboard goes straight to it
     const ok = await flow.handOver(() => vscode.window.showWarningMessage(question, { modal: true, detail }, go));
     if (ok !== go) return undefined;

@@ -744,6 +744,42 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(r.spaceSaved, String(256 * 1024), 'a range of data: all of it shared');
   });
 
+  test('Clone Range, interactive, from a hole onto data: the confirmation says the destination range becomes a hole', async () => {
+    // (a trial: the modal said "overwritten in place by shared (cloned) blocks", and 4 MiB of data were deallocated)
+    const f = path.join(xfs!.mountPoint, 'hole-onto-data.img');
+    writeSparse(f, 256 * 1024, [[128 * 1024, 128 * 1024]]); // a hole, then data
+    state.inputAnswers = ['0', '128k', '64k'];
+    state.quickPickAnswers = ['Same file'];
+    state.answers = [{ match: /^Replace bytes 131,072–196,608 of .* with bytes 0–65,536 of .*\?$/, answer: 'Clone Range' }];
+    const options = state.messageOptions.length;
+    try {
+      const r = (await exec('extentLens.cloneRange', Uri.file(f))) as { method: string } | undefined;
+      assert.equal(r?.method, 'FICLONERANGE');
+    } finally {
+      state.answers = [];
+    }
+    const asked = state.messageOptions.slice(options).find((m) => /^Replace bytes/.test(m.text));
+    assert.match(
+      String(asked?.options.detail),
+      /^65,536 bytes \(64 KiB\)\. That range of the source is a hole: the destination range becomes a hole, its data there deallocated\. /,
+    );
+    assert.equal(fs.statSync(f).blocks * 512, 64 * 1024, 'as said: 64 KiB of its data deallocated');
+    // part hole, part data: how much of it becomes holes is said
+    state.inputAnswers = ['64k', '192k', '64k'];
+    state.quickPickAnswers = ['Same file'];
+    writeSparse(f, 256 * 1024, [[96 * 1024, 160 * 1024]]);
+    state.answers = [{ match: /^Replace bytes/, answer: undefined }];
+    try {
+      await exec('extentLens.cloneRange', Uri.file(f));
+    } finally {
+      state.answers = [];
+    }
+    assert.match(
+      String(state.messageOptions.at(-1)?.options.detail),
+      /shared \(cloned\) blocks\. 32,768 bytes \(32 KiB\) of it are holes in the source: those bytes of the destination become holes\. /,
+    );
+  });
+
   test('Clone Range, interactive: inputs validated as typed with the block-size rule, confirmed, cloned', async () => {
     const f = path.join(xfs!.mountPoint, 'interactive.img');
     writeSparse(f, 256 * 1024, [[0, 256 * 1024]]);

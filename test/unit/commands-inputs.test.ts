@@ -186,6 +186,19 @@ test('clone range confirmation: a replacement inside the file, not past its end;
     detail:
       '8,192 bytes (8 KiB). The destination range is overwritten in place by shared (cloned) blocks. Each range runs from its first byte up to, not including, its end.',
   });
+  // the source range is a hole (or part of it): the destination's bytes there become holes, said
+  assert.equal(
+    rangeConfirmation({ ...r, targetOffset: 0n, sourceData: 0n }).detail,
+    '8,192 bytes (8 KiB). That range of the source is a hole: the destination range becomes a hole, its data there deallocated. Each range runs from its first byte up to, not including, its end.',
+  );
+  assert.match(
+    rangeConfirmation({ ...r, targetOffset: 0n, sourceData: 4096n }).detail,
+    /4,096 bytes \(4 KiB\) of it are holes in the source/,
+  );
+  assert.equal(
+    rangeConfirmation({ ...r, targetOffset: 0n, sourceData: 8192n }).detail,
+    rangeConfirmation({ ...r, targetOffset: 0n }).detail,
+  );
   // partly past the end: some bytes are replaced, and the file grows
   assert.equal(
     rangeConfirmation({ ...r, targetOffset: 4096n }).question,

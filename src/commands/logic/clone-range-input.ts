@@ -249,7 +249,17 @@ interface RangeConfirmation {
  * it says how the file grows (growthNote).
  */
 export function rangeConfirmation(
-  r: { source: string; target: string; sourceOffset: bigint; targetOffset: bigint; length: bigint; destinationSize: bigint; copy: boolean },
+  r: {
+    source: string;
+    target: string;
+    sourceOffset: bigint;
+    targetOffset: bigint;
+    length: bigint;
+    destinationSize: bigint;
+    copy: boolean;
+    /** Bytes of data in the source range (the rest is hole), where known. */
+    sourceData?: bigint;
+  },
   t: Translate = plainT,
 ): RangeConfirmation {
   const pastEnd = r.targetOffset >= r.destinationSize;
@@ -274,8 +284,15 @@ export function rangeConfirmation(
       : t('{0}. Nothing in the destination is overwritten: it gets shared (cloned) blocks past its old end.', size)
     : r.copy
       ? t('{0}. The destination range is overwritten in place by a copy (its own blocks, nothing shared).', size)
-      : t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', size);
+      : r.sourceData === 0n
+        ? t('{0}. That range of the source is a hole: the destination range becomes a hole, its data there deallocated.', size)
+        : t('{0}. The destination range is overwritten in place by shared (cloned) blocks.', size);
+  // part hole: those bytes of the destination become holes too (inside it: data deallocated)
+  const holes =
+    !r.copy && !pastEnd && r.sourceData !== undefined && r.sourceData > 0n && r.sourceData < r.length
+      ? ' ' + t('{0} of it are holes in the source: those bytes of the destination become holes.', bytesText(r.length - r.sourceData, t))
+      : '';
   // "A–B" is half open, as the inspector's "End (exclusive)": said, not left to be read as inclusive (a trial did)
   const halfOpen = t('Each range runs from its first byte up to, not including, its end.');
-  return { question: growth ? `${question} ${growth}` : question, detail: `${detail} ${halfOpen}` };
+  return { question: growth ? `${question} ${growth}` : question, detail: `${detail}${holes} ${halfOpen}` };
 }
