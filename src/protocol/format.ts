@@ -85,17 +85,25 @@ export function fractionPercent(f: number): string {
  * the binary size beside each count from 1 KiB: "83886128 bytes" -> "83,886,128 bytes (80 MiB)";
  * a parenthesis that already follows the count takes the size in ("410000000 bytes (measured)"
  * -> "410,000,000 bytes (391.01 MiB, measured)", not "(391 MiB) (measured)", as a cancelled
- * dig-holes read); counts of files, ranges and the like get digit groups too ("87371 files" ->
- * "87,371 files"), and so do the offsets of a range, "bytes 8388608 to 9223372036854710272" (a
- * clone range's note in Clone Results read as 19 ungrouped digits).
+ * dig-holes read), and a count that is a whole parenthesis shares it ("(7340032 bytes)" ->
+ * "(7,340,032 bytes, 7 MiB)", not "(7,340,032 bytes (7 MiB))", as a cancelled Clone Range
+ * read); counts of files, ranges and the like get digit groups too ("87371 files" -> "87,371
+ * files"), and so do the offsets of a range, "bytes 8388608 to 9223372036854710272" (a clone
+ * range's note in Clone Results read as 19 ungrouped digits).
  */
 export function withHumanSizes(text: string, sep = ','): string {
   return text
-    .replace(/\b(\d+) bytes\b( \()?/g, (m, d: string, paren: string | undefined) => {
-      const v = BigInt(d);
-      if (v < 1024n) return m;
-      return paren ? `${groupDigits(v, sep)} bytes (${humanBytes(v)}, ` : `${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
-    })
+    .replace(
+      /(\()?\b(\d+) bytes\b( \()?(?=(\))?)/g,
+      (m, open: string | undefined, d: string, paren: string | undefined, close: string | undefined) => {
+        const v = BigInt(d);
+        if (v < 1024n) return m;
+        if (paren) return `${open ?? ''}${groupDigits(v, sep)} bytes (${humanBytes(v)}, `;
+        return open && close
+          ? `(${groupDigits(v, sep)} bytes, ${humanBytes(v)}`
+          : `${open ?? ''}${groupDigits(v, sep)} bytes (${humanBytes(v)})`;
+      },
+    )
     .replace(
       /\bbytes (\d+) to (\d+)\b/g,
       (_, a: string, b: string) => `bytes ${groupDigits(BigInt(a), sep)} to ${groupDigits(BigInt(b), sep)}`,

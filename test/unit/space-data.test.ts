@@ -199,6 +199,15 @@ test('withHumanSizes: a parenthesis right after the count takes the size in, not
     'dig-holes was cancelled (E_CANCELLED) after deallocating 410,000,000 bytes (391.01 MiB, measured); the file reads as before.',
   );
   assert.equal(withHumanSizes('512 bytes (measured), 2048 bytes (a (b) c)', ''), '512 bytes (measured), 2048 bytes (2 KiB, a (b) c)');
+  // a count that is the whole parenthesis shares it (a cancelled Clone Range read "(7,340,032 bytes (7 MiB))")
+  assert.equal(
+    withHumanSizes("bytes 16777216 to 24117248 of d.img already hold copies of the source's bytes (7340032 bytes); the rest"),
+    "bytes 16,777,216 to 24,117,248 of d.img already hold copies of the source's bytes (7,340,032 bytes, 7 MiB); the rest",
+  );
+  assert.equal(
+    withHumanSizes('(2048 bytes) and (512 bytes) and (4096 bytes of it)'),
+    '(2,048 bytes, 2 KiB) and (512 bytes) and (4,096 bytes (4 KiB) of it)',
+  );
 });
 
 test('withHumanSizes: digit groups and the binary size beside byte counts from 1 KiB', () => {

@@ -149,7 +149,7 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     };
     await showReport(bridge, page, plan, report({ differed: 2, skipped: [change('d3'), shrank] }));
     assert.deepEqual(await page.$$eval('.report .skipped li', (ls) => ls.map((l) => (l.textContent ?? '').trim())), [
-      `d3 @ 0: changed since the search: ${D}/d3 at 0 (6,291,456 bytes (6 MiB)): the bytes differ (FILE_DEDUPE_RANGE_DIFFERS)`,
+      `d3 @ 0: changed since the search: ${D}/d3 at 0 (6,291,456 bytes, 6 MiB): the bytes differ (FILE_DEDUPE_RANGE_DIFFERS)`,
       `d4 @ 0: dedupe: ${D}/d4: it is shorter than when it was scanned (4,096 bytes (4 KiB) now; it shrank); left alone (E_CHANGED).`,
     ]);
     await page.close();
