@@ -9,7 +9,7 @@ import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { destinationInFolder, samePath } from '../host/logic/destination';
 import { isFolder, presentResults, readFlowOptions, runCloneFlow, type FlowResult } from './clone-flow';
-import { pickFiles, pickFolder, requireTrust } from '../host/ui';
+import { pickFiles, pickFolder, requireTrust, requireWritableOnShare, showFailure } from '../host/ui';
 import { shownName, shownPath } from '../host/logic/shown';
 import { notClonedText } from './logic/clone-here-text';
 
@@ -33,6 +33,13 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       let sources = Array.isArray(given) ? given.filter((x): x is string => typeof x === 'string') : s.selection.get();
       if (sources.length === 0) sources = await pickFiles(t('Block Clone Here: files to clone into {0}', folder));
       if (sources.length === 0) return [];
+      try {
+        // a folder of a read-only share: said now, not after a copy was offered into it
+        await requireWritableOnShare(s, folder);
+      } catch (e) {
+        showFailure(s, t('Block Clone Here'), e);
+        return [];
+      }
 
       const done: FlowResult[] = [];
       // A copy accepted for one file (another file system, or a share and this computer) is the

@@ -25,7 +25,7 @@ import {
 import { byteArgument, bytesText } from '../host/logic/bytes';
 import { samePath } from '../host/logic/destination';
 import { presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
-import { fileSize, pickFile, regularFileSize, requireTrust, showFailure, uriOfPath } from '../host/ui';
+import { fileSize, pickFile, regularFileSize, requireTrust, requireWritableOnShare, showFailure, uriOfPath } from '../host/ui';
 import { FlowCancelled, InputFlow } from '../host/multi-step-input';
 import { enginePathOfUri } from '../host/logic/clone-selection';
 import { shownName, shownNames, shownPath } from '../host/logic/shown';
@@ -247,6 +247,14 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
           }
         }
         sameFile = samePath(source, target);
+        // a destination on a share this user may not change (read-only, held open elsewhere):
+        // the server's refusal now, not after the offsets and the confirmation
+        try {
+          await requireWritableOnShare(s, target);
+        } catch (e) {
+          showFailure(s, title, e);
+          throw new FlowCancelled();
+        }
         destinationSize = sameFile ? sourceSize : await fileSize(s, target);
       },
       async () => {

@@ -11,7 +11,16 @@ import { byteArgument, bytesText, groupNumber } from '../host/logic/bytes';
 import { humanBytes } from '../protocol/format';
 import { checkPunchRange } from './logic/punch-input';
 import { notAllFreed } from './logic/dig-holes-text';
-import { fileSize, logReport, pickFile, regularFileSize, requireTrust, showFailure, withCancellableProgress } from '../host/ui';
+import {
+  fileSize,
+  logReport,
+  pickFile,
+  regularFileSize,
+  requireTrust,
+  requireWritableOnShare,
+  showFailure,
+  withCancellableProgress,
+} from '../host/ui';
 import { InputFlow } from '../host/multi-step-input';
 import { shownName } from '../host/logic/shown';
 
@@ -40,6 +49,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
             void vscode.window.showInformationMessage(t('{0} is empty (0 bytes): there is nothing to punch.', shownName(file)));
             return undefined;
           }
+          await requireWritableOnShare(s, file);
           const asked = await askForRange(s, file);
           if (!asked) return undefined;
           ({ offset, length } = asked);

@@ -62,6 +62,12 @@ export interface SmbFileApi {
   /** Connect (or reuse the pooled connection) and stat the URI: what "Open SMB Share…" checks. */
   connect(uri: string): Promise<SmbConnectionInfo>;
   stat(uri: string): Promise<SmbFileStat>;
+  /**
+   * Resolves where this user may change the file (or add files to the folder); otherwise throws
+   * the server's refusal (a read-only share says so by name, STATUS_SHARING_VIOLATION a file held
+   * open elsewhere). Opens for writing and closes; changes nothing.
+   */
+  checkWritable(uri: string): Promise<void>;
   /** A folder's entries (QUERY_DIRECTORY, paged until STATUS_NO_MORE_FILES), without . and .. */
   list(uri: string): Promise<SmbDirEntry[]>;
   readFile(uri: string): Promise<Uint8Array>;

@@ -112,6 +112,16 @@ export async function regularFileSize(s: Services, p: string, operation: 'punch'
   throw notRegularError(operation, p, kindOf(st));
 }
 
+/**
+ * Before a command asks anything about changing a file or filling a folder on a share: the
+ * server's refusal where this user may not (a read-only share, a read-only or another owner's
+ * file, a file another client holds open), rather than after the questions and the confirmation.
+ * A local path passes: its refusals come with the operation.
+ */
+export async function requireWritableOnShare(s: Services, p: string): Promise<void> {
+  if (uriPartsOf(p)) await (await s.smbFiles()).checkWritable(p);
+}
+
 /** The vscode.Uri for an engine path: a file: Uri, or an smb: Uri for an smb:// path (for dialogs, editors, reveal). */
 export function uriOfPath(p: string): vscode.Uri {
   const smb = uriPartsOf(p);

@@ -117,6 +117,15 @@ async function stat(uri: string): Promise<SmbFileStat> {
   return using(await open(uri, ATTRS, Disposition.OPEN), uri, async (o) => o.stat);
 }
 
+/**
+ * Open for writing (FILE_WRITE_DATA; in a folder, FILE_ADD_FILE) and close: the server's answer
+ * to "may this user change it", asked before a command's questions (a read-only share, a
+ * read-only or another owner's file, a file another client holds open without sharing).
+ */
+async function checkWritable(uri: string): Promise<void> {
+  await using(await open(uri, Access.FILE_WRITE_DATA | Access.SYNCHRONIZE, Disposition.OPEN), uri, async () => undefined);
+}
+
 async function setDeleteOnClose(o: Opened, uri: string, del: boolean): Promise<void> {
   await o.client.setInfo(o.fileId, InfoType.FILE, FileInfoClass.FileDispositionInformation, Buffer.from([del ? 1 : 0]), uri);
 }
@@ -374,6 +383,7 @@ async function connect(uri: string): Promise<SmbConnectionInfo> {
 export const smbFileApi: SmbFileApi = {
   connect: (uri) => files(() => connect(uri)),
   stat: (uri) => files(() => stat(uri)),
+  checkWritable: (uri) => files(() => checkWritable(uri)),
   list: (uri) => files(() => list(uri)),
   readFile: (uri) => files(() => readFile(uri)),
   readChunks: (uri, opts) => readChunks(uri, opts),
