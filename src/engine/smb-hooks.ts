@@ -3,14 +3,14 @@
 // connections at shutdown. The SMB code loads
 // on the first call, with a dynamic import, so importing the engine's index stays cheap.
 
-import type { SmbPasswordProvider } from './backends/smb/protocol/pool';
+import type { SmbLogonVerdict, SmbPasswordProvider } from './backends/smb/protocol/pool';
 
-export type { SmbPasswordProvider, SmbTargetInfo } from './backends/smb/protocol/pool';
+export type { SmbLogonVerdict, SmbPasswordProvider, SmbTargetInfo } from './backends/smb/protocol/pool';
 
 /** Ask `provider` for smb:// passwords from now on (undefined: the environment only). */
-export async function configureSmbPasswords(provider: SmbPasswordProvider | undefined): Promise<void> {
+export async function configureSmbPasswords(provider: SmbPasswordProvider | undefined, verdict?: SmbLogonVerdict): Promise<void> {
   const { setSmbPasswordProvider } = await import('./backends/smb/protocol/pool');
-  setSmbPasswordProvider(provider);
+  setSmbPasswordProvider(provider, verdict);
 }
 
 /** extentLens.smb.allowUnsignedLegacy: connect to SMB 2.0.2 servers that do not require signing. */

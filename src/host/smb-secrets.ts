@@ -1,7 +1,8 @@
 // SMB passwords for smb:// paths live in VS Code's SecretStorage (the OS keychain), never in
 // settings or logs, one per user@host:port. The engine asks the provider installed here. A
 // password typed into "Open SMB Share…" is offered first (offerPassword) and kept only once the
-// server accepted it (keepPassword); otherwise the first access asks, then remembers.
+// server accepted it (keepPassword); otherwise the first access asks, and remembers what it was
+// given once the server accepted it (the pool's logon verdict).
 // SecretStorage cannot list its keys, so the keys stored are also listed in globalState (for
 // "Forget SMB Password").
 
@@ -11,6 +12,12 @@ import { passwordKey } from './logic/smb-uri';
 let installed = false;
 /** Passwords typed into "Open SMB Share…" and not yet accepted by the server. */
 const offered = new Map<string, string>();
+/**
+ * Passwords typed when a request asked (a reload, a forgotten password), until the server says:
+ * accepted, they go to the keychain; refused, they are dropped and the next request asks again.
+ * (Stored at once, a mistyped one was used for every request until Forget SMB Password.)
+ */
+const typed = new Map<string, string>();
 const INDEX = 'extentLens.smb.storedPasswordKeys';
 
 export async function installSmbPasswordProvider(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
@@ -18,22 +25,36 @@ export async function installSmbPasswordProvider(context: vscode.ExtensionContex
   installed = true;
   try {
     const { configureSmbPasswords } = await import('../engine');
-    await configureSmbPasswords(async (req) => {
-      const key = passwordKey(req);
-      const fresh = offered.get(key);
-      if (fresh !== undefined) return fresh;
-      const stored = await context.secrets.get(key);
-      if (stored !== undefined) return stored;
-      const entered = await vscode.window.showInputBox({
-        title: vscode.l10n.t('SMB password'),
-        prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', req.user, req.host),
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (entered === undefined) return undefined;
-      await storePassword(context, key, entered);
-      return entered;
-    });
+    await configureSmbPasswords(
+      async (req) => {
+        const key = passwordKey(req);
+        const fresh = offered.get(key) ?? typed.get(key);
+        if (fresh !== undefined) return fresh;
+        const stored = await context.secrets.get(key);
+        if (stored !== undefined) return stored;
+        const entered = await vscode.window.showInputBox({
+          title: vscode.l10n.t('SMB password'),
+          prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', req.user, req.host),
+          password: true,
+          ignoreFocusOut: true,
+        });
+        if (entered === undefined) return undefined;
+        typed.set(key, entered);
+        return entered;
+      },
+      async (req, accepted) => {
+        const key = passwordKey(req);
+        const entered = typed.get(key);
+        if (entered === undefined) return;
+        try {
+          if (accepted) await storePassword(context, key, entered);
+        } catch (e) {
+          log.warn(`SMB password not kept: ${e instanceof Error ? e.message : String(e)}`);
+        } finally {
+          typed.delete(key);
+        }
+      },
+    );
   } catch (e) {
     installed = false;
     log.debug(`SMB module not available: ${e instanceof Error ? e.message : String(e)}`);
@@ -77,6 +98,7 @@ export function storedPasswordKeys(context: vscode.ExtensionContext): string[] {
 /** Forget a stored SMB password. */
 export async function forgetSmbPassword(context: vscode.ExtensionContext, key: string): Promise<void> {
   offered.delete(key);
+  typed.delete(key);
   await context.secrets.delete(key);
   await context.globalState.update(
     INDEX,

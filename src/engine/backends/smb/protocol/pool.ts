@@ -21,12 +21,22 @@ export interface SmbTargetInfo {
 
 export type SmbPasswordProvider = (target: SmbTargetInfo) => string | undefined | Promise<string | undefined>;
 
-let passwordProvider: SmbPasswordProvider | undefined;
+/** What the server said of a password the provider gave: accepted (a session), or refused (STATUS_LOGON_FAILURE, STATUS_WRONG_PASSWORD). */
+export type SmbLogonVerdict = (target: SmbTargetInfo, accepted: boolean) => void | Promise<void>;
 
-/** The extension installs a provider backed by SecretStorage; the CLI uses the environment. */
-export function setSmbPasswordProvider(fn: SmbPasswordProvider | undefined): void {
+let passwordProvider: SmbPasswordProvider | undefined;
+let logonVerdict: SmbLogonVerdict | undefined;
+
+/**
+ * The extension installs a provider backed by SecretStorage; the CLI uses the environment.
+ * `verdict` hears whether the server took each password, so a typed one is kept only then.
+ */
+export function setSmbPasswordProvider(fn: SmbPasswordProvider | undefined, verdict?: SmbLogonVerdict): void {
   passwordProvider = fn;
+  logonVerdict = verdict;
 }
+
+const REFUSED_PASSWORD = ['STATUS_LOGON_FAILURE', 'STATUS_WRONG_PASSWORD'];
 
 export interface SmbClientSettings {
   dialects?: DialectName[];
@@ -101,8 +111,10 @@ function envSettings(): SmbClientSettings {
 
 const pool = new Map<string, Promise<SmbClient>>();
 
+const targetInfo = (t: SmbTarget): SmbTargetInfo => ({ user: t.user, domain: t.domain, host: t.host, port: t.port, share: t.share });
+
 async function passwordFor(t: SmbTarget): Promise<string> {
-  const info: SmbTargetInfo = { user: t.user, domain: t.domain, host: t.host, port: t.port, share: t.share };
+  const info = targetInfo(t);
   const fromProvider = passwordProvider ? await passwordProvider(info) : undefined;
   const pw = fromProvider ?? process.env.EXTENT_LENS_SMB_PASSWORD;
   if (pw === undefined) {
@@ -139,7 +151,15 @@ export async function clientFor(t: SmbTarget): Promise<SmbClient> {
       share: t.share,
       password: await passwordFor(t),
     };
-    const c = await SmbClient.connect(opts);
+    let c: SmbClient;
+    try {
+      c = await SmbClient.connect(opts);
+    } catch (e) {
+      if (REFUSED_PASSWORD.includes((e as { code?: string }).code ?? '')) await logonVerdict?.(targetInfo(t), false);
+      throw e;
+    }
+    // (awaited: a password the provider keeps is kept before the request goes on)
+    await logonVerdict?.(targetInfo(t), true);
     c.conn.unref();
     c.conn.onClose = () => {
       if (pool.get(key) === p) pool.delete(key);
