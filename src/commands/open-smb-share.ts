@@ -14,7 +14,7 @@ import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { openShareFailure, type OpenFailure } from '../host/logic/smb-errors';
-import { enginePathOf, folderUriParts, parseShareAddress, passwordKey, type ShareAddress } from '../host/logic/smb-uri';
+import { accountName, enginePathOf, folderUriParts, parseShareAddress, passwordKey, type ShareAddress } from '../host/logic/smb-uri';
 import { FlowBack, InputFlow } from '../host/multi-step-input';
 import { dropPassword, hasStoredPassword, keepPassword, offerPassword } from '../host/smb-secrets';
 
@@ -105,7 +105,7 @@ async function ask(s: Services, initialAddress: string): Promise<{ connected: Co
           if (passwordError !== undefined || (password === undefined && !(await hasStoredPassword(s.context, passwordKey(a))))) {
             password = await flow.input({
               step: 2,
-              prompt: t('Password for {0} on {1} (kept in the system keychain)', a.user, a.host),
+              prompt: t('Password for {0} on {1} (kept in the system keychain)', accountName(a), a.host),
               value: '',
               password: true,
               error: passwordError,

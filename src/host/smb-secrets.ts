@@ -7,7 +7,7 @@
 // "Forget SMB Password").
 
 import * as vscode from 'vscode';
-import { passwordKey } from './logic/smb-uri';
+import { accountName, passwordKey } from './logic/smb-uri';
 
 let installed = false;
 /** Passwords typed into "Open SMB Share…" and not yet accepted by the server. */
@@ -34,7 +34,7 @@ export async function installSmbPasswordProvider(context: vscode.ExtensionContex
         if (stored !== undefined) return stored;
         const entered = await vscode.window.showInputBox({
           title: vscode.l10n.t('SMB password'),
-          prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', req.user, req.host),
+          prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', accountName(req), req.host),
           password: true,
           ignoreFocusOut: true,
         });

@@ -61,4 +61,15 @@ describe('the password prompt of a request (Samba)', { skip, timeout: 120000 }, 
     assert.ok(volume?.blockSize, JSON.stringify(state.messages.slice(-2)));
     assert.equal(await context.secrets.get(key), SMB_PASSWORD);
   });
+
+  test('the prompt names the account with its domain: the keychain keeps one password per DOMAIN\\user', async () => {
+    const uri = smb.uri('a', 'f.bin').replace('smb://', 'smb://WORKGROUP;');
+    const before = state.inputBoxes.length;
+    state.inputAnswers = [SMB_PASSWORD];
+    assert.ok(await exec('extentLens.showVolume', uri));
+    const asked = state.inputBoxes.slice(before);
+    assert.equal(asked.length, 1, JSON.stringify(asked));
+    assert.equal(asked[0].prompt, `Password for WORKGROUP\\${SMB_USER} on 127.0.0.1 (kept in the system keychain).`);
+    assert.equal(await context.secrets.get(`extentLens.smb.WORKGROUP\\${SMB_USER}@127.0.0.1:${smb.port}`), SMB_PASSWORD);
+  });
 });

@@ -94,7 +94,12 @@ export function folderUriParts(a: ShareAddress): { scheme: 'smb'; authority: str
   return { scheme: 'smb', authority, path: `/${a.share}${a.folder ? '/' + a.folder : ''}` };
 }
 
+/** The account as people write it: DOMAIN\user, or the user alone (the password prompts, the keychain's keys). */
+export function accountName(t: { domain: string; user: string }): string {
+  return (t.domain ? t.domain + '\\' : '') + t.user;
+}
+
 /** The SecretStorage key of the password for an address (per user@host:port, as the engine asks). */
 export function passwordKey(t: { domain: string; user: string; host: string; port: number }): string {
-  return `extentLens.smb.${(t.domain ? t.domain + '\\' : '') + t.user}@${t.host}${t.port ? ':' + t.port : ''}`;
+  return `extentLens.smb.${accountName(t)}@${t.host}${t.port ? ':' + t.port : ''}`;
 }
