@@ -264,6 +264,26 @@ export function presentResult(s: Services, r: FlowResult, opts: FlowOptions): vo
   void vscode.window.showInformationMessage(rep.replaced ? `${msg} ${t('It replaced the file that had that name.')}` : msg);
 }
 
+/**
+ * The save dialog's suggestion for Clone To / Server-Side Copy: the path the engine's rename
+ * would give a clone (copy) of `source` in its own folder, "disk (clone).img", or the next free
+ * name ("disk (clone 2).img"; "odd (clone).bin" gives "odd (clone 2).bin"), so the suggestion
+ * and Block Clone Here's (and --on-existing rename's) names are one rule, the engine's. The
+ * folder is kept as given (the engine answers in the folder as the file system resolves it).
+ */
+export async function suggestedPath(s: Services, operation: 'clone' | 'copy', source: string): Promise<string> {
+  const smb = /^smb:\/\//i.test(source);
+  const folder = smb ? source.slice(0, source.lastIndexOf('/')) : path.dirname(source);
+  try {
+    const renamed = await (await s.engine()).renamedPath(operation, source, folder);
+    return smb ? `${folder}/${path.posix.basename(renamed)}` : path.join(folder, path.basename(renamed));
+  } catch (e) {
+    // only a suggestion: the dialog opens on the folder, and the person names the file
+    s.log.warn(errorLogLine(`${operation}: a free name beside ${source}`, e));
+    return folder;
+  }
+}
+
 /** Is `p` an existing folder (on this computer or a share)? */
 export async function isFolder(p: string): Promise<boolean> {
   try {

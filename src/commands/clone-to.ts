@@ -2,13 +2,12 @@
 //   executeCommand('extentLens.cloneTo', sourceUri, destinationPathOrUri?, { onExisting, fallback, showResults })
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { ExistingPolicy, OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { cloneName, destinationInFolder } from '../host/logic/destination';
+import { destinationInFolder } from '../host/logic/destination';
 import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
-import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
+import { isFolder, presentResult, readFlowOptions, runCloneFlow, suggestedPath } from './clone-flow';
 import { exists, pickFile, requireTrust, uriOfPath } from '../host/ui';
 import { shownName, shownPath } from '../host/logic/shown';
 
@@ -26,7 +25,7 @@ export function registerCloneTo(s: Services): vscode.Disposable {
       if (!target) {
         const picked = await vscode.window.showSaveDialog({
           title: t('Block Clone To: new file'),
-          defaultUri: uriOfPath(path.join(path.dirname(source), cloneName(source))),
+          defaultUri: uriOfPath(await suggestedPath(s, 'clone', source)),
           saveLabel: t('Clone'),
         });
         if (!picked) return undefined;

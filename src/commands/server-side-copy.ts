@@ -4,13 +4,12 @@
 //   executeCommand('extentLens.serverSideCopy', sourceUri, destinationPathOrUri?, { onExisting, showResults })
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { copyName, destinationInFolder } from '../host/logic/destination';
+import { destinationInFolder } from '../host/logic/destination';
 import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
-import { isFolder, presentResult, readFlowOptions, runCloneFlow } from './clone-flow';
+import { isFolder, presentResult, readFlowOptions, runCloneFlow, suggestedPath } from './clone-flow';
 import { exists, pickFile, requireTrust, uriOfPath } from '../host/ui';
 import { shownName, shownPath } from '../host/logic/shown';
 
@@ -28,7 +27,7 @@ export function registerServerSideCopy(s: Services): vscode.Disposable {
       if (!target) {
         const picked = await vscode.window.showSaveDialog({
           title: t('Server-Side Copy To'),
-          defaultUri: uriOfPath(path.join(path.dirname(source), copyName(source))),
+          defaultUri: uriOfPath(await suggestedPath(s, 'copy', source)),
           saveLabel: t('Copy'),
         });
         if (!picked) return undefined;

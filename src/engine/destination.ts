@@ -4,7 +4,8 @@
 //      system (realpath(3)), never as text: "sub/../t.bin" with sub -> ../else/deep is
 //      else/t.bin, as for the kernel and cp. Names are then made in that resolved folder;
 //   2. an existing name follows the policy: fail (E_EXISTS), rename ("name (clone).ext",
-//      "name (clone 2).ext", ..., at most 255 bytes) or overwrite (only when asked, only a
+//      "name (clone 2).ext", ..., at most 255 bytes; "name (clone).ext" itself goes on to
+//      "name (clone 2).ext": renameBase) or overwrite (only when asked, only a
 //      regular file this process could open for writing; a link to a file is written through,
 //      a dangling link is refused as cp refuses it);
 //   3. the data goes to a short temporary name in the destination folder (".el-<random>.tmp",
@@ -517,9 +518,29 @@ async function isTaken(candidate: string, dfs: DestinationFs): Promise<boolean> 
   return (await dfs.stat(candidate)).kind !== 'missing' || (dfs.local?.isLink(candidate) ?? false);
 }
 
-async function freeRenamedPath(dir: string, name: string, label: string, dfs: DestinationFs, startAt = 1): Promise<string> {
-  for (let n = startAt; n < 10000; n++) {
-    const candidate = dfs.path.join(dir, renamedName(name, label, n, dfs.path));
+/**
+ * The name renamed copies of `name` are numbered from, and the first number to try. A name that
+ * already carries the tag goes on counting rather than nesting tags: "odd.bin" gives "odd
+ * (clone).bin" (n = 1), but "odd (clone).bin" gives "odd (clone 2).bin" and "odd (clone 3)"
+ * "odd (clone 4)". Only this operation's own tag counts ("a (copy).bin" cloned is "a (copy)
+ * (clone).bin"). The one rule for every renamed name: the engine's and the suggestion of
+ * Clone To / Server-Side Copy (engine.renamedPath).
+ */
+export function renameBase(name: string, label: string, p: DestinationFs['path'] = nodePath): { base: string; from: number } {
+  const ext = p.extname(name);
+  const hasExt = ext !== '' && ext !== name;
+  const stem = hasExt ? name.slice(0, -ext.length) : name;
+  const m = new RegExp(` \\(${label}(?: ([1-9][0-9]{0,5}))?\\)$`).exec(stem);
+  // (a name that is only the tag, " (clone)", keeps it: there is no name before it to number)
+  if (!m || m.index === 0) return { base: name, from: 1 };
+  return { base: stem.slice(0, m.index) + (hasExt ? ext : ''), from: (m[1] === undefined ? 1 : Number(m[1])) + 1 };
+}
+
+/** The first free renamed name for `name` in `dir` (renameBase: a tagged name goes on counting). */
+async function freeRenamedPath(dir: string, name: string, label: string, dfs: DestinationFs): Promise<string> {
+  const { base, from } = renameBase(name, label, dfs.path);
+  for (let n = from; n < from + 10000; n++) {
+    const candidate = dfs.path.join(dir, renamedName(base, label, n, dfs.path));
     if (!(await isTaken(candidate, dfs))) return candidate;
   }
   throw new FsctlError({
@@ -578,7 +599,7 @@ export async function commitDestinationWith(
       const code = (e as NodeJS.ErrnoException)?.code;
       if (!NAME_TAKEN.has(code ?? '')) throw nodeFsError(operation, e, [final]);
       if (d.policy !== 'rename') throw existsError(operation, final, undefined, code ?? 'EEXIST'); // the OS said it: its code
-      final = await freeRenamedPath(d.dir, dfs.path.basename(d.final).replace(/ \((clone|copy)( \d+)?\)(?=\.[^.]*$|$)/, ''), d.label, dfs);
+      final = await freeRenamedPath(d.dir, dfs.path.basename(d.final), d.label, dfs); // numbered on from the name taken
     }
   }
   throw existsError(operation, final);

@@ -99,6 +99,8 @@ export interface Engine {
     length: bigint,
     opts?: CloneRangeOptions,
   ): Promise<OperationReport>;
+  /** Where clone/copy with `onExisting: 'rename'` would put the file now (destination.ts renameBase); changes nothing. */
+  renamedPath(operation: 'clone' | 'copy', source: string, destination: string): Promise<string>;
   /** Server-side / in-kernel copy; falls back to a hole-keeping copy and says so in the report. */
   copy(source: string, destination: string, opts?: CopyOptions): Promise<OperationReport>;
   punch(path: string, range: ByteRange, opts?: RunOptions): Promise<OperationReport>;
@@ -147,13 +149,15 @@ function toMap(p: PackedExtentMap): ExtentMap {
 
 /**
  * Worker lanes: 'main' runs everything; 'quick' runs bounded requests (a map with maxExtents,
- * mapWindows, a volume query), so that the inspector's view of a huge file never waits behind the long
+ * mapWindows, a volume query, a renamed path), so that the inspector's view of a huge file never waits behind the long
  * full read running in 'main'. Each lane is one thread, started on first use.
  */
 type Lane = 'main' | 'quick';
 
 function laneOf(req: Request): Lane {
-  return (req.op === 'map' && req.maxExtents !== undefined) || req.op === 'map-windows' || req.op === 'volume' ? 'quick' : 'main';
+  return (req.op === 'map' && req.maxExtents !== undefined) || ['map-windows', 'volume', 'renamed-path'].includes(req.op)
+    ? 'quick'
+    : 'main';
 }
 
 interface Pending {
@@ -212,6 +216,9 @@ class EngineImpl implements Engine {
   }
   copy(source: string, destination: string, o: CopyOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'copy', source, destination, onExisting: o.onExisting, reflink: o.reflink }, o) as Promise<OperationReport>;
+  }
+  renamedPath(operation: 'clone' | 'copy', source: string, destination: string): Promise<string> {
+    return this.run({ op: 'renamed-path', operation, source, destination }, {}) as Promise<string>;
   }
   punch(p: string, range: ByteRange, o: RunOptions = {}): Promise<OperationReport> {
     return this.run({ op: 'punch', path: p, range }, o) as Promise<OperationReport>;

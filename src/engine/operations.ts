@@ -50,6 +50,8 @@ export type Request =
       extend?: boolean;
     }
   | { op: 'copy'; source: string; destination: string; onExisting?: ExistingPolicy; reflink?: 'auto' | 'never' }
+  /** Where `onExisting: 'rename'` would put a clone or copy of `source` now (engine.renamedPath); changes nothing. */
+  | { op: 'renamed-path'; operation: 'clone' | 'copy'; source: string; destination: string }
   | { op: 'punch'; path: string; range: ByteRange }
   | { op: 'zero'; path: string; range: ByteRange; keepAllocated?: boolean }
   | { op: 'dig-holes'; path: string; blockSize?: number }
@@ -61,7 +63,7 @@ export type Request =
   | { op: 'dedupe'; plan: DedupePlan };
 
 export type Response =
-  RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult | DedupePlan | DedupeReport;
+  RangesResult | PackedExtentMap | PackedExtentMap[] | VolumeInfo | OperationReport | SpaceResult | DedupePlan | DedupeReport | string;
 
 /** Most windows one map-windows request may ask for (one per device pixel of a wide view). */
 const MAX_MAP_WINDOWS = 32_768;
@@ -73,6 +75,7 @@ export function requestPaths(r: Request): string[] {
   switch (r.op) {
     case 'clone':
     case 'copy':
+    case 'renamed-path':
       return [r.source, r.destination];
     case 'clone-range':
       return r.source === r.target ? [r.source] : [r.source, r.target];
@@ -90,7 +93,7 @@ export function requestPaths(r: Request): string[] {
 }
 
 export function requestOperation(r: Request): Operation {
-  return r.op === 'map-windows' ? 'map' : r.op === 'dedupe-find' ? 'dedupe' : r.op;
+  return r.op === 'map-windows' ? 'map' : r.op === 'dedupe-find' ? 'dedupe' : r.op === 'renamed-path' ? r.operation : r.op;
 }
 
 const MAX_OFF = (1n << 63n) - 1n;
@@ -252,6 +255,11 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
       return cloneRange(resolve, r, ctx);
     case 'copy':
       return copyFile(resolve, r, ctx);
+    case 'renamed-path': {
+      // resolveDestination itself, with 'rename': the suggestion is the name the operation would take
+      const dfs = destinationFsFor(await resolve(r.destination), r.destination);
+      return (await resolveDestination(r.operation, r.source, r.destination, 'rename', r.operation, dfs)).final;
+    }
     case 'punch':
     case 'zero': {
       const b = await resolve(r.path);

@@ -34,15 +34,3 @@ export function comparisonCopyPath(dest: string, stamp: number = Date.now()): st
   // an smb:// URI keeps its two slashes (path.join would make them one)
   return /^smb:\/\//i.test(dest) ? dest.slice(0, dest.lastIndexOf('/') + 1) + name : path.join(path.dirname(dest), name);
 }
-
-/** "disk.img" -> "disk (clone).img": the save dialog's suggestion for Block Clone To. */
-export function cloneName(source: string): string {
-  const ext = path.extname(source);
-  return `${path.basename(source, ext)} (clone)${ext}`;
-}
-
-/** "disk.img" -> "disk (copy).img": the save dialog's suggestion for Server-Side Copy To. */
-export function copyName(source: string): string {
-  const ext = path.extname(source);
-  return `${path.basename(source, ext)} (copy)${ext}`;
-}
