@@ -15,7 +15,7 @@ import { acrossText } from './logic/across-text';
 import { clonedFilesText } from './logic/clone-here-text';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
 import { bytesText, callsText } from '../host/logic/bytes';
-import { policyFor } from '../host/logic/existing-policy';
+import { policyFor, type ExistingAnswers } from '../host/logic/existing-policy';
 import { mustRename } from '../host/logic/destination';
 import type { Services } from '../host/services';
 import { askExisting, exists, logReport, offerCopyInstead, showFailure, uriOfPath, withCancellableProgress } from '../host/ui';
@@ -45,19 +45,33 @@ export function readFlowOptions(v: unknown): FlowOptions {
 }
 
 /**
+ * Block Clone Here of several files: the answers given for all of them ("Rename All", "Overwrite
+ * All"), and the destinations of the files after this one whose names are taken now (the
+ * question offers the "All" buttons while there are any, and names them).
+ */
+export interface ExistingBatch {
+  answers: ExistingAnswers;
+  later(): Promise<string[]>;
+}
+
+/**
  * The policy for one destination, asking the person when the setting says so.
  * undefined = the person cancelled.
  */
-async function decideExisting(
-  s: Services,
-  source: string | undefined,
-  destPath: string,
-  opts: FlowOptions,
-): Promise<ExistingPolicy | undefined> {
-  if (source !== undefined && mustRename(source, destPath)) return 'rename';
+async function decideExisting(s: Services, a: Attempt, opts: FlowOptions): Promise<ExistingPolicy | undefined> {
+  if (mustRename(a.source, a.destination)) return 'rename';
   if (opts.onExisting) return opts.onExisting;
-  const p = policyFor(s.onExisting(), await exists(destPath));
-  return p === 'ask' ? askExisting(destPath) : p;
+  const p = policyFor(s.onExisting(), await exists(a.destination));
+  return p === 'ask' ? askAbout(a.destination, a.batch) : p;
+}
+
+/** The question about a taken name, unless an earlier "… All" answered it; undefined = stop. */
+async function askAbout(destination: string, batch: ExistingBatch | undefined): Promise<ExistingPolicy | undefined> {
+  const given = batch?.answers.given(destination);
+  if (given) return given;
+  const later = batch ? await batch.later() : [];
+  const answer = await askExisting(destination, later);
+  return batch ? batch.answers.take(answer, destination, later) : answer === 'rename' || answer === 'overwrite' ? answer : undefined;
 }
 
 interface Attempt {
@@ -82,6 +96,8 @@ interface Attempt {
   checkExisting: boolean;
   /** A whole-file clone: source and destination folder must be on one file system (checked first). */
   clone?: boolean;
+  /** One of several files of one command (Block Clone Here): "… All" answers about taken names. */
+  batch?: ExistingBatch;
 }
 
 export interface FlowResult {
@@ -113,7 +129,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
     }
   }
   if (a.checkExisting) {
-    const p = await decideExisting(s, a.source, a.destination, opts);
+    const p = await decideExisting(s, a, opts);
     if (!p) {
       s.log.info(`${a.title}: cancelled at the "destination exists" question`);
       return undefined;
@@ -159,7 +175,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
       const f = errorFacts(e);
       if (f.exists && a.checkExisting && !opts.onExisting) {
         // The name appeared after we looked (or the engine's check is stricter): ask now.
-        const p = await askExisting(a.destination);
+        const p = await askAbout(a.destination, a.batch);
         if (!p) return undefined;
         policy = p;
         continue;

@@ -7,9 +7,10 @@ import * as vscode from 'vscode';
 import type { OperationReport } from '../engine';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
-import { destinationInFolder, samePath } from '../host/logic/destination';
+import { destinationInFolder, laterTaken, samePath } from '../host/logic/destination';
+import { ExistingAnswers } from '../host/logic/existing-policy';
 import { isFolder, presentResults, readFlowOptions, runCloneFlow, type FlowResult } from './clone-flow';
-import { pickFiles, pickFolder, requireTrust, requireWritableOnShare, showFailure } from '../host/ui';
+import { exists, pickFiles, pickFolder, requireTrust, requireWritableOnShare, showFailure } from '../host/ui';
 import { shownName, shownPath } from '../host/logic/shown';
 import { notClonedText } from './logic/clone-here-text';
 
@@ -47,7 +48,9 @@ export function registerCloneHere(s: Services): vscode.Disposable {
       let copyChosen = false;
       /** The files this command made, one per source handled (a clone's final name, a copy's). */
       const made: string[] = [];
-      for (const source of sources) {
+      // "Rename All" / "Overwrite All" answer for the rest of this command's taken names
+      const answers = new ExistingAnswers(samePath);
+      for (const [i, source] of sources.entries()) {
         const destination = destinationInFolder(source, folder);
         // Two selected files with one name (a/r2, b/r2): the second lands on the clone this
         // command made a moment ago. That is not an existing file the person may choose to
@@ -62,6 +65,7 @@ export function registerCloneHere(s: Services): vscode.Disposable {
             destination,
             checkExisting: true,
             clone: true,
+            batch: { answers, later: () => laterTaken(sources.slice(i + 1), folder, [...made, destination], exists) },
             run: (engine, fallback, onExisting, signal, onProgress) =>
               engine.clone(source, folder, { fallback, onExisting, signal, onProgress }),
           },

@@ -5,14 +5,14 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import type { OperationReport, Progress } from '../engine';
 import { errorFacts, errorLogLine, inVsCodeWords } from './logic/errors';
-import { type AskAnswer } from './logic/existing-policy';
+import { existingDetail, type AskAnswer } from './logic/existing-policy';
 import { ProgressTracker } from './logic/progress';
 import { reportLogLine } from './logic/report-log';
 import { enginePathOfUri, pathsFromArgs } from './logic/clone-selection';
 import { uriPartsOf } from './logic/smb-uri';
 import { activeInspectedPath } from './active-inspector';
 import type { Services } from './services';
-import { shownPath, shownText } from './logic/shown';
+import { shownName, shownPath, shownText } from './logic/shown';
 import { withHumanSizes } from '../protocol/format';
 
 const t = vscode.l10n.t;
@@ -195,17 +195,22 @@ export function showFailure(s: Services, operation: string, e: unknown): void {
   void vscode.window.showErrorMessage(shownText(withHumanSizes(f.message)));
 }
 
-/** The modal for an existing destination: Rename / Overwrite (Cancel is the modal's own). */
-export async function askExisting(destination: string): Promise<AskAnswer> {
-  const rename = t('Rename');
-  const overwrite = t('Overwrite');
+/** The modal for an existing destination: Rename / Overwrite, and "… All" where `later` names more (Cancel is the modal's own). */
+export async function askExisting(destination: string, later: readonly string[] = []): Promise<AskAnswer> {
+  // (later: the paths of the command's later files whose names are taken too, for "… All")
+  const all: Array<[string, Exclude<AskAnswer, undefined>]> = [
+    [t('Rename'), 'rename'],
+    [t('Rename All'), 'rename-all'],
+    [t('Overwrite'), 'overwrite'],
+    [t('Overwrite All'), 'overwrite-all'],
+  ];
+  const buttons = later.length > 0 ? all : all.filter(([, a]) => a === 'rename' || a === 'overwrite');
   const answer = await vscode.window.showWarningMessage(
     t('"{0}" already exists.', shownPath(destination)),
-    { modal: true, detail: t('Rename keeps both files (the new one gets a "(clone)" name); Overwrite replaces the existing file.') },
-    rename,
-    overwrite,
+    { modal: true, detail: existingDetail(later.map(shownName), t) },
+    ...buttons.map(([label]) => label),
   );
-  return answer === rename ? 'rename' : answer === overwrite ? 'overwrite' : undefined;
+  return buttons.find(([label]) => label === answer)?.[1];
 }
 
 /**

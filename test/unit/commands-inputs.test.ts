@@ -20,8 +20,8 @@ import {
 } from '../../src/commands/logic/clone-range-input';
 import { parseByteInput } from '../../src/host/logic/bytes';
 import { errorFacts, inVsCodeWords } from '../../src/host/logic/errors';
-import { policyFor, readOnExistingSetting } from '../../src/host/logic/existing-policy';
-import { comparisonCopyPath, destinationInFolder, mustRename } from '../../src/host/logic/destination';
+import { existingDetail, ExistingAnswers, policyFor, readOnExistingSetting } from '../../src/host/logic/existing-policy';
+import { comparisonCopyPath, destinationInFolder, laterTaken, mustRename, samePath } from '../../src/host/logic/destination';
 import { checkPunchRange } from '../../src/commands/logic/punch-input';
 
 const TWO_53 = 1n << 53n;
@@ -224,6 +224,32 @@ test('punch hole inputs', () => {
   assert.match(checkPunchRange('16k', '1', 16384n).offsetError!, /below that/);
   assert.match(checkPunchRange('8k', '12k', 16384n).lengthError!, /at most 8,192 bytes \(8 KiB\) fit/);
   assert.match(checkPunchRange('0', '0', 16384n).lengthError!, /more than 0/);
+});
+
+test('"… All" answers about taken names: Rename All for the rest, Overwrite All only for the names it was asked with', () => {
+  const renameAll = new ExistingAnswers(samePath);
+  assert.equal(renameAll.given('/d/a.bin'), undefined, 'nothing answered yet: ask');
+  assert.equal(renameAll.take('rename-all', '/d/a.bin', ['/d/b.bin']), 'rename');
+  assert.equal(renameAll.given('/d/b.bin'), 'rename');
+  assert.equal(renameAll.given('/d/late.bin'), 'rename', 'renaming loses nothing: a name taken later is renamed too');
+  const overwriteAll = new ExistingAnswers(samePath);
+  assert.equal(overwriteAll.take('overwrite-all', '/d/a.bin', ['/d/b.bin', '/d/c.bin']), 'overwrite');
+  assert.equal(overwriteAll.given('/d/c.bin'), 'overwrite');
+  assert.equal(overwriteAll.given('/d/late.bin'), undefined, 'a name not listed when asked is asked about, never overwritten unasked');
+  const single = new ExistingAnswers(samePath);
+  assert.equal(single.take('overwrite', '/d/a.bin', ['/d/b.bin']), 'overwrite');
+  assert.equal(single.given('/d/b.bin'), undefined, 'Overwrite answers for its own file only');
+  assert.equal(single.take(undefined, '/d/b.bin', []), undefined, 'Cancel stops');
+  assert.match(existingDetail(['1', '2', '3', '4', '5', '6', '7']), /taken here too: 1, 2, 3, 4, 5 and 2 more\./);
+});
+
+test('laterTaken: the later files whose names are taken, not those renamed without asking', async () => {
+  const taken = new Set(['/into/b.bin', '/into/c.bin', '/into/d.bin', '/into/a.bin']);
+  const exists = async (p: string) => taken.has(p);
+  const later = ['/s/b.bin', '/t/b.bin', '/into/d.bin', '/s/a.bin', '/s/free.bin', '/s/c.bin'];
+  // /t/b.bin: a second b.bin lands on the clone of the first (renamed); /into/d.bin: cloned into
+  // its own folder (renamed); /s/a.bin: the name of the file asked about now (made by this command)
+  assert.deepEqual(await laterTaken(later, '/into', ['/into/a.bin'], exists), ['/into/b.bin', '/into/c.bin']);
 });
 
 test('existing destination policy: never overwrite unless chosen', () => {

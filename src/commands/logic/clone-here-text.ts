@@ -4,9 +4,7 @@
 
 import { bytesText, decimalNumber, groupNumber } from '../../host/logic/bytes';
 import { plainT, type Translate } from '../../host/logic/translate';
-
-/** Names shown in full up to this many; more are counted. */
-const NAMED = 5;
+import { namedList } from '../../host/logic/existing-policy';
 
 /**
  * The sentence for the files a multi-file Block Clone Here did not clone, or undefined when
@@ -19,8 +17,7 @@ export function notClonedText(names: readonly string[], done: number, t: Transla
   // (one file left: "1 of the 2 selected files were not cloned: b.img" read wrong, and named it twice)
   if (left.length === 1)
     return t('Block Clone Here stopped at {0}, the last of the {1} selected files: it was not cloned.', left[0], names.length);
-  const shown = left.slice(0, NAMED).join(', ');
-  const list = left.length > NAMED ? t('{0} and {1} more', shown, left.length - NAMED) : shown;
+  const list = namedList(left, t);
   return t(
     'Block Clone Here stopped at {0}: {1} of the {2} selected files were not cloned: {3}.',
     left[0],

@@ -34,3 +34,27 @@ export function comparisonCopyPath(dest: string, stamp: number = Date.now()): st
   // an smb:// URI keeps its two slashes (path.join would make them one)
   return /^smb:\/\//i.test(dest) ? dest.slice(0, dest.lastIndexOf('/') + 1) + name : path.join(path.dirname(dest), name);
 }
+
+/**
+ * Block Clone Here of several files: the destinations in `folder` of the files `later` whose
+ * names are taken (`exists`), as the question about a taken name lists them for "… All". Not the
+ * ones renamed without asking: a file cloned into its own folder, or one named as a file this
+ * command makes (`made`: those made so far and the one asked about; of two later files with one
+ * name, the second).
+ */
+export async function laterTaken(
+  later: readonly string[],
+  folder: string,
+  made: readonly string[],
+  exists: (p: string) => Promise<boolean>,
+): Promise<string[]> {
+  const named = [...made];
+  const taken: string[] = [];
+  for (const source of later) {
+    const destination = destinationInFolder(source, folder);
+    if (mustRename(source, destination) || named.some((m) => samePath(m, destination))) continue;
+    named.push(destination);
+    if (await exists(destination)) taken.push(destination);
+  }
+  return taken;
+}
