@@ -14,7 +14,7 @@ import { cloneResults, destinationExistedBefore } from './logic/clone-results';
 import { acrossText } from './logic/across-text';
 import { clonedFilesText } from './logic/clone-here-text';
 import { errorFacts, errorLogLine } from '../host/logic/errors';
-import { bytesText, callsText } from '../host/logic/bytes';
+import { bytesText, callsText, groupNumber } from '../host/logic/bytes';
 import { policyFor, type ExistingAnswers } from '../host/logic/existing-policy';
 import { mustRename } from '../host/logic/destination';
 import type { Services } from '../host/services';
@@ -234,7 +234,16 @@ export function presentResults(s: Services, rs: readonly FlowResult[], opts: Flo
   if (opts.showResults !== false) CloneResultsPanel.show(s, items);
   const tot = resultTotals(items);
   const msg = clonedFilesText(what, rs.length, tot.copied, tot.bytes, tot.durationMs, t);
-  void vscode.window.showInformationMessage(shownText(msg));
+  // the overwrites said here too, as for one file (after Overwrite All the summary said only "3 files cloned")
+  const replaced = rs.filter((r) => r.report.replaced).length;
+  const also =
+    replaced === 0
+      ? ''
+      : ' ' +
+        (replaced === 1
+          ? t('1 of them replaced the file that had its name.')
+          : t('{0} of them replaced the files that had their names.', groupNumber(replaced)));
+  void vscode.window.showInformationMessage(shownText(msg) + also);
 }
 
 /** After a successful flow: results view (unless asked not to) and a short notification. */

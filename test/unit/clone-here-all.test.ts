@@ -86,6 +86,10 @@ describe('Block Clone Here: one answer for all the taken names', () => {
     assert.equal(asked.length, 1);
     assert.match(detailOf(asked[0].text), /The name of 1 more selected file is taken here too: b\.bin\. Rename All and Overwrite All answer for it as well\./);
     assert.deepEqual(listing(into), { 'a.bin': 'new a.bin', 'b.bin': 'new b.bin', 'free.bin': 'new free.bin' });
+    // the summary says what was replaced, as one file's notification does
+    const summary = state.messages.find((m) => /^Block Clone Here: 3 files/.test(m.text));
+    assert.ok(summary, state.messages.map((m) => m.text).join('\n'));
+    assert.match(summary.text, /\. 2 of them replaced the files that had their names\.$/);
   });
 
   test('Rename (this file only) asks again; the last taken name is asked without "All"', async () => {
