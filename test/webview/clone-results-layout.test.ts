@@ -313,6 +313,20 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     await page.close();
   });
 
+  test('several files, one of which replaced a file of its name (Overwrite All): a "Replaced" fact and the row says so', async () => {
+    // the second file as the host builds it after an overwrite: its destination existed before
+    const items = batch.map((d, i) => (i === 1 ? { ...d, destination: { ...d.destination, existedBefore: true } } : d));
+    const { page } = await open((b) => b.post({ type: 'cloneResults', data: items[0], items }));
+    const names = await page.$$eval('.files details.file > summary .f-name', (ss) => ss.map((x) => x.textContent));
+    assert.deepEqual(names, [
+      path.basename(batch[0].destination.path),
+      `${path.basename(batch[1].destination.path)} (replaced)`,
+      path.basename(batch[2].destination.path),
+    ]);
+    assert.equal(await page.$eval('.facts [data-key=replaced] dd', (d) => d.textContent), '1');
+    await page.close();
+  });
+
   test('several files of one operation: a list with method, bytes, time and a total; each expands to its maps', async () => {
     const { page, bridge } = await open((b) => b.post({ type: 'cloneResults', data: batch[0], items: batch }));
     assert.match((await page.$eval('.head h1', (h) => h.textContent))!, /^Cloned 3 files$/);

@@ -10,27 +10,16 @@ import '../shared/theme.css';
 import './clone-results.css';
 import type { CloneResultsData, CloneSide, WireWindow } from '../../src/protocol/messages';
 import { resultTotals } from '../../src/protocol/clone-totals';
-import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
+import { groupDigits, withHumanSizes } from '../../src/protocol/format';
 import { onHostMessage, post } from '../shared/host';
 import { readPalette, onThemeChange, type Palette } from '../shared/palette';
 import { MapCanvas } from '../shared/map-canvas';
-import { breakable, el, describeHit, legend } from '../shared/ui';
+import { el, describeHit, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { mapLabel } from './map-label';
+import { METHOD_TEXT, SAVED_TIP, baseName, replacedOne, bytesText, destName, fact, methodBadge, methodCell, ms } from './cells';
 import type { ViewWindow } from '../shared/bigview';
-import { isSmbUri, shownPath, shownSmbName } from '../../src/protocol/shown-path';
-
-const METHOD_TEXT: Record<string, string> = {
-  FICLONE: l10n.t('FICLONE (reflink of the whole file)'),
-  FICLONERANGE: l10n.t('FICLONERANGE (reflink of a range)'),
-  clonefile: l10n.t('clonefile (APFS clone)'),
-  FSCTL_DUPLICATE_EXTENTS_TO_FILE: l10n.t('FSCTL_DUPLICATE_EXTENTS_TO_FILE (block cloning)'),
-  FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX: l10n.t('FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX (atomic block cloning)'),
-  FSCTL_SRV_COPYCHUNK_WRITE: l10n.t('FSCTL_SRV_COPYCHUNK_WRITE (server-side copy)'),
-  copy_file_range: l10n.t('copy_file_range (in-kernel copy)'),
-  fcopyfile: 'fcopyfile',
-  'sparse-copy': l10n.t('Copy fallback (holes kept)'),
-};
+import { shownPath } from '../../src/protocol/shown-path';
 
 const app = document.getElementById('app')!;
 app.className = 'clone-results';
@@ -42,47 +31,6 @@ let maps: { canvas: MapCanvas; data: WireWindow; span: ViewWindow }[] = [];
 let comparing: number | undefined;
 /** Items the person expanded (kept when the host sends the results again). */
 const expanded = new Set<number>();
-
-function fact(dl: HTMLElement, k: string, v: string, key: string, title?: string): void {
-  const pair = el('div', { class: 'kv', 'data-key': key });
-  if (title) pair.title = title;
-  const dd = el('dd');
-  dd.appendChild(breakable(v));
-  pair.append(el('dt', {}, k), dd);
-  dl.appendChild(pair);
-}
-
-/** What "Shared, not copied" counts (its tooltip). */
-const SAVED_TIP = (): string =>
-  l10n.t(
-    'Bytes the destination now shares with the source instead of holding a copy: the extra space a copy would have taken, read from the extent maps. Not a measured change of free space; Compare with a physical copy measures one.',
-  );
-
-/** The method (or operation) badge: a long FSCTL_… name wraps at its underscores. */
-function methodBadge(name: string): HTMLElement {
-  const b = el('span', { class: 'method' });
-  b.appendChild(breakable(name));
-  return b;
-}
-
-/** The list's method cell: wraps at underscores, the method explained in its tooltip. */
-function methodCell(d: CloneResultsData): HTMLElement {
-  const c = el('span', { class: 'f-method', title: METHOD_TEXT[d.method] ?? d.method });
-  c.appendChild(breakable(d.fellBack ? l10n.t('copy') : d.method));
-  return c;
-}
-
-const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), humanBytes(BigInt(v)));
-const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
-/** A file's name as shown (an smb:// one decoded: "big sparse.img", not "big%20sparse.img"). */
-const baseName = (p: string): string =>
-  isSmbUri(p) ? shownSmbName(p) : p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) || p;
-/** `dest`'s name, with its folder's name too where it is `source`'s name ("ext4/disk.img", not "disk.img to disk.img"). */
-const destName = (dest: string, source: string): string => {
-  if (baseName(dest) !== baseName(source)) return baseName(dest);
-  const dir = dest.slice(0, Math.max(dest.lastIndexOf('/'), dest.lastIndexOf('\\')));
-  return dir ? `${baseName(dir)}${dest.charAt(dir.length)}${baseName(dest)}` : baseName(dest);
-};
 
 /** `scale`: the bytes the map's width stands for, the same for a file's before and after maps. */
 function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string, sharingUnknown = false): HTMLElement {
@@ -303,6 +251,16 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
   fact(dl, l10n.t('Bytes in total'), bytesText(bytes), 'bytes');
   fact(dl, l10n.t('Time in total'), ms(time), 'duration');
   if (copied < items.length || saved > 0n) fact(dl, l10n.t('Shared, not copied'), bytesText(saved), 'saved', SAVED_TIP());
+  // files that took the place of one of their name (Overwrite, Overwrite All): said, not left to the maps
+  const replaced = items.filter(replacedOne).length;
+  if (replaced > 0)
+    fact(
+      dl,
+      l10n.t('Replaced'),
+      groupDigits(BigInt(replaced)),
+      'replaced',
+      l10n.t('Files that replaced a file of the same name (Overwrite)'),
+    );
 
   const list = el('div', { class: 'files', role: 'list', 'aria-label': l10n.t('Files of this operation') });
   const header = el('div', { class: 'file-row file-head', 'aria-hidden': 'true' });
@@ -318,7 +276,11 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
     const sum = el('summary', { class: 'file-row' });
     const dest = d.destination.path;
     sum.append(
-      el('span', { class: 'f-name', title: l10n.t('{0} → {1}', shownPath(d.source.path), shownPath(dest)) }, baseName(dest)),
+      el(
+        'span',
+        { class: 'f-name', title: l10n.t('{0} → {1}', shownPath(d.source.path), shownPath(dest)) },
+        replacedOne(d) ? l10n.t('{0} (replaced)', baseName(dest)) : baseName(dest),
+      ),
       methodCell(d),
       el('span', { class: 'f-bytes', title: bytesText(d.bytes) }, groupDigits(BigInt(d.bytes))),
       el('span', { class: 'f-time' }, ms(d.durationMs)),
