@@ -5,6 +5,7 @@
 
 import type { ExtentOwnerQuery } from './backend-ext';
 import type { EngineContext } from './context';
+import { commonPart } from './space-alone';
 import { mergeRanges } from './space-scan';
 import type { FileTable, Group, Intervals } from './space-table';
 
@@ -17,6 +18,8 @@ const HELD_BY_PER_EXTENT = 8;
  * freed when every reference to them (LOGICAL_INO_V2) is a file of the selection (`selected`).
  * Files kept by a hard link outside the selection free nothing. Also the shared extents some
  * reference outside the selection holds (`outside`, by disk address), for the split per file.
+ * With `parts` (several paths given, space-alone.ts): per part, the extents every reference to
+ * which is a file of that part (`alone`): what deleting it alone frees.
  */
 export function diskFreed(
   table: FileTable,
@@ -25,7 +28,9 @@ export function diskFreed(
   key: string[],
   selected: ReadonlySet<string>,
   ctx: EngineContext,
-): { freed: bigint; outside: Intervals; heldBy: Map<string, bigint> } {
+  parts?: { partOf: Int32Array; keyPart: ReadonlyMap<string, number>; count: number },
+): { freed: bigint; outside: Intervals; heldBy: Map<string, bigint>; alone?: bigint[] } {
+  const alone = parts && Array<bigint>(parts.count).fill(0n);
   // Where each file's shared bytes lie (FIEMAP; the group's shared ranges by file, counting
   // sort): an extent none of them falls in is the file's alone. Typed arrays: 200,000 files.
   const first = new Uint32Array(table.count + 1);
@@ -108,6 +113,7 @@ export function diskFreed(
       seen.add(bytenr);
       if (table.shared[i] === 0n || (allPlaced && !sharedIn(bytenr, bytes))) {
         freed += bytes;
+        if (alone && parts.partOf[i] >= 0) alone[parts.partOf[i]] += bytes;
         return;
       }
       if (decided.has(bytenr)) return;
@@ -117,6 +123,10 @@ export function diskFreed(
         throw new Error(
           `${q.method} did not name ${table.path[i]} among the owners of its extent at ${bytenr} (did it change during the scan?).`,
         );
+      if (alone) {
+        const p = commonPart(owners, parts.keyPart);
+        if (p >= 0) alone[p] += bytes;
+      }
       let outside = 0;
       for (const o of owners)
         if (!selected.has(o)) {
@@ -132,5 +142,5 @@ export function diskFreed(
       freed += bytes;
     });
   }
-  return { freed, outside: mergeRanges(outsideStart, outsideEnd), heldBy };
+  return { freed, outside: mergeRanges(outsideStart, outsideEnd), heldBy, ...(alone ? { alone } : {}) };
 }

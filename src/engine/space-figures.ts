@@ -3,6 +3,7 @@
 // the lower and upper bounds, with the notes that say which and why (engine.space: space.ts
 // gathers the facts; docs/ENGINE.md, "Space accounting", defines the figures).
 
+import { addAlone, partSweep, type AloneMode, type AloneParts } from './space-alone';
 import type { EngineContext } from './context';
 import { isExtFamily } from './ext-family';
 import { undeletableNote, type Undeletable } from './space-deletable';
@@ -34,6 +35,9 @@ export interface FigureInputs {
   insideOf: BigUint64Array;
   /** Out: per file system (index), 1 where insideOf is known. */
   insideKnown: Uint8Array;
+  /** Several paths given: what each frees alone, added to per file system (space-alone.ts); each file's blocks beyond its extents (XFS). */
+  alone?: AloneParts;
+  beyondOf: ReadonlyMap<number, bigint>;
   ctx: EngineContext;
 }
 
@@ -42,13 +46,16 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
   const { table, sets, keptFiles, exact, inUse, undeletable, readOnly, insideOf, insideKnown, ctx } = x;
   const { notes: ownerNotes, failed: ownersFailed } = x.owners;
   ctx.checkCancelled();
-  const s = sweep(g, sets, table.count);
+  const swept = x.alone && partSweep(x.alone, g.insidePart);
+  const s = sweep(g, sets, table.count, swept);
+  let mode: AloneMode = 'bounds'; // how the figure is known: how each path's alone is (space-alone.ts)
   /** Where the figure is exact: the shared places some reference outside the selection holds. */
   let outside: Intervals | undefined;
   /** Shared bytes only files kept by a hard link outside the selection hold: in no upper bound. */
   const keptOnly = keptFiles.size === 0 ? 0n : sharedHeldOnlyBy(g.ranges, keptFiles);
   // compressed extents: who shares them with whom, and each counted once (uncompressed)
-  const encodedUnion = g.encoded.count > 0 ? sweep({ ...g, ranges: g.encoded }, sets, table.count).union : 0n;
+  const sweptEncoded = x.alone && partSweep(x.alone);
+  const encodedUnion = g.encoded.count > 0 ? sweep({ ...g, ranges: g.encoded }, sets, table.count, sweptEncoded).union : 0n;
   const t = g.totals;
   t.unique = g.own + s.union + encodedUnion + g.unplaced;
   const fsNotes: string[] = [];
@@ -82,6 +89,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
         (g.disk !== undefined ? '; what deleting the selection frees counts it compressed, as it is on disk.' : '.'),
     );
   if (g.disk !== undefined) {
+    mode = 'disk';
     t.reclaimable = g.disk;
     t.reclaimableMax = g.disk;
     outside = g.diskOutside;
@@ -120,6 +128,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
             'Run it again once nothing is changing the files for the exact figure.'),
     );
   } else if (t.shared === 0n && g.sharingUnknownFiles === 0) {
+    mode = 'exclusive';
     t.reclaimable = t.exclusive - g.kept;
     t.reclaimableMax = t.reclaimable;
     outside = { start: [], end: [] };
@@ -153,6 +162,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
   ) {
     // The scan missed something, but what it missed can only add references: it found every
     // shared byte of the selection referenced outside it, so only the exclusive bytes are freed.
+    mode = 'exclusive';
     t.reclaimable = t.exclusive - g.kept;
     t.reclaimableMax = t.reclaimable;
     const rs = g.ranges;
@@ -162,6 +172,8 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
         'selection frees its exclusive bytes. What the scan could not see could only add references.',
     );
   } else if (s.refUnknown === 0n && g.unplaced === 0n && g.encoded.count === 0 && t.shared > 0n) {
+    // (reference counts, ReFS, are not split per path: bounds there)
+    if (g.inside) mode = 'owners';
     t.reclaimable = g.own - g.kept + s.reclaimableShared;
     t.reclaimableMax = t.reclaimable;
     outside = s.outside;
@@ -173,6 +185,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     );
   } else if (!smb && g.sharingUnknownFiles === 0 && g.unplaced === 0n && g.encoded.count === 0 && t.unique - t.exclusive === keptOnly) {
     // the bounds meet: every shared byte is a kept file's (it stays), the rest is exclusive
+    mode = 'exclusive';
     t.reclaimable = t.exclusive - g.kept;
     t.reclaimableMax = t.reclaimable;
     const rs = g.ranges;
@@ -272,6 +285,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
       );
     }
   }
+  const attr = [...g.attrBlocks.values()].reduce((a, b) => a + b, 0n);
   if (g.beyondExtentsFiles > 0) {
     // (every branch above left them out; a file kept by a hard link outside keeps its own)
     t.reclaimable += g.beyondExtents - g.beyondKept;
@@ -291,8 +305,6 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     );
   }
   if (g.attrBlocksFiles > 0) {
-    let attr = 0n;
-    for (const b of g.attrBlocks.values()) attr += b;
     t.reclaimableMax += attr;
     t.reclaimableExact = false;
     fsNotes.push(
@@ -332,6 +344,8 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     sharedInsideOf(g.ranges, held, insideOf, g.disk !== undefined ? { ranges: g.encoded, scale: ENCODED_SCALE } : undefined);
     insideKnown[gi] = 1;
   }
+  const alone = { mode, disk: g.diskAlone, swept: swept!, sweptEncoded, beyond: x.beyondOf, attr, bounds: t.reclaimableBounds };
+  if (x.alone) addAlone(x.alone, g, gi, table, alone);
   const exactScan = g.scan
     ? ('ran' as const)
     : !t.reclaimableExact && scanApplies(g) && mountRootOf(g.dev) !== undefined

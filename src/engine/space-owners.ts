@@ -6,6 +6,7 @@
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled } from './errors';
+import { commonPart, type AloneParts } from './space-alone';
 import { diskFreed } from './space-btrfs';
 import { SharedRanges, sortedBy, type FileTable, type Group } from './space-table';
 
@@ -22,7 +23,9 @@ export interface OwnerAnswers {
 /**
  * Ask each file system's owners of the selection's shared extents, filling in its group
  * (`inside`, `ownersBy`; on btrfs as root `disk`, `diskOutside`, `heldOutsideBy`). `keptFiles`
- * (kept by a hard link outside the selection) count as outside. `say` reports the step.
+ * (kept by a hard link outside the selection) count as outside. `say` reports the step. With
+ * `alone` (several paths given), also what each path alone frees: on btrfs `diskAlone`, on XFS
+ * `insidePart` (space-alone.ts), from the same answers.
  */
 export async function askOwners(
   groups: Group[],
@@ -31,6 +34,7 @@ export async function askOwners(
   resolve: (p: string) => Promise<ExtendedBackend>,
   ctx: EngineContext,
   say: (message: string) => void,
+  alone?: AloneParts,
 ): Promise<OwnerAnswers> {
   const notes = new Map<Group, string>();
   /** Groups whose owner query failed for a reason other than privilege (a file removed during the scan, say). */
@@ -49,14 +53,18 @@ export async function askOwners(
       if (!q) continue;
       const key: string[] = [];
       const selected = new Set<string>();
+      /** Each selected file's part (several paths given; -1: no part alone frees it). */
+      const keyPart = new Map<string, number>();
       for (let i = 0; i < table.count; i++) {
         if (groups[table.fileSystem[i]] !== g) continue;
         key[i] = q.fileKey(table.path[i], table.dev[i], table.ino[i]);
         if (!keptFiles.has(i)) selected.add(key[i]);
+        if (alone) keyPart.set(key[i], alone.partOf[i]);
       }
       if (q.diskExtents && q.referencesTo) {
-        const d = diskFreed(table, g, q, key, selected, ctx);
+        const d = diskFreed(table, g, q, key, selected, ctx, alone && { partOf: alone.partOf, keyPart, count: alone.count });
         g.disk = d.freed;
+        g.diskAlone = d.alone;
         g.diskOutside = d.outside;
         if (d.heldBy.size > 0) {
           // named now, while the query is open: the files outside that keep the most
@@ -76,10 +84,11 @@ export async function askOwners(
       if (!q.owners) continue;
       const split = new SharedRanges();
       const inside: boolean[] = [];
+      const insidePart: number[] = [];
       // In physical order, equal ranges together: k clones of a file bring each of its ranges k
       // times, asked once.
       const order = sortedBy([rs.start, rs.end], rs.count);
-      let asked: { start: bigint; end: bigint; owners: ReadonlySet<string>; inside: boolean }[] = [];
+      let asked: { start: bigint; end: bigint; owners: ReadonlySet<string>; inside: boolean; part: number }[] = [];
       let askedStart = -1n;
       let askedEnd = -1n;
       for (const r of order) {
@@ -87,7 +96,11 @@ export async function askOwners(
         if (rs.start[r] !== askedStart || rs.end[r] !== askedEnd) {
           askedStart = rs.start[r];
           askedEnd = rs.end[r];
-          asked = Array.from(q.owners(askedStart, askedEnd), (s) => ({ ...s, inside: [...s.owners].every((o) => selected.has(o)) }));
+          asked = Array.from(q.owners(askedStart, askedEnd), (s) => ({
+            ...s,
+            inside: [...s.owners].every((o) => selected.has(o)),
+            part: alone ? commonPart(s.owners, keyPart) : -1,
+          }));
         }
         for (const s of asked) {
           if (!s.owners.has(key[rs.file[r]]))
@@ -96,9 +109,11 @@ export async function askOwners(
             );
           split.push(s.start, s.end, rs.file[r], rs.ref[r]);
           inside.push(s.inside);
+          insidePart.push(s.part);
         }
       }
       Object.assign(g, { ranges: split, inside, ownersBy: q.method });
+      if (alone) g.insidePart = Int32Array.from(insidePart);
     } catch (e) {
       if (isCancelled(e)) throw e;
       notes.set(g, e instanceof FsctlError ? e.message : `the owners of the shared extents could not be read: ${(e as Error).message}`);

@@ -7,6 +7,7 @@
 // of a 1,000-extent file took 2.3 s of sweep that way, 3,000 clones would take minutes and
 // gigabytes). The pairs are formed one file at a time when the rows are written (partnersOf).
 
+import type { PartSweep } from './space-alone';
 import { sortedBy, type Group, type Intervals, type SharedRanges } from './space-table';
 
 /** Files present together on some stretches of shared ranges, and those stretches' bytes. */
@@ -20,13 +21,16 @@ export interface OwnerSet {
  * Sweep the shared ranges of one file system in physical order: the union of them; each
  * distinct set of files present together on a stretch (appended to `sets`, in the physical
  * order of its first stretch) with the bytes of its stretches; and, where reference counts are
- * given, the bytes all of whose references are in the selection.
+ * given, the bytes all of whose references are in the selection. With `parts` (several paths
+ * given: space-alone.ts), per part the bytes of stretches its files cover and of those only its
+ * files reference.
  * Memory: the ranges, the ranges open at one point, and the distinct sets.
  */
 export function sweep(
   g: Group,
   sets: OwnerSet[],
   fileCount: number,
+  parts?: PartSweep,
 ): { union: bigint; reclaimableShared: bigint; refUnknown: bigint; outside: Intervals } {
   const { count: n, start, end, file, ref } = g.ranges;
   const byStart = sortedBy([start], n);
@@ -57,6 +61,7 @@ export function sweep(
       let maxRef = 0;
       let unknownRef = false;
       let inside = false;
+      let alonePart = -1;
       for (const r of open) {
         const f = file[r];
         if (inIds[f] === 0) {
@@ -64,10 +69,22 @@ export function sweep(
           ids.push(f);
         }
         if (g.inside?.[r]) inside = true;
+        if (parts?.insidePart && parts.insidePart[r] >= 0) alonePart = parts.insidePart[r];
         if (ref[r] === 0) unknownRef = true;
         else if (ref[r] > maxRef) maxRef = ref[r];
       }
       for (const f of ids) inIds[f] = 0;
+      if (parts) {
+        const step = ++parts.step;
+        for (const f of ids) {
+          const p = parts.partOf[f];
+          if (p >= 0 && parts.stamp[p] !== step) {
+            parts.stamp[p] = step;
+            parts.union[p] += len;
+          }
+        }
+        if (inside && alonePart >= 0) parts.freed[alonePart] += len;
+      }
       // Owners known: every range over this stretch has the same owners (btrfs: one extent), freed or not.
       if (g.inside) {
         if (inside) reclaimableShared += len;

@@ -69,6 +69,10 @@ export interface Group {
   lowerOnlyFiles?: number;
   /** Per shared range: every reference to its bytes is a file of the selection (owner queries). */
   inside?: boolean[];
+  /** Several paths given: per shared range, the path given all of its owners are files of, else -1 (space-alone.ts). */
+  insidePart?: Int32Array;
+  /** btrfs as root, several paths given: per path, what deleting its files alone frees (space-btrfs.ts). */
+  diskAlone?: bigint[];
   /** btrfs as root: what deleting the selection frees, whole extents at their size on disk (space-btrfs.ts diskFreed). */
   disk?: bigint;
   /** btrfs as root: the shared extents a reference outside the selection holds, by disk address. */

@@ -114,6 +114,30 @@ export interface SpaceFileSystem extends SpaceTotals {
   encoded?: bigint;
 }
 
+/**
+ * One path given (of several): its files summed (each file under the deepest path given that
+ * holds it) and what deleting that path's files alone, and nothing else, would free. Unlike the
+ * files' `exclusive`, data shared only between files of this path counts as freed, and data a
+ * file under another path given (or outside the selection) references does not. The same
+ * definitions as the totals' (exact where the file system's owners are known, else bounds).
+ */
+export interface SpacePathTotals {
+  path: string;
+  files: number;
+  size: bigint;
+  allocated: bigint;
+  shared: bigint;
+  exclusive: bigint;
+  /** Files whose sharing is unknown (SMB); absent when none. */
+  sharingUnknownFiles?: number;
+  reclaimable: bigint;
+  reclaimableExact: boolean;
+  reclaimableMax: bigint;
+  reclaimableBounds: boolean;
+  /** The path, or something under it, could not be read: `reclaimable` is then only a floor (none of it with `files` 0). */
+  unread?: boolean;
+}
+
 /** A path that could not be accounted for (the scan went on without it). */
 export interface SpaceError {
   path: string;
@@ -128,6 +152,8 @@ export interface SpaceResult {
   fileSystems: SpaceFileSystem[];
   /** Per path, in the order met; a file that changed during the scan is counted and listed here. */
   errors: SpaceError[];
+  /** With several paths given: each one's sums and what deleting it alone frees, in the order given. */
+  paths?: SpacePathTotals[];
   /** Symbolic links met and not followed. */
   symlinks: number;
   /** Hard links met again (counted once). */

@@ -14,7 +14,7 @@
 // (space-owners.ts), btrfs's whole-extent count (space-btrfs.ts), the exact scan (space-scan.ts),
 // each file system's figures and notes (space-figures.ts), the sweep (space-sweep.ts), the
 // file-system grouping (space-fs.ts), the walk (walk.ts) and the Linux walk
-// (backends/linux/space-walk.ts). (About 500 lines: spaceOf is one closure over the walk's state,
+// (backends/linux/space-walk.ts). (About 550 lines: spaceOf is one closure over the walk's state,
 // which the sink the two walks feed updates per file: the table, the groups by st_dev, the hard
 // links met, the rows still to stream. Split further, that sink would take it all as parameters.)
 
@@ -32,6 +32,7 @@ import { undeletableReadOnly } from './space-read-only';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
 import { lowerOnlyFiles } from './overlay-layers';
 import { askOwners } from './space-owners';
+import { aloneParts, pathTotals } from './space-alone';
 import { partnersOf, type OwnerSet } from './space-sweep';
 import { emptyTotals, ENCODED_SCALE, FileTable, MAX_ENCODED_ADDRESS, MAX_ENCODED_LENGTH, SharedRanges, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceSharing } from './space-types';
@@ -383,6 +384,8 @@ export async function spaceOf(
   // XFS's and ext4's blocks beyond the extents (elsewhere the block count means other things:
   // btrfs counts referenced bytes). ext4's include an attribute block that files may share: that
   // is asked for (FIEMAP_FLAG_XATTR) and kept apart; the rest is the file's extent tree, its own.
+  /** Of beyondOf, what each file's deletion frees (XFS, ext4's extent trees): for each path alone. */
+  const beyondHeld = new Map<number, bigint>();
   for (const [index, all] of beyondOf) {
     const g = groups[table.fileSystem[index]];
     let held = all;
@@ -398,12 +401,21 @@ export async function spaceOf(
     } else if (g.filesystem !== 'xfs') continue;
     g.beyondExtents += held;
     g.beyondExtentsFiles++;
+    beyondHeld.set(index, held);
     if (keptFiles.has(index)) g.beyondKept += held;
   }
 
+  // Several paths given: what each frees alone, from the same owners (space-alone.ts).
+  const alone = paths.length > 1 ? aloneParts(paths, table, met, indexOf, keptFiles) : undefined;
   // Who owns the shared extents, where the file system can say (space-owners.ts).
-  const owners = await askOwners(groups, table, keptFiles, resolve, ctx, (message) =>
-    ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message }),
+  const owners = await askOwners(
+    groups,
+    table,
+    keptFiles,
+    resolve,
+    ctx,
+    (message) => ctx.progress({ done: mappedBytes, total: 0n, files: table.count, message }),
+    alone,
   );
   // The exact scan: every other file of the file system, for references outside the selection.
   if (opts.exactScan)
@@ -422,12 +434,27 @@ export async function spaceOf(
   // exact, or bounds, for the files that were read, which its notes say (a trial read "exact:"
   // beside an EACCES). Gone, special and changed files hold nothing uncounted.
   // (paths, not errors: a file whose map failed as its SMB server went is named again by the walk's stop)
-  const unread = new Set(errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code)).map((e) => e.path)).size;
+  const unreadErrors = errors.filter((e) => !HOLDS_NOTHING_UNCOUNTED.has(e.code));
+  const unread = new Set(unreadErrors.map((e) => e.path)).size;
   const exact = unread > 0 ? 'exact for the files that were read: ' : 'exact: ';
   const inUse = await smbBytesInUse(groups, table, resolve);
   // (files on a share the server would not delete: left out of what deleting frees, space-deletable.ts)
   const undeletable = await undeletableOnShares(table, (gi) => groups[gi].filesystem === 'smb', resolve, ctx);
-  const figures: FigureInputs = { table, sets, keptFiles, exact, owners, inUse, undeletable, readOnly, insideOf, insideKnown, ctx };
+  const figures: FigureInputs = {
+    table,
+    sets,
+    keptFiles,
+    exact,
+    owners,
+    inUse,
+    undeletable,
+    readOnly,
+    insideOf,
+    insideKnown,
+    alone,
+    beyondOf: beyondHeld,
+    ctx,
+  };
   const fileSystems: SpaceFileSystem[] = groups.map((g, gi) => fileSystemFigures(g, gi, figures));
 
   // The rows, in the walk's order, each with who it shares with (most bytes first).
@@ -484,6 +511,11 @@ export async function spaceOf(
       `${met.mountedAgain} file${met.mountedAgain === 1 ? ' was' : 's were'} met again under another name through a mount ` +
         'inside the selection (a bind mount of a folder it holds) and counted once.',
     );
+  if (alone?.spanning)
+    notes.push(
+      `${alone.spanning === 1 ? 'One file has' : `${alone.spanning} files have`} hard links under two of the paths given: ` +
+        'deleting one of those paths alone leaves the other name, so what each path frees alone leaves them out.',
+    );
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return {
@@ -491,6 +523,7 @@ export async function spaceOf(
     total,
     fileSystems,
     errors,
+    ...(alone ? { paths: pathTotals(alone, errors, unreadErrors) } : {}),
     symlinks,
     hardLinks,
     ...(walked.foldersAgain > 0 ? { foldersAgain: walked.foldersAgain } : {}),

@@ -1,4 +1,4 @@
-// space's "per path given" sums (src/cli/commands/space-roots.ts): a file under two of the paths
+// space's "per path given" sums (src/engine/space-roots.ts): a file under two of the paths
 // given counts under the deeper one, the paths compared as the file system resolves them. The
 // walk names each file by the path it met it through, so text alone fails: a trial's `space .
 // day1` put every file of day1 under "." ("./day1/f" does not start with "day1"), and a path
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PerRoot } from '../../src/cli/commands/space-roots';
+import { PerRoot } from '../../src/engine/space-roots';
 import type { SpaceFile } from '../../src/engine';
 
 const T = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'el-space-roots-')));

@@ -2,7 +2,7 @@
 // shared, exclusive, unique) and what deleting it would free, exact or as bounds, with which
 // files share blocks with which. The engine's definitions: docs/ENGINE.md, "Space accounting".
 
-import type { SpaceFile, SpaceResult, SpaceTotals } from '../../engine';
+import type { SpaceFile, SpacePathTotals, SpaceResult, SpaceTotals } from '../../engine';
 import type { Command } from '../command';
 import { escapeControls, exactAndHuman, formatMs, humanUnit, noteLine, renderTable } from '../format';
 import { dec, num, obj, str } from '../json';
@@ -11,7 +11,6 @@ import { ChunkWriter, writeOut } from '../output';
 import { classifyProblems, problemsJson, problemsSummary, writeProblems, type PathProblems } from '../path-problems';
 import { sharingKnown, sharingSums, type SharingSums } from '../../protocol/space-sharing';
 import { groupDigits, withHumanSizes } from '../../protocol/format';
-import { PerRoot, type RootSums } from './space-roots';
 
 export const spaceCommand: Command = {
   name: 'space',
@@ -48,7 +47,10 @@ a file keeps the numbers as defined (shared 0, exclusive = allocated, its bytes 
 check "sharingUnknown" (and the totals' "sharingUnknownFiles") before reading them as measured.
 With several PATHs the table is followed by each one's files summed (files, allocated, shared,
 exclusive: a line per PATH, as btrfs filesystem du -s; a file under two nested PATHs counts
-under the deeper one); unique and what deleting frees are the whole selection's.
+under the deeper one) and what deleting that PATH's files alone would free ("frees alone"):
+data shared only between its own files counts, data another PATH (or a file outside) also
+references does not; exact where the whole selection's figure is (btrfs and XFS with rmapbt,
+as root), else bounds as the total's (its exclusive bytes to its unique bytes).
 The table's "shares" column: how many other files of the selection share extents with the file
 (sharesWithCount). Files outside the selection (a snapshot, a clone elsewhere) are not counted,
 so a file can show shared bytes and 0 here.
@@ -65,7 +67,8 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
        "total":{"files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","unique":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool,
                 "sharingUnknownFiles":N (only when some file's sharing is unknown)},
-       "paths":[{"path","files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N"},...] (each PATH's files summed),
+       "paths":[{"path","files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","reclaimable":"N",
+                 "reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool},...] (each PATH's files summed; what deleting it alone frees),
        "fileSystems":[{...the total's members,"filesystem","id","mountPoint","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
@@ -85,9 +88,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
       const w = new ChunkWriter();
       let rows = 0;
       let batch = '';
-      const perRoot = new PerRoot(ctx.positionals);
       const onFile = (f: SpaceFile): void => {
-        perRoot.add(f);
         batch += (rows++ === 0 ? '{"files":[' : ',') + fileJson(f);
         if (batch.length >= 65536) {
           w.push(batch);
@@ -98,7 +99,7 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
       w.push(batch);
       const p = classifyProblems(ctx.positionals, r.errors);
       writeProblems('space', r.errors, p);
-      writeSpaceTail(r, w, rows === 0, p, perRoot.sums);
+      writeSpaceTail(r, w, rows === 0, p);
       return exitStatus(p);
     }
     const r = await engine.space(ctx.positionals, opts);
@@ -157,15 +158,15 @@ function fileJson(f: SpaceFile): string {
 }
 
 /** After the rows (`noRows`: none was written, so the document is opened here): the rest, then flush. */
-function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: PathProblems, roots: RootSums[]): void {
+function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: PathProblems): void {
   if (noRows) w.push('{"files":[');
   const tail = obj([
     ['total', obj(totalsMembers(r.total))],
-    // the rows summed per path given (space-roots.ts)
+    // the rows summed per path given, and what deleting each alone frees (the engine's paths)
     [
       'paths',
       '[' +
-        roots
+        (r.paths ?? [])
           .map((x) =>
             obj([
               ['path', str(x.path)],
@@ -174,7 +175,11 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: Path
               ['allocated', dec(x.allocated)],
               ['shared', dec(x.shared)],
               ['exclusive', dec(x.exclusive)],
-              ['sharingUnknownFiles', x.sharingUnknown > 0 ? String(x.sharingUnknown) : undefined],
+              ['sharingUnknownFiles', x.sharingUnknownFiles === undefined ? undefined : String(x.sharingUnknownFiles)],
+              ['reclaimable', dec(x.reclaimable)],
+              ['reclaimableExact', String(x.reclaimableExact)],
+              ['reclaimableMax', dec(x.reclaimableMax)],
+              ['reclaimableBounds', String(x.reclaimableBounds)],
             ]),
           )
           .join(',') +
@@ -254,34 +259,53 @@ function spaceHuman(r: SpaceResult, p: PathProblems, given: readonly string[] = 
 
 /**
  * With more than one path given: each one's files, allocated, shared and exclusive (the rows
- * summed), as `btrfs filesystem du -s` gives a line per argument. Not unique nor what deleting
- * frees: those are the selection's (each path's alone: run space on it).
+ * summed), as `btrfs filesystem du -s` gives a line per argument, and what deleting its files
+ * alone frees (the engine's paths: "which snapshot can I drop?").
  */
 function perPathHuman(r: SpaceResult, given: readonly string[]): string {
-  if (given.length < 2) return '';
-  const per = new PerRoot(given);
-  for (const f of r.files) per.add(f);
-  const unknown = (x: RootSums, v: bigint): string => (x.sharingUnknown === x.files && x.files > 0 ? 'unknown' : exactAndHuman(v));
+  if (given.length < 2 || !r.paths) return '';
+  const unknown = (x: SpacePathTotals, v: bigint): string =>
+    x.sharingUnknownFiles === x.files && x.files > 0 ? 'unknown' : exactAndHuman(v);
   // a path given that could not be read is said so, not shown as an empty folder (a trial)
-  const unread = new Set(r.errors.map((e) => e.path));
-  const rows = per.sums.map((x) =>
-    x.files === 0 && unread.has(x.path)
-      ? ['-', 'not read (see above)', '', '', escapeControls(x.path)]
-      : [String(x.files), exactAndHuman(x.allocated), unknown(x, x.shared), unknown(x, x.exclusive), escapeControls(x.path)],
+  const rows = r.paths.map((x) =>
+    x.unread && x.files === 0
+      ? ['-', 'not read (see above)', '', '', '', escapeControls(x.path)]
+      : [
+          String(x.files),
+          exactAndHuman(x.allocated),
+          unknown(x, x.shared),
+          unknown(x, x.exclusive),
+          freesAloneHuman(x),
+          escapeControls(x.path),
+        ],
   );
   return (
-    'per path given (its files summed; a file under two of them counts under the deeper one):\n' +
+    'per path given (its files summed; a file under two of them counts under the deeper one;\n' +
+    '"frees alone": what deleting that path\'s files, and nothing else, frees):\n' +
     renderTable(
       [
         { header: 'files', align: 'right' },
         { header: 'allocated', align: 'right' },
         { header: 'shared', align: 'right' },
         { header: 'exclusive', align: 'right' },
+        { header: 'frees alone', align: 'right' },
         { header: 'path', align: 'left' },
       ],
       rows,
     )
   );
+}
+
+/** A path's "frees alone": exact, between bounds, an estimate (btrfs without root, SMB), or a floor (some of it not read). */
+function freesAloneHuman(x: SpacePathTotals): string {
+  if (x.reclaimableExact) return exactAndHuman(x.reclaimable);
+  if (x.unread && !x.reclaimableBounds) return `at least ${exactAndHuman(x.reclaimable)}`;
+  const range =
+    x.reclaimable === x.reclaimableMax
+      ? exactAndHuman(x.reclaimable)
+      : `${exactAndHuman(x.reclaimable)} to ${exactAndHuman(x.reclaimableMax)}`;
+  // (bounds, or an estimate from the bytes referenced: btrfs without root, SMB; the notes say why)
+  return x.reclaimableBounds ? range : `about ${range}`;
 }
 
 /**

@@ -7,20 +7,14 @@
 // given for the whole selection only.
 
 import * as fs from 'node:fs';
-import type { SpaceFile } from '../../engine';
-import { fromOsBytes, osPath } from '../../engine/os-path';
+import type { SpaceFile, SpacePathTotals } from './space-types';
+import { fromOsBytes, osPath } from './os-path';
 
-/** The sums of one path given. */
-export interface RootSums {
-  path: string;
-  files: number;
-  size: bigint;
-  allocated: bigint;
-  shared: bigint;
-  exclusive: bigint;
+/** The sums of one path given (as the result gives them: SpacePathTotals). */
+export type RootSums = Pick<SpacePathTotals, 'path' | 'files' | 'size' | 'allocated' | 'shared' | 'exclusive'> & {
   /** Files whose sharing is unknown (over SMB): shared and exclusive count them as the rows do. */
   sharingUnknown: number;
-}
+};
 
 interface Given {
   at: number;
@@ -45,17 +39,23 @@ export class PerRoot {
   }
 
   add(f: SpaceFile): void {
-    const s = this.sums[this.rootOf(f.path)];
-    if (!s) return;
-    s.files++;
-    s.size += f.size;
-    s.allocated += f.allocated;
-    s.shared += f.shared;
-    s.exclusive += f.exclusive;
-    if (f.sharingUnknown) s.sharingUnknown++;
+    this.addAt(this.rootOf(f.path), f.size, f.allocated, f.shared, f.sharingUnknown === true);
   }
 
-  private rootOf(name: string): number {
+  /** A file's numbers, to path given `k` (rootOf; -1: none). */
+  addAt(k: number, size: bigint, allocated: bigint, shared: bigint, sharingUnknown: boolean): void {
+    const s = this.sums[k];
+    if (!s) return;
+    s.files++;
+    s.size += size;
+    s.allocated += allocated;
+    s.shared += shared;
+    s.exclusive += allocated - shared;
+    if (sharingUnknown) s.sharingUnknown++;
+  }
+
+  /** Which path given (its index) the file named `name` (as the walk names it) counts under; -1: none. */
+  rootOf(name: string): number {
     // the path it was walked through: its text is the front of the name
     const walked = this.byText.find((g) => under(name, g.text));
     if (!walked) return -1;
