@@ -8,7 +8,7 @@
 import type { FilesMet, FileMet } from './walk';
 import { PerRoot } from './space-roots';
 import type { FileTable, Group } from './space-table';
-import type { SpaceError, SpacePathTotals } from './space-types';
+import type { SpaceError, SpacePathTotals, SpaceTotals } from './space-types';
 
 /** The parts of a selection of several paths, and what each frees alone as the figures are made. */
 export interface AloneParts {
@@ -202,4 +202,27 @@ export function pathTotals(a: AloneParts, errors: readonly SpaceError[], uncount
       ...(floor || (s.files === 0 && named.has(s.path)) ? { unread: true } : {}),
     };
   });
+}
+
+/** One path given: its sums and what deleting it frees are the whole selection's (no parts to find); as pathTotals. */
+export function onePathTotals(
+  path: string,
+  t: SpaceTotals,
+  errors: readonly SpaceError[],
+  uncounted: readonly SpaceError[],
+): SpacePathTotals {
+  return {
+    path,
+    files: t.files,
+    size: t.size,
+    allocated: t.allocated,
+    shared: t.shared,
+    exclusive: t.exclusive,
+    ...(t.sharingUnknownFiles ? { sharingUnknownFiles: t.sharingUnknownFiles } : {}),
+    reclaimable: t.reclaimable,
+    reclaimableExact: t.reclaimableExact,
+    reclaimableMax: t.reclaimableMax,
+    reclaimableBounds: t.reclaimableBounds,
+    ...(uncounted.length > 0 || (t.files === 0 && errors.some((e) => e.path === path)) ? { unread: true } : {}),
+  };
 }

@@ -152,7 +152,7 @@ export interface SpaceResult {
   fileSystems: SpaceFileSystem[];
   /** Per path, in the order met; a file that changed during the scan is counted and listed here. */
   errors: SpaceError[];
-  /** With several paths given: each one's sums and what deleting it alone frees, in the order given. */
+  /** Each path given: its sums and what deleting it alone frees, in the order given (one path: the totals). */
   paths?: SpacePathTotals[];
   /** Symbolic links met and not followed. */
   symlinks: number;

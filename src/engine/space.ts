@@ -32,7 +32,7 @@ import { undeletableReadOnly } from './space-read-only';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
 import { lowerOnlyFiles } from './overlay-layers';
 import { askOwners } from './space-owners';
-import { aloneParts, pathTotals } from './space-alone';
+import { aloneParts, onePathTotals, pathTotals } from './space-alone';
 import { partnersOf, type OwnerSet } from './space-sweep';
 import { emptyTotals, ENCODED_SCALE, FileTable, MAX_ENCODED_ADDRESS, MAX_ENCODED_LENGTH, SharedRanges, type Group } from './space-table';
 import type { SpaceError, SpaceFile, SpaceFileSystem, SpaceOverlap, SpaceResult, SpaceSharing } from './space-types';
@@ -523,7 +523,7 @@ export async function spaceOf(
     total,
     fileSystems,
     errors,
-    ...(alone ? { paths: pathTotals(alone, errors, unreadErrors) } : {}),
+    paths: alone ? pathTotals(alone, errors, unreadErrors) : paths.map((p) => onePathTotals(p, total, errors, unreadErrors)),
     symlinks,
     hardLinks,
     ...(walked.foldersAgain > 0 ? { foldersAgain: walked.foldersAgain } : {}),

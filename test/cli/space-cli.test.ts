@@ -276,18 +276,11 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
       reclaimableMax: String(bytes),
       reclaimableBounds: true,
     });
+    const ownRow = { path: own, files: 1, size: String(128 * K), allocated: String(128 * K), shared: '0', exclusive: String(128 * K) };
     assert.deepEqual(j.paths, [
       { path: d + '/', files: 1, size: String(512 * K), allocated: String(512 * K), shared: String(512 * K), exclusive: '0', ...alone(0) },
       { path: sub, files: 1, size: String(512 * K), allocated: String(512 * K), shared: String(512 * K), exclusive: '0', ...alone(0) },
-      {
-        path: own,
-        files: 1,
-        size: String(128 * K),
-        allocated: String(128 * K),
-        shared: '0',
-        exclusive: String(128 * K),
-        ...alone(128 * K),
-      },
+      { ...ownRow, ...alone(128 * K) },
     ]);
     // exclusive as btrfs filesystem du -s gives it per argument (own and sub are not nested in each other)
     for (const [k, p] of [
@@ -313,7 +306,8 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     // a path that could not be read is said so, not shown as an empty folder
     const gone = cli(['space', own, path.join(d, 'nosuch')]);
     assert.match(gone.stdout, new RegExp(`^\\s+-\\s+not read \\(see above\\)\\s+${path.join(d, 'nosuch')}$`, 'm'));
-    // one path: no such table (the total says it)
+    // one path: its entry in JSON is the totals (as before), no table (the total says it)
+    assert.deepEqual(JSON.parse(cli(['space', own, '--json']).stdout).paths, [{ ...ownRow, ...alone(128 * K) }]);
     assert.doesNotMatch(cli(['space', d]).stdout, /per path given/);
   });
 
