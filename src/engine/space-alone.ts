@@ -184,7 +184,10 @@ export function pathTotals(a: AloneParts, errors: readonly SpaceError[], uncount
   const floors = new Set<number>();
   for (const e of uncounted) floors.add(a.roots.rootOf(e.path));
   const named = new Set(errors.map((e) => e.path));
-  return a.roots.sums.map((s, k) => {
+  return a.roots.sums.map((given, g) => {
+    // a place given twice: the repeat deletes the same files, so it has the first's figures
+    const k = a.roots.sameAs[g];
+    const s = { ...a.roots.sums[k], path: given.path };
     const floor = floors.has(k);
     const exact = a.exact[k] && !floor;
     return {

@@ -30,12 +30,18 @@ export class PerRoot {
   private readonly byText: Given[];
   /** Deepest place first; the same place given twice counts under its first spelling (a stable sort). */
   private readonly byPlace: Given[];
+  /**
+   * Per path given, the first given that names the same place (itself where none does): `./d`
+   * after `d` holds no file of its own (they count under `d`), yet deleting it deletes them.
+   */
+  readonly sameAs: number[];
 
   constructor(roots: readonly string[]) {
     this.sums = roots.map((path) => ({ path, files: 0, size: 0n, allocated: 0n, shared: 0n, exclusive: 0n, sharingUnknown: 0 }));
     const given: Given[] = roots.map((text, at) => ({ at, text, real: placeOf(text) }));
     this.byText = [...given].sort((a, b) => b.text.length - a.text.length);
     this.byPlace = given.filter((g) => g.real !== undefined).sort((a, b) => b.real!.length - a.real!.length);
+    this.sameAs = given.map((g) => (g.real === undefined ? g : given.find((e) => e.real === g.real)!).at);
   }
 
   add(f: SpaceFile): void {

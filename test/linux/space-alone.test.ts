@@ -127,6 +127,27 @@ describe('space: what each path given frees alone, on btrfs snapshots', { skip: 
     assert.equal(before - btrfsDataUsed(t.mountPoint), BigInt(128 * 1024));
     t.cleanup();
   });
+
+  test('a folder given twice (as d and d/.): both entries say what deleting it frees, not 0 for the second', async () => {
+    // a trial: `space B B` printed B's bounds, then "B  0 files  frees alone 0 bytes", exact
+    const t = makeFs('btrfs');
+    made.push(t);
+    const a = path.join(t.mountPoint, 'a');
+    fs.mkdirSync(a);
+    randomFile(path.join(a, 'own'), 128 * 1024);
+    execFileSync('sync');
+    const r = await spaceOf([a, `${a}/.`]);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(
+      r.paths!.map((p) => [p.path, p.files, p.reclaimable, p.reclaimableMax, p.reclaimableExact]),
+      [a, `${a}/.`].map((p) => [p, 1, BigInt(128 * 1024), BigInt(128 * 1024), true]),
+    );
+    const before = btrfsDataUsed(t.mountPoint);
+    fs.rmSync(a, { recursive: true });
+    execFileSync('sync');
+    assert.equal(before - btrfsDataUsed(t.mountPoint), BigInt(128 * 1024));
+    t.cleanup();
+  });
 });
 
 describe('space: what each path given frees alone, on XFS', { skip: skipReason('xfs') }, () => {

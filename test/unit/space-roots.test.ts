@@ -49,6 +49,14 @@ test('as the file system resolves a path: a/link/.. is the link target’s paren
 test('the same folder given twice: its files count once, under the first spelling', () => {
   const cwd = path.join(T, 'b');
   assert.deepEqual(counts(['day1', 'day1/', './day1'], ['day1/a', 'day1/b'], cwd), [2, 0, 0]);
+  // yet deleting ./day1 deletes them: each repeat knows the first (pathTotals gives it its figures)
+  const was = process.cwd();
+  process.chdir(cwd);
+  try {
+    assert.deepEqual(new PerRoot(['day1', 'x', 'day1/', './day1', 'nosuch', 'nosuch']).sameAs, [0, 1, 0, 0, 4, 5]);
+  } finally {
+    process.chdir(was);
+  }
 });
 
 test('text prefixes that are not folders stay apart; a path that cannot be resolved and smb:// as given', () => {
