@@ -28,6 +28,12 @@ export interface AloneParts {
   bounds: boolean[];
   /** Files whose names lie under two paths given (deleting one leaves the other name). */
   spanning: number;
+  /**
+   * Files with one name reached under two paths given through a mount (a bind mount shows the
+   * same folder twice): deleting either path deletes them. A file belongs to one part, so the
+   * parts it is under get bounds (its exclusive bytes to its allocated ones), not an exact figure.
+   */
+  mounted: Map<number, number[]>;
 }
 
 /** How a file system's figure was known, which says how each part's is (space-figures.ts). */
@@ -62,13 +68,19 @@ export function aloneParts(
   const partOf = part.slice();
   for (const i of keptFiles) partOf[i] = -1;
   let spanning = 0;
+  const mounted = new Map<number, number[]>();
   for (const l of met.all.values()) {
     if (!l.paths || l.paths.length < 2) continue;
     const i = indexOf.get(l);
     if (i === undefined || partOf[i] < 0) continue;
     if (l.paths.some((p) => roots.rootOf(p) !== partOf[i])) {
       partOf[i] = -1;
-      spanning++;
+      if (l.nlink === 1)
+        mounted.set(
+          i,
+          [...new Set(l.paths.map((p) => roots.rootOf(p)))].filter((k) => k >= 0),
+        );
+      else spanning++;
     }
   }
   return {
@@ -81,6 +93,7 @@ export function aloneParts(
     exact: Array<boolean>(count).fill(true),
     bounds: Array<boolean>(count).fill(true),
     spanning,
+    mounted,
   };
 }
 
@@ -142,6 +155,19 @@ export function addAlone(
     const b = x.beyond.get(i);
     if (b !== undefined) exclusive[k] += b; // (XFS: its own, freed with it)
   }
+  // files with one name under several parts (mounted): each of those parts frees them, at least
+  // their exclusive bytes, at most their allocated ones; its other figures stay as bounds
+  const mountedMin = Array<bigint>(n).fill(0n);
+  const mountedMax = Array<bigint>(n).fill(0n);
+  for (const [i, parts] of a.mounted) {
+    if (table.fileSystem[i] !== gi) continue;
+    const own = x.beyond.get(i) ?? 0n;
+    for (const k of parts) {
+      present[k] = 2;
+      mountedMin[k] += table.exclusive(i) + own;
+      mountedMax[k] += table.allocated[i] + own;
+    }
+  }
   // the shared bytes with a place (swept), so those without one count whole in the upper bound
   const placed = Array<bigint>(n).fill(0n);
   for (const rs of [g.ranges, g.encoded])
@@ -153,15 +179,22 @@ export function addAlone(
   for (let k = 0; k < n; k++) {
     if (!present[k]) continue;
     let min: bigint;
-    let max: bigint;
+    let max = 0n; // (set below in every mode)
     let exact = x.mode !== 'bounds';
     if (x.mode === 'disk') min = max = x.disk?.[k] ?? 0n;
     else if (x.mode === 'owners') min = max = exclusive[k] + x.swept.freed[k];
     else if (x.mode === 'exclusive') min = max = exclusive[k];
-    else {
-      min = smb ? 0n : exclusive[k];
+    else min = smb ? 0n : exclusive[k];
+    if (x.mode === 'bounds' || present[k] === 2) {
       const unplacedShared = shared[k] > placed[k] ? shared[k] - placed[k] : 0n;
       max = exclusive[k] + x.swept.union[k] + (x.sweptEncoded?.union[k] ?? 0n) + unplacedShared;
+    }
+    let bounds = x.bounds;
+    if (present[k] === 2) {
+      min += mountedMin[k];
+      max += mountedMax[k];
+      exact = false;
+      if (x.mode === 'disk') bounds = false; // (btrfs: bytes referenced, not on disk: an estimate, as without root)
     }
     if (x.attr > 0n) {
       max += x.attr;
@@ -171,7 +204,7 @@ export function addAlone(
     a.min[k] += min;
     a.max[k] += max;
     a.exact[k] &&= exact;
-    a.bounds[k] &&= x.bounds;
+    a.bounds[k] &&= bounds;
   }
 }
 

@@ -516,6 +516,12 @@ export async function spaceOf(
       `${alone.spanning === 1 ? 'One file has' : `${alone.spanning} files have`} hard links under two of the paths given: ` +
         'deleting one of those paths alone leaves the other name, so what each path frees alone leaves them out.',
     );
+  if (alone?.mounted.size)
+    notes.push(
+      `${alone.mounted.size === 1 ? 'One file is' : `${alone.mounted.size} files are`} reached under two of the paths given ` +
+        `through a mount (one name, shown twice): deleting either path deletes ${alone.mounted.size === 1 ? 'it' : 'them'}, so what each of those paths frees alone ` +
+        'is given as bounds.',
+    );
   if (fileSystems.length > 1) notes.push(`the selection spans ${fileSystems.length} file systems, each accounted apart (fileSystems).`);
   const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
   return {

@@ -182,6 +182,38 @@ describe('space: what each path given frees alone, on XFS', { skip: skipReason('
       t.cleanup();
     });
 
+  test('a folder shown again by a bind mount, given under both names: bounds that hold what deleting through either frees', async () => {
+    // a trial: `space a view` (view a bind mount of a/sub) said "view  frees alone 0 bytes",
+    // exact, and called a/sub's files hard links under two paths; deleting view/* freed 1 MiB
+    const t = makeFs('xfs', 300, { mkfsArgs: ['-q', '-f', '-m', 'rmapbt=1,reflink=1'] });
+    made.push(t);
+    const [a, view] = ['a', 'view'].map((d) => path.join(t.mountPoint, d));
+    fs.mkdirSync(path.join(a, 'sub'), { recursive: true });
+    fs.mkdirSync(view);
+    randomFile(path.join(a, 'own'), 128 * 1024);
+    randomFile(path.join(a, 'sub', 'x'), MiB);
+    execFileSync('cp', ['--reflink=always', path.join(a, 'sub', 'x'), path.join(a, 'sub', 'y')]); // shared by x and y only
+    execFileSync('mount', ['--bind', path.join(a, 'sub'), view]);
+    try {
+      await settledFree(t.mountPoint, ['sync']);
+      const r = await spaceOf([a, view]);
+      assert.deepEqual(r.errors, []);
+      assert.match(r.notes.join(' '), /2 files are reached under two of the paths given through a mount/);
+      assert.doesNotMatch(r.notes.join(' '), /hard links under two of the paths/);
+      const p = r.paths![1];
+      assert.equal(p.reclaimableExact, false, `${p.reclaimable}..${p.reclaimableMax}`);
+      const before = await settledFree(t.mountPoint, ['sync']);
+      for (const f of fs.readdirSync(view)) fs.rmSync(path.join(view, f));
+      const freed = (await settledFree(t.mountPoint, ['sync'])) - before;
+      assert.equal(freed, BigInt(MiB), 'x and y shared their MiB with each other only');
+      assert.ok(p.reclaimable <= freed && freed <= p.reclaimableMax, `freed ${freed}, bounds ${p.reclaimable}..${p.reclaimableMax}`);
+      assert.ok(r.paths![0].reclaimable <= BigInt(128 * 1024) && r.paths![0].reclaimableMax >= BigInt(128 * 1024 + MiB));
+    } finally {
+      execFileSync('umount', [view]);
+    }
+    t.cleanup();
+  });
+
   test("without rmapbt: bounds (the exclusive bytes to the path's unique bytes) that hold what removing each day frees", async () => {
     for (const [k, day] of DAYS.entries()) {
       const { t, days } = await dayFolders(0);
