@@ -22,6 +22,8 @@ interface Given {
   text: string;
   /** Where the file system says it is (undefined: smb://, or it could not be resolved). */
   real?: string;
+  /** dev:ino of a folder (or a file with one name): a bind mount shows the same folder at another real path. */
+  id?: string;
 }
 
 export class PerRoot {
@@ -38,10 +40,12 @@ export class PerRoot {
 
   constructor(roots: readonly string[]) {
     this.sums = roots.map((path) => ({ path, files: 0, size: 0n, allocated: 0n, shared: 0n, exclusive: 0n, sharingUnknown: 0 }));
-    const given: Given[] = roots.map((text, at) => ({ at, text, real: placeOf(text) }));
+    const given: Given[] = roots.map((text, at) => ({ at, text, real: placeOf(text), id: idOf(text) }));
     this.byText = [...given].sort((a, b) => b.text.length - a.text.length);
     this.byPlace = given.filter((g) => g.real !== undefined).sort((a, b) => b.real!.length - a.real!.length);
-    this.sameAs = given.map((g) => (g.real === undefined ? g : given.find((e) => e.real === g.real)!).at);
+    this.sameAs = given.map(
+      (g) => (g.real === undefined ? g : given.find((e) => e.real === g.real || (g.id !== undefined && e.id === g.id))!).at,
+    );
   }
 
   add(f: SpaceFile): void {
@@ -72,7 +76,7 @@ export class PerRoot {
     const rest = name.slice(k);
     const real = walked.real;
     const place = rest === '' ? real : isSep(real.charCodeAt(real.length - 1)) ? real + rest : real + SEP + rest;
-    return (this.byPlace.find((g) => under(place, g.real!)) ?? walked).at;
+    return this.sameAs[(this.byPlace.find((g) => under(place, g.real!)) ?? walked).at];
   }
 }
 
@@ -84,6 +88,17 @@ function under(p: string, prefix: string): boolean {
   if (p === prefix) return true;
   if (!p.startsWith(prefix)) return false;
   return isSep(prefix.charCodeAt(prefix.length - 1)) || isSep(p.charCodeAt(prefix.length));
+}
+
+/** dev:ino of a local folder given, or of a file with one name (a file with several is not the same name); else undefined. */
+function idOf(p: string): string | undefined {
+  if (p.startsWith('smb://')) return undefined;
+  try {
+    const st = fs.statSync(osPath(p), { bigint: true });
+    return st.isDirectory() || st.nlink === 1n ? `${st.dev}:${st.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** realpath(3) of a local path given; undefined for smb:// and where it cannot be resolved (gone: its row says so). */

@@ -202,6 +202,12 @@ describe('space: what each path given frees alone, on XFS', { skip: skipReason('
       assert.doesNotMatch(r.notes.join(' '), /hard links under two of the paths/);
       const p = r.paths![1];
       assert.equal(p.reclaimableExact, false, `${p.reclaimable}..${p.reclaimableMax}`);
+      // the same folder under both names (a/sub and view): one place, the same exact figure twice
+      const same = await spaceOf([path.join(a, 'sub'), view]);
+      assert.deepEqual(
+        same.paths!.map((q) => [q.files, q.reclaimable, q.reclaimableMax, q.reclaimableExact]),
+        [0, 1].map(() => [2, BigInt(MiB), BigInt(MiB), true]),
+      );
       const before = await settledFree(t.mountPoint, ['sync']);
       for (const f of fs.readdirSync(view)) fs.rmSync(path.join(view, f));
       const freed = (await settledFree(t.mountPoint, ['sync'])) - before;
