@@ -3,8 +3,9 @@
 // A row belongs to the deepest path given that holds it, as the file system resolves the paths
 // (realpath: links and "..", never as text: `space . day1` names day1's files "./day1/f", and
 // `a/link/..` is not `a`). The walk counts a file once, under the path it met it through first.
-// unique and what deleting frees are not sums of files: they are the selection's, so they are
-// given for the whole selection only.
+// A place given twice (`d ./d`, or a bind mount of `d`) is one part: the repeat has its figures.
+// What deleting each path alone frees is not a sum of files either: space-alone.ts makes it from
+// the owners of each extent (this module says only which path a file is under).
 
 import * as fs from 'node:fs';
 import type { SpaceFile, SpacePathTotals } from './space-types';
