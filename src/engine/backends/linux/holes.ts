@@ -84,12 +84,7 @@ export class LinuxHoles extends LinuxMaps {
       if (range.length > 0n && this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) !== 0)
         throw this.fail('punch', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd);
       // (the punch is done: a map that cannot be read now falls back to the block count)
-      let after: ReturnType<typeof this.extentBytesIn>;
-      try {
-        after = before ? this.extentBytesIn(f.fd, p, range.offset, end, ctx) : undefined;
-      } catch {
-        after = undefined;
-      }
+      const after = before && this.extentBytesForNote(f.fd, p, range.offset, end, ctx);
       const [from, to] =
         before && after ? [before.allocated, after.allocated] : [blocksBefore, fs.fstatSync(f.fd, { bigint: true }).blocks * 512n];
       const bytes = from > to ? from - to : 0n;
@@ -156,12 +151,8 @@ export class LinuxHoles extends LinuxMaps {
         );
       const before = this.extentBytesIn(f.fd, p, range.offset, rangeEnd, ctx);
       if (this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0) {
-        let after: ReturnType<typeof this.extentBytesIn>;
-        try {
-          after = before ? this.extentBytesIn(f.fd, p, range.offset, rangeEnd, ctx) : undefined;
-        } catch {
-          after = undefined; // (the zeroing is done; only the note is left out)
-        }
+        // (the zeroing is done; a map that cannot be read leaves only the note out)
+        const after = before && this.extentBytesForNote(f.fd, p, range.offset, rangeEnd, ctx);
         const said = [...(within.notes ?? [])];
         // (of the preallocated space, only what the punch took: ext4 punches nothing past the end of
         // the file, where a trial's note said 1 MiB of it was gone that was still there)
@@ -230,13 +221,7 @@ export class LinuxHoles extends LinuxMaps {
         durationMs: elapsed(t0),
         notes: within.notes,
       };
-    const extents = (): ReturnType<typeof this.extentBytesIn> => {
-      try {
-        return this.extentBytesIn(f.fd, p, range.offset, range.offset + within.bytes, ctx);
-      } catch {
-        return undefined; // (only the note's figures are left out)
-      }
-    };
+    const extents = () => this.extentBytesForNote(f.fd, p, range.offset, range.offset + within.bytes, ctx);
     const before = extents();
     if (this.libc.fallocate(f.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, range.offset, within.bytes) === 0) {
       const after = before && extents();

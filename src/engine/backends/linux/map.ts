@@ -76,6 +76,18 @@ export class LinuxMaps extends LinuxBase {
   }
 
   /**
+   * extentBytesIn where only a note's figures depend on it (after a punch or zeroing already
+   * made): a map that cannot be read gives undefined, not a failure of what was done.
+   */
+  protected extentBytesForNote(fd: number, p: string, start: bigint, end: bigint, ctx: OpContext): ReturnType<LinuxMaps['extentBytesIn']> {
+    try {
+      return this.extentBytesIn(fd, p, start, end, ctx);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * The file's attribute blocks (FIEMAP_FLAG_XATTR): the extents that are not inline in the
    * inode, with where they lie. ext4 keeps attributes that do not fit in the inode in a block of
    * their own, counted in the file's block count, which files with the same attributes may
