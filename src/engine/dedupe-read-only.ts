@@ -7,8 +7,9 @@ import type { ExtendedBackend } from './backend-ext';
 import type { FileData } from './dedupe-file-data';
 import type { LockedBy } from './dedupe-types';
 import { isSmbPath } from './smb-path';
-import { fromOsBytes, osPath } from './os-path';
+import { osPath } from './os-path';
 import { mountOf, procPathField, readMounts } from './space-fs';
+import { realPath } from './real-path';
 
 /**
  * Which local files the kernel will not change for this user: on a read-only file system or
@@ -58,7 +59,7 @@ export function readOnlyFiles(onShares: ReadonlySet<string> = new Set(), resolve
         if (reason === 'readOnly')
           try {
             mounts ??= readMounts();
-            const m = mountOf(fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), mounts);
+            const m = mountOf(realPath(p), mounts);
             const sub = m?.fsType === 'btrfs' ? await subvolume(p) : undefined;
             if (sub?.received) by.add('receivedSnapshot');
             if (m?.options.includes('ro')) {

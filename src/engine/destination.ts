@@ -24,7 +24,8 @@ import { nodeFsError } from './errno';
 import { FsctlError, resaid } from './errors';
 import type { ExistingPolicy, Operation } from './types';
 import { kindOf, notRegularError } from './file-kind';
-import { fromOsBytes, osByteLength, osPath } from './os-path';
+import { osByteLength, osPath } from './os-path';
+import { realPath } from './real-path';
 
 /** The file operations destination handling needs, on local paths or through a backend. */
 export interface DestinationFs {
@@ -67,7 +68,7 @@ interface LocalNames {
  * its bytes (src/engine/os-path.ts).
  */
 const localNames: LocalNames = {
-  realpath: (p) => fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })),
+  realpath: realPath,
   isLink: (p) => fs.lstatSync(osPath(p), { throwIfNoEntry: false })?.isSymbolicLink() ?? false,
   checkWritable: (p) => fs.accessSync(osPath(p), fs.constants.W_OK),
   stickyOwner: (p) => {

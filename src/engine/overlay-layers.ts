@@ -10,9 +10,10 @@
 // relative upperdir, or one from another mount namespace) the file counts as any other's.
 
 import * as fs from 'node:fs';
-import { fromOsBytes, osPath } from './os-path';
+import { osPath } from './os-path';
 import { mountOf, readMounts, unescapeMount, type Mount } from './space-fs';
 import type { FileTable } from './space-table';
+import { realPath } from './real-path';
 
 /** statfs f_type of overlayfs (linux/magic.h OVERLAYFS_SUPER_MAGIC). */
 const OVERLAYFS_SUPER_MAGIC = 0x794c7630n;
@@ -29,7 +30,7 @@ export function lowerLayerLookup(): (p: string, allocated?: bigint) => boolean {
     let real: string;
     try {
       if (BigInt.asUintN(32, fs.statfsSync(osPath(p), { bigint: true }).type) !== OVERLAYFS_SUPER_MAGIC) return false;
-      real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+      real = realPath(p);
     } catch {
       return false; // (gone since: nothing to say of it)
     }

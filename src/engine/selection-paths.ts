@@ -4,8 +4,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromOsBytes, osPath } from './os-path';
+import { osPath } from './os-path';
 import { isSmbPath } from './smb-path';
+import { realPath } from './real-path';
 
 /**
  * The local paths of a selection that no other named folder contains (and each named once): a
@@ -22,7 +23,7 @@ export function outermost(paths: string[]): string[] {
     try {
       const st = fs.lstatSync(osPath(p));
       if (st.isSymbolicLink()) return undefined;
-      return { at: fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), folder: st.isDirectory() };
+      return { at: realPath(p), folder: st.isDirectory() };
     } catch {
       return undefined;
     }

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { fromOsBytes, osPath, osPathBytes } from './os-path';
 import { isSmbPath, smbShareOf } from './smb-path';
+import { realPath } from './real-path';
 
 /**
  * File systems with no way to share a block between files (no reflink, no dedupe): their maps
@@ -137,7 +138,7 @@ export function mountsRepeatInside(paths: string[], mounts?: Mount[]): boolean {
   for (const p of local) {
     let real: string;
     try {
-      real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+      real = realPath(p);
     } catch {
       continue; // (the walk reports it)
     }
@@ -158,7 +159,7 @@ export function mountsRepeatInside(paths: string[], mounts?: Mount[]): boolean {
 export function mountPointOf(p: string): string | undefined {
   if (isSmbPath(p) || process.platform !== 'linux') return undefined;
   try {
-    return mountOf(fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })), readMounts())?.mountPoint;
+    return mountOf(realPath(p), readMounts())?.mountPoint;
   } catch {
     return undefined;
   }
@@ -176,7 +177,7 @@ export function fileSystemKey(p: string, dev: bigint): string {
     if (BigInt.asUintN(32, st.type) !== BTRFS_SUPER_MAGIC) return `dev:${dev}`;
     // `p` is a file or folder reached without following a link at its end: the kernel resolves
     // it whole (`l/..` after a link `l` is the target's parent, which text cannot know).
-    const real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+    const real = realPath(p);
     const m = mountOf(real, readMounts());
     if (m && m.fsType === 'btrfs' && m.source.startsWith('/')) return `btrfs:${m.source}`;
   } catch {

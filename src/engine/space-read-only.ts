@@ -7,10 +7,11 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromOsBytes, osPath } from './os-path';
+import { osPath } from './os-path';
 import { isSmbPath } from './smb-path';
 import { shellQuoted } from './shell-quoted';
 import { isBtrfs, mountOf, readMounts, type Mount } from './space-fs';
+import { realPath } from './real-path';
 
 /** Per file system (index): the files that lie where nothing can be deleted. */
 export interface UndeletableReadOnly {
@@ -24,7 +25,7 @@ export interface UndeletableReadOnly {
 /** A path as the kernel resolves it, or undefined. */
 function resolved(p: string): string | undefined {
   try {
-    return fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+    return realPath(p);
   } catch {
     return undefined;
   }

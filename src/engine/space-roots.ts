@@ -9,7 +9,8 @@
 
 import * as fs from 'node:fs';
 import type { SpaceFile, SpacePathTotals } from './space-types';
-import { fromOsBytes, osPath } from './os-path';
+import { osPath } from './os-path';
+import { realPath } from './real-path';
 
 /** The sums of one path given (as the result gives them: SpacePathTotals). */
 export type RootSums = Pick<SpacePathTotals, 'path' | 'files' | 'size' | 'allocated' | 'shared' | 'exclusive'> & {
@@ -106,7 +107,7 @@ function idOf(p: string): string | undefined {
 function placeOf(p: string): string | undefined {
   if (p.startsWith('smb://')) return undefined;
   try {
-    return fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' }));
+    return realPath(p);
   } catch {
     return undefined;
   }

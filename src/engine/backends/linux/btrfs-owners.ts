@@ -30,6 +30,7 @@ import type { Libc } from './libc';
 import { fromOsBytes, osPath } from '../../os-path';
 import { mountOf, readMounts, type Mount } from '../../space-fs';
 import { shellQuoted } from '../../shell-quoted';
+import { realPath } from '../../real-path';
 
 /** _IOWR(0x94, 59, struct btrfs_ioctl_logical_ino_args) */
 export const BTRFS_IOC_LOGICAL_INO_V2 = 0xc038943b;
@@ -289,7 +290,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     fsMounts = [];
     try {
       const mounts = readMounts();
-      const holding = mountOf(fromOsBytes(fs.realpathSync.native(osPath(anyPath), { encoding: 'buffer' })), mounts);
+      const holding = mountOf(realPath(anyPath), mounts);
       if (holding?.fsType === 'btrfs')
         fsMounts = [holding, ...mounts.filter((m) => m !== holding && m.fsType === 'btrfs' && m.source === holding.source)];
     } catch {

@@ -15,12 +15,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NEVER_CLONE_FILESYSTEMS, NON_SPARSE_FILESYSTEMS, PSEUDO_FILESYSTEMS } from './codec';
 import { errnoName, nodeFsError } from '../../errno';
-import { fromOsBytes, osPath } from '../../os-path';
+import { osPath } from '../../os-path';
 import { FICLONE, O_CLOEXEC, O_PATH, O_TMPFILE } from './libc';
 import { closeQuietly, kindOf, openRegular, statPath, unlinkQuietly } from './files';
 import type { VolumeInfo } from '../../types';
 import { EINVAL, EOPNOTSUPP, type StatfsResult } from './base';
 import { LinuxHoles } from './holes';
+import { realPath } from '../../real-path';
 
 interface Probe {
   supportsClone: boolean | undefined;
@@ -48,7 +49,7 @@ export class LinuxVolumes extends LinuxHoles {
     // A file means the folder that holds it (the real file, after symlinks); a folder itself.
     let real = p;
     try {
-      real = fromOsBytes(fs.realpathSync.native(osPath(p), { encoding: 'buffer' })); // realpath(3): node's JS one takes no bytes
+      real = realPath(p); // realpath(3): node's JS one takes no bytes
     } catch (e) {
       throw nodeFsError('volume', e, [p]);
     }
