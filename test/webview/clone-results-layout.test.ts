@@ -439,7 +439,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     });
   }
 
-  for (const width of [220, 320, 520, 1400]) {
+  for (const width of [220, 270, 320, 520, 1400]) {
     test(`fits ${width} px: no horizontal overflow, sides stacked when narrow, paths ellipsized with a tooltip`, async () => {
       for (const many of [false, true]) {
         const { page } = await open(
