@@ -48,6 +48,7 @@ function topHelp(): string {
     'dialects offered; EXTENT_LENS_SMB_TIMEOUT_MS (default 30000) is the wait for an answer,',
     'EXTENT_LENS_SMB_MAX_WAIT_MS (default 4 x that) the most after the server said "pending").',
     '--json: machine-readable output; every offset and size is a decimal string.',
+    '--version (-V): print the version; --help (-h): this help.',
     'Exit codes: 0 ok, 1 the operation failed (space, dedupe: a path could not be read;',
     'a FIFO, socket or device in a folder is only a note), 2 usage error or a wrong option',
     'value, 130 cancelled (Ctrl-C; 129 SIGHUP, 143 SIGTERM).',

@@ -120,6 +120,22 @@ describe("usage errors in the tool's own words", () => {
   });
 });
 
+describe('the top-level help', () => {
+  test('names --version and -V, which print the version (as docs/CLI.md says)', () => {
+    const help = cli(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--version\b/);
+    assert.match(help.stdout, /(^|[\s(])-V\b/m);
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = cli([flag]);
+      assert.equal(r.code, 0, flag);
+      assert.equal(r.stdout, `${version}\n`, flag);
+      assert.equal(r.stderr, '', flag);
+    }
+  });
+});
+
 describe('refusals name the flag that gets past them', () => {
   test('an existing destination: --on-existing rename|overwrite', () => {
     const a = path.join(dir, 'a.bin');

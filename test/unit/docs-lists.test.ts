@@ -54,6 +54,8 @@ test('docs/CLI.md: every subcommand, option and EXTENT_LENS_* variable of the CL
   const sources = ['src/cli', 'src/engine'].flatMap((d) =>
     (fs.readdirSync(path.join(root, d), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => read(`${d}/${f}`)),
   );
+  // what the command line takes before any subcommand (src/cli/main.ts)
+  for (const flag of ['--help', '-h', '--version', '-V']) if (!new RegExp(`(^|[\\s\`(])${flag}\\b`, 'm').test(doc)) missing.push(flag);
   const vars = new Set(sources.flatMap((s) => s.match(/EXTENT_LENS_[A-Z0-9_]+/g) ?? []));
   for (const v of vars) if (!doc.includes('`' + v)) missing.push(v);
   assert.deepEqual(missing, []);
