@@ -172,7 +172,7 @@ for (const kind of ['ext4', 'tmpfs'] as const) {
         const z = await engine.zero(f, { offset: 0n, length: 524288n });
         assert.equal(z.bytes, 524288n);
         assert.deepEqual(z.notes, [
-          "zeroed by punching a hole: 524288 bytes of the file's blocks in the range were deallocated (measured); the range held 524288 bytes of preallocated (unwritten) space, which zeroing that keeps the allocation (`extent-lens zero --keep-allocated`, as `fallocate -z`) keeps",
+          "zeroed by punching a hole: 524288 bytes of the file's blocks in the range were deallocated (measured); the range held 524288 bytes of preallocated (unwritten) space, deallocated with it (`extent-lens zero --keep-allocated`, as `fallocate -z`, keeps it allocated)",
         ]);
         assert.equal(fs.statSync(f).blocks * 512, 524288, 'the other half stays reserved');
         // a hole zeroed: nothing deallocated, nothing said

@@ -161,7 +161,7 @@ export class LinuxHoles extends LinuxMaps {
           said.push(
             `zeroed by punching a hole: ${before.allocated - after.allocated} bytes of the file's blocks in the range were deallocated (measured)` +
               (unwrittenFreed > 0n
-                ? `; the range held ${unwrittenFreed} bytes of preallocated (unwritten) space, which zeroing that keeps the allocation (\`extent-lens zero --keep-allocated\`, as \`fallocate -z\`) keeps`
+                ? `; the range held ${unwrittenFreed} bytes of preallocated (unwritten) space, deallocated with it (\`extent-lens zero --keep-allocated\`, as \`fallocate -z\`, keeps it allocated)`
                 : ''),
           );
         return {
