@@ -442,13 +442,13 @@ function acrossShareAndLocal(operation: 'clone' | 'clone-range', paths: string[]
         operation,
         code: 'E_UNSUPPORTED',
         paths,
-        message: `${operation}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either (E_UNSUPPORTED); copy within one share or locally.`,
+        message: `${operation}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either (E_UNSUPPORTED); to bring the data across, use smbclient's get or put (or a mount of the share).`,
       })
     : new FsctlError({
         operation,
         code: 'E_CROSS_VOLUME',
         paths,
-        message: `${operation}: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume.`,
+        message: `${operation}: source and destination are on different machines or volumes (E_CROSS_VOLUME); block cloning needs one volume: clone within the share, or bring the data across with smbclient's get or put (or a mount of the share).`,
       });
 }
 

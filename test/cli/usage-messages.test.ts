@@ -188,7 +188,7 @@ describe('refusals name the flag that gets past them', () => {
     const share = 'smb://someone@127.0.0.1:1/share/a.bin';
     const plain = cli(['clone', share, path.join(dir, 'x.bin')]);
     assert.equal(plain.code, 1);
-    assert.match(plain.stderr, /^extent-lens clone: source and destination are on different machines or volumes \(E_CROSS_VOLUME\)/m);
+    assert.match(plain.stderr, /^extent-lens clone: source and destination are on different machines or volumes \(E_CROSS_VOLUME\); block cloning needs one volume: clone within the share, or bring the data across with smbclient's get or put \(or a mount of the share\)\.$/m);
     // no hint to add --fallback copy: the engine refuses that copy too (below)
     assert.doesNotMatch(plain.stderr, /hint/);
     for (const args of [
@@ -200,7 +200,7 @@ describe('refusals name the flag that gets past them', () => {
       assert.match(
         r.stderr,
         new RegExp(
-          `^extent-lens ${args[0]}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either \\(E_UNSUPPORTED\\); copy within one share or locally\\.$`,
+          `^extent-lens ${args[0]}: nothing can be cloned between an SMB share and a local path, and copying between them is not supported either \\(E_UNSUPPORTED\\); to bring the data across, use smbclient's get or put \\(or a mount of the share\\)\\.$`,
           'm',
         ),
       );
