@@ -236,6 +236,7 @@ export function pathTotals(a: AloneParts, errors: readonly SpaceError[], uncount
       reclaimableMax: exact ? a.min[k] : a.max[k],
       reclaimableBounds: a.bounds[k] && !floor,
       ...(floor || (s.files === 0 && named.has(s.path)) ? { unread: true } : {}),
+      ...(a.roots.inside[g].length > 0 ? { without: a.roots.inside[g] } : {}),
     };
   });
 }

@@ -39,6 +39,11 @@ export class PerRoot {
    * after `d` holds no file of its own (they count under `d`), yet deleting it deletes them.
    */
   readonly sameAs: number[];
+  /**
+   * Per path given, the other paths given inside it, outermost only (`A A/sub A/sub/x`: A's is
+   * [A/sub]): their files count there, so its figures leave them out (SpacePathTotals.without).
+   */
+  readonly inside: string[][];
 
   constructor(roots: readonly string[]) {
     this.sums = roots.map((path) => ({ path, files: 0, size: 0n, allocated: 0n, shared: 0n, exclusive: 0n, sharingUnknown: 0 }));
@@ -48,6 +53,7 @@ export class PerRoot {
     this.sameAs = given.map(
       (g) => (g.real === undefined ? g : given.find((e) => e.real === g.real || (g.id !== undefined && e.id === g.id))!).at,
     );
+    this.inside = given.map((g) => insideOf(given, this.sameAs, g));
   }
 
   add(f: SpaceFile): void {
@@ -80,6 +86,15 @@ export class PerRoot {
     const place = rest === '' ? real : isSep(real.charCodeAt(real.length - 1)) ? real + rest : real + SEP + rest;
     return this.sameAs[(this.byPlace.find((g) => under(place, g.real!)) ?? walked).at];
   }
+}
+
+/** The paths given inside `g` (a different place, not a repeat), those inside another of them left out. */
+function insideOf(given: readonly Given[], sameAs: readonly number[], g: Given): string[] {
+  // by where the file system says they are; smb:// (no real path) by the text given
+  const place = (e: Given): string => e.real ?? e.text;
+  const first = sameAs[g.at];
+  const nested = given.filter((e) => sameAs[e.at] === e.at && e.at !== first && place(e) !== place(g) && under(place(e), place(g)));
+  return nested.filter((e) => !nested.some((o) => o !== e && place(e) !== place(o) && under(place(e), place(o)))).map((e) => e.text);
 }
 
 const SEP = process.platform === 'win32' ? '\\' : '/';

@@ -136,6 +136,12 @@ export interface SpacePathTotals {
   reclaimableBounds: boolean;
   /** The path, or something under it, could not be read: `reclaimable` is then only a floor (none of it with `files` 0). */
   unread?: boolean;
+  /**
+   * The other paths given that lie inside this one (the outermost of them, as given): their files
+   * count under them, so this path's figures leave those out, while deleting the folder itself
+   * (`rm -rf`) deletes them too and frees more. Absent when none.
+   */
+  without?: string[];
 }
 
 /** A path that could not be accounted for (the scan went on without it). */

@@ -278,7 +278,17 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     });
     const ownRow = { path: own, files: 1, size: String(128 * K), allocated: String(128 * K), shared: '0', exclusive: String(128 * K) };
     assert.deepEqual(j.paths, [
-      { path: d + '/', files: 1, size: String(512 * K), allocated: String(512 * K), shared: String(512 * K), exclusive: '0', ...alone(0) },
+      // sub and own are inside d: d's line leaves their files out, and says so ("rm -rf d" frees more)
+      {
+        path: d + '/',
+        files: 1,
+        size: String(512 * K),
+        allocated: String(512 * K),
+        shared: String(512 * K),
+        exclusive: '0',
+        ...alone(0),
+        without: [sub, own],
+      },
       { path: sub, files: 1, size: String(512 * K), allocated: String(512 * K), shared: String(512 * K), exclusive: '0', ...alone(0) },
       { ...ownRow, ...alone(128 * K) },
     ]);
@@ -303,12 +313,24 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
       new RegExp(`^\\s+1\\s+131072 \\(128 KiB\\)\\s+0 bytes\\s+131072 \\(128 KiB\\)\\s+131072 \\(128 KiB\\)\\s+${own}$`, 'm'),
     );
     assert.match(human, new RegExp(`^\\s+1\\s+524288 \\(512 KiB\\)\\s+524288 \\(512 KiB\\)\\s+0 bytes\\s+0 bytes\\s+${sub}$`, 'm'));
+    assert.match(
+      human,
+      new RegExp(
+        `^\\s+1\\s+524288 \\(512 KiB\\)\\s+524288 \\(512 KiB\\)\\s+0 bytes\\s+0 bytes\\s+${d}/ \\(without ${sub}, ${own}\\)$`,
+        'm',
+      ),
+    );
+    assert.match(human, /^a path "\(without …\)" leaves out the files of the paths given inside it \(they have their own line\);$/m);
+    assert.match(human, /^deleting the whole folder deletes those too and frees more: run space on it alone for that$/m);
     // a path that could not be read is said so, not shown as an empty folder
     const gone = cli(['space', own, path.join(d, 'nosuch')]);
     assert.match(gone.stdout, new RegExp(`^\\s+-\\s+not read \\(see above\\)\\s+${path.join(d, 'nosuch')}$`, 'm'));
     // one path: its entry in JSON is the totals (as before), no table (the total says it)
     assert.deepEqual(JSON.parse(cli(['space', own, '--json']).stdout).paths, [{ ...ownRow, ...alone(128 * K) }]);
     assert.doesNotMatch(cli(['space', d]).stdout, /per path given/);
+    // paths not inside one another: no "without", no footnote
+    assert.ok(j.paths.slice(1).every((x: { without?: unknown }) => x.without === undefined));
+    assert.doesNotMatch(cli(['space', sub, own]).stdout, /without|\(without/);
   });
 
   test('two file systems: each accounted apart and named by its type and where it is mounted', () => {

@@ -64,3 +64,18 @@ test('text prefixes that are not folders stay apart; a path that cannot be resol
   assert.deepEqual(counts(['smb://h/s/d', 'smb://h/s/d/e'], ['smb://h/s/d/e/f', 'smb://h/s/d/g']), [1, 1]);
   assert.deepEqual(counts(['nosuch', 'b'], ['b/day/x']), [0, 1]);
 });
+
+test('the paths given inside a path (outermost only, as given): its figures leave their files out (SpacePathTotals.without)', () => {
+  const was = process.cwd();
+  process.chdir(path.join(T, 'b'));
+  try {
+    // `space . day1 "day1/sub dir" day`: "." leaves out day1 and day (day1/sub dir lies in day1); day1 leaves out its sub dir
+    const per = new PerRoot(['.', 'day1', 'day1/sub dir', 'day', './day1']);
+    assert.deepEqual(per.inside, [['day1', 'day'], ['day1/sub dir'], [], [], ['day1/sub dir']]);
+    // side by side (day is not inside day1: a text prefix is not a folder), and smb:// by its text
+    assert.deepEqual(new PerRoot(['day1', 'day']).inside, [[], []]);
+    assert.deepEqual(new PerRoot(['smb://u@h/s/a', 'smb://u@h/s/a/b', 'smb://u@h/s/ab']).inside, [['smb://u@h/s/a/b'], [], []]);
+  } finally {
+    process.chdir(was);
+  }
+});

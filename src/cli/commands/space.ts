@@ -47,7 +47,8 @@ a file keeps the numbers as defined (shared 0, exclusive = allocated, its bytes 
 check "sharingUnknown" (and the totals' "sharingUnknownFiles") before reading them as measured.
 With several PATHs the table is followed by each one's files summed (files, allocated, shared,
 exclusive: a line per PATH, as btrfs filesystem du -s; a file under two nested PATHs counts
-under the deeper one) and what deleting that PATH's files alone would free ("frees alone"):
+under the deeper one, and a PATH with others inside it reads "PATH (without INNER)": its line
+leaves their files out, while deleting the whole folder frees more) and what deleting that PATH's files alone would free ("frees alone"):
 data shared only between its own files counts, data another PATH (or a file outside) also
 references does not; exact where the whole selection's figure is (btrfs and XFS with rmapbt,
 as root), else bounds as the total's (its exclusive bytes to its unique bytes).
@@ -68,7 +69,8 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
                 "reclaimable":"N","reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool,
                 "sharingUnknownFiles":N (only when some file's sharing is unknown)},
        "paths":[{"path","files":N,"size":"N","allocated":"N","shared":"N","exclusive":"N","reclaimable":"N",
-                 "reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool},...] (each PATH's files summed; what deleting it alone frees),
+                 "reclaimableExact":bool,"reclaimableMax":"N","reclaimableBounds":bool,"without":[PATH,...]},...]
+               (each PATH's files summed; what deleting it alone frees; "without": the PATHs given inside it, whose files it leaves out),
        "fileSystems":[{...the total's members,"filesystem","id","mountPoint","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
   async run(ctx) {
@@ -180,6 +182,8 @@ function writeSpaceTail(r: SpaceResult, w: ChunkWriter, noRows: boolean, p: Path
               ['reclaimableExact', String(x.reclaimableExact)],
               ['reclaimableMax', dec(x.reclaimableMax)],
               ['reclaimableBounds', String(x.reclaimableBounds)],
+              // the paths given inside it, whose files its figures leave out
+              ['without', x.without ? strings(x.without) : undefined],
             ]),
           )
           .join(',') +
@@ -270,15 +274,13 @@ function perPathHuman(r: SpaceResult, given: readonly string[]): string {
   const rows = r.paths.map((x) =>
     x.unread && x.files === 0
       ? ['-', 'not read (see above)', '', '', '', escapeControls(x.path)]
-      : [
-          String(x.files),
-          exactAndHuman(x.allocated),
-          unknown(x, x.shared),
-          unknown(x, x.exclusive),
-          freesAloneHuman(x),
-          escapeControls(x.path),
-        ],
+      : [String(x.files), exactAndHuman(x.allocated), unknown(x, x.shared), unknown(x, x.exclusive), freesAloneHuman(x), pathWithout(x)],
   );
+  // a path with another given inside it: its line leaves that one's files out, rm -rf does not (a trial)
+  const nested = r.paths.some((x) => x.without)
+    ? 'a path "(without …)" leaves out the files of the paths given inside it (they have their own line);\n' +
+      'deleting the whole folder deletes those too and frees more: run space on it alone for that\n'
+    : '';
   return (
     'per path given (its files summed; a file under two of them counts under the deeper one;\n' +
     '"frees alone": what deleting that path\'s files, and nothing else, frees):\n' +
@@ -292,9 +294,14 @@ function perPathHuman(r: SpaceResult, given: readonly string[]): string {
         { header: 'path', align: 'left' },
       ],
       rows,
-    )
+    ) +
+    nested
   );
 }
+
+/** A path given as its line names it: with the paths given inside it, whose files it leaves out. */
+const pathWithout = (x: SpacePathTotals): string =>
+  escapeControls(x.path) + (x.without ? ` (without ${x.without.map((p) => escapeControls(p)).join(', ')})` : '');
 
 /** A path's "frees alone": exact, between bounds, an estimate (btrfs without root, SMB), or a floor (some of it not read). */
 function freesAloneHuman(x: SpacePathTotals): string {
