@@ -163,6 +163,26 @@ function isSpaceTotals(v: unknown): v is SpaceWireTotals {
   );
 }
 
+/** One path given's figures (SpaceWirePathTotals). */
+function isSpacePathTotals(v: unknown): boolean {
+  return (
+    isObj(v) &&
+    isStr(v.path, 8192) &&
+    isInt(v.files, 0, MAX_SPACE_FILES) &&
+    isSizeSumString(v.size) &&
+    isU64String(v.allocated) &&
+    isU64String(v.shared) &&
+    isU64String(v.exclusive) &&
+    (v.sharingUnknownFiles === undefined || isInt(v.sharingUnknownFiles, 0, MAX_SPACE_FILES)) &&
+    isU64String(v.reclaimable) &&
+    typeof v.reclaimableExact === 'boolean' &&
+    isU64String(v.reclaimableMax) &&
+    typeof v.reclaimableBounds === 'boolean' &&
+    (v.unread === undefined || typeof v.unread === 'boolean') &&
+    (v.without === undefined || (Array.isArray(v.without) && v.without.length <= 100_000 && v.without.every((p) => isStr(p, 8192))))
+  );
+}
+
 /** Per-path failures: { path, code, message }. */
 const isPathErrors = (v: unknown): boolean =>
   Array.isArray(v) &&
@@ -210,6 +230,8 @@ export function isSpaceData(v: unknown): v is SpaceData {
   if (!Array.isArray(v.roots) || v.roots.length > 100_000 || !v.roots.every((r) => isStr(r, 8192))) return false;
   if (!isStr(v.base, 8192) || (v.sep !== '/' && v.sep !== '\\') || typeof v.exactScan !== 'boolean') return false;
   if (!isSpaceTotals(v.total) || !Array.isArray(v.fileSystems) || v.fileSystems.length > MAX_SPACE_FILE_SYSTEMS) return false;
+  if (v.paths !== undefined && (!Array.isArray(v.paths) || v.paths.length > v.roots.length || !v.paths.every(isSpacePathTotals)))
+    return false;
   const nfs = v.fileSystems.length;
   const isFs = (f: unknown): boolean =>
     isSpaceTotals(f) &&

@@ -306,6 +306,28 @@ export interface SpaceWireTotals {
   reclaimableBounds: boolean;
 }
 
+/**
+ * One path given (SpaceResult.paths): its files summed and what deleting it alone, the other
+ * paths kept, frees (the totals' definitions); `without`: the paths given inside it, whose files
+ * it leaves out.
+ */
+export interface SpaceWirePathTotals {
+  path: string;
+  files: number;
+  size: string;
+  allocated: U64String;
+  shared: U64String;
+  exclusive: U64String;
+  sharingUnknownFiles?: number;
+  reclaimable: U64String;
+  reclaimableExact: boolean;
+  reclaimableMax: U64String;
+  reclaimableBounds: boolean;
+  /** Some of it could not be read: `reclaimable` is a floor (none of it read with `files` 0). */
+  unread?: boolean;
+  without?: string[];
+}
+
 /** A file's numbers, as mapped (while the analysis runs, spaceRows) and in the result. */
 export interface SpaceWireRow {
   path: string;
@@ -350,6 +372,8 @@ export interface SpaceData {
   exactScan: boolean;
   files: SpaceWireFile[];
   total: SpaceWireTotals;
+  /** Each path given, in the order given: what deleting it alone frees (SpaceResult.paths). */
+  paths?: SpaceWirePathTotals[];
   /** exactScan as the engine gives it (SpaceFileSystem): 'possible' is where the view offers Exact scan. */
   fileSystems: Array<
     SpaceWireTotals & {

@@ -3,9 +3,9 @@
 // most of a result's bytes), the folder the treemap starts from, and the JSON/CSV exports.
 // Pure: no `vscode`, no Node APIs.
 
-import type { SpaceFile, SpaceResult, SpaceSharing, SpaceTotals } from '../engine';
+import type { SpaceFile, SpacePathTotals, SpaceResult, SpaceSharing, SpaceTotals } from '../engine';
 import { isPathFailure } from '../protocol/error-codes';
-import type { SpaceData, SpaceWireFile, SpaceWireRow, SpaceWireTotals, U64String } from '../protocol/messages';
+import type { SpaceData, SpaceWireFile, SpaceWirePathTotals, SpaceWireRow, SpaceWireTotals, U64String } from '../protocol/messages';
 
 /** Per file of a SpaceData (same places): the files it shares with, [index, bytes], most bytes first (at most 100). */
 export type SpacePartnerLists = ReadonlyArray<ReadonlyArray<readonly [number, U64String]>>;
@@ -21,6 +21,23 @@ const totals = (t: SpaceTotals): SpaceWireTotals => ({
   reclaimableExact: t.reclaimableExact,
   reclaimableMax: t.reclaimableMax.toString(),
   reclaimableBounds: t.reclaimableBounds,
+});
+
+/** One path given's figures on the wire, members in the CLI's JSON order (the export writes them as they are). */
+const pathTotals = (x: SpacePathTotals): SpaceWirePathTotals => ({
+  path: x.path,
+  files: x.files,
+  size: x.size.toString(),
+  allocated: x.allocated.toString(),
+  shared: x.shared.toString(),
+  exclusive: x.exclusive.toString(),
+  ...(x.sharingUnknownFiles !== undefined ? { sharingUnknownFiles: x.sharingUnknownFiles } : {}),
+  reclaimable: x.reclaimable.toString(),
+  reclaimableExact: x.reclaimableExact,
+  reclaimableMax: x.reclaimableMax.toString(),
+  reclaimableBounds: x.reclaimableBounds,
+  ...(x.unread ? { unread: true } : {}),
+  ...(x.without ? { without: [...x.without] } : {}),
 });
 
 /** The last name of a path ('/' or '\\' separated): the path itself when it has none. */
@@ -150,6 +167,7 @@ export function spaceData(
     exactScan: r.fileSystems.some((s) => s.exactScan === 'ran'),
     files,
     total: totals(r.total),
+    ...(r.paths ? { paths: r.paths.map(pathTotals) } : {}),
     fileSystems: r.fileSystems.map((s) => ({
       ...totals(s),
       filesystem: s.filesystem,
@@ -229,6 +247,8 @@ export function* spaceJsonChunks(d: SpaceData, partners: SpacePartnerLists, sel:
         }
       : {}),
     total: d.total,
+    // each path given and what deleting it alone frees, as the CLI's "paths" (unread is the CLI's problem list's)
+    ...(d.paths ? { paths: d.paths.map(({ unread: _, ...x }) => x) } : {}),
     fileSystems: d.fileSystems.map(({ exactScan: _, ...s }) => s),
     errors: d.errors.map((e) => ({ ...e, failed: isPathFailure(e, named) })),
     symlinks: d.symlinks,

@@ -137,7 +137,7 @@ test('host messages: valid ones pass (webview side)', () => {
     { type: 'cloneResults', data: clone },
     { type: 'cloneResults', data: { ...clone, comparison: { copyMs: 12, copyBytes: '8192', cloneMs: 0.4 } } },
     // a report's notes are sentences: an SMB copy's runs to ~550 characters (its panel was blank)
-    { type: 'cloneResults', data: { ...clone, notes: ['A server may share the source\'s blocks '.padEnd(600, 'x'), 'x'.repeat(4000)] } },
+    { type: 'cloneResults', data: { ...clone, notes: ["A server may share the source's blocks ".padEnd(600, 'x'), 'x'.repeat(4000)] } },
     { type: 'copied', requestId: 3, ok: true },
     { type: 'copied', requestId: 3, ok: false },
     { type: 'copied', requestId: 3, ok: false, error: 'The clipboard is not available.' },
@@ -266,7 +266,8 @@ const spaceData = () => ({
     },
     { path: '/m/d/b', size: '4096', allocated: '4096', shared: '4096', exclusive: '0', fileSystem: 0, sharesWithCount: 1, overlap: '4096' },
   ],
-  total: spaceTotals,
+  // (a copy: a broken case below sets total.reclaimableExact, which must not reach later tests)
+  total: { ...spaceTotals },
   fileSystems: [{ ...spaceTotals, filesystem: 'xfs', notes: ['a bound'] }],
   errors: [{ path: '/m/d/x', code: 'EACCES', message: 'permission denied' }],
   notes: [],
@@ -346,4 +347,34 @@ test('space view: spaceRows (the files while the analysis runs) are validated', 
     { ...ok, exactScan: undefined },
   ])
     assert.equal(parseHostMessage(bad), undefined, JSON.stringify(bad).slice(0, 200));
+});
+
+test("space view: each path given's figures (paths) are checked: typed, no more than the roots", () => {
+  const path = (p: string, more: Record<string, unknown> = {}) => ({
+    path: p,
+    files: 1,
+    size: '4096',
+    allocated: '4096',
+    shared: '0',
+    exclusive: '4096',
+    reclaimable: '4096',
+    reclaimableExact: true,
+    reclaimableMax: '4096',
+    reclaimableBounds: true,
+    ...more,
+  });
+  const roots = ['/m/d', '/m/d/sub'];
+  const ok = [path('/m/d', { without: ['/m/d/sub'] }), path('/m/d/sub', { unread: true, sharingUnknownFiles: 1 })];
+  assert.ok(parseHostMessage({ type: 'space', data: { ...spaceData(), roots, paths: ok } }));
+  for (const paths of [
+    'x',
+    [...ok, path('/m/e')],
+    [path('/m/d', { reclaimable: '-1' })],
+    [path('/m/d', { reclaimableExact: 'yes' })],
+    [path('/m/d', { without: '/m/d/sub' })],
+    [path('/m/d', { without: [7] })],
+    [path('/m/d', { unread: 1 })],
+    [{ ...path('/m/d'), files: undefined }],
+  ])
+    assert.equal(parseHostMessage({ type: 'space', data: { ...spaceData(), roots, paths } }), undefined, JSON.stringify(paths));
 });

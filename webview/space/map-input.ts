@@ -6,7 +6,7 @@
 import { l10n } from '../shared/l10n';
 import type { FileNums, TreeNode } from './model';
 import type { Treemap } from './treemap';
-import { bytes } from './totals';
+import { bytes } from './figures';
 
 interface TreemapView {
   map(): Treemap | undefined;

@@ -1,15 +1,18 @@
 // The Space view's figures: the totals (files, apparent size, allocated, shared, exclusive,
 // unique; "unknown" where no file's sharing is known), what deleting the selection frees (exact,
 // a range, or "about", with each file system's part and notes, and Exact scan where it can make
-// it exact), compressed data counted uncompressed, and the line of details (when, how, links,
+// it exact), with several paths what deleting each alone frees (per-path.ts), compressed data
+// counted uncompressed, and the line of details (when, how, links,
 // errors, files gone since the last analysis).
 import type { SpaceData, SpaceWireTotals } from '../../src/protocol/messages';
-import { groupDigits, humanBytes, withHumanSizes } from '../../src/protocol/format';
+import { groupDigits, withHumanSizes } from '../../src/protocol/format';
 import { sharingKnown, type SharingSums } from '../../src/protocol/space-sharing';
 import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { pathErrors } from '../shared/view-parts';
 import { detailsEl, reclaimEl, totalsEl } from './page';
+import { boundsText, bytes, exact } from './figures';
+import { perPathEl } from './per-path';
 
 /** What the shown data is: a finished result, the files of a running analysis, or of one that stopped. */
 export type Shown = 'done' | 'streaming' | 'stopped';
@@ -22,17 +25,8 @@ interface TotalsContext {
   gone?: number;
 }
 
-export const bytes = (v: bigint): string => `${humanBytes(v)}`;
-
 /** A file system whose two figures are an estimate from the bytes referenced, not bounds (btrfs without root, SMB). */
 const estimated = (fs: SpaceWireTotals): boolean => !fs.reclaimableBounds;
-
-/** Two bounds in words that tell them apart: where both round to one size, their exact byte counts. */
-function boundsText(lo: bigint, hi: bigint): [string, string] {
-  if (bytes(lo) !== bytes(hi)) return [bytes(lo), bytes(hi)];
-  return [l10n.t('{0} bytes', groupDigits(lo)), l10n.t('{0} bytes ({1})', groupDigits(hi), bytes(hi))];
-}
-export const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
 
 function fact(k: string, v: bigint, key: string, tip: string): void {
   const pair = explained(el('div', { class: 'kv', 'data-key': key, title: tip }), `${exact(v)}\n${tip}`);
@@ -132,29 +126,44 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
   const lo = BigInt(t.reclaimable);
   const hi = BigInt(t.reclaimableMax);
   const line = el('p', { class: 'reclaim-line', 'data-exact': String(t.reclaimableExact) });
+  // several paths: the whole selection's figure, said as such beside each path's alone (per-path.ts)
+  const all = (d.paths?.length ?? 0) > 1;
   if (t.reclaimableExact) {
-    line.textContent = l10n.t('Deleting this frees {0}.', bytes(lo));
+    line.textContent = all ? l10n.t('Deleting all of this frees {0}.', bytes(lo)) : l10n.t('Deleting this frees {0}.', bytes(lo));
     line.title = exact(lo);
   } else if (!t.reclaimableBounds && !d.fileSystems.some(estimated)) {
     // paths that could not be read hold what no figure counts: only a floor
-    line.textContent = l10n.t('Deleting this frees at least {0}: paths that could not be read are not counted (see below).', bytes(lo));
+    line.textContent = all
+      ? l10n.t('Deleting all of this frees at least {0}: paths that could not be read are not counted (see below).', bytes(lo))
+      : l10n.t('Deleting this frees at least {0}: paths that could not be read are not counted (see below).', bytes(lo));
     line.title = exact(lo);
   } else if (lo === hi) {
     // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
-    line.textContent = l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
+    line.textContent = all
+      ? l10n.t('Deleting all of this frees {0}, not proven (see below).', bytes(lo))
+      : l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
     line.title = exact(lo);
   } else if (d.fileSystems.some(estimated)) {
-    line.textContent = l10n.t(
-      'Deleting this frees roughly {0} to {1}: an estimate from the bytes the files reference, which the true figure can fall outside (see below).',
-      ...boundsText(lo, hi),
-    );
+    line.textContent = all
+      ? l10n.t(
+          'Deleting all of this frees roughly {0} to {1}: an estimate from the bytes the files reference, which the true figure can fall outside (see below).',
+          ...boundsText(lo, hi),
+        )
+      : l10n.t(
+          'Deleting this frees roughly {0} to {1}: an estimate from the bytes the files reference, which the true figure can fall outside (see below).',
+          ...boundsText(lo, hi),
+        );
     line.title = `${exact(lo)} – ${exact(hi)}`;
   } else {
-    line.textContent = l10n.t('Deleting this frees between {0} and {1}.', ...boundsText(lo, hi));
+    line.textContent = all
+      ? l10n.t('Deleting all of this frees between {0} and {1}.', ...boundsText(lo, hi))
+      : l10n.t('Deleting this frees between {0} and {1}.', ...boundsText(lo, hi));
     line.title = `${exact(lo)} – ${exact(hi)}`;
   }
   explained(line, line.title);
   reclaimEl.appendChild(line);
+  const perPath = perPathEl(d);
+  if (perPath) reclaimEl.appendChild(perPath);
   // several file systems: each one's part of the figure (their notes below say why a part is a range)
   if (d.fileSystems.length > 1) {
     const parts = el('ul', { class: 'reclaim-parts' });
