@@ -147,7 +147,8 @@ function isSizeSumString(v: unknown): v is string {
   return typeof v === 'string' && SUM_RE.test(v) && BigInt(v) <= SIZE_SUM_MAX;
 }
 
-function isSpaceTotals(v: unknown): v is SpaceWireTotals {
+/** The figures a total and a path given share: files, sums, what deleting frees. */
+function isSpaceFigures(v: unknown): v is Omit<SpaceWireTotals, 'unique'> {
   return (
     isObj(v) &&
     isInt(v.files, 0, MAX_SPACE_FILES) &&
@@ -155,7 +156,6 @@ function isSpaceTotals(v: unknown): v is SpaceWireTotals {
     isU64String(v.allocated) &&
     isU64String(v.shared) &&
     isU64String(v.exclusive) &&
-    isU64String(v.unique) &&
     isU64String(v.reclaimable) &&
     typeof v.reclaimableExact === 'boolean' &&
     isU64String(v.reclaimableMax) &&
@@ -163,33 +163,23 @@ function isSpaceTotals(v: unknown): v is SpaceWireTotals {
   );
 }
 
+const isSpaceTotals = (v: unknown): v is SpaceWireTotals => isSpaceFigures(v) && isU64String((v as { unique?: unknown }).unique);
+
 /** One path given's figures (SpaceWirePathTotals). */
-function isSpacePathTotals(v: unknown): boolean {
-  return (
-    isObj(v) &&
-    isStr(v.path, 8192) &&
-    isInt(v.files, 0, MAX_SPACE_FILES) &&
-    isSizeSumString(v.size) &&
-    isU64String(v.allocated) &&
-    isU64String(v.shared) &&
-    isU64String(v.exclusive) &&
-    (v.sharingUnknownFiles === undefined || isInt(v.sharingUnknownFiles, 0, MAX_SPACE_FILES)) &&
-    isU64String(v.reclaimable) &&
-    typeof v.reclaimableExact === 'boolean' &&
-    isU64String(v.reclaimableMax) &&
-    typeof v.reclaimableBounds === 'boolean' &&
-    (v.unread === undefined || typeof v.unread === 'boolean') &&
-    (v.without === undefined || (Array.isArray(v.without) && v.without.length <= 100_000 && v.without.every((p) => isStr(p, 8192))))
-  );
-}
+const isSpacePathTotals = (v: unknown): boolean =>
+  isObj(v) &&
+  isStr(v.path, 8192) &&
+  (v.sharingUnknownFiles === undefined || isInt(v.sharingUnknownFiles, 0, MAX_SPACE_FILES)) &&
+  (v.unread === undefined || typeof v.unread === 'boolean') &&
+  (v.without === undefined ||
+    (Array.isArray(v.without) && v.without.length <= 100_000 && v.without.every((p: unknown) => isStr(p, 8192)))) &&
+  isSpaceFigures(v);
 
 /** Per-path failures: { path, code, message }. */
 const isPathErrors = (v: unknown): boolean =>
   Array.isArray(v) &&
   v.length <= MAX_SPACE_FILES &&
   v.every((e) => isObj(e) && isStr(e.path, 8192) && isStr(e.code, 128) && isStr(e.message, 8192));
-
-/** Sentences (notes): up to 1,000 of up to 8,192 characters. */
 
 /** A file's numbers (a SpaceWireFile but for its sharing), on a file system index below `nfs`. */
 function isSpaceRow(f: unknown, nfs: number): f is SpaceWireRow {
