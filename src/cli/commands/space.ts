@@ -48,7 +48,8 @@ check "sharingUnknown" (and the totals' "sharingUnknownFiles") before reading th
 With several PATHs the table is followed by each one's files summed (files, allocated, shared,
 exclusive: a line per PATH, as btrfs filesystem du -s; a file under two nested PATHs counts
 under the deeper one, and a PATH with others inside it reads "PATH (without INNER)": its line
-leaves their files out, while deleting the whole folder frees more) and what deleting that PATH's files alone would free ("frees alone"):
+leaves their files out, while deleting the whole folder frees more) and what deleting that
+PATH's files alone would free ("frees alone"):
 data shared only between its own files counts, data another PATH (or a file outside) also
 references does not; exact where the whole selection's figure is (btrfs and XFS with rmapbt,
 as root), else bounds as the total's (its exclusive bytes to its unique bytes).
