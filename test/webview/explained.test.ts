@@ -50,15 +50,19 @@ describe('Space view: explanations and exact bytes reach the keyboard', { skip, 
       assert.match(a.description!, new RegExp(`^${exact} Bytes in the files’ extents`));
       assert.ok(a.height > before + 10, `the explanation shows under the figure (${before} → ${a.height} px)`);
       assert.ok(a.scrollWidth <= width, `no sideways scroll (${a.scrollWidth} px)`);
-      if (width === 320) await page.screenshot({ path: screenshotPath('space-explained-320.png'), clip: { x: 0, y: 0, width, height: 420 } });
+      if (width === 320)
+        await page.screenshot({ path: screenshotPath('space-explained-320.png'), clip: { x: 0, y: 0, width, height: 420 } });
       // the headline: what deleting frees, with its exact bytes
       assert.ok(await tabTo(page, '.reclaim-line'), 'Tab reaches what deleting frees');
       const r = await focused(page);
       const lo = BigInt(data.total.reclaimable).toLocaleString('en-US');
       const hi = BigInt(data.total.reclaimableMax).toLocaleString('en-US');
       assert.equal(r.shown, `"${lo} bytes – ${hi} bytes"`);
-      // a legend entry: what its colour means
-      assert.ok(await tabTo(page, '.space-legend li.legend-outside'), 'Tab reaches the legend');
+      // a legend entry: what its colour means (the legend is one tab stop, its entries by arrow keys)
+      assert.ok(await tabTo(page, '.space-legend li.legend-exclusive'), 'Tab reaches the legend');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await page.evaluate(() => document.activeElement?.matches('.legend-outside')), true, 'the arrow keys reach the others');
       const l = await focused(page);
       // (bounds here, XFS before an Exact scan: legend.ts says what the colour means then)
       assert.match(l.shown, /^"Bytes the file system reports as shared that the file shares with no other selected file/);

@@ -362,7 +362,12 @@ describe('the inspector shows allocation as it is (Chromium, real XFS maps)', { 
       li.map((l) => ({ text: l.textContent, tab: (l as HTMLElement).tabIndex, described: l.getAttribute('aria-description') ?? '' })),
     );
     assert.equal(entries.length, 7);
-    for (const e of entries) assert.ok(e.tab === 0 && e.described.startsWith(`${e.text!.split(' ')[0]}`), JSON.stringify(e));
+    for (const e of entries) assert.ok(e.described.startsWith(`${e.text!.split(' ')[0]}`), JSON.stringify(e));
+    // one tab stop (the first entry); the arrow keys reach the others (clone-results-trial.test.ts)
+    assert.deepEqual(
+      entries.map((e) => e.tab),
+      [0, -1, -1, -1, -1, -1, -1],
+    );
     await page.close();
   });
 

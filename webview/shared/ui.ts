@@ -30,7 +30,8 @@ export function el(tag: string, attrs: Record<string, string> = {}, text?: strin
  * its accessible description. A `title` alone reaches neither the keyboard nor a screen reader.
  */
 export function explained(node: HTMLElement, text: string): HTMLElement {
-  node.tabIndex = 0;
+  // (in a legend, oneTabStop chose which entry is the tab stop: explaining it again keeps that)
+  if (!node.hasAttribute('tabindex')) node.tabIndex = 0;
   node.classList.add('explained');
   node.dataset.explain = text;
   node.setAttribute('aria-description', text.replace(/\n/g, ' '));
@@ -84,7 +85,46 @@ export function legend(): HTMLElement {
   };
   item('hole', l10n.t('Hole'));
   for (const c of EXTENT_CLASSES) item(c, CLASS_LABELS[c]);
-  return ul;
+  return oneTabStop(ul);
+}
+
+/**
+ * A legend's explained entries as one tab stop (they do nothing; seven tab stops in a row were
+ * seven presses to get past them): Tab reaches the first entry, the arrow keys, Home and End go
+ * through the others (each shows its meaning while focused), and Tab leaves. Leaving puts the
+ * tab stop back on the first entry, so it is never an entry hidden since (the Space legend hides
+ * some). Entries explained later (the Space legend's words change) keep their tabindex.
+ */
+export function oneTabStop(list: HTMLElement): HTMLElement {
+  const entries = (): HTMLElement[] => [...list.querySelectorAll<HTMLElement>(':scope > li.explained')];
+  const stopAt = (chosen: HTMLElement | undefined): void => {
+    for (const e of entries()) e.tabIndex = e === chosen ? 0 : -1;
+  };
+  stopAt(entries()[0]);
+  list.addEventListener('keydown', (e) => {
+    // only the entries shown: a hidden one (display: none) has no box
+    const shown = entries().filter((x) => x.getClientRects().length > 0);
+    const at = shown.indexOf(document.activeElement as HTMLElement);
+    if (at < 0) return;
+    const to =
+      e.key === 'ArrowRight' || e.key === 'ArrowDown'
+        ? Math.min(at + 1, shown.length - 1)
+        : e.key === 'ArrowLeft' || e.key === 'ArrowUp'
+          ? Math.max(at - 1, 0)
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? shown.length - 1
+              : undefined;
+    if (to === undefined) return;
+    e.preventDefault();
+    stopAt(shown[to]);
+    shown[to].focus();
+  });
+  list.addEventListener('focusout', (e) => {
+    if (!list.contains(e.relatedTarget as Node | null)) stopAt(entries().find((x) => x.getClientRects().length > 0) ?? entries()[0]);
+  });
+  return list;
 }
 
 function line(label: string, v: bigint, cls: string): HTMLElement {

@@ -6,7 +6,7 @@
 // "inside" is what a file shares with other selected files, which files outside may hold too. The
 // legend said the first in both cases, so a trial read purple as "deleting frees this" on bounds.
 import type { SpaceData } from '../../src/protocol/messages';
-import { el, explained } from '../shared/ui';
+import { el, explained, oneTabStop } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { FileNums } from './model';
 
@@ -36,6 +36,7 @@ entry(
 /** With bounds: that the "inside" colour is not what deleting frees (a line, not a colour). */
 const note = el('li', { class: 'legend-note' });
 legendEl.appendChild(note);
+oneTabStop(legendEl);
 
 /** How the shared colours split: exact everywhere, bounds everywhere, or some of each (by file system). */
 type LegendMode = 'exact' | 'bounds' | 'mixed';
