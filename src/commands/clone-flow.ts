@@ -90,8 +90,8 @@ interface Attempt {
   source: string;
   /** The destination file (not a folder), for maps and the existing-name check. */
   destination: string;
-  /** Clone Range: where its bytes begin in the destination (the results count what is shared there only). */
-  destinationOffset?: bigint;
+  /** Clone Range: where its bytes begin in the source and the destination (the results show both, and count what is shared there only). */
+  range?: { sourceOffset: bigint; destinationOffset: bigint };
   /** Ask about the destination before starting (false for Clone Range: it writes in place). */
   checkExisting: boolean;
   /** A whole-file clone: source and destination folder must be on one file system (checked first). */
@@ -167,7 +167,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
           destAfter,
           existed,
           a.destination,
-          a.destinationOffset,
+          a.range,
         );
         return { report, results };
       });

@@ -73,7 +73,7 @@ export function registerCloneRange(s: Services): vscode.Disposable {
           copyTitle: t('Copying {0} of {1}', bytesText(range.length, t), shownName(range.source)),
           source: range.source,
           destination: range.target,
-          destinationOffset: range.targetOffset,
+          range: { sourceOffset: range.sourceOffset, destinationOffset: range.targetOffset },
           checkExisting: false,
           run: async (engine, fallback, _onExisting, signal, onProgress) => {
             const rep = await engine.cloneRange(range.source, range.sourceOffset, range.target, range.targetOffset, range.length, {

@@ -114,7 +114,8 @@ function isCloneSide(v: unknown): v is CloneSide {
     isWireWindow(v.after) &&
     isU64String(v.sharedBytes) &&
     (v.sharingUnknown === undefined || typeof v.sharingUnknown === 'boolean') &&
-    (v.existedBefore === undefined || typeof v.existedBefore === 'boolean')
+    (v.existedBefore === undefined || typeof v.existedBefore === 'boolean') &&
+    (v.range === undefined || (isObj(v.range) && isU64String(v.range.offset) && isU64String(v.range.length)))
   );
 }
 

@@ -417,6 +417,8 @@ export interface CloneSide {
    * Absent (older hosts): `before` absent means it did not exist.
    */
   existedBefore?: boolean;
+  /** Clone Range: the bytes it cloned (or copied) in this file, [offset, offset + length). */
+  range?: { offset: U64String; length: U64String };
 }
 
 export interface CloneResultsData {

@@ -320,7 +320,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     const names = await page.$$eval('.files details.file > summary .f-name', (ss) => ss.map((x) => x.textContent));
     assert.deepEqual(names, [
       path.basename(batch[0].destination.path),
-      `${path.basename(batch[1].destination.path)} (replaced)`,
+      `${path.basename(batch[1].destination.path)}, replaced`,
       path.basename(batch[2].destination.path),
     ]);
     assert.equal(await page.$eval('.facts [data-key=replaced] dd', (d) => d.textContent), '1');
@@ -331,7 +331,7 @@ describe('clone results: new destinations, several files, narrow columns (Chromi
     const { page, bridge } = await open((b) => b.post({ type: 'cloneResults', data: batch[0], items: batch }));
     assert.match((await page.$eval('.head h1', (h) => h.textContent))!, /^Cloned 3 files$/);
     const rows = await page.$$eval('.files details.file > summary', (ss) =>
-      ss.map((s) => [...s.querySelectorAll('span')].map((x) => x.textContent)),
+      ss.map((s) => [...s.querySelectorAll(':scope > span')].map((x) => x.textContent)),
     );
     assert.equal(rows.length, 3);
     for (let i = 0; i < 3; i++) {

@@ -1,7 +1,7 @@
 // The clone-results view's small pieces: a fact of the summary, the method badge and the list's
 // method cell, and how bytes, times and names are shown (main.ts puts them together).
 
-import type { CloneResultsData } from '../../src/protocol/messages';
+import type { CloneResultsData, CloneSide } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { isSmbUri, shownSmbName } from '../../src/protocol/shown-path';
 import { breakable, el } from '../shared/ui';
@@ -45,6 +45,21 @@ export function methodBadge(name: string): HTMLElement {
   return b;
 }
 
+/**
+ * The list's file cell: the name, ellipsized in a narrow column (the full paths as tooltip), and
+ * for a file that replaced one of its name a "replaced" badge on a line of its own, never cut:
+ * "name (replaced)" as one text lost the fact first at ~300 px ("disk-b-2026-12-…").
+ */
+export function nameCell(name: string, title: string, replaced: boolean): HTMLElement {
+  const c = el('span', { class: 'f-name', title });
+  c.appendChild(el('span', { class: 'f-file' }, name));
+  if (replaced) {
+    // heard as "name, replaced" (the comma for screen readers only)
+    c.append(el('span', { class: 'sr-only' }, ', '), el('span', { class: 'f-replaced' }, l10n.t('replaced')));
+  }
+  return c;
+}
+
 /** The list's method cell: wraps at underscores, the method explained in its tooltip. */
 export function methodCell(d: CloneResultsData): HTMLElement {
   const c = el('span', { class: 'f-method', title: METHOD_TEXT[d.method] ?? d.method });
@@ -63,3 +78,19 @@ export const destName = (dest: string, source: string): string => {
   const dir = dest.slice(0, Math.max(dest.lastIndexOf('/'), dest.lastIndexOf('\\')));
   return dir ? `${baseName(dir)}${dest.charAt(dir.length)}${baseName(dest)}` : baseName(dest);
 };
+
+/** A Clone Range within one file (source and destination the same path): shown as that file once. */
+export const sameFile = (d: CloneResultsData): boolean => d.operation === 'clone-range' && d.source.path === d.destination.path;
+
+/** A range fact: its label, its data-key, the range (absent from an older host: not shown). */
+export type RangeFact = [label: string, key: string, range: CloneSide['range']];
+
+/** A side's own Clone Range range, as a "Range" fact. */
+export const rangeFacts = (s: CloneSide): RangeFact[] => (s.range ? [[l10n.t('Range'), 'range', s.range]] : []);
+
+/** "4,194,304 to 5,242,880 (1 MiB)": exact offsets, end exclusive, and the length in words. */
+export function rangeText(r: NonNullable<CloneSide['range']>): string {
+  const start = BigInt(r.offset);
+  const len = BigInt(r.length);
+  return l10n.t('{0} to {1} ({2})', groupDigits(start), groupDigits(start + len), humanBytes(len));
+}

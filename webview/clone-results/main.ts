@@ -17,7 +17,8 @@ import { MapCanvas } from '../shared/map-canvas';
 import { el, describeHit, legend } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { mapLabel } from './map-label';
-import { METHOD_TEXT, SAVED_TIP, baseName, replacedOne, bytesText, destName, fact, methodBadge, methodCell, ms } from './cells';
+import { METHOD_TEXT, SAVED_TIP, baseName, replacedOne, bytesText, destName, fact, methodBadge, methodCell, ms, nameCell } from './cells';
+import { rangeFacts, rangeText, sameFile, type RangeFact } from './cells';
 import type { ViewWindow } from '../shared/bigview';
 import { shownPath } from '../../src/protocol/shown-path';
 
@@ -69,7 +70,11 @@ function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string, shar
   return fig;
 }
 
-function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
+/**
+ * One file's part: name, path, size, sharing, a Clone Range's range(s) and the maps. `mapName`:
+ * what the maps are called ("Source before"); `ranges`: the ranges to show, labelled.
+ */
+function sideBlock(title: string, s: CloneSide, cls: string, mapName = title, ranges = rangeFacts(s)): HTMLElement {
   const sec = el('section', { class: `side ${cls}`, 'aria-label': title });
   sec.appendChild(el('h2', {}, title));
   // long paths are ellipsized; the full path is the tooltip (and what screen readers hear)
@@ -85,6 +90,7 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
       l10n.t('The operation changed the size of this file.'),
     );
   } else fact(dl, l10n.t('Size'), bytesText(s.size), 'size');
+  for (const [label, key, r] of ranges) if (r) fact(dl, label, rangeText(r), key);
   fact(
     dl,
     l10n.t('Shared after'),
@@ -99,10 +105,10 @@ function sideBlock(title: string, s: CloneSide, cls: string): HTMLElement {
   // destination that grew from 2 to 6 MiB: its old part fills the first third of both maps).
   const lengths = [s.after.length, s.before?.length ?? '0', s.size].map((v) => BigInt(v));
   const scale = lengths.reduce((a, b) => (a > b ? a : b));
-  if (existed && s.before) sec.appendChild(mapBlock(l10n.t('{0} before', title), s.before, scale, 'before', s.sharingUnknown));
-  else if (existed) sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} before: could not be mapped.', title)));
-  else sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} did not exist before.', title)));
-  sec.appendChild(mapBlock(l10n.t('{0} after', title), s.after, scale, 'after', s.sharingUnknown));
+  if (existed && s.before) sec.appendChild(mapBlock(l10n.t('{0} before', mapName), s.before, scale, 'before', s.sharingUnknown));
+  else if (existed) sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} before: could not be mapped.', mapName)));
+  else sec.appendChild(el('p', { class: 'muted before-note' }, l10n.t('{0} did not exist before.', mapName)));
+  sec.appendChild(mapBlock(l10n.t('{0} after', mapName), s.after, scale, 'after', s.sharingUnknown));
   return sec;
 }
 
@@ -129,7 +135,15 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   }
 
   const sides = el('div', { class: 'sides' });
-  sides.append(sideBlock(l10n.t('Source'), d.source, 'source'), sideBlock(l10n.t('Destination'), d.destination, 'destination'));
+  if (sameFile(d)) {
+    // a range cloned within one file: that file once (its maps are the destination's, read
+    // after the write), with both ranges; two panels showed the same file and maps twice
+    const both: RangeFact[] = [
+      [l10n.t('Source range'), 'source-range', d.source.range],
+      [l10n.t('Destination range'), 'destination-range', d.destination.range],
+    ];
+    sides.append(sideBlock(l10n.t('Source and destination (one file)'), d.destination, 'same-file', l10n.t('File'), both));
+  } else sides.append(sideBlock(l10n.t('Source'), d.source, 'source'), sideBlock(l10n.t('Destination'), d.destination, 'destination'));
 
   const notes = el('ul', { class: 'notes', 'aria-label': l10n.t('Notes') });
   // the engine's byte counts with their human size beside them, as the other views show notes
@@ -276,11 +290,7 @@ function renderMany(items: CloneResultsData[]): HTMLElement[] {
     const sum = el('summary', { class: 'file-row' });
     const dest = d.destination.path;
     sum.append(
-      el(
-        'span',
-        { class: 'f-name', title: l10n.t('{0} → {1}', shownPath(d.source.path), shownPath(dest)) },
-        replacedOne(d) ? l10n.t('{0} (replaced)', baseName(dest)) : baseName(dest),
-      ),
+      nameCell(baseName(dest), l10n.t('{0} → {1}', shownPath(d.source.path), shownPath(dest)), replacedOne(d)),
       methodCell(d),
       el('span', { class: 'f-bytes', title: bytesText(d.bytes) }, groupDigits(BigInt(d.bytes))),
       el('span', { class: 'f-time' }, ms(d.durationMs)),

@@ -63,7 +63,10 @@ export function destinationExistedBefore(requested: string, final: string, reque
 
 export interface SideMaps {
   path: string;
-  /** Where a Clone Range's bytes begin in this file (the destination): what it shares is counted there only. */
+  /**
+   * Clone Range: where its bytes begin in this file (the view shows the range; for the
+   * destination, what it shares is counted there only).
+   */
   rangeOffset?: bigint;
   /** false: created by the operation (no before map is shown, whatever `before` holds). */
   existedBefore?: boolean;
@@ -73,13 +76,15 @@ export interface SideMaps {
   afterWindow: WireWindow;
 }
 
-function side(s: SideMaps): CloneSide {
+/** `rangeLength`: a Clone Range's length (the bytes it cloned or copied). */
+function side(s: SideMaps, rangeLength: bigint): CloneSide {
   const out: CloneSide = {
     path: s.path,
     size: toWire(s.after.size),
     after: s.afterWindow,
     sharedBytes: toWire(sharedBytes(s.after.extents)),
   };
+  if (s.rangeOffset !== undefined) out.range = { offset: toWire(s.rangeOffset), length: toWire(rangeLength) };
   if (s.after.source === 'allocated-ranges') out.sharingUnknown = true;
   if (s.existedBefore !== undefined) out.existedBefore = s.existedBefore;
   if (s.existedBefore !== false && s.beforeWindow) out.before = s.beforeWindow;
@@ -124,8 +129,8 @@ export function buildCloneResults(report: OperationReport, source: SideMaps, des
     calls: report.calls,
     durationMs: report.durationMs,
     spaceSaved: toWire(spaceSaved(report, destination.after, destination.rangeOffset)),
-    source: side(source),
-    destination: side(destination),
+    source: side(source, report.bytes),
+    destination: side(destination, report.bytes),
     notes: report.notes ?? [],
   };
 }
@@ -144,13 +149,14 @@ export function cloneResults(
   destAfter: ExtentMap,
   destExistedBefore?: boolean,
   requested?: string,
-  destRangeOffset?: bigint,
+  range?: { sourceOffset: bigint; destinationOffset: bigint },
 ): CloneResultsData {
   const overview = (m: ExtentMap) => new MapModel(m).overview(1024);
   return buildCloneResults(
     report,
     {
       path: source,
+      rangeOffset: range?.sourceOffset,
       before: sourceBefore,
       after: sourceAfter,
       beforeWindow: sourceBefore && overview(sourceBefore),
@@ -158,7 +164,7 @@ export function cloneResults(
     },
     {
       path: destination,
-      rangeOffset: destRangeOffset,
+      rangeOffset: range?.destinationOffset,
       existedBefore: destExistedBefore ?? destBefore !== undefined,
       before: destBefore,
       after: destAfter,
