@@ -374,8 +374,11 @@ export class InspectorController implements InspectorHandle, vscode.Disposable {
       const f = errorFacts(e);
       if (f.cancelled && signal.aborted) return; // superseded by a newer reload
       this.s.log.error(errorLogLine(`inspect ${this.path}`, e));
-      // A failure before 'ready' is not lost: 'ready' finds no model and reads again.
-      this.postToReady({ type: 'error', code: f.code, message: f.message });
+      // A failure before 'ready' is not lost: 'ready' finds no model and reads again. The banner
+      // says how it goes away: a trial left an ENOENT shown, not knowing that recreating the
+      // file reads it again (it does while the file is watched) or that Refresh does.
+      const recovery = this.watcher ? t('It is read again when the file changes; Refresh reads it now.') : t('Refresh reads it again.');
+      this.postToReady({ type: 'error', code: f.code, message: `${f.message} ${recovery}` });
     }
   }
 
