@@ -241,10 +241,16 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     };
     const blue = hexToRgb(THEMES.dark.vars['--vscode-charts-blue']);
     const bg = hexToRgb(THEMES.dark.vars['--vscode-editor-background']);
-    // 0.6 MiB of 6: data in both maps; 2.4 MiB of 6: past the old end, nothing before and a hole after
-    // (drawn at the file's own 2 MiB, 0.4 of the width was 0.8 MiB: data)
-    for (const which of ['before', 'after']) assert.deepEqual(await at(`.side.destination .${which} canvas`, 0.1), blue, which);
-    assert.deepEqual(await at('.side.destination .before canvas', 0.4), bg);
+    // each map at its own size on one scale: the before map (2 MiB) a third as wide as the after
+    // map (6 MiB), so the growth shows (a full-width before map read as a 6 MiB file)
+    const width = (which: string) => page.$eval(`.side.destination .${which} canvas`, (c) => c.getBoundingClientRect().width);
+    const [wBefore, wAfter] = [await width('before'), await width('after')];
+    assert.ok(Math.abs(wBefore - wAfter / 3) <= 1, `before ${wBefore} px, after ${wAfter} px`);
+    // 0.6 MiB: data in both maps (0.3 of the before map's width, 0.1 of the after map's)
+    assert.deepEqual(await at('.side.destination .before canvas', 0.3), blue);
+    assert.deepEqual(await at('.side.destination .after canvas', 0.1), blue);
+    // 1.5 MiB: the old hole before its old end; 2.4 MiB: a hole after
+    assert.deepEqual(await at('.side.destination .before canvas', 0.75), bg);
     assert.deepEqual(await at('.side.destination .after canvas', 0.4), bg);
     await page.close();
   });

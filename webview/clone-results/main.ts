@@ -33,17 +33,25 @@ let comparing: number | undefined;
 /** Items the person expanded (kept when the host sends the results again). */
 const expanded = new Set<number>();
 
-/** `scale`: the bytes the map's width stands for, the same for a file's before and after maps. */
+/**
+ * `scale`: the bytes the full width stands for, the same for a file's before and after maps. Each
+ * map is drawn at its own size on it: a destination that grew from 2 to 6 MiB has a before map a
+ * third as wide as its after map, so the growth shows (a full-width before map looked like a
+ * 6 MiB file whose last 4 MiB were a hole).
+ */
 function mapBlock(label: string, w: WireWindow, scale: bigint, cls: string, sharingUnknown = false): HTMLElement {
   const fig = el('figure', { class: `side-map ${cls}` });
   const cap = el('figcaption', {}, label);
-  const span = { offset: 0n, length: scale > 0n ? scale : 1n };
+  const length = BigInt(w.length) > 0n ? BigInt(w.length) : 1n;
+  const span = { offset: 0n, length };
   const canvas = el('canvas', {
     class: 'map',
     role: 'img',
     tabindex: '0',
     'aria-label': mapLabel(label, w, sharingUnknown),
   }) as HTMLCanvasElement;
+  // (in hundredths of a percent: exact for any two 64-bit sizes)
+  if (scale > length) canvas.style.width = `${Number((length * 10000n) / scale) / 100}%`;
   const tip = el('div', { class: 'tooltip', role: 'tooltip', hidden: '' });
   fig.append(cap, canvas, tip);
   queueMicrotask(() => {
