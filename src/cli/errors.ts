@@ -66,6 +66,9 @@ export function hintFor(
   f: Pick<FsctlError, 'code' | 'message'> & { paths?: readonly string[]; syscall?: string },
   given: Readonly<Record<string, unknown>> = {},
 ): string | undefined {
+  // a folder given to a one-file command: the command that reads folders (a trial ran `map DIR`)
+  if (f.code === 'EISDIR' && (command === 'ranges' || command === 'map'))
+    return "for a folder, extent-lens space FOLDER accounts its files' allocated, shared and exclusive bytes.";
   if (NAME_TAKEN_CODES.has(f.code) && (command === 'clone' || command === 'copy')) {
     const renamed = command === 'clone' ? '"name (clone).ext"' : '"name (copy).ext"';
     return /dangling symbolic link/.test(f.message)

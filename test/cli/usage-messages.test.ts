@@ -120,6 +120,21 @@ describe("usage errors in the tool's own words", () => {
   });
 });
 
+describe('a folder given to map or ranges', () => {
+  test('is refused with EISDIR and pointed at space, which reads folders', () => {
+    for (const command of ['map', 'ranges']) {
+      const r = cli([command, dir]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /is a directory, not a regular file \(EISDIR\)/, command);
+      assert.match(
+        r.stderr,
+        /^extent-lens \S+: hint: for a folder, extent-lens space FOLDER accounts its files' allocated, shared and exclusive bytes\.$/m,
+        command,
+      );
+    }
+  });
+});
+
 describe('the top-level help', () => {
   test('names --version and -V, which print the version (as docs/CLI.md says)', () => {
     const help = cli(['--help']);
@@ -188,7 +203,10 @@ describe('refusals name the flag that gets past them', () => {
     const share = 'smb://someone@127.0.0.1:1/share/a.bin';
     const plain = cli(['clone', share, path.join(dir, 'x.bin')]);
     assert.equal(plain.code, 1);
-    assert.match(plain.stderr, /^extent-lens clone: source and destination are on different machines or volumes \(E_CROSS_VOLUME\); block cloning needs one volume: clone within the share, or bring the data across with smbclient's get or put \(or a mount of the share\)\.$/m);
+    assert.match(
+      plain.stderr,
+      /^extent-lens clone: source and destination are on different machines or volumes \(E_CROSS_VOLUME\); block cloning needs one volume: clone within the share, or bring the data across with smbclient's get or put \(or a mount of the share\)\.$/m,
+    );
     // no hint to add --fallback copy: the engine refuses that copy too (below)
     assert.doesNotMatch(plain.stderr, /hint/);
     for (const args of [
