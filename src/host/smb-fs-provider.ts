@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
 import { debounce } from './logic/debounce';
 import { inVsCodeWords } from './logic/errors';
+import { READ_ONLY_ITEMS, ReadOnlyItems, type ListedEntry } from './logic/read-only-items';
 import { fileSystemErrorKind, nameTakenSentence } from './logic/smb-errors';
 import { enginePathOf } from './logic/smb-uri';
 import { uriOfPath } from './ui';
@@ -55,6 +56,13 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   /** Servers (URI authorities) on which a save's lost owner, group or mode has been said on screen. */
   private readonly toldNotKept = new Set<string>();
   readonly onDidChangeFile = this.changes.event;
+  /** What VS Code's Explorer cannot know is read-only (logic/read-only-items.ts), for the menus' `when`. */
+  private readonly readOnly = new ReadOnlyItems();
+  /** Once for a burst of stats and listings (a folder opened, files sorted by date): the key crosses whole. */
+  private readonly publishReadOnly = debounce(() => {
+    void vscode.commands.executeCommand('setContext', READ_ONLY_ITEMS, this.readOnly.contextValue());
+  }, 100);
+  private toldReadOnlyLimit = false;
   /**
    * The Explorer lists its open folders again. A watch that was cut off (the server down, the
    * network gone) cannot tell what changed meanwhile, and VS Code's Explorer takes a "changed"
@@ -83,8 +91,19 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
     // Windows servers and Samba's default compare names without case.
     return vscode.Disposable.from(
       provider.changes,
+      { dispose: () => provider.publishReadOnly.cancel() },
       vscode.workspace.registerFileSystemProvider(SMB_SCHEME, provider, { isCaseSensitive: false }),
     );
+  }
+
+  private noteReadOnly(changed: boolean): void {
+    if (changed) this.publishReadOnly();
+    if (this.readOnly.leftSomeOut && !this.toldReadOnlyLimit) {
+      this.toldReadOnlyLimit = true;
+      this.log.info(
+        `smb: more read-only files and folders were listed than the Explorer's menus are told of; on the others, commands that change them are offered and the server refuses them before any question`,
+      );
+    }
   }
 
   /** `target`: the name a copy or rename makes (default `uri`), for what a FileExists says. */
@@ -121,6 +140,7 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
           recursive: options.recursive,
           onChange: (changes) => {
             const events = changes.map((c) => ({ type: CHANGE[c.type], uri: uriOfPath(c.path) }));
+            for (const e of events) if (e.type === vscode.FileChangeType.Deleted) this.noteReadOnly(this.readOnly.forget(e.uri.toString()));
             if (events.length) this.changes.fire(events);
           },
           onState: (s) => {
@@ -146,16 +166,23 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
   }
 
   stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    return this.run(uri, 'stat', async (api, p) => fileStat(await api.stat(p)));
+    return this.run(uri, 'stat', async (api, p) => {
+      const s = await api.stat(p);
+      this.noteReadOnly(this.readOnly.stated(uri.toString(), s.readOnly));
+      return fileStat(s);
+    });
   }
 
   readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
-    return this.run(uri, 'list', async (api, p) =>
-      (await api.list(p)).map((e): [string, vscode.FileType] => [
+    return this.run(uri, 'list', async (api, p) => {
+      const entries = await api.list(p);
+      const listed = entries.map((e): ListedEntry => ({ uri: vscode.Uri.joinPath(uri, e.name).toString(), readOnly: e.readOnly }));
+      this.noteReadOnly(this.readOnly.listed(uri.toString(), listed));
+      return entries.map((e): [string, vscode.FileType] => [
         e.name,
         e.kind === 'directory' ? vscode.FileType.Directory : vscode.FileType.File,
-      ]),
-    );
+      ]);
+    });
   }
 
   createDirectory(uri: vscode.Uri): Promise<void> {
@@ -192,6 +219,7 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
     await this.run(uri, 'delete', (api, p) => api.remove(p, { recursive: options.recursive }), [
       { type: vscode.FileChangeType.Deleted, uri },
     ]);
+    this.noteReadOnly(this.readOnly.forget(uri.toString()));
   }
 
   /** Server-side: a file by the engine's copy, a folder made anew with each of its files copied so. */
@@ -238,5 +266,6 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
       ],
       newUri,
     );
+    this.noteReadOnly(this.readOnly.forget(oldUri.toString()));
   }
 }

@@ -161,3 +161,41 @@ test('a watch back after failing has the Explorer list its folders again (once f
   for (const w of watches) w.dispose();
   command.dispose();
 });
+
+test('what a stat or a listing finds read-only (a read-only share, a read-only file) is told to the menus, once for a burst; a deletion takes it out', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const log = { warn() {}, info() {}, debug() {}, error() {} } as unknown as vscode.LogOutputChannel;
+  const ro = (p: string) => p.includes('/ro');
+  const api = {
+    stat: async (p: string) => ({ kind: 'directory', size: 0n, ctimeMs: 0, mtimeMs: 0, attributes: 0x10, readOnly: ro(p) }),
+    list: async (p: string) => [
+      { name: 'a.img', kind: 'file', readOnly: ro(p) },
+      { name: 'locked.txt', kind: 'file', readOnly: true },
+    ],
+    remove: async () => undefined,
+  } as unknown as SmbFileApi;
+  const provider = new Provider(async () => api, log, async () => undefined);
+  // smb: Uris as VS Code has them (the stand-in Uri has no authority)
+  const smbUri = (p: string): vscode.Uri =>
+    ({ scheme: 'smb', authority: 'u@h', path: p, query: '', fragment: '', toString: () => `smb://u@h${p}` }) as unknown as vscode.Uri;
+  const { Uri } = require('vscode') as typeof vscode;
+  t.mock.method(Uri, 'joinPath', (u: vscode.Uri, name: string) => smbUri(`${u.path}/${name}`));
+  const roShare = smbUri('/ro');
+  const rwShare = smbUri('/rw');
+  const key = () => fake.state.contextKeys.get('extentLens.readOnlyItems') as Record<string, true> | undefined;
+  fake.state.contextKeys.delete('extentLens.readOnlyItems');
+  await provider.stat(roShare);
+  await provider.readDirectory(roShare);
+  await provider.stat(rwShare);
+  await provider.readDirectory(rwShare);
+  assert.equal(key(), undefined, 'not yet: once for the burst');
+  t.mock.timers.tick(100);
+  const join = (u: vscode.Uri, n: string) => `${u.toString()}/${n}`;
+  assert.deepEqual(
+    Object.keys(key()!).sort(),
+    [roShare.toString(), join(roShare, 'a.img'), join(roShare, 'locked.txt'), join(rwShare, 'locked.txt')].sort(),
+  );
+  await provider.delete(Uri.joinPath(rwShare, 'locked.txt'), { recursive: false });
+  t.mock.timers.tick(100);
+  assert.deepEqual(Object.keys(key()!).sort(), [roShare.toString(), join(roShare, 'a.img'), join(roShare, 'locked.txt')].sort());
+});
