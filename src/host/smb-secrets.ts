@@ -7,6 +7,7 @@
 // "Forget SMB Password").
 
 import * as vscode from 'vscode';
+import type { SmbTargetInfo } from '../engine';
 import { accountName, passwordKey } from './logic/smb-uri';
 
 let installed = false;
@@ -19,42 +20,60 @@ const offered = new Map<string, string>();
  */
 const typed = new Map<string, string>();
 const INDEX = 'extentLens.smb.storedPasswordKeys';
+/**
+ * The password questions on screen, by key. A window whose folders are several shares of one
+ * server connects to them at once after a reload: each asked, the second input box closed the
+ * first (its folder failed with "No password"), and the answer to one left the other asking.
+ * Requests that need a password being asked for now wait for that one answer.
+ */
+const asking = new Map<string, Promise<string | undefined>>();
+
+/** The pool's password provider: the password just typed, then the keychain, then one question per key at a time. */
+export function smbPasswordAsker(context: vscode.ExtensionContext): (req: SmbTargetInfo) => Promise<string | undefined> {
+  return async (req) => {
+    const key = passwordKey(req);
+    const fresh = offered.get(key) ?? typed.get(key);
+    if (fresh !== undefined) return fresh;
+    const stored = await context.secrets.get(key);
+    if (stored !== undefined) return stored;
+    const pending = asking.get(key);
+    if (pending) return pending;
+    const question = (async () => {
+      const entered = await vscode.window.showInputBox({
+        title: vscode.l10n.t('SMB password'),
+        prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', accountName(req), req.host),
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (entered !== undefined) typed.set(key, entered);
+      return entered;
+    })();
+    asking.set(key, question);
+    try {
+      return await question;
+    } finally {
+      asking.delete(key);
+    }
+  };
+}
 
 export async function installSmbPasswordProvider(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
   if (installed) return;
   installed = true;
   try {
     const { configureSmbPasswords } = await import('../engine');
-    await configureSmbPasswords(
-      async (req) => {
-        const key = passwordKey(req);
-        const fresh = offered.get(key) ?? typed.get(key);
-        if (fresh !== undefined) return fresh;
-        const stored = await context.secrets.get(key);
-        if (stored !== undefined) return stored;
-        const entered = await vscode.window.showInputBox({
-          title: vscode.l10n.t('SMB password'),
-          prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', accountName(req), req.host),
-          password: true,
-          ignoreFocusOut: true,
-        });
-        if (entered === undefined) return undefined;
-        typed.set(key, entered);
-        return entered;
-      },
-      async (req, accepted) => {
-        const key = passwordKey(req);
-        const entered = typed.get(key);
-        if (entered === undefined) return;
-        try {
-          if (accepted) await storePassword(context, key, entered);
-        } catch (e) {
-          log.warn(`SMB password not kept: ${e instanceof Error ? e.message : String(e)}`);
-        } finally {
-          typed.delete(key);
-        }
-      },
-    );
+    await configureSmbPasswords(smbPasswordAsker(context), async (req, accepted) => {
+      const key = passwordKey(req);
+      const entered = typed.get(key);
+      if (entered === undefined) return;
+      try {
+        if (accepted) await storePassword(context, key, entered);
+      } catch (e) {
+        log.warn(`SMB password not kept: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        typed.delete(key);
+      }
+    });
   } catch (e) {
     installed = false;
     log.debug(`SMB module not available: ${e instanceof Error ? e.message : String(e)}`);

@@ -132,7 +132,7 @@ describe('read-only SMB share: the Explorer offers no changes there (Chromium + 
         await root.waitFor({ timeout: 30_000 });
         for (let attempt = 0; !(await explorerRow(page, `${share}-file.img`, 2).isVisible()); attempt++) {
           if (attempt >= 30) throw new Error(`${share}-file.img is not shown under ${share}`);
-          // (a second share connecting at the same time may ask again)
+          // (answered wherever it shows: one question for both shares, smb-password-ask.test.ts)
           if (await password.isVisible()) {
             await password.fill(SMB_PASSWORD);
             await page.keyboard.press('Enter');
