@@ -1,11 +1,25 @@
-// Which loop device a file backs: /sys/block/loopN/loop/backing_file names the file each
-// attached loop device reads and writes (util-linux's `losetup -j FILE` reads the same). Asked
-// when a write lease is refused (dig-holes): the kernel's loop driver holds the file open, so
-// fuser and lsof, which the refusal would point to, name no process.
+// Loop devices and the files behind them: /sys/block/loopN/loop/backing_file names the file
+// each attached loop device reads and writes (util-linux's `losetup -j FILE` and `losetup -l`
+// read the same). Asked when a write lease is refused (dig-holes: the kernel's loop driver
+// holds the file open, so fuser and lsof, which the refusal would point to, name no process),
+// and when `map` is given a loop device (a device node has no extents; its backing file does).
 
 import * as fs from 'node:fs';
+import { FsctlError } from '../../errors';
+import { fromOsBytes, osPath } from '../../os-path';
+import { shellQuoted } from '../../shell-quoted';
 
 const SYS_BLOCK = '/sys/block';
+
+/** A sysfs file's bytes without the newline the kernel ends it with; undefined where unreadable. */
+function sysBytes(file: string): Buffer | undefined {
+  try {
+    const b = fs.readFileSync(file);
+    return b.subarray(0, b.at(-1) === 0x0a ? -1 : b.length);
+  } catch {
+    return undefined; // (a loop device not attached has no loop/ folder)
+  }
+}
 
 /** The loop devices (`/dev/loopN`) attached to the file with this device and inode number, in name order; [] where none or unreadable. */
 export function loopDevicesBacking(dev: bigint, ino: bigint): string[] {
@@ -17,16 +31,72 @@ export function loopDevicesBacking(dev: bigint, ino: bigint): string[] {
   }
   const found: string[] = [];
   for (const n of names.sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))) {
-    let backing: Buffer; // (bytes: the kernel writes the name as it is, which need not be UTF-8)
-    try {
-      const b = fs.readFileSync(`${SYS_BLOCK}/${n}/loop/backing_file`);
-      backing = b.subarray(0, b.at(-1) === 0x0a ? -1 : b.length);
-    } catch {
-      continue; // (not attached: no loop/ folder)
-    }
+    // (bytes: the kernel writes the name as it is, which need not be UTF-8)
+    const backing = sysBytes(`${SYS_BLOCK}/${n}/loop/backing_file`);
+    if (!backing) continue;
     // (the kernel writes a path, " (deleted)" after it once the name is gone: no name to stat then)
     const st = fs.statSync(backing, { bigint: true, throwIfNoEntry: false });
     if (st && st.dev === dev && st.ino === ino) found.push(`/dev/${n}`);
   }
   return found;
+}
+
+/** What a loop device shows of its backing file. */
+export interface LoopBacking {
+  /** The backing file as the kernel names it (os-path.ts's string for its bytes). */
+  file: string;
+  /** The file's name is gone (the kernel adds " (deleted)"): it can no longer be opened by name. */
+  deleted: boolean;
+  /** Where the device's first byte is in the file (losetup --offset). */
+  offset: bigint;
+  /** How many bytes of the file the device shows (losetup --sizelimit); undefined: to the end of the file. */
+  length: bigint | undefined;
+}
+
+/**
+ * The file behind the block device `rdev` (st_rdev) where it is an attached loop device
+ * (/sys/dev/block/MAJ:MIN/loop/); undefined for any other block device. (A partition of a loop
+ * device, loopNp1, is not followed to its disk's file: partition scanning could not be tried here.)
+ */
+export function loopBackingOf(rdev: bigint): LoopBacking | undefined {
+  // glibc's gnu_dev_major/gnu_dev_minor: the 64-bit dev_t's split major and minor bits
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  const loopDir = `/sys/dev/block/${major}:${minor}/loop`;
+  const backing = sysBytes(`${loopDir}/backing_file`);
+  if (!backing) return undefined;
+  const DELETED = Buffer.from(' (deleted)');
+  const deleted = backing.length > DELETED.length && backing.subarray(-DELETED.length).equals(DELETED);
+  const file = fromOsBytes(deleted ? backing.subarray(0, -DELETED.length) : backing);
+  const number = (f: string): bigint => BigInt(sysBytes(f)?.toString('latin1') || '0');
+  const limit = number(`${loopDir}/sizelimit`);
+  return { file, deleted, offset: number(`${loopDir}/offset`), length: limit > 0n ? limit : undefined };
+}
+
+/**
+ * `map`'s refusal of a loop device, with the file behind it named: a device node has no extents,
+ * and its blocks are the backing file's, so the map a person wants is that file's, over the part
+ * the device shows. Mapping it in the device's place would print another path's map under this
+ * one, so the command to run is given instead. Any other error is returned as it is.
+ */
+export function loopDeviceRefusal(e: unknown, path: string): unknown {
+  if (!(e instanceof FsctlError) || e.code !== 'E_NOT_REGULAR') return e;
+  const st = fs.statSync(osPath(path), { bigint: true, throwIfNoEntry: false });
+  const loop = st?.isBlockDevice() ? loopBackingOf(st.rdev) : undefined;
+  if (!loop) return e;
+  const window =
+    loop.offset > 0n || loop.length !== undefined
+      ? (loop.offset > 0n ? ` --offset ${loop.offset}` : '') + (loop.length !== undefined ? ` --length ${loop.length}` : '')
+      : '';
+  const part = window ? ' (the part of it the device shows)' : '';
+  const what = loop.deleted
+    ? `; its name has been deleted since it was attached, so no name is left to map it by ` +
+      `(the loop device keeps the file until losetup -d ${shellQuoted(path)} detaches it)`
+    : `; its extents are that file's: extent-lens map ${shellQuoted(loop.file)}${window}${part}`;
+  return new FsctlError({
+    operation: e.operation,
+    code: e.code,
+    paths: e.paths,
+    message: `${e.message.replace(/; choose a regular file\.$/, '')}: a loop device over ${loop.file}${what}.`,
+  });
 }

@@ -28,6 +28,7 @@ import {
 import { errnoError } from '../../errno';
 import { FS_IOC_FIEMAP, type Libc } from './libc';
 import { closeQuietly, openRegular, type OpenFile } from './files';
+import { loopDeviceRefusal } from './loop-holder';
 import type { ByteRange, ExtentMap } from '../../types';
 import { EBADR, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type StatfsResult } from './base';
 
@@ -36,6 +37,15 @@ import { EBADR, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type Statfs
  * measured within noise of it: the kernel's cost is per extent).
  */
 const FIEMAP_PAGE_EXTENTS = 4096;
+
+/** The file to map, opened; a loop device is refused with the file behind it named (loop-holder.ts). */
+function openForMap(p: string): OpenFile {
+  try {
+    return openRegular('map', p, 'read');
+  } catch (e) {
+    throw loopDeviceRefusal(e, p);
+  }
+}
 
 export class LinuxMaps extends LinuxBase {
   /** The FIEMAP request buffer, reused by every map this backend reads (copies' included). */
@@ -126,7 +136,7 @@ export class LinuxMaps extends LinuxBase {
   }
 
   async extentMapPacked(p: string, window: ByteRange | undefined, ctx: OpContext, limit: MapLimit = {}): Promise<PackedExtentMap> {
-    const f = openRegular('map', p, 'read');
+    const f = openForMap(p);
     try {
       return this.mapOpenFile(f, this.statfsFd('map', f.fd, p), window, ctx, limit);
     } finally {
@@ -139,7 +149,7 @@ export class LinuxMaps extends LinuxBase {
    * per window (an open, three stats and a close per window were most of the time).
    */
   async extentMapPackedMany(p: string, windows: ByteRange[], ctx: OpContext, limit: MapLimit = {}): Promise<PackedExtentMap[]> {
-    const f = openRegular('map', p, 'read');
+    const f = openForMap(p);
     try {
       const info = this.statfsFd('map', f.fd, p);
       const out: PackedExtentMap[] = [];

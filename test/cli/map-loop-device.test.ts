@@ -1,0 +1,80 @@
+// `extent-lens map /dev/loopN`: a device node has no extents; the refusal names the loop
+// device's backing file and the command that maps the part of it the device shows (losetup
+// --offset/--sizelimit). Real loop devices; root only.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cli, ensureBuilt } from './run-cli';
+import { skipReason, tempDir } from './loop';
+
+const skip = skipReason('ext4');
+const MiB = 1024 * 1024;
+
+describe('map of a loop device', { skip }, () => {
+  let dir = '';
+  const devices: string[] = [];
+  const attach = (...args: string[]): string => {
+    const d = execFileSync('losetup', ['-f', '--show', ...args], { encoding: 'utf8' }).trim();
+    devices.push(d);
+    return d;
+  };
+
+  before(() => {
+    ensureBuilt();
+    dir = tempDir('map-loop');
+  });
+  after(() => {
+    for (const d of devices) spawnSync('losetup', ['-d', d]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('names the backing file and the command that maps it, and exits 1', () => {
+    const image = path.join(dir, 'disk image.img'); // (a space: the command is one shell word)
+    fs.writeFileSync(image, Buffer.alloc(8 * MiB, 0x5a));
+    const dev = attach(image);
+    const r = cli(['map', dev]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      `extent-lens map: ${dev} is a block device, not a regular file (E_NOT_REGULAR): a loop device over ${image}; ` +
+        `its extents are that file's: extent-lens map '${image}'.\n`,
+    );
+    const j = cli(['map', dev, '--json']);
+    assert.equal(JSON.parse(j.stdout).error.code, 'E_NOT_REGULAR');
+    assert.match(JSON.parse(j.stdout).error.message, /a loop device over .*disk image\.img/);
+  });
+
+  test('a loop device over part of a file (--offset, --sizelimit): the window it shows', () => {
+    const image = path.join(dir, 'part.img');
+    fs.writeFileSync(image, Buffer.alloc(8 * MiB, 0x5a));
+    const dev = attach('-o', String(MiB), '--sizelimit', String(4 * MiB), image);
+    const r = cli(['map', dev]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`extent-lens map ${image} --offset 1048576 --length 4194304 \\(the part of it the device shows\\)\\.\\n$`));
+    // the command given works, and maps what the device shows
+    const m = cli(['map', image, '--offset', '1048576', '--length', '4194304']);
+    assert.equal(m.code, 0, m.stderr);
+  });
+
+  test('a backing file whose name was deleted: said so, with no command that cannot work', () => {
+    const image = path.join(dir, 'gone.img');
+    fs.writeFileSync(image, Buffer.alloc(MiB));
+    const dev = attach(image);
+    fs.unlinkSync(image);
+    const r = cli(['map', dev]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`: a loop device over ${image}; its name has been deleted since it was attached, .*losetup -d ${dev} `));
+    assert.doesNotMatch(r.stderr, /extent-lens map \//);
+  });
+
+  test('any other block device keeps the plain refusal', () => {
+    const dev = attach(path.join(dir, 'part.img'));
+    execFileSync('losetup', ['-d', dev]); // (detached: the node stays, with no loop/ folder behind it)
+    const r = cli(['map', dev]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `extent-lens map: ${dev} is a block device, not a regular file (E_NOT_REGULAR); choose a regular file.\n`);
+  });
+});
