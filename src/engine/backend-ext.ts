@@ -130,13 +130,14 @@ export interface ExtentOwnerQuery {
    * between may come too), each with the extent's logical address and its size on disk (whole,
    * however little of it the file still references, and compressed where it is). What deleting
    * frees is counted from these (btrfs frees an extent only whole). Each reference also gives
-   * its file offset and how many bytes of the extent it covers there. Throws like owners().
+   * its file offset and how many bytes of the extent it covers there, and whether the extent is
+   * compressed. Throws like owners().
    */
   diskExtents?(
     path: string,
     dev: bigint,
     inos: BigUint64Array,
-    each: (ino: bigint, bytenr: bigint, bytes: bigint, fileOffset: bigint, fileBytes: bigint) => void,
+    each: (ino: bigint, bytenr: bigint, bytes: bigint, fileOffset: bigint, fileBytes: bigint, compressed: boolean) => void,
   ): void;
   /** btrfs: every file (fileKey names) referencing the extent at logical address `bytenr`. */
   referencesTo?(bytenr: bigint): ReadonlySet<string>;

@@ -91,6 +91,12 @@ export interface ExtentMap {
    * this instead of the ranges; dedupe treats all-zero chunks of such a file as holes.
    */
   allocationSize?: bigint;
+  /**
+   * btrfs, a whole file's map, as root: the size on disk of the compressed extents its encoded
+   * (FIEMAP_EXTENT_ENCODED) extents lie in, each counted once and whole (compsize's "Disk Usage"
+   * of its compressed types). Absent where not read (see `notes`) or nothing is encoded.
+   */
+  encodedOnDisk?: bigint;
 }
 
 export interface VolumeInfo {

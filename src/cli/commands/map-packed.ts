@@ -101,6 +101,7 @@ export function writePackedMapJsonTo(w: ChunkWriter, m: PackedExtentMap): void {
       (m.notes?.length ? ',"notes":' + JSON.stringify(m.notes) : '') +
       (m.heldOutsideExtents ? ',"heldOutsideExtents":' + dec(m.heldOutsideExtents) : '') +
       (m.allocationSize !== undefined ? ',"allocationSize":' + dec(m.allocationSize) : '') +
+      (m.encodedOnDisk !== undefined ? ',"encodedOnDisk":' + dec(m.encodedOnDisk) : '') +
       '}\n',
   );
   w.flush();
@@ -175,6 +176,11 @@ interface MapStats {
   mapped: bigint;
   unwritten: bigint;
   shared: bigint;
+  /**
+   * Bytes of extents flagged encoded (btrfs: compressed), at the length FIEMAP gives: uncompressed.
+   * Not inline ones: kept in metadata, with no extent on disk to size (the summary says so of them).
+   */
+  encoded: bigint;
   holes: number;
   /** End of the scanned span: the window's end or the file size, whichever is first. */
   stop: bigint;
@@ -203,6 +209,7 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
     let mapped = 0;
     let unwritten = 0;
     let shared = 0;
+    let encoded = 0;
     let prev = Number(start);
     const end = Number(stop);
     for (let i = 0; i < count; i++) {
@@ -213,13 +220,15 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
       mapped += l;
       if (flags[i] & EXTENT_FLAG.UNWRITTEN) unwritten += l;
       if (flags[i] & EXTENT_FLAG.SHARED) shared += l;
+      if ((flags[i] & (EXTENT_FLAG.ENCODED | EXTENT_FLAG.INLINE)) === EXTENT_FLAG.ENCODED) encoded += l;
     }
     if (Number(stop) > prev) holes++;
-    return { mapped: BigInt(mapped), unwritten: BigInt(unwritten), shared: BigInt(shared), holes, stop };
+    return { mapped: BigInt(mapped), unwritten: BigInt(unwritten), shared: BigInt(shared), encoded: BigInt(encoded), holes, stop };
   }
   let mapped = 0n;
   let unwritten = 0n;
   let shared = 0n;
+  let encoded = 0n;
   let prev = start;
   for (let i = 0; i < count; i++) {
     const o = u64(offset[i]);
@@ -229,9 +238,10 @@ function stats(m: PackedExtentMap, maxEnd: bigint): MapStats {
     mapped += l;
     if (flags[i] & EXTENT_FLAG.UNWRITTEN) unwritten += l;
     if (flags[i] & EXTENT_FLAG.SHARED) shared += l;
+    if ((flags[i] & (EXTENT_FLAG.ENCODED | EXTENT_FLAG.INLINE)) === EXTENT_FLAG.ENCODED) encoded += l;
   }
   if (stop > prev) holes++;
-  return { mapped, unwritten, shared, holes, stop };
+  return { mapped, unwritten, shared, encoded, holes, stop };
 }
 
 export function writePackedMapHuman(m: PackedExtentMap): void {
@@ -260,7 +270,7 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
     w.push('#'.padStart(wIdx) + '  ' + head.join('  '));
   }
 
-  const { holes, mapped, unwritten, shared, stop } = stats(m, maxEnd);
+  const { holes, mapped, unwritten, shared, encoded, stop } = stats(m, maxEnd);
   writeRows(w, m, wIdx, wOff, wEnd, wLen, wPhys);
   const scanned = stop - (m.window ? m.window.offset : 0n);
   const past = pastEndOfFile(m);
@@ -289,6 +299,11 @@ export function writePackedMapHumanTo(w: ChunkWriter, m: PackedExtentMap): void 
         : '') +
       (unwritten ? `, unwritten ${exactAndHuman(unwritten)}` : '') +
       (shared ? `, shared ${exactAndHuman(shared)}` : '') +
+      // (FIEMAP gives encoded extents at their uncompressed length; the engine reads their size on disk where it can)
+      (encoded
+        ? `, encoded ${exactAndHuman(encoded)}` +
+          (m.encodedOnDisk !== undefined ? ` in compressed extents of ${exactAndHuman(m.encodedOnDisk)} on disk` : '')
+        : '') +
       `; ${m.calls} call${m.calls === 1 ? '' : 's'}, ${formatMs(m.durationMs)}\n`,
   );
   for (const n of m.notes ?? []) w.push(noteLine(escapeControls(withHumanSizes(n, ''))) + '\n');

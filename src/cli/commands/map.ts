@@ -20,10 +20,12 @@ its map can place (tmpfs: pages fallocate reserved; XFS, ext4: metadata blocks) 
 counts on ReFS (shared when > 1). SMB: the allocated ranges (source "allocated-ranges");
 a file not marked sparse is given as one range over all of it, and where its allocation size
 is less the map says so ("allocationSize" and a note; set-sparse makes the server show holes).
+Compressed (encoded) extents are summed at their uncompressed length; on btrfs, as root, their
+compressed extents' size on disk is given too ("encodedOnDisk"), as compsize gives it.
 
 JSON: {"path","size":"N","blockSize":N,"extents":[{"offset":"N","length":"N",
        "physical":"N"|null,"flags":[...]},...],"source","window","calls","durationMs",
-       "notes":[...],"heldOutsideExtents":"N","allocationSize":"N"}  (the last three only where they apply)`,
+       "notes":[...],"heldOutsideExtents":"N","allocationSize":"N","encodedOnDisk":"N"}  (the last four only where they apply)`,
   async run(ctx) {
     const window = windowFrom(ctx.values); // usage errors before the engine loads
     const engine = await ctx.engine();

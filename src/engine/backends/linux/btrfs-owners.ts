@@ -188,7 +188,7 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
     path: string,
     root: bigint,
     inos: BigUint64Array,
-    each: (ino: bigint, bytenr: bigint, bytes: bigint, fileOffset: bigint, fileBytes: bigint) => void,
+    each: (ino: bigint, bytenr: bigint, bytes: bigint, fileOffset: bigint, fileBytes: bigint, compressed: boolean) => void,
   ): void => {
     for (let k = 0; k < inos.length;) {
       let end = k;
@@ -215,7 +215,9 @@ export function btrfsOwnerQuery(libc: Libc, anyPath: string): ExtentOwnerQuery {
             // the key's offset is the file offset; num_bytes how much of the extent the file references there
             if (bytenr !== 0n) {
               const fileBytes = len >= 53 ? searchv.getBigUint64(item + 45, true) : 0n;
-              each(ino, bytenr, searchv.getBigUint64(item + 29, true), searchv.getBigUint64(at + 16, true), fileBytes);
+              // (compression: the byte after ram_bytes; 0 none, else zlib, lzo, zstd)
+              const compressed = search[item + 16] !== 0;
+              each(ino, bytenr, searchv.getBigUint64(item + 29, true), searchv.getBigUint64(at + 16, true), fileBytes, compressed);
             }
           }
           at = item + len;
