@@ -32,6 +32,7 @@ function reportJson(r: OperationReport, x: ReportExtras = {}): string {
       ['destination', destination === undefined || has('destination') ? undefined : str(destination)],
       ['bytes', dec(r.bytes)],
       ['calls', String(r.calls)],
+      ['otherCalls', r.otherCalls ? JSON.stringify(r.otherCalls) : undefined],
       ['durationMs', num(r.durationMs)],
       ['operation', str(r.operation)],
       ['fellBack', inPlace ? undefined : r.fellBack ? 'true' : 'false'],
@@ -43,6 +44,15 @@ function reportJson(r: OperationReport, x: ReportExtras = {}): string {
       ['notes', r.notes && r.notes.length ? '[' + r.notes.map(str).join(',') + ']' : undefined],
     ]) + '\n'
   );
+}
+
+/**
+ * " (and 2 FSCTL_SET_SPARSE, 1 FSCTL_GET_INTEGRITY_INFORMATION)": the other calls made on the
+ * way (OperationReport.otherCalls), so that the count before it is the method's calls alone.
+ */
+function otherCallsText(r: OperationReport): string {
+  const others = Object.entries(r.otherCalls ?? {});
+  return others.length ? ` (and ${others.map(([name, n]) => `${n} ${name}`).join(', ')})` : '';
 }
 
 const IN_PLACE: ReadonlySet<OperationReport['operation']> = new Set(['punch', 'zero', 'dig-holes', 'set-sparse']);
@@ -85,9 +95,9 @@ export function reportHuman(r: OperationReport, x: ReportExtras & { what?: strin
       ? `copied (fallback, no clone was made)`
       : (x.verb ?? VERB[r.operation] ?? r.operation);
   // Paths and notes may hold control characters: each piece is escaped for the terminal.
-  const calls = `${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}, ${formatMs(r.durationMs)}`;
+  const calls = `${r.method} in ${r.calls} call${r.calls === 1 ? '' : 's'}${otherCallsText(r)}, ${formatMs(r.durationMs)}`;
   const lines = [
-    r.calls === 0 && r.bytes === 0n
+    r.calls === 0 && r.otherCalls === undefined && r.bytes === 0n
       ? `${verb} ${target}: nothing to do, ${formatMs(r.durationMs)}`
       : // a flag moves no bytes: "0 bytes by FSCTL_SET_SPARSE" read as if it had failed (a trial)
         r.operation === 'set-sparse'

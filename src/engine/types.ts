@@ -164,8 +164,13 @@ export interface OperationReport {
   destination?: string;
   /** Bytes cloned, copied, punched or dug. */
   bytes: bigint;
-  /** Native calls that did the work (ioctls, FSCTLs, copy_file_range calls, ...). */
+  /** Calls of `method` that did the work (FICLONE, the clone or copy FSCTLs, copy_file_range calls, ...). */
   calls: number;
+  /**
+   * The other native calls made on the way, by name, where there were any (Windows and SMB: the
+   * sparse flag, the integrity settings, allocated-range queries, the resume key): not in `calls`.
+   */
+  otherCalls?: Record<string, number>;
   durationMs: number;
   /** True when a copy was made because cloning was impossible and the caller allowed it. */
   fellBack?: boolean;

@@ -121,11 +121,16 @@ function isCloneSide(v: unknown): v is CloneSide {
 
 const isNotes = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every((x) => isStr(x, 8192));
 
+/** OperationReport.otherCalls: a few calls by name, each counted. */
+const isCallCounts = (v: unknown): boolean =>
+  isObj(v) && Object.keys(v).length <= 32 && Object.entries(v).every(([k, n]) => isStr(k, 64) && isInt(n, 0, Number.MAX_SAFE_INTEGER));
+
 export function isCloneResultsData(v: unknown): v is CloneResultsData {
   if (!isObj(v)) return false;
   if (!isStr(v.operation, 64) || !isStr(v.method, 64) || typeof v.fellBack !== 'boolean') return false;
   if (v.fallbackReason !== undefined && !isStr(v.fallbackReason, 4096)) return false;
   if (!isU64String(v.bytes) || !isInt(v.calls, 0, Number.MAX_SAFE_INTEGER) || !isNum(v.durationMs) || v.durationMs < 0) return false;
+  if (v.otherCalls !== undefined && !isCallCounts(v.otherCalls)) return false;
   if (!isU64String(v.spaceSaved) || !isCloneSide(v.source) || !isCloneSide(v.destination)) return false;
   // (notes are sentences, not capped at a flag's 256 characters: a 500-character note of an SMB
   // copy had every Clone Results panel of it blank, the message refused)

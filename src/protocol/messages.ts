@@ -427,7 +427,10 @@ export interface CloneResultsData {
   fellBack: boolean;
   fallbackReason?: string;
   bytes: U64String;
+  /** Calls of `method` (OperationReport.calls). */
   calls: number;
+  /** The other calls made on the way, by name (OperationReport.otherCalls: the sparse flag, integrity settings, ...). */
+  otherCalls?: Record<string, number>;
   durationMs: number;
   /** Bytes that did not need new space because they are shared. */
   spaceSaved: U64String;

@@ -218,6 +218,26 @@ describe('clone-results webview in Chromium with a real XFS clone', { skip, time
     await page.close();
   });
 
+  // (a trial: an SMB clone of one FSCTL_DUPLICATE_EXTENTS_TO_FILE call said "Calls 3": the sparse flag's and integrity FSCTLs were summed in)
+  test('calls of the method, and the other calls made on the way named apart', async () => {
+    const smbClone = {
+      ...data,
+      method: 'FSCTL_DUPLICATE_EXTENTS_TO_FILE',
+      calls: 1,
+      otherCalls: { FSCTL_SET_SPARSE: 2, FSCTL_GET_INTEGRITY_INFORMATION: 1 },
+    };
+    const page = await showResults(smbClone);
+    assert.equal(await page.$eval('.facts [data-key=calls] dd', (d) => d.textContent), '1');
+    assert.match(String(await page.$eval('.facts [data-key=calls]', (k) => k.getAttribute('title'))), /^Calls of FSCTL_DUPLICATE_EXTENTS_TO_FILE /);
+    const other = await page.$eval('.facts [data-key=other-calls]', (k) => [k.querySelector('dt')!.textContent, k.querySelector('dd')!.textContent]);
+    assert.deepEqual(other, ['Other calls', '2 FSCTL_SET_SPARSE, 1 FSCTL_GET_INTEGRITY_INFORMATION']);
+    await page.close();
+    // none made: no such line
+    const local = await showResults(data);
+    assert.equal(await local.$('.facts [data-key=other-calls]'), null);
+    await local.close();
+  });
+
   test('a destination that grew: its before and after maps share one scale, so its old data lines up', async () => {
     // 2 MiB with data at [0, 1M); Clone Range puts the source's [4M, 5M) at 5M: it grows to 6 MiB
     const dst = path.join(xfs!.mountPoint, 'grows.img');

@@ -127,6 +127,7 @@ export function buildCloneResults(report: OperationReport, source: SideMaps, des
     fallbackReason: report.fallbackReason === undefined ? undefined : refusalDetail(report.fallbackReason, source.path, names),
     bytes: toWire(report.bytes),
     calls: report.calls,
+    ...(report.otherCalls ? { otherCalls: report.otherCalls } : {}),
     durationMs: report.durationMs,
     spaceSaved: toWire(spaceSaved(report, destination.after, destination.rangeOffset)),
     source: side(source, report.bytes),

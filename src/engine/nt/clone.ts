@@ -23,6 +23,7 @@ import type { NtHandle, NtTransport } from './transport';
 import { requireBlockClone, requireOneSession, requireSameVolume } from './volume';
 import { closeQuietly, intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
+import { CallCount } from './call-count';
 
 /** Largest cluster-aligned byte count below 4 GiB: (1 << 32) - clusterSize. */
 export function cloneChunkSize(clusterSize: number): bigint {
@@ -187,7 +188,7 @@ export async function cloneFileNt(
 ): Promise<OperationReport> {
   const paths = [source, target];
   const notes: string[] = [];
-  let calls = 0;
+  const calls = new CallCount();
   return intoNewFile(t, 'clone', source, target, ctx, {
     async prepare(src) {
       const vol = await t.queryVolume(src);
@@ -200,19 +201,19 @@ export async function cloneFileNt(
 
       // Sparse first: a sparse source cannot be cloned into a non-sparse destination.
       let o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
-      calls++;
+      calls.other('FSCTL_SET_SPARSE');
       if (o.kind !== 'ok') throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_SPARSE, o, [target]);
 
       // Integrity streams must match for ReFS to share clusters. Dev Drive refuses SET with access
       // denied; servers without integrity streams say not-supported: both are fine to ignore.
       let clusterSize = vol.clusterSize;
       o = await t.fsctl(src, FSCTL.FSCTL_GET_INTEGRITY_INFORMATION, null, INTEGRITY_INFORMATION_SIZE);
-      calls++;
+      calls.other('FSCTL_GET_INTEGRITY_INFORMATION');
       if (o.kind === 'ok' && o.output.byteLength >= INTEGRITY_INFORMATION_SIZE) {
         const ii = decodeIntegrityInfo(o.output);
         if (ii.clusterSizeInBytes > 0) clusterSize = ii.clusterSizeInBytes;
         o = await t.fsctl(dst, FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, encodeSetIntegrityInfo(ii), 0);
-        calls++;
+        calls.other('FSCTL_SET_INTEGRITY_INFORMATION');
         if (o.kind !== 'ok' && o.kind !== 'not-supported' && o.code !== 5 && o.code >>> 0 !== 0xc0000022) {
           throw fsctlFailure(t, 'clone', FSCTL.FSCTL_SET_INTEGRITY_INFORMATION, o, [target]);
         }
@@ -225,15 +226,15 @@ export async function cloneFileNt(
       let pieces: ByteRange[] | undefined;
       if (info.sparse && info.endOfFile > 0n) {
         const r = await queryAllocatedRanges(t, src, { offset: 0n, length: info.endOfFile }, { operation: 'clone' }, ctx);
-        calls += r.calls;
+        calls.other('FSCTL_QUERY_ALLOCATED_RANGES', r.calls);
         pieces = clusterPieces(r.ranges, 0n, info.endOfFile, clusterSize);
         notes.push(`sparse source: cloned ${pieces.length} allocated range${pieces.length === 1 ? '' : 's'}, holes kept`);
       }
-      calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx, pieces);
+      calls.calls += await duplicateExtents(t, src, dst, 0n, 0n, info.endOfFile, clusterSize, 'clone', opts, ctx, pieces);
 
       if (!info.sparse) {
         o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, encodeSetSparse(false), 0);
-        calls++;
+        calls.other('FSCTL_SET_SPARSE');
         if (o.kind !== 'ok')
           throw fsctlFailure(
             t,
@@ -256,7 +257,7 @@ export async function cloneFileNt(
         source,
         destination: target,
         bytes: info.endOfFile,
-        calls,
+        ...calls.report(),
         notes,
       };
     },
@@ -288,7 +289,7 @@ export async function cloneRangeNt(
   let src: NtHandle | undefined;
   let dst: NtHandle | undefined;
   let restoreEof: bigint | undefined;
-  let calls = 0;
+  const calls = new CallCount();
   try {
     src = await t.open(source, { access: same ? 'read-write' : 'read', disposition: 'open' });
     const sInfo = await t.queryInfo(src);
@@ -305,7 +306,7 @@ export async function cloneRangeNt(
 
     if (sInfo.sparse && !dInfo.sparse) {
       const o = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
-      calls++;
+      calls.other('FSCTL_SET_SPARSE');
       if (o.kind !== 'ok')
         throw fsctlFailure(
           t,
@@ -322,12 +323,21 @@ export async function cloneRangeNt(
       await t.setEndOfFile(dst, end);
       restoreEof = dInfo.endOfFile; // (the growth is said by operations.ts cloneRange, once for every backend)
     }
-    calls += await duplicateExtents(t, src, dst, sourceOffset, targetOffset, length, vol.clusterSize, 'clone-range', opts, ctx);
+    calls.calls += await duplicateExtents(t, src, dst, sourceOffset, targetOffset, length, vol.clusterSize, 'clone-range', opts, ctx);
     restoreEof = undefined;
     if (opts.atomic && length > (opts.maxChunkBytes ?? cloneChunkSize(vol.clusterSize)))
       notes.push('SOURCE_ATOMIC applies to each call below 4 GiB, not to the whole range');
     const method: Method = opts.atomic ? 'FSCTL_DUPLICATE_EXTENTS_TO_FILE_EX' : 'FSCTL_DUPLICATE_EXTENTS_TO_FILE';
-    return { operation: 'clone-range', method, source, destination: target, bytes: length, calls, durationMs: elapsed(start), notes };
+    return {
+      operation: 'clone-range',
+      method,
+      source,
+      destination: target,
+      bytes: length,
+      ...calls.report(),
+      durationMs: elapsed(start),
+      notes,
+    };
   } catch (e) {
     if (restoreEof !== undefined && dst) {
       try {

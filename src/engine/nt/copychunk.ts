@@ -18,6 +18,7 @@ import { sourceChanged } from './changed';
 import { engineError, fsctlFailure } from './outcome';
 import { intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
+import { CallCount } from './call-count';
 import type { NtTransport } from './transport';
 import { supportsBlockClone } from './volume';
 
@@ -95,12 +96,12 @@ export async function copyChunkNt(
   const paths = [source, target];
   const notes: string[] = [];
   let limits = { ...(opts.limits ?? DEFAULT_COPYCHUNK_LIMITS) };
-  let calls = 0;
+  const calls = new CallCount();
   return intoNewFile(t, 'copy', source, target, ctx, {
     // The resume key first: a server without server-side copy fails before anything is created.
     async prepare(src) {
       const o = await t.fsctl(src, FSCTL.FSCTL_SRV_REQUEST_RESUME_KEY, null, SRV_REQUEST_RESUME_KEY_OUTPUT_SIZE);
-      calls++;
+      calls.other('FSCTL_SRV_REQUEST_RESUME_KEY');
       if (o.kind !== 'ok')
         throw fsctlFailure(
           t,
@@ -143,9 +144,9 @@ export async function copyChunkNt(
       if (info.sparse && info.endOfFile > 0n) {
         try {
           const r = await queryAllocatedRanges(t, src, { offset: 0n, length: info.endOfFile }, { operation: 'copy' }, ctx);
-          calls += r.calls;
+          calls.other('FSCTL_QUERY_ALLOCATED_RANGES', r.calls);
           const so = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
-          calls++;
+          calls.other('FSCTL_SET_SPARSE');
           if (so.kind === 'ok') {
             segments = r.ranges;
             await t.setEndOfFile(dst, info.endOfFile);
@@ -164,7 +165,7 @@ export async function copyChunkNt(
         const chunks = cursor.next(limits);
         const want = chunks.reduce((a, c) => a + c.length, 0);
         const o = await t.fsctl(dst, FSCTL.FSCTL_SRV_COPYCHUNK_WRITE, encodeCopyChunkCopy(key, chunks), SRV_COPYCHUNK_RESPONSE_SIZE);
-        calls++;
+        calls.calls++;
         if (o.kind === 'invalid-parameter' && o.output.byteLength >= SRV_COPYCHUNK_RESPONSE_SIZE) {
           const r = decodeCopyChunkResponse(o.output);
           const server: CopyChunkLimits = {
@@ -235,7 +236,15 @@ export async function copyChunkNt(
           (supportsBlockClone(volume) ? 'the volume can share blocks (FILE_SUPPORTS_BLOCK_REFCOUNTING), and a' : 'A') +
             " server may share the source's blocks for a server-side copy rather than write new ones (Samba does where its file system can: vfs_btrfs clones, and its copy_file_range shares blocks on XFS and btrfs even where the volume reports no block refcounting), which SMB does not show: see it on the server (filefrag -v, or fsutil file queryExtentsAndRefCounts on Windows). For a copy with blocks of its own: extent-lens copy --reflink never (read and written through this client).",
         );
-      return { operation: 'copy', method: 'FSCTL_SRV_COPYCHUNK_WRITE', source, destination: target, bytes: copied, calls, notes };
+      return {
+        operation: 'copy',
+        method: 'FSCTL_SRV_COPYCHUNK_WRITE',
+        source,
+        destination: target,
+        bytes: copied,
+        ...calls.report(),
+        notes,
+      };
     },
   });
 }

@@ -11,6 +11,7 @@ export function reportLogLine(r: OperationReport): string {
     r.destination !== undefined ? `destination=${r.destination}` : '',
     `bytes=${r.bytes}`,
     `calls=${r.calls}`,
+    ...Object.entries(r.otherCalls ?? {}).map(([name, n]) => `${name}=${n}`),
     `duration=${r.durationMs.toFixed(1)}ms`,
     r.fellBack ? `fellBack (${r.fallbackReason ?? 'no reason given'})` : '',
     ...(r.notes ?? []).map((n) => `note: ${n}`),

@@ -1,0 +1,48 @@
+// What a clone's or copy's "calls" counts over SMB, against a real Samba on a btrfs share: the
+// calls of its method only (FSCTL_DUPLICATE_EXTENTS_TO_FILE, FSCTL_SRV_COPYCHUNK_WRITE), with
+// the FSCTLs made on the way (the sparse flag, the integrity settings, the resume key) counted
+// apart by name ("otherCalls"). They were summed: a one-call clone said "in 3 calls".
+
+import assert from 'node:assert/strict';
+import { chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
+import { cli, ensureBuilt } from '../cli/run-cli';
+import { makeDenseFile, smbUid } from './helpers';
+
+const skip = sambaSkipReason();
+const MiB = 1024 * 1024;
+
+describe('clone and copy over SMB: calls counts the method’s calls, the others apart', { skip, timeout: 120_000 }, () => {
+  let btrfs: LoopFs;
+  let smb: SambaServer;
+  const env = { ...process.env, EXTENT_LENS_SMB_PASSWORD: SMB_PASSWORD };
+
+  before(async () => {
+    ensureBuilt();
+    btrfs = makeLoopFs('btrfs', 256);
+    makeDenseFile(join(btrfs.mnt, 'src.bin'), 3 * MiB);
+    for (const p of [btrfs.mnt, join(btrfs.mnt, 'src.bin')]) chownSync(p, smbUid(), 0);
+    smb = await startSamba({ shares: [{ name: 'btrfs', path: btrfs.mnt, options: BTRFS_CLONING }] });
+  });
+  after(async () => {
+    await stopSamba(smb, btrfs);
+  });
+
+  test('clone: 1 FSCTL_DUPLICATE_EXTENTS_TO_FILE call, the sparse flag and integrity FSCTLs named apart', () => {
+    const r = cli(['clone', smb.uri('btrfs', 'src.bin'), smb.uri('btrfs', 'c1.bin')], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /by FSCTL_DUPLICATE_EXTENTS_TO_FILE in 1 call \(and 2 FSCTL_SET_SPARSE, 1 FSCTL_GET_INTEGRITY_INFORMATION\), /);
+    const j = JSON.parse(cli(['clone', smb.uri('btrfs', 'src.bin'), smb.uri('btrfs', 'c2.bin'), '--json'], { env }).stdout);
+    assert.equal(j.calls, 1);
+    assert.deepEqual(j.otherCalls, { FSCTL_SET_SPARSE: 2, FSCTL_GET_INTEGRITY_INFORMATION: 1 });
+  });
+
+  test('server-side copy: the resume key is not a COPYCHUNK_WRITE call', () => {
+    const j = JSON.parse(cli(['copy', smb.uri('btrfs', 'src.bin'), smb.uri('btrfs', 'copy.bin'), '--json'], { env }).stdout);
+    assert.equal(j.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
+    assert.equal(j.calls, 1, '3 MiB: one request (16 chunks of 1 MiB at most)');
+    assert.deepEqual(j.otherCalls, { FSCTL_SRV_REQUEST_RESUME_KEY: 1 });
+  });
+});
