@@ -29,13 +29,15 @@ import { PhysicalParts, allMoved, destinationCover, extentPieces, itemPieces, re
  *
  * What earlier rules left out of a group's saving (`leftOut`) is not taken out again; the
  * places this rule takes out are added to it, for countPlacesOnce. Returns the bytes it took out
- * of the savings (for the note on the chunk size: dedupe-find.ts).
+ * of the savings (for the note on the chunk size: dedupe-find.ts), and adds the groups it took
+ * them from to `affected`.
  */
 export function partialExtentWarnings(
   groups: DedupeGroup[],
   files: Map<string, FileData>,
   owners?: Map<string, OwnerLookup>,
   leftOut = new LeftOut(),
+  affected?: Set<DedupeGroup>,
 ): bigint {
   const given = groups.map((g) => ({ netSaving: g.netSaving, netSavingMin: g.netSavingMin, warnings: g.warnings.length }));
   let covering = groups.filter(isApplied);
@@ -49,7 +51,10 @@ export function partialExtentWarnings(
     const taken = takePartialExtents(groups, new Set(covering), files, owners, leftOut);
     const still = covering.filter(isApplied);
     if (still.length === covering.length) {
-      for (const [g, places] of taken.places) leftOut.addPlaces(g, places.start, places.end);
+      for (const [g, places] of taken.places) {
+        leftOut.addPlaces(g, places.start, places.end);
+        affected?.add(g);
+      }
       return taken.bytes;
     }
     covering = still;

@@ -17,6 +17,7 @@ import { dataBytesOf } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
 import { LeftOut } from './dedupe-left-out';
 import { partialExtentWarnings } from './dedupe-extents';
+import { smallerChunkNote } from './dedupe-continued';
 import { bookendGains, compressedSavings, wantsExtentItems } from './dedupe-extent-sizes';
 import { heldOutsideOf, NO_OWNERS, ownerLookups } from './dedupe-owners';
 import { formGroups, sourceNotHeld } from './dedupe-form-groups';
@@ -208,6 +209,8 @@ export async function findDuplicates(
   let owners = await ownerLookups(groups, byPath, resolve, wantsExtentItems);
   let compressedSized = 0;
   let partialExtentBytes = 0n;
+  /** The groups partialExtentWarnings took bytes out of: where a smaller chunk may match more. */
+  const partial = new Set<DedupeGroup>();
   try {
     // A copy whose blocks files outside the selection keep (a snapshot) stays allocated whatever
     // the plan does: it should be the source, so that the others' blocks are freed. Only the file
@@ -226,7 +229,7 @@ export async function findDuplicates(
     const onlyCompression = sharedBlockSavings(groups, byPath, owners.byFs, leftOut);
     bookendGains(groups, byPath, owners.byFs);
     compressedSized = compressedSavings(groups, byPath, owners.byFs, onlyCompression, leftOut);
-    partialExtentBytes = partialExtentWarnings(groups, byPath, owners.byFs, leftOut);
+    partialExtentBytes = partialExtentWarnings(groups, byPath, owners.byFs, leftOut, partial);
     countPlacesOnce(groups, byPath, leftOut);
   } finally {
     owners.close();
@@ -345,7 +348,7 @@ export async function findDuplicates(
         'the saving leaves out blocks that files outside the selection keep.',
     );
   for (const f of owners.failures()) notes.push(`Who else references the shared blocks could not be asked, so the saving is a range: ${f}`);
-  const smallerChunk = partialExtentBytes > 0n ? smallerChunkNote(chunk, shareable) : undefined;
+  const smallerChunk = partialExtentBytes > 0n ? smallerChunkNote(chunk, shareable, partial, byPath) : undefined;
   if (smallerChunk) notes.push(smallerChunk);
   notes.push(
     'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not' +
@@ -369,23 +372,4 @@ export async function findDuplicates(
     notes,
     durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
   };
-}
-
-/**
- * Duplicates the groups share only part of a btrfs extent of free nothing (dedupe-extents.ts). A
- * chunk straddles the edges of an extent that does not start on a chunk boundary, so the rest of
- * it is never matched (a trial: two qcow2 images with the same guest data, their 64 KiB clusters
- * at other places, 28 MiB duplicate and 264 KiB net saving in 128 KiB chunks, all 32 MiB in 64 KiB
- * ones): said, as smaller chunks may free them; not where the chunk is already the block size.
- */
-function smallerChunkNote(chunk: bigint, files: Hashed[]): string | undefined {
-  const blocks = files.filter((f) => f.filesystem === 'btrfs').map((f) => BigInt(f.blockSize));
-  const block = blocks.reduce((a, b) => (b < a ? b : a), chunk);
-  if (block >= chunk) return undefined;
-  return (
-    `Some duplicate data lies in btrfs extents that the groups would share only in part, which frees nothing (the groups' ` +
-    `warnings say how much). Chunks of ${chunk} bytes match only whole chunks at multiples of ${chunk} bytes, so the rest ` +
-    `of such an extent may be duplicate too: searching again in smaller chunks (down to the block size, ${block} bytes) ` +
-    'matches smaller pieces, and may share those extents whole and free them (it hashes more pieces, and splits files into more extents).'
-  );
 }

@@ -110,7 +110,7 @@ const keyOf = (h: Xxh128Hasher): string => Buffer.from(h.digest()).toString('bas
  */
 const NOATIME = fs.constants.O_NOATIME ?? 0;
 
-function openForReading(p: string): number {
+export function openForReading(p: string): number {
   const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
   if (NOATIME !== 0)
     try {

@@ -1,0 +1,100 @@
+// Whether a search in smaller chunks would match more next to the groups' ranges: the data on
+// either side of each destination range, block by block, against its source's at the same
+// distance. Chunks match only whole, at multiples of the chunk size, so duplicate data that
+// continues past a matched range into a chunk with other data is never matched (a trial: qcow2
+// images with the same guest data, their 64 KiB clusters shifted, in 128 KiB chunks); data that
+// does not continue is unique there, and a smaller chunk would find nothing more (a trial: the
+// note said it might where the rest of each extent was each file's own data).
+
+import * as fs from 'node:fs';
+import type { DedupeGroup } from './dedupe-types';
+import type { FileData } from './dedupe-file-data';
+import { openForReading } from './dedupe-hash';
+import { isSmbPath } from './smb-path';
+
+/**
+ * Bytes on either side of the destination ranges of `groups` that equal their source's at the
+ * same distance, up to one chunk less a block on each side (a whole chunk more would have
+ * matched already), read a block at a time and compared byte for byte. All-zero blocks are not
+ * counted (holes read as zeros, and the search leaves holes alone). Local files only; a file that
+ * cannot be read counts nothing.
+ */
+export function continuedBytes(groups: Iterable<DedupeGroup>, files: Map<string, FileData>, chunk: bigint, block: bigint): bigint {
+  const fds = new Map<string, number | undefined>();
+  const fdOf = (p: string): number | undefined => {
+    if (!fds.has(p)) {
+      let fd: number | undefined;
+      try {
+        fd = isSmbPath(p) ? undefined : openForReading(p);
+      } catch {
+        fd = undefined;
+      }
+      fds.set(p, fd);
+    }
+    return fds.get(p);
+  };
+  const n = Number(block);
+  const a = Buffer.alloc(n);
+  const b = Buffer.alloc(n);
+  /** Whether the blocks at `pa` in `fa` and `pb` in `fb` are whole, equal and not all zeros. */
+  const same = (fa: number, pa: bigint, fb: number, pb: bigint): boolean => {
+    try {
+      if (fs.readSync(fa, a, 0, n, pa) !== n || fs.readSync(fb, b, 0, n, pb) !== n) return false;
+    } catch {
+      return false;
+    }
+    return a.equals(b) && a.some((x) => x !== 0);
+  };
+  let total = 0n;
+  try {
+    for (const g of groups) {
+      const src = g.ranges[0];
+      const sf = files.get(src.path);
+      const sfd = fdOf(src.path);
+      if (!sf || sfd === undefined) continue;
+      for (const r of g.ranges.slice(1)) {
+        const df = files.get(r.path);
+        const dfd = fdOf(r.path);
+        if (!df || dfd === undefined) continue;
+        // before the range, then after it, block by block until one differs
+        for (let d = block; d < chunk && d <= r.offset && d <= src.offset && same(dfd, r.offset - d, sfd, src.offset - d); d += block)
+          total += block;
+        const [de, se] = [r.offset + g.length, src.offset + g.length];
+        const fits = (d: bigint): boolean => d + block < chunk && de + d + block <= df.size && se + d + block <= sf.size;
+        for (let d = 0n; fits(d) && same(dfd, de + d, sfd, se + d); d += block) total += block;
+      }
+    }
+  } finally {
+    for (const fd of fds.values()) if (fd !== undefined) fs.closeSync(fd);
+  }
+  return total;
+}
+
+/**
+ * Duplicates the groups share only part of a btrfs extent of free nothing (dedupe-extents.ts). A
+ * chunk straddles the edges of an extent that does not start on a chunk boundary, so the rest of
+ * it is never matched (a trial: two qcow2 images with the same guest data, their 64 KiB clusters
+ * at other places, 28 MiB duplicate and 264 KiB net saving in 128 KiB chunks, all 32 MiB in 64 KiB
+ * ones): said, as smaller chunks may free them; not where the chunk is already the block size.
+ */
+export function smallerChunkNote(
+  chunk: bigint,
+  files: FileData[],
+  partial: Set<DedupeGroup>,
+  byPath: Map<string, FileData>,
+): string | undefined {
+  const blocks = files.filter((f) => f.filesystem === 'btrfs').map((f) => BigInt(f.blockSize));
+  const block = blocks.reduce((a, b) => (b < a ? b : a), chunk);
+  if (block >= chunk) return undefined;
+  // only where the duplicate data goes on past the ranges (dedupe-continued.ts): elsewhere the
+  // rest of those extents is each file's own, and a smaller chunk finds nothing more there
+  const continued = continuedBytes(partial, byPath, chunk, block);
+  if (continued === 0n) return undefined;
+  return (
+    `Some duplicate data lies in btrfs extents that the groups would share only in part, which frees nothing (the groups' ` +
+    `warnings say how much). Chunks of ${chunk} bytes match only whole chunks at multiples of ${chunk} bytes, and ${continued} ` +
+    `bytes next to those groups' ranges are the same in each copy and its source (compared block by block) but lie in chunks ` +
+    `with other data: searching again in smaller chunks (down to the block size, ${block} bytes) matches them, and may share ` +
+    'those extents whole and free them (it hashes more pieces, and splits files into more extents).'
+  );
+}
