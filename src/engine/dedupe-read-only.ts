@@ -10,6 +10,9 @@ import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
 import { mountOf, procPathField, readMounts } from './space-fs';
 import { realPath } from './real-path';
+import { physEnd, sameBytes, type Segment } from './dedupe-segments';
+import { bytesNotCovered, mergeRanges } from './space-scan';
+import type { Intervals } from './space-table';
 
 /**
  * Which local files the kernel will not change for this user: on a read-only file system or
@@ -174,4 +177,32 @@ export function writableNames(files: FileData[], otherNames: Map<string, string[
     const writable = names.find((n) => n !== f.path && !readOnly.has(n));
     if (writable !== undefined) f.path = writable;
   }
+}
+
+/**
+ * What a group's read-only copies keep allocated apart from its source's blocks, from their
+ * extent maps, for the group's warning: their placed data not on the source's blocks, counted once
+ * where copies share blocks with one another (two snapshots of one file), exact; and compressed
+ * data or data with no known place, not the source's, counted at its length, at most.
+ */
+export function readOnlyKeptText(
+  copies: Array<{ file: FileData; offset: bigint; segs: Segment[] }>,
+  source: Segment[],
+  sourcePlaces: Intervals,
+): string {
+  const start: bigint[] = [];
+  const end: bigint[] = [];
+  let atMost = 0n;
+  for (const c of copies)
+    for (const x of c.segs) {
+      if (x.phys >= 0n && !x.encoded) {
+        start.push(x.phys);
+        end.push(physEnd(c.file, c.offset, x));
+      } else atMost += x.len - (x.phys >= 0n ? sameBytes(source, [x]) : 0n);
+    }
+  const exact = bytesNotCovered(mergeRanges(start, end), sourcePlaces);
+  return (
+    `${exact} bytes of their data lie in blocks of their own (by the extent maps)` +
+    (atMost > 0n ? `, and up to ${atMost} more compressed or with no known place` : '')
+  );
 }

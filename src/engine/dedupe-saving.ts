@@ -12,6 +12,7 @@ import { bytesNotCovered, mergeRanges } from './space-scan';
 import { LeftOut } from './dedupe-left-out';
 import { sharesNoBlocks } from './space-fs';
 import { keptWhole, type HeldOutside, type OwnerLookup } from './dedupe-owners';
+import { readOnlyKeptText } from './dedupe-read-only';
 import { blockEndAtEof, dataBytes, physEnd, placeKey, sameBytes, segments, type Segment } from './dedupe-segments';
 
 const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -173,7 +174,11 @@ export function groupSaving(
   const keepsOwnBlocks = leftOut.filter((i) => sameBytes(s, segs[i]) !== dataBytes(segs[i]));
   if (keepsOwnBlocks.length > 0)
     warnings.push(
-      `${keepsOwnBlocks.length} more ${keepsOwnBlocks.length === 1 ? 'range is' : 'ranges are'} in files the kernel will not change for this user (a read-only snapshot or file system, an immutable file, another user's file without write permission): listed as read-only, left as they are, and their blocks stay allocated.`,
+      `${keepsOwnBlocks.length} more ${keepsOwnBlocks.length === 1 ? 'range is' : 'ranges are'} in files the kernel will not change for this user (a read-only snapshot or file system, an immutable file, another user's file without write permission): listed as read-only, left as they are, and their blocks stay allocated: ${readOnlyKeptText(
+        keepsOwnBlocks.map((i) => ({ file: files[i], offset: offsets[i], segs: segs[i] })),
+        s,
+        source,
+      )}.`,
     );
   const elsewhere =
     sharedElsewhere > 0n && netSaving > 0n
