@@ -6,6 +6,7 @@
 import type { Backend, OpContext } from './backend';
 import type { PackedExtentMap, PackedExtents } from './map-format';
 import type { ByteRange, MapSource, Operation, OperationReport } from './types';
+import type { CallCount } from './call-count';
 
 export type PathKind = 'file' | 'directory' | 'fifo' | 'char-device' | 'block-device' | 'socket' | 'other' | 'missing';
 
@@ -50,8 +51,15 @@ export interface PositionalIo {
   /**
    * Bytes of the file's extents in [offset, offset+length) and how many are shared (FIEMAP: never
    * the file system's records of them, which st_blocks counts too); undefined without FIEMAP.
+   * Its FIEMAP calls are counted in `count`, where given.
    */
-  extentBytes?(fd: number, offset: bigint, length: bigint, path: string): { allocated: bigint; shared: bigint } | undefined;
+  extentBytes?(
+    fd: number,
+    offset: bigint,
+    length: bigint,
+    path: string,
+    count?: CallCount,
+  ): { allocated: bigint; shared: bigint } | undefined;
   /**
    * Take a write lease on the file behind `fd` (its only opener), so no other process can open
    * it unseen while this one changes it in place (dig-holes): the kernel makes another's open()

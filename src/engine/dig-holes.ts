@@ -21,6 +21,8 @@
 //   extents inside each punched run (FIEMAP; where there is none, the drop in st_blocks × 512,
 //   which also counts XFS's extent tree); elsewhere what the backend's allocated ranges no
 //   longer show inside each punched run. `sharedBytes`: of those, the ones other files share.
+// - `calls` counts the punches (fallocate, or the backend's punch calls); the data ranges walk,
+//   the maps, the reads and the measuring FIEMAPs are named apart, in otherCalls (call-count.ts).
 // (Just over 400 lines: the scan, its lease and its error wording are one operation's rules.)
 
 import * as fs from 'node:fs';
@@ -30,6 +32,7 @@ import { FsctlError, isCancelled, resaid } from './errors';
 import { nodeFsError } from './errno';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
+import { CallCount, LINUX_CALL, rangesCallName } from './call-count';
 import { withoutRanges } from './byte-ranges';
 import { inUseMessage } from './dig-holes-in-use';
 import { isUnsupported } from './nt/backend';
@@ -71,21 +74,20 @@ export async function digHoles(
     // operation's: "64 KiB / 64 KiB" for each punch, the walk's over the file's size)
     const quiet = quietContext(ctx);
     let allocated = await backend.allocatedRanges(path, undefined, quiet);
-    let calls = allocated.calls;
+    const count = new CallCount();
+    count.other(rangesCallName(allocated.method), allocated.calls);
     const notes: string[] = [];
     // A file the server holds with holes it does not show (not marked sparse: one allocated range
     // over all of it, its allocation size says less): marked sparse first, which a punch does
     // anyway, so its holes show and only its data is read, and what each punch frees is measured
     // against ranges that are true (else every hole read as zeros counted as freed).
     if (!local && allocated.allocationSize !== undefined) {
-      const s = await backend.setSparse(path, true, ctx);
-      calls += s.calls;
+      count.otherReport(await backend.setSparse(path, true, ctx));
       allocated = await backend.allocatedRanges(path, undefined, quiet);
-      calls += allocated.calls;
+      count.other(rangesCallName(allocated.method), allocated.calls);
       notes.push('marked the file sparse first (a server shows the holes of sparse files only), so only its data was read');
     }
-    const ranges = local ? await withoutUnwritten(backend, path, allocated, quiet) : { ...allocated, unwrittenBytes: 0n };
-    calls += ranges.calls - allocated.calls;
+    const ranges = local ? await withoutUnwritten(backend, path, allocated, quiet, count) : { ...allocated, unwrittenBytes: 0n };
     // A thick (preallocated) image is not made thin: said, with where to look (a trial dug a 32 MiB
     // falloc raw image, freed 4 KiB, and said nothing of the 32 MiB it still held).
     const unwrittenLeft = ranges.unwrittenBytes;
@@ -137,7 +139,7 @@ export async function digHoles(
     let runs = 0;
 
     const read = async (into: Uint8Array, offset: bigint, length: number): Promise<number> => {
-      calls++;
+      count.other(f && io ? LINUX_CALL.read : 'read'); // (elsewhere the backend's reads, however it reads)
       if (f && io) return io.pread(f.fd, into, length, offset, path, 'dig-holes');
       if (backend.read) return backend.read(path, offset, into.subarray(0, length));
       throw new FsctlError({
@@ -160,12 +162,13 @@ export async function digHoles(
       if (f && io?.punch) {
         // the file's extents in the run before and after (st_blocks would also count XFS's
         // extent tree, which grows as holes split the file's extents)
-        const before = io.extentBytes?.(f.fd, offset, length, path);
+        const before = io.extentBytes?.(f.fd, offset, length, path, count);
         const blocksBefore = allocatedBytes();
+        count.calls++;
         io.punch(f.fd, offset, length, path);
         let after: ReturnType<NonNullable<typeof io.extentBytes>>;
         try {
-          after = before ? io.extentBytes!(f.fd, offset, length, path) : undefined;
+          after = before ? io.extentBytes!(f.fd, offset, length, path, count) : undefined;
         } catch {
           after = undefined; // punched: counted by the block count below instead
         }
@@ -180,13 +183,14 @@ export async function digHoles(
       } else {
         // Remote or foreign backends: never past EOF; measured by what is still allocated.
         const end = offset + length < size ? offset + length : size;
-        await backend.punchHole(path, { offset, length: end - offset }, quiet);
+        const punched = await backend.punchHole(path, { offset, length: end - offset }, quiet);
+        count.calls += punched.calls;
+        for (const [name, n] of Object.entries(punched.otherCalls ?? {})) count.other(name, n);
         const left = await backend.allocatedRanges(path, { offset, length: end - offset }, quiet);
-        calls += left.calls;
+        count.other(rangesCallName(left.method), left.calls);
         const still = left.ranges.reduce((a, r) => a + r.length, 0n);
         if (end - offset > still) freed += end - offset - still;
       }
-      calls++;
       // a run punched in pieces (read again 64 KiB at a time) is one run
       if (offset !== lastEnd) runs++;
       lastEnd = offset + length;
@@ -308,7 +312,7 @@ export async function digHoles(
       method: 'dig-holes',
       source: path,
       bytes: freed,
-      calls,
+      ...count.report(),
       durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
       notes: [
         `scanned ${scanned} bytes in ${plural(ranges.ranges.length, 'data range')} at ${bs}-byte blocks; found ${found} bytes of zeros; ` +
@@ -336,12 +340,18 @@ async function withoutUnwritten(
   path: string,
   r: Awaited<ReturnType<Backend['allocatedRanges']>>,
   ctx: OpContext,
+  count: CallCount,
 ): Promise<typeof r & { unwrittenBytes: bigint }> {
   // (mapped even with no data range: a preallocated image never written is all unwritten, which the note says)
   const map = await backend.extentMap(path, undefined, ctx);
+  // (a map from SEEK_DATA/SEEK_HOLE is one refused FIEMAP, then the lseek walk: map.ts, mapOpenFile)
+  if (map.source === 'seek') {
+    count.other(LINUX_CALL.fiemap);
+    count.other(LINUX_CALL.lseek, map.calls - 1);
+  } else count.other(map.source === 'fiemap' ? LINUX_CALL.fiemap : map.source, map.calls);
   const unwritten = map.extents.filter((e) => e.flags.includes('unwritten')).map((e) => ({ offset: e.offset, length: e.length }));
   const unwrittenBytes = unwritten.reduce((a, e) => a + e.length, 0n);
-  return { ...r, ranges: withoutRanges(r.ranges, unwritten), calls: r.calls + map.calls, unwrittenBytes };
+  return { ...r, ranges: withoutRanges(r.ranges, unwritten), unwrittenBytes };
 }
 
 /**

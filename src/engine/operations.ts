@@ -23,6 +23,7 @@ import { withFsFreed } from './fs-freed';
 import { nodeFsError } from './errno';
 import { CROSS_VOLUME_CODES, FsctlError, isCancelled, resaid } from './errors';
 import { notRegularError } from './file-kind';
+import { withRefusedCall } from './call-count';
 import { copyRangeBytes, nodeIo, sparseCopyFile } from './sparse-copy';
 import { spaceOf, type SpaceOptions } from './space';
 import { findDuplicates } from './dedupe-find';
@@ -497,7 +498,8 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
           cause: c,
         });
       }
-      Object.assign(s.report, { operation: 'clone', fellBack: true, fallbackReason: reason });
+      const otherCalls = withRefusedCall(s.report.otherCalls, e.syscall); // (the refused FICLONE too)
+      Object.assign(s.report, { operation: 'clone', fellBack: true, fallbackReason: reason }, otherCalls ? { otherCalls } : {});
       return s;
     }
   });
@@ -700,7 +702,7 @@ async function cloneRange(
       return grown(await b.cloneRange(r.source, r.sourceOffset, r.target, r.targetOffset, length, { atomic: r.atomic }, ctx));
     } catch (e) {
       if (r.fallback !== 'copy' || isCancelled(e) || !fallbackAllowed(e, CLONE_IMPOSSIBLE)) throw e;
-      return grown(await rangeFallback(b, r, length, ctx, e.message));
+      return grown(await rangeFallback(b, r, length, ctx, e.message, e.syscall));
     }
   }
   return grown(await rangeFallback(b, r, length, ctx, misaligned!.message));
@@ -712,6 +714,7 @@ async function rangeFallback(
   length: bigint,
   ctx: EngineContext,
   reason: string,
+  refused?: string,
 ): Promise<OperationReport> {
   if (isSmbPath(r.source))
     throw new FsctlError({
@@ -721,7 +724,8 @@ async function rangeFallback(
       message: `clone-range: ${reason} A copy fallback is not available on SMB paths (E_UNSUPPORTED).`,
     });
   const rep = await copyRangeBytes(b, b.io ?? nodeIo, r.source, r.sourceOffset, r.target, r.targetOffset, length, ctx);
-  return { ...rep, fellBack: true, fallbackReason: reason };
+  const otherCalls = withRefusedCall(rep.otherCalls, refused); // (the refused FICLONERANGE too)
+  return { ...rep, ...(otherCalls ? { otherCalls } : {}), fellBack: true, fallbackReason: reason };
 }
 
 export type { Backend };

@@ -3,6 +3,11 @@
 // where reading ended. Holes stay holes on every file system that supports them. This is the
 // fallback when the in-kernel copy cannot run (EXDEV across file system types on old kernels,
 // EOPNOTSUPP) and the clone fallback when the caller allowed a copy.
+//
+// Calls (OperationReport.calls, call-count.ts): a sparse copy's method is its reads and writes,
+// so each pread64 and each pwrite64 of the data is one call (the read that finds the end of the
+// file too); the lseek SEEK_DATA/SEEK_HOLE walk, the ftruncate that sets the size and the
+// fallocate that punches a hole in place are named apart, in otherCalls.
 
 import { quietContext, type Backend, type OpContext } from './backend';
 import type { PositionalIo } from './backend-ext';
@@ -12,6 +17,7 @@ import { inPlaceFailure, sizeOf } from './in-place-error';
 import { closeQuietly, intoNewLocalFile, openRegular } from './backends/linux/files';
 import * as fs from 'node:fs';
 import type { ByteRange, Operation, OperationReport } from './types';
+import { CallCount, LINUX_CALL, rangesCallName } from './call-count';
 
 const CHUNK = 1 << 20;
 /** copy_file_range chunk: big enough to be cheap, small enough to cancel and report progress. */
@@ -68,6 +74,8 @@ interface CopyUntilEofInput {
   /** fstat of the source after the copy. */
   restat: () => SourceSnapshot;
   ctx: OpContext & { maybeYield?: () => Promise<void> };
+  /** Every system call the loop makes is counted here by name (LINUX_CALL); the caller says which are its method's. */
+  count: CallCount;
 }
 
 /**
@@ -76,28 +84,26 @@ interface CopyUntilEofInput {
  * expected size until read() returns 0, so EOF is where reading ends, not what fstat said
  * (procfs reports 0 bytes, sysfs 4096). The destination gets exactly that size (never more).
  * A source whose size or modification time changed meanwhile is E_CHANGED: a mix of old and
- * new bytes is not a copy of anything. Returns the data bytes copied, the size and the calls.
+ * new bytes is not a copy of anything. Returns the data bytes copied and the size; its calls
+ * are in `c.count`, by name.
  */
-export async function copyUntilEof(
-  c: CopyUntilEofInput,
-): Promise<{ bytes: bigint; size: bigint; calls: number; readBytes: bigint; note?: string }> {
-  const { io, src, dst, ctx } = c;
+export async function copyUntilEof(c: CopyUntilEofInput): Promise<{ bytes: bigint; size: bigint; readBytes: bigint; note?: string }> {
+  const { io, src, dst, ctx, count } = c;
   const ranges = c.ranges ?? (c.start.size > 0n ? [{ offset: 0n, length: c.start.size }] : []);
   const total = ranges.reduce((a, r) => a + r.length, 0n);
   const buf = new Uint8Array(CHUNK);
   let readBytes = 0n; // of `done`, the bytes read and written here (not by the kernel's copy)
   const readWrite = (pos: bigint, want: number): number => {
     const n = io.pread(src.fd, buf, want, pos, src.path);
-    calls++;
+    count.other(LINUX_CALL.read);
     readBytes += BigInt(n);
     let written = 0;
     while (written < n) {
       written += io.pwrite(dst.fd, written === 0 ? buf : buf.subarray(written), n - written, pos + BigInt(written), dst.path);
-      calls++;
+      count.other(LINUX_CALL.write);
     }
     return n;
   };
-  let calls = 0;
   // Where the data leaves holes, the expected size first, so no write extends the file: XFS
   // preallocates past the end of a file written at its end (speculative preallocation, about as
   // much as was written), and a later write past a hole, or the size set afterwards, would leave
@@ -108,7 +114,7 @@ export async function copyUntilEof(
   const dense = ranges.length === 1 && ranges[0].offset === 0n && ranges[0].length === c.start.size;
   if (ranges.length > 0 && c.start.size > 0n && !dense) {
     io.ftruncate(dst.fd, c.start.size, dst.path);
-    calls++;
+    count.other(LINUX_CALL.size);
   }
   let done = 0n;
   let eof: bigint | undefined;
@@ -121,7 +127,7 @@ export async function copyUntilEof(
       let n: bigint;
       if (c.kernel) {
         n = c.kernel(pos, left > KERNEL_CHUNK ? KERNEL_CHUNK : left);
-        calls++;
+        count.other(LINUX_CALL.copy);
       } else n = BigInt(readWrite(pos, left > BigInt(CHUNK) ? CHUNK : Number(left)));
       if (n === 0n) {
         eof = pos; // the source ends before the size read at the start said
@@ -163,12 +169,12 @@ export async function copyUntilEof(
         ` (E_CHANGED); the copy would mix old and new data, so it was not kept. Copy it again when nothing writes to it.`,
     });
   io.ftruncate(dst.fd, eof, dst.path);
-  calls++;
+  count.other(LINUX_CALL.size);
   const note =
     eof === c.start.size
       ? undefined
       : `the file system gave ${src.path} a size of ${c.start.size} bytes, but reading it ended at ${eof} bytes (a pseudo file, as in /proc or /sys): copied what reading gave`;
-  return { bytes: done, size: eof, calls, readBytes, note };
+  return { bytes: done, size: eof, readBytes, note };
 }
 
 /** Copy all of `source` into `target` (which must not exist), keeping holes. */
@@ -182,12 +188,12 @@ export async function sparseCopyFile(
 ): Promise<OperationReport> {
   const t0 = performance.now();
   let ranges: ByteRange[] | undefined;
-  let rangeCalls = 0;
+  const count = new CallCount();
   try {
     // (quiet: the walk's progress is over the file's size, not the data the copy's counts)
     const r = await backend.allocatedRanges(source, undefined, quietContext(ctx));
     ranges = r.ranges;
-    rangeCalls = r.calls;
+    count.other(rangesCallName(r.method), r.calls);
   } catch (e) {
     // Pseudo files (procfs, sysfs) may not seek by data and holes: read them whole.
     if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
@@ -204,6 +210,7 @@ export async function sparseCopyFile(
         ranges: ranges?.filter((x) => x.offset < src.stat.size),
         restat: () => snap(fs.fstatSync(src.fd, { bigint: true })),
         ctx,
+        count,
       });
       return {
         operation,
@@ -211,7 +218,7 @@ export async function sparseCopyFile(
         source,
         destination: target,
         bytes: r.bytes,
-        calls: r.calls + rangeCalls,
+        ...count.method(LINUX_CALL.read, LINUX_CALL.write).report(),
         durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
         notes: r.note ? [r.note] : undefined,
       };
@@ -242,11 +249,11 @@ export async function copyRangeBytes(
 ): Promise<OperationReport> {
   const t0 = performance.now();
   let data: ByteRange[] = [{ offset: sourceOffset, length }];
-  let calls = 0;
+  const count = new CallCount();
   try {
     const r = await backend.allocatedRanges(source, { offset: sourceOffset, length }, quietContext(ctx)); // (quiet, as above)
     data = r.ranges;
-    calls += r.calls;
+    count.other(rangesCallName(r.method), r.calls);
   } catch (e) {
     // where data and holes cannot be told (pseudo files): every byte is read and written
     if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
@@ -279,8 +286,8 @@ export async function copyRangeBytes(
       if (canPunch) {
         touchedEnd = targetOffset + to; // a failed punch may have deallocated part of it
         try {
+          count.other(LINUX_CALL.fallocate); // (a refused one too: it was made)
           io.punch!(dst!.fd, targetOffset + from, to - from, target, 'clone-range');
-          calls++;
           holes += to - from;
           done = to;
           ctx.progress({ done, total: length });
@@ -296,7 +303,7 @@ export async function copyRangeBytes(
         const n = to - at > BigInt(CHUNK) ? CHUNK : Number(to - at);
         at += BigInt(io.pwrite(dst!.fd, zeros, n, targetOffset + at, target));
         touchedEnd = targetOffset + at; // (a pwrite that fails has written nothing)
-        calls++;
+        count.other(LINUX_CALL.write);
         done = at;
         ctx.progress({ done, total: length });
       }
@@ -313,13 +320,13 @@ export async function copyRangeBytes(
       ctx.checkCancelled();
       const want = d.end - d.start > BigInt(CHUNK) ? CHUNK : Number(d.end - d.start);
       const n = io.pread(src.fd, buf, want, sourceOffset + done, source);
-      calls++;
+      count.other(LINUX_CALL.read);
       if (n <= 0) throw endedEarly(source, target, src.stat.size, sizeOf(src.fd), sourceOffset + done);
       let put = 0;
       while (put < n) {
         put += io.pwrite(dst.fd, buf.subarray(put, n), n - put, targetOffset + done + BigInt(put), target);
         touchedEnd = targetOffset + done + BigInt(put); // (a pwrite that fails has written nothing)
-        calls++;
+        count.other(LINUX_CALL.write);
       }
       done += BigInt(n);
       written += BigInt(n);
@@ -329,7 +336,7 @@ export async function copyRangeBytes(
     const end = targetOffset + length;
     if (fs.fstatSync(dst.fd, { bigint: true }).size < end) {
       io.ftruncate(dst.fd, end, target);
-      calls++;
+      count.other(LINUX_CALL.size);
     }
     return {
       operation: 'clone-range',
@@ -337,7 +344,7 @@ export async function copyRangeBytes(
       source,
       destination: target,
       bytes: written,
-      calls,
+      ...count.method(LINUX_CALL.read, LINUX_CALL.write).report(),
       durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
       notes: [
         `copied in place: bytes ${targetOffset} to ${end} of ${target} were overwritten with copies (not shared)` +

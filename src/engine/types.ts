@@ -164,11 +164,15 @@ export interface OperationReport {
   destination?: string;
   /** Bytes cloned, copied, punched or dug. */
   bytes: bigint;
-  /** Calls of `method` that did the work (FICLONE, the clone or copy FSCTLs, copy_file_range calls, ...). */
+  /**
+   * Calls of `method` that did the work (FICLONE, FICLONERANGE, copy_file_range, a sparse copy's
+   * pread64s and pwrite64s, fallocate, the clone or copy FSCTLs): call-count.ts.
+   */
   calls: number;
   /**
-   * The other native calls made on the way, by name, where there were any (Windows and SMB: the
-   * sparse flag, the integrity settings, allocated-range queries, the resume key): not in `calls`.
+   * The other native calls made on the way, by name, where there were any (Linux: the system call,
+   * lseek for SEEK_DATA/SEEK_HOLE, FS_IOC_FIEMAP, ftruncate, ...; Windows and SMB: the sparse flag,
+   * the integrity settings, allocated-range queries, the resume key): not in `calls`.
    */
   otherCalls?: Record<string, number>;
   durationMs: number;

@@ -429,7 +429,7 @@ export interface CloneResultsData {
   bytes: U64String;
   /** Calls of `method` (OperationReport.calls). */
   calls: number;
-  /** The other calls made on the way, by name (OperationReport.otherCalls: the sparse flag, integrity settings, ...). */
+  /** The other calls made on the way, by name (OperationReport.otherCalls: lseek, FS_IOC_FIEMAP; the sparse flag, ...). */
   otherCalls?: Record<string, number>;
   durationMs: number;
   /** Bytes that did not need new space because they are shared. */

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { copyUntilEof, nodeIo } from '../../src/engine/sparse-copy';
 import type { PositionalIo } from '../../src/engine/backend-ext';
+import { CallCount } from '../../src/engine/call-count';
 
 const KiB = 1024;
 
@@ -40,6 +41,7 @@ async function recordedCopy(src: string, ranges: Array<{ offset: bigint; length:
         return { size: s.size, mtimeNs: s.mtimeNs };
       },
       ctx: { checkCancelled: () => undefined, progress: () => undefined },
+      count: new CallCount(),
     });
   } finally {
     fs.closeSync(sfd);

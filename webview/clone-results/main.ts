@@ -134,7 +134,7 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
   fact(dl, l10n.t('Operation'), d.fellBack ? instead : op, 'operation');
   fact(dl, d.fellBack || d.operation === 'copy' ? l10n.t('Bytes copied') : l10n.t('Bytes cloned'), bytesText(d.bytes), 'bytes');
   fact(dl, l10n.t('Calls'), groupDigits(BigInt(d.calls)), 'calls', l10n.t('Calls of {0} that moved or shared the data', d.method));
-  // the calls made on the way (the sparse flag, integrity settings): not in the count above
+  // the calls made on the way (lseek, FIEMAP; the sparse flag, integrity settings): not in the count above
   const others = Object.entries(d.otherCalls ?? {});
   if (others.length > 0)
     fact(
@@ -142,7 +142,7 @@ function details(d: CloneResultsData, item: number): HTMLElement[] {
       l10n.t('Other calls'),
       others.map(([name, n]) => `${groupDigits(BigInt(n))} ${name}`).join(', '),
       'other-calls',
-      l10n.t('Calls made on the way (the sparse flag, integrity settings, allocated-range queries), not counted in Calls'),
+      l10n.t('Calls made on the way (where the data lies, the size, the sparse flag), not counted in Calls'),
     );
   fact(dl, l10n.t('Duration'), ms(d.durationMs), 'duration');
   // A copy shares nothing, so "0 bytes shared" would only be noise; a server-side copy that the

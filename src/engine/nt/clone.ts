@@ -23,7 +23,7 @@ import type { NtHandle, NtTransport } from './transport';
 import { requireBlockClone, requireOneSession, requireSameVolume } from './volume';
 import { closeQuietly, intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
-import { CallCount } from './call-count';
+import { CallCount } from '../call-count';
 
 /** Largest cluster-aligned byte count below 4 GiB: (1 << 32) - clusterSize. */
 export function cloneChunkSize(clusterSize: number): bigint {

@@ -18,7 +18,7 @@ import { sourceChanged } from './changed';
 import { engineError, fsctlFailure } from './outcome';
 import { intoNewFile } from './new-file';
 import { queryAllocatedRanges } from './ranges';
-import { CallCount } from './call-count';
+import { CallCount } from '../call-count';
 import type { NtTransport } from './transport';
 import { supportsBlockClone } from './volume';
 

@@ -39,6 +39,7 @@ import {
 } from './libc';
 import type { OpenFile } from './files';
 import type { ByteRange, Operation } from '../../types';
+import { LINUX_CALL, type CallCount } from '../../call-count';
 
 const MAX_OFF = (1n << 63n) - 1n;
 
@@ -243,13 +244,14 @@ export class LinuxBase {
     return { start: window.offset, end: window.offset + window.length };
   }
 
-  /** SEEK_DATA/SEEK_HOLE walk of [start, end) on an open file; returns the data ranges. */
+  /** SEEK_DATA/SEEK_HOLE walk of [start, end) on an open file; returns the data ranges (its calls counted in `count` as lseek too). */
   protected seekRanges(
     f: OpenFile,
     start: bigint,
     end: bigint,
     operation: Operation,
     ctx: OpContext,
+    count?: CallCount,
   ): { ranges: ByteRange[]; calls: number } {
     const size = f.stat.size;
     const stop = end < size ? end : size;
@@ -283,6 +285,7 @@ export class LinuxBase {
       pos = holeStart;
       if (ranges.length % 256 === 0) ctx.progress({ done: pos - start, total: stop - start });
     }
+    count?.other(LINUX_CALL.lseek, calls);
     return { ranges, calls };
   }
 }

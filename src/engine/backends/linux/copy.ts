@@ -18,6 +18,7 @@ import { tempName } from '../../destination';
 import { FsctlError } from '../../errors';
 import { osPath } from '../../os-path';
 import { copyUntilEof, type SourceSnapshot } from '../../sparse-copy';
+import { CallCount, LINUX_CALL } from '../../call-count';
 import { big } from './libc';
 import { closeQuietly, openRegular } from './files';
 import type { ByteRange, OperationReport } from '../../types';
@@ -49,11 +50,14 @@ export class LinuxCopies extends LinuxClones {
       ({ fd, named } = this.createNew('copy', to, perm, false));
       const size = src.stat.size;
       let ranges: ByteRange[] | undefined;
-      let seekCalls = 0;
+      // calls: copy_file_range's (or, read and written, pread64's and pwrite64's); the lseek walk,
+      // FIEMAP (unwritten extents, sharing measured) and ftruncate apart (call-count.ts)
+      const count = new CallCount();
       let unwritten: ByteRange[] | undefined; // the source's preallocated extents, where FIEMAP gave them
       try {
         // (quiet: the walk's progress is over the file's size, not the data the copy's counts)
-        ({ ranges, calls: seekCalls } = this.seekRanges(src, 0n, size, 'copy', quietContext(ctx)));
+        const s = this.seekRanges(src, 0n, size, 'copy', quietContext(ctx), count);
+        ranges = s.ranges;
       } catch (e) {
         // Pseudo files (procfs, sysfs) may not seek by data and holes: they are read whole.
         if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
@@ -63,7 +67,7 @@ export class LinuxCopies extends LinuxClones {
         // SEEK_DATA calls them data once their pages are cached. Only from a FIEMAP that wrote the
         // file's dirty data first (FIEMAP_FLAG_SYNC), so none holds data not yet written back.
         const u = this.flaggedRanges(src.fd, source, EXTENT_FLAG.UNWRITTEN, true, ctx);
-        seekCalls += u.calls;
+        count.other(LINUX_CALL.fiemap, u.calls);
         unwritten = u.ranges;
         if (u.ranges) ranges = withoutRanges(ranges, u.ranges);
       }
@@ -88,16 +92,18 @@ export class LinuxCopies extends LinuxClones {
         kernel: opts.portable ? undefined : kernel,
         restat: () => snap(fs.fstatSync(src.fd, { bigint: true })),
         ctx: { checkCancelled: () => ctx.checkCancelled(), progress: (p) => ctx.progress(p), maybeYield: () => yieldIfInThread(ctx) },
+        count,
       });
+      const readWritten = opts.portable || r.readBytes === r.bytes;
       const report: OperationReport = {
         operation: 'copy',
         // what moved the data: a pseudo file (procfs: size 0) is read and written, not copied in the
         // kernel; an empty or all-hole source gets no copy_file_range call at all (its size is set)
-        method: opts.portable || r.readBytes === r.bytes ? 'sparse-copy' : 'copy_file_range',
+        method: readWritten ? 'sparse-copy' : 'copy_file_range',
         source,
         destination,
         bytes: r.bytes,
-        calls: r.calls + seekCalls,
+        calls: 0, // (set below, once the sharing is measured: its FIEMAP calls are among the others)
         durationMs: elapsed(t0),
       };
       const preallocated = unwritten ? bytesWithin(unwritten, 0n, r.size) : 0n;
@@ -113,8 +119,11 @@ export class LinuxCopies extends LinuxClones {
         // sharing, again after one: XFS shares the source's last block whole and the copy's
         // size, set after, zeroes its tail past the end, a write that gives the copy a block of
         // its own once written back, until which the map still shows the shared one.
-        const sharedIn = (sync: boolean): bigint | undefined =>
-          this.flaggedRanges(fd, destination, EXTENT_FLAG.SHARED, sync, ctx).ranges?.reduce((n, x) => n + x.length, 0n);
+        const sharedIn = (sync: boolean): bigint | undefined => {
+          const f = this.flaggedRanges(fd, destination, EXTENT_FLAG.SHARED, sync, ctx);
+          count.other(LINUX_CALL.fiemap, f.calls);
+          return f.ranges?.reduce((n, x) => n + x.length, 0n);
+        };
         const measured = sharedIn(false);
         let shared = measured ?? 0n;
         if (shared > 0n) shared = sharedIn(true) ?? shared;
@@ -129,6 +138,7 @@ export class LinuxCopies extends LinuxClones {
           );
         }
       }
+      Object.assign(report, (readWritten ? count.method(LINUX_CALL.read, LINUX_CALL.write) : count.method(LINUX_CALL.copy)).report());
       // The data on the disk before the copy has a name, as the Windows and SMB copies flush before
       // theirs: a power loss after linkat (or a replacing rename) would otherwise leave the name
       // with data the disk never got (XFS: an empty file), and a write error in the writeback

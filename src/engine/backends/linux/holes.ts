@@ -14,6 +14,7 @@ import { heldNote } from './map-notes';
 import { heldOutsideExtents, packExtents } from '../../map-format';
 import { punchNotes, zeroedWithin } from '../../punch-parts';
 import { inPlaceError } from '../../in-place-error';
+import { CallCount, LINUX_CALL } from '../../call-count';
 
 const asExtent = (r: ByteRange): Extent => ({ offset: r.offset, length: r.length, physical: null, flags: [] });
 
@@ -79,12 +80,17 @@ export class LinuxHoles extends LinuxMaps {
       // holes or run past the end): the drop in the bytes of the file's extents in the range
       // (FIEMAP), else in its block count (st_blocks, which also counts XFS's extent tree)
       const end = range.offset + range.length;
-      const before = this.extentBytesIn(f.fd, p, range.offset, end, ctx);
+      // calls: the one fallocate (none for an empty range: "nothing to do"); the measuring FIEMAPs apart
+      const count = new CallCount();
+      const before = this.extentBytesIn(f.fd, p, range.offset, end, ctx, count);
       const blocksBefore = f.stat.blocks * 512n;
-      if (range.length > 0n && this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) !== 0)
-        throw this.fail('punch', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd);
+      if (range.length > 0n) {
+        count.calls++;
+        if (this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) !== 0)
+          throw this.fail('punch', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd);
+      }
       // (the punch is done: a map that cannot be read now falls back to the block count)
-      const after = before && this.extentBytesForNote(f.fd, p, range.offset, end, ctx);
+      const after = before && this.extentBytesForNote(f.fd, p, range.offset, end, ctx, count);
       const [from, to] =
         before && after ? [before.allocated, after.allocated] : [blocksBefore, fs.fstatSync(f.fd, { bigint: true }).blocks * 512n];
       const bytes = from > to ? from - to : 0n;
@@ -104,7 +110,7 @@ export class LinuxHoles extends LinuxMaps {
         method: 'FALLOC_FL_PUNCH_HOLE',
         source: p,
         bytes,
-        calls: range.length > 0n ? 1 : 0, // (an empty range makes no call: "nothing to do")
+        ...count.report(),
         durationMs: elapsed(t0),
         notes,
         // what of it other files still hold (fs-freed.ts says why the file system gained less)
@@ -135,6 +141,9 @@ export class LinuxHoles extends LinuxMaps {
       // Punching frees what the range held, preallocated (unwritten) space too, which `fallocate
       // -z` would keep: said with the measured figure (a trial saw 8 MiB of reservation go unsaid).
       const rangeEnd = range.offset + range.length;
+      // calls: the fallocate, or the pwrites, of the method that zeroed the range; a refused
+      // fallocate and the measuring FIEMAPs apart
+      const count = new CallCount();
       if (opts.keepAllocated)
         return this.zeroInPlace(
           f,
@@ -145,14 +154,15 @@ export class LinuxHoles extends LinuxMaps {
             zeroed: keptAllocatedNote,
             written: ['the file system cannot zero a range in place (FALLOC_FL_ZERO_RANGE); zeros were written, which keeps it allocated'],
           },
-          0,
+          count,
           ctx,
           t0,
         );
-      const before = this.extentBytesIn(f.fd, p, range.offset, rangeEnd, ctx);
+      const before = this.extentBytesIn(f.fd, p, range.offset, rangeEnd, ctx, count);
       if (this.libc.fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, range.offset, range.length) === 0) {
+        count.calls++;
         // (the zeroing is done; a map that cannot be read leaves only the note out)
-        const after = before && this.extentBytesForNote(f.fd, p, range.offset, rangeEnd, ctx);
+        const after = before && this.extentBytesForNote(f.fd, p, range.offset, rangeEnd, ctx, count);
         const said = [...(within.notes ?? [])];
         // (of the preallocated space, only what the punch took: ext4 punches nothing past the end of
         // the file, where a trial's note said 1 MiB of it was gone that was still there)
@@ -169,13 +179,14 @@ export class LinuxHoles extends LinuxMaps {
           method: 'FALLOC_FL_PUNCH_HOLE',
           source: p,
           bytes: within.bytes,
-          calls: 1,
+          ...count.report(),
           durationMs: elapsed(t0),
           notes: said.length ? said : undefined,
         };
       }
       const e = this.libc.errno();
       if (e !== EOPNOTSUPP) throw errnoError('zero', e, 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p]);
+      count.other(LINUX_CALL.fallocate); // refused: not the method that zeroed it
       const cannot = 'the file system cannot punch holes';
       return this.zeroInPlace(
         f,
@@ -183,7 +194,7 @@ export class LinuxHoles extends LinuxMaps {
         range,
         within,
         { zeroed: () => [cannot], written: [cannot, 'nor zero ranges; zeros were written'] },
-        1,
+        count,
         ctx,
         t0,
       );
@@ -196,7 +207,7 @@ export class LinuxHoles extends LinuxMaps {
    * FALLOC_FL_ZERO_RANGE over the part of `range` inside the file, else zeros written: both leave it allocated (zero with
    * keepAllocated, and zero where no hole can be punched). `said`: the notes for either outcome
    * (a zeroed range's from what its extents were before and after, measured where FIEMAP can);
-   * `callsBefore`: the calls already made (a refused punch).
+   * `count`: the calls, with those already made (a refused punch) among the others.
    */
   private zeroInPlace(
     f: OpenFile,
@@ -204,7 +215,7 @@ export class LinuxHoles extends LinuxMaps {
     range: ByteRange,
     within: { bytes: bigint; notes: string[] },
     said: { zeroed: (change: AllocationChange | undefined) => string[]; written: string[] },
-    callsBefore: number,
+    count: CallCount,
     ctx: OpContext,
     t0: number,
   ): OperationReport {
@@ -217,13 +228,14 @@ export class LinuxHoles extends LinuxMaps {
         method: 'FALLOC_FL_ZERO_RANGE',
         source: p,
         bytes: 0n,
-        calls: callsBefore,
+        ...count.report(),
         durationMs: elapsed(t0),
         notes: within.notes,
       };
-    const extents = () => this.extentBytesForNote(f.fd, p, range.offset, range.offset + within.bytes, ctx);
+    const extents = () => this.extentBytesForNote(f.fd, p, range.offset, range.offset + within.bytes, ctx, count);
     const before = extents();
     if (this.libc.fallocate(f.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, range.offset, within.bytes) === 0) {
+      count.calls++;
       const after = before && extents();
       const change =
         before && after
@@ -237,14 +249,15 @@ export class LinuxHoles extends LinuxMaps {
         method: 'FALLOC_FL_ZERO_RANGE',
         source: p,
         bytes: within.bytes,
-        calls: callsBefore + 1,
+        ...count.report(),
         durationMs: elapsed(t0),
         notes: [...said.zeroed(change), ...within.notes],
       };
     }
     const e = this.libc.errno();
     if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
-    return this.writeZeros(f, p, range, within, said.written, callsBefore + 1, ctx, t0);
+    count.other(LINUX_CALL.fallocate); // refused: not the method that zeroed it
+    return this.writeZeros(f, p, range, within, said.written, count, ctx, t0);
   }
 
   /** Zeros written over the part of `range` inside the file (zeroing never extends it). */
@@ -254,21 +267,20 @@ export class LinuxHoles extends LinuxMaps {
     range: ByteRange,
     within: { bytes: bigint; notes: string[] },
     notes: string[],
-    callsBefore: number,
+    count: CallCount,
     ctx: OpContext,
     t0: number,
   ): OperationReport {
     const end = range.offset + within.bytes;
     const zeros = new Uint8Array(1 << 20);
     let pos = range.offset;
-    let calls = callsBefore;
     let n = 0;
     try {
       while (pos < end) {
         ctx.checkCancelled();
         n = end - pos > BigInt(zeros.length) ? zeros.length : Number(end - pos);
         const w = big(this.libc.pwrite(f.fd, zeros, n, pos));
-        calls++;
+        count.calls++;
         if (w <= 0n) throw this.fail('zero', 'pwrite', [p]);
         pos += w;
         n = 0;
@@ -283,7 +295,7 @@ export class LinuxHoles extends LinuxMaps {
       method: 'write-zeros',
       source: p,
       bytes: within.bytes,
-      calls,
+      ...count.report(),
       durationMs: elapsed(t0),
       notes: [...notes, ...within.notes],
     };

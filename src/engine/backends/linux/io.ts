@@ -72,7 +72,7 @@ export class LinuxIo extends LinuxCopies {
     punch: (fd, offset, length, p, operation) => this.punchFd(fd, offset, length, p, operation),
     blockSize: (fd, p) => this.blockSizeOf(fd, p),
     // between a caller's own cancel checks: one FIEMAP over one punched run
-    extentBytes: (fd, offset, length, p) => this.extentBytesIn(fd, p, offset, offset + length, UNCANCELLED),
+    extentBytes: (fd, offset, length, p, count) => this.extentBytesIn(fd, p, offset, offset + length, UNCANCELLED, count),
     holdAlone: (fd) => this.holdAlone(fd),
     stillAlone: (fd) => this.libc.fcntl?.(fd, F_GETLEASE, 0) === F_WRLCK,
   };

@@ -32,6 +32,7 @@ import { loopDeviceRefusal } from './loop-holder';
 import { addEncodedOnDisk } from './map-encoded';
 import type { ByteRange, ExtentMap } from '../../types';
 import { EBADR, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type StatfsResult } from './base';
+import { LINUX_CALL, type CallCount } from '../../call-count';
 
 /**
  * Extents per FIEMAP call: 4096 x 56 bytes = 224 KiB, reused for every page (16384 per call
@@ -58,7 +59,8 @@ export class LinuxMaps extends LinuxBase {
    * FIEMAP without a flush;
    * undefined where the file system has no FIEMAP. Unlike the block count (st_blocks) it never
    * counts the file system's records of the extents (XFS's extent tree), which a punch that
-   * splits extents makes grow and one that removes them makes shrink.
+   * splits extents makes grow and one that removes them makes shrink. Its FIEMAP calls are
+   * counted in `count` (a report's otherCalls), where given.
    */
   protected extentBytesIn(
     fd: number,
@@ -66,12 +68,14 @@ export class LinuxMaps extends LinuxBase {
     start: bigint,
     end: bigint,
     ctx: OpContext,
+    count?: CallCount,
   ): { allocated: bigint; shared: bigint; unwritten: bigint } | undefined {
     if (end <= start) return { allocated: 0n, shared: 0n, unwritten: 0n };
     const out = new PackedExtentsBuilder();
     const quiet = quietContext(ctx);
     const buf = (this.fiemapBuf ??= newFiemapBuffer());
     const r = fiemapPages(this.libc, fd, p, 0n, buf, { start, end }, out, quiet, undefined, false);
+    count?.other(LINUX_CALL.fiemap, r.calls);
     if (r.unsupported) return undefined;
     const m = out.build();
     let allocated = 0n;
@@ -90,9 +94,9 @@ export class LinuxMaps extends LinuxBase {
    * extentBytesIn where only a note's figures depend on it (after a punch or zeroing already
    * made): a map that cannot be read gives undefined, not a failure of what was done.
    */
-  protected extentBytesForNote(fd: number, p: string, start: bigint, end: bigint, ctx: OpContext): ReturnType<LinuxMaps['extentBytesIn']> {
+  protected extentBytesForNote(...args: Parameters<LinuxMaps['extentBytesIn']>): ReturnType<LinuxMaps['extentBytesIn']> {
     try {
-      return this.extentBytesIn(fd, p, start, end, ctx);
+      return this.extentBytesIn(...args);
     } catch {
       return undefined;
     }
