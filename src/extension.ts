@@ -24,6 +24,7 @@ import { registerAnalyzeSpace } from './commands/analyze-space';
 import { registerFindDuplicates } from './commands/find-duplicates';
 import { registerOpenSmbShare } from './commands/open-smb-share';
 import { registerForgetSmbPassword } from './commands/forget-smb-password';
+import { registerEnterSmbPassword } from './commands/enter-smb-password';
 import { InspectorEditorProvider } from './views/inspector-editor';
 import { SmbFileSystemProvider } from './host/smb-fs-provider';
 
@@ -61,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): ExtentLensApi {
     registerFindDuplicates(s),
     registerOpenSmbShare(s),
     registerForgetSmbPassword(s),
+    registerEnterSmbPassword(s),
     InspectorEditorProvider.register(s),
     // smb: resources (shares opened with Open SMB Share…); the SMB client loads on first use.
     SmbFileSystemProvider.register(

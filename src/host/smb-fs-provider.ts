@@ -11,8 +11,9 @@ import type { FsctlError, SmbChange, SmbFileApi, SmbFileStat } from '../engine';
 import { debounce } from './logic/debounce';
 import { inVsCodeWords } from './logic/errors';
 import { READ_ONLY_ITEMS, ReadOnlyItems, type ListedEntry } from './logic/read-only-items';
-import { fileSystemErrorKind, nameTakenSentence } from './logic/smb-errors';
-import { enginePathOf } from './logic/smb-uri';
+import { fileSystemErrorKind, nameTakenSentence, passwordNotEnteredSentence } from './logic/smb-errors';
+import { enginePathOf, passwordKey, shareAddressOfUri } from './logic/smb-uri';
+import { passwordNotEntered } from './smb-secrets';
 import { uriOfPath } from './ui';
 
 const SMB_SCHEME = 'smb';
@@ -31,6 +32,17 @@ function toFileSystemError(e: unknown, target: string): vscode.FileSystemError {
   }
   const message = typeof f?.message === 'string' ? inVsCodeWords(f.message) : String(e);
   return kind ? vscode.FileSystemError[kind](message) : new vscode.FileSystemError(message);
+}
+
+/**
+ * A request on a share whose password question was closed in this window (smb-secrets.ts):
+ * failed at once, saying how to connect, not with the engine's "No password" (which says to
+ * enter it when asked, and nothing asks).
+ */
+function passwordNotEnteredError(uri: vscode.Uri): vscode.FileSystemError | undefined {
+  const a = shareAddressOfUri(uri);
+  if (!a || !passwordNotEntered(passwordKey(a))) return undefined;
+  return vscode.FileSystemError.NoPermissions(passwordNotEnteredSentence(a, vscode.l10n.t));
 }
 
 function fileStat(s: SmbFileStat): vscode.FileStat {
@@ -115,13 +127,20 @@ export class SmbFileSystemProvider implements vscode.FileSystemProvider {
     target = uri,
   ): Promise<T> {
     const path = enginePathOf(uri);
+    const notEntered = passwordNotEnteredError(uri);
+    if (notEntered) {
+      this.log.debug(`smb ${what} ${path}: ${notEntered.message}`);
+      throw notEntered;
+    }
     try {
       const result = await fn(await this.files(), path);
       // Our own changes show at once, before (or without) the server's notification.
       if (changed.length) this.changes.fire(changed);
       return result;
     } catch (e) {
-      const err = toFileSystemError(e, enginePathOf(target));
+      // (the requests that waited on the question that was closed)
+      const noPassword = (e as Partial<FsctlError> | undefined)?.code === 'E_BAD_INPUT' ? passwordNotEnteredError(uri) : undefined;
+      const err = noPassword ?? toFileSystemError(e, enginePathOf(target));
       this.log.debug(`smb ${what} ${path}: ${err.message}`);
       throw err;
     }

@@ -8,7 +8,8 @@
 
 import * as vscode from 'vscode';
 import type { SmbTargetInfo } from '../engine';
-import { accountName, passwordKey } from './logic/smb-uri';
+import { COMMANDS } from './logic/contributions';
+import { accountName, passwordKey, uriHostPort } from './logic/smb-uri';
 
 let installed = false;
 /** Passwords typed into "Open SMB Share…" and not yet accepted by the server. */
@@ -28,6 +29,15 @@ const INDEX = 'extentLens.smb.storedPasswordKeys';
  */
 const asking = new Map<string, Promise<string | undefined>>();
 
+/**
+ * The keys whose password question was closed (Escape) in this window, with the request that
+ * asked. VS Code's Explorer lists a folder again at once when it fails, so the question came
+ * straight back and could not be closed. Until "Enter SMB Password..." (enterSmbPassword) or
+ * "Forget SMB Password", requests for these keys get no password without asking, and the smb:
+ * provider's error says how to connect (passwordNotEntered).
+ */
+const notEntered = new Map<string, SmbTargetInfo>();
+
 /** The pool's password provider: the password just typed, then the keychain, then one question per key at a time. */
 export function smbPasswordAsker(context: vscode.ExtensionContext): (req: SmbTargetInfo) => Promise<string | undefined> {
   return async (req) => {
@@ -36,25 +46,76 @@ export function smbPasswordAsker(context: vscode.ExtensionContext): (req: SmbTar
     if (fresh !== undefined) return fresh;
     const stored = await context.secrets.get(key);
     if (stored !== undefined) return stored;
-    const pending = asking.get(key);
-    if (pending) return pending;
-    const question = (async () => {
-      const entered = await vscode.window.showInputBox({
-        title: vscode.l10n.t('SMB password'),
-        prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', accountName(req), req.host),
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (entered !== undefined) typed.set(key, entered);
-      return entered;
-    })();
-    asking.set(key, question);
-    try {
-      return await question;
-    } finally {
-      asking.delete(key);
+    if (notEntered.has(key)) return undefined;
+    const entered = await askPassword(key, req);
+    // (the requests that waited on the same question come here too: one notification)
+    if (entered === undefined && !notEntered.has(key)) {
+      notEntered.set(key, req);
+      offerToEnterPassword(req);
     }
+    return entered;
   };
+}
+
+/** The one password question for `key` on screen: a request asking while it is shown waits for its answer. */
+async function askPassword(key: string, req: SmbTargetInfo): Promise<string | undefined> {
+  const pending = asking.get(key);
+  if (pending) return pending;
+  const question = (async () => {
+    const entered = await vscode.window.showInputBox({
+      title: vscode.l10n.t('SMB password'),
+      prompt: vscode.l10n.t('Password for {0} on {1} (kept in the system keychain).', accountName(req), req.host),
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (entered !== undefined) typed.set(key, entered);
+    return entered;
+  })();
+  asking.set(key, question);
+  try {
+    return await question;
+  } finally {
+    asking.delete(key);
+  }
+}
+
+/** Once per question closed: the requests that follow fail without a word on screen. */
+function offerToEnterPassword(req: SmbTargetInfo): void {
+  const enter = vscode.l10n.t('Enter Password...');
+  void vscode.window
+    .showWarningMessage(
+      vscode.l10n.t(
+        'The password for {0} on {1} was not entered: its shares there stay unconnected in this window until you enter it.',
+        accountName(req),
+        uriHostPort(req),
+      ),
+      enter,
+    )
+    .then((picked) => {
+      if (picked === enter) void vscode.commands.executeCommand(COMMANDS.enterSmbPassword);
+    });
+}
+
+/**
+ * "Enter SMB Password...": the question for `req` asked now, even where the keychain holds a
+ * password (the answer is used first, and kept once the server accepts it). Answered, requests
+ * for its key no longer fail for a question closed before.
+ */
+export async function enterSmbPassword(req: SmbTargetInfo): Promise<string | undefined> {
+  const key = passwordKey(req);
+  const entered = await askPassword(key, req);
+  if (entered !== undefined) notEntered.delete(key);
+  return entered;
+}
+
+/** Whether the password question for `key` was closed in this window (and not answered since). */
+export function passwordNotEntered(key: string): boolean {
+  return notEntered.has(key);
+}
+
+/** The keys whose question was closed in this window ("Forget SMB Password" lists them too). */
+export function notEnteredPasswordKeys(): string[] {
+  return [...notEntered.keys()].sort();
 }
 
 export async function installSmbPasswordProvider(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
@@ -114,10 +175,11 @@ export function storedPasswordKeys(context: vscode.ExtensionContext): string[] {
   return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
 }
 
-/** Forget a stored SMB password. */
+/** Forget a stored SMB password; the next request asks again, even after a question closed. */
 export async function forgetSmbPassword(context: vscode.ExtensionContext, key: string): Promise<void> {
   offered.delete(key);
   typed.delete(key);
+  notEntered.delete(key);
   await context.secrets.delete(key);
   await context.globalState.update(
     INDEX,

@@ -20,6 +20,7 @@ export const COMMANDS = {
   findDuplicates: 'extentLens.findDuplicates',
   openSmbShare: 'extentLens.openSmbShare',
   forgetSmbPassword: 'extentLens.forgetSmbPassword',
+  enterSmbPassword: 'extentLens.enterSmbPassword',
 } as const;
 
 type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

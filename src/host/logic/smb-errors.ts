@@ -2,7 +2,7 @@
 // (FsctlError codes: NT status names, socket errors). Pure: no vscode.
 
 import { shownPath, shownSmbName } from '../../protocol/shown-path';
-import { uriHostPort, type ShareAddress } from './smb-uri';
+import { accountName, uriHostPort, type ShareAddress } from './smb-uri';
 import type { Translate } from './translate';
 
 /** The vscode.FileSystemError factory for a code; undefined: a plain FileSystemError with the engine's sentence. */
@@ -95,4 +95,19 @@ export function openShareFailure(code: string, engineSays: string, a: ShareAddre
   }
   // Signing or encryption refused, access denied and the rest: the engine's sentence names the status and what to do.
   return { sentence: engineSays, askPassword: false };
+}
+
+/**
+ * Why a request on a share failed at once: the password question for its user on its server
+ * was closed (Escape) in this window. Without this the Explorer asked again at once, so the
+ * question could not be closed, and the engine's sentence ("enter it when the extension asks")
+ * gave nothing to do. `a`: the share's address (its folder is not read).
+ */
+export function passwordNotEnteredSentence(a: Omit<ShareAddress, 'folder'>, t: Translate): string {
+  return t(
+    'The share "{0}" on {1} is not connected: the password for {2} was not entered. Run "Extent Lens: Enter SMB Password..." from the Command Palette to connect.',
+    a.share,
+    uriHostPort(a),
+    accountName(a),
+  );
 }

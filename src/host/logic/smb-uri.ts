@@ -4,7 +4,7 @@
 // on its own, and the engine's path is the same text with each segment percent-encoded (the
 // engine decodes them, src/engine/backends/smb/protocol/uri.ts). Pure: no vscode.
 
-import type { Translate } from './translate';
+import { plainT, type Translate } from './translate';
 
 /** The parts of a vscode.Uri this module reads (duck-typed). */
 interface SmbUriLike {
@@ -102,4 +102,10 @@ export function accountName(t: { domain: string; user: string }): string {
 /** The SecretStorage key of the password for an address (per user@host:port, as the engine asks). */
 export function passwordKey(t: { domain: string; user: string; host: string; port: number }): string {
   return `extentLens.smb.${accountName(t)}@${t.host}${t.port ? ':' + t.port : ''}`;
+}
+
+/** The share, user and server an smb: resource is on; undefined when its authority names no user. */
+export function shareAddressOfUri(u: SmbUriLike): ShareAddress | undefined {
+  const a = parseShareAddress(enginePathOf(u), plainT);
+  return typeof a === 'string' ? undefined : a;
 }
