@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSmbUri } from '../../src/engine/backends/smb/protocol/uri';
 import { fileSystemErrorKind, nameTakenSentence, openShareFailure } from '../../src/host/logic/smb-errors';
-import { enginePathOf, folderUriParts, parseShareAddress, passwordKey, uriPartsOf, type ShareAddress } from '../../src/host/logic/smb-uri';
+import {
+  enginePathOf,
+  folderUriParts,
+  parseShareAddress,
+  passwordKey,
+  shareAddressOfUri,
+  uriPartsOf,
+  type ShareAddress,
+} from '../../src/host/logic/smb-uri';
 import { enginePathOfUri, pathsFromArgs } from '../../src/host/logic/clone-selection';
 import { plainT } from '../../src/host/logic/translate';
 
@@ -54,6 +62,17 @@ test('commands take smb: Uris as engine paths, file: Uris as local paths, and dr
   const smb = { scheme: 'smb', fsPath: '/data/x', authority: 'alice@nas:1445', path: '/data/a b.img' };
   assert.equal(enginePathOfUri(smb), 'smb://alice@nas:1445/data/a%20b.img');
   assert.deepEqual(pathsFromArgs(smb, [smb, { scheme: 'file', fsPath: '/tmp/l' }, { scheme: 'untitled', fsPath: 'x' }]), ['smb://alice@nas:1445/data/a%20b.img', '/tmp/l']);
+});
+
+test("a resource's address gives the password key the engine asks with (a closed question is found by it)", () => {
+  for (const text of ['smb://alice@nas.local/projects/sub', 'smb://CORP;bob@10.0.0.5:1445/data/a b', 'smb://bob@[fe80::1]/s/ünï']) {
+    const parts = folderUriParts(parse(text) as ShareAddress);
+    const a = shareAddressOfUri(parts);
+    assert.ok(a, text);
+    assert.equal(passwordKey(a), passwordKey(parseSmbUri(enginePathOf(parts))), text);
+    assert.equal(a.share, (parse(text) as ShareAddress).share);
+  }
+  assert.equal(shareAddressOfUri({ scheme: 'smb', authority: 'nas', path: '/data' }), undefined, 'no user');
 });
 
 test('password keys: per domain\\user@host:port, as the engine asks', () => {
