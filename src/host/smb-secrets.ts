@@ -149,9 +149,14 @@ async function storePassword(context: vscode.ExtensionContext, key: string, pass
   if (!keys.includes(key)) await context.globalState.update(INDEX, [...keys, key].sort());
 }
 
-/** Use `password` for `key` until keepPassword or dropPassword (a connection attempt with a typed password). */
+/**
+ * Use `password` for `key` until keepPassword or dropPassword (a connection attempt with a typed
+ * password). Typed in "Open SMB Share...", it answers a question closed before for that key, as
+ * "Enter SMB Password..." does: the share would otherwise stay refused with the password given.
+ */
 export function offerPassword(key: string, password: string): void {
   offered.set(key, password);
+  notEntered.delete(key);
 }
 
 /** The server accepted the offered password: keep it in the keychain. */

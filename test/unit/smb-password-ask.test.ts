@@ -134,3 +134,15 @@ test("the smb: provider: a closed question's share fails at once, naming the sha
   await provider.stat(smbUri('el-smbtest@seventh.example', '/projects') as never).catch(() => undefined);
   assert.equal(engineCalls, 1);
 });
+
+test('a password typed in Open SMB Share... answers a question closed before for that key', async () => {
+  const ask = asker(host.context as never);
+  state.inputBoxes.length = 0;
+  const t = target('data', 'opened.example');
+  assert.equal(await ask(t), undefined, 'closed');
+  assert.ok(secrets.passwordNotEntered(passwordKey(t)));
+  secrets.offerPassword(passwordKey(t), 'typed');
+  assert.equal(secrets.passwordNotEntered(passwordKey(t)), false, 'the smb: provider no longer refuses the share');
+  assert.equal(await ask(t), 'typed');
+  secrets.dropPassword(passwordKey(t));
+});
