@@ -348,7 +348,7 @@ export async function findDuplicates(
         'the saving leaves out blocks that files outside the selection keep.',
     );
   for (const f of owners.failures()) notes.push(`Who else references the shared blocks could not be asked, so the saving is a range: ${f}`);
-  const smallerChunk = partialExtentBytes > 0n ? smallerChunkNote(chunk, shareable, partial, byPath) : undefined;
+  const smallerChunk = partialExtentBytes > 0n ? smallerChunkNote(chunk, shareable, partial, groups, byPath) : undefined;
   if (smallerChunk) notes.push(smallerChunk);
   notes.push(
     'Only data was read and hashed (xxHash128, in aligned chunks: candidates only, every range is compared byte for byte before it is shared): holes and unwritten (preallocated) extents were not' +

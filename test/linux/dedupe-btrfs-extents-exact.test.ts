@@ -147,6 +147,27 @@ describe('dedupe on btrfs: the saving said exact is what is freed', { skip: skip
     assert.doesNotMatch(fine.notes.join('\n'), /smaller chunks/, 'nothing left in part: no such note');
   });
 
+  // A trial: a copy's neighbouring ranges in two groups (a third file joins one of them) were each
+  // counted as the other's continuation: 806912 bytes said, where 4 KiB chunks matched 299008 more
+  test('the bytes smaller chunks would match are what a search in smaller chunks matches more', async () => {
+    // x: 1 MiB in one extent; y: x's first 300 KiB, then its own; z: a block of its own, then x's
+    // data from 4 KiB on to 524096 (not a whole block at its end)
+    const d = path.join(t.mountPoint, 'continued');
+    fs.mkdirSync(d);
+    const x = randomBytes(1024 * KiB);
+    writeSynced(path.join(d, 'x'), x);
+    writeSynced(path.join(d, 'y'), Buffer.concat([x.subarray(0, 300 * KiB), randomBytes(200_000)]));
+    writeSynced(path.join(d, 'z'), Buffer.concat([randomBytes(4 * KiB), x.subarray(4 * KiB, 524_096)]));
+    execFileSync('sync');
+    const engine = createEngine();
+    const coarse = await engine.findDuplicates([d], { chunk: BigInt(128 * KiB) });
+    const fine = await engine.findDuplicates([d], { chunk: BigInt(4 * KiB) });
+    await engine.dispose();
+    const more = fine.total.candidateBytes - coarse.total.candidateBytes;
+    assert.equal(more, 299_008n, 'y: 44 KiB after its ranges; z: 124 KiB before and after');
+    assert.match(coarse.notes.join('\n'), new RegExp(`and ${more} bytes next to those groups' ranges are the same`));
+  });
+
   // A trial: the note said smaller chunks may free such extents where the rest of each was the
   // file's own data (duperemove -b 4096 found nothing more there either)
   test('extents shared only in part whose rest is each file’s own data: no word of smaller chunks', async () => {
