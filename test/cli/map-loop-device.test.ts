@@ -53,10 +53,40 @@ describe('map of a loop device', { skip }, () => {
     const dev = attach('-o', String(MiB), '--sizelimit', String(4 * MiB), image);
     const r = cli(['map', dev]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`extent-lens map ${image} --offset 1048576 --length 4194304 \\(the part of it the device shows\\)\\.\\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(`extent-lens map ${image} --offset 1048576 --length 4194304 \\(the part of it the device shows\\)\\.\\n$`),
+    );
     // the command given works, and maps what the device shows
     const m = cli(['map', image, '--offset', '1048576', '--length', '4194304']);
     assert.equal(m.code, 0, m.stderr);
+  });
+
+  // A trial: --offset 7 MiB --sizelimit 4 MiB over an 8 MiB file shows 1 MiB (blockdev
+  // --getsize64), and the command said --length 4194304, past the file's end
+  test('a --sizelimit past the end of the file: the length the device shows, not the limit', () => {
+    const image = path.join(dir, 'short.img');
+    fs.writeFileSync(image, Buffer.alloc(8 * MiB, 0x5a));
+    const dev = attach('-o', String(7 * MiB), '--sizelimit', String(4 * MiB), image);
+    const shows = execFileSync('blockdev', ['--getsize64', dev], { encoding: 'utf8' }).trim();
+    assert.equal(shows, String(MiB));
+    const r = cli(['map', dev]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`extent-lens map ${image} --offset 7340032 --length ${shows} \\(the part of it the device shows\\)\\.\\n$`),
+    );
+  });
+
+  // the device's size is set when it is attached (losetup -c reads the file's again)
+  test('a file grown since its loop device was attached: the length the device shows', () => {
+    const image = path.join(dir, 'grown.img');
+    fs.writeFileSync(image, Buffer.alloc(2 * MiB, 0x5a));
+    const dev = attach(image);
+    fs.appendFileSync(image, Buffer.alloc(MiB, 0x5a));
+    const r = cli(['map', dev]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`extent-lens map ${image} --length ${2 * MiB} \\(the part of it the device shows\\)\\.\\n$`));
   });
 
   test('a backing file whose name was deleted: said so, with no command that cannot work', () => {
@@ -66,7 +96,10 @@ describe('map of a loop device', { skip }, () => {
     fs.unlinkSync(image);
     const r = cli(['map', dev]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`: a loop device over ${image}; its name has been deleted since it was attached, .*losetup -d ${dev} `));
+    assert.match(
+      r.stderr,
+      new RegExp(`: a loop device over ${image}; its name has been deleted since it was attached, .*losetup -d ${dev} `),
+    );
     assert.doesNotMatch(r.stderr, /extent-lens map \//);
   });
 

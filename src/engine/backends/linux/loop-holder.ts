@@ -49,7 +49,11 @@ export interface LoopBacking {
   deleted: boolean;
   /** Where the device's first byte is in the file (losetup --offset). */
   offset: bigint;
-  /** How many bytes of the file the device shows (losetup --sizelimit); undefined: to the end of the file. */
+  /**
+   * How many bytes of the file the device shows, where that is not the rest of the file from
+   * `offset` (undefined): a --sizelimit, or a file grown since it was attached. The device's own
+   * size, not the limit: a limit past the end of the file shows only what is there.
+   */
   length: bigint | undefined;
 }
 
@@ -69,8 +73,13 @@ export function loopBackingOf(rdev: bigint): LoopBacking | undefined {
   const deleted = backing.length > DELETED.length && backing.subarray(-DELETED.length).equals(DELETED);
   const file = fromOsBytes(deleted ? backing.subarray(0, -DELETED.length) : backing);
   const number = (f: string): bigint => BigInt(sysBytes(f)?.toString('latin1') || '0');
-  const limit = number(`${loopDir}/sizelimit`);
-  return { file, deleted, offset: number(`${loopDir}/offset`), length: limit > 0n ? limit : undefined };
+  const offset = number(`${loopDir}/offset`);
+  // (the device's size in 512-byte sectors, set when it was attached or by losetup -c)
+  const shows = number(`${loopDir}/../size`) * 512n;
+  const fileSize = deleted ? undefined : fs.statSync(osPath(file), { bigint: true, throwIfNoEntry: false })?.size;
+  const rest = fileSize === undefined ? undefined : fileSize > offset ? fileSize - offset : 0n;
+  const limited = number(`${loopDir}/sizelimit`) > 0n || (rest !== undefined && shows < rest);
+  return { file, deleted, offset, length: limited ? shows : undefined };
 }
 
 /**
