@@ -89,6 +89,36 @@ describe('map of a loop device', { skip }, () => {
     assert.match(r.stderr, new RegExp(`extent-lens map ${image} --length ${2 * MiB} \\(the part of it the device shows\\)\\.\\n$`));
   });
 
+  // A trial: losetup over another loop device gave "extent-lens map /dev/loopM", itself refused
+  test('a loop device over another loop device: the file at the end of the chain, the windows added up', () => {
+    const image = path.join(dir, 'chain.img');
+    fs.writeFileSync(image, Buffer.alloc(8 * MiB, 0x5a));
+    const inner = attach('-o', String(MiB), image);
+    const outer = attach('-o', String(2 * MiB), '--sizelimit', String(3 * MiB), inner);
+    const r = cli(['map', outer]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `a loop device over ${inner}, a loop device over ${image}; its extents are that file's: extent-lens map ${image} --offset ${3 * MiB} --length ${3 * MiB} \\(the part of it the device shows\\)\\.\\n$`,
+      ),
+    );
+  });
+
+  test('a chain whose file was deleted: the device holding the file is the one to detach', () => {
+    const image = path.join(dir, 'chain-gone.img');
+    fs.writeFileSync(image, Buffer.alloc(MiB));
+    const inner = attach(image);
+    const outer = attach(inner);
+    fs.unlinkSync(image);
+    const r = cli(['map', outer]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`a loop device over ${inner}, a loop device over ${image}; its name has been deleted .*losetup -d ${inner} `),
+    );
+  });
+
   test('a backing file whose name was deleted: said so, with no command that cannot work', () => {
     const image = path.join(dir, 'gone.img');
     fs.writeFileSync(image, Buffer.alloc(MiB));

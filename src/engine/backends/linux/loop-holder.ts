@@ -55,6 +55,30 @@ export interface LoopBacking {
    * size, not the limit: a limit past the end of the file shows only what is there.
    */
   length: bigint | undefined;
+  /** The device's own size (what it shows). */
+  shows: bigint;
+}
+
+/** The sysfs folder of the block device `rdev` (st_rdev): /sys/dev/block/MAJ:MIN. */
+function sysDevBlock(rdev: bigint): string {
+  // glibc's gnu_dev_major/gnu_dev_minor: the 64-bit dev_t's split major and minor bits
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  return `/sys/dev/block/${major}:${minor}`;
+}
+
+/** The size of the file (or device: a loop device's backing may be one) named `file`; undefined where it cannot be read. */
+function fileSizeOf(file: string): bigint | undefined {
+  const st = fs.statSync(osPath(file), { bigint: true, throwIfNoEntry: false });
+  if (!st?.isBlockDevice()) return st?.size;
+  const sectors = sysBytes(`${sysDevBlock(st.rdev)}/size`);
+  return sectors ? BigInt(sectors.toString('latin1')) * 512n : undefined;
+}
+
+/** The length to give for a device showing `shows` bytes from `offset` of a file of `size`: undefined where that is the rest of it. */
+function windowLength(shows: bigint, offset: bigint, size: bigint | undefined): bigint | undefined {
+  const rest = size === undefined ? undefined : size > offset ? size - offset : 0n;
+  return rest !== undefined && shows >= rest ? undefined : shows;
 }
 
 /**
@@ -63,10 +87,7 @@ export interface LoopBacking {
  * device, loopNp1, is not followed to its disk's file: partition scanning could not be tried here.)
  */
 export function loopBackingOf(rdev: bigint): LoopBacking | undefined {
-  // glibc's gnu_dev_major/gnu_dev_minor: the 64-bit dev_t's split major and minor bits
-  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
-  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
-  const loopDir = `/sys/dev/block/${major}:${minor}/loop`;
+  const loopDir = `${sysDevBlock(rdev)}/loop`;
   const backing = sysBytes(`${loopDir}/backing_file`);
   if (!backing) return undefined;
   const DELETED = Buffer.from(' (deleted)');
@@ -76,10 +97,8 @@ export function loopBackingOf(rdev: bigint): LoopBacking | undefined {
   const offset = number(`${loopDir}/offset`);
   // (the device's size in 512-byte sectors, set when it was attached or by losetup -c)
   const shows = number(`${loopDir}/../size`) * 512n;
-  const fileSize = deleted ? undefined : fs.statSync(osPath(file), { bigint: true, throwIfNoEntry: false })?.size;
-  const rest = fileSize === undefined ? undefined : fileSize > offset ? fileSize - offset : 0n;
-  const limited = number(`${loopDir}/sizelimit`) > 0n || (rest !== undefined && shows < rest);
-  return { file, deleted, offset, length: limited ? shows : undefined };
+  const length = number(`${loopDir}/sizelimit`) > 0n ? shows : windowLength(shows, offset, deleted ? undefined : fileSizeOf(file));
+  return { file, deleted, offset, shows, length };
 }
 
 /**
@@ -91,8 +110,23 @@ export function loopBackingOf(rdev: bigint): LoopBacking | undefined {
 export function loopDeviceRefusal(e: unknown, path: string): unknown {
   if (!(e instanceof FsctlError) || e.code !== 'E_NOT_REGULAR') return e;
   const st = fs.statSync(osPath(path), { bigint: true, throwIfNoEntry: false });
-  const loop = st?.isBlockDevice() ? loopBackingOf(st.rdev) : undefined;
-  if (!loop) return e;
+  const first = st?.isBlockDevice() ? loopBackingOf(st.rdev) : undefined;
+  if (!first) return e;
+  // a loop device over another (losetup over /dev/loopM): its blocks are that one's file's,
+  // further in by its offset, so the command names the file at the end of the chain (mapping
+  // /dev/loopM would only be refused again); the window is what the outermost device shows
+  let loop = first;
+  const over = [first.file];
+  for (let hop = 0; hop < 8 && !loop.deleted; hop++) {
+    const stIn = fs.statSync(osPath(loop.file), { bigint: true, throwIfNoEntry: false });
+    const inner = stIn?.isBlockDevice() ? loopBackingOf(stIn.rdev) : undefined;
+    if (!inner) break;
+    const rest = inner.deleted ? undefined : fileSizeOf(inner.file);
+    const offset = inner.offset + loop.offset;
+    const shows = first.shows;
+    loop = { ...inner, offset, shows, length: windowLength(shows, offset, rest) };
+    over.push(inner.file);
+  }
   const window =
     loop.offset > 0n || loop.length !== undefined
       ? (loop.offset > 0n ? ` --offset ${loop.offset}` : '') + (loop.length !== undefined ? ` --length ${loop.length}` : '')
@@ -100,12 +134,12 @@ export function loopDeviceRefusal(e: unknown, path: string): unknown {
   const part = window ? ' (the part of it the device shows)' : '';
   const what = loop.deleted
     ? `; its name has been deleted since it was attached, so no name is left to map it by ` +
-      `(the loop device keeps the file until losetup -d ${shellQuoted(path)} detaches it)`
+      `(the loop device keeps the file until losetup -d ${shellQuoted(over.length > 1 ? over[over.length - 2] : path)} detaches it)`
     : `; its extents are that file's: extent-lens map ${shellQuoted(loop.file)}${window}${part}`;
   return new FsctlError({
     operation: e.operation,
     code: e.code,
     paths: e.paths,
-    message: `${e.message.replace(/; choose a regular file\.$/, '')}: a loop device over ${loop.file}${what}.`,
+    message: `${e.message.replace(/; choose a regular file\.$/, '')}: a loop device over ${over.join(', a loop device over ')}${what}.`,
   });
 }
