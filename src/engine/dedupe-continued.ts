@@ -11,6 +11,8 @@ import type { DedupeGroup } from './dedupe-types';
 import type { FileData } from './dedupe-file-data';
 import { openForReading } from './dedupe-hash';
 import { isSmbPath } from './smb-path';
+import { mergeRanges } from './space-scan';
+import type { Intervals } from './space-table';
 
 /**
  * Bytes on either side of the destination ranges of `groups` that equal their source's at the
@@ -29,16 +31,23 @@ export function continuedBytes(
   chunk: bigint,
   block: bigint,
 ): bigint {
-  const matched = new Map<string, { start: bigint; end: bigint }[]>();
+  // each file's ranges in any group, merged and in order: looked up by binary search (an image
+  // can be in thousands of groups, and each block next to a range is looked up)
+  const given = new Map<string, { start: bigint[]; end: bigint[] }>();
   for (const g of all)
     for (const r of [...g.ranges, ...(g.readOnly ?? [])]) {
-      const list = matched.get(r.path) ?? [];
-      list.push({ start: r.offset, end: r.offset + g.length });
-      matched.set(r.path, list);
+      const list = given.get(r.path) ?? { start: [], end: [] };
+      list.start.push(r.offset);
+      list.end.push(r.offset + g.length);
+      given.set(r.path, list);
     }
+  const matched = new Map([...given].map(([p, l]) => [p, mergeRanges(l.start, l.end)]));
   const counted = new Map<string, Set<bigint>>();
-  /** Whether the block at `at` of `p` is in no group's range; counts it once if so. */
-  const unmatched = (p: string, at: bigint): boolean => !(matched.get(p) ?? []).some((m) => at + block > m.start && at < m.end);
+  /** Whether the block at `at` of `p` is in no group's range. */
+  const unmatched = (p: string, at: bigint): boolean => {
+    const m = matched.get(p);
+    return !m || !overlaps(m, at, at + block);
+  };
   const count = (p: string, at: bigint): void => {
     const seen = counted.get(p) ?? new Set<bigint>();
     seen.add(at);
@@ -124,4 +133,16 @@ export function smallerChunkNote(
     `with other data: searching again in smaller chunks (down to the block size, ${block} bytes) matches them, and may share ` +
     'those extents whole and free them (it hashes more pieces, and splits files into more extents).'
   );
+}
+
+/** Whether merged, ordered ranges `m` overlap [from, to): the last range starting before `to` ends after `from`. */
+function overlaps(m: Intervals, from: bigint, to: bigint): boolean {
+  let lo = 0;
+  let hi = m.start.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (m.start[mid] < to) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && m.end[lo - 1] > from;
 }
