@@ -261,6 +261,21 @@ describe('extent-lens space on btrfs', { skip: skipReason('btrfs') }, () => {
     assert.deepEqual(scanned.total, j.total);
   });
 
+  test('several paths as a user other than root: each path\'s estimate reads "roughly A to B", as the total\'s line', () => {
+    // without root btrfs names no owners: each figure is an estimate from the bytes referenced
+    // (the per-path column said "about A to B" while the total said "roughly A to B": a trial)
+    for (const p of [path.dirname(fsys.mnt), fsys.mnt]) fs.chmodSync(p, 0o755);
+    const sub = path.join(d, 'sub');
+    const own = path.join(d, 'own');
+    const r = cli(['space', sub, own], { uid: 65534, gid: 65534 });
+    assert.equal(r.code, 0, r.stderr);
+    const K = 1024;
+    // sub/a-clone shares its 512 KiB with d/a (outside the paths): 0 to 512 KiB
+    assert.match(r.stdout, new RegExp(`roughly 0 bytes to ${512 * K} \\(512 KiB\\)\\s+${sub}$`, 'm'));
+    assert.match(r.stdout, /deleting it frees roughly /);
+    assert.doesNotMatch(r.stdout, /about 0 bytes to/);
+  });
+
   test("several paths: each one's files summed (a line per path, as btrfs filesystem du -s), nested and with a trailing slash", () => {
     // a trial: "which backup day costs how much" took one run per day
     const sub = path.join(d, 'sub');

@@ -313,7 +313,9 @@ function freesAloneHuman(x: SpacePathTotals): string {
       ? exactAndHuman(x.reclaimable)
       : `${exactAndHuman(x.reclaimable)} to ${exactAndHuman(x.reclaimableMax)}`;
   // (bounds, or an estimate from the bytes referenced: btrfs without root, SMB; the notes say why)
-  return x.reclaimableBounds ? range : `about ${range}`;
+  // ("roughly A to B", as the total's line words an estimate)
+  if (x.reclaimableBounds) return range;
+  return x.reclaimable === x.reclaimableMax ? `about ${range}` : `roughly ${range}`;
 }
 
 /**
