@@ -72,8 +72,23 @@ describe('map on compressed btrfs', { skip }, () => {
     const r = cli(['map', file], { uid: 65534, gid: 65534 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`, encoded ${human(referenced)}; `));
-    assert.match(r.stdout, /^note: .* bytes \([^)]*\) of this file are compressed .*BTRFS_IOC_TREE_SEARCH_V2.*, and reading them needs root\.$/m);
+    assert.match(
+      r.stdout,
+      /^note: .* bytes \([^)]*\) of this file are compressed .*BTRFS_IOC_TREE_SEARCH_V2.*, and reading them needs root\.$/m,
+    );
     const j = JSON.parse(cli(['map', file, '--json'], { uid: 65534, gid: 65534 }).stdout);
     assert.equal(j.encodedOnDisk, undefined);
+  });
+
+  test('a window (--offset/--length): the encoded bytes in it, and a note that the size on disk is for the whole file', () => {
+    const r = cli(['map', file, '--offset', '0', '--length', String(256 * KiB)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /, encoded \d+ \([^)]*\); /);
+    assert.doesNotMatch(r.stdout, /on disk;/);
+    // (a trial: the figure was left out of a window's summary without a word)
+    assert.match(
+      r.stdout,
+      /^note: \d+ bytes \([^)]*\) of this window are compressed .*; their size on disk is given for the whole file only \(map it without --offset and --length\)\.$/m,
+    );
   });
 });

@@ -52,3 +52,17 @@ export function addEncodedOnDisk(libc: Libc, m: PackedExtentMap, dev: bigint, in
   }
   m.encodedOnDisk = onDisk;
 }
+
+/**
+ * A window of a btrfs file's map with encoded extents: their size on disk is read for a whole
+ * file only (its extent items, each counted once and whole: a window would cut extents it only
+ * partly shows), so the note says so rather than leaving the figure out without a word.
+ */
+export function addWindowEncodedNote(m: PackedExtentMap): void {
+  const encoded = encodedBytes(m);
+  if (encoded === 0n) return;
+  (m.notes ??= []).push(
+    `${encoded} bytes of this window are compressed (flag encoded, given at their uncompressed length); ` +
+      'their size on disk is given for the whole file only (map it without --offset and --length).',
+  );
+}

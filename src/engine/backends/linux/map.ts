@@ -29,7 +29,7 @@ import { errnoError } from '../../errno';
 import { FS_IOC_FIEMAP, type Libc } from './libc';
 import { closeQuietly, openRegular, type OpenFile } from './files';
 import { loopDeviceRefusal } from './loop-holder';
-import { addEncodedOnDisk } from './map-encoded';
+import { addEncodedOnDisk, addWindowEncodedNote } from './map-encoded';
 import type { ByteRange, ExtentMap } from '../../types';
 import { EBADR, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type StatfsResult } from './base';
 import { LINUX_CALL, type CallCount } from '../../call-count';
@@ -242,8 +242,10 @@ export class LinuxMaps extends LinuxBase {
       durationMs: elapsed(t0),
     };
     if (fiemap.truncatedAt !== undefined) m.truncatedAt = fiemap.truncatedAt;
-    else if (!window && info.filesystem === 'btrfs') addEncodedOnDisk(this.libc, m, f.stat.dev, f.stat.ino);
-    else if (!window && (info.filesystem === 'xfs' || info.filesystem === 'ext4')) {
+    else if (info.filesystem === 'btrfs') {
+      if (window) addWindowEncodedNote(m);
+      else addEncodedOnDisk(this.libc, m, f.stat.dev, f.stat.ino);
+    } else if (!window && (info.filesystem === 'xfs' || info.filesystem === 'ext4')) {
       // XFS and ext4 count blocks no FIEMAP extent shows (extent-tree and attribute blocks; XFS's
       // copy-on-write staging) in the block count (space accounting tells ext4's shared
       // attribute blocks apart: space.ts)
