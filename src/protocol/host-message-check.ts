@@ -2,6 +2,8 @@
 // the host (or a stale message from a previous document) must not make a view draw nonsense.
 // parseHostMessage gives undefined for anything unknown or malformed, and the webview ignores it.
 // The host's check of what a webview sends, parseWebviewMessage, is in messages.ts.
+// (Just over 400 lines: one check per message type the host sends, each beside the types it
+// guards; split by view they would share most of the field checks.)
 
 import {
   EXTENT_CLASSES,
