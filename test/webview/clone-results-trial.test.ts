@@ -124,8 +124,8 @@ describe('clone results: replaced files, one-file ranges, the legend (Chromium, 
     assert.equal(await page.$$eval('.sides .side', (s) => s.length), 1, 'one panel, not the same file twice');
     assert.equal(await page.$eval('.side.same-file h2', (h) => h.textContent), 'Source and destination (one file)');
     assert.equal(await page.$eval('.side.same-file .name', (n) => n.textContent), 'one-file.img');
-    assert.equal(await page.$eval('.side [data-key="source-range"] dd', (d) => d.textContent), '0 to 1,048,576 (1 MiB)');
-    assert.equal(await page.$eval('.side [data-key="destination-range"] dd', (d) => d.textContent), '4,194,304 to 5,242,880 (1 MiB)');
+    assert.equal(await page.$eval('.side [data-key="source-range"] dd', (d) => d.textContent), '0 to 1,048,576 (1\u00a0MiB)');
+    assert.equal(await page.$eval('.side [data-key="destination-range"] dd', (d) => d.textContent), '4,194,304 to 5,242,880 (1\u00a0MiB)');
     const maps = await page.$$eval('.side canvas.map', (cs) => cs.map((c) => c.getAttribute('aria-label') ?? ''));
     assert.equal(maps.length, 2, 'one before map and one after map');
     assert.match(maps[0], /^File before: 1 extent over 8 MiB, none of it shared$/);
@@ -139,8 +139,8 @@ describe('clone results: replaced files, one-file ranges, the legend (Chromium, 
     const other = { ...within, destination: { ...within.destination, path: `${within.destination.path}.copy` } };
     const page = await open(other, undefined, 1000);
     assert.equal(await page.$$eval('.sides .side', (s) => s.length), 2);
-    assert.equal(await page.$eval('.side.source [data-key="range"] dd', (d) => d.textContent), '0 to 1,048,576 (1 MiB)');
-    assert.equal(await page.$eval('.side.destination [data-key="range"] dd', (d) => d.textContent), '4,194,304 to 5,242,880 (1 MiB)');
+    assert.equal(await page.$eval('.side.source [data-key="range"] dd', (d) => d.textContent), '0 to 1,048,576 (1\u00a0MiB)');
+    assert.equal(await page.$eval('.side.destination [data-key="range"] dd', (d) => d.textContent), '4,194,304 to 5,242,880 (1\u00a0MiB)');
     await page.close();
   });
 

@@ -67,7 +67,9 @@ export function methodCell(d: CloneResultsData): HTMLElement {
   return c;
 }
 
-export const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), humanBytes(BigInt(v)));
+/** A size in words that a narrow column never breaks: "2 MiB" with a no-break space (it wrapped as "(1 / MiB)" at ~370 px). */
+const size = (v: bigint): string => humanBytes(v).replace(' ', '\u00a0');
+export const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), size(BigInt(v)));
 export const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
 /** A file's name as shown (an smb:// one decoded: "big sparse.img", not "big%20sparse.img"). */
 export const baseName = (p: string): string =>
@@ -92,5 +94,5 @@ export const rangeFacts = (s: CloneSide): RangeFact[] => (s.range ? [[l10n.t('Ra
 export function rangeText(r: NonNullable<CloneSide['range']>): string {
   const start = BigInt(r.offset);
   const len = BigInt(r.length);
-  return l10n.t('{0} to {1} ({2})', groupDigits(start), groupDigits(start + len), humanBytes(len));
+  return l10n.t('{0} to {1} ({2})', groupDigits(start), groupDigits(start + len), size(len));
 }
