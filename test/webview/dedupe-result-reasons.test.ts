@@ -102,7 +102,13 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
   }
   const text = async (page: Page, sel: string) => ((await page.textContent(sel)) ?? '').trim();
   const showReport = async (bridge: HostBridge, page: Page, plan: DedupeWirePlan, r: DedupeReport, files = 3) => {
-    await bridge.post({ type: 'dedupe', plan, canApply: false, cannotApplyReason: SPENT, report: dedupeWireReport(r, { groups: 1, files }) });
+    await bridge.post({
+      type: 'dedupe',
+      plan,
+      canApply: false,
+      cannotApplyReason: SPENT,
+      report: dedupeWireReport(r, { groups: 1, files }),
+    });
     await page.waitForSelector('.report:not([hidden])');
     await frames(page, 2);
   };
@@ -181,6 +187,24 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     assert.equal(
       await text(page, '.report .freed-why'),
       'Freed is measured from the file system’s free space before and after; the estimate was for the whole plan. 1 range was refused and freed nothing (6 MiB long, holes included). 1 range had changed since the search and freed nothing (6 MiB long, holes included). The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
+    );
+    await page.close();
+  });
+
+  test('a cancelled run: the cancel is why freed falls short, not metadata or other activity on the volume', async () => {
+    const plan = wire(false);
+    const { page, bridge } = await open(1000, plan);
+    // the trial: 4 copies of 256 MiB on XFS, cancelled after the first 48 MiB of 768 MiB were shared
+    await showReport(
+      bridge,
+      page,
+      plan,
+      report({ deduped: 2n * MiB, freed: 2n * MiB, cancelled: { groupsDone: 0, groups: 1, countsAtLeast: false } }),
+    );
+    assert.equal(await text(page, '.report h2'), 'Result (cancelled)');
+    assert.equal(
+      await text(page, '.report .freed-why'),
+      'Freed is measured from the file system’s free space before and after; the estimate was for the whole plan, and the run was cancelled before its end: what it did not reach freed nothing.',
     );
     await page.close();
   });
