@@ -6,6 +6,7 @@
 import { bytesText, groupNumber } from '../host/logic/bytes';
 import { humanBytes } from '../protocol/format';
 import type { applyFacts } from './dedupe-data';
+import { groupCount } from './dedupe-progress';
 
 type Translate = (message: string, ...args: Array<string | number | boolean>) => string;
 
@@ -17,7 +18,7 @@ export function applyQuestion(facts: ReturnType<typeof applyFacts>, t: Translate
   const [low, high] = [humanBytes(facts.minBytes), humanBytes(facts.bytes)];
   const amount = bounded && low !== high ? `${low} – ${high}` : high;
   const what = facts.ranges === 1 ? t('1 identical range') : t('{0} identical ranges', groupNumber(facts.ranges));
-  const where = facts.groups === 1 ? t('1 group') : t('{0} groups', groupNumber(facts.groups));
+  const where = groupCount(facts.groups, t);
   // "about" only where the bounds round alike: a saving with no bounds is the search's one figure,
   // which the result names as "the search estimated N" (a trial: "about 128 KiB" asked, then
   // "estimated 128 KiB")

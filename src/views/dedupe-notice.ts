@@ -8,6 +8,7 @@ import type { DedupeReport } from '../engine';
 import { humanBytes } from '../protocol/format';
 import { changedSinceSearch } from '../protocol/dedupe-skipped';
 import { groupNumber } from '../host/logic/bytes';
+import { groupCount } from './dedupe-progress';
 import type { Translate } from '../host/logic/translate';
 
 /** The estimate as one figure, or its bounds. */
@@ -44,9 +45,10 @@ export function appliedNotice(r: DedupeReport, t: Translate): string {
   const withAlone = (s: string): string => (alone ? `${s} ${alone}` : s);
   if (r.cancelled)
     return t(
-      'Deduplicating was cancelled with {0} of {1} groups finished (one under way may be shared in part): {2} shared, {3} freed (measured). Every file still reads as before; Find again shows what is left to share.',
+      'Deduplicating was cancelled with {0} of {1} finished (one under way may be shared in part): {2} shared, {3} freed (measured). Every file still reads as before; Find again shows what is left to share.',
       groupNumber(r.cancelled.groupsDone),
-      groupNumber(r.cancelled.groups),
+      // "0 of 1 group", not "0 of 1 groups" (a trial: one group of four 256 MiB copies, cancelled)
+      groupCount(r.cancelled.groups, t),
       r.cancelled.countsAtLeast ? t('at least {0}', humanBytes(r.deduped)) : humanBytes(r.deduped),
       humanBytes(r.freed),
     );

@@ -14,9 +14,14 @@ export function findTitle(what: string, t: Translate): string {
   return t('Finding duplicate data in {0}', what);
 }
 
+/** "1 group", "3 groups": the count in a whole word (the notification, its title, the confirmation). */
+export function groupCount(groups: number, t: Translate): string {
+  return groups === 1 ? t('1 group') : t('{0} groups', groupNumber(groups));
+}
+
 /** The notification's title for a deduplication of `groups` groups in `files` files. */
 export function applyTitle(groups: number, files: number, t: Translate): string {
-  const g = groups === 1 ? t('1 group') : t('{0} groups', groupNumber(groups));
+  const g = groupCount(groups, t);
   return files === 1 ? t('Deduplicating {0} in 1 file', g) : t('Deduplicating {0} in {1} files', g, groupNumber(files));
 }
 

@@ -25,7 +25,10 @@ const change = { path: '/f/d3', offset: 0n, length: 6n * MiB, reason: 'differs',
 
 test('every range refused (XFS without reflink): said so, in words, not "0 range(s) had changed and 1 were refused"', () => {
   const s = appliedNotice({ ...base, skipped: [refusal] }, plainT);
-  assert.equal(s, 'Nothing was deduplicated, and nothing was freed; every file reads as before. 1 range was refused (the Dedupe view says why).');
+  assert.equal(
+    s,
+    'Nothing was deduplicated, and nothing was freed; every file reads as before. 1 range was refused (the Dedupe view says why).',
+  );
   assert.doesNotMatch(s, /\(s\)|had changed/);
   const two = appliedNotice({ ...base, differed: 2, skipped: [refusal, change, { ...change, reason: 'E_CHANGED' }] }, plainT);
   assert.equal(
@@ -46,4 +49,19 @@ test('some shared, one range changed since the search: the notification says so 
   );
   // nothing left alone: no sentence about it
   assert.equal(appliedNotice({ ...r, alreadyShared: 0n }, plainT), 'Deduplicated 6 MiB: 6 MiB freed (measured), 12 MiB estimated.');
+});
+
+test('a run cancelled in its only group: "0 of 1 group finished", not "0 of 1 groups"', () => {
+  const r = {
+    ...base,
+    deduped: 48n * MiB,
+    freed: 48n * MiB,
+    estimated: 768n * MiB,
+    cancelled: { groupsDone: 0, groups: 1, countsAtLeast: false },
+  };
+  assert.equal(
+    appliedNotice(r, plainT),
+    'Deduplicating was cancelled with 0 of 1 group finished (one under way may be shared in part): 48 MiB shared, 48 MiB freed (measured). Every file still reads as before; Find again shows what is left to share.',
+  );
+  assert.match(appliedNotice({ ...r, cancelled: { ...r.cancelled, groupsDone: 1, groups: 2 } }, plainT), /with 1 of 2 groups finished/);
 });
