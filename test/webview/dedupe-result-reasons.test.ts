@@ -209,6 +209,28 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     await page.close();
   });
 
+  test('Find again after Deduplicate, nothing left to free: no "0 groups, about 0 B" beside the disabled button, only why', async () => {
+    // the trial's group once shared: every range beyond the source already shares its extents
+    const spent = freshPlan(true);
+    const g = spent.groups[0];
+    spent.groups[0] = {
+      ...g,
+      ranges: g.ranges.map((r, i) => (i === 0 ? r : { ...r, alreadyShared: true })),
+      netSaving: 0n,
+      netSavingMin: 0n,
+    };
+    spent.total = { ...spent.total, netSaving: 0n, netSavingMin: 0n };
+    const plan = dedupeWirePlan(spent, [D], { chunk: 128n * 1024n, minSize: 4096n });
+    const { page } = await open(1000, plan);
+    assert.equal(await page.getAttribute('#btn-dedupe', 'disabled'), '');
+    assert.match(await text(page, '.apply-why'), /^Nothing to free: every duplicate is already shared/);
+    assert.equal(await text(page, '.apply-scope'), '');
+    await page.fill('input.filter', 'd2');
+    assert.equal(await text(page, '.apply-why'), 'Nothing to free among the groups shown.');
+    assert.equal(await text(page, '.apply-scope'), '');
+    await page.close();
+  });
+
   test('an exact estimate (btrfs as root: its lower bound is the saving) is not "about"; a bounded-less one still is', async () => {
     const exact = wire(true);
     const { page, bridge } = await open(1000, exact);

@@ -61,7 +61,8 @@ export function applyState(i: ApplyInput): ApplyState {
   else if (!i.canApply) why = i.cannotApplyReason;
   else if (groups.length === 0) why = filtered ? l10n.t('Nothing to free among the groups shown.') : nothing;
   const scope =
-    !plan || i.spent || cannot
+    // nothing to apply: the reason says so ("0 groups, about 0 B" beside it read as a figure; a trial, Find again after Deduplicate)
+    !plan || i.spent || cannot || groups.length === 0
       ? ''
       : i.min < i.net
         ? filtered
