@@ -1,7 +1,9 @@
 // What a clone's or copy's "calls" counts over SMB, against a real Samba on a btrfs share: the
 // calls of its method only (FSCTL_DUPLICATE_EXTENTS_TO_FILE, FSCTL_SRV_COPYCHUNK_WRITE), with
 // the FSCTLs made on the way (the sparse flag, the integrity settings, the resume key) counted
-// apart by name ("otherCalls"). They were summed: a one-call clone said "in 3 calls".
+// apart by name ("otherCalls"). They were summed: a one-call clone said "in 3 calls"; and a copy
+// read and written through the client (--reflink never) counted its sparse flag and allocated-range
+// query among its READs and WRITEs.
 
 import assert from 'node:assert/strict';
 import { chownSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SMB_PASSWORD, makeLoopFs, sambaSkipReason, startSamba, type LoopFs, type SambaServer, BTRFS_CLONING, stopSamba } from '../support/samba';
 import { cli, ensureBuilt } from '../cli/run-cli';
-import { makeDenseFile, smbUid } from './helpers';
+import { makeDenseFile, makeSparseFile, smbUid } from './helpers';
 
 const skip = sambaSkipReason();
 const MiB = 1024 * 1024;
@@ -23,6 +25,10 @@ describe('clone and copy over SMB: calls counts the method’s calls, the others
     ensureBuilt();
     btrfs = makeLoopFs('btrfs', 256);
     makeDenseFile(join(btrfs.mnt, 'src.bin'), 3 * MiB);
+    makeSparseFile(join(btrfs.mnt, 'sparse.bin'), 8 * MiB, [
+      [MiB, 256 * 1024],
+      [6 * MiB, 128 * 1024],
+    ]);
     for (const p of [btrfs.mnt, join(btrfs.mnt, 'src.bin')]) chownSync(p, smbUid(), 0);
     smb = await startSamba({ shares: [{ name: 'btrfs', path: btrfs.mnt, options: BTRFS_CLONING }] });
   });
@@ -44,5 +50,17 @@ describe('clone and copy over SMB: calls counts the method’s calls, the others
     assert.equal(j.method, 'FSCTL_SRV_COPYCHUNK_WRITE');
     assert.equal(j.calls, 1, '3 MiB: one request (16 chunks of 1 MiB at most)');
     assert.deepEqual(j.otherCalls, { FSCTL_SRV_REQUEST_RESUME_KEY: 1 });
+  });
+
+  test('copy --reflink never: the READs and WRITEs are its calls; the sparse flag and the allocated-range query are named apart', () => {
+    assert.equal(cli(['set-sparse', smb.uri('btrfs', 'sparse.bin')], { env }).code, 0);
+    const copy = (src: string, dst: string) => JSON.parse(cli(['copy', smb.uri('btrfs', src), smb.uri('btrfs', dst), '--reflink', 'never', '--json'], { env }).stdout);
+    const j = copy('sparse.bin', 'rn-sparse.bin');
+    assert.equal(j.method, 'sparse-copy');
+    assert.equal(j.bytes, String(384 * 1024));
+    assert.equal(j.calls, 4, 'two data ranges: one READ and one WRITE each');
+    assert.deepEqual(j.otherCalls, { FSCTL_SET_SPARSE: 1, FSCTL_QUERY_ALLOCATED_RANGES: 1 });
+    const dense = copy('src.bin', 'rn-dense.bin');
+    assert.deepEqual([dense.calls, dense.otherCalls], [6, undefined], '3 MiB: three READs and three WRITEs of 1 MiB, nothing else');
   });
 });

@@ -1,9 +1,12 @@
 // The copy fallback over transport read/write that keeps holes: only allocated ranges are read,
 // all-zero blocks are not written, and a sparse source gives a sparse destination with the same
 // size. Used when there is no server-side copy (local Windows volumes, servers without
-// copychunk) and, when the caller allows it, instead of a clone.
+// copychunk) and, when the caller allows it, instead of a clone. Its calls are the READs and
+// WRITEs of the data (as a Linux sparse copy's pread64 and pwrite64); the sparse flag and the
+// allocated-range query are others, by name.
 
 import type { OpContext } from '../backend';
+import { CallCount } from '../call-count';
 import type { ByteRange, OperationReport } from '../types';
 import { changedError, sourceChanged } from './changed';
 import { FSCTL } from './codec/fsctl-codes';
@@ -34,18 +37,18 @@ export async function sparseCopyNt(
   const paths = [source, target];
   const notes: string[] = [];
   const block = opts.blockSize ?? SPARSE_COPY_BLOCK;
-  let calls = 0;
+  const calls = new CallCount();
   return intoNewFile(t, 'copy', source, target, ctx, {
     async fill(src, info, dst) {
       const size = info.endOfFile;
       let segments: ByteRange[] = size > 0n ? [{ offset: 0n, length: size }] : [];
       if (info.sparse && size > 0n) {
         const so = await t.fsctl(dst, FSCTL.FSCTL_SET_SPARSE, null, 0);
-        calls++;
+        calls.other('FSCTL_SET_SPARSE');
         if (so.kind === 'ok') notes.push('destination marked sparse like the source');
         try {
           const r = await queryAllocatedRanges(t, src, { offset: 0n, length: size }, { operation: 'copy' }, ctx);
-          calls += r.calls;
+          calls.other('FSCTL_QUERY_ALLOCATED_RANGES', r.calls);
           segments = r.ranges;
         } catch (e) {
           notes.push(`allocated ranges unavailable (${(e as Error).message}); scanned every block for zeros instead`);
@@ -61,7 +64,7 @@ export async function sparseCopyNt(
           const left = seg.offset + seg.length - off;
           const n = left < BigInt(block) ? Number(left) : block;
           const data = await t.read(src, off, n);
-          calls++;
+          calls.calls++;
           if (data.byteLength === 0) {
             // The source ends before the size it had when opened: it shrank underneath us.
             const why = `reading it ended at ${off} bytes`;
@@ -72,7 +75,7 @@ export async function sparseCopyNt(
           }
           if (!allZero(data)) {
             await t.write(dst, off, data);
-            calls++;
+            calls.calls++;
           } else skipped += BigInt(data.byteLength);
           off += BigInt(data.byteLength);
           copied += BigInt(data.byteLength);
@@ -84,7 +87,7 @@ export async function sparseCopyNt(
       if (changed) throw changed;
       if (skipped > 0n) notes.push(`${skipped} bytes of zeros left unwritten (they read as zeros)`);
       // bytes: what was read and placed (a sparse source's allocated ranges), as copychunk and Linux report it, not the size.
-      return { operation: 'copy', method: 'sparse-copy', source, destination: target, bytes: copied, calls, notes };
+      return { operation: 'copy', method: 'sparse-copy', source, destination: target, bytes: copied, ...calls.report(), notes };
     },
   });
 }
