@@ -62,14 +62,16 @@ export function rangesCallName(method: string): string {
 
 /**
  * `otherCalls` with the call that was refused before a fallback (a clone the file system cannot
- * make, then a copy): named from the error's system call ("ioctl(FICLONE)" counts as FICLONE),
- * since the report's method and calls are the fallback's.
+ * make, then a copy; a resume key without server-side copy, then a copy read and written): named
+ * from the error's system call ("ioctl(FICLONE)" counts as FICLONE, "DeviceIoControl(X)" and
+ * "SMB2 IOCTL(X)" as X, as the other FSCTLs are named), since the report's method and calls are
+ * the fallback's.
  */
 export function withRefusedCall(
   otherCalls: Record<string, number> | undefined,
   syscall: string | undefined,
 ): Record<string, number> | undefined {
   if (!syscall) return otherCalls;
-  const name = /^ioctl\((\w+)\)$/.exec(syscall)?.[1] ?? syscall;
+  const name = /^(?:ioctl|DeviceIoControl|SMB2 IOCTL)\((\w+)\)$/.exec(syscall)?.[1] ?? syscall;
   return { [name]: 1 + (otherCalls?.[name] ?? 0), ...Object.fromEntries(Object.entries(otherCalls ?? {}).filter(([n]) => n !== name)) };
 }

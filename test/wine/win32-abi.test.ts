@@ -268,7 +268,7 @@ test('zero where SET_ZERO_DATA is not supported: zeros written inside the file, 
 const cli = path.resolve(__dirname, '../../dist/cli.js');
 const cliSkip = skip ?? (fs.existsSync(cli) ? undefined : 'dist/cli.js is not built; run npm run build');
 
-test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy, ranges of a file without holes and of one with', cliSkip ? { skip: cliSkip } : {}, async () => {
+test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy, copy (calls and otherCalls), ranges of a file without holes and of one with', cliSkip ? { skip: cliSkip } : {}, async () => {
   const w = (name: string) => `${toWinePath(dir)}\\${name}`;
   const run = (...args: string[]) => runWineNode(cli, dir, {}, 60_000, args);
 
@@ -290,6 +290,19 @@ test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy,
   assert.equal(rep.fellBack, true);
   assert.equal(rep.bytes, String(source.length));
   assert.ok(fs.readFileSync(path.join(dir, 'cli-clone.bin')).equals(source));
+  // the clone was refused before any FSCTL (the volume's flags); the copy made instead asked for a
+  // resume key first (refused: no server-side copy), then read and wrote
+  const readsAndWrites = '4 reads (the last of 123 bytes), 3 writes (not the MiB of zeros)';
+  assert.deepEqual([rep.calls, rep.otherCalls], [7, { FSCTL_SRV_REQUEST_RESUME_KEY: 1 }], readsAndWrites);
+
+  // copy: the refused resume key is named among the other calls, as a refused FICLONE is on Linux
+  const copy = await run('copy', w('source.bin'), w('cli-copy.bin'), '--json');
+  assert.equal(copy.code, 0, copy.stderr);
+  const c = JSON.parse(copy.stdout);
+  assert.deepEqual([c.method, c.fellBack, c.calls, c.otherCalls], ['sparse-copy', true, 7, { FSCTL_SRV_REQUEST_RESUME_KEY: 1 }], readsAndWrites);
+  assert.ok(fs.readFileSync(path.join(dir, 'cli-copy.bin')).equals(source));
+  const text = await run('copy', w('source.bin'), w('cli-copy2.bin'));
+  assert.match(text.stdout, / by sparse-copy in 7 calls \(and 1 FSCTL_SRV_REQUEST_RESUME_KEY\), /);
 
   // Wine's volume keeps no sparse files: a written-through file is one allocated range, said so
   const ranges = await run('ranges', w('source.bin'));

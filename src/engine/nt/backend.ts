@@ -4,6 +4,7 @@
 
 import type { OpContext } from '../backend';
 import type { ExtendedBackend, MapLimit, PathInfo } from '../backend-ext';
+import { withRefusedCall } from '../call-count';
 import { FsctlError } from '../errors';
 import { EXTENT_FLAG, lastBlockTail, limitPackedMap, PackedExtentsBuilder, unpackExtents, type PackedExtentMap } from '../map-format';
 import type { ByteRange, ExtentMap, OperationReport, RangesResult, VolumeInfo } from '../types';
@@ -266,7 +267,8 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
       const report = await sparseCopyNt(t, source, target, ctx);
       // the refusal's own advice ("use a regular copy") is what was just done: not repeated as a note
       const reason = (e as FsctlError).message.replace(/;( so)? use a regular copy(?=\.?$)/, '');
-      return { ...report, fellBack: true, fallbackReason: reason };
+      const otherCalls = withRefusedCall(report.otherCalls, (e as FsctlError).syscall); // (the refused resume key too)
+      return { ...report, ...(otherCalls ? { otherCalls } : {}), fellBack: true, fallbackReason: reason };
     }
   }
 
