@@ -721,7 +721,8 @@ async function rangeFallback(
       operation: 'clone-range',
       code: 'E_UNSUPPORTED',
       paths: [r.source, r.target],
-      message: `clone-range: ${reason} A copy fallback is not available on SMB paths (E_UNSUPPORTED).`,
+      // (the reason may start with the operation already: a misaligned range's sentence does)
+      message: `clone-range: ${reason.replace(/^clone-range: /, '')} A copy fallback is not available on SMB paths (E_UNSUPPORTED).`,
     });
   const rep = await copyRangeBytes(b, b.io ?? nodeIo, r.source, r.sourceOffset, r.target, r.targetOffset, length, ctx);
   const otherCalls = withRefusedCall(rep.otherCalls, refused); // (the refused FICLONERANGE too)

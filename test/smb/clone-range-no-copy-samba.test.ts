@@ -56,7 +56,19 @@ describe(
         assert.equal(f.code, 1, f.stderr);
         assert.match(f.stderr, new RegExp(`\\(${code}\\).*A copy fallback is not available on SMB paths \\(E_UNSUPPORTED\\)`));
         assert.doesNotMatch(f.stderr, /allow a copy/);
+        assert.doesNotMatch(f.stderr, /clone-range: clone-range:/);
         assert.ok(readFileSync(join(btrfs.mnt, 'c.bin')).equals(before));
       });
+
+    // The misaligned range's sentence began with its operation already, and the SMB refusal put it
+    // in front again: "extent-lens clone-range: clone-range: source offset 100 is not …".
+    test('a misaligned range with --fallback copy: E_MISALIGNED and no copy over SMB, the operation named once', () => {
+      const f = cli(['clone-range', smb.uri('b', 'a.bin'), '100', smb.uri('b', 'c.bin'), '0', '4096', '--fallback', 'copy']);
+      assert.equal(f.code, 1, f.stderr);
+      assert.match(f.stderr, /^extent-lens clone-range: source offset 100 is not a multiple of the share's cluster size 4096 bytes \(E_MISALIGNED\);/);
+      assert.match(f.stderr, /A copy fallback is not available on SMB paths \(E_UNSUPPORTED\)\.\n$/);
+      const j = JSON.parse(cli(['clone-range', smb.uri('b', 'a.bin'), '100', smb.uri('b', 'c.bin'), '0', '4096', '--fallback', 'copy', '--json']).stdout);
+      assert.match(j.error.message, /^clone-range: source offset 100 /);
+    });
   },
 );
