@@ -3,7 +3,8 @@
 // the FSCTLs made on the way (the sparse flag, the integrity settings, the resume key) counted
 // apart by name ("otherCalls"). They were summed: a one-call clone said "in 3 calls"; and a copy
 // read and written through the client (--reflink never) counted its sparse flag and allocated-range
-// query among its READs and WRITEs.
+// query among its READs and WRITEs, and a punch its sparse flag and the allocated-range queries
+// that measure what it freed among its FSCTL_SET_ZERO_DATA.
 
 import assert from 'node:assert/strict';
 import { chownSync } from 'node:fs';
@@ -29,7 +30,9 @@ describe('clone and copy over SMB: calls counts the method’s calls, the others
       [MiB, 256 * 1024],
       [6 * MiB, 128 * 1024],
     ]);
-    for (const p of [btrfs.mnt, join(btrfs.mnt, 'src.bin')]) chownSync(p, smbUid(), 0);
+    makeDenseFile(join(btrfs.mnt, 'punch.bin'), MiB);
+    makeDenseFile(join(btrfs.mnt, 'zero.bin'), MiB);
+    for (const p of [btrfs.mnt, join(btrfs.mnt, 'src.bin'), join(btrfs.mnt, 'punch.bin'), join(btrfs.mnt, 'zero.bin')]) chownSync(p, smbUid(), 0);
     smb = await startSamba({ shares: [{ name: 'btrfs', path: btrfs.mnt, options: BTRFS_CLONING }] });
   });
   after(async () => {
@@ -62,5 +65,16 @@ describe('clone and copy over SMB: calls counts the method’s calls, the others
     assert.deepEqual(j.otherCalls, { FSCTL_SET_SPARSE: 1, FSCTL_QUERY_ALLOCATED_RANGES: 1 });
     const dense = copy('src.bin', 'rn-dense.bin');
     assert.deepEqual([dense.calls, dense.otherCalls], [6, undefined], '3 MiB: three READs and three WRITEs of 1 MiB, nothing else');
+  });
+
+  test('punch and zero: one FSCTL_SET_ZERO_DATA call; the sparse flag and the allocated-range queries that measure the punch named apart', () => {
+    const p = JSON.parse(cli(['punch', smb.uri('btrfs', 'punch.bin'), '64K', '128K', '--json'], { env }).stdout);
+    assert.deepEqual([p.method, p.bytes], ['FSCTL_SET_ZERO_DATA', String(128 * 1024)]);
+    assert.equal(p.calls, 1);
+    assert.deepEqual(p.otherCalls, { FSCTL_SET_SPARSE: 1, FSCTL_QUERY_ALLOCATED_RANGES: 2 }, 'marked sparse first; allocated bytes before and after');
+    const text = cli(['punch', smb.uri('btrfs', 'punch.bin'), '512K', '4K'], { env });
+    assert.match(text.stdout, / by FSCTL_SET_ZERO_DATA in 1 call \(and 2 FSCTL_QUERY_ALLOCATED_RANGES\), /);
+    const z = JSON.parse(cli(['zero', smb.uri('btrfs', 'zero.bin'), '0', '8K', '--json'], { env }).stdout);
+    assert.deepEqual([z.method, z.calls, z.otherCalls], ['FSCTL_SET_ZERO_DATA', 1, undefined]);
   });
 });

@@ -248,6 +248,8 @@ test('zero where SET_ZERO_DATA is not supported: zeros written inside the file, 
   const z = ok('zeroRange');
   assert.equal(z.method, 'write-zeros');
   assert.equal(z.bytes, '8192n');
+  // its calls are the writes of zeros; the refused FSCTL_SET_ZERO_DATA is named apart (it was counted as a write)
+  assert.deepEqual([z.calls, z.otherCalls], [1, { FSCTL_SET_ZERO_DATA: 1 }]);
   assert.ok(z.notes.some((n: string) => /cannot zero ranges \(FSCTL_SET_ZERO_DATA: ERROR_NOT_SUPPORTED\); zeros were written/.test(n)), z.notes);
   const past = ok('zeroPastEnd');
   assert.equal(past.method, 'write-zeros');
@@ -255,6 +257,7 @@ test('zero where SET_ZERO_DATA is not supported: zeros written inside the file, 
   // wholly past the end: it said "zeros were written" over 0 bytes
   const beyond = ok('zeroWhollyPastEnd');
   assert.equal(beyond.bytes, '0n');
+  assert.deepEqual([beyond.calls, beyond.otherCalls], [0, { FSCTL_SET_ZERO_DATA: 1 }]);
   assert.ok(beyond.notes.some((n: string) => /\(FSCTL_SET_ZERO_DATA: ERROR_NOT_SUPPORTED\); none of the range lies inside the file, so nothing was written$/.test(n)), beyond.notes);
   assert.ok(!beyond.notes.some((n: string) => /zeros were written/.test(n)), beyond.notes);
   const want = Buffer.alloc(64 * 1024, 0xab);

@@ -2,6 +2,7 @@
 // and FSCTL_SET_ZERO_DATA (deallocates the range on a sparse file, writes zeros otherwise).
 
 import type { OpContext } from '../backend';
+import { CallCount } from '../call-count';
 import { zeroedWithin } from '../punch-parts';
 import { FsctlError, isCancelled } from '../errors';
 import type { ByteRange, Method, OperationReport } from '../types';
@@ -93,7 +94,9 @@ export async function zeroDataNt(
   }
   let h: NtHandle | undefined;
   const notes: string[] = [];
-  let calls = 0;
+  // the report's calls: FSCTL_SET_ZERO_DATA (or the writes of zeros); the sparse flag, the
+  // allocated-range queries and a refused FSCTL_SET_ZERO_DATA are others
+  const calls = new CallCount();
   try {
     ctx.checkCancelled();
     h = await t.open(path, { access: 'read-write', disposition: 'open' });
@@ -101,7 +104,7 @@ export async function zeroDataNt(
     const info = await t.queryInfo(h);
     if (info.isDirectory) throw engineError(op, 'E_NOT_REGULAR', [path], `${path} is a folder (E_NOT_REGULAR); choose a file.`);
     if (opts.makeSparse && !info.sparse) {
-      calls += await setSparseOnHandle(t, h, true, op);
+      calls.other('FSCTL_SET_SPARSE', await setSparseOnHandle(t, h, true, op));
       notes.push('marked the file sparse first, so the zeroed range is deallocated');
     }
     // the part of the range inside the file (the query's window cannot pass its end)
@@ -109,7 +112,7 @@ export async function zeroDataNt(
     const inside = async (): Promise<bigint | undefined> => {
       try {
         const r = await queryAllocatedRanges(t, handle, window, { operation: op }, ctx);
-        calls += r.calls;
+        calls.other('FSCTL_QUERY_ALLOCATED_RANGES', r.calls);
         return r.ranges.reduce((a, x) => a + x.length, 0n);
       } catch (e) {
         if (isCancelled(e)) throw e;
@@ -125,9 +128,9 @@ export async function zeroDataNt(
         encodeZeroData({ fileOffset: range.offset, beyondFinalZero: range.offset + range.length }),
         0,
       );
-      calls++;
       if (o.kind === 'not-supported' && op === 'zero') {
-        calls += await writeZeros(t, h, range, info.endOfFile, ctx);
+        calls.other('FSCTL_SET_ZERO_DATA');
+        calls.calls += await writeZeros(t, h, range, info.endOfFile, ctx);
         method = 'write-zeros';
         // (a range wholly past the end: nothing to write, and none was)
         const inside = zeroedWithin(range.offset, range.length, info.endOfFile).bytes > 0n;
@@ -135,13 +138,14 @@ export async function zeroDataNt(
           `the volume cannot zero ranges (FSCTL_SET_ZERO_DATA: ${o.codeName}); ${inside ? 'zeros were written' : 'none of the range lies inside the file, so nothing was written'}`,
         );
       } else if (o.kind !== 'ok') throw fsctlFailure(t, op, FSCTL.FSCTL_SET_ZERO_DATA, o, [path]);
+      else calls.calls++;
     }
     ctx.progress({ done: range.length, total: range.length });
     if (op === 'zero') {
       // what lies inside the file (the part past its end changes nothing)
       const zeroed = zeroedWithin(range.offset, range.length, info.endOfFile);
       notes.push(...zeroed.notes);
-      return { operation: op, method, destination: path, bytes: zeroed.bytes, calls, durationMs: elapsed(start), notes };
+      return { operation: op, method, destination: path, bytes: zeroed.bytes, ...calls.report(), durationMs: elapsed(start), notes };
     }
     const after = before === undefined ? undefined : await inside();
     let bytes = range.length;
@@ -155,7 +159,7 @@ export async function zeroDataNt(
           `${range.length} byte${range.length === 1n ? '' : 's'} asked for; ${bytes} bytes deallocated (measured with the allocated ranges): holes, partial clusters at the ends of the range (zeroed) and bytes past the end of the file free nothing`,
         );
     }
-    return { operation: op, method, destination: path, bytes, calls, durationMs: elapsed(start), notes };
+    return { operation: op, method, destination: path, bytes, ...calls.report(), durationMs: elapsed(start), notes };
   } catch (e) {
     throw asFsctlError(e, op, [path], op);
   } finally {
