@@ -6,6 +6,8 @@
 // whole-file clone of one call said 4, a copy of 3 data ranges counted its 7 lseeks).
 // One class for nt/ and the Linux backend alike.
 
+import type { RangesResult } from './types';
+
 export class CallCount {
   /** Calls of the report's method. */
   calls = 0;
@@ -26,6 +28,12 @@ export class CallCount {
       this.others.delete(name);
     }
     return this;
+  }
+
+  /** A data-ranges query's calls: by name where it made several kinds (callsByName), else under its method's name. */
+  rangesQuery(r: Pick<RangesResult, 'method' | 'calls' | 'callsByName'>): void {
+    if (!r.callsByName) this.other(rangesCallName(r.method), r.calls);
+    else for (const [name, n] of Object.entries(r.callsByName)) this.other(name, n);
   }
 
   /** Another operation's report made on the way (dig-holes over SMB marks the file sparse): all its calls are others here. */
@@ -56,7 +64,7 @@ export const LINUX_CALL = {
 } as const;
 
 /** The name a RangesResult's method is counted under (Linux: its lseek SEEK_DATA/SEEK_HOLE walk). */
-export function rangesCallName(method: string): string {
+function rangesCallName(method: string): string {
   return method === 'seek' ? LINUX_CALL.lseek : method;
 }
 

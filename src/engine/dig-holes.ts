@@ -32,7 +32,7 @@ import { FsctlError, isCancelled, resaid } from './errors';
 import { nodeFsError } from './errno';
 import { closeQuietly, openRegular } from './backends/linux/files';
 import type { ByteRange, OperationReport } from './types';
-import { CallCount, LINUX_CALL, rangesCallName } from './call-count';
+import { CallCount, LINUX_CALL } from './call-count';
 import { withoutRanges } from './byte-ranges';
 import { inUseMessage } from './dig-holes-in-use';
 import { isUnsupported } from './nt/backend';
@@ -75,7 +75,7 @@ export async function digHoles(
     const quiet = quietContext(ctx);
     let allocated = await backend.allocatedRanges(path, undefined, quiet);
     const count = new CallCount();
-    count.other(rangesCallName(allocated.method), allocated.calls);
+    count.rangesQuery(allocated);
     const notes: string[] = [];
     // A file the server holds with holes it does not show (not marked sparse: one allocated range
     // over all of it, its allocation size says less): marked sparse first, which a punch does
@@ -84,7 +84,7 @@ export async function digHoles(
     if (!local && allocated.allocationSize !== undefined) {
       count.otherReport(await backend.setSparse(path, true, ctx));
       allocated = await backend.allocatedRanges(path, undefined, quiet);
-      count.other(rangesCallName(allocated.method), allocated.calls);
+      count.rangesQuery(allocated);
       notes.push('marked the file sparse first (a server shows the holes of sparse files only), so only its data was read');
     }
     const ranges = local ? await withoutUnwritten(backend, path, allocated, quiet, count) : { ...allocated, unwrittenBytes: 0n };
@@ -187,7 +187,7 @@ export async function digHoles(
         count.calls += punched.calls;
         for (const [name, n] of Object.entries(punched.otherCalls ?? {})) count.other(name, n);
         const left = await backend.allocatedRanges(path, { offset, length: end - offset }, quiet);
-        count.other(rangesCallName(left.method), left.calls);
+        count.rangesQuery(left);
         const still = left.ranges.reduce((a, r) => a + r.length, 0n);
         if (end - offset > still) freed += end - offset - still;
       }

@@ -17,7 +17,7 @@ import { inPlaceFailure, sizeOf } from './in-place-error';
 import { closeQuietly, intoNewLocalFile, openRegular } from './backends/linux/files';
 import * as fs from 'node:fs';
 import type { ByteRange, Operation, OperationReport } from './types';
-import { CallCount, LINUX_CALL, rangesCallName } from './call-count';
+import { CallCount, LINUX_CALL } from './call-count';
 
 const CHUNK = 1 << 20;
 /** copy_file_range chunk: big enough to be cheap, small enough to cancel and report progress. */
@@ -193,7 +193,7 @@ export async function sparseCopyFile(
     // (quiet: the walk's progress is over the file's size, not the data the copy's counts)
     const r = await backend.allocatedRanges(source, undefined, quietContext(ctx));
     ranges = r.ranges;
-    count.other(rangesCallName(r.method), r.calls);
+    count.rangesQuery(r);
   } catch (e) {
     // Pseudo files (procfs, sysfs) may not seek by data and holes: read them whole.
     if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;
@@ -253,7 +253,7 @@ export async function copyRangeBytes(
   try {
     const r = await backend.allocatedRanges(source, { offset: sourceOffset, length }, quietContext(ctx)); // (quiet, as above)
     data = r.ranges;
-    count.other(rangesCallName(r.method), r.calls);
+    count.rangesQuery(r);
   } catch (e) {
     // where data and holes cannot be told (pseudo files): every byte is read and written
     if (!(e instanceof FsctlError) || (e.code !== 'EINVAL' && e.code !== 'ESPIPE')) throw e;

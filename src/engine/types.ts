@@ -49,6 +49,12 @@ export interface RangesResult {
   /** How the ranges were found: 'seek', 'allocated-ranges', ... */
   method: string;
   calls: number;
+  /**
+   * `calls` by name where they were of several kinds (Windows: FSCTL_QUERY_ALLOCATED_RANGES
+   * refused, then FSCTL_GET_RETRIEVAL_POINTERS), for the reports that name them (otherCalls);
+   * without it every call is the method's.
+   */
+  callsByName?: Record<string, number>;
   durationMs: number;
   /** What the ranges cannot show, one sentence each (as ExtentMap.notes). */
   notes?: string[];

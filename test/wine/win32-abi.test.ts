@@ -306,6 +306,13 @@ test('CLI under wine: volume, clone refused with E_UNSUPPORTED, --fallback copy,
   assert.ok(fs.readFileSync(path.join(dir, 'cli-copy.bin')).equals(source));
   const text = await run('copy', w('source.bin'), w('cli-copy2.bin'));
   assert.match(text.stdout, / by sparse-copy in 7 calls \(and 1 FSCTL_SRV_REQUEST_RESUME_KEY\), /);
+  // clone-range --fallback copy: the source's ranges were asked for with FSCTLs, named as such
+  // (they were named after the ranges' method: {"no sparse files": 2})
+  const range = await run('clone-range', w('source.bin'), '0', w('cli-copy.bin'), '8192', '4096', '--fallback', 'copy', '--json');
+  assert.equal(range.code, 0, range.stderr);
+  const cr = JSON.parse(range.stdout);
+  assert.deepEqual([cr.method, cr.calls], ['sparse-copy', 2], 'one read, one write');
+  assert.deepEqual(cr.otherCalls, { FSCTL_QUERY_ALLOCATED_RANGES: 1, FSCTL_GET_RETRIEVAL_POINTERS: 1 }, 'refused, then not believed: no sparse files');
 
   // Wine's volume keeps no sparse files: a written-through file is one allocated range, said so
   const ranges = await run('ranges', w('source.bin'));

@@ -171,6 +171,7 @@ export function createNtBackend(t: NtTransport, name: string, options: NtBackend
           ranges: r.ranges,
           method: r.method,
           calls: r.calls + 1,
+          callsByName: { FSCTL_QUERY_ALLOCATED_RANGES: 1, FSCTL_GET_RETRIEVAL_POINTERS: r.calls }, // (the refused QAR, then these)
           durationMs: elapsed(start),
           ...(r.notes ? { notes: r.notes } : {}),
         };
