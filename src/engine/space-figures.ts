@@ -118,8 +118,8 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
     // not root (the query's EPERM), or root and the query failed otherwise (files removed during the scan, say)
     const denied = !ownersFailed.has(g);
     fsNotes.push(
-      `${deleting} frees about ${t.reclaimable} bytes` +
-        (t.reclaimableMax !== t.reclaimable ? ` to ${t.reclaimableMax} bytes` : '') +
+      // ("roughly A to B", as the CLI's total line words an estimate; "about A" where one figure)
+      `${deleting} frees ${t.reclaimableMax !== t.reclaimable ? `roughly ${t.reclaimable} bytes to ${t.reclaimableMax} bytes` : `about ${t.reclaimable} bytes`}` +
         `, by the bytes ${one ? 'it references' : 'they reference'}: btrfs frees an extent only whole (a partly overwritten or partly cloned one frees ` +
         'more than is referenced) and a compressed one takes less than its length, ' +
         (denied
@@ -220,7 +220,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
       );
     else if (smb)
       fsNotes.push(
-        `${deleting} frees about ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes ${one ? 'it holds' : 'they hold'}: the SMB ` +
+        `${deleting} frees roughly ${t.reclaimable} bytes to ${t.reclaimableMax} bytes, by the bytes ${one ? 'it holds' : 'they hold'}: the SMB ` +
           `server does not say which of ${one ? 'its' : 'their'} blocks are shared, nor how the file system behind it frees them (btrfs frees ` +
           'an extent only whole, so a partly overwritten file frees more than it holds, and compressed data less). ' +
           "Run 'extent-lens space' on the server itself for the exact figure." +
