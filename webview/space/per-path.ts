@@ -8,15 +8,14 @@ import type { SpaceData, SpaceWirePathTotals } from '../../src/protocol/messages
 import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { boundsText, bytes, exact } from './figures';
+import { relPath } from './model';
 
 /** A path given as the view shows it: under the analysis's base folder, relative to it (the whole path is the tooltip). */
 function shownPath(d: SpaceData, p: string): string {
   const trimmed = p.length > 1 && p.endsWith(d.sep) ? p.slice(0, -1) : p;
-  const base = d.base.endsWith(d.sep) ? d.base : d.base + d.sep;
-  if (trimmed.startsWith(base) && trimmed.length > base.length) return trimmed.slice(base.length);
   // the base itself (A of `A A/sub`): its last name
   if (trimmed === d.base) return trimmed.slice(trimmed.lastIndexOf(d.sep) + 1) || trimmed;
-  return trimmed;
+  return relPath(d, trimmed);
 }
 
 /** What deleting path `x` alone frees, in words, and its exact byte counts. */
