@@ -141,7 +141,8 @@ export async function digHoles(
     const read = async (into: Uint8Array, offset: bigint, length: number): Promise<number> => {
       count.other(f && io ? LINUX_CALL.read : 'read'); // (elsewhere the backend's reads, however it reads)
       if (f && io) return io.pread(f.fd, into, length, offset, path, 'dig-holes');
-      if (backend.read) return backend.read(path, offset, into.subarray(0, length));
+      if (backend.read)
+        return backend.read(path, offset, into.subarray(0, length)).catch((e: unknown) => Promise.reject(readRefused(e, path)));
       throw new FsctlError({
         operation: 'dig-holes',
         code: 'E_UNSUPPORTED',
@@ -409,4 +410,16 @@ function withoutZeroAdvice(e: unknown, path: string): unknown {
   return resaid(e, {
     message: `FSCTL_SET_ZERO_DATA on ${path} failed with ${e.code}: this file system or server cannot deallocate ranges, so its blocks of zeros cannot become holes; the file was not changed. Holes can be made on NTFS or ReFS (or a share on a file system with holes).`,
   });
+}
+
+/**
+ * A read the backend refused (a share's SMB2 READ: a lock held by another client, say), said as
+ * dig-holes' own reading: shown bare, it read "The server answered SMB2 READ on …" of an operation
+ * named 'volume', as if the person had asked to read (a trial).
+ */
+function readRefused(e: unknown, path: string): unknown {
+  if (!(e instanceof FsctlError) || isCancelled(e)) return e;
+  const said = /^[A-Z][a-z]/.test(e.message) ? e.message.charAt(0).toLowerCase() + e.message.slice(1) : e.message;
+  const call = e.syscall ? ` (${e.syscall})` : '';
+  return resaid(e, { operation: 'dig-holes', message: `dig-holes: could not read ${path}${call} to find its blocks of zeros: ${said}` });
 }

@@ -80,10 +80,13 @@ export interface SerializedFsctlError {
   message: string;
 }
 
-/** The same error said again (more said, or other paths named); the original is its cause. */
-export function resaid(e: FsctlError, change: { message?: string; paths?: string[] }): FsctlError {
+/**
+ * The same error said again (more said, other paths named, or named after the operation asked
+ * for: a backend call made for dig-holes is not the operation the person ran); the original is its cause.
+ */
+export function resaid(e: FsctlError, change: { message?: string; paths?: string[]; operation?: Operation }): FsctlError {
   return new FsctlError({
-    operation: e.operation,
+    operation: change.operation ?? e.operation,
     code: e.code,
     errno: e.errno,
     syscall: e.syscall,

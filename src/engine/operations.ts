@@ -289,8 +289,14 @@ async function runRequestRaw(resolve: BackendResolver, r: Request, ctx: EngineCo
     }
     case 'dig-holes': {
       const b = await resolve(r.path);
-      await statRegular(b, 'dig-holes', r.path);
-      return withFsFreed(b, r.path, () => digHoles(b, r.path, r.blockSize, ctx));
+      const dig = async () => {
+        await statRegular(b, 'dig-holes', r.path);
+        return withFsFreed(b, r.path, () => digHoles(b, r.path, r.blockSize, ctx));
+      };
+      // (its backend calls' errors are named after them, 'punch' or 'volume' (an SMB stat): named after dig-holes)
+      return dig().catch((e: unknown) =>
+        Promise.reject(e instanceof FsctlError && e.operation !== 'dig-holes' ? resaid(e, { operation: 'dig-holes' }) : e),
+      );
     }
     case 'set-sparse': {
       const b = await resolve(r.path);

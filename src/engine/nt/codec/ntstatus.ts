@@ -42,6 +42,9 @@ const readOnlyFileSystem = (where: string): string =>
   `the server's file system is read-only where ${where} lies (STATUS_MEDIA_WRITE_PROTECTED; Samba answers so for EROFS: a read-only btrfs snapshot, or a file system mounted read-only); nothing there can be changed: choose a file or folder outside it.`;
 const openElsewhere = (where: string): string =>
   `${where} is open elsewhere in a way that prevents this (STATUS_SHARING_VIOLATION); close it in other programs and retry.`;
+// (Samba with strict locking: a READ or WRITE over bytes another client or program has locked)
+const lockedElsewhere = (where: string): string =>
+  `another client or program holds a lock on part of ${where} (STATUS_FILE_LOCK_CONFLICT); try again once it has released the lock (closed the file).`;
 const volumeFull = (where: string): string =>
   `the server's volume is full while writing ${where} (STATUS_DISK_FULL); free space on the share.`;
 const isAFolder = (where: string): string => `${where} is a folder, not a file (STATUS_FILE_IS_A_DIRECTORY).`;
@@ -90,7 +93,7 @@ const NT_STATUS_TABLE = {
   STATUS_OBJECT_NAME_COLLISION: { code: 0xc0000035, win32: 183, advice: nameTaken },
   STATUS_OBJECT_PATH_NOT_FOUND: { code: 0xc000003a, win32: 3, advice: noSuchFolder },
   STATUS_SHARING_VIOLATION: { code: 0xc0000043, win32: 32, advice: openElsewhere },
-  STATUS_FILE_LOCK_CONFLICT: { code: 0xc0000054, win32: 33 },
+  STATUS_FILE_LOCK_CONFLICT: { code: 0xc0000054, win32: 33, advice: lockedElsewhere },
   STATUS_DELETE_PENDING: { code: 0xc0000056, sentence: 'the file is being deleted; wait for other programs to close it' },
   STATUS_PRIVILEGE_NOT_HELD: { code: 0xc0000061, win32: 1314 },
   STATUS_WRONG_PASSWORD: { code: 0xc000006a, win32: 1326, advice: wrongPassword },
