@@ -49,18 +49,18 @@ export function errorLogLine(operation: string, e: unknown): string {
 /**
  * The engine's sentences serve the CLI and VS Code alike; where one names the CLI's way to give a
  * password (EXTENT_LENS_SMB_PASSWORD), VS Code says its own: the stored password was refused
- * (changed on the server, say), and Open SMB Share… with the address asks for it again.
+ * (changed on the server, say), and Enter SMB Password… asks for it again and reconnects with it.
  */
 export function inVsCodeWords(message: string): string {
   return (
     message
       .replace(
         'check the user in the smb:// URI and the password (EXTENT_LENS_SMB_PASSWORD).',
-        'check the user in the smb:// address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one.',
+        'check the user in the smb:// address; if the password changed, run "Extent Lens: Enter SMB Password..." from the Command Palette to enter the new one.',
       )
       .replace(
         'check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI',
-        'check the user in the smb:// address; if the password changed, run Extent Lens: Open SMB Share... with this address to enter the new one',
+        'check the user in the smb:// address; if the password changed, run "Extent Lens: Enter SMB Password..." from the Command Palette to enter the new one',
       )
       // the engine's "or allow a copy" (the CLI's --fallback copy) is the offer's button here
       .replace(/, or allow a copy\b/g, ', or copy the data instead (Copy instead)')
