@@ -1,6 +1,8 @@
 // extentLens.enterSmbPassword: ask for the password of a share in this workspace now, and
-// connect with it. A closed password question (Escape, after a reload) is remembered for the
-// window (host/smb-secrets.ts): the Explorer's folder then fails at once and names this command.
+// connect with it at once (its connections to that server are made again, so the server says
+// now whether it takes the password, and the answer says so). A closed password question
+// (Escape, after a reload) is remembered for the window (host/smb-secrets.ts): the Explorer's
+// folder then fails at once and names this command.
 // The shares are grouped by user and server (one password serves them all); with several
 // groups a pick asks which, the ones still without a password first. The answer lists the
 // group's folders, then the Explorer lists its folders again (its failed roots included).
@@ -70,7 +72,12 @@ export function registerEnterSmbPassword(s: Services): vscode.Disposable {
     });
     if (entered === undefined) return undefined;
     try {
-      // the answer is used (and kept in the keychain) once the server accepts it
+      // Used at once, not at some later reconnection: a share already connected kept its
+      // session, so a wrong password was taken in silence and refused only later (a trial).
+      // Its connections to this server close, and the listings below log on with the answer
+      // (kept in the keychain once the server accepts it).
+      const { reconnectSmbAccount } = await import('../engine');
+      await reconnectSmbAccount({ user: address.user, domain: address.domain, host: address.host, port: address.port });
       for (const folder of account.folders) await vscode.workspace.fs.readDirectory(folder.uri);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -82,6 +89,14 @@ export function registerEnterSmbPassword(s: Services): vscode.Disposable {
       await vscode.commands.executeCommand('workbench.files.action.refreshFilesExplorer').then(undefined, () => undefined);
     }
     s.log.info(`connected to ${account.folders.map((f) => f.uri.toString()).join(', ')} with the password entered`);
+    void vscode.window.showInformationMessage(
+      t(
+        'The server {0} accepted the password for {1}: connected to {2} with it.',
+        uriHostPort(address),
+        accountName(address),
+        account.folders.map((f) => f.name).join(', '),
+      ),
+    );
     return account.key;
   });
 }

@@ -28,7 +28,7 @@ export type { Engine, EngineOptions, MapOptions, SpaceRunOptions } from './engin
 export type { PackedExtentMap, PackedExtents } from './map-format';
 export { EXTENT_FLAG, EXTENT_FLAG_ALL, extentFlagBits, extentFlagNames, packExtents, unpackExtents } from './map-format';
 // The host's settings on the SMB client (loaded on first call, never by importing this index).
-export { configureSmbAllowUnsignedLegacy, configureSmbPasswords, closeSmbConnections } from './smb-hooks';
+export { configureSmbAllowUnsignedLegacy, configureSmbPasswords, closeSmbConnections, reconnectSmbAccount } from './smb-hooks';
 export type { SmbLogonVerdict, SmbPasswordProvider, SmbTargetInfo } from './smb-hooks';
 // The SMB file API for a file system provider (stat, list, read, write, rename, delete, watch),
 // loaded on first call like the hooks above.

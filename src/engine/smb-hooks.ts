@@ -3,7 +3,7 @@
 // connections at shutdown. The SMB code loads
 // on the first call, with a dynamic import, so importing the engine's index stays cheap.
 
-import type { SmbLogonVerdict, SmbPasswordProvider } from './backends/smb/protocol/pool';
+import type { SmbLogonVerdict, SmbPasswordProvider, SmbTargetInfo } from './backends/smb/protocol/pool';
 
 export type { SmbLogonVerdict, SmbPasswordProvider, SmbTargetInfo } from './backends/smb/protocol/pool';
 
@@ -17,6 +17,15 @@ export async function configureSmbPasswords(provider: SmbPasswordProvider | unde
 export async function configureSmbAllowUnsignedLegacy(allow: boolean): Promise<void> {
   const { setSmbAllowUnsignedLegacy } = await import('./backends/smb/protocol/pool');
   await setSmbAllowUnsignedLegacy(allow);
+}
+
+/**
+ * A password was just entered for `account` (user@host:port, every share): its pooled connections
+ * close (those with a request under way once it is done), so the next request logs on with it.
+ */
+export async function reconnectSmbAccount(account: Omit<SmbTargetInfo, 'share'>): Promise<void> {
+  const { reconnectSmbAccount: reconnect } = await import('./backends/smb/protocol/pool');
+  await reconnect(account);
 }
 
 /** Log off and close every pooled SMB connection (loads the SMB client if it is not loaded yet). */

@@ -326,6 +326,14 @@ export class SmbConnection {
     return this.foregroundPending > 0 || (this.foregroundSent > count && performance.now() - this.foregroundAt < FOREGROUND_HOLD_MS);
   }
 
+  /**
+   * Whether a request is in flight or waiting for credits, other than a watch's CHANGE_NOTIFY
+   * (which waits for as long as nothing changes): closing the connection now would fail it.
+   */
+  get inUse(): boolean {
+    return this.reserved > 0 || [...this.pending.values()].some((p) => p.command !== Command.CHANGE_NOTIFY);
+  }
+
   /** The count foregroundSince compares with: requests other than bulk data sent so far. */
   get foregroundCount(): number {
     return this.foregroundSent;

@@ -173,9 +173,40 @@ export async function clientFor(t: SmbTarget): Promise<SmbClient> {
   return p;
 }
 
+/** Connections taken out of the pool by reconnectSmbAccount while a request was under way on them. */
+const retired = new Set<SmbClient>();
+
+/**
+ * A password was just entered for this user on this server (VS Code's Enter SMB Password…):
+ * their connections, every share's, leave the pool, so the next request logs on anew with it and
+ * the server says at once whether it takes it (on a pooled session it was otherwise first used,
+ * and first refused, at some later reconnection). Idle ones log off and close now (a watch's
+ * CHANGE_NOTIFY reconnects by itself); one with a request under way (a copy, say) is left to finish
+ * on its session and closed with the others at closeSmbConnections.
+ */
+export async function reconnectSmbAccount(account: Omit<SmbTargetInfo, 'share'>): Promise<void> {
+  const prefix = poolKey({ ...account, share: '', path: '' });
+  const leaving = [...pool].filter(([key]) => key.startsWith(prefix));
+  for (const [key] of leaving) pool.delete(key);
+  const clients = await Promise.all(leaving.map(([, p]) => p.catch(() => undefined)));
+  await Promise.all(
+    clients.map(async (c) => {
+      if (!c || c.conn.closed) return;
+      if (!c.conn.inUse) return c.disconnect();
+      retired.add(c);
+      const onClose = c.conn.onClose;
+      c.conn.onClose = () => {
+        retired.delete(c);
+        onClose?.();
+      };
+    }),
+  );
+}
+
 /** Log off and close every pooled connection (extension deactivation, tests). */
 export async function closeSmbConnections(): Promise<void> {
-  const all = [...pool.values()];
+  const all = [...pool.values(), ...[...retired].map((c) => Promise.resolve(c))];
   pool.clear();
+  retired.clear();
   await Promise.all(all.map((p) => p.then((c) => c.disconnect()).catch(() => undefined)));
 }
