@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { accountName, passwordKey, shareAddressOfUri, uriHostPort, type ShareAddress } from '../host/logic/smb-uri';
-import { enterSmbPassword, passwordNotEntered } from '../host/smb-secrets';
+import { dropPassword, enterSmbPassword, keepPassword, passwordNotEntered } from '../host/smb-secrets';
 
 const t = vscode.l10n.t;
 
@@ -75,11 +75,13 @@ export function registerEnterSmbPassword(s: Services): vscode.Disposable {
       // Used at once, not at some later reconnection: a share already connected kept its
       // session, so a wrong password was taken in silence and refused only later (a trial).
       // Its connections to this server close, and the listings below log on with the answer
-      // (kept in the keychain once the server accepts it).
+      // (offered to every request until then; kept in the keychain once the server accepted it).
       const { reconnectSmbAccount } = await import('../engine');
       await reconnectSmbAccount({ user: address.user, domain: address.domain, host: address.host, port: address.port });
       for (const folder of account.folders) await vscode.workspace.fs.readDirectory(folder.uri);
+      await keepPassword(s.context, account.key);
     } catch (e) {
+      dropPassword(account.key);
       const message = e instanceof Error ? e.message : String(e);
       s.log.warn(`Enter SMB Password, ${accountName(address)}@${uriHostPort(address)}: ${message}`);
       void vscode.window.showErrorMessage(message);

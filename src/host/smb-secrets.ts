@@ -98,13 +98,19 @@ function offerToEnterPassword(req: SmbTargetInfo): void {
 
 /**
  * "Enter SMB Password...": the question for `req` asked now, even where the keychain holds a
- * password (the answer is used first, and kept once the server accepts it). Answered, requests
- * for its key no longer fail for a question closed before.
+ * password. The answer is offered (offerPassword) until the command has heard the server:
+ * keepPassword or dropPassword. Not left with the typed ones, which the first refusal drops: in
+ * code-server the Explorer's watch reconnected first, was refused a wrong answer, and the
+ * command's own listing then connected with the keychain's and said the answer was accepted.
+ * Answered, requests for its key no longer fail for a question closed before.
  */
 export async function enterSmbPassword(req: SmbTargetInfo): Promise<string | undefined> {
   const key = passwordKey(req);
   const entered = await askPassword(key, req);
-  if (entered !== undefined) notEntered.delete(key);
+  if (entered !== undefined) {
+    typed.delete(key);
+    offerPassword(key, entered);
+  }
   return entered;
 }
 

@@ -24,6 +24,7 @@ const skip = sambaSkipReason();
 
 interface Listing {
   readDirectory(uri: unknown): Promise<Array<[string, number]>>;
+  stat(uri: unknown): Promise<unknown>;
 }
 
 describe('Enter SMB Password... while the share is connected (Samba)', { skip, timeout: 120000 }, () => {
@@ -32,19 +33,20 @@ describe('Enter SMB Password... while the share is connected (Samba)', { skip, t
   let fs: LoopFs;
   let smb: SambaServer;
   const saved = process.env.EXTENT_LENS_SMB_PASSWORD;
-  /** The share's root as a vscode.Uri (the stand-in's Uri has no authority). */
-  const shareUri = () => {
+  /** The share's root (or a path inside it) as a vscode.Uri (the stand-in's Uri has no authority). */
+  const shareUri = (inside = '') => {
     const u = new URL(smb.uri('data'));
     return {
       scheme: 'smb',
       authority: `${u.username}@${u.host}`,
-      path: '/data',
-      fsPath: '/data',
+      path: `/data${inside}`,
+      fsPath: `/data${inside}`,
       query: '',
       fragment: '',
-      toString: () => smb.uri('data'),
+      toString: () => smb.uri('data') + inside,
     };
   };
+  const fileUri = () => shareUri('/f.txt');
 
   before(async () => {
     delete process.env.EXTENT_LENS_SMB_PASSWORD; // only what the keychain and the question give
@@ -56,8 +58,16 @@ describe('Enter SMB Password... while the share is connected (Samba)', { skip, t
     // the workspace's folder is the share, listed through the extension's smb: provider, as VS Code does
     const folder = shareUri();
     (fake.vscode.workspace as { workspaceFolders?: unknown }).workspaceFolders = [{ uri: folder, name: 'data', index: 0 }];
-    (fake.vscode.workspace.fs as unknown as { readDirectory: Listing['readDirectory'] }).readDirectory = (u) =>
-      (state.fileSystems.get('smb') as Listing).readDirectory(u);
+    // Another request of the window connects first each time (in code-server, the Explorer's
+    // watch reconnecting): a refusal it meets must not make the command's own listing fall back
+    // to the keychain's password and say the answer was accepted (a trial).
+    const provider = () => state.fileSystems.get('smb') as Listing;
+    (fake.vscode.workspace.fs as unknown as { readDirectory: Listing['readDirectory'] }).readDirectory = async (u) => {
+      await provider()
+        .stat(fileUri())
+        .catch(() => undefined);
+      return provider().readDirectory(u);
+    };
   });
   after(async () => {
     await host.close();
