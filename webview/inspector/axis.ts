@@ -75,6 +75,8 @@ export function mapLabel(summary: WireSummary | undefined, view: ViewWindow): st
     // "7.2 MiB allocated of 6.4 MiB" read as a contradiction: say where the rest lies
     (past > 0n ? ' ' + l10n.t('{0} of it past the end of the file (preallocated).', humanBytes(past)) : '') +
     ' ' +
-    l10n.t('Plus and minus zoom, arrow keys pan, 0 shows the whole file, N and P select the next or previous extent.')
+    l10n.t(
+      'Plus and minus zoom, arrow keys pan, 0 shows the whole file, N and P select the next or previous extent, Z zooms to the selected one.',
+    )
   );
 }

@@ -1,7 +1,7 @@
 // The inspector map's input: the pointer (hover, click to select, double-click to zoom to what
 // is there, drag to pan), the wheel (zoom around the cursor; shift or sideways: pan), the keys
 // (+/- zoom, arrows pan, Home/End, 0 whole file, N/P next/previous extent, Enter/Space select,
-// Esc clears) and the overview strip (click or drag to centre the view there). The view state
+// Z zoom to the selection, Esc clears) and the overview strip (click or drag to centre the view there). The view state
 // stays in main.ts: these handlers act through `MapActions`.
 import type { Hit, MapCanvas } from '../shared/map-canvas';
 import { maxBig, type ViewWindow } from '../shared/bigview';
@@ -24,6 +24,8 @@ interface MapActions {
   pointerX(): number | undefined;
   /** Zoom by `factor` centred on the selection; false when nothing is selected. */
   zoomOnSelection(factor: number): boolean;
+  /** Z: the selection fills the map (as a double-click does): a 4 KiB extent of an 8 PiB image is one key away, not 40 presses of +. */
+  zoomToSelection(): void;
   /** Keyboard zoom and pan move the map under a resting pointer: hide the tooltip until it moves. */
   hideTooltip(): void;
 }
@@ -81,7 +83,7 @@ export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: M
   );
 
   mapCanvas.addEventListener('keydown', (e) => {
-    if (['+', '=', '-', '_', 'ArrowLeft', 'ArrowRight', 'Home', 'End', '0'].includes(e.key)) a.hideTooltip();
+    if (['+', '=', '-', '_', 'ArrowLeft', 'ArrowRight', 'Home', 'End', '0', 'z', 'Z'].includes(e.key)) a.hideTooltip();
     const view = a.view();
     const step = e.shiftKey ? view.length / 2n : view.length / 10n;
     switch (e.key) {
@@ -125,6 +127,11 @@ export function bindMapInput(mapCanvas: HTMLCanvasElement, main: MapCanvas, a: M
         keyChosen = true;
         break;
       }
+      case 'z':
+      case 'Z':
+        a.zoomToSelection();
+        keyChosen = true;
+        break;
       case 'Escape':
         a.clearSelection();
         break;

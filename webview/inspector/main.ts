@@ -4,7 +4,7 @@
 // This file holds the view state (window, hover, selection, pending requests), the drawing and
 // the host messages; the parts with one job each are beside it: controls.ts (toolbar),
 // status.ts (progress, error banner), summary.ts, axis.ts, tooltip.ts, input.ts (pointer,
-// wheel, keys) and table.ts. (About 440 lines: what is left is the one state they all share.)
+// wheel, keys) and table.ts. (About 450 lines: what is left is the one state they all share.)
 import '../shared/lit-nonce';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
@@ -231,14 +231,18 @@ function selectExtent(row: WireExtent, zoomTo: boolean, fromMap: boolean): void 
   document.body.dataset.selection = `${off}:${len}`;
   // (a row the table selected itself is not selected again: that would drop a shift-extended range)
   if (!fromMap && row.index !== table.activeIndex) table.select(row.index ?? table.activeIndex, false, false, false);
-  if (zoomTo) {
-    const pad = len / 8n;
-    setView({ offset: off - minBig(off, pad), length: len + 2n * pad });
-  } else if (off + len <= view.offset || off >= view.offset + view.length) {
+  if (zoomTo) fitView(off, len);
+  else if (off + len <= view.offset || off >= view.offset + view.length) {
     setView({ offset: off + len / 2n - view.length / 2n, length: view.length }); // centre it, keep the zoom
   }
   announce(extentLabel(row));
   redraw();
+}
+
+/** Show the range whole, with an eighth of its length either side (table Enter, Z on the map). */
+function fitView(off: bigint, len: bigint): void {
+  const pad = len / 8n;
+  setView({ offset: off - minBig(off, pad), length: len + 2n * pad });
 }
 
 /** Where rows start to be "past EOF": the end of the file's last block (allocated whole), when extents run past it. */
@@ -309,6 +313,13 @@ const actions = {
     const len = maxBig(1n, minBig(scaleBig(view.length, factor), span));
     setView({ offset: selection.offset + selection.length / 2n - len / 2n, length: len });
     return true;
+  },
+  zoomToSelection: () => {
+    if (!selection) {
+      announce(l10n.t('Nothing is selected: N selects the next extent, then Z zooms to it'));
+      return;
+    }
+    fitView(selection.offset, selection.length);
   },
   hideTooltip,
 };
