@@ -7,7 +7,7 @@
 // report; open Space views over those files are analysed again. Deduplicate needs a trusted
 // workspace: the view says why it is disabled and the host refuses it again here. The webview
 // names files only as (group, range) indexes into the plan, so it cannot make the host act on
-// anything else. (Near 400 lines: one panel's life, its two runs and their messages; the data,
+// anything else. (Just over 400 lines: one panel's life, its two runs and their messages; the data,
 // the confirmation, the notification, the progress words and the re-measure are beside it in
 // dedupe-*.ts.)
 
@@ -276,6 +276,10 @@ export class DedupePanel implements vscode.Disposable {
       this.s.log.info('dedupe: not confirmed; nothing was changed');
       return undefined;
     }
+    // The modal had the keyboard and gives it back to the workbench, not to the view (a trial in
+    // code-server: the view's page kept no focus, so Cancel was out of a keyboard's reach): the
+    // view asked for this from its own Deduplicate, so it takes the focus back (its page puts it on Cancel).
+    this.panel.reveal(this.panel.viewColumn, false);
     const title = applyTitle(facts.groups, facts.files, t);
     const own = this.startRun('apply', title, facts.groups);
     this.postState(); // the button goes disabled while it runs

@@ -6,8 +6,8 @@
 //
 // The demo's reflink/ holds data that repeats (its pattern has a 256-byte period, so many 128 KiB
 // chunks of original.img and clone-me.bin are equal) and the reflinked pair (already shared). The
-// view shows the plan; Deduplicate asks in a modal, the file system shares the ranges, and the
-// view shows the result measured from the file system's free space; the files' bytes are
+// view shows the plan; Deduplicate (from the keyboard: Cancel then has the focus) asks in a modal,
+// the file system shares the ranges, and the view shows the result measured from the file system's free space; the files' bytes are
 // unchanged (sha256 before and after) and filefrag then reports shared extents in clone-me.bin.
 // Screenshot: test-results/screenshots/vscode-dedupe.png (docs/screenshots/ with EL_UPDATE_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
@@ -39,15 +39,31 @@ describe('Find Duplicate Data in VS Code (Chromium + code-server, demo workspace
     const before = sums();
     assert.doesNotMatch(execFileSync('filefrag', ['-v', path.join(reflink, 'clone-me.bin')], { encoding: 'utf8' }), /shared/);
 
-    // Deduplicate › the modal › Deduplicate: the result, measured
-    await frame.locator('#btn-dedupe').click();
+    // From the keyboard: Deduplicate › the modal › Enter: the result, measured. The view's page
+    // notes where its focus goes while the run is under way (a trial: the modal had the keyboard,
+    // and afterwards the view's page had none: Cancel was out of a keyboard's reach).
+    await frame.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { focusSeen: string[] }).focusSeen = seen;
+      document.addEventListener('focusin', (e) => seen.push(`${document.body.dataset.state} ${(e.target as HTMLElement).id}`));
+    });
+    await frame.locator('#btn-dedupe').focus();
+    await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), /Deduplicate \d+ files to free .+\?/);
     await page.screenshot({ path: path.join(shots, 'vscode-dedupe-confirm.png') });
-    await dialog.locator('.monaco-button', { hasText: /^Deduplicate$/ }).click();
+    await page.keyboard.press('Enter');
     const report = frame.locator('section.report:not([hidden])');
     await report.waitFor({ timeout: 120_000 });
+    await frame.locator('body[data-state="done"]').waitFor({ timeout: 30_000 });
+    const focus = await frame.evaluate(() => ({
+      seen: (window as unknown as { focusSeen: string[] }).focusSeen,
+      has: document.hasFocus(),
+      at: document.activeElement?.className,
+    }));
+    assert.ok(focus.seen.includes('applying btn-cancel'), `Cancel had the focus while it ran: ${JSON.stringify(focus)}`);
+    assert.deepEqual([focus.has, focus.at], [true, 'saving-line'], 'then the sentence that says what happened');
     const reportText = await report.innerText();
     assert.match(reportText, /Freed \(measured\)/);
     assert.match(reportText, /FIDEDUPERANGE/);

@@ -150,16 +150,31 @@ function showPlan(p: DedupeWirePlan): void {
 /**
  * Keep the keyboard's place across a run: the button pressed (Deduplicate, Find again) turns off
  * as it starts, which drops the focus to the page, so it goes to Cancel; when the run ends and
- * Cancel hides, to the sentence that says what happened. Only where the view has the focus and
- * the page holds it (never taken from where the person went).
+ * Cancel hides, to the sentence that says what happened (Tab goes on to Find again). Only where
+ * the page holds no other focus (never taken from where the person went). Deduplicate's modal
+ * confirmation has the keyboard as the run starts and the host gives the view the focus back
+ * after it (code-server: the page had none, so Cancel was out of reach): owed until then.
  */
+let focusOwed = false;
 function keepFocus(was: typeof running, now: typeof running): void {
-  if (!document.hasFocus()) return;
+  if (was === now) return;
+  if (!document.hasFocus()) {
+    focusOwed = true;
+    return;
+  }
+  focusOwed = false;
   const a = document.activeElement;
-  const lost = !a || a === document.body;
+  const lost = !a || a === document.body || (a as HTMLElement).hasAttribute('disabled') || (a as HTMLElement).hidden;
   if (!was && now && (lost || a === btnApply || a === btnFindAgain || a === page.btnFind)) page.btnCancel.focus();
   else if (was && !now && (lost || a === page.btnCancel)) page.saving.focus();
 }
+window.addEventListener('focus', () => {
+  if (!focusOwed) return;
+  focusOwed = false;
+  const a = document.activeElement;
+  if (a && a !== document.body && !(a as HTMLElement).hasAttribute('disabled')) return;
+  (running ? page.btnCancel : page.saving).focus();
+});
 
 function setRunning(r: 'find' | 'apply' | undefined): void {
   const was = running;
