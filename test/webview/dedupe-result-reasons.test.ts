@@ -209,6 +209,23 @@ describe('Dedupe view: fixes from a user trial', { skip, timeout: 90_000 }, () =
     await page.close();
   });
 
+  test('after a run, whole or cancelled, the view says once that Find again shows what is left (a trial: twice)', async () => {
+    const plan = wire(false);
+    const { page, bridge } = await open(1000, plan);
+    const said = async () => ((await page.innerText('body')).match(/Find again (to see|shows) what is left/g) ?? []).length;
+    await showReport(bridge, page, plan, report({ deduped: 12n * MiB, freed: 12n * MiB }));
+    assert.equal(await said(), 1, await page.innerText('body'));
+    await showReport(
+      bridge,
+      page,
+      plan,
+      report({ deduped: 2n * MiB, freed: 2n * MiB, cancelled: { groupsDone: 0, groups: 1, countsAtLeast: false } }),
+    );
+    assert.equal(await said(), 1, await page.innerText('body'));
+    assert.equal(await text(page, '.apply-why'), SPENT);
+    await page.close();
+  });
+
   test('Find again after Deduplicate, nothing left to free: no "0 groups, about 0 B" beside the disabled button, only why', async () => {
     // the trial's group once shared: every range beyond the source already shares its extents
     const spent = freshPlan(true);

@@ -533,7 +533,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     await page.waitForSelector('body[data-state="done"]');
     assert.equal(
       await text(page, '.saving-line'),
-      'Deduplicating was cancelled after 1 of 3 groups: it freed 4 MiB (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
+      'Deduplicating was cancelled after 1 of 3 groups: it freed 4 MiB (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), and the groups not reached are unchanged.',
     );
     assert.equal(await text(page, '.report h2'), 'Result (cancelled)');
     assert.equal(await text(page, '.report .kv[data-key="estimated"] dt'), 'Estimated (all groups)', 'the estimate is the whole plan’s');

@@ -46,7 +46,7 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
         )
       : c
         ? l10n.t(
-            'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), the groups not reached are unchanged, and Find again shows what is left.',
+            'Deduplicating was cancelled after {0} of {1}: it freed {2} (measured). Every file still reads as before; what was shared stays shared (the group in progress in part), and the groups not reached are unchanged.',
             groupDigits(BigInt(c.groupsDone)),
             groupsText(c.groups),
             humanBytes(freed),
@@ -136,9 +136,8 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
   const why = whyFreedDiffers(freed, estimated, nothing, refused, changed, c !== undefined);
   if (why) report.appendChild(el('p', { class: 'meta note freed-why' }, why));
   for (const n of r.notes) report.appendChild(el('p', { class: 'meta note' }, withHumanSizes(n)));
-  report.appendChild(
-    el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating: Find again to see what is left.')),
-  );
+  // (Find again is named once: beside the disabled Deduplicate, the host's reason; a trial read it twice)
+  report.appendChild(el('p', { class: 'meta' }, l10n.t('The groups below are from the search before deduplicating.')));
   if (r.skipped.length) report.appendChild(skippedList(r, plan));
 }
 
