@@ -122,6 +122,16 @@ export async function applyDedupe(
     } catch (e) {
       throw unchanged(e, f.path);
     }
+  // what "freed" is said to depend on is each file system's own metadata: named (not "XFS" on btrfs)
+  const names = await Promise.all(
+    [...probeByFs.values()].map((f) =>
+      f.backend.fsInfo?.(f.path).then(
+        (i) => i.filesystem,
+        () => undefined,
+      ),
+    ),
+  );
+  report.fileSystems = [...new Set(names.filter((n): n is string => n !== undefined))];
 
   const total = groups.reduce((t, g) => t + bytesOf(g), 0n);
   let done = 0n;

@@ -214,6 +214,11 @@ export interface DedupeReport {
    * applied (nothing sent, nothing measured).
    */
   method: string;
+  /**
+   * The file systems the run measured, as mounted ('btrfs', 'xfs'): their own metadata is part of
+   * `freed`, each in its own way; one a backend cannot name (SMB) is not listed. Absent: nothing was run.
+   */
+  fileSystems?: string[];
   notes: string[];
   durationMs: number;
 }

@@ -282,6 +282,8 @@ export interface DedupeWireReport {
   /** The least the search said it would free; absent: estimated. */
   estimatedMin?: U64String;
   method: string;
+  /** DedupeReport.fileSystems: the file systems the run measured, as mounted; absent: none named. */
+  fileSystems?: string[];
   notes: string[];
   durationMs: number;
 }

@@ -132,6 +132,7 @@ export function dedupeWireReport(r: DedupeReport, applied: { groups: number; fil
     estimated: r.estimated.toString(),
     ...(r.estimatedMin !== undefined ? { estimatedMin: r.estimatedMin.toString() } : {}),
     method: r.method,
+    ...(r.fileSystems?.length ? { fileSystems: [...r.fileSystems] } : {}),
     ...(r.cancelled ? { cancelled: { ...r.cancelled } } : {}),
     notes: [...r.notes],
     durationMs: r.durationMs,

@@ -142,7 +142,10 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     const table = cli(['dedupe', d]);
     assert.equal(table.code, 0);
     assert.match(table.stdout, /already shared/);
-    assert.match(table.stdout, /^total: 1 group \(2 files examined\), duplicate 307200 \(300 KiB\), of which already shared 307200 \(300 KiB\), net saving 0 /m);
+    assert.match(
+      table.stdout,
+      /^total: 1 group \(2 files examined\), duplicate 307200 \(300 KiB\), of which already shared 307200 \(300 KiB\), net saving 0 /m,
+    );
     assert.doesNotMatch(table.stdout, /--apply/, 'nothing to free: --apply not suggested');
     // applied again: the range already shares a's blocks; no call, nothing claimed as deduplicated
     const again = JSON.parse(cli(['dedupe', d, '--apply', '--json']).stdout);
@@ -234,11 +237,22 @@ describe('extent-lens dedupe on XFS', { skip: skipReason('xfs') }, () => {
     execFileSync('sync');
     const r = cli(['dedupe', e, '--chunk', '4k', '--apply']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const m = /shared 204800 \(200 KiB\) in \d+ calls?, 0 ranges differed; freed (-?\d+) .*measured \(estimated 204800 \(200 KiB\)\)$/m.exec(r.stdout);
+    const m =
+      /shared 204800 \(200 KiB\) in \d+ calls?, 0 ranges differed; freed (-?\d+) .*measured \(estimated 204800 \(200 KiB\)\)$/m.exec(
+        r.stdout,
+      );
     assert.ok(m, r.stdout);
     assert.ok(BigInt(m[1]) < 204800n, `freed ${m[1]}: b's extent map took blocks`);
-    assert.match(r.stdout, /XFS keeps the extent map of a file in more than about 20 extents in blocks of its own, so it can free a few blocks less than estimated/);
-    assert.equal(execFileSync('filefrag', [path.join(e, 'b')], { encoding: 'utf8' }).trim().endsWith('100 extents found'), true);
+    assert.match(
+      r.stdout,
+      /XFS keeps the extent map of a file in more than about 20 extents in blocks of its own, so it can free a few blocks less than estimated/,
+    );
+    assert.equal(
+      execFileSync('filefrag', [path.join(e, 'b')], { encoding: 'utf8' })
+        .trim()
+        .endsWith('100 extents found'),
+      true,
+    );
   });
 });
 
@@ -291,6 +305,16 @@ describe('extent-lens dedupe on btrfs: blocks a file outside the selection also 
       r.stdout,
       /note: Who else references the shared blocks could not be asked, so the saving is a range: btrfs: the exact figure needs root: .*\(EPERM\)/,
     );
+  });
+
+  test('--apply: the note on freed names how btrfs keeps its metadata, not XFS (a trial: "XFS keeps…" on btrfs)', () => {
+    const r = cli(['dedupe', sel, '--apply']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /own metadata \(sharing splits files into more extents: btrfs frees checksums and extent items with the extents it frees\)\.$/m,
+    );
+    assert.doesNotMatch(r.stdout, /XFS/);
   });
 });
 
@@ -345,52 +369,58 @@ describe('extent-lens dedupe on ext4', { skip: skipReason('ext4') }, () => {
     assert.doesNotMatch(table.stdout, /--apply refuses the whole plan/, 'every group is on ext4: nothing else to share');
   });
 
-  test('with groups on XFS too: --apply shares those, leaves the ext4 group alone and says so (exit 1)', { skip: skipReason('xfs') }, () => {
-    const xfs = makeLoopFs('xfs');
-    try {
-      const a = randomBytes(256 * 1024);
-      fs.writeFileSync(path.join(xfs.mnt, 'x1'), a);
-      fs.writeFileSync(path.join(xfs.mnt, 'x2'), a);
-      execFileSync('sync');
-      const both = cli(['dedupe', fsys.mnt, xfs.mnt]);
-      assert.equal(both.code, 0, both.stderr);
-      assert.match(both.stdout, /^total: 2 groups/m);
-      assert.match(
-        both.stdout,
-        /^nothing was changed; run again with --apply to share the groups on the other file systems \(it leaves those named in the first line alone\)$/m,
-      );
-      assert.doesNotMatch(both.stdout, /refuses the whole plan/);
-      const j = JSON.parse(cli(['dedupe', fsys.mnt, xfs.mnt, '--json']).stdout);
-      assert.deepEqual(
-        j.cannotApply.map((e: { code: string; cannotShare?: boolean }) => [e.code, e.cannotShare]),
-        [['EOPNOTSUPP', true]],
-      );
-      const ext4Before = ['a', 'b'].map((n) => extentLines(path.join(fsys.mnt, n)));
-      const applied = cli(['dedupe', fsys.mnt, xfs.mnt, '--apply']);
-      assert.equal(applied.code, 1, 'a file system could not share what was asked: exit 1');
-      assert.match(
-        applied.stderr,
-        /^extent-lens dedupe: ext4 cannot share blocks \(EOPNOTSUPP\): .* Its groups were left alone; the others were shared\.$/m,
-      );
-      assert.match(applied.stdout, /^applied \(FIDEDUPERANGE\): shared 262144 \(256 KiB\) in 1 call, 0 ranges differed; freed /m);
-      assert.match(applied.stdout, /^note: 1 group on a file system that cannot share blocks was left alone: ext4 cannot share blocks/m);
-      assert.doesNotMatch(applied.stdout, /with no net saving/, 'the ext4 group is said once, for its reason');
-      // shared on XFS (filefrag's own word), the ext4 files' extents as they were
-      assert.match(execFileSync('filefrag', ['-v', path.join(xfs.mnt, 'x2')], { encoding: 'utf8' }), /shared/);
-      assert.deepEqual(['a', 'b'].map((n) => extentLines(path.join(fsys.mnt, n))), ext4Before);
-      assert.match(cli(['dedupe', xfs.mnt]).stdout, /^total: 1 group .*net saving 0 bytes/m);
-      // again: the XFS group is shared now, so nothing would be applied but the ext4 group: refused
-      // as ext4 alone is, with the groups shown (a trial: "the others were shared", then an
-      // EOPNOTSUPP "nothing was changed", and no report)
-      const again = cli(['dedupe', fsys.mnt, xfs.mnt, '--apply']);
-      assert.equal(again.code, 1);
-      assert.deepEqual(
-        again.stderr.trim().split('\n'),
-        ['extent-lens dedupe: ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).'],
-      );
-      assert.match(again.stdout, /^total: 2 groups/m);
-    } finally {
-      xfs.cleanup();
-    }
-  });
+  test(
+    'with groups on XFS too: --apply shares those, leaves the ext4 group alone and says so (exit 1)',
+    { skip: skipReason('xfs') },
+    () => {
+      const xfs = makeLoopFs('xfs');
+      try {
+        const a = randomBytes(256 * 1024);
+        fs.writeFileSync(path.join(xfs.mnt, 'x1'), a);
+        fs.writeFileSync(path.join(xfs.mnt, 'x2'), a);
+        execFileSync('sync');
+        const both = cli(['dedupe', fsys.mnt, xfs.mnt]);
+        assert.equal(both.code, 0, both.stderr);
+        assert.match(both.stdout, /^total: 2 groups/m);
+        assert.match(
+          both.stdout,
+          /^nothing was changed; run again with --apply to share the groups on the other file systems \(it leaves those named in the first line alone\)$/m,
+        );
+        assert.doesNotMatch(both.stdout, /refuses the whole plan/);
+        const j = JSON.parse(cli(['dedupe', fsys.mnt, xfs.mnt, '--json']).stdout);
+        assert.deepEqual(
+          j.cannotApply.map((e: { code: string; cannotShare?: boolean }) => [e.code, e.cannotShare]),
+          [['EOPNOTSUPP', true]],
+        );
+        const ext4Before = ['a', 'b'].map((n) => extentLines(path.join(fsys.mnt, n)));
+        const applied = cli(['dedupe', fsys.mnt, xfs.mnt, '--apply']);
+        assert.equal(applied.code, 1, 'a file system could not share what was asked: exit 1');
+        assert.match(
+          applied.stderr,
+          /^extent-lens dedupe: ext4 cannot share blocks \(EOPNOTSUPP\): .* Its groups were left alone; the others were shared\.$/m,
+        );
+        assert.match(applied.stdout, /^applied \(FIDEDUPERANGE\): shared 262144 \(256 KiB\) in 1 call, 0 ranges differed; freed /m);
+        assert.match(applied.stdout, /^note: 1 group on a file system that cannot share blocks was left alone: ext4 cannot share blocks/m);
+        assert.doesNotMatch(applied.stdout, /with no net saving/, 'the ext4 group is said once, for its reason');
+        // shared on XFS (filefrag's own word), the ext4 files' extents as they were
+        assert.match(execFileSync('filefrag', ['-v', path.join(xfs.mnt, 'x2')], { encoding: 'utf8' }), /shared/);
+        assert.deepEqual(
+          ['a', 'b'].map((n) => extentLines(path.join(fsys.mnt, n))),
+          ext4Before,
+        );
+        assert.match(cli(['dedupe', xfs.mnt]).stdout, /^total: 1 group .*net saving 0 bytes/m);
+        // again: the XFS group is shared now, so nothing would be applied but the ext4 group: refused
+        // as ext4 alone is, with the groups shown (a trial: "the others were shared", then an
+        // EOPNOTSUPP "nothing was changed", and no report)
+        const again = cli(['dedupe', fsys.mnt, xfs.mnt, '--apply']);
+        assert.equal(again.code, 1);
+        assert.deepEqual(again.stderr.trim().split('\n'), [
+          'extent-lens dedupe: ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).',
+        ]);
+        assert.match(again.stdout, /^total: 2 groups/m);
+      } finally {
+        xfs.cleanup();
+      }
+    },
+  );
 });

@@ -133,7 +133,7 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
   );
   // the one note on what freed means (the engine's notes do not repeat it): the ranges left
   // alone first, then what else makes the measurement differ
-  const why = whyFreedDiffers(freed, estimated, nothing, refused, changed, c !== undefined);
+  const why = whyFreedDiffers(freed, estimated, nothing, refused, changed, c !== undefined, r.fileSystems ?? []);
   if (why) report.appendChild(el('p', { class: 'meta note freed-why' }, why));
   for (const n of r.notes) report.appendChild(el('p', { class: 'meta note' }, withHumanSizes(n)));
   // (Find again is named once: beside the disabled Deduplicate, the host's reason; a trial read it twice)
@@ -172,6 +172,7 @@ function whyFreedDiffers(
   refused: Skipped,
   changed: Skipped,
   cancelled: boolean,
+  fileSystems: readonly string[],
 ): string {
   const bytes = (ks: Skipped): string => humanBytes(ks.reduce((t, k) => t + BigInt(k.length), 0n));
   if (nothing)
@@ -183,7 +184,8 @@ function whyFreedDiffers(
   if (freed === estimated) return '';
   if (refused.length === 0 && changed.length === 0 && !cancelled)
     return l10n.t(
-      'Freed is measured from the file system’s free space before and after, so the file system’s own metadata counts too: sharing splits files into more extents, and XFS keeps the extent map of a file in more than about 20 extents in blocks of its own. That, other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
+      'Freed is measured from the file system’s free space before and after, so the file system’s own metadata counts too ({0}). That, other activity on the volume and extents still held by files outside the selection make it differ from the estimate.',
+      metadataText(fileSystems),
     );
   return [
     // a cancel is why it falls short (a trial: 48 MiB of 768 MiB freed, the note blamed metadata and other activity)
@@ -213,11 +215,37 @@ function whyFreedDiffers(
     cancelled
       ? ''
       : l10n.t(
-          'The file system’s own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents in blocks of its own), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
+          'The file system’s own metadata ({0}), other activity on the volume and extents still held by files outside the selection make up the rest of the difference.',
+          metadataText(fileSystems),
         ),
   ]
     .filter(Boolean)
     .join(' ');
+}
+
+/**
+ * How the file systems the run was on (as mounted) keep metadata that sharing changes: said of
+ * each one named (a trial: "XFS keeps…" on btrfs); in general where none is named (SMB).
+ */
+function metadataText(fileSystems: readonly string[]): string {
+  const each = fileSystems.flatMap((f) =>
+    f === 'xfs'
+      ? [
+          l10n.t(
+            'sharing splits files into more extents, and XFS keeps the extent map of a file in more than about 20 extents in blocks of its own',
+          ),
+        ]
+      : f === 'btrfs'
+        ? [
+            l10n.t(
+              'btrfs frees the checksums and extent items of the extents it frees, and keeps an item for each extent sharing splits files into',
+            ),
+          ]
+        : [],
+  );
+  return each.length > 0
+    ? each.join('; ')
+    : l10n.t('sharing splits files into more extents, which the file system may keep track of in blocks of its own');
 }
 
 /** The ranges left alone, and why (at most 1,000 listed). */

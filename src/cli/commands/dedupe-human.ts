@@ -4,7 +4,7 @@
 // left alone. Apart from the command (dedupe.ts), as the JSON is (dedupe-json.ts).
 
 import { shellQuoted, type DedupeGroup, type DedupePlan, type DedupeRange, type DedupeReport } from '../../engine';
-import { FREED_NOTE } from './dedupe-json';
+import { freedNote } from './dedupe-json';
 import { escapeControls, exactAndHuman, formatMs, noteLine, renderTable } from '../format';
 import { problemsSummary, type PathProblems } from '../path-problems';
 import { changedSinceSearch } from '../../protocol/dedupe-skipped';
@@ -196,7 +196,7 @@ export function dedupeHuman(plan: DedupePlan, p: PathProblems, report?: DedupeRe
     for (const e of plan.cannotApply)
       if (!said.has(e.message)) lines.push(`nothing was changed; --apply cannot share these here: ${escapeControls(e.message)}\n`);
   } else if (t.netSaving > 0n) lines.push('nothing was changed; run again with --apply to share these ranges\n');
-  for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report && report.method !== 'none' ? [FREED_NOTE] : [])])
+  for (const n of [...plan.notes, ...(report?.notes ?? []), ...(report && report.method !== 'none' ? [freedNote(report.fileSystems)] : [])])
     lines.push(noteLine(escapeControls(n)) + '\n');
   // where the server frees only at its commit: what to compare with later
   for (const f of report?.remeasure?.volumes ?? []) {

@@ -5,11 +5,25 @@ import type { DedupeGroup, DedupePlan, DedupeRange, DedupeReport } from '../../e
 import { dec, num, obj, str } from '../json';
 import { problemsJson, type PathProblems } from '../path-problems';
 
-/** What "freed" is (the view says it in its own words). */
-export const FREED_NOTE =
-  "freed is the change in the file systems' free space (local Linux file systems: free blocks after syncfs; over SMB: the free space the server reports): other writers on them during the run show in it too, " +
-  "and so does the file system's own metadata (sharing splits files into more extents: XFS keeps the extent map of a file in more than about 20 extents " +
-  'in blocks of its own, so it can free a few blocks less than estimated; btrfs frees checksums and extent items).';
+/**
+ * What "freed" is (the view says it in its own words), with how each file system the run was on
+ * keeps the metadata sharing changes (a trial: XFS's extent maps named on btrfs).
+ */
+export function freedNote(fileSystems: readonly string[] = []): string {
+  const how = fileSystems.flatMap((f) =>
+    f === 'xfs'
+      ? [
+          'XFS keeps the extent map of a file in more than about 20 extents in blocks of its own, so it can free a few blocks less than estimated',
+        ]
+      : f === 'btrfs'
+        ? ['btrfs frees checksums and extent items with the extents it frees']
+        : [],
+  );
+  return (
+    "freed is the change in the file systems' free space (local Linux file systems: free blocks after syncfs; over SMB: the free space the server reports): other writers on them during the run show in it too, " +
+    `and so does the file system's own metadata (sharing splits files into more extents${how.length > 0 ? `: ${how.join('; ')}` : ''}).`
+  );
+}
 
 const strings = (xs: string[]): string => '[' + xs.map(str).join(',') + ']';
 
@@ -130,7 +144,10 @@ export function dedupeJson(plan: DedupePlan, p: PathProblems, report?: DedupeRep
             ']'
           : undefined,
       ],
-      ['notes', strings([...plan.notes, ...(report?.notes ?? []), ...(report && report.method !== 'none' ? [FREED_NOTE] : [])])],
+      [
+        'notes',
+        strings([...plan.notes, ...(report?.notes ?? []), ...(report && report.method !== 'none' ? [freedNote(report.fileSystems)] : [])]),
+      ],
       ['durationMs', num(plan.durationMs + (report?.durationMs ?? 0))],
     ]) + '\n'
   );
