@@ -11,7 +11,7 @@
 
 import type { ExtendedBackend } from './backend-ext';
 import type { EngineContext } from './context';
-import { lockedInAdvice, type DedupeError, type DedupeFindOptions, type DedupeGroup, type DedupePlan } from './dedupe-types';
+import { groupTotals, lockedInAdvice, type DedupeError, type DedupeFindOptions, type DedupeGroup, type DedupePlan } from './dedupe-types';
 import { fragmentationWarnings, sharedBlockSavings } from './dedupe-saving';
 import { dataBytesOf } from './dedupe-file-data';
 import { countPlacesOnce } from './dedupe-counted-once';
@@ -241,14 +241,6 @@ export async function findDuplicates(
   groups.sort((a, b) =>
     a.netSaving !== b.netSaving ? (b.netSaving > a.netSaving ? 1 : -1) : b.length > a.length ? 1 : b.length < a.length ? -1 : 0,
   );
-  let candidateBytes = 0n;
-  let netSaving = 0n;
-  let netSavingMin = 0n;
-  for (const g of groups) {
-    candidateBytes += g.candidateBytes;
-    netSaving += g.netSaving;
-    netSavingMin += g.netSavingMin ?? g.netSaving;
-  }
   // Notes are read in the view as well as the CLI: no flag names, no raw byte counts (the totals have them).
   const { small, empty, unmatched, symlinks } = walked;
   if (small > 0) notes.push(`${small} file${small === 1 ? ' was' : 's were'} smaller than the minimum size and not examined.`);
@@ -357,10 +349,7 @@ export async function findDuplicates(
   return {
     groups,
     total: {
-      groups: groups.length,
-      candidateBytes,
-      netSaving,
-      netSavingMin,
+      ...groupTotals(groups),
       files: usable.length,
       hashedBytes: hashed + hashedInPool,
       lockedIn: lockedIn.groups,

@@ -93,6 +93,27 @@ export function isApplied(g: DedupeGroup): boolean {
   return (g.netSaving > 0n || (g.countedElsewhere ?? 0n) > 0n) && g.ranges.length > 1 && g.ranges.slice(1).some((r) => !r.alreadyShared);
 }
 
+/**
+ * The totals a plan gives of its groups (the search's, and the part of a plan a person chose to
+ * apply: the view's confirmation and estimate are these too, summed here only).
+ */
+export function groupTotals(groups: readonly DedupeGroup[]): {
+  groups: number;
+  candidateBytes: bigint;
+  netSaving: bigint;
+  netSavingMin: bigint;
+} {
+  let candidateBytes = 0n;
+  let netSaving = 0n;
+  let netSavingMin = 0n;
+  for (const g of groups) {
+    candidateBytes += g.candidateBytes;
+    netSaving += g.netSaving;
+    netSavingMin += g.netSavingMin ?? g.netSaving;
+  }
+  return { groups: groups.length, candidateBytes, netSaving, netSavingMin };
+}
+
 export interface DedupeFindOptions {
   /** Hash chunk size in bytes (default 128 KiB; a multiple of the block size). */
   chunk?: bigint;

@@ -16,7 +16,7 @@ export * from './types';
 export * from './errors';
 export type * from './space-types';
 export type * from './dedupe-types';
-export { isApplied, lockedInAdvice } from './dedupe-types';
+export { groupTotals, isApplied, lockedInAdvice } from './dedupe-types';
 export { shellQuoted } from './shell-quoted';
 export { createEngine } from './engine';
 export { punchParts } from './punch-parts';

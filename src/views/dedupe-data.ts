@@ -1,7 +1,7 @@
 // The Dedupe view's data: engine.findDuplicates' DedupePlan and engine.dedupe's DedupeReport as
 // wire messages (decimal strings; ranges naming their file by index), the part of a plan the
-// person chose to apply (totals added up again), and what the confirmation names.
-// Pure: no `vscode`, no Node APIs.
+// person chose to apply (totals summed by the engine's groupTotals), and what the confirmation names.
+// No `vscode`, no Node APIs.
 
 import type { DedupePlan, DedupeRange, DedupeReport } from '../engine';
 import type { DedupeWirePlan, DedupeWireRange, DedupeWireReport } from '../protocol/messages';
@@ -71,22 +71,18 @@ export function dedupeWirePlan(p: DedupePlan, roots: readonly string[], opts: { 
   };
 }
 
-/** The groups `indexes` of a plan as a plan of their own (totals over them), or undefined if an index is not in it. */
-export function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): DedupePlan | undefined {
+/**
+ * The groups `indexes` of a plan as a plan of their own (totals over them, as the engine sums a
+ * plan's: loaded here as the host loads the engine, not at activation), or undefined if an index is not in it.
+ */
+export async function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): Promise<DedupePlan | undefined> {
   if (indexes.some((i) => !Number.isInteger(i) || i < 0 || i >= p.groups.length) || new Set(indexes).size !== indexes.length)
     return undefined;
   const groups = [...indexes].sort((a, b) => a - b).map((i) => p.groups[i]);
-  let candidateBytes = 0n;
-  let netSaving = 0n;
-  let netSavingMin = 0n;
-  for (const g of groups) {
-    candidateBytes += g.candidateBytes;
-    netSaving += g.netSaving;
-    netSavingMin += g.netSavingMin ?? g.netSaving;
-  }
+  const { groupTotals } = await import('../engine');
   const touched = new Set(groups.flatMap((g) => g.ranges.map((r) => r.path)));
   // hashedBytes belongs to the search, not to a part of it: kept as it was
-  return { ...p, groups, total: { ...p.total, groups: groups.length, candidateBytes, netSaving, netSavingMin, files: touched.size } };
+  return { ...p, groups, total: { ...p.total, ...groupTotals(groups), files: touched.size } };
 }
 
 /**
@@ -98,18 +94,21 @@ export function choosePlanGroups(p: DedupePlan, indexes: readonly number[]): Ded
 export function applyFacts(p: DedupePlan): { bytes: bigint; minBytes: bigint; files: number; groups: number; ranges: number } {
   const files = new Set<string>();
   let ranges = 0;
-  let bytes = 0n;
-  let minBytes = 0n;
   for (const g of p.groups) {
-    bytes += g.netSaving;
-    minBytes += g.netSavingMin ?? g.netSaving;
     // those already shared, or freeing nothing, get no call
     const called = g.ranges.slice(1).filter((r) => !r.alreadyShared && !r.freesNothing);
     ranges += called.length;
     if (called.length > 0) files.add(g.ranges[0].path);
     for (const r of called) files.add(r.path);
   }
-  return { bytes, minBytes, files: files.size, groups: p.groups.length, ranges };
+  // the plan's totals (choosePlanGroups: the engine's sums over the chosen groups)
+  return {
+    bytes: p.total.netSaving,
+    minBytes: p.total.netSavingMin ?? p.total.netSaving,
+    files: files.size,
+    groups: p.groups.length,
+    ranges,
+  };
 }
 
 /** The `dedupe` message's report: what applying did, measured, next to the estimate. */

@@ -263,7 +263,7 @@ export class DedupePanel implements vscode.Disposable {
       this.s.log.warn(`dedupe view: ignored dedupeApply while ${this.running.phase === 'find' ? 'searching' : 'deduplicating'}`);
       return undefined;
     }
-    const chosen = this.plan && choosePlanGroups(this.plan, indexes);
+    const chosen = this.plan && (await choosePlanGroups(this.plan, indexes));
     if (!chosen) {
       this.s.log.warn(`dedupe view: ignored dedupeApply for groups not in the plan (${indexes.slice(0, 10).join(', ')}…)`);
       return undefined;

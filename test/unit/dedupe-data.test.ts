@@ -191,13 +191,13 @@ test('read-only ranges and a file system that cannot share: carried to the wire 
   );
 });
 
-test('the chosen groups: totals over them; bad indexes refused; what the confirmation names', () => {
-  assert.equal(choosePlanGroups(plan, [2]), undefined);
-  assert.equal(choosePlanGroups(plan, [0, 0]), undefined);
-  assert.equal(choosePlanGroups(plan, [-1]), undefined);
-  const c = choosePlanGroups(plan, [1, 0])!;
+test('the chosen groups: totals over them; bad indexes refused; what the confirmation names', async () => {
+  assert.equal(await choosePlanGroups(plan, [2]), undefined);
+  assert.equal(await choosePlanGroups(plan, [0, 0]), undefined);
+  assert.equal(await choosePlanGroups(plan, [-1]), undefined);
+  const c = (await choosePlanGroups(plan, [1, 0]))!;
   assert.deepEqual(c.groups, plan.groups, 'in the plan’s order');
-  const one = choosePlanGroups(plan, [1])!;
+  const one = (await choosePlanGroups(plan, [1]))!;
   assert.deepEqual(one.total, {
     groups: 1,
     candidateBytes: 1n << 40n,
@@ -206,13 +206,20 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
     files: 2,
     hashedBytes: 123n,
   });
-  assert.equal(choosePlanGroups(plan, [0])!.total.netSavingMin, 4096n, 'a group without the bound: its saving');
+  assert.equal((await choosePlanGroups(plan, [0]))!.total.netSavingMin, 4096n, 'a group without the bound: its saving');
   const facts = applyFacts(c);
-  assert.deepEqual(facts, { bytes: 4096n + (1n << 40n), minBytes: 1n << 40n, files: 4, groups: 2, ranges: 2 }, 'b is already shared: no range to share');
+  assert.deepEqual(
+    facts,
+    { bytes: 4096n + (1n << 40n), minBytes: 1n << 40n, files: 4, groups: 2, ranges: 2 },
+    'b is already shared: no range to share',
+  );
   // the confirmation asks about the range, never the top alone (a trial saw "200 MiB" asked and 100 MiB freed)
   const q = applyQuestion(facts, plainT);
   assert.equal(q.message, 'Deduplicate 4 files to free about 1 TiB?', 'bounds that round alike: one figure in the title');
-  assert.match(q.detail, /^2 identical ranges in 2 groups will share one copy of their data, which should free between 1,099,511,627,776 bytes \(1 TiB\) and 1,099,511,631,872 bytes \(1 TiB\) \(the estimate: whether some/);
+  assert.match(
+    q.detail,
+    /^2 identical ranges in 2 groups will share one copy of their data, which should free between 1,099,511,627,776 bytes \(1 TiB\) and 1,099,511,631,872 bytes \(1 TiB\) \(the estimate: whether some/,
+  );
   assert.equal(applyQuestion({ ...facts, minBytes: 0n, bytes: 4n << 20n }, plainT).message, 'Deduplicate 4 files to free 0 B – 4 MiB?');
   // rounded as the detail rounds it (a trial: "Deduplicate 10.1 MiB" over "about … (10.13 MiB)")
   const odd = applyQuestion({ ...facts, minBytes: 10616832n, bytes: 10616832n }, plainT);
@@ -225,7 +232,7 @@ test('the chosen groups: totals over them; bad indexes refused; what the confirm
   assert.equal(applyQuestion({ ...facts, files: 1, minBytes: facts.bytes }, plainT).message, 'Deduplicate 1 file to free 1 TiB?');
 });
 
-test('the confirmation counts the files that change: a range already sharing the source’s extents, or freeing nothing, is not one', () => {
+test('the confirmation counts the files that change: a range already sharing the source’s extents, or freeing nothing, is not one', async () => {
   // a trial: d1 the source, d1-clone its clone already, d2 and d3 to share: "Deduplicate 4 files" where 2 ranges changed 3
   const MiB6 = 6n << 20n;
   const g = (paths: string[], extra: Partial<DedupePlan['groups'][0]['ranges'][0]>[] = []) => ({
@@ -238,7 +245,8 @@ test('the confirmation counts the files that change: a range already sharing the
     warnings: [],
   });
   const fresh = g(['/f/d1', '/f/d1-clone', '/f/d2', '/f/d3'], [{}, { alreadyShared: true }]);
-  const p: DedupePlan = { ...plan, groups: [fresh] };
+  // (as the host asks: the chosen groups, their totals summed by the engine)
+  const p = (await choosePlanGroups({ ...plan, groups: [fresh] }, [0]))!;
   assert.deepEqual(applyFacts(p), { bytes: 2n * MiB6, minBytes: 2n * MiB6, files: 3, groups: 1, ranges: 2 });
   assert.equal(applyQuestion(applyFacts(p), plainT).message, 'Deduplicate 3 files to free 12 MiB?');
   // a group whose every other range frees nothing changes no file, its source neither

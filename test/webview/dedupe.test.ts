@@ -397,7 +397,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
     const m = (await bridge.waitFor((x) => x.type === 'dedupeApply')) as Extract<WebviewMessage, { type: 'dedupeApply' }>;
     assert.deepEqual([...m.groups].sort(), [0, 1, 3], 'every group that frees something, by index into the plan');
     // what the host's confirmation names, from those indexes
-    const chosen = choosePlanGroups(plan, m.groups)!;
+    const chosen = (await choosePlanGroups(plan, m.groups))!;
     // ranges that need sharing: one of the five is already shared (its file changes in no other range: 7 files change)
     const facts = applyFacts(chosen);
     assert.deepEqual(facts, { bytes: 1400n * MiB + 4n * MiB + 128n * KiB, minBytes: facts.minBytes, files: 7, groups: 3, ranges: 4 });
@@ -515,7 +515,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
 
   test('a deduplication cancelled part way: its report, saying so; counts a thread did not hand back read "at least"', async () => {
     const { page, bridge } = await open(1000);
-    const chosen = choosePlanGroups(plan, [0, 1, 3])!;
+    const chosen = (await choosePlanGroups(plan, [0, 1, 3]))!;
     const cancelled: DedupeReport = {
       ...{ deduped: 4n * MiB, alreadyShared: 0n, differed: 0, skipped: [], calls: 1, freed: 4n * MiB },
       ...{ estimated: chosen.total.netSaving, method: 'FIDEDUPERANGE', notes: [], durationMs: 300 },
@@ -549,7 +549,7 @@ describe('Dedupe webview in Chromium', { skip, timeout: 120_000 }, () => {
 
   test('a server that frees later: "measuring again", then the figure measured again; less free space than before reads as such', async () => {
     const { page, bridge } = await open(1000);
-    const chosen = choosePlanGroups(plan, [0])!;
+    const chosen = (await choosePlanGroups(plan, [0]))!;
     const base: DedupeReport = {
       deduped: chosen.total.netSaving,
       alreadyShared: 0n,
