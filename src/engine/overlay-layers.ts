@@ -8,10 +8,12 @@
 // (mountinfo: the overlay's root, a bind-mounted folder of it, and the path as the kernel
 // resolves it, realpath, never simplified as text). Where the layer cannot be looked in (a
 // relative upperdir, or one from another mount namespace) the file counts as any other's.
+// layerFileLookup names the layer file a merged name shows (space counts that file:
+// space-overlay.ts).
 
 import * as fs from 'node:fs';
 import { osPath } from './os-path';
-import { mountOf, readMounts, unescapeMount, type Mount } from './space-fs';
+import { devName, mountOf, mountsReached, readMounts, unescapeMount, type Mount } from './space-fs';
 import type { FileTable } from './space-table';
 import { realPath } from './real-path';
 
@@ -39,9 +41,7 @@ export function lowerLayerLookup(): (p: string, allocated?: bigint) => boolean {
     if (!uppers.has(m)) uppers.set(m, upperLayerOf(m));
     const upper = uppers.get(m);
     if (upper === undefined) return false;
-    // the file's place under the overlay's root, which a bind mount of one of its folders names (root)
-    const rest = m.mountPoint === '/' ? real : real.slice(m.mountPoint.length);
-    const under = (m.root === '/' ? '' : m.root) + rest;
+    const under = placeInOverlay(m, real);
     let st: fs.BigIntStats;
     try {
       st = fs.lstatSync(osPath(upper + under), { bigint: true });
@@ -51,6 +51,11 @@ export function lowerLayerLookup(): (p: string, allocated?: bigint) => boolean {
     // metacopy=on: the upper file holds the metadata only, the data is the lower file's
     return st.blocks === 0n && (allocated === undefined ? st.size > 0n : allocated > 0n);
   };
+}
+
+/** The place of `real` (resolved, under mount `m`) under the overlay's root, which a bind mount of one of its folders names (root). */
+function placeInOverlay(m: Mount, real: string): string {
+  return (m.root === '/' ? '' : m.root) + (m.mountPoint === '/' ? real : real.slice(m.mountPoint.length));
 }
 
 /**
@@ -92,4 +97,114 @@ function isFolder(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The layer's own file an overlay's merged name shows (overlayfs gives the layer's blocks, so
+ * space counts it as that file, on the file system beneath): the upper file, else the file of the
+ * first lower layer that has the name. `lowerOnly`: deleting the merged name frees nothing of it
+ * (a whiteout hides it). `inSelection`: a lower-only file whose layer path lies inside a path
+ * given, so the walk counts it there, through its layer.
+ */
+export interface LayerFile {
+  path: string;
+  dev: bigint;
+  ino: bigint;
+  nlink: number;
+  lowerOnly: boolean;
+  inSelection: boolean;
+  /** Where the overlay is mounted. */
+  overlay: string;
+}
+
+/** An overlay mount's layers, as they can be looked in (absolute paths only). */
+interface Layers {
+  mount: Mount;
+  upper: string | undefined;
+  lowers: string[];
+}
+
+/**
+ * A lookup of the layer file behind a file met at `p` on device `dev` (undefined for files not on
+ * an overlay, or where the layer cannot be told: relative or unseen layer folders, a name the
+ * layers do not hold as it is: redirect_dir renames). `selection`: the paths given, for
+ * `inSelection`. mountinfo is read on the first device not yet known.
+ */
+export function layerFileLookup(selection: readonly string[]): (p: string, dev: bigint) => LayerFile | undefined {
+  let mounts: Mount[] | undefined;
+  const byDev = new Map<bigint, Layers | null>();
+  const given = selection.flatMap((p) => {
+    try {
+      const r = realPath(p);
+      return [r.endsWith('/') ? r : r + '/'];
+    } catch {
+      return [];
+    }
+  });
+  const layersOf = (dev: bigint): Layers | null => {
+    let l = byDev.get(dev);
+    if (l !== undefined) return l;
+    const name = devName(dev);
+    let m = (mounts ??= readMounts()).find((x) => x.dev === name);
+    if (!m) m = (mounts = readMounts()).find((x) => x.dev === name); // (mounted since)
+    l = m && m.fsType === 'overlay' ? overlayLayers(m) : null;
+    byDev.set(dev, l);
+    return l;
+  };
+  return (p, dev) => {
+    const layers = layersOf(dev);
+    if (!layers) return undefined;
+    let real: string;
+    try {
+      real = realPath(p);
+    } catch {
+      return undefined;
+    }
+    const m = layers.mount;
+    if (!(m.mountPoint === '/' || real === m.mountPoint || real.startsWith(m.mountPoint + '/'))) return undefined;
+    const under = placeInOverlay(m, real);
+    const at = (dir: string): fs.BigIntStats | undefined => {
+      try {
+        const st = fs.lstatSync(osPath(dir + under), { bigint: true });
+        return st.isFile() ? st : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const found = (path: string, st: fs.BigIntStats, lowerOnly: boolean): LayerFile => ({
+      path,
+      dev: st.dev,
+      ino: st.ino,
+      nlink: Number(st.nlink),
+      lowerOnly,
+      inSelection: lowerOnly && given.some((g) => (path + '/').startsWith(g)),
+      overlay: m.mountPoint,
+    });
+    const up = layers.upper === undefined ? undefined : at(layers.upper);
+    // metacopy=on: an upper file of metadata only (no blocks) shows the lower file's data
+    if (up && !(up.blocks === 0n && up.size > 0n)) return found(layers.upper + under, up, false);
+    for (const lower of layers.lowers) {
+      const st = at(lower);
+      if (st) return found(lower + under, st, true);
+    }
+    return undefined;
+  };
+}
+
+/** The layers of overlay mount `m` that can be looked in; null where none can. */
+function overlayLayers(m: Mount): Layers | null {
+  const option = (key: string): string | undefined => m.options.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1);
+  const upper = upperLayerOf(m);
+  // lowerdir: the layers, top first, split at ':' (mountinfo writes a ':' in a name as \072; '::' before data-only layers)
+  const lowers = (option('lowerdir') ?? '')
+    .split(':')
+    .filter((x) => x !== '')
+    .map(unescapeMount)
+    .filter((x) => x.startsWith('/') && isFolder(x));
+  return upper === undefined && lowers.length === 0 ? null : { mount: m, upper, lowers };
+}
+
+/** The overlay mounts a walk of the local `paths` reaches: holding one of them, or mounted inside one. */
+export function overlaysReached(paths: readonly string[], mounts: Mount[] = readMounts()): Mount[] {
+  return [...mountsReached(paths, mounts)].filter((m) => m.fsType === 'overlay');
 }

@@ -98,7 +98,7 @@ export function diskFreed(
     let current = -1;
     let seen = new Set<bigint>();
     let allPlaced = true;
-    q.diskExtents!(table.path[idx[0]], dev, inos, (itemIno, bytenr, bytes) => {
+    q.diskExtents!(table.pathOnFileSystem(idx[0]), dev, inos, (itemIno, bytenr, bytes) => {
       while (at < idx.length && inos[at] < itemIno) at++;
       if (at === idx.length || inos[at] !== itemIno) return; // a file between the selected ones
       const i = idx[at];

@@ -133,26 +133,30 @@ export function mountsRepeatInside(paths: string[], mounts?: Mount[]): boolean {
   if (process.platform !== 'linux') return false;
   const local = paths.filter((p) => !isSmbPath(p));
   if (local.length === 0) return false;
-  const all = mounts ?? readMounts();
+  const devs = new Set<string>();
+  for (const m of mountsReached(local, mounts ?? readMounts())) {
+    if (devs.has(m.dev)) return true;
+    devs.add(m.dev);
+  }
+  return false;
+}
+
+/** The mounts a walk of the local `paths` reaches: the one holding each path, and every one mounted inside one. */
+export function mountsReached(paths: readonly string[], mounts: Mount[]): Set<Mount> {
   const reached = new Set<Mount>();
-  for (const p of local) {
+  for (const p of paths) {
     let real: string;
     try {
       real = realPath(p);
     } catch {
       continue; // (the walk reports it)
     }
-    const holder = mountOf(real, all);
+    const holder = mountOf(real, mounts);
     if (holder) reached.add(holder);
     const under = real.endsWith('/') ? real : real + '/';
-    for (const m of all) if (m.mountPoint.startsWith(under)) reached.add(m);
+    for (const m of mounts) if (m.mountPoint.startsWith(under)) reached.add(m);
   }
-  const devs = new Set<string>();
-  for (const m of reached) {
-    if (devs.has(m.dev)) return true;
-    devs.add(m.dev);
-  }
-  return false;
+  return reached;
 }
 
 /** Where the file system holding `p` (an existing path) is mounted, as the kernel resolves `p`; undefined where unknown. */

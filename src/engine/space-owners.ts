@@ -44,7 +44,7 @@ export async function askOwners(
     const rs = g.ranges;
     if (rs.count === 0 && g.filesystem !== 'btrfs') continue;
     say(`who else references ${rs.count} shared ranges`);
-    const first = table.path[table.firstOf(gi)];
+    const first = table.pathOnFileSystem(table.firstOf(gi));
     const b = await resolve(first);
     if (!b.extentOwners) continue;
     let q;
@@ -57,7 +57,7 @@ export async function askOwners(
       const keyPart = new Map<string, number>();
       for (let i = 0; i < table.count; i++) {
         if (groups[table.fileSystem[i]] !== g) continue;
-        key[i] = q.fileKey(table.path[i], table.dev[i], table.ino[i]);
+        key[i] = q.fileKey(table.pathOnFileSystem(i), table.dev[i], table.ino[i]);
         if (!keptFiles.has(i)) selected.add(key[i]);
         if (alone) keyPart.set(key[i], alone.partOf[i]);
       }

@@ -208,12 +208,25 @@ export class FileTable {
   /** Bytes in compressed (encoded) extents, of files with bit 4 only (few files have any). */
   private readonly encoded = new Map<number, bigint>();
 
+  /** Of files met through an overlay, the layer file's path (few files have one). */
+  private readonly layerPaths = new Map<number, string>();
+
+  /** File i is the layer file `p` seen through an overlay's merged view (space.ts). */
+  setLayerPath(i: number, p: string): void {
+    this.layerPaths.set(i, p);
+  }
+
+  /** File i's path on its own file system, which queries of that file system take: the layer's where met through an overlay. */
+  pathOnFileSystem(i: number): string {
+    return this.layerPaths.get(i) ?? this.path[i];
+  }
+
   setEncoded(i: number, bytes: bigint): void {
     this.encoded.set(i, bytes);
     this.bits[i] |= 4;
   }
 
-  /** The first file of file-system group `gi` (-1: none), whose path names the group to its backend. */
+  /** The first file of file-system group `gi` (-1: none), whose path (pathOnFileSystem) names the group to its backend. */
   firstOf(gi: number): number {
     for (let i = 0; i < this.count; i++) if (this.fileSystem[i] === gi) return i;
     return -1;

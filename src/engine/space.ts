@@ -13,7 +13,7 @@
 // Kept apart: the per-file columns and groups (space-table.ts), the owner queries
 // (space-owners.ts), btrfs's whole-extent count (space-btrfs.ts), the exact scan (space-scan.ts),
 // each file system's figures and notes (space-figures.ts), the sweep (space-sweep.ts), the
-// file-system grouping (space-fs.ts), the walk (walk.ts) and the Linux walk
+// file-system grouping (space-fs.ts), overlays met (space-overlay.ts), the walk (walk.ts) and the Linux walk
 // (backends/linux/space-walk.ts). (About 550 lines: spaceOf is one closure over the walk's state,
 // which the sink the two walks feed updates per file: the table, the groups by st_dev, the hard
 // links met, the rows still to stream. Split further, that sink would take it all as parameters.)
@@ -31,6 +31,7 @@ import { undeletableOnShares } from './space-deletable';
 import { undeletableReadOnly } from './space-read-only';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
 import { lowerOnlyFiles } from './overlay-layers';
+import { SpaceOverlays } from './space-overlay';
 import { askOwners } from './space-owners';
 import { aloneParts, onePathTotals, pathTotals } from './space-alone';
 import { partnersOf, type OwnerSet } from './space-sweep';
@@ -117,13 +118,15 @@ export async function spaceOf(
   const notes: string[] = [];
   const groups: Group[] = [];
   const groupByDev = new Map<bigint, number>();
+  // Through an overlay a file is its layer's own: met as that file, once (space-overlay.ts).
+  const overlays = new SpaceOverlays(paths);
   /**
    * Hard links once (walk.ts), for both walks; and the index of each file remembered there, once
    * mapped. Every file is remembered where one may be met twice with one link: several named
-   * paths, or a mount inside the selection showing a file system it reaches elsewhere too (a bind
-   * mount of a subfolder).
+   * paths, a mount inside the selection showing a file system it reaches elsewhere too (a bind
+   * mount of a subfolder), or an overlay (a file met through it and in its layer).
    */
-  const met = new FilesMet(paths.length > 1 || mountsRepeatInside(paths));
+  const met = new FilesMet(paths.length > 1 || overlays.reached || mountsRepeatInside(paths), undefined, overlays.through);
   const indexOf = new Map<FileMet, number>();
   /** Files whose block count holds more than their FIEMAP extents (Group.beyondExtents), by index: few, so a Map. */
   const beyondOf = new Map<number, bigint>();
@@ -202,15 +205,21 @@ export async function spaceOf(
   const sink: SpaceSink = {
     meet: (dev, ino, nlink, _size, path) => met.meet(dev, ino, nlink, path),
     file(p, dev, ino, size, k, source, held, allocationSize) {
-      const gi = groupFor(p, dev);
+      // a merged name: the layer's file, on its own file system (its path names that file system)
+      const through = met.lastThrough?.path === p ? met.lastThrough.layer : undefined;
+      if (through) ({ dev, ino } = through);
+      const onFs = through?.path ?? p;
+      const gi = groupFor(onFs, dev);
       const g = groups[gi];
       if (dev !== lastDevId || !lastDev) {
         lastDevId = dev;
         lastDev = devs.get(dev);
-        if (!lastDev) devs.set(dev, (lastDev = { path: p, group: gi, files: 0 }));
+        if (!lastDev) devs.set(dev, (lastDev = { path: onFs, group: gi, files: 0 }));
       }
       lastDev.files++;
       const index = table.count;
+      if (through?.lowerOnly) overlays.lowerOnly.add(index);
+      if (through) table.setLayerPath(index, through.path);
       if (held && source === 'fiemap') beyondOf.set(index, held); // counted once the file system is named (XFS only)
       let allocated = 0n;
       let shared = 0n;
@@ -373,7 +382,8 @@ export async function spaceOf(
     }
   }
   // Deleting a merged name of a file only in an overlay's lower layer leaves a whiteout (overlay-layers.ts).
-  for (const index of lowerOnlyFiles(table, (gi) => groups[gi].filesystem === 'overlayfs')) {
+  // (those met as their layer's file: overlays.lowerOnly; the rest where the layers could not be looked in)
+  for (const index of [...overlays.lowerOnly, ...lowerOnlyFiles(table, (gi) => groups[gi].filesystem === 'overlayfs')]) {
     if (keptFiles.has(index)) continue;
     keptFiles.add(index);
     const g = groups[table.fileSystem[index]];
@@ -390,7 +400,7 @@ export async function spaceOf(
     const g = groups[table.fileSystem[index]];
     let held = all;
     if (isExtFamily(g.filesystem)) {
-      const p = table.path[index];
+      const p = table.pathOnFileSystem(index);
       const attr = (await resolve(p)).attributeBlocks?.(p);
       if (attr === undefined) continue; // (cannot tell them apart: left out, as before)
       const bytes = attr.reduce((a, b) => a + b.bytes, 0n);
@@ -511,6 +521,7 @@ export async function spaceOf(
       `${met.mountedAgain} file${met.mountedAgain === 1 ? ' was' : 's were'} met again under another name through a mount ` +
         'inside the selection (a bind mount of a folder it holds) and counted once.',
     );
+  notes.push(...overlays.notes(met.layerAgain, fileSystems));
   if (alone?.spanning)
     notes.push(
       `${alone.spanning === 1 ? 'One file has' : `${alone.spanning} files have`} hard links under two of the paths given: ` +

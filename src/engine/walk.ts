@@ -75,7 +75,18 @@ export interface FileMet {
   nlink: number;
   /** The names it was met by (where given): the same name met again is not another link. */
   paths?: string[];
+  /** Met through an overlay's merged view too (its layer's file): another name of it is not a bind mount's. */
+  overlay?: boolean;
 }
+
+/**
+ * The file a name shows where it is not the file met (an overlay's merged name: its layer's own
+ * file, overlay-layers.ts), or undefined. `skip`: it is counted through that other name instead.
+ */
+export type ThroughLayer = (
+  path: string,
+  dev: bigint,
+) => { dev: bigint; ino: bigint; nlink: number; skip: boolean; lowerOnly: boolean; path: string } | undefined;
 
 /** Hard links once: the files met, by dev:ino. Shared with a caller's own walk (space's SpaceSink.meet). */
 export class FilesMet {
@@ -87,15 +98,22 @@ export class FilesMet {
   readonly all = new Map<string, FileMet>();
   /** The record of the file met last, when it was remembered. */
   last: FileMet | undefined;
+  /** Names through an overlay of files met (or to be met) by their layer's own name in the selection. */
+  layerAgain = 0;
+  /** The name met last and what `through` said of it (the sink maps that file under its layer's device). */
+  lastThrough: { path: string; layer: NonNullable<ReturnType<ThroughLayer>> } | undefined;
 
   /**
    * @param overlapping the selection names several paths, which may contain one another
    * @param again told of each name met again of a remembered file (`${dev}:${ino}`), where the
    *   walk gives names
+   * @param through where a name shows another file than the one met (an overlay's merged view):
+   *   that file is the one met, by its own dev:ino
    */
   constructor(
     private readonly overlapping: boolean,
     private readonly again?: (key: string, path: string) => void,
+    private readonly through?: ThroughLayer,
   ) {}
 
   /**
@@ -107,6 +125,16 @@ export class FilesMet {
    */
   meet(dev: bigint, ino: bigint, nlink: number, path?: string): boolean {
     this.last = undefined;
+    this.lastThrough = undefined;
+    const layer = path === undefined ? undefined : this.through?.(path, dev);
+    if (layer && path !== undefined) {
+      this.lastThrough = { path, layer };
+      if (layer.skip) {
+        this.layerAgain++;
+        return false;
+      }
+      ({ dev, ino, nlink } = layer);
+    }
     // Only a file with several names, or a selection naming overlapping paths, can be met twice.
     if (nlink === 1 && !this.overlapping) return true;
     const key = `${dev}:${ino}`;
@@ -117,12 +145,16 @@ export class FilesMet {
         if (seen.paths && this.named(seen.paths, path)) return false;
         seen.paths?.push(path);
       }
-      if (nlink !== 1) this.hardLinks++;
+      if (layer || seen.overlay) {
+        this.layerAgain++;
+        seen.overlay = true;
+      } else if (nlink !== 1) this.hardLinks++;
       else if (path !== undefined) this.mountedAgain++;
       seen.names++;
       return false;
     }
     this.last = path !== undefined ? { names: 1, nlink, paths: [path] } : { names: 1, nlink };
+    if (layer) this.last.overlay = true;
     this.all.set(key, this.last);
     return true;
   }

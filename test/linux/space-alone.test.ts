@@ -15,9 +15,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngine, type SpaceResult } from '../../src/engine';
+import type { SpaceResult } from '../../src/engine';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { btrfsDataUsed, MiB, overwrite, randomFile, settledFree } from '../support/space-files';
+import { btrfsDataUsed, MiB, overwrite, randomFile, settledFree, spaceOf } from '../support/space-files';
 
 const DAYS = ['day1', 'day2', 'day3', 'day4'];
 
@@ -45,15 +45,6 @@ function makeDays(live: string, snap: (day: string) => void): void {
   execFileSync('sync');
   snap('day4');
   for (const f of fs.readdirSync(live)) fs.rmSync(path.join(live, f)); // the days alone hold the data
-}
-
-async function spaceOf(paths: string[]): Promise<SpaceResult> {
-  const engine = createEngine();
-  try {
-    return await engine.space(paths);
-  } finally {
-    await engine.dispose();
-  }
 }
 
 function checkSums(r: SpaceResult, days: string[]): void {

@@ -1,7 +1,8 @@
 // engine.space on an overlayfs merged view (lower and upper on one XFS, as root): a file only in
 // the lower layer is hidden by a whiteout when its merged name is deleted, and nothing is freed.
 // space once said "deleting it frees 1.3 MiB", exact, of two lower files whose rm freed 0 bytes:
-// now they are left out, with a note, and what deleting frees is what statfs says it freed.
+// now they are left out, with a note, and what deleting frees is what statfs says it freed. Its
+// files count as the layers' own, on XFS (space-overlay.ts; with the layers: space-overlay-layers.test.ts).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,7 +66,7 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
     );
   });
 
-  test('shared blocks in the overlay: no exact scan offered or run (it would not see the files beneath the overlay)', async () => {
+  test("shared blocks in the overlay: its files are the upper layer's, on XFS, where the exact scan runs and is checked", async () => {
     const o = overlayFolders(freshDir(xfs, 'ov-scan'));
     const { merged } = o;
     await withOverlay(o, async () => {
@@ -76,21 +77,23 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
       try {
         const r = await engine.space([merged]);
         const f = r.fileSystems[0];
-        assert.equal(f.filesystem, 'overlayfs');
-        assert.equal(f.reclaimableExact, false);
-        assert.equal(f.exactScan, undefined, 'not offered');
-        assert.ok(
-          f.notes.some((n) => /through an overlay, on the layers' own folders/.test(n)),
-          f.notes.join('\n'),
-        );
-        assert.ok(!f.notes.some((n) => /--exact-scan/.test(n)), f.notes.join('\n'));
+        // (it once was overlayfs, where a scan of the overlay alone would not see the files beneath it)
+        assert.equal(f.filesystem, 'xfs', "the upper layer's file system");
+        assert.equal(f.reclaimableExact, false, 'no owners without rmapbt');
+        assert.ok(f.exactScan, 'offered');
         const scanned = await engine.space([merged], { exactScan: true });
         const g = scanned.fileSystems[0];
-        assert.equal(g.reclaimableExact, false, 'never "exact" from a scan of the overlay alone');
+        // the scan ran over the XFS beneath; the overlay's mount point hides what lies under it, which it says (bounds)
         assert.ok(
-          g.notes.some((n) => /The exact scan does not run through an overlay/.test(n)),
+          g.notes.some((n) => /under folders that other file systems are mounted on \(.*merged\)/.test(n)),
           g.notes.join('\n'),
         );
+        assert.equal(g.reclaimableMax, BigInt(MiB), 'a and b share only with each other');
+        const free0 = await settledFree(xfs.mountPoint, ['sync']);
+        fs.rmSync(path.join(merged, 'a'));
+        fs.rmSync(path.join(merged, 'b'));
+        const freed = (await settledFree(xfs.mountPoint, ['sync'])) - free0;
+        assert.ok(freed >= g.reclaimable && freed < g.reclaimableMax + 256n * 1024n, `freed ${freed}`);
       } finally {
         await engine.dispose();
       }

@@ -1,10 +1,11 @@
 // Helpers of the space tests on loop-mounted file systems (test/linux/space*.test.ts): files of
 // random data, overwriting part of one, free space once a file system has settled, and the data
-// btrfs holds.
+// btrfs holds, and engine.space of some paths with an engine of its own.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createEngine, type SpaceResult } from '../../src/engine';
 
 export const MiB = 1024 * 1024;
 
@@ -46,4 +47,14 @@ export function btrfsDataUsed(mountPoint: string): bigint {
   const m = /^Data\b.*used=(\d+)/m.exec(execFileSync('btrfs', ['filesystem', 'df', '-b', mountPoint], { encoding: 'utf8' }));
   assert.ok(m, 'btrfs filesystem df -b has a Data line');
   return BigInt(m[1]);
+}
+
+/** engine.space of `paths`, with an engine made for it and disposed of. */
+export async function spaceOf(paths: string[]): Promise<SpaceResult> {
+  const engine = createEngine();
+  try {
+    return await engine.space(paths);
+  } finally {
+    await engine.dispose();
+  }
 }
