@@ -188,6 +188,11 @@ export interface SpaceSink {
   ): void;
   /** The file's size changed while it was mapped (it is being written): counted as mapped. */
   changed(path: string, before: bigint, after: bigint): void;
+  /**
+   * A folder met inside the walk, before it is opened: false when it is not walked (space: an
+   * overlay mounted there whose files the selection counts through its layers). Absent: all are.
+   */
+  enter?(path: string): boolean;
   /** A symbolic link (never followed). */
   symlink(path: string): void;
   /** Neither a regular file, a folder nor a link (never opened for reading: a FIFO could block). */

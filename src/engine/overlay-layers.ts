@@ -9,7 +9,7 @@
 // resolves it, realpath, never simplified as text). Where the layer cannot be looked in (a
 // relative upperdir, or one from another mount namespace) the file counts as any other's.
 // layerFileLookup names the layer file a merged name shows (space counts that file:
-// space-overlay.ts).
+// space-overlay.ts), and overlaysInsideWithLayers the overlays a walk need not go into.
 
 import * as fs from 'node:fs';
 import { osPath } from './os-path';
@@ -207,4 +207,44 @@ function overlayLayers(m: Mount): Layers | null {
 /** The overlay mounts a walk of the local `paths` reaches: holding one of them, or mounted inside one. */
 export function overlaysReached(paths: readonly string[], mounts: Mount[] = readMounts()): Mount[] {
   return [...mountsReached(paths, mounts)].filter((m) => m.fsType === 'overlay');
+}
+
+/**
+ * Of `overlays`, those mounted inside a folder of `paths` whose layers (upper and every lower,
+ * resolved by the file system: Docker names its lower layers by symbolic links under
+ * overlay2/l/) all lie inside the selection: their files are counted through the layers, so a
+ * walk need not go in. Each by the path the walk reaches it by (under the folder given, as
+ * given) and its mount point.
+ */
+export function overlaysInsideWithLayers(paths: readonly string[], overlays: readonly Mount[]): Map<string, string> {
+  const given = paths.flatMap((p) => {
+    try {
+      const real = realPath(p);
+      return [{ p: p.endsWith('/') && p.length > 1 ? p.slice(0, -1) : p, real, under: real.endsWith('/') ? real : real + '/' }];
+    } catch {
+      return [];
+    }
+  });
+  const inSelection = (dir: string): boolean => {
+    try {
+      const real = realPath(dir) + '/';
+      return given.some((g) => real.startsWith(g.under));
+    } catch {
+      return false;
+    }
+  };
+  const out = new Map<string, string>();
+  for (const m of overlays) {
+    const inside = given.find((g) => m.mountPoint.startsWith(g.under));
+    // (one given itself, or a folder of it given, is walked: the person asked for it)
+    if (!inside || m.root !== '/' || given.some((g) => g.real === m.mountPoint || g.real.startsWith(m.mountPoint + '/'))) continue;
+    const layers = overlayLayers(m);
+    const option = (key: string): string | undefined => m.options.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1);
+    const named = (option('lowerdir') ?? '').split(':').filter((x) => x !== '').length;
+    // every layer looked in (none relative or unseen), and each inside the selection
+    if (!layers || layers.lowers.length !== named || (option('upperdir') !== undefined && layers.upper === undefined)) continue;
+    if (![...(layers.upper === undefined ? [] : [layers.upper]), ...layers.lowers].every(inSelection)) continue;
+    out.set(inside.p + m.mountPoint.slice(inside.real.length), m.mountPoint);
+  }
+  return out;
 }

@@ -4,9 +4,10 @@
 // (overlay-layers.ts layerFileLookup: its dev:ino, so walk.ts's FilesMet meets it once, and its
 // file system, whose owner queries then name it), and a lower-only file whose layer the selection
 // holds is counted there, not through the overlay (deleting the merged name frees nothing of it).
-// The notes say what was done, per overlay.
+// An overlay mounted inside a folder given, whose layers the selection holds, is not walked at
+// all (Docker's containers under /var/lib/docker). The notes say what was done, per overlay.
 
-import { layerFileLookup, overlaysReached } from './overlay-layers';
+import { layerFileLookup, overlaysInsideWithLayers, overlaysReached } from './overlay-layers';
 import { isSmbPath } from './smb-path';
 import type { SpaceFileSystem } from './space-types';
 import type { ThroughLayer } from './walk';
@@ -18,6 +19,8 @@ export class SpaceOverlays {
   readonly reached: boolean;
   /** Files (table indices) met only through an overlay that lie in a lower layer alone: deleting the merged name leaves them. */
   readonly lowerOnly = new Set<number>();
+  /** Overlays mounted inside a folder given whose layers the selection holds: not walked (the walk's path to each: its mount point). */
+  private readonly skipped: Map<string, string>;
   /** Per overlay mount point: files met through it as their layer's, and of those, lower-only ones counted in their layer. */
   private readonly layerFiles = new Map<string, { files: number; inLowerLayer: number }>();
 
@@ -25,6 +28,7 @@ export class SpaceOverlays {
     const local = paths.filter((p) => !isSmbPath(p));
     const overlays = process.platform === 'linux' && local.length > 0 ? overlaysReached(local) : [];
     this.reached = overlays.length > 0;
+    this.skipped = this.reached ? overlaysInsideWithLayers(local, overlays) : new Map<string, string>();
     const layerOf = this.reached ? layerFileLookup(local) : undefined;
     this.through =
       layerOf &&
@@ -39,9 +43,20 @@ export class SpaceOverlays {
       });
   }
 
+  /** The walk's question before it opens a folder (SpaceSink.enter), where an overlay is skipped. */
+  get enter(): ((p: string) => boolean) | undefined {
+    const skipped = this.skipped;
+    return skipped.size > 0 ? (p) => !skipped.has(p) : undefined;
+  }
+
   /** The notes, once the figures are made: `layerAgain` from FilesMet, `fileSystems` the figures. */
   notes(layerAgain: number, fileSystems: readonly SpaceFileSystem[]): string[] {
     const notes: string[] = [];
+    for (const at of this.skipped.values())
+      notes.push(
+        `The overlay mounted on ${at} was not walked: its upper and lower layers lie inside the selection, which counts ` +
+          'its files there (through overlayfs a file is its layer file, whose blocks lie on the file system beneath).',
+      );
     let inLowerLayers = 0;
     for (const [at, { files: n, inLowerLayer: lower }] of this.layerFiles) {
       inLowerLayers += lower;

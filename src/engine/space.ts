@@ -320,6 +320,7 @@ export async function spaceOf(
     symlink() {
       symlinks++;
     },
+    ...(overlays.enter ? { enter: overlays.enter } : {}),
     notRegular(p, kind) {
       errors.push(notRegularPathError('space', p, kind));
     },

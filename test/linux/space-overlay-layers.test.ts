@@ -5,11 +5,12 @@
 // c (1 MiB) written through the merged view (lands in upper). Real answer: unique 5 MiB,
 // deleting all three paths frees 5 MiB, deleting through the merged view frees only c (a and b
 // get whiteouts). Each figure is checked against the file system's own accounting after the
-// deletes it speaks of.
+// deletes it speaks of. Also a Docker-like tree (lowerdir named by symbolic links under
+// overlay2/l/, the merged view mounted inside the tree): the mount is not walked, with a note.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SpaceResult } from '../../src/engine';
@@ -109,6 +110,56 @@ for (const kind of ['xfs', 'btrfs'] as FsKind[]) {
           assertFreed((await freeOn(t)) - free0, r.total.reclaimable, 'rm through merged');
         },
       );
+    });
+
+    test('a Docker-like tree: lowerdir named by links under overlay2/l/, the merged view mounted inside it and not walked', async () => {
+      const t = fresh();
+      const docker = freshDir(t, 'docker');
+      const layer = path.join(docker, 'overlay2', 'img1');
+      const container = path.join(docker, 'overlay2', 'ctr1');
+      const links = path.join(docker, 'overlay2', 'l');
+      for (const d of [
+        path.join(layer, 'diff'),
+        path.join(container, 'diff'),
+        path.join(container, 'work'),
+        path.join(container, 'merged'),
+        links,
+      ])
+        fs.mkdirSync(d, { recursive: true });
+      randomFile(path.join(layer, 'diff', 'a'), 4 * MiB);
+      execFileSync('cp', ['--reflink=always', path.join(layer, 'diff', 'a'), path.join(layer, 'diff', 'b')]);
+      fs.symlinkSync('../img1/diff', path.join(links, 'IMG1'));
+      const merged = path.join(container, 'merged');
+      // as dockerd mounts it: from overlay2/, the lower layer by its short link
+      execFileSync('mount', [
+        '-t',
+        'overlay',
+        'overlay',
+        '-o',
+        `lowerdir=${path.join(links, 'IMG1')},upperdir=${path.join(container, 'diff')},workdir=${path.join(container, 'work')}`,
+        merged,
+      ]);
+      try {
+        randomFile(path.join(merged, 'c'), MiB);
+        execFileSync('sync');
+        const r = await spaceOf([docker]);
+        assert.deepEqual(r.errors, []);
+        const notes = [...r.notes, ...r.fileSystems.flatMap((f) => f.notes)].join('\n');
+        assert.equal(r.total.files, 3, notes);
+        assert.equal(r.total.unique, 5n * BigInt(MiB), notes);
+        assert.equal(r.total.reclaimableExact, true, notes);
+        assert.equal(r.total.reclaimable, 5n * BigInt(MiB), notes);
+        assert.match(
+          notes,
+          new RegExp(`The overlay mounted on ${merged} was not walked: its upper and lower layers lie inside the selection`),
+        );
+        assert.ok(r.symlinks === 1, 'the link under l/ is not followed');
+      } finally {
+        spawnSync('umount', [merged]);
+      }
+      const free0 = await freeOn(t);
+      fs.rmSync(docker, { recursive: true });
+      assertFreed((await freeOn(t)) - free0, 5n * BigInt(MiB), 'the whole tree deleted');
     });
   });
 }

@@ -147,8 +147,9 @@ export class LinuxSpaceWalk implements SpaceWalk {
           continue;
         }
       }
-      if (type === DT_DIR) this.openDir(top.fd, name, p);
-      else if (type === DT_REG) this.file(top.fd, name, p);
+      if (type === DT_DIR) {
+        if (this.sink.enter?.(p) !== false) this.openDir(top.fd, name, p);
+      } else if (type === DT_REG) this.file(top.fd, name, p);
       else if (type === DT_LNK) this.sink.symlink(p);
       else this.sink.notRegular(p, DT_KIND[type] ?? 'other');
     }
