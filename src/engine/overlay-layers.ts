@@ -194,13 +194,23 @@ export function layerFileLookup(selection: readonly string[]): (p: string, dev: 
 /** The layers of overlay mount `m` that can be looked in; null where none can. */
 function overlayLayers(m: Mount): Layers | null {
   const option = (key: string): string | undefined => m.options.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1);
-  const upper = upperLayerOf(m);
+  // Each layer as the file system resolves it: the names a file is met by in the selection are
+  // resolved too (Docker names its lower layers by symbolic links, overlay2/l/ABC -> ../<id>/diff).
+  const resolved = (dir: string | undefined): string | undefined => {
+    try {
+      return dir === undefined ? undefined : realPath(dir);
+    } catch {
+      return undefined;
+    }
+  };
+  const upper = resolved(upperLayerOf(m));
   // lowerdir: the layers, top first, split at ':' (mountinfo writes a ':' in a name as \072; '::' before data-only layers)
   const lowers = (option('lowerdir') ?? '')
     .split(':')
     .filter((x) => x !== '')
     .map(unescapeMount)
-    .filter((x) => x.startsWith('/') && isFolder(x));
+    .filter((x) => x.startsWith('/') && isFolder(x))
+    .flatMap((x) => resolved(x) ?? []);
   return upper === undefined && lowers.length === 0 ? null : { mount: m, upper, lowers };
 }
 

@@ -6,7 +6,8 @@
 // deleting all three paths frees 5 MiB, deleting through the merged view frees only c (a and b
 // get whiteouts). Each figure is checked against the file system's own accounting after the
 // deletes it speaks of. Also a Docker-like tree (lowerdir named by symbolic links under
-// overlay2/l/, the merged view mounted inside the tree): the mount is not walked, with a note.
+// overlay2/l/, the merged view mounted inside the tree): the mount is not walked, with a note;
+// and a container's merged view given with its image layer's folder: the layer's files count there.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +48,40 @@ async function withLayers(
     assert.deepEqual(r.errors, []);
     await fn(o, r, [...r.notes, ...r.fileSystems.flatMap((f) => f.notes)].join('\n'));
   });
+}
+
+/**
+ * A Docker-like tree on `t`: an image layer (overlay2/img1/diff: a, b a reflink of it), a
+ * container (overlay2/ctr1) whose merged view is mounted inside the tree as dockerd mounts it,
+ * the lower layer named by its short link under overlay2/l/.
+ */
+function dockerTree(t: TestFs): { docker: string; layer: string; merged: string } {
+  const docker = freshDir(t, 'docker');
+  const layer = path.join(docker, 'overlay2', 'img1');
+  const container = path.join(docker, 'overlay2', 'ctr1');
+  const links = path.join(docker, 'overlay2', 'l');
+  for (const d of [
+    path.join(layer, 'diff'),
+    path.join(container, 'diff'),
+    path.join(container, 'work'),
+    path.join(container, 'merged'),
+    links,
+  ])
+    fs.mkdirSync(d, { recursive: true });
+  randomFile(path.join(layer, 'diff', 'a'), 4 * MiB);
+  execFileSync('cp', ['--reflink=always', path.join(layer, 'diff', 'a'), path.join(layer, 'diff', 'b')]);
+  fs.symlinkSync('../img1/diff', path.join(links, 'IMG1'));
+  const merged = path.join(container, 'merged');
+  // as dockerd mounts it: from overlay2/, the lower layer by its short link
+  execFileSync('mount', [
+    '-t',
+    'overlay',
+    'overlay',
+    '-o',
+    `lowerdir=${path.join(links, 'IMG1')},upperdir=${path.join(container, 'diff')},workdir=${path.join(container, 'work')}`,
+    merged,
+  ]);
+  return { docker, layer, merged };
 }
 
 for (const kind of ['xfs', 'btrfs'] as FsKind[]) {
@@ -114,31 +149,7 @@ for (const kind of ['xfs', 'btrfs'] as FsKind[]) {
 
     test('a Docker-like tree: lowerdir named by links under overlay2/l/, the merged view mounted inside it and not walked', async () => {
       const t = fresh();
-      const docker = freshDir(t, 'docker');
-      const layer = path.join(docker, 'overlay2', 'img1');
-      const container = path.join(docker, 'overlay2', 'ctr1');
-      const links = path.join(docker, 'overlay2', 'l');
-      for (const d of [
-        path.join(layer, 'diff'),
-        path.join(container, 'diff'),
-        path.join(container, 'work'),
-        path.join(container, 'merged'),
-        links,
-      ])
-        fs.mkdirSync(d, { recursive: true });
-      randomFile(path.join(layer, 'diff', 'a'), 4 * MiB);
-      execFileSync('cp', ['--reflink=always', path.join(layer, 'diff', 'a'), path.join(layer, 'diff', 'b')]);
-      fs.symlinkSync('../img1/diff', path.join(links, 'IMG1'));
-      const merged = path.join(container, 'merged');
-      // as dockerd mounts it: from overlay2/, the lower layer by its short link
-      execFileSync('mount', [
-        '-t',
-        'overlay',
-        'overlay',
-        '-o',
-        `lowerdir=${path.join(links, 'IMG1')},upperdir=${path.join(container, 'diff')},workdir=${path.join(container, 'work')}`,
-        merged,
-      ]);
+      const { docker, merged } = dockerTree(t);
       try {
         randomFile(path.join(merged, 'c'), MiB);
         execFileSync('sync');
@@ -160,6 +171,33 @@ for (const kind of ['xfs', 'btrfs'] as FsKind[]) {
       const free0 = await freeOn(t);
       fs.rmSync(docker, { recursive: true });
       assertFreed((await freeOn(t)) - free0, 5n * BigInt(MiB), 'the whole tree deleted');
+    });
+    test("a container's merged view and its image layer given (the layer named by a link in lowerdir): the layer's files count there", async () => {
+      const t = fresh();
+      const { docker, layer, merged } = dockerTree(t);
+      try {
+        randomFile(path.join(merged, 'c'), MiB);
+        execFileSync('sync');
+        const r = await spaceOf([merged, layer]);
+        assert.deepEqual(r.errors, []);
+        const notes = [...r.notes, ...r.fileSystems.flatMap((f) => f.notes)].join('\n');
+        assert.equal(r.total.unique, 5n * BigInt(MiB), notes);
+        assert.equal(r.total.reclaimableExact, true, notes);
+        assert.equal(r.total.reclaimable, 5n * BigInt(MiB), notes);
+        const [throughMerged, ofLayer] = r.paths ?? [];
+        assert.equal(throughMerged.reclaimable, BigInt(MiB), 'deleting through the merged view frees c only');
+        assert.equal(ofLayer.files, 2, notes);
+        assert.equal(ofLayer.reclaimable, 4n * BigInt(MiB), "deleting the layer's folder frees a and b");
+        const free0 = await freeOn(t);
+        for (const f of ['a', 'b', 'c']) fs.rmSync(path.join(merged, f));
+        assertFreed((await freeOn(t)) - free0, throughMerged.reclaimable, 'rm through merged');
+        execFileSync('umount', [merged]);
+        fs.rmSync(layer, { recursive: true });
+        assertFreed((await freeOn(t)) - free0, r.total.reclaimable, 'merged emptied, then the layer deleted');
+      } finally {
+        spawnSync('umount', [merged]);
+        fs.rmSync(docker, { recursive: true, force: true });
+      }
     });
   });
 }
