@@ -220,6 +220,33 @@ describe('bad input and failures', { skip }, () => {
     }
   });
 
+  test('zero keepAllocated where FALLOC_FL_ZERO_RANGE runs out of space (ext4): the blocks it allocated first are named, and the way to free them', async () => {
+    // A trial: a 100 MiB hole on a 16 MiB ext4 failed with ENOSPC after the kernel had allocated
+    // 5.5 MiB of it, leaving the file system full; the error said only "free space on it".
+    const tiny = makeFs('ext4', 16);
+    try {
+      const f = path.join(tiny.mountPoint, 'sparse.bin');
+      writeData(f, 4096);
+      fs.truncateSync(f, 100 * 1024 * 1024);
+      await assert.rejects(engine.zero(f, { offset: 0n, length: 100n << 20n }, { keepAllocated: true }), (e: FsctlError) => {
+        assert.equal(e.code, 'ENOSPC');
+        assert.match(e.message, /^zero: fallocate\(ZERO_RANGE\|KEEP_SIZE\) failed on .*\(ENOSPC\)/);
+        assert.match(e.message, new RegExp(`${f} was being changed in place: bytes 0 to 104857600 of it may have changed`));
+        const held = /before it stopped, (\d+) bytes of holes in the range were allocated \(measured\)/.exec(e.message);
+        assert.ok(held && BigInt(held[1]) > 0n, e.message);
+        assert.match(e.message, /`extent-lens zero` without --keep-allocated punches the range instead, which frees them/);
+        return true;
+      });
+      const extents = (await engine.map(f)).extents.reduce((n, x) => n + x.length, 0n);
+      assert.ok(extents > 4096n, `the kernel allocated part of the range before ENOSPC (${extents} bytes mapped)`);
+      // and that remedy works: punching it frees what the failed zero took
+      await engine.zero(f, { offset: 0n, length: 100n << 20n });
+      assert.equal((await engine.map(f)).extents.length, 0);
+    } finally {
+      tiny.cleanup();
+    }
+  });
+
   test('append-only destination (chattr +a): overwrite refused before any work, named; nothing changed', async () => {
     // access(W_OK) passes an append-only file and the rename over it fails (EPERM) only after the
     // whole clone or copy (a trial: 100 MB copied, then EPERM); the flag is asked first.

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { OpContext } from '../../backend';
 import { errnoError } from '../../errno';
+import { FsctlError, resaid } from '../../errors';
 import { big, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from './libc';
 import { closeQuietly, openRegular, type OpenFile } from './files';
 import type { ByteRange, Extent, Operation, OperationReport, RangesResult } from '../../types';
@@ -255,9 +256,42 @@ export class LinuxHoles extends LinuxMaps {
       };
     }
     const e = this.libc.errno();
-    if (e !== EOPNOTSUPP && e !== EINVAL) throw errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]);
+    if (e !== EOPNOTSUPP && e !== EINVAL)
+      throw this.zeroRangeFailure(
+        errnoError('zero', e, 'fallocate(ZERO_RANGE|KEEP_SIZE)', [p]),
+        before,
+        extents,
+        p,
+        range.offset,
+        within.bytes,
+      );
     count.other(LINUX_CALL.fallocate); // refused: not the method that zeroed it
     return this.writeZeros(f, p, range, within, said.written, count, ctx, t0);
+  }
+
+  /**
+   * FALLOC_FL_ZERO_RANGE that failed part way (ENOSPC): the kernel zeroes and allocates the range
+   * piece by piece and keeps what it did, so the error says which bytes may have changed and what
+   * of the range's holes it allocated, measured (a trial: 5.5 MiB of a 100 MiB hole taken on a
+   * 16 MiB ext4, the file system left full, and the error said only "free space on it").
+   */
+  private zeroRangeFailure(
+    e: FsctlError,
+    before: { allocated: bigint } | undefined,
+    extents: () => { allocated: bigint } | undefined,
+    p: string,
+    offset: bigint,
+    length: bigint,
+  ): unknown {
+    const said = inPlaceError(e, p, undefined, offset, 0n, offset + length, 'zeros');
+    const after = before && extents();
+    const filled = before && after && after.allocated > before.allocated ? after.allocated - before.allocated : 0n;
+    if (!(said instanceof FsctlError) || filled === 0n) return said;
+    return resaid(said, {
+      message:
+        `${said.message.replace(/\.$/, '')}; before it stopped, ${filled} bytes of holes in the range were allocated (measured), ` +
+        'which the file keeps: `extent-lens zero` without --keep-allocated punches the range instead, which frees them.',
+    });
   }
 
   /** Zeros written over the part of `range` inside the file (zeroing never extends it). */
