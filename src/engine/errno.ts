@@ -103,6 +103,20 @@ export interface ErrnoContext {
   platform?: string;
 }
 
+/**
+ * ext4's largest file, as a parenthesis in an EFBIG sentence: its extents address at most
+ * (2^32 - 1) blocks (fs/ext4/super.c, ext4_max_size), so the bytes depend on the block size (a
+ * trial's ext4 of 1 KiB blocks was said to hold 16 TiB, the figure for 4 KiB; it holds 4 TiB - 1 KiB).
+ * '' for ext2 and ext3, which map blocks indirectly and hold less (ext4_max_bitmap_size).
+ */
+function extLargestFile(fs: string | undefined, blockSize: number | undefined): string {
+  if (fs !== 'ext4') return '';
+  const head = ' (at most (2^32 - 1) blocks per file: ';
+  return blockSize
+    ? `${head}${(2n ** 32n - 1n) * BigInt(blockSize)} bytes with its ${blockSize}-byte blocks)`
+    : `${head}16 TiB - 4 KiB with 4 KiB blocks)`;
+}
+
 const CLONE_OPS: ReadonlySet<Operation> = new Set<Operation>(['clone', 'clone-range']);
 /** Operations that only read what they are given (dedupe's writes are refused with EPERM, not EACCES). */
 const READ_ONLY_OPS: ReadonlySet<Operation> = new Set<Operation>(['ranges', 'map', 'volume', 'space']);
@@ -186,9 +200,9 @@ export function errnoSentence(code: string, operation: Operation, ctx: ErrnoCont
     case 'EFBIG':
       // in place (punch at 100 TiB on ext4): no destination to choose, the offset is past what the file can hold
       if (IN_PLACE_OPS.has(operation))
-        return `the offset lies beyond the largest file ${fs ?? 'the file system'} allows${isExtFamily(fs) ? ' (16 TiB with 4 KiB blocks)' : ''}, so nothing there can be changed; choose a range inside it`;
+        return `the offset lies beyond the largest file ${fs ?? 'the file system'} allows${extLargestFile(fs, ctx.blockSize)}, so nothing there can be changed; choose a range inside it`;
       return isExtFamily(fs)
-        ? `the result would be larger than ${fs} allows (16 TiB per file with 4 KiB blocks); choose a destination on XFS or btrfs`
+        ? `the result would be larger than ${fs} allows${extLargestFile(fs, ctx.blockSize) || ' for one file'}; choose a destination on XFS or btrfs`
         : `the result would be larger than ${fs ?? 'the file system'} allows for one file (or than the process's file size limit, ulimit -f); choose another destination`;
     case 'ETXTBSY':
       return 'the file is busy (a running program or an active swap file); stop using it first';

@@ -25,8 +25,27 @@ test('every common OS error says what to do after what happened', () => {
   }
   assert.equal(
     errnoSentence('EFBIG', 'copy', { filesystem: 'ext4' }),
-    'the result would be larger than ext4 allows (16 TiB per file with 4 KiB blocks); choose a destination on XFS or btrfs',
+    'the result would be larger than ext4 allows (at most (2^32 - 1) blocks per file: 16 TiB - 4 KiB with 4 KiB blocks); choose a destination on XFS or btrfs',
   );
+});
+
+test("EFBIG on ext4 names ext4's largest file for its block size; ext2 and ext3 get no ext4 figure", () => {
+  // A trial: copying a 2^63 - 1 byte sparse file to an ext4 of 1 KiB blocks said "16 TiB per file
+  // with 4 KiB blocks"; that ext4 holds 4398046510080 bytes per file ((2^32 - 1) x 1024, truncate -s agrees).
+  assert.equal(
+    errnoSentence('EFBIG', 'copy', { filesystem: 'ext4', blockSize: 1024 }),
+    'the result would be larger than ext4 allows (at most (2^32 - 1) blocks per file: 4398046510080 bytes with its 1024-byte blocks); choose a destination on XFS or btrfs',
+  );
+  assert.equal(
+    errnoSentence('EFBIG', 'punch', { filesystem: 'ext4', blockSize: 4096 }),
+    'the offset lies beyond the largest file ext4 allows (at most (2^32 - 1) blocks per file: 17592186040320 bytes with its 4096-byte blocks), so nothing there can be changed; choose a range inside it',
+  );
+  // ext2 and ext3 map blocks indirectly: their limit is lower, and not ext4's
+  for (const fs of ['ext2', 'ext3'])
+    assert.equal(
+      errnoSentence('EFBIG', 'copy', { filesystem: fs, blockSize: 4096 }),
+      `the result would be larger than ${fs} allows for one file; choose a destination on XFS or btrfs`,
+    );
 });
 
 test('in-place operations are not told to choose a destination, nor to make a read-only snapshot writable (send/receive relies on it)', () => {
@@ -37,7 +56,7 @@ test('in-place operations are not told to choose a destination, nor to make a re
   }
   assert.equal(
     errnoSentence('EFBIG', 'punch', { filesystem: 'ext4' }),
-    'the offset lies beyond the largest file ext4 allows (16 TiB with 4 KiB blocks), so nothing there can be changed; choose a range inside it',
+    'the offset lies beyond the largest file ext4 allows (at most (2^32 - 1) blocks per file: 16 TiB - 4 KiB with 4 KiB blocks), so nothing there can be changed; choose a range inside it',
   );
   for (const op of ['punch', 'zero', 'dig-holes', 'clone-range'] as const) {
     const s = errnoSentence('EROFS', op);
