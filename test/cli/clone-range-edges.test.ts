@@ -211,6 +211,30 @@ describe('clone-range at the edges', { skip }, () => {
     );
   });
 
+  test("map, punch and zero at or past ext4's largest file: no extents there, and punch's EFBIG is fallocate's, in place", () => {
+    // A trial: FIEMAP from an offset ext4 cannot hold fails with EFBIG (fiemap_prep), and `map
+    // --offset 16T` and `punch FILE 16T 4K` both said "ioctl(FS_IOC_FIEMAP) failed … choose another
+    // destination", where `ranges --offset 16T` answered "0 data ranges" and fallocate(1) says
+    // "File too large" of the punch itself.
+    const f = path.join(ext4.mountPoint, 'edge.bin');
+    fs.writeFileSync(f, Buffer.alloc(1 << 16, 5));
+    const at = String(1n << 44n); // 16 TiB: past ext4's largest file with 4 KiB blocks (16 TiB - 4 KiB)
+    const map = cli(['map', f, '--offset', at, '--json']);
+    assert.equal(map.code, 0, map.stderr);
+    assert.deepEqual(JSON.parse(map.stdout).extents, []);
+    assert.equal(cli(['map', f, '--offset', '100T', '--length', '4k']).code, 0);
+    const punch = cli(['punch', f, at, '4096']);
+    assert.equal(punch.code, 1, punch.stderr);
+    assert.match(
+      punch.stderr,
+      /^extent-lens punch: fallocate\(PUNCH_HOLE\|KEEP_SIZE\) failed on .*edge\.bin: the offset lies beyond the largest file ext4 allows .*choose a range inside it \(EFBIG\)\.$/m,
+    );
+    const zero = cli(['zero', f, at, '4096']);
+    assert.doesNotMatch(zero.stderr, /FS_IOC_FIEMAP|destination/);
+    assert.match(zero.stderr, /the offset lies beyond the largest file ext4 allows/, 'named as punch names it');
+    assert.deepEqual(fs.readFileSync(f), Buffer.alloc(1 << 16, 5));
+  });
+
   test('--fallback copy that runs out of space (ENOSPC): what it wrote past the end is cut off again, the space given back', () => {
     // A trial: ENOSPC part way left the destination grown by 53 MiB of a partial copy and the file system full.
     const tiny = makeFs('tmpfs', 2);

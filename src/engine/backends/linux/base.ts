@@ -51,6 +51,7 @@ export const ENOTTY = 25;
 export const ENOSYS = 38;
 export const EINVAL = 22;
 export const EBADR = 53;
+export const EFBIG = 27;
 export const ENOENT = 2;
 
 export function now(): number {

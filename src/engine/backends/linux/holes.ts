@@ -186,7 +186,7 @@ export class LinuxHoles extends LinuxMaps {
         };
       }
       const e = this.libc.errno();
-      if (e !== EOPNOTSUPP) throw errnoError('zero', e, 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p]);
+      if (e !== EOPNOTSUPP) throw this.fail('zero', 'fallocate(PUNCH_HOLE|KEEP_SIZE)', [p], f.fd, e);
       count.other(LINUX_CALL.fallocate); // refused: not the method that zeroed it
       const cannot = 'the file system cannot punch holes';
       return this.zeroInPlace(
