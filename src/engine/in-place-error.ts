@@ -60,7 +60,7 @@ export function inPlaceError(
   const head = cancelled ? `${e.operation} was cancelled (E_CANCELLED)` : e.message.replace(/\.$/, '');
   const cut =
     cutBack > 0n && sizeBefore !== undefined
-      ? `the ${cutBack} bytes written past its end were cut off again (its size is ${sizeBefore} bytes, as before)`
+      ? `the ${cutBack} bytes it had grown by were cut off again (its size is ${sizeBefore} bytes, as before)`
       : '';
   if (cut) {
     if (touchedEnd > sizeBefore!) touchedEnd = sizeBefore!;

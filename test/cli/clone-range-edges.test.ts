@@ -136,7 +136,7 @@ describe('clone-range at the edges', { skip }, () => {
         ),
       );
       // what was written, all past the destination's end, is cut off again
-      assert.match(err.message, new RegExp(`p-dst\\.bin is unchanged: the ${got} bytes written past its end were cut off again`));
+      assert.match(err.message, new RegExp(`p-dst\\.bin is unchanged: the ${got} bytes it had grown by were cut off again`));
       assert.equal(fs.statSync(d).size, 0);
     }
     const p = cli(['clone-range', '/proc/cpuinfo', '0', d, '0', '0', '--fallback', 'copy']);
@@ -197,7 +197,8 @@ describe('clone-range at the edges', { skip }, () => {
     assert.deepEqual(fs.readFileSync(b), before);
     // Across ext4's largest size (16 TiB - 4 KiB with 4 KiB blocks): one block is written, then EFBIG.
     const max = (1n << 44n) - 4096n;
-    // (all of it past b.bin's end: the growth is cut off again, and b.bin is as it was)
+    // (all of it past b.bin's end: the growth is cut off again, and b.bin is as it was; one block of
+    // that growth was written, the rest a hole: the error says what it grew by, not "bytes written")
     const part = cli(['clone-range', a, '0', b, String(max - 4096n), '16384', '--fallback', 'copy']);
     assert.equal(part.code, 1, part.stderr);
     assert.equal(fs.statSync(b, { bigint: true }).size, 65536n);
@@ -205,7 +206,7 @@ describe('clone-range at the edges', { skip }, () => {
     assert.match(
       part.stderr,
       new RegExp(
-        `\\(EFBIG\\); .*b\\.bin is unchanged: the ${max - 65536n} bytes written past its end were cut off again \\(its size is 65536 bytes, as before\\)\\.$`,
+        `\\(EFBIG\\); .*b\\.bin is unchanged: the ${max - 65536n} bytes it had grown by were cut off again \\(its size is 65536 bytes, as before\\)\\.$`,
         'm',
       ),
     );
@@ -250,7 +251,7 @@ describe('clone-range at the edges', { skip }, () => {
       assert.equal(mid.code, 1, mid.stderr);
       assert.match(
         mid.stderr,
-        /\(ENOSPC\); .*b\.bin was being changed in place: bytes 32768 to 65536 of it may have changed; the rest is unchanged; the \d+ bytes written past its end were cut off again \(its size is 65536 bytes, as before\)\.$/m,
+        /\(ENOSPC\); .*b\.bin was being changed in place: bytes 32768 to 65536 of it may have changed; the rest is unchanged; the \d+ bytes it had grown by were cut off again \(its size is 65536 bytes, as before\)\.$/m,
       );
       assert.equal(fs.statSync(b).size, 65536);
       assert.deepEqual(fs.readFileSync(b).subarray(0, 32768), before.subarray(0, 32768));
@@ -259,7 +260,7 @@ describe('clone-range at the edges', { skip }, () => {
       fs.writeFileSync(b, before);
       const past = cli(['clone-range', a, '0', b, '65536', '0', '--fallback', 'copy']);
       assert.equal(past.code, 1, past.stderr);
-      assert.match(past.stderr, /\(ENOSPC\); .*b\.bin is unchanged: the \d+ bytes written past its end were cut off again/);
+      assert.match(past.stderr, /\(ENOSPC\); .*b\.bin is unchanged: the \d+ bytes it had grown by were cut off again/);
       assert.deepEqual(fs.readFileSync(b), before);
       assert.equal(fs.statfsSync(tiny.mountPoint).bfree, free);
     } finally {

@@ -34,7 +34,7 @@ describe('clone-range cancelled past the end of its destination', { skip: skipRe
       assert.equal(e.code, 'E_CANCELLED');
       assert.match(
         e.message,
-        /bytes 0 to 8192 of .*dst\.bin already hold the source's blocks \(shared\) \(8192 bytes\); the rest of .*dst\.bin is unchanged; the 1073733632 bytes written past its end were cut off again \(its size is 8192 bytes, as before\)\.$/,
+        /bytes 0 to 8192 of .*dst\.bin already hold the source's blocks \(shared\) \(8192 bytes\); the rest of .*dst\.bin is unchanged; the 1073733632 bytes it had grown by were cut off again \(its size is 8192 bytes, as before\)\.$/,
       );
       return true;
     });
