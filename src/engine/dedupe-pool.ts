@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { EngineContext } from './context';
 import { FsctlError, isCancelled, type SerializedFsctlError } from './errors';
-import { startWorkerScript } from './worker-script';
+import { startWorkerScript, workerThreadsCanStart } from './worker-script';
 
 /** What a pool thread does with each item: hash a file, or share a group's ranges. */
 type PoolJob = 'hash' | 'apply';
@@ -58,9 +58,9 @@ const HERE_BATCH_BYTES = 2n << 20n;
 /** Below this much data the threads' start (~50 ms of CPU each) costs more than it saves. */
 export const POOL_MIN_BYTES = 64n << 20n;
 
-/** Threads to work on, the caller's included: the cores, at most 4; 1 means the caller's alone. */
+/** Threads to work on, the caller's included: the cores, at most 4; 1 means the caller's alone (also where no thread can start). */
 export function poolSize(): number {
-  return Math.min(4, availableParallelism());
+  return workerThreadsCanStart() ? Math.min(4, availableParallelism()) : 1;
 }
 
 /** Items handed out as they come (WorkPool.add) and finished together (WorkPool.finish). */

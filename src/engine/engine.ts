@@ -8,7 +8,7 @@
 // the CLI runs most commands in its own thread and should not pay ~5 ms to load it.
 import type { Worker } from 'node:worker_threads';
 import { backendFor, isSmbPath, localBackend } from './select-backend';
-import { startWorkerScript } from './worker-script';
+import { startWorkerScript, workerThreadsCanStart } from './worker-script';
 import type { ExtendedBackend } from './backend-ext';
 import { unpackExtents, type PackedExtentMap } from './map-format';
 import { SignalContext } from './context';
@@ -277,7 +277,7 @@ class EngineImpl implements Engine {
       const paths = requestPaths(req);
       if (o.signal?.aborted) return Promise.reject(cancelledError(requestOperation(req), paths));
       const fixed = this.opts.backend;
-      if (this.opts.worker && !fixed && !paths.some(isSmbPath)) return this.runInWorker(req, o);
+      if (this.opts.worker && !fixed && !paths.some(isSmbPath) && workerThreadsCanStart()) return this.runInWorker(req, o);
       const ctx = new SignalContext(requestOperation(req), paths, o.signal, o.onProgress);
       // the test seam: its backend instead of the one select-backend picks
       if (fixed) return runRequest(() => Promise.resolve(fixed), req, ctx);

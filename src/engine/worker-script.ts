@@ -16,6 +16,21 @@ function workerScript(explicit?: string): { file: string; ts: boolean } {
   throw new Error(`Extent Lens: the engine worker script was not found next to ${__filename} (worker.js or worker.ts)`);
 }
 
+/**
+ * Whether a thread can start now: Node's worker bootstrap reads process.cwd(), which fails
+ * (ENOENT uv_cwd) once the current folder was removed (a shell still standing in it); the work
+ * then runs in the caller's thread, as `cp` works there with absolute paths (a trial's `copy` and
+ * `dedupe` said "ENOENT … uv_cwd (E_INTERNAL)").
+ */
+export function workerThreadsCanStart(): boolean {
+  try {
+    process.cwd();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A new thread running the worker script. */
 export function startWorkerScript(explicit?: string, execArgv?: string[]): Worker {
   const { file, ts } = workerScript(explicit);
