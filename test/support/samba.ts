@@ -45,7 +45,9 @@ export async function freePort(): Promise<number> {
 
 function ensureUnixUser(): void {
   if (spawnSync('id', [SMB_USER]).status === 0) return;
-  execFileSync('useradd', ['-M', '-r', '-s', '/usr/sbin/nologin', SMB_USER]);
+  const add = spawnSync('useradd', ['-M', '-r', '-s', '/usr/sbin/nologin', SMB_USER], { encoding: 'utf8' });
+  // (the other test lane may have added it since `id` looked: useradd then fails, and the user is there)
+  if (add.status !== 0 && spawnSync('id', [SMB_USER]).status !== 0) throw new Error(`useradd ${SMB_USER} failed: ${add.stderr || add.error?.message}`);
 }
 
 export interface ShareSpec {
