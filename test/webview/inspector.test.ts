@@ -544,18 +544,26 @@ describe('inspector webview in Chromium with real XFS maps', { skip, timeout: 12
         shown: !(e as HTMLElement).hidden && e.getBoundingClientRect().width > 20 && getComputedStyle(e).visibility !== 'hidden',
       }));
     const icon = () => page.$eval('#btn-copy', (b) => b.getAttribute('icon'));
+    // Returns the button's icon as it was when the status appeared: read in the same page task,
+    // since it turns back to 'copy' 1.5 s later, which a busy machine can take between two round trips.
     const copied = async (n: number, text: string) => {
-      await page
-        .waitForFunction((t) => document.querySelector('.copy-status')?.textContent === t, text, { timeout: 5000 })
+      const iconThen = await page
+        .waitForFunction(
+          (t) => document.querySelector('.copy-status')?.textContent === t && document.querySelector('#btn-copy')?.getAttribute('icon'),
+          text,
+          { timeout: 5000 },
+        )
+        .then((h) => h.jsonValue())
         .catch(async () => assert.fail(`status "${await page.$eval('.copy-status', (e) => e.textContent)}", wanted "${text}"`));
       assert.equal(bridge.copies.length, n);
+      return iconThen;
     };
     // nothing selected: the rows in view (all 4 of this file)
     await page.click('#btn-copy');
-    await copied(1, 'Copied 4 visible rows');
+    const iconThen = await copied(1, 'Copied 4 visible rows');
     assert.equal(bridge.copies[0].trim().split('\n').length, 5, 'a header and 4 rows');
     assert.deepEqual(await status(), { text: 'Copied 4 visible rows', role: 'status', error: false, shown: true });
-    assert.equal(await icon(), 'check', 'the button shows a check');
+    assert.equal(iconThen, 'check', 'the button shows a check');
     await page.screenshot({ path: screenshotPath('inspector-copied.png'), clip: { x: 0, y: 0, width: 1200, height: 120 } });
     await page.waitForFunction(() => document.querySelector('#btn-copy')?.getAttribute('icon') === 'copy', undefined, { timeout: 4000 });
     // three selected rows (click, shift+click)
