@@ -121,7 +121,11 @@ test('manifest: Set / Clear Sparse are offered where a sparse attribute exists: 
     const ex = menus['extentLens.explorer'].find((i) => i.command === id)!.when!;
     assert.match(ex, /\(resourceScheme == smb \|\| isWindows && resourceScheme == file\)/, `${id}: ${ex}`);
     // the palette acts on the active editor's file: on a share from Linux too (it was hidden there)
-    assert.match(menus.commandPalette.find((i) => i.command === id)!.when!, /\(isWindows \|\| resourceScheme == smb\)/, `${id} in the palette`);
+    assert.match(
+      menus.commandPalette.find((i) => i.command === id)!.when!,
+      /\(isWindows \|\| resourceScheme == smb\)/,
+      `${id} in the palette`,
+    );
   }
 });
 
@@ -142,6 +146,16 @@ test('manifest: settings', () => {
   for (const v of Object.values(p) as Array<Record<string, unknown>>) {
     const d = String(v.markdownDescription ?? v.description);
     assert.ok(nls[/^%(.+)%$/.exec(d)![1]], `setting description ${d} is localised`);
+  }
+});
+
+// The Settings editor draws a text box, number box, checkbox or drop-down only for a setting of one
+// type (or one type and null); any other union is shown as "Edit in settings.json" alone.
+test('manifest: every setting can be edited in the Settings editor (one type, not a union)', () => {
+  const p = pkg.contributes.configuration.properties as Record<string, { type: unknown }>;
+  for (const [id, v] of Object.entries(p)) {
+    const types = (Array.isArray(v.type) ? v.type : [v.type]).filter((x) => x !== 'null');
+    assert.equal(types.length, 1, `${id} has the type ${JSON.stringify(v.type)}: the Settings editor offers only "Edit in settings.json"`);
   }
 });
 

@@ -2,6 +2,8 @@
 // 128 KiB) and extentLens.dedupe.minSize (smaller files are skipped, default 4 KiB). Written in
 // the byte-size grammar ("128 KiB", "1M", "0x20000") or as a plain number of bytes; a value
 // that is not one is reported with the setting's name, never replaced by the default silently.
+// package.json declares them strings (a union type gets no text box in the Settings editor), but a
+// number written in settings.json is still read as bytes.
 
 import { parseByteInput } from './bytes';
 import { plainT, type Translate } from './translate';
