@@ -210,6 +210,21 @@ async function acrossFileSystems(s: Services, source: string, destination: strin
   return Object.assign(new Error(acrossText(source, shownName(source), folder, from.filesystem, into.filesystem, t)), { code: 'EXDEV' });
 }
 
+/**
+ * The refusal any clone of `source` meets where its file system cannot share blocks at all (ext4,
+ * tmpfs: known from its type), whatever the destination; undefined where it can, or where that
+ * is not known (unprobed, a share: the engine then says what it meets).
+ */
+export async function cannotShareBlocks(s: Services, source: string): Promise<Error | undefined> {
+  if (/^smb:\/\//i.test(source)) return undefined;
+  const v = await (await s.engine()).volume(source).catch(() => undefined);
+  if (v?.supportsClone !== false) return undefined;
+  // (the evidence names the file system and why: "ext4 cannot share blocks: Linux has no …")
+  const why = v.cloneEvidence.replace(/\.$/, '');
+  const code = /\bEOPNOTSUPP\b/.test(why) ? '' : ' (EOPNOTSUPP)';
+  return Object.assign(new Error(t('{0} cannot be cloned: {1}{2}.', shownName(source), why, code)), { code: 'EOPNOTSUPP' });
+}
+
 async function mapOrUndefined(s: Services, engine: Engine, file: string, signal: AbortSignal): Promise<ExtentMap | undefined> {
   try {
     return await engine.map(file, { signal });

@@ -7,8 +7,8 @@ import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { destinationInFolder } from '../host/logic/destination';
 import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
-import { isFolder, presentResult, readFlowOptions, runCloneFlow, suggestedPath } from './clone-flow';
-import { exists, pickFile, requireTrust, uriOfPath } from '../host/ui';
+import { cannotShareBlocks, isFolder, presentResult, readFlowOptions, runCloneFlow, suggestedPath } from './clone-flow';
+import { exists, offerCopyInstead, pickFile, requireTrust, uriOfPath } from '../host/ui';
 import { shownName, shownPath } from '../host/logic/shown';
 
 const t = vscode.l10n.t;
@@ -22,11 +22,23 @@ export function registerCloneTo(s: Services): vscode.Disposable {
       if (!source) return undefined;
       const opts = readFlowOptions(options);
       let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
+      // A file system that cannot share blocks (ext4) is said before the new name is asked for
+      // (a trial picked a name first, then met EOPNOTSUPP), with the copy offered, as Clone Range does.
+      if (!target && opts.fallback !== 'copy') {
+        const refusal = await cannotShareBlocks(s, source);
+        if (refusal) {
+          if (!(await offerCopyInstead(s, refusal))) {
+            s.log.info(`Block Clone To ${source}: its file system cannot share blocks; the copy was declined`);
+            return undefined;
+          }
+          opts.fallback = 'copy';
+        }
+      }
       if (!target) {
         const picked = await vscode.window.showSaveDialog({
           title: t('Block Clone To: new file'),
           defaultUri: uriOfPath(await suggestedPath(s, 'clone', source)),
-          saveLabel: t('Clone'),
+          saveLabel: opts.fallback === 'copy' ? t('Copy') : t('Clone'),
         });
         if (!picked) return undefined;
         target = enginePathOfUri(picked) ?? picked.fsPath;

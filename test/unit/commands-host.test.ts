@@ -12,15 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import {
-  FakeWebviewPanel,
-  PRESS_BACK,
-  typedLate,
-  TabInputCustom,
-  TabInputText,
-  Uri,
-  waitUntil,
-} from '../support/fake-vscode';
+import { FakeWebviewPanel, PRESS_BACK, typedLate, TabInputCustom, TabInputText, Uri, waitUntil } from '../support/fake-vscode';
 import { FakeExtension, ROOT } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { parseWebviewMessage } from '../../src/protocol/messages';
@@ -657,6 +649,36 @@ describe('clone flow', { skip: fsSkip }, () => {
       /^disk\.img \(xfs\) and .*cross \(ext4\) are on different file systems: block cloning shares blocks only within one file system \(EXDEV\)\.$/,
     );
     assert.deepEqual(fs.readdirSync(target), ['disk.img']);
+  });
+
+  // A trial (a first hour with the demo): Block Clone To on an ext4 file asked for the new name
+  // first and only then said that ext4 cannot clone. Said first, as Clone Range does.
+  test('Block Clone To of a file on ext4: said before the save dialog, with the copy offered; declined, no dialog', async () => {
+    const f = path.join(ext4!.mountPoint, 'clone-to-ext4.img');
+    writeSparse(f, 4 * MiB, [[MiB, MiB]]);
+    state.saveDialogOptions = undefined;
+    state.answers = [{ match: /.*/, answer: undefined }];
+    const asked = state.messages.length;
+    assert.equal(await exec('extentLens.cloneTo', Uri.file(f)), undefined);
+    state.answers = [];
+    assert.equal(state.saveDialogOptions, undefined, 'no save dialog for a clone that cannot be made');
+    const offer = state.messages.slice(asked).find((m) => m.items.includes('Copy instead (keeps holes)'));
+    assert.ok(offer, JSON.stringify(state.messages.slice(asked)));
+    assert.match(offer.text, /^clone-to-ext4\.img cannot be cloned: ext4 cannot share blocks\b.*EOPNOTSUPP/);
+    // accepted: the dialog, then a copy that keeps the holes
+    const dest = path.join(ext4!.mountPoint, 'clone-to-ext4 copy.img');
+    state.answers = [{ match: /.*/, answer: 'Copy instead (keeps holes)' }];
+    state.saveDialogAnswer = Uri.file(dest);
+    try {
+      const r = (await exec('extentLens.cloneTo', Uri.file(f), undefined, { showResults: false })) as { fellBack: boolean } | undefined;
+      assert.equal(r?.fellBack, true);
+    } finally {
+      state.answers = [];
+      state.saveDialogAnswer = undefined;
+    }
+    assert.ok(state.saveDialogOptions, 'the new name was asked for');
+    assert.equal(execFileSync('cmp', [f, dest]).toString(), '');
+    assert.equal(fs.statSync(dest).blocks * 512, MiB, 'the copy keeps the holes');
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
