@@ -8,7 +8,8 @@ import type { CloneResultsData, WireSummary } from '../protocol/messages';
 import { CloneSelection } from './logic/clone-selection';
 import { followInspectors } from './active-inspector';
 import { setNumberLocale } from './logic/bytes';
-import { HAS_CLONE_SELECTION } from './logic/contributions';
+import { COMMANDS, HAS_CLONE_SELECTION } from './logic/contributions';
+import { shownName, shownPath } from './logic/shown';
 import { readMapDetail, readMaxExtents, type MapDetail } from './logic/map-detail';
 import { readOnExistingSetting, type OnExistingSetting } from './logic/existing-policy';
 import { closeSmbConnectionsIfUsed, installSmbPasswordProvider } from './smb-secrets';
@@ -29,6 +30,7 @@ export interface InspectorHandle {
 export class Services implements vscode.Disposable {
   readonly selection: CloneSelection;
   readonly inspectors = new Set<InspectorHandle>();
+  private readonly selectionItem: vscode.StatusBarItem;
   lastCloneResults: CloneResultsData | undefined;
   private enginePromise: Promise<Engine> | undefined;
   private smbFilesPromise: Promise<SmbFileApi> | undefined;
@@ -40,9 +42,28 @@ export class Services implements vscode.Disposable {
   ) {
     setNumberLocale(vscode.env.language); // numbers in messages grouped as the display language does
     followInspectors(this.inspectors); // a command run from the palette acts on the inspected file
+    this.selectionItem = vscode.window.createStatusBarItem('extentLens.cloneSelection', vscode.StatusBarAlignment.Left, 50);
+    this.selectionItem.name = vscode.l10n.t('Extent Lens: Block Clone Selection');
+    this.selectionItem.command = COMMANDS.clearCloneSelection;
     this.selection = new CloneSelection((paths) => {
       void vscode.commands.executeCommand('setContext', HAS_CLONE_SELECTION, paths.length > 0);
+      this.showSelection(paths);
     });
+  }
+
+  /** The clone selection in the status bar (once its toast is gone nothing else says which files). */
+  private showSelection(paths: readonly string[]): void {
+    const item = this.selectionItem;
+    if (paths.length === 0) return item.hide();
+    item.text =
+      paths.length === 1
+        ? `$(files) ${vscode.l10n.t('{0} selected for block clone', shownName(paths[0]))}`
+        : `$(files) ${vscode.l10n.t('{0} files selected for block clone', paths.length)}`;
+    item.tooltip = vscode.l10n.t(
+      'Selected for block clone:\n{0}\n\nRight-click a folder and choose Block Clone Here. Click here to clear the selection.',
+      paths.map((p) => shownPath(p)).join('\n'),
+    );
+    item.show();
   }
 
   /**
@@ -136,6 +157,7 @@ export class Services implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
+    this.selectionItem.dispose();
     const p = this.enginePromise;
     this.enginePromise = undefined;
     if (p) {

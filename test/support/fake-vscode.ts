@@ -99,6 +99,17 @@ export class FileSystemError extends Error {
   static Unavailable = (m?: string) => new FileSystemError(m, 'Unavailable');
 }
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 };
+export const StatusBarAlignment = { Left: 1, Right: 2 };
+
+/** A status bar item as the extension left it: shown or not, its text, tooltip and command. */
+export interface FakeStatusBarItem {
+  id: string;
+  name?: string;
+  text: string;
+  tooltip?: string;
+  command?: string;
+  visible: boolean;
+}
 
 /**
  * Every effect the fake records (a log line, a message box, a clipboard write, a message posted
@@ -217,6 +228,8 @@ export interface FakeState {
   config: Record<string, unknown>;
   commands: Map<string, (...a: unknown[]) => unknown>;
   contextKeys: Map<string, unknown>;
+  /** Every status bar item created, by id. */
+  statusBarItems: Map<string, FakeStatusBarItem>;
   log: Array<{ level: string; text: string }>;
   messages: Array<{ level: string; text: string; items: string[] }>;
   /** Answers for showWarningMessage/showInformationMessage buttons: first matching wins. */
@@ -468,6 +481,7 @@ export function makeFakeVscode() {
     config: {},
     commands: new Map(),
     contextKeys: new Map(),
+    statusBarItems: new Map(),
     log: [],
     messages: [],
     answers: [],
@@ -520,6 +534,7 @@ export function makeFakeVscode() {
     FilePermission,
     FileSystemError,
     ProgressLocation,
+    StatusBarAlignment,
     QuickInputButtons,
     l10n: { t: format },
     env: {
@@ -549,6 +564,15 @@ export function makeFakeVscode() {
       },
     },
     window: {
+      createStatusBarItem: (id: string) => {
+        const item: FakeStatusBarItem = { id, text: '', visible: false };
+        state.statusBarItems.set(id, item);
+        return Object.assign(item, {
+          show: () => void (item.visible = true),
+          hide: () => void (item.visible = false),
+          dispose: () => void state.statusBarItems.delete(id),
+        });
+      },
       createOutputChannel: (name: string, opts?: { log?: boolean }) => {
         if (!opts?.log) throw new Error('expected a LogOutputChannel');
         return {

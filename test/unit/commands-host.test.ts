@@ -404,6 +404,21 @@ describe('clone flow', { skip: fsSkip }, () => {
     }
   });
 
+  // A trial (a first hour with the demo): once the toast was gone nothing said which files were
+  // selected for block clone. The status bar says it until the selection is cleared.
+  test('the clone selection is shown in the status bar; clicking it clears the selection', async () => {
+    const item = () => state.statusBarItems.get('extentLens.cloneSelection');
+    await exec('extentLens.selectForClone', Uri.file(src), [Uri.file(src)]);
+    assert.equal(item()?.visible, true, 'shown once files are selected');
+    assert.match(item()!.text, /disk\.img/);
+    assert.match(item()!.tooltip ?? '', /Block Clone Here/);
+    assert.ok(item()!.tooltip!.includes(src), 'the tooltip names the file');
+    assert.equal(item()!.command, 'extentLens.clearCloneSelection');
+    await exec(item()!.command!);
+    assert.deepEqual(api.cloneSelection(), []);
+    assert.equal(item()?.visible, false, 'hidden once the selection is cleared');
+  });
+
   test('Block Clone Here on reflink XFS: FICLONE, shared extents, results view with maps', async () => {
     // the source's inspector is open: it must show the sharing after the clone, which leaves the
     // source's modification time alone (a trial saw "Shared 0 bytes" there until Refresh)
