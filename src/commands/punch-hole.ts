@@ -86,7 +86,7 @@ export function registerPunchHole(s: Services): vscode.Disposable {
 
 /** The interactive questions, one quick-input session (the keyboard stays in it), then the modal. */
 async function askForRange(s: Services, file: string): Promise<{ offset: bigint; length: bigint } | undefined> {
-  const flow = new InputFlow(t('Punch Hole'), 2).start(t('Reading the volume of {0}…', shownName(file)));
+  const flow = new InputFlow(t('Punch Hole: {0}', shownName(file)), 2).start(t('Reading the volume of {0}…', shownName(file)));
   try {
     const size = await fileSize(s, file);
     const engine = await s.engine();

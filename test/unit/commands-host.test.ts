@@ -883,13 +883,14 @@ describe('clone flow', { skip: fsSkip }, () => {
       state.messages.some((m) => /from offset 131,072\?/.test(m.text)),
       `the modal asks about the offset typed after Back: ${JSON.stringify(state.messages.slice(-2))}`,
     );
+    // the title names the file (a trial: run from the palette, nothing said which file's bytes the offset was of)
     assert.deepEqual(
       state.inputBoxes.map((b) => [b.title, b.value]),
       [
-        ['Punch Hole (1/2)', '64k'],
-        ['Punch Hole (2/2)', PRESS_BACK],
-        ['Punch Hole (1/2)', '128k'],
-        ['Punch Hole (2/2)', '64k'],
+        ['Punch Hole: punch-steps.img (1/2)', '64k'],
+        ['Punch Hole: punch-steps.img (2/2)', PRESS_BACK],
+        ['Punch Hole: punch-steps.img (1/2)', '128k'],
+        ['Punch Hole: punch-steps.img (2/2)', '64k'],
       ],
     );
     // the prompts are the same as before; the length box opens with the rest of the file
@@ -1090,8 +1091,8 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.deepEqual(
       state.inputBoxes.map((b) => [b.title, b.value]),
       [
-        ['Punch Hole (1/2)', '65536'],
-        ['Punch Hole (2/2)', '65536'],
+        ['Punch Hole: punch-late.img (1/2)', '65536'],
+        ['Punch Hole: punch-late.img (2/2)', '65536'],
       ],
     );
     assert.match(state.messages.at(-1)!.text, /^Deallocate 64 KiB \(65,536 bytes\) of \/\S*\/punch-late\.img from offset 65,536\?/);
