@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { parseByteSize } from '../protocol/byte-size';
 import { COMMON_OPTIONS, type Command, type OptionSpec } from './command';
 import { UsageError } from './usage-error';
+import { didYouMean } from './similar';
 
 interface ParsedArgs {
   positionals: string[];
@@ -60,7 +61,7 @@ function precheck(cmd: Command, specs: Record<string, OptionSpec>, argv: string[
   const out: string[] = [];
   const unknown = (a: string) =>
     new UsageError(
-      `unknown option ${a}; ${cmd.name} takes ${optionList(specs)} (a file name that starts with "-" goes after "--")`,
+      `unknown option ${a}${a.startsWith('--') ? didYouMean(a.slice(2), Object.keys(specs), (k) => `--${k}`) : ''}; ${cmd.name} takes ${optionList(specs)} (a file name that starts with "-" goes after "--")`,
       cmd.name,
     );
   let positionals = 0;

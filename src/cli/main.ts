@@ -28,6 +28,7 @@ import { shownPath } from '../protocol/shown-path';
 import { OutputError, outputFailed, writeErr, writeOut } from './output';
 import { endProgress, progressOnStderr } from './status-line';
 import { UsageError } from './usage-error';
+import { didYouMean } from './similar';
 import type { Engine } from '../engine';
 
 function topHelp(): string {
@@ -73,8 +74,7 @@ async function dispatch(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const sub = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
     // as git help: help for a command that does not exist is a usage error, not the list
-    if (name === 'help' && rest[0] && !sub)
-      return fail(undefined, new UsageError(`unknown command "${rest[0]}"; run 'extent-lens --help' for the list.`), false);
+    if (name === 'help' && rest[0] && !sub) return fail(undefined, unknownCommand(rest[0]), false);
     writeOut(sub ? helpText(sub) : topHelp());
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
@@ -85,9 +85,18 @@ async function dispatch(argv: string[]): Promise<number> {
   const cmd = findCommand(name);
   const json = rest.includes('--json');
   if (!cmd) {
-    return fail(undefined, new UsageError(`unknown command "${name}"; run 'extent-lens --help' for the list.`), json);
+    return fail(undefined, unknownCommand(name), json);
   }
   return runCommand(cmd, rest, json);
+}
+
+function unknownCommand(name: string): UsageError {
+  const guess = didYouMean(
+    name,
+    COMMANDS.map((c) => c.name),
+    (c) => `"${c}"`,
+  );
+  return new UsageError(`unknown command "${name}"${guess}; run 'extent-lens --help' for the list.`);
 }
 
 async function runCommand(cmd: Command, argv: string[], jsonHint: boolean): Promise<number> {
