@@ -53,8 +53,17 @@ export interface Command {
   longRunning?(values: Record<string, string | boolean | undefined>): boolean;
   /** Paragraphs after the usage line in --help. */
   description: string;
+  /** 1 to 3 command lines a person would type, last in --help (test/cli/help-examples.test.ts runs every one). */
+  examples: readonly Example[];
   /** Returns the exit status when it is not 0 although the command ran to its end (space: some paths failed). */
   run(ctx: CommandContext): Promise<void | number>;
+}
+
+export interface Example {
+  /** As typed: "extent-lens map vm.img", plain words only (no quotes), on the files the test makes. */
+  command: string;
+  /** What it does, in a few words; "(exit N: why)" in it when it does not exit 0. */
+  says: string;
 }
 
 /** Options every subcommand accepts. */
@@ -82,5 +91,7 @@ export function helpText(c: Command): string {
   );
   const w = Math.max(...left.map((l) => l.length));
   Object.values(all).forEach((o, i) => lines.push(`  ${left[i].padEnd(w)}  ${o.help}`));
+  lines.push('', 'examples:');
+  for (const x of c.examples) lines.push(`  ${x.command}`, `      ${x.says}`);
   return lines.join('\n') + '\n';
 }

@@ -43,12 +43,13 @@ test('docs/EXTENSION.md: every contributed command and setting is documented', (
   assert.deepEqual(missing, []);
 });
 
-test('docs/CLI.md: every subcommand, option and EXTENT_LENS_* variable of the CLI is documented', () => {
+test('docs/CLI.md: every subcommand, option, --help example and EXTENT_LENS_* variable of the CLI is documented', () => {
   const doc = read('docs/CLI.md');
   const missing: string[] = [];
   for (const c of COMMANDS) {
     if (!new RegExp(`^### .*\\b${c.name}\\b`, 'm').test(doc)) missing.push(`### ${c.name}`);
     for (const o of Object.keys({ ...c.options, ...COMMON_OPTIONS })) if (!doc.includes(`--${o}`)) missing.push(`${c.name} --${o}`);
+    for (const x of c.examples) if (!doc.includes('`' + x.command + '`')) missing.push(`${c.name} example: ${x.command}`);
   }
   // The CLI's and the engine's variables (the engine reads the SMB ones for the CLI).
   const sources = ['src/cli', 'src/engine'].flatMap((d) =>

@@ -43,6 +43,13 @@ LENGTH 0 means "to the end of SRC" (from SRC_OFFSET), as for FICLONERANGE.
 
 JSON: {"method","source","destination","sourceOffset":"N","destinationOffset":"N",
        "length":"N","bytes":"N","calls":N,"durationMs":N,"operation","fellBack","copied","fallbackReason"?,"notes"?}`,
+  examples: [
+    {
+      command: 'extent-lens clone-range base.img 0 vm.img 1M 1M',
+      says: '1 MiB of base.img shared into vm.img at 1 MiB (vm.img must exist)',
+    },
+    { command: 'extent-lens clone-range vm.img 0 vm.img 16M 1M', says: 'within one file: its first MiB shared again at 16 MiB' },
+  ],
   async run(ctx) {
     const [source, so, destination, dO, len] = ctx.positionals;
     const sourceOffset = parseSize(so, 'SRC_OFFSET');

@@ -33,6 +33,14 @@ umask; set-id bits dropped).
 
 JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,
        "operation","fellBack":bool,"copied":bool,"sharedBytes"?:"N","replaced"?:true,"fallbackReason"?,"notes"?}`,
+  examples: [
+    { command: 'extent-lens clone base.img vm2.img', says: 'a new VM image sharing every block of base.img, made at once' },
+    {
+      command: 'extent-lens clone base.img vm.img',
+      says: 'refused (exit 1): vm.img exists, and nothing is overwritten without --on-existing',
+    },
+    { command: 'extent-lens clone base.img vm.img --on-existing rename', says: 'the clone is named "vm (clone).img" instead' },
+  ],
   async run(ctx) {
     const [source, destination] = ctx.positionals;
     const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');

@@ -35,6 +35,10 @@ first 4096 bytes are a hole copies 5904 bytes), where clone's "bytes" is the fil
 copy's data is on the disk (fdatasync) before it gets its name.
 
 JSON: {"method","source","destination","bytes":"N","calls":N,"durationMs":N,"operation",...,"sharedBytes":"N"}`,
+  examples: [
+    { command: 'extent-lens copy vm.img backup', says: 'a copy in the folder backup, holes kept, by the kernel (or server-side over SMB)' },
+    { command: 'extent-lens copy vm.img vm-full.img --reflink never', says: 'a copy with blocks of its own, shared with nothing' },
+  ],
   async run(ctx) {
     const [source, destination] = ctx.positionals;
     const onExisting = choice<ExistingPolicy>(ctx.values, 'on-existing', ['fail', 'rename', 'overwrite'], 'fail');

@@ -115,6 +115,10 @@ different groups: freed once both are shared, counted once); the group is shared
                    cannotShare: it cannot share blocks at all, and --apply leaves its groups alone)
        "freeBefore":[{"path","bytes":"N"}],   (with --apply over SMB / on Windows: free space before, per volume)
        "notes":[...],"durationMs":N}`,
+  examples: [
+    { command: 'extent-lens dedupe vms', says: 'preview: the duplicate data in the folder and what sharing it would free' },
+    { command: 'extent-lens dedupe vms --apply', says: 'then share it (the bytes are compared first) and measure what was freed' },
+  ],
   async run(ctx) {
     const size = (name: string): bigint | undefined => {
       const v = ctx.values[name];

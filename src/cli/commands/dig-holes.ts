@@ -32,6 +32,10 @@ punched and a note says what could not be made sure of: stop writers first there
 
 JSON: {"method":"dig-holes","path","bytes":"N" (bytes deallocated, measured),"calls":N,"durationMs":N,
        "sharedBytes":"N" (of those, shared with other files; Linux),"fsFreed":"N" (the file system's gain; Linux),...}`,
+  examples: [
+    { command: 'extent-lens dig-holes vm.img', says: "free the image's all-zero blocks; its content is unchanged" },
+    { command: 'extent-lens dig-holes vm.img --block-size 64k', says: 'only whole 64 KiB runs of zeros' },
+  ],
   async run(ctx) {
     const [path] = ctx.positionals;
     const bs = ctx.values['block-size'];

@@ -26,6 +26,10 @@ compressed extents' size on disk is given too ("encodedOnDisk"), as compsize giv
 JSON: {"path","size":"N","blockSize":N,"extents":[{"offset":"N","length":"N",
        "physical":"N"|null,"flags":[...]},...],"source","window","calls","durationMs",
        "notes":[...],"heldOutsideExtents":"N","allocationSize":"N","encodedOnDisk":"N"}  (the last four only where they apply)`,
+  examples: [
+    { command: 'extent-lens map vm.img', says: "a VM image's extents: physical offsets, shared, unwritten" },
+    { command: 'extent-lens map vm.img --offset 32M --length 4M', says: 'only the extents in that window of the file' },
+  ],
   async run(ctx) {
     const window = windowFrom(ctx.values); // usage errors before the engine loads
     const engine = await ctx.engine();

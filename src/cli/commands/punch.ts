@@ -50,6 +50,7 @@ shared: their blocks stay in use) and "fsFreed" (what the file system gained, af
 
 JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,
        "sharedBytes":"N","fsFreed":"N",...}`,
+  examples: [{ command: 'extent-lens punch vm.img 0 1M', says: 'free the first MiB of the image; it reads as zeros, the size stays' }],
   run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.punch(p, r, o)),
 };
 
@@ -68,5 +69,9 @@ export const zeroCommand: Command = {
 preallocated space too; the note says how much), as fallocate -p; with it, it stays allocated.
 
 JSON: {"method","path","offset":"N","length":"N","bytes":"N","calls":N,"durationMs":N,...}`,
+  examples: [
+    { command: 'extent-lens zero vm.img 32M 1M', says: 'that MiB reads as zeros, its blocks freed where the file system can' },
+    { command: 'extent-lens zero vm.img 32M 1M --keep-allocated', says: 'zeros, but still allocated (a preallocated image stays so)' },
+  ],
   run: (ctx) => runRangeOp(ctx, (e, p, r, o) => e.zero(p, r, { ...o, keepAllocated: ctx.values['keep-allocated'] === true })),
 };

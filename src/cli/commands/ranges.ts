@@ -26,6 +26,10 @@ is less, a note says so and "allocationSize" gives it (set-sparse makes the serv
 
 JSON: {"path","size":"N","ranges":[{"offset":"N","length":"N"},...],"window":{...},
        "method","calls","durationMs","notes":[...],"allocationSize":"N"}  (the last two only where they apply)`,
+  examples: [
+    { command: 'extent-lens ranges vm.img', says: 'where a sparse VM image holds data; the gaps are holes' },
+    { command: 'extent-lens ranges vm.img --offset 32M --length 4M --json', says: 'only the 4 MiB from 32 MiB on, for a script' },
+  ],
   async run(ctx) {
     const window = windowFrom(ctx.values); // usage errors before the engine loads
     const engine = await ctx.engine();

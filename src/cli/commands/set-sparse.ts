@@ -15,6 +15,13 @@ export const setSparseCommand: Command = {
   description: `JSON: {"method","path","sparse":bool,"bytes":"0","calls":N,"durationMs":N,...}
 With --clear, on a file with holes over SMB or on Windows, a note says how many bytes of holes
 the file system may now allocate as zeros (NTFS and ReFS do; Samba keeps the holes).`,
+  examples: [
+    { command: 'extent-lens set-sparse vm.img', says: 'mark it sparse (Windows, SMB); on Linux nothing needs doing and it says so' },
+    {
+      command: 'extent-lens set-sparse vm.img --clear',
+      says: 'clear it (Windows, SMB: a note says how many bytes of holes may now be allocated)',
+    },
+  ],
   async run(ctx) {
     const [path] = ctx.positionals;
     const sparse = ctx.values.clear !== true;

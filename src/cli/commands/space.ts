@@ -74,6 +74,10 @@ JSON: {"files":[{"path","size":"N","allocated":"N","shared":"N","exclusive":"N",
                (each PATH's files summed; what deleting it alone frees; "without": the PATHs given inside it, whose files it leaves out),
        "fileSystems":[{...the total's members,"filesystem","id","mountPoint","encoded":"N","notes":[...]}],
        "errors":[{"path","code","message","failed":bool}],"symlinks":N,"hardLinks":N,"notes":[...],"durationMs":N}`,
+  examples: [
+    { command: 'extent-lens space vms', says: 'what the folder takes on disk, shared and exclusive, and what deleting it frees' },
+    { command: 'extent-lens space vms backup --json', says: "two folders, each one's sums too, for a script" },
+  ],
   async run(ctx) {
     const engine = await ctx.engine();
     const opts = {

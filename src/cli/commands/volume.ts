@@ -24,6 +24,7 @@ caller's available space).
 
 JSON: {"path","filesystem","rawType","blockSize":N,"supportsSparse":bool,
        "supportsClone":bool|null (null: unknown),"cloneEvidence","volumeId","totalBytes":"N","freeBytes":"N"}`,
+  examples: [{ command: 'extent-lens volume vms', says: 'can the file system under vms clone blocks? (a real probe on Linux)' }],
   async run(ctx) {
     const engine = await ctx.engine();
     const v = await engine.volume(ctx.positionals[0]);
