@@ -118,7 +118,10 @@ async function askForRange(s: Services, uri: unknown): Promise<RangeSpec | undef
   }
   // One quick-input session for every question, shown at once (busy while the volume is read):
   // the keyboard stays in the flow until its end, never falling into the editor or a webview.
-  const flow = new InputFlow(title, process.platform === 'win32' ? 5 : 4).start(t('Reading the volume of {0}…', shownName(source)));
+  // (the questions are titled with the source's name: from the palette nothing else said whose offsets they were)
+  const flow = new InputFlow(t('Clone Range: {0}', shownName(source)), process.platform === 'win32' ? 5 : 4).start(
+    t('Reading the volume of {0}…', shownName(source)),
+  );
   try {
     const engine = await s.engine();
     const volume = await engine.volume(source);

@@ -140,7 +140,7 @@ describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, (
       assert.ok(r, `a report; messages: ${JSON.stringify(state.messages.slice(-3))}`);
       assert.deepEqual(state.quickPickAnswers, [], 'both questions were asked');
       assert.equal(picks.length, 2);
-      assert.equal(picks[1].title, 'Clone Range (5/5)');
+      assert.equal(picks[1].title, 'Clone Range: src.bin (5/5)');
       assert.deepEqual(
         picks[1].items.map((i) => i.label),
         ['Not atomic', 'Atomic'],
@@ -181,7 +181,7 @@ describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, (
     assert.deepEqual(state.quickPickAnswers, ['Atomic'], 'the atomic question was not asked');
     assert.deepEqual(
       picks.map((p) => p.title),
-      ['Clone Range (2/4)'], // four steps where there is no atomic question
+      ['Clone Range: src.bin (2/4)'], // four steps where there is no atomic question
     );
     assert.equal(engineCalls.length, 1);
     assert.equal(engineCalls[0][5]?.atomic, false);
@@ -218,7 +218,7 @@ describe('Clone Range: the atomic option reaches engine.cloneRange', { skip }, (
         assert.deepEqual(state.quickPickAnswers, ['Atomic'], 'no atomic question for a copy');
         assert.deepEqual(
           [...(state.inputBoxes as Array<{ title?: string }>).map((x) => x.title), ...picks.map((x) => x.title)],
-          ['Clone Range (1/4)', 'Clone Range (3/4)', 'Clone Range (4/4)', 'Clone Range (2/4)'],
+          ['Clone Range: a.bin (1/4)', 'Clone Range: a.bin (3/4)', 'Clone Range: a.bin (4/4)', 'Clone Range: a.bin (2/4)'],
         );
         // one engine call, the copy asked for up front (the one clone path, its copy fallback), not atomic
         assert.equal(engineCalls.length, 1);

@@ -925,20 +925,21 @@ describe('clone flow', { skip: fsSkip }, () => {
     } finally {
       state.answers = [];
     }
-    // Back from the length went to the destination offset (the pick is not asked again)
+    // Back from the length went to the destination offset (the pick is not asked again); the
+    // title names the source file (run from the palette, nothing said whose offsets these were)
     assert.deepEqual(
       state.inputBoxes.map((b) => [b.title, b.value]),
       [
-        ['Clone Range (1/4)', '64k'],
-        ['Clone Range (3/4)', '256k'],
-        ['Clone Range (4/4)', PRESS_BACK],
-        ['Clone Range (3/4)', '320k'],
-        ['Clone Range (4/4)', '64k'],
+        ['Clone Range: clone-steps.img (1/4)', '64k'],
+        ['Clone Range: clone-steps.img (3/4)', '256k'],
+        ['Clone Range: clone-steps.img (4/4)', PRESS_BACK],
+        ['Clone Range: clone-steps.img (3/4)', '320k'],
+        ['Clone Range: clone-steps.img (4/4)', '64k'],
       ],
     );
     assert.deepEqual(
       state.quickPicks.map((p) => p.title),
-      ['Clone Range (2/4)'],
+      ['Clone Range: clone-steps.img (2/4)'],
     );
     assert.ok(state.messages.some((m) => /^Clone bytes 65,536–131,072 of .* to bytes 327,680–393,216 of .*, past its end\? /.test(m.text)));
     // box, pick, box: each shown before the previous one went; closed once, at the end
