@@ -24,6 +24,8 @@ export function registerCloneTo(s: Services): vscode.Disposable {
       let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
       // A file system that cannot share blocks (ext4) is said before the new name is asked for
       // (a trial picked a name first, then met EOPNOTSUPP), with the copy offered, as Clone Range does.
+      /** The person chose a copy at that question: what is made is a copy, and named as one. */
+      let copyChosen = false;
       if (!target && opts.fallback !== 'copy') {
         const refusal = await cannotShareBlocks(s, source);
         if (refusal) {
@@ -32,12 +34,14 @@ export function registerCloneTo(s: Services): vscode.Disposable {
             return undefined;
           }
           opts.fallback = 'copy';
+          copyChosen = true;
         }
       }
       if (!target) {
         const picked = await vscode.window.showSaveDialog({
           title: t('Block Clone To: new file'),
-          defaultUri: uriOfPath(await suggestedPath(s, 'clone', source)),
+          // ("disk (copy).img" for a copy chosen above: a trial's copy was suggested "disk (clone).img")
+          defaultUri: uriOfPath(await suggestedPath(s, copyChosen ? 'copy' : 'clone', source)),
           saveLabel: opts.fallback === 'copy' ? t('Copy') : t('Clone'),
         });
         if (!picked) return undefined;

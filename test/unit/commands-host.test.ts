@@ -12,7 +12,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { FakeWebviewPanel, PRESS_BACK, typedLate, TabInputCustom, TabInputText, Uri, waitUntil } from '../support/fake-vscode';
+import {
+  FakeWebviewPanel,
+  PRESS_BACK,
+  typedLate,
+  TabInputCustom,
+  TabInputText,
+  Uri,
+  waitUntil,
+  type FakeState,
+} from '../support/fake-vscode';
 import { FakeExtension, ROOT } from '../support/fake-extension';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { parseWebviewMessage } from '../../src/protocol/messages';
@@ -691,7 +700,11 @@ describe('clone flow', { skip: fsSkip }, () => {
       state.answers = [];
       state.saveDialogAnswer = undefined;
     }
-    assert.ok(state.saveDialogOptions, 'the new name was asked for');
+    // (read through its declared type: the assignment above narrowed it to undefined for TypeScript)
+    const dialog = state.saveDialogOptions as FakeState['saveDialogOptions'];
+    assert.ok(dialog, 'the new name was asked for');
+    // what is made is a copy, so the name suggested is a copy's (a trial: it read "(clone)"), by the engine's rule
+    assert.equal(dialog.defaultUri?.fsPath, path.join(ext4!.mountPoint, 'clone-to-ext4 (copy).img'));
     assert.equal(execFileSync('cmp', [f, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, MiB, 'the copy keeps the holes');
   });
