@@ -39,12 +39,22 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
       void vscode.window.showWarningMessage(vscode.l10n.t('Select one or more files in the Explorer first.'));
       return s.selection.get();
     }
-    s.selection.set(paths);
-    s.log.info(`selected for block clone: ${paths.join(', ')}`);
+    const cannotShare = await fileSystemsThatCannotShare(s, paths);
+    s.selection.set(paths, cannotShare);
+    s.log.info(
+      `selected for block clone: ${paths.join(', ')}` +
+        [...cannotShare].map(([p, fsName]) => `; ${p} is on ${fsName}, which cannot share blocks`).join(''),
+    );
+    // (said now, not only when Block Clone Here meets it)
+    const note = s.selection.cannotShareNote(vscode.l10n.t);
     const selected =
       paths.length === 1
-        ? vscode.l10n.t('Selected {0} for block clone.', paths[0])
-        : vscode.l10n.t('Selected {0} files for block clone.', paths.length);
+        ? note
+          ? vscode.l10n.t('Selected {0} for block clone ({1}).', paths[0], note.long)
+          : vscode.l10n.t('Selected {0} for block clone.', paths[0])
+        : note
+          ? vscode.l10n.t('Selected {0} files for block clone ({1}).', paths.length, note.long)
+          : vscode.l10n.t('Selected {0} files for block clone.', paths.length);
     // Block Clone Here changes files: restricted mode hides it, so the next step is trusting
     void vscode.window.showInformationMessage(
       vscode.workspace.isTrusted
@@ -53,6 +63,23 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
     );
     return s.selection.get();
   });
+}
+
+/**
+ * The files whose file system cannot share blocks at all (ext4, tmpfs), each with that file
+ * system's name, from the engine's volume facts (known from the type there; elsewhere the probe
+ * the engine runs once per file system, as Block Clone To and Clone Range ask it). Not asked of
+ * a share (Block Clone Here says what the server answers), and a file the engine cannot answer
+ * for is left to Block Clone Here, which names the error.
+ */
+async function fileSystemsThatCannotShare(s: Services, paths: readonly string[]): Promise<Map<string, string>> {
+  const local = paths.filter((p) => !/^smb:\/\//i.test(p));
+  if (local.length === 0) return new Map();
+  // (an engine that cannot load is Block Clone Here's to report: the selection is made regardless)
+  const engine = await s.engine().catch(() => undefined);
+  if (!engine) return new Map();
+  const volumes = await Promise.all(local.map((p) => engine.volume(p).catch(() => undefined)));
+  return new Map(local.flatMap((p, i) => (volumes[i]?.supportsClone === false ? [[p, volumes[i].filesystem] as const] : [])));
 }
 
 /**

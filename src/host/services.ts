@@ -55,14 +55,18 @@ export class Services implements vscode.Disposable {
   private showSelection(paths: readonly string[]): void {
     const item = this.selectionItem;
     if (paths.length === 0) return item.hide();
-    item.text =
+    // (a file system that cannot share blocks is said here too: Block Clone Here will offer a copy)
+    const note = this.selection.cannotShareNote(vscode.l10n.t);
+    const selected =
       paths.length === 1
-        ? `$(files) ${vscode.l10n.t('{0} selected for block clone', shownName(paths[0]))}`
-        : `$(files) ${vscode.l10n.t('{0} files selected for block clone', paths.length)}`;
+        ? vscode.l10n.t('{0} selected for block clone', shownName(paths[0]))
+        : vscode.l10n.t('{0} files selected for block clone', paths.length);
+    item.text = `$(files) ${selected}${note ? ` (${note.short})` : ''}`;
     item.tooltip = vscode.l10n.t(
       'Selected for block clone:\n{0}\n\nRight-click a folder and choose Block Clone Here. Click here to clear the selection.',
       paths.map((p) => shownPath(p)).join('\n'),
     );
+    if (note) item.tooltip += `\n\n${note.long}.`;
     item.show();
   }
 

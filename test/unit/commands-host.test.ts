@@ -428,6 +428,42 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(item()?.visible, false, 'hidden once the selection is cleared');
   });
 
+  // A trial (a first hour with the demo): files on ext4 were selected for block clone without a
+  // word, and only Block Clone Here said that ext4 cannot share blocks. Said at selection time.
+  test('Select for Block Clone of files on ext4: the toast and the status bar say that ext4 cannot share blocks', async () => {
+    const item = () => state.statusBarItems.get('extentLens.cloneSelection')!;
+    const onExt4 = path.join(ext4!.mountPoint, 'select-ext4.img');
+    fs.writeFileSync(onExt4, 'x');
+    const toast = async (...args: unknown[]): Promise<string> => {
+      const before = state.messages.length;
+      await exec('extentLens.selectForClone', ...args);
+      const said = state.messages.slice(before).filter((m) => /^Selected /.test(m.text));
+      assert.equal(said.length, 1, JSON.stringify(state.messages.slice(before)));
+      return said[0].text;
+    };
+    try {
+      assert.match(
+        await toast(Uri.file(onExt4), [Uri.file(onExt4)]),
+        /^Selected \S*select-ext4\.img for block clone \(ext4 cannot share blocks: Block Clone Here will offer a copy\)\. Right-click/,
+      );
+      assert.equal(item().text, '$(files) select-ext4.img selected for block clone (ext4 cannot share blocks)');
+      assert.match(item().tooltip ?? '', /ext4 cannot share blocks: Block Clone Here will offer a copy/);
+      // one of two: which share is said
+      assert.match(
+        await toast(Uri.file(src), [Uri.file(src), Uri.file(onExt4)]),
+        /^Selected 2 files for block clone \(1 of 2 on ext4, which cannot share blocks: Block Clone Here will offer a copy of those\)\. /,
+      );
+      assert.equal(item().text, '$(files) 2 files selected for block clone (1 of 2 on ext4, which cannot share blocks)');
+      // on XFS (reflink): nothing of the kind
+      assert.doesNotMatch(await toast(Uri.file(src), [Uri.file(src)]), /cannot share/);
+      assert.doesNotMatch(item().text, /cannot share/);
+      assert.doesNotMatch(item().tooltip ?? '', /cannot share/);
+    } finally {
+      await exec('extentLens.clearCloneSelection');
+      fs.rmSync(onExt4, { force: true });
+    }
+  });
+
   test('Block Clone Here on reflink XFS: FICLONE, shared extents, results view with maps', async () => {
     // the source's inspector is open: it must show the sharing after the clone, which leaves the
     // source's modification time alone (a trial saw "Shared 0 bytes" there until Refresh)

@@ -2,6 +2,7 @@
 // context key extentLens.hasCloneSelection so "Block Clone Here" and the palette can react).
 
 import { enginePathOf } from './smb-uri';
+import type { Translate } from './translate';
 
 /** Something that looks like a vscode.Uri (duck-typed so this module stays vscode-free). */
 interface UriLike {
@@ -49,11 +50,17 @@ export function pathsFromArgs(first: unknown, all: unknown): string[] {
 
 export class CloneSelection {
   private paths: string[] = [];
+  /** The selected files known to be on a file system that cannot share blocks: path → its name ("ext4"). */
+  private unshareable = new Map<string, string>();
   constructor(private readonly onChange: (paths: readonly string[]) => void = () => undefined) {}
 
-  /** Replace the selection (explorer semantics: a new selection replaces the old one). */
-  set(paths: readonly string[]): void {
+  /**
+   * Replace the selection (explorer semantics: a new selection replaces the old one), with what
+   * is known of its files' file systems: those that cannot share blocks (ext4, tmpfs), by path.
+   */
+  set(paths: readonly string[], cannotShare: ReadonlyMap<string, string> = new Map()): void {
     this.paths = [...new Set(paths)];
+    this.unshareable = new Map([...cannotShare].filter(([p]) => this.paths.includes(p)));
     this.onChange(this.paths);
   }
 
@@ -63,7 +70,11 @@ export class CloneSelection {
 
   /** Forget files that were deleted or renamed away. */
   remove(path: string): void {
-    if (this.paths.includes(path)) this.set(this.paths.filter((p) => p !== path));
+    if (this.paths.includes(path))
+      this.set(
+        this.paths.filter((p) => p !== path),
+        this.unshareable,
+      );
   }
 
   get(): string[] {
@@ -72,5 +83,25 @@ export class CloneSelection {
 
   get size(): number {
     return this.paths.length;
+  }
+
+  /**
+   * What the selection's files' file systems mean for Block Clone Here, or undefined where
+   * nothing is known against them: `short` for the status bar ("ext4 cannot share blocks"),
+   * `long` for the toast and tooltip (adds that Block Clone Here will offer a copy).
+   */
+  cannotShareNote(t: Translate): { short: string; long: string } | undefined {
+    if (this.unshareable.size === 0) return undefined;
+    const names = [...new Set(this.unshareable.values())].join(', ');
+    if (this.unshareable.size === this.paths.length)
+      return {
+        short: t('{0} cannot share blocks', names),
+        long: t('{0} cannot share blocks: Block Clone Here will offer a copy', names),
+      };
+    const [n, of] = [this.unshareable.size, this.paths.length];
+    return {
+      short: t('{0} of {1} on {2}, which cannot share blocks', n, of, names),
+      long: t('{0} of {1} on {2}, which cannot share blocks: Block Clone Here will offer a copy of those', n, of, names),
+    };
   }
 }
