@@ -67,8 +67,8 @@ function placeInOverlay(m: Mount, real: string): string {
  */
 function upperLayerOf(m: Mount): string | undefined {
   const option = (key: string): string | undefined => {
-    const o = m.options.find((x) => x.startsWith(`${key}=`));
-    return o === undefined ? undefined : unescapeMount(o.slice(key.length + 1));
+    const o = mountOption(m, key);
+    return o === undefined ? undefined : unescapeMount(o);
   };
   const upper = option('upperdir');
   const work = option('workdir');
@@ -133,14 +133,7 @@ interface Layers {
 export function layerFileLookup(selection: readonly string[]): (p: string, dev: bigint) => LayerFile | undefined {
   let mounts: Mount[] | undefined;
   const byDev = new Map<bigint, Layers | null>();
-  const given = selection.flatMap((p) => {
-    try {
-      const r = realPath(p);
-      return [r.endsWith('/') ? r : r + '/'];
-    } catch {
-      return [];
-    }
-  });
+  const given = resolvedFolders(selection).map((g) => g.under);
   const layersOf = (dev: bigint): Layers | null => {
     let l = byDev.get(dev);
     if (l !== undefined) return l;
@@ -193,7 +186,6 @@ export function layerFileLookup(selection: readonly string[]): (p: string, dev: 
 
 /** The layers of overlay mount `m` that can be looked in; null where none can. */
 function overlayLayers(m: Mount): Layers | null {
-  const option = (key: string): string | undefined => m.options.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1);
   // Each layer as the file system resolves it: the names a file is met by in the selection are
   // resolved too (Docker names its lower layers by symbolic links, overlay2/l/ABC -> ../<id>/diff).
   const resolved = (dir: string | undefined): string | undefined => {
@@ -204,10 +196,7 @@ function overlayLayers(m: Mount): Layers | null {
     }
   };
   const upper = resolved(upperLayerOf(m));
-  // lowerdir: the layers, top first, split at ':' (mountinfo writes a ':' in a name as \072; '::' before data-only layers)
-  const lowers = (option('lowerdir') ?? '')
-    .split(':')
-    .filter((x) => x !== '')
+  const lowers = lowerdirNames(m)
     .map(unescapeMount)
     .filter((x) => x.startsWith('/') && isFolder(x))
     .flatMap((x) => resolved(x) ?? []);
@@ -227,7 +216,41 @@ export function overlaysReached(paths: readonly string[], mounts: Mount[] = read
  * given) and its mount point.
  */
 export function overlaysInsideWithLayers(paths: readonly string[], overlays: readonly Mount[]): Map<string, string> {
-  const given = paths.flatMap((p) => {
+  const given = resolvedFolders(paths);
+  // (overlayLayers gives each layer resolved already)
+  const inSelection = (dir: string): boolean => given.some((g) => (dir + '/').startsWith(g.under));
+  const out = new Map<string, string>();
+  for (const m of overlays) {
+    const inside = given.find((g) => m.mountPoint.startsWith(g.under));
+    // (one given itself, or a folder of it given, is walked: the person asked for it)
+    if (!inside || m.root !== '/' || given.some((g) => g.real === m.mountPoint || g.real.startsWith(m.mountPoint + '/'))) continue;
+    const layers = overlayLayers(m);
+    // every layer looked in (none relative or unseen), and each inside the selection
+    if (
+      !layers ||
+      layers.lowers.length !== lowerdirNames(m).length ||
+      (mountOption(m, 'upperdir') !== undefined && layers.upper === undefined)
+    )
+      continue;
+    if (![...(layers.upper === undefined ? [] : [layers.upper]), ...layers.lowers].every(inSelection)) continue;
+    out.set(inside.p + m.mountPoint.slice(inside.real.length), m.mountPoint);
+  }
+  return out;
+}
+
+/** Mount option `key`'s value as mountinfo writes it (escaped), or undefined. */
+function mountOption(m: Mount, key: string): string | undefined {
+  return m.options.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1);
+}
+
+/** lowerdir's layers, top first, still escaped: split at ':' (mountinfo writes a ':' in a name as \072; '::' before data-only layers). */
+function lowerdirNames(m: Mount): string[] {
+  return (mountOption(m, 'lowerdir') ?? '').split(':').filter((x) => x !== '');
+}
+
+/** The paths given, each as given (no trailing '/'), resolved by the file system, and that with a '/' to test what lies under it. */
+function resolvedFolders(paths: readonly string[]): { p: string; real: string; under: string }[] {
+  return paths.flatMap((p) => {
     try {
       const real = realPath(p);
       return [{ p: p.endsWith('/') && p.length > 1 ? p.slice(0, -1) : p, real, under: real.endsWith('/') ? real : real + '/' }];
@@ -235,26 +258,4 @@ export function overlaysInsideWithLayers(paths: readonly string[], overlays: rea
       return [];
     }
   });
-  const inSelection = (dir: string): boolean => {
-    try {
-      const real = realPath(dir) + '/';
-      return given.some((g) => real.startsWith(g.under));
-    } catch {
-      return false;
-    }
-  };
-  const out = new Map<string, string>();
-  for (const m of overlays) {
-    const inside = given.find((g) => m.mountPoint.startsWith(g.under));
-    // (one given itself, or a folder of it given, is walked: the person asked for it)
-    if (!inside || m.root !== '/' || given.some((g) => g.real === m.mountPoint || g.real.startsWith(m.mountPoint + '/'))) continue;
-    const layers = overlayLayers(m);
-    const option = (key: string): string | undefined => m.options.find((x) => x.startsWith(`${key}=`))?.slice(key.length + 1);
-    const named = (option('lowerdir') ?? '').split(':').filter((x) => x !== '').length;
-    // every layer looked in (none relative or unseen), and each inside the selection
-    if (!layers || layers.lowers.length !== named || (option('upperdir') !== undefined && layers.upper === undefined)) continue;
-    if (![...(layers.upper === undefined ? [] : [layers.upper]), ...layers.lowers].every(inSelection)) continue;
-    out.set(inside.p + m.mountPoint.slice(inside.real.length), m.mountPoint);
-  }
-  return out;
 }
