@@ -86,24 +86,78 @@ describe('Analyze Space Usage in VS Code (Chromium + code-server, demo workspace
   test('streaming: the files appear while the scan runs; Cancel leaves them, said to be incomplete', { timeout: 240_000 }, async () => {
     const page = w.page();
     await analyze('many');
-    const { frame, value } = await pollFrames(
+    // Cancel from inside the view, the moment its first rows are on show while the scan runs:
+    // a probe from here every 250 ms (each a round trip through a loaded Chromium) once let
+    // the whole walk end first. The observer keeps a log of what the view went through.
+    const { frame } = await pollFrames(
       page,
-      'the streaming Space view',
+      'the Space view of many/',
       (f) =>
         f.evaluate(() => {
-          const b = document.body?.dataset;
-          if (b?.shown !== 'streaming' || b.state !== 'scanning' || !(Number(b.files) > 0)) return undefined;
-          const seen = { files: Number(b.files), rows: document.querySelectorAll('.space-grid .tscroll .tr').length };
-          // Cancel in the same turn the scan is seen running: a fast walk may finish within
-          // the round trip a separate click would take.
-          (document.querySelector('#btn-cancel') as HTMLElement).click();
-          return seen;
+          // (not reflink/'s view from the test before: done, with its two files)
+          const b0 = document.body?.dataset;
+          if (!document.querySelector('.space-grid') || (b0?.state === 'done' && Number(b0.files) < 1000)) return undefined;
+          const w = window as unknown as { __elCancel?: { log: string[]; seen?: { files: number; rows: number } } };
+          if (w.__elCancel) return true;
+          const c: { log: string[]; seen?: { files: number; rows: number } } = { log: [] };
+          const t0 = performance.now();
+          // (in an array, unnamed: tsx would wrap a named function in a __name() the page does not have)
+          const look = [
+            (): void => {
+              const b = document.body.dataset;
+              const now = `${b.state}/${b.shown}/${b.files}`;
+              if (c.log[c.log.length - 1]?.endsWith(` ${now}`) !== true) c.log.push(`${Math.round(performance.now() - t0)}ms ${now}`);
+              if (c.seen || b.shown !== 'streaming' || b.state !== 'scanning' || !(Number(b.files) > 0)) return;
+              c.seen = { files: Number(b.files), rows: document.querySelectorAll('.space-grid .tscroll .tr').length };
+              (document.querySelector('#btn-cancel') as HTMLElement).click();
+            },
+          ][0];
+          new MutationObserver(look).observe(document.body, {
+            attributes: true,
+            attributeFilter: ['data-state', 'data-shown', 'data-files'],
+          });
+          look();
+          w.__elCancel = c; // (set last: a throw above leaves none, and the next look tries again)
+          return true;
         }),
       90_000,
+    ).catch(async (e: Error) => {
+      await page.screenshot({ path: path.join(shots, 'space-ui-no-view.png') }).catch(() => undefined);
+      const frames = await Promise.all(
+        page
+          .frames()
+          .map((f) =>
+            f
+              .evaluate(
+                () => `${document.title} ${document.body?.dataset.state}/${document.body?.dataset.shown}/${document.body?.dataset.files}`,
+              )
+              .catch(() => ''),
+          ),
+      );
+      throw new Error(`${e.message}; frames: ${JSON.stringify(frames.filter(Boolean))}`, { cause: e });
+    });
+    // the cancelled view, or whatever it ended in (a scan that ended first: the log says so)
+    await frame.waitForSelector('body[data-state="cancelled"], body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
+    const watched = await frame.evaluate(
+      () => (window as unknown as { __elCancel: { log: string[]; seen?: { files: number; rows: number } } }).__elCancel,
     );
+    assert.ok(watched.seen, `the view never showed rows while scanning: ${watched.log.join(', ')}`);
+    const value = watched.seen;
     assert.ok(value.files < MANY, `${value.files} files shown while scanning`);
     assert.ok(value.rows > 0, 'rows in the table');
-    await frame.waitForSelector('body[data-state="cancelled"][data-shown="stopped"]', { timeout: 30_000 });
+    await frame.waitForSelector('body[data-state="cancelled"][data-shown="stopped"]', { timeout: 30_000 }).catch(async (e: Error) => {
+      // What the view showed instead (once in CI, beside the other lane): its state and banner.
+      await page.screenshot({ path: path.join(shots, 'space-ui-no-cancel.png') }).catch(() => undefined);
+      const held = await frame
+        .evaluate(() => ({
+          ...document.body.dataset,
+          banner: document.querySelector('.banner-text')?.textContent,
+          progress: document.querySelector('.progress')?.textContent,
+          reclaim: (document.querySelector('.reclaim-line') as HTMLElement | null)?.innerText,
+        }))
+        .catch((x: Error) => x.message);
+      throw new Error(`${e.message}\nthe view held: ${JSON.stringify(held)}`, { cause: e });
+    });
     const after = await frame.evaluate(() => ({
       code: document.querySelector('.banner-code')?.textContent,
       neutral: document.querySelector('.banner')!.classList.contains('neutral'),
