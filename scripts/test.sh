@@ -9,10 +9,8 @@
 # test-results/lanes/<lane>.log; the run fails when either lane fails, crashes or is killed.
 #   npm test                      everything
 #   npm test -- test/unit         only files under the given paths
-#   EL_TEST_LANES=2 npm test      two lanes side by side (the default is one lane, every file one
-#                                 after another: on a loaded 2-core machine a code-server test's
-#                                 Cancel lost its race with the scan once in three runs beside the
-#                                 other lane, space-ui.test.ts "streaming")
+#   EL_TEST_LANES=1 npm test      one lane: every file one after another (slower; for a machine
+#                                 too loaded to run the browser beside the rest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,7 +28,7 @@ for f in "${files[@]}"; do
     *) rest+=("$f") ;;
   esac
 done
-if [ "${EL_TEST_LANES:-1}" = 1 ]; then
+if [ "${EL_TEST_LANES:-2}" = 1 ]; then
   rest=("${files[@]}") browser=()
 fi
 echo "== running ${#files[@]} test files: ${#browser[@]} in the browser lane, ${#rest[@]} in the rest lane"
