@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SpaceResult } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type FsKind, type TestFs } from '../support/loopfs';
-import { overlayFolders, withOverlay, type OverlayFolders } from '../support/overlay';
+import { dockerOverlay, overlayFolders, withOverlay, type OverlayFolders } from '../support/overlay';
 import { btrfsDataUsed, MiB, randomFile, settledFree, spaceOf } from '../support/space-files';
 
 /** Free bytes as the file system accounts them, once settled (btrfs: its Data used, negated). */
@@ -51,36 +51,15 @@ async function withLayers(
 }
 
 /**
- * A Docker-like tree on `t`: an image layer (overlay2/img1/diff: a, b a reflink of it), a
- * container (overlay2/ctr1) whose merged view is mounted inside the tree as dockerd mounts it,
- * the lower layer named by its short link under overlay2/l/.
+ * A Docker-like tree on `t` (test/support/overlay.ts dockerOverlay): the image layer's diff holds
+ * a, and b a reflink of it.
  */
 function dockerTree(t: TestFs): { docker: string; layer: string; merged: string } {
   const docker = freshDir(t, 'docker');
-  const layer = path.join(docker, 'overlay2', 'img1');
-  const container = path.join(docker, 'overlay2', 'ctr1');
-  const links = path.join(docker, 'overlay2', 'l');
-  for (const d of [
-    path.join(layer, 'diff'),
-    path.join(container, 'diff'),
-    path.join(container, 'work'),
-    path.join(container, 'merged'),
-    links,
-  ])
-    fs.mkdirSync(d, { recursive: true });
-  randomFile(path.join(layer, 'diff', 'a'), 4 * MiB);
-  execFileSync('cp', ['--reflink=always', path.join(layer, 'diff', 'a'), path.join(layer, 'diff', 'b')]);
-  fs.symlinkSync('../img1/diff', path.join(links, 'IMG1'));
-  const merged = path.join(container, 'merged');
-  // as dockerd mounts it: from overlay2/, the lower layer by its short link
-  execFileSync('mount', [
-    '-t',
-    'overlay',
-    'overlay',
-    '-o',
-    `lowerdir=${path.join(links, 'IMG1')},upperdir=${path.join(container, 'diff')},workdir=${path.join(container, 'work')}`,
-    merged,
-  ]);
+  const { layer, merged } = dockerOverlay(docker, (diff) => {
+    randomFile(path.join(diff, 'a'), 4 * MiB);
+    execFileSync('cp', ['--reflink=always', path.join(diff, 'a'), path.join(diff, 'b')]);
+  });
   return { docker, layer, merged };
 }
 

@@ -34,3 +34,37 @@ export async function withOverlay<T>(o: OverlayFolders, fn: () => Promise<T>, op
     spawnSync('umount', [o.merged]);
   }
 }
+
+/** A Docker-like overlay under `docker` (test/linux/*-overlay-layers.test.ts), mounted. */
+export interface DockerOverlay {
+  /** The image layer (overlay2/img1): its files in diff/. */
+  layer: string;
+  /** The container's upper layer (overlay2/ctr1/diff). */
+  upper: string;
+  merged: string;
+}
+
+/**
+ * An image layer (overlay2/img1/diff, filled by `fillLayer` before the mount) and a container
+ * (overlay2/ctr1) whose merged view is mounted inside the tree as dockerd mounts it: the lower
+ * layer named by its short link under overlay2/l/. The caller unmounts `merged`.
+ */
+export function dockerOverlay(docker: string, fillLayer: (diff: string) => void): DockerOverlay {
+  const layer = path.join(docker, 'overlay2', 'img1');
+  const container = path.join(docker, 'overlay2', 'ctr1');
+  const links = path.join(docker, 'overlay2', 'l');
+  const upper = path.join(container, 'diff');
+  const merged = path.join(container, 'merged');
+  for (const d of [path.join(layer, 'diff'), upper, path.join(container, 'work'), merged, links]) fs.mkdirSync(d, { recursive: true });
+  fillLayer(path.join(layer, 'diff'));
+  fs.symlinkSync('../img1/diff', path.join(links, 'IMG1'));
+  execFileSync('mount', [
+    '-t',
+    'overlay',
+    'overlay',
+    '-o',
+    `lowerdir=${path.join(links, 'IMG1')},upperdir=${upper},workdir=${path.join(container, 'work')}`,
+    merged,
+  ]);
+  return { layer, upper, merged };
+}
