@@ -192,9 +192,11 @@ export async function findDuplicates(
   const usable = files.filter((f) => ok.has(f));
   // Zeros that may be holes the server did not show are not data (dedupe-hash.ts).
   for (const f of usable) dropZeroChunks(f, chunk);
-  // Files only in an overlay's lower layer take no part: overlayfs shares blocks only between files
-  // both in its upper layer (FIDEDUPERANGE otherwise fails with EPERM, and nothing is copied up
-  // for it), and opening one for writing would copy it up whole (a trial: "freed -2 MiB").
+  // Files only in an overlay's lower layer, seen through it, take no part: overlayfs shares blocks
+  // only between files both in its upper layer (FIDEDUPERANGE otherwise fails with EPERM, and
+  // nothing is copied up for it), and opening one for writing would copy it up whole (a trial:
+  // "freed -2 MiB"). Only where its layers cannot be looked in: else the walk gave each file as
+  // its layer's own (dedupe-overlay.ts).
   const lowerLayer = onlyInLowerLayers(usable);
   const shareable = lowerLayer.size === 0 ? usable : usable.filter((f) => !lowerLayer.has(f));
 
@@ -249,6 +251,7 @@ export async function findDuplicates(
     notes.push(`${unmatched} file${unmatched === 1 ? '' : 's'} smaller than one chunk had no other file of the same size: not read.`);
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (walked.foldersAgain > 0) notes.push(foldersAgainNote(walked.foldersAgain));
+  notes.push(...walked.overlayNotes);
   // One share named with two spellings of the user: two sessions, which a server does not clone between
   const sessions = new Map<bigint, Set<string>>();
   for (const f of usable)

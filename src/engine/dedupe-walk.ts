@@ -8,12 +8,17 @@
 // A file of at least one chunk is handed on at once; a smaller one can match only a file of its
 // own size on its file system, so it waits for the end of the walk and is handed on only if
 // another file of that size was met ("size classes").
+//
+// A file met through an overlayfs merged view is handed on as its layer's own file, by that
+// file's path and on the file system beneath, and an overlay whose layers the selection holds is
+// not walked (dedupe-overlay.ts says why).
 
 import { quietContext } from './backend';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import type { Hashed } from './dedupe-hash';
 import { activeSwapFiles } from './dedupe-read-only';
+import { DedupeOverlays } from './dedupe-overlay';
 import { fileDataOf } from './dedupe-file-data';
 import type { DedupeError } from './dedupe-types';
 import { nodeFsError } from './errno';
@@ -61,6 +66,8 @@ export interface MappedSelection {
    * path named twice): a read-only mount's name may have a writable twin (dedupe-find.ts).
    */
   otherNames: Map<string, string[]>;
+  /** What was done of the overlays met (dedupe-overlay.ts). */
+  overlayNotes: string[];
 }
 
 export async function walkAndMap(
@@ -71,13 +78,23 @@ export async function walkAndMap(
 ): Promise<MappedSelection> {
   const { chunk, minSize, errors } = o;
   const otherNames = new Map<string, string[]>();
+  const overlays = new DedupeOverlays(paths);
   // Every file remembered, not only those with several links: a bind mount inside the selection
   // shows a file again under another name, and a file counted twice would be its own duplicate.
-  const met = new FilesMet(true, (key, p) => {
-    const names = otherNames.get(key);
-    if (!names) otherNames.set(key, [p]);
-    else if (!names.includes(p)) names.push(p);
-  });
+  const met = new FilesMet(
+    true,
+    (key, p) => {
+      const names = otherNames.get(key);
+      if (!names) otherNames.set(key, [p]);
+      else if (!names.includes(p)) names.push(p);
+    },
+    overlays.through,
+  );
+  /** The file `p` shows: its layer's own through an overlay (path, dev and ino), else itself. */
+  const layerOf = (p: string, dev: bigint, ino: bigint): { p: string; dev: bigint; ino: bigint } => {
+    const through = met.lastThrough?.path === p ? met.lastThrough.layer : undefined;
+    return through ? { p: through.path, dev: through.dev, ino: through.ino } : { p, dev, ino };
+  };
   let small = 0;
   let empty = 0;
   /** A file too small to examine: counted for the notes (empty files apart). */
@@ -148,16 +165,19 @@ export async function walkAndMap(
       notExamined(size);
       return false;
     },
-    file(p, dev, ino, size, packed) {
+    file(named, namedDev, namedIno, size, packed) {
+      const { p, dev, ino } = layerOf(named, namedDev, namedIno);
       // the columns are the walk's, reused: fileDataOf copies what it keeps
       mapped.push({ f: { ...fileDataOf(p, { size, packed }, unknownFacts, { dev, ino }), chunkAt: [], chunkKeys: [] }, dev });
     },
-    changed(p, before, after) {
+    changed(named, before, after) {
+      const p = layerOf(named, 0n, 0n).p;
       const i = mapped.findIndex((m) => m.f.path === p);
       if (i >= 0) mapped.splice(i, 1);
       errors.push(changedError(p, before, after));
     },
     symlink: () => void symlinks++,
+    ...(overlays.enter ? { enter: overlays.enter } : {}),
     notRegular: (p, kind) => void errors.push(notRegularPathError('dedupe', p, kind)),
     error(p, e) {
       if (isCancelled(e)) throw e;
@@ -172,6 +192,7 @@ export async function walkAndMap(
       file: async (p, st) => {
         if (isSwap(st.dev, st.ino)) return;
         if (st.size < minSize || st.size === 0n) return notExamined(st.size);
+        const { p: at, dev, ino } = layerOf(p, st.dev, st.ino); // (asked before the await: met.lastThrough is this name's now)
         let m: PackedExtentMap;
         try {
           m = await wholeMap(await resolve(p), p, quietContext(ctx)); // (a map's progress is over its size: not hashing)
@@ -181,9 +202,8 @@ export async function walkAndMap(
           errors.push({ path: p, code: x.code, message: x.message });
           return { failed: x };
         }
-        if (m.size !== st.size) errors.push(changedError(p, st.size, m.size));
-        else
-          mapped.push({ f: { ...fileDataOf(p, m, unknownFacts, { dev: st.dev, ino: st.ino }), chunkAt: [], chunkKeys: [] }, dev: st.dev });
+        if (m.size !== st.size) errors.push(changedError(at, st.size, m.size));
+        else mapped.push({ f: { ...fileDataOf(at, m, unknownFacts, { dev, ino }), chunkAt: [], chunkKeys: [] }, dev });
         await settleMapped();
       },
       error: (e) => errors.push(e),
@@ -205,5 +225,6 @@ export async function walkAndMap(
     swapFiles,
     sizeCount,
     otherNames,
+    overlayNotes: overlays.notes(met.layerAgain),
   };
 }

@@ -1,7 +1,9 @@
-// engine.dedupe --apply on an overlayfs merged view (lower and upper on one XFS, as root): two
-// identical files only in the lower layer. Opening the duplicate for writing copied it up (the
-// whole file written to the upper layer), then overlayfs refused FIDEDUPERANGE (EPERM): a trial
-// read "freed -2 MiB". Such files are read-only to dedupe now: nothing is copied up or changed.
+// engine.dedupe --apply on an overlayfs merged view (lower and upper on one XFS, as root). Once:
+// two identical files only in the lower layer; opening the duplicate for writing copied it up
+// (the whole file written to the upper layer), then overlayfs refused FIDEDUPERANGE (EPERM): a
+// trial read "freed -2 MiB". Then such files were left out. Now every file met through the
+// merged view is examined and shared as its layer's own file (dedupe-overlay.ts): the lower
+// files share, and nothing is opened through the overlay for writing, so nothing is copied up.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import { createEngine } from '../../src/engine';
 import { freshDir, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { overlayFolders, withOverlay } from '../support/overlay';
 import { MiB, randomFile } from '../support/space-files';
+import { freeAfterSync, sha } from '../support/dedupe-files';
 
 describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('xfs') }, () => {
   let xfs: TestFs;
@@ -20,53 +23,47 @@ describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('
   });
   after(() => xfs?.cleanup());
 
-  test('files only in the lower layer are not copied up nor counted as a saving', async () => {
+  /** Find `merged`, check the plan names `expected` (layer files) and saves 1 MiB, apply it: 1 MiB freed, measured. */
+  async function findApply(merged: string, expected: string[]): Promise<void> {
+    const engine = createEngine();
+    try {
+      const plan = await engine.findDuplicates([merged]);
+      assert.deepEqual(plan.groups.flatMap((g) => g.ranges.map((r) => r.path)).sort(), expected.sort(), plan.notes.join('\n'));
+      assert.equal(plan.total.netSaving, BigInt(MiB));
+      assert.ok(!plan.notes.some((n) => /only in a lower layer of an overlay/.test(n)), plan.notes.join('\n'));
+      const free0 = freeAfterSync(xfs.mountPoint);
+      const r = await engine.dedupe(plan);
+      assert.deepEqual(r.skipped, []);
+      assert.equal(r.freed, freeAfterSync(xfs.mountPoint) - free0);
+      assert.equal(r.freed, BigInt(MiB));
+    } finally {
+      await engine.dispose();
+    }
+  }
+
+  test('files only in the lower layer: shared as the lower files, nothing copied up', async () => {
     const o = overlayFolders(freshDir(xfs, 'ov'));
     const { lower, upper, merged } = o;
     randomFile(path.join(lower, 'a'), MiB);
     execFileSync('cp', ['--reflink=never', path.join(lower, 'a'), path.join(lower, 'b')]);
+    const before = sha(path.join(lower, 'b'));
     await withOverlay(o, async () => {
-      const engine = createEngine();
-      try {
-        const plan = await engine.findDuplicates([merged]);
-        assert.equal(plan.total.netSaving, 0n, 'nothing can be shared through the merged view');
-        assert.deepEqual(plan.groups, []);
-        assert.ok(
-          plan.notes.some((n) =>
-            /^2 files lie only in a lower layer of an overlay: overlayfs shares blocks only between files that are both in its upper layer/.test(
-              n,
-            ),
-          ),
-          plan.notes.join('\n'),
-        );
-        const r = await engine.dedupe(plan);
-        assert.deepEqual(r.skipped, []);
-      } finally {
-        await engine.dispose();
-      }
+      await findApply(merged, [path.join(lower, 'a'), path.join(lower, 'b')]);
       assert.deepEqual(fs.readdirSync(upper), [], 'nothing copied up');
+      assert.equal(sha(path.join(merged, 'b')), before);
     });
   });
 
-  test('a lower-only copy and an upper one: no group (overlayfs would refuse it), a note, nothing copied up', async () => {
+  test('a lower-only copy and an upper one: shared as the layer files (overlayfs would refuse them: EPERM), nothing copied up', async () => {
     const o = overlayFolders(freshDir(xfs, 'ov-mixed'));
     const { lower, upper, merged } = o;
     randomFile(path.join(lower, 'a'), MiB);
     await withOverlay(o, async () => {
       execFileSync('cp', ['--reflink=never', path.join(merged, 'a'), path.join(merged, 'b')]); // made in the upper layer
-      const engine = createEngine();
-      try {
-        const plan = await engine.findDuplicates([merged]);
-        assert.deepEqual(plan.groups, [], 'a read-only source would still be refused by overlayfs (EPERM)');
-        assert.equal(plan.total.netSaving, 0n);
-        assert.ok(
-          plan.notes.some((n) => /^One file lies only in a lower layer of an overlay/.test(n)),
-          plan.notes.join('\n'),
-        );
-      } finally {
-        await engine.dispose();
-      }
+      execFileSync('sync');
+      await findApply(merged, [path.join(lower, 'a'), path.join(upper, 'b')]);
       assert.deepEqual(fs.readdirSync(upper).sort(), ['b'], 'a was not copied up');
+      assert.equal(sha(path.join(merged, 'b')), sha(path.join(merged, 'a')));
     });
   });
 });
