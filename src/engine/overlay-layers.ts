@@ -6,12 +6,15 @@
 // file's; with metacopy=on a copied-up file may hold only its metadata there (no blocks), its
 // data still the lower file's. Which layer holds a file: its place under the mount's upperdir
 // (mountinfo: the overlay's root, a bind-mounted folder of it, and the path as the kernel
-// resolves it, realpath, never simplified as text). Where the layer cannot be looked in (a
-// relative upperdir, or one from another mount namespace) the file counts as any other's.
+// resolves it, realpath, never simplified as text); layers given to mount as relative paths
+// (dockerd's long layer chains) are found from the mount point (layerBase). Where the layer
+// cannot be looked in (a relative one not found so, or one from another mount namespace) the
+// file counts as any other's.
 // layerFileLookup names the layer file a merged name shows (space counts that file:
 // space-overlay.ts), and overlaysInsideWithLayers the overlays a walk need not go into.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { osPath } from './os-path';
 import { devName, mountOf, mountsReached, readMounts, unescapeMount, type Mount } from './space-fs';
 import type { FileTable } from './space-table';
@@ -60,19 +63,72 @@ function placeInOverlay(m: Mount, real: string): string {
 
 /**
  * The upper layer of overlay mount `m` to look in, or undefined where it cannot be: no upper layer
- * (nothing can be changed, EROFS says so); a path relative to where `mount` ran, which is what
- * mountinfo shows of one given so; layers that are not there to see (the overlay mounted from
+ * (nothing can be changed, EROFS says so); a path relative to where `mount` ran that layerBase
+ * cannot place; layers that are not there to see (the overlay mounted from
  * another mount namespace: a container's own root). The layer of its files cannot be told then,
  * and they count as any other's.
  */
 function upperLayerOf(m: Mount): string | undefined {
   const option = (key: string): string | undefined => {
     const o = mountOption(m, key);
-    return o === undefined ? undefined : unescapeMount(o);
+    return o === undefined ? undefined : layerPath(m, unescapeMount(o));
   };
   const upper = option('upperdir');
   const work = option('workdir');
-  return upper !== undefined && work !== undefined && upper.startsWith('/') && isFolder(upper) && isFolder(work) ? upper : undefined;
+  return upper !== undefined && work !== undefined && isFolder(upper) && isFolder(work) ? upper : undefined;
+}
+
+/**
+ * Layer folder `name` of overlay `m` (an option's value, unescaped) as a path to look in: as
+ * given when absolute; else under the folder mount ran in (layerBase), undefined where that is
+ * not found.
+ */
+function layerPath(m: Mount, name: string): string | undefined {
+  if (name.startsWith('/')) return name;
+  const base = layerBase(m);
+  // (joined, not simplified as text: the file system resolves any '..' in it, as mount's did)
+  return base === undefined ? undefined : `${base === '/' ? '' : base}/${name}`;
+}
+
+const layerBases = new WeakMap<Mount, string | undefined>();
+
+/**
+ * The folder overlay `m`'s relative layer options are relative to: mount took them from its
+ * working folder, which mountinfo does not keep. dockerd mounts so from overlay2/ when a
+ * container's layers do not fit one page of mount options (lowerdir=l/ABC:l/DEF,
+ * upperdir=<id>/diff). Each folder above the mount point is tried, and taken only where it holds
+ * every layer and work folder named and its top layer (upperdir, else the first lower) is the
+ * very folder the overlay's root shows: overlayfs gives a merged folder the inode number of its
+ * top layer's folder (layers on one file system). Undefined where none is (layers on several
+ * file systems, a bind mount of a folder of the overlay, another mount namespace).
+ */
+function layerBase(m: Mount): string | undefined {
+  if (layerBases.has(m)) return layerBases.get(m);
+  let base: string | undefined;
+  const names = ['upperdir', 'workdir']
+    .flatMap((k) => mountOption(m, k) ?? [])
+    .concat(lowerdirNames(m))
+    .map(unescapeMount);
+  const upper = mountOption(m, 'upperdir');
+  const top = upper === undefined ? names[0] : unescapeMount(upper);
+  const ino = (p: string): bigint | undefined => {
+    try {
+      return fs.statSync(osPath(p), { bigint: true }).ino;
+    } catch {
+      return undefined;
+    }
+  };
+  const root = m.root === '/' && top !== undefined ? ino(m.mountPoint) : undefined;
+  for (let dir = path.posix.dirname(m.mountPoint); root !== undefined; dir = path.posix.dirname(dir)) {
+    const at = (n: string): string => (n.startsWith('/') ? n : `${dir === '/' ? '' : dir}/${n}`);
+    if (ino(at(top!)) === root && names.every((n) => isFolder(at(n)))) {
+      base = dir;
+      break;
+    }
+    if (dir === '/') break;
+  }
+  layerBases.set(m, base);
+  return base;
 }
 
 /** The indices of the files of `table` on overlayfs groups (`overlay(gi)`) that lie only in a lower layer. */
@@ -126,7 +182,7 @@ interface Layers {
 
 /**
  * A lookup of the layer file behind a file met at `p` on device `dev` (undefined for files not on
- * an overlay, or where the layer cannot be told: relative or unseen layer folders, a name the
+ * an overlay, or where the layer cannot be told: unplaced relative or unseen layer folders, a name the
  * layers do not hold as it is: redirect_dir renames). `selection`: the paths given, for
  * `inSelection`. mountinfo is read on the first device not yet known.
  */
@@ -197,8 +253,8 @@ function overlayLayers(m: Mount): Layers | null {
   };
   const upper = resolved(upperLayerOf(m));
   const lowers = lowerdirNames(m)
-    .map(unescapeMount)
-    .filter((x) => x.startsWith('/') && isFolder(x))
+    .flatMap((x) => layerPath(m, unescapeMount(x)) ?? [])
+    .filter(isFolder)
     .flatMap((x) => resolved(x) ?? []);
   return upper === undefined && lowers.length === 0 ? null : { mount: m, upper, lowers };
 }
@@ -225,7 +281,7 @@ export function overlaysInsideWithLayers(paths: readonly string[], overlays: rea
     // (one given itself, or a folder of it given, is walked: the person asked for it)
     if (!inside || m.root !== '/' || given.some((g) => g.real === m.mountPoint || g.real.startsWith(m.mountPoint + '/'))) continue;
     const layers = overlayLayers(m);
-    // every layer looked in (none relative or unseen), and each inside the selection
+    // every layer looked in (none unplaced or unseen), and each inside the selection
     if (
       !layers ||
       layers.lowers.length !== lowerdirNames(m).length ||

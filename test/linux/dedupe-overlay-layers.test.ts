@@ -23,12 +23,21 @@ import { MiB, randomFile } from '../support/space-files';
 const FIVE_MIB = 5n * BigInt(MiB);
 
 /** The Docker-like tree above under t/`name`, mounted; `fn` runs while it is, then it is unmounted. */
-async function withDockerTree(t: TestFs, name: string, fn: (docker: string, o: DockerOverlay) => Promise<void>): Promise<void> {
+async function withDockerTree(
+  t: TestFs,
+  name: string,
+  fn: (docker: string, o: DockerOverlay) => Promise<void>,
+  opts: { relative?: boolean } = {},
+): Promise<void> {
   const docker = freshDir(t, name);
-  const o = dockerOverlay(docker, (diff) => {
-    randomFile(path.join(diff, 'base'), 2 * MiB);
-    execFileSync('cp', ['--reflink=never', path.join(diff, 'base'), path.join(diff, 'libdup')]);
-  });
+  const o = dockerOverlay(
+    docker,
+    (diff) => {
+      randomFile(path.join(diff, 'base'), 2 * MiB);
+      execFileSync('cp', ['--reflink=never', path.join(diff, 'base'), path.join(diff, 'libdup')]);
+    },
+    opts,
+  );
   try {
     randomFile(path.join(o.merged, 'app1'), MiB);
     execFileSync('cp', ['--reflink=never', path.join(o.merged, 'app1'), path.join(o.merged, 'app2')]);
@@ -98,6 +107,23 @@ for (const kind of ['xfs', 'btrfs'] as FsKind[]) {
           );
         });
       });
+    });
+
+    test('mounted as dockerd mounts long layer chains (every layer relative to overlay2/): the same, the layers found from the mount point', async () => {
+      await withDockerTree(
+        t,
+        'docker-relative',
+        async (docker, o) => {
+          assert.match(fs.readFileSync('/proc/self/mountinfo', 'utf8'), /lowerdir=l\/IMG1,upperdir=ctr1\/diff,workdir=ctr1\/work/);
+          await findAndApply(kind, t, o, [docker], (notes) => {
+            assert.ok(
+              notes.some((n) => n.startsWith(`The overlay mounted on ${o.merged} was not walked`)),
+              notes.join('\n'),
+            );
+          });
+        },
+        { relative: true },
+      );
     });
 
     test('the merged view given alone: its files deduplicated as their layer files (lower-only ones too), nothing copied up', async () => {

@@ -54,12 +54,16 @@ async function withLayers(
  * A Docker-like tree on `t` (test/support/overlay.ts dockerOverlay): the image layer's diff holds
  * a, and b a reflink of it.
  */
-function dockerTree(t: TestFs): { docker: string; layer: string; merged: string } {
+function dockerTree(t: TestFs, opts: { relative?: boolean } = {}): { docker: string; layer: string; merged: string } {
   const docker = freshDir(t, 'docker');
-  const { layer, merged } = dockerOverlay(docker, (diff) => {
-    randomFile(path.join(diff, 'a'), 4 * MiB);
-    execFileSync('cp', ['--reflink=always', path.join(diff, 'a'), path.join(diff, 'b')]);
-  });
+  const { layer, merged } = dockerOverlay(
+    docker,
+    (diff) => {
+      randomFile(path.join(diff, 'a'), 4 * MiB);
+      execFileSync('cp', ['--reflink=always', path.join(diff, 'a'), path.join(diff, 'b')]);
+    },
+    opts,
+  );
   return { docker, layer, merged };
 }
 
@@ -126,31 +130,32 @@ for (const kind of ['xfs', 'btrfs'] as FsKind[]) {
       );
     });
 
-    test('a Docker-like tree: lowerdir named by links under overlay2/l/, the merged view mounted inside it and not walked', async () => {
-      const t = fresh();
-      const { docker, merged } = dockerTree(t);
-      try {
-        randomFile(path.join(merged, 'c'), MiB);
-        execFileSync('sync');
-        const r = await spaceOf([docker]);
-        assert.deepEqual(r.errors, []);
-        const notes = [...r.notes, ...r.fileSystems.flatMap((f) => f.notes)].join('\n');
-        assert.equal(r.total.files, 3, notes);
-        assert.equal(r.total.unique, 5n * BigInt(MiB), notes);
-        assert.equal(r.total.reclaimableExact, true, notes);
-        assert.equal(r.total.reclaimable, 5n * BigInt(MiB), notes);
-        assert.match(
-          notes,
-          new RegExp(`The overlay mounted on ${merged} was not walked: its upper and lower layers lie inside the selection`),
-        );
-        assert.ok(r.symlinks === 1, 'the link under l/ is not followed');
-      } finally {
-        spawnSync('umount', [merged]);
-      }
-      const free0 = await freeOn(t);
-      fs.rmSync(docker, { recursive: true });
-      assertFreed((await freeOn(t)) - free0, 5n * BigInt(MiB), 'the whole tree deleted');
-    });
+    for (const relative of [false, true])
+      test(`a Docker-like tree: lowerdir named by links under overlay2/l/, the merged view mounted inside it and not walked${relative ? '; its layers relative to overlay2/ (dockerd, long chains)' : ''}`, async () => {
+        const t = fresh();
+        const { docker, merged } = dockerTree(t, { relative });
+        try {
+          randomFile(path.join(merged, 'c'), MiB);
+          execFileSync('sync');
+          const r = await spaceOf([docker]);
+          assert.deepEqual(r.errors, []);
+          const notes = [...r.notes, ...r.fileSystems.flatMap((f) => f.notes)].join('\n');
+          assert.equal(r.total.files, 3, notes);
+          assert.equal(r.total.unique, 5n * BigInt(MiB), notes);
+          assert.equal(r.total.reclaimableExact, true, notes);
+          assert.equal(r.total.reclaimable, 5n * BigInt(MiB), notes);
+          assert.match(
+            notes,
+            new RegExp(`The overlay mounted on ${merged} was not walked: its upper and lower layers lie inside the selection`),
+          );
+          assert.ok(r.symlinks === 1, 'the link under l/ is not followed');
+        } finally {
+          spawnSync('umount', [merged]);
+        }
+        const free0 = await freeOn(t);
+        fs.rmSync(docker, { recursive: true });
+        assertFreed((await freeOn(t)) - free0, 5n * BigInt(MiB), 'the whole tree deleted');
+      });
     test("a container's merged view and its image layer given (the layer named by a link in lowerdir): the layer's files count there", async () => {
       const t = fresh();
       const { docker, layer, merged } = dockerTree(t);

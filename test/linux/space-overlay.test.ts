@@ -6,7 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
@@ -47,7 +47,7 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
     });
   });
 
-  test("mounted with a relative upperdir (shown so in mountinfo): the layer is not guessed from this process's folder", async () => {
+  test("mounted with relative layers (shown so in mountinfo): placed from the mount point, never from this process's folder", async () => {
     const o = overlayFolders(freshDir(xfs, 'ov-rel'));
     randomFile(path.join(o.upper, 'up'), MiB);
     // relative to `top`, where mount runs; this process's folder is elsewhere, and holds no "upper"
@@ -61,9 +61,28 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
         assert.equal(r.total.files, 1);
         assert.equal(r.total.reclaimable, BigInt(MiB), 'the upper file is not taken for a lower one');
         assert.ok(!r.fileSystems[0].notes.some((n) => /lower layer/.test(n)), r.fileSystems[0].notes.join('\n'));
+        // found from the mount point: the folder above it whose upper is the overlay root's folder
+        assert.match(r.notes.join('\n'), /^The overlay on .*merged: its file was counted as its layer's own file/m);
       },
       { relative: true },
     );
+  });
+
+  test("layers relative to a folder not above the mount point: not placed, the files count as the overlay's own", async () => {
+    const o = overlayFolders(freshDir(xfs, 'ov-rel-away'));
+    const away = freshDir(xfs, 'ov-rel-away-mnt');
+    randomFile(path.join(o.upper, 'up'), MiB);
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', 'lowerdir=lower,upperdir=upper,workdir=work', away], { cwd: o.top });
+    try {
+      execFileSync('sync');
+      const engine = createEngine();
+      const r = await engine.space([away]).finally(() => engine.dispose());
+      assert.equal(r.total.files, 1);
+      assert.equal(r.total.reclaimable, BigInt(MiB));
+      assert.ok(!r.notes.some((n) => /layer's own file/.test(n)), r.notes.join('\n'));
+    } finally {
+      spawnSync('umount', [away]);
+    }
   });
 
   test("shared blocks in the overlay: its files are the upper layer's, on XFS, where the exact scan runs and is checked", async () => {

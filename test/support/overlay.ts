@@ -47,24 +47,32 @@ export interface DockerOverlay {
 /**
  * An image layer (overlay2/img1/diff, filled by `fillLayer` before the mount) and a container
  * (overlay2/ctr1) whose merged view is mounted inside the tree as dockerd mounts it: the lower
- * layer named by its short link under overlay2/l/. The caller unmounts `merged`.
+ * layer named by its short link under overlay2/l/. `relative`: as dockerd mounts a container
+ * whose layers do not fit one page of options, from overlay2/ with every layer relative to it
+ * (mountinfo then shows them so). The caller unmounts `merged`.
  */
-export function dockerOverlay(docker: string, fillLayer: (diff: string) => void): DockerOverlay {
-  const layer = path.join(docker, 'overlay2', 'img1');
-  const container = path.join(docker, 'overlay2', 'ctr1');
-  const links = path.join(docker, 'overlay2', 'l');
+export function dockerOverlay(docker: string, fillLayer: (diff: string) => void, opts: { relative?: boolean } = {}): DockerOverlay {
+  const home = path.join(docker, 'overlay2');
+  const layer = path.join(home, 'img1');
+  const container = path.join(home, 'ctr1');
+  const links = path.join(home, 'l');
   const upper = path.join(container, 'diff');
   const merged = path.join(container, 'merged');
   for (const d of [path.join(layer, 'diff'), upper, path.join(container, 'work'), merged, links]) fs.mkdirSync(d, { recursive: true });
   fillLayer(path.join(layer, 'diff'));
   fs.symlinkSync('../img1/diff', path.join(links, 'IMG1'));
-  execFileSync('mount', [
-    '-t',
-    'overlay',
-    'overlay',
-    '-o',
-    `lowerdir=${path.join(links, 'IMG1')},upperdir=${upper},workdir=${path.join(container, 'work')}`,
-    merged,
-  ]);
+  const at = (p: string): string => (opts.relative ? path.relative(home, p) : p);
+  execFileSync(
+    'mount',
+    [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${at(path.join(links, 'IMG1'))},upperdir=${at(upper)},workdir=${at(path.join(container, 'work'))}`,
+      at(merged),
+    ],
+    { cwd: home },
+  );
   return { layer, upper, merged };
 }
