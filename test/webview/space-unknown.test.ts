@@ -75,7 +75,7 @@ describe(
       const box = (await page.locator('canvas.treemap').boundingBox())!;
       await page.mouse.move(box.x + (r.x0 + r.x1) / 2, box.y + (r.y0 + r.y1) / 2);
       await page.waitForFunction(() => (document.querySelector('canvas.treemap') as HTMLElement).title !== '');
-      assert.equal(await page.getAttribute('canvas.treemap', 'title'), 'x.bin\nAllocated 80 KiB\nSharing unknown (no physical offsets)');
+      assert.equal(await page.getAttribute('canvas.treemap', 'title'), 'x.bin\nAllocated 81,920 bytes (80 KiB)\nSharing unknown (no physical offsets)');
       // CSV: unknown, as shown
       await page.click('#btn-export-csv');
       const ex = await bridge.waitFor((m) => m.type === 'export');
@@ -139,7 +139,7 @@ describe(
       const box = (await page.locator('canvas.treemap').boundingBox())!;
       await page.mouse.move(box.x + (r.x0 + r.x1) / 2, box.y + (r.y0 + r.y1) / 2);
       await page.waitForFunction(() => (document.querySelector('canvas.treemap') as HTMLElement).title !== '');
-      assert.match((await page.getAttribute('canvas.treemap', 'title')) ?? '', /c\.img\nAllocated 768 KiB\nExclusive 768 KiB\n/);
+      assert.match((await page.getAttribute('canvas.treemap', 'title')) ?? '', /c\.img\nAllocated 786,432 bytes \(768 KiB\)\nExclusive 786,432 bytes \(768 KiB\)\n/);
       await page.close();
     });
   },

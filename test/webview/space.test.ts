@@ -393,7 +393,7 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     assert.equal(await page.locator(`${cell('d.img')} .out-mark`).count(), 1);
     assert.match(
       (await page.getAttribute(cell('d.img'), 'title')) ?? '',
-      /^Shares bytes with 0 other files of the selection\. Also 256 KiB shared with files outside the selection \(other files, snapshots\), not counted here\.$/,
+      /^Shares bytes with 0 other files of the selection\. Also 262,144 bytes \(256 KiB\) shared with files outside the selection \(other files, snapshots\), not counted here\.$/,
     );
     assert.equal(await page.getAttribute(cell('d.img'), 'aria-label'), await page.getAttribute(cell('d.img'), 'title'));
     // a.img shares with b.img only (inside): its count, no mark
@@ -483,7 +483,7 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     for (const k of ['allocated', 'exclusive'])
       assert.match(
         (await page.getAttribute(`.kv[data-key="${k}"]`, 'title')) ?? '',
-        /Compressed data \(64 MiB\) is counted at its uncompressed size/,
+        /Compressed data \(67,108,864 bytes\) is counted at its uncompressed size/,
       );
     // a compressed file's tile says its area counts that data uncompressed
     const files = data.files.map((f, i) => (i === 0 ? { ...f, encoded: String(MiB) } : f));
@@ -493,7 +493,7 @@ describe('Space webview in Chromium with a real XFS analysis: totals, table, lay
     const box = await page.$eval('canvas.treemap', (c) => c.getBoundingClientRect().toJSON() as { x: number; y: number });
     await page.mouse.move(box.x + (r.x0 + r.x1) / 2, box.y + (r.y0 + r.y1) / 2);
     await page.waitForFunction(() => /Compressed/.test(document.querySelector('canvas.treemap')?.getAttribute('title') ?? ''));
-    assert.match((await page.getAttribute('canvas.treemap', 'title')) ?? '', /\nCompressed, counted uncompressed 1 MiB \(less on disk\)$/);
+    assert.match((await page.getAttribute('canvas.treemap', 'title')) ?? '', /\nCompressed, counted uncompressed 1,048,576 bytes \(1 MiB\): less on disk$/);
     await page.close();
   });
 

@@ -15,7 +15,7 @@ import { groupDigits, hex, humanBytes, withHumanSizes } from '../../src/protocol
 import { l10n } from '../shared/l10n';
 import { rangeAt, rangeCount, type GroupNums, type Row } from './model';
 import { ROW_H, RowLayout, WarningHeights } from './row-layout';
-import { exact } from './texts';
+import { exactBytes } from '../shared/bytes';
 import { onThemeChange } from '../shared/palette';
 import { el } from '../shared/ui';
 
@@ -205,9 +205,9 @@ export class DedupeList {
       'c-summary',
       '',
       [
-        l10n.t('Length of each range: {0}', exact(n.length)),
-        l10n.t('Duplicate bytes: {0}', exact(n.candidate)),
-        l10n.t('Net saving: {0}', exact(n.net)),
+        l10n.t('Length of each range: {0}', exactBytes(n.length)),
+        l10n.t('Duplicate bytes: {0}', exactBytes(n.candidate)),
+        l10n.t('Net saving: {0}', exactBytes(n.net)),
         ...warnings,
       ].join('\n'),
     );
@@ -227,8 +227,13 @@ export class DedupeList {
         ? this.cell(tr, 'c-net', l10n.t('cannot share here'), grp.cannotShare)
         : n.min < n.net
           ? // not known to the byte (compressed, shared with files not named): the most, as the totals' range says
-            this.cell(tr, 'c-net', l10n.t('frees up to {0}', humanBytes(n.net)), l10n.t('Between {0} and {1}', exact(n.min), exact(n.net)))
-          : this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exact(n.net));
+            this.cell(
+              tr,
+              'c-net',
+              l10n.t('frees up to {0}', humanBytes(n.net)),
+              l10n.t('Between {0} and {1}', exactBytes(n.min), exactBytes(n.net)),
+            )
+          : this.cell(tr, 'c-net', n.net === 0n ? l10n.t('frees 0 B') : l10n.t('frees {0}', humanBytes(n.net)), exactBytes(n.net));
     net.classList.toggle('zero', n.net === 0n);
     tr.addEventListener('click', () => {
       this.activeGroup = g;

@@ -8,7 +8,8 @@ import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import type { Page } from './page';
 import { relPath } from './model';
-import { exact, filesText, groupsText, span } from './texts';
+import { exactBytes } from '../shared/bytes';
+import { filesText, groupsText, span } from './texts';
 
 /** Show the report `r` (none: the search's state, nothing ran on this plan). */
 export function showReport(page: Page, r: DedupeWireReport | undefined, plan: DedupeWirePlan): void {
@@ -73,7 +74,7 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
             : exactEstimate
               ? l10n.t('Deduplicating freed {0} (measured); the search estimated {1}.', humanBytes(freed), humanBytes(estimated))
               : l10n.t('Deduplicating freed {0} (measured); the search estimated about {1}.', humanBytes(freed), humanBytes(estimated));
-  saving.title = exact(freed);
+  saving.title = exactBytes(freed);
   report.appendChild(
     el('h2', {}, c ? l10n.t('Result (cancelled)') : nothing ? l10n.t('Result: nothing was deduplicated') : l10n.t('Result')),
   );
@@ -84,20 +85,20 @@ export function showReport(page: Page, r: DedupeWireReport | undefined, plan: De
     pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
     dl.appendChild(pair);
   };
-  item('freed', l10n.t('Freed (measured)'), humanBytes(freed), exact(freed));
+  item('freed', l10n.t('Freed (measured)'), humanBytes(freed), exactBytes(freed));
   // a cancelled run freed what the groups it did freed; the estimate stays the whole plan's
   item(
     'estimated',
     c ? l10n.t('Estimated (all groups)') : l10n.t('Estimated'),
     span(estimatedMin, estimated, humanBytes),
-    span(estimatedMin, estimated, exact),
+    span(estimatedMin, estimated, exactBytes),
   );
   // counts a sharing thread could not hand back after a cancel are lower bounds
   const most = (v: string): string => (c?.countsAtLeast ? l10n.t('at least {0}', v) : v);
-  item('deduped', l10n.t('Shared by the file system'), most(humanBytes(BigInt(r.deduped))), exact(BigInt(r.deduped)));
+  item('deduped', l10n.t('Shared by the file system'), most(humanBytes(BigInt(r.deduped))), exactBytes(BigInt(r.deduped)));
   if (BigInt(r.alreadyShared) > 0n)
     // of the groups run, not the search's whole figure above it (a trial saw 69 MiB here beside 130 MiB there)
-    item('already', l10n.t('Already shared (groups run)'), humanBytes(BigInt(r.alreadyShared)), exact(BigInt(r.alreadyShared)));
+    item('already', l10n.t('Already shared (groups run)'), humanBytes(BigInt(r.alreadyShared)), exactBytes(BigInt(r.alreadyShared)));
   item('differed', l10n.t('Ranges that differed'), groupDigits(BigInt(r.differed)));
   // left alone for a reason other than a change since the search (counted above): as the CLI's "refused"
   item('skipped', l10n.t('Refused'), groupDigits(BigInt(refused.length)));

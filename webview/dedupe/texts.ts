@@ -1,10 +1,9 @@
-// The Dedupe view's small words and figures, shared by its parts: exact byte tooltips, totals
-// (humanBytes, the one rule), counts of groups and files, and the empty list's sentence.
+// The Dedupe view's small words and figures, shared by its parts (exact byte tooltips:
+// webview/shared/bytes.ts): totals (humanBytes, the one rule), counts of groups and files, and the empty list's sentence.
 import type { DedupeWirePlan } from '../../src/protocol/messages';
 import { groupDigits } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
 
-export const exact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
 /** An estimate with a lower bound below it as "min – max", else the one value. */
 export const span = (min: bigint, max: bigint, show: (v: bigint) => string): string =>
   min < max ? `${show(min)} – ${show(max)}` : show(max);

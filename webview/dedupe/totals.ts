@@ -7,7 +7,8 @@ import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { pathErrors } from '../shared/view-parts';
 import type { Page } from './page';
-import { exact, groupsText, span } from './texts';
+import { exactBytes } from '../shared/bytes';
+import { groupsText, span } from './texts';
 
 export function showTotals(page: Page, p: DedupeWirePlan): void {
   const t = p.total;
@@ -30,7 +31,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
     pair.append(el('dt', {}, label), el('dd', title ? { title } : {}, value));
     totals.appendChild(pair);
   };
-  const bytesKv = (key: string, label: string, v: bigint, tip: string): void => kv(key, label, humanBytes(v), exact(v), tip);
+  const bytesKv = (key: string, label: string, v: bigint, tip: string): void => kv(key, label, humanBytes(v), exactBytes(v), tip);
   kv('groups', l10n.t('Groups'), groupDigits(BigInt(t.groups)));
   kv('files', l10n.t('Files'), groupDigits(BigInt(t.files)), undefined, l10n.t('Files examined.'));
   bytesKv(
@@ -51,7 +52,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
     'net',
     l10n.t('Net saving'),
     span(min, net, humanBytes),
-    span(min, net, exact),
+    span(min, net, exactBytes),
     l10n.t('What sharing the duplicates would free (an estimate until it is measured).'),
   );
   bytesKv('hashed', l10n.t('Hashed'), BigInt(t.hashedBytes), l10n.t('Bytes read and hashed (holes and unwritten extents are never read).'));
@@ -77,7 +78,7 @@ export function showTotals(page: Page, p: DedupeWirePlan): void {
         ]
           .filter(Boolean)
           .join(' ');
-  page.saving.title = p.groups.length === 0 ? '' : span(min, net, exact);
+  page.saving.title = p.groups.length === 0 ? '' : span(min, net, exactBytes);
 
   const details = page.details;
   details.replaceChildren();

@@ -8,6 +8,7 @@ import { isSmbUri } from '../../src/protocol/shown-path';
 import { maxBig } from '../shared/bigview';
 import { breakable, el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
+import { exactAndRounded } from '../shared/bytes';
 
 /** What each summary term means (its tooltip): one vocabulary for the map, the table and the CLI. */
 const VOCABULARY: Record<string, string | undefined> = {
@@ -55,7 +56,7 @@ export function showSummary(summaryEl: HTMLElement, notesEl: HTMLElement, s: Wir
   // SEEK_DATA never reports past the end of the file
   const notData = unwritten + BigInt(s.pastEofData ?? '0');
   const dataBytes = alloc > notData ? alloc - notData : 0n;
-  const bytes = (v: bigint): string => l10n.t('{0} bytes ({1})', groupDigits(v), humanBytes(v));
+  const bytes = exactAndRounded;
   // An SMB server (and Windows without retrieval pointers) reports allocated ranges only.
   const rangesOnly = s.source === 'allocated-ranges';
   // SEEK_DATA has no shared flag: on a volume that can clone (APFS) sharing is not known; where

@@ -4,6 +4,7 @@
 // the folder alone would free is not among them: that needs the sweep over every file's ranges,
 // which runs for the whole selection only (Analyze the folder for it).
 import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { exactBytes } from '../shared/bytes';
 import { l10n } from '../shared/l10n';
 import { el, explained } from '../shared/ui';
 import type { FileNums, TreeNode } from './model';
@@ -30,8 +31,6 @@ export function showCrumbs(
   const sums = folderSums(nums, scope);
   if (sums) crumbs.appendChild(sums);
 }
-
-const bytesExact = (v: bigint): string => l10n.t('{0} bytes', groupDigits(v));
 
 /** The figures of the files under `scope` (a folder's path relative to the base, with its separator), or none at the base. */
 function folderSums(nums: readonly FileNums[], scope: string): HTMLElement | undefined {
@@ -73,8 +72,8 @@ function folderSums(nums: readonly FileNums[], scope: string): HTMLElement | und
           );
   const line = el('p', { class: 'folder-sums', 'data-files': String(files) }, text);
   const exact = [
-    l10n.t('Allocated: {0}', bytesExact(allocated)),
-    ...(unknown === files ? [] : [l10n.t('Exclusive: {0}', bytesExact(exclusive)), l10n.t('Shared: {0}', bytesExact(shared))]),
+    l10n.t('Allocated: {0}', exactBytes(allocated)),
+    ...(unknown === files ? [] : [l10n.t('Exclusive: {0}', exactBytes(exclusive)), l10n.t('Shared: {0}', exactBytes(shared))]),
   ].join('\n');
   line.title = exact;
   return explained(line, exact);

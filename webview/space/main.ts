@@ -263,7 +263,7 @@ function onRows(m: Extract<HostMessage, { type: 'spaceRows' }>): void {
     showTotals(rowsData(stream), stream.sums, { shown, onExactScan: () => undefined });
     updateFilterCount();
   }
-  if (lastProgress && scanning && !cancelling) progressText.textContent = progressLine(lastProgress, stream.sums);
+  if (lastProgress && scanning && !cancelling) showProgressLine(progressLine(lastProgress, stream.sums));
   redraw.schedule();
 }
 
@@ -350,8 +350,12 @@ function onProgress(m: Extract<HostMessage, { type: 'spaceProgress' }>): void {
   document.body.dataset.state = 'scanning';
   if (cancelling) return; // "Cancelling…" stays until the analysis ends
   lastProgress = m;
-  progressText.textContent = progressLine(m, stream?.sums);
-  if (m.message) progressText.title = m.message;
+  showProgressLine(progressLine(m, stream?.sums));
+}
+
+function showProgressLine(line: { text: string; title: string }): void {
+  progressText.textContent = line.text;
+  progressText.title = line.title;
 }
 
 function stopped(): void {

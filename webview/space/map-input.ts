@@ -6,7 +6,7 @@
 import { l10n } from '../shared/l10n';
 import type { FileNums, TreeNode } from './model';
 import type { Treemap } from './treemap';
-import { bytes } from './figures';
+import { exactAndRounded } from '../shared/bytes';
 
 interface TreemapView {
   map(): Treemap | undefined;
@@ -22,29 +22,44 @@ interface TreemapView {
 /** Arrow keys: the direction they move the treemap's selection. */
 const ARROWS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
-/** The tooltip for a node of the treemap. */
-function tileTitle(n: { data: TreeNode; value?: number }, nums: readonly FileNums[]): string {
+/**
+ * A folder's allocated bytes, exact: the bigint sum of its files (the layout's value is a float
+ * sum, not exact past 2^53 bytes). Kept per folder, as the pointer moves over it many times.
+ */
+const folderAllocated = new WeakMap<TreeNode, bigint>();
+function allocatedUnder(folder: TreeNode, nums: readonly FileNums[]): bigint {
+  let sum = folderAllocated.get(folder);
+  if (sum !== undefined) return sum;
+  sum = 0n;
+  for (const c of folder.children ?? []) sum += c.file !== undefined ? nums[c.file].allocated : allocatedUnder(c, nums);
+  folderAllocated.set(folder, sum);
+  return sum;
+}
+
+/** The tooltip for a node of the treemap (its sizes exact, as the table's and the totals' titles give them). */
+function tileTitle(n: { data: TreeNode }, nums: readonly FileNums[]): string {
   if (n.data.file === undefined)
-    return l10n.t('{0}: {1} allocated (click to zoom in)', n.data.rel || n.data.name, bytes(BigInt(Math.round(n.value ?? 0))));
+    return l10n.t('{0}: {1} allocated (click to zoom in)', n.data.rel || n.data.name, exactAndRounded(allocatedUnder(n.data, nums)));
   return fileTitle(nums[n.data.file]).join('\n');
 }
 
-/** A file's lines: the tooltip's (one per line), and what an arrow key selecting it says. */
+/** A file's lines, exact counts with their rounded sizes: the tooltip's (one per line), and what an arrow key selecting it says. */
 function fileTitle(f: FileNums): string[] {
-  if (f.sharingUnknown) return [f.rel, l10n.t('Allocated {0}', bytes(f.allocated)), l10n.t('Sharing unknown (no physical offsets)')];
+  if (f.sharingUnknown)
+    return [f.rel, l10n.t('Allocated {0}', exactAndRounded(f.allocated)), l10n.t('Sharing unknown (no physical offsets)')];
   return [
     f.rel,
-    l10n.t('Allocated {0}', bytes(f.allocated)),
-    l10n.t('Exclusive {0}', bytes(f.exclusive)),
+    l10n.t('Allocated {0}', exactAndRounded(f.allocated)),
+    l10n.t('Exclusive {0}', exactAndRounded(f.exclusive)),
     // the legend's words for this file's split (legend.ts): exact, or by who else in the selection shares
     f.insideExact
-      ? l10n.t('Shared only within the selection {0}', bytes(f.inside))
-      : l10n.t('Shared with other selected files {0}', bytes(f.inside)),
+      ? l10n.t('Shared only within the selection {0}', exactAndRounded(f.inside))
+      : l10n.t('Shared with other selected files {0}', exactAndRounded(f.inside)),
     f.insideExact
-      ? l10n.t('Shared with files outside the selection {0}', bytes(f.outside))
-      : l10n.t('Shared, not with selected files {0}', bytes(f.outside)),
+      ? l10n.t('Shared with files outside the selection {0}', exactAndRounded(f.outside))
+      : l10n.t('Shared, not with selected files {0}', exactAndRounded(f.outside)),
     // the tile's area counts compressed data at its uncompressed length, as allocated does
-    ...(f.encoded > 0n ? [l10n.t('Compressed, counted uncompressed {0} (less on disk)', bytes(f.encoded))] : []),
+    ...(f.encoded > 0n ? [l10n.t('Compressed, counted uncompressed {0}: less on disk', exactAndRounded(f.encoded))] : []),
   ];
 }
 

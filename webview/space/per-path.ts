@@ -7,7 +7,8 @@
 import type { SpaceData, SpaceWirePathTotals } from '../../src/protocol/messages';
 import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
-import { boundsText, bytes, exact } from './figures';
+import { exactBytes } from '../shared/bytes';
+import { boundsText, bytes } from './figures';
 import { relPath } from './model';
 
 /** A path given as the view shows it: under the analysis's base folder, relative to it (the whole path is the tooltip). */
@@ -22,12 +23,12 @@ function shownPath(d: SpaceData, p: string): string {
 function freesAlone(x: SpaceWirePathTotals): { text: string; title: string } {
   const lo = BigInt(x.reclaimable);
   const hi = BigInt(x.reclaimableMax);
-  const range = `${exact(lo)} – ${exact(hi)}`;
+  const range = `${exactBytes(lo)} – ${exactBytes(hi)}`;
   if (x.unread && x.files === 0) return { text: l10n.t('not read (see below)'), title: l10n.t('This path could not be read.') };
-  if (x.reclaimableExact) return { text: l10n.t('frees alone: {0}', bytes(lo)), title: exact(lo) };
+  if (x.reclaimableExact) return { text: l10n.t('frees alone: {0}', bytes(lo)), title: exactBytes(lo) };
   if (x.unread && !x.reclaimableBounds)
-    return { text: l10n.t('frees alone: at least {0} (some of it could not be read)', bytes(lo)), title: exact(lo) };
-  if (lo === hi) return { text: l10n.t('frees alone: {0}, not proven (see below)', bytes(lo)), title: exact(lo) };
+    return { text: l10n.t('frees alone: at least {0} (some of it could not be read)', bytes(lo)), title: exactBytes(lo) };
+  if (lo === hi) return { text: l10n.t('frees alone: {0}, not proven (see below)', bytes(lo)), title: exactBytes(lo) };
   if (!x.reclaimableBounds)
     return { text: l10n.t('frees alone: roughly {0} to {1} (an estimate, not bounds; see below)', ...boundsText(lo, hi)), title: range };
   return { text: l10n.t('frees alone: between {0} and {1} (see below)', ...boundsText(lo, hi)), title: range };

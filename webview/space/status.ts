@@ -4,6 +4,7 @@
 import type { HostMessage, SpaceData } from '../../src/protocol/messages';
 import { groupDigits, humanBytes } from '../../src/protocol/format';
 import { l10n } from '../shared/l10n';
+import { exactBytes } from '../shared/bytes';
 
 /**
  * The progress line: what the engine has mapped. Rows stream in beside it and the progress
@@ -11,7 +12,10 @@ import { l10n } from '../shared/l10n';
  * in the totals, then 17,920 here and 18,703 there); with `shown`, the rows the view has, it never
  * says fewer files mapped than are shown (not for an Exact scan, which counts other files).
  */
-export function progressLine(m: Extract<HostMessage, { type: 'spaceProgress' }>, shown?: { files: number; allocated: bigint }): string {
+export function progressLine(
+  m: Extract<HostMessage, { type: 'spaceProgress' }>,
+  shown?: { files: number; allocated: bigint },
+): { text: string; title: string } {
   let files = m.files;
   let bytes = BigInt(m.bytes);
   if (shown && !m.exactScan) {
@@ -21,7 +25,12 @@ export function progressLine(m: Extract<HostMessage, { type: 'spaceProgress' }>,
   const n = groupDigits(BigInt(files));
   const b = humanBytes(bytes);
   const one = files === 1;
-  return m.exactScan
+  // the title: the bytes exactly, then what the engine is at (its message)
+  return { text: lineText(m.exactScan, one, n, b), title: [exactBytes(bytes), ...(m.message ? [m.message] : [])].join('\n') };
+}
+
+function lineText(exactScan: boolean, one: boolean, n: string, b: string): string {
+  return exactScan
     ? one
       ? l10n.t('Exact scan: {0} file, {1} mapped', n, b)
       : l10n.t('Exact scan: {0} files, {1} mapped', n, b)

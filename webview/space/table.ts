@@ -12,6 +12,7 @@ import { scrollRowIntoView, visibleRows } from '../shared/virtual-rows';
 import type { FileNums } from './model';
 import { l10n } from '../shared/l10n';
 import { el } from '../shared/ui';
+import { exactAndRounded, exactBytes } from '../shared/bytes';
 
 const ROW_H = 22;
 const MARGIN = 6;
@@ -42,7 +43,7 @@ function sharesWithTip(count: number, outside: bigint): string {
       ? l10n.t('Shares bytes with 1 other file of the selection.')
       : l10n.t('Shares bytes with {0} other files of the selection.', groupDigits(BigInt(count)));
   return outside > 0n
-    ? `${inSel} ${l10n.t('Also {0} shared with files outside the selection (other files, snapshots), not counted here.', humanBytes(outside))}`
+    ? `${inSel} ${l10n.t('Also {0} shared with files outside the selection (other files, snapshots), not counted here.', exactAndRounded(outside))}`
     : inSel;
 }
 
@@ -255,7 +256,7 @@ export class SpaceTable {
       for (const k of ['size', 'allocated', 'shared', 'exclusive'] as const) {
         if (n.sharingUnknown && (k === 'shared' || k === 'exclusive'))
           cell(k, l10n.t('unknown'), l10n.t('Sharing unknown: the map has no physical offsets (SMB)'));
-        else cell(k, humanBytes(n[k]), l10n.t('{0} bytes', groupDigits(n[k])));
+        else cell(k, humanBytes(n[k]), exactBytes(n[k]));
       }
       const sc = this.shareCount[i];
       if (sc !== undefined && this.sharingPending) cell('sharesWith', '…', l10n.t('Known when every file is mapped'));

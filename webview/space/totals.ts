@@ -11,7 +11,8 @@ import { el, explained } from '../shared/ui';
 import { l10n } from '../shared/l10n';
 import { pathErrors } from '../shared/view-parts';
 import { detailsEl, reclaimEl, totalsEl } from './page';
-import { boundsText, bytes, exact } from './figures';
+import { exactBytes } from '../shared/bytes';
+import { boundsText, bytes } from './figures';
 import { perPathEl } from './per-path';
 
 /** What the shown data is: a finished result, the files of a running analysis, or of one that stopped. */
@@ -29,8 +30,8 @@ interface TotalsContext {
 const estimated = (fs: SpaceWireTotals): boolean => !fs.reclaimableBounds;
 
 function fact(k: string, v: bigint, key: string, tip: string): void {
-  const pair = explained(el('div', { class: 'kv', 'data-key': key, title: tip }), `${exact(v)}\n${tip}`);
-  pair.append(el('dt', {}, k), el('dd', { title: exact(v) }, bytes(v)));
+  const pair = explained(el('div', { class: 'kv', 'data-key': key, title: tip }), `${exactBytes(v)}\n${tip}`);
+  pair.append(el('dt', {}, k), el('dd', { title: exactBytes(v) }, bytes(v)));
   totalsEl.appendChild(pair);
 }
 
@@ -60,7 +61,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
       ? ' ' +
         l10n.t(
           'Compressed data ({0}) is counted at its uncompressed size, as FIEMAP and btrfs filesystem du give it: on disk it takes less.',
-          bytes(encoded),
+          exactBytes(encoded),
         )
       : '';
   fact(
@@ -92,9 +93,9 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
     // in the totals, not only in a tooltip: allocated and exclusive are not what the disk holds
     const pair = explained(
       el('div', { class: 'kv kv-encoded', 'data-key': 'encoded', title: uncompressed.trim() }),
-      `${exact(encoded)}\n${uncompressed.trim()}`,
+      `${exactBytes(encoded)}\n${uncompressed.trim()}`,
     );
-    pair.append(el('dt', {}, l10n.t('Compressed, counted uncompressed')), el('dd', { title: exact(encoded) }, bytes(encoded)));
+    pair.append(el('dt', {}, l10n.t('Compressed, counted uncompressed')), el('dd', { title: exactBytes(encoded) }, bytes(encoded)));
     totalsEl.appendChild(pair);
   }
   reclaimEl.replaceChildren();
@@ -130,19 +131,19 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
   const all = (d.paths?.length ?? 0) > 1;
   if (t.reclaimableExact) {
     line.textContent = all ? l10n.t('Deleting all of this frees {0}.', bytes(lo)) : l10n.t('Deleting this frees {0}.', bytes(lo));
-    line.title = exact(lo);
+    line.title = exactBytes(lo);
   } else if (!t.reclaimableBounds && !d.fileSystems.some(estimated)) {
     // paths that could not be read hold what no figure counts: only a floor
     line.textContent = all
       ? l10n.t('Deleting all of this frees at least {0}: paths that could not be read are not counted (see below).', bytes(lo))
       : l10n.t('Deleting this frees at least {0}: paths that could not be read are not counted (see below).', bytes(lo));
-    line.title = exact(lo);
+    line.title = exactBytes(lo);
   } else if (lo === hi) {
     // both bounds meet, yet on an assumption (files with no physical offsets: see the notes)
     line.textContent = all
       ? l10n.t('Deleting all of this frees {0}, not proven (see below).', bytes(lo))
       : l10n.t('Deleting this frees {0}, not proven (see below).', bytes(lo));
-    line.title = exact(lo);
+    line.title = exactBytes(lo);
   } else if (d.fileSystems.some(estimated)) {
     line.textContent = all
       ? l10n.t(
@@ -153,12 +154,12 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
           'Deleting this frees roughly {0} to {1}: an estimate from the bytes the files reference, which the true figure can fall outside (see below).',
           ...boundsText(lo, hi),
         );
-    line.title = `${exact(lo)} – ${exact(hi)}`;
+    line.title = `${exactBytes(lo)} – ${exactBytes(hi)}`;
   } else {
     line.textContent = all
       ? l10n.t('Deleting all of this frees between {0} and {1}.', ...boundsText(lo, hi))
       : l10n.t('Deleting this frees between {0} and {1}.', ...boundsText(lo, hi));
-    line.title = `${exact(lo)} – ${exact(hi)}`;
+    line.title = `${exactBytes(lo)} – ${exactBytes(hi)}`;
   }
   explained(line, line.title);
   reclaimEl.appendChild(line);
@@ -173,7 +174,7 @@ export function showTotals(d: SpaceData, sums: SharingSums, ctx: TotalsContext):
       const name = fs.mountPoint ? `${fs.filesystem} (${fs.mountPoint})` : fs.filesystem;
       const li = el(
         'li',
-        { title: a === b ? exact(a) : `${exact(a)} – ${exact(b)}` },
+        { title: a === b ? exactBytes(a) : `${exactBytes(a)} – ${exactBytes(b)}` },
         fs.reclaimableExact
           ? l10n.t('On {0}: frees {1}.', name, bytes(a))
           : a === b
