@@ -80,7 +80,12 @@ describe('Space view: the table header is one tab stop (Chromium, real XFS)', { 
       'columnheader:Allocated',
       'columnheader:Shared',
       'columnheader:Exclusive',
-      'columnheader:Shares with',
+      'columnheader:Shares',
+    ]);
+    // the count's column is named as the CLI's ("shares"), wide or narrow (it was "Shares with", and "With" narrow)
+    assert.deepEqual(await page.$$eval('.space-grid .thead .td[data-key="sharesWith"] span', (s) => s.map((x) => x.textContent)), [
+      'Shares',
+      'Shares',
     ]);
     // a click moves the tab stop to the header clicked
     await page.click('.space-grid .thead .td[data-key="size"]');

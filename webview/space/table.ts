@@ -3,7 +3,7 @@
 // to reverse; from the keyboard the header row is one tab stop, the arrow keys move along it and
 // Enter or Space sorts), limited to the folder the treemap is zoomed into and filtered by a path
 // substring. The selected file's row is marked, and so are the
-// rows of the files it shares extents with. "Shares with" counts the files of the selection it
+// rows of the files it shares extents with. "Shares" counts the files of the selection it
 // shares with (issue 13's definition); a mark beside the count says it also shares bytes with
 // files outside the selection (snapshots, files not selected), which the count leaves out.
 import { pathText } from '../shared/view-parts';
@@ -28,10 +28,11 @@ const COLS: Array<{ key: SortKey; label: string; short: string; tip?: string }> 
   { key: 'exclusive', label: l10n.t('Exclusive'), short: l10n.t('Excl.') },
   {
     key: 'sharesWith',
-    label: l10n.t('Shares with'),
-    short: l10n.t('With'),
+    // one word, the CLI's column's ("shares"), wide or narrow
+    label: l10n.t('Shares'),
+    short: l10n.t('Shares'),
     tip: l10n.t(
-      'Shares with: how many other files of the selection share physical bytes with it. Files outside the selection (snapshots, files not selected) are not counted: a mark beside the number says it shares bytes with some.',
+      'Shares: how many other files of the selection share physical bytes with it. Files outside the selection (snapshots, files not selected) are not counted: a mark beside the number says it shares bytes with some.',
     ),
   },
 ];
