@@ -57,11 +57,17 @@ export class Services implements vscode.Disposable {
     if (paths.length === 0) return item.hide();
     // (a file system that cannot share blocks is said here too: Block Clone Here will offer a copy)
     const note = this.selection.cannotShareNote(vscode.l10n.t);
+    // short, as status bar items are (the sentence was cut in a narrow window): the file or the
+    // count, and the note's short form; the sentence is the tooltip's and the screen reader's
+    const what = paths.length === 1 ? shownName(paths[0]) : vscode.l10n.t('{0} files', paths.length);
+    item.text = `$(files) ${what}${note ? ` (${note.short})` : ''}`;
     const selected =
       paths.length === 1
         ? vscode.l10n.t('{0} selected for block clone', shownName(paths[0]))
         : vscode.l10n.t('{0} files selected for block clone', paths.length);
-    item.text = `$(files) ${selected}${note ? ` (${note.short})` : ''}`;
+    item.accessibilityInformation = {
+      label: `${selected}${note ? ` (${note.long})` : ''}. ${vscode.l10n.t('Click to clear the selection.')}`,
+    };
     item.tooltip = vscode.l10n.t(
       'Selected for block clone:\n{0}\n\nRight-click a folder and choose Block Clone Here. Click here to clear the selection.',
       paths.map((p) => shownPath(p)).join('\n'),

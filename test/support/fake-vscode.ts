@@ -108,6 +108,7 @@ export interface FakeStatusBarItem {
   text: string;
   tooltip?: string;
   command?: string;
+  accessibilityInformation?: { label: string; role?: string };
   visible: boolean;
 }
 

@@ -87,20 +87,20 @@ export class CloneSelection {
 
   /**
    * What the selection's files' file systems mean for Block Clone Here, or undefined where
-   * nothing is known against them: `short` for the status bar ("ext4 cannot share blocks"),
-   * `long` for the toast and tooltip (adds that Block Clone Here will offer a copy).
+   * nothing is known against them: `short` for the status bar's text ("ext4: copy only"),
+   * `long` for the toast, the tooltip and the screen reader (adds that Block Clone Here will offer a copy).
    */
   cannotShareNote(t: Translate): { short: string; long: string } | undefined {
     if (this.unshareable.size === 0) return undefined;
     const names = [...new Set(this.unshareable.values())].join(', ');
     if (this.unshareable.size === this.paths.length)
       return {
-        short: t('{0} cannot share blocks', names),
+        short: t('{0}: copy only', names),
         long: t('{0} cannot share blocks: Block Clone Here will offer a copy', names),
       };
     const [n, of] = [this.unshareable.size, this.paths.length];
     return {
-      short: t('{0} of {1} on {2}, which cannot share blocks', n, of, names),
+      short: t('{0} of {1}: copy only', n, of),
       long: t('{0} of {1} on {2}, which cannot share blocks: Block Clone Here will offer a copy of those', n, of, names),
     };
   }
