@@ -15,9 +15,10 @@ export function openInspectorPanel(s: Services, file: string): InspectorControll
       return h;
     }
   }
+  // titled as the other views are, what it shows and of what: "Space: folder", "Duplicates: folder"
   const panel = vscode.window.createWebviewPanel(
     INSPECTOR_PANEL_TYPE,
-    vscode.l10n.t('Extents: {0}', path.basename(file)),
+    vscode.l10n.t('Map: {0}', path.basename(file)),
     { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
     { ...webviewOptions(s.context.extensionUri), retainContextWhenHidden: false },
   );

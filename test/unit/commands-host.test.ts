@@ -155,6 +155,8 @@ describe('inspector host', { skip: fsSkip }, () => {
     assert.equal(opened, file);
     panel = state.panels.at(-1)!;
     assert.equal(panel.viewType, 'extentLens.inspectorPanel');
+    // titled as the Space and Dedupe views are ("Space: folder", "Duplicates: folder"); it was "Extents: sparse.bin"
+    assert.equal(panel.title, 'Map: sparse.bin');
     const opts = panel.webview.options;
     assert.equal(opts.enableScripts, true);
     assert.deepEqual(
