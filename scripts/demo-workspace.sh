@@ -17,7 +17,8 @@
 #                         and an empty clone-target/ folder. Not root: a plain folder on the
 #                         local file system with the same files (a reflinked pair only when
 #                         that file system can clone, e.g. btrfs or XFS; otherwise a copy).
-# The loop device and mount are recorded in DIR/.extent-lens-demo so --cleanup finds them.
+# The loop device and mount are recorded in DIR/.extent-lens-demo so --cleanup finds them (and
+# scripts/start.sh, which then suggests a file on the XFS first: DIR itself may be on ext4 or tmpfs).
 set -euo pipefail
 
 KiB=1024; MiB=$((1024 * 1024))

@@ -101,8 +101,13 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 url="http://127.0.0.1:$port/?folder=$(node -p 'encodeURIComponent(process.argv[1])' "$folder")"
-# the demo's files, or (your own folder) the commands in general
-if [ -n "${demo:-}" ]; then
+# the demo's files, or (your own folder) the commands in general. The first file to inspect is
+# on the demo's XFS where it has one (reflink/, as root): the demo folder itself lies under
+# TMPDIR, often ext4 or tmpfs, where the inspector's first words were "Block cloning: not supported".
+if [ -n "${demo:-}" ] && grep -q '^mount=' "$demo/.extent-lens-demo"; then
+  try="right-click reflink/original.img > Extent Lens > Inspect Allocated Ranges (XFS: holes, and extents shared with reflinked-copy.img)
+         right-click reflink/clone-me.bin > Select for Block Clone, then reflink/clone-target > Block Clone Here"
+elif [ -n "${demo:-}" ]; then
   try="right-click sparse-disk.img > Extent Lens > Inspect Allocated Ranges
          right-click reflink/clone-me.bin > Select for Block Clone, then reflink/clone-target > Block Clone Here"
 else

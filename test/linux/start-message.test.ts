@@ -1,0 +1,91 @@
+// `npm start` (scripts/start.sh) on its demo workspace, as root: the first file its message
+// suggests inspecting is on a file system that can share blocks (the demo's XFS). A trial: it
+// suggested sparse-disk.img, which lies in the demo folder itself under TMPDIR (ext4 here), and
+// the inspector's first words were "Block cloning: not supported". TMPDIR is an ext4 image here,
+// so that is so whatever /tmp is. code-server is stood in for by a server that answers its health
+// check (start.sh reads where it is from the setup's ready.json, EXTENT_LENS_CACHE); the rest is
+// the real script: build, demo workspace (XFS on a loop device), message, and its cleanup on TERM.
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createEngine } from '../../src/engine/index';
+import { makeFs, skipReason, type TestFs } from '../support/loopfs';
+
+const REPO = path.resolve(__dirname, '../..');
+const PORT = Number(process.env.EL_START_TEST_PORT ?? 14451);
+
+const FAKE_CODE_SERVER = `
+const http = require('node:http');
+const at = process.argv[process.argv.indexOf('--bind-addr') + 1];
+const [host, port] = at.split(':');
+http.createServer((_, res) => res.end('ok')).listen(Number(port), host);
+`;
+
+describe('npm start: its message suggests a file on the demo XFS first', { skip: skipReason('xfs') ?? skipReason('ext4') }, () => {
+  let tmp: TestFs | undefined;
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'el-start-cache-'));
+  after(() => {
+    tmp?.cleanup();
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  test(
+    'the first "right-click" of the message names a file that can be cloned; TERM cleans up the demo',
+    { timeout: 240_000 },
+    async () => {
+      tmp = makeFs('ext4', 512);
+      fs.mkdirSync(path.join(cache, 'vscode'), { recursive: true });
+      fs.writeFileSync(path.join(cache, 'fake-code-server.cjs'), FAKE_CODE_SERVER);
+      fs.writeFileSync(
+        path.join(cache, 'vscode', 'ready.json'),
+        JSON.stringify({ node: process.execPath, codeServer: path.join(cache, 'fake-code-server.cjs'), codeServerVersion: 'test' }),
+      );
+      const start = spawn('bash', ['scripts/start.sh'], {
+        cwd: REPO,
+        env: {
+          ...process.env,
+          EXTENT_LENS_NO_SETUP: '1',
+          EXTENT_LENS_CACHE: cache,
+          EXTENT_LENS_PORT: String(PORT),
+          TMPDIR: tmp.mountPoint,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      start.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      start.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const exited = new Promise<number | null>((resolve) => start.on('exit', (code) => resolve(code)));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          start.stdout.on('data', () => /Ctrl-C stops everything/.test(out) && resolve());
+          void exited.then((code) => reject(new Error(`start.sh exited (${code}) before its message:\n${out}`)));
+        });
+        const folder = decodeURIComponent(/[?&]folder=([^\s&]+)/.exec(out)?.[1] ?? '');
+        assert.ok(folder.startsWith(tmp.mountPoint), `the demo is under TMPDIR: ${folder}`);
+        const first = /right-click (\S+) >/.exec(out)?.[1];
+        assert.ok(first, out);
+        const file = path.join(folder, first);
+        assert.ok(fs.statSync(file).isFile(), `${file} exists`);
+        const engine = createEngine();
+        try {
+          const v = await engine.volume(file);
+          assert.equal(v.supportsClone, true, `${first} is on ${v.filesystem}, which cannot share blocks:\n${out}`);
+        } finally {
+          await engine.dispose();
+        }
+      } finally {
+        start.kill('SIGTERM');
+        await exited;
+      }
+      assert.match(out, /start: stopped; nothing left running/);
+      assert.deepEqual(
+        fs.readdirSync(tmp.mountPoint).filter((n) => n.startsWith('el-demo-')),
+        [],
+        'the demo workspace is gone',
+      );
+    },
+  );
+});
