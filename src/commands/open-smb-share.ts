@@ -50,13 +50,18 @@ interface Refused {
   code: string;
 }
 
-/** Connect to the share and stat its folder; the password is kept in the keychain once the server takes it. */
+/**
+ * Connect to the share and stat its folder; the password is kept in the keychain once the server
+ * takes it. A typed one logs on anew (logOnAnew), also where this user's shares on the server are
+ * connected: the pooled session took a wrong password, or the old one after a change on the
+ * server, in silence (and kept it), and a right new one was first used at some later reconnection.
+ */
 async function connectShare(s: Services, a: ShareAddress, password: string | undefined): Promise<Connected | Refused> {
   const key = passwordKey(a);
   if (password !== undefined) offerPassword(key, password);
   const enginePath = enginePathOf(folderUriParts(a));
   try {
-    const info = await (await s.smbFiles()).connect(enginePath);
+    const info = await (await s.smbFiles()).connect(enginePath, { logOnAnew: password !== undefined });
     if (info.stat.kind !== 'directory') {
       dropPassword(key);
       const sentence = t('{0} is a file, not a folder (STATUS_NOT_A_DIRECTORY); open the folder that holds it.', enginePath);

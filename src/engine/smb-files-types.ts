@@ -58,9 +58,20 @@ export interface SmbConnectionInfo {
   stat: SmbFileStat;
 }
 
+export interface SmbShareConnectOptions {
+  /**
+   * Log on with the password the provider gives now, on a new connection, never a pooled
+   * session; once the server takes it, the account's connections on that server are made again.
+   */
+  logOnAnew?: boolean;
+}
+
 export interface SmbFileApi {
-  /** Connect (or reuse the pooled connection) and stat the URI: what "Open SMB Share…" checks. */
-  connect(uri: string): Promise<SmbConnectionInfo>;
+  /**
+   * Connect (or reuse the pooled connection) and stat the URI: what "Open SMB Share…" checks.
+   * With logOnAnew (a password just typed), a new connection logs on, so the server checks it.
+   */
+  connect(uri: string, opts?: SmbShareConnectOptions): Promise<SmbConnectionInfo>;
   stat(uri: string): Promise<SmbFileStat>;
   /**
    * Resolves where this user may change the file (or add files to the folder); otherwise throws

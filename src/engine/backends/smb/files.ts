@@ -369,9 +369,9 @@ async function rename(from: string, to: string, opts: { overwrite: boolean }): P
   await using(o, from, () => renameOpen(o, from, to, opts.overwrite));
 }
 
-async function connect(uri: string): Promise<SmbConnectionInfo> {
+async function connect(uri: string, anew: boolean): Promise<SmbConnectionInfo> {
   const target = parseSmbUri(uri);
-  const client = await clientSweeping(target);
+  const client = await clientSweeping(target, { anew });
   return {
     dialect: client.dialectName,
     signed: client.conn.signingRequired,
@@ -381,7 +381,7 @@ async function connect(uri: string): Promise<SmbConnectionInfo> {
 }
 
 export const smbFileApi: SmbFileApi = {
-  connect: (uri) => files(() => connect(uri)),
+  connect: (uri, opts) => files(() => connect(uri, opts?.logOnAnew === true)),
   stat: (uri) => files(() => stat(uri)),
   checkWritable: (uri) => files(() => checkWritable(uri)),
   list: (uri) => files(() => list(uri)),

@@ -5,7 +5,7 @@
 // API's writes (files.ts) alike.
 import type { SmbClient } from './protocol/client';
 import { Access, CreateOption, Disposition } from './protocol/messages';
-import { clientFor } from './protocol/pool';
+import { clientFor, logOnAnew } from './protocol/pool';
 import { parseSmbUri, poolKey, smbPath, type SmbTarget } from './protocol/uri';
 
 const orphans = new Map<string, Set<string>>();
@@ -16,9 +16,12 @@ export function rememberOrphan(target: SmbTarget, path: string): void {
   orphans.set(key, (orphans.get(key) ?? new Set()).add(path));
 }
 
-/** The pooled client for `target`, after deleting what a dropped connection left behind there. */
-export async function clientSweeping(target: SmbTarget): Promise<SmbClient> {
-  const client = await clientFor(target);
+/**
+ * The pooled client for `target` (with `anew`, a new connection logged on with the password the
+ * provider gives now: pool.ts logOnAnew), after deleting what a dropped connection left behind there.
+ */
+export async function clientSweeping(target: SmbTarget, opts: { anew?: boolean } = {}): Promise<SmbClient> {
+  const client = await (opts.anew ? logOnAnew(target) : clientFor(target));
   const left = orphans.get(poolKey(target));
   if (left?.size) {
     for (const path of [...left]) {

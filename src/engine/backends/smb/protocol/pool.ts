@@ -139,37 +139,62 @@ export async function clientFor(t: SmbTarget): Promise<SmbClient> {
     }
     pool.delete(key);
   }
-  const p = (async () => {
-    const opts: SmbConnectOptions = {
-      ...envSettings(),
-      ...(allowUnsignedLegacy !== undefined ? { allowUnsignedLegacy } : {}),
-      ...settings,
-      host: t.host,
-      port: t.port,
-      user: t.user,
-      domain: t.domain,
-      share: t.share,
-      password: await passwordFor(t),
-    };
-    let c: SmbClient;
-    try {
-      c = await SmbClient.connect(opts);
-    } catch (e) {
-      if (REFUSED_PASSWORD.includes((e as { code?: string }).code ?? '')) await logonVerdict?.(targetInfo(t), false);
-      throw e;
-    }
-    // (awaited: a password the provider keeps is kept before the request goes on)
-    await logonVerdict?.(targetInfo(t), true);
-    c.conn.unref();
+  return pooled(key, logOn(t));
+}
+
+/** A new connection to `t`'s share, logged on with the password the provider gives now; the verdict heard. */
+async function logOn(t: SmbTarget): Promise<SmbClient> {
+  const opts: SmbConnectOptions = {
+    ...envSettings(),
+    ...(allowUnsignedLegacy !== undefined ? { allowUnsignedLegacy } : {}),
+    ...settings,
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    domain: t.domain,
+    share: t.share,
+    password: await passwordFor(t),
+  };
+  let c: SmbClient;
+  try {
+    c = await SmbClient.connect(opts);
+  } catch (e) {
+    if (REFUSED_PASSWORD.includes((e as { code?: string }).code ?? '')) await logonVerdict?.(targetInfo(t), false);
+    throw e;
+  }
+  // (awaited: a password the provider keeps is kept before the request goes on)
+  await logonVerdict?.(targetInfo(t), true);
+  c.conn.unref();
+  return c;
+}
+
+/** `connecting` as the pool's connection for `key` (until it fails or closes). */
+function pooled(key: string, connecting: Promise<SmbClient>): Promise<SmbClient> {
+  const p = connecting.then((c) => {
     c.conn.onClose = () => {
       if (pool.get(key) === p) pool.delete(key);
     };
     return c;
-  })();
+  });
   pool.set(key, p);
   p.catch(() => {
     if (pool.get(key) === p) pool.delete(key);
   });
+  return p;
+}
+
+/**
+ * A password was just typed for `t` (VS Code's Open SMB Share…): log on with it on a new
+ * connection, never a pooled session, so the server takes or refuses it now (a pooled one had
+ * logged on before, so a wrong password, or the old one after a change on the server, was taken
+ * in silence). Refused, the pool is left as it was. Taken, the account's connections, every
+ * share's, are made again with it (reconnectSmbAccount) and this one becomes the share's.
+ */
+export async function logOnAnew(t: SmbTarget): Promise<SmbClient> {
+  const c = await logOn(t);
+  const leaving = reconnectSmbAccount(t); // (takes them out of the pool before it awaits)
+  const p = pooled(poolKey(t), Promise.resolve(c));
+  await leaving;
   return p;
 }
 
