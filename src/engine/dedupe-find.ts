@@ -272,7 +272,12 @@ export async function findDuplicates(
   if (walked.swapFiles > 0)
     notes.push(
       `${walked.swapFiles === 1 ? 'One active swap file was' : `${walked.swapFiles} active swap files were`} left out: the kernel ` +
-        'shares no blocks of a swap file in use, either way (ETXTBSY); swapoff it first to include it.',
+        'shares no blocks of a swap file in use, either way (ETXTBSY); nor after swapoff: btrfs and XFS refuse swapon for a file with shared extents.',
+    );
+  if (walked.idleSwapFiles > 0)
+    notes.push(
+      `${walked.idleSwapFiles === 1 ? "One swap file not in use (mkswap's signature) was" : `${walked.idleSwapFiles} swap files not in use (mkswap's signature) were`} ` +
+        'left out: btrfs and XFS refuse swapon for a file with shared extents, so sharing their blocks would make them unusable as swap.',
     );
   if (lowerLayer.size > 0)
     notes.push(

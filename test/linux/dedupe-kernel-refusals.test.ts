@@ -39,7 +39,11 @@ describe(
       fs.chmodSync(swap, 0o600);
       execFileSync('mkswap', [swap], { stdio: 'ignore' });
       // plain copies (their own blocks), sorted before and after the swap file's name
-      for (const n of ['a-copy', 'z-copy']) execFileSync('cp', ['--reflink=never', swap, path.join(d, n)]);
+      // (their first page blanked: with mkswap's signature a copy is a swap file too, left out)
+      for (const n of ['a-copy', 'z-copy']) {
+        execFileSync('cp', ['--reflink=never', swap, path.join(d, n)]);
+        execFileSync('dd', ['if=/dev/zero', `of=${path.join(d, n)}`, 'bs=4096', 'count=1', 'conv=notrunc', 'status=none']);
+      }
       execFileSync('sync');
       execFileSync('swapon', [swap]);
       const engine = createEngine();
@@ -47,7 +51,7 @@ describe(
         const plan = await engine.findDuplicates([d]);
         assert.deepEqual(plan.errors, []);
         assert.ok(
-          plan.notes.some((n) => /^One active swap file was left out: .*\(ETXTBSY\); swapoff it first/.test(n)),
+          plan.notes.some((n) => /^One active swap file was left out: .*\(ETXTBSY\); nor after swapoff: .*shared extents/.test(n)),
           plan.notes.join('\n'),
         );
         assert.ok(
