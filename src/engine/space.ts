@@ -14,7 +14,7 @@
 // (space-owners.ts), btrfs's whole-extent count (space-btrfs.ts), the exact scan (space-scan.ts),
 // each file system's figures and notes (space-figures.ts), the sweep (space-sweep.ts), the
 // file-system grouping (space-fs.ts), overlays met (space-overlay.ts), the walk (walk.ts) and the Linux walk
-// (backends/linux/space-walk.ts). (About 550 lines: spaceOf is one closure over the walk's state,
+// (backends/linux/space-walk.ts). (About 580 lines: spaceOf is one closure over the walk's state,
 // which the sink the two walks feed updates per file: the table, the groups by st_dev, the hard
 // links met, the rows still to stream. Split further, that sink would take it all as parameters.)
 
@@ -29,6 +29,7 @@ import { exactScans } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { undeletableOnShares } from './space-deletable';
 import { undeletableReadOnly } from './space-read-only';
+import { activeSwapFiles } from './dedupe-read-only';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
 import { lowerOnlyFiles } from './overlay-layers';
 import { SpaceOverlays } from './space-overlay';
@@ -201,10 +202,14 @@ export async function spaceOf(
     for (const i of unstreamed.splice(0)) opts.onFileMapped?.(table.row(i, []), i);
   };
 
+  // Active swap files: the kernel will not delete one (EPERM) until swapoff (a note says so).
+  const swaps = activeSwapFiles();
+  let activeSwaps = 0;
   // The accounting of each file, fed by either walk (the backend's spaceWalk or walk.ts).
   const sink: SpaceSink = {
     meet: (dev, ino, nlink, _size, path) => met.meet(dev, ino, nlink, path),
     file(p, dev, ino, size, k, source, held, allocationSize) {
+      if (swaps.has(`${dev}:${ino}`)) activeSwaps++;
       // a merged name: the layer's file, on its own file system (its path names that file system)
       const through = met.lastThrough?.path === p ? met.lastThrough.layer : undefined;
       if (through) ({ dev, ino } = through);
@@ -510,6 +515,12 @@ export async function spaceOf(
         'is known only for the files that were read (at least that much, with them).',
     );
   }
+  if (activeSwaps > 0)
+    notes.push(
+      `${activeSwaps === 1 ? 'One file of the selection is an active swap file' : `${activeSwaps} files of the selection are active swap files`}: ` +
+        `the kernel refuses to delete ${activeSwaps === 1 ? 'it' : 'them'} (EPERM) until swapoff; what deleting frees counts ` +
+        `${activeSwaps === 1 ? 'it' : 'them'} as if swapped off.`,
+    );
   if (symlinks > 0) notes.push(`${symlinks} symbolic link${symlinks === 1 ? ' was' : 's were'} not followed.`);
   if (walked.foldersAgain > 0) notes.push(foldersAgainNote(walked.foldersAgain));
   if (hardLinks > 0)
