@@ -14,7 +14,7 @@
 // (space-owners.ts), btrfs's whole-extent count (space-btrfs.ts), the exact scan (space-scan.ts),
 // each file system's figures and notes (space-figures.ts), the sweep (space-sweep.ts), the
 // file-system grouping (space-fs.ts), overlays met (space-overlay.ts), the walk (walk.ts) and the Linux walk
-// (backends/linux/space-walk.ts). (About 580 lines: spaceOf is one closure over the walk's state,
+// (backends/linux/space-walk.ts). (About 600 lines: spaceOf is one closure over the walk's state,
 // which the sink the two walks feed updates per file: the table, the groups by st_dev, the hard
 // links met, the rows still to stream. Split further, that sink would take it all as parameters.)
 
@@ -205,6 +205,9 @@ export async function spaceOf(
   // Active swap files: the kernel will not delete one (EPERM) until swapoff (a note says so).
   const swaps = activeSwapFiles();
   let activeSwaps = 0;
+  /** Files whose data has no blocks of its own (btrfs inline data), and their bytes (up to each size): a note says why 0. */
+  let inlineFiles = 0;
+  let inlineBytes = 0n;
   // The accounting of each file, fed by either walk (the backend's spaceWalk or walk.ts).
   const sink: SpaceSink = {
     meet: (dev, ino, nlink, _size, path) => met.meet(dev, ino, nlink, path),
@@ -293,6 +296,10 @@ export async function spaceOf(
         g.unplaced -= over;
         g.hiddenHoles += over;
         g.hiddenHolesFiles++;
+      }
+      if (inline > 0n) {
+        inlineFiles++;
+        inlineBytes += inline < size ? inline : size;
       }
       if (unknown) g.sharingUnknownFiles++;
       if (compressed) g.compressedFiles++;
@@ -515,6 +522,13 @@ export async function spaceOf(
         'is known only for the files that were read (at least that much, with them).',
     );
   }
+  if (inlineFiles > 0)
+    notes.push(
+      `${inlineFiles === 1 ? 'One file keeps its' : `${inlineFiles} files keep their`} data, ${inlineBytes} bytes, inline in the ` +
+        `file system's metadata (small btrfs files) or not yet placed: no data blocks of ${inlineFiles === 1 ? 'its' : 'their'} own, ` +
+        `so allocated counts 0 for ${inlineFiles === 1 ? 'it' : 'them'}, as btrfs filesystem du does (compsize counts inline data), ` +
+        'and deleting frees no data for them.',
+    );
   if (activeSwaps > 0)
     notes.push(
       `${activeSwaps === 1 ? 'One file of the selection is an active swap file' : `${activeSwaps} files of the selection are active swap files`}: ` +
