@@ -107,6 +107,7 @@ export async function findDuplicates(
           f.chunkKeys = r.chunkKeys;
           f.wholeKey = r.wholeKey;
           f.zeroChunks = r.zeroChunks;
+          f.swapSignature = r.swapSignature;
           hashedInPool += r.read; // (progress has them from pool.worked(), as they were read)
           ok.add(f);
         } else failed(f, r.code, r.message);
@@ -198,7 +199,10 @@ export async function findDuplicates(
   // "freed -2 MiB"). Only where its layers cannot be looked in: else the walk gave each file as
   // its layer's own (dedupe-overlay.ts).
   const lowerLayer = onlyInLowerLayers(usable);
-  const shareable = lowerLayer.size === 0 ? usable : usable.filter((f) => !lowerLayer.has(f));
+  // Swap files not in use (their signature, seen in the bytes hashed): never shared, or swapon
+  // would refuse them (swap-signature.ts).
+  const idleSwapFiles = usable.filter((f) => f.swapSignature).length;
+  const shareable = lowerLayer.size === 0 && idleSwapFiles === 0 ? usable : usable.filter((f) => !lowerLayer.has(f) && !f.swapSignature);
 
   // 4. Whole files first (same size class, same chunk keys), then the remaining chunks
   // (dedupe-form-groups.ts).
@@ -274,9 +278,9 @@ export async function findDuplicates(
       `${walked.swapFiles === 1 ? 'One active swap file was' : `${walked.swapFiles} active swap files were`} left out: the kernel ` +
         'shares no blocks of a swap file in use, either way (ETXTBSY); nor after swapoff: btrfs and XFS refuse swapon for a file with shared extents.',
     );
-  if (walked.idleSwapFiles > 0)
+  if (idleSwapFiles > 0)
     notes.push(
-      `${walked.idleSwapFiles === 1 ? "One swap file not in use (mkswap's signature) was" : `${walked.idleSwapFiles} swap files not in use (mkswap's signature) were`} ` +
+      `${idleSwapFiles === 1 ? "One swap file not in use (mkswap's signature) was" : `${idleSwapFiles} swap files not in use (mkswap's signature) were`} ` +
         'left out: btrfs and XFS refuse swapon for a file with shared extents, so sharing their blocks would make them unusable as swap.',
     );
   if (lowerLayer.size > 0)

@@ -23,6 +23,7 @@ import { FsctlError, isCancelled, isFsctlError } from './errors';
 import { EXTENT_FLAG } from './map-format';
 import { osPath } from './os-path';
 import { localBackend } from './select-backend';
+import { hasSwapSignature } from './swap-signature';
 
 /**
  * Bytes read per pread while hashing: reads run ahead across chunk boundaries up to the end of
@@ -55,6 +56,8 @@ export interface Hashed extends FileData {
    * key, and left out of its data by dropZeroChunks once it is hashed.
    */
   zeroChunks?: number[];
+  /** Its first bytes, read for its keys, hold a swap area's signature (swap-signature.ts): never shared. */
+  swapSignature?: boolean;
 }
 
 /** Positional reads of one file (a descriptor locally, the backend's read over SMB). */
@@ -219,6 +222,7 @@ export async function hashFile(
             winStart = pos;
             winEnd = pos + BigInt(n);
             read += BigInt(n);
+            if (pos === 0n && hasSwapSignature(buf.subarray(0, n))) f.swapSignature = true;
           }
           const until = b < winEnd ? b : winEnd;
           const part = buf.subarray(Number(pos - winStart), Number(until - winStart));
@@ -328,7 +332,14 @@ export function dropZeroChunks(f: Hashed, chunk: bigint): void {
 
 /** One file's hashing outcome, as it crosses back from a pool thread. */
 export type HashOutcome =
-  | { chunkAt: number[]; chunkKeys: (string | undefined)[]; wholeKey?: string; zeroChunks?: number[]; read: bigint }
+  | {
+      chunkAt: number[];
+      chunkKeys: (string | undefined)[];
+      wholeKey?: string;
+      zeroChunks?: number[];
+      swapSignature?: boolean;
+      read: bigint;
+    }
   | { code: string; message: string };
 
 /**
@@ -348,7 +359,14 @@ export async function hashBatch(files: Hashed[], chunk: bigint, ctx: EngineConte
     try {
       const read = await hashFile(f, localReader(f), chunk, ctx, tell);
       tell(read);
-      outcomes.push({ chunkAt: f.chunkAt, chunkKeys: f.chunkKeys, wholeKey: f.wholeKey, zeroChunks: f.zeroChunks, read });
+      outcomes.push({
+        chunkAt: f.chunkAt,
+        chunkKeys: f.chunkKeys,
+        wholeKey: f.wholeKey,
+        zeroChunks: f.zeroChunks,
+        swapSignature: f.swapSignature,
+        read,
+      });
     } catch (e) {
       if (isCancelled(e)) throw e;
       const x = isFsctlError(e) ? e : nodeFsError('dedupe', e, [f.path]);

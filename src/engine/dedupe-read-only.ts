@@ -1,6 +1,7 @@
 // Which files dedupe may only read (dedupe-find.ts): the kernel will not change them for this
 // user, so they can be a group's source and never a destination (dedupe-saving.ts). And which
-// it may not touch at all: swap files, active or not (dedupe-walk.ts leaves them out).
+// it may not touch at all: active swap files (dedupe-walk.ts leaves them out; swap-signature.ts
+// finds those not in use).
 
 import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
@@ -12,7 +13,6 @@ import { mountOf, procPathField, readMounts } from './space-fs';
 import { realPath } from './real-path';
 import { physEnd, sameBytes, type Segment } from './dedupe-segments';
 import { bytesNotCovered, mergeRanges } from './space-scan';
-import { openForReading } from './dedupe-hash';
 import type { Intervals } from './space-table';
 
 /**
@@ -163,51 +163,6 @@ export function activeSwapFiles(): Set<string> {
     }
   }
   return out;
-}
-
-/**
- * The signatures a swap area ends its first page with (util-linux blkid's swap probe: mkswap's
- * two versions, and a hibernation image written over one), at page size - 10 for every page size
- * Linux has (4 to 64 KiB).
- */
-const SWAP_SIGNATURES = ['SWAP-SPACE', 'SWAPSPACE2', 'S1SUSPEND', 'S2SUSPEND', 'ULSUSPEND', 'LINHIB0001'].map((s) =>
-  Buffer.from(s, 'latin1'),
-);
-const SWAP_PAGE_SIZES = [4096, 8192, 16384, 32768, 65536];
-/** The last ten bytes of a page, where the signature lies (read into one buffer: the walk is sequential). */
-const swapTail = Buffer.alloc(10);
-/** mkswap's least: ten pages. */
-const SWAP_MIN_SIZE = 10n * 4096n;
-
-/**
- * Whether a local file holds a swap area (mkswap's signature) though it is not in use: btrfs and
- * XFS refuse swapon for a file with shared extents (btrfs: "swapfile must not be copy-on-write",
- * EINVAL), so sharing its blocks would make it unusable as swap; dedupe leaves it out as it does an
- * active one. Ten bytes read per page size (O_NOATIME where allowed); false when it cannot be read
- * (the walk's own read reports that).
- */
-export function hasSwapSignature(p: string, size?: bigint): boolean {
-  if (isSmbPath(p) || process.platform !== 'linux' || (size !== undefined && size < SWAP_MIN_SIZE)) return false;
-  let fd: number;
-  try {
-    fd = openForReading(p);
-  } catch {
-    return false;
-  }
-  try {
-    // ten bytes at each place, not the first 64 KiB: 2,000 files took 0.47 s so, warm
-    for (const page of SWAP_PAGE_SIZES) {
-      if (size !== undefined && size < BigInt(page)) break;
-      const got = fs.readSync(fd, swapTail, 0, swapTail.length, page - swapTail.length);
-      if (got < swapTail.length) break;
-      if (SWAP_SIGNATURES.some((sig) => swapTail.subarray(0, sig.length).equals(sig))) return true;
-    }
-    return false;
-  } catch {
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /**

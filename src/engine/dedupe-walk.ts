@@ -17,7 +17,7 @@ import { quietContext } from './backend';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import type { Hashed } from './dedupe-hash';
-import { activeSwapFiles, hasSwapSignature } from './dedupe-read-only';
+import { activeSwapFiles } from './dedupe-read-only';
 import { DedupeOverlays } from './dedupe-overlay';
 import { fileDataOf } from './dedupe-file-data';
 import type { DedupeError } from './dedupe-types';
@@ -59,8 +59,6 @@ export interface MappedSelection {
   foldersAgain: number;
   /** Active swap files met (activeSwapFiles), left out: the kernel changes none while in use. */
   swapFiles: number;
-  /** Swap files not in use (hasSwapSignature), left out: sharing their blocks would stop swapon using them. */
-  idleSwapFiles: number;
   /** Files per `${fsKey}/${size}`. */
   sizeCount: Map<string, number>;
   /**
@@ -107,12 +105,10 @@ export async function walkAndMap(
   let symlinks = 0;
   const swaps = activeSwapFiles();
   let swapFiles = 0;
-  let idleSwapFiles = 0;
-  /** A swap file, active or not (hasSwapSignature): counted for the notes, never grouped. */
-  const isSwap = (dev: bigint, ino: bigint, p: string, size: bigint): boolean => {
-    if (swaps.has(`${dev}:${ino}`)) swapFiles++;
-    else if (size >= minSize && hasSwapSignature(p, size)) idleSwapFiles++;
-    else return false;
+  /** An active swap file: counted for the notes, never read or grouped (one not in use: swap-signature.ts). */
+  const isSwap = (dev: bigint, ino: bigint): boolean => {
+    if (swaps.size === 0 || !swaps.has(`${dev}:${ino}`)) return false;
+    swapFiles++;
     return true;
   };
   let count = 0;
@@ -164,7 +160,7 @@ export async function walkAndMap(
   });
   const sink: SpaceSink = {
     meet(dev, ino, nlink, size, p) {
-      if (!met.meet(dev, ino, nlink, p) || isSwap(dev, ino, p, size)) return false;
+      if (!met.meet(dev, ino, nlink, p) || isSwap(dev, ino)) return false;
       if (size >= minSize && size > 0n) return true;
       notExamined(size);
       return false;
@@ -194,7 +190,7 @@ export async function walkAndMap(
     ctx,
     {
       file: async (p, st) => {
-        if (isSwap(st.dev, st.ino, p, st.size)) return;
+        if (isSwap(st.dev, st.ino)) return;
         if (st.size < minSize || st.size === 0n) return notExamined(st.size);
         const { p: at, dev, ino } = layerOf(p, st.dev, st.ino); // (asked before the await: met.lastThrough is this name's now)
         let m: PackedExtentMap;
@@ -227,7 +223,6 @@ export async function walkAndMap(
     hardLinks: walked.hardLinks,
     foldersAgain: walked.foldersAgain,
     swapFiles,
-    idleSwapFiles,
     sizeCount,
     otherNames,
     overlayNotes: overlays.notes(met.layerAgain),

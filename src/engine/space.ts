@@ -212,7 +212,7 @@ export async function spaceOf(
   const sink: SpaceSink = {
     meet: (dev, ino, nlink, _size, path) => met.meet(dev, ino, nlink, path),
     file(p, dev, ino, size, k, source, held, allocationSize) {
-      if (swaps.has(`${dev}:${ino}`)) activeSwaps++;
+      if (swaps.size > 0 && swaps.has(`${dev}:${ino}`)) activeSwaps++;
       // a merged name: the layer's file, on its own file system (its path names that file system)
       const through = met.lastThrough?.path === p ? met.lastThrough.layer : undefined;
       if (through) ({ dev, ino } = through);
