@@ -33,7 +33,7 @@ import { closeQuietly, openRegular, type OpenFile } from './files';
 import { loopDeviceRefusal } from './loop-holder';
 import { addEncodedOnDisk, addWindowEncodedNote } from './map-encoded';
 import type { ByteRange, ExtentMap } from '../../types';
-import { EBADR, EFBIG, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type StatfsResult } from './base';
+import { EBADR, EFBIG, EINVAL, elapsed, ENOSYS, ENOTTY, EOPNOTSUPP, LinuxBase, now, type StatfsResult } from './base';
 import { LINUX_CALL, type CallCount } from '../../call-count';
 
 /**
@@ -336,6 +336,12 @@ export function fiemapPages(
       // - 4 KiB with 4 KiB blocks), so no extent lies there or after it. A trial's `map --offset
       // 16T` and `punch FILE 16T 4K` (its measuring map) said "choose another destination".
       if (e === EFBIG) break;
+      // EINVAL at exactly that size on ext4 (ext4_fiemap_check_ranges: EFBIG only past it, so a
+      // start there leaves a length of 0, refused); EFBIG one byte further says it is that size.
+      if (e === EINVAL && pos > 0n && startsPastLargestSize(libc, fd, buf, pos + 1n)) {
+        calls++;
+        break;
+      }
       // EBADR: the file system does not accept FIEMAP_FLAG_SYNC; ask again without it.
       if (pages === 0 && e === EBADR && sync !== 0) {
         sync = 0;
@@ -366,6 +372,12 @@ export function fiemapPages(
   }
   if (window) clipPacked(out, firstIndex, window.start, window.end, window.end >= size);
   return { calls, unsupported: false, truncatedAt, synced: sync !== 0 };
+}
+
+/** Whether a FIEMAP starting at `start` fails with EFBIG: past the largest file the file system allows. */
+function startsPastLargestSize(libc: Libc, fd: number, buf: Uint8Array, start: bigint): boolean {
+  writeFiemapHeader(buf, start, 1n, 0, 0);
+  return libc.ioctlPtr(fd, FS_IOC_FIEMAP, buf) !== 0 && libc.errno() === EFBIG;
 }
 
 /**
