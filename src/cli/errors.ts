@@ -70,7 +70,13 @@ export function hintFor(
   if (f.code === 'EISDIR' && (command === 'ranges' || command === 'map'))
     return "for a folder, extent-lens space FOLDER accounts its files' allocated, shared and exclusive bytes.";
   if (NAME_TAKEN_CODES.has(f.code) && (command === 'clone' || command === 'copy')) {
-    const renamed = command === 'clone' ? '"name (clone).ext"' : '"name (copy).ext"';
+    // (a clone's fallback copy is named as a copy: ResolvedDestination.madeAs)
+    const renamed =
+      command !== 'clone'
+        ? '"name (copy).ext"'
+        : given.fallback === 'copy'
+          ? '"name (clone).ext", or "name (copy).ext" for a copy'
+          : '"name (clone).ext"';
     return /dangling symbolic link/.test(f.message)
       ? `add --on-existing rename to keep the link and write ${renamed}.`
       : /is an existing folder|is the source itself/.test(f.message)

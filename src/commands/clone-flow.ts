@@ -58,20 +58,29 @@ export interface ExistingBatch {
  * The policy for one destination, asking the person when the setting says so.
  * undefined = the person cancelled.
  */
-async function decideExisting(s: Services, a: Attempt, opts: FlowOptions): Promise<ExistingPolicy | undefined> {
+async function decideExisting(s: Services, a: Attempt, opts: FlowOptions, made: 'clone' | 'copy'): Promise<ExistingPolicy | undefined> {
   if (mustRename(a.source, a.destination)) return 'rename';
   if (opts.onExisting) return opts.onExisting;
   const p = policyFor(s.onExisting(), await exists(a.destination));
-  return p === 'ask' ? askAbout(a.destination, a.batch) : p;
+  return p === 'ask' ? askAbout(a.destination, a.batch, made) : p;
 }
 
 /** The question about a taken name, unless an earlier "… All" answered it; undefined = stop. */
-async function askAbout(destination: string, batch: ExistingBatch | undefined): Promise<ExistingPolicy | undefined> {
+async function askAbout(
+  destination: string,
+  batch: ExistingBatch | undefined,
+  made: 'clone' | 'copy',
+): Promise<ExistingPolicy | undefined> {
   const given = batch?.answers.given(destination);
   if (given) return given;
   const later = batch ? await batch.later() : [];
-  const answer = await askExisting(destination, later);
+  const answer = await askExisting(destination, later, made);
   return batch ? batch.answers.take(answer, destination, later) : answer === 'rename' || answer === 'overwrite' ? answer : undefined;
+}
+
+/** What the flow makes, as a renamed name says it: a clone, or a copy (Server-Side Copy; a clone after Copy instead). */
+function madeWord(a: Attempt, fallback: 'none' | 'copy'): 'clone' | 'copy' {
+  return a.clone && fallback !== 'copy' ? 'clone' : 'copy';
 }
 
 interface Attempt {
@@ -129,7 +138,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
     }
   }
   if (a.checkExisting) {
-    const p = await decideExisting(s, a, opts);
+    const p = await decideExisting(s, a, opts, madeWord(a, fallback));
     if (!p) {
       s.log.info(`${a.title}: cancelled at the "destination exists" question`);
       return undefined;
@@ -175,7 +184,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
       const f = errorFacts(e);
       if (f.exists && a.checkExisting && !opts.onExisting) {
         // The name appeared after we looked (or the engine's check is stricter): ask now.
-        const p = await askAbout(a.destination, a.batch);
+        const p = await askAbout(a.destination, a.batch, madeWord(a, fallback));
         if (!p) return undefined;
         policy = p;
         continue;

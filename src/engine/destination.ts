@@ -172,16 +172,37 @@ export class ResolvedDestination {
     /** Folder that receives the file. */
     readonly dir: string,
     /** The final path (after any auto-rename). */
-    readonly final: string,
+    private finalPath: string,
     /** True only when the person chose 'overwrite' AND the final name exists. */
     readonly overwrite: boolean,
     public policy: ExistingPolicy,
     /** 'clone' or 'copy': the word used in auto-renamed names. */
-    readonly label: string,
+    private labelWord: string,
     private readonly p: DestinationFs['path'] = nodePath,
     /** An overwrite: the identity of the file agreed to be replaced, where the file system gives one. */
     readonly replacing?: string,
+    /** The taken name the rename policy chose `final` for (undefined: the name given was free, or replaced). */
+    private readonly renamedFrom?: string,
   ) {}
+
+  get final(): string {
+    return this.finalPath;
+  }
+
+  get label(): string {
+    return this.labelWord;
+  }
+
+  /**
+   * What is made is not what was named for: a clone that became a copy (its fallback). A name the
+   * rename policy chose carries the word of what is really made, "name (copy).ext", chosen again
+   * among the free names by the one rule (renameBase); a name the person gave stays.
+   */
+  async madeAs(label: string, dfs: DestinationFs): Promise<void> {
+    if (label === this.labelWord) return;
+    this.labelWord = label;
+    if (this.renamedFrom !== undefined) this.finalPath = await freeRenamedPath(this.dir, this.renamedFrom, label, dfs);
+  }
 
   /**
    * The temporary name the data is written to first, made on first use (a Linux clone into an
@@ -398,6 +419,7 @@ export async function resolveDestination(
       return new ResolvedDestination(dir, final, true, policy, label, p, identity(existing));
     }
     final = await freeRenamedPath(dir, name, label, dfs);
+    return new ResolvedDestination(dir, final, false, policy, label, p, undefined, name);
   }
   return new ResolvedDestination(dir, final, false, policy, label, p);
 }

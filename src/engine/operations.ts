@@ -486,8 +486,11 @@ async function cloneFile(resolve: BackendResolver, r: Extract<Request, { op: 'cl
       return stagedAtTemp(await b.cloneFile(r.source, d.temp, ctx), d, dfs);
     } catch (e) {
       if (r.fallback !== 'copy' || isCancelled(e) || !fallbackAllowed(e, CLONE_IMPOSSIBLE)) throw e;
-      const reason = (relabelError(e, d.temp, r.destination) as FsctlError).message;
       await (b.remove?.(d.temp) ?? Promise.resolve()).catch(() => undefined);
+      const cloneName = d.final;
+      await d.madeAs('copy', dfs); // an automatic name says what is made: "name (copy).ext"
+      // (the refusal names the file made, not the clone's name, which was never made)
+      const reason = (relabelError(relabelError(e, d.temp, r.destination), cloneName, d.final) as FsctlError).message;
       let s: Staged;
       try {
         s = await stagedCopy(b, 'clone', r.source, d, dfs, ctx);

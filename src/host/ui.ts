@@ -195,8 +195,15 @@ export function showFailure(s: Services, operation: string, e: unknown): void {
   void vscode.window.showErrorMessage(shownText(withHumanSizes(f.message)));
 }
 
-/** The modal for an existing destination: Rename / Overwrite, and "… All" where `later` names more (Cancel is the modal's own). */
-export async function askExisting(destination: string, later: readonly string[] = []): Promise<AskAnswer> {
+/**
+ * The modal for an existing destination: Rename / Overwrite, and "… All" where `later` names more
+ * (Cancel is the modal's own); `made`, what the new file is: the word a renamed name carries.
+ */
+export async function askExisting(
+  destination: string,
+  later: readonly string[] = [],
+  made: 'clone' | 'copy' = 'clone',
+): Promise<AskAnswer> {
   // (later: the paths of the command's later files whose names are taken too, for "… All")
   const all: Array<[string, Exclude<AskAnswer, undefined>]> = [
     [t('Rename'), 'rename'],
@@ -207,7 +214,7 @@ export async function askExisting(destination: string, later: readonly string[] 
   const buttons = later.length > 0 ? all : all.filter(([, a]) => a === 'rename' || a === 'overwrite');
   const answer = await vscode.window.showWarningMessage(
     t('"{0}" already exists.', shownPath(destination)),
-    { modal: true, detail: existingDetail(later.map(shownName), t) },
+    { modal: true, detail: existingDetail(later.map(shownName), t, made) },
     ...buttons.map(([label]) => label),
   );
   return buttons.find(([label]) => label === answer)?.[1];

@@ -243,6 +243,11 @@ test('"… All" answers about taken names: Rename All for the rest, Overwrite Al
   assert.match(existingDetail(['1', '2', '3', '4', '5', '6', '7']), /taken here too: 1, 2, 3, 4, 5 and 2 more\./);
 });
 
+test('existingDetail: the renamed name carries the word of what is made (a copy after Copy instead)', () => {
+  assert.match(existingDetail([]), /gets a "\(clone\)" name/);
+  assert.match(existingDetail([], undefined, 'copy'), /gets a "\(copy\)" name/);
+});
+
 test('laterTaken: the later files whose names are taken, not those renamed without asking', async () => {
   const taken = new Set(['/into/b.bin', '/into/c.bin', '/into/d.bin', '/into/a.bin']);
   const exists = async (p: string) => taken.has(p);
@@ -308,7 +313,9 @@ test("the engine's CLI password advice reads as VS Code's own way in the extensi
   // the command that asks for the password now (a trial: the hint still named Open SMB Share…)
   assert.doesNotMatch(shown, /Open SMB Share/);
   assert.equal(
-    inVsCodeWords('the user name or password is wrong; check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI (STATUS_LOGON_FAILURE).'),
+    inVsCodeWords(
+      'the user name or password is wrong; check EXTENT_LENS_SMB_PASSWORD and the user in the smb:// URI (STATUS_LOGON_FAILURE).',
+    ),
     'the user name or password is wrong; check the user in the smb:// address; if the password changed, run "Extent Lens: Enter SMB Password..." from the Command Palette to enter the new one (STATUS_LOGON_FAILURE).',
   );
   // the CLI's "allow a copy" is the offer's button in VS Code (a trial: the two did not match)

@@ -11,7 +11,7 @@ import { amountOf } from '../status-line';
 export const ON_EXISTING: OptionSpec = {
   type: 'string',
   value: 'fail|rename|overwrite',
-  help: 'when DEST exists: fail (default), rename to "name (clone).ext", or overwrite',
+  help: 'when DEST exists: fail (default), rename to "name (clone).ext" ("name (copy).ext" for a copy --fallback made), or overwrite',
 };
 export const FALLBACK: OptionSpec = {
   type: 'string',

@@ -38,10 +38,14 @@ export function namedList(names: readonly string[], t: Translate = plainT): stri
 /**
  * The modal's detail: what Rename and Overwrite do, and, where more of the command's files meet
  * taken names (`later`: their shown names), that the "All" buttons answer for them too, naming
- * them, since Overwrite All replaces each of those files.
+ * them, since Overwrite All replaces each of those files. `made`: what the new file is, whose word
+ * the renamed name carries (the engine's rule: a clone's fallback copy is "(copy)" too).
  */
-export function existingDetail(later: readonly string[], t: Translate = plainT): string {
-  const what = t('Rename keeps both files (the new one gets a "(clone)" name); Overwrite replaces the existing file.');
+export function existingDetail(later: readonly string[], t: Translate = plainT, made: 'clone' | 'copy' = 'clone'): string {
+  const what =
+    made === 'copy'
+      ? t('Rename keeps both files (the new one gets a "(copy)" name); Overwrite replaces the existing file.')
+      : t('Rename keeps both files (the new one gets a "(clone)" name); Overwrite replaces the existing file.');
   if (later.length === 0) return what;
   const more =
     later.length === 1
