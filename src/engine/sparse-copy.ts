@@ -13,6 +13,7 @@ import { quietContext, type Backend, type OpContext } from './backend';
 import type { PositionalIo } from './backend-ext';
 import { nodeFsError } from './errno';
 import { FsctlError } from './errors';
+import { changedWhileCopied, sourceChangeSaid } from './source-changed';
 import { inPlaceFailure, sizeOf } from './in-place-error';
 import { closeQuietly, intoNewLocalFile, openRegular } from './backends/linux/files';
 import * as fs from 'node:fs';
@@ -163,10 +164,11 @@ export async function copyUntilEof(c: CopyUntilEofInput): Promise<{ bytes: bigin
       operation: c.operation,
       code: 'E_CHANGED',
       paths: [src.path, dst.path],
-      message:
-        `${c.operation}: ${src.path} changed while it was copied ` +
-        (after.size !== c.start.size ? `(its size went from ${c.start.size} to ${after.size} bytes)` : '(it was written to)') +
-        ` (E_CHANGED); the copy would mix old and new data, so it was not kept. Copy it again when nothing writes to it.`,
+      message: changedWhileCopied(
+        c.operation,
+        src.path,
+        sourceChangeSaid({ startSize: c.start.size, nowSize: after.size, readEnd: eof, timeName: 'modification time' }),
+      ),
     });
   io.ftruncate(dst.fd, eof, dst.path);
   count.other(LINUX_CALL.size);

@@ -69,7 +69,7 @@ export async function sparseCopyNt(
             // The source ends before the size it had when opened: it shrank underneath us.
             const why = `reading it ended at ${off} bytes`;
             throw (
-              (await sourceChanged(t, src, info, 'copy', paths, why)) ??
+              (await sourceChanged(t, src, info, 'copy', paths, { readEnd: off })) ??
               changedError('copy', paths, `${why}, inside its size of ${size} bytes`)
             );
           }
