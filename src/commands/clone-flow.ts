@@ -58,7 +58,12 @@ export interface ExistingBatch {
  * The policy for one destination, asking the person when the setting says so.
  * undefined = the person cancelled.
  */
-async function decideExisting(s: Services, a: Attempt, opts: FlowOptions, made: 'clone' | 'copy'): Promise<ExistingPolicy | undefined> {
+async function decideExisting(
+  s: Services,
+  a: Attempt,
+  opts: FlowOptions,
+  made: () => Promise<'clone' | 'copy'>,
+): Promise<ExistingPolicy | undefined> {
   if (mustRename(a.source, a.destination)) return 'rename';
   if (opts.onExisting) return opts.onExisting;
   const p = policyFor(s.onExisting(), await exists(a.destination));
@@ -69,18 +74,25 @@ async function decideExisting(s: Services, a: Attempt, opts: FlowOptions, made: 
 async function askAbout(
   destination: string,
   batch: ExistingBatch | undefined,
-  made: 'clone' | 'copy',
+  made: () => Promise<'clone' | 'copy'>,
 ): Promise<ExistingPolicy | undefined> {
   const given = batch?.answers.given(destination);
   if (given) return given;
   const later = batch ? await batch.later() : [];
-  const answer = await askExisting(destination, later, made);
+  const answer = await askExisting(destination, later, await made());
   return batch ? batch.answers.take(answer, destination, later) : answer === 'rename' || answer === 'overwrite' ? answer : undefined;
 }
 
-/** What the flow makes, as a renamed name says it: a clone, or a copy (Server-Side Copy; a clone after Copy instead). */
-function madeWord(a: Attempt, fallback: 'none' | 'copy'): 'clone' | 'copy' {
-  return a.clone && fallback !== 'copy' ? 'clone' : 'copy';
+/**
+ * What the flow will make, the word its renamed name carries (the engine's rule): a copy for
+ * Server-Side Copy and once a copy was chosen (`copyChosen`); where a copy is only allowed, a
+ * copy where the file systems say cloning cannot happen (across file systems, or one that cannot
+ * share blocks), else a clone.
+ */
+async function whatIsMade(s: Services, a: Attempt, fallback: 'none' | 'copy', copyChosen: boolean): Promise<'clone' | 'copy'> {
+  if (!a.clone || copyChosen) return 'copy';
+  if (fallback !== 'copy') return 'clone';
+  return (await acrossFileSystems(s, a.source, a.destination)) || (await cannotShareBlocks(s, a.source)) ? 'copy' : 'clone';
 }
 
 interface Attempt {
@@ -124,6 +136,9 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
   let fallback: 'none' | 'copy' = opts.fallback ?? 'none';
   /** "Cloning …", or "Copying …" once the person chose a copy instead. */
   let title = a.title;
+  /** The person chose a copy (cloning cannot happen here): what is made is a copy. */
+  let copyChosen = false;
+  const made = (): Promise<'clone' | 'copy'> => whatIsMade(s, a, fallback, copyChosen);
   // Across file systems no name can be cloned into: said (with the copy offer) before the
   // question about an existing name, which would otherwise come first and for nothing.
   if (a.clone && fallback === 'none' && !shareAndLocal(a.source, a.destination)) {
@@ -134,11 +149,12 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
         return undefined;
       }
       fallback = 'copy';
+      copyChosen = true;
       title = a.copyTitle ?? a.title;
     }
   }
   if (a.checkExisting) {
-    const p = await decideExisting(s, a, opts, madeWord(a, fallback));
+    const p = await decideExisting(s, a, opts, made);
     if (!p) {
       s.log.info(`${a.title}: cancelled at the "destination exists" question`);
       return undefined;
@@ -184,7 +200,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
       const f = errorFacts(e);
       if (f.exists && a.checkExisting && !opts.onExisting) {
         // The name appeared after we looked (or the engine's check is stricter): ask now.
-        const p = await askAbout(a.destination, a.batch, madeWord(a, fallback));
+        const p = await askAbout(a.destination, a.batch, made);
         if (!p) return undefined;
         policy = p;
         continue;
@@ -196,6 +212,7 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
           return undefined;
         }
         fallback = 'copy';
+        copyChosen = true;
         title = a.copyTitle ?? a.title;
         continue;
       }

@@ -24,24 +24,28 @@ export function registerCloneTo(s: Services): vscode.Disposable {
       let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
       // A file system that cannot share blocks (ext4) is said before the new name is asked for
       // (a trial picked a name first, then met EOPNOTSUPP), with the copy offered, as Clone Range does.
-      /** The person chose a copy at that question: what is made is a copy, and named as one. */
-      let copyChosen = false;
-      if (!target && opts.fallback !== 'copy') {
+      /**
+       * What will be made: a copy where the file system cannot share blocks (chosen at that
+       * question, or allowed by the caller), named as one.
+       */
+      let made: 'clone' | 'copy' = 'clone';
+      if (!target) {
         const refusal = await cannotShareBlocks(s, source);
-        if (refusal) {
+        if (refusal && opts.fallback !== 'copy') {
           if (!(await offerCopyInstead(s, refusal))) {
             s.log.info(`Block Clone To ${source}: its file system cannot share blocks; the copy was declined`);
             return undefined;
           }
           opts.fallback = 'copy';
-          copyChosen = true;
         }
+        if (refusal) made = 'copy';
       }
       if (!target) {
         const picked = await vscode.window.showSaveDialog({
           title: t('Block Clone To: new file'),
-          // ("disk (copy).img" for a copy chosen above: a trial's copy was suggested "disk (clone).img")
-          defaultUri: uriOfPath(await suggestedPath(s, copyChosen ? 'copy' : 'clone', source)),
+          // ("disk (copy).img" for a copy: a trial's copy was suggested "disk (clone).img"; the
+          // engine names a clone's fallback copy so too, ResolvedDestination.madeAs)
+          defaultUri: uriOfPath(await suggestedPath(s, made, source)),
           saveLabel: opts.fallback === 'copy' ? t('Copy') : t('Clone'),
         });
         if (!picked) return undefined;

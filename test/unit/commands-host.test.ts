@@ -467,7 +467,10 @@ describe('clone flow', { skip: fsSkip }, () => {
         /^Selected 2 files for block clone \(1 of 2 on ext4, which cannot share blocks: Block Clone Here will offer a copy of those\)\. /,
       );
       assert.equal(item().text, '$(files) 2 files (1 of 2: copy only)');
-      assert.match(item().accessibilityInformation?.label ?? '', /^2 files selected for block clone \(1 of 2 on ext4, which cannot share blocks: /);
+      assert.match(
+        item().accessibilityInformation?.label ?? '',
+        /^2 files selected for block clone \(1 of 2 on ext4, which cannot share blocks: /,
+      );
       // on XFS (reflink): nothing of the kind
       assert.doesNotMatch(await toast(Uri.file(src), [Uri.file(src)]), /cannot share/);
       assert.equal(item().text, `$(files) ${path.basename(src)}`);
@@ -758,6 +761,46 @@ describe('clone flow', { skip: fsSkip }, () => {
     assert.equal(dialog.defaultUri?.fsPath, path.join(ext4!.mountPoint, 'clone-to-ext4 (copy).img'));
     assert.equal(execFileSync('cmp', [f, dest]).toString(), '');
     assert.equal(fs.statSync(dest).blocks * 512, MiB, 'the copy keeps the holes');
+  });
+
+  test('Block Clone Here onto ext4, Rename and then Copy instead: the copies are named "(copy)", and the question says so once a copy is chosen', async () => {
+    const from = path.join(ext4!.mountPoint, 'here-copy-from');
+    const into = path.join(ext4!.mountPoint, 'here-copy-into');
+    for (const d of [from, into]) fs.mkdirSync(d);
+    for (const n of ['a.img', 'b.img']) {
+      writeSparse(path.join(from, n), 64 * 1024, [[0, 64 * 1024]]);
+      fs.writeFileSync(path.join(into, n), 'taken');
+    }
+    const options = state.messageOptions.length;
+    state.answers = [
+      { match: /already exists/, answer: 'Rename' },
+      { match: /cannot share blocks/, answer: 'Copy instead (keeps holes)' },
+    ];
+    try {
+      const r = (await exec('extentLens.cloneHere', Uri.file(into), undefined, {
+        sources: [path.join(from, 'a.img'), path.join(from, 'b.img')],
+        showResults: false,
+      })) as Array<{ destination: string; fellBack?: boolean }>;
+      assert.deepEqual(
+        r.map((x) => [path.basename(x.destination), x.fellBack]),
+        [
+          ['a (copy).img', true],
+          ['b (copy).img', true],
+        ],
+      );
+    } finally {
+      state.answers = [];
+    }
+    // (a trial's copy after Copy instead was named "a (clone).img")
+    assert.deepEqual(fs.readdirSync(into).sort(), ['a (copy).img', 'a.img', 'b (copy).img', 'b.img']);
+    const details = state.messageOptions
+      .slice(options)
+      .filter((m) => /already exists/.test(m.text))
+      .map((m) => String(m.options.detail));
+    // the first question comes before cloning was tried; the second, once a copy was chosen, says what is made
+    assert.equal(details.length, 2, JSON.stringify(details));
+    assert.match(details[0], /"\(clone\)" name/);
+    assert.match(details[1], /"\(copy\)" name/);
   });
 
   test('Clone Range copied in place, cancelled part way: the message says which bytes already changed', async () => {
