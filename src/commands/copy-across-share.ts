@@ -57,6 +57,9 @@ export async function copyAcrossShare(
     if ((await vscode.window.showErrorMessage(why, copy)) !== copy) return false;
   }
   try {
+    // Rename: the name the engine's rule gives a copy ("name (copy).ext", the next free one), as
+    // every copy is named (a trial's Rename here failed with EEXIST on the name taken)
+    if (policy === 'rename') destination = await (await s.engine()).renamedPath('copy', source, destination);
     await withCancellableProgress(t('Copying {0} to {1}', shownName(source), shownPath(destination)), async (signal, onProgress) => {
       const api = await s.smbFiles();
       const total = uriPartsOf(source) ? (await api.stat(source)).size : (await fs.stat(source, { bigint: true })).size;

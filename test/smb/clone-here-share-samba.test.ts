@@ -64,6 +64,36 @@ describe('Block Clone Here from a share into a local folder (Samba)', { skip }, 
     assert.deepEqual(stopped, []);
   });
 
+  test('a taken name, Rename, then the copy: "name (copy).ext" (the copy across is named as every copy), the old file kept', async () => {
+    const d = path.join(xfs.mnt, 'taken');
+    mkdirSync(d);
+    chownSync(d, smbUid(), 0);
+    writeFileSync(path.join(d, 'a.bin'), Buffer.alloc(64 * 1024, 9));
+    chownSync(path.join(d, 'a.bin'), smbUid(), 0);
+    const into = path.join(local, 'taken-into');
+    mkdirSync(into);
+    writeFileSync(path.join(into, 'a.bin'), 'old');
+    const before = state.messages.length;
+    state.answers = [
+      { match: /already exists/, answer: 'Rename' },
+      { match: /one is on an SMB share/, answer: 'Copy instead (holes are not kept)' },
+    ];
+    state.inputAnswers = [SMB_PASSWORD];
+    try {
+      await exec('extentLens.cloneHere', Uri.file(into), undefined, { sources: [smb.uri('x', 'taken/a.bin')] });
+    } finally {
+      state.answers = [];
+    }
+    // (it failed with EEXIST: the name taken was written to, without replacing, and refused)
+    assert.deepEqual(readdirSync(into).sort(), ['a (copy).bin', 'a.bin'], JSON.stringify(state.messages.slice(before)));
+    assert.equal(readFileSync(path.join(into, 'a.bin'), 'utf8'), 'old');
+    assert.ok(readFileSync(path.join(into, 'a (copy).bin')).equals(readFileSync(path.join(d, 'a.bin'))));
+    const asked = state.messageOptions.filter((m) => /already exists/.test(m.text)).at(-1);
+    assert.match(String(asked?.options.detail), /"\(copy\)" name/, 'the question says what is made: a copy');
+    const done = state.messages.slice(before).find((m) => /^Copied /.test(m.text));
+    assert.match(done?.text ?? '', /a \(copy\)\.bin/);
+  });
+
   test('into another share of the same file system: the refusal names the two shares; declined, nothing is made', async () => {
     const d = path.join(xfs.mnt, 'two');
     mkdirSync(path.join(d, 'into'), { recursive: true });
