@@ -5,6 +5,8 @@
 // so that is so whatever /tmp is. code-server is stood in for by a server that answers its health
 // check (start.sh reads where it is from the setup's ready.json, EXTENT_LENS_CACHE); the rest is
 // the real script: build, demo workspace (XFS on a loop device), message, and its cleanup on TERM.
+// No port is given: start.sh takes a free one the kernel picks (tests share nothing fixed, and
+// any EXTENT_LENS_PORT of the environment is dropped so a port in use there is not taken).
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,7 +17,6 @@ import { createEngine } from '../../src/engine/index';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 
 const REPO = path.resolve(__dirname, '../..');
-const PORT = Number(process.env.EL_START_TEST_PORT ?? 14451);
 
 const FAKE_CODE_SERVER = `
 const http = require('node:http');
@@ -46,10 +47,9 @@ describe('npm start: its message suggests a file on the demo XFS first', { skip:
       const start = spawn('bash', ['scripts/start.sh'], {
         cwd: REPO,
         env: {
-          ...process.env,
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'EXTENT_LENS_PORT')),
           EXTENT_LENS_NO_SETUP: '1',
           EXTENT_LENS_CACHE: cache,
-          EXTENT_LENS_PORT: String(PORT),
           TMPDIR: tmp.mountPoint,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
