@@ -37,7 +37,7 @@ export class SpaceOverlays extends OverlaysMet {
       if (f.filesystem === 'overlayfs' && fileSystems.length > 1)
         notes.push(
           `${f.files === 1 ? 'One file' : `${f.files} files`} seen through the overlay on ${f.mountPoint ?? f.id} could not be matched to ` +
-            `${f.files === 1 ? 'its layer file' : 'their layer files'} (its layers are not to be seen from here: relative or from another mount namespace), so ` +
+            `${f.files === 1 ? 'its layer file' : 'their layer files'} (its layers are not to be seen from here: given as paths relative to where mount ran, not found from its mount point, or from another mount namespace), so ` +
             `${f.files === 1 ? 'it counts' : 'they count'} as the overlay's: if the selection holds those layers too, their blocks are counted twice in the total.`,
         );
     return notes;

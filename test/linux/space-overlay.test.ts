@@ -80,6 +80,17 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
       assert.equal(r.total.files, 1);
       assert.equal(r.total.reclaimable, BigInt(MiB));
       assert.ok(!r.notes.some((n) => /layer's own file/.test(n)), r.notes.join('\n'));
+      // with its layers selected too, the note that its files may count twice says why they were not matched
+      const both = createEngine();
+      const r2 = await both.space([away, o.top]).finally(() => both.dispose());
+      assert.ok(
+        r2.notes.some((n) =>
+          /^One file seen through the overlay on .*could not be matched to its layer file \(its layers are not to be seen from here: given as paths relative to where mount ran, not found from its mount point, or from another mount namespace\)/.test(
+            n,
+          ),
+        ),
+        r2.notes.join('\n'),
+      );
     } finally {
       spawnSync('umount', [away]);
     }
