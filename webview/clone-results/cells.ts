@@ -2,10 +2,11 @@
 // method cell, and how bytes, times and names are shown (main.ts puts them together).
 
 import type { CloneResultsData, CloneSide } from '../../src/protocol/messages';
-import { groupDigits, humanBytes } from '../../src/protocol/format';
+import { groupDigits } from '../../src/protocol/format';
 import { isSmbUri, shownSmbName } from '../../src/protocol/shown-path';
 import { breakable, el } from '../shared/ui';
 import { l10n } from '../shared/l10n';
+import { exactAndRounded, noBreakSize } from '../shared/bytes';
 
 /** A whole file made in the place of one of its name (Overwrite); a Clone Range writes into its destination, replacing no file. */
 export const replacedOne = (d: CloneResultsData): boolean => d.operation !== 'clone-range' && d.destination.existedBefore === true;
@@ -68,8 +69,8 @@ export function methodCell(d: CloneResultsData): HTMLElement {
 }
 
 /** A size in words that a narrow column never breaks: "2 MiB" with a no-break space (it wrapped as "(1 / MiB)" at ~370 px). */
-const size = (v: bigint): string => humanBytes(v).replace(' ', '\u00a0');
-export const bytesText = (v: string | bigint): string => l10n.t('{0} bytes ({1})', groupDigits(BigInt(v)), size(BigInt(v)));
+const size = noBreakSize;
+export const bytesText = (v: string | bigint): string => exactAndRounded(BigInt(v), { noBreak: true });
 export const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
 /** A file's name as shown (an smb:// one decoded: "big sparse.img", not "big%20sparse.img"). */
 export const baseName = (p: string): string =>
