@@ -100,7 +100,8 @@ const layerBases = new WeakMap<Mount, string | undefined>();
  * every layer and work folder named and its top layer (upperdir, else the first lower) is the
  * very folder the overlay's root shows: overlayfs gives a merged folder the inode number of its
  * top layer's folder (layers on one file system). Undefined where none is (layers on several
- * file systems, a bind mount of a folder of the overlay, another mount namespace).
+ * file systems, a bind mount of a folder of the overlay, another mount namespace), or where the
+ * top layer is given absolute (relative lower layers beside it: no folder can be told apart).
  */
 function layerBase(m: Mount): string | undefined {
   if (layerBases.has(m)) return layerBases.get(m);
@@ -118,7 +119,8 @@ function layerBase(m: Mount): string | undefined {
       return undefined;
     }
   };
-  const root = m.root === '/' && top !== undefined ? ino(m.mountPoint) : undefined;
+  // (an absolute top layer is the same folder whichever is tried: its inode proves none, so none is taken)
+  const root = m.root === '/' && top !== undefined && !top.startsWith('/') ? ino(m.mountPoint) : undefined;
   for (let dir = path.posix.dirname(m.mountPoint); root !== undefined; dir = path.posix.dirname(dir)) {
     const at = (n: string): string => (n.startsWith('/') ? n : `${dir === '/' ? '' : dir}/${n}`);
     if (ino(at(top!)) === root && names.every((n) => isFolder(at(n)))) {

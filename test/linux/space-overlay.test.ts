@@ -96,6 +96,37 @@ describe('space of an overlayfs merged view (XFS layers)', { skip: skipReason('x
     }
   });
 
+  test('an absolute upperdir beside relative lower layers: no folder above the mount point is taken for where mount ran', async () => {
+    // mount ran in top/; the folder above the mount point holds a "lower" of its own. The top
+    // layer's inode tells nothing here (absolute: the same whatever folder is tried), so a
+    // folder holding the relative names is no proof: the decoy's file was taken for the layer file
+    // (its path, dev and inode: what dedupe reads and shares, what space asks owners of).
+    const o = overlayFolders(freshDir(xfs, 'ov-mixed-abs'));
+    randomFile(path.join(o.lower, 'f'), MiB);
+    const at = freshDir(xfs, 'ov-mixed-abs-at');
+    fs.mkdirSync(path.join(at, 'lower'));
+    randomFile(path.join(at, 'lower', 'f'), 2 * MiB);
+    const merged = path.join(at, 'merged');
+    fs.mkdirSync(merged);
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=lower,upperdir=${o.upper},workdir=${o.work}`, merged], {
+      cwd: o.top,
+    });
+    try {
+      execFileSync('sync');
+      const engine = createEngine();
+      const r = await engine.space([merged]).finally(() => engine.dispose());
+      assert.equal(r.total.files, 1);
+      assert.equal(r.total.allocated, BigInt(MiB));
+      // not matched to the decoy (its layers not placed): counted as the overlay's own file
+      assert.ok(
+        !r.notes.some((n) => /layer's own file/.test(n)),
+        `${path.join(at, 'lower', 'f')} taken for its layer file:\n${r.notes.join('\n')}`,
+      );
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+  });
+
   test("shared blocks in the overlay: its files are the upper layer's, on XFS, where the exact scan runs and is checked", async () => {
     const o = overlayFolders(freshDir(xfs, 'ov-scan'));
     const { merged } = o;
