@@ -95,11 +95,21 @@ PATH="$(dirname "$node24"):$PATH" XDG_CONFIG_HOME="$run/xdg" XDG_DATA_HOME="$run
     > "$run/code-server.log" 2>&1 < /dev/null &
 cs_pid=$!
 
-for _ in $(seq 1 300); do
-  if curl -fs -o /dev/null "http://127.0.0.1:$port/healthz"; then break; fi
+# Up to EXTENT_LENS_START_WAIT seconds (60: a first start on a loaded machine); each check at
+# most 2 s, so a port that takes connections and never answers cannot hold the script, and no URL
+# is printed unless it answered.
+wait_s="${EXTENT_LENS_START_WAIT:-60}"
+up= deadline=$((SECONDS + wait_s))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  if curl -fs -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then up=1; break; fi
   kill -0 "$cs_pid" 2>/dev/null || { cat "$run/code-server.log"; echo "start: code-server exited" >&2; exit 1; }
-  sleep 0.1
+  sleep 0.2
 done
+if [ -z "$up" ]; then
+  tail -20 "$run/code-server.log"
+  echo "start: code-server did not answer on 127.0.0.1:$port/healthz within $wait_s s (its log: $run/code-server.log; EXTENT_LENS_START_WAIT=SECONDS waits longer)" >&2
+  exit 1
+fi
 url="http://127.0.0.1:$port/?folder=$(node -p 'encodeURIComponent(process.argv[1])' "$folder")"
 # the demo's files, or (your own folder) the commands in general. The first file to inspect is
 # on the demo's XFS where it has one (reflink/, as root): the demo folder itself lies under

@@ -25,6 +25,14 @@ const [host, port] = at.split(':');
 http.createServer((_, res) => res.end('ok')).listen(Number(port), host);
 `;
 
+/** One that takes connections and never answers (a hung start). */
+const SILENT_CODE_SERVER = `
+const http = require('node:http');
+const at = process.argv[process.argv.indexOf('--bind-addr') + 1];
+const [host, port] = at.split(':');
+http.createServer(() => undefined).listen(Number(port), host);
+`;
+
 describe('npm start: its message suggests a file on the demo XFS first', { skip: skipReason('xfs') ?? skipReason('ext4') }, () => {
   let tmp: TestFs | undefined;
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'el-start-cache-'));
@@ -81,6 +89,42 @@ describe('npm start: its message suggests a file on the demo XFS first', { skip:
         await exited;
       }
       assert.match(out, /start: stopped; nothing left running/);
+      assert.deepEqual(
+        fs.readdirSync(tmp.mountPoint).filter((n) => n.startsWith('el-demo-')),
+        [],
+        'the demo workspace is gone',
+      );
+    },
+  );
+  test(
+    'a code-server that takes connections and never answers: start.sh gives up after EXTENT_LENS_START_WAIT, says so, prints no address, cleans up',
+    { timeout: 120_000 },
+    async () => {
+      tmp ??= makeFs('ext4', 512);
+      fs.mkdirSync(path.join(cache, 'vscode'), { recursive: true });
+      fs.writeFileSync(path.join(cache, 'silent-code-server.cjs'), SILENT_CODE_SERVER);
+      fs.writeFileSync(
+        path.join(cache, 'vscode', 'ready.json'),
+        JSON.stringify({ node: process.execPath, codeServer: path.join(cache, 'silent-code-server.cjs'), codeServerVersion: 'test' }),
+      );
+      const start = spawn('bash', ['scripts/start.sh'], {
+        cwd: REPO,
+        env: {
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'EXTENT_LENS_PORT')),
+          EXTENT_LENS_NO_SETUP: '1',
+          EXTENT_LENS_CACHE: cache,
+          EXTENT_LENS_START_WAIT: '3',
+          TMPDIR: tmp.mountPoint,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      start.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      start.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const code = await new Promise<number | null>((resolve) => start.on('exit', (c) => resolve(c)));
+      assert.equal(code, 1, out);
+      assert.match(out, /start: code-server did not answer on 127\.0\.0\.1:\d+\/healthz within 3 s/);
+      assert.doesNotMatch(out, /Open: /);
       assert.deepEqual(
         fs.readdirSync(tmp.mountPoint).filter((n) => n.startsWith('el-demo-')),
         [],
