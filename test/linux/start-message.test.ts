@@ -41,46 +41,59 @@ describe('npm start: its message suggests a file on the demo XFS first', { skip:
     fs.rmSync(cache, { recursive: true, force: true });
   });
 
+  /** start.sh with `codeServerJs` standing in for code-server (from the setup's ready.json), its output gathered. */
+  function startWith(
+    name: string,
+    codeServerJs: string,
+    env: Record<string, string> = {},
+  ): { start: ReturnType<typeof spawn>; out: () => string; exited: Promise<number | null> } {
+    tmp ??= makeFs('ext4', 512);
+    fs.mkdirSync(path.join(cache, 'vscode'), { recursive: true });
+    fs.writeFileSync(path.join(cache, name), codeServerJs);
+    fs.writeFileSync(
+      path.join(cache, 'vscode', 'ready.json'),
+      JSON.stringify({ node: process.execPath, codeServer: path.join(cache, name), codeServerVersion: 'test' }),
+    );
+    const start = spawn('bash', ['scripts/start.sh'], {
+      cwd: REPO,
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'EXTENT_LENS_PORT')),
+        EXTENT_LENS_NO_SETUP: '1',
+        EXTENT_LENS_CACHE: cache,
+        TMPDIR: tmp.mountPoint,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    start.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    start.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    // (close: after the output is all read)
+    const exited = new Promise<number | null>((resolve) => start.on('close', (code) => resolve(code)));
+    return { start, out: () => out, exited };
+  }
+
   test(
     'the first "right-click" of the message names a file that can be cloned; TERM cleans up the demo',
     { timeout: 240_000 },
     async () => {
-      tmp = makeFs('ext4', 512);
-      fs.mkdirSync(path.join(cache, 'vscode'), { recursive: true });
-      fs.writeFileSync(path.join(cache, 'fake-code-server.cjs'), FAKE_CODE_SERVER);
-      fs.writeFileSync(
-        path.join(cache, 'vscode', 'ready.json'),
-        JSON.stringify({ node: process.execPath, codeServer: path.join(cache, 'fake-code-server.cjs'), codeServerVersion: 'test' }),
-      );
-      const start = spawn('bash', ['scripts/start.sh'], {
-        cwd: REPO,
-        env: {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'EXTENT_LENS_PORT')),
-          EXTENT_LENS_NO_SETUP: '1',
-          EXTENT_LENS_CACHE: cache,
-          TMPDIR: tmp.mountPoint,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      start.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      start.stderr.on('data', (b: Buffer) => (out += b.toString()));
-      const exited = new Promise<number | null>((resolve) => start.on('exit', (code) => resolve(code)));
+      const { start, out, exited } = startWith('fake-code-server.cjs', FAKE_CODE_SERVER);
+      const top = tmp!.mountPoint;
       try {
         await new Promise<void>((resolve, reject) => {
-          start.stdout.on('data', () => /Ctrl-C stops everything/.test(out) && resolve());
-          void exited.then((code) => reject(new Error(`start.sh exited (${code}) before its message:\n${out}`)));
+          start.stdout!.on('data', () => /Ctrl-C stops everything/.test(out()) && resolve());
+          void exited.then((code) => reject(new Error(`start.sh exited (${code}) before its message:\n${out()}`)));
         });
-        const folder = decodeURIComponent(/[?&]folder=([^\s&]+)/.exec(out)?.[1] ?? '');
-        assert.ok(folder.startsWith(tmp.mountPoint), `the demo is under TMPDIR: ${folder}`);
-        const first = /right-click (\S+) >/.exec(out)?.[1];
-        assert.ok(first, out);
+        const folder = decodeURIComponent(/[?&]folder=([^\s&]+)/.exec(out())?.[1] ?? '');
+        assert.ok(folder.startsWith(top), `the demo is under TMPDIR: ${folder}`);
+        const first = /right-click (\S+) >/.exec(out())?.[1];
+        assert.ok(first, out());
         const file = path.join(folder, first);
         assert.ok(fs.statSync(file).isFile(), `${file} exists`);
         const engine = createEngine();
         try {
           const v = await engine.volume(file);
-          assert.equal(v.supportsClone, true, `${first} is on ${v.filesystem}, which cannot share blocks:\n${out}`);
+          assert.equal(v.supportsClone, true, `${first} is on ${v.filesystem}, which cannot share blocks:\n${out()}`);
         } finally {
           await engine.dispose();
         }
@@ -88,9 +101,9 @@ describe('npm start: its message suggests a file on the demo XFS first', { skip:
         start.kill('SIGTERM');
         await exited;
       }
-      assert.match(out, /start: stopped; nothing left running/);
+      assert.match(out(), /start: stopped; nothing left running/);
       assert.deepEqual(
-        fs.readdirSync(tmp.mountPoint).filter((n) => n.startsWith('el-demo-')),
+        fs.readdirSync(top).filter((n) => n.startsWith('el-demo-')),
         [],
         'the demo workspace is gone',
       );
@@ -100,33 +113,12 @@ describe('npm start: its message suggests a file on the demo XFS first', { skip:
     'a code-server that takes connections and never answers: start.sh gives up after EXTENT_LENS_START_WAIT, says so, prints no address, cleans up',
     { timeout: 120_000 },
     async () => {
-      tmp ??= makeFs('ext4', 512);
-      fs.mkdirSync(path.join(cache, 'vscode'), { recursive: true });
-      fs.writeFileSync(path.join(cache, 'silent-code-server.cjs'), SILENT_CODE_SERVER);
-      fs.writeFileSync(
-        path.join(cache, 'vscode', 'ready.json'),
-        JSON.stringify({ node: process.execPath, codeServer: path.join(cache, 'silent-code-server.cjs'), codeServerVersion: 'test' }),
-      );
-      const start = spawn('bash', ['scripts/start.sh'], {
-        cwd: REPO,
-        env: {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'EXTENT_LENS_PORT')),
-          EXTENT_LENS_NO_SETUP: '1',
-          EXTENT_LENS_CACHE: cache,
-          EXTENT_LENS_START_WAIT: '3',
-          TMPDIR: tmp.mountPoint,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      start.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      start.stderr.on('data', (b: Buffer) => (out += b.toString()));
-      const code = await new Promise<number | null>((resolve) => start.on('exit', (c) => resolve(c)));
-      assert.equal(code, 1, out);
-      assert.match(out, /start: code-server did not answer on 127\.0\.0\.1:\d+\/healthz within 3 s/);
-      assert.doesNotMatch(out, /Open: /);
+      const { out, exited } = startWith('silent-code-server.cjs', SILENT_CODE_SERVER, { EXTENT_LENS_START_WAIT: '3' });
+      assert.equal(await exited, 1, out());
+      assert.match(out(), /start: code-server did not answer on 127\.0\.0\.1:\d+\/healthz within 3 s/);
+      assert.doesNotMatch(out(), /Open: /);
       assert.deepEqual(
-        fs.readdirSync(tmp.mountPoint).filter((n) => n.startsWith('el-demo-')),
+        fs.readdirSync(tmp!.mountPoint).filter((n) => n.startsWith('el-demo-')),
         [],
         'the demo workspace is gone',
       );
