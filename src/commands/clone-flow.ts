@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress } from '../engine';
+import type { Engine, ExistingPolicy, ExtentMap, OperationReport, Progress, VolumeInfo } from '../engine';
 import type { CloneResultsData } from '../protocol/messages';
 import { CloneResultsPanel } from '../views/clone-results-panel';
 import { resultTotals } from '../protocol/clone-totals';
@@ -243,13 +243,25 @@ async function acrossFileSystems(s: Services, source: string, destination: strin
  * is not known (unprobed, a share: the engine then says what it meets).
  */
 export async function cannotShareBlocks(s: Services, source: string): Promise<Error | undefined> {
-  if (/^smb:\/\//i.test(source)) return undefined;
-  const v = await (await s.engine()).volume(source).catch(() => undefined);
-  if (v?.supportsClone !== false) return undefined;
+  const v = await unshareableVolume(s, source);
+  if (!v) return undefined;
   // (the evidence names the file system and why: "ext4 cannot share blocks: Linux has no …")
   const why = v.cloneEvidence.replace(/\.$/, '');
   const code = /\bEOPNOTSUPP\b/.test(why) ? '' : ' (EOPNOTSUPP)';
   return Object.assign(new Error(t('{0} cannot be cloned: {1}{2}.', shownName(source), why, code)), { code: 'EOPNOTSUPP' });
+}
+
+/**
+ * The volume facts of `file` where its file system cannot share blocks at all (known from its
+ * type: ext4, tmpfs; elsewhere the engine's one probe per file system); undefined where it can,
+ * on a share (the server answers for itself), or where the engine cannot say (the step that
+ * runs then names the error).
+ */
+export async function unshareableVolume(s: Services, file: string): Promise<VolumeInfo | undefined> {
+  if (/^smb:\/\//i.test(file)) return undefined;
+  const engine = await s.engine().catch(() => undefined);
+  const v = await engine?.volume(file).catch(() => undefined);
+  return v?.supportsClone === false ? v : undefined;
 }
 
 async function mapOrUndefined(s: Services, engine: Engine, file: string, signal: AbortSignal): Promise<ExtentMap | undefined> {

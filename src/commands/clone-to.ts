@@ -22,14 +22,10 @@ export function registerCloneTo(s: Services): vscode.Disposable {
       if (!source) return undefined;
       const opts = readFlowOptions(options);
       let target = Array.isArray(dest) ? undefined : pathsFromArgs(dest, undefined)[0];
-      // A file system that cannot share blocks (ext4) is said before the new name is asked for
-      // (a trial picked a name first, then met EOPNOTSUPP), with the copy offered, as Clone Range does.
-      /**
-       * What will be made: a copy where the file system cannot share blocks (chosen at that
-       * question, or allowed by the caller), named as one.
-       */
-      let made: 'clone' | 'copy' = 'clone';
       if (!target) {
+        // A file system that cannot share blocks (ext4) is said before the new name is asked for
+        // (a trial picked a name first, then met EOPNOTSUPP), with the copy offered, as Clone
+        // Range does; what is made then is a copy, named as one.
         const refusal = await cannotShareBlocks(s, source);
         if (refusal && opts.fallback !== 'copy') {
           if (!(await offerCopyInstead(s, refusal))) {
@@ -38,9 +34,7 @@ export function registerCloneTo(s: Services): vscode.Disposable {
           }
           opts.fallback = 'copy';
         }
-        if (refusal) made = 'copy';
-      }
-      if (!target) {
+        const made = refusal ? 'copy' : 'clone';
         const picked = await vscode.window.showSaveDialog({
           title: t('Block Clone To: new file'),
           // ("disk (copy).img" for a copy: a trial's copy was suggested "disk (clone).img"; the

@@ -7,7 +7,7 @@ import type { Services } from '../host/services';
 import { COMMANDS } from '../host/logic/contributions';
 import { enginePathOfUri, pathsFromArgs } from '../host/logic/clone-selection';
 import { activeFileUri } from '../host/ui';
-import { isFolder } from './clone-flow';
+import { isFolder, unshareableVolume } from './clone-flow';
 
 export function registerSelectForClone(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.selectForClone, async (uri?: unknown, uris?: unknown): Promise<string[]> => {
@@ -73,13 +73,8 @@ export function registerSelectForClone(s: Services): vscode.Disposable {
  * for is left to Block Clone Here, which names the error.
  */
 async function fileSystemsThatCannotShare(s: Services, paths: readonly string[]): Promise<Map<string, string>> {
-  const local = paths.filter((p) => !/^smb:\/\//i.test(p));
-  if (local.length === 0) return new Map();
-  // (an engine that cannot load is Block Clone Here's to report: the selection is made regardless)
-  const engine = await s.engine().catch(() => undefined);
-  if (!engine) return new Map();
-  const volumes = await Promise.all(local.map((p) => engine.volume(p).catch(() => undefined)));
-  return new Map(local.flatMap((p, i) => (volumes[i]?.supportsClone === false ? [[p, volumes[i].filesystem] as const] : [])));
+  const volumes = await Promise.all(paths.map((p) => unshareableVolume(s, p)));
+  return new Map(paths.flatMap((p, i) => (volumes[i] ? [[p, volumes[i].filesystem] as const] : [])));
 }
 
 /**

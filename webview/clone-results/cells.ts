@@ -69,7 +69,6 @@ export function methodCell(d: CloneResultsData): HTMLElement {
 }
 
 /** A size in words that a narrow column never breaks: "2 MiB" with a no-break space (it wrapped as "(1 / MiB)" at ~370 px). */
-const size = noBreakSize;
 export const bytesText = (v: string | bigint): string => exactAndRounded(BigInt(v), { noBreak: true });
 export const ms = (v: number): string => (v < 1000 ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${(v / 1000).toFixed(2)} s`);
 /** A file's name as shown (an smb:// one decoded: "big sparse.img", not "big%20sparse.img"). */
@@ -95,5 +94,5 @@ export const rangeFacts = (s: CloneSide): RangeFact[] => (s.range ? [[l10n.t('Ra
 export function rangeText(r: NonNullable<CloneSide['range']>): string {
   const start = BigInt(r.offset);
   const len = BigInt(r.length);
-  return l10n.t('{0} to {1} ({2})', groupDigits(start), groupDigits(start + len), size(len));
+  return l10n.t('{0} to {1} ({2})', groupDigits(start), groupDigits(start + len), noBreakSize(len));
 }
