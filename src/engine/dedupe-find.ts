@@ -200,7 +200,7 @@ export async function findDuplicates(
   // its layer's own (dedupe-overlay.ts).
   const lowerLayer = onlyInLowerLayers(usable);
   // Swap files not in use (their signature, seen in the bytes hashed): never shared, or swapon
-  // would refuse them (swap-signature.ts).
+  // would refuse them (swap-files.ts).
   const idleSwapFiles = usable.filter((f) => f.swapSignature).length;
   const shareable = lowerLayer.size === 0 && idleSwapFiles === 0 ? usable : usable.filter((f) => !lowerLayer.has(f) && !f.swapSignature);
 

@@ -23,7 +23,7 @@ import { FsctlError, isCancelled, isFsctlError } from './errors';
 import { EXTENT_FLAG } from './map-format';
 import { osPath } from './os-path';
 import { localBackend } from './select-backend';
-import { hasSwapSignature } from './swap-signature';
+import { hasSwapSignature } from './swap-files';
 
 /**
  * Bytes read per pread while hashing: reads run ahead across chunk boundaries up to the end of
@@ -56,7 +56,7 @@ export interface Hashed extends FileData {
    * key, and left out of its data by dropZeroChunks once it is hashed.
    */
   zeroChunks?: number[];
-  /** Its first bytes, read for its keys, hold a swap area's signature (swap-signature.ts): never shared. */
+  /** Its first bytes, read for its keys, hold a swap area's signature (swap-files.ts): never shared. */
   swapSignature?: boolean;
 }
 

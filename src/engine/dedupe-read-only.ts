@@ -1,7 +1,6 @@
 // Which files dedupe may only read (dedupe-find.ts): the kernel will not change them for this
-// user, so they can be a group's source and never a destination (dedupe-saving.ts). And which
-// it may not touch at all: active swap files (dedupe-walk.ts leaves them out; swap-signature.ts
-// finds those not in use).
+// user, so they can be a group's source and never a destination (dedupe-saving.ts). (Swap files,
+// which it may not touch at all: swap-files.ts.)
 
 import * as fs from 'node:fs';
 import type { ExtendedBackend } from './backend-ext';
@@ -9,7 +8,7 @@ import type { FileData } from './dedupe-file-data';
 import type { LockedBy } from './dedupe-types';
 import { isSmbPath } from './smb-path';
 import { osPath } from './os-path';
-import { mountOf, procPathField, readMounts } from './space-fs';
+import { mountOf, readMounts } from './space-fs';
 import { realPath } from './real-path';
 import { physEnd, sameBytes, type Segment } from './dedupe-segments';
 import { bytesNotCovered, mergeRanges } from './space-scan';
@@ -134,33 +133,6 @@ export async function sharesReadOnly(
     if (![...keys[i]].some((k) => seen.get(k)! > 1)) continue;
     const b = await resolve(f.path);
     if (b.writable && !(await b.writable(f.path))) out.add(f.path);
-  }
-  return out;
-}
-
-/**
- * The active swap files (Linux, /proc/swaps), as `${st_dev}:${st_ino}`: the kernel refuses to
- * share a swap file's blocks either way (ETXTBSY), so dedupe leaves them out of its groups. Empty
- * where there is no /proc/swaps. Its names are bytes, with space, tab, newline and backslash in
- * octal (procPathField): a swap file named in bytes that are not UTF-8 is still recognised.
- */
-export function activeSwapFiles(): Set<string> {
-  const out = new Set<string>();
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/swaps').toString('latin1'); // one character per byte: procPathField decodes
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n').slice(1)) {
-    const [name, type] = line.split(/[ \t]+/);
-    if (type !== 'file' || !name) continue;
-    try {
-      const st = fs.statSync(osPath(procPathField(name)), { bigint: true });
-      out.add(`${st.dev}:${st.ino}`);
-    } catch {
-      // swapped off since, or not visible from here
-    }
   }
   return out;
 }

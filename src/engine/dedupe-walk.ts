@@ -17,7 +17,7 @@ import { quietContext } from './backend';
 import type { ExtendedBackend, SpaceSink } from './backend-ext';
 import type { EngineContext } from './context';
 import type { Hashed } from './dedupe-hash';
-import { activeSwapFiles } from './dedupe-read-only';
+import { activeSwapFiles } from './swap-files';
 import { DedupeOverlays } from './dedupe-overlay';
 import { fileDataOf } from './dedupe-file-data';
 import type { DedupeError } from './dedupe-types';
@@ -105,7 +105,7 @@ export async function walkAndMap(
   let symlinks = 0;
   const swaps = activeSwapFiles();
   let swapFiles = 0;
-  /** An active swap file: counted for the notes, never read or grouped (one not in use: swap-signature.ts). */
+  /** An active swap file: counted for the notes, never read or grouped (one not in use: swap-files.ts). */
   const isSwap = (dev: bigint, ino: bigint): boolean => {
     if (swaps.size === 0 || !swaps.has(`${dev}:${ino}`)) return false;
     swapFiles++;

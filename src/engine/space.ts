@@ -29,7 +29,7 @@ import { exactScans } from './space-scan';
 import { isSmbPath } from './smb-path';
 import { undeletableOnShares } from './space-deletable';
 import { undeletableReadOnly } from './space-read-only';
-import { activeSwapFiles } from './dedupe-read-only';
+import { activeSwapFiles } from './swap-files';
 import { fileSystemFigures, type FigureInputs } from './space-figures';
 import { lowerOnlyFiles } from './overlay-layers';
 import { SpaceOverlays } from './space-overlay';

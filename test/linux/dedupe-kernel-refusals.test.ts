@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
-import { activeSwapFiles } from '../../src/engine/dedupe-read-only';
+import { activeSwapFiles } from '../../src/engine/swap-files';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
 
 const MiB = 1024 * 1024;

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
-import { hasSwapSignature } from '../../src/engine/swap-signature';
+import { hasSwapSignature } from '../../src/engine/swap-files';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { randomFile } from '../support/space-files';
 
