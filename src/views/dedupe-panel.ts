@@ -12,7 +12,7 @@
 // dedupe-*.ts.)
 
 import * as vscode from 'vscode';
-import type { DedupePlan, DedupeReport, Progress } from '../engine';
+import { cancelledError, type DedupePlan, type DedupeReport, type Progress } from '../engine';
 import { parseWebviewMessage, type DedupeWirePlan, type DedupeWireReport, type HostMessage } from '../protocol/messages';
 import { humanBytes } from '../protocol/format';
 import type { Services } from '../host/services';
@@ -227,9 +227,13 @@ export class DedupePanel implements vscode.Disposable {
     this.s.log.info(`dedupe find (chunk ${chunk}, min size ${minSize}): ${paths.join(', ')}`);
     try {
       const engine = await this.s.engine();
-      const plan = await this.withProgress('find', title, 0, (signal, onProgress) =>
-        engine.findDuplicates(paths, { signal: AbortSignal.any([signal, own.signal]), chunk, minSize, onProgress }),
-      );
+      const plan = await this.withProgress('find', title, 0, async (signal, onProgress) => {
+        const stop = AbortSignal.any([signal, own.signal]);
+        const found = await engine.findDuplicates(paths, { signal: stop, chunk, minSize, onProgress });
+        // A Cancel taken in before the result wins (as in the Space view): a search changed nothing.
+        if (stop.aborted) throw cancelledError('dedupe', paths);
+        return found;
+      });
       if (this.running?.abort !== own || this.disposed) return undefined;
       this.running = undefined;
       this.lastProgress = undefined;

@@ -13,7 +13,7 @@
 // messages; the wire data and the exports are beside it in space-data.ts / space-export.ts.)
 
 import * as vscode from 'vscode';
-import type { Progress, SpaceFile } from '../engine';
+import { cancelledError, type Progress, type SpaceFile } from '../engine';
 import {
   MAX_SPACE_ROWS_MESSAGE,
   parseWebviewMessage,
@@ -221,9 +221,10 @@ export class SpacePanel implements vscode.Disposable {
       const short = paths.length === 1 ? baseName(paths[0]) : what;
       const title = exactScan ? t('Exact scan for {0}…', short) : t('Analyzing space usage of {0}…', short);
       const lang = vscode.env.language;
-      const r = await withCancellableProgress(title, (signal, onProgress) =>
-        engine.space(paths, {
-          signal: AbortSignal.any([signal, own.signal]),
+      const r = await withCancellableProgress(title, async (signal, onProgress) => {
+        const stop = AbortSignal.any([signal, own.signal]);
+        const result = await engine.space(paths, {
+          signal: stop,
           exactScan,
           onProgress: (p) => {
             const n = p.files ?? 0;
@@ -238,8 +239,12 @@ export class SpacePanel implements vscode.Disposable {
             files[index] = spaceWireFile(rows[index], sharing);
             partners[index] = partnerList(sharing);
           },
-        }),
-      );
+        });
+        // A Cancel taken in before the result wins, though the worker had finished: on a busy host
+        // thread the worker's result can wait behind the view's Cancel, which was then ignored.
+        if (stop.aborted) throw cancelledError('space', paths);
+        return result;
+      });
       if (this.running !== own || this.disposed) return undefined;
       if (files.length !== rows.length) throw new Error(`the engine sent the sharing of ${files.length} of ${rows.length} files`);
       const d: SpaceData = { ...spaceData(r, paths, files), finishedAt: Date.now() };

@@ -237,6 +237,8 @@ export interface FakeState {
   answers: Array<{ match: RegExp; answer: string | undefined }>;
   inputAnswers: string[];
   panels: FakeWebviewPanel[];
+  /** Called with each webview panel as it is created, before the host has used it (a test's hook). */
+  onPanelCreated?: (p: FakeWebviewPanel) => void;
   customEditors: Map<string, unknown>;
   /** File system providers by scheme (the smb: one). */
   fileSystems: Map<string, unknown>;
@@ -650,6 +652,7 @@ export function makeFakeVscode() {
       createWebviewPanel: (viewType: string, title: string, _col: unknown, options: Record<string, unknown>) => {
         const p = new FakeWebviewPanel(viewType, title, options);
         state.panels.push(p);
+        state.onPanelCreated?.(p);
         return p;
       },
       registerCustomEditorProvider: (viewType: string, provider: unknown) => {

@@ -89,9 +89,10 @@ interface StandIn {
   applied: DedupePlan[];
   /**
    * Resolve only when aborted (a long search or deduplication): true, E_CANCELLED; 'part way', a
-   * deduplication resolves with a cancelled report (it had shared one group).
+   * deduplication resolves with a cancelled report (it had shared one group); 'then found', a
+   * search resolves with its plan (the result was on its way from the worker as the Cancel came).
    */
-  hang: boolean | 'part way';
+  hang: boolean | 'part way' | 'then found';
   /** More progress updates, sent at once after the first (a burst, as the engine's threads give them). */
   updates?: Progress[];
   /** Every range refused (another client had the files open): nothing deduplicated. */
@@ -189,6 +190,7 @@ describe('Find Duplicate Data (host side)', () => {
         standIn.finds.push({ paths, opts: { chunk: o.chunk, minSize: o.minSize } });
         o.onProgress?.({ done: 20n * MiB, total: 0n, files: 6, message: 'hashing' });
         for (const p of standIn.updates ?? []) o.onProgress?.(p);
+        if (standIn.hang === 'then found') return until(o.signal).catch(() => samplePlan());
         if (standIn.hang) return until(o.signal);
         return { ...samplePlan(), ...(standIn.cannotApply ? { cannotApply: standIn.cannotApply } : {}) };
       },
@@ -630,6 +632,24 @@ describe('Find Duplicate Data (host side)', () => {
     const last = lastOf(panel, 'dedupe')!;
     assert.ok(last.plan && last.report, 'the previous plan and its report stay');
     assert.equal(last.cannotApplyReason, 'Deduplicate ran on these groups: Find again to see what is left.');
+  });
+
+  test("a Cancel taken in before a search's result wins: the plan that comes after it is not shown", async () => {
+    standIn.hang = 'then found';
+    try {
+      const before = lastOf(panel, 'dedupe')!;
+      const n = panel.posted.length;
+      panel.send({ type: 'dedupeFind' });
+      await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupeProgress');
+      panel.send({ type: 'dedupeCancel' });
+      const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
+      assert.equal(err.code, 'E_CANCELLED');
+      const last = lastOf(panel, 'dedupe')!;
+      assert.deepEqual(last.plan, before.plan, 'the plan shown is the one from before');
+      assert.equal(last.cannotApplyReason, before.cannotApplyReason);
+    } finally {
+      standIn.hang = false;
+    }
   });
 
   test('a file system that cannot dedupe (the search probed it): Deduplicate disabled with its sentence, never a confirmation', async () => {

@@ -388,15 +388,29 @@ describe('Analyze Space Usage', { skip }, () => {
     // out of range or stale answers change nothing
     p.send({ type: 'spaceRowsSeen', upTo: 10_000_000 });
     p.send({ type: 'spaceRowsSeen', upTo: -1 });
-    // Cancel with rows waiting on a silent view: the rows sent stay, the message counts them
+    // Cancel with rows waiting on a silent view: the rows sent stay, the message counts them. The
+    // host thread is kept busy for 1.5 s as its first row is posted, as a loaded extension host is:
+    // the worker ends its walk meanwhile (30,000 files take ~0.4 s). The view's Cancel then comes
+    // before the worker's result is taken in, and it still wins.
     closeSpaceViews();
-    const m = spacePanels().length;
-    const pc = exec('extentLens.analyzeSpace', Uri.file(flow));
-    await waitFor(() => spacePanels().length > m);
-    const c = spacePanels().at(-1)!;
-    await c.waitFor((x) => x.type === 'spaceRows');
-    c.send({ type: 'spaceCancel' });
+    let cancelled = false;
+    state.onPanelCreated = (panel) => {
+      const post = panel.webview.postMessage;
+      panel.webview.postMessage = async (x: unknown) => {
+        const sent = await post(x);
+        if (!cancelled && (x as { type: string }).type === 'spaceRows') {
+          cancelled = true;
+          const busyUntil = Date.now() + 1500;
+          while (Date.now() < busyUntil); // the host thread busy: no message from the worker is taken in
+          panel.send({ type: 'spaceCancel' });
+        }
+        return sent;
+      };
+    };
+    const pc = exec('extentLens.analyzeSpace', Uri.file(flow)).finally(() => (state.onPanelCreated = undefined));
     assert.equal(await pc, undefined);
+    const c = spacePanels().at(-1)!;
+    assert.ok(cancelled);
     const err = await c.waitFor((x) => x.type === 'error');
     assert.equal(err.code, 'E_CANCELLED');
     assert.equal(err.message, 'Cancelled after 1 file: the files shown are those mapped until then, and the totals are incomplete.');
@@ -405,6 +419,7 @@ describe('Analyze Space Usage', { skip }, () => {
       [[0, 1]],
       'no rows flushed after the cancel',
     );
+    assert.equal(c.posted.filter((x) => (x as { type: string }).type === 'spaceDone').length, 0, 'no result after the cancel');
   });
 
   test('Refresh analyses the same selection again; a file deleted since is said to be gone, not opened', async () => {
