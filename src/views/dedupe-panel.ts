@@ -12,7 +12,7 @@
 // dedupe-*.ts.)
 
 import * as vscode from 'vscode';
-import { cancelledError, type DedupePlan, type DedupeReport, type Progress } from '../engine';
+import type { DedupePlan, DedupeReport, Progress } from '../engine';
 import { parseWebviewMessage, type DedupeWirePlan, type DedupeWireReport, type HostMessage } from '../protocol/messages';
 import { humanBytes } from '../protocol/format';
 import type { Services } from '../host/services';
@@ -231,7 +231,7 @@ export class DedupePanel implements vscode.Disposable {
         const stop = AbortSignal.any([signal, own.signal]);
         const found = await engine.findDuplicates(paths, { signal: stop, chunk, minSize, onProgress });
         // A Cancel taken in before the result wins (as in the Space view): a search changed nothing.
-        if (stop.aborted) throw cancelledError('dedupe', paths);
+        stop.throwIfAborted();
         return found;
       });
       if (this.running?.abort !== own || this.disposed) return undefined;

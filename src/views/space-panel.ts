@@ -13,7 +13,7 @@
 // messages; the wire data and the exports are beside it in space-data.ts / space-export.ts.)
 
 import * as vscode from 'vscode';
-import { cancelledError, type Progress, type SpaceFile } from '../engine';
+import type { Progress, SpaceFile } from '../engine';
 import {
   MAX_SPACE_ROWS_MESSAGE,
   parseWebviewMessage,
@@ -242,7 +242,7 @@ export class SpacePanel implements vscode.Disposable {
         });
         // A Cancel taken in before the result wins, though the worker had finished: on a busy host
         // thread the worker's result can wait behind the view's Cancel, which was then ignored.
-        if (stop.aborted) throw cancelledError('space', paths);
+        stop.throwIfAborted();
         return result;
       });
       if (this.running !== own || this.disposed) return undefined;

@@ -644,6 +644,7 @@ describe('Find Duplicate Data (host side)', () => {
       panel.send({ type: 'dedupeCancel' });
       const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
       assert.equal(err.code, 'E_CANCELLED');
+      assert.equal(err.message, 'The search was cancelled; nothing was changed. The groups shown are from the search before it.');
       const last = lastOf(panel, 'dedupe')!;
       assert.deepEqual(last.plan, before.plan, 'the plan shown is the one from before');
       assert.equal(last.cannotApplyReason, before.cannotApplyReason);
