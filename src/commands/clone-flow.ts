@@ -140,13 +140,14 @@ export async function runCloneFlow(s: Services, a: Attempt, opts: FlowOptions): 
   /** The person chose a copy (cloning cannot happen here): what is made is a copy. */
   let copyChosen = false;
   const made = (): Promise<'clone' | 'copy'> => whatIsMade(s, a, fallback, copyChosen);
-  // Across file systems no name can be cloned into: said (with the copy offer) before the
-  // question about an existing name, which would otherwise come first and for nothing.
+  // Across file systems, or on one that cannot share blocks (ext4), no name can be cloned into:
+  // said (with the copy offer) before the question about an existing name, which would otherwise
+  // come first, for nothing, and name the new file as a clone.
   if (a.clone && fallback === 'none' && !shareAndLocal(a.source, a.destination)) {
-    const across = await acrossFileSystems(s, a.source, a.destination);
-    if (across) {
-      if (!(await offerCopyInstead(s, across))) {
-        s.log.info(`${a.title}: another file system; the copy was declined, nothing was written`);
+    const impossible = (await acrossFileSystems(s, a.source, a.destination)) ?? (await cannotShareBlocks(s, a.source));
+    if (impossible) {
+      if (!(await offerCopyInstead(s, impossible))) {
+        s.log.info(`${a.title}: ${errorFacts(impossible).code}; the copy was declined, nothing was written`);
         return undefined;
       }
       fallback = 'copy';

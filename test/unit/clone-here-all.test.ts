@@ -130,6 +130,25 @@ describe('Block Clone Here: one answer for all the taken names', () => {
     assert.equal(listing(into)['b.bin'], 'new b.bin');
   });
 
+  test('where blocks cannot be shared (ext4, tmpfs) and no copy was asked for: the copy is offered first, then the taken name is asked about as a copy', async (t) => {
+    if (word !== 'copy') return t.skip('the temporary folder can share blocks: a clone is made, no copy offered');
+    const { sources, into } = setUp(['a.bin'], ['a.bin']);
+    state.answers = [
+      { match: /cannot be cloned/, answer: 'Copy instead (keeps holes)' },
+      { match: /already exists/, answer: 'Rename' },
+    ];
+    await exec('extentLens.cloneHere', Uri.file(into), undefined, { sources, showResults: false });
+    const said = state.messages.map((m) => m.text);
+    const offer = said.findIndex((m) => /cannot be cloned/.test(m));
+    const asked = said.findIndex((m) => /already exists\.$/.test(m));
+    assert.ok(offer >= 0 && asked > offer, `the copy offered before the question: ${JSON.stringify(said)}`);
+    assert.equal(
+      detailOf(said[asked]),
+      'Rename keeps both files (the new one gets a "(copy)" name); Overwrite replaces the existing file.',
+    );
+    assert.deepEqual(listing(into), { 'a (copy).bin': 'new a.bin', 'a.bin': 'old a.bin' });
+  });
+
   test('Cancel stops at the first taken name: nothing is written', async () => {
     const { sources, into } = setUp(['a.bin', 'b.bin'], ['a.bin', 'b.bin']);
     state.answers = [{ match: /already exists/, answer: undefined }];
