@@ -618,26 +618,10 @@ describe('Find Duplicate Data (host side)', () => {
     }
   });
 
-  test('Cancel in the view stops a search; the view says so, no error notification', async () => {
-    standIn.hang = true;
-    const errors = state.messages.filter((m) => m.level === 'error').length;
-    const n = panel.posted.length;
-    panel.send({ type: 'dedupeFind' });
-    await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupeProgress');
-    panel.send({ type: 'dedupeCancel' });
-    const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
-    assert.equal(err.code, 'E_CANCELLED');
-    assert.equal(err.message, 'The search was cancelled; nothing was changed. The groups shown are from the search before it.');
-    assert.equal(state.messages.filter((m) => m.level === 'error').length, errors);
-    const last = lastOf(panel, 'dedupe')!;
-    assert.ok(last.plan && last.report, 'the previous plan and its report stay');
-    assert.equal(last.cannotApplyReason, 'Deduplicate ran on these groups: Find again to see what is left.');
-  });
-
-  test("a Cancel taken in before a search's result wins: the plan that comes after it is not shown", async () => {
-    standIn.hang = 'then found';
+  /** Start a search (the stand-in as `hang` says), Cancel it in the view once it shows progress: the view's error. */
+  async function cancelASearch(hang: StandIn['hang']): Promise<void> {
+    standIn.hang = hang;
     try {
-      const before = lastOf(panel, 'dedupe')!;
       const n = panel.posted.length;
       panel.send({ type: 'dedupeFind' });
       await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'dedupeProgress');
@@ -645,17 +629,30 @@ describe('Find Duplicate Data (host side)', () => {
       const err = await panel.waitFor((m) => panel.posted.indexOf(m) >= n && m.type === 'error');
       assert.equal(err.code, 'E_CANCELLED');
       assert.equal(err.message, 'The search was cancelled; nothing was changed. The groups shown are from the search before it.');
-      const last = lastOf(panel, 'dedupe')!;
-      assert.deepEqual(last.plan, before.plan, 'the plan shown is the one from before');
-      assert.equal(last.cannotApplyReason, before.cannotApplyReason);
     } finally {
       standIn.hang = false;
     }
+  }
+
+  test('Cancel in the view stops a search; the view says so, no error notification', async () => {
+    const errors = state.messages.filter((m) => m.level === 'error').length;
+    await cancelASearch(true);
+    assert.equal(state.messages.filter((m) => m.level === 'error').length, errors);
+    const last = lastOf(panel, 'dedupe')!;
+    assert.ok(last.plan && last.report, 'the previous plan and its report stay');
+    assert.equal(last.cannotApplyReason, 'Deduplicate ran on these groups: Find again to see what is left.');
+  });
+
+  test("a Cancel taken in before a search's result wins: the plan that comes after it is not shown", async () => {
+    const before = lastOf(panel, 'dedupe')!;
+    await cancelASearch('then found');
+    const last = lastOf(panel, 'dedupe')!;
+    assert.deepEqual(last.plan, before.plan, 'the plan shown is the one from before');
+    assert.equal(last.cannotApplyReason, before.cannotApplyReason);
   });
 
   test('a file system that cannot dedupe (the search probed it): Deduplicate disabled with its sentence, never a confirmation', async () => {
     const message = 'ext4 cannot share blocks (EOPNOTSUPP): use btrfs, or XFS made with reflink=1 (over SMB: a share on one of those).';
-    standIn.hang = false; // the search cancelled above hung on purpose
     standIn.cannotApply = [{ path: path.join(dir, 'a.img'), code: 'EOPNOTSUPP', message }];
     try {
       const n = panel.posted.length;
