@@ -4,7 +4,9 @@
 // of the folder) with the input busy, before asking whether to add the share to this workspace
 // or open it in a new window. A refusal is one sentence with the NT status shown in the input
 // of the step to change (the password for STATUS_LOGON_FAILURE, the address for the rest),
-// with what was typed kept; nothing changes in the window until the connection works.
+// with what was typed kept; nothing changes in the window until the connection works. A typed
+// password goes to the keychain only once the share is opened (Escape at the last question keeps
+// none, as nothing was opened).
 //
 // Tests and other extensions may pass { address, password?, where? } to skip the questions;
 // the command then returns { uri, dialect } or { error, code } instead of asking again.
@@ -51,8 +53,9 @@ interface Refused {
 }
 
 /**
- * Connect to the share and stat its folder; the password is kept in the keychain once the server
- * takes it. A typed one logs on anew (logOnAnew), also where this user's shares on the server are
+ * Connect to the share and stat its folder. A typed password is used until the caller keeps it
+ * (keepPassword, once the share is opened) or drops it; refused, it is dropped here. A typed one
+ * logs on anew (logOnAnew), also where this user's shares on the server are
  * connected: the pooled session took a wrong password, or the old one after a change on the
  * server, in silence (and kept it), and a right new one was first used at some later reconnection.
  */
@@ -67,7 +70,6 @@ async function connectShare(s: Services, a: ShareAddress, password: string | und
       const sentence = t('{0} is a file, not a folder (STATUS_NOT_A_DIRECTORY); open the folder that holds it.', enginePath);
       return { failure: { sentence, askPassword: false }, code: 'STATUS_NOT_A_DIRECTORY' };
     }
-    await keepPassword(s.context, key);
     s.log.info(`opened ${enginePath} (${info.dialect}${info.encrypted ? ', encrypted' : info.signed ? ', signed' : ''})`);
     return { a, dialect: info.dialect };
   } catch (e) {
@@ -141,7 +143,11 @@ async function ask(s: Services, initialAddress: string): Promise<{ connected: Co
         where = (await flow.pick({ step: 3, items, placeholder: t('Where to open the share') })).where;
       },
     ]);
-    return ok && connected ? { connected, where } : undefined;
+    if (ok && connected) return { connected, where };
+    // Cancelled after the server took a typed password (Escape at "Where to open the share"):
+    // nothing is kept, as nothing was opened (a trial found it in the keychain all the same).
+    if (connected) dropPassword(passwordKey(connected.a));
+    return undefined;
   } finally {
     flow.dispose();
   }
@@ -197,6 +203,8 @@ export function registerOpenSmbShare(s: Services): vscode.Disposable {
       }
       answer = { connected: r, where: given.where ?? 'workspace' };
     }
+    // (before a new window opens: its extension host reads the password from the keychain)
+    await keepPassword(s.context, passwordKey(answer.connected.a));
     try {
       const uri = await show(answer.connected.a, answer.where);
       return { uri: uri.toString(), dialect: answer.connected.dialect };

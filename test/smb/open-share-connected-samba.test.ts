@@ -135,4 +135,18 @@ describe('Open SMB Share... with a typed password while the account is connected
     assert.deepEqual(await listing('data'), ['data.txt']);
     assert.deepEqual(await listing('other'), ['other.txt']);
   });
+
+  test('a password typed into the questions is kept only once the share is opened: Escape at "Where to open the share" keeps none', async () => {
+    await exec('extentLens.forgetSmbPassword', smb.uri('data'));
+    assert.equal(await context.secrets.get(key()), undefined);
+    state.inputAnswers = [smb.uri('data'), CHANGED];
+    state.quickPickAnswers = [undefined]; // Escape at the last question, after the server took the password
+    assert.equal(await exec('extentLens.openSmbShare'), undefined);
+    assert.equal(await context.secrets.get(key()), undefined, 'nothing kept: the person cancelled');
+    state.inputAnswers = [smb.uri('data'), CHANGED];
+    state.quickPickAnswers = ['Add to Workspace'];
+    const r = (await exec('extentLens.openSmbShare')) as Opened;
+    assert.ok('uri' in r, JSON.stringify(r));
+    assert.equal(await context.secrets.get(key()), CHANGED, 'kept once the share was opened');
+  });
 });
