@@ -88,6 +88,8 @@ async function ask(s: Services, initialAddress: string): Promise<{ connected: Co
   let addressError: string | undefined;
   let passwordError: string | undefined;
   let connected: Connected | undefined;
+  /** Accounts a typed password connected in this flow (Back can lead to another address). */
+  const tried = new Set<string>();
   let where: Where = 'workspace';
   try {
     const ok = await flow.run([
@@ -123,6 +125,7 @@ async function ask(s: Services, initialAddress: string): Promise<{ connected: Co
           const r = await connectShare(s, a, password);
           if ('dialect' in r) {
             connected = r;
+            tried.add(passwordKey(a));
             return;
           }
           if (r.failure.askPassword) {
@@ -143,11 +146,12 @@ async function ask(s: Services, initialAddress: string): Promise<{ connected: Co
         where = (await flow.pick({ step: 3, items, placeholder: t('Where to open the share') })).where;
       },
     ]);
-    if (ok && connected) return { connected, where };
-    // Cancelled after the server took a typed password (Escape at "Where to open the share"):
-    // nothing is kept, as nothing was opened (a trial found it in the keychain all the same).
-    if (connected) dropPassword(passwordKey(connected.a));
-    return undefined;
+    const opened = ok && connected ? passwordKey(connected.a) : undefined;
+    // A typed password the server took is kept only for the share opened: cancelled (Escape at
+    // "Where to open the share"), nothing was opened, so nothing is kept (a trial found it in the
+    // keychain all the same); an address left by Back keeps none either.
+    for (const key of tried) if (key !== opened) dropPassword(key);
+    return ok && connected ? { connected, where } : undefined;
   } finally {
     flow.dispose();
   }

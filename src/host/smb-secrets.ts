@@ -1,8 +1,8 @@
 // SMB passwords for smb:// paths live in VS Code's SecretStorage (the OS keychain), never in
 // settings or logs, one per user@host:port. The engine asks the provider installed here. A
 // password typed into "Open SMB Share…" is offered first (offerPassword) and kept only once the
-// server accepted it and the share is opened (keepPassword); otherwise the first access asks, and remembers what it was
-// given once the server accepted it (the pool's logon verdict).
+// server accepted it and the share is opened (keepPassword); otherwise the first access asks, and
+// remembers what it was given once the server accepted it (the pool's logon verdict).
 // SecretStorage cannot list its keys, so the keys stored are also listed in globalState (for
 // "Forget SMB Password").
 
