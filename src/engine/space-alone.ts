@@ -7,7 +7,7 @@
 
 import type { FilesMet, FileMet } from './walk';
 import { PerRoot } from './space-roots';
-import type { FileTable, Group } from './space-table';
+import type { FileTable, Group, Intervals } from './space-table';
 import type { SpaceError, SpacePathTotals, SpaceTotals } from './space-types';
 
 /** The parts of a selection of several paths, and what each frees alone as the figures are made. */
@@ -44,6 +44,12 @@ export interface PartSweep {
   partOf: Int32Array;
   /** Per split range (XFS owners), the part all of whose owners are its files, else -1. */
   insidePart?: Int32Array;
+  /**
+   * The places referenced outside the selection, where a complete exact scan found them all
+   * (space-scan.ts): a stretch whose files are one part's is then freed by that part but for
+   * those places (XFS frees block by block).
+   */
+  outside?: Intervals;
   /** Per part: bytes of shared stretches its files cover, and those only its files reference. */
   union: bigint[];
   freed: bigint[];
@@ -97,10 +103,11 @@ export function aloneParts(
   };
 }
 
-export function partSweep(a: AloneParts, insidePart?: Int32Array): PartSweep {
+export function partSweep(a: AloneParts, insidePart?: Int32Array, outside?: Intervals): PartSweep {
   return {
     partOf: a.partOf,
     insidePart,
+    outside,
     union: Array<bigint>(a.count).fill(0n),
     freed: Array<bigint>(a.count).fill(0n),
     stamp: new Int32Array(a.count),

@@ -10,7 +10,7 @@ import { undeletableNote, type Undeletable } from './space-deletable';
 import { readOnlyNote, type UndeletableReadOnly } from './space-read-only';
 import { sharesNoBlocks } from './space-fs';
 import type { OwnerAnswers } from './space-owners';
-import { bytesNotCovered, mergeRanges, mountRootOf, placesOf, scanApplies, unionOf } from './space-scan';
+import { bytesNotCovered, completeScan, mergeRanges, mountRootOf, placesOf, scanApplies, unionOf } from './space-scan';
 import { sharedInsideOf, sweep, type OwnerSet } from './space-sweep';
 import { ENCODED_SCALE, type FileTable, type Group, type Intervals, type SharedRanges } from './space-table';
 import type { SpaceFileSystem } from './space-types';
@@ -46,9 +46,9 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
   const { table, sets, keptFiles, exact, inUse, undeletable, readOnly, insideOf, insideKnown, ctx } = x;
   const { notes: ownerNotes, failed: ownersFailed } = x.owners;
   ctx.checkCancelled();
-  const swept = x.alone && partSweep(x.alone, g.insidePart);
+  const swept = x.alone && partSweep(x.alone, g.insidePart, completeScan(g) ? g.scan.outside : undefined);
   const s = sweep(g, sets, table.count, swept);
-  let mode: AloneMode = 'bounds'; // how the figure is known: how each path's alone is (space-alone.ts)
+  let mode: AloneMode = completeScan(g) ? 'owners' : 'bounds'; // how each path's alone is known (space-alone.ts; a complete exact scan placed every outside reference, as owners do)
   /** Where the figure is exact: the shared places some reference outside the selection holds. */
   let outside: Intervals | undefined;
   /** Shared bytes only files kept by a hard link outside the selection hold: in no upper bound. */
@@ -142,7 +142,7 @@ export function fileSystemFigures(g: Group, gi: number, x: FigureInputs): SpaceF
         : `${exactFirst}no extent of the selection on ${name} is shared, so deleting the selection frees its exclusive bytes${linked}` +
             (g.attrBlocksFiles > 0 ? ', and its attribute blocks where no other file uses them (below).' : '.'),
     );
-  } else if (g.scan && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n) {
+  } else if (completeScan(g)) {
     t.reclaimable = g.own - g.kept + g.scan.reclaimableShared;
     t.reclaimableMax = t.reclaimable;
     outside = g.scan.outside;

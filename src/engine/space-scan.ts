@@ -230,6 +230,11 @@ export function scanApplies(g: Group): boolean {
   );
 }
 
+/** Whether `g`'s exact scan ran and reached everything that could reference its shared blocks (its figure is exact). */
+export function completeScan(g: Group): g is Group & { scan: NonNullable<Group['scan']> } {
+  return g.scan !== undefined && g.scan.unreadable === 0 && g.scan.hidden === 0n && g.scan.unreached === 0n;
+}
+
 /**
  * The exact scans (engine.space with exactScan): for each file system where one can help, every
  * other file of it, for references outside the selection (Group.scan). `keptFiles` (kept by a

@@ -84,6 +84,19 @@ export function sweep(
           }
         }
         if (inside && alonePart >= 0) parts.freed[alonePart] += len;
+        else if (parts.outside) {
+          // (exact scan: the stretch is one part's when all its files are; less what outside holds)
+          let only = -1;
+          for (const f of ids) {
+            const p = parts.partOf[f];
+            if (p < 0 || (only >= 0 && p !== only)) {
+              only = -1;
+              break;
+            }
+            only = p;
+          }
+          if (only >= 0) parts.freed[only] += len - covered(parts.outside, prev, next);
+        }
       }
       // Owners known: every range over this stretch has the same owners (btrfs: one extent), freed or not.
       if (g.inside) {

@@ -8,14 +8,15 @@
 //   `btrfs subvolume sync`); a file with hard links under two paths is freed by neither alone;
 // - XFS with rmapbt as root: day folders made with cp --reflink=always, the same changes: each
 //   day's figure is exact and equal to what statfs shows freed after removing that day's files;
-//   without rmapbt, bounds (the exclusive bytes to the day's unique bytes) that hold it.
+//   without rmapbt, bounds (the exclusive bytes to the day's unique bytes) that hold it, and with
+//   the exact scan each day's figure exact and equal to it.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SpaceResult } from '../../src/engine';
+import { createEngine, type SpaceResult } from '../../src/engine';
 import { makeFs, skipReason, type TestFs } from '../support/loopfs';
 import { btrfsDataUsed, MiB, overwrite, randomFile, settledFree, spaceOf } from '../support/space-files';
 
@@ -225,6 +226,29 @@ describe('space: what each path given frees alone, on XFS', { skip: skipReason('
         p.reclaimable <= freed && freed <= p.reclaimableMax,
         `${day}: freed ${freed}, bounds ${p.reclaimable}..${p.reclaimableMax}`,
       );
+      t.cleanup();
+    }
+  });
+
+  test('without rmapbt, with the exact scan: each day alone is exact, and frees what removing its files frees', async () => {
+    // a trial: --exact-scan made the total exact ("deleting it frees 1966080") while every path
+    // stayed between bounds ("1572864 to 4194304"), though the scan had found every outside
+    // reference and XFS frees block by block
+    for (const [k, day] of DAYS.entries()) {
+      const { t, days } = await dayFolders(0);
+      // outside the selection, a clone of the first 128 KiB of day3's x (which x and y share only inside day3)
+      execFileSync('xfs_io', ['-f', '-c', `reflink ${path.join(days[2], 'x')} 0 0 128k`, path.join(t.mountPoint, 'kept')], {
+        stdio: 'ignore',
+      });
+      const engine = createEngine();
+      const r = await engine.space(days, { exactScan: true }).finally(() => engine.dispose());
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.total.reclaimableExact, true, r.fileSystems[0].notes.join(' | '));
+      assert.match(r.fileSystems[0].notes.join(' '), /a scan of the one other file of xfs/);
+      for (const p of r.paths!)
+        assert.equal(p.reclaimableExact && p.reclaimableMax === p.reclaimable, true, `${p.path}: ${p.reclaimable}..${p.reclaimableMax}`);
+      const freed = await freedByRemoving(t, days[k]);
+      assert.equal(freed, r.paths![k].reclaimable, `${day}: freed ${freed}, figure ${r.paths![k].reclaimable}`);
       t.cleanup();
     }
   });

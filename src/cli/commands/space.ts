@@ -52,7 +52,8 @@ leaves their files out, while deleting the whole folder frees more) and what del
 PATH's files alone would free ("frees alone"):
 data shared only between its own files counts, data another PATH (or a file outside) also
 references does not; exact where the whole selection's figure is (btrfs and XFS with rmapbt,
-as root), else bounds as the total's (its exclusive bytes to its unique bytes).
+as root, or a complete --exact-scan), else bounds as the total's (its exclusive bytes to its
+unique bytes).
 The table's "shares" column: how many other files of the selection share extents with the file
 (sharesWithCount). Files outside the selection (a snapshot, a clone elsewhere) are not counted,
 so a file can show shared bytes and 0 here.
