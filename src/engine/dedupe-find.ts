@@ -351,7 +351,9 @@ export async function findDuplicates(
       `Who else references the shared blocks was asked of the file system (${[...new Set(asked)].join(', ')}): ` +
         'the saving leaves out blocks that files outside the selection keep.',
     );
-  for (const f of owners.failures()) notes.push(`Who else references the shared blocks could not be asked, so the saving is a range: ${f}`);
+  // (a range only where some group has two figures: blocks the plan keeps anyway need no owners)
+  const ranged = groups.some(twoFigures) ? ', so the saving is a range' : '';
+  for (const f of owners.failures()) notes.push(`Who else references the shared blocks could not be asked${ranged}: ${f}`);
   const smallerChunk = partialExtentBytes > 0n ? smallerChunkNote(chunk, shareable, partial, groups, byPath) : undefined;
   if (smallerChunk) notes.push(smallerChunk);
   notes.push(
