@@ -391,10 +391,14 @@ export function sharedBlockSavings(
     }
     // flagged shared, so already out of the lower bound: it only has to stay below the saving
     if (g.netSavingMin !== undefined && g.netSavingMin > g.netSaving) g.netSavingMin = g.netSaving;
-    if (named) {
-      // every reference is known: the unnamed warning says too little; with nothing compressed the saving is exact
+    // every reference is known, or the bytes it spoke of are out of the saving (one figure left):
+    // the unnamed warning says too little, or of bytes not counted
+    if (named || g.netSavingMin === g.netSaving) {
       const w = elsewhereWarning.get(g);
       if (w) g.warnings = g.warnings.filter((x) => x !== w);
+    }
+    if (named) {
+      // with nothing compressed the saving is exact
       if (compressed) onlyCompression.add(g);
       else g.netSavingMin = g.netSaving;
     }
