@@ -25,7 +25,7 @@ import { nodeFsError } from './errno';
 import { FsctlError, isCancelled } from './errors';
 import type { PackedExtentMap } from './map-format';
 import { isSmbPath, smbShareOf } from './smb-path';
-import { fileSystemKey } from './space-fs';
+import { fileSystemKey, mountPointOf } from './space-fs';
 import { backendFolderWalk, FilesMet, notRegularPathError, pathError, walkSelection, wholeMap } from './walk';
 
 interface FsFacts {
@@ -113,6 +113,8 @@ export async function walkAndMap(
   };
   let count = 0;
   const fsByDev = new Map<bigint | string, FsFacts>();
+  /** Files examined through an overlay (not matched to their layer files), per overlay: its first file's path. */
+  const throughOverlay = new Map<string, { files: number; first: string }>();
   /** Mapped; its file system's facts are read between the walk's steps (they are async). */
   const mapped: { f: Hashed; dev: bigint }[] = [];
   /** Smaller than one chunk: handed on after the walk if another file has their size. */
@@ -144,6 +146,11 @@ export async function walkAndMap(
       f.filesystem = facts.filesystem;
       f.fsKey = facts.key;
       f.blockSize = facts.blockSize;
+      if (facts.filesystem === 'overlayfs') {
+        const n = throughOverlay.get(facts.key) ?? { files: 0, first: f.path };
+        throughOverlay.set(facts.key, n);
+        n.files++;
+      }
       const sk = `${facts.key}/${f.size}`;
       sizeCount.set(sk, (sizeCount.get(sk) ?? 0) + 1);
       count++;
@@ -225,6 +232,25 @@ export async function walkAndMap(
     swapFiles,
     sizeCount,
     otherNames,
-    overlayNotes: overlays.notes(met.layerAgain),
+    overlayNotes: [...overlays.notes(met.layerAgain), ...(fsByDev.size > 1 ? unmatchedOverlayNotes(throughOverlay) : [])],
   };
+}
+
+/**
+ * Files examined through an overlay whose layers are not to be seen from here, beside files of
+ * other file systems: if those are its layers, the same blocks are met twice, and the space freed
+ * is measured on the overlay (whose free space is its upper layer's file system's) and on the
+ * file system beneath, the same blocks twice. Said, as space says it (space-overlay.ts).
+ */
+function unmatchedOverlayNotes(throughOverlay: ReadonlyMap<string, { files: number; first: string }>): string[] {
+  return [...throughOverlay.values()].map(({ files, first }) => {
+    const at = mountPointOf(first) ?? first;
+    return (
+      `${files === 1 ? 'One file' : `${files} files`} seen through the overlay on ${at} could not be matched to ` +
+      `${files === 1 ? 'its layer file' : 'their layer files'} (its layers are not to be seen from here: given as paths relative to where mount ran, ` +
+      `not found from its mount point, or from another mount namespace), so ${files === 1 ? 'it was' : 'they were'} examined through the overlay, ` +
+      'which shares only between files both in its upper layer: if the selection holds those layers too, the same data is offered twice ' +
+      '(already shared: no saving), and the space a deduplication frees is measured on the overlay and on the file system beneath, the same blocks twice.'
+    );
+  });
 }

@@ -4,10 +4,11 @@
 // trial read "freed -2 MiB". Then such files were left out. Now every file met through the
 // merged view is examined and shared as its layer's own file (dedupe-overlay.ts): the lower
 // files share, and nothing is opened through the overlay for writing, so nothing is copied up.
+// Where the layers are not to be seen from here, a note says what examining through the overlay costs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
@@ -65,5 +66,32 @@ describe('dedupe of an overlayfs merged view (XFS layers)', { skip: skipReason('
       assert.deepEqual(fs.readdirSync(upper).sort(), ['b'], 'a was not copied up');
       assert.equal(sha(path.join(merged, 'b')), sha(path.join(merged, 'a')));
     });
+  });
+
+  test('layers not to be seen from here, with those layers selected too: a note says the files were examined through the overlay, and what that costs', async () => {
+    const o = overlayFolders(freshDir(xfs, 'ov-away'));
+    const away = freshDir(xfs, 'ov-away-mnt');
+    randomFile(path.join(o.upper, 'up'), MiB);
+    execFileSync('cp', ['--reflink=never', path.join(o.upper, 'up'), path.join(o.top, 'copy')]);
+    // relative layers, mounted from a folder that is not above the mount point: not to be placed
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', 'lowerdir=lower,upperdir=upper,workdir=work', away], { cwd: o.top });
+    const engine = createEngine();
+    try {
+      const alone = await engine.findDuplicates([away]);
+      assert.ok(!alone.notes.some((n) => /could not be matched/.test(n)), 'the overlay alone: nothing to say');
+      const plan = await engine.findDuplicates([away, o.top]);
+      const note = plan.notes.find((n) => /could not be matched/.test(n));
+      assert.ok(note, plan.notes.join('\n'));
+      assert.match(
+        note,
+        new RegExp(
+          `^One file seen through the overlay on ${away} could not be matched to its layer file \\(its layers are not to be seen from here: .*\\), ` +
+            'so it was examined through the overlay, .*the space a deduplication frees is measured on the overlay and on the file system beneath',
+        ),
+      );
+    } finally {
+      await engine.dispose();
+      spawnSync('umount', [away]);
+    }
   });
 });
