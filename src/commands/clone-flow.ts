@@ -86,9 +86,8 @@ async function askAbout(
 /**
  * What the flow will make, the word its renamed name carries (the engine's rule): a copy for
  * Server-Side Copy, between a share and this computer, and once a copy was chosen
- * (`copyChosen`); where a copy is only allowed, a
- * copy where the file systems say cloning cannot happen (across file systems, or one that cannot
- * share blocks), else a clone.
+ * (`copyChosen`); where a copy is only allowed (`fallback`), a copy where the file systems say
+ * cloning cannot happen (across file systems, or one that cannot share blocks); else a clone.
  */
 async function whatIsMade(s: Services, a: Attempt, fallback: 'none' | 'copy', copyChosen: boolean): Promise<'clone' | 'copy'> {
   if (!a.clone || copyChosen || shareAndLocal(a.source, a.destination)) return 'copy';

@@ -19,6 +19,7 @@ import type { EngineContext } from './context';
 import type { Hashed } from './dedupe-hash';
 import { activeSwapFiles } from './swap-files';
 import { DedupeOverlays } from './dedupe-overlay';
+import { unmatchedThroughOverlay } from './overlays-met';
 import { fileDataOf } from './dedupe-file-data';
 import type { DedupeError } from './dedupe-types';
 import { nodeFsError } from './errno';
@@ -243,14 +244,10 @@ export async function walkAndMap(
  * file system beneath, the same blocks twice. Said, as space says it (space-overlay.ts).
  */
 function unmatchedOverlayNotes(throughOverlay: ReadonlyMap<string, { files: number; first: string }>): string[] {
-  return [...throughOverlay.values()].map(({ files, first }) => {
-    const at = mountPointOf(first) ?? first;
-    return (
-      `${files === 1 ? 'One file' : `${files} files`} seen through the overlay on ${at} could not be matched to ` +
-      `${files === 1 ? 'its layer file' : 'their layer files'} (its layers are not to be seen from here: given as paths relative to where mount ran, ` +
-      `not found from its mount point, or from another mount namespace), so ${files === 1 ? 'it was' : 'they were'} examined through the overlay, ` +
+  return [...throughOverlay.values()].map(
+    ({ files, first }) =>
+      `${unmatchedThroughOverlay(mountPointOf(first) ?? first, files)}, so ${files === 1 ? 'it was' : 'they were'} examined through the overlay, ` +
       'which shares only between files both in its upper layer: if the selection holds those layers too, the same data is offered twice ' +
-      '(already shared: no saving), and the space a deduplication frees is measured on the overlay and on the file system beneath, the same blocks twice.'
-    );
-  });
+      '(already shared: no saving), and the space a deduplication frees is measured on the overlay and on the file system beneath, the same blocks twice.',
+  );
 }

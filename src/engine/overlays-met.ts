@@ -67,3 +67,16 @@ export class OverlaysMet {
     return skipped.size > 0 ? (p) => !skipped.has(p) : undefined;
   }
 }
+
+/**
+ * The opening both users say of files met through overlay `at` that were not matched to their
+ * layer files (the layers are not to be seen from here): what happened to them follows, in each
+ * user's words.
+ */
+export function unmatchedThroughOverlay(at: string, files: number): string {
+  return (
+    `${files === 1 ? 'One file' : `${files} files`} seen through the overlay on ${at} could not be matched to ` +
+    `${files === 1 ? 'its layer file' : 'their layer files'} (its layers are not to be seen from here: given as paths relative to where mount ran, ` +
+    'not found from its mount point, or from another mount namespace)'
+  );
+}

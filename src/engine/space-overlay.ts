@@ -4,7 +4,7 @@
 // holds is counted there (deleting the merged name frees nothing of it); an overlay whose layers
 // the selection holds is not walked. The notes say what was done, per overlay.
 
-import { OverlaysMet } from './overlays-met';
+import { OverlaysMet, unmatchedThroughOverlay } from './overlays-met';
 import type { SpaceFileSystem } from './space-types';
 
 export class SpaceOverlays extends OverlaysMet {
@@ -36,8 +36,7 @@ export class SpaceOverlays extends OverlaysMet {
     for (const f of fileSystems)
       if (f.filesystem === 'overlayfs' && fileSystems.length > 1)
         notes.push(
-          `${f.files === 1 ? 'One file' : `${f.files} files`} seen through the overlay on ${f.mountPoint ?? f.id} could not be matched to ` +
-            `${f.files === 1 ? 'its layer file' : 'their layer files'} (its layers are not to be seen from here: given as paths relative to where mount ran, not found from its mount point, or from another mount namespace), so ` +
+          `${unmatchedThroughOverlay(f.mountPoint ?? f.id, f.files)}, so ` +
             `${f.files === 1 ? 'it counts' : 'they count'} as the overlay's: if the selection holds those layers too, their blocks are counted twice in the total.`,
         );
     return notes;
