@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { createEngine } from '../../src/engine';
 import { hasSwapSignature } from '../../src/engine/swap-files';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { randomFile } from '../support/space-files';
+import { makeSwapFile, randomFile } from '../support/space-files';
 
 const MiB = 1024 * 1024;
 
@@ -25,15 +25,6 @@ const head = (p: string): Buffer => {
     fs.closeSync(fd);
   }
 };
-
-/** A swap file as people make one on btrfs: empty, nodatacow, zeros in synced 1 MiB writes (1 MiB extents), mkswap. */
-function makeSwapFile(p: string, mib: number): void {
-  fs.writeFileSync(p, '');
-  execFileSync('chattr', ['+C', p]);
-  execFileSync('dd', ['if=/dev/zero', `of=${p}`, 'bs=1M', `count=${mib}`, 'oflag=sync', 'status=none']);
-  fs.chmodSync(p, 0o600);
-  execFileSync('mkswap', [p], { stdio: 'ignore' });
-}
 
 describe(
   'dedupe leaves out swap files not in use (btrfs)',

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freshDir, hasTool, makeFs, skipReason, type TestFs } from '../support/loopfs';
-import { btrfsDataUsed, MiB, spaceOf } from '../support/space-files';
+import { btrfsDataUsed, makeSwapFile, MiB, spaceOf } from '../support/space-files';
 
 describe(
   'space and an active swap file (btrfs)',
@@ -24,11 +24,7 @@ describe(
     test('a note says deleting is refused until swapoff; after swapoff deleting frees the figure', async (tt) => {
       const d = freshDir(t, 'swap');
       const swap = path.join(d, 'swapfile');
-      fs.writeFileSync(swap, '');
-      execFileSync('chattr', ['+C', swap]);
-      execFileSync('fallocate', ['-l', `${32 * MiB}`, swap]);
-      fs.chmodSync(swap, 0o600);
-      execFileSync('mkswap', [swap], { stdio: 'ignore' });
+      makeSwapFile(swap, 32);
       const on = spawnSync('swapon', [swap], { encoding: 'utf8' });
       if (on.status !== 0) {
         tt.skip(`swapon is not possible here: ${on.stderr.trim()}`);

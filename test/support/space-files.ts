@@ -58,3 +58,13 @@ export async function spaceOf(paths: string[]): Promise<SpaceResult> {
     await engine.dispose();
   }
 }
+
+/** A swap file as people make one on btrfs: empty, nodatacow, zeros in synced 1 MiB writes (1 MiB extents), mkswap. */
+export function makeSwapFile(p: string, mib: number): void {
+  fs.writeFileSync(p, '');
+  execFileSync('chattr', ['+C', p]);
+  execFileSync('dd', ['if=/dev/zero', `of=${p}`, 'bs=1M', `count=${mib}`, 'oflag=sync', 'status=none']);
+  fs.chmodSync(p, 0o600);
+  execFileSync('mkswap', [p], { stdio: 'ignore' });
+}
+
